@@ -1,0 +1,20 @@
+// The shipped data/*.yaml files, compiled into the binary.
+#ifndef SUANLI_CATALOG_BUILTIN_FILES_H_
+#define SUANLI_CATALOG_BUILTIN_FILES_H_
+
+#include <string_view>
+#include <vector>
+
+namespace suanli::catalog {
+
+struct EmbeddedFile {
+  std::string_view name;
+  std::string_view content;
+};
+
+// In load order: sources, chips, systems, models, calibration.
+const std::vector<EmbeddedFile>& BuiltinFiles();
+
+}  // namespace suanli::catalog
+
+#endif  // SUANLI_CATALOG_BUILTIN_FILES_H_

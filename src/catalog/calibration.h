@@ -1,0 +1,48 @@
+// Efficiency parameters per chip family: the only knobs the performance model
+// is calibrated with. Each is physically meaningful (a fraction of a peak, a
+// size, a failure rate); none is specific to one model or published case.
+#ifndef SUANLI_CATALOG_CALIBRATION_H_
+#define SUANLI_CATALOG_CALIBRATION_H_
+
+#include <string>
+
+namespace suanli::catalog {
+
+struct FamilyCalibration {
+  std::string id;
+  // Achievable fraction of the dense BF16/FP16 peak on large GEMMs.
+  double matmul_efficiency = 0.6;
+  // Achievable fraction of the dense FP8 peak on large GEMMs, scaling included.
+  double fp8_matmul_efficiency = 0.45;
+  // GEMM size (GFLOP per call) at which efficiency falls to half of the large-GEMM value.
+  double matmul_half_gflop = 1.0;
+  // Achievable fraction of the dense peak in fused (flash) attention kernels.
+  double attention_efficiency = 0.5;
+  // Achievable fraction of memory bandwidth for element-wise kernels.
+  double memory_efficiency = 0.7;
+  // Memory per chip the runtime keeps for itself (context, comm buffers, fragmentation).
+  double memory_reserved_gib = 4;
+  // Hardware-caused job interruptions per chip per day of training.
+  double failures_per_chip_day = 5e-4;
+  bool calibrated = false;  // false: defaults, not fitted to any published run
+  std::string fitted_on;    // which published cases the values were fitted on
+};
+
+// Parameters of the training model that do not depend on the chip.
+struct TrainingCalibration {
+  // Minutes from an interruption to training again (detect, reschedule, load).
+  double restart_minutes = 10;
+  // Aggregate checkpoint write bandwidth per chip, GB/s.
+  double checkpoint_gb_s_per_chip = 0.5;
+  // Busiest expert's load over the mean (MoE routing imbalance).
+  double moe_load_imbalance = 1.1;
+  // Fraction of expert all-to-all hidden behind other micro-batches' compute.
+  double a2a_overlap = 0.0;
+  // Fraction of the last micro-batch's backward that data-parallel gradient
+  // reduction can hide behind.
+  double dp_overlap = 1.0;
+};
+
+}  // namespace suanli::catalog
+
+#endif  // SUANLI_CATALOG_CALIBRATION_H_

@@ -1,0 +1,227 @@
+#include "catalog/catalog.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "catalog/builtin_files.h"
+#include "core/text.h"
+
+namespace suanli::catalog {
+namespace {
+
+// Finds an entry by id or alias, after normalizing case and separators.
+template <typename T>
+Result<const T*> FindById(const std::vector<T>& items, std::string_view query,
+                          std::string_view kind) {
+  const std::string q = NormalizeId(query);
+  for (const T& item : items) {
+    if (item.id == q) return &item;
+  }
+  if constexpr (requires(const T& t) { t.aliases; }) {
+    for (const T& item : items) {
+      if (std::find(item.aliases.begin(), item.aliases.end(), q) != item.aliases.end()) {
+        return &item;
+      }
+    }
+  }
+  std::vector<std::string> names;
+  for (const T& item : items) names.push_back(item.id);
+  std::string message = "unknown " + std::string(kind) + " '" + std::string(query) + "'";
+  if (!names.empty()) message += "; nearest: " + JoinOr(NearestNames(q, names));
+  message += " (see `suanli catalog " + std::string(kind) + "s`)";
+  return MakeError(message);
+}
+
+}  // namespace
+
+Result<Catalog> Catalog::Builtin() {
+  Catalog catalog;
+  for (const EmbeddedFile& f : BuiltinFiles()) {
+    if (auto r = catalog.MergeYaml(f.content, "builtin:" + std::string(f.name)); !r) {
+      return tl::unexpected(r.error());
+    }
+  }
+  if (auto r = catalog.Validate(); !r) return tl::unexpected(r.error());
+  return catalog;
+}
+
+Result<void> Catalog::MergeDirectory(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return MakeError("catalog directory not found or not a directory", dir);
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
+  }
+  if (ec) return MakeError("cannot list directory: " + ec.message(), dir);
+  if (files.empty()) return MakeError("no *.yaml files in catalog directory", dir);
+  std::sort(files.begin(), files.end());
+  Catalog next = *this;
+  for (const auto& path : files) {
+    std::ifstream in(path);
+    if (!in) return MakeError("cannot read file", path.string());
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    if (auto r = next.MergeYaml(buffer.str(), path.string()); !r) return r;
+  }
+  if (auto r = next.Validate(); !r) return r;
+  *this = std::move(next);
+  return {};
+}
+
+std::string Catalog::Origin(std::string_view kind, std::string_view id) const {
+  auto it = origins_.find(std::string(kind) + "/" + std::string(id));
+  return it == origins_.end() ? std::string() : it->second;
+}
+
+Result<void> Catalog::Validate() const {
+  // Errors point at the entry's own file and line.
+  auto fail = [&](std::string_view kind, const std::string& id, std::string message,
+                  std::string field) -> Result<void> {
+    const std::string origin = Origin(kind, id);
+    const auto colon = origin.rfind(':');
+    std::string file = origin;
+    int line = 0;
+    if (colon != std::string::npos) {
+      file = origin.substr(0, colon);
+      line = std::atoi(origin.c_str() + colon + 1);
+    }
+    return MakeError(std::move(message), file, line, std::string(kind) + " " + id + "." + field);
+  };
+  auto check_sources = [&](std::string_view kind, const std::string& id,
+                           const std::vector<std::string>& ids,
+                           const std::string& field) -> Result<void> {
+    for (const auto& s : ids) {
+      if (!FindSource(s)) return fail(kind, id, "unknown source id '" + s + "'", field);
+    }
+    return {};
+  };
+
+  // Every id and alias names one entry only, across chips (and across models).
+  auto check_names = [&](auto const& items, std::string_view kind) -> Result<void> {
+    std::map<std::string, std::string> owner;
+    for (const auto& item : items) owner[item.id] = item.id;
+    for (const auto& item : items) {
+      if constexpr (requires { item.aliases; }) {
+        for (const auto& a : item.aliases) {
+          auto [it, inserted] = owner.emplace(a, item.id);
+          if (!inserted && it->second != item.id) {
+            return fail(kind, item.id,
+                        "alias '" + a + "' is already the id or an alias of '" + it->second + "'",
+                        "aliases");
+          }
+        }
+      }
+    }
+    return {};
+  };
+  if (auto r = check_names(chips_, "chip"); !r) return r;
+  if (auto r = check_names(models_, "model"); !r) return r;
+
+  for (const Chip& c : chips_) {
+    if (!c.default_system.empty() &&
+        std::none_of(systems_.begin(), systems_.end(),
+                     [&](const System& s) { return s.id == c.default_system; })) {
+      return fail("chip", c.id, "default_system '" + c.default_system + "' is not a known system",
+                  "default_system");
+    }
+    for (int d = 0; d < kNumDTypes; ++d) {
+      const std::string field = "peak_tflops." + std::string(DTypeName(static_cast<DType>(d)));
+      if (auto r = check_sources("chip", c.id, c.peak_tflops[d].sources, field); !r) return r;
+    }
+    for (const auto* v : {&c.memory_gib, &c.memory_tb_s, &c.scale_up_gb_s, &c.tdp_w}) {
+      if (auto r = check_sources("chip", c.id, v->sources, "value"); !r) return r;
+    }
+    // Dense FP8 should not be below dense BF16 on a chip that has both.
+    const auto& bf16 = c.peak(DType::kBf16);
+    const auto& fp8 = c.peak(DType::kFp8);
+    if (bf16.known() && fp8.known() && *fp8.value < *bf16.value) {
+      return fail("chip", c.id, "fp8 peak is below bf16 peak; a dense fp8 peak is at least bf16's",
+                  "peak_tflops.fp8");
+    }
+  }
+  for (const System& s : systems_) {
+    if (std::none_of(chips_.begin(), chips_.end(), [&](const Chip& c) { return c.id == s.chip; })) {
+      return fail("system", s.id, "chip '" + s.chip + "' is not a known chip", "chip");
+    }
+    if (s.scale_up_domain % s.chips_per_node != 0 && s.chips_per_node % s.scale_up_domain != 0) {
+      return fail("system", s.id,
+                  "scale_up.domain_chips " + std::to_string(s.scale_up_domain) +
+                      " and chips_per_node " + std::to_string(s.chips_per_node) +
+                      " must divide one another",
+                  "scale_up.domain_chips");
+    }
+    if (s.scale_out.bandwidth_gb_s > s.scale_up.bandwidth_gb_s) {
+      return fail("system", s.id, "scale_out bandwidth exceeds scale_up bandwidth",
+                  "scale_out.bandwidth_gb_s");
+    }
+    if (auto r = check_sources("system", s.id, s.sources, "source"); !r) return r;
+  }
+  for (const Model& m : models_) {
+    if (m.attention != AttentionKind::kMla && m.kv_heads != m.heads &&
+        m.attention == AttentionKind::kMha) {
+      return fail("model", m.id, "mha attention needs kv_heads equal to heads", "kv_heads");
+    }
+  }
+  return {};
+}
+
+Result<const Chip*> Catalog::FindChip(std::string_view id) const {
+  return FindById(chips_, id, "chip");
+}
+Result<const System*> Catalog::FindSystem(std::string_view id) const {
+  return FindById(systems_, id, "system");
+}
+Result<const Model*> Catalog::FindModel(std::string_view id) const {
+  return FindById(models_, id, "model");
+}
+
+const Source* Catalog::FindSource(std::string_view id) const {
+  for (const Source& s : sources_) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+const FamilyCalibration& Catalog::CalibrationFor(std::string_view family) const {
+  for (const FamilyCalibration& f : families_) {
+    if (f.id == family) return f;
+  }
+  return default_family_;
+}
+
+Result<System> Catalog::SystemFor(const Chip& chip) const {
+  if (!chip.default_system.empty()) {
+    auto s = FindSystem(chip.default_system);
+    if (!s) return tl::unexpected(s.error());
+    return **s;
+  }
+  // No listed system: build one from the chip's own interconnect figures.
+  if (!chip.scale_up_gb_s.known() || *chip.scale_up_gb_s.value <= 0) {
+    return MakeError("chip '" + chip.id +
+                     "' has no listed system and its scale-up bandwidth (scale_up_gb_s) is "
+                     "unknown; give --system or add one in a --catalog file");
+  }
+  if (!chip.scale_out_gbit_s.known()) {
+    return MakeError("chip '" + chip.id +
+                     "' has no listed system and its scale-out bandwidth (scale_out_gbit_s) is "
+                     "unknown; give --system or add one in a --catalog file");
+  }
+  System s;
+  s.id = chip.id + "-generic";
+  s.name = chip.name + " (generic node from chip figures)";
+  s.chip = chip.id;
+  s.scale_up_domain =
+      chip.scale_up_domain.known() ? static_cast<int>(*chip.scale_up_domain.value) : 8;
+  s.chips_per_node = std::min(8, s.scale_up_domain);
+  // Vendor scale-up figures are usually bidirectional: halve for one direction.
+  s.scale_up = {*chip.scale_up_gb_s.value / 2, 3, 0.8};
+  s.scale_out = {*chip.scale_out_gbit_s.value / 8, 10, 0.8};
+  return s;
+}
+
+}  // namespace suanli::catalog

@@ -1,0 +1,82 @@
+// The catalog: chips, systems, models, sources and calibration, loaded from
+// YAML. The shipped data in data/ is compiled into the binary; a user catalog
+// directory adds entries or replaces shipped ones by id.
+//
+// Lookups accept any case, "_" for "-", and aliases. An unknown id is an
+// error that lists the nearest known ids.
+#ifndef SUANLI_CATALOG_CATALOG_H_
+#define SUANLI_CATALOG_CATALOG_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/calibration.h"
+#include "catalog/chip.h"
+#include "catalog/model.h"
+#include "catalog/system.h"
+#include "core/error.h"
+
+namespace suanli::catalog {
+
+struct Source {
+  std::string id;
+  std::string title;
+  std::string url;
+};
+
+class Catalog {
+ public:
+  // The catalog compiled into the binary.
+  static Result<Catalog> Builtin();
+
+  // Reads every *.yaml file in `dir` (sorted by name) and merges it: an entry
+  // whose id exists replaces it whole, a new id is added. Validates the result.
+  Result<void> MergeDirectory(const std::string& dir);
+
+  // Parses one YAML document named `file_name` (for messages) and merges it.
+  // Does not validate cross references; call Validate() after the last merge.
+  Result<void> MergeYaml(std::string_view text, const std::string& file_name);
+
+  // Cross-reference and consistency checks over the whole catalog.
+  Result<void> Validate() const;
+
+  Result<const Chip*> FindChip(std::string_view id) const;
+  Result<const System*> FindSystem(std::string_view id) const;
+  Result<const Model*> FindModel(std::string_view id) const;
+  const Source* FindSource(std::string_view id) const;
+
+  // The calibration for a chip family, or the "default" family when the
+  // family has none (its `calibrated` flag is then false).
+  const FamilyCalibration& CalibrationFor(std::string_view family) const;
+  const TrainingCalibration& training_calibration() const { return training_; }
+
+  // The system a chip runs in: its default system, or a generic one built
+  // from the chip's own interconnect figures.
+  Result<System> SystemFor(const Chip& chip) const;
+
+  const std::vector<Chip>& chips() const { return chips_; }
+  const std::vector<System>& systems() const { return systems_; }
+  const std::vector<Model>& models() const { return models_; }
+  const std::vector<Source>& sources() const { return sources_; }
+
+  // Where each entry came from ("builtin:chips.yaml:12"), for messages.
+  std::string Origin(std::string_view kind, std::string_view id) const;
+
+ private:
+  friend class YamlLoader;
+
+  std::vector<Chip> chips_;
+  std::vector<System> systems_;
+  std::vector<Model> models_;
+  std::vector<Source> sources_;
+  std::vector<FamilyCalibration> families_;
+  TrainingCalibration training_;
+  FamilyCalibration default_family_;
+  std::map<std::string, std::string> origins_;  // "kind/id" -> "file:line"
+};
+
+}  // namespace suanli::catalog
+
+#endif  // SUANLI_CATALOG_CATALOG_H_

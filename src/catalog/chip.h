@@ -1,0 +1,62 @@
+// Accelerator chips and the numeric formats they compute in.
+#ifndef SUANLI_CATALOG_CHIP_H_
+#define SUANLI_CATALOG_CHIP_H_
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/sourced.h"
+
+namespace suanli::catalog {
+
+enum class DType { kBf16, kFp16, kFp8, kInt8, kFp4 };
+inline constexpr int kNumDTypes = 5;
+
+std::string_view DTypeName(DType d);
+std::optional<DType> ParseDType(std::string_view s);
+// Bytes per element (fp4 is 0.5).
+double DTypeBytes(DType d);
+
+enum class ChipRole { kTraining, kInferenceOnly };
+
+struct ExportEvent {
+  std::string date;    // ISO date, YYYY-MM-DD or YYYY-MM
+  std::string status;  // licence-required, barred, domestic, ...
+  std::string note;
+  std::vector<std::string> sources;
+  Confidence confidence = Confidence::kLow;
+};
+
+struct Chip {
+  std::string id;
+  std::string name;
+  std::string vendor;
+  std::string family;  // calibration family id
+  std::vector<std::string> aliases;
+  std::string launch;
+  ChipRole role = ChipRole::kTraining;
+  std::string default_system;  // empty when none is listed
+
+  std::array<SourcedNumber, kNumDTypes> peak_tflops;  // dense, indexed by DType
+  SourcedNumber memory_gib;
+  SourcedNumber memory_tb_s;
+  SourcedNumber scale_up_gb_s;  // as the vendor quotes it
+  SourcedNumber scale_up_domain;
+  SourcedNumber scale_out_gbit_s;
+  SourcedNumber tdp_w;
+  SourcedText process;
+  SourcedText foundry;
+  SourcedNumber price_usd;
+  std::string price_note;
+  std::vector<ExportEvent> export_status;
+  std::string notes;
+
+  const SourcedNumber& peak(DType d) const { return peak_tflops[static_cast<int>(d)]; }
+};
+
+}  // namespace suanli::catalog
+
+#endif  // SUANLI_CATALOG_CHIP_H_

@@ -1,0 +1,59 @@
+// Transformer model architectures: dense or MoE, MHA/GQA/MLA attention.
+#ifndef SUANLI_CATALOG_MODEL_H_
+#define SUANLI_CATALOG_MODEL_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace suanli::catalog {
+
+enum class AttentionKind { kMha, kGqa, kMla };
+enum class MlpKind { kSwiglu, kGelu };
+
+struct MlaConfig {
+  int q_lora_rank = 0;  // 0: queries are not compressed
+  int kv_lora_rank = 0;
+  int qk_nope_head_dim = 0;
+  int qk_rope_head_dim = 0;
+  int v_head_dim = 0;
+};
+
+struct MoeConfig {
+  int routed_experts = 0;
+  int shared_experts = 0;
+  int top_k = 0;
+  int expert_ffn = 0;
+  int first_dense_layers = 0;  // leading layers with a dense MLP of ffn_hidden
+};
+
+struct Model {
+  std::string id;
+  std::string name;
+  std::vector<std::string> aliases;
+  int layers = 0;
+  int hidden = 0;
+  int heads = 0;
+  int kv_heads = 0;
+  int head_dim = 0;
+  int ffn_hidden = 0;
+  MlpKind mlp = MlpKind::kSwiglu;
+  AttentionKind attention = AttentionKind::kMha;
+  int vocab = 0;
+  bool tied_embeddings = false;
+  bool dropout = false;  // trained with dropout (older GPT-style models)
+  int max_seq_len = 0;
+  int mtp_layers = 0;
+  std::optional<MlaConfig> mla;
+  std::optional<MoeConfig> moe;
+  std::optional<double> params_b_reported;
+  std::optional<double> active_params_b_reported;
+  std::string source;
+  std::string notes;
+
+  bool is_moe() const { return moe.has_value(); }
+};
+
+}  // namespace suanli::catalog
+
+#endif  // SUANLI_CATALOG_MODEL_H_

@@ -1,0 +1,32 @@
+// Systems: how chips are packaged into nodes and scale-up domains, and the
+// networks their collectives run over.
+#ifndef SUANLI_CATALOG_SYSTEM_H_
+#define SUANLI_CATALOG_SYSTEM_H_
+
+#include <string>
+#include <vector>
+
+namespace suanli::catalog {
+
+// One network tier for the alpha-beta collective model.
+struct NetworkTier {
+  double bandwidth_gb_s = 0;  // per chip, one direction, GB/s (1e9 B/s)
+  double latency_us = 0;      // per collective step
+  double efficiency = 1;      // achievable fraction of bandwidth for large transfers
+};
+
+struct System {
+  std::string id;
+  std::string name;
+  std::string chip;  // chip id
+  int chips_per_node = 8;
+  int scale_up_domain = 8;  // chips sharing the scale-up network
+  NetworkTier scale_up;
+  NetworkTier scale_out;
+  std::vector<std::string> sources;
+  std::string notes;
+};
+
+}  // namespace suanli::catalog
+
+#endif  // SUANLI_CATALOG_SYSTEM_H_

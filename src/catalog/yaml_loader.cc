@@ -1,0 +1,491 @@
+// YAML -> catalog structures. Inside this file a bad field throws LoadFailure
+// carrying the Error; MergeYaml turns it back into a value at the boundary.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "catalog/catalog.h"
+#include "core/text.h"
+
+namespace suanli::catalog {
+namespace {
+
+struct LoadFailure {
+  Error error;
+};
+
+int LineOf(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  return mark.line >= 0 ? mark.line + 1 : 0;
+}
+
+std::string Join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+}  // namespace
+
+class YamlLoader {
+ public:
+  YamlLoader(Catalog& catalog, std::string file) : catalog_(catalog), file_(std::move(file)) {}
+
+  void Load(std::string_view text) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(text));
+    } catch (const YAML::ParserException& e) {
+      Fail(e.msg, e.mark.line + 1, "");
+    }
+    if (root.IsNull()) return;  // empty file
+    if (!root.IsMap()) Fail("expected a mapping with chips, systems, models, ...", root, "");
+    CheckKeys(root, "", {"sources", "chips", "systems", "models", "families", "training"});
+    if (root["sources"]) ForEach(root["sources"], "sources", [&](auto& n, auto& p) { Source(n, p); });
+    if (root["chips"]) ForEach(root["chips"], "chips", [&](auto& n, auto& p) { Chip(n, p); });
+    if (root["systems"]) ForEach(root["systems"], "systems", [&](auto& n, auto& p) { System(n, p); });
+    if (root["models"]) ForEach(root["models"], "models", [&](auto& n, auto& p) { Model(n, p); });
+    if (root["families"]) {
+      ForEach(root["families"], "families", [&](auto& n, auto& p) { Family(n, p); });
+    }
+    if (root["training"]) Training(root["training"], "training");
+  }
+
+ private:
+  [[noreturn]] void Fail(std::string message, int line, std::string field) {
+    throw LoadFailure{Error{std::move(message), file_, line, std::move(field)}};
+  }
+  [[noreturn]] void Fail(std::string message, const YAML::Node& node, std::string field) {
+    Fail(std::move(message), LineOf(node), std::move(field));
+  }
+
+  template <typename F>
+  void ForEach(const YAML::Node& list, const std::string& path, F&& fn) {
+    if (!list.IsSequence()) Fail("expected a list", list, path);
+    for (size_t i = 0; i < list.size(); ++i) {
+      const YAML::Node item = list[i];
+      const std::string item_path = path + "[" + std::to_string(i) + "]";
+      if (!item.IsMap()) Fail("expected a mapping", item, item_path);
+      fn(item, item_path);
+    }
+  }
+
+  void CheckKeys(const YAML::Node& map, const std::string& path,
+                 std::initializer_list<std::string_view> allowed) {
+    for (const auto& kv : map) {
+      const std::string key = kv.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::vector<std::string> names(allowed.begin(), allowed.end());
+        Fail("unknown field; expected one of " + JoinOr(names), kv.first, Join(path, key));
+      }
+    }
+  }
+
+  std::string Text(const YAML::Node& map, std::string_view key, const std::string& path,
+                   bool required) {
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) {
+      if (required) Fail("missing required field", map, Join(path, key));
+      return {};
+    }
+    if (!n.IsScalar()) Fail("expected a text value", n, Join(path, key));
+    return n.as<std::string>();
+  }
+
+  std::string Id(const YAML::Node& map, const std::string& path) {
+    const std::string id = Text(map, "id", path, true);
+    if (id != NormalizeId(id) || id.find_first_of(" \t") != std::string::npos) {
+      Fail("ids are lower case with dashes, got '" + id + "'", map["id"], Join(path, "id"));
+    }
+    return id;
+  }
+
+  double Number(const YAML::Node& n, const std::string& path) {
+    if (!n.IsScalar()) Fail("expected a number", n, path);
+    try {
+      const double v = n.as<double>();
+      if (!std::isfinite(v)) Fail("expected a finite number", n, path);
+      return v;
+    } catch (const YAML::BadConversion&) {
+      Fail("expected a number, got '" + n.as<std::string>() + "'", n, path);
+    }
+  }
+
+  // A required (or optional, returning `fallback`) number within [lo, hi].
+  double Num(const YAML::Node& map, std::string_view key, const std::string& path, double lo,
+             double hi, std::optional<double> fallback = std::nullopt) {
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) {
+      if (fallback) return *fallback;
+      Fail("missing required field", map, Join(path, key));
+    }
+    const double v = Number(n, Join(path, key));
+    if (v < lo || v > hi) {
+      Fail("value " + n.as<std::string>() + " out of range; expected " + FormatRange(lo, hi), n,
+           Join(path, key));
+    }
+    return v;
+  }
+
+  int Int(const YAML::Node& map, std::string_view key, const std::string& path, int lo, int hi,
+          std::optional<int> fallback = std::nullopt) {
+    const double v = Num(map, key, path, lo, hi,
+                         fallback ? std::optional<double>(*fallback) : std::nullopt);
+    if (v != std::floor(v)) {
+      Fail("expected a whole number", map[std::string(key)], Join(path, key));
+    }
+    return static_cast<int>(v);
+  }
+
+  bool Bool(const YAML::Node& map, std::string_view key, const std::string& path, bool fallback) {
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) return fallback;
+    try {
+      return n.as<bool>();
+    } catch (const YAML::BadConversion&) {
+      Fail("expected true or false", n, Join(path, key));
+    }
+  }
+
+  static std::string FormatRange(double lo, double hi) {
+    auto fmt = [](double v) {
+      std::string s = std::to_string(v);
+      s.erase(s.find_last_not_of('0') + 1);
+      if (!s.empty() && s.back() == '.') s.pop_back();
+      return s;
+    };
+    return "[" + fmt(lo) + ", " + fmt(hi) + "]";
+  }
+
+  std::vector<std::string> Strings(const YAML::Node& map, std::string_view key,
+                                   const std::string& path) {
+    std::vector<std::string> out;
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) return out;
+    if (n.IsScalar()) return {n.as<std::string>()};
+    if (!n.IsSequence()) Fail("expected a list of text values", n, Join(path, key));
+    for (const auto& item : n) {
+      if (!item.IsScalar()) Fail("expected a text value", item, Join(path, key));
+      out.push_back(item.as<std::string>());
+    }
+    return out;
+  }
+
+  Confidence ConfidenceField(const YAML::Node& map, const std::string& path) {
+    const std::string text = Text(map, "confidence", path, true);
+    const auto c = ParseConfidence(text);
+    if (!c) {
+      Fail("unknown confidence '" + text + "'; expected official, reported, rumoured, estimate or low",
+           map["confidence"], Join(path, "confidence"));
+    }
+    return *c;
+  }
+
+  // A value record {value, unsupported, source, confidence, note}. Absent
+  // means unknown. A non-negative `lo` rejects negative numbers.
+  template <typename T>
+  Sourced<T> SourcedField(const YAML::Node& map, std::string_view key, const std::string& parent,
+                          double lo = 0, double hi = 1e12) {
+    Sourced<T> out;
+    const YAML::Node n = map[std::string(key)];
+    const std::string path = Join(parent, key);
+    if (!n || n.IsNull()) return out;
+    if (!n.IsMap()) {
+      Fail("expected a value record {value: ..., source: [...], confidence: ...}; a bare value has "
+           "no provenance",
+           n, path);
+    }
+    CheckKeys(n, path, {"value", "unsupported", "source", "confidence", "note"});
+    out.unsupported = Bool(n, "unsupported", path, false);
+    out.note = Text(n, "note", path, false);
+    const YAML::Node v = n["value"];
+    const bool has_value = v && !v.IsNull();
+    if (out.unsupported && has_value) Fail("an unsupported feature has no value", v, path);
+    if (has_value) {
+      if constexpr (std::is_same_v<T, double>) {
+        out.value = Num(n, "value", path, lo, hi);
+      } else {
+        out.value = Text(n, "value", path, true);
+      }
+    }
+    if (has_value || out.unsupported) {
+      out.sources = Strings(n, "source", path);
+      if (out.sources.empty()) Fail("missing source ids for a known value", n, Join(path, "source"));
+      out.confidence = ConfidenceField(n, path);
+    }
+    return out;
+  }
+
+  void Remember(std::string_view kind, const std::string& id, const YAML::Node& node) {
+    catalog_.origins_[std::string(kind) + "/" + id] = file_ + ":" + std::to_string(LineOf(node));
+  }
+
+  // Adds `item` or replaces the entry with the same id; rejects a second
+  // definition of one id inside the same file.
+  template <typename T>
+  void Upsert(std::vector<T>& items, T item, std::string_view kind, const YAML::Node& node,
+              const std::string& path) {
+    const std::string key = std::string(kind) + "/" + item.id;
+    if (!seen_.insert(key).second) {
+      Fail(std::string(kind) + " '" + item.id + "' is defined twice in this file (first at " +
+               catalog_.origins_[key] + ")",
+           node, Join(path, "id"));
+    }
+    Remember(kind, item.id, node);
+    auto it = std::find_if(items.begin(), items.end(), [&](const T& t) { return t.id == item.id; });
+    if (it != items.end()) {
+      *it = std::move(item);
+    } else {
+      items.push_back(std::move(item));
+    }
+  }
+
+  void Source(const YAML::Node& n, const std::string& path) {
+    CheckKeys(n, path, {"id", "title", "url", "confidence", "note"});
+    catalog::Source s;
+    s.id = Text(n, "id", path, true);
+    s.title = Text(n, "title", path, true);
+    s.url = Text(n, "url", path, false);
+    Upsert(catalog_.sources_, std::move(s), "source", n, path);
+  }
+
+  void Chip(const YAML::Node& n, const std::string& path) {
+    CheckKeys(n, path,
+              {"id", "name", "vendor", "family", "aliases", "launch", "role", "default_system",
+               "peak_tflops", "memory_gib", "memory_tb_s", "scale_up_gb_s", "scale_up_domain",
+               "scale_out_gbit_s", "tdp_w", "process", "foundry", "price_usd", "price_note",
+               "price_note_source", "export_status", "notes"});
+    catalog::Chip c;
+    c.id = Id(n, path);
+    c.name = Text(n, "name", path, true);
+    c.vendor = Text(n, "vendor", path, false);
+    c.family = Text(n, "family", path, false);
+    c.aliases = Strings(n, "aliases", path);
+    for (auto& a : c.aliases) a = NormalizeId(a);
+    c.launch = Text(n, "launch", path, false);
+    const std::string role = Text(n, "role", path, false);
+    if (role.empty() || role == "training") {
+      c.role = ChipRole::kTraining;
+    } else if (role == "inference-only") {
+      c.role = ChipRole::kInferenceOnly;
+    } else {
+      Fail("unknown role '" + role + "'; expected training or inference-only", n["role"],
+           Join(path, "role"));
+    }
+    c.default_system = Text(n, "default_system", path, false);
+    if (const YAML::Node peaks = n["peak_tflops"]; peaks && !peaks.IsNull()) {
+      const std::string ppath = Join(path, "peak_tflops");
+      if (!peaks.IsMap()) Fail("expected a mapping of dtype to value record", peaks, ppath);
+      CheckKeys(peaks, ppath, {"bf16", "fp16", "fp8", "int8", "fp4"});
+      for (int d = 0; d < kNumDTypes; ++d) {
+        c.peak_tflops[d] =
+            SourcedField<double>(peaks, DTypeName(static_cast<DType>(d)), ppath, 1e-3, 1e6);
+      }
+    }
+    c.memory_gib = SourcedField<double>(n, "memory_gib", path, 1e-3, 1e5);
+    c.memory_tb_s = SourcedField<double>(n, "memory_tb_s", path, 1e-3, 1e3);
+    c.scale_up_gb_s = SourcedField<double>(n, "scale_up_gb_s", path, 0, 1e5);
+    c.scale_up_domain = SourcedField<double>(n, "scale_up_domain", path, 1, 1e7);
+    c.scale_out_gbit_s = SourcedField<double>(n, "scale_out_gbit_s", path, 0, 1e5);
+    c.tdp_w = SourcedField<double>(n, "tdp_w", path, 1, 1e5);
+    c.process = SourcedField<std::string>(n, "process", path);
+    c.foundry = SourcedField<std::string>(n, "foundry", path);
+    c.price_usd = SourcedField<double>(n, "price_usd", path, 1, 1e9);
+    c.price_note = Text(n, "price_note", path, false);
+    c.notes = Text(n, "notes", path, false);
+    if (const YAML::Node events = n["export_status"]; events && !events.IsNull()) {
+      ForEach(events, Join(path, "export_status"), [&](const YAML::Node& e, const std::string& ep) {
+        CheckKeys(e, ep, {"date", "status", "note", "source", "confidence"});
+        ExportEvent ev;
+        ev.date = Text(e, "date", ep, true);
+        ev.status = Text(e, "status", ep, true);
+        ev.note = Text(e, "note", ep, false);
+        ev.sources = Strings(e, "source", ep);
+        ev.confidence = ConfidenceField(e, ep);
+        c.export_status.push_back(std::move(ev));
+      });
+    }
+    Upsert(catalog_.chips_, std::move(c), "chip", n, path);
+  }
+
+  NetworkTier Tier(const YAML::Node& map, std::string_view key, const std::string& parent) {
+    const std::string path = Join(parent, key);
+    const YAML::Node n = map[std::string(key)];
+    if (!n || !n.IsMap()) Fail("missing network tier mapping", map, path);
+    CheckKeys(n, path, {"domain_chips", "bandwidth_gb_s", "latency_us", "efficiency"});
+    NetworkTier t;
+    t.bandwidth_gb_s = Num(n, "bandwidth_gb_s", path, 1e-3, 1e5);
+    t.latency_us = Num(n, "latency_us", path, 0, 1e6);
+    t.efficiency = Num(n, "efficiency", path, 0.01, 1);
+    return t;
+  }
+
+  void System(const YAML::Node& n, const std::string& path) {
+    CheckKeys(n, path,
+              {"id", "name", "chip", "chips_per_node", "scale_up", "scale_out", "source", "notes"});
+    catalog::System s;
+    s.id = Id(n, path);
+    s.name = Text(n, "name", path, true);
+    s.chip = NormalizeId(Text(n, "chip", path, true));
+    s.chips_per_node = Int(n, "chips_per_node", path, 1, 1 << 20);
+    s.scale_up = Tier(n, "scale_up", path);
+    s.scale_up_domain = Int(n["scale_up"], "domain_chips", Join(path, "scale_up"), 1, 1 << 24);
+    s.scale_out = Tier(n, "scale_out", path);
+    s.sources = Strings(n, "source", path);
+    s.notes = Text(n, "notes", path, false);
+    Upsert(catalog_.systems_, std::move(s), "system", n, path);
+  }
+
+  void Model(const YAML::Node& n, const std::string& path) {
+    CheckKeys(n, path,
+              {"id", "name", "aliases", "layers", "hidden", "heads", "kv_heads", "head_dim",
+               "ffn_hidden", "mlp", "attention", "vocab", "tied_embeddings", "dropout",
+               "max_seq_len", "params_b_reported", "active_params_b_reported", "mla", "moe",
+               "mtp_layers", "source", "notes"});
+    catalog::Model m;
+    m.id = Id(n, path);
+    m.name = Text(n, "name", path, true);
+    m.aliases = Strings(n, "aliases", path);
+    for (auto& a : m.aliases) a = NormalizeId(a);
+    m.layers = Int(n, "layers", path, 1, 100000);
+    m.hidden = Int(n, "hidden", path, 1, 1 << 22);
+    m.heads = Int(n, "heads", path, 1, 1 << 16);
+    m.kv_heads = Int(n, "kv_heads", path, 1, 1 << 16, m.heads);
+    m.head_dim = Int(n, "head_dim", path, 1, 1 << 16, m.hidden / m.heads);
+    m.ffn_hidden = Int(n, "ffn_hidden", path, 1, 1 << 24);
+    const std::string mlp = Text(n, "mlp", path, true);
+    if (mlp == "swiglu") {
+      m.mlp = MlpKind::kSwiglu;
+    } else if (mlp == "gelu") {
+      m.mlp = MlpKind::kGelu;
+    } else {
+      Fail("unknown mlp '" + mlp + "'; expected swiglu or gelu", n["mlp"], Join(path, "mlp"));
+    }
+    const std::string attn = Text(n, "attention", path, true);
+    if (attn == "mha") {
+      m.attention = AttentionKind::kMha;
+    } else if (attn == "gqa") {
+      m.attention = AttentionKind::kGqa;
+    } else if (attn == "mla") {
+      m.attention = AttentionKind::kMla;
+    } else {
+      Fail("unknown attention '" + attn + "'; expected mha, gqa or mla", n["attention"],
+           Join(path, "attention"));
+    }
+    m.vocab = Int(n, "vocab", path, 1, 1 << 24);
+    m.tied_embeddings = Bool(n, "tied_embeddings", path, false);
+    m.dropout = Bool(n, "dropout", path, false);
+    m.max_seq_len = Int(n, "max_seq_len", path, 1, 1 << 26);
+    m.mtp_layers = Int(n, "mtp_layers", path, 0, 64, 0);
+    if (n["params_b_reported"] && !n["params_b_reported"].IsNull()) {
+      m.params_b_reported = Num(n, "params_b_reported", path, 1e-6, 1e6);
+    }
+    if (n["active_params_b_reported"] && !n["active_params_b_reported"].IsNull()) {
+      m.active_params_b_reported = Num(n, "active_params_b_reported", path, 1e-6, 1e6);
+    }
+    if (const YAML::Node mla = n["mla"]; mla && !mla.IsNull()) {
+      const std::string p = Join(path, "mla");
+      if (!mla.IsMap()) Fail("expected a mapping", mla, p);
+      CheckKeys(mla, p,
+                {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim",
+                 "v_head_dim"});
+      MlaConfig c;
+      c.q_lora_rank = Int(mla, "q_lora_rank", p, 0, 1 << 20, 0);
+      c.kv_lora_rank = Int(mla, "kv_lora_rank", p, 1, 1 << 20);
+      c.qk_nope_head_dim = Int(mla, "qk_nope_head_dim", p, 1, 1 << 16);
+      c.qk_rope_head_dim = Int(mla, "qk_rope_head_dim", p, 1, 1 << 16);
+      c.v_head_dim = Int(mla, "v_head_dim", p, 1, 1 << 16);
+      m.mla = c;
+    }
+    if (m.attention == AttentionKind::kMla && !m.mla) {
+      Fail("attention mla needs an mla mapping", n, Join(path, "mla"));
+    }
+    if (const YAML::Node moe = n["moe"]; moe && !moe.IsNull()) {
+      const std::string p = Join(path, "moe");
+      if (!moe.IsMap()) Fail("expected a mapping", moe, p);
+      CheckKeys(moe, p,
+                {"routed_experts", "shared_experts", "top_k", "expert_ffn", "first_dense_layers"});
+      MoeConfig c;
+      c.routed_experts = Int(moe, "routed_experts", p, 1, 1 << 20);
+      c.shared_experts = Int(moe, "shared_experts", p, 0, 1024, 0);
+      c.top_k = Int(moe, "top_k", p, 1, 1024);
+      c.expert_ffn = Int(moe, "expert_ffn", p, 1, 1 << 24);
+      c.first_dense_layers = Int(moe, "first_dense_layers", p, 0, m.layers, 0);
+      if (c.top_k > c.routed_experts) {
+        Fail("top_k " + std::to_string(c.top_k) + " exceeds routed_experts " +
+                 std::to_string(c.routed_experts),
+             moe["top_k"], Join(p, "top_k"));
+      }
+      m.moe = c;
+    }
+    if (m.heads % m.kv_heads != 0) {
+      Fail("kv_heads " + std::to_string(m.kv_heads) + " must divide heads " +
+               std::to_string(m.heads),
+           n["kv_heads"], Join(path, "kv_heads"));
+    }
+    m.source = Text(n, "source", path, false);
+    m.notes = Text(n, "notes", path, false);
+    Upsert(catalog_.models_, std::move(m), "model", n, path);
+  }
+
+  void Family(const YAML::Node& n, const std::string& path) {
+    CheckKeys(n, path,
+              {"id", "matmul_efficiency", "fp8_matmul_efficiency", "matmul_half_gflop",
+               "attention_efficiency", "memory_efficiency", "memory_reserved_gib",
+               "failures_per_chip_day", "calibrated", "fitted_on", "notes"});
+    const FamilyCalibration d;
+    FamilyCalibration f;
+    f.id = Id(n, path);
+    f.matmul_efficiency = Num(n, "matmul_efficiency", path, 0.01, 1, d.matmul_efficiency);
+    f.fp8_matmul_efficiency =
+        Num(n, "fp8_matmul_efficiency", path, 0.01, 1, d.fp8_matmul_efficiency);
+    f.matmul_half_gflop = Num(n, "matmul_half_gflop", path, 0, 1e6, d.matmul_half_gflop);
+    f.attention_efficiency = Num(n, "attention_efficiency", path, 0.01, 1, d.attention_efficiency);
+    f.memory_efficiency = Num(n, "memory_efficiency", path, 0.01, 1, d.memory_efficiency);
+    f.memory_reserved_gib = Num(n, "memory_reserved_gib", path, 0, 1e4, d.memory_reserved_gib);
+    f.failures_per_chip_day =
+        Num(n, "failures_per_chip_day", path, 0, 10, d.failures_per_chip_day);
+    f.calibrated = Bool(n, "calibrated", path, false);
+    f.fitted_on = Text(n, "fitted_on", path, false);
+    if (f.id == "default") {
+      catalog_.default_family_ = f;
+      Remember("family", f.id, n);
+      return;
+    }
+    Upsert(catalog_.families_, std::move(f), "family", n, path);
+  }
+
+  void Training(const YAML::Node& n, const std::string& path) {
+    if (!n.IsMap()) Fail("expected a mapping", n, path);
+    CheckKeys(n, path,
+              {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance", "a2a_overlap",
+               "dp_overlap", "notes"});
+    TrainingCalibration& t = catalog_.training_;
+    t.restart_minutes = Num(n, "restart_minutes", path, 0, 1e4, t.restart_minutes);
+    t.checkpoint_gb_s_per_chip =
+        Num(n, "checkpoint_gb_s_per_chip", path, 1e-6, 1e4, t.checkpoint_gb_s_per_chip);
+    t.moe_load_imbalance = Num(n, "moe_load_imbalance", path, 1, 10, t.moe_load_imbalance);
+    t.a2a_overlap = Num(n, "a2a_overlap", path, 0, 1, t.a2a_overlap);
+    t.dp_overlap = Num(n, "dp_overlap", path, 0, 1, t.dp_overlap);
+  }
+
+  Catalog& catalog_;
+  std::string file_;
+  std::set<std::string> seen_;
+};
+
+Result<void> Catalog::MergeYaml(std::string_view text, const std::string& file_name) {
+  // Merge into a copy so that a failure leaves the catalog unchanged.
+  Catalog next = *this;
+  try {
+    YamlLoader(next, file_name).Load(text);
+  } catch (const LoadFailure& f) {
+    return tl::unexpected(f.error);
+  } catch (const YAML::Exception& e) {
+    return MakeError(e.what(), file_name, e.mark.line + 1);
+  }
+  *this = std::move(next);
+  return {};
+}
+
+}  // namespace suanli::catalog

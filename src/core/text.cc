@@ -1,0 +1,69 @@
+#include "core/text.h"
+
+#include <algorithm>
+#include <cctype>
+#include <numeric>
+
+namespace suanli {
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string NormalizeId(std::string_view s) {
+  std::string out = ToLower(s);
+  for (char& c : out) {
+    if (c == '_' || c == ' ') c = '-';
+  }
+  return out;
+}
+
+int EditDistance(std::string_view a, std::string_view b) {
+  std::vector<int> prev(b.size() + 1);
+  std::vector<int> cur(b.size() + 1);
+  std::iota(prev.begin(), prev.end(), 0);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const int subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::vector<std::string> NearestNames(std::string_view query,
+                                      const std::vector<std::string>& candidates, int limit) {
+  const std::string q = NormalizeId(query);
+  std::vector<std::pair<int, std::string>> scored;
+  scored.reserve(candidates.size());
+  for (const auto& c : candidates) {
+    int score = EditDistance(q, c);
+    // A candidate containing the query (or the reverse) is a strong hint.
+    if (!q.empty() && (c.find(q) != std::string::npos || q.find(c) != std::string::npos)) {
+      score = std::min(score, 1);
+    }
+    scored.emplace_back(score, c);
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (const auto& [score, name] : scored) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    out.push_back(name);
+  }
+  return out;
+}
+
+std::string JoinOr(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += (i + 1 == items.size()) ? " or " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+}  // namespace suanli

@@ -1,0 +1,31 @@
+// Small text helpers shared by id lookups and messages.
+#ifndef SUANLI_CORE_TEXT_H_
+#define SUANLI_CORE_TEXT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace suanli {
+
+// Lower-case ASCII copy.
+std::string ToLower(std::string_view s);
+
+// Normalizes an id for lookup: lower case, with "_" and " " turned into "-"
+// ("." is kept: qwen2.5-72b).
+std::string NormalizeId(std::string_view s);
+
+// Levenshtein edit distance.
+int EditDistance(std::string_view a, std::string_view b);
+
+// Up to `limit` candidates nearest to `query` (edit distance, then substring
+// match first), for "did you mean" messages.
+std::vector<std::string> NearestNames(std::string_view query,
+                                      const std::vector<std::string>& candidates, int limit = 3);
+
+// "a, b or c".
+std::string JoinOr(const std::vector<std::string>& items);
+
+}  // namespace suanli
+
+#endif  // SUANLI_CORE_TEXT_H_

@@ -1,0 +1,668 @@
+#include "perf/training.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/text.h"
+#include "perf/collectives.h"
+#include "perf/transformer.h"
+
+namespace suanli::perf {
+namespace {
+
+using catalog::DType;
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+constexpr double kTera = 1e12;
+constexpr double kActivationBytes = 2;  // bf16 activations, also in fp8 training
+constexpr double kGradReduceBytes = 4;  // fp32 gradient reduction (Megatron's default)
+constexpr double kWeightBytes = 2;      // bf16 weights
+constexpr double kMainGradBytes = 4;    // fp32 main gradients
+constexpr double kOptimizerBytes = 12;  // fp32 master weights + Adam m and v
+constexpr double kOptimizerTraffic = 30;  // bytes read+written per parameter per Adam step
+constexpr double kFlashBackwardFactor = 2.5;  // flash-attention backward over forward
+constexpr double kDefaultBatchTokens = 4194304;  // 4Mi tokens
+constexpr int kDefaultMaxSeq = 8192;
+
+std::vector<int> Divisors(long n, long limit) {
+  std::vector<int> out;
+  for (long d = 1; d <= std::min(n, limit); ++d) {
+    if (n % d == 0) out.push_back(static_cast<int>(d));
+  }
+  return out;
+}
+
+// Peak TFLOPS for a dtype, or an error naming the missing catalog value.
+Result<double> Peak(const catalog::Chip& chip, DType d) {
+  const auto& v = chip.peak(d);
+  if (v.unsupported) {
+    std::vector<std::string> supported;
+    for (int i = 0; i < catalog::kNumDTypes; ++i) {
+      if (chip.peak_tflops[i].known()) {
+        supported.emplace_back(catalog::DTypeName(static_cast<DType>(i)));
+      }
+    }
+    return MakeError("chip '" + chip.id + "' does not support " +
+                     std::string(catalog::DTypeName(d)) +
+                     (supported.empty() ? "" : "; it supports " + JoinOr(supported)));
+  }
+  if (!v.known()) {
+    return MakeError("chip '" + chip.id + "': peak_tflops." + std::string(catalog::DTypeName(d)) +
+                     " is unknown in the catalog; add it with --catalog to model this chip");
+  }
+  return *v.value;
+}
+
+// Everything about a job that does not depend on the layout.
+struct JobConstants {
+  int seq = 0;
+  double batch_tokens = 0;
+  long seqs_per_step = 0;
+  double matmul_peak = 0;     // FLOP/s for GEMMs in the job's dtype
+  double attention_peak = 0;  // FLOP/s for attention cores (bf16/fp16)
+  double mem_bw = 0;          // B/s, achievable
+  double capacity_gib = 0;
+  LayerParams params;
+  double flops_per_token = 0;           // training model FLOPs, causal
+  double flops_per_token_megatron = 0;  // non-causal
+  double mfu_peak = 0;                  // TFLOPS MFU is measured against
+  bool fp8 = false;
+};
+
+Result<JobConstants> Prepare(const TrainingJob& job) {
+  JobConstants c;
+  const auto& m = *job.model;
+  c.seq = job.seq_len > 0 ? job.seq_len : std::min(m.max_seq_len, kDefaultMaxSeq);
+  double gbt = job.global_batch_tokens > 0 ? job.global_batch_tokens : kDefaultBatchTokens;
+  c.seqs_per_step = std::max<long>(1, std::lround(gbt / c.seq));
+  c.batch_tokens = static_cast<double>(c.seqs_per_step) * c.seq;
+  c.fp8 = job.dtype == DType::kFp8;
+  auto mm = Peak(*job.chip, job.dtype);
+  if (!mm) return tl::unexpected(mm.error());
+  // Attention cores and element-wise work stay in 16-bit.
+  auto half = Peak(*job.chip, job.dtype == DType::kFp16 ? DType::kFp16 : DType::kBf16);
+  if (!half) half = Peak(*job.chip, DType::kFp16);
+  if (!half) return tl::unexpected(half.error());
+  c.matmul_peak = *mm * kTera;
+  c.attention_peak = *half * kTera;
+  c.mfu_peak = *mm;
+  if (!job.chip->memory_tb_s.known()) {
+    return MakeError("chip '" + job.chip->id + "': memory_tb_s is unknown in the catalog");
+  }
+  if (!job.chip->memory_gib.known()) {
+    return MakeError("chip '" + job.chip->id + "': memory_gib is unknown in the catalog");
+  }
+  c.mem_bw = *job.chip->memory_tb_s.value * kTera * job.calibration.memory_efficiency;
+  c.capacity_gib = *job.chip->memory_gib.value;
+  c.params = CountLayerParams(m);
+  c.flops_per_token = TrainingFlopsPerToken(m, c.seq, true);
+  c.flops_per_token_megatron = TrainingFlopsPerToken(m, c.seq, false);
+  return c;
+}
+
+double GemmSeconds(double flops, int calls, double peak, double eff_max, double half_gflop) {
+  if (flops <= 0) return 0;
+  const double g = flops / calls / 1e9;
+  const double eff = eff_max * g / (g + half_gflop);
+  return flops / (peak * eff);
+}
+
+// Costs of one layer for one micro-batch on one chip.
+struct LayerCost {
+  double compute_s = 0;  // forward + backward (+ recompute)
+  double backward_s = 0;
+  double tp_s = 0;
+  double cp_s = 0;
+  double ep_s = 0;
+  double act_bytes = 0;  // stored activations
+  double recompute_flops = 0;
+};
+
+struct LayoutContext {
+  const TrainingJob& job;
+  const JobConstants& c;
+  const ParallelLayout& l;
+  double tokens;  // tokens per micro-batch per chip group (TP ranks share them)
+};
+
+LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
+  const auto& m = *x.job.model;
+  const auto& cal = x.job.calibration;
+  const auto& p = x.c.params;
+  const auto& l = x.l;
+  const double T = x.tokens;
+  const double h = m.hidden;
+  const double tp = l.tp;
+  const bool sp = l.sequence_parallel && l.tp > 1;
+  const double eff = x.c.fp8 ? cal.fp8_matmul_efficiency : cal.matmul_efficiency;
+  const double imbalance = x.job.training.moe_load_imbalance;
+  LayerCost cost;
+
+  // Forward GEMMs.
+  double gemm = GemmSeconds(2 * T * p.attention / tp, 3, x.c.matmul_peak, eff,
+                            cal.matmul_half_gflop);
+  if (moe) {
+    const double assignments = T * p.top_k * imbalance;
+    const double tokens_per_expert =
+        T * p.top_k * l.ep / std::max(1, p.routed_experts) * imbalance;
+    const double expert_call = 2 * tokens_per_expert * p.expert / 3 / tp;
+    const double routed_flops = 2 * assignments * p.expert / tp;
+    gemm += routed_flops / (x.c.matmul_peak * eff * (expert_call / 1e9) /
+                            (expert_call / 1e9 + cal.matmul_half_gflop));
+    gemm += GemmSeconds(2 * T * p.shared_experts * p.expert / tp, 3, x.c.matmul_peak, eff,
+                        cal.matmul_half_gflop);
+    gemm += GemmSeconds(2 * T * p.router / tp, 1, x.c.matmul_peak, eff, cal.matmul_half_gflop);
+  } else {
+    gemm += GemmSeconds(2 * T * p.dense_mlp / tp, m.mlp == catalog::MlpKind::kSwiglu ? 3 : 2,
+                        x.c.matmul_peak, eff, cal.matmul_half_gflop);
+  }
+  // Attention core (causal), in 16-bit.
+  const double core_flops = T * AttentionCoreFlopsPerKey(m) * (x.c.seq + 1) / 2.0 / tp;
+  const double attn = core_flops / (x.c.attention_peak * cal.attention_efficiency);
+
+  // Element-wise traffic per token, forward. Norms, residuals and dropout
+  // run on the full hidden state unless sequence parallelism splits them.
+  const double replicated = 8 * h + 12 * h + (m.dropout ? 10 * h : 0);
+  double split = 0;
+  const double f = m.ffn_hidden;
+  const double fe = moe ? m.moe->expert_ffn : 0;
+  if (moe) {
+    split += 6 * fe * (p.top_k * imbalance + p.shared_experts) + 8 * p.top_k * h;
+  } else {
+    split += m.mlp == catalog::MlpKind::kSwiglu ? 6 * f : 4 * f;
+  }
+  if (!m.mla) split += 4.0 * (m.heads + m.kv_heads) * m.head_dim;  // rotary / bias
+  const double elem_bytes = T * ((sp ? replicated / tp : replicated) + split / tp);
+  const double elem = elem_bytes / x.c.mem_bw;
+
+  const double fwd = gemm + attn + elem;
+  const double bwd = 2 * gemm + kFlashBackwardFactor * attn + 2 * elem;
+  double recompute = 0;
+  if (l.recompute == Recompute::kFull) {
+    recompute = fwd;
+    cost.recompute_flops = 1;  // marker; counted in hardware FLOPs below
+  } else if (l.recompute == Recompute::kSelective) {
+    recompute = attn;
+  }
+  cost.compute_s = fwd + bwd + recompute;
+  cost.backward_s = bwd;
+
+  const auto& sys = x.job.system;
+  const int domain = sys.scale_up_domain;
+  // Tensor parallel: two all-reduce equivalents forward, two backward, two
+  // more when the forward is recomputed.
+  if (l.tp > 1) {
+    const auto g = PlaceGroup(l.tp, 1, domain);
+    const int collectives = l.recompute == Recompute::kFull ? 6 : 4;
+    cost.tp_s = collectives * AllReduceSeconds(T * h * kActivationBytes, g, sys);
+  }
+  // Context parallel: all-gather K and V forward, reduce-scatter their
+  // gradients backward.
+  if (l.cp > 1) {
+    const auto g = PlaceGroup(l.cp, l.tp, domain);
+    const double kv_heads_local = std::max(1.0, static_cast<double>(m.mla ? m.heads : m.kv_heads) / tp);
+    const double kv_per_token = kv_heads_local * (QkHeadDim(m) + VHeadDim(m)) * kActivationBytes;
+    const double full = x.tokens * l.cp * kv_per_token;
+    const int passes = l.recompute == Recompute::kFull ? 3 : 2;
+    cost.cp_s = passes * AllGatherSeconds(full, g, sys);
+  }
+  // Expert parallel: dispatch (fp8 when training in fp8) and combine (bf16),
+  // forward and backward.
+  if (moe && l.ep > 1) {
+    const auto g = PlaceGroup(l.ep, l.tp * l.cp, domain);
+    const double sent = T / tp * p.top_k;
+    const double dispatch = AllToAllSeconds(sent * h * (x.c.fp8 ? 1 : 2), g, sys);
+    const double combine = AllToAllSeconds(sent * h * kActivationBytes, g, sys);
+    const int passes = l.recompute == Recompute::kFull ? 3 : 2;
+    cost.ep_s = passes * (dispatch + combine) * (1 - x.job.training.a2a_overlap);
+  }
+
+  // Stored activations per token (bf16).
+  double act_replicated = 8 * h + (m.dropout ? 2 * h : 0);
+  double act_split = 0;
+  if (m.mla) {
+    const auto& mla = *m.mla;
+    act_replicated += 2.0 * (mla.q_lora_rank + mla.kv_lora_rank + mla.qk_rope_head_dim);
+    act_split += 2.0 * m.heads * (2 * QkHeadDim(m) + 2 * VHeadDim(m));
+  } else {
+    act_split += 2.0 * m.head_dim * (2 * m.heads + 2 * m.kv_heads);
+  }
+  if (moe) {
+    act_split += (2 * h + 6 * fe) * p.top_k * imbalance + 6 * fe * p.shared_experts;
+  } else {
+    act_split += m.mlp == catalog::MlpKind::kSwiglu ? 6 * f : 4 * f;
+  }
+  if (l.recompute == Recompute::kFull) {
+    cost.act_bytes = T * 2 * h / (sp ? tp : 1);  // only the layer input is kept
+  } else {
+    cost.act_bytes = T * ((sp ? act_replicated / tp : act_replicated) + act_split / tp);
+  }
+  return cost;
+}
+
+// Splits `layers` over `stages` with extra work `tail` on the last stage;
+// returns the layers on the busiest stage and whether it is the last one.
+struct StagePlan {
+  int layers = 0;
+  bool last = false;
+};
+
+StagePlan BalanceStages(int layers, int stages, double layer_s, double tail_s) {
+  if (stages == 1) return {layers, true};
+  StagePlan best{layers, true};
+  double best_time = std::numeric_limits<double>::infinity();
+  for (int k = 0; k <= (layers + stages - 1) / stages; ++k) {
+    const int rest = layers - k;
+    if (rest < stages - 1) break;
+    const int others = (rest + stages - 2) / (stages - 1);
+    const double t_last = k * layer_s + tail_s;
+    const double t_other = others * layer_s;
+    const double t = std::max(t_last, t_other);
+    if (t < best_time - 1e-15) {
+      best_time = t;
+      best = t_last >= t_other ? StagePlan{k, true} : StagePlan{others, false};
+    }
+  }
+  return best;
+}
+
+Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const ParallelLayout& l) {
+  const auto& m = *job.model;
+  auto bad = [](std::string msg) -> Result<void> { return MakeError(std::move(msg)); };
+  if (l.tp < 1 || l.pp < 1 || l.dp < 1 || l.ep < 1 || l.cp < 1 || l.micro_batch < 1 ||
+      l.interleave < 1) {
+    return bad("parallel sizes must be at least 1");
+  }
+  if (static_cast<long>(l.chips()) != job.chips) {
+    return bad("tp*pp*dp*cp = " + std::to_string(l.chips()) + " does not equal --count " +
+               std::to_string(job.chips));
+  }
+  if (m.heads % l.tp != 0) {
+    return bad("tp " + std::to_string(l.tp) + " does not divide the model's " +
+               std::to_string(m.heads) + " attention heads");
+  }
+  if (!m.mla && m.kv_heads % l.tp != 0 && l.tp % m.kv_heads != 0) {
+    return bad("tp " + std::to_string(l.tp) + " and the model's " + std::to_string(m.kv_heads) +
+               " kv heads must divide one another");
+  }
+  if (l.pp * l.interleave > m.layers) {
+    return bad("pp*interleave " + std::to_string(l.pp * l.interleave) + " exceeds the model's " +
+               std::to_string(m.layers) + " layers");
+  }
+  if (l.ep > 1) {
+    if (!m.moe) return bad("ep > 1 needs a mixture-of-experts model");
+    if (l.dp % l.ep != 0) {
+      return bad("ep " + std::to_string(l.ep) + " must divide dp " + std::to_string(l.dp));
+    }
+    if (m.moe->routed_experts % l.ep != 0) {
+      return bad("ep " + std::to_string(l.ep) + " does not divide the model's " +
+                 std::to_string(m.moe->routed_experts) + " routed experts");
+    }
+  }
+  if (c.seq % l.cp != 0) {
+    return bad("cp " + std::to_string(l.cp) + " does not divide the sequence length " +
+               std::to_string(c.seq));
+  }
+  if (l.zero_stage < 0 || l.zero_stage > 3) return bad("zero stage must be 0, 1, 2 or 3");
+  if (c.seqs_per_step % (static_cast<long>(l.dp) * l.micro_batch) != 0) {
+    return bad("the global batch of " + std::to_string(c.seqs_per_step) +
+               " sequences does not split into dp " + std::to_string(l.dp) + " x micro-batch " +
+               std::to_string(l.micro_batch));
+  }
+  const long micro_batches = c.seqs_per_step / (static_cast<long>(l.dp) * l.micro_batch);
+  if (l.interleave > 1 && micro_batches % l.pp != 0) {
+    return bad("an interleaved schedule needs the " + std::to_string(micro_batches) +
+               " micro-batches to be a multiple of pp " + std::to_string(l.pp));
+  }
+  return {};
+}
+
+TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const ParallelLayout& l) {
+  const auto& m = *job.model;
+  const auto& cal = job.calibration;
+  const auto& p = c.params;
+  const auto& sys = job.system;
+  const int domain = sys.scale_up_domain;
+  TrainingEstimate e;
+  e.layout = l;
+  e.seq_len = c.seq;
+  e.global_batch_tokens = c.batch_tokens;
+  const long micro_batches = c.seqs_per_step / (static_cast<long>(l.dp) * l.micro_batch);
+  e.micro_batches = static_cast<int>(micro_batches);
+
+  const LayoutContext x{job, c, l, static_cast<double>(l.micro_batch) * c.seq / l.cp};
+  const double T = x.tokens;
+  const LayerCost dense = CostOfLayer(x, false);
+  const LayerCost moe = m.moe ? CostOfLayer(x, true) : dense;
+  auto layer_total = [](const LayerCost& k) { return k.compute_s + k.tp_s + k.cp_s + k.ep_s; };
+
+  // The output layer (logits and cross-entropy, fp32) sits on the last stage
+  // with any multi-token-prediction modules.
+  const double eff = c.fp8 ? cal.fp8_matmul_efficiency : cal.matmul_efficiency;
+  const double logits_gemm =
+      GemmSeconds(2 * T * p.embedding / l.tp, 1, c.matmul_peak, eff, cal.matmul_half_gflop);
+  const double logits_elem = T * m.vocab / l.tp * 4 * 4 / c.mem_bw;
+  double tail = 3 * (logits_gemm + logits_elem);
+  tail += m.mtp_layers * (layer_total(p.moe_layers > 0 ? moe : dense) + 3 * logits_gemm);
+
+  const double avg_layer =
+      (p.dense_layers * layer_total(dense) + p.moe_layers * layer_total(moe)) / m.layers;
+  const StagePlan plan = BalanceStages(m.layers, l.pp, avg_layer, tail);
+  const double moe_share = static_cast<double>(p.moe_layers) / m.layers;
+  auto per_stage = [&](double dense_v, double moe_v) {
+    return plan.layers * ((1 - moe_share) * dense_v + moe_share * moe_v);
+  };
+  const double last_tail = plan.last ? tail : 0;
+
+  // Pipeline point-to-point: each micro-batch receives its activations
+  // forward and its gradients backward at every virtual stage.
+  double p2p = 0;
+  if (l.pp > 1) {
+    const bool same_domain = static_cast<long>(l.tp) * l.cp * l.dp < domain;
+    const double bytes =
+        T * m.hidden * kActivationBytes / (l.sequence_parallel && l.tp > 1 ? l.tp : 1);
+    p2p = 2.0 * l.interleave * PointToPointSeconds(bytes, same_domain, sys);
+  }
+
+  const double mb_compute = per_stage(dense.compute_s, moe.compute_s) + last_tail;
+  const double mb_tp = per_stage(dense.tp_s, moe.tp_s);
+  const double mb_cp = per_stage(dense.cp_s, moe.cp_s);
+  const double mb_ep = per_stage(dense.ep_s, moe.ep_s);
+  const double mb_total = mb_compute + mb_tp + mb_cp + mb_ep + p2p;
+  const double mb_backward = per_stage(dense.backward_s, moe.backward_s);
+
+  TimeBreakdown& t = e.time;
+  t.compute_s = micro_batches * mb_compute;
+  t.tp_comm_s = micro_batches * mb_tp;
+  t.cp_comm_s = micro_batches * mb_cp;
+  t.ep_comm_s = micro_batches * mb_ep;
+  t.pp_comm_s = micro_batches * p2p;
+  t.pp_bubble_s = (l.pp - 1.0) / l.interleave * mb_total;
+
+  // Parameters held by one chip on the busiest stage.
+  const int stage_layers = (m.layers + l.pp - 1) / l.pp;
+  const int stage_dense = std::min(stage_layers, p.dense_layers);
+  const int stage_moe = stage_layers - stage_dense;
+  const double embed_copies = (l.pp == 1 && !m.tied_embeddings) ? 2 : 1;
+  const double shared_params =
+      (stage_layers * (p.attention + p.norm) + stage_dense * p.dense_mlp +
+       stage_moe * (p.router + p.shared_experts * p.expert) + embed_copies * p.embedding) /
+      l.tp;
+  const double expert_params =
+      stage_moe * (static_cast<double>(p.routed_experts) / l.ep) * p.expert / l.tp;
+  const int expert_dp = l.dp / l.ep;
+
+  // Data-parallel gradient reduction and parameter gather; hidden behind the
+  // backward of the last micro-batch as far as it goes.
+  const auto dp_group = PlaceGroup(l.dp * l.cp, l.tp, domain);
+  const auto edp_group = PlaceGroup(expert_dp * l.cp, l.tp * l.ep, domain);
+  double dp_time = 0;
+  auto sync = [&](double params, const GroupPlacement& g) {
+    if (g.size <= 1) return 0.0;
+    if (l.zero_stage == 0) return AllReduceSeconds(params * kGradReduceBytes, g, sys);
+    return AllGatherSeconds(params * kGradReduceBytes, g, sys) +
+           AllGatherSeconds(params * kWeightBytes, g, sys);
+  };
+  dp_time = sync(shared_params, dp_group) + sync(expert_params, edp_group);
+  double zero3_exposed = 0;
+  if (l.zero_stage == 3) {
+    const double gather = AllGatherSeconds(shared_params * kWeightBytes, dp_group, sys) +
+                          AllGatherSeconds(expert_params * kWeightBytes, edp_group, sys);
+    zero3_exposed = micro_batches * std::max(0.0, 2 * gather - mb_compute);
+  }
+  t.dp_comm_s =
+      std::max(0.0, dp_time - job.training.dp_overlap * mb_backward) + zero3_exposed;
+
+  // Optimizer step over the local shard.
+  const double opt_shard =
+      l.zero_stage >= 1 ? shared_params / (l.dp * l.cp) + expert_params / (expert_dp * l.cp)
+                        : shared_params + expert_params;
+  t.optimizer_s = opt_shard * kOptimizerTraffic / c.mem_bw;
+
+  e.step_time_s = t.total();
+  e.tokens_per_s = c.batch_tokens / e.step_time_s;
+  e.model_flops_per_token = c.flops_per_token;
+  const int chips = l.chips();
+  const double total_peak = static_cast<double>(chips) * c.mfu_peak * kTera;
+  e.peak_tflops = c.mfu_peak;
+  e.mfu = e.tokens_per_s * c.flops_per_token / total_peak;
+  e.mfu_megatron = e.tokens_per_s * c.flops_per_token_megatron / total_peak;
+  // Hardware FLOPs add what recomputation does again.
+  double recompute_per_token = 0;
+  if (l.recompute == Recompute::kFull) {
+    recompute_per_token = ForwardFlopsPerToken(m, c.seq) - 2 * p.embedding;
+  } else if (l.recompute == Recompute::kSelective) {
+    recompute_per_token = m.layers * AttentionCoreFlopsPerKey(m) * (c.seq + 1) / 2.0;
+  }
+  e.hardware_flops_per_token = c.flops_per_token + recompute_per_token;
+  e.hfu = e.tokens_per_s * e.hardware_flops_per_token / total_peak;
+  e.achieved_tflops_per_chip = e.tokens_per_s * c.flops_per_token / chips / kTera;
+
+  // Memory on the busiest stage (the first holds the most in-flight micro-batches).
+  MemoryBreakdown& mem = e.memory;
+  const double params_local = shared_params + expert_params;
+  const double dp_shard = l.dp * l.cp;
+  const double edp_shard = expert_dp * l.cp;
+  auto sharded = [&](double bytes_per_param, bool shard) {
+    return shard ? (shared_params / dp_shard + expert_params / edp_shard) * bytes_per_param
+                 : params_local * bytes_per_param;
+  };
+  mem.weights_gib = sharded(kWeightBytes, l.zero_stage >= 3) / kGiB;
+  mem.gradients_gib = sharded(kMainGradBytes, l.zero_stage >= 2) / kGiB;
+  mem.optimizer_gib = sharded(kOptimizerBytes, l.zero_stage >= 1) / kGiB;
+  const double in_flight =
+      std::min<double>(micro_batches, l.pp) *
+      (l.interleave > 1 ? 1 + (l.pp - 1.0) / (l.pp * l.interleave) : 1.0);
+  const double per_layer_act =
+      (stage_dense * dense.act_bytes + stage_moe * moe.act_bytes) / stage_layers;
+  double act = stage_layers * per_layer_act * in_flight;
+  if (l.recompute == Recompute::kFull) {
+    // The layer being recomputed holds its full activations.
+    ParallelLayout no_rc = l;
+    no_rc.recompute = Recompute::kNone;
+    const LayoutContext xn{job, c, no_rc, x.tokens};
+    act += std::max(CostOfLayer(xn, false).act_bytes,
+                    m.moe ? CostOfLayer(xn, true).act_bytes : 0.0);
+  }
+  const double logits_act = (l.pp == 1) ? T * m.vocab / l.tp * 4 * 2 : 0;
+  mem.activations_gib = (act + logits_act) / kGiB;
+  mem.reserved_gib = cal.memory_reserved_gib;
+  e.memory_capacity_gib = c.capacity_gib;
+  e.fits = mem.total() <= c.capacity_gib;
+
+  // Goodput: interruptions at a per-chip rate, a checkpoint interval chosen
+  // by Young's rule, and a fixed restart cost.
+  const double rate_per_s = chips * cal.failures_per_chip_day / 86400.0;
+  const double state_bytes = TotalParams(m) * (kWeightBytes + kOptimizerBytes);
+  const double ckpt_s =
+      std::max(1.0, state_bytes / (chips * job.training.checkpoint_gb_s_per_chip * 1e9));
+  const double restart_s = job.training.restart_minutes * 60;
+  if (rate_per_s > 0) {
+    const double mtbf = 1 / rate_per_s;
+    const double interval = std::sqrt(2 * ckpt_s * mtbf);
+    e.job_mtbf_hours = mtbf / 3600;
+    e.checkpoint_interval_min = interval / 60;
+    e.goodput = 1 / ((1 + ckpt_s / interval) * (1 + rate_per_s * (restart_s + interval / 2)));
+  }
+  const double ideal_s = job.tokens / e.tokens_per_s;
+  e.train_days = ideal_s / e.goodput / 86400;
+  e.ideal_accelerator_hours = ideal_s * chips / 3600;
+  e.accelerator_hours = e.ideal_accelerator_hours / e.goodput;
+  return e;
+}
+
+}  // namespace
+
+std::string_view RecomputeName(Recompute r) {
+  switch (r) {
+    case Recompute::kNone:
+      return "none";
+    case Recompute::kSelective:
+      return "selective";
+    case Recompute::kFull:
+      return "full";
+  }
+  return "none";
+}
+
+std::optional<Recompute> ParseRecompute(std::string_view s) {
+  const std::string v = ToLower(s);
+  if (v == "none") return Recompute::kNone;
+  if (v == "selective") return Recompute::kSelective;
+  if (v == "full") return Recompute::kFull;
+  return std::nullopt;
+}
+
+Result<void> ValidateJob(const TrainingJob& job) {
+  if (!job.model || !job.chip) return MakeError("a model and a chip are required");
+  if (job.chips < 1) {
+    return MakeError("--count must be at least 1 chip, got " + std::to_string(job.chips));
+  }
+  if (job.chips > 10'000'000) {
+    return MakeError("--count " + std::to_string(job.chips) + " is absurd (over 10 million chips)");
+  }
+  if (!(job.tokens >= 1) || !std::isfinite(job.tokens) || job.tokens > 1e18) {
+    return MakeError("--tokens must be between 1 and 1e18");
+  }
+  if (job.seq_len < 0 || job.seq_len > (1 << 24)) {
+    return MakeError("--seq-len must be between 1 and 16777216");
+  }
+  if (job.global_batch_tokens < 0 || job.global_batch_tokens > 1e12) {
+    return MakeError("--global-batch-tokens must be positive and at most 1e12");
+  }
+  if (job.dtype != DType::kBf16 && job.dtype != DType::kFp16 && job.dtype != DType::kFp8) {
+    return MakeError("training --dtype must be bf16, fp16 or fp8");
+  }
+  if (job.chip->role == catalog::ChipRole::kInferenceOnly) {
+    return MakeError("chip '" + job.chip->id +
+                     "' is an inference-only part; training on it is not modelled");
+  }
+  auto c = Prepare(job);
+  if (!c) return tl::unexpected(c.error());
+  if (job.global_batch_tokens > 0 && job.global_batch_tokens < c->seq) {
+    return MakeError("--global-batch-tokens " + std::to_string(job.global_batch_tokens) +
+                     " is less than one sequence of " + std::to_string(c->seq) + " tokens");
+  }
+  return {};
+}
+
+Result<TrainingEstimate> EstimateLayout(const TrainingJob& job, const ParallelLayout& layout) {
+  if (auto r = ValidateJob(job); !r) return tl::unexpected(r.error());
+  auto c = Prepare(job);
+  if (!c) return tl::unexpected(c.error());
+  if (auto r = CheckLayout(job, *c, layout); !r) return tl::unexpected(r.error());
+  return Estimate(job, *c, layout);
+}
+
+Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraints& fixed) {
+  if (auto r = ValidateJob(job); !r) return tl::unexpected(r.error());
+  auto prepared = Prepare(job);
+  if (!prepared) return tl::unexpected(prepared.error());
+  const JobConstants& c = *prepared;
+  const auto& m = *job.model;
+  const long n = job.chips;
+  const int domain = job.system.scale_up_domain;
+
+  auto choices = [](const std::optional<int>& v, std::vector<int> all) {
+    return v ? std::vector<int>{*v} : all;
+  };
+  std::vector<int> tps = fixed.tp ? std::vector<int>{*fixed.tp} : Divisors(n, domain);
+  std::vector<int> cps = {1};
+  if (fixed.cp) {
+    cps = {*fixed.cp};
+  } else {
+    for (int cp = 2; cp <= 32 && c.seq / cp >= 4096; cp *= 2) cps.push_back(cp);
+  }
+  std::vector<Recompute> recomputes =
+      fixed.recompute ? std::vector<Recompute>{*fixed.recompute}
+                      : std::vector<Recompute>{Recompute::kNone, Recompute::kSelective,
+                                               Recompute::kFull};
+  const std::vector<int> zeros = choices(fixed.zero_stage, {0, 1, 2, 3});
+
+  SearchResult result;
+  bool have_best = false;
+  bool have_closest = false;
+  TrainingEstimate closest;  // the layout that misses memory by the least
+  Error first_error;
+  bool have_error = false;
+
+  for (int tp : tps) {
+    if (tp < 1 || n % tp != 0) continue;
+    for (int cp : cps) {
+      if (cp < 1 || (n / tp) % cp != 0) continue;
+      const long rest = n / tp / cp;
+      std::vector<int> pps = fixed.pp ? std::vector<int>{*fixed.pp} : Divisors(rest, m.layers);
+      for (int pp : pps) {
+        if (pp < 1 || rest % pp != 0) continue;
+        const int dp = static_cast<int>(rest / pp);
+        if (fixed.dp && *fixed.dp != dp) continue;
+        std::vector<int> eps = {1};
+        if (fixed.ep) {
+          eps = {*fixed.ep};
+        } else if (m.moe) {
+          eps = Divisors(dp, m.moe->routed_experts);
+        }
+        std::vector<int> mbs;
+        if (fixed.micro_batch) {
+          mbs = {*fixed.micro_batch};
+        } else {
+          for (int mb = 1; mb <= 64; mb *= 2) mbs.push_back(mb);
+        }
+        std::vector<int> vs = fixed.interleave ? std::vector<int>{*fixed.interleave}
+                                               : Divisors(m.layers / pp, 16);
+        for (int ep : eps) {
+          for (int mb : mbs) {
+            for (int v : vs) {
+              for (int zero : zeros) {
+                for (Recompute rc : recomputes) {
+                  ParallelLayout l{tp, pp, dp, ep, cp, zero, mb, v, rc, true};
+                  l.sequence_parallel = fixed.sequence_parallel.value_or(tp > 1);
+                  if (auto ok = CheckLayout(job, c, l); !ok) {
+                    if (!have_error) first_error = ok.error();
+                    have_error = true;
+                    continue;
+                  }
+                  ++result.layouts_evaluated;
+                  TrainingEstimate e = Estimate(job, c, l);
+                  if (!e.fits) {
+                    if (!have_closest || e.memory.total() < closest.memory.total()) {
+                      closest = e;
+                      have_closest = true;
+                    }
+                    continue;
+                  }
+                  ++result.layouts_fitting;
+                  if (!have_best || e.tokens_per_s > result.best.tokens_per_s * (1 + 1e-12)) {
+                    result.best = e;
+                    have_best = true;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  if (have_best) return result;
+  if (have_closest) {
+    const auto& mem = closest.memory;
+    const auto& l = closest.layout;
+    char buf[640];
+    std::snprintf(buf, sizeof(buf),
+                  "no layout fits in %.0f GiB per chip; the closest (tp %d, pp %d, dp %d, ep %d, "
+                  "cp %d, zero %d, micro-batch %d, recompute %s) needs %.1f GiB, %.1f GiB too "
+                  "much: weights %.1f, gradients %.1f, optimizer %.1f, activations %.1f, "
+                  "reserved %.1f GiB. Use more chips, a higher --zero stage or --recompute full.",
+                  closest.memory_capacity_gib, l.tp, l.pp, l.dp, l.ep, l.cp, l.zero_stage,
+                  l.micro_batch, std::string(RecomputeName(l.recompute)).c_str(), mem.total(),
+                  mem.total() - closest.memory_capacity_gib, mem.weights_gib, mem.gradients_gib,
+                  mem.optimizer_gib, mem.activations_gib, mem.reserved_gib);
+    return MakeError(buf);
+  }
+  if (have_error) return MakeError("no valid layout: " + first_error.message);
+  return MakeError("no valid layout for " + std::to_string(n) + " chips");
+}
+
+}  // namespace suanli::perf

@@ -1,0 +1,134 @@
+// Training performance model: step time, memory and communication for a
+// parallel layout, the best layout when knobs are left open, and expected
+// wall time with failures (goodput).
+//
+// Pure functions: no I/O, no randomness. Inputs come from the catalog; every
+// efficiency is a FamilyCalibration parameter, never a per-model constant.
+#ifndef SUANLI_PERF_TRAINING_H_
+#define SUANLI_PERF_TRAINING_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/calibration.h"
+#include "catalog/chip.h"
+#include "catalog/model.h"
+#include "catalog/system.h"
+#include "core/error.h"
+
+namespace suanli::perf {
+
+enum class Recompute { kNone, kSelective, kFull };
+std::string_view RecomputeName(Recompute r);
+std::optional<Recompute> ParseRecompute(std::string_view s);
+
+struct ParallelLayout {
+  int tp = 1;          // tensor parallel
+  int pp = 1;          // pipeline stages
+  int dp = 1;          // data parallel (experts are sharded across ep of these)
+  int ep = 1;          // expert parallel, divides dp
+  int cp = 1;          // context parallel
+  int zero_stage = 1;  // 0-3: what of the optimizer state, grads, weights is sharded over dp
+  int micro_batch = 1;  // sequences per micro-batch
+  int interleave = 1;   // virtual pipeline stages per chip
+  Recompute recompute = Recompute::kNone;
+  bool sequence_parallel = true;  // only meaningful when tp > 1
+
+  int chips() const { return tp * pp * dp * cp; }
+};
+
+// What the user fixed; unset knobs are searched.
+struct LayoutConstraints {
+  std::optional<int> tp, pp, dp, ep, cp, zero_stage, micro_batch, interleave;
+  std::optional<Recompute> recompute;
+  std::optional<bool> sequence_parallel;
+};
+
+struct TrainingJob {
+  const catalog::Model* model = nullptr;
+  const catalog::Chip* chip = nullptr;
+  catalog::System system;
+  catalog::FamilyCalibration calibration;
+  catalog::TrainingCalibration training;
+  long chips = 0;
+  double tokens = 0;               // tokens to train on
+  int seq_len = 0;                 // 0: the model's max_seq_len capped at 8192
+  double global_batch_tokens = 0;  // 0: 4Mi tokens (rounded to whole sequences)
+  catalog::DType dtype = catalog::DType::kBf16;  // matmul dtype: bf16, fp16 or fp8
+};
+
+struct MemoryBreakdown {
+  double weights_gib = 0;
+  double gradients_gib = 0;
+  double optimizer_gib = 0;
+  double activations_gib = 0;
+  double reserved_gib = 0;
+  double total() const {
+    return weights_gib + gradients_gib + optimizer_gib + activations_gib + reserved_gib;
+  }
+};
+
+// Seconds per step; the parts add up to the step time.
+struct TimeBreakdown {
+  double compute_s = 0;        // matmuls, attention and element-wise work
+  double tp_comm_s = 0;        // tensor-parallel collectives (not overlapped)
+  double cp_comm_s = 0;        // context-parallel K/V exchange
+  double ep_comm_s = 0;        // expert all-to-all, exposed part
+  double pp_comm_s = 0;        // pipeline point-to-point
+  double pp_bubble_s = 0;      // pipeline fill and drain
+  double dp_comm_s = 0;        // gradient reduction not hidden behind backward
+  double optimizer_s = 0;      // optimizer update
+  double total() const {
+    return compute_s + tp_comm_s + cp_comm_s + ep_comm_s + pp_comm_s + pp_bubble_s + dp_comm_s +
+           optimizer_s;
+  }
+};
+
+struct TrainingEstimate {
+  ParallelLayout layout;
+  int seq_len = 0;
+  double global_batch_tokens = 0;
+  int micro_batches = 0;  // per pipeline per step
+  double step_time_s = 0;
+  double tokens_per_s = 0;
+  double model_flops_per_token = 0;  // training, causal attention
+  double hardware_flops_per_token = 0;  // adds recomputation
+  double mfu = 0;
+  double mfu_megatron = 0;  // same, attention counted non-causally (Megatron's formula)
+  double hfu = 0;
+  double achieved_tflops_per_chip = 0;  // model FLOPs
+  double peak_tflops = 0;               // the dense peak MFU is measured against
+  double train_days = 0;
+  double ideal_accelerator_hours = 0;
+  double accelerator_hours = 0;
+  double goodput = 1;
+  double job_mtbf_hours = 0;
+  double checkpoint_interval_min = 0;
+  MemoryBreakdown memory;
+  double memory_capacity_gib = 0;
+  bool fits = false;
+  TimeBreakdown time;
+};
+
+// Checks the job itself (model, chip, numbers) before any layout is tried.
+Result<void> ValidateJob(const TrainingJob& job);
+
+// Estimates one fully specified layout. Returns an error when the layout is
+// not valid for the job (does not divide, exceeds the model, ...); a layout
+// that is valid but does not fit memory returns an estimate with fits=false.
+Result<TrainingEstimate> EstimateLayout(const TrainingJob& job, const ParallelLayout& layout);
+
+struct SearchResult {
+  TrainingEstimate best;  // highest throughput among layouts that fit
+  long layouts_evaluated = 0;
+  long layouts_fitting = 0;
+};
+
+// Searches every unset knob. Error when nothing fits: the message names the
+// closest layout, its memory breakdown and by how much it exceeds capacity.
+Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraints& fixed);
+
+}  // namespace suanli::perf
+
+#endif  // SUANLI_PERF_TRAINING_H_

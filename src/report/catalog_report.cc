@@ -1,0 +1,216 @@
+#include "report/catalog_report.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "perf/transformer.h"
+#include "report/json_out.h"
+#include "report/table.h"
+
+namespace suanli::report {
+namespace {
+
+using catalog::Catalog;
+using catalog::Confidence;
+using catalog::DType;
+using catalog::SourcedNumber;
+
+// "989 [S2]" with a marker for what is not official: "~" estimate, "?" rumour or low.
+std::string Cell(const SourcedNumber& v, bool with_source = true) {
+  if (v.unsupported) return "n/a";
+  if (!v.known()) return "-";
+  std::string mark;
+  switch (v.confidence) {
+    case Confidence::kOfficial:
+    case Confidence::kReported:
+      break;
+    case Confidence::kEstimate:
+      mark = "~";
+      break;
+    case Confidence::kRumoured:
+    case Confidence::kLow:
+      mark = "?";
+      break;
+  }
+  std::string out = fmt::format("{:g}{}", Round(*v.value, 6), mark);
+  if (with_source && !v.sources.empty()) out += " [" + v.sources.front() + "]";
+  return out;
+}
+
+nlohmann::json SourcesJson(const Catalog& c, const std::set<std::string>& ids) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& id : ids) {
+    if (const auto* s = c.FindSource(id)) out[id] = {{"title", s->title}, {"url", s->url}};
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ChipsJson(const Catalog& c) {
+  nlohmann::json chips = nlohmann::json::array();
+  std::set<std::string> used;
+  auto note_sources = [&](const auto& v) { used.insert(v.sources.begin(), v.sources.end()); };
+  for (const auto& chip : c.chips()) {
+    nlohmann::json j;
+    j["id"] = chip.id;
+    j["name"] = chip.name;
+    j["vendor"] = chip.vendor;
+    j["family"] = chip.family;
+    j["aliases"] = chip.aliases;
+    j["launch"] = chip.launch;
+    j["role"] = chip.role == catalog::ChipRole::kTraining ? "training" : "inference-only";
+    j["default_system"] =
+        chip.default_system.empty() ? nlohmann::json(nullptr) : nlohmann::json(chip.default_system);
+    nlohmann::json peaks;
+    for (int d = 0; d < catalog::kNumDTypes; ++d) {
+      peaks[std::string(catalog::DTypeName(static_cast<DType>(d)))] =
+          SourcedJson(chip.peak_tflops[d]);
+      note_sources(chip.peak_tflops[d]);
+    }
+    j["peak_tflops"] = peaks;
+    const std::pair<const char*, const SourcedNumber*> numbers[] = {
+        {"memory_gib", &chip.memory_gib},         {"memory_tb_s", &chip.memory_tb_s},
+        {"scale_up_gb_s", &chip.scale_up_gb_s},   {"scale_up_domain", &chip.scale_up_domain},
+        {"scale_out_gbit_s", &chip.scale_out_gbit_s}, {"tdp_w", &chip.tdp_w},
+        {"price_usd", &chip.price_usd}};
+    for (const auto& [name, v] : numbers) {
+      j[name] = SourcedJson(*v);
+      note_sources(*v);
+    }
+    j["process"] = SourcedJson(chip.process);
+    j["foundry"] = SourcedJson(chip.foundry);
+    note_sources(chip.process);
+    note_sources(chip.foundry);
+    if (!chip.price_note.empty()) j["price_note"] = chip.price_note;
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& e : chip.export_status) {
+      events.push_back({{"date", e.date},
+                        {"status", e.status},
+                        {"note", e.note},
+                        {"source", e.sources},
+                        {"confidence", catalog::ConfidenceName(e.confidence)}});
+      used.insert(e.sources.begin(), e.sources.end());
+    }
+    j["export_status"] = events;
+    if (!chip.notes.empty()) j["notes"] = chip.notes;
+    chips.push_back(j);
+  }
+  return Dump({{"chips", chips}, {"sources", SourcesJson(c, used)}});
+}
+
+std::string ChipsTable(const Catalog& c) {
+  Table t({"id", "vendor", "role", "bf16 TF", "fp8 TF", "int8 TOPS", "fp4 TF", "mem GiB",
+           "mem TB/s", "scale-up GB/s", "domain", "TDP W", "latest China status"});
+  for (const auto& chip : c.chips()) {
+    const std::string status =
+        chip.export_status.empty()
+            ? "-"
+            : chip.export_status.back().status + " (" + chip.export_status.back().date + ")";
+    t.AddRow({chip.id, chip.vendor,
+              chip.role == catalog::ChipRole::kTraining ? "training" : "inference",
+              Cell(chip.peak(DType::kBf16)), Cell(chip.peak(DType::kFp8), false),
+              Cell(chip.peak(DType::kInt8), false), Cell(chip.peak(DType::kFp4), false),
+              Cell(chip.memory_gib, false), Cell(chip.memory_tb_s, false),
+              Cell(chip.scale_up_gb_s, false), Cell(chip.scale_up_domain, false),
+              Cell(chip.tdp_w, false), status});
+  }
+  return t.Render() +
+         "Dense peaks. [S..] source of the bf16 figure (see --json for all sources); "
+         "~ estimate, ? rumour or low confidence; - unknown; n/a unsupported.\n";
+}
+
+std::string SystemsJson(const Catalog& c) {
+  nlohmann::json systems = nlohmann::json::array();
+  std::set<std::string> used;
+  for (const auto& s : c.systems()) {
+    auto tier = [](const catalog::NetworkTier& t) {
+      return nlohmann::json{{"bandwidth_gb_s", t.bandwidth_gb_s},
+                            {"latency_us", t.latency_us},
+                            {"efficiency", t.efficiency}};
+    };
+    nlohmann::json up = tier(s.scale_up);
+    up["domain_chips"] = s.scale_up_domain;
+    systems.push_back({{"id", s.id},
+                       {"name", s.name},
+                       {"chip", s.chip},
+                       {"chips_per_node", s.chips_per_node},
+                       {"scale_up", up},
+                       {"scale_out", tier(s.scale_out)},
+                       {"source", s.sources},
+                       {"notes", s.notes}});
+    used.insert(s.sources.begin(), s.sources.end());
+  }
+  return Dump({{"systems", systems}, {"sources", SourcesJson(c, used)}});
+}
+
+std::string SystemsTable(const Catalog& c) {
+  Table t({"id", "chip", "per node", "scale-up domain", "scale-up GB/s", "scale-out GB/s",
+           "sources"});
+  for (const auto& s : c.systems()) {
+    std::string sources;
+    for (const auto& id : s.sources) sources += (sources.empty() ? "" : ",") + id;
+    t.AddRow({s.id, s.chip, std::to_string(s.chips_per_node), std::to_string(s.scale_up_domain),
+              fmt::format("{:g}", s.scale_up.bandwidth_gb_s),
+              fmt::format("{:g}", s.scale_out.bandwidth_gb_s), sources});
+  }
+  return t.Render() + "Bandwidths per chip, one direction.\n";
+}
+
+std::string ModelsJson(const Catalog& c) {
+  nlohmann::json models = nlohmann::json::array();
+  for (const auto& m : c.models()) {
+    nlohmann::json j = {{"id", m.id},
+                        {"name", m.name},
+                        {"aliases", m.aliases},
+                        {"layers", m.layers},
+                        {"hidden", m.hidden},
+                        {"heads", m.heads},
+                        {"kv_heads", m.kv_heads},
+                        {"head_dim", m.head_dim},
+                        {"ffn_hidden", m.ffn_hidden},
+                        {"mlp", m.mlp == catalog::MlpKind::kSwiglu ? "swiglu" : "gelu"},
+                        {"vocab", m.vocab},
+                        {"max_seq_len", m.max_seq_len},
+                        {"params_b", Round(perf::TotalParams(m) / 1e9, 5)},
+                        {"active_params_b", Round(perf::ActiveParams(m) / 1e9, 5)},
+                        {"source", m.source}};
+    const char* attn[] = {"mha", "gqa", "mla"};
+    j["attention"] = attn[static_cast<int>(m.attention)];
+    if (m.moe) {
+      j["moe"] = {{"routed_experts", m.moe->routed_experts},
+                  {"shared_experts", m.moe->shared_experts},
+                  {"top_k", m.moe->top_k},
+                  {"expert_ffn", m.moe->expert_ffn},
+                  {"first_dense_layers", m.moe->first_dense_layers}};
+    }
+    if (m.mla) {
+      j["mla"] = {{"q_lora_rank", m.mla->q_lora_rank},
+                  {"kv_lora_rank", m.mla->kv_lora_rank},
+                  {"qk_nope_head_dim", m.mla->qk_nope_head_dim},
+                  {"qk_rope_head_dim", m.mla->qk_rope_head_dim},
+                  {"v_head_dim", m.mla->v_head_dim}};
+    }
+    models.push_back(j);
+  }
+  return Dump({{"models", models}});
+}
+
+std::string ModelsTable(const Catalog& c) {
+  Table t({"id", "params B", "active B", "layers", "hidden", "heads", "kv", "attention", "MoE",
+           "source"});
+  for (const auto& m : c.models()) {
+    const char* attn[] = {"mha", "gqa", "mla"};
+    const std::string moe = m.moe ? fmt::format("{}+{} top-{}", m.moe->routed_experts,
+                                                m.moe->shared_experts, m.moe->top_k)
+                                  : "-";
+    t.AddRow({m.id, fmt::format("{:.1f}", perf::TotalParams(m) / 1e9),
+              fmt::format("{:.1f}", perf::ActiveParams(m) / 1e9), std::to_string(m.layers),
+              std::to_string(m.hidden), std::to_string(m.heads), std::to_string(m.kv_heads),
+              attn[static_cast<int>(m.attention)], moe, m.source});
+  }
+  return t.Render();
+}
+
+}  // namespace suanli::report

@@ -1,0 +1,158 @@
+#include "report/train_report.h"
+
+#include <fmt/format.h>
+
+#include "report/json_out.h"
+#include "report/table.h"
+
+namespace suanli::report {
+namespace {
+
+using catalog::Confidence;
+
+// Chip figures the estimate rests on that are not official, for the reader.
+nlohmann::json Caveats(const perf::TrainingJob& job) {
+  nlohmann::json out = nlohmann::json::array();
+  const auto& chip = *job.chip;
+  auto check = [&](const std::string& field, const catalog::SourcedNumber& v) {
+    if (v.known() && v.confidence != Confidence::kOfficial &&
+        v.confidence != Confidence::kReported) {
+      out.push_back({{"field", "chip." + field},
+                     {"confidence", catalog::ConfidenceName(v.confidence)},
+                     {"source", v.sources}});
+    }
+  };
+  check("peak_tflops." + std::string(catalog::DTypeName(job.dtype)), chip.peak(job.dtype));
+  check("memory_gib", chip.memory_gib);
+  check("memory_tb_s", chip.memory_tb_s);
+  if (!job.calibration.calibrated) {
+    out.push_back({{"field", "calibration"},
+                   {"confidence", "estimate"},
+                   {"note", "chip family '" + chip.family +
+                                "' has no fitted efficiencies; default values used"}});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string TrainingJson(const TrainingReport& r) {
+  const auto& e = r.estimate;
+  const auto& l = e.layout;
+  const auto& job = *r.job;
+  nlohmann::json j;
+  j["model"] = job.model->id;
+  j["chip"] = job.chip->id;
+  j["system"] = job.system.id;
+  j["chips"] = job.chips;
+  j["tokens"] = job.tokens;
+  j["dtype"] = catalog::DTypeName(job.dtype);
+  j["seq_len"] = e.seq_len;
+  j["parallel"] = {{"tp", l.tp},
+                   {"pp", l.pp},
+                   {"dp", l.dp},
+                   {"ep", l.ep},
+                   {"cp", l.cp},
+                   {"zero_stage", l.zero_stage},
+                   {"micro_batch", l.micro_batch},
+                   {"interleave", l.interleave},
+                   {"sequence_parallel", l.sequence_parallel && l.tp > 1},
+                   {"recompute", perf::RecomputeName(l.recompute)}};
+  j["layout_searched"] = r.searched;
+  if (r.searched) {
+    j["layouts_evaluated"] = r.layouts_evaluated;
+    j["layouts_fitting"] = r.layouts_fitting;
+  }
+  j["micro_batches"] = e.micro_batches;
+  j["step_time_s"] = Round(e.step_time_s);
+  j["global_batch_tokens"] = e.global_batch_tokens;
+  j["tokens_per_s"] = Round(e.tokens_per_s);
+  j["tokens_per_s_per_chip"] = Round(e.tokens_per_s / job.chips);
+  j["model_flops_per_token"] = Round(e.model_flops_per_token);
+  j["mfu"] = Round(e.mfu, 4);
+  j["mfu_megatron"] = Round(e.mfu_megatron, 4);
+  j["hfu"] = Round(e.hfu, 4);
+  j["peak_tflops_per_chip"] = Round(e.peak_tflops);
+  j["achieved_tflops_per_chip"] = Round(e.achieved_tflops_per_chip, 4);
+  j["train_days"] = Round(e.train_days, 4);
+  j["ideal_accelerator_hours"] = Round(e.ideal_accelerator_hours, 4);
+  j["accelerator_hours"] = Round(e.accelerator_hours, 4);
+  j["goodput"] = Round(e.goodput, 4);
+  j["job_mtbf_hours"] = Round(e.job_mtbf_hours, 4);
+  j["checkpoint_interval_min"] = Round(e.checkpoint_interval_min, 4);
+  j["memory_gib_per_chip"] = Round(e.memory.total(), 4);
+  j["memory_capacity_gib"] = Round(e.memory_capacity_gib, 4);
+  j["fits"] = e.fits;
+  j["memory_breakdown_gib"] = {{"weights", Round(e.memory.weights_gib, 4)},
+                               {"gradients", Round(e.memory.gradients_gib, 4)},
+                               {"optimizer", Round(e.memory.optimizer_gib, 4)},
+                               {"activations", Round(e.memory.activations_gib, 4)},
+                               {"reserved", Round(e.memory.reserved_gib, 4)}};
+  const auto& t = e.time;
+  j["time_breakdown_s"] = {{"compute", Round(t.compute_s)},
+                           {"tp_comm", Round(t.tp_comm_s)},
+                           {"cp_comm", Round(t.cp_comm_s)},
+                           {"ep_comm", Round(t.ep_comm_s)},
+                           {"pp_comm", Round(t.pp_comm_s)},
+                           {"pp_bubble", Round(t.pp_bubble_s)},
+                           {"dp_comm", Round(t.dp_comm_s)},
+                           {"optimizer", Round(t.optimizer_s)}};
+  j["calibration"] = {{"family", job.calibration.id},
+                      {"calibrated", job.calibration.calibrated},
+                      {"fitted_on", job.calibration.fitted_on}};
+  j["caveats"] = Caveats(job);
+  return Dump(j);
+}
+
+std::string TrainingText(const TrainingReport& r) {
+  const auto& e = r.estimate;
+  const auto& l = e.layout;
+  const auto& job = *r.job;
+  std::string out;
+  out += fmt::format("{} on {} x {} ({}), {:.3g} tokens, {}, seq {}\n", job.model->id,
+                     job.chips, job.chip->id, job.system.id, job.tokens,
+                     catalog::DTypeName(job.dtype), e.seq_len);
+  out += fmt::format(
+      "layout{}: tp {} pp {} dp {} ep {} cp {} zero {} micro-batch {} interleave {} recompute {}"
+      "{}\n",
+      r.searched ? fmt::format(" (best of {} that fit, {} tried)", r.layouts_fitting,
+                               r.layouts_evaluated)
+                 : "",
+      l.tp, l.pp, l.dp, l.ep, l.cp, l.zero_stage, l.micro_batch, l.interleave,
+      perf::RecomputeName(l.recompute), l.sequence_parallel && l.tp > 1 ? " +seq-par" : "");
+  Table t({"quantity", "value"});
+  t.AddRow({"step time", fmt::format("{:.3f} s", e.step_time_s)});
+  t.AddRow({"global batch", fmt::format("{:.0f} tokens, {} micro-batches", e.global_batch_tokens,
+                                        e.micro_batches)});
+  t.AddRow({"throughput", fmt::format("{:.0f} tokens/s ({:.0f} per chip)", e.tokens_per_s,
+                                      e.tokens_per_s / job.chips)});
+  t.AddRow({"MFU / HFU", fmt::format("{:.1f} % / {:.1f} % of {:g} TFLOPS {}", e.mfu * 100,
+                                     e.hfu * 100, e.peak_tflops, catalog::DTypeName(job.dtype))});
+  t.AddRow({"achieved", fmt::format("{:.0f} TFLOPS per chip", e.achieved_tflops_per_chip)});
+  t.AddRow({"memory per chip", fmt::format("{:.1f} of {:g} GiB", e.memory.total(),
+                                           e.memory_capacity_gib)});
+  t.AddRow({"goodput", fmt::format("{:.1f} % (job MTBF {:.1f} h, checkpoint every {:.0f} min)",
+                                   e.goodput * 100, e.job_mtbf_hours, e.checkpoint_interval_min)});
+  t.AddRow({"time to train", fmt::format("{:.1f} days", e.train_days)});
+  t.AddRow({"accelerator-hours", fmt::format("{:.4g} ({:.4g} ideal)", e.accelerator_hours,
+                                             e.ideal_accelerator_hours)});
+  out += t.Render();
+  const auto& tb = e.time;
+  out += fmt::format(
+      "step: compute {:.3f}  tp {:.3f}  cp {:.3f}  ep {:.3f}  pp {:.3f}  bubble {:.3f}  dp {:.3f}"
+      "  optimizer {:.3f} s\n",
+      tb.compute_s, tb.tp_comm_s, tb.cp_comm_s, tb.ep_comm_s, tb.pp_comm_s, tb.pp_bubble_s,
+      tb.dp_comm_s, tb.optimizer_s);
+  const auto& m = e.memory;
+  out += fmt::format(
+      "memory: weights {:.1f}  gradients {:.1f}  optimizer {:.1f}  activations {:.1f}  reserved "
+      "{:.1f} GiB\n",
+      m.weights_gib, m.gradients_gib, m.optimizer_gib, m.activations_gib, m.reserved_gib);
+  if (!job.calibration.calibrated) {
+    out += "note: chip family '" + job.chip->family +
+           "' is not calibrated; default efficiencies used.\n";
+  }
+  return out;
+}
+
+}  // namespace suanli::report

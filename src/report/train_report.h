@@ -1,0 +1,24 @@
+// Output of `suanli train`: one JSON object or a readable summary.
+#ifndef SUANLI_REPORT_TRAIN_REPORT_H_
+#define SUANLI_REPORT_TRAIN_REPORT_H_
+
+#include <string>
+
+#include "perf/training.h"
+
+namespace suanli::report {
+
+struct TrainingReport {
+  const perf::TrainingJob* job = nullptr;
+  perf::TrainingEstimate estimate;
+  bool searched = false;  // the layout came from a search
+  long layouts_evaluated = 0;
+  long layouts_fitting = 0;
+};
+
+std::string TrainingJson(const TrainingReport& r);
+std::string TrainingText(const TrainingReport& r);
+
+}  // namespace suanli::report
+
+#endif  // SUANLI_REPORT_TRAIN_REPORT_H_
