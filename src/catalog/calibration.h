@@ -34,10 +34,11 @@ struct TrainingCalibration {
   double restart_minutes = 10;
   // Aggregate checkpoint write bandwidth per chip, GB/s.
   double checkpoint_gb_s_per_chip = 0.5;
+  // Fraction of wall time lost to stalls other than failures: evaluations,
+  // checkpoint I/O, stragglers, data loading.
+  double stall_fraction = 0.0;
   // Busiest expert's load over the mean (MoE routing imbalance).
   double moe_load_imbalance = 1.1;
-  // Fraction of expert all-to-all hidden behind other micro-batches' compute.
-  double a2a_overlap = 0.0;
   // Fraction of the last micro-batch's backward that data-parallel gradient
   // reduction can hide behind.
   double dp_overlap = 1.0;

@@ -25,6 +25,9 @@ struct MoeConfig {
   int top_k = 0;
   int expert_ffn = 0;
   int first_dense_layers = 0;  // leading layers with a dense MLP of ffn_hidden
+  // Node-limited routing: a token's experts span at most this many scale-up
+  // domains (DeepSeek-V3: 4). 0: unlimited.
+  int max_nodes_per_token = 0;
 };
 
 struct Model {

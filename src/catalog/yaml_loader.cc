@@ -404,13 +404,15 @@ class YamlLoader {
       const std::string p = Join(path, "moe");
       if (!moe.IsMap()) Fail("expected a mapping", moe, p);
       CheckKeys(moe, p,
-                {"routed_experts", "shared_experts", "top_k", "expert_ffn", "first_dense_layers"});
+                {"routed_experts", "shared_experts", "top_k", "expert_ffn", "first_dense_layers",
+                 "max_nodes_per_token"});
       MoeConfig c;
       c.routed_experts = Int(moe, "routed_experts", p, 1, 1 << 20);
       c.shared_experts = Int(moe, "shared_experts", p, 0, 1024, 0);
       c.top_k = Int(moe, "top_k", p, 1, 1024);
       c.expert_ffn = Int(moe, "expert_ffn", p, 1, 1 << 24);
       c.first_dense_layers = Int(moe, "first_dense_layers", p, 0, m.layers, 0);
+      c.max_nodes_per_token = Int(moe, "max_nodes_per_token", p, 0, 1 << 20, 0);
       if (c.top_k > c.routed_experts) {
         Fail("top_k " + std::to_string(c.top_k) + " exceeds routed_experts " +
                  std::to_string(c.routed_experts),
@@ -458,15 +460,15 @@ class YamlLoader {
   void Training(const YAML::Node& n, const std::string& path) {
     if (!n.IsMap()) Fail("expected a mapping", n, path);
     CheckKeys(n, path,
-              {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance", "a2a_overlap",
+              {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance", "stall_fraction",
                "dp_overlap", "notes"});
     TrainingCalibration& t = catalog_.training_;
     t.restart_minutes = Num(n, "restart_minutes", path, 0, 1e4, t.restart_minutes);
     t.checkpoint_gb_s_per_chip =
         Num(n, "checkpoint_gb_s_per_chip", path, 1e-6, 1e4, t.checkpoint_gb_s_per_chip);
     t.moe_load_imbalance = Num(n, "moe_load_imbalance", path, 1, 10, t.moe_load_imbalance);
-    t.a2a_overlap = Num(n, "a2a_overlap", path, 0, 1, t.a2a_overlap);
     t.dp_overlap = Num(n, "dp_overlap", path, 0, 1, t.dp_overlap);
+    t.stall_fraction = Num(n, "stall_fraction", path, 0, 0.9, t.stall_fraction);
   }
 
   Catalog& catalog_;

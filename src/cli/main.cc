@@ -90,6 +90,7 @@ struct TrainOptions {
   int seq_len = 0;
   std::optional<int> tp, pp, dp, ep, cp, zero, micro_batch, interleave;
   bool no_sequence_parallel = false;
+  std::string schedule, attention = "flash";
 };
 
 int RunTrain(const CommonOptions& common, const TrainOptions& o) {
@@ -151,6 +152,16 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
     fixed.recompute = *rc;
   }
   if (o.no_sequence_parallel) fixed.sequence_parallel = false;
+  if (!o.schedule.empty()) {
+    auto s = suanli::perf::ParseSchedule(o.schedule);
+    if (!s) return Fail(Error{"unknown --schedule '" + o.schedule + "'; expected 1f1b or dualpipe"});
+    fixed.schedule = *s;
+  }
+  auto kernel = suanli::perf::ParseAttentionKernel(o.attention);
+  if (!kernel) {
+    return Fail(Error{"unknown --attention '" + o.attention + "'; expected flash or unfused"});
+  }
+  job.attention = *kernel;
   for (const auto& [name, v] : {std::pair{"--tp", o.tp}, {"--pp", o.pp}, {"--dp", o.dp},
                                 {"--ep", o.ep}, {"--cp", o.cp}, {"--micro-batch", o.micro_batch},
                                 {"--interleave", o.interleave}}) {
@@ -224,6 +235,9 @@ int main(int argc, char** argv) {
   train->add_option("--recompute", t.recompute, "activation recomputation: none, selective, full");
   train->add_flag("--no-sequence-parallel", t.no_sequence_parallel,
                   "keep norms and dropout replicated across tensor-parallel ranks");
+  train->add_option("--schedule", t.schedule, "pipeline schedule: 1f1b or dualpipe");
+  train->add_option("--attention", t.attention,
+                    "attention kernel: flash (default) or unfused (pre-2022 Megatron)");
   add_common(train);
 
   try {

@@ -44,8 +44,10 @@ double AllReduceSeconds(double bytes, const GroupPlacement& g, const catalog::Sy
 double AllToAllSeconds(double bytes, const GroupPlacement& g, const catalog::System& s) {
   if (g.size <= 1) return 0;
   const double n = g.size;
-  const double intra = bytes * (g.per_domain - 1) / n;
-  const double inter = bytes * (n - g.per_domain) / n;
+  return AllToAllSplitSeconds(bytes * (g.per_domain - 1) / n, bytes * (n - g.per_domain) / n, s);
+}
+
+double AllToAllSplitSeconds(double intra, double inter, const catalog::System& s) {
   double t = 0;
   if (intra > 0) t = std::max(t, intra / Bandwidth(s.scale_up) + s.scale_up.latency_us * kUs);
   if (inter > 0) t = std::max(t, inter / Bandwidth(s.scale_out) + s.scale_out.latency_us * kUs);

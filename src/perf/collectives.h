@@ -27,6 +27,9 @@ GroupPlacement PlaceGroup(int size, int stride, int domain);
 double AllReduceSeconds(double bytes, const GroupPlacement& g, const catalog::System& s);
 double AllGatherSeconds(double bytes, const GroupPlacement& g, const catalog::System& s);
 double AllToAllSeconds(double bytes, const GroupPlacement& g, const catalog::System& s);
+// An all-to-all whose per-chip traffic is already split into the bytes that
+// stay inside the scale-up domain and the bytes that leave it.
+double AllToAllSplitSeconds(double intra_bytes, double inter_bytes, const catalog::System& s);
 // One point-to-point message, inside a domain or across domains.
 double PointToPointSeconds(double bytes, bool same_domain, const catalog::System& s);
 

@@ -116,7 +116,6 @@ struct LayerCost {
   double cp_s = 0;
   double ep_s = 0;
   double act_bytes = 0;  // stored activations
-  double recompute_flops = 0;
 };
 
 struct LayoutContext {
@@ -157,9 +156,27 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     gemm += GemmSeconds(2 * T * p.dense_mlp / tp, m.mlp == catalog::MlpKind::kSwiglu ? 3 : 2,
                         x.c.matmul_peak, eff, cal.matmul_half_gflop);
   }
-  // Attention core (causal), in 16-bit.
-  const double core_flops = T * AttentionCoreFlopsPerKey(m) * (x.c.seq + 1) / 2.0 / tp;
-  const double attn = core_flops / (x.c.attention_peak * cal.attention_efficiency);
+  // Attention core, in 16-bit. Flash kernels skip the masked half; unfused
+  // kernels compute the full score matrix with batched GEMMs and stream it
+  // through softmax and dropout (9 bytes per score forward, 11 backward).
+  double attn_fwd = 0;
+  double attn_bwd = 0;
+  double score_bytes_per_token = 0;  // stored score matrices (unfused only)
+  if (x.job.attention == AttentionKernel::kFlash) {
+    const double core_flops = T * AttentionCoreFlopsPerKey(m) * (x.c.seq + 1) / 2.0 / tp;
+    attn_fwd = core_flops / (x.c.attention_peak * cal.attention_efficiency);
+    attn_bwd = kFlashBackwardFactor * attn_fwd;
+  } else {
+    const double heads_local = m.heads / tp;
+    const double scores = T * heads_local * x.c.seq;
+    const double core_flops = T * AttentionCoreFlopsPerKey(m) * x.c.seq / tp;
+    // Two batched GEMMs (QK^T, AV), each batched over heads and sequences.
+    const double gemm_core = GemmSeconds(core_flops, 2, x.c.attention_peak,
+                                         cal.matmul_efficiency, cal.matmul_half_gflop);
+    attn_fwd = gemm_core + 9 * scores / x.c.mem_bw;
+    attn_bwd = 2 * gemm_core + 11 * scores / x.c.mem_bw;
+    score_bytes_per_token = 5 * heads_local * x.c.seq;
+  }
 
   // Element-wise traffic per token, forward. Norms, residuals and dropout
   // run on the full hidden state unless sequence parallelism splits them.
@@ -176,14 +193,17 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   const double elem_bytes = T * ((sp ? replicated / tp : replicated) + split / tp);
   const double elem = elem_bytes / x.c.mem_bw;
 
-  const double fwd = gemm + attn + elem;
-  const double bwd = 2 * gemm + kFlashBackwardFactor * attn + 2 * elem;
+  const double fwd = gemm + attn_fwd + elem;
+  const double bwd = 2 * gemm + attn_bwd + 2 * elem;
+  // Selective recomputation redoes what is cheap to redo and expensive to
+  // store: the score matrices of unfused attention; with flash attention, the
+  // norms and activation functions.
+  const bool flash = x.job.attention == AttentionKernel::kFlash;
   double recompute = 0;
   if (l.recompute == Recompute::kFull) {
     recompute = fwd;
-    cost.recompute_flops = 1;  // marker; counted in hardware FLOPs below
   } else if (l.recompute == Recompute::kSelective) {
-    recompute = attn;
+    recompute = flash ? elem : attn_fwd;
   }
   cost.compute_s = fwd + bwd + recompute;
   cost.backward_s = bwd;
@@ -209,13 +229,28 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   }
   // Expert parallel: dispatch (fp8 when training in fp8) and combine (bf16),
   // forward and backward.
+  // With node-limited routing a token crosses the scale-out network once per
+  // remote domain it is routed to, then fans out over the scale-up network.
   if (moe && l.ep > 1) {
     const auto g = PlaceGroup(l.ep, l.tp * l.cp, domain);
-    const double sent = T / tp * p.top_k;
-    const double dispatch = AllToAllSeconds(sent * h * (x.c.fp8 ? 1 : 2), g, sys);
-    const double combine = AllToAllSeconds(sent * h * kActivationBytes, g, sys);
+    const double n = g.size;
+    const double tokens_out = T / tp;
+    double inter_copies = p.top_k * (n - g.per_domain) / n;
+    double intra_copies = p.top_k * (g.per_domain - 1) / n;
+    const int max_domains = m.moe->max_nodes_per_token;
+    if (max_domains > 0 && g.domains() > 1) {
+      const double remote = max_domains * (g.domains() - 1.0) / g.domains();
+      if (remote < inter_copies) {
+        inter_copies = remote;
+        intra_copies = p.top_k * (g.per_domain - 1.0) / g.per_domain;
+      }
+    }
+    auto a2a = [&](double bytes_per_element) {
+      return AllToAllSplitSeconds(tokens_out * intra_copies * h * bytes_per_element,
+                                  tokens_out * inter_copies * h * bytes_per_element, sys);
+    };
     const int passes = l.recompute == Recompute::kFull ? 3 : 2;
-    cost.ep_s = passes * (dispatch + combine) * (1 - x.job.training.a2a_overlap);
+    cost.ep_s = passes * (a2a(x.c.fp8 ? 1 : 2) + a2a(kActivationBytes));
   }
 
   // Stored activations per token (bf16).
@@ -228,15 +263,25 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   } else {
     act_split += 2.0 * m.head_dim * (2 * m.heads + 2 * m.kv_heads);
   }
+  // MLP: the first projection's output (kept) and the activation function's
+  // output (dropped by selective recomputation with flash attention).
+  const bool drop_cheap = flash && l.recompute == Recompute::kSelective;
+  const double swiglu_kept = drop_cheap ? 4 : 6;
   if (moe) {
-    act_split += (2 * h + 6 * fe) * p.top_k * imbalance + 6 * fe * p.shared_experts;
+    act_split += (2 * h + swiglu_kept * fe) * p.top_k * imbalance +
+                 swiglu_kept * fe * p.shared_experts;
+  } else if (m.mlp == catalog::MlpKind::kSwiglu) {
+    act_split += swiglu_kept * f;
   } else {
-    act_split += m.mlp == catalog::MlpKind::kSwiglu ? 6 * f : 4 * f;
+    act_split += drop_cheap ? 2 * f : 4 * f;
   }
+  if (drop_cheap) act_replicated -= 4 * h;  // norm outputs are recomputed
   if (l.recompute == Recompute::kFull) {
     cost.act_bytes = T * 2 * h / (sp ? tp : 1);  // only the layer input is kept
   } else {
     cost.act_bytes = T * ((sp ? act_replicated / tp : act_replicated) + act_split / tp);
+    // Selective recomputation exists to drop the score matrices.
+    if (l.recompute == Recompute::kNone) cost.act_bytes += T * score_bytes_per_token;
   }
   return cost;
 }
@@ -305,6 +350,9 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
                std::to_string(c.seq));
   }
   if (l.zero_stage < 0 || l.zero_stage > 3) return bad("zero stage must be 0, 1, 2 or 3");
+  if (l.schedule == PipelineSchedule::kDualPipe && (l.pp < 2 || l.pp % 2 != 0 || l.interleave != 1)) {
+    return bad("the dualpipe schedule needs an even pp of at least 2 and no interleaving");
+  }
   if (c.seqs_per_step % (static_cast<long>(l.dp) * l.micro_batch) != 0) {
     return bad("the global batch of " + std::to_string(c.seqs_per_step) +
                " sequences does not split into dp " + std::to_string(l.dp) + " x micro-batch " +
@@ -360,15 +408,23 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   double p2p = 0;
   if (l.pp > 1) {
     const bool same_domain = static_cast<long>(l.tp) * l.cp * l.dp < domain;
-    const double bytes =
-        T * m.hidden * kActivationBytes / (l.sequence_parallel && l.tp > 1 ? l.tp : 1);
+    // Each tensor-parallel rank sends its 1/tp slice (Megatron's scatter-gather).
+    const double bytes = T * m.hidden * kActivationBytes / l.tp;
     p2p = 2.0 * l.interleave * PointToPointSeconds(bytes, same_domain, sys);
   }
 
   const double mb_compute = per_stage(dense.compute_s, moe.compute_s) + last_tail;
   const double mb_tp = per_stage(dense.tp_s, moe.tp_s);
   const double mb_cp = per_stage(dense.cp_s, moe.cp_s);
-  const double mb_ep = per_stage(dense.ep_s, moe.ep_s);
+  double mb_ep = per_stage(dense.ep_s, moe.ep_s);
+  const bool dualpipe = l.schedule == PipelineSchedule::kDualPipe;
+  if (dualpipe) {
+    // Expert and pipeline traffic of one stream hides behind the other
+    // stream's compute; only what exceeds it shows.
+    const double hidden_comm = mb_ep + p2p;
+    mb_ep = std::max(0.0, hidden_comm - mb_compute);
+    p2p = 0;
+  }
   const double mb_total = mb_compute + mb_tp + mb_cp + mb_ep + p2p;
   const double mb_backward = per_stage(dense.backward_s, moe.backward_s);
 
@@ -378,7 +434,10 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   t.cp_comm_s = micro_batches * mb_cp;
   t.ep_comm_s = micro_batches * mb_ep;
   t.pp_comm_s = micro_batches * p2p;
-  t.pp_bubble_s = (l.pp - 1.0) / l.interleave * mb_total;
+  // DualPipe's bubble is (pp/2 - 1)(F&B + B - 3W); with F:B:W = 1:2:1 (of 3
+  // units) that is (pp/2 - 1) x 2/3 of a micro-batch.
+  t.pp_bubble_s = dualpipe ? (l.pp / 2.0 - 1) * (2.0 / 3.0) * mb_total
+                           : (l.pp - 1.0) / l.interleave * mb_total;
 
   // Parameters held by one chip on the busiest stage.
   const int stage_layers = (m.layers + l.pp - 1) / l.pp;
@@ -448,12 +507,14 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     return shard ? (shared_params / dp_shard + expert_params / edp_shard) * bytes_per_param
                  : params_local * bytes_per_param;
   };
-  mem.weights_gib = sharded(kWeightBytes, l.zero_stage >= 3) / kGiB;
-  mem.gradients_gib = sharded(kMainGradBytes, l.zero_stage >= 2) / kGiB;
+  const double copies = dualpipe ? 2 : 1;
+  mem.weights_gib = copies * sharded(kWeightBytes, l.zero_stage >= 3) / kGiB;
+  mem.gradients_gib = copies * sharded(kMainGradBytes, l.zero_stage >= 2) / kGiB;
   mem.optimizer_gib = sharded(kOptimizerBytes, l.zero_stage >= 1) / kGiB;
   const double in_flight =
-      std::min<double>(micro_batches, l.pp) *
-      (l.interleave > 1 ? 1 + (l.pp - 1.0) / (l.pp * l.interleave) : 1.0);
+      dualpipe ? std::min<double>(micro_batches, l.pp + 1)
+               : std::min<double>(micro_batches, l.pp) *
+                     (l.interleave > 1 ? 1 + (l.pp - 1.0) / (l.pp * l.interleave) : 1.0);
   const double per_layer_act =
       (stage_dense * dense.act_bytes + stage_moe * moe.act_bytes) / stage_layers;
   double act = stage_layers * per_layer_act * in_flight;
@@ -485,6 +546,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     e.checkpoint_interval_min = interval / 60;
     e.goodput = 1 / ((1 + ckpt_s / interval) * (1 + rate_per_s * (restart_s + interval / 2)));
   }
+  e.goodput *= 1 - job.training.stall_fraction;
   const double ideal_s = job.tokens / e.tokens_per_s;
   e.train_days = ideal_s / e.goodput / 86400;
   e.ideal_accelerator_hours = ideal_s * chips / 3600;
@@ -511,6 +573,24 @@ std::optional<Recompute> ParseRecompute(std::string_view s) {
   if (v == "none") return Recompute::kNone;
   if (v == "selective") return Recompute::kSelective;
   if (v == "full") return Recompute::kFull;
+  return std::nullopt;
+}
+
+std::string_view ScheduleName(PipelineSchedule s) {
+  return s == PipelineSchedule::kDualPipe ? "dualpipe" : "1f1b";
+}
+
+std::optional<PipelineSchedule> ParseSchedule(std::string_view s) {
+  const std::string v = ToLower(s);
+  if (v == "1f1b") return PipelineSchedule::k1F1B;
+  if (v == "dualpipe") return PipelineSchedule::kDualPipe;
+  return std::nullopt;
+}
+
+std::optional<AttentionKernel> ParseAttentionKernel(std::string_view s) {
+  const std::string v = ToLower(s);
+  if (v == "flash") return AttentionKernel::kFlash;
+  if (v == "unfused") return AttentionKernel::kUnfused;
   return std::nullopt;
 }
 
@@ -579,6 +659,10 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
                       : std::vector<Recompute>{Recompute::kNone, Recompute::kSelective,
                                                Recompute::kFull};
   const std::vector<int> zeros = choices(fixed.zero_stage, {0, 1, 2, 3});
+  const std::vector<PipelineSchedule> schedules =
+      fixed.schedule ? std::vector<PipelineSchedule>{*fixed.schedule}
+                     : std::vector<PipelineSchedule>{PipelineSchedule::k1F1B,
+                                                     PipelineSchedule::kDualPipe};
 
   SearchResult result;
   bool have_best = false;
@@ -616,7 +700,12 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
             for (int v : vs) {
               for (int zero : zeros) {
                 for (Recompute rc : recomputes) {
-                  ParallelLayout l{tp, pp, dp, ep, cp, zero, mb, v, rc, true};
+                 for (PipelineSchedule sched : schedules) {
+                  if (sched == PipelineSchedule::kDualPipe && !fixed.schedule &&
+                      (pp % 2 != 0 || v != 1)) {
+                    continue;
+                  }
+                  ParallelLayout l{tp, pp, dp, ep, cp, zero, mb, v, rc, true, sched};
                   l.sequence_parallel = fixed.sequence_parallel.value_or(tp > 1);
                   if (auto ok = CheckLayout(job, c, l); !ok) {
                     if (!have_error) first_error = ok.error();
@@ -637,6 +726,7 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
                     result.best = e;
                     have_best = true;
                   }
+                 }
                 }
               }
             }

@@ -23,6 +23,20 @@ enum class Recompute { kNone, kSelective, kFull };
 std::string_view RecomputeName(Recompute r);
 std::optional<Recompute> ParseRecompute(std::string_view s);
 
+// Pipeline schedule. 1F1B (optionally interleaved) as in Megatron; DualPipe
+// (DeepSeek-V3) runs two micro-batch streams from both pipeline ends and
+// overlaps each chunk's communication with the other stream's compute, at the
+// cost of a second copy of the weights.
+enum class PipelineSchedule { k1F1B, kDualPipe };
+std::string_view ScheduleName(PipelineSchedule s);
+std::optional<PipelineSchedule> ParseSchedule(std::string_view s);
+
+// How attention is computed: fused (FlashAttention: causal blocks skipped, no
+// score matrix stored) or unfused (Megatron before 2022: the full s x s score
+// matrix is computed, soft-maxed, dropped out and stored).
+enum class AttentionKernel { kFlash, kUnfused };
+std::optional<AttentionKernel> ParseAttentionKernel(std::string_view s);
+
 struct ParallelLayout {
   int tp = 1;          // tensor parallel
   int pp = 1;          // pipeline stages
@@ -34,6 +48,7 @@ struct ParallelLayout {
   int interleave = 1;   // virtual pipeline stages per chip
   Recompute recompute = Recompute::kNone;
   bool sequence_parallel = true;  // only meaningful when tp > 1
+  PipelineSchedule schedule = PipelineSchedule::k1F1B;
 
   int chips() const { return tp * pp * dp * cp; }
 };
@@ -43,6 +58,7 @@ struct LayoutConstraints {
   std::optional<int> tp, pp, dp, ep, cp, zero_stage, micro_batch, interleave;
   std::optional<Recompute> recompute;
   std::optional<bool> sequence_parallel;
+  std::optional<PipelineSchedule> schedule;
 };
 
 struct TrainingJob {
@@ -56,6 +72,7 @@ struct TrainingJob {
   int seq_len = 0;                 // 0: the model's max_seq_len capped at 8192
   double global_batch_tokens = 0;  // 0: 4Mi tokens (rounded to whole sequences)
   catalog::DType dtype = catalog::DType::kBf16;  // matmul dtype: bf16, fp16 or fp8
+  AttentionKernel attention = AttentionKernel::kFlash;
 };
 
 struct MemoryBreakdown {

@@ -57,7 +57,8 @@ std::string TrainingJson(const TrainingReport& r) {
                    {"micro_batch", l.micro_batch},
                    {"interleave", l.interleave},
                    {"sequence_parallel", l.sequence_parallel && l.tp > 1},
-                   {"recompute", perf::RecomputeName(l.recompute)}};
+                   {"recompute", perf::RecomputeName(l.recompute)},
+                   {"schedule", perf::ScheduleName(l.schedule)}};
   j["layout_searched"] = r.searched;
   if (r.searched) {
     j["layouts_evaluated"] = r.layouts_evaluated;
@@ -114,12 +115,13 @@ std::string TrainingText(const TrainingReport& r) {
                      catalog::DTypeName(job.dtype), e.seq_len);
   out += fmt::format(
       "layout{}: tp {} pp {} dp {} ep {} cp {} zero {} micro-batch {} interleave {} recompute {}"
-      "{}\n",
+      " schedule {}{}\n",
       r.searched ? fmt::format(" (best of {} that fit, {} tried)", r.layouts_fitting,
                                r.layouts_evaluated)
                  : "",
       l.tp, l.pp, l.dp, l.ep, l.cp, l.zero_stage, l.micro_batch, l.interleave,
-      perf::RecomputeName(l.recompute), l.sequence_parallel && l.tp > 1 ? " +seq-par" : "");
+      perf::RecomputeName(l.recompute), perf::ScheduleName(l.schedule),
+      l.sequence_parallel && l.tp > 1 ? " +seq-par" : "");
   Table t({"quantity", "value"});
   t.AddRow({"step time", fmt::format("{:.3f} s", e.step_time_s)});
   t.AddRow({"global batch", fmt::format("{:.0f} tokens, {} micro-batches", e.global_batch_tokens,

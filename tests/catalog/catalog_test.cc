@@ -1,0 +1,497 @@
+// The shipped catalog and user catalogs. Figures are checked against
+// reference/catalog.md (the sourced reference the data was transcribed from)
+// and against published parameter counts, never against the code's output.
+#include "catalog/catalog.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "perf/transformer.h"
+
+namespace suanli::catalog {
+namespace {
+
+namespace fs = std::filesystem;
+
+const Catalog& Builtin() {
+  static const Catalog* c = [] {
+    auto r = Catalog::Builtin();
+    if (!r) {
+      ADD_FAILURE() << "Catalog::Builtin() failed: " << r.error().ToString();
+      return new Catalog();
+    }
+    return new Catalog(std::move(*r));
+  }();
+  return *c;
+}
+
+const Chip& ChipOrDie(const Catalog& c, std::string_view id) {
+  auto r = c.FindChip(id);
+  if (!r) {
+    ADD_FAILURE() << r.error().ToString();
+    static const Chip empty;
+    return empty;
+  }
+  return **r;
+}
+
+const Model& ModelOrDie(const Catalog& c, std::string_view id) {
+  auto r = c.FindModel(id);
+  if (!r) {
+    ADD_FAILURE() << r.error().ToString();
+    static const Model empty;
+    return empty;
+  }
+  return **r;
+}
+
+TEST(CatalogBuiltinTest, Loads) {
+  auto r = Catalog::Builtin();
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_FALSE(r->chips().empty());
+  EXPECT_FALSE(r->models().empty());
+  EXPECT_FALSE(r->systems().empty());
+  EXPECT_FALSE(r->sources().empty());
+  // The shipped catalog is self-consistent.
+  auto v = r->Validate();
+  EXPECT_TRUE(v) << v.error().ToString();
+}
+
+TEST(CatalogBuiltinTest, HasEveryRequiredChip) {
+  // The chips the planner must know about (reference/catalog.md section 2a
+  // plus AMD MI300X as a non-NVIDIA reference).
+  for (const char* id : {"a100", "a800", "h100", "h800", "h20", "h200", "b200", "b30a",
+                         "rtx-pro-6000d", "mi300x", "ascend-910b", "ascend-910c", "ascend-950pr",
+                         "ascend-950dt", "mlu590", "hygon-k100", "kunlun-p800", "alibaba-ppu",
+                         "hanguang-800", "mtt-s4000", "metax-c500", "br100"}) {
+    auto r = Builtin().FindChip(id);
+    ASSERT_TRUE(r) << id << ": " << r.error().ToString();
+    // Found by its own id, not through an alias of another chip.
+    EXPECT_EQ((*r)->id, id);
+  }
+}
+
+TEST(CatalogBuiltinTest, HasEveryRequiredModel) {
+  for (const char* id :
+       {"korthikanti-22b", "korthikanti-175b", "korthikanti-530b", "korthikanti-1t", "llama-2-7b",
+        "llama-2-13b", "llama-2-34b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "llama-3-405b",
+        "bloom-176b", "deepseek-v3", "deepseek-r1", "qwen2.5-72b", "gpt3-175b", "opt-175b",
+        "llama-1-65b", "megatron-1t", "deepseek-v2"}) {
+    auto r = Builtin().FindModel(id);
+    ASSERT_TRUE(r) << id << ": " << r.error().ToString();
+    EXPECT_EQ((*r)->id, id);
+  }
+}
+
+TEST(CatalogBuiltinTest, HasRequiredSystems) {
+  for (const char* id : {"hgx-h100", "atlas-800t-a2", "cloudmatrix-384", "gb200-nvl72"}) {
+    auto r = Builtin().FindSystem(id);
+    ASSERT_TRUE(r) << id << ": " << r.error().ToString();
+    EXPECT_EQ((*r)->id, id);
+  }
+  // Each system holds the chip it is built from.
+  EXPECT_EQ((*Builtin().FindSystem("hgx-h100"))->chip, "h100");
+  EXPECT_EQ((*Builtin().FindSystem("atlas-800t-a2"))->chip, "ascend-910b");
+  EXPECT_EQ((*Builtin().FindSystem("cloudmatrix-384"))->chip, "ascend-910c");
+  EXPECT_EQ((*Builtin().FindSystem("gb200-nvl72"))->chip, "b200");
+  // CloudMatrix 384: 384 Ascend 910C in one scale-up domain (catalog.md 2b).
+  EXPECT_EQ((*Builtin().FindSystem("cloudmatrix-384"))->scale_up_domain, 384);
+  // GB200 NVL72: 72 GPUs in one NVLink domain (catalog.md 2b, B200 row).
+  EXPECT_EQ((*Builtin().FindSystem("gb200-nvl72"))->scale_up_domain, 72);
+}
+
+// --- Spot checks against reference/catalog.md section 2a ------------------
+
+TEST(CatalogFiguresTest, H100Bf16IsTheOfficialDensePeak) {
+  // catalog.md 2a: H100 SXM5 BF16 dense 989 TFLOPS, tag O (the 1,979 figure
+  // is the sparse one and must not be used).
+  const auto& v = ChipOrDie(Builtin(), "h100").peak(DType::kBf16);
+  ASSERT_TRUE(v.known());
+  EXPECT_DOUBLE_EQ(*v.value, 989);
+  EXPECT_EQ(v.confidence, Confidence::kOfficial);
+  EXPECT_FALSE(v.unsupported);
+}
+
+TEST(CatalogFiguresTest, H20) {
+  // catalog.md 2a: H20 148 BF16 / 296 FP8 dense, 96 GB HBM3, 4.0 TB/s.
+  const Chip& h20 = ChipOrDie(Builtin(), "h20");
+  ASSERT_TRUE(h20.peak(DType::kBf16).known());
+  EXPECT_DOUBLE_EQ(*h20.peak(DType::kBf16).value, 148);
+  ASSERT_TRUE(h20.peak(DType::kFp8).known());
+  EXPECT_DOUBLE_EQ(*h20.peak(DType::kFp8).value, 296);
+  ASSERT_TRUE(h20.memory_gib.known());
+  EXPECT_DOUBLE_EQ(*h20.memory_gib.value, 96);
+  ASSERT_TRUE(h20.memory_tb_s.known());
+  EXPECT_DOUBLE_EQ(*h20.memory_tb_s.value, 4.0);
+}
+
+TEST(CatalogFiguresTest, A100Fp8IsUnsupportedNotUnknown) {
+  // catalog.md 2a: A100 FP8 "n/a" (the format does not exist on Ampere),
+  // which differs from "—" (not published).
+  const auto& fp8 = ChipOrDie(Builtin(), "a100").peak(DType::kFp8);
+  EXPECT_TRUE(fp8.unsupported);
+  EXPECT_FALSE(fp8.known());
+  EXPECT_FALSE(fp8.sources.empty());  // "unsupported" is itself a sourced claim
+  // A100 BF16: 312 dense (catalog.md 2a).
+  EXPECT_DOUBLE_EQ(*ChipOrDie(Builtin(), "a100").peak(DType::kBf16).value, 312);
+}
+
+TEST(CatalogFiguresTest, KunlunP800Bf16IsUnknownNotZero) {
+  // catalog.md 2a: Kunlun P800 BF16 "— (not in any source read)": unknown,
+  // never 0, and not "unsupported" either.
+  const auto& bf16 = ChipOrDie(Builtin(), "kunlun-p800").peak(DType::kBf16);
+  EXPECT_FALSE(bf16.known());
+  EXPECT_FALSE(bf16.unsupported);
+  EXPECT_FALSE(bf16.value.has_value());
+}
+
+TEST(CatalogFiguresTest, Ascend910CMemory) {
+  // catalog.md 2a: 910C 128 GB HBM2E (8 stacks), 3.2 TB/s (Huawei's slide;
+  // an aggregator's 96 GB / 1.8 TB/s is explicitly rejected).
+  const Chip& c = ChipOrDie(Builtin(), "ascend-910c");
+  ASSERT_TRUE(c.memory_gib.known());
+  EXPECT_DOUBLE_EQ(*c.memory_gib.value, 128);
+  ASSERT_TRUE(c.memory_tb_s.known());
+  EXPECT_DOUBLE_EQ(*c.memory_tb_s.value, 3.2);
+  // catalog.md 2a: FP8 n/a on 910C.
+  EXPECT_TRUE(c.peak(DType::kFp8).unsupported);
+}
+
+TEST(CatalogFiguresTest, HanguangIsInferenceOnly) {
+  // catalog.md 2a: Hanguang 800 is an inference NPU with no BF16/FP16 figure.
+  const Chip& c = ChipOrDie(Builtin(), "hanguang-800");
+  EXPECT_EQ(c.role, ChipRole::kInferenceOnly);
+  EXPECT_FALSE(c.peak(DType::kBf16).known());
+}
+
+// Every known (or unsupported) figure carries at least one source id, and
+// every source id resolves to an entry of sources.yaml.
+TEST(CatalogFiguresTest, EveryKnownValueHasAResolvableSource) {
+  const Catalog& cat = Builtin();
+  auto check = [&](const std::string& where, const auto& v) {
+    if (!v.known() && !v.unsupported) return;
+    EXPECT_FALSE(v.sources.empty()) << where << " is known but has no source";
+    for (const auto& s : v.sources) {
+      EXPECT_NE(cat.FindSource(s), nullptr) << where << " cites unknown source " << s;
+    }
+  };
+  int checked = 0;
+  for (const Chip& c : cat.chips()) {
+    for (int d = 0; d < kNumDTypes; ++d) {
+      check(c.id + ".peak_tflops." + std::string(DTypeName(static_cast<DType>(d))),
+            c.peak_tflops[d]);
+    }
+    check(c.id + ".memory_gib", c.memory_gib);
+    check(c.id + ".memory_tb_s", c.memory_tb_s);
+    check(c.id + ".scale_up_gb_s", c.scale_up_gb_s);
+    check(c.id + ".scale_up_domain", c.scale_up_domain);
+    check(c.id + ".scale_out_gbit_s", c.scale_out_gbit_s);
+    check(c.id + ".tdp_w", c.tdp_w);
+    check(c.id + ".process", c.process);
+    check(c.id + ".foundry", c.foundry);
+    check(c.id + ".price_usd", c.price_usd);
+    for (const auto& e : c.export_status) {
+      EXPECT_FALSE(e.sources.empty()) << c.id << " export event " << e.date << " has no source";
+      for (const auto& s : e.sources) {
+        EXPECT_NE(cat.FindSource(s), nullptr) << c.id << " export event cites unknown " << s;
+      }
+    }
+    ++checked;
+  }
+  for (const System& s : cat.systems()) {
+    for (const auto& id : s.sources) {
+      EXPECT_NE(cat.FindSource(id), nullptr) << "system " << s.id << " cites unknown " << id;
+    }
+  }
+  EXPECT_GE(checked, 22);  // at least the required chips
+}
+
+// --- Lookups --------------------------------------------------------------
+
+TEST(CatalogLookupTest, CaseInsensitive) {
+  auto r = Builtin().FindChip("H100");
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ((*r)->id, "h100");
+  auto m = Builtin().FindModel("LLAMA-3-70B");
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_EQ((*m)->id, "llama-3-70b");
+  auto s = Builtin().FindSystem("HGX-H100");
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ((*s)->id, "hgx-h100");
+}
+
+TEST(CatalogLookupTest, UnderscoresAsDashes) {
+  auto r = Builtin().FindChip("ascend_910c");
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ((*r)->id, "ascend-910c");
+  auto m = Builtin().FindModel("Llama_3_8B");
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_EQ((*m)->id, "llama-3-8b");
+}
+
+TEST(CatalogLookupTest, Aliases) {
+  // Aliases listed in data/chips.yaml and data/models.yaml.
+  struct Case {
+    const char* query;
+    const char* id;
+  };
+  for (const Case& c : {Case{"h100-sxm5", "h100"}, Case{"H100_SXM", "h100"}, Case{"910c", "ascend-910c"},
+                        Case{"b40", "rtx-pro-6000d"}, Case{"siyuan-590", "mlu590"}}) {
+    auto r = Builtin().FindChip(c.query);
+    ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();
+    EXPECT_EQ((*r)->id, c.id) << c.query;
+  }
+  for (const Case& c : {Case{"llama3-70b", "llama-3-70b"}, Case{"Llama-3.1-405B", "llama-3-405b"},
+                        Case{"gpt-3", "gpt3-175b"}, Case{"dsv3", "deepseek-v3"},
+                        Case{"mt-nlg-530b", "korthikanti-530b"}}) {
+    auto r = Builtin().FindModel(c.query);
+    ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();
+    EXPECT_EQ((*r)->id, c.id) << c.query;
+  }
+}
+
+TEST(CatalogLookupTest, UnknownIdSuggestsTheNearest) {
+  // "h1000" is one edit from "h100".
+  auto r = Builtin().FindChip("h1000");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("h100"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("h1000"), std::string::npos) << r.error().message;
+  // "llama-3-8c" is one substitution from "llama-3-8b".
+  auto m = Builtin().FindModel("llama-3-8c");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("llama-3-8b"), std::string::npos) << m.error().message;
+}
+
+// --- Parameter counts -----------------------------------------------------
+
+TEST(CatalogModelsTest, TotalParamsMatchReportedWithin3Percent) {
+  int checked = 0;
+  for (const Model& m : Builtin().models()) {
+    if (!m.params_b_reported) continue;
+    const double computed_b = perf::TotalParams(m) / 1e9;
+    EXPECT_NEAR(computed_b, *m.params_b_reported, 0.03 * *m.params_b_reported)
+        << m.id << ": architecture gives " << computed_b << "B, reported "
+        << *m.params_b_reported << "B";
+    ++checked;
+  }
+  EXPECT_GE(checked, 20);  // every required model reports its size
+}
+
+TEST(CatalogModelsTest, PublishedSizes) {
+  // Published totals, independent of models.yaml: Llama 3 8B 8.03B (Meta,
+  // safetensors metadata), Llama 3 70B 70.6B, GPT-3 175B (Brown et al.),
+  // DeepSeek-V3 671B (arXiv 2412.19437, MTP excluded), Llama 3.1 405B.
+  struct Case {
+    const char* id;
+    double billions;
+  };
+  for (const Case& c : {Case{"llama-3-8b", 8.03}, Case{"llama-3-70b", 70.6},
+                        Case{"gpt3-175b", 175}, Case{"deepseek-v3", 671},
+                        Case{"llama-3-405b", 405}}) {
+    const double b = perf::TotalParams(ModelOrDie(Builtin(), c.id)) / 1e9;
+    EXPECT_NEAR(b, c.billions, 0.03 * c.billions) << c.id;
+  }
+}
+
+TEST(CatalogModelsTest, DeepSeekV2TotalAndActive) {
+  // DeepSeek-V2 paper (arXiv 2405.04434): 236B total, 21B activated per token.
+  // By hand: MLA attention ~149.2M per layer, expert 3*5120*1536 = 23.6M;
+  // 59 MoE layers x (149.2M + 162 experts x 23.6M) ~ 234.4B, plus one dense
+  // layer and 2 x 102400 x 5120 embeddings ~ 1.4B -> ~235.8B. Active: 8
+  // experts per layer -> ~21.4B.
+  const Model& m = ModelOrDie(Builtin(), "deepseek-v2");
+  EXPECT_NEAR(perf::TotalParams(m) / 1e9, 236, 0.03 * 236);
+  EXPECT_NEAR(perf::ActiveParams(m) / 1e9, 21, 0.03 * 21);
+}
+
+TEST(CatalogModelsTest, DeepSeekV3Active) {
+  // DeepSeek-V3 paper: 37B activated per token.
+  const Model& m = ModelOrDie(Builtin(), "deepseek-v3");
+  EXPECT_NEAR(perf::ActiveParams(m) / 1e9, 37, 0.03 * 37);
+}
+
+// --- User catalogs --------------------------------------------------------
+
+class UserCatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(::testing::TempDir()) /
+           ("suanli_usercat_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto r = Catalog::Builtin();
+    ASSERT_TRUE(r) << r.error().ToString();
+    catalog_ = std::move(*r);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path Write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p;
+  }
+
+  fs::path dir_;
+  Catalog catalog_;
+};
+
+TEST_F(UserCatalogTest, AddsANewChip) {
+  Write("extra.yaml",
+        "chips:\n"
+        "  - id: test-npu\n"
+        "    name: Test NPU\n"
+        "    vendor: Test\n"
+        "    family: hopper\n"
+        "    aliases: [tnpu]\n"
+        "    peak_tflops:\n"
+        "      bf16: {value: 500, source: [S2], confidence: estimate}\n"
+        "    memory_gib: {value: 64, source: [S2], confidence: estimate}\n");
+  const size_t before = catalog_.chips().size();
+  auto r = catalog_.MergeDirectory(dir_.string());
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(catalog_.chips().size(), before + 1);
+  auto c = catalog_.FindChip("test-npu");
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_DOUBLE_EQ(*(*c)->peak(DType::kBf16).value, 500);
+  EXPECT_DOUBLE_EQ(*(*c)->memory_gib.value, 64);
+  // Its alias works too; shipped chips are still there.
+  EXPECT_TRUE(catalog_.FindChip("TNPU"));
+  EXPECT_TRUE(catalog_.FindChip("h100"));
+}
+
+TEST_F(UserCatalogTest, OverridesAShippedChipWhole) {
+  Write("h100.yaml",
+        "chips:\n"
+        "  - id: h100\n"
+        "    name: H100 (derated)\n"
+        "    family: hopper\n"
+        "    default_system: hgx-h100\n"
+        "    peak_tflops:\n"
+        "      bf16: {value: 800, source: [S2], confidence: estimate}\n"
+        "    memory_gib: {value: 80, source: [S2], confidence: official}\n");
+  const size_t before = catalog_.chips().size();
+  auto r = catalog_.MergeDirectory(dir_.string());
+  ASSERT_TRUE(r) << r.error().ToString();
+  // Replaced, not added.
+  EXPECT_EQ(catalog_.chips().size(), before);
+  const Chip& h100 = ChipOrDie(catalog_, "h100");
+  EXPECT_DOUBLE_EQ(*h100.peak(DType::kBf16).value, 800);
+  EXPECT_EQ(h100.peak(DType::kBf16).confidence, Confidence::kEstimate);
+  EXPECT_EQ(h100.name, "H100 (derated)");
+  // "Replaces it whole" (docs/catalog-schema.md): fields the override does
+  // not give are unknown, not inherited from the shipped entry.
+  EXPECT_FALSE(h100.peak(DType::kFp8).known());
+  EXPECT_FALSE(h100.memory_tb_s.known());
+  // Only one h100 in the list.
+  int count = 0;
+  for (const Chip& c : catalog_.chips()) count += c.id == "h100";
+  EXPECT_EQ(count, 1);
+}
+
+TEST_F(UserCatalogTest, SystemWithUnknownChipFailsNamingTheFile) {
+  const fs::path p = Write("systems.yaml",
+                           "systems:\n"
+                           "  - id: my-pod\n"
+                           "    name: My pod\n"
+                           "    chip: no-such-chip\n"
+                           "    chips_per_node: 8\n"
+                           "    scale_up: {domain_chips: 8, bandwidth_gb_s: 400, latency_us: 3, "
+                           "efficiency: 0.8}\n"
+                           "    scale_out: {bandwidth_gb_s: 50, latency_us: 8, efficiency: 0.8}\n");
+  auto r = catalog_.MergeDirectory(dir_.string());
+  ASSERT_FALSE(r);
+  // The error points at the user's file, at the entry (line 2, "- id: my-pod").
+  EXPECT_EQ(fs::path(r.error().file).filename(), "systems.yaml") << r.error().ToString();
+  EXPECT_EQ(r.error().line, 2);
+  EXPECT_NE(r.error().ToString().find("systems.yaml"), std::string::npos);
+  EXPECT_NE(r.error().message.find("no-such-chip"), std::string::npos) << r.error().message;
+}
+
+TEST_F(UserCatalogTest, SameIdTwiceInOneFileFailsNamingTheLine) {
+  Write("dup.yaml",
+        "chips:\n"                                    // 1
+        "  - id: twin\n"                              // 2
+        "    name: First\n"                           // 3
+        "  - id: twin\n"                              // 4  <- second definition
+        "    name: Second\n");                        // 5
+  auto r = catalog_.MergeDirectory(dir_.string());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(fs::path(r.error().file).filename(), "dup.yaml") << r.error().ToString();
+  EXPECT_EQ(r.error().line, 4) << r.error().ToString();
+  EXPECT_NE(r.error().message.find("twin"), std::string::npos) << r.error().message;
+  // The message also says where the first one was.
+  EXPECT_NE(r.error().message.find(":2"), std::string::npos) << r.error().message;
+}
+
+TEST_F(UserCatalogTest, DirectoryWithoutYamlFails) {
+  Write("README.txt", "not a catalog\n");
+  auto r = catalog_.MergeDirectory(dir_.string());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().ToString().find(dir_.filename().string()), std::string::npos)
+      << r.error().ToString();
+}
+
+TEST_F(UserCatalogTest, MissingDirectoryFails) {
+  auto r = catalog_.MergeDirectory((dir_ / "nope").string());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().ToString().find("nope"), std::string::npos) << r.error().ToString();
+}
+
+TEST_F(UserCatalogTest, FailedMergeLeavesTheCatalogUnchanged) {
+  // a.yaml is valid and sorts first; b.yaml then fails. Nothing of either may
+  // remain.
+  Write("a.yaml",
+        "chips:\n"
+        "  - id: good-chip\n"
+        "    name: Good\n"
+        "    peak_tflops:\n"
+        "      bf16: {value: 100, source: [S2], confidence: estimate}\n"
+        "  - id: h100\n"
+        "    name: H100 overridden\n"
+        "    peak_tflops:\n"
+        "      bf16: {value: 1, source: [S2], confidence: estimate}\n");
+  Write("b.yaml",
+        "chips:\n"
+        "  - id: bad-chip\n"
+        "    name: Bad\n"
+        "    memory_gib: 80\n");
+  const size_t chips_before = catalog_.chips().size();
+  const size_t models_before = catalog_.models().size();
+  auto r = catalog_.MergeDirectory(dir_.string());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(fs::path(r.error().file).filename(), "b.yaml") << r.error().ToString();
+  EXPECT_EQ(catalog_.chips().size(), chips_before);
+  EXPECT_EQ(catalog_.models().size(), models_before);
+  EXPECT_FALSE(catalog_.FindChip("good-chip"));
+  EXPECT_FALSE(catalog_.FindChip("bad-chip"));
+  EXPECT_DOUBLE_EQ(*ChipOrDie(catalog_, "h100").peak(DType::kBf16).value, 989);
+  EXPECT_EQ(ChipOrDie(catalog_, "h100").name, "NVIDIA H100 SXM5");
+
+  // A failure found only by Validate (after both files parsed) also leaves
+  // the catalog unchanged.
+  fs::remove(dir_ / "b.yaml");
+  Write("b.yaml",
+        "systems:\n"
+        "  - id: orphan\n"
+        "    name: Orphan\n"
+        "    chip: missing-chip\n"
+        "    chips_per_node: 8\n"
+        "    scale_up: {domain_chips: 8, bandwidth_gb_s: 400, latency_us: 3, efficiency: 0.8}\n"
+        "    scale_out: {bandwidth_gb_s: 50, latency_us: 8, efficiency: 0.8}\n");
+  auto r2 = catalog_.MergeDirectory(dir_.string());
+  ASSERT_FALSE(r2);
+  EXPECT_EQ(catalog_.chips().size(), chips_before);
+  EXPECT_FALSE(catalog_.FindChip("good-chip"));
+  EXPECT_FALSE(catalog_.FindSystem("orphan"));
+  EXPECT_DOUBLE_EQ(*ChipOrDie(catalog_, "h100").peak(DType::kBf16).value, 989);
+}
+
+}  // namespace
+}  // namespace suanli::catalog

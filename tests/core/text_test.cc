@@ -1,0 +1,95 @@
+// Text helpers used by id lookups and "did you mean" messages. Expected values
+// are worked out by hand from the documented behaviour in core/text.h.
+#include "core/text.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace suanli {
+namespace {
+
+TEST(NormalizeIdTest, LowerCasesAndTurnsUnderscoresAndSpacesIntoDashes) {
+  // Documented: lower case, "_" and " " become "-".
+  EXPECT_EQ(NormalizeId("H100"), "h100");
+  EXPECT_EQ(NormalizeId("Ascend_910C"), "ascend-910c");
+  EXPECT_EQ(NormalizeId("RTX PRO 6000D"), "rtx-pro-6000d");
+  EXPECT_EQ(NormalizeId("llama_3 70B"), "llama-3-70b");
+}
+
+TEST(NormalizeIdTest, KeepsDotsAndDashesAndIsIdempotent) {
+  // "." is kept so that qwen2.5-72b stays distinct from qwen25-72b.
+  EXPECT_EQ(NormalizeId("Qwen2.5-72B"), "qwen2.5-72b");
+  EXPECT_EQ(NormalizeId("already-normal"), "already-normal");
+  EXPECT_EQ(NormalizeId(NormalizeId("Mixed_Case Id")), NormalizeId("Mixed_Case Id"));
+  EXPECT_EQ(NormalizeId(""), "");
+}
+
+TEST(EditDistanceTest, ClassicExamples) {
+  // kitten -> sitten (k->s) -> sittin (e->i) -> sitting (+g): 3 edits, the
+  // textbook Levenshtein example.
+  EXPECT_EQ(EditDistance("kitten", "sitting"), 3);
+  // flaw -> law (delete f) -> lawn (insert n): 2.
+  EXPECT_EQ(EditDistance("flaw", "lawn"), 2);
+  // Against the empty string the distance is the other string's length.
+  EXPECT_EQ(EditDistance("", "abc"), 3);
+  EXPECT_EQ(EditDistance("abc", ""), 3);
+  EXPECT_EQ(EditDistance("", ""), 0);
+  // Identical strings: 0. One substitution: 1.
+  EXPECT_EQ(EditDistance("h100", "h100"), 0);
+  EXPECT_EQ(EditDistance("h100", "h200"), 1);
+  // One insertion: h100 -> h1000.
+  EXPECT_EQ(EditDistance("h100", "h1000"), 1);
+}
+
+TEST(EditDistanceTest, IsSymmetric) {
+  // Insertions and deletions cost the same, so d(a, b) == d(b, a).
+  EXPECT_EQ(EditDistance("sitting", "kitten"), EditDistance("kitten", "sitting"));
+  EXPECT_EQ(EditDistance("ascend-910b", "910c"), EditDistance("910c", "ascend-910b"));
+}
+
+TEST(NearestNamesTest, ClosestByEditDistanceFirst) {
+  const std::vector<std::string> chips = {"a100", "h200", "h100", "mi300x", "ascend-910c"};
+  // "h1000" is one deletion from h100; h200 and a100 need two edits.
+  const auto nearest = NearestNames("h1000", chips);
+  ASSERT_FALSE(nearest.empty());
+  EXPECT_EQ(nearest.front(), "h100");
+  EXPECT_EQ(nearest.size(), 3u);  // default limit is 3
+}
+
+TEST(NearestNamesTest, NormalizesTheQuery) {
+  const std::vector<std::string> chips = {"h20", "h100", "ascend-910c"};
+  // "H100" normalizes to the candidate "h100": distance 0.
+  EXPECT_EQ(NearestNames("H100", chips).front(), "h100");
+  // "Ascend_910C" normalizes to "ascend-910c": distance 0.
+  EXPECT_EQ(NearestNames("Ascend_910C", chips).front(), "ascend-910c");
+}
+
+TEST(NearestNamesTest, SubstringMatchBeatsShortEditDistance) {
+  // "910c" is 7 edits from "ascend-910c" but only 3 from "h20"; a candidate
+  // containing the query is the better hint.
+  const std::vector<std::string> chips = {"h20", "a100", "ascend-910c"};
+  EXPECT_EQ(NearestNames("910c", chips).front(), "ascend-910c");
+}
+
+TEST(NearestNamesTest, RespectsLimitAndEmptyInput) {
+  const std::vector<std::string> chips = {"a100", "a800", "h100", "h800", "h20"};
+  EXPECT_EQ(NearestNames("h100", chips, 2).size(), 2u);
+  EXPECT_EQ(NearestNames("h100", chips, 1), std::vector<std::string>{"h100"});
+  EXPECT_TRUE(NearestNames("h100", {}).empty());
+  // Fewer candidates than the limit: all of them.
+  EXPECT_EQ(NearestNames("x", {"a", "b"}, 5).size(), 2u);
+}
+
+TEST(JoinOrTest, EnglishList) {
+  // "a, b or c": commas between, "or" before the last item.
+  EXPECT_EQ(JoinOr({}), "");
+  EXPECT_EQ(JoinOr({"bf16"}), "bf16");
+  EXPECT_EQ(JoinOr({"bf16", "fp16"}), "bf16 or fp16");
+  EXPECT_EQ(JoinOr({"bf16", "fp16", "fp8"}), "bf16, fp16 or fp8");
+  EXPECT_EQ(JoinOr({"a", "b", "c", "d"}), "a, b, c or d");
+}
+
+}  // namespace
+}  // namespace suanli
