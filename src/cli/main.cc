@@ -112,10 +112,6 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
                         (*chip)->id + "'"});
     }
     job.system = **s;
-  } else {
-    auto s = catalog->SystemFor(**chip);
-    if (!s) return Fail(s.error());
-    job.system = *s;
   }
   job.calibration = catalog->CalibrationFor((*chip)->family);
   job.training = catalog->training_calibration();
@@ -169,6 +165,14 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
   }
   if (o.zero && (*o.zero < 0 || *o.zero > 3)) return Fail(Error{"--zero must be 0, 1, 2 or 3"});
 
+  // Problems with the job itself (an inference-only chip, an unknown peak)
+  // say more than a missing system does, so check them first.
+  if (auto ok = suanli::perf::ValidateJob(job); !ok) return Fail(ok.error());
+  if (o.system.empty()) {
+    auto s = catalog->SystemFor(**chip);
+    if (!s) return Fail(s.error());
+    job.system = *s;
+  }
   auto result = suanli::perf::SearchLayout(job, fixed);
   if (!result) return Fail(result.error());
   suanli::report::TrainingReport report;

@@ -66,10 +66,11 @@ TEST(CatalogBuiltinTest, Loads) {
 TEST(CatalogBuiltinTest, HasEveryRequiredChip) {
   // The chips the planner must know about (reference/catalog.md section 2a
   // plus AMD MI300X as a non-NVIDIA reference).
-  for (const char* id : {"a100", "a800", "h100", "h800", "h20", "h200", "b200", "b30a",
-                         "rtx-pro-6000d", "mi300x", "ascend-910b", "ascend-910c", "ascend-950pr",
-                         "ascend-950dt", "mlu590", "hygon-k100", "kunlun-p800", "alibaba-ppu",
-                         "hanguang-800", "mtt-s4000", "metax-c500", "br100"}) {
+  for (const char* id :
+       {"a100",         "a800",         "h100",          "h800",       "h20",         "h200",
+        "b200",         "b30a",         "rtx-pro-6000d", "mi300x",     "ascend-910b", "ascend-910c",
+        "ascend-950pr", "ascend-950dt", "mlu590",        "hygon-k100", "kunlun-p800", "alibaba-ppu",
+        "hanguang-800", "mtt-s4000",    "metax-c500",    "br100"}) {
     auto r = Builtin().FindChip(id);
     ASSERT_TRUE(r) << id << ": " << r.error().ToString();
     // Found by its own id, not through an alias of another chip.
@@ -79,10 +80,11 @@ TEST(CatalogBuiltinTest, HasEveryRequiredChip) {
 
 TEST(CatalogBuiltinTest, HasEveryRequiredModel) {
   for (const char* id :
-       {"korthikanti-22b", "korthikanti-175b", "korthikanti-530b", "korthikanti-1t", "llama-2-7b",
-        "llama-2-13b", "llama-2-34b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "llama-3-405b",
-        "bloom-176b", "deepseek-v3", "deepseek-r1", "qwen2.5-72b", "gpt3-175b", "opt-175b",
-        "llama-1-65b", "megatron-1t", "deepseek-v2"}) {
+       {"korthikanti-22b", "korthikanti-175b", "korthikanti-530b", "korthikanti-1t",
+        "llama-2-7b",      "llama-2-13b",      "llama-2-34b",      "llama-2-70b",
+        "llama-3-8b",      "llama-3-70b",      "llama-3-405b",     "bloom-176b",
+        "deepseek-v3",     "deepseek-r1",      "qwen2.5-72b",      "gpt3-175b",
+        "opt-175b",        "llama-1-65b",      "megatron-1t",      "deepseek-v2"}) {
     auto r = Builtin().FindModel(id);
     ASSERT_TRUE(r) << id << ": " << r.error().ToString();
     EXPECT_EQ((*r)->id, id);
@@ -241,8 +243,9 @@ TEST(CatalogLookupTest, Aliases) {
     const char* query;
     const char* id;
   };
-  for (const Case& c : {Case{"h100-sxm5", "h100"}, Case{"H100_SXM", "h100"}, Case{"910c", "ascend-910c"},
-                        Case{"b40", "rtx-pro-6000d"}, Case{"siyuan-590", "mlu590"}}) {
+  for (const Case& c :
+       {Case{"h100-sxm5", "h100"}, Case{"H100_SXM", "h100"}, Case{"910c", "ascend-910c"},
+        Case{"b40", "rtx-pro-6000d"}, Case{"siyuan-590", "mlu590"}}) {
     auto r = Builtin().FindChip(c.query);
     ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();
     EXPECT_EQ((*r)->id, c.id) << c.query;
@@ -276,8 +279,8 @@ TEST(CatalogModelsTest, TotalParamsMatchReportedWithin3Percent) {
     if (!m.params_b_reported) continue;
     const double computed_b = perf::TotalParams(m) / 1e9;
     EXPECT_NEAR(computed_b, *m.params_b_reported, 0.03 * *m.params_b_reported)
-        << m.id << ": architecture gives " << computed_b << "B, reported "
-        << *m.params_b_reported << "B";
+        << m.id << ": architecture gives " << computed_b << "B, reported " << *m.params_b_reported
+        << "B";
     ++checked;
   }
   EXPECT_GE(checked, 20);  // every required model reports its size
@@ -291,9 +294,8 @@ TEST(CatalogModelsTest, PublishedSizes) {
     const char* id;
     double billions;
   };
-  for (const Case& c : {Case{"llama-3-8b", 8.03}, Case{"llama-3-70b", 70.6},
-                        Case{"gpt3-175b", 175}, Case{"deepseek-v3", 671},
-                        Case{"llama-3-405b", 405}}) {
+  for (const Case& c : {Case{"llama-3-8b", 8.03}, Case{"llama-3-70b", 70.6}, Case{"gpt3-175b", 175},
+                        Case{"deepseek-v3", 671}, Case{"llama-3-405b", 405}}) {
     const double b = perf::TotalParams(ModelOrDie(Builtin(), c.id)) / 1e9;
     EXPECT_NEAR(b, c.billions, 0.03 * c.billions) << c.id;
   }
@@ -416,11 +418,11 @@ TEST_F(UserCatalogTest, SystemWithUnknownChipFailsNamingTheFile) {
 
 TEST_F(UserCatalogTest, SameIdTwiceInOneFileFailsNamingTheLine) {
   Write("dup.yaml",
-        "chips:\n"                                    // 1
-        "  - id: twin\n"                              // 2
-        "    name: First\n"                           // 3
-        "  - id: twin\n"                              // 4  <- second definition
-        "    name: Second\n");                        // 5
+        "chips:\n"              // 1
+        "  - id: twin\n"        // 2
+        "    name: First\n"     // 3
+        "  - id: twin\n"        // 4  <- second definition
+        "    name: Second\n");  // 5
   auto r = catalog_.MergeDirectory(dir_.string());
   ASSERT_FALSE(r);
   EXPECT_EQ(fs::path(r.error().file).filename(), "dup.yaml") << r.error().ToString();

@@ -1,1 +1,235 @@
+// MergeYaml error paths: each bad input must name the file, the 1-based line
+// where the problem is (counted by hand in the literals below: the trailing
+// comment on each line is its number), and the field or problem.
 #include <gtest/gtest.h>
+
+#include <string>
+
+#include "catalog/catalog.h"
+
+namespace suanli::catalog {
+namespace {
+
+constexpr const char* kFile = "user/extra.yaml";
+
+Error MergeError(const std::string& text) {
+  Catalog c;
+  auto r = c.MergeYaml(text, kFile);
+  if (r) {
+    ADD_FAILURE() << "expected an error for:\n" << text;
+    return Error{};
+  }
+  return r.error();
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// A chip entry whose line 7 is `memory_gib_line`.
+std::string ChipWithMemory(const std::string& memory_gib_line) {
+  return "# user chips\n"                                                       // 1
+         "chips:\n"                                                             // 2
+         "  - id: my-npu\n"                                                     // 3
+         "    name: My NPU\n"                                                   // 4
+         "    vendor: Me\n"                                                     // 5
+         "    memory_tb_s: {value: 1.6, source: [S2], confidence: estimate}\n"  // 6
+         "    " +
+         memory_gib_line +
+         "\n"                                                              // 7
+         "    tdp_w: {value: 400, source: [S2], confidence: estimate}\n";  // 8
+}
+
+// A valid GQA model; `replace` swaps one line (by its 1-based number) and
+// `extra` is appended after line 13.
+std::string Model(int replace_line = 0, const std::string& replacement = "",
+                  const std::string& extra = "") {
+  const char* lines[] = {
+      "models:",                // 1
+      "  - id: my-model",       // 2
+      "    name: My model",     // 3
+      "    layers: 32",         // 4
+      "    hidden: 4096",       // 5
+      "    heads: 32",          // 6
+      "    kv_heads: 8",        // 7
+      "    head_dim: 128",      // 8
+      "    ffn_hidden: 14336",  // 9
+      "    mlp: swiglu",        // 10
+      "    attention: gqa",     // 11
+      "    vocab: 32000",       // 12
+      "    max_seq_len: 4096",  // 13
+  };
+  std::string out;
+  for (int i = 0; i < 13; ++i) {
+    out += (i + 1 == replace_line ? "    " + replacement : std::string(lines[i])) + "\n";
+  }
+  return out + extra;
+}
+
+TEST(YamlErrorsTest, BaselinesAreValid) {
+  // The literals below differ from these in one place only.
+  Catalog c;
+  auto r = c.MergeYaml(
+      ChipWithMemory("memory_gib: {value: 64, source: [S2], confidence: official}"), kFile);
+  EXPECT_TRUE(r) << r.error().ToString();
+  auto m = c.MergeYaml(Model(), kFile);
+  EXPECT_TRUE(m) << m.error().ToString();
+  ASSERT_EQ(c.chips().size(), 1u);
+  EXPECT_DOUBLE_EQ(*c.chips()[0].memory_gib.value, 64);
+  ASSERT_EQ(c.models().size(), 1u);
+  EXPECT_EQ(c.models()[0].kv_heads, 8);
+}
+
+TEST(YamlErrorsTest, MalformedYamlUnclosedBracket) {
+  const std::string text =
+      "chips:\n"              // 1
+      "  - id: my-npu\n"      // 2
+      "    aliases: [a, b\n"  // 3  <- "[" never closed
+      "    name: My NPU\n";   // 4
+  const Error e = MergeError(text);
+  EXPECT_EQ(e.file, kFile);
+  // The bracket opens on line 3; a parser can only notice on line 4, where a
+  // mapping key appears inside the flow sequence. Either line is useful.
+  EXPECT_GE(e.line, 3) << e.ToString();
+  EXPECT_LE(e.line, 4) << e.ToString();
+  EXPECT_FALSE(e.message.empty());
+}
+
+TEST(YamlErrorsTest, MalformedYamlUnclosedBracketAtEndPointsInsideTheFile) {
+  const std::string text =
+      "chips:\n"               // 1
+      "  - id: my-npu\n"       // 2
+      "    name: My NPU\n"     // 3
+      "    aliases: [a, b\n";  // 4  <- "[" never closed; the file has 4 lines
+  const Error e = MergeError(text);
+  EXPECT_EQ(e.file, kFile);
+  // The error must point at a line that exists (1..4), ideally the bracket's.
+  EXPECT_GE(e.line, 1) << e.ToString();
+  EXPECT_LE(e.line, 4) << e.ToString();
+}
+
+TEST(YamlErrorsTest, UnknownFieldTypo) {
+  const Error e = MergeError(Model(5, "hiden: 4096"));  // line 5
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 5);
+  EXPECT_EQ(e.field, "models[0].hiden");
+  EXPECT_TRUE(Contains(e.message, "unknown field")) << e.message;
+  // The list of expected fields contains the intended one.
+  EXPECT_TRUE(Contains(e.message, "hidden")) << e.message;
+}
+
+TEST(YamlErrorsTest, BareNumberInsteadOfValueRecord) {
+  const Error e = MergeError(ChipWithMemory("memory_gib: 80"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_EQ(e.field, "chips[0].memory_gib");
+  // Says what is expected instead: a record with value and source.
+  EXPECT_TRUE(Contains(e.message, "value")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "source")) << e.message;
+}
+
+TEST(YamlErrorsTest, KnownValueWithoutSource) {
+  const Error e = MergeError(ChipWithMemory("memory_gib: {value: 80, confidence: official}"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "memory_gib")) << e.field;
+  EXPECT_TRUE(Contains(e.field + " " + e.message, "source")) << e.ToString();
+}
+
+TEST(YamlErrorsTest, UnknownConfidenceWord) {
+  const Error e =
+      MergeError(ChipWithMemory("memory_gib: {value: 80, source: [S2], confidence: sure}"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_EQ(e.field, "chips[0].memory_gib.confidence");
+  EXPECT_TRUE(Contains(e.message, "sure")) << e.message;
+  // Lists the accepted words (docs/catalog-schema.md).
+  EXPECT_TRUE(Contains(e.message, "official")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "rumoured")) << e.message;
+}
+
+TEST(YamlErrorsTest, NegativeMemory) {
+  const Error e =
+      MergeError(ChipWithMemory("memory_gib: {value: -80, source: [S2], confidence: official}"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "memory_gib")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "-80")) << e.message;
+}
+
+TEST(YamlErrorsTest, NonIntegerLayers) {
+  const Error e = MergeError(Model(4, "layers: 32.5"));  // line 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_EQ(e.field, "models[0].layers");
+  EXPECT_TRUE(Contains(e.message, "whole")) << e.message;
+}
+
+TEST(YamlErrorsTest, KvHeadsMustDivideHeads) {
+  // 32 heads cannot be shared evenly by 5 KV heads (32 = 6 x 5 + 2).
+  const Error e = MergeError(Model(7, "kv_heads: 5"));  // line 7
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_EQ(e.field, "models[0].kv_heads");
+  EXPECT_TRUE(Contains(e.message, "5")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "32")) << e.message;
+}
+
+TEST(YamlErrorsTest, TopKExceedsRoutedExperts) {
+  // A token cannot be routed to 9 distinct experts out of 8.
+  const Error e = MergeError(Model(0, "",
+                                   "    moe:\n"                   // 14
+                                   "      routed_experts: 8\n"    // 15
+                                   "      top_k: 9\n"             // 16
+                                   "      expert_ffn: 1024\n"));  // 17
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 16);
+  EXPECT_EQ(e.field, "models[0].moe.top_k");
+  EXPECT_TRUE(Contains(e.message, "9")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "8")) << e.message;
+}
+
+TEST(YamlErrorsTest, MlaAttentionWithoutMlaMapping) {
+  const Error e = MergeError(Model(11, "attention: mla"));  // line 11, no mla: mapping
+  EXPECT_EQ(e.file, kFile);
+  // A missing mapping has no line of its own: the error points at the entry
+  // that lacks it, which starts on line 2.
+  EXPECT_EQ(e.line, 2) << e.ToString();
+  EXPECT_EQ(e.field, "models[0].mla");
+  EXPECT_TRUE(Contains(e.message, "mla")) << e.message;
+}
+
+TEST(YamlErrorsTest, UpperCaseId) {
+  const std::string text =
+      "chips:\n"             // 1
+      "  - id: my-npu\n"     // 2
+      "    name: Fine\n"     // 3
+      "  - id: H100X\n"      // 4  <- ids are lower case
+      "    name: Shouty\n";  // 5
+  const Error e = MergeError(text);
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_EQ(e.field, "chips[1].id");
+  EXPECT_TRUE(Contains(e.message, "H100X")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "lower case")) << e.message;
+}
+
+TEST(YamlErrorsTest, FailedMergeLeavesCatalogUnchanged) {
+  Catalog c;
+  ASSERT_TRUE(c.MergeYaml(Model(), "first.yaml"));
+  // The first chip is fine, the second is not: neither may be added.
+  const std::string text =
+      "chips:\n"
+      "  - id: ok-npu\n"
+      "    name: OK\n"
+      "  - id: bad-npu\n"
+      "    name: Bad\n"
+      "    memory_gib: 80\n";
+  ASSERT_FALSE(c.MergeYaml(text, kFile));
+  EXPECT_TRUE(c.chips().empty());
+  EXPECT_EQ(c.models().size(), 1u);
+  EXPECT_FALSE(c.FindChip("ok-npu"));
+}
+
+}  // namespace
+}  // namespace suanli::catalog

@@ -1,2 +1,231 @@
-#!/bin/bash
-echo "0 passed, 0 failed"
+#!/usr/bin/env bash
+# End-to-end tests of the suanli binary: exit codes, messages on stderr, and
+# that bad input never leaves an output file behind.
+# Usage: cli_test.sh path/to/suanli
+set -u
+
+if [ $# -lt 1 ]; then
+  echo "usage: $0 path/to/suanli" >&2
+  exit 2
+fi
+SUANLI=$1
+if [ ! -x "$SUANLI" ]; then
+  echo "not an executable: $SUANLI" >&2
+  exit 2
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/suanli_cli.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+passed=0
+failed=0
+ok() {
+  passed=$((passed + 1))
+  echo "ok    $1"
+}
+not_ok() {
+  failed=$((failed + 1))
+  echo "FAIL  $1"
+  shift
+  for line in "$@"; do echo "      $line"; done
+}
+
+# run ARGS...: runs suanli, leaves $OUT, $ERR (file contents) and $RC.
+run() {
+  "$SUANLI" "$@" >"$TMP/stdout" 2>"$TMP/stderr"
+  RC=$?
+  OUT=$(cat "$TMP/stdout")
+  ERR=$(cat "$TMP/stderr")
+}
+
+# expect_bad NAME PATTERN ARGS...: bad input must exit 2, print a message on
+# stderr matching the extended regex PATTERN (case-insensitive), print
+# nothing on stdout, and write neither -o file nor its temporary.
+expect_bad() {
+  local name=$1 pattern=$2
+  shift 2
+  local out="$TMP/out.json"
+  rm -f "$out" "$out.tmp"
+  run "$@" -o "$out"
+  local problems=()
+  [ "$RC" -eq 2 ] || problems+=("exit code $RC, expected 2")
+  [ -n "$ERR" ] || problems+=("nothing on stderr")
+  if [ -n "$ERR" ] && ! grep -qiE -- "$pattern" <<<"$ERR"; then
+    problems+=("stderr does not match /$pattern/")
+  fi
+  [ -z "$OUT" ] || problems+=("unexpected stdout: ${OUT:0:200}")
+  [ ! -e "$out" ] || problems+=("$out was written")
+  [ ! -e "$out.tmp" ] || problems+=("$out.tmp was left behind")
+  if [ ${#problems[@]} -eq 0 ]; then
+    ok "$name"
+  else
+    not_ok "$name" "${problems[@]}" "stderr: ${ERR:0:400}"
+  fi
+}
+
+# --- catalog -----------------------------------------------------------------
+
+run catalog chips
+if [ "$RC" -eq 0 ] && grep -qE '^h20[[:space:]]' <<<"$OUT"; then
+  ok "catalog chips lists h20"
+else
+  not_ok "catalog chips lists h20" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
+run catalog models --json
+if [ "$RC" -eq 0 ] && python3 -m json.tool "$TMP/stdout" >/dev/null 2>&1 &&
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["models"]; assert isinstance(m, list) and len(m) >= 20 and any(x["id"] == "llama-3-8b" for x in m)' "$TMP/stdout" 2>/dev/null; then
+  ok "catalog models --json is JSON with a models array"
+else
+  not_ok "catalog models --json is JSON with a models array" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
+# --- train: success ----------------------------------------------------------
+
+TRAIN=(train --model llama-3-8b --chip h100 --count 64 --tokens 1e12)
+run "${TRAIN[@]}" --json
+cp "$TMP/stdout" "$TMP/train_stdout.json"
+train_rc=$RC
+if [ "$RC" -eq 0 ] && python3 -m json.tool "$TMP/train_stdout.json" >/dev/null 2>&1; then
+  ok "train --json exits 0 with JSON"
+else
+  not_ok "train --json exits 0 with JSON" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
+# Every field the JSON promises, with the right kind of value.
+missing=$(python3 - "$TMP/train_stdout.json" <<'EOF' 2>&1
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("not JSON:", e)
+    sys.exit(0)
+fields = ["parallel.tp", "parallel.pp", "parallel.dp", "parallel.ep", "parallel.cp",
+          "parallel.zero_stage", "parallel.micro_batch", "parallel.recompute", "step_time_s",
+          "global_batch_tokens", "tokens_per_s", "mfu", "hfu", "achieved_tflops_per_chip",
+          "train_days", "ideal_accelerator_hours", "accelerator_hours", "goodput",
+          "memory_gib_per_chip", "memory_breakdown_gib", "time_breakdown_s"]
+for f in fields:
+    node = d
+    for part in f.split("."):
+        if not isinstance(node, dict) or part not in node:
+            print("missing", f)
+            break
+        node = node[part]
+    else:
+        if f in ("memory_breakdown_gib", "time_breakdown_s"):
+            if not isinstance(node, dict) or not node:
+                print("not an object:", f)
+        elif f == "parallel.recompute":
+            if node not in ("none", "selective", "full"):
+                print("bad value:", f, node)
+        elif not isinstance(node, (int, float)) or isinstance(node, bool):
+            print("not a number:", f, node)
+p = d.get("parallel", {})
+try:
+    # The layout covers exactly the 64 chips asked for.
+    if p["tp"] * p["pp"] * p["dp"] * p["cp"] != 64:
+        print("tp*pp*dp*cp != 64")
+    # MFU is a fraction of peak.
+    if not 0 < d["mfu"] < 1:
+        print("mfu out of (0, 1):", d["mfu"])
+except Exception as e:
+    print("check failed:", e)
+EOF
+)
+if [ "$train_rc" -eq 0 ] && [ -z "$missing" ]; then
+  ok "train --json has every field"
+else
+  not_ok "train --json has every field" "$missing"
+fi
+
+# -o writes the same bytes the command prints on stdout, atomically.
+rm -f "$TMP/ok.json" "$TMP/ok.json.tmp"
+run "${TRAIN[@]}" --json -o "$TMP/ok.json"
+if [ "$RC" -eq 0 ] && [ -f "$TMP/ok.json" ] && cmp -s "$TMP/ok.json" "$TMP/train_stdout.json" &&
+  [ ! -e "$TMP/ok.json.tmp" ] && [ -z "$OUT" ]; then
+  ok "-o writes the stdout content"
+else
+  not_ok "-o writes the stdout content" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
+# The table output can be written too.
+run "${TRAIN[@]}"
+cp "$TMP/stdout" "$TMP/train_stdout.txt"
+run "${TRAIN[@]}" -o "$TMP/ok.txt"
+if [ "$RC" -eq 0 ] && cmp -s "$TMP/ok.txt" "$TMP/train_stdout.txt" && [ -s "$TMP/ok.txt" ]; then
+  ok "-o writes the table output"
+else
+  not_ok "-o writes the table output" "exit $RC"
+fi
+
+# --- train: bad input --------------------------------------------------------
+
+# Unknown ids: one edit away from a known one, which the message suggests.
+expect_bad "unknown model suggests llama-3-8b" "llama-3-8b" \
+  train --model llama-3-8c --chip h100 --count 64 --tokens 1e12
+expect_bad "unknown chip suggests h100" "h100" \
+  train --model llama-3-8b --chip h1000 --count 64 --tokens 1e12
+
+expect_bad "--count 0" "count" train --model llama-3-8b --chip h100 --count 0 --tokens 1e12
+expect_bad "--count -5" "count" train --model llama-3-8b --chip h100 --count -5 --tokens 1e12
+expect_bad "--tokens 0" "tokens" train --model llama-3-8b --chip h100 --count 64 --tokens 0
+expect_bad "--tokens abc" "tokens.*abc|abc.*tokens" \
+  train --model llama-3-8b --chip h100 --count 64 --tokens abc
+
+# Llama 3 8B has 32 attention heads; 7 does not divide 32. With 56 = 7 x 8
+# chips, the head count is the only thing wrong.
+expect_bad "--tp 7 on 56 chips: 7 does not divide 32 heads" "head" \
+  train --model llama-3-8b --chip h100 --count 56 --tokens 1e12 --tp 7
+# With 64 chips, 7 divides neither the chips nor the heads; the message
+# should still say what is wrong with tp 7.
+expect_bad "--tp 7 on 64 chips names tp" "tp|tensor" \
+  train --model llama-3-8b --chip h100 --count 64 --tokens 1e12 --tp 7
+
+# A100 has no FP8 (catalog.md 2a: n/a); the message lists what it supports.
+expect_bad "--dtype fp8 on a100 names supported dtypes" "bf16" \
+  train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --dtype fp8
+
+# Hanguang 800 is an inference NPU.
+expect_bad "hanguang-800 is inference-only" "inference" \
+  train --model llama-3-8b --chip hanguang-800 --count 64 --tokens 1e12
+
+# A user catalog with malformed YAML: the message gives file:line.
+mkdir -p "$TMP/badcat"
+printf 'chips:\n  - id: my-npu\n    aliases: [a, b\n    name: My NPU\n' >"$TMP/badcat/bad.yaml"
+expect_bad "--catalog with malformed YAML gives file:line" "bad\.yaml:[0-9]+" \
+  train --model llama-3-8b --chip h100 --count 64 --tokens 1e12 --catalog "$TMP/badcat"
+
+expect_bad "--catalog at a missing directory" "no-such-dir" \
+  train --model llama-3-8b --chip h100 --count 64 --tokens 1e12 --catalog "$TMP/no-such-dir"
+
+expect_bad "missing required --tokens" "tokens" \
+  train --model llama-3-8b --chip h100 --count 64
+expect_bad "unknown flag" "frobnicate" \
+  train --model llama-3-8b --chip h100 --count 64 --tokens 1e12 --frobnicate 3
+
+# Llama 3.1 405B on 8 H100: weights, gradients and Adam state alone are
+# 405e9 x (2 + 4 + 12) B = 7.29 TB, at best 911 GB = 849 GiB per chip when
+# split 8 ways, against 80 GB: at least 769 GiB short.
+expect_bad "405B on 8 H100 does not fit and says how much is missing" \
+  "[0-9]+(\.[0-9]+)? GiB (too much|missing|short|over)" \
+  train --model llama-3-405b --chip h100 --count 8 --tokens 1e12
+short=$(grep -oE '[0-9]+(\.[0-9]+)? GiB (too much|missing|short|over)' <<<"$ERR" | head -1 |
+  grep -oE '^[0-9]+(\.[0-9]+)?')
+if [ -n "$short" ] && python3 -c "import sys; sys.exit(0 if float('$short') >= 769 else 1)"; then
+  ok "405B on 8 H100 is at least 769 GiB short"
+else
+  not_ok "405B on 8 H100 is at least 769 GiB short" "reported: '${short}'" "stderr: ${ERR:0:400}"
+fi
+
+# A bad command must not clobber an existing output file either.
+echo "previous" >"$TMP/keep.json"
+run train --model llama-3-8c --chip h100 --count 64 --tokens 1e12 -o "$TMP/keep.json"
+if [ "$RC" -eq 2 ] && [ "$(cat "$TMP/keep.json")" = "previous" ] && [ ! -e "$TMP/keep.json.tmp" ]; then
+  ok "bad input leaves an existing -o file untouched"
+else
+  not_ok "bad input leaves an existing -o file untouched" "exit $RC"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -17,9 +17,9 @@ namespace fs = std::filesystem;
 // A fresh directory per test under GoogleTest's temp dir.
 fs::path FreshDir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir = fs::path(::testing::TempDir()) /
-                       ("suanli_atomic_" + std::string(info->name()) + "_" +
-                        std::to_string(::getpid()));
+  const fs::path dir =
+      fs::path(::testing::TempDir()) /
+      ("suanli_atomic_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

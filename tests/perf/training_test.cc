@@ -1,1 +1,189 @@
+// Training model behaviour: memory against Korthikanti's closed forms,
+// errors for impossible jobs, search properties, goodput arithmetic.
+#include "perf/training.h"
+
 #include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "catalog/catalog.h"
+
+namespace suanli::perf {
+namespace {
+
+const catalog::Catalog& Cat() {
+  static const catalog::Catalog c = *catalog::Catalog::Builtin();
+  return c;
+}
+
+TrainingJob Job(const char* model, const char* chip, long chips) {
+  TrainingJob job;
+  job.model = *Cat().FindModel(model);
+  job.chip = *Cat().FindChip(chip);
+  if (auto s = Cat().SystemFor(*job.chip)) job.system = *s;
+  job.calibration = Cat().CalibrationFor(job.chip->family);
+  job.training = Cat().training_calibration();
+  job.chips = chips;
+  job.tokens = 1e12;
+  return job;
+}
+
+constexpr double kGiB = 1024.0 * 1024 * 1024;
+
+// Korthikanti et al. eq. for sequence parallel + selective recomputation:
+// 34 s b h / t bytes per layer; the first stage of an interleaved pipeline
+// holds L layers' worth times (1 + (p-1)/(p v)).
+TEST(TrainingTest, ActivationMemoryMatchesKorthikanti) {
+  TrainingJob job = Job("korthikanti-175b", "a100", 64);
+  job.seq_len = 2048;
+  job.global_batch_tokens = 64 * 2048;
+  job.attention = AttentionKernel::kUnfused;
+  ParallelLayout l{8, 8, 1, 1, 1, 1, 1, 3, Recompute::kSelective, true};
+  auto e = EstimateLayout(job, l);
+  ASSERT_TRUE(e) << e.error().ToString();
+  const double s = 2048, h = 12288, layers = 96, t = 8, p = 8, v = 3;
+  const double expect = 34 * s * h * layers / t * (1 + (p - 1) / (p * v));
+  EXPECT_NEAR(e->memory.activations_gib / (expect / kGiB), 1.0, 0.01);
+}
+
+// Without recomputation the score matrices add 5 a s^2 b / t bytes per layer.
+TEST(TrainingTest, UnfusedAttentionStoresScores) {
+  TrainingJob job = Job("korthikanti-22b", "a100", 8);
+  job.seq_len = 2048;
+  job.global_batch_tokens = 4 * 2048;
+  job.attention = AttentionKernel::kUnfused;
+  ParallelLayout sel{8, 1, 1, 1, 1, 1, 4, 1, Recompute::kSelective, true};
+  ParallelLayout none = sel;
+  none.recompute = Recompute::kNone;
+  auto a = EstimateLayout(job, sel);
+  auto b = EstimateLayout(job, none);
+  ASSERT_TRUE(a && b);
+  const double scores = 5.0 * 64 * 2048 * 2048 * 4 / 8 * 48;  // 5 a s^2 b / t x layers
+  EXPECT_NEAR((b->memory.activations_gib - a->memory.activations_gib) * kGiB / scores, 1.0, 1e-6);
+}
+
+// Weights: 12 layers x 12 h^2 plus the embedding, over tp 8, in bf16; fp32
+// gradients twice that; Adam state (12 B/param) sharded over dp by ZeRO-1.
+TEST(TrainingTest, ParameterMemoryByZeroStage) {
+  TrainingJob job = Job("korthikanti-175b", "a100", 128);
+  job.seq_len = 2048;
+  job.global_batch_tokens = 128 * 2048;
+  const double h = 12288;
+  const double params = (12 * (12 * h * h + 2 * h) + 51200 * h) / 8;
+  for (int zero = 0; zero <= 3; ++zero) {
+    ParallelLayout l{8, 8, 2, 1, 1, zero, 1, 1, Recompute::kFull, true};
+    auto e = EstimateLayout(job, l);
+    ASSERT_TRUE(e) << e.error().ToString();
+    EXPECT_NEAR(e->memory.weights_gib * kGiB, params * 2 / (zero >= 3 ? 2 : 1), params * 1e-3);
+    EXPECT_NEAR(e->memory.gradients_gib * kGiB, params * 4 / (zero >= 2 ? 2 : 1), params * 1e-3);
+    EXPECT_NEAR(e->memory.optimizer_gib * kGiB, params * 12 / (zero >= 1 ? 2 : 1), params * 1e-3);
+  }
+}
+
+TEST(TrainingTest, TimeBreakdownAddsUpAndFlopsAreConsistent) {
+  TrainingJob job = Job("llama-3-70b", "h100", 256);
+  auto r = SearchLayout(job, {});
+  ASSERT_TRUE(r) << r.error().ToString();
+  const auto& e = r->best;
+  EXPECT_NEAR(e.time.total(), e.step_time_s, 1e-9 * e.step_time_s);
+  EXPECT_TRUE(e.fits);
+  EXPECT_LE(e.memory.total(), 80.0);
+  // achieved = tokens/s x FLOPs/token / chips; MFU = achieved / peak.
+  EXPECT_NEAR(e.achieved_tflops_per_chip / 989, e.mfu, 1e-9);
+  EXPECT_GE(e.hfu, e.mfu);
+  EXPECT_GT(e.mfu, 0.2);
+  EXPECT_LT(e.mfu, 0.75);
+  // Days and hours follow from throughput and goodput.
+  EXPECT_NEAR(e.train_days * 86400 * e.goodput * e.tokens_per_s, job.tokens, job.tokens * 1e-9);
+  EXPECT_NEAR(e.accelerator_hours * e.goodput, e.ideal_accelerator_hours, 1e-6 * e.accelerator_hours);
+}
+
+TEST(TrainingTest, SearchIsDeterministic) {
+  TrainingJob job = Job("deepseek-v3", "h800", 2048);
+  job.dtype = catalog::DType::kFp8;
+  auto a = SearchLayout(job, {});
+  auto b = SearchLayout(job, {});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->best.step_time_s, b->best.step_time_s);
+  EXPECT_EQ(a->best.layout.ep, b->best.layout.ep);
+  EXPECT_GT(a->best.layout.ep, 1);  // an MoE this size needs expert parallelism
+}
+
+TEST(TrainingTest, NothingFitsSaysByHowMuch) {
+  auto r = SearchLayout(Job("llama-3-405b", "h100", 8), {});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("no layout fits in 80 GiB"), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("too much"), std::string::npos);
+  EXPECT_NE(r.error().message.find("optimizer"), std::string::npos);
+}
+
+TEST(TrainingTest, BadJobsAreRejectedWithReasons) {
+  auto expect_error = [](TrainingJob job, const LayoutConstraints& c, const std::string& text) {
+    auto r = SearchLayout(job, c);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
+  };
+  expect_error(Job("llama-3-8b", "h100", 0), {}, "at least 1 chip");
+  TrainingJob no_tokens = Job("llama-3-8b", "h100", 8);
+  no_tokens.tokens = 0;
+  expect_error(no_tokens, {}, "--tokens");
+  LayoutConstraints tp7;
+  tp7.tp = 7;
+  expect_error(Job("llama-3-8b", "h100", 56), tp7, "does not divide the model's 32 attention heads");
+  TrainingJob fp8 = Job("llama-3-8b", "a100", 8);
+  fp8.dtype = catalog::DType::kFp8;
+  expect_error(fp8, {}, "does not support fp8; it supports bf16, fp16 or int8");
+  expect_error(Job("llama-3-8b", "hanguang-800", 8), {}, "inference-only");
+  // A chip whose needed figure is unknown says which one.
+  expect_error(Job("llama-3-8b", "kunlun-p800", 8), {}, "peak_tflops.bf16 is unknown");
+}
+
+// Young's rule with failures switched off leaves only the stall fraction;
+// with failures, the hand-computed expression.
+TEST(TrainingTest, GoodputFollowsYoungsRule) {
+  TrainingJob job = Job("llama-3-8b", "h100", 1024);
+  job.training.stall_fraction = 0;
+  job.calibration.failures_per_chip_day = 0;
+  auto r = SearchLayout(job, {});
+  ASSERT_TRUE(r);
+  EXPECT_DOUBLE_EQ(r->best.goodput, 1.0);
+
+  job.calibration.failures_per_chip_day = 1e-3;
+  r = SearchLayout(job, {});
+  ASSERT_TRUE(r);
+  const double rate = 1024 * 1e-3 / 86400;
+  const double ckpt = std::max(1.0, 8.03e9 * 14 / (1024 * 0.5e9));
+  const double interval = std::sqrt(2 * ckpt / rate);
+  const double expect = 1 / ((1 + ckpt / interval) * (1 + rate * (600 + interval / 2)));
+  EXPECT_NEAR(r->best.goodput, expect, 2e-3);
+}
+
+TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
+  TrainingJob job = Job("deepseek-v3", "h800", 2048);
+  job.dtype = catalog::DType::kFp8;
+  job.seq_len = 4096;
+  job.global_batch_tokens = 15360.0 * 4096;
+  ParallelLayout l{1, 16, 128, 64, 1, 1, 1, 1, Recompute::kFull, false};
+  auto one = EstimateLayout(job, l);
+  l.schedule = PipelineSchedule::kDualPipe;
+  auto dual = EstimateLayout(job, l);
+  ASSERT_TRUE(one && dual);
+  EXPECT_LT(dual->time.pp_bubble_s, one->time.pp_bubble_s);
+  EXPECT_LT(dual->time.ep_comm_s, one->time.ep_comm_s);
+  EXPECT_GT(dual->memory.weights_gib, one->memory.weights_gib);  // two copies
+}
+
+TEST(TrainingTest, InvalidLayoutsAreErrors) {
+  TrainingJob job = Job("llama-3-8b", "h100", 64);
+  EXPECT_FALSE(EstimateLayout(job, ParallelLayout{8, 4, 1, 1, 1, 1, 1, 1}));  // 32 != 64 chips
+  EXPECT_FALSE(EstimateLayout(job, ParallelLayout{1, 64, 1, 1, 1, 1, 1, 1}));  // pp > layers
+  EXPECT_FALSE(EstimateLayout(job, ParallelLayout{1, 1, 64, 2, 1, 1, 1, 1}));  // ep on dense
+  ParallelLayout dual{8, 3, 1, 1, 1, 1, 1, 1};
+  dual.schedule = PipelineSchedule::kDualPipe;
+  job.chips = 24;
+  EXPECT_FALSE(EstimateLayout(job, dual));  // dualpipe needs an even pp
+}
+
+}  // namespace
+}  // namespace suanli::perf

@@ -1,1 +1,63 @@
+// Parameter, FLOP and KV-cache counts against published figures and
+// closed-form formulas.
+#include "perf/transformer.h"
+
 #include <gtest/gtest.h>
+
+#include "catalog/catalog.h"
+
+namespace suanli::perf {
+namespace {
+
+const catalog::Model& M(const char* id) {
+  static const catalog::Catalog c = *catalog::Catalog::Builtin();
+  return **c.FindModel(id);
+}
+
+// "Insights into DeepSeek-V3" (ISCA'25) Table 1, checked by hand:
+// DeepSeek-V3 61 x (512 + 64) x 2 B; Qwen2.5 80 x 8 x 128 x 2 x 2 B;
+// Llama 3.1 405B 126 x 8 x 128 x 2 x 2 B.
+TEST(TransformerTest, KvCacheBytesPerTokenMatchPublished) {
+  EXPECT_DOUBLE_EQ(KvCacheBytesPerToken(M("deepseek-v3"), 2), 70272);
+  EXPECT_DOUBLE_EQ(KvCacheBytesPerToken(M("qwen2.5-72b"), 2), 327680);
+  EXPECT_DOUBLE_EQ(KvCacheBytesPerToken(M("llama-3-405b"), 2), 516096);
+}
+
+// Korthikanti et al. model FLOPs per sequence: 72 B s l h^2 (1 + s/6h + V/12lh),
+// attention counted non-causally. Our non-causal count must equal it exactly
+// for a GPT model with tied embeddings.
+TEST(TransformerTest, NonCausalFlopsEqualMegatronFormula) {
+  for (const char* id : {"korthikanti-22b", "korthikanti-175b", "korthikanti-530b"}) {
+    const auto& m = M(id);
+    const double s = 2048, l = m.layers, h = m.hidden, v = m.vocab;
+    const double megatron = 72 * s * l * h * h * (1 + s / (6 * h) + v / (12 * l * h)) / s;
+    EXPECT_NEAR(TrainingFlopsPerToken(m, 2048, false) / megatron, 1.0, 1e-3) << id;
+  }
+}
+
+// MFU check from reference B.5: 175B at 13.75 s/iteration, 64 GPUs, batch 64
+// x 2048 gives 51.4 % of 312 TFLOPS with Megatron's count.
+TEST(TransformerTest, MegatronMfuReproducesPublishedTable) {
+  const double flops = TrainingFlopsPerToken(M("korthikanti-175b"), 2048, false) * 64 * 2048;
+  EXPECT_NEAR(flops / (13.75 * 64 * 312e12), 0.514, 0.002);
+}
+
+// DeepSeek-V3: 671B total, 37B active (arXiv 2412.19437); ~250 GFLOPs per
+// training token at 4K context (ISCA'25 Table 2, causal attention).
+TEST(TransformerTest, DeepSeekV3CountsMatchPublished) {
+  const auto& m = M("deepseek-v3");
+  EXPECT_NEAR(TotalParams(m) / 671e9, 1.0, 0.01);
+  EXPECT_NEAR(ActiveParams(m) / 37e9, 1.0, 0.03);
+  EXPECT_NEAR(TrainingFlopsPerToken(m, 4096) / 250e9, 1.0, 0.06);
+}
+
+// Causal attention counts (s+1)/2 keys per query instead of s.
+TEST(TransformerTest, CausalAttentionHalvesTheCore) {
+  const auto& m = M("llama-3-8b");
+  const double core_full = AttentionCoreFlopsPerKey(m) * 8192 * m.layers;
+  const double diff = ForwardFlopsPerToken(m, 8192, false) - ForwardFlopsPerToken(m, 8192, true);
+  EXPECT_NEAR(diff / (core_full * (8192 - 1) / 2 / 8192), 1.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace suanli::perf
