@@ -23,7 +23,7 @@ test: build-asan
 	ctest --preset asan -j $(JOBS)
 
 bench: build
-	./build/release/bench/suanli_bench
+	./build/release/bench/suanli_bench --benchmark_min_time=1
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -36,14 +36,19 @@ class YamlLoader {
     try {
       root = YAML::Load(std::string(text));
     } catch (const YAML::ParserException& e) {
-      Fail(e.msg, e.mark.line + 1, "");
+      // At end of input yaml-cpp points one line past the last one.
+      const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
+                        (text.empty() || text.back() == '\n' ? 0 : 1);
+      Fail(e.msg, std::max(1, std::min(e.mark.line + 1, lines)), "");
     }
     if (root.IsNull()) return;  // empty file
     if (!root.IsMap()) Fail("expected a mapping with chips, systems, models, ...", root, "");
     CheckKeys(root, "", {"sources", "chips", "systems", "models", "families", "training"});
-    if (root["sources"]) ForEach(root["sources"], "sources", [&](auto& n, auto& p) { Source(n, p); });
+    if (root["sources"])
+      ForEach(root["sources"], "sources", [&](auto& n, auto& p) { Source(n, p); });
     if (root["chips"]) ForEach(root["chips"], "chips", [&](auto& n, auto& p) { Chip(n, p); });
-    if (root["systems"]) ForEach(root["systems"], "systems", [&](auto& n, auto& p) { System(n, p); });
+    if (root["systems"])
+      ForEach(root["systems"], "systems", [&](auto& n, auto& p) { System(n, p); });
     if (root["models"]) ForEach(root["models"], "models", [&](auto& n, auto& p) { Model(n, p); });
     if (root["families"]) {
       ForEach(root["families"], "families", [&](auto& n, auto& p) { Family(n, p); });
@@ -129,8 +134,8 @@ class YamlLoader {
 
   int Int(const YAML::Node& map, std::string_view key, const std::string& path, int lo, int hi,
           std::optional<int> fallback = std::nullopt) {
-    const double v = Num(map, key, path, lo, hi,
-                         fallback ? std::optional<double>(*fallback) : std::nullopt);
+    const double v =
+        Num(map, key, path, lo, hi, fallback ? std::optional<double>(*fallback) : std::nullopt);
     if (v != std::floor(v)) {
       Fail("expected a whole number", map[std::string(key)], Join(path, key));
     }
@@ -175,7 +180,8 @@ class YamlLoader {
     const std::string text = Text(map, "confidence", path, true);
     const auto c = ParseConfidence(text);
     if (!c) {
-      Fail("unknown confidence '" + text + "'; expected official, reported, rumoured, estimate or low",
+      Fail("unknown confidence '" + text +
+               "'; expected official, reported, rumoured, estimate or low",
            map["confidence"], Join(path, "confidence"));
     }
     return *c;
@@ -191,9 +197,10 @@ class YamlLoader {
     const std::string path = Join(parent, key);
     if (!n || n.IsNull()) return out;
     if (!n.IsMap()) {
-      Fail("expected a value record {value: ..., source: [...], confidence: ...}; a bare value has "
-           "no provenance",
-           n, path);
+      Fail(
+          "expected a value record {value: ..., source: [...], confidence: ...}; a bare value has "
+          "no provenance",
+          n, path);
     }
     CheckKeys(n, path, {"value", "unsupported", "source", "confidence", "note"});
     out.unsupported = Bool(n, "unsupported", path, false);
@@ -210,7 +217,8 @@ class YamlLoader {
     }
     if (has_value || out.unsupported) {
       out.sources = Strings(n, "source", path);
-      if (out.sources.empty()) Fail("missing source ids for a known value", n, Join(path, "source"));
+      if (out.sources.empty())
+        Fail("missing source ids for a known value", n, Join(path, "source"));
       out.confidence = ConfidenceField(n, path);
     }
     return out;
@@ -251,10 +259,28 @@ class YamlLoader {
 
   void Chip(const YAML::Node& n, const std::string& path) {
     CheckKeys(n, path,
-              {"id", "name", "vendor", "family", "aliases", "launch", "role", "default_system",
-               "peak_tflops", "memory_gib", "memory_tb_s", "scale_up_gb_s", "scale_up_domain",
-               "scale_out_gbit_s", "tdp_w", "process", "foundry", "price_usd", "price_note",
-               "price_note_source", "export_status", "notes"});
+              {"id",
+               "name",
+               "vendor",
+               "family",
+               "aliases",
+               "launch",
+               "role",
+               "default_system",
+               "peak_tflops",
+               "memory_gib",
+               "memory_tb_s",
+               "scale_up_gb_s",
+               "scale_up_domain",
+               "scale_out_gbit_s",
+               "tdp_w",
+               "process",
+               "foundry",
+               "price_usd",
+               "price_note",
+               "price_note_source",
+               "export_status",
+               "notes"});
     catalog::Chip c;
     c.id = Id(n, path);
     c.name = Text(n, "name", path, true);
@@ -338,10 +364,28 @@ class YamlLoader {
 
   void Model(const YAML::Node& n, const std::string& path) {
     CheckKeys(n, path,
-              {"id", "name", "aliases", "layers", "hidden", "heads", "kv_heads", "head_dim",
-               "ffn_hidden", "mlp", "attention", "vocab", "tied_embeddings", "dropout",
-               "max_seq_len", "params_b_reported", "active_params_b_reported", "mla", "moe",
-               "mtp_layers", "source", "notes"});
+              {"id",
+               "name",
+               "aliases",
+               "layers",
+               "hidden",
+               "heads",
+               "kv_heads",
+               "head_dim",
+               "ffn_hidden",
+               "mlp",
+               "attention",
+               "vocab",
+               "tied_embeddings",
+               "dropout",
+               "max_seq_len",
+               "params_b_reported",
+               "active_params_b_reported",
+               "mla",
+               "moe",
+               "mtp_layers",
+               "source",
+               "notes"});
     catalog::Model m;
     m.id = Id(n, path);
     m.name = Text(n, "name", path, true);
@@ -386,9 +430,9 @@ class YamlLoader {
     if (const YAML::Node mla = n["mla"]; mla && !mla.IsNull()) {
       const std::string p = Join(path, "mla");
       if (!mla.IsMap()) Fail("expected a mapping", mla, p);
-      CheckKeys(mla, p,
-                {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim",
-                 "v_head_dim"});
+      CheckKeys(
+          mla, p,
+          {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"});
       MlaConfig c;
       c.q_lora_rank = Int(mla, "q_lora_rank", p, 0, 1 << 20, 0);
       c.kv_lora_rank = Int(mla, "kv_lora_rank", p, 1, 1 << 20);
@@ -445,8 +489,7 @@ class YamlLoader {
     f.attention_efficiency = Num(n, "attention_efficiency", path, 0.01, 1, d.attention_efficiency);
     f.memory_efficiency = Num(n, "memory_efficiency", path, 0.01, 1, d.memory_efficiency);
     f.memory_reserved_gib = Num(n, "memory_reserved_gib", path, 0, 1e4, d.memory_reserved_gib);
-    f.failures_per_chip_day =
-        Num(n, "failures_per_chip_day", path, 0, 10, d.failures_per_chip_day);
+    f.failures_per_chip_day = Num(n, "failures_per_chip_day", path, 0, 10, d.failures_per_chip_day);
     f.calibrated = Bool(n, "calibrated", path, false);
     f.fitted_on = Text(n, "fitted_on", path, false);
     if (f.id == "default") {
@@ -460,8 +503,8 @@ class YamlLoader {
   void Training(const YAML::Node& n, const std::string& path) {
     if (!n.IsMap()) Fail("expected a mapping", n, path);
     CheckKeys(n, path,
-              {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance", "stall_fraction",
-               "dp_overlap", "notes"});
+              {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance",
+               "stall_fraction", "dp_overlap", "notes"});
     TrainingCalibration& t = catalog_.training_;
     t.restart_minutes = Num(n, "restart_minutes", path, 0, 1e4, t.restart_minutes);
     t.checkpoint_gb_s_per_chip =

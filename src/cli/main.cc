@@ -30,12 +30,24 @@ Result<double> ParseAmount(const std::string& text, const std::string& flag) {
   double scale = 1;
   std::string digits = text;
   switch (std::toupper(static_cast<unsigned char>(text.back()))) {
-    case 'K': scale = 1e3; break;
-    case 'M': scale = 1e6; break;
-    case 'B': case 'G': scale = 1e9; break;
-    case 'T': scale = 1e12; break;
-    case 'P': scale = 1e15; break;
-    default: break;
+    case 'K':
+      scale = 1e3;
+      break;
+    case 'M':
+      scale = 1e6;
+      break;
+    case 'B':
+    case 'G':
+      scale = 1e9;
+      break;
+    case 'T':
+      scale = 1e12;
+      break;
+    case 'P':
+      scale = 1e15;
+      break;
+    default:
+      break;
   }
   if (scale != 1) digits.pop_back();
   size_t used = 0;
@@ -142,15 +154,16 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
   if (!o.recompute.empty()) {
     auto rc = suanli::perf::ParseRecompute(o.recompute);
     if (!rc) {
-      return Fail(Error{"unknown --recompute '" + o.recompute +
-                        "'; expected none, selective or full"});
+      return Fail(
+          Error{"unknown --recompute '" + o.recompute + "'; expected none, selective or full"});
     }
     fixed.recompute = *rc;
   }
   if (o.no_sequence_parallel) fixed.sequence_parallel = false;
   if (!o.schedule.empty()) {
     auto s = suanli::perf::ParseSchedule(o.schedule);
-    if (!s) return Fail(Error{"unknown --schedule '" + o.schedule + "'; expected 1f1b or dualpipe"});
+    if (!s)
+      return Fail(Error{"unknown --schedule '" + o.schedule + "'; expected 1f1b or dualpipe"});
     fixed.schedule = *s;
   }
   auto kernel = suanli::perf::ParseAttentionKernel(o.attention);
@@ -158,8 +171,12 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
     return Fail(Error{"unknown --attention '" + o.attention + "'; expected flash or unfused"});
   }
   job.attention = *kernel;
-  for (const auto& [name, v] : {std::pair{"--tp", o.tp}, {"--pp", o.pp}, {"--dp", o.dp},
-                                {"--ep", o.ep}, {"--cp", o.cp}, {"--micro-batch", o.micro_batch},
+  for (const auto& [name, v] : {std::pair{"--tp", o.tp},
+                                {"--pp", o.pp},
+                                {"--dp", o.dp},
+                                {"--ep", o.ep},
+                                {"--cp", o.cp},
+                                {"--micro-batch", o.micro_batch},
                                 {"--interleave", o.interleave}}) {
     if (v && *v < 1) return Fail(Error{std::string(name) + " must be at least 1"});
   }
@@ -189,7 +206,8 @@ int RunCatalog(const CommonOptions& common, const std::string& what) {
   auto catalog = LoadCatalog(common);
   if (!catalog) return Fail(catalog.error());
   using namespace suanli::report;
-  if (what == "chips") return Emit(common, common.json ? ChipsJson(*catalog) : ChipsTable(*catalog));
+  if (what == "chips")
+    return Emit(common, common.json ? ChipsJson(*catalog) : ChipsTable(*catalog));
   if (what == "systems") {
     return Emit(common, common.json ? SystemsJson(*catalog) : SystemsTable(*catalog));
   }
@@ -199,8 +217,9 @@ int RunCatalog(const CommonOptions& common, const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"suanli (算力): capacity planning and performance modelling for AI accelerator "
-               "fleets when chips are scarce"};
+  CLI::App app{
+      "suanli (算力): capacity planning and performance modelling for AI accelerator "
+      "fleets when chips are scarce"};
   app.require_subcommand(1);
   CommonOptions common;
   auto add_common = [&](CLI::App* cmd) {

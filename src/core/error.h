@@ -28,8 +28,7 @@ using Result = tl::expected<T, Error>;
 
 inline tl::unexpected<Error> MakeError(std::string message, std::string file = {}, int line = 0,
                                        std::string field = {}) {
-  return tl::unexpected<Error>(
-      Error{std::move(message), std::move(file), line, std::move(field)});
+  return tl::unexpected<Error>(Error{std::move(message), std::move(file), line, std::move(field)});
 }
 
 }  // namespace suanli

@@ -15,13 +15,13 @@ using catalog::DType;
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr double kTera = 1e12;
-constexpr double kActivationBytes = 2;  // bf16 activations, also in fp8 training
-constexpr double kGradReduceBytes = 4;  // fp32 gradient reduction (Megatron's default)
-constexpr double kWeightBytes = 2;      // bf16 weights
-constexpr double kMainGradBytes = 4;    // fp32 main gradients
-constexpr double kOptimizerBytes = 12;  // fp32 master weights + Adam m and v
-constexpr double kOptimizerTraffic = 30;  // bytes read+written per parameter per Adam step
-constexpr double kFlashBackwardFactor = 2.5;  // flash-attention backward over forward
+constexpr double kActivationBytes = 2;           // bf16 activations, also in fp8 training
+constexpr double kGradReduceBytes = 4;           // fp32 gradient reduction (Megatron's default)
+constexpr double kWeightBytes = 2;               // bf16 weights
+constexpr double kMainGradBytes = 4;             // fp32 main gradients
+constexpr double kOptimizerBytes = 12;           // fp32 master weights + Adam m and v
+constexpr double kOptimizerTraffic = 30;         // bytes read+written per parameter per Adam step
+constexpr double kFlashBackwardFactor = 2.5;     // flash-attention backward over forward
 constexpr double kDefaultBatchTokens = 4194304;  // 4Mi tokens
 constexpr int kDefaultMaxSeq = 8192;
 
@@ -34,13 +34,14 @@ std::vector<int> Divisors(long n, long limit) {
 }
 
 // Peak TFLOPS for a dtype, or an error naming the missing catalog value.
+// Training computes in floating point only, so only those are offered.
 Result<double> Peak(const catalog::Chip& chip, DType d) {
   const auto& v = chip.peak(d);
   if (v.unsupported) {
     std::vector<std::string> supported;
-    for (int i = 0; i < catalog::kNumDTypes; ++i) {
-      if (chip.peak_tflops[i].known()) {
-        supported.emplace_back(catalog::DTypeName(static_cast<DType>(i)));
+    for (DType i : {DType::kBf16, DType::kFp16, DType::kFp8}) {
+      if (chip.peak(i).known()) {
+        supported.emplace_back(catalog::DTypeName(i));
       }
     }
     return MakeError("chip '" + chip.id + "' does not support " +
@@ -139,12 +140,11 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   LayerCost cost;
 
   // Forward GEMMs.
-  double gemm = GemmSeconds(2 * T * p.attention / tp, 3, x.c.matmul_peak, eff,
-                            cal.matmul_half_gflop);
+  double gemm =
+      GemmSeconds(2 * T * p.attention / tp, 3, x.c.matmul_peak, eff, cal.matmul_half_gflop);
   if (moe) {
     const double assignments = T * p.top_k * imbalance;
-    const double tokens_per_expert =
-        T * p.top_k * l.ep / std::max(1, p.routed_experts) * imbalance;
+    const double tokens_per_expert = T * p.top_k * l.ep / std::max(1, p.routed_experts) * imbalance;
     const double expert_call = 2 * tokens_per_expert * p.expert / 3 / tp;
     const double routed_flops = 2 * assignments * p.expert / tp;
     gemm += routed_flops / (x.c.matmul_peak * eff * (expert_call / 1e9) /
@@ -171,8 +171,8 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     const double scores = T * heads_local * x.c.seq;
     const double core_flops = T * AttentionCoreFlopsPerKey(m) * x.c.seq / tp;
     // Two batched GEMMs (QK^T, AV), each batched over heads and sequences.
-    const double gemm_core = GemmSeconds(core_flops, 2, x.c.attention_peak,
-                                         cal.matmul_efficiency, cal.matmul_half_gflop);
+    const double gemm_core = GemmSeconds(core_flops, 2, x.c.attention_peak, cal.matmul_efficiency,
+                                         cal.matmul_half_gflop);
     attn_fwd = gemm_core + 9 * scores / x.c.mem_bw;
     attn_bwd = 2 * gemm_core + 11 * scores / x.c.mem_bw;
     score_bytes_per_token = 5 * heads_local * x.c.seq;
@@ -221,7 +221,8 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   // gradients backward.
   if (l.cp > 1) {
     const auto g = PlaceGroup(l.cp, l.tp, domain);
-    const double kv_heads_local = std::max(1.0, static_cast<double>(m.mla ? m.heads : m.kv_heads) / tp);
+    const double kv_heads_local =
+        std::max(1.0, static_cast<double>(m.mla ? m.heads : m.kv_heads) / tp);
     const double kv_per_token = kv_heads_local * (QkHeadDim(m) + VHeadDim(m)) * kActivationBytes;
     const double full = x.tokens * l.cp * kv_per_token;
     const int passes = l.recompute == Recompute::kFull ? 3 : 2;
@@ -268,8 +269,8 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   const bool drop_cheap = flash && l.recompute == Recompute::kSelective;
   const double swiglu_kept = drop_cheap ? 4 : 6;
   if (moe) {
-    act_split += (2 * h + swiglu_kept * fe) * p.top_k * imbalance +
-                 swiglu_kept * fe * p.shared_experts;
+    act_split +=
+        (2 * h + swiglu_kept * fe) * p.top_k * imbalance + swiglu_kept * fe * p.shared_experts;
   } else if (m.mlp == catalog::MlpKind::kSwiglu) {
     act_split += swiglu_kept * f;
   } else {
@@ -350,7 +351,8 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
                std::to_string(c.seq));
   }
   if (l.zero_stage < 0 || l.zero_stage > 3) return bad("zero stage must be 0, 1, 2 or 3");
-  if (l.schedule == PipelineSchedule::kDualPipe && (l.pp < 2 || l.pp % 2 != 0 || l.interleave != 1)) {
+  if (l.schedule == PipelineSchedule::kDualPipe &&
+      (l.pp < 2 || l.pp % 2 != 0 || l.interleave != 1)) {
     return bad("the dualpipe schedule needs an even pp of at least 2 and no interleaving");
   }
   if (c.seqs_per_step % (static_cast<long>(l.dp) * l.micro_batch) != 0) {
@@ -359,6 +361,10 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
                std::to_string(l.micro_batch));
   }
   const long micro_batches = c.seqs_per_step / (static_cast<long>(l.dp) * l.micro_batch);
+  if (l.schedule == PipelineSchedule::kDualPipe && micro_batches < l.pp) {
+    return bad("the dualpipe schedule needs at least pp " + std::to_string(l.pp) +
+               " micro-batches per step, got " + std::to_string(micro_batches));
+  }
   if (l.interleave > 1 && micro_batches % l.pp != 0) {
     return bad("an interleaved schedule needs the " + std::to_string(micro_batches) +
                " micro-batches to be a multiple of pp " + std::to_string(l.pp));
@@ -436,8 +442,8 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   t.pp_comm_s = micro_batches * p2p;
   // DualPipe's bubble is (pp/2 - 1)(F&B + B - 3W); with F:B:W = 1:2:1 (of 3
   // units) that is (pp/2 - 1) x 2/3 of a micro-batch.
-  t.pp_bubble_s = dualpipe ? (l.pp / 2.0 - 1) * (2.0 / 3.0) * mb_total
-                           : (l.pp - 1.0) / l.interleave * mb_total;
+  t.pp_bubble_s =
+      dualpipe ? (l.pp / 2.0 - 1) * (2.0 / 3.0) * mb_total : (l.pp - 1.0) / l.interleave * mb_total;
 
   // Parameters held by one chip on the busiest stage.
   const int stage_layers = (m.layers + l.pp - 1) / l.pp;
@@ -470,13 +476,12 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
                           AllGatherSeconds(expert_params * kWeightBytes, edp_group, sys);
     zero3_exposed = micro_batches * std::max(0.0, 2 * gather - mb_compute);
   }
-  t.dp_comm_s =
-      std::max(0.0, dp_time - job.training.dp_overlap * mb_backward) + zero3_exposed;
+  t.dp_comm_s = std::max(0.0, dp_time - job.training.dp_overlap * mb_backward) + zero3_exposed;
 
   // Optimizer step over the local shard.
-  const double opt_shard =
-      l.zero_stage >= 1 ? shared_params / (l.dp * l.cp) + expert_params / (expert_dp * l.cp)
-                        : shared_params + expert_params;
+  const double opt_shard = l.zero_stage >= 1
+                               ? shared_params / (l.dp * l.cp) + expert_params / (expert_dp * l.cp)
+                               : shared_params + expert_params;
   t.optimizer_s = opt_shard * kOptimizerTraffic / c.mem_bw;
 
   e.step_time_s = t.total();
@@ -523,8 +528,8 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     ParallelLayout no_rc = l;
     no_rc.recompute = Recompute::kNone;
     const LayoutContext xn{job, c, no_rc, x.tokens};
-    act += std::max(CostOfLayer(xn, false).act_bytes,
-                    m.moe ? CostOfLayer(xn, true).act_bytes : 0.0);
+    act +=
+        std::max(CostOfLayer(xn, false).act_bytes, m.moe ? CostOfLayer(xn, true).act_bytes : 0.0);
   }
   const double logits_act = (l.pp == 1) ? T * m.vocab / l.tp * 4 * 2 : 0;
   mem.activations_gib = (act + logits_act) / kGiB;
@@ -655,14 +660,14 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
     for (int cp = 2; cp <= 32 && c.seq / cp >= 4096; cp *= 2) cps.push_back(cp);
   }
   std::vector<Recompute> recomputes =
-      fixed.recompute ? std::vector<Recompute>{*fixed.recompute}
-                      : std::vector<Recompute>{Recompute::kNone, Recompute::kSelective,
-                                               Recompute::kFull};
+      fixed.recompute
+          ? std::vector<Recompute>{*fixed.recompute}
+          : std::vector<Recompute>{Recompute::kNone, Recompute::kSelective, Recompute::kFull};
   const std::vector<int> zeros = choices(fixed.zero_stage, {0, 1, 2, 3});
   const std::vector<PipelineSchedule> schedules =
-      fixed.schedule ? std::vector<PipelineSchedule>{*fixed.schedule}
-                     : std::vector<PipelineSchedule>{PipelineSchedule::k1F1B,
-                                                     PipelineSchedule::kDualPipe};
+      fixed.schedule
+          ? std::vector<PipelineSchedule>{*fixed.schedule}
+          : std::vector<PipelineSchedule>{PipelineSchedule::k1F1B, PipelineSchedule::kDualPipe};
 
   SearchResult result;
   bool have_best = false;
@@ -671,16 +676,35 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
   Error first_error;
   bool have_error = false;
 
+  // A fixed knob that cannot split the chips is reported as such.
+  auto note = [&](std::string message) {
+    if (!have_error) first_error.message = std::move(message);
+    have_error = true;
+  };
+  const std::string count = std::to_string(n);
   for (int tp : tps) {
-    if (tp < 1 || n % tp != 0) continue;
+    if (tp < 1 || n % tp != 0) {
+      note("tp " + std::to_string(tp) + " does not divide --count " + count);
+      continue;
+    }
     for (int cp : cps) {
-      if (cp < 1 || (n / tp) % cp != 0) continue;
+      if (cp < 1 || (n / tp) % cp != 0) {
+        note("tp*cp " + std::to_string(tp * cp) + " does not divide --count " + count);
+        continue;
+      }
       const long rest = n / tp / cp;
       std::vector<int> pps = fixed.pp ? std::vector<int>{*fixed.pp} : Divisors(rest, m.layers);
       for (int pp : pps) {
-        if (pp < 1 || rest % pp != 0) continue;
+        if (pp < 1 || rest % pp != 0) {
+          note("tp*cp*pp " + std::to_string(tp * cp * pp) + " does not divide --count " + count);
+          continue;
+        }
         const int dp = static_cast<int>(rest / pp);
-        if (fixed.dp && *fixed.dp != dp) continue;
+        if (fixed.dp && *fixed.dp != dp) {
+          note("dp " + std::to_string(*fixed.dp) +
+               " does not match --count / (tp*cp*pp) = " + std::to_string(dp));
+          continue;
+        }
         std::vector<int> eps = {1};
         if (fixed.ep) {
           eps = {*fixed.ep};
@@ -693,40 +717,39 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
         } else {
           for (int mb = 1; mb <= 64; mb *= 2) mbs.push_back(mb);
         }
-        std::vector<int> vs = fixed.interleave ? std::vector<int>{*fixed.interleave}
-                                               : Divisors(m.layers / pp, 16);
+        std::vector<int> vs =
+            fixed.interleave ? std::vector<int>{*fixed.interleave} : Divisors(m.layers / pp, 16);
         for (int ep : eps) {
           for (int mb : mbs) {
             for (int v : vs) {
               for (int zero : zeros) {
                 for (Recompute rc : recomputes) {
-                 for (PipelineSchedule sched : schedules) {
-                  if (sched == PipelineSchedule::kDualPipe && !fixed.schedule &&
-                      (pp % 2 != 0 || v != 1)) {
-                    continue;
-                  }
-                  ParallelLayout l{tp, pp, dp, ep, cp, zero, mb, v, rc, true, sched};
-                  l.sequence_parallel = fixed.sequence_parallel.value_or(tp > 1);
-                  if (auto ok = CheckLayout(job, c, l); !ok) {
-                    if (!have_error) first_error = ok.error();
-                    have_error = true;
-                    continue;
-                  }
-                  ++result.layouts_evaluated;
-                  TrainingEstimate e = Estimate(job, c, l);
-                  if (!e.fits) {
-                    if (!have_closest || e.memory.total() < closest.memory.total()) {
-                      closest = e;
-                      have_closest = true;
+                  for (PipelineSchedule sched : schedules) {
+                    if (sched == PipelineSchedule::kDualPipe && !fixed.schedule &&
+                        (pp % 2 != 0 || v != 1)) {
+                      continue;
                     }
-                    continue;
+                    ParallelLayout l{tp, pp, dp, ep, cp, zero, mb, v, rc, true, sched};
+                    l.sequence_parallel = fixed.sequence_parallel.value_or(tp > 1);
+                    if (auto ok = CheckLayout(job, c, l); !ok) {
+                      note(ok.error().message);
+                      continue;
+                    }
+                    ++result.layouts_evaluated;
+                    TrainingEstimate e = Estimate(job, c, l);
+                    if (!e.fits) {
+                      if (!have_closest || e.memory.total() < closest.memory.total()) {
+                        closest = e;
+                        have_closest = true;
+                      }
+                      continue;
+                    }
+                    ++result.layouts_fitting;
+                    if (!have_best || e.tokens_per_s > result.best.tokens_per_s * (1 + 1e-12)) {
+                      result.best = e;
+                      have_best = true;
+                    }
                   }
-                  ++result.layouts_fitting;
-                  if (!have_best || e.tokens_per_s > result.best.tokens_per_s * (1 + 1e-12)) {
-                    result.best = e;
-                    have_best = true;
-                  }
-                 }
                 }
               }
             }
@@ -744,11 +767,14 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
                   "no layout fits in %.0f GiB per chip; the closest (tp %d, pp %d, dp %d, ep %d, "
                   "cp %d, zero %d, micro-batch %d, recompute %s) needs %.1f GiB, %.1f GiB too "
                   "much: weights %.1f, gradients %.1f, optimizer %.1f, activations %.1f, "
-                  "reserved %.1f GiB. Use more chips, a higher --zero stage or --recompute full.",
+                  "reserved %.1f GiB.%s",
                   closest.memory_capacity_gib, l.tp, l.pp, l.dp, l.ep, l.cp, l.zero_stage,
                   l.micro_batch, std::string(RecomputeName(l.recompute)).c_str(), mem.total(),
                   mem.total() - closest.memory_capacity_gib, mem.weights_gib, mem.gradients_gib,
-                  mem.optimizer_gib, mem.activations_gib, mem.reserved_gib);
+                  mem.optimizer_gib, mem.activations_gib, mem.reserved_gib,
+                  l.zero_stage == 3 && l.recompute == Recompute::kFull
+                      ? " Use more chips or a chip with more memory."
+                      : " Use more chips, a higher --zero stage or --recompute full.");
     return MakeError(buf);
   }
   if (have_error) return MakeError("no valid layout: " + first_error.message);

@@ -38,12 +38,12 @@ enum class AttentionKernel { kFlash, kUnfused };
 std::optional<AttentionKernel> ParseAttentionKernel(std::string_view s);
 
 struct ParallelLayout {
-  int tp = 1;          // tensor parallel
-  int pp = 1;          // pipeline stages
-  int dp = 1;          // data parallel (experts are sharded across ep of these)
-  int ep = 1;          // expert parallel, divides dp
-  int cp = 1;          // context parallel
-  int zero_stage = 1;  // 0-3: what of the optimizer state, grads, weights is sharded over dp
+  int tp = 1;           // tensor parallel
+  int pp = 1;           // pipeline stages
+  int dp = 1;           // data parallel (experts are sharded across ep of these)
+  int ep = 1;           // expert parallel, divides dp
+  int cp = 1;           // context parallel
+  int zero_stage = 1;   // 0-3: what of the optimizer state, grads, weights is sharded over dp
   int micro_batch = 1;  // sequences per micro-batch
   int interleave = 1;   // virtual pipeline stages per chip
   Recompute recompute = Recompute::kNone;
@@ -68,9 +68,9 @@ struct TrainingJob {
   catalog::FamilyCalibration calibration;
   catalog::TrainingCalibration training;
   long chips = 0;
-  double tokens = 0;               // tokens to train on
-  int seq_len = 0;                 // 0: the model's max_seq_len capped at 8192
-  double global_batch_tokens = 0;  // 0: 4Mi tokens (rounded to whole sequences)
+  double tokens = 0;                             // tokens to train on
+  int seq_len = 0;                               // 0: the model's max_seq_len capped at 8192
+  double global_batch_tokens = 0;                // 0: 4Mi tokens (rounded to whole sequences)
   catalog::DType dtype = catalog::DType::kBf16;  // matmul dtype: bf16, fp16 or fp8
   AttentionKernel attention = AttentionKernel::kFlash;
 };
@@ -88,14 +88,14 @@ struct MemoryBreakdown {
 
 // Seconds per step; the parts add up to the step time.
 struct TimeBreakdown {
-  double compute_s = 0;        // matmuls, attention and element-wise work
-  double tp_comm_s = 0;        // tensor-parallel collectives (not overlapped)
-  double cp_comm_s = 0;        // context-parallel K/V exchange
-  double ep_comm_s = 0;        // expert all-to-all, exposed part
-  double pp_comm_s = 0;        // pipeline point-to-point
-  double pp_bubble_s = 0;      // pipeline fill and drain
-  double dp_comm_s = 0;        // gradient reduction not hidden behind backward
-  double optimizer_s = 0;      // optimizer update
+  double compute_s = 0;    // matmuls, attention and element-wise work
+  double tp_comm_s = 0;    // tensor-parallel collectives (not overlapped)
+  double cp_comm_s = 0;    // context-parallel K/V exchange
+  double ep_comm_s = 0;    // expert all-to-all, exposed part
+  double pp_comm_s = 0;    // pipeline point-to-point
+  double pp_bubble_s = 0;  // pipeline fill and drain
+  double dp_comm_s = 0;    // gradient reduction not hidden behind backward
+  double optimizer_s = 0;  // optimizer update
   double total() const {
     return compute_s + tp_comm_s + cp_comm_s + ep_comm_s + pp_comm_s + pp_bubble_s + dp_comm_s +
            optimizer_s;
@@ -109,7 +109,7 @@ struct TrainingEstimate {
   int micro_batches = 0;  // per pipeline per step
   double step_time_s = 0;
   double tokens_per_s = 0;
-  double model_flops_per_token = 0;  // training, causal attention
+  double model_flops_per_token = 0;     // training, causal attention
   double hardware_flops_per_token = 0;  // adds recomputation
   double mfu = 0;
   double mfu_megatron = 0;  // same, attention counted non-causally (Megatron's formula)

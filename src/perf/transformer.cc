@@ -49,8 +49,8 @@ LayerParams CountLayerParams(const Model& m) {
 
 double TotalParams(const Model& m) {
   const LayerParams p = CountLayerParams(m);
-  const double per_moe = p.attention + p.norm + p.router +
-                         (p.routed_experts + p.shared_experts) * p.expert;
+  const double per_moe =
+      p.attention + p.norm + p.router + (p.routed_experts + p.shared_experts) * p.expert;
   const double per_dense = p.attention + p.norm + p.dense_mlp;
   return p.dense_layers * per_dense + p.moe_layers * per_moe +
          p.embedding * (m.tied_embeddings ? 1 : 2);
@@ -58,8 +58,7 @@ double TotalParams(const Model& m) {
 
 double ActiveParams(const Model& m) {
   const LayerParams p = CountLayerParams(m);
-  const double per_moe =
-      p.attention + p.norm + p.router + (p.top_k + p.shared_experts) * p.expert;
+  const double per_moe = p.attention + p.norm + p.router + (p.top_k + p.shared_experts) * p.expert;
   const double per_dense = p.attention + p.norm + p.dense_mlp;
   return p.dense_layers * per_dense + p.moe_layers * per_moe +
          p.embedding * (m.tied_embeddings ? 1 : 2);
@@ -88,9 +87,8 @@ double TrainingFlopsPerToken(const Model& m, int seq_len, bool causal) {
     const LayerParams p = CountLayerParams(m);
     const double keys = causal ? (seq_len + 1) / 2.0 : seq_len;
     const double layer =
-        p.moe_layers > 0
-            ? 2 * (p.attention + p.router + (p.top_k + p.shared_experts) * p.expert)
-            : 2 * (p.attention + p.dense_mlp);
+        p.moe_layers > 0 ? 2 * (p.attention + p.router + (p.top_k + p.shared_experts) * p.expert)
+                         : 2 * (p.attention + p.dense_mlp);
     const double h = m.hidden;
     fwd += m.mtp_layers *
            (2 * 2 * h * h + layer + AttentionCoreFlopsPerKey(m) * keys + 2 * p.embedding);

@@ -10,17 +10,17 @@ namespace suanli::perf {
 // Per-layer parameter counts (weights only; norms and biases are negligible
 // and counted in `norm`).
 struct LayerParams {
-  double attention = 0;      // Q, K, V, O projections (MLA: all down/up projections)
-  double dense_mlp = 0;      // one dense MLP
-  double expert = 0;         // one routed or shared expert
-  double router = 0;         // gate
-  double norm = 0;           // norm weights
-  int dense_layers = 0;      // layers with a dense MLP
-  int moe_layers = 0;        // layers with routed experts
+  double attention = 0;  // Q, K, V, O projections (MLA: all down/up projections)
+  double dense_mlp = 0;  // one dense MLP
+  double expert = 0;     // one routed or shared expert
+  double router = 0;     // gate
+  double norm = 0;       // norm weights
+  int dense_layers = 0;  // layers with a dense MLP
+  int moe_layers = 0;    // layers with routed experts
   int routed_experts = 0;
   int shared_experts = 0;
   int top_k = 0;
-  double embedding = 0;      // one vocab x hidden matrix
+  double embedding = 0;  // one vocab x hidden matrix
 };
 
 LayerParams CountLayerParams(const catalog::Model& m);

@@ -71,9 +71,12 @@ std::string ChipsJson(const Catalog& c) {
     }
     j["peak_tflops"] = peaks;
     const std::pair<const char*, const SourcedNumber*> numbers[] = {
-        {"memory_gib", &chip.memory_gib},         {"memory_tb_s", &chip.memory_tb_s},
-        {"scale_up_gb_s", &chip.scale_up_gb_s},   {"scale_up_domain", &chip.scale_up_domain},
-        {"scale_out_gbit_s", &chip.scale_out_gbit_s}, {"tdp_w", &chip.tdp_w},
+        {"memory_gib", &chip.memory_gib},
+        {"memory_tb_s", &chip.memory_tb_s},
+        {"scale_up_gb_s", &chip.scale_up_gb_s},
+        {"scale_up_domain", &chip.scale_up_domain},
+        {"scale_out_gbit_s", &chip.scale_out_gbit_s},
+        {"tdp_w", &chip.tdp_w},
         {"price_usd", &chip.price_usd}};
     for (const auto& [name, v] : numbers) {
       j[name] = SourcedJson(*v);
@@ -146,8 +149,8 @@ std::string SystemsJson(const Catalog& c) {
 }
 
 std::string SystemsTable(const Catalog& c) {
-  Table t({"id", "chip", "per node", "scale-up domain", "scale-up GB/s", "scale-out GB/s",
-           "sources"});
+  Table t(
+      {"id", "chip", "per node", "scale-up domain", "scale-up GB/s", "scale-out GB/s", "sources"});
   for (const auto& s : c.systems()) {
     std::string sources;
     for (const auto& id : s.sources) sources += (sources.empty() ? "" : ",") + id;

@@ -90,14 +90,10 @@ std::string TrainingJson(const TrainingReport& r) {
                                {"activations", Round(e.memory.activations_gib, 4)},
                                {"reserved", Round(e.memory.reserved_gib, 4)}};
   const auto& t = e.time;
-  j["time_breakdown_s"] = {{"compute", Round(t.compute_s)},
-                           {"tp_comm", Round(t.tp_comm_s)},
-                           {"cp_comm", Round(t.cp_comm_s)},
-                           {"ep_comm", Round(t.ep_comm_s)},
-                           {"pp_comm", Round(t.pp_comm_s)},
-                           {"pp_bubble", Round(t.pp_bubble_s)},
-                           {"dp_comm", Round(t.dp_comm_s)},
-                           {"optimizer", Round(t.optimizer_s)}};
+  j["time_breakdown_s"] = {{"compute", Round(t.compute_s)}, {"tp_comm", Round(t.tp_comm_s)},
+                           {"cp_comm", Round(t.cp_comm_s)}, {"ep_comm", Round(t.ep_comm_s)},
+                           {"pp_comm", Round(t.pp_comm_s)}, {"pp_bubble", Round(t.pp_bubble_s)},
+                           {"dp_comm", Round(t.dp_comm_s)}, {"optimizer", Round(t.optimizer_s)}};
   j["calibration"] = {{"family", job.calibration.id},
                       {"calibrated", job.calibration.calibrated},
                       {"fitted_on", job.calibration.fitted_on}};
@@ -110,15 +106,15 @@ std::string TrainingText(const TrainingReport& r) {
   const auto& l = e.layout;
   const auto& job = *r.job;
   std::string out;
-  out += fmt::format("{} on {} x {} ({}), {:.3g} tokens, {}, seq {}\n", job.model->id,
-                     job.chips, job.chip->id, job.system.id, job.tokens,
-                     catalog::DTypeName(job.dtype), e.seq_len);
+  out += fmt::format("{} on {} x {} ({}), {:.3g} tokens, {}, seq {}\n", job.model->id, job.chips,
+                     job.chip->id, job.system.id, job.tokens, catalog::DTypeName(job.dtype),
+                     e.seq_len);
   out += fmt::format(
       "layout{}: tp {} pp {} dp {} ep {} cp {} zero {} micro-batch {} interleave {} recompute {}"
       " schedule {}{}\n",
-      r.searched ? fmt::format(" (best of {} that fit, {} tried)", r.layouts_fitting,
-                               r.layouts_evaluated)
-                 : "",
+      r.searched
+          ? fmt::format(" (best of {} that fit, {} tried)", r.layouts_fitting, r.layouts_evaluated)
+          : "",
       l.tp, l.pp, l.dp, l.ep, l.cp, l.zero_stage, l.micro_batch, l.interleave,
       perf::RecomputeName(l.recompute), perf::ScheduleName(l.schedule),
       l.sequence_parallel && l.tp > 1 ? " +seq-par" : "");
@@ -131,13 +127,13 @@ std::string TrainingText(const TrainingReport& r) {
   t.AddRow({"MFU / HFU", fmt::format("{:.1f} % / {:.1f} % of {:g} TFLOPS {}", e.mfu * 100,
                                      e.hfu * 100, e.peak_tflops, catalog::DTypeName(job.dtype))});
   t.AddRow({"achieved", fmt::format("{:.0f} TFLOPS per chip", e.achieved_tflops_per_chip)});
-  t.AddRow({"memory per chip", fmt::format("{:.1f} of {:g} GiB", e.memory.total(),
-                                           e.memory_capacity_gib)});
+  t.AddRow({"memory per chip",
+            fmt::format("{:.1f} of {:g} GiB", e.memory.total(), e.memory_capacity_gib)});
   t.AddRow({"goodput", fmt::format("{:.1f} % (job MTBF {:.1f} h, checkpoint every {:.0f} min)",
                                    e.goodput * 100, e.job_mtbf_hours, e.checkpoint_interval_min)});
   t.AddRow({"time to train", fmt::format("{:.1f} days", e.train_days)});
-  t.AddRow({"accelerator-hours", fmt::format("{:.4g} ({:.4g} ideal)", e.accelerator_hours,
-                                             e.ideal_accelerator_hours)});
+  t.AddRow({"accelerator-hours",
+            fmt::format("{:.4g} ({:.4g} ideal)", e.accelerator_hours, e.ideal_accelerator_hours)});
   out += t.Render();
   const auto& tb = e.time;
   out += fmt::format(

@@ -28,16 +28,16 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 
 // A chip entry whose line 7 is `memory_gib_line`.
 std::string ChipWithMemory(const std::string& memory_gib_line) {
-  return "# user chips\n"                                                       // 1
-         "chips:\n"                                                             // 2
-         "  - id: my-npu\n"                                                     // 3
-         "    name: My NPU\n"                                                   // 4
-         "    vendor: Me\n"                                                     // 5
-         "    memory_tb_s: {value: 1.6, source: [S2], confidence: estimate}\n"  // 6
-         "    " +
-         memory_gib_line +
-         "\n"                                                              // 7
-         "    tdp_w: {value: 400, source: [S2], confidence: estimate}\n";  // 8
+  std::string text =
+      "# user chips\n"                                                        // 1
+      "chips:\n"                                                              // 2
+      "  - id: my-npu\n"                                                      // 3
+      "    name: My NPU\n"                                                    // 4
+      "    vendor: Me\n"                                                      // 5
+      "    memory_tb_s: {value: 1.6, source: [S2], confidence: estimate}\n";  // 6
+  text += "    " + memory_gib_line + "\n";                                    // 7
+  text += "    tdp_w: {value: 400, source: [S2], confidence: estimate}\n";    // 8
+  return text;
 }
 
 // A valid GQA model; `replace` swaps one line (by its 1-based number) and

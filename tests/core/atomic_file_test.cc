@@ -32,7 +32,7 @@ std::string ReadAll(const fs::path& p) {
   return s.str();
 }
 
-TEST(AtomicFileTest, WritesContentAndLeavesNoTemporary) {
+TEST(atomic, WritesContentAndLeavesNoTemporary) {
   const fs::path dir = FreshDir();
   const fs::path out = dir / "out.json";
   // Binary-safe: embedded NUL, non-ASCII and no trailing newline.
@@ -46,7 +46,7 @@ TEST(AtomicFileTest, WritesContentAndLeavesNoTemporary) {
   fs::remove_all(dir);
 }
 
-TEST(AtomicFileTest, ReplacesAnExistingFileWhole) {
+TEST(atomic, ReplacesAnExistingFileWhole) {
   const fs::path dir = FreshDir();
   const fs::path out = dir / "out.txt";
   { std::ofstream(out) << "a much longer old content that must not survive"; }
@@ -57,7 +57,7 @@ TEST(AtomicFileTest, ReplacesAnExistingFileWhole) {
   fs::remove_all(dir);
 }
 
-TEST(AtomicFileTest, MissingDirectoryFailsAndLeavesNothing) {
+TEST(atomic, MissingDirectoryFailsAndLeavesNothing) {
   const fs::path dir = FreshDir();
   const fs::path out = dir / "no-such-dir" / "out.json";
   auto r = WriteFileAtomically(out.string(), "content");

@@ -10,7 +10,7 @@
 namespace suanli {
 namespace {
 
-TEST(NormalizeIdTest, LowerCasesAndTurnsUnderscoresAndSpacesIntoDashes) {
+TEST(text, NormalizeIdLowerCasesAndTurnsUnderscoresAndSpacesIntoDashes) {
   // Documented: lower case, "_" and " " become "-".
   EXPECT_EQ(NormalizeId("H100"), "h100");
   EXPECT_EQ(NormalizeId("Ascend_910C"), "ascend-910c");
@@ -18,7 +18,7 @@ TEST(NormalizeIdTest, LowerCasesAndTurnsUnderscoresAndSpacesIntoDashes) {
   EXPECT_EQ(NormalizeId("llama_3 70B"), "llama-3-70b");
 }
 
-TEST(NormalizeIdTest, KeepsDotsAndDashesAndIsIdempotent) {
+TEST(text, NormalizeIdKeepsDotsAndDashesAndIsIdempotent) {
   // "." is kept so that qwen2.5-72b stays distinct from qwen25-72b.
   EXPECT_EQ(NormalizeId("Qwen2.5-72B"), "qwen2.5-72b");
   EXPECT_EQ(NormalizeId("already-normal"), "already-normal");
@@ -26,7 +26,7 @@ TEST(NormalizeIdTest, KeepsDotsAndDashesAndIsIdempotent) {
   EXPECT_EQ(NormalizeId(""), "");
 }
 
-TEST(EditDistanceTest, ClassicExamples) {
+TEST(text, EditDistanceClassicExamples) {
   // kitten -> sitten (k->s) -> sittin (e->i) -> sitting (+g): 3 edits, the
   // textbook Levenshtein example.
   EXPECT_EQ(EditDistance("kitten", "sitting"), 3);
@@ -43,13 +43,13 @@ TEST(EditDistanceTest, ClassicExamples) {
   EXPECT_EQ(EditDistance("h100", "h1000"), 1);
 }
 
-TEST(EditDistanceTest, IsSymmetric) {
+TEST(text, EditDistanceIsSymmetric) {
   // Insertions and deletions cost the same, so d(a, b) == d(b, a).
   EXPECT_EQ(EditDistance("sitting", "kitten"), EditDistance("kitten", "sitting"));
   EXPECT_EQ(EditDistance("ascend-910b", "910c"), EditDistance("910c", "ascend-910b"));
 }
 
-TEST(NearestNamesTest, ClosestByEditDistanceFirst) {
+TEST(text, NearestNamesClosestByEditDistanceFirst) {
   const std::vector<std::string> chips = {"a100", "h200", "h100", "mi300x", "ascend-910c"};
   // "h1000" is one deletion from h100; h200 and a100 need two edits.
   const auto nearest = NearestNames("h1000", chips);
@@ -58,7 +58,7 @@ TEST(NearestNamesTest, ClosestByEditDistanceFirst) {
   EXPECT_EQ(nearest.size(), 3u);  // default limit is 3
 }
 
-TEST(NearestNamesTest, NormalizesTheQuery) {
+TEST(text, NearestNamesNormalizesTheQuery) {
   const std::vector<std::string> chips = {"h20", "h100", "ascend-910c"};
   // "H100" normalizes to the candidate "h100": distance 0.
   EXPECT_EQ(NearestNames("H100", chips).front(), "h100");
@@ -66,14 +66,14 @@ TEST(NearestNamesTest, NormalizesTheQuery) {
   EXPECT_EQ(NearestNames("Ascend_910C", chips).front(), "ascend-910c");
 }
 
-TEST(NearestNamesTest, SubstringMatchBeatsShortEditDistance) {
+TEST(text, NearestNamesSubstringMatchBeatsShortEditDistance) {
   // "910c" is 7 edits from "ascend-910c" but only 3 from "h20"; a candidate
   // containing the query is the better hint.
   const std::vector<std::string> chips = {"h20", "a100", "ascend-910c"};
   EXPECT_EQ(NearestNames("910c", chips).front(), "ascend-910c");
 }
 
-TEST(NearestNamesTest, RespectsLimitAndEmptyInput) {
+TEST(text, NearestNamesRespectsLimitAndEmptyInput) {
   const std::vector<std::string> chips = {"a100", "a800", "h100", "h800", "h20"};
   EXPECT_EQ(NearestNames("h100", chips, 2).size(), 2u);
   EXPECT_EQ(NearestNames("h100", chips, 1), std::vector<std::string>{"h100"});
@@ -82,7 +82,7 @@ TEST(NearestNamesTest, RespectsLimitAndEmptyInput) {
   EXPECT_EQ(NearestNames("x", {"a", "b"}, 5).size(), 2u);
 }
 
-TEST(JoinOrTest, EnglishList) {
+TEST(text, JoinOrEnglishList) {
   // "a, b or c": commas between, "or" before the last item.
   EXPECT_EQ(JoinOr({}), "");
   EXPECT_EQ(JoinOr({"bf16"}), "bf16");

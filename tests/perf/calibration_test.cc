@@ -86,13 +86,13 @@ TEST_P(CalibrationTest, WithinPublishedTolerance) {
   const double published = n["published"].as<double>();
   const double tolerance = n["tolerance"].as<double>();
   const double error = predicted / published - 1;
-  std::printf("calibration %-28s %-24s predicted %12.5g published %12.5g error %+6.1f%%  "
-              "(tp %d pp %d dp %d ep %d cp %d v %d mb %d zero %d rc %s %s, mfu %.3f)\n",
-              GetParam().name.c_str(), metric.c_str(), predicted, published, error * 100,
-              e.layout.tp, e.layout.pp, e.layout.dp, e.layout.ep, e.layout.cp,
-              e.layout.interleave, e.layout.micro_batch, e.layout.zero_stage,
-              std::string(RecomputeName(e.layout.recompute)).c_str(),
-              std::string(ScheduleName(e.layout.schedule)).c_str(), e.mfu);
+  std::printf(
+      "calibration %-28s %-24s predicted %12.5g published %12.5g error %+6.1f%%  "
+      "(tp %d pp %d dp %d ep %d cp %d v %d mb %d zero %d rc %s %s, mfu %.3f)\n",
+      GetParam().name.c_str(), metric.c_str(), predicted, published, error * 100, e.layout.tp,
+      e.layout.pp, e.layout.dp, e.layout.ep, e.layout.cp, e.layout.interleave, e.layout.micro_batch,
+      e.layout.zero_stage, std::string(RecomputeName(e.layout.recompute)).c_str(),
+      std::string(ScheduleName(e.layout.schedule)).c_str(), e.mfu);
   if (n["known_gap"]) {
     // A documented, unexplained gap: report it, and fail only if it widens.
     std::printf("calibration %-28s KNOWN GAP: target %.0f%% not met\n", GetParam().name.c_str(),

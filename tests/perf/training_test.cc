@@ -95,7 +95,8 @@ TEST(TrainingTest, TimeBreakdownAddsUpAndFlopsAreConsistent) {
   EXPECT_LT(e.mfu, 0.75);
   // Days and hours follow from throughput and goodput.
   EXPECT_NEAR(e.train_days * 86400 * e.goodput * e.tokens_per_s, job.tokens, job.tokens * 1e-9);
-  EXPECT_NEAR(e.accelerator_hours * e.goodput, e.ideal_accelerator_hours, 1e-6 * e.accelerator_hours);
+  EXPECT_NEAR(e.accelerator_hours * e.goodput, e.ideal_accelerator_hours,
+              1e-6 * e.accelerator_hours);
 }
 
 TEST(TrainingTest, SearchIsDeterministic) {
@@ -130,10 +131,11 @@ TEST(TrainingTest, BadJobsAreRejectedWithReasons) {
   expect_error(no_tokens, {}, "--tokens");
   LayoutConstraints tp7;
   tp7.tp = 7;
-  expect_error(Job("llama-3-8b", "h100", 56), tp7, "does not divide the model's 32 attention heads");
+  expect_error(Job("llama-3-8b", "h100", 56), tp7,
+               "does not divide the model's 32 attention heads");
   TrainingJob fp8 = Job("llama-3-8b", "a100", 8);
   fp8.dtype = catalog::DType::kFp8;
-  expect_error(fp8, {}, "does not support fp8; it supports bf16, fp16 or int8");
+  expect_error(fp8, {}, "does not support fp8; it supports bf16 or fp16");
   expect_error(Job("llama-3-8b", "hanguang-800", 8), {}, "inference-only");
   // A chip whose needed figure is unknown says which one.
   expect_error(Job("llama-3-8b", "kunlun-p800", 8), {}, "peak_tflops.bf16 is unknown");
@@ -176,7 +178,7 @@ TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
 
 TEST(TrainingTest, InvalidLayoutsAreErrors) {
   TrainingJob job = Job("llama-3-8b", "h100", 64);
-  EXPECT_FALSE(EstimateLayout(job, ParallelLayout{8, 4, 1, 1, 1, 1, 1, 1}));  // 32 != 64 chips
+  EXPECT_FALSE(EstimateLayout(job, ParallelLayout{8, 4, 1, 1, 1, 1, 1, 1}));   // 32 != 64 chips
   EXPECT_FALSE(EstimateLayout(job, ParallelLayout{1, 64, 1, 1, 1, 1, 1, 1}));  // pp > layers
   EXPECT_FALSE(EstimateLayout(job, ParallelLayout{1, 1, 64, 2, 1, 1, 1, 1}));  // ep on dense
   ParallelLayout dual{8, 3, 1, 1, 1, 1, 1, 1};

@@ -37,7 +37,7 @@ const json* FindById(const json& array, const std::string& id) {
   return nullptr;
 }
 
-TEST(TableTest, RightAlignsNumericColumnsAndPads) {
+TEST(ReportTableTest, RightAlignsNumericColumnsAndPads) {
   Table t({"id", "mixed", "num"});
   t.AddRow({"a", "x", "1"});
   t.AddRow({"bbb", "12", "22.5"});
@@ -55,7 +55,7 @@ TEST(TableTest, RightAlignsNumericColumnsAndPads) {
   EXPECT_NE(lines[0].find("num"), std::string::npos);
 }
 
-TEST(TableTest, UnknownMarkerKeepsAColumnNumeric) {
+TEST(ReportTableTest, UnknownMarkerKeepsAColumnNumeric) {
   // "-" (unknown) in a column of numbers: still right-aligned.
   Table t({"chip", "TF"});
   t.AddRow({"h100", "989"});
@@ -68,7 +68,7 @@ TEST(TableTest, UnknownMarkerKeepsAColumnNumeric) {
   EXPECT_EQ(lines[4], "h20   148");
 }
 
-TEST(ChipsJsonTest, ParsesAndCarriesSourcedFigures) {
+TEST(ReportChipsJsonTest, ParsesAndCarriesSourcedFigures) {
   const json j = json::parse(ChipsJson(Builtin()));
   ASSERT_TRUE(j.contains("chips"));
   ASSERT_TRUE(j["chips"].is_array());
@@ -88,7 +88,7 @@ TEST(ChipsJsonTest, ParsesAndCarriesSourcedFigures) {
   EXPECT_TRUE(j["sources"]["S2"].contains("url"));
 }
 
-TEST(ChipsJsonTest, UnknownIsNullAndUnsupportedIsFlagged) {
+TEST(ReportChipsJsonTest, UnknownIsNullAndUnsupportedIsFlagged) {
   const json j = json::parse(ChipsJson(Builtin()));
   // reference/catalog.md 2a: Kunlun P800 BF16 "—" (unknown): null, never 0.
   const json* p800 = FindById(j["chips"], "kunlun-p800");
@@ -103,7 +103,7 @@ TEST(ChipsJsonTest, UnknownIsNullAndUnsupportedIsFlagged) {
   EXPECT_EQ((*a100)["peak_tflops"]["fp8"]["unsupported"], true);
 }
 
-TEST(ModelsJsonTest, ParsesWithModels) {
+TEST(ReportModelsJsonTest, ParsesWithModels) {
   const json j = json::parse(ModelsJson(Builtin()));
   ASSERT_TRUE(j["models"].is_array());
   const json* m = FindById(j["models"], "llama-3-8b");
@@ -114,7 +114,7 @@ TEST(ModelsJsonTest, ParsesWithModels) {
   EXPECT_NEAR((*m)["params_b"].get<double>(), 8.03, 0.03 * 8.03);
 }
 
-TEST(TrainingJsonTest, HasEveryFieldAndConsistentNumbers) {
+TEST(ReportTrainingJsonTest, HasEveryFieldAndConsistentNumbers) {
   const auto& cat = Builtin();
   const catalog::Chip* chip = *cat.FindChip("h100");
   perf::TrainingJob job;
