@@ -14,6 +14,14 @@
 namespace suanli {
 
 struct Error {
+  Error() = default;
+  explicit Error(std::string message_in, std::string file_in = {}, int line_in = 0,
+                 std::string field_in = {})
+      : message(std::move(message_in)),
+        file(std::move(file_in)),
+        line(line_in),
+        field(std::move(field_in)) {}
+
   std::string message;  // what is wrong and what was expected
   std::string file;     // empty when the input did not come from a file
   int line = 0;         // 1-based; 0 when unknown
