@@ -1,17 +1,14 @@
 #include "core/error.h"
 
+#include <fmt/format.h>
+
 namespace suanli {
 
 std::string Error::ToString() const {
-  std::string out;
-  if (!file.empty()) {
-    out += file;
-    if (line > 0) out += ":" + std::to_string(line);
-    out += ": ";
-  }
-  if (!field.empty()) out += field + ": ";
-  out += message;
-  return out;
+  std::string where;
+  if (!file.empty()) where = line > 0 ? fmt::format("{}:{}: ", file, line) : file + ": ";
+  const std::string what = field.empty() ? std::string() : field + ": ";
+  return where + what + message;
 }
 
 }  // namespace suanli
