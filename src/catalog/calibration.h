@@ -12,8 +12,9 @@ struct FamilyCalibration {
   std::string id;
   // Achievable fraction of the dense BF16/FP16 peak on large GEMMs.
   double matmul_efficiency = 0.6;
-  // Achievable fraction of the dense FP8 peak on large GEMMs, scaling included.
-  double fp8_matmul_efficiency = 0.45;
+  // Achievable fraction of the dense peak of 8-bit and 4-bit formats (FP8,
+  // INT8, FP4) on large GEMMs, scaling and quantization overhead included.
+  double low_precision_matmul_efficiency = 0.45;
   // GEMM size (GFLOP per call) at which efficiency falls to half of the large-GEMM value.
   double matmul_half_gflop = 1.0;
   // Achievable fraction of the dense peak in fused (flash) attention kernels.
@@ -22,10 +23,26 @@ struct FamilyCalibration {
   double memory_efficiency = 0.7;
   // Memory per chip the runtime keeps for itself (context, comm buffers, fragmentation).
   double memory_reserved_gib = 4;
+  // Fixed cost of one serving step (kernel launches, scheduling), ms.
+  double serving_step_overhead_ms = 0;
   // Hardware-caused job interruptions per chip per day of training.
   double failures_per_chip_day = 5e-4;
   bool calibrated = false;  // false: defaults, not fitted to any published run
   std::string fitted_on;    // which published cases the values were fitted on
+};
+
+// Parameters of the inference model that do not depend on the chip.
+struct InferenceCalibration {
+  // p99 over mean time per output token under Poisson arrivals (server mode
+  // meets a tail bound with a lower mean).
+  double server_tail_ratio = 1.3;
+  // Throughput a server sustains under Poisson arrivals at its latency
+  // targets, over the full-batch (offline) rate.
+  double server_utilization = 0.9;
+  // Memory per chip kept for activations and workspace while serving, GiB.
+  double serving_workspace_gib = 2;
+  // Amortization life of a chip bought at its catalog price, years.
+  double chip_life_years = 4;
 };
 
 // Parameters of the training model that do not depend on the chip.

@@ -51,6 +51,7 @@ class Catalog {
   // family has none (its `calibrated` flag is then false).
   const FamilyCalibration& CalibrationFor(std::string_view family) const;
   const TrainingCalibration& training_calibration() const { return training_; }
+  const InferenceCalibration& inference_calibration() const { return inference_; }
 
   // The system a chip runs in: its default system, or a generic one built
   // from the chip's own interconnect figures.
@@ -73,6 +74,7 @@ class Catalog {
   std::vector<Source> sources_;
   std::vector<FamilyCalibration> families_;
   TrainingCalibration training_;
+  InferenceCalibration inference_;
   FamilyCalibration default_family_;
   std::map<std::string, std::string> origins_;  // "kind/id" -> "file:line"
 };

@@ -43,7 +43,8 @@ class YamlLoader {
     }
     if (root.IsNull()) return;  // empty file
     if (!root.IsMap()) Fail("expected a mapping with chips, systems, models, ...", root, "");
-    CheckKeys(root, "", {"sources", "chips", "systems", "models", "families", "training"});
+    CheckKeys(root, "",
+              {"sources", "chips", "systems", "models", "families", "training", "inference"});
     if (root["sources"])
       ForEach(root["sources"], "sources", [&](auto& n, auto& p) { Source(n, p); });
     if (root["chips"]) ForEach(root["chips"], "chips", [&](auto& n, auto& p) { Chip(n, p); });
@@ -54,6 +55,7 @@ class YamlLoader {
       ForEach(root["families"], "families", [&](auto& n, auto& p) { Family(n, p); });
     }
     if (root["training"]) Training(root["training"], "training");
+    if (root["inference"]) Inference(root["inference"], "inference");
   }
 
  private:
@@ -476,20 +478,23 @@ class YamlLoader {
 
   void Family(const YAML::Node& n, const std::string& path) {
     CheckKeys(n, path,
-              {"id", "matmul_efficiency", "fp8_matmul_efficiency", "matmul_half_gflop",
+              {"id", "matmul_efficiency", "low_precision_matmul_efficiency", "matmul_half_gflop",
                "attention_efficiency", "memory_efficiency", "memory_reserved_gib",
-               "failures_per_chip_day", "calibrated", "fitted_on", "notes"});
+               "failures_per_chip_day", "serving_step_overhead_ms", "calibrated", "fitted_on",
+               "notes"});
     const FamilyCalibration d;
     FamilyCalibration f;
     f.id = Id(n, path);
     f.matmul_efficiency = Num(n, "matmul_efficiency", path, 0.01, 1, d.matmul_efficiency);
-    f.fp8_matmul_efficiency =
-        Num(n, "fp8_matmul_efficiency", path, 0.01, 1, d.fp8_matmul_efficiency);
+    f.low_precision_matmul_efficiency =
+        Num(n, "low_precision_matmul_efficiency", path, 0.01, 1, d.low_precision_matmul_efficiency);
     f.matmul_half_gflop = Num(n, "matmul_half_gflop", path, 0, 1e6, d.matmul_half_gflop);
     f.attention_efficiency = Num(n, "attention_efficiency", path, 0.01, 1, d.attention_efficiency);
     f.memory_efficiency = Num(n, "memory_efficiency", path, 0.01, 1, d.memory_efficiency);
     f.memory_reserved_gib = Num(n, "memory_reserved_gib", path, 0, 1e4, d.memory_reserved_gib);
     f.failures_per_chip_day = Num(n, "failures_per_chip_day", path, 0, 10, d.failures_per_chip_day);
+    f.serving_step_overhead_ms =
+        Num(n, "serving_step_overhead_ms", path, 0, 1e4, d.serving_step_overhead_ms);
     f.calibrated = Bool(n, "calibrated", path, false);
     f.fitted_on = Text(n, "fitted_on", path, false);
     if (f.id == "default") {
@@ -512,6 +517,19 @@ class YamlLoader {
     t.moe_load_imbalance = Num(n, "moe_load_imbalance", path, 1, 10, t.moe_load_imbalance);
     t.dp_overlap = Num(n, "dp_overlap", path, 0, 1, t.dp_overlap);
     t.stall_fraction = Num(n, "stall_fraction", path, 0, 0.9, t.stall_fraction);
+  }
+
+  void Inference(const YAML::Node& n, const std::string& path) {
+    if (!n.IsMap()) Fail("expected a mapping", n, path);
+    CheckKeys(n, path,
+              {"server_tail_ratio", "server_utilization", "serving_workspace_gib",
+               "chip_life_years", "notes"});
+    InferenceCalibration& c = catalog_.inference_;
+    c.server_tail_ratio = Num(n, "server_tail_ratio", path, 1, 10, c.server_tail_ratio);
+    c.server_utilization = Num(n, "server_utilization", path, 0.05, 1, c.server_utilization);
+    c.serving_workspace_gib =
+        Num(n, "serving_workspace_gib", path, 0, 1e4, c.serving_workspace_gib);
+    c.chip_life_years = Num(n, "chip_life_years", path, 0.1, 50, c.chip_life_years);
   }
 
   Catalog& catalog_;

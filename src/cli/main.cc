@@ -12,8 +12,10 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/text.h"
+#include "perf/inference.h"
 #include "perf/training.h"
 #include "report/catalog_report.h"
+#include "report/infer_report.h"
 #include "report/train_report.h"
 
 namespace {
@@ -202,6 +204,116 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
                                   : suanli::report::TrainingText(report));
 }
 
+struct InferOptions {
+  std::string model, chips, dtype = "bf16", kv_dtype, mode = "server", system;
+  long count = 0;
+  double input_tokens = 1024, output_tokens = 256, prefix_cache_hit = 0;
+  std::optional<double> tpot_ms, ttft_ms, demand, chip_hour_usd;
+  std::optional<int> tp, ep, dp;
+  bool disaggregate = false, compare = false;
+};
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t comma = s.find(',', start);
+    const std::string item = s.substr(start, comma == std::string::npos ? std::string::npos
+                                                                         : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+int RunInfer(const CommonOptions& common, const InferOptions& o) {
+  auto catalog = LoadCatalog(common);
+  if (!catalog) return Fail(catalog.error());
+  auto model = catalog->FindModel(o.model);
+  if (!model) return Fail(model.error());
+  auto dtype = suanli::perf::ParseServingDType(o.dtype);
+  if (!dtype) {
+    return Fail(Error{"unknown --dtype '" + o.dtype + "'; expected bf16, fp16, fp8, int8, fp4 or int4"});
+  }
+  std::optional<suanli::perf::ServingDType> kv;
+  if (!o.kv_dtype.empty()) {
+    kv = suanli::perf::ParseServingDType(o.kv_dtype);
+    if (!kv) return Fail(Error{"unknown --kv-dtype '" + o.kv_dtype + "'; expected bf16, fp16, fp8 or int8"});
+  }
+  if (o.mode != "offline" && o.mode != "server") {
+    return Fail(Error{"unknown --mode '" + o.mode + "'; expected offline or server"});
+  }
+  const std::vector<std::string> chip_ids = SplitList(o.chips);
+  if (chip_ids.empty()) return Fail(Error{"--chip needs at least one chip id"});
+  if (chip_ids.size() > 1 && !o.compare) {
+    return Fail(Error{"several chips need --compare"});
+  }
+  for (const auto& [name, v] : {std::pair{"--tp", o.tp}, {"--ep", o.ep}, {"--dp", o.dp}}) {
+    if (v && *v < 1) return Fail(Error{std::string(name) + " must be at least 1"});
+  }
+  if (o.count < 0) return Fail(Error{"--count must be at least 1"});
+
+  std::vector<suanli::perf::InferenceJob> jobs(chip_ids.size());
+  std::vector<suanli::report::CompareRow> rows;
+  for (size_t i = 0; i < chip_ids.size(); ++i) {
+    auto chip = catalog->FindChip(chip_ids[i]);
+    if (!chip) return Fail(chip.error());
+    auto& job = jobs[i];
+    job.model = *model;
+    job.chip = *chip;
+    job.calibration = catalog->CalibrationFor((*chip)->family);
+    job.serving = catalog->inference_calibration();
+    job.chips = o.count;
+    job.input_tokens = o.input_tokens;
+    job.output_tokens = o.output_tokens;
+    job.dtype = *dtype;
+    job.kv_dtype = kv;
+    job.tpot_ms = o.tpot_ms;
+    job.ttft_ms = o.ttft_ms;
+    job.mode = o.mode == "offline" ? suanli::perf::ServingMode::kOffline
+                                   : suanli::perf::ServingMode::kServer;
+    job.prefix_cache_hit = o.prefix_cache_hit;
+    job.disaggregate = o.disaggregate;
+    job.demand_tokens_per_s = o.demand;
+    job.chip_hour_usd = o.chip_hour_usd;
+    suanli::report::CompareRow row;
+    row.job = &job;
+    auto ok = suanli::perf::ValidateInferenceJob(job);
+    if (ok) {
+      auto s = o.system.empty() ? catalog->SystemFor(**chip) : [&]() -> Result<suanli::catalog::System> {
+        auto found = catalog->FindSystem(o.system);
+        if (!found) return tl::unexpected(found.error());
+        return **found;
+      }();
+      if (s) {
+        job.system = *s;
+        auto e = suanli::perf::EstimateInference(job, {o.tp, o.ep, o.dp});
+        if (e) {
+          row.estimate = *e;
+        } else {
+          ok = tl::unexpected(e.error());
+        }
+      } else {
+        ok = tl::unexpected(s.error());
+      }
+    }
+    if (!ok) {
+      // One chip: its error is the answer. Several: the table shows it.
+      if (!o.compare) return Fail(ok.error());
+      row.error = ok.error().message;
+    }
+    rows.push_back(std::move(row));
+  }
+  if (o.compare) {
+    return Emit(common, common.json ? suanli::report::CompareJson(rows)
+                                    : suanli::report::CompareTable(rows));
+  }
+  suanli::report::InferenceReport report{&jobs[0], *rows[0].estimate};
+  return Emit(common, common.json ? suanli::report::InferenceJson(report)
+                                  : suanli::report::InferenceText(report));
+}
+
 int RunCatalog(const CommonOptions& common, const std::string& what) {
   auto catalog = LoadCatalog(common);
   if (!catalog) return Fail(catalog.error());
@@ -263,6 +375,31 @@ int main(int argc, char** argv) {
                     "attention kernel: flash (default) or unfused (pre-2022 Megatron)");
   add_common(train);
 
+  InferOptions inf;
+  auto* infer = app.add_subcommand(
+      "infer", "serving throughput, latency and cost per chip, and chips for a demand");
+  infer->add_option("--model", inf.model, "model id")->required();
+  infer->add_option("--chip", inf.chips, "chip id, or a comma-separated list with --compare")
+      ->required();
+  infer->add_flag("--compare", inf.compare, "one row per chip: tokens/s per chip, per watt, per dollar");
+  infer->add_option("--count", inf.count, "chips available (instances must divide it)");
+  infer->add_option("--system", inf.system, "system id (default: the chip's default system)");
+  infer->add_option("--input-tokens", inf.input_tokens, "prompt tokens per request (default 1024)");
+  infer->add_option("--output-tokens", inf.output_tokens, "generated tokens per request (default 256)");
+  infer->add_option("--dtype", inf.dtype, "weights: bf16, fp16, fp8, int8, fp4 or int4 (weight-only)");
+  infer->add_option("--kv-dtype", inf.kv_dtype, "KV cache: bf16, fp8 or int8 (default: 8-bit with 8-bit or smaller weights)");
+  infer->add_option("--tpot-ms", inf.tpot_ms, "time-per-output-token target (server: p99; offline: mean)");
+  infer->add_option("--ttft-ms", inf.ttft_ms, "time-to-first-token target");
+  infer->add_option("--mode", inf.mode, "offline (full batches) or server (live arrivals, default)");
+  infer->add_option("--prefix-cache-hit", inf.prefix_cache_hit, "fraction of prompt tokens served from cache");
+  infer->add_flag("--disaggregate", inf.disaggregate, "separate prefill and decode chips");
+  infer->add_option("--tp", inf.tp, "tensor parallel size");
+  infer->add_option("--ep", inf.ep, "expert parallel size (MoE; = tp * dp)");
+  infer->add_option("--dp", inf.dp, "attention data-parallel groups per instance (MoE)");
+  infer->add_option("--demand-tokens-per-s", inf.demand, "output tokens per second to serve");
+  infer->add_option("--chip-hour-usd", inf.chip_hour_usd, "price of one chip-hour (default: catalog price amortized)");
+  add_common(infer);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -277,6 +414,7 @@ int main(int argc, char** argv) {
   try {
     if (catalog_cmd->parsed()) return RunCatalog(common, what);
     if (train->parsed()) return RunTrain(common, t);
+    if (infer->parsed()) return RunInfer(common, inf);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "suanli: internal error: %s\n", e.what());
     return 1;

@@ -135,7 +135,7 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   const double h = m.hidden;
   const double tp = l.tp;
   const bool sp = l.sequence_parallel && l.tp > 1;
-  const double eff = x.c.fp8 ? cal.fp8_matmul_efficiency : cal.matmul_efficiency;
+  const double eff = x.c.fp8 ? cal.low_precision_matmul_efficiency : cal.matmul_efficiency;
   const double imbalance = x.job.training.moe_load_imbalance;
   LayerCost cost;
 
@@ -393,7 +393,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
 
   // The output layer (logits and cross-entropy, fp32) sits on the last stage
   // with any multi-token-prediction modules.
-  const double eff = c.fp8 ? cal.fp8_matmul_efficiency : cal.matmul_efficiency;
+  const double eff = c.fp8 ? cal.low_precision_matmul_efficiency : cal.matmul_efficiency;
   const double logits_gemm =
       GemmSeconds(2 * T * p.embedding / l.tp, 1, c.matmul_peak, eff, cal.matmul_half_gflop);
   const double logits_elem = T * m.vocab / l.tp * 4 * 4 / c.mem_bw;

@@ -1,0 +1,571 @@
+#include "perf/inference.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "core/text.h"
+#include "perf/collectives.h"
+#include "perf/transformer.h"
+
+namespace suanli::perf {
+namespace {
+
+using catalog::DType;
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+constexpr double kTera = 1e12;
+constexpr double kActivationBytes = 2;
+constexpr int kMaxBatch = 8192;
+// A prefill-only chip runs large batches; this many prompt tokens per
+// attention group per step is where its throughput is measured.
+constexpr double kPrefillChunkTokens = 16384;
+
+constexpr std::array<std::string_view, 6> kServingNames = {"bf16", "fp16", "fp8",
+                                                           "int8", "fp4",  "int4"};
+
+// Numeric formats resolved against the chip.
+struct Formats {
+  double weight_bytes = 2;
+  double kv_bytes = 2;
+  double linear_peak = 0;  // FLOP/s for the weight GEMMs
+  double linear_eff = 0;
+  double half_peak = 0;  // 16-bit FLOP/s (attention)
+  double mem_bw = 0;     // achievable B/s
+};
+
+Result<double> PeakOf(const catalog::Chip& chip, DType d) {
+  const auto& v = chip.peak(d);
+  if (v.known()) return *v.value * kTera;
+  return MakeError(std::string(catalog::DTypeName(d)));
+}
+
+std::vector<std::string> SupportedServing(const catalog::Chip& chip) {
+  std::vector<std::string> out;
+  for (DType d : {DType::kBf16, DType::kFp16, DType::kFp8, DType::kInt8, DType::kFp4}) {
+    if (chip.peak(d).known()) out.emplace_back(catalog::DTypeName(d));
+  }
+  if (chip.peak(DType::kBf16).known() || chip.peak(DType::kFp16).known()) {
+    out.emplace_back("int4");
+  }
+  return out;
+}
+
+Result<Formats> Resolve(const InferenceJob& job) {
+  const auto& chip = *job.chip;
+  const auto& cal = job.calibration;
+  Formats f;
+  auto half = PeakOf(chip, DType::kBf16);
+  if (!half) half = PeakOf(chip, DType::kFp16);
+  if (!half) {
+    return MakeError("chip '" + chip.id +
+                     "': neither peak_tflops.bf16 nor peak_tflops.fp16 is known in the catalog; "
+                     "add them with --catalog to model this chip");
+  }
+  f.half_peak = *half;
+  DType compute = DType::kBf16;
+  switch (job.dtype) {
+    case ServingDType::kBf16: compute = DType::kBf16; break;
+    case ServingDType::kFp16: compute = DType::kFp16; break;
+    case ServingDType::kFp8: compute = DType::kFp8; break;
+    case ServingDType::kInt8: compute = DType::kInt8; break;
+    case ServingDType::kFp4: compute = DType::kFp4; break;
+    case ServingDType::kInt4: compute = DType::kBf16; break;
+  }
+  const auto& v = chip.peak(compute);
+  const std::string name(ServingDTypeName(job.dtype));
+  if (job.dtype == ServingDType::kInt4 || job.dtype == ServingDType::kBf16 ||
+      job.dtype == ServingDType::kFp16) {
+    f.linear_peak = v.known() ? *v.value * kTera : f.half_peak;
+    f.linear_eff = cal.matmul_efficiency;
+  } else if (v.unsupported) {
+    return MakeError("chip '" + chip.id + "' does not support " + name + "; it supports " +
+                     JoinOr(SupportedServing(chip)));
+  } else if (!v.known()) {
+    return MakeError("chip '" + chip.id + "': peak_tflops." + name +
+                     " is unknown in the catalog; it supports " + JoinOr(SupportedServing(chip)) +
+                     ", or add the figure with --catalog");
+  } else {
+    f.linear_peak = *v.value * kTera;
+    f.linear_eff = cal.low_precision_matmul_efficiency;
+  }
+  f.weight_bytes = ServingDTypeBytes(job.dtype);
+  const ServingDType kv =
+      job.kv_dtype.value_or(f.weight_bytes < 2 ? ServingDType::kFp8 : ServingDType::kBf16);
+  f.kv_bytes = std::max(1.0, ServingDTypeBytes(kv));
+  if (!chip.memory_tb_s.known()) {
+    return MakeError("chip '" + chip.id + "': memory_tb_s is unknown in the catalog");
+  }
+  if (!chip.memory_gib.known()) {
+    return MakeError("chip '" + chip.id + "': memory_gib is unknown in the catalog");
+  }
+  f.mem_bw = *chip.memory_tb_s.value * kTera * cal.memory_efficiency;
+  return f;
+}
+
+// Layout-dependent sizes, per chip.
+struct Shape {
+  LayerParams p;
+  double nonexpert = 0;  // attention, dense MLPs, norms, router, embeddings
+  double nonexpert_read = 0;  // read every step (the input embedding is only gathered)
+  double shared = 0;          // shared experts, all layers
+  double active_per_token = 0;  // linear parameters one token touches, expert part excluded
+  double kv_per_token = 0;      // bytes, whole model
+  double decode_key_flops = 0;  // attention FLOPs per query per key, all layers, decode
+  double prefill_key_flops = 0;
+};
+
+Shape MakeShape(const catalog::Model& m, const Formats& f) {
+  Shape s;
+  s.p = CountLayerParams(m);
+  const auto& p = s.p;
+  s.nonexpert = p.dense_layers * (p.attention + p.norm + p.dense_mlp) +
+                p.moe_layers * (p.attention + p.norm + p.router) +
+                p.embedding * (m.tied_embeddings ? 1 : 2);
+  s.nonexpert_read = s.nonexpert - (m.tied_embeddings ? 0 : p.embedding);
+  s.shared = static_cast<double>(p.moe_layers) * p.shared_experts * p.expert;
+  s.active_per_token = s.nonexpert_read;
+  s.kv_per_token = KvCacheBytesPerToken(m, f.kv_bytes);
+  s.prefill_key_flops = m.layers * AttentionCoreFlopsPerKey(m);
+  if (m.mla) {
+    // Absorbed MLA decode attends in the latent space: scores over
+    // kv_lora_rank + rope, values over kv_lora_rank.
+    s.decode_key_flops =
+        m.layers * 2.0 * m.heads * (2 * m.mla->kv_lora_rank + m.mla->qk_rope_head_dim);
+  } else {
+    s.decode_key_flops = s.prefill_key_flops;
+  }
+  return s;
+}
+
+struct Step {
+  double linear_s = 0;
+  double attention_s = 0;
+  double comm_s = 0;      // exposed communication
+  double overhead_s = 0;
+  bool compute_bound = false;  // linear + attention limited by FLOPs rather than bytes
+  double total() const { return linear_s + attention_s + comm_s + overhead_s; }
+};
+
+struct Context {
+  const InferenceJob& job;
+  const Formats& f;
+  const Shape& s;
+};
+
+double ExpertsPerChip(const Shape& s, const InferenceLayout& l) {
+  if (s.p.moe_layers == 0) return 0;
+  return l.ep > 1 ? std::ceil(static_cast<double>(s.p.routed_experts) / l.ep)
+                  : static_cast<double>(s.p.routed_experts) / l.tp;
+}
+
+double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
+  const auto& s = x.s;
+  const double routed = s.p.moe_layers * ExpertsPerChip(s, l) * s.p.expert;
+  return ((s.nonexpert + s.shared) / l.tp + routed) * x.f.weight_bytes;
+}
+
+// One step of an attention group: `decode` sequences at mean context
+// `decode_ctx` produce one token each, and `prefill` prompt tokens with
+// prompt length `prompt` are computed alongside.
+Step StepTime(const Context& x, const InferenceLayout& l, double decode, double decode_ctx,
+              double prefill, double prompt) {
+  const auto& m = *x.job.model;
+  const auto& s = x.s;
+  const auto& p = s.p;
+  const auto& cal = x.job.calibration;
+  const auto& sys = x.job.system;
+  const double tp = l.tp;
+  const double tokens = decode + prefill;  // per group
+  const double instance_tokens = tokens * l.dp;
+  Step st;
+
+  // Weights streamed once per step; routed experts only as far as touched.
+  double routed_bytes = 0;
+  double routed_flops = 0;
+  if (p.moe_layers > 0) {
+    const double pick = static_cast<double>(p.top_k) / p.routed_experts;
+    const double touched = 1 - std::pow(1 - pick, instance_tokens);
+    routed_bytes = p.moe_layers * ExpertsPerChip(s, l) * touched * p.expert * x.f.weight_bytes;
+    const double imbalance = 1.1;
+    const double assignments = l.ep > 1 ? instance_tokens * p.top_k * imbalance / l.ep
+                                        : tokens * p.top_k / tp;
+    routed_flops = 2 * p.moe_layers * assignments * p.expert;
+  }
+  const double weight_bytes = (s.nonexpert_read + s.shared) / tp * x.f.weight_bytes + routed_bytes;
+  const double dense_flops = 2 * tokens * (s.active_per_token + s.shared) / tp;
+  const double flops = dense_flops + routed_flops;
+  // Roofline per step: small batches are bound by streaming the weights.
+  const double lin_compute = flops / (x.f.linear_peak * x.f.linear_eff);
+  const double lin_memory = weight_bytes / x.f.mem_bw;
+  st.linear_s = std::max(lin_compute, lin_memory);
+
+  // Attention: decode reads the KV cache; prefill is causal over the prompt.
+  const double kv_split = m.mla ? 1.0 : std::min<double>(tp, m.kv_heads);
+  const double kv_bytes = decode * decode_ctx * s.kv_per_token / kv_split;
+  // Computed prompt tokens are the uncached tail of the prompt: they attend
+  // to the cached prefix and, causally, to each other.
+  const double hit = x.job.prefix_cache_hit;
+  const double prefill_keys = prompt * (1 + hit) / 2;
+  const double attn_flops = (decode * decode_ctx * s.decode_key_flops +
+                             prefill * prefill_keys * s.prefill_key_flops) /
+                            tp;
+  const double attn_compute = attn_flops / (x.f.half_peak * cal.attention_efficiency);
+  const double attn_memory = kv_bytes / x.f.mem_bw;
+  st.attention_s = std::max(attn_compute, attn_memory);
+  st.compute_bound = lin_compute + attn_compute > lin_memory + attn_memory;
+
+  // Tensor parallel: two all-reduces per layer.
+  if (l.tp > 1) {
+    const auto g = PlaceGroup(l.tp, 1, sys.scale_up_domain);
+    st.comm_s += 2 * m.layers * AllReduceSeconds(tokens * m.hidden * kActivationBytes, g, sys);
+  }
+  // Expert parallel: dispatch and combine per MoE layer. Prefill batches use
+  // node-limited routing (one scale-out copy per remote domain, then
+  // scale-up forwarding); decode's low-latency kernels send every copy
+  // directly. Measured serving systems do not hide this traffic behind
+  // compute (DeepEP: 0.5 ms per layer for 128 tokens at EP64-256), so it adds.
+  if (p.moe_layers > 0 && l.ep > 1) {
+    const auto g = PlaceGroup(l.ep, 1, sys.scale_up_domain);
+    const double n = g.size;
+    double inter = p.top_k * (n - g.per_domain) / n;
+    double intra = p.top_k * (g.per_domain - 1) / n;
+    const int max_domains = m.moe->max_nodes_per_token;
+    if (prefill > decode && max_domains > 0 && g.domains() > 1) {
+      const double remote = max_domains * (g.domains() - 1.0) / g.domains();
+      if (remote < inter) {
+        inter = remote;
+        intra = p.top_k * (g.per_domain - 1.0) / g.per_domain;
+      }
+    }
+    const double per_token = tokens / tp * m.hidden;
+    const double dispatch_bytes = x.f.weight_bytes <= 1 ? 1 : 2;
+    auto a2a = [&](double b) {
+      return AllToAllSplitSeconds(per_token * intra * b, per_token * inter * b, sys);
+    };
+    st.comm_s += p.moe_layers * (a2a(dispatch_bytes) + a2a(kActivationBytes));
+  }
+  st.overhead_s = cal.serving_step_overhead_ms / 1000;
+  return st;
+}
+
+struct Candidate {
+  InferenceLayout layout;
+  int batch = 0;
+  int memory_batch = 0;
+  Step step;
+  double step_s = 0;
+  double out_per_chip = 0;  // output tokens/s per chip of this (decode or aggregated) group
+  double ttft_s = 0;
+  double weights_gib = 0;
+  double kv_gib = 0;
+};
+
+double CapacityBytes(const Context& x, const InferenceLayout& l) {
+  const double cap = (*x.job.chip->memory_gib.value - x.job.calibration.memory_reserved_gib -
+                      x.job.serving.serving_workspace_gib) *
+                     kGiB;
+  return cap - WeightBytesPerChip(x, l);
+}
+
+// The prompt tokens a request actually computes.
+double ComputedPrompt(const InferenceJob& job) {
+  return job.input_tokens * (1 - job.prefix_cache_hit);
+}
+
+// Prefill-only throughput of a group (computed prompt tokens per second per chip).
+double PrefillRate(const Context& x, const InferenceLayout& l) {
+  const Step st = StepTime(x, l, 0, 0, kPrefillChunkTokens, x.job.input_tokens);
+  return kPrefillChunkTokens / st.total() / l.tp;
+}
+
+// Best batch for a decode (or aggregated, with `prefill_per_output` prompt
+// tokens computed per output token) group under the latency targets.
+std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
+                                   double prefill_per_output) {
+  const auto& job = x.job;
+  const double ctx = job.input_tokens + job.output_tokens / 2;
+  const double kv_split = job.model->mla ? 1.0 : std::min<double>(l.tp, job.model->kv_heads);
+  const double per_seq = ctx * x.s.kv_per_token / kv_split;
+  const double capacity = CapacityBytes(x, l);
+  if (capacity <= per_seq) return std::nullopt;
+  const int memory_batch = static_cast<int>(std::min<double>(kMaxBatch, capacity / per_seq));
+  const double tail = job.mode == ServingMode::kServer ? job.serving.server_tail_ratio : 1.0;
+  const double computed_prompt = ComputedPrompt(job);
+
+  auto evaluate = [&](int b) {
+    Candidate c;
+    c.layout = l;
+    c.batch = b;
+    c.memory_batch = memory_batch;
+    c.step = StepTime(x, l, b, ctx, b * prefill_per_output, job.input_tokens);
+    c.step_s = c.step.total();
+    // Live traffic arrives in bursts: a server keeps headroom to meet its
+    // tail latency, so it runs below the full-batch rate.
+    c.out_per_chip = b / c.step_s / l.tp * (job.mode == ServingMode::kServer
+                                                ? job.serving.server_utilization
+                                                : 1.0);
+    if (prefill_per_output > 0) {
+      // Aggregated: a new prompt waits for the running step, then rides one
+      // step alongside the decode batch.
+      c.ttft_s = c.step_s + StepTime(x, l, b, ctx, std::max(1.0, computed_prompt),
+                                     job.input_tokens)
+                                .total();
+    } else {
+      c.ttft_s = c.step_s;  // plus the prefill side, added by the caller
+    }
+    c.weights_gib = WeightBytesPerChip(x, l) / kGiB;
+    c.kv_gib = b * per_seq / kGiB;
+    return c;
+  };
+  auto meets = [&](const Candidate& c) {
+    if (job.tpot_ms && c.step_s * tail * 1000 > *job.tpot_ms) return false;
+    if (job.ttft_ms && prefill_per_output > 0 && c.ttft_s * tail * 1000 > *job.ttft_ms) {
+      return false;
+    }
+    return true;
+  };
+  Candidate best = evaluate(1);
+  if (!meets(best)) return std::nullopt;
+  // Latency grows with the batch: find the largest batch that meets it.
+  int lo = 1;
+  int hi = memory_batch;
+  if (meets(evaluate(hi))) {
+    lo = hi;
+  } else {
+    while (hi - lo > 1) {
+      const int mid = lo + (hi - lo) / 2;
+      (meets(evaluate(mid)) ? lo : hi) = mid;
+    }
+  }
+  return evaluate(lo);
+}
+
+std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceConstraints& fixed) {
+  const auto& m = *job.model;
+  const int domain = job.system.scale_up_domain;
+  std::vector<int> tps;
+  for (int tp = 1; tp <= std::min(domain, 64); ++tp) {
+    if (m.heads % tp == 0 && (domain % tp == 0 || tp == domain)) tps.push_back(tp);
+  }
+  if (fixed.tp) tps = {*fixed.tp};
+  std::vector<InferenceLayout> out;
+  for (int tp : tps) {
+    std::vector<int> dps = {1};
+    if (m.moe) {
+      for (int ep = 2 * tp; ep <= 512; ep += tp) dps.push_back(ep / tp);
+    }
+    if (fixed.dp) dps = {*fixed.dp};
+    for (int dp : dps) {
+      InferenceLayout l{tp, dp > 1 ? tp * dp : 1, dp};
+      if (fixed.ep) l.ep = *fixed.ep;
+      if (fixed.ep && !fixed.dp && *fixed.ep > 1) {
+        if (*fixed.ep % tp != 0) continue;
+        l.dp = *fixed.ep / tp;
+      }
+      if (l.ep > 1 && l.ep != l.tp * l.dp) continue;
+      if (job.chips > 0 && job.chips % l.chips() != 0) continue;
+      if (std::find_if(out.begin(), out.end(), [&](const InferenceLayout& o) {
+            return o.tp == l.tp && o.ep == l.ep && o.dp == l.dp;
+          }) == out.end()) {
+        out.push_back(l);
+      }
+    }
+  }
+  return out;
+}
+
+Result<void> CheckLayout(const InferenceJob& job, const InferenceLayout& l) {
+  const auto& m = *job.model;
+  if (l.tp < 1 || l.ep < 1 || l.dp < 1) return MakeError("tp, ep and dp must be at least 1");
+  if (m.heads % l.tp != 0) {
+    return MakeError("tp " + std::to_string(l.tp) + " does not divide the model's " +
+                     std::to_string(m.heads) + " attention heads");
+  }
+  if (l.ep > 1 && !m.moe) return MakeError("ep > 1 needs a mixture-of-experts model");
+  if (l.ep > 1 && l.ep != l.tp * l.dp) {
+    return MakeError("ep must equal tp * dp (experts spread over the whole instance)");
+  }
+  if (job.chips > 0 && job.chips % l.chips() != 0) {
+    return MakeError("an instance of " + std::to_string(l.chips()) + " chips does not divide --count " +
+                     std::to_string(job.chips));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view ServingDTypeName(ServingDType d) { return kServingNames[static_cast<int>(d)]; }
+
+std::optional<ServingDType> ParseServingDType(std::string_view s) {
+  const std::string v = ToLower(s);
+  for (size_t i = 0; i < kServingNames.size(); ++i) {
+    if (v == kServingNames[i]) return static_cast<ServingDType>(i);
+  }
+  return std::nullopt;
+}
+
+double ServingDTypeBytes(ServingDType d) {
+  constexpr std::array<double, 6> bytes = {2, 2, 1, 1, 0.5, 0.5};
+  return bytes[static_cast<int>(d)];
+}
+
+Result<void> ValidateInferenceJob(const InferenceJob& job) {
+  if (!job.model || !job.chip) return MakeError("a model and a chip are required");
+  if (job.chips < 0 || job.chips > 10'000'000) {
+    return MakeError("--count must be between 1 and 10,000,000 chips");
+  }
+  if (!(job.input_tokens >= 1) || job.input_tokens > 1e7) {
+    return MakeError("--input-tokens must be between 1 and 1e7");
+  }
+  if (!(job.output_tokens >= 1) || job.output_tokens > 1e7) {
+    return MakeError("--output-tokens must be between 1 and 1e7");
+  }
+  if (job.input_tokens + job.output_tokens > job.model->max_seq_len * 1.0 + 1e-9) {
+    return MakeError("input + output tokens (" +
+                     std::to_string(static_cast<long>(job.input_tokens + job.output_tokens)) +
+                     ") exceed the model's context of " + std::to_string(job.model->max_seq_len));
+  }
+  if (job.tpot_ms && !(*job.tpot_ms > 0)) return MakeError("--tpot-ms must be positive");
+  if (job.ttft_ms && !(*job.ttft_ms > 0)) return MakeError("--ttft-ms must be positive");
+  if (!(job.prefix_cache_hit >= 0 && job.prefix_cache_hit < 1)) {
+    return MakeError("--prefix-cache-hit must be in [0, 1)");
+  }
+  if (job.demand_tokens_per_s && !(*job.demand_tokens_per_s > 0)) {
+    return MakeError("--demand-tokens-per-s must be positive");
+  }
+  if (job.chip_hour_usd && !(*job.chip_hour_usd > 0)) {
+    return MakeError("--chip-hour-usd must be positive");
+  }
+  if (auto f = Resolve(job); !f) return tl::unexpected(f.error());
+  return {};
+}
+
+Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
+                                            const InferenceConstraints& fixed) {
+  if (auto ok = ValidateInferenceJob(job); !ok) return tl::unexpected(ok.error());
+  const Formats f = *Resolve(job);
+  const Shape s = MakeShape(*job.model, f);
+  const Context x{job, f, s};
+  const double computed_prompt = ComputedPrompt(job);
+  const double prefill_per_output = computed_prompt / job.output_tokens;
+
+  const std::vector<InferenceLayout> layouts = Layouts(job, fixed);
+  if (layouts.empty()) {
+    InferenceLayout l{fixed.tp.value_or(1), fixed.ep.value_or(1), fixed.dp.value_or(1)};
+    if (auto ok = CheckLayout(job, l); !ok) return tl::unexpected(ok.error());
+    return MakeError("no layout matches the given --tp/--ep/--dp and --count");
+  }
+  for (const auto& l : layouts) {
+    if (auto ok = CheckLayout(job, l); !ok) return tl::unexpected(ok.error());
+  }
+
+  InferenceEstimate e;
+  e.disaggregated = job.disaggregate;
+  std::optional<Candidate> best;
+  double best_prefill_rate = 0;
+  InferenceLayout best_prefill_layout;
+  bool any_fits = false;
+  for (const auto& l : layouts) {
+    ++e.layouts_evaluated;
+    if (CapacityBytes(x, l) > 0) any_fits = true;
+    const double rate = PrefillRate(x, l);
+    if (CapacityBytes(x, l) > 0 && rate > best_prefill_rate) {
+      best_prefill_rate = rate;
+      best_prefill_layout = l;
+    }
+    auto c = BestBatch(x, l, job.disaggregate ? 0 : prefill_per_output);
+    if (c && (!best || c->out_per_chip > best->out_per_chip)) best = c;
+  }
+  if (!any_fits) {
+    const auto& l = layouts.back();
+    return MakeError("the weights do not fit: " +
+                     std::to_string(WeightBytesPerChip(x, l) / kGiB).substr(0, 6) +
+                     " GiB per chip in the largest layout (tp " + std::to_string(l.tp) + ", ep " +
+                     std::to_string(l.ep) + ") against " +
+                     std::to_string(*job.chip->memory_gib.value).substr(0, 6) +
+                     " GiB; use more chips per instance or a smaller --dtype");
+  }
+  if (!best) {
+    return MakeError("no layout meets the latency targets even at batch 1 (or no KV-cache "
+                     "room is left); relax --tpot-ms/--ttft-ms or use a faster chip");
+  }
+  const Candidate& c = *best;
+  e.layout = c.layout;
+  e.max_batch = c.batch;
+  e.memory_max_batch = c.memory_batch;
+  e.tpot_ms = c.step_s * 1000;
+  e.weights_gib_per_chip = c.weights_gib;
+  e.kv_cache_gib_per_chip = c.kv_gib;
+  e.kv_cache_bytes_per_token = s.kv_per_token;
+  e.memory_capacity_gib = *job.chip->memory_gib.value;
+  const double hit_scale = 1 / (1 - job.prefix_cache_hit);
+  e.prefill_tokens_per_s_per_chip = best_prefill_rate * hit_scale;
+  e.prefill_layout = job.disaggregate ? best_prefill_layout : c.layout;
+  if (job.disaggregate) {
+    e.decode_tokens_per_s_per_chip = c.out_per_chip;
+    e.prefill_chips_per_decode_chip = c.out_per_chip * prefill_per_output / best_prefill_rate;
+    e.output_tokens_per_s_per_chip = c.out_per_chip / (1 + e.prefill_chips_per_decode_chip);
+    // TTFT: the prompt alone on a prefill group, its KV cache moved to the
+    // decode side over the scale-out network, then the first decode step.
+    const Step alone =
+        StepTime(x, best_prefill_layout, 0, 0, std::max(1.0, computed_prompt), job.input_tokens);
+    const double transfer = job.input_tokens * s.kv_per_token /
+                            (job.system.scale_out.bandwidth_gb_s * 1e9 *
+                             job.system.scale_out.efficiency * best_prefill_layout.chips());
+    e.ttft_ms = (alone.total() + transfer + c.step_s) * 1000;
+  } else {
+    e.decode_tokens_per_s_per_chip = c.out_per_chip;
+    e.output_tokens_per_s_per_chip = c.out_per_chip;
+    e.ttft_ms = c.ttft_s * 1000;
+  }
+  e.input_tokens_per_s_per_chip =
+      e.output_tokens_per_s_per_chip * job.input_tokens / job.output_tokens;
+
+  // What limits the decode step.
+  const Step& st = c.step;
+  e.step_linear_ms = st.linear_s * 1000;
+  e.step_attention_ms = st.attention_s * 1000;
+  e.step_communication_ms = st.comm_s * 1000;
+  e.step_overhead_ms = st.overhead_s * 1000;
+  const bool slo_binding =
+      c.batch < c.memory_batch && (job.tpot_ms.has_value() || job.ttft_ms.has_value());
+  if (!slo_binding && c.batch >= c.memory_batch) {
+    e.bound = "memory-capacity";
+  } else if (st.comm_s > st.linear_s + st.attention_s) {
+    e.bound = "communication";
+  } else {
+    e.bound = st.compute_bound ? "compute" : "memory-bandwidth";
+  }
+
+  // Cost.
+  if (job.chip_hour_usd) {
+    e.chip_hour_usd = *job.chip_hour_usd;
+    e.price_basis = "--chip-hour-usd";
+  } else if (job.chip->price_usd.known()) {
+    const double years = job.serving.chip_life_years;
+    e.chip_hour_usd = *job.chip->price_usd.value / (years * 8760);
+    e.price_basis = "catalog price $" + std::to_string(static_cast<long>(*job.chip->price_usd.value)) +
+                    " amortized over " + std::to_string(static_cast<int>(years)) +
+                    " years (hardware only)";
+  }
+  if (e.chip_hour_usd) {
+    e.cost_usd_per_million_output_tokens =
+        *e.chip_hour_usd / (e.output_tokens_per_s_per_chip * 3600) * 1e6;
+    e.cost_usd_per_million_input_tokens =
+        *e.chip_hour_usd / (e.prefill_tokens_per_s_per_chip * 3600) * 1e6;
+  }
+  if (job.demand_tokens_per_s) {
+    const long instance = job.disaggregate ? 1 : e.layout.chips();
+    long chips = static_cast<long>(std::ceil(*job.demand_tokens_per_s / e.output_tokens_per_s_per_chip));
+    chips = (chips + instance - 1) / instance * instance;
+    e.chips_for_demand = chips;
+  }
+  if (job.chip->tdp_w.known()) {
+    e.tokens_per_s_per_watt = e.output_tokens_per_s_per_chip / *job.chip->tdp_w.value;
+  }
+  return e;
+}
+
+}  // namespace suanli::perf

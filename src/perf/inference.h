@@ -1,0 +1,113 @@
+// Inference performance model: prefill and decode per chip, TTFT and TPOT,
+// the largest batch that meets a latency target, disaggregated prefill and
+// decode, layout search over TP/EP/DP, and cost per token.
+//
+// Pure functions of the catalog and the calibration, like the training model.
+#ifndef SUANLI_PERF_INFERENCE_H_
+#define SUANLI_PERF_INFERENCE_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "catalog/calibration.h"
+#include "catalog/chip.h"
+#include "catalog/model.h"
+#include "catalog/system.h"
+#include "core/error.h"
+
+namespace suanli::perf {
+
+// Formats weights are served in. 8- and 4-bit formats compute at that
+// format's peak (W8A8, W4A4); int4 is weight-only (W4A16, 16-bit compute).
+enum class ServingDType { kBf16, kFp16, kFp8, kInt8, kFp4, kInt4 };
+std::string_view ServingDTypeName(ServingDType d);
+std::optional<ServingDType> ParseServingDType(std::string_view s);
+double ServingDTypeBytes(ServingDType d);
+
+enum class ServingMode { kOffline, kServer };
+
+// One serving instance: dp attention groups of tp chips; experts are spread
+// over ep = tp * dp chips (ep = 1: every group holds all experts, split by tp).
+// Dense models use dp = 1: replicas are separate instances.
+struct InferenceLayout {
+  int tp = 1;
+  int ep = 1;
+  int dp = 1;
+  int chips() const { return tp * dp; }
+};
+
+struct InferenceConstraints {
+  std::optional<int> tp, ep, dp;
+};
+
+struct InferenceJob {
+  const catalog::Model* model = nullptr;
+  const catalog::Chip* chip = nullptr;
+  catalog::System system;
+  catalog::FamilyCalibration calibration;
+  catalog::InferenceCalibration serving;
+  long chips = 0;  // 0: not given; layouts are sized freely
+  double input_tokens = 1024;
+  double output_tokens = 256;
+  ServingDType dtype = ServingDType::kBf16;
+  std::optional<ServingDType> kv_dtype;  // default: 8-bit when weights are 8-bit or less
+  std::optional<double> tpot_ms;
+  std::optional<double> ttft_ms;
+  // Offline: batches kept full, latency targets bound the mean (benchmarks).
+  // Server: live arrivals; --tpot-ms/--ttft-ms are p99 bounds.
+  ServingMode mode = ServingMode::kServer;
+  double prefix_cache_hit = 0;  // fraction of prompt tokens served from cache
+  bool disaggregate = false;
+  std::optional<double> demand_tokens_per_s;  // output tokens per second
+  std::optional<double> chip_hour_usd;
+};
+
+struct InferenceEstimate {
+  InferenceLayout layout;          // decode layout (the only one when aggregated)
+  InferenceLayout prefill_layout;  // prefill layout (disaggregated; else = layout)
+  bool disaggregated = false;
+  // Input tokens per second one chip serves when it only prefills, cache
+  // hits included (as DeepSeek reports).
+  double prefill_tokens_per_s_per_chip = 0;
+  // Output tokens per second of a decode chip.
+  double decode_tokens_per_s_per_chip = 0;
+  // End to end, prefill included (MLPerf's count): all chips of the deployment.
+  double output_tokens_per_s_per_chip = 0;
+  double input_tokens_per_s_per_chip = 0;
+  double prefill_chips_per_decode_chip = 0;  // disaggregated only
+  double ttft_ms = 0;
+  double tpot_ms = 0;
+  int max_batch = 0;           // concurrent sequences per attention group
+  int memory_max_batch = 0;    // what the KV cache alone would allow
+  double kv_cache_bytes_per_token = 0;  // whole model, at the KV dtype
+  double kv_cache_gib_per_chip = 0;     // at max_batch
+  double weights_gib_per_chip = 0;
+  double memory_capacity_gib = 0;
+  std::string bound;  // compute, memory-bandwidth, memory-capacity, communication, latency-target
+  std::optional<double> chip_hour_usd;
+  std::string price_basis;
+  std::optional<double> cost_usd_per_million_output_tokens;
+  std::optional<double> cost_usd_per_million_input_tokens;
+  std::optional<long> chips_for_demand;
+  std::optional<double> tokens_per_s_per_watt;
+  // The decode step at max_batch, ms: weight GEMMs, attention, exposed
+  // communication, fixed overhead (they add up to tpot_ms).
+  double step_linear_ms = 0;
+  double step_attention_ms = 0;
+  double step_communication_ms = 0;
+  double step_overhead_ms = 0;
+  long layouts_evaluated = 0;
+};
+
+// Checks the job (numbers, dtype support) before any layout is tried.
+Result<void> ValidateInferenceJob(const InferenceJob& job);
+
+// Searches the unset layout knobs and the batch for the highest output
+// throughput per chip that meets the latency targets.
+Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
+                                            const InferenceConstraints& fixed);
+
+}  // namespace suanli::perf
+
+#endif  // SUANLI_PERF_INFERENCE_H_

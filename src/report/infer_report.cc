@@ -1,0 +1,158 @@
+#include "report/infer_report.h"
+
+#include <fmt/format.h>
+
+#include "report/json_out.h"
+#include "report/table.h"
+
+namespace suanli::report {
+namespace {
+
+nlohmann::json Optional(const std::optional<double>& v, int digits = 6) {
+  return v ? nlohmann::json(Round(*v, digits)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json LayoutJson(const perf::InferenceLayout& l) {
+  return {{"tp", l.tp}, {"ep", l.ep}, {"dp", l.dp}, {"chips", l.chips()}};
+}
+
+nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
+  nlohmann::json j;
+  j["model"] = job.model->id;
+  j["chip"] = job.chip->id;
+  j["system"] = job.system.id;
+  j["dtype"] = perf::ServingDTypeName(job.dtype);
+  j["mode"] = job.mode == perf::ServingMode::kOffline ? "offline" : "server";
+  j["input_tokens"] = job.input_tokens;
+  j["output_tokens"] = job.output_tokens;
+  j["prefix_cache_hit"] = job.prefix_cache_hit;
+  j["tpot_target_ms"] = Optional(job.tpot_ms);
+  j["ttft_target_ms"] = Optional(job.ttft_ms);
+  j["disaggregated"] = e.disaggregated;
+  j["layout"] = LayoutJson(e.layout);
+  if (e.disaggregated) {
+    j["prefill_layout"] = LayoutJson(e.prefill_layout);
+    j["prefill_chips_per_decode_chip"] = Round(e.prefill_chips_per_decode_chip, 4);
+  }
+  j["prefill_tokens_per_s_per_chip"] = Round(e.prefill_tokens_per_s_per_chip);
+  j["decode_tokens_per_s_per_chip"] = Round(e.decode_tokens_per_s_per_chip);
+  j["output_tokens_per_s_per_chip"] = Round(e.output_tokens_per_s_per_chip);
+  j["input_tokens_per_s_per_chip"] = Round(e.input_tokens_per_s_per_chip);
+  j["ttft_ms"] = Round(e.ttft_ms, 5);
+  j["tpot_ms"] = Round(e.tpot_ms, 5);
+  j["max_batch"] = e.max_batch;
+  j["memory_max_batch"] = e.memory_max_batch;
+  j["kv_cache_bytes_per_token"] = Round(e.kv_cache_bytes_per_token, 8);
+  j["kv_cache_gib_per_chip"] = Round(e.kv_cache_gib_per_chip, 4);
+  j["weights_gib_per_chip"] = Round(e.weights_gib_per_chip, 4);
+  j["memory_capacity_gib"] = Round(e.memory_capacity_gib, 4);
+  j["bound"] = e.bound;
+  j["step_breakdown_ms"] = {{"linear", Round(e.step_linear_ms, 4)},
+                            {"attention", Round(e.step_attention_ms, 4)},
+                            {"communication", Round(e.step_communication_ms, 4)},
+                            {"overhead", Round(e.step_overhead_ms, 4)}};
+  j["chip_hour_usd"] = Optional(e.chip_hour_usd, 4);
+  j["price_basis"] = e.price_basis.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.price_basis);
+  j["cost_usd_per_million_output_tokens"] = Optional(e.cost_usd_per_million_output_tokens, 4);
+  j["cost_usd_per_million_input_tokens"] = Optional(e.cost_usd_per_million_input_tokens, 4);
+  j["output_tokens_per_s_per_watt"] = Optional(e.tokens_per_s_per_watt, 4);
+  if (job.demand_tokens_per_s) {
+    j["demand_tokens_per_s"] = *job.demand_tokens_per_s;
+    j["chips_for_demand"] = e.chips_for_demand ? nlohmann::json(*e.chips_for_demand) : nullptr;
+  }
+  j["calibration"] = {{"family", job.calibration.id}, {"calibrated", job.calibration.calibrated}};
+  j["layouts_evaluated"] = e.layouts_evaluated;
+  return j;
+}
+
+std::string Money(const std::optional<double>& v) {
+  return v ? fmt::format("{:.3f}", *v) : std::string("-");
+}
+
+}  // namespace
+
+std::string InferenceJson(const InferenceReport& r) { return Dump(EstimateJson(*r.job, r.estimate)); }
+
+std::string InferenceText(const InferenceReport& r) {
+  const auto& e = r.estimate;
+  const auto& job = *r.job;
+  std::string out = fmt::format(
+      "{} on {} ({}), {}, {} mode, {:g} in / {:g} out tokens{}\n", job.model->id, job.chip->id,
+      job.system.id, perf::ServingDTypeName(job.dtype),
+      job.mode == perf::ServingMode::kOffline ? "offline" : "server", job.input_tokens,
+      job.output_tokens,
+      job.prefix_cache_hit > 0 ? fmt::format(", {:.0f} % prefix-cache hits", job.prefix_cache_hit * 100)
+                               : "");
+  if (e.disaggregated) {
+    out += fmt::format(
+        "disaggregated: prefill tp {} ep {} ({} chips), decode tp {} ep {} ({} chips); {:.2f} "
+        "prefill chips per decode chip\n",
+        e.prefill_layout.tp, e.prefill_layout.ep, e.prefill_layout.chips(), e.layout.tp,
+        e.layout.ep, e.layout.chips(), e.prefill_chips_per_decode_chip);
+  } else {
+    out += fmt::format("layout: tp {} ep {} dp {} ({} chips per instance)\n", e.layout.tp,
+                       e.layout.ep, e.layout.dp, e.layout.chips());
+  }
+  Table t({"quantity", "value"});
+  t.AddRow({"output tokens/s per chip", fmt::format("{:.0f} (end to end)", e.output_tokens_per_s_per_chip)});
+  t.AddRow({"decode tokens/s per chip", fmt::format("{:.0f}", e.decode_tokens_per_s_per_chip)});
+  t.AddRow({"prefill tokens/s per chip", fmt::format("{:.0f}", e.prefill_tokens_per_s_per_chip)});
+  t.AddRow({"TTFT / TPOT", fmt::format("{:.0f} ms / {:.1f} ms", e.ttft_ms, e.tpot_ms)});
+  t.AddRow({"batch", fmt::format("{} sequences ({} fit in memory)", e.max_batch, e.memory_max_batch)});
+  t.AddRow({"memory per chip", fmt::format("weights {:.1f} + KV {:.1f} of {:g} GiB", e.weights_gib_per_chip,
+                                           e.kv_cache_gib_per_chip, e.memory_capacity_gib)});
+  t.AddRow({"KV cache", fmt::format("{:.0f} bytes per token", e.kv_cache_bytes_per_token)});
+  t.AddRow({"bound", e.bound});
+  t.AddRow({"cost", e.chip_hour_usd
+                        ? fmt::format("${:.3f} per M output tokens, ${:.3f} per M input (${:.3f}/chip-h: {})",
+                                      *e.cost_usd_per_million_output_tokens,
+                                      *e.cost_usd_per_million_input_tokens, *e.chip_hour_usd,
+                                      e.price_basis)
+                        : std::string("no price: give --chip-hour-usd")});
+  if (job.demand_tokens_per_s && e.chips_for_demand) {
+    t.AddRow({"chips for demand", fmt::format("{} for {:.0f} output tokens/s", *e.chips_for_demand,
+                                              *job.demand_tokens_per_s)});
+  }
+  out += t.Render();
+  out += fmt::format("decode step: linear {:.1f}  attention {:.1f}  communication {:.1f}  overhead {:.1f} ms\n",
+                     e.step_linear_ms, e.step_attention_ms, e.step_communication_ms, e.step_overhead_ms);
+  if (!job.calibration.calibrated) {
+    out += "note: chip family '" + job.chip->family + "' is not calibrated; default efficiencies used.\n";
+  }
+  return out;
+}
+
+std::string CompareJson(const std::vector<CompareRow>& rows) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& row : rows) {
+    if (row.estimate) {
+      arr.push_back(EstimateJson(*row.job, *row.estimate));
+    } else {
+      arr.push_back({{"chip", row.job->chip->id}, {"error", row.error}});
+    }
+  }
+  return Dump({{"chips", arr}});
+}
+
+std::string CompareTable(const std::vector<CompareRow>& rows) {
+  Table t({"chip", "layout", "out tok/s/chip", "tok/s/W", "$/M out", "TPOT ms", "TTFT ms",
+           "bound", "chips for demand", "China status"});
+  for (const auto& row : rows) {
+    const auto& chip = *row.job->chip;
+    const std::string status = chip.export_status.empty() ? "-" : chip.export_status.back().status;
+    if (!row.estimate) {
+      t.AddRow({chip.id, "-", "-", "-", "-", "-", "-", row.error, "-", status});
+      continue;
+    }
+    const auto& e = *row.estimate;
+    t.AddRow({chip.id, fmt::format("tp{} ep{}", e.layout.tp, e.layout.ep),
+              fmt::format("{:.0f}", e.output_tokens_per_s_per_chip),
+              e.tokens_per_s_per_watt ? fmt::format("{:.2f}", *e.tokens_per_s_per_watt) : "-",
+              Money(e.cost_usd_per_million_output_tokens), fmt::format("{:.1f}", e.tpot_ms),
+              fmt::format("{:.0f}", e.ttft_ms), e.bound,
+              e.chips_for_demand ? std::to_string(*e.chips_for_demand) : "-", status});
+  }
+  return t.Render();
+}
+
+}  // namespace suanli::report
