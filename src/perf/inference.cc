@@ -352,9 +352,13 @@ std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceCon
   if (fixed.tp) tps = {*fixed.tp};
   std::vector<InferenceLayout> out;
   for (int tp : tps) {
+    // Expert groups inside one node, or whole nodes.
     std::vector<int> dps = {1};
     if (m.moe) {
-      for (int ep = 2 * tp; ep <= 512; ep += tp) dps.push_back(ep / tp);
+      const int node = std::max(1, job.system.chips_per_node);
+      for (int ep = 2 * tp; ep <= 512; ep += tp) {
+        if (ep <= node || ep % node == 0) dps.push_back(ep / tp);
+      }
     }
     if (fixed.dp) dps = {*fixed.dp};
     for (int dp : dps) {
@@ -557,9 +561,18 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
         *e.chip_hour_usd / (e.prefill_tokens_per_s_per_chip * 3600) * 1e6;
   }
   if (job.demand_tokens_per_s) {
-    const long instance = job.disaggregate ? 1 : e.layout.chips();
-    long chips = static_cast<long>(std::ceil(*job.demand_tokens_per_s / e.output_tokens_per_s_per_chip));
-    chips = (chips + instance - 1) / instance * instance;
+    // Whole instances: decode (or aggregated) chips for the output rate, and
+    // when disaggregated, prefill chips for the prompts those produce.
+    auto whole = [](double chips, long instance) {
+      const long n = static_cast<long>(std::ceil(chips - 1e-9));
+      return (n + instance - 1) / instance * instance;
+    };
+    const long decode_chips = whole(*job.demand_tokens_per_s / e.decode_tokens_per_s_per_chip,
+                                    e.layout.chips());
+    long chips = decode_chips;
+    if (job.disaggregate) {
+      chips += whole(decode_chips * e.prefill_chips_per_decode_chip, e.prefill_layout.chips());
+    }
     e.chips_for_demand = chips;
   }
   if (job.chip->tdp_w.known()) {

@@ -137,11 +137,13 @@ std::string CompareJson(const std::vector<CompareRow>& rows) {
 std::string CompareTable(const std::vector<CompareRow>& rows) {
   Table t({"chip", "layout", "out tok/s/chip", "tok/s/W", "$/M out", "TPOT ms", "TTFT ms",
            "bound", "chips for demand", "China status"});
+  std::string notes;
   for (const auto& row : rows) {
     const auto& chip = *row.job->chip;
     const std::string status = chip.export_status.empty() ? "-" : chip.export_status.back().status;
     if (!row.estimate) {
-      t.AddRow({chip.id, "-", "-", "-", "-", "-", "-", row.error, "-", status});
+      t.AddRow({chip.id, "-", "-", "-", "-", "-", "-", "cannot serve", "-", status});
+      notes += chip.id + ": " + row.error + "\n";
       continue;
     }
     const auto& e = *row.estimate;
@@ -152,7 +154,8 @@ std::string CompareTable(const std::vector<CompareRow>& rows) {
               fmt::format("{:.0f}", e.ttft_ms), e.bound,
               e.chips_for_demand ? std::to_string(*e.chips_for_demand) : "-", status});
   }
-  return t.Render();
+  return t.Render() + notes +
+         "$/M out needs a price: --chip-hour-usd, or the catalog price amortized.\n";
 }
 
 }  // namespace suanli::report
