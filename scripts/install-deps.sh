@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev libexpected-dev
+  coinor-libclp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy
 )

@@ -55,6 +55,11 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   j["price_basis"] = e.price_basis.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.price_basis);
   j["cost_usd_per_million_output_tokens"] = Optional(e.cost_usd_per_million_output_tokens, 4);
   j["cost_usd_per_million_input_tokens"] = Optional(e.cost_usd_per_million_input_tokens, 4);
+  j["output_tokens_per_usd"] =
+      Optional(e.cost_usd_per_million_output_tokens
+                   ? std::optional<double>(1e6 / *e.cost_usd_per_million_output_tokens)
+                   : std::nullopt,
+               4);
   j["output_tokens_per_s_per_watt"] = Optional(e.tokens_per_s_per_watt, 4);
   if (job.demand_tokens_per_s) {
     j["demand_tokens_per_s"] = *job.demand_tokens_per_s;
@@ -135,14 +140,14 @@ std::string CompareJson(const std::vector<CompareRow>& rows) {
 }
 
 std::string CompareTable(const std::vector<CompareRow>& rows) {
-  Table t({"chip", "layout", "out tok/s/chip", "tok/s/W", "$/M out", "TPOT ms", "TTFT ms",
+  Table t({"chip", "layout", "out tok/s/chip", "tok/s/W", "tok/$", "$/M out", "TPOT ms", "TTFT ms",
            "bound", "chips for demand", "China status"});
   std::string notes;
   for (const auto& row : rows) {
     const auto& chip = *row.job->chip;
     const std::string status = chip.export_status.empty() ? "-" : chip.export_status.back().status;
     if (!row.estimate) {
-      t.AddRow({chip.id, "-", "-", "-", "-", "-", "-", "cannot serve", "-", status});
+      t.AddRow({chip.id, "-", "-", "-", "-", "-", "-", "-", "cannot serve", "-", status});
       notes += chip.id + ": " + row.error + "\n";
       continue;
     }
@@ -150,6 +155,9 @@ std::string CompareTable(const std::vector<CompareRow>& rows) {
     t.AddRow({chip.id, fmt::format("tp{} ep{}", e.layout.tp, e.layout.ep),
               fmt::format("{:.0f}", e.output_tokens_per_s_per_chip),
               e.tokens_per_s_per_watt ? fmt::format("{:.2f}", *e.tokens_per_s_per_watt) : "-",
+              e.cost_usd_per_million_output_tokens
+                  ? fmt::format("{:.0f}", 1e6 / *e.cost_usd_per_million_output_tokens)
+                  : "-",
               Money(e.cost_usd_per_million_output_tokens), fmt::format("{:.1f}", e.tpot_ms),
               fmt::format("{:.0f}", e.ttft_ms), e.bound,
               e.chips_for_demand ? std::to_string(*e.chips_for_demand) : "-", status});
