@@ -1,5 +1,6 @@
-// YAML -> catalog structures. Inside this file a bad field throws LoadFailure
-// carrying the Error; MergeYaml turns it back into a value at the boundary.
+// YAML -> catalog structures. Inside this file a bad field throws
+// YamlFailure carrying the Error; MergeYaml turns it back into a value at the
+// boundary.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,39 +9,16 @@
 
 #include "catalog/catalog.h"
 #include "core/text.h"
+#include "core/yaml_reader.h"
 
 namespace suanli::catalog {
-namespace {
 
-struct LoadFailure {
-  Error error;
-};
-
-int LineOf(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  return mark.line >= 0 ? mark.line + 1 : 0;
-}
-
-std::string Join(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-}  // namespace
-
-class YamlLoader {
+class YamlLoader : public YamlReader {
  public:
-  YamlLoader(Catalog& catalog, std::string file) : catalog_(catalog), file_(std::move(file)) {}
+  YamlLoader(Catalog& catalog, std::string file) : YamlReader(std::move(file)), catalog_(catalog) {}
 
   void Load(std::string_view text) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text));
-    } catch (const YAML::ParserException& e) {
-      // At end of input yaml-cpp points one line past the last one.
-      const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
-                        (text.empty() || text.back() == '\n' ? 0 : 1);
-      Fail(e.msg, std::max(1, std::min(e.mark.line + 1, lines)), "");
-    }
+    const YAML::Node root = Parse(text);
     if (root.IsNull()) return;  // empty file
     if (!root.IsMap()) Fail("expected a mapping with chips, systems, models, ...", root, "");
     CheckKeys(root, "",
@@ -59,125 +37,6 @@ class YamlLoader {
   }
 
  private:
-  [[noreturn]] void Fail(std::string message, int line, std::string field) {
-    throw LoadFailure{Error{std::move(message), file_, line, std::move(field)}};
-  }
-  [[noreturn]] void Fail(std::string message, const YAML::Node& node, std::string field) {
-    Fail(std::move(message), LineOf(node), std::move(field));
-  }
-
-  template <typename F>
-  void ForEach(const YAML::Node& list, const std::string& path, F&& fn) {
-    if (!list.IsSequence()) Fail("expected a list", list, path);
-    for (size_t i = 0; i < list.size(); ++i) {
-      const YAML::Node item = list[i];
-      const std::string item_path = path + "[" + std::to_string(i) + "]";
-      if (!item.IsMap()) Fail("expected a mapping", item, item_path);
-      fn(item, item_path);
-    }
-  }
-
-  void CheckKeys(const YAML::Node& map, const std::string& path,
-                 std::initializer_list<std::string_view> allowed) {
-    for (const auto& kv : map) {
-      const std::string key = kv.first.as<std::string>();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::vector<std::string> names(allowed.begin(), allowed.end());
-        Fail("unknown field; expected one of " + JoinOr(names), kv.first, Join(path, key));
-      }
-    }
-  }
-
-  std::string Text(const YAML::Node& map, std::string_view key, const std::string& path,
-                   bool required) {
-    const YAML::Node n = map[std::string(key)];
-    if (!n || n.IsNull()) {
-      if (required) Fail("missing required field", map, Join(path, key));
-      return {};
-    }
-    if (!n.IsScalar()) Fail("expected a text value", n, Join(path, key));
-    return n.as<std::string>();
-  }
-
-  std::string Id(const YAML::Node& map, const std::string& path) {
-    const std::string id = Text(map, "id", path, true);
-    if (id != NormalizeId(id) || id.find_first_of(" \t") != std::string::npos) {
-      Fail("ids are lower case with dashes, got '" + id + "'", map["id"], Join(path, "id"));
-    }
-    return id;
-  }
-
-  double Number(const YAML::Node& n, const std::string& path) {
-    if (!n.IsScalar()) Fail("expected a number", n, path);
-    try {
-      const double v = n.as<double>();
-      if (!std::isfinite(v)) Fail("expected a finite number", n, path);
-      return v;
-    } catch (const YAML::BadConversion&) {
-      Fail("expected a number, got '" + n.as<std::string>() + "'", n, path);
-    }
-  }
-
-  // A required (or optional, returning `fallback`) number within [lo, hi].
-  double Num(const YAML::Node& map, std::string_view key, const std::string& path, double lo,
-             double hi, std::optional<double> fallback = std::nullopt) {
-    const YAML::Node n = map[std::string(key)];
-    if (!n || n.IsNull()) {
-      if (fallback) return *fallback;
-      Fail("missing required field", map, Join(path, key));
-    }
-    const double v = Number(n, Join(path, key));
-    if (v < lo || v > hi) {
-      Fail("value " + n.as<std::string>() + " out of range; expected " + FormatRange(lo, hi), n,
-           Join(path, key));
-    }
-    return v;
-  }
-
-  int Int(const YAML::Node& map, std::string_view key, const std::string& path, int lo, int hi,
-          std::optional<int> fallback = std::nullopt) {
-    const double v =
-        Num(map, key, path, lo, hi, fallback ? std::optional<double>(*fallback) : std::nullopt);
-    if (v != std::floor(v)) {
-      Fail("expected a whole number", map[std::string(key)], Join(path, key));
-    }
-    return static_cast<int>(v);
-  }
-
-  bool Bool(const YAML::Node& map, std::string_view key, const std::string& path, bool fallback) {
-    const YAML::Node n = map[std::string(key)];
-    if (!n || n.IsNull()) return fallback;
-    try {
-      return n.as<bool>();
-    } catch (const YAML::BadConversion&) {
-      Fail("expected true or false", n, Join(path, key));
-    }
-  }
-
-  static std::string FormatRange(double lo, double hi) {
-    auto fmt = [](double v) {
-      std::string s = std::to_string(v);
-      s.erase(s.find_last_not_of('0') + 1);
-      if (!s.empty() && s.back() == '.') s.pop_back();
-      return s;
-    };
-    return "[" + fmt(lo) + ", " + fmt(hi) + "]";
-  }
-
-  std::vector<std::string> Strings(const YAML::Node& map, std::string_view key,
-                                   const std::string& path) {
-    std::vector<std::string> out;
-    const YAML::Node n = map[std::string(key)];
-    if (!n || n.IsNull()) return out;
-    if (n.IsScalar()) return {n.as<std::string>()};
-    if (!n.IsSequence()) Fail("expected a list of text values", n, Join(path, key));
-    for (const auto& item : n) {
-      if (!item.IsScalar()) Fail("expected a text value", item, Join(path, key));
-      out.push_back(item.as<std::string>());
-    }
-    return out;
-  }
-
   Confidence ConfidenceField(const YAML::Node& map, const std::string& path) {
     const std::string text = Text(map, "confidence", path, true);
     const auto c = ParseConfidence(text);
@@ -477,11 +336,11 @@ class YamlLoader {
   }
 
   void Family(const YAML::Node& n, const std::string& path) {
-    CheckKeys(n, path,
-              {"id", "matmul_efficiency", "low_precision_matmul_efficiency", "matmul_half_gflop",
-               "attention_efficiency", "memory_efficiency", "memory_reserved_gib",
-               "failures_per_chip_day", "serving_step_overhead_ms", "calibrated", "fitted_on",
-               "notes"});
+    CheckKeys(
+        n, path,
+        {"id", "matmul_efficiency", "low_precision_matmul_efficiency", "matmul_half_gflop",
+         "attention_efficiency", "memory_efficiency", "memory_reserved_gib",
+         "failures_per_chip_day", "serving_step_overhead_ms", "calibrated", "fitted_on", "notes"});
     const FamilyCalibration d;
     FamilyCalibration f;
     f.id = Id(n, path);
@@ -533,7 +392,6 @@ class YamlLoader {
   }
 
   Catalog& catalog_;
-  std::string file_;
   std::set<std::string> seen_;
 };
 
@@ -542,7 +400,7 @@ Result<void> Catalog::MergeYaml(std::string_view text, const std::string& file_n
   Catalog next = *this;
   try {
     YamlLoader(next, file_name).Load(text);
-  } catch (const LoadFailure& f) {
+  } catch (const YamlFailure& f) {
     return tl::unexpected(f.error);
   } catch (const YAML::Exception& e) {
     return MakeError(e.what(), file_name, e.mark.line + 1);

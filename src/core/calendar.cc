@@ -1,0 +1,86 @@
+#include "core/calendar.h"
+
+#include <cstdio>
+
+namespace suanli {
+namespace {
+
+// Howard Hinnant's days_from_civil / civil_from_days.
+int DaysFromCivil(int y, int m, int d) {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int DaysInMonth(int y, int m) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
+}
+
+}  // namespace
+
+Date Date::FromCivil(int year, int month, int day) { return Date{DaysFromCivil(year, month, day)}; }
+
+void Date::ToCivil(int* year, int* month, int* day) const {
+  const int z = days + 719468;
+  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  const int doe = z - era * 146097;
+  const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int mp = (5 * doy + 2) / 153;
+  const int d = doy - (153 * mp + 2) / 5 + 1;
+  const int m = mp + (mp < 10 ? 3 : -9);
+  *year = yoe + era * 400 + (m <= 2);
+  *month = m;
+  *day = d;
+}
+
+Result<Date> Date::Parse(std::string_view text) {
+  int y = 0, m = 0, d = 1;
+  char tail = 0;
+  const std::string s(text);
+  int n = std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail);
+  if (n == 2 && s.size() == 7) {
+    d = 1;
+  } else if (n != 3 || s.size() != 10) {
+    return MakeError("'" + s + "' is not a date; expected YYYY-MM-DD or YYYY-MM");
+  }
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) {
+    return MakeError("'" + s + "' is not a valid calendar date");
+  }
+  return FromCivil(y, m, d);
+}
+
+std::string Date::ToString() const {
+  int y, m, d;
+  ToCivil(&y, &m, &d);
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
+
+std::string Date::ToMonthString() const { return ToString().substr(0, 7); }
+
+Date Date::AddMonths(int n) const {
+  int y, m, d;
+  ToCivil(&y, &m, &d);
+  int total = y * 12 + (m - 1) + n;
+  y = total / 12;
+  m = total % 12 + 1;
+  if (d > DaysInMonth(y, m)) d = DaysInMonth(y, m);
+  return FromCivil(y, m, d);
+}
+
+double Date::Year() const {
+  int y, m, d;
+  ToCivil(&y, &m, &d);
+  const int start = DaysFromCivil(y, 1, 1);
+  return y + static_cast<double>(days - start) / (IsLeap(y) ? 366 : 365);
+}
+
+}  // namespace suanli

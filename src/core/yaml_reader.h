@@ -1,0 +1,177 @@
+// Reading YAML with errors that name file, 1-based line and field. Included
+// only by loader .cc files (it pulls in yaml-cpp). A bad field throws
+// YamlFailure inside a loader; the loader's public entry point catches it and
+// returns the Error as a value.
+#ifndef SUANLI_CORE_YAML_READER_H_
+#define SUANLI_CORE_YAML_READER_H_
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/text.h"
+
+namespace suanli {
+
+struct YamlFailure {
+  Error error;
+};
+
+inline int LineOf(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  return mark.line >= 0 ? mark.line + 1 : 0;
+}
+
+inline std::string Join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+class YamlReader {
+ public:
+  explicit YamlReader(std::string file) : file_(std::move(file)) {}
+
+  // Parses `text`; a syntax error fails with the line (clamped to the file).
+  YAML::Node Parse(std::string_view text) {
+    try {
+      return YAML::Load(std::string(text));
+    } catch (const YAML::ParserException& e) {
+      // At end of input yaml-cpp points one line past the last one.
+      const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
+                        (text.empty() || text.back() == '\n' ? 0 : 1);
+      Fail(e.msg, std::max(1, std::min(e.mark.line + 1, lines)), "");
+    }
+  }
+
+ protected:
+  [[noreturn]] void Fail(std::string message, int line, std::string field) {
+    throw YamlFailure{Error{std::move(message), file_, line, std::move(field)}};
+  }
+  [[noreturn]] void Fail(std::string message, const YAML::Node& node, std::string field) {
+    Fail(std::move(message), LineOf(node), std::move(field));
+  }
+
+  template <typename F>
+  void ForEach(const YAML::Node& list, const std::string& path, F&& fn) {
+    if (!list.IsSequence()) Fail("expected a list", list, path);
+    for (size_t i = 0; i < list.size(); ++i) {
+      const YAML::Node item = list[i];
+      const std::string item_path = path + "[" + std::to_string(i) + "]";
+      if (!item.IsMap()) Fail("expected a mapping", item, item_path);
+      fn(item, item_path);
+    }
+  }
+
+  void CheckKeys(const YAML::Node& map, const std::string& path,
+                 std::initializer_list<std::string_view> allowed) {
+    for (const auto& kv : map) {
+      const std::string key = kv.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::vector<std::string> names(allowed.begin(), allowed.end());
+        Fail("unknown field; expected one of " + JoinOr(names), kv.first, Join(path, key));
+      }
+    }
+  }
+
+  std::string Text(const YAML::Node& map, std::string_view key, const std::string& path,
+                   bool required) {
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) {
+      if (required) Fail("missing required field", map, Join(path, key));
+      return {};
+    }
+    if (!n.IsScalar()) Fail("expected a text value", n, Join(path, key));
+    return n.as<std::string>();
+  }
+
+  std::string Id(const YAML::Node& map, const std::string& path) {
+    const std::string id = Text(map, "id", path, true);
+    if (id != NormalizeId(id) || id.find_first_of(" \t") != std::string::npos) {
+      Fail("ids are lower case with dashes, got '" + id + "'", map["id"], Join(path, "id"));
+    }
+    return id;
+  }
+
+  double Number(const YAML::Node& n, const std::string& path) {
+    if (!n.IsScalar()) Fail("expected a number", n, path);
+    try {
+      const double v = n.as<double>();
+      if (!std::isfinite(v)) Fail("expected a finite number", n, path);
+      return v;
+    } catch (const YAML::BadConversion&) {
+      Fail("expected a number, got '" + n.as<std::string>() + "'", n, path);
+    }
+  }
+
+  // A required (or optional, returning `fallback`) number within [lo, hi].
+  double Num(const YAML::Node& map, std::string_view key, const std::string& path, double lo,
+             double hi, std::optional<double> fallback = std::nullopt) {
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) {
+      if (fallback) return *fallback;
+      Fail("missing required field", map, Join(path, key));
+    }
+    const double v = Number(n, Join(path, key));
+    if (v < lo || v > hi) {
+      Fail("value " + n.as<std::string>() + " out of range; expected " + FormatRange(lo, hi), n,
+           Join(path, key));
+    }
+    return v;
+  }
+
+  int Int(const YAML::Node& map, std::string_view key, const std::string& path, int lo, int hi,
+          std::optional<int> fallback = std::nullopt) {
+    const double v =
+        Num(map, key, path, lo, hi, fallback ? std::optional<double>(*fallback) : std::nullopt);
+    if (v != std::floor(v)) {
+      Fail("expected a whole number", map[std::string(key)], Join(path, key));
+    }
+    return static_cast<int>(v);
+  }
+
+  bool Bool(const YAML::Node& map, std::string_view key, const std::string& path, bool fallback) {
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) return fallback;
+    try {
+      return n.as<bool>();
+    } catch (const YAML::BadConversion&) {
+      Fail("expected true or false", n, Join(path, key));
+    }
+  }
+
+  static std::string FormatRange(double lo, double hi) {
+    auto fmt = [](double v) {
+      std::string s = std::to_string(v);
+      s.erase(s.find_last_not_of('0') + 1);
+      if (!s.empty() && s.back() == '.') s.pop_back();
+      return s;
+    };
+    return "[" + fmt(lo) + ", " + fmt(hi) + "]";
+  }
+
+  std::vector<std::string> Strings(const YAML::Node& map, std::string_view key,
+                                   const std::string& path) {
+    std::vector<std::string> out;
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) return out;
+    if (n.IsScalar()) return {n.as<std::string>()};
+    if (!n.IsSequence()) Fail("expected a list of text values", n, Join(path, key));
+    for (const auto& item : n) {
+      if (!item.IsScalar()) Fail("expected a text value", item, Join(path, key));
+      out.push_back(item.as<std::string>());
+    }
+    return out;
+  }
+
+  std::string file_;
+};
+
+}  // namespace suanli
+
+#endif  // SUANLI_CORE_YAML_READER_H_

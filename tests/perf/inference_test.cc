@@ -1,0 +1,494 @@
+// Inference model behaviour: KV-cache and weight sizes against hand counts
+// from the architecture, memory-limited batch, the memory-bound decode
+// roofline, monotonicity in the knobs, disaggregation and cost arithmetic,
+// and errors for impossible jobs. Every expected number is derived by hand
+// in the comments from the catalog's architecture and datasheet figures,
+// never copied from the program's output.
+#include "perf/inference.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "catalog/catalog.h"
+
+namespace suanli::perf {
+namespace {
+
+const catalog::Catalog& Cat() {
+  static const catalog::Catalog c = *catalog::Catalog::Builtin();
+  return c;
+}
+
+InferenceJob Job(const char* model, const char* chip, ServingDType dtype = ServingDType::kBf16) {
+  InferenceJob job;
+  job.model = *Cat().FindModel(model);
+  job.chip = *Cat().FindChip(chip);
+  if (auto s = Cat().SystemFor(*job.chip)) job.system = *s;
+  job.calibration = Cat().CalibrationFor(job.chip->family);
+  job.serving = Cat().inference_calibration();
+  job.dtype = dtype;
+  return job;
+}
+
+InferenceConstraints Tp(int tp) {
+  InferenceConstraints c;
+  c.tp = tp;
+  return c;
+}
+
+constexpr double kGiB = 1024.0 * 1024 * 1024;
+
+// Llama 2 70B from its architecture (data/models.yaml: 80 layers, hidden
+// 8192, 64 heads, 8 KV heads, head_dim 128, SwiGLU ffn 28672, vocab 32000,
+// untied embeddings):
+//   attention per layer  Q 8192*8192 + K,V 2*8192*(8*128) + O 8192*8192
+//                        = 67,108,864 + 16,777,216 + 67,108,864 = 150,994,944
+//   MLP per layer        3 * 8192 * 28672                        = 704,643,072
+//   norms per layer      2 * 8192                                =      16,384
+//   per layer                                                    = 855,654,400
+//   80 layers                                                = 68,452,352,000
+//   embeddings           2 * 32000 * 8192                        = 524,288,000
+//   total                                                    = 68,976,640,000
+// (HF safetensors: 68,976,648,192, the difference being the final 8192 norm.)
+constexpr double kLlama2_70bParams = 68'976'640'000.0;
+
+// ---------------------------------------------------------------------------
+// KV cache per token.
+
+// MLA stores the compressed latent (kv_lora_rank 512) and the rope key (64)
+// per layer: DeepSeek-V3 61 x (512 + 64) x 2 B = 61 x 1152 = 70,272 B at
+// bf16, half that (35,136 B) at fp8.
+TEST(InferenceTest, KvBytesPerTokenDeepSeekV3) {
+  InferenceJob bf16 = Job("deepseek-v3", "h800", ServingDType::kFp8);
+  bf16.kv_dtype = ServingDType::kBf16;
+  auto a = EstimateInference(bf16, {});
+  ASSERT_TRUE(a) << a.error().ToString();
+  EXPECT_DOUBLE_EQ(a->kv_cache_bytes_per_token, 70'272.0);
+
+  // fp8 weights default to an 8-bit KV cache.
+  auto b = EstimateInference(Job("deepseek-v3", "h800", ServingDType::kFp8), {});
+  ASSERT_TRUE(b) << b.error().ToString();
+  EXPECT_DOUBLE_EQ(b->kv_cache_bytes_per_token, 35'136.0);
+
+  // And an explicit fp8 KV cache under bf16 weights.
+  InferenceJob fp8kv = Job("deepseek-v3", "h800", ServingDType::kBf16);
+  fp8kv.kv_dtype = ServingDType::kFp8;
+  auto c = EstimateInference(fp8kv, {});
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_DOUBLE_EQ(c->kv_cache_bytes_per_token, 35'136.0);
+}
+
+// GQA: layers x 2 (K and V) x kv_heads x head_dim x bytes.
+//   Llama 3.1 405B: 126 x 2 x 8 x 128 x 2 B = 516,096 B
+//   Qwen2.5 72B:     80 x 2 x 8 x 128 x 2 B = 327,680 B
+TEST(InferenceTest, KvBytesPerTokenGqa) {
+  auto a = EstimateInference(Job("llama-3-405b", "h100"), {});
+  ASSERT_TRUE(a) << a.error().ToString();
+  EXPECT_DOUBLE_EQ(a->kv_cache_bytes_per_token, 516'096.0);
+
+  auto b = EstimateInference(Job("qwen2.5-72b", "h100"), {});
+  ASSERT_TRUE(b) << b.error().ToString();
+  EXPECT_DOUBLE_EQ(b->kv_cache_bytes_per_token, 327'680.0);
+}
+
+// ---------------------------------------------------------------------------
+// Weights and the memory-limited batch.
+
+// fp8 is 1 byte per parameter; tp 2 splits every non-expert weight (both
+// embeddings included) in half: 68,976,640,000 / 2 B = 34,488,320,000 B
+// = 32.12 GiB per chip.
+TEST(InferenceTest, WeightsPerChipLlama2_70bFp8Tp2) {
+  auto e = EstimateInference(Job("llama-2-70b", "h100", ServingDType::kFp8), Tp(2));
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_EQ(e->layout.tp, 2);
+  const double expect_gib = kLlama2_70bParams * 1.0 / 2 / kGiB;
+  EXPECT_NEAR(e->weights_gib_per_chip / expect_gib, 1.0, 1e-3);
+}
+
+// memory_max_batch = floor((capacity - weights - reserved - workspace) /
+//                          (ctx x kv_per_token / kv_split)).
+// H100: 80 GiB (data/chips.yaml); hopper memory_reserved_gib 4
+// (data/calibration.yaml); serving_workspace_gib 2. Llama 2 70B fp8, tp 2:
+//   weights 34,488,320,000 B (above)
+//   room    (80 - 4 - 2) x 2^30 - 34,488,320,000
+//           = 79,456,894,976 - 34,488,320,000 = 44,968,574,976 B
+//   KV      fp8 (default under 8-bit weights): 80 x 2 x 8 x 128 x 1 = 163,840 B
+//           per token, split over min(tp, kv_heads) = 2 chips
+//   ctx     input 1024 + output 256 / 2 = 1152 tokens
+//   per seq 1152 x 163,840 / 2 = 94,371,840 B
+//   batch   44,968,574,976 / 94,371,840 = 476.5 -> 476
+TEST(InferenceTest, MemoryMaxBatchFollowsTheHandFormula) {
+  InferenceJob job = Job("llama-2-70b", "h100", ServingDType::kFp8);
+  // The inputs of the hand formula, as the data files give them.
+  ASSERT_DOUBLE_EQ(*job.chip->memory_gib.value, 80.0);
+  ASSERT_DOUBLE_EQ(job.calibration.memory_reserved_gib, 4.0);
+  ASSERT_DOUBLE_EQ(job.serving.serving_workspace_gib, 2.0);
+  ASSERT_EQ(job.input_tokens, 1024);
+  ASSERT_EQ(job.output_tokens, 256);
+
+  auto e = EstimateInference(job, Tp(2));
+  ASSERT_TRUE(e) << e.error().ToString();
+  const double room = (80.0 - 4 - 2) * kGiB - kLlama2_70bParams / 2;
+  const double per_seq = (1024 + 256 / 2.0) * (80.0 * 2 * 8 * 128 * 1) / 2;
+  EXPECT_EQ(e->memory_max_batch, 476);
+  EXPECT_EQ(e->memory_max_batch, static_cast<int>(std::floor(room / per_seq)));
+  EXPECT_LE(e->max_batch, e->memory_max_batch);
+  // KV at the chosen batch: batch x per-sequence bytes.
+  EXPECT_NEAR(e->kv_cache_gib_per_chip, e->max_batch * per_seq / kGiB, 1e-6);
+  // Weights + KV + reserved + workspace stay within the 80 GiB.
+  EXPECT_LE(e->weights_gib_per_chip + e->kv_cache_gib_per_chip + 4 + 2, 80.0);
+}
+
+// ---------------------------------------------------------------------------
+// Decode roofline.
+
+// Llama 3 8B bf16 on one H100 at a tiny batch streams its weights once per
+// step: 8.03e9 params x 2 B = 16.06e9 B at 3.35e12 B/s x 0.75 (hopper
+// memory_efficiency) = 2.5125e12 B/s -> 6.39 ms. Offline, a 6.5 ms mean
+// TPOT leaves room only for a few sequences (each adds 1152 x 131,072 B =
+// 0.15 GB of KV, 0.06 ms).
+TEST(InferenceTest, SmallBatchDecodeIsWeightStreaming) {
+  InferenceJob job = Job("llama-3-8b", "h100");
+  ASSERT_DOUBLE_EQ(job.calibration.memory_efficiency, 0.75);
+  ASSERT_DOUBLE_EQ(*job.chip->memory_tb_s.value, 3.35);
+  job.mode = ServingMode::kOffline;
+  job.tpot_ms = 6.5;
+  auto e = EstimateInference(job, Tp(1));
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_EQ(e->layout.tp, 1);
+  EXPECT_GE(e->max_batch, 1);
+  EXPECT_LE(e->max_batch, 8);
+  EXPECT_LT(e->max_batch, e->memory_max_batch);
+  EXPECT_EQ(e->bound, "memory-bandwidth");
+  const double hand_ms = 8.03e9 * 2 / (3.35e12 * 0.75) * 1e3;  // 6.39 ms
+  EXPECT_NEAR(e->tpot_ms / hand_ms, 1.0, 0.10) << "tpot " << e->tpot_ms << " ms";
+  EXPECT_LE(e->tpot_ms, 6.5);
+  // The step breakdown adds up to the TPOT.
+  EXPECT_NEAR(
+      e->step_linear_ms + e->step_attention_ms + e->step_communication_ms + e->step_overhead_ms,
+      e->tpot_ms, 1e-9 * e->tpot_ms);
+  // Throughput per chip is batch / step (offline: no utilization discount).
+  EXPECT_NEAR(e->decode_tokens_per_s_per_chip, e->max_batch / (e->tpot_ms / 1e3),
+              1e-9 * e->decode_tokens_per_s_per_chip);
+}
+
+// ---------------------------------------------------------------------------
+// Monotonicity.
+
+TEST(InferenceTest, TighterTpotMeansSmallerBatchAndLowerThroughput) {
+  InferenceJob job = Job("llama-3-70b", "h100");
+  job.mode = ServingMode::kOffline;
+  double last_batch = 1e9, last_rate = 1e18;
+  for (double tpot : {200.0, 60.0, 40.0, 30.0, 25.0}) {
+    job.tpot_ms = tpot;
+    auto e = EstimateInference(job, Tp(4));
+    ASSERT_TRUE(e) << "tpot " << tpot << ": " << e.error().ToString();
+    EXPECT_LE(e->tpot_ms, tpot);
+    EXPECT_LE(e->max_batch, last_batch) << "tpot " << tpot;
+    EXPECT_LE(e->decode_tokens_per_s_per_chip, last_rate) << "tpot " << tpot;
+    last_batch = e->max_batch;
+    last_rate = e->decode_tokens_per_s_per_chip;
+  }
+  // Strictly: 25 ms against an unconstrained (memory-limited) run.
+  job.tpot_ms.reset();
+  auto loose = EstimateInference(job, Tp(4));
+  job.tpot_ms = 25;
+  auto tight = EstimateInference(job, Tp(4));
+  ASSERT_TRUE(loose && tight);
+  EXPECT_LT(tight->max_batch, loose->max_batch);
+  EXPECT_LT(tight->decode_tokens_per_s_per_chip, loose->decode_tokens_per_s_per_chip);
+
+  // With the layout searched too, a tighter target never raises throughput.
+  job.tpot_ms = 60;
+  auto searched_loose = EstimateInference(job, {});
+  job.tpot_ms = 25;
+  auto searched_tight = EstimateInference(job, {});
+  ASSERT_TRUE(searched_loose && searched_tight);
+  EXPECT_LE(searched_tight->output_tokens_per_s_per_chip,
+            searched_loose->output_tokens_per_s_per_chip);
+}
+
+TEST(InferenceTest, ServerThroughputIsAtMostOffline) {
+  for (const char* model : {"llama-3-8b", "llama-3-70b"}) {
+    for (bool with_target : {false, true}) {
+      InferenceJob job = Job(model, "h100");
+      if (with_target) job.tpot_ms = 50;
+      job.mode = ServingMode::kOffline;
+      auto offline = EstimateInference(job, {});
+      job.mode = ServingMode::kServer;
+      auto server = EstimateInference(job, {});
+      ASSERT_TRUE(offline && server) << model;
+      EXPECT_LE(server->output_tokens_per_s_per_chip, offline->output_tokens_per_s_per_chip)
+          << model << (with_target ? " with --tpot-ms 50" : "");
+      EXPECT_LE(server->decode_tokens_per_s_per_chip, offline->decode_tokens_per_s_per_chip)
+          << model;
+    }
+  }
+}
+
+TEST(InferenceTest, PrefixCacheHitsRaisePrefillThroughput) {
+  for (const char* model : {"llama-3-70b", "deepseek-v3"}) {
+    double last = 0;
+    for (double hit : {0.0, 0.25, 0.5, 0.9}) {
+      InferenceJob job = Job(model, "h800", ServingDType::kFp8);
+      job.prefix_cache_hit = hit;
+      auto e = EstimateInference(job, {});
+      ASSERT_TRUE(e) << model << " hit " << hit << ": " << e.error().ToString();
+      EXPECT_GT(e->prefill_tokens_per_s_per_chip, last) << model << " hit " << hit;
+      last = e->prefill_tokens_per_s_per_chip;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Disaggregated prefill and decode.
+
+// Let D be a decode chip's output rate, P a prefill chip's rate in prompt
+// tokens per second cache hits included, h the hit rate, I/O the input and
+// output tokens per request. Each output token needs I (1 - h) / O computed
+// prompt tokens; a prefill chip computes P (1 - h) of them per second. So
+// one decode chip needs r = D x I (1 - h) / O / (P (1 - h)) prefill chips,
+// and 1 + r chips together emit D output tokens/s: D / (1 + r) per chip.
+TEST(InferenceTest, DisaggregationArithmetic) {
+  for (double hit : {0.0, 0.5}) {
+    InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
+    job.disaggregate = true;
+    job.input_tokens = 2000;
+    job.output_tokens = 500;
+    job.prefix_cache_hit = hit;
+    auto e = EstimateInference(job, {});
+    ASSERT_TRUE(e) << e.error().ToString();
+    EXPECT_TRUE(e->disaggregated);
+    const double d = e->decode_tokens_per_s_per_chip;
+    const double p = e->prefill_tokens_per_s_per_chip;
+    const double computed_per_output = 2000 * (1 - hit) / 500;
+    const double r = d * computed_per_output / (p * (1 - hit));
+    EXPECT_GT(e->prefill_chips_per_decode_chip, 0);
+    EXPECT_NEAR(e->prefill_chips_per_decode_chip / r, 1.0, 1e-9) << "hit " << hit;
+    EXPECT_NEAR(e->output_tokens_per_s_per_chip / (d / (1 + e->prefill_chips_per_decode_chip)), 1.0,
+                1e-9)
+        << "hit " << hit;
+    EXPECT_LT(e->output_tokens_per_s_per_chip, d);
+    // Input tokens per chip follow the request shape: I / O per output token.
+    EXPECT_NEAR(e->input_tokens_per_s_per_chip, e->output_tokens_per_s_per_chip * 2000 / 500,
+                1e-9 * e->input_tokens_per_s_per_chip);
+  }
+}
+
+// Aggregated serving has no separate prefill pool.
+TEST(InferenceTest, AggregatedOutputRateIsTheDecodeRate) {
+  auto e = EstimateInference(Job("llama-3-70b", "h100"), {});
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_FALSE(e->disaggregated);
+  EXPECT_EQ(e->prefill_chips_per_decode_chip, 0);
+  EXPECT_DOUBLE_EQ(e->output_tokens_per_s_per_chip, e->decode_tokens_per_s_per_chip);
+}
+
+// ---------------------------------------------------------------------------
+// Cost.
+
+// $2 per chip-hour buys 3600 x R output tokens at R tokens/s per chip:
+// 2 / (3600 R) x 1e6 dollars per million.
+TEST(InferenceTest, CostPerMillionTokensFromChipHourPrice) {
+  InferenceJob job = Job("llama-3-70b", "h100");
+  job.chip_hour_usd = 2;
+  auto e = EstimateInference(job, {});
+  ASSERT_TRUE(e) << e.error().ToString();
+  ASSERT_TRUE(e->chip_hour_usd && e->cost_usd_per_million_output_tokens &&
+              e->cost_usd_per_million_input_tokens);
+  EXPECT_DOUBLE_EQ(*e->chip_hour_usd, 2.0);
+  const double out = e->output_tokens_per_s_per_chip;
+  EXPECT_NEAR(*e->cost_usd_per_million_output_tokens, 2 / (out * 3600) * 1e6,
+              1e-9 * *e->cost_usd_per_million_output_tokens);
+  const double in = e->prefill_tokens_per_s_per_chip;
+  EXPECT_NEAR(*e->cost_usd_per_million_input_tokens, 2 / (in * 3600) * 1e6,
+              1e-9 * *e->cost_usd_per_million_input_tokens);
+  // H100 has no catalog price: --chip-hour-usd is the only basis.
+  EXPECT_FALSE(EstimateInference(Job("llama-3-70b", "h100"), {})->chip_hour_usd);
+}
+
+// Chips for a demand: ceil(demand / per-chip rate), rounded up to whole
+// instances of tp x dp chips.
+TEST(InferenceTest, ChipsForDemandRoundUpToInstances) {
+  for (double demand : {1.0, 1000.0, 12345.0, 1e6}) {
+    InferenceJob job = Job("llama-3-70b", "h20");
+    job.demand_tokens_per_s = demand;
+    auto e = EstimateInference(job, Tp(4));
+    ASSERT_TRUE(e) << e.error().ToString();
+    ASSERT_TRUE(e->chips_for_demand);
+    const long instance = e->layout.chips();
+    EXPECT_EQ(instance, 4);
+    const long raw = static_cast<long>(std::ceil(demand / e->output_tokens_per_s_per_chip));
+    const long expect = (raw + instance - 1) / instance * instance;
+    EXPECT_EQ(*e->chips_for_demand, expect) << "demand " << demand;
+    EXPECT_EQ(*e->chips_for_demand % instance, 0);
+    // Enough, and not a whole instance more than needed.
+    EXPECT_GE(*e->chips_for_demand * e->output_tokens_per_s_per_chip, demand);
+    EXPECT_LT((*e->chips_for_demand - instance) * e->output_tokens_per_s_per_chip, demand);
+  }
+  // Demand of 1 token/s still needs one whole 4-chip instance.
+  InferenceJob job = Job("llama-3-70b", "h20");
+  job.demand_tokens_per_s = 1;
+  EXPECT_EQ(*EstimateInference(job, Tp(4))->chips_for_demand, 4);
+}
+
+// H20's catalog price is $12,500; amortized over 4 years of 8760 hours:
+// 12,500 / 35,040 = $0.35674 per chip-hour.
+TEST(InferenceTest, CatalogPriceIsAmortizedOverFourYears) {
+  InferenceJob job = Job("llama-3-70b", "h20");
+  ASSERT_DOUBLE_EQ(*job.chip->price_usd.value, 12'500.0);
+  ASSERT_DOUBLE_EQ(job.serving.chip_life_years, 4.0);
+  auto e = EstimateInference(job, {});
+  ASSERT_TRUE(e) << e.error().ToString();
+  ASSERT_TRUE(e->chip_hour_usd);
+  EXPECT_NEAR(*e->chip_hour_usd, 12'500.0 / (4 * 8760), 1e-12);
+  EXPECT_NEAR(*e->chip_hour_usd, 0.35674, 1e-5);
+  EXPECT_NE(e->price_basis.find("12500"), std::string::npos) << e->price_basis;
+  ASSERT_TRUE(e->cost_usd_per_million_output_tokens);
+  EXPECT_NEAR(*e->cost_usd_per_million_output_tokens,
+              12'500.0 / 35'040 / (e->output_tokens_per_s_per_chip * 3600) * 1e6,
+              1e-9 * *e->cost_usd_per_million_output_tokens);
+  // Tokens per watt: H20 TDP 400 W.
+  ASSERT_TRUE(e->tokens_per_s_per_watt);
+  EXPECT_NEAR(*e->tokens_per_s_per_watt, e->output_tokens_per_s_per_chip / 400, 1e-12);
+}
+
+// ---------------------------------------------------------------------------
+// Errors.
+
+void ExpectError(const InferenceJob& job, const InferenceConstraints& c, const std::string& text) {
+  auto r = EstimateInference(job, c);
+  ASSERT_FALSE(r) << "expected an error containing '" << text << "'";
+  EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
+}
+
+// A100: bf16 312, fp16 312, int8 624, fp8 and fp4 unsupported; int4 is
+// weight-only on 16-bit compute.
+TEST(InferenceTest, Fp8OnA100NamesSupportedFormats) {
+  InferenceJob job = Job("llama-3-8b", "a100", ServingDType::kFp8);
+  ExpectError(job, {}, "does not support fp8; it supports bf16, fp16, int8 or int4");
+  EXPECT_FALSE(ValidateInferenceJob(job));
+  // fp4 is refused the same way; int8 and int4 are served.
+  ExpectError(Job("llama-3-8b", "a100", ServingDType::kFp4), {}, "does not support fp4");
+  EXPECT_TRUE(EstimateInference(Job("llama-3-8b", "a100", ServingDType::kInt8), {}));
+  EXPECT_TRUE(EstimateInference(Job("llama-3-8b", "a100", ServingDType::kInt4), {}));
+}
+
+// Kunlun P800: no peak figure is known, so neither the int8 GEMMs nor the
+// 16-bit attention can be modelled; the message names the missing figures.
+TEST(InferenceTest, UnknownPeakSaysWhichFigure) {
+  ExpectError(Job("llama-3-8b", "kunlun-p800", ServingDType::kInt8), {}, "peak_tflops.bf16");
+  ExpectError(Job("llama-3-8b", "kunlun-p800", ServingDType::kInt8), {}, "unknown");
+}
+
+// A chip whose 16-bit peak is known but whose int8 peak is not: the
+// message names peak_tflops.int8.
+TEST(InferenceTest, UnknownLowPrecisionPeakIsNamed) {
+  catalog::Chip chip = **Cat().FindChip("h100");
+  chip.peak_tflops[static_cast<int>(catalog::DType::kInt8)] = catalog::SourcedNumber{};
+  InferenceJob job = Job("llama-3-8b", "h100", ServingDType::kInt8);
+  job.chip = &chip;
+  ExpectError(job, {}, "peak_tflops.int8 is unknown");
+}
+
+// Llama 2 70B's context is 4096: 4000 + 200 = 4200 is too long.
+TEST(InferenceTest, SequenceBeyondModelContext) {
+  InferenceJob job = Job("llama-2-70b", "h100");
+  job.input_tokens = 4000;
+  job.output_tokens = 200;
+  ExpectError(job, {}, "exceed the model's context of 4096");
+  job.output_tokens = 96;  // exactly 4096 is allowed
+  EXPECT_TRUE(EstimateInference(job, {}));
+}
+
+TEST(InferenceTest, BadNumbersAreRejected) {
+  InferenceJob job = Job("llama-3-8b", "h100");
+  job.prefix_cache_hit = 1.0;
+  ExpectError(job, {}, "--prefix-cache-hit must be in [0, 1)");
+  job.prefix_cache_hit = -0.1;
+  ExpectError(job, {}, "--prefix-cache-hit");
+
+  job = Job("llama-3-8b", "h100");
+  job.input_tokens = 0;
+  ExpectError(job, {}, "--input-tokens");
+  job = Job("llama-3-8b", "h100");
+  job.output_tokens = 0;
+  ExpectError(job, {}, "--output-tokens");
+  job = Job("llama-3-8b", "h100");
+  job.tpot_ms = 0;
+  ExpectError(job, {}, "--tpot-ms must be positive");
+  job = Job("llama-3-8b", "h100");
+  job.ttft_ms = -1;
+  ExpectError(job, {}, "--ttft-ms must be positive");
+  job = Job("llama-3-8b", "h100");
+  job.demand_tokens_per_s = 0;
+  ExpectError(job, {}, "--demand-tokens-per-s must be positive");
+  job = Job("llama-3-8b", "h100");
+  job.chip_hour_usd = 0;
+  ExpectError(job, {}, "--chip-hour-usd must be positive");
+}
+
+// Llama 3 8B has 32 heads: tp 3 does not divide them.
+TEST(InferenceTest, TpMustDivideHeads) {
+  ExpectError(Job("llama-3-8b", "h100"), Tp(3),
+              "tp 3 does not divide the model's 32 attention heads");
+}
+
+TEST(InferenceTest, ExpertParallelNeedsMoe) {
+  InferenceConstraints c;
+  c.ep = 8;
+  ExpectError(Job("llama-3-8b", "h100"), c, "ep > 1 needs a mixture-of-experts model");
+}
+
+TEST(InferenceTest, LayoutMustDivideCount) {
+  InferenceJob job = Job("llama-3-70b", "h100");
+  job.chips = 6;
+  ExpectError(job, Tp(4), "does not divide --count 6");
+}
+
+// DeepSeek-V3 in bf16 is 671e9 x 2 B = 1.34 TB = 1250 GiB of weights; at
+// tp 1, ep 1 every chip holds them all, against 80 GiB.
+TEST(InferenceTest, WeightsThatDoNotFitSaySo) {
+  InferenceConstraints c;
+  c.tp = 1;
+  c.ep = 1;
+  ExpectError(Job("deepseek-v3", "h100"), c, "the weights do not fit");
+  auto r = EstimateInference(Job("deepseek-v3", "h100"), c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("1250"), std::string::npos) << r.error().message;
+}
+
+TEST(InferenceTest, UnreachableLatencyTargetIsAnError) {
+  // 6.39 ms is the weight-streaming floor for Llama 3 8B bf16 on one H100
+  // (above); 1 ms cannot be met at any batch.
+  InferenceJob job = Job("llama-3-8b", "h100");
+  job.tpot_ms = 1;
+  ExpectError(job, Tp(1), "latency targets");
+}
+
+TEST(InferenceTest, ServingDTypeNamesRoundTrip) {
+  for (auto d : {ServingDType::kBf16, ServingDType::kFp16, ServingDType::kFp8, ServingDType::kInt8,
+                 ServingDType::kFp4, ServingDType::kInt4}) {
+    EXPECT_EQ(ParseServingDType(ServingDTypeName(d)), d);
+  }
+  EXPECT_EQ(ParseServingDType("FP8"), ServingDType::kFp8);
+  EXPECT_FALSE(ParseServingDType("fp6"));
+  EXPECT_DOUBLE_EQ(ServingDTypeBytes(ServingDType::kInt4), 0.5);
+  EXPECT_DOUBLE_EQ(ServingDTypeBytes(ServingDType::kInt8), 1);
+  EXPECT_DOUBLE_EQ(ServingDTypeBytes(ServingDType::kBf16), 2);
+}
+
+TEST(InferenceTest, EstimateIsDeterministic) {
+  InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
+  auto a = EstimateInference(job, {});
+  auto b = EstimateInference(job, {});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->output_tokens_per_s_per_chip, b->output_tokens_per_s_per_chip);
+  EXPECT_EQ(a->layout.ep, b->layout.ep);
+  EXPECT_EQ(a->layout.tp * a->layout.dp, a->layout.chips());
+}
+
+}  // namespace
+}  // namespace suanli::perf
