@@ -2,15 +2,11 @@
 #ifndef SUANLI_CATALOG_BUILTIN_FILES_H_
 #define SUANLI_CATALOG_BUILTIN_FILES_H_
 
-#include <string_view>
 #include <vector>
 
-namespace suanli::catalog {
+#include "core/embedded_file.h"
 
-struct EmbeddedFile {
-  std::string_view name;
-  std::string_view content;
-};
+namespace suanli::catalog {
 
 // In load order: sources, chips, systems, models, calibration.
 const std::vector<EmbeddedFile>& BuiltinFiles();

@@ -1,9 +1,14 @@
 // suanli: the command-line front door. Parses arguments, calls the library,
 // prints a table or one JSON object. Exit 0 on success, 2 on bad input.
 #include <CLI/CLI.hpp>
+#include <malloc.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -14,7 +19,9 @@
 #include "core/text.h"
 #include "perf/inference.h"
 #include "perf/training.h"
+#include "plan/forecast.h"
 #include "report/catalog_report.h"
+#include "report/forecast_report.h"
 #include "report/infer_report.h"
 #include "report/train_report.h"
 
@@ -314,6 +321,62 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
                                   : suanli::report::InferenceText(report));
 }
 
+struct ForecastOptions {
+  std::string scenario = "china-2026";
+  int samples = 1000;
+  uint64_t seed = 1;
+  bool list = false, no_sensitivity = false, no_purchase = false;
+};
+
+Result<suanli::supply::Scenario> LoadScenario(const std::string& name_or_file) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(name_or_file, ec)) {
+    std::ifstream in(name_or_file);
+    if (!in) return MakeError("cannot read file", name_or_file);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return suanli::supply::ParseScenario(buffer.str(), name_or_file);
+  }
+  if (name_or_file.find('/') != std::string::npos || name_or_file.find(".yaml") != std::string::npos) {
+    return MakeError("scenario file not found", name_or_file);
+  }
+  return suanli::supply::BuiltinScenario(name_or_file);
+}
+
+int RunForecast(const CommonOptions& common, const ForecastOptions& o) {
+  if (o.list) {
+    std::string out;
+    for (const auto& name : suanli::supply::BuiltinScenarioNames()) {
+      auto s = suanli::supply::BuiltinScenario(name);
+      out += name + (s ? "  " + s->description : "") + "\n";
+    }
+    return Emit(common, out);
+  }
+  auto catalog = LoadCatalog(common);
+  if (!catalog) return Fail(catalog.error());
+  auto scenario = LoadScenario(o.scenario);
+  if (!scenario) return Fail(scenario.error());
+  suanli::plan::ForecastOptions options;
+  options.samples = o.samples;
+  options.seed = o.seed;
+  options.sensitivity = !o.no_sensitivity;
+  options.purchase_advice = !o.no_purchase;
+  const bool show_progress = !common.json && isatty(STDERR_FILENO);
+  if (show_progress) {
+    options.progress = [](long done, long total) {
+      const int width = 30;
+      const int filled = static_cast<int>(width * done / std::max(1L, total));
+      std::fprintf(stderr, "\rsampling [%s%s] %ld/%ld", std::string(filled, '#').c_str(),
+                   std::string(width - filled, ' ').c_str(), done, total);
+      if (done >= total) std::fprintf(stderr, "\n");
+    };
+  }
+  auto forecast = suanli::plan::RunForecast(*scenario, *catalog, options);
+  if (!forecast) return Fail(forecast.error());
+  return Emit(common, common.json ? suanli::report::ForecastJson(*forecast)
+                                  : suanli::report::ForecastText(*forecast));
+}
+
 int RunCatalog(const CommonOptions& common, const std::string& what) {
   auto catalog = LoadCatalog(common);
   if (!catalog) return Fail(catalog.error());
@@ -329,6 +392,10 @@ int RunCatalog(const CommonOptions& common, const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The forecast solves many small LPs whose work arrays glibc would
+  // otherwise map and unmap on every solve.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   CLI::App app{
       "suanli (算力): capacity planning and performance modelling for AI accelerator "
       "fleets when chips are scarce"};
@@ -400,6 +467,18 @@ int main(int argc, char** argv) {
   infer->add_option("--chip-hour-usd", inf.chip_hour_usd, "price of one chip-hour (default: catalog price amortized)");
   add_common(infer);
 
+  ForecastOptions fo;
+  auto* forecast = app.add_subcommand(
+      "forecast", "when runs finish and how much demand is served under uncertain supply");
+  forecast->add_option("scenario", fo.scenario,
+                       "built-in scenario name (see --list) or a scenario YAML file (default china-2026)");
+  forecast->add_flag("--list", fo.list, "list the built-in scenarios");
+  forecast->add_option("--samples", fo.samples, "Monte Carlo samples (default 1000)");
+  forecast->add_option("--seed", fo.seed, "random seed (default 1)");
+  forecast->add_flag("--no-sensitivity", fo.no_sensitivity, "skip the sensitivity analysis");
+  forecast->add_flag("--no-purchase-advice", fo.no_purchase, "skip the purchase advice");
+  add_common(forecast);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -415,6 +494,7 @@ int main(int argc, char** argv) {
     if (catalog_cmd->parsed()) return RunCatalog(common, what);
     if (train->parsed()) return RunTrain(common, t);
     if (infer->parsed()) return RunInfer(common, inf);
+    if (forecast->parsed()) return RunForecast(common, fo);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "suanli: internal error: %s\n", e.what());
     return 1;

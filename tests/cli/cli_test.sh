@@ -227,5 +227,204 @@ else
   not_ok "bad input leaves an existing -o file untouched" "exit $RC"
 fi
 
+# --- infer: success ----------------------------------------------------------
+
+INFER=(infer --model llama-3-70b --chip h20)
+run "${INFER[@]}" --json
+cp "$TMP/stdout" "$TMP/infer_stdout.json"
+infer_rc=$RC
+if [ "$RC" -eq 0 ] && python3 -m json.tool "$TMP/infer_stdout.json" >/dev/null 2>&1; then
+  ok "infer --json exits 0 with JSON"
+else
+  not_ok "infer --json exits 0 with JSON" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
+# infer_fields FILE DEMAND: every field the JSON promises, with the right
+# kind of value; chips_for_demand only when a demand (non-empty) is given.
+infer_fields() {
+  python3 - "$1" "$2" <<'EOF' 2>&1
+import json, math, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("not JSON:", e)
+    sys.exit(0)
+demand = sys.argv[2]
+fields = ["prefill_tokens_per_s_per_chip", "decode_tokens_per_s_per_chip",
+          "output_tokens_per_s_per_chip", "ttft_ms", "tpot_ms", "max_batch",
+          "kv_cache_bytes_per_token", "kv_cache_gib_per_chip", "weights_gib_per_chip",
+          "layout.tp", "layout.ep", "layout.dp", "bound", "cost_usd_per_million_output_tokens"]
+if demand:
+    fields.append("chips_for_demand")
+for f in fields:
+    node = d
+    for part in f.split("."):
+        if not isinstance(node, dict) or part not in node:
+            print("missing", f)
+            break
+        node = node[part]
+    else:
+        if f == "bound":
+            if node not in ("compute", "memory-bandwidth", "memory-capacity", "communication",
+                            "latency-target"):
+                print("bad value:", f, node)
+        elif not isinstance(node, (int, float)) or isinstance(node, bool):
+            print("not a number:", f, node)
+        elif not node > 0:
+            print("not positive:", f, node)
+try:
+    l = d["layout"]
+    if not demand and "chips_for_demand" in d:
+        print("chips_for_demand without a demand")
+    # Llama 3 70B is dense: no expert parallelism, one attention group.
+    if l["ep"] != 1 or l["dp"] != 1:
+        print("dense model with ep/dp > 1:", l)
+    # 70.6e9 params x 2 B = 141 GB: more than one 96 GiB H20 holds.
+    if l["tp"] < 2:
+        print("tp", l["tp"], "cannot hold 141 GB of bf16 weights in 96 GiB")
+    # KV per token, bf16: 80 layers x 2 x 8 KV heads x 128 x 2 B = 327,680.
+    if d["kv_cache_bytes_per_token"] != 327680:
+        print("kv_cache_bytes_per_token", d["kv_cache_bytes_per_token"], "!= 327680")
+    if d["max_batch"] != int(d["max_batch"]):
+        print("max_batch not an integer")
+    if d["output_tokens_per_s_per_chip"] > d["decode_tokens_per_s_per_chip"] * (1 + 1e-6):
+        print("end-to-end output rate above the decode rate")
+    if demand:
+        n, inst = d["chips_for_demand"], l["tp"] * l["dp"]
+        if not isinstance(n, int) or n % inst:
+            print("chips_for_demand", n, "is not whole instances of", inst)
+        # Enough chips: n x rate >= demand (rate rounded in the JSON).
+        if n * d["output_tokens_per_s_per_chip"] < float(demand) * (1 - 1e-3):
+            print("chips_for_demand", n, "too few for", demand)
+        if (n - inst) * d["output_tokens_per_s_per_chip"] >= float(demand) * (1 + 1e-3):
+            print("chips_for_demand", n, "a whole instance more than needed")
+except Exception as e:
+    print("check failed:", e)
+EOF
+}
+
+missing=$(infer_fields "$TMP/infer_stdout.json" "")
+if [ "$infer_rc" -eq 0 ] && [ -z "$missing" ]; then
+  ok "infer --json has every field"
+else
+  not_ok "infer --json has every field" "$missing"
+fi
+
+run "${INFER[@]}" --json --demand-tokens-per-s 10000
+cp "$TMP/stdout" "$TMP/infer_demand.json"
+missing=$(infer_fields "$TMP/infer_demand.json" 10000)
+if [ "$RC" -eq 0 ] && [ -z "$missing" ]; then
+  ok "infer --demand-tokens-per-s adds chips_for_demand in whole instances"
+else
+  not_ok "infer --demand-tokens-per-s adds chips_for_demand in whole instances" "exit $RC" \
+    "$missing" "stderr: ${ERR:0:300}"
+fi
+
+rm -f "$TMP/infer.json" "$TMP/infer.json.tmp"
+run "${INFER[@]}" --json -o "$TMP/infer.json"
+if [ "$RC" -eq 0 ] && cmp -s "$TMP/infer.json" "$TMP/infer_stdout.json" && [ -z "$OUT" ] &&
+  [ ! -e "$TMP/infer.json.tmp" ]; then
+  ok "infer -o writes the stdout content"
+else
+  not_ok "infer -o writes the stdout content" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
+run "${INFER[@]}"
+if [ "$RC" -eq 0 ] && grep -q "output tokens/s per chip" <<<"$OUT"; then
+  ok "infer prints a summary table"
+else
+  not_ok "infer prints a summary table" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
+# --compare: one row per chip, in the order given; a chip that cannot serve
+# the job (Kunlun P800: no peak figures in the catalog) carries its error.
+COMPARE=(infer --compare --chip h20,h800,ascend-910c,kunlun-p800 --model deepseek-r1 --dtype int8)
+run "${COMPARE[@]}"
+rows=$(grep -E '^(h20|h800|ascend-910c|kunlun-p800)[[:space:]]' <<<"$OUT" | awk '{print $1}' |
+  paste -sd, -)
+if [ "$RC" -eq 0 ] && [ "$rows" = "h20,h800,ascend-910c,kunlun-p800" ]; then
+  ok "infer --compare prints one row per chip"
+else
+  not_ok "infer --compare prints one row per chip" "exit $RC" "rows: '$rows'" \
+    "stdout: ${OUT:0:600}" "stderr: ${ERR:0:300}"
+fi
+# The row marks the chip (its error in the row, or a marker in the row and
+# the error in a note naming the chip under the table).
+kunlun_row=$(grep -E '^kunlun-p800[[:space:]]' <<<"$OUT")
+kunlun_note=$(grep -E '^kunlun-p800:' <<<"$OUT")
+if grep -qE 'peak_tflops' <<<"$kunlun_row" ||
+  { grep -qiE 'cannot|error' <<<"$kunlun_row" && grep -qE 'peak_tflops' <<<"$kunlun_note"; }; then
+  ok "infer --compare: kunlun-p800 row carries its error"
+else
+  not_ok "infer --compare: kunlun-p800 row carries its error" "row: ${kunlun_row:0:300}" \
+    "note: ${kunlun_note:0:300}"
+fi
+h20_row=$(grep -E '^h20[[:space:]]' <<<"$OUT")
+if grep -qE 'tp[0-9]+ ep[0-9]+' <<<"$h20_row" && ! grep -q 'peak_tflops' <<<"$h20_row"; then
+  ok "infer --compare: h20 row has a layout and no error"
+else
+  not_ok "infer --compare: h20 row has a layout and no error" "row: ${h20_row:0:300}"
+fi
+
+run "${COMPARE[@]}" --json
+problems=$(python3 - "$TMP/stdout" <<'EOF' 2>&1
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("not JSON:", e)
+    sys.exit(0)
+rows = d.get("chips")
+if not isinstance(rows, list):
+    print("no chips array")
+    sys.exit(0)
+ids = [r.get("chip") for r in rows]
+if ids != ["h20", "h800", "ascend-910c", "kunlun-p800"]:
+    print("chips in order:", ids)
+for r in rows:
+    if r.get("chip") == "kunlun-p800":
+        if not r.get("error"):
+            print("kunlun-p800 without an error")
+    elif "error" in r or not r.get("output_tokens_per_s_per_chip", 0) > 0:
+        print(r.get("chip"), "has no estimate:", r.get("error"))
+EOF
+)
+if [ "$RC" -eq 0 ] && [ -z "$problems" ]; then
+  ok "infer --compare --json: one entry per chip, kunlun-p800 with its error"
+else
+  not_ok "infer --compare --json: one entry per chip, kunlun-p800 with its error" "exit $RC" \
+    "$problems" "stderr: ${ERR:0:300}"
+fi
+
+# --- infer: bad input --------------------------------------------------------
+
+expect_bad "infer unknown --dtype" "dtype.*fp6|fp6.*dtype" \
+  infer --model llama-3-70b --chip h20 --dtype fp6
+# A100: bf16, fp16 and int8 peaks; no fp8 (catalog: n/a).
+expect_bad "infer --dtype fp8 on a100 names supported dtypes" "fp8.*bf16.*fp16.*int8" \
+  infer --model llama-3-8b --chip a100 --dtype fp8
+expect_bad "infer --mode foo" "mode.*foo|foo.*mode" infer --model llama-3-70b --chip h20 --mode foo
+expect_bad "infer --tpot-ms 0" "tpot" infer --model llama-3-70b --chip h20 --tpot-ms 0
+expect_bad "infer --prefix-cache-hit 1.5" "prefix-cache-hit" \
+  infer --model llama-3-70b --chip h20 --prefix-cache-hit 1.5
+expect_bad "infer --prefix-cache-hit 1.0" "prefix-cache-hit" \
+  infer --model llama-3-70b --chip h20 --prefix-cache-hit 1.0
+expect_bad "infer --input-tokens 0" "input-tokens" \
+  infer --model llama-3-70b --chip h20 --input-tokens 0
+expect_bad "infer two chips without --compare" "compare" infer --model llama-3-70b --chip h20,h800
+expect_bad "infer --tp 0" "tp" infer --model llama-3-70b --chip h20 --tp 0
+# Llama 3 70B has 64 heads; 3 does not divide them.
+expect_bad "infer --tp 3 does not divide 64 heads" "head" infer --model llama-3-70b --chip h20 --tp 3
+expect_bad "infer --ep on a dense model" "expert" infer --model llama-3-70b --chip h20 --ep 8
+# Llama 2 70B's context is 4096 tokens; 4000 + 200 exceeds it.
+expect_bad "infer input + output beyond the model's context" "context" \
+  infer --model llama-2-70b --chip h100 --input-tokens 4000 --output-tokens 200
+# DeepSeek-V3 bf16: 671e9 x 2 B = 1250 GiB on one 80 GiB H100.
+expect_bad "infer weights that do not fit" "do not fit" \
+  infer --model deepseek-v3 --chip h100 --tp 1 --ep 1
+expect_bad "infer unknown chip suggests h20" "h20" infer --model llama-3-70b --chip h21
+expect_bad "infer unknown chip in --compare" "h21" \
+  infer --compare --model llama-3-70b --chip h20,h21
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -40,6 +40,12 @@ InferenceConstraints Tp(int tp) {
 
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 
+void ExpectError(const InferenceJob& job, const InferenceConstraints& c, const std::string& text) {
+  auto r = EstimateInference(job, c);
+  ASSERT_FALSE(r) << "expected an error containing '" << text << "'";
+  EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
+}
+
 // Llama 2 70B from its architecture (data/models.yaml: 80 layers, hidden
 // 8192, 64 heads, 8 KV heads, head_dim 128, SwiGLU ffn 28672, vocab 32000,
 // untied embeddings):
@@ -83,14 +89,24 @@ TEST(InferenceTest, KvBytesPerTokenDeepSeekV3) {
 // GQA: layers x 2 (K and V) x kv_heads x head_dim x bytes.
 //   Llama 3.1 405B: 126 x 2 x 8 x 128 x 2 B = 516,096 B
 //   Qwen2.5 72B:     80 x 2 x 8 x 128 x 2 B = 327,680 B
+// 405B in bf16 is 405.85e9 x 2 B / 8 = 94.5 GiB per chip even at tp 8, more
+// than an H100 holds, so its weights are served in fp8 (47.2 GiB at tp 8)
+// with the KV cache kept at bf16.
 TEST(InferenceTest, KvBytesPerTokenGqa) {
-  auto a = EstimateInference(Job("llama-3-405b", "h100"), {});
+  InferenceJob job405 = Job("llama-3-405b", "h100", ServingDType::kFp8);
+  job405.kv_dtype = ServingDType::kBf16;
+  auto a = EstimateInference(job405, {});
   ASSERT_TRUE(a) << a.error().ToString();
   EXPECT_DOUBLE_EQ(a->kv_cache_bytes_per_token, 516'096.0);
 
   auto b = EstimateInference(Job("qwen2.5-72b", "h100"), {});
   ASSERT_TRUE(b) << b.error().ToString();
   EXPECT_DOUBLE_EQ(b->kv_cache_bytes_per_token, 327'680.0);
+
+  // Weights at 8 bits default the KV cache to 8 bits: half of 327,680.
+  auto c = EstimateInference(Job("qwen2.5-72b", "h100", ServingDType::kFp8), {});
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_DOUBLE_EQ(c->kv_cache_bytes_per_token, 163'840.0);
 }
 
 // ---------------------------------------------------------------------------
@@ -286,6 +302,78 @@ TEST(InferenceTest, AggregatedOutputRateIsTheDecodeRate) {
   EXPECT_DOUBLE_EQ(e->output_tokens_per_s_per_chip, e->decode_tokens_per_s_per_chip);
 }
 
+// Server mode: --tpot-ms bounds the p99, which is the mean step times the
+// tail ratio 1.29 (data/calibration.yaml); the reported TPOT is the mean.
+TEST(InferenceTest, ServerTpotTargetIsAP99Bound) {
+  InferenceJob job = Job("llama-3-70b", "h100");
+  ASSERT_DOUBLE_EQ(job.serving.server_tail_ratio, 1.29);
+  job.tpot_ms = 50;
+  auto e = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_LE(e->tpot_ms * 1.29, 50 + 1e-9);
+  // Offline, the same target bounds the mean itself.
+  job.mode = ServingMode::kOffline;
+  auto off = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(off) << off.error().ToString();
+  EXPECT_LE(off->tpot_ms, 50 + 1e-9);
+  EXPECT_GE(off->max_batch, e->max_batch);
+}
+
+// Server mode: --ttft-ms is a p99 bound too, met when the mean TTFT times
+// the tail ratio 1.29 is within it. Aggregated serving meets it or refuses.
+TEST(InferenceTest, AggregatedTtftTargetIsHonoured) {
+  InferenceJob job = Job("llama-3-70b", "h100");
+  job.ttft_ms = 2000;
+  auto e = EstimateInference(job, {});
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_LE(e->ttft_ms * 1.29, 2000 + 1e-9);
+  job.ttft_ms = 1;
+  ExpectError(job, {}, "latency targets");
+}
+
+// The same target binds the disaggregated deployment: its TTFT is the
+// prompt alone on a prefill group, the KV transfer and the first decode
+// step, and a target below that must be met or refused, not ignored.
+TEST(InferenceTest, DisaggregatedTtftTargetIsHonoured) {
+  for (double ttft : {1.0, 100.0}) {
+    InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
+    job.disaggregate = true;
+    job.ttft_ms = ttft;
+    auto e = EstimateInference(job, {});
+    if (e) {
+      EXPECT_LE(e->ttft_ms * 1.29, ttft + 1e-9)
+          << "--disaggregate --ttft-ms " << ttft << " returned ttft_ms " << e->ttft_ms;
+    } else {
+      EXPECT_NE(e.error().message.find("latency"), std::string::npos) << e.error().message;
+    }
+  }
+}
+
+// Disaggregated demand: decode chips D_n = ceil(demand / D) in whole decode
+// instances, then prefill chips ceil(D_n x r) in whole prefill instances.
+TEST(InferenceTest, DisaggregatedChipsForDemand) {
+  for (double demand : {1.0, 5e4, 1e6}) {
+    InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
+    job.disaggregate = true;
+    job.demand_tokens_per_s = demand;
+    auto e = EstimateInference(job, {});
+    ASSERT_TRUE(e) << e.error().ToString();
+    ASSERT_TRUE(e->chips_for_demand);
+    const long dec_inst = e->layout.chips(), pre_inst = e->prefill_layout.chips();
+    auto whole = [](double n, long inst) {
+      const long c = static_cast<long>(std::ceil(n));
+      return (c + inst - 1) / inst * inst;
+    };
+    const long decode = whole(demand / e->decode_tokens_per_s_per_chip, dec_inst);
+    const long prefill = whole(decode * e->prefill_chips_per_decode_chip, pre_inst);
+    EXPECT_EQ(*e->chips_for_demand, decode + prefill) << "demand " << demand;
+    // At least one whole instance of each kind, however small the demand.
+    EXPECT_GE(*e->chips_for_demand, dec_inst + pre_inst);
+    // And enough end-to-end capacity.
+    EXPECT_GE(*e->chips_for_demand * e->output_tokens_per_s_per_chip, demand * (1 - 1e-9));
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Cost.
 
@@ -334,6 +422,39 @@ TEST(InferenceTest, ChipsForDemandRoundUpToInstances) {
   EXPECT_EQ(*EstimateInference(job, Tp(4))->chips_for_demand, 4);
 }
 
+// A demand beyond what any fleet could be is refused or sized, never
+// turned into a negative chip count: 1e30 tokens/s over a few hundred
+// tokens/s per chip is ~1e27 chips, beyond a 64-bit count.
+TEST(InferenceTest, HugeDemandIsRefusedOrPositive) {
+  for (double demand : {1e30, static_cast<double>(INFINITY)}) {
+    InferenceJob job = Job("llama-3-70b", "h20");
+    job.demand_tokens_per_s = demand;
+    auto e = EstimateInference(job, {});
+    if (e) {
+      ASSERT_TRUE(e->chips_for_demand);
+      EXPECT_GT(*e->chips_for_demand, 0) << "--demand-tokens-per-s " << demand;
+    } else {
+      EXPECT_NE(e.error().message.find("--demand-tokens-per-s"), std::string::npos)
+          << e.error().message;
+    }
+  }
+}
+
+// A chip-hour price must be a finite positive number; an infinite one
+// either is refused or must still give a finite cost.
+TEST(InferenceTest, NonFiniteChipHourPriceIsRefused) {
+  InferenceJob job = Job("llama-3-70b", "h100");
+  job.chip_hour_usd = INFINITY;
+  auto e = EstimateInference(job, {});
+  if (e) {
+    ASSERT_TRUE(e->cost_usd_per_million_output_tokens);
+    EXPECT_TRUE(std::isfinite(*e->cost_usd_per_million_output_tokens))
+        << "--chip-hour-usd inf gave cost " << *e->cost_usd_per_million_output_tokens;
+  } else {
+    EXPECT_NE(e.error().message.find("--chip-hour-usd"), std::string::npos) << e.error().message;
+  }
+}
+
 // H20's catalog price is $12,500; amortized over 4 years of 8760 hours:
 // 12,500 / 35,040 = $0.35674 per chip-hour.
 TEST(InferenceTest, CatalogPriceIsAmortizedOverFourYears) {
@@ -358,12 +479,6 @@ TEST(InferenceTest, CatalogPriceIsAmortizedOverFourYears) {
 // ---------------------------------------------------------------------------
 // Errors.
 
-void ExpectError(const InferenceJob& job, const InferenceConstraints& c, const std::string& text) {
-  auto r = EstimateInference(job, c);
-  ASSERT_FALSE(r) << "expected an error containing '" << text << "'";
-  EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
-}
-
 // A100: bf16 312, fp16 312, int8 624, fp8 and fp4 unsupported; int4 is
 // weight-only on 16-bit compute.
 TEST(InferenceTest, Fp8OnA100NamesSupportedFormats) {
@@ -380,7 +495,8 @@ TEST(InferenceTest, Fp8OnA100NamesSupportedFormats) {
 // 16-bit attention can be modelled; the message names the missing figures.
 TEST(InferenceTest, UnknownPeakSaysWhichFigure) {
   ExpectError(Job("llama-3-8b", "kunlun-p800", ServingDType::kInt8), {}, "peak_tflops.bf16");
-  ExpectError(Job("llama-3-8b", "kunlun-p800", ServingDType::kInt8), {}, "unknown");
+  ExpectError(Job("llama-3-8b", "kunlun-p800", ServingDType::kInt8), {}, "peak_tflops.fp16");
+  ExpectError(Job("llama-3-8b", "kunlun-p800", ServingDType::kInt8), {}, "kunlun-p800");
 }
 
 // A chip whose 16-bit peak is known but whose int8 peak is not: the
@@ -448,16 +564,32 @@ TEST(InferenceTest, LayoutMustDivideCount) {
   ExpectError(job, Tp(4), "does not divide --count 6");
 }
 
-// DeepSeek-V3 in bf16 is 671e9 x 2 B = 1.34 TB = 1250 GiB of weights; at
-// tp 1, ep 1 every chip holds them all, against 80 GiB.
+// DeepSeek-V3 from its architecture (h 7168, 128 heads, MLA q_lora 1536,
+// kv_lora 512, nope 128, rope 64, v 128; 3 dense layers with ffn 18432, 58
+// MoE layers of 256 routed + 1 shared expert of ffn 2048; vocab 129,280):
+//   attention  7168*1536 + 1536*128*192 + 7168*576 + 512*128*256 + 128*128*7168
+//              = 48,758,784 + 4,128,768 + 16,777,216 + 117,440,512 = 187,105,280
+//   norms      2*7168 + 512 + 1536 = 16,384
+//   dense MLP  3*7168*18432 = 396,361,728;  expert 3*7168*2048 = 44,040,192
+//   router     7168*256 = 1,835,008
+//   3 dense    3 * 583,483,392 = 1,750,450,176
+//   58 MoE     58 * (187,105,280 + 16,384 + 1,835,008 + 257 * 44,040,192)
+//              = 667,422,588,928
+//   embeddings 2 * 129,280 * 7168 = 1,853,358,080
+//   total      671,026,397,184 params; x 2 B / 2^30 = 1249.88 GiB.
+// At tp 1, ep 1 every chip holds them all, against 80 GiB.
 TEST(InferenceTest, WeightsThatDoNotFitSaySo) {
   InferenceConstraints c;
   c.tp = 1;
   c.ep = 1;
-  ExpectError(Job("deepseek-v3", "h100"), c, "the weights do not fit");
   auto r = EstimateInference(Job("deepseek-v3", "h100"), c);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("1250"), std::string::npos) << r.error().message;
+  const std::string& msg = r.error().message;
+  const std::string lead = "the weights do not fit: ";
+  ASSERT_EQ(msg.find(lead), 0u) << msg;
+  const double gib = std::stod(msg.substr(lead.size()));
+  EXPECT_NEAR(gib / (671'026'397'184.0 * 2 / kGiB), 1.0, 1e-3) << msg;
+  EXPECT_NE(msg.find("80"), std::string::npos) << msg;
 }
 
 TEST(InferenceTest, UnreachableLatencyTargetIsAnError) {

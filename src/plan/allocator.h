@@ -1,0 +1,57 @@
+// Allocation of chips to workloads in one period, as a linear program solved
+// with COIN-OR CLP. The model's shape is fixed per forecast; each period only
+// changes bounds and objective, so CLP warm-starts from the last solution.
+#ifndef SUANLI_PLAN_ALLOCATOR_H_
+#define SUANLI_PLAN_ALLOCATOR_H_
+
+#include <memory>
+#include <vector>
+
+namespace suanli::plan {
+
+struct AllocationShape {
+  // rate[w][c]: work per second per chip of type c for workload w (training
+  // tokens or served output tokens); 0 means the chip cannot run it.
+  std::vector<std::vector<double>> rate;
+  std::vector<bool> is_service;
+  std::vector<double> weight;     // priority
+  std::vector<double> max_chips;  // training cluster cap (ignored for services)
+  std::vector<double> min_chips;  // training minimum (ignored for services)
+  bool single_chip_type_training = true;
+};
+
+struct PeriodInput {
+  std::vector<double> capacity;  // chips on hand per type
+  std::vector<double> demand;    // services: work per second wanted (ignored for training)
+  std::vector<bool> active;      // workloads that may run this period
+};
+
+// chips[w][c]; work[w] = sum_c chips * rate.
+struct Allocation {
+  std::vector<std::vector<double>> chips;
+  std::vector<double> work;
+};
+
+class Allocator {
+ public:
+  explicit Allocator(AllocationShape shape);
+  ~Allocator();
+  Allocator(const Allocator&) = delete;
+  Allocator& operator=(const Allocator&) = delete;
+
+  // Maximizes the sum over workloads of weight x normalized work (fraction of
+  // demand served; fraction of the run's top speed), then enforces minimum
+  // cluster sizes and, if asked, one chip type per training run by re-solving.
+  Allocation Solve(const PeriodInput& in);
+
+  const AllocationShape& shape() const { return shape_; }
+
+ private:
+  struct Impl;
+  AllocationShape shape_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace suanli::plan
+
+#endif  // SUANLI_PLAN_ALLOCATOR_H_

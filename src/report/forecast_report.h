@@ -1,0 +1,16 @@
+// Output of `suanli forecast`: a verdict and tables, or one JSON object.
+#ifndef SUANLI_REPORT_FORECAST_REPORT_H_
+#define SUANLI_REPORT_FORECAST_REPORT_H_
+
+#include <string>
+
+#include "plan/forecast.h"
+
+namespace suanli::report {
+
+std::string ForecastJson(const plan::Forecast& f);
+std::string ForecastText(const plan::Forecast& f);
+
+}  // namespace suanli::report
+
+#endif  // SUANLI_REPORT_FORECAST_REPORT_H_

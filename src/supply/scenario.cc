@@ -1,0 +1,286 @@
+// YAML -> Scenario. A bad field throws YamlFailure inside this file;
+// ParseScenario returns it as a value.
+#include "supply/scenario.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/yaml_reader.h"
+#include "supply/builtin_scenarios.h"
+
+namespace suanli::supply {
+namespace {
+
+class ScenarioLoader : public YamlReader {
+ public:
+  explicit ScenarioLoader(std::string file) : YamlReader(std::move(file)) {}
+
+  Scenario Load(std::string_view text) {
+    const YAML::Node root = Parse(text);
+    if (!root.IsMap()) Fail("expected a mapping with scenario, fleet, deliveries, ...", root, "");
+    CheckKeys(root, "",
+              {"scenario", "inputs", "fleet", "deliveries", "events", "workloads", "policy"});
+    Scenario s;
+    const YAML::Node head = root["scenario"];
+    if (!head || !head.IsMap()) Fail("missing the scenario mapping (name, start, period, horizon)", root, "scenario");
+    CheckKeys(head, "scenario", {"name", "description", "start", "period", "horizon", "source"});
+    s.name = Text(head, "name", "scenario", true);
+    s.description = Text(head, "description", "scenario", false);
+    s.start = DateField(head, "start", "scenario");
+    const std::string period = Text(head, "period", "scenario", true);
+    if (period == "week") {
+      s.period = PeriodUnit::kWeek;
+    } else if (period == "month") {
+      s.period = PeriodUnit::kMonth;
+    } else {
+      Fail("unknown period '" + period + "'; expected week or month", head["period"], "scenario.period");
+    }
+    s.horizon = Int(head, "horizon", "scenario", 1, 1000);
+
+    std::set<std::string> input_names;
+    if (root["inputs"]) {
+      ForEach(root["inputs"], "inputs", [&](const YAML::Node& n, const std::string& p) {
+        CheckKeys(n, p, {"name", "distribution", "source", "note"});
+        Input in;
+        in.name = Text(n, "name", p, true);
+        in.distribution = Dist(n, "distribution", p);
+        in.sources = Strings(n, "source", p);
+        in.note = Text(n, "note", p, false);
+        if (!input_names.insert(in.name).second) Fail("input '" + in.name + "' defined twice", n, Join(p, "name"));
+        s.inputs.push_back(std::move(in));
+      });
+    }
+    if (root["fleet"]) {
+      ForEach(root["fleet"], "fleet", [&](const YAML::Node& n, const std::string& p) {
+        CheckKeys(n, p, {"chip", "count", "source", "note"});
+        s.fleet.push_back({NormalizeId(Text(n, "chip", p, true)), Num(n, "count", p, 0, 1e8),
+                           Strings(n, "source", p)});
+      });
+    }
+    if (root["deliveries"]) {
+      ForEach(root["deliveries"], "deliveries", [&](const YAML::Node& n, const std::string& p) {
+        CheckKeys(n, p, {"chip", "from", "to", "per_period", "draw_each_period", "scale_by", "source", "note"});
+        Delivery d;
+        d.chip = NormalizeId(Text(n, "chip", p, true));
+        d.from = DateField(n, "from", p);
+        d.to = DateField(n, "to", p);
+        if (d.to < d.from) Fail("'to' is before 'from'", n["to"], Join(p, "to"));
+        d.per_period = Dist(n, "per_period", p);
+        d.draw_each_period = Bool(n, "draw_each_period", p, false);
+        d.scale_by = Text(n, "scale_by", p, false);
+        if (!d.scale_by.empty() && !input_names.count(d.scale_by)) {
+          Fail("unknown input '" + d.scale_by + "'; define it under inputs", n["scale_by"], Join(p, "scale_by"));
+        }
+        d.sources = Strings(n, "source", p);
+        d.note = Text(n, "note", p, false);
+        s.deliveries.push_back(std::move(d));
+      });
+    }
+    if (root["events"]) {
+      ForEach(root["events"], "events", [&](const YAML::Node& n, const std::string& p) {
+        CheckKeys(n, p, {"name", "probability", "window", "effect", "chip", "amount", "source", "note"});
+        Event e;
+        e.name = Text(n, "name", p, true);
+        e.probability = Num(n, "probability", p, 0, 1);
+        const YAML::Node w = n["window"];
+        if (!w || !w.IsSequence() || w.size() != 2) {
+          Fail("expected window: [from, to] dates", w ? w : n, Join(p, "window"));
+        }
+        e.window_from = ParseDate(w[0], Join(p, "window"));
+        e.window_to = ParseDate(w[1], Join(p, "window"));
+        if (e.window_to < e.window_from) Fail("window ends before it starts", w, Join(p, "window"));
+        const std::string effect = Text(n, "effect", p, true);
+        if (effect == "add") {
+          e.effect = Event::Effect::kAdd;
+        } else if (effect == "remove") {
+          e.effect = Event::Effect::kRemove;
+        } else if (effect == "cap") {
+          e.effect = Event::Effect::kCap;
+        } else if (effect == "scale") {
+          e.effect = Event::Effect::kScale;
+        } else {
+          Fail("unknown effect '" + effect + "'; expected add, remove, cap or scale", n["effect"], Join(p, "effect"));
+        }
+        e.chip = NormalizeId(Text(n, "chip", p, true));
+        if (e.effect != Event::Effect::kRemove) e.amount = Dist(n, "amount", p);
+        e.sources = Strings(n, "source", p);
+        e.note = Text(n, "note", p, false);
+        s.events.push_back(std::move(e));
+      });
+    }
+    if (const YAML::Node w = root["workloads"]; w) {
+      if (!w.IsMap()) Fail("expected a mapping with training and inference", w, "workloads");
+      CheckKeys(w, "workloads", {"training", "inference"});
+      if (w["training"]) {
+        ForEach(w["training"], "workloads.training", [&](const YAML::Node& n, const std::string& p) {
+          CheckKeys(n, p, {"name", "model", "tokens", "dtype", "chips", "min_chips", "max_chips",
+                           "earliest_start", "target", "priority", "note"});
+          TrainingRun r;
+          r.name = Text(n, "name", p, true);
+          r.model = Text(n, "model", p, true);
+          r.tokens = Num(n, "tokens", p, 1, 1e18);
+          r.dtype = n["dtype"] ? Text(n, "dtype", p, true) : "bf16";
+          r.chips = Strings(n, "chips", p);
+          if (r.chips.empty()) Fail("a training run needs at least one allowed chip", n, Join(p, "chips"));
+          for (auto& c : r.chips) c = NormalizeId(c);
+          r.min_chips = Num(n, "min_chips", p, 1, 1e8, 1);
+          r.max_chips = Num(n, "max_chips", p, 1, 1e8);
+          if (r.max_chips < r.min_chips) Fail("max_chips is below min_chips", n["max_chips"], Join(p, "max_chips"));
+          r.earliest_start = n["earliest_start"] ? DateField(n, "earliest_start", p) : s.start;
+          r.target = DateField(n, "target", p);
+          r.priority = Num(n, "priority", p, 0, 1e6, 1);
+          s.training.push_back(std::move(r));
+        });
+      }
+      if (w["inference"]) {
+        ForEach(w["inference"], "workloads.inference", [&](const YAML::Node& n, const std::string& p) {
+          CheckKeys(n, p, {"name", "model", "input_tokens", "output_tokens", "dtype", "demand_tokens_per_s",
+                           "growth_per_period", "tpot_ms", "chips", "priority", "note"});
+          InferenceService v;
+          v.name = Text(n, "name", p, true);
+          v.model = Text(n, "model", p, true);
+          v.input_tokens = Num(n, "input_tokens", p, 1, 1e7, 1024);
+          v.output_tokens = Num(n, "output_tokens", p, 1, 1e7, 256);
+          v.dtype = n["dtype"] ? Text(n, "dtype", p, true) : "fp8";
+          v.demand_tokens_per_s = Num(n, "demand_tokens_per_s", p, 0, 1e12);
+          v.growth_per_period = Num(n, "growth_per_period", p, -0.99, 10, 0);
+          if (n["tpot_ms"]) v.tpot_ms = Num(n, "tpot_ms", p, 0.1, 1e6);
+          v.chips = Strings(n, "chips", p);
+          if (v.chips.empty()) Fail("a service needs at least one allowed chip", n, Join(p, "chips"));
+          for (auto& c : v.chips) c = NormalizeId(c);
+          v.priority = Num(n, "priority", p, 0, 1e6, 1);
+          s.services.push_back(std::move(v));
+        });
+      }
+    }
+    if (const YAML::Node pol = root["policy"]; pol) {
+      if (!pol.IsMap()) Fail("expected a mapping", pol, "policy");
+      CheckKeys(pol, "policy", {"inference_first", "training_spans_chip_types"});
+      s.policy.inference_first = Bool(pol, "inference_first", "policy", false);
+      s.policy.training_spans_chip_types = Bool(pol, "training_spans_chip_types", "policy", false);
+    }
+    std::set<std::string> names;
+    for (const auto& r : s.training) {
+      if (!names.insert(r.name).second) Fail("workload name '" + r.name + "' used twice", root["workloads"], "workloads");
+    }
+    for (const auto& v : s.services) {
+      if (!names.insert(v.name).second) Fail("workload name '" + v.name + "' used twice", root["workloads"], "workloads");
+    }
+    if (s.training.empty() && s.services.empty()) Fail("the scenario has no workloads", root, "workloads");
+    return s;
+  }
+
+ private:
+  Date ParseDate(const YAML::Node& n, const std::string& path) {
+    if (!n.IsScalar()) Fail("expected a date YYYY-MM-DD or YYYY-MM", n, path);
+    auto d = Date::Parse(n.as<std::string>());
+    if (!d) Fail(d.error().message, n, path);
+    return *d;
+  }
+
+  Date DateField(const YAML::Node& map, std::string_view key, const std::string& path) {
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) Fail("missing required date", map, Join(path, key));
+    return ParseDate(n, Join(path, key));
+  }
+
+  // {fixed: x} | {uniform: [a, b]} | {triangular: [min, mode, max]} |
+  // {lognormal: {median: m, sigma: s}} | a bare number (fixed).
+  Distribution Dist(const YAML::Node& map, std::string_view key, const std::string& parent) {
+    const std::string path = Join(parent, key);
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) Fail("missing required distribution", map, path);
+    if (n.IsScalar()) return Distribution::Fixed(Number(n, path));
+    if (!n.IsMap() || n.size() != 1) {
+      Fail("expected a number or one of {fixed: x}, {uniform: [a, b]}, {triangular: [min, mode, max]}, "
+           "{lognormal: {median: m, sigma: s}}",
+           n, path);
+    }
+    const std::string kind = n.begin()->first.as<std::string>();
+    const YAML::Node v = n.begin()->second;
+    auto list = [&](size_t size) {
+      if (!v.IsSequence() || v.size() != size) {
+        Fail(kind + " expects a list of " + std::to_string(size) + " numbers", v, Join(path, kind));
+      }
+      std::vector<double> out;
+      for (size_t i = 0; i < size; ++i) out.push_back(Number(v[i], Join(path, kind)));
+      return out;
+    };
+    Distribution d;
+    if (kind == "fixed") {
+      d = Distribution::Fixed(Number(v, Join(path, kind)));
+    } else if (kind == "uniform") {
+      const auto x = list(2);
+      if (x[1] < x[0]) Fail("uniform [a, b] needs a <= b", v, Join(path, kind));
+      d = {Distribution::Kind::kUniform, x[0], x[1], (x[0] + x[1]) / 2};
+    } else if (kind == "triangular") {
+      const auto x = list(3);
+      if (!(x[0] <= x[1] && x[1] <= x[2])) Fail("triangular [min, mode, max] needs min <= mode <= max", v, Join(path, kind));
+      d = {Distribution::Kind::kTriangular, x[0], x[2], x[1]};
+    } else if (kind == "lognormal") {
+      if (!v.IsMap()) Fail("lognormal expects {median: m, sigma: s}", v, Join(path, kind));
+      CheckKeys(v, Join(path, kind), {"median", "sigma"});
+      d = {Distribution::Kind::kLognormal, Num(v, "median", Join(path, kind), 1e-12, 1e15), 0,
+           Num(v, "sigma", Join(path, kind), 0, 5)};
+    } else {
+      Fail("unknown distribution '" + kind + "'; expected fixed, uniform, triangular or lognormal", n, path);
+    }
+    if (d.kind != Distribution::Kind::kLognormal && d.Quantile(0) < 0) {
+      Fail("a supply quantity cannot be negative", n, path);
+    }
+    return d;
+  }
+};
+
+}  // namespace
+
+int Scenario::PeriodOf(Date d) const {
+  if (period == PeriodUnit::kWeek) {
+    const int diff = d.days - start.days;
+    return diff >= 0 ? diff / 7 : -((-diff + 6) / 7);
+  }
+  int y0, m0, d0, y, m, dd;
+  start.ToCivil(&y0, &m0, &d0);
+  d.ToCivil(&y, &m, &dd);
+  int months = (y - y0) * 12 + (m - m0);
+  if (dd < d0) --months;
+  return months;
+}
+
+std::vector<std::string> Scenario::ChipIds() const {
+  std::set<std::string> ids;
+  for (const auto& f : fleet) ids.insert(f.chip);
+  for (const auto& d : deliveries) ids.insert(d.chip);
+  for (const auto& e : events) ids.insert(e.chip);
+  return {ids.begin(), ids.end()};
+}
+
+Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file_name) {
+  try {
+    return ScenarioLoader(file_name).Load(yaml);
+  } catch (const YamlFailure& f) {
+    return tl::unexpected(f.error);
+  } catch (const YAML::Exception& e) {
+    return MakeError(e.what(), file_name, e.mark.line + 1);
+  }
+}
+
+std::vector<std::string> BuiltinScenarioNames() {
+  std::vector<std::string> names;
+  for (const auto& f : BuiltinScenarioFiles()) {
+    std::string name(f.name);
+    names.push_back(name.substr(0, name.rfind('.')));
+  }
+  return names;
+}
+
+Result<Scenario> BuiltinScenario(std::string_view name) {
+  for (const auto& f : BuiltinScenarioFiles()) {
+    std::string file(f.name);
+    if (file.substr(0, file.rfind('.')) == name) return ParseScenario(f.content, "builtin:" + file);
+  }
+  return MakeError("unknown scenario '" + std::string(name) + "'; built in: " + JoinOr(BuiltinScenarioNames()) +
+                   " (see `suanli forecast --list`), or give a YAML file");
+}
+
+}  // namespace suanli::supply

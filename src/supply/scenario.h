@@ -1,0 +1,128 @@
+// A supply-and-demand scenario: the starting fleet, uncertain deliveries and
+// events, and the workloads that compete for the chips. Documented in
+// docs/scenario.md; loaded from YAML with file:line errors.
+#ifndef SUANLI_SUPPLY_SCENARIO_H_
+#define SUANLI_SUPPLY_SCENARIO_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/calendar.h"
+#include "core/error.h"
+#include "supply/distribution.h"
+
+namespace suanli::supply {
+
+enum class PeriodUnit { kWeek, kMonth };
+
+// A named uncertain input that deliveries can scale with (a yield, an HBM
+// allocation).
+struct Input {
+  std::string name;
+  Distribution distribution;
+  std::vector<std::string> sources;
+  std::string note;
+};
+
+struct FleetEntry {
+  std::string chip;
+  double count = 0;
+  std::vector<std::string> sources;
+};
+
+// Chips arriving every period between `from` and `to` (inclusive).
+struct Delivery {
+  std::string chip;
+  Date from;
+  Date to;
+  Distribution per_period;
+  bool draw_each_period = false;  // default: one level per sample
+  std::string scale_by;           // an Input name, or empty
+  std::vector<std::string> sources;
+  std::string note;
+};
+
+// Something that may happen once, at a date drawn uniformly in a window.
+struct Event {
+  enum class Effect { kAdd, kRemove, kCap, kScale };
+  std::string name;
+  double probability = 0;
+  Date window_from;
+  Date window_to;
+  Effect effect = Effect::kAdd;
+  std::string chip;
+  Distribution amount;  // add: chips per period; cap: max per period; scale: factor
+  std::vector<std::string> sources;
+  std::string note;
+};
+
+struct TrainingRun {
+  std::string name;
+  std::string model;
+  double tokens = 0;
+  std::string dtype = "bf16";
+  std::vector<std::string> chips;  // allowed chip types
+  double min_chips = 1;
+  double max_chips = 0;
+  Date earliest_start;
+  Date target;
+  double priority = 1;
+};
+
+struct InferenceService {
+  std::string name;
+  std::string model;
+  double input_tokens = 1024;
+  double output_tokens = 256;
+  std::string dtype = "fp8";
+  double demand_tokens_per_s = 0;  // output tokens/s in the first period
+  double growth_per_period = 0;    // fractional growth per period
+  std::optional<double> tpot_ms;
+  std::vector<std::string> chips;
+  double priority = 1;
+};
+
+struct Policy {
+  bool inference_first = false;
+  bool training_spans_chip_types = false;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  Date start;
+  PeriodUnit period = PeriodUnit::kMonth;
+  int horizon = 24;  // periods
+  std::vector<Input> inputs;
+  std::vector<FleetEntry> fleet;
+  std::vector<Delivery> deliveries;
+  std::vector<Event> events;
+  std::vector<TrainingRun> training;
+  std::vector<InferenceService> services;
+  Policy policy;
+
+  Date PeriodStart(int i) const {
+    return period == PeriodUnit::kWeek ? start.AddDays(7 * i) : start.AddMonths(i);
+  }
+  double PeriodSeconds(int i) const {
+    return (PeriodStart(i + 1).days - PeriodStart(i).days) * 86400.0;
+  }
+  // The period containing `d` (may be < 0 or >= horizon).
+  int PeriodOf(Date d) const;
+  // All chip ids the scenario mentions (fleet, deliveries, events), sorted.
+  std::vector<std::string> ChipIds() const;
+};
+
+// Parses one scenario document. Chip and model ids are checked later
+// against the catalog (the planner's job), everything else here.
+Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file_name);
+
+// Scenarios compiled into the binary (data/scenarios/*.yaml).
+std::vector<std::string> BuiltinScenarioNames();
+Result<Scenario> BuiltinScenario(std::string_view name);
+
+}  // namespace suanli::supply
+
+#endif  // SUANLI_SUPPLY_SCENARIO_H_
