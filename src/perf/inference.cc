@@ -436,11 +436,15 @@ Result<void> ValidateInferenceJob(const InferenceJob& job) {
   if (!(job.prefix_cache_hit >= 0 && job.prefix_cache_hit < 1)) {
     return MakeError("--prefix-cache-hit must be in [0, 1)");
   }
-  if (job.demand_tokens_per_s && !(*job.demand_tokens_per_s > 0)) {
-    return MakeError("--demand-tokens-per-s must be positive");
+  if (job.demand_tokens_per_s &&
+      !(*job.demand_tokens_per_s > 0 && *job.demand_tokens_per_s <= 1e15)) {
+    return MakeError("--demand-tokens-per-s must be positive and at most 1e15");
   }
-  if (job.chip_hour_usd && !(*job.chip_hour_usd > 0)) {
-    return MakeError("--chip-hour-usd must be positive");
+  if (job.chip_hour_usd && !(*job.chip_hour_usd > 0 && *job.chip_hour_usd <= 1e6)) {
+    return MakeError("--chip-hour-usd must be positive and at most 1e6");
+  }
+  if (job.kv_dtype && ServingDTypeBytes(*job.kv_dtype) < 1) {
+    return MakeError("--kv-dtype must be bf16, fp16, fp8 or int8");
   }
   if (auto f = Resolve(job); !f) return tl::unexpected(f.error());
   return {};
@@ -519,6 +523,12 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
                             (job.system.scale_out.bandwidth_gb_s * 1e9 *
                              job.system.scale_out.efficiency * best_prefill_layout.chips());
     e.ttft_ms = (alone.total() + transfer + c.step_s) * 1000;
+    const double tail = job.mode == ServingMode::kServer ? job.serving.server_tail_ratio : 1.0;
+    if (job.ttft_ms && e.ttft_ms * tail > *job.ttft_ms) {
+      return MakeError("the TTFT latency target cannot be met: one prompt takes " +
+                       std::to_string(static_cast<int>(e.ttft_ms * tail + 0.5)) +
+                       " ms to prefill, move and start decoding on the best layout; relax --ttft-ms");
+    }
   } else {
     e.decode_tokens_per_s_per_chip = c.out_per_chip;
     e.output_tokens_per_s_per_chip = c.out_per_chip;
