@@ -15,9 +15,9 @@ build-asan: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 
-# The main job on the built-in default scenario.
+# The main job: the forecast on the built-in default scenario.
 run: build
-	$(SUANLI) train --model llama-3-70b --chip h800 --count 1024 --tokens 15e12
+	$(SUANLI) forecast china-2026
 
 test: build-asan
 	ctest --preset asan -j $(JOBS)

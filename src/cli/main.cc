@@ -1,7 +1,6 @@
 // suanli: the command-line front door. Parses arguments, calls the library,
 // prints a table or one JSON object. Exit 0 on success, 2 on bad input.
 #include <CLI/CLI.hpp>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -392,10 +391,6 @@ int RunCatalog(const CommonOptions& common, const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // The forecast solves many small LPs whose work arrays glibc would
-  // otherwise map and unmap on every solve.
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   CLI::App app{
       "suanli (算力): capacity planning and performance modelling for AI accelerator "
       "fleets when chips are scarce"};

@@ -85,7 +85,9 @@ Allocation Allocator::Solve(const PeriodInput& in) {
       const bool open = active[w] && allowed[j] && !(shape_.is_service[w] && in.demand[w] <= 0);
       m.model.setColumnUpper(j, open ? kInf : 0.0);
     }
-    m.model.dual();
+    // Keep work areas and factorization between solves: only bounds and
+    // objective change (CLP startFinishOptions 1 | 2 | 4).
+    m.model.dual(0, 7);
     const double* x = m.model.primalColumnSolution();
     // Enforce what an LP cannot express, one workload at a time.
     bool changed = false;
