@@ -21,6 +21,8 @@
 #include "plan/forecast.h"
 #include "report/catalog_report.h"
 #include "report/forecast_report.h"
+#include "report/localize_report.h"
+#include "supply/localization.h"
 #include "report/infer_report.h"
 #include "report/train_report.h"
 
@@ -376,6 +378,24 @@ int RunForecast(const CommonOptions& common, const ForecastOptions& o) {
                                   : suanli::report::ForecastText(*forecast));
 }
 
+struct LocalizeOptions {
+  std::string sector = "automotive";
+  double target = 1.0;
+  int by = 2027;
+  int until = 2030;
+  int samples = 10000;
+  uint64_t seed = 1;
+};
+
+int RunLocalize(const CommonOptions& common, const LocalizeOptions& o) {
+  auto sector = suanli::supply::FindSector(o.sector);
+  if (!sector) return Fail(sector.error());
+  auto r = suanli::supply::ProjectLocalization(*sector, o.until, o.target, o.by, o.samples, o.seed);
+  if (!r) return Fail(r.error());
+  return Emit(common, common.json ? suanli::report::LocalizationJson(*r)
+                                  : suanli::report::LocalizationText(*r));
+}
+
 int RunCatalog(const CommonOptions& common, const std::string& what) {
   auto catalog = LoadCatalog(common);
   if (!catalog) return Fail(catalog.error());
@@ -474,6 +494,17 @@ int main(int argc, char** argv) {
   forecast->add_flag("--no-purchase-advice", fo.no_purchase, "skip the purchase advice");
   add_common(forecast);
 
+  LocalizeOptions lo;
+  auto* localize = app.add_subcommand(
+      "localize", "domestic self-sufficiency trajectories and the odds of a target");
+  localize->add_option("--sector", lo.sector, "automotive or ai-accelerators (default automotive)");
+  localize->add_option("--target", lo.target, "domestic share to reach, 0-1 (default 1.0)");
+  localize->add_option("--by", lo.by, "year the target is for (default 2027)");
+  localize->add_option("--until", lo.until, "last year projected (default 2030)");
+  localize->add_option("--samples", lo.samples, "Monte Carlo samples (default 10000)");
+  localize->add_option("--seed", lo.seed, "random seed (default 1)");
+  add_common(localize);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -490,6 +521,7 @@ int main(int argc, char** argv) {
     if (train->parsed()) return RunTrain(common, t);
     if (infer->parsed()) return RunInfer(common, inf);
     if (forecast->parsed()) return RunForecast(common, fo);
+    if (localize->parsed()) return RunLocalize(common, lo);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "suanli: internal error: %s\n", e.what());
     return 1;
