@@ -327,6 +327,7 @@ struct ForecastOptions {
   int samples = 1000;
   uint64_t seed = 1;
   bool list = false, no_sensitivity = false, no_purchase = false;
+  std::string csv_dir;
 };
 
 Result<suanli::supply::Scenario> LoadScenario(const std::string& name_or_file) {
@@ -374,6 +375,15 @@ int RunForecast(const CommonOptions& common, const ForecastOptions& o) {
   }
   auto forecast = suanli::plan::RunForecast(*scenario, *catalog, options);
   if (!forecast) return Fail(forecast.error());
+  if (!o.csv_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.csv_dir, ec);
+    if (ec) return Fail(Error{"cannot create directory: " + ec.message(), o.csv_dir});
+    for (const auto& [name, content] : suanli::report::ForecastCsv(*forecast)) {
+      const std::string path = (std::filesystem::path(o.csv_dir) / name).string();
+      if (auto r = suanli::WriteFileAtomically(path, content); !r) return Fail(r.error());
+    }
+  }
   return Emit(common, common.json ? suanli::report::ForecastJson(*forecast)
                                   : suanli::report::ForecastText(*forecast));
 }
@@ -492,6 +502,7 @@ int main(int argc, char** argv) {
   forecast->add_option("--seed", fo.seed, "random seed (default 1)");
   forecast->add_flag("--no-sensitivity", fo.no_sensitivity, "skip the sensitivity analysis");
   forecast->add_flag("--no-purchase-advice", fo.no_purchase, "skip the purchase advice");
+  forecast->add_option("--csv", fo.csv_dir, "also write CSV tables into this directory");
   add_common(forecast);
 
   LocalizeOptions lo;

@@ -167,4 +167,78 @@ std::string ForecastText(const plan::Forecast& f) {
   return out;
 }
 
+namespace {
+
+// RFC 4180 field: quoted when it holds a comma, quote or newline.
+std::string Field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string Row(const std::vector<std::string>& cells) {
+  std::string out;
+  for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + Field(cells[i]);
+  return out + "\n";
+}
+
+std::string Num(double v) { return fmt::format("{:.6g}", v); }
+std::string OptDate(const std::optional<Date>& d) { return d ? d->ToString() : ""; }
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecast& f) {
+  std::vector<std::pair<std::string, std::string>> files;
+  std::string runs = Row({"name", "target", "finish_p10", "finish_p50", "finish_p90", "p_meet_target",
+                          "finished_within_horizon", "delay_weeks_p50"});
+  for (const auto& r : f.runs) {
+    runs += Row({r.name, r.target.ToString(), OptDate(r.finish_p10), OptDate(r.finish_p50),
+                 OptDate(r.finish_p90), Num(r.p_meet_target), Num(r.finished_fraction),
+                 r.delay_weeks_p50 ? Num(*r.delay_weeks_p50) : ""});
+  }
+  files.emplace_back("runs.csv", runs);
+  std::string services = Row({"service", "period", "demand_tokens_per_s", "served_fraction", "served_fraction_p10"});
+  for (const auto& s : f.services) {
+    for (size_t t = 0; t < f.periods.size(); ++t) {
+      services += Row({s.name, f.periods[t].ToString(), Num(s.demand_tokens_per_s[t]), Num(s.served_fraction[t]),
+                       Num(s.served_fraction_p10[t])});
+    }
+  }
+  files.emplace_back("services.csv", services);
+  std::vector<std::string> head = {"period"};
+  head.insert(head.end(), f.chips.begin(), f.chips.end());
+  std::string fleet = Row(head);
+  for (size_t t = 0; t < f.periods.size(); ++t) {
+    std::vector<std::string> row = {f.periods[t].ToString()};
+    for (double v : f.fleet_mean[t]) row.push_back(Num(v));
+    fleet += Row(row);
+  }
+  files.emplace_back("fleet.csv", fleet);
+  head = {"period"};
+  head.insert(head.end(), f.workloads.begin(), f.workloads.end());
+  std::string alloc = Row(head);
+  for (size_t t = 0; t < f.periods.size(); ++t) {
+    std::vector<std::string> row = {f.periods[t].ToString()};
+    for (double v : f.allocation_mean[t]) row.push_back(Num(v));
+    alloc += Row(row);
+  }
+  files.emplace_back("allocation.csv", alloc);
+  std::string sens = Row({"factor", "run", "finish_p50_low", "finish_p50_high", "swing_weeks"});
+  for (const auto& s : f.sensitivity) {
+    sens += Row({s.factor, s.run, OptDate(s.p50_low), OptDate(s.p50_high), Num(s.swing_weeks)});
+  }
+  files.emplace_back("sensitivity.csv", sens);
+  std::string buy = Row({"chip", "run", "chips", "weeks_saved_p50", "cost_usd", "usd_per_week_saved"});
+  for (const auto& a : f.purchase_advice) {
+    buy += Row({a.chip, a.run, Num(a.chips), Num(a.weeks_saved_p50), a.cost_usd ? Num(*a.cost_usd) : "",
+                a.usd_per_week_saved ? Num(*a.usd_per_week_saved) : ""});
+  }
+  files.emplace_back("purchase_advice.csv", buy);
+  std::string rates = Row({"workload", "chip", "tokens_per_s_per_chip", "note"});
+  for (const auto& r : f.rates) rates += Row({r.workload, r.chip, Num(r.tokens_per_s_per_chip), r.note});
+  files.emplace_back("rates.csv", rates);
+  return files;
+}
+
 }  // namespace suanli::report

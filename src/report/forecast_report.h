@@ -3,6 +3,8 @@
 #define SUANLI_REPORT_FORECAST_REPORT_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "plan/forecast.h"
 
@@ -10,6 +12,10 @@ namespace suanli::report {
 
 std::string ForecastJson(const plan::Forecast& f);
 std::string ForecastText(const plan::Forecast& f);
+
+// Spreadsheet tables: file name -> CSV content (runs, services, fleet,
+// allocation, sensitivity, purchase_advice, rates).
+std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecast& f);
 
 }  // namespace suanli::report
 
