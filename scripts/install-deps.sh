@@ -10,7 +10,12 @@ packages=(
   coinor-libclp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy
+  chromium
 )
+# Node.js and npm: the machine's own if present (the image ships them), else Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -19,7 +24,19 @@ for p in "${packages[@]}"; do
   fi
 done
 
+install_npm() {
+  # Vega-Lite (inlined into HTML reports) and Playwright (browser tests), pinned by the lock file.
+  local root
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  if [ ! -f "$root/node_modules/.package-lock.json" ] ||
+     ! cmp -s <(sed -n '/"packages"/,$p' "$root/package-lock.json") \
+               <(sed -n '/"packages"/,$p' "$root/node_modules/.package-lock.json" 2>/dev/null); then
+    (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_npm
   exit 0
 fi
 
@@ -32,6 +49,7 @@ fi
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive $cmd
+    install_npm
     exit 0
   fi
   echo "install-deps: missing packages: ${missing[*]}" >&2
@@ -42,3 +60,4 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $cmd
+install_npm

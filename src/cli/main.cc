@@ -21,6 +21,7 @@
 #include "plan/forecast.h"
 #include "report/catalog_report.h"
 #include "report/forecast_report.h"
+#include "report/html_report.h"
 #include "report/localize_report.h"
 #include "supply/localization.h"
 #include "report/infer_report.h"
@@ -328,6 +329,7 @@ struct ForecastOptions {
   uint64_t seed = 1;
   bool list = false, no_sensitivity = false, no_purchase = false;
   std::string csv_dir;
+  std::string report;
 };
 
 Result<suanli::supply::Scenario> LoadScenario(const std::string& name_or_file) {
@@ -375,6 +377,11 @@ int RunForecast(const CommonOptions& common, const ForecastOptions& o) {
   }
   auto forecast = suanli::plan::RunForecast(*scenario, *catalog, options);
   if (!forecast) return Fail(forecast.error());
+  if (!o.report.empty()) {
+    if (auto r = suanli::WriteFileAtomically(o.report, suanli::report::ForecastHtml(*forecast)); !r) {
+      return Fail(r.error());
+    }
+  }
   if (!o.csv_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.csv_dir, ec);
@@ -503,6 +510,7 @@ int main(int argc, char** argv) {
   forecast->add_flag("--no-sensitivity", fo.no_sensitivity, "skip the sensitivity analysis");
   forecast->add_flag("--no-purchase-advice", fo.no_purchase, "skip the purchase advice");
   forecast->add_option("--csv", fo.csv_dir, "also write CSV tables into this directory");
+  forecast->add_option("--report", fo.report, "also write a self-contained HTML report with charts");
   add_common(forecast);
 
   LocalizeOptions lo;

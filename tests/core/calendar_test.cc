@@ -77,9 +77,9 @@ TEST(CalendarTest, AddMonthsClampsToTheMonthEnd) {
 }
 
 TEST(CalendarTest, ParseRejectsBadDates) {
-  for (const char* text : {"2027-13-01", "abc", "", "2027-00-10", "2027-02-30", "2027-04-31",
-                           "2027-13", "2027-1-1", "2027/01/01", "2027-01-01x", "27-01-01",
-                           "1899-12-31", "2201-01-01"}) {
+  for (const char* text :
+       {"2027-13-01", "abc", "", "2027-00-10", "2027-02-30", "2027-04-31", "2027-13", "2027-1-1",
+        "2027/01/01", "2027-01-01x", "27-01-01", "1899-12-31", "2201-01-01"}) {
     auto d = Date::Parse(text);
     EXPECT_FALSE(d) << "'" << text << "' parsed as " << d->ToString();
     if (!d) EXPECT_NE(d.error().message.find(text), std::string::npos) << d.error().message;
@@ -88,8 +88,8 @@ TEST(CalendarTest, ParseRejectsBadDates) {
 
 // ISO 8601 dates are digits and dashes only, two-digit months and days.
 TEST(CalendarTest, ParseRejectsNonIsoForms) {
-  for (const char* text : {"2027-1x", "2027-01-+1", "2027-+1-01", " 2027-1-01", "2027-01- 1",
-                           "2027- 1-01"}) {
+  for (const char* text :
+       {"2027-1x", "2027-01-+1", "2027-+1-01", " 2027-1-01", "2027-01- 1", "2027- 1-01"}) {
     auto d = Date::Parse(text);
     EXPECT_FALSE(d) << "'" << text << "' parsed as " << d->ToString();
   }

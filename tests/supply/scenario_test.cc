@@ -90,36 +90,36 @@ TEST(DistributionTest, NormalQuantile) {
 
 // A valid scenario; the trailing comment is each line's 1-based number.
 const std::vector<std::string> kBase = {
-    "scenario:",                                  // 1
-    "  name: tiny",                               // 2
-    "  start: 2027-01-01",                        // 3
-    "  period: month",                            // 4
-    "  horizon: 6",                               // 5
-    "inputs:",                                    // 6
-    "  - name: yield",                            // 7
-    "    distribution: {uniform: [0.5, 1.0]}",    // 8
-    "fleet:",                                     // 9
-    "  - {chip: h100, count: 50}",                // 10
-    "deliveries:",                                // 11
-    "  - chip: h100",                             // 12
-    "    from: 2027-01",                          // 13
-    "    to: 2027-12",                            // 14
-    "    per_period: {fixed: 100}",               // 15
-    "events:",                                    // 16
-    "  - name: cutoff",                           // 17
-    "    probability: 1",                         // 18
-    "    window: [2027-04-01, 2027-04-30]",       // 19
-    "    effect: remove",                         // 20
-    "    chip: h100",                             // 21
-    "workloads:",                                 // 22
-    "  training:",                                // 23
-    "    - name: run",                            // 24
-    "      model: llama-3-8b",                    // 25
-    "      tokens: 1e12",                         // 26
-    "      chips: [h100]",                        // 27
-    "      min_chips: 8",                         // 28
-    "      max_chips: 64",                        // 29
-    "      target: 2027-06-30",                   // 30
+    "scenario:",                                // 1
+    "  name: tiny",                             // 2
+    "  start: 2027-01-01",                      // 3
+    "  period: month",                          // 4
+    "  horizon: 6",                             // 5
+    "inputs:",                                  // 6
+    "  - name: yield",                          // 7
+    "    distribution: {uniform: [0.5, 1.0]}",  // 8
+    "fleet:",                                   // 9
+    "  - {chip: h100, count: 50}",              // 10
+    "deliveries:",                              // 11
+    "  - chip: h100",                           // 12
+    "    from: 2027-01",                        // 13
+    "    to: 2027-12",                          // 14
+    "    per_period: {fixed: 100}",             // 15
+    "events:",                                  // 16
+    "  - name: cutoff",                         // 17
+    "    probability: 1",                       // 18
+    "    window: [2027-04-01, 2027-04-30]",     // 19
+    "    effect: remove",                       // 20
+    "    chip: h100",                           // 21
+    "workloads:",                               // 22
+    "  training:",                              // 23
+    "    - name: run",                          // 24
+    "      model: llama-3-8b",                  // 25
+    "      tokens: 1e12",                       // 26
+    "      chips: [h100]",                      // 27
+    "      min_chips: 8",                       // 28
+    "      max_chips: 64",                      // 29
+    "      target: 2027-06-30",                 // 30
 };
 
 std::string Text(const std::vector<std::string>& lines) {
@@ -262,7 +262,8 @@ TEST(ScenarioYamlTest, ToBeforeFrom) {
 }
 
 TEST(ScenarioYamlTest, UnknownDistribution) {
-  ExpectError(Replace(15, "    per_period: {beta: [2, 5]}"), 15, "deliveries[0].per_period", "beta");
+  ExpectError(Replace(15, "    per_period: {beta: [2, 5]}"), 15, "deliveries[0].per_period",
+              "beta");
 }
 
 TEST(ScenarioYamlTest, TriangularMinAboveMode) {
@@ -271,7 +272,8 @@ TEST(ScenarioYamlTest, TriangularMinAboveMode) {
 }
 
 TEST(ScenarioYamlTest, NegativeSupply) {
-  ExpectError(Replace(15, "    per_period: {fixed: -5}"), 15, "deliveries[0].per_period", "negative");
+  ExpectError(Replace(15, "    per_period: {fixed: -5}"), 15, "deliveries[0].per_period",
+              "negative");
   ExpectError(Replace(15, "    per_period: -5"), 15, "deliveries[0].per_period", "negative");
   // U[-5, 5] can draw below zero.
   ExpectError(Replace(15, "    per_period: {uniform: [-5, 5]}"), 15, "deliveries[0].per_period",
@@ -289,11 +291,11 @@ TEST(ScenarioYamlTest, EventProbabilityAboveOne) {
 
 TEST(ScenarioYamlTest, DuplicateWorkloadNames) {
   const std::string text = InsertAfter(30, {
-                                               "  inference:",                    // 31
-                                               "    - name: run",                 // 32
-                                               "      model: llama-3-8b",         // 33
-                                               "      demand_tokens_per_s: 1000", // 34
-                                               "      chips: [h100]",             // 35
+                                               "  inference:",                     // 31
+                                               "    - name: run",                  // 32
+                                               "      model: llama-3-8b",          // 33
+                                               "      demand_tokens_per_s: 1000",  // 34
+                                               "      chips: [h100]",              // 35
                                            });
   const Error e = ParseError(text);
   EXPECT_EQ(e.file, kFile);
@@ -315,7 +317,8 @@ TEST(ScenarioYamlTest, NoWorkloads) {
 }
 
 TEST(ScenarioYamlTest, MaxChipsBelowMinChips) {
-  ExpectError(Replace(29, "      max_chips: 4"), 29, "workloads.training[0].max_chips", "min_chips");
+  ExpectError(Replace(29, "      max_chips: 4"), 29, "workloads.training[0].max_chips",
+              "min_chips");
 }
 
 TEST(ScenarioYamlTest, MalformedYaml) {
@@ -516,7 +519,8 @@ TEST(SampleFleetTest, QuantileOverridePinsAnInput) {
   // Deliveries of 100 scaled by the yield input U[0.5, 1]; pinned at its
   // median, 0.75: 75 a month -> 50, 125, 200, 275, 350, 425.
   std::string text = Fleet();
-  text.replace(text.find("per_period: {fixed: 100}"), 24, "per_period: {fixed: 100}, scale_by: yield");
+  text.replace(text.find("per_period: {fixed: 100}"), 24,
+               "per_period: {fixed: 100}, scale_by: yield");
   Overrides mid;
   mid.quantile["input:yield"] = 0.5;
   for (uint64_t index = 0; index < 3; ++index) {

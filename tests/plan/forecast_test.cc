@@ -1,0 +1,732 @@
+// The planner: the per-period LP against brute force and an exact vertex
+// enumeration, a forecast whose finish date is worked out by hand from the
+// per-chip rate, determinism, monotonicity in supply, services and policy,
+// and catalog checks.
+#include "plan/forecast.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "core/rng.h"
+#include "plan/allocator.h"
+#include "report/forecast_report.h"
+#include "supply/scenario.h"
+
+namespace suanli::plan {
+namespace {
+
+const catalog::Catalog& Cat() {
+  static const catalog::Catalog c = *catalog::Catalog::Builtin();
+  return c;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// --- the allocator -------------------------------------------------------------
+
+int RandInt(Rng& rng, int lo, int hi) {
+  return lo + static_cast<int>(rng.Uniform() * (hi - lo + 1));
+}
+
+struct Problem {
+  AllocationShape shape;
+  PeriodInput in;
+};
+
+// Two chip types; workload 0 trains (max_chips, no minimum), the others are
+// services with a demand. Integer capacities 1..20, rates 0..5 (each workload
+// runs on at least one chip type), weights 1..3.
+Problem RandomProblem(Rng& rng, int workloads) {
+  Problem p;
+  const int chips = 2;
+  for (int w = 0; w < workloads; ++w) {
+    std::vector<double> rate(chips);
+    do {
+      for (auto& r : rate) r = RandInt(rng, 0, 5);
+    } while (*std::max_element(rate.begin(), rate.end()) == 0);
+    p.shape.rate.push_back(rate);
+    p.shape.is_service.push_back(w > 0);
+    p.shape.weight.push_back(RandInt(rng, 1, 3));
+    p.shape.max_chips.push_back(w == 0 ? RandInt(rng, 1, 20) : 0);
+    p.shape.min_chips.push_back(0);
+    p.in.demand.push_back(w == 0 ? 0 : RandInt(rng, 1, 60));
+  }
+  p.shape.single_chip_type_training = false;  // the pure LP
+  for (int c = 0; c < chips; ++c) p.in.capacity.push_back(RandInt(rng, 1, 20));
+  p.in.active.assign(workloads, true);
+  return p;
+}
+
+// What the Allocator documents it maximizes: sum of weight x normalized
+// work, services by demand, training by max_chips x its best rate.
+double Normalizer(const Problem& p, int w) {
+  if (p.shape.is_service[w]) return p.in.demand[w];
+  const auto& r = p.shape.rate[w];
+  return p.shape.max_chips[w] * *std::max_element(r.begin(), r.end());
+}
+
+// Objective coefficient of one chip of type c given to workload w.
+double Coef(const Problem& p, int w, int c) {
+  return p.shape.weight[w] * p.shape.rate[w][c] / Normalizer(p, w);
+}
+
+double Objective(const Problem& p, const std::vector<std::vector<double>>& x) {
+  double sum = 0;
+  for (size_t w = 0; w < x.size(); ++w) {
+    for (size_t c = 0; c < x[w].size(); ++c) sum += Coef(p, w, c) * x[w][c];
+  }
+  return sum;
+}
+
+// Feasible: non-negative, within capacity, training within max_chips,
+// services within demand, nothing on a chip that cannot run the workload.
+bool Feasible(const Problem& p, const std::vector<std::vector<double>>& x, double tol,
+              std::string* why = nullptr) {
+  const size_t nw = x.size(), nc = p.in.capacity.size();
+  auto fail = [&](const std::string& s) {
+    if (why) *why = s;
+    return false;
+  };
+  for (size_t c = 0; c < nc; ++c) {
+    double used = 0;
+    for (size_t w = 0; w < nw; ++w) {
+      if (x[w][c] < -tol) return fail("negative allocation");
+      if (p.shape.rate[w][c] == 0 && x[w][c] > tol) return fail("chips on a zero-rate column");
+      used += x[w][c];
+    }
+    if (used > p.in.capacity[c] + tol) return fail("over capacity on chip " + std::to_string(c));
+  }
+  for (size_t w = 0; w < nw; ++w) {
+    double chips = 0, work = 0;
+    for (size_t c = 0; c < nc; ++c) {
+      chips += x[w][c];
+      work += x[w][c] * p.shape.rate[w][c];
+    }
+    if (!p.shape.is_service[w] && chips > p.shape.max_chips[w] + tol) return fail("over max_chips");
+    if (p.shape.is_service[w] && work > p.in.demand[w] + tol) return fail("over demand");
+  }
+  return true;
+}
+
+// The best integer allocation, by exhaustive search over every column.
+double BruteForce(const Problem& p) {
+  struct Col {
+    int w, c;
+  };
+  std::vector<Col> cols;
+  const int nw = static_cast<int>(p.shape.rate.size()), nc = static_cast<int>(p.in.capacity.size());
+  for (int w = 0; w < nw; ++w) {
+    for (int c = 0; c < nc; ++c) {
+      if (p.shape.rate[w][c] > 0) cols.push_back({w, c});
+    }
+  }
+  std::vector<double> cap = p.in.capacity;
+  std::vector<double> room(nw);  // training: chips left under max; services: work left
+  for (int w = 0; w < nw; ++w)
+    room[w] = p.shape.is_service[w] ? p.in.demand[w] : p.shape.max_chips[w];
+  double best = 0;
+  std::function<void(size_t, double)> go = [&](size_t j, double value) {
+    if (j == cols.size()) {
+      best = std::max(best, value);
+      return;
+    }
+    const auto [w, c] = cols[j];
+    const double rate = p.shape.rate[w][c];
+    const double per_chip = p.shape.is_service[w] ? rate : 1;
+    const int most = static_cast<int>(std::min(cap[c], std::floor(room[w] / per_chip + 1e-9)));
+    for (int n = 0; n <= most; ++n) {
+      cap[c] -= n;
+      room[w] -= n * per_chip;
+      go(j + 1, value + n * Coef(p, w, c));
+      cap[c] += n;
+      room[w] += n * per_chip;
+    }
+  };
+  go(0, 0);
+  return best;
+}
+
+// The LP optimum by enumerating vertices: every choice of n tight
+// constraints among A x <= b and -x <= 0, solved by Gaussian elimination.
+double VertexOptimum(const Problem& p) {
+  struct Col {
+    int w, c;
+  };
+  std::vector<Col> cols;
+  const int nw = static_cast<int>(p.shape.rate.size()), nc = static_cast<int>(p.in.capacity.size());
+  for (int w = 0; w < nw; ++w) {
+    for (int c = 0; c < nc; ++c) {
+      if (p.shape.rate[w][c] > 0) cols.push_back({w, c});
+    }
+  }
+  const int n = static_cast<int>(cols.size());
+  std::vector<std::vector<double>> a;
+  std::vector<double> b;
+  for (int c = 0; c < nc; ++c) {
+    std::vector<double> row(n, 0);
+    for (int j = 0; j < n; ++j) row[j] = cols[j].c == c ? 1 : 0;
+    a.push_back(row);
+    b.push_back(p.in.capacity[c]);
+  }
+  for (int w = 0; w < nw; ++w) {
+    std::vector<double> row(n, 0);
+    for (int j = 0; j < n; ++j) {
+      if (cols[j].w == w) row[j] = p.shape.is_service[w] ? p.shape.rate[w][cols[j].c] : 1;
+    }
+    a.push_back(row);
+    b.push_back(p.shape.is_service[w] ? p.in.demand[w] : p.shape.max_chips[w]);
+  }
+  for (int j = 0; j < n; ++j) {
+    std::vector<double> row(n, 0);
+    row[j] = -1;
+    a.push_back(row);
+    b.push_back(0);
+  }
+  const int m = static_cast<int>(a.size());
+  double best = -1;
+  std::vector<int> pick;
+  std::function<void(int)> choose = [&](int from) {
+    if (static_cast<int>(pick.size()) == n) {
+      std::vector<std::vector<double>> mat;
+      for (int i : pick) {
+        auto row = a[i];
+        row.push_back(b[i]);
+        mat.push_back(row);
+      }
+      for (int col = 0; col < n; ++col) {
+        int piv = col;
+        for (int r = col + 1; r < n; ++r) {
+          if (std::fabs(mat[r][col]) > std::fabs(mat[piv][col])) piv = r;
+        }
+        if (std::fabs(mat[piv][col]) < 1e-12) return;  // singular
+        std::swap(mat[piv], mat[col]);
+        for (int r = 0; r < n; ++r) {
+          if (r == col) continue;
+          const double f = mat[r][col] / mat[col][col];
+          for (int k = col; k <= n; ++k) mat[r][k] -= f * mat[col][k];
+        }
+      }
+      std::vector<double> x(n);
+      for (int j = 0; j < n; ++j) x[j] = mat[j][n] / mat[j][j];
+      for (int i = 0; i < m; ++i) {
+        double lhs = 0;
+        for (int j = 0; j < n; ++j) lhs += a[i][j] * x[j];
+        if (lhs > b[i] + 1e-9) return;
+      }
+      double value = 0;
+      for (int j = 0; j < n; ++j) value += Coef(p, cols[j].w, cols[j].c) * x[j];
+      best = std::max(best, value);
+      return;
+    }
+    for (int i = from; i < m; ++i) {
+      pick.push_back(i);
+      choose(i + 1);
+      pick.pop_back();
+    }
+  };
+  choose(0);
+  return best;
+}
+
+std::string Describe(const Problem& p) {
+  std::string s = "capacity [" + std::to_string(p.in.capacity[0]) + ", " +
+                  std::to_string(p.in.capacity[1]) + "]";
+  for (size_t w = 0; w < p.shape.rate.size(); ++w) {
+    s += "; w" + std::to_string(w) + (p.shape.is_service[w] ? " service" : " training") +
+         " rate [" + std::to_string(p.shape.rate[w][0]) + ", " +
+         std::to_string(p.shape.rate[w][1]) + "] weight " + std::to_string(p.shape.weight[w]) +
+         (p.shape.is_service[w] ? " demand " + std::to_string(p.in.demand[w])
+                                : " max " + std::to_string(p.shape.max_chips[w]));
+  }
+  return s;
+}
+
+TEST(AllocatorTest, LpAgainstBruteForceAndVertices) {
+  Rng rng(2027, 0);
+  for (int trial = 0; trial < 24; ++trial) {
+    const Problem p = RandomProblem(rng, trial % 2 == 0 ? 2 : 3);
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": " + Describe(p));
+    Allocator alloc(p.shape);
+    const Allocation a = alloc.Solve(p.in);
+    ASSERT_EQ(a.chips.size(), p.shape.rate.size());
+    std::string why;
+    EXPECT_TRUE(Feasible(p, a.chips, 1e-6, &why)) << why;
+    for (size_t w = 0; w < a.chips.size(); ++w) {
+      double work = 0;
+      for (size_t c = 0; c < 2; ++c) work += a.chips[w][c] * p.shape.rate[w][c];
+      EXPECT_NEAR(a.work[w], work, 1e-9 * (1 + work));
+    }
+    const double lp = Objective(p, a.chips);
+    const double integer = BruteForce(p);
+    const double exact = VertexOptimum(p);
+    // The relaxation is at least as good as any integer allocation ...
+    EXPECT_GE(lp, integer - 1e-9);
+    // ... and is the LP optimum.
+    EXPECT_NEAR(lp, exact, 1e-7 * (1 + exact));
+    // Rounding the LP solution down is feasible and no better than the
+    // integer optimum; it loses under one chip per column.
+    std::vector<std::vector<double>> down = a.chips;
+    double slack = 0;
+    for (size_t w = 0; w < down.size(); ++w) {
+      for (size_t c = 0; c < 2; ++c) {
+        down[w][c] = std::floor(down[w][c] + 1e-7);
+        if (p.shape.rate[w][c] > 0) slack += Coef(p, w, c);
+      }
+    }
+    EXPECT_TRUE(Feasible(p, down, 1e-6, &why)) << why;
+    EXPECT_LE(Objective(p, down), integer + 1e-9);
+    EXPECT_LE(lp - integer, slack + 1e-9);
+  }
+}
+
+TEST(AllocatorTest, WarmStartAcrossPeriodsMatchesAFreshSolve) {
+  // One allocator solving a sequence of periods (as the forecast does) gives
+  // the same objective as a fresh allocator per period.
+  Rng rng(11, 0);
+  Problem base = RandomProblem(rng, 3);
+  Allocator reused(base.shape);
+  for (int t = 0; t < 10; ++t) {
+    Problem p = base;
+    for (auto& c : p.in.capacity) c = RandInt(rng, 0, 20);
+    for (size_t w = 1; w < p.in.demand.size(); ++w) p.in.demand[w] = RandInt(rng, 0, 60);
+    Allocator fresh(p.shape);
+    const Allocation a = reused.Solve(p.in), b = fresh.Solve(p.in);
+    std::string why;
+    EXPECT_TRUE(Feasible(p, a.chips, 1e-6, &why)) << "period " << t << ": " << why;
+    // A zero demand normalizes by 1e-30 in the LP; compare served work only
+    // where the objective is defined.
+    bool zero_demand = false;
+    for (size_t w = 1; w < p.in.demand.size(); ++w) zero_demand |= p.in.demand[w] == 0;
+    if (!zero_demand)
+      EXPECT_NEAR(Objective(p, a.chips), Objective(p, b.chips), 1e-7) << "period " << t;
+  }
+}
+
+TEST(AllocatorTest, InactiveWorkloadsGetNothing) {
+  Rng rng(5, 0);
+  Problem p = RandomProblem(rng, 3);
+  p.in.active[0] = false;
+  const Allocation a = Allocator(p.shape).Solve(p.in);
+  EXPECT_EQ(a.chips[0][0] + a.chips[0][1], 0);
+  EXPECT_EQ(a.work[0], 0);
+}
+
+TEST(AllocatorTest, OneChipTypePerTrainingRun) {
+  // Training alone, rates 2 and 3 per chip, 10 chips of each, max 20: the LP
+  // takes all 20 (work 20 + 30 = 50); held to one type it keeps the type
+  // doing more work, the 10 chips at rate 3 (work 30).
+  AllocationShape shape{{{2, 3}}, {false}, {1}, {20}, {1}, true};
+  PeriodInput in{{10, 10}, {0}, {true}};
+  const Allocation one = Allocator(shape).Solve(in);
+  EXPECT_NEAR(one.chips[0][0], 0, 1e-9);
+  EXPECT_NEAR(one.chips[0][1], 10, 1e-9);
+  EXPECT_NEAR(one.work[0], 30, 1e-9);
+  shape.single_chip_type_training = false;
+  const Allocation both = Allocator(shape).Solve(in);
+  EXPECT_NEAR(both.work[0], 50, 1e-9);
+}
+
+TEST(AllocatorTest, RunBelowItsMinimumWaitsAndFreesTheChips) {
+  // 10 chips; training needs at least 15 so it waits; the service (rate 1,
+  // demand 100) then gets all 10.
+  AllocationShape shape{{{1}, {1}}, {false, true}, {5, 1}, {20, 0}, {15, 0}, true};
+  PeriodInput in{{10}, {0, 100}, {true, true}};
+  const Allocation a = Allocator(shape).Solve(in);
+  EXPECT_EQ(a.chips[0][0], 0);
+  EXPECT_NEAR(a.chips[1][0], 10, 1e-9);
+  EXPECT_NEAR(a.work[1], 10, 1e-9);
+}
+
+// --- forecasts --------------------------------------------------------------------
+
+supply::Scenario Parse(const std::string& yaml) {
+  auto s = supply::ParseScenario(yaml, "test.yaml");
+  EXPECT_TRUE(s) << s.error().ToString() << "\n" << yaml;
+  return s ? *s : supply::Scenario{};
+}
+
+ForecastOptions Quick(int samples, uint64_t seed = 1) {
+  ForecastOptions o;
+  o.samples = samples;
+  o.seed = seed;
+  o.sensitivity = false;
+  o.purchase_advice = false;
+  return o;
+}
+
+Forecast Run(const supply::Scenario& s, const ForecastOptions& o) {
+  auto f = RunForecast(s, Cat(), o);
+  EXPECT_TRUE(f) << f.error().ToString();
+  return f ? *f : Forecast{};
+}
+
+double RateOf(const Forecast& f, const std::string& workload, const std::string& chip) {
+  for (const auto& r : f.rates) {
+    if (r.workload == workload && r.chip == chip) return r.tokens_per_s_per_chip;
+  }
+  ADD_FAILURE() << "no rate for " << workload << " on " << chip;
+  return 0;
+}
+
+// 128 H100 and nothing else, monthly from 2027-01-01 for 24 months; one
+// Llama 3 8B run of 15T tokens on 64..1024 chips.
+const char* kHand =
+    "scenario: {name: hand, start: 2027-01-01, period: month, horizon: 24}\n"
+    "fleet:\n"
+    "  - {chip: h100, count: 128}\n"
+    "workloads:\n"
+    "  training:\n"
+    "    - {name: run, model: llama-3-8b, tokens: 15e12, chips: [h100], min_chips: 64, "
+    "max_chips: 1024, target: 2027-12-31}\n";
+
+TEST(ForecastTest, FinishDateByHand) {
+  supply::Scenario s = Parse(kHand);
+  const Forecast f = Run(s, Quick(5));
+  const double rate = RateOf(f, "run", "h100");
+  ASSERT_GT(rate, 0);
+  // All 128 chips run it every period: finish = start + T / (N R) seconds.
+  const double T = 15e12, N = 128;
+  const double seconds = T / (N * rate);
+  const Date start = *Date::Parse("2027-01-01");
+  const Date expect{start.days + static_cast<int>(std::floor(seconds / 86400))};
+  ASSERT_LT(expect.days, start.AddMonths(24).days)
+      << "pick fewer tokens: finishes beyond the horizon";
+  ASSERT_EQ(f.runs.size(), 1u);
+  const TrainingForecast& r = f.runs[0];
+  ASSERT_TRUE(r.finish_p50);
+  EXPECT_EQ(r.finish_p50->ToString(), expect.ToString()) << "rate " << rate;
+  // No uncertainty: every quantile is the same day.
+  ASSERT_TRUE(r.finish_p10 && r.finish_p90);
+  EXPECT_EQ(r.finish_p10->days, expect.days);
+  EXPECT_EQ(r.finish_p90->days, expect.days);
+  EXPECT_EQ(r.finished_fraction, 1);
+  // Target 2027-12-31 vs the finish: delay in weeks from the dates.
+  ASSERT_TRUE(r.delay_weeks_p50);
+  EXPECT_NEAR(*r.delay_weeks_p50, (expect.days - s.training[0].target.days) / 7.0, 1e-12);
+  // Progress after January (31 days): N R x 31 days / T.
+  EXPECT_NEAR(r.progress_p50[0], std::min(1.0, N * rate * 31 * 86400 / T), 1e-9);
+  EXPECT_EQ(r.progress_p50.back(), 1.0);
+  // Allocation: all 128 chips to the run in period 0, none after it ends.
+  EXPECT_NEAR(f.allocation_mean[0][0], 128, 1e-6);
+  EXPECT_EQ(f.allocation_mean.back()[0], 0);
+  EXPECT_EQ(f.fleet_mean[0], std::vector<double>{128});
+}
+
+TEST(ForecastTest, TargetBeforeOrAfterTheFinish) {
+  supply::Scenario s = Parse(kHand);
+  const Forecast probe = Run(s, Quick(3));
+  ASSERT_TRUE(probe.runs.at(0).finish_p50);
+  const Date finish = *probe.runs[0].finish_p50;
+
+  s.training[0].target = finish.AddDays(1);
+  Forecast f = Run(s, Quick(3));
+  EXPECT_EQ(f.runs.at(0).p_meet_target, 1);
+  EXPECT_NEAR(*f.runs[0].delay_weeks_p50, -1 / 7.0, 1e-12);
+
+  s.training[0].target = finish.AddDays(-1);
+  f = Run(s, Quick(3));
+  EXPECT_EQ(f.runs.at(0).p_meet_target, 0);
+  EXPECT_NEAR(*f.runs[0].delay_weeks_p50, 1 / 7.0, 1e-12);
+}
+
+TEST(ForecastTest, RunStartsNoEarlierThanItsEarliestStart) {
+  // Held back to 2027-03-01: same duration, 31 + 28 = 59 days later.
+  supply::Scenario s = Parse(kHand);
+  const Forecast now = Run(s, Quick(2));
+  s.training[0].earliest_start = *Date::Parse("2027-03-01");
+  const Forecast later = Run(s, Quick(2));
+  ASSERT_TRUE(now.runs.at(0).finish_p50 && later.runs.at(0).finish_p50);
+  const double rate = RateOf(now, "run", "h100");
+  const double days = 15e12 / (128 * rate) / 86400;
+  const int start = Date::Parse("2027-03-01")->days;
+  EXPECT_EQ(later.runs[0].finish_p50->days, start + static_cast<int>(std::floor(days)));
+  EXPECT_EQ(later.runs[0].progress_p50[1], 0);
+}
+
+TEST(ForecastTest, PurchaseAdviceByHand) {
+  // 1000 more H100 lift the run to its 1024-chip maximum:
+  // saved = T/(128 R) - T/(1024 R) seconds, in weeks.
+  supply::Scenario s = Parse(kHand);
+  ForecastOptions o = Quick(4);
+  o.purchase_advice = true;
+  o.purchase_block = 1000;
+  o.side_samples = 4;
+  const Forecast f = Run(s, o);
+  const double rate = RateOf(f, "run", "h100");
+  ASSERT_EQ(f.purchase_advice.size(), 1u);
+  const PurchaseAdvice& a = f.purchase_advice[0];
+  EXPECT_EQ(a.chip, "h100");
+  EXPECT_EQ(a.run, "run");
+  EXPECT_EQ(a.chips, 1000);
+  const double saved_weeks = (15e12 / (128 * rate) - 15e12 / (1024 * rate)) / 86400 / 7;
+  EXPECT_NEAR(a.weeks_saved_p50, saved_weeks, 1e-6);
+  if (a.cost_usd) {
+    const auto* chip = *Cat().FindChip("h100");
+    EXPECT_NEAR(*a.cost_usd, *chip->price_usd.value * 1000, 1e-6);
+    ASSERT_TRUE(a.usd_per_week_saved);
+    EXPECT_NEAR(*a.usd_per_week_saved, *a.cost_usd / saved_weeks, 1e-6 * *a.cost_usd);
+  }
+}
+
+TEST(ForecastTest, BeyondTheHorizon) {
+  // 1.5e16 tokens, 1000 x the 15T run, in a two-month horizon: not done.
+  supply::Scenario s = Parse(kHand);
+  s.training[0].tokens = 1.5e16;
+  s.horizon = 2;
+  const Forecast f = Run(s, Quick(3));
+  const TrainingForecast& r = f.runs.at(0);
+  EXPECT_FALSE(r.finish_p50);
+  EXPECT_FALSE(r.delay_weeks_p50);
+  EXPECT_EQ(r.finished_fraction, 0);
+  EXPECT_EQ(r.p_meet_target, 0);
+}
+
+TEST(ForecastTest, SameSeedSameBytes) {
+  auto s = supply::BuiltinScenario("china-2026");
+  ASSERT_TRUE(s);
+  ForecastOptions o;
+  o.samples = 40;
+  o.side_samples = 10;
+  o.seed = 7;
+  const std::string a = report::ForecastJson(Run(*s, o));
+  const std::string b = report::ForecastJson(Run(*s, o));
+  EXPECT_EQ(a, b);
+  EXPECT_TRUE(Contains(a, "\"sensitivity\""));
+  o.seed = 8;
+  const std::string c = report::ForecastJson(Run(*s, o));
+  EXPECT_NE(a, c);  // uncertain supply: another seed, other samples
+}
+
+// Finish day for comparisons, beyond the horizon as +infinity.
+double Day(const std::optional<Date>& d) { return d ? d->days : HUGE_VAL; }
+
+void ExpectNoLater(const Forecast& more, const Forecast& base, const std::string& what) {
+  ASSERT_EQ(more.runs.size(), base.runs.size());
+  for (size_t w = 0; w < base.runs.size(); ++w) {
+    const auto& m = more.runs[w];
+    const auto& b = base.runs[w];
+    EXPECT_LE(Day(m.finish_p50), Day(b.finish_p50)) << what << ": " << b.name << " P50";
+    EXPECT_LE(Day(m.finish_p10), Day(b.finish_p10)) << what << ": " << b.name << " P10";
+    EXPECT_LE(Day(m.finish_p90), Day(b.finish_p90)) << what << ": " << b.name << " P90";
+    EXPECT_GE(m.p_meet_target, b.p_meet_target) << what << ": " << b.name;
+  }
+}
+
+TEST(ForecastTest, MoreSupplyNeverFinishesLater) {
+  for (const char* name : {"china-2026", "cloud-inference-first"}) {
+    auto s = supply::BuiltinScenario(name);
+    ASSERT_TRUE(s);
+    const Forecast base = Run(*s, Quick(100));
+    // Each chip type's fleet +25 %.
+    for (size_t i = 0; i < s->fleet.size(); ++i) {
+      supply::Scenario more = *s;
+      more.fleet[i].count *= 1.25;
+      ExpectNoLater(Run(more, Quick(100)), base, std::string(name) + " more " + s->fleet[i].chip);
+    }
+    // A fixed extra delivery of each training chip every period (a fixed
+    // amount draws no random numbers: the samples stay paired).
+    for (const auto& chip : s->training[0].chips) {
+      supply::Scenario more = *s;
+      supply::Delivery d;
+      d.chip = chip;
+      d.from = s->start;
+      d.to = s->PeriodStart(s->horizon - 1);
+      d.per_period = supply::Distribution::Fixed(500);
+      more.deliveries.push_back(d);
+      ExpectNoLater(Run(more, Quick(100)), base, std::string(name) + " deliveries of " + chip);
+    }
+  }
+}
+
+// Services on 100 H100 serving Llama 3 8B; the demand is set from the
+// per-chip rate the forecast reports.
+const char* kService =
+    "scenario: {name: svc, start: 2027-01-01, period: month, horizon: 12}\n"
+    "fleet:\n"
+    "  - {chip: h100, count: 100}\n"
+    "workloads:\n"
+    "  inference:\n"
+    "    - {name: api, model: llama-3-8b, demand_tokens_per_s: 1000, chips: [h100]}\n";
+
+TEST(ForecastTest, ServedFractionByHand) {
+  supply::Scenario s = Parse(kService);
+  const double rate = RateOf(Run(s, Quick(1)), "api", "h100");
+  ASSERT_GT(rate, 0);
+  const double capacity = 100 * rate;  // output tokens/s the fleet can serve
+
+  s.services[0].demand_tokens_per_s = 0.5 * capacity;
+  Forecast f = Run(s, Quick(2));
+  ASSERT_EQ(f.services.size(), 1u);
+  for (double v : f.services[0].served_fraction) EXPECT_NEAR(v, 1.0, 1e-9);
+
+  s.services[0].demand_tokens_per_s = 2 * capacity;
+  f = Run(s, Quick(2));
+  for (double v : f.services[0].served_fraction) EXPECT_NEAR(v, 0.5, 1e-9);
+  for (double v : f.services[0].served_fraction_p10) EXPECT_NEAR(v, 0.5, 1e-9);
+
+  // Growing 10 % a period from half the capacity: demand_t = 0.5 x 1.1^t
+  // capacities, served min(1, 2 / 1.1^t): 1 up to t = 7 (1.1^7 = 1.949),
+  // 2 / 1.1^8 = 0.9330 at t = 8.
+  s.services[0].demand_tokens_per_s = 0.5 * capacity;
+  s.services[0].growth_per_period = 0.1;
+  f = Run(s, Quick(2));
+  const auto& sf = f.services[0];
+  for (int t = 0; t < 12; ++t) {
+    EXPECT_NEAR(sf.demand_tokens_per_s[t], 0.5 * capacity * std::pow(1.1, t), 1e-6 * capacity) << t;
+    EXPECT_NEAR(sf.served_fraction[t], std::min(1.0, 2 / std::pow(1.1, t)), 1e-9) << t;
+  }
+  EXPECT_NEAR(sf.served_fraction[8], 0.9330, 1e-4);
+}
+
+// 1000 H100 shared by a 100T-token training run (priority 3, at most 1000
+// chips) and a service wanting half the fleet (priority 1).
+const char* kShared =
+    "scenario: {name: shared, start: 2027-01-01, period: month, horizon: 24}\n"
+    "fleet:\n"
+    "  - {chip: h100, count: 1000}\n"
+    "workloads:\n"
+    "  training:\n"
+    "    - {name: run, model: llama-3-8b, tokens: 1e14, chips: [h100], min_chips: 64, "
+    "max_chips: 1000, target: 2027-06-30, priority: 3}\n"
+    "  inference:\n"
+    "    - {name: api, model: llama-3-8b, demand_tokens_per_s: 1000, chips: [h100]}\n";
+
+TEST(ForecastTest, InferenceFirstServesBeforeTraining) {
+  supply::Scenario s = Parse(kShared);
+  const Forecast probe = Run(s, Quick(1));
+  const double train_rate = RateOf(probe, "run", "h100");
+  const double serve_rate = RateOf(probe, "api", "h100");
+  ASSERT_GT(train_rate, 0);
+  ASSERT_GT(serve_rate, 0);
+  s.services[0].demand_tokens_per_s = 500 * serve_rate;  // 500 chips' worth
+  const Date start = s.start;
+  const double T = 1e14;
+
+  // Per chip the LP values training at 3 / 1000 = 0.003 and the service at
+  // 1 / 500 = 0.002: training takes all 1000 chips, the service waits.
+  s.policy.inference_first = false;
+  const Forecast plain = Run(s, Quick(2));
+  // With inference first the service weighs 100 / 500 = 0.2 a chip: it gets
+  // its 500, training the other 500 and takes twice as long.
+  s.policy.inference_first = true;
+  const Forecast first = Run(s, Quick(2));
+
+  const double days_plain = T / (1000 * train_rate) / 86400;
+  const double days_first = T / (500 * train_rate) / 86400;
+  ASSERT_GT(days_plain, 31) << "the run must outlast January for this test";
+  ASSERT_TRUE(plain.runs.at(0).finish_p50 && first.runs.at(0).finish_p50);
+  EXPECT_EQ(plain.runs[0].finish_p50->days, start.days + static_cast<int>(std::floor(days_plain)));
+  EXPECT_EQ(first.runs[0].finish_p50->days, start.days + static_cast<int>(std::floor(days_first)));
+  EXPECT_LT(plain.runs[0].finish_p50->days, first.runs[0].finish_p50->days);
+  EXPECT_NEAR(plain.services.at(0).served_fraction[0], 0.0, 1e-9);
+  EXPECT_NEAR(first.services.at(0).served_fraction[0], 1.0, 1e-9);
+  // Once the run is done the service has the whole fleet either way.
+  EXPECT_NEAR(plain.services[0].served_fraction.back(), 1.0, 1e-9);
+}
+
+TEST(ForecastTest, ServiceOnlyScenarioHasNoRunsOrAdvice) {
+  supply::Scenario s = Parse(kService);
+  ForecastOptions o = Quick(3);
+  o.purchase_advice = true;
+  o.sensitivity = true;
+  const Forecast f = Run(s, o);
+  EXPECT_TRUE(f.runs.empty());
+  EXPECT_TRUE(f.purchase_advice.empty());
+  EXPECT_TRUE(f.sensitivity.empty());
+  EXPECT_EQ(f.services.size(), 1u);
+}
+
+// --- catalog checks -------------------------------------------------------------------
+
+Error Invalid(const supply::Scenario& s) {
+  auto ok = ValidateScenario(s, Cat());
+  if (ok) {
+    ADD_FAILURE() << "expected the scenario to be rejected";
+    return Error{};
+  }
+  // RunForecast refuses it with the same message.
+  auto f = RunForecast(s, Cat(), Quick(1));
+  EXPECT_FALSE(f);
+  if (!f) EXPECT_EQ(f.error().message, ok.error().message);
+  return ok.error();
+}
+
+TEST(ValidateScenarioTest, BaseScenariosAreValid) {
+  EXPECT_TRUE(ValidateScenario(Parse(kHand), Cat()));
+  EXPECT_TRUE(ValidateScenario(Parse(kShared), Cat()));
+  for (const auto& name : supply::BuiltinScenarioNames()) {
+    auto s = supply::BuiltinScenario(name);
+    ASSERT_TRUE(s);
+    auto ok = ValidateScenario(*s, Cat());
+    EXPECT_TRUE(ok) << name << ": " << ok.error().ToString();
+  }
+}
+
+TEST(ValidateScenarioTest, UnknownChipSuggestsANearOne) {
+  supply::Scenario s = Parse(kHand);
+  s.fleet[0].chip = "h1000";
+  Error e = Invalid(s);
+  EXPECT_TRUE(Contains(e.message, "h1000")) << e.message;
+  // The suggestion: "h100" once "h1000" itself is taken out.
+  std::string rest = e.message;
+  for (size_t at; (at = rest.find("h1000")) != std::string::npos;) rest.erase(at, 5);
+  EXPECT_TRUE(Contains(rest, "h100")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "hand")) << e.message;  // names the scenario
+
+  s = Parse(kHand);
+  s.training[0].chips = {"h1000"};
+  e = Invalid(s);
+  EXPECT_TRUE(Contains(e.message, "run")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "h1000")) << e.message;
+}
+
+TEST(ValidateScenarioTest, UnknownModel) {
+  supply::Scenario s = Parse(kShared);
+  s.training[0].model = "llama-3-8c";
+  Error e = Invalid(s);
+  EXPECT_TRUE(Contains(e.message, "llama-3-8c")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "llama-3-8b")) << e.message;
+  s = Parse(kShared);
+  s.services[0].model = "llama-3-8c";
+  e = Invalid(s);
+  EXPECT_TRUE(Contains(e.message, "api")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "llama-3-8b")) << e.message;
+}
+
+TEST(ValidateScenarioTest, BadDtype) {
+  supply::Scenario s = Parse(kShared);
+  s.training[0].dtype = "fp6";
+  Error e = Invalid(s);
+  EXPECT_TRUE(Contains(e.message, "fp6")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "bf16")) << e.message;
+  // int8 serves but does not train.
+  s.training[0].dtype = "int8";
+  e = Invalid(s);
+  EXPECT_TRUE(Contains(e.message, "int8")) << e.message;
+  s = Parse(kShared);
+  s.services[0].dtype = "fp6";
+  e = Invalid(s);
+  EXPECT_TRUE(Contains(e.message, "fp6")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "api")) << e.message;
+}
+
+TEST(ValidateScenarioTest, SampleCount) {
+  const supply::Scenario s = Parse(kHand);
+  for (int n : {0, -1, 1'000'001}) {
+    auto f = RunForecast(s, Cat(), Quick(n));
+    ASSERT_FALSE(f) << n;
+    EXPECT_TRUE(Contains(f.error().message, "samples")) << f.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace suanli::plan
