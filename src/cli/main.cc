@@ -1,15 +1,15 @@
 // suanli: the command-line front door. Parses arguments, calls the library,
 // prints a table or one JSON object. Exit 0 on success, 2 on bad input.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include "catalog/catalog.h"
@@ -22,10 +22,10 @@
 #include "report/catalog_report.h"
 #include "report/forecast_report.h"
 #include "report/html_report.h"
-#include "report/localize_report.h"
-#include "supply/localization.h"
 #include "report/infer_report.h"
+#include "report/localize_report.h"
 #include "report/train_report.h"
+#include "supply/localization.h"
 
 namespace {
 
@@ -227,8 +227,8 @@ std::vector<std::string> SplitList(const std::string& s) {
   size_t start = 0;
   while (start <= s.size()) {
     const size_t comma = s.find(',', start);
-    const std::string item = s.substr(start, comma == std::string::npos ? std::string::npos
-                                                                         : comma - start);
+    const std::string item =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!item.empty()) out.push_back(item);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -243,12 +243,15 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
   if (!model) return Fail(model.error());
   auto dtype = suanli::perf::ParseServingDType(o.dtype);
   if (!dtype) {
-    return Fail(Error{"unknown --dtype '" + o.dtype + "'; expected bf16, fp16, fp8, int8, fp4 or int4"});
+    return Fail(
+        Error{"unknown --dtype '" + o.dtype + "'; expected bf16, fp16, fp8, int8, fp4 or int4"});
   }
   std::optional<suanli::perf::ServingDType> kv;
   if (!o.kv_dtype.empty()) {
     kv = suanli::perf::ParseServingDType(o.kv_dtype);
-    if (!kv) return Fail(Error{"unknown --kv-dtype '" + o.kv_dtype + "'; expected bf16, fp16, fp8 or int8"});
+    if (!kv)
+      return Fail(
+          Error{"unknown --kv-dtype '" + o.kv_dtype + "'; expected bf16, fp16, fp8 or int8"});
   }
   if (o.mode != "offline" && o.mode != "server") {
     return Fail(Error{"unknown --mode '" + o.mode + "'; expected offline or server"});
@@ -290,7 +293,8 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
     row.job = &job;
     auto ok = suanli::perf::ValidateInferenceJob(job);
     if (ok) {
-      auto s = o.system.empty() ? catalog->SystemFor(**chip) : [&]() -> Result<suanli::catalog::System> {
+      auto s =
+          o.system.empty() ? catalog->SystemFor(**chip) : [&]() -> Result<suanli::catalog::System> {
         auto found = catalog->FindSystem(o.system);
         if (!found) return tl::unexpected(found.error());
         return **found;
@@ -341,7 +345,8 @@ Result<suanli::supply::Scenario> LoadScenario(const std::string& name_or_file) {
     buffer << in.rdbuf();
     return suanli::supply::ParseScenario(buffer.str(), name_or_file);
   }
-  if (name_or_file.find('/') != std::string::npos || name_or_file.find(".yaml") != std::string::npos) {
+  if (name_or_file.find('/') != std::string::npos ||
+      name_or_file.find(".yaml") != std::string::npos) {
     return MakeError("scenario file not found", name_or_file);
   }
   return suanli::supply::BuiltinScenario(name_or_file);
@@ -378,7 +383,8 @@ int RunForecast(const CommonOptions& common, const ForecastOptions& o) {
   auto forecast = suanli::plan::RunForecast(*scenario, *catalog, options);
   if (!forecast) return Fail(forecast.error());
   if (!o.report.empty()) {
-    if (auto r = suanli::WriteFileAtomically(o.report, suanli::report::ForecastHtml(*forecast)); !r) {
+    if (auto r = suanli::WriteFileAtomically(o.report, suanli::report::ForecastHtml(*forecast));
+        !r) {
       return Fail(r.error());
     }
   }
@@ -480,37 +486,47 @@ int main(int argc, char** argv) {
   infer->add_option("--model", inf.model, "model id")->required();
   infer->add_option("--chip", inf.chips, "chip id, or a comma-separated list with --compare")
       ->required();
-  infer->add_flag("--compare", inf.compare, "one row per chip: tokens/s per chip, per watt, per dollar");
+  infer->add_flag("--compare", inf.compare,
+                  "one row per chip: tokens/s per chip, per watt, per dollar");
   infer->add_option("--count", inf.count, "chips available (instances must divide it)");
   infer->add_option("--system", inf.system, "system id (default: the chip's default system)");
   infer->add_option("--input-tokens", inf.input_tokens, "prompt tokens per request (default 1024)");
-  infer->add_option("--output-tokens", inf.output_tokens, "generated tokens per request (default 256)");
-  infer->add_option("--dtype", inf.dtype, "weights: bf16, fp16, fp8, int8, fp4 or int4 (weight-only)");
-  infer->add_option("--kv-dtype", inf.kv_dtype, "KV cache: bf16, fp8 or int8 (default: 8-bit with 8-bit or smaller weights)");
-  infer->add_option("--tpot-ms", inf.tpot_ms, "time-per-output-token target (server: p99; offline: mean)");
+  infer->add_option("--output-tokens", inf.output_tokens,
+                    "generated tokens per request (default 256)");
+  infer->add_option("--dtype", inf.dtype,
+                    "weights: bf16, fp16, fp8, int8, fp4 or int4 (weight-only)");
+  infer->add_option("--kv-dtype", inf.kv_dtype,
+                    "KV cache: bf16, fp8 or int8 (default: 8-bit with 8-bit or smaller weights)");
+  infer->add_option("--tpot-ms", inf.tpot_ms,
+                    "time-per-output-token target (server: p99; offline: mean)");
   infer->add_option("--ttft-ms", inf.ttft_ms, "time-to-first-token target");
-  infer->add_option("--mode", inf.mode, "offline (full batches) or server (live arrivals, default)");
-  infer->add_option("--prefix-cache-hit", inf.prefix_cache_hit, "fraction of prompt tokens served from cache");
+  infer->add_option("--mode", inf.mode,
+                    "offline (full batches) or server (live arrivals, default)");
+  infer->add_option("--prefix-cache-hit", inf.prefix_cache_hit,
+                    "fraction of prompt tokens served from cache");
   infer->add_flag("--disaggregate", inf.disaggregate, "separate prefill and decode chips");
   infer->add_option("--tp", inf.tp, "tensor parallel size");
   infer->add_option("--ep", inf.ep, "expert parallel size (MoE; = tp * dp)");
   infer->add_option("--dp", inf.dp, "attention data-parallel groups per instance (MoE)");
   infer->add_option("--demand-tokens-per-s", inf.demand, "output tokens per second to serve");
-  infer->add_option("--chip-hour-usd", inf.chip_hour_usd, "price of one chip-hour (default: catalog price amortized)");
+  infer->add_option("--chip-hour-usd", inf.chip_hour_usd,
+                    "price of one chip-hour (default: catalog price amortized)");
   add_common(infer);
 
   ForecastOptions fo;
   auto* forecast = app.add_subcommand(
       "forecast", "when runs finish and how much demand is served under uncertain supply");
-  forecast->add_option("scenario", fo.scenario,
-                       "built-in scenario name (see --list) or a scenario YAML file (default china-2026)");
+  forecast->add_option(
+      "scenario", fo.scenario,
+      "built-in scenario name (see --list) or a scenario YAML file (default china-2026)");
   forecast->add_flag("--list", fo.list, "list the built-in scenarios");
   forecast->add_option("--samples", fo.samples, "Monte Carlo samples (default 1000)");
   forecast->add_option("--seed", fo.seed, "random seed (default 1)");
   forecast->add_flag("--no-sensitivity", fo.no_sensitivity, "skip the sensitivity analysis");
   forecast->add_flag("--no-purchase-advice", fo.no_purchase, "skip the purchase advice");
   forecast->add_option("--csv", fo.csv_dir, "also write CSV tables into this directory");
-  forecast->add_option("--report", fo.report, "also write a self-contained HTML report with charts");
+  forecast->add_option("--report", fo.report,
+                       "also write a self-contained HTML report with charts");
   add_common(forecast);
 
   LocalizeOptions lo;

@@ -66,12 +66,24 @@ Result<Formats> Resolve(const InferenceJob& job) {
   f.half_peak = *half;
   DType compute = DType::kBf16;
   switch (job.dtype) {
-    case ServingDType::kBf16: compute = DType::kBf16; break;
-    case ServingDType::kFp16: compute = DType::kFp16; break;
-    case ServingDType::kFp8: compute = DType::kFp8; break;
-    case ServingDType::kInt8: compute = DType::kInt8; break;
-    case ServingDType::kFp4: compute = DType::kFp4; break;
-    case ServingDType::kInt4: compute = DType::kBf16; break;
+    case ServingDType::kBf16:
+      compute = DType::kBf16;
+      break;
+    case ServingDType::kFp16:
+      compute = DType::kFp16;
+      break;
+    case ServingDType::kFp8:
+      compute = DType::kFp8;
+      break;
+    case ServingDType::kInt8:
+      compute = DType::kInt8;
+      break;
+    case ServingDType::kFp4:
+      compute = DType::kFp4;
+      break;
+    case ServingDType::kInt4:
+      compute = DType::kBf16;
+      break;
   }
   const auto& v = chip.peak(compute);
   const std::string name(ServingDTypeName(job.dtype));
@@ -107,9 +119,9 @@ Result<Formats> Resolve(const InferenceJob& job) {
 // Layout-dependent sizes, per chip.
 struct Shape {
   LayerParams p;
-  double nonexpert = 0;  // attention, dense MLPs, norms, router, embeddings
-  double nonexpert_read = 0;  // read every step (the input embedding is only gathered)
-  double shared = 0;          // shared experts, all layers
+  double nonexpert = 0;         // attention, dense MLPs, norms, router, embeddings
+  double nonexpert_read = 0;    // read every step (the input embedding is only gathered)
+  double shared = 0;            // shared experts, all layers
   double active_per_token = 0;  // linear parameters one token touches, expert part excluded
   double kv_per_token = 0;      // bytes, whole model
   double decode_key_flops = 0;  // attention FLOPs per query per key, all layers, decode
@@ -142,7 +154,7 @@ Shape MakeShape(const catalog::Model& m, const Formats& f) {
 struct Step {
   double linear_s = 0;
   double attention_s = 0;
-  double comm_s = 0;      // exposed communication
+  double comm_s = 0;  // exposed communication
   double overhead_s = 0;
   bool compute_bound = false;  // linear + attention limited by FLOPs rather than bytes
   double total() const { return linear_s + attention_s + comm_s + overhead_s; }
@@ -189,8 +201,8 @@ Step StepTime(const Context& x, const InferenceLayout& l, double decode, double 
     const double touched = 1 - std::pow(1 - pick, instance_tokens);
     routed_bytes = p.moe_layers * ExpertsPerChip(s, l) * touched * p.expert * x.f.weight_bytes;
     const double imbalance = 1.1;
-    const double assignments = l.ep > 1 ? instance_tokens * p.top_k * imbalance / l.ep
-                                        : tokens * p.top_k / tp;
+    const double assignments =
+        l.ep > 1 ? instance_tokens * p.top_k * imbalance / l.ep : tokens * p.top_k / tp;
     routed_flops = 2 * p.moe_layers * assignments * p.expert;
   }
   const double weight_bytes = (s.nonexpert_read + s.shared) / tp * x.f.weight_bytes + routed_bytes;
@@ -208,9 +220,9 @@ Step StepTime(const Context& x, const InferenceLayout& l, double decode, double 
   // to the cached prefix and, causally, to each other.
   const double hit = x.job.prefix_cache_hit;
   const double prefill_keys = prompt * (1 + hit) / 2;
-  const double attn_flops = (decode * decode_ctx * s.decode_key_flops +
-                             prefill * prefill_keys * s.prefill_key_flops) /
-                            tp;
+  const double attn_flops =
+      (decode * decode_ctx * s.decode_key_flops + prefill * prefill_keys * s.prefill_key_flops) /
+      tp;
   const double attn_compute = attn_flops / (x.f.half_peak * cal.attention_efficiency);
   const double attn_memory = kv_bytes / x.f.mem_bw;
   st.attention_s = std::max(attn_compute, attn_memory);
@@ -303,15 +315,13 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
     c.step_s = c.step.total();
     // Live traffic arrives in bursts: a server keeps headroom to meet its
     // tail latency, so it runs below the full-batch rate.
-    c.out_per_chip = b / c.step_s / l.tp * (job.mode == ServingMode::kServer
-                                                ? job.serving.server_utilization
-                                                : 1.0);
+    c.out_per_chip = b / c.step_s / l.tp *
+                     (job.mode == ServingMode::kServer ? job.serving.server_utilization : 1.0);
     if (prefill_per_output > 0) {
       // Aggregated: a new prompt waits for the running step, then rides one
       // step alongside the decode batch.
-      c.ttft_s = c.step_s + StepTime(x, l, b, ctx, std::max(1.0, computed_prompt),
-                                     job.input_tokens)
-                                .total();
+      c.ttft_s = c.step_s +
+                 StepTime(x, l, b, ctx, std::max(1.0, computed_prompt), job.input_tokens).total();
     } else {
       c.ttft_s = c.step_s;  // plus the prefill side, added by the caller
     }
@@ -392,8 +402,8 @@ Result<void> CheckLayout(const InferenceJob& job, const InferenceLayout& l) {
     return MakeError("ep must equal tp * dp (experts spread over the whole instance)");
   }
   if (job.chips > 0 && job.chips % l.chips() != 0) {
-    return MakeError("an instance of " + std::to_string(l.chips()) + " chips does not divide --count " +
-                     std::to_string(job.chips));
+    return MakeError("an instance of " + std::to_string(l.chips()) +
+                     " chips does not divide --count " + std::to_string(job.chips));
   }
   return {};
 }
@@ -488,16 +498,17 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   }
   if (!any_fits) {
     const auto& l = layouts.back();
-    return MakeError("the weights do not fit: " +
-                     std::to_string(WeightBytesPerChip(x, l) / kGiB).substr(0, 6) +
-                     " GiB per chip in the largest layout (tp " + std::to_string(l.tp) + ", ep " +
-                     std::to_string(l.ep) + ") against " +
-                     std::to_string(*job.chip->memory_gib.value).substr(0, 6) +
-                     " GiB; use more chips per instance or a smaller --dtype");
+    return MakeError(
+        "the weights do not fit: " + std::to_string(WeightBytesPerChip(x, l) / kGiB).substr(0, 6) +
+        " GiB per chip in the largest layout (tp " + std::to_string(l.tp) + ", ep " +
+        std::to_string(l.ep) + ") against " +
+        std::to_string(*job.chip->memory_gib.value).substr(0, 6) +
+        " GiB; use more chips per instance or a smaller --dtype");
   }
   if (!best) {
-    return MakeError("no layout meets the latency targets even at batch 1 (or no KV-cache "
-                     "room is left); relax --tpot-ms/--ttft-ms or use a faster chip");
+    return MakeError(
+        "no layout meets the latency targets even at batch 1 (or no KV-cache "
+        "room is left); relax --tpot-ms/--ttft-ms or use a faster chip");
   }
   const Candidate& c = *best;
   e.layout = c.layout;
@@ -525,9 +536,10 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
     e.ttft_ms = (alone.total() + transfer + c.step_s) * 1000;
     const double tail = job.mode == ServingMode::kServer ? job.serving.server_tail_ratio : 1.0;
     if (job.ttft_ms && e.ttft_ms * tail > *job.ttft_ms) {
-      return MakeError("the TTFT latency target cannot be met: one prompt takes " +
-                       std::to_string(static_cast<int>(e.ttft_ms * tail + 0.5)) +
-                       " ms to prefill, move and start decoding on the best layout; relax --ttft-ms");
+      return MakeError(
+          "the TTFT latency target cannot be met: one prompt takes " +
+          std::to_string(static_cast<int>(e.ttft_ms * tail + 0.5)) +
+          " ms to prefill, move and start decoding on the best layout; relax --ttft-ms");
     }
   } else {
     e.decode_tokens_per_s_per_chip = c.out_per_chip;
@@ -560,9 +572,9 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   } else if (job.chip->price_usd.known()) {
     const double years = job.serving.chip_life_years;
     e.chip_hour_usd = *job.chip->price_usd.value / (years * 8760);
-    e.price_basis = "catalog price $" + std::to_string(static_cast<long>(*job.chip->price_usd.value)) +
-                    " amortized over " + std::to_string(static_cast<int>(years)) +
-                    " years (hardware only)";
+    e.price_basis =
+        "catalog price $" + std::to_string(static_cast<long>(*job.chip->price_usd.value)) +
+        " amortized over " + std::to_string(static_cast<int>(years)) + " years (hardware only)";
   }
   if (e.chip_hour_usd) {
     e.cost_usd_per_million_output_tokens =
@@ -577,8 +589,8 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
       const long n = static_cast<long>(std::ceil(chips - 1e-9));
       return (n + instance - 1) / instance * instance;
     };
-    const long decode_chips = whole(*job.demand_tokens_per_s / e.decode_tokens_per_s_per_chip,
-                                    e.layout.chips());
+    const long decode_chips =
+        whole(*job.demand_tokens_per_s / e.decode_tokens_per_s_per_chip, e.layout.chips());
     long chips = decode_chips;
     if (job.disaggregate) {
       chips += whole(decode_chips * e.prefill_chips_per_decode_chip, e.prefill_layout.chips());

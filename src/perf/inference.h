@@ -78,8 +78,8 @@ struct InferenceEstimate {
   double prefill_chips_per_decode_chip = 0;  // disaggregated only
   double ttft_ms = 0;
   double tpot_ms = 0;
-  int max_batch = 0;           // concurrent sequences per attention group
-  int memory_max_batch = 0;    // what the KV cache alone would allow
+  int max_batch = 0;                    // concurrent sequences per attention group
+  int memory_max_batch = 0;             // what the KV cache alone would allow
   double kv_cache_bytes_per_token = 0;  // whole model, at the KV dtype
   double kv_cache_gib_per_chip = 0;     // at max_batch
   double weights_gib_per_chip = 0;

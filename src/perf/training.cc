@@ -649,7 +649,7 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
   const long n = job.chips;
   const int domain = job.system.scale_up_domain;
 
-  auto choices = [](const std::optional<int>& v, std::vector<int> all) {
+  auto choices = [](const std::optional<int>& v, const std::vector<int>& all) {
     return v ? std::vector<int>{*v} : all;
   };
   std::vector<int> tps = fixed.tp ? std::vector<int>{*fixed.tp} : Divisors(n, domain);

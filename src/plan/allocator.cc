@@ -23,7 +23,8 @@ struct Allocator::Impl {
   int workloads = 0;
 };
 
-Allocator::Allocator(AllocationShape shape) : shape_(std::move(shape)), impl_(std::make_unique<Impl>()) {
+Allocator::Allocator(AllocationShape shape)
+    : shape_(std::move(shape)), impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.workloads = static_cast<int>(shape_.rate.size());
   m.chips = m.workloads > 0 ? static_cast<int>(shape_.rate[0].size()) : 0;
@@ -50,7 +51,8 @@ Allocator::Allocator(AllocationShape shape) : shape_(std::move(shape)), impl_(st
     const double vals[2] = {1.0, shape_.is_service[w] ? m.col_rate[j] : 1.0};
     matrix.appendCol(2, rows_of, vals);
   }
-  std::vector<double> collb(cols, 0), colub(cols, kInf), obj(cols, 0), rowlb(rows, -kInf), rowub(rows, kInf);
+  std::vector<double> collb(cols, 0), colub(cols, kInf), obj(cols, 0), rowlb(rows, -kInf),
+      rowub(rows, kInf);
   m.model.setLogLevel(0);
   m.model.loadProblem(matrix, collb.data(), colub.data(), obj.data(), rowlb.data(), rowub.data());
   m.model.setOptimizationDirection(-1);  // maximize
@@ -70,7 +72,8 @@ Allocation Allocator::Solve(const PeriodInput& in) {
 
   for (int c = 0; c < m.chips; ++c) m.model.setRowUpper(c, std::max(0.0, in.capacity[c]));
   for (int w = 0; w < m.workloads; ++w) {
-    m.model.setRowUpper(m.chips + w, shape_.is_service[w] ? std::max(0.0, in.demand[w]) : shape_.max_chips[w]);
+    m.model.setRowUpper(m.chips + w,
+                        shape_.is_service[w] ? std::max(0.0, in.demand[w]) : shape_.max_chips[w]);
   }
   for (int j = 0; j < cols; ++j) {
     const int w = m.col_workload[j];

@@ -26,7 +26,8 @@ long ReferenceCount(double max_chips) {
   return n;
 }
 
-Rate TrainingRate(const supply::TrainingRun& r, const catalog::Catalog& cat, const std::string& chip_id) {
+Rate TrainingRate(const supply::TrainingRun& r, const catalog::Catalog& cat,
+                  const std::string& chip_id) {
   Rate rate{r.name, chip_id, 0, ""};
   auto model = cat.FindModel(r.model);
   auto chip = cat.FindChip(chip_id);
@@ -63,7 +64,8 @@ Rate TrainingRate(const supply::TrainingRun& r, const catalog::Catalog& cat, con
   return rate;
 }
 
-Rate ServiceRate(const supply::InferenceService& v, const catalog::Catalog& cat, const std::string& chip_id) {
+Rate ServiceRate(const supply::InferenceService& v, const catalog::Catalog& cat,
+                 const std::string& chip_id) {
   Rate rate{v.name, chip_id, 0, ""};
   auto model = cat.FindModel(v.model);
   auto chip = cat.FindChip(chip_id);
@@ -94,8 +96,8 @@ Rate ServiceRate(const supply::InferenceService& v, const catalog::Catalog& cat,
     return rate;
   }
   rate.tokens_per_s_per_chip = e->output_tokens_per_s_per_chip;
-  rate.note = "tp " + std::to_string(e->layout.tp) + " ep " + std::to_string(e->layout.ep) + ", TPOT " +
-              std::to_string(static_cast<int>(e->tpot_ms + 0.5)) + " ms";
+  rate.note = "tp " + std::to_string(e->layout.tp) + " ep " + std::to_string(e->layout.ep) +
+              ", TPOT " + std::to_string(static_cast<int>(e->tpot_ms + 0.5)) + " ms";
   return rate;
 }
 
@@ -112,8 +114,8 @@ struct Model {
 // infinite), progress per period, served fraction and allocation.
 struct SampleResult {
   std::vector<double> finish_day;
-  std::vector<std::vector<double>> progress;  // [run][period]
-  std::vector<std::vector<double>> served;    // [service][period]
+  std::vector<std::vector<double>> progress;    // [run][period]
+  std::vector<std::vector<double>> served;      // [service][period]
   std::vector<std::vector<double>> allocation;  // [period][workload]
   std::vector<std::vector<double>> fleet;       // [period][chip]
 };
@@ -171,7 +173,8 @@ SampleResult Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t 
 double Quantile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(std::ceil(p * v.size())) - (p > 0 ? 1 : 0));
+  const size_t i =
+      std::min(v.size() - 1, static_cast<size_t>(std::ceil(p * v.size())) - (p > 0 ? 1 : 0));
   return v[i];
 }
 
@@ -212,30 +215,39 @@ Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
     if (auto chip = c.FindChip(id); !chip) return MakeError(where(chip.error().message));
   }
   for (const auto& r : s.training) {
-    if (auto m = c.FindModel(r.model); !m) return MakeError(where("run '" + r.name + "': " + m.error().message));
+    if (auto m = c.FindModel(r.model); !m)
+      return MakeError(where("run '" + r.name + "': " + m.error().message));
     auto d = catalog::ParseDType(r.dtype);
-    if (!d || (*d != catalog::DType::kBf16 && *d != catalog::DType::kFp16 && *d != catalog::DType::kFp8)) {
-      return MakeError(where("run '" + r.name + "': dtype '" + r.dtype + "' is not bf16, fp16 or fp8"));
+    if (!d || (*d != catalog::DType::kBf16 && *d != catalog::DType::kFp16 &&
+               *d != catalog::DType::kFp8)) {
+      return MakeError(
+          where("run '" + r.name + "': dtype '" + r.dtype + "' is not bf16, fp16 or fp8"));
     }
     for (const auto& chip : r.chips) {
-      if (auto x = c.FindChip(chip); !x) return MakeError(where("run '" + r.name + "': " + x.error().message));
+      if (auto x = c.FindChip(chip); !x)
+        return MakeError(where("run '" + r.name + "': " + x.error().message));
     }
   }
   for (const auto& v : s.services) {
-    if (auto m = c.FindModel(v.model); !m) return MakeError(where("service '" + v.name + "': " + m.error().message));
+    if (auto m = c.FindModel(v.model); !m)
+      return MakeError(where("service '" + v.name + "': " + m.error().message));
     if (!perf::ParseServingDType(v.dtype)) {
-      return MakeError(where("service '" + v.name + "': dtype '" + v.dtype + "' is not bf16, fp16, fp8, int8, fp4 or int4"));
+      return MakeError(where("service '" + v.name + "': dtype '" + v.dtype +
+                             "' is not bf16, fp16, fp8, int8, fp4 or int4"));
     }
     for (const auto& chip : v.chips) {
-      if (auto x = c.FindChip(chip); !x) return MakeError(where("service '" + v.name + "': " + x.error().message));
+      if (auto x = c.FindChip(chip); !x)
+        return MakeError(where("service '" + v.name + "': " + x.error().message));
     }
   }
   return {};
 }
 
-Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat, const ForecastOptions& opt) {
+Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
+                             const ForecastOptions& opt) {
   if (auto ok = ValidateScenario(s, cat); !ok) return tl::unexpected(ok.error());
-  if (opt.samples < 1 || opt.samples > 1'000'000) return MakeError("--samples must be between 1 and 1,000,000");
+  if (opt.samples < 1 || opt.samples > 1'000'000)
+    return MakeError("--samples must be between 1 and 1,000,000");
 
   Model m{s, s.ChipIds(), {}, {}, {}};
   // Workload chip ids are looked up through aliases: map them to columns.
@@ -295,26 +307,30 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat, con
     m.period_seconds.push_back(s.PeriodSeconds(t));
     std::vector<double> d(workloads, 0);
     for (size_t k = 0; k < s.services.size(); ++k) {
-      d[runs + k] = s.services[k].demand_tokens_per_s * std::pow(1 + s.services[k].growth_per_period, t);
+      d[runs + k] =
+          s.services[k].demand_tokens_per_s * std::pow(1 + s.services[k].growth_per_period, t);
     }
     m.demand.push_back(d);
   }
 
   Allocator alloc(m.shape);
   const int side = opt.side_samples > 0 ? opt.side_samples : std::max(50, opt.samples / 5);
-  const std::vector<supply::Factor> factors = opt.sensitivity ? supply::ListFactors(s) : std::vector<supply::Factor>{};
+  const std::vector<supply::Factor> factors =
+      opt.sensitivity ? supply::ListFactors(s) : std::vector<supply::Factor>{};
   std::vector<std::string> purchasable;
   if (opt.purchase_advice) {
     for (const auto& r : s.training) {
       for (const auto& chip : r.chips) {
         const int col = column(chip);
-        if (col >= 0 && std::find(purchasable.begin(), purchasable.end(), m.chips[col]) == purchasable.end()) {
+        if (col >= 0 &&
+            std::find(purchasable.begin(), purchasable.end(), m.chips[col]) == purchasable.end()) {
           purchasable.push_back(m.chips[col]);
         }
       }
     }
   }
-  const long total = opt.samples + static_cast<long>(side) * (2 * factors.size() + purchasable.size());
+  const long total =
+      opt.samples + static_cast<long>(side) * (2 * factors.size() + purchasable.size());
   long done = 0;
   auto tick = [&](long n) {
     done += n;
@@ -323,7 +339,8 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat, con
 
   // The main Monte Carlo.
   std::vector<std::vector<double>> finish(runs);
-  std::vector<std::vector<std::vector<double>>> progress(runs, std::vector<std::vector<double>>(s.horizon));
+  std::vector<std::vector<std::vector<double>>> progress(
+      runs, std::vector<std::vector<double>>(s.horizon));
   std::vector<std::vector<std::vector<double>>> served(s.services.size(),
                                                        std::vector<std::vector<double>>(s.horizon));
   f.fleet_mean.assign(s.horizon, std::vector<double>(nc, 0));
@@ -339,7 +356,8 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat, con
     }
     for (int t = 0; t < s.horizon; ++t) {
       for (size_t c = 0; c < nc; ++c) f.fleet_mean[t][c] += r.fleet[t][c] / opt.samples;
-      for (size_t w = 0; w < workloads; ++w) f.allocation_mean[t][w] += r.allocation[t][w] / opt.samples;
+      for (size_t w = 0; w < workloads; ++w)
+        f.allocation_mean[t][w] += r.allocation[t][w] / opt.samples;
     }
     if (i % 50 == 49 || i + 1 == opt.samples) tick(i % 50 + 1);
   }
@@ -401,7 +419,9 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat, con
     }
   }
   std::stable_sort(f.sensitivity.begin(), f.sensitivity.end(),
-                   [](const SensitivityEntry& a, const SensitivityEntry& b) { return a.swing_weeks > b.swing_weeks; });
+                   [](const SensitivityEntry& a, const SensitivityEntry& b) {
+                     return a.swing_weeks > b.swing_weeks;
+                   });
 
   // Purchase advice: the same samples with a block of chips added at the start.
   if (!purchasable.empty()) {
@@ -426,7 +446,9 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat, con
       }
     }
     std::stable_sort(f.purchase_advice.begin(), f.purchase_advice.end(),
-                     [](const PurchaseAdvice& a, const PurchaseAdvice& b) { return a.weeks_saved_p50 > b.weeks_saved_p50; });
+                     [](const PurchaseAdvice& a, const PurchaseAdvice& b) {
+                       return a.weeks_saved_p50 > b.weeks_saved_p50;
+                     });
   }
   return f;
 }

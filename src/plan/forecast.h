@@ -42,7 +42,7 @@ struct TrainingForecast {
   Date target;
   std::optional<Date> finish_p10, finish_p50, finish_p90;  // nullopt: beyond the horizon
   double p_meet_target = 0;
-  double finished_fraction = 0;  // samples that finish within the horizon
+  double finished_fraction = 0;           // samples that finish within the horizon
   std::optional<double> delay_weeks_p50;  // p50 finish - target; nullopt if beyond horizon
   std::vector<double> progress_p10, progress_p50, progress_p90;  // fraction done, per period
 };
@@ -82,8 +82,8 @@ struct Forecast {
   std::vector<TrainingForecast> runs;
   std::vector<ServiceForecast> services;
   std::vector<std::string> chips;
-  std::vector<std::vector<double>> fleet_mean;  // [period][chip]
-  std::vector<std::string> workloads;           // runs then services
+  std::vector<std::vector<double>> fleet_mean;       // [period][chip]
+  std::vector<std::string> workloads;                // runs then services
   std::vector<std::vector<double>> allocation_mean;  // [period][workload] chips
   std::vector<SensitivityEntry> sensitivity;
   std::vector<PurchaseAdvice> purchase_advice;

@@ -32,18 +32,19 @@ std::string ForecastJson(const plan::Forecast& f) {
   j["periods"] = periods;
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& r : f.runs) {
-    runs.push_back({{"name", r.name},
-                    {"target", r.target.ToString()},
-                    {"finish_p10", DateJson(r.finish_p10)},
-                    {"finish_p50", DateJson(r.finish_p50)},
-                    {"finish_p90", DateJson(r.finish_p90)},
-                    {"p_meet_target", Round(r.p_meet_target, 4)},
-                    {"finished_within_horizon", Round(r.finished_fraction, 4)},
-                    {"delay_weeks_p50", r.delay_weeks_p50 ? nlohmann::json(Round(*r.delay_weeks_p50, 4))
-                                                          : nlohmann::json(nullptr)},
-                    {"progress_p10", Rounded(r.progress_p10)},
-                    {"progress_p50", Rounded(r.progress_p50)},
-                    {"progress_p90", Rounded(r.progress_p90)}});
+    runs.push_back(
+        {{"name", r.name},
+         {"target", r.target.ToString()},
+         {"finish_p10", DateJson(r.finish_p10)},
+         {"finish_p50", DateJson(r.finish_p50)},
+         {"finish_p90", DateJson(r.finish_p90)},
+         {"p_meet_target", Round(r.p_meet_target, 4)},
+         {"finished_within_horizon", Round(r.finished_fraction, 4)},
+         {"delay_weeks_p50", r.delay_weeks_p50 ? nlohmann::json(Round(*r.delay_weeks_p50, 4))
+                                               : nlohmann::json(nullptr)},
+         {"progress_p10", Rounded(r.progress_p10)},
+         {"progress_p50", Rounded(r.progress_p50)},
+         {"progress_p90", Rounded(r.progress_p90)}});
   }
   j["runs"] = runs;
   nlohmann::json services = nlohmann::json::array();
@@ -81,13 +82,15 @@ std::string ForecastJson(const plan::Forecast& f) {
   j["sensitivity"] = sens;
   nlohmann::json buy = nlohmann::json::array();
   for (const auto& a : f.purchase_advice) {
-    buy.push_back({{"chip", a.chip},
-                   {"run", a.run},
-                   {"chips", a.chips},
-                   {"weeks_saved_p50", Round(a.weeks_saved_p50, 4)},
-                   {"cost_usd", a.cost_usd ? nlohmann::json(Round(*a.cost_usd, 6)) : nlohmann::json(nullptr)},
-                   {"usd_per_week_saved", a.usd_per_week_saved ? nlohmann::json(Round(*a.usd_per_week_saved, 6))
-                                                                : nlohmann::json(nullptr)}});
+    buy.push_back(
+        {{"chip", a.chip},
+         {"run", a.run},
+         {"chips", a.chips},
+         {"weeks_saved_p50", Round(a.weeks_saved_p50, 4)},
+         {"cost_usd", a.cost_usd ? nlohmann::json(Round(*a.cost_usd, 6)) : nlohmann::json(nullptr)},
+         {"usd_per_week_saved", a.usd_per_week_saved
+                                    ? nlohmann::json(Round(*a.usd_per_week_saved, 6))
+                                    : nlohmann::json(nullptr)}});
   }
   j["purchase_advice"] = buy;
   return Dump(j);
@@ -99,13 +102,15 @@ std::string ForecastText(const plan::Forecast& f) {
   for (const auto& r : f.runs) {
     if (r.finish_p50) {
       const double d = r.delay_weeks_p50.value_or(0);
-      out += fmt::format("{}: P50 finish {}, {} {:.0f} weeks, {:.0f} % chance of target {}\n", r.name,
-                         r.finish_p50->ToMonthString(), d >= 0 ? "late by" : "early by", std::fabs(d),
-                         r.p_meet_target * 100, r.target.ToString());
+      out += fmt::format("{}: P50 finish {}, {} {:.0f} weeks, {:.0f} % chance of target {}\n",
+                         r.name, r.finish_p50->ToMonthString(), d >= 0 ? "late by" : "early by",
+                         std::fabs(d), r.p_meet_target * 100, r.target.ToString());
     } else {
-      out += fmt::format("{}: P50 finish beyond the horizon ({} of samples finish), {:.0f} % chance of target {}\n",
-                         r.name, fmt::format("{:.0f} %", r.finished_fraction * 100), r.p_meet_target * 100,
-                         r.target.ToString());
+      out += fmt::format(
+          "{}: P50 finish beyond the horizon ({} of samples finish), {:.0f} % chance of target "
+          "{}\n",
+          r.name, fmt::format("{:.0f} %", r.finished_fraction * 100), r.p_meet_target * 100,
+          r.target.ToString());
     }
   }
   for (const auto& s : f.services) {
@@ -114,8 +119,9 @@ std::string ForecastText(const plan::Forecast& f) {
       sum += v;
       worst = std::min(worst, v);
     }
-    out += fmt::format("{}: {:.0f} % of demand served on average, {:.0f} % in the worst period\n", s.name,
-                       sum / std::max<size_t>(1, s.served_fraction.size()) * 100, worst * 100);
+    out +=
+        fmt::format("{}: {:.0f} % of demand served on average, {:.0f} % in the worst period\n",
+                    s.name, sum / std::max<size_t>(1, s.served_fraction.size()) * 100, worst * 100);
   }
   out += fmt::format("({} samples, seed {})\n\n", f.samples, f.seed);
 
@@ -129,8 +135,10 @@ std::string ForecastText(const plan::Forecast& f) {
 
   Table rates({"workload", "chip", "tokens/s per chip", "how"});
   for (const auto& r : f.rates) {
-    rates.AddRow({r.workload, r.chip, r.tokens_per_s_per_chip > 0 ? fmt::format("{:.0f}", r.tokens_per_s_per_chip) : "-",
-                  r.note});
+    rates.AddRow(
+        {r.workload, r.chip,
+         r.tokens_per_s_per_chip > 0 ? fmt::format("{:.0f}", r.tokens_per_s_per_chip) : "-",
+         r.note});
   }
   out += "Throughput per chip (from the performance models):\n" + rates.Render() + "\n";
 
@@ -146,21 +154,26 @@ std::string ForecastText(const plan::Forecast& f) {
     for (double v : f.allocation_mean[t]) row.push_back(fmt::format("{:.0f}", v));
     fleet.AddRow(row);
   }
-  out += "Mean fleet (chips on hand) and allocation (chips per workload):\n" + fleet.Render() + "\n";
+  out +=
+      "Mean fleet (chips on hand) and allocation (chips per workload):\n" + fleet.Render() + "\n";
 
   if (!f.sensitivity.empty()) {
     Table sens({"uncertain input", "run", "P50 if low", "P50 if high", "mean swing (weeks)"});
     for (const auto& s : f.sensitivity) {
-      sens.AddRow({s.factor, s.run, DateText(s.p50_low), DateText(s.p50_high), fmt::format("{:.1f}", s.swing_weeks)});
+      sens.AddRow({s.factor, s.run, DateText(s.p50_low), DateText(s.p50_high),
+                   fmt::format("{:.1f}", s.swing_weeks)});
     }
-    out += "What moves the P50 finish most (low: P10 or event off; high: P90 or event on):\n" + sens.Render() + "\n";
+    out += "What moves the P50 finish most (low: P10 or event off; high: P90 or event on):\n" +
+           sens.Render() + "\n";
   }
   if (!f.purchase_advice.empty()) {
     Table buy({"buy", "run", "weeks saved (P50)", "cost", "$ per week saved"});
     for (const auto& a : f.purchase_advice) {
-      buy.AddRow({fmt::format("{:.0f} x {}", a.chips, a.chip), a.run, fmt::format("{:.1f}", a.weeks_saved_p50),
-                  a.cost_usd ? fmt::format("${:.0f} M", *a.cost_usd / 1e6) : "no price",
-                  a.usd_per_week_saved ? fmt::format("${:.1f} M", *a.usd_per_week_saved / 1e6) : "-"});
+      buy.AddRow(
+          {fmt::format("{:.0f} x {}", a.chips, a.chip), a.run,
+           fmt::format("{:.1f}", a.weeks_saved_p50),
+           a.cost_usd ? fmt::format("${:.0f} M", *a.cost_usd / 1e6) : "no price",
+           a.usd_per_week_saved ? fmt::format("${:.1f} M", *a.usd_per_week_saved / 1e6) : "-"});
     }
     out += "Purchase advice:\n" + buy.Render();
   }
@@ -190,19 +203,20 @@ std::string OptDate(const std::optional<Date>& d) { return d ? d->ToString() : "
 
 std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecast& f) {
   std::vector<std::pair<std::string, std::string>> files;
-  std::string runs = Row({"name", "target", "finish_p10", "finish_p50", "finish_p90", "p_meet_target",
-                          "finished_within_horizon", "delay_weeks_p50"});
+  std::string runs = Row({"name", "target", "finish_p10", "finish_p50", "finish_p90",
+                          "p_meet_target", "finished_within_horizon", "delay_weeks_p50"});
   for (const auto& r : f.runs) {
     runs += Row({r.name, r.target.ToString(), OptDate(r.finish_p10), OptDate(r.finish_p50),
                  OptDate(r.finish_p90), Num(r.p_meet_target), Num(r.finished_fraction),
                  r.delay_weeks_p50 ? Num(*r.delay_weeks_p50) : ""});
   }
   files.emplace_back("runs.csv", runs);
-  std::string services = Row({"service", "period", "demand_tokens_per_s", "served_fraction", "served_fraction_p10"});
+  std::string services =
+      Row({"service", "period", "demand_tokens_per_s", "served_fraction", "served_fraction_p10"});
   for (const auto& s : f.services) {
     for (size_t t = 0; t < f.periods.size(); ++t) {
-      services += Row({s.name, f.periods[t].ToString(), Num(s.demand_tokens_per_s[t]), Num(s.served_fraction[t]),
-                       Num(s.served_fraction_p10[t])});
+      services += Row({s.name, f.periods[t].ToString(), Num(s.demand_tokens_per_s[t]),
+                       Num(s.served_fraction[t]), Num(s.served_fraction_p10[t])});
     }
   }
   files.emplace_back("services.csv", services);
@@ -229,14 +243,17 @@ std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecas
     sens += Row({s.factor, s.run, OptDate(s.p50_low), OptDate(s.p50_high), Num(s.swing_weeks)});
   }
   files.emplace_back("sensitivity.csv", sens);
-  std::string buy = Row({"chip", "run", "chips", "weeks_saved_p50", "cost_usd", "usd_per_week_saved"});
+  std::string buy =
+      Row({"chip", "run", "chips", "weeks_saved_p50", "cost_usd", "usd_per_week_saved"});
   for (const auto& a : f.purchase_advice) {
-    buy += Row({a.chip, a.run, Num(a.chips), Num(a.weeks_saved_p50), a.cost_usd ? Num(*a.cost_usd) : "",
+    buy += Row({a.chip, a.run, Num(a.chips), Num(a.weeks_saved_p50),
+                a.cost_usd ? Num(*a.cost_usd) : "",
                 a.usd_per_week_saved ? Num(*a.usd_per_week_saved) : ""});
   }
   files.emplace_back("purchase_advice.csv", buy);
   std::string rates = Row({"workload", "chip", "tokens_per_s_per_chip", "note"});
-  for (const auto& r : f.rates) rates += Row({r.workload, r.chip, Num(r.tokens_per_s_per_chip), r.note});
+  for (const auto& r : f.rates)
+    rates += Row({r.workload, r.chip, Num(r.tokens_per_s_per_chip), r.note});
   files.emplace_back("rates.csv", rates);
   return files;
 }

@@ -25,11 +25,20 @@ std::string Escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -46,7 +55,9 @@ json FleetChart(const plan::Forecast& f) {
   json values = json::array();
   for (size_t t = 0; t < f.periods.size(); ++t) {
     for (size_t c = 0; c < f.chips.size(); ++c) {
-      values.push_back({{"period", f.periods[t].ToString()}, {"chip", f.chips[c]}, {"chips", Round(f.fleet_mean[t][c], 6)}});
+      values.push_back({{"period", f.periods[t].ToString()},
+                        {"chip", f.chips[c]},
+                        {"chips", Round(f.fleet_mean[t][c], 6)}});
     }
   }
   json spec = Base("Fleet on hand (mean over samples)");
@@ -62,7 +73,8 @@ json AllocationChart(const plan::Forecast& f) {
   json values = json::array();
   for (size_t t = 0; t < f.periods.size(); ++t) {
     for (size_t w = 0; w < f.workloads.size(); ++w) {
-      values.push_back({{"period", f.periods[t].ToString()}, {"workload", f.workloads[w]},
+      values.push_back({{"period", f.periods[t].ToString()},
+                        {"workload", f.workloads[w]},
                         {"chips", Round(f.allocation_mean[t][w], 6)}});
     }
   }
@@ -79,8 +91,11 @@ json ProgressChart(const plan::Forecast& f) {
   json values = json::array();
   for (const auto& r : f.runs) {
     for (size_t t = 0; t < f.periods.size(); ++t) {
-      values.push_back({{"period", f.periods[t].ToString()}, {"run", r.name}, {"p10", Round(r.progress_p10[t], 4)},
-                        {"p50", Round(r.progress_p50[t], 4)}, {"p90", Round(r.progress_p90[t], 4)}});
+      values.push_back({{"period", f.periods[t].ToString()},
+                        {"run", r.name},
+                        {"p10", Round(r.progress_p10[t], 4)},
+                        {"p50", Round(r.progress_p50[t], 4)},
+                        {"p90", Round(r.progress_p90[t], 4)}});
     }
   }
   json spec = Base("Training progress (fraction of tokens): P10-P90 band, P50 line");
@@ -88,11 +103,16 @@ json ProgressChart(const plan::Forecast& f) {
   json x = {{"field", "period"}, {"type", "temporal"}};
   spec["layer"] = json::array(
       {{{"mark", {{"type", "area"}, {"opacity", 0.3}}},
-        {"encoding", {{"x", x}, {"y", {{"field", "p10"}, {"type", "quantitative"}, {"title", "fraction done"}}},
-                      {"y2", {{"field", "p90"}}}, {"color", {{"field", "run"}, {"type", "nominal"}}}}}},
+        {"encoding",
+         {{"x", x},
+          {"y", {{"field", "p10"}, {"type", "quantitative"}, {"title", "fraction done"}}},
+          {"y2", {{"field", "p90"}}},
+          {"color", {{"field", "run"}, {"type", "nominal"}}}}}},
        {{"mark", "line"},
-        {"encoding", {{"x", x}, {"y", {{"field", "p50"}, {"type", "quantitative"}}},
-                      {"color", {{"field", "run"}, {"type", "nominal"}}}}}}});
+        {"encoding",
+         {{"x", x},
+          {"y", {{"field", "p50"}, {"type", "quantitative"}}},
+          {"color", {{"field", "run"}, {"type", "nominal"}}}}}}});
   return spec;
 }
 
@@ -100,10 +120,13 @@ json ServedChart(const plan::Forecast& f) {
   json values = json::array();
   for (const auto& s : f.services) {
     for (size_t t = 0; t < f.periods.size(); ++t) {
-      values.push_back({{"period", f.periods[t].ToString()}, {"series", s.name + " demand"},
+      values.push_back({{"period", f.periods[t].ToString()},
+                        {"series", s.name + " demand"},
                         {"tokens_per_s", Round(s.demand_tokens_per_s[t], 6)}});
-      values.push_back({{"period", f.periods[t].ToString()}, {"series", s.name + " served"},
-                        {"tokens_per_s", Round(s.demand_tokens_per_s[t] * s.served_fraction[t], 6)}});
+      values.push_back(
+          {{"period", f.periods[t].ToString()},
+           {"series", s.name + " served"},
+           {"tokens_per_s", Round(s.demand_tokens_per_s[t] * s.served_fraction[t], 6)}});
     }
   }
   json spec = Base("Inference: served versus demand (output tokens/s, mean)");
@@ -118,45 +141,57 @@ json ServedChart(const plan::Forecast& f) {
 json TornadoChart(const plan::Forecast& f) {
   json values = json::array();
   for (const auto& s : f.sensitivity) {
-    values.push_back({{"factor", s.factor + " / " + s.run}, {"swing_weeks", Round(s.swing_weeks, 4)}});
+    values.push_back(
+        {{"factor", s.factor + " / " + s.run}, {"swing_weeks", Round(s.swing_weeks, 4)}});
   }
   json spec = Base("Sensitivity: swing of the mean finish (weeks)");
   spec["height"] = std::max<int>(120, static_cast<int>(values.size()) * 22);
   spec["data"] = {{"values", values}};
   spec["mark"] = "bar";
-  spec["encoding"] = {{"y", {{"field", "factor"}, {"type", "nominal"}, {"sort", "-x"}, {"title", nullptr}}},
-                      {"x", {{"field", "swing_weeks"}, {"type", "quantitative"}, {"title", "weeks"}}}};
+  spec["encoding"] = {
+      {"y", {{"field", "factor"}, {"type", "nominal"}, {"sort", "-x"}, {"title", nullptr}}},
+      {"x", {{"field", "swing_weeks"}, {"type", "quantitative"}, {"title", "weeks"}}}};
   return spec;
 }
 
 }  // namespace
 
 std::string ForecastHtml(const plan::Forecast& f) {
-  const std::vector<std::pair<std::string, json>> charts = {
-      {"fleet", FleetChart(f)},       {"allocation", AllocationChart(f)}, {"progress", ProgressChart(f)},
-      {"served", ServedChart(f)},     {"tornado", TornadoChart(f)}};
+  const std::vector<std::pair<std::string, json>> charts = {{"fleet", FleetChart(f)},
+                                                            {"allocation", AllocationChart(f)},
+                                                            {"progress", ProgressChart(f)},
+                                                            {"served", ServedChart(f)},
+                                                            {"tornado", TornadoChart(f)}};
   std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>suanli forecast: " +
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>suanli "
+      "forecast: " +
       Escape(f.scenario) +
       "</title>\n<style>body{font-family:sans-serif;margin:24px;color:#222}"
       "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
       ".chart{margin:24px 0}</style>\n";
   for (const auto& bundle : VegaBundles()) {
-    html += "<script>/* " + std::string(bundle.name) + " */\n" + SafeScript(bundle.content) + "\n</script>\n";
+    html += "<script>/* " + std::string(bundle.name) + " */\n" + SafeScript(bundle.content) +
+            "\n</script>\n";
   }
   html += "</head>\n<body>\n<h1>Forecast: " + Escape(f.scenario) + "</h1>\n";
   html += fmt::format("<p>{} Monte Carlo samples, seed {}.</p>\n", f.samples, f.seed);
-  html += "<table><tr><th>training run</th><th>target</th><th>P10</th><th>P50</th><th>P90</th><th>P(target)</th></tr>\n";
+  html +=
+      "<table><tr><th>training "
+      "run</th><th>target</th><th>P10</th><th>P50</th><th>P90</th><th>P(target)</th></tr>\n";
   for (const auto& r : f.runs) {
-    auto d = [](const std::optional<Date>& x) { return x ? x->ToString() : std::string("beyond horizon"); };
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f} %</td></tr>\n",
-                        Escape(r.name), r.target.ToString(), d(r.finish_p10), d(r.finish_p50), d(r.finish_p90),
-                        r.p_meet_target * 100);
+    auto d = [](const std::optional<Date>& x) {
+      return x ? x->ToString() : std::string("beyond horizon");
+    };
+    html += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f} %</td></tr>\n",
+        Escape(r.name), r.target.ToString(), d(r.finish_p10), d(r.finish_p50), d(r.finish_p90),
+        r.p_meet_target * 100);
   }
   html += "</table>\n";
   for (const auto& [id, spec] : charts) html += "<div class=\"chart\" id=\"" + id + "\"></div>\n";
   html += "<script>\nconst specs = {\n";
-  for (const auto& [id, spec] : charts) html += "  \"" + id + "\": " + SafeScript(spec.dump()) + ",\n";
+  for (const auto& [id, spec] : charts)
+    html += "  \"" + id + "\": " + SafeScript(spec.dump()) + ",\n";
   html +=
       "};\n"
       "window.suanliRendered = Promise.all(Object.entries(specs).map(([id, spec]) =>\n"

@@ -52,7 +52,8 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
                             {"communication", Round(e.step_communication_ms, 4)},
                             {"overhead", Round(e.step_overhead_ms, 4)}};
   j["chip_hour_usd"] = Optional(e.chip_hour_usd, 4);
-  j["price_basis"] = e.price_basis.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.price_basis);
+  j["price_basis"] =
+      e.price_basis.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.price_basis);
   j["cost_usd_per_million_output_tokens"] = Optional(e.cost_usd_per_million_output_tokens, 4);
   j["cost_usd_per_million_input_tokens"] = Optional(e.cost_usd_per_million_input_tokens, 4);
   j["output_tokens_per_usd"] =
@@ -76,18 +77,21 @@ std::string Money(const std::optional<double>& v) {
 
 }  // namespace
 
-std::string InferenceJson(const InferenceReport& r) { return Dump(EstimateJson(*r.job, r.estimate)); }
+std::string InferenceJson(const InferenceReport& r) {
+  return Dump(EstimateJson(*r.job, r.estimate));
+}
 
 std::string InferenceText(const InferenceReport& r) {
   const auto& e = r.estimate;
   const auto& job = *r.job;
-  std::string out = fmt::format(
-      "{} on {} ({}), {}, {} mode, {:g} in / {:g} out tokens{}\n", job.model->id, job.chip->id,
-      job.system.id, perf::ServingDTypeName(job.dtype),
-      job.mode == perf::ServingMode::kOffline ? "offline" : "server", job.input_tokens,
-      job.output_tokens,
-      job.prefix_cache_hit > 0 ? fmt::format(", {:.0f} % prefix-cache hits", job.prefix_cache_hit * 100)
-                               : "");
+  std::string out =
+      fmt::format("{} on {} ({}), {}, {} mode, {:g} in / {:g} out tokens{}\n", job.model->id,
+                  job.chip->id, job.system.id, perf::ServingDTypeName(job.dtype),
+                  job.mode == perf::ServingMode::kOffline ? "offline" : "server", job.input_tokens,
+                  job.output_tokens,
+                  job.prefix_cache_hit > 0
+                      ? fmt::format(", {:.0f} % prefix-cache hits", job.prefix_cache_hit * 100)
+                      : "");
   if (e.disaggregated) {
     out += fmt::format(
         "disaggregated: prefill tp {} ep {} ({} chips), decode tp {} ep {} ({} chips); {:.2f} "
@@ -99,30 +103,36 @@ std::string InferenceText(const InferenceReport& r) {
                        e.layout.ep, e.layout.dp, e.layout.chips());
   }
   Table t({"quantity", "value"});
-  t.AddRow({"output tokens/s per chip", fmt::format("{:.0f} (end to end)", e.output_tokens_per_s_per_chip)});
+  t.AddRow({"output tokens/s per chip",
+            fmt::format("{:.0f} (end to end)", e.output_tokens_per_s_per_chip)});
   t.AddRow({"decode tokens/s per chip", fmt::format("{:.0f}", e.decode_tokens_per_s_per_chip)});
   t.AddRow({"prefill tokens/s per chip", fmt::format("{:.0f}", e.prefill_tokens_per_s_per_chip)});
   t.AddRow({"TTFT / TPOT", fmt::format("{:.0f} ms / {:.1f} ms", e.ttft_ms, e.tpot_ms)});
-  t.AddRow({"batch", fmt::format("{} sequences ({} fit in memory)", e.max_batch, e.memory_max_batch)});
-  t.AddRow({"memory per chip", fmt::format("weights {:.1f} + KV {:.1f} of {:g} GiB", e.weights_gib_per_chip,
-                                           e.kv_cache_gib_per_chip, e.memory_capacity_gib)});
+  t.AddRow(
+      {"batch", fmt::format("{} sequences ({} fit in memory)", e.max_batch, e.memory_max_batch)});
+  t.AddRow({"memory per chip",
+            fmt::format("weights {:.1f} + KV {:.1f} of {:g} GiB", e.weights_gib_per_chip,
+                        e.kv_cache_gib_per_chip, e.memory_capacity_gib)});
   t.AddRow({"KV cache", fmt::format("{:.0f} bytes per token", e.kv_cache_bytes_per_token)});
   t.AddRow({"bound", e.bound});
-  t.AddRow({"cost", e.chip_hour_usd
-                        ? fmt::format("${:.3f} per M output tokens, ${:.3f} per M input (${:.3f}/chip-h: {})",
-                                      *e.cost_usd_per_million_output_tokens,
-                                      *e.cost_usd_per_million_input_tokens, *e.chip_hour_usd,
-                                      e.price_basis)
-                        : std::string("no price: give --chip-hour-usd")});
+  t.AddRow(
+      {"cost",
+       e.chip_hour_usd
+           ? fmt::format("${:.3f} per M output tokens, ${:.3f} per M input (${:.3f}/chip-h: {})",
+                         *e.cost_usd_per_million_output_tokens,
+                         *e.cost_usd_per_million_input_tokens, *e.chip_hour_usd, e.price_basis)
+           : std::string("no price: give --chip-hour-usd")});
   if (job.demand_tokens_per_s && e.chips_for_demand) {
     t.AddRow({"chips for demand", fmt::format("{} for {:.0f} output tokens/s", *e.chips_for_demand,
                                               *job.demand_tokens_per_s)});
   }
   out += t.Render();
-  out += fmt::format("decode step: linear {:.1f}  attention {:.1f}  communication {:.1f}  overhead {:.1f} ms\n",
-                     e.step_linear_ms, e.step_attention_ms, e.step_communication_ms, e.step_overhead_ms);
+  out += fmt::format(
+      "decode step: linear {:.1f}  attention {:.1f}  communication {:.1f}  overhead {:.1f} ms\n",
+      e.step_linear_ms, e.step_attention_ms, e.step_communication_ms, e.step_overhead_ms);
   if (!job.calibration.calibrated) {
-    out += "note: chip family '" + job.chip->family + "' is not calibrated; default efficiencies used.\n";
+    out += "note: chip family '" + job.chip->family +
+           "' is not calibrated; default efficiencies used.\n";
   }
   return out;
 }

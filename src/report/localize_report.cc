@@ -37,7 +37,8 @@ std::string LocalizationJson(const supply::LocalizationResult& r) {
   j["growth_source"] = r.sector.growth_sources;
   j["target"] = r.target;
   j["by_year"] = r.by_year;
-  j["p_target_by_year"] = r.p_target_by_year ? nlohmann::json(Round(*r.p_target_by_year, 4)) : nullptr;
+  j["p_target_by_year"] =
+      r.p_target_by_year ? nlohmann::json(Round(*r.p_target_by_year, 4)) : nullptr;
   j["samples"] = r.samples;
   j["seed"] = r.seed;
   nlohmann::json years = nlohmann::json::array();
@@ -56,19 +57,19 @@ std::string LocalizationJson(const supply::LocalizationResult& r) {
 }
 
 std::string LocalizationText(const supply::LocalizationResult& r) {
-  std::string out = fmt::format(
-      "{}: P({} domestic by {}) = {:.0f} %; P50 share in {} is {}\n", r.sector.name, Pct(r.target),
-      r.by_year, r.p_target_by_year.value_or(0) * 100, r.by_year,
-      [&] {
-        for (const auto& y : r.years) {
-          if (y.year == r.by_year) return Pct(y.p50);
-        }
-        return std::string("-");
-      }());
-  out += fmt::format("metric: {}; from {} in {} [{}]; domestic supply grows {} a year, demand {} ({} samples)\n\n",
-                     r.sector.metric, Pct(r.sector.base_share), r.sector.base_year,
-                     fmt::join(r.sector.base_sources, ","), r.sector.domestic_growth.Describe(),
-                     r.sector.demand_growth.Describe(), r.samples);
+  std::string out =
+      fmt::format("{}: P({} domestic by {}) = {:.0f} %; P50 share in {} is {}\n", r.sector.name,
+                  Pct(r.target), r.by_year, r.p_target_by_year.value_or(0) * 100, r.by_year, [&] {
+                    for (const auto& y : r.years) {
+                      if (y.year == r.by_year) return Pct(y.p50);
+                    }
+                    return std::string("-");
+                  }());
+  out += fmt::format(
+      "metric: {}; from {} in {} [{}]; domestic supply grows {} a year, demand {} ({} samples)\n\n",
+      r.sector.metric, Pct(r.sector.base_share), r.sector.base_year,
+      fmt::join(r.sector.base_sources, ","), r.sector.domestic_growth.Describe(),
+      r.sector.demand_growth.Describe(), r.samples);
   Table t({"year", "P10", "P50", "P90", "P(reached target)", "published"});
   for (const auto& y : r.years) {
     std::string published;
@@ -76,7 +77,8 @@ std::string LocalizationText(const supply::LocalizationResult& r) {
       for (const auto& p : *set) {
         if (p.year != y.year) continue;
         if (!published.empty()) published += "; ";
-        published += Pct(p.share) + " " + p.wording + " [" + fmt::format("{}", fmt::join(p.sources, ",")) + "]";
+        published += Pct(p.share) + " " + p.wording + " [" +
+                     fmt::format("{}", fmt::join(p.sources, ",")) + "]";
       }
     }
     t.AddRow({std::to_string(y.year), Pct(y.p10), Pct(y.p50), Pct(y.p90), Pct(y.p_reach_target),

@@ -22,8 +22,8 @@ class SectorLoader : public SupplyReader {
     ForEach(root["sectors"], "sectors", [&](const YAML::Node& n, const std::string& p) {
       CheckKeys(n, p,
                 {"id", "name", "metric", "base_year", "base_share", "base_source", "demand_growth",
-                 "demand_growth_source", "domestic_growth", "domestic_growth_source", "observations",
-                 "projections"});
+                 "demand_growth_source", "domestic_growth", "domestic_growth_source",
+                 "observations", "projections"});
       Sector s;
       s.id = Text(n, "id", p, true);
       s.name = Text(n, "name", p, true);
@@ -44,7 +44,8 @@ class SectorLoader : public SupplyReader {
   }
 
  private:
-  std::vector<SharePoint> Points(const YAML::Node& map, const char* key, const std::string& parent) {
+  std::vector<SharePoint> Points(const YAML::Node& map, const char* key,
+                                 const std::string& parent) {
     std::vector<SharePoint> out;
     if (!map[key]) return out;
     ForEach(map[key], Join(parent, key), [&](const YAML::Node& n, const std::string& p) {
@@ -90,14 +91,16 @@ Result<Sector> FindSector(std::string_view id) {
 Result<LocalizationResult> ProjectLocalization(const Sector& s, int last_year, double target,
                                                int by_year, int samples, uint64_t seed) {
   if (last_year <= s.base_year || last_year > s.base_year + 50) {
-    return MakeError("--until must be after " + std::to_string(s.base_year) + " and within 50 years");
+    return MakeError("--until must be after " + std::to_string(s.base_year) +
+                     " and within 50 years");
   }
   if (!(target > 0 && target <= 1)) return MakeError("--target must be a share in (0, 1]");
   if (by_year <= s.base_year || by_year > last_year) {
     return MakeError("--by must be between " + std::to_string(s.base_year + 1) + " and --until " +
                      std::to_string(last_year));
   }
-  if (samples < 1 || samples > 10'000'000) return MakeError("--samples must be between 1 and 10,000,000");
+  if (samples < 1 || samples > 10'000'000)
+    return MakeError("--samples must be between 1 and 10,000,000");
   const int years = last_year - s.base_year + 1;
   std::vector<std::vector<double>> share(years, std::vector<double>(samples));
   std::vector<std::vector<bool>> reached(years, std::vector<bool>(samples, false));

@@ -7,19 +7,21 @@ namespace suanli::supply {
 std::vector<Factor> ListFactors(const Scenario& s) {
   std::vector<Factor> out;
   for (const auto& in : s.inputs) {
-    out.push_back({Factor::Kind::kInput, "input:" + in.name, in.name + " (" + in.distribution.Describe() + ")"});
+    out.push_back({Factor::Kind::kInput, "input:" + in.name,
+                   in.name + " (" + in.distribution.Describe() + ")"});
   }
   for (size_t i = 0; i < s.deliveries.size(); ++i) {
     const auto& d = s.deliveries[i];
     if (d.per_period.kind == Distribution::Kind::kFixed) continue;
     out.push_back({Factor::Kind::kDelivery, "delivery:" + std::to_string(i),
-                   d.chip + " deliveries " + d.from.ToMonthString() + ".." + d.to.ToMonthString() + " (" +
-                       d.per_period.Describe() + ")"});
+                   d.chip + " deliveries " + d.from.ToMonthString() + ".." + d.to.ToMonthString() +
+                       " (" + d.per_period.Describe() + ")"});
   }
   for (const auto& e : s.events) {
     if (e.probability <= 0 || e.probability >= 1) continue;
-    out.push_back({Factor::Kind::kEvent, "event:" + e.name,
-                   e.name + " (p " + std::to_string(static_cast<int>(e.probability * 100 + 0.5)) + " %)"});
+    out.push_back(
+        {Factor::Kind::kEvent, "event:" + e.name,
+         e.name + " (p " + std::to_string(static_cast<int>(e.probability * 100 + 0.5)) + " %)"});
   }
   return out;
 }
@@ -30,7 +32,8 @@ FleetSample SampleFleet(const Scenario& s, uint64_t seed, uint64_t index, const 
   out.chips = s.ChipIds();
   const size_t nc = out.chips.size();
   auto column = [&](const std::string& chip) {
-    return static_cast<size_t>(std::lower_bound(out.chips.begin(), out.chips.end(), chip) - out.chips.begin());
+    return static_cast<size_t>(std::lower_bound(out.chips.begin(), out.chips.end(), chip) -
+                               out.chips.begin());
   };
   auto draw = [&](const Distribution& d, const std::string& key) {
     // Always consume the stream so that pinning one factor leaves the others'
@@ -74,7 +77,8 @@ FleetSample SampleFleet(const Scenario& s, uint64_t seed, uint64_t index, const 
     auto it = o.happens.find(key);
     const bool on = it == o.happens.end() ? sampled_on : it->second;
     if (!on) continue;
-    const Date date{e.window_from.days + static_cast<int>(when * (e.window_to.days - e.window_from.days))};
+    const Date date{e.window_from.days +
+                    static_cast<int>(when * (e.window_to.days - e.window_from.days))};
     fired.push_back({&e, std::max(0, s.PeriodOf(date)), amount});
     out.events_fired.push_back(e.name);
   }

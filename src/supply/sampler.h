@@ -24,8 +24,8 @@ std::vector<Factor> ListFactors(const Scenario& s);
 // Pins factors instead of sampling them (sensitivity), and adds chips at the
 // start (purchase advice).
 struct Overrides {
-  std::map<std::string, double> quantile;  // input/delivery key -> p in (0, 1)
-  std::map<std::string, bool> happens;     // event key -> fired or not
+  std::map<std::string, double> quantile;     // input/delivery key -> p in (0, 1)
+  std::map<std::string, bool> happens;        // event key -> fired or not
   std::map<std::string, double> extra_chips;  // chip id -> added in period 0
 };
 

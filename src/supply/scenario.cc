@@ -22,7 +22,8 @@ class ScenarioLoader : public SupplyReader {
               {"scenario", "inputs", "fleet", "deliveries", "events", "workloads", "policy"});
     Scenario s;
     const YAML::Node head = root["scenario"];
-    if (!head || !head.IsMap()) Fail("missing the scenario mapping (name, start, period, horizon)", root, "scenario");
+    if (!head || !head.IsMap())
+      Fail("missing the scenario mapping (name, start, period, horizon)", root, "scenario");
     CheckKeys(head, "scenario", {"name", "description", "start", "period", "horizon", "source"});
     s.name = Text(head, "name", "scenario", true);
     s.description = Text(head, "description", "scenario", false);
@@ -33,7 +34,8 @@ class ScenarioLoader : public SupplyReader {
     } else if (period == "month") {
       s.period = PeriodUnit::kMonth;
     } else {
-      Fail("unknown period '" + period + "'; expected week or month", head["period"], "scenario.period");
+      Fail("unknown period '" + period + "'; expected week or month", head["period"],
+           "scenario.period");
     }
     s.horizon = Int(head, "horizon", "scenario", 1, 1000);
 
@@ -46,7 +48,8 @@ class ScenarioLoader : public SupplyReader {
         in.distribution = Dist(n, "distribution", p);
         in.sources = Strings(n, "source", p);
         in.note = Text(n, "note", p, false);
-        if (!input_names.insert(in.name).second) Fail("input '" + in.name + "' defined twice", n, Join(p, "name"));
+        if (!input_names.insert(in.name).second)
+          Fail("input '" + in.name + "' defined twice", n, Join(p, "name"));
         s.inputs.push_back(std::move(in));
       });
     }
@@ -59,7 +62,9 @@ class ScenarioLoader : public SupplyReader {
     }
     if (root["deliveries"]) {
       ForEach(root["deliveries"], "deliveries", [&](const YAML::Node& n, const std::string& p) {
-        CheckKeys(n, p, {"chip", "from", "to", "per_period", "draw_each_period", "scale_by", "source", "note"});
+        CheckKeys(
+            n, p,
+            {"chip", "from", "to", "per_period", "draw_each_period", "scale_by", "source", "note"});
         Delivery d;
         d.chip = NormalizeId(Text(n, "chip", p, true));
         d.from = DateField(n, "from", p);
@@ -69,7 +74,8 @@ class ScenarioLoader : public SupplyReader {
         d.draw_each_period = Bool(n, "draw_each_period", p, false);
         d.scale_by = Text(n, "scale_by", p, false);
         if (!d.scale_by.empty() && !input_names.count(d.scale_by)) {
-          Fail("unknown input '" + d.scale_by + "'; define it under inputs", n["scale_by"], Join(p, "scale_by"));
+          Fail("unknown input '" + d.scale_by + "'; define it under inputs", n["scale_by"],
+               Join(p, "scale_by"));
         }
         d.sources = Strings(n, "source", p);
         d.note = Text(n, "note", p, false);
@@ -78,7 +84,8 @@ class ScenarioLoader : public SupplyReader {
     }
     if (root["events"]) {
       ForEach(root["events"], "events", [&](const YAML::Node& n, const std::string& p) {
-        CheckKeys(n, p, {"name", "probability", "window", "effect", "chip", "amount", "source", "note"});
+        CheckKeys(n, p,
+                  {"name", "probability", "window", "effect", "chip", "amount", "source", "note"});
         Event e;
         e.name = Text(n, "name", p, true);
         e.probability = Num(n, "probability", p, 0, 1);
@@ -99,7 +106,8 @@ class ScenarioLoader : public SupplyReader {
         } else if (effect == "scale") {
           e.effect = Event::Effect::kScale;
         } else {
-          Fail("unknown effect '" + effect + "'; expected add, remove, cap or scale", n["effect"], Join(p, "effect"));
+          Fail("unknown effect '" + effect + "'; expected add, remove, cap or scale", n["effect"],
+               Join(p, "effect"));
         }
         e.chip = NormalizeId(Text(n, "chip", p, true));
         if (e.effect != Event::Effect::kRemove) e.amount = Dist(n, "amount", p);
@@ -112,45 +120,53 @@ class ScenarioLoader : public SupplyReader {
       if (!w.IsMap()) Fail("expected a mapping with training and inference", w, "workloads");
       CheckKeys(w, "workloads", {"training", "inference"});
       if (w["training"]) {
-        ForEach(w["training"], "workloads.training", [&](const YAML::Node& n, const std::string& p) {
-          CheckKeys(n, p, {"name", "model", "tokens", "dtype", "chips", "min_chips", "max_chips",
-                           "earliest_start", "target", "priority", "note"});
-          TrainingRun r;
-          r.name = Text(n, "name", p, true);
-          r.model = Text(n, "model", p, true);
-          r.tokens = Num(n, "tokens", p, 1, 1e18);
-          r.dtype = n["dtype"] ? Text(n, "dtype", p, true) : "bf16";
-          r.chips = Strings(n, "chips", p);
-          if (r.chips.empty()) Fail("a training run needs at least one allowed chip", n, Join(p, "chips"));
-          for (auto& c : r.chips) c = NormalizeId(c);
-          r.min_chips = Num(n, "min_chips", p, 1, 1e8, 1);
-          r.max_chips = Num(n, "max_chips", p, 1, 1e8);
-          if (r.max_chips < r.min_chips) Fail("max_chips is below min_chips", n["max_chips"], Join(p, "max_chips"));
-          r.earliest_start = n["earliest_start"] ? DateField(n, "earliest_start", p) : s.start;
-          r.target = DateField(n, "target", p);
-          r.priority = Num(n, "priority", p, 0, 1e6, 1);
-          s.training.push_back(std::move(r));
-        });
+        ForEach(
+            w["training"], "workloads.training", [&](const YAML::Node& n, const std::string& p) {
+              CheckKeys(n, p,
+                        {"name", "model", "tokens", "dtype", "chips", "min_chips", "max_chips",
+                         "earliest_start", "target", "priority", "note"});
+              TrainingRun r;
+              r.name = Text(n, "name", p, true);
+              r.model = Text(n, "model", p, true);
+              r.tokens = Num(n, "tokens", p, 1, 1e18);
+              r.dtype = n["dtype"] ? Text(n, "dtype", p, true) : "bf16";
+              r.chips = Strings(n, "chips", p);
+              if (r.chips.empty())
+                Fail("a training run needs at least one allowed chip", n, Join(p, "chips"));
+              for (auto& c : r.chips) c = NormalizeId(c);
+              r.min_chips = Num(n, "min_chips", p, 1, 1e8, 1);
+              r.max_chips = Num(n, "max_chips", p, 1, 1e8);
+              if (r.max_chips < r.min_chips)
+                Fail("max_chips is below min_chips", n["max_chips"], Join(p, "max_chips"));
+              r.earliest_start = n["earliest_start"] ? DateField(n, "earliest_start", p) : s.start;
+              r.target = DateField(n, "target", p);
+              r.priority = Num(n, "priority", p, 0, 1e6, 1);
+              s.training.push_back(std::move(r));
+            });
       }
       if (w["inference"]) {
-        ForEach(w["inference"], "workloads.inference", [&](const YAML::Node& n, const std::string& p) {
-          CheckKeys(n, p, {"name", "model", "input_tokens", "output_tokens", "dtype", "demand_tokens_per_s",
-                           "growth_per_period", "tpot_ms", "chips", "priority", "note"});
-          InferenceService v;
-          v.name = Text(n, "name", p, true);
-          v.model = Text(n, "model", p, true);
-          v.input_tokens = Num(n, "input_tokens", p, 1, 1e7, 1024);
-          v.output_tokens = Num(n, "output_tokens", p, 1, 1e7, 256);
-          v.dtype = n["dtype"] ? Text(n, "dtype", p, true) : "fp8";
-          v.demand_tokens_per_s = Num(n, "demand_tokens_per_s", p, 0, 1e12);
-          v.growth_per_period = Num(n, "growth_per_period", p, -0.99, 10, 0);
-          if (n["tpot_ms"]) v.tpot_ms = Num(n, "tpot_ms", p, 0.1, 1e6);
-          v.chips = Strings(n, "chips", p);
-          if (v.chips.empty()) Fail("a service needs at least one allowed chip", n, Join(p, "chips"));
-          for (auto& c : v.chips) c = NormalizeId(c);
-          v.priority = Num(n, "priority", p, 0, 1e6, 1);
-          s.services.push_back(std::move(v));
-        });
+        ForEach(
+            w["inference"], "workloads.inference", [&](const YAML::Node& n, const std::string& p) {
+              CheckKeys(
+                  n, p,
+                  {"name", "model", "input_tokens", "output_tokens", "dtype", "demand_tokens_per_s",
+                   "growth_per_period", "tpot_ms", "chips", "priority", "note"});
+              InferenceService v;
+              v.name = Text(n, "name", p, true);
+              v.model = Text(n, "model", p, true);
+              v.input_tokens = Num(n, "input_tokens", p, 1, 1e7, 1024);
+              v.output_tokens = Num(n, "output_tokens", p, 1, 1e7, 256);
+              v.dtype = n["dtype"] ? Text(n, "dtype", p, true) : "fp8";
+              v.demand_tokens_per_s = Num(n, "demand_tokens_per_s", p, 0, 1e12);
+              v.growth_per_period = Num(n, "growth_per_period", p, -0.99, 10, 0);
+              if (n["tpot_ms"]) v.tpot_ms = Num(n, "tpot_ms", p, 0.1, 1e6);
+              v.chips = Strings(n, "chips", p);
+              if (v.chips.empty())
+                Fail("a service needs at least one allowed chip", n, Join(p, "chips"));
+              for (auto& c : v.chips) c = NormalizeId(c);
+              v.priority = Num(n, "priority", p, 0, 1e6, 1);
+              s.services.push_back(std::move(v));
+            });
       }
     }
     if (const YAML::Node pol = root["policy"]; pol) {
@@ -161,15 +177,17 @@ class ScenarioLoader : public SupplyReader {
     }
     std::set<std::string> names;
     for (const auto& r : s.training) {
-      if (!names.insert(r.name).second) Fail("workload name '" + r.name + "' used twice", root["workloads"], "workloads");
+      if (!names.insert(r.name).second)
+        Fail("workload name '" + r.name + "' used twice", root["workloads"], "workloads");
     }
     for (const auto& v : s.services) {
-      if (!names.insert(v.name).second) Fail("workload name '" + v.name + "' used twice", root["workloads"], "workloads");
+      if (!names.insert(v.name).second)
+        Fail("workload name '" + v.name + "' used twice", root["workloads"], "workloads");
     }
-    if (s.training.empty() && s.services.empty()) Fail("the scenario has no workloads", root, "workloads");
+    if (s.training.empty() && s.services.empty())
+      Fail("the scenario has no workloads", root, "workloads");
     return s;
   }
-
 };
 
 }  // namespace
@@ -219,7 +237,8 @@ Result<Scenario> BuiltinScenario(std::string_view name) {
     std::string file(f.name);
     if (file.substr(0, file.rfind('.')) == name) return ParseScenario(f.content, "builtin:" + file);
   }
-  return MakeError("unknown scenario '" + std::string(name) + "'; built in: " + JoinOr(BuiltinScenarioNames()) +
+  return MakeError("unknown scenario '" + std::string(name) +
+                   "'; built in: " + JoinOr(BuiltinScenarioNames()) +
                    " (see `suanli forecast --list`), or give a YAML file");
 }
 

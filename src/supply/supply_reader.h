@@ -39,9 +39,11 @@ class SupplyReader : public YamlReader {
     if (!n || n.IsNull()) Fail("missing required distribution", map, path);
     if (n.IsScalar()) return Distribution::Fixed(Number(n, path));
     if (!n.IsMap() || n.size() != 1) {
-      Fail("expected a number or one of {fixed: x}, {uniform: [a, b]}, {triangular: [min, mode, max]}, "
-           "{lognormal: {median: m, sigma: s}}",
-           n, path);
+      Fail(
+          "expected a number or one of {fixed: x}, {uniform: [a, b]}, {triangular: [min, mode, "
+          "max]}, "
+          "{lognormal: {median: m, sigma: s}}",
+          n, path);
     }
     const std::string kind = n.begin()->first.as<std::string>();
     const YAML::Node v = n.begin()->second;
@@ -62,7 +64,8 @@ class SupplyReader : public YamlReader {
       d = {Distribution::Kind::kUniform, x[0], x[1], (x[0] + x[1]) / 2};
     } else if (kind == "triangular") {
       const auto x = list(3);
-      if (!(x[0] <= x[1] && x[1] <= x[2])) Fail("triangular [min, mode, max] needs min <= mode <= max", v, Join(path, kind));
+      if (!(x[0] <= x[1] && x[1] <= x[2]))
+        Fail("triangular [min, mode, max] needs min <= mode <= max", v, Join(path, kind));
       d = {Distribution::Kind::kTriangular, x[0], x[2], x[1]};
     } else if (kind == "lognormal") {
       if (!v.IsMap()) Fail("lognormal expects {median: m, sigma: s}", v, Join(path, kind));
@@ -70,7 +73,8 @@ class SupplyReader : public YamlReader {
       d = {Distribution::Kind::kLognormal, Num(v, "median", Join(path, kind), 1e-12, 1e15), 0,
            Num(v, "sigma", Join(path, kind), 0, 5)};
     } else {
-      Fail("unknown distribution '" + kind + "'; expected fixed, uniform, triangular or lognormal", n, path);
+      Fail("unknown distribution '" + kind + "'; expected fixed, uniform, triangular or lognormal",
+           n, path);
     }
     if (d.kind != Distribution::Kind::kLognormal && d.Quantile(0) < 0) {
       Fail("a supply quantity cannot be negative", n, path);
