@@ -28,6 +28,7 @@ void BM_ForecastChina2026_1000Samples_WithSensitivityAndPurchase(benchmark::Stat
 }
 
 BENCHMARK(BM_ForecastChina2026_1000Samples)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ForecastChina2026_1000Samples_WithSensitivityAndPurchase)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ForecastChina2026_1000Samples_WithSensitivityAndPurchase)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace

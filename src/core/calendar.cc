@@ -1,6 +1,7 @@
 #include "core/calendar.h"
 
 #include <cstdio>
+#include <string>
 
 namespace suanli {
 namespace {
@@ -41,15 +42,23 @@ void Date::ToCivil(int* year, int* month, int* day) const {
 }
 
 Result<Date> Date::Parse(std::string_view text) {
-  int y = 0, m = 0, d = 1;
-  char tail = 0;
   const std::string s(text);
-  int n = std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail);
-  if (n == 2 && s.size() == 7) {
-    d = 1;
-  } else if (n != 3 || s.size() != 10) {
+  // Exactly YYYY-MM or YYYY-MM-DD: digits where digits belong, nothing else.
+  auto digits = [&](size_t from, size_t count) {
+    for (size_t i = from; i < from + count; ++i) {
+      if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
+    }
+    return true;
+  };
+  const bool month_form = s.size() == 7 && digits(0, 4) && s[4] == '-' && digits(5, 2);
+  const bool day_form =
+      s.size() == 10 && digits(0, 4) && s[4] == '-' && digits(5, 2) && s[7] == '-' && digits(8, 2);
+  if (!month_form && !day_form) {
     return MakeError("'" + s + "' is not a date; expected YYYY-MM-DD or YYYY-MM");
   }
+  const int y = std::stoi(s.substr(0, 4));
+  const int m = std::stoi(s.substr(5, 2));
+  const int d = day_form ? std::stoi(s.substr(8, 2)) : 1;
   if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) {
     return MakeError("'" + s + "' is not a valid calendar date");
   }

@@ -78,7 +78,6 @@ Allocation Allocator::Solve(const PeriodInput& in) {
   for (int j = 0; j < cols; ++j) {
     const int w = m.col_workload[j];
     const double normalizer = shape_.is_service[w] ? std::max(1e-30, in.demand[w]) : m.top_speed[w];
-    // A tiny preference for faster chips breaks ties deterministically.
     m.model.setObjectiveCoefficient(j, shape_.weight[w] * m.col_rate[j] / normalizer);
   }
 

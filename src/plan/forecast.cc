@@ -321,8 +321,12 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
   if (opt.purchase_advice) {
     for (const auto& r : s.training) {
       for (const auto& chip : r.chips) {
+        // Only chips some run can use are worth offering.
         const int col = column(chip);
-        if (col >= 0 &&
+        bool useful = false;
+        for (size_t w = 0; w < s.training.size() && col >= 0; ++w)
+          useful |= m.shape.rate[w][col] > 0;
+        if (useful &&
             std::find(purchasable.begin(), purchasable.end(), m.chips[col]) == purchasable.end()) {
           purchasable.push_back(m.chips[col]);
         }

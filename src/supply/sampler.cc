@@ -77,8 +77,9 @@ FleetSample SampleFleet(const Scenario& s, uint64_t seed, uint64_t index, const 
     auto it = o.happens.find(key);
     const bool on = it == o.happens.end() ? sampled_on : it->second;
     if (!on) continue;
-    const Date date{e.window_from.days +
-                    static_cast<int>(when * (e.window_to.days - e.window_from.days))};
+    // Every day of the window, both ends included, equally likely.
+    const int span = e.window_to.days - e.window_from.days;
+    const Date date{e.window_from.days + std::min(span, static_cast<int>(when * (span + 1)))};
     fired.push_back({&e, std::max(0, s.PeriodOf(date)), amount});
     out.events_fired.push_back(e.name);
   }

@@ -116,6 +116,7 @@ class ScenarioLoader : public SupplyReader {
         s.events.push_back(std::move(e));
       });
     }
+    std::set<std::string> names;
     if (const YAML::Node w = root["workloads"]; w) {
       if (!w.IsMap()) Fail("expected a mapping with training and inference", w, "workloads");
       CheckKeys(w, "workloads", {"training", "inference"});
@@ -127,6 +128,9 @@ class ScenarioLoader : public SupplyReader {
                          "earliest_start", "target", "priority", "note"});
               TrainingRun r;
               r.name = Text(n, "name", p, true);
+              if (!names.insert(r.name).second) {
+                Fail("workload name '" + r.name + "' used twice", n["name"], Join(p, "name"));
+              }
               r.model = Text(n, "model", p, true);
               r.tokens = Num(n, "tokens", p, 1, 1e18);
               r.dtype = n["dtype"] ? Text(n, "dtype", p, true) : "bf16";
@@ -153,6 +157,9 @@ class ScenarioLoader : public SupplyReader {
                    "growth_per_period", "tpot_ms", "chips", "priority", "note"});
               InferenceService v;
               v.name = Text(n, "name", p, true);
+              if (!names.insert(v.name).second) {
+                Fail("workload name '" + v.name + "' used twice", n["name"], Join(p, "name"));
+              }
               v.model = Text(n, "model", p, true);
               v.input_tokens = Num(n, "input_tokens", p, 1, 1e7, 1024);
               v.output_tokens = Num(n, "output_tokens", p, 1, 1e7, 256);
@@ -175,15 +182,6 @@ class ScenarioLoader : public SupplyReader {
       s.policy.inference_first = Bool(pol, "inference_first", "policy", false);
       s.policy.training_spans_chip_types = Bool(pol, "training_spans_chip_types", "policy", false);
     }
-    std::set<std::string> names;
-    for (const auto& r : s.training) {
-      if (!names.insert(r.name).second)
-        Fail("workload name '" + r.name + "' used twice", root["workloads"], "workloads");
-    }
-    for (const auto& v : s.services) {
-      if (!names.insert(v.name).second)
-        Fail("workload name '" + v.name + "' used twice", root["workloads"], "workloads");
-    }
     if (s.training.empty() && s.services.empty())
       Fail("the scenario has no workloads", root, "workloads");
     return s;
@@ -197,12 +195,15 @@ int Scenario::PeriodOf(Date d) const {
     const int diff = d.days - start.days;
     return diff >= 0 ? diff / 7 : -((-diff + 6) / 7);
   }
+  // The last period that starts on or before d (month ends clamp, so count
+  // from an estimate and adjust against PeriodStart itself).
   int y0, m0, d0, y, m, dd;
   start.ToCivil(&y0, &m0, &d0);
   d.ToCivil(&y, &m, &dd);
-  int months = (y - y0) * 12 + (m - m0);
-  if (dd < d0) --months;
-  return months;
+  int i = (y - y0) * 12 + (m - m0);
+  while (d < PeriodStart(i)) --i;
+  while (PeriodStart(i + 1) <= d) ++i;
+  return i;
 }
 
 std::vector<std::string> Scenario::ChipIds() const {

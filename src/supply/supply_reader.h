@@ -37,7 +37,11 @@ class SupplyReader : public YamlReader {
     const std::string path = Join(parent, key);
     const YAML::Node n = map[std::string(key)];
     if (!n || n.IsNull()) Fail("missing required distribution", map, path);
-    if (n.IsScalar()) return Distribution::Fixed(Number(n, path));
+    if (n.IsScalar()) {
+      const double v = Number(n, path);
+      if (v < 0) Fail("a supply quantity cannot be negative", n, path);
+      return Distribution::Fixed(v);
+    }
     if (!n.IsMap() || n.size() != 1) {
       Fail(
           "expected a number or one of {fixed: x}, {uniform: [a, b]}, {triangular: [min, mode, "

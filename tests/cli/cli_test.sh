@@ -426,5 +426,158 @@ expect_bad "infer unknown chip suggests h20" "h20" infer --model llama-3-70b --c
 expect_bad "infer unknown chip in --compare" "h21" \
   infer --compare --model llama-3-70b --chip h20,h21
 
+# --- forecast ----------------------------------------------------------------
+
+run forecast --list
+if [ "$RC" -eq 0 ] && grep -qE '^china-2026([[:space:]]|$)' <<<"$OUT" &&
+  grep -qE '^cloud-inference-first([[:space:]]|$)' <<<"$OUT"; then
+  ok "forecast --list lists china-2026 and cloud-inference-first"
+else
+  not_ok "forecast --list lists china-2026 and cloud-inference-first" "exit $RC" \
+    "stdout: ${OUT:0:300}" "stderr: ${ERR:0:300}"
+fi
+
+FORECAST=(forecast --samples 50 --json)
+run "${FORECAST[@]}"
+cp "$TMP/stdout" "$TMP/forecast1.json"
+forecast_rc=$RC
+if [ "$RC" -eq 0 ] && python3 -m json.tool "$TMP/forecast1.json" >/dev/null 2>&1; then
+  ok "forecast --samples 50 --json exits 0 with JSON"
+else
+  not_ok "forecast --samples 50 --json exits 0 with JSON" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
+missing=$(python3 - "$TMP/forecast1.json" <<'EOF2' 2>&1
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("not JSON:", e)
+    sys.exit(0)
+def date_or_null(v):
+    return v is None or (isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-")
+runs = d.get("runs")
+if not isinstance(runs, list) or not runs:
+    print("no runs array")
+    runs = []
+for r in runs:
+    for f in ("name", "finish_p10", "finish_p50", "finish_p90", "p_meet_target", "delay_weeks_p50"):
+        if f not in r:
+            print("runs[]: missing", f)
+    if not isinstance(r.get("name"), str) or not r.get("name"):
+        print("runs[].name not a name")
+    for f in ("finish_p10", "finish_p50", "finish_p90"):
+        if f in r and not date_or_null(r[f]):
+            print("runs[].%s not a date or null: %r" % (f, r[f]))
+    # P10 <= P50 <= P90, beyond the horizon (null) last.
+    key = lambda v: "9999-99-99" if v is None else v
+    q = [key(r.get(f)) for f in ("finish_p10", "finish_p50", "finish_p90")]
+    if q != sorted(q):
+        print("finish quantiles out of order:", q)
+    p = r.get("p_meet_target")
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 <= p <= 1:
+        print("p_meet_target not in [0, 1]:", p)
+    dw = r.get("delay_weeks_p50")
+    if dw is not None and (not isinstance(dw, (int, float)) or isinstance(dw, bool)):
+        print("delay_weeks_p50 not a number or null:", dw)
+    if (dw is None) != (r.get("finish_p50") is None):
+        print("delay_weeks_p50 null exactly when finish_p50 is")
+services = d.get("services")
+if not isinstance(services, list) or not services:
+    print("no services array")
+    services = []
+for s in services:
+    if not isinstance(s.get("name"), str) or not s.get("name"):
+        print("services[].name missing")
+    sf = s.get("served_fraction")
+    if not isinstance(sf, list) or not sf:
+        print("services[].served_fraction not a list")
+    elif not all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in sf):
+        print("served_fraction outside [0, 1]")
+    elif len(sf) != len(d.get("periods", [])):
+        print("served_fraction has", len(sf), "entries for", len(d.get("periods", [])), "periods")
+for f in ("sensitivity", "purchase_advice"):
+    if not isinstance(d.get(f), list):
+        print(f, "not a list")
+for e in d.get("sensitivity") or []:
+    if not {"factor", "run", "swing_weeks"} <= set(e):
+        print("sensitivity entry without factor/run/swing_weeks:", e)
+    elif e["swing_weeks"] < 0:
+        print("negative swing_weeks:", e)
+for a in d.get("purchase_advice") or []:
+    if not {"chip", "run", "weeks_saved_p50"} <= set(a):
+        print("purchase_advice entry without chip/run/weeks_saved_p50:", a)
+if d.get("samples") != 50:
+    print("samples", d.get("samples"), "!= 50")
+EOF2
+)
+if [ "$forecast_rc" -eq 0 ] && [ -z "$missing" ]; then
+  ok "forecast --json has every field"
+else
+  not_ok "forecast --json has every field" "$missing"
+fi
+
+run "${FORECAST[@]}"
+if [ "$RC" -eq 0 ] && cmp -s "$TMP/stdout" "$TMP/forecast1.json"; then
+  ok "forecast twice gives identical bytes"
+else
+  not_ok "forecast twice gives identical bytes" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
+rm -f "$TMP/forecast.json" "$TMP/forecast.json.tmp"
+run "${FORECAST[@]}" -o "$TMP/forecast.json"
+if [ "$RC" -eq 0 ] && cmp -s "$TMP/forecast.json" "$TMP/forecast1.json" && [ -z "$OUT" ] &&
+  [ ! -e "$TMP/forecast.json.tmp" ]; then
+  ok "forecast -o writes the stdout content"
+else
+  not_ok "forecast -o writes the stdout content" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
+# --- forecast: bad input -----------------------------------------------------
+
+expect_bad "forecast unknown scenario name" "china-2025" forecast china-2025 --samples 50
+expect_bad "forecast unknown scenario lists the built-in ones" "china-2026" \
+  forecast china-2025 --samples 50
+expect_bad "forecast scenario file that does not exist" "no-such\.yaml" \
+  forecast "$TMP/no-such.yaml" --samples 50
+
+# Line 4's bracket is never closed; line 5 is the first that cannot be in it.
+cat >"$TMP/bad_scenario.yaml" <<'EOF2'
+scenario:
+  name: bad
+  start: 2027-01-01
+  period: [month
+  horizon: 6
+EOF2
+expect_bad "forecast malformed scenario file gives file:line" "bad_scenario\.yaml:[45]\b" \
+  forecast "$TMP/bad_scenario.yaml" --samples 50
+
+# A well-formed scenario whose line 4 has an unknown period.
+cat >"$TMP/day_scenario.yaml" <<'EOF2'
+scenario:
+  name: daily
+  start: 2027-01-01
+  period: day
+  horizon: 6
+EOF2
+expect_bad "forecast unknown period gives file:line and field" \
+  "day_scenario\.yaml:4: scenario\.period" forecast "$TMP/day_scenario.yaml" --samples 50
+
+expect_bad "forecast --samples 0" "samples" forecast --samples 0
+expect_bad "forecast --samples -3" "samples" forecast --samples -3
+
+cat >"$TMP/h1000.yaml" <<'EOF2'
+scenario: {name: typo, start: 2027-01-01, period: month, horizon: 6}
+fleet:
+  - {chip: h1000, count: 128}
+workloads:
+  training:
+    - {name: run, model: llama-3-8b, tokens: 1e12, chips: [h100], max_chips: 128, target: 2027-06-30}
+EOF2
+expect_bad "forecast scenario with an unknown chip id" "h1000" \
+  forecast "$TMP/h1000.yaml" --samples 50
+expect_bad "forecast unknown chip id suggests h100" "nearest.*h100[^0]" \
+  forecast "$TMP/h1000.yaml" --samples 50
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -82,7 +82,9 @@ TEST(CalendarTest, ParseRejectsBadDates) {
         "2027/01/01", "2027-01-01x", "27-01-01", "1899-12-31", "2201-01-01"}) {
     auto d = Date::Parse(text);
     EXPECT_FALSE(d) << "'" << text << "' parsed as " << d->ToString();
-    if (!d) EXPECT_NE(d.error().message.find(text), std::string::npos) << d.error().message;
+    if (!d) {
+      EXPECT_NE(d.error().message.find(text), std::string::npos) << d.error().message;
+    }
   }
 }
 

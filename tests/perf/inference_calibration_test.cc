@@ -49,7 +49,8 @@ TEST_P(InferenceCalibrationTest, WithinPublishedTolerance) {
   job.output_tokens = n["output"].as<double>();
   job.dtype = *ParseServingDType(n["dtype"].as<std::string>());
   if (n["kv_dtype"]) job.kv_dtype = ParseServingDType(n["kv_dtype"].as<std::string>());
-  job.mode = n["mode"].as<std::string>() == "offline" ? ServingMode::kOffline : ServingMode::kServer;
+  job.mode =
+      n["mode"].as<std::string>() == "offline" ? ServingMode::kOffline : ServingMode::kServer;
   if (n["tpot_ms"]) job.tpot_ms = n["tpot_ms"].as<double>();
   if (n["ttft_ms"]) job.ttft_ms = n["ttft_ms"].as<double>();
   if (n["prefix_cache_hit"]) job.prefix_cache_hit = n["prefix_cache_hit"].as<double>();
@@ -67,11 +68,11 @@ TEST_P(InferenceCalibrationTest, WithinPublishedTolerance) {
   if (metric == "decode_tokens_per_s_per_chip") predicted = r->decode_tokens_per_s_per_chip;
   const double published = n["published"].as<double>();
   const double error = predicted / published - 1;
-  std::printf("inference %-26s %-30s predicted %9.1f published %9.1f error %+6.1f%%  (tp %d ep %d "
-              "batch %d/%d tpot %.1f ms ttft %.0f ms, %s)\n",
-              GetParam().name.c_str(), metric.c_str(), predicted, published, error * 100,
-              r->layout.tp, r->layout.ep, r->max_batch, r->memory_max_batch, r->tpot_ms,
-              r->ttft_ms, r->bound.c_str());
+  std::printf(
+      "inference %-26s %-30s predicted %9.1f published %9.1f error %+6.1f%%  (tp %d ep %d "
+      "batch %d/%d tpot %.1f ms ttft %.0f ms, %s)\n",
+      GetParam().name.c_str(), metric.c_str(), predicted, published, error * 100, r->layout.tp,
+      r->layout.ep, r->max_batch, r->memory_max_batch, r->tpot_ms, r->ttft_ms, r->bound.c_str());
   EXPECT_LE(std::fabs(error), n["tolerance"].as<double>());
 }
 

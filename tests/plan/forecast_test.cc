@@ -306,8 +306,9 @@ TEST(AllocatorTest, WarmStartAcrossPeriodsMatchesAFreshSolve) {
     // where the objective is defined.
     bool zero_demand = false;
     for (size_t w = 1; w < p.in.demand.size(); ++w) zero_demand |= p.in.demand[w] == 0;
-    if (!zero_demand)
+    if (!zero_demand) {
       EXPECT_NEAR(Objective(p, a.chips), Objective(p, b.chips), 1e-7) << "period " << t;
+    }
   }
 }
 
@@ -363,7 +364,7 @@ ForecastOptions Quick(int samples, uint64_t seed = 1) {
   return o;
 }
 
-Forecast Run(const supply::Scenario& s, const ForecastOptions& o) {
+Forecast Plan(const supply::Scenario& s, const ForecastOptions& o) {
   auto f = RunForecast(s, Cat(), o);
   EXPECT_TRUE(f) << f.error().ToString();
   return f ? *f : Forecast{};
@@ -390,7 +391,7 @@ const char* kHand =
 
 TEST(ForecastTest, FinishDateByHand) {
   supply::Scenario s = Parse(kHand);
-  const Forecast f = Run(s, Quick(5));
+  const Forecast f = Plan(s, Quick(5));
   const double rate = RateOf(f, "run", "h100");
   ASSERT_GT(rate, 0);
   // All 128 chips run it every period: finish = start + T / (N R) seconds.
@@ -423,17 +424,17 @@ TEST(ForecastTest, FinishDateByHand) {
 
 TEST(ForecastTest, TargetBeforeOrAfterTheFinish) {
   supply::Scenario s = Parse(kHand);
-  const Forecast probe = Run(s, Quick(3));
+  const Forecast probe = Plan(s, Quick(3));
   ASSERT_TRUE(probe.runs.at(0).finish_p50);
   const Date finish = *probe.runs[0].finish_p50;
 
   s.training[0].target = finish.AddDays(1);
-  Forecast f = Run(s, Quick(3));
+  Forecast f = Plan(s, Quick(3));
   EXPECT_EQ(f.runs.at(0).p_meet_target, 1);
   EXPECT_NEAR(*f.runs[0].delay_weeks_p50, -1 / 7.0, 1e-12);
 
   s.training[0].target = finish.AddDays(-1);
-  f = Run(s, Quick(3));
+  f = Plan(s, Quick(3));
   EXPECT_EQ(f.runs.at(0).p_meet_target, 0);
   EXPECT_NEAR(*f.runs[0].delay_weeks_p50, 1 / 7.0, 1e-12);
 }
@@ -441,9 +442,9 @@ TEST(ForecastTest, TargetBeforeOrAfterTheFinish) {
 TEST(ForecastTest, RunStartsNoEarlierThanItsEarliestStart) {
   // Held back to 2027-03-01: same duration, 31 + 28 = 59 days later.
   supply::Scenario s = Parse(kHand);
-  const Forecast now = Run(s, Quick(2));
+  const Forecast now = Plan(s, Quick(2));
   s.training[0].earliest_start = *Date::Parse("2027-03-01");
-  const Forecast later = Run(s, Quick(2));
+  const Forecast later = Plan(s, Quick(2));
   ASSERT_TRUE(now.runs.at(0).finish_p50 && later.runs.at(0).finish_p50);
   const double rate = RateOf(now, "run", "h100");
   const double days = 15e12 / (128 * rate) / 86400;
@@ -460,7 +461,7 @@ TEST(ForecastTest, PurchaseAdviceByHand) {
   o.purchase_advice = true;
   o.purchase_block = 1000;
   o.side_samples = 4;
-  const Forecast f = Run(s, o);
+  const Forecast f = Plan(s, o);
   const double rate = RateOf(f, "run", "h100");
   ASSERT_EQ(f.purchase_advice.size(), 1u);
   const PurchaseAdvice& a = f.purchase_advice[0];
@@ -482,7 +483,7 @@ TEST(ForecastTest, BeyondTheHorizon) {
   supply::Scenario s = Parse(kHand);
   s.training[0].tokens = 1.5e16;
   s.horizon = 2;
-  const Forecast f = Run(s, Quick(3));
+  const Forecast f = Plan(s, Quick(3));
   const TrainingForecast& r = f.runs.at(0);
   EXPECT_FALSE(r.finish_p50);
   EXPECT_FALSE(r.delay_weeks_p50);
@@ -497,12 +498,12 @@ TEST(ForecastTest, SameSeedSameBytes) {
   o.samples = 40;
   o.side_samples = 10;
   o.seed = 7;
-  const std::string a = report::ForecastJson(Run(*s, o));
-  const std::string b = report::ForecastJson(Run(*s, o));
+  const std::string a = report::ForecastJson(Plan(*s, o));
+  const std::string b = report::ForecastJson(Plan(*s, o));
   EXPECT_EQ(a, b);
   EXPECT_TRUE(Contains(a, "\"sensitivity\""));
   o.seed = 8;
-  const std::string c = report::ForecastJson(Run(*s, o));
+  const std::string c = report::ForecastJson(Plan(*s, o));
   EXPECT_NE(a, c);  // uncertain supply: another seed, other samples
 }
 
@@ -525,12 +526,12 @@ TEST(ForecastTest, MoreSupplyNeverFinishesLater) {
   for (const char* name : {"china-2026", "cloud-inference-first"}) {
     auto s = supply::BuiltinScenario(name);
     ASSERT_TRUE(s);
-    const Forecast base = Run(*s, Quick(100));
+    const Forecast base = Plan(*s, Quick(100));
     // Each chip type's fleet +25 %.
     for (size_t i = 0; i < s->fleet.size(); ++i) {
       supply::Scenario more = *s;
       more.fleet[i].count *= 1.25;
-      ExpectNoLater(Run(more, Quick(100)), base, std::string(name) + " more " + s->fleet[i].chip);
+      ExpectNoLater(Plan(more, Quick(100)), base, std::string(name) + " more " + s->fleet[i].chip);
     }
     // A fixed extra delivery of each training chip every period (a fixed
     // amount draws no random numbers: the samples stay paired).
@@ -542,7 +543,7 @@ TEST(ForecastTest, MoreSupplyNeverFinishesLater) {
       d.to = s->PeriodStart(s->horizon - 1);
       d.per_period = supply::Distribution::Fixed(500);
       more.deliveries.push_back(d);
-      ExpectNoLater(Run(more, Quick(100)), base, std::string(name) + " deliveries of " + chip);
+      ExpectNoLater(Plan(more, Quick(100)), base, std::string(name) + " deliveries of " + chip);
     }
   }
 }
@@ -559,17 +560,17 @@ const char* kService =
 
 TEST(ForecastTest, ServedFractionByHand) {
   supply::Scenario s = Parse(kService);
-  const double rate = RateOf(Run(s, Quick(1)), "api", "h100");
+  const double rate = RateOf(Plan(s, Quick(1)), "api", "h100");
   ASSERT_GT(rate, 0);
   const double capacity = 100 * rate;  // output tokens/s the fleet can serve
 
   s.services[0].demand_tokens_per_s = 0.5 * capacity;
-  Forecast f = Run(s, Quick(2));
+  Forecast f = Plan(s, Quick(2));
   ASSERT_EQ(f.services.size(), 1u);
   for (double v : f.services[0].served_fraction) EXPECT_NEAR(v, 1.0, 1e-9);
 
   s.services[0].demand_tokens_per_s = 2 * capacity;
-  f = Run(s, Quick(2));
+  f = Plan(s, Quick(2));
   for (double v : f.services[0].served_fraction) EXPECT_NEAR(v, 0.5, 1e-9);
   for (double v : f.services[0].served_fraction_p10) EXPECT_NEAR(v, 0.5, 1e-9);
 
@@ -578,7 +579,7 @@ TEST(ForecastTest, ServedFractionByHand) {
   // 2 / 1.1^8 = 0.9330 at t = 8.
   s.services[0].demand_tokens_per_s = 0.5 * capacity;
   s.services[0].growth_per_period = 0.1;
-  f = Run(s, Quick(2));
+  f = Plan(s, Quick(2));
   const auto& sf = f.services[0];
   for (int t = 0; t < 12; ++t) {
     EXPECT_NEAR(sf.demand_tokens_per_s[t], 0.5 * capacity * std::pow(1.1, t), 1e-6 * capacity) << t;
@@ -602,7 +603,7 @@ const char* kShared =
 
 TEST(ForecastTest, InferenceFirstServesBeforeTraining) {
   supply::Scenario s = Parse(kShared);
-  const Forecast probe = Run(s, Quick(1));
+  const Forecast probe = Plan(s, Quick(1));
   const double train_rate = RateOf(probe, "run", "h100");
   const double serve_rate = RateOf(probe, "api", "h100");
   ASSERT_GT(train_rate, 0);
@@ -614,11 +615,11 @@ TEST(ForecastTest, InferenceFirstServesBeforeTraining) {
   // Per chip the LP values training at 3 / 1000 = 0.003 and the service at
   // 1 / 500 = 0.002: training takes all 1000 chips, the service waits.
   s.policy.inference_first = false;
-  const Forecast plain = Run(s, Quick(2));
+  const Forecast plain = Plan(s, Quick(2));
   // With inference first the service weighs 100 / 500 = 0.2 a chip: it gets
   // its 500, training the other 500 and takes twice as long.
   s.policy.inference_first = true;
-  const Forecast first = Run(s, Quick(2));
+  const Forecast first = Plan(s, Quick(2));
 
   const double days_plain = T / (1000 * train_rate) / 86400;
   const double days_first = T / (500 * train_rate) / 86400;
@@ -638,7 +639,7 @@ TEST(ForecastTest, ServiceOnlyScenarioHasNoRunsOrAdvice) {
   ForecastOptions o = Quick(3);
   o.purchase_advice = true;
   o.sensitivity = true;
-  const Forecast f = Run(s, o);
+  const Forecast f = Plan(s, o);
   EXPECT_TRUE(f.runs.empty());
   EXPECT_TRUE(f.purchase_advice.empty());
   EXPECT_TRUE(f.sensitivity.empty());
@@ -656,7 +657,9 @@ Error Invalid(const supply::Scenario& s) {
   // RunForecast refuses it with the same message.
   auto f = RunForecast(s, Cat(), Quick(1));
   EXPECT_FALSE(f);
-  if (!f) EXPECT_EQ(f.error().message, ok.error().message);
+  if (!f) {
+    EXPECT_EQ(f.error().message, ok.error().message);
+  }
   return ok.error();
 }
 

@@ -160,11 +160,19 @@ Error ParseError(const std::string& text) {
 
 void ExpectError(const std::string& text, int line, const std::string& field,
                  const std::string& in_message = "") {
-  const Error e = ParseError(text);
+  auto r = ParseScenario(text, kFile);
+  if (r) {
+    ADD_FAILURE() << "accepted; expected an error at line " << line << " (" << field << ") in:\n"
+                  << text;
+    return;
+  }
+  const Error& e = r.error();
   EXPECT_EQ(e.file, kFile) << e.ToString();
   EXPECT_EQ(e.line, line) << e.ToString();
   EXPECT_EQ(e.field, field) << e.ToString();
-  if (!in_message.empty()) EXPECT_TRUE(Contains(e.message, in_message)) << e.ToString();
+  if (!in_message.empty()) {
+    EXPECT_TRUE(Contains(e.message, in_message)) << e.ToString();
+  }
   // The one-line form leads with file:line.
   EXPECT_TRUE(Contains(e.ToString(), std::string(kFile) + ":" + std::to_string(line) + ": "))
       << e.ToString();
@@ -245,6 +253,29 @@ TEST(ScenarioYamlTest, PeriodArithmetic) {
   EXPECT_EQ(s.PeriodOf(*Date::Parse("2026-12-24")), -2);  // 8 days before
 }
 
+// Whatever the start day, the period that contains PeriodStart(i) is i, and
+// the day before it is in i - 1. A start on the 31st clamps: period 1 of a
+// scenario starting 2027-01-31 starts 2027-02-28, period 2 on 2027-03-31.
+TEST(ScenarioYamlTest, PeriodOfInvertsPeriodStart) {
+  auto r = ParseScenario(Text(kBase), kFile);
+  ASSERT_TRUE(r);
+  Scenario s = *r;
+  for (const char* start : {"2027-01-01", "2027-01-15", "2027-01-28", "2027-01-29", "2027-01-30",
+                            "2027-01-31", "2027-03-31"}) {
+    s.start = *Date::Parse(start);
+    for (int i = 0; i < 24; ++i) {
+      const Date d = s.PeriodStart(i);
+      EXPECT_EQ(s.PeriodOf(d), i) << "start " << start << ", period " << i << " starts "
+                                  << d.ToString();
+      EXPECT_EQ(s.PeriodOf(d.AddDays(-1)), i - 1)
+          << "start " << start << ", the day before period " << i << " (" << d.ToString() << ")";
+    }
+  }
+  s.start = *Date::Parse("2027-01-31");
+  EXPECT_EQ(s.PeriodStart(1).ToString(), "2027-02-28");
+  EXPECT_EQ(s.PeriodStart(2).ToString(), "2027-03-31");
+}
+
 TEST(ScenarioYamlTest, UnknownTopLevelKey) {
   ExpectError(InsertAfter(30, {"frobnicate: 1"}), 31, "frobnicate", "unknown field");
 }
@@ -279,6 +310,12 @@ TEST(ScenarioYamlTest, NegativeSupply) {
   ExpectError(Replace(15, "    per_period: {uniform: [-5, 5]}"), 15, "deliveries[0].per_period",
               "negative");
   ExpectError(Replace(10, "  - {chip: h100, count: -50}"), 10, "fleet[0].count", "out of range");
+  // An add event whose bare amount is negative would take chips away
+  // (line 20 becomes "effect: add", the amount goes in as line 22).
+  auto lines = kBase;
+  lines[20 - 1] = "    effect: add";
+  lines.insert(lines.begin() + 21, "    amount: -100");
+  ExpectError(Text(lines), 22, "events[0].amount", "negative");
 }
 
 TEST(ScenarioYamlTest, ScaleByUndefinedInput) {
@@ -322,11 +359,13 @@ TEST(ScenarioYamlTest, MaxChipsBelowMinChips) {
 }
 
 TEST(ScenarioYamlTest, MalformedYaml) {
-  // Line 10's brace is never closed; a parser notices on line 10 or 11.
   const Error e = ParseError(Replace(10, "  - {chip: h100, count: 50"));
   EXPECT_EQ(e.file, kFile);
+  // Line 10's brace is never closed. Inside the flow mapping, line 11
+  // ("deliveries:") still reads as a key; line 12's "- " block entry is the
+  // first thing that cannot appear there. Lines 10..12 are all honest.
   EXPECT_GE(e.line, 10) << e.ToString();
-  EXPECT_LE(e.line, 11) << e.ToString();
+  EXPECT_LE(e.line, 12) << e.ToString();
   EXPECT_FALSE(e.message.empty());
   // A tab where indentation is expected.
   const Error t = ParseError("scenario:\n  name: x\n\tstart: 2027-01\n");
@@ -447,6 +486,32 @@ TEST(SampleFleetTest, AddEventAddsEachPeriod) {
   EXPECT_EQ(Column(f, "b30a"), (Table{0, 0, 0, 0, 10, 20}));
   EXPECT_EQ(Column(f, "h100"), (Table{50, 150, 250, 357, 464, 571}));
   EXPECT_EQ(f.events_fired, (std::vector<std::string>{"b30a", "more"}));
+}
+
+TEST(SampleFleetTest, EventDateCoversTheWholeWindow) {
+  // A two-day window, 2027-04-30 (period 3) to 2027-05-01 (period 4), each
+  // day drawn with probability 1/2: over 400 samples both occur (the chance
+  // that one never does is 2 x 2^-400).
+  //   fired in period 3: b30a on hand 0 0 0 0 10 20
+  //   fired in period 4: b30a on hand 0 0 0 0  0 10
+  const std::string events =
+      "events:\n"
+      "  - {name: b30a, probability: 1, window: [2027-04-30, 2027-05-01], effect: add, chip: "
+      "b30a, amount: 10}\n";
+  const Scenario s = Parse(Fleet("{fixed: 100}", events));
+  int april = 0, may = 0;
+  for (uint64_t index = 0; index < 400; ++index) {
+    const Table b = Column(SampleFleet(s, 1, index), "b30a");
+    if (b == Table{0, 0, 0, 0, 10, 20}) {
+      ++april;
+    } else if (b == Table{0, 0, 0, 0, 0, 10}) {
+      ++may;
+    } else {
+      ADD_FAILURE() << "sample " << index << ": b30a fired outside the window";
+    }
+  }
+  EXPECT_GT(april, 150);
+  EXPECT_GT(may, 150) << "2027-05-01, the window's last day, drawn " << may << " times in 400";
 }
 
 TEST(SampleFleetTest, AddAfterRemoveStillAdds) {
