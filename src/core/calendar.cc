@@ -68,7 +68,7 @@ Result<Date> Date::Parse(std::string_view text) {
 std::string Date::ToString() const {
   int y, m, d;
   ToCivil(&y, &m, &d);
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
   return buf;
 }
