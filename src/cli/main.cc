@@ -3,8 +3,10 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -24,7 +26,10 @@
 #include "report/html_report.h"
 #include "report/infer_report.h"
 #include "report/localize_report.h"
+#include "report/replay_report.h"
 #include "report/train_report.h"
+#include "sim/engine.h"
+#include "sim/trace.h"
 #include "supply/localization.h"
 
 namespace {
@@ -419,6 +424,89 @@ int RunLocalize(const CommonOptions& common, const LocalizeOptions& o) {
                                   : suanli::report::LocalizationText(*r));
 }
 
+struct ReplayOptions {
+  std::string trace, format, nodes, cluster, policies = "fifo", throughputs;
+};
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError("cannot read file", path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Shared data (traces) live outside the project: SUANLI_DATA, default ../shared/data.
+std::string DataDir() {
+  const char* env = std::getenv("SUANLI_DATA");
+  return env && *env ? env : "../shared/data";
+}
+
+int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
+  namespace sim = suanli::sim;
+  auto text = ReadWholeFile(o.trace);
+  if (!text) return Fail(text.error());
+  std::string format = o.format;
+  if (format.empty()) {
+    if (o.trace.size() > 6 && o.trace.substr(o.trace.size() - 6) == ".trace") {
+      format = "gavel";
+    } else if (text->rfind("name,cpu_milli,memory_mib,num_gpu", 0) == 0) {
+      format = "openb";
+    } else {
+      format = "csv";
+    }
+  }
+  sim::Workload w;
+  sim::TraceStats stats;
+  Result<std::vector<sim::Job>> jobs =
+      MakeError("unknown --format '" + format + "'; expected openb, gavel or csv");
+  if (format == "csv") {
+    jobs = sim::ReadCsvTrace(*text, o.trace, &stats);
+  } else if (format == "openb") {
+    jobs = sim::ReadOpenbPods(*text, o.trace, &stats);
+  } else if (format == "gavel") {
+    const std::string tput_path = o.throughputs.empty()
+                                      ? DataDir() + "/traces/gavel/simulation_throughputs.json"
+                                      : o.throughputs;
+    auto tput = ReadWholeFile(tput_path);
+    if (!tput)
+      return Fail(Error{
+          "gavel traces need --throughputs (simulation_throughputs.json): " + tput.error().message,
+          tput_path});
+    jobs = sim::ReadGavelTrace(*text, o.trace, *tput, tput_path, &stats);
+  }
+  if (!jobs) return Fail(jobs.error());
+  w.jobs = std::move(*jobs);
+  if (!o.nodes.empty() && !o.cluster.empty())
+    return Fail(Error{"give --nodes or --cluster, not both"});
+  if (!o.nodes.empty()) {
+    auto node_text = ReadWholeFile(o.nodes);
+    if (!node_text) return Fail(node_text.error());
+    auto nodes = sim::ReadOpenbNodes(*node_text, o.nodes);
+    if (!nodes) return Fail(nodes.error());
+    w.nodes = std::move(*nodes);
+  } else if (!o.cluster.empty()) {
+    auto nodes = sim::ParseClusterSpec(o.cluster);
+    if (!nodes) return Fail(nodes.error());
+    w.nodes = std::move(*nodes);
+  } else {
+    return Fail(Error{"the replay needs a cluster: --nodes FILE or --cluster type:count,..."});
+  }
+  std::vector<suanli::report::ReplayRun> runs;
+  for (const auto& name : SplitList(o.policies)) {
+    auto policy = sim::MakePolicy(name);
+    if (!policy) return Fail(policy.error());
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = sim::Replay(w, **policy);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!r) return Fail(r.error());
+    runs.push_back({std::move(*r), std::chrono::duration<double>(t1 - t0).count()});
+  }
+  if (runs.empty()) return Fail(Error{"--policy needs at least one policy"});
+  return Emit(common,
+              common.json ? suanli::report::ReplayJson(runs) : suanli::report::ReplayTable(runs));
+}
+
 int RunCatalog(const CommonOptions& common, const std::string& what) {
   auto catalog = LoadCatalog(common);
   if (!catalog) return Fail(catalog.error());
@@ -540,6 +628,20 @@ int main(int argc, char** argv) {
   localize->add_option("--seed", lo.seed, "random seed (default 1)");
   add_common(localize);
 
+  ReplayOptions ro;
+  auto* replay = app.add_subcommand("replay", "replay a cluster trace under scheduling policies");
+  replay->add_option("--trace", ro.trace, "trace file")->required();
+  replay->add_option("--format", ro.format, "openb, gavel or csv (default: from the file)");
+  replay->add_option("--nodes", ro.nodes,
+                     "node list (openb format: sn,cpu_milli,memory_mib,gpu,model)");
+  replay->add_option("--cluster", ro.cluster,
+                     "type:count[:gpus_per_node],... (default 1 GPU per node)");
+  replay->add_option("--policy", ro.policies,
+                     "policy or comma-separated policies: fifo, sjf, srtf, las, best-fit");
+  replay->add_option("--throughputs", ro.throughputs,
+                     "Gavel simulation_throughputs.json (default $SUANLI_DATA/traces/gavel/...)");
+  add_common(replay);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -557,6 +659,7 @@ int main(int argc, char** argv) {
     if (infer->parsed()) return RunInfer(common, inf);
     if (forecast->parsed()) return RunForecast(common, fo);
     if (localize->parsed()) return RunLocalize(common, lo);
+    if (replay->parsed()) return RunReplay(common, ro);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "suanli: internal error: %s\n", e.what());
     return 1;

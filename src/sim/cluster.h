@@ -1,0 +1,50 @@
+// Cluster state during a replay: free GPU share per GPU (thousandths), CPU
+// and memory per node.
+#ifndef SUANLI_SIM_CLUSTER_H_
+#define SUANLI_SIM_CLUSTER_H_
+
+#include <optional>
+#include <vector>
+
+#include "sim/workload.h"
+
+namespace suanli::sim {
+
+struct Placement {
+  int node = -1;
+  std::vector<int> gpus;  // GPU indices on the node
+};
+
+class ClusterState {
+ public:
+  explicit ClusterState(std::vector<Node> nodes);
+
+  const std::vector<Node>& nodes() const { return nodes_; }
+  // Free thousandths of each GPU of a node.
+  const std::vector<int>& free_milli(int node) const { return free_milli_[node]; }
+  int free_cpu(int node) const { return free_cpu_[node]; }
+  int free_memory(int node) const { return free_memory_[node]; }
+
+  // GPUs of `node` that could take `job` now (first fit inside the node:
+  // whole GPUs for gang jobs, the fullest GPU that fits for shared ones).
+  std::optional<Placement> FitOnNode(const Job& job, int node) const;
+  bool CouldEverFit(const Job& job) const;  // on an empty cluster
+
+  void Allocate(const Job& job, const Placement& p);
+  void Release(const Job& job, const Placement& p);
+
+  int64_t total_milli() const { return total_milli_; }
+  int64_t used_milli() const { return used_milli_; }
+
+ private:
+  std::vector<Node> nodes_;
+  std::vector<std::vector<int>> free_milli_;
+  std::vector<int> free_cpu_;
+  std::vector<int> free_memory_;
+  int64_t total_milli_ = 0;
+  int64_t used_milli_ = 0;
+};
+
+}  // namespace suanli::sim
+
+#endif  // SUANLI_SIM_CLUSTER_H_

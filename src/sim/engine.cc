@@ -1,0 +1,213 @@
+#include "sim/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <queue>
+
+namespace suanli::sim {
+namespace {
+
+enum class EventKind { kArrival, kFinish };
+
+struct Event {
+  double time;
+  uint64_t seq;
+  EventKind kind;
+  size_t job;
+  uint64_t epoch;  // a finish is stale if the job was preempted since
+  bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+};
+
+struct Active {
+  bool arrived = false;
+  bool running = false;
+  bool done = false;
+  double remaining = 1;  // fraction of work
+  double attained_gpu_s = 0;
+  double started_at = 0;
+  double duration_here = 0;  // on the current placement's type
+  Placement placement;
+  uint64_t epoch = 0;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t i =
+      std::min(v.size() - 1, static_cast<size_t>(std::ceil(p * v.size())) - (p > 0 ? 1 : 0));
+  return v[i];
+}
+
+}  // namespace
+
+Result<ReplayResult> Replay(const Workload& w, const Policy& policy) {
+  if (w.jobs.empty()) return MakeError("the trace has no jobs");
+  if (w.nodes.empty()) return MakeError("the cluster has no nodes");
+  ClusterState cluster(w.nodes);
+  for (const auto& j : w.jobs) {
+    if (!cluster.CouldEverFit(j)) {
+      return MakeError("job '" + j.name + "' (" + std::to_string(j.num_gpus) + " GPU, types " +
+                       (j.allowed_types.empty() ? std::string("any") : j.allowed_types[0]) +
+                       ") can never fit on this cluster");
+    }
+  }
+  const size_t n = w.jobs.size();
+  std::vector<Active> st(n);
+  ReplayResult r;
+  r.policy = std::string(policy.name());
+  r.jobs = static_cast<long>(n);
+  r.outcomes.resize(n);
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
+  uint64_t seq = 0;
+  for (size_t i = 0; i < n; ++i) {
+    events.push({w.jobs[i].arrival_s, seq++, EventKind::kArrival, i, 0});
+    r.outcomes[i] = {w.jobs[i].id, w.jobs[i].arrival_s, -1, -1, 0};
+  }
+  std::vector<size_t> waiting;
+  std::vector<size_t> running;
+  double now = w.jobs.front().arrival_s;
+  const double first_arrival = now;
+  double used_integral = 0, stranded_integral = 0, waiting_time = 0;
+  const double total = static_cast<double>(cluster.total_milli());
+
+  auto view = [&](size_t i) {
+    return JobView{&w.jobs[i], st[i].remaining, st[i].attained_gpu_s, st[i].running};
+  };
+  auto before = [&](size_t a, size_t b) {
+    const double ka = policy.Key(view(a), now), kb = policy.Key(view(b), now);
+    if (ka != kb) return ka < kb;
+    if (w.jobs[a].arrival_s != w.jobs[b].arrival_s)
+      return w.jobs[a].arrival_s < w.jobs[b].arrival_s;
+    return w.jobs[a].id < w.jobs[b].id;
+  };
+  auto start = [&](size_t i, const Placement& p) {
+    cluster.Allocate(w.jobs[i], p);
+    Active& a = st[i];
+    a.running = true;
+    a.placement = p;
+    a.started_at = now;
+    a.duration_here = w.jobs[i].DurationOn(cluster.nodes()[p.node].type);
+    ++a.epoch;
+    if (r.outcomes[i].first_start_s < 0) r.outcomes[i].first_start_s = now;
+    events.push({now + a.remaining * a.duration_here, seq++, EventKind::kFinish, i, a.epoch});
+    running.push_back(i);
+  };
+  auto stop = [&](size_t i) {  // preempt or finish: account the work done
+    Active& a = st[i];
+    const double ran = now - a.started_at;
+    a.remaining = std::max(0.0, a.remaining - (a.duration_here > 0 ? ran / a.duration_here : 1));
+    a.attained_gpu_s += ran * static_cast<double>(w.jobs[i].GpuMilli()) / kMilliPerGpu;
+    cluster.Release(w.jobs[i], a.placement);
+    a.running = false;
+    ++a.epoch;
+    running.erase(std::find(running.begin(), running.end(), i));
+  };
+
+  auto schedule = [&]() {
+    std::sort(waiting.begin(), waiting.end(), before);
+    std::vector<size_t> still;
+    bool blocked = false;
+    for (size_t i : waiting) {
+      if (blocked) {
+        still.push_back(i);
+        continue;
+      }
+      if (auto p = policy.Place(cluster, w.jobs[i])) {
+        start(i, *p);
+        continue;
+      }
+      if (policy.preemptive()) {
+        // Evict running jobs the policy ranks below this one, worst first,
+        // on the first node where that makes room.
+        std::vector<size_t> victims;
+        for (size_t k : running) {
+          if (before(i, k)) victims.push_back(k);
+        }
+        std::sort(victims.begin(), victims.end(), [&](size_t a, size_t b) { return before(b, a); });
+        bool placed = false;
+        for (int node = 0; node < static_cast<int>(cluster.nodes().size()) && !placed; ++node) {
+          std::vector<size_t> on_node;
+          for (size_t k : victims) {
+            if (st[k].placement.node == node) on_node.push_back(k);
+          }
+          if (on_node.empty()) continue;
+          // Try evicting a growing prefix; undo if it never fits.
+          ClusterState trial = cluster;
+          size_t used = 0;
+          for (; used < on_node.size(); ++used) {
+            trial.Release(w.jobs[on_node[used]], st[on_node[used]].placement);
+            if (trial.FitOnNode(w.jobs[i], node)) break;
+          }
+          if (used == on_node.size()) continue;
+          for (size_t v = 0; v <= used; ++v) {
+            stop(on_node[v]);
+            ++r.outcomes[on_node[v]].preemptions;
+            still.push_back(on_node[v]);
+          }
+          start(i, *cluster.FitOnNode(w.jobs[i], node));
+          placed = true;
+        }
+        if (placed) continue;
+      }
+      still.push_back(i);
+      if (policy.strict_order()) blocked = true;
+    }
+    waiting.swap(still);
+  };
+
+  std::vector<UtilizationSample> timeline;
+  while (!events.empty()) {
+    const double t = events.top().time;
+    // Integrate the interval since the last event.
+    const double dt = t - now;
+    if (dt > 0) {
+      used_integral += dt * cluster.used_milli();
+      if (!waiting.empty()) {
+        stranded_integral += dt * (total - cluster.used_milli());
+        waiting_time += dt;
+      }
+    }
+    now = t;
+    while (!events.empty() && events.top().time == t) {
+      const Event e = events.top();
+      events.pop();
+      ++r.events;
+      if (e.kind == EventKind::kArrival) {
+        st[e.job].arrived = true;
+        waiting.push_back(e.job);
+      } else if (e.epoch == st[e.job].epoch && st[e.job].running) {
+        stop(e.job);
+        st[e.job].done = true;
+        r.outcomes[e.job].finish_s = now;
+        ++r.completed;
+      }
+    }
+    schedule();
+    timeline.push_back({now, cluster.used_milli() / total});
+    r.peak_utilization = std::max(r.peak_utilization, cluster.used_milli() / total);
+  }
+
+  std::vector<double> jct, queue;
+  for (const auto& o : r.outcomes) {
+    if (o.finish_s < 0) continue;
+    jct.push_back(o.finish_s - o.arrival_s);
+    queue.push_back(o.first_start_s - o.arrival_s);
+  }
+  double sum = 0;
+  for (double x : jct) sum += x;
+  r.avg_jct_s = jct.empty() ? 0 : sum / jct.size();
+  r.p50_jct_s = Percentile(jct, 0.5);
+  r.p99_jct_s = Percentile(jct, 0.99);
+  sum = 0;
+  for (double x : queue) sum += x;
+  r.avg_queue_s = queue.empty() ? 0 : sum / queue.size();
+  r.makespan_s = now - first_arrival;
+  r.utilization = r.makespan_s > 0 ? used_integral / (total * r.makespan_s) : 0;
+  r.unallocated_gpu_fraction = waiting_time > 0 ? stranded_integral / (total * waiting_time) : 0;
+  // Thin the timeline to at most ~500 points for reports.
+  const size_t step = std::max<size_t>(1, timeline.size() / 500);
+  for (size_t i = 0; i < timeline.size(); i += step) r.timeline.push_back(timeline[i]);
+  return r;
+}
+
+}  // namespace suanli::sim

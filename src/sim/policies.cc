@@ -1,0 +1,102 @@
+// The built-in policies. Each is a few lines on top of the engine.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/text.h"
+#include "sim/policy.h"
+
+namespace suanli::sim {
+namespace {
+
+double FastestDuration(const Job& j) {
+  double best = std::numeric_limits<double>::infinity();
+  for (const auto& [type, d] : j.duration_s) best = std::min(best, d);
+  return best;
+}
+
+// First come, first served; the head of the queue blocks the rest.
+class Fifo : public Policy {
+ public:
+  std::string_view name() const override { return "fifo"; }
+  double Key(const JobView& j, double) const override { return j.job->arrival_s; }
+  bool strict_order() const override { return true; }
+};
+
+// Shortest job first with oracle durations; smaller jobs backfill.
+class Sjf : public Policy {
+ public:
+  std::string_view name() const override { return "sjf"; }
+  double Key(const JobView& j, double) const override { return FastestDuration(*j.job); }
+};
+
+// Shortest remaining time first, preemptive.
+class Srtf : public Policy {
+ public:
+  std::string_view name() const override { return "srtf"; }
+  double Key(const JobView& j, double) const override {
+    return j.remaining_fraction * FastestDuration(*j.job);
+  }
+  bool preemptive() const override { return true; }
+};
+
+// Tiresias-style discretized two-dimensional least attained service: queues
+// by GPU-seconds received (thresholds x10 from one GPU-hour), FIFO inside a
+// queue, preemptive between queues.
+class Las : public Policy {
+ public:
+  std::string_view name() const override { return "las"; }
+  double Key(const JobView& j, double) const override {
+    int queue = 0;
+    for (double t = 3600; j.attained_gpu_s >= t && queue < 8; t *= 10) ++queue;
+    return queue * 1e12 + j.job->arrival_s;
+  }
+  bool preemptive() const override { return true; }
+};
+
+// FIFO order with backfill; each job goes where it leaves the least GPU
+// share free on its node (tightest packing).
+class BestFit : public Policy {
+ public:
+  std::string_view name() const override { return "best-fit"; }
+  double Key(const JobView& j, double) const override { return j.job->arrival_s; }
+  std::optional<Placement> Place(const ClusterState& c, const Job& job) const override {
+    std::optional<Placement> best;
+    long best_left = std::numeric_limits<long>::max();
+    for (int n = 0; n < static_cast<int>(c.nodes().size()); ++n) {
+      auto p = c.FitOnNode(job, n);
+      if (!p) continue;
+      long left = 0;
+      for (int m : c.free_milli(n)) left += m;
+      left -= static_cast<long>(p->gpus.size()) * std::min(job.gpu_milli, kMilliPerGpu);
+      if (left < best_left) {
+        best_left = left;
+        best = p;
+      }
+    }
+    return best;
+  }
+};
+
+}  // namespace
+
+std::optional<Placement> Policy::Place(const ClusterState& c, const Job& job) const {
+  for (int n = 0; n < static_cast<int>(c.nodes().size()); ++n) {
+    if (auto p = c.FitOnNode(job, n)) return p;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> PolicyNames() { return {"fifo", "sjf", "srtf", "las", "best-fit"}; }
+
+Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name) {
+  const std::string n = ToLower(name);
+  if (n == "fifo") return std::unique_ptr<Policy>(new Fifo);
+  if (n == "sjf") return std::unique_ptr<Policy>(new Sjf);
+  if (n == "srtf") return std::unique_ptr<Policy>(new Srtf);
+  if (n == "las") return std::unique_ptr<Policy>(new Las);
+  if (n == "best-fit" || n == "bestfit") return std::unique_ptr<Policy>(new BestFit);
+  return MakeError("unknown policy '" + std::string(name) + "'; expected " + JoinOr(PolicyNames()));
+}
+
+}  // namespace suanli::sim

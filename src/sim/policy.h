@@ -1,0 +1,46 @@
+// Scheduling policies: small, named plugins of the replay engine. The engine
+// asks a policy in which order waiting jobs go, where a job goes, and
+// whether running jobs may be preempted; the policy never touches the engine.
+#ifndef SUANLI_SIM_POLICY_H_
+#define SUANLI_SIM_POLICY_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "sim/cluster.h"
+
+namespace suanli::sim {
+
+// What a policy may know about a job.
+struct JobView {
+  const Job* job = nullptr;
+  double remaining_fraction = 1;  // of its work
+  double attained_gpu_s = 0;      // GPU-seconds received so far
+  bool running = false;
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  // Stable name, written into results.
+  virtual std::string_view name() const = 0;
+  // Lower runs first; the engine breaks ties by arrival, then id.
+  virtual double Key(const JobView& j, double now) const = 0;
+  // Strict order: nothing passes a waiting job that does not fit (FIFO).
+  virtual bool strict_order() const { return false; }
+  // May running jobs with a higher key be preempted for a waiting one?
+  virtual bool preemptive() const { return false; }
+  // Where `job` goes now, if anywhere. Default: the first node that fits.
+  virtual std::optional<Placement> Place(const ClusterState& c, const Job& job) const;
+};
+
+std::vector<std::string> PolicyNames();
+Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name);
+
+}  // namespace suanli::sim
+
+#endif  // SUANLI_SIM_POLICY_H_

@@ -1,0 +1,47 @@
+// Trace readers. Every malformed row is an error naming file, line and
+// column; nothing is silently dropped except rows a format defines as not
+// jobs (openb CPU-only pods), which are counted.
+#ifndef SUANLI_SIM_TRACE_H_
+#define SUANLI_SIM_TRACE_H_
+
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "sim/workload.h"
+
+namespace suanli::sim {
+
+struct TraceStats {
+  long rows = 0;
+  long jobs = 0;
+  long skipped = 0;  // rows that are not jobs in this format
+  std::string skipped_why;
+};
+
+// Generic CSV (docs/trace-formats.md): header with at least id, arrival_s,
+// num_gpus, duration_s; optional gpu_milli, gpu_types, cpu_milli,
+// memory_mib, priority. duration_s is seconds or "type=s;type=s".
+Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& file,
+                                      TraceStats* stats);
+
+// Alibaba openb pod list (cluster-trace-gpu-v2023): GPU pods become jobs,
+// arriving at creation_time and running deletion_time - scheduled_time.
+Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string& file,
+                                       TraceStats* stats);
+// openb node list: sn,cpu_milli,memory_mib,gpu,model.
+Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::string& file);
+
+// Gavel's 10-column trace with its throughput table (simulation_throughputs.json):
+// duration on a type = total_steps / isolated throughput.
+Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string& file,
+                                        std::string_view throughputs_json,
+                                        const std::string& throughputs_file, TraceStats* stats);
+
+// "v100:36,p100:36,k80:36" or "type:count:gpus_per_node,...": nodes of
+// that many GPUs (default 1 per node, as Gavel's simulator).
+Result<std::vector<Node>> ParseClusterSpec(std::string_view spec);
+
+}  // namespace suanli::sim
+
+#endif  // SUANLI_SIM_TRACE_H_

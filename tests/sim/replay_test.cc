@@ -1,0 +1,224 @@
+// The replay engine: hand-checked schedules, and one conformance suite run
+// against every policy (ns-3 style).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/rng.h"
+#include "sim/engine.h"
+#include "sim/trace.h"
+
+namespace suanli::sim {
+namespace {
+
+Job MakeJob(int64_t id, double arrival, int gpus, double seconds) {
+  Job j;
+  j.id = id;
+  j.name = "j" + std::to_string(id);
+  j.arrival_s = arrival;
+  j.num_gpus = gpus;
+  j.duration_s["*"] = seconds;
+  return j;
+}
+
+Workload TwoGpus(std::vector<Job> jobs) {
+  Workload w;
+  w.nodes = {{0, "v100", 1, 0, 0}, {1, "v100", 1, 0, 0}};
+  w.jobs = std::move(jobs);
+  return w;
+}
+
+ReplayResult ReplayWith(const Workload& w, const char* policy) {
+  auto p = MakePolicy(policy);
+  EXPECT_TRUE(p);
+  auto r = Replay(w, **p);
+  EXPECT_TRUE(r) << r.error().ToString();
+  return *r;
+}
+
+// Three one-GPU jobs of 100, 200 and 50 s arrive together on two GPUs.
+// FIFO: 100 and 200 start at 0; 50 starts at 100, ends at 150: JCTs 100,
+// 200, 150 -> mean 150. SJF: 50 and 100 first; 200 starts at 50, ends at
+// 250: JCTs 50, 100, 250 -> mean 133.33.
+TEST(ReplayTest, HandCheckedFifoAndSjf) {
+  const Workload w = TwoGpus({MakeJob(1, 0, 1, 100), MakeJob(2, 0, 1, 200), MakeJob(3, 0, 1, 50)});
+  EXPECT_DOUBLE_EQ(ReplayWith(w, "fifo").avg_jct_s, 150);
+  EXPECT_NEAR(ReplayWith(w, "sjf").avg_jct_s, 400.0 / 3, 1e-9);
+  EXPECT_DOUBLE_EQ(ReplayWith(w, "fifo").makespan_s, 200);
+}
+
+// SRTF preempts: a 1,000 s job runs alone from 0; at 100 a 10 s job arrives
+// on the single GPU and runs at once: it ends at 110, the long job at 1,010.
+TEST(ReplayTest, SrtfPreemptsTheLongerJob) {
+  Workload w;
+  w.nodes = {{0, "v100", 1, 0, 0}};
+  w.jobs = {MakeJob(1, 0, 1, 1000), MakeJob(2, 100, 1, 10)};
+  const ReplayResult r = ReplayWith(w, "srtf");
+  EXPECT_DOUBLE_EQ(r.outcomes[1].finish_s, 110);
+  EXPECT_DOUBLE_EQ(r.outcomes[0].finish_s, 1010);
+  EXPECT_EQ(r.outcomes[0].preemptions, 1);
+  // FIFO lets the long job finish first: 1,000 and 1,010.
+  const ReplayResult f = ReplayWith(w, "fifo");
+  EXPECT_DOUBLE_EQ(f.outcomes[1].finish_s, 1010);
+}
+
+// Strict FIFO: a 2-GPU job at the head blocks a 1-GPU job behind it.
+TEST(ReplayTest, FifoHeadOfLineBlocksButBestFitBackfills) {
+  Workload w;
+  w.nodes = {{0, "v100", 2, 0, 0}};
+  w.jobs = {MakeJob(1, 0, 1, 100), MakeJob(2, 1, 2, 100), MakeJob(3, 2, 1, 10)};
+  // fifo: job 3 waits for job 2 (starts at 100, ends 200): job 3 runs 200-210.
+  EXPECT_DOUBLE_EQ(ReplayWith(w, "fifo").outcomes[2].finish_s, 210);
+  // best-fit backfills: job 3 runs 2-12 on the free GPU.
+  EXPECT_DOUBLE_EQ(ReplayWith(w, "best-fit").outcomes[2].finish_s, 12);
+}
+
+// Fractional GPUs: four 250-milli jobs share one GPU at once.
+TEST(ReplayTest, FractionalGpusShare) {
+  Workload w;
+  w.nodes = {{0, "t4", 1, 0, 0}};
+  for (int i = 0; i < 4; ++i) {
+    Job j = MakeJob(i, 0, 1, 100);
+    j.gpu_milli = 250;
+    w.jobs.push_back(j);
+  }
+  const ReplayResult r = ReplayWith(w, "fifo");
+  EXPECT_DOUBLE_EQ(r.makespan_s, 100);
+  EXPECT_DOUBLE_EQ(r.peak_utilization, 1.0);
+}
+
+TEST(ReplayTest, ErrorsNameTheProblem) {
+  Workload w = TwoGpus({MakeJob(1, 0, 4, 100)});
+  auto p = MakePolicy("fifo");
+  auto r = Replay(w, **p);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("can never fit"), std::string::npos);
+  EXPECT_FALSE(Replay(TwoGpus({}), **p));
+  EXPECT_FALSE(MakePolicy("round-robin"));
+}
+
+TEST(TraceTest, CsvErrorsNameFileLineAndField) {
+  auto r =
+      ReadCsvTrace("id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,abc,1,100\n", "t.csv", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().file, "t.csv");
+  EXPECT_EQ(r.error().line, 3);
+  EXPECT_EQ(r.error().field, "arrival_s");
+  r = ReadCsvTrace("id,arrival_s,num_gpus\n1,0,1\n", "t.csv", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("duration_s"), std::string::npos);
+  EXPECT_FALSE(ReadCsvTrace("", "t.csv", nullptr));
+  r = ReadCsvTrace("id,arrival_s,num_gpus,duration_s,gpu_milli\n1,0,2,100,500\n", "t.csv", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("shared GPU"), std::string::npos);
+  // Per-type durations.
+  auto ok =
+      ReadCsvTrace("id,arrival_s,num_gpus,duration_s\n1,0,1,v100=10;k80=70\n", "t.csv", nullptr);
+  ASSERT_TRUE(ok);
+  EXPECT_DOUBLE_EQ((*ok)[0].DurationOn("k80"), 70);
+  EXPECT_LT((*ok)[0].DurationOn("p100"), 0);
+}
+
+TEST(TraceTest, ClusterSpec) {
+  auto nodes = ParseClusterSpec("v100:3,k80:16:8");
+  ASSERT_TRUE(nodes);
+  EXPECT_EQ(nodes->size(), 3u + 2u);
+  EXPECT_EQ((*nodes)[3].gpus, 8);
+  EXPECT_FALSE(ParseClusterSpec("v100"));
+  EXPECT_FALSE(ParseClusterSpec("v100:x"));
+}
+
+// Random workloads for the conformance suite.
+Workload RandomWorkload(uint64_t seed) {
+  Rng rng(seed, 0);
+  Workload w;
+  for (int n = 0; n < 6; ++n) w.nodes.push_back({n, n < 3 ? "v100" : "k80", n % 2 ? 4 : 2, 0, 0});
+  double t = 0;
+  for (int i = 0; i < 120; ++i) {
+    t += rng.Uniform() * 60;
+    const int gpus = rng.Uniform() < 0.7 ? 1 : (rng.Uniform() < 0.5 ? 2 : 4);
+    Job j = MakeJob(i, t, gpus, 0);
+    j.duration_s.clear();
+    j.duration_s["v100"] = 100 + rng.Uniform() * 1000;
+    j.duration_s["k80"] = j.duration_s["v100"] * 3;
+    if (gpus == 1 && rng.Uniform() < 0.3) j.gpu_milli = 250 + static_cast<int>(rng.Uniform() * 500);
+    w.jobs.push_back(j);
+  }
+  return w;
+}
+
+class PolicyConformance : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PolicyConformance, EveryJobRunsOnceWithinCapacityAndDeterministically) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    const Workload w = RandomWorkload(seed);
+    const ReplayResult a = ReplayWith(w, GetParam().c_str());
+    // No job lost or run twice: each finishes exactly once, after it arrives
+    // and no sooner than its fastest duration.
+    EXPECT_EQ(a.completed, a.jobs);
+    for (size_t i = 0; i < w.jobs.size(); ++i) {
+      const auto& o = a.outcomes[i];
+      ASSERT_GE(o.finish_s, 0) << "job " << i << " never finished";
+      EXPECT_GE(o.first_start_s, o.arrival_s);
+      EXPECT_GE(o.finish_s - o.arrival_s + 1e-6, w.jobs[i].duration_s.at("v100"));
+    }
+    EXPECT_LE(a.peak_utilization, 1.0 + 1e-12);
+    EXPECT_GT(a.utilization, 0);
+    // Same input, same output.
+    const ReplayResult b = ReplayWith(w, GetParam().c_str());
+    ASSERT_EQ(a.outcomes.size(), b.outcomes.size());
+    for (size_t i = 0; i < a.outcomes.size(); ++i) {
+      EXPECT_EQ(a.outcomes[i].finish_s, b.outcomes[i].finish_s);
+    }
+    EXPECT_EQ(a.events, b.events);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPolicies, PolicyConformance, ::testing::ValuesIn(PolicyNames()),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string s = param_info.param;
+                           for (char& c : s) {
+                             if (c == '-') c = '_';
+                           }
+                           return s;
+                         });
+
+// The openb trace from the shared data (SUANLI_DATA, default ../shared/data):
+// every GPU pod is replayed on the 1,213 GPU nodes.
+TEST(SharedTraceTest, OpenbDefaultReplays) {
+  const char* env = std::getenv("SUANLI_DATA");
+  const std::string dir =
+      std::string(env && *env ? env : SUANLI_TEST_DATA_DIR "/../../shared/data") +
+      "/traces/alibaba-gpu-v2023-openb/csv/";
+  if (!std::filesystem::exists(dir + "openb_pod_list_default.csv")) {
+    GTEST_SKIP() << "shared trace data not found at " << dir << " (set SUANLI_DATA)";
+  }
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream b;
+    b << in.rdbuf();
+    return b.str();
+  };
+  TraceStats stats;
+  auto jobs = ReadOpenbPods(read(dir + "openb_pod_list_default.csv"), "pods", &stats);
+  ASSERT_TRUE(jobs) << jobs.error().ToString();
+  auto nodes = ReadOpenbNodes(read(dir + "openb_node_list_gpu_node.csv"), "nodes");
+  ASSERT_TRUE(nodes) << nodes.error().ToString();
+  // reference/traces.md: 8,152 pods of which 1,088 have no GPU; 1,213 GPU nodes.
+  EXPECT_EQ(stats.rows, 8152);
+  EXPECT_EQ(stats.skipped, 1088);
+  EXPECT_EQ(nodes->size(), 1213u);
+  long gpus = 0;
+  for (const auto& n : *nodes) gpus += n.gpus;
+  EXPECT_EQ(gpus, 6212);  // reference/traces.md inventory
+  Workload w{*nodes, *jobs};
+  auto r = Replay(w, **MakePolicy("best-fit"));
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->completed, r->jobs);
+}
+
+}  // namespace
+}  // namespace suanli::sim
