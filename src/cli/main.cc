@@ -635,7 +635,7 @@ int main(int argc, char** argv) {
   replay->add_option("--nodes", ro.nodes,
                      "node list (openb format: sn,cpu_milli,memory_mib,gpu,model)");
   replay->add_option("--cluster", ro.cluster,
-                     "type:count[:gpus_per_node],... (default 1 GPU per node)");
+                     "type:count[:gpus_per_node],... (without a node size, one pool per type)");
   replay->add_option("--policy", ro.policies,
                      "policy or comma-separated policies: fifo, sjf, srtf, las, best-fit");
   replay->add_option("--throughputs", ro.throughputs,

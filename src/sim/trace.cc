@@ -330,7 +330,7 @@ Result<std::vector<Node>> ParseClusterSpec(std::string_view spec) {
       return MakeError("'" + part + "' is not type:count or type:count:gpus_per_node", "", 0,
                        "--cluster");
     }
-    int count = 0, per = 1;
+    int count = 0, per = 0;
     auto [p1, e1] = std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), count);
     if (e1 != std::errc() || count < 1 || count > 10'000'000) {
       return MakeError("'" + fields[1] + "' is not a GPU count", "", 0, "--cluster");
@@ -341,6 +341,7 @@ Result<std::vector<Node>> ParseClusterSpec(std::string_view spec) {
         return MakeError("'" + fields[2] + "' is not a GPUs-per-node count", "", 0, "--cluster");
       }
     }
+    if (per == 0) per = count;  // one pool per type, as Gavel's workers (no locality)
     for (int left = count; left > 0; left -= per) {
       nodes.push_back({static_cast<int>(nodes.size()), fields[0], std::min(per, left), 0, 0});
     }

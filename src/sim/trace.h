@@ -38,8 +38,9 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
                                         std::string_view throughputs_json,
                                         const std::string& throughputs_file, TraceStats* stats);
 
-// "v100:36,p100:36,k80:36" or "type:count:gpus_per_node,...": nodes of
-// that many GPUs (default 1 per node, as Gavel's simulator).
+// "v100:36,p100:36,k80:36" or "type:count:gpus_per_node,...". Without a
+// per-node size each type is one pool (Gavel's model: a job's workers need
+// the same type, not the same server).
 Result<std::vector<Node>> ParseClusterSpec(std::string_view spec);
 
 }  // namespace suanli::sim

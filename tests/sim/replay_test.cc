@@ -125,8 +125,9 @@ TEST(TraceTest, CsvErrorsNameFileLineAndField) {
 TEST(TraceTest, ClusterSpec) {
   auto nodes = ParseClusterSpec("v100:3,k80:16:8");
   ASSERT_TRUE(nodes);
-  EXPECT_EQ(nodes->size(), 3u + 2u);
-  EXPECT_EQ((*nodes)[3].gpus, 8);
+  EXPECT_EQ(nodes->size(), 1u + 2u);  // v100 is one pool of 3; k80 two nodes of 8
+  EXPECT_EQ((*nodes)[0].gpus, 3);
+  EXPECT_EQ((*nodes)[2].gpus, 8);
   EXPECT_FALSE(ParseClusterSpec("v100"));
   EXPECT_FALSE(ParseClusterSpec("v100:x"));
 }
