@@ -579,5 +579,45 @@ expect_bad "forecast scenario with an unknown chip id" "h1000" \
 expect_bad "forecast unknown chip id suggests h100" "nearest.*h100[^0]" \
   forecast "$TMP/h1000.yaml" --samples 50
 
+# --- replay ---------------------------------------------------------------
+cat >"$TMP/jobs.csv" <<'EOF2'
+id,arrival_s,num_gpus,duration_s
+1,0,1,100
+2,0,1,200
+3,0,1,50
+EOF2
+# Hand check: 3 one-GPU jobs (100, 200, 50 s) on 2 GPUs. FIFO mean JCT (100+200+150)/3 = 150 s.
+if out=$("$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy fifo --json 2>&1) &&
+   echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if abs(d['avg_jct_s']-150)<1e-6 and d['policy']=='fifo' else 1)"; then
+  ok "replay fifo on a hand-checked trace: avg JCT 150 s"
+else
+  not_ok "replay fifo on a hand-checked trace: $out"
+fi
+if out=$("$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy fifo,sjf,srtf,las,best-fit 2>&1) &&
+   [ "$(echo "$out" | grep -cE '^(fifo|sjf|srtf|las|best-fit) ')" -eq 5 ]; then
+  ok "replay --policy a,b,c prints one row per policy"
+else
+  not_ok "replay comparison table: $out"
+fi
+for field in policy jobs avg_jct_s p50_jct_s p99_jct_s avg_queue_s makespan_s utilization unallocated_gpu_fraction events sim_wall_s; do
+  if "$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --json | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if '$field' in d else 1)"; then
+    ok "replay JSON has $field"
+  else
+    not_ok "replay JSON lacks $field"
+  fi
+done
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,zero,1,100\n' >"$TMP/bad_jobs.csv"
+expect_bad "replay malformed row names file:line and field" "bad_jobs\.csv:3: arrival_s" \
+  replay --trace "$TMP/bad_jobs.csv" --cluster v100:2
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,16,100\n' >"$TMP/big_job.csv"
+expect_bad "replay job that can never fit" "never fit" replay --trace "$TMP/big_job.csv" --cluster v100:8
+printf '' >"$TMP/empty.csv"
+expect_bad "replay empty trace" "empty" replay --trace "$TMP/empty.csv" --cluster v100:8
+expect_bad "replay unknown policy lists the policies" "fifo" \
+  replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy round-robin
+expect_bad "replay without a cluster" "cluster" replay --trace "$TMP/jobs.csv"
+expect_bad "replay unknown format" "format" replay --trace "$TMP/jobs.csv" --cluster v100:2 --format parquet
+expect_bad "replay bad cluster spec" "cluster" replay --trace "$TMP/jobs.csv" --cluster v100
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
