@@ -426,6 +426,7 @@ int RunLocalize(const CommonOptions& common, const LocalizeOptions& o) {
 
 struct ReplayOptions {
   std::string trace, format, nodes, cluster, policies = "fifo", throughputs;
+  double round_s = 0;
 };
 
 Result<std::string> ReadWholeFile(const std::string& path) {
@@ -497,7 +498,7 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
     auto policy = sim::MakePolicy(name);
     if (!policy) return Fail(policy.error());
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = sim::Replay(w, **policy);
+    auto r = sim::Replay(w, **policy, {o.round_s});
     const auto t1 = std::chrono::steady_clock::now();
     if (!r) return Fail(r.error());
     runs.push_back({std::move(*r), std::chrono::duration<double>(t1 - t0).count()});
@@ -638,6 +639,9 @@ int main(int argc, char** argv) {
                      "type:count[:gpus_per_node],... (without a node size, one pool per type)");
   replay->add_option("--policy", ro.policies,
                      "policy or comma-separated policies: fifo, sjf, srtf, las, best-fit");
+  replay->add_option(
+      "--round-s", ro.round_s,
+      "Gavel's round-based mode: decide every N seconds (e.g. 360); default: at every event");
   replay->add_option("--throughputs", ro.throughputs,
                      "Gavel simulation_throughputs.json (default $SUANLI_DATA/traces/gavel/...)");
   add_common(replay);

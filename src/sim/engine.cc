@@ -7,7 +7,7 @@
 namespace suanli::sim {
 namespace {
 
-enum class EventKind { kArrival, kFinish };
+enum class EventKind { kArrival, kFinish, kRound };
 
 struct Event {
   double time;
@@ -40,7 +40,8 @@ double Percentile(std::vector<double> v, double p) {
 
 }  // namespace
 
-Result<ReplayResult> Replay(const Workload& w, const Policy& policy) {
+Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const ReplayOptions& options) {
+  if (options.round_s < 0) return MakeError("--round-s must be positive");
   if (w.jobs.empty()) return MakeError("the trace has no jobs");
   if (w.nodes.empty()) return MakeError("the cluster has no nodes");
   ClusterState cluster(w.nodes);
@@ -155,6 +156,11 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy) {
     waiting.swap(still);
   };
 
+  const bool rounds = options.round_s > 0;
+  if (rounds) {
+    events.push({std::floor(w.jobs.front().arrival_s / options.round_s) * options.round_s, seq++,
+                 EventKind::kRound, 0, 0});
+  }
   std::vector<UtilizationSample> timeline;
   while (!events.empty()) {
     const double t = events.top().time;
@@ -168,11 +174,14 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy) {
       }
     }
     now = t;
+    bool round_now = false;
     while (!events.empty() && events.top().time == t) {
       const Event e = events.top();
       events.pop();
       ++r.events;
-      if (e.kind == EventKind::kArrival) {
+      if (e.kind == EventKind::kRound) {
+        round_now = true;
+      } else if (e.kind == EventKind::kArrival) {
         st[e.job].arrived = true;
         waiting.push_back(e.job);
       } else if (e.epoch == st[e.job].epoch && st[e.job].running) {
@@ -182,7 +191,20 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy) {
         ++r.completed;
       }
     }
-    schedule();
+    if (!rounds) {
+      schedule();
+    } else if (round_now) {
+      if (policy.reallocate_each_round()) {
+        // Every running job goes back to the policy, which may move it.
+        for (size_t i : std::vector<size_t>(running)) {
+          stop(i);
+          waiting.push_back(i);
+        }
+      }
+      schedule();
+      if (r.completed < r.jobs)
+        events.push({now + options.round_s, seq++, EventKind::kRound, 0, 0});
+    }
     timeline.push_back({now, cluster.used_milli() / total});
     r.peak_utilization = std::max(r.peak_utilization, cluster.used_milli() / total);
   }

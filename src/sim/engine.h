@@ -45,9 +45,17 @@ struct ReplayResult {
   std::vector<UtilizationSample> timeline;  // at most ~500 points
 };
 
+struct ReplayOptions {
+  // 0: decide at every event. > 0: Gavel's round-based mode: decisions only
+  // at multiples of round_s; arrivals wait for the next round, and workers
+  // freed inside a round stay idle until it ends.
+  double round_s = 0;
+};
+
 // Errors: an empty workload, or a job that could never fit the cluster
 // (the message names it).
-Result<ReplayResult> Replay(const Workload& w, const Policy& policy);
+Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
+                            const ReplayOptions& options = {});
 
 }  // namespace suanli::sim
 

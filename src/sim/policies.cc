@@ -78,6 +78,29 @@ class BestFit : public Policy {
   }
 };
 
+// Gavel's FIFO_Perf: arrival order, head of line blocks, each job on the
+// fastest type with room; the allocation is recomputed every round.
+class FifoPerf : public Policy {
+ public:
+  std::string_view name() const override { return "fifo-perf"; }
+  double Key(const JobView& j, double) const override { return j.job->arrival_s; }
+  bool strict_order() const override { return true; }
+  bool reallocate_each_round() const override { return true; }
+  std::optional<Placement> Place(const ClusterState& c, const Job& job) const override {
+    std::optional<Placement> best;
+    double best_duration = std::numeric_limits<double>::infinity();
+    for (int n = 0; n < static_cast<int>(c.nodes().size()); ++n) {
+      const double d = job.DurationOn(c.nodes()[n].type);
+      if (d < 0 || d >= best_duration) continue;
+      if (auto p = c.FitOnNode(job, n)) {
+        best = p;
+        best_duration = d;
+      }
+    }
+    return best;
+  }
+};
+
 }  // namespace
 
 std::optional<Placement> Policy::Place(const ClusterState& c, const Job& job) const {
@@ -87,7 +110,9 @@ std::optional<Placement> Policy::Place(const ClusterState& c, const Job& job) co
   return std::nullopt;
 }
 
-std::vector<std::string> PolicyNames() { return {"fifo", "sjf", "srtf", "las", "best-fit"}; }
+std::vector<std::string> PolicyNames() {
+  return {"fifo", "fifo-perf", "sjf", "srtf", "las", "best-fit"};
+}
 
 Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name) {
   const std::string n = ToLower(name);
@@ -96,6 +121,7 @@ Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name) {
   if (n == "srtf") return std::unique_ptr<Policy>(new Srtf);
   if (n == "las") return std::unique_ptr<Policy>(new Las);
   if (n == "best-fit" || n == "bestfit") return std::unique_ptr<Policy>(new BestFit);
+  if (n == "fifo-perf" || n == "fifo_perf") return std::unique_ptr<Policy>(new FifoPerf);
   return MakeError("unknown policy '" + std::string(name) + "'; expected " + JoinOr(PolicyNames()));
 }
 

@@ -34,6 +34,9 @@ class Policy {
   virtual bool strict_order() const { return false; }
   // May running jobs with a higher key be preempted for a waiting one?
   virtual bool preemptive() const { return false; }
+  // Round-based mode: reconsider every running job at each round (Gavel's
+  // performance-aware policies reset their allocation every round).
+  virtual bool reallocate_each_round() const { return false; }
   // Where `job` goes now, if anywhere. Default: the first node that fits.
   virtual std::optional<Placement> Place(const ClusterState& c, const Job& job) const;
 };

@@ -1,0 +1,60 @@
+// Gavel's published fixture results (tests/sim/gavel_reference.yaml) against
+// our round-based replay of the same traces. Skips without the shared data.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/engine.h"
+#include "sim/trace.h"
+
+namespace suanli::sim {
+namespace {
+
+std::string DataDir() {
+  const char* env = std::getenv("SUANLI_DATA");
+  return env && *env ? env : SUANLI_TEST_DATA_DIR "/../../shared/data";
+}
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream b;
+  b << in.rdbuf();
+  return b.str();
+}
+
+TEST(GavelFixturesTest, AverageJctAgainstGavelsSimulator) {
+  const std::string fixtures = DataDir() + "/traces/gavel-fixtures/";
+  const std::string throughputs = DataDir() + "/traces/gavel/simulation_throughputs.json";
+  if (!std::filesystem::exists(throughputs))
+    GTEST_SKIP() << "shared trace data not found under " << DataDir();
+  const YAML::Node cases =
+      YAML::LoadFile(SUANLI_TEST_DATA_DIR "/sim/gavel_reference.yaml")["cases"];
+  const std::string tput = Read(throughputs);
+  for (const auto& c : cases) {
+    const std::string trace = c["trace"].as<std::string>();
+    auto jobs = ReadGavelTrace(Read(fixtures + trace), trace, tput, throughputs, nullptr);
+    ASSERT_TRUE(jobs) << jobs.error().ToString();
+    auto nodes = ParseClusterSpec(c["cluster"].as<std::string>());
+    ASSERT_TRUE(nodes);
+    auto policy = MakePolicy(c["policy"].as<std::string>());
+    ASSERT_TRUE(policy);
+    auto r = Replay({*nodes, *jobs}, **policy, {360});
+    ASSERT_TRUE(r) << r.error().ToString();
+    const double published = c["avg_jct_s"].as<double>();
+    const double error = r->avg_jct_s / published - 1;
+    const double tolerance = c["tolerance"].as<double>();
+    const bool met = std::fabs(error) <= tolerance;
+    std::printf("gavel %-40s %-10s avg JCT %9.1f s, Gavel %9.1f s, error %+5.1f%% %s\n",
+                trace.c_str(), c["policy"].as<std::string>().c_str(), r->avg_jct_s, published,
+                error * 100, met ? "" : "KNOWN GAP: target not met");
+    EXPECT_LE(std::fabs(error), met ? tolerance : c["known_gap"].as<double>());
+  }
+}
+
+}  // namespace
+}  // namespace suanli::sim
