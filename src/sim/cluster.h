@@ -4,6 +4,8 @@
 #define SUANLI_SIM_CLUSTER_H_
 
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/workload.h"
@@ -28,6 +30,10 @@ class ClusterState {
   // GPUs of `node` that could take `job` now (first fit inside the node:
   // whole GPUs for gang jobs, the fullest GPU that fits for shared ones).
   std::optional<Placement> FitOnNode(const Job& job, int node) const;
+  // The lowest-numbered node that can take `job` now. Indexed per type (a
+  // segment tree of free capacity), so it costs O(types x log nodes) rather
+  // than a scan.
+  std::optional<Placement> FirstFit(const Job& job) const;
   bool CouldEverFit(const Job& job) const;  // on an empty cluster
 
   void Allocate(const Job& job, const Placement& p);
@@ -43,6 +49,21 @@ class ClusterState {
   std::vector<int> free_memory_;
   int64_t total_milli_ = 0;
   int64_t used_milli_ = 0;
+
+  // Per accelerator type, over that type's nodes in id order: the most
+  // whole free GPUs and the most free share on one GPU, as max-segment trees.
+  struct TypeIndex {
+    std::string type;
+    std::vector<int> nodes;   // node ids
+    std::vector<int> whole;   // tree over whole free GPUs
+    std::vector<int> single;  // tree over the best single GPU's free milli
+    int size = 1;
+  };
+  std::vector<TypeIndex> types_;
+  std::vector<std::pair<int, int>> position_;  // node -> (type index, position)
+  void Update(int node);
+  // First position >= `from` in `t` whose whole >= w and single >= s.
+  int Find(const TypeIndex& t, int from, int w, int s) const;
 };
 
 }  // namespace suanli::sim

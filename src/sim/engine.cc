@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <queue>
+#include <set>
 
 namespace suanli::sim {
 namespace {
@@ -66,6 +67,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const Repla
   }
   std::vector<size_t> waiting;
   std::vector<size_t> running;
+  std::vector<size_t> running_pos(n, 0);  // where each running job sits in `running`
   double now = w.jobs.front().arrival_s;
   const double first_arrival = now;
   double used_integral = 0, stranded_integral = 0, waiting_time = 0;
@@ -91,6 +93,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const Repla
     ++a.epoch;
     if (r.outcomes[i].first_start_s < 0) r.outcomes[i].first_start_s = now;
     events.push({now + a.remaining * a.duration_here, seq++, EventKind::kFinish, i, a.epoch});
+    running_pos[i] = running.size();
     running.push_back(i);
   };
   auto stop = [&](size_t i) {  // preempt or finish: account the work done
@@ -101,10 +104,44 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const Repla
     cluster.Release(w.jobs[i], a.placement);
     a.running = false;
     ++a.epoch;
-    running.erase(std::find(running.begin(), running.end(), i));
+    // O(1) removal: the running list's order carries no meaning.
+    const size_t at = running_pos[i];
+    running[at] = running.back();
+    running_pos[running[at]] = at;
+    running.pop_back();
   };
 
+  // Policies whose keys never change keep the queue sorted as it grows, so
+  // a long queue costs O(log n) per job, not a sort per event. Backfilling
+  // looks at most kBackfillWindow jobs past the first that does not fit.
+  constexpr int kBackfillWindow = 1024;
+  const bool static_keys = policy.static_key() && !policy.preemptive();
+  auto by_key = [&](size_t a, size_t b) { return before(a, b); };
+  std::set<size_t, decltype(by_key)> sorted_queue(by_key);
+  auto enqueue = [&](size_t i) {
+    if (static_keys) {
+      sorted_queue.insert(i);
+    } else {
+      waiting.push_back(i);
+    }
+  };
+  auto queued = [&]() { return static_keys ? !sorted_queue.empty() : !waiting.empty(); };
+
   auto schedule = [&]() {
+    if (static_keys) {
+      int misses = 0;
+      for (auto it = sorted_queue.begin(); it != sorted_queue.end();) {
+        const size_t i = *it;
+        if (auto p = policy.Place(cluster, w.jobs[i])) {
+          start(i, *p);
+          it = sorted_queue.erase(it);
+          continue;
+        }
+        if (policy.strict_order() || ++misses >= kBackfillWindow) break;
+        ++it;
+      }
+      return;
+    }
     std::sort(waiting.begin(), waiting.end(), before);
     std::vector<size_t> still;
     bool blocked = false;
@@ -168,7 +205,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const Repla
     const double dt = t - now;
     if (dt > 0) {
       used_integral += dt * cluster.used_milli();
-      if (!waiting.empty()) {
+      if (queued()) {
         stranded_integral += dt * (total - cluster.used_milli());
         waiting_time += dt;
       }
@@ -183,7 +220,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const Repla
         round_now = true;
       } else if (e.kind == EventKind::kArrival) {
         st[e.job].arrived = true;
-        waiting.push_back(e.job);
+        enqueue(e.job);
       } else if (e.epoch == st[e.job].epoch && st[e.job].running) {
         stop(e.job);
         st[e.job].done = true;
@@ -198,7 +235,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const Repla
         // Every running job goes back to the policy, which may move it.
         for (size_t i : std::vector<size_t>(running)) {
           stop(i);
-          waiting.push_back(i);
+          enqueue(i);
         }
       }
       schedule();

@@ -37,6 +37,7 @@ class Srtf : public Policy {
   double Key(const JobView& j, double) const override {
     return j.remaining_fraction * FastestDuration(*j.job);
   }
+  bool static_key() const override { return false; }
   bool preemptive() const override { return true; }
 };
 
@@ -51,6 +52,7 @@ class Las : public Policy {
     for (double t = 3600; j.attained_gpu_s >= t && queue < 8; t *= 10) ++queue;
     return queue * 1e12 + j.job->arrival_s;
   }
+  bool static_key() const override { return false; }
   bool preemptive() const override { return true; }
 };
 
@@ -104,10 +106,7 @@ class FifoPerf : public Policy {
 }  // namespace
 
 std::optional<Placement> Policy::Place(const ClusterState& c, const Job& job) const {
-  for (int n = 0; n < static_cast<int>(c.nodes().size()); ++n) {
-    if (auto p = c.FitOnNode(job, n)) return p;
-  }
-  return std::nullopt;
+  return c.FirstFit(job);
 }
 
 std::vector<std::string> PolicyNames() {

@@ -30,6 +30,9 @@ class Policy {
   virtual std::string_view name() const = 0;
   // Lower runs first; the engine breaks ties by arrival, then id.
   virtual double Key(const JobView& j, double now) const = 0;
+  // True when Key depends only on the job, not on progress or time: the
+  // engine then keeps the queue sorted incrementally.
+  virtual bool static_key() const { return true; }
   // Strict order: nothing passes a waiting job that does not fit (FIFO).
   virtual bool strict_order() const { return false; }
   // May running jobs with a higher key be preempted for a waiting one?
