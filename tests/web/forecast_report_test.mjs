@@ -40,6 +40,13 @@ try {
       return n;
     }, id);
     check(inked > 2000, `chart ${id} has ink (${inked} non-background pixels)`);
+    // The screenshot of the chart area is not blank either: a blank area
+    // compresses to a few hundred bytes of PNG, a chart to many kilobytes.
+    const box = await page.locator(`#${id}`).boundingBox();
+    const png = box ? await page.screenshot({ clip: box }) : Buffer.alloc(0);
+    const blank = await page.screenshot({ clip: { x: 0, y: 0, width: box ? box.width : 10, height: 5 } });
+    check(png.length > 8 * blank.length && png.length > 4000,
+          `screenshot of chart ${id} is not blank (${png.length} bytes of PNG)`);
   }
   check(errors.length === 0, `no console errors (${errors.join(' | ')})`);
   check(requests.length === 0, `no network requests (${requests.join(' ')})`);
