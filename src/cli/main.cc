@@ -427,6 +427,7 @@ int RunLocalize(const CommonOptions& common, const LocalizeOptions& o) {
 struct ReplayOptions {
   std::string trace, format, nodes, cluster, policies = "fifo", throughputs;
   double round_s = 0;
+  std::string report;
 };
 
 Result<std::string> ReadWholeFile(const std::string& path) {
@@ -504,6 +505,10 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
     runs.push_back({std::move(*r), std::chrono::duration<double>(t1 - t0).count()});
   }
   if (runs.empty()) return Fail(Error{"--policy needs at least one policy"});
+  if (!o.report.empty()) {
+    if (auto r = suanli::WriteFileAtomically(o.report, suanli::report::ReplayHtml(runs)); !r)
+      return Fail(r.error());
+  }
   return Emit(common,
               common.json ? suanli::report::ReplayJson(runs) : suanli::report::ReplayTable(runs));
 }
@@ -637,8 +642,10 @@ int main(int argc, char** argv) {
                      "node list (openb format: sn,cpu_milli,memory_mib,gpu,model)");
   replay->add_option("--cluster", ro.cluster,
                      "type:count[:gpus_per_node],... (without a node size, one pool per type)");
-  replay->add_option("--policy", ro.policies,
-                     "policy or comma-separated policies: fifo, sjf, srtf, las, best-fit");
+  replay->add_option(
+      "--policy", ro.policies,
+      "policy or comma-separated policies: fifo, fifo-perf, sjf, srtf, las, best-fit");
+  replay->add_option("--report", ro.report, "also write a self-contained HTML report");
   replay->add_option(
       "--round-s", ro.round_s,
       "Gavel's round-based mode: decide every N seconds (e.g. 360); default: at every event");

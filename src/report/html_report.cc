@@ -154,18 +154,12 @@ json TornadoChart(const plan::Forecast& f) {
   return spec;
 }
 
-}  // namespace
-
-std::string ForecastHtml(const plan::Forecast& f) {
-  const std::vector<std::pair<std::string, json>> charts = {{"fleet", FleetChart(f)},
-                                                            {"allocation", AllocationChart(f)},
-                                                            {"progress", ProgressChart(f)},
-                                                            {"served", ServedChart(f)},
-                                                            {"tornado", TornadoChart(f)}};
+// One self-contained page: the bundles inlined, `intro` HTML, then charts.
+std::string Page(const std::string& title, const std::string& intro,
+                 const std::vector<std::pair<std::string, json>>& charts) {
   std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>suanli "
-      "forecast: " +
-      Escape(f.scenario) +
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+      Escape(title) +
       "</title>\n<style>body{font-family:sans-serif;margin:24px;color:#222}"
       "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
       ".chart{margin:24px 0}</style>\n";
@@ -173,21 +167,7 @@ std::string ForecastHtml(const plan::Forecast& f) {
     html += "<script>/* " + std::string(bundle.name) + " */\n" + SafeScript(bundle.content) +
             "\n</script>\n";
   }
-  html += "</head>\n<body>\n<h1>Forecast: " + Escape(f.scenario) + "</h1>\n";
-  html += fmt::format("<p>{} Monte Carlo samples, seed {}.</p>\n", f.samples, f.seed);
-  html +=
-      "<table><tr><th>training "
-      "run</th><th>target</th><th>P10</th><th>P50</th><th>P90</th><th>P(target)</th></tr>\n";
-  for (const auto& r : f.runs) {
-    auto d = [](const std::optional<Date>& x) {
-      return x ? x->ToString() : std::string("beyond horizon");
-    };
-    html += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f} %</td></tr>\n",
-        Escape(r.name), r.target.ToString(), d(r.finish_p10), d(r.finish_p50), d(r.finish_p90),
-        r.p_meet_target * 100);
-  }
-  html += "</table>\n";
+  html += "</head>\n<body>\n<h1>" + Escape(title) + "</h1>\n" + intro;
   for (const auto& [id, spec] : charts) html += "<div class=\"chart\" id=\"" + id + "\"></div>\n";
   html += "<script>\nconst specs = {\n";
   for (const auto& [id, spec] : charts)
@@ -198,6 +178,79 @@ std::string ForecastHtml(const plan::Forecast& f) {
       "  vegaEmbed('#' + id, spec, {actions: false, renderer: 'canvas'})));\n"
       "</script>\n</body>\n</html>\n";
   return html;
+}
+
+}  // namespace
+
+std::string ForecastHtml(const plan::Forecast& f) {
+  std::string intro = fmt::format("<p>{} Monte Carlo samples, seed {}.</p>\n", f.samples, f.seed);
+  intro +=
+      "<table><tr><th>training "
+      "run</th><th>target</th><th>P10</th><th>P50</th><th>P90</th><th>P(target)</th></tr>\n";
+  for (const auto& r : f.runs) {
+    auto d = [](const std::optional<Date>& x) {
+      return x ? x->ToString() : std::string("beyond horizon");
+    };
+    intro += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f} %</td></tr>\n",
+        Escape(r.name), r.target.ToString(), d(r.finish_p10), d(r.finish_p50), d(r.finish_p90),
+        r.p_meet_target * 100);
+  }
+  intro += "</table>\n";
+  return Page("Forecast: " + f.scenario, intro,
+              {{"fleet", FleetChart(f)},
+               {"allocation", AllocationChart(f)},
+               {"progress", ProgressChart(f)},
+               {"served", ServedChart(f)},
+               {"tornado", TornadoChart(f)}});
+}
+
+std::string ReplayHtml(const std::vector<ReplayRun>& runs) {
+  json util = json::array();
+  json jct = json::array();
+  std::string intro =
+      "<table><tr><th>policy</th><th>jobs</th><th>avg JCT (h)</th><th>p99 JCT (h)</th>"
+      "<th>utilization</th></tr>\n";
+  for (const auto& run : runs) {
+    const auto& r = run.result;
+    intro += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{:.2f}</td><td>{:.2f}</td><td>{:.1f} %</td></tr>\n",
+        Escape(r.policy), r.completed, r.avg_jct_s / 3600, r.p99_jct_s / 3600, r.utilization * 100);
+    for (const auto& p : r.timeline) {
+      util.push_back({{"policy", r.policy},
+                      {"hours", Round(p.time_s / 3600, 6)},
+                      {"utilization", Round(p.utilization, 4)}});
+    }
+    for (const auto& o : r.outcomes) {
+      if (o.finish_s >= 0)
+        jct.push_back(
+            {{"policy", r.policy}, {"jct_h", Round((o.finish_s - o.arrival_s) / 3600, 5)}});
+    }
+  }
+  intro += "</table>\n";
+  json u = Base("Allocated GPU share over time");
+  u["data"] = {{"values", util}};
+  u["mark"] = {{"type", "line"}, {"interpolate", "step-after"}};
+  u["encoding"] = {
+      {"x", {{"field", "hours"}, {"type", "quantitative"}, {"title", "hours since first arrival"}}},
+      {"y", {{"field", "utilization"}, {"type", "quantitative"}, {"scale", {{"domain", {0, 1}}}}}},
+      {"color", {{"field", "policy"}, {"type", "nominal"}}}};
+  json c = Base("Job completion time, cumulative distribution");
+  c["data"] = {{"values", jct}};
+  c["transform"] =
+      json::array({{{"window", json::array({{{"op", "cume_dist"}, {"as", "fraction"}}})},
+                    {"sort", json::array({{{"field", "jct_h"}}})},
+                    {"groupby", json::array({"policy"})}}});
+  c["mark"] = {{"type", "line"}, {"interpolate", "step-after"}};
+  c["encoding"] = {
+      {"x",
+       {{"field", "jct_h"},
+        {"type", "quantitative"},
+        {"scale", {{"type", "symlog"}}},
+        {"title", "JCT (hours)"}}},
+      {"y", {{"field", "fraction"}, {"type", "quantitative"}, {"title", "fraction of jobs"}}},
+      {"color", {{"field", "policy"}, {"type", "nominal"}}}};
+  return Page("Trace replay", intro, {{"utilization", u}, {"jct", c}});
 }
 
 }  // namespace suanli::report

@@ -5,13 +5,19 @@
 
 #include <string>
 
+#include <vector>
+
 #include "plan/forecast.h"
+#include "report/replay_report.h"
 
 namespace suanli::report {
 
 // Fleet over time, allocation by workload, training-progress fan chart,
 // served versus demand, and the sensitivity tornado.
 std::string ForecastHtml(const plan::Forecast& f);
+
+// Utilization over time and the JCT distribution of each policy.
+std::string ReplayHtml(const std::vector<ReplayRun>& runs);
 
 }  // namespace suanli::report
 

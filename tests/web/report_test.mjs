@@ -1,11 +1,12 @@
-// Opens a forecast HTML report in headless Chromium (Debian's, through
+// Opens an HTML report in headless Chromium (Debian's, through
 // playwright-core) and checks that every chart rendered: each canvas has
-// non-background pixels, and the console shows no errors. Usage:
-//   node forecast_report_test.mjs REPORT.html SCREENSHOT.png
+// non-background pixels, its screenshot is not blank, the console shows no
+// errors and nothing is fetched. Usage:
+//   node report_test.mjs REPORT.html SCREENSHOT.png chart-id,chart-id,...
 import { chromium } from 'playwright-core';
 
-const [report, screenshot] = process.argv.slice(2);
-const charts = ['fleet', 'allocation', 'progress', 'served', 'tornado'];
+const [report, screenshot, chartList] = process.argv.slice(2);
+const charts = chartList.split(',');
 let passed = 0;
 let failed = 0;
 const check = (ok, what) => {
