@@ -77,13 +77,20 @@ int ClusterState::Find(const TypeIndex& t, int from, int w, int s) const {
   return -1;
 }
 
-std::optional<Placement> ClusterState::FirstFit(const Job& job) const {
+std::vector<std::string> ClusterState::types() const {
+  std::vector<std::string> out;
+  for (const auto& t : types_) out.push_back(t.type);
+  return out;
+}
+
+std::optional<Placement> ClusterState::FirstFit(const Job& job,
+                                                const std::string* only_type) const {
   const bool shared = job.num_gpus == 1 && job.gpu_milli < kMilliPerGpu;
   const int w = shared || job.num_gpus == 0 ? 0 : job.num_gpus;
   const int s = shared ? job.gpu_milli : 0;
   std::optional<Placement> best;
   for (const auto& t : types_) {
-    if (job.DurationOn(t.type) < 0) continue;
+    if (job.DurationOn(t.type) < 0 || (only_type && t.type != *only_type)) continue;
     // CPU or memory can still refuse a node the index offers: move past it.
     for (int pos = Find(t, 0, w, s); pos >= 0; pos = Find(t, pos + 1, w, s)) {
       const int node = t.nodes[pos];

@@ -33,7 +33,10 @@ class ClusterState {
   // The lowest-numbered node that can take `job` now. Indexed per type (a
   // segment tree of free capacity), so it costs O(types x log nodes) rather
   // than a scan.
-  std::optional<Placement> FirstFit(const Job& job) const;
+  // `only_type`, if given, restricts the search to that accelerator type.
+  std::optional<Placement> FirstFit(const Job& job, const std::string* only_type = nullptr) const;
+  // Accelerator types present, in order of first appearance.
+  std::vector<std::string> types() const;
   bool CouldEverFit(const Job& job) const;  // on an empty cluster
 
   void Allocate(const Job& job, const Placement& p);

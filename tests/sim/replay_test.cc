@@ -2,6 +2,7 @@
 // against every policy (ns-3 style).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -219,6 +220,46 @@ TEST(SharedTraceTest, OpenbDefaultReplays) {
   auto r = Replay(w, **MakePolicy("best-fit"));
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->completed, r->jobs);
+}
+
+}  // namespace
+}  // namespace suanli::sim
+
+namespace suanli::sim {
+namespace {
+
+// Our policy's claim (docs/trace-formats.md, bench/RESULTS.md): on a scarce,
+// mixed fleet under contention, sjf-perf gives the lowest average JCT of the
+// non-preemptive policies and beats fifo-perf.
+TEST(SjfPerfTest, LowestAverageJctUnderContention) {
+  Rng rng(7, 0);
+  Workload w;
+  // Slow parts listed first, as an inventory often is: first fit lands on them.
+  for (int n = 0; n < 4; ++n) w.nodes.push_back({n, "k80", 4, 0, 0});
+  for (int n = 4; n < 6; ++n) w.nodes.push_back({n, "v100", 4, 0, 0});
+  double t = 0;
+  for (int i = 0; i < 400; ++i) {
+    t += rng.Uniform() * 120;  // offered load above capacity: a queue builds
+    Job j;
+    j.id = i;
+    j.name = "j" + std::to_string(i);
+    j.arrival_s = t;
+    j.num_gpus = rng.Uniform() < 0.8 ? 1 : 2;
+    const double v100 = 600 * std::pow(10, rng.Uniform() * 1.5);
+    j.duration_s["v100"] = v100;
+    j.duration_s["k80"] = v100 * (2 + 5 * rng.Uniform());  // 2-7x slower
+    w.jobs.push_back(j);
+  }
+  auto avg = [&](const char* name) {
+    auto p = MakePolicy(name);
+    auto r = Replay(w, **p);
+    EXPECT_TRUE(r);
+    return r->avg_jct_s;
+  };
+  const double ours = avg("sjf-perf");
+  for (const char* other : {"fifo", "fifo-perf", "sjf", "best-fit"}) {
+    EXPECT_LT(ours, avg(other)) << "sjf-perf against " << other;
+  }
 }
 
 }  // namespace
