@@ -26,6 +26,18 @@ long ReferenceCount(double max_chips) {
   return n;
 }
 
+// Gives a perf job its chip's system; when there is none, says why in the rate.
+template <typename PerfJob>
+bool AttachSystem(PerfJob& job, const catalog::Catalog& cat, Rate& rate) {
+  auto system = cat.SystemFor(*job.chip);
+  if (!system) {
+    rate.note = system.error().message;
+    return false;
+  }
+  job.system = *system;
+  return true;
+}
+
 Rate TrainingRate(const supply::TrainingRun& r, const catalog::Catalog& cat,
                   const std::string& chip_id) {
   Rate rate{r.name, chip_id, 0, ""};
@@ -44,12 +56,7 @@ Rate TrainingRate(const supply::TrainingRun& r, const catalog::Catalog& cat,
     rate.note = ok.error().message;
     return rate;
   }
-  auto system = cat.SystemFor(**chip);
-  if (!system) {
-    rate.note = system.error().message;
-    return rate;
-  }
-  job.system = *system;
+  if (!AttachSystem(job, cat, rate)) return rate;
   auto best = perf::SearchLayout(job, {});
   if (!best) {
     rate.note = best.error().message;
@@ -84,12 +91,7 @@ Rate ServiceRate(const supply::InferenceService& v, const catalog::Catalog& cat,
     rate.note = ok.error().message;
     return rate;
   }
-  auto system = cat.SystemFor(**chip);
-  if (!system) {
-    rate.note = system.error().message;
-    return rate;
-  }
-  job.system = *system;
+  if (!AttachSystem(job, cat, rate)) return rate;
   auto e = perf::EstimateInference(job, {});
   if (!e) {
     rate.note = e.error().message;
