@@ -206,7 +206,7 @@ Result<System> Catalog::SystemFor(const Chip& chip) const {
                      "' has no listed system and its scale-up bandwidth (scale_up_gb_s) is "
                      "unknown; give --system or add one in a --catalog file");
   }
-  if (!chip.scale_out_gbit_s.known()) {
+  if (!chip.scale_out_gbit_s.known() || *chip.scale_out_gbit_s.value <= 0) {
     return MakeError("chip '" + chip.id +
                      "' has no listed system and its scale-out bandwidth (scale_out_gbit_s) is "
                      "unknown; give --system or add one in a --catalog file");

@@ -101,8 +101,8 @@ int Emit(const CommonOptions& o, const std::string& text) {
     return 0;
   }
   if (auto r = suanli::WriteFileAtomically(o.output, text); !r) {
-    std::fprintf(stderr, "suanli: %s\n", r.error().ToString().c_str());
-    return 1;
+    std::fprintf(stderr, "suanli: error: %s\n", r.error().ToString().c_str());
+    return kExitBadInput;
   }
   return 0;
 }
@@ -194,7 +194,14 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
                                 {"--cp", o.cp},
                                 {"--micro-batch", o.micro_batch},
                                 {"--interleave", o.interleave}}) {
-    if (v && *v < 1) return Fail(Error{std::string(name) + " must be at least 1"});
+    if (v && (*v < 1 || *v > 10'000'000)) {
+      return Fail(Error{std::string(name) + " must be between 1 and 10,000,000"});
+    }
+  }
+  {
+    double product = 1;
+    for (const auto& v : {o.tp, o.pp, o.dp, o.cp}) product *= v.value_or(1);
+    if (product > 1e7) return Fail(Error{"--tp x --pp x --dp x --cp exceeds 10,000,000 chips"});
   }
   if (o.zero && (*o.zero < 0 || *o.zero > 3)) return Fail(Error{"--zero must be 0, 1, 2 or 3"});
 
@@ -267,7 +274,12 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
     return Fail(Error{"several chips need --compare"});
   }
   for (const auto& [name, v] : {std::pair{"--tp", o.tp}, {"--ep", o.ep}, {"--dp", o.dp}}) {
-    if (v && *v < 1) return Fail(Error{std::string(name) + " must be at least 1"});
+    if (v && (*v < 1 || *v > 1'000'000)) {
+      return Fail(Error{std::string(name) + " must be between 1 and 1,000,000"});
+    }
+  }
+  if (o.tp && o.dp && static_cast<double>(*o.tp) * *o.dp > 1e7) {
+    return Fail(Error{"--tp x --dp exceeds 10,000,000 chips"});
   }
   if (o.count < 0) return Fail(Error{"--count must be at least 1"});
 
@@ -294,6 +306,8 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
     job.disaggregate = o.disaggregate;
     job.demand_tokens_per_s = o.demand;
     job.chip_hour_usd = o.chip_hour_usd;
+    // What is wrong for every chip is an error, not a table of errors.
+    if (auto ok = suanli::perf::ValidateInferenceRequest(job); !ok) return Fail(ok.error());
     suanli::report::CompareRow row;
     row.job = &job;
     auto ok = suanli::perf::ValidateInferenceJob(job);

@@ -426,7 +426,14 @@ double ServingDTypeBytes(ServingDType d) {
 }
 
 Result<void> ValidateInferenceJob(const InferenceJob& job) {
-  if (!job.model || !job.chip) return MakeError("a model and a chip are required");
+  if (auto ok = ValidateInferenceRequest(job); !ok) return ok;
+  if (!job.chip) return MakeError("a chip is required");
+  if (auto f = Resolve(job); !f) return tl::unexpected(f.error());
+  return {};
+}
+
+Result<void> ValidateInferenceRequest(const InferenceJob& job) {
+  if (!job.model) return MakeError("a model is required");
   if (job.chips < 0 || job.chips > 10'000'000) {
     return MakeError("--count must be between 1 and 10,000,000 chips");
   }
@@ -456,7 +463,6 @@ Result<void> ValidateInferenceJob(const InferenceJob& job) {
   if (job.kv_dtype && ServingDTypeBytes(*job.kv_dtype) < 1) {
     return MakeError("--kv-dtype must be bf16, fp16, fp8 or int8");
   }
-  if (auto f = Resolve(job); !f) return tl::unexpected(f.error());
   return {};
 }
 

@@ -102,6 +102,9 @@ struct InferenceEstimate {
 
 // Checks the job (numbers, dtype support) before any layout is tried.
 Result<void> ValidateInferenceJob(const InferenceJob& job);
+// The checks that do not depend on the chip (token counts, targets, cache
+// hits, demand, price): wrong for every chip alike.
+Result<void> ValidateInferenceRequest(const InferenceJob& job);
 
 // Searches the unset layout knobs and the batch for the highest output
 // throughput per chip that meets the latency targets.

@@ -496,8 +496,10 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   double recompute_per_token = 0;
   if (l.recompute == Recompute::kFull) {
     recompute_per_token = ForwardFlopsPerToken(m, c.seq) - 2 * p.embedding;
-  } else if (l.recompute == Recompute::kSelective) {
-    recompute_per_token = m.layers * AttentionCoreFlopsPerKey(m) * (c.seq + 1) / 2.0;
+  } else if (l.recompute == Recompute::kSelective && job.attention == AttentionKernel::kUnfused) {
+    // Unfused kernels recompute the full score matrix; with flash attention
+    // selective recomputation redoes only element-wise work (no FLOPs).
+    recompute_per_token = m.layers * AttentionCoreFlopsPerKey(m) * c.seq;
   }
   e.hardware_flops_per_token = c.flops_per_token + recompute_per_token;
   e.hfu = e.tokens_per_s * e.hardware_flops_per_token / total_peak;

@@ -21,7 +21,7 @@ constexpr double kNever = std::numeric_limits<double>::infinity();
 // Reference cluster for a run's per-chip speed: the largest power of two up
 // to its maximum, capped where per-chip throughput no longer changes much.
 long ReferenceCount(double max_chips) {
-  long n = 8;
+  long n = 1;
   while (n * 2 <= std::min(max_chips, 4096.0)) n *= 2;
   return n;
 }

@@ -38,7 +38,7 @@ std::string ReplayTable(const std::vector<ReplayRun>& runs) {
            "utilization", "unallocated", "events"});
   for (const auto& run : runs) {
     const auto& r = run.result;
-    t.AddRow({r.policy, std::to_string(r.completed), fmt::format("{:.2f}", r.avg_jct_s / 3600),
+    t.AddRow({r.policy, std::to_string(r.jobs), fmt::format("{:.2f}", r.avg_jct_s / 3600),
               fmt::format("{:.2f}", r.p50_jct_s / 3600), fmt::format("{:.2f}", r.p99_jct_s / 3600),
               fmt::format("{:.2f}", r.avg_queue_s / 3600),
               fmt::format("{:.1f}", r.makespan_s / 3600),

@@ -81,7 +81,8 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const Repla
     if (ka != kb) return ka < kb;
     if (w.jobs[a].arrival_s != w.jobs[b].arrival_s)
       return w.jobs[a].arrival_s < w.jobs[b].arrival_s;
-    return w.jobs[a].id < w.jobs[b].id;
+    if (w.jobs[a].id != w.jobs[b].id) return w.jobs[a].id < w.jobs[b].id;
+    return a < b;  // distinct jobs are never equal, whatever their ids
   };
   auto start = [&](size_t i, const Placement& p) {
     cluster.Allocate(w.jobs[i], p);

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "core/text.h"
 
@@ -80,6 +81,18 @@ class Columns {
     if (it == index_.end() || it->second >= static_cast<int>(r.fields.size())) return {};
     return r.fields[it->second];
   }
+  // A whole number in [lo, hi], checked before any conversion.
+  Result<int64_t> Integer(const Row& r, const std::string& name, double fallback, double lo,
+                          double hi, bool required = false) const {
+    auto v = Number(r, name, fallback, required);
+    if (!v) return tl::unexpected(v.error());
+    if (*v != std::floor(*v) || *v < lo || *v > hi) {
+      return MakeError("expected a whole number in [" + std::to_string(static_cast<int64_t>(lo)) +
+                           ", " + std::to_string(static_cast<int64_t>(hi)) + "]",
+                       file_, r.line, name);
+    }
+    return static_cast<int64_t>(*v);
+  }
   Result<double> Number(const Row& r, const std::string& name, double fallback,
                         bool required = false) const {
     const std::string t = Text(r, name);
@@ -150,21 +163,23 @@ Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& 
   if (auto ok = c.Require({"id", "arrival_s", "num_gpus", "duration_s"}, rows[0].line); !ok)
     return tl::unexpected(ok.error());
   std::vector<Job> jobs;
+  std::set<int64_t> ids;
   for (size_t i = 1; i < rows.size(); ++i) {
     const Row& r = rows[i];
     Job j;
     j.name = c.Text(r, "id");
-    SUANLI_TRY(id, c.Number(r, "id", static_cast<double>(i)));
-    j.id = static_cast<int64_t>(id);
+    SUANLI_TRY(id, c.Integer(r, "id", static_cast<double>(i), 0, 9e15));
+    j.id = id;
+    if (!ids.insert(id).second) return MakeError("job id used twice", file, r.line, "id");
     SUANLI_TRY(arrival, c.Number(r, "arrival_s", 0, true));
     j.arrival_s = arrival;
-    SUANLI_TRY(gpus, c.Number(r, "num_gpus", 1, true));
+    SUANLI_TRY(gpus, c.Integer(r, "num_gpus", 1, 0, 4096, true));
     j.num_gpus = static_cast<int>(gpus);
-    SUANLI_TRY(milli, c.Number(r, "gpu_milli", kMilliPerGpu));
+    SUANLI_TRY(milli, c.Integer(r, "gpu_milli", kMilliPerGpu, 1, kMilliPerGpu));
     j.gpu_milli = static_cast<int>(milli);
-    SUANLI_TRY(cpu, c.Number(r, "cpu_milli", 0));
+    SUANLI_TRY(cpu, c.Integer(r, "cpu_milli", 0, 0, 1e9));
     j.cpu_milli = static_cast<int>(cpu);
-    SUANLI_TRY(mem, c.Number(r, "memory_mib", 0));
+    SUANLI_TRY(mem, c.Integer(r, "memory_mib", 0, 0, 1e9));
     j.memory_mib = static_cast<int>(mem);
     SUANLI_TRY(priority, c.Number(r, "priority", 1));
     j.priority = priority;
@@ -210,10 +225,10 @@ Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string&
   s.rows = static_cast<long>(rows.size() - 1);
   for (size_t i = 1; i < rows.size(); ++i) {
     const Row& r = rows[i];
-    SUANLI_TRY(gpus, c.Number(r, "num_gpu", 0, true));
-    SUANLI_TRY(milli, c.Number(r, "gpu_milli", 0));
-    SUANLI_TRY(cpu, c.Number(r, "cpu_milli", 0, true));
-    SUANLI_TRY(mem, c.Number(r, "memory_mib", 0, true));
+    SUANLI_TRY(gpus, c.Integer(r, "num_gpu", 0, 0, 4096, true));
+    SUANLI_TRY(milli, c.Integer(r, "gpu_milli", 0, 0, kMilliPerGpu));
+    SUANLI_TRY(cpu, c.Integer(r, "cpu_milli", 0, 0, 1e9, true));
+    SUANLI_TRY(mem, c.Integer(r, "memory_mib", 0, 0, 1e9, true));
     SUANLI_TRY(created, c.Number(r, "creation_time", 0, true));
     SUANLI_TRY(deleted, c.Number(r, "deletion_time", 0, true));
     SUANLI_TRY(scheduled, c.Number(r, "scheduled_time", 0));
@@ -257,10 +272,9 @@ Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::strin
   std::vector<Node> nodes;
   for (size_t i = 1; i < rows.size(); ++i) {
     const Row& r = rows[i];
-    SUANLI_TRY(gpus, c.Number(r, "gpu", 0, true));
-    SUANLI_TRY(cpu, c.Number(r, "cpu_milli", 0, true));
-    SUANLI_TRY(mem, c.Number(r, "memory_mib", 0, true));
-    if (gpus < 0 || gpus > 1024) return MakeError("GPU count out of range", file, r.line, "gpu");
+    SUANLI_TRY(gpus, c.Integer(r, "gpu", 0, 0, 1024, true));
+    SUANLI_TRY(cpu, c.Integer(r, "cpu_milli", 0, 0, 1e9, true));
+    SUANLI_TRY(mem, c.Integer(r, "memory_mib", 0, 0, 1e9, true));
     nodes.push_back({static_cast<int>(nodes.size()), c.Text(r, "model"), static_cast<int>(gpus),
                      static_cast<int>(cpu), static_cast<int>(mem)});
   }
@@ -276,6 +290,7 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
   } catch (const nlohmann::json::parse_error& e) {
     return MakeError(e.what(), throughputs_file);
   }
+  if (!tput.is_object()) return MakeError("expected an object of worker types", throughputs_file);
   const auto rows = SplitRows(text, '\t');
   if (rows.empty()) return MakeError("the trace is empty", file);
   std::vector<Job> jobs;
@@ -294,6 +309,10 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
     };
     SUANLI_TRY(steps, num(5, "total_steps"));
     SUANLI_TRY(scale, num(6, "scale_factor"));
+    if (scale != std::floor(scale) || scale < 1 || scale > 4096 || !(steps > 0)) {
+      return MakeError("scale_factor must be a whole number in [1, 4096] and total_steps positive",
+                       file, r.line);
+    }
     SUANLI_TRY(weight, num(7, "priority_weight"));
     SUANLI_TRY(arrival, num(9, "arrival_time"));
     Job j;
@@ -306,7 +325,10 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
     for (auto it = tput.begin(); it != tput.end(); ++it) {
       if (it.key().find("unconsolidated") != std::string::npos) continue;
       const auto& per = it.value();
-      if (!per.contains(key) || !per[key].contains("null")) continue;
+      if (!per.is_object() || !per.contains(key) || !per[key].is_object() ||
+          !per[key].contains("null") || !per[key]["null"].is_number()) {
+        continue;
+      }
       const double steps_per_s = per[key]["null"].get<double>();
       if (steps_per_s > 0) j.duration_s[it.key()] = steps / steps_per_s;
     }

@@ -619,5 +619,10 @@ expect_bad "replay without a cluster" "cluster" replay --trace "$TMP/jobs.csv"
 expect_bad "replay unknown format" "format" replay --trace "$TMP/jobs.csv" --cluster v100:2 --format parquet
 expect_bad "replay bad cluster spec" "cluster" replay --trace "$TMP/jobs.csv" --cluster v100
 
+expect_bad "infer --compare with a request wrong for every chip exits 2" "input-tokens" \
+  infer --model deepseek-r1 --chip h20,h800 --compare --input-tokens 0
+expect_bad "train with an absurd parallel product" "exceeds" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --tp 65536 --dp 65536
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

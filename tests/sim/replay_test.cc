@@ -123,6 +123,34 @@ TEST(TraceTest, CsvErrorsNameFileLineAndField) {
   EXPECT_LT((*ok)[0].DurationOn("p100"), 0);
 }
 
+TEST(TraceTest, IdsAreUniqueWholeNumbersAndCountsWhole) {
+  auto r =
+      ReadCsvTrace("id,arrival_s,num_gpus,duration_s\n1,0,1,100\n1,5,1,100\n", "t.csv", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().line, 3);
+  EXPECT_NE(r.error().message.find("used twice"), std::string::npos);
+  r = ReadCsvTrace("id,arrival_s,num_gpus,duration_s\n1,0,1.5,100\n", "t.csv", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "num_gpus");
+  r = ReadCsvTrace("id,arrival_s,num_gpus,duration_s\n1,0,1e12,100\n", "t.csv", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("whole number"), std::string::npos);
+}
+
+// Jobs equal in key, arrival and id (possible from other readers) are still
+// all run: the engine breaks the last tie by position.
+TEST(ReplayTest, IdenticalJobsAllRun) {
+  Workload w;
+  w.nodes = {{0, "v100", 1, 0, 0}};
+  w.jobs = {MakeJob(1, 0, 1, 10), MakeJob(1, 0, 1, 10)};
+  for (const char* policy : {"fifo", "sjf"}) {
+    auto p = MakePolicy(policy);
+    auto r = Replay(w, **p, {360});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->completed, 2) << policy;
+  }
+}
+
 TEST(TraceTest, ClusterSpec) {
   auto nodes = ParseClusterSpec("v100:3,k80:16:8");
   ASSERT_TRUE(nodes);
