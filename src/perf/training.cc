@@ -290,13 +290,14 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
 // Splits `layers` over `stages` with extra work `tail` on the last stage;
 // returns the layers on the busiest stage and whether it is the last one.
 struct StagePlan {
-  int layers = 0;
-  bool last = false;
+  int layers = 0;       // on the busiest stage
+  bool last = false;    // the busiest stage is the last one
+  int last_layers = 0;  // on the last stage (the others share the rest evenly)
 };
 
 StagePlan BalanceStages(int layers, int stages, double layer_s, double tail_s) {
-  if (stages == 1) return {layers, true};
-  StagePlan best{layers, true};
+  if (stages == 1) return {layers, true, layers};
+  StagePlan best{layers, true, layers};
   double best_time = std::numeric_limits<double>::infinity();
   for (int k = 0; k <= (layers + stages - 1) / stages; ++k) {
     const int rest = layers - k;
@@ -307,7 +308,7 @@ StagePlan BalanceStages(int layers, int stages, double layer_s, double tail_s) {
     const double t = std::max(t_last, t_other);
     if (t < best_time - 1e-15) {
       best_time = t;
-      best = t_last >= t_other ? StagePlan{k, true} : StagePlan{others, false};
+      best = t_last >= t_other ? StagePlan{k, true, k} : StagePlan{others, false, k};
     }
   }
   return best;
@@ -445,17 +446,40 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   t.pp_bubble_s =
       dualpipe ? (l.pp / 2.0 - 1) * (2.0 / 3.0) * mb_total : (l.pp - 1.0) / l.interleave * mb_total;
 
-  // Parameters held by one chip on the busiest stage.
-  const int stage_layers = (m.layers + l.pp - 1) / l.pp;
-  const int stage_dense = std::min(stage_layers, p.dense_layers);
-  const int stage_moe = stage_layers - stage_dense;
-  const double embed_copies = (l.pp == 1 && !m.tied_embeddings) ? 2 : 1;
-  const double shared_params =
-      (stage_layers * (p.attention + p.norm) + stage_dense * p.dense_mlp +
-       stage_moe * (p.router + p.shared_experts * p.expert) + embed_copies * p.embedding) /
-      l.tp;
-  const double expert_params =
-      stage_moe * (static_cast<double>(p.routed_experts) / l.ep) * p.expert / l.tp;
+  // Every stage's share of the model: layers as balanced above (dense layers
+  // lead), the input embedding on the first stage, the output head on the last.
+  struct Stage {
+    int dense = 0, moe = 0;
+    double shared_params = 0, expert_params = 0;
+  };
+  std::vector<Stage> stages(l.pp);
+  {
+    const int rest = m.layers - plan.last_layers;
+    int start = 0;
+    for (int s = 0; s < l.pp; ++s) {
+      const int n =
+          s == l.pp - 1 ? plan.last_layers : rest / (l.pp - 1) + (s < rest % (l.pp - 1) ? 1 : 0);
+      Stage& st = stages[s];
+      st.dense = std::clamp(p.dense_layers - start, 0, n);
+      st.moe = n - st.dense;
+      double embeddings = s == 0 ? 1 : 0;
+      if (s == l.pp - 1 && (l.pp > 1 || !m.tied_embeddings)) embeddings += 1;
+      st.shared_params =
+          (n * (p.attention + p.norm) + st.dense * p.dense_mlp +
+           st.moe * (p.router + p.shared_experts * p.expert) + embeddings * p.embedding) /
+          l.tp;
+      st.expert_params = st.moe * (static_cast<double>(p.routed_experts) / l.ep) * p.expert / l.tp;
+      start += n;
+    }
+  }
+  // Gradient sync and the optimizer step run on all stages at once: the
+  // stage with the most parameters sets their time.
+  const Stage& heaviest =
+      *std::max_element(stages.begin(), stages.end(), [](const Stage& a, const Stage& b) {
+        return a.shared_params + a.expert_params < b.shared_params + b.expert_params;
+      });
+  const double shared_params = heaviest.shared_params;
+  const double expert_params = heaviest.expert_params;
   const int expert_dp = l.dp / l.ep;
 
   // Data-parallel gradient reduction and parameter gather; hidden behind the
@@ -505,37 +529,41 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   e.hfu = e.tokens_per_s * e.hardware_flops_per_token / total_peak;
   e.achieved_tflops_per_chip = e.tokens_per_s * c.flops_per_token / chips / kTera;
 
-  // Memory on the busiest stage (the first holds the most in-flight micro-batches).
-  MemoryBreakdown& mem = e.memory;
-  const double params_local = shared_params + expert_params;
+  // Memory per chip on the fullest stage: early stages hold more in-flight
+  // micro-batches (1F1B), the last holds the logits, MoE stages the experts.
   const double dp_shard = l.dp * l.cp;
   const double edp_shard = expert_dp * l.cp;
-  auto sharded = [&](double bytes_per_param, bool shard) {
-    return shard ? (shared_params / dp_shard + expert_params / edp_shard) * bytes_per_param
-                 : params_local * bytes_per_param;
-  };
   const double copies = dualpipe ? 2 : 1;
-  mem.weights_gib = copies * sharded(kWeightBytes, l.zero_stage >= 3) / kGiB;
-  mem.gradients_gib = copies * sharded(kMainGradBytes, l.zero_stage >= 2) / kGiB;
-  mem.optimizer_gib = sharded(kOptimizerBytes, l.zero_stage >= 1) / kGiB;
-  const double in_flight =
-      dualpipe ? std::min<double>(micro_batches, l.pp + 1)
-               : std::min<double>(micro_batches, l.pp) *
-                     (l.interleave > 1 ? 1 + (l.pp - 1.0) / (l.pp * l.interleave) : 1.0);
-  const double per_layer_act =
-      (stage_dense * dense.act_bytes + stage_moe * moe.act_bytes) / stage_layers;
-  double act = stage_layers * per_layer_act * in_flight;
+  double working = 0;  // the layer being recomputed holds its full activations
   if (l.recompute == Recompute::kFull) {
-    // The layer being recomputed holds its full activations.
     ParallelLayout no_rc = l;
     no_rc.recompute = Recompute::kNone;
     const LayoutContext xn{job, c, no_rc, x.tokens};
-    act +=
+    working =
         std::max(CostOfLayer(xn, false).act_bytes, m.moe ? CostOfLayer(xn, true).act_bytes : 0.0);
   }
-  const double logits_act = (l.pp == 1) ? T * m.vocab / l.tp * 4 * 2 : 0;
-  mem.activations_gib = (act + logits_act) / kGiB;
-  mem.reserved_gib = cal.memory_reserved_gib;
+  const double interleave_factor =
+      l.interleave > 1 ? 1 + (l.pp - 1.0) / (l.pp * l.interleave) : 1.0;
+  MemoryBreakdown& mem = e.memory;
+  for (int s = 0; s < l.pp; ++s) {
+    const Stage& st = stages[s];
+    auto sharded = [&](double bytes_per_param, bool shard) {
+      return shard ? (st.shared_params / dp_shard + st.expert_params / edp_shard) * bytes_per_param
+                   : (st.shared_params + st.expert_params) * bytes_per_param;
+    };
+    const double in_flight = dualpipe
+                                 ? std::min<double>(micro_batches, l.pp + 1)
+                                 : std::min<double>(micro_batches, l.pp - s) * interleave_factor;
+    double act = (st.dense * dense.act_bytes + st.moe * moe.act_bytes) * in_flight + working;
+    if (s == l.pp - 1) act += T * m.vocab / l.tp * 4 * 2;  // fp32 logits and their gradient
+    MemoryBreakdown here;
+    here.weights_gib = copies * sharded(kWeightBytes, l.zero_stage >= 3) / kGiB;
+    here.gradients_gib = copies * sharded(kMainGradBytes, l.zero_stage >= 2) / kGiB;
+    here.optimizer_gib = sharded(kOptimizerBytes, l.zero_stage >= 1) / kGiB;
+    here.activations_gib = act / kGiB;
+    here.reserved_gib = cal.memory_reserved_gib;
+    if (s == 0 || here.total() > mem.total()) mem = here;
+  }
   e.memory_capacity_gib = c.capacity_gib;
   e.fits = mem.total() <= c.capacity_gib;
 
