@@ -133,8 +133,22 @@ Result<void> Catalog::Validate() const {
       const std::string field = "peak_tflops." + std::string(DTypeName(static_cast<DType>(d)));
       if (auto r = check_sources("chip", c.id, c.peak_tflops[d].sources, field); !r) return r;
     }
-    for (const auto* v : {&c.memory_gib, &c.memory_tb_s, &c.scale_up_gb_s, &c.tdp_w}) {
-      if (auto r = check_sources("chip", c.id, v->sources, "value"); !r) return r;
+    const std::pair<const char*, const SourcedNumber*> numbers[] = {
+        {"memory_gib", &c.memory_gib},
+        {"memory_tb_s", &c.memory_tb_s},
+        {"scale_up_gb_s", &c.scale_up_gb_s},
+        {"scale_up_domain", &c.scale_up_domain},
+        {"scale_out_gbit_s", &c.scale_out_gbit_s},
+        {"tdp_w", &c.tdp_w},
+        {"price_usd", &c.price_usd}};
+    for (const auto& [field, v] : numbers) {
+      if (auto r = check_sources("chip", c.id, v->sources, field); !r) return r;
+    }
+    for (const auto& [field, v] : {std::pair{"process", &c.process}, {"foundry", &c.foundry}}) {
+      if (auto r = check_sources("chip", c.id, v->sources, field); !r) return r;
+    }
+    for (const auto& e : c.export_status) {
+      if (auto r = check_sources("chip", c.id, e.sources, "export_status"); !r) return r;
     }
     // Dense FP8 should not be below dense BF16 on a chip that has both.
     const auto& bf16 = c.peak(DType::kBf16);

@@ -493,6 +493,10 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
   }
   if (!jobs) return Fail(jobs.error());
   w.jobs = std::move(*jobs);
+  if (stats.skipped > 0 && !common.json) {
+    std::fprintf(stderr, "suanli: note: %ld of %ld rows are %s, not jobs; skipped\n", stats.skipped,
+                 stats.rows, stats.skipped_why.c_str());
+  }
   if (!o.nodes.empty() && !o.cluster.empty())
     return Fail(Error{"give --nodes or --cluster, not both"});
   if (!o.nodes.empty()) {

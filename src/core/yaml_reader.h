@@ -5,6 +5,7 @@
 #ifndef SUANLI_CORE_YAML_READER_H_
 #define SUANLI_CORE_YAML_READER_H_
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -146,13 +147,7 @@ class YamlReader {
   }
 
   static std::string FormatRange(double lo, double hi) {
-    auto fmt = [](double v) {
-      std::string s = std::to_string(v);
-      s.erase(s.find_last_not_of('0') + 1);
-      if (!s.empty() && s.back() == '.') s.pop_back();
-      return s;
-    };
-    return "[" + fmt(lo) + ", " + fmt(hi) + "]";
+    return fmt::format("[{:g}, {:g}]", lo, hi);
   }
 
   std::vector<std::string> Strings(const YAML::Node& map, std::string_view key,

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 
+#include "core/stats.h"
 #include "core/text.h"
 #include "perf/inference.h"
 #include "perf/training.h"
@@ -169,15 +170,6 @@ SampleResult Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t 
     }
   }
   return r;
-}
-
-// Quantile of sorted values (nearest rank).
-double Quantile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t i =
-      std::min(v.size() - 1, static_cast<size_t>(std::ceil(p * v.size())) - (p > 0 ? 1 : 0));
-  return v[i];
 }
 
 std::optional<Date> DayToDate(double day) {

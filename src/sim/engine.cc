@@ -1,5 +1,7 @@
 #include "sim/engine.h"
 
+#include "core/stats.h"
+
 #include <algorithm>
 #include <cmath>
 #include <queue>
@@ -30,14 +32,6 @@ struct Active {
   Placement placement;
   uint64_t epoch = 0;
 };
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t i =
-      std::min(v.size() - 1, static_cast<size_t>(std::ceil(p * v.size())) - (p > 0 ? 1 : 0));
-  return v[i];
-}
 
 }  // namespace
 
@@ -256,8 +250,8 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const Repla
   double sum = 0;
   for (double x : jct) sum += x;
   r.avg_jct_s = jct.empty() ? 0 : sum / jct.size();
-  r.p50_jct_s = Percentile(jct, 0.5);
-  r.p99_jct_s = Percentile(jct, 0.99);
+  r.p50_jct_s = Quantile(jct, 0.5);
+  r.p99_jct_s = Quantile(jct, 0.99);
   sum = 0;
   for (double x : queue) sum += x;
   r.avg_queue_s = queue.empty() ? 0 : sum / queue.size();

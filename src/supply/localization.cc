@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/rng.h"
+#include "core/stats.h"
 #include "supply/builtin_localization.h"
 #include "supply/supply_reader.h"
 
@@ -57,13 +58,6 @@ class SectorLoader : public SupplyReader {
     return out;
   }
 };
-
-// Nearest-rank quantile of a sorted vector.
-double Quantile(const std::vector<double>& sorted, double p) {
-  const size_t n = sorted.size();
-  const size_t i = std::min(n - 1, static_cast<size_t>(std::ceil(p * n)) - (p > 0 ? 1 : 0));
-  return sorted[i];
-}
 
 }  // namespace
 
@@ -129,8 +123,9 @@ Result<LocalizationResult> ProjectLocalization(const Sector& s, int last_year, d
     double sum = 0;
     for (double x : v) sum += x;
     const long hits = std::count(reached[y].begin(), reached[y].end(), true);
-    r.years.push_back({s.base_year + y, Quantile(v, 0.1), Quantile(v, 0.5), Quantile(v, 0.9),
-                       sum / samples, static_cast<double>(hits) / samples});
+    r.years.push_back({s.base_year + y, QuantileOfSorted(v, 0.1), QuantileOfSorted(v, 0.5),
+                       QuantileOfSorted(v, 0.9), sum / samples,
+                       static_cast<double>(hits) / samples});
     if (s.base_year + y == by_year) r.p_target_by_year = r.years.back().p_reach_target;
   }
   return r;
