@@ -10,27 +10,10 @@
 
 #include "catalog/catalog.h"
 #include "perf/training.h"
+#include "testing.h"
 
 namespace suanli::perf {
 namespace {
-
-struct Case {
-  std::string name;
-  YAML::Node node;
-};
-
-std::vector<Case> LoadCases() {
-  const YAML::Node root =
-      YAML::LoadFile(std::string(SUANLI_TEST_DATA_DIR) + "/perf/calibration_cases.yaml");
-  std::vector<Case> cases;
-  for (const auto& c : root["cases"]) cases.push_back({c["name"].as<std::string>(), c});
-  return cases;
-}
-
-const catalog::Catalog& Builtin() {
-  static const catalog::Catalog c = *catalog::Catalog::Builtin();
-  return c;
-}
 
 std::optional<int> OptInt(const YAML::Node& n, const char* key) {
   if (!n[key]) return std::nullopt;
@@ -45,14 +28,11 @@ double Metric(const TrainingEstimate& e, const std::string& metric) {
   return NAN;
 }
 
-// Keeps gtest from dumping the parameter's bytes.
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
-
-class CalibrationTest : public ::testing::TestWithParam<Case> {};
+class CalibrationTest : public ::testing::TestWithParam<testing::DataCase> {};
 
 TEST_P(CalibrationTest, WithinPublishedTolerance) {
   const YAML::Node& n = GetParam().node;
-  const auto& cat = Builtin();
+  const auto& cat = testing::BuiltinCatalog();
   TrainingJob job;
   job.model = *cat.FindModel(n["model"].as<std::string>());
   job.chip = *cat.FindChip(n["chip"].as<std::string>());
@@ -104,14 +84,9 @@ TEST_P(CalibrationTest, WithinPublishedTolerance) {
       << metric << " predicted " << predicted << ", published " << published;
 }
 
-INSTANTIATE_TEST_SUITE_P(Published, CalibrationTest, ::testing::ValuesIn(LoadCases()),
-                         [](const ::testing::TestParamInfo<Case>& param_info) {
-                           std::string name = param_info.param.name;
-                           for (char& ch : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Published, CalibrationTest,
+                         ::testing::ValuesIn(testing::LoadCases("perf/calibration_cases.yaml")),
+                         testing::CaseName);
 
 }  // namespace
 }  // namespace suanli::perf

@@ -9,35 +9,16 @@
 
 #include "catalog/catalog.h"
 #include "perf/inference.h"
+#include "testing.h"
 
 namespace suanli::perf {
 namespace {
 
-struct Case {
-  std::string name;
-  YAML::Node node;
-};
-
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
-
-std::vector<Case> LoadCases() {
-  const YAML::Node root =
-      YAML::LoadFile(std::string(SUANLI_TEST_DATA_DIR) + "/perf/inference_cases.yaml");
-  std::vector<Case> cases;
-  for (const auto& c : root["cases"]) cases.push_back({c["name"].as<std::string>(), c});
-  return cases;
-}
-
-const catalog::Catalog& Builtin() {
-  static const catalog::Catalog c = *catalog::Catalog::Builtin();
-  return c;
-}
-
-class InferenceCalibrationTest : public ::testing::TestWithParam<Case> {};
+class InferenceCalibrationTest : public ::testing::TestWithParam<testing::DataCase> {};
 
 TEST_P(InferenceCalibrationTest, WithinPublishedTolerance) {
   const YAML::Node& n = GetParam().node;
-  const auto& cat = Builtin();
+  const auto& cat = testing::BuiltinCatalog();
   InferenceJob job;
   job.model = *cat.FindModel(n["model"].as<std::string>());
   job.chip = *cat.FindChip(n["chip"].as<std::string>());
@@ -76,14 +57,9 @@ TEST_P(InferenceCalibrationTest, WithinPublishedTolerance) {
   EXPECT_LE(std::fabs(error), n["tolerance"].as<double>());
 }
 
-INSTANTIATE_TEST_SUITE_P(Published, InferenceCalibrationTest, ::testing::ValuesIn(LoadCases()),
-                         [](const ::testing::TestParamInfo<Case>& param_info) {
-                           std::string name = param_info.param.name;
-                           for (char& ch : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Published, InferenceCalibrationTest,
+                         ::testing::ValuesIn(testing::LoadCases("perf/inference_cases.yaml")),
+                         testing::CaseName);
 
 }  // namespace
 }  // namespace suanli::perf

@@ -11,14 +11,10 @@
 
 #include "sim/engine.h"
 #include "sim/trace.h"
+#include "testing.h"
 
 namespace suanli::sim {
 namespace {
-
-std::string DataDir() {
-  const char* env = std::getenv("SUANLI_DATA");
-  return env && *env ? env : SUANLI_TEST_DATA_DIR "/../../shared/data";
-}
 
 std::string Read(const std::string& path) {
   std::ifstream in(path);
@@ -28,10 +24,11 @@ std::string Read(const std::string& path) {
 }
 
 TEST(GavelFixturesTest, AverageJctAgainstGavelsSimulator) {
-  const std::string fixtures = DataDir() + "/traces/gavel-fixtures/";
-  const std::string throughputs = DataDir() + "/traces/gavel/simulation_throughputs.json";
+  const std::string fixtures = testing::SharedDataDir() + "/traces/gavel-fixtures/";
+  const std::string throughputs =
+      testing::SharedDataDir() + "/traces/gavel/simulation_throughputs.json";
   if (!std::filesystem::exists(throughputs))
-    GTEST_SKIP() << "shared trace data not found under " << DataDir();
+    GTEST_SKIP() << "shared trace data not found under " << testing::SharedDataDir();
   const YAML::Node cases =
       YAML::LoadFile(SUANLI_TEST_DATA_DIR "/sim/gavel_reference.yaml")["cases"];
   const std::string tput = Read(throughputs);

@@ -11,6 +11,7 @@
 #include "core/rng.h"
 #include "sim/engine.h"
 #include "sim/trace.h"
+#include "testing.h"
 
 namespace suanli::sim {
 namespace {
@@ -219,10 +220,7 @@ INSTANTIATE_TEST_SUITE_P(AllPolicies, PolicyConformance, ::testing::ValuesIn(Pol
 // The openb trace from the shared data (SUANLI_DATA, default ../shared/data):
 // every GPU pod is replayed on the 1,213 GPU nodes.
 TEST(SharedTraceTest, OpenbDefaultReplays) {
-  const char* env = std::getenv("SUANLI_DATA");
-  const std::string dir =
-      std::string(env && *env ? env : SUANLI_TEST_DATA_DIR "/../../shared/data") +
-      "/traces/alibaba-gpu-v2023-openb/csv/";
+  const std::string dir = testing::SharedDataDir() + "/traces/alibaba-gpu-v2023-openb/csv/";
   if (!std::filesystem::exists(dir + "openb_pod_list_default.csv")) {
     GTEST_SKIP() << "shared trace data not found at " << dir << " (set SUANLI_DATA)";
   }
