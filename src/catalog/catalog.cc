@@ -176,8 +176,7 @@ Result<void> Catalog::Validate() const {
     if (auto r = check_sources("system", s.id, s.sources, "source"); !r) return r;
   }
   for (const Model& m : models_) {
-    if (m.attention != AttentionKind::kMla && m.kv_heads != m.heads &&
-        m.attention == AttentionKind::kMha) {
+    if (m.attention == AttentionKind::kMha && m.kv_heads != m.heads) {
       return fail("model", m.id, "mha attention needs kv_heads equal to heads", "kv_heads");
     }
   }

@@ -85,11 +85,4 @@ Date Date::AddMonths(int n) const {
   return FromCivil(y, m, d);
 }
 
-double Date::Year() const {
-  int y, m, d;
-  ToCivil(&y, &m, &d);
-  const int start = DaysFromCivil(y, 1, 1);
-  return y + static_cast<double>(days - start) / (IsLeap(y) ? 366 : 365);
-}
-
 }  // namespace suanli

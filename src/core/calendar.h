@@ -21,7 +21,6 @@ struct Date {
   std::string ToMonthString() const;  // YYYY-MM
   Date AddDays(int n) const { return Date{days + n}; }
   Date AddMonths(int n) const;  // same day of month, clamped to the month's end
-  double Year() const;          // fractional year, for charts
 
   friend bool operator<(Date a, Date b) { return a.days < b.days; }
   friend bool operator<=(Date a, Date b) { return a.days <= b.days; }

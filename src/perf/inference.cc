@@ -357,7 +357,7 @@ std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceCon
   const int domain = job.system.scale_up_domain;
   std::vector<int> tps;
   for (int tp = 1; tp <= std::min(domain, 64); ++tp) {
-    if (m.heads % tp == 0 && (domain % tp == 0 || tp == domain)) tps.push_back(tp);
+    if (m.heads % tp == 0 && domain % tp == 0) tps.push_back(tp);
   }
   if (fixed.tp) tps = {*fixed.tp};
   std::vector<InferenceLayout> out;

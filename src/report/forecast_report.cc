@@ -192,7 +192,10 @@ std::string Field(const std::string& s) {
 
 std::string Row(const std::vector<std::string>& cells) {
   std::string out;
-  for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + Field(cells[i]);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) out += ',';
+    out += Field(cells[i]);
+  }
   return out + "\n";
 }
 
