@@ -1,6 +1,7 @@
 #include "sim/engine.h"
 
 #include "core/stats.h"
+#include "sim/gavel_rounds.h"
 
 #include <algorithm>
 #include <cmath>
@@ -35,8 +36,11 @@ struct Active {
 
 }  // namespace
 
-Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const ReplayOptions& options) {
+Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
+                            const ReplayOptions& given_options) {
+  ReplayOptions options = given_options;
   if (options.round_s < 0) return MakeError("--round-s must be positive");
+  if (options.round_s == 0 && policy.needs_rounds()) options.round_s = kDefaultRoundS;
   if (w.jobs.empty()) return MakeError("the trace has no jobs");
   if (w.nodes.empty()) return MakeError("the cluster has no nodes");
   ClusterState cluster(w.nodes);
@@ -45,6 +49,11 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy, const Repla
       return MakeError("job '" + j.name + "' (" + std::to_string(j.num_gpus) + " GPU, types " +
                        (j.allowed_types.empty() ? std::string("any") : j.allowed_types[0]) +
                        ") can never fit on this cluster");
+    }
+  }
+  if (options.round_s > 0) {
+    if (auto allocator = policy.MakeRoundAllocator(options.seed)) {
+      return ReplayInRounds(w, policy, *allocator, options);
     }
   }
   const size_t n = w.jobs.size();

@@ -50,8 +50,21 @@ struct ReplayOptions {
   // at multiples of round_s; arrivals wait for the next round, and workers
   // freed inside a round stay idle until it ends.
   double round_s = 0;
+  // Round-based mode with a policy that allocates shares (Gavel's): the
+  // allocation is recomputed at most this often when jobs come and go
+  // (Gavel's minimum_time_between_allocation_resets).
+  double allocation_reset_s = 1920;
+  // Seeds the randomness some policies draw (Gavel's --seed).
+  uint64_t seed = 0;
 };
 
+// Round length used when a policy needs rounds and none is given (Gavel's).
+inline constexpr double kDefaultRoundS = 360;
+
+// With rounds (options.round_s > 0, or a policy that needs them) and a
+// policy that gives a RoundAllocator, Gavel's round-based mechanism runs
+// (gavel_rounds.h); other policies run in this engine, deciding at round
+// boundaries only.
 // Errors: an empty workload, or a job that could never fit the cluster
 // (the message names it).
 Result<ReplayResult> Replay(const Workload& w, const Policy& policy,

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "sim/cluster.h"
+#include "sim/round_allocator.h"
 
 namespace suanli::sim {
 
@@ -42,6 +43,13 @@ class Policy {
   virtual bool reallocate_each_round() const { return false; }
   // Where `job` goes now, if anywhere. Default: the first node that fits.
   virtual std::optional<Placement> Place(const ClusterState& c, const Job& job) const;
+  // Round-based mode: the policy's share allocation for Gavel's mechanism, or
+  // nullptr to run in the event engine at round boundaries.
+  virtual std::unique_ptr<RoundAllocator> MakeRoundAllocator(uint64_t /*seed*/) const {
+    return nullptr;
+  }
+  // Only meaningful in rounds (kDefaultRoundS when none is given).
+  virtual bool needs_rounds() const { return false; }
 };
 
 std::vector<std::string> PolicyNames();

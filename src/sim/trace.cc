@@ -321,6 +321,7 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
     j.arrival_s = arrival;
     j.num_gpus = static_cast<int>(scale);
     j.priority = weight;
+    j.total_steps = steps;
     const std::string key = "('" + r.fields[0] + "', " + std::to_string(j.num_gpus) + ")";
     for (auto it = tput.begin(); it != tput.end(); ++it) {
       if (it.key().find("unconsolidated") != std::string::npos) continue;
@@ -330,7 +331,10 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
         continue;
       }
       const double steps_per_s = per[key]["null"].get<double>();
-      if (steps_per_s > 0) j.duration_s[it.key()] = steps / steps_per_s;
+      if (steps_per_s > 0) {
+        j.duration_s[it.key()] = steps / steps_per_s;
+        j.steps_per_s[it.key()] = steps_per_s;
+      }
     }
     if (j.duration_s.empty()) {
       return MakeError("no throughput for " + key + " in " + throughputs_file, file, r.line,

@@ -23,6 +23,10 @@ struct Job {
   std::vector<std::string> allowed_types;  // empty: any type
   // Run time alone on each type; "*" applies to every type not listed.
   std::map<std::string, double> duration_s;
+  // Work in steps, when the trace gives it (Gavel): total steps and steps per
+  // second per type. The round-based mechanism counts whole steps as Gavel does.
+  double total_steps = 0;
+  std::map<std::string, double> steps_per_s;
   double priority = 1;
 
   // Duration on `type`, or a negative number if the job cannot run there.

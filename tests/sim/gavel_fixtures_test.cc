@@ -46,7 +46,7 @@ TEST(GavelFixturesTest, AverageJctAgainstGavelsSimulator) {
     const double error = r->avg_jct_s / published - 1;
     const double tolerance = c["tolerance"].as<double>();
     const bool met = std::fabs(error) <= tolerance;
-    std::printf("gavel %-40s %-10s avg JCT %9.1f s, Gavel %9.1f s, error %+5.1f%% %s\n",
+    std::printf("gavel %-40s %-10s avg JCT %11.3f s, Gavel %11.3f s, error %+6.2f%% %s\n",
                 trace.c_str(), c["policy"].as<std::string>().c_str(), r->avg_jct_s, published,
                 error * 100, met ? "" : "KNOWN GAP: target not met");
     EXPECT_LE(std::fabs(error), met ? tolerance : c["known_gap"].as<double>());
