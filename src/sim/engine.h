@@ -6,6 +6,7 @@
 #define SUANLI_SIM_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ struct ReplayOptions {
   // at multiples of round_s; arrivals wait for the next round, and workers
   // freed inside a round stay idle until it ends.
   double round_s = 0;
+  // Called with (completed, total jobs) at most once every progress_every
+  // events and once at the end. The engine reads no clock: the caller decides
+  // whether and when to show anything, so results stay deterministic.
+  std::function<void(long completed, long total)> progress;
+  long progress_every = 10000;
 };
 
 // Errors: an empty workload, or a job that could never fit the cluster
