@@ -9,10 +9,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
-#include <memory>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -495,8 +495,7 @@ Result<std::vector<suanli::sim::Job>> LoadTrace(const std::string& path, std::st
     return sim::ReadGavelTrace(*text, path, *tput, tput_path, stats);
   }
   if (format == "sia") {
-    const std::string dir =
-        profiles.empty() ? DataDir() + "/traces/sia-sosp23/traces" : profiles;
+    const std::string dir = profiles.empty() ? DataDir() + "/traces/sia-sosp23/traces" : profiles;
     return sim::ReadSiaWorkload(*text, path, dir, stats);
   }
   return MakeError("unknown --format '" + format + "'; expected openb, gavel, sia or csv");
@@ -527,8 +526,9 @@ std::function<void(long, long)> ReplayProgress(const std::string& policy) {
     state->last_decile = decile;
     state->last = now;
     std::fprintf(stderr, "suanli: replay %s: %ld of %ld jobs done (%.0f %%), %.1f s\n",
-                 policy.c_str(), done, total, 100.0 * static_cast<double>(done) /
-                 static_cast<double>(std::max(1L, total)), elapsed);
+                 policy.c_str(), done, total,
+                 100.0 * static_cast<double>(done) / static_cast<double>(std::max(1L, total)),
+                 elapsed);
   };
 }
 
@@ -596,8 +596,8 @@ int RunSynth(const CommonOptions& common, const SynthOptions& o) {
     return Fail(r.error());
   const double span = jobs->back().arrival_s - jobs->front().arrival_s;
   if (common.json) {
-    nlohmann::json j = {{"source", o.from},        {"source_jobs", source->size()},
-                        {"jobs", jobs->size()},    {"seed", o.seed},
+    nlohmann::json j = {{"source", o.from},           {"source_jobs", source->size()},
+                        {"jobs", jobs->size()},       {"seed", o.seed},
                         {"rate_scale", o.rate_scale}, {"arrival_span_s", span},
                         {"output", o.output}};
     return Emit(common, j.dump(2) + "\n");
@@ -752,8 +752,8 @@ int main(int argc, char** argv) {
   SynthOptions so;
   auto* trace_cmd = app.add_subcommand("trace", "work with trace files");
   trace_cmd->require_subcommand(1);
-  auto* synth = trace_cmd->add_subcommand(
-      "synth", "a larger trace resampled from a real one (generic CSV)");
+  auto* synth =
+      trace_cmd->add_subcommand("synth", "a larger trace resampled from a real one (generic CSV)");
   synth->add_option("--from", so.from, "source trace")->required();
   synth->add_option("--format", so.format, "source format: openb, gavel, sia or csv");
   synth->add_option("--jobs", so.jobs, "jobs to write")->required();

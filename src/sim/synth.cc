@@ -72,7 +72,8 @@ Result<std::vector<Job>> SynthesizeTrace(const std::vector<Job>& source,
 }
 
 std::string FormatCsvTrace(const std::vector<Job>& jobs) {
-  std::string out = "id,arrival_s,num_gpus,gpu_milli,duration_s,gpu_types,cpu_milli,memory_mib,priority\n";
+  std::string out =
+      "id,arrival_s,num_gpus,gpu_milli,duration_s,gpu_types,cpu_milli,memory_mib,priority\n";
   out.reserve(out.size() + jobs.size() * 64);
   for (const auto& j : jobs) {
     out += std::to_string(j.id);

@@ -301,9 +301,9 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
   // Philly-derived traces (traces/msr, parser of commit ace90a3).
   const size_t width = rows[0].fields.size();
   if (width != 10 && width != 7) {
-    return MakeError("expected 10 (or Gavel's legacy 7) tab-separated fields, got " +
-                         std::to_string(width),
-                     file, rows[0].line);
+    return MakeError(
+        "expected 10 (or Gavel's legacy 7) tab-separated fields, got " + std::to_string(width),
+        file, rows[0].line);
   }
   const bool legacy = width == 7;
   const int col_steps = legacy ? 4 : 5, col_scale = 6, col_arrival = legacy ? 5 : 9;
@@ -396,9 +396,9 @@ struct SiaApp {
   double slowdown;
   double startup_s;
 };
-constexpr SiaApp kSiaApps[] = {{"bert", 2, 1.2, 120},     {"cifar10", 100, 1.8, 50},
+constexpr SiaApp kSiaApps[] = {{"bert", 2, 1.2, 120},        {"cifar10", 100, 1.8, 50},
                                {"deepspeech2", 80, 1.2, 25}, {"imagenet", 90, 1.2, 250},
-                               {"ncf", 10, 1.5, 15},      {"yolov3", 50, 1.2, 80}};
+                               {"ncf", 10, 1.5, 15},         {"yolov3", 50, 1.2, 80}};
 
 // Sia's profiled clusters, the accelerator each is, and its node size.
 // dgx-ext is dgx with more batch sizes profiled (Sia's default); dgx is read
@@ -419,7 +419,7 @@ struct StepRow {
 struct SiaProfile {
   std::string type;
   int gpus_per_node = 0;
-  std::map<std::string, std::vector<StepRow>> by_placement;          // sorted by bsz
+  std::map<std::string, std::vector<StepRow>> by_placement;               // sorted by bsz
   std::map<std::pair<int, int>, std::vector<StepRow>> by_nodes_replicas;  // sorted by bsz
 };
 
@@ -468,8 +468,7 @@ Result<SiaProfile> ReadSiaProfile(const std::filesystem::path& dir, const SiaClu
     SUANLI_TRY(step, ReadStep(c, rows[i], placements));
     p.by_placement[std::to_string(id)].push_back(step);
   }
-  const std::string scalability =
-      (dir / ("scalability-" + std::string(cluster.suffix) + ".csv"));
+  const std::string scalability = (dir / ("scalability-" + std::string(cluster.suffix) + ".csv"));
   if (const auto scal = ReadText(scalability)) {  // optional: multi-node runs only
     const auto srows = SplitRows(*scal, ',');
     if (srows.empty()) return MakeError("the profile is empty", scalability);
@@ -497,8 +496,8 @@ Result<SiaAppData> LoadSiaApp(const SiaApp& app, const std::filesystem::path& pr
   const fs::path dir = profiles_dir / app.name;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    return MakeError("no profiles for application '" + std::string(app.name) + "': " +
-                         dir.string() + " is not a directory (see --profiles)",
+    return MakeError("no profiles for application '" + std::string(app.name) +
+                         "': " + dir.string() + " is not a directory (see --profiles)",
                      file, line, "application");
   }
   SiaAppData d;
@@ -598,8 +597,7 @@ std::optional<double> SiaIterationTime(const SiaProfile& p, int replicas, double
   const int nodes = (replicas + per_node - 1) / per_node;
   const std::vector<StepRow>* rows = nullptr;
   double max_local = 0;
-  if (auto it = p.by_placement.find(PlacementId(replicas, per_node));
-      it != p.by_placement.end()) {
+  if (auto it = p.by_placement.find(PlacementId(replicas, per_node)); it != p.by_placement.end()) {
     rows = &it->second;
     max_local = rows->back().bsz;
   } else {
@@ -611,7 +609,8 @@ std::optional<double> SiaIterationTime(const SiaProfile& p, int replicas, double
       rows = &sit->second;
     }
     for (const auto& [key, v] : p.by_nodes_replicas) {
-      if (key.first >= nodes && key.second >= replicas) max_local = std::max(max_local, v.back().bsz);
+      if (key.first >= nodes && key.second >= replicas)
+        max_local = std::max(max_local, v.back().bsz);
     }
   }
   if (!rows || rows->empty() || !(max_local > 0)) return std::nullopt;
@@ -657,8 +656,7 @@ Result<std::vector<Job>> ReadSiaWorkload(std::string_view text, const std::strin
       }
       if (!app) {
         const std::string why = name == "gpt_pmp" ? " (pipeline-parallel; not modelled)" : "";
-        return MakeError("unknown application '" + name + "'" + why + "; expected " +
-                             JoinOr(known),
+        return MakeError("unknown application '" + name + "'" + why + "; expected " + JoinOr(known),
                          file, r.line, "application");
       }
       SUANLI_TRY(data, LoadSiaApp(*app, profiles_dir, file, r.line));

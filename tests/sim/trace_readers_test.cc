@@ -60,8 +60,8 @@ constexpr const char* kThroughputs = R"json({
   "v100_unconsolidated": {"('ResNet-18 (batch size 32)', 1)": {"null": 99.0}}
 })json";
 
-std::string LegacyRow(const std::string& type, const std::string& steps,
-                      const std::string& arrival, const std::string& scale) {
+std::string LegacyRow(const std::string& type, const std::string& steps, const std::string& arrival,
+                      const std::string& scale) {
   return type + "\tcd %s && python3 main.py\t--num_steps\t1\t" + steps + "\t" + arrival + "\t" +
          scale + "\n";
 }
@@ -164,9 +164,9 @@ TEST(SiaTest, DurationsFromIterationsAndStepTimes) {
   TempDir tmp;
   WriteCifarProfile(tmp.path());
   const std::string workload = SiaHeader() +
-                               "a,10,cifar10,8,256\n"    // placement 44, local 32
-                               "c,20,cifar10,2,256\n"    // placement 2, local 128 > 64
-                               "d,30,cifar10,12,256\n"   // 444 not profiled: scalability 3x12
+                               "a,10,cifar10,8,256\n"   // placement 44, local 32
+                               "c,20,cifar10,2,256\n"   // placement 2, local 128 > 64
+                               "d,30,cifar10,12,256\n"  // 444 not profiled: scalability 3x12
                                "e,0,cifar10,8,256\n";
   TraceStats stats;
   auto jobs = ReadSiaWorkload(workload, "w.csv", tmp.path().string(), &stats);
@@ -197,8 +197,8 @@ TEST(SiaTest, BatchSizeBetweenValidatedSizesInterpolatesIterations) {
   WriteCifarProfile(tmp.path());
   // Iterations halfway between 40,000 (128) and 20,000 (256): 30,000. Two
   // replicas: local 96 > 64 fits, so two steps of 48: 0.13 s (sync 0.03) + 0.10.
-  auto jobs = ReadSiaWorkload(SiaHeader() + "b,0,cifar10,2,192\n", "w.csv", tmp.path().string(),
-                              nullptr);
+  auto jobs =
+      ReadSiaWorkload(SiaHeader() + "b,0,cifar10,2,192\n", "w.csv", tmp.path().string(), nullptr);
   ASSERT_TRUE(jobs) << jobs.error().ToString();
   const double per_iteration = 0.13 + (0.13 - 0.03);
   EXPECT_NEAR((*jobs)[0].DurationOn("t4"), 50 + 30000 * per_iteration * 1.8, 1e-6);
@@ -229,8 +229,7 @@ TEST(SiaTest, BadInputNamesFileLineAndField) {
   auto r = ReadSiaWorkload(SiaHeader(), "w.csv", dir, nullptr);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("no jobs"), std::string::npos);
-  r = ReadSiaWorkload("name,time,application,num_replicas\na,0,cifar10,8\n", "w.csv", dir,
-                      nullptr);
+  r = ReadSiaWorkload("name,time,application,num_replicas\na,0,cifar10,8\n", "w.csv", dir, nullptr);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("batch_size"), std::string::npos);
   // A profile directory that does not exist.
