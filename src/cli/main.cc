@@ -2,6 +2,7 @@
 // prints a table or one JSON object. Exit 0 on success, 2 on bad input.
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -9,7 +10,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -29,6 +32,7 @@
 #include "report/replay_report.h"
 #include "report/train_report.h"
 #include "sim/engine.h"
+#include "sim/synth.h"
 #include "sim/trace.h"
 #include "supply/localization.h"
 
@@ -439,8 +443,9 @@ int RunLocalize(const CommonOptions& common, const LocalizeOptions& o) {
 }
 
 struct ReplayOptions {
-  std::string trace, format, nodes, cluster, policies = "fifo", throughputs;
+  std::string trace, format, nodes, cluster, policies = "fifo", throughputs, profiles;
   double round_s = 0;
+  uint64_t seed = 0;
   std::string report;
 };
 
@@ -458,45 +463,84 @@ std::string DataDir() {
   return env && *env ? env : "../shared/data";
 }
 
-int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
+// Reads a trace in any supported format (guessed from the file when not given).
+Result<std::vector<suanli::sim::Job>> LoadTrace(const std::string& path, std::string format,
+                                                const std::string& throughputs,
+                                                const std::string& profiles,
+                                                suanli::sim::TraceStats* stats) {
   namespace sim = suanli::sim;
-  auto text = ReadWholeFile(o.trace);
-  if (!text) return Fail(text.error());
-  std::string format = o.format;
+  auto text = ReadWholeFile(path);
+  if (!text) return tl::unexpected(text.error());
   if (format.empty()) {
-    if (o.trace.size() > 6 && o.trace.substr(o.trace.size() - 6) == ".trace") {
+    if (path.size() > 6 && path.substr(path.size() - 6) == ".trace") {
       format = "gavel";
     } else if (text->rfind("name,cpu_milli,memory_mib,num_gpu", 0) == 0) {
       format = "openb";
+    } else if (text->rfind("name,time,application,num_replicas,batch_size", 0) == 0) {
+      format = "sia";
     } else {
       format = "csv";
     }
   }
-  sim::Workload w;
-  sim::TraceStats stats;
-  Result<std::vector<sim::Job>> jobs =
-      MakeError("unknown --format '" + format + "'; expected openb, gavel or csv");
-  if (format == "csv") {
-    jobs = sim::ReadCsvTrace(*text, o.trace, &stats);
-  } else if (format == "openb") {
-    jobs = sim::ReadOpenbPods(*text, o.trace, &stats);
-  } else if (format == "gavel") {
-    const std::string tput_path = o.throughputs.empty()
-                                      ? DataDir() + "/traces/gavel/simulation_throughputs.json"
-                                      : o.throughputs;
+  if (format == "csv") return sim::ReadCsvTrace(*text, path, stats);
+  if (format == "openb") return sim::ReadOpenbPods(*text, path, stats);
+  if (format == "gavel") {
+    const std::string tput_path =
+        throughputs.empty() ? DataDir() + "/traces/gavel/simulation_throughputs.json" : throughputs;
     auto tput = ReadWholeFile(tput_path);
-    if (!tput)
-      return Fail(Error{
+    if (!tput) {
+      return MakeError(
           "gavel traces need --throughputs (simulation_throughputs.json): " + tput.error().message,
-          tput_path});
-    jobs = sim::ReadGavelTrace(*text, o.trace, *tput, tput_path, &stats);
+          tput_path);
+    }
+    return sim::ReadGavelTrace(*text, path, *tput, tput_path, stats);
   }
-  if (!jobs) return Fail(jobs.error());
-  w.jobs = std::move(*jobs);
+  if (format == "sia") {
+    const std::string dir = profiles.empty() ? DataDir() + "/traces/sia-sosp23/traces" : profiles;
+    return sim::ReadSiaWorkload(*text, path, dir, stats);
+  }
+  return MakeError("unknown --format '" + format + "'; expected openb, gavel, sia or csv");
+}
+
+void NoteSkipped(const CommonOptions& common, const suanli::sim::TraceStats& stats) {
   if (stats.skipped > 0 && !common.json) {
     std::fprintf(stderr, "suanli: note: %ld of %ld rows are %s, not jobs; skipped\n", stats.skipped,
                  stats.rows, stats.skipped_why.c_str());
   }
+}
+
+// Progress lines on stderr for replays that take a while: nothing in the
+// first two seconds, then one line per 10 % of jobs completed or every 5 s.
+std::function<void(long, long)> ReplayProgress(const std::string& policy) {
+  struct State {
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last = start;
+    int last_decile = 0;
+  };
+  auto state = std::make_shared<State>();
+  return [state, policy](long done, long total) {
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - state->start).count();
+    if (elapsed < 2) return;
+    const int decile = static_cast<int>(10 * done / std::max(1L, total));
+    if (decile <= state->last_decile && now - state->last < std::chrono::seconds(5)) return;
+    state->last_decile = decile;
+    state->last = now;
+    std::fprintf(stderr, "suanli: replay %s: %ld of %ld jobs done (%.0f %%), %.1f s\n",
+                 policy.c_str(), done, total,
+                 100.0 * static_cast<double>(done) / static_cast<double>(std::max(1L, total)),
+                 elapsed);
+  };
+}
+
+int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
+  namespace sim = suanli::sim;
+  sim::Workload w;
+  sim::TraceStats stats;
+  auto jobs = LoadTrace(o.trace, o.format, o.throughputs, o.profiles, &stats);
+  if (!jobs) return Fail(jobs.error());
+  w.jobs = std::move(*jobs);
+  NoteSkipped(common, stats);
   if (!o.nodes.empty() && !o.cluster.empty())
     return Fail(Error{"give --nodes or --cluster, not both"});
   if (!o.nodes.empty()) {
@@ -517,7 +561,11 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
     auto policy = sim::MakePolicy(name);
     if (!policy) return Fail(policy.error());
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = sim::Replay(w, **policy, {o.round_s});
+    sim::ReplayOptions options;
+    options.round_s = o.round_s;
+    options.seed = o.seed;
+    if (!common.json) options.progress = ReplayProgress(name);
+    auto r = sim::Replay(w, **policy, options);
     const auto t1 = std::chrono::steady_clock::now();
     if (!r) return Fail(r.error());
     runs.push_back({std::move(*r), std::chrono::duration<double>(t1 - t0).count()});
@@ -529,6 +577,36 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
   }
   return Emit(common,
               common.json ? suanli::report::ReplayJson(runs) : suanli::report::ReplayTable(runs));
+}
+
+struct SynthOptions {
+  std::string from, format, throughputs, profiles, output;
+  long jobs = 0;
+  uint64_t seed = 1;
+  double rate_scale = 1;
+};
+
+int RunSynth(const CommonOptions& common, const SynthOptions& o) {
+  namespace sim = suanli::sim;
+  sim::TraceStats stats;
+  auto source = LoadTrace(o.from, o.format, o.throughputs, o.profiles, &stats);
+  if (!source) return Fail(source.error());
+  NoteSkipped(common, stats);
+  auto jobs = sim::SynthesizeTrace(*source, {o.jobs, o.seed, o.rate_scale});
+  if (!jobs) return Fail(jobs.error());
+  if (auto r = suanli::WriteFileAtomically(o.output, sim::FormatCsvTrace(*jobs)); !r)
+    return Fail(r.error());
+  const double span = jobs->back().arrival_s - jobs->front().arrival_s;
+  if (common.json) {
+    nlohmann::json j = {{"source", o.from},           {"source_jobs", source->size()},
+                        {"jobs", jobs->size()},       {"seed", o.seed},
+                        {"rate_scale", o.rate_scale}, {"arrival_span_s", span},
+                        {"output", o.output}};
+    return Emit(common, j.dump(2) + "\n");
+  }
+  return Emit(common, "wrote " + std::to_string(jobs->size()) + " jobs resampled from " +
+                          std::to_string(source->size()) + " to " + o.output + " (arrivals over " +
+                          std::to_string(static_cast<long>(span)) + " s)\n");
 }
 
 int RunCatalog(const CommonOptions& common, const std::string& what) {
@@ -655,21 +733,42 @@ int main(int argc, char** argv) {
   ReplayOptions ro;
   auto* replay = app.add_subcommand("replay", "replay a cluster trace under scheduling policies");
   replay->add_option("--trace", ro.trace, "trace file")->required();
-  replay->add_option("--format", ro.format, "openb, gavel or csv (default: from the file)");
+  replay->add_option("--format", ro.format, "openb, gavel, sia or csv (default: from the file)");
   replay->add_option("--nodes", ro.nodes,
                      "node list (openb format: sn,cpu_milli,memory_mib,gpu,model)");
   replay->add_option("--cluster", ro.cluster,
                      "type:count[:gpus_per_node],... (without a node size, one pool per type)");
   replay->add_option(
       "--policy", ro.policies,
-      "policy or comma-separated policies: fifo, fifo-perf, sjf, srtf, las, best-fit");
+      "policy or comma-separated policies: " + suanli::JoinOr(suanli::sim::PolicyNames()));
   replay->add_option("--report", ro.report, "also write a self-contained HTML report");
   replay->add_option(
       "--round-s", ro.round_s,
-      "Gavel's round-based mode: decide every N seconds (e.g. 360); default: at every event");
+      "round-based mode: decide every N seconds (Gavel uses 360); default: at every event, "
+      "except max-min-fairness(-perf), which need rounds (360 s)");
+  replay->add_option("--seed", ro.seed,
+                     "seed of the draws some policies make (Gavel's FIFO; Gavel's --seed)");
   replay->add_option("--throughputs", ro.throughputs,
                      "Gavel simulation_throughputs.json (default $SUANLI_DATA/traces/gavel/...)");
+  replay->add_option("--profiles", ro.profiles,
+                     "Sia profile directory (default $SUANLI_DATA/traces/sia-sosp23/traces)");
   add_common(replay);
+
+  SynthOptions so;
+  auto* trace_cmd = app.add_subcommand("trace", "work with trace files");
+  trace_cmd->require_subcommand(1);
+  auto* synth =
+      trace_cmd->add_subcommand("synth", "a larger trace resampled from a real one (generic CSV)");
+  synth->add_option("--from", so.from, "source trace")->required();
+  synth->add_option("--format", so.format, "source format: openb, gavel, sia or csv");
+  synth->add_option("--jobs", so.jobs, "jobs to write")->required();
+  synth->add_option("--seed", so.seed, "random seed (default 1)");
+  synth->add_option("--rate-scale", so.rate_scale,
+                    "arrival rate multiplier: gaps are divided by it (default 1)");
+  synth->add_option("-o,--output", so.output, "output CSV file")->required();
+  synth->add_option("--throughputs", so.throughputs, "Gavel simulation_throughputs.json");
+  synth->add_option("--profiles", so.profiles, "Sia profile directory");
+  synth->add_flag("--json", common.json, "print one JSON object instead of a summary line");
 
   try {
     app.parse(argc, argv);
@@ -689,6 +788,7 @@ int main(int argc, char** argv) {
     if (forecast->parsed()) return RunForecast(common, fo);
     if (localize->parsed()) return RunLocalize(common, lo);
     if (replay->parsed()) return RunReplay(common, ro);
+    if (synth->parsed()) return RunSynth(common, so);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "suanli: internal error: %s\n", e.what());
     return 1;

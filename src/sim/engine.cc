@@ -203,6 +203,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
                  EventKind::kRound, 0, 0});
   }
   std::vector<UtilizationSample> timeline;
+  long next_progress = std::max(1L, options.progress_every);
   while (!events.empty()) {
     const double t = events.top().time;
     // Integrate the interval since the last event.
@@ -248,7 +249,12 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
     }
     timeline.push_back({now, cluster.used_milli() / total});
     r.peak_utilization = std::max(r.peak_utilization, cluster.used_milli() / total);
+    if (options.progress && r.events >= next_progress) {
+      options.progress(r.completed, r.jobs);
+      next_progress = r.events + std::max(1L, options.progress_every);
+    }
   }
+  if (options.progress) options.progress(r.completed, r.jobs);
 
   std::vector<double> jct, queue;
   for (const auto& o : r.outcomes) {

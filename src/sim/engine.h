@@ -6,6 +6,7 @@
 #define SUANLI_SIM_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,11 @@ struct ReplayOptions {
   double allocation_reset_s = 1920;
   // Seeds the randomness some policies draw (Gavel's --seed).
   uint64_t seed = 0;
+  // Called with (completed, total jobs) at most once every progress_every
+  // events and once at the end. The engine reads no clock: the caller decides
+  // whether and when to show anything, so results stay deterministic.
+  std::function<void(long completed, long total)> progress;
+  long progress_every = 10000;
 };
 
 // Round length used when a policy needs rounds and none is given (Gavel's).

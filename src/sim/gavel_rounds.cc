@@ -87,6 +87,7 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
   bool waiting_in_round = false;
   std::vector<UtilizationSample> timeline;
   int idle_rounds = 0;
+  long next_progress = std::max(1L, options.progress_every);
 
   while (remaining > 0) {
     if (next >= n && leases.empty()) last_reset = 0;  // Gavel forces a reset when drained
@@ -238,6 +239,10 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
       if (r.outcomes[a.index].first_start_s < 0) r.outcomes[a.index].first_start_s = now;
     }
     ++r.events;  // the round
+    if (options.progress && r.events >= next_progress) {
+      options.progress(r.completed, r.jobs);
+      next_progress = r.events + std::max(1L, options.progress_every);
+    }
     timeline.push_back({now, used / capacity});
     r.peak_utilization = std::max(r.peak_utilization, used / capacity);
     // Nothing runs and nothing will arrive: recompute once, then give up.
@@ -253,6 +258,7 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
     }
   }
 
+  if (options.progress) options.progress(r.completed, r.jobs);
   std::vector<double> jct, queue;
   for (const auto& o : r.outcomes) {
     if (o.finish_s < 0) continue;

@@ -32,11 +32,25 @@ Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string&
 // openb node list: sn,cpu_milli,memory_mib,gpu,model.
 Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::string& file);
 
-// Gavel's 10-column trace with its throughput table (simulation_throughputs.json):
-// duration on a type = total_steps / isolated throughput.
+// Gavel's 10-column trace, or the 7-column Philly-derived one (traces/msr:
+// job_type, command, num_steps_arg, needs_data_dir, total_steps,
+// arrival_time, scale_factor; told apart by the first row), with its
+// throughput table (simulation_throughputs.json): duration on a type =
+// total_steps / isolated throughput. Legacy rows with scale_factor 0, or
+// whose (job type, scale factor) the table lacks, are counted as skipped.
 Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string& file,
                                         std::string_view throughputs_json,
                                         const std::string& throughputs_file, TraceStats* stats);
+
+// Sia/Pollux workload (name,time,application,num_replicas,batch_size) with
+// Sia's profiles in profiles_dir/<application>/ (placements-<cluster>.csv,
+// scalability-<cluster>.csv, validation-<batch>.csv). A job is rigid: it
+// keeps its replicas and batch size and runs the iterations its batch size
+// needs for the application's epochs; duration on a type = startup +
+// iterations x seconds per iteration x Sia's calibration slowdown. Types:
+// aws t4, azure v100, dgx-ext (else dgx) a100, quad rtx6000, rtx rtx2080ti.
+Result<std::vector<Job>> ReadSiaWorkload(std::string_view text, const std::string& file,
+                                         const std::string& profiles_dir, TraceStats* stats);
 
 // "v100:36,p100:36,k80:36" or "type:count:gpus_per_node,...". Without a
 // per-node size each type is one pool (Gavel's model: a job's workers need

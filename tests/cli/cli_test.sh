@@ -619,6 +619,87 @@ expect_bad "replay without a cluster" "cluster" replay --trace "$TMP/jobs.csv"
 expect_bad "replay unknown format" "format" replay --trace "$TMP/jobs.csv" --cluster v100:2 --format parquet
 expect_bad "replay bad cluster spec" "cluster" replay --trace "$TMP/jobs.csv" --cluster v100
 
+# Gavel's legacy 7-column (Philly-derived) trace, with its own small throughput table.
+cat >"$TMP/tput.json" <<'EOF2'
+{"v100": {"('ResNet-18 (batch size 32)', 1)": {"null": 10.0}},
+ "k80": {"('ResNet-18 (batch size 32)', 1)": {"null": 2.5}}}
+EOF2
+printf 'ResNet-18 (batch size 32)\tcmd\t--num_steps\t1\t1000\t0.0\t1\nResNet-18 (batch size 32)\tcmd\t--num_steps\t1\t500\t5.0\t0\n' >"$TMP/vc.trace"
+if out=$("$SUANLI" replay --trace "$TMP/vc.trace" --throughputs "$TMP/tput.json" --cluster v100:1 --json 2>/dev/null) &&
+   echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['jobs']==1 and abs(d['avg_jct_s']-100)<1e-6 else 1)"; then
+  ok "replay Gavel legacy 7-column trace: scale_factor 0 skipped, 1000 steps at 10/s = 100 s"
+else
+  not_ok "replay Gavel legacy trace: $out"
+fi
+printf 'ResNet-18 (batch size 32)\tcmd\t--num_steps\t1\t1000\t0.0\t1\nResNet-18 (batch size 32)\tcmd\t--num_steps\t1\t500\tlater\t1\n' >"$TMP/bad.trace"
+expect_bad "replay Gavel legacy malformed row names file:line and field" "bad\.trace:2: arrival_time" \
+  replay --trace "$TMP/bad.trace" --throughputs "$TMP/tput.json" --cluster v100:1
+
+# Sia workloads with a made-up cifar10 profile (100 epochs) on aws (T4).
+mkdir -p "$TMP/sia/cifar10"
+python3 - "$TMP/sia/cifar10" <<'EOF2'
+import sys
+d = sys.argv[1]
+with open(d + "/validation-128.csv", "w") as f:
+    f.write("progress,iteration\n" + "".join(f"{e},{e * 100}\n" for e in range(1, 101)))
+with open(d + "/placements-aws.csv", "w") as f:
+    f.write("placement,local_bsz,step_time,sync_time\n1,64,0.1,0.0\n1,128,0.2,0.0\n")
+EOF2
+printf 'name,time,application,num_replicas,batch_size\ncifar10-0,0,cifar10,1,128\n' >"$TMP/sia.csv"
+# 10,000 iterations x 0.2 s x Sia's cifar10 slowdown 1.8 + 50 s start-up = 3,650 s.
+if out=$("$SUANLI" replay --trace "$TMP/sia.csv" --profiles "$TMP/sia" --cluster t4:4 --json 2>&1) &&
+   echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if abs(d['avg_jct_s']-3650)<1e-6 else 1)"; then
+  ok "replay Sia workload (format from the header): 10,000 iterations x 0.2 s x 1.8 + 50 s"
+else
+  not_ok "replay Sia workload: $out"
+fi
+printf 'name,time,application,num_replicas,batch_size\ncifar10-0,0,cifar10,1,128\nx,5,mnist,1,128\n' >"$TMP/sia_unknown.csv"
+expect_bad "replay Sia unknown application names file:line" "sia_unknown\.csv:3: application: unknown application" \
+  replay --trace "$TMP/sia_unknown.csv" --profiles "$TMP/sia" --cluster t4:4
+printf 'name,time,application,num_replicas,batch_size\ncifar10-0,soon,cifar10,1,128\n' >"$TMP/sia_bad.csv"
+expect_bad "replay Sia malformed row names file:line and field" "sia_bad\.csv:2: time" \
+  replay --trace "$TMP/sia_bad.csv" --profiles "$TMP/sia" --cluster t4:4
+expect_bad "replay Sia missing profile directory" "profile" \
+  replay --trace "$TMP/sia.csv" --profiles "$TMP/nowhere" --cluster t4:4
+expect_bad "replay Sia empty trace" "empty" \
+  replay --trace "$TMP/empty.csv" --format sia --profiles "$TMP/sia" --cluster t4:4
+
+# --- trace synth ------------------------------------------------------------
+python3 - "$TMP/source.csv" <<'EOF2'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("id,arrival_s,num_gpus,duration_s,gpu_types\n")
+    for i in range(200):
+        f.write(f"{i + 1},{i * 30 + (i % 7) * 3},{[1, 2, 4][i % 3]},v100={600 + i * 10};k80={1800 + i * 30},\n")
+EOF2
+if "$SUANLI" trace synth --from "$TMP/source.csv" --jobs 5000 --seed 3 --rate-scale 2 -o "$TMP/synth_a.csv" >/dev/null 2>&1 &&
+   "$SUANLI" trace synth --from "$TMP/source.csv" --jobs 5000 --seed 3 --rate-scale 2 -o "$TMP/synth_b.csv" >/dev/null 2>&1 &&
+   cmp -s "$TMP/synth_a.csv" "$TMP/synth_b.csv" &&
+   [ "$(wc -l <"$TMP/synth_a.csv")" -eq 5001 ]; then
+  ok "trace synth writes 5,000 jobs, byte-identical for a seed"
+else
+  not_ok "trace synth determinism"
+fi
+if out=$("$SUANLI" replay --trace "$TMP/synth_a.csv" --cluster v100:8,k80:8 --json 2>&1) &&
+   echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['completed']==5000 else 1)"; then
+  ok "a synthesized trace replays"
+else
+  not_ok "synthesized trace replay: ${out:0:300}"
+fi
+if out=$("$SUANLI" trace synth --from "$TMP/source.csv" --jobs 10 -o "$TMP/synth_c.csv" --json 2>&1) &&
+   echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['jobs']==10 and d['source_jobs']==200 else 1)"; then
+  ok "trace synth --json"
+else
+  not_ok "trace synth --json: $out"
+fi
+expect_bad "trace synth with zero jobs" "jobs" trace synth --from "$TMP/source.csv" --jobs 0
+expect_bad "trace synth with a zero rate scale" "rate-scale" trace synth --from "$TMP/source.csv" --jobs 10 --rate-scale 0
+expect_bad "trace synth from a malformed trace names file:line" "bad_jobs\.csv:3: arrival_s" \
+  trace synth --from "$TMP/bad_jobs.csv" --jobs 10
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n' >"$TMP/one_job.csv"
+expect_bad "trace synth from a one-job trace" "two jobs" trace synth --from "$TMP/one_job.csv" --jobs 10
+expect_bad "trace synth from a missing file" "cannot read" trace synth --from "$TMP/nowhere.csv" --jobs 10
+
 expect_bad "infer --compare with a request wrong for every chip exits 2" "input-tokens" \
   infer --model deepseek-r1 --chip h20,h800 --compare --input-tokens 0
 expect_bad "train with an absurd parallel product" "exceeds" \
