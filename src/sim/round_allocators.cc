@@ -100,12 +100,30 @@ class GavelFifo : public RoundAllocator {
 
 // max t  s.t.  t <= sum_t c[i][t] x[i][t],  sum_t x[i][t] <= 1,
 //              sum_i scale_i x[i][t] <= workers[t],  x >= 0.
+// Jobs alike in scale and coefficients form one class sharing one row of
+// x: by symmetry and concavity some optimum treats them alike, so the LP
+// shrinks to the classes (dozens, not hundreds of jobs) and identical jobs
+// get identical shares whatever the solver's vertex.
 Result<RoundAllocation> SolveMaxMin(const std::vector<std::vector<double>>& c,
                                     const std::vector<RoundJob>& jobs,
                                     const RoundCluster& cluster) {
-  const int m = static_cast<int>(jobs.size());
   const std::vector<int> types = ByName(cluster);  // LP columns in Gavel's order
   const int n = static_cast<int>(types.size());
+  std::map<std::pair<int, std::vector<double>>, int> class_of_key;
+  std::vector<int> class_of(jobs.size());
+  std::vector<int> members, scale;
+  std::vector<const std::vector<double>*> coef;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    auto [it, fresh] = class_of_key.try_emplace({jobs[i].scale, c[i]}, members.size());
+    if (fresh) {
+      members.push_back(0);
+      scale.push_back(jobs[i].scale);
+      coef.push_back(&c[i]);
+    }
+    class_of[i] = it->second;
+    ++members[it->second];
+  }
+  const int m = static_cast<int>(members.size());
   const int cols = m * n + 1, t_col = m * n;
   CoinPackedMatrix a(false, 0, 0);  // row-ordered
   a.setDimensions(0, cols);
@@ -116,7 +134,7 @@ Result<RoundAllocation> SolveMaxMin(const std::vector<std::vector<double>>& c,
     std::vector<double> val{1.0};
     for (int k = 0; k < n; ++k) {
       idx.push_back(i * n + k);
-      val.push_back(-c[i][types[k]]);
+      val.push_back(-(*coef[i])[types[k]]);
     }
     a.appendRow(static_cast<int>(idx.size()), idx.data(), val.data());
     row_lo.push_back(-kInf);
@@ -135,7 +153,7 @@ Result<RoundAllocation> SolveMaxMin(const std::vector<std::vector<double>>& c,
     std::vector<double> val;
     for (int i = 0; i < m; ++i) {
       idx.push_back(i * n + k);
-      val.push_back(jobs[i].scale);
+      val.push_back(static_cast<double>(scale[i]) * members[i]);
     }
     a.appendRow(m, idx.data(), val.data());
     row_lo.push_back(-kInf);
@@ -149,9 +167,9 @@ Result<RoundAllocation> SolveMaxMin(const std::vector<std::vector<double>>& c,
   lp.initialSolve();
   if (!lp.isProvenOptimal()) return MakeError("max-min fairness LP not solved to optimality");
   const double* x = lp.primalColumnSolution();
-  RoundAllocation out(m, std::vector<double>(cluster.types.size(), 0.0));
-  for (int i = 0; i < m; ++i) {
-    for (int k = 0; k < n; ++k) out[i][types[k]] = std::clamp(x[i * n + k], 0.0, 1.0);
+  RoundAllocation out(jobs.size(), std::vector<double>(cluster.types.size(), 0.0));
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    for (int k = 0; k < n; ++k) out[i][types[k]] = std::clamp(x[class_of[i] * n + k], 0.0, 1.0);
   }
   return out;
 }
