@@ -21,8 +21,8 @@ struct ActiveJob {
   double steps_done = 0;
   std::vector<double> time_received;  // per type, since the last reset
   std::vector<double> priority, deficit;
-  bool allocated = false;      // known to the current allocation
-  std::vector<double> share;   // its allocation per type
+  bool allocated = false;     // known to the current allocation
+  std::vector<double> share;  // its allocation per type
 };
 
 struct Lease {
@@ -74,8 +74,8 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
   r.outcomes.resize(n);
   for (size_t i = 0; i < n; ++i) r.outcomes[i] = {w.jobs[i].id, w.jobs[i].arrival_s, -1, -1, 0};
 
-  std::vector<ActiveJob> active;  // in arrival order
-  std::vector<double> type_time(n_types, 0.0);        // Gavel's worker_time_so_far
+  std::vector<ActiveJob> active;                // in arrival order
+  std::vector<double> type_time(n_types, 0.0);  // Gavel's worker_time_so_far
   std::vector<Lease> leases;
   PythonRandom type_shuffler(options.seed + 5);  // Gavel seeds its shuffler with seed + 5
   bool need_allocation = true, have_round_end = false;
@@ -232,8 +232,8 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
       }
       ActiveJob& a = active[k];
       const double rate = a.view.steps_per_s[t];
-      const double steps = std::max(
-          1.0, std::min(std::floor(rate * round_s), a.total_steps - a.steps_done));
+      const double steps =
+          std::max(1.0, std::min(std::floor(rate * round_s), a.total_steps - a.steps_done));
       leases.push_back({k, t, steps, now, now + steps / rate});
       used += a.view.scale;
       if (r.outcomes[a.index].first_start_s < 0) r.outcomes[a.index].first_start_s = now;
@@ -272,8 +272,7 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
       queue.empty() ? 0 : std::accumulate(queue.begin(), queue.end(), 0.0) / queue.size();
   r.makespan_s = now - first_arrival;
   r.utilization = r.makespan_s > 0 ? used_integral / (capacity * r.makespan_s) : 0;
-  r.unallocated_gpu_fraction =
-      waiting_time > 0 ? stranded_integral / (capacity * waiting_time) : 0;
+  r.unallocated_gpu_fraction = waiting_time > 0 ? stranded_integral / (capacity * waiting_time) : 0;
   const size_t step = std::max<size_t>(1, timeline.size() / 500);
   for (size_t i = 0; i < timeline.size(); i += step) r.timeline.push_back(timeline[i]);
   return r;

@@ -159,7 +159,14 @@ std::optional<Placement> Policy::Place(const ClusterState& c, const Job& job) co
 }
 
 std::vector<std::string> PolicyNames() {
-  return {"fifo", "fifo-perf", "sjf", "sjf-perf", "srtf", "las", "best-fit", "max-min-fairness",
+  return {"fifo",
+          "fifo-perf",
+          "sjf",
+          "sjf-perf",
+          "srtf",
+          "las",
+          "best-fit",
+          "max-min-fairness",
           "max-min-fairness-perf"};
 }
 
