@@ -29,6 +29,7 @@
 #include "report/replay_report.h"
 #include "report/train_report.h"
 #include "sim/engine.h"
+#include "sim/fill.h"
 #include "sim/trace.h"
 #include "supply/localization.h"
 
@@ -442,6 +443,11 @@ struct ReplayOptions {
   std::string trace, format, nodes, cluster, policies = "fifo", throughputs;
   double round_s = 0;
   std::string report;
+  // FGD's fill experiment: set when --fill is given (any value, checked later).
+  bool fill_mode = false;
+  double fill = 0;
+  uint64_t seed = 42;
+  int repeat = 1;
 };
 
 Result<std::string> ReadWholeFile(const std::string& path) {
@@ -456,6 +462,34 @@ Result<std::string> ReadWholeFile(const std::string& path) {
 std::string DataDir() {
   const char* env = std::getenv("SUANLI_DATA");
   return env && *env ? env : "../shared/data";
+}
+
+// FGD's fill experiment: every policy over seeds seed .. seed + repeat - 1.
+int RunFill(const CommonOptions& common, const ReplayOptions& o, const suanli::sim::Workload& w) {
+  namespace sim = suanli::sim;
+  if (!(o.fill > 0) || !std::isfinite(o.fill) || o.fill > 100)
+    return Fail(Error{"--fill must be a ratio of GPU capacity in (0, 100], e.g. 1.3"});
+  if (o.repeat < 1 || o.repeat > 1000) return Fail(Error{"--repeat must be in [1, 1000]"});
+  if (!o.report.empty()) return Fail(Error{"--report is not available with --fill"});
+  std::vector<suanli::report::FillRun> runs;
+  for (const auto& name : SplitList(o.policies)) {
+    suanli::report::FillRun run;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int k = 0; k < o.repeat; ++k) {
+      const uint64_t seed = o.seed + static_cast<uint64_t>(k);
+      auto policy = sim::MakePolicy(name, {&w, seed});
+      if (!policy) return Fail(policy.error());
+      auto r = sim::Fill(w, **policy, {o.fill, seed});
+      if (!r) return Fail(r.error());
+      run.policy = r->policy;
+      run.seeds.push_back(std::move(*r));
+    }
+    run.sim_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    runs.push_back(std::move(run));
+  }
+  if (runs.empty()) return Fail(Error{"--policy needs at least one policy"});
+  return Emit(common, common.json ? suanli::report::FillJson(runs, o.fill)
+                                  : suanli::report::FillTable(runs));
 }
 
 int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
@@ -476,10 +510,13 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
   sim::TraceStats stats;
   Result<std::vector<sim::Job>> jobs =
       MakeError("unknown --format '" + format + "'; expected openb, gavel or csv");
+  if (o.fill_mode && format == "gavel")
+    return Fail(Error{"--fill needs an openb or csv trace (pods with GPU shares), not gavel"});
   if (format == "csv") {
     jobs = sim::ReadCsvTrace(*text, o.trace, &stats);
   } else if (format == "openb") {
-    jobs = sim::ReadOpenbPods(*text, o.trace, &stats);
+    // The fill experiment schedules CPU-only pods too and needs no times.
+    jobs = sim::ReadOpenbPods(*text, o.trace, &stats, {o.fill_mode, o.fill_mode});
   } else if (format == "gavel") {
     const std::string tput_path = o.throughputs.empty()
                                       ? DataDir() + "/traces/gavel/simulation_throughputs.json"
@@ -512,9 +549,10 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
   } else {
     return Fail(Error{"the replay needs a cluster: --nodes FILE or --cluster type:count,..."});
   }
+  if (o.fill_mode) return RunFill(common, o, w);
   std::vector<suanli::report::ReplayRun> runs;
   for (const auto& name : SplitList(o.policies)) {
-    auto policy = sim::MakePolicy(name);
+    auto policy = sim::MakePolicy(name, {&w, o.seed});
     if (!policy) return Fail(policy.error());
     const auto t0 = std::chrono::steady_clock::now();
     auto r = sim::Replay(w, **policy, {o.round_s});
@@ -662,11 +700,19 @@ int main(int argc, char** argv) {
                      "type:count[:gpus_per_node],... (without a node size, one pool per type)");
   replay->add_option(
       "--policy", ro.policies,
-      "policy or comma-separated policies: fifo, fifo-perf, sjf, srtf, las, best-fit");
+      "policy or comma-separated policies: fifo, fifo-perf, sjf, sjf-perf, srtf, las, best-fit, "
+      "fgd, fgd-best-fit, dot-product, gpu-packing, gpu-clustering, random");
   replay->add_option("--report", ro.report, "also write a self-contained HTML report");
   replay->add_option(
       "--round-s", ro.round_s,
       "Gavel's round-based mode: decide every N seconds (e.g. 360); default: at every event");
+  auto* fill_opt = replay->add_option(
+      "--fill", ro.fill,
+      "FGD's fill experiment: pods arrive in a shuffled order and never leave until the requested "
+      "GPU reaches this ratio of capacity (e.g. 1.3); prints allocation % vs arrived %");
+  replay->add_option("--seed", ro.seed, "fill order and tie-breaking seed (default 42)");
+  replay->add_option("--repeat", ro.repeat,
+                     "with --fill: runs seeds seed .. seed + N - 1 and averages (default 1)");
   replay->add_option("--throughputs", ro.throughputs,
                      "Gavel simulation_throughputs.json (default $SUANLI_DATA/traces/gavel/...)");
   add_common(replay);
@@ -688,7 +734,10 @@ int main(int argc, char** argv) {
     if (infer->parsed()) return RunInfer(common, inf);
     if (forecast->parsed()) return RunForecast(common, fo);
     if (localize->parsed()) return RunLocalize(common, lo);
-    if (replay->parsed()) return RunReplay(common, ro);
+    if (replay->parsed()) {
+      ro.fill_mode = fill_opt->count() > 0;
+      return RunReplay(common, ro);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "suanli: internal error: %s\n", e.what());
     return 1;
