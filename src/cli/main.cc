@@ -32,6 +32,7 @@
 #include "report/replay_report.h"
 #include "report/train_report.h"
 #include "sim/engine.h"
+#include "sim/fill.h"
 #include "sim/synth.h"
 #include "sim/trace.h"
 #include "supply/localization.h"
@@ -446,8 +447,16 @@ struct ReplayOptions {
   std::string trace, format, nodes, cluster, policies = "fifo", throughputs, profiles;
   double round_s = 0;
   uint64_t seed = 0;
+  bool seed_given = false;
   std::string report;
+  // FGD's fill experiment: set when --fill is given (any value, checked later).
+  bool fill_mode = false;
+  double fill = 0;
+  int repeat = 1;
 };
+
+// FGD's published runs use seeds 42..51.
+constexpr uint64_t kFgdFirstSeed = 42;
 
 Result<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -463,11 +472,40 @@ std::string DataDir() {
   return env && *env ? env : "../shared/data";
 }
 
+// FGD's fill experiment: every policy over seeds seed .. seed + repeat - 1.
+int RunFill(const CommonOptions& common, const ReplayOptions& o, const suanli::sim::Workload& w) {
+  namespace sim = suanli::sim;
+  if (!(o.fill > 0) || !std::isfinite(o.fill) || o.fill > 100)
+    return Fail(Error{"--fill must be a ratio of GPU capacity in (0, 100], e.g. 1.3"});
+  if (o.repeat < 1 || o.repeat > 1000) return Fail(Error{"--repeat must be in [1, 1000]"});
+  if (!o.report.empty()) return Fail(Error{"--report is not available with --fill"});
+  std::vector<suanli::report::FillRun> runs;
+  for (const auto& name : SplitList(o.policies)) {
+    suanli::report::FillRun run;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int k = 0; k < o.repeat; ++k) {
+      const uint64_t seed = (o.seed_given ? o.seed : kFgdFirstSeed) + static_cast<uint64_t>(k);
+      auto policy = sim::MakePolicy(name, {&w, seed});
+      if (!policy) return Fail(policy.error());
+      auto r = sim::Fill(w, **policy, {o.fill, seed});
+      if (!r) return Fail(r.error());
+      run.policy = r->policy;
+      run.seeds.push_back(std::move(*r));
+    }
+    run.sim_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    runs.push_back(std::move(run));
+  }
+  if (runs.empty()) return Fail(Error{"--policy needs at least one policy"});
+  return Emit(common, common.json ? suanli::report::FillJson(runs, o.fill)
+                                  : suanli::report::FillTable(runs));
+}
+
 // Reads a trace in any supported format (guessed from the file when not given).
 Result<std::vector<suanli::sim::Job>> LoadTrace(const std::string& path, std::string format,
                                                 const std::string& throughputs,
                                                 const std::string& profiles,
-                                                suanli::sim::TraceStats* stats) {
+                                                suanli::sim::TraceStats* stats,
+                                                const suanli::sim::OpenbOptions& openb = {}) {
   namespace sim = suanli::sim;
   auto text = ReadWholeFile(path);
   if (!text) return tl::unexpected(text.error());
@@ -483,7 +521,7 @@ Result<std::vector<suanli::sim::Job>> LoadTrace(const std::string& path, std::st
     }
   }
   if (format == "csv") return sim::ReadCsvTrace(*text, path, stats);
-  if (format == "openb") return sim::ReadOpenbPods(*text, path, stats);
+  if (format == "openb") return sim::ReadOpenbPods(*text, path, stats, openb);
   if (format == "gavel") {
     const std::string tput_path =
         throughputs.empty() ? DataDir() + "/traces/gavel/simulation_throughputs.json" : throughputs;
@@ -537,7 +575,12 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
   namespace sim = suanli::sim;
   sim::Workload w;
   sim::TraceStats stats;
-  auto jobs = LoadTrace(o.trace, o.format, o.throughputs, o.profiles, &stats);
+  if (o.fill_mode && (o.format == "gavel" || o.format == "sia"))
+    return Fail(
+        Error{"--fill needs an openb or csv trace (pods with GPU shares), not " + o.format});
+  // The fill experiment schedules CPU-only pods too and needs no times.
+  auto jobs =
+      LoadTrace(o.trace, o.format, o.throughputs, o.profiles, &stats, {o.fill_mode, o.fill_mode});
   if (!jobs) return Fail(jobs.error());
   w.jobs = std::move(*jobs);
   NoteSkipped(common, stats);
@@ -556,9 +599,10 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
   } else {
     return Fail(Error{"the replay needs a cluster: --nodes FILE or --cluster type:count,..."});
   }
+  if (o.fill_mode) return RunFill(common, o, w);
   std::vector<suanli::report::ReplayRun> runs;
   for (const auto& name : SplitList(o.policies)) {
-    auto policy = sim::MakePolicy(name);
+    auto policy = sim::MakePolicy(name, {&w, o.seed});
     if (!policy) return Fail(policy.error());
     const auto t0 = std::chrono::steady_clock::now();
     sim::ReplayOptions options;
@@ -746,8 +790,16 @@ int main(int argc, char** argv) {
       "--round-s", ro.round_s,
       "round-based mode: decide every N seconds (Gavel uses 360); default: at every event, "
       "except max-min-fairness(-perf), which need rounds (360 s)");
-  replay->add_option("--seed", ro.seed,
-                     "seed of the draws some policies make (Gavel's FIFO; Gavel's --seed)");
+  auto* seed_opt = replay->add_option(
+      "--seed", ro.seed,
+      "seed of the draws some policies make: Gavel's FIFO (Gavel's --seed, default 0); with "
+      "--fill, the fill order and tie-breaking (default 42, as FGD's runs)");
+  auto* fill_opt = replay->add_option(
+      "--fill", ro.fill,
+      "FGD's fill experiment: pods arrive in a shuffled order and never leave until the requested "
+      "GPU reaches this ratio of capacity (e.g. 1.3); prints allocation % vs arrived %");
+  replay->add_option("--repeat", ro.repeat,
+                     "with --fill: runs seeds seed .. seed + N - 1 and averages (default 1)");
   replay->add_option("--throughputs", ro.throughputs,
                      "Gavel simulation_throughputs.json (default $SUANLI_DATA/traces/gavel/...)");
   replay->add_option("--profiles", ro.profiles,
@@ -787,7 +839,11 @@ int main(int argc, char** argv) {
     if (infer->parsed()) return RunInfer(common, inf);
     if (forecast->parsed()) return RunForecast(common, fo);
     if (localize->parsed()) return RunLocalize(common, lo);
-    if (replay->parsed()) return RunReplay(common, ro);
+    if (replay->parsed()) {
+      ro.fill_mode = fill_opt->count() > 0;
+      ro.seed_given = seed_opt->count() > 0;
+      return RunReplay(common, ro);
+    }
     if (synth->parsed()) return RunSynth(common, so);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "suanli: internal error: %s\n", e.what());

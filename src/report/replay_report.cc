@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "report/json_out.h"
 #include "report/table.h"
 
@@ -46,6 +48,113 @@ std::string ReplayTable(const std::vector<ReplayRun>& runs) {
               fmt::format("{:.1f} %", r.unallocated_gpu_fraction * 100), std::to_string(r.events)});
   }
   return t.Render();
+}
+
+namespace {
+
+// Mean over seeds at each arrived %, skipping seeds with no sample there.
+std::vector<double> MeanCurve(const FillRun& run) {
+  std::vector<double> mean;
+  for (size_t x = 0;; ++x) {
+    double sum = 0;
+    int n = 0;
+    bool any = false;
+    for (const auto& r : run.seeds) {
+      if (x >= r.alloc_pct_by_arrived_pct.size()) continue;
+      any = true;
+      if (!std::isnan(r.alloc_pct_by_arrived_pct[x])) {
+        sum += r.alloc_pct_by_arrived_pct[x];
+        ++n;
+      }
+    }
+    if (!any) break;
+    mean.push_back(n > 0 ? sum / n : NAN);
+  }
+  return mean;
+}
+
+nlohmann::json CurveJson(const std::vector<double>& curve) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (double v : curve)
+    arr.push_back(std::isnan(v) ? nlohmann::json() : nlohmann::json(Round(v, 4)));
+  return arr;
+}
+
+nlohmann::json Milestones(const std::vector<double>& curve) {
+  nlohmann::json out = nlohmann::json::object();
+  for (size_t x = 50; x < curve.size(); x += 10) {
+    out[std::to_string(x)] =
+        std::isnan(curve[x]) ? nlohmann::json() : nlohmann::json(Round(curve[x], 4));
+  }
+  return out;
+}
+
+double MeanOf(const FillRun& run, double (*field)(const sim::FillResult&)) {
+  double s = 0;
+  for (const auto& r : run.seeds) s += field(r);
+  return run.seeds.empty() ? 0 : s / static_cast<double>(run.seeds.size());
+}
+
+}  // namespace
+
+std::string FillTable(const std::vector<FillRun>& runs) {
+  std::vector<std::string> header = {"policy", "seeds"};
+  const size_t last = runs.empty() ? 0 : MeanCurve(runs[0]).size();
+  for (size_t x = 50; x < last; x += 10) header.push_back(fmt::format("@{} %", x));
+  header.push_back("failed pods");
+  header.push_back("wall s");
+  Table t(header);
+  for (const auto& run : runs) {
+    const auto curve = MeanCurve(run);
+    std::vector<std::string> row = {run.policy, std::to_string(run.seeds.size())};
+    for (size_t x = 50; x < last; x += 10) {
+      row.push_back(x < curve.size() && !std::isnan(curve[x]) ? fmt::format("{:.2f}", curve[x])
+                                                              : "-");
+    }
+    row.push_back(fmt::format(
+        "{:.0f}", MeanOf(run, [](const sim::FillResult& r) { return double(r.failed); })));
+    row.push_back(fmt::format("{:.2f}", run.sim_wall_s));
+    t.AddRow(row);
+  }
+  return "GPU allocation % when the arrived GPU request reaches x % of capacity (mean over "
+         "seeds)\n" +
+         t.Render();
+}
+
+std::string FillJson(const std::vector<FillRun>& runs, double tune) {
+  nlohmann::json policies = nlohmann::json::array();
+  long total_gpus = 0;
+  nlohmann::json seeds = nlohmann::json::array();
+  for (const auto& run : runs) {
+    const auto curve = MeanCurve(run);
+    nlohmann::json per_seed = nlohmann::json::array();
+    for (const auto& r : run.seeds) {
+      total_gpus = r.total_gpus;
+      if (&run == &runs.front()) seeds.push_back(r.seed);
+      per_seed.push_back({{"seed", r.seed},
+                          {"pods", r.pods},
+                          {"placed_pods", r.placed},
+                          {"failed_pods", r.failed},
+                          {"arrived_gpu_pct", Round(r.arrived_gpu_pct, 4)},
+                          {"allocated_gpu_pct", Round(r.allocated_gpu_pct, 4)},
+                          {"alloc_pct_at_arrived_pct", Milestones(r.alloc_pct_by_arrived_pct)}});
+    }
+    policies.push_back(
+        {{"policy", run.policy},
+         {"alloc_pct_at_arrived_pct", Milestones(curve)},
+         {"alloc_pct_by_arrived_pct", CurveJson(curve)},
+         {"failed_pods",
+          Round(MeanOf(run, [](const sim::FillResult& r) { return double(r.failed); }))},
+         {"allocated_gpu_pct",
+          Round(MeanOf(run, [](const sim::FillResult& r) { return r.allocated_gpu_pct; }), 4)},
+         {"sim_wall_s", Round(run.sim_wall_s, 3)},
+         {"runs", per_seed}});
+  }
+  return Dump({{"mode", "fill"},
+               {"tune", tune},
+               {"total_gpus", total_gpus},
+               {"seeds", seeds},
+               {"policies", policies}});
 }
 
 }  // namespace suanli::report

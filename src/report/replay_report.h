@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sim/engine.h"
+#include "sim/fill.h"
 
 namespace suanli::report {
 
@@ -16,6 +17,19 @@ struct ReplayRun {
 
 std::string ReplayJson(const std::vector<ReplayRun>& runs);
 std::string ReplayTable(const std::vector<ReplayRun>& runs);
+
+// FGD's fill experiment: one policy over one or more seeds.
+struct FillRun {
+  std::string policy;
+  std::vector<sim::FillResult> seeds;
+  double sim_wall_s = 0;  // all seeds together
+};
+
+// Allocation % at arrived 50, 60, ... % of GPU capacity, mean over seeds.
+std::string FillTable(const std::vector<FillRun>& runs);
+// The same plus the whole mean curve (index = arrived %, null where no
+// sample) and each seed's run.
+std::string FillJson(const std::vector<FillRun>& runs, double tune);
 
 }  // namespace suanli::report
 

@@ -19,6 +19,7 @@ bool Job::AllowsType(const std::string& type) const {
 
 ClusterState::ClusterState(std::vector<Node> nodes) : nodes_(std::move(nodes)) {
   position_.resize(nodes_.size());
+  shapes_.resize(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const auto& n = nodes_[i];
     free_milli_.emplace_back(n.gpus, kMilliPerGpu);
@@ -145,6 +146,7 @@ void ClusterState::Allocate(const Job& job, const Placement& p) {
   free_cpu_[p.node] -= job.cpu_milli;
   free_memory_[p.node] -= job.memory_mib;
   used_milli_ += static_cast<int64_t>(p.gpus.size()) * std::min(job.gpu_milli, kMilliPerGpu);
+  CountShape(job, p.node, 1);
   Update(p.node);
 }
 
@@ -153,7 +155,20 @@ void ClusterState::Release(const Job& job, const Placement& p) {
   free_cpu_[p.node] += job.cpu_milli;
   free_memory_[p.node] += job.memory_mib;
   used_milli_ -= static_cast<int64_t>(p.gpus.size()) * std::min(job.gpu_milli, kMilliPerGpu);
+  CountShape(job, p.node, -1);
   Update(p.node);
+}
+
+void ClusterState::CountShape(const Job& job, int node, int delta) {
+  if (job.num_gpus == 0) return;
+  const int shape = job.num_gpus == 1 && job.gpu_milli < kMilliPerGpu ? 0 : job.num_gpus;
+  auto& v = shapes_[node];
+  auto it = std::find_if(v.begin(), v.end(), [&](const auto& s) { return s.first == shape; });
+  if (it == v.end()) {
+    v.emplace_back(shape, delta);
+  } else if ((it->second += delta) == 0) {
+    v.erase(it);
+  }
 }
 
 }  // namespace suanli::sim

@@ -26,6 +26,10 @@ class ClusterState {
   const std::vector<int>& free_milli(int node) const { return free_milli_[node]; }
   int free_cpu(int node) const { return free_cpu_[node]; }
   int free_memory(int node) const { return free_memory_[node]; }
+  // Kinds of GPU request running on a node, as (shape, jobs): shape 0 is a
+  // shared GPU, k is k whole GPUs; CPU-only jobs are not counted. FGD's
+  // GPU-clustering baseline groups jobs of one kind on a node.
+  const std::vector<std::pair<int, int>>& shapes(int node) const { return shapes_[node]; }
 
   // GPUs of `node` that could take `job` now (first fit inside the node:
   // whole GPUs for gang jobs, the fullest GPU that fits for shared ones).
@@ -50,6 +54,7 @@ class ClusterState {
   std::vector<std::vector<int>> free_milli_;
   std::vector<int> free_cpu_;
   std::vector<int> free_memory_;
+  std::vector<std::vector<std::pair<int, int>>> shapes_;
   int64_t total_milli_ = 0;
   int64_t used_milli_ = 0;
 
@@ -65,6 +70,7 @@ class ClusterState {
   std::vector<TypeIndex> types_;
   std::vector<std::pair<int, int>> position_;  // node -> (type index, position)
   void Update(int node);
+  void CountShape(const Job& job, int node, int delta);
   // First position >= `from` in `t` whose whole >= w and single >= s.
   int Find(const TypeIndex& t, int from, int w, int s) const;
 };

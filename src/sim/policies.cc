@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/text.h"
+#include "sim/fgd.h"
 #include "sim/policy.h"
 
 namespace suanli::sim {
@@ -159,19 +160,26 @@ std::optional<Placement> Policy::Place(const ClusterState& c, const Job& job) co
 }
 
 std::vector<std::string> PolicyNames() {
-  return {"fifo",
-          "fifo-perf",
-          "sjf",
-          "sjf-perf",
-          "srtf",
-          "las",
-          "best-fit",
-          "max-min-fairness",
-          "max-min-fairness-perf"};
+  std::vector<std::string> names = {"fifo",
+                                    "fifo-perf",
+                                    "sjf",
+                                    "sjf-perf",
+                                    "srtf",
+                                    "las",
+                                    "best-fit",
+                                    "max-min-fairness",
+                                    "max-min-fairness-perf"};
+  for (const auto& n : FragmentationPolicyNames()) names.push_back(n);
+  return names;
 }
 
 Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name) {
+  return MakePolicy(name, PolicyContext{});
+}
+
+Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name, const PolicyContext& context) {
   const std::string n = ToLower(name);
+  if (auto p = MakeFragmentationPolicy(n, context); !p || *p) return p;
   if (n == "fifo") return std::unique_ptr<Policy>(new Fifo);
   if (n == "sjf") return std::unique_ptr<Policy>(new Sjf);
   if (n == "srtf") return std::unique_ptr<Policy>(new Srtf);

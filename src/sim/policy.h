@@ -4,6 +4,7 @@
 #ifndef SUANLI_SIM_POLICY_H_
 #define SUANLI_SIM_POLICY_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,8 +53,19 @@ class Policy {
   virtual bool needs_rounds() const { return false; }
 };
 
+// What some policies need besides their name.
+struct PolicyContext {
+  // The workload whose pod shapes define FGD's target workload; fgd fails
+  // without it.
+  const Workload* workload = nullptr;
+  // Breaks ties between equally scored nodes (the FGD family breaks them at
+  // random, like the Kubernetes scheduler it was evaluated in).
+  uint64_t seed = 1;
+};
+
 std::vector<std::string> PolicyNames();
 Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name);
+Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name, const PolicyContext& context);
 
 }  // namespace suanli::sim
 

@@ -214,17 +214,21 @@ Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& 
 }
 
 Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string& file,
-                                       TraceStats* stats) {
+                                       TraceStats* stats, const OpenbOptions& options) {
   const auto rows = SplitRows(text, ',');
   if (rows.empty()) return MakeError("the trace is empty", file);
   Columns c(rows[0], file);
-  if (auto ok = c.Require({"name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli",
-                           "creation_time", "deletion_time"},
-                          rows[0].line);
+  if (auto ok =
+          c.Require({"name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli"}, rows[0].line);
       !ok) {
     return tl::unexpected(ok.error());
   }
+  if (!options.times_optional) {
+    if (auto ok = c.Require({"creation_time", "deletion_time"}, rows[0].line); !ok)
+      return tl::unexpected(ok.error());
+  }
   std::vector<Job> jobs;
+  long gpu_jobs = 0;
   TraceStats s;
   s.rows = static_cast<long>(rows.size() - 1);
   for (size_t i = 1; i < rows.size(); ++i) {
@@ -233,13 +237,15 @@ Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string&
     SUANLI_TRY(milli, c.Integer(r, "gpu_milli", 0, 0, kMilliPerGpu));
     SUANLI_TRY(cpu, c.Integer(r, "cpu_milli", 0, 0, 1e9, true));
     SUANLI_TRY(mem, c.Integer(r, "memory_mib", 0, 0, 1e9, true));
-    SUANLI_TRY(created, c.Number(r, "creation_time", 0, true));
-    SUANLI_TRY(deleted, c.Number(r, "deletion_time", 0, true));
+    const bool timed = !options.times_optional || c.has("creation_time");
+    SUANLI_TRY(created, c.Number(r, "creation_time", 0, timed));
+    SUANLI_TRY(deleted, c.Number(r, "deletion_time", timed ? 0 : 1, timed));
     SUANLI_TRY(scheduled, c.Number(r, "scheduled_time", 0));
-    if (gpus <= 0) {
+    if (gpus <= 0 && !options.keep_cpu_only) {
       ++s.skipped;
       continue;
     }
+    gpu_jobs += gpus > 0;
     Job j;
     j.id = static_cast<int64_t>(i);
     j.name = c.Text(r, "name");
@@ -258,7 +264,7 @@ Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string&
     if (auto ok = CheckJob(j, file, r.line); !ok) return tl::unexpected(ok.error());
     jobs.push_back(std::move(j));
   }
-  if (jobs.empty()) return MakeError("the trace has no GPU pods", file);
+  if (gpu_jobs == 0) return MakeError("the trace has no GPU pods", file);
   SortJobs(jobs);
   s.jobs = static_cast<long>(jobs.size());
   s.skipped_why = "CPU-only pods";

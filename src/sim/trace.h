@@ -25,10 +25,19 @@ struct TraceStats {
 Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& file,
                                       TraceStats* stats);
 
+struct OpenbOptions {
+  // Keep CPU-only pods as jobs with num_gpus 0 (FGD's fill experiment
+  // schedules them too: they take CPU and memory that GPU pods then lack).
+  bool keep_cpu_only = false;
+  // Accept lists without times (the multigpu* variants): arrival 0, 1 s.
+  bool times_optional = false;
+};
+
 // Alibaba openb pod list (cluster-trace-gpu-v2023): GPU pods become jobs,
 // arriving at creation_time and running deletion_time - scheduled_time.
+// gpu_spec ("V100M16|V100M32") restricts the accelerator types.
 Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string& file,
-                                       TraceStats* stats);
+                                       TraceStats* stats, const OpenbOptions& options = {});
 // openb node list: sn,cpu_milli,memory_mib,gpu,model.
 Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::string& file);
 

@@ -699,6 +699,55 @@ expect_bad "trace synth from a malformed trace names file:line" "bad_jobs\.csv:3
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n' >"$TMP/one_job.csv"
 expect_bad "trace synth from a one-job trace" "two jobs" trace synth --from "$TMP/one_job.csv" --jobs 10
 expect_bad "trace synth from a missing file" "cannot read" trace synth --from "$TMP/nowhere.csv" --jobs 10
+# --- replay --fill (FGD's experiment) ----------------------------------------
+cat >"$TMP/pods.csv" <<'EOF2'
+name,cpu_milli,memory_mib,num_gpu,gpu_milli
+pod-0,4000,1024,1,500
+pod-1,4000,1024,1,500
+pod-2,8000,2048,2,1000
+pod-3,2000,512,0,0
+pod-4,4000,1024,1,250
+EOF2
+cat >"$TMP/gpu_nodes.csv" <<'EOF2'
+sn,cpu_milli,memory_mib,gpu,model
+n0,32000,65536,4,T4
+n1,32000,65536,2,T4
+EOF2
+if out=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv"            --policy fgd,best-fit,gpu-packing --fill 1.3 --repeat 2 2>&1) &&
+   [ "$(echo "$out" | grep -cE '^(fgd|best-fit|gpu-packing) ')" -eq 3 ]; then
+  ok "replay --fill prints one row per policy"
+else
+  not_ok "replay --fill table: $out"
+fi
+if "$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 1.3 \
+     --json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+p = d['policies'][0]
+ok = d['mode'] == 'fill' and d['total_gpus'] == 6 and d['seeds'] == [42]
+ok = ok and len(p['alloc_pct_by_arrived_pct']) == 131 and '100' in p['alloc_pct_at_arrived_pct']
+sys.exit(0 if ok else 1)"; then
+  ok "replay --fill JSON has the curve, milestones, seeds and total_gpus"
+else
+  not_ok "replay --fill JSON fields"
+fi
+a=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 2 --seed 7 --json | grep -v sim_wall_s)
+b=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 2 --seed 7 --json | grep -v sim_wall_s)
+if [ -n "$a" ] && [ "$a" = "$b" ]; then
+  ok "replay --fill is deterministic for a seed"
+else
+  not_ok "replay --fill differs between identical runs"
+fi
+expect_bad "replay --fill 0" "fill" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 0
+expect_bad "replay --fill -1" "fill" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill -1
+expect_bad "replay --fill --repeat 0" "repeat" \
+  replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 1.3 --repeat 0
+printf 'name,cpu_milli,memory_mib,num_gpu,gpu_milli\npod-0,4000,1024,0,0\n' >"$TMP/cpu_pods.csv"
+expect_bad "replay --fill on a trace without GPU pods" "no GPU pods" \
+  replay --trace "$TMP/cpu_pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 1.3
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,0,100\n' >"$TMP/cpu_jobs.csv"
+expect_bad "replay fgd on a trace without GPU jobs" "no GPU jobs" \
+  replay --trace "$TMP/cpu_jobs.csv" --cluster v100:2 --policy fgd
 
 expect_bad "infer --compare with a request wrong for every chip exits 2" "input-tokens" \
   infer --model deepseek-r1 --chip h20,h800 --compare --input-tokens 0

@@ -34,8 +34,8 @@ Workload TwoGpus(std::vector<Job> jobs) {
 }
 
 ReplayResult ReplayWith(const Workload& w, const char* policy) {
-  auto p = MakePolicy(policy);
-  EXPECT_TRUE(p);
+  auto p = MakePolicy(policy, {&w, 1});  // fgd needs the workload
+  EXPECT_TRUE(p) << policy << ": " << p.error().ToString();
   auto r = Replay(w, **p);
   EXPECT_TRUE(r) << r.error().ToString();
   return *r;

@@ -1,0 +1,449 @@
+#include "sim/fgd.h"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+#include "core/rng.h"
+
+namespace suanli::sim {
+namespace {
+
+// The reference simulator normalizes by the largest node it knows.
+constexpr double kMaxSpecCpuMilli = 128000;
+constexpr double kMaxSpecGpuMilli = 8000;
+
+// Per-GPU share as the reference sees it: 0 for a CPU-only job.
+int PerGpuMilli(const Job& j) { return j.num_gpus == 0 ? 0 : std::min(j.gpu_milli, kMilliPerGpu); }
+
+bool Allows(const std::vector<std::string>& allowed, const std::string& type) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), type) != allowed.end();
+}
+
+// CPU left on a node; a node that does not track CPU never runs short.
+int CpuLeft(const ClusterState& c, int node) {
+  return c.nodes()[node].cpu_milli > 0 ? c.free_cpu(node) : INT_MAX;
+}
+
+int64_t Sum(const std::vector<int>& v) {
+  int64_t s = 0;
+  for (int x : v) s += x;
+  return s;
+}
+
+// Fragmentation against a fixed target, fast: pod types are grouped by
+// their GPU request (share, count, allowed types); inside a group only the
+// CPU request differs, so one prefix sum over CPU answers "which members fit
+// the CPU left". A node's fragmentation is its free GPU share minus, per
+// fitting group, the share its members could use.
+class FragModel {
+ public:
+  FragModel(const std::vector<PodType>& target, const std::vector<Node>& nodes) {
+    std::map<std::tuple<int, int, std::vector<std::string>>, std::vector<std::pair<int, double>>>
+        by_request;
+    for (const auto& t : target) {
+      if (t.gpu_milli == 0) continue;  // CPU-only: all free GPU share is a fragment
+      by_request[{t.gpu_milli, t.num_gpus, t.allowed_types}].emplace_back(t.cpu_milli, t.share);
+    }
+    for (auto& [key, members] : by_request) {
+      std::sort(members.begin(), members.end());
+      Group g;
+      g.milli = std::get<0>(key);
+      g.num = std::get<1>(key);
+      g.allowed = std::get<2>(key);
+      double cum = 0;
+      for (const auto& [cpu, share] : members) {
+        g.cpu.push_back(cpu);
+        g.cum.push_back(cum += share);
+      }
+      groups_.push_back(std::move(g));
+    }
+    for (const auto& n : nodes) {
+      auto it = std::find(types_.begin(), types_.end(), n.type);
+      if (it == types_.end()) {
+        types_.push_back(n.type);
+        std::vector<int> fits;
+        for (size_t g = 0; g < groups_.size(); ++g) {
+          if (Allows(groups_[g].allowed, n.type)) fits.push_back(static_cast<int>(g));
+        }
+        accessible_.push_back(std::move(fits));
+        it = types_.end() - 1;
+      }
+      node_type_.push_back(static_cast<int>(it - types_.begin()));
+    }
+  }
+
+  // Fragmentation of `node` if it had `cpu_left` and `left` (any order).
+  double Frag(int node, int cpu_left, const std::vector<int>& left) const {
+    const int type = node_type_[node];
+    // Memoized by (type, CPU left, sorted free shares): many nodes share a
+    // state, and one placement changes only one node.
+    std::vector<int>& sorted = scratch_;
+    sorted.assign(left.begin(), left.end());
+    std::sort(sorted.begin(), sorted.end(), std::greater<>());
+    const bool memo = sorted.size() <= 8 && type < 4096 && cpu_left >= 0;
+    Key key{};
+    if (memo) {
+      for (size_t i = 0; i < sorted.size(); ++i) {
+        if (i < 6) {
+          key.a |= static_cast<uint64_t>(sorted[i]) << (10 * i);
+        } else {
+          key.b |= static_cast<uint64_t>(sorted[i]) << (10 * (i - 6));
+        }
+      }
+      key.a |= static_cast<uint64_t>(sorted.size()) << 60;
+      key.b |= static_cast<uint64_t>(type) << 20 | static_cast<uint64_t>(cpu_left) << 32;
+      if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    }
+    double total = 0;
+    for (int x : sorted) total += x;
+    double frag = total;
+    if (total > 0) {
+      for (int g : accessible_[type]) {
+        const Group& grp = groups_[g];
+        int fitting = 0;
+        double small = 0;
+        for (int x : sorted) {
+          if (x >= grp.milli) {
+            ++fitting;
+          } else {
+            small += x;
+          }
+        }
+        if (fitting < grp.num) continue;
+        const auto k = std::upper_bound(grp.cpu.begin(), grp.cpu.end(), cpu_left) - grp.cpu.begin();
+        if (k > 0) frag -= grp.cum[k - 1] * (total - small);
+      }
+    }
+    if (memo) {
+      if (memo_.size() > (1u << 22)) memo_.clear();
+      memo_.emplace(key, frag);
+    }
+    return frag;
+  }
+
+ private:
+  struct Group {
+    int milli = 0, num = 0;
+    std::vector<std::string> allowed;
+    std::vector<int> cpu;     // ascending
+    std::vector<double> cum;  // shares of members [0, i]
+  };
+  struct Key {
+    uint64_t a = 0, b = 0;
+    bool operator==(const Key& o) const { return a == o.a && b == o.b; }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return k.a * 0x9E3779B97F4A7C15ULL ^ k.b; }
+  };
+  std::vector<Group> groups_;
+  std::vector<std::string> types_;
+  std::vector<std::vector<int>> accessible_;  // per node type: groups it may host
+  std::vector<int> node_type_;
+  mutable std::vector<int> scratch_;
+  mutable std::unordered_map<Key, double, KeyHash> memo_;
+};
+
+// A node-scoring policy: FIFO with backfill like best-fit; every node that
+// fits gets an integer score and the highest wins. Ties go to the node that
+// comes first in a random order of the nodes drawn once per seed: the
+// reference names nodes "<random rank>-<name>" and its scheduler picks the
+// lexicographically smallest of the best (for reproducibility), which packs
+// tied jobs onto the same few nodes instead of spreading them.
+class ScoredPolicy : public Policy {
+ public:
+  explicit ScoredPolicy(uint64_t seed) : rng_(seed, 0x46474400) {}
+  double Key(const JobView& j, double) const override { return j.job->arrival_s; }
+  std::optional<Placement> Place(const ClusterState& c, const Job& job) const override {
+    const int nodes = static_cast<int>(c.nodes().size());
+    if (static_cast<int>(rank_.size()) != nodes) {
+      rank_.resize(nodes);
+      for (int i = 0; i < nodes; ++i) rank_[i] = i;
+      for (int i = nodes - 1; i > 0; --i) std::swap(rank_[i], rank_[Below(i + 1)]);
+    }
+    std::optional<Placement> best;
+    long best_score = LONG_MIN;
+    for (int n = 0; n < nodes; ++n) {
+      auto p = c.FitOnNode(job, n);
+      if (!p) continue;
+      const long s = Score(c, job, *p);
+      if (s > best_score || (s == best_score && rank_[n] < rank_[best->node])) {
+        best_score = s;
+        best = std::move(p);
+      }
+    }
+    return best;
+  }
+
+ protected:
+  // Score of `job` on p.node; may change p.gpus (the GPUs it would take).
+  virtual long Score(const ClusterState& c, const Job& job, Placement& p) const = 0;
+  int Below(int n) const { return static_cast<int>(rng_.Uniform() * n); }
+
+ private:
+  mutable Rng rng_;
+  mutable std::vector<int> rank_;  // node -> place in the tie-break order
+};
+
+class Fgd : public ScoredPolicy {
+ public:
+  Fgd(const std::vector<PodType>& target, const std::vector<Node>& nodes, uint64_t seed)
+      : ScoredPolicy(seed), model_(target, nodes) {}
+  std::string_view name() const override { return "fgd"; }
+
+ protected:
+  long Score(const ClusterState& c, const Job& job, Placement& p) const override {
+    const int n = p.node;
+    const auto& free = c.free_milli(n);
+    const int cpu = CpuLeft(c, n);
+    const double before = model_.Frag(n, cpu, free);
+    const int cpu_after = cpu == INT_MAX ? cpu : cpu - job.cpu_milli;
+    after_.assign(free.begin(), free.end());
+    const int milli = PerGpuMilli(job);
+    if (job.num_gpus == 1 && milli < kMilliPerGpu) {
+      // A shared GPU: the one whose use lowers fragmentation most (the first
+      // of equals); GPUs with the same free share score the same.
+      long best = LONG_MIN;
+      int pick = -1;
+      for (int g = 0; g < static_cast<int>(free.size()); ++g) {
+        if (free[g] < milli) continue;
+        bool seen = false;
+        for (int h = 0; h < g && !seen; ++h) seen = free[h] == free[g];
+        if (seen) continue;
+        after_[g] -= milli;
+        const long s = FgdScore(before, model_.Frag(n, cpu_after, after_));
+        after_[g] += milli;
+        if (s > best) {
+          best = s;
+          pick = g;
+        }
+      }
+      p.gpus = {pick};
+      return best;
+    }
+    for (int g : p.gpus) after_[g] -= milli;  // whole GPUs, lowest-numbered first
+    return FgdScore(before, model_.Frag(n, cpu_after, after_));
+  }
+
+ private:
+  FragModel model_;
+  mutable std::vector<int> after_;
+};
+
+// FGD's BestFitScore: the least CPU and GPU left after placement, each
+// normalized by the largest node spec and weighted equally.
+class FgdBestFit : public ScoredPolicy {
+ public:
+  using ScoredPolicy::ScoredPolicy;
+  std::string_view name() const override { return "fgd-best-fit"; }
+
+ protected:
+  long Score(const ClusterState& c, const Job& job, Placement& p) const override {
+    const double cpu_left = c.nodes()[p.node].cpu_milli > 0 ? c.free_cpu(p.node) : 0;
+    const double gpu_left = static_cast<double>(Sum(c.free_milli(p.node)));
+    const double left = 0.5 * (cpu_left - job.cpu_milli) / kMaxSpecCpuMilli +
+                        0.5 * (gpu_left - static_cast<double>(job.GpuMilli())) / kMaxSpecGpuMilli;
+    return static_cast<long>((1.0 - left) * 100);
+  }
+};
+
+// Tetris-style dot product of free and requested (CPU, GPU), normalized by
+// the largest node spec; the reference scores 1 - dot / 2, so the node whose
+// free resources align least with the request wins.
+class DotProduct : public ScoredPolicy {
+ public:
+  using ScoredPolicy::ScoredPolicy;
+  std::string_view name() const override { return "dot-product"; }
+
+ protected:
+  long Score(const ClusterState& c, const Job& job, Placement& p) const override {
+    const double cpu_left = c.nodes()[p.node].cpu_milli > 0 ? c.free_cpu(p.node) : 0;
+    const double gpu_left = static_cast<double>(Sum(c.free_milli(p.node)));
+    const double dot =
+        cpu_left / kMaxSpecCpuMilli * job.cpu_milli / kMaxSpecCpuMilli +
+        gpu_left / kMaxSpecGpuMilli * static_cast<double>(job.GpuMilli()) / kMaxSpecGpuMilli;
+    return static_cast<long>(100.0 * (1 - dot / 2));
+  }
+};
+
+// Prefer, in order: partly used GPUs (the fuller the better), whole free
+// GPUs on a partly used node (the fewer the better), then idle nodes.
+class GpuPacking : public ScoredPolicy {
+ public:
+  using ScoredPolicy::ScoredPolicy;
+  std::string_view name() const override { return "gpu-packing"; }
+
+ protected:
+  long Score(const ClusterState& c, const Job& job, Placement& p) const override {
+    const int milli = PerGpuMilli(job);
+    if (milli == 0) return 0;
+    const auto& free = c.free_milli(p.node);
+    const int gpus = static_cast<int>(free.size());
+    const int idle = static_cast<int>(std::count(free.begin(), free.end(), kMilliPerGpu));
+    if (idle == gpus) return std::max(100 / 3 - idle, idle);
+    std::vector<int> order(gpus);
+    for (int g = 0; g < gpus; ++g) order[g] = g;
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return free[a] < free[b]; });
+    int need = job.num_gpus, idle_used = 0;
+    long shared_free_pct = 0;
+    for (int g : order) {
+      if (need == 0) break;
+      if (free[g] < milli) continue;
+      --need;
+      idle_used += free[g] == kMilliPerGpu;
+      shared_free_pct += free[g] * 100 / kMilliPerGpu;
+    }
+    if (idle_used > 0) return std::max(100 / 2 - idle_used, 100 / 3);
+    return std::max(100 - shared_free_pct / 10, 100L / 2);
+  }
+};
+
+// Keep jobs of one kind (shared GPU, k whole GPUs) together: nodes running
+// only that kind first, then mixed nodes with it, idle nodes, other nodes;
+// fuller nodes first within each band.
+class GpuClustering : public ScoredPolicy {
+ public:
+  using ScoredPolicy::ScoredPolicy;
+  std::string_view name() const override { return "gpu-clustering"; }
+
+ protected:
+  long Score(const ClusterState& c, const Job& job, Placement& p) const override {
+    if (job.num_gpus == 0) return 0;
+    const int shape = job.num_gpus == 1 && job.gpu_milli < kMilliPerGpu ? 0 : job.num_gpus;
+    const auto& shapes = c.shapes(p.node);
+    const long fill = 100 / 4 * (static_cast<long>(kMaxSpecGpuMilli) - Sum(c.free_milli(p.node))) /
+                      static_cast<long>(kMaxSpecGpuMilli);
+    const bool has =
+        std::any_of(shapes.begin(), shapes.end(), [&](const auto& s) { return s.first == shape; });
+    if (has) return fill + (shapes.size() == 1 ? 75 : 50);
+    return fill + (shapes.empty() ? 25 : 0);
+  }
+};
+
+// Any node that fits; a shared job takes any GPU that fits.
+class RandomFit : public ScoredPolicy {
+ public:
+  using ScoredPolicy::ScoredPolicy;
+  std::string_view name() const override { return "random"; }
+
+ protected:
+  long Score(const ClusterState& c, const Job& job, Placement& p) const override {
+    if (job.num_gpus == 1 && job.gpu_milli < kMilliPerGpu) {
+      const auto& free = c.free_milli(p.node);
+      int seen = 0;
+      for (int g = 0; g < static_cast<int>(free.size()); ++g) {
+        if (free[g] >= job.gpu_milli && Below(++seen) == 0) p.gpus = {g};
+      }
+    }
+    // The reference draws one node uniformly among those that fit and gives
+    // it the only non-zero score; a random score per node is the same draw.
+    return static_cast<long>(Below(1 << 30));
+  }
+};
+
+// The reference's tie order for equally popular shapes: the larger request
+// first (it sorts ascending by (CPU, GPU share, GPUs, types) and reverses).
+bool MorePopular(const std::pair<std::tuple<int, int, int, std::string>, long>& a,
+                 const std::pair<std::tuple<int, int, int, std::string>, long>& b) {
+  if (a.second != b.second) return a.second > b.second;
+  return a.first > b.first;
+}
+
+}  // namespace
+
+Result<std::vector<PodType>> TargetWorkload(const std::vector<Job>& jobs, double coverage) {
+  std::map<std::tuple<int, int, int, std::string>, long> counts;
+  long gpu_jobs = 0;
+  for (const auto& j : jobs) {
+    std::string types;
+    for (const auto& t : j.allowed_types) types += (types.empty() ? "" : "|") + t;
+    ++counts[{j.cpu_milli, PerGpuMilli(j), j.num_gpus, types}];
+    gpu_jobs += j.num_gpus > 0;
+  }
+  if (gpu_jobs == 0) {
+    return MakeError(
+        "the workload has no GPU jobs, so FGD has no target workload to measure "
+        "fragmentation against");
+  }
+  std::vector<std::pair<std::tuple<int, int, int, std::string>, long>> sorted(counts.begin(),
+                                                                              counts.end());
+  std::sort(sorted.begin(), sorted.end(), MorePopular);
+  const double total = static_cast<double>(jobs.size());
+  double covered = 0;
+  std::vector<PodType> out;
+  for (const auto& [key, count] : sorted) {
+    if (covered >= coverage * total) break;
+    covered += static_cast<double>(count);
+    PodType t;
+    std::tie(t.cpu_milli, t.gpu_milli, t.num_gpus, std::ignore) = key;
+    if (!std::get<3>(key).empty()) {
+      std::string rest = std::get<3>(key);
+      for (size_t at; (at = rest.find('|')) != std::string::npos; rest.erase(0, at + 1))
+        t.allowed_types.push_back(rest.substr(0, at));
+      t.allowed_types.push_back(rest);
+    }
+    t.share = static_cast<double>(count);
+    out.push_back(std::move(t));
+  }
+  for (auto& t : out) t.share /= covered;
+  return out;
+}
+
+double NodeFragmentation(const NodeView& node, const std::vector<PodType>& target) {
+  // Straight from the definition, one type at a time; the policy uses the
+  // grouped FragModel, which the tests check against this.
+  double total = 0;
+  for (int x : node.gpu_left) total += x;
+  double frag = 0;
+  for (const auto& t : target) {
+    if (t.gpu_milli == 0 || !Allows(t.allowed_types, node.type)) {
+      frag += t.share * total;
+      continue;
+    }
+    int fitting = 0;
+    double small = 0;
+    for (int x : node.gpu_left) {
+      if (x >= t.gpu_milli) {
+        ++fitting;
+      } else {
+        small += x;
+      }
+    }
+    const bool fits = fitting >= t.num_gpus && node.cpu_left >= t.cpu_milli;
+    frag += t.share * (fits ? small : total);
+  }
+  return frag;
+}
+
+int FgdScore(double frag_before, double frag_after) {
+  const double x = (frag_before - frag_after) / kMilliPerGpu;
+  return static_cast<int>(1.0 / (1.0 + std::exp(-x)) * 100);
+}
+
+std::vector<std::string> FragmentationPolicyNames() {
+  return {"fgd", "fgd-best-fit", "dot-product", "gpu-packing", "gpu-clustering", "random"};
+}
+
+Result<std::unique_ptr<Policy>> MakeFragmentationPolicy(const std::string& name,
+                                                        const PolicyContext& context) {
+  const uint64_t seed = context.seed;
+  if (name == "fgd") {
+    if (!context.workload) {
+      return MakeError("policy 'fgd' needs the workload: its pod shapes are the target workload");
+    }
+    auto target = TargetWorkload(context.workload->jobs);
+    if (!target) return tl::unexpected(target.error());
+    return std::unique_ptr<Policy>(new Fgd(*target, context.workload->nodes, seed));
+  }
+  if (name == "fgd-best-fit") return std::unique_ptr<Policy>(new FgdBestFit(seed));
+  if (name == "dot-product") return std::unique_ptr<Policy>(new DotProduct(seed));
+  if (name == "gpu-packing") return std::unique_ptr<Policy>(new GpuPacking(seed));
+  if (name == "gpu-clustering") return std::unique_ptr<Policy>(new GpuClustering(seed));
+  if (name == "random") return std::unique_ptr<Policy>(new RandomFit(seed));
+  return std::unique_ptr<Policy>();
+}
+
+}  // namespace suanli::sim
