@@ -40,7 +40,9 @@ TEST(GavelFixturesTest, AverageJctAgainstGavelsSimulator) {
     ASSERT_TRUE(nodes);
     auto policy = MakePolicy(c["policy"].as<std::string>());
     ASSERT_TRUE(policy);
-    auto r = Replay({*nodes, *jobs}, **policy, {360});
+    ReplayOptions rounds;
+    rounds.round_s = 360;  // Gavel's default round
+    auto r = Replay({*nodes, *jobs}, **policy, rounds);
     ASSERT_TRUE(r) << r.error().ToString();
     const double published = c["avg_jct_s"].as<double>();
     const double error = r->avg_jct_s / published - 1;

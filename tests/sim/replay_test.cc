@@ -146,7 +146,9 @@ TEST(ReplayTest, IdenticalJobsAllRun) {
   w.jobs = {MakeJob(1, 0, 1, 10), MakeJob(1, 0, 1, 10)};
   for (const char* policy : {"fifo", "sjf"}) {
     auto p = MakePolicy(policy);
-    auto r = Replay(w, **p, {360});
+    ReplayOptions rounds;
+    rounds.round_s = 360;
+    auto r = Replay(w, **p, rounds);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->completed, 2) << policy;
   }
