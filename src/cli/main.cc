@@ -1,7 +1,9 @@
 // suanli: the command-line front door. Parses arguments, calls the library,
 // prints a table or one JSON object. Exit 0 on success, 2 on bad input.
 #include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -571,6 +573,34 @@ std::function<void(long, long)> ReplayProgress(const std::string& policy) {
   };
 }
 
+// The cluster's accelerator types with the catalog chip each one is, when it
+// is one: the name itself ("H800") or its leading part ("A100-SXM4-80GB").
+Result<std::vector<suanli::report::ReplayClusterType>> ClusterTypes(
+    const CommonOptions& common, const std::vector<suanli::sim::Node>& nodes) {
+  auto catalog = LoadCatalog(common);
+  if (!catalog) return tl::unexpected(catalog.error());
+  std::vector<suanli::report::ReplayClusterType> types;
+  for (const auto& n : nodes) {
+    auto it =
+        std::find_if(types.begin(), types.end(), [&](const auto& t) { return t.type == n.type; });
+    if (it == types.end()) {
+      suanli::report::ReplayClusterType t{n.type, 0, ""};
+      for (std::string name = n.type; !name.empty();) {
+        if (auto chip = catalog->FindChip(name)) {
+          t.catalog_chip = (*chip)->id;
+          break;
+        }
+        const size_t dash = name.rfind('-');
+        name = dash == std::string::npos ? "" : name.substr(0, dash);
+      }
+      types.push_back(t);
+      it = types.end() - 1;
+    }
+    it->gpus += n.gpus;
+  }
+  return types;
+}
+
 int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
   namespace sim = suanli::sim;
   sim::Workload w;
@@ -600,6 +630,8 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
     return Fail(Error{"the replay needs a cluster: --nodes FILE or --cluster type:count,..."});
   }
   if (o.fill_mode) return RunFill(common, o, w);
+  auto cluster_types = ClusterTypes(common, w.nodes);
+  if (!cluster_types) return Fail(cluster_types.error());
   std::vector<suanli::report::ReplayRun> runs;
   for (const auto& name : SplitList(o.policies)) {
     auto policy = sim::MakePolicy(name, {&w, o.seed});
@@ -619,8 +651,8 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
     if (auto r = suanli::WriteFileAtomically(o.report, suanli::report::ReplayHtml(runs)); !r)
       return Fail(r.error());
   }
-  return Emit(common,
-              common.json ? suanli::report::ReplayJson(runs) : suanli::report::ReplayTable(runs));
+  return Emit(common, common.json ? suanli::report::ReplayJson(runs, *cluster_types)
+                                  : suanli::report::ReplayTable(runs, *cluster_types));
 }
 
 struct SynthOptions {

@@ -23,19 +23,42 @@ nlohmann::json RunJson(const ReplayRun& run) {
           {"utilization", Round(r.utilization, 4)},
           {"unallocated_gpu_fraction", Round(r.unallocated_gpu_fraction, 4)},
           {"events", r.events},
+          {"mechanism", r.mechanism},
+          {"round_s", Round(r.round_s)},
           {"sim_wall_s", Round(run.sim_wall_s, 3)}};
 }
 
 }  // namespace
 
-std::string ReplayJson(const std::vector<ReplayRun>& runs) {
-  if (runs.size() == 1) return Dump(RunJson(runs[0]));
-  nlohmann::json arr = nlohmann::json::array();
-  for (const auto& r : runs) arr.push_back(RunJson(r));
-  return Dump({{"policies", arr}});
+std::string ReplayJson(const std::vector<ReplayRun>& runs,
+                       const std::vector<ReplayClusterType>& cluster) {
+  nlohmann::json types = nlohmann::json::array();
+  for (const auto& c : cluster) {
+    types.push_back({{"type", c.type},
+                     {"gpus", c.gpus},
+                     {"catalog_chip",
+                      c.catalog_chip.empty() ? nlohmann::json() : nlohmann::json(c.catalog_chip)}});
+  }
+  nlohmann::json out;
+  if (runs.size() == 1) {
+    out = RunJson(runs[0]);
+  } else {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& r : runs) arr.push_back(RunJson(r));
+    out = {{"policies", arr}};
+  }
+  out["cluster"] = types;
+  return Dump(out);
 }
 
-std::string ReplayTable(const std::vector<ReplayRun>& runs) {
+std::string ReplayTable(const std::vector<ReplayRun>& runs,
+                        const std::vector<ReplayClusterType>& cluster) {
+  std::string head;
+  for (const auto& c : cluster) {
+    head += fmt::format("{}{} x {}{}", head.empty() ? "cluster: " : ", ", c.gpus, c.type,
+                        c.catalog_chip.empty() ? "" : " (catalog " + c.catalog_chip + ")");
+  }
+  if (!head.empty()) head += "\n";
   Table t({"policy", "jobs", "avg JCT h", "p50 JCT h", "p99 JCT h", "avg queue h", "makespan h",
            "utilization", "unallocated", "events"});
   for (const auto& run : runs) {
@@ -47,7 +70,7 @@ std::string ReplayTable(const std::vector<ReplayRun>& runs) {
               fmt::format("{:.1f} %", r.utilization * 100),
               fmt::format("{:.1f} %", r.unallocated_gpu_fraction * 100), std::to_string(r.events)});
   }
-  return t.Render();
+  return head + t.Render();
 }
 
 namespace {

@@ -15,8 +15,18 @@ struct ReplayRun {
   double sim_wall_s = 0;  // measured by the caller: the engine reads no clock
 };
 
-std::string ReplayJson(const std::vector<ReplayRun>& runs);
-std::string ReplayTable(const std::vector<ReplayRun>& runs);
+// An accelerator type of the replayed cluster and the catalog chip it maps
+// to (empty: trace types such as K80 or Alibaba's G2 need not be there).
+struct ReplayClusterType {
+  std::string type;
+  long gpus = 0;
+  std::string catalog_chip;
+};
+
+std::string ReplayJson(const std::vector<ReplayRun>& runs,
+                       const std::vector<ReplayClusterType>& cluster = {});
+std::string ReplayTable(const std::vector<ReplayRun>& runs,
+                        const std::vector<ReplayClusterType>& cluster = {});
 
 // FGD's fill experiment: one policy over one or more seeds.
 struct FillRun {

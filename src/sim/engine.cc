@@ -60,6 +60,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
   std::vector<Active> st(n);
   ReplayResult r;
   r.policy = std::string(policy.name());
+  r.round_s = options.round_s;
   r.jobs = static_cast<long>(n);
   r.outcomes.resize(n);
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events;

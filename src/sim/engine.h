@@ -31,6 +31,10 @@ struct UtilizationSample {
 
 struct ReplayResult {
   std::string policy;
+  // How it ran: "events" (decisions at every event, or at round ends when
+  // round_s > 0) or "gavel-rounds" (Gavel's round mechanism).
+  std::string mechanism = "events";
+  double round_s = 0;
   long jobs = 0;
   long completed = 0;
   double avg_jct_s = 0, p50_jct_s = 0, p99_jct_s = 0;

@@ -70,6 +70,8 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
 
   ReplayResult r;
   r.policy = std::string(policy.name());
+  r.mechanism = "gavel-rounds";
+  r.round_s = round_s;
   r.jobs = static_cast<long>(n);
   r.outcomes.resize(n);
   for (size_t i = 0; i < n; ++i) r.outcomes[i] = {w.jobs[i].id, w.jobs[i].arrival_s, -1, -1, 0};

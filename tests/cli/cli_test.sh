@@ -749,6 +749,36 @@ printf 'id,arrival_s,num_gpus,duration_s\n1,0,0,100\n' >"$TMP/cpu_jobs.csv"
 expect_bad "replay fgd on a trace without GPU jobs" "no GPU jobs" \
   replay --trace "$TMP/cpu_jobs.csv" --cluster v100:2 --policy fgd
 
+# Gavel's round mechanism through the CLI (hand-checked in tests/sim/rounds_test.cc): one V100,
+# A (720 steps at 1/s) at 0, B (360 steps) at 100 s; A runs 0-720, B 720-1080: mean JCT 850 s.
+cat >"$TMP/gavel_tput.json" <<'EOF2'
+{"v100": {"('ResNet-18 (batch size 32)', 1)": {"null": 1.0}}}
+EOF2
+printf 'ResNet-18 (batch size 32)\tcmd\tdir\t--num_steps\t1\t720\t1\t1\t-1\t0\nResNet-18 (batch size 32)\tcmd\tdir\t--num_steps\t1\t360\t1\t1\t-1\t100\n' >"$TMP/rounds.trace"
+if out=$("$SUANLI" replay --trace "$TMP/rounds.trace" --throughputs "$TMP/gavel_tput.json" --cluster v100:1 \
+           --policy fifo-perf --round-s 360 --json 2>&1) &&
+   echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if abs(d['avg_jct_s']-850)<1e-6 and d['mechanism']=='gavel-rounds' else 1)"; then
+  ok "replay --round-s runs Gavel's mechanism: hand-checked mean JCT 850 s"
+else
+  not_ok "replay Gavel rounds: $out"
+fi
+if out=$("$SUANLI" replay --trace "$TMP/rounds.trace" --throughputs "$TMP/gavel_tput.json" --cluster v100:1 \
+           --policy max-min-fairness,max-min-fairness-perf --json 2>&1) &&
+   echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if all(p['round_s']==360 and p['completed']==2 for p in d['policies']) else 1)"; then
+  ok "replay max-min-fairness(-perf) run in 360 s rounds when no --round-s is given"
+else
+  not_ok "replay max-min-fairness default rounds: $out"
+fi
+expect_bad "replay --round-s negative" "round-s" \
+  replay --trace "$TMP/rounds.trace" --throughputs "$TMP/gavel_tput.json" --cluster v100:1 --round-s -5
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n' >"$TMP/any_type.csv"
+if out=$("$SUANLI" replay --trace "$TMP/any_type.csv" --cluster H800:2,V100:1 --policy fifo --json 2>&1) &&
+   echo "$out" | python3 -c "import json,sys; c={t['type']: t['catalog_chip'] for t in json.load(sys.stdin)['cluster']}; sys.exit(0 if c=={'H800': 'h800', 'V100': None} else 1)"; then
+  ok "replay maps cluster types to catalog chips where they are one (H800 -> h800, V100 none)"
+else
+  not_ok "replay cluster catalog mapping: $out"
+fi
+
 expect_bad "infer --compare with a request wrong for every chip exits 2" "input-tokens" \
   infer --model deepseek-r1 --chip h20,h800 --compare --input-tokens 0
 expect_bad "train with an absurd parallel product" "exceeds" \
