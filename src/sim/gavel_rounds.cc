@@ -8,7 +8,6 @@
 #include <cmath>
 #include <numeric>
 
-#include "core/stats.h"
 #include "sim/python_random.h"
 
 namespace suanli::sim {
@@ -261,22 +260,8 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
   }
 
   if (options.progress) options.progress(r.completed, r.jobs);
-  std::vector<double> jct, queue;
-  for (const auto& o : r.outcomes) {
-    if (o.finish_s < 0) continue;
-    jct.push_back(o.finish_s - o.arrival_s);
-    queue.push_back(o.first_start_s - o.arrival_s);
-  }
-  r.avg_jct_s = jct.empty() ? 0 : std::accumulate(jct.begin(), jct.end(), 0.0) / jct.size();
-  r.p50_jct_s = Quantile(jct, 0.5);
-  r.p99_jct_s = Quantile(jct, 0.99);
-  r.avg_queue_s =
-      queue.empty() ? 0 : std::accumulate(queue.begin(), queue.end(), 0.0) / queue.size();
-  r.makespan_s = now - first_arrival;
-  r.utilization = r.makespan_s > 0 ? used_integral / (capacity * r.makespan_s) : 0;
-  r.unallocated_gpu_fraction = waiting_time > 0 ? stranded_integral / (capacity * waiting_time) : 0;
-  const size_t step = std::max<size_t>(1, timeline.size() / 500);
-  for (size_t i = 0; i < timeline.size(); i += step) r.timeline.push_back(timeline[i]);
+  Summarize({first_arrival, now, capacity, used_integral, stranded_integral, waiting_time},
+            timeline, &r);
   return r;
 }
 
