@@ -51,6 +51,19 @@ TEST(GavelFixturesTest, AverageJctAgainstGavelsSimulator) {
                 trace.c_str(), c["policy"].as<std::string>().c_str(), r->avg_jct_s, published,
                 error * 100);
     EXPECT_LE(std::fabs(error), tolerance) << trace << " " << c["policy"].as<std::string>();
+    // The order types are listed in must not matter (Gavel's order is by speed).
+    std::string spec = c["cluster"].as<std::string>(), reversed;
+    for (size_t end = spec.size(); end != std::string::npos && end > 0;) {
+      const size_t comma = spec.rfind(',', end - 1);
+      const size_t begin = comma == std::string::npos ? 0 : comma + 1;
+      reversed += (reversed.empty() ? "" : ",") + spec.substr(begin, end - begin);
+      end = comma;
+    }
+    auto other_nodes = ParseClusterSpec(reversed);
+    ASSERT_TRUE(other_nodes) << reversed;
+    auto again = Replay({*other_nodes, *jobs}, **policy, rounds);
+    ASSERT_TRUE(again);
+    EXPECT_DOUBLE_EQ(again->avg_jct_s, r->avg_jct_s) << reversed;
   }
 }
 
