@@ -141,9 +141,9 @@ Result<RoundAllocation> SolveMaxMin(const std::vector<std::vector<double>>& c,
     row_hi.push_back(0);
   }
   for (int i = 0; i < m; ++i) {  // each job at most all of its time
-    std::vector<int> idx;
+    std::vector<int> idx(n);
     std::vector<double> val(n, 1.0);
-    for (int k = 0; k < n; ++k) idx.push_back(i * n + k);
+    std::iota(idx.begin(), idx.end(), i * n);
     a.appendRow(n, idx.data(), val.data());
     row_lo.push_back(-kInf);
     row_hi.push_back(1);
