@@ -10,6 +10,7 @@ packages=(
   coinor-libclp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy
+  python3
   chromium
 )
 # Node.js and npm: the machine's own if present (the image ships them), else Debian's.
