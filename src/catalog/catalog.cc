@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "catalog/builtin_files.h"
+#include "core/atomic_file.h"
 #include "core/text.h"
 
 namespace suanli::catalog {
@@ -62,11 +61,9 @@ Result<void> Catalog::MergeDirectory(const std::string& dir) {
   std::sort(files.begin(), files.end());
   Catalog next = *this;
   for (const auto& path : files) {
-    std::ifstream in(path);
-    if (!in) return MakeError("cannot read file", path.string());
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    if (auto r = next.MergeYaml(buffer.str(), path.string()); !r) return r;
+    auto text = ReadWholeFile(path.string());
+    if (!text) return tl::unexpected(text.error());
+    if (auto r = next.MergeYaml(*text, path.string()); !r) return r;
   }
   if (auto r = next.Validate(); !r) return r;
   *this = std::move(next);
@@ -191,6 +188,15 @@ Result<const System*> Catalog::FindSystem(std::string_view id) const {
 }
 Result<const Model*> Catalog::FindModel(std::string_view id) const {
   return FindById(models_, id, "model");
+}
+
+const Chip* Catalog::MatchChip(std::string_view name) const {
+  while (!name.empty()) {
+    if (auto chip = FindChip(name)) return *chip;
+    const size_t dash = name.rfind('-');
+    name = dash == std::string_view::npos ? std::string_view() : name.substr(0, dash);
+  }
+  return nullptr;
 }
 
 const Source* Catalog::FindSource(std::string_view id) const {

@@ -46,6 +46,10 @@ class Catalog {
   Result<const System*> FindSystem(std::string_view id) const;
   Result<const Model*> FindModel(std::string_view id) const;
   const Source* FindSource(std::string_view id) const;
+  // The chip a free-form accelerator name (a trace's "H800",
+  // "A100-SXM4-80GB") is, if any: the name itself, else its leading
+  // dash-separated parts. nullptr when none is in the catalog.
+  const Chip* MatchChip(std::string_view name) const;
 
   // The calibration for a chip family, or the "default" family when the
   // family has none (its `calibrated` flag is then false).

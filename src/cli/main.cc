@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -11,12 +10,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "catalog/catalog.h"
@@ -365,11 +362,9 @@ struct ForecastOptions {
 Result<suanli::supply::Scenario> LoadScenario(const std::string& name_or_file) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(name_or_file, ec)) {
-    std::ifstream in(name_or_file);
-    if (!in) return MakeError("cannot read file", name_or_file);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return suanli::supply::ParseScenario(buffer.str(), name_or_file);
+    auto text = suanli::ReadWholeFile(name_or_file);
+    if (!text) return tl::unexpected(text.error());
+    return suanli::supply::ParseScenario(*text, name_or_file);
   }
   if (name_or_file.find('/') != std::string::npos ||
       name_or_file.find(".yaml") != std::string::npos) {
@@ -460,14 +455,6 @@ struct ReplayOptions {
 // FGD's published runs use seeds 42..51.
 constexpr uint64_t kFgdFirstSeed = 42;
 
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError("cannot read file", path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 // Shared data (traces) live outside the project: SUANLI_DATA, default ../shared/data.
 std::string DataDir() {
   const char* env = std::getenv("SUANLI_DATA");
@@ -509,7 +496,7 @@ Result<std::vector<suanli::sim::Job>> LoadTrace(const std::string& path, std::st
                                                 suanli::sim::TraceStats* stats,
                                                 const suanli::sim::OpenbOptions& openb = {}) {
   namespace sim = suanli::sim;
-  auto text = ReadWholeFile(path);
+  auto text = suanli::ReadWholeFile(path);
   if (!text) return tl::unexpected(text.error());
   if (format.empty()) {
     if (path.size() > 6 && path.substr(path.size() - 6) == ".trace") {
@@ -527,7 +514,7 @@ Result<std::vector<suanli::sim::Job>> LoadTrace(const std::string& path, std::st
   if (format == "gavel") {
     const std::string tput_path =
         throughputs.empty() ? DataDir() + "/traces/gavel/simulation_throughputs.json" : throughputs;
-    auto tput = ReadWholeFile(tput_path);
+    auto tput = suanli::ReadWholeFile(tput_path);
     if (!tput) {
       return MakeError(
           "gavel traces need --throughputs (simulation_throughputs.json): " + tput.error().message,
@@ -573,30 +560,15 @@ std::function<void(long, long)> ReplayProgress(const std::string& policy) {
   };
 }
 
-// The cluster's accelerator types with the catalog chip each one is, when it
-// is one: the name itself ("H800") or its leading part ("A100-SXM4-80GB").
+// The cluster's accelerator types with the catalog chip each one is, if any.
 Result<std::vector<suanli::report::ReplayClusterType>> ClusterTypes(
     const CommonOptions& common, const std::vector<suanli::sim::Node>& nodes) {
   auto catalog = LoadCatalog(common);
   if (!catalog) return tl::unexpected(catalog.error());
   std::vector<suanli::report::ReplayClusterType> types;
-  for (const auto& n : nodes) {
-    auto it =
-        std::find_if(types.begin(), types.end(), [&](const auto& t) { return t.type == n.type; });
-    if (it == types.end()) {
-      suanli::report::ReplayClusterType t{n.type, 0, ""};
-      for (std::string name = n.type; !name.empty();) {
-        if (auto chip = catalog->FindChip(name)) {
-          t.catalog_chip = (*chip)->id;
-          break;
-        }
-        const size_t dash = name.rfind('-');
-        name = dash == std::string::npos ? "" : name.substr(0, dash);
-      }
-      types.push_back(t);
-      it = types.end() - 1;
-    }
-    it->gpus += n.gpus;
+  for (const auto& [type, gpus] : suanli::sim::GpusPerType(nodes)) {
+    const auto* chip = catalog->MatchChip(type);
+    types.push_back({type, gpus, chip ? chip->id : ""});
   }
   return types;
 }
@@ -617,7 +589,7 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
   if (!o.nodes.empty() && !o.cluster.empty())
     return Fail(Error{"give --nodes or --cluster, not both"});
   if (!o.nodes.empty()) {
-    auto node_text = ReadWholeFile(o.nodes);
+    auto node_text = suanli::ReadWholeFile(o.nodes);
     if (!node_text) return Fail(node_text.error());
     auto nodes = sim::ReadOpenbNodes(*node_text, o.nodes);
     if (!nodes) return Fail(nodes.error());

@@ -1,5 +1,7 @@
 #include "core/rng.h"
 
+#include <algorithm>
+
 #include <cmath>
 
 namespace suanli {
@@ -34,6 +36,11 @@ uint64_t Rng::Next() {
 }
 
 double Rng::Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+
+std::size_t Rng::Below(std::size_t n) {
+  // Rounding can carry Uniform() x n up to n for large n: keep it in range.
+  return std::min(n - 1, static_cast<std::size_t>(Uniform() * static_cast<double>(n)));
+}
 
 double Rng::Normal() {
   const double u1 = 1.0 - Uniform();  // (0, 1]

@@ -17,6 +17,20 @@ bool Job::AllowsType(const std::string& type) const {
          std::find(allowed_types.begin(), allowed_types.end(), type) != allowed_types.end();
 }
 
+std::vector<std::pair<std::string, long>> GpusPerType(const std::vector<Node>& nodes) {
+  std::vector<std::pair<std::string, long>> types;
+  for (const auto& n : nodes) {
+    auto it =
+        std::find_if(types.begin(), types.end(), [&](const auto& t) { return t.first == n.type; });
+    if (it == types.end()) {
+      types.emplace_back(n.type, n.gpus);
+    } else {
+      it->second += n.gpus;
+    }
+  }
+  return types;
+}
+
 ClusterState::ClusterState(std::vector<Node> nodes) : nodes_(std::move(nodes)) {
   position_.resize(nodes_.size());
   shapes_.resize(nodes_.size());

@@ -162,7 +162,7 @@ class ScoredPolicy : public Policy {
     if (static_cast<int>(rank_.size()) != nodes) {
       rank_.resize(nodes);
       for (int i = 0; i < nodes; ++i) rank_[i] = i;
-      for (int i = nodes - 1; i > 0; --i) std::swap(rank_[i], rank_[Below(i + 1)]);
+      rng_.Shuffle(rank_);
     }
     std::optional<Placement> best;
     long best_score = LONG_MIN;
@@ -181,7 +181,7 @@ class ScoredPolicy : public Policy {
  protected:
   // Score of `job` on p.node; may change p.gpus (the GPUs it would take).
   virtual long Score(const ClusterState& c, const Job& job, Placement& p) const = 0;
-  int Below(int n) const { return static_cast<int>(rng_.Uniform() * n); }
+  int Below(int n) const { return static_cast<int>(rng_.Below(static_cast<size_t>(n))); }
 
  private:
   mutable Rng rng_;
@@ -233,6 +233,16 @@ class Fgd : public ScoredPolicy {
   mutable std::vector<int> after_;
 };
 
+// Free CPU and GPU share on a node (thousandths), for the BestFit and
+// DotProduct scores; an untracked CPU counts as none free, as before.
+struct FreeMilli {
+  double cpu, gpu;
+};
+FreeMilli FreeOn(const ClusterState& c, int node) {
+  return {c.nodes()[node].cpu_milli > 0 ? static_cast<double>(c.free_cpu(node)) : 0.0,
+          static_cast<double>(Sum(c.free_milli(node)))};
+}
+
 // FGD's BestFitScore: the least CPU and GPU left after placement, each
 // normalized by the largest node spec and weighted equally.
 class FgdBestFit : public ScoredPolicy {
@@ -242,10 +252,9 @@ class FgdBestFit : public ScoredPolicy {
 
  protected:
   long Score(const ClusterState& c, const Job& job, Placement& p) const override {
-    const double cpu_left = c.nodes()[p.node].cpu_milli > 0 ? c.free_cpu(p.node) : 0;
-    const double gpu_left = static_cast<double>(Sum(c.free_milli(p.node)));
-    const double left = 0.5 * (cpu_left - job.cpu_milli) / kMaxSpecCpuMilli +
-                        0.5 * (gpu_left - static_cast<double>(job.GpuMilli())) / kMaxSpecGpuMilli;
+    const FreeMilli free = FreeOn(c, p.node);
+    const double left = 0.5 * (free.cpu - job.cpu_milli) / kMaxSpecCpuMilli +
+                        0.5 * (free.gpu - static_cast<double>(job.GpuMilli())) / kMaxSpecGpuMilli;
     return static_cast<long>((1.0 - left) * 100);
   }
 };
@@ -260,11 +269,10 @@ class DotProduct : public ScoredPolicy {
 
  protected:
   long Score(const ClusterState& c, const Job& job, Placement& p) const override {
-    const double cpu_left = c.nodes()[p.node].cpu_milli > 0 ? c.free_cpu(p.node) : 0;
-    const double gpu_left = static_cast<double>(Sum(c.free_milli(p.node)));
+    const FreeMilli free = FreeOn(c, p.node);
     const double dot =
-        cpu_left / kMaxSpecCpuMilli * job.cpu_milli / kMaxSpecCpuMilli +
-        gpu_left / kMaxSpecGpuMilli * static_cast<double>(job.GpuMilli()) / kMaxSpecGpuMilli;
+        free.cpu / kMaxSpecCpuMilli * job.cpu_milli / kMaxSpecCpuMilli +
+        free.gpu / kMaxSpecGpuMilli * static_cast<double>(job.GpuMilli()) / kMaxSpecGpuMilli;
     return static_cast<long>(100.0 * (1 - dot / 2));
   }
 };

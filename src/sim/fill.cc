@@ -8,11 +8,6 @@
 #include "core/rng.h"
 
 namespace suanli::sim {
-namespace {
-
-size_t Below(Rng& rng, size_t n) { return static_cast<size_t>(rng.Uniform() * n); }
-
-}  // namespace
 
 Result<std::vector<size_t>> FillSequence(const Workload& w, const FillOptions& options) {
   if (!(options.tune > 0) || !std::isfinite(options.tune))
@@ -30,16 +25,16 @@ Result<std::vector<size_t>> FillSequence(const Workload& w, const FillOptions& o
 
   Rng rng(options.seed, 0);
   std::vector<size_t> seq = by_name;
-  for (size_t i = seq.size(); i-- > 1;) std::swap(seq[i], seq[Below(rng, i + 1)]);
+  rng.Shuffle(seq);
   const double target = options.tune * static_cast<double>(capacity);
   while (static_cast<double>(requested) > target) {
-    const size_t at = Below(rng, seq.size());
+    const size_t at = rng.Below(seq.size());
     requested -= w.jobs[seq[at]].GpuMilli();
     seq.erase(seq.begin() + static_cast<long>(at));
   }
   if (static_cast<double>(requested) < target) {
     for (;;) {
-      const size_t i = by_name[Below(rng, by_name.size())];
+      const size_t i = by_name[rng.Below(by_name.size())];
       const Job& j = w.jobs[i];
       // As the reference: the stop test adds the pod's per-GPU share, not
       // its total, so a multi-GPU pod may overshoot the target a little.

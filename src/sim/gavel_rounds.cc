@@ -31,21 +31,26 @@ struct Lease {
   double start = 0, finish = 0;
 };
 
-// Steps and steps per second on each type. Traces in steps (Gavel) keep
-// them; jobs given as durations run a fixed number of unit steps.
-void WorkOf(const Job& j, const std::vector<std::string>& types, ActiveJob* a) {
+// A job's work: steps, and steps per second on each type. Traces in steps
+// (Gavel) keep them; jobs given as durations run a fixed number of unit steps.
+struct Work {
+  double total_steps = 0;
+  std::vector<double> steps_per_s;
+};
+
+Work WorkOf(const Job& j, const std::vector<std::string>& types) {
   constexpr double kUnitSteps = 1e6;
-  a->total_steps = j.total_steps > 0 ? j.total_steps : kUnitSteps;
-  a->view.steps_per_s.assign(types.size(), 0.0);
+  Work work{j.total_steps > 0 ? j.total_steps : kUnitSteps, std::vector<double>(types.size(), 0.0)};
   for (size_t t = 0; t < types.size(); ++t) {
     if (!j.AllowsType(types[t])) continue;
     auto it = j.steps_per_s.find(types[t]);
     if (it != j.steps_per_s.end()) {
-      a->view.steps_per_s[t] = it->second;
+      work.steps_per_s[t] = it->second;
     } else if (const double d = j.DurationOn(types[t]); d > 0) {
-      a->view.steps_per_s[t] = a->total_steps / d;
+      work.steps_per_s[t] = work.total_steps / d;
     }
   }
+  return work;
 }
 
 }  // namespace
@@ -54,14 +59,9 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
                                     RoundAllocator& allocator, const ReplayOptions& options) {
   const double round_s = options.round_s;
   RoundCluster cluster;
-  for (const auto& node : w.nodes) {
-    auto it = std::find(cluster.types.begin(), cluster.types.end(), node.type);
-    if (it == cluster.types.end()) {
-      cluster.types.push_back(node.type);
-      cluster.workers.push_back(node.gpus);
-    } else {
-      cluster.workers[it - cluster.types.begin()] += node.gpus;
-    }
+  for (const auto& [type, gpus] : GpusPerType(w.nodes)) {
+    cluster.types.push_back(type);
+    cluster.workers.push_back(static_cast<int>(gpus));
   }
   const size_t n_types = cluster.types.size();
   const double capacity = std::accumulate(cluster.workers.begin(), cluster.workers.end(), 0.0);
@@ -78,11 +78,12 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
   // Types fastest first: by each job's rate relative to its best type,
   // averaged over the trace (Gavel lists v100, p100, k80 in that order and
   // shuffles that list for the policies that are not performance-aware).
+  std::vector<Work> work;
+  work.reserve(n);
+  for (const Job& j : w.jobs) work.push_back(WorkOf(j, cluster.types));
   std::vector<double> relative_speed(n_types, 0.0);
-  for (const Job& j : w.jobs) {
-    ActiveJob probe;
-    WorkOf(j, cluster.types, &probe);
-    const auto& rate = probe.view.steps_per_s;
+  for (const Work& job_work : work) {
+    const auto& rate = job_work.steps_per_s;
     const double best = *std::max_element(rate.begin(), rate.end());
     for (size_t t = 0; t < n_types && best > 0; ++t) relative_speed[t] += rate[t] / best;
   }
@@ -159,7 +160,8 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
       a.view.id = static_cast<int64_t>(next);
       a.view.scale = std::max(1, j.num_gpus);
       a.view.weight = j.priority > 0 ? j.priority : 1;
-      WorkOf(j, cluster.types, &a);
+      a.total_steps = work[next].total_steps;
+      a.view.steps_per_s = std::move(work[next].steps_per_s);
       a.time_received.assign(n_types, round_s / 2);  // Gavel's initial half round
       a.priority.assign(n_types, 0.0);
       a.deficit.assign(n_types, 0.0);

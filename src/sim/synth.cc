@@ -9,10 +9,6 @@
 namespace suanli::sim {
 namespace {
 
-size_t Pick(Rng& rng, size_t n) {
-  return std::min(n - 1, static_cast<size_t>(rng.Uniform() * static_cast<double>(n)));
-}
-
 // Shortest text that reads back to the same double.
 void AppendNumber(std::string& out, double v) {
   char buf[32];
@@ -61,8 +57,8 @@ Result<std::vector<Job>> SynthesizeTrace(const std::vector<Job>& source,
   out.reserve(static_cast<size_t>(options.jobs));
   double t = arrivals.front();
   for (long i = 0; i < options.jobs; ++i) {
-    if (i > 0) t += gaps[Pick(gap_rng, gaps.size())] / options.rate_scale;
-    Job j = source[Pick(job_rng, source.size())];
+    if (i > 0) t += gaps[gap_rng.Below(gaps.size())] / options.rate_scale;
+    Job j = source[job_rng.Below(source.size())];
     j.id = i + 1;
     j.name = std::to_string(j.id);
     j.arrival_s = t;

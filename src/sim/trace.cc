@@ -6,12 +6,11 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/text.h"
 
 namespace suanli::sim {
@@ -439,14 +438,6 @@ struct SiaAppData {
   std::vector<SiaProfile> profiles;
 };
 
-std::optional<std::string> ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 void SortRows(std::vector<StepRow>& rows) {
   std::stable_sort(rows.begin(), rows.end(),
                    [](const StepRow& a, const StepRow& b) { return a.bsz < b.bsz; });
@@ -465,7 +456,7 @@ Result<StepRow> ReadStep(const Columns& c, const Row& r, const std::string& file
 Result<SiaProfile> ReadSiaProfile(const std::filesystem::path& dir, const SiaCluster& cluster) {
   SiaProfile p{cluster.type, cluster.gpus_per_node, {}, {}};
   const std::string placements = (dir / ("placements-" + std::string(cluster.suffix) + ".csv"));
-  const auto text = ReadText(placements);
+  const auto text = ReadWholeFile(placements);
   if (!text) return MakeError("cannot read the profile", placements);
   const auto rows = SplitRows(*text, ',');
   if (rows.empty()) return MakeError("the profile is empty", placements);
@@ -479,7 +470,7 @@ Result<SiaProfile> ReadSiaProfile(const std::filesystem::path& dir, const SiaClu
     p.by_placement[std::to_string(id)].push_back(step);
   }
   const std::string scalability = (dir / ("scalability-" + std::string(cluster.suffix) + ".csv"));
-  if (const auto scal = ReadText(scalability)) {  // optional: multi-node runs only
+  if (const auto scal = ReadWholeFile(scalability)) {  // optional: multi-node runs only
     const auto srows = SplitRows(*scal, ',');
     if (srows.empty()) return MakeError("the profile is empty", scalability);
     Columns sc(srows[0], scalability);
@@ -530,7 +521,7 @@ Result<SiaAppData> LoadSiaApp(const SiaApp& app, const std::filesystem::path& pr
     if (perr != std::errc() || ptr != digits.data() + digits.size() || bsz < 1) {
       return MakeError("expected validation-<batch size>.csv", path.string());
     }
-    const auto text = ReadText(path);
+    const auto text = ReadWholeFile(path.string());
     if (!text) return MakeError("cannot read the profile", path.string());
     const auto rows = SplitRows(*text, ',');
     if (rows.empty()) return MakeError("the profile is empty", path.string());

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace suanli::sim {
@@ -43,6 +44,9 @@ struct Node {
   int cpu_milli = 0;   // 0: not tracked
   int memory_mib = 0;  // 0: not tracked
 };
+
+// Accelerator types in order of first appearance, with their GPU counts.
+std::vector<std::pair<std::string, long>> GpusPerType(const std::vector<Node>& nodes);
 
 struct Workload {
   std::vector<Node> nodes;
