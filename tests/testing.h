@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "core/atomic_file.h"
 
 namespace suanli::testing {
 
@@ -53,6 +54,9 @@ inline std::string SharedDataDir() {
   const char* env = std::getenv("SUANLI_DATA");
   return env && *env ? env : SUANLI_TEST_DATA_DIR "/../../shared/data";
 }
+
+// A file's text, or "" when it cannot be read (tests check or skip before).
+inline std::string FileText(const std::string& path) { return ReadWholeFile(path).value_or(""); }
 
 }  // namespace suanli::testing
 

@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "sim/fill.h"
 #include "sim/trace.h"
@@ -127,13 +125,6 @@ TEST(FgdTest, FillSequenceStopsAtTheTarget) {
   EXPECT_FALSE(FillSequence(cpu_only, {1.3, 7}));
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // FGD's headline experiment (Fig. 9a): the openb default pod list on its
 // 1,213 GPU nodes, filled to 130 % of the 6,212 GPUs. Published means over
 // seeds 42-51 (fgd-expected-results/analysis_allo_discrete.csv) at arrived
@@ -144,8 +135,8 @@ std::string Slurp(const std::string& path) {
 // mean; docs/trace-formats.md has the table for four workloads.
 TEST(FgdTest, OpenbDefaultMatchesPublishedCurve) {
   const std::string dir = testing::SharedDataDir() + "/traces/alibaba-gpu-v2023-openb/csv/";
-  const std::string pods = Slurp(dir + "openb_pod_list_default.csv");
-  const std::string nodes = Slurp(dir + "openb_node_list_gpu_node.csv");
+  const std::string pods = testing::FileText(dir + "openb_pod_list_default.csv");
+  const std::string nodes = testing::FileText(dir + "openb_node_list_gpu_node.csv");
   if (pods.empty() || nodes.empty()) GTEST_SKIP() << "openb trace not found under " << dir;
   Workload w;
   auto jobs = ReadOpenbPods(pods, "default", nullptr, {true, true});

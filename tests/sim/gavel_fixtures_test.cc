@@ -6,8 +6,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "sim/engine.h"
 #include "sim/trace.h"
@@ -15,13 +13,6 @@
 
 namespace suanli::sim {
 namespace {
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream b;
-  b << in.rdbuf();
-  return b.str();
-}
 
 TEST(GavelFixturesTest, AverageJctAgainstGavelsSimulator) {
   const std::string fixtures = testing::SharedDataDir() + "/traces/gavel-fixtures/";
@@ -31,10 +22,11 @@ TEST(GavelFixturesTest, AverageJctAgainstGavelsSimulator) {
     GTEST_SKIP() << "shared trace data not found under " << testing::SharedDataDir();
   const YAML::Node cases =
       YAML::LoadFile(SUANLI_TEST_DATA_DIR "/sim/gavel_reference.yaml")["cases"];
-  const std::string tput = Read(throughputs);
+  const std::string tput = testing::FileText(throughputs);
   for (const auto& c : cases) {
     const std::string trace = c["trace"].as<std::string>();
-    auto jobs = ReadGavelTrace(Read(fixtures + trace), trace, tput, throughputs, nullptr);
+    auto jobs =
+        ReadGavelTrace(testing::FileText(fixtures + trace), trace, tput, throughputs, nullptr);
     ASSERT_TRUE(jobs) << jobs.error().ToString();
     auto nodes = ParseClusterSpec(c["cluster"].as<std::string>());
     ASSERT_TRUE(nodes);

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "core/rng.h"
 #include "sim/engine.h"
@@ -20,13 +19,6 @@ namespace suanli::sim {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream b;
-  b << in.rdbuf();
-  return b.str();
-}
 
 void WriteAll(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -414,8 +406,8 @@ TEST(SharedTraceTest, SiaSaturnWorkloadOnSiasDefaultCluster) {
     GTEST_SKIP() << "shared trace data not found at " << data << " (set SUANLI_DATA)";
   }
   TraceStats stats;
-  auto jobs = ReadSiaWorkload(ReadAll(data + "workloads/saturn/workload-1.csv"), "workload-1.csv",
-                              data + "traces", &stats);
+  auto jobs = ReadSiaWorkload(testing::FileText(data + "workloads/saturn/workload-1.csv"),
+                              "workload-1.csv", data + "traces", &stats);
   ASSERT_TRUE(jobs) << jobs.error().ToString();
   EXPECT_EQ(jobs->size(), 160u);  // reference/traces.md 1.9
   // cifar10-0 (12 replicas, batch 4096) on aws: validation-4096.csv gives
@@ -449,7 +441,8 @@ TEST(SharedTraceTest, GavelPhillyDerivedTraces) {
     GTEST_SKIP() << "shared trace data not found at " << gavel << " (set SUANLI_DATA)";
   }
   TraceStats stats;
-  auto jobs = ReadGavelTrace(ReadAll(trace), trace, ReadAll(gavel + "simulation_throughputs.json"),
+  auto jobs = ReadGavelTrace(testing::FileText(trace), trace,
+                             testing::FileText(gavel + "simulation_throughputs.json"),
                              "simulation_throughputs.json", &stats);
   ASSERT_TRUE(jobs) << jobs.error().ToString();
   EXPECT_EQ(stats.rows, 2000);
