@@ -25,6 +25,11 @@ struct FamilyCalibration {
   double memory_reserved_gib = 4;
   // Fixed cost of one serving step (kernel launches, scheduling), ms.
   double serving_step_overhead_ms = 0;
+  // Power-cap physics (perf/power.h): share of the TDP drawn whatever the
+  // clock (leakage, HBM, board), and the exponent of dynamic power in the
+  // clock (P ~ f V^2 with V rising with f). Physical estimates, not fitted.
+  double static_power_fraction = 0.2;
+  double dvfs_power_exponent = 2.5;
   // Hardware-caused job interruptions per chip per day of training.
   double failures_per_chip_day = 5e-4;
   bool calibrated = false;  // false: defaults, not fitted to any published run

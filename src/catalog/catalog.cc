@@ -1,6 +1,7 @@
 #include "catalog/catalog.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "catalog/builtin_files.h"
@@ -156,8 +157,17 @@ Result<void> Catalog::Validate() const {
     }
   }
   for (const System& s : systems_) {
-    if (std::none_of(chips_.begin(), chips_.end(), [&](const Chip& c) { return c.id == s.chip; })) {
+    const auto chip =
+        std::find_if(chips_.begin(), chips_.end(), [&](const Chip& c) { return c.id == s.chip; });
+    if (chip == chips_.end()) {
       return fail("system", s.id, "chip '" + s.chip + "' is not a known chip", "chip");
+    }
+    if (s.power_cap_w > 0 && chip->tdp_w.known() && s.power_cap_w > *chip->tdp_w.value) {
+      return fail("system", s.id,
+                  "power_cap_w " + std::to_string(std::lround(s.power_cap_w)) + " is above chip '" +
+                      chip->id + "''s TDP of " + std::to_string(std::lround(*chip->tdp_w.value)) +
+                      " W",
+                  "power_cap_w");
     }
     if (s.scale_up_domain % s.chips_per_node != 0 && s.chips_per_node % s.scale_up_domain != 0) {
       return fail("system", s.id,

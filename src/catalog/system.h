@@ -23,6 +23,8 @@ struct System {
   int scale_up_domain = 8;  // chips sharing the scale-up network
   NetworkTier scale_up;
   NetworkTier scale_out;
+  // Power limit the operator sets per chip, W; 0: none (the chip's TDP).
+  double power_cap_w = 0;
   std::vector<std::string> sources;
   std::string notes;
 };

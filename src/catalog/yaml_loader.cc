@@ -209,7 +209,8 @@ class YamlLoader : public YamlReader {
 
   void System(const YAML::Node& n, const std::string& path) {
     CheckKeys(n, path,
-              {"id", "name", "chip", "chips_per_node", "scale_up", "scale_out", "source", "notes"});
+              {"id", "name", "chip", "chips_per_node", "scale_up", "scale_out", "power_cap_w",
+               "source", "notes"});
     catalog::System s;
     s.id = Id(n, path);
     s.name = Text(n, "name", path, true);
@@ -218,6 +219,7 @@ class YamlLoader : public YamlReader {
     s.scale_up = Tier(n, "scale_up", path);
     s.scale_up_domain = Int(n["scale_up"], "domain_chips", Join(path, "scale_up"), 1, 1 << 24);
     s.scale_out = Tier(n, "scale_out", path);
+    s.power_cap_w = Num(n, "power_cap_w", path, 1, 1e5, 0);
     s.sources = Strings(n, "source", path);
     s.notes = Text(n, "notes", path, false);
     Upsert(catalog_.systems_, std::move(s), "system", n, path);
@@ -336,11 +338,11 @@ class YamlLoader : public YamlReader {
   }
 
   void Family(const YAML::Node& n, const std::string& path) {
-    CheckKeys(
-        n, path,
-        {"id", "matmul_efficiency", "low_precision_matmul_efficiency", "matmul_half_gflop",
-         "attention_efficiency", "memory_efficiency", "memory_reserved_gib",
-         "failures_per_chip_day", "serving_step_overhead_ms", "calibrated", "fitted_on", "notes"});
+    CheckKeys(n, path,
+              {"id", "matmul_efficiency", "low_precision_matmul_efficiency", "matmul_half_gflop",
+               "attention_efficiency", "memory_efficiency", "memory_reserved_gib",
+               "failures_per_chip_day", "serving_step_overhead_ms", "static_power_fraction",
+               "dvfs_power_exponent", "calibrated", "fitted_on", "notes"});
     const FamilyCalibration d;
     FamilyCalibration f;
     f.id = Id(n, path);
@@ -354,6 +356,9 @@ class YamlLoader : public YamlReader {
     f.failures_per_chip_day = Num(n, "failures_per_chip_day", path, 0, 10, d.failures_per_chip_day);
     f.serving_step_overhead_ms =
         Num(n, "serving_step_overhead_ms", path, 0, 1e4, d.serving_step_overhead_ms);
+    f.static_power_fraction =
+        Num(n, "static_power_fraction", path, 0, 0.9, d.static_power_fraction);
+    f.dvfs_power_exponent = Num(n, "dvfs_power_exponent", path, 1, 4, d.dvfs_power_exponent);
     f.calibrated = Bool(n, "calibrated", path, false);
     f.fitted_on = Text(n, "fitted_on", path, false);
     if (f.id == "default") {

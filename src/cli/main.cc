@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/text.h"
 #include "perf/inference.h"
+#include "perf/power.h"
 #include "perf/training.h"
 #include "plan/forecast.h"
 #include "report/catalog_report.h"
@@ -121,6 +122,7 @@ struct TrainOptions {
   long count = 0;
   int seq_len = 0;
   std::optional<int> tp, pp, dp, ep, cp, zero, micro_batch, interleave;
+  std::optional<double> power_cap_w;
   bool no_sequence_parallel = false;
   std::string schedule, attention = "flash";
 };
@@ -217,6 +219,12 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
     if (!s) return Fail(s.error());
     job.system = *s;
   }
+  if (o.power_cap_w) {
+    job.system.power_cap_w = *o.power_cap_w;
+    auto clock =
+        suanli::perf::PowerCapClockFraction(**chip, job.calibration, job.system.power_cap_w);
+    if (!clock) return Fail(Error{"--power-cap-w: " + clock.error().message});
+  }
   auto result = suanli::perf::SearchLayout(job, fixed);
   if (!result) return Fail(result.error());
   suanli::report::TrainingReport report;
@@ -233,7 +241,7 @@ struct InferOptions {
   std::string model, chips, dtype = "bf16", kv_dtype, mode = "server", system;
   long count = 0;
   double input_tokens = 1024, output_tokens = 256, prefix_cache_hit = 0;
-  std::optional<double> tpot_ms, ttft_ms, demand, chip_hour_usd;
+  std::optional<double> tpot_ms, ttft_ms, demand, chip_hour_usd, power_cap_w;
   std::optional<int> tp, ep, dp;
   bool disaggregate = false, compare = false;
 };
@@ -324,6 +332,13 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
       }();
       if (s) {
         job.system = *s;
+        if (o.power_cap_w) {
+          // A cap the chip cannot take is a wrong flag, not a row of the table.
+          job.system.power_cap_w = *o.power_cap_w;
+          auto clock =
+              suanli::perf::PowerCapClockFraction(**chip, job.calibration, job.system.power_cap_w);
+          if (!clock) return Fail(Error{"--power-cap-w: " + clock.error().message});
+        }
         auto e = suanli::perf::EstimateInference(job, {o.tp, o.ep, o.dp});
         if (e) {
           row.estimate = *e;
@@ -714,6 +729,8 @@ int main(int argc, char** argv) {
   train->add_flag("--no-sequence-parallel", t.no_sequence_parallel,
                   "keep norms and dropout replicated across tensor-parallel ranks");
   train->add_option("--schedule", t.schedule, "pipeline schedule: 1f1b or dualpipe");
+  train->add_option("--power-cap-w", t.power_cap_w,
+                    "per-chip power limit, W (default: the system's, else the chip's TDP)");
   train->add_option("--attention", t.attention,
                     "attention kernel: flash (default) or unfused (pre-2022 Megatron)");
   add_common(train);
@@ -743,6 +760,8 @@ int main(int argc, char** argv) {
   infer->add_option("--prefix-cache-hit", inf.prefix_cache_hit,
                     "fraction of prompt tokens served from cache");
   infer->add_flag("--disaggregate", inf.disaggregate, "separate prefill and decode chips");
+  infer->add_option("--power-cap-w", inf.power_cap_w,
+                    "per-chip power limit, W (default: the system's, else the chip's TDP)");
   infer->add_option("--tp", inf.tp, "tensor parallel size");
   infer->add_option("--ep", inf.ep, "expert parallel size (MoE; = tp * dp)");
   infer->add_option("--dp", inf.dp, "attention data-parallel groups per instance (MoE)");

@@ -7,6 +7,7 @@
 
 #include "core/text.h"
 #include "perf/collectives.h"
+#include "perf/power.h"
 #include "perf/transformer.h"
 
 namespace suanli::perf {
@@ -102,6 +103,11 @@ Result<Formats> Resolve(const InferenceJob& job) {
     f.linear_peak = *v.value * kTera;
     f.linear_eff = cal.low_precision_matmul_efficiency;
   }
+  // A power cap lowers the clock of compute-bound kernels (perf/power.h).
+  auto clock = PowerCapClockFraction(chip, cal, job.system.power_cap_w);
+  if (!clock) return tl::unexpected(clock.error());
+  f.half_peak *= *clock;
+  f.linear_peak *= *clock;
   f.weight_bytes = ServingDTypeBytes(job.dtype);
   const ServingDType kv =
       job.kv_dtype.value_or(f.weight_bytes < 2 ? ServingDType::kFp8 : ServingDType::kBf16);
@@ -604,7 +610,10 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
     e.chips_for_demand = chips;
   }
   if (job.chip->tdp_w.known()) {
-    e.tokens_per_s_per_watt = e.output_tokens_per_s_per_chip / *job.chip->tdp_w.value;
+    // Per watt of the power budget: the cap when there is one.
+    const double watts =
+        job.system.power_cap_w > 0 ? job.system.power_cap_w : *job.chip->tdp_w.value;
+    e.tokens_per_s_per_watt = e.output_tokens_per_s_per_chip / watts;
   }
   return e;
 }

@@ -6,6 +6,7 @@
 
 #include "core/text.h"
 #include "perf/collectives.h"
+#include "perf/power.h"
 #include "perf/transformer.h"
 
 namespace suanli::perf {
@@ -68,6 +69,7 @@ struct JobConstants {
   double flops_per_token = 0;           // training model FLOPs, causal
   double flops_per_token_megatron = 0;  // non-causal
   double mfu_peak = 0;                  // TFLOPS MFU is measured against
+  double clock_fraction = 1;            // sustained clock under the system's power cap
   bool fp8 = false;
 };
 
@@ -85,8 +87,13 @@ Result<JobConstants> Prepare(const TrainingJob& job) {
   auto half = Peak(*job.chip, job.dtype == DType::kFp16 ? DType::kFp16 : DType::kBf16);
   if (!half) half = Peak(*job.chip, DType::kFp16);
   if (!half) return tl::unexpected(half.error());
-  c.matmul_peak = *mm * kTera;
-  c.attention_peak = *half * kTera;
+  // A power cap lowers the clock of compute-bound kernels; MFU stays measured
+  // against the nominal peak, so a capped chip shows a lower MFU.
+  auto clock = PowerCapClockFraction(*job.chip, job.calibration, job.system.power_cap_w);
+  if (!clock) return tl::unexpected(clock.error());
+  c.clock_fraction = *clock;
+  c.matmul_peak = *mm * kTera * c.clock_fraction;
+  c.attention_peak = *half * kTera * c.clock_fraction;
   c.mfu_peak = *mm;
   if (!job.chip->memory_tb_s.known()) {
     return MakeError("chip '" + job.chip->id + "': memory_tb_s is unknown in the catalog");
@@ -514,6 +521,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   const int chips = l.chips();
   const double total_peak = static_cast<double>(chips) * c.mfu_peak * kTera;
   e.peak_tflops = c.mfu_peak;
+  e.clock_fraction = c.clock_fraction;
   e.mfu = e.tokens_per_s * c.flops_per_token / total_peak;
   e.mfu_megatron = e.tokens_per_s * c.flops_per_token_megatron / total_peak;
   // Hardware FLOPs add what recomputation does again.

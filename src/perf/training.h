@@ -64,7 +64,7 @@ struct LayoutConstraints {
 struct TrainingJob {
   const catalog::Model* model = nullptr;
   const catalog::Chip* chip = nullptr;
-  catalog::System system;
+  catalog::System system;  // its power_cap_w slows compute-bound kernels (perf/power.h)
   catalog::FamilyCalibration calibration;
   catalog::TrainingCalibration training;
   long chips = 0;
@@ -116,6 +116,7 @@ struct TrainingEstimate {
   double hfu = 0;
   double achieved_tflops_per_chip = 0;  // model FLOPs
   double peak_tflops = 0;               // the dense peak MFU is measured against
+  double clock_fraction = 1;            // compute clock sustained under the power cap
   double train_days = 0;
   double ideal_accelerator_hours = 0;
   double accelerator_hours = 0;

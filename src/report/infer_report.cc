@@ -21,6 +21,8 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   j["model"] = job.model->id;
   j["chip"] = job.chip->id;
   j["system"] = job.system.id;
+  j["power_cap_w"] =
+      job.system.power_cap_w > 0 ? nlohmann::json(job.system.power_cap_w) : nlohmann::json(nullptr);
   j["dtype"] = perf::ServingDTypeName(job.dtype);
   j["mode"] = job.mode == perf::ServingMode::kOffline ? "offline" : "server";
   j["input_tokens"] = job.input_tokens;
@@ -84,14 +86,16 @@ std::string InferenceJson(const InferenceReport& r) {
 std::string InferenceText(const InferenceReport& r) {
   const auto& e = r.estimate;
   const auto& job = *r.job;
-  std::string out =
-      fmt::format("{} on {} ({}), {}, {} mode, {:g} in / {:g} out tokens{}\n", job.model->id,
-                  job.chip->id, job.system.id, perf::ServingDTypeName(job.dtype),
-                  job.mode == perf::ServingMode::kOffline ? "offline" : "server", job.input_tokens,
-                  job.output_tokens,
-                  job.prefix_cache_hit > 0
-                      ? fmt::format(", {:.0f} % prefix-cache hits", job.prefix_cache_hit * 100)
-                      : "");
+  std::string out = fmt::format(
+      "{} on {} ({}{}), {}, {} mode, {:g} in / {:g} out tokens{}\n", job.model->id, job.chip->id,
+      job.system.id,
+      job.system.power_cap_w > 0 ? fmt::format(", capped at {:g} W", job.system.power_cap_w) : "",
+      perf::ServingDTypeName(job.dtype),
+      job.mode == perf::ServingMode::kOffline ? "offline" : "server", job.input_tokens,
+      job.output_tokens,
+      job.prefix_cache_hit > 0
+          ? fmt::format(", {:.0f} % prefix-cache hits", job.prefix_cache_hit * 100)
+          : "");
   if (e.disaggregated) {
     out += fmt::format(
         "disaggregated: prefill tp {} ep {} ({} chips), decode tp {} ep {} ({} chips); {:.2f} "

@@ -416,6 +416,34 @@ TEST_F(UserCatalogTest, SystemWithUnknownChipFailsNamingTheFile) {
   EXPECT_NE(r.error().message.find("no-such-chip"), std::string::npos) << r.error().message;
 }
 
+// A power-limited hall: a system capped below its chip's TDP loads; a cap
+// above the TDP contradicts the chip and names the file, line and field.
+TEST_F(UserCatalogTest, SystemPowerCapAboveTheChipsTdpFails) {
+  auto pod = [](int cap) {
+    return "systems:\n"
+           "  - id: capped-a100\n"
+           "    name: Capped A100 hall\n"
+           "    chip: a100\n"
+           "    chips_per_node: 8\n"
+           "    power_cap_w: " +
+           std::to_string(cap) +
+           "\n"
+           "    scale_up: {domain_chips: 8, bandwidth_gb_s: 300, latency_us: 3, efficiency: 0.8}\n"
+           "    scale_out: {bandwidth_gb_s: 25, latency_us: 10, efficiency: 0.8}\n";
+  };
+  Write("systems.yaml", pod(350));
+  ASSERT_TRUE(catalog_.MergeDirectory(dir_.string()));
+  EXPECT_DOUBLE_EQ((*catalog_.FindSystem("capped-a100"))->power_cap_w, 350);
+
+  Write("systems.yaml", pod(450));  // the a100's TDP is 400 W
+  auto r = catalog_.MergeDirectory(dir_.string());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(fs::path(r.error().file).filename(), "systems.yaml") << r.error().ToString();
+  EXPECT_EQ(r.error().line, 2);
+  EXPECT_NE(r.error().field.find("power_cap_w"), std::string::npos) << r.error().ToString();
+  EXPECT_NE(r.error().message.find("400"), std::string::npos) << r.error().message;
+}
+
 TEST_F(UserCatalogTest, SameIdTwiceInOneFileFailsNamingTheLine) {
   Write("dup.yaml",
         "chips:\n"              // 1

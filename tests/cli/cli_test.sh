@@ -104,7 +104,8 @@ fields = ["parallel.tp", "parallel.pp", "parallel.dp", "parallel.ep", "parallel.
           "parallel.zero_stage", "parallel.micro_batch", "parallel.recompute", "step_time_s",
           "global_batch_tokens", "tokens_per_s", "mfu", "hfu", "achieved_tflops_per_chip",
           "train_days", "ideal_accelerator_hours", "accelerator_hours", "goodput",
-          "memory_gib_per_chip", "memory_breakdown_gib", "time_breakdown_s"]
+          "memory_gib_per_chip", "memory_breakdown_gib", "time_breakdown_s", "power_cap_w",
+          "clock_fraction"]
 for f in fields:
     node = d
     for part in f.split("."):
@@ -116,6 +117,9 @@ for f in fields:
         if f in ("memory_breakdown_gib", "time_breakdown_s"):
             if not isinstance(node, dict) or not node:
                 print("not an object:", f)
+        elif f == "power_cap_w":
+            if node is not None:
+                print("no cap given, expected null:", f, node)
         elif f == "parallel.recompute":
             if node not in ("none", "selective", "full"):
                 print("bad value:", f, node)
@@ -203,6 +207,44 @@ expect_bad "missing required --tokens" "tokens" \
   train --model llama-3-8b --chip h100 --count 64
 expect_bad "unknown flag" "frobnicate" \
   train --model llama-3-8b --chip h100 --count 64 --tokens 1e12 --frobnicate 3
+
+# Power caps: above the TDP, at the static power, not a number; and a user
+# system that caps above its chip's TDP (file:line, field).
+expect_bad "--power-cap-w above the TDP" "power-cap-w.*TDP of 400 W" \
+  train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w 500
+expect_bad "--power-cap-w at the static power" "static power" \
+  train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w 60
+expect_bad "--power-cap-w not a number" "power-cap-w" \
+  train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w lots
+expect_bad "infer --power-cap-w above the TDP" "power-cap-w.*TDP" \
+  infer --model llama-3-8b --chip h100 --power-cap-w 900
+mkdir -p "$TMP/capcat"
+cat >"$TMP/capcat/systems.yaml" <<'EOF'
+systems:
+  - id: hot-hall
+    name: A100 hall with a wrong cap
+    chip: a100
+    chips_per_node: 8
+    power_cap_w: 420
+    scale_up: {domain_chips: 8, bandwidth_gb_s: 300, latency_us: 3, efficiency: 0.8}
+    scale_out: {bandwidth_gb_s: 25, latency_us: 10, efficiency: 0.8}
+EOF
+expect_bad "--catalog system capped above its chip's TDP" "systems\.yaml:2.*power_cap_w" \
+  train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --catalog "$TMP/capcat"
+
+# A 350 W cap on a 400 W A100: the compute clock falls to
+# ((350 - 80) / (400 - 80))^(1 / 2.5) = 0.9343 (static share 0.2, exponent 2.5).
+run train --model llama-2-13b --chip a100 --count 64 --tokens 1e12 --power-cap-w 350 --json
+if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["power_cap_w"] == 350 and abs(d["clock_fraction"] - 0.9343) < 1e-4 else 1)
+EOF
+then
+  ok "train --power-cap-w 350 reports the cap and a 0.9343 clock"
+else
+  not_ok "train --power-cap-w 350 reports the cap and a 0.9343 clock" "exit $RC" "${OUT:0:300}"
+fi
 
 # Llama 3.1 405B on 8 H100: weights, gradients and Adam state alone are
 # 405e9 x (2 + 4 + 12) B = 7.29 TB, at best 911 GB = 849 GiB per chip when

@@ -1,0 +1,29 @@
+// Sustained clock under a power cap.
+//
+// A data centre that caps its accelerators below their TDP (Meta's A100
+// production cluster ran at 350 W against a 400 W TDP; power-limited halls in
+// China do the same) runs compute-bound kernels at a lower clock. The model:
+// the chip draws a clock-independent static power s * TDP (leakage, HBM,
+// board) plus a dynamic part proportional to f^gamma (P ~ f V^2 with V rising
+// with f), and compute-bound kernels reach the TDP at the calibrated clock. So
+//   f_cap / f_tdp = ((cap - s * TDP) / (TDP - s * TDP))^(1 / gamma).
+// Memory-bound work keeps its speed: HBM is not clocked down.
+#ifndef SUANLI_PERF_POWER_H_
+#define SUANLI_PERF_POWER_H_
+
+#include "catalog/calibration.h"
+#include "catalog/chip.h"
+#include "core/error.h"
+
+namespace suanli::perf {
+
+// Fraction of the uncapped compute clock a chip sustains at `cap_w` watts.
+// 1 when `cap_w` is 0 (no cap). Errors: a cap above the chip's TDP (a cap
+// only lowers power), at or below its static power (it would not run), or a
+// chip whose TDP is unknown.
+Result<double> PowerCapClockFraction(const catalog::Chip& chip,
+                                     const catalog::FamilyCalibration& cal, double cap_w);
+
+}  // namespace suanli::perf
+
+#endif  // SUANLI_PERF_POWER_H_

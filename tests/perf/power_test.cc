@@ -1,0 +1,143 @@
+// Power-cap model (perf/power.h): the clock fraction against a hand
+// calculation, its errors, and its effect on training (compute slows,
+// communication does not) and serving (prefill slows, memory-bound decode
+// does not).
+#include "perf/power.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "catalog/catalog.h"
+#include "perf/inference.h"
+#include "perf/training.h"
+
+namespace suanli::perf {
+namespace {
+
+const catalog::Catalog& Cat() {
+  static const catalog::Catalog c = *catalog::Catalog::Builtin();
+  return c;
+}
+
+const catalog::Chip& A100() { return **Cat().FindChip("a100"); }
+
+// A100: TDP 400 W, static share 0.2 (80 W), exponent 2.5. At 350 W:
+// ((350 - 80) / (400 - 80))^(1/2.5) = 0.84375^0.4 = exp(0.4 ln 0.84375)
+// = exp(0.4 x -0.169899) = exp(-0.0679596) = 0.934298.
+TEST(PowerCapTest, ClockFractionByHand) {
+  const auto cal = Cat().CalibrationFor(A100().family);
+  ASSERT_DOUBLE_EQ(cal.static_power_fraction, 0.2);
+  ASSERT_DOUBLE_EQ(cal.dvfs_power_exponent, 2.5);
+  auto f = PowerCapClockFraction(A100(), cal, 350);
+  ASSERT_TRUE(f) << f.error().ToString();
+  EXPECT_NEAR(*f, 0.934298, 1e-6);
+  // No cap, or a cap at the TDP: full clock.
+  EXPECT_DOUBLE_EQ(*PowerCapClockFraction(A100(), cal, 0), 1.0);
+  EXPECT_DOUBLE_EQ(*PowerCapClockFraction(A100(), cal, 400), 1.0);
+  // NVIDIA's 250 W A100 PCIe: (170 / 320)^0.4 = exp(0.4 x -0.632523) =
+  // 0.776461 for compute-bound kernels; NVIDIA quotes 90 % of the SXM part
+  // on a mix of applications, many of them memory-bound.
+  EXPECT_NEAR(*PowerCapClockFraction(A100(), cal, 250), 0.776461, 1e-6);
+}
+
+TEST(PowerCapTest, Errors) {
+  const auto cal = Cat().CalibrationFor(A100().family);
+  auto above = PowerCapClockFraction(A100(), cal, 450);
+  ASSERT_FALSE(above);
+  EXPECT_NE(above.error().message.find("TDP of 400 W"), std::string::npos) << above.error().message;
+  auto starved = PowerCapClockFraction(A100(), cal, 80);
+  ASSERT_FALSE(starved);
+  EXPECT_NE(starved.error().message.find("static power"), std::string::npos)
+      << starved.error().message;
+  EXPECT_FALSE(PowerCapClockFraction(A100(), cal, -5));
+  EXPECT_FALSE(PowerCapClockFraction(A100(), cal, NAN));
+  catalog::Chip no_tdp = A100();
+  no_tdp.tdp_w = {};
+  auto unknown = PowerCapClockFraction(no_tdp, cal, 300);
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("tdp_w"), std::string::npos) << unknown.error().message;
+}
+
+TrainingJob LlamaOnA100() {
+  TrainingJob job;
+  job.model = *Cat().FindModel("llama-2-13b");
+  job.chip = &A100();
+  job.system = *Cat().SystemFor(A100());
+  job.calibration = Cat().CalibrationFor(A100().family);
+  job.training = Cat().training_calibration();
+  job.chips = 64;
+  job.tokens = 1e12;
+  job.seq_len = 4096;
+  job.global_batch_tokens = 64 * 4096.0;
+  return job;
+}
+
+// Compute slows by at most 1 / clock (element-wise work is memory-bound and
+// keeps its speed) and by most of it (GEMMs dominate); communication is
+// unchanged; MFU stays measured against the nominal peak.
+TEST(PowerCapTest, TrainingComputeSlowsCommunicationDoesNot) {
+  const ParallelLayout layout{4, 2, 8, 1, 1, 1, 1, 1, Recompute::kNone, true};
+  TrainingJob job = LlamaOnA100();
+  auto full = EstimateLayout(job, layout);
+  job.system.power_cap_w = 350;
+  auto capped = EstimateLayout(job, layout);
+  ASSERT_TRUE(full && capped);
+  const double clock = 0.934298;
+  EXPECT_NEAR(capped->clock_fraction, clock, 1e-6);
+  EXPECT_DOUBLE_EQ(full->clock_fraction, 1.0);
+  const double slowdown = capped->time.compute_s / full->time.compute_s;
+  EXPECT_LE(slowdown, 1 / clock + 1e-9);
+  EXPECT_GT(slowdown, 1 + 0.8 * (1 / clock - 1));
+  EXPECT_DOUBLE_EQ(capped->time.tp_comm_s, full->time.tp_comm_s);
+  EXPECT_DOUBLE_EQ(capped->time.dp_comm_s, full->time.dp_comm_s);
+  EXPECT_DOUBLE_EQ(capped->peak_tflops, full->peak_tflops);
+  EXPECT_NEAR(capped->mfu / full->mfu, full->step_time_s / capped->step_time_s, 1e-9);
+}
+
+// Prefill of long prompts is compute-bound and slows with the clock; decode
+// at one sequence is bound by reading the weights and does not.
+TEST(PowerCapTest, ServingPrefillSlowsDecodeDoesNot) {
+  InferenceJob job;
+  job.model = *Cat().FindModel("llama-3-8b");
+  job.chip = &A100();
+  job.system = *Cat().SystemFor(A100());
+  job.calibration = Cat().CalibrationFor(A100().family);
+  job.serving = Cat().inference_calibration();
+  job.input_tokens = 4096;
+  job.output_tokens = 256;
+  job.mode = ServingMode::kOffline;
+  InferenceConstraints one_chip;
+  one_chip.tp = 1;
+  auto full = EstimateInference(job, one_chip);
+  job.system.power_cap_w = 250;
+  auto capped = EstimateInference(job, one_chip);
+  ASSERT_TRUE(full && capped) << (full ? capped.error() : full.error()).ToString();
+  const double prefill =
+      capped->prefill_tokens_per_s_per_chip / full->prefill_tokens_per_s_per_chip;
+  EXPECT_LT(prefill, 0.85);
+  EXPECT_GE(prefill, 0.776461 - 1e-6);
+
+  // Decode of short prompts under a 20 ms TPOT target: a small batch, bound
+  // by reading the weights from HBM, which the cap does not slow; only the
+  // small compute share of the step does.
+  job.mode = ServingMode::kServer;
+  job.input_tokens = 16;
+  job.output_tokens = 1024;
+  job.tpot_ms = 20;
+  job.system.power_cap_w = 0;
+  auto decode_full = EstimateInference(job, one_chip);
+  job.system.power_cap_w = 250;
+  auto decode_capped = EstimateInference(job, one_chip);
+  ASSERT_TRUE(decode_full && decode_capped);
+  EXPECT_EQ(decode_full->bound, "memory-bandwidth");
+  EXPECT_GT(decode_capped->decode_tokens_per_s_per_chip / decode_full->decode_tokens_per_s_per_chip,
+            0.95);
+  // Tokens per watt count the 250 W budget, not the 400 W TDP.
+  ASSERT_TRUE(decode_capped->tokens_per_s_per_watt);
+  EXPECT_NEAR(*decode_capped->tokens_per_s_per_watt,
+              decode_capped->output_tokens_per_s_per_chip / 250, 1e-9);
+}
+
+}  // namespace
+}  // namespace suanli::perf
