@@ -162,11 +162,11 @@ Result<void> Catalog::Validate() const {
     if (chip == chips_.end()) {
       return fail("system", s.id, "chip '" + s.chip + "' is not a known chip", "chip");
     }
-    if (s.power_cap_w > 0 && chip->tdp_w.known() && s.power_cap_w > *chip->tdp_w.value) {
+    if (s.power_cap_w && chip->tdp_w.known() && *s.power_cap_w > *chip->tdp_w.value) {
       return fail("system", s.id,
-                  "power_cap_w " + std::to_string(std::lround(s.power_cap_w)) + " is above chip '" +
-                      chip->id + "''s TDP of " + std::to_string(std::lround(*chip->tdp_w.value)) +
-                      " W",
+                  "power_cap_w " + std::to_string(std::lround(*s.power_cap_w)) +
+                      " is above chip '" + chip->id + "''s TDP of " +
+                      std::to_string(std::lround(*chip->tdp_w.value)) + " W",
                   "power_cap_w");
     }
     if (s.scale_up_domain % s.chips_per_node != 0 && s.chips_per_node % s.scale_up_domain != 0) {

@@ -3,6 +3,7 @@
 #ifndef SUANLI_CATALOG_SYSTEM_H_
 #define SUANLI_CATALOG_SYSTEM_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,8 @@ struct System {
   int scale_up_domain = 8;  // chips sharing the scale-up network
   NetworkTier scale_up;
   NetworkTier scale_out;
-  // Power limit the operator sets per chip, W; 0: none (the chip's TDP).
-  double power_cap_w = 0;
+  // Power limit the operator sets per chip, W; none: the chip's TDP.
+  std::optional<double> power_cap_w;
   std::vector<std::string> sources;
   std::string notes;
 };

@@ -219,7 +219,9 @@ class YamlLoader : public YamlReader {
     s.scale_up = Tier(n, "scale_up", path);
     s.scale_up_domain = Int(n["scale_up"], "domain_chips", Join(path, "scale_up"), 1, 1 << 24);
     s.scale_out = Tier(n, "scale_out", path);
-    s.power_cap_w = Num(n, "power_cap_w", path, 1, 1e5, 0);
+    if (n["power_cap_w"] && !n["power_cap_w"].IsNull()) {
+      s.power_cap_w = Num(n, "power_cap_w", path, 1, 1e5);
+    }
     s.sources = Strings(n, "source", path);
     s.notes = Text(n, "notes", path, false);
     Upsert(catalog_.systems_, std::move(s), "system", n, path);

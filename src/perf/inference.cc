@@ -611,8 +611,7 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   }
   if (job.chip->tdp_w.known()) {
     // Per watt of the power budget: the cap when there is one.
-    const double watts =
-        job.system.power_cap_w > 0 ? job.system.power_cap_w : *job.chip->tdp_w.value;
+    const double watts = job.system.power_cap_w.value_or(*job.chip->tdp_w.value);
     e.tokens_per_s_per_watt = e.output_tokens_per_s_per_chip / watts;
   }
   return e;

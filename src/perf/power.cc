@@ -7,8 +7,10 @@
 namespace suanli::perf {
 
 Result<double> PowerCapClockFraction(const catalog::Chip& chip,
-                                     const catalog::FamilyCalibration& cal, double cap_w) {
-  if (cap_w == 0) return 1.0;
+                                     const catalog::FamilyCalibration& cal,
+                                     std::optional<double> cap) {
+  if (!cap) return 1.0;
+  const double cap_w = *cap;
   if (!(cap_w > 0) || !std::isfinite(cap_w)) {
     return MakeError("power cap must be a positive number of watts");
   }

@@ -11,18 +11,21 @@
 #ifndef SUANLI_PERF_POWER_H_
 #define SUANLI_PERF_POWER_H_
 
+#include <optional>
+
 #include "catalog/calibration.h"
 #include "catalog/chip.h"
 #include "core/error.h"
 
 namespace suanli::perf {
 
-// Fraction of the uncapped compute clock a chip sustains at `cap_w` watts.
-// 1 when `cap_w` is 0 (no cap). Errors: a cap above the chip's TDP (a cap
+// Fraction of the uncapped compute clock a chip sustains at `cap_w` watts;
+// 1 without a cap. Errors: a cap above the chip's TDP (a cap
 // only lowers power), at or below its static power (it would not run), or a
 // chip whose TDP is unknown.
 Result<double> PowerCapClockFraction(const catalog::Chip& chip,
-                                     const catalog::FamilyCalibration& cal, double cap_w);
+                                     const catalog::FamilyCalibration& cal,
+                                     std::optional<double> cap_w);
 
 }  // namespace suanli::perf
 

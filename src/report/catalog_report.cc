@@ -141,8 +141,7 @@ std::string SystemsJson(const Catalog& c) {
                        {"chips_per_node", s.chips_per_node},
                        {"scale_up", up},
                        {"scale_out", tier(s.scale_out)},
-                       {"power_cap_w", s.power_cap_w > 0 ? nlohmann::json(s.power_cap_w)
-                                                         : nlohmann::json(nullptr)},
+                       {"power_cap_w", Optional(s.power_cap_w)},
                        {"source", s.sources},
                        {"notes", s.notes}});
     used.insert(s.sources.begin(), s.sources.end());

@@ -8,10 +8,6 @@
 namespace suanli::report {
 namespace {
 
-nlohmann::json Optional(const std::optional<double>& v, int digits = 6) {
-  return v ? nlohmann::json(Round(*v, digits)) : nlohmann::json(nullptr);
-}
-
 nlohmann::json LayoutJson(const perf::InferenceLayout& l) {
   return {{"tp", l.tp}, {"ep", l.ep}, {"dp", l.dp}, {"chips", l.chips()}};
 }
@@ -21,8 +17,7 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   j["model"] = job.model->id;
   j["chip"] = job.chip->id;
   j["system"] = job.system.id;
-  j["power_cap_w"] =
-      job.system.power_cap_w > 0 ? nlohmann::json(job.system.power_cap_w) : nlohmann::json(nullptr);
+  j["power_cap_w"] = Optional(job.system.power_cap_w);
   j["dtype"] = perf::ServingDTypeName(job.dtype);
   j["mode"] = job.mode == perf::ServingMode::kOffline ? "offline" : "server";
   j["input_tokens"] = job.input_tokens;
@@ -89,7 +84,7 @@ std::string InferenceText(const InferenceReport& r) {
   std::string out = fmt::format(
       "{} on {} ({}{}), {}, {} mode, {:g} in / {:g} out tokens{}\n", job.model->id, job.chip->id,
       job.system.id,
-      job.system.power_cap_w > 0 ? fmt::format(", capped at {:g} W", job.system.power_cap_w) : "",
+      job.system.power_cap_w ? fmt::format(", capped at {:g} W", *job.system.power_cap_w) : "",
       perf::ServingDTypeName(job.dtype),
       job.mode == perf::ServingMode::kOffline ? "offline" : "server", job.input_tokens,
       job.output_tokens,

@@ -38,6 +38,10 @@ double Round(double v, int digits) {
   return std::round(v * scale) / scale;
 }
 
+nlohmann::json Optional(const std::optional<double>& v, int digits) {
+  return v ? nlohmann::json(Round(*v, digits)) : nlohmann::json(nullptr);
+}
+
 std::string Dump(const nlohmann::json& j) { return j.dump(2) + "\n"; }
 
 }  // namespace suanli::report

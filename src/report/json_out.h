@@ -4,6 +4,7 @@
 #define SUANLI_REPORT_JSON_OUT_H_
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "catalog/sourced.h"
 
@@ -15,6 +16,9 @@ nlohmann::json SourcedJson(const catalog::SourcedText& v);
 
 // Rounds to `digits` significant digits so that output is stable and readable.
 double Round(double v, int digits = 6);
+
+// The rounded value, or null when there is none.
+nlohmann::json Optional(const std::optional<double>& v, int digits = 6);
 
 // Pretty JSON text with a trailing newline.
 std::string Dump(const nlohmann::json& j);

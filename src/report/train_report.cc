@@ -75,8 +75,7 @@ std::string TrainingJson(const TrainingReport& r) {
   j["hfu"] = Round(e.hfu, 4);
   j["peak_tflops_per_chip"] = Round(e.peak_tflops);
   // null: no cap (the chip's TDP).
-  j["power_cap_w"] =
-      job.system.power_cap_w > 0 ? nlohmann::json(job.system.power_cap_w) : nlohmann::json(nullptr);
+  j["power_cap_w"] = Optional(job.system.power_cap_w);  // null: the chip's TDP
   j["clock_fraction"] = Round(e.clock_fraction, 4);
   j["achieved_tflops_per_chip"] = Round(e.achieved_tflops_per_chip, 4);
   j["train_days"] = Round(e.train_days, 4);
@@ -131,9 +130,9 @@ std::string TrainingText(const TrainingReport& r) {
   t.AddRow({"MFU / HFU", fmt::format("{:.1f} % / {:.1f} % of {:g} TFLOPS {}", e.mfu * 100,
                                      e.hfu * 100, e.peak_tflops, catalog::DTypeName(job.dtype))});
   t.AddRow({"achieved", fmt::format("{:.0f} TFLOPS per chip", e.achieved_tflops_per_chip)});
-  if (job.system.power_cap_w > 0) {
+  if (job.system.power_cap_w) {
     t.AddRow({"power cap", fmt::format("{:g} W: compute clock {:.1f} % of uncapped",
-                                       job.system.power_cap_w, e.clock_fraction * 100)});
+                                       *job.system.power_cap_w, e.clock_fraction * 100)});
   }
   t.AddRow({"memory per chip",
             fmt::format("{:.1f} of {:g} GiB", e.memory.total(), e.memory_capacity_gib)});

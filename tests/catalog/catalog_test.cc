@@ -433,7 +433,7 @@ TEST_F(UserCatalogTest, SystemPowerCapAboveTheChipsTdpFails) {
   };
   Write("systems.yaml", pod(350));
   ASSERT_TRUE(catalog_.MergeDirectory(dir_.string()));
-  EXPECT_DOUBLE_EQ((*catalog_.FindSystem("capped-a100"))->power_cap_w, 350);
+  EXPECT_EQ((*catalog_.FindSystem("capped-a100"))->power_cap_w, 350);
 
   Write("systems.yaml", pod(450));  // the a100's TDP is 400 W
   auto r = catalog_.MergeDirectory(dir_.string());

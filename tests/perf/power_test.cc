@@ -33,7 +33,7 @@ TEST(PowerCapTest, ClockFractionByHand) {
   ASSERT_TRUE(f) << f.error().ToString();
   EXPECT_NEAR(*f, 0.934298, 1e-6);
   // No cap, or a cap at the TDP: full clock.
-  EXPECT_DOUBLE_EQ(*PowerCapClockFraction(A100(), cal, 0), 1.0);
+  EXPECT_DOUBLE_EQ(*PowerCapClockFraction(A100(), cal, std::nullopt), 1.0);
   EXPECT_DOUBLE_EQ(*PowerCapClockFraction(A100(), cal, 400), 1.0);
   // NVIDIA's 250 W A100 PCIe: (170 / 320)^0.4 = exp(0.4 x -0.632523) =
   // 0.776461 for compute-bound kernels; NVIDIA quotes 90 % of the SXM part
@@ -50,6 +50,7 @@ TEST(PowerCapTest, Errors) {
   ASSERT_FALSE(starved);
   EXPECT_NE(starved.error().message.find("static power"), std::string::npos)
       << starved.error().message;
+  EXPECT_FALSE(PowerCapClockFraction(A100(), cal, 0));
   EXPECT_FALSE(PowerCapClockFraction(A100(), cal, -5));
   EXPECT_FALSE(PowerCapClockFraction(A100(), cal, NAN));
   catalog::Chip no_tdp = A100();
@@ -125,7 +126,7 @@ TEST(PowerCapTest, ServingPrefillSlowsDecodeDoesNot) {
   job.input_tokens = 16;
   job.output_tokens = 1024;
   job.tpot_ms = 20;
-  job.system.power_cap_w = 0;
+  job.system.power_cap_w.reset();
   auto decode_full = EstimateInference(job, one_chip);
   job.system.power_cap_w = 250;
   auto decode_capped = EstimateInference(job, one_chip);
