@@ -524,6 +524,11 @@ Result<std::vector<suanli::sim::Job>> LoadTrace(const std::string& path, std::st
       format = "csv";
     }
   }
+  // The fill experiment (openb.keep_cpu_only) places pods by their GPU shares.
+  if (openb.keep_cpu_only && (format == "gavel" || format == "sia")) {
+    return MakeError("--fill needs an openb or csv trace (pods with GPU shares), not " + format,
+                     path);
+  }
   if (format == "csv") return sim::ReadCsvTrace(*text, path, stats);
   if (format == "openb") return sim::ReadOpenbPods(*text, path, stats, openb);
   if (format == "gavel") {
@@ -592,9 +597,6 @@ int RunReplay(const CommonOptions& common, const ReplayOptions& o) {
   namespace sim = suanli::sim;
   sim::Workload w;
   sim::TraceStats stats;
-  if (o.fill_mode && (o.format == "gavel" || o.format == "sia"))
-    return Fail(
-        Error{"--fill needs an openb or csv trace (pods with GPU shares), not " + o.format});
   // The fill experiment schedules CPU-only pods too and needs no times.
   auto jobs =
       LoadTrace(o.trace, o.format, o.throughputs, o.profiles, &stats, {o.fill_mode, o.fill_mode});

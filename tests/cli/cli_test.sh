@@ -785,8 +785,11 @@ expect_bad "replay --fill -1" "fill" replay --trace "$TMP/pods.csv" --nodes "$TM
 expect_bad "replay --fill --repeat 0" "repeat" \
   replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 1.3 --repeat 0
 printf 'name,cpu_milli,memory_mib,num_gpu,gpu_milli\npod-0,4000,1024,0,0\n' >"$TMP/cpu_pods.csv"
+printf 'ResNet-18 (batch size 32)\tcmd\tdir\t--num_steps\t1\t720\t1\t1\t-1\t0\n' >"$TMP/rounds_for_fill.trace"
 expect_bad "replay --fill on a trace without GPU pods" "no GPU pods" \
   replay --trace "$TMP/cpu_pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 1.3
+expect_bad "replay --fill on a Gavel trace found by its name" "fill needs an openb or csv" \
+  replay --trace "$TMP/rounds_for_fill.trace" --cluster v100:1 --policy fgd --fill 1.3
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,0,100\n' >"$TMP/cpu_jobs.csv"
 expect_bad "replay fgd on a trace without GPU jobs" "no GPU jobs" \
   replay --trace "$TMP/cpu_jobs.csv" --cluster v100:2 --policy fgd
