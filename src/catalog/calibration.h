@@ -48,6 +48,9 @@ struct InferenceCalibration {
   double serving_workspace_gib = 2;
   // Amortization life of a chip bought at its catalog price, years.
   double chip_life_years = 4;
+  // Busiest expert's load over the mean when experts are spread over chips
+  // (serving balancers replicate hot experts, so it can differ from training's).
+  double moe_load_imbalance = 1.1;
 };
 
 // Parameters of the training model that do not depend on the chip.

@@ -389,13 +389,14 @@ class YamlLoader : public YamlReader {
     if (!n.IsMap()) Fail("expected a mapping", n, path);
     CheckKeys(n, path,
               {"server_tail_ratio", "server_utilization", "serving_workspace_gib",
-               "chip_life_years", "notes"});
+               "chip_life_years", "moe_load_imbalance", "notes"});
     InferenceCalibration& c = catalog_.inference_;
     c.server_tail_ratio = Num(n, "server_tail_ratio", path, 1, 10, c.server_tail_ratio);
     c.server_utilization = Num(n, "server_utilization", path, 0.05, 1, c.server_utilization);
     c.serving_workspace_gib =
         Num(n, "serving_workspace_gib", path, 0, 1e4, c.serving_workspace_gib);
     c.chip_life_years = Num(n, "chip_life_years", path, 0.1, 50, c.chip_life_years);
+    c.moe_load_imbalance = Num(n, "moe_load_imbalance", path, 1, 10, c.moe_load_imbalance);
   }
 
   Catalog& catalog_;

@@ -206,7 +206,7 @@ Step StepTime(const Context& x, const InferenceLayout& l, double decode, double 
     const double pick = static_cast<double>(p.top_k) / p.routed_experts;
     const double touched = 1 - std::pow(1 - pick, instance_tokens);
     routed_bytes = p.moe_layers * ExpertsPerChip(s, l) * touched * p.expert * x.f.weight_bytes;
-    const double imbalance = 1.1;
+    const double imbalance = x.job.serving.moe_load_imbalance;
     const double assignments =
         l.ep > 1 ? instance_tokens * p.top_k * imbalance / l.ep : tokens * p.top_k / tp;
     routed_flops = 2 * p.moe_layers * assignments * p.expert;

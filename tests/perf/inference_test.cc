@@ -293,6 +293,31 @@ TEST(InferenceTest, DisaggregationArithmetic) {
   }
 }
 
+// Under expert parallelism the busiest chip sets the pace: a more skewed
+// router (moe_load_imbalance) makes compute-bound prefill of an MoE model
+// slower, and a dense model does not notice.
+TEST(InferenceTest, MoeLoadImbalanceSlowsExpertParallelPrefill) {
+  InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
+  job.input_tokens = 4000;
+  job.output_tokens = 100;
+  InferenceConstraints ep32;
+  ep32.tp = 1;
+  ep32.ep = 32;
+  ep32.dp = 32;
+  auto balanced = EstimateInference(job, ep32);
+  job.serving.moe_load_imbalance = 2.0;
+  auto skewed = EstimateInference(job, ep32);
+  ASSERT_TRUE(balanced && skewed) << (balanced ? skewed.error() : balanced.error()).ToString();
+  EXPECT_LT(skewed->prefill_tokens_per_s_per_chip, 0.9 * balanced->prefill_tokens_per_s_per_chip);
+
+  InferenceJob dense = Job("llama-3-70b", "h100");
+  auto a = EstimateInference(dense, {});
+  dense.serving.moe_load_imbalance = 2.0;
+  auto b = EstimateInference(dense, {});
+  ASSERT_TRUE(a && b);
+  EXPECT_DOUBLE_EQ(a->output_tokens_per_s_per_chip, b->output_tokens_per_s_per_chip);
+}
+
 // Aggregated serving has no separate prefill pool.
 TEST(InferenceTest, AggregatedOutputRateIsTheDecodeRate) {
   auto e = EstimateInference(Job("llama-3-70b", "h100"), {});
