@@ -164,9 +164,9 @@ Result<void> Catalog::Validate() const {
     }
     if (s.power_cap_w && chip->tdp_w.known() && *s.power_cap_w > *chip->tdp_w.value) {
       return fail("system", s.id,
-                  "power_cap_w " + std::to_string(std::lround(*s.power_cap_w)) +
-                      " is above chip '" + chip->id + "''s TDP of " +
-                      std::to_string(std::lround(*chip->tdp_w.value)) + " W",
+                  "power_cap_w " + std::to_string(std::lround(*s.power_cap_w)) + " is above the " +
+                      std::to_string(std::lround(*chip->tdp_w.value)) + " W TDP of chip '" +
+                      chip->id + "'",
                   "power_cap_w");
     }
     if (s.scale_up_domain % s.chips_per_node != 0 && s.chips_per_node % s.scale_up_domain != 0) {

@@ -220,7 +220,7 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
     job.system = *s;
   }
   if (o.power_cap_w) {
-    job.system.power_cap_w = *o.power_cap_w;
+    job.system.power_cap_w = o.power_cap_w;
     auto clock =
         suanli::perf::PowerCapClockFraction(**chip, job.calibration, job.system.power_cap_w);
     if (!clock) return Fail(Error{"--power-cap-w: " + clock.error().message});
@@ -334,7 +334,7 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
         job.system = *s;
         if (o.power_cap_w) {
           // A cap the chip cannot take is a wrong flag, not a row of the table.
-          job.system.power_cap_w = *o.power_cap_w;
+          job.system.power_cap_w = o.power_cap_w;
           auto clock =
               suanli::perf::PowerCapClockFraction(**chip, job.calibration, job.system.power_cap_w);
           if (!clock) return Fail(Error{"--power-cap-w: " + clock.error().message});

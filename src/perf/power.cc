@@ -22,14 +22,14 @@ Result<double> PowerCapClockFraction(const catalog::Chip& chip,
   const double tdp = *chip.tdp_w.value;
   if (cap_w > tdp) {
     return MakeError(
-        fmt::format("power cap {:g} W is above chip '{}''s TDP of {:g} W; a cap can "
-                    "only lower power",
-                    cap_w, chip.id, tdp));
+        fmt::format("power cap {:g} W is above the {:g} W TDP of chip '{}'; a cap can only "
+                    "lower power",
+                    cap_w, tdp, chip.id));
   }
   const double static_w = cal.static_power_fraction * tdp;
   if (cap_w <= static_w) {
     return MakeError(
-        fmt::format("power cap {:g} W is at or below chip '{}''s static power (about "
+        fmt::format("power cap {:g} W is at or below the static power of chip '{}' (about "
                     "{:.0f} W); it would not run",
                     cap_w, chip.id, static_w));
   }

@@ -210,7 +210,7 @@ expect_bad "unknown flag" "frobnicate" \
 
 # Power caps: above the TDP, at the static power, not a number; and a user
 # system that caps above its chip's TDP (file:line, field).
-expect_bad "--power-cap-w above the TDP" "power-cap-w.*TDP of 400 W" \
+expect_bad "--power-cap-w above the TDP" "power-cap-w.*400 W TDP" \
   train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w 500
 expect_bad "--power-cap-w at the static power" "static power" \
   train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w 60

@@ -45,7 +45,7 @@ TEST(PowerCapTest, Errors) {
   const auto cal = Cat().CalibrationFor(A100().family);
   auto above = PowerCapClockFraction(A100(), cal, 450);
   ASSERT_FALSE(above);
-  EXPECT_NE(above.error().message.find("TDP of 400 W"), std::string::npos) << above.error().message;
+  EXPECT_NE(above.error().message.find("400 W TDP"), std::string::npos) << above.error().message;
   auto starved = PowerCapClockFraction(A100(), cal, 80);
   ASSERT_FALSE(starved);
   EXPECT_NE(starved.error().message.find("static power"), std::string::npos)
