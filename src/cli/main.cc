@@ -806,7 +806,8 @@ int main(int argc, char** argv) {
   replay->add_option("--nodes", ro.nodes,
                      "node list (openb format: sn,cpu_milli,memory_mib,gpu,model)");
   replay->add_option("--cluster", ro.cluster,
-                     "type:count[:gpus_per_node],... (without a node size, one pool per type)");
+                     "type:count[:gpus_per_node],... (without a node size, one pool per type; a "
+                     "count of 0 adds no GPUs)");
   replay->add_option(
       "--policy", ro.policies,
       "policy or comma-separated policies: " + suanli::JoinOr(suanli::sim::PolicyNames()));

@@ -718,7 +718,8 @@ Result<std::vector<Node>> ParseClusterSpec(std::string_view spec) {
     }
     int count = 0, per = 0;
     auto [p1, e1] = std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), count);
-    if (e1 != std::errc() || count < 1 || count > 10'000'000) {
+    // 0 is allowed: Gavel's `-c 8:0:8` names a type the cluster does not have.
+    if (e1 != std::errc() || count < 0 || count > 10'000'000) {
       return MakeError("'" + fields[1] + "' is not a GPU count", "", 0, "--cluster");
     }
     if (fields.size() == 3) {

@@ -162,6 +162,13 @@ TEST(TraceTest, ClusterSpec) {
   EXPECT_EQ((*nodes)[2].gpus, 8);
   EXPECT_FALSE(ParseClusterSpec("v100"));
   EXPECT_FALSE(ParseClusterSpec("v100:x"));
+  EXPECT_FALSE(ParseClusterSpec("v100:-1"));
+  // A type with no GPUs adds no node (Gavel's 8:0:8); no GPUs at all is an error.
+  auto with_zero = ParseClusterSpec("v100:8,p100:0,k80:8");
+  ASSERT_TRUE(with_zero);
+  EXPECT_EQ(with_zero->size(), 2u);
+  EXPECT_EQ((*with_zero)[1].type, "k80");
+  EXPECT_FALSE(ParseClusterSpec("v100:0,k80:0"));
 }
 
 // Random workloads for the conformance suite.
