@@ -135,9 +135,7 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
   auto chip = catalog->FindChip(o.chip);
   if (!chip) return Fail(chip.error());
 
-  suanli::perf::TrainingJob job;
-  job.model = *model;
-  job.chip = *chip;
+  suanli::perf::TrainingJob job = suanli::perf::TrainingJobFor(*catalog, **model, **chip);
   if (!o.system.empty()) {
     auto s = catalog->FindSystem(o.system);
     if (!s) return Fail(s.error());
@@ -147,8 +145,6 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
     }
     job.system = **s;
   }
-  job.calibration = catalog->CalibrationFor((*chip)->family);
-  job.training = catalog->training_calibration();
   job.chips = o.count;
   auto tokens = ParseAmount(o.tokens, "--tokens");
   if (!tokens) return Fail(tokens.error());
@@ -301,10 +297,7 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
     auto chip = catalog->FindChip(chip_ids[i]);
     if (!chip) return Fail(chip.error());
     auto& job = jobs[i];
-    job.model = *model;
-    job.chip = *chip;
-    job.calibration = catalog->CalibrationFor((*chip)->family);
-    job.serving = catalog->inference_calibration();
+    job = suanli::perf::InferenceJobFor(*catalog, **model, **chip);
     job.chips = o.count;
     job.input_tokens = o.input_tokens;
     job.output_tokens = o.output_tokens;

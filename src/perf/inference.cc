@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "catalog/catalog.h"
 #include "core/text.h"
 #include "perf/collectives.h"
 #include "perf/power.h"
@@ -429,6 +430,16 @@ std::optional<ServingDType> ParseServingDType(std::string_view s) {
 double ServingDTypeBytes(ServingDType d) {
   constexpr std::array<double, 6> bytes = {2, 2, 1, 1, 0.5, 0.5};
   return bytes[static_cast<int>(d)];
+}
+
+InferenceJob InferenceJobFor(const catalog::Catalog& cat, const catalog::Model& model,
+                             const catalog::Chip& chip) {
+  InferenceJob job;
+  job.model = &model;
+  job.chip = &chip;
+  job.calibration = cat.CalibrationFor(chip.family);
+  job.serving = cat.inference_calibration();
+  return job;
 }
 
 Result<void> ValidateInferenceJob(const InferenceJob& job) {

@@ -16,6 +16,10 @@
 #include "catalog/system.h"
 #include "core/error.h"
 
+namespace suanli::catalog {
+class Catalog;
+}
+
 namespace suanli::perf {
 
 // Formats weights are served in. 8- and 4-bit formats compute at that
@@ -99,6 +103,11 @@ struct InferenceEstimate {
   double step_overhead_ms = 0;
   long layouts_evaluated = 0;
 };
+
+// A job for `model` on `chip` with the catalog's calibration for the chip's
+// family and its serving parameters. No system: callers attach one.
+InferenceJob InferenceJobFor(const catalog::Catalog& cat, const catalog::Model& model,
+                             const catalog::Chip& chip);
 
 // Checks the job (numbers, dtype support) before any layout is tried.
 Result<void> ValidateInferenceJob(const InferenceJob& job);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "catalog/catalog.h"
 #include "core/text.h"
 #include "perf/collectives.h"
 #include "perf/power.h"
@@ -635,6 +636,16 @@ std::optional<AttentionKernel> ParseAttentionKernel(std::string_view s) {
   if (v == "flash") return AttentionKernel::kFlash;
   if (v == "unfused") return AttentionKernel::kUnfused;
   return std::nullopt;
+}
+
+TrainingJob TrainingJobFor(const catalog::Catalog& cat, const catalog::Model& model,
+                           const catalog::Chip& chip) {
+  TrainingJob job;
+  job.model = &model;
+  job.chip = &chip;
+  job.calibration = cat.CalibrationFor(chip.family);
+  job.training = cat.training_calibration();
+  return job;
 }
 
 Result<void> ValidateJob(const TrainingJob& job) {

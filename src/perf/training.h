@@ -17,6 +17,10 @@
 #include "catalog/system.h"
 #include "core/error.h"
 
+namespace suanli::catalog {
+class Catalog;
+}
+
 namespace suanli::perf {
 
 enum class Recompute { kNone, kSelective, kFull };
@@ -128,6 +132,11 @@ struct TrainingEstimate {
   bool fits = false;
   TimeBreakdown time;
 };
+
+// A job for `model` on `chip` with the catalog's calibration for the chip's
+// family and its training parameters. No system: callers attach one.
+TrainingJob TrainingJobFor(const catalog::Catalog& cat, const catalog::Model& model,
+                           const catalog::Chip& chip);
 
 // Checks the job itself (model, chip, numbers) before any layout is tried.
 Result<void> ValidateJob(const TrainingJob& job);

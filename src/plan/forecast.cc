@@ -45,11 +45,7 @@ Rate TrainingRate(const supply::TrainingRun& r, const catalog::Catalog& cat,
   auto model = cat.FindModel(r.model);
   auto chip = cat.FindChip(chip_id);
   if (!model || !chip) return rate;
-  perf::TrainingJob job;
-  job.model = *model;
-  job.chip = *chip;
-  job.calibration = cat.CalibrationFor((*chip)->family);
-  job.training = cat.training_calibration();
+  perf::TrainingJob job = perf::TrainingJobFor(cat, **model, **chip);
   job.chips = ReferenceCount(r.max_chips);
   job.tokens = r.tokens;
   job.dtype = *catalog::ParseDType(r.dtype);
@@ -78,11 +74,7 @@ Rate ServiceRate(const supply::InferenceService& v, const catalog::Catalog& cat,
   auto model = cat.FindModel(v.model);
   auto chip = cat.FindChip(chip_id);
   if (!model || !chip) return rate;
-  perf::InferenceJob job;
-  job.model = *model;
-  job.chip = *chip;
-  job.calibration = cat.CalibrationFor((*chip)->family);
-  job.serving = cat.inference_calibration();
+  perf::InferenceJob job = perf::InferenceJobFor(cat, **model, **chip);
   job.input_tokens = v.input_tokens;
   job.output_tokens = v.output_tokens;
   job.dtype = *perf::ParseServingDType(v.dtype);

@@ -33,13 +33,10 @@ class CalibrationTest : public ::testing::TestWithParam<testing::DataCase> {};
 TEST_P(CalibrationTest, WithinPublishedTolerance) {
   const YAML::Node& n = GetParam().node;
   const auto& cat = testing::BuiltinCatalog();
-  TrainingJob job;
-  job.model = *cat.FindModel(n["model"].as<std::string>());
-  job.chip = *cat.FindChip(n["chip"].as<std::string>());
+  TrainingJob job = TrainingJobFor(cat, **cat.FindModel(n["model"].as<std::string>()),
+                                   **cat.FindChip(n["chip"].as<std::string>()));
   job.system = *cat.SystemFor(*job.chip);
   if (n["power_cap_w"]) job.system.power_cap_w = n["power_cap_w"].as<double>();
-  job.calibration = cat.CalibrationFor(job.chip->family);
-  job.training = cat.training_calibration();
   job.chips = n["count"].as<long>();
   job.tokens = n["tokens"] ? n["tokens"].as<double>() : 1e9;
   job.seq_len = n["seq_len"].as<int>();

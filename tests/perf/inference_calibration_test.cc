@@ -19,12 +19,9 @@ class InferenceCalibrationTest : public ::testing::TestWithParam<testing::DataCa
 TEST_P(InferenceCalibrationTest, WithinPublishedTolerance) {
   const YAML::Node& n = GetParam().node;
   const auto& cat = testing::BuiltinCatalog();
-  InferenceJob job;
-  job.model = *cat.FindModel(n["model"].as<std::string>());
-  job.chip = *cat.FindChip(n["chip"].as<std::string>());
+  InferenceJob job = InferenceJobFor(cat, **cat.FindModel(n["model"].as<std::string>()),
+                                     **cat.FindChip(n["chip"].as<std::string>()));
   job.system = *cat.SystemFor(*job.chip);
-  job.calibration = cat.CalibrationFor(job.chip->family);
-  job.serving = cat.inference_calibration();
   job.chips = n["count"].as<long>();
   job.input_tokens = n["input"].as<double>();
   job.output_tokens = n["output"].as<double>();

@@ -22,12 +22,8 @@ const catalog::Catalog& Cat() {
 }
 
 InferenceJob Job(const char* model, const char* chip, ServingDType dtype = ServingDType::kBf16) {
-  InferenceJob job;
-  job.model = *Cat().FindModel(model);
-  job.chip = *Cat().FindChip(chip);
+  InferenceJob job = InferenceJobFor(Cat(), **Cat().FindModel(model), **Cat().FindChip(chip));
   if (auto s = Cat().SystemFor(*job.chip)) job.system = *s;
-  job.calibration = Cat().CalibrationFor(job.chip->family);
-  job.serving = Cat().inference_calibration();
   job.dtype = dtype;
   return job;
 }

@@ -61,12 +61,8 @@ TEST(PowerCapTest, Errors) {
 }
 
 TrainingJob LlamaOnA100() {
-  TrainingJob job;
-  job.model = *Cat().FindModel("llama-2-13b");
-  job.chip = &A100();
+  TrainingJob job = TrainingJobFor(Cat(), **Cat().FindModel("llama-2-13b"), A100());
   job.system = *Cat().SystemFor(A100());
-  job.calibration = Cat().CalibrationFor(A100().family);
-  job.training = Cat().training_calibration();
   job.chips = 64;
   job.tokens = 1e12;
   job.seq_len = 4096;
@@ -99,12 +95,8 @@ TEST(PowerCapTest, TrainingComputeSlowsCommunicationDoesNot) {
 // Prefill of long prompts is compute-bound and slows with the clock; decode
 // at one sequence is bound by reading the weights and does not.
 TEST(PowerCapTest, ServingPrefillSlowsDecodeDoesNot) {
-  InferenceJob job;
-  job.model = *Cat().FindModel("llama-3-8b");
-  job.chip = &A100();
+  InferenceJob job = InferenceJobFor(Cat(), **Cat().FindModel("llama-3-8b"), A100());
   job.system = *Cat().SystemFor(A100());
-  job.calibration = Cat().CalibrationFor(A100().family);
-  job.serving = Cat().inference_calibration();
   job.input_tokens = 4096;
   job.output_tokens = 256;
   job.mode = ServingMode::kOffline;

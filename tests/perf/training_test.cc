@@ -17,12 +17,8 @@ const catalog::Catalog& Cat() {
 }
 
 TrainingJob Job(const char* model, const char* chip, long chips) {
-  TrainingJob job;
-  job.model = *Cat().FindModel(model);
-  job.chip = *Cat().FindChip(chip);
+  TrainingJob job = TrainingJobFor(Cat(), **Cat().FindModel(model), **Cat().FindChip(chip));
   if (auto s = Cat().SystemFor(*job.chip)) job.system = *s;
-  job.calibration = Cat().CalibrationFor(job.chip->family);
-  job.training = Cat().training_calibration();
   job.chips = chips;
   job.tokens = 1e12;
   return job;

@@ -117,12 +117,8 @@ TEST(ReportModelsJsonTest, ParsesWithModels) {
 TEST(ReportTrainingJsonTest, HasEveryFieldAndConsistentNumbers) {
   const auto& cat = Builtin();
   const catalog::Chip* chip = *cat.FindChip("h100");
-  perf::TrainingJob job;
-  job.model = *cat.FindModel("llama-3-8b");
-  job.chip = chip;
+  perf::TrainingJob job = perf::TrainingJobFor(cat, **cat.FindModel("llama-3-8b"), *chip);
   job.system = *cat.SystemFor(*chip);
-  job.calibration = cat.CalibrationFor(chip->family);
-  job.training = cat.training_calibration();
   job.chips = 64;
   job.tokens = 1e12;
   auto result = perf::SearchLayout(job, {});
