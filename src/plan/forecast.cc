@@ -8,6 +8,7 @@
 #include "core/stats.h"
 #include "core/text.h"
 #include "perf/inference.h"
+#include "perf/power.h"
 #include "perf/training.h"
 #include "plan/allocator.h"
 #include "supply/sampler.h"
@@ -27,19 +28,37 @@ long ReferenceCount(double max_chips) {
   return n;
 }
 
-// Gives a perf job its chip's system; when there is none, says why in the rate.
+// The scenario's power cap for a chip (ids matched through catalog aliases).
+std::optional<double> PowerCapFor(const Scenario& s, const catalog::Catalog& cat,
+                                  const catalog::Chip& chip) {
+  for (const auto& cap : s.power_caps) {
+    if (auto c = cat.FindChip(cap.chip); c && *c == &chip) return cap.watts;
+  }
+  return std::nullopt;
+}
+
+// Gives a perf job its chip's system, with the scenario's power cap for the
+// chip; when there is no system, says why in the rate.
 template <typename PerfJob>
-bool AttachSystem(PerfJob& job, const catalog::Catalog& cat, Rate& rate) {
+bool AttachSystem(PerfJob& job, const Scenario& s, const catalog::Catalog& cat, Rate& rate) {
   auto system = cat.SystemFor(*job.chip);
   if (!system) {
     rate.note = system.error().message;
     return false;
   }
   job.system = *system;
+  if (auto cap = PowerCapFor(s, cat, *job.chip)) job.system.power_cap_w = cap;
   return true;
 }
 
-Rate TrainingRate(const supply::TrainingRun& r, const catalog::Catalog& cat,
+// ", capped at 350 W" when the job runs under a power cap.
+template <typename PerfJob>
+std::string CapNote(const PerfJob& job) {
+  if (!job.system.power_cap_w) return "";
+  return ", capped at " + std::to_string(std::lround(*job.system.power_cap_w)) + " W";
+}
+
+Rate TrainingRate(const Scenario& s, const supply::TrainingRun& r, const catalog::Catalog& cat,
                   const std::string& chip_id) {
   Rate rate{r.name, chip_id, 0, ""};
   auto model = cat.FindModel(r.model);
@@ -53,7 +72,7 @@ Rate TrainingRate(const supply::TrainingRun& r, const catalog::Catalog& cat,
     rate.note = ok.error().message;
     return rate;
   }
-  if (!AttachSystem(job, cat, rate)) return rate;
+  if (!AttachSystem(job, s, cat, rate)) return rate;
   auto best = perf::SearchLayout(job, {});
   if (!best) {
     rate.note = best.error().message;
@@ -64,11 +83,11 @@ Rate TrainingRate(const supply::TrainingRun& r, const catalog::Catalog& cat,
   const auto& l = best->best.layout;
   rate.note = "at " + std::to_string(job.chips) + " chips: tp " + std::to_string(l.tp) + " pp " +
               std::to_string(l.pp) + " ep " + std::to_string(l.ep) + ", MFU " +
-              std::to_string(static_cast<int>(best->best.mfu * 100 + 0.5)) + " %";
+              std::to_string(static_cast<int>(best->best.mfu * 100 + 0.5)) + " %" + CapNote(job);
   return rate;
 }
 
-Rate ServiceRate(const supply::InferenceService& v, const catalog::Catalog& cat,
+Rate ServiceRate(const Scenario& s, const supply::InferenceService& v, const catalog::Catalog& cat,
                  const std::string& chip_id) {
   Rate rate{v.name, chip_id, 0, ""};
   auto model = cat.FindModel(v.model);
@@ -84,7 +103,7 @@ Rate ServiceRate(const supply::InferenceService& v, const catalog::Catalog& cat,
     rate.note = ok.error().message;
     return rate;
   }
-  if (!AttachSystem(job, cat, rate)) return rate;
+  if (!AttachSystem(job, s, cat, rate)) return rate;
   auto e = perf::EstimateInference(job, {});
   if (!e) {
     rate.note = e.error().message;
@@ -92,7 +111,7 @@ Rate ServiceRate(const supply::InferenceService& v, const catalog::Catalog& cat,
   }
   rate.tokens_per_s_per_chip = e->output_tokens_per_s_per_chip;
   rate.note = "tp " + std::to_string(e->layout.tp) + " ep " + std::to_string(e->layout.ep) +
-              ", TPOT " + std::to_string(static_cast<int>(e->tpot_ms + 0.5)) + " ms";
+              ", TPOT " + std::to_string(static_cast<int>(e->tpot_ms + 0.5)) + " ms" + CapNote(job);
   return rate;
 }
 
@@ -200,6 +219,12 @@ Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
   for (const auto& id : s.ChipIds()) {
     if (auto chip = c.FindChip(id); !chip) return MakeError(where(chip.error().message));
   }
+  for (const auto& cap : s.power_caps) {
+    auto chip = c.FindChip(cap.chip);
+    if (!chip) return MakeError(where("power cap: " + chip.error().message));
+    auto clock = perf::PowerCapClockFraction(**chip, c.CalibrationFor((*chip)->family), cap.watts);
+    if (!clock) return MakeError(where("power cap: " + clock.error().message));
+  }
   for (const auto& r : s.training) {
     if (auto m = c.FindModel(r.model); !m)
       return MakeError(where("run '" + r.name + "': " + m.error().message));
@@ -258,7 +283,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     for (const auto& chip : r.chips) {
       const int col = column(chip);
       if (col < 0) continue;  // allowed but never supplied
-      Rate rate = TrainingRate(r, cat, m.chips[col]);
+      Rate rate = TrainingRate(s, r, cat, m.chips[col]);
       row[col] = rate.tokens_per_s_per_chip;
       f.rates.push_back(std::move(rate));
     }
@@ -274,7 +299,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     for (const auto& chip : v.chips) {
       const int col = column(chip);
       if (col < 0) continue;
-      Rate rate = ServiceRate(v, cat, m.chips[col]);
+      Rate rate = ServiceRate(s, v, cat, m.chips[col]);
       row[col] = rate.tokens_per_s_per_chip;
       f.rates.push_back(std::move(rate));
     }

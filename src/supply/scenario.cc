@@ -19,7 +19,8 @@ class ScenarioLoader : public SupplyReader {
     const YAML::Node root = Parse(text);
     if (!root.IsMap()) Fail("expected a mapping with scenario, fleet, deliveries, ...", root, "");
     CheckKeys(root, "",
-              {"scenario", "inputs", "fleet", "deliveries", "events", "workloads", "policy"});
+              {"scenario", "inputs", "fleet", "deliveries", "events", "workloads", "power_caps",
+               "policy"});
     Scenario s;
     const YAML::Node head = root["scenario"];
     if (!head || !head.IsMap())
@@ -58,6 +59,17 @@ class ScenarioLoader : public SupplyReader {
         CheckKeys(n, p, {"chip", "count", "source", "note"});
         s.fleet.push_back({NormalizeId(Text(n, "chip", p, true)), Num(n, "count", p, 0, 1e8),
                            Strings(n, "source", p)});
+      });
+    }
+    if (root["power_caps"]) {
+      std::set<std::string> capped;
+      ForEach(root["power_caps"], "power_caps", [&](const YAML::Node& n, const std::string& p) {
+        CheckKeys(n, p, {"chip", "watts", "source", "note"});
+        PowerCap cap{NormalizeId(Text(n, "chip", p, true)), Num(n, "watts", p, 1, 1e5),
+                     Strings(n, "source", p), Text(n, "note", p, false)};
+        if (!capped.insert(cap.chip).second)
+          Fail("chip '" + cap.chip + "' has two power caps", n, Join(p, "chip"));
+        s.power_caps.push_back(std::move(cap));
       });
     }
     if (root["deliveries"]) {

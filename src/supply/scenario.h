@@ -84,6 +84,15 @@ struct InferenceService {
   double priority = 1;
 };
 
+// A per-chip power limit where a chip type runs (a power-short hall): its
+// compute-bound work slows by the clock the cap allows (perf/power.h).
+struct PowerCap {
+  std::string chip;
+  double watts = 0;
+  std::vector<std::string> sources;
+  std::string note;
+};
+
 struct Policy {
   bool inference_first = false;
   bool training_spans_chip_types = false;
@@ -101,6 +110,7 @@ struct Scenario {
   std::vector<Event> events;
   std::vector<TrainingRun> training;
   std::vector<InferenceService> services;
+  std::vector<PowerCap> power_caps;  // at most one per chip id
   Policy policy;
 
   Date PeriodStart(int i) const {

@@ -621,6 +621,22 @@ expect_bad "forecast scenario with an unknown chip id" "h1000" \
 expect_bad "forecast unknown chip id suggests h100" "nearest.*h100[^0]" \
   forecast "$TMP/h1000.yaml" --samples 50
 
+cat >"$TMP/cap_scenario.yaml" <<'EOF2'
+scenario: {name: hot, start: 2027-01-01, period: month, horizon: 6}
+fleet:
+  - {chip: h100, count: 128}
+power_caps:
+  - {chip: h100, watts: 900}
+workloads:
+  training:
+    - {name: run, model: llama-3-8b, tokens: 1e12, chips: [h100], max_chips: 128, target: 2027-06-30}
+EOF2
+expect_bad "forecast scenario with a power cap above the TDP" "power cap.*700 W TDP" \
+  forecast "$TMP/cap_scenario.yaml" --samples 50
+sed -i 's/watts: 900/watts: 0/' "$TMP/cap_scenario.yaml"
+expect_bad "forecast scenario with a zero power cap gives file:line and field" \
+  "cap_scenario\.yaml:5: power_caps\[0\]\.watts" forecast "$TMP/cap_scenario.yaml" --samples 50
+
 # --- replay ---------------------------------------------------------------
 cat >"$TMP/jobs.csv" <<'EOF2'
 id,arrival_s,num_gpus,duration_s

@@ -422,6 +422,23 @@ TEST(ForecastTest, FinishDateByHand) {
   EXPECT_EQ(f.fleet_mean[0], std::vector<double>{128});
 }
 
+// A power-short hall: the same run on H100 capped at 500 W (TDP 700 W) runs
+// at a lower rate, by at most the clock the cap allows:
+// ((500 - 140) / (700 - 140))^(1 / 2.5) = 0.64286^0.4 = 0.83801.
+TEST(ForecastTest, PowerCapSlowsTheRunOnThatChip) {
+  const Forecast free = Plan(Parse(kHand), Quick(5));
+  const Forecast capped =
+      Plan(Parse(std::string(kHand) + "power_caps:\n  - {chip: h100, watts: 500}\n"), Quick(5));
+  const double ratio = RateOf(capped, "run", "h100") / RateOf(free, "run", "h100");
+  EXPECT_LT(ratio, 0.9);
+  EXPECT_GE(ratio, 0.83801 - 1e-4);
+  for (const auto& r : capped.rates) {
+    EXPECT_TRUE(Contains(r.note, "capped at 500 W")) << r.note;
+  }
+  ASSERT_TRUE(free.runs[0].finish_p50 && capped.runs[0].finish_p50);
+  EXPECT_GT(capped.runs[0].finish_p50->days, free.runs[0].finish_p50->days);
+}
+
 TEST(ForecastTest, TargetBeforeOrAfterTheFinish) {
   supply::Scenario s = Parse(kHand);
   const Forecast probe = Plan(s, Quick(3));
@@ -689,6 +706,16 @@ TEST(ValidateScenarioTest, UnknownChipSuggestsANearOne) {
   s.training[0].chips = {"h1000"};
   e = Invalid(s);
   EXPECT_TRUE(Contains(e.message, "run")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "h1000")) << e.message;
+}
+
+TEST(ValidateScenarioTest, PowerCapAboveTheTdpOrOnAnUnknownChip) {
+  supply::Scenario s = Parse(std::string(kHand) + "power_caps:\n  - {chip: h100, watts: 800}\n");
+  Error e = Invalid(s);
+  EXPECT_TRUE(Contains(e.message, "power cap")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "700 W TDP")) << e.message;
+  s.power_caps[0] = {"h1000", 500, {}, ""};
+  e = Invalid(s);
   EXPECT_TRUE(Contains(e.message, "h1000")) << e.message;
 }
 

@@ -276,6 +276,23 @@ TEST(ScenarioYamlTest, PeriodOfInvertsPeriodStart) {
   EXPECT_EQ(s.PeriodStart(2).ToString(), "2027-03-31");
 }
 
+TEST(ScenarioYamlTest, PowerCaps) {
+  auto r = ParseScenario(
+      InsertAfter(10, {"power_caps:", "  - {chip: H100, watts: 600, note: hall}"}), kFile);
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->power_caps.size(), 1u);
+  EXPECT_EQ(r->power_caps[0].chip, "h100");
+  EXPECT_EQ(r->power_caps[0].watts, 600);
+  // Caps are not supply: the chip columns do not change.
+  EXPECT_EQ(r->ChipIds(), std::vector<std::string>{"h100"});
+  ExpectError(InsertAfter(10, {"power_caps:", "  - {chip: h100, watts: 0}"}), 12,
+              "power_caps[0].watts");
+  ExpectError(InsertAfter(10, {"power_caps:", "  - {chip: h100}"}), 12, "power_caps[0].watts");
+  ExpectError(InsertAfter(10, {"power_caps:", "  - {chip: h100, watts: 600}",
+                               "  - {chip: h100, watts: 500}"}),
+              13, "power_caps[1].chip", "two power caps");
+}
+
 TEST(ScenarioYamlTest, UnknownTopLevelKey) {
   ExpectError(InsertAfter(30, {"frobnicate: 1"}), 31, "frobnicate", "unknown field");
 }
