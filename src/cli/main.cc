@@ -325,8 +325,12 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
       }();
       if (s) {
         job.system = *s;
-        if (o.power_cap_w) {
-          // A cap the chip cannot take is a wrong flag, not a row of the table.
+        // Comparing chips under one per-chip power budget: a budget above a
+        // chip's TDP does not bind it. One chip: a cap above its TDP is a
+        // wrong flag, not a row of the table.
+        const bool binds = !o.compare || !(*chip)->tdp_w.known() || !o.power_cap_w ||
+                           *o.power_cap_w < *(*chip)->tdp_w.value;
+        if (o.power_cap_w && binds) {
           job.system.power_cap_w = o.power_cap_w;
           auto clock =
               suanli::perf::PowerCapClockFraction(**chip, job.calibration, job.system.power_cap_w);
@@ -756,7 +760,8 @@ int main(int argc, char** argv) {
                     "fraction of prompt tokens served from cache");
   infer->add_flag("--disaggregate", inf.disaggregate, "separate prefill and decode chips");
   infer->add_option("--power-cap-w", inf.power_cap_w,
-                    "per-chip power limit, W (default: the system's, else the chip's TDP)");
+                    "per-chip power limit, W (default: the system's, else the chip's TDP; with "
+                    "--compare it binds the chips whose TDP is above it)");
   infer->add_option("--tp", inf.tp, "tensor parallel size");
   infer->add_option("--ep", inf.ep, "expert parallel size (MoE; = tp * dp)");
   infer->add_option("--dp", inf.dp, "attention data-parallel groups per instance (MoE)");

@@ -161,6 +161,9 @@ std::string CompareTable(const std::vector<CompareRow>& rows) {
       continue;
     }
     const auto& e = *row.estimate;
+    if (const auto& cap = row.job->system.power_cap_w) {
+      notes += fmt::format("{}: capped at {:g} W (tok/s/W per capped watt)\n", chip.id, *cap);
+    }
     t.AddRow({chip.id, fmt::format("tp{} ep{}", e.layout.tp, e.layout.ep),
               fmt::format("{:.0f}", e.output_tokens_per_s_per_chip),
               e.tokens_per_s_per_watt ? fmt::format("{:.2f}", *e.tokens_per_s_per_watt) : "-",

@@ -218,6 +218,18 @@ expect_bad "--power-cap-w not a number" "power-cap-w" \
   train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w lots
 expect_bad "infer --power-cap-w above the TDP" "power-cap-w.*TDP" \
   infer --model llama-3-8b --chip h100 --power-cap-w 900
+# Comparing chips under one 500 W budget: it binds the H100 (700 W TDP), not the A100 (400 W).
+run infer --model llama-3-8b --chip a100,h100 --compare --power-cap-w 500 --json
+if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'
+import json, sys
+rows = {r["chip"]: r for r in json.load(open(sys.argv[1]))["chips"]}
+sys.exit(0 if rows["a100"]["power_cap_w"] is None and rows["h100"]["power_cap_w"] == 500 else 1)
+EOF
+then
+  ok "infer --compare --power-cap-w binds only chips above the budget"
+else
+  not_ok "infer --compare --power-cap-w binds only chips above the budget" "exit $RC" "${OUT:0:300}"
+fi
 mkdir -p "$TMP/capcat"
 cat >"$TMP/capcat/systems.yaml" <<'EOF'
 systems:
