@@ -25,6 +25,15 @@ nlohmann::json Caveats(const perf::TrainingJob& job) {
   check("peak_tflops." + std::string(catalog::DTypeName(job.dtype)), chip.peak(job.dtype));
   check("memory_gib", chip.memory_gib);
   check("memory_tb_s", chip.memory_tb_s);
+  if (job.system.power_cap_w) {
+    out.push_back(
+        {{"field", "power_cap_w"},
+         {"confidence", "estimate"},
+         {"note", fmt::format("clock under the cap from a static share of {:g} of the TDP and "
+                              "dynamic power ~ f^{:g}: physical estimates, not fitted",
+                              job.calibration.static_power_fraction,
+                              job.calibration.dvfs_power_exponent)}});
+  }
   if (!job.calibration.calibrated) {
     out.push_back({{"field", "calibration"},
                    {"confidence", "estimate"},

@@ -250,12 +250,14 @@ run train --model llama-2-13b --chip a100 --count 64 --tokens 1e12 --power-cap-w
 if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-sys.exit(0 if d["power_cap_w"] == 350 and abs(d["clock_fraction"] - 0.9343) < 1e-4 else 1)
+caveat = [c for c in d["caveats"] if c["field"] == "power_cap_w"]
+sys.exit(0 if d["power_cap_w"] == 350 and abs(d["clock_fraction"] - 0.9343) < 1e-4 and
+         caveat and caveat[0]["confidence"] == "estimate" else 1)
 EOF
 then
-  ok "train --power-cap-w 350 reports the cap and a 0.9343 clock"
+  ok "train --power-cap-w 350 reports the cap, a 0.9343 clock and an estimate caveat"
 else
-  not_ok "train --power-cap-w 350 reports the cap and a 0.9343 clock" "exit $RC" "${OUT:0:300}"
+  not_ok "train --power-cap-w 350 reports the cap, a 0.9343 clock and an estimate caveat" "exit $RC" "${OUT:0:300}"
 fi
 
 # Llama 3.1 405B on 8 H100: weights, gradients and Adam state alone are
