@@ -1,7 +1,8 @@
 #include "catalog/catalog.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 
 #include "catalog/builtin_files.h"
@@ -162,12 +163,23 @@ Result<void> Catalog::Validate() const {
     if (chip == chips_.end()) {
       return fail("system", s.id, "chip '" + s.chip + "' is not a known chip", "chip");
     }
-    if (s.power_cap_w && chip->tdp_w.known() && *s.power_cap_w > *chip->tdp_w.value) {
-      return fail("system", s.id,
-                  "power_cap_w " + std::to_string(std::lround(*s.power_cap_w)) + " is above the " +
-                      std::to_string(std::lround(*chip->tdp_w.value)) + " W TDP of chip '" +
-                      chip->id + "'",
-                  "power_cap_w");
+    if (s.power_cap_w && chip->tdp_w.known()) {
+      // The same bounds perf/power.h enforces, caught where the file says it.
+      const double tdp = *chip->tdp_w.value;
+      const double static_w = CalibrationFor(chip->family).static_power_fraction * tdp;
+      if (*s.power_cap_w > tdp) {
+        return fail("system", s.id,
+                    fmt::format("power_cap_w {:g} is above the {:g} W TDP of chip '{}'",
+                                *s.power_cap_w, tdp, chip->id),
+                    "power_cap_w");
+      }
+      if (*s.power_cap_w <= static_w) {
+        return fail("system", s.id,
+                    fmt::format("power_cap_w {:g} is at or below the static power of chip '{}' "
+                                "(about {:.0f} W); it would not run",
+                                *s.power_cap_w, chip->id, static_w),
+                    "power_cap_w");
+      }
     }
     if (s.scale_up_domain % s.chips_per_node != 0 && s.chips_per_node % s.scale_up_domain != 0) {
       return fail("system", s.id,

@@ -216,10 +216,9 @@ int RunTrain(const CommonOptions& common, const TrainOptions& o) {
     job.system = *s;
   }
   if (o.power_cap_w) {
-    job.system.power_cap_w = o.power_cap_w;
-    auto clock =
-        suanli::perf::PowerCapClockFraction(**chip, job.calibration, job.system.power_cap_w);
+    auto clock = suanli::perf::PowerCapClockFraction(**chip, job.calibration, o.power_cap_w);
     if (!clock) return Fail(Error{"--power-cap-w: " + clock.error().message});
+    suanli::perf::TightenPowerCap(job.system, *o.power_cap_w);
   }
   auto result = suanli::perf::SearchLayout(job, fixed);
   if (!result) return Fail(result.error());
@@ -291,6 +290,10 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
   }
   if (o.count < 0) return Fail(Error{"--count must be at least 1"});
 
+  if (o.power_cap_w && !(*o.power_cap_w > 0 && std::isfinite(*o.power_cap_w))) {
+    return Fail(Error{"--power-cap-w must be a positive number of watts"});
+  }
+
   std::vector<suanli::perf::InferenceJob> jobs(chip_ids.size());
   std::vector<suanli::report::CompareRow> rows;
   for (size_t i = 0; i < chip_ids.size(); ++i) {
@@ -326,21 +329,27 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
       if (s) {
         job.system = *s;
         // Comparing chips under one per-chip power budget: a budget above a
-        // chip's TDP does not bind it. One chip: a cap above its TDP is a
-        // wrong flag, not a row of the table.
-        const bool binds = !o.compare || !(*chip)->tdp_w.known() || !o.power_cap_w ||
-                           *o.power_cap_w < *(*chip)->tdp_w.value;
+        // chip's TDP does not bind it, and a chip that cannot take it gets a
+        // row error. One chip: a cap it cannot take is a wrong flag.
+        const auto& tdp = (*chip)->tdp_w;
+        const bool binds =
+            !o.compare || !tdp.known() || (o.power_cap_w && *o.power_cap_w < *tdp.value);
         if (o.power_cap_w && binds) {
-          job.system.power_cap_w = o.power_cap_w;
-          auto clock =
-              suanli::perf::PowerCapClockFraction(**chip, job.calibration, job.system.power_cap_w);
-          if (!clock) return Fail(Error{"--power-cap-w: " + clock.error().message});
+          auto clock = suanli::perf::PowerCapClockFraction(**chip, job.calibration, o.power_cap_w);
+          if (!clock) {
+            const Error e{"--power-cap-w: " + clock.error().message};
+            if (!o.compare) return Fail(e);
+            ok = tl::unexpected(e);
+          }
+          suanli::perf::TightenPowerCap(job.system, *o.power_cap_w);
         }
-        auto e = suanli::perf::EstimateInference(job, {o.tp, o.ep, o.dp});
-        if (e) {
-          row.estimate = *e;
-        } else {
-          ok = tl::unexpected(e.error());
+        if (ok) {
+          auto e = suanli::perf::EstimateInference(job, {o.tp, o.ep, o.dp});
+          if (e) {
+            row.estimate = *e;
+          } else {
+            ok = tl::unexpected(e.error());
+          }
         }
       } else {
         ok = tl::unexpected(s.error());

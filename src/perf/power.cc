@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace suanli::perf {
@@ -34,6 +35,10 @@ Result<double> PowerCapClockFraction(const catalog::Chip& chip,
                     cap_w, chip.id, static_w));
   }
   return std::pow((cap_w - static_w) / (tdp - static_w), 1.0 / cal.dvfs_power_exponent);
+}
+
+void TightenPowerCap(catalog::System& system, double cap_w) {
+  system.power_cap_w = system.power_cap_w ? std::min(*system.power_cap_w, cap_w) : cap_w;
 }
 
 }  // namespace suanli::perf

@@ -15,6 +15,7 @@
 
 #include "catalog/calibration.h"
 #include "catalog/chip.h"
+#include "catalog/system.h"
 #include "core/error.h"
 
 namespace suanli::perf {
@@ -26,6 +27,10 @@ namespace suanli::perf {
 Result<double> PowerCapClockFraction(const catalog::Chip& chip,
                                      const catalog::FamilyCalibration& cal,
                                      std::optional<double> cap_w);
+
+// Adds a power limit to a system that may already have one: a cap only
+// lowers power, so the tighter of the two holds.
+void TightenPowerCap(catalog::System& system, double cap_w);
 
 }  // namespace suanli::perf
 

@@ -47,7 +47,7 @@ bool AttachSystem(PerfJob& job, const Scenario& s, const catalog::Catalog& cat, 
     return false;
   }
   job.system = *system;
-  if (auto cap = PowerCapFor(s, cat, *job.chip)) job.system.power_cap_w = cap;
+  if (auto cap = PowerCapFor(s, cat, *job.chip)) perf::TightenPowerCap(job.system, *cap);
   return true;
 }
 
@@ -219,9 +219,14 @@ Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
   for (const auto& id : s.ChipIds()) {
     if (auto chip = c.FindChip(id); !chip) return MakeError(where(chip.error().message));
   }
+  std::map<const catalog::Chip*, std::string> capped;  // aliases name one chip
   for (const auto& cap : s.power_caps) {
     auto chip = c.FindChip(cap.chip);
     if (!chip) return MakeError(where("power cap: " + chip.error().message));
+    if (auto [it, fresh] = capped.emplace(*chip, cap.chip); !fresh) {
+      return MakeError(where("power caps '" + it->second + "' and '" + cap.chip +
+                             "' name the same chip '" + (*chip)->id + "'"));
+    }
     auto clock = perf::PowerCapClockFraction(**chip, c.CalibrationFor((*chip)->family), cap.watts);
     if (!clock) return MakeError(where("power cap: " + clock.error().message));
   }

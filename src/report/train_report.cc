@@ -83,7 +83,6 @@ std::string TrainingJson(const TrainingReport& r) {
   j["mfu_megatron"] = Round(e.mfu_megatron, 4);
   j["hfu"] = Round(e.hfu, 4);
   j["peak_tflops_per_chip"] = Round(e.peak_tflops);
-  // null: no cap (the chip's TDP).
   j["power_cap_w"] = Optional(job.system.power_cap_w);  // null: the chip's TDP
   j["clock_fraction"] = Round(e.clock_fraction, 4);
   j["achieved_tflops_per_chip"] = Round(e.achieved_tflops_per_chip, 4);

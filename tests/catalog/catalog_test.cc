@@ -435,13 +435,16 @@ TEST_F(UserCatalogTest, SystemPowerCapAboveTheChipsTdpFails) {
   ASSERT_TRUE(catalog_.MergeDirectory(dir_.string()));
   EXPECT_EQ((*catalog_.FindSystem("capped-a100"))->power_cap_w, 350);
 
-  Write("systems.yaml", pod(450));  // the a100's TDP is 400 W
-  auto r = catalog_.MergeDirectory(dir_.string());
-  ASSERT_FALSE(r);
-  EXPECT_EQ(fs::path(r.error().file).filename(), "systems.yaml") << r.error().ToString();
-  EXPECT_EQ(r.error().line, 2);
-  EXPECT_NE(r.error().field.find("power_cap_w"), std::string::npos) << r.error().ToString();
-  EXPECT_NE(r.error().message.find("400"), std::string::npos) << r.error().message;
+  // Above the a100's 400 W TDP, and at its static power (0.2 x 400 = 80 W).
+  for (const auto& [cap, says] : {std::pair{450, "400 W TDP"}, std::pair{80, "static power"}}) {
+    Write("systems.yaml", pod(cap));
+    auto r = catalog_.MergeDirectory(dir_.string());
+    ASSERT_FALSE(r) << cap;
+    EXPECT_EQ(fs::path(r.error().file).filename(), "systems.yaml") << r.error().ToString();
+    EXPECT_EQ(r.error().line, 2);
+    EXPECT_NE(r.error().field.find("power_cap_w"), std::string::npos) << r.error().ToString();
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+  }
 }
 
 TEST_F(UserCatalogTest, SameIdTwiceInOneFileFailsNamingTheLine) {

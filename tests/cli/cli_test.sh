@@ -212,18 +212,27 @@ expect_bad "unknown flag" "frobnicate" \
 # system that caps above its chip's TDP (file:line, field).
 expect_bad "--power-cap-w above the TDP" "power-cap-w.*400 W TDP" \
   train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w 500
-expect_bad "--power-cap-w at the static power" "static power" \
-  train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w 60
+expect_bad "--power-cap-w at the static power (0.2 x 400 W)" "static power" \
+  train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w 80
 expect_bad "--power-cap-w not a number" "power-cap-w" \
   train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w lots
 expect_bad "infer --power-cap-w above the TDP" "power-cap-w.*TDP" \
   infer --model llama-3-8b --chip h100 --power-cap-w 900
-# Comparing chips under one 500 W budget: it binds the H100 (700 W TDP), not the A100 (400 W).
-run infer --model llama-3-8b --chip a100,h100 --compare --power-cap-w 500 --json
-if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'
+expect_bad "infer --compare --power-cap-w nan" "power-cap-w.*positive" \
+  infer --model llama-3-8b --chip a100,h100 --compare --power-cap-w nan
+# Comparing chips under one 500 W budget: it binds the H100 (700 W TDP), not the A100 (400 W);
+# the Ascend 910C has no TDP in the catalog, so its row says why it cannot be capped.
+run infer --model llama-3-8b --chip a100,h100 --compare --json
+cp "$TMP/stdout" "$TMP/uncapped.json"
+run infer --model llama-3-8b --chip a100,h100,ascend-910c --compare --power-cap-w 500 --json
+if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" "$TMP/uncapped.json" <<'EOF'
 import json, sys
 rows = {r["chip"]: r for r in json.load(open(sys.argv[1]))["chips"]}
-sys.exit(0 if rows["a100"]["power_cap_w"] is None and rows["h100"]["power_cap_w"] == 500 else 1)
+free = {r["chip"]: r for r in json.load(open(sys.argv[2]))["chips"]}
+rate = "output_tokens_per_s_per_chip"
+sys.exit(0 if rows["a100"]["power_cap_w"] is None and rows["a100"][rate] == free["a100"][rate]
+         and rows["h100"]["power_cap_w"] == 500 and rows["h100"][rate] < free["h100"][rate]
+         and "tdp_w" in rows["ascend-910c"]["error"] else 1)
 EOF
 then
   ok "infer --compare --power-cap-w binds only chips above the budget"
@@ -243,6 +252,30 @@ systems:
 EOF
 expect_bad "--catalog system capped above its chip's TDP" "systems\.yaml:2.*power_cap_w" \
   train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --catalog "$TMP/capcat"
+
+# A system capped at 300 W keeps its cap under a looser flag; a tighter flag wins.
+mkdir -p "$TMP/hallcat"
+cat >"$TMP/hallcat/systems.yaml" <<'EOF'
+systems:
+  - id: hall-h100
+    name: H100 hall capped at 300 W
+    chip: h100
+    chips_per_node: 8
+    power_cap_w: 300
+    scale_up: {domain_chips: 8, bandwidth_gb_s: 450, latency_us: 3, efficiency: 0.8}
+    scale_out: {bandwidth_gb_s: 50, latency_us: 8, efficiency: 0.8}
+EOF
+caps=""
+for flag in 500 250; do
+  run train --model llama-3-8b --chip h100 --count 64 --tokens 1e12 --catalog "$TMP/hallcat" \
+    --system hall-h100 --power-cap-w $flag --json
+  caps="$caps $(python3 -c 'import json,sys; print("%g" % json.load(open(sys.argv[1]))["power_cap_w"])' "$TMP/stdout" 2>/dev/null)"
+done
+if [ "$caps" = " 300 250" ]; then
+  ok "the tighter of a system's cap and --power-cap-w holds"
+else
+  not_ok "the tighter of a system's cap and --power-cap-w holds" "got:$caps"
+fi
 
 # A 350 W cap on a 400 W A100: the compute clock falls to
 # ((350 - 80) / (400 - 80))^(1 / 2.5) = 0.9343 (static share 0.2, exponent 2.5).

@@ -60,6 +60,17 @@ TEST(PowerCapTest, Errors) {
   EXPECT_NE(unknown.error().message.find("tdp_w"), std::string::npos) << unknown.error().message;
 }
 
+// Caps only lower power: adding one keeps the tighter.
+TEST(PowerCapTest, TightenKeepsTheLowerCap) {
+  catalog::System s;
+  TightenPowerCap(s, 500);
+  EXPECT_EQ(s.power_cap_w, 500);
+  TightenPowerCap(s, 600);
+  EXPECT_EQ(s.power_cap_w, 500);
+  TightenPowerCap(s, 350);
+  EXPECT_EQ(s.power_cap_w, 350);
+}
+
 TrainingJob LlamaOnA100() {
   TrainingJob job = TrainingJobFor(Cat(), **Cat().FindModel("llama-2-13b"), A100());
   job.system = *Cat().SystemFor(A100());

@@ -424,19 +424,46 @@ TEST(ForecastTest, FinishDateByHand) {
 
 // A power-short hall: the same run on H100 capped at 500 W (TDP 700 W) runs
 // at a lower rate, by at most the clock the cap allows:
-// ((500 - 140) / (700 - 140))^(1 / 2.5) = 0.64286^0.4 = 0.83801.
+// ((500 - 140) / (700 - 140))^(1 / 2.5) = 0.642857^0.4 = 0.838003.
 TEST(ForecastTest, PowerCapSlowsTheRunOnThatChip) {
   const Forecast free = Plan(Parse(kHand), Quick(5));
   const Forecast capped =
       Plan(Parse(std::string(kHand) + "power_caps:\n  - {chip: h100, watts: 500}\n"), Quick(5));
   const double ratio = RateOf(capped, "run", "h100") / RateOf(free, "run", "h100");
   EXPECT_LT(ratio, 0.9);
-  EXPECT_GE(ratio, 0.83801 - 1e-4);
+  EXPECT_GE(ratio, 0.838003 - 1e-6);
   for (const auto& r : capped.rates) {
     EXPECT_TRUE(Contains(r.note, "capped at 500 W")) << r.note;
   }
   ASSERT_TRUE(free.runs[0].finish_p50 && capped.runs[0].finish_p50);
   EXPECT_GT(capped.runs[0].finish_p50->days, free.runs[0].finish_p50->days);
+}
+
+// A scenario cap looser than the system's own keeps the system's: caps only
+// lower power. The H100's default system capped at 400 W, the scenario at 500 W.
+TEST(ForecastTest, TighterOfScenarioAndSystemCapHolds) {
+  catalog::Catalog cat = Cat();
+  auto merged = cat.MergeYaml(
+      "systems:\n"
+      "  - id: hgx-h100\n"
+      "    name: HGX H100 in a 400 W hall\n"
+      "    chip: h100\n"
+      "    chips_per_node: 8\n"
+      "    power_cap_w: 400\n"
+      "    scale_up: {domain_chips: 8, bandwidth_gb_s: 450, latency_us: 3, efficiency: 0.8}\n"
+      "    scale_out: {bandwidth_gb_s: 50, latency_us: 8, efficiency: 0.8}\n",
+      "hall.yaml");
+  ASSERT_TRUE(merged) << merged.error().ToString();
+  auto plan = [&](const std::string& yaml) {
+    auto f = RunForecast(Parse(yaml), cat, Quick(2));
+    EXPECT_TRUE(f) << f.error().ToString();
+    return RateOf(*f, "run", "h100");
+  };
+  const std::string caps = "power_caps:\n  - {chip: h100, watts: ";
+  const double system_only = plan(kHand);
+  EXPECT_DOUBLE_EQ(plan(std::string(kHand) + caps + "500}\n"), system_only);
+  EXPECT_LT(plan(std::string(kHand) + caps + "300}\n"), system_only);
+  EXPECT_LT(system_only, RateOf(Plan(Parse(kHand), Quick(2)), "run", "h100"));
 }
 
 TEST(ForecastTest, TargetBeforeOrAfterTheFinish) {
@@ -717,6 +744,10 @@ TEST(ValidateScenarioTest, PowerCapAboveTheTdpOrOnAnUnknownChip) {
   s.power_caps[0] = {"h1000", 500, {}, ""};
   e = Invalid(s);
   EXPECT_TRUE(Contains(e.message, "h1000")) << e.message;
+  // Two caps for one chip under different names.
+  s.power_caps = {{"h100", 500, {}, ""}, {"h100-sxm", 600, {}, ""}};
+  e = Invalid(s);
+  EXPECT_TRUE(Contains(e.message, "same chip 'h100'")) << e.message;
 }
 
 TEST(ValidateScenarioTest, UnknownModel) {
