@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "catalog/builtin_files.h"
@@ -163,22 +164,10 @@ Result<void> Catalog::Validate() const {
     if (chip == chips_.end()) {
       return fail("system", s.id, "chip '" + s.chip + "' is not a known chip", "chip");
     }
+    // A chip with an unknown TDP may carry a cap; modelling it then fails.
     if (s.power_cap_w && chip->tdp_w.known()) {
-      // The same bounds perf/power.h enforces, caught where the file says it.
-      const double tdp = *chip->tdp_w.value;
-      const double static_w = CalibrationFor(chip->family).static_power_fraction * tdp;
-      if (*s.power_cap_w > tdp) {
-        return fail("system", s.id,
-                    fmt::format("power_cap_w {:g} is above the {:g} W TDP of chip '{}'",
-                                *s.power_cap_w, tdp, chip->id),
-                    "power_cap_w");
-      }
-      if (*s.power_cap_w <= static_w) {
-        return fail("system", s.id,
-                    fmt::format("power_cap_w {:g} is at or below the static power of chip '{}' "
-                                "(about {:.0f} W); it would not run",
-                                *s.power_cap_w, chip->id, static_w),
-                    "power_cap_w");
+      if (auto ok = CheckPowerCap(*chip, CalibrationFor(chip->family), *s.power_cap_w); !ok) {
+        return fail("system", s.id, ok.error().message, "power_cap_w");
       }
     }
     if (s.scale_up_domain % s.chips_per_node != 0 && s.chips_per_node % s.scale_up_domain != 0) {
@@ -263,6 +252,32 @@ Result<System> Catalog::SystemFor(const Chip& chip) const {
   s.scale_up = {*chip.scale_up_gb_s.value / 2, 3, 0.8};
   s.scale_out = {*chip.scale_out_gbit_s.value / 8, 10, 0.8};
   return s;
+}
+
+Result<void> CheckPowerCap(const Chip& chip, const FamilyCalibration& cal, double cap_w) {
+  if (!(cap_w > 0) || !std::isfinite(cap_w)) {
+    return MakeError("power cap must be a positive number of watts");
+  }
+  if (!chip.tdp_w.known()) {
+    return MakeError("chip '" + chip.id +
+                     "': tdp_w is unknown in the catalog, so a power cap cannot be modelled; "
+                     "add it with --catalog");
+  }
+  const double tdp = *chip.tdp_w.value;
+  if (cap_w > tdp) {
+    return MakeError(
+        fmt::format("power cap {:g} W is above the {:g} W TDP of chip '{}'; a cap can only "
+                    "lower power",
+                    cap_w, tdp, chip.id));
+  }
+  const double static_w = cal.static_power_fraction * tdp;
+  if (cap_w <= static_w) {
+    return MakeError(
+        fmt::format("power cap {:g} W is at or below the static power of chip '{}' (about "
+                    "{:.0f} W); it would not run",
+                    cap_w, chip.id, static_w));
+  }
+  return {};
 }
 
 }  // namespace suanli::catalog

@@ -83,6 +83,12 @@ class Catalog {
   std::map<std::string, std::string> origins_;  // "kind/id" -> "file:line"
 };
 
+// Whether `chip` can run capped at `cap_w` watts: a positive cap, a known
+// TDP, at most the TDP (a cap only lowers power) and above the chip's static
+// power (`cal.static_power_fraction` of the TDP). The one check behind user
+// systems' `power_cap_w` and the perf layer's power-cap model.
+Result<void> CheckPowerCap(const Chip& chip, const FamilyCalibration& cal, double cap_w);
+
 }  // namespace suanli::catalog
 
 #endif  // SUANLI_CATALOG_CATALOG_H_

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -332,9 +331,7 @@ int RunInfer(const CommonOptions& common, const InferOptions& o) {
         // chip's TDP does not bind it, and a chip that cannot take it gets a
         // row error. One chip: a cap it cannot take is a wrong flag.
         const auto& tdp = (*chip)->tdp_w;
-        const bool binds =
-            !o.compare || !tdp.known() || (o.power_cap_w && *o.power_cap_w < *tdp.value);
-        if (o.power_cap_w && binds) {
+        if (o.power_cap_w && (!o.compare || !tdp.known() || *o.power_cap_w < *tdp.value)) {
           auto clock = suanli::perf::PowerCapClockFraction(**chip, job.calibration, o.power_cap_w);
           if (!clock) {
             const Error e{"--power-cap-w: " + clock.error().message};
@@ -667,17 +664,12 @@ int RunSynth(const CommonOptions& common, const SynthOptions& o) {
   if (!jobs) return Fail(jobs.error());
   if (auto r = suanli::WriteFileAtomically(o.output, sim::FormatCsvTrace(*jobs)); !r)
     return Fail(r.error());
-  const double span = jobs->back().arrival_s - jobs->front().arrival_s;
-  if (common.json) {
-    nlohmann::json j = {{"source", o.from},           {"source_jobs", source->size()},
-                        {"jobs", jobs->size()},       {"seed", o.seed},
-                        {"rate_scale", o.rate_scale}, {"arrival_span_s", span},
-                        {"output", o.output}};
-    return Emit(common, j.dump(2) + "\n");
-  }
-  return Emit(common, "wrote " + std::to_string(jobs->size()) + " jobs resampled from " +
-                          std::to_string(source->size()) + " to " + o.output + " (arrivals over " +
-                          std::to_string(static_cast<long>(span)) + " s)\n");
+  const suanli::report::SynthSummary summary{
+      o.from,  source->size(), jobs->size(),
+      o.seed,  o.rate_scale,   jobs->back().arrival_s - jobs->front().arrival_s,
+      o.output};
+  return Emit(common, common.json ? suanli::report::SynthJson(summary)
+                                  : suanli::report::SynthText(summary));
 }
 
 int RunCatalog(const CommonOptions& common, const std::string& what) {

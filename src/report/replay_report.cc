@@ -96,19 +96,20 @@ std::vector<double> MeanCurve(const FillRun& run) {
   return mean;
 }
 
+// A curve point: null where no seed had a sample.
+nlohmann::json PointJson(double v) {
+  return Optional(std::isnan(v) ? std::nullopt : std::optional<double>(v), 4);
+}
+
 nlohmann::json CurveJson(const std::vector<double>& curve) {
   nlohmann::json arr = nlohmann::json::array();
-  for (double v : curve)
-    arr.push_back(std::isnan(v) ? nlohmann::json() : nlohmann::json(Round(v, 4)));
+  for (double v : curve) arr.push_back(PointJson(v));
   return arr;
 }
 
 nlohmann::json Milestones(const std::vector<double>& curve) {
   nlohmann::json out = nlohmann::json::object();
-  for (size_t x = 50; x < curve.size(); x += 10) {
-    out[std::to_string(x)] =
-        std::isnan(curve[x]) ? nlohmann::json() : nlohmann::json(Round(curve[x], 4));
-  }
+  for (size_t x = 50; x < curve.size(); x += 10) out[std::to_string(x)] = PointJson(curve[x]);
   return out;
 }
 
@@ -178,6 +179,21 @@ std::string FillJson(const std::vector<FillRun>& runs, double tune) {
                {"total_gpus", total_gpus},
                {"seeds", seeds},
                {"policies", policies}});
+}
+
+std::string SynthJson(const SynthSummary& s) {
+  return Dump({{"source", s.source},
+               {"source_jobs", s.source_jobs},
+               {"jobs", s.jobs},
+               {"seed", s.seed},
+               {"rate_scale", s.rate_scale},
+               {"arrival_span_s", s.arrival_span_s},
+               {"output", s.output}});
+}
+
+std::string SynthText(const SynthSummary& s) {
+  return fmt::format("wrote {} jobs resampled from {} to {} (arrivals over {} s)\n", s.jobs,
+                     s.source_jobs, s.output, static_cast<long>(s.arrival_span_s));
 }
 
 }  // namespace suanli::report

@@ -2,6 +2,7 @@
 #ifndef SUANLI_REPORT_REPLAY_REPORT_H_
 #define SUANLI_REPORT_REPLAY_REPORT_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,19 @@ std::string FillTable(const std::vector<FillRun>& runs);
 // The same plus the whole mean curve (index = arrived %, null where no
 // sample) and each seed's run.
 std::string FillJson(const std::vector<FillRun>& runs, double tune);
+
+// `suanli trace synth`: the trace it wrote.
+struct SynthSummary {
+  std::string source;
+  size_t source_jobs = 0;
+  size_t jobs = 0;
+  uint64_t seed = 0;
+  double rate_scale = 1;
+  double arrival_span_s = 0;
+  std::string output;
+};
+std::string SynthJson(const SynthSummary& s);
+std::string SynthText(const SynthSummary& s);
 
 }  // namespace suanli::report
 
