@@ -125,8 +125,8 @@ std::string FillTable(const std::vector<FillRun>& runs) {
   std::vector<std::string> header = {"policy", "seeds"};
   const size_t last = runs.empty() ? 0 : MeanCurve(runs[0]).size();
   for (size_t x = 50; x < last; x += 10) header.push_back(fmt::format("@{} %", x));
-  header.push_back("failed pods");
-  header.push_back("wall s");
+  header.emplace_back("failed pods");
+  header.emplace_back("wall s");
   Table t(header);
   for (const auto& run : runs) {
     const auto curve = MeanCurve(run);

@@ -652,7 +652,7 @@ Result<std::vector<Job>> ReadSiaWorkload(std::string_view text, const std::strin
       const SiaApp* app = nullptr;
       std::vector<std::string> known;
       for (const auto& a : kSiaApps) {
-        known.push_back(a.name);
+        known.emplace_back(a.name);
         if (name == a.name) app = &a;
       }
       if (!app) {
