@@ -1,29 +1,46 @@
 # The two commands a new machine needs: `make run` and `make test`.
 JOBS ?= $(shell nproc)
-SUANLI := build/release/suanli
+# One rule for where binaries are: CMake's presets build into build/<preset> and the top
+# CMakeLists.txt sets CMAKE_RUNTIME_OUTPUT_DIRECTORY to <build dir>/bin.
+PRESET ?= release
+BIN := build/$(PRESET)/bin
+SUANLI := $(BIN)/suanli
+# The main job, run by `make run` and guarded by `make test`.
+MAIN_JOB := forecast china-2026
 
-.PHONY: run test deps build build-asan bench format format-check tidy clean
+.PHONY: run run-main test deps configure build build-suanli build-asan bench format format-check tidy clean
 
 deps:
 	@bash scripts/install-deps.sh
 
-build: deps
-	cmake --preset release >/dev/null
-	cmake --build --preset release -j $(JOBS)
+configure: deps
+	cmake --preset $(PRESET) >/dev/null
 
-build-asan: deps
-	cmake --preset asan >/dev/null
-	cmake --build --preset asan -j $(JOBS)
+# Only the binary `make run` runs: a newcomer waits for one target, not the tests and benchmarks.
+build-suanli: configure
+	cmake --build --preset $(PRESET) -j $(JOBS) --target suanli
+
+build: configure
+	cmake --build --preset $(PRESET) -j $(JOBS)
+
+build-asan:
+	@$(MAKE) --no-print-directory build PRESET=asan
 
 # The main job: the forecast on the built-in default scenario.
-run: build
-	$(SUANLI) forecast china-2026
+run: build-suanli run-main
 
+run-main:
+	$(SUANLI) $(MAIN_JOB)
+
+# Every test, then the main job exactly as `make run` runs it (same target, same variables; the
+# sanitizer build's binary), so the suite fails whenever `make run` would.
 test: build-asan
 	ctest --preset asan -j $(JOBS)
+	@$(MAKE) --no-print-directory run PRESET=asan >/dev/null
+	@echo "make test: the main job (make run) ran and exited 0"
 
 bench: build
-	./build/release/bench/suanli_bench --benchmark_min_time=1
+	$(BIN)/suanli_bench --benchmark_min_time=1
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -6,7 +6,7 @@
 # best of five wall times for the whole command and the average JCT.
 # Usage: bench/replay_gavel.sh [SUANLI_BINARY]   (trace from $SUANLI_DATA)
 set -euo pipefail
-suanli="${1:-build/release/src/cli/suanli}"
+suanli="${1:-build/release/bin/suanli}"
 data="${SUANLI_DATA:-../shared/data}"
 trace="$data/traces/gavel-fixtures/gavel_1000jobs_lam200_seed2_single.trace"
 if [ ! -f "$trace" ]; then

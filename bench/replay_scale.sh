@@ -5,7 +5,7 @@
 # 1/2/4/8-GPU jobs, lognormal durations), then times the whole command.
 # Usage: bench/replay_scale.sh [SUANLI_BINARY]
 set -euo pipefail
-suanli="${1:-build/release/src/cli/suanli}"
+suanli="${1:-build/release/bin/suanli}"
 trace="$(mktemp --suffix=.csv)"
 trap 'rm -f "$trace"' EXIT
 python3 - "$trace" <<'PY'
