@@ -218,7 +218,7 @@ expect_bad "--power-cap-w not a number" "power-cap-w" \
   train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --power-cap-w lots
 expect_bad "infer --power-cap-w above the TDP" "power-cap-w.*TDP" \
   infer --model llama-3-8b --chip h100 --power-cap-w 900
-expect_bad "infer --compare --power-cap-w nan" "power-cap-w.*positive" \
+expect_bad "infer --compare --power-cap-w nan" "power-cap-w.*(positive|not a number)" \
   infer --model llama-3-8b --chip a100,h100 --compare --power-cap-w nan
 # Comparing chips under one 500 W budget: it binds the H100 (700 W TDP), not the A100 (400 W);
 # the Ascend 910C has no TDP in the catalog, so its row says why it cannot be capped.

@@ -1,0 +1,97 @@
+#include "app/amount.h"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace suanli::app {
+namespace {
+
+struct Suffix {
+  std::string_view text;
+  double scale;
+};
+// Longest first, so "Mi" is not read as "M" followed by "i".
+constexpr Suffix kSuffixes[] = {{"Ki", 1024.0},
+                                {"Mi", 1024.0 * 1024},
+                                {"Gi", 1024.0 * 1024 * 1024},
+                                {"Ti", 1024.0 * 1024 * 1024 * 1024},
+                                {"K", 1e3},
+                                {"k", 1e3},
+                                {"M", 1e6},
+                                {"B", 1e9},
+                                {"G", 1e9},
+                                {"T", 1e12},
+                                {"P", 1e15}};
+
+Error NotANumber(std::string_view text, std::string_view field) {
+  std::string shown(text.substr(0, 40));
+  if (text.size() > 40) shown += "...";
+  return Error{"'" + shown + "' is not a number (examples: 4096, 1.5e7, 16M, 2T, 4Mi)", "", 0,
+               std::string(field)};
+}
+
+}  // namespace
+
+Result<double> ParseAmount(std::string_view text, std::string_view field) {
+  if (text.empty()) return MakeError("empty value; expected a number", "", 0, std::string(field));
+  double scale = 1;
+  std::string_view digits = text;
+  for (const auto& s : kSuffixes) {
+    if (digits.size() > s.text.size() && digits.ends_with(s.text)) {
+      scale = s.scale;
+      digits.remove_suffix(s.text.size());
+      break;
+    }
+  }
+  // from_chars does not take a leading '+', which users do type.
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec == std::errc::result_out_of_range) {
+    return MakeError("'" + std::string(text.substr(0, 40)) + "' is out of range", "", 0,
+                     std::string(field));
+  }
+  if (ec != std::errc() || end != digits.data() + digits.size() || !std::isfinite(value)) {
+    return tl::unexpected(NotANumber(text, field));
+  }
+  const double scaled = value * scale;
+  if (!std::isfinite(scaled)) {
+    return MakeError("'" + std::string(text.substr(0, 40)) + "' is out of range", "", 0,
+                     std::string(field));
+  }
+  return scaled;
+}
+
+Result<int64_t> WholeNumber(double value, std::string_view field, int64_t min, int64_t max) {
+  if (!std::isfinite(value) || value != std::floor(value)) {
+    return MakeError("expected a whole number, got " + std::to_string(value), "", 0,
+                     std::string(field));
+  }
+  if (value < static_cast<double>(min) || value > static_cast<double>(max)) {
+    return MakeError("must be between " + std::to_string(min) + " and " + std::to_string(max), "",
+                     0, std::string(field));
+  }
+  return static_cast<int64_t>(value);
+}
+
+Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, int64_t min,
+                                 int64_t max) {
+  // Plain integers are read exactly (seeds above 2^53 must not round).
+  std::string_view digits = text;
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  int64_t exact = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), exact);
+  if (ec == std::errc() && end == digits.data() + digits.size() && !digits.empty()) {
+    if (exact < min || exact > max) {
+      return MakeError("must be between " + std::to_string(min) + " and " + std::to_string(max), "",
+                       0, std::string(field));
+    }
+    return exact;
+  }
+  auto v = ParseAmount(text, field);
+  if (!v) return tl::unexpected(v.error());
+  return WholeNumber(*v, field, min, max);
+}
+
+}  // namespace suanli::app

@@ -1,0 +1,28 @@
+// The one parser for numbers users type: "16M", "1.5e7", "2T", "4Mi", "4096".
+//
+// Suffixes K, M, B or G, T, P are powers of 1000 (16M = 16,000,000); Ki, Mi, Gi, Ti
+// are powers of 1024 (4Mi = 4,194,304, the "4M tokens" batch of published runs).
+// Strict: trailing text, empty text, NaN and infinities are errors that name the field.
+#ifndef SUANLI_APP_AMOUNT_H_
+#define SUANLI_APP_AMOUNT_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace suanli::app {
+
+// A finite number, with an optional magnitude suffix.
+Result<double> ParseAmount(std::string_view text, std::string_view field);
+
+// A finite number that must also be a whole number in [min, max].
+Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, int64_t min,
+                                 int64_t max);
+
+// A double that must be a whole number in [min, max] (JSON numbers).
+Result<int64_t> WholeNumber(double value, std::string_view field, int64_t min, int64_t max);
+
+}  // namespace suanli::app
+
+#endif  // SUANLI_APP_AMOUNT_H_

@@ -1,0 +1,88 @@
+#include "app/engine.h"
+
+#include <filesystem>
+
+#include "app/internal.h"
+#include "catalog/catalog.h"
+#include "report/catalog_report.h"
+#include "supply/scenario.h"
+
+namespace suanli::app {
+namespace internal {
+
+Error WithField(Error e, const std::string& field) {
+  if (e.field.empty() && e.file.empty()) e.field = field;
+  return e;
+}
+
+Error FieldError(const std::string& field, std::string message) {
+  return Error{std::move(message), "", 0, field};
+}
+
+Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::Chip& chip,
+                                      const std::string& system_id) {
+  if (system_id.empty()) return c.SystemFor(chip);
+  auto s = c.FindSystem(system_id);
+  if (!s) return tl::unexpected(WithField(s.error(), "system"));
+  if ((*s)->chip != chip.id) {
+    return tl::unexpected(FieldError("system", "system '" + (*s)->id + "' holds chip '" +
+                                                   (*s)->chip + "', not '" + chip.id + "'"));
+  }
+  return **s;
+}
+
+}  // namespace internal
+
+Engine::Engine(EngineOptions options, std::shared_ptr<const catalog::Catalog> catalog)
+    : options_(std::move(options)), catalog_(std::move(catalog)) {}
+
+Result<Engine> Engine::Open(const EngineOptions& options) {
+  auto c = catalog::Catalog::Builtin();
+  if (!c) return tl::unexpected(c.error());
+  if (!options.catalog_dir.empty()) {
+    if (auto r = c->MergeDirectory(options.catalog_dir); !r) {
+      return tl::unexpected(internal::WithField(r.error(), "catalog"));
+    }
+  }
+  return Engine(options, std::make_shared<const catalog::Catalog>(std::move(*c)));
+}
+
+Result<std::string> Engine::RequestPath(const std::string& path, const std::string& field) const {
+  if (!options_.file_root) return path;
+  const std::filesystem::path p(path);
+  bool escapes = p.is_absolute() || path.empty();
+  for (const auto& part : p) escapes = escapes || part == "..";
+  if (escapes) {
+    return tl::unexpected(internal::FieldError(
+        field, "'" + path.substr(0, 200) +
+                   "' must be a relative path inside the server's data folder (no '..')"));
+  }
+  return (std::filesystem::path(*options_.file_root) / p).string();
+}
+
+Result<Output> Engine::Catalog(const CatalogRequest& r, const RunContext& c) const {
+  const bool json = c.format == Format::kJson;
+  Output out;
+  if (r.what == "chips") {
+    out.body = json ? report::ChipsJson(*catalog_) : report::ChipsTable(*catalog_);
+  } else if (r.what == "systems") {
+    out.body = json ? report::SystemsJson(*catalog_) : report::SystemsTable(*catalog_);
+  } else if (r.what == "models") {
+    out.body = json ? report::ModelsJson(*catalog_) : report::ModelsTable(*catalog_);
+  } else {
+    return tl::unexpected(internal::FieldError("what", "unknown catalog '" + r.what.substr(0, 60) +
+                                                           "'; expected chips, systems or models"));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Engine::Scenarios() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& name : supply::BuiltinScenarioNames()) {
+    auto s = supply::BuiltinScenario(name);
+    out.emplace_back(name, s ? s->description : "");
+  }
+  return out;
+}
+
+}  // namespace suanli::app

@@ -1,0 +1,89 @@
+// The engine behind every front door: a typed request in, a rendered result out.
+//
+//   auto engine = app::Engine::Open({.catalog_dir = "my-chips"});
+//   auto out = engine->Train(request, {.format = app::Format::kJson});
+//
+// The CLI and the HTTP server only translate flags or JSON into requests (app/requests.h) and
+// print or send `Output::body`. Every rule about a request (defaults, ranges, which system goes
+// with which chip, trace-format detection, where shared data lives) is here, once. Errors are
+// values naming the request field (`Error::field`, e.g. "global_batch_tokens").
+#ifndef SUANLI_APP_ENGINE_H_
+#define SUANLI_APP_ENGINE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/requests.h"
+#include "core/error.h"
+
+namespace suanli::catalog {
+class Catalog;
+}
+
+namespace suanli::app {
+
+struct EngineOptions {
+  // YAML files that add to or override the built-in catalog.
+  std::string catalog_dir;
+  // The shared public data (traces, Gavel throughputs, Sia profiles).
+  std::string data_dir = "../shared/data";
+  // When set, every file a request names must be a relative path inside this folder (a server
+  // must not read whatever path a client sends). Unset: any path (the CLI).
+  std::optional<std::string> file_root;
+};
+
+enum class Format { kText, kJson };
+
+struct RunContext {
+  Format format = Format::kText;
+  // Progress of long runs as (what, done, total); called on the calling thread. Front doors
+  // decide whether to show it; the result never depends on it.
+  std::function<void(const std::string& what, long done, long total)> progress;
+};
+
+struct OutputFile {
+  std::string path;
+  std::string content;
+  bool make_parent = false;  // create the folder it goes in (forecast --csv DIR)
+};
+
+struct Output {
+  std::string body;                // the table or the one JSON object
+  std::vector<OutputFile> files;   // also asked for (--report, --csv, trace synth -o)
+  std::vector<std::string> notes;  // for the user, not part of the result (skipped rows)
+};
+
+class Engine {
+ public:
+  // Loads the built-in catalog and the overlay; the one entry point.
+  static Result<Engine> Open(const EngineOptions& options);
+
+  Result<Output> Catalog(const CatalogRequest& r, const RunContext& c) const;
+  Result<Output> Train(const TrainRequest& r, const RunContext& c) const;
+  Result<Output> Infer(const InferRequest& r, const RunContext& c) const;
+  Result<Output> Forecast(const ForecastRequest& r, const RunContext& c) const;
+  Result<Output> Localize(const LocalizeRequest& r, const RunContext& c) const;
+  Result<Output> Replay(const ReplayRequest& r, const RunContext& c) const;
+  Result<Output> Synth(const SynthRequest& r, const RunContext& c) const;
+
+  // The built-in scenarios, (name, description).
+  static std::vector<std::pair<std::string, std::string>> Scenarios();
+
+  const catalog::Catalog& catalog() const { return *catalog_; }
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  Engine(EngineOptions options, std::shared_ptr<const catalog::Catalog> catalog);
+  // A path a request names, checked against file_root.
+  Result<std::string> RequestPath(const std::string& path, const std::string& field) const;
+
+  EngineOptions options_;
+  std::shared_ptr<const catalog::Catalog> catalog_;
+};
+
+}  // namespace suanli::app
+
+#endif  // SUANLI_APP_ENGINE_H_

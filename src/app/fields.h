@@ -1,0 +1,155 @@
+// Request fields described once, read by every front door.
+//
+// Each request type lists its fields (name, kind, help, default) bound to its members. The CLI
+// makes its flags from the list (`--global-batch-tokens` for `global_batch_tokens`), the HTTP
+// server decodes JSON bodies with it, and the OpenAPI document is written from it, so a field
+// cannot exist in one front door and not the other. Values arrive as text (flags, JSON strings),
+// numbers or booleans (JSON), or lists, and all go through the same conversion and the one
+// amount parser; errors name the field.
+#ifndef SUANLI_APP_FIELDS_H_
+#define SUANLI_APP_FIELDS_H_
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "app/amount.h"
+#include "core/error.h"
+
+namespace suanli::app {
+
+enum class FieldKind { kString, kBool, kInteger, kNumber, kList };
+
+// A value as a front door received it.
+using FieldValue = std::variant<bool, double, std::string, std::vector<std::string>>;
+
+template <typename Request>
+struct Field {
+  std::string name;  // snake_case; the CLI flag is --name-with-dashes
+  FieldKind kind = FieldKind::kString;
+  std::string help;
+  bool required = false;
+  bool positional = false;  // the CLI takes it without a flag (forecast's scenario)
+  bool cli_only = false;    // names a local file to write: not offered over HTTP
+  std::function<Result<void>(Request&, const FieldValue&)> set;
+};
+
+// "global_batch_tokens" -> "--global-batch-tokens".
+std::string FlagName(std::string_view field);
+
+namespace detail {
+
+template <typename T>
+struct IsOptional : std::false_type {
+  using type = T;
+};
+template <typename T>
+struct IsOptional<std::optional<T>> : std::true_type {
+  using type = T;
+};
+
+Result<std::string> AsString(const FieldValue& v, std::string_view field);
+Result<bool> AsBool(const FieldValue& v, std::string_view field);
+Result<double> AsNumber(const FieldValue& v, std::string_view field);
+Result<int64_t> AsInteger(const FieldValue& v, std::string_view field, int64_t min, int64_t max);
+Result<std::vector<std::string>> AsList(const FieldValue& v, std::string_view field);
+
+template <typename T>
+constexpr FieldKind KindOf() {
+  if constexpr (std::is_same_v<T, bool>) {
+    return FieldKind::kBool;
+  } else if constexpr (std::is_integral_v<T>) {
+    return FieldKind::kInteger;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return FieldKind::kNumber;
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    return FieldKind::kList;
+  } else {
+    return FieldKind::kString;
+  }
+}
+
+template <typename T>
+Result<T> Convert(const FieldValue& v, std::string_view field) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return AsBool(v, field);
+  } else if constexpr (std::is_integral_v<T>) {
+    // Counts and seeds: a negative value is an error for unsigned fields, never a wrap-around.
+    constexpr int64_t lo = std::is_signed_v<T> ? std::numeric_limits<T>::min() : 0;
+    constexpr int64_t hi = static_cast<int64_t>(
+        std::min<uint64_t>(std::numeric_limits<T>::max(), std::numeric_limits<int64_t>::max()));
+    auto i = AsInteger(v, field, lo, hi);
+    if (!i) return tl::unexpected(i.error());
+    return static_cast<T>(*i);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return AsNumber(v, field);
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    return AsList(v, field);
+  } else {
+    return AsString(v, field);
+  }
+}
+
+}  // namespace detail
+
+// A field bound to a member: std::string, bool, integers, double, std::vector<std::string>, or
+// std::optional of one of them (unset means "not given": the default applies).
+template <typename Request, typename Member>
+Field<Request> Bind(std::string name, Member Request::*member, std::string help) {
+  using Value = typename detail::IsOptional<Member>::type;
+  Field<Request> f;
+  f.kind = detail::KindOf<Value>();
+  f.help = std::move(help);
+  f.set = [member, field = name](Request& r, const FieldValue& v) -> Result<void> {
+    auto converted = detail::Convert<Value>(v, field);
+    if (!converted) return tl::unexpected(converted.error());
+    r.*member = std::move(*converted);
+    return {};
+  };
+  f.name = std::move(name);
+  return f;
+}
+
+template <typename Request>
+Field<Request> Required(Field<Request> f) {
+  f.required = true;
+  return f;
+}
+template <typename Request>
+Field<Request> Positional(Field<Request> f) {
+  f.positional = true;
+  return f;
+}
+template <typename Request>
+Field<Request> CliOnly(Field<Request> f) {
+  f.cli_only = true;
+  return f;
+}
+
+// An error for a field name the request does not have, with the nearest known names.
+Error UnknownField(std::string_view name, const std::vector<std::string>& known);
+
+// Sets one field by name.
+template <typename Request>
+Result<void> SetField(const std::vector<Field<Request>>& fields, Request& r, std::string_view name,
+                      const FieldValue& value) {
+  std::vector<std::string> known;
+  for (const auto& f : fields) {
+    if (f.name == name) return f.set(r, value);
+    known.push_back(f.name);
+  }
+  return tl::unexpected(UnknownField(name, known));
+}
+
+// An error for a missing required field.
+Error MissingField(std::string_view field);
+
+}  // namespace suanli::app
+
+#endif  // SUANLI_APP_FIELDS_H_

@@ -1,0 +1,30 @@
+// Helpers shared by the command implementations in src/app; not part of its API.
+#ifndef SUANLI_APP_INTERNAL_H_
+#define SUANLI_APP_INTERNAL_H_
+
+#include <string>
+
+#include "catalog/catalog.h"
+#include "core/error.h"
+
+namespace suanli::app::internal {
+
+// The error, with `field` set when it names none yet.
+Error WithField(Error e, const std::string& field);
+
+template <typename T>
+Result<T> WithField(Result<T> r, const std::string& field) {
+  if (!r) return tl::unexpected(WithField(r.error(), field));
+  return r;
+}
+
+Error FieldError(const std::string& field, std::string message);
+
+// The system a job runs in: the one named (it must hold the chip) or the chip's default.
+// Train and infer share it, so they accept and refuse the same pairs.
+Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::Chip& chip,
+                                      const std::string& system_id);
+
+}  // namespace suanli::app::internal
+
+#endif  // SUANLI_APP_INTERNAL_H_

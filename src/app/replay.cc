@@ -1,0 +1,217 @@
+// replay and trace synth: scheduling policies on cluster traces.
+#include <chrono>
+#include <cmath>
+
+#include "app/engine.h"
+#include "app/internal.h"
+#include "catalog/catalog.h"
+#include "core/atomic_file.h"
+#include "report/html_report.h"
+#include "report/replay_report.h"
+#include "sim/engine.h"
+#include "sim/fill.h"
+#include "sim/policy.h"
+#include "sim/synth.h"
+#include "sim/trace.h"
+
+namespace suanli::app {
+
+using internal::FieldError;
+
+namespace {
+
+// FGD's published runs use seeds 42..51.
+constexpr uint64_t kFgdFirstSeed = 42;
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string SkippedNote(const sim::TraceStats& stats) {
+  if (stats.skipped == 0) return "";
+  return std::to_string(stats.skipped) + " of " + std::to_string(stats.rows) + " rows are " +
+         stats.skipped_why + ", not jobs; skipped";
+}
+
+// The format a trace is in, from the request or guessed from its name and header.
+std::string TraceFormat(const std::string& path, const std::string& text, std::string format) {
+  if (!format.empty()) return format;
+  if (path.size() > 6 && path.substr(path.size() - 6) == ".trace") return "gavel";
+  if (text.rfind("name,cpu_milli,memory_mib,num_gpu", 0) == 0) return "openb";
+  if (text.rfind("name,time,application,num_replicas,batch_size", 0) == 0) return "sia";
+  return "csv";
+}
+
+}  // namespace
+
+// Reads a trace in any supported format.
+struct TraceSource {
+  std::string path, format, throughputs, profiles;
+};
+
+static Result<std::vector<sim::Job>> LoadTrace(const TraceSource& src, const std::string& data_dir,
+                                               sim::TraceStats* stats,
+                                               const sim::OpenbOptions& openb = {}) {
+  auto text = ReadWholeFile(src.path);
+  if (!text) return tl::unexpected(text.error());
+  const std::string format = TraceFormat(src.path, *text, src.format);
+  // The fill experiment (openb.keep_cpu_only) places pods by their GPU shares.
+  if (openb.keep_cpu_only && (format == "gavel" || format == "sia")) {
+    return MakeError("--fill needs an openb or csv trace (pods with GPU shares), not " + format,
+                     src.path);
+  }
+  if (format == "csv") return sim::ReadCsvTrace(*text, src.path, stats);
+  if (format == "openb") return sim::ReadOpenbPods(*text, src.path, stats, openb);
+  if (format == "gavel") {
+    const std::string tput_path = src.throughputs.empty()
+                                      ? data_dir + "/traces/gavel/simulation_throughputs.json"
+                                      : src.throughputs;
+    auto tput = ReadWholeFile(tput_path);
+    if (!tput) {
+      return MakeError(
+          "gavel traces need --throughputs (simulation_throughputs.json): " + tput.error().message,
+          tput_path);
+    }
+    return sim::ReadGavelTrace(*text, src.path, *tput, tput_path, stats);
+  }
+  if (format == "sia") {
+    const std::string dir =
+        src.profiles.empty() ? data_dir + "/traces/sia-sosp23/traces" : src.profiles;
+    return sim::ReadSiaWorkload(*text, src.path, dir, stats);
+  }
+  return tl::unexpected(
+      FieldError("format", "unknown format '" + format + "'; expected openb, gavel, sia or csv"));
+}
+
+Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const {
+  if (r.trace.empty()) return tl::unexpected(MissingField("trace"));
+  TraceSource src;
+  for (auto [field, in, out] : {std::tuple{"trace", &r.trace, &src.path},
+                                {"throughputs", &r.throughputs, &src.throughputs},
+                                {"profiles", &r.profiles, &src.profiles}}) {
+    if (in->empty()) continue;
+    auto p = RequestPath(*in, field);
+    if (!p) return tl::unexpected(p.error());
+    *out = *p;
+  }
+  src.format = r.format;
+  const bool fill_mode = r.fill.has_value();
+  sim::Workload w;
+  sim::TraceStats stats;
+  // The fill experiment schedules CPU-only pods too and needs no times.
+  auto jobs = LoadTrace(src, options_.data_dir, &stats, {fill_mode, fill_mode});
+  if (!jobs) return tl::unexpected(jobs.error());
+  w.jobs = std::move(*jobs);
+  Output out;
+  if (auto note = SkippedNote(stats); !note.empty()) out.notes.push_back(note);
+  if (!r.nodes.empty() && !r.cluster.empty()) {
+    return tl::unexpected(FieldError("nodes", "give nodes or cluster, not both"));
+  }
+  if (!r.nodes.empty()) {
+    auto path = RequestPath(r.nodes, "nodes");
+    if (!path) return tl::unexpected(path.error());
+    auto node_text = ReadWholeFile(*path);
+    if (!node_text) return tl::unexpected(node_text.error());
+    auto nodes = sim::ReadOpenbNodes(*node_text, *path);
+    if (!nodes) return tl::unexpected(nodes.error());
+    w.nodes = std::move(*nodes);
+  } else if (!r.cluster.empty()) {
+    auto nodes = sim::ParseClusterSpec(r.cluster);
+    if (!nodes) return tl::unexpected(nodes.error());
+    w.nodes = std::move(*nodes);
+  } else {
+    return tl::unexpected(FieldError(
+        "cluster", "the replay needs a cluster: --nodes FILE or --cluster type:count,..."));
+  }
+  if (r.policy.empty()) return tl::unexpected(FieldError("policy", "needs at least one policy"));
+  const bool json = c.format == Format::kJson;
+
+  if (fill_mode) {
+    // FGD's fill experiment: every policy over seeds seed .. seed + repeat - 1.
+    if (!(*r.fill > 0) || *r.fill > 100) {
+      return tl::unexpected(
+          FieldError("fill", "must be a ratio of GPU capacity in (0, 100], e.g. 1.3"));
+    }
+    if (r.repeat < 1 || r.repeat > 1000) {
+      return tl::unexpected(FieldError("repeat", "must be in [1, 1000]"));
+    }
+    if (!r.report.empty()) {
+      return tl::unexpected(FieldError("report", "is not available with --fill"));
+    }
+    std::vector<report::FillRun> runs;
+    for (const auto& name : r.policy) {
+      report::FillRun run;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int k = 0; k < r.repeat; ++k) {
+        const uint64_t seed = r.seed.value_or(kFgdFirstSeed) + static_cast<uint64_t>(k);
+        auto policy = sim::MakePolicy(name, {&w, seed});
+        if (!policy) return tl::unexpected(internal::WithField(policy.error(), "policy"));
+        auto result = sim::Fill(w, **policy, {*r.fill, seed});
+        if (!result) return tl::unexpected(result.error());
+        run.policy = result->policy;
+        run.seeds.push_back(std::move(*result));
+      }
+      run.sim_wall_s = SecondsSince(t0);
+      runs.push_back(std::move(run));
+    }
+    out.body = json ? report::FillJson(runs, *r.fill) : report::FillTable(runs);
+    return out;
+  }
+
+  // The cluster's accelerator types with the catalog chip each one is, if any.
+  std::vector<report::ReplayClusterType> types;
+  for (const auto& [type, gpus] : sim::GpusPerType(w.nodes)) {
+    const auto* chip = catalog_->MatchChip(type);
+    types.push_back({type, gpus, chip ? chip->id : ""});
+  }
+  std::vector<report::ReplayRun> runs;
+  for (const auto& name : r.policy) {
+    auto policy = sim::MakePolicy(name, {&w, r.seed.value_or(0)});
+    if (!policy) return tl::unexpected(internal::WithField(policy.error(), "policy"));
+    const auto t0 = std::chrono::steady_clock::now();
+    sim::ReplayOptions options;
+    options.round_s = r.round_s;
+    options.seed = r.seed.value_or(0);
+    if (c.progress) {
+      options.progress = [&c, name](long done, long total) {
+        c.progress("replay " + name, done, total);
+      };
+    }
+    auto result = sim::Replay(w, **policy, options);
+    if (!result) return tl::unexpected(result.error());
+    runs.push_back({std::move(*result), SecondsSince(t0)});
+  }
+  if (!r.report.empty()) out.files.push_back({r.report, report::ReplayHtml(runs)});
+  out.body = json ? report::ReplayJson(runs, types) : report::ReplayTable(runs, types);
+  return out;
+}
+
+Result<Output> Engine::Synth(const SynthRequest& r, const RunContext& c) const {
+  if (r.from.empty()) return tl::unexpected(MissingField("from"));
+  if (r.output.empty()) return tl::unexpected(MissingField("output"));
+  TraceSource src{r.from, r.format, r.throughputs, r.profiles};
+  for (auto [field, path] : {std::pair{"from", &src.path},
+                             {"throughputs", &src.throughputs},
+                             {"profiles", &src.profiles}}) {
+    if (path->empty()) continue;
+    auto p = RequestPath(*path, field);
+    if (!p) return tl::unexpected(p.error());
+    *path = *p;
+  }
+  sim::TraceStats stats;
+  auto source = LoadTrace(src, options_.data_dir, &stats);
+  if (!source) return tl::unexpected(source.error());
+  Output out;
+  if (auto note = SkippedNote(stats); !note.empty()) out.notes.push_back(note);
+  auto jobs = sim::SynthesizeTrace(*source, {r.jobs, r.seed, r.rate_scale});
+  if (!jobs) return tl::unexpected(jobs.error());
+  out.files.push_back({r.output, sim::FormatCsvTrace(*jobs)});
+  const report::SynthSummary summary{r.from,       source->size(),
+                                     jobs->size(), r.seed,
+                                     r.rate_scale, jobs->back().arrival_s - jobs->front().arrival_s,
+                                     r.output};
+  out.body = c.format == Format::kJson ? report::SynthJson(summary) : report::SynthText(summary);
+  return out;
+}
+
+}  // namespace suanli::app

@@ -1,0 +1,160 @@
+#include "app/requests.h"
+
+#include "core/text.h"
+#include "sim/policy.h"
+
+namespace suanli::app {
+
+const std::vector<Field<CatalogRequest>>& CatalogFields() {
+  using R = CatalogRequest;
+  static const std::vector<Field<R>> fields = {
+      Positional(Required(Bind("what", &R::what, "chips, systems or models"))),
+  };
+  return fields;
+}
+
+const std::vector<Field<TrainRequest>>& TrainFields() {
+  using R = TrainRequest;
+  static const std::vector<Field<R>> fields = {
+      Required(Bind("model", &R::model, "model id (see `suanli catalog models`)")),
+      Required(Bind("chip", &R::chip, "chip id (see `suanli catalog chips`)")),
+      Required(Bind("count", &R::count, "number of chips")),
+      Required(Bind("tokens", &R::tokens,
+                    "tokens to train on, e.g. 15e12 or 15T (K, M, B/G, T: powers of 1000)")),
+      Bind("system", &R::system, "system id (default: the chip's default system)"),
+      Bind("seq_len", &R::seq_len, "sequence length (default: model's, at most 8192)"),
+      Bind("global_batch_tokens", &R::global_batch_tokens,
+           "tokens per optimizer step (default 4Mi = 4194304; 16M = 16e6, 4Mi = 4 x 2^20)"),
+      Bind("dtype", &R::dtype, "matmul precision: bf16, fp16 or fp8"),
+      Bind("tp", &R::tp, "tensor parallel size"),
+      Bind("pp", &R::pp, "pipeline parallel stages"),
+      Bind("dp", &R::dp, "data parallel size"),
+      Bind("ep", &R::ep, "expert parallel size (MoE)"),
+      Bind("cp", &R::cp, "context parallel size"),
+      Bind("zero", &R::zero, "ZeRO stage 0-3"),
+      Bind("micro_batch", &R::micro_batch, "sequences per micro-batch"),
+      Bind("interleave", &R::interleave, "virtual pipeline stages per chip"),
+      Bind("recompute", &R::recompute, "activation recomputation: none, selective, full"),
+      Bind("no_sequence_parallel", &R::no_sequence_parallel,
+           "keep norms and dropout replicated across tensor-parallel ranks"),
+      Bind("schedule", &R::schedule, "pipeline schedule: 1f1b or dualpipe"),
+      Bind("power_cap_w", &R::power_cap_w,
+           "per-chip power limit, W (default: the system's, else the chip's TDP)"),
+      Bind("attention", &R::attention,
+           "attention kernel: flash (default) or unfused (pre-2022 Megatron)"),
+  };
+  return fields;
+}
+
+const std::vector<Field<InferRequest>>& InferFields() {
+  using R = InferRequest;
+  static const std::vector<Field<R>> fields = {
+      Required(Bind("model", &R::model, "model id")),
+      Required(Bind("chip", &R::chip, "chip id, or a comma-separated list with --compare")),
+      Bind("compare", &R::compare, "one row per chip: tokens/s per chip, per watt, per dollar"),
+      Bind("count", &R::count, "chips available (instances must divide it)"),
+      Bind("system", &R::system, "system id (default: the chip's default system)"),
+      Bind("input_tokens", &R::input_tokens, "prompt tokens per request (default 1024)"),
+      Bind("output_tokens", &R::output_tokens, "generated tokens per request (default 256)"),
+      Bind("dtype", &R::dtype, "weights: bf16, fp16, fp8, int8, fp4 or int4 (weight-only)"),
+      Bind("kv_dtype", &R::kv_dtype,
+           "KV cache: bf16, fp8 or int8 (default: 8-bit with 8-bit or smaller weights)"),
+      Bind("tpot_ms", &R::tpot_ms, "time-per-output-token target (server: p99; offline: mean)"),
+      Bind("ttft_ms", &R::ttft_ms, "time-to-first-token target"),
+      Bind("mode", &R::mode, "offline (full batches) or server (live arrivals, default)"),
+      Bind("prefix_cache_hit", &R::prefix_cache_hit, "fraction of prompt tokens served from cache"),
+      Bind("disaggregate", &R::disaggregate, "separate prefill and decode chips"),
+      Bind("power_cap_w", &R::power_cap_w,
+           "per-chip power limit, W (default: the system's, else the chip's TDP; with "
+           "--compare it binds the chips whose TDP is above it)"),
+      Bind("tp", &R::tp, "tensor parallel size"),
+      Bind("ep", &R::ep, "expert parallel size (MoE; = tp * dp)"),
+      Bind("dp", &R::dp, "attention data-parallel groups per instance (MoE)"),
+      Bind("demand_tokens_per_s", &R::demand_tokens_per_s, "output tokens per second to serve"),
+      Bind("chip_hour_usd", &R::chip_hour_usd,
+           "price of one chip-hour (default: catalog price amortized)"),
+  };
+  return fields;
+}
+
+const std::vector<Field<ForecastRequest>>& ForecastFields() {
+  using R = ForecastRequest;
+  static const std::vector<Field<R>> fields = {
+      Positional(
+          Bind("scenario", &R::scenario,
+               "built-in scenario name (see --list) or a scenario YAML file (default china-2026)")),
+      Bind("scenario_yaml", &R::scenario_yaml,
+           "the scenario itself, as YAML text (instead of a name or file)"),
+      Bind("list", &R::list, "list the built-in scenarios"),
+      Bind("samples", &R::samples, "Monte Carlo samples (default 1000)"),
+      Bind("seed", &R::seed, "random seed (default 1)"),
+      Bind("no_sensitivity", &R::no_sensitivity, "skip the sensitivity analysis"),
+      Bind("no_purchase_advice", &R::no_purchase_advice, "skip the purchase advice"),
+      CliOnly(Bind("csv", &R::csv, "also write CSV tables into this directory")),
+      CliOnly(Bind("report", &R::report, "also write a self-contained HTML report with charts")),
+  };
+  return fields;
+}
+
+const std::vector<Field<LocalizeRequest>>& LocalizeFields() {
+  using R = LocalizeRequest;
+  static const std::vector<Field<R>> fields = {
+      Bind("sector", &R::sector, "automotive or ai-accelerators (default automotive)"),
+      Bind("target", &R::target, "domestic share to reach, 0-1 (default 1.0)"),
+      Bind("by", &R::by, "year the target is for (default 2027)"),
+      Bind("until", &R::until, "last year projected (default 2030)"),
+      Bind("samples", &R::samples, "Monte Carlo samples (default 10000)"),
+      Bind("seed", &R::seed, "random seed (default 1)"),
+  };
+  return fields;
+}
+
+const std::vector<Field<ReplayRequest>>& ReplayFields() {
+  using R = ReplayRequest;
+  static const std::vector<Field<R>> fields = {
+      Required(Bind("trace", &R::trace, "trace file")),
+      Bind("format", &R::format, "openb, gavel, sia or csv (default: from the file)"),
+      Bind("nodes", &R::nodes, "node list (openb format: sn,cpu_milli,memory_mib,gpu,model)"),
+      Bind("cluster", &R::cluster,
+           "type:count[:gpus_per_node],... (without a node size, one pool per type; a count of 0 "
+           "adds no GPUs)"),
+      Bind("policy", &R::policy,
+           "policy or comma-separated policies: " + JoinOr(sim::PolicyNames())),
+      CliOnly(Bind("report", &R::report, "also write a self-contained HTML report")),
+      Bind("round_s", &R::round_s,
+           "round-based mode: decide every N seconds (Gavel uses 360); default: at every event, "
+           "except max-min-fairness(-perf), which need rounds (360 s)"),
+      Bind("seed", &R::seed,
+           "seed of the draws some policies make: Gavel's FIFO (Gavel's --seed, default 0); with "
+           "--fill, the fill order and tie-breaking (default 42, as FGD's runs)"),
+      Bind("fill", &R::fill,
+           "FGD's fill experiment: pods arrive in a shuffled order and never leave until the "
+           "requested GPU reaches this ratio of capacity (e.g. 1.3); prints allocation % vs "
+           "arrived %"),
+      Bind("repeat", &R::repeat,
+           "with --fill: runs seeds seed .. seed + N - 1 and averages (default 1)"),
+      Bind("throughputs", &R::throughputs,
+           "Gavel simulation_throughputs.json (default $SUANLI_DATA/traces/gavel/...)"),
+      Bind("profiles", &R::profiles,
+           "Sia profile directory (default $SUANLI_DATA/traces/sia-sosp23/traces)"),
+  };
+  return fields;
+}
+
+const std::vector<Field<SynthRequest>>& SynthFields() {
+  using R = SynthRequest;
+  static const std::vector<Field<R>> fields = {
+      Required(Bind("from", &R::from, "source trace")),
+      Bind("format", &R::format, "source format: openb, gavel, sia or csv"),
+      Required(Bind("jobs", &R::jobs, "jobs to write")),
+      Bind("seed", &R::seed, "random seed (default 1)"),
+      Bind("rate_scale", &R::rate_scale,
+           "arrival rate multiplier: gaps are divided by it (default 1)"),
+      CliOnly(Required(Bind("output", &R::output, "output CSV file"))),
+      Bind("throughputs", &R::throughputs, "Gavel simulation_throughputs.json"),
+      Bind("profiles", &R::profiles, "Sia profile directory"),
+  };
+  return fields;
+}
+
+}  // namespace suanli::app

@@ -1,0 +1,94 @@
+// One typed request per command, with its defaults; what every front door builds.
+//
+// Field names are the CLI's long flags in snake_case (`global_batch_tokens` is
+// `--global-batch-tokens`) and the keys of HTTP request bodies. Numbers take the amount
+// syntax of app/amount.h ("16M", "15T", "4Mi"). Validation happens when a request runs
+// (Engine in app/engine.h), with errors naming the field.
+#ifndef SUANLI_APP_REQUESTS_H_
+#define SUANLI_APP_REQUESTS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/fields.h"
+
+namespace suanli::app {
+
+struct CatalogRequest {
+  std::string what;  // chips, systems or models
+};
+
+struct TrainRequest {
+  std::string model, chip, system;
+  int64_t count = 0;
+  double tokens = 0;
+  int seq_len = 0;  // 0: the model's, at most 8192
+  std::optional<double> global_batch_tokens;
+  std::string dtype = "bf16";
+  std::optional<int> tp, pp, dp, ep, cp, zero, micro_batch, interleave;
+  std::string recompute, schedule, attention = "flash";
+  bool no_sequence_parallel = false;
+  std::optional<double> power_cap_w;
+};
+
+struct InferRequest {
+  std::string model;
+  std::vector<std::string> chip;  // several with compare
+  bool compare = false;
+  int64_t count = 0;
+  std::string system;
+  double input_tokens = 1024, output_tokens = 256, prefix_cache_hit = 0;
+  std::string dtype = "bf16", kv_dtype, mode = "server";
+  std::optional<double> tpot_ms, ttft_ms, demand_tokens_per_s, chip_hour_usd, power_cap_w;
+  std::optional<int> tp, ep, dp;
+  bool disaggregate = false;
+};
+
+struct ForecastRequest {
+  std::string scenario = "china-2026";  // a built-in name or a YAML file
+  std::string scenario_yaml;            // inline scenario text; wins over `scenario`
+  bool list = false;
+  int samples = 1000;
+  uint64_t seed = 1;
+  bool no_sensitivity = false, no_purchase_advice = false;
+  std::string csv, report;  // local outputs (CLI only)
+};
+
+struct LocalizeRequest {
+  std::string sector = "automotive";
+  double target = 1.0;
+  int by = 2027, until = 2030;
+  int samples = 10000;
+  uint64_t seed = 1;
+};
+
+struct ReplayRequest {
+  std::string trace, format, nodes, cluster, throughputs, profiles, report;
+  std::vector<std::string> policy = {"fifo"};
+  double round_s = 0;
+  std::optional<uint64_t> seed;  // default 0, or 42 with fill (FGD's runs)
+  std::optional<double> fill;    // FGD's fill experiment when given
+  int repeat = 1;
+};
+
+struct SynthRequest {
+  std::string from, format, throughputs, profiles, output;
+  int64_t jobs = 0;
+  uint64_t seed = 1;
+  double rate_scale = 1;
+};
+
+// The fields of each request, in the order --help shows them.
+const std::vector<Field<CatalogRequest>>& CatalogFields();
+const std::vector<Field<TrainRequest>>& TrainFields();
+const std::vector<Field<InferRequest>>& InferFields();
+const std::vector<Field<ForecastRequest>>& ForecastFields();
+const std::vector<Field<LocalizeRequest>>& LocalizeFields();
+const std::vector<Field<ReplayRequest>>& ReplayFields();
+const std::vector<Field<SynthRequest>>& SynthFields();
+
+}  // namespace suanli::app
+
+#endif  // SUANLI_APP_REQUESTS_H_

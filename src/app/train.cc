@@ -1,0 +1,242 @@
+// train and infer: one job on one fleet, through the performance models.
+#include <cmath>
+
+#include "app/engine.h"
+#include "app/internal.h"
+#include "catalog/catalog.h"
+#include "perf/inference.h"
+#include "perf/power.h"
+#include "perf/training.h"
+#include "report/infer_report.h"
+#include "report/train_report.h"
+
+namespace suanli::app {
+
+using internal::FieldError;
+using internal::WithField;
+
+namespace {
+
+// Parallel sizes a user gives: each in [1, limit].
+Result<void> CheckSizes(const std::vector<std::pair<const char*, std::optional<int>>>& sizes,
+                        long limit) {
+  for (const auto& [name, v] : sizes) {
+    if (v && (*v < 1 || *v > limit)) {
+      return tl::unexpected(FieldError(
+          name, "must be between 1 and " + std::to_string(limit) + ", got " + std::to_string(*v)));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
+  if (r.model.empty()) return tl::unexpected(MissingField("model"));
+  if (r.chip.empty()) return tl::unexpected(MissingField("chip"));
+  auto model = WithField(catalog_->FindModel(r.model), "model");
+  if (!model) return tl::unexpected(model.error());
+  auto chip = WithField(catalog_->FindChip(r.chip), "chip");
+  if (!chip) return tl::unexpected(chip.error());
+  if (r.count < 1) return tl::unexpected(FieldError("count", "must be at least 1 chip"));
+  if (!(r.tokens > 0)) return tl::unexpected(FieldError("tokens", "must be positive"));
+  if (r.global_batch_tokens && !(*r.global_batch_tokens > 0)) {
+    return tl::unexpected(FieldError("global_batch_tokens", "must be positive"));
+  }
+
+  auto job = std::make_unique<perf::TrainingJob>(perf::TrainingJobFor(*catalog_, **model, **chip));
+  job->chips = r.count;
+  job->tokens = r.tokens;
+  job->seq_len = r.seq_len;
+  if (r.global_batch_tokens) job->global_batch_tokens = *r.global_batch_tokens;
+  auto dtype = catalog::ParseDType(r.dtype);
+  if (!dtype) {
+    return tl::unexpected(
+        FieldError("dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16 or fp8"));
+  }
+  job->dtype = *dtype;
+
+  perf::LayoutConstraints fixed;
+  fixed.tp = r.tp;
+  fixed.pp = r.pp;
+  fixed.dp = r.dp;
+  fixed.ep = r.ep;
+  fixed.cp = r.cp;
+  fixed.zero_stage = r.zero;
+  fixed.micro_batch = r.micro_batch;
+  fixed.interleave = r.interleave;
+  if (!r.recompute.empty()) {
+    auto rc = perf::ParseRecompute(r.recompute);
+    if (!rc) {
+      return tl::unexpected(FieldError("recompute", "unknown recompute '" + r.recompute +
+                                                        "'; expected none, selective or full"));
+    }
+    fixed.recompute = *rc;
+  }
+  if (r.no_sequence_parallel) fixed.sequence_parallel = false;
+  if (!r.schedule.empty()) {
+    auto s = perf::ParseSchedule(r.schedule);
+    if (!s) {
+      return tl::unexpected(FieldError(
+          "schedule", "unknown schedule '" + r.schedule + "'; expected 1f1b or dualpipe"));
+    }
+    fixed.schedule = *s;
+  }
+  auto kernel = perf::ParseAttentionKernel(r.attention);
+  if (!kernel) {
+    return tl::unexpected(FieldError(
+        "attention", "unknown attention '" + r.attention + "'; expected flash or unfused"));
+  }
+  job->attention = *kernel;
+  if (auto ok = CheckSizes({{"tp", r.tp},
+                            {"pp", r.pp},
+                            {"dp", r.dp},
+                            {"ep", r.ep},
+                            {"cp", r.cp},
+                            {"micro_batch", r.micro_batch},
+                            {"interleave", r.interleave}},
+                           10'000'000);
+      !ok) {
+    return tl::unexpected(ok.error());
+  }
+  double product = 1;
+  for (const auto& v : {r.tp, r.pp, r.dp, r.cp}) product *= v.value_or(1);
+  if (product > 1e7) {
+    return tl::unexpected(FieldError("tp", "tp x pp x dp x cp exceeds 10,000,000 chips"));
+  }
+  if (r.zero && (*r.zero < 0 || *r.zero > 3)) {
+    return tl::unexpected(FieldError("zero", "must be 0, 1, 2 or 3"));
+  }
+
+  // Problems with the job itself (an inference-only chip, an unknown peak) say more than a
+  // missing system does, so check them first.
+  if (auto ok = perf::ValidateJob(*job); !ok) return tl::unexpected(ok.error());
+  auto system = internal::ResolveSystem(*catalog_, **chip, r.system);
+  if (!system) return tl::unexpected(system.error());
+  job->system = *system;
+  if (r.power_cap_w) {
+    auto clock = perf::PowerCapClockFraction(**chip, job->calibration, r.power_cap_w);
+    if (!clock) return tl::unexpected(FieldError("power_cap_w", clock.error().message));
+    perf::TightenPowerCap(job->system, *r.power_cap_w);
+  }
+  auto result = perf::SearchLayout(*job, fixed);
+  if (!result) return tl::unexpected(result.error());
+  report::TrainingReport report;
+  report.job = job.get();
+  report.estimate = result->best;
+  report.searched = result->layouts_evaluated > 1;
+  report.layouts_evaluated = result->layouts_evaluated;
+  report.layouts_fitting = result->layouts_fitting;
+  Output out;
+  out.body =
+      c.format == Format::kJson ? report::TrainingJson(report) : report::TrainingText(report);
+  return out;
+}
+
+Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
+  if (r.model.empty()) return tl::unexpected(MissingField("model"));
+  auto model = WithField(catalog_->FindModel(r.model), "model");
+  if (!model) return tl::unexpected(model.error());
+  auto dtype = perf::ParseServingDType(r.dtype);
+  if (!dtype) {
+    return tl::unexpected(FieldError(
+        "dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16, fp8, int8, fp4 or int4"));
+  }
+  std::optional<perf::ServingDType> kv;
+  if (!r.kv_dtype.empty()) {
+    kv = perf::ParseServingDType(r.kv_dtype);
+    if (!kv) {
+      return tl::unexpected(FieldError(
+          "kv_dtype", "unknown kv_dtype '" + r.kv_dtype + "'; expected bf16, fp16, fp8 or int8"));
+    }
+  }
+  if (r.mode != "offline" && r.mode != "server") {
+    return tl::unexpected(
+        FieldError("mode", "unknown mode '" + r.mode + "'; expected offline or server"));
+  }
+  if (r.chip.empty()) return tl::unexpected(FieldError("chip", "needs at least one chip id"));
+  if (r.chip.size() > 1 && !r.compare) {
+    return tl::unexpected(FieldError("chip", "several chips need compare (--compare)"));
+  }
+  if (auto ok = CheckSizes({{"tp", r.tp}, {"ep", r.ep}, {"dp", r.dp}}, 1'000'000); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (r.tp && r.dp && static_cast<double>(*r.tp) * *r.dp > 1e7) {
+    return tl::unexpected(FieldError("tp", "tp x dp exceeds 10,000,000 chips"));
+  }
+  if (r.count < 0) return tl::unexpected(FieldError("count", "must be at least 1"));
+  if (r.power_cap_w && !(*r.power_cap_w > 0)) {
+    return tl::unexpected(FieldError("power_cap_w", "must be a positive number of watts"));
+  }
+
+  // Rows point at their jobs: the jobs must not move once rows exist.
+  std::vector<perf::InferenceJob> jobs(r.chip.size());
+  std::vector<report::CompareRow> rows;
+  for (size_t i = 0; i < r.chip.size(); ++i) {
+    auto chip = WithField(catalog_->FindChip(r.chip[i]), "chip");
+    if (!chip) return tl::unexpected(chip.error());
+    auto& job = jobs[i];
+    job = perf::InferenceJobFor(*catalog_, **model, **chip);
+    job.chips = r.count;
+    job.input_tokens = r.input_tokens;
+    job.output_tokens = r.output_tokens;
+    job.dtype = *dtype;
+    job.kv_dtype = kv;
+    job.tpot_ms = r.tpot_ms;
+    job.ttft_ms = r.ttft_ms;
+    job.mode = r.mode == "offline" ? perf::ServingMode::kOffline : perf::ServingMode::kServer;
+    job.prefix_cache_hit = r.prefix_cache_hit;
+    job.disaggregate = r.disaggregate;
+    job.demand_tokens_per_s = r.demand_tokens_per_s;
+    job.chip_hour_usd = r.chip_hour_usd;
+    // What is wrong for every chip is an error, not a table of errors.
+    if (auto ok = perf::ValidateInferenceRequest(job); !ok) return tl::unexpected(ok.error());
+    report::CompareRow row;
+    row.job = &job;
+    Result<void> ok = perf::ValidateInferenceJob(job);
+    if (ok) {
+      auto system = internal::ResolveSystem(*catalog_, **chip, r.system);
+      if (system) {
+        job.system = *system;
+        // Comparing chips under one per-chip power budget: a budget above a chip's TDP does not
+        // bind it, and a chip that cannot take it gets a row error. One chip: a cap it cannot
+        // take is a wrong request.
+        const auto& tdp = (*chip)->tdp_w;
+        if (r.power_cap_w && (!r.compare || !tdp.known() || *r.power_cap_w < *tdp.value)) {
+          auto clock = perf::PowerCapClockFraction(**chip, job.calibration, r.power_cap_w);
+          if (!clock) ok = tl::unexpected(FieldError("power_cap_w", clock.error().message));
+          perf::TightenPowerCap(job.system, *r.power_cap_w);
+        }
+        if (ok) {
+          auto e = perf::EstimateInference(job, {r.tp, r.ep, r.dp});
+          if (e) {
+            row.estimate = *e;
+          } else {
+            ok = tl::unexpected(e.error());
+          }
+        }
+      } else {
+        ok = tl::unexpected(system.error());
+      }
+    }
+    if (!ok) {
+      // One chip: its error is the answer. Several: the table shows it.
+      if (!r.compare) return tl::unexpected(ok.error());
+      row.error = ok.error().field.empty() || ok.error().field == "chip"
+                      ? ok.error().message
+                      : FlagName(ok.error().field) + ": " + ok.error().message;
+    }
+    rows.push_back(std::move(row));
+  }
+  const bool json = c.format == Format::kJson;
+  Output out;
+  if (r.compare) {
+    out.body = json ? report::CompareJson(rows) : report::CompareTable(rows);
+  } else {
+    const report::InferenceReport report{&jobs[0], *rows[0].estimate};
+    out.body = json ? report::InferenceJson(report) : report::InferenceText(report);
+  }
+  return out;
+}
+
+}  // namespace suanli::app

@@ -1,0 +1,61 @@
+// The one amount parser: what users type, and what they mistype.
+#include "app/amount.h"
+
+#include <gtest/gtest.h>
+
+namespace suanli::app {
+namespace {
+
+TEST(ParseAmount, SuffixesArePowersOfThousandAndIecOnesOf1024) {
+  EXPECT_DOUBLE_EQ(*ParseAmount("4096", "f"), 4096);
+  EXPECT_DOUBLE_EQ(*ParseAmount("1.5e7", "f"), 15'000'000);
+  EXPECT_DOUBLE_EQ(*ParseAmount("16M", "f"), 16'000'000);
+  EXPECT_DOUBLE_EQ(*ParseAmount("2T", "f"), 2e12);
+  EXPECT_DOUBLE_EQ(*ParseAmount("15.6T", "f"), 15.6e12);
+  EXPECT_DOUBLE_EQ(*ParseAmount("8k", "f"), 8000);
+  EXPECT_DOUBLE_EQ(*ParseAmount("1B", "f"), 1e9);
+  EXPECT_DOUBLE_EQ(*ParseAmount("1G", "f"), 1e9);
+  EXPECT_DOUBLE_EQ(*ParseAmount("1P", "f"), 1e15);
+  // Published "4M token" batches are 4 x 2^20 = 4,194,304 tokens.
+  EXPECT_DOUBLE_EQ(*ParseAmount("4Mi", "f"), 4'194'304);
+  EXPECT_DOUBLE_EQ(*ParseAmount("1Ki", "f"), 1024);
+  EXPECT_DOUBLE_EQ(*ParseAmount("2Gi", "f"), 2147483648.0);
+  EXPECT_DOUBLE_EQ(*ParseAmount("+3", "f"), 3);
+  EXPECT_DOUBLE_EQ(*ParseAmount("-0.5", "f"), -0.5);
+}
+
+TEST(ParseAmount, RejectsWhatIsNotExactlyANumberAndNamesTheField) {
+  for (const char* bad : {"", "abc", "8abc", "8.9.1", "nan", "inf", "-inf", "1e400", "M", "16MM",
+                          "16 M", " 16", "16Mi ", "0x10", "1,000"}) {
+    auto r = ParseAmount(bad, "global_batch_tokens");
+    ASSERT_FALSE(r) << "'" << bad << "' parsed as " << *r;
+    EXPECT_EQ(r.error().field, "global_batch_tokens") << bad;
+  }
+  // The message quotes at most 40 characters of what was typed.
+  auto r = ParseAmount(std::string(10'000, '9') + "x", "tokens");
+  ASSERT_FALSE(r);
+  EXPECT_LT(r.error().message.size(), 120u);
+}
+
+TEST(ParseWholeAmount, WholeNumbersInRangeOnly) {
+  EXPECT_EQ(*ParseWholeAmount("16K", "count", 1, 10'000'000), 16'000);
+  EXPECT_EQ(*ParseWholeAmount("1e3", "count", 1, 10'000'000), 1000);
+  // Exact above 2^53: seeds must not round.
+  EXPECT_EQ(*ParseWholeAmount("9007199254740993", "seed", 0, INT64_MAX), 9007199254740993LL);
+  EXPECT_FALSE(ParseWholeAmount("8.9", "count", 1, 100));
+  EXPECT_FALSE(ParseWholeAmount("1e9", "count", 1, 100));
+  EXPECT_FALSE(ParseWholeAmount("-1", "seed", 0, INT64_MAX));
+  EXPECT_FALSE(ParseWholeAmount("", "seed", 0, INT64_MAX));
+  auto r = ParseWholeAmount("1e30", "seed", 0, INT64_MAX);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "seed");
+}
+
+TEST(WholeNumber, JsonNumbers) {
+  EXPECT_EQ(*WholeNumber(1024, "count", 1, 100'000), 1024);
+  EXPECT_FALSE(WholeNumber(1024.5, "count", 1, 100'000));
+  EXPECT_FALSE(WholeNumber(-3, "count", 1, 100'000));
+}
+
+}  // namespace
+}  // namespace suanli::app

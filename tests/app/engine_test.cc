@@ -1,0 +1,180 @@
+// The request layer: one set of rules for every front door.
+#include "app/engine.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "app/requests.h"
+
+namespace suanli::app {
+namespace {
+
+const Engine& TheEngine() {
+  static const Engine e = *Engine::Open({});
+  return e;
+}
+
+RunContext Json() { return {Format::kJson, nullptr}; }
+
+TrainRequest SmallTrain() {
+  TrainRequest r;
+  r.model = "llama-3-8b";
+  r.chip = "h800";
+  r.count = 64;
+  r.tokens = 1e12;
+  return r;
+}
+
+// The drift the request layer removes: infer used to run h800 in an H20 system that train
+// refused. Both now go through one rule.
+TEST(Engine, TrainAndInferRefuseTheSameSystemForAChip) {
+  TrainRequest t = SmallTrain();
+  t.system = "hgx-h20";
+  auto tr = TheEngine().Train(t, Json());
+  ASSERT_FALSE(tr);
+  EXPECT_EQ(tr.error().field, "system");
+  EXPECT_NE(tr.error().message.find("holds chip 'h20'"), std::string::npos) << tr.error().message;
+
+  InferRequest i;
+  i.model = "llama-3-70b";
+  i.chip = {"h800"};
+  i.system = "hgx-h20";
+  auto ir = TheEngine().Infer(i, Json());
+  ASSERT_FALSE(ir);
+  EXPECT_EQ(ir.error().field, "system");
+  EXPECT_EQ(ir.error().message, tr.error().message);
+
+  // The chip's own system is accepted by both.
+  t.system = "hgx-h800";
+  i.system = "hgx-h800";
+  ASSERT_TRUE(TheEngine().Train(t, Json())) << "train refused hgx-h800";
+  ASSERT_TRUE(TheEngine().Infer(i, Json())) << "infer refused hgx-h800";
+}
+
+TEST(Engine, AmountsFromTextGiveTheSameAnswerAsNumbers) {
+  TrainRequest typed = SmallTrain();
+  typed.global_batch_tokens = 4'194'304;
+  TrainRequest from_text;
+  const auto& fields = TrainFields();
+  ASSERT_TRUE(SetField(fields, from_text, "model", FieldValue{std::string("llama-3-8b")}));
+  ASSERT_TRUE(SetField(fields, from_text, "chip", FieldValue{std::string("h800")}));
+  ASSERT_TRUE(SetField(fields, from_text, "count", FieldValue{std::string("64")}));
+  ASSERT_TRUE(SetField(fields, from_text, "tokens", FieldValue{std::string("1T")}));
+  ASSERT_TRUE(SetField(fields, from_text, "global_batch_tokens", FieldValue{std::string("4Mi")}));
+  auto a = TheEngine().Train(typed, Json());
+  auto b = TheEngine().Train(from_text, Json());
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->body, b->body);
+  const auto j = nlohmann::json::parse(a->body);
+  EXPECT_EQ(j["global_batch_tokens"].get<double>(), 4'194'304);
+  EXPECT_EQ(j["chips"].get<long>(), 64);
+}
+
+TEST(Engine, ErrorsNameTheRequestField) {
+  struct Case {
+    const char* field;
+    std::function<void(TrainRequest&)> spoil;
+  };
+  const Case cases[] = {
+      {"count", [](TrainRequest& r) { r.count = 0; }},
+      {"tokens", [](TrainRequest& r) { r.tokens = -1; }},
+      {"model", [](TrainRequest& r) { r.model = "lama-3-8b"; }},
+      {"model", [](TrainRequest& r) { r.model.clear(); }},
+      {"chip", [](TrainRequest& r) { r.chip = "h8000"; }},
+      {"dtype", [](TrainRequest& r) { r.dtype = "fp6"; }},
+      {"tp", [](TrainRequest& r) { r.tp = 0; }},
+      {"zero", [](TrainRequest& r) { r.zero = 4; }},
+      {"recompute", [](TrainRequest& r) { r.recompute = "some"; }},
+      {"schedule", [](TrainRequest& r) { r.schedule = "gpipe2"; }},
+      {"global_batch_tokens", [](TrainRequest& r) { r.global_batch_tokens = 0; }},
+      {"power_cap_w", [](TrainRequest& r) { r.power_cap_w = 5000; }},
+  };
+  for (const auto& c : cases) {
+    TrainRequest r = SmallTrain();
+    c.spoil(r);
+    auto out = TheEngine().Train(r, Json());
+    ASSERT_FALSE(out) << c.field;
+    EXPECT_EQ(out.error().field, c.field) << out.error().ToString();
+  }
+}
+
+TEST(Fields, ConversionIsStrictAndNamesTheField) {
+  TrainRequest r;
+  const auto& fields = TrainFields();
+  // Wrong JSON types.
+  auto e = SetField(fields, r, "count", FieldValue{true});
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().field, "count");
+  EXPECT_FALSE(SetField(fields, r, "count", FieldValue{8.5}));
+  EXPECT_FALSE(SetField(fields, r, "count", FieldValue{std::string("8abc")}));
+  EXPECT_FALSE(SetField(fields, r, "model", FieldValue{3.0}));
+  EXPECT_FALSE(SetField(fields, r, "no_sequence_parallel", FieldValue{std::string("yes")}));
+  EXPECT_FALSE(SetField(fields, r, "tp", FieldValue{1e12}));  // beyond int
+  // An unknown field suggests the nearest.
+  auto u = SetField(fields, r, "global_batch_token", FieldValue{1.0});
+  ASSERT_FALSE(u);
+  EXPECT_NE(u.error().message.find("global_batch_tokens"), std::string::npos);
+  // Seeds are never wrapped: -1 is an error, not 2^64 - 1.
+  ForecastRequest f;
+  EXPECT_FALSE(SetField(ForecastFields(), f, "seed", FieldValue{std::string("-1")}));
+  EXPECT_FALSE(SetField(ForecastFields(), f, "seed", FieldValue{-1.0}));
+  ASSERT_TRUE(SetField(ForecastFields(), f, "seed", FieldValue{7.0}));
+  EXPECT_EQ(f.seed, 7u);
+  // Lists from text or JSON arrays.
+  InferRequest i;
+  ASSERT_TRUE(SetField(InferFields(), i, "chip", FieldValue{std::string("h20,h800")}));
+  EXPECT_EQ(i.chip, (std::vector<std::string>{"h20", "h800"}));
+  ASSERT_TRUE(
+      SetField(InferFields(), i, "chip", FieldValue{std::vector<std::string>{"ascend-910c"}}));
+  EXPECT_EQ(i.chip, (std::vector<std::string>{"ascend-910c"}));
+}
+
+TEST(Fields, EveryFieldNameIsSnakeCaseAndUnique) {
+  auto check = [](const auto& fields) {
+    std::set<std::string> seen;
+    for (const auto& f : fields) {
+      EXPECT_TRUE(seen.insert(f.name).second) << f.name;
+      for (char c : f.name) EXPECT_TRUE(std::islower(c) || std::isdigit(c) || c == '_') << f.name;
+      EXPECT_FALSE(f.help.empty()) << f.name;
+    }
+  };
+  check(CatalogFields());
+  check(TrainFields());
+  check(InferFields());
+  check(ForecastFields());
+  check(LocalizeFields());
+  check(ReplayFields());
+  check(SynthFields());
+}
+
+TEST(Engine, FileRootKeepsRequestsInsideIt) {
+  EngineOptions o;
+  o.file_root = "/nonexistent-root";
+  auto engine = Engine::Open(o);
+  ASSERT_TRUE(engine);
+  for (const char* path : {"/etc/passwd", "../secret.csv", "traces/../../x.csv"}) {
+    ReplayRequest r;
+    r.trace = path;
+    r.cluster = "v100:8";
+    auto out = engine->Replay(r, Json());
+    ASSERT_FALSE(out) << path;
+    EXPECT_EQ(out.error().field, "trace") << path;
+  }
+  ForecastRequest f;
+  f.scenario = "/etc/passwd.yaml";
+  auto out = engine->Forecast(f, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "scenario");
+}
+
+TEST(Engine, InlineScenarioWinsOverName) {
+  ForecastRequest f;
+  f.scenario_yaml = "not: [valid";
+  f.samples = 10;
+  auto out = TheEngine().Forecast(f, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().file, "scenario_yaml");
+}
+
+}  // namespace
+}  // namespace suanli::app
