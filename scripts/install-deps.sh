@@ -6,11 +6,11 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev libexpected-dev
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev libexpected-dev libcpp-httplib-dev
   coinor-libclp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy
-  python3
+  python3 curl wrk
   chromium
 )
 # Node.js and npm: the machine's own if present (the image ships them), else Debian's.

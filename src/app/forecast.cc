@@ -26,9 +26,8 @@ constexpr int kMaxSamples = 1'000'000;
 Result<Output> Engine::Forecast(const ForecastRequest& r, const RunContext& c) const {
   Output out;
   if (r.list) {
-    for (const auto& [name, description] : Scenarios()) {
-      out.body += name + (description.empty() ? "" : "  " + description) + "\n";
-    }
+    out.body = c.format == Format::kJson ? report::ScenarioListJson(Scenarios())
+                                         : report::ScenarioListText(Scenarios());
     return out;
   }
   if (r.samples < 1 || r.samples > kMaxSamples) {

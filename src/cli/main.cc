@@ -1,6 +1,8 @@
 // suanli: the command-line front door. Turns flags into app requests (app/requests.h), runs them
 // on the engine and prints a table or one JSON object. Exit 0 on success, 2 on bad input.
 // No rule about a request lives here: the HTTP server has the same ones through src/app.
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -12,11 +14,13 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "app/engine.h"
 #include "app/requests.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "server/http_server.h"
 
 namespace {
 
@@ -172,6 +176,58 @@ Command MakeCommand(CLI::App* cmd, const std::vector<Field<Request>>& fields,
           }};
 }
 
+struct ServeFlags {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string token;
+  int threads = 16;
+  int max_heavy = 1;
+  int max_samples = 20'000;
+};
+
+// `suanli serve`: the same engine over HTTP until SIGINT or SIGTERM.
+int RunServe(const CommonOptions& common, const ServeFlags& flags) {
+  suanli::app::EngineOptions options;
+  options.catalog_dir = common.catalog_dir;
+  if (const char* env = std::getenv("SUANLI_DATA"); env && *env) options.data_dir = env;
+  // Clients name traces inside the data folder, never arbitrary paths.
+  options.file_root = options.data_dir;
+  auto engine = suanli::app::Engine::Open(options);
+  if (!engine) return Fail(engine.error());
+  suanli::server::ServeOptions serve;
+  serve.host = flags.host;
+  serve.port = flags.port;
+  serve.threads = flags.threads;
+  serve.api.token = flags.token;
+  if (serve.api.token.empty()) {
+    if (const char* env = std::getenv("SUANLI_TOKEN"); env) serve.api.token = env;
+  }
+  serve.api.max_heavy = flags.max_heavy;
+  serve.api.max_samples = flags.max_samples;
+  serve.on_listening = [&](int port) {
+    std::fprintf(stderr, "suanli: serving on http://%s:%d (API at /v1, spec at /v1/openapi.json)\n",
+                 flags.host.c_str(), port);
+  };
+  // Signals go to one thread that stops the server; the server's threads never see them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  suanli::server::HttpServer server(*engine, serve);
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    server.Stop();
+  });
+  auto r = server.Run();
+  // Wake the stopper if the server ended on its own (bind error).
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  if (!r) return Fail(r.error());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -226,6 +282,23 @@ int main(int argc, char** argv) {
   commands.push_back(MakeCommand(synth, app_ns::SynthFields(), &Engine::Synth));
   add_common(synth, /*with_output=*/false);
 
+  ServeFlags serve_flags;
+  auto* serve = app.add_subcommand(
+      "serve", "the same engine as an HTTP API (POST /v1/train, /v1/infer, /v1/forecast, ...)");
+  serve->add_option(
+      "--host", serve_flags.host,
+      "address to listen on (default 127.0.0.1; beyond loopback a token is required)");
+  serve->add_option("--port", serve_flags.port, "port (default 8080; 0: any free port)");
+  serve->add_option("--token", serve_flags.token,
+                    "bearer token clients must send (default: $SUANLI_TOKEN)");
+  serve->add_option("--threads", serve_flags.threads, "worker threads (default 16)");
+  serve->add_option("--max-heavy", serve_flags.max_heavy,
+                    "forecast or replay requests run at once; more wait 2 s, then 503 (default 1)");
+  serve->add_option("--max-samples", serve_flags.max_samples,
+                    "Monte Carlo samples allowed per request (default 20000)");
+  serve->add_option("--catalog", common.catalog_dir,
+                    "directory of YAML files that add to or override the built-in catalog");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -241,6 +314,7 @@ int main(int argc, char** argv) {
     for (const auto& c : commands) {
       if (c.cmd->parsed()) return c.run(common);
     }
+    if (serve->parsed()) return RunServe(common, serve_flags);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "suanli: internal error: %s\n", e.what());
     return 1;

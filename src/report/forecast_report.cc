@@ -261,4 +261,20 @@ std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecas
   return files;
 }
 
+std::string ScenarioListJson(const std::vector<std::pair<std::string, std::string>>& scenarios) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [name, description] : scenarios) {
+    list.push_back({{"name", name}, {"description", description}});
+  }
+  return Dump(nlohmann::json{{"scenarios", list}});
+}
+
+std::string ScenarioListText(const std::vector<std::pair<std::string, std::string>>& scenarios) {
+  std::string out;
+  for (const auto& [name, description] : scenarios) {
+    out += name + (description.empty() ? "" : "  " + description) + "\n";
+  }
+  return out;
+}
+
 }  // namespace suanli::report

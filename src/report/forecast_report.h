@@ -17,6 +17,11 @@ std::string ForecastText(const plan::Forecast& f);
 // allocation, sensitivity, purchase_advice, rates).
 std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecast& f);
 
+// The built-in scenarios, (name, description): {"scenarios": [{"name", "description"}]}, or
+// one line each.
+std::string ScenarioListJson(const std::vector<std::pair<std::string, std::string>>& scenarios);
+std::string ScenarioListText(const std::vector<std::pair<std::string, std::string>>& scenarios);
+
 }  // namespace suanli::report
 
 #endif  // SUANLI_REPORT_FORECAST_REPORT_H_

@@ -511,6 +511,15 @@ expect_bad "infer input + output beyond the model's context" "context" \
 # DeepSeek-V3 bf16: 671e9 x 2 B = 1250 GiB on one 80 GiB H100.
 expect_bad "infer weights that do not fit" "do not fit" \
   infer --model deepseek-v3 --chip h100 --tp 1 --ep 1
+# train and infer share one rule for --system (infer used to accept a system of another chip).
+expect_bad "infer --system holding another chip, as train refuses it" "--system.*holds chip 'h20'" \
+  infer --model llama-3-70b --chip h800 --system hgx-h20
+expect_bad "train --system holding another chip" "--system.*holds chip 'h20'" \
+  train --model llama-3-8b --chip h800 --count 8 --tokens 1e12 --system hgx-h20
+expect_bad "--count with trailing text" "count.*8abc" train --model llama-3-8b --chip h100 --count 8abc --tokens 1e12
+expect_bad "--count fractional" "count.*whole" train --model llama-3-8b --chip h100 --count 8.9 --tokens 1e12
+expect_bad "--seed negative" "seed" forecast --seed -1 --samples 10
+expect_bad "--tokens empty" "tokens.*empty" train --model llama-3-8b --chip h100 --count 8 --tokens ""
 expect_bad "infer unknown chip suggests h20" "h20" infer --model llama-3-70b --chip h21
 expect_bad "infer unknown chip in --compare" "h21" \
   infer --compare --model llama-3-70b --chip h20,h21

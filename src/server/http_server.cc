@@ -1,0 +1,89 @@
+#include "server/http_server.h"
+
+#include <httplib.h>
+
+#include <cstdio>
+
+namespace suanli::server {
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+struct HttpServer::Impl {
+  Impl(const app::Engine& e, ServeOptions o)
+      : engine(e), options(std::move(o)), api(engine, options.api) {}
+  const app::Engine& engine;
+  ServeOptions options;
+  Api api;
+  httplib::Server http;
+};
+
+HttpServer::HttpServer(const app::Engine& engine, ServeOptions options)
+    : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::Stop() { impl_->http.stop(); }
+
+Result<void> HttpServer::Run() {
+  const ServeOptions& o = impl_->options;
+  if (!IsLoopback(o.host) && o.api.token.empty()) {
+    return MakeError("serving on '" + o.host +
+                         "' (beyond loopback) needs a bearer token: --token or SUANLI_TOKEN",
+                     "", 0, "token");
+  }
+  if (!impl_->engine.options().file_root) {
+    return MakeError("the engine must be opened with a file_root: clients may not name any path");
+  }
+  if (o.port < 0 || o.port > 65535) return MakeError("must be in [0, 65535]", "", 0, "port");
+  auto& http = impl_->http;
+  const int threads = std::max(2, o.threads);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Oversized bodies are refused (413) by the library before they are buffered.
+  http.set_payload_max_length(o.api.max_body_bytes);
+  http.set_read_timeout(o.read_timeout_s, 0);
+  http.set_write_timeout(o.write_timeout_s, 0);
+  Api& api = impl_->api;
+  auto handle = [&api, &o](const httplib::Request& req, httplib::Response& res) {
+    ApiRequest request{req.method, req.path, req.body, req.get_header_value("Authorization")};
+    ApiResponse response = api.Handle(request);
+    res.status = response.status;
+    for (const auto& [k, v] : response.headers) res.set_header(k, v);
+    res.set_content(response.body, response.content_type);
+    if (o.log) o.log(req.method + " " + req.path + " " + std::to_string(response.status));
+  };
+  // One handler for every path and method: routing lives in Api, so 404 and 405 are decided
+  // there too and counted in the metrics.
+  const std::string any = ".*";
+  http.Get(any, handle);
+  http.Post(any, handle);
+  http.Put(any, handle);
+  http.Delete(any, handle);
+  http.Patch(any, handle);
+  http.Options(any, handle);
+  // Errors the library decides itself (413 over the body cap, 400 on a malformed request).
+  http.set_error_handler([&api](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const int status = res.status;
+    const std::string message =
+        status == 413 ? "request body over the size limit" : "HTTP error " + std::to_string(status);
+    ApiResponse r = ErrorResponse(status, Error{message});
+    res.set_content(r.body, r.content_type);
+    api.metrics().Record(Api::RouteOf(req.path), status, 0);
+  });
+  int port = o.port;
+  if (port == 0) {
+    port = http.bind_to_any_port(o.host);
+    if (port < 0) return MakeError("cannot bind to " + o.host, "", 0, "host");
+  } else if (!http.bind_to_port(o.host, port)) {
+    return MakeError("cannot listen on " + o.host + ":" + std::to_string(port) +
+                         " (in use, or not an address of this machine)",
+                     "", 0, "port");
+  }
+  if (o.on_listening) o.on_listening(port);
+  if (!http.listen_after_bind()) return MakeError("the server stopped with an error");
+  return {};
+}
+
+}  // namespace suanli::server

@@ -1,0 +1,244 @@
+// The HTTP API without sockets: every route against the engine's JSON for the same request (the
+// CLI's --json prints exactly that: tests/server/serve_test.sh checks it through a socket), and
+// every kind of bad body against its documented status and field.
+#include "server/api.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <future>
+#include <thread>
+
+#include "app/engine.h"
+
+namespace suanli::server {
+namespace {
+
+using nlohmann::json;
+
+// As `suanli serve` opens it: files only inside the data folder.
+const app::Engine& TheEngine() {
+  static const app::Engine e = *app::Engine::Open({.file_root = "/nonexistent-data"});
+  return e;
+}
+
+ApiResponse Post(Api& api, const std::string& path, const std::string& body) {
+  return api.Handle({"POST", path, body, ""});
+}
+
+ApiResponse Get(Api& api, const std::string& path) { return api.Handle({"GET", path, "", ""}); }
+
+const app::RunContext kJson{app::Format::kJson, nullptr};
+
+TEST(Api, TrainAnswersWhatTheEngineAnswers) {
+  Api api(TheEngine(), {});
+  auto r = Post(api, "/v1/train",
+                R"({"model": "llama-3-70b", "chip": "h800", "count": 1024, "tokens": 15e12})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  app::TrainRequest t;
+  t.model = "llama-3-70b";
+  t.chip = "h800";
+  t.count = 1024;
+  t.tokens = 15e12;
+  EXPECT_EQ(r.body, TheEngine().Train(t, kJson)->body);
+  // Amounts as users type them, over HTTP too.
+  auto typed = Post(api, "/v1/train",
+                    R"({"model": "llama-3-70b", "chip": "h800", "count": "2Ki", "tokens": "15T",
+                        "global_batch_tokens": "4Mi"})");
+  ASSERT_EQ(typed.status, 200) << typed.body;
+  EXPECT_EQ(json::parse(typed.body)["global_batch_tokens"].get<double>(), 4194304.0);
+  EXPECT_EQ(json::parse(typed.body)["chips"].get<long>(), 2048);
+}
+
+TEST(Api, EveryCommandRouteMatchesTheEngine) {
+  Api api(TheEngine(), {});
+  app::InferRequest i;
+  i.model = "deepseek-r1";
+  i.chip = {"h20", "ascend-910c"};
+  i.compare = true;
+  i.dtype = "int8";
+  EXPECT_EQ(Post(api, "/v1/infer",
+                 R"({"model": "deepseek-r1", "chip": ["h20", "ascend-910c"], "compare": true,
+                     "dtype": "int8"})")
+                .body,
+            TheEngine().Infer(i, kJson)->body);
+  app::ForecastRequest f;
+  f.samples = 60;
+  f.seed = 7;
+  f.no_purchase_advice = true;
+  EXPECT_EQ(Post(api, "/v1/forecast",
+                 R"({"scenario": "china-2026", "samples": 60, "seed": 7,
+                     "no_purchase_advice": true})")
+                .body,
+            TheEngine().Forecast(f, kJson)->body);
+  app::LocalizeRequest l;
+  l.sector = "ai-accelerators";
+  l.target = 0.82;
+  EXPECT_EQ(Post(api, "/v1/localize", R"({"sector": "ai-accelerators", "target": 0.82})").body,
+            TheEngine().Localize(l, kJson)->body);
+  for (const char* what : {"chips", "models", "systems"}) {
+    auto r = Get(api, std::string("/v1/catalog/") + what);
+    ASSERT_EQ(r.status, 200) << what;
+    EXPECT_EQ(r.body, TheEngine().Catalog({what}, kJson)->body);
+  }
+  auto s = Get(api, "/v1/scenarios");
+  ASSERT_EQ(s.status, 200);
+  EXPECT_EQ(json::parse(s.body)["scenarios"][0]["name"], "china-2026");
+}
+
+TEST(Api, InlineScenarioAsAJsonObject) {
+  Api api(TheEngine(), {});
+  // A scenario whose only run needs a chip the catalog lacks: the error proves the inline
+  // scenario was read (not the default), and names the place in the text it was given as.
+  auto r = Post(api, "/v1/forecast", R"({"scenario": {"name": "x"}, "samples": 10})");
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["file"], "scenario_yaml");
+}
+
+struct BadBody {
+  const char* name;
+  const char* path;
+  std::string body;
+  int status;
+  const char* field;  // nullptr: the error names no field
+};
+
+TEST(Api, BadBodiesGetTheirStatusAndField) {
+  ApiOptions options;
+  options.max_body_bytes = 4096;
+  Api api(TheEngine(), options);
+  const BadBody cases[] = {
+      {"malformed JSON", "/v1/train", R"({"model": )", 400, nullptr},
+      {"not an object", "/v1/train", R"([1, 2])", 400, nullptr},
+      {"empty body", "/v1/train", "", 400, nullptr},
+      {"wrong type: count as bool", "/v1/train",
+       R"({"model": "llama-3-8b", "chip": "h100", "count": true, "tokens": 1e12})", 400, "count"},
+      {"wrong type: model as number", "/v1/train",
+       R"({"model": 7, "chip": "h100", "count": 8, "tokens": 1e12})", 400, "model"},
+      {"fractional count", "/v1/train",
+       R"({"model": "llama-3-8b", "chip": "h100", "count": 8.5, "tokens": 1e12})", 400, "count"},
+      {"negative count", "/v1/train",
+       R"({"model": "llama-3-8b", "chip": "h100", "count": -8, "tokens": 1e12})", 400, "count"},
+      {"unknown model", "/v1/train",
+       R"({"model": "lama-3-8b", "chip": "h100", "count": 8, "tokens": 1e12})", 400, "model"},
+      {"unknown chip", "/v1/infer", R"({"model": "llama-3-8b", "chip": "h1000"})", 400, "chip"},
+      {"missing required", "/v1/train", R"({"model": "llama-3-8b", "chip": "h100"})", 400, "count"},
+      {"unknown field", "/v1/train",
+       R"({"model": "llama-3-8b", "chip": "h100", "count": 8, "tokens": 1e12, "tp_size": 2})", 400,
+       "tp_size"},
+      {"file-writing field is CLI only", "/v1/forecast", R"({"report": "/tmp/x.html"})", 400,
+       "report"},
+      {"amount with trailing text", "/v1/train",
+       R"({"model": "llama-3-8b", "chip": "h100", "count": 8, "tokens": "1T tokens"})", 400,
+       "tokens"},
+      {"negative seed", "/v1/forecast", R"({"seed": -1, "samples": 10})", 400, "seed"},
+      {"too many samples", "/v1/forecast", R"({"samples": 1000000})", 400, "samples"},
+      {"object where a list is expected", "/v1/infer", R"({"model": "x", "chip": {"a": 1}})", 400,
+       "chip"},
+      {"list of non-strings", "/v1/infer", R"({"model": "x", "chip": [1, 2]})", 400, "chip"},
+      {"nesting too deep", "/v1/train", std::string(100, '[') + std::string(100, ']'), 400,
+       nullptr},
+      {"oversized", "/v1/train", "{\"model\": \"" + std::string(5000, 'x') + "\"}", 413, nullptr},
+      {"unknown route", "/v1/trian", "{}", 404, nullptr},
+      {"unknown catalog", "/v1/catalog/gpus", "", 404, nullptr},
+      {"trace outside the data folder", "/v1/replay",
+       R"({"trace": "../../etc/passwd", "cluster": "v100:8"})", 400, "trace"},
+  };
+  for (const auto& c : cases) {
+    const bool get = std::string(c.path).rfind("/v1/catalog", 0) == 0;
+    auto r = get ? Get(api, c.path) : Post(api, c.path, c.body);
+    EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body;
+    const json j = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(j.is_object() && j.contains("error") && j["error"].is_string()) << c.name;
+    if (c.field) {
+      EXPECT_EQ(j["field"], c.field) << c.name << ": " << r.body;
+    } else {
+      EXPECT_TRUE(j["field"].is_null()) << c.name << ": " << r.body;
+    }
+  }
+  // Wrong methods: 405 with Allow.
+  auto m = api.Handle({"GET", "/v1/train", "", ""});
+  EXPECT_EQ(m.status, 405);
+  EXPECT_EQ(m.headers["Allow"], "POST");
+  EXPECT_EQ(api.Handle({"POST", "/healthz", "", ""}).status, 200);  // liveness takes anything
+  EXPECT_EQ(api.Handle({"DELETE", "/v1/catalog/chips", "", ""}).status, 405);
+}
+
+TEST(Api, TokenGuardsEverythingButHealthz) {
+  ApiOptions options;
+  options.token = "s3cret";
+  Api api(TheEngine(), options);
+  EXPECT_EQ(api.Handle({"GET", "/healthz", "", ""}).status, 200);
+  EXPECT_EQ(api.Handle({"GET", "/v1/catalog/chips", "", ""}).status, 401);
+  EXPECT_EQ(api.Handle({"GET", "/v1/catalog/chips", "", "Bearer wrong!"}).status, 401);
+  EXPECT_EQ(api.Handle({"GET", "/metrics", "", "s3cret"}).status, 401);
+  EXPECT_EQ(api.Handle({"GET", "/v1/catalog/chips", "", "Bearer s3cret"}).status, 200);
+}
+
+TEST(Api, MetricsCountRequestsErrorsAndLatency) {
+  Api api(TheEngine(), {});
+  Get(api, "/healthz");
+  Get(api, "/healthz");
+  Post(api, "/v1/train", "{");
+  const std::string m = Get(api, "/metrics").body;
+  EXPECT_NE(m.find("suanli_http_requests_total{route=\"/healthz\",status=\"200\"} 2"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("suanli_http_errors_total{route=\"/v1/train\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("suanli_http_request_duration_seconds_count{route=\"/healthz\"} 2"),
+            std::string::npos);
+  EXPECT_NE(m.find("suanli_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 2"),
+            std::string::npos);
+}
+
+TEST(Api, HeavyRequestsBeyondTheCapGet503WithRetryAfter) {
+  ApiOptions options;
+  options.max_heavy = 1;
+  options.heavy_wait = std::chrono::milliseconds(0);
+  Api api(TheEngine(), options);
+  // A forecast that holds the one slot for a while, then a second that finds it taken; the light
+  // routes keep answering meanwhile.
+  auto first = std::async(std::launch::async, [&] {
+    return Post(api, "/v1/forecast", R"({"samples": 20000, "seed": 3})");
+  });
+  ApiResponse second;
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    second = Post(api, "/v1/forecast", R"({"samples": 10, "no_sensitivity": true,
+                                           "no_purchase_advice": true})");
+    if (second.status == 503) break;
+  }
+  EXPECT_EQ(second.status, 503) << second.body;
+  EXPECT_EQ(second.headers["Retry-After"], "5");
+  EXPECT_EQ(Get(api, "/healthz").status, 200);
+  EXPECT_EQ(first.get().status, 200);
+}
+
+TEST(Api, SameRequestSameBytes) {
+  Api api(TheEngine(), {});
+  const std::string body = R"({"samples": 50, "seed": 11})";
+  EXPECT_EQ(Post(api, "/v1/forecast", body).body, Post(api, "/v1/forecast", body).body);
+}
+
+TEST(Api, OpenApiDocumentsEveryRequestField) {
+  const json doc = json::parse(Api::OpenApi());
+  EXPECT_EQ(doc["openapi"], "3.0.3");
+  const json& train =
+      doc["paths"]["/v1/train"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+  for (const auto& f : app::TrainFields()) {
+    EXPECT_TRUE(train["properties"].contains(f.name)) << f.name;
+  }
+  EXPECT_EQ(train["required"], json::array({"model", "chip", "count", "tokens"}));
+  // Fields that write local files are not offered over HTTP.
+  const json& forecast =
+      doc["paths"]["/v1/forecast"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+  EXPECT_FALSE(forecast["properties"].contains("report"));
+  EXPECT_TRUE(forecast["properties"].contains("samples"));
+  for (const char* p : {"/v1/infer", "/v1/localize", "/v1/replay", "/v1/catalog/chips",
+                        "/v1/scenarios", "/healthz", "/metrics"}) {
+    EXPECT_TRUE(doc["paths"].contains(p)) << p;
+  }
+}
+
+}  // namespace
+}  // namespace suanli::server

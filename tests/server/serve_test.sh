@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# `suanli serve` through a real socket: every route answers what the CLI's --json prints for the
+# same request, bad bodies get their status, the token and the body cap hold, SIGTERM stops it.
+# Usage: serve_test.sh path/to/suanli
+set -u
+SUANLI=$1
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/suanli_serve.XXXXXX")
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok    $1"; }
+not_ok() { failed=$((failed + 1)); echo "FAIL  $1"; shift; for l in "$@"; do echo "      $l"; done; }
+
+# The server reads traces only inside its data folder: give it one of its own.
+mkdir -p "$TMP/data/traces"
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,0,1,200\n3,0,1,50\n' >"$TMP/data/traces/jobs.csv"
+export SUANLI_DATA="$TMP/data"
+
+# start NAME ARGS...: starts a server on a free port; sets PORT.
+start() {
+  local log="$TMP/$1.log"
+  shift
+  "$SUANLI" serve --port 0 "$@" 2>"$log" &
+  PIDS+=($!)
+  PORT=""
+  for _ in $(seq 1 100); do
+    PORT=$(grep -o 'http://[^:]*:[0-9]*' "$log" 2>/dev/null | sed 's/.*://')
+    [ -n "$PORT" ] && curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "server did not start: $(cat "$log")" >&2
+  return 1
+}
+
+start main || exit 1
+BASE="http://127.0.0.1:$PORT"
+
+# same NAME ROUTE BODY CLI-ARGS...: the route's body equals the CLI's --json (sim_wall_s, a wall
+# clock reading, is the one field dropped before comparing).
+same() {
+  local name=$1 route=$2 body=$3
+  shift 3
+  local status
+  status=$(curl -s -o "$TMP/http.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    --data-binary "$body" "$BASE$route")
+  "$SUANLI" "$@" --json >"$TMP/cli.json" 2>"$TMP/cli.err"
+  local cli_rc=$?
+  if [ "$status" = 200 ] && [ $cli_rc -eq 0 ] && python3 - "$TMP/http.json" "$TMP/cli.json" <<'PY'; then
+import json, sys
+def load(p):
+    d = json.load(open(p))
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k != "sim_wall_s"}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+    return strip(d)
+sys.exit(0 if load(sys.argv[1]) == load(sys.argv[2]) else 1)
+PY
+    ok "$name"
+  else
+    not_ok "$name" "HTTP $status, CLI exit $cli_rc" "http: $(head -c 300 "$TMP/http.json")" \
+      "cli: $(head -c 300 "$TMP/cli.json") $(head -c 300 "$TMP/cli.err")"
+  fi
+}
+
+same "POST /v1/train = train --json" /v1/train \
+  '{"model": "llama-3-70b", "chip": "h800", "count": 1024, "tokens": 15e12}' \
+  train --model llama-3-70b --chip h800 --count 1024 --tokens 15e12
+same "POST /v1/train with amounts as text" /v1/train \
+  '{"model": "llama-3-8b", "chip": "h100", "count": "64", "tokens": "1T", "global_batch_tokens": "4Mi", "tp": 2}' \
+  train --model llama-3-8b --chip h100 --count 64 --tokens 1T --global-batch-tokens 4Mi --tp 2
+same "POST /v1/infer --compare" /v1/infer \
+  '{"model": "deepseek-r1", "chip": "h20,h800,ascend-910c", "compare": true, "dtype": "int8", "tpot_ms": 50}' \
+  infer --model deepseek-r1 --chip h20,h800,ascend-910c --compare --dtype int8 --tpot-ms 50
+same "POST /v1/forecast" /v1/forecast '{"scenario": "china-2026", "samples": 100, "seed": 7}' \
+  forecast china-2026 --samples 100 --seed 7
+same "POST /v1/localize" /v1/localize '{"sector": "automotive", "target": 1.0, "by": 2027}' \
+  localize --sector automotive --target 1.0 --by 2027
+same "POST /v1/replay (trace inside the data folder)" /v1/replay \
+  '{"trace": "traces/jobs.csv", "cluster": "v100:2", "policy": ["fifo", "sjf"]}' \
+  replay --trace "$TMP/data/traces/jobs.csv" --cluster v100:2 --policy fifo,sjf
+
+for what in chips models systems; do
+  curl -s "$BASE/v1/catalog/$what" >"$TMP/http.json"
+  "$SUANLI" catalog "$what" --json >"$TMP/cli.json"
+  if cmp -s "$TMP/http.json" "$TMP/cli.json"; then ok "GET /v1/catalog/$what = catalog $what --json"
+  else not_ok "GET /v1/catalog/$what = catalog $what --json"; fi
+done
+
+# status ROUTE BODY EXPECTED_STATUS EXPECTED_FIELD NAME
+status() {
+  local got
+  got=$(curl -s -o "$TMP/err.json" -w '%{http_code}' -X POST --data-binary "$2" "$BASE$1")
+  local field
+  field=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("field") or "")' "$TMP/err.json" 2>/dev/null)
+  if [ "$got" = "$3" ] && [ "$field" = "$4" ]; then ok "$5"
+  else not_ok "$5" "status $got field '$field', expected $3 '$4'" "$(head -c 300 "$TMP/err.json")"; fi
+}
+status /v1/train '{"model": ' 400 "" "malformed JSON: 400"
+status /v1/train '{"model": "llama-3-8b", "chip": "h100", "count": -1, "tokens": 1e12}' 400 count "negative count: 400 naming count"
+status /v1/train '{"model": "llama-3-8b", "chip": "h100", "count": "8", "tokens": 1e12, "system": "hgx-h20"}' 400 system "a system that does not hold the chip: 400 naming system"
+status /v1/infer '{"model": "llama-3-70b", "chip": "h800", "system": "hgx-h20"}' 400 system "infer refuses the same pair: 400 naming system"
+status /v1/replay '{"trace": "/etc/passwd", "cluster": "v100:8"}' 400 trace "a path outside the data folder: 400"
+head -c 2000000 /dev/zero | tr '\0' ' ' >"$TMP/big.json"
+got=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$TMP/big.json" "$BASE/v1/train")
+[ "$got" = 413 ] && ok "a 2 MB body: 413" || not_ok "a 2 MB body: 413" "got $got"
+got=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/v1/nothing")
+[ "$got" = 404 ] && ok "unknown route: 404" || not_ok "unknown route: 404" "got $got"
+if curl -s "$BASE/metrics" | grep -q 'suanli_http_requests_total{route="/v1/train",status="200"} 2'; then
+  ok "/metrics counts the two good trains"
+else
+  not_ok "/metrics counts the two good trains" "$(curl -s "$BASE/metrics" | head -5)"
+fi
+if curl -s "$BASE/v1/openapi.json" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "/v1/train" in d["paths"]'; then
+  ok "/v1/openapi.json is an OpenAPI document"
+else
+  not_ok "/v1/openapi.json is an OpenAPI document"
+fi
+
+# The token.
+start tok --token abc || exit 1
+TBASE="http://127.0.0.1:$PORT"
+a=$(curl -s -o /dev/null -w '%{http_code}' "$TBASE/v1/catalog/chips")
+b=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer abc' "$TBASE/v1/catalog/chips")
+c=$(curl -s -o /dev/null -w '%{http_code}' "$TBASE/healthz")
+[ "$a$b$c" = 401200200 ] && ok "token: 401 without, 200 with, healthz open" || not_ok "token" "got $a $b $c"
+
+# Beyond loopback without a token: refused at start, exit 2.
+"$SUANLI" serve --host 0.0.0.0 --port 0 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q token "$TMP/err"; then ok "0.0.0.0 without a token: exit 2"
+else not_ok "0.0.0.0 without a token: exit 2" "exit $rc: $(cat "$TMP/err")"; fi
+
+# SIGTERM stops the server cleanly.
+kill -TERM "${PIDS[0]}"
+wait "${PIDS[0]}"
+rc=$?
+[ $rc -eq 0 ] && ok "SIGTERM: exit 0" || not_ok "SIGTERM: exit 0" "exit $rc"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
