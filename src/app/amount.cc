@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include <fmt/format.h>
+
 namespace suanli::app {
 namespace {
 
@@ -31,6 +33,10 @@ Error NotANumber(std::string_view text, std::string_view field) {
                std::string(field)};
 }
 
+Error OutOfRange(std::string_view text, std::string_view field) {
+  return Error{fmt::format("'{}' is out of range", text.substr(0, 40)), "", 0, std::string(field)};
+}
+
 }  // namespace
 
 Result<double> ParseAmount(std::string_view text, std::string_view field) {
@@ -48,18 +54,12 @@ Result<double> ParseAmount(std::string_view text, std::string_view field) {
   if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
   double value = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec == std::errc::result_out_of_range) {
-    return MakeError("'" + std::string(text.substr(0, 40)) + "' is out of range", "", 0,
-                     std::string(field));
-  }
+  if (ec == std::errc::result_out_of_range) return tl::unexpected(OutOfRange(text, field));
   if (ec != std::errc() || end != digits.data() + digits.size() || !std::isfinite(value)) {
     return tl::unexpected(NotANumber(text, field));
   }
   const double scaled = value * scale;
-  if (!std::isfinite(scaled)) {
-    return MakeError("'" + std::string(text.substr(0, 40)) + "' is out of range", "", 0,
-                     std::string(field));
-  }
+  if (!std::isfinite(scaled)) return tl::unexpected(OutOfRange(text, field));
   return scaled;
 }
 

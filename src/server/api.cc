@@ -1,5 +1,6 @@
 #include "server/api.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -308,9 +309,10 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   // have threads to answer on.
   if (!heavy_->slots.try_acquire_for(options_.heavy_wait)) {
     ApiResponse r = ErrorResponse(
-        503, Error{"busy: the server runs at most " + std::to_string(options_.max_heavy) +
-                   " forecast or replay requests at once; retry"});
-    r.headers["Retry-After"] = "5";
+        503, Error{fmt::format(
+                 "busy: the server runs at most {} forecast or replay requests at once; retry",
+                 options_.max_heavy)});
+    r.headers.insert_or_assign(std::string("Retry-After"), std::string("5"));
     return r;
   }
   struct Release {
