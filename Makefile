@@ -8,7 +8,7 @@ SUANLI := $(BIN)/suanli
 # The main job, run by `make run` and guarded by `make test`.
 MAIN_JOB := forecast china-2026
 
-.PHONY: run run-main test deps configure build build-suanli build-asan bench format format-check tidy clean
+.PHONY: fuzz run run-main test deps configure build build-suanli build-asan bench format format-check tidy clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -41,6 +41,21 @@ test: build-asan
 
 bench: build
 	$(BIN)/suanli_bench --benchmark_min_time=1
+
+# libFuzzer on every target for FUZZ_SECONDS each (corpus grows under build/fuzz/corpus; a crash
+# is saved under build/fuzz/artifacts: copy it into tests/fuzz/corpus/<target> as a regression).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := api amount
+fuzz:
+	@$(MAKE) --no-print-directory build PRESET=fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts/$$t && \
+	  build/fuzz/bin/fuzz_$$t build/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 \
+	    -artifact_prefix=build/fuzz/artifacts/$$t/ -print_final_stats=1 2>&1 | \
+	    grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY" ; \
+	  test -z "$$(ls build/fuzz/artifacts/$$t)" || { echo "fuzz_$$t: findings in build/fuzz/artifacts/$$t"; exit 1; }; \
+	done
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -9,7 +9,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev libexpected-dev libcpp-httplib-dev
   coinor-libclp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format clang-tidy
+  clang-format clang-tidy clang libclang-rt-14-dev
   python3 curl wrk
   chromium
 )

@@ -89,7 +89,9 @@ Result<Request> Decode(const json& body, const std::vector<app::Field<Request>>&
   for (const auto& f : fields) {
     if (!f.cli_only) known.push_back(f.name);
   }
-  for (const auto& [key, value] : body.items()) {
+  for (const auto& item : body.items()) {
+    const std::string& key = item.key();
+    const json& value = item.value();
     const auto it = std::find_if(fields.begin(), fields.end(),
                                  [&](const auto& f) { return f.name == key && !f.cli_only; });
     if (it == fields.end()) return tl::unexpected(app::UnknownField(key, known));

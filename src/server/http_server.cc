@@ -44,6 +44,7 @@ Result<void> HttpServer::Run() {
   http.set_payload_max_length(o.api.max_body_bytes);
   http.set_read_timeout(o.read_timeout_s, 0);
   http.set_write_timeout(o.write_timeout_s, 0);
+  http.set_keep_alive_max_count(1000);
   Api& api = impl_->api;
   auto handle = [&api, &o](const httplib::Request& req, httplib::Response& res) {
     ApiRequest request{req.method, req.path, req.body, req.get_header_value("Authorization")};
