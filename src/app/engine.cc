@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "app/internal.h"
 #include "catalog/catalog.h"
 #include "report/catalog_report.h"
@@ -54,8 +56,8 @@ Result<std::string> Engine::RequestPath(const std::string& path, const std::stri
   for (const auto& part : p) escapes = escapes || part == "..";
   if (escapes) {
     return tl::unexpected(internal::FieldError(
-        field, "'" + path.substr(0, 200) +
-                   "' must be a relative path inside the server's data folder (no '..')"));
+        field, fmt::format("'{}' must be a relative path inside the server's data folder (no '..')",
+                           path.substr(0, 200))));
   }
   return (std::filesystem::path(*options_.file_root) / p).string();
 }

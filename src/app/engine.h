@@ -71,6 +71,8 @@ class Engine {
 
   // The built-in scenarios, (name, description).
   static std::vector<std::pair<std::string, std::string>> Scenarios();
+  // The YAML of a built-in scenario, as a JSON object {"name", "yaml"} or the text itself.
+  static Result<Output> ScenarioText(const std::string& name, const RunContext& c);
 
   const catalog::Catalog& catalog() const { return *catalog_; }
   const EngineOptions& options() const { return options_; }

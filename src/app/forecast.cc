@@ -76,6 +76,14 @@ Result<Output> Engine::Forecast(const ForecastRequest& r, const RunContext& c) c
   return out;
 }
 
+Result<Output> Engine::ScenarioText(const std::string& name, const RunContext& c) {
+  auto text = WithField(supply::BuiltinScenarioText(name), "scenario");
+  if (!text) return tl::unexpected(text.error());
+  Output out;
+  out.body = c.format == Format::kJson ? report::ScenarioYamlJson(name, *text) : *text;
+  return out;
+}
+
 Result<Output> Engine::Localize(const LocalizeRequest& r, const RunContext& c) const {
   auto sector = WithField(supply::FindSector(r.sector), "sector");
   if (!sector) return tl::unexpected(sector.error());

@@ -269,6 +269,10 @@ std::string ScenarioListJson(const std::vector<std::pair<std::string, std::strin
   return Dump(nlohmann::json{{"scenarios", list}});
 }
 
+std::string ScenarioYamlJson(const std::string& name, const std::string& yaml) {
+  return Dump(nlohmann::json{{"name", name}, {"yaml", yaml}});
+}
+
 std::string ScenarioListText(const std::vector<std::pair<std::string, std::string>>& scenarios) {
   std::string out;
   for (const auto& [name, description] : scenarios) {

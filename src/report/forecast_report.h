@@ -20,6 +20,8 @@ std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecas
 // The built-in scenarios, (name, description): {"scenarios": [{"name", "description"}]}, or
 // one line each.
 std::string ScenarioListJson(const std::vector<std::pair<std::string, std::string>>& scenarios);
+// {"name": name, "yaml": text}.
+std::string ScenarioYamlJson(const std::string& name, const std::string& yaml);
 std::string ScenarioListText(const std::vector<std::pair<std::string, std::string>>& scenarios);
 
 }  // namespace suanli::report

@@ -8,6 +8,7 @@
 
 #include "app/requests.h"
 #include "core/text.h"
+#include "server/web_assets.h"
 
 namespace suanli::server {
 namespace {
@@ -226,6 +227,25 @@ ApiResponse Api::Handle(const ApiRequest& request) {
 ApiResponse Api::Dispatch(const ApiRequest& request) {
   const std::string& path = request.path;
   if (path == "/healthz") return JsonResponse(200, "{\"status\":\"ok\"}\n");
+  // The page and its assets need no token: it asks for one and sends it with its API calls.
+  if (request.method == "GET") {
+    if (path == "/favicon.ico") {
+      ApiResponse none;
+      none.status = 204;
+      none.content_type = "image/x-icon";
+      return none;
+    }
+    const std::string name = path == "/" ? "index.html" : path.substr(1);
+    for (const auto& f : WebAssets()) {
+      if (f.name != name) continue;
+      ApiResponse r;
+      r.body = std::string(f.content);
+      r.content_type = name.ends_with(".html")  ? "text/html; charset=utf-8"
+                       : name.ends_with(".css") ? "text/css"
+                                                : "text/javascript";
+      return r;
+    }
+  }
   if (!options_.token.empty() && !SameToken(request.authorization, "Bearer " + options_.token)) {
     ApiResponse r = ErrorResponse(401, Error{"missing or wrong bearer token", "", 0, ""});
     r.headers["WWW-Authenticate"] = "Bearer";
@@ -261,6 +281,12 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     list.list = true;
     return answer(engine_.Forecast(list, json_out));
   }
+  if (path.rfind("/v1/scenarios/", 0) == 0) {
+    if (!get) return wrong_method("GET");
+    auto out = app::Engine::ScenarioText(path.substr(14), json_out);
+    if (!out) return ErrorResponse(404, out.error());
+    return JsonResponse(200, out->body);
+  }
   if (path.rfind("/v1/catalog/", 0) == 0) {
     if (!get) return wrong_method("GET");
     const std::string what = path.substr(12);
@@ -271,7 +297,8 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   }
 
   const bool command = path == "/v1/train" || path == "/v1/infer" || path == "/v1/forecast" ||
-                       path == "/v1/localize" || path == "/v1/replay";
+                       path == "/v1/forecast/report" || path == "/v1/localize" ||
+                       path == "/v1/replay";
   if (!command) {
     return ErrorResponse(
         404, Error{"no such route: " + path.substr(0, 100) + " (see /v1/openapi.json)"});
@@ -321,7 +348,7 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     std::counting_semaphore<1024>& s;
     ~Release() { s.release(); }
   } release{heavy_->slots};
-  if (path == "/v1/forecast") {
+  if (path == "/v1/forecast" || path == "/v1/forecast/report") {
     // An inline scenario may come as a JSON object: JSON is YAML.
     if (body.contains("scenario") && body["scenario"].is_object()) {
       body["scenario_yaml"] = body["scenario"].dump(2);
@@ -332,7 +359,15 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     if (auto ok = CheckSamples(r->samples, options_.max_samples); !ok) {
       return ErrorResponse(400, ok.error());
     }
-    return answer(engine_.Forecast(*r, json_out));
+    if (path == "/v1/forecast") return answer(engine_.Forecast(*r, json_out));
+    // The HTML report with the charts, as the CLI's --report writes it (nothing is written here).
+    r->report = "forecast.html";
+    auto out = engine_.Forecast(*r, json_out);
+    if (!out) return ErrorResponse(400, out.error());
+    ApiResponse html;
+    html.body = std::move(out->files.front().content);
+    html.content_type = "text/html; charset=utf-8";
+    return html;
   }
   auto r = Decode(body, app::ReplayFields());
   if (!r) return ErrorResponse(400, r.error());

@@ -255,4 +255,13 @@ Result<Scenario> BuiltinScenario(std::string_view name) {
                    " (see `suanli forecast --list`), or give a YAML file");
 }
 
+Result<std::string> BuiltinScenarioText(std::string_view name) {
+  for (const auto& f : BuiltinScenarioFiles()) {
+    std::string file(f.name);
+    if (file.substr(0, file.rfind('.')) == name) return std::string(f.content);
+  }
+  return MakeError("unknown scenario '" + std::string(name.substr(0, 60)) +
+                   "'; built in: " + JoinOr(BuiltinScenarioNames()));
+}
+
 }  // namespace suanli::supply

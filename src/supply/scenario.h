@@ -132,6 +132,8 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file_na
 // Scenarios compiled into the binary (data/scenarios/*.yaml).
 std::vector<std::string> BuiltinScenarioNames();
 Result<Scenario> BuiltinScenario(std::string_view name);
+// The YAML text of a built-in scenario (for editing a copy).
+Result<std::string> BuiltinScenarioText(std::string_view name);
 
 }  // namespace suanli::supply
 
