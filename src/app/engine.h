@@ -1,6 +1,8 @@
 // The engine behind every front door: a typed request in, a rendered result out.
 //
-//   auto engine = app::Engine::Open({.catalog_dir = "my-chips"});
+//   app::EngineOptions options;
+//   options.catalog_dir = "my-chips";
+//   auto engine = app::Engine::Open(options);
 //   auto out = engine->Train(request, {.format = app::Format::kJson});
 //
 // The CLI and the HTTP server only translate flags or JSON into requests (app/requests.h) and

@@ -11,12 +11,15 @@
 
 namespace {
 
-const char* const kRoutes[] = {"/v1/train",   "/v1/infer",          "/v1/localize",
+const char* const kRoutes[] = {"/v1/train",         "/v1/infer",    "/v1/localize",
                                "/v1/catalog/chips", "/v1/forecast", "/v1/replay"};
 
 suanli::server::Api& TheApi() {
-  static const suanli::app::Engine engine =
-      *suanli::app::Engine::Open({.file_root = "/nonexistent-fuzz-root"});
+  static const suanli::app::Engine engine = [] {
+    suanli::app::EngineOptions o;
+    o.file_root = "/nonexistent-fuzz-root";
+    return *suanli::app::Engine::Open(o);
+  }();
   static suanli::server::Api api = [] {
     suanli::server::ApiOptions o;
     o.max_samples = 64;  // forecasts stay fast enough to fuzz

@@ -18,7 +18,11 @@ using nlohmann::json;
 
 // As `suanli serve` opens it: files only inside the data folder.
 const app::Engine& TheEngine() {
-  static const app::Engine e = *app::Engine::Open({.file_root = "/nonexistent-data"});
+  static const app::Engine e = [] {
+    app::EngineOptions o;
+    o.file_root = "/nonexistent-data";
+    return *app::Engine::Open(o);
+  }();
   return e;
 }
 
