@@ -10,8 +10,15 @@ suanli="${1:-build/release/bin/suanli}"
 data="${SUANLI_DATA:-../shared/data}"
 trace="$data/traces/gavel-fixtures/gavel_1000jobs_lam200_seed2_single.trace"
 if [ ! -f "$trace" ]; then
-  echo "skipped: $trace not found (set SUANLI_DATA)" >&2
-  exit 0
+  # CI always has the shared data: there a missing trace is a failure, not a skip.
+  case "${CI:-}" in
+    "" | 0 | false)
+      echo "skipped: $trace not found (set SUANLI_DATA); this fails when CI is set" >&2
+      exit 0
+      ;;
+  esac
+  echo "FAIL: $trace not found (set SUANLI_DATA) and CI=$CI is set: CI always has the data" >&2
+  exit 1
 fi
 for policy in fifo fifo-perf max-min-fairness max-min-fairness-perf; do
   best=""

@@ -1,10 +1,14 @@
 #include "supply/localization.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/rng.h"
 #include "core/stats.h"
+#include "core/text.h"
 #include "supply/builtin_localization.h"
 #include "supply/supply_reader.h"
 
@@ -59,6 +63,24 @@ class SectorLoader : public SupplyReader {
   }
 };
 
+constexpr int kMaxYearsAhead = 50;
+constexpr int kMaxSamples = 10'000'000;
+constexpr long long kMaxValues = 100'000'000;
+
+// Whether every value the distribution can draw is a growth rate above -1
+// (a yearly fall of 100 % or more empties the supply or divides by zero).
+bool GrowthAboveMinusOne(const Distribution& d) {
+  if (!std::isfinite(d.a) || !std::isfinite(d.b) || !std::isfinite(d.c)) return false;
+  switch (d.kind) {
+    case Distribution::Kind::kLognormal:
+      return d.a > 0;  // a positive median times exp(sigma z) stays positive
+    case Distribution::Kind::kFixed:
+      return d.a > -1;
+    default:
+      return std::min(d.a, d.b) > -1;  // uniform [a, b], triangular with min a
+  }
+}
+
 }  // namespace
 
 Result<std::vector<Sector>> BuiltinSectors() {
@@ -74,28 +96,59 @@ Result<std::vector<Sector>> BuiltinSectors() {
 Result<Sector> FindSector(std::string_view id) {
   auto sectors = BuiltinSectors();
   if (!sectors) return tl::unexpected(sectors.error());
+  // Looked up as catalog ids are: "AI_Accelerators" finds ai-accelerators.
+  const std::string key = NormalizeId(id);
   std::vector<std::string> ids;
   for (const auto& s : *sectors) {
-    if (s.id == id) return s;
+    if (s.id == key) return s;
     ids.push_back(s.id);
   }
-  return MakeError("unknown sector '" + std::string(id) + "'; expected " + JoinOr(ids));
+  const std::vector<std::string> nearest = NearestNames(key, ids);
+  return MakeError("unknown sector '" + std::string(id) + "'; nearest: " + JoinOr(nearest) +
+                   (nearest.size() < ids.size() ? " (all: " + JoinOr(ids) + ")" : ""));
 }
 
 Result<LocalizationResult> ProjectLocalization(const Sector& s, int last_year, double target,
                                                int by_year, int samples, uint64_t seed) {
-  if (last_year <= s.base_year || last_year > s.base_year + 50) {
-    return MakeError("--until must be after " + std::to_string(s.base_year) +
-                     " and within 50 years");
+  const std::string base = std::to_string(s.base_year);
+  if (last_year <= s.base_year || last_year > s.base_year + kMaxYearsAhead) {
+    return MakeError("--until " + std::to_string(last_year) + " is out of range; expected a year " +
+                     "after the sector's base year " + base + " and at most " +
+                     std::to_string(s.base_year + kMaxYearsAhead));
   }
-  if (!(target > 0 && target <= 1)) return MakeError("--target must be a share in (0, 1]");
+  if (!(target > 0 && target <= 1)) {
+    return MakeError("--target " + fmt::format("{:g}", target) +
+                     " is not a share; expected a number in (0, 1], e.g. 1.0 for 100 %");
+  }
   if (by_year <= s.base_year || by_year > last_year) {
-    return MakeError("--by must be between " + std::to_string(s.base_year + 1) + " and --until " +
-                     std::to_string(last_year));
+    return MakeError("--by " + std::to_string(by_year) + " is out of range; expected a year from " +
+                     std::to_string(s.base_year + 1) + " (after the base year " + base +
+                     ") to --until " + std::to_string(last_year));
   }
-  if (samples < 1 || samples > 10'000'000)
-    return MakeError("--samples must be between 1 and 10,000,000");
+  if (samples < 1 || samples > kMaxSamples) {
+    return MakeError("--samples " + std::to_string(samples) +
+                     " is out of range; expected 1 to 10,000,000");
+  }
   const int years = last_year - s.base_year + 1;
+  // Every sample's share is kept per year for the quantiles: 8 bytes each.
+  if (static_cast<long long>(samples) * years > kMaxValues) {
+    return MakeError("--samples " + std::to_string(samples) + " over " + std::to_string(years) +
+                     " years is " + std::to_string(static_cast<long long>(samples) * years) +
+                     " sampled shares; expected at most 100,000,000 (samples x years, 800 MB): "
+                     "use fewer samples or an earlier --until");
+  }
+  if (!(s.base_share >= 0 && s.base_share <= 1)) {
+    return MakeError("sector " + s.id + ": base_share " + fmt::format("{:g}", s.base_share) +
+                     " is not a share; expected a number in [0, 1]");
+  }
+  const std::pair<const char*, const Distribution*> growths[] = {
+      {"demand_growth", &s.demand_growth}, {"domestic_growth", &s.domestic_growth}};
+  for (const auto& [name, d] : growths) {
+    if (!GrowthAboveMinusOne(*d)) {
+      return MakeError("sector " + s.id + ": " + name + " " + d->Describe() +
+                       " can fall to -100 % or below; expected yearly growth rates above -1");
+    }
+  }
   std::vector<std::vector<double>> share(years, std::vector<double>(samples));
   std::vector<std::vector<bool>> reached(years, std::vector<bool>(samples, false));
   for (int i = 0; i < samples; ++i) {

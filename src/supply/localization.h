@@ -39,6 +39,8 @@ struct Sector {
 
 // The sectors compiled into the binary (data/localization.yaml).
 Result<std::vector<Sector>> BuiltinSectors();
+// A built-in sector by id (case, '_' and ' ' ignored); unknown ids get an
+// error naming the nearest ones.
 Result<Sector> FindSector(std::string_view id);
 
 struct YearShare {
@@ -58,7 +60,12 @@ struct LocalizationResult {
 };
 
 // Samples the growth rates once per sample (a level, as analysts' scenarios
-// are) and compounds them year by year to `last_year`.
+// are) and compounds them year by year to `last_year`: share(y) =
+// min(1, base_share x ((1 + domestic) / (1 + demand))^(y - base_year)).
+// Errors (worded for the CLI flags) for `last_year` not in (base_year,
+// base_year + 50], `target` not in (0, 1], `by_year` not in (base_year,
+// last_year], `samples` not in [1, 10^7] or samples x years above 10^8, a
+// base share outside [0, 1] and growth that can reach -100 %.
 Result<LocalizationResult> ProjectLocalization(const Sector& s, int last_year, double target,
                                                int by_year, int samples, uint64_t seed);
 

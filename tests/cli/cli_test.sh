@@ -896,6 +896,40 @@ else
   not_ok "replay cluster catalog mapping: $out"
 fi
 
+# --- localize ----------------------------------------------------------------
+
+# Automotive: 15 % in 2024, yearly share ratio at most 1.8 / 1.12 = 1.607 (data/localization.yaml),
+# so by 2027 at most 0.15 x 1.607^3 = 0.62: 100 % by 2027 has probability exactly 0.
+run localize --sector automotive --target 1 --by 2027 --until 2030 --samples 2000 --json
+if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF2'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+years = [y["year"] for y in d["years"]]
+ok = (d["sector"] == "automotive" and d["p_target_by_year"] == 0 and years == list(range(2024, 2031))
+      and d["years"][0]["share_p50"] == 0.15 and all(y["share_p90"] <= 0.6227 for y in d["years"][:4]))
+sys.exit(0 if ok else 1)
+EOF2
+  ok "localize --json: automotive 2024-2030, P(100 % by 2027) = 0 by hand"
+else
+  not_ok "localize --json: automotive 2024-2030, P(100 % by 2027) = 0 by hand" "exit $RC" \
+    "stdout: ${OUT:0:300}" "stderr: ${ERR:0:300}"
+fi
+expect_bad "localize unknown sector names the nearest" "nearest: automotive" \
+  localize --sector automotiv
+expect_bad "localize --target above 1" "--target 1.5 .*\(0, 1\]" localize --target 1.5
+expect_bad "localize --target 0" "--target 0 " localize --target 0
+expect_bad "localize --target negative" "--target -0.2 " localize --target -0.2
+expect_bad "localize --by the base year" "--by 2024 is out of range" localize --by 2024
+expect_bad "localize --by after --until" "--by 2027 .* to --until 2026" localize --until 2026
+expect_bad "localize --until the base year" "--until 2024 is out of range" \
+  localize --until 2024 --by 2024
+expect_bad "localize --until beyond 50 years" "at most 2074" localize --until 2080
+expect_bad "localize --samples 0" "--samples 0 is out of range" localize --samples 0
+expect_bad "localize --samples negative" "--samples -3 " localize --samples -3
+expect_bad "localize --samples x years beyond 10^8" "at most 100,000,000" \
+  localize --samples 10000000 --until 2040
+expect_bad "localize --target not a number" "target" localize --target lots
+
 expect_bad "infer --compare with a request wrong for every chip exits 2" "input-tokens" \
   infer --model deepseek-r1 --chip h20,h800 --compare --input-tokens 0
 expect_bad "train with an absurd parallel product" "exceeds" \

@@ -498,28 +498,41 @@ TEST(ForecastTest, RunStartsNoEarlierThanItsEarliestStart) {
 }
 
 TEST(ForecastTest, PurchaseAdviceByHand) {
-  // 1000 more H100 lift the run to its 1024-chip maximum:
-  // saved = T/(128 R) - T/(1024 R) seconds, in weeks.
-  supply::Scenario s = Parse(kHand);
+  // kHand on the H20, the chip with a reported catalog price (data/chips.yaml: price_usd 12,500,
+  // sources S26/S27), and 4T tokens so the 128-chip run ends inside the horizon. 1000 more H20
+  // lift the run to its 1024-chip maximum: saved = T/(128 R) - T/(1024 R) seconds, in weeks.
+  const double T = 4e12;
+  supply::Scenario s = Parse(
+      "scenario: {name: hand, start: 2027-01-01, period: month, horizon: 24}\n"
+      "fleet:\n"
+      "  - {chip: h20, count: 128}\n"
+      "workloads:\n"
+      "  training:\n"
+      "    - {name: run, model: llama-3-8b, tokens: 4e12, chips: [h20], min_chips: 64, "
+      "max_chips: 1024, target: 2027-12-31}\n");
   ForecastOptions o = Quick(4);
   o.purchase_advice = true;
   o.purchase_block = 1000;
   o.side_samples = 4;
   const Forecast f = Plan(s, o);
-  const double rate = RateOf(f, "run", "h100");
+  const double rate = RateOf(f, "run", "h20");
+  ASSERT_GT(rate, 0);
+  const double base_days = T / (128 * rate) / 86400;
+  ASSERT_LT(base_days, 730) << "pick fewer tokens: the 128-chip run ends beyond the horizon";
   ASSERT_EQ(f.purchase_advice.size(), 1u);
   const PurchaseAdvice& a = f.purchase_advice[0];
-  EXPECT_EQ(a.chip, "h100");
+  EXPECT_EQ(a.chip, "h20");
   EXPECT_EQ(a.run, "run");
   EXPECT_EQ(a.chips, 1000);
-  const double saved_weeks = (15e12 / (128 * rate) - 15e12 / (1024 * rate)) / 86400 / 7;
+  const double saved_weeks = (T / (128 * rate) - T / (1024 * rate)) / 86400 / 7;
   EXPECT_NEAR(a.weeks_saved_p50, saved_weeks, 1e-6);
-  if (a.cost_usd) {
-    const auto* chip = *Cat().FindChip("h100");
-    EXPECT_NEAR(*a.cost_usd, *chip->price_usd.value * 1000, 1e-6);
-    ASSERT_TRUE(a.usd_per_week_saved);
-    EXPECT_NEAR(*a.usd_per_week_saved, *a.cost_usd / saved_weeks, 1e-6 * *a.cost_usd);
-  }
+  // The price is known, so the cost is too: 1000 x $12,500 = $12,500,000, and per week saved
+  // $12.5 M / saved_weeks (saved_weeks = 7/8 of the 128-chip duration in weeks).
+  ASSERT_TRUE(a.cost_usd) << "h20 lost its catalog price: the cost assertions would not run";
+  EXPECT_EQ(*a.cost_usd, 12'500'000.0);
+  ASSERT_TRUE(a.usd_per_week_saved);
+  EXPECT_NEAR(*a.usd_per_week_saved, 12.5e6 / saved_weeks, 1e-6 * 12.5e6 / saved_weeks);
+  EXPECT_NEAR(saved_weeks, 7.0 / 8 * base_days / 7, 1e-9);
 }
 
 TEST(ForecastTest, BeyondTheHorizon) {

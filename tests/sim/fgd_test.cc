@@ -135,9 +135,11 @@ TEST(FgdTest, FillSequenceStopsAtTheTarget) {
 // mean; docs/trace-formats.md has the table for four workloads.
 TEST(FgdTest, OpenbDefaultMatchesPublishedCurve) {
   const std::string dir = testing::SharedDataDir() + "/traces/alibaba-gpu-v2023-openb/csv/";
+  SUANLI_REQUIRE_SHARED_DATA(dir + "openb_pod_list_default.csv",
+                             dir + "openb_node_list_gpu_node.csv");
   const std::string pods = testing::FileText(dir + "openb_pod_list_default.csv");
   const std::string nodes = testing::FileText(dir + "openb_node_list_gpu_node.csv");
-  if (pods.empty() || nodes.empty()) GTEST_SKIP() << "openb trace not found under " << dir;
+  ASSERT_FALSE(pods.empty() || nodes.empty()) << "openb trace files under " << dir << " are empty";
   Workload w;
   auto jobs = ReadOpenbPods(pods, "default", nullptr, {true, true});
   ASSERT_TRUE(jobs) << jobs.error().ToString();

@@ -1,11 +1,10 @@
 // Gavel's published fixture results (tests/sim/gavel_reference.yaml) against
-// our round-based replay of the same traces. Skips without the shared data.
+// our round-based replay of the same traces. Needs the shared data (fails without it under CI).
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 
 #include "sim/engine.h"
 #include "sim/trace.h"
@@ -18,8 +17,7 @@ TEST(GavelFixturesTest, AverageJctAgainstGavelsSimulator) {
   const std::string fixtures = testing::SharedDataDir() + "/traces/gavel-fixtures/";
   const std::string throughputs =
       testing::SharedDataDir() + "/traces/gavel/simulation_throughputs.json";
-  if (!std::filesystem::exists(throughputs))
-    GTEST_SKIP() << "shared trace data not found under " << testing::SharedDataDir();
+  SUANLI_REQUIRE_SHARED_DATA(throughputs, fixtures);
   const YAML::Node cases =
       YAML::LoadFile(SUANLI_TEST_DATA_DIR "/sim/gavel_reference.yaml")["cases"];
   const std::string tput = testing::FileText(throughputs);

@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -230,9 +229,8 @@ INSTANTIATE_TEST_SUITE_P(AllPolicies, PolicyConformance, ::testing::ValuesIn(Pol
 // every GPU pod is replayed on the 1,213 GPU nodes.
 TEST(SharedTraceTest, OpenbDefaultReplays) {
   const std::string dir = testing::SharedDataDir() + "/traces/alibaba-gpu-v2023-openb/csv/";
-  if (!std::filesystem::exists(dir + "openb_pod_list_default.csv")) {
-    GTEST_SKIP() << "shared trace data not found at " << dir << " (set SUANLI_DATA)";
-  }
+  SUANLI_REQUIRE_SHARED_DATA(dir + "openb_pod_list_default.csv",
+                             dir + "openb_node_list_gpu_node.csv");
   auto read = [](const std::string& path) {
     std::ifstream in(path);
     std::stringstream b;

@@ -402,9 +402,7 @@ TEST(ProgressTest, ReportsWithoutChangingTheResult) {
 
 TEST(SharedTraceTest, SiaSaturnWorkloadOnSiasDefaultCluster) {
   const std::string data = testing::SharedDataDir() + "/traces/sia-sosp23/";
-  if (!fs::exists(data + "workloads/saturn/workload-1.csv")) {
-    GTEST_SKIP() << "shared trace data not found at " << data << " (set SUANLI_DATA)";
-  }
+  SUANLI_REQUIRE_SHARED_DATA(data + "workloads/saturn/workload-1.csv", data + "traces");
   TraceStats stats;
   auto jobs = ReadSiaWorkload(testing::FileText(data + "workloads/saturn/workload-1.csv"),
                               "workload-1.csv", data + "traces", &stats);
@@ -437,9 +435,7 @@ TEST(SharedTraceTest, SiaSaturnWorkloadOnSiasDefaultCluster) {
 TEST(SharedTraceTest, GavelPhillyDerivedTraces) {
   const std::string gavel = testing::SharedDataDir() + "/traces/gavel/";
   const std::string trace = gavel + "traces/msr/seed=0/ee9e8c.trace";
-  if (!fs::exists(trace)) {
-    GTEST_SKIP() << "shared trace data not found at " << gavel << " (set SUANLI_DATA)";
-  }
+  SUANLI_REQUIRE_SHARED_DATA(trace, gavel + "simulation_throughputs.json");
   TraceStats stats;
   auto jobs = ReadGavelTrace(testing::FileText(trace), trace,
                              testing::FileText(gavel + "simulation_throughputs.json"),
