@@ -10,7 +10,7 @@ packages=(
   coinor-libclp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy clang libclang-rt-14-dev
-  python3 curl wrk
+  python3 python3-yaml curl wrk
   chromium
 )
 # Node.js and npm: the machine's own if present (the image ships them), else Debian's.

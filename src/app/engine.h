@@ -20,10 +20,12 @@
 
 #include "app/requests.h"
 #include "core/error.h"
+#include "sim/kube.h"
 
 namespace suanli::catalog {
 class Catalog;
-}
+struct Chip;
+}  // namespace suanli::catalog
 
 namespace suanli::app {
 
@@ -44,6 +46,23 @@ struct RunContext {
   // Progress of long runs as (what, done, total); called on the calling thread. Front doors
   // decide whether to show it; the result never depends on it.
   std::function<void(const std::string& what, long done, long total)> progress;
+};
+
+// How fast a job runs on each accelerator type of a cluster: what heterogeneity-aware scheduling
+// (replay's -perf policies, the Kubernetes extender) ranks by.
+struct JobHint {
+  std::string model;  // catalog model id; empty: rank by the chip's peak for `dtype`
+  std::string dtype = "bf16";
+  int chips = 1;  // accelerators the job holds
+};
+
+struct TypeSpeed {
+  std::string type;  // as the cluster names it
+  std::string chip;  // the catalog chip, "" when none matches
+  bool can_run = true;
+  std::string reason;   // why not, or what the speed rests on
+  double speed = 0;     // tokens/s per chip with a model, else peak TFLOPS; 0 unknown
+  double relative = 0;  // speed / the fastest type's speed
 };
 
 struct OutputFile {
@@ -70,6 +89,16 @@ class Engine {
   Result<Output> Localize(const LocalizeRequest& r, const RunContext& c) const;
   Result<Output> Replay(const ReplayRequest& r, const RunContext& c) const;
   Result<Output> Synth(const SynthRequest& r, const RunContext& c) const;
+  Result<Output> ClusterImport(const ClusterImportRequest& r, const RunContext& c) const;
+  // The cluster snapshot those objects describe (what `serve --kube` and the extender use).
+  Result<sim::KubeCluster> ReadCluster(const ClusterImportRequest& r) const;
+
+  // Speed of a job on each type; types the catalog does not know can run at unknown speed.
+  Result<std::vector<TypeSpeed>> SpeedOfTypes(const std::vector<std::string>& types,
+                                              const JobHint& hint) const;
+  // The catalog chip a cluster's accelerator name is ("NVIDIA-H800", "Ascend910B3",
+  // "NVIDIA-A100-SXM4-80GB"), or nullptr.
+  const catalog::Chip* ChipForType(const std::string& type) const;
 
   // The built-in scenarios, (name, description).
   static std::vector<std::pair<std::string, std::string>> Scenarios();

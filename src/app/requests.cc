@@ -157,4 +157,15 @@ const std::vector<Field<SynthRequest>>& SynthFields() {
   return fields;
 }
 
+const std::vector<Field<ClusterImportRequest>>& ClusterImportFields() {
+  using R = ClusterImportRequest;
+  static const std::vector<Field<R>> fields = {
+      Positional(Bind("files", &R::files,
+                      "JSON files from `kubectl get nodes,pods -o json`, Kueue ResourceFlavors and "
+                      "ClusterQueues, DRA ResourceSlices")),
+      Bind("kube_json", &R::kube_json, "the same objects inline (a List or one object)"),
+  };
+  return fields;
+}
+
 }  // namespace suanli::app

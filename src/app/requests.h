@@ -80,6 +80,12 @@ struct SynthRequest {
   double rate_scale = 1;
 };
 
+// Cluster state from Kubernetes objects (`kubectl get nodes,pods -o json`, Kueue, DRA).
+struct ClusterImportRequest {
+  std::vector<std::string> files;  // JSON files (CLI)
+  std::string kube_json;           // the objects inline (HTTP)
+};
+
 // The fields of each request, in the order --help shows them.
 const std::vector<Field<CatalogRequest>>& CatalogFields();
 const std::vector<Field<TrainRequest>>& TrainFields();
@@ -88,6 +94,7 @@ const std::vector<Field<ForecastRequest>>& ForecastFields();
 const std::vector<Field<LocalizeRequest>>& LocalizeFields();
 const std::vector<Field<ReplayRequest>>& ReplayFields();
 const std::vector<Field<SynthRequest>>& SynthFields();
+const std::vector<Field<ClusterImportRequest>>& ClusterImportFields();
 
 }  // namespace suanli::app
 

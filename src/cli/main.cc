@@ -62,7 +62,13 @@ class CliRequest {
       }
       std::string names = f.positional ? f.name : suanli::app::FlagName(f.name);
       if (f.name == "output") names = "-o," + names;
-      slot.option = cmd->add_option(names, slot.text, f.help);
+      if (f.kind == suanli::app::FieldKind::kList) {
+        // "--chip h20,h800" and "--chip h20 --chip h800"; positional lists take every value.
+        slot.option = cmd->add_option(names, slot.list, f.help);
+        if (!f.positional) slot.option->delimiter(',');
+      } else {
+        slot.option = cmd->add_option(names, slot.text, f.help);
+      }
       if (f.required) slot.option->required();
     }
   }
@@ -72,9 +78,10 @@ class CliRequest {
     Request r;
     for (const auto& slot : slots_) {
       if (slot.option->count() == 0) continue;
-      const FieldValue v = slot.field->kind == suanli::app::FieldKind::kBool
-                               ? FieldValue{slot.flag}
-                               : FieldValue{slot.text};
+      const auto kind = slot.field->kind;
+      const FieldValue v = kind == suanli::app::FieldKind::kBool   ? FieldValue{slot.flag}
+                           : kind == suanli::app::FieldKind::kList ? FieldValue{slot.list}
+                                                                   : FieldValue{slot.text};
       if (auto ok = slot.field->set(r, v); !ok) return tl::unexpected(ok.error());
     }
     return r;
@@ -85,6 +92,7 @@ class CliRequest {
     const Field<Request>* field = nullptr;
     CLI::Option* option = nullptr;
     std::string text;
+    std::vector<std::string> list;
     bool flag = false;
   };
   const std::vector<Field<Request>>& fields_;
@@ -183,6 +191,7 @@ struct ServeFlags {
   int threads = 16;
   int max_heavy = 1;
   int max_samples = 20'000;
+  std::vector<std::string> kube;  // cluster snapshot for the scheduler extender
 };
 
 // `suanli serve`: the same engine over HTTP until SIGINT or SIGTERM.
@@ -195,6 +204,16 @@ int RunServe(const CommonOptions& common, const ServeFlags& flags) {
   auto engine = suanli::app::Engine::Open(options);
   if (!engine) return Fail(engine.error());
   suanli::server::ServeOptions serve;
+  if (!flags.kube.empty()) {
+    // Read before the data-folder rule applies: the operator names these files.
+    suanli::app::EngineOptions local_options = options;
+    local_options.file_root.reset();
+    auto local = suanli::app::Engine::Open(local_options);
+    if (!local) return Fail(local.error());
+    auto cluster = local->ReadCluster({flags.kube, ""});
+    if (!cluster) return Fail(cluster.error());
+    serve.api.cluster = std::make_shared<const suanli::sim::KubeCluster>(std::move(*cluster));
+  }
   serve.host = flags.host;
   serve.port = flags.port;
   serve.threads = flags.threads;
@@ -282,6 +301,14 @@ int main(int argc, char** argv) {
   commands.push_back(MakeCommand(synth, app_ns::SynthFields(), &Engine::Synth));
   add_common(synth, /*with_output=*/false);
 
+  auto* cluster_cmd = app.add_subcommand("cluster", "cluster state from Kubernetes");
+  cluster_cmd->require_subcommand(1);
+  auto* import_cmd = cluster_cmd->add_subcommand(
+      "import", "accelerators, their use and Kueue quotas from `kubectl get ... -o json` files");
+  commands.push_back(
+      MakeCommand(import_cmd, app_ns::ClusterImportFields(), &Engine::ClusterImport));
+  add_common(import_cmd);
+
   ServeFlags serve_flags;
   auto* serve = app.add_subcommand(
       "serve", "the same engine as an HTTP API (POST /v1/train, /v1/infer, /v1/forecast, ...)");
@@ -296,6 +323,12 @@ int main(int argc, char** argv) {
                     "forecast or replay requests run at once; more wait 2 s, then 503 (default 1)");
   serve->add_option("--max-samples", serve_flags.max_samples,
                     "Monte Carlo samples allowed per request (default 20000)");
+  serve
+      ->add_option(
+          "--kube", serve_flags.kube,
+          "kubectl get nodes,pods -o json files: the nodes the scheduler extender looks up "
+          "when sent NodeNames")
+      ->delimiter(',');
   serve->add_option("--catalog", common.catalog_dir,
                     "directory of YAML files that add to or override the built-in catalog");
 

@@ -8,6 +8,7 @@
 
 #include "app/requests.h"
 #include "core/text.h"
+#include "server/extender.h"
 #include "server/web_assets.h"
 
 namespace suanli::server {
@@ -246,6 +247,20 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
       return r;
     }
   }
+  // The scheduler extender: kube-scheduler sends no bearer token; the answers are scores for the
+  // objects it sends, computed from the catalog.
+  if (path == "/scheduler/filter" || path == "/scheduler/prioritize") {
+    if (request.method != "POST") {
+      ApiResponse r = ErrorResponse(405, Error{"use POST"});
+      r.headers["Allow"] = "POST";
+      return r;
+    }
+    if (request.body.size() > options_.max_body_bytes) {
+      return ErrorResponse(413, Error{"request body over the size limit"});
+    }
+    if (TooDeep(request.body)) return Error400("JSON nested too deeply");
+    return HandleExtender(engine_, options_.cluster.get(), path.substr(11), request.body);
+  }
   if (!options_.token.empty() && !SameToken(request.authorization, "Bearer " + options_.token)) {
     ApiResponse r = ErrorResponse(401, Error{"missing or wrong bearer token", "", 0, ""});
     r.headers["WWW-Authenticate"] = "Bearer";
@@ -297,8 +312,8 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   }
 
   const bool command = path == "/v1/train" || path == "/v1/infer" || path == "/v1/forecast" ||
-                       path == "/v1/forecast/report" || path == "/v1/localize" ||
-                       path == "/v1/replay";
+                       path == "/v1/cluster/import" || path == "/v1/forecast/report" ||
+                       path == "/v1/localize" || path == "/v1/replay";
   if (!command) {
     return ErrorResponse(
         404, Error{"no such route: " + path.substr(0, 100) + " (see /v1/openapi.json)"});
@@ -324,6 +339,15 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     auto r = Decode(body, app::InferFields());
     if (!r) return ErrorResponse(400, r.error());
     return answer(engine_.Infer(*r, json_out));
+  }
+  if (path == "/v1/cluster/import") {
+    // The objects may come as JSON (what kubectl printed) rather than as a string of it.
+    if (body.contains("kube_json") && !body["kube_json"].is_string()) {
+      body["kube_json"] = body["kube_json"].dump();
+    }
+    auto r = Decode(body, app::ClusterImportFields());
+    if (!r) return ErrorResponse(400, r.error());
+    return answer(engine_.ClusterImport(*r, json_out));
   }
   if (path == "/v1/localize") {
     auto r = Decode(body, app::LocalizeFields());

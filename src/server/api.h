@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "app/engine.h"
+#include "sim/kube.h"
 
 namespace suanli::server {
 
@@ -30,6 +31,8 @@ struct ApiOptions {
   // Heavy requests (forecast, replay) running at once; more wait up to heavy_wait, then 503.
   int max_heavy = 1;
   std::chrono::milliseconds heavy_wait{2000};
+  // The cluster the scheduler extender looks nodes up in when sent only NodeNames; may be null.
+  std::shared_ptr<const sim::KubeCluster> cluster;
 };
 
 struct ApiRequest {

@@ -520,6 +520,30 @@ expect_bad "--count with trailing text" "count.*8abc" train --model llama-3-8b -
 expect_bad "--count fractional" "count.*whole" train --model llama-3-8b --chip h100 --count 8.9 --tokens 1e12
 expect_bad "--seed negative" "seed" forecast --seed -1 --samples 10
 expect_bad "--tokens empty" "tokens.*empty" train --model llama-3-8b --chip h100 --count 8 --tokens ""
+# cluster import: hand counts from the fixtures (tests/sim/kube): 16 H800 (8 cordoned, 8 taken),
+# 8 Ascend 910B3 (4 taken), 4 HAMi A100 (0.3 taken), 2 DRA H100.
+KUBE_DIR="$(dirname "$0")/../sim/kube"
+run cluster import "$KUBE_DIR/nodes_pods.json" "$KUBE_DIR/kueue.json" "$KUBE_DIR/dra.json" --json
+if [ "$RC" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = {x["type"]: x for x in d["types"]}
+assert t["NVIDIA-H800"]["gpus"] == 16 and t["NVIDIA-H800"]["free_gpus"] == 0 and t["NVIDIA-H800"]["unusable_gpus"] == 8
+assert t["Ascend910B3"]["catalog_chip"] == "ascend-910b" and t["Ascend910B3"]["free_gpus"] == 4
+assert t["NVIDIA-A100-SXM4-80GB"]["gpus"] == 4 and abs(t["NVIDIA-A100-SXM4-80GB"]["free_gpus"] - 3.7) < 1e-9
+assert t["NVIDIA H100 80GB HBM3"]["catalog_chip"] == "h100" and t["NVIDIA H100 80GB HBM3"]["gpus"] == 2
+assert d["running_gpu_pods"] == 3 and d["pending_gpu_pods"] == 1
+assert [q["nominal_quota"] for q in d["quotas"]] == [16, 8]
+' "$TMP/stdout"; then
+  ok "cluster import counts GPUs per type, free, quotas"
+else
+  not_ok "cluster import counts GPUs per type, free, quotas" "exit $RC" "${OUT:0:400}" "${ERR:0:300}"
+fi
+printf '{"items": [{"kind": "Node", "metadata": {"name": "n1"}, "status": {"allocatable": {"nvidia.com/gpu": "lots"}}}]}' >"$TMP/bad_nodes.json"
+expect_bad "cluster import: a bad quantity names file, node and resource" "bad_nodes\.json.*node n1.*nvidia\.com/gpu" \
+  cluster import "$TMP/bad_nodes.json"
+expect_bad "cluster import: not JSON" "not valid JSON" cluster import "$TMP/badcat/bad.yaml"
+expect_bad "cluster import: no file" "files" cluster import --kube-json ""
 expect_bad "infer unknown chip suggests h20" "h20" infer --model llama-3-70b --chip h21
 expect_bad "infer unknown chip in --compare" "h21" \
   infer --compare --model llama-3-70b --chip h20,h21

@@ -88,6 +88,20 @@ same "POST /v1/replay (trace inside the data folder)" /v1/replay \
   '{"trace": "traces/jobs.csv", "cluster": "v100:2", "policy": ["fifo", "sjf"]}' \
   replay --trace "$TMP/data/traces/jobs.csv" --cluster v100:2 --policy fifo,sjf
 
+# Cluster import: a file inside the data folder over HTTP, the same file by path on the CLI.
+cp "$(dirname "$0")/../sim/kube/nodes_pods.json" "$TMP/data/cluster.json"
+same "POST /v1/cluster/import" /v1/cluster/import '{"files": ["cluster.json"]}' \
+  cluster import "$TMP/data/cluster.json"
+
+# The scheduler extender through the socket, no token needed: a cache-capable payload.
+ext='{"Pod": {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "resources": {"limits": {"nvidia.com/gpu": "8"}}}]}}, "Nodes": {"items": [{"metadata": {"name": "a", "labels": {"nvidia.com/gpu.product": "NVIDIA-H800"}}, "status": {"allocatable": {"nvidia.com/gpu": "8"}}}, {"metadata": {"name": "b", "labels": {"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"}}, "status": {"allocatable": {"nvidia.com/gpu": "8"}}}]}}'
+got=$(curl -s -X POST --data-binary "$ext" "$BASE/scheduler/prioritize")
+if [ "$got" = '[{"Host":"a","Score":10},{"Host":"b","Score":3}]' ]; then
+  ok "POST /scheduler/prioritize: H800 10, A100 3 (10 x 312/989 bf16 TFLOPS)"
+else
+  not_ok "POST /scheduler/prioritize" "$got"
+fi
+
 for what in chips models systems; do
   curl -s "$BASE/v1/catalog/$what" >"$TMP/http.json"
   "$SUANLI" catalog "$what" --json >"$TMP/cli.json"
@@ -123,6 +137,22 @@ if curl -s "$BASE/v1/openapi.json" | python3 -c 'import json,sys; d=json.load(sy
   ok "/v1/openapi.json is an OpenAPI document"
 else
   not_ok "/v1/openapi.json is an OpenAPI document"
+fi
+
+# The deploy/ example parses and registers the extender's verbs under /scheduler.
+if python3 - "$(dirname "$0")/../../deploy" <<'PY'; then
+import sys, yaml, os
+d = sys.argv[1]
+cfg = yaml.safe_load(open(os.path.join(d, "scheduler-config.yaml")))
+ext = cfg["extenders"][0]
+assert ext["urlPrefix"].endswith("/scheduler") and ext["filterVerb"] == "filter"
+assert ext["prioritizeVerb"] == "prioritize" and ext["ignorable"] is True and "bindVerb" not in ext
+kinds = [o["kind"] for o in yaml.safe_load_all(open(os.path.join(d, "suanli.yaml")))]
+assert kinds == ["Namespace", "Deployment", "Service"], kinds
+PY
+  ok "deploy/: scheduler config registers filter and prioritize, never bind"
+else
+  not_ok "deploy/ example"
 fi
 
 # The token.

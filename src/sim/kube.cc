@@ -1,0 +1,350 @@
+#include "sim/kube.h"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cmath>
+
+namespace suanli::sim {
+namespace {
+
+using nlohmann::json;
+
+// Accelerator resources the device plugins publish. HAMi's gpumem/gpucores are shares of the
+// nvidia.com/gpu it also requests, not accelerators of their own.
+bool IsAcceleratorResource(const std::string& name) {
+  if (name == "nvidia.com/gpu" || name == "amd.com/gpu") return true;
+  if (name.rfind("huawei.com/Ascend", 0) == 0) {
+    // huawei.com/Ascend910B3 is a card; huawei.com/Ascend910B3-memory is its memory.
+    return name.find("-memory") == std::string::npos && name.find("-") == std::string::npos;
+  }
+  return name.rfind("cambricon.com/mlu", 0) == 0 && name.find("mem") == std::string::npos;
+}
+
+std::string Str(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+const json& Child(const json& j, const char* key) {
+  static const json kEmpty = json::object();
+  const auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : kEmpty;
+}
+
+// A quantity field ("8" or 8) of an object; 0 when absent.
+Result<double> QuantityOf(const json& map, const std::string& key, const std::string& where) {
+  const auto it = map.find(key);
+  if (it == map.end()) return 0.0;
+  if (it->is_number()) return it->get<double>();
+  if (!it->is_string()) return MakeError("expected a quantity", where, 0, key);
+  auto q = ParseKubeQuantity(it->get<std::string>());
+  if (!q) return MakeError(q.error().message, where, 0, key);
+  return *q;
+}
+
+// The GPU product a node carries: the NVIDIA GPU feature discovery label, else the Ascend
+// resource name, else the node's `accelerator` label.
+std::string NodeGpuType(const json& labels, const std::string& resource) {
+  for (const char* key : {"nvidia.com/gpu.product", "amd.com/gpu.product-name"}) {
+    const std::string v = Str(labels, key);
+    if (!v.empty()) return v;
+  }
+  if (resource.rfind("huawei.com/", 0) == 0) return resource.substr(11);
+  const std::string accel = Str(labels, "accelerator");
+  return accel.empty() ? resource : accel;
+}
+
+Result<void> ReadNode(const json& obj, const std::string& where, KubeCluster* c) {
+  const json& meta = Child(obj, "metadata");
+  const json& status = Child(obj, "status");
+  const json& alloc = Child(status, "allocatable").empty() ? Child(status, "capacity")
+                                                           : Child(status, "allocatable");
+  KubeNode n;
+  n.name = Str(meta, "name");
+  if (n.name.empty()) return MakeError("a Node without metadata.name", where);
+  for (const auto& item : alloc.items()) {
+    if (!IsAcceleratorResource(item.key())) continue;
+    auto v = QuantityOf(alloc, item.key(), where + ": node " + n.name);
+    if (!v) return tl::unexpected(v.error());
+    if (*v > 0) {
+      n.resource = item.key();
+      n.gpus = static_cast<int>(std::lround(*v));
+      n.source = "device-plugin";
+    }
+  }
+  auto cpu = QuantityOf(alloc, "cpu", where + ": node " + n.name);
+  auto mem = QuantityOf(alloc, "memory", where + ": node " + n.name);
+  if (!cpu) return tl::unexpected(cpu.error());
+  if (!mem) return tl::unexpected(mem.error());
+  n.cpu_milli = static_cast<int>(std::lround(*cpu * 1000));
+  n.memory_mib = static_cast<int>(std::lround(*mem / (1024.0 * 1024.0)));
+  const json& labels = Child(meta, "labels");
+  // HAMi registers devices in an annotation: "uuid,count,mem,core,type,numa,healthy:..."
+  const std::string hami = Str(Child(meta, "annotations"), "hami.io/node-nvidia-register");
+  std::string hami_type;
+  if (!hami.empty()) {
+    int devices = 0;
+    size_t start = 0;
+    while (start < hami.size()) {
+      size_t end = hami.find(':', start);
+      if (end == std::string::npos) end = hami.size();
+      const std::string dev = hami.substr(start, end - start);
+      if (!dev.empty()) {
+        ++devices;
+        size_t f = 0;
+        for (int i = 0; i < 4 && f != std::string::npos; ++i) f = dev.find(',', f + 1);
+        if (f != std::string::npos) hami_type = dev.substr(f + 1, dev.find(',', f + 1) - f - 1);
+      }
+      start = end + 1;
+    }
+    // HAMi's device plugin advertises nvidia.com/gpu as devices x split count (10 by default):
+    // the annotation has the real devices.
+    if (devices > 0) {
+      n.gpus = devices;
+      n.resource = "nvidia.com/gpu";
+      n.source = "hami";
+    }
+  }
+  n.gpu_type = n.gpus > 0 ? NodeGpuType(labels, n.resource) : "";
+  if (n.gpus > 0 && n.gpu_type == n.resource && !hami_type.empty()) n.gpu_type = hami_type;
+  for (const auto& cond : status.value("conditions", json::array())) {
+    if (Str(cond, "type") == "Ready") n.ready = Str(cond, "status") == "True";
+  }
+  n.schedulable = !Child(obj, "spec").value("unschedulable", false);
+  // A node listed twice (two files): the later wins, as kubectl would show it now.
+  for (auto& existing : c->nodes) {
+    if (existing.name == n.name) {
+      existing = n;
+      return {};
+    }
+  }
+  c->nodes.push_back(std::move(n));
+  return {};
+}
+
+Result<void> ReadPod(const json& obj, const std::string& where, KubeCluster* c) {
+  const json& meta = Child(obj, "metadata");
+  const json& spec = Child(obj, "spec");
+  KubePod p;
+  p.name = Str(meta, "name");
+  p.ns = Str(meta, "namespace");
+  p.uid = Str(meta, "uid");
+  p.node = Str(spec, "nodeName");
+  p.phase = Str(Child(obj, "status"), "phase");
+  if (p.phase == "Succeeded" || p.phase == "Failed") return {};
+  const std::string at = where + ": pod " + p.ns + "/" + p.name;
+  double gpumem = 0, gpucores = 0;
+  for (const auto& container : spec.value("containers", json::array())) {
+    const json& res = Child(container, "resources");
+    // Requests, else limits (extended resources must have equal ones).
+    const json& req = Child(res, "limits").empty() ? Child(res, "requests") : Child(res, "limits");
+    for (const auto& item : req.items()) {
+      const std::string& key = item.key();
+      auto v = QuantityOf(req, key, at);
+      if (!v) return tl::unexpected(v.error());
+      if (IsAcceleratorResource(key)) {
+        p.resource = key;
+        p.gpus += static_cast<int>(std::lround(*v));
+      } else if (key == "nvidia.com/gpumem") {
+        gpumem += *v;
+      } else if (key == "nvidia.com/gpucores") {
+        gpucores += *v;
+      }
+    }
+    const json& requests = Child(res, "requests");
+    auto cpu = QuantityOf(requests, "cpu", at);
+    auto mem = QuantityOf(requests, "memory", at);
+    if (!cpu) return tl::unexpected(cpu.error());
+    if (!mem) return tl::unexpected(mem.error());
+    p.cpu_milli += static_cast<int>(std::lround(*cpu * 1000));
+    p.memory_mib += static_cast<int>(std::lround(*mem / (1024.0 * 1024.0)));
+  }
+  // HAMi: gpucores is a percentage of one GPU's compute; it is the share the pod holds.
+  if (p.gpus == 1 && gpucores > 0 && gpucores < 100) {
+    p.gpu_milli = static_cast<int>(std::lround(gpucores * 10));
+  }
+  p.wanted_type = Str(Child(spec, "nodeSelector"), "nvidia.com/gpu.product");
+  for (const auto& item : Child(meta, "annotations").items()) {
+    if (item.value().is_string()) p.annotations[item.key()] = item.value().get<std::string>();
+  }
+  (void)gpumem;
+  c->pods.push_back(std::move(p));
+  return {};
+}
+
+Result<void> ReadFlavorsAndQueues(const json& obj, const std::string& kind,
+                                  const std::string& where, KubeCluster* c,
+                                  std::map<std::string, std::string>* flavor_types) {
+  const json& meta = Child(obj, "metadata");
+  const json& spec = Child(obj, "spec");
+  if (kind == "ResourceFlavor") {
+    const json& labels = Child(spec, "nodeLabels");
+    std::string type = Str(labels, "nvidia.com/gpu.product");
+    if (type.empty()) type = Str(labels, "accelerator");
+    (*flavor_types)[Str(meta, "name")] = type;
+    return {};
+  }
+  // ClusterQueue: spec.resourceGroups[].flavors[].resources[{name, nominalQuota}].
+  for (const auto& group : spec.value("resourceGroups", json::array())) {
+    for (const auto& flavor : group.value("flavors", json::array())) {
+      for (const auto& r : flavor.value("resources", json::array())) {
+        const std::string name = Str(r, "name");
+        if (!IsAcceleratorResource(name)) continue;
+        auto q = QuantityOf(r, "nominalQuota", where + ": ClusterQueue " + Str(meta, "name"));
+        if (!q) return tl::unexpected(q.error());
+        c->quotas.push_back({Str(meta, "name"), Str(flavor, "name"), name, "", *q});
+      }
+    }
+  }
+  return {};
+}
+
+// DRA: one ResourceSlice lists the devices a driver publishes on one node.
+Result<void> ReadResourceSlice(const json& obj, const std::string& where, KubeCluster* c) {
+  const json& spec = Child(obj, "spec");
+  const std::string node = Str(spec, "nodeName");
+  const std::string driver = Str(spec, "driver");
+  if (node.empty()) return {};
+  int devices = 0;
+  std::string type;
+  for (const auto& d : spec.value("devices", json::array())) {
+    // resource.k8s.io/v1beta1 nests attributes under `basic`; v1 has them on the device.
+    const json& attrs = Child(Child(d, "basic").empty() ? d : Child(d, "basic"), "attributes");
+    const std::string kind_attr = Str(Child(attrs, "type"), "string");
+    if (!kind_attr.empty() && kind_attr != "gpu") continue;  // MIG slices, NICs
+    ++devices;
+    const std::string product = Str(Child(attrs, "productName"), "string");
+    if (!product.empty()) type = product;
+  }
+  if (devices == 0) return {};
+  for (auto& n : c->nodes) {
+    if (n.name != node) continue;
+    // A node whose GPUs a DRA driver publishes has none in its allocatable list.
+    if (n.gpus == 0) {
+      n.gpus = devices;
+      n.gpu_type = type.empty() ? driver : type;
+      n.resource = driver;
+      n.source = "dra";
+    }
+    return {};
+  }
+  KubeNode n;
+  n.name = node;
+  n.gpus = devices;
+  n.gpu_type = type.empty() ? driver : type;
+  n.resource = driver;
+  n.source = "dra";
+  c->nodes.push_back(std::move(n));
+  (void)where;
+  return {};
+}
+
+}  // namespace
+
+Result<double> ParseKubeQuantity(std::string_view q) {
+  struct Suffix {
+    std::string_view text;
+    double scale;
+  };
+  static constexpr Suffix kSuffixes[] = {{"Ki", 1024.0},
+                                         {"Mi", 1048576.0},
+                                         {"Gi", 1073741824.0},
+                                         {"Ti", 1099511627776.0},
+                                         {"Pi", 1125899906842624.0},
+                                         {"Ei", 1152921504606846976.0},
+                                         {"n", 1e-9},
+                                         {"u", 1e-6},
+                                         {"m", 1e-3},
+                                         {"k", 1e3},
+                                         {"M", 1e6},
+                                         {"G", 1e9},
+                                         {"T", 1e12},
+                                         {"P", 1e15},
+                                         {"E", 1e18}};
+  std::string_view digits = q;
+  double scale = 1;
+  for (const auto& s : kSuffixes) {
+    if (digits.size() > s.text.size() && digits.ends_with(s.text)) {
+      scale = s.scale;
+      digits.remove_suffix(s.text.size());
+      break;
+    }
+  }
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  double v = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || end != digits.data() + digits.size() || !std::isfinite(v) || v < 0) {
+    return MakeError("'" + std::string(q.substr(0, 40)) + "' is not a Kubernetes quantity");
+  }
+  return v * scale;
+}
+
+Result<void> ReadKubeObjects(std::string_view json_text, const std::string& file,
+                             KubeCluster* into) {
+  json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    return MakeError("not valid JSON (expected `kubectl get ... -o json` output)", file);
+  }
+  std::vector<const json*> objects;
+  if (doc.is_object() && doc.contains("items") && doc["items"].is_array()) {
+    for (const auto& item : doc["items"]) objects.push_back(&item);
+  } else if (doc.is_object()) {
+    objects.push_back(&doc);
+  } else {
+    return MakeError("expected a Kubernetes object or a List", file);
+  }
+  std::map<std::string, std::string> flavor_types;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    const json& obj = *objects[i];
+    if (!obj.is_object()) return MakeError("item " + std::to_string(i) + " is not an object", file);
+    const std::string kind = Str(obj, "kind");
+    const std::string where = file + ": items[" + std::to_string(i) + "]";
+    Result<void> ok;
+    if (kind == "Node") {
+      ok = ReadNode(obj, where, into);
+    } else if (kind == "Pod") {
+      ok = ReadPod(obj, where, into);
+    } else if (kind == "ResourceFlavor" || kind == "ClusterQueue") {
+      ok = ReadFlavorsAndQueues(obj, kind, where, into, &flavor_types);
+    } else if (kind == "ResourceSlice") {
+      ok = ReadResourceSlice(obj, where, into);
+    } else {
+      ++into->objects_ignored;
+      continue;
+    }
+    if (!ok) return ok;
+    ++into->objects_read;
+  }
+  for (auto& q : into->quotas) {
+    // huawei.com/Ascend910B3 names its card itself, more precisely than a flavor's labels.
+    if (q.resource.rfind("huawei.com/", 0) == 0) q.gpu_type = q.resource.substr(11);
+    if (q.gpu_type.empty() && flavor_types.contains(q.flavor)) q.gpu_type = flavor_types[q.flavor];
+  }
+  return {};
+}
+
+std::vector<Node> KubeSimNodes(const KubeCluster& c) {
+  std::vector<Node> nodes;
+  for (const auto& n : c.nodes) {
+    if (n.gpus <= 0 || !n.ready || !n.schedulable) continue;
+    Node s;
+    s.id = static_cast<int>(nodes.size());
+    s.type = n.gpu_type;
+    s.gpus = n.gpus;
+    nodes.push_back(s);
+  }
+  return nodes;
+}
+
+int64_t KubeFreeMilli(const KubeCluster& c, const KubeNode& node) {
+  int64_t used = 0;
+  for (const auto& p : c.pods) {
+    if (p.node == node.name && !p.resource.empty()) {
+      used += static_cast<int64_t>(p.gpus) * p.gpu_milli;
+    }
+  }
+  return std::max<int64_t>(0, static_cast<int64_t>(node.gpus) * kMilliPerGpu - used);
+}
+
+}  // namespace suanli::sim

@@ -1,0 +1,147 @@
+// The kube-scheduler extender with payloads shaped as kube-scheduler sends them
+// (k8s.io/kube-scheduler/extender/v1: Go field names, no json tags), in both shapes: the full
+// NodeList, and NodeNames when the extender is registered nodeCacheCapable.
+#include "server/extender.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "app/engine.h"
+#include "testing.h"
+
+namespace suanli::server {
+namespace {
+
+using nlohmann::json;
+
+const app::Engine& TheEngine() {
+  static const app::Engine e = *app::Engine::Open({});
+  return e;
+}
+
+json NodeObject(const std::string& name, const std::string& product, const std::string& resource,
+                int count) {
+  json labels = json::object();
+  if (!product.empty()) labels["nvidia.com/gpu.product"] = product;
+  return {
+      {"metadata", {{"name", name}, {"labels", labels}}},
+      {"spec", json::object()},
+      {"status",
+       {{"allocatable", {{"cpu", "96"}, {"memory", "1000Gi"}, {resource, std::to_string(count)}}},
+        {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
+}
+
+// kube-scheduler marshals a v1.Pod without TypeMeta.
+json PodObject(int gpus, const std::string& model = "") {
+  json meta = {
+      {"name", "trainer-0"}, {"namespace", "llm"}, {"uid", "6c1f0000-0000-4000-8000-00000000abcd"}};
+  if (!model.empty()) meta["annotations"] = {{"suanli.io/model", model}};
+  return {{"metadata", meta},
+          {"spec",
+           {{"containers",
+             json::array(
+                 {{{"name", "t"},
+                   {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}},
+          {"status", {{"phase", "Pending"}}}};
+}
+
+json FourNodes() {
+  return {{"metadata", json::object()},
+          {"items", json::array({NodeObject("h800-a", "NVIDIA-H800", "nvidia.com/gpu", 8),
+                                 NodeObject("h100-a", "NVIDIA-H100-80GB-HBM3", "nvidia.com/gpu", 8),
+                                 NodeObject("a100-a", "NVIDIA-A100-SXM4-80GB", "nvidia.com/gpu", 8),
+                                 NodeObject("npu-a", "", "huawei.com/Ascend910B3", 8)})}};
+}
+
+std::map<std::string, long> Scores(const ApiResponse& r) {
+  std::map<std::string, long> out;
+  for (const auto& h : json::parse(r.body)) out[h["Host"]] = h["Score"];
+  return out;
+}
+
+TEST(Extender, PrioritizeScoresByPeakWithoutAModel) {
+  const json args = {{"Pod", PodObject(8)}, {"Nodes", FourNodes()}, {"NodeNames", nullptr}};
+  auto r = HandleExtender(TheEngine(), nullptr, "prioritize", args.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto s = Scores(r);
+  // bf16 peaks from the catalog: H800 989, H100 989, A100 312 TFLOPS. 10 x 312/989 = 3.15 -> 3.
+  EXPECT_EQ(s.at("h800-a"), 10);
+  EXPECT_EQ(s.at("h100-a"), 10);
+  EXPECT_EQ(s.at("a100-a"), 3);
+  // The Ascend node has no nvidia.com/gpu: 0. Every input node gets a score.
+  EXPECT_EQ(s.at("npu-a"), 0);
+  EXPECT_EQ(s.size(), 4u);
+}
+
+TEST(Extender, PrioritizeByTheModelsTrainingSpeed) {
+  const json args = {{"Pod", PodObject(8, "llama-3-8b")}, {"Nodes", FourNodes()}};
+  auto r = HandleExtender(TheEngine(), nullptr, "prioritize", args.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto s = Scores(r);
+  // The training model's tokens/s: Hopper well ahead of the A100, and one Hopper the fastest.
+  EXPECT_EQ(std::max(s.at("h800-a"), s.at("h100-a")), 10);
+  EXPECT_GT(s.at("h800-a"), s.at("a100-a"));
+  EXPECT_GT(s.at("a100-a"), 0);
+  EXPECT_EQ(s.at("npu-a"), 0);
+}
+
+TEST(Extender, FilterWithFullNodesDropsOnlyWhatCannotRun) {
+  // 405B on one 80 GB GPU fits nowhere: every NVIDIA node fails with suanli's reason; the NPU
+  // node fails for its resource.
+  const json args = {{"Pod", PodObject(1, "llama-3-405b")}, {"Nodes", FourNodes()}};
+  auto r = HandleExtender(TheEngine(), nullptr, "filter", args.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = json::parse(r.body);
+  EXPECT_EQ(j["Error"], "");
+  EXPECT_TRUE(j["NodeNames"].is_null());
+  EXPECT_EQ(j["Nodes"]["items"].size(), 0u);
+  EXPECT_EQ(j["FailedNodes"].size(), 4u);
+  EXPECT_NE(j["FailedNodes"]["a100-a"].get<std::string>().find("suanli:"), std::string::npos);
+  EXPECT_NE(j["FailedNodes"]["npu-a"].get<std::string>().find("no nvidia.com/gpu"),
+            std::string::npos);
+  // A job that fits: the NVIDIA nodes pass, returned as the objects that came in.
+  const json ok_args = {{"Pod", PodObject(8, "llama-3-8b")}, {"Nodes", FourNodes()}};
+  const json ok = json::parse(HandleExtender(TheEngine(), nullptr, "filter", ok_args.dump()).body);
+  ASSERT_EQ(ok["Nodes"]["items"].size(), 3u);
+  EXPECT_EQ(ok["Nodes"]["items"][0], FourNodes()["items"][0]);
+  EXPECT_EQ(ok["FailedNodes"].size(), 1u);
+}
+
+TEST(Extender, NodeNamesFromTheSnapshotAndLegacyLowerCaseKeys) {
+  sim::KubeCluster snapshot;
+  const std::string path = std::string(SUANLI_TEST_DATA_DIR) + "/sim/kube/nodes_pods.json";
+  ASSERT_TRUE(sim::ReadKubeObjects(testing::FileText(path), path, &snapshot));
+  // Legacy spelling (pkg/scheduler/api/v1): pod, nodenames. Unknown names pass (advisory).
+  const json args = {{"pod", PodObject(8)},
+                     {"nodes", nullptr},
+                     {"nodenames", {"gpu-h800-0", "npu-910b-0", "hami-a100-0", "not-in-snapshot"}}};
+  auto f = HandleExtender(TheEngine(), &snapshot, "filter", args.dump());
+  ASSERT_EQ(f.status, 200) << f.body;
+  const json j = json::parse(f.body);
+  EXPECT_TRUE(j["Nodes"].is_null());
+  EXPECT_EQ(j["NodeNames"], json({"gpu-h800-0", "hami-a100-0", "not-in-snapshot"}));
+  EXPECT_TRUE(j["FailedNodes"].contains("npu-910b-0"));
+  auto p = HandleExtender(TheEngine(), &snapshot, "prioritize", args.dump());
+  const auto s = Scores(p);
+  EXPECT_EQ(s.at("gpu-h800-0"), 10);
+  EXPECT_EQ(s.at("hami-a100-0"), 3);
+  EXPECT_EQ(s.at("npu-910b-0"), 0);
+  EXPECT_EQ(s.at("not-in-snapshot"), 0);
+}
+
+TEST(Extender, BadArgsAre400NotACrash) {
+  for (const std::string body :
+       {"", "[]", "{}", R"({"Pod": 3, "NodeNames": []})", R"({"Pod": {}, "NodeNames": [1]})",
+        R"({"Pod": {}, "Nodes": {"items": 3}})"}) {
+    auto r = HandleExtender(TheEngine(), nullptr, "filter", body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+  }
+  // A wrong model annotation does not block scheduling: scores fall back to peaks.
+  const json args = {{"Pod", PodObject(8, "no-such-model")}, {"Nodes", FourNodes()}};
+  auto r = HandleExtender(TheEngine(), nullptr, "prioritize", args.dump());
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Scores(r).at("a100-a"), 3);
+}
+
+}  // namespace
+}  // namespace suanli::server
