@@ -70,7 +70,9 @@ TEST(Kube, PodsAndFreeAccelerators) {
       EXPECT_EQ(p.gpus, 4);
       EXPECT_EQ(p.wanted_type, "NVIDIA-H800");
     }
-    if (p.name == "pretrain-0") EXPECT_EQ(p.annotations.at("suanli.io/model"), "llama-3-70b");
+    if (p.name == "pretrain-0") {
+      EXPECT_EQ(p.annotations.at("suanli.io/model"), "llama-3-70b");
+    }
   }
   // Simulator nodes: ready, schedulable nodes with accelerators (the cordoned one is not).
   const auto sim_nodes = KubeSimNodes(c);
