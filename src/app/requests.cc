@@ -168,4 +168,28 @@ const std::vector<Field<ClusterImportRequest>>& ClusterImportFields() {
   return fields;
 }
 
+const std::vector<Field<SimulateRequest>>& SimulateFields() {
+  using R = SimulateRequest;
+  static const std::vector<Field<R>> fields = {
+      Bind("model", &R::model, "model id: the job trains it (with --tokens)"),
+      Bind("tokens", &R::tokens, "tokens to train on, e.g. 200B"),
+      Bind("dtype", &R::dtype, "training precision: bf16, fp16 or fp8"),
+      Bind("gpus", &R::gpus, "accelerators the job holds (default 8)"),
+      Bind("durations", &R::durations,
+           "instead of model and tokens: hours alone per type, e.g. h800:12,a100:30"),
+      Bind("cluster", &R::cluster, "the cluster as type:count[:gpus_per_node],... (empty, idle)"),
+      Bind("kube", &R::kube,
+           "or Kubernetes objects (kubectl get nodes,pods -o json): the cluster and what runs on "
+           "it now (pods may say suanli.io/remaining-s)"),
+      Bind("kube_json", &R::kube_json, "the same objects inline"),
+      Bind("policy", &R::policy,
+           "scheduling policy (default fifo-perf: the fastest type with room): " +
+               JoinOr(sim::PolicyNames())),
+      Bind("deadline_h", &R::deadline_h, "hours from now the job must finish by"),
+      Bind("chip_hour_usd", &R::chip_hour_usd,
+           "price of one chip-hour (default: catalog price amortized)"),
+  };
+  return fields;
+}
+
 }  // namespace suanli::app

@@ -86,6 +86,20 @@ struct ClusterImportRequest {
   std::string kube_json;           // the objects inline (HTTP)
 };
 
+// Simulate before submit: one job on the cluster as it is now.
+struct SimulateRequest {
+  std::string model;  // with tokens: durations from the training model
+  double tokens = 0;
+  std::string dtype = "bf16";
+  int gpus = 8;
+  std::vector<std::string> durations;  // or "type:hours" per type
+  std::string cluster;                 // a spec (type:count[:per_node],...), or:
+  std::vector<std::string> kube;       // Kubernetes object files (what runs now), or
+  std::string kube_json;               // the same inline
+  std::string policy = "fifo-perf";
+  std::optional<double> deadline_h, chip_hour_usd;
+};
+
 // The fields of each request, in the order --help shows them.
 const std::vector<Field<CatalogRequest>>& CatalogFields();
 const std::vector<Field<TrainRequest>>& TrainFields();
@@ -95,6 +109,7 @@ const std::vector<Field<LocalizeRequest>>& LocalizeFields();
 const std::vector<Field<ReplayRequest>>& ReplayFields();
 const std::vector<Field<SynthRequest>>& SynthFields();
 const std::vector<Field<ClusterImportRequest>>& ClusterImportFields();
+const std::vector<Field<SimulateRequest>>& SimulateFields();
 
 }  // namespace suanli::app
 

@@ -309,6 +309,12 @@ int main(int argc, char** argv) {
       MakeCommand(import_cmd, app_ns::ClusterImportFields(), &Engine::ClusterImport));
   add_common(import_cmd);
 
+  auto* simulate = app.add_subcommand(
+      "simulate",
+      "simulate before submit: where and when one job runs on the cluster as it is now");
+  commands.push_back(MakeCommand(simulate, app_ns::SimulateFields(), &Engine::Simulate));
+  add_common(simulate);
+
   ServeFlags serve_flags;
   auto* serve = app.add_subcommand(
       "serve", "the same engine as an HTTP API (POST /v1/train, /v1/infer, /v1/forecast, ...)");

@@ -312,8 +312,9 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   }
 
   const bool command = path == "/v1/train" || path == "/v1/infer" || path == "/v1/forecast" ||
-                       path == "/v1/cluster/import" || path == "/v1/forecast/report" ||
-                       path == "/v1/localize" || path == "/v1/replay";
+                       path == "/v1/cluster/import" || path == "/v1/simulate" ||
+                       path == "/v1/forecast/report" || path == "/v1/localize" ||
+                       path == "/v1/replay";
   if (!command) {
     return ErrorResponse(
         404, Error{"no such route: " + path.substr(0, 100) + " (see /v1/openapi.json)"});
@@ -358,8 +359,8 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     return answer(engine_.Localize(*r, json_out));
   }
 
-  // Forecast and replay take seconds: a few at a time, so /healthz and the light routes always
-  // have threads to answer on.
+  // Forecast, replay and simulate take seconds: a few at a time, so /healthz and the light routes
+  // always have threads to answer on.
   if (!heavy_->slots.try_acquire_for(options_.heavy_wait)) {
     ApiResponse r = ErrorResponse(
         503, Error{fmt::format(
@@ -392,6 +393,14 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     html.body = std::move(out->files.front().content);
     html.content_type = "text/html; charset=utf-8";
     return html;
+  }
+  if (path == "/v1/simulate") {
+    if (body.contains("kube_json") && !body["kube_json"].is_string()) {
+      body["kube_json"] = body["kube_json"].dump();
+    }
+    auto r = Decode(body, app::SimulateFields());
+    if (!r) return ErrorResponse(400, r.error());
+    return answer(engine_.Simulate(*r, json_out));
   }
   auto r = Decode(body, app::ReplayFields());
   if (!r) return ErrorResponse(400, r.error());

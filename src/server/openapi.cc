@@ -89,6 +89,12 @@ std::string Api::OpenApi() {
   paths["/v1/replay"] = Post(
       "replay a cluster trace (a path inside the server's data folder) under scheduling policies",
       RequestSchema(app::ReplayFields()), true);
+  paths["/v1/simulate"] =
+      Post("simulate before submit: where and when one job runs on the cluster as it is now",
+           RequestSchema(app::SimulateFields()), true);
+  paths["/v1/cluster/import"] =
+      Post("accelerators per type, their use and Kueue quotas from Kubernetes objects",
+           RequestSchema(app::ClusterImportFields()), false);
   for (const char* what : {"chips", "models", "systems"}) {
     paths[std::string("/v1/catalog/") + what] =
         Get(std::string("the catalog's ") + what + " with sources");

@@ -90,7 +90,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
   uint64_t seq = 0;
   for (size_t i = 0; i < n; ++i) {
     events.push({w.jobs[i].arrival_s, seq++, EventKind::kArrival, i, 0});
-    r.outcomes[i] = {w.jobs[i].id, w.jobs[i].arrival_s, -1, -1, 0};
+    r.outcomes[i] = {w.jobs[i].id, w.jobs[i].arrival_s, -1, -1, 0, ""};
   }
   std::vector<size_t> waiting;
   std::vector<size_t> running;
@@ -120,6 +120,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
     a.duration_here = w.jobs[i].DurationOn(cluster.nodes()[p.node].type);
     ++a.epoch;
     if (r.outcomes[i].first_start_s < 0) r.outcomes[i].first_start_s = now;
+    r.outcomes[i].last_type = cluster.nodes()[p.node].type;
     events.push({now + a.remaining * a.duration_here, seq++, EventKind::kFinish, i, a.epoch});
     running_pos[i] = running.size();
     running.push_back(i);

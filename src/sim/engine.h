@@ -22,6 +22,7 @@ struct JobOutcome {
   double first_start_s = -1;
   double finish_s = -1;
   int preemptions = 0;
+  std::string last_type;  // the accelerator type it last started on
 };
 
 struct UtilizationSample {

@@ -73,7 +73,7 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
   r.round_s = round_s;
   r.jobs = static_cast<long>(n);
   r.outcomes.resize(n);
-  for (size_t i = 0; i < n; ++i) r.outcomes[i] = {w.jobs[i].id, w.jobs[i].arrival_s, -1, -1, 0};
+  for (size_t i = 0; i < n; ++i) r.outcomes[i] = {w.jobs[i].id, w.jobs[i].arrival_s, -1, -1, 0, ""};
 
   // Types fastest first: by each job's rate relative to its best type,
   // averaged over the trace (Gavel lists v100, p100, k80 in that order and

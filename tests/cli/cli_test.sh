@@ -544,6 +544,19 @@ expect_bad "cluster import: a bad quantity names file, node and resource" "bad_n
   cluster import "$TMP/bad_nodes.json"
 expect_bad "cluster import: not JSON" "not valid JSON" cluster import "$TMP/badcat/bad.yaml"
 expect_bad "cluster import: no file" "files" cluster import --kube-json ""
+# simulate: an idle cluster, hand numbers (fifo-perf takes the faster H800: 10 h; P(done by 11 h)
+# = Phi(ln 1.1 / 0.10) = 0.83; cost $2 x 8 x 10 h = $160).
+run simulate --durations h800:10,a100:30 --gpus 8 --cluster h800:8,a100:8 --deadline-h 11 --chip-hour-usd 2
+if [ "$RC" -eq 0 ] && grep -q "runs on h800 (8 GPUs), starts in 0.0 h, finishes in 10.0 h; P(done by 11 h) = 83 %" <<<"$OUT" &&
+   grep -qE '^h800 .*\$160' <<<"$OUT"; then
+  ok "simulate on an idle cluster: type, finish, odds, cost"
+else
+  not_ok "simulate on an idle cluster" "exit $RC" "${OUT:0:400}" "${ERR:0:300}"
+fi
+expect_bad "simulate: neither model nor durations" "--model" simulate --cluster h800:8
+expect_bad "simulate: a duration that is not type:hours" "--durations.*h800" simulate --cluster h800:8 --durations h800
+expect_bad "simulate: no cluster" "--cluster" simulate --durations h800:1
+expect_bad "simulate: unknown policy" "--policy.*fifo" simulate --cluster h800:8 --durations h800:1 --policy fastest
 expect_bad "infer unknown chip suggests h20" "h20" infer --model llama-3-70b --chip h21
 expect_bad "infer unknown chip in --compare" "h21" \
   infer --compare --model llama-3-70b --chip h20,h21

@@ -93,6 +93,10 @@ cp "$(dirname "$0")/../sim/kube/nodes_pods.json" "$TMP/data/cluster.json"
 same "POST /v1/cluster/import" /v1/cluster/import '{"files": ["cluster.json"]}' \
   cluster import "$TMP/data/cluster.json"
 
+same "POST /v1/simulate on the imported cluster" /v1/simulate \
+  '{"durations": ["NVIDIA-H800:10", "Ascend910B3:40"], "gpus": 4, "kube": ["cluster.json"], "deadline_h": 50}' \
+  simulate --durations NVIDIA-H800:10,Ascend910B3:40 --gpus 4 --kube "$TMP/data/cluster.json" --deadline-h 50
+
 # The scheduler extender through the socket, no token needed: a cache-capable payload.
 ext='{"Pod": {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "resources": {"limits": {"nvidia.com/gpu": "8"}}}]}}, "Nodes": {"items": [{"metadata": {"name": "a", "labels": {"nvidia.com/gpu.product": "NVIDIA-H800"}}, "status": {"allocatable": {"nvidia.com/gpu": "8"}}}, {"metadata": {"name": "b", "labels": {"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"}}, "status": {"allocatable": {"nvidia.com/gpu": "8"}}}]}}'
 got=$(curl -s -X POST --data-binary "$ext" "$BASE/scheduler/prioritize")

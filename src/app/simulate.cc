@@ -1,0 +1,250 @@
+// Simulate before submit: one job on the cluster as it is now, under a named policy.
+#include <algorithm>
+#include <cmath>
+
+#include "app/engine.h"
+#include "app/internal.h"
+#include "catalog/catalog.h"
+#include "perf/training.h"
+#include "report/simulate_report.h"
+#include "sim/engine.h"
+#include "sim/kube.h"
+#include "sim/policy.h"
+#include "sim/trace.h"
+
+namespace suanli::app {
+
+using internal::FieldError;
+
+namespace {
+
+// Relative one-sigma error of a training duration (log scale): the training model's error on its
+// calibration cases is within 3-14 % (docs/training-model.md); 10 % covers most of them.
+constexpr double kDurationSigma = 0.10;
+// Running pods that say nothing of when they end hold their accelerators this long.
+constexpr double kHoldS = 365.0 * 24 * 3600;
+constexpr double kSecondsPerHour = 3600;
+
+double NormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+}  // namespace
+
+Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) const {
+  if (r.gpus < 1 || r.gpus > 1'000'000) {
+    return tl::unexpected(FieldError("gpus", "must be between 1 and 1,000,000"));
+  }
+  if (r.model.empty() == r.durations.empty()) {
+    return tl::unexpected(FieldError(
+        "model", "give the job as model and tokens, or as durations per type (type:hours,...)"));
+  }
+  if (!r.model.empty() && !(r.tokens > 0)) {
+    return tl::unexpected(FieldError("tokens", "must be positive with model"));
+  }
+  if (r.deadline_h && !(*r.deadline_h > 0)) {
+    return tl::unexpected(FieldError("deadline_h", "must be positive (hours from now)"));
+  }
+  if (r.chip_hour_usd && !(*r.chip_hour_usd > 0)) {
+    return tl::unexpected(FieldError("chip_hour_usd", "must be positive"));
+  }
+
+  // The cluster: a spec, or Kubernetes objects with what runs on them now.
+  sim::Workload w;
+  report::SimulateResult out;
+  out.policy = r.policy;
+  out.gpus = r.gpus;
+  out.model = r.model;
+  out.tokens = r.tokens;
+  if (!r.cluster.empty() == (!r.kube.empty() || !r.kube_json.empty())) {
+    return tl::unexpected(FieldError(
+        "cluster",
+        "give the cluster as a spec (type:count,...) or as Kubernetes objects, not both"));
+  }
+  sim::KubeCluster kube;
+  if (!r.cluster.empty()) {
+    auto nodes = sim::ParseClusterSpec(r.cluster);
+    if (!nodes) return tl::unexpected(internal::WithField(nodes.error(), "cluster"));
+    w.nodes = std::move(*nodes);
+  } else {
+    auto read = ReadCluster({r.kube, r.kube_json});
+    if (!read) return tl::unexpected(read.error());
+    kube = std::move(*read);
+    w.nodes = sim::KubeSimNodes(kube);
+    if (w.nodes.empty()) {
+      return tl::unexpected(FieldError("kube", "no ready, schedulable node with accelerators"));
+    }
+    // The replay engine places a job on one node. A job larger than every node of the cluster
+    // spans nodes (data parallel over whole nodes): then each type is one pool, and what runs
+    // holds its share of the pool.
+    int largest_node = 0;
+    for (const auto& n : w.nodes) largest_node = std::max(largest_node, n.gpus);
+    const bool pooled = r.gpus > largest_node;
+    std::vector<sim::Node> per_node = w.nodes;
+    if (pooled) {
+      std::vector<sim::Node> pools;
+      for (const auto& n : per_node) {
+        auto it = std::find_if(pools.begin(), pools.end(),
+                               [&](const auto& p) { return p.type == n.type; });
+        if (it == pools.end()) {
+          pools.push_back(n);
+          pools.back().id = static_cast<int>(pools.size()) - 1;
+        } else {
+          it->gpus += n.gpus;
+        }
+      }
+      w.nodes = std::move(pools);
+      out.assumptions.push_back("the job (" + std::to_string(r.gpus) +
+                                " GPUs) is larger than any node (" + std::to_string(largest_node) +
+                                "): each type is taken as one pool of whole nodes");
+    }
+    // What runs now holds its accelerators: until suanli.io/remaining-s says, else all horizon.
+    std::vector<std::string> usable;
+    for (const auto& n : kube.nodes) {
+      if (n.gpus > 0 && n.ready && n.schedulable) usable.push_back(n.name);
+    }
+    long held_forever = 0;
+    for (const auto& p : kube.pods) {
+      if (p.resource.empty() || p.node.empty()) continue;
+      const auto node = std::find(usable.begin(), usable.end(), p.node);
+      if (node == usable.end()) continue;
+      sim::Job j;
+      j.id = static_cast<int64_t>(w.jobs.size()) + 1;
+      j.name = p.ns + "/" + p.name;
+      j.num_gpus = p.gpus;
+      j.gpu_milli = p.gpu_milli;
+      j.allowed_types = {per_node[node - usable.begin()].type};
+      double hold = kHoldS;
+      if (auto it = p.annotations.find("suanli.io/remaining-s"); it != p.annotations.end()) {
+        char* end = nullptr;
+        const double v = std::strtod(it->second.c_str(), &end);
+        if (end && *end == '\0' && v > 0 && std::isfinite(v)) hold = v;
+      }
+      if (hold == kHoldS) ++held_forever;
+      j.duration_s["*"] = hold;
+      w.jobs.push_back(std::move(j));
+    }
+    out.running_jobs = static_cast<long>(w.jobs.size());
+    if (held_forever > 0) {
+      out.assumptions.push_back(std::to_string(held_forever) +
+                                " running pods without a suanli.io/remaining-s annotation hold "
+                                "their accelerators for the whole horizon (a year)");
+    }
+  }
+
+  // The job's time alone on each type.
+  sim::Job job;
+  job.id = static_cast<int64_t>(w.jobs.size()) + 1;
+  job.name = "submitted";
+  job.arrival_s = 0;
+  job.num_gpus = r.gpus;
+  std::vector<std::string> types;
+  for (const auto& n : w.nodes) {
+    if (std::find(types.begin(), types.end(), n.type) == types.end()) types.push_back(n.type);
+  }
+  if (!r.model.empty()) {
+    JobHint hint{r.model, r.dtype, r.gpus};
+    auto speeds = SpeedOfTypes(types, hint);
+    if (!speeds) return tl::unexpected(speeds.error());
+    for (const auto& s : *speeds) {
+      report::SimulateResult::Option o{s.type,   s.chip, 0,           0, s.can_run && s.speed > 0,
+                                       s.reason, 0,      std::nullopt};
+      if (o.can_run) {
+        o.tokens_per_s_per_chip = s.speed;
+        o.duration_h = r.tokens / (s.speed * r.gpus) / kSecondsPerHour;
+        job.duration_s[s.type] = o.duration_h * kSecondsPerHour;
+      }
+      out.options.push_back(std::move(o));
+    }
+  } else {
+    for (const auto& item : r.durations) {
+      const size_t colon = item.rfind(':');
+      char* end = nullptr;
+      const std::string hours = colon == std::string::npos ? "" : item.substr(colon + 1);
+      const double h = std::strtod(hours.c_str(), &end);
+      if (colon == std::string::npos || hours.empty() || *end != '\0' || !(h > 0) ||
+          !std::isfinite(h)) {
+        return tl::unexpected(FieldError(
+            "durations", "'" + item.substr(0, 60) + "' is not type:hours (e.g. h800:12.5)"));
+      }
+      const std::string type = item.substr(0, colon);
+      if (std::find(types.begin(), types.end(), type) == types.end()) {
+        return tl::unexpected(
+            FieldError("durations", "the cluster has no type '" + type.substr(0, 60) + "'"));
+      }
+      const auto* chip = ChipForType(type);
+      out.options.push_back({type, chip ? chip->id : "", h, 0, true, "given", 0, std::nullopt});
+      job.duration_s[type] = h * kSecondsPerHour;
+    }
+  }
+  // Cost of the job alone on each type: the given price, else the catalog price amortized over
+  // the serving model's chip life.
+  for (auto& o : out.options) {
+    if (!o.can_run) continue;
+    for (const auto& n : w.nodes) {
+      if (n.type == o.type) o.gpus_total += n.gpus;
+    }
+    std::optional<double> price = r.chip_hour_usd;
+    if (!price && !o.chip.empty()) {
+      const auto* chip = ChipForType(o.type);
+      if (chip && chip->price_usd.known()) {
+        price = *chip->price_usd.value / (catalog_->inference_calibration().chip_life_years * 8760);
+      }
+    }
+    if (price) o.cost_usd = *price * r.gpus * o.duration_h;
+  }
+  // A type whose nodes are all smaller than the job cannot take it (one node per job).
+  for (auto& o : out.options) {
+    int largest = 0;
+    for (const auto& n : w.nodes) {
+      if (n.type == o.type) largest = std::max(largest, n.gpus);
+    }
+    if (o.can_run && largest < r.gpus) {
+      o.can_run = false;
+      o.reason = "needs " + std::to_string(r.gpus) + " GPUs; this type has " +
+                 std::to_string(largest) + (o.gpus_total > largest ? " per node" : "");
+      o.cost_usd.reset();
+      job.duration_s.erase(o.type);
+    }
+  }
+  if (job.duration_s.empty()) {
+    return tl::unexpected(FieldError(r.model.empty() ? "durations" : "model",
+                                     "the job can run on none of the cluster's types"));
+  }
+  for (const auto& [type, d] : job.duration_s) job.allowed_types.push_back(type);
+  w.jobs.push_back(job);
+
+  auto policy = sim::MakePolicy(r.policy, {&w, 0});
+  if (!policy) return tl::unexpected(internal::WithField(policy.error(), "policy"));
+  sim::ReplayOptions options;
+  auto result = sim::Replay(w, **policy, options);
+  if (!result) return tl::unexpected(result.error());
+  const sim::JobOutcome& o = result->outcomes.back();
+  if (o.first_start_s >= 0 && o.first_start_s < kHoldS) {
+    report::SimulateResult::Placement p;
+    p.type = o.last_type;
+    const auto* chip = ChipForType(o.last_type);
+    p.chip = chip ? chip->id : "";
+    p.start_h = o.first_start_s / kSecondsPerHour;
+    p.finish_h = o.finish_s / kSecondsPerHour;
+    p.preemptions = o.preemptions;
+    out.placement = p;
+    if (r.deadline_h) {
+      // Lognormal run time around the model's estimate; the start is taken as simulated.
+      const double run_h = p.finish_h - p.start_h;
+      const double room_h = *r.deadline_h - p.start_h;
+      out.p_meet_deadline =
+          room_h <= 0 ? 0.0 : NormalCdf(std::log(room_h / run_h) / kDurationSigma);
+    }
+  } else if (r.deadline_h) {
+    out.p_meet_deadline = 0.0;
+  }
+  out.deadline_h = r.deadline_h;
+  if (!r.model.empty() && r.deadline_h) {
+    out.assumptions.push_back(
+        "run time lognormal with 10 % sigma: the training model's error on its calibration cases");
+  }
+  Output rendered;
+  rendered.body = c.format == Format::kJson ? report::SimulateJson(out) : report::SimulateText(out);
+  return rendered;
+}
+
+}  // namespace suanli::app
