@@ -188,7 +188,7 @@ struct ServeFlags {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string token;
-  int threads = 16;
+  int threads = 128;
   int max_heavy = 1;
   int max_samples = 20'000;
   std::vector<std::string> kube;  // cluster snapshot for the scheduler extender
@@ -324,7 +324,7 @@ int main(int argc, char** argv) {
   serve->add_option("--port", serve_flags.port, "port (default 8080; 0: any free port)");
   serve->add_option("--token", serve_flags.token,
                     "bearer token clients must send (default: $SUANLI_TOKEN)");
-  serve->add_option("--threads", serve_flags.threads, "worker threads (default 16)");
+  serve->add_option("--threads", serve_flags.threads, "worker threads; each keep-alive connection holds one (default 128)");
   serve->add_option("--max-heavy", serve_flags.max_heavy,
                     "forecast or replay requests run at once; more wait 2 s, then 503 (default 1)");
   serve->add_option("--max-samples", serve_flags.max_samples,

@@ -44,7 +44,9 @@ Result<void> HttpServer::Run() {
   http.set_payload_max_length(o.api.max_body_bytes);
   http.set_read_timeout(o.read_timeout_s, 0);
   http.set_write_timeout(o.write_timeout_s, 0);
-  http.set_keep_alive_max_count(1000);
+  // cpp-httplib serves a keep-alive connection on one pool thread until it closes: rotate
+  // connections so a busy client cannot hold every thread.
+  http.set_keep_alive_max_count(100);
   Api& api = impl_->api;
   auto handle = [&api, &o](const httplib::Request& req, httplib::Response& res) {
     ApiRequest request{req.method, req.path, req.body, req.get_header_value("Authorization")};

@@ -19,7 +19,7 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (see on_listening)
   ApiOptions api;
-  int threads = 16;
+  int threads = 128;
   int read_timeout_s = 10;
   int write_timeout_s = 60;
   // Called once the socket listens, with the port (for tests and the log line).
