@@ -6,6 +6,7 @@
 
 #include "app/internal.h"
 #include "catalog/catalog.h"
+#include "core/atomic_file.h"
 #include "report/catalog_report.h"
 #include "supply/scenario.h"
 
@@ -31,6 +32,20 @@ Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::
                                                    (*s)->chip + "', not '" + chip.id + "'"));
   }
   return **s;
+}
+
+Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
+                                    const std::string& field) {
+  if (max_bytes > 0) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > max_bytes) {
+      return tl::unexpected(
+          FieldError(field, fmt::format("{} is {} MiB; this server reads at most {} MiB per file",
+                                        path, size >> 20, max_bytes >> 20)));
+    }
+  }
+  return ReadWholeFile(path);
 }
 
 }  // namespace internal

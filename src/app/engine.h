@@ -12,6 +12,7 @@
 #ifndef SUANLI_APP_ENGINE_H_
 #define SUANLI_APP_ENGINE_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,6 +38,9 @@ struct EngineOptions {
   // When set, every file a request names must be a relative path inside this folder (a server
   // must not read whatever path a client sends). Unset: any path (the CLI).
   std::optional<std::string> file_root;
+  // Largest file a request may make the engine read (traces, node lists, scenarios, Kubernetes
+  // objects); 0: no limit (the CLI).
+  uint64_t max_file_bytes = 0;
 };
 
 enum class Format { kText, kJson };

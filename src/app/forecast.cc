@@ -46,7 +46,7 @@ Result<Output> Engine::Forecast(const ForecastRequest& r, const RunContext& c) c
       if (!std::filesystem::is_regular_file(*path, ec)) {
         return MakeError("scenario file not found", r.scenario, 0, "");
       }
-      auto text = ReadWholeFile(*path);
+      auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, "scenario");
       if (!text) return tl::unexpected(text.error());
       return supply::ParseScenario(*text, r.scenario);
     }

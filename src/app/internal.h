@@ -2,6 +2,7 @@
 #ifndef SUANLI_APP_INTERNAL_H_
 #define SUANLI_APP_INTERNAL_H_
 
+#include <cstdint>
 #include <string>
 
 #include "catalog/catalog.h"
@@ -24,6 +25,10 @@ Error FieldError(const std::string& field, std::string message);
 // Train and infer share it, so they accept and refuse the same pairs.
 Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::Chip& chip,
                                       const std::string& system_id);
+
+// A whole file a request names, refused above `max_bytes` (0: no limit) before it is read.
+Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
+                                    const std::string& field);
 
 }  // namespace suanli::app::internal
 

@@ -1,6 +1,8 @@
 // replay and trace synth: scheduling policies on cluster traces.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 
 #include "app/engine.h"
 #include "app/internal.h"
@@ -10,6 +12,7 @@
 #include "report/replay_report.h"
 #include "sim/engine.h"
 #include "sim/fill.h"
+#include "sim/kube.h"
 #include "sim/policy.h"
 #include "sim/synth.h"
 #include "sim/trace.h"
@@ -50,9 +53,9 @@ struct TraceSource {
 };
 
 static Result<std::vector<sim::Job>> LoadTrace(const TraceSource& src, const std::string& data_dir,
-                                               sim::TraceStats* stats,
+                                               uint64_t max_bytes, sim::TraceStats* stats,
                                                const sim::OpenbOptions& openb = {}) {
-  auto text = ReadWholeFile(src.path);
+  auto text = internal::ReadRequestFile(src.path, max_bytes, "trace");
   if (!text) return tl::unexpected(text.error());
   const std::string format = TraceFormat(src.path, *text, src.format);
   // The fill experiment (openb.keep_cpu_only) places pods by their GPU shares.
@@ -66,7 +69,7 @@ static Result<std::vector<sim::Job>> LoadTrace(const TraceSource& src, const std
     const std::string tput_path = src.throughputs.empty()
                                       ? data_dir + "/traces/gavel/simulation_throughputs.json"
                                       : src.throughputs;
-    auto tput = ReadWholeFile(tput_path);
+    auto tput = internal::ReadRequestFile(tput_path, max_bytes, "throughputs");
     if (!tput) {
       return MakeError(
           "gavel traces need --throughputs (simulation_throughputs.json): " + tput.error().message,
@@ -99,18 +102,62 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
   sim::Workload w;
   sim::TraceStats stats;
   // The fill experiment schedules CPU-only pods too and needs no times.
-  auto jobs = LoadTrace(src, options_.data_dir, &stats, {fill_mode, fill_mode});
+  auto jobs =
+      LoadTrace(src, options_.data_dir, options_.max_file_bytes, &stats, {fill_mode, fill_mode});
   if (!jobs) return tl::unexpected(jobs.error());
   w.jobs = std::move(*jobs);
   Output out;
   if (auto note = SkippedNote(stats); !note.empty()) out.notes.push_back(note);
-  if (!r.nodes.empty() && !r.cluster.empty()) {
-    return tl::unexpected(FieldError("nodes", "give nodes or cluster, not both"));
+  if (static_cast<int>(!r.nodes.empty()) + static_cast<int>(!r.cluster.empty()) +
+          static_cast<int>(!r.kube.empty()) >
+      1) {
+    return tl::unexpected(FieldError("nodes", "give one of nodes, cluster or kube"));
   }
-  if (!r.nodes.empty()) {
+  if (!r.kube.empty()) {
+    auto kube = ReadCluster({r.kube, ""});
+    if (!kube) return tl::unexpected(kube.error());
+    w.nodes = sim::KubeSimNodes(*kube);
+    if (w.nodes.empty()) {
+      return tl::unexpected(FieldError("kube", "no ready, schedulable node with accelerators"));
+    }
+    // Pods running now: those that say when they end hold their GPUs until then, first in line.
+    std::vector<sim::Job> running;
+    long unknown_end = 0;
+    for (const auto& p : kube->pods) {
+      if (p.resource.empty() || p.node.empty()) continue;
+      const auto it = p.annotations.find("suanli.io/remaining-s");
+      char* end = nullptr;
+      const double remaining =
+          it == p.annotations.end() ? 0 : std::strtod(it->second.c_str(), &end);
+      if (it == p.annotations.end() || !end || *end != '\0' || !(remaining > 0) ||
+          !std::isfinite(remaining)) {
+        ++unknown_end;
+        continue;
+      }
+      const auto node = std::find_if(kube->nodes.begin(), kube->nodes.end(),
+                                     [&](const auto& n) { return n.name == p.node; });
+      if (node == kube->nodes.end() || !node->ready || !node->schedulable) continue;
+      sim::Job j;
+      j.name = p.ns + "/" + p.name;
+      j.num_gpus = p.gpus;
+      j.gpu_milli = p.gpu_milli;
+      j.allowed_types = {node->gpu_type};
+      j.duration_s["*"] = remaining;
+      running.push_back(std::move(j));
+    }
+    if (unknown_end > 0) {
+      out.notes.push_back(std::to_string(unknown_end) +
+                          " running pods have no suanli.io/remaining-s annotation; not replayed");
+    }
+    // Running pods first (arrival 0), then the trace; ids stay unique.
+    int64_t next_id = 0;
+    for (const auto& j : w.jobs) next_id = std::max(next_id, j.id);
+    for (auto& j : running) j.id = ++next_id;
+    w.jobs.insert(w.jobs.begin(), running.begin(), running.end());
+  } else if (!r.nodes.empty()) {
     auto path = RequestPath(r.nodes, "nodes");
     if (!path) return tl::unexpected(path.error());
-    auto node_text = ReadWholeFile(*path);
+    auto node_text = internal::ReadRequestFile(*path, options_.max_file_bytes, "nodes");
     if (!node_text) return tl::unexpected(node_text.error());
     auto nodes = sim::ReadOpenbNodes(*node_text, *path);
     if (!nodes) return tl::unexpected(nodes.error());
@@ -161,7 +208,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
   // The cluster's accelerator types with the catalog chip each one is, if any.
   std::vector<report::ReplayClusterType> types;
   for (const auto& [type, gpus] : sim::GpusPerType(w.nodes)) {
-    const auto* chip = catalog_->MatchChip(type);
+    const auto* chip = ChipForType(type);
     types.push_back({type, gpus, chip ? chip->id : ""});
   }
   std::vector<report::ReplayRun> runs;
@@ -199,7 +246,7 @@ Result<Output> Engine::Synth(const SynthRequest& r, const RunContext& c) const {
     *path = *p;
   }
   sim::TraceStats stats;
-  auto source = LoadTrace(src, options_.data_dir, &stats);
+  auto source = LoadTrace(src, options_.data_dir, options_.max_file_bytes, &stats);
   if (!source) return tl::unexpected(source.error());
   Output out;
   if (auto note = SkippedNote(stats); !note.empty()) out.notes.push_back(note);

@@ -118,6 +118,10 @@ const std::vector<Field<ReplayRequest>>& ReplayFields() {
       Bind("cluster", &R::cluster,
            "type:count[:gpus_per_node],... (without a node size, one pool per type; a count of 0 "
            "adds no GPUs)"),
+      Bind(
+          "kube", &R::kube,
+          "or the cluster from Kubernetes objects (kubectl get nodes,pods -o json): its GPU nodes, "
+          "and running pods that say suanli.io/remaining-s hold their GPUs until then"),
       Bind("policy", &R::policy,
            "policy or comma-separated policies: " + JoinOr(sim::PolicyNames())),
       CliOnly(Bind("report", &R::report, "also write a self-contained HTML report")),

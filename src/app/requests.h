@@ -66,6 +66,7 @@ struct LocalizeRequest {
 
 struct ReplayRequest {
   std::string trace, format, nodes, cluster, throughputs, profiles, report;
+  std::vector<std::string> kube;  // or the cluster from Kubernetes objects
   std::vector<std::string> policy = {"fifo"};
   double round_s = 0;
   std::optional<uint64_t> seed;  // default 0, or 42 with fill (FGD's runs)

@@ -192,6 +192,7 @@ struct ServeFlags {
   int max_heavy = 1;
   int max_samples = 20'000;
   std::vector<std::string> kube;  // cluster snapshot for the scheduler extender
+  int max_file_mb = 256;
 };
 
 // `suanli serve`: the same engine over HTTP until SIGINT or SIGTERM.
@@ -201,6 +202,7 @@ int RunServe(const CommonOptions& common, const ServeFlags& flags) {
   if (const char* env = std::getenv("SUANLI_DATA"); env && *env) options.data_dir = env;
   // Clients name traces inside the data folder, never arbitrary paths.
   options.file_root = options.data_dir;
+  options.max_file_bytes = static_cast<uint64_t>(std::max(1, flags.max_file_mb)) << 20;
   auto engine = suanli::app::Engine::Open(options);
   if (!engine) return Fail(engine.error());
   suanli::server::ServeOptions serve;
@@ -324,7 +326,8 @@ int main(int argc, char** argv) {
   serve->add_option("--port", serve_flags.port, "port (default 8080; 0: any free port)");
   serve->add_option("--token", serve_flags.token,
                     "bearer token clients must send (default: $SUANLI_TOKEN)");
-  serve->add_option("--threads", serve_flags.threads, "worker threads; each keep-alive connection holds one (default 128)");
+  serve->add_option("--threads", serve_flags.threads,
+                    "worker threads; each keep-alive connection holds one (default 128)");
   serve->add_option("--max-heavy", serve_flags.max_heavy,
                     "forecast or replay requests run at once; more wait 2 s, then 503 (default 1)");
   serve->add_option("--max-samples", serve_flags.max_samples,

@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/requests.h"
+#include "core/atomic_file.h"
+
+#include <filesystem>
 
 namespace suanli::app {
 namespace {
@@ -165,6 +168,27 @@ TEST(Engine, FileRootKeepsRequestsInsideIt) {
   auto out = engine->Forecast(f, Json());
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().field, "scenario");
+}
+
+TEST(Engine, FilesOverTheServersCapAreRefusedBeforeReading) {
+  const std::string dir = ::testing::TempDir() + "/suanli_cap";
+  std::filesystem::create_directories(dir);
+  std::string trace = "id,arrival_s,num_gpus,duration_s\n";
+  for (int i = 1; i <= 200; ++i) trace += std::to_string(i) + ",0,1,10\n";
+  ASSERT_TRUE(WriteFileAtomically(dir + "/t.csv", trace));
+  EngineOptions o;
+  o.file_root = dir;
+  o.max_file_bytes = 1024;  // the trace is ~2.4 KB
+  auto engine = Engine::Open(o);
+  ReplayRequest r;
+  r.trace = "t.csv";
+  r.cluster = "v100:8";
+  auto out = engine->Replay(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "trace");
+  EXPECT_NE(out.error().message.find("at most"), std::string::npos) << out.error().message;
+  o.max_file_bytes = 1 << 20;
+  ASSERT_TRUE(Engine::Open(o)->Replay(r, Json()));
 }
 
 TEST(Engine, InlineScenarioWinsOverName) {

@@ -557,6 +557,31 @@ expect_bad "simulate: neither model nor durations" "--model" simulate --cluster 
 expect_bad "simulate: a duration that is not type:hours" "--durations.*h800" simulate --cluster h800:8 --durations h800
 expect_bad "simulate: no cluster" "--cluster" simulate --durations h800:1
 expect_bad "simulate: unknown policy" "--policy.*fifo" simulate --cluster h800:8 --durations h800:1 --policy fastest
+# replay --kube: the fixture's nodes; pretrain-0 (8 H800) says it ends in 100 s, the two other
+# running pods say nothing (not replayed). Two 8-GPU 50 s jobs at 0: one on the free 910B node
+# (JCT 50), the other waits for it (JCT 100); the running pod's JCT is 100: mean 250/3 s.
+python3 - "$KUBE_DIR/nodes_pods.json" "$TMP/kube_rem.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for it in d["items"]:
+    if it["kind"] == "Pod" and it["metadata"]["name"] == "pretrain-0":
+        it["metadata"]["annotations"]["suanli.io/remaining-s"] = "100"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,8,50\n2,0,8,50\n' >"$TMP/two.csv"
+run replay --trace "$TMP/two.csv" --kube "$TMP/kube_rem.json" --json
+if [ "$RC" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["jobs"] == 3 and abs(d["avg_jct_s"] - 250 / 3) < 1e-3, d["avg_jct_s"]
+assert [c["catalog_chip"] for c in d["cluster"]] == ["h800", "ascend-910b", "a100"]
+' "$TMP/stdout"; then
+  ok "replay --kube starts from the running pods (hand JCT 83.3 s)"
+else
+  not_ok "replay --kube starts from the running pods" "exit $RC" "${OUT:0:300}" "${ERR:0:300}"
+fi
+expect_bad "replay with --kube and --cluster" "one of nodes, cluster or kube" \
+  replay --trace "$TMP/two.csv" --kube "$TMP/kube_rem.json" --cluster v100:8
 expect_bad "infer unknown chip suggests h20" "h20" infer --model llama-3-70b --chip h21
 expect_bad "infer unknown chip in --compare" "h21" \
   infer --compare --model llama-3-70b --chip h20,h21
