@@ -11,8 +11,10 @@
 
 namespace {
 
-const char* const kRoutes[] = {"/v1/train",         "/v1/infer",    "/v1/localize",
-                               "/v1/catalog/chips", "/v1/forecast", "/v1/replay"};
+const char* const kRoutes[] = {"/v1/train",         "/v1/infer",         "/v1/localize",
+                               "/v1/catalog/chips", "/v1/forecast",      "/v1/replay",
+                               "/v1/simulate",      "/v1/cluster/import", "/scheduler/filter",
+                               "/scheduler/prioritize"};
 
 suanli::server::Api& TheApi() {
   static const suanli::app::Engine engine = [] {

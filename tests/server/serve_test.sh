@@ -88,6 +88,15 @@ same "POST /v1/replay (trace inside the data folder)" /v1/replay \
   '{"trace": "traces/jobs.csv", "cluster": "v100:2", "policy": ["fifo", "sjf"]}' \
   replay --trace "$TMP/data/traces/jobs.csv" --cluster v100:2 --policy fifo,sjf
 
+# The HTML report over HTTP is the file --report writes for the same request.
+curl -s -X POST --data-binary '{"samples": 60, "seed": 3}' "$BASE/v1/forecast/report" >"$TMP/http.html"
+"$SUANLI" forecast --samples 60 --seed 3 --report "$TMP/cli.html" >/dev/null
+if cmp -s "$TMP/http.html" "$TMP/cli.html" && grep -q '<html' "$TMP/cli.html"; then
+  ok "POST /v1/forecast/report = forecast --report"
+else
+  not_ok "POST /v1/forecast/report = forecast --report" "$(head -c 200 "$TMP/http.html")"
+fi
+
 # Cluster import: a file inside the data folder over HTTP, the same file by path on the CLI.
 cp "$(dirname "$0")/../sim/kube/nodes_pods.json" "$TMP/data/cluster.json"
 same "POST /v1/cluster/import" /v1/cluster/import '{"files": ["cluster.json"]}' \
