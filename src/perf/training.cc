@@ -322,6 +322,25 @@ StagePlan BalanceStages(int layers, int stages, double layer_s, double tail_s) {
   return best;
 }
 
+// How far a layout may move the requested batch to split it into whole micro-batches. Users give
+// round numbers (16M, 4e6 tokens) that rarely divide into dp x micro-batch sequences; published
+// runs round the same way (Llama 3's "16M" batch is 2,048 sequences of 8,192 = 16.8M tokens).
+constexpr double kBatchTolerance = 0.10;
+
+// Sequences per step for a layout: the requested batch rounded to the nearest multiple of
+// dp x micro-batch (x pp for an interleaved schedule; DualPipe needs at least pp micro-batches),
+// or 0 when that would move it by more than kBatchTolerance.
+long StepSequences(const JobConstants& c, const ParallelLayout& l) {
+  long unit = static_cast<long>(l.dp) * l.micro_batch;
+  if (l.interleave > 1) unit *= l.pp;
+  long seqs = std::max(unit, std::lround(static_cast<double>(c.seqs_per_step) / unit) * unit);
+  if (l.schedule == PipelineSchedule::kDualPipe) {
+    seqs = std::max(seqs, static_cast<long>(l.dp) * l.micro_batch * l.pp);
+  }
+  const double moved = std::abs(static_cast<double>(seqs - c.seqs_per_step));
+  return moved <= kBatchTolerance * static_cast<double>(c.seqs_per_step) + 1e-9 ? seqs : 0;
+}
+
 Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const ParallelLayout& l) {
   const auto& m = *job.model;
   auto bad = [](std::string msg) -> Result<void> { return MakeError(std::move(msg)); };
@@ -364,19 +383,15 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
       (l.pp < 2 || l.pp % 2 != 0 || l.interleave != 1)) {
     return bad("the dualpipe schedule needs an even pp of at least 2 and no interleaving");
   }
-  if (c.seqs_per_step % (static_cast<long>(l.dp) * l.micro_batch) != 0) {
+  if (StepSequences(c, l) == 0) {
+    const long unit = static_cast<long>(l.dp) * l.micro_batch * (l.interleave > 1 ? l.pp : 1);
     return bad("the global batch of " + std::to_string(c.seqs_per_step) +
-               " sequences does not split into dp " + std::to_string(l.dp) + " x micro-batch " +
-               std::to_string(l.micro_batch));
-  }
-  const long micro_batches = c.seqs_per_step / (static_cast<long>(l.dp) * l.micro_batch);
-  if (l.schedule == PipelineSchedule::kDualPipe && micro_batches < l.pp) {
-    return bad("the dualpipe schedule needs at least pp " + std::to_string(l.pp) +
-               " micro-batches per step, got " + std::to_string(micro_batches));
-  }
-  if (l.interleave > 1 && micro_batches % l.pp != 0) {
-    return bad("an interleaved schedule needs the " + std::to_string(micro_batches) +
-               " micro-batches to be a multiple of pp " + std::to_string(l.pp));
+               " sequences is too small for dp " + std::to_string(l.dp) + " x micro-batch " +
+               std::to_string(l.micro_batch) +
+               (l.interleave > 1 ? " x pp " + std::to_string(l.pp) + " (interleaved)" : "") +
+               ": the nearest batch that splits, " + std::to_string(unit) +
+               " sequences, is more than 10 % away; use a larger batch or fewer data-parallel "
+               "replicas");
   }
   return {};
 }
@@ -390,8 +405,10 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   TrainingEstimate e;
   e.layout = l;
   e.seq_len = c.seq;
-  e.global_batch_tokens = c.batch_tokens;
-  const long micro_batches = c.seqs_per_step / (static_cast<long>(l.dp) * l.micro_batch);
+  const long step_seqs = StepSequences(c, l);
+  e.global_batch_tokens = static_cast<double>(step_seqs) * c.seq;
+  e.requested_batch_tokens = c.batch_tokens;
+  const long micro_batches = step_seqs / (static_cast<long>(l.dp) * l.micro_batch);
   e.micro_batches = static_cast<int>(micro_batches);
 
   const LayoutContext x{job, c, l, static_cast<double>(l.micro_batch) * c.seq / l.cp};
@@ -517,7 +534,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   t.optimizer_s = opt_shard * kOptimizerTraffic / c.mem_bw;
 
   e.step_time_s = t.total();
-  e.tokens_per_s = c.batch_tokens / e.step_time_s;
+  e.tokens_per_s = e.global_batch_tokens / e.step_time_s;
   e.model_flops_per_token = c.flops_per_token;
   const int chips = l.chips();
   const double total_peak = static_cast<double>(chips) * c.mfu_peak * kTera;

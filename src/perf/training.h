@@ -109,8 +109,9 @@ struct TimeBreakdown {
 struct TrainingEstimate {
   ParallelLayout layout;
   int seq_len = 0;
-  double global_batch_tokens = 0;
-  int micro_batches = 0;  // per pipeline per step
+  double global_batch_tokens = 0;     // as run: whole micro-batches for this layout
+  double requested_batch_tokens = 0;  // as asked (whole sequences), before that rounding
+  int micro_batches = 0;              // per pipeline per step
   double step_time_s = 0;
   double tokens_per_s = 0;
   double model_flops_per_token = 0;     // training, causal attention

@@ -1,5 +1,7 @@
 #include "report/train_report.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "report/json_out.h"
@@ -76,6 +78,7 @@ std::string TrainingJson(const TrainingReport& r) {
   j["micro_batches"] = e.micro_batches;
   j["step_time_s"] = Round(e.step_time_s);
   j["global_batch_tokens"] = e.global_batch_tokens;
+  j["requested_batch_tokens"] = e.requested_batch_tokens;
   j["tokens_per_s"] = Round(e.tokens_per_s);
   j["tokens_per_s_per_chip"] = Round(e.tokens_per_s / job.chips);
   j["model_flops_per_token"] = Round(e.model_flops_per_token);
@@ -131,8 +134,15 @@ std::string TrainingText(const TrainingReport& r) {
       l.sequence_parallel && l.tp > 1 ? " +seq-par" : "");
   Table t({"quantity", "value"});
   t.AddRow({"step time", fmt::format("{:.3f} s", e.step_time_s)});
-  t.AddRow({"global batch", fmt::format("{:.0f} tokens, {} micro-batches", e.global_batch_tokens,
-                                        e.micro_batches)});
+  std::string batch_note;
+  if (std::abs(e.global_batch_tokens - e.requested_batch_tokens) > 0.5) {
+    batch_note = fmt::format(" (asked {:.0f}: nearest whole micro-batches for this layout)",
+                             e.requested_batch_tokens);
+  } else if (job.global_batch_tokens <= 0) {
+    batch_note = " (default 4Mi)";
+  }
+  t.AddRow({"global batch", fmt::format("{:.0f} tokens, {} micro-batches{}", e.global_batch_tokens,
+                                        e.micro_batches, batch_note)});
   t.AddRow({"throughput", fmt::format("{:.0f} tokens/s ({:.0f} per chip)", e.tokens_per_s,
                                       e.tokens_per_s / job.chips)});
   t.AddRow({"MFU / HFU", fmt::format("{:.1f} % / {:.1f} % of {:g} TFLOPS {}", e.mfu * 100,

@@ -185,3 +185,67 @@ TEST(TrainingTest, InvalidLayoutsAreErrors) {
 
 }  // namespace
 }  // namespace suanli::perf
+
+namespace suanli::perf {
+namespace {
+
+// Users give round batches ("16M" tokens) that do not divide into dp x micro-batch sequences:
+// each layout rounds to its nearest whole micro-batches (within 10 %) and says what it used.
+TEST(TrainingBatch, RoundBatchesRunAndMatchMetasGpuHours) {
+  TrainingJob job = Job("llama-3-405b", "h100", 16384);
+  job.seq_len = 8192;
+  job.tokens = 15.6e12;
+  job.global_batch_tokens = 16e6;  // 1,953.1 sequences of 8,192: whole sequences 1,953
+  auto r = SearchLayout(job, {});
+  ASSERT_TRUE(r) << r.error().message;
+  const TrainingEstimate& e = r->best;
+  EXPECT_DOUBLE_EQ(e.requested_batch_tokens, 1953.0 * 8192);
+  const long seqs = std::lround(e.global_batch_tokens / 8192);
+  EXPECT_EQ(seqs % (static_cast<long>(e.layout.dp) * e.layout.micro_batch), 0);
+  EXPECT_LE(std::abs(seqs - 1953), 195);
+  // Meta: 30.84M H100-hours for Llama 3 405B (model card), with a 16M-token batch at this scale.
+  // The search on the published GPU count, with the batch as typed, comes within 15 %.
+  EXPECT_NEAR(e.accelerator_hours / 30.84e6, 1.0, 0.15) << e.accelerator_hours;
+
+  // 4e6 tokens of 2,048: 1,953 sequences again, on 128 GPUs.
+  TrainingJob small = Job("llama-3-8b", "h100", 128);
+  small.seq_len = 2048;
+  small.global_batch_tokens = 4e6;
+  auto s = SearchLayout(small, {});
+  ASSERT_TRUE(s) << s.error().message;
+  const long small_seqs = std::lround(s->best.global_batch_tokens / 2048);
+  EXPECT_EQ(small_seqs % (static_cast<long>(s->best.layout.dp) * s->best.layout.micro_batch), 0);
+}
+
+TEST(TrainingBatch, FixedLayoutRoundsToItsMicroBatches) {
+  // dp 128 x micro-batch 1: 1,953 sequences round to 1,920 (15 x 128; 2,048 is farther).
+  TrainingJob job = Job("llama-3-405b", "h100", 16384);
+  job.seq_len = 8192;
+  job.global_batch_tokens = 16e6;
+  LayoutConstraints fixed;
+  fixed.tp = 8;
+  fixed.pp = 16;
+  fixed.cp = 1;
+  fixed.micro_batch = 1;
+  fixed.interleave = 1;
+  fixed.schedule = PipelineSchedule::k1F1B;  // DualPipe would need 16 micro-batches: 2,048
+  auto r = SearchLayout(job, fixed);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->best.layout.dp, 128);
+  EXPECT_DOUBLE_EQ(r->best.global_batch_tokens, 1920.0 * 8192);
+  EXPECT_EQ(r->best.micro_batches, 15);
+}
+
+TEST(TrainingBatch, ABatchTooSmallForTheFleetSaysSo) {
+  // One sequence on 1,024 GPUs: every layout has at least 4 data-parallel replicas
+  // (tp <= 8 in a node, pp <= 32 layers, no context parallelism at 2,048 tokens).
+  TrainingJob job = Job("llama-3-8b", "h100", 1024);
+  job.seq_len = 2048;
+  job.global_batch_tokens = 2048;
+  auto r = SearchLayout(job, {});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("too small"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace suanli::perf
