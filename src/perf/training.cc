@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
+#include <utility>
 
 #include "catalog/catalog.h"
 #include "core/text.h"
@@ -17,14 +19,32 @@ using catalog::DType;
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr double kTera = 1e12;
-constexpr double kActivationBytes = 2;           // bf16 activations, also in fp8 training
-constexpr double kGradReduceBytes = 4;           // fp32 gradient reduction (Megatron's default)
-constexpr double kWeightBytes = 2;               // bf16 weights
-constexpr double kMainGradBytes = 4;             // fp32 main gradients
-constexpr double kOptimizerBytes = 12;           // fp32 master weights + Adam m and v
-constexpr double kOptimizerTraffic = 30;         // bytes read+written per parameter per Adam step
-constexpr double kFlashBackwardFactor = 2.5;     // flash-attention backward over forward
-constexpr double kDefaultBatchTokens = 4194304;  // 4Mi tokens
+constexpr double kActivationBytes = 2;        // bf16 activations, also in fp8 training
+constexpr double kGradReduceBytes = 4;        // fp32 gradient reduction (Megatron's default)
+constexpr double kWeightBytes = 2;            // bf16 weights
+constexpr double kMainGradBytes = 4;          // fp32 main gradients
+constexpr double kOptimizerBytes = 12;        // fp32 master weights + Adam m and v
+constexpr double kOptimizerTraffic = 30;      // bytes read+written per parameter per Adam step
+constexpr double kFlashBackwardFactor = 2.5;  // flash-attention backward over forward
+// The default batch grows with the fleet as published runs did: Llama 2 used 4Mi tokens on up to
+// 2,048 A100 (Touvron et al. 2023), Llama 3 405B 16M tokens on 16,384 H100 (Dubey et al. 2024,
+// 3.4.1), i.e. about 1,024 tokens per chip; never below 4Mi, and never above the batch that
+// converges best for the run's compute, B = 0.292 C^0.3271 tokens (DeepSeek LLM, Bi et al. 2024,
+// 3.1; C the run's training FLOPs).
+constexpr double kDefaultBatchTokens = 4194304;  // 4Mi tokens, the floor
+constexpr double kDefaultBatchTokensPerChip = 1024;
+
+// The default global batch in tokens for a run, and why.
+std::pair<double, std::string> DefaultBatch(long chips, double run_flops) {
+  const double per_fleet = kDefaultBatchTokensPerChip * static_cast<double>(chips);
+  const double converges = 0.292 * std::pow(std::max(run_flops, 1.0), 0.3271);
+  if (per_fleet <= kDefaultBatchTokens) return {kDefaultBatchTokens, "default 4Mi"};
+  if (per_fleet <= converges) {
+    return {per_fleet, "default: 1,024 tokens per chip, as Llama 3 405B ran"};
+  }
+  return {std::max(kDefaultBatchTokens, converges),
+          "default: the DeepSeek LLM batch law for this run's compute"};
+}
 constexpr int kDefaultMaxSeq = 8192;
 
 std::vector<int> Divisors(long n, long limit) {
@@ -62,6 +82,7 @@ struct JobConstants {
   int seq = 0;
   double batch_tokens = 0;
   long seqs_per_step = 0;
+  std::string batch_basis;    // "given", or the rule the default came from
   double matmul_peak = 0;     // FLOP/s for GEMMs in the job's dtype
   double attention_peak = 0;  // FLOP/s for attention cores (bf16/fp16)
   double mem_bw = 0;          // B/s, achievable
@@ -78,7 +99,12 @@ Result<JobConstants> Prepare(const TrainingJob& job) {
   JobConstants c;
   const auto& m = *job.model;
   c.seq = job.seq_len > 0 ? job.seq_len : std::min(m.max_seq_len, kDefaultMaxSeq);
-  double gbt = job.global_batch_tokens > 0 ? job.global_batch_tokens : kDefaultBatchTokens;
+  double gbt = job.global_batch_tokens;
+  c.batch_basis = "given";
+  if (gbt <= 0) {
+    std::tie(gbt, c.batch_basis) =
+        DefaultBatch(job.chips, TrainingFlopsPerToken(m, c.seq, true) * job.tokens);
+  }
   c.seqs_per_step = std::max<long>(1, std::lround(gbt / c.seq));
   c.batch_tokens = static_cast<double>(c.seqs_per_step) * c.seq;
   c.fp8 = job.dtype == DType::kFp8;
@@ -408,6 +434,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   const long step_seqs = StepSequences(c, l);
   e.global_batch_tokens = static_cast<double>(step_seqs) * c.seq;
   e.requested_batch_tokens = c.batch_tokens;
+  e.batch_basis = c.batch_basis;
   const long micro_batches = step_seqs / (static_cast<long>(l.dp) * l.micro_batch);
   e.micro_batches = static_cast<int>(micro_batches);
 

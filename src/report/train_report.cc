@@ -79,6 +79,7 @@ std::string TrainingJson(const TrainingReport& r) {
   j["step_time_s"] = Round(e.step_time_s);
   j["global_batch_tokens"] = e.global_batch_tokens;
   j["requested_batch_tokens"] = e.requested_batch_tokens;
+  j["batch_basis"] = e.batch_basis;
   j["tokens_per_s"] = Round(e.tokens_per_s);
   j["tokens_per_s_per_chip"] = Round(e.tokens_per_s / job.chips);
   j["model_flops_per_token"] = Round(e.model_flops_per_token);
@@ -136,10 +137,11 @@ std::string TrainingText(const TrainingReport& r) {
   t.AddRow({"step time", fmt::format("{:.3f} s", e.step_time_s)});
   std::string batch_note;
   if (std::abs(e.global_batch_tokens - e.requested_batch_tokens) > 0.5) {
-    batch_note = fmt::format(" (asked {:.0f}: nearest whole micro-batches for this layout)",
-                             e.requested_batch_tokens);
-  } else if (job.global_batch_tokens <= 0) {
-    batch_note = " (default 4Mi)";
+    batch_note =
+        fmt::format(" (asked {:.0f}{}: nearest whole micro-batches for this layout)",
+                    e.requested_batch_tokens, e.batch_basis == "given" ? "" : ", " + e.batch_basis);
+  } else if (e.batch_basis != "given") {
+    batch_note = " (" + e.batch_basis + ")";
   }
   t.AddRow({"global batch", fmt::format("{:.0f} tokens, {} micro-batches{}", e.global_batch_tokens,
                                         e.micro_batches, batch_note)});

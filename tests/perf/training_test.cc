@@ -236,6 +236,50 @@ TEST(TrainingBatch, FixedLayoutRoundsToItsMicroBatches) {
   EXPECT_EQ(r->best.micro_batches, 15);
 }
 
+// No batch given: 1,024 tokens per chip as Llama 3 405B ran (16M on 16,384 GPUs), at least 4Mi,
+// at most the DeepSeek LLM batch law 0.292 C^0.3271 for the run's compute C.
+TEST(TrainingBatch, DefaultBatchGrowsWithTheFleet) {
+  TrainingJob big = Job("llama-3-405b", "h100", 16384);
+  big.seq_len = 8192;
+  big.tokens = 15.6e12;
+  auto r = SearchLayout(big, {});
+  ASSERT_TRUE(r) << r.error().message;
+  // 16,384 x 1,024 = 16,777,216 tokens = 2,048 sequences (below the law's ~68M for 3.8e25 FLOPs).
+  EXPECT_DOUBLE_EQ(r->best.requested_batch_tokens, 16384.0 * 1024);
+  EXPECT_NE(r->best.batch_basis.find("1,024 tokens per chip"), std::string::npos);
+  // The case: was 78.6M GPU-hours with a 4Mi default; Meta reported 30.84M.
+  EXPECT_NEAR(r->best.accelerator_hours / 30.84e6, 1.0, 0.15) << r->best.accelerator_hours;
+
+  // 1,024 chips: 1,024 x 1,024 = 1Mi is below the 4Mi floor.
+  TrainingJob mid = Job("llama-3-70b", "h800", 1024);
+  auto m = SearchLayout(mid, {});
+  ASSERT_TRUE(m);
+  EXPECT_DOUBLE_EQ(m->best.requested_batch_tokens, 4194304.0);
+
+  // 100,000 chips on a small run: capped by the batch law.
+  TrainingJob wide = Job("llama-3-8b", "h100", 100000);
+  wide.seq_len = 4096;
+  wide.tokens = 1e12;
+  auto w = SearchLayout(wide, {});
+  ASSERT_TRUE(w) << w.error().message;
+  const double law = 0.292 * std::pow(w->best.model_flops_per_token * 1e12, 0.3271);
+  EXPECT_LT(law, 100000.0 * 1024);
+  EXPECT_NEAR(w->best.requested_batch_tokens, law, 4096);  // whole sequences
+  EXPECT_NE(w->best.batch_basis.find("DeepSeek LLM"), std::string::npos);
+}
+
+TEST(TrainingBatch, DeepSeekV3SearchedWithTheDefaultBatch) {
+  // DeepSeek-V3: 2.664M H800-hours (its report). The search on 2,048 H800 in FP8 with no layout
+  // and no batch given comes within 15 %.
+  TrainingJob job = Job("deepseek-v3", "h800", 2048);
+  job.dtype = catalog::DType::kFp8;
+  job.seq_len = 4096;
+  job.tokens = 14.8e12;
+  auto r = SearchLayout(job, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NEAR(r->best.accelerator_hours / 2.664e6, 1.0, 0.15) << r->best.accelerator_hours;
+}
+
 TEST(TrainingBatch, ABatchTooSmallForTheFleetSaysSo) {
   // One sequence on 1,024 GPUs: every layout has at least 4 data-parallel replicas
   // (tp <= 8 in a node, pp <= 32 layers, no context parallelism at 2,048 tokens).
