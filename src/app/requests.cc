@@ -24,7 +24,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("system", &R::system, "system id (default: the chip's default system)"),
       Bind("seq_len", &R::seq_len, "sequence length (default: model's, at most 8192)"),
       Bind("global_batch_tokens", &R::global_batch_tokens,
-           "tokens per optimizer step (default 4Mi = 4194304; 16M = 16e6, 4Mi = 4 x 2^20)"),
+           "tokens per optimizer step; M is 10^6, Mi is 2^20 (16M = 16e6, 4Mi = 4194304). Each "
+           "layout rounds it to whole micro-batches (within 10 %). Default: 1,024 tokens per chip, "
+           "at least 4Mi, at most the DeepSeek LLM batch law for the run"),
       Bind("dtype", &R::dtype, "matmul precision: bf16, fp16 or fp8"),
       Bind("tp", &R::tp, "tensor parallel size"),
       Bind("pp", &R::pp, "pipeline parallel stages"),
