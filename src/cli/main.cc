@@ -70,6 +70,20 @@ class CliRequest {
         slot.option = cmd->add_option(names, slot.text, f.help);
       }
       if (f.required) slot.option->required();
+      // Values are text the request layer converts; say what kind it expects.
+      switch (f.kind) {
+        case suanli::app::FieldKind::kInteger:
+          slot.option->type_name("INT");
+          break;
+        case suanli::app::FieldKind::kNumber:
+          slot.option->type_name("NUMBER");
+          break;
+        case suanli::app::FieldKind::kList:
+          slot.option->type_name("LIST");
+          break;
+        default:
+          break;
+      }
     }
   }
 
