@@ -1,5 +1,7 @@
 #include "plan/forecast.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -134,8 +136,8 @@ struct SampleResult {
   std::vector<std::vector<double>> fleet;       // [period][chip]
 };
 
-SampleResult Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t index,
-                      const supply::Overrides& o) {
+Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t index,
+                              const supply::Overrides& o) {
   const Scenario& s = m.s;
   const supply::FleetSample fleet = supply::SampleFleet(s, seed, index, o);
   const size_t runs = s.training.size();
@@ -158,7 +160,13 @@ SampleResult Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t 
       in.active[w] = done[w] < run.tokens && run.earliest_start <= start;
     }
     for (size_t k = 0; k < s.services.size(); ++k) in.demand[runs + k] = m.demand[t][runs + k];
-    const Allocation a = alloc.Solve(in);
+    auto solved = alloc.Solve(in);
+    if (!solved) {
+      return MakeError("scenario '" + s.name + "': period " + std::to_string(t + 1) + " (" +
+                       start.ToString() + "), sample " + std::to_string(index + 1) + ": " +
+                       solved.error().message);
+    }
+    const Allocation& a = *solved;
     for (size_t w = 0; w < workloads; ++w) {
       for (double chips : a.chips[w]) r.allocation[t][w] += chips;
     }
@@ -177,7 +185,10 @@ SampleResult Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t 
     }
     for (size_t k = 0; k < s.services.size(); ++k) {
       const double d = m.demand[t][runs + k];
-      r.served[k][t] = d > 0 ? std::min(1.0, a.work[runs + k] / d) : 1.0;
+      // A service whose demand is (next to) nothing needs nothing: fully served.
+      r.served[k][t] = alloc.NegligibleDemand(static_cast<int>(runs + k), d)
+                           ? 1.0
+                           : std::min(1.0, a.work[runs + k] / d);
     }
   }
   return r;
@@ -195,11 +206,13 @@ struct FinishSummary {
   std::vector<double> mean;
 };
 
-FinishSummary SummarizeFinish(const Model& m, Allocator& alloc, uint64_t seed, int samples,
-                              const supply::Overrides& o, double horizon_end) {
+Result<FinishSummary> SummarizeFinish(const Model& m, Allocator& alloc, uint64_t seed, int samples,
+                                      const supply::Overrides& o, double horizon_end) {
   std::vector<std::vector<double>> finish(m.s.training.size());
   for (int i = 0; i < samples; ++i) {
-    const SampleResult r = Simulate(m, alloc, seed, static_cast<uint64_t>(i), o);
+    auto sample = Simulate(m, alloc, seed, static_cast<uint64_t>(i), o);
+    if (!sample) return tl::unexpected(sample.error());
+    const SampleResult& r = *sample;
     for (size_t w = 0; w < finish.size(); ++w) finish[w].push_back(r.finish_day[w]);
   }
   FinishSummary out;
@@ -297,6 +310,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     m.shape.weight.push_back(r.priority);
     m.shape.max_chips.push_back(r.max_chips);
     m.shape.min_chips.push_back(r.min_chips);
+    m.shape.names.push_back(r.name);
     f.workloads.push_back(r.name);
   }
   for (const auto& v : s.services) {
@@ -313,6 +327,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     m.shape.weight.push_back(v.priority * service_boost);
     m.shape.max_chips.push_back(0);
     m.shape.min_chips.push_back(0);
+    m.shape.names.push_back(v.name);
     f.workloads.push_back(v.name);
   }
   m.shape.single_chip_type_training = !s.policy.training_spans_chip_types;
@@ -323,8 +338,15 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     m.period_seconds.push_back(s.PeriodSeconds(t));
     std::vector<double> d(workloads, 0);
     for (size_t k = 0; k < s.services.size(); ++k) {
-      d[runs + k] =
-          s.services[k].demand_tokens_per_s * std::pow(1 + s.services[k].growth_per_period, t);
+      const auto& v = s.services[k];
+      d[runs + k] = v.demand_tokens_per_s * std::pow(1 + v.growth_per_period, t);
+      if (!std::isfinite(d[runs + k])) {
+        return MakeError(fmt::format(
+            "service '{}': demand {:g} tokens/s growing by {:g} per period overflows by period {} "
+            "({})",
+            v.name, v.demand_tokens_per_s, v.growth_per_period, t + 1,
+            s.PeriodStart(t).ToString()));
+      }
     }
     m.demand.push_back(d);
   }
@@ -366,7 +388,9 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
   f.fleet_mean.assign(s.horizon, std::vector<double>(nc, 0));
   f.allocation_mean.assign(s.horizon, std::vector<double>(workloads, 0));
   for (int i = 0; i < opt.samples; ++i) {
-    const SampleResult r = Simulate(m, alloc, opt.seed, static_cast<uint64_t>(i), {});
+    auto sample = Simulate(m, alloc, opt.seed, static_cast<uint64_t>(i), {});
+    if (!sample) return tl::unexpected(sample.error());
+    const SampleResult& r = *sample;
     for (size_t w = 0; w < runs; ++w) {
       finish[w].push_back(r.finish_day[w]);
       for (int t = 0; t < s.horizon; ++t) progress[w][t].push_back(r.progress[w][t]);
@@ -429,13 +453,15 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
       low.quantile[factor.key] = 0.1;
       high.quantile[factor.key] = 0.9;
     }
-    const auto lo = SummarizeFinish(m, alloc, opt.seed, side, low, horizon_end);
+    auto lo = SummarizeFinish(m, alloc, opt.seed, side, low, horizon_end);
+    if (!lo) return tl::unexpected(lo.error());
     tick(side);
-    const auto hi = SummarizeFinish(m, alloc, opt.seed, side, high, horizon_end);
+    auto hi = SummarizeFinish(m, alloc, opt.seed, side, high, horizon_end);
+    if (!hi) return tl::unexpected(hi.error());
     tick(side);
     for (size_t w = 0; w < runs; ++w) {
-      f.sensitivity.push_back({factor.label, s.training[w].name, DayToDate(lo.p50[w]),
-                               DayToDate(hi.p50[w]), std::fabs(hi.mean[w] - lo.mean[w]) / 7.0});
+      f.sensitivity.push_back({factor.label, s.training[w].name, DayToDate(lo->p50[w]),
+                               DayToDate(hi->p50[w]), std::fabs(hi->mean[w] - lo->mean[w]) / 7.0});
     }
   }
   std::stable_sort(f.sensitivity.begin(), f.sensitivity.end(),
@@ -445,11 +471,13 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
 
   // Purchase advice: the same samples with a block of chips added at the start.
   if (!purchasable.empty()) {
-    const auto base = SummarizeFinish(m, alloc, opt.seed, side, {}, horizon_end);
+    auto base = SummarizeFinish(m, alloc, opt.seed, side, {}, horizon_end);
+    if (!base) return tl::unexpected(base.error());
     for (const auto& chip : purchasable) {
       supply::Overrides more;
       more.extra_chips[chip] = opt.purchase_block;
-      const auto with = SummarizeFinish(m, alloc, opt.seed, side, more, horizon_end);
+      auto with = SummarizeFinish(m, alloc, opt.seed, side, more, horizon_end);
+      if (!with) return tl::unexpected(with.error());
       tick(side);
       auto found = cat.FindChip(chip);
       for (size_t w = 0; w < runs; ++w) {
@@ -457,7 +485,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
         a.chip = chip;
         a.run = s.training[w].name;
         a.chips = opt.purchase_block;
-        a.weeks_saved_p50 = (capped(base.p50[w]) - capped(with.p50[w])) / 7.0;
+        a.weeks_saved_p50 = (capped(base->p50[w]) - capped(with->p50[w])) / 7.0;
         if (found && (*found)->price_usd.known()) {
           a.cost_usd = *(*found)->price_usd.value * opt.purchase_block;
           if (a.weeks_saved_p50 > 1e-9) a.usd_per_week_saved = *a.cost_usd / a.weeks_saved_p50;

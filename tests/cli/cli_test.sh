@@ -693,6 +693,28 @@ sed -i 's/watts: 900/watts: 0/' "$TMP/cap_scenario.yaml"
 expect_bad "forecast scenario with a zero power cap gives file:line and field" \
   "cap_scenario\.yaml:5: power_caps\[0\]\.watts" forecast "$TMP/cap_scenario.yaml" --samples 50
 
+# A service with no demand, or one shrinking 99 % a period, needs no chips. Both aborted in the
+# LP solver (SIGABRT, exit 134) with the shipped scenario edited as below.
+SCENARIOS="$(cd "$(dirname "$0")/../../data/scenarios" && pwd)"
+sed 's/demand_tokens_per_s: .*/demand_tokens_per_s: 0/' "$SCENARIOS/china-2026.yaml" >"$TMP/d0.yaml"
+sed 's/growth_per_period: .*/growth_per_period: -0.99/' "$SCENARIOS/china-2026.yaml" >"$TMP/shrink.yaml"
+for args in "d0.yaml --samples 1" "shrink.yaml --samples 20 --no-sensitivity --no-purchase-advice"; do
+  read -r file rest <<<"$args"
+  # shellcheck disable=SC2086  # rest is a list of flags
+  run forecast "$TMP/$file" $rest --json
+  if [ "$RC" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["services"][0]
+assert s["served_fraction"][-1] == 1, s["served_fraction"]
+' "$TMP/stdout" 2>/dev/null; then
+    ok "forecast $file: exit 0, a service with (next to) no demand is fully served"
+  else
+    not_ok "forecast $file: exit 0, a service with (next to) no demand is fully served" \
+      "exit $RC" "stderr: ${ERR:0:300}"
+  fi
+done
+
 # --- replay ---------------------------------------------------------------
 cat >"$TMP/jobs.csv" <<'EOF2'
 id,arrival_s,num_gpus,duration_s
