@@ -38,9 +38,14 @@ run() {
   ERR=$(cat "$TMP/stderr")
 }
 
+# temporaries DIR: the output temporaries left in DIR (.NAME.RANDOM.tmp), one a line.
+temporaries() {
+  find "$1" -maxdepth 1 -name '.*.tmp' -printf '%f\n' 2>/dev/null
+}
+
 # expect_bad NAME PATTERN ARGS...: bad input must exit 2, print a message on
 # stderr matching the extended regex PATTERN (case-insensitive), print
-# nothing on stdout, and write neither -o file nor its temporary.
+# nothing on stdout, and write neither -o file nor any temporary.
 expect_bad() {
   local name=$1 pattern=$2
   shift 2
@@ -56,6 +61,7 @@ expect_bad() {
   [ -z "$OUT" ] || problems+=("unexpected stdout: ${OUT:0:200}")
   [ ! -e "$out" ] || problems+=("$out was written")
   [ ! -e "$out.tmp" ] || problems+=("$out.tmp was left behind")
+  [ -z "$(temporaries "$TMP")" ] || problems+=("temporaries left behind: $(temporaries "$TMP")")
   if [ ${#problems[@]} -eq 0 ]; then
     ok "$name"
   else
@@ -956,6 +962,147 @@ expect_bad "infer --compare with a request wrong for every chip exits 2" "input-
   infer --model deepseek-r1 --chip h20,h800 --compare --input-tokens 0
 expect_bad "train with an absurd parallel product" "exceeds" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --tp 65536 --dp 65536
+
+# --- output safety -----------------------------------------------------------
+
+# A symbolic link planted where a temporary might go is never followed (it pointed the chip table
+# into any file the user could be made to overwrite, as root /etc/whatever).
+SAFE="$TMP/safe"
+mkdir -p "$SAFE"
+echo VICTIM >"$SAFE/victim"
+for name in out.txt.tmp .out.txt.tmp .out.txt.0000000000000000.tmp; do ln -s "$SAFE/victim" "$SAFE/$name"; done
+run catalog chips -o "$SAFE/out.txt"
+if [ "$RC" -eq 0 ] && [ "$(cat "$SAFE/victim")" = VICTIM ] && [ -f "$SAFE/out.txt" ] &&
+  [ ! -L "$SAFE/out.txt" ] && grep -q '^h20 ' "$SAFE/out.txt" &&
+  [ "$(LC_ALL=C ls -A "$SAFE" | tr '\n' ' ')" = ".out.txt.0000000000000000.tmp .out.txt.tmp out.txt out.txt.tmp victim " ]; then
+  ok "-o: symbolic links planted at temporary names are not followed"
+else
+  not_ok "-o: symbolic links planted at temporary names are not followed" "exit $RC" \
+    "victim: $(head -c 100 "$SAFE/victim")" "stderr: ${ERR:0:300}"
+fi
+rm -rf "$SAFE" && mkdir -p "$SAFE"
+
+# A FIFO is written into, not replaced by a regular file; /dev/null stays a device.
+mkfifo "$SAFE/pipe"
+(timeout 20 cat "$SAFE/pipe" >"$SAFE/got") &
+reader=$!
+run catalog chips -o "$SAFE/pipe"
+wait "$reader"
+if [ "$RC" -eq 0 ] && [ -p "$SAFE/pipe" ] && grep -q '^h20 ' "$SAFE/got"; then
+  ok "-o onto a FIFO writes into it and keeps it a FIFO"
+else
+  not_ok "-o onto a FIFO writes into it and keeps it a FIFO" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+run catalog chips -o /dev/null
+if [ "$RC" -eq 0 ] && [ -c /dev/null ] && [ -z "$OUT" ]; then
+  ok "-o /dev/null writes into the device"
+else
+  not_ok "-o /dev/null writes into the device" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+expect_bad "--report onto /dev/full is a write error, and -o is not written" \
+  "/dev/full: write failed: No space" \
+  forecast --samples 20 --no-sensitivity --no-purchase-advice --report /dev/full
+mkdir "$SAFE/adir"
+expect_bad "--report onto a directory is refused, and -o is not written either" \
+  "adir: is a directory, not a regular file" \
+  forecast --samples 20 --no-sensitivity --no-purchase-advice --report "$SAFE/adir"
+ln -s "$SAFE/nowhere" "$SAFE/dangling"
+expect_bad "-o onto a dangling symbolic link is refused" "dangling: is a symbolic link" \
+  forecast --samples 20 --no-sensitivity --no-purchase-advice --report "$SAFE/dangling"
+[ ! -e "$SAFE/nowhere" ] || not_ok "the dangling link's target was created"
+
+# Several outputs are all or none: the report and the CSVs are not written when -o cannot be.
+mkdir -p "$SAFE/o2/out.txt"
+run forecast --samples 20 --no-sensitivity --no-purchase-advice --report "$SAFE/o2/r.html" \
+  --csv "$SAFE/o2/csv" -o "$SAFE/o2/out.txt"
+if [ "$RC" -eq 2 ] && grep -q 'out.txt: is a directory' <<<"$ERR" &&
+  [ "$(ls -A "$SAFE/o2")" = out.txt ]; then
+  ok "forecast --report --csv -o: a failing -o leaves no report, CSV folder or temporary"
+else
+  not_ok "forecast --report --csv -o: a failing -o leaves no report, CSV folder or temporary" \
+    "exit $RC" "left: $(ls -A "$SAFE/o2" | tr '\n' ' ')" "stderr: ${ERR:0:300}"
+fi
+mkdir -p "$SAFE/np" && echo x >"$SAFE/np/notadir"
+run forecast --samples 20 --no-sensitivity --no-purchase-advice --report "$SAFE/np/r.html" \
+  --csv "$SAFE/np/notadir/sub"
+if [ "$RC" -eq 2 ] && [ "$(ls -A "$SAFE/np")" = notadir ]; then
+  ok "forecast --report --csv under a file: exit 2, no report"
+else
+  not_ok "forecast --report --csv under a file: exit 2, no report" "exit $RC" \
+    "left: $(ls -A "$SAFE/np" | tr '\n' ' ')" "stderr: ${ERR:0:300}"
+fi
+
+# An unwritable folder: no temporary, the old file kept (as nobody: root ignores permissions).
+mkdir -p "$SAFE/ro" && echo PRECIOUS >"$SAFE/ro/out.txt" && chmod 555 "$SAFE/ro"
+chmod 755 "$TMP" "$SAFE"
+as_user=()
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+if [ "$(id -u)" -ne 0 ] || [ ${#as_user[@]} -gt 0 ]; then
+  "${as_user[@]}" "$SUANLI" catalog chips -o "$SAFE/ro/out.txt" >"$TMP/stdout" 2>"$TMP/stderr"
+  RC=$?
+  if [ "$RC" -eq 2 ] && grep -q 'cannot create a temporary file' "$TMP/stderr" &&
+    [ "$(ls -A "$SAFE/ro")" = out.txt ] && [ "$(cat "$SAFE/ro/out.txt")" = PRECIOUS ]; then
+    ok "-o in an unwritable folder: exit 2, no temporary, old file kept"
+  else
+    not_ok "-o in an unwritable folder: exit 2, no temporary, old file kept" "exit $RC" \
+      "stderr: $(head -c 300 "$TMP/stderr")"
+  fi
+fi
+chmod 755 "$SAFE/ro"
+
+# SIGTERM while temporaries exist removes them: -o names a FIFO nobody reads, so the run waits
+# there with the report's temporary written.
+mkdir -p "$SAFE/sig" && mkfifo "$SAFE/sig/pipe"
+"$SUANLI" forecast --samples 20 --no-sensitivity --no-purchase-advice --report "$SAFE/sig/r.html" \
+  --csv "$SAFE/sig/csv" -o "$SAFE/sig/pipe" >/dev/null 2>&1 &
+writer=$!
+for _ in $(seq 200); do
+  [ -n "$(temporaries "$SAFE/sig")" ] && break
+  sleep 0.1
+done
+seen=$(temporaries "$SAFE/sig")
+kill -TERM "$writer"
+wait "$writer"
+RC=$?
+if [ -n "$seen" ] && [ "$RC" -eq 143 ] && [ "$(ls -A "$SAFE/sig")" = pipe ]; then
+  ok "SIGTERM during the write removes the temporaries and the CSV folder"
+else
+  not_ok "SIGTERM during the write removes the temporaries and the CSV folder" "exit $RC" \
+    "seen: $seen" "left: $(ls -A "$SAFE/sig" | tr '\n' ' ')"
+fi
+
+# A full disk (here a file size limit of 1 KiB) keeps the old file, even for a small output that
+# used to sit in a stream buffer whose failed flush nobody checked.
+mkdir -p "$SAFE/full" && echo PRECIOUS >"$SAFE/full/list.txt"
+(ulimit -f 1 && "$SUANLI" catalog chips -o "$SAFE/full/list.txt") >/dev/null 2>"$TMP/stderr"
+RC=$?
+if [ "$RC" -eq 2 ] && grep -q 'write failed: File too large' "$TMP/stderr" &&
+  [ "$(ls -A "$SAFE/full")" = list.txt ] && [ "$(cat "$SAFE/full/list.txt")" = PRECIOUS ]; then
+  ok "-o past a file size limit: exit 2, old file kept, no temporary"
+else
+  not_ok "-o past a file size limit: exit 2, old file kept, no temporary" "exit $RC" \
+    "stderr: $(head -c 300 "$TMP/stderr")" "left: $(ls -A "$SAFE/full" | tr '\n' ' ')"
+fi
+
+# A result that cannot reach stdout is an error.
+"$SUANLI" catalog chips >/dev/full 2>"$TMP/stderr"
+RC=$?
+if [ "$RC" -ne 0 ] && grep -q 'standard output: No space left' "$TMP/stderr"; then
+  ok "catalog chips > /dev/full exits non-zero with a message"
+else
+  not_ok "catalog chips > /dev/full exits non-zero with a message" "exit $RC" \
+    "stderr: $(head -c 300 "$TMP/stderr")"
+fi
+"$SUANLI" catalog chips >&- 2>"$TMP/stderr"
+RC=$?
+if [ "$RC" -ne 0 ] && grep -q 'standard output' "$TMP/stderr"; then
+  ok "catalog chips with stdout closed exits non-zero"
+else
+  not_ok "catalog chips with stdout closed exits non-zero" "exit $RC" \
+    "stderr: $(head -c 300 "$TMP/stderr")"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
