@@ -66,4 +66,16 @@ std::string JoinOr(const std::vector<std::string>& items) {
   return out;
 }
 
+std::string Quoted(std::string_view text, size_t max_bytes) {
+  size_t end = std::min(text.find_first_of("\r\n"), text.size());
+  bool cut = end < text.size();
+  if (end > max_bytes) {
+    end = max_bytes;
+    // Back to the start of a UTF-8 sequence (continuation bytes are 10xxxxxx).
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    cut = true;
+  }
+  return "'" + std::string(text.substr(0, end)) + (cut ? "...'" : "'");
+}
+
 }  // namespace suanli

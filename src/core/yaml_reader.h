@@ -94,7 +94,7 @@ class YamlReader {
   std::string Id(const YAML::Node& map, const std::string& path) {
     const std::string id = Text(map, "id", path, true);
     if (id != NormalizeId(id) || id.find_first_of(" \t") != std::string::npos) {
-      Fail("ids are lower case with dashes, got '" + id + "'", map["id"], Join(path, "id"));
+      Fail("ids are lower case with dashes, got " + Quoted(id), map["id"], Join(path, "id"));
     }
     return id;
   }
@@ -106,7 +106,7 @@ class YamlReader {
       if (!std::isfinite(v)) Fail("expected a finite number", n, path);
       return v;
     } catch (const YAML::BadConversion&) {
-      Fail("expected a number, got '" + n.as<std::string>() + "'", n, path);
+      Fail("expected a number, got " + Quoted(n.as<std::string>()), n, path);
     }
   }
 

@@ -228,45 +228,65 @@ Result<FinishSummary> SummarizeFinish(const Model& m, Allocator& alloc, uint64_t
 }  // namespace
 
 Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
-  auto where = [&](const std::string& what) { return "scenario '" + s.name + "': " + what; };
-  for (const auto& id : s.ChipIds()) {
-    if (auto chip = c.FindChip(id); !chip) return MakeError(where(chip.error().message));
+  // Errors carry the file:line and field the loader kept (Scenario::ErrorAt).
+  auto fail = [&](const std::string& field, std::string message) {
+    return tl::unexpected(s.ErrorAt(field, std::move(message)));
+  };
+  auto at = [](const std::string& list, size_t i, const std::string& key) {
+    return list + "[" + std::to_string(i) + "]" + (key.empty() ? "" : "." + key);
+  };
+  for (size_t i = 0; i < s.fleet.size(); ++i) {
+    if (auto chip = c.FindChip(s.fleet[i].chip); !chip)
+      return fail(at("fleet", i, "chip"), chip.error().message);
+  }
+  for (size_t i = 0; i < s.deliveries.size(); ++i) {
+    if (auto chip = c.FindChip(s.deliveries[i].chip); !chip)
+      return fail(at("deliveries", i, "chip"), chip.error().message);
+  }
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    if (auto chip = c.FindChip(s.events[i].chip); !chip)
+      return fail(at("events", i, "chip"), chip.error().message);
   }
   std::map<const catalog::Chip*, std::string> capped;  // aliases name one chip
-  for (const auto& cap : s.power_caps) {
+  for (size_t i = 0; i < s.power_caps.size(); ++i) {
+    const auto& cap = s.power_caps[i];
     auto chip = c.FindChip(cap.chip);
-    if (!chip) return MakeError(where("power cap: " + chip.error().message));
+    if (!chip) return fail(at("power_caps", i, "chip"), chip.error().message);
     if (auto [it, fresh] = capped.emplace(*chip, cap.chip); !fresh) {
-      return MakeError(where("power caps '" + it->second + "' and '" + cap.chip +
-                             "' name the same chip '" + (*chip)->id + "'"));
+      return fail(at("power_caps", i, "chip"), "power caps '" + it->second + "' and '" + cap.chip +
+                                                   "' name the same chip '" + (*chip)->id + "'");
     }
     auto clock = perf::PowerCapClockFraction(**chip, c.CalibrationFor((*chip)->family), cap.watts);
-    if (!clock) return MakeError(where("power cap: " + clock.error().message));
+    if (!clock) return fail(at("power_caps", i, "watts"), clock.error().message);
   }
-  for (const auto& r : s.training) {
+  for (size_t i = 0; i < s.training.size(); ++i) {
+    const auto& r = s.training[i];
+    const std::string item = at("workloads.training", i, "");
     if (auto m = c.FindModel(r.model); !m)
-      return MakeError(where("run '" + r.name + "': " + m.error().message));
+      return fail(item + ".model", "run '" + r.name + "': " + m.error().message);
     auto d = catalog::ParseDType(r.dtype);
     if (!d || (*d != catalog::DType::kBf16 && *d != catalog::DType::kFp16 &&
                *d != catalog::DType::kFp8)) {
-      return MakeError(
-          where("run '" + r.name + "': dtype '" + r.dtype + "' is not bf16, fp16 or fp8"));
+      return fail(item + ".dtype",
+                  "run '" + r.name + "': dtype '" + r.dtype + "' is not bf16, fp16 or fp8");
     }
-    for (const auto& chip : r.chips) {
-      if (auto x = c.FindChip(chip); !x)
-        return MakeError(where("run '" + r.name + "': " + x.error().message));
+    for (size_t k = 0; k < r.chips.size(); ++k) {
+      if (auto x = c.FindChip(r.chips[k]); !x)
+        return fail(at(item + ".chips", k, ""), "run '" + r.name + "': " + x.error().message);
     }
   }
-  for (const auto& v : s.services) {
+  for (size_t i = 0; i < s.services.size(); ++i) {
+    const auto& v = s.services[i];
+    const std::string item = at("workloads.inference", i, "");
     if (auto m = c.FindModel(v.model); !m)
-      return MakeError(where("service '" + v.name + "': " + m.error().message));
+      return fail(item + ".model", "service '" + v.name + "': " + m.error().message);
     if (!perf::ParseServingDType(v.dtype)) {
-      return MakeError(where("service '" + v.name + "': dtype '" + v.dtype +
-                             "' is not bf16, fp16, fp8, int8, fp4 or int4"));
+      return fail(item + ".dtype", "service '" + v.name + "': dtype '" + v.dtype +
+                                       "' is not bf16, fp16, fp8, int8, fp4 or int4");
     }
-    for (const auto& chip : v.chips) {
-      if (auto x = c.FindChip(chip); !x)
-        return MakeError(where("service '" + v.name + "': " + x.error().message));
+    for (size_t k = 0; k < v.chips.size(); ++k) {
+      if (auto x = c.FindChip(v.chips[k]); !x)
+        return fail(at(item + ".chips", k, ""), "service '" + v.name + "': " + x.error().message);
     }
   }
   return {};

@@ -682,6 +682,12 @@ expect_bad "forecast scenario with an unknown chip id" "h1000" \
   forecast "$TMP/h1000.yaml" --samples 50
 expect_bad "forecast unknown chip id suggests h100" "nearest.*h100[^0]" \
   forecast "$TMP/h1000.yaml" --samples 50
+expect_bad "forecast unknown chip id names file:line and field" \
+  "h1000\.yaml:3: fleet\[0\]\.chip: unknown chip 'h1000'" forecast "$TMP/h1000.yaml" --samples 50
+sed 's/model: llama-3-8b/model: llama-3-8c/' "$TMP/h1000.yaml" | sed 's/h1000/h100/' >"$TMP/model.yaml"
+expect_bad "forecast unknown model names file:line and field" \
+  "model\.yaml:6: workloads\.training\[0\]\.model: run 'run': unknown model 'llama-3-8c'" \
+  forecast "$TMP/model.yaml" --samples 50
 
 cat >"$TMP/cap_scenario.yaml" <<'EOF2'
 scenario: {name: hot, start: 2027-01-01, period: month, horizon: 6}
@@ -693,7 +699,8 @@ workloads:
   training:
     - {name: run, model: llama-3-8b, tokens: 1e12, chips: [h100], max_chips: 128, target: 2027-06-30}
 EOF2
-expect_bad "forecast scenario with a power cap above the TDP" "power cap.*700 W TDP" \
+expect_bad "forecast scenario with a power cap above the TDP" \
+  "cap_scenario\.yaml:5: power_caps\[0\]\.watts: power cap 900 W is above the 700 W TDP" \
   forecast "$TMP/cap_scenario.yaml" --samples 50
 sed -i 's/watts: 900/watts: 0/' "$TMP/cap_scenario.yaml"
 expect_bad "forecast scenario with a zero power cap gives file:line and field" \
@@ -753,6 +760,22 @@ expect_bad "replay malformed row names file:line and field" "bad_jobs\.csv:3: ar
   replay --trace "$TMP/bad_jobs.csv" --cluster v100:2
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,16,100\n' >"$TMP/big_job.csv"
 expect_bad "replay job that can never fit" "never fit" replay --trace "$TMP/big_job.csv" --cluster v100:8
+# A stray quote: the line it opened on, not the rest of the file in the message.
+python3 -c 'import sys; sys.stdout.write("id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,\"0,1,100\n" + "".join(f"{i},0,1,100\n" for i in range(3, 200000)))' >"$TMP/quote.csv"
+expect_bad "replay stray quote names its line, briefly" "quote\.csv:3: unterminated quote" \
+  replay --trace "$TMP/quote.csv" --cluster v100:2
+if [ "${#ERR}" -lt 300 ]; then
+  ok "replay stray quote: the message is one short line (${#ERR} bytes)"
+else
+  not_ok "replay stray quote: the message is one short line" "${#ERR} bytes"
+fi
+printf '\xef\xbb\xbfid,arrival_s,num_gpus,duration_s\n1,0,1,100\n' >"$TMP/bom.csv"
+run replay --trace "$TMP/bom.csv" --cluster v100:2 --json
+if [ "$RC" -eq 0 ] && grep -q '"jobs": 1' "$TMP/stdout"; then
+  ok "replay reads a CSV that starts with a UTF-8 byte order mark"
+else
+  not_ok "replay reads a CSV that starts with a UTF-8 byte order mark" "exit $RC" "stderr: ${ERR:0:300}"
+fi
 printf '' >"$TMP/empty.csv"
 expect_bad "replay empty trace" "empty" replay --trace "$TMP/empty.csv" --cluster v100:8
 expect_bad "replay unknown policy lists the policies" "fifo" \

@@ -91,5 +91,23 @@ TEST(text, JoinOrEnglishList) {
   EXPECT_EQ(JoinOr({"a", "b", "c", "d"}), "a, b, c or d");
 }
 
+TEST(text, QuotedKeepsOneLineCutToAFixedLength) {
+  EXPECT_EQ(Quoted("1e9"), "'1e9'");
+  EXPECT_EQ(Quoted(""), "''");
+  // The first line only, marked as cut.
+  EXPECT_EQ(Quoted("12,3\n4,5,6\n"), "'12,3...'");
+  EXPECT_EQ(Quoted("a\r\nb"), "'a...'");
+  // At most kMaxQuotedBytes of text however long the input (a whole file after a stray quote).
+  const std::string big(10'000'000, '9');
+  EXPECT_EQ(Quoted(big), "'" + std::string(kMaxQuotedBytes, '9') + "...'");
+  EXPECT_EQ(Quoted(std::string(kMaxQuotedBytes, 'x')),
+            "'" + std::string(kMaxQuotedBytes, 'x') + "'");
+  // Never half a UTF-8 character: 30 three-byte characters are 90 bytes; 20 fit in 60.
+  std::string han;
+  for (int i = 0; i < 30; ++i) han += "\xe7\xae\x97";
+  EXPECT_EQ(Quoted(han), "'" + han.substr(0, 60) + "...'");
+  EXPECT_EQ(Quoted("x" + han), "'x" + han.substr(0, 57) + "...'");
+}
+
 }  // namespace
 }  // namespace suanli

@@ -845,7 +845,10 @@ TEST(ValidateScenarioTest, UnknownChipSuggestsANearOne) {
   std::string rest = e.message;
   for (size_t at; (at = rest.find("h1000")) != std::string::npos;) rest.erase(at, 5);
   EXPECT_TRUE(Contains(rest, "h100")) << e.message;
-  EXPECT_TRUE(Contains(e.message, "hand")) << e.message;  // names the scenario
+  // Where: the file, line and field the loader kept.
+  EXPECT_EQ(e.file, "test.yaml");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_EQ(e.field, "fleet[0].chip");
 
   s = Parse(kHand);
   s.training[0].chips = {"h1000"};
@@ -896,6 +899,82 @@ TEST(ValidateScenarioTest, BadDtype) {
   e = Invalid(s);
   EXPECT_TRUE(Contains(e.message, "fp6")) << e.message;
   EXPECT_TRUE(Contains(e.message, "api")) << e.message;
+}
+
+// Every catalog cross-reference error names file:line and the field (they carried only the
+// scenario's name). Each case edits one line of the scenario below.
+TEST(ValidateScenarioTest, ErrorsNameFileLineAndField) {
+  const std::string base =
+      "scenario: {name: place, start: 2027-01-01, period: month, horizon: 6}\n"  // 1
+      "fleet:\n"
+      "  - {chip: h100, count: 128}\n"
+      "deliveries:\n"
+      "  - {chip: h100, from: 2027-02-01, to: 2027-03-01, per_period: 10}\n"  // 5
+      "events:\n"
+      "  - {name: ban, probability: 0.5, window: [2027-02-01, 2027-03-01], effect: remove, "
+      "chip: h100}\n"
+      "power_caps:\n"
+      "  - {chip: h100, watts: 600}\n"
+      "workloads:\n"  // 10
+      "  training:\n"
+      "    - name: run\n"
+      "      model: llama-3-8b\n"
+      "      tokens: 1e12\n"
+      "      dtype: bf16\n"  // 15
+      "      chips:\n"
+      "        - h100\n"
+      "      max_chips: 128\n"
+      "      target: 2027-06-30\n"
+      "  inference:\n"  // 20
+      "    - {name: api, model: llama-3-8b, demand_tokens_per_s: 1000, chips: [h100]}\n";
+  ASSERT_TRUE(ValidateScenario(Parse(base), Cat()));
+  struct Case {
+    std::string from, to;
+    int line;
+    std::string field, says;
+  };
+  const std::vector<Case> cases = {
+      {"{chip: h100, count", "{chip: h1000, count", 3, "fleet[0].chip", "unknown chip 'h1000'"},
+      {"{chip: h100, from", "{chip: h1000, from", 5, "deliveries[0].chip", "unknown chip"},
+      {"chip: h100}", "chip: h1000}", 7, "events[0].chip", "unknown chip"},
+      {"{chip: h100, watts", "{chip: h1000, watts", 9, "power_caps[0].chip", "unknown chip"},
+      {"watts: 600", "watts: 5000", 9, "power_caps[0].watts", "700 W TDP"},
+      {"model: llama-3-8b\n", "model: llama-3-8c\n", 13, "workloads.training[0].model",
+       "run 'run': unknown model 'llama-3-8c'"},
+      {"dtype: bf16", "dtype: fp6", 15, "workloads.training[0].dtype", "dtype 'fp6'"},
+      {"dtype: bf16", "dtype: int8", 15, "workloads.training[0].dtype", "is not bf16, fp16"},
+      {"        - h100", "        - h1000", 17, "workloads.training[0].chips[0]", "h1000"},
+      {"name: api, model: llama-3-8b", "name: api, model: nope", 21, "workloads.inference[0].model",
+       "service 'api': unknown model 'nope'"},
+      {"chips: [h100]}", "chips: [h1000]}", 21, "workloads.inference[0].chips[0]", "h1000"},
+      {"chips: [h100]}", "chips: [h100], dtype: fp6}", 21, "workloads.inference[0].dtype",
+       "dtype 'fp6'"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.to);
+    std::string yaml = base;
+    const size_t at = yaml.find(c.from);
+    ASSERT_NE(at, std::string::npos);
+    yaml.replace(at, c.from.size(), c.to);
+    const Error e = Invalid(Parse(yaml));
+    EXPECT_EQ(e.file, "test.yaml");
+    EXPECT_EQ(e.line, c.line);
+    EXPECT_EQ(e.field, c.field);
+    EXPECT_TRUE(Contains(e.message, c.says)) << e.ToString();
+  }
+  // A field the file does not have (dtype defaulted) is placed at its item.
+  std::string no_dtype = base;
+  no_dtype.erase(no_dtype.find("      dtype: bf16\n"), 18);
+  supply::Scenario s = Parse(no_dtype);
+  s.training[0].dtype = "fp6";
+  const Error e = Invalid(s);
+  EXPECT_EQ(e.line, 12);
+  EXPECT_EQ(e.field, "workloads.training[0].dtype");
+  // Built without a file: the message names the scenario and the field.
+  s.file.clear();
+  EXPECT_EQ(Invalid(s).ToString(),
+            "scenario 'place': workloads.training[0].dtype: run 'run': dtype 'fp6' is not bf16, "
+            "fp16 or fp8");
 }
 
 TEST(ValidateScenarioTest, SampleCount) {
