@@ -706,6 +706,21 @@ sed -i 's/watts: 900/watts: 0/' "$TMP/cap_scenario.yaml"
 expect_bad "forecast scenario with a zero power cap gives file:line and field" \
   "cap_scenario\.yaml:5: power_caps\[0\]\.watts" forecast "$TMP/cap_scenario.yaml" --samples 50
 
+# YAML strictness: a second key or document was ignored silently; text must be UTF-8.
+sed 's/horizon: 6}/horizon: 6, horizon: 3}/' "$TMP/h1000.yaml" >"$TMP/dup.yaml"
+expect_bad "forecast scenario with a duplicate key names both lines" \
+  "dup\.yaml:1: scenario\.horizon: duplicate key \(first at line 1\)" forecast "$TMP/dup.yaml" --samples 50
+{ cat "$TMP/h1000.yaml"; printf -- '---\nscenario: {name: second}\n'; } >"$TMP/two_docs.yaml"
+expect_bad "forecast scenario with two YAML documents" "two_docs\.yaml:7: more than one YAML document" \
+  forecast "$TMP/two_docs.yaml" --samples 50
+mkdir -p "$TMP/latin1"
+printf 'chips:\n  - id: u8\n    name: "caf\xe9"\n    vendor: x\n' >"$TMP/latin1/x.yaml"
+expect_bad "catalog --json with a Latin-1 name: file:line, not an internal error" \
+  "latin1/x\.yaml:3: not valid UTF-8" catalog chips --json --catalog "$TMP/latin1"
+mkdir -p "$TMP/loop" && ln -sf x.yaml "$TMP/loop/x.yaml"
+expect_bad "catalog directory with a symbolic link loop" "x\.yaml: cannot read file: Too many levels" \
+  catalog chips --catalog "$TMP/loop"
+
 # A service with no demand, or one shrinking 99 % a period, needs no chips. Both aborted in the
 # LP solver (SIGABRT, exit 134) with the shipped scenario edited as below.
 SCENARIOS="$(cd "$(dirname "$0")/../../data/scenarios" && pwd)"
@@ -775,6 +790,12 @@ if [ "$RC" -eq 0 ] && grep -q '"jobs": 1' "$TMP/stdout"; then
   ok "replay reads a CSV that starts with a UTF-8 byte order mark"
 else
   not_ok "replay reads a CSV that starts with a UTF-8 byte order mark" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+run replay --trace "$TMP/jobs.csv" --cluster $'v100:2,\xff:1' --json
+if [ "$RC" -eq 0 ] && python3 -m json.tool "$TMP/stdout" >/dev/null 2>&1; then
+  ok "replay --json with a non-UTF-8 cluster type prints valid JSON"
+else
+  not_ok "replay --json with a non-UTF-8 cluster type prints valid JSON" "exit $RC" "stderr: ${ERR:0:300}"
 fi
 printf '' >"$TMP/empty.csv"
 expect_bad "replay empty trace" "empty" replay --trace "$TMP/empty.csv" --cluster v100:8
