@@ -763,13 +763,29 @@ if out=$("$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy fifo
 else
   not_ok "replay comparison table: $out"
 fi
-for field in policy jobs avg_jct_s p50_jct_s p99_jct_s avg_queue_s makespan_s utilization unallocated_gpu_fraction events sim_wall_s; do
+for field in policy jobs avg_jct_s p50_jct_s p99_jct_s avg_queue_s makespan_s utilization unallocated_gpu_fraction events; do
   if "$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --json | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if '$field' in d else 1)"; then
     ok "replay JSON has $field"
   else
     not_ok "replay JSON lacks $field"
   fi
 done
+# Same inputs, same bytes: wall-clock seconds only with --timing.
+"$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy fifo,sjf,srtf --json >"$TMP/replay1.json"
+"$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy fifo,sjf,srtf --json >"$TMP/replay2.json"
+if cmp -s "$TMP/replay1.json" "$TMP/replay2.json" && ! grep -q sim_wall_s "$TMP/replay1.json"; then
+  ok "replay --json twice gives identical bytes, with no wall-clock field"
+else
+  not_ok "replay --json twice gives identical bytes, with no wall-clock field" \
+    "$(diff "$TMP/replay1.json" "$TMP/replay2.json" | head -5)"
+fi
+if "$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy fifo,sjf --json --timing |
+  python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if all(p['sim_wall_s'] >= 0 for p in d['policies']) else 1)" &&
+  "$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --timing | grep -q 'events  wall s$'; then
+  ok "replay --timing adds sim_wall_s and the wall s column"
+else
+  not_ok "replay --timing adds sim_wall_s and the wall s column"
+fi
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,zero,1,100\n' >"$TMP/bad_jobs.csv"
 expect_bad "replay malformed row names file:line and field" "bad_jobs\.csv:3: arrival_s" \
   replay --trace "$TMP/bad_jobs.csv" --cluster v100:2
@@ -917,8 +933,8 @@ sys.exit(0 if ok else 1)"; then
 else
   not_ok "replay --fill JSON fields"
 fi
-a=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 2 --seed 7 --json | grep -v sim_wall_s)
-b=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 2 --seed 7 --json | grep -v sim_wall_s)
+a=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 2 --seed 7 --json)
+b=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 2 --seed 7 --json)
 if [ -n "$a" ] && [ "$a" = "$b" ]; then
   ok "replay --fill is deterministic for a seed"
 else
