@@ -188,7 +188,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     std::vector<report::FillRun> runs;
     for (const auto& name : r.policy) {
       report::FillRun run;
-      const auto t0 = std::chrono::steady_clock::now();
+      const auto t0 = std::chrono::steady_clock::now();  // read, shown only with timing
       for (int k = 0; k < r.repeat; ++k) {
         const uint64_t seed = r.seed.value_or(kFgdFirstSeed) + static_cast<uint64_t>(k);
         auto policy = sim::MakePolicy(name, {&w, seed});
@@ -201,7 +201,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
       run.sim_wall_s = SecondsSince(t0);
       runs.push_back(std::move(run));
     }
-    out.body = json ? report::FillJson(runs, *r.fill) : report::FillTable(runs);
+    out.body = json ? report::FillJson(runs, *r.fill, r.timing) : report::FillTable(runs, r.timing);
     return out;
   }
 
@@ -229,7 +229,8 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     runs.push_back({std::move(*result), SecondsSince(t0)});
   }
   if (!r.report.empty()) out.files.push_back({r.report, report::ReplayHtml(runs)});
-  out.body = json ? report::ReplayJson(runs, types) : report::ReplayTable(runs, types);
+  out.body =
+      json ? report::ReplayJson(runs, types, r.timing) : report::ReplayTable(runs, types, r.timing);
   return out;
 }
 

@@ -139,6 +139,9 @@ const std::vector<Field<ReplayRequest>>& ReplayFields() {
            "arrived %"),
       Bind("repeat", &R::repeat,
            "with --fill: runs seeds seed .. seed + N - 1 and averages (default 1)"),
+      Bind("timing", &R::timing,
+           "also report the wall-clock seconds each policy took (sim_wall_s, the `wall s` "
+           "column); off by default, so that the same inputs give the same bytes"),
       Bind("throughputs", &R::throughputs,
            "Gavel simulation_throughputs.json (default $SUANLI_DATA/traces/gavel/...)"),
       Bind("profiles", &R::profiles,

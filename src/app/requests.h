@@ -72,6 +72,7 @@ struct ReplayRequest {
   std::optional<uint64_t> seed;  // default 0, or 42 with fill (FGD's runs)
   std::optional<double> fill;    // FGD's fill experiment when given
   int repeat = 1;
+  bool timing = false;  // wall-clock seconds per policy (sim_wall_s); off: same inputs, same bytes
 };
 
 struct SynthRequest {

@@ -57,7 +57,10 @@ Result<void> Catalog::MergeDirectory(const std::string& dir) {
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const auto ext = entry.path().extension();
-    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
+    if (ext != ".yaml" && ext != ".yml") continue;
+    std::error_code status;  // the throwing overload ended the run on a symbolic link loop
+    if (entry.is_regular_file(status)) files.push_back(entry.path());
+    if (status) return MakeError("cannot read file: " + status.message(), entry.path().string());
   }
   if (ec) return MakeError("cannot list directory: " + ec.message(), dir);
   if (files.empty()) return MakeError("no *.yaml files in catalog directory", dir);

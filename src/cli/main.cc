@@ -1,17 +1,19 @@
 // suanli: the command-line front door. Turns flags into app requests (app/requests.h), runs them
 // on the engine and prints a table or one JSON object. Exit 0 on success, 2 on bad input.
 // No rule about a request lives here: the HTTP server has the same ones through src/app.
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -147,26 +149,38 @@ std::function<void(const std::string&, long, long)> ShowProgress(bool json) {
   };
 }
 
-// Writes the files a command produced, then its result; each file atomically.
+// Writes the files a command produced and, with -o, its result: all of them or none
+// (core/atomic_file.h). Without -o the result goes to stdout, whose failure (a full disk, a closed
+// descriptor) is an error too.
 int Emit(const CommonOptions& common, const suanli::app::Output& out) {
-  for (const auto& file : out.files) {
-    if (file.make_parent) {
-      std::error_code ec;
-      const auto parent = std::filesystem::path(file.path).parent_path();
-      if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-      if (ec) return Fail(Error{"cannot create directory: " + ec.message(), parent.string()});
-    }
-    if (auto r = suanli::WriteFileAtomically(file.path, file.content); !r) return Fail(r.error());
-  }
+  std::vector<suanli::FileToWrite> files;
+  for (const auto& file : out.files) files.push_back({file.path, file.content, file.make_parent});
+  if (!common.output.empty()) files.push_back({common.output, out.body, false});
+  if (auto r = suanli::WriteFilesAtomically(files); !r) return Fail(r.error());
   if (!common.json) {
     for (const auto& note : out.notes) std::fprintf(stderr, "suanli: note: %s\n", note.c_str());
   }
   if (common.output.empty()) {
     std::fwrite(out.body.data(), 1, out.body.size(), stdout);
-    return 0;
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+      return Fail(Error{std::string("cannot write the result to standard output: ") +
+                        std::strerror(errno)});
+    }
   }
-  if (auto r = suanli::WriteFileAtomically(common.output, out.body); !r) return Fail(r.error());
   return 0;
+}
+
+// A closed standard descriptor would be taken by the next file opened, and the result printed
+// into it: hold 0, 1 and 2 open on /dev/null, read-only, so that writes to them fail instead.
+void HoldStandardDescriptors() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int held = open("/dev/null", O_RDONLY);
+    if (held >= 0 && held != fd) {
+      dup2(held, fd);
+      close(held);
+    }
+  }
 }
 
 // One subcommand: its flags, and how to run the request they make.
@@ -266,6 +280,7 @@ int RunServe(const CommonOptions& common, const ServeFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  HoldStandardDescriptors();
   CLI::App app{
       "suanli (算力): capacity planning and performance modelling for AI accelerator "
       "fleets when chips are scarce"};

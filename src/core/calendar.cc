@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string>
 
+#include "core/text.h"
+
 namespace suanli {
 namespace {
 
@@ -54,13 +56,13 @@ Result<Date> Date::Parse(std::string_view text) {
   const bool day_form =
       s.size() == 10 && digits(0, 4) && s[4] == '-' && digits(5, 2) && s[7] == '-' && digits(8, 2);
   if (!month_form && !day_form) {
-    return MakeError("'" + s + "' is not a date; expected YYYY-MM-DD or YYYY-MM");
+    return MakeError(Quoted(s) + " is not a date; expected YYYY-MM-DD or YYYY-MM");
   }
   const int y = std::stoi(s.substr(0, 4));
   const int m = std::stoi(s.substr(5, 2));
   const int d = day_form ? std::stoi(s.substr(8, 2)) : 1;
   if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) {
-    return MakeError("'" + s + "' is not a valid calendar date");
+    return MakeError(Quoted(s) + " is not a valid calendar date");
   }
   return FromCivil(y, m, d);
 }

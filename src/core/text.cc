@@ -66,4 +66,51 @@ std::string JoinOr(const std::vector<std::string>& items) {
   return out;
 }
 
+size_t FirstInvalidUtf8(std::string_view text) {
+  const auto* b = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = b[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // Length and the allowed range of the second byte (the rest are 0x80-0xBF).
+    int len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + len > n || b[i + 1] < lo || b[i + 1] > hi) return i;
+    for (int k = 2; k < len; ++k) {
+      if ((b[i + k] & 0xC0) != 0x80) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+std::string Quoted(std::string_view text, size_t max_bytes) {
+  size_t end = std::min(text.find_first_of("\r\n"), text.size());
+  bool cut = end < text.size();
+  if (end > max_bytes) {
+    end = max_bytes;
+    // Back to the start of a UTF-8 sequence (continuation bytes are 10xxxxxx).
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    cut = true;
+  }
+  return "'" + std::string(text.substr(0, end)) + (cut ? "...'" : "'");
+}
+
 }  // namespace suanli

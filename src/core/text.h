@@ -26,6 +26,16 @@ std::vector<std::string> NearestNames(std::string_view query,
 // "a, b or c".
 std::string JoinOr(const std::vector<std::string>& items);
 
+// The offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong
+// forms, surrogates or code points past U+10FFFF), or std::string_view::npos.
+size_t FirstInvalidUtf8(std::string_view text);
+
+// Input echoed in an error message, in single quotes: its first line only, cut to `max_bytes`
+// (at a UTF-8 character boundary) with "..." when anything was left out. A stray quote in a CSV
+// made one field of the whole rest of a file, and the message megabytes long.
+constexpr size_t kMaxQuotedBytes = 60;
+std::string Quoted(std::string_view text, size_t max_bytes = kMaxQuotedBytes);
+
 }  // namespace suanli
 
 #endif  // SUANLI_CORE_TEXT_H_

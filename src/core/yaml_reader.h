@@ -11,9 +11,12 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -38,16 +41,48 @@ class YamlReader {
  public:
   explicit YamlReader(std::string file) : file_(std::move(file)) {}
 
-  // Parses `text`; a syntax error fails with the line (clamped to the file).
+  // Parses `text`, one YAML document of UTF-8 text; a syntax error fails with the line (clamped
+  // to the file). Strict where YAML is lax and yaml-cpp silently kept the first of several: a
+  // duplicate key in any mapping and a second document are errors, as is text that is not
+  // UTF-8 (which only failed later, when JSON output met it).
   YAML::Node Parse(std::string_view text) {
+    const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
+                      (text.empty() || text.back() == '\n' ? 0 : 1);
+    // yaml-cpp decodes UTF-16 and UTF-32 that start with a byte order mark; all else is UTF-8.
+    const bool utf16_or_32 = text.substr(0, 2) == "\xFE\xFF" || text.substr(0, 2) == "\xFF\xFE" ||
+                             text.substr(0, 4) == std::string_view("\0\0\xFE\xFF", 4);
+    if (const size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos && !utf16_or_32) {
+      const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + bad, '\n'));
+      const size_t newline = bad == 0 ? std::string_view::npos : text.rfind('\n', bad - 1);
+      const size_t column = bad - (newline == std::string_view::npos ? 0 : newline + 1) + 1;
+      Fail(fmt::format("not valid UTF-8 (byte 0x{:02X} at column {}); save the file as UTF-8",
+                       static_cast<unsigned char>(text[bad]), column),
+           line, "");
+    }
+    std::vector<YAML::Node> docs;
     try {
-      return YAML::Load(std::string(text));
+      docs = YAML::LoadAll(std::string(text));
     } catch (const YAML::ParserException& e) {
       // At end of input yaml-cpp points one line past the last one.
-      const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
-                        (text.empty() || text.back() == '\n' ? 0 : 1);
       Fail(e.msg, std::max(1, std::min(e.mark.line + 1, lines)), "");
     }
+    if (docs.empty()) return YAML::Node();
+    if (docs.size() > 1) {
+      // The second document's `---` (or its first node).
+      const int at = std::min(std::max(0, docs[1].Mark().line), std::max(0, lines - 1));
+      int line = at + 1;
+      size_t pos = 0;
+      for (int n = 0; n <= at; ++n) {
+        if (text.substr(pos, 3) == "---") line = n + 1;
+        const size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos) break;
+        pos = end + 1;
+      }
+      Fail("more than one YAML document (a second starts here); expected one per file", line, "");
+    }
+    std::set<std::pair<int, int>> checked;
+    CheckDuplicateKeys(docs[0], "", checked);
+    return docs[0];
   }
 
  protected:
@@ -66,6 +101,34 @@ class YamlReader {
       const std::string item_path = path + "[" + std::to_string(i) + "]";
       if (!item.IsMap()) Fail("expected a mapping", item, item_path);
       fn(item, item_path);
+    }
+  }
+
+  // Every mapping, once (an alias names a node already checked; nodes are told apart by where
+  // they start and their kind, so a billion laughs is not expanded).
+  void CheckDuplicateKeys(const YAML::Node& node, const std::string& path,
+                          std::set<std::pair<int, int>>& checked) {
+    if (!node.IsMap() && !node.IsSequence()) return;
+    if (!checked.insert({node.Mark().pos, static_cast<int>(node.Type())}).second) return;
+    if (node.IsSequence()) {
+      for (size_t i = 0; i < node.size(); ++i) {
+        CheckDuplicateKeys(node[i], path + "[" + std::to_string(i) + "]", checked);
+      }
+      return;
+    }
+    std::map<std::string, int> first_line;
+    for (const auto& kv : node) {
+      if (kv.first.IsScalar()) {
+        const std::string key = kv.first.Scalar();
+        if (auto [it, fresh] = first_line.emplace(key, LineOf(kv.first)); !fresh) {
+          Fail("duplicate key (first at line " + std::to_string(it->second) +
+                   "); a mapping names each key once",
+               kv.first, Join(path, key));
+        }
+        CheckDuplicateKeys(kv.second, Join(path, key), checked);
+      } else {
+        CheckDuplicateKeys(kv.second, path, checked);
+      }
     }
   }
 
@@ -94,7 +157,7 @@ class YamlReader {
   std::string Id(const YAML::Node& map, const std::string& path) {
     const std::string id = Text(map, "id", path, true);
     if (id != NormalizeId(id) || id.find_first_of(" \t") != std::string::npos) {
-      Fail("ids are lower case with dashes, got '" + id + "'", map["id"], Join(path, "id"));
+      Fail("ids are lower case with dashes, got " + Quoted(id), map["id"], Join(path, "id"));
     }
     return id;
   }
@@ -106,7 +169,7 @@ class YamlReader {
       if (!std::isfinite(v)) Fail("expected a finite number", n, path);
       return v;
     } catch (const YAML::BadConversion&) {
-      Fail("expected a number, got '" + n.as<std::string>() + "'", n, path);
+      Fail("expected a number, got " + Quoted(n.as<std::string>()), n, path);
     }
   }
 

@@ -3,13 +3,20 @@
 #include <ClpSimplex.hpp>
 #include <CoinPackedMatrix.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace suanli::plan {
 namespace {
 constexpr double kInf = 1e30;
-}
+// CLP asserts (and aborts the process) on objective coefficients of 1e25 and more; well before
+// that its tolerances make the answer meaningless. Nothing a scenario allows comes near this
+// (weight <= 1e8, services at most 1e6 x weight past kNegligibleDemandChips).
+constexpr double kMaxCoefficient = 1e20;
+}  // namespace
 
 // Columns: one per allowed (workload, chip). Rows: chip capacity, then per
 // workload either the training cap or the service demand.
@@ -19,6 +26,7 @@ struct Allocator::Impl {
   std::vector<int> col_chip;
   std::vector<double> col_rate;
   std::vector<double> top_speed;  // training: max_chips x best rate
+  std::vector<double> best_rate;  // per workload, over its chips
   int chips = 0;
   int workloads = 0;
 };
@@ -29,6 +37,7 @@ Allocator::Allocator(AllocationShape shape)
   m.workloads = static_cast<int>(shape_.rate.size());
   m.chips = m.workloads > 0 ? static_cast<int>(shape_.rate[0].size()) : 0;
   m.top_speed.assign(m.workloads, 1);
+  m.best_rate.assign(m.workloads, 0);
   for (int w = 0; w < m.workloads; ++w) {
     double best = 0;
     for (int c = 0; c < m.chips; ++c) {
@@ -39,7 +48,9 @@ Allocator::Allocator(AllocationShape shape)
         best = std::max(best, shape_.rate[w][c]);
       }
     }
-    m.top_speed[w] = std::max(1e-30, best * shape_.max_chips[w]);
+    m.best_rate[w] = best;
+    // Only used with columns, so best > 0; max_chips >= 1 in a scenario.
+    m.top_speed[w] = best * std::max(1.0, shape_.max_chips[w]);
   }
   const int cols = static_cast<int>(m.col_workload.size());
   const int rows = m.chips + m.workloads;
@@ -60,7 +71,16 @@ Allocator::Allocator(AllocationShape shape)
 
 Allocator::~Allocator() = default;
 
-Allocation Allocator::Solve(const PeriodInput& in) {
+bool Allocator::NegligibleDemand(int w, double demand) const {
+  return !(demand > kNegligibleDemandChips * impl_->best_rate[w]);
+}
+
+std::string Allocator::Name(int w) const {
+  if (w < static_cast<int>(shape_.names.size())) return "'" + shape_.names[w] + "'";
+  return "workload " + std::to_string(w);
+}
+
+Result<Allocation> Allocator::Solve(const PeriodInput& in) {
   Impl& m = *impl_;
   const int cols = static_cast<int>(m.col_workload.size());
   std::vector<bool> allowed(cols, true);
@@ -70,26 +90,62 @@ Allocation Allocator::Solve(const PeriodInput& in) {
   out.work.assign(m.workloads, 0);
   if (cols == 0) return out;
 
-  for (int c = 0; c < m.chips; ++c) m.model.setRowUpper(c, std::max(0.0, in.capacity[c]));
+  for (int c = 0; c < m.chips; ++c) {
+    if (!std::isfinite(in.capacity[c])) {
+      return MakeError(
+          fmt::format("chip type {}: capacity {} is not a finite number", c + 1, in.capacity[c]));
+    }
+    m.model.setRowUpper(c, std::max(0.0, in.capacity[c]));
+  }
+  std::vector<bool> needs(m.workloads, true);  // services with a demand worth serving
   for (int w = 0; w < m.workloads; ++w) {
-    m.model.setRowUpper(m.chips + w,
-                        shape_.is_service[w] ? std::max(0.0, in.demand[w]) : shape_.max_chips[w]);
+    if (shape_.is_service[w]) {
+      if (!std::isfinite(in.demand[w]) || in.demand[w] < 0) {
+        return MakeError(
+            fmt::format("service {}: demand {} tokens/s is not a finite, "
+                        "non-negative number",
+                        Name(w), in.demand[w]));
+      }
+      needs[w] = !NegligibleDemand(w, in.demand[w]);
+    }
+    m.model.setRowUpper(m.chips + w, !shape_.is_service[w] ? shape_.max_chips[w]
+                                     : needs[w]            ? in.demand[w]
+                                                           : 0.0);
   }
   for (int j = 0; j < cols; ++j) {
     const int w = m.col_workload[j];
-    const double normalizer = shape_.is_service[w] ? std::max(1e-30, in.demand[w]) : m.top_speed[w];
-    m.model.setObjectiveCoefficient(j, shape_.weight[w] * m.col_rate[j] / normalizer);
+    double coefficient = 0;
+    if (!shape_.is_service[w]) {
+      coefficient = shape_.weight[w] * m.col_rate[j] / m.top_speed[w];
+    } else if (needs[w]) {
+      coefficient = shape_.weight[w] * m.col_rate[j] / in.demand[w];
+    }
+    if (!std::isfinite(coefficient) || std::fabs(coefficient) > kMaxCoefficient) {
+      return MakeError(
+          fmt::format("{}: objective coefficient {:g} is beyond what the LP solver "
+                      "can take (at most {:g}); weight {:g}, rate {:g} tokens/s",
+                      Name(w), coefficient, kMaxCoefficient, shape_.weight[w], m.col_rate[j]));
+    }
+    m.model.setObjectiveCoefficient(j, coefficient);
   }
 
   for (int round = 0; round < 2 * m.workloads + 2; ++round) {
     for (int j = 0; j < cols; ++j) {
       const int w = m.col_workload[j];
-      const bool open = active[w] && allowed[j] && !(shape_.is_service[w] && in.demand[w] <= 0);
+      const bool open = active[w] && allowed[j] && needs[w];
       m.model.setColumnUpper(j, open ? kInf : 0.0);
     }
     // Keep work areas and factorization between solves: only bounds and
     // objective change (CLP startFinishOptions 1 | 2 | 4).
     m.model.dual(0, 7);
+    if (m.model.status() != 0) {
+      // 1 infeasible, 2 unbounded, 3 stopped, 4 numerical trouble: none should happen with
+      // x = 0 feasible and every column bounded by a capacity row.
+      return MakeError(
+          fmt::format("the LP solver stopped without an optimum (CLP status {}, "
+                      "secondary status {})",
+                      m.model.status(), m.model.secondaryStatus()));
+    }
     const double* x = m.model.primalColumnSolution();
     // Enforce what an LP cannot express, one workload at a time.
     bool changed = false;
@@ -122,6 +178,10 @@ Allocation Allocator::Solve(const PeriodInput& in) {
   }
   const double* x = m.model.primalColumnSolution();
   for (int j = 0; j < cols; ++j) {
+    if (!std::isfinite(x[j])) {
+      return MakeError(
+          fmt::format("{}: the LP solver returned {} chips", Name(m.col_workload[j]), x[j]));
+    }
     const double v = std::max(0.0, x[j]);
     out.chips[m.col_workload[j]][m.col_chip[j]] = v;
     out.work[m.col_workload[j]] += v * m.col_rate[j];

@@ -5,7 +5,10 @@
 #define SUANLI_PLAN_ALLOCATOR_H_
 
 #include <memory>
+#include <string>
 #include <vector>
+
+#include "core/error.h"
 
 namespace suanli::plan {
 
@@ -18,7 +21,14 @@ struct AllocationShape {
   std::vector<double> max_chips;  // training cluster cap (ignored for services)
   std::vector<double> min_chips;  // training minimum (ignored for services)
   bool single_chip_type_training = true;
+  std::vector<std::string> names;  // for error messages; "workload N" when absent
 };
+
+// A service whose whole demand a millionth of one of its fastest chips would serve needs nothing
+// this period (zero demand included): it gets no chips and counts as fully served. Below that
+// floor the LP's objective coefficient (weight x rate / demand) would grow without bound, and CLP
+// loses all precision (and aborts past 1e25).
+constexpr double kNegligibleDemandChips = 1e-6;
 
 struct PeriodInput {
   std::vector<double> capacity;  // chips on hand per type
@@ -42,11 +52,19 @@ class Allocator {
   // Maximizes the sum over workloads of weight x normalized work (fraction of
   // demand served; fraction of the run's top speed), then enforces minimum
   // cluster sizes and, if asked, one chip type per training run by re-solving.
-  Allocation Solve(const PeriodInput& in);
+  // Inputs the LP cannot take (non-finite capacity or demand) and a solver
+  // that does not reach an optimum are errors naming the workload when one is
+  // to blame; the caller adds the period.
+  Result<Allocation> Solve(const PeriodInput& in);
+
+  // True when service `w` needs nothing at `demand` (see kNegligibleDemandChips).
+  bool NegligibleDemand(int w, double demand) const;
 
   const AllocationShape& shape() const { return shape_; }
 
  private:
+  std::string Name(int w) const;  // quoted name, for messages
+
   struct Impl;
   AllocationShape shape_;
   std::unique_ptr<Impl> impl_;

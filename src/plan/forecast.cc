@@ -1,5 +1,7 @@
 #include "plan/forecast.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -134,8 +136,8 @@ struct SampleResult {
   std::vector<std::vector<double>> fleet;       // [period][chip]
 };
 
-SampleResult Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t index,
-                      const supply::Overrides& o) {
+Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t index,
+                              const supply::Overrides& o) {
   const Scenario& s = m.s;
   const supply::FleetSample fleet = supply::SampleFleet(s, seed, index, o);
   const size_t runs = s.training.size();
@@ -158,7 +160,13 @@ SampleResult Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t 
       in.active[w] = done[w] < run.tokens && run.earliest_start <= start;
     }
     for (size_t k = 0; k < s.services.size(); ++k) in.demand[runs + k] = m.demand[t][runs + k];
-    const Allocation a = alloc.Solve(in);
+    auto solved = alloc.Solve(in);
+    if (!solved) {
+      return MakeError("scenario '" + s.name + "': period " + std::to_string(t + 1) + " (" +
+                       start.ToString() + "), sample " + std::to_string(index + 1) + ": " +
+                       solved.error().message);
+    }
+    const Allocation& a = *solved;
     for (size_t w = 0; w < workloads; ++w) {
       for (double chips : a.chips[w]) r.allocation[t][w] += chips;
     }
@@ -177,7 +185,10 @@ SampleResult Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t 
     }
     for (size_t k = 0; k < s.services.size(); ++k) {
       const double d = m.demand[t][runs + k];
-      r.served[k][t] = d > 0 ? std::min(1.0, a.work[runs + k] / d) : 1.0;
+      // A service whose demand is (next to) nothing needs nothing: fully served.
+      r.served[k][t] = alloc.NegligibleDemand(static_cast<int>(runs + k), d)
+                           ? 1.0
+                           : std::min(1.0, a.work[runs + k] / d);
     }
   }
   return r;
@@ -195,11 +206,13 @@ struct FinishSummary {
   std::vector<double> mean;
 };
 
-FinishSummary SummarizeFinish(const Model& m, Allocator& alloc, uint64_t seed, int samples,
-                              const supply::Overrides& o, double horizon_end) {
+Result<FinishSummary> SummarizeFinish(const Model& m, Allocator& alloc, uint64_t seed, int samples,
+                                      const supply::Overrides& o, double horizon_end) {
   std::vector<std::vector<double>> finish(m.s.training.size());
   for (int i = 0; i < samples; ++i) {
-    const SampleResult r = Simulate(m, alloc, seed, static_cast<uint64_t>(i), o);
+    auto sample = Simulate(m, alloc, seed, static_cast<uint64_t>(i), o);
+    if (!sample) return tl::unexpected(sample.error());
+    const SampleResult& r = *sample;
     for (size_t w = 0; w < finish.size(); ++w) finish[w].push_back(r.finish_day[w]);
   }
   FinishSummary out;
@@ -215,45 +228,65 @@ FinishSummary SummarizeFinish(const Model& m, Allocator& alloc, uint64_t seed, i
 }  // namespace
 
 Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
-  auto where = [&](const std::string& what) { return "scenario '" + s.name + "': " + what; };
-  for (const auto& id : s.ChipIds()) {
-    if (auto chip = c.FindChip(id); !chip) return MakeError(where(chip.error().message));
+  // Errors carry the file:line and field the loader kept (Scenario::ErrorAt).
+  auto fail = [&](const std::string& field, std::string message) {
+    return tl::unexpected(s.ErrorAt(field, std::move(message)));
+  };
+  auto at = [](const std::string& list, size_t i, const std::string& key) {
+    return list + "[" + std::to_string(i) + "]" + (key.empty() ? "" : "." + key);
+  };
+  for (size_t i = 0; i < s.fleet.size(); ++i) {
+    if (auto chip = c.FindChip(s.fleet[i].chip); !chip)
+      return fail(at("fleet", i, "chip"), chip.error().message);
+  }
+  for (size_t i = 0; i < s.deliveries.size(); ++i) {
+    if (auto chip = c.FindChip(s.deliveries[i].chip); !chip)
+      return fail(at("deliveries", i, "chip"), chip.error().message);
+  }
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    if (auto chip = c.FindChip(s.events[i].chip); !chip)
+      return fail(at("events", i, "chip"), chip.error().message);
   }
   std::map<const catalog::Chip*, std::string> capped;  // aliases name one chip
-  for (const auto& cap : s.power_caps) {
+  for (size_t i = 0; i < s.power_caps.size(); ++i) {
+    const auto& cap = s.power_caps[i];
     auto chip = c.FindChip(cap.chip);
-    if (!chip) return MakeError(where("power cap: " + chip.error().message));
+    if (!chip) return fail(at("power_caps", i, "chip"), chip.error().message);
     if (auto [it, fresh] = capped.emplace(*chip, cap.chip); !fresh) {
-      return MakeError(where("power caps '" + it->second + "' and '" + cap.chip +
-                             "' name the same chip '" + (*chip)->id + "'"));
+      return fail(at("power_caps", i, "chip"), "power caps '" + it->second + "' and '" + cap.chip +
+                                                   "' name the same chip '" + (*chip)->id + "'");
     }
     auto clock = perf::PowerCapClockFraction(**chip, c.CalibrationFor((*chip)->family), cap.watts);
-    if (!clock) return MakeError(where("power cap: " + clock.error().message));
+    if (!clock) return fail(at("power_caps", i, "watts"), clock.error().message);
   }
-  for (const auto& r : s.training) {
+  for (size_t i = 0; i < s.training.size(); ++i) {
+    const auto& r = s.training[i];
+    const std::string item = at("workloads.training", i, "");
     if (auto m = c.FindModel(r.model); !m)
-      return MakeError(where("run '" + r.name + "': " + m.error().message));
+      return fail(item + ".model", "run '" + r.name + "': " + m.error().message);
     auto d = catalog::ParseDType(r.dtype);
     if (!d || (*d != catalog::DType::kBf16 && *d != catalog::DType::kFp16 &&
                *d != catalog::DType::kFp8)) {
-      return MakeError(
-          where("run '" + r.name + "': dtype '" + r.dtype + "' is not bf16, fp16 or fp8"));
+      return fail(item + ".dtype",
+                  "run '" + r.name + "': dtype '" + r.dtype + "' is not bf16, fp16 or fp8");
     }
-    for (const auto& chip : r.chips) {
-      if (auto x = c.FindChip(chip); !x)
-        return MakeError(where("run '" + r.name + "': " + x.error().message));
+    for (size_t k = 0; k < r.chips.size(); ++k) {
+      if (auto x = c.FindChip(r.chips[k]); !x)
+        return fail(at(item + ".chips", k, ""), "run '" + r.name + "': " + x.error().message);
     }
   }
-  for (const auto& v : s.services) {
+  for (size_t i = 0; i < s.services.size(); ++i) {
+    const auto& v = s.services[i];
+    const std::string item = at("workloads.inference", i, "");
     if (auto m = c.FindModel(v.model); !m)
-      return MakeError(where("service '" + v.name + "': " + m.error().message));
+      return fail(item + ".model", "service '" + v.name + "': " + m.error().message);
     if (!perf::ParseServingDType(v.dtype)) {
-      return MakeError(where("service '" + v.name + "': dtype '" + v.dtype +
-                             "' is not bf16, fp16, fp8, int8, fp4 or int4"));
+      return fail(item + ".dtype", "service '" + v.name + "': dtype '" + v.dtype +
+                                       "' is not bf16, fp16, fp8, int8, fp4 or int4");
     }
-    for (const auto& chip : v.chips) {
-      if (auto x = c.FindChip(chip); !x)
-        return MakeError(where("service '" + v.name + "': " + x.error().message));
+    for (size_t k = 0; k < v.chips.size(); ++k) {
+      if (auto x = c.FindChip(v.chips[k]); !x)
+        return fail(at(item + ".chips", k, ""), "service '" + v.name + "': " + x.error().message);
     }
   }
   return {};
@@ -297,6 +330,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     m.shape.weight.push_back(r.priority);
     m.shape.max_chips.push_back(r.max_chips);
     m.shape.min_chips.push_back(r.min_chips);
+    m.shape.names.push_back(r.name);
     f.workloads.push_back(r.name);
   }
   for (const auto& v : s.services) {
@@ -313,6 +347,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     m.shape.weight.push_back(v.priority * service_boost);
     m.shape.max_chips.push_back(0);
     m.shape.min_chips.push_back(0);
+    m.shape.names.push_back(v.name);
     f.workloads.push_back(v.name);
   }
   m.shape.single_chip_type_training = !s.policy.training_spans_chip_types;
@@ -323,8 +358,15 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     m.period_seconds.push_back(s.PeriodSeconds(t));
     std::vector<double> d(workloads, 0);
     for (size_t k = 0; k < s.services.size(); ++k) {
-      d[runs + k] =
-          s.services[k].demand_tokens_per_s * std::pow(1 + s.services[k].growth_per_period, t);
+      const auto& v = s.services[k];
+      d[runs + k] = v.demand_tokens_per_s * std::pow(1 + v.growth_per_period, t);
+      if (!std::isfinite(d[runs + k])) {
+        return MakeError(fmt::format(
+            "service '{}': demand {:g} tokens/s growing by {:g} per period overflows by period {} "
+            "({})",
+            v.name, v.demand_tokens_per_s, v.growth_per_period, t + 1,
+            s.PeriodStart(t).ToString()));
+      }
     }
     m.demand.push_back(d);
   }
@@ -366,7 +408,9 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
   f.fleet_mean.assign(s.horizon, std::vector<double>(nc, 0));
   f.allocation_mean.assign(s.horizon, std::vector<double>(workloads, 0));
   for (int i = 0; i < opt.samples; ++i) {
-    const SampleResult r = Simulate(m, alloc, opt.seed, static_cast<uint64_t>(i), {});
+    auto sample = Simulate(m, alloc, opt.seed, static_cast<uint64_t>(i), {});
+    if (!sample) return tl::unexpected(sample.error());
+    const SampleResult& r = *sample;
     for (size_t w = 0; w < runs; ++w) {
       finish[w].push_back(r.finish_day[w]);
       for (int t = 0; t < s.horizon; ++t) progress[w][t].push_back(r.progress[w][t]);
@@ -429,13 +473,15 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
       low.quantile[factor.key] = 0.1;
       high.quantile[factor.key] = 0.9;
     }
-    const auto lo = SummarizeFinish(m, alloc, opt.seed, side, low, horizon_end);
+    auto lo = SummarizeFinish(m, alloc, opt.seed, side, low, horizon_end);
+    if (!lo) return tl::unexpected(lo.error());
     tick(side);
-    const auto hi = SummarizeFinish(m, alloc, opt.seed, side, high, horizon_end);
+    auto hi = SummarizeFinish(m, alloc, opt.seed, side, high, horizon_end);
+    if (!hi) return tl::unexpected(hi.error());
     tick(side);
     for (size_t w = 0; w < runs; ++w) {
-      f.sensitivity.push_back({factor.label, s.training[w].name, DayToDate(lo.p50[w]),
-                               DayToDate(hi.p50[w]), std::fabs(hi.mean[w] - lo.mean[w]) / 7.0});
+      f.sensitivity.push_back({factor.label, s.training[w].name, DayToDate(lo->p50[w]),
+                               DayToDate(hi->p50[w]), std::fabs(hi->mean[w] - lo->mean[w]) / 7.0});
     }
   }
   std::stable_sort(f.sensitivity.begin(), f.sensitivity.end(),
@@ -445,11 +491,13 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
 
   // Purchase advice: the same samples with a block of chips added at the start.
   if (!purchasable.empty()) {
-    const auto base = SummarizeFinish(m, alloc, opt.seed, side, {}, horizon_end);
+    auto base = SummarizeFinish(m, alloc, opt.seed, side, {}, horizon_end);
+    if (!base) return tl::unexpected(base.error());
     for (const auto& chip : purchasable) {
       supply::Overrides more;
       more.extra_chips[chip] = opt.purchase_block;
-      const auto with = SummarizeFinish(m, alloc, opt.seed, side, more, horizon_end);
+      auto with = SummarizeFinish(m, alloc, opt.seed, side, more, horizon_end);
+      if (!with) return tl::unexpected(with.error());
       tick(side);
       auto found = cat.FindChip(chip);
       for (size_t w = 0; w < runs; ++w) {
@@ -457,7 +505,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
         a.chip = chip;
         a.run = s.training[w].name;
         a.chips = opt.purchase_block;
-        a.weeks_saved_p50 = (capped(base.p50[w]) - capped(with.p50[w])) / 7.0;
+        a.weeks_saved_p50 = (capped(base->p50[w]) - capped(with->p50[w])) / 7.0;
         if (found && (*found)->price_usd.known()) {
           a.cost_usd = *(*found)->price_usd.value * opt.purchase_block;
           if (a.weeks_saved_p50 > 1e-9) a.usd_per_week_saved = *a.cost_usd / a.weeks_saved_p50;

@@ -171,7 +171,8 @@ std::string Page(const std::string& title, const std::string& intro,
   for (const auto& [id, spec] : charts) html += "<div class=\"chart\" id=\"" + id + "\"></div>\n";
   html += "<script>\nconst specs = {\n";
   for (const auto& [id, spec] : charts)
-    html += "  \"" + id + "\": " + SafeScript(spec.dump()) + ",\n";
+    html += "  \"" + id +
+            "\": " + SafeScript(spec.dump(-1, ' ', false, json::error_handler_t::replace)) + ",\n";
   html +=
       "};\n"
       "window.suanliRendered = Promise.all(Object.entries(specs).map(([id, spec]) =>\n"

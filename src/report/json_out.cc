@@ -42,6 +42,10 @@ nlohmann::json Optional(const std::optional<double>& v, int digits) {
   return v ? nlohmann::json(Round(*v, digits)) : nlohmann::json(nullptr);
 }
 
-std::string Dump(const nlohmann::json& j) { return j.dump(2) + "\n"; }
+// Text that is not UTF-8 (a name typed in GBK on the command line, a trace's job name) is shown
+// with U+FFFD rather than failing the whole output (nlohmann's type_error.316).
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 }  // namespace suanli::report

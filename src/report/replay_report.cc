@@ -10,28 +10,29 @@
 namespace suanli::report {
 namespace {
 
-nlohmann::json RunJson(const ReplayRun& run) {
+nlohmann::json RunJson(const ReplayRun& run, bool timing) {
   const auto& r = run.result;
-  return {{"policy", r.policy},
-          {"jobs", r.jobs},
-          {"completed", r.completed},
-          {"avg_jct_s", Round(r.avg_jct_s)},
-          {"p50_jct_s", Round(r.p50_jct_s)},
-          {"p99_jct_s", Round(r.p99_jct_s)},
-          {"avg_queue_s", Round(r.avg_queue_s)},
-          {"makespan_s", Round(r.makespan_s)},
-          {"utilization", Round(r.utilization, 4)},
-          {"unallocated_gpu_fraction", Round(r.unallocated_gpu_fraction, 4)},
-          {"events", r.events},
-          {"mechanism", r.mechanism},
-          {"round_s", Round(r.round_s)},
-          {"sim_wall_s", Round(run.sim_wall_s, 3)}};
+  nlohmann::json j = {{"policy", r.policy},
+                      {"jobs", r.jobs},
+                      {"completed", r.completed},
+                      {"avg_jct_s", Round(r.avg_jct_s)},
+                      {"p50_jct_s", Round(r.p50_jct_s)},
+                      {"p99_jct_s", Round(r.p99_jct_s)},
+                      {"avg_queue_s", Round(r.avg_queue_s)},
+                      {"makespan_s", Round(r.makespan_s)},
+                      {"utilization", Round(r.utilization, 4)},
+                      {"unallocated_gpu_fraction", Round(r.unallocated_gpu_fraction, 4)},
+                      {"events", r.events},
+                      {"mechanism", r.mechanism},
+                      {"round_s", Round(r.round_s)}};
+  if (timing) j["sim_wall_s"] = Round(run.sim_wall_s, 3);
+  return j;
 }
 
 }  // namespace
 
 std::string ReplayJson(const std::vector<ReplayRun>& runs,
-                       const std::vector<ReplayClusterType>& cluster) {
+                       const std::vector<ReplayClusterType>& cluster, bool timing) {
   nlohmann::json types = nlohmann::json::array();
   for (const auto& c : cluster) {
     types.push_back({{"type", c.type},
@@ -41,10 +42,10 @@ std::string ReplayJson(const std::vector<ReplayRun>& runs,
   }
   nlohmann::json out;
   if (runs.size() == 1) {
-    out = RunJson(runs[0]);
+    out = RunJson(runs[0], timing);
   } else {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& r : runs) arr.push_back(RunJson(r));
+    for (const auto& r : runs) arr.push_back(RunJson(r, timing));
     out = {{"policies", arr}};
   }
   out["cluster"] = types;
@@ -52,23 +53,32 @@ std::string ReplayJson(const std::vector<ReplayRun>& runs,
 }
 
 std::string ReplayTable(const std::vector<ReplayRun>& runs,
-                        const std::vector<ReplayClusterType>& cluster) {
+                        const std::vector<ReplayClusterType>& cluster, bool timing) {
   std::string head;
   for (const auto& c : cluster) {
     head += fmt::format("{}{} x {}{}", head.empty() ? "cluster: " : ", ", c.gpus, c.type,
                         c.catalog_chip.empty() ? "" : " (catalog " + c.catalog_chip + ")");
   }
   if (!head.empty()) head += "\n";
-  Table t({"policy", "jobs", "avg JCT h", "p50 JCT h", "p99 JCT h", "avg queue h", "makespan h",
-           "utilization", "unallocated", "events"});
+  std::vector<std::string> header = {"policy",      "jobs",        "avg JCT h",  "p50 JCT h",
+                                     "p99 JCT h",   "avg queue h", "makespan h", "utilization",
+                                     "unallocated", "events"};
+  if (timing) header.emplace_back("wall s");
+  Table t(header);
   for (const auto& run : runs) {
     const auto& r = run.result;
-    t.AddRow({r.policy, std::to_string(r.jobs), fmt::format("{:.2f}", r.avg_jct_s / 3600),
-              fmt::format("{:.2f}", r.p50_jct_s / 3600), fmt::format("{:.2f}", r.p99_jct_s / 3600),
-              fmt::format("{:.2f}", r.avg_queue_s / 3600),
-              fmt::format("{:.1f}", r.makespan_s / 3600),
-              fmt::format("{:.1f} %", r.utilization * 100),
-              fmt::format("{:.1f} %", r.unallocated_gpu_fraction * 100), std::to_string(r.events)});
+    std::vector<std::string> row = {r.policy,
+                                    std::to_string(r.jobs),
+                                    fmt::format("{:.2f}", r.avg_jct_s / 3600),
+                                    fmt::format("{:.2f}", r.p50_jct_s / 3600),
+                                    fmt::format("{:.2f}", r.p99_jct_s / 3600),
+                                    fmt::format("{:.2f}", r.avg_queue_s / 3600),
+                                    fmt::format("{:.1f}", r.makespan_s / 3600),
+                                    fmt::format("{:.1f} %", r.utilization * 100),
+                                    fmt::format("{:.1f} %", r.unallocated_gpu_fraction * 100),
+                                    std::to_string(r.events)};
+    if (timing) row.push_back(fmt::format("{:.2f}", run.sim_wall_s));
+    t.AddRow(row);
   }
   return head + t.Render();
 }
@@ -121,12 +131,12 @@ double MeanOf(const FillRun& run, double (*field)(const sim::FillResult&)) {
 
 }  // namespace
 
-std::string FillTable(const std::vector<FillRun>& runs) {
+std::string FillTable(const std::vector<FillRun>& runs, bool timing) {
   std::vector<std::string> header = {"policy", "seeds"};
   const size_t last = runs.empty() ? 0 : MeanCurve(runs[0]).size();
   for (size_t x = 50; x < last; x += 10) header.push_back(fmt::format("@{} %", x));
   header.emplace_back("failed pods");
-  header.emplace_back("wall s");
+  if (timing) header.emplace_back("wall s");
   Table t(header);
   for (const auto& run : runs) {
     const auto curve = MeanCurve(run);
@@ -137,7 +147,7 @@ std::string FillTable(const std::vector<FillRun>& runs) {
     }
     row.push_back(fmt::format(
         "{:.0f}", MeanOf(run, [](const sim::FillResult& r) { return double(r.failed); })));
-    row.push_back(fmt::format("{:.2f}", run.sim_wall_s));
+    if (timing) row.push_back(fmt::format("{:.2f}", run.sim_wall_s));
     t.AddRow(row);
   }
   return "GPU allocation % when the arrived GPU request reaches x % of capacity (mean over "
@@ -145,7 +155,7 @@ std::string FillTable(const std::vector<FillRun>& runs) {
          t.Render();
 }
 
-std::string FillJson(const std::vector<FillRun>& runs, double tune) {
+std::string FillJson(const std::vector<FillRun>& runs, double tune, bool timing) {
   nlohmann::json policies = nlohmann::json::array();
   long total_gpus = 0;
   nlohmann::json seeds = nlohmann::json::array();
@@ -163,16 +173,17 @@ std::string FillJson(const std::vector<FillRun>& runs, double tune) {
                           {"allocated_gpu_pct", Round(r.allocated_gpu_pct, 4)},
                           {"alloc_pct_at_arrived_pct", Milestones(r.alloc_pct_by_arrived_pct)}});
     }
-    policies.push_back(
-        {{"policy", run.policy},
-         {"alloc_pct_at_arrived_pct", Milestones(curve)},
-         {"alloc_pct_by_arrived_pct", CurveJson(curve)},
-         {"failed_pods",
-          Round(MeanOf(run, [](const sim::FillResult& r) { return double(r.failed); }))},
-         {"allocated_gpu_pct",
-          Round(MeanOf(run, [](const sim::FillResult& r) { return r.allocated_gpu_pct; }), 4)},
-         {"sim_wall_s", Round(run.sim_wall_s, 3)},
-         {"runs", per_seed}});
+    nlohmann::json policy = {
+        {"policy", run.policy},
+        {"alloc_pct_at_arrived_pct", Milestones(curve)},
+        {"alloc_pct_by_arrived_pct", CurveJson(curve)},
+        {"failed_pods",
+         Round(MeanOf(run, [](const sim::FillResult& r) { return double(r.failed); }))},
+        {"allocated_gpu_pct",
+         Round(MeanOf(run, [](const sim::FillResult& r) { return r.allocated_gpu_pct; }), 4)},
+        {"runs", per_seed}};
+    if (timing) policy["sim_wall_s"] = Round(run.sim_wall_s, 3);
+    policies.push_back(std::move(policy));
   }
   return Dump({{"mode", "fill"},
                {"tune", tune},

@@ -16,6 +16,9 @@ struct ReplayRun {
   double sim_wall_s = 0;  // measured by the caller: the engine reads no clock
 };
 
+// Wall-clock seconds are shown only when asked for (`timing`): they differ from run to run, and
+// every other figure is the same for the same inputs.
+
 // An accelerator type of the replayed cluster and the catalog chip it maps
 // to (empty: trace types such as K80 or Alibaba's G2 need not be there).
 struct ReplayClusterType {
@@ -25,9 +28,9 @@ struct ReplayClusterType {
 };
 
 std::string ReplayJson(const std::vector<ReplayRun>& runs,
-                       const std::vector<ReplayClusterType>& cluster = {});
+                       const std::vector<ReplayClusterType>& cluster = {}, bool timing = false);
 std::string ReplayTable(const std::vector<ReplayRun>& runs,
-                        const std::vector<ReplayClusterType>& cluster = {});
+                        const std::vector<ReplayClusterType>& cluster = {}, bool timing = false);
 
 // FGD's fill experiment: one policy over one or more seeds.
 struct FillRun {
@@ -37,10 +40,10 @@ struct FillRun {
 };
 
 // Allocation % at arrived 50, 60, ... % of GPU capacity, mean over seeds.
-std::string FillTable(const std::vector<FillRun>& runs);
+std::string FillTable(const std::vector<FillRun>& runs, bool timing = false);
 // The same plus the whole mean curve (index = arrived %, null where no
 // sample) and each seed's run.
-std::string FillJson(const std::vector<FillRun>& runs, double tune);
+std::string FillJson(const std::vector<FillRun>& runs, double tune, bool timing = false);
 
 // `suanli trace synth`: the trace it wrote.
 struct SynthSummary {

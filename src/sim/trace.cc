@@ -17,18 +17,22 @@ namespace suanli::sim {
 namespace {
 
 // A small RFC 4180 reader: fields split on commas (or tabs), quotes honoured,
-// line numbers kept for errors.
+// line numbers kept for errors. A UTF-8 byte order mark (Excel's "CSV UTF-8") is skipped; a quote
+// left open at the end of the file is an error at the line it opened, not one field holding the
+// rest of the file.
 struct Row {
   int line = 0;
   std::vector<std::string> fields;
 };
 
-std::vector<Row> SplitRows(std::string_view text, char sep) {
+Result<std::vector<Row>> SplitRows(std::string_view text, char sep, const std::string& file) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   std::vector<Row> rows;
   Row row;
   std::string field;
   bool quoted = false;
   int line = 1;
+  int quote_line = 0;
   row.line = 1;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -46,6 +50,7 @@ std::vector<Row> SplitRows(std::string_view text, char sep) {
     }
     if (c == '"') {
       quoted = true;
+      quote_line = line;
     } else if (c == sep) {
       row.fields.push_back(field);
       field.clear();
@@ -59,6 +64,10 @@ std::vector<Row> SplitRows(std::string_view text, char sep) {
     } else {
       field += c;
     }
+  }
+  if (quoted) {
+    return MakeError("unterminated quote: the '\"' opened on this line is never closed", file,
+                     quote_line);
   }
   row.fields.push_back(field);
   if (!(row.fields.size() == 1 && row.fields[0].empty())) rows.push_back(row);
@@ -106,7 +115,7 @@ class Columns {
     double v = 0;
     auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
     if (ec != std::errc() || p != t.data() + t.size() || !std::isfinite(v)) {
-      return MakeError("'" + t + "' is not a number", file_, r.line, name);
+      return MakeError(Quoted(t) + " is not a number", file_, r.line, name);
     }
     return v;
   }
@@ -119,7 +128,7 @@ class Columns {
 #define SUANLI_TRY(var, expr)                                     \
   auto var##_result = (expr);                                     \
   if (!var##_result) return tl::unexpected(var##_result.error()); \
-  const auto var = *var##_result
+  const auto& var = *var##_result
 
 std::vector<std::string> SplitOn(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -160,7 +169,7 @@ void SortJobs(std::vector<Job>& jobs) {
 
 Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& file,
                                       TraceStats* stats) {
-  const auto rows = SplitRows(text, ',');
+  SUANLI_TRY(rows, SplitRows(text, ',', file));
   if (rows.empty()) return MakeError("the trace is empty", file);
   Columns c(rows[0], file);
   if (auto ok = c.Require({"id", "arrival_s", "num_gpus", "duration_s"}, rows[0].line); !ok)
@@ -198,7 +207,7 @@ Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& 
         const std::string num = eq == std::string::npos ? "" : part.substr(eq + 1);
         auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
         if (eq == std::string::npos || ec != std::errc() || p != num.data() + num.size()) {
-          return MakeError("'" + part + "' is not type=seconds", file, r.line, "duration_s");
+          return MakeError(Quoted(part) + " is not type=seconds", file, r.line, "duration_s");
         }
         j.duration_s[part.substr(0, eq)] = v;
       }
@@ -214,7 +223,7 @@ Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& 
 
 Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string& file,
                                        TraceStats* stats, const OpenbOptions& options) {
-  const auto rows = SplitRows(text, ',');
+  SUANLI_TRY(rows, SplitRows(text, ',', file));
   if (rows.empty()) return MakeError("the trace is empty", file);
   Columns c(rows[0], file);
   if (auto ok =
@@ -272,7 +281,7 @@ Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string&
 }
 
 Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::string& file) {
-  const auto rows = SplitRows(text, ',');
+  SUANLI_TRY(rows, SplitRows(text, ',', file));
   if (rows.empty()) return MakeError("the node list is empty", file);
   Columns c(rows[0], file);
   if (auto ok = c.Require({"sn", "cpu_milli", "memory_mib", "gpu", "model"}, rows[0].line); !ok) {
@@ -300,7 +309,7 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
     return MakeError(e.what(), throughputs_file);
   }
   if (!tput.is_object()) return MakeError("expected an object of worker types", throughputs_file);
-  const auto rows = SplitRows(text, '\t');
+  SUANLI_TRY(rows, SplitRows(text, '\t', file));
   if (rows.empty()) return MakeError("the trace is empty", file);
   // The first row decides the layout: Gavel's 10 columns, or the 7 of its
   // Philly-derived traces (traces/msr, parser of commit ace90a3).
@@ -326,7 +335,7 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
       const std::string& t = r.fields[col];
       auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
       if (ec != std::errc() || p != t.data() + t.size() || !std::isfinite(v))
-        return MakeError("'" + t + "' is not a number", file, r.line, name);
+        return MakeError(Quoted(t) + " is not a number", file, r.line, name);
       return v;
     };
     SUANLI_TRY(steps, num(col_steps, "total_steps"));
@@ -458,7 +467,7 @@ Result<SiaProfile> ReadSiaProfile(const std::filesystem::path& dir, const SiaClu
   const std::string placements = (dir / ("placements-" + std::string(cluster.suffix) + ".csv"));
   const auto text = ReadWholeFile(placements);
   if (!text) return MakeError("cannot read the profile", placements);
-  const auto rows = SplitRows(*text, ',');
+  SUANLI_TRY(rows, SplitRows(*text, ',', placements));
   if (rows.empty()) return MakeError("the profile is empty", placements);
   Columns c(rows[0], placements);
   if (auto ok = c.Require({"placement", "local_bsz", "step_time", "sync_time"}, rows[0].line); !ok)
@@ -471,7 +480,7 @@ Result<SiaProfile> ReadSiaProfile(const std::filesystem::path& dir, const SiaClu
   }
   const std::string scalability = (dir / ("scalability-" + std::string(cluster.suffix) + ".csv"));
   if (const auto scal = ReadWholeFile(scalability)) {  // optional: multi-node runs only
-    const auto srows = SplitRows(*scal, ',');
+    SUANLI_TRY(srows, SplitRows(*scal, ',', scalability));
     if (srows.empty()) return MakeError("the profile is empty", scalability);
     Columns sc(srows[0], scalability);
     if (auto ok = sc.Require({"num_nodes", "num_replicas", "local_bsz", "step_time", "sync_time"},
@@ -523,7 +532,7 @@ Result<SiaAppData> LoadSiaApp(const SiaApp& app, const std::filesystem::path& pr
     }
     const auto text = ReadWholeFile(path.string());
     if (!text) return MakeError("cannot read the profile", path.string());
-    const auto rows = SplitRows(*text, ',');
+    SUANLI_TRY(rows, SplitRows(*text, ',', path.string()));
     if (rows.empty()) return MakeError("the profile is empty", path.string());
     Columns c(rows[0], path.string());
     if (auto ok = c.Require({"iteration"}, rows[0].line); !ok) return tl::unexpected(ok.error());
@@ -634,7 +643,7 @@ Result<std::vector<Job>> ReadSiaWorkload(std::string_view text, const std::strin
   if (!std::filesystem::is_directory(profiles_dir, ec)) {
     return MakeError("the Sia profile directory does not exist (see --profiles)", profiles_dir);
   }
-  const auto rows = SplitRows(text, ',');
+  SUANLI_TRY(rows, SplitRows(text, ',', file));
   if (rows.empty()) return MakeError("the trace is empty", file);
   Columns c(rows[0], file);
   if (auto ok =
@@ -657,8 +666,9 @@ Result<std::vector<Job>> ReadSiaWorkload(std::string_view text, const std::strin
       }
       if (!app) {
         const std::string why = name == "gpt_pmp" ? " (pipeline-parallel; not modelled)" : "";
-        return MakeError("unknown application '" + name + "'" + why + "; expected " + JoinOr(known),
-                         file, r.line, "application");
+        return MakeError(
+            "unknown application " + Quoted(name) + why + "; expected " + JoinOr(known), file,
+            r.line, "application");
       }
       SUANLI_TRY(data, LoadSiaApp(*app, profiles_dir, file, r.line));
       loaded = apps.emplace(name, data).first;
@@ -713,19 +723,19 @@ Result<std::vector<Node>> ParseClusterSpec(std::string_view spec) {
   for (const auto& part : SplitOn(std::string(spec), ',')) {
     const auto fields = SplitOn(part, ':');
     if (fields.size() < 2 || fields.size() > 3) {
-      return MakeError("'" + part + "' is not type:count or type:count:gpus_per_node", "", 0,
+      return MakeError(Quoted(part) + " is not type:count or type:count:gpus_per_node", "", 0,
                        "--cluster");
     }
     int count = 0, per = 0;
     auto [p1, e1] = std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), count);
     // 0 is allowed: Gavel's `-c 8:0:8` names a type the cluster does not have.
     if (e1 != std::errc() || count < 0 || count > 10'000'000) {
-      return MakeError("'" + fields[1] + "' is not a GPU count", "", 0, "--cluster");
+      return MakeError(Quoted(fields[1]) + " is not a GPU count", "", 0, "--cluster");
     }
     if (fields.size() == 3) {
       auto [p2, e2] = std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), per);
       if (e2 != std::errc() || per < 1 || per > 1024) {
-        return MakeError("'" + fields[2] + "' is not a GPUs-per-node count", "", 0, "--cluster");
+        return MakeError(Quoted(fields[2]) + " is not a GPUs-per-node count", "", 0, "--cluster");
       }
     }
     if (per == 0) per = count;  // one pool per type, as Gavel's workers (no locality)

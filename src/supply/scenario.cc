@@ -17,11 +17,30 @@ class ScenarioLoader : public SupplyReader {
 
   Scenario Load(std::string_view text) {
     const YAML::Node root = Parse(text);
+    Scenario s;
+    s.file = file_;
+    // The places of what is checked against the catalog later.
+    auto place = [&](const YAML::Node& map, std::string_view key, const std::string& path) {
+      if (const YAML::Node n = map[std::string(key)]; n) s.lines[Join(path, key)] = LineOf(n);
+    };
+    auto place_item = [&](const YAML::Node& n, const std::string& path) {
+      s.lines[path] = LineOf(n);
+    };
+    auto place_list = [&](const YAML::Node& map, std::string_view key, const std::string& path) {
+      const YAML::Node n = map[std::string(key)];
+      if (!n) return;
+      const std::string list = Join(path, key);
+      s.lines[list] = LineOf(n);
+      if (n.IsScalar()) s.lines[list + "[0]"] = LineOf(n);
+      if (!n.IsSequence()) return;
+      for (size_t i = 0; i < n.size(); ++i) {
+        s.lines[list + "[" + std::to_string(i) + "]"] = LineOf(n[i]);
+      }
+    };
     if (!root.IsMap()) Fail("expected a mapping with scenario, fleet, deliveries, ...", root, "");
     CheckKeys(root, "",
               {"scenario", "inputs", "fleet", "deliveries", "events", "workloads", "power_caps",
                "policy"});
-    Scenario s;
     const YAML::Node head = root["scenario"];
     if (!head || !head.IsMap())
       Fail("missing the scenario mapping (name, start, period, horizon)", root, "scenario");
@@ -57,6 +76,8 @@ class ScenarioLoader : public SupplyReader {
     if (root["fleet"]) {
       ForEach(root["fleet"], "fleet", [&](const YAML::Node& n, const std::string& p) {
         CheckKeys(n, p, {"chip", "count", "source", "note"});
+        place_item(n, p);
+        place(n, "chip", p);
         s.fleet.push_back({NormalizeId(Text(n, "chip", p, true)), Num(n, "count", p, 0, 1e8),
                            Strings(n, "source", p)});
       });
@@ -65,6 +86,9 @@ class ScenarioLoader : public SupplyReader {
       std::set<std::string> capped;
       ForEach(root["power_caps"], "power_caps", [&](const YAML::Node& n, const std::string& p) {
         CheckKeys(n, p, {"chip", "watts", "source", "note"});
+        place_item(n, p);
+        place(n, "chip", p);
+        place(n, "watts", p);
         PowerCap cap{NormalizeId(Text(n, "chip", p, true)), Num(n, "watts", p, 1, 1e5),
                      Strings(n, "source", p), Text(n, "note", p, false)};
         if (!capped.insert(cap.chip).second)
@@ -78,6 +102,8 @@ class ScenarioLoader : public SupplyReader {
             n, p,
             {"chip", "from", "to", "per_period", "draw_each_period", "scale_by", "source", "note"});
         Delivery d;
+        place_item(n, p);
+        place(n, "chip", p);
         d.chip = NormalizeId(Text(n, "chip", p, true));
         d.from = DateField(n, "from", p);
         d.to = DateField(n, "to", p);
@@ -99,6 +125,8 @@ class ScenarioLoader : public SupplyReader {
         CheckKeys(n, p,
                   {"name", "probability", "window", "effect", "chip", "amount", "source", "note"});
         Event e;
+        place_item(n, p);
+        place(n, "chip", p);
         e.name = Text(n, "name", p, true);
         e.probability = Num(n, "probability", p, 0, 1);
         const YAML::Node w = n["window"];
@@ -139,6 +167,10 @@ class ScenarioLoader : public SupplyReader {
                         {"name", "model", "tokens", "dtype", "chips", "min_chips", "max_chips",
                          "earliest_start", "target", "priority", "note"});
               TrainingRun r;
+              place_item(n, p);
+              place(n, "model", p);
+              place(n, "dtype", p);
+              place_list(n, "chips", p);
               r.name = Text(n, "name", p, true);
               if (!names.insert(r.name).second) {
                 Fail("workload name '" + r.name + "' used twice", n["name"], Join(p, "name"));
@@ -168,6 +200,10 @@ class ScenarioLoader : public SupplyReader {
                   {"name", "model", "input_tokens", "output_tokens", "dtype", "demand_tokens_per_s",
                    "growth_per_period", "tpot_ms", "chips", "priority", "note"});
               InferenceService v;
+              place_item(n, p);
+              place(n, "model", p);
+              place(n, "dtype", p);
+              place_list(n, "chips", p);
               v.name = Text(n, "name", p, true);
               if (!names.insert(v.name).second) {
                 Fail("workload name '" + v.name + "' used twice", n["name"], Join(p, "name"));
@@ -224,6 +260,19 @@ std::vector<std::string> Scenario::ChipIds() const {
   for (const auto& d : deliveries) ids.insert(d.chip);
   for (const auto& e : events) ids.insert(e.chip);
   return {ids.begin(), ids.end()};
+}
+
+Error Scenario::ErrorAt(const std::string& field, std::string message) const {
+  // The field's own line, else the closest enclosing item's ("a.b[2].c" -> "a.b[2]" -> "a.b").
+  for (std::string at = field; !at.empty();) {
+    if (auto it = lines.find(at); it != lines.end() && !file.empty()) {
+      return Error{std::move(message), file, it->second, field};
+    }
+    const size_t cut = at.find_last_of(".[");
+    if (cut == std::string::npos) break;
+    at.resize(cut);
+  }
+  return Error{"scenario '" + name + "': " + field + ": " + message};
 }
 
 Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file_name) {

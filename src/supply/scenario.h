@@ -4,6 +4,7 @@
 #ifndef SUANLI_SUPPLY_SCENARIO_H_
 #define SUANLI_SUPPLY_SCENARIO_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -123,6 +124,15 @@ struct Scenario {
   int PeriodOf(Date d) const;
   // All chip ids the scenario mentions (fleet, deliveries, events), sorted.
   std::vector<std::string> ChipIds() const;
+
+  // Where the fields were read, for errors found after loading (ids checked against the
+  // catalog, power caps against the chip): the file, and the 1-based line of each dotted field
+  // path ("fleet[0].chip", "workloads.training[1].chips[0]") and of each list item.
+  std::string file;
+  std::map<std::string, int> lines;
+  // An error at `field` with file:line (of the field, or else of the item holding it); without
+  // a known place, the message names the scenario and the field.
+  Error ErrorAt(const std::string& field, std::string message) const;
 };
 
 // Parses one scenario document. Chip and model ids are checked later

@@ -2,7 +2,12 @@
 #include "app/engine.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "app/requests.h"
 #include "core/atomic_file.h"
@@ -198,6 +203,41 @@ TEST(Engine, InlineScenarioWinsOverName) {
   auto out = TheEngine().Forecast(f, Json());
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().file, "scenario_yaml");
+}
+
+// Same inputs, same bytes: a replay's JSON and table carry no wall-clock reading unless the
+// request asks for timing (sim_wall_s made two identical runs differ).
+TEST(Engine, ReplayTwiceGivesTheSameBytes) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("suanli-engine-replay-" + std::to_string(static_cast<long>(::getpid())));
+  std::filesystem::create_directories(dir);
+  const auto trace = dir / "jobs.csv";
+  {
+    std::ofstream out(trace);
+    out << "id,arrival_s,num_gpus,duration_s\n";
+    for (int i = 0; i < 200; ++i)
+      out << i << "," << i * 7 << "," << 1 + i % 3 << "," << 50 + i << "\n";
+  }
+  ReplayRequest r;
+  r.trace = trace.string();
+  r.cluster = "v100:4,k80:4";
+  r.policy = {"fifo", "sjf", "srtf", "las"};
+  for (const RunContext& c : {Json(), RunContext{Format::kText, nullptr}}) {
+    auto first = TheEngine().Replay(r, c);
+    auto second = TheEngine().Replay(r, c);
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(first->body, second->body);
+    EXPECT_EQ(first->body.find("wall"), std::string::npos) << first->body;
+  }
+  r.timing = true;
+  auto timed = TheEngine().Replay(r, Json());
+  ASSERT_TRUE(timed);
+  const auto j = nlohmann::json::parse(timed->body);
+  for (const auto& p : j["policies"]) EXPECT_GE(p["sim_wall_s"].get<double>(), 0) << p;
+  auto table = TheEngine().Replay(r, {Format::kText, nullptr});
+  ASSERT_TRUE(table);
+  EXPECT_NE(table->body.find("wall s"), std::string::npos) << table->body;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -214,6 +214,58 @@ TEST(YamlErrorsTest, UpperCaseId) {
   EXPECT_TRUE(Contains(e.message, "lower case")) << e.message;
 }
 
+TEST(YamlErrorsTest, DuplicateKeysAreErrors) {
+  // A chip with two memory_gib entries used the first one silently.
+  const Error e =
+      MergeError(ChipWithMemory("memory_tb_s: {value: 3.2, source: [S2], "
+                                "confidence: estimate}"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_EQ(e.field, "chips[0].memory_tb_s");
+  EXPECT_TRUE(Contains(e.message, "duplicate key (first at line 6)")) << e.message;
+  // A second top-level list was dropped.
+  const Error top = MergeError(Model() + "models:\n  - id: other\n");
+  EXPECT_EQ(top.field, "models");
+  EXPECT_TRUE(Contains(top.message, "first at line 1")) << top.message;
+  // Inside a value record too.
+  const Error inner = MergeError(
+      ChipWithMemory("memory_gib: {value: 80, value: 96, source: [S2], confidence: estimate}"));
+  EXPECT_EQ(inner.line, 7);
+  EXPECT_EQ(inner.field, "chips[0].memory_gib.value");
+}
+
+TEST(YamlErrorsTest, AnAliasUsedTwiceIsNotADuplicate) {
+  Catalog c;
+  auto r = c.MergeYaml(
+      "sources:\n"
+      "  - &src {id: S900, title: t, url: 'https://example.com'}\n"
+      "chips:\n"
+      "  - id: npu-a\n"
+      "    name: A\n"
+      "    vendor: Me\n"
+      "    memory_gib: &mem {value: 64, source: [S900], confidence: estimate}\n"
+      "  - id: npu-b\n"
+      "    name: B\n"
+      "    vendor: Me\n"
+      "    memory_gib: *mem\n",
+      kFile);
+  EXPECT_TRUE(r) << r.error().ToString();
+}
+
+TEST(YamlErrorsTest, OneDocumentPerFile) {
+  const Error e = MergeError(Model() + "---\nchips: []\n");  // 13 lines, then the `---`
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 14);
+  EXPECT_TRUE(Contains(e.message, "more than one YAML document")) << e.message;
+}
+
+TEST(YamlErrorsTest, TextMustBeUtf8) {
+  const Error e = MergeError(ChipWithMemory("note: caf\xe9 au lait"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.message, "not valid UTF-8 (byte 0xE9 at column 14)")) << e.message;
+}
+
 TEST(YamlErrorsTest, FailedMergeLeavesCatalogUnchanged) {
   Catalog c;
   ASSERT_TRUE(c.MergeYaml(Model(), "first.yaml"));

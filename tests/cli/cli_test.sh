@@ -38,9 +38,14 @@ run() {
   ERR=$(cat "$TMP/stderr")
 }
 
+# temporaries DIR: the output temporaries left in DIR (.NAME.RANDOM.tmp), one a line.
+temporaries() {
+  find "$1" -maxdepth 1 -name '.*.tmp' -printf '%f\n' 2>/dev/null
+}
+
 # expect_bad NAME PATTERN ARGS...: bad input must exit 2, print a message on
 # stderr matching the extended regex PATTERN (case-insensitive), print
-# nothing on stdout, and write neither -o file nor its temporary.
+# nothing on stdout, and write neither -o file nor any temporary.
 expect_bad() {
   local name=$1 pattern=$2
   shift 2
@@ -56,6 +61,7 @@ expect_bad() {
   [ -z "$OUT" ] || problems+=("unexpected stdout: ${OUT:0:200}")
   [ ! -e "$out" ] || problems+=("$out was written")
   [ ! -e "$out.tmp" ] || problems+=("$out.tmp was left behind")
+  [ -z "$(temporaries "$TMP")" ] || problems+=("temporaries left behind: $(temporaries "$TMP")")
   if [ ${#problems[@]} -eq 0 ]; then
     ok "$name"
   else
@@ -738,6 +744,12 @@ expect_bad "forecast scenario with an unknown chip id" "h1000" \
   forecast "$TMP/h1000.yaml" --samples 50
 expect_bad "forecast unknown chip id suggests h100" "nearest.*h100[^0]" \
   forecast "$TMP/h1000.yaml" --samples 50
+expect_bad "forecast unknown chip id names file:line and field" \
+  "h1000\.yaml:3: fleet\[0\]\.chip: unknown chip 'h1000'" forecast "$TMP/h1000.yaml" --samples 50
+sed 's/model: llama-3-8b/model: llama-3-8c/' "$TMP/h1000.yaml" | sed 's/h1000/h100/' >"$TMP/model.yaml"
+expect_bad "forecast unknown model names file:line and field" \
+  "model\.yaml:6: workloads\.training\[0\]\.model: run 'run': unknown model 'llama-3-8c'" \
+  forecast "$TMP/model.yaml" --samples 50
 
 cat >"$TMP/cap_scenario.yaml" <<'EOF2'
 scenario: {name: hot, start: 2027-01-01, period: month, horizon: 6}
@@ -749,11 +761,49 @@ workloads:
   training:
     - {name: run, model: llama-3-8b, tokens: 1e12, chips: [h100], max_chips: 128, target: 2027-06-30}
 EOF2
-expect_bad "forecast scenario with a power cap above the TDP" "power cap.*700 W TDP" \
+expect_bad "forecast scenario with a power cap above the TDP" \
+  "cap_scenario\.yaml:5: power_caps\[0\]\.watts: power cap 900 W is above the 700 W TDP" \
   forecast "$TMP/cap_scenario.yaml" --samples 50
 sed -i 's/watts: 900/watts: 0/' "$TMP/cap_scenario.yaml"
 expect_bad "forecast scenario with a zero power cap gives file:line and field" \
   "cap_scenario\.yaml:5: power_caps\[0\]\.watts" forecast "$TMP/cap_scenario.yaml" --samples 50
+
+# YAML strictness: a second key or document was ignored silently; text must be UTF-8.
+sed 's/horizon: 6}/horizon: 6, horizon: 3}/' "$TMP/h1000.yaml" >"$TMP/dup.yaml"
+expect_bad "forecast scenario with a duplicate key names both lines" \
+  "dup\.yaml:1: scenario\.horizon: duplicate key \(first at line 1\)" forecast "$TMP/dup.yaml" --samples 50
+{ cat "$TMP/h1000.yaml"; printf -- '---\nscenario: {name: second}\n'; } >"$TMP/two_docs.yaml"
+expect_bad "forecast scenario with two YAML documents" "two_docs\.yaml:7: more than one YAML document" \
+  forecast "$TMP/two_docs.yaml" --samples 50
+mkdir -p "$TMP/latin1"
+printf 'chips:\n  - id: u8\n    name: "caf\xe9"\n    vendor: x\n' >"$TMP/latin1/x.yaml"
+expect_bad "catalog --json with a Latin-1 name: file:line, not an internal error" \
+  "latin1/x\.yaml:3: not valid UTF-8" catalog chips --json --catalog "$TMP/latin1"
+mkdir -p "$TMP/loop" && ln -sf x.yaml "$TMP/loop/x.yaml"
+expect_bad "catalog directory with a symbolic link loop" "x\.yaml: cannot read file: Too many levels" \
+  catalog chips --catalog "$TMP/loop"
+
+# A service with no demand, or one shrinking 99 % a period, needs no chips. Both aborted in the
+# LP solver (SIGABRT, exit 134) with the shipped scenario edited as below.
+SCENARIOS="$(cd "$(dirname "$0")/../../data/scenarios" && pwd)"
+sed 's/demand_tokens_per_s: .*/demand_tokens_per_s: 0/' "$SCENARIOS/china-2026.yaml" >"$TMP/d0.yaml"
+sed 's/growth_per_period: .*/growth_per_period: -0.99/' "$SCENARIOS/china-2026.yaml" >"$TMP/shrink.yaml"
+for args in "d0.yaml --samples 1" "shrink.yaml --samples 20 --no-sensitivity --no-purchase-advice"; do
+  read -r file rest <<<"$args"
+  # shellcheck disable=SC2086  # rest is a list of flags
+  run forecast "$TMP/$file" $rest --json
+  if [ "$RC" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["services"][0]
+assert s["served_fraction"][-1] == 1, s["served_fraction"]
+' "$TMP/stdout" 2>/dev/null; then
+    ok "forecast $file: exit 0, a service with (next to) no demand is fully served"
+  else
+    not_ok "forecast $file: exit 0, a service with (next to) no demand is fully served" \
+      "exit $RC" "stderr: ${ERR:0:300}"
+  fi
+done
 
 # --- replay ---------------------------------------------------------------
 cat >"$TMP/jobs.csv" <<'EOF2'
@@ -775,18 +825,56 @@ if out=$("$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy fifo
 else
   not_ok "replay comparison table: $out"
 fi
-for field in policy jobs avg_jct_s p50_jct_s p99_jct_s avg_queue_s makespan_s utilization unallocated_gpu_fraction events sim_wall_s; do
+for field in policy jobs avg_jct_s p50_jct_s p99_jct_s avg_queue_s makespan_s utilization unallocated_gpu_fraction events; do
   if "$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --json | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if '$field' in d else 1)"; then
     ok "replay JSON has $field"
   else
     not_ok "replay JSON lacks $field"
   fi
 done
+# Same inputs, same bytes: wall-clock seconds only with --timing.
+"$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy fifo,sjf,srtf --json >"$TMP/replay1.json"
+"$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy fifo,sjf,srtf --json >"$TMP/replay2.json"
+if cmp -s "$TMP/replay1.json" "$TMP/replay2.json" && ! grep -q sim_wall_s "$TMP/replay1.json"; then
+  ok "replay --json twice gives identical bytes, with no wall-clock field"
+else
+  not_ok "replay --json twice gives identical bytes, with no wall-clock field" \
+    "$(diff "$TMP/replay1.json" "$TMP/replay2.json" | head -5)"
+fi
+if "$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --policy fifo,sjf --json --timing |
+  python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if all(p['sim_wall_s'] >= 0 for p in d['policies']) else 1)" &&
+  "$SUANLI" replay --trace "$TMP/jobs.csv" --cluster v100:2 --timing | grep -q 'events  wall s$'; then
+  ok "replay --timing adds sim_wall_s and the wall s column"
+else
+  not_ok "replay --timing adds sim_wall_s and the wall s column"
+fi
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,zero,1,100\n' >"$TMP/bad_jobs.csv"
 expect_bad "replay malformed row names file:line and field" "bad_jobs\.csv:3: arrival_s" \
   replay --trace "$TMP/bad_jobs.csv" --cluster v100:2
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,16,100\n' >"$TMP/big_job.csv"
 expect_bad "replay job that can never fit" "never fit" replay --trace "$TMP/big_job.csv" --cluster v100:8
+# A stray quote: the line it opened on, not the rest of the file in the message.
+python3 -c 'import sys; sys.stdout.write("id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,\"0,1,100\n" + "".join(f"{i},0,1,100\n" for i in range(3, 200000)))' >"$TMP/quote.csv"
+expect_bad "replay stray quote names its line, briefly" "quote\.csv:3: unterminated quote" \
+  replay --trace "$TMP/quote.csv" --cluster v100:2
+if [ "${#ERR}" -lt 300 ]; then
+  ok "replay stray quote: the message is one short line (${#ERR} bytes)"
+else
+  not_ok "replay stray quote: the message is one short line" "${#ERR} bytes"
+fi
+printf '\xef\xbb\xbfid,arrival_s,num_gpus,duration_s\n1,0,1,100\n' >"$TMP/bom.csv"
+run replay --trace "$TMP/bom.csv" --cluster v100:2 --json
+if [ "$RC" -eq 0 ] && grep -q '"jobs": 1' "$TMP/stdout"; then
+  ok "replay reads a CSV that starts with a UTF-8 byte order mark"
+else
+  not_ok "replay reads a CSV that starts with a UTF-8 byte order mark" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+run replay --trace "$TMP/jobs.csv" --cluster $'v100:2,\xff:1' --json
+if [ "$RC" -eq 0 ] && python3 -m json.tool "$TMP/stdout" >/dev/null 2>&1; then
+  ok "replay --json with a non-UTF-8 cluster type prints valid JSON"
+else
+  not_ok "replay --json with a non-UTF-8 cluster type prints valid JSON" "exit $RC" "stderr: ${ERR:0:300}"
+fi
 printf '' >"$TMP/empty.csv"
 expect_bad "replay empty trace" "empty" replay --trace "$TMP/empty.csv" --cluster v100:8
 expect_bad "replay unknown policy lists the policies" "fifo" \
@@ -907,8 +995,8 @@ sys.exit(0 if ok else 1)"; then
 else
   not_ok "replay --fill JSON fields"
 fi
-a=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 2 --seed 7 --json | grep -v sim_wall_s)
-b=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 2 --seed 7 --json | grep -v sim_wall_s)
+a=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 2 --seed 7 --json)
+b=$("$SUANLI" replay --trace "$TMP/pods.csv" --nodes "$TMP/gpu_nodes.csv" --policy fgd --fill 2 --seed 7 --json)
 if [ -n "$a" ] && [ "$a" = "$b" ]; then
   ok "replay --fill is deterministic for a seed"
 else
@@ -996,6 +1084,147 @@ expect_bad "infer --compare with a request wrong for every chip exits 2" "input-
   infer --model deepseek-r1 --chip h20,h800 --compare --input-tokens 0
 expect_bad "train with an absurd parallel product" "exceeds" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --tp 65536 --dp 65536
+
+# --- output safety -----------------------------------------------------------
+
+# A symbolic link planted where a temporary might go is never followed (it pointed the chip table
+# into any file the user could be made to overwrite, as root /etc/whatever).
+SAFE="$TMP/safe"
+mkdir -p "$SAFE"
+echo VICTIM >"$SAFE/victim"
+for name in out.txt.tmp .out.txt.tmp .out.txt.0000000000000000.tmp; do ln -s "$SAFE/victim" "$SAFE/$name"; done
+run catalog chips -o "$SAFE/out.txt"
+if [ "$RC" -eq 0 ] && [ "$(cat "$SAFE/victim")" = VICTIM ] && [ -f "$SAFE/out.txt" ] &&
+  [ ! -L "$SAFE/out.txt" ] && grep -q '^h20 ' "$SAFE/out.txt" &&
+  [ "$(LC_ALL=C ls -A "$SAFE" | tr '\n' ' ')" = ".out.txt.0000000000000000.tmp .out.txt.tmp out.txt out.txt.tmp victim " ]; then
+  ok "-o: symbolic links planted at temporary names are not followed"
+else
+  not_ok "-o: symbolic links planted at temporary names are not followed" "exit $RC" \
+    "victim: $(head -c 100 "$SAFE/victim")" "stderr: ${ERR:0:300}"
+fi
+rm -rf "$SAFE" && mkdir -p "$SAFE"
+
+# A FIFO is written into, not replaced by a regular file; /dev/null stays a device.
+mkfifo "$SAFE/pipe"
+(timeout 20 cat "$SAFE/pipe" >"$SAFE/got") &
+reader=$!
+run catalog chips -o "$SAFE/pipe"
+wait "$reader"
+if [ "$RC" -eq 0 ] && [ -p "$SAFE/pipe" ] && grep -q '^h20 ' "$SAFE/got"; then
+  ok "-o onto a FIFO writes into it and keeps it a FIFO"
+else
+  not_ok "-o onto a FIFO writes into it and keeps it a FIFO" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+run catalog chips -o /dev/null
+if [ "$RC" -eq 0 ] && [ -c /dev/null ] && [ -z "$OUT" ]; then
+  ok "-o /dev/null writes into the device"
+else
+  not_ok "-o /dev/null writes into the device" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+expect_bad "--report onto /dev/full is a write error, and -o is not written" \
+  "/dev/full: write failed: No space" \
+  forecast --samples 20 --no-sensitivity --no-purchase-advice --report /dev/full
+mkdir "$SAFE/adir"
+expect_bad "--report onto a directory is refused, and -o is not written either" \
+  "adir: is a directory, not a regular file" \
+  forecast --samples 20 --no-sensitivity --no-purchase-advice --report "$SAFE/adir"
+ln -s "$SAFE/nowhere" "$SAFE/dangling"
+expect_bad "-o onto a dangling symbolic link is refused" "dangling: is a symbolic link" \
+  forecast --samples 20 --no-sensitivity --no-purchase-advice --report "$SAFE/dangling"
+[ ! -e "$SAFE/nowhere" ] || not_ok "the dangling link's target was created"
+
+# Several outputs are all or none: the report and the CSVs are not written when -o cannot be.
+mkdir -p "$SAFE/o2/out.txt"
+run forecast --samples 20 --no-sensitivity --no-purchase-advice --report "$SAFE/o2/r.html" \
+  --csv "$SAFE/o2/csv" -o "$SAFE/o2/out.txt"
+if [ "$RC" -eq 2 ] && grep -q 'out.txt: is a directory' <<<"$ERR" &&
+  [ "$(ls -A "$SAFE/o2")" = out.txt ]; then
+  ok "forecast --report --csv -o: a failing -o leaves no report, CSV folder or temporary"
+else
+  not_ok "forecast --report --csv -o: a failing -o leaves no report, CSV folder or temporary" \
+    "exit $RC" "left: $(ls -A "$SAFE/o2" | tr '\n' ' ')" "stderr: ${ERR:0:300}"
+fi
+mkdir -p "$SAFE/np" && echo x >"$SAFE/np/notadir"
+run forecast --samples 20 --no-sensitivity --no-purchase-advice --report "$SAFE/np/r.html" \
+  --csv "$SAFE/np/notadir/sub"
+if [ "$RC" -eq 2 ] && [ "$(ls -A "$SAFE/np")" = notadir ]; then
+  ok "forecast --report --csv under a file: exit 2, no report"
+else
+  not_ok "forecast --report --csv under a file: exit 2, no report" "exit $RC" \
+    "left: $(ls -A "$SAFE/np" | tr '\n' ' ')" "stderr: ${ERR:0:300}"
+fi
+
+# An unwritable folder: no temporary, the old file kept (as nobody: root ignores permissions).
+mkdir -p "$SAFE/ro" && echo PRECIOUS >"$SAFE/ro/out.txt" && chmod 555 "$SAFE/ro"
+chmod 755 "$TMP" "$SAFE"
+as_user=()
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+if [ "$(id -u)" -ne 0 ] || [ ${#as_user[@]} -gt 0 ]; then
+  "${as_user[@]}" "$SUANLI" catalog chips -o "$SAFE/ro/out.txt" >"$TMP/stdout" 2>"$TMP/stderr"
+  RC=$?
+  if [ "$RC" -eq 2 ] && grep -q 'cannot create a temporary file' "$TMP/stderr" &&
+    [ "$(ls -A "$SAFE/ro")" = out.txt ] && [ "$(cat "$SAFE/ro/out.txt")" = PRECIOUS ]; then
+    ok "-o in an unwritable folder: exit 2, no temporary, old file kept"
+  else
+    not_ok "-o in an unwritable folder: exit 2, no temporary, old file kept" "exit $RC" \
+      "stderr: $(head -c 300 "$TMP/stderr")"
+  fi
+fi
+chmod 755 "$SAFE/ro"
+
+# SIGTERM while temporaries exist removes them: -o names a FIFO nobody reads, so the run waits
+# there with the report's temporary written.
+mkdir -p "$SAFE/sig" && mkfifo "$SAFE/sig/pipe"
+"$SUANLI" forecast --samples 20 --no-sensitivity --no-purchase-advice --report "$SAFE/sig/r.html" \
+  --csv "$SAFE/sig/csv" -o "$SAFE/sig/pipe" >/dev/null 2>&1 &
+writer=$!
+for _ in $(seq 200); do
+  [ -n "$(temporaries "$SAFE/sig")" ] && break
+  sleep 0.1
+done
+seen=$(temporaries "$SAFE/sig")
+kill -TERM "$writer"
+wait "$writer"
+RC=$?
+if [ -n "$seen" ] && [ "$RC" -eq 143 ] && [ "$(ls -A "$SAFE/sig")" = pipe ]; then
+  ok "SIGTERM during the write removes the temporaries and the CSV folder"
+else
+  not_ok "SIGTERM during the write removes the temporaries and the CSV folder" "exit $RC" \
+    "seen: $seen" "left: $(ls -A "$SAFE/sig" | tr '\n' ' ')"
+fi
+
+# A full disk (here a file size limit of 1 KiB) keeps the old file, even for a small output that
+# used to sit in a stream buffer whose failed flush nobody checked.
+mkdir -p "$SAFE/full" && echo PRECIOUS >"$SAFE/full/list.txt"
+(ulimit -f 1 && "$SUANLI" catalog chips -o "$SAFE/full/list.txt") >/dev/null 2>"$TMP/stderr"
+RC=$?
+if [ "$RC" -eq 2 ] && grep -q 'write failed: File too large' "$TMP/stderr" &&
+  [ "$(ls -A "$SAFE/full")" = list.txt ] && [ "$(cat "$SAFE/full/list.txt")" = PRECIOUS ]; then
+  ok "-o past a file size limit: exit 2, old file kept, no temporary"
+else
+  not_ok "-o past a file size limit: exit 2, old file kept, no temporary" "exit $RC" \
+    "stderr: $(head -c 300 "$TMP/stderr")" "left: $(ls -A "$SAFE/full" | tr '\n' ' ')"
+fi
+
+# A result that cannot reach stdout is an error.
+"$SUANLI" catalog chips >/dev/full 2>"$TMP/stderr"
+RC=$?
+if [ "$RC" -ne 0 ] && grep -q 'standard output: No space left' "$TMP/stderr"; then
+  ok "catalog chips > /dev/full exits non-zero with a message"
+else
+  not_ok "catalog chips > /dev/full exits non-zero with a message" "exit $RC" \
+    "stderr: $(head -c 300 "$TMP/stderr")"
+fi
+"$SUANLI" catalog chips >&- 2>"$TMP/stderr"
+RC=$?
+if [ "$RC" -ne 0 ] && grep -q 'standard output' "$TMP/stderr"; then
+  ok "catalog chips with stdout closed exits non-zero"
+else
+  not_ok "catalog chips with stdout closed exits non-zero" "exit $RC" \
+    "stderr: $(head -c 300 "$TMP/stderr")"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

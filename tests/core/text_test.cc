@@ -91,5 +91,39 @@ TEST(text, JoinOrEnglishList) {
   EXPECT_EQ(JoinOr({"a", "b", "c", "d"}), "a, b, c or d");
 }
 
+TEST(text, FirstInvalidUtf8) {
+  constexpr size_t kOk = std::string_view::npos;
+  EXPECT_EQ(FirstInvalidUtf8(""), kOk);
+  EXPECT_EQ(FirstInvalidUtf8("plain ascii\n"), kOk);
+  EXPECT_EQ(FirstInvalidUtf8("\xe7\xae\x97\xe5\x8a\x9b"), kOk);   // 算力
+  EXPECT_EQ(FirstInvalidUtf8("\xf0\x9f\x98\x80 \xc3\xa9"), kOk);  // U+1F600, é
+  EXPECT_EQ(FirstInvalidUtf8("caf\xe9"), 3u);                     // Latin-1 é
+  EXPECT_EQ(FirstInvalidUtf8("ab\xe7\xae"), 2u);                  // cut short
+  EXPECT_EQ(FirstInvalidUtf8("\xc0\xaf"), 0u);                    // overlong '/'
+  EXPECT_EQ(FirstInvalidUtf8("\xe0\x80\xaf"), 0u);                // overlong
+  EXPECT_EQ(FirstInvalidUtf8("\xed\xa0\x80"), 0u);                // surrogate U+D800
+  EXPECT_EQ(FirstInvalidUtf8("\xf4\x90\x80\x80"), 0u);            // past U+10FFFF
+  EXPECT_EQ(FirstInvalidUtf8("x\x80"), 1u);                       // lone continuation
+  EXPECT_EQ(FirstInvalidUtf8("\xff"), 0u);
+}
+
+TEST(text, QuotedKeepsOneLineCutToAFixedLength) {
+  EXPECT_EQ(Quoted("1e9"), "'1e9'");
+  EXPECT_EQ(Quoted(""), "''");
+  // The first line only, marked as cut.
+  EXPECT_EQ(Quoted("12,3\n4,5,6\n"), "'12,3...'");
+  EXPECT_EQ(Quoted("a\r\nb"), "'a...'");
+  // At most kMaxQuotedBytes of text however long the input (a whole file after a stray quote).
+  const std::string big(10'000'000, '9');
+  EXPECT_EQ(Quoted(big), "'" + std::string(kMaxQuotedBytes, '9') + "...'");
+  EXPECT_EQ(Quoted(std::string(kMaxQuotedBytes, 'x')),
+            "'" + std::string(kMaxQuotedBytes, 'x') + "'");
+  // Never half a UTF-8 character: 30 three-byte characters are 90 bytes; 20 fit in 60.
+  std::string han;
+  for (int i = 0; i < 30; ++i) han += "\xe7\xae\x97";
+  EXPECT_EQ(Quoted(han), "'" + han.substr(0, 60) + "...'");
+  EXPECT_EQ(Quoted("x" + han), "'x" + han.substr(0, 57) + "...'");
+}
+
 }  // namespace
 }  // namespace suanli

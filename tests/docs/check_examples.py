@@ -38,10 +38,8 @@ Comparison (tesh style: line by line, in order, strict unless a rule below says 
       replay_progress  stderr progress lines of a long replay (`suanli: replay P: N of M jobs done
                        (X %), S s`) are removed: whether they appear at all depends on the
                        machine's speed (the first comes after 2 s).
-      wall_s_column    in a table whose header ends in the column `wall s` (replay --fill), that
-                       column is replaced by `<wall s>` in the header and in every row up to the
-                       next blank line, and the table's rule line of dashes by `<rule>` (its
-                       length follows the column's width).
+    (Wall-clock seconds are not masked: suanli prints them only with `replay --timing`, which
+    examples do not use.)
   - Examples whose command names `../shared/data` need the shared data. If the folder
     ../shared/data beside the root is missing they fail when the environment variable CI is set
     (non-empty) and are skipped, with the reason printed, otherwise. A command naming
@@ -75,39 +73,13 @@ FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 # --- masks -----------------------------------------------------------------------------------
 
 REPLAY_PROGRESS = re.compile(r"^suanli: replay \S+: \d+ of \d+ jobs done \(\d+ %\), \d+\.\d s$")
-WALL_S_HEADER = re.compile(r"^(?P<head>.*\S)\s+wall s$")
-WALL_S_ROW = re.compile(r"^(?P<head>.*\S)\s+\d+\.\d+$")
-RULE = re.compile(r"^-+$")
 
 
 def mask_replay_progress(lines: list[str]) -> list[str]:
     return [line for line in lines if not REPLAY_PROGRESS.match(line)]
 
 
-def mask_wall_s_column(lines: list[str]) -> list[str]:
-    out = []
-    in_table = False
-    for line in lines:
-        if line == "":
-            in_table = False
-        header = WALL_S_HEADER.match(line)
-        if header:
-            in_table = True
-            out.append(header["head"] + "  <wall s>")
-            continue
-        if in_table:
-            if RULE.match(line):
-                out.append("<rule>")
-                continue
-            row = WALL_S_ROW.match(line)
-            if row:
-                out.append(row["head"] + "  <wall s>")
-                continue
-        out.append(line)
-    return out
-
-
-MASKS = [("replay_progress", mask_replay_progress), ("wall_s_column", mask_wall_s_column)]
+MASKS = [("replay_progress", mask_replay_progress)]
 
 
 def apply_masks(lines: list[str]) -> list[str]:
@@ -262,13 +234,9 @@ def suggest(expected_raw: list[str], actual_raw: list[str]) -> list[str]:
     Aligns the page's lines with the actual ones (a global alignment on line similarity: `...`
     absorbs actual lines for free, a line that still matches scores high, a changed line scores
     by its similarity, a line shown on one side only costs a fixed penalty). Page lines that still
-    match are kept as they are (so masked values such as wall seconds do not churn)."""
-    # replay_progress removes lines, wall_s_column maps line to line: keep both sides' raw
-    # lines next to their masked forms.
-    expected = mask_replay_progress(normalize(expected_raw))
-    actual = mask_replay_progress(normalize(actual_raw))
-    e_masked = mask_wall_s_column(expected)
-    a_masked = mask_wall_s_column(actual)
+    match are kept as they are."""
+    expected = apply_masks(normalize(expected_raw))
+    actual = apply_masks(normalize(actual_raw))
     n, m = len(expected), len(actual)
     gap = 0.6
     neg = float("-inf")
@@ -286,7 +254,7 @@ def suggest(expected_raw: list[str], actual_raw: list[str]) -> list[str]:
                     options.append((best[i][j + 1], "skip-line"))
             else:
                 if i < n and j < m:
-                    if line_matches(e_masked[i], a_masked[j]):
+                    if line_matches(expected[i], actual[j]):
                         score = 3.0
                     else:
                         score = 2 * similarity(expected[i], actual[j]) - 1.5
@@ -307,7 +275,7 @@ def suggest(expected_raw: list[str], actual_raw: list[str]) -> list[str]:
         elif how == "skip-line":
             j += 1
         elif how == "pair":
-            if line_matches(e_masked[i], a_masked[j]):
+            if line_matches(expected[i], actual[j]):
                 out.append(expected[i])
             else:
                 prefix = truncated_prefix(expected[i])

@@ -68,6 +68,7 @@ Problem RandomProblem(Rng& rng, int workloads) {
 
 // What the Allocator documents it maximizes: sum of weight x normalized
 // work, services by demand, training by max_chips x its best rate.
+// A service with (next to) no demand needs nothing and adds nothing.
 double Normalizer(const Problem& p, int w) {
   if (p.shape.is_service[w]) return p.in.demand[w];
   const auto& r = p.shape.rate[w];
@@ -76,6 +77,11 @@ double Normalizer(const Problem& p, int w) {
 
 // Objective coefficient of one chip of type c given to workload w.
 double Coef(const Problem& p, int w, int c) {
+  const auto& r = p.shape.rate[w];
+  if (p.shape.is_service[w] &&
+      p.in.demand[w] <= kNegligibleDemandChips * *std::max_element(r.begin(), r.end())) {
+    return 0;
+  }
   return p.shape.weight[w] * p.shape.rate[w][c] / Normalizer(p, w);
 }
 
@@ -256,7 +262,7 @@ TEST(AllocatorTest, LpAgainstBruteForceAndVertices) {
     const Problem p = RandomProblem(rng, trial % 2 == 0 ? 2 : 3);
     SCOPED_TRACE("trial " + std::to_string(trial) + ": " + Describe(p));
     Allocator alloc(p.shape);
-    const Allocation a = alloc.Solve(p.in);
+    const Allocation a = alloc.Solve(p.in).value();
     ASSERT_EQ(a.chips.size(), p.shape.rate.size());
     std::string why;
     EXPECT_TRUE(Feasible(p, a.chips, 1e-6, &why)) << why;
@@ -299,24 +305,69 @@ TEST(AllocatorTest, WarmStartAcrossPeriodsMatchesAFreshSolve) {
     for (auto& c : p.in.capacity) c = RandInt(rng, 0, 20);
     for (size_t w = 1; w < p.in.demand.size(); ++w) p.in.demand[w] = RandInt(rng, 0, 60);
     Allocator fresh(p.shape);
-    const Allocation a = reused.Solve(p.in), b = fresh.Solve(p.in);
+    const Allocation a = reused.Solve(p.in).value(), b = fresh.Solve(p.in).value();
     std::string why;
     EXPECT_TRUE(Feasible(p, a.chips, 1e-6, &why)) << "period " << t << ": " << why;
-    // A zero demand normalizes by 1e-30 in the LP; compare served work only
-    // where the objective is defined.
-    bool zero_demand = false;
-    for (size_t w = 1; w < p.in.demand.size(); ++w) zero_demand |= p.in.demand[w] == 0;
-    if (!zero_demand) {
-      EXPECT_NEAR(Objective(p, a.chips), Objective(p, b.chips), 1e-7) << "period " << t;
-    }
+    // Zero demands included (about one period in three has one).
+    EXPECT_NEAR(Objective(p, a.chips), Objective(p, b.chips), 1e-7) << "period " << t;
   }
+}
+
+// A service with zero demand, or a demand a millionth of one chip would serve, needs nothing:
+// no chips, no objective coefficient (CLP aborted on 1/demand coefficients past 1e25), and the
+// training run gets the whole fleet. Just above the floor the service gets its sliver.
+TEST(AllocatorTest, ZeroOrVanishingDemandNeedsNothing) {
+  // Training at rate 2 (max 10 chips), a service at rate 4 per chip; 10 chips.
+  AllocationShape shape{{{2}, {4}}, {false, true}, {1, 1}, {10, 0}, {1, 0}, true, {"run", "api"}};
+  Allocator alloc(shape);
+  for (double demand : {0.0, 1e-300, 4e-42, 1e-12, 4e-6}) {
+    SCOPED_TRACE("demand " + std::to_string(demand));
+    EXPECT_TRUE(alloc.NegligibleDemand(1, demand));
+    auto a = alloc.Solve({{10}, {0, demand}, {true, true}});
+    ASSERT_TRUE(a) << a.error().ToString();
+    EXPECT_EQ(a->chips[1][0], 0);
+    EXPECT_EQ(a->work[1], 0);
+    EXPECT_NEAR(a->chips[0][0], 10, 1e-9);
+  }
+  // 8e-6 tokens/s: 2e-6 of a chip, above the floor of 1e-6 chips. Per chip the service is worth
+  // 4 / 8e-6 = 5e5 against the run's 2 / 20 = 0.1: it is served in full first.
+  EXPECT_FALSE(alloc.NegligibleDemand(1, 8e-6));
+  auto a = alloc.Solve({{10}, {0, 8e-6}, {true, true}});
+  ASSERT_TRUE(a) << a.error().ToString();
+  EXPECT_NEAR(a->work[1], 8e-6, 1e-12);
+  EXPECT_NEAR(a->chips[0][0], 10 - 2e-6, 1e-9);
+}
+
+// What the LP cannot take is an error naming the workload, never an abort.
+TEST(AllocatorTest, NonFiniteInputsAreErrors) {
+  AllocationShape shape{{{2}, {4}}, {false, true}, {1, 1}, {10, 0}, {1, 0}, true, {"run", "api"}};
+  Allocator alloc(shape);
+  auto nan_demand = alloc.Solve({{10}, {0, std::nan("")}, {true, true}});
+  ASSERT_FALSE(nan_demand);
+  EXPECT_TRUE(Contains(nan_demand.error().message, "service 'api'")) << nan_demand.error().message;
+  auto inf_demand = alloc.Solve({{10}, {0, INFINITY}, {true, true}});
+  ASSERT_FALSE(inf_demand);
+  EXPECT_TRUE(Contains(inf_demand.error().message, "not a finite")) << inf_demand.error().message;
+  auto inf_capacity = alloc.Solve({{INFINITY}, {0, 100}, {true, true}});
+  ASSERT_FALSE(inf_capacity);
+  EXPECT_TRUE(Contains(inf_capacity.error().message, "capacity")) << inf_capacity.error().message;
+  // A weight beyond what CLP takes (1e20 / rate 4 x demand 1e-3 per chip) is refused by name.
+  shape.weight[1] = 1e18;
+  Allocator heavy(shape);
+  auto big = heavy.Solve({{10}, {0, 1e-3}, {true, true}});
+  ASSERT_FALSE(big);
+  EXPECT_TRUE(Contains(big.error().message, "'api'")) << big.error().message;
+  // The allocator still works after an error.
+  auto ok = alloc.Solve({{10}, {0, 8}, {true, true}});
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_NEAR(ok->work[1], 8, 1e-9);
 }
 
 TEST(AllocatorTest, InactiveWorkloadsGetNothing) {
   Rng rng(5, 0);
   Problem p = RandomProblem(rng, 3);
   p.in.active[0] = false;
-  const Allocation a = Allocator(p.shape).Solve(p.in);
+  const Allocation a = Allocator(p.shape).Solve(p.in).value();
   EXPECT_EQ(a.chips[0][0] + a.chips[0][1], 0);
   EXPECT_EQ(a.work[0], 0);
 }
@@ -325,23 +376,23 @@ TEST(AllocatorTest, OneChipTypePerTrainingRun) {
   // Training alone, rates 2 and 3 per chip, 10 chips of each, max 20: the LP
   // takes all 20 (work 20 + 30 = 50); held to one type it keeps the type
   // doing more work, the 10 chips at rate 3 (work 30).
-  AllocationShape shape{{{2, 3}}, {false}, {1}, {20}, {1}, true};
+  AllocationShape shape{{{2, 3}}, {false}, {1}, {20}, {1}, true, {}};
   PeriodInput in{{10, 10}, {0}, {true}};
-  const Allocation one = Allocator(shape).Solve(in);
+  const Allocation one = Allocator(shape).Solve(in).value();
   EXPECT_NEAR(one.chips[0][0], 0, 1e-9);
   EXPECT_NEAR(one.chips[0][1], 10, 1e-9);
   EXPECT_NEAR(one.work[0], 30, 1e-9);
   shape.single_chip_type_training = false;
-  const Allocation both = Allocator(shape).Solve(in);
+  const Allocation both = Allocator(shape).Solve(in).value();
   EXPECT_NEAR(both.work[0], 50, 1e-9);
 }
 
 TEST(AllocatorTest, RunBelowItsMinimumWaitsAndFreesTheChips) {
   // 10 chips; training needs at least 15 so it waits; the service (rate 1,
   // demand 100) then gets all 10.
-  AllocationShape shape{{{1}, {1}}, {false, true}, {5, 1}, {20, 0}, {15, 0}, true};
+  AllocationShape shape{{{1}, {1}}, {false, true}, {5, 1}, {20, 0}, {15, 0}, true, {}};
   PeriodInput in{{10}, {0, 100}, {true, true}};
-  const Allocation a = Allocator(shape).Solve(in);
+  const Allocation a = Allocator(shape).Solve(in).value();
   EXPECT_EQ(a.chips[0][0], 0);
   EXPECT_NEAR(a.chips[1][0], 10, 1e-9);
   EXPECT_NEAR(a.work[1], 10, 1e-9);
@@ -658,6 +709,60 @@ const char* kShared =
     "  inference:\n"
     "    - {name: api, model: llama-3-8b, demand_tokens_per_s: 1000, chips: [h100]}\n";
 
+// Zero demand, and demand shrinking 99 % a period (4e6 x 0.01^23 = 4e-40 tokens/s by the end):
+// the forecast runs (it aborted in CLP) and a service with nothing to serve is fully served with
+// no chips; the training run is unaffected.
+TEST(ForecastTest, ZeroOrVanishingDemandNeedsNoChips) {
+  const std::string run =
+      "  training:\n"
+      "    - {name: run, model: llama-3-8b, tokens: 1e14, chips: [h100], min_chips: 64, "
+      "max_chips: 1000, target: 2027-06-30}\n";
+  auto yaml = [&](const std::string& service) {
+    return "scenario: {name: zero, start: 2027-01-01, period: month, horizon: 24}\n"
+           "fleet:\n"
+           "  - {chip: h100, count: 1000}\n"
+           "workloads:\n" +
+           run + "  inference:\n    - {name: api, model: llama-3-8b, chips: [h100], " + service +
+           "}\n";
+  };
+  ForecastOptions o = Quick(3);
+  o.sensitivity = true;
+  o.purchase_advice = true;
+  const Forecast zero = Plan(Parse(yaml("demand_tokens_per_s: 0")), o);
+  ASSERT_EQ(zero.services.size(), 1u);
+  for (int t = 0; t < 24; ++t) {
+    EXPECT_EQ(zero.services[0].served_fraction[t], 1.0) << t;
+    EXPECT_EQ(zero.allocation_mean[t][1], 0) << t;
+  }
+  const Forecast shrinking =
+      Plan(Parse(yaml("demand_tokens_per_s: 4e6, growth_per_period: -0.99")), o);
+  ASSERT_EQ(shrinking.services.size(), 1u);
+  const auto& sf = shrinking.services[0];
+  EXPECT_NEAR(sf.demand_tokens_per_s[23], 4e6 * std::pow(0.01, 23), 1e-50);
+  EXPECT_EQ(sf.served_fraction[23], 1.0);
+  EXPECT_EQ(shrinking.allocation_mean[23][1], 0);
+  // With zero demand the run has all 1000 chips: it ends T / (1000 R) after the start. The
+  // shrinking service takes chips in the first periods only, so the run ends no earlier.
+  const double days = 1e14 / (1000 * RateOf(zero, "run", "h100")) / 86400;
+  ASSERT_TRUE(zero.runs.at(0).finish_p50 && shrinking.runs.at(0).finish_p50);
+  EXPECT_EQ(zero.runs[0].finish_p50->days,
+            Date::Parse("2027-01-01")->days + static_cast<int>(std::floor(days)));
+  EXPECT_GE(shrinking.runs[0].finish_p50->days, zero.runs[0].finish_p50->days);
+}
+
+// Growth compounding past what a double holds is an error naming the service and the period.
+TEST(ForecastTest, DemandOverflowIsAnError) {
+  auto f = RunForecast(Parse("scenario: {name: boom, start: 2027-01-01, period: week, "
+                             "horizon: 1000}\n"
+                             "fleet:\n  - {chip: h100, count: 10}\n"
+                             "workloads:\n  inference:\n    - {name: api, model: llama-3-8b, "
+                             "chips: [h100], demand_tokens_per_s: 1e12, growth_per_period: 10}\n"),
+                       Cat(), Quick(1));
+  ASSERT_FALSE(f);
+  EXPECT_TRUE(Contains(f.error().message, "service 'api'")) << f.error().message;
+  EXPECT_TRUE(Contains(f.error().message, "overflows by period 286")) << f.error().message;
+}
+
 TEST(ForecastTest, InferenceFirstServesBeforeTraining) {
   supply::Scenario s = Parse(kShared);
   const Forecast probe = Plan(s, Quick(1));
@@ -740,7 +845,10 @@ TEST(ValidateScenarioTest, UnknownChipSuggestsANearOne) {
   std::string rest = e.message;
   for (size_t at; (at = rest.find("h1000")) != std::string::npos;) rest.erase(at, 5);
   EXPECT_TRUE(Contains(rest, "h100")) << e.message;
-  EXPECT_TRUE(Contains(e.message, "hand")) << e.message;  // names the scenario
+  // Where: the file, line and field the loader kept.
+  EXPECT_EQ(e.file, "test.yaml");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_EQ(e.field, "fleet[0].chip");
 
   s = Parse(kHand);
   s.training[0].chips = {"h1000"};
@@ -791,6 +899,82 @@ TEST(ValidateScenarioTest, BadDtype) {
   e = Invalid(s);
   EXPECT_TRUE(Contains(e.message, "fp6")) << e.message;
   EXPECT_TRUE(Contains(e.message, "api")) << e.message;
+}
+
+// Every catalog cross-reference error names file:line and the field (they carried only the
+// scenario's name). Each case edits one line of the scenario below.
+TEST(ValidateScenarioTest, ErrorsNameFileLineAndField) {
+  const std::string base =
+      "scenario: {name: place, start: 2027-01-01, period: month, horizon: 6}\n"  // 1
+      "fleet:\n"
+      "  - {chip: h100, count: 128}\n"
+      "deliveries:\n"
+      "  - {chip: h100, from: 2027-02-01, to: 2027-03-01, per_period: 10}\n"  // 5
+      "events:\n"
+      "  - {name: ban, probability: 0.5, window: [2027-02-01, 2027-03-01], effect: remove, "
+      "chip: h100}\n"
+      "power_caps:\n"
+      "  - {chip: h100, watts: 600}\n"
+      "workloads:\n"  // 10
+      "  training:\n"
+      "    - name: run\n"
+      "      model: llama-3-8b\n"
+      "      tokens: 1e12\n"
+      "      dtype: bf16\n"  // 15
+      "      chips:\n"
+      "        - h100\n"
+      "      max_chips: 128\n"
+      "      target: 2027-06-30\n"
+      "  inference:\n"  // 20
+      "    - {name: api, model: llama-3-8b, demand_tokens_per_s: 1000, chips: [h100]}\n";
+  ASSERT_TRUE(ValidateScenario(Parse(base), Cat()));
+  struct Case {
+    std::string from, to;
+    int line;
+    std::string field, says;
+  };
+  const std::vector<Case> cases = {
+      {"{chip: h100, count", "{chip: h1000, count", 3, "fleet[0].chip", "unknown chip 'h1000'"},
+      {"{chip: h100, from", "{chip: h1000, from", 5, "deliveries[0].chip", "unknown chip"},
+      {"chip: h100}", "chip: h1000}", 7, "events[0].chip", "unknown chip"},
+      {"{chip: h100, watts", "{chip: h1000, watts", 9, "power_caps[0].chip", "unknown chip"},
+      {"watts: 600", "watts: 5000", 9, "power_caps[0].watts", "700 W TDP"},
+      {"model: llama-3-8b\n", "model: llama-3-8c\n", 13, "workloads.training[0].model",
+       "run 'run': unknown model 'llama-3-8c'"},
+      {"dtype: bf16", "dtype: fp6", 15, "workloads.training[0].dtype", "dtype 'fp6'"},
+      {"dtype: bf16", "dtype: int8", 15, "workloads.training[0].dtype", "is not bf16, fp16"},
+      {"        - h100", "        - h1000", 17, "workloads.training[0].chips[0]", "h1000"},
+      {"name: api, model: llama-3-8b", "name: api, model: nope", 21, "workloads.inference[0].model",
+       "service 'api': unknown model 'nope'"},
+      {"chips: [h100]}", "chips: [h1000]}", 21, "workloads.inference[0].chips[0]", "h1000"},
+      {"chips: [h100]}", "chips: [h100], dtype: fp6}", 21, "workloads.inference[0].dtype",
+       "dtype 'fp6'"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.to);
+    std::string yaml = base;
+    const size_t at = yaml.find(c.from);
+    ASSERT_NE(at, std::string::npos);
+    yaml.replace(at, c.from.size(), c.to);
+    const Error e = Invalid(Parse(yaml));
+    EXPECT_EQ(e.file, "test.yaml");
+    EXPECT_EQ(e.line, c.line);
+    EXPECT_EQ(e.field, c.field);
+    EXPECT_TRUE(Contains(e.message, c.says)) << e.ToString();
+  }
+  // A field the file does not have (dtype defaulted) is placed at its item.
+  std::string no_dtype = base;
+  no_dtype.erase(no_dtype.find("      dtype: bf16\n"), 18);
+  supply::Scenario s = Parse(no_dtype);
+  s.training[0].dtype = "fp6";
+  const Error e = Invalid(s);
+  EXPECT_EQ(e.line, 12);
+  EXPECT_EQ(e.field, "workloads.training[0].dtype");
+  // Built without a file: the message names the scenario and the field.
+  s.file.clear();
+  EXPECT_EQ(Invalid(s).ToString(),
+            "scenario 'place': workloads.training[0].dtype: run 'run': dtype 'fp6' is not bf16, "
+            "fp16 or fp8");
 }
 
 TEST(ValidateScenarioTest, SampleCount) {

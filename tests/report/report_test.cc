@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "perf/training.h"
 #include "report/catalog_report.h"
+#include "report/json_out.h"
 #include "report/table.h"
 #include "report/train_report.h"
 
@@ -66,6 +67,15 @@ TEST(ReportTableTest, UnknownMarkerKeepsAColumnNumeric) {
   EXPECT_EQ(lines[2], "h100  989");
   EXPECT_EQ(lines[3], "p800    -");
   EXPECT_EQ(lines[4], "h20   148");
+}
+
+// Text that is not UTF-8 (a --cluster type typed in Latin-1) failed the whole output with
+// nlohmann's type_error.316 ("internal error", exit 1); it is shown with U+FFFD instead.
+TEST(ReportJsonTest, InvalidUtf8IsReplacedNotFatal) {
+  const std::string out = Dump(json{{"type", "caf\xe9"}, {"ok", "\xe7\xae\x97"}});
+  EXPECT_NE(out.find("caf\xef\xbf\xbd"), std::string::npos) << out;
+  EXPECT_NE(out.find("\xe7\xae\x97"), std::string::npos) << out;
+  EXPECT_NO_THROW(json::parse(out));
 }
 
 TEST(ReportChipsJsonTest, ParsesAndCarriesSourcedFigures) {

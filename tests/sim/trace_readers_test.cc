@@ -58,6 +58,41 @@ std::string LegacyRow(const std::string& type, const std::string& steps, const s
          scale + "\n";
 }
 
+// Excel's "CSV UTF-8" starts with a byte order mark: the header is still found.
+TEST(CsvTest, ByteOrderMarkIsSkipped) {
+  auto jobs =
+      ReadCsvTrace("\xEF\xBB\xBFid,arrival_s,num_gpus,duration_s\n1,0,1,100\n", "bom.csv", nullptr);
+  ASSERT_TRUE(jobs) << jobs.error().ToString();
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].num_gpus, 1);
+}
+
+// A stray quote made one field of the rest of the file, echoed whole into the message (9.7 MB
+// for a 9.7 MB trace): now the quote's line is named, and echoed values are one short line.
+TEST(CsvTest, StrayQuoteAndLongValuesGiveShortMessages) {
+  std::string csv = "id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,\"0,1,100\n";
+  for (int i = 3; i < 100'000; ++i) csv += std::to_string(i) + ",0,1,100\n";
+  auto open = ReadCsvTrace(csv, "q.csv", nullptr);
+  ASSERT_FALSE(open);
+  EXPECT_EQ(open.error().file, "q.csv");
+  EXPECT_EQ(open.error().line, 3);
+  EXPECT_NE(open.error().message.find("unterminated quote"), std::string::npos)
+      << open.error().message;
+  EXPECT_LT(open.error().ToString().size(), 200u);
+
+  // A closed quote spanning lines, and a huge unquoted value: one line, cut.
+  auto spans =
+      ReadCsvTrace("id,arrival_s,num_gpus,duration_s\n1,\"12\n34\",1,100\n", "s.csv", nullptr);
+  ASSERT_FALSE(spans);
+  EXPECT_EQ(spans.error().ToString(), "s.csv:2: arrival_s: '12...' is not a number");
+  auto huge =
+      ReadCsvTrace("id,arrival_s,num_gpus,duration_s\n1,0,1," + std::string(1'000'000, '7') + "x\n",
+                   "h.csv", nullptr);
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().line, 2);
+  EXPECT_LT(huge.error().ToString().size(), 200u) << huge.error().ToString().substr(0, 300);
+}
+
 TEST(GavelLegacyTest, SevenColumnsAreDetectedAndTimedFromTheTable) {
   const std::string trace = LegacyRow("ResNet-18 (batch size 32)", "1000", "0.000000", "1") +
                             LegacyRow("ResNet-18 (batch size 32)", "1600", "6.000000", "2") +

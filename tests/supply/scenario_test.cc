@@ -293,6 +293,36 @@ TEST(ScenarioYamlTest, PowerCaps) {
               13, "power_caps[1].chip", "two power caps");
 }
 
+// yaml-cpp keeps every duplicate key and `map[key]` returns the first: an override appended at
+// the end of a file was ignored. Now each is an error at the second key.
+TEST(ScenarioYamlTest, DuplicateKeysAreErrors) {
+  ExpectError(InsertAfter(5, {"  horizon: 3"}), 6, "scenario.horizon",
+              "duplicate key (first at line 5)");
+  ExpectError(InsertAfter(30, {"      tokens: 2e12"}), 31, "workloads.training[0].tokens",
+              "first at line 26");
+  ExpectError(InsertAfter(30, {"fleet:", "  - {chip: h20, count: 5}"}), 31, "fleet",
+              "first at line 9");
+  ExpectError(Replace(10, "  - {chip: h100, count: 50, count: 60}"), 10, "fleet[0].count",
+              "duplicate key");
+}
+
+TEST(ScenarioYamlTest, OneDocumentPerFile) {
+  // A leading `---` is one document.
+  ASSERT_TRUE(ParseScenario("---\n" + Text(kBase), kFile));
+  ExpectError(Text(kBase) + "---\nscenario: {name: other}\n", 31, "",
+              "more than one YAML document");
+  ExpectError(Text(kBase) + "---\n", 31, "", "more than one YAML document");
+}
+
+TEST(ScenarioYamlTest, TextMustBeUtf8) {
+  ExpectError(Replace(2, "  name: caf\xe9"), 2, "", "not valid UTF-8 (byte 0xE9 at column 12)");
+  // GBK for "算力" is not UTF-8 either; the UTF-8 spelling is fine.
+  ExpectError(Replace(2, "  name: \xcb\xe3\xc1\xa6"), 2, "", "not valid UTF-8");
+  auto ok = ParseScenario(Replace(2, "  name: \xe7\xae\x97\xe5\x8a\x9b"), kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_EQ(ok->name, "\xe7\xae\x97\xe5\x8a\x9b");
+}
+
 TEST(ScenarioYamlTest, UnknownTopLevelKey) {
   ExpectError(InsertAfter(30, {"frobnicate: 1"}), 31, "frobnicate", "unknown field");
 }
