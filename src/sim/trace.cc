@@ -729,12 +729,14 @@ Result<std::vector<Node>> ParseClusterSpec(std::string_view spec) {
     int count = 0, per = 0;
     auto [p1, e1] = std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), count);
     // 0 is allowed: Gavel's `-c 8:0:8` names a type the cluster does not have.
-    if (e1 != std::errc() || count < 0 || count > 10'000'000) {
+    // The whole field must be the number: "1e9" and "8abc" are not 1 and 8.
+    if (e1 != std::errc() || p1 != fields[1].data() + fields[1].size() || count < 0 ||
+        count > 10'000'000) {
       return MakeError(Quoted(fields[1]) + " is not a GPU count", "", 0, "--cluster");
     }
     if (fields.size() == 3) {
       auto [p2, e2] = std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), per);
-      if (e2 != std::errc() || per < 1 || per > 1024) {
+      if (e2 != std::errc() || p2 != fields[2].data() + fields[2].size() || per < 1 || per > 1024) {
         return MakeError(Quoted(fields[2]) + " is not a GPUs-per-node count", "", 0, "--cluster");
       }
     }

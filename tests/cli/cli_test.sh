@@ -588,6 +588,10 @@ else
 fi
 expect_bad "replay with --kube and --cluster" "one of nodes, cluster or kube" \
   replay --trace "$TMP/two.csv" --kube "$TMP/kube_rem.json" --cluster v100:8
+expect_bad "replay --cluster v100:1e9 is not 1 GPU" "1e9.*not a GPU count" \
+  replay --trace "$TMP/two.csv" --cluster v100:1e9
+expect_bad "replay --cluster v100:8abc" "8abc" replay --trace "$TMP/two.csv" --cluster v100:8abc
+expect_bad "replay --cluster v100:8:4x" "4x" replay --trace "$TMP/two.csv" --cluster v100:8:4x
 expect_bad "infer unknown chip suggests h20" "h20" infer --model llama-3-70b --chip h21
 expect_bad "infer unknown chip in --compare" "h21" \
   infer --compare --model llama-3-70b --chip h20,h21
