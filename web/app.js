@@ -8,11 +8,18 @@ tokenInput.value = sessionStorage.getItem('suanli-token') || '';
 tokenInput.addEventListener('change', () => sessionStorage.setItem('suanli-token', tokenInput.value));
 
 // One call to the API; resolves to the JSON body or throws {error, field, line}.
+// A 503 means the server's forecast and replay slots are busy: wait as it says and retry.
 async function api(path, body) {
   const headers = { 'Content-Type': 'application/json' };
   if (tokenInput.value) headers.Authorization = `Bearer ${tokenInput.value}`;
-  const res = await fetch(path, body === undefined ? { headers }
-    : { method: 'POST', headers, body: JSON.stringify(body) });
+  let res;
+  for (let attempt = 0; ; attempt++) {
+    res = await fetch(path, body === undefined ? { headers }
+      : { method: 'POST', headers, body: JSON.stringify(body) });
+    if (res.status !== 503 || attempt >= 60) break;
+    const wait = Math.min(5, Number(res.headers.get('Retry-After')) || 1);
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+  }
   const type = res.headers.get('Content-Type') || '';
   const payload = type.includes('json') ? await res.json() : await res.text();
   if (!res.ok) throw (typeof payload === 'object' ? payload : { error: String(payload) });
@@ -124,7 +131,9 @@ $('run-forecast').addEventListener('click', async () => {
   $('run-forecast').disabled = true;
   try {
     const request = forecastRequest($('samples').value);
-    const [f, html] = await Promise.all([api('/v1/forecast', request), api('/v1/forecast/report', request)]);
+    // One after the other: the server runs one forecast at a time.
+    const f = await api('/v1/forecast', request);
+    const html = await api('/v1/forecast/report', request);
     showScenarioError(null);
     const summary = $('forecast-summary');
     summary.replaceChildren();

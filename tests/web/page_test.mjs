@@ -85,7 +85,7 @@ try {
   await page.fill('#samples', '200');
   await page.click('#run-forecast');
   await page.waitForSelector('#forecast-progress:not([hidden])', { timeout: 5000 }).catch(() => {});
-  await page.waitForSelector('#forecast-runs', { timeout: 120000 });
+  await page.waitForSelector('#forecast-runs', { timeout: 400000 });
   const f = await post('/v1/forecast', { scenario_yaml: original, samples: '200', seed: '1' });
   const runsText = await page.textContent('#forecast-runs');
   check(f.runs.every((r) => runsText.includes(r.finish_p50 || 'beyond')),
@@ -94,7 +94,7 @@ try {
   await page.waitForFunction(() => {
     const d = document.querySelector('#forecast-report').contentDocument;
     return d && d.querySelectorAll('canvas').length >= 3;
-  }, null, { timeout: 60000 });
+  }, null, { timeout: 120000 });
   check(await frame.locator('canvas').count() >= 3, 'the forecast charts render in the page');
 
   // The browser logs each 4xx answer; the two bad inputs above were meant to get one each.
