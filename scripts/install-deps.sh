@@ -26,13 +26,14 @@ for p in "${packages[@]}"; do
 done
 
 install_npm() {
-  # Vega-Lite (inlined into HTML reports) and Playwright (browser tests), pinned by the lock file.
-  local root
+  # Vega-Lite (inlined into HTML reports), esbuild (the web page) and Playwright (browser tests),
+  # pinned by the lock file. npm ci runs again only when the lock file changed since the last one.
+  local root stamp
   root="$(cd "$(dirname "$0")/.." && pwd)"
-  if [ ! -f "$root/node_modules/.package-lock.json" ] ||
-     ! cmp -s <(sed -n '/"packages"/,$p' "$root/package-lock.json") \
-               <(sed -n '/"packages"/,$p' "$root/node_modules/.package-lock.json" 2>/dev/null); then
+  stamp="$root/node_modules/.suanli-lock.sha256"
+  if [ ! -f "$stamp" ] || ! (cd "$root" && sha256sum --status -c "$stamp" 2>/dev/null); then
     (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$root" && sha256sum package-lock.json >"$stamp")
   fi
 }
 
