@@ -6,25 +6,23 @@
 
 #include <fmt/format.h>
 
+#include "core/number.h"
+
 namespace suanli::app {
 namespace {
 
-struct Suffix {
-  std::string_view text;
-  double scale;
-};
 // Longest first, so "Mi" is not read as "M" followed by "i".
-constexpr Suffix kSuffixes[] = {{"Ki", 1024.0},
-                                {"Mi", 1024.0 * 1024},
-                                {"Gi", 1024.0 * 1024 * 1024},
-                                {"Ti", 1024.0 * 1024 * 1024 * 1024},
-                                {"K", 1e3},
-                                {"k", 1e3},
-                                {"M", 1e6},
-                                {"B", 1e9},
-                                {"G", 1e9},
-                                {"T", 1e12},
-                                {"P", 1e15}};
+constexpr NumberSuffix kSuffixes[] = {{"Ki", 1024.0},
+                                      {"Mi", 1024.0 * 1024},
+                                      {"Gi", 1024.0 * 1024 * 1024},
+                                      {"Ti", 1024.0 * 1024 * 1024 * 1024},
+                                      {"K", 1e3},
+                                      {"k", 1e3},
+                                      {"M", 1e6},
+                                      {"B", 1e9},
+                                      {"G", 1e9},
+                                      {"T", 1e12},
+                                      {"P", 1e15}};
 
 Error NotANumber(std::string_view text, std::string_view field) {
   std::string shown(text.substr(0, 40));
@@ -41,26 +39,10 @@ Error OutOfRange(std::string_view text, std::string_view field) {
 
 Result<double> ParseAmount(std::string_view text, std::string_view field) {
   if (text.empty()) return MakeError("empty value; expected a number", "", 0, std::string(field));
-  double scale = 1;
-  std::string_view digits = text;
-  for (const auto& s : kSuffixes) {
-    if (digits.size() > s.text.size() && digits.ends_with(s.text)) {
-      scale = s.scale;
-      digits.remove_suffix(s.text.size());
-      break;
-    }
-  }
-  // from_chars does not take a leading '+', which users do type.
-  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
-  double value = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec == std::errc::result_out_of_range) return tl::unexpected(OutOfRange(text, field));
-  if (ec != std::errc() || end != digits.data() + digits.size() || !std::isfinite(value)) {
-    return tl::unexpected(NotANumber(text, field));
-  }
-  const double scaled = value * scale;
-  if (!std::isfinite(scaled)) return tl::unexpected(OutOfRange(text, field));
-  return scaled;
+  const ScaledNumber n = ParseScaledNumber(text, kSuffixes);
+  if (n.status == NumberStatus::kOutOfRange) return tl::unexpected(OutOfRange(text, field));
+  if (n.status != NumberStatus::kOk) return tl::unexpected(NotANumber(text, field));
+  return n.value;
 }
 
 Result<int64_t> WholeNumber(double value, std::string_view field, int64_t min, int64_t max) {

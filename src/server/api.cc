@@ -118,6 +118,14 @@ Result<int> CheckSamples(int samples, int limit) {
   return samples;
 }
 
+// Kubernetes objects may come as JSON (what kubectl printed) rather than as a string of it: the
+// request field takes the text.
+void InlineAsText(json& body, const char* key) {
+  if (body.contains(key) && !body[key].is_string() && !body[key].is_null()) {
+    body[key] = body[key].dump();
+  }
+}
+
 bool SameToken(const std::string& a, const std::string& b) {
   // Length is not secret; the content is compared in constant time.
   if (a.size() != b.size()) return false;
@@ -342,10 +350,7 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     return answer(engine_.Infer(*r, json_out));
   }
   if (path == "/v1/cluster/import") {
-    // The objects may come as JSON (what kubectl printed) rather than as a string of it.
-    if (body.contains("kube_json") && !body["kube_json"].is_string()) {
-      body["kube_json"] = body["kube_json"].dump();
-    }
+    InlineAsText(body, "kube_json");
     auto r = Decode(body, app::ClusterImportFields());
     if (!r) return ErrorResponse(400, r.error());
     return answer(engine_.ClusterImport(*r, json_out));
@@ -395,9 +400,7 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     return html;
   }
   if (path == "/v1/simulate") {
-    if (body.contains("kube_json") && !body["kube_json"].is_string()) {
-      body["kube_json"] = body["kube_json"].dump();
-    }
+    InlineAsText(body, "kube_json");
     auto r = Decode(body, app::SimulateFields());
     if (!r) return ErrorResponse(400, r.error());
     return answer(engine_.Simulate(*r, json_out));

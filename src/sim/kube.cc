@@ -2,8 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <charconv>
 #include <cmath>
+
+#include "core/number.h"
 
 namespace suanli::sim {
 namespace {
@@ -243,41 +244,27 @@ Result<void> ReadResourceSlice(const json& obj, const std::string& where, KubeCl
 }  // namespace
 
 Result<double> ParseKubeQuantity(std::string_view q) {
-  struct Suffix {
-    std::string_view text;
-    double scale;
-  };
-  static constexpr Suffix kSuffixes[] = {{"Ki", 1024.0},
-                                         {"Mi", 1048576.0},
-                                         {"Gi", 1073741824.0},
-                                         {"Ti", 1099511627776.0},
-                                         {"Pi", 1125899906842624.0},
-                                         {"Ei", 1152921504606846976.0},
-                                         {"n", 1e-9},
-                                         {"u", 1e-6},
-                                         {"m", 1e-3},
-                                         {"k", 1e3},
-                                         {"M", 1e6},
-                                         {"G", 1e9},
-                                         {"T", 1e12},
-                                         {"P", 1e15},
-                                         {"E", 1e18}};
-  std::string_view digits = q;
-  double scale = 1;
-  for (const auto& s : kSuffixes) {
-    if (digits.size() > s.text.size() && digits.ends_with(s.text)) {
-      scale = s.scale;
-      digits.remove_suffix(s.text.size());
-      break;
-    }
-  }
-  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
-  double v = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-  if (ec != std::errc() || end != digits.data() + digits.size() || !std::isfinite(v) || v < 0) {
+  // Binary suffixes first: "Mi" must not be read as "M" followed by "i".
+  static constexpr NumberSuffix kSuffixes[] = {{"Ki", 1024.0},
+                                               {"Mi", 1048576.0},
+                                               {"Gi", 1073741824.0},
+                                               {"Ti", 1099511627776.0},
+                                               {"Pi", 1125899906842624.0},
+                                               {"Ei", 1152921504606846976.0},
+                                               {"n", 1e-9},
+                                               {"u", 1e-6},
+                                               {"m", 1e-3},
+                                               {"k", 1e3},
+                                               {"M", 1e6},
+                                               {"G", 1e9},
+                                               {"T", 1e12},
+                                               {"P", 1e15},
+                                               {"E", 1e18}};
+  const ScaledNumber n = ParseScaledNumber(q, kSuffixes);
+  if (n.status != NumberStatus::kOk || n.value < 0) {
     return MakeError("'" + std::string(q.substr(0, 40)) + "' is not a Kubernetes quantity");
   }
-  return v * scale;
+  return n.value;
 }
 
 Result<void> ReadKubeObjects(std::string_view json_text, const std::string& file,

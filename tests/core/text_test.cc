@@ -127,3 +127,24 @@ TEST(text, QuotedKeepsOneLineCutToAFixedLength) {
 
 }  // namespace
 }  // namespace suanli
+
+#include "core/number.h"
+
+namespace suanli {
+namespace {
+
+TEST(ScaledNumber, OneParserForEverySuffixTable) {
+  static constexpr NumberSuffix kTable[] = {{"Mi", 1048576.0}, {"m", 1e-3}, {"M", 1e6}};
+  EXPECT_DOUBLE_EQ(ParseScaledNumber("4Mi", kTable).value, 4194304.0);
+  EXPECT_DOUBLE_EQ(ParseScaledNumber("500m", kTable).value, 0.5);
+  EXPECT_DOUBLE_EQ(ParseScaledNumber("+16M", kTable).value, 16e6);
+  EXPECT_DOUBLE_EQ(ParseScaledNumber("2e3", kTable).value, 2000);
+  for (const char* bad : {"", "M", "nan", "inf", "8 M", "8Mx", "0x10", "+"}) {
+    EXPECT_EQ(ParseScaledNumber(bad, kTable).status, NumberStatus::kNotANumber) << bad;
+  }
+  EXPECT_EQ(ParseScaledNumber("1e308M", kTable).status, NumberStatus::kOutOfRange);
+  EXPECT_EQ(ParseScaledNumber("1e400", kTable).status, NumberStatus::kOutOfRange);
+}
+
+}  // namespace
+}  // namespace suanli

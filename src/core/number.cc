@@ -1,0 +1,32 @@
+#include "core/number.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace suanli {
+
+ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuffix> suffixes) {
+  double scale = 1;
+  std::string_view digits = text;
+  for (const auto& s : suffixes) {
+    if (digits.size() > s.text.size() && digits.ends_with(s.text)) {
+      scale = s.scale;
+      digits.remove_suffix(s.text.size());
+      break;
+    }
+  }
+  // from_chars does not take a leading '+', which users do type.
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec == std::errc::result_out_of_range) return {NumberStatus::kOutOfRange, 0};
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+      !std::isfinite(value)) {
+    return {NumberStatus::kNotANumber, 0};
+  }
+  const double scaled = value * scale;
+  if (!std::isfinite(scaled)) return {NumberStatus::kOutOfRange, 0};
+  return {NumberStatus::kOk, scaled};
+}
+
+}  // namespace suanli

@@ -1,0 +1,31 @@
+// A decimal number with a magnitude suffix ("16M", "4Mi", "500m"), the one place such text is
+// turned into a double. Callers bring their own suffix table (amounts, Kubernetes quantities)
+// and their own messages.
+#ifndef SUANLI_CORE_NUMBER_H_
+#define SUANLI_CORE_NUMBER_H_
+
+#include <span>
+#include <string_view>
+
+namespace suanli {
+
+struct NumberSuffix {
+  std::string_view text;
+  double scale;
+};
+
+enum class NumberStatus { kOk, kNotANumber, kOutOfRange };
+
+struct ScaledNumber {
+  NumberStatus status = NumberStatus::kNotANumber;
+  double value = 0;
+};
+
+// The whole text must be a finite number (a leading '+' allowed, no spaces), optionally followed
+// by one suffix of `suffixes`, tried in order (list "Mi" before "M"). NaN, infinities, trailing
+// text and results beyond a double are not numbers.
+ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuffix> suffixes);
+
+}  // namespace suanli
+
+#endif  // SUANLI_CORE_NUMBER_H_
