@@ -169,7 +169,7 @@ Result<void> ReadPod(const json& obj, const std::string& where, KubeCluster* c) 
   for (const auto& item : Child(meta, "annotations").items()) {
     if (item.value().is_string()) p.annotations[item.key()] = item.value().get<std::string>();
   }
-  (void)gpumem;
+  p.gpu_memory_mib = gpumem;
   c->pods.push_back(std::move(p));
   return {};
 }
