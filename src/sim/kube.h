@@ -33,9 +33,9 @@ struct KubeNode {
 
 struct KubePod {
   std::string name, ns, uid, node, phase;
-  std::string resource;  // the accelerator resource it requests, "" for none
-  int gpus = 0;          // accelerators requested (whole, or 1 with a share)
-  int gpu_milli = 1000;  // per accelerator; < 1000 for a HAMi share of one GPU (gpucores)
+  std::string resource;       // the accelerator resource it requests, "" for none
+  int gpus = 0;               // accelerators requested (whole, or 1 with a share)
+  int gpu_milli = 1000;       // per accelerator; < 1000 for a HAMi share of one GPU (gpucores)
   double gpu_memory_mib = 0;  // HAMi nvidia.com/gpumem, when requested (not used for placement)
   int cpu_milli = 0;
   int memory_mib = 0;

@@ -11,10 +11,11 @@
 
 namespace {
 
-const char* const kRoutes[] = {"/v1/train",         "/v1/infer",         "/v1/localize",
-                               "/v1/catalog/chips", "/v1/forecast",      "/v1/replay",
-                               "/v1/simulate",      "/v1/cluster/import", "/scheduler/filter",
-                               "/scheduler/prioritize"};
+const char* const kRoutes[] = {"/v1/train",         "/v1/infer",
+                               "/v1/localize",      "/v1/catalog/chips",
+                               "/v1/forecast",      "/v1/replay",
+                               "/v1/simulate",      "/v1/cluster/import",
+                               "/scheduler/filter", "/scheduler/prioritize"};
 
 suanli::server::Api& TheApi() {
   static const suanli::app::Engine engine = [] {
