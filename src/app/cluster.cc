@@ -1,13 +1,11 @@
 // Cluster state from Kubernetes, and how fast a job runs on each accelerator type in it.
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 
 #include "app/engine.h"
 #include "app/internal.h"
 #include "catalog/catalog.h"
 #include "core/atomic_file.h"
-#include "core/text.h"
 #include "perf/training.h"
 #include "report/cluster_report.h"
 #include "sim/kube.h"
@@ -15,30 +13,6 @@
 namespace suanli::app {
 
 using internal::FieldError;
-
-const catalog::Chip* Engine::ChipForType(const std::string& type) const {
-  // "NVIDIA-H800" -> "h800"; "Tesla-V100-SXM2-16GB" -> "v100-sxm2-16gb"; "Ascend910B3" ->
-  // "ascend-910b3", then "ascend-910b" (sub-variants share the catalog entry).
-  std::string name = ToLower(type);
-  std::replace(name.begin(), name.end(), ' ', '-');  // DRA's "NVIDIA H100 80GB HBM3"
-  for (const char* prefix : {"nvidia-", "tesla-", "huawei-", "amd-"}) {
-    if (name.rfind(prefix, 0) == 0) name = name.substr(std::string(prefix).size());
-  }
-  for (size_t i = 1; i < name.size(); ++i) {
-    if (std::isalpha(static_cast<unsigned char>(name[i - 1])) &&
-        std::isdigit(static_cast<unsigned char>(name[i])) && name.rfind("ascend", 0) == 0 &&
-        name[i - 1] != '-') {
-      name.insert(i, "-");
-      break;
-    }
-  }
-  while (!name.empty()) {
-    if (const auto* chip = catalog_->MatchChip(name)) return chip;
-    if (!std::isdigit(static_cast<unsigned char>(name.back()))) break;
-    name.pop_back();  // a sub-variant number: 910b3 -> 910b
-  }
-  return nullptr;
-}
 
 Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::string>& types,
                                                     const JobHint& hint) const {
@@ -57,7 +31,7 @@ Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::strin
   for (const auto& type : types) {
     TypeSpeed t;
     t.type = type;
-    const catalog::Chip* chip = ChipForType(type);
+    const catalog::Chip* chip = catalog_->MatchChip(type);
     if (!chip) {
       t.reason = "not in the catalog: speed unknown";
       out.push_back(std::move(t));
@@ -133,7 +107,7 @@ Result<Output> Engine::ClusterImport(const ClusterImportRequest& r, const RunCon
     auto it = std::find_if(summary.types.begin(), summary.types.end(),
                            [&](const auto& t) { return t.type == n.gpu_type; });
     if (it == summary.types.end()) {
-      const auto* chip = ChipForType(n.gpu_type);
+      const auto* chip = catalog_->MatchChip(n.gpu_type);
       summary.types.push_back({n.gpu_type, chip ? chip->id : "", n.resource, 0, 0, 0, 0});
       it = summary.types.end() - 1;
     }
@@ -148,7 +122,7 @@ Result<Output> Engine::ClusterImport(const ClusterImportRequest& r, const RunCon
     ++(p.node.empty() ? summary.pending_gpu_pods : summary.running_gpu_pods);
   }
   for (const auto& q : cluster.quotas) {
-    const auto* chip = q.gpu_type.empty() ? nullptr : ChipForType(q.gpu_type);
+    const auto* chip = q.gpu_type.empty() ? nullptr : catalog_->MatchChip(q.gpu_type);
     summary.quotas.push_back(
         {q.cluster_queue, q.flavor, q.resource, q.gpu_type, chip ? chip->id : "", q.nominal});
   }

@@ -101,9 +101,6 @@ class Engine {
   // Speed of a job on each type; types the catalog does not know can run at unknown speed.
   Result<std::vector<TypeSpeed>> SpeedOfTypes(const std::vector<std::string>& types,
                                               const JobHint& hint) const;
-  // The catalog chip a cluster's accelerator name is ("NVIDIA-H800", "Ascend910B3",
-  // "NVIDIA-A100-SXM4-80GB"), or nullptr.
-  const catalog::Chip* ChipForType(const std::string& type) const;
 
   // The built-in scenarios, (name, description).
   static std::vector<std::pair<std::string, std::string>> Scenarios();

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 
 #include "app/engine.h"
 #include "app/internal.h"
@@ -121,30 +120,8 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
       return tl::unexpected(FieldError("kube", "no ready, schedulable node with accelerators"));
     }
     // Pods running now: those that say when they end hold their GPUs until then, first in line.
-    std::vector<sim::Job> running;
     long unknown_end = 0;
-    for (const auto& p : kube->pods) {
-      if (p.resource.empty() || p.node.empty()) continue;
-      const auto it = p.annotations.find("suanli.io/remaining-s");
-      char* end = nullptr;
-      const double remaining =
-          it == p.annotations.end() ? 0 : std::strtod(it->second.c_str(), &end);
-      if (it == p.annotations.end() || !end || *end != '\0' || !(remaining > 0) ||
-          !std::isfinite(remaining)) {
-        ++unknown_end;
-        continue;
-      }
-      const auto node = std::find_if(kube->nodes.begin(), kube->nodes.end(),
-                                     [&](const auto& n) { return n.name == p.node; });
-      if (node == kube->nodes.end() || !node->ready || !node->schedulable) continue;
-      sim::Job j;
-      j.name = p.ns + "/" + p.name;
-      j.num_gpus = p.gpus;
-      j.gpu_milli = p.gpu_milli;
-      j.allowed_types = {node->gpu_type};
-      j.duration_s["*"] = remaining;
-      running.push_back(std::move(j));
-    }
+    std::vector<sim::Job> running = sim::KubeRunningJobs(*kube, std::nullopt, &unknown_end);
     if (unknown_end > 0) {
       out.notes.push_back(std::to_string(unknown_end) +
                           " running pods have no suanli.io/remaining-s annotation; not replayed");
@@ -208,7 +185,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
   // The cluster's accelerator types with the catalog chip each one is, if any.
   std::vector<report::ReplayClusterType> types;
   for (const auto& [type, gpus] : sim::GpusPerType(w.nodes)) {
-    const auto* chip = ChipForType(type);
+    const auto* chip = catalog_->MatchChip(type);
     types.push_back({type, gpus, chip ? chip->id : ""});
   }
   std::vector<report::ReplayRun> runs;

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "app/amount.h"
 #include "app/engine.h"
 #include "app/internal.h"
 #include "catalog/catalog.h"
@@ -77,11 +78,9 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
     // holds its share of the pool.
     int largest_node = 0;
     for (const auto& n : w.nodes) largest_node = std::max(largest_node, n.gpus);
-    const bool pooled = r.gpus > largest_node;
-    std::vector<sim::Node> per_node = w.nodes;
-    if (pooled) {
+    if (r.gpus > largest_node) {
       std::vector<sim::Node> pools;
-      for (const auto& n : per_node) {
+      for (const auto& n : w.nodes) {
         auto it = std::find_if(pools.begin(), pools.end(),
                                [&](const auto& p) { return p.type == n.type; });
         if (it == pools.end()) {
@@ -97,31 +96,8 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
                                 "): each type is taken as one pool of whole nodes");
     }
     // What runs now holds its accelerators: until suanli.io/remaining-s says, else all horizon.
-    std::vector<std::string> usable;
-    for (const auto& n : kube.nodes) {
-      if (n.gpus > 0 && n.ready && n.schedulable) usable.push_back(n.name);
-    }
     long held_forever = 0;
-    for (const auto& p : kube.pods) {
-      if (p.resource.empty() || p.node.empty()) continue;
-      const auto node = std::find(usable.begin(), usable.end(), p.node);
-      if (node == usable.end()) continue;
-      sim::Job j;
-      j.id = static_cast<int64_t>(w.jobs.size()) + 1;
-      j.name = p.ns + "/" + p.name;
-      j.num_gpus = p.gpus;
-      j.gpu_milli = p.gpu_milli;
-      j.allowed_types = {per_node[node - usable.begin()].type};
-      double hold = kHoldS;
-      if (auto it = p.annotations.find("suanli.io/remaining-s"); it != p.annotations.end()) {
-        char* end = nullptr;
-        const double v = std::strtod(it->second.c_str(), &end);
-        if (end && *end == '\0' && v > 0 && std::isfinite(v)) hold = v;
-      }
-      if (hold == kHoldS) ++held_forever;
-      j.duration_s["*"] = hold;
-      w.jobs.push_back(std::move(j));
-    }
+    w.jobs = sim::KubeRunningJobs(kube, kHoldS, &held_forever);
     out.running_jobs = static_cast<long>(w.jobs.size());
     if (held_forever > 0) {
       out.assumptions.push_back(std::to_string(held_forever) +
@@ -157,11 +133,10 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
   } else {
     for (const auto& item : r.durations) {
       const size_t colon = item.rfind(':');
-      char* end = nullptr;
-      const std::string hours = colon == std::string::npos ? "" : item.substr(colon + 1);
-      const double h = std::strtod(hours.c_str(), &end);
-      if (colon == std::string::npos || hours.empty() || *end != '\0' || !(h > 0) ||
-          !std::isfinite(h)) {
+      const auto h = colon == std::string::npos
+                         ? Result<double>(tl::unexpected(Error{}))
+                         : ParseAmount(std::string_view(item).substr(colon + 1), "durations");
+      if (!h || !(*h > 0)) {
         return tl::unexpected(FieldError(
             "durations", "'" + item.substr(0, 60) + "' is not type:hours (e.g. h800:12.5)"));
       }
@@ -170,9 +145,9 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
         return tl::unexpected(
             FieldError("durations", "the cluster has no type '" + type.substr(0, 60) + "'"));
       }
-      const auto* chip = ChipForType(type);
-      out.options.push_back({type, chip ? chip->id : "", h, 0, true, "given", 0, std::nullopt});
-      job.duration_s[type] = h * kSecondsPerHour;
+      const auto* chip = catalog_->MatchChip(type);
+      out.options.push_back({type, chip ? chip->id : "", *h, 0, true, "given", 0, std::nullopt});
+      job.duration_s[type] = *h * kSecondsPerHour;
     }
   }
   // Cost of the job alone on each type: the given price, else the catalog price amortized over
@@ -184,7 +159,7 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
     }
     std::optional<double> price = r.chip_hour_usd;
     if (!price && !o.chip.empty()) {
-      const auto* chip = ChipForType(o.type);
+      const auto* chip = catalog_->MatchChip(o.type);
       if (chip && chip->price_usd.known()) {
         price = *chip->price_usd.value / (catalog_->inference_calibration().chip_life_years * 8760);
       }
@@ -221,7 +196,7 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
   if (o.first_start_s >= 0 && o.first_start_s < kHoldS) {
     report::SimulateResult::Placement p;
     p.type = o.last_type;
-    const auto* chip = ChipForType(o.last_type);
+    const auto* chip = catalog_->MatchChip(o.last_type);
     p.chip = chip ? chip->id : "";
     p.start_h = o.first_start_s / kSecondsPerHour;
     p.finish_h = o.finish_s / kSecondsPerHour;

@@ -44,17 +44,17 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
     return tl::unexpected(FieldError("global_batch_tokens", "must be positive"));
   }
 
-  auto job = std::make_unique<perf::TrainingJob>(perf::TrainingJobFor(*catalog_, **model, **chip));
-  job->chips = r.count;
-  job->tokens = r.tokens;
-  job->seq_len = r.seq_len;
-  if (r.global_batch_tokens) job->global_batch_tokens = *r.global_batch_tokens;
+  perf::TrainingJob job = perf::TrainingJobFor(*catalog_, **model, **chip);
+  job.chips = r.count;
+  job.tokens = r.tokens;
+  job.seq_len = r.seq_len;
+  if (r.global_batch_tokens) job.global_batch_tokens = *r.global_batch_tokens;
   auto dtype = catalog::ParseDType(r.dtype);
   if (!dtype) {
     return tl::unexpected(
         FieldError("dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16 or fp8"));
   }
-  job->dtype = *dtype;
+  job.dtype = *dtype;
 
   perf::LayoutConstraints fixed;
   fixed.tp = r.tp;
@@ -87,7 +87,7 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
     return tl::unexpected(FieldError(
         "attention", "unknown attention '" + r.attention + "'; expected flash or unfused"));
   }
-  job->attention = *kernel;
+  job.attention = *kernel;
   if (auto ok = CheckSizes({{"tp", r.tp},
                             {"pp", r.pp},
                             {"dp", r.dp},
@@ -110,19 +110,19 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
 
   // Problems with the job itself (an inference-only chip, an unknown peak) say more than a
   // missing system does, so check them first.
-  if (auto ok = perf::ValidateJob(*job); !ok) return tl::unexpected(ok.error());
+  if (auto ok = perf::ValidateJob(job); !ok) return tl::unexpected(ok.error());
   auto system = internal::ResolveSystem(*catalog_, **chip, r.system);
   if (!system) return tl::unexpected(system.error());
-  job->system = *system;
+  job.system = *system;
   if (r.power_cap_w) {
-    auto clock = perf::PowerCapClockFraction(**chip, job->calibration, r.power_cap_w);
+    auto clock = perf::PowerCapClockFraction(**chip, job.calibration, r.power_cap_w);
     if (!clock) return tl::unexpected(FieldError("power_cap_w", clock.error().message));
-    perf::TightenPowerCap(job->system, *r.power_cap_w);
+    perf::TightenPowerCap(job.system, *r.power_cap_w);
   }
-  auto result = perf::SearchLayout(*job, fixed);
+  auto result = perf::SearchLayout(job, fixed);
   if (!result) return tl::unexpected(result.error());
   report::TrainingReport report;
-  report.job = job.get();
+  report.job = &job;
   report.estimate = result->best;
   report.searched = result->layouts_evaluated > 1;
   report.layouts_evaluated = result->layouts_evaluated;

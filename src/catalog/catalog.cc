@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 
@@ -204,11 +205,28 @@ Result<const Model*> Catalog::FindModel(std::string_view id) const {
   return FindById(models_, id, "model");
 }
 
-const Chip* Catalog::MatchChip(std::string_view name) const {
+const Chip* Catalog::MatchChip(std::string_view text) const {
+  // As clusters name accelerators: "NVIDIA-H800" -> "h800"; DRA's "NVIDIA H100 80GB HBM3" ->
+  // "h100-80gb-hbm3"; Ascend's "Ascend910B3" -> "ascend-910b3", then "ascend-910b" (sub-variants
+  // share the catalog entry).
+  std::string name = ToLower(text);
+  std::replace(name.begin(), name.end(), ' ', '-');
+  for (std::string_view prefix : {"nvidia-", "tesla-", "huawei-", "amd-"}) {
+    if (name.starts_with(prefix)) name.erase(0, prefix.size());
+  }
+  if (name.starts_with("ascend") && name.size() > 6 &&
+      std::isdigit(static_cast<unsigned char>(name[6]))) {
+    name.insert(6, "-");
+  }
   while (!name.empty()) {
-    if (auto chip = FindChip(name)) return *chip;
-    const size_t dash = name.rfind('-');
-    name = dash == std::string_view::npos ? std::string_view() : name.substr(0, dash);
+    // The name itself, else its leading dash-separated parts ("a100-sxm4-80gb" -> "a100").
+    for (std::string_view part = name; !part.empty();) {
+      if (auto chip = FindChip(part)) return *chip;
+      const size_t dash = part.rfind('-');
+      part = dash == std::string_view::npos ? std::string_view() : part.substr(0, dash);
+    }
+    if (!std::isdigit(static_cast<unsigned char>(name.back()))) break;
+    name.pop_back();  // a sub-variant number: 910b3 -> 910b
   }
   return nullptr;
 }

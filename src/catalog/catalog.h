@@ -46,9 +46,10 @@ class Catalog {
   Result<const System*> FindSystem(std::string_view id) const;
   Result<const Model*> FindModel(std::string_view id) const;
   const Source* FindSource(std::string_view id) const;
-  // The chip a free-form accelerator name (a trace's "H800",
-  // "A100-SXM4-80GB") is, if any: the name itself, else its leading
-  // dash-separated parts. nullptr when none is in the catalog.
+  // The chip a free-form accelerator name is, if any: a trace's "H800", "A100-SXM4-80GB", or as
+  // Kubernetes names them ("NVIDIA-H800", "NVIDIA H100 80GB HBM3", "Ascend910B3"). Vendor
+  // prefixes go, Ascend sub-variants fall back to their family ("910b3" -> "910b"), then the
+  // leading dash-separated parts are tried. nullptr when none is in the catalog.
   const Chip* MatchChip(std::string_view name) const;
 
   // The calibration for a chip family, or the "default" family when the

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <semaphore>
 
 #include "app/requests.h"
@@ -53,6 +54,24 @@ bool TooDeep(const std::string& body) {
     if (c == ']' || c == '}') --depth;
   }
   return false;
+}
+
+ApiResponse WrongMethod(const std::string& method, const char* allowed) {
+  ApiResponse r =
+      ErrorResponse(405, Error{method.substr(0, 16) + " is not allowed here; use " + allowed});
+  r.headers["Allow"] = allowed;
+  return r;
+}
+
+// A body over the size cap (413) or nested deeper than any request needs (400), before parsing.
+std::optional<ApiResponse> BodyProblem(const std::string& body, size_t max_bytes) {
+  if (body.size() > max_bytes) {
+    return ErrorResponse(413, Error{"request body over " + std::to_string(max_bytes) + " bytes"});
+  }
+  if (TooDeep(body)) {
+    return Error400("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+  return std::nullopt;
 }
 
 // A JSON value as a field value; null means "not given".
@@ -258,15 +277,8 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   // The scheduler extender: kube-scheduler sends no bearer token; the answers are scores for the
   // objects it sends, computed from the catalog.
   if (path == "/scheduler/filter" || path == "/scheduler/prioritize") {
-    if (request.method != "POST") {
-      ApiResponse r = ErrorResponse(405, Error{"use POST"});
-      r.headers["Allow"] = "POST";
-      return r;
-    }
-    if (request.body.size() > options_.max_body_bytes) {
-      return ErrorResponse(413, Error{"request body over the size limit"});
-    }
-    if (TooDeep(request.body)) return Error400("JSON nested too deeply");
+    if (request.method != "POST") return WrongMethod(request.method, "POST");
+    if (auto bad = BodyProblem(request.body, options_.max_body_bytes)) return *bad;
     return HandleExtender(engine_, options_.cluster.get(), path.substr(11), request.body);
   }
   if (!options_.token.empty() && !SameToken(request.authorization, "Bearer " + options_.token)) {
@@ -276,12 +288,7 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   }
   const bool get = request.method == "GET" || request.method == "HEAD";
   const bool post = request.method == "POST";
-  auto wrong_method = [&](const char* allowed) {
-    ApiResponse r = ErrorResponse(
-        405, Error{request.method.substr(0, 16) + " is not allowed here; use " + allowed});
-    r.headers["Allow"] = allowed;
-    return r;
-  };
+  auto wrong_method = [&](const char* allowed) { return WrongMethod(request.method, allowed); };
   app::RunContext json_out{app::Format::kJson, nullptr};
   auto answer = [](const Result<app::Output>& out) {
     if (!out) return ErrorResponse(400, out.error());
@@ -328,13 +335,7 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
         404, Error{"no such route: " + path.substr(0, 100) + " (see /v1/openapi.json)"});
   }
   if (!post) return wrong_method("POST");
-  if (request.body.size() > options_.max_body_bytes) {
-    return ErrorResponse(
-        413, Error{"request body over " + std::to_string(options_.max_body_bytes) + " bytes"});
-  }
-  if (TooDeep(request.body)) {
-    return Error400("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  }
+  if (auto bad = BodyProblem(request.body, options_.max_body_bytes)) return *bad;
   json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return Error400("the body is not valid JSON");
   if (!body.is_object()) return Error400("the body must be a JSON object of request fields");

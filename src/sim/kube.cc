@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/number.h"
@@ -322,6 +323,37 @@ std::vector<Node> KubeSimNodes(const KubeCluster& c) {
     nodes.push_back(s);
   }
   return nodes;
+}
+
+std::vector<Job> KubeRunningJobs(const KubeCluster& c, std::optional<double> unknown_hold_s,
+                                 long* without_end) {
+  *without_end = 0;
+  std::vector<Job> jobs;
+  for (const auto& p : c.pods) {
+    if (p.resource.empty() || p.node.empty()) continue;
+    const auto node = std::find_if(c.nodes.begin(), c.nodes.end(),
+                                   [&](const auto& n) { return n.name == p.node; });
+    if (node == c.nodes.end() || node->gpus <= 0 || !node->ready || !node->schedulable) continue;
+    std::optional<double> hold;
+    if (auto it = p.annotations.find("suanli.io/remaining-s"); it != p.annotations.end()) {
+      const ScaledNumber n = ParseScaledNumber(it->second, {});
+      if (n.status == NumberStatus::kOk && n.value > 0) hold = n.value;
+    }
+    if (!hold) {
+      ++*without_end;
+      hold = unknown_hold_s;
+    }
+    if (!hold) continue;
+    Job j;
+    j.id = static_cast<int64_t>(jobs.size()) + 1;
+    j.name = p.ns + "/" + p.name;
+    j.num_gpus = p.gpus;
+    j.gpu_milli = p.gpu_milli;
+    j.allowed_types = {node->gpu_type};
+    j.duration_s["*"] = *hold;
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
 }
 
 int64_t KubeFreeMilli(const KubeCluster& c, const KubeNode& node) {

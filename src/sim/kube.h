@@ -10,6 +10,7 @@
 #define SUANLI_SIM_KUBE_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,13 @@ Result<double> ParseKubeQuantity(std::string_view q);
 // the cluster's name for it), and the running pods bound to them as jobs that hold their
 // accelerators from time 0.
 std::vector<Node> KubeSimNodes(const KubeCluster& c);
+
+// The pods that hold accelerators on ready, schedulable nodes now, as jobs arriving at 0 on their
+// node's type (ids 1..n). A pod's `suanli.io/remaining-s` annotation says how long it still
+// holds them; pods without one hold them `unknown_hold_s` if given, else are left out. Either
+// way `*without_end` counts them.
+std::vector<Job> KubeRunningJobs(const KubeCluster& c, std::optional<double> unknown_hold_s,
+                                 long* without_end);
 
 // Free accelerators of a node: allocatable minus what bound, unfinished pods request (in
 // thousandths, so HAMi shares count as parts of a GPU).
