@@ -1,5 +1,7 @@
 // forecast and localize: the Monte Carlo questions.
 #include <filesystem>
+#include <optional>
+#include <utility>
 
 #include "app/engine.h"
 #include "app/internal.h"
@@ -21,6 +23,14 @@ namespace {
 
 constexpr int kMaxSamples = 1'000'000;
 
+// An error in the what-if scenario belongs to `compare`, or to `set` when settings made it: the
+// scenario field it names stays in the message.
+Error AlternativeError(Error e, bool from_compare) {
+  if (!from_compare && !e.field.empty()) e.message = e.field + ": " + e.message;
+  if (!from_compare || e.field.empty()) e.field = from_compare ? "compare" : "set";
+  return e;
+}
+
 }  // namespace
 
 Result<Output> Engine::Forecast(const ForecastRequest& r, const RunContext& c) const {
@@ -34,24 +44,33 @@ Result<Output> Engine::Forecast(const ForecastRequest& r, const RunContext& c) c
     return tl::unexpected(
         FieldError("samples", "must be between 1 and " + std::to_string(kMaxSamples)));
   }
-  Result<supply::Scenario> scenario = [&]() -> Result<supply::Scenario> {
-    if (!r.scenario_yaml.empty()) return supply::ParseScenario(r.scenario_yaml, "scenario_yaml");
+  // The scenario's text: inline, a file, or a built-in; `field` names the request field.
+  auto scenario_text = [&](const std::string& name, const std::string& field)
+      -> Result<std::pair<std::string, std::string>> {  // (text, file name for messages)
     std::error_code ec;
-    const bool looks_like_file = r.scenario.find('/') != std::string::npos ||
-                                 r.scenario.find(".yaml") != std::string::npos ||
-                                 r.scenario.find(".yml") != std::string::npos;
-    if (looks_like_file || std::filesystem::is_regular_file(r.scenario, ec)) {
-      auto path = RequestPath(r.scenario, "scenario");
+    const bool looks_like_file = name.find('/') != std::string::npos ||
+                                 name.find(".yaml") != std::string::npos ||
+                                 name.find(".yml") != std::string::npos;
+    if (looks_like_file || std::filesystem::is_regular_file(name, ec)) {
+      auto path = RequestPath(name, field);
       if (!path) return tl::unexpected(path.error());
       if (!std::filesystem::is_regular_file(*path, ec)) {
-        return MakeError("scenario file not found", r.scenario, 0, "");
+        return MakeError("scenario file not found", name, 0, "");
       }
-      auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, "scenario");
+      auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, field);
       if (!text) return tl::unexpected(text.error());
-      return supply::ParseScenario(*text, r.scenario);
+      return std::make_pair(*text, name);
     }
-    return WithField(supply::BuiltinScenario(r.scenario), "scenario");
-  }();
+    auto text = WithField(supply::BuiltinScenarioText(name), field);
+    if (!text) return tl::unexpected(text.error());
+    return std::make_pair(*text, "builtin:" + name + ".yaml");
+  };
+  auto base_text = !r.scenario_yaml.empty()
+                       ? Result<std::pair<std::string, std::string>>(
+                             std::make_pair(r.scenario_yaml, std::string("scenario_yaml")))
+                       : scenario_text(r.scenario, "scenario");
+  if (!base_text) return tl::unexpected(base_text.error());
+  auto scenario = supply::ParseScenario(base_text->first, base_text->second);
   if (!scenario) return tl::unexpected(scenario.error());
 
   plan::ForecastOptions options;
@@ -59,11 +78,46 @@ Result<Output> Engine::Forecast(const ForecastRequest& r, const RunContext& c) c
   options.seed = r.seed;
   options.sensitivity = !r.no_sensitivity;
   options.purchase_advice = !r.no_purchase_advice;
+  options.model_error = !r.no_model_error;
   if (c.progress) {
     options.progress = [&c](long done, long total) { c.progress("sampling", done, total); };
   }
+  // A what-if: the second scenario, or a copy of the first, with the settings applied. Both are
+  // checked before either runs, so a bad setting costs nothing.
+  std::optional<supply::Scenario> alternative;
+  if (!r.compare.empty() || !r.set.empty()) {
+    if (!r.csv.empty()) {
+      return tl::unexpected(FieldError(
+          "csv", "CSV tables are written for one forecast; run each scenario on its own for them"));
+    }
+    auto alt_text = r.compare.empty() ? base_text : scenario_text(r.compare, "compare");
+    if (!alt_text) return tl::unexpected(alt_text.error());
+    std::string text = alt_text->first, file = alt_text->second;
+    if (!r.set.empty()) {
+      auto edited = supply::ApplySettings(text, r.set);
+      if (!edited) return tl::unexpected(edited.error());
+      text = *edited;
+      file += " with --set";
+    }
+    auto parsed = supply::ParseScenario(text, file);
+    if (!parsed) return tl::unexpected(AlternativeError(parsed.error(), r.set.empty()));
+    if (auto ok = plan::ValidateScenario(*parsed, *catalog_); !ok)
+      return tl::unexpected(AlternativeError(ok.error(), r.set.empty()));
+    alternative = std::move(*parsed);
+  }
   auto forecast = plan::RunForecast(*scenario, *catalog_, options);
   if (!forecast) return tl::unexpected(forecast.error());
+  if (alternative) {
+    auto other = plan::RunForecast(*alternative, *catalog_, options);
+    if (!other) return tl::unexpected(other.error());
+    const std::string label = r.compare.empty() ? "what-if" : alternative->name;
+    if (!r.report.empty()) {
+      out.files.push_back({r.report, report::ForecastCompareHtml(*forecast, *other, label)});
+    }
+    out.body = c.format == Format::kJson ? report::ForecastCompareJson(*forecast, *other, r.set)
+                                         : report::ForecastCompareText(*forecast, *other, r.set);
+    return out;
+  }
   if (!r.report.empty()) out.files.push_back({r.report, report::ForecastHtml(*forecast)});
   if (!r.csv.empty()) {
     for (auto& [name, content] : report::ForecastCsv(*forecast)) {

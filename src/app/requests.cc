@@ -85,13 +85,20 @@ const std::vector<Field<ForecastRequest>>& ForecastFields() {
       Positional(
           Bind("scenario", &R::scenario,
                "built-in scenario name (see --list) or a scenario YAML file (default china-2026)")),
+      Positional(Bind("compare", &R::compare,
+                      "a second scenario (name or file) to forecast side by side with the first")),
       Bind("scenario_yaml", &R::scenario_yaml,
            "the scenario itself, as YAML text (instead of a name or file)"),
+      Bind("set", &R::set,
+           "what-if: PATH=VALUE applied to the second scenario (or a copy of the first), e.g. "
+           "events.b30a-licensed.probability=1; repeat for more"),
       Bind("list", &R::list, "list the built-in scenarios"),
       Bind("samples", &R::samples, "Monte Carlo samples (default 1000)"),
       Bind("seed", &R::seed, "random seed (default 1)"),
       Bind("no_sensitivity", &R::no_sensitivity, "skip the sensitivity analysis"),
       Bind("no_purchase_advice", &R::no_purchase_advice, "skip the purchase advice"),
+      Bind("no_model_error", &R::no_model_error,
+           "leave the performance model's own error out of the Monte Carlo (supply alone)"),
       CliOnly(Bind("csv", &R::csv, "also write CSV tables into this directory")),
       CliOnly(Bind("report", &R::report, "also write a self-contained HTML report with charts")),
   };

@@ -53,6 +53,11 @@ struct ForecastRequest {
   int samples = 1000;
   uint64_t seed = 1;
   bool no_sensitivity = false, no_purchase_advice = false;
+  bool no_model_error = false;  // supply uncertainty alone
+  // A what-if side by side: a second scenario (name or file), and/or settings applied to it
+  // ("events.b30a-licensed.probability=1"; to the first scenario when there is no second).
+  std::string compare;
+  std::vector<std::string> set;
   std::string csv, report;  // local outputs (CLI only)
 };
 

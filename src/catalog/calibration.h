@@ -32,6 +32,12 @@ struct FamilyCalibration {
   double dvfs_power_exponent = 2.5;
   // Hardware-caused job interruptions per chip per day of training.
   double failures_per_chip_day = 5e-4;
+  // The model's own error on this family: the standard deviation of log(measured / predicted)
+  // for training rates and for serving rates (a lognormal with median 1), and where it was
+  // measured. The forecast samples it (plan/forecast.h, ModelError).
+  double training_error_sigma = 0.48;
+  double inference_error_sigma = 0.5;
+  std::string error_source;
   bool calibrated = false;  // false: defaults, not fitted to any published run
   std::string fitted_on;    // which published cases the values were fitted on
 };

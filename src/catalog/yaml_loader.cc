@@ -344,8 +344,11 @@ class YamlLoader : public YamlReader {
               {"id", "matmul_efficiency", "low_precision_matmul_efficiency", "matmul_half_gflop",
                "attention_efficiency", "memory_efficiency", "memory_reserved_gib",
                "failures_per_chip_day", "serving_step_overhead_ms", "static_power_fraction",
-               "dvfs_power_exponent", "calibrated", "fitted_on", "notes"});
+               "dvfs_power_exponent", "training_error_sigma", "inference_error_sigma",
+               "error_source", "calibrated", "fitted_on", "notes"});
     const FamilyCalibration d;
+    // The model's error where a family has not measured it: the default family's.
+    const FamilyCalibration& unmeasured = catalog_.default_family_;
     FamilyCalibration f;
     f.id = Id(n, path);
     f.matmul_efficiency = Num(n, "matmul_efficiency", path, 0.01, 1, d.matmul_efficiency);
@@ -361,6 +364,12 @@ class YamlLoader : public YamlReader {
     f.static_power_fraction =
         Num(n, "static_power_fraction", path, 0, 0.9, d.static_power_fraction);
     f.dvfs_power_exponent = Num(n, "dvfs_power_exponent", path, 1, 4, d.dvfs_power_exponent);
+    f.training_error_sigma =
+        Num(n, "training_error_sigma", path, 0, 3, unmeasured.training_error_sigma);
+    f.inference_error_sigma =
+        Num(n, "inference_error_sigma", path, 0, 3, unmeasured.inference_error_sigma);
+    f.error_source =
+        n["error_source"] ? Text(n, "error_source", path, false) : unmeasured.error_source;
     f.calibrated = Bool(n, "calibrated", path, false);
     f.fitted_on = Text(n, "fitted_on", path, false);
     if (f.id == "default") {

@@ -84,9 +84,15 @@ Result<Allocation> Allocator::Solve(const PeriodInput& in) {
   Impl& m = *impl_;
   const int cols = static_cast<int>(m.col_workload.size());
   std::vector<bool> allowed(cols, true);
+  for (int j = 0; j < cols; ++j) {
+    const int w = m.col_workload[j];
+    if (w < static_cast<int>(in.only_chip.size()) && in.only_chip[w] >= 0)
+      allowed[j] = m.col_chip[j] == in.only_chip[w];
+  }
   std::vector<bool> active = in.active;
   Allocation out;
   out.chips.assign(m.workloads, std::vector<double>(m.chips, 0));
+  out.work_by_chip.assign(m.workloads, std::vector<double>(m.chips, 0));
   out.work.assign(m.workloads, 0);
   if (cols == 0) return out;
 
@@ -167,16 +173,38 @@ Result<Allocation> Allocator::Solve(const PeriodInput& in) {
       if (total > 1e-6 && total < shape_.min_chips[w] - 1e-6) {
         active[w] = false;  // cannot reach its minimum cluster: waits
         changed = true;
-      } else if (shape_.single_chip_type_training && types > 1) {
+      } else if (shape_.training_mix == AllocationShape::Mix::kOneType && types > 1) {
         for (int j = 0; j < cols; ++j) {
           if (m.col_workload[j] == w && j != best_j) allowed[j] = false;
         }
         changed = true;
+      } else if (shape_.training_mix == AllocationShape::Mix::kLockstep && types > 1) {
+        // Every chip runs at the slowest kept type's rate: keep the fastest k types, the k that
+        // does the most work (chips of the first k x the k-th rate).
+        std::vector<int> used;
+        for (int j = 0; j < cols; ++j) {
+          if (m.col_workload[j] == w && x[j] > 1e-6) used.push_back(j);
+        }
+        std::stable_sort(used.begin(), used.end(),
+                         [&](int a, int b) { return m.col_rate[a] > m.col_rate[b]; });
+        double sum = 0, best = -1;
+        size_t keep = 0;
+        for (size_t k = 0; k < used.size(); ++k) {
+          sum += x[used[k]];
+          if (sum * m.col_rate[used[k]] > best * (1 + 1e-9)) {
+            best = sum * m.col_rate[used[k]];
+            keep = k + 1;
+          }
+        }
+        for (size_t k = keep; k < used.size(); ++k) allowed[used[k]] = false;
+        changed = keep < used.size();
       }
     }
     if (!changed) break;
   }
   const double* x = m.model.primalColumnSolution();
+  std::vector<double> slowest(m.workloads, kInf);  // slowest used rate per workload
+  std::vector<int> types(m.workloads, 0);
   for (int j = 0; j < cols; ++j) {
     if (!std::isfinite(x[j])) {
       return MakeError(
@@ -184,7 +212,22 @@ Result<Allocation> Allocator::Solve(const PeriodInput& in) {
     }
     const double v = std::max(0.0, x[j]);
     out.chips[m.col_workload[j]][m.col_chip[j]] = v;
-    out.work[m.col_workload[j]] += v * m.col_rate[j];
+    if (v > 1e-6) {
+      slowest[m.col_workload[j]] = std::min(slowest[m.col_workload[j]], m.col_rate[j]);
+      ++types[m.col_workload[j]];
+    }
+  }
+  for (int j = 0; j < cols; ++j) {
+    const int w = m.col_workload[j];
+    double rate = m.col_rate[j];
+    if (!shape_.is_service[w] && types[w] > 1) {
+      if (shape_.training_mix == AllocationShape::Mix::kLockstep) rate = slowest[w];
+      if (shape_.training_mix == AllocationShape::Mix::kBalanced)
+        rate *= shape_.cross_type_efficiency;
+    }
+    const double work = out.chips[w][m.col_chip[j]] * rate;
+    out.work_by_chip[w][m.col_chip[j]] = work;
+    out.work[w] += work;
   }
   return out;
 }

@@ -20,7 +20,14 @@ struct AllocationShape {
   std::vector<double> weight;     // priority
   std::vector<double> max_chips;  // training cluster cap (ignored for services)
   std::vector<double> min_chips;  // training minimum (ignored for services)
-  bool single_chip_type_training = true;
+  // How a training run may combine chip types within a period.
+  enum class Mix {
+    kOneType,   // one type (the one doing the most work)
+    kLockstep,  // synchronous data parallel: every chip at the slowest used type's rate
+    kBalanced,  // rates add, times cross_type_efficiency when types mix
+  };
+  Mix training_mix = Mix::kOneType;
+  double cross_type_efficiency = 1;
   std::vector<std::string> names;  // for error messages; "workload N" when absent
 };
 
@@ -34,11 +41,15 @@ struct PeriodInput {
   std::vector<double> capacity;  // chips on hand per type
   std::vector<double> demand;    // services: work per second wanted (ignored for training)
   std::vector<bool> active;      // workloads that may run this period
+  // Training: the one chip column a run may use this period (-1 or absent: any).
+  std::vector<int> only_chip;
 };
 
-// chips[w][c]; work[w] = sum_c chips * rate.
+// chips[w][c]; work_by_chip[w][c] is the work those chips do (chips x rate, or at the slowest
+// type's rate in lockstep, or x cross_type_efficiency when balanced types mix); work[w] its sum.
 struct Allocation {
   std::vector<std::vector<double>> chips;
+  std::vector<std::vector<double>> work_by_chip;
   std::vector<double> work;
 };
 
@@ -51,7 +62,8 @@ class Allocator {
 
   // Maximizes the sum over workloads of weight x normalized work (fraction of
   // demand served; fraction of the run's top speed), then enforces minimum
-  // cluster sizes and, if asked, one chip type per training run by re-solving.
+  // cluster sizes and the training mix (one type, or the lockstep types worth keeping) by
+  // re-solving.
   // Inputs the LP cannot take (non-finite capacity or demand) and a solver
   // that does not reach an optimum are errors naming the workload when one is
   // to blame; the caller adds the period.

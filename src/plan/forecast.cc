@@ -1,11 +1,13 @@
 #include "plan/forecast.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "core/stats.h"
 #include "core/text.h"
@@ -60,16 +62,43 @@ std::string CapNote(const PerfJob& job) {
   return ", capped at " + std::to_string(std::lround(*job.system.power_cap_w)) + " W";
 }
 
+// The first of `accepted` the chip does not mark unsupported; nullopt when none.
+std::optional<catalog::DType> FirstSupported(const catalog::Chip& chip,
+                                             const std::vector<std::string>& accepted) {
+  for (const auto& name : accepted) {
+    auto d = catalog::ParseDType(name);
+    if (d && !chip.peak(*d).unsupported) return d;
+  }
+  return std::nullopt;
+}
+
+// Per-run failure statistics for the per-sample goodput: the share of time interruptions cost
+// at their expected rate, and how many are expected over the run.
+struct FailureStats {
+  double loss = 0;      // rate x (restart + half a checkpoint interval)
+  double expected = 0;  // interruptions over the whole run (chip-days x rate)
+};
+
 Rate TrainingRate(const Scenario& s, const supply::TrainingRun& r, const catalog::Catalog& cat,
-                  const std::string& chip_id) {
-  Rate rate{r.name, chip_id, 0, ""};
+                  const std::string& chip_id, const std::vector<std::string>& accepted,
+                  FailureStats* failures) {
+  Rate rate{r.name, chip_id, 0, "", "", "", {}};
   auto model = cat.FindModel(r.model);
   auto chip = cat.FindChip(chip_id);
   if (!model || !chip) return rate;
+  rate.family = (*chip)->family;
+  const auto& cal = cat.CalibrationFor((*chip)->family);
+  rate.model_error = {cal.training_error_sigma, cal.error_source};
   perf::TrainingJob job = perf::TrainingJobFor(cat, **model, **chip);
   job.chips = ReferenceCount(r.max_chips);
   job.tokens = r.tokens;
-  job.dtype = *catalog::ParseDType(r.dtype);
+  auto dtype = FirstSupported(**chip, accepted);
+  if (!dtype) {
+    // Let the model say which formats the chip has.
+    job.dtype = *catalog::ParseDType(accepted.front());
+  } else {
+    job.dtype = *dtype;
+  }
   if (auto ok = perf::ValidateJob(job); !ok) {
     rate.note = ok.error().message;
     return rate;
@@ -80,21 +109,30 @@ Rate TrainingRate(const Scenario& s, const supply::TrainingRun& r, const catalog
     rate.note = best.error().message;
     return rate;
   }
+  const perf::TrainingEstimate& e = best->best;
+  rate.dtype = std::string(catalog::DTypeName(job.dtype));
   // Goodput folded in: the planner's clock is wall time.
-  rate.tokens_per_s_per_chip = best->best.tokens_per_s * best->best.goodput / job.chips;
-  const auto& l = best->best.layout;
-  rate.note = "at " + std::to_string(job.chips) + " chips: tp " + std::to_string(l.tp) + " pp " +
-              std::to_string(l.pp) + " ep " + std::to_string(l.ep) + ", MFU " +
-              std::to_string(static_cast<int>(best->best.mfu * 100 + 0.5)) + " %" + CapNote(job);
+  rate.tokens_per_s_per_chip = e.tokens_per_s * e.goodput / job.chips;
+  if (failures && e.job_mtbf_hours > 0 && failures->expected == 0) {
+    failures->loss =
+        (job.training.restart_minutes / 60 + e.checkpoint_interval_min / 120) / e.job_mtbf_hours;
+    failures->expected = e.train_days * 24 / e.job_mtbf_hours;
+  }
+  const auto& l = e.layout;
+  rate.note = fmt::format("{} at {} chips: tp {} pp {} ep {}, MFU {} %{}", rate.dtype, job.chips,
+                          l.tp, l.pp, l.ep, static_cast<int>(e.mfu * 100 + 0.5), CapNote(job));
   return rate;
 }
 
 Rate ServiceRate(const Scenario& s, const supply::InferenceService& v, const catalog::Catalog& cat,
                  const std::string& chip_id) {
-  Rate rate{v.name, chip_id, 0, ""};
+  Rate rate{v.name, chip_id, 0, "", "", "", {}};
   auto model = cat.FindModel(v.model);
   auto chip = cat.FindChip(chip_id);
   if (!model || !chip) return rate;
+  rate.family = (*chip)->family;
+  const auto& cal = cat.CalibrationFor((*chip)->family);
+  rate.model_error = {cal.inference_error_sigma, cal.error_source};
   perf::InferenceJob job = perf::InferenceJobFor(cat, **model, **chip);
   job.input_tokens = v.input_tokens;
   job.output_tokens = v.output_tokens;
@@ -112,6 +150,7 @@ Rate ServiceRate(const Scenario& s, const supply::InferenceService& v, const cat
     return rate;
   }
   rate.tokens_per_s_per_chip = e->output_tokens_per_s_per_chip;
+  rate.dtype = v.dtype;
   rate.note = "tp " + std::to_string(e->layout.tp) + " ep " + std::to_string(e->layout.ep) +
               ", TPOT " + std::to_string(static_cast<int>(e->tpot_ms + 0.5)) + " ms" + CapNote(job);
   return rate;
@@ -124,7 +163,25 @@ struct Model {
   AllocationShape shape;
   std::vector<std::vector<double>> demand;  // [period][workload]
   std::vector<double> period_seconds;
+  // Model error: one lognormal draw per group (a workload on a chip family); group[w][c] is the
+  // group of workload w on chip column c (-1: the workload cannot run there).
+  std::vector<std::vector<int>> group;
+  std::vector<double> group_sigma;
+  std::vector<std::string> group_key;  // "model:<workload>:<family>", for overrides
+  std::vector<FailureStats> failures;  // per run
 };
+
+// What a sample pins instead of drawing: supply factors, model-error quantiles, or the model
+// error switched off (the supply-only spread).
+struct SampleOverrides {
+  supply::Overrides supply;
+  std::map<std::string, double> error_quantile;  // group key -> p in (0, 1)
+  bool model_error = true;
+};
+
+// Model errors come from a stream of their own, so switching them off or pinning one leaves the
+// supply draws of every sample as they were (common random numbers).
+constexpr uint64_t kModelErrorStream = 0x6d6f64656c657272ULL;  // "modelerr"
 
 // The outcome of one sample: finish time per run (days since epoch, may be
 // infinite), progress per period, served fraction and allocation.
@@ -136,12 +193,109 @@ struct SampleResult {
   std::vector<std::vector<double>> fleet;       // [period][chip]
 };
 
+// The chip column doing most of a run's work this period, or -1.
+int MainChip(const Allocation& a, size_t w) {
+  int best = -1;
+  for (size_t c = 0; c < a.chips[w].size(); ++c) {
+    if (a.chips[w][c] > 1e-6 && (best < 0 || a.work_by_chip[w][c] > a.work_by_chip[w][best]))
+      best = static_cast<int>(c);
+  }
+  return best;
+}
+
+// A one-type run's plan from period t: the chip type it runs on now, and seconds until it
+// would finish (infinite when not within the horizon).
+struct TypePlan {
+  int now = -1;
+  double seconds = std::numeric_limits<double>::infinity();
+};
+
+// Run w heading for chip column c from period t with `need` tokens left, alone on the sample's
+// chips (less `reserved`, what the services hold now; capped at max_chips; nothing below
+// min_chips). While c has too few chips it either waits, or bridges on the type that does the
+// most work meanwhile and moves when c arrives; both are planned and the sooner finish kept.
+// Every change of type from `current` costs `switch_s`.
+TypePlan PlanOnType(const Model& m, const supply::FleetSample& fleet, int t, size_t w, int c,
+                    double need, const std::vector<double>& reserved, int current, double switch_s,
+                    bool may_bridge) {
+  const auto& run = m.s.training[w];
+  auto work_on = [&](int u, int type) {
+    double chips =
+        std::min(run.max_chips, std::max(0.0, fleet.available[u][type] - reserved[type]));
+    return chips < run.min_chips ? 0.0 : chips * m.shape.rate[w][type];
+  };
+  TypePlan best;
+  for (bool bridge : {false, true}) {
+    if (bridge && !may_bridge) break;
+    TypePlan plan;
+    double left = need, seconds = 0;
+    int on = current;
+    for (int u = t; u < m.s.horizon && left > 0; ++u) {
+      int type = c;
+      double work = work_on(u, c);
+      if (work <= 0 && bridge) {
+        for (size_t b = 0; b < m.chips.size(); ++b) {
+          if (m.shape.rate[w][b] <= 0) continue;
+          if (const double x = work_on(u, static_cast<int>(b)); x > work) {
+            work = x;
+            type = static_cast<int>(b);
+          }
+        }
+      }
+      if (u == t) plan.now = work > 0 ? type : c;
+      double period = m.period_seconds[u];
+      if (work > 0 && on >= 0 && type != on) {  // a move: its cost comes out of this period
+        seconds += std::min(period, switch_s);
+        period -= std::min(period, switch_s);
+      }
+      if (work > 0) on = type;
+      if (work > 0 && work * period >= left) {
+        plan.seconds = seconds + left / work;
+        break;
+      }
+      left -= work * period;
+      seconds += period;
+    }
+    if (plan.seconds < best.seconds) best = plan;
+  }
+  return best;
+}
+
 Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t index,
-                              const supply::Overrides& o) {
+                              const SampleOverrides& o) {
   const Scenario& s = m.s;
-  const supply::FleetSample fleet = supply::SampleFleet(s, seed, index, o);
+  const supply::FleetSample fleet = supply::SampleFleet(s, seed, index, o.supply);
   const size_t runs = s.training.size();
   const size_t workloads = m.shape.rate.size();
+  // The model's error on each group, and each run's interruptions, for this sample.
+  std::vector<double> err(m.group_sigma.size(), 1.0);
+  std::vector<double> failure_factor(runs, 1.0);
+  if (o.model_error) {
+    Rng rng(seed ^ kModelErrorStream, index);
+    for (size_t g = 0; g < err.size(); ++g) {
+      const double z = rng.Normal();
+      auto it = o.error_quantile.find(m.group_key[g]);
+      err[g] = std::exp(m.group_sigma[g] *
+                        (it == o.error_quantile.end() ? z : supply::NormalQuantile(it->second)));
+    }
+    for (size_t w = 0; w < runs; ++w) {
+      // Interruptions are Poisson with mean `expected` (normal for the hundreds a long run has);
+      // time lost scales with their count.
+      const double z = rng.Normal();
+      const FailureStats& f = m.failures[w];
+      if (f.expected <= 0) continue;
+      const double ratio = std::max(0.0, 1 + z / std::sqrt(f.expected));
+      failure_factor[w] = (1 + f.loss) / (1 + f.loss * ratio);
+    }
+  }
+  auto work_of = [&](const Allocation& a, size_t w) {
+    double work = 0;
+    for (size_t c = 0; c < a.work_by_chip[w].size(); ++c) {
+      if (a.work_by_chip[w][c] > 0) work += a.work_by_chip[w][c] * err[m.group[w][c]];
+    }
+    return w < runs ? work * failure_factor[w] : work;
+  };
+  const auto mix = s.policy.training_across_types;
   SampleResult r;
   r.finish_day.assign(runs, kNever);
   r.progress.assign(runs, std::vector<double>(s.horizon, 0));
@@ -149,22 +303,60 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
   r.allocation.assign(s.horizon, std::vector<double>(workloads, 0));
   r.fleet = fleet.available;
   std::vector<double> done(runs, 0);
+  std::vector<int> type(runs, -1);  // the chip column each run last ran on
   PeriodInput in;
   in.demand.assign(workloads, 0);
   in.active.assign(workloads, true);
+  in.only_chip.assign(workloads, -1);
   for (int t = 0; t < s.horizon; ++t) {
     in.capacity = fleet.available[t];
     const Date start = s.PeriodStart(t);
+    auto fail = [&](const Error& e) {
+      return MakeError("scenario '" + s.name + "': period " + std::to_string(t + 1) + " (" +
+                       start.ToString() + "), sample " + std::to_string(index + 1) + ": " +
+                       e.message);
+    };
     for (size_t w = 0; w < runs; ++w) {
       const auto& run = s.training[w];
       in.active[w] = done[w] < run.tokens && run.earliest_start <= start;
+      in.only_chip[w] = mix == supply::TrainingAcrossTypes::kOne ? type[w] : -1;
     }
     for (size_t k = 0; k < s.services.size(); ++k) in.demand[runs + k] = m.demand[t][runs + k];
     auto solved = alloc.Solve(in);
-    if (!solved) {
-      return MakeError("scenario '" + s.name + "': period " + std::to_string(t + 1) + " (" +
-                       start.ToString() + "), sample " + std::to_string(index + 1) + ": " +
-                       solved.error().message);
+    if (!solved) return fail(solved.error());
+    // The chip type of a one-type run: chosen when it starts (kOne, kSwitch) and reconsidered
+    // every period (kSwitch), as the plan that finishes first (PlanOnType: wait for a type, or
+    // bridge on another and move, each move's cost included), from the sample's deliveries at
+    // nominal rates: what the lab knows (its delivery schedule, not the model's error).
+    std::vector<bool> moved(runs, false);
+    if (mix == supply::TrainingAcrossTypes::kSwitch || mix == supply::TrainingAcrossTypes::kOne) {
+      std::vector<double> reserved(m.chips.size(), 0);  // chips of each type the services hold
+      for (size_t k = runs; k < workloads; ++k) {
+        for (size_t c = 0; c < m.chips.size(); ++c) reserved[c] += solved->chips[k][c];
+      }
+      // kOne never moves: it only chooses where to start (waiting for a type if that is sooner).
+      const bool may_move = mix == supply::TrainingAcrossTypes::kSwitch;
+      const double switch_s = s.policy.switch_cost_days * 86400;
+      bool pinned_any = false;
+      for (size_t w = 0; w < runs; ++w) {
+        if (!in.active[w] || in.only_chip[w] >= 0) continue;
+        const double need = s.training[w].tokens - done[w];
+        TypePlan best;
+        for (size_t c = 0; c < m.chips.size(); ++c) {
+          if (m.shape.rate[w][c] <= 0) continue;
+          const TypePlan plan = PlanOnType(m, fleet, t, w, static_cast<int>(c), need, reserved,
+                                           type[w], switch_s, may_move);
+          if (plan.seconds < best.seconds) best = plan;
+        }
+        if (best.now < 0) continue;  // finishes on no type within the horizon: the LP's choice
+        if (best.now != MainChip(*solved, w)) pinned_any = true;
+        in.only_chip[w] = best.now;
+        moved[w] = type[w] >= 0 && best.now != type[w];
+      }
+      if (pinned_any) {
+        solved = alloc.Solve(in);
+        if (!solved) return fail(solved.error());
+      }
     }
     const Allocation& a = *solved;
     for (size_t w = 0; w < workloads; ++w) {
@@ -175,10 +367,14 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
         r.progress[w][t] = std::min(1.0, done[w] / s.training[w].tokens);
         continue;
       }
-      const double gained = a.work[w] * m.period_seconds[t];
+      if (const int now = MainChip(a, w); now >= 0) type[w] = now;
+      const double lost_s =
+          moved[w] ? std::min(m.period_seconds[t], s.policy.switch_cost_days * 86400) : 0;
+      const double work = work_of(a, w);
+      const double gained = work * (m.period_seconds[t] - lost_s);
       const double need = s.training[w].tokens - done[w];
       if (gained >= need && gained > 0) {
-        r.finish_day[w] = start.days + need / a.work[w] / 86400.0;
+        r.finish_day[w] = start.days + (lost_s + need / work) / 86400.0;
       }
       done[w] += gained;
       r.progress[w][t] = std::min(1.0, done[w] / s.training[w].tokens);
@@ -188,7 +384,7 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
       // A service whose demand is (next to) nothing needs nothing: fully served.
       r.served[k][t] = alloc.NegligibleDemand(static_cast<int>(runs + k), d)
                            ? 1.0
-                           : std::min(1.0, a.work[runs + k] / d);
+                           : std::min(1.0, work_of(a, runs + k) / d);
     }
   }
   return r;
@@ -199,30 +395,55 @@ std::optional<Date> DayToDate(double day) {
   return Date{static_cast<int>(std::floor(day))};
 }
 
-// P50 and mean finish day of each run over `samples` samples with overrides;
-// runs beyond the horizon count at `horizon_end` in the mean.
-struct FinishSummary {
-  std::vector<double> p50;
-  std::vector<double> mean;
-};
-
-Result<FinishSummary> SummarizeFinish(const Model& m, Allocator& alloc, uint64_t seed, int samples,
-                                      const supply::Overrides& o, double horizon_end) {
+// Finish days of each run over `samples` samples with overrides.
+Result<std::vector<std::vector<double>>> FinishDays(const Model& m, Allocator& alloc, uint64_t seed,
+                                                    int samples, const SampleOverrides& o) {
   std::vector<std::vector<double>> finish(m.s.training.size());
   for (int i = 0; i < samples; ++i) {
     auto sample = Simulate(m, alloc, seed, static_cast<uint64_t>(i), o);
     if (!sample) return tl::unexpected(sample.error());
-    const SampleResult& r = *sample;
-    for (size_t w = 0; w < finish.size(); ++w) finish[w].push_back(r.finish_day[w]);
+    for (size_t w = 0; w < finish.size(); ++w) finish[w].push_back(sample->finish_day[w]);
   }
+  return finish;
+}
+
+// P50, mean and P(target) of each run's finish; runs beyond the horizon count at `horizon_end`
+// in the mean.
+struct FinishSummary {
+  std::vector<double> p50;
+  std::vector<double> mean;
+  std::vector<double> p_target;
+};
+
+FinishSummary Summarize(const Scenario& s, const std::vector<std::vector<double>>& finish,
+                        double horizon_end) {
   FinishSummary out;
-  for (auto& f : finish) {
+  for (size_t w = 0; w < finish.size(); ++w) {
+    const auto& f = finish[w];
     out.p50.push_back(Quantile(f, 0.5));
     double sum = 0;
-    for (double d : f) sum += std::isfinite(d) ? d : horizon_end;
+    long meet = 0;
+    for (double d : f) {
+      sum += std::isfinite(d) ? d : horizon_end;
+      if (d <= s.training[w].target.days + 0.999) ++meet;
+    }
     out.mean.push_back(sum / std::max<size_t>(1, f.size()));
+    out.p_target.push_back(static_cast<double>(meet) / std::max<size_t>(1, f.size()));
   }
   return out;
+}
+
+Result<FinishSummary> SummarizeFinish(const Model& m, Allocator& alloc, uint64_t seed, int samples,
+                                      const SampleOverrides& o, double horizon_end) {
+  auto finish = FinishDays(m, alloc, seed, samples, o);
+  if (!finish) return tl::unexpected(finish.error());
+  return Summarize(m.s, *finish, horizon_end);
+}
+
+// P90 - P10 in weeks, finishes beyond the horizon at its end.
+double SpreadWeeksOf(std::vector<double> finish, double horizon_end) {
+  for (double& d : finish) d = std::isfinite(d) ? d : horizon_end;
+  return (Quantile(finish, 0.9) - Quantile(finish, 0.1)) / 7.0;
 }
 
 }  // namespace
@@ -247,6 +468,10 @@ Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
     if (auto chip = c.FindChip(s.events[i].chip); !chip)
       return fail(at("events", i, "chip"), chip.error().message);
   }
+  std::set<std::string> supplied;  // catalog ids of the chips the scenario can have
+  for (const auto& id : s.ChipIds()) {
+    if (auto chip = c.FindChip(id)) supplied.insert((*chip)->id);
+  }
   std::map<const catalog::Chip*, std::string> capped;  // aliases name one chip
   for (size_t i = 0; i < s.power_caps.size(); ++i) {
     const auto& cap = s.power_caps[i];
@@ -264,15 +489,58 @@ Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
     const std::string item = at("workloads.training", i, "");
     if (auto m = c.FindModel(r.model); !m)
       return fail(item + ".model", "run '" + r.name + "': " + m.error().message);
-    auto d = catalog::ParseDType(r.dtype);
-    if (!d || (*d != catalog::DType::kBf16 && *d != catalog::DType::kFp16 &&
-               *d != catalog::DType::kFp8)) {
-      return fail(item + ".dtype",
-                  "run '" + r.name + "': dtype '" + r.dtype + "' is not bf16, fp16 or fp8");
+    // Where the dtypes were written: `dtypes: [...]` items, or `dtype: x`.
+    const bool listed = s.lines.count(item + ".dtypes") > 0;
+    auto dtype_field = [&](size_t k) {
+      return listed ? at(item + ".dtypes", k, "") : item + ".dtype";
+    };
+    for (size_t k = 0; k < r.dtypes.size(); ++k) {
+      auto d = catalog::ParseDType(r.dtypes[k]);
+      if (!d || (*d != catalog::DType::kBf16 && *d != catalog::DType::kFp16 &&
+                 *d != catalog::DType::kFp8)) {
+        return fail(dtype_field(k),
+                    "run '" + r.name + "': dtype '" + r.dtypes[k] + "' is not bf16, fp16 or fp8");
+      }
     }
+    std::vector<const catalog::Chip*> trainable;  // chips of the run that can train it
     for (size_t k = 0; k < r.chips.size(); ++k) {
-      if (auto x = c.FindChip(r.chips[k]); !x)
-        return fail(at(item + ".chips", k, ""), "run '" + r.name + "': " + x.error().message);
+      auto x = c.FindChip(r.chips[k]);
+      if (!x) return fail(at(item + ".chips", k, ""), "run '" + r.name + "': " + x.error().message);
+      if ((*x)->role != catalog::ChipRole::kInferenceOnly && FirstSupported(**x, r.dtypes))
+        trainable.push_back(*x);
+    }
+    if (trainable.empty()) {
+      return fail(listed ? item + ".dtypes" : item + ".dtype",
+                  fmt::format("run '{}': none of its chips ({}) trains in {}; add a dtype they "
+                              "have (dtypes: [{}, bf16])",
+                              r.name, fmt::join(r.chips, ", "), fmt::join(r.dtypes, " or "),
+                              fmt::join(r.dtypes, ", ")));
+    }
+    // A split run computes in one dtype on every type it spans (one set of numerics).
+    const auto mix = s.policy.training_across_types;
+    if (mix == supply::TrainingAcrossTypes::kSplit ||
+        mix == supply::TrainingAcrossTypes::kSplitBalanced) {
+      bool common = false;
+      for (const auto& name : r.dtypes) {
+        auto d = catalog::ParseDType(name);
+        bool all = true;
+        for (const auto* chip : trainable) {
+          if (supplied.count(chip->id)) all &= !chip->peak(*d).unsupported;
+        }
+        common |= all;
+      }
+      if (!common) {
+        std::vector<std::string> ids;
+        for (const auto* chip : trainable) {
+          if (supplied.count(chip->id)) ids.push_back(chip->id);
+        }
+        return fail("policy.training_across_types",
+                    fmt::format("training_across_types: {} runs '{}' in one dtype on every chip "
+                                "type, but no dtype of [{}] runs on all of {}; add one they share "
+                                "(bf16) or use switch",
+                                supply::TrainingAcrossTypesName(mix), r.name,
+                                fmt::join(r.dtypes, ", "), fmt::join(ids, ", ")));
+      }
     }
   }
   for (size_t i = 0; i < s.services.size(); ++i) {
@@ -298,7 +566,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
   if (opt.samples < 1 || opt.samples > 1'000'000)
     return MakeError("--samples must be between 1 and 1,000,000");
 
-  Model m{s, s.ChipIds(), {}, {}, {}};
+  Model m{s, s.ChipIds(), {}, {}, {}, {}, {}, {}, {}};
   // Workload chip ids are looked up through aliases: map them to columns.
   auto column = [&](const std::string& id) -> int {
     auto chip = cat.FindChip(id);
@@ -314,17 +582,57 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
   f.samples = opt.samples;
   f.seed = opt.seed;
   f.chips = m.chips;
+  const auto mix = s.policy.training_across_types;
+  f.training_across_types = std::string(supply::TrainingAcrossTypesName(mix));
   const size_t nc = m.chips.size();
   const double service_boost = s.policy.inference_first ? 100 : 1;
+  // Model-error groups: one per workload and chip family.
+  auto add_rate = [&](Rate rate, int col, std::vector<double>& row, std::vector<int>& groups) {
+    row[col] = rate.tokens_per_s_per_chip;
+    if (rate.tokens_per_s_per_chip > 0) {
+      const std::string key = "model:" + rate.workload + ":" + rate.family;
+      auto it = std::find(m.group_key.begin(), m.group_key.end(), key);
+      if (it == m.group_key.end()) {
+        m.group_key.push_back(key);
+        m.group_sigma.push_back(rate.model_error.sigma);
+        it = m.group_key.end() - 1;
+      }
+      groups[col] = static_cast<int>(it - m.group_key.begin());
+    }
+    f.rates.push_back(std::move(rate));
+  };
+  const bool split = mix == supply::TrainingAcrossTypes::kSplit ||
+                     mix == supply::TrainingAcrossTypes::kSplitBalanced;
   for (const auto& r : s.training) {
     std::vector<double> row(nc, 0);
+    std::vector<int> groups(nc, -1);
+    // A split run uses one dtype everywhere: the first every supplied chip it can train on has.
+    std::vector<std::string> accepted = r.dtypes;
+    if (split) {
+      for (const auto& name : r.dtypes) {
+        bool all = true;
+        for (const auto& chip : r.chips) {
+          auto found = cat.FindChip(chip);
+          if (column(chip) < 0 || !found) continue;
+          if ((*found)->role == catalog::ChipRole::kInferenceOnly ||
+              !FirstSupported(**found, r.dtypes))
+            continue;
+          all &= !(*found)->peak(*catalog::ParseDType(name)).unsupported;
+        }
+        if (all) {
+          accepted = {name};
+          break;
+        }
+      }
+    }
+    FailureStats failures;
     for (const auto& chip : r.chips) {
       const int col = column(chip);
       if (col < 0) continue;  // allowed but never supplied
-      Rate rate = TrainingRate(s, r, cat, m.chips[col]);
-      row[col] = rate.tokens_per_s_per_chip;
-      f.rates.push_back(std::move(rate));
+      add_rate(TrainingRate(s, r, cat, m.chips[col], accepted, &failures), col, row, groups);
     }
+    m.failures.push_back(failures);
+    m.group.push_back(groups);
     m.shape.rate.push_back(row);
     m.shape.is_service.push_back(false);
     m.shape.weight.push_back(r.priority);
@@ -335,13 +643,13 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
   }
   for (const auto& v : s.services) {
     std::vector<double> row(nc, 0);
+    std::vector<int> groups(nc, -1);
     for (const auto& chip : v.chips) {
       const int col = column(chip);
       if (col < 0) continue;
-      Rate rate = ServiceRate(s, v, cat, m.chips[col]);
-      row[col] = rate.tokens_per_s_per_chip;
-      f.rates.push_back(std::move(rate));
+      add_rate(ServiceRate(s, v, cat, m.chips[col]), col, row, groups);
     }
+    m.group.push_back(groups);
     m.shape.rate.push_back(row);
     m.shape.is_service.push_back(true);
     m.shape.weight.push_back(v.priority * service_boost);
@@ -350,7 +658,19 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     m.shape.names.push_back(v.name);
     f.workloads.push_back(v.name);
   }
-  m.shape.single_chip_type_training = !s.policy.training_spans_chip_types;
+  switch (mix) {
+    case supply::TrainingAcrossTypes::kOne:
+    case supply::TrainingAcrossTypes::kSwitch:
+      m.shape.training_mix = AllocationShape::Mix::kOneType;
+      break;
+    case supply::TrainingAcrossTypes::kSplit:
+      m.shape.training_mix = AllocationShape::Mix::kLockstep;
+      break;
+    case supply::TrainingAcrossTypes::kSplitBalanced:
+      m.shape.training_mix = AllocationShape::Mix::kBalanced;
+      m.shape.cross_type_efficiency = s.policy.cross_type_efficiency;
+      break;
+  }
   const size_t workloads = m.shape.rate.size();
   const size_t runs = s.training.size();
   for (int t = 0; t < s.horizon; ++t) {
@@ -373,8 +693,62 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
 
   Allocator alloc(m.shape);
   const int side = opt.side_samples > 0 ? opt.side_samples : std::max(50, opt.samples / 5);
-  const std::vector<supply::Factor> factors =
-      opt.sensitivity ? supply::ListFactors(s) : std::vector<supply::Factor>{};
+  const double horizon_end = s.PeriodStart(s.horizon).days;
+  SampleOverrides base;
+  base.model_error = opt.model_error;
+
+  // What the sensitivity pins: supply factors, then the model's error on each group.
+  struct PlanFactor {
+    std::string label;
+    SampleOverrides low, high;
+    std::vector<std::string> chips;  // chips it changes the supply of
+    std::optional<Date> from;        // when it starts to act
+    std::string workload, family;    // a model error: whose rate, on which family
+  };
+  std::vector<PlanFactor> factors;
+  if (opt.sensitivity) {
+    for (const auto& factor : supply::ListFactors(s)) {
+      PlanFactor pf{factor.label, base, base, {}, std::nullopt, "", ""};
+      auto act = [&](const std::string& chip, Date from) {
+        pf.chips.push_back(chip);
+        pf.from = pf.from ? std::min(*pf.from, from) : from;
+      };
+      if (factor.kind == supply::Factor::Kind::kEvent) {
+        pf.low.supply.happens[factor.key] = false;
+        pf.high.supply.happens[factor.key] = true;
+        for (const auto& e : s.events) {
+          if ("event:" + e.name == factor.key) act(e.chip, e.window_from);
+        }
+      } else {
+        pf.low.supply.quantile[factor.key] = 0.1;
+        pf.high.supply.quantile[factor.key] = 0.9;
+        for (size_t i = 0; i < s.deliveries.size(); ++i) {
+          const auto& d = s.deliveries[i];
+          if (factor.key == "delivery:" + std::to_string(i) || factor.key == "input:" + d.scale_by)
+            act(d.chip, d.from);
+        }
+      }
+      factors.push_back(std::move(pf));
+    }
+    for (size_t g = 0; opt.model_error && g < m.group_key.size(); ++g) {
+      if (m.group_sigma[g] <= 0) continue;
+      // "model:<workload>:<family>" -> "model error: next-gen-moe on hopper (sigma 0.12)"
+      const std::string& key = m.group_key[g];
+      const size_t cut = key.rfind(':');
+      PlanFactor pf{fmt::format("model error: {} on {} (lognormal sigma {:.2f})",
+                                key.substr(6, cut - 6), key.substr(cut + 1), m.group_sigma[g]),
+                    base,
+                    base,
+                    {},
+                    std::nullopt,
+                    key.substr(6, cut - 6),
+                    key.substr(cut + 1)};
+      // Low: the model was optimistic (slower than predicted); high: pessimistic.
+      pf.low.error_quantile[key] = 0.1;
+      pf.high.error_quantile[key] = 0.9;
+      factors.push_back(std::move(pf));
+    }
+  }
   std::vector<std::string> purchasable;
   if (opt.purchase_advice) {
     for (const auto& r : s.training) {
@@ -391,8 +765,10 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
       }
     }
   }
+  const bool split_spread = opt.model_error && runs > 0;
   const long total =
-      opt.samples + static_cast<long>(side) * (2 * factors.size() + purchasable.size());
+      opt.samples + static_cast<long>(side) * (2 * factors.size() + purchasable.size() +
+                                               split_spread + !purchasable.empty());
   long done = 0;
   auto tick = [&](long n) {
     done += n;
@@ -408,7 +784,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
   f.fleet_mean.assign(s.horizon, std::vector<double>(nc, 0));
   f.allocation_mean.assign(s.horizon, std::vector<double>(workloads, 0));
   for (int i = 0; i < opt.samples; ++i) {
-    auto sample = Simulate(m, alloc, opt.seed, static_cast<uint64_t>(i), {});
+    auto sample = Simulate(m, alloc, opt.seed, static_cast<uint64_t>(i), base);
     if (!sample) return tl::unexpected(sample.error());
     const SampleResult& r = *sample;
     for (size_t w = 0; w < runs; ++w) {
@@ -425,7 +801,16 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     }
     if (i % 50 == 49 || i + 1 == opt.samples) tick(i % 50 + 1);
   }
-  const double horizon_end = s.PeriodStart(s.horizon).days;
+  // The supply-only spread: the same samples with the model error off.
+  std::vector<std::vector<double>> supply_finish;
+  if (split_spread) {
+    SampleOverrides supply_only = base;
+    supply_only.model_error = false;
+    auto sf = FinishDays(m, alloc, opt.seed, side, supply_only);
+    if (!sf) return tl::unexpected(sf.error());
+    supply_finish = std::move(*sf);
+    tick(side);
+  }
   for (size_t w = 0; w < runs; ++w) {
     const auto& run = s.training[w];
     TrainingForecast rf;
@@ -447,6 +832,13 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
       rf.progress_p50.push_back(Quantile(progress[w][t], 0.5));
       rf.progress_p90.push_back(Quantile(progress[w][t], 0.9));
     }
+    rf.spread_weeks.total = SpreadWeeksOf(finish[w], horizon_end);
+    rf.spread_weeks.supply =
+        split_spread ? SpreadWeeksOf(supply_finish[w], horizon_end) : rf.spread_weeks.total;
+    // Independent sources of spread add in variance.
+    rf.spread_weeks.model =
+        std::sqrt(std::max(0.0, rf.spread_weeks.total * rf.spread_weeks.total -
+                                    rf.spread_weeks.supply * rf.spread_weeks.supply));
     f.runs.push_back(std::move(rf));
   }
   for (size_t k = 0; k < s.services.size(); ++k) {
@@ -464,24 +856,60 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
 
   // Sensitivity: pin each factor at its low and high end, same samples.
   auto capped = [&](double day) { return std::isfinite(day) ? day : horizon_end; };
-  for (const auto& factor : factors) {
-    supply::Overrides low, high;
-    if (factor.kind == supply::Factor::Kind::kEvent) {
-      low.happens[factor.key] = false;
-      high.happens[factor.key] = true;
-    } else {
-      low.quantile[factor.key] = 0.1;
-      high.quantile[factor.key] = 0.9;
+  // Why a factor leaves run w where it is.
+  auto still_reason = [&](const PlanFactor& pf, size_t w) -> std::string {
+    if (!pf.workload.empty()) {
+      if (pf.workload != s.training[w].name)
+        return "an error in " + pf.workload + "'s rate only; this run's chips do not depend on it";
+      return "the run gets no " + pf.family + " chips before it finishes";
     }
-    auto lo = SummarizeFinish(m, alloc, opt.seed, side, low, horizon_end);
+    if (pf.chips.empty()) return "";
+    std::vector<std::string> usable;
+    std::string why_not;
+    for (const auto& chip : pf.chips) {
+      const int col = column(chip);
+      if (col >= 0 && m.shape.rate[w][col] > 0) {
+        usable.push_back(chip);
+        continue;
+      }
+      for (const auto& r : f.rates) {
+        if (r.workload == s.training[w].name && r.chip == chip && !r.note.empty() &&
+            why_not.empty())
+          why_not = ": " + r.note;
+      }
+      if (why_not.empty() && col >= 0 &&
+          std::find(s.training[w].chips.begin(), s.training[w].chips.end(), chip) ==
+              s.training[w].chips.end())
+        why_not = ": not among its chips";
+    }
+    if (usable.empty()) return "the run cannot use " + pf.chips.front() + why_not;
+    if (pf.from && f.runs[w].finish_p90 && *f.runs[w].finish_p90 < *pf.from) {
+      return "acts from " + pf.from->ToMonthString() + ", after the run finishes (P90 " +
+             f.runs[w].finish_p90->ToString() + ")";
+    }
+    if (mix == supply::TrainingAcrossTypes::kOne)
+      return "the run stays on the chip type it starts on (training_across_types: one)";
+    return "the run's chips do not change: it has faster chips, or services take these";
+  };
+  for (const auto& pf : factors) {
+    auto lo = SummarizeFinish(m, alloc, opt.seed, side, pf.low, horizon_end);
     if (!lo) return tl::unexpected(lo.error());
     tick(side);
-    auto hi = SummarizeFinish(m, alloc, opt.seed, side, high, horizon_end);
+    auto hi = SummarizeFinish(m, alloc, opt.seed, side, pf.high, horizon_end);
     if (!hi) return tl::unexpected(hi.error());
     tick(side);
     for (size_t w = 0; w < runs; ++w) {
-      f.sensitivity.push_back({factor.label, s.training[w].name, DayToDate(lo->p50[w]),
-                               DayToDate(hi->p50[w]), std::fabs(hi->mean[w] - lo->mean[w]) / 7.0});
+      SensitivityEntry e{pf.label,
+                         s.training[w].name,
+                         DayToDate(lo->p50[w]),
+                         DayToDate(hi->p50[w]),
+                         std::fabs(hi->mean[w] - lo->mean[w]) / 7.0,
+                         lo->p_target[w],
+                         hi->p_target[w],
+                         ""};
+      // Below a twentieth of a week the table shows 0.0: say why.
+      if (e.swing_weeks < 0.05 && e.p_target_low == e.p_target_high) e.reason = still_reason(pf, w);
+      f.sensitivity.push_back(std::move(e));
     }
   }
   std::stable_sort(f.sensitivity.begin(), f.sensitivity.end(),
@@ -491,11 +919,12 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
 
   // Purchase advice: the same samples with a block of chips added at the start.
   if (!purchasable.empty()) {
-    auto base = SummarizeFinish(m, alloc, opt.seed, side, {}, horizon_end);
-    if (!base) return tl::unexpected(base.error());
+    auto before = SummarizeFinish(m, alloc, opt.seed, side, base, horizon_end);
+    if (!before) return tl::unexpected(before.error());
+    tick(side);
     for (const auto& chip : purchasable) {
-      supply::Overrides more;
-      more.extra_chips[chip] = opt.purchase_block;
+      SampleOverrides more = base;
+      more.supply.extra_chips[chip] = opt.purchase_block;
       auto with = SummarizeFinish(m, alloc, opt.seed, side, more, horizon_end);
       if (!with) return tl::unexpected(with.error());
       tick(side);
@@ -505,7 +934,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
         a.chip = chip;
         a.run = s.training[w].name;
         a.chips = opt.purchase_block;
-        a.weeks_saved_p50 = (capped(base->p50[w]) - capped(with->p50[w])) / 7.0;
+        a.weeks_saved_p50 = (capped(before->p50[w]) - capped(with->p50[w])) / 7.0;
         if (found && (*found)->price_usd.known()) {
           a.cost_usd = *(*found)->price_usd.value * opt.purchase_block;
           if (a.weeks_saved_p50 > 1e-9) a.usd_per_week_saved = *a.cost_usd / a.weeks_saved_p50;

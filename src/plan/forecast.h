@@ -25,8 +25,18 @@ struct ForecastOptions {
   double purchase_block = 1000;  // chips added per purchase option
   // Samples for each sensitivity and purchase re-run (0: samples / 5, at least 50).
   int side_samples = 0;
+  // Sample the performance model's own error on every rate (ModelError). Off: supply only.
+  bool model_error = true;
   // Called as (done, total) while sampling; no output from the library itself.
   std::function<void(long, long)> progress;
+};
+
+// The performance model's own error on a rate: measured / predicted is lognormal with median 1
+// and this standard deviation of its log, drawn once per sample for each workload and chip
+// family (catalog calibration: training_error_sigma, inference_error_sigma).
+struct ModelError {
+  double sigma = 0;
+  std::string source;
 };
 
 // Per-chip throughput of a workload, from the perf models.
@@ -35,6 +45,17 @@ struct Rate {
   std::string chip;
   double tokens_per_s_per_chip = 0;  // training tokens or output tokens
   std::string note;                  // why a chip cannot serve, or the layout used
+  std::string dtype;                 // what the chip runs it in; empty when it cannot
+  std::string family;                // the chip's calibration family
+  ModelError model_error;
+};
+
+// P90 - P10 of a run's finish, weeks (runs beyond the horizon at its end): in all, with supply
+// alone (model error off, same samples), and the model's share sqrt(total^2 - supply^2).
+struct SpreadWeeks {
+  double total = 0;
+  double supply = 0;
+  double model = 0;
 };
 
 struct TrainingForecast {
@@ -45,6 +66,7 @@ struct TrainingForecast {
   double finished_fraction = 0;           // samples that finish within the horizon
   std::optional<double> delay_weeks_p50;  // p50 finish - target; nullopt if beyond horizon
   std::vector<double> progress_p10, progress_p50, progress_p90;  // fraction done, per period
+  SpreadWeeks spread_weeks;
 };
 
 struct ServiceForecast {
@@ -62,6 +84,8 @@ struct SensitivityEntry {
   // |mean finish high - mean finish low|, runs beyond the horizon counted at
   // its end. The mean moves even when fewer than half the samples do.
   double swing_weeks = 0;
+  double p_target_low = 0, p_target_high = 0;
+  std::string reason;  // why it does not move the run, when it does not
 };
 
 struct PurchaseAdvice {
@@ -77,7 +101,8 @@ struct Forecast {
   std::string scenario;
   int samples = 0;
   uint64_t seed = 0;
-  std::vector<Date> periods;  // start of each period
+  std::string training_across_types;  // the scenario's policy, by name
+  std::vector<Date> periods;          // start of each period
   std::vector<Rate> rates;
   std::vector<TrainingForecast> runs;
   std::vector<ServiceForecast> services;

@@ -1,6 +1,9 @@
 #include "report/forecast_report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
 
 #include "report/json_out.h"
 #include "report/table.h"
@@ -27,6 +30,7 @@ std::string ForecastJson(const plan::Forecast& f) {
   j["scenario"] = f.scenario;
   j["samples"] = f.samples;
   j["seed"] = f.seed;
+  j["training_across_types"] = f.training_across_types;
   std::vector<std::string> periods;
   for (const auto& d : f.periods) periods.push_back(d.ToString());
   j["periods"] = periods;
@@ -44,7 +48,11 @@ std::string ForecastJson(const plan::Forecast& f) {
                                                : nlohmann::json(nullptr)},
          {"progress_p10", Rounded(r.progress_p10)},
          {"progress_p50", Rounded(r.progress_p50)},
-         {"progress_p90", Rounded(r.progress_p90)}});
+         {"progress_p90", Rounded(r.progress_p90)},
+         {"spread_weeks",
+          {{"total", Round(r.spread_weeks.total, 4)},
+           {"supply", Round(r.spread_weeks.supply, 4)},
+           {"model", Round(r.spread_weeks.model, 4)}}}});
   }
   j["runs"] = runs;
   nlohmann::json services = nlohmann::json::array();
@@ -60,6 +68,12 @@ std::string ForecastJson(const plan::Forecast& f) {
     rates.push_back({{"workload", r.workload},
                      {"chip", r.chip},
                      {"tokens_per_s_per_chip", Round(r.tokens_per_s_per_chip)},
+                     {"dtype", r.dtype.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.dtype)},
+                     {"model_error",
+                      {{"distribution", "lognormal"},
+                       {"median", 1},
+                       {"sigma", Round(r.model_error.sigma, 4)},
+                       {"source", r.model_error.source}}},
                      {"note", r.note}});
   }
   j["rates"] = rates;
@@ -73,11 +87,15 @@ std::string ForecastJson(const plan::Forecast& f) {
   j["allocation_mean"] = alloc;
   nlohmann::json sens = nlohmann::json::array();
   for (const auto& s : f.sensitivity) {
-    sens.push_back({{"factor", s.factor},
-                    {"run", s.run},
-                    {"finish_p50_low", DateJson(s.p50_low)},
-                    {"finish_p50_high", DateJson(s.p50_high)},
-                    {"swing_weeks", Round(s.swing_weeks, 4)}});
+    sens.push_back(
+        {{"factor", s.factor},
+         {"run", s.run},
+         {"finish_p50_low", DateJson(s.p50_low)},
+         {"finish_p50_high", DateJson(s.p50_high)},
+         {"swing_weeks", Round(s.swing_weeks, 4)},
+         {"p_target_low", Round(s.p_target_low, 4)},
+         {"p_target_high", Round(s.p_target_high, 4)},
+         {"reason", s.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.reason)}});
   }
   j["sensitivity"] = sens;
   nlohmann::json buy = nlohmann::json::array();
@@ -102,9 +120,12 @@ std::string ForecastText(const plan::Forecast& f) {
   for (const auto& r : f.runs) {
     if (r.finish_p50) {
       const double d = r.delay_weeks_p50.value_or(0);
-      out += fmt::format("{}: P50 finish {}, {} {:.0f} weeks, {:.0f} % chance of target {}\n",
-                         r.name, r.finish_p50->ToMonthString(), d >= 0 ? "late by" : "early by",
-                         std::fabs(d), r.p_meet_target * 100, r.target.ToString());
+      out += fmt::format(
+          "{}: P50 finish {}, {} {:.0f} weeks, {:.0f} % chance of target {}; P10-P90 {:.1f} "
+          "weeks (supply {:.1f}, model {:.1f})\n",
+          r.name, r.finish_p50->ToMonthString(), d >= 0 ? "late by" : "early by", std::fabs(d),
+          r.p_meet_target * 100, r.target.ToString(), r.spread_weeks.total, r.spread_weeks.supply,
+          r.spread_weeks.model);
     } else {
       out += fmt::format(
           "{}: P50 finish beyond the horizon ({} of samples finish), {:.0f} % chance of target "
@@ -133,14 +154,18 @@ std::string ForecastText(const plan::Forecast& f) {
   }
   if (!f.runs.empty()) out += runs.Render() + "\n";
 
-  Table rates({"workload", "chip", "tokens/s per chip", "how"});
+  Table rates({"workload", "chip", "tokens/s per chip", "model error", "how"});
   for (const auto& r : f.rates) {
+    const bool runs_it = r.tokens_per_s_per_chip > 0;
     rates.AddRow(
-        {r.workload, r.chip,
-         r.tokens_per_s_per_chip > 0 ? fmt::format("{:.0f}", r.tokens_per_s_per_chip) : "-",
-         r.note});
+        {r.workload, r.chip, runs_it ? fmt::format("{:.0f}", r.tokens_per_s_per_chip) : "-",
+         runs_it ? fmt::format("x/{:.2f}", std::exp(1.2816 * r.model_error.sigma)) : "-", r.note});
   }
-  out += "Throughput per chip (from the performance models):\n" + rates.Render() + "\n";
+  out +=
+      "Throughput per chip (from the performance models; model error: the P10-P90 factor of "
+      "its measured error):\n" +
+      rates.Render() + "\n";
+  if (!f.runs.empty()) out += "Training across chip types: " + f.training_across_types + "\n\n";
 
   // Fleet and allocation, every few periods.
   std::vector<std::string> head = {"period"};
@@ -158,10 +183,13 @@ std::string ForecastText(const plan::Forecast& f) {
       "Mean fleet (chips on hand) and allocation (chips per workload):\n" + fleet.Render() + "\n";
 
   if (!f.sensitivity.empty()) {
-    Table sens({"uncertain input", "run", "P50 if low", "P50 if high", "mean swing (weeks)"});
+    Table sens({"uncertain input", "run", "P50 if low", "P50 if high", "mean swing (weeks)",
+                "P(target) low/high", "why no effect"});
     for (const auto& s : f.sensitivity) {
       sens.AddRow({s.factor, s.run, DateText(s.p50_low), DateText(s.p50_high),
-                   fmt::format("{:.1f}", s.swing_weeks)});
+                   fmt::format("{:.1f}", s.swing_weeks),
+                   fmt::format("{:.0f}/{:.0f} %", s.p_target_low * 100, s.p_target_high * 100),
+                   s.reason});
     }
     out += "What moves the P50 finish most (low: P10 or event off; high: P90 or event on):\n" +
            sens.Render() + "\n";
@@ -181,6 +209,49 @@ std::string ForecastText(const plan::Forecast& f) {
 }
 
 namespace {
+
+// Runs and services the two forecasts share, by name, with their numbers side by side.
+struct RunDifference {
+  std::string name;
+  std::optional<Date> base_p50, alt_p50;
+  double base_p_target = 0, alt_p_target = 0;
+  std::optional<double> delta_weeks;  // alt - base P50; nullopt when either is beyond the horizon
+};
+struct ServiceDifference {
+  std::string name;
+  double base_served = 0, alt_served = 0;  // mean over periods of the mean served fraction
+};
+
+double MeanServed(const plan::ServiceForecast& s) {
+  double sum = 0;
+  for (double v : s.served_fraction) sum += v;
+  return s.served_fraction.empty() ? 0 : sum / s.served_fraction.size();
+}
+
+std::vector<RunDifference> RunDifferences(const plan::Forecast& a, const plan::Forecast& b) {
+  std::vector<RunDifference> out;
+  for (const auto& x : a.runs) {
+    for (const auto& y : b.runs) {
+      if (x.name != y.name) continue;
+      RunDifference d{x.name, x.finish_p50, y.finish_p50, x.p_meet_target, y.p_meet_target, {}};
+      if (x.finish_p50 && y.finish_p50)
+        d.delta_weeks = (y.finish_p50->days - x.finish_p50->days) / 7.0;
+      out.push_back(d);
+    }
+  }
+  return out;
+}
+
+std::vector<ServiceDifference> ServiceDifferences(const plan::Forecast& a,
+                                                  const plan::Forecast& b) {
+  std::vector<ServiceDifference> out;
+  for (const auto& x : a.services) {
+    for (const auto& y : b.services) {
+      if (x.name == y.name) out.push_back({x.name, MeanServed(x), MeanServed(y)});
+    }
+  }
+  return out;
+}
 
 // RFC 4180 field: quoted when it holds a comma, quote or newline.
 std::string Field(const std::string& s) {
@@ -207,11 +278,13 @@ std::string OptDate(const std::optional<Date>& d) { return d ? d->ToString() : "
 std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecast& f) {
   std::vector<std::pair<std::string, std::string>> files;
   std::string runs = Row({"name", "target", "finish_p10", "finish_p50", "finish_p90",
-                          "p_meet_target", "finished_within_horizon", "delay_weeks_p50"});
+                          "p_meet_target", "finished_within_horizon", "delay_weeks_p50",
+                          "spread_weeks", "spread_weeks_supply", "spread_weeks_model"});
   for (const auto& r : f.runs) {
     runs += Row({r.name, r.target.ToString(), OptDate(r.finish_p10), OptDate(r.finish_p50),
                  OptDate(r.finish_p90), Num(r.p_meet_target), Num(r.finished_fraction),
-                 r.delay_weeks_p50 ? Num(*r.delay_weeks_p50) : ""});
+                 r.delay_weeks_p50 ? Num(*r.delay_weeks_p50) : "", Num(r.spread_weeks.total),
+                 Num(r.spread_weeks.supply), Num(r.spread_weeks.model)});
   }
   files.emplace_back("runs.csv", runs);
   std::string services =
@@ -241,9 +314,11 @@ std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecas
     alloc += Row(row);
   }
   files.emplace_back("allocation.csv", alloc);
-  std::string sens = Row({"factor", "run", "finish_p50_low", "finish_p50_high", "swing_weeks"});
+  std::string sens = Row({"factor", "run", "finish_p50_low", "finish_p50_high", "swing_weeks",
+                          "p_target_low", "p_target_high", "reason"});
   for (const auto& s : f.sensitivity) {
-    sens += Row({s.factor, s.run, OptDate(s.p50_low), OptDate(s.p50_high), Num(s.swing_weeks)});
+    sens += Row({s.factor, s.run, OptDate(s.p50_low), OptDate(s.p50_high), Num(s.swing_weeks),
+                 Num(s.p_target_low), Num(s.p_target_high), s.reason});
   }
   files.emplace_back("sensitivity.csv", sens);
   std::string buy =
@@ -254,11 +329,71 @@ std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecas
                 a.usd_per_week_saved ? Num(*a.usd_per_week_saved) : ""});
   }
   files.emplace_back("purchase_advice.csv", buy);
-  std::string rates = Row({"workload", "chip", "tokens_per_s_per_chip", "note"});
-  for (const auto& r : f.rates)
-    rates += Row({r.workload, r.chip, Num(r.tokens_per_s_per_chip), r.note});
+  std::string rates =
+      Row({"workload", "chip", "tokens_per_s_per_chip", "dtype", "model_error_sigma", "note"});
+  for (const auto& r : f.rates) {
+    rates += Row({r.workload, r.chip, Num(r.tokens_per_s_per_chip), r.dtype,
+                  Num(r.model_error.sigma), r.note});
+  }
   files.emplace_back("rates.csv", rates);
   return files;
+}
+
+std::string ForecastCompareText(const plan::Forecast& base, const plan::Forecast& alt,
+                                const std::vector<std::string>& settings) {
+  const std::string alt_name =
+      settings.empty() ? alt.scenario
+                       : alt.scenario + " with " + fmt::format("{}", fmt::join(settings, ", "));
+  std::string out = "== " + base.scenario + "\n" + ForecastText(base) + "\n== " + alt_name + "\n" +
+                    ForecastText(alt) + "\n";
+  out += "== Difference (" + alt_name + " minus " + base.scenario + ")\n";
+  Table runs({"training run", "P50 " + base.scenario, "P50 what-if", "change (weeks)", "P(target)",
+              "P(target) what-if"});
+  const auto run_differences = RunDifferences(base, alt);
+  for (const auto& d : run_differences) {
+    runs.AddRow({d.name, DateText(d.base_p50), DateText(d.alt_p50),
+                 d.delta_weeks ? fmt::format("{:+.1f}", *d.delta_weeks) : "-",
+                 fmt::format("{:.0f} %", d.base_p_target * 100),
+                 fmt::format("{:.0f} %", d.alt_p_target * 100)});
+  }
+  if (!run_differences.empty()) out += runs.Render();
+  Table services({"service", "served " + base.scenario, "served what-if", "change (points)"});
+  for (const auto& d : ServiceDifferences(base, alt)) {
+    services.AddRow({d.name, fmt::format("{:.1f} %", d.base_served * 100),
+                     fmt::format("{:.1f} %", d.alt_served * 100),
+                     fmt::format("{:+.1f}", (d.alt_served - d.base_served) * 100)});
+  }
+  if (!ServiceDifferences(base, alt).empty())
+    out += (run_differences.empty() ? "" : "\n") + services.Render();
+  if (run_differences.empty() && ServiceDifferences(base, alt).empty())
+    out += "(no training run or service in both)\n";
+  return out;
+}
+
+std::string ForecastCompareJson(const plan::Forecast& base, const plan::Forecast& alt,
+                                const std::vector<std::string>& settings) {
+  nlohmann::json j;
+  j["base"] = nlohmann::json::parse(ForecastJson(base));
+  j["alternative"] = nlohmann::json::parse(ForecastJson(alt));
+  j["settings"] = settings;
+  nlohmann::json runs = nlohmann::json::array();
+  for (const auto& d : RunDifferences(base, alt)) {
+    runs.push_back({{"name", d.name},
+                    {"finish_p50_base", DateJson(d.base_p50)},
+                    {"finish_p50_alternative", DateJson(d.alt_p50)},
+                    {"delta_weeks_p50", d.delta_weeks ? nlohmann::json(Round(*d.delta_weeks, 4))
+                                                      : nlohmann::json(nullptr)},
+                    {"p_meet_target_base", Round(d.base_p_target, 4)},
+                    {"p_meet_target_alternative", Round(d.alt_p_target, 4)}});
+  }
+  nlohmann::json services = nlohmann::json::array();
+  for (const auto& d : ServiceDifferences(base, alt)) {
+    services.push_back({{"name", d.name},
+                        {"served_fraction_mean_base", Round(d.base_served, 4)},
+                        {"served_fraction_mean_alternative", Round(d.alt_served, 4)}});
+  }
+  j["difference"] = {{"runs", runs}, {"services", services}};
+  return Dump(j);
 }
 
 std::string ScenarioListJson(const std::vector<std::pair<std::string, std::string>>& scenarios) {

@@ -13,6 +13,14 @@ namespace suanli::report {
 std::string ForecastJson(const plan::Forecast& f);
 std::string ForecastText(const plan::Forecast& f);
 
+// A what-if side by side (`forecast base alt`, `--set`): both forecasts, then the difference per
+// run (P50 finish, P(target)) and per service (mean served fraction). JSON: {"base",
+// "alternative", "settings", "difference": {"runs": [...], "services": [...]}}.
+std::string ForecastCompareText(const plan::Forecast& base, const plan::Forecast& alt,
+                                const std::vector<std::string>& settings);
+std::string ForecastCompareJson(const plan::Forecast& base, const plan::Forecast& alt,
+                                const std::vector<std::string>& settings);
+
 // Spreadsheet tables: file name -> CSV content (runs, services, fleet,
 // allocation, sensitivity, purchase_advice, rates).
 std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecast& f);

@@ -87,15 +87,19 @@ json AllocationChart(const plan::Forecast& f) {
   return spec;
 }
 
-json ProgressChart(const plan::Forecast& f) {
+// Fans of one or more forecasts, each run named "<prefix><run>".
+json ProgressChart(const std::vector<std::pair<std::string, const plan::Forecast*>>& forecasts) {
   json values = json::array();
-  for (const auto& r : f.runs) {
-    for (size_t t = 0; t < f.periods.size(); ++t) {
-      values.push_back({{"period", f.periods[t].ToString()},
-                        {"run", r.name},
-                        {"p10", Round(r.progress_p10[t], 4)},
-                        {"p50", Round(r.progress_p50[t], 4)},
-                        {"p90", Round(r.progress_p90[t], 4)}});
+  for (const auto& [prefix, fp] : forecasts) {
+    const plan::Forecast& f = *fp;
+    for (const auto& r : f.runs) {
+      for (size_t t = 0; t < f.periods.size(); ++t) {
+        values.push_back({{"period", f.periods[t].ToString()},
+                          {"run", prefix + r.name},
+                          {"p10", Round(r.progress_p10[t], 4)},
+                          {"p50", Round(r.progress_p50[t], 4)},
+                          {"p90", Round(r.progress_p90[t], 4)}});
+      }
     }
   }
   json spec = Base("Training progress (fraction of tokens): P10-P90 band, P50 line");
@@ -201,9 +205,34 @@ std::string ForecastHtml(const plan::Forecast& f) {
   return Page("Forecast: " + f.scenario, intro,
               {{"fleet", FleetChart(f)},
                {"allocation", AllocationChart(f)},
-               {"progress", ProgressChart(f)},
+               {"progress", ProgressChart({{"", &f}})},
                {"served", ServedChart(f)},
                {"tornado", TornadoChart(f)}});
+}
+
+std::string ForecastCompareHtml(const plan::Forecast& base, const plan::Forecast& alt,
+                                const std::string& label) {
+  std::string intro = fmt::format("<p>{} Monte Carlo samples, seed {}; {} against {}.</p>\n",
+                                  base.samples, base.seed, Escape(label), Escape(base.scenario));
+  intro += "<table><tr><th>training run</th><th>P50 " + Escape(base.scenario) + "</th><th>P50 " +
+           Escape(label) + "</th><th>P(target)</th><th>P(target) " + Escape(label) + "</th></tr>\n";
+  auto d = [](const std::optional<Date>& x) {
+    return x ? x->ToString() : std::string("beyond horizon");
+  };
+  for (const auto& r : base.runs) {
+    for (const auto& a : alt.runs) {
+      if (a.name != r.name) continue;
+      intro += fmt::format(
+          "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0f} %</td><td>{:.0f} %</td></tr>\n",
+          Escape(r.name), d(r.finish_p50), d(a.finish_p50), r.p_meet_target * 100,
+          a.p_meet_target * 100);
+    }
+  }
+  intro += "</table>\n";
+  return Page("Forecast: " + base.scenario + " and " + label, intro,
+              {{"progress", ProgressChart({{base.scenario + ": ", &base}, {label + ": ", &alt}})},
+               {"served", ServedChart(base)},
+               {"tornado", TornadoChart(base)}});
 }
 
 std::string ReplayHtml(const std::vector<ReplayRun>& runs) {

@@ -15,6 +15,10 @@ namespace suanli::report {
 // Fleet over time, allocation by workload, training-progress fan chart,
 // served versus demand, and the sensitivity tornado.
 std::string ForecastHtml(const plan::Forecast& f);
+// A what-if: both forecasts' progress fans on one chart, the alternative's runs prefixed with
+// `label`, then the base's other charts.
+std::string ForecastCompareHtml(const plan::Forecast& base, const plan::Forecast& alt,
+                                const std::string& label);
 
 // Utilization over time and the JCT distribution of each policy.
 std::string ReplayHtml(const std::vector<ReplayRun>& runs);

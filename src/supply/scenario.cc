@@ -164,12 +164,13 @@ class ScenarioLoader : public SupplyReader {
         ForEach(
             w["training"], "workloads.training", [&](const YAML::Node& n, const std::string& p) {
               CheckKeys(n, p,
-                        {"name", "model", "tokens", "dtype", "chips", "min_chips", "max_chips",
-                         "earliest_start", "target", "priority", "note"});
+                        {"name", "model", "tokens", "dtype", "dtypes", "chips", "min_chips",
+                         "max_chips", "earliest_start", "target", "priority", "source", "note"});
               TrainingRun r;
               place_item(n, p);
               place(n, "model", p);
               place(n, "dtype", p);
+              place_list(n, "dtypes", p);
               place_list(n, "chips", p);
               r.name = Text(n, "name", p, true);
               if (!names.insert(r.name).second) {
@@ -177,7 +178,17 @@ class ScenarioLoader : public SupplyReader {
               }
               r.model = Text(n, "model", p, true);
               r.tokens = Num(n, "tokens", p, 1, 1e18);
-              r.dtype = n["dtype"] ? Text(n, "dtype", p, true) : "bf16";
+              if (n["dtype"] && n["dtypes"]) {
+                Fail("give dtype (one) or dtypes (a list in order of preference), not both",
+                     n["dtypes"], Join(p, "dtypes"));
+              }
+              if (n["dtypes"]) {
+                r.dtypes = Strings(n, "dtypes", p);
+                if (r.dtypes.empty())
+                  Fail("dtypes needs at least one dtype", n["dtypes"], Join(p, "dtypes"));
+              } else if (n["dtype"]) {
+                r.dtypes = {Text(n, "dtype", p, true)};
+              }
               r.chips = Strings(n, "chips", p);
               if (r.chips.empty())
                 Fail("a training run needs at least one allowed chip", n, Join(p, "chips"));
@@ -189,6 +200,7 @@ class ScenarioLoader : public SupplyReader {
               r.earliest_start = n["earliest_start"] ? DateField(n, "earliest_start", p) : s.start;
               r.target = DateField(n, "target", p);
               r.priority = Num(n, "priority", p, 0, 1e6, 1);
+              r.sources = Strings(n, "source", p);
               s.training.push_back(std::move(r));
             });
       }
@@ -198,7 +210,7 @@ class ScenarioLoader : public SupplyReader {
               CheckKeys(
                   n, p,
                   {"name", "model", "input_tokens", "output_tokens", "dtype", "demand_tokens_per_s",
-                   "growth_per_period", "tpot_ms", "chips", "priority", "note"});
+                   "growth_per_period", "tpot_ms", "chips", "priority", "source", "note"});
               InferenceService v;
               place_item(n, p);
               place(n, "model", p);
@@ -220,15 +232,45 @@ class ScenarioLoader : public SupplyReader {
                 Fail("a service needs at least one allowed chip", n, Join(p, "chips"));
               for (auto& c : v.chips) c = NormalizeId(c);
               v.priority = Num(n, "priority", p, 0, 1e6, 1);
+              v.sources = Strings(n, "source", p);
               s.services.push_back(std::move(v));
             });
       }
     }
     if (const YAML::Node pol = root["policy"]; pol) {
       if (!pol.IsMap()) Fail("expected a mapping", pol, "policy");
-      CheckKeys(pol, "policy", {"inference_first", "training_spans_chip_types"});
+      CheckKeys(pol, "policy",
+                {"inference_first", "training_across_types", "switch_cost_days",
+                 "cross_type_efficiency", "training_spans_chip_types"});
       s.policy.inference_first = Bool(pol, "inference_first", "policy", false);
-      s.policy.training_spans_chip_types = Bool(pol, "training_spans_chip_types", "policy", false);
+      if (pol["training_across_types"] && pol["training_spans_chip_types"]) {
+        Fail("give training_across_types, not also the older training_spans_chip_types",
+             pol["training_spans_chip_types"], "policy.training_spans_chip_types");
+      }
+      if (pol["training_spans_chip_types"]) {
+        // The older switch: true added rates across types, false kept one type per period.
+        s.policy.training_across_types = Bool(pol, "training_spans_chip_types", "policy", false)
+                                             ? TrainingAcrossTypes::kSplitBalanced
+                                             : TrainingAcrossTypes::kSwitch;
+      }
+      if (pol["training_across_types"]) {
+        const std::string v = Text(pol, "training_across_types", "policy", true);
+        bool known = false;
+        for (auto t : {TrainingAcrossTypes::kOne, TrainingAcrossTypes::kSwitch,
+                       TrainingAcrossTypes::kSplit, TrainingAcrossTypes::kSplitBalanced}) {
+          if (v == TrainingAcrossTypesName(t)) {
+            s.policy.training_across_types = t;
+            known = true;
+          }
+        }
+        if (!known) {
+          Fail("unknown training_across_types '" + v +
+                   "'; expected one, switch, split or split-balanced",
+               pol["training_across_types"], "policy.training_across_types");
+        }
+      }
+      s.policy.switch_cost_days = Num(pol, "switch_cost_days", "policy", 0, 365, 14);
+      s.policy.cross_type_efficiency = Num(pol, "cross_type_efficiency", "policy", 0.01, 1, 0.95);
     }
     if (s.training.empty() && s.services.empty())
       Fail("the scenario has no workloads", root, "workloads");
@@ -237,6 +279,20 @@ class ScenarioLoader : public SupplyReader {
 };
 
 }  // namespace
+
+std::string_view TrainingAcrossTypesName(TrainingAcrossTypes t) {
+  switch (t) {
+    case TrainingAcrossTypes::kOne:
+      return "one";
+    case TrainingAcrossTypes::kSwitch:
+      return "switch";
+    case TrainingAcrossTypes::kSplit:
+      return "split";
+    case TrainingAcrossTypes::kSplitBalanced:
+      return "split-balanced";
+  }
+  return "switch";
+}
 
 int Scenario::PeriodOf(Date d) const {
   if (period == PeriodUnit::kWeek) {
@@ -282,6 +338,107 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file_na
     return tl::unexpected(f.error);
   } catch (const YAML::Exception& e) {
     return MakeError(e.what(), file_name, e.mark.line + 1);
+  }
+}
+
+namespace {
+
+// The item of a list a path segment names: by name, chip or id, or by 0-based index.
+YAML::Node ListItem(const YAML::Node& list, const std::string& segment) {
+  for (const auto& item : list) {
+    if (!item.IsMap()) continue;
+    for (const char* key : {"name", "chip", "id"}) {
+      if (item[key] && item[key].IsScalar() && item[key].Scalar() == segment) return item;
+    }
+  }
+  if (!segment.empty() && segment.find_first_not_of("0123456789") == std::string::npos &&
+      segment.size() < 6 && std::stoul(segment) < list.size())
+    return list[std::stoul(segment)];
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::string Names(const YAML::Node& node) {
+  std::vector<std::string> names;
+  if (node.IsMap()) {
+    for (const auto& kv : node) names.push_back(kv.first.Scalar());
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) {
+      for (const char* key : {"name", "chip", "id"}) {
+        if (item.IsMap() && item[key] && item[key].IsScalar()) {
+          names.push_back(item[key].Scalar());
+          break;
+        }
+      }
+    }
+  }
+  return names.empty() ? "nothing" : JoinOr(names);
+}
+
+}  // namespace
+
+Result<std::string> ApplySettings(std::string_view yaml, const std::vector<std::string>& settings) {
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml));
+    for (const auto& setting : settings) {
+      const size_t eq = setting.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return MakeError(Quoted(setting) + ": expected PATH=VALUE", "", 0, "set");
+      }
+      const std::string path = setting.substr(0, eq);
+      std::vector<std::string> segments;
+      for (size_t start = 0; start <= path.size();) {
+        const size_t dot = std::min(path.find('.', start), path.size());
+        segments.push_back(path.substr(start, dot - start));
+        start = dot + 1;
+      }
+      YAML::Node value;
+      try {
+        value = YAML::Load(setting.substr(eq + 1));
+      } catch (const YAML::Exception& e) {
+        return MakeError(Quoted(path) + ": the value is not YAML: " + e.msg, "", 0, "set");
+      }
+      YAML::Node node = root;
+      std::string walked;
+      for (size_t i = 0; i < segments.size(); ++i) {
+        const std::string& seg = segments[i];
+        const bool last = i + 1 == segments.size();
+        const std::string here = walked.empty() ? "the scenario" : walked;
+        if (seg.empty()) return MakeError(Quoted(path) + ": empty path segment", "", 0, "set");
+        if (node.IsSequence()) {
+          YAML::Node item = ListItem(node, seg);
+          if (!item.IsDefined()) {
+            return MakeError(Quoted(path) + ": " + here + " has no item " + Quoted(seg) +
+                                 " (it has " + Names(node) + ")",
+                             "", 0, "set");
+          }
+          if (last) {
+            return MakeError(Quoted(path) + ": name a field of the item, not the item", "", 0,
+                             "set");
+          }
+          node.reset(item);
+        } else if (node.IsMap()) {
+          if (last) {
+            node[seg] = value;
+            break;
+          }
+          YAML::Node child = node[seg];
+          if (!child.IsDefined() || child.IsNull()) {
+            return MakeError(Quoted(path) + ": " + here + " has no " + Quoted(seg) + " (it has " +
+                                 Names(node) + ")",
+                             "", 0, "set");
+          }
+          node.reset(child);
+        } else {
+          return MakeError(Quoted(path) + ": " + here + " is a value, not a mapping", "", 0, "set");
+        }
+        walked += (walked.empty() ? "" : ".") + seg;
+      }
+    }
+    YAML::Emitter out;
+    out << root;
+    return std::string(out.c_str()) + "\n";
+  } catch (const YAML::Exception& e) {
+    return MakeError(e.what(), "", e.mark.line + 1, "set");
   }
 }
 

@@ -63,13 +63,16 @@ struct TrainingRun {
   std::string name;
   std::string model;
   double tokens = 0;
-  std::string dtype = "bf16";
+  // The dtypes the run accepts, most preferred first (`dtype: fp8` or `dtypes: [fp8, bf16]`):
+  // each chip type runs it in the first one it supports.
+  std::vector<std::string> dtypes = {"bf16"};
   std::vector<std::string> chips;  // allowed chip types
   double min_chips = 1;
   double max_chips = 0;
   Date earliest_start;
   Date target;
   double priority = 1;
+  std::vector<std::string> sources;
 };
 
 struct InferenceService {
@@ -83,6 +86,7 @@ struct InferenceService {
   std::optional<double> tpot_ms;
   std::vector<std::string> chips;
   double priority = 1;
+  std::vector<std::string> sources;
 };
 
 // A per-chip power limit where a chip type runs (a power-short hall): its
@@ -94,10 +98,27 @@ struct PowerCap {
   std::string note;
 };
 
+// How a training run may use more than one chip type (docs/scenario.md, "Training across chip
+// types", has the sources).
+enum class TrainingAcrossTypes {
+  kOne,            // stays on the chip type it starts on
+  kSwitch,         // one type at a time; moving costs switch_cost_days of progress
+  kSplit,          // synchronous data parallel across types: each chip at the slowest type's pace
+  kSplitBalanced,  // heterogeneity-aware split: rates add, times cross_type_efficiency
+};
+
 struct Policy {
   bool inference_first = false;
-  bool training_spans_chip_types = false;
+  TrainingAcrossTypes training_across_types = TrainingAcrossTypes::kSwitch;
+  // Days of a run's progress lost when it moves to another chip type (kSwitch): converting the
+  // checkpoint to the new layout and stack and re-validating; an assumption, stated in the docs.
+  double switch_cost_days = 14;
+  // kSplitBalanced: achieved share of the summed rates (Baidu Baige 4.0's 95 % for one job on
+  // mixed chips).
+  double cross_type_efficiency = 0.95;
 };
+
+std::string_view TrainingAcrossTypesName(TrainingAcrossTypes t);
 
 struct Scenario {
   std::string name;
@@ -138,6 +159,14 @@ struct Scenario {
 // Parses one scenario document. Chip and model ids are checked later
 // against the catalog (the planner's job), everything else here.
 Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file_name);
+
+// A what-if: the scenario text with settings "path=value" applied, as YAML text. A path walks
+// mappings by key and lists by item name (or chip, or 0-based index):
+// "events.b30a-licensed.probability=1", "fleet.h800.count=5000",
+// "workloads.training.next-gen-moe.dtypes=[bf16]". The value is YAML. Every segment but the last
+// must exist; an unknown one is an error naming the setting and what was there instead. The
+// result is parsed like any scenario (unknown keys, ranges), so a setting is checked as a file is.
+Result<std::string> ApplySettings(std::string_view yaml, const std::vector<std::string>& settings);
 
 // Scenarios compiled into the binary (data/scenarios/*.yaml).
 std::vector<std::string> BuiltinScenarioNames();

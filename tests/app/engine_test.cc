@@ -11,6 +11,7 @@
 
 #include "app/requests.h"
 #include "core/atomic_file.h"
+#include "core/calendar.h"
 
 #include <filesystem>
 
@@ -238,6 +239,71 @@ TEST(Engine, ReplayTwiceGivesTheSameBytes) {
   ASSERT_TRUE(table);
   EXPECT_NE(table->body.find("wall s"), std::string::npos) << table->body;
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace suanli::app
+
+namespace suanli::app {
+namespace {
+
+// A what-if side by side: the licence event made certain can only bring the run forward
+// (common random numbers: the same samples, the event fired in each), and the difference is
+// the alternative's P50 minus the base's, in weeks.
+TEST(ForecastWhatIf, SetMakesTheEventCertainAndShowsTheDifference) {
+  ForecastRequest f;
+  f.samples = 60;
+  f.no_sensitivity = true;
+  f.no_purchase_advice = true;
+  f.set = {"events.h200-licensed-with-caps.probability=1"};
+  auto out = TheEngine().Forecast(f, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  ASSERT_EQ(j["difference"]["runs"].size(), 1u);
+  const auto& d = j["difference"]["runs"][0];
+  const auto base = j["base"]["runs"][0]["finish_p50"].get<std::string>();
+  const auto alt = j["alternative"]["runs"][0]["finish_p50"].get<std::string>();
+  EXPECT_LE(alt, base);  // ISO dates order as strings
+  const double days = static_cast<double>(Date::Parse(alt)->days - Date::Parse(base)->days);
+  EXPECT_NEAR(d["delta_weeks_p50"].get<double>(), days / 7, 1e-3);
+  EXPECT_GE(d["p_meet_target_alternative"].get<double>(), d["p_meet_target_base"].get<double>());
+  EXPECT_EQ(j["settings"][0], "events.h200-licensed-with-caps.probability=1");
+  // A list item by chip, and a number as YAML.
+  f.set = {"fleet.h800.count=6000"};
+  auto more = TheEngine().Forecast(f, Json());
+  ASSERT_TRUE(more) << more.error().ToString();
+  const auto m = nlohmann::json::parse(more->body);
+  EXPECT_EQ(m["alternative"]["fleet_mean"][0][5], 6000);  // chips sorted: ... h20, h200, h800
+}
+
+TEST(ForecastWhatIf, BadSettingsNameThePath) {
+  ForecastRequest f;
+  f.samples = 5;
+  struct Case {
+    std::string setting, says;
+  };
+  const std::vector<Case> cases = {
+      {"events.no-such-event.probability=1", "has no item 'no-such-event' (it has "},
+      {"events.b30a-licensed=1", "name a field of the item"},
+      {"scenario.nope.x=1", "scenario has no 'nope'"},
+      {"probability", "expected PATH=VALUE"},
+      {"events.b30a-licensed.probability=2", "probability"},  // the loader's range check
+      {"events.b30a-licensed.probabilty=1", "probabilty"},    // an unknown key, as in a file
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.setting);
+    f.set = {c.setting};
+    auto out = TheEngine().Forecast(f, Json());
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().field, "set");
+    EXPECT_NE(out.error().ToString().find(c.says), std::string::npos) << out.error().ToString();
+  }
+  // A second scenario that does not exist is named as such.
+  f.set.clear();
+  f.compare = "no-such-scenario";
+  auto out = TheEngine().Forecast(f, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "compare");
 }
 
 }  // namespace

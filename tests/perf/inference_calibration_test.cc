@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.h"
 #include "perf/inference.h"
+#include "published_cases.h"
 #include "testing.h"
 
 namespace suanli::perf {
@@ -18,32 +19,11 @@ class InferenceCalibrationTest : public ::testing::TestWithParam<testing::DataCa
 
 TEST_P(InferenceCalibrationTest, WithinPublishedTolerance) {
   const YAML::Node& n = GetParam().node;
-  const auto& cat = testing::BuiltinCatalog();
-  InferenceJob job = InferenceJobFor(cat, **cat.FindModel(n["model"].as<std::string>()),
-                                     **cat.FindChip(n["chip"].as<std::string>()));
-  job.system = *cat.SystemFor(*job.chip);
-  job.chips = n["count"].as<long>();
-  job.input_tokens = n["input"].as<double>();
-  job.output_tokens = n["output"].as<double>();
-  job.dtype = *ParseServingDType(n["dtype"].as<std::string>());
-  if (n["kv_dtype"]) job.kv_dtype = ParseServingDType(n["kv_dtype"].as<std::string>());
-  job.mode =
-      n["mode"].as<std::string>() == "offline" ? ServingMode::kOffline : ServingMode::kServer;
-  if (n["tpot_ms"]) job.tpot_ms = n["tpot_ms"].as<double>();
-  if (n["ttft_ms"]) job.ttft_ms = n["ttft_ms"].as<double>();
-  if (n["prefix_cache_hit"]) job.prefix_cache_hit = n["prefix_cache_hit"].as<double>();
-  job.disaggregate = n["disaggregate"] && n["disaggregate"].as<bool>();
-  InferenceConstraints fixed;
-  if (n["tp"]) fixed.tp = n["tp"].as<int>();
-  if (n["ep"]) fixed.ep = n["ep"].as<int>();
-
-  auto r = EstimateInference(job, fixed);
-  ASSERT_TRUE(r) << r.error().ToString();
+  auto run = testing::RunInferenceCase(n);
+  ASSERT_TRUE(run) << run.error().ToString();
+  const perf::InferenceEstimate* r = &run->estimate;
+  const double predicted = run->predicted;
   const std::string metric = n["metric"].as<std::string>();
-  double predicted = NAN;
-  if (metric == "output_tokens_per_s_per_chip") predicted = r->output_tokens_per_s_per_chip;
-  if (metric == "prefill_tokens_per_s_per_chip") predicted = r->prefill_tokens_per_s_per_chip;
-  if (metric == "decode_tokens_per_s_per_chip") predicted = r->decode_tokens_per_s_per_chip;
   const double published = n["published"].as<double>();
   const double error = predicted / published - 1;
   std::printf(

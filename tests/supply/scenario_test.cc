@@ -207,7 +207,7 @@ TEST(ScenarioYamlTest, ValidMinimalScenario) {
   const TrainingRun& t = s.training[0];
   EXPECT_EQ(t.model, "llama-3-8b");
   EXPECT_EQ(t.tokens, 1e12);
-  EXPECT_EQ(t.dtype, "bf16");  // the default
+  EXPECT_EQ(t.dtypes, std::vector<std::string>{"bf16"});  // the default
   EXPECT_EQ(t.min_chips, 8);
   EXPECT_EQ(t.max_chips, 64);
   EXPECT_EQ(t.earliest_start.ToString(), "2027-01-01");  // defaults to the start

@@ -1,0 +1,104 @@
+// Runs one published case of tests/perf/*_cases.yaml through the model, with its published
+// layout or deployment: the calibration tests check it against the tolerance, the model-error
+// test measures the spread of the residuals.
+#ifndef SUANLI_TESTS_PERF_PUBLISHED_CASES_H_
+#define SUANLI_TESTS_PERF_PUBLISHED_CASES_H_
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "catalog/catalog.h"
+#include "perf/inference.h"
+#include "perf/training.h"
+#include "testing.h"
+
+namespace suanli::testing {
+
+struct TrainingCaseRun {
+  perf::TrainingEstimate estimate;
+  double predicted = NAN;  // the case's metric
+};
+
+inline std::optional<int> OptInt(const YAML::Node& n, const char* key) {
+  if (!n[key]) return std::nullopt;
+  return n[key].as<int>();
+}
+
+inline Result<TrainingCaseRun> RunTrainingCase(const YAML::Node& n) {
+  using namespace perf;
+  const auto& cat = BuiltinCatalog();
+  TrainingJob job = TrainingJobFor(cat, **cat.FindModel(n["model"].as<std::string>()),
+                                   **cat.FindChip(n["chip"].as<std::string>()));
+  job.system = *cat.SystemFor(*job.chip);
+  if (n["power_cap_w"]) job.system.power_cap_w = n["power_cap_w"].as<double>();
+  job.chips = n["count"].as<long>();
+  job.tokens = n["tokens"] ? n["tokens"].as<double>() : 1e9;
+  job.seq_len = n["seq_len"].as<int>();
+  job.global_batch_tokens = n["global_batch_seqs"].as<double>() * job.seq_len;
+  job.dtype = *catalog::ParseDType(n["dtype"].as<std::string>());
+  LayoutConstraints fixed;
+  fixed.tp = OptInt(n, "tp");
+  fixed.pp = OptInt(n, "pp");
+  fixed.dp = OptInt(n, "dp");
+  fixed.ep = OptInt(n, "ep");
+  fixed.cp = OptInt(n, "cp");
+  fixed.zero_stage = OptInt(n, "zero");
+  fixed.micro_batch = OptInt(n, "micro_batch");
+  fixed.interleave = OptInt(n, "interleave");
+  if (n["recompute"]) fixed.recompute = ParseRecompute(n["recompute"].as<std::string>());
+  if (n["sequence_parallel"]) fixed.sequence_parallel = n["sequence_parallel"].as<bool>();
+  if (n["schedule"]) fixed.schedule = ParseSchedule(n["schedule"].as<std::string>());
+  if (n["attention"]) job.attention = *ParseAttentionKernel(n["attention"].as<std::string>());
+  auto result = SearchLayout(job, fixed);
+  if (!result) return tl::unexpected(result.error());
+  TrainingCaseRun run{result->best, NAN};
+  const std::string metric = n["metric"].as<std::string>();
+  if (metric == "step_time_s") run.predicted = run.estimate.step_time_s;
+  if (metric == "achieved_tflops_per_chip") run.predicted = run.estimate.achieved_tflops_per_chip;
+  if (metric == "accelerator_hours") run.predicted = run.estimate.accelerator_hours;
+  if (std::isnan(run.predicted)) return MakeError("unknown metric " + metric);
+  return run;
+}
+
+struct InferenceCaseRun {
+  perf::InferenceEstimate estimate;
+  double predicted = NAN;
+};
+
+inline Result<InferenceCaseRun> RunInferenceCase(const YAML::Node& n) {
+  using namespace perf;
+  const auto& cat = BuiltinCatalog();
+  InferenceJob job = InferenceJobFor(cat, **cat.FindModel(n["model"].as<std::string>()),
+                                     **cat.FindChip(n["chip"].as<std::string>()));
+  job.system = *cat.SystemFor(*job.chip);
+  job.chips = n["count"].as<long>();
+  job.input_tokens = n["input"].as<double>();
+  job.output_tokens = n["output"].as<double>();
+  job.dtype = *ParseServingDType(n["dtype"].as<std::string>());
+  if (n["kv_dtype"]) job.kv_dtype = ParseServingDType(n["kv_dtype"].as<std::string>());
+  job.mode =
+      n["mode"].as<std::string>() == "offline" ? ServingMode::kOffline : ServingMode::kServer;
+  if (n["tpot_ms"]) job.tpot_ms = n["tpot_ms"].as<double>();
+  if (n["ttft_ms"]) job.ttft_ms = n["ttft_ms"].as<double>();
+  if (n["prefix_cache_hit"]) job.prefix_cache_hit = n["prefix_cache_hit"].as<double>();
+  job.disaggregate = n["disaggregate"] && n["disaggregate"].as<bool>();
+  InferenceConstraints fixed;
+  if (n["tp"]) fixed.tp = n["tp"].as<int>();
+  if (n["ep"]) fixed.ep = n["ep"].as<int>();
+  auto r = EstimateInference(job, fixed);
+  if (!r) return tl::unexpected(r.error());
+  InferenceCaseRun run{*r, NAN};
+  const std::string metric = n["metric"].as<std::string>();
+  if (metric == "output_tokens_per_s_per_chip") run.predicted = r->output_tokens_per_s_per_chip;
+  if (metric == "prefill_tokens_per_s_per_chip") run.predicted = r->prefill_tokens_per_s_per_chip;
+  if (metric == "decode_tokens_per_s_per_chip") run.predicted = r->decode_tokens_per_s_per_chip;
+  if (std::isnan(run.predicted)) return MakeError("unknown metric " + metric);
+  return run;
+}
+
+}  // namespace suanli::testing
+
+#endif  // SUANLI_TESTS_PERF_PUBLISHED_CASES_H_
