@@ -177,6 +177,9 @@ struct SampleOverrides {
   supply::Overrides supply;
   std::map<std::string, double> error_quantile;  // group key -> p in (0, 1)
   bool model_error = true;
+  // Stop once every run has finished: the side runs (sensitivity, purchase advice, the supply
+  // spread) read finish days only, and runs end long before the horizon.
+  bool finish_only = false;
 };
 
 // Model errors come from a stream of their own, so switching them off or pinning one leaves the
@@ -309,6 +312,9 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
   in.active.assign(workloads, true);
   in.only_chip.assign(workloads, -1);
   for (int t = 0; t < s.horizon; ++t) {
+    if (o.finish_only && std::all_of(r.finish_day.begin(), r.finish_day.end(),
+                                     [](double d) { return std::isfinite(d); }))
+      break;
     in.capacity = fleet.available[t];
     const Date start = s.PeriodStart(t);
     auto fail = [&](const Error& e) {
@@ -319,7 +325,12 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
     for (size_t w = 0; w < runs; ++w) {
       const auto& run = s.training[w];
       in.active[w] = done[w] < run.tokens && run.earliest_start <= start;
-      in.only_chip[w] = mix == supply::TrainingAcrossTypes::kOne ? type[w] : -1;
+      // One-type runs stay where they were (kSwitch reconsiders below, and re-solves only when
+      // it moves).
+      in.only_chip[w] =
+          mix == supply::TrainingAcrossTypes::kOne || mix == supply::TrainingAcrossTypes::kSwitch
+              ? type[w]
+              : -1;
     }
     for (size_t k = 0; k < s.services.size(); ++k) in.demand[runs + k] = m.demand[t][runs + k];
     auto solved = alloc.Solve(in);
@@ -339,7 +350,7 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
       const double switch_s = s.policy.switch_cost_days * 86400;
       bool pinned_any = false;
       for (size_t w = 0; w < runs; ++w) {
-        if (!in.active[w] || in.only_chip[w] >= 0) continue;
+        if (!in.active[w] || (!may_move && in.only_chip[w] >= 0)) continue;
         const double need = s.training[w].tokens - done[w];
         TypePlan best;
         for (size_t c = 0; c < m.chips.size(); ++c) {
@@ -349,7 +360,8 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
           if (plan.seconds < best.seconds) best = plan;
         }
         if (best.now < 0) continue;  // finishes on no type within the horizon: the LP's choice
-        if (best.now != MainChip(*solved, w)) pinned_any = true;
+        if (best.now != (in.only_chip[w] >= 0 ? in.only_chip[w] : MainChip(*solved, w)))
+          pinned_any = true;
         in.only_chip[w] = best.now;
         moved[w] = type[w] >= 0 && best.now != type[w];
       }
@@ -397,7 +409,8 @@ std::optional<Date> DayToDate(double day) {
 
 // Finish days of each run over `samples` samples with overrides.
 Result<std::vector<std::vector<double>>> FinishDays(const Model& m, Allocator& alloc, uint64_t seed,
-                                                    int samples, const SampleOverrides& o) {
+                                                    int samples, SampleOverrides o) {
+  o.finish_only = true;
   std::vector<std::vector<double>> finish(m.s.training.size());
   for (int i = 0; i < samples; ++i) {
     auto sample = Simulate(m, alloc, seed, static_cast<uint64_t>(i), o);
@@ -692,7 +705,9 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
   }
 
   Allocator alloc(m.shape);
-  const int side = opt.side_samples > 0 ? opt.side_samples : std::max(50, opt.samples / 5);
+  const int side = opt.side_samples > 0
+                       ? opt.side_samples
+                       : std::clamp(opt.samples / 5, std::min(50, opt.samples), 1000);
   const double horizon_end = s.PeriodStart(s.horizon).days;
   SampleOverrides base;
   base.model_error = opt.model_error;

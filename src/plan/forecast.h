@@ -23,7 +23,8 @@ struct ForecastOptions {
   bool sensitivity = true;
   bool purchase_advice = true;
   double purchase_block = 1000;  // chips added per purchase option
-  // Samples for each sensitivity and purchase re-run (0: samples / 5, at least 50).
+  // Samples for each sensitivity and purchase re-run (0: samples / 5, at least 50 and at most
+  // 1,000: the re-runs pin one factor on the same samples, so their differences settle early).
   int side_samples = 0;
   // Sample the performance model's own error on every rate (ModelError). Off: supply only.
   bool model_error = true;
