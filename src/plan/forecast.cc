@@ -220,12 +220,12 @@ struct TypePlan {
 // Every change of type from `current` costs `switch_s`.
 TypePlan PlanOnType(const Model& m, const supply::FleetSample& fleet, int t, size_t w, int c,
                     double need, const std::vector<double>& reserved, int current, double switch_s,
-                    bool may_bridge) {
+                    bool may_bridge, const std::vector<double>& err) {
   const auto& run = m.s.training[w];
   auto work_on = [&](int u, int type) {
     double chips =
         std::min(run.max_chips, std::max(0.0, fleet.available[u][type] - reserved[type]));
-    return chips < run.min_chips ? 0.0 : chips * m.shape.rate[w][type];
+    return chips < run.min_chips ? 0.0 : chips * m.shape.rate[w][type] * err[m.group[w][type]];
   };
   TypePlan best;
   for (bool bridge : {false, true}) {
@@ -337,8 +337,9 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
     if (!solved) return fail(solved.error());
     // The chip type of a one-type run: chosen when it starts (kOne, kSwitch) and reconsidered
     // every period (kSwitch), as the plan that finishes first (PlanOnType: wait for a type, or
-    // bridge on another and move, each move's cost included), from the sample's deliveries at
-    // nominal rates: what the lab knows (its delivery schedule, not the model's error).
+    // bridge on another and move, each move's cost included), from the sample's deliveries and
+    // the chips' real rates: a lab benchmarks a platform before it commits a run to it, so it
+    // decides on what the chips do, not on what the model predicted.
     std::vector<bool> moved(runs, false);
     if (mix == supply::TrainingAcrossTypes::kSwitch || mix == supply::TrainingAcrossTypes::kOne) {
       std::vector<double> reserved(m.chips.size(), 0);  // chips of each type the services hold
@@ -356,7 +357,7 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
         for (size_t c = 0; c < m.chips.size(); ++c) {
           if (m.shape.rate[w][c] <= 0) continue;
           const TypePlan plan = PlanOnType(m, fleet, t, w, static_cast<int>(c), need, reserved,
-                                           type[w], switch_s, may_move);
+                                           type[w], switch_s, may_move, err);
           if (plan.seconds < best.seconds) best = plan;
         }
         if (best.now < 0) continue;  // finishes on no type within the horizon: the LP's choice
@@ -960,6 +961,65 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     std::stable_sort(f.purchase_advice.begin(), f.purchase_advice.end(),
                      [](const PurchaseAdvice& a, const PurchaseAdvice& b) {
                        return a.weeks_saved_p50 > b.weeks_saved_p50;
+                     });
+  }
+
+  // Value of information: for each input that moves a run, the purchase advice again at its low
+  // and at its high end (same samples, a quarter as many). Where the best block differs, knowing
+  // the input first is worth the weeks the right choice gains.
+  if (!purchasable.empty() && purchasable.size() > 1 && !factors.empty()) {
+    const int few = std::max(20, side / 4);
+    // The block the advice picks per run, not knowing.
+    std::vector<std::string> pick(runs);
+    for (size_t w = 0; w < runs; ++w) {
+      for (const auto& a : f.purchase_advice) {  // sorted: the first for the run is its best
+        if (a.run == s.training[w].name) {
+          pick[w] = a.chip;
+          break;
+        }
+      }
+    }
+    // weeks saved [run][chip] with the overrides `o`
+    auto saved = [&](const SampleOverrides& o) -> Result<std::vector<std::vector<double>>> {
+      auto without = SummarizeFinish(m, alloc, opt.seed, few, o, horizon_end);
+      if (!without) return tl::unexpected(without.error());
+      std::vector<std::vector<double>> out(runs, std::vector<double>(purchasable.size(), 0));
+      for (size_t k = 0; k < purchasable.size(); ++k) {
+        SampleOverrides more = o;
+        more.supply.extra_chips[purchasable[k]] += opt.purchase_block;
+        auto with = SummarizeFinish(m, alloc, opt.seed, few, more, horizon_end);
+        if (!with) return tl::unexpected(with.error());
+        for (size_t w = 0; w < runs; ++w)
+          out[w][k] = (capped(without->p50[w]) - capped(with->p50[w])) / 7.0;
+      }
+      return out;
+    };
+    for (const auto& pf : factors) {
+      bool moves = false;
+      for (const auto& e : f.sensitivity) moves |= e.factor == pf.label && e.swing_weeks >= 0.05;
+      if (!moves) continue;
+      auto low = saved(pf.low);
+      if (!low) return tl::unexpected(low.error());
+      auto high = saved(pf.high);
+      if (!high) return tl::unexpected(high.error());
+      for (size_t w = 0; w < runs; ++w) {
+        auto best = [&](const std::vector<double>& v) {
+          return static_cast<size_t>(std::max_element(v.begin(), v.end()) - v.begin());
+        };
+        const size_t lo = best((*low)[w]), hi = best((*high)[w]);
+        if (lo == hi) continue;
+        const size_t k = static_cast<size_t>(
+            std::find(purchasable.begin(), purchasable.end(), pick[w]) - purchasable.begin());
+        if (k >= purchasable.size()) continue;
+        const double gained =
+            0.5 * (((*low)[w][lo] - (*low)[w][k]) + ((*high)[w][hi] - (*high)[w][k]));
+        f.value_of_information.push_back(
+            {pf.label, s.training[w].name, purchasable[lo], purchasable[hi], gained});
+      }
+    }
+    std::stable_sort(f.value_of_information.begin(), f.value_of_information.end(),
+                     [](const ValueOfInformation& a, const ValueOfInformation& b) {
+                       return a.weeks_gained > b.weeks_gained;
                      });
   }
   return f;

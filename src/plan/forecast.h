@@ -98,6 +98,17 @@ struct PurchaseAdvice {
   std::optional<double> usd_per_week_saved;
 };
 
+// An uncertainty worth resolving before buying: with it at its low end one block of chips
+// saves the run the most weeks, at its high end another does.
+struct ValueOfInformation {
+  std::string factor;
+  std::string run;
+  std::string buy_if_low, buy_if_high;
+  // Mean over the two ends of the weeks saved by buying the right block for that end instead of
+  // the block the purchase advice picks without knowing.
+  double weeks_gained = 0;
+};
+
 struct Forecast {
   std::string scenario;
   int samples = 0;
@@ -113,6 +124,9 @@ struct Forecast {
   std::vector<std::vector<double>> allocation_mean;  // [period][workload] chips
   std::vector<SensitivityEntry> sensitivity;
   std::vector<PurchaseAdvice> purchase_advice;
+  // Needs both the sensitivity and the purchase advice; empty when no uncertainty, resolved,
+  // would change what to buy.
+  std::vector<ValueOfInformation> value_of_information;
 };
 
 // Checks the scenario against the catalog (chip and model ids, dtypes).

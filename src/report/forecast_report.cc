@@ -111,6 +111,15 @@ std::string ForecastJson(const plan::Forecast& f) {
                                     : nlohmann::json(nullptr)}});
   }
   j["purchase_advice"] = buy;
+  nlohmann::json voi = nlohmann::json::array();
+  for (const auto& v : f.value_of_information) {
+    voi.push_back({{"factor", v.factor},
+                   {"run", v.run},
+                   {"buy_if_low", v.buy_if_low},
+                   {"buy_if_high", v.buy_if_high},
+                   {"weeks_gained", Round(v.weeks_gained, 4)}});
+  }
+  j["value_of_information"] = voi;
   return Dump(j);
 }
 
@@ -204,6 +213,16 @@ std::string ForecastText(const plan::Forecast& f) {
            a.usd_per_week_saved ? fmt::format("${:.1f} M", *a.usd_per_week_saved / 1e6) : "-"});
     }
     out += "Purchase advice:\n" + buy.Render();
+    if (!f.value_of_information.empty()) {
+      Table voi({"resolve first", "run", "buy if low", "buy if high", "weeks gained"});
+      for (const auto& v : f.value_of_information) {
+        voi.AddRow(
+            {v.factor, v.run, v.buy_if_low, v.buy_if_high, fmt::format("{:.1f}", v.weeks_gained)});
+      }
+      out += "\nWhich uncertainty, resolved before buying, changes what to buy:\n" + voi.Render();
+    } else if (!f.sensitivity.empty()) {
+      out += "\nNo single uncertainty, resolved at its low or high end, changes what to buy.\n";
+    }
   }
   return out;
 }
