@@ -243,6 +243,8 @@ class ScenarioLoader : public SupplyReader {
                 {"inference_first", "training_across_types", "switch_cost_days",
                  "cross_type_efficiency", "training_spans_chip_types"});
       s.policy.inference_first = Bool(pol, "inference_first", "policy", false);
+      place_item(pol, "policy");
+      place(pol, "training_across_types", "policy");
       if (pol["training_across_types"] && pol["training_spans_chip_types"]) {
         Fail("give training_across_types, not also the older training_spans_chip_types",
              pol["training_spans_chip_types"], "policy.training_spans_chip_types");

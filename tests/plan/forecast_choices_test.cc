@@ -418,3 +418,49 @@ TEST(ForecastChoices, ValueOfInformationNamesTheUncertaintyThatChangesThePurchas
 
 }  // namespace
 }  // namespace suanli::plan
+
+namespace suanli::plan {
+namespace {
+
+// A split run needs one dtype every type it spans has. An FP8-only part (BF16 marked
+// unsupported) and the 910C (no FP8) share none: the scenario is refused at the policy.
+TEST(ForecastChoices, SplitWithoutACommonDtypeIsRefusedAtThePolicy) {
+  catalog::Catalog cat = *catalog::Catalog::Builtin();
+  ASSERT_TRUE(
+      cat.MergeYaml("chips:\n"
+                    "  - id: fp8-npu\n"
+                    "    name: FP8-only NPU\n"
+                    "    vendor: Test\n"
+                    "    family: hopper\n"
+                    "    peak_tflops:\n"
+                    "      fp8: {value: 1000, source: [S2], confidence: estimate}\n"
+                    "      bf16: {unsupported: true, source: [S2], confidence: estimate}\n"
+                    "    memory_gib: {value: 96, source: [S2], confidence: estimate}\n",
+                    "fp8-npu.yaml"));
+  ASSERT_TRUE(cat.Validate());
+  const std::string yaml =
+      "scenario: {name: s, start: 2027-01-01, period: month, horizon: 6}\n"
+      "fleet:\n"
+      "  - {chip: fp8-npu, count: 512}\n"
+      "  - {chip: ascend-910c, count: 512}\n"
+      "workloads:\n"
+      "  training:\n"
+      "    - {name: run, model: llama-3-8b, tokens: 1e12, dtypes: [fp8, bf16], "
+      "chips: [fp8-npu, ascend-910c], max_chips: 1024, target: 2027-06-30}\n"
+      "policy:\n"
+      "  training_across_types: split-balanced\n";  // 9
+  auto ok = ValidateScenario(Parse(yaml), cat);
+  ASSERT_FALSE(ok);
+  EXPECT_EQ(ok.error().line, 9);
+  EXPECT_EQ(ok.error().field, "policy.training_across_types");
+  EXPECT_TRUE(
+      Contains(ok.error().message, "no dtype of [fp8, bf16] runs on all of fp8-npu, ascend-910c"))
+      << ok.error().message;
+  // One type at a time, each runs its own: allowed.
+  std::string one = yaml;
+  one.replace(one.find("split-balanced"), 14, "switch");
+  EXPECT_TRUE(ValidateScenario(Parse(one), cat));
+}
+
+}  // namespace
+}  // namespace suanli::plan
