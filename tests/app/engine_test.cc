@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/requests.h"
+#include "catalog/catalog.h"
 #include "core/atomic_file.h"
 #include "core/calendar.h"
 
@@ -304,6 +306,37 @@ TEST(ForecastWhatIf, BadSettingsNameThePath) {
   auto out = TheEngine().Forecast(f, Json());
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().field, "compare");
+}
+
+}  // namespace
+}  // namespace suanli::app
+
+namespace suanli::app {
+namespace {
+
+// Every training estimate carries the band of the model's measured error (issue 12): P10 and
+// P90 are the prediction x exp(-/+ 1.2816 sigma), sigma the family's training_error_sigma
+// (Hopper: the suite's RMS log residual; Ascend: the held-out default).
+TEST(Engine, TrainingEstimatesCarryTheModelsErrorBand) {
+  const auto cat = *catalog::Catalog::Builtin();
+  for (const char* chip : {"h800", "ascend-910b"}) {
+    SCOPED_TRACE(chip);
+    TrainRequest r = SmallTrain();
+    r.chip = chip;
+    auto out = TheEngine().Train(r, Json());
+    ASSERT_TRUE(out) << out.error().ToString();
+    const auto j = nlohmann::json::parse(out->body);
+    const double sigma = cat.CalibrationFor((*cat.FindChip(chip))->family).training_error_sigma;
+    ASSERT_GT(sigma, 0);
+    for (const char* key : {"step_time_s", "train_days"}) {
+      const double x = j[key].get<double>();
+      const auto& band = j[std::string(key) + "_band"];
+      EXPECT_NEAR(band["p10"].get<double>(), x * std::exp(-1.2815516 * sigma), 1e-3 * x) << key;
+      EXPECT_NEAR(band["p90"].get<double>(), x * std::exp(1.2815516 * sigma), 1e-3 * x) << key;
+      EXPECT_EQ(band["sigma"].get<double>(), std::round(sigma * 1e4) / 1e4);
+      EXPECT_FALSE(band["source"].get<std::string>().empty());
+    }
+  }
 }
 
 }  // namespace
