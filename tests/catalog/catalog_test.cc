@@ -528,3 +528,39 @@ TEST_F(UserCatalogTest, FailedMergeLeavesTheCatalogUnchanged) {
 
 }  // namespace
 }  // namespace suanli::catalog
+
+namespace suanli::catalog {
+namespace {
+
+// Models as released (issue 13): shape, vocabulary and context against the released config.json
+// files, values copied here from them (meta-llama/Llama-3.1-8B, -70B, -405B: hidden_size,
+// num_hidden_layers, num_attention_heads, num_key_value_heads, intermediate_size, vocab_size,
+// max_position_embeddings). A 9.4K-token prompt on Llama 3.1 405B was refused at 8,192.
+TEST(ReleasedModels, Llama31ConfigsAsReleased) {
+  const auto cat = *Catalog::Builtin();
+  struct Released {
+    const char* id;
+    int hidden, layers, heads, kv_heads, ffn, vocab, context;
+  };
+  for (const Released& r : {Released{"llama-3.1-8b", 4096, 32, 32, 8, 14336, 128256, 131072},
+                            Released{"llama-3.1-70b", 8192, 80, 64, 8, 28672, 128256, 131072},
+                            Released{"llama-3.1-405b", 16384, 126, 128, 8, 53248, 128256, 131072},
+                            Released{"llama-3-8b", 4096, 32, 32, 8, 14336, 128256, 8192},
+                            Released{"llama-3-70b", 8192, 80, 64, 8, 28672, 128256, 8192}}) {
+    SCOPED_TRACE(r.id);
+    auto m = cat.FindModel(r.id);
+    ASSERT_TRUE(m) << m.error().ToString();
+    EXPECT_EQ((*m)->hidden, r.hidden);
+    EXPECT_EQ((*m)->layers, r.layers);
+    EXPECT_EQ((*m)->heads, r.heads);
+    EXPECT_EQ((*m)->kv_heads, r.kv_heads);
+    EXPECT_EQ((*m)->ffn_hidden, r.ffn);
+    EXPECT_EQ((*m)->vocab, r.vocab);
+    EXPECT_EQ((*m)->max_seq_len, r.context);
+  }
+  // Llama 3.3 70B is the 3.1 70B shape.
+  EXPECT_EQ((*cat.FindModel("llama-3.3-70b"))->id, "llama-3.1-70b");
+}
+
+}  // namespace
+}  // namespace suanli::catalog
