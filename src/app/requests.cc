@@ -8,7 +8,7 @@ namespace suanli::app {
 const std::vector<Field<CatalogRequest>>& CatalogFields() {
   using R = CatalogRequest;
   static const std::vector<Field<R>> fields = {
-      Positional(Required(Bind("what", &R::what, "chips, systems or models"))),
+      Positional(Required(Bind("what", &R::what, "chips, systems, models or engines"))),
   };
   return fields;
 }
@@ -75,6 +75,16 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("demand_tokens_per_s", &R::demand_tokens_per_s, "output tokens per second to serve"),
       Bind("chip_hour_usd", &R::chip_hour_usd,
            "price of one chip-hour (default: catalog price amortized)"),
+      Bind("engine", &R::engine,
+           "serving engine whose documented limits bound the batch: vllm, sglang, trtllm or "
+           "mindie (`suanli catalog engines`; default: none, the analytic bound)"),
+      Bind("max_num_seqs", &R::max_num_seqs,
+           "most running sequences per engine instance (default: the engine's)"),
+      Bind("max_batched_tokens", &R::max_batched_tokens,
+           "most tokens per engine step, prompt chunks included (default: the engine's)"),
+      Bind("kv_memory_fraction", &R::kv_memory_fraction,
+           "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization (default: "
+           "the engine's)"),
   };
   return fields;
 }

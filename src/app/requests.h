@@ -44,6 +44,10 @@ struct InferRequest {
   std::optional<double> tpot_ms, ttft_ms, demand_tokens_per_s, chip_hour_usd, power_cap_w;
   std::optional<int> tp, ep, dp;
   bool disaggregate = false;
+  // The serving engine whose limits bound the batch (catalog engines), and overrides of them.
+  std::string engine;
+  std::optional<int> max_num_seqs;
+  std::optional<double> max_batched_tokens, kv_memory_fraction;
 };
 
 struct ForecastRequest {

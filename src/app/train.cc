@@ -168,6 +168,34 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
   if (r.power_cap_w && !(*r.power_cap_w > 0)) {
     return tl::unexpected(FieldError("power_cap_w", "must be a positive number of watts"));
   }
+  // The engine's documented limits, each overridable; a limit of 0 is a mistake, not "none".
+  perf::EngineLimits limits;
+  if (!r.engine.empty() && r.engine != "none") {
+    auto engine = WithField(catalog_->FindEngine(r.engine), "engine");
+    if (!engine) return tl::unexpected(engine.error());
+    limits.engine = (*engine)->id;
+    if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
+    if ((*engine)->max_batched_tokens > 0)
+      limits.max_batched_tokens = (*engine)->max_batched_tokens;
+    if ((*engine)->kv_memory_fraction > 0)
+      limits.kv_memory_fraction = (*engine)->kv_memory_fraction;
+  }
+  if (r.max_num_seqs) {
+    if (*r.max_num_seqs < 1 || *r.max_num_seqs > (1 << 20))
+      return tl::unexpected(FieldError("max_num_seqs", "must be between 1 and 1048576"));
+    limits.max_num_seqs = *r.max_num_seqs;
+  }
+  if (r.max_batched_tokens) {
+    if (!(*r.max_batched_tokens >= 1 && *r.max_batched_tokens <= 1e8))
+      return tl::unexpected(FieldError("max_batched_tokens", "must be between 1 and 1e8"));
+    limits.max_batched_tokens = *r.max_batched_tokens;
+  }
+  if (r.kv_memory_fraction) {
+    if (!(*r.kv_memory_fraction > 0 && *r.kv_memory_fraction <= 1))
+      return tl::unexpected(FieldError("kv_memory_fraction", "must be in (0, 1]"));
+    limits.kv_memory_fraction = *r.kv_memory_fraction;
+    limits.fraction_of_free_memory = false;  // as the flag's help says: of the whole HBM
+  }
 
   // Rows point at their jobs: the jobs must not move once rows exist.
   std::vector<perf::InferenceJob> jobs(r.chip.size());
@@ -189,6 +217,7 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
     job.disaggregate = r.disaggregate;
     job.demand_tokens_per_s = r.demand_tokens_per_s;
     job.chip_hour_usd = r.chip_hour_usd;
+    job.limits = limits;
     // What is wrong for every chip is an error, not a table of errors.
     if (auto ok = perf::ValidateInferenceRequest(job); !ok) return tl::unexpected(ok.error());
     report::CompareRow row;

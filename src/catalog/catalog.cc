@@ -125,6 +125,10 @@ Result<void> Catalog::Validate() const {
   };
   if (auto r = check_names(chips_, "chip"); !r) return r;
   if (auto r = check_names(models_, "model"); !r) return r;
+  if (auto r = check_names(engines_, "engine"); !r) return r;
+  for (const ServingEngine& e : engines_) {
+    if (auto r = check_sources("engine", e.id, e.sources, "source"); !r) return r;
+  }
 
   for (const Chip& c : chips_) {
     if (!c.default_system.empty() &&
@@ -203,6 +207,9 @@ Result<const System*> Catalog::FindSystem(std::string_view id) const {
 }
 Result<const Model*> Catalog::FindModel(std::string_view id) const {
   return FindById(models_, id, "model");
+}
+Result<const ServingEngine*> Catalog::FindEngine(std::string_view id) const {
+  return FindById(engines_, id, "engine");
 }
 
 const Chip* Catalog::MatchChip(std::string_view text) const {

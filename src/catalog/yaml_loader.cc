@@ -21,8 +21,9 @@ class YamlLoader : public YamlReader {
     const YAML::Node root = Parse(text);
     if (root.IsNull()) return;  // empty file
     if (!root.IsMap()) Fail("expected a mapping with chips, systems, models, ...", root, "");
-    CheckKeys(root, "",
-              {"sources", "chips", "systems", "models", "families", "training", "inference"});
+    CheckKeys(
+        root, "",
+        {"sources", "chips", "systems", "models", "families", "training", "inference", "engines"});
     if (root["sources"])
       ForEach(root["sources"], "sources", [&](auto& n, auto& p) { Source(n, p); });
     if (root["chips"]) ForEach(root["chips"], "chips", [&](auto& n, auto& p) { Chip(n, p); });
@@ -34,6 +35,8 @@ class YamlLoader : public YamlReader {
     }
     if (root["training"]) Training(root["training"], "training");
     if (root["inference"]) Inference(root["inference"], "inference");
+    if (root["engines"])
+      ForEach(root["engines"], "engines", [&](auto& n, auto& p) { Engine(n, p); });
   }
 
  private:
@@ -392,6 +395,25 @@ class YamlLoader : public YamlReader {
     t.moe_load_imbalance = Num(n, "moe_load_imbalance", path, 1, 10, t.moe_load_imbalance);
     t.dp_overlap = Num(n, "dp_overlap", path, 0, 1, t.dp_overlap);
     t.stall_fraction = Num(n, "stall_fraction", path, 0, 0.9, t.stall_fraction);
+  }
+
+  void Engine(const YAML::Node& n, const std::string& path) {
+    CheckKeys(n, path,
+              {"id", "name", "aliases", "max_num_seqs", "max_batched_tokens", "kv_memory_fraction",
+               "fraction_of_free_memory", "version", "source", "notes"});
+    ServingEngine e;
+    e.id = Id(n, path);
+    e.name = Text(n, "name", path, true);
+    e.aliases = Strings(n, "aliases", path);
+    for (auto& a : e.aliases) a = NormalizeId(a);
+    e.max_num_seqs = static_cast<int>(Num(n, "max_num_seqs", path, 0, 1 << 20, 0));
+    e.max_batched_tokens = Num(n, "max_batched_tokens", path, 0, 1e8, 0);
+    e.kv_memory_fraction = Num(n, "kv_memory_fraction", path, 0, 1, 0);
+    e.fraction_of_free_memory = Bool(n, "fraction_of_free_memory", path, false);
+    e.version = Text(n, "version", path, false);
+    e.sources = Strings(n, "source", path);
+    e.notes = Text(n, "notes", path, false);
+    Upsert(catalog_.engines_, std::move(e), "engine", n, path);
   }
 
   void Inference(const YAML::Node& n, const std::string& path) {

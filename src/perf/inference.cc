@@ -282,10 +282,33 @@ struct Candidate {
 };
 
 double CapacityBytes(const Context& x, const InferenceLayout& l) {
-  const double cap = (*x.job.chip->memory_gib.value - x.job.calibration.memory_reserved_gib -
-                      x.job.serving.serving_workspace_gib) *
-                     kGiB;
-  return cap - WeightBytesPerChip(x, l);
+  const double memory = *x.job.chip->memory_gib.value * kGiB;
+  const double workspace = x.job.serving.serving_workspace_gib * kGiB;
+  const double weights = WeightBytesPerChip(x, l);
+  const auto& limits = x.job.limits;
+  // An engine's memory fraction replaces the runtime's own reserve (it is what the engine leaves
+  // to everything else): of the whole HBM (vLLM, SGLang), or of what the weights leave
+  // (TensorRT-LLM).
+  if (limits.kv_memory_fraction && limits.fraction_of_free_memory) {
+    return (memory - x.job.calibration.memory_reserved_gib * kGiB - workspace - weights) *
+           *limits.kv_memory_fraction;
+  }
+  const double usable = limits.kv_memory_fraction
+                            ? memory * *limits.kv_memory_fraction
+                            : memory - x.job.calibration.memory_reserved_gib * kGiB;
+  return usable - workspace - weights;
+}
+
+// The largest running batch the engine allows, with `prompt_per_output` prompt tokens computed
+// per output token in the same steps (0: none). 0 when it sets no limit.
+int EngineBatch(const InferenceJob& job, double prompt_per_output) {
+  double cap = kMaxBatch;
+  if (job.limits.max_num_seqs) cap = std::min<double>(cap, *job.limits.max_num_seqs);
+  // Each step carries one token of every running sequence plus the prompt chunks it prefills.
+  if (job.limits.max_batched_tokens)
+    cap = std::min(cap, *job.limits.max_batched_tokens / (1 + prompt_per_output));
+  if (!job.limits.max_num_seqs && !job.limits.max_batched_tokens) return 0;
+  return std::max(1, static_cast<int>(cap));
 }
 
 // The prompt tokens a request actually computes.
@@ -310,6 +333,7 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
   const double capacity = CapacityBytes(x, l);
   if (capacity <= per_seq) return std::nullopt;
   const int memory_batch = static_cast<int>(std::min<double>(kMaxBatch, capacity / per_seq));
+  const int engine_batch = EngineBatch(job, prefill_per_output);
   const double tail = job.mode == ServingMode::kServer ? job.serving.server_tail_ratio : 1.0;
   const double computed_prompt = ComputedPrompt(job);
 
@@ -345,9 +369,10 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
   };
   Candidate best = evaluate(1);
   if (!meets(best)) return std::nullopt;
-  // Latency grows with the batch: find the largest batch that meets it.
+  // Latency grows with the batch: find the largest batch that meets it, within what memory and
+  // the engine allow.
   int lo = 1;
-  int hi = memory_batch;
+  int hi = engine_batch > 0 ? std::min(memory_batch, engine_batch) : memory_batch;
   if (meets(evaluate(hi))) {
     lo = hi;
   } else {
@@ -477,6 +502,15 @@ Result<void> ValidateInferenceRequest(const InferenceJob& job) {
   if (job.chip_hour_usd && !(*job.chip_hour_usd > 0 && *job.chip_hour_usd <= 1e6)) {
     return MakeError("--chip-hour-usd must be positive and at most 1e6");
   }
+  if (job.limits.max_num_seqs &&
+      !(*job.limits.max_num_seqs >= 1 && *job.limits.max_num_seqs <= 1 << 20))
+    return MakeError("--max-num-seqs must be between 1 and 1048576");
+  if (job.limits.max_batched_tokens &&
+      !(*job.limits.max_batched_tokens >= 1 && *job.limits.max_batched_tokens <= 1e8))
+    return MakeError("--max-batched-tokens must be between 1 and 1e8");
+  if (job.limits.kv_memory_fraction &&
+      !(*job.limits.kv_memory_fraction > 0 && *job.limits.kv_memory_fraction <= 1))
+    return MakeError("--kv-memory-fraction must be in (0, 1]");
   if (job.kv_dtype && ServingDTypeBytes(*job.kv_dtype) < 1) {
     return MakeError("--kv-dtype must be bf16, fp16, fp8 or int8");
   }
@@ -537,6 +571,8 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   e.layout = c.layout;
   e.max_batch = c.batch;
   e.memory_max_batch = c.memory_batch;
+  e.engine_max_batch =
+      EngineBatch(job, e.disaggregated ? 0.0 : ComputedPrompt(job) / job.output_tokens);
   e.tpot_ms = c.step_s * 1000;
   e.weights_gib_per_chip = c.weights_gib;
   e.kv_cache_gib_per_chip = c.kv_gib;
@@ -580,7 +616,10 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   e.step_overhead_ms = st.overhead_s * 1000;
   const bool slo_binding =
       c.batch < c.memory_batch && (job.tpot_ms.has_value() || job.ttft_ms.has_value());
-  if (!slo_binding && c.batch >= c.memory_batch) {
+  if (!slo_binding && e.engine_max_batch > 0 && c.batch >= e.engine_max_batch &&
+      c.batch < c.memory_batch) {
+    e.bound = "engine-limit";
+  } else if (!slo_binding && c.batch >= c.memory_batch) {
     e.bound = "memory-capacity";
   } else if (st.comm_s > st.linear_s + st.attention_s) {
     e.bound = "communication";

@@ -45,6 +45,18 @@ struct InferenceConstraints {
   std::optional<int> tp, ep, dp;
 };
 
+// What a serving engine allows (catalog engines: vLLM, SGLang, TensorRT-LLM, MindIE defaults,
+// each overridable): the running batch never exceeds max_num_seqs sequences per engine instance
+// (one per attention group) nor max_batched_tokens tokens per step, and the KV cache gets what is
+// left of kv_memory_fraction of HBM after the weights. Unset: no limit (the analytic bound).
+struct EngineLimits {
+  std::string engine;  // catalog id, or empty
+  std::optional<int> max_num_seqs;
+  std::optional<double> max_batched_tokens;
+  std::optional<double> kv_memory_fraction;
+  bool fraction_of_free_memory = false;  // of what the weights leave (TensorRT-LLM), not of HBM
+};
+
 struct InferenceJob {
   const catalog::Model* model = nullptr;
   const catalog::Chip* chip = nullptr;
@@ -65,6 +77,7 @@ struct InferenceJob {
   bool disaggregate = false;
   std::optional<double> demand_tokens_per_s;  // output tokens per second
   std::optional<double> chip_hour_usd;
+  EngineLimits limits;
 };
 
 struct InferenceEstimate {
@@ -84,6 +97,7 @@ struct InferenceEstimate {
   double tpot_ms = 0;
   int max_batch = 0;                    // concurrent sequences per attention group
   int memory_max_batch = 0;             // what the KV cache alone would allow
+  int engine_max_batch = 0;             // what the engine's limits allow (0: no limit)
   double kv_cache_bytes_per_token = 0;  // whole model, at the KV dtype
   double kv_cache_gib_per_chip = 0;     // at max_batch
   double weights_gib_per_chip = 0;

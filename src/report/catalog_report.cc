@@ -162,6 +162,41 @@ std::string SystemsTable(const Catalog& c) {
   return t.Render() + "Bandwidths per chip, one direction.\n";
 }
 
+namespace {
+// 0 in the catalog means "no limit": null in JSON, "-" in tables.
+nlohmann::json Limit(double v) { return v > 0 ? nlohmann::json(v) : nlohmann::json(nullptr); }
+std::string LimitText(double v) { return v > 0 ? fmt::format("{:g}", v) : "-"; }
+}  // namespace
+
+std::string EnginesJson(const Catalog& c) {
+  nlohmann::json engines = nlohmann::json::array();
+  for (const auto& e : c.engines()) {
+    engines.push_back({{"id", e.id},
+                       {"name", e.name},
+                       {"aliases", e.aliases},
+                       {"max_num_seqs", Limit(e.max_num_seqs)},
+                       {"max_batched_tokens", Limit(e.max_batched_tokens)},
+                       {"kv_memory_fraction", Limit(e.kv_memory_fraction)},
+                       {"version", e.version},
+                       {"sources", e.sources},
+                       {"notes", e.notes}});
+  }
+  return Dump({{"engines", engines}});
+}
+
+std::string EnginesTable(const Catalog& c) {
+  Table t({"id", "max running seqs", "max tokens per step", "HBM fraction", "version", "sources"});
+  for (const auto& e : c.engines()) {
+    std::string sources;
+    for (const auto& id : e.sources) sources += (sources.empty() ? "" : ",") + id;
+    t.AddRow({e.id, LimitText(e.max_num_seqs), LimitText(e.max_batched_tokens),
+              LimitText(e.kv_memory_fraction), e.version, sources});
+  }
+  return t.Render() +
+         "Defaults per engine instance; infer --engine ID applies them, --max-num-seqs, "
+         "--max-batched-tokens and --kv-memory-fraction override them.\n";
+}
+
 std::string ModelsJson(const Catalog& c) {
   nlohmann::json models = nlohmann::json::array();
   for (const auto& m : c.models()) {

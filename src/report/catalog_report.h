@@ -15,6 +15,9 @@ std::string SystemsJson(const catalog::Catalog& c);
 std::string SystemsTable(const catalog::Catalog& c);
 std::string ModelsJson(const catalog::Catalog& c);
 std::string ModelsTable(const catalog::Catalog& c);
+// Serving engines and their documented limits (`suanli catalog engines`).
+std::string EnginesJson(const catalog::Catalog& c);
+std::string EnginesTable(const catalog::Catalog& c);
 
 }  // namespace suanli::report
 

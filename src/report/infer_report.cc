@@ -39,6 +39,10 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   j["tpot_ms"] = Round(e.tpot_ms, 5);
   j["max_batch"] = e.max_batch;
   j["memory_max_batch"] = e.memory_max_batch;
+  j["engine"] =
+      job.limits.engine.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.limits.engine);
+  j["engine_max_batch"] =
+      e.engine_max_batch > 0 ? nlohmann::json(e.engine_max_batch) : nlohmann::json(nullptr);
   j["kv_cache_bytes_per_token"] = Round(e.kv_cache_bytes_per_token, 8);
   j["kv_cache_gib_per_chip"] = Round(e.kv_cache_gib_per_chip, 4);
   j["weights_gib_per_chip"] = Round(e.weights_gib_per_chip, 4);
@@ -107,8 +111,14 @@ std::string InferenceText(const InferenceReport& r) {
   t.AddRow({"decode tokens/s per chip", fmt::format("{:.0f}", e.decode_tokens_per_s_per_chip)});
   t.AddRow({"prefill tokens/s per chip", fmt::format("{:.0f}", e.prefill_tokens_per_s_per_chip)});
   t.AddRow({"TTFT / TPOT", fmt::format("{:.0f} ms / {:.1f} ms", e.ttft_ms, e.tpot_ms)});
-  t.AddRow(
-      {"batch", fmt::format("{} sequences ({} fit in memory)", e.max_batch, e.memory_max_batch)});
+  t.AddRow({"batch",
+            fmt::format("{} sequences ({} fit in memory{})", e.max_batch, e.memory_max_batch,
+                        e.engine_max_batch > 0
+                            ? fmt::format(", {} allows {}",
+                                          r.job->limits.engine.empty() ? std::string("the engine")
+                                                                       : r.job->limits.engine,
+                                          e.engine_max_batch)
+                            : "")});
   t.AddRow({"memory per chip",
             fmt::format("weights {:.1f} + KV {:.1f} of {:g} GiB", e.weights_gib_per_chip,
                         e.kv_cache_gib_per_chip, e.memory_capacity_gib)});

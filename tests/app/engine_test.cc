@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -337,6 +338,99 @@ TEST(Engine, TrainingEstimatesCarryTheModelsErrorBand) {
       EXPECT_FALSE(band["source"].get<std::string>().empty());
     }
   }
+}
+
+}  // namespace
+}  // namespace suanli::app
+
+namespace suanli::app {
+namespace {
+
+InferRequest EightB() {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 8;
+  r.tp = 1;
+  r.mode = "offline";
+  return r;
+}
+
+nlohmann::json InferJson(const InferRequest& r) {
+  auto out = TheEngine().Infer(r, Json());
+  EXPECT_TRUE(out) << out.error().ToString();
+  return out ? nlohmann::json::parse(out->body) : nlohmann::json{};
+}
+
+// The batch never exceeds what the engine allows (issue 13): max_num_seqs per instance, and
+// max_batched_tokens per step, each step carrying one token of every sequence plus its share of
+// prompt chunks (input / output prompt tokens per output token).
+TEST(EngineLimits, TheBatchStaysWithinTheEnginesLimits) {
+  const auto free = InferJson(EightB());
+  const int memory = free["memory_max_batch"].get<int>();
+  ASSERT_GT(memory, 64) << "the 8B model on an H100 holds many sequences";
+  EXPECT_TRUE(free["engine"].is_null());
+  InferRequest r = EightB();
+  r.max_num_seqs = 64;
+  auto capped = InferJson(r);
+  EXPECT_EQ(capped["max_batch"], 64);
+  EXPECT_EQ(capped["engine_max_batch"], 64);
+  EXPECT_EQ(capped["bound"], "engine-limit");
+  // A larger limit never lowers offline throughput while memory allows.
+  double last = 0;
+  for (int seqs : {16, 64, 128, memory}) {
+    r.max_num_seqs = seqs;
+    const double tps = InferJson(r)["output_tokens_per_s_per_chip"].get<double>();
+    EXPECT_GE(tps, last) << seqs;
+    last = tps;
+  }
+  // 1,024 in / 256 out: 4 prompt tokens per output token, so 1,000 tokens a step run
+  // 1000 / (1 + 4) = 200 sequences.
+  r = EightB();
+  r.max_batched_tokens = 1000;
+  EXPECT_EQ(InferJson(r)["max_batch"], 200);
+}
+
+// An engine's memory fraction sizes the KV cache: (HBM x fraction - workspace - weights) over the
+// KV of one sequence at its mean context (input + output / 2 tokens), at tp 1.
+TEST(EngineLimits, MemoryFractionSizesTheKvCacheByHand) {
+  InferRequest r = EightB();
+  r.kv_memory_fraction = 0.5;
+  const auto j = InferJson(r);
+  const double gib = 1024.0 * 1024 * 1024;
+  const double per_seq = (1024 + 256 / 2) * j["kv_cache_bytes_per_token"].get<double>();
+  const double kv = (80 * 0.5 - 2) * gib - j["weights_gib_per_chip"].get<double>() * gib;
+  EXPECT_NEAR(j["memory_max_batch"].get<double>(), std::floor(kv / per_seq), 1);
+  // vLLM's defaults: gpu_memory_utilization 0.9, 1,024 sequences, 8,192 tokens a step.
+  r = EightB();
+  r.engine = "vllm";
+  const auto v = InferJson(r);
+  EXPECT_EQ(v["engine"], "vllm");
+  EXPECT_EQ(v["engine_max_batch"], 1024);  // 8192 / 5 = 1638 is not the binding one
+}
+
+TEST(EngineLimits, BadLimitsNameTheirField) {
+  struct Case {
+    std::string field;
+    std::function<void(InferRequest&)> set;
+  };
+  const std::vector<Case> cases = {
+      {"max_num_seqs", [](InferRequest& r) { r.max_num_seqs = 0; }},
+      {"max_batched_tokens", [](InferRequest& r) { r.max_batched_tokens = 0; }},
+      {"kv_memory_fraction", [](InferRequest& r) { r.kv_memory_fraction = 1.5; }},
+      {"engine", [](InferRequest& r) { r.engine = "vlm"; }},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.field);
+    InferRequest r = EightB();
+    c.set(r);
+    auto out = TheEngine().Infer(r, Json());
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().field, c.field);
+  }
+  InferRequest r = EightB();
+  r.engine = "vlm";
+  EXPECT_NE(TheEngine().Infer(r, Json()).error().message.find("vllm"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,28 @@
+// A serving engine's documented defaults (data/engines.yaml): what it lets a deployment run at
+// once. Each figure is the engine's default, with its source; a request can override any.
+#ifndef SUANLI_CATALOG_ENGINE_H_
+#define SUANLI_CATALOG_ENGINE_H_
+
+#include <string>
+#include <vector>
+
+namespace suanli::catalog {
+
+struct ServingEngine {
+  std::string id;
+  std::string name;
+  std::vector<std::string> aliases;
+  int max_num_seqs = 0;           // running sequences per engine instance; 0: no limit
+  double max_batched_tokens = 0;  // tokens per scheduler step; 0: no limit
+  double kv_memory_fraction = 0;  // share of HBM for weights + KV cache; 0: not set
+  // The fraction is of the memory left free after the weights (TensorRT-LLM's
+  // free_gpu_memory_fraction), not of the whole HBM (vLLM, SGLang).
+  bool fraction_of_free_memory = false;
+  std::string version;  // the release the defaults were read from
+  std::vector<std::string> sources;
+  std::string notes;
+};
+
+}  // namespace suanli::catalog
+
+#endif  // SUANLI_CATALOG_ENGINE_H_
