@@ -44,6 +44,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
            "per-chip power limit, W (default: the system's, else the chip's TDP)"),
       Bind("attention", &R::attention,
            "attention kernel: flash (default) or unfused (pre-2022 Megatron)"),
+      Bind("emit", &R::emit,
+           "also print the flags that run the chosen layout on a stack: megatron, mindspeed or "
+           "torchtitan"),
   };
   return fields;
 }

@@ -31,6 +31,7 @@ struct TrainRequest {
   std::string recompute, schedule, attention = "flash";
   bool no_sequence_parallel = false;
   std::optional<double> power_cap_w;
+  std::string emit;  // a stack to print the launch flags for (megatron, mindspeed, torchtitan)
 };
 
 struct InferRequest {

@@ -1,9 +1,13 @@
 // train and infer: one job on one fleet, through the performance models.
 #include <cmath>
 
+#include <algorithm>
+#include <optional>
+
 #include "app/engine.h"
 #include "app/internal.h"
 #include "catalog/catalog.h"
+#include "core/text.h"
 #include "perf/inference.h"
 #include "perf/power.h"
 #include "perf/training.h"
@@ -107,6 +111,11 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
   if (r.zero && (*r.zero < 0 || *r.zero > 3)) {
     return tl::unexpected(FieldError("zero", "must be 0, 1, 2 or 3"));
   }
+  const auto stacks = report::LaunchStacks();
+  if (!r.emit.empty() && std::find(stacks.begin(), stacks.end(), r.emit) == stacks.end()) {
+    return tl::unexpected(FieldError(
+        "emit", "unknown stack '" + r.emit.substr(0, 40) + "'; expected " + JoinOr(stacks)));
+  }
 
   // Problems with the job itself (an inference-only chip, an unknown peak) say more than a
   // missing system does, so check them first.
@@ -127,6 +136,13 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
   report.searched = result->layouts_evaluated > 1;
   report.layouts_evaluated = result->layouts_evaluated;
   report.layouts_fitting = result->layouts_fitting;
+  std::optional<report::Launch> launch;
+  if (!r.emit.empty()) {
+    auto l = report::LaunchFor(r.emit, job, result->best);
+    if (!l) return tl::unexpected(l.error());
+    launch = std::move(*l);
+    report.launch = &*launch;
+  }
   Output out;
   out.body =
       c.format == Format::kJson ? report::TrainingJson(report) : report::TrainingText(report);

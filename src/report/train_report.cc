@@ -127,6 +127,12 @@ std::string TrainingJson(const TrainingReport& r) {
                            {"cp_comm", Round(t.cp_comm_s)}, {"ep_comm", Round(t.ep_comm_s)},
                            {"pp_comm", Round(t.pp_comm_s)}, {"pp_bubble", Round(t.pp_bubble_s)},
                            {"dp_comm", Round(t.dp_comm_s)}, {"optimizer", Round(t.optimizer_s)}};
+  if (r.launch) {
+    j["launch"] = {{"stack", r.launch->stack},
+                   {"command", r.launch->command},
+                   {"args", r.launch->args},
+                   {"notes", r.launch->notes}};
+  }
   j["calibration"] = {{"family", job.calibration.id},
                       {"calibrated", job.calibration.calibrated},
                       {"fitted_on", job.calibration.fitted_on}};
@@ -199,6 +205,10 @@ std::string TrainingText(const TrainingReport& r) {
   if (!job.calibration.calibrated) {
     out += "note: chip family '" + job.chip->family +
            "' is not calibrated; default efficiencies used.\n";
+  }
+  if (r.launch) {
+    out += "\nlaunch (" + r.launch->stack + "):\n" + r.launch->command + "\n";
+    for (const auto& n : r.launch->notes) out += "note: " + n + "\n";
   }
   return out;
 }

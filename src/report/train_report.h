@@ -5,6 +5,7 @@
 #include <string>
 
 #include "perf/training.h"
+#include "report/launch.h"
 
 namespace suanli::report {
 
@@ -14,6 +15,7 @@ struct TrainingReport {
   bool searched = false;  // the layout came from a search
   long layouts_evaluated = 0;
   long layouts_fitting = 0;
+  const Launch* launch = nullptr;  // --emit: the stack's flags for the chosen layout
 };
 
 std::string TrainingJson(const TrainingReport& r);

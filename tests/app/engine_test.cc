@@ -435,3 +435,67 @@ TEST(EngineLimits, BadLimitsNameTheirField) {
 
 }  // namespace
 }  // namespace suanli::app
+
+namespace suanli::app {
+namespace {
+
+// --emit prints the flags that run the chosen layout (issue 12 item 6). Llama 3 405B as Meta ran
+// it (arXiv 2407.21783, Table 4): TP 8, PP 16, CP 1, DP 128 on 16,384 H100, 8,192-token
+// sequences, 16M-token batches (2,048 sequences), GQA with 8 KV heads.
+TEST(Emit, MegatronFlagsForThePublishedLlama3Layout) {
+  TrainRequest r;
+  r.model = "llama-3-405b";
+  r.chip = "h100";
+  r.count = 16384;
+  r.tokens = 15.6e12;
+  r.seq_len = 8192;
+  r.global_batch_tokens = 16 * 1024 * 1024;
+  r.tp = 8;
+  r.pp = 16;
+  r.cp = 1;
+  r.dp = 128;
+  r.emit = "megatron";
+  auto out = TheEngine().Train(r, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  const auto args = j["launch"]["args"].get<std::vector<std::string>>();
+  auto has = [&](const std::string& a) {
+    return std::find(args.begin(), args.end(), a) != args.end();
+  };
+  for (const char* a : {"--tensor-model-parallel-size 8", "--pipeline-model-parallel-size 16",
+                        "--seq-length 8192", "--global-batch-size 2048", "--num-layers 126",
+                        "--hidden-size 16384", "--num-query-groups 8", "--group-query-attention",
+                        "--bf16", "--train-samples 1904296875"}) {  // 15.6e12 / 8192
+    EXPECT_TRUE(has(a)) << a << " in " << j["launch"]["command"];
+  }
+  EXPECT_FALSE(has("--context-parallel-size 1"));  // the default is left out
+  // torchtitan: the same layout as its parallelism degrees.
+  r.emit = "torchtitan";
+  const auto t = nlohmann::json::parse(TheEngine().Train(r, Json())->body);
+  const auto targs = t["launch"]["args"].get<std::vector<std::string>>();
+  for (const char* a :
+       {"--parallelism.data_parallel_shard_degree 128", "--parallelism.tensor_parallel_degree 8",
+        "--parallelism.pipeline_parallel_degree 16", "--training.seq_len 8192",
+        "--training.global_batch_size 2048"}) {
+    EXPECT_NE(std::find(targs.begin(), targs.end(), a), targs.end()) << a;
+  }
+}
+
+TEST(Emit, ContradictionsAreErrorsOnEmit) {
+  TrainRequest r = SmallTrain();
+  r.emit = "deepspeed-zero";
+  auto out = TheEngine().Train(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "emit");
+  EXPECT_NE(out.error().message.find("megatron"), std::string::npos);
+  // MindSpeed runs on Ascend: no FP8.
+  r.emit = "mindspeed";
+  r.dtype = "fp8";
+  out = TheEngine().Train(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "emit");
+  EXPECT_NE(out.error().message.find("no FP8"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace suanli::app

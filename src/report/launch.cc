@@ -1,0 +1,169 @@
+#include "report/launch.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "core/text.h"
+
+namespace suanli::report {
+namespace {
+
+using perf::PipelineSchedule;
+using perf::Recompute;
+
+// Megatron-LM's pretrain_gpt.py flags (Megatron-Core 0.8+ names); MindSpeed-LLM takes the same.
+void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e, Launch& out) {
+  const auto& m = *job.model;
+  const auto& l = e.layout;
+  auto add = [&](std::string flag, const std::string& value = "") {
+    out.args.push_back(value.empty() ? flag : flag + " " + value);
+  };
+  auto num = [](double v) { return fmt::format("{:.0f}", v); };
+  // The model.
+  add("--num-layers", num(m.layers));
+  add("--hidden-size", num(m.hidden));
+  add("--num-attention-heads", num(m.heads));
+  if (m.mla) {
+    add("--multi-latent-attention");
+    if (m.mla->q_lora_rank > 0) add("--q-lora-rank", num(m.mla->q_lora_rank));
+    add("--kv-lora-rank", num(m.mla->kv_lora_rank));
+    add("--qk-head-dim", num(m.mla->qk_nope_head_dim));
+    add("--qk-pos-emb-head-dim", num(m.mla->qk_rope_head_dim));
+    add("--v-head-dim", num(m.mla->v_head_dim));
+  } else if (m.kv_heads > 0 && m.kv_heads < m.heads) {
+    add("--group-query-attention");
+    add("--num-query-groups", num(m.kv_heads));
+  }
+  add("--ffn-hidden-size", num(m.ffn_hidden));
+  if (m.mlp == catalog::MlpKind::kSwiglu) add("--swiglu");
+  add("--seq-length", num(e.seq_len));
+  add("--max-position-embeddings", num(std::max(m.max_seq_len, e.seq_len)));
+  if (m.moe) {
+    add("--num-experts", num(m.moe->routed_experts));
+    add("--moe-router-topk", num(m.moe->top_k));
+    add("--moe-ffn-hidden-size", num(m.moe->expert_ffn));
+    if (m.moe->shared_experts > 0)
+      add("--moe-shared-expert-intermediate-size", num(m.moe->shared_experts * m.moe->expert_ffn));
+    if (m.moe->first_dense_layers > 0) {
+      // Dense MLPs in the first layers, experts after: Megatron's per-layer pattern.
+      add("--moe-layer-freq", fmt::format("\"([0]*{}+[1]*{})\"", m.moe->first_dense_layers,
+                                          m.layers - m.moe->first_dense_layers));
+    }
+  }
+  // The layout.
+  add("--tensor-model-parallel-size", num(l.tp));
+  add("--pipeline-model-parallel-size", num(l.pp));
+  if (l.interleave > 1 && l.pp > 1)
+    add("--num-layers-per-virtual-pipeline-stage", num(m.layers / (l.pp * l.interleave)));
+  if (l.pp > 1 && m.layers % (l.pp * l.interleave) != 0) {
+    out.notes.push_back(fmt::format(
+        "{} layers do not split evenly into {} pipeline stages x {} virtual stages: give the "
+        "remainder to the first and last stages (--decoder-first-pipeline-num-layers, "
+        "--decoder-last-pipeline-num-layers), as Llama 3 405B ran",
+        m.layers, l.pp, l.interleave));
+  }
+  if (l.cp > 1) add("--context-parallel-size", num(l.cp));
+  if (m.moe && l.ep > 1) add("--expert-model-parallel-size", num(l.ep));
+  if (l.sequence_parallel && l.tp > 1) add("--sequence-parallel");
+  if (l.zero_stage >= 1) add("--use-distributed-optimizer");
+  if (l.zero_stage >= 2) {
+    out.notes.push_back(fmt::format(
+        "ZeRO stage {}: Megatron's distributed optimizer shards optimizer state (stage 1); "
+        "gradients and weights stay replicated across data parallel",
+        l.zero_stage));
+  }
+  // The batch: micro-batch and global batch in sequences; the run's length in samples.
+  add("--micro-batch-size", num(l.micro_batch));
+  add("--global-batch-size", num(std::llround(e.global_batch_tokens / e.seq_len)));
+  add("--train-samples", num(std::ceil(job.tokens / e.seq_len)));
+  // Memory and precision.
+  if (l.recompute == Recompute::kFull) {
+    add("--recompute-granularity", "full");
+    add("--recompute-method", "uniform");
+    add("--recompute-num-layers", "1");
+  } else if (l.recompute == Recompute::kSelective) {
+    add("--recompute-granularity", "selective");
+  }
+  if (job.attention == perf::AttentionKernel::kFlash) add("--use-flash-attn");
+  add(job.dtype == catalog::DType::kFp16 ? "--fp16" : "--bf16");
+  if (job.dtype == catalog::DType::kFp8) add("--fp8-format", "hybrid");
+  if (l.schedule == PipelineSchedule::kDualPipe) {
+    out.notes.push_back(
+        "DualPipe is not in Megatron-LM: these flags run interleaved 1F1B; DeepSeek's DualPipe "
+        "(github.com/deepseek-ai/DualPipe) is what the estimate assumed");
+  }
+}
+
+// torchtitan's job-config keys as command-line overrides (torchtitan 0.1, train.py --job.config
+// file plus --section.key value).
+void TorchtitanArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e, Launch& out) {
+  const auto& l = e.layout;
+  auto add = [&](const std::string& key, const std::string& value) {
+    out.args.push_back("--" + key + " " + value);
+  };
+  auto num = [](double v) { return fmt::format("{:.0f}", v); };
+  const double sequences = std::llround(e.global_batch_tokens / e.seq_len);
+  add("parallelism.data_parallel_shard_degree", num(l.dp));
+  add("parallelism.tensor_parallel_degree", num(l.tp));
+  add("parallelism.pipeline_parallel_degree", num(l.pp));
+  if (l.pp > 1) {
+    add("parallelism.pipeline_parallel_schedule", l.interleave > 1 ? "Interleaved1F1B" : "1F1B");
+    add("parallelism.pipeline_parallel_microbatch_size", num(l.micro_batch));
+  }
+  if (l.cp > 1) add("parallelism.context_parallel_degree", num(l.cp));
+  if (job.model->moe && l.ep > 1) add("parallelism.expert_parallel_degree", num(l.ep));
+  add("training.seq_len", num(e.seq_len));
+  add("training.global_batch_size", num(sequences));
+  add("training.local_batch_size", num(sequences / std::max(1, l.dp)));
+  add("training.steps", num(std::ceil(job.tokens / e.global_batch_tokens)));
+  add("activation_checkpoint.mode", l.recompute == Recompute::kFull        ? "full"
+                                    : l.recompute == Recompute::kSelective ? "selective"
+                                                                           : "none");
+  if (job.dtype == catalog::DType::kFp8) {
+    add("model.converters", "float8");
+    out.notes.push_back("FP8 through torchao's float8 training (tensorwise scaling by default)");
+  }
+  if (l.schedule == PipelineSchedule::kDualPipe)
+    out.notes.push_back("DualPipe is not a torchtitan schedule: Interleaved1F1B instead");
+  out.notes.push_back(
+      "torchtitan shards parameters, gradients and optimizer state with FSDP2 over "
+      "data_parallel_shard_degree (ZeRO 3)");
+}
+
+}  // namespace
+
+std::vector<std::string> LaunchStacks() { return {"megatron", "mindspeed", "torchtitan"}; }
+
+Result<Launch> LaunchFor(const std::string& stack, const perf::TrainingJob& job,
+                         const perf::TrainingEstimate& e) {
+  Launch out;
+  out.stack = stack;
+  if (stack == "megatron") {
+    MegatronArgs(job, e, out);
+    out.command = "torchrun --nnodes NODES --nproc-per-node GPUS_PER_NODE pretrain_gpt.py";
+  } else if (stack == "mindspeed") {
+    if (job.dtype == catalog::DType::kFp8) {
+      return MakeError("MindSpeed runs on Ascend, which has no FP8: train in bf16 (--dtype bf16)",
+                       "", 0, "emit");
+    }
+    MegatronArgs(job, e, out);
+    out.args.push_back("--use-mcore-models");
+    out.command = "torchrun --nnodes NODES --nproc-per-node NPUS_PER_NODE pretrain_gpt.py";
+    out.notes.push_back(
+        "MindSpeed-LLM takes Megatron's flags; --use-mcore-models selects Megatron-Core");
+  } else if (stack == "torchtitan") {
+    TorchtitanArgs(job, e, out);
+    out.command =
+        "torchrun --nnodes NODES --nproc-per-node GPUS_PER_NODE -m torchtitan.train "
+        "--job.config_file CONFIG.toml";
+  } else {
+    return MakeError(
+        "unknown stack '" + stack.substr(0, 40) + "'; expected " + JoinOr(LaunchStacks()), "", 0,
+        "emit");
+  }
+  for (const auto& a : out.args) out.command += " \\\n  " + a;
+  return out;
+}
+
+}  // namespace suanli::report
