@@ -95,6 +95,7 @@ class Engine {
   Result<Output> Synth(const SynthRequest& r, const RunContext& c) const;
   Result<Output> ClusterImport(const ClusterImportRequest& r, const RunContext& c) const;
   Result<Output> Simulate(const SimulateRequest& r, const RunContext& c) const;
+  Result<Output> Calibrate(const CalibrateRequest& r, const RunContext& c) const;
   // The cluster snapshot those objects describe (what `serve --kube` and the extender use).
   Result<sim::KubeCluster> ReadCluster(const ClusterImportRequest& r) const;
 

@@ -5,8 +5,11 @@
 #include <cstdint>
 #include <string>
 
+#include "app/requests.h"
 #include "catalog/catalog.h"
 #include "core/error.h"
+#include "perf/inference.h"
+#include "perf/training.h"
 
 namespace suanli::app::internal {
 
@@ -29,6 +32,32 @@ Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::
 // A whole file a request names, refused above `max_bytes` (0: no limit) before it is read.
 Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
                                     const std::string& field);
+
+// A train request as a job and the layout knobs it fixes: everything `train` checks.
+struct TrainSetup {
+  perf::TrainingJob job;
+  perf::LayoutConstraints fixed;
+};
+Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r);
+
+// An infer request's model and formats, after the checks that do not depend on the chip.
+struct InferFormats {
+  const catalog::Model* model = nullptr;
+  perf::ServingDType dtype = perf::ServingDType::kBf16;
+  std::optional<perf::ServingDType> kv_dtype;
+  perf::EngineLimits limits;  // the serving engine's, with the request's overrides
+};
+Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferRequest& r);
+perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& r,
+                               const InferFormats& formats, const catalog::Chip& chip);
+
+// An infer request for one chip as a job with its system and power cap, and the layout knobs
+// it fixes: everything `infer` checks.
+struct InferSetup {
+  perf::InferenceJob job;
+  perf::InferenceConstraints fixed;
+};
+Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest& r);
 
 }  // namespace suanli::app::internal
 

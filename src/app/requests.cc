@@ -221,4 +221,24 @@ const std::vector<Field<SimulateRequest>>& SimulateFields() {
   return fields;
 }
 
+const std::vector<Field<CalibrateRequest>>& CalibrateFields() {
+  using R = CalibrateRequest;
+  static const std::vector<Field<R>> fields = {
+      Bind("measurements", &R::measurements,
+           "YAML or CSV files of measured runs (docs/calibrate.md): a kind column (train or "
+           "infer), the command's flags in snake_case, and measured quantities under its JSON "
+           "names"),
+      Bind("measurements_yaml", &R::measurements_yaml, "the measurements inline, as YAML text"),
+      CliOnly(Bind("output", &R::output,
+                   "write the fitted families as a catalog overlay into this folder (use it "
+                   "with --catalog)")),
+      CliOnly(Bind("report", &R::report,
+                   "also write a self-contained HTML report (predicted against measured, errors)")),
+      Bind("date", &R::date, "date recorded in the overlay, YYYY-MM-DD (default: today, UTC)"),
+      Bind("no_leave_one_out", &R::no_leave_one_out,
+           "skip the held-out errors (one refit per measurement)"),
+  };
+  return fields;
+}
+
 }  // namespace suanli::app

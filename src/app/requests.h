@@ -112,6 +112,16 @@ struct SimulateRequest {
   std::optional<double> deadline_h, chip_hour_usd;
 };
 
+// Fit the per-family efficiency parameters to measured runs (docs/calibrate.md).
+struct CalibrateRequest {
+  std::vector<std::string> measurements;  // YAML or CSV files of measured runs
+  std::string measurements_yaml;          // the same inline (HTTP)
+  std::string output;                     // folder for the catalog overlay (CLI)
+  std::string report;                     // HTML report (CLI)
+  std::string date;                       // provenance date, YYYY-MM-DD (default: today, UTC)
+  bool no_leave_one_out = false;
+};
+
 // The fields of each request, in the order --help shows them.
 const std::vector<Field<CatalogRequest>>& CatalogFields();
 const std::vector<Field<TrainRequest>>& TrainFields();
@@ -122,6 +132,7 @@ const std::vector<Field<ReplayRequest>>& ReplayFields();
 const std::vector<Field<SynthRequest>>& SynthFields();
 const std::vector<Field<ClusterImportRequest>>& ClusterImportFields();
 const std::vector<Field<SimulateRequest>>& SimulateFields();
+const std::vector<Field<CalibrateRequest>>& CalibrateFields();
 
 }  // namespace suanli::app
 

@@ -35,12 +35,14 @@ Result<void> CheckSizes(const std::vector<std::pair<const char*, std::optional<i
 
 }  // namespace
 
-Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
+namespace internal {
+
+Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r) {
   if (r.model.empty()) return tl::unexpected(MissingField("model"));
   if (r.chip.empty()) return tl::unexpected(MissingField("chip"));
-  auto model = WithField(catalog_->FindModel(r.model), "model");
+  auto model = WithField(cat.FindModel(r.model), "model");
   if (!model) return tl::unexpected(model.error());
-  auto chip = WithField(catalog_->FindChip(r.chip), "chip");
+  auto chip = WithField(cat.FindChip(r.chip), "chip");
   if (!chip) return tl::unexpected(chip.error());
   if (r.count < 1) return tl::unexpected(FieldError("count", "must be at least 1 chip"));
   if (!(r.tokens > 0)) return tl::unexpected(FieldError("tokens", "must be positive"));
@@ -48,7 +50,9 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
     return tl::unexpected(FieldError("global_batch_tokens", "must be positive"));
   }
 
-  perf::TrainingJob job = perf::TrainingJobFor(*catalog_, **model, **chip);
+  TrainSetup setup{perf::TrainingJobFor(cat, **model, **chip), {}};
+  perf::TrainingJob& job = setup.job;
+  perf::LayoutConstraints& fixed = setup.fixed;
   job.chips = r.count;
   job.tokens = r.tokens;
   job.seq_len = r.seq_len;
@@ -60,7 +64,6 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
   }
   job.dtype = *dtype;
 
-  perf::LayoutConstraints fixed;
   fixed.tp = r.tp;
   fixed.pp = r.pp;
   fixed.dp = r.dp;
@@ -120,7 +123,7 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
   // Problems with the job itself (an inference-only chip, an unknown peak) say more than a
   // missing system does, so check them first.
   if (auto ok = perf::ValidateJob(job); !ok) return tl::unexpected(ok.error());
-  auto system = internal::ResolveSystem(*catalog_, **chip, r.system);
+  auto system = internal::ResolveSystem(cat, **chip, r.system);
   if (!system) return tl::unexpected(system.error());
   job.system = *system;
   if (r.power_cap_w) {
@@ -128,6 +131,16 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
     if (!clock) return tl::unexpected(FieldError("power_cap_w", clock.error().message));
     perf::TightenPowerCap(job.system, *r.power_cap_w);
   }
+  return setup;
+}
+
+}  // namespace internal
+
+Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
+  auto setup = internal::BuildTrainJob(*catalog_, r);
+  if (!setup) return tl::unexpected(setup.error());
+  const perf::TrainingJob& job = setup->job;
+  const perf::LayoutConstraints& fixed = setup->fixed;
   auto result = perf::SearchLayout(job, fixed);
   if (!result) return tl::unexpected(result.error());
   report::TrainingReport report;
@@ -149,9 +162,12 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
   return out;
 }
 
-Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
+namespace internal {
+
+// The checks of an infer request that do not depend on the chip, and its formats.
+Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferRequest& r) {
   if (r.model.empty()) return tl::unexpected(MissingField("model"));
-  auto model = WithField(catalog_->FindModel(r.model), "model");
+  auto model = WithField(cat.FindModel(r.model), "model");
   if (!model) return tl::unexpected(model.error());
   auto dtype = perf::ParseServingDType(r.dtype);
   if (!dtype) {
@@ -187,7 +203,7 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
   // The engine's documented limits, each overridable; a limit of 0 is a mistake, not "none".
   perf::EngineLimits limits;
   if (!r.engine.empty() && r.engine != "none") {
-    auto engine = WithField(catalog_->FindEngine(r.engine), "engine");
+    auto engine = WithField(cat.FindEngine(r.engine), "engine");
     if (!engine) return tl::unexpected(engine.error());
     limits.engine = (*engine)->id;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
@@ -213,6 +229,57 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
     limits.fraction_of_free_memory = false;  // as the flag's help says: of the whole HBM
   }
 
+  return InferFormats{*model, *dtype, kv, limits};
+}
+
+// The job for one chip of the request (its system and power cap not yet applied).
+perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& r,
+                               const InferFormats& formats, const catalog::Chip& chip) {
+  perf::InferenceJob job = perf::InferenceJobFor(cat, *formats.model, chip);
+  job.chips = r.count;
+  job.input_tokens = r.input_tokens;
+  job.output_tokens = r.output_tokens;
+  job.dtype = formats.dtype;
+  job.kv_dtype = formats.kv_dtype;
+  job.tpot_ms = r.tpot_ms;
+  job.ttft_ms = r.ttft_ms;
+  job.mode = r.mode == "offline" ? perf::ServingMode::kOffline : perf::ServingMode::kServer;
+  job.prefix_cache_hit = r.prefix_cache_hit;
+  job.disaggregate = r.disaggregate;
+  job.demand_tokens_per_s = r.demand_tokens_per_s;
+  job.chip_hour_usd = r.chip_hour_usd;
+  job.limits = formats.limits;
+  return job;
+}
+
+Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest& r) {
+  auto formats = CheckInferRequest(cat, r);
+  if (!formats) return tl::unexpected(formats.error());
+  if (r.chip.size() != 1 || r.compare) {
+    return tl::unexpected(FieldError("chip", "needs exactly one chip id"));
+  }
+  auto chip = WithField(cat.FindChip(r.chip[0]), "chip");
+  if (!chip) return tl::unexpected(chip.error());
+  InferSetup setup{InferJobFor(cat, r, *formats, **chip), {r.tp, r.ep, r.dp}};
+  perf::InferenceJob& job = setup.job;
+  if (auto ok = perf::ValidateInferenceRequest(job); !ok) return tl::unexpected(ok.error());
+  if (auto ok = perf::ValidateInferenceJob(job); !ok) return tl::unexpected(ok.error());
+  auto system = ResolveSystem(cat, **chip, r.system);
+  if (!system) return tl::unexpected(system.error());
+  job.system = *system;
+  if (r.power_cap_w) {
+    auto clock = perf::PowerCapClockFraction(**chip, job.calibration, r.power_cap_w);
+    if (!clock) return tl::unexpected(FieldError("power_cap_w", clock.error().message));
+    perf::TightenPowerCap(job.system, *r.power_cap_w);
+  }
+  return setup;
+}
+
+}  // namespace internal
+
+Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
+  auto formats = internal::CheckInferRequest(*catalog_, r);
+  if (!formats) return tl::unexpected(formats.error());
   // Rows point at their jobs: the jobs must not move once rows exist.
   std::vector<perf::InferenceJob> jobs(r.chip.size());
   std::vector<report::CompareRow> rows;
@@ -220,20 +287,7 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
     auto chip = WithField(catalog_->FindChip(r.chip[i]), "chip");
     if (!chip) return tl::unexpected(chip.error());
     auto& job = jobs[i];
-    job = perf::InferenceJobFor(*catalog_, **model, **chip);
-    job.chips = r.count;
-    job.input_tokens = r.input_tokens;
-    job.output_tokens = r.output_tokens;
-    job.dtype = *dtype;
-    job.kv_dtype = kv;
-    job.tpot_ms = r.tpot_ms;
-    job.ttft_ms = r.ttft_ms;
-    job.mode = r.mode == "offline" ? perf::ServingMode::kOffline : perf::ServingMode::kServer;
-    job.prefix_cache_hit = r.prefix_cache_hit;
-    job.disaggregate = r.disaggregate;
-    job.demand_tokens_per_s = r.demand_tokens_per_s;
-    job.chip_hour_usd = r.chip_hour_usd;
-    job.limits = limits;
+    job = internal::InferJobFor(*catalog_, r, *formats, **chip);
     // What is wrong for every chip is an error, not a table of errors.
     if (auto ok = perf::ValidateInferenceRequest(job); !ok) return tl::unexpected(ok.error());
     report::CompareRow row;

@@ -5,6 +5,7 @@
 #define SUANLI_CATALOG_CALIBRATION_H_
 
 #include <string>
+#include <vector>
 
 namespace suanli::catalog {
 
@@ -40,6 +41,12 @@ struct FamilyCalibration {
   std::string error_source;
   bool calibrated = false;  // false: defaults, not fitted to any published run
   std::string fitted_on;    // which published cases the values were fitted on
+  // Provenance of a fit to a user's measurements (`suanli calibrate -o DIR`): source
+  // "measured", the measurement files, the date, and which parameters were fitted.
+  std::string source;
+  std::string file;
+  std::string date;
+  std::vector<std::string> fitted;
 };
 
 // Parameters of the inference model that do not depend on the chip.

@@ -344,11 +344,27 @@ class YamlLoader : public YamlReader {
 
   void Family(const YAML::Node& n, const std::string& path) {
     CheckKeys(n, path,
-              {"id", "matmul_efficiency", "low_precision_matmul_efficiency", "matmul_half_gflop",
-               "attention_efficiency", "memory_efficiency", "memory_reserved_gib",
-               "failures_per_chip_day", "serving_step_overhead_ms", "static_power_fraction",
-               "dvfs_power_exponent", "training_error_sigma", "inference_error_sigma",
-               "error_source", "calibrated", "fitted_on", "notes"});
+              {"id",
+               "matmul_efficiency",
+               "low_precision_matmul_efficiency",
+               "matmul_half_gflop",
+               "attention_efficiency",
+               "memory_efficiency",
+               "memory_reserved_gib",
+               "failures_per_chip_day",
+               "serving_step_overhead_ms",
+               "static_power_fraction",
+               "dvfs_power_exponent",
+               "training_error_sigma",
+               "inference_error_sigma",
+               "error_source",
+               "calibrated",
+               "fitted_on",
+               "source",
+               "file",
+               "date",
+               "fitted",
+               "notes"});
     const FamilyCalibration d;
     // The model's error where a family has not measured it: the default family's.
     const FamilyCalibration& unmeasured = catalog_.default_family_;
@@ -375,6 +391,20 @@ class YamlLoader : public YamlReader {
         n["error_source"] ? Text(n, "error_source", path, false) : unmeasured.error_source;
     f.calibrated = Bool(n, "calibrated", path, false);
     f.fitted_on = Text(n, "fitted_on", path, false);
+    f.source = Text(n, "source", path, false);
+    f.file = Text(n, "file", path, false);
+    f.date = Text(n, "date", path, false);
+    f.fitted = Strings(n, "fitted", path);
+    for (const auto& name : f.fitted) {
+      static const std::vector<std::string> kFittable = {
+          "matmul_efficiency", "low_precision_matmul_efficiency",
+          "matmul_half_gflop", "attention_efficiency",
+          "memory_efficiency", "serving_step_overhead_ms"};
+      if (std::find(kFittable.begin(), kFittable.end(), name) == kFittable.end()) {
+        Fail("unknown parameter '" + name + "' in fitted; expected " + JoinOr(kFittable),
+             n["fitted"], Join(path, "fitted"));
+      }
+    }
     if (f.id == "default") {
       catalog_.default_family_ = f;
       Remember("family", f.id, n);

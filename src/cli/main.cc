@@ -346,6 +346,11 @@ int main(int argc, char** argv) {
   commands.push_back(MakeCommand(simulate, app_ns::SimulateFields(), &Engine::Simulate));
   add_common(simulate);
 
+  auto* calibrate = app.add_subcommand(
+      "calibrate", "fit the model's efficiency parameters to measured runs (catalog overlay out)");
+  commands.push_back(MakeCommand(calibrate, app_ns::CalibrateFields(), &Engine::Calibrate));
+  add_common(calibrate, /*with_output=*/false);
+
   ServeFlags serve_flags;
   auto* serve = app.add_subcommand(
       "serve", "the same engine as an HTTP API (POST /v1/train, /v1/infer, /v1/forecast, ...)");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "perf/transformer.h"
@@ -46,6 +47,24 @@ nlohmann::json SourcesJson(const Catalog& c, const std::set<std::string>& ids) {
   return out;
 }
 
+// The fitted parameters of a measured family, by name.
+std::vector<std::pair<std::string, double>> FittedValues(const catalog::FamilyCalibration& cal) {
+  const std::vector<std::pair<std::string, double>> all = {
+      {"matmul_efficiency", cal.matmul_efficiency},
+      {"low_precision_matmul_efficiency", cal.low_precision_matmul_efficiency},
+      {"matmul_half_gflop", cal.matmul_half_gflop},
+      {"attention_efficiency", cal.attention_efficiency},
+      {"memory_efficiency", cal.memory_efficiency},
+      {"serving_step_overhead_ms", cal.serving_step_overhead_ms}};
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& [name, value] : all) {
+    if (std::find(cal.fitted.begin(), cal.fitted.end(), name) != cal.fitted.end()) {
+      out.emplace_back(name, value);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ChipsJson(const Catalog& c) {
@@ -58,6 +77,13 @@ std::string ChipsJson(const Catalog& c) {
     j["name"] = chip.name;
     j["vendor"] = chip.vendor;
     j["family"] = chip.family;
+    if (const auto& cal = c.CalibrationFor(chip.family); cal.source == "measured") {
+      // Parameters fitted to the user's measurements (`suanli calibrate -o`), with provenance.
+      nlohmann::json fitted = nlohmann::json::object();
+      for (const auto& [name, value] : FittedValues(cal)) fitted[name] = value;
+      j["calibration"] = {
+          {"source", cal.source}, {"file", cal.file}, {"date", cal.date}, {"fitted", fitted}};
+    }
     j["aliases"] = chip.aliases;
     j["launch"] = chip.launch;
     j["role"] = chip.role == catalog::ChipRole::kTraining ? "training" : "inference-only";
@@ -111,7 +137,8 @@ std::string ChipsTable(const Catalog& c) {
         chip.export_status.empty()
             ? "-"
             : chip.export_status.back().status + " (" + chip.export_status.back().date + ")";
-    t.AddRow({chip.id, chip.vendor,
+    const bool measured = c.CalibrationFor(chip.family).source == "measured";
+    t.AddRow({measured ? chip.id + " *" : chip.id, chip.vendor,
               chip.role == catalog::ChipRole::kTraining ? "training" : "inference",
               Cell(chip.peak(DType::kBf16)), Cell(chip.peak(DType::kFp8), false),
               Cell(chip.peak(DType::kInt8), false), Cell(chip.peak(DType::kFp4), false),
@@ -119,9 +146,22 @@ std::string ChipsTable(const Catalog& c) {
               Cell(chip.scale_up_gb_s, false), Cell(chip.scale_up_domain, false),
               Cell(chip.tdp_w, false), status});
   }
-  return t.Render() +
-         "Dense peaks. [S..] source of the bf16 figure (see --json for all sources); "
-         "~ estimate, ? rumour or low confidence; - unknown; n/a unsupported.\n";
+  std::string out = t.Render() +
+                    "Dense peaks. [S..] source of the bf16 figure (see --json for all sources); "
+                    "~ estimate, ? rumour or low confidence; - unknown; n/a unsupported.\n";
+  // Families fitted to the user's measurements (`suanli calibrate -o`): say so, with the values.
+  std::set<std::string> shown;
+  for (const auto& chip : c.chips()) {
+    const auto& cal = c.CalibrationFor(chip.family);
+    if (cal.source != "measured" || !shown.insert(cal.id).second) continue;
+    std::string values;
+    for (const auto& [name, value] : FittedValues(cal)) {
+      values += (values.empty() ? "" : ", ") + fmt::format("{} {:.4g}", name, value);
+    }
+    out +=
+        fmt::format("* {} calibration measured ({}, {}): {}\n", cal.id, cal.file, cal.date, values);
+  }
+  return out;
 }
 
 std::string SystemsJson(const Catalog& c) {

@@ -1,6 +1,9 @@
 #include "report/html_report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "report/json_out.h"
 #include "report/vega_bundles.h"
@@ -281,6 +284,86 @@ std::string ReplayHtml(const std::vector<ReplayRun>& runs) {
       {"y", {{"field", "fraction"}, {"type", "quantitative"}, {"title", "fraction of jobs"}}},
       {"color", {{"field", "policy"}, {"type", "nominal"}}}};
   return Page("Trace replay", intro, {{"utilization", u}, {"jct", c}});
+}
+
+std::string CalibrationHtml(const CalibrationReport& r) {
+  json points = json::array();
+  json errors = json::array();
+  double lo = 0, hi = 0;
+  for (const auto& m : r.measurements) {
+    const std::string label = m.name + " (" + m.metric + ")";
+    auto add = [&](const std::string& fit, double predicted) {
+      // Predicted over measured on one axis: every metric on one chart.
+      points.push_back({{"measurement", label},
+                        {"fit", fit},
+                        {"measured", Round(m.measured, 6)},
+                        {"predicted", Round(predicted, 6)},
+                        {"ratio", Round(predicted / m.measured, 6)}});
+      errors.push_back({{"measurement", label},
+                        {"fit", fit},
+                        {"error_pct", Round((predicted / m.measured - 1) * 100, 4)}});
+      lo = lo == 0 ? std::min(m.measured, predicted) : std::min({lo, m.measured, predicted});
+      hi = std::max({hi, m.measured, predicted});
+    };
+    add("before", m.before);
+    add("after", m.after);
+    if (m.left_out) {
+      errors.push_back({{"measurement", label},
+                        {"fit", "held out"},
+                        {"error_pct", Round((*m.left_out / m.measured - 1) * 100, 4)}});
+    }
+  }
+  const auto s = Summarize(r);
+  std::string intro =
+      fmt::format("<p>{} measurements from {}. RMS error {:.1f} % before, {:.1f} % after the fit",
+                  r.measurements.size(), Escape(fmt::format("{}", fmt::join(r.files, ", "))),
+                  s.rms_before * 100, s.rms_after * 100);
+  if (s.rms_left_out) intro += fmt::format(", {:.1f} % held out", *s.rms_left_out * 100);
+  intro +=
+      ".</p>\n<table><tr><th>parameter</th><th>shipped</th><th>fitted</th><th>+/-</th>"
+      "<th>status</th></tr>\n";
+  for (const auto& p : r.parameters) {
+    intro +=
+        fmt::format("<tr><td>{}.{}</td><td>{:.4g}</td><td>{:.4g}</td><td>{}</td><td>{}</td></tr>\n",
+                    Escape(p.family), Escape(p.name), p.shipped, p.fitted,
+                    p.sigma ? fmt::format("{:.2g}", *p.sigma) : "-",
+                    p.identified ? "fitted" : Escape("not identified: " + p.reason));
+  }
+  intro += "</table>\n";
+  // Log-log: step times, tokens per second and TFLOP/s share one chart; the line is exact.
+  json scatter = Base("Predicted against measured, before and after the fit (line: exact)");
+  scatter["height"] = 400;
+  scatter["width"] = 400;
+  json axis_scale = {{"type", "log"}, {"domain", {lo * 0.8, hi * 1.25}}};
+  json dots;
+  dots["data"] = {{"values", points}};
+  dots["mark"] = {{"type", "point"}, {"filled", true}, {"size", 70}};
+  dots["encoding"] = {
+      {"x", {{"field", "measured"}, {"type", "quantitative"}, {"scale", axis_scale}}},
+      {"y", {{"field", "predicted"}, {"type", "quantitative"}, {"scale", axis_scale}}},
+      {"color", {{"field", "fit"}, {"type", "nominal"}}},
+      {"tooltip", json::array({{{"field", "measurement"}},
+                               {{"field", "measured"}},
+                               {{"field", "predicted"}},
+                               {{"field", "ratio"}},
+                               {{"field", "fit"}}})}};
+  json line;
+  line["data"] = {{"values", json::array({{{"measured", lo * 0.8}, {"predicted", lo * 0.8}},
+                                          {{"measured", hi * 1.25}, {"predicted", hi * 1.25}}})}};
+  line["mark"] = {{"type", "line"}, {"color", "#999"}};
+  line["encoding"] = {{"x", {{"field", "measured"}, {"type", "quantitative"}}},
+                      {"y", {{"field", "predicted"}, {"type", "quantitative"}}}};
+  scatter["layer"] = json::array({line, dots});
+  json bars = Base("Error per measurement: before, after, and held out (leave-one-out)");
+  bars["data"] = {{"values", errors}};
+  bars["height"] = 320;
+  bars["mark"] = "bar";
+  bars["encoding"] = {
+      {"x", {{"field", "measurement"}, {"type", "nominal"}, {"title", nullptr}, {"sort", nullptr}}},
+      {"xOffset", {{"field", "fit"}}},
+      {"y", {{"field", "error_pct"}, {"type", "quantitative"}, {"title", "error %"}}},
+      {"color", {{"field", "fit"}, {"type", "nominal"}}}};
+  return Page("Calibration", intro, {{"predicted", scatter}, {"residuals", bars}});
 }
 
 }  // namespace suanli::report

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "plan/forecast.h"
+#include "report/calibrate_report.h"
 #include "report/replay_report.h"
 
 namespace suanli::report {
@@ -22,6 +23,10 @@ std::string ForecastCompareHtml(const plan::Forecast& base, const plan::Forecast
 
 // Utilization over time and the JCT distribution of each policy.
 std::string ReplayHtml(const std::vector<ReplayRun>& runs);
+
+// Predicted against measured (before and after the fit) and the errors per measurement
+// (before, after, held out).
+std::string CalibrationHtml(const CalibrationReport& r);
 
 }  // namespace suanli::report
 

@@ -329,7 +329,7 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   const bool command = path == "/v1/train" || path == "/v1/infer" || path == "/v1/forecast" ||
                        path == "/v1/cluster/import" || path == "/v1/simulate" ||
                        path == "/v1/forecast/report" || path == "/v1/localize" ||
-                       path == "/v1/replay";
+                       path == "/v1/replay" || path == "/v1/calibrate";
   if (!command) {
     return ErrorResponse(
         404, Error{"no such route: " + path.substr(0, 100) + " (see /v1/openapi.json)"});
@@ -365,8 +365,8 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     return answer(engine_.Localize(*r, json_out));
   }
 
-  // Forecast, replay and simulate take seconds: a few at a time, so /healthz and the light routes
-  // always have threads to answer on.
+  // Forecast, replay, simulate and calibrate take seconds: a few at a time, so /healthz and the
+  // light routes always have threads to answer on.
   if (!heavy_->slots.try_acquire_for(options_.heavy_wait)) {
     ApiResponse r = ErrorResponse(
         503, Error{fmt::format(
@@ -399,6 +399,11 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     html.body = std::move(out->files.front().content);
     html.content_type = "text/html; charset=utf-8";
     return html;
+  }
+  if (path == "/v1/calibrate") {
+    auto r = Decode(body, app::CalibrateFields());
+    if (!r) return ErrorResponse(400, r.error());
+    return answer(engine_.Calibrate(*r, json_out));
   }
   if (path == "/v1/simulate") {
     InlineAsText(body, "kube_json");

@@ -92,6 +92,10 @@ std::string Api::OpenApi() {
   paths["/v1/simulate"] =
       Post("simulate before submit: where and when one job runs on the cluster as it is now",
            RequestSchema(app::SimulateFields()), true);
+  paths["/v1/calibrate"] = Post(
+      "fit the per-family efficiency parameters to measured runs (files inside the server's "
+      "data folder, or measurements_yaml inline)",
+      RequestSchema(app::CalibrateFields()), true);
   paths["/v1/cluster/import"] =
       Post("accelerators per type, their use and Kueue quotas from Kubernetes objects",
            RequestSchema(app::ClusterImportFields()), false);

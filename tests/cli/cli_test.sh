@@ -1230,5 +1230,39 @@ else
     "stderr: $(head -c 300 "$TMP/stderr")"
 fi
 
+# --- calibrate -------------------------------------------------------------------
+# Bad measurement files: file:line and the column, exit 2, neither the overlay (-o) nor the
+# report written.
+good='kind: train, model: llama-3-8b, chip: h100, count: 8, tp: 2, pp: 1, dp: 4'
+printf -- '- {kind: train, model: llama-3-80b, chip: h100, count: 8, step_time_s: 1}\n' >"$TMP/m1.yaml"
+expect_bad "calibrate: unknown model names file:line, column and the nearest" \
+  'm1\.yaml:1: model: .*llama-3-8b' calibrate --measurements "$TMP/m1.yaml" --report "$TMP/r.html"
+[ ! -e "$TMP/r.html" ] && ok "calibrate: no report after bad input" || not_ok "calibrate: report written"
+printf -- '- {%s,\n   step_time_s: 1.2 s}\n' "$good" >"$TMP/m2.yaml"
+expect_bad "calibrate: a unit that does not parse" 'm2\.yaml:2: step_time_s' \
+  calibrate --measurements "$TMP/m2.yaml"
+printf 'kind,model,chip,count,step_time_s\ntrain,llama-3-8b,h100,8\n' >"$TMP/m3.csv"
+expect_bad "calibrate: a short CSV row" 'm3\.csv:2: .*header' calibrate --measurements "$TMP/m3.csv"
+printf -- '- {%s, step_time_s: 1.0}\n- {%s, step_time_s: 1.5}\n' "$good" "$good" >"$TMP/m4.yaml"
+expect_bad "calibrate: contradictory duplicates" 'm4\.yaml:2: step_time_s: contradicts' \
+  calibrate --measurements "$TMP/m4.yaml"
+printf 'measurements: []\n' >"$TMP/m5.yaml"
+expect_bad "calibrate: no rows" 'm5\.yaml: no measurements' calibrate --measurements "$TMP/m5.yaml"
+expect_bad "calibrate: a missing file" 'nope\.yaml' calibrate --measurements "$TMP/nope.yaml"
+printf -- '- {%s, step_time_s: 3.1}\n' "$good" >"$TMP/m6.yaml"
+run calibrate --measurements "$TMP/m6.yaml" -o "$TMP/overlay" --date 2026-12-01 --report "$TMP/r6.html"
+if [ "$RC" -eq 0 ] && [ -f "$TMP/overlay/calibration.yaml" ] && [ -f "$TMP/r6.html" ] &&
+  grep -q 'source: measured' "$TMP/overlay/calibration.yaml"; then
+  ok "calibrate -o writes the overlay and --report the page"
+else
+  not_ok "calibrate -o writes the overlay and --report the page" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+run catalog chips --catalog "$TMP/overlay"
+if [ "$RC" -eq 0 ] && grep -qE '^h100 \*' <<<"$OUT"; then
+  ok "catalog chips marks the measured family"
+else
+  not_ok "catalog chips marks the measured family" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -90,6 +90,26 @@ TEST(Api, EveryCommandRouteMatchesTheEngine) {
   EXPECT_EQ(json::parse(s.body)["scenarios"][0]["name"], "china-2026");
 }
 
+TEST(Api, CalibrateTakesMeasurementsInlineAndFilesOnlyInsideTheDataFolder) {
+  Api api(TheEngine(), {});
+  const std::string rows =
+      "- {kind: train, model: llama-3-8b, chip: h100, count: 8, tp: 2, pp: 1, dp: 4, "
+      "step_time_s: 3.1}\n";
+  app::CalibrateRequest c;
+  c.measurements_yaml = rows;
+  c.date = "2026-12-01";
+  auto r = Post(api, "/v1/calibrate",
+                json({{"measurements_yaml", rows}, {"date", "2026-12-01"}}).dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, TheEngine().Calibrate(c, kJson)->body);
+  auto outside = Post(api, "/v1/calibrate", R"({"measurements": ["/etc/passwd"]})");
+  EXPECT_EQ(outside.status, 400);
+  EXPECT_EQ(json::parse(outside.body)["field"], "measurements") << outside.body;
+  // The overlay and the report are files the CLI writes: not offered over HTTP.
+  EXPECT_EQ(Post(api, "/v1/calibrate", R"({"measurements_yaml": "x", "output": "/tmp/o"})").status,
+            400);
+}
+
 TEST(Api, InlineScenarioAsAJsonObject) {
   Api api(TheEngine(), {});
   // A scenario whose only run needs a chip the catalog lacks: the error proves the inline
