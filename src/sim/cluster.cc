@@ -1,6 +1,7 @@
 #include "sim/cluster.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace suanli::sim {
 
@@ -31,15 +32,62 @@ std::vector<std::pair<std::string, long>> GpusPerType(const std::vector<Node>& n
   return types;
 }
 
-ClusterState::ClusterState(std::vector<Node> nodes) : nodes_(std::move(nodes)) {
+GpuFreeIndex::GpuFreeIndex(int gpus) : gpus_(gpus) {
+  for (int g = 0; g < gpus; ++g) by_free_.emplace_hint(by_free_.end(), kMilliPerGpu, g);
+  Add(kMilliPerGpu, gpus);
+}
+
+void GpuFreeIndex::Add(int milli, int count) {
+  for (int i = milli + 1; i < static_cast<int>(count_.size()); i += i & -i) {
+    count_[i] += count;
+    sum_[i] += static_cast<int64_t>(count) * milli;
+  }
+}
+
+template <typename T>
+T GpuFreeIndex::Prefix(const std::array<T, kMilliPerGpu + 2>& tree, int end) {
+  T s = 0;
+  for (int i = std::min(end, kMilliPerGpu + 1); i > 0; i -= i & -i) s += tree[i];
+  return s;
+}
+
+void GpuFreeIndex::Set(int gpu, int from_milli, int to_milli) {
+  by_free_.erase({from_milli, gpu});
+  by_free_.emplace(to_milli, gpu);
+  Add(from_milli, -1);
+  Add(to_milli, 1);
+}
+
+int GpuFreeIndex::CountAtLeast(int milli) const {
+  return gpus_ - Prefix(count_, std::max(0, milli));
+}
+
+int64_t GpuFreeIndex::SumBelow(int milli) const { return Prefix(sum_, std::max(0, milli)); }
+
+size_t ClusterState::KeyHash::operator()(const std::vector<int>& k) const {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (int x : k) h = (h ^ static_cast<uint32_t>(x)) * 0x100000001b3ULL;
+  return static_cast<size_t>(h);
+}
+
+ClusterState::ClusterState(std::vector<Node> nodes, std::shared_ptr<const std::vector<int>> tie_rank)
+    : nodes_(std::move(nodes)), tie_rank_(std::move(tie_rank)) {
   position_.resize(nodes_.size());
   shapes_.resize(nodes_.size());
+  std::vector<std::tuple<std::string, int, int, int>> specs;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const auto& n = nodes_[i];
     free_milli_.emplace_back(n.gpus, kMilliPerGpu);
     free_cpu_.push_back(n.cpu_milli);
     free_memory_.push_back(n.memory_mib);
+    free_total_.push_back(static_cast<int64_t>(n.gpus) * kMilliPerGpu);
+    whole_free_.push_back(n.gpus);
+    gpu_index_.push_back(n.gpus > kIndexedGpus ? std::make_unique<GpuFreeIndex>(n.gpus) : nullptr);
     total_milli_ += static_cast<int64_t>(n.gpus) * kMilliPerGpu;
+    const std::tuple<std::string, int, int, int> spec{n.type, n.gpus, n.cpu_milli, n.memory_mib};
+    auto sp = std::find(specs.begin(), specs.end(), spec);
+    if (sp == specs.end()) sp = specs.insert(specs.end(), spec);
+    spec_.push_back(static_cast<int>(sp - specs.begin()));
     auto it = std::find_if(types_.begin(), types_.end(),
                            [&](const TypeIndex& t) { return t.type == n.type; });
     if (it == types_.end()) {
@@ -54,18 +102,74 @@ ClusterState::ClusterState(std::vector<Node> nodes) : nodes_(std::move(nodes)) {
     t.whole.assign(2 * t.size, -1);
     t.single.assign(2 * t.size, -1);
   }
-  for (size_t i = 0; i < nodes_.size(); ++i) Update(static_cast<int>(i));
+  group_.assign(nodes_.size(), -1);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    Update(static_cast<int>(i));
+    Regroup(static_cast<int>(i));
+  }
+}
+
+std::vector<int> ClusterState::GroupKey(int node) const {
+  if (gpu_index_[node]) return {-1 - node};
+  std::vector<int> key = {spec_[node], free_cpu_[node], free_memory_[node]};
+  const auto& free = free_milli_[node];
+  key.insert(key.end(), free.begin(), free.end());
+  std::sort(key.begin() + 3, key.end());
+  return key;
+}
+
+void ClusterState::Regroup(int node) {
+  std::vector<int> key = GroupKey(node);
+  const int old = group_[node];
+  if (old >= 0) {
+    if (groups_[old].key == key) return;
+    groups_[old].members.erase({TieRank(node), node});
+    if (groups_[old].members.empty()) {
+      group_of_key_.erase(groups_[old].key);
+      const int at = live_pos_[old];
+      live_groups_[at] = live_groups_.back();
+      live_pos_[live_groups_[at]] = at;
+      live_groups_.pop_back();
+      free_groups_.push_back(old);
+    }
+  }
+  auto [it, inserted] = group_of_key_.try_emplace(key, -1);
+  if (inserted) {
+    if (free_groups_.empty()) {
+      it->second = static_cast<int>(groups_.size());
+      groups_.emplace_back();
+      live_pos_.push_back(0);
+    } else {
+      it->second = free_groups_.back();
+      free_groups_.pop_back();
+    }
+    groups_[it->second].key = std::move(key);
+    live_pos_[it->second] = static_cast<int>(live_groups_.size());
+    live_groups_.push_back(it->second);
+  }
+  groups_[it->second].members.emplace(TieRank(node), node);
+  group_[node] = it->second;
+}
+
+void ClusterState::SetFree(int node, int gpu, int milli) {
+  int& free = free_milli_[node][gpu];
+  if (free == milli) return;
+  if (gpu_index_[node]) gpu_index_[node]->Set(gpu, free, milli);
+  whole_free_[node] += (milli == kMilliPerGpu) - (free == kMilliPerGpu);
+  free_total_[node] += milli - free;
+  free = milli;
 }
 
 void ClusterState::Update(int node) {
   auto& t = types_[position_[node].first];
-  int whole = 0, single = 0;
-  for (int m : free_milli_[node]) {
-    whole += m == kMilliPerGpu;
-    single = std::max(single, m);
+  int single = 0;
+  if (const auto* index = gpu_index_[node].get()) {
+    if (!index->by_free().empty()) single = index->by_free().rbegin()->first;
+  } else {
+    for (int m : free_milli_[node]) single = std::max(single, m);
   }
   int i = position_[node].second + t.size;
-  t.whole[i] = whole;
+  t.whole[i] = whole_free_[node];
   t.single[i] = single;
   for (i /= 2; i >= 1; i /= 2) {
     t.whole[i] = std::max(t.whole[2 * i], t.whole[2 * i + 1]);
@@ -119,12 +223,15 @@ std::optional<Placement> ClusterState::FirstFit(const Job& job,
   return best;
 }
 
-std::optional<Placement> ClusterState::FitOnNode(const Job& job, int node) const {
-  const Node& n = nodes_[node];
+namespace {
+
+// Where `job` goes on a node with these free resources (the definition; a
+// large node's index gives the same answer).
+std::optional<Placement> FitOnFree(const Job& job, const Node& n, int node, int free_cpu,
+                                   int free_memory, const std::vector<int>& free) {
   if (job.DurationOn(n.type) < 0) return std::nullopt;
-  if (n.cpu_milli > 0 && job.cpu_milli > free_cpu_[node]) return std::nullopt;
-  if (n.memory_mib > 0 && job.memory_mib > free_memory_[node]) return std::nullopt;
-  const auto& free = free_milli_[node];
+  if (n.cpu_milli > 0 && job.cpu_milli > free_cpu) return std::nullopt;
+  if (n.memory_mib > 0 && job.memory_mib > free_memory) return std::nullopt;
   Placement p;
   p.node = node;
   if (job.num_gpus == 0) return p;
@@ -145,6 +252,50 @@ std::optional<Placement> ClusterState::FitOnNode(const Job& job, int node) const
   return p;
 }
 
+}  // namespace
+
+std::optional<Placement> ClusterState::FitOnNode(const Job& job, int node) const {
+  const GpuFreeIndex* index = gpu_index_[node].get();
+  if (!index) {
+    return FitOnFree(job, nodes_[node], node, free_cpu_[node], free_memory_[node],
+                     free_milli_[node]);
+  }
+  const Node& n = nodes_[node];
+  if (job.DurationOn(n.type) < 0) return std::nullopt;
+  if (n.cpu_milli > 0 && job.cpu_milli > free_cpu_[node]) return std::nullopt;
+  if (n.memory_mib > 0 && job.memory_mib > free_memory_[node]) return std::nullopt;
+  Placement p;
+  p.node = node;
+  if (job.num_gpus == 0) return p;
+  const auto& by_free = index->by_free();
+  if (job.gpu_milli < kMilliPerGpu) {
+    auto it = by_free.lower_bound({job.gpu_milli, -1});
+    if (it == by_free.end()) return std::nullopt;
+    p.gpus.push_back(it->second);
+    return p;
+  }
+  if (whole_free_[node] < job.num_gpus) return std::nullopt;
+  // Entirely free GPUs sort last, by GPU number: the lowest-numbered first.
+  for (auto it = by_free.lower_bound({kMilliPerGpu, -1});
+       static_cast<int>(p.gpus.size()) < job.num_gpus; ++it) {
+    p.gpus.push_back(it->second);
+  }
+  return p;
+}
+
+std::optional<Placement> ClusterState::FitOnNodeAfter(
+    const Job& job, int node,
+    const std::vector<std::pair<const Job*, const Placement*>>& released) const {
+  std::vector<int> free = free_milli_[node];
+  int cpu = free_cpu_[node], memory = free_memory_[node];
+  for (const auto& [j, p] : released) {
+    for (int g : p->gpus) free[g] += std::min(j->gpu_milli, kMilliPerGpu);
+    cpu += j->cpu_milli;
+    memory += j->memory_mib;
+  }
+  return FitOnFree(job, nodes_[node], node, cpu, memory, free);
+}
+
 bool ClusterState::CouldEverFit(const Job& job) const {
   for (const auto& n : nodes_) {
     if (job.DurationOn(n.type) < 0) continue;
@@ -156,21 +307,27 @@ bool ClusterState::CouldEverFit(const Job& job) const {
 }
 
 void ClusterState::Allocate(const Job& job, const Placement& p) {
-  for (int g : p.gpus) free_milli_[p.node][g] -= std::min(job.gpu_milli, kMilliPerGpu);
+  for (int g : p.gpus) {
+    SetFree(p.node, g, free_milli_[p.node][g] - std::min(job.gpu_milli, kMilliPerGpu));
+  }
   free_cpu_[p.node] -= job.cpu_milli;
   free_memory_[p.node] -= job.memory_mib;
   used_milli_ += static_cast<int64_t>(p.gpus.size()) * std::min(job.gpu_milli, kMilliPerGpu);
   CountShape(job, p.node, 1);
   Update(p.node);
+  Regroup(p.node);
 }
 
 void ClusterState::Release(const Job& job, const Placement& p) {
-  for (int g : p.gpus) free_milli_[p.node][g] += std::min(job.gpu_milli, kMilliPerGpu);
+  for (int g : p.gpus) {
+    SetFree(p.node, g, free_milli_[p.node][g] + std::min(job.gpu_milli, kMilliPerGpu));
+  }
   free_cpu_[p.node] += job.cpu_milli;
   free_memory_[p.node] += job.memory_mib;
   used_milli_ -= static_cast<int64_t>(p.gpus.size()) * std::min(job.gpu_milli, kMilliPerGpu);
   CountShape(job, p.node, -1);
   Update(p.node);
+  Regroup(p.node);
 }
 
 void ClusterState::CountShape(const Job& job, int node, int delta) {

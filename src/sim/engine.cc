@@ -66,7 +66,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
   if (options.round_s == 0 && policy.needs_rounds()) options.round_s = kDefaultRoundS;
   if (w.jobs.empty()) return MakeError("the trace has no jobs");
   if (w.nodes.empty()) return MakeError("the cluster has no nodes");
-  ClusterState cluster(w.nodes);
+  ClusterState cluster(w.nodes, policy.TieRank(static_cast<int>(w.nodes.size())));
   for (const auto& j : w.jobs) {
     if (!cluster.CouldEverFit(j)) {
       return MakeError("job '" + j.name + "' (" + std::to_string(j.num_gpus) + " GPU, types " +
@@ -198,12 +198,12 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
             if (st[k].placement.node == node) on_node.push_back(k);
           }
           if (on_node.empty()) continue;
-          // Try evicting a growing prefix; undo if it never fits.
-          ClusterState trial = cluster;
+          // Try evicting a growing prefix; nothing changes if it never fits.
+          std::vector<std::pair<const Job*, const Placement*>> released;
           size_t used = 0;
           for (; used < on_node.size(); ++used) {
-            trial.Release(w.jobs[on_node[used]], st[on_node[used]].placement);
-            if (trial.FitOnNode(w.jobs[i], node)) break;
+            released.emplace_back(&w.jobs[on_node[used]], &st[on_node[used]].placement);
+            if (cluster.FitOnNodeAfter(w.jobs[i], node, released)) break;
           }
           if (used == on_node.size()) continue;
           for (size_t v = 0; v <= used; ++v) {

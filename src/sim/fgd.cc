@@ -4,6 +4,7 @@
 #include <climits>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <tuple>
 #include <unordered_map>
 
@@ -26,12 +27,6 @@ bool Allows(const std::vector<std::string>& allowed, const std::string& type) {
 // CPU left on a node; a node that does not track CPU never runs short.
 int CpuLeft(const ClusterState& c, int node) {
   return c.nodes()[node].cpu_milli > 0 ? c.free_cpu(node) : INT_MAX;
-}
-
-int64_t Sum(const std::vector<int>& v) {
-  int64_t s = 0;
-  for (int x : v) s += x;
-  return s;
 }
 
 // Fragmentation against a fixed target, fast: pod types are grouped by
@@ -125,6 +120,38 @@ class FragModel {
     return frag;
   }
 
+  // The same for a node with a GPU index, as if `count` of its GPUs went
+  // from `from` to `to` thousandths free: O(groups x log), not a sort of
+  // the node's GPUs. Sums are of integers, exact in a double, so the result
+  // equals Frag's to the bit.
+  double FragIndexed(int node, int cpu_left, const GpuFreeIndex& index, int from, int to,
+                     int count) const {
+    const double total =
+        static_cast<double>(index.total() + static_cast<int64_t>(count) * (to - from));
+    double frag = total;
+    if (total > 0) {
+      for (int g : accessible_[node_type_[node]]) {
+        const Group& grp = groups_[g];
+        int64_t fitting = index.CountAtLeast(grp.milli);
+        int64_t small = index.SumBelow(grp.milli);
+        if (from >= grp.milli) {
+          fitting -= count;
+        } else {
+          small -= static_cast<int64_t>(count) * from;
+        }
+        if (to >= grp.milli) {
+          fitting += count;
+        } else {
+          small += static_cast<int64_t>(count) * to;
+        }
+        if (fitting < grp.num) continue;
+        const auto k = std::upper_bound(grp.cpu.begin(), grp.cpu.end(), cpu_left) - grp.cpu.begin();
+        if (k > 0) frag -= grp.cum[k - 1] * (total - static_cast<double>(small));
+      }
+    }
+    return frag;
+  }
+
  private:
   struct Group {
     int milli = 0, num = 0;
@@ -157,23 +184,35 @@ class ScoredPolicy : public Policy {
  public:
   explicit ScoredPolicy(uint64_t seed) : rng_(seed, 0x46474400) {}
   double Key(const JobView& j, double) const override { return j.job->arrival_s; }
+  std::shared_ptr<const std::vector<int>> TieRank(int nodes) const override {
+    if (!rank_ || static_cast<int>(rank_->size()) != nodes) {
+      auto rank = std::make_shared<std::vector<int>>(nodes);
+      for (int i = 0; i < nodes; ++i) (*rank)[i] = i;
+      rng_.Shuffle(*rank);
+      rank_ = std::move(rank);
+    }
+    return rank_;
+  }
   std::optional<Placement> Place(const ClusterState& c, const Job& job) const override {
     const int nodes = static_cast<int>(c.nodes().size());
-    if (static_cast<int>(rank_.size()) != nodes) {
-      rank_.resize(nodes);
-      for (int i = 0; i < nodes; ++i) rank_[i] = i;
-      rng_.Shuffle(rank_);
-    }
+    const std::vector<int>& rank = *TieRank(nodes);
     std::optional<Placement> best;
     long best_score = LONG_MIN;
-    for (int n = 0; n < nodes; ++n) {
+    auto consider = [&](int n) {
       auto p = c.FitOnNode(job, n);
-      if (!p) continue;
+      if (!p) return;
       const long s = Score(c, job, *p);
-      if (s > best_score || (s == best_score && rank_[n] < rank_[best->node])) {
+      if (s > best_score || (s == best_score && rank[n] < rank[best->node])) {
         best_score = s;
         best = std::move(p);
       }
+    };
+    // A score that depends only on the node's state is the same on identical
+    // nodes: score the first of each group in the tie order.
+    if (state_scored() && c.tie_rank() == &rank) {
+      c.ForEachGroup(consider);
+    } else {
+      for (int n = 0; n < nodes; ++n) consider(n);
     }
     return best;
   }
@@ -181,11 +220,14 @@ class ScoredPolicy : public Policy {
  protected:
   // Score of `job` on p.node; may change p.gpus (the GPUs it would take).
   virtual long Score(const ClusterState& c, const Job& job, Placement& p) const = 0;
+  // True when Score depends only on what ClusterState's groups compare
+  // (spec, free CPU, memory and GPU shares) and draws no random numbers.
+  virtual bool state_scored() const { return true; }
   int Below(int n) const { return static_cast<int>(rng_.Below(static_cast<size_t>(n))); }
 
  private:
   mutable Rng rng_;
-  mutable std::vector<int> rank_;  // node -> place in the tie-break order
+  mutable std::shared_ptr<std::vector<int>> rank_;  // node -> place in the tie-break order
 };
 
 class Fgd : public ScoredPolicy {
@@ -197,6 +239,7 @@ class Fgd : public ScoredPolicy {
  protected:
   long Score(const ClusterState& c, const Job& job, Placement& p) const override {
     const int n = p.node;
+    if (const GpuFreeIndex* index = c.gpu_index(n)) return ScoreIndexed(c, job, p, *index);
     const auto& free = c.free_milli(n);
     const int cpu = CpuLeft(c, n);
     const double before = model_.Frag(n, cpu, free);
@@ -229,6 +272,37 @@ class Fgd : public ScoredPolicy {
   }
 
  private:
+  // Score for a large node, the same decisions: per distinct free share
+  // instead of per GPU.
+  long ScoreIndexed(const ClusterState& c, const Job& job, Placement& p,
+                    const GpuFreeIndex& index) const {
+    const int n = p.node;
+    const int cpu = CpuLeft(c, n);
+    const double before = model_.FragIndexed(n, cpu, index, 0, 0, 0);
+    const int cpu_after = cpu == INT_MAX ? cpu : cpu - job.cpu_milli;
+    const int milli = PerGpuMilli(job);
+    if (job.num_gpus == 1 && milli < kMilliPerGpu) {
+      // Equal scores go to the GPU that comes first, as in the scan.
+      const auto& by_free = index.by_free();
+      long best = LONG_MIN;
+      int pick = -1;
+      for (auto it = by_free.lower_bound({milli, -1}); it != by_free.end();
+           it = by_free.lower_bound({it->first + 1, -1})) {
+        const long s =
+            FgdScore(before, model_.FragIndexed(n, cpu_after, index, it->first, it->first - milli, 1));
+        if (s > best || (s == best && it->second < pick)) {
+          best = s;
+          pick = it->second;
+        }
+      }
+      p.gpus = {pick};
+      return best;
+    }
+    return FgdScore(before, model_.FragIndexed(n, cpu_after, index, kMilliPerGpu,
+                                               kMilliPerGpu - milli,
+                                               static_cast<int>(p.gpus.size())));
+  }
+
   FragModel model_;
   mutable std::vector<int> after_;
 };
@@ -240,7 +314,7 @@ struct FreeMilli {
 };
 FreeMilli FreeOn(const ClusterState& c, int node) {
   return {c.nodes()[node].cpu_milli > 0 ? static_cast<double>(c.free_cpu(node)) : 0.0,
-          static_cast<double>(Sum(c.free_milli(node)))};
+          static_cast<double>(c.free_total(node))};
 }
 
 // FGD's BestFitScore: the least CPU and GPU left after placement, each
@@ -290,20 +364,36 @@ class GpuPacking : public ScoredPolicy {
     if (milli == 0) return 0;
     const auto& free = c.free_milli(p.node);
     const int gpus = static_cast<int>(free.size());
-    const int idle = static_cast<int>(std::count(free.begin(), free.end(), kMilliPerGpu));
+    const int idle = c.whole_free(p.node);
     if (idle == gpus) return std::max(100 / 3 - idle, idle);
+    int need = job.num_gpus, idle_used = 0;
+    long shared_free_pct = 0;
+    auto take = [&](int milli_free) {
+      --need;
+      idle_used += milli_free == kMilliPerGpu;
+      shared_free_pct += milli_free * 100 / kMilliPerGpu;
+    };
+    if (const GpuFreeIndex* index = c.gpu_index(p.node)) {
+      // The index holds the GPUs in the order the sort below makes.
+      for (auto it = index->by_free().lower_bound({milli, -1});
+           need > 0 && it != index->by_free().end(); ++it) {
+        take(it->first);
+      }
+      return PackingScore(idle_used, shared_free_pct);
+    }
     std::vector<int> order(gpus);
     for (int g = 0; g < gpus; ++g) order[g] = g;
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return free[a] < free[b]; });
-    int need = job.num_gpus, idle_used = 0;
-    long shared_free_pct = 0;
     for (int g : order) {
       if (need == 0) break;
       if (free[g] < milli) continue;
-      --need;
-      idle_used += free[g] == kMilliPerGpu;
-      shared_free_pct += free[g] * 100 / kMilliPerGpu;
+      take(free[g]);
     }
+    return PackingScore(idle_used, shared_free_pct);
+  }
+
+ private:
+  static long PackingScore(int idle_used, long shared_free_pct) {
     if (idle_used > 0) return std::max(100 / 2 - idle_used, 100 / 3);
     return std::max(100 - shared_free_pct / 10, 100L / 2);
   }
@@ -322,13 +412,14 @@ class GpuClustering : public ScoredPolicy {
     if (job.num_gpus == 0) return 0;
     const int shape = job.num_gpus == 1 && job.gpu_milli < kMilliPerGpu ? 0 : job.num_gpus;
     const auto& shapes = c.shapes(p.node);
-    const long fill = 100 / 4 * (static_cast<long>(kMaxSpecGpuMilli) - Sum(c.free_milli(p.node))) /
+    const long fill = 100 / 4 * (static_cast<long>(kMaxSpecGpuMilli) - c.free_total(p.node)) /
                       static_cast<long>(kMaxSpecGpuMilli);
     const bool has =
         std::any_of(shapes.begin(), shapes.end(), [&](const auto& s) { return s.first == shape; });
     if (has) return fill + (shapes.size() == 1 ? 75 : 50);
     return fill + (shapes.empty() ? 25 : 0);
   }
+  bool state_scored() const override { return false; }  // the kinds of jobs running count
 };
 
 // Any node that fits; a shared job takes any GPU that fits.
@@ -350,6 +441,7 @@ class RandomFit : public ScoredPolicy {
     // it the only non-zero score; a random score per node is the same draw.
     return static_cast<long>(Below(1 << 30));
   }
+  bool state_scored() const override { return false; }  // one draw per node
 };
 
 // The reference's tie order for equally popular shapes: the larger request

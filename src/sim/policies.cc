@@ -73,17 +73,23 @@ class BestFit : public Policy {
   double Key(const JobView& j, double) const override { return j.job->arrival_s; }
   std::optional<Placement> Place(const ClusterState& c, const Job& job) const override {
     std::optional<Placement> best;
-    long best_left = std::numeric_limits<long>::max();
-    for (int n = 0; n < static_cast<int>(c.nodes().size()); ++n) {
+    int64_t best_left = std::numeric_limits<int64_t>::max();
+    auto consider = [&](int n) {
       auto p = c.FitOnNode(job, n);
-      if (!p) continue;
-      long left = 0;
-      for (int m : c.free_milli(n)) left += m;
-      left -= static_cast<long>(p->gpus.size()) * std::min(job.gpu_milli, kMilliPerGpu);
-      if (left < best_left) {
+      if (!p) return;
+      const int64_t left = c.free_total(n) - static_cast<int64_t>(p->gpus.size()) *
+                                                 std::min(job.gpu_milli, kMilliPerGpu);
+      if (left < best_left || (left == best_left && n < best->node)) {
         best_left = left;
-        best = p;
+        best = std::move(p);
       }
+    };
+    // Identical nodes leave the same share free: one per group, the
+    // lowest-numbered when ties go by node id.
+    if (!c.tie_rank()) {
+      c.ForEachGroup(consider);
+    } else {
+      for (int n = 0; n < static_cast<int>(c.nodes().size()); ++n) consider(n);
     }
     return best;
   }

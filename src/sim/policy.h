@@ -49,6 +49,9 @@ class Policy {
   virtual std::unique_ptr<RoundAllocator> MakeRoundAllocator(uint64_t /*seed*/) const {
     return nullptr;
   }
+  // A permutation of node ids that breaks ties between equally good nodes,
+  // for ClusterState's groups of identical nodes; nullptr: by node id.
+  virtual std::shared_ptr<const std::vector<int>> TieRank(int /*nodes*/) const { return nullptr; }
   // Only meaningful in rounds (kDefaultRoundS when none is given).
   virtual bool needs_rounds() const { return false; }
 };
