@@ -8,6 +8,8 @@
 #include <numeric>
 #include <queue>
 #include <set>
+#include <string>
+#include <unordered_map>
 
 namespace suanli::sim {
 namespace {
@@ -33,6 +35,20 @@ struct Active {
   double duration_here = 0;  // on the current placement's type
   Placement placement;
   uint64_t epoch = 0;
+};
+
+// Queue order: by the key taken when the job was queued, then as `before`.
+struct QueueOrder {
+  const std::vector<double>* key;
+  const std::vector<Job>* jobs;
+  bool operator()(size_t a, size_t b) const {
+    const double ka = (*key)[a], kb = (*key)[b];
+    if (ka != kb) return ka < kb;
+    const Job &ja = (*jobs)[a], &jb = (*jobs)[b];
+    if (ja.arrival_s != jb.arrival_s) return ja.arrival_s < jb.arrival_s;
+    if (ja.id != jb.id) return ja.id < jb.id;
+    return a < b;
+  }
 };
 
 }  // namespace
@@ -92,7 +108,6 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
     events.push({w.jobs[i].arrival_s, seq++, EventKind::kArrival, i, 0});
     r.outcomes[i] = {w.jobs[i].id, w.jobs[i].arrival_s, -1, -1, 0, ""};
   }
-  std::vector<size_t> waiting;
   std::vector<size_t> running;
   std::vector<size_t> running_pos(n, 0);  // where each running job sits in `running`
   double now = w.jobs.front().arrival_s;
@@ -140,86 +155,174 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
     running.pop_back();
   };
 
-  // Policies whose keys never change keep the queue sorted as it grows, so
-  // a long queue costs O(log n) per job, not a sort per event. Backfilling
+  // Keys are taken when a job joins the queue. A key depends on the job and
+  // its progress (policy.h), and progress changes only while a job runs, so
+  // a queued job's key stays valid: the queue is kept ordered as it changes,
+  // never re-sorted.
+  std::vector<double> key(n, 0);
+  const QueueOrder queue_order{&key, &w.jobs};
+  using Queue = std::set<size_t, QueueOrder>;
+
+  // Jobs of one shape (GPUs, share, CPU, memory, the types they may use) fit
+  // the same nodes, and Place fails only when no node fits (policy.h): once
+  // one fails, the others of its shape are skipped until the cluster changes.
+  std::vector<int> shape(n);
+  int shapes = 0;
+  {
+    std::unordered_map<std::string, int> ids;
+    const auto types = cluster.types();
+    std::string k;
+    for (size_t i = 0; i < n; ++i) {
+      const Job& j = w.jobs[i];
+      k.assign(reinterpret_cast<const char*>(&j.num_gpus), sizeof(int));
+      k.append(reinterpret_cast<const char*>(&j.gpu_milli), sizeof(int));
+      k.append(reinterpret_cast<const char*>(&j.cpu_milli), sizeof(int));
+      k.append(reinterpret_cast<const char*>(&j.memory_mib), sizeof(int));
+      for (const auto& t : types) k.push_back(j.DurationOn(t) >= 0 ? '1' : '0');
+      shape[i] = ids.try_emplace(k, static_cast<int>(ids.size())).first->second;
+    }
+    shapes = static_cast<int>(ids.size());
+  }
+  std::vector<char> failed(shapes, 0);
+  std::vector<int> failed_list;
+  auto fail = [&](int s) {
+    failed[s] = 1;
+    failed_list.push_back(s);
+  };
+  auto clear_failed = [&]() {
+    for (int s : failed_list) failed[s] = 0;
+    failed_list.clear();
+  };
+
+  // Policies whose keys never change keep one ordered queue. Backfilling
   // looks at most kBackfillWindow jobs past the first that does not fit.
   constexpr int kBackfillWindow = 1024;
   const bool static_keys = policy.static_key() && !policy.preemptive();
-  auto by_key = [&](size_t a, size_t b) { return before(a, b); };
-  std::set<size_t, decltype(by_key)> sorted_queue(by_key);
+  Queue sorted_queue(queue_order);
+  // The others keep one ordered queue per shape, and visit the queues'
+  // heads in order, skipping shapes that failed.
+  std::vector<Queue> by_shape;
+  if (!static_keys) by_shape.assign(shapes, Queue(queue_order));
+  std::vector<int> nonempty;               // shapes with queued jobs
+  std::vector<int> nonempty_pos(shapes, -1);
+  size_t queued_count = 0;
   auto enqueue = [&](size_t i) {
+    key[i] = policy.Key(view(i), now);
+    ++queued_count;
     if (static_keys) {
       sorted_queue.insert(i);
-    } else {
-      waiting.push_back(i);
+      return;
+    }
+    const int s = shape[i];
+    if (by_shape[s].empty()) {
+      nonempty_pos[s] = static_cast<int>(nonempty.size());
+      nonempty.push_back(s);
+    }
+    by_shape[s].insert(i);
+  };
+  auto dequeue = [&](size_t i) {
+    --queued_count;
+    const int s = shape[i];
+    by_shape[s].erase(i);
+    if (by_shape[s].empty()) {
+      const int at = nonempty_pos[s];
+      nonempty[at] = nonempty.back();
+      nonempty_pos[nonempty[at]] = at;
+      nonempty.pop_back();
     }
   };
-  auto queued = [&]() { return static_keys ? !sorted_queue.empty() : !waiting.empty(); };
+  auto queued = [&]() { return queued_count > 0; };
+
+  // Evict running jobs the policy ranks below job i, worst first, on the
+  // first node (by number) where that makes room; evicted jobs go to `out`.
+  auto preempt_for = [&](size_t i, std::vector<size_t>* out) {
+    std::vector<size_t> victims;
+    for (size_t k : running) {
+      if (before(i, k)) victims.push_back(k);
+    }
+    std::sort(victims.begin(), victims.end(), [&](size_t a, size_t b) { return before(b, a); });
+    std::stable_sort(victims.begin(), victims.end(), [&](size_t a, size_t b) {
+      return st[a].placement.node < st[b].placement.node;
+    });
+    for (size_t from = 0; from < victims.size();) {
+      const int node = st[victims[from]].placement.node;
+      size_t to = from;
+      while (to < victims.size() && st[victims[to]].placement.node == node) ++to;
+      // Try evicting a growing prefix; nothing changes if it never fits.
+      std::vector<std::pair<const Job*, const Placement*>> released;
+      size_t used = from;
+      for (; used < to; ++used) {
+        released.emplace_back(&w.jobs[victims[used]], &st[victims[used]].placement);
+        if (cluster.FitOnNodeAfter(w.jobs[i], node, released)) break;
+      }
+      if (used < to) {
+        for (size_t v = from; v <= used; ++v) {
+          stop(victims[v]);
+          ++r.outcomes[victims[v]].preemptions;
+          out->push_back(victims[v]);
+        }
+        start(i, *cluster.FitOnNode(w.jobs[i], node));
+        return true;
+      }
+      from = to;
+    }
+    return false;
+  };
 
   auto schedule = [&]() {
     if (static_keys) {
       int misses = 0;
       for (auto it = sorted_queue.begin(); it != sorted_queue.end();) {
         const size_t i = *it;
-        if (auto p = policy.Place(cluster, w.jobs[i])) {
-          start(i, *p);
-          it = sorted_queue.erase(it);
-          continue;
+        if (!failed[shape[i]]) {
+          if (auto p = policy.Place(cluster, w.jobs[i])) {
+            start(i, *p);
+            it = sorted_queue.erase(it);
+            --queued_count;
+            clear_failed();
+            continue;
+          }
+          fail(shape[i]);
         }
         if (policy.strict_order() || ++misses >= kBackfillWindow) break;
         ++it;
       }
+      clear_failed();
       return;
     }
-    std::sort(waiting.begin(), waiting.end(), before);
-    std::vector<size_t> still;
-    bool blocked = false;
-    for (size_t i : waiting) {
-      if (blocked) {
-        still.push_back(i);
-        continue;
-      }
+    // One pass in queue order: each job placed, placed by preemption, or
+    // left waiting; jobs evicted in the pass join the queue after it.
+    Queue heads(queue_order);  // per shape not failed, its next job
+    for (int s : nonempty) heads.insert(*by_shape[s].begin());
+    std::vector<size_t> evicted;
+    while (!heads.empty()) {
+      const size_t i = *heads.begin();
+      heads.erase(heads.begin());
+      const int s = shape[i];
+      auto next = by_shape[s].upper_bound(i);
+      bool started = false;
       if (auto p = policy.Place(cluster, w.jobs[i])) {
         start(i, *p);
+        started = true;
+      } else if (policy.preemptive()) {
+        started = preempt_for(i, &evicted);
+      }
+      if (!started) {
+        fail(s);
+        if (policy.strict_order()) break;
         continue;
       }
-      if (policy.preemptive()) {
-        // Evict running jobs the policy ranks below this one, worst first,
-        // on the first node where that makes room.
-        std::vector<size_t> victims;
-        for (size_t k : running) {
-          if (before(i, k)) victims.push_back(k);
-        }
-        std::sort(victims.begin(), victims.end(), [&](size_t a, size_t b) { return before(b, a); });
-        bool placed = false;
-        for (int node = 0; node < static_cast<int>(cluster.nodes().size()) && !placed; ++node) {
-          std::vector<size_t> on_node;
-          for (size_t k : victims) {
-            if (st[k].placement.node == node) on_node.push_back(k);
-          }
-          if (on_node.empty()) continue;
-          // Try evicting a growing prefix; nothing changes if it never fits.
-          std::vector<std::pair<const Job*, const Placement*>> released;
-          size_t used = 0;
-          for (; used < on_node.size(); ++used) {
-            released.emplace_back(&w.jobs[on_node[used]], &st[on_node[used]].placement);
-            if (cluster.FitOnNodeAfter(w.jobs[i], node, released)) break;
-          }
-          if (used == on_node.size()) continue;
-          for (size_t v = 0; v <= used; ++v) {
-            stop(on_node[v]);
-            ++r.outcomes[on_node[v]].preemptions;
-            still.push_back(on_node[v]);
-          }
-          start(i, *cluster.FitOnNode(w.jobs[i], node));
-          placed = true;
-        }
-        if (placed) continue;
+      if (next != by_shape[s].end()) heads.insert(*next);
+      dequeue(i);
+      // The cluster changed: shapes that failed get their next job back.
+      for (int f : failed_list) {
+        auto it = by_shape[f].upper_bound(i);
+        if (it != by_shape[f].end()) heads.insert(*it);
       }
-      still.push_back(i);
-      if (policy.strict_order()) blocked = true;
+      clear_failed();
     }
-    waiting.swap(still);
+    clear_failed();
+    for (size_t v : evicted) enqueue(v);
   };
 
   const bool rounds = options.round_s > 0;

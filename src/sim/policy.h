@@ -30,10 +30,12 @@ class Policy {
   virtual ~Policy() = default;
   // Stable name, written into results.
   virtual std::string_view name() const = 0;
-  // Lower runs first; the engine breaks ties by arrival, then id.
+  // Lower runs first; the engine breaks ties by arrival, then id. The key
+  // may depend on the job and its progress, which changes only while it
+  // runs: the engine takes a queued job's key once, when it joins the queue.
   virtual double Key(const JobView& j, double now) const = 0;
-  // True when Key depends only on the job, not on progress or time: the
-  // engine then keeps the queue sorted incrementally.
+  // True when Key depends only on the job, not on its progress: the queue is
+  // then one ordered list with a bounded backfill window.
   virtual bool static_key() const { return true; }
   // Strict order: nothing passes a waiting job that does not fit (FIFO).
   virtual bool strict_order() const { return false; }
@@ -43,6 +45,9 @@ class Policy {
   // performance-aware policies reset their allocation every round).
   virtual bool reallocate_each_round() const { return false; }
   // Where `job` goes now, if anywhere. Default: the first node that fits.
+  // It fails only when ClusterState::FitOnNode fits `job` on no node, so the
+  // engine skips jobs of a shape that just failed while the cluster is
+  // unchanged. A failing call draws no random numbers.
   virtual std::optional<Placement> Place(const ClusterState& c, const Job& job) const;
   // Round-based mode: the policy's share allocation for Gavel's mechanism, or
   // nullptr to run in the event engine at round boundaries.
