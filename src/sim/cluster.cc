@@ -70,7 +70,8 @@ size_t ClusterState::KeyHash::operator()(const std::vector<int>& k) const {
   return static_cast<size_t>(h);
 }
 
-ClusterState::ClusterState(std::vector<Node> nodes, std::shared_ptr<const std::vector<int>> tie_rank)
+ClusterState::ClusterState(std::vector<Node> nodes,
+                           std::shared_ptr<const std::vector<int>> tie_rank)
     : nodes_(std::move(nodes)), tie_rank_(std::move(tie_rank)) {
   position_.resize(nodes_.size());
   shapes_.resize(nodes_.size());

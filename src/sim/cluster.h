@@ -32,8 +32,8 @@ class GpuFreeIndex {
   // (free thousandths, GPU), ascending: the first entry at or above a share
   // is the fullest GPU that fits it, lowest-numbered among equals.
   const std::set<std::pair<int, int>>& by_free() const { return by_free_; }
-  int CountAtLeast(int milli) const;    // GPUs with at least `milli` free
-  int64_t SumBelow(int milli) const;    // free thousandths on GPUs with less
+  int CountAtLeast(int milli) const;  // GPUs with at least `milli` free
+  int64_t SumBelow(int milli) const;  // free thousandths on GPUs with less
   int64_t total() const { return SumBelow(kMilliPerGpu + 1); }
 
  private:

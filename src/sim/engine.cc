@@ -203,7 +203,7 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
   // heads in order, skipping shapes that failed.
   std::vector<Queue> by_shape;
   if (!static_keys) by_shape.assign(shapes, Queue(queue_order));
-  std::vector<int> nonempty;               // shapes with queued jobs
+  std::vector<int> nonempty;  // shapes with queued jobs
   std::vector<int> nonempty_pos(shapes, -1);
   size_t queued_count = 0;
   auto enqueue = [&](size_t i) {

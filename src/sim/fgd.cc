@@ -288,8 +288,8 @@ class Fgd : public ScoredPolicy {
       int pick = -1;
       for (auto it = by_free.lower_bound({milli, -1}); it != by_free.end();
            it = by_free.lower_bound({it->first + 1, -1})) {
-        const long s =
-            FgdScore(before, model_.FragIndexed(n, cpu_after, index, it->first, it->first - milli, 1));
+        const long s = FgdScore(
+            before, model_.FragIndexed(n, cpu_after, index, it->first, it->first - milli, 1));
         if (s > best || (s == best && it->second < pick)) {
           best = s;
           pick = it->second;
@@ -298,9 +298,9 @@ class Fgd : public ScoredPolicy {
       p.gpus = {pick};
       return best;
     }
-    return FgdScore(before, model_.FragIndexed(n, cpu_after, index, kMilliPerGpu,
-                                               kMilliPerGpu - milli,
-                                               static_cast<int>(p.gpus.size())));
+    return FgdScore(before,
+                    model_.FragIndexed(n, cpu_after, index, kMilliPerGpu, kMilliPerGpu - milli,
+                                       static_cast<int>(p.gpus.size())));
   }
 
   FragModel model_;

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_set>
 
 #include "core/atomic_file.h"
 #include "core/text.h"
@@ -143,8 +144,18 @@ std::vector<std::string> SplitOn(const std::string& s, char sep) {
   return out;
 }
 
-Result<void> CheckJob(const Job& j, const std::string& file, int line) {
-  if (j.arrival_s < 0) return MakeError("arrival time is negative", file, line, "arrival");
+// Times beyond this (over 300 years) are a broken trace, not a workload:
+// they would print as 300-digit numbers or overflow the reports.
+constexpr double kMaxTraceSeconds = 1e10;
+
+Result<void> CheckJob(const Job& j, const std::string& file, int line,
+                      const std::string& arrival_field = "arrival",
+                      const std::string& duration_field = "duration") {
+  if (!std::isfinite(j.arrival_s) || j.arrival_s > kMaxTraceSeconds) {
+    return MakeError("arrival time is not a finite number of seconds of at most 1e10", file, line,
+                     arrival_field);
+  }
+  if (j.arrival_s < 0) return MakeError("arrival time is negative", file, line, arrival_field);
   if (j.num_gpus < 0 || j.num_gpus > 4096)
     return MakeError("GPU count out of range [0, 4096]", file, line, "num_gpus");
   if (j.gpu_milli < 1 || j.gpu_milli > kMilliPerGpu)
@@ -153,16 +164,23 @@ Result<void> CheckJob(const Job& j, const std::string& file, int line) {
     return MakeError("a shared GPU (gpu_milli < 1000) needs num_gpus 1", file, line, "gpu_milli");
   }
   for (const auto& [type, d] : j.duration_s) {
-    if (!(d > 0)) return MakeError("duration must be positive", file, line, "duration");
+    if (!(d > 0)) return MakeError("duration must be positive", file, line, duration_field);
+    if (!std::isfinite(d) || d > kMaxTraceSeconds) {
+      return MakeError("duration is not a finite number of seconds of at most 1e10", file, line,
+                       duration_field);
+    }
   }
-  if (j.duration_s.empty()) return MakeError("no duration", file, line, "duration");
+  if (j.duration_s.empty()) return MakeError("no duration", file, line, duration_field);
   return {};
 }
 
 void SortJobs(std::vector<Job>& jobs) {
-  std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
+  auto order = [](const Job& a, const Job& b) {
     return a.arrival_s != b.arrival_s ? a.arrival_s < b.arrival_s : a.id < b.id;
-  });
+  };
+  // Most traces come in order: checking is O(n), moving jobs about is not cheap.
+  if (std::is_sorted(jobs.begin(), jobs.end(), order)) return;
+  std::stable_sort(jobs.begin(), jobs.end(), order);
 }
 
 }  // namespace
@@ -175,7 +193,7 @@ Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& 
   if (auto ok = c.Require({"id", "arrival_s", "num_gpus", "duration_s"}, rows[0].line); !ok)
     return tl::unexpected(ok.error());
   std::vector<Job> jobs;
-  std::set<int64_t> ids;
+  std::unordered_set<int64_t> ids;
   for (size_t i = 1; i < rows.size(); ++i) {
     const Row& r = rows[i];
     Job j;
@@ -206,13 +224,15 @@ Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& 
         double v = 0;
         const std::string num = eq == std::string::npos ? "" : part.substr(eq + 1);
         auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
-        if (eq == std::string::npos || ec != std::errc() || p != num.data() + num.size()) {
+        if (eq == std::string::npos || ec != std::errc() || p != num.data() + num.size() ||
+            !std::isfinite(v)) {
           return MakeError(Quoted(part) + " is not type=seconds", file, r.line, "duration_s");
         }
         j.duration_s[part.substr(0, eq)] = v;
       }
     }
-    if (auto ok = CheckJob(j, file, r.line); !ok) return tl::unexpected(ok.error());
+    if (auto ok = CheckJob(j, file, r.line, "arrival_s", "duration_s"); !ok)
+      return tl::unexpected(ok.error());
     jobs.push_back(std::move(j));
   }
   if (jobs.empty()) return MakeError("the trace has a header but no jobs", file);
@@ -269,7 +289,8 @@ Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string&
       return MakeError("deletion_time is before the pod started", file, r.line, "deletion_time");
     }
     j.duration_s["*"] = std::max(1.0, deleted - began);
-    if (auto ok = CheckJob(j, file, r.line); !ok) return tl::unexpected(ok.error());
+    if (auto ok = CheckJob(j, file, r.line, "creation_time", "deletion_time"); !ok)
+      return tl::unexpected(ok.error());
     jobs.push_back(std::move(j));
   }
   if (gpu_jobs == 0) return MakeError("the trace has no GPU pods", file);
@@ -385,7 +406,8 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
       return MakeError("no throughput for " + key + " in " + throughputs_file, file, r.line,
                        "job_type");
     }
-    if (auto ok = CheckJob(j, file, r.line); !ok) return tl::unexpected(ok.error());
+    if (auto ok = CheckJob(j, file, r.line, "arrival_time", "total_steps"); !ok)
+      return tl::unexpected(ok.error());
     jobs.push_back(std::move(j));
   }
   if (jobs.empty()) return MakeError("the trace has no job with a throughput", file);
@@ -709,7 +731,8 @@ Result<std::vector<Job>> ReadSiaWorkload(std::string_view text, const std::strin
                            std::to_string(batch),
                        file, r.line, "num_replicas");
     }
-    if (auto ok = CheckJob(j, file, r.line); !ok) return tl::unexpected(ok.error());
+    if (auto ok = CheckJob(j, file, r.line, "time", "duration"); !ok)
+      return tl::unexpected(ok.error());
     jobs.push_back(std::move(j));
   }
   if (jobs.empty()) return MakeError("the trace has a header but no jobs", file);

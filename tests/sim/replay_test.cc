@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "core/rng.h"
@@ -99,6 +100,71 @@ TEST(ReplayTest, ErrorsNameTheProblem) {
   EXPECT_NE(r.error().message.find("can never fit"), std::string::npos);
   EXPECT_FALSE(Replay(TwoGpus({}), **p));
   EXPECT_FALSE(MakePolicy("round-robin"));
+}
+
+// A node of more than ClusterState::kIndexedGpus GPUs answers from its index; the scan over
+// its GPUs (FitOnNodeAfter with nothing released) is the definition. Random allocations and
+// releases on a 40-GPU node and 8-GPU nodes must agree with it, and with sums and counts of
+// the free shares taken here, at every step.
+TEST(ClusterTest, IndexAndGroupsAgreeWithTheScan) {
+  ClusterState c({{0, "a", 40, 0, 0}, {1, "a", 8, 0, 0}, {2, "a", 8, 0, 0}, {3, "b", 8, 0, 0}});
+  Rng rng(7, 0);
+  auto random_job = [&]() {
+    Job j = MakeJob(0, 0, 1, 1);
+    if (rng.Below(2) == 0) {
+      j.gpu_milli = 100 * static_cast<int>(1 + rng.Below(9));  // a shared GPU
+    } else {
+      j.num_gpus = static_cast<int>(1 + rng.Below(4));
+    }
+    return j;
+  };
+  std::vector<std::pair<Job, Placement>> running;
+  for (int step = 0; step < 3000; ++step) {
+    if (!running.empty() && rng.Below(3) == 0) {
+      const size_t k = rng.Below(running.size());
+      c.Release(running[k].first, running[k].second);
+      running.erase(running.begin() + static_cast<long>(k));
+    } else {
+      const Job j = random_job();
+      const int node = static_cast<int>(rng.Below(4));
+      if (auto p = c.FitOnNode(j, node)) {
+        c.Allocate(j, *p);
+        running.emplace_back(j, *p);
+      }
+    }
+    const Job probe = random_job();
+    std::set<std::vector<int>> states;
+    for (int n = 0; n < 4; ++n) {
+      const auto fast = c.FitOnNode(probe, n);
+      const auto scan = c.FitOnNodeAfter(probe, n, {});
+      ASSERT_EQ(fast.has_value(), scan.has_value()) << "step " << step << " node " << n;
+      if (fast) EXPECT_EQ(fast->gpus, scan->gpus) << "step " << step << " node " << n;
+      const auto& free = c.free_milli(n);
+      int64_t sum = 0;
+      int whole = 0;
+      for (int m : free) {
+        sum += m;
+        whole += m == kMilliPerGpu;
+      }
+      EXPECT_EQ(c.free_total(n), sum);
+      EXPECT_EQ(c.whole_free(n), whole);
+      if (const GpuFreeIndex* index = c.gpu_index(n)) {
+        for (int v : {0, 1, 250, 500, 999, 1000}) {
+          EXPECT_EQ(index->CountAtLeast(v),
+                    std::count_if(free.begin(), free.end(), [&](int m) { return m >= v; }));
+          int64_t below = 0;
+          for (int m : free) below += m < v ? m : 0;
+          EXPECT_EQ(index->SumBelow(v), below);
+        }
+      }
+      // Nodes 1 and 2 are alike: one group when their free shares match in any order.
+      std::vector<int> state(free.begin(), free.end());
+      std::sort(state.begin(), state.end());
+      state.push_back(n == 0 ? -1 : (n == 3 ? -2 : -3));  // node 0 alone; type b apart
+      states.insert(state);
+    }
+    ASSERT_EQ(c.group_count(), states.size()) << "step " << step;
+  }
 }
 
 TEST(TraceTest, CsvErrorsNameFileLineAndField) {

@@ -117,6 +117,27 @@ TEST(GavelLegacyTest, SevenColumnsAreDetectedAndTimedFromTheTable) {
   EXPECT_NE(stats.skipped_why.find("scale_factor 0 (1)"), std::string::npos) << stats.skipped_why;
 }
 
+// Finding M5: `v100=inf`, 1e308 s and 1e300 s arrivals reached the report as inf, -nan % and
+// 300-digit numbers. Each is refused at its file:line and column.
+TEST(CsvTest, NonFiniteOrAbsurdTimesAreRefused) {
+  const std::string header = "id,arrival_s,num_gpus,duration_s\n1,0,1,100\n";
+  struct Case {
+    std::string row, field;
+  };
+  for (const Case& c : {Case{"2,0,1,v100=inf", "duration_s"}, Case{"2,0,1,v100=nan", "duration_s"},
+                        Case{"2,0,1,1e308", "duration_s"}, Case{"2,0,1,v100=2e10", "duration_s"},
+                        Case{"2,1e300,1,100", "arrival_s"}, Case{"2,inf,1,100", "arrival_s"},
+                        Case{"2,nan,1,100", "arrival_s"}}) {
+    auto r = ReadCsvTrace(header + c.row + "\n", "m5.csv", nullptr);
+    ASSERT_FALSE(r) << c.row;
+    EXPECT_EQ(r.error().file, "m5.csv") << c.row;
+    EXPECT_EQ(r.error().line, 3) << c.row;
+    EXPECT_EQ(r.error().field, c.field) << c.row << ": " << r.error().ToString();
+  }
+  // 1e10 s (317 years) is the largest accepted time.
+  EXPECT_TRUE(ReadCsvTrace(header + "2,1e10,1,1e10\n", "ok.csv", nullptr));
+}
+
 TEST(GavelLegacyTest, MalformedRowsNameFileLineAndField) {
   const std::string good = LegacyRow("ResNet-18 (batch size 32)", "1000", "0", "1");
   auto r = ReadGavelTrace(good + LegacyRow("ResNet-18 (batch size 32)", "1000", "soon", "1"),
@@ -139,6 +160,11 @@ TEST(GavelLegacyTest, MalformedRowsNameFileLineAndField) {
                      kThroughputs, "tput.json", nullptr);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().line, 1);
+  // 1e308 steps at 10 steps/s is 1e307 s: refused (finding M5).
+  r = ReadGavelTrace(LegacyRow("ResNet-18 (batch size 32)", "1e308", "0", "1"), "vc.trace",
+                     kThroughputs, "tput.json", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "total_steps");
   // Empty, and nothing left to time.
   EXPECT_FALSE(ReadGavelTrace("", "vc.trace", kThroughputs, "tput.json", nullptr));
   r = ReadGavelTrace(LegacyRow("ResNet-18 (batch size 32)", "1000", "0", "0"), "vc.trace",
