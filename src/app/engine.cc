@@ -36,6 +36,16 @@ Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::
 
 Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
                                     const std::string& field) {
+  if (auto ok = CheckRequestFile(path, max_bytes, field); !ok) return tl::unexpected(ok.error());
+  return ReadWholeFile(path);
+}
+
+Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes,
+                              const std::string& field) {
+  std::error_code dir_ec;
+  if (std::filesystem::is_directory(path, dir_ec)) {
+    return MakeError("cannot read file: it is a directory", path);
+  }
   if (max_bytes > 0) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
@@ -45,7 +55,7 @@ Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
                                         path, size >> 20, max_bytes >> 20)));
     }
   }
-  return ReadWholeFile(path);
+  return {};
 }
 
 }  // namespace internal

@@ -29,6 +29,9 @@ Error FieldError(const std::string& field, std::string message);
 Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::Chip& chip,
                                       const std::string& system_id);
 
+// A file a request names: refused if it is a directory, or above `max_bytes` (0: no limit).
+Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes,
+                              const std::string& field);
 // A whole file a request names, refused above `max_bytes` (0: no limit) before it is read.
 Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
                                     const std::string& field);

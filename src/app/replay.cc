@@ -2,6 +2,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
 
 #include "app/engine.h"
 #include "app/internal.h"
@@ -35,15 +39,6 @@ std::string SkippedNote(const sim::TraceStats& stats) {
          stats.skipped_why + ", not jobs; skipped";
 }
 
-// The format a trace is in, from the request or guessed from its name and header.
-std::string TraceFormat(const std::string& path, const std::string& text, std::string format) {
-  if (!format.empty()) return format;
-  if (path.size() > 6 && path.substr(path.size() - 6) == ".trace") return "gavel";
-  if (text.rfind("name,cpu_milli,memory_mib,num_gpu", 0) == 0) return "openb";
-  if (text.rfind("name,time,application,num_replicas,batch_size", 0) == 0) return "sia";
-  return "csv";
-}
-
 }  // namespace
 
 // Reads a trace in any supported format.
@@ -53,17 +48,41 @@ struct TraceSource {
 
 static Result<std::vector<sim::Job>> LoadTrace(const TraceSource& src, const std::string& data_dir,
                                                uint64_t max_bytes, sim::TraceStats* stats,
-                                               const sim::OpenbOptions& openb = {}) {
-  auto text = internal::ReadRequestFile(src.path, max_bytes, "trace");
-  if (!text) return tl::unexpected(text.error());
-  const std::string format = TraceFormat(src.path, *text, src.format);
+                                               const sim::OpenbOptions& openb = {},
+                                               const sim::RowProgress& progress = {}) {
+  if (auto ok = internal::CheckRequestFile(src.path, max_bytes, "trace"); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  // Read as a stream: the file is never held whole, only its jobs.
+  std::ifstream in(src.path, std::ios::binary);
+  if (!in) return MakeError("cannot read file", src.path);
+  std::string head(256, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  const std::string format =
+      src.format.empty() ? sim::DetectTraceFormat(src.path, head) : src.format;
+  in.clear();
+  in.seekg(0);
+  std::string text;  // a pipe cannot start over: read it whole
+  if (!in) {
+    auto rest = ReadWholeFile(src.path);
+    if (!rest) return tl::unexpected(rest.error());
+    text = head + *rest;
+  }
+  const bool stream = text.empty();
   // The fill experiment (openb.keep_cpu_only) places pods by their GPU shares.
   if (openb.keep_cpu_only && (format == "gavel" || format == "sia")) {
     return MakeError("--fill needs an openb or csv trace (pods with GPU shares), not " + format,
                      src.path);
   }
-  if (format == "csv") return sim::ReadCsvTrace(*text, src.path, stats);
-  if (format == "openb") return sim::ReadOpenbPods(*text, src.path, stats, openb);
+  if (format == "csv") {
+    return stream ? sim::ReadCsvTrace(in, src.path, stats, progress)
+                  : sim::ReadCsvTrace(text, src.path, stats);
+  }
+  if (format == "openb") {
+    return stream ? sim::ReadOpenbPods(in, src.path, stats, openb, progress)
+                  : sim::ReadOpenbPods(text, src.path, stats, openb);
+  }
   if (format == "gavel") {
     const std::string tput_path = src.throughputs.empty()
                                       ? data_dir + "/traces/gavel/simulation_throughputs.json"
@@ -74,12 +93,18 @@ static Result<std::vector<sim::Job>> LoadTrace(const TraceSource& src, const std
           "gavel traces need --throughputs (simulation_throughputs.json): " + tput.error().message,
           tput_path);
     }
-    return sim::ReadGavelTrace(*text, src.path, *tput, tput_path, stats);
+    return stream ? sim::ReadGavelTrace(in, src.path, *tput, tput_path, stats, progress)
+                  : sim::ReadGavelTrace(text, src.path, *tput, tput_path, stats);
   }
   if (format == "sia") {
+    if (stream) {  // small workloads with profiles beside them: read whole
+      std::ostringstream all;
+      all << in.rdbuf();
+      text = all.str();
+    }
     const std::string dir =
         src.profiles.empty() ? data_dir + "/traces/sia-sosp23/traces" : src.profiles;
-    return sim::ReadSiaWorkload(*text, src.path, dir, stats);
+    return sim::ReadSiaWorkload(text, src.path, dir, stats);
   }
   return tl::unexpected(
       FieldError("format", "unknown format '" + format + "'; expected openb, gavel, sia or csv"));
@@ -101,8 +126,12 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
   sim::Workload w;
   sim::TraceStats stats;
   // The fill experiment schedules CPU-only pods too and needs no times.
-  auto jobs =
-      LoadTrace(src, options_.data_dir, options_.max_file_bytes, &stats, {fill_mode, fill_mode});
+  sim::RowProgress rows_read;
+  if (c.progress) {
+    rows_read = [&c, path = src.path](long rows) { c.progress("reading " + path, rows, 0); };
+  }
+  auto jobs = LoadTrace(src, options_.data_dir, options_.max_file_bytes, &stats,
+                        {fill_mode, fill_mode}, rows_read);
   if (!jobs) return tl::unexpected(jobs.error());
   w.jobs = std::move(*jobs);
   Output out;
@@ -197,8 +226,9 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     options.round_s = r.round_s;
     options.seed = r.seed.value_or(0);
     if (c.progress) {
-      options.progress = [&c, name](long done, long total) {
-        c.progress("replay " + name, done, total);
+      options.progress = [&c, name](long done, long total, double simulated_s) {
+        c.progress(fmt::format("replay {} ({:.1f} days simulated)", name, simulated_s / 86400),
+                   done, total);
       };
     }
     auto result = sim::Replay(w, **policy, options);

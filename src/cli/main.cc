@@ -139,6 +139,12 @@ std::function<void(const std::string&, long, long)> ShowProgress(bool json) {
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - state->start).count();
     if (elapsed < 2) return;
+    if (total <= 0) {  // a count with no end known: rows of a trace read as a stream
+      if (now - state->last < std::chrono::seconds(5)) return;
+      state->last = now;
+      std::fprintf(stderr, "suanli: %s: %ld rows, %.1f s\n", what.c_str(), done, elapsed);
+      return;
+    }
     const int decile = static_cast<int>(10 * done / std::max(1L, total));
     if (decile <= state->last_decile && now - state->last < std::chrono::seconds(5)) return;
     state->last_decile = decile;

@@ -378,11 +378,11 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
     timeline.push_back({now, cluster.used_milli() / total});
     r.peak_utilization = std::max(r.peak_utilization, cluster.used_milli() / total);
     if (options.progress && r.events >= next_progress) {
-      options.progress(r.completed, r.jobs);
+      options.progress(r.completed, r.jobs, now - first_arrival);
       next_progress = r.events + std::max(1L, options.progress_every);
     }
   }
-  if (options.progress) options.progress(r.completed, r.jobs);
+  if (options.progress) options.progress(r.completed, r.jobs, now - first_arrival);
 
   Summarize({first_arrival, now, total, used_integral, stranded_integral, waiting_time}, timeline,
             &r);

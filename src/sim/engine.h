@@ -62,10 +62,11 @@ struct ReplayOptions {
   double allocation_reset_s = 1920;
   // Seeds the randomness some policies draw (Gavel's --seed).
   uint64_t seed = 0;
-  // Called with (completed, total jobs) at most once every progress_every
-  // events and once at the end. The engine reads no clock: the caller decides
-  // whether and when to show anything, so results stay deterministic.
-  std::function<void(long completed, long total)> progress;
+  // Called with (completed, total jobs, simulated time in seconds since the
+  // first arrival) at most once every progress_every events and once at the
+  // end. The engine reads no clock: the caller decides whether and when to
+  // show anything, so results stay deterministic.
+  std::function<void(long completed, long total, double simulated_s)> progress;
   long progress_every = 10000;
 };
 

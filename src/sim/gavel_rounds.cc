@@ -258,7 +258,7 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
     }
     ++r.events;  // the round
     if (options.progress && r.events >= next_progress) {
-      options.progress(r.completed, r.jobs);
+      options.progress(r.completed, r.jobs, now - first_arrival);
       next_progress = r.events + std::max(1L, options.progress_every);
     }
     timeline.push_back({now, used / capacity});
@@ -276,7 +276,7 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
     }
   }
 
-  if (options.progress) options.progress(r.completed, r.jobs);
+  if (options.progress) options.progress(r.completed, r.jobs, now - first_arrival);
   Summarize({first_arrival, now, capacity, used_integral, stranded_integral, waiting_time},
             timeline, &r);
   return r;

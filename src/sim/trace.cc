@@ -6,9 +6,11 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <istream>
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <unordered_set>
 
 #include "core/atomic_file.h"
@@ -26,53 +28,143 @@ struct Row {
   std::vector<std::string> fields;
 };
 
+// Rows one at a time, from a text in memory or a stream read in chunks, so
+// a trace never has to fit in memory as text. Errors: a quote never closed,
+// a NUL byte (not a text file), a field over 1 MiB, and a last row cut off
+// (no line end and fewer fields than the first row).
+class RowReader {
+ public:
+  RowReader(std::string_view text, char sep, std::string file)
+      : sep_(sep), file_(std::move(file)), view_(text) {
+    SkipByteOrderMark();
+  }
+  RowReader(std::istream& in, char sep, std::string file)
+      : sep_(sep), file_(std::move(file)), in_(&in), buf_(1 << 16) {}
+
+  // The next non-blank row into *row; false at the end.
+  Result<bool> Next(Row* row) {
+    constexpr size_t kMaxField = 1 << 20;
+    row->fields.clear();
+    row->line = line_;
+    if (done_) return false;
+    std::string field;
+    bool quoted = false;
+    int quote_line = 0;
+    for (;;) {
+      const int c = Get();
+      if (c < 0) {
+        done_ = true;
+        if (quoted) {
+          return MakeError("unterminated quote: the '\"' opened on this line is never closed",
+                           file_, quote_line);
+        }
+        row->fields.push_back(std::move(field));
+        if (row->fields.size() == 1 && row->fields[0].empty()) return false;
+        if (row->fields.size() < width_) {
+          return MakeError(
+              "the file ends in the middle of a row: " + std::to_string(row->fields.size()) +
+                  " of " + std::to_string(width_) + " fields and no line end (truncated?)",
+              file_, row->line);
+        }
+        ++rows_;
+        return true;
+      }
+      if (c == 0) {
+        return MakeError("not a text file: it holds a NUL byte", file_,
+                         quoted ? quote_line : line_);
+      }
+      if (field.size() >= kMaxField) {
+        if (quoted) {
+          return MakeError(
+              "unterminated quote: the '\"' opened on this line is not closed within 1 MiB", file_,
+              quote_line);
+        }
+        return MakeError("a field longer than 1 MiB: not a trace", file_, line_);
+      }
+      if (quoted) {
+        if (c == '"' && Peek() == '"') {
+          Get();
+          field += '"';
+        } else if (c == '"') {
+          quoted = false;
+        } else {
+          if (c == '\n') ++line_;
+          field += static_cast<char>(c);
+        }
+        continue;
+      }
+      if (c == '"') {
+        quoted = true;
+        quote_line = line_;
+      } else if (c == sep_) {
+        row->fields.push_back(std::move(field));
+        field.clear();
+      } else if (c == '\n' || c == '\r') {
+        if (c == '\r' && Peek() == '\n') Get();
+        row->fields.push_back(std::move(field));
+        field.clear();
+        ++line_;
+        if (row->fields.size() == 1 && row->fields[0].empty()) {  // a blank line
+          row->fields.clear();
+          row->line = line_;
+          continue;
+        }
+        if (width_ == 0) width_ = row->fields.size();
+        ++rows_;
+        return true;
+      } else {
+        field += static_cast<char>(c);
+      }
+    }
+  }
+  long rows() const { return rows_; }
+
+ private:
+  char sep_;
+  std::string file_;
+  std::istream* in_ = nullptr;
+  std::vector<char> buf_;
+  std::string_view view_;
+  size_t pos_ = 0;
+  bool started_ = false, done_ = false;
+  int line_ = 1;
+  size_t width_ = 0;  // fields of the first row
+  long rows_ = 0;
+
+  void SkipByteOrderMark() {
+    if (view_.substr(pos_, 3) == "\xEF\xBB\xBF") pos_ += 3;
+  }
+  bool Refill() {
+    if (!in_) return false;
+    in_->read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    const auto got = in_->gcount();
+    if (got <= 0) return false;
+    view_ = std::string_view(buf_.data(), static_cast<size_t>(got));
+    pos_ = 0;
+    if (!started_) SkipByteOrderMark();
+    started_ = true;
+    return pos_ < view_.size() || Refill();
+  }
+  int Get() {
+    if (pos_ >= view_.size() && !Refill()) return -1;
+    return static_cast<unsigned char>(view_[pos_++]);
+  }
+  int Peek() {
+    if (pos_ >= view_.size() && !Refill()) return -1;
+    return static_cast<unsigned char>(view_[pos_]);
+  }
+};
+
 Result<std::vector<Row>> SplitRows(std::string_view text, char sep, const std::string& file) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  RowReader reader(text, sep, file);
   std::vector<Row> rows;
   Row row;
-  std::string field;
-  bool quoted = false;
-  int line = 1;
-  int quote_line = 0;
-  row.line = 1;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        if (c == '\n') ++line;
-        field += c;
-      }
-      continue;
-    }
-    if (c == '"') {
-      quoted = true;
-      quote_line = line;
-    } else if (c == sep) {
-      row.fields.push_back(field);
-      field.clear();
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      row.fields.push_back(field);
-      field.clear();
-      if (!(row.fields.size() == 1 && row.fields[0].empty())) rows.push_back(row);
-      row = Row{};
-      row.line = ++line;
-    } else {
-      field += c;
-    }
+  for (;;) {
+    auto more = reader.Next(&row);
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) return rows;
+    rows.push_back(std::move(row));
   }
-  if (quoted) {
-    return MakeError("unterminated quote: the '\"' opened on this line is never closed", file,
-                     quote_line);
-  }
-  row.fields.push_back(field);
-  if (!(row.fields.size() == 1 && row.fields[0].empty())) rows.push_back(row);
-  return rows;
 }
 
 class Columns {
@@ -125,6 +217,12 @@ class Columns {
   std::string file_;
   std::map<std::string, int> index_;
 };
+
+// Calls progress every kProgressRows rows.
+constexpr long kProgressRows = 100'000;
+void Report(const RowProgress& progress, long rows) {
+  if (progress && rows % kProgressRows == 0) progress(rows);
+}
 
 #define SUANLI_TRY(var, expr)                                     \
   auto var##_result = (expr);                                     \
@@ -185,17 +283,23 @@ void SortJobs(std::vector<Job>& jobs) {
 
 }  // namespace
 
-Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& file,
-                                      TraceStats* stats) {
-  SUANLI_TRY(rows, SplitRows(text, ',', file));
-  if (rows.empty()) return MakeError("the trace is empty", file);
-  Columns c(rows[0], file);
-  if (auto ok = c.Require({"id", "arrival_s", "num_gpus", "duration_s"}, rows[0].line); !ok)
+namespace {
+
+Result<std::vector<Job>> ReadCsvRows(RowReader& rows, const std::string& file, TraceStats* stats,
+                                     const RowProgress& progress) {
+  Row header, r;
+  SUANLI_TRY(any, rows.Next(&header));
+  if (!any) return MakeError("the trace is empty", file);
+  Columns c(header, file);
+  if (auto ok = c.Require({"id", "arrival_s", "num_gpus", "duration_s"}, header.line); !ok)
     return tl::unexpected(ok.error());
   std::vector<Job> jobs;
   std::unordered_set<int64_t> ids;
-  for (size_t i = 1; i < rows.size(); ++i) {
-    const Row& r = rows[i];
+  for (size_t i = 1;; ++i) {
+    auto more = rows.Next(&r);
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) break;
+    Report(progress, rows.rows());
     Job j;
     j.name = c.Text(r, "id");
     SUANLI_TRY(id, c.Integer(r, "id", static_cast<double>(i), 0, 9e15));
@@ -237,30 +341,32 @@ Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& 
   }
   if (jobs.empty()) return MakeError("the trace has a header but no jobs", file);
   SortJobs(jobs);
-  if (stats) *stats = {static_cast<long>(rows.size() - 1), static_cast<long>(jobs.size()), 0, ""};
+  if (stats) *stats = {rows.rows() - 1, static_cast<long>(jobs.size()), 0, ""};
   return jobs;
 }
 
-Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string& file,
-                                       TraceStats* stats, const OpenbOptions& options) {
-  SUANLI_TRY(rows, SplitRows(text, ',', file));
-  if (rows.empty()) return MakeError("the trace is empty", file);
-  Columns c(rows[0], file);
-  if (auto ok =
-          c.Require({"name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli"}, rows[0].line);
+Result<std::vector<Job>> ReadOpenbRows(RowReader& rows, const std::string& file, TraceStats* stats,
+                                       const OpenbOptions& options, const RowProgress& progress) {
+  Row header, r;
+  SUANLI_TRY(any, rows.Next(&header));
+  if (!any) return MakeError("the trace is empty", file);
+  Columns c(header, file);
+  if (auto ok = c.Require({"name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli"}, header.line);
       !ok) {
     return tl::unexpected(ok.error());
   }
   if (!options.times_optional) {
-    if (auto ok = c.Require({"creation_time", "deletion_time"}, rows[0].line); !ok)
+    if (auto ok = c.Require({"creation_time", "deletion_time"}, header.line); !ok)
       return tl::unexpected(ok.error());
   }
   std::vector<Job> jobs;
   long gpu_jobs = 0;
   TraceStats s;
-  s.rows = static_cast<long>(rows.size() - 1);
-  for (size_t i = 1; i < rows.size(); ++i) {
-    const Row& r = rows[i];
+  for (size_t i = 1;; ++i) {
+    auto more = rows.Next(&r);
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) break;
+    Report(progress, rows.rows());
     SUANLI_TRY(gpus, c.Integer(r, "num_gpu", 0, 0, 4096, true));
     SUANLI_TRY(milli, c.Integer(r, "gpu_milli", 0, 0, kMilliPerGpu));
     SUANLI_TRY(cpu, c.Integer(r, "cpu_milli", 0, 0, 1e9, true));
@@ -293,12 +399,39 @@ Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string&
       return tl::unexpected(ok.error());
     jobs.push_back(std::move(j));
   }
+  s.rows = rows.rows() - 1;
   if (gpu_jobs == 0) return MakeError("the trace has no GPU pods", file);
   SortJobs(jobs);
   s.jobs = static_cast<long>(jobs.size());
   s.skipped_why = "CPU-only pods";
   if (stats) *stats = s;
   return jobs;
+}
+
+}  // namespace
+
+Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& file,
+                                      TraceStats* stats) {
+  RowReader rows(text, ',', file);
+  return ReadCsvRows(rows, file, stats, {});
+}
+
+Result<std::vector<Job>> ReadCsvTrace(std::istream& in, const std::string& file, TraceStats* stats,
+                                      const RowProgress& progress) {
+  RowReader rows(in, ',', file);
+  return ReadCsvRows(rows, file, stats, progress);
+}
+
+Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string& file,
+                                       TraceStats* stats, const OpenbOptions& options) {
+  RowReader rows(text, ',', file);
+  return ReadOpenbRows(rows, file, stats, options, {});
+}
+
+Result<std::vector<Job>> ReadOpenbPods(std::istream& in, const std::string& file, TraceStats* stats,
+                                       const OpenbOptions& options, const RowProgress& progress) {
+  RowReader rows(in, ',', file);
+  return ReadOpenbRows(rows, file, stats, options, progress);
 }
 
 Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::string& file) {
@@ -320,9 +453,12 @@ Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::strin
   return nodes;
 }
 
-Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string& file,
-                                        std::string_view throughputs_json,
-                                        const std::string& throughputs_file, TraceStats* stats) {
+namespace {
+
+Result<std::vector<Job>> ReadGavelRows(RowReader& rows, const std::string& file,
+                                       std::string_view throughputs_json,
+                                       const std::string& throughputs_file, TraceStats* stats,
+                                       const RowProgress& progress) {
   nlohmann::json tput;
   try {
     tput = nlohmann::json::parse(throughputs_json);
@@ -330,25 +466,34 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
     return MakeError(e.what(), throughputs_file);
   }
   if (!tput.is_object()) return MakeError("expected an object of worker types", throughputs_file);
-  SUANLI_TRY(rows, SplitRows(text, '\t', file));
-  if (rows.empty()) return MakeError("the trace is empty", file);
+  Row first, r;
+  SUANLI_TRY(any, rows.Next(&first));
+  if (!any) return MakeError("the trace is empty", file);
   // The first row decides the layout: Gavel's 10 columns, or the 7 of its
   // Philly-derived traces (traces/msr, parser of commit ace90a3).
-  const size_t width = rows[0].fields.size();
+  const size_t width = first.fields.size();
   if (width != 10 && width != 7) {
     return MakeError(
         "expected 10 (or Gavel's legacy 7) tab-separated fields, got " + std::to_string(width),
-        file, rows[0].line);
+        file, first.line);
   }
+  const int first_line = first.line;
   const bool legacy = width == 7;
   const int col_steps = legacy ? 4 : 5, col_scale = 6, col_arrival = legacy ? 5 : 9;
   std::vector<Job> jobs;
   long zero_scale = 0, no_throughput = 0;
-  for (const Row& r : rows) {
+  for (bool at_first = true;; at_first = false) {
+    if (at_first) {
+      r = first;
+    } else {
+      auto more = rows.Next(&r);
+      if (!more) return tl::unexpected(more.error());
+      if (!*more) break;
+      Report(progress, rows.rows());
+    }
     if (r.fields.size() != width) {
       return MakeError("expected " + std::to_string(width) + " tab-separated fields like line " +
-                           std::to_string(rows[0].line) + ", got " +
-                           std::to_string(r.fields.size()),
+                           std::to_string(first_line) + ", got " + std::to_string(r.fields.size()),
                        file, r.line);
     }
     auto num = [&](int col, const char* name) -> Result<double> {
@@ -413,8 +558,7 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
   if (jobs.empty()) return MakeError("the trace has no job with a throughput", file);
   SortJobs(jobs);
   if (stats) {
-    *stats = {static_cast<long>(rows.size()), static_cast<long>(jobs.size()),
-              zero_scale + no_throughput, ""};
+    *stats = {rows.rows(), static_cast<long>(jobs.size()), zero_scale + no_throughput, ""};
     if (zero_scale + no_throughput > 0) {
       stats->skipped_why = "scale_factor 0 (" + std::to_string(zero_scale) +
                            ") or without a throughput for their (job type, scale factor) (" +
@@ -422,6 +566,23 @@ Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string
     }
   }
   return jobs;
+}
+
+}  // namespace
+
+Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string& file,
+                                        std::string_view throughputs_json,
+                                        const std::string& throughputs_file, TraceStats* stats) {
+  RowReader rows(text, '\t', file);
+  return ReadGavelRows(rows, file, throughputs_json, throughputs_file, stats, {});
+}
+
+Result<std::vector<Job>> ReadGavelTrace(std::istream& in, const std::string& file,
+                                        std::string_view throughputs_json,
+                                        const std::string& throughputs_file, TraceStats* stats,
+                                        const RowProgress& progress) {
+  RowReader rows(in, '\t', file);
+  return ReadGavelRows(rows, file, throughputs_json, throughputs_file, stats, progress);
 }
 
 namespace {
@@ -739,6 +900,13 @@ Result<std::vector<Job>> ReadSiaWorkload(std::string_view text, const std::strin
   SortJobs(jobs);
   if (stats) *stats = {static_cast<long>(rows.size() - 1), static_cast<long>(jobs.size()), 0, ""};
   return jobs;
+}
+
+std::string DetectTraceFormat(std::string_view path, std::string_view head) {
+  if (path.size() > 6 && path.substr(path.size() - 6) == ".trace") return "gavel";
+  if (head.rfind("name,cpu_milli,memory_mib,num_gpu", 0) == 0) return "openb";
+  if (head.rfind("name,time,application,num_replicas,batch_size", 0) == 0) return "sia";
+  return "csv";
 }
 
 Result<std::vector<Node>> ParseClusterSpec(std::string_view spec) {

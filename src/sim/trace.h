@@ -4,6 +4,8 @@
 #ifndef SUANLI_SIM_TRACE_H_
 #define SUANLI_SIM_TRACE_H_
 
+#include <functional>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -19,11 +21,25 @@ struct TraceStats {
   std::string skipped_why;
 };
 
+// Readers take a text in memory or a stream: a stream is read in chunks,
+// row by row, so only the jobs are held, never the file. Besides malformed
+// rows, a NUL byte (not a text file), a field over 1 MiB and a last row cut
+// off mid-way (no line end, fewer fields than the first row) are errors at
+// their file:line. Stream readers call `progress` every 100,000 rows with
+// the rows read.
+using RowProgress = std::function<void(long rows)>;
+
+// Which reader a trace needs, from its name and first bytes: "gavel" (a
+// .trace file), "openb", "sia" or "csv".
+std::string DetectTraceFormat(std::string_view path, std::string_view head);
+
 // Generic CSV (docs/trace-formats.md): header with at least id, arrival_s,
 // num_gpus, duration_s; optional gpu_milli, gpu_types, cpu_milli,
 // memory_mib, priority. duration_s is seconds or "type=s;type=s".
 Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& file,
                                       TraceStats* stats);
+Result<std::vector<Job>> ReadCsvTrace(std::istream& in, const std::string& file, TraceStats* stats,
+                                      const RowProgress& progress = {});
 
 struct OpenbOptions {
   // Keep CPU-only pods as jobs with num_gpus 0 (FGD's fill experiment
@@ -38,6 +54,9 @@ struct OpenbOptions {
 // gpu_spec ("V100M16|V100M32") restricts the accelerator types.
 Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string& file,
                                        TraceStats* stats, const OpenbOptions& options = {});
+Result<std::vector<Job>> ReadOpenbPods(std::istream& in, const std::string& file, TraceStats* stats,
+                                       const OpenbOptions& options = {},
+                                       const RowProgress& progress = {});
 // openb node list: sn,cpu_milli,memory_mib,gpu,model.
 Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::string& file);
 
@@ -50,6 +69,10 @@ Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::strin
 Result<std::vector<Job>> ReadGavelTrace(std::string_view text, const std::string& file,
                                         std::string_view throughputs_json,
                                         const std::string& throughputs_file, TraceStats* stats);
+Result<std::vector<Job>> ReadGavelTrace(std::istream& in, const std::string& file,
+                                        std::string_view throughputs_json,
+                                        const std::string& throughputs_file, TraceStats* stats,
+                                        const RowProgress& progress = {});
 
 // Sia/Pollux workload (name,time,application,num_replicas,batch_size) with
 // Sia's profiles in profiles_dir/<application>/ (placements-<cluster>.csv,

@@ -35,8 +35,9 @@ Comparison (tesh style: line by line, in order, strict unless a rule below says 
   - A command with no expected lines must print nothing.
   - Volatile values are masked, on both sides, before comparing; only these, each by a named rule
     in MASKS below:
-      replay_progress  stderr progress lines of a long replay (`suanli: replay P: N of M jobs done
-                       (X %), S s`) are removed: whether they appear at all depends on the
+      replay_progress  stderr progress lines of a long replay (`suanli: replay P (D days
+                       simulated): N of M jobs done (X %), S s`, `suanli: reading FILE: N rows,
+                       S s`) are removed: whether they appear at all depends on the
                        machine's speed (the first comes after 2 s).
     (Wall-clock seconds are not masked: suanli prints them only with `replay --timing`, which
     examples do not use.)
@@ -72,7 +73,9 @@ FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 
 # --- masks -----------------------------------------------------------------------------------
 
-REPLAY_PROGRESS = re.compile(r"^suanli: replay \S+: \d+ of \d+ jobs done \(\d+ %\), \d+\.\d s$")
+REPLAY_PROGRESS = re.compile(
+    r"^suanli: (replay \S+ \(\d+\.\d days simulated\): \d+ of \d+ jobs done \(\d+ %\)|"
+    r"reading \S+: \d+ rows), \d+\.\d s$")
 
 
 def mask_replay_progress(lines: list[str]) -> list[str]:

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
+#include <streambuf>
 
 #include "core/rng.h"
 #include "sim/engine.h"
@@ -115,6 +117,68 @@ TEST(GavelLegacyTest, SevenColumnsAreDetectedAndTimedFromTheTable) {
   EXPECT_EQ(stats.jobs, 2);
   EXPECT_EQ(stats.skipped, 2);
   EXPECT_NE(stats.skipped_why.find("scale_factor 0 (1)"), std::string::npos) << stats.skipped_why;
+}
+
+// Finding M9 and issue 16: a stream is read row by row; it gives the same jobs as the text, and a
+// file cut mid-row or that is not text fails at its line, at once.
+TEST(CsvTest, StreamsGiveTheSameJobsAndRefuseTruncatedOrBinaryFiles) {
+  std::string csv = "id,arrival_s,num_gpus,gpu_milli,duration_s\n";
+  for (int i = 1; i <= 250'000; ++i) {
+    csv += std::to_string(i) + "," + std::to_string(i / 3) + ",1," + std::to_string(100 + i % 900) +
+           ",v100=" + std::to_string(10 + i % 7) + ";k80=70\n";
+  }
+  auto text = ReadCsvTrace(csv, "s.csv", nullptr);
+  ASSERT_TRUE(text) << text.error().ToString();
+  std::istringstream in(csv);
+  std::vector<long> seen;
+  TraceStats stats;
+  auto stream = ReadCsvTrace(in, "s.csv", &stats, [&](long rows) { seen.push_back(rows); });
+  ASSERT_TRUE(stream) << stream.error().ToString();
+  ASSERT_EQ(stream->size(), 250'000u);
+  EXPECT_EQ(stats.rows, 250'000);
+  for (size_t i = 0; i < stream->size(); i += 997) {
+    EXPECT_EQ((*stream)[i].id, (*text)[i].id);
+    EXPECT_EQ((*stream)[i].gpu_milli, (*text)[i].gpu_milli);
+    EXPECT_EQ((*stream)[i].duration_s, (*text)[i].duration_s);
+  }
+  // Every 100,000 rows, the header counted: 100,000 and 200,000.
+  EXPECT_EQ(seen, (std::vector<long>{100'000, 200'000}));
+
+  // Cut in the middle of line 3: two fields of four and no line end.
+  std::istringstream cut("id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,5");
+  auto r = ReadCsvTrace(cut, "cut.csv", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().ToString(),
+            "cut.csv:3: the file ends in the middle of a row: 2 of 4 fields and no line end "
+            "(truncated?)");
+  // A last row complete but without a line end is fine.
+  std::istringstream whole("id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,5,1,100");
+  EXPECT_TRUE(ReadCsvTrace(whole, "whole.csv", nullptr));
+  // Not text: an executable's first bytes. The NUL is on line 1.
+  std::istringstream binary(std::string("\x7f"
+                                        "ELF\x02\x01\x01\0\0\0",
+                                        11) +
+                            "\n1,2\n");
+  r = ReadCsvTrace(binary, "a.out", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().line, 1);
+  EXPECT_NE(r.error().message.find("not a text file"), std::string::npos) << r.error().message;
+  // A gigabyte of zeros (a sparse file) fails on its first byte, not after reading it all.
+  struct Zeros : std::streambuf {
+    char zeros[4096] = {};
+    long served = 0;
+    int_type underflow() override {
+      if (served > (1L << 30)) return traits_type::eof();
+      served += sizeof(zeros);
+      setg(zeros, zeros, zeros + sizeof(zeros));
+      return 0;
+    }
+  } zeros;
+  std::istream sparse(&zeros);
+  r = ReadCsvTrace(sparse, "sparse.csv", nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("NUL"), std::string::npos);
+  EXPECT_LT(zeros.served, 1L << 20);
 }
 
 // Finding M5: `v100=inf`, 1e308 s and 1e300 s arrivals reached the report as inf, -nan % and
@@ -448,7 +512,7 @@ TEST(ProgressTest, ReportsWithoutChangingTheResult) {
   std::vector<std::pair<long, long>> calls;
   ReplayOptions options;
   options.progress_every = 500;
-  options.progress = [&](long done, long total) { calls.push_back({done, total}); };
+  options.progress = [&](long done, long total, double) { calls.push_back({done, total}); };
   auto watched = Replay(w, **policy, options);
   ASSERT_TRUE(watched);
   EXPECT_EQ(watched->avg_jct_s, plain->avg_jct_s);
