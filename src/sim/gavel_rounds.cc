@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "sim/python_random.h"
+#include "sim/replay_summary.h"
 
 namespace suanli::sim {
 namespace {

@@ -17,20 +17,6 @@ namespace suanli::sim {
 Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
                                     RoundAllocator& allocator, const ReplayOptions& options);
 
-// What a replay accumulates over time, for Summarize().
-struct ReplayIntegrals {
-  double first_arrival_s = 0, end_s = 0;
-  double capacity = 0;           // in the unit of the integrals (GPUs or thousandths)
-  double used_integral = 0;      // allocated capacity x time
-  double stranded_integral = 0;  // free capacity x time while jobs waited
-  double waiting_s = 0;          // time during which jobs waited
-};
-
-// Fills the JCT, queue, makespan, utilization and timeline fields of `r`
-// from its outcomes and the integrals. Shared by both mechanisms.
-void Summarize(const ReplayIntegrals& in, const std::vector<UtilizationSample>& timeline,
-               ReplayResult* r);
-
 }  // namespace suanli::sim
 
 #endif  // SUANLI_SIM_GAVEL_ROUNDS_H_
