@@ -50,9 +50,11 @@ Result<int64_t> WholeNumber(double value, std::string_view field, int64_t min, i
     return MakeError("expected a whole number, got " + std::to_string(value), "", 0,
                      std::string(field));
   }
-  if (value < static_cast<double>(min) || value > static_cast<double>(max)) {
-    return MakeError("must be between " + std::to_string(min) + " and " + std::to_string(max), "",
-                     0, std::string(field));
+  // static_cast<double>(INT64_MAX) rounds up to 2^63, which then passed the bound and wrapped to
+  // INT64_MIN (--count 9223372036854775808 was "must be at least 1 chip").
+  if (value < static_cast<double>(min) || value >= 0x1p63 || static_cast<int64_t>(value) > max) {
+    return MakeError(fmt::format("must be between {} and {}, got {:.17g}", min, max, value), "", 0,
+                     std::string(field));
   }
   return static_cast<int64_t>(value);
 }
@@ -66,14 +68,20 @@ Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, 
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), exact);
   if (ec == std::errc() && end == digits.data() + digits.size() && !digits.empty()) {
     if (exact < min || exact > max) {
-      return MakeError("must be between " + std::to_string(min) + " and " + std::to_string(max), "",
-                       0, std::string(field));
+      return MakeError(fmt::format("must be between {} and {}, got {}", min, max, exact), "", 0,
+                       std::string(field));
     }
     return exact;
   }
   auto v = ParseAmount(text, field);
   if (!v) return tl::unexpected(v.error());
-  return WholeNumber(*v, field, min, max);
+  auto whole = WholeNumber(*v, field, min, max);
+  if (!whole && *v == std::floor(*v)) {
+    // Name the number as given: 9223372036854775808 printed as a double is 9.2233720368547758e+18.
+    return MakeError(fmt::format("must be between {} and {}, got {}", min, max, text.substr(0, 40)),
+                     "", 0, std::string(field));
+  }
+  return whole;
 }
 
 }  // namespace suanli::app

@@ -129,6 +129,7 @@ Result<Output> Engine::ClusterImport(const ClusterImportRequest& r, const RunCon
   summary.objects_read = cluster.objects_read;
   summary.objects_ignored = cluster.objects_ignored;
   Output out;
+  out.inputs = r.files;
   out.body =
       c.format == Format::kJson ? report::ClusterJson(summary) : report::ClusterText(summary);
   return out;

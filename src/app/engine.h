@@ -76,9 +76,10 @@ struct OutputFile {
 };
 
 struct Output {
-  std::string body;                // the table or the one JSON object
-  std::vector<OutputFile> files;   // also asked for (--report, --csv, trace synth -o)
-  std::vector<std::string> notes;  // for the user, not part of the result (skipped rows)
+  std::string body;                 // the table or the one JSON object
+  std::vector<OutputFile> files;    // also asked for (--report, --csv, trace synth -o)
+  std::vector<std::string> notes;   // for the user, not part of the result (skipped rows)
+  std::vector<std::string> inputs;  // files the command read: no output may overwrite one
 };
 
 class Engine {

@@ -57,6 +57,7 @@ Result<Output> Engine::Forecast(const ForecastRequest& r, const RunContext& c) c
       if (!std::filesystem::is_regular_file(*path, ec)) {
         return MakeError("scenario file not found", name, 0, "");
       }
+      out.inputs.push_back(*path);
       auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, field);
       if (!text) return tl::unexpected(text.error());
       return std::make_pair(*text, name);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <new>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include "app/internal.h"
 #include "catalog/catalog.h"
 #include "core/atomic_file.h"
+#include "core/memory.h"
 #include "report/html_report.h"
 #include "report/replay_report.h"
 #include "sim/engine.h"
@@ -38,6 +40,9 @@ std::string SkippedNote(const sim::TraceStats& stats) {
   return std::to_string(stats.skipped) + " of " + std::to_string(stats.rows) + " rows are " +
          stats.skipped_why + ", not jobs; skipped";
 }
+
+// A round of a year is one decision for any trace this tool replays.
+constexpr double kMaxRoundS = 365 * 86400.0;
 
 }  // namespace
 
@@ -135,6 +140,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
   if (!jobs) return tl::unexpected(jobs.error());
   w.jobs = std::move(*jobs);
   Output out;
+  out.inputs = {src.path, src.throughputs};
   if (auto note = SkippedNote(stats); !note.empty()) out.notes.push_back(note);
   if (static_cast<int>(!r.nodes.empty()) + static_cast<int>(!r.cluster.empty()) +
           static_cast<int>(!r.kube.empty()) >
@@ -142,6 +148,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     return tl::unexpected(FieldError("nodes", "give one of nodes, cluster or kube"));
   }
   if (!r.kube.empty()) {
+    out.inputs.insert(out.inputs.end(), r.kube.begin(), r.kube.end());
     auto kube = ReadCluster({r.kube, ""});
     if (!kube) return tl::unexpected(kube.error());
     w.nodes = sim::KubeSimNodes(*kube);
@@ -163,6 +170,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
   } else if (!r.nodes.empty()) {
     auto path = RequestPath(r.nodes, "nodes");
     if (!path) return tl::unexpected(path.error());
+    out.inputs.push_back(*path);
     auto node_text = internal::ReadRequestFile(*path, options_.max_file_bytes, "nodes");
     if (!node_text) return tl::unexpected(node_text.error());
     auto nodes = sim::ReadOpenbNodes(*node_text, *path);
@@ -211,6 +219,14 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     return out;
   }
 
+  // Rounds under a second multiplied the events (--round-s 1e-9: 24.8 million for 100 jobs, and
+  // no end in sight for 1,000) without telling Gavel's mechanism anything new.
+  if (r.round_s != 0 && !(r.round_s >= 1 && r.round_s <= kMaxRoundS)) {
+    return tl::unexpected(FieldError(
+        "round_s", fmt::format("must be between 1 and {:.0f} s (Gavel uses 360), or 0 for the "
+                               "default",
+                               kMaxRoundS)));
+  }
   // The cluster's accelerator types with the catalog chip each one is, if any.
   std::vector<report::ReplayClusterType> types;
   for (const auto& [type, gpus] : sim::GpusPerType(w.nodes)) {
@@ -232,7 +248,13 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
       };
     }
     auto result = sim::Replay(w, **policy, options);
-    if (!result) return tl::unexpected(result.error());
+    if (!result) {
+      // "job '2' ... can never fit" is about a row of the trace: name the file (jobs do not keep
+      // their line).
+      Error e = result.error();
+      if (e.file.empty()) e.file = src.path;
+      return tl::unexpected(std::move(e));
+    }
     runs.push_back({std::move(*result), SecondsSince(t0)});
   }
   if (!r.report.empty()) out.files.push_back({r.report, report::ReplayHtml(runs)});
@@ -257,10 +279,29 @@ Result<Output> Engine::Synth(const SynthRequest& r, const RunContext& c) const {
   auto source = LoadTrace(src, options_.data_dir, options_.max_file_bytes, &stats);
   if (!source) return tl::unexpected(source.error());
   Output out;
+  out.inputs = {src.path, src.throughputs};
   if (auto note = SkippedNote(stats); !note.empty()) out.notes.push_back(note);
-  auto jobs = sim::SynthesizeTrace(*source, {r.jobs, r.seed, r.rate_scale});
-  if (!jobs) return tl::unexpected(jobs.error());
-  out.files.push_back({r.output, sim::FormatCsvTrace(*jobs)});
+  // A synthesized job takes about 1 KiB (the probe measured 770 B a job in memory, plus its CSV
+  // row): a count that cannot fit is refused before allocating, not met by bad_alloc or the OOM
+  // killer (100,000,000 jobs, the upper bound, need about 95 GiB).
+  constexpr uint64_t kBytesPerJob = 1024;
+  if (const auto avail = AvailableMemoryBytes();
+      avail && r.jobs > 0 && static_cast<uint64_t>(r.jobs) > *avail / kBytesPerJob) {
+    return tl::unexpected(internal::FieldError(
+        "jobs",
+        fmt::format("{} jobs need about {} MiB of memory (1 KiB a job); {} MiB are "
+                    "available: write fewer jobs",
+                    r.jobs, static_cast<uint64_t>(r.jobs) * kBytesPerJob >> 20, *avail >> 20)));
+  }
+  Result<std::vector<sim::Job>> jobs;
+  try {
+    jobs = sim::SynthesizeTrace(*source, {r.jobs, r.seed, r.rate_scale});
+    if (!jobs) return tl::unexpected(jobs.error());
+    out.files.push_back({r.output, sim::FormatCsvTrace(*jobs)});
+  } catch (const std::bad_alloc&) {
+    return tl::unexpected(internal::FieldError(
+        "jobs", fmt::format("out of memory writing {} jobs: write fewer jobs", r.jobs)));
+  }
   const report::SynthSummary summary{r.from,       source->size(),
                                      jobs->size(), r.seed,
                                      r.rate_scale, jobs->back().arrival_s - jobs->front().arrival_s,

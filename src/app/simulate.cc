@@ -218,6 +218,7 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
         "run time lognormal with 10 % sigma: the training model's error on its calibration cases");
   }
   Output rendered;
+  rendered.inputs = r.kube;
   rendered.body = c.format == Format::kJson ? report::SimulateJson(out) : report::SimulateText(out);
   return rendered;
 }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "catalog/catalog.h"
+#include "core/calendar.h"
 #include "core/text.h"
 #include "core/yaml_reader.h"
 
@@ -184,11 +185,28 @@ class YamlLoader : public YamlReader {
     c.price_note = Text(n, "price_note", path, false);
     c.notes = Text(n, "notes", path, false);
     if (const YAML::Node events = n["export_status"]; events && !events.IsNull()) {
+      // Reports show the last event as the chip's status: dates must be real and in order, and
+      // the status one of docs/catalog-schema.md's (any text was taken before).
+      std::optional<Date> previous;
       ForEach(events, Join(path, "export_status"), [&](const YAML::Node& e, const std::string& ep) {
         CheckKeys(e, ep, {"date", "status", "note", "source", "confidence"});
         ExportEvent ev;
         ev.date = Text(e, "date", ep, true);
+        const auto date = Date::Parse(ev.date);
+        if (!date) Fail(date.error().message, e["date"], Join(ep, "date"));
+        if (previous && *date < *previous) {
+          Fail("dated before the event above it; export_status lists events oldest first",
+               e["date"], Join(ep, "date"));
+        }
+        previous = *date;
         ev.status = Text(e, "status", ep, true);
+        static const std::vector<std::string> kStatuses = {
+            "unrestricted",         "licence-required", "barred",  "approved-with-conditions",
+            "discouraged-by-china", "not-licensed",     "domestic"};
+        if (std::find(kStatuses.begin(), kStatuses.end(), ev.status) == kStatuses.end()) {
+          Fail("unknown status " + Quoted(ev.status) + "; expected " + JoinOr(kStatuses),
+               e["status"], Join(ep, "status"));
+        }
         ev.note = Text(e, "note", ep, false);
         ev.sources = Strings(e, "source", ep);
         ev.confidence = ConfidenceField(e, ep);
@@ -263,6 +281,13 @@ class YamlLoader : public YamlReader {
     m.hidden = Int(n, "hidden", path, 1, 1 << 22);
     m.heads = Int(n, "heads", path, 1, 1 << 16);
     m.kv_heads = Int(n, "kv_heads", path, 1, 1 << 16, m.heads);
+    // Without head_dim a head is hidden / heads wide; that must be a whole number of at least 1
+    // (hidden 2 with 4 heads gave head_dim 0, unchecked, and an MFU of 0.4 %).
+    if (const YAML::Node hd = n["head_dim"]; (!hd || hd.IsNull()) && m.hidden % m.heads != 0) {
+      Fail(fmt::format("missing, and hidden / heads = {} / {} is not a whole number; give head_dim",
+                       m.hidden, m.heads),
+           n, Join(path, "head_dim"));
+    }
     m.head_dim = Int(n, "head_dim", path, 1, 1 << 16, m.hidden / m.heads);
     m.ffn_hidden = Int(n, "ffn_hidden", path, 1, 1 << 24);
     const std::string mlp = Text(n, "mlp", path, true);

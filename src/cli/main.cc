@@ -162,7 +162,7 @@ int Emit(const CommonOptions& common, const suanli::app::Output& out) {
   std::vector<suanli::FileToWrite> files;
   for (const auto& file : out.files) files.push_back({file.path, file.content, file.make_parent});
   if (!common.output.empty()) files.push_back({common.output, out.body, false});
-  if (auto r = suanli::WriteFilesAtomically(files); !r) return Fail(r.error());
+  if (auto r = suanli::WriteFilesAtomically(files, out.inputs); !r) return Fail(r.error());
   if (!common.json) {
     for (const auto& note : out.notes) std::fprintf(stderr, "suanli: note: %s\n", note.c_str());
   }
@@ -381,6 +381,10 @@ int main(int argc, char** argv) {
   serve->add_option("--catalog", common.catalog_dir,
                     "directory of YAML files that add to or override the built-in catalog");
 
+  // CLI11's own messages ("--model is required") in the shape of every other error.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("suanli: error: ") + e.what() + "\nRun with --help for more information.\n";
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

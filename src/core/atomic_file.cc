@@ -19,6 +19,9 @@
 #include <set>
 #include <sstream>
 #include <utility>
+#include <vector>
+
+#include <fmt/format.h>
 
 namespace suanli {
 namespace {
@@ -341,11 +344,30 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return buffer.str();
 }
 
-Result<void> WriteFilesAtomically(const std::vector<FileToWrite>& files) {
+Result<void> WriteFilesAtomically(const std::vector<FileToWrite>& files,
+                                  const std::vector<std::string>& inputs) {
   InstallSignalCleanup();
+  // Inputs by device and inode, so another name for the same file (a relative path, a link)
+  // is caught too: `replay --trace t.csv --report t.csv` overwrote the trace with HTML.
+  std::vector<std::pair<struct stat, const std::string*>> input_files;
+  for (const auto& in : inputs) {
+    struct stat st {};
+    if (::stat(in.c_str(), &st) == 0 && S_ISREG(st.st_mode)) input_files.emplace_back(st, &in);
+  }
   std::vector<Plan> plans;
   std::set<std::string> seen;
   for (const auto& f : files) {
+    struct stat st {};
+    if (!input_files.empty() && ::stat(f.path.c_str(), &st) == 0) {
+      for (const auto& [in, name] : input_files) {
+        if (in.st_dev == st.st_dev && in.st_ino == st.st_ino) {
+          return MakeError(fmt::format("is also an input of this command ({}); not overwritten: "
+                                       "expected another output file",
+                                       *name),
+                           f.path);
+        }
+      }
+    }
     // A target that does not exist because its folder does not either (make_parent) is new.
     auto plan = PlanFor(f);
     if (!plan) return tl::unexpected(plan.error());

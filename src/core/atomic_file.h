@@ -35,8 +35,11 @@ struct FileToWrite {
   bool make_parent = false;  // create the folders it goes in (removed again on failure)
 };
 
-// Every file or none; the error names the file that failed and why (errno text).
-Result<void> WriteFilesAtomically(const std::vector<FileToWrite>& files);
+// Every file or none; the error names the file that failed and why (errno text). A target that
+// is one of `inputs` (the files the command read; the same file by device and inode, whatever
+// the name) is refused before anything is written.
+Result<void> WriteFilesAtomically(const std::vector<FileToWrite>& files,
+                                  const std::vector<std::string>& inputs = {});
 Result<void> WriteFileAtomically(const std::string& path, std::string_view content);
 
 // The whole file; the error ("cannot read file") names the path.

@@ -6,6 +6,9 @@
 #define SUANLI_CORE_YAML_READER_H_
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -14,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +41,23 @@ inline std::string Join(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
+// Where each document of a stream starts (the parser's events, no nodes built).
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 class YamlReader {
  public:
   explicit YamlReader(std::string file) : file_(std::move(file)) {}
@@ -59,30 +80,46 @@ class YamlReader {
                        static_cast<unsigned char>(text[bad]), column),
            line, "");
     }
-    std::vector<YAML::Node> docs;
+    const std::string owned(text);
+    YAML::Node root;
     try {
-      docs = YAML::LoadAll(std::string(text));
+      // Documents are counted with the parser before one is built: yaml-cpp 0.7's LoadAll never
+      // ends on a ',' where a document should start (upstream issue #1040, fixed in 2024 after
+      // Debian's 0.7.0): it returns an empty document without consuming the token, forever,
+      // allocating as it goes (1.4 GB in 3 s). A document that does not move the parser on is
+      // the syntax error it is.
+      std::istringstream in(owned);
+      YAML::Parser parser(in);
+      DocumentStarts starts;
+      while (parser.HandleNextDocument(starts)) {
+        const size_t n = starts.marks.size();
+        if (n >= 2 && starts.marks[n - 1].pos == starts.marks[n - 2].pos) {
+          const YAML::Mark& m = starts.marks[n - 1];
+          const char c =
+              m.pos >= 0 && static_cast<size_t>(m.pos) < owned.size() ? owned[m.pos] : '?';
+          Fail(fmt::format("unexpected '{}' at column {}; expected a value", c, m.column + 1),
+               std::max(1, std::min(m.line + 1, lines)), "");
+        }
+      }
+      if (starts.marks.empty()) return YAML::Node();
+      if (starts.marks.size() > 1) {
+        Fail("more than one YAML document (a second starts here); expected one per file",
+             std::max(1, std::min(starts.marks[1].line + 1, lines)), "");
+      }
+      root = YAML::Load(owned);
+    } catch (const YAML::DeepRecursion& e) {
+      // yaml-cpp's message for its nesting limit was "bad file".
+      Fail(fmt::format("nesting deeper than {} levels; the parser stops there (expected a few "
+                       "levels of mappings and lists)",
+                       e.depth() - 1),
+           std::max(1, std::min(e.mark.line + 1, lines)), "");
     } catch (const YAML::ParserException& e) {
       // At end of input yaml-cpp points one line past the last one.
       Fail(e.msg, std::max(1, std::min(e.mark.line + 1, lines)), "");
     }
-    if (docs.empty()) return YAML::Node();
-    if (docs.size() > 1) {
-      // The second document's `---` (or its first node).
-      const int at = std::min(std::max(0, docs[1].Mark().line), std::max(0, lines - 1));
-      int line = at + 1;
-      size_t pos = 0;
-      for (int n = 0; n <= at; ++n) {
-        if (text.substr(pos, 3) == "---") line = n + 1;
-        const size_t end = text.find('\n', pos);
-        if (end == std::string_view::npos) break;
-        pos = end + 1;
-      }
-      Fail("more than one YAML document (a second starts here); expected one per file", line, "");
-    }
     std::set<std::pair<int, int>> checked;
-    CheckDuplicateKeys(docs[0], "", checked);
-    return docs[0];
+    CheckDuplicateKeys(root, "", checked);
+    return root;
   }
 
  protected:

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "core/rng.h"
 
 namespace suanli::sim {
@@ -58,6 +60,15 @@ Result<std::vector<Job>> SynthesizeTrace(const std::vector<Job>& source,
   double t = arrivals.front();
   for (long i = 0; i < options.jobs; ++i) {
     if (i > 0) t += gaps[gap_rng.Below(gaps.size())] / options.rate_scale;
+    // A tiny rate scale made arrivals of 3e301 s or infinite ones, which the trace readers then
+    // refuse: a trace synth cannot read back is an error here, naming the scale.
+    if (!(t <= kMaxSynthArrivalS)) {
+      return MakeError(fmt::format("{:g} puts job {} at {:g} s, beyond the {:g} s ({:.0f} years) "
+                                   "a trace may span; expected a larger rate scale",
+                                   options.rate_scale, i + 1, t, kMaxSynthArrivalS,
+                                   kMaxSynthArrivalS / (365.25 * 86400)),
+                       "", 0, "--rate-scale");
+    }
     Job j = source[job_rng.Below(source.size())];
     j.id = i + 1;
     j.name = std::to_string(j.id);

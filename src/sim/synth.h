@@ -23,8 +23,12 @@ struct SynthOptions {
   double rate_scale = 1;  // arrival rate x rate_scale (gaps / rate_scale), > 0
 };
 
+// The latest arrival a synthesized trace may have (about 317 years).
+constexpr double kMaxSynthArrivalS = 1e10;
+
 // Jobs with ids 1..N; the first arrives at the source's first arrival.
-// Errors: fewer than two source jobs (no gap to resample), bad options.
+// Errors: fewer than two source jobs (no gap to resample), bad options, a rate scale that puts
+// an arrival beyond kMaxSynthArrivalS.
 Result<std::vector<Job>> SynthesizeTrace(const std::vector<Job>& source,
                                          const SynthOptions& options);
 

@@ -259,6 +259,58 @@ TEST(YamlErrorsTest, OneDocumentPerFile) {
   EXPECT_TRUE(Contains(e.message, "more than one YAML document")) << e.message;
 }
 
+// yaml-cpp 0.7's LoadAll looped forever (allocating) on a ',' where a document starts; found by
+// the catalog/scenario fuzz targets (tests/fuzz/corpus/*/regress-leading-comma).
+TEST(YamlErrorsTest, StrayCommaIsASyntaxError) {
+  Error e = MergeError(",");
+  EXPECT_EQ(e.line, 1);
+  EXPECT_TRUE(Contains(e.message, "unexpected ','")) << e.message;
+  e = MergeError(Model() + ", 2027-09]\n");  // line 14
+  EXPECT_EQ(e.line, 14);
+  EXPECT_TRUE(Contains(e.message, "unexpected ','")) << e.message;
+}
+
+// yaml-cpp's own message for its nesting limit was "bad file" (reliability finding L5).
+TEST(YamlErrorsTest, DeepNestingIsNamed) {
+  const Error e = MergeError("chips: " + std::string(100000, '['));
+  EXPECT_EQ(e.line, 1);
+  EXPECT_TRUE(Contains(e.message, "nesting deeper than")) << e.message;
+}
+
+// Without head_dim a head is hidden / heads wide: 2 / 4 gave 0, unchecked (finding L6).
+TEST(YamlErrorsTest, HeadDimFallbackMustBeWhole) {
+  std::string text = Model(5, "hidden: 2");
+  text.replace(text.find("    head_dim: 128\n"), 18, "");  // line 8 gone: 12 lines
+  const Error e = MergeError(text);
+  EXPECT_EQ(e.line, 2);  // the model
+  EXPECT_EQ(e.field, "models[0].head_dim");
+  EXPECT_TRUE(Contains(e.message, "hidden / heads = 2 / 32")) << e.message;
+}
+
+// export_status took any date and any status (finding L6); reports show the last as current.
+TEST(YamlErrorsTest, ExportStatusDatesAndStatuses) {
+  auto chip = [](const std::string& events) {
+    return ChipWithMemory("memory_gib: {value: 64, source: [S2], confidence: official}") +
+           "    export_status:\n" + events;  // events from line 10
+  };
+  const std::string ok =
+      "      - {date: \"2023-10\", status: barred, source: [S2], "
+      "confidence: reported}\n";
+  Error e = MergeError(chip("      - {date: not-a-date, status: barred}\n"));
+  EXPECT_EQ(e.line, 10);
+  EXPECT_EQ(e.field, "chips[0].export_status[0].date");
+  EXPECT_TRUE(Contains(e.message, "not a date")) << e.message;
+  e = MergeError(chip("      - {date: 2023-02-30, status: barred}\n"));
+  EXPECT_TRUE(Contains(e.message, "not a valid calendar date")) << e.message;
+  e = MergeError(chip("      - {date: 2023-10, status: bogus}\n"));
+  EXPECT_EQ(e.field, "chips[0].export_status[0].status");
+  EXPECT_TRUE(Contains(e.message, "unknown status 'bogus'")) << e.message;
+  e = MergeError(chip(ok + "      - {date: 2022-01-05, status: unrestricted}\n"));
+  EXPECT_EQ(e.line, 11);
+  EXPECT_EQ(e.field, "chips[0].export_status[1].date");
+  EXPECT_TRUE(Contains(e.message, "oldest first")) << e.message;
+}
+
 TEST(YamlErrorsTest, TextMustBeUtf8) {
   const Error e = MergeError(ChipWithMemory("note: caf\xe9 au lait"));
   EXPECT_EQ(e.file, kFile);
