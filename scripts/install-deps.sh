@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy clang libclang-rt-14-dev
   python3 python3-yaml curl wrk
+  locales tzdata
   chromium
 )
 # Node.js and npm: the machine's own if present (the image ships them), else Debian's.
