@@ -44,13 +44,16 @@ bench: build
 
 # libFuzzer on every target for FUZZ_SECONDS each (corpus grows under build/fuzz/corpus; a crash
 # is saved under build/fuzz/artifacts: copy it into tests/fuzz/corpus/<target> as a regression).
+# Seeds: tests/fuzz/corpus/<target>, and the shipped YAML for the catalog and scenario loaders.
+# One target: make fuzz FUZZ_TARGETS=sia FUZZ_SECONDS=600.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := api amount
+FUZZ_TARGETS ?= api amount catalog scenario trace_csv openb gavel sia
 fuzz:
 	@$(MAKE) --no-print-directory build PRESET=fuzz
 	@for t in $(FUZZ_TARGETS); do \
+	  case $$t in catalog) seeds=data;; scenario) seeds=data/scenarios;; *) seeds=;; esac; \
 	  mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts/$$t && \
-	  build/fuzz/bin/fuzz_$$t build/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	  build/fuzz/bin/fuzz_$$t build/fuzz/corpus/$$t tests/fuzz/corpus/$$t $$seeds \
 	    -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 \
 	    -artifact_prefix=build/fuzz/artifacts/$$t/ -print_final_stats=1 2>&1 | \
 	    grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY" ; \

@@ -14,7 +14,9 @@ int main(int argc, char** argv) {
   long files = 0;
   for (int i = 1; i < argc; ++i) {
     std::vector<std::filesystem::path> paths;
-    for (const auto& e : std::filesystem::directory_iterator(argv[i])) paths.push_back(e.path());
+    for (const auto& e : std::filesystem::directory_iterator(argv[i])) {
+      if (e.is_regular_file()) paths.push_back(e.path());  // data/ also holds scenarios/
+    }
     for (const auto& p : paths) {
       std::ifstream in(p, std::ios::binary);
       const std::string bytes((std::istreambuf_iterator<char>(in)), {});
