@@ -352,5 +352,27 @@ TEST(atomic, SignalRemovesTemporaries) {
   }
 }
 
+// An output that is one of the command's inputs, under any name, is refused before anything is
+// written (`replay --trace t.csv --report t.csv` overwrote the trace with HTML: finding L9).
+TEST(AtomicFileTest, InputsAreNeverOverwritten) {
+  const fs::path dir = FreshDir();
+  const fs::path trace = dir / "t.csv", other = dir / "r.html";
+  { std::ofstream(trace) << "id,arrival_s\n"; }
+  fs::create_symlink("t.csv", dir / "link.csv");
+  for (const fs::path& target : {trace, dir / "link.csv", dir / "." / "t.csv"}) {
+    auto r = WriteFilesAtomically({{other.string(), "report"}, {target.string(), "html"}},
+                                  {trace.string()});
+    ASSERT_FALSE(r) << target;
+    EXPECT_EQ(r.error().file, target.string());
+    EXPECT_TRUE(Has(r.error().message, "is also an input")) << r.error().message;
+    EXPECT_EQ(ReadAll(trace), "id,arrival_s\n");
+    EXPECT_FALSE(fs::exists(other)) << "all or none";
+  }
+  // Another file, and inputs that do not exist, change nothing.
+  ASSERT_TRUE(WriteFilesAtomically({{other.string(), "report"}}, {trace.string(), "/nonexistent"}));
+  EXPECT_EQ(ReadAll(other), "report");
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace suanli
