@@ -354,7 +354,7 @@ TEST(atomic, SignalRemovesTemporaries) {
 
 // An output that is one of the command's inputs, under any name, is refused before anything is
 // written (`replay --trace t.csv --report t.csv` overwrote the trace with HTML: finding L9).
-TEST(AtomicFileTest, InputsAreNeverOverwritten) {
+TEST(atomic, InputsAreNeverOverwritten) {
   const fs::path dir = FreshDir();
   const fs::path trace = dir / "t.csv", other = dir / "r.html";
   { std::ofstream(trace) << "id,arrival_s\n"; }
