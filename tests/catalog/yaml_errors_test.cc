@@ -265,8 +265,8 @@ TEST(YamlErrorsTest, StrayCommaIsASyntaxError) {
   Error e = MergeError(",");
   EXPECT_EQ(e.line, 1);
   EXPECT_TRUE(Contains(e.message, "unexpected ','")) << e.message;
-  e = MergeError(Model() + ", 2027-09]\n");  // line 14
-  EXPECT_EQ(e.line, 14);
+  e = MergeError("# a catalog\n\n, 2027-09]\nchips: []\n");  // what the fuzzer found, cut
+  EXPECT_EQ(e.line, 3);
   EXPECT_TRUE(Contains(e.message, "unexpected ','")) << e.message;
 }
 
