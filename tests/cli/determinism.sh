@@ -65,7 +65,7 @@ COMMANDS=(
   "train-json|train --model deepseek-v3 --chip h20 --count 2048 --tokens 1T --json"
   "infer|infer --model llama-3-70b --chip h800 --tpot-ms 50"
   "infer-compare-json|infer --model qwen2.5-72b --chip h20,h800,ascend-910b --compare --json"
-  "forecast|forecast cloud-inference-first --samples 40 --report r.html --csv csv -o forecast.txt"
+  "forecast|forecast cloud-inference-first --samples 20 --report r.html --csv csv -o forecast.txt"
   "forecast-json|forecast china-2026 --samples 20 --no-sensitivity --json"
   "localize|localize"
   "localize-json|localize --json --seed 3"
