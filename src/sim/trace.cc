@@ -462,7 +462,8 @@ Result<std::vector<Job>> ReadGavelRows(RowReader& rows, const std::string& file,
   nlohmann::json tput;
   try {
     tput = nlohmann::json::parse(throughputs_json);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for numbers beyond a double (1e999): both are bad input.
     return MakeError(e.what(), throughputs_file);
   }
   if (!tput.is_object()) return MakeError("expected an object of worker types", throughputs_file);
