@@ -7,6 +7,7 @@
 #include "app/internal.h"
 #include "catalog/catalog.h"
 #include "core/atomic_file.h"
+#include "perf/power.h"
 #include "report/catalog_report.h"
 #include "supply/scenario.h"
 
@@ -32,6 +33,18 @@ Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::
                                                    (*s)->chip + "', not '" + chip.id + "'"));
   }
   return **s;
+}
+
+Result<catalog::System> ResolveCappedSystem(const catalog::Catalog& c, const catalog::Chip& chip,
+                                            const std::string& system_id,
+                                            const catalog::FamilyCalibration& calibration,
+                                            std::optional<double> power_cap_w) {
+  auto system = ResolveSystem(c, chip, system_id);
+  if (!system || !power_cap_w) return system;
+  auto clock = perf::PowerCapClockFraction(chip, calibration, power_cap_w);
+  if (!clock) return tl::unexpected(FieldError("power_cap_w", clock.error().message));
+  perf::TightenPowerCap(*system, *power_cap_w);
+  return system;
 }
 
 Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,

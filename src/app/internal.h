@@ -3,6 +3,7 @@
 #define SUANLI_APP_INTERNAL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "app/requests.h"
@@ -28,6 +29,12 @@ Error FieldError(const std::string& field, std::string message);
 // Train and infer share it, so they accept and refuse the same pairs.
 Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::Chip& chip,
                                       const std::string& system_id);
+// The same, run under a per-chip power cap when one is given (the tighter of it and the
+// system's); a cap the chip cannot take is an error on power_cap_w.
+Result<catalog::System> ResolveCappedSystem(const catalog::Catalog& c, const catalog::Chip& chip,
+                                            const std::string& system_id,
+                                            const catalog::FamilyCalibration& calibration,
+                                            std::optional<double> power_cap_w);
 
 // A file a request names: refused if it is a directory, or above `max_bytes` (0: no limit).
 Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes,

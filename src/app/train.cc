@@ -123,14 +123,10 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   // Problems with the job itself (an inference-only chip, an unknown peak) say more than a
   // missing system does, so check them first.
   if (auto ok = perf::ValidateJob(job); !ok) return tl::unexpected(ok.error());
-  auto system = internal::ResolveSystem(cat, **chip, r.system);
+  auto system =
+      internal::ResolveCappedSystem(cat, **chip, r.system, job.calibration, r.power_cap_w);
   if (!system) return tl::unexpected(system.error());
   job.system = *system;
-  if (r.power_cap_w) {
-    auto clock = perf::PowerCapClockFraction(**chip, job.calibration, r.power_cap_w);
-    if (!clock) return tl::unexpected(FieldError("power_cap_w", clock.error().message));
-    perf::TightenPowerCap(job.system, *r.power_cap_w);
-  }
   return setup;
 }
 
@@ -264,14 +260,9 @@ Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest
   perf::InferenceJob& job = setup.job;
   if (auto ok = perf::ValidateInferenceRequest(job); !ok) return tl::unexpected(ok.error());
   if (auto ok = perf::ValidateInferenceJob(job); !ok) return tl::unexpected(ok.error());
-  auto system = ResolveSystem(cat, **chip, r.system);
+  auto system = ResolveCappedSystem(cat, **chip, r.system, job.calibration, r.power_cap_w);
   if (!system) return tl::unexpected(system.error());
   job.system = *system;
-  if (r.power_cap_w) {
-    auto clock = perf::PowerCapClockFraction(**chip, job.calibration, r.power_cap_w);
-    if (!clock) return tl::unexpected(FieldError("power_cap_w", clock.error().message));
-    perf::TightenPowerCap(job.system, *r.power_cap_w);
-  }
   return setup;
 }
 
