@@ -43,6 +43,10 @@ Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes,
 Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
                                     const std::string& field);
 
+// Parallel sizes a user gives: each in [1, limit], else an error naming the field.
+Result<void> CheckSizes(const std::vector<std::pair<const char*, std::optional<int>>>& sizes,
+                        long limit);
+
 // A train request as a job and the layout knobs it fixes: everything `train` checks.
 struct TrainSetup {
   perf::TrainingJob job;

@@ -66,7 +66,10 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "KV cache: bf16, fp8 or int8 (default: 8-bit with 8-bit or smaller weights)"),
       Bind("tpot_ms", &R::tpot_ms, "time-per-output-token target (server: p99; offline: mean)"),
       Bind("ttft_ms", &R::ttft_ms, "time-to-first-token target"),
-      Bind("mode", &R::mode, "offline (full batches) or server (live arrivals, default)"),
+      Bind("mode", &R::mode,
+           "offline (all requests at once), server (default) or interactive (live arrivals, "
+           "p99 SLOs; MLPerf's scenarios), each simulated request by request; analytic: the "
+           "steady-state model alone"),
       Bind("prefix_cache_hit", &R::prefix_cache_hit, "fraction of prompt tokens served from cache"),
       Bind("disaggregate", &R::disaggregate, "separate prefill and decode chips"),
       Bind("power_cap_w", &R::power_cap_w,
@@ -88,6 +91,27 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("kv_memory_fraction", &R::kv_memory_fraction,
            "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization (default: "
            "the engine's)"),
+      Bind("mtp", &R::mtp,
+           "multi-token prediction / speculative decoding: draft tokens verified per step"),
+      Bind("mtp_acceptance", &R::mtp_acceptance,
+           "probability each draft token is accepted given the one before (default: the "
+           "model's published rate)"),
+      Bind("qps", &R::qps,
+           "simulate this arrival rate (requests/s per instance) instead of searching the "
+           "highest rate that meets the SLO"),
+      Bind("duration_s", &R::duration_s, "simulated seconds of arrivals with --qps (default 600)"),
+      Bind("requests", &R::requests,
+           "requests per simulation (offline default: 8 batches; SLO search default 2000)"),
+      Bind("requests_trace", &R::requests_trace,
+           "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens"),
+      Bind("input_dist", &R::input_dist,
+           "prompt lengths around --input-tokens: fixed, exp, uniform[:W] or lognormal[:SIGMA]"),
+      Bind("output_dist", &R::output_dist, "output lengths around --output-tokens (as input_dist)"),
+      Bind("arrivals", &R::arrivals, "poisson (default) or gamma (bursty, with --burstiness)"),
+      Bind("burstiness", &R::burstiness,
+           "gamma arrivals: coefficient of variation of the gaps (1 = Poisson)"),
+      Bind("seed", &R::seed, "random seed of the simulated workload (default 1)"),
+      Bind("timing", &R::timing, "add the simulator's wall-clock seconds (sim_wall_s)"),
   };
   return fields;
 }

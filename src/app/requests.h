@@ -41,6 +41,8 @@ struct InferRequest {
   int64_t count = 0;
   std::string system;
   double input_tokens = 1024, output_tokens = 256, prefix_cache_hit = 0;
+  // offline, server, interactive: the analytic model, then the request-level simulator;
+  // analytic: the steady-state model alone.
   std::string dtype = "bf16", kv_dtype, mode = "server";
   std::optional<double> tpot_ms, ttft_ms, demand_tokens_per_s, chip_hour_usd, power_cap_w;
   std::optional<int> tp, ep, dp;
@@ -49,6 +51,17 @@ struct InferRequest {
   std::string engine;
   std::optional<int> max_num_seqs;
   std::optional<double> max_batched_tokens, kv_memory_fraction;
+  // Multi-token prediction: draft tokens per step and their acceptance (default: the model's).
+  int mtp = 0;
+  std::optional<double> mtp_acceptance;
+  // The simulator's workload: one rate (qps for duration_s), else the highest rate at the SLO;
+  // lengths spread around input/output_tokens, or a request trace file.
+  std::optional<double> qps, duration_s;
+  std::optional<int64_t> requests;
+  std::string requests_trace, input_dist = "fixed", output_dist = "fixed", arrivals = "poisson";
+  double burstiness = 1;
+  uint64_t seed = 1;
+  bool timing = false;  // sim_wall_s in the output (off: same inputs, same bytes)
 };
 
 struct ForecastRequest {

@@ -18,6 +18,10 @@ struct ServingEngine {
   // The fraction is of the memory left free after the weights (TensorRT-LLM's
   // free_gpu_memory_fraction), not of the whole HBM (vLLM, SGLang).
   bool fraction_of_free_memory = false;
+  // Admission of new requests (the serving simulator): "reserve" holds KV room for a request's
+  // whole output before admitting it (TensorRT-LLM's GUARANTEED_NO_EVICT); "optimistic" admits on
+  // the prompt alone and preempts when decode runs out (vLLM, SGLang).
+  std::string kv_admission = "reserve";
   std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;

@@ -47,6 +47,8 @@ struct Model {
   bool dropout = false;  // trained with dropout (older GPT-style models)
   int max_seq_len = 0;
   int mtp_layers = 0;
+  // Published acceptance of an MTP draft token given the one before (serving with --mtp).
+  std::optional<double> mtp_acceptance;
   std::optional<MlaConfig> mla;
   std::optional<MoeConfig> moe;
   std::optional<double> params_b_reported;

@@ -270,6 +270,7 @@ class YamlLoader : public YamlReader {
                "mla",
                "moe",
                "mtp_layers",
+               "mtp_acceptance",
                "source",
                "notes"});
     catalog::Model m;
@@ -314,6 +315,9 @@ class YamlLoader : public YamlReader {
     m.dropout = Bool(n, "dropout", path, false);
     m.max_seq_len = Int(n, "max_seq_len", path, 1, 1 << 26);
     m.mtp_layers = Int(n, "mtp_layers", path, 0, 64, 0);
+    if (n["mtp_acceptance"] && !n["mtp_acceptance"].IsNull()) {
+      m.mtp_acceptance = Num(n, "mtp_acceptance", path, 0, 1);
+    }
     if (n["params_b_reported"] && !n["params_b_reported"].IsNull()) {
       m.params_b_reported = Num(n, "params_b_reported", path, 1e-6, 1e6);
     }
@@ -455,7 +459,7 @@ class YamlLoader : public YamlReader {
   void Engine(const YAML::Node& n, const std::string& path) {
     CheckKeys(n, path,
               {"id", "name", "aliases", "max_num_seqs", "max_batched_tokens", "kv_memory_fraction",
-               "fraction_of_free_memory", "version", "source", "notes"});
+               "fraction_of_free_memory", "kv_admission", "version", "source", "notes"});
     ServingEngine e;
     e.id = Id(n, path);
     e.name = Text(n, "name", path, true);
@@ -465,6 +469,12 @@ class YamlLoader : public YamlReader {
     e.max_batched_tokens = Num(n, "max_batched_tokens", path, 0, 1e8, 0);
     e.kv_memory_fraction = Num(n, "kv_memory_fraction", path, 0, 1, 0);
     e.fraction_of_free_memory = Bool(n, "fraction_of_free_memory", path, false);
+    e.kv_admission = Text(n, "kv_admission", path, false);
+    if (e.kv_admission.empty()) e.kv_admission = "reserve";
+    if (e.kv_admission != "reserve" && e.kv_admission != "optimistic") {
+      Fail("unknown kv_admission '" + e.kv_admission + "'; expected reserve or optimistic",
+           n["kv_admission"], Join(path, "kv_admission"));
+    }
     e.version = Text(n, "version", path, false);
     e.sources = Strings(n, "source", path);
     e.notes = Text(n, "notes", path, false);

@@ -185,18 +185,20 @@ double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
   return ((s.nonexpert + s.shared) / l.tp + routed) * x.f.weight_bytes;
 }
 
-// One step of an attention group: `decode` sequences at mean context
-// `decode_ctx` produce one token each, and `prefill` prompt tokens with
-// prompt length `prompt` are computed alongside.
-Step StepTime(const Context& x, const InferenceLayout& l, double decode, double decode_ctx,
-              double prefill, double prompt) {
+// One step of an attention group: `decode` sequences produce one token each (plus the
+// draft tokens they verify with MTP), attending to `decode_keys` cached tokens in all, and
+// `prefill` prompt tokens are computed alongside, attending to `prefill_keys` tokens in all.
+Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, double decode_keys,
+                     double prefill, double prefill_keys) {
   const auto& m = *x.job.model;
   const auto& s = x.s;
   const auto& p = s.p;
   const auto& cal = x.job.calibration;
   const auto& sys = x.job.system;
   const double tp = l.tp;
-  const double tokens = decode + prefill;  // per group
+  // With MTP each running sequence verifies its draft tokens in the same pass.
+  const double verify = 1.0 + x.job.mtp_depth;
+  const double tokens = decode * verify + prefill;  // per group
   const double instance_tokens = tokens * l.dp;
   Step st;
 
@@ -222,14 +224,9 @@ Step StepTime(const Context& x, const InferenceLayout& l, double decode, double 
 
   // Attention: decode reads the KV cache; prefill is causal over the prompt.
   const double kv_split = m.mla ? 1.0 : std::min<double>(tp, m.kv_heads);
-  const double kv_bytes = decode * decode_ctx * s.kv_per_token / kv_split;
-  // Computed prompt tokens are the uncached tail of the prompt: they attend
-  // to the cached prefix and, causally, to each other.
-  const double hit = x.job.prefix_cache_hit;
-  const double prefill_keys = prompt * (1 + hit) / 2;
+  const double kv_bytes = decode_keys * s.kv_per_token / kv_split;
   const double attn_flops =
-      (decode * decode_ctx * s.decode_key_flops + prefill * prefill_keys * s.prefill_key_flops) /
-      tp;
+      (decode_keys * verify * s.decode_key_flops + prefill_keys * s.prefill_key_flops) / tp;
   const double attn_compute = attn_flops / (x.f.half_peak * cal.attention_efficiency);
   const double attn_memory = kv_bytes / x.f.mem_bw;
   st.attention_s = std::max(attn_compute, attn_memory);
@@ -266,7 +263,31 @@ Step StepTime(const Context& x, const InferenceLayout& l, double decode, double 
     st.comm_s += p.moe_layers * (a2a(dispatch_bytes) + a2a(kActivationBytes));
   }
   st.overhead_s = cal.serving_step_overhead_ms / 1000;
+  if (x.job.mtp_depth > 0 && decode > 0) {
+    // The draft: each MTP module is one more layer run over the running sequences, once per
+    // draft position, before the verifying pass (DeepSeek-V3's sequential MTP modules).
+    const double one_layer = (st.linear_s + st.attention_s) / verify / m.layers;
+    st.linear_s += x.job.mtp_depth * one_layer;
+  }
   return st;
+}
+
+// The step with `decode` sequences at mean context `decode_ctx`, and `prefill` prompt tokens of
+// prompts `prompt` long computed alongside. Computed prompt tokens are the uncached tail of the
+// prompt: they attend to the cached prefix and, causally, to each other.
+Step StepTime(const Context& x, const InferenceLayout& l, double decode, double decode_ctx,
+              double prefill, double prompt) {
+  const double prefill_keys = prompt * (1 + x.job.prefix_cache_hit) / 2;
+  return StepTimeOfBatch(x, l, decode, decode * decode_ctx, prefill, prefill * prefill_keys);
+}
+
+// Output tokens a running sequence gains per decode step: 1, plus the draft tokens accepted in a
+// row, each with probability `acceptance` given the one before (DeepSeek-V3 Sec. 5.4.3 reports
+// the second token accepted 85-90 % of the time, 1.8x tokens per second).
+double TokensPerDecodeStep(const InferenceJob& job) {
+  double tokens = 1, p = 1;
+  for (int i = 0; i < job.mtp_depth; ++i) tokens += (p *= job.mtp_acceptance);
+  return tokens;
 }
 
 struct Candidate {
@@ -346,7 +367,7 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
     c.step_s = c.step.total();
     // Live traffic arrives in bursts: a server keeps headroom to meet its
     // tail latency, so it runs below the full-batch rate.
-    c.out_per_chip = b / c.step_s / l.tp *
+    c.out_per_chip = b * TokensPerDecodeStep(job) / c.step_s / l.tp *
                      (job.mode == ServingMode::kServer ? job.serving.server_utilization : 1.0);
     if (prefill_per_output > 0) {
       // Aggregated: a new prompt waits for the running step, then rides one
@@ -361,7 +382,9 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
     return c;
   };
   auto meets = [&](const Candidate& c) {
-    if (job.tpot_ms && c.step_s * tail * 1000 > *job.tpot_ms) return false;
+    if (job.tpot_ms && c.step_s / TokensPerDecodeStep(job) * tail * 1000 > *job.tpot_ms) {
+      return false;
+    }
     if (job.ttft_ms && prefill_per_output > 0 && c.ttft_s * tail * 1000 > *job.ttft_ms) {
       return false;
     }
@@ -511,6 +534,12 @@ Result<void> ValidateInferenceRequest(const InferenceJob& job) {
   if (job.limits.kv_memory_fraction &&
       !(*job.limits.kv_memory_fraction > 0 && *job.limits.kv_memory_fraction <= 1))
     return MakeError("--kv-memory-fraction must be in (0, 1]");
+  if (job.mtp_depth < 0 || job.mtp_depth > 8) {
+    return MakeError("--mtp must be between 0 and 8 draft tokens");
+  }
+  if (!(job.mtp_acceptance >= 0 && job.mtp_acceptance <= 1)) {
+    return MakeError("--mtp-acceptance must be in [0, 1]");
+  }
   if (job.kv_dtype && ServingDTypeBytes(*job.kv_dtype) < 1) {
     return MakeError("--kv-dtype must be bf16, fp16, fp8 or int8");
   }
@@ -573,7 +602,8 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   e.memory_max_batch = c.memory_batch;
   e.engine_max_batch =
       EngineBatch(job, e.disaggregated ? 0.0 : ComputedPrompt(job) / job.output_tokens);
-  e.tpot_ms = c.step_s * 1000;
+  e.tpot_ms = c.step_s / TokensPerDecodeStep(job) * 1000;
+  e.tokens_per_decode_step = TokensPerDecodeStep(job);
   e.weights_gib_per_chip = c.weights_gib;
   e.kv_cache_gib_per_chip = c.kv_gib;
   e.kv_cache_bytes_per_token = s.kv_per_token;
@@ -666,5 +696,51 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   }
   return e;
 }
+
+struct ServingStepModel::State {
+  InferenceJob job;
+  Formats f;
+  Shape s;
+  InferenceLayout layout;
+  Context context() const { return Context{job, f, s}; }
+};
+
+Result<ServingStepModel> ServingStepModel::Make(const InferenceJob& job,
+                                                const InferenceLayout& layout) {
+  if (auto ok = ValidateInferenceJob(job); !ok) return tl::unexpected(ok.error());
+  if (auto ok = CheckLayout(job, layout); !ok) return tl::unexpected(ok.error());
+  auto state = std::make_shared<State>();
+  state->job = job;
+  state->f = *Resolve(job);
+  state->s = MakeShape(*job.model, state->f);
+  state->layout = layout;
+  if (CapacityBytes(state->context(), layout) <= 0) {
+    return MakeError("the weights leave no room for the KV cache on this layout");
+  }
+  ServingStepModel m;
+  m.state_ = std::move(state);
+  return m;
+}
+
+double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, double prefill_tokens,
+                                     double prefill_keys) const {
+  return StepTimeOfBatch(state_->context(), state_->layout, decode_seqs, decode_keys,
+                         prefill_tokens, prefill_keys)
+      .total();
+}
+
+double ServingStepModel::KvCapacityTokens() const {
+  const auto& st = *state_;
+  const double kv_split =
+      st.job.model->mla ? 1.0 : std::min<double>(st.layout.tp, st.job.model->kv_heads);
+  return CapacityBytes(st.context(), st.layout) / (st.s.kv_per_token / kv_split);
+}
+
+double ServingStepModel::TokensPerDecodeStep() const {
+  return perf::TokensPerDecodeStep(state_->job);
+}
+
+int ServingStepModel::MtpDepth() const { return state_->job.mtp_depth; }
+double ServingStepModel::MtpAcceptance() const { return state_->job.mtp_acceptance; }
 
 }  // namespace suanli::perf

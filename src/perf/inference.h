@@ -6,6 +6,7 @@
 #ifndef SUANLI_PERF_INFERENCE_H_
 #define SUANLI_PERF_INFERENCE_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,9 @@ struct EngineLimits {
   std::optional<double> max_batched_tokens;
   std::optional<double> kv_memory_fraction;
   bool fraction_of_free_memory = false;  // of what the weights leave (TensorRT-LLM), not of HBM
+  // The serving simulator's admission: false reserves KV for a request's whole output before
+  // admitting it (no eviction); true admits on the prompt and preempts (catalog engines).
+  bool optimistic_admission = false;
 };
 
 struct InferenceJob {
@@ -78,6 +82,10 @@ struct InferenceJob {
   std::optional<double> demand_tokens_per_s;  // output tokens per second
   std::optional<double> chip_hour_usd;
   EngineLimits limits;
+  // Multi-token prediction / speculative decoding: each decode step verifies `mtp_depth` draft
+  // tokens per sequence; each is accepted with probability `mtp_acceptance` given the previous.
+  int mtp_depth = 0;
+  double mtp_acceptance = 0;
 };
 
 struct InferenceEstimate {
@@ -116,6 +124,7 @@ struct InferenceEstimate {
   double step_communication_ms = 0;
   double step_overhead_ms = 0;
   long layouts_evaluated = 0;
+  double tokens_per_decode_step = 1;  // > 1 with MTP: 1 + expected accepted draft tokens
 };
 
 // A job for `model` on `chip` with the catalog's calibration for the chip's
@@ -128,6 +137,31 @@ Result<void> ValidateInferenceJob(const InferenceJob& job);
 // The checks that do not depend on the chip (token counts, targets, cache
 // hits, demand, price): wrong for every chip alike.
 Result<void> ValidateInferenceRequest(const InferenceJob& job);
+
+// One engine iteration of an attention group, for a request-level simulator (sim/serving): the
+// step model EstimateInference uses, on a batch the caller composes. Cheap to copy.
+class ServingStepModel {
+ public:
+  // The job must pass ValidateInferenceJob; `layout` is the instance's (all dp groups run alike).
+  static Result<ServingStepModel> Make(const InferenceJob& job, const InferenceLayout& layout);
+
+  // Seconds of one iteration: `decode_seqs` running sequences each produce a token (verifying
+  // their MTP drafts), attending to `decode_keys` cached tokens in all; `prefill_tokens` prompt
+  // tokens are computed alongside, attending to `prefill_keys` tokens in all.
+  double StepSeconds(double decode_seqs, double decode_keys, double prefill_tokens,
+                     double prefill_keys) const;
+  // KV-cache room of one attention group, in tokens: what the weights, the runtime and the
+  // engine's memory fraction leave.
+  double KvCapacityTokens() const;
+  // Output tokens a running sequence gains per decode step on average (1 without MTP).
+  double TokensPerDecodeStep() const;
+  int MtpDepth() const;
+  double MtpAcceptance() const;
+
+ private:
+  struct State;
+  std::shared_ptr<const State> state_;
+};
 
 // Searches the unset layout knobs and the batch for the highest output
 // throughput per chip that meets the latency targets.

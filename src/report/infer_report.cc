@@ -76,10 +76,105 @@ std::string Money(const std::optional<double>& v) {
   return v ? fmt::format("{:.3f}", *v) : std::string("-");
 }
 
+nlohmann::json PercentilesJson(const sim::Percentiles& p, int digits) {
+  return {{"p50", Round(p.p50, digits)},
+          {"p90", Round(p.p90, digits)},
+          {"p99", Round(p.p99, digits)},
+          {"mean", Round(p.mean, digits)}};
+}
+
+nlohmann::json SimulationJson(const ServingSimulation& s) {
+  nlohmann::json j;
+  j["mode"] = s.mode;
+  if (!s.skipped.empty()) {
+    j["skipped"] = s.skipped;
+    return j;
+  }
+  const auto& r = s.result;
+  j["workload"] = s.workload;
+  j["input_dist"] = s.input_dist;
+  j["output_dist"] = s.output_dist;
+  j["arrivals"] = s.arrivals;
+  j["requests_per_run"] = s.requests_per_run;
+  j["runs"] = s.runs;
+  j["ttft_target_ms"] = Optional(s.ttft_target_ms);
+  j["tpot_target_ms"] = Optional(s.tpot_target_ms);
+  j["slo_source"] = s.slo_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.slo_source);
+  j["qps"] = Optional(s.qps, 5);
+  j["max_qps_at_slo"] = Optional(s.max_qps_at_slo, 5);
+  j["max_qps_at_slo_total"] = Optional(s.max_qps_at_slo_total, 5);
+  j["chips_per_group"] = s.chips_per_group;
+  j["groups_per_instance"] = s.groups_per_instance;
+  j["requests"] = r.requests;
+  j["requests_completed"] = r.requests_completed;
+  j["ttft_ms"] = PercentilesJson(r.ttft_ms, 5);
+  j["tpot_ms"] = PercentilesJson(r.tpot_ms, 5);
+  j["e2e_s"] = PercentilesJson(r.e2e_s, 5);
+  j["output_tokens_per_s_per_chip"] = Round(s.output_tokens_per_s_per_chip);
+  j["goodput_requests_per_s"] = Round(r.goodput_requests_per_s * s.groups_per_instance, 5);
+  j["preemptions"] = r.preemptions;
+  j["steps"] = r.steps;
+  j["mean_running_seqs"] = Round(r.mean_running_seqs, 5);
+  j["max_running_seqs"] = Round(r.max_running_seqs, 5);
+  j["kv_capacity_tokens"] = Round(r.kv_capacity_tokens, 6);
+  j["makespan_s"] = Round(r.makespan_s, 6);
+  if (s.sim_wall_s) j["sim_wall_s"] = Round(*s.sim_wall_s, 3);
+  return j;
+}
+
+std::string SimulationText(const ServingSimulation& s) {
+  if (!s.skipped.empty()) return "simulated: no (" + s.skipped + ")\n";
+  const auto& r = s.result;
+  std::string out = fmt::format("simulated ({}): {}\n", s.mode, s.workload);
+  auto slo = [&]() {
+    std::string t;
+    if (s.ttft_target_ms) t += fmt::format("p99 TTFT <= {:g} ms", *s.ttft_target_ms);
+    if (s.tpot_target_ms) {
+      t += fmt::format("{}p99 TPOT <= {:g} ms", t.empty() ? "" : ", ", *s.tpot_target_ms);
+    }
+    return t + (s.slo_source.empty() ? "" : " (" + s.slo_source + ")");
+  };
+  Table t({"quantity", "p50", "p90", "p99", "mean"});
+  auto row = [&](const char* name, const sim::Percentiles& p, const char* spec) {
+    t.AddRow({name, fmt::format(fmt::runtime(spec), p.p50), fmt::format(fmt::runtime(spec), p.p90),
+              fmt::format(fmt::runtime(spec), p.p99), fmt::format(fmt::runtime(spec), p.mean)});
+  };
+  if (s.max_qps_at_slo) {
+    out += fmt::format(
+        "highest rate at {}: {:.3g} requests/s per instance{}\n", slo(), *s.max_qps_at_slo,
+        s.max_qps_at_slo_total
+            ? fmt::format(", {:.4g} over {} instances", *s.max_qps_at_slo_total, s.instances)
+            : "");
+    if (*s.max_qps_at_slo == 0) {
+      out += "no arrival rate meets it: even single requests miss the SLO on this layout\n";
+      return out;
+    }
+    out += "at that rate:\n";
+  }
+  row("TTFT ms", r.ttft_ms, "{:.0f}");
+  row("TPOT ms", r.tpot_ms, "{:.1f}");
+  row("end to end s", r.e2e_s, "{:.2f}");
+  out += t.Render();
+  out += fmt::format(
+      "output tokens/s per chip {:.0f}; goodput {:.3g} requests/s per instance; running batch "
+      "{:.0f} mean, {:.0f} max; {} preemptions\n",
+      s.output_tokens_per_s_per_chip, r.goodput_requests_per_s * s.groups_per_instance,
+      r.mean_running_seqs, r.max_running_seqs, r.preemptions);
+  if (!s.max_qps_at_slo && (s.ttft_target_ms || s.tpot_target_ms)) {
+    const bool ok = (!s.ttft_target_ms || r.ttft_ms.p99 <= *s.ttft_target_ms) &&
+                    (!s.tpot_target_ms || r.tpot_ms.p99 <= *s.tpot_target_ms);
+    out += fmt::format("SLO {}: {}\n", slo(), ok ? "met" : "missed");
+  }
+  if (s.sim_wall_s) out += fmt::format("simulated in {:.2f} s\n", *s.sim_wall_s);
+  return out;
+}
+
 }  // namespace
 
 std::string InferenceJson(const InferenceReport& r) {
-  return Dump(EstimateJson(*r.job, r.estimate));
+  nlohmann::json j = EstimateJson(*r.job, r.estimate);
+  if (r.simulation) j["simulation"] = SimulationJson(*r.simulation);
+  return Dump(j);
 }
 
 std::string InferenceText(const InferenceReport& r) {
@@ -90,8 +185,10 @@ std::string InferenceText(const InferenceReport& r) {
       job.system.id,
       job.system.power_cap_w ? fmt::format(", capped at {:g} W", *job.system.power_cap_w) : "",
       perf::ServingDTypeName(job.dtype),
-      job.mode == perf::ServingMode::kOffline ? "offline" : "server", job.input_tokens,
-      job.output_tokens,
+      !r.mode.empty()                           ? r.mode
+      : job.mode == perf::ServingMode::kOffline ? "offline"
+                                                : "server",
+      job.input_tokens, job.output_tokens,
       job.prefix_cache_hit > 0
           ? fmt::format(", {:.0f} % prefix-cache hits", job.prefix_cache_hit * 100)
           : "");
@@ -143,6 +240,7 @@ std::string InferenceText(const InferenceReport& r) {
     out += "note: chip family '" + job.chip->family +
            "' is not calibrated; default efficiencies used.\n";
   }
+  if (r.simulation) out += SimulationText(*r.simulation);
   return out;
 }
 

@@ -3,16 +3,41 @@
 #ifndef SUANLI_REPORT_INFER_REPORT_H_
 #define SUANLI_REPORT_INFER_REPORT_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "perf/inference.h"
+#include "sim/serving/serving_sim.h"
 
 namespace suanli::report {
+
+// The request-level simulation of the chosen deployment (sim/serving).
+struct ServingSimulation {
+  std::string mode;      // offline, server or interactive
+  std::string skipped;   // why it did not run (disaggregated), else empty
+  std::string workload;  // what was simulated, in words
+  std::string input_dist, output_dist, arrivals;
+  long requests_per_run = 0;
+  int runs = 1;
+  std::optional<double> ttft_target_ms, tpot_target_ms;
+  std::string slo_source;                      // "given", or where the default SLO comes from
+  std::optional<double> qps;                   // the simulated rate, requests/s per instance
+  std::optional<double> max_qps_at_slo;        // per instance
+  std::optional<double> max_qps_at_slo_total;  // over --count chips
+  int instances = 0;                           // with --count
+  int chips_per_group = 1;                     // tp: the simulated attention group's chips
+  int groups_per_instance = 1;                 // dp
+  sim::ServingSimResult result;
+  double output_tokens_per_s_per_chip = 0;
+  std::optional<double> sim_wall_s;
+};
 
 struct InferenceReport {
   const perf::InferenceJob* job = nullptr;
   perf::InferenceEstimate estimate;
+  std::optional<ServingSimulation> simulation;
+  std::string mode;  // as requested (offline, server, interactive, analytic); empty: the job's
 };
 
 std::string InferenceJson(const InferenceReport& r);

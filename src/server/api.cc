@@ -345,10 +345,13 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     if (!r) return ErrorResponse(400, r.error());
     return answer(engine_.Train(*r, json_out));
   }
+  // infer is light in mode analytic; its simulations are heavy.
+  std::optional<app::InferRequest> simulated_infer;
   if (path == "/v1/infer") {
     auto r = Decode(body, app::InferFields());
     if (!r) return ErrorResponse(400, r.error());
-    return answer(engine_.Infer(*r, json_out));
+    if (r->mode == "analytic") return answer(engine_.Infer(*r, json_out));
+    simulated_infer = std::move(*r);
   }
   if (path == "/v1/cluster/import") {
     InlineAsText(body, "kube_json");
@@ -369,9 +372,11 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   // light routes always have threads to answer on.
   if (!heavy_->slots.try_acquire_for(options_.heavy_wait)) {
     ApiResponse r = ErrorResponse(
-        503, Error{fmt::format(
-                 "busy: the server runs at most {} forecast or replay requests at once; retry",
-                 options_.max_heavy)});
+        503,
+        Error{fmt::format(
+            "busy: the server runs at most {} forecast, replay or simulation requests at once; "
+            "retry",
+            options_.max_heavy)});
     r.headers.insert_or_assign(std::string("Retry-After"), std::string("5"));
     return r;
   }
@@ -379,6 +384,7 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     std::counting_semaphore<1024>& s;
     ~Release() { s.release(); }
   } release{heavy_->slots};
+  if (simulated_infer) return answer(engine_.Infer(*simulated_infer, json_out));
   if (path == "/v1/forecast" || path == "/v1/forecast/report") {
     // An inline scenario may come as a JSON object: JSON is YAML.
     if (body.contains("scenario") && body["scenario"].is_object()) {

@@ -322,6 +322,69 @@ else
   not_ok "bad input leaves an existing -o file untouched" "exit $RC"
 fi
 
+# --- infer: the request-level simulator's inputs ------------------------------
+printf 'arrival_s,input_tokens,output_tokens\n0,100,10\n0.5,-3,10\n' >"$TMP/neg.csv"
+expect_bad "infer --requests-trace with a negative length" "neg.csv:3: input_tokens" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/neg.csv"
+printf 'arrival_s,input_tokens,output_tokens\n1,100,10\n0.5,100,10\n' >"$TMP/order.csv"
+expect_bad "infer --requests-trace out of arrival order" "order.csv:3: arrival_s" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/order.csv"
+printf '{"arrival_s": 0, "input_tokens": 200000, "output_tokens": 10}\n' >"$TMP/long.jsonl"
+expect_bad "infer --requests-trace with a prompt beyond the context" \
+  "long.jsonl:1: input_tokens.*context of 131072" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/long.jsonl"
+expect_bad "infer --max-num-seqs 0" "max-num-seqs.*between 1" \
+  infer --model llama-3.1-8b --chip h100 --max-num-seqs 0
+expect_bad "infer --mtp-acceptance outside [0, 1]" "mtp-acceptance.*\[0, 1\]" \
+  infer --model deepseek-v3 --chip h800 --dtype fp8 --mtp 1 --mtp-acceptance 1.5
+expect_bad "infer --mtp on a model without a published acceptance" "mtp-acceptance.*no published" \
+  infer --model llama-3.1-8b --chip h100 --mtp 2
+expect_bad "infer --qps in offline mode" "qps.*offline" \
+  infer --model llama-3.1-8b --chip h100 --mode offline --qps 5
+expect_bad "infer --qps with mode analytic" "qps.*analytic" \
+  infer --model llama-3.1-8b --chip h100 --mode analytic --qps 5
+expect_bad "infer --duration-s without --qps" "duration-s.*needs --qps" \
+  infer --model llama-3.1-8b --chip h100 --duration-s 60
+expect_bad "infer --qps x --duration-s beyond 10M requests" "qps.*10,000,000" \
+  infer --model llama-3.1-8b --chip h100 --qps 1e5 --duration-s 1000
+expect_bad "infer --input-dist unknown" "input-dist.*unknown length distribution" \
+  infer --model llama-3.1-8b --chip h100 --input-dist normal
+expect_bad "infer --mode unknown" "mode.*offline, server, interactive or analytic" \
+  infer --model llama-3.1-8b --chip h100 --mode batch
+expect_bad "infer --burstiness without gamma arrivals" "burstiness.*gamma" \
+  infer --model llama-3.1-8b --chip h100 --burstiness 3
+expect_bad "infer --dtype the chip lacks (simulated mode)" "does not support fp8" \
+  infer --model llama-3.1-8b --chip a100 --dtype fp8 --mode offline
+
+# The simulation's JSON: percentiles ordered, the rate search's answer within its SLO.
+run infer --model llama-3.1-8b --chip h100 --engine vllm --ttft-ms 1000 --tpot-ms 50 --json
+sim_problems=$(python3 - "$TMP/stdout" <<'EOF' 2>&1
+import json, sys
+d = json.load(open(sys.argv[1]))["simulation"]
+for k in ("ttft_ms", "tpot_ms", "e2e_s"):
+    p = d[k]
+    if not (0 < p["p50"] <= p["p90"] <= p["p99"]):
+        print(k, "percentiles not ordered:", p)
+if not d["max_qps_at_slo"] > 0:
+    print("max_qps_at_slo", d["max_qps_at_slo"])
+if d["ttft_ms"]["p99"] > 1000 or d["tpot_ms"]["p99"] > 50:
+    print("the rate found misses its SLO:", d["ttft_ms"], d["tpot_ms"])
+if d["requests_completed"] != d["requests"]:
+    print("requests lost:", d["requests_completed"], "of", d["requests"])
+for k in ("output_tokens_per_s_per_chip", "goodput_requests_per_s", "kv_capacity_tokens"):
+    if not d[k] > 0:
+        print(k, d[k])
+if "sim_wall_s" in d:
+    print("sim_wall_s without --timing")
+EOF
+)
+if [ "$RC" -eq 0 ] && [ -z "$sim_problems" ]; then
+  ok "infer simulates the deployment: ordered percentiles, a rate within its SLO"
+else
+  not_ok "infer simulates the deployment: ordered percentiles, a rate within its SLO" "exit $RC" \
+    "$sim_problems" "stderr: ${ERR:0:300}"
+fi
+
 # --- infer: success ----------------------------------------------------------
 
 INFER=(infer --model llama-3-70b --chip h20)

@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "perf/inference.h"
 #include "published_cases.h"
+#include "sim/serving/serving_sim.h"
 #include "testing.h"
 
 namespace suanli::perf {
@@ -32,6 +33,56 @@ TEST_P(InferenceCalibrationTest, WithinPublishedTolerance) {
       GetParam().name.c_str(), metric.c_str(), predicted, published, error * 100, r->layout.tp,
       r->layout.ep, r->max_batch, r->memory_max_batch, r->tpot_ms, r->ttft_ms, r->bound.c_str());
   EXPECT_LE(std::fabs(error), n["tolerance"].as<double>());
+}
+
+// The aggregated cases again through the request-level simulator in their MLPerf scenario, on the
+// layout the analytic model chose: offline sends every request at once; server searches the
+// highest Poisson rate whose p99 TTFT and TPOT meet the case's limits. Lengths spread around the
+// published means (lognormal, sigma 0.8: OpenOrca's outputs run from a few tokens to the 1,024
+// cap).
+TEST(InferenceCalibrationSimulated, AggregatedCasesWithinTolerance) {
+  int simulated = 0;
+  for (const auto& c : testing::LoadCases("perf/inference_cases.yaml")) {
+    const YAML::Node& n = c.node;
+    if (n["disaggregate"] && n["disaggregate"].as<bool>()) continue;  // not simulated
+    auto run = testing::RunInferenceCase(n);
+    ASSERT_TRUE(run) << run.error().ToString();
+    const auto& cat = testing::BuiltinCatalog();
+    InferenceJob job = InferenceJobFor(cat, **cat.FindModel(n["model"].as<std::string>()),
+                                       **cat.FindChip(n["chip"].as<std::string>()));
+    job.system = *cat.SystemFor(*job.chip);
+    job.dtype = *ParseServingDType(n["dtype"].as<std::string>());
+    auto model = ServingStepModel::Make(job, run->estimate.layout);
+    ASSERT_TRUE(model) << model.error().message;
+    const sim::StepModelCost cost(*model);
+    sim::WorkloadSpec spec;
+    spec.input = *sim::LengthDistribution::Parse("lognormal", n["input"].as<double>());
+    spec.output = *sim::LengthDistribution::Parse("lognormal", n["output"].as<double>());
+    spec.max_context = job.model->max_seq_len;
+    double predicted = 0;
+    if (n["mode"].as<std::string>() == "offline") {
+      spec.requests = 8000;
+      auto r = sim::SimulateServing(cost, {}, sim::MakeServingRequests(spec), {});
+      ASSERT_TRUE(r) << r.error().message;
+      predicted = r->output_tokens_per_s;
+    } else {
+      spec.requests = 2000;
+      sim::SloTargets slo;
+      slo.ttft_ms = n["ttft_ms"].as<double>();
+      slo.tpot_ms = n["tpot_ms"].as<double>();
+      auto r = sim::MaxQpsAtSlo(cost, {}, spec, slo);
+      ASSERT_TRUE(r) << r.error().message;
+      predicted = r->at_max.output_tokens_per_s;
+    }
+    predicted /= run->estimate.layout.tp;
+    const double published = n["published"].as<double>();
+    const double error = predicted / published - 1;
+    std::printf("simulated %-26s predicted %9.1f published %9.1f error %+6.1f%%\n", c.name.c_str(),
+                predicted, published, error * 100);
+    EXPECT_LE(std::fabs(error), n["tolerance"].as<double>()) << c.name;
+    ++simulated;
+  }
+  EXPECT_EQ(simulated, 6);  // the MLPerf Llama-2-70B cases: offline and server on three chips
 }
 
 INSTANTIATE_TEST_SUITE_P(Published, InferenceCalibrationTest,

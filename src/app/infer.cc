@@ -1,0 +1,407 @@
+// infer: one model served on one chip (or a comparison of chips), through the analytic serving
+// model, and through the request-level simulator in the offline, server and interactive modes.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <tuple>
+
+#include "app/engine.h"
+#include "app/internal.h"
+#include "catalog/catalog.h"
+#include "core/text.h"
+#include "perf/inference.h"
+#include "perf/power.h"
+#include "report/infer_report.h"
+#include "sim/serving/serving_sim.h"
+
+namespace suanli::app {
+
+using internal::CheckSizes;
+using internal::FieldError;
+using internal::WithField;
+
+namespace {
+
+// MLPerf Inference v5.0's latency limits (Llama-2-70B: server TTFT 2 s, TPOT 200 ms;
+// interactive 450 ms, 40 ms), the SLOs a server search uses when none is given.
+constexpr double kServerTtftMs = 2000, kServerTpotMs = 200;
+constexpr double kInteractiveTtftMs = 450, kInteractiveTpotMs = 40;
+constexpr double kDefaultDurationS = 600;  // MLPerf's minimum run
+constexpr long kMaxSimRequests = 10'000'000;
+
+bool Simulated(const InferRequest& r) { return r.mode != "analytic"; }
+
+// The simulator's knobs: each in range, and none given where it has no effect.
+Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model) {
+  if (r.mtp < 0 || r.mtp > 8) return tl::unexpected(FieldError("mtp", "must be from 0 to 8"));
+  if (r.mtp_acceptance && !(*r.mtp_acceptance >= 0 && *r.mtp_acceptance <= 1)) {
+    return tl::unexpected(FieldError("mtp_acceptance", "must be in [0, 1]"));
+  }
+  if (r.mtp > 0 && !r.mtp_acceptance && !model.mtp_acceptance) {
+    return tl::unexpected(FieldError(
+        "mtp_acceptance", fmt::format("model '{}' has no published MTP acceptance in the "
+                                      "catalog; give the draft acceptance (e.g. 0.7)",
+                                      model.id)));
+  }
+  const bool sim = Simulated(r);
+  auto unused = [&](const char* field, bool given, const char* why) -> Result<void> {
+    if (given) return tl::unexpected(FieldError(field, why));
+    return {};
+  };
+  const char* analytic = "has no effect with mode analytic (it sets the simulated workload)";
+  for (auto [field, given] : {std::pair{"qps", r.qps.has_value()},
+                              std::pair{"duration_s", r.duration_s.has_value()},
+                              std::pair{"requests", r.requests.has_value()},
+                              std::pair{"requests_trace", !r.requests_trace.empty()}}) {
+    if (auto ok = unused(field, given && !sim, analytic); !ok) return ok;
+  }
+  if (auto ok = unused("qps", r.qps && r.mode == "offline",
+                       "offline sends every request at once; use mode server or interactive");
+      !ok) {
+    return ok;
+  }
+  if (auto ok = unused("duration_s", r.duration_s && !r.qps, "needs --qps (the rate to run)");
+      !ok) {
+    return ok;
+  }
+  if (auto ok = unused("qps", r.qps && !r.requests_trace.empty(),
+                       "a request trace carries its own arrivals");
+      !ok) {
+    return ok;
+  }
+  if (r.qps && !(*r.qps > 0 && *r.qps <= 1e6)) {
+    return tl::unexpected(FieldError("qps", "must be above 0 and at most 1e6 requests/s"));
+  }
+  if (r.duration_s && !(*r.duration_s > 0 && *r.duration_s <= 30 * 86400.0)) {
+    return tl::unexpected(FieldError("duration_s", "must be above 0 and at most 30 days"));
+  }
+  if (r.requests && !(*r.requests >= 1 && *r.requests <= kMaxSimRequests)) {
+    return tl::unexpected(FieldError("requests", "must be from 1 to 10,000,000"));
+  }
+  if (r.qps && *r.qps * r.duration_s.value_or(kDefaultDurationS) > kMaxSimRequests) {
+    return tl::unexpected(FieldError(
+        "qps", "qps x duration_s exceeds 10,000,000 requests; shorten --duration-s"));
+  }
+  if (r.arrivals != "poisson" && r.arrivals != "gamma") {
+    return tl::unexpected(FieldError(
+        "arrivals", fmt::format("unknown arrivals {}; expected poisson or gamma", Quoted(r.arrivals))));
+  }
+  if (!(r.burstiness > 0 && r.burstiness <= 20)) {
+    return tl::unexpected(FieldError("burstiness", "must be above 0 and at most 20"));
+  }
+  if (r.burstiness != 1 && r.arrivals != "gamma") {
+    return tl::unexpected(FieldError("burstiness", "needs --arrivals gamma"));
+  }
+  for (auto [field, text, mean] : {std::tuple{"input_dist", &r.input_dist, r.input_tokens},
+                                   std::tuple{"output_dist", &r.output_dist, r.output_tokens}}) {
+    auto d = sim::LengthDistribution::Parse(*text, mean);
+    if (!d) return tl::unexpected(FieldError(field, d.error().message));
+    if (d->shape != sim::LengthDistribution::Shape::kFixed && !sim) {
+      return tl::unexpected(FieldError(field, analytic));
+    }
+  }
+  return {};
+}
+
+// The request-level simulation of the deployment the analytic model chose: one attention group
+// of the instance, with its share of the arrivals.
+Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
+                                                     const perf::InferenceJob& job,
+                                                     const perf::InferenceEstimate& e,
+                                                     const std::string& trace_path,
+                                                     uint64_t max_file_bytes) {
+  report::ServingSimulation s;
+  s.mode = r.mode;
+  if (e.disaggregated) {
+    s.skipped =
+        "the simulator runs aggregated engines; the figures above are the analytic model's "
+        "for separate prefill and decode chips";
+    return s;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto step_model = perf::ServingStepModel::Make(job, e.layout);
+  if (!step_model) return tl::unexpected(step_model.error());
+  const sim::StepModelCost cost(std::move(*step_model));
+  const sim::StepCost* model = &cost;
+  sim::SchedulerLimits limits;
+  limits.max_num_seqs = job.limits.max_num_seqs.value_or(0);
+  limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
+  limits.reserve_output = !job.limits.optimistic_admission;
+  sim::SloTargets slo{r.ttft_ms, r.tpot_ms};
+  if (r.mode != "offline" && !slo.ttft_ms && !slo.tpot_ms) {
+    const bool interactive = r.mode == "interactive";
+    slo.ttft_ms = interactive ? kInteractiveTtftMs : kServerTtftMs;
+    slo.tpot_ms = interactive ? kInteractiveTpotMs : kServerTpotMs;
+    s.slo_source = fmt::format("MLPerf Inference v5.0 {} limits; set --ttft-ms/--tpot-ms",
+                               interactive ? "interactive" : "server");
+  }
+  s.ttft_target_ms = slo.ttft_ms;
+  s.tpot_target_ms = slo.tpot_ms;
+  s.chips_per_group = e.layout.tp;
+  s.groups_per_instance = e.layout.dp;
+  const double groups = e.layout.dp;
+
+  sim::WorkloadSpec spec;
+  spec.input = *sim::LengthDistribution::Parse(r.input_dist, r.input_tokens);
+  spec.output = *sim::LengthDistribution::Parse(r.output_dist, r.output_tokens);
+  spec.prefix_cache_hit = r.prefix_cache_hit;
+  spec.max_context = job.model->max_seq_len;
+  spec.seed = r.seed;
+  spec.arrivals = r.arrivals == "gamma" ? sim::ArrivalProcess::kGamma : sim::ArrivalProcess::kPoisson;
+  spec.burstiness_cv = r.burstiness;
+  s.input_dist = spec.input.ToString();
+  s.output_dist = spec.output.ToString();
+  s.arrivals = r.mode == "offline" ? "all at once"
+               : spec.arrivals == sim::ArrivalProcess::kGamma
+                   ? fmt::format("gamma, cv {:g}", r.burstiness)
+                   : "poisson";
+
+  Result<sim::ServingSimResult> result = MakeError("not simulated");
+  if (!r.requests_trace.empty()) {
+    auto text = internal::ReadRequestFile(trace_path, max_file_bytes, "requests_trace");
+    if (!text) return tl::unexpected(FieldError("requests_trace", text.error().message));
+    auto requests = sim::ReadServingTrace(*text, r.requests_trace, job.model->max_seq_len);
+    if (!requests) return tl::unexpected(FieldError("requests_trace", requests.error().message));
+    if (r.mode == "offline") {
+      for (auto& q : *requests) q.arrival_s = 0;
+    }
+    s.arrivals = r.mode == "offline" ? "all at once (the trace's times ignored)" : "the trace's";
+    s.input_dist = s.output_dist = "the trace's";
+    s.requests_per_run = static_cast<long>(requests->size());
+    s.workload = fmt::format("{} requests from {}", requests->size(), r.requests_trace);
+    // Every group serves the whole trace: the trace is per attention group.
+    result = sim::SimulateServing(*model, limits, *requests, slo, r.seed);
+  } else if (r.mode == "offline") {
+    spec.requests = r.requests.value_or(std::clamp<long>(8L * e.max_batch, 1000, 100'000));
+    s.requests_per_run = spec.requests;
+    s.workload = fmt::format("{} requests at once per attention group", spec.requests);
+    result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed);
+  } else if (r.qps) {
+    spec.qps = *r.qps / groups;
+    const double duration = r.duration_s.value_or(kDefaultDurationS);
+    spec.requests = std::max(1L, static_cast<long>(std::llround(spec.qps * duration)));
+    s.qps = *r.qps;
+    s.requests_per_run = spec.requests;
+    s.workload = fmt::format("{:g} requests/s per instance for {:g} s ({} requests per group)",
+                             *r.qps, duration, spec.requests);
+    result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed);
+  } else {
+    spec.requests = r.requests.value_or(2000);
+    s.requests_per_run = spec.requests;
+    auto search = sim::MaxQpsAtSlo(*model, limits, spec, slo);
+    if (!search) return tl::unexpected(search.error());
+    s.runs = search->simulations;
+    s.max_qps_at_slo = search->max_qps * groups;
+    if (job.chips > 0) {
+      s.instances = static_cast<int>(job.chips / e.layout.chips());
+      s.max_qps_at_slo_total = *s.max_qps_at_slo * s.instances;
+    }
+    s.workload = fmt::format("{} arrivals, bisection on the rate over {} runs of {} requests",
+                             s.arrivals, s.runs, spec.requests);
+    result = search->at_max;
+  }
+  if (!result) return tl::unexpected(result.error());
+  s.result = *result;
+  s.output_tokens_per_s_per_chip = result->output_tokens_per_s / e.layout.tp;
+  if (r.timing) {
+    s.sim_wall_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+  return s;
+}
+
+}  // namespace
+
+namespace internal {
+
+// The checks of an infer request that do not depend on the chip, and its formats.
+Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferRequest& r) {
+  if (r.model.empty()) return tl::unexpected(MissingField("model"));
+  auto model = WithField(cat.FindModel(r.model), "model");
+  if (!model) return tl::unexpected(model.error());
+  auto dtype = perf::ParseServingDType(r.dtype);
+  if (!dtype) {
+    return tl::unexpected(FieldError(
+        "dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16, fp8, int8, fp4 or int4"));
+  }
+  std::optional<perf::ServingDType> kv;
+  if (!r.kv_dtype.empty()) {
+    kv = perf::ParseServingDType(r.kv_dtype);
+    if (!kv) {
+      return tl::unexpected(FieldError(
+          "kv_dtype", "unknown kv_dtype '" + r.kv_dtype + "'; expected bf16, fp16, fp8 or int8"));
+    }
+  }
+  if (r.mode != "offline" && r.mode != "server" && r.mode != "interactive" &&
+      r.mode != "analytic") {
+    return tl::unexpected(FieldError(
+        "mode", fmt::format("unknown mode {}; expected offline, server, interactive or analytic",
+                            Quoted(r.mode))));
+  }
+  if (auto ok = CheckSimulation(r, **model); !ok) return tl::unexpected(ok.error());
+  if (r.chip.empty()) return tl::unexpected(FieldError("chip", "needs at least one chip id"));
+  if (r.chip.size() > 1 && !r.compare) {
+    return tl::unexpected(FieldError("chip", "several chips need compare (--compare)"));
+  }
+  if (auto ok = CheckSizes({{"tp", r.tp}, {"ep", r.ep}, {"dp", r.dp}}, 1'000'000); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (r.tp && r.dp && static_cast<double>(*r.tp) * *r.dp > 1e7) {
+    return tl::unexpected(FieldError("tp", "tp x dp exceeds 10,000,000 chips"));
+  }
+  if (r.count < 0) return tl::unexpected(FieldError("count", "must be at least 1"));
+  if (r.power_cap_w && !(*r.power_cap_w > 0)) {
+    return tl::unexpected(FieldError("power_cap_w", "must be a positive number of watts"));
+  }
+  // The engine's documented limits, each overridable; a limit of 0 is a mistake, not "none".
+  perf::EngineLimits limits;
+  if (!r.engine.empty() && r.engine != "none") {
+    auto engine = WithField(cat.FindEngine(r.engine), "engine");
+    if (!engine) return tl::unexpected(engine.error());
+    limits.engine = (*engine)->id;
+    limits.fraction_of_free_memory = (*engine)->fraction_of_free_memory;
+    limits.optimistic_admission = (*engine)->kv_admission == "optimistic";
+    if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
+    if ((*engine)->max_batched_tokens > 0)
+      limits.max_batched_tokens = (*engine)->max_batched_tokens;
+    if ((*engine)->kv_memory_fraction > 0)
+      limits.kv_memory_fraction = (*engine)->kv_memory_fraction;
+  }
+  if (r.max_num_seqs) {
+    if (*r.max_num_seqs < 1 || *r.max_num_seqs > (1 << 20))
+      return tl::unexpected(FieldError("max_num_seqs", "must be between 1 and 1048576"));
+    limits.max_num_seqs = *r.max_num_seqs;
+  }
+  if (r.max_batched_tokens) {
+    if (!(*r.max_batched_tokens >= 1 && *r.max_batched_tokens <= 1e8))
+      return tl::unexpected(FieldError("max_batched_tokens", "must be between 1 and 1e8"));
+    limits.max_batched_tokens = *r.max_batched_tokens;
+  }
+  if (r.kv_memory_fraction) {
+    if (!(*r.kv_memory_fraction > 0 && *r.kv_memory_fraction <= 1))
+      return tl::unexpected(FieldError("kv_memory_fraction", "must be in (0, 1]"));
+    limits.kv_memory_fraction = *r.kv_memory_fraction;
+    limits.fraction_of_free_memory = false;  // as the flag's help says: of the whole HBM
+  }
+
+  return InferFormats{*model, *dtype, kv, limits};
+}
+
+// The job for one chip of the request (its system and power cap not yet applied).
+perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& r,
+                               const InferFormats& formats, const catalog::Chip& chip) {
+  perf::InferenceJob job = perf::InferenceJobFor(cat, *formats.model, chip);
+  job.chips = r.count;
+  job.input_tokens = r.input_tokens;
+  job.output_tokens = r.output_tokens;
+  job.dtype = formats.dtype;
+  job.kv_dtype = formats.kv_dtype;
+  job.tpot_ms = r.tpot_ms;
+  job.ttft_ms = r.ttft_ms;
+  job.mode = r.mode == "offline" ? perf::ServingMode::kOffline : perf::ServingMode::kServer;
+  job.mtp_depth = r.mtp;
+  job.mtp_acceptance = r.mtp_acceptance.value_or(formats.model->mtp_acceptance.value_or(0));
+  job.prefix_cache_hit = r.prefix_cache_hit;
+  job.disaggregate = r.disaggregate;
+  job.demand_tokens_per_s = r.demand_tokens_per_s;
+  job.chip_hour_usd = r.chip_hour_usd;
+  job.limits = formats.limits;
+  return job;
+}
+
+Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest& r) {
+  auto formats = CheckInferRequest(cat, r);
+  if (!formats) return tl::unexpected(formats.error());
+  if (r.chip.size() != 1 || r.compare) {
+    return tl::unexpected(FieldError("chip", "needs exactly one chip id"));
+  }
+  auto chip = WithField(cat.FindChip(r.chip[0]), "chip");
+  if (!chip) return tl::unexpected(chip.error());
+  InferSetup setup{InferJobFor(cat, r, *formats, **chip), {r.tp, r.ep, r.dp}};
+  perf::InferenceJob& job = setup.job;
+  if (auto ok = perf::ValidateInferenceRequest(job); !ok) return tl::unexpected(ok.error());
+  if (auto ok = perf::ValidateInferenceJob(job); !ok) return tl::unexpected(ok.error());
+  auto system = ResolveCappedSystem(cat, **chip, r.system, job.calibration, r.power_cap_w);
+  if (!system) return tl::unexpected(system.error());
+  job.system = *system;
+  return setup;
+}
+
+}  // namespace internal
+
+Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
+  auto formats = internal::CheckInferRequest(*catalog_, r);
+  if (!formats) return tl::unexpected(formats.error());
+  // Rows point at their jobs: the jobs must not move once rows exist.
+  std::vector<perf::InferenceJob> jobs(r.chip.size());
+  std::vector<report::CompareRow> rows;
+  for (size_t i = 0; i < r.chip.size(); ++i) {
+    auto chip = WithField(catalog_->FindChip(r.chip[i]), "chip");
+    if (!chip) return tl::unexpected(chip.error());
+    auto& job = jobs[i];
+    job = internal::InferJobFor(*catalog_, r, *formats, **chip);
+    // What is wrong for every chip is an error, not a table of errors.
+    if (auto ok = perf::ValidateInferenceRequest(job); !ok) return tl::unexpected(ok.error());
+    report::CompareRow row;
+    row.job = &job;
+    Result<void> ok = perf::ValidateInferenceJob(job);
+    if (ok) {
+      auto system = internal::ResolveSystem(*catalog_, **chip, r.system);
+      if (system) {
+        job.system = *system;
+        // Comparing chips under one per-chip power budget: a budget above a chip's TDP does not
+        // bind it, and a chip that cannot take it gets a row error. One chip: a cap it cannot
+        // take is a wrong request.
+        const auto& tdp = (*chip)->tdp_w;
+        if (r.power_cap_w && (!r.compare || !tdp.known() || *r.power_cap_w < *tdp.value)) {
+          auto clock = perf::PowerCapClockFraction(**chip, job.calibration, r.power_cap_w);
+          if (!clock) ok = tl::unexpected(FieldError("power_cap_w", clock.error().message));
+          perf::TightenPowerCap(job.system, *r.power_cap_w);
+        }
+        if (ok) {
+          auto e = perf::EstimateInference(job, {r.tp, r.ep, r.dp});
+          if (e) {
+            row.estimate = *e;
+          } else {
+            ok = tl::unexpected(e.error());
+          }
+        }
+      } else {
+        ok = tl::unexpected(system.error());
+      }
+    }
+    if (!ok) {
+      // One chip: its error is the answer. Several: the table shows it.
+      if (!r.compare) return tl::unexpected(ok.error());
+      row.error = ok.error().field.empty() || ok.error().field == "chip"
+                      ? ok.error().message
+                      : FlagName(ok.error().field) + ": " + ok.error().message;
+    }
+    rows.push_back(std::move(row));
+  }
+  const bool json = c.format == Format::kJson;
+  Output out;
+  if (r.compare) {
+    out.body = json ? report::CompareJson(rows) : report::CompareTable(rows);
+  } else {
+    report::InferenceReport report{&jobs[0], *rows[0].estimate, std::nullopt, r.mode};
+    if (Simulated(r)) {
+      std::string trace_path;
+      if (!r.requests_trace.empty()) {
+        auto p = RequestPath(r.requests_trace, "requests_trace");
+        if (!p) return tl::unexpected(p.error());
+        trace_path = *p;
+      }
+      auto sim =
+          SimulateDeployment(r, jobs[0], report.estimate, trace_path, options_.max_file_bytes);
+      if (!sim) return tl::unexpected(sim.error());
+      report.simulation = std::move(*sim);
+    }
+    out.body = json ? report::InferenceJson(report) : report::InferenceText(report);
+  }
+  return out;
+}
+
+}  // namespace suanli::app

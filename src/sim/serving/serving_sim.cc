@@ -1,0 +1,572 @@
+#include "sim/serving/serving_sim.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "core/number.h"
+#include "core/rng.h"
+#include "core/stats.h"
+#include "core/text.h"
+
+namespace suanli::sim {
+namespace {
+
+// Marsaglia and Tsang's gamma variate of shape k, scaled to mean 1 (k < 1: a shape k + 1 variate
+// times U^(1/k)).
+double GammaUnitMean(Rng& rng, double k) {
+  const double shape = k < 1 ? k + 1 : k;
+  const double boost = k < 1 ? std::pow(std::max(rng.Uniform(), 1e-300), 1 / k) : 1;
+  const double d = shape - 1.0 / 3, c = 1 / std::sqrt(9 * d);
+  for (;;) {
+    double x, v;
+    do {
+      x = rng.Normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const double u = rng.Uniform();
+    if (u < 1 - 0.0331 * x * x * x * x || std::log(u) < 0.5 * x * x + d * (1 - v + std::log(v))) {
+      return d * v * boost / k;
+    }
+  }
+}
+
+double Draw(const LengthDistribution& d, Rng& rng) {
+  using S = LengthDistribution::Shape;
+  switch (d.shape) {
+    case S::kFixed:
+      return d.mean;
+    case S::kExponential:
+      return -d.mean * std::log(1 - rng.Uniform());
+    case S::kUniform:
+      return d.mean * (1 + d.spread * (2 * rng.Uniform() - 1));
+    case S::kLognormal:
+      return std::exp(std::log(d.mean) - d.spread * d.spread / 2 + d.spread * rng.Normal());
+  }
+  return d.mean;
+}
+
+int ToTokens(double v) { return static_cast<int>(std::clamp(std::round(v), 1.0, 1e9)); }
+
+}  // namespace
+
+Result<LengthDistribution> LengthDistribution::Parse(std::string_view shape, double mean) {
+  LengthDistribution d;
+  d.mean = mean;
+  const size_t colon = shape.find(':');
+  const std::string_view kind = shape.substr(0, colon);
+  std::optional<double> given;
+  if (colon != std::string_view::npos) {
+    const ScaledNumber n = ParseScaledNumber(shape.substr(colon + 1), {});
+    if (n.status != NumberStatus::kOk) {
+      return MakeError(fmt::format("{}: the spread after ':' is not a number", Quoted(shape)));
+    }
+    given = n.value;
+  }
+  if (kind == "fixed" && !given) return d;
+  if ((kind == "exp" || kind == "exponential") && !given) {
+    d.shape = Shape::kExponential;
+    return d;
+  }
+  if (kind == "uniform") {
+    d.shape = Shape::kUniform;
+    d.spread = given.value_or(0.5);
+    if (!(d.spread > 0 && d.spread <= 1)) {
+      return MakeError(fmt::format("{}: the half-width must be in (0, 1]", Quoted(shape)));
+    }
+    return d;
+  }
+  if (kind == "lognormal") {
+    d.shape = Shape::kLognormal;
+    d.spread = given.value_or(0.8);
+    if (!(d.spread > 0 && d.spread <= 3)) {
+      return MakeError(fmt::format("{}: sigma must be in (0, 3]", Quoted(shape)));
+    }
+    return d;
+  }
+  return MakeError(fmt::format(
+      "unknown length distribution {}; expected fixed, exp, uniform[:HALF_WIDTH] or "
+      "lognormal[:SIGMA]",
+      Quoted(shape)));
+}
+
+std::string LengthDistribution::ToString() const {
+  switch (shape) {
+    case Shape::kFixed:
+      return "fixed";
+    case Shape::kExponential:
+      return "exp";
+    case Shape::kUniform:
+      return fmt::format("uniform:{:g}", spread);
+    case Shape::kLognormal:
+      return fmt::format("lognormal:{:g}", spread);
+  }
+  return {};
+}
+
+std::vector<ServingRequest> MakeServingRequests(const WorkloadSpec& spec) {
+  Rng gaps(spec.seed, 1), lengths(spec.seed, 2);
+  const double shape = 1 / (spec.burstiness_cv * spec.burstiness_cv);
+  std::vector<ServingRequest> out(static_cast<size_t>(std::max(0L, spec.requests)));
+  double t = 0;
+  for (auto& r : out) {
+    if (spec.qps > 0) {
+      const double gap = spec.arrivals == ArrivalProcess::kGamma && spec.burstiness_cv != 1
+                             ? GammaUnitMean(gaps, shape)
+                             : -std::log(1 - gaps.Uniform());
+      t += gap / spec.qps;
+    }
+    r.arrival_s = t;
+    r.input_tokens = std::min(ToTokens(Draw(spec.input, lengths)), spec.max_context - 1);
+    r.output_tokens =
+        std::min(ToTokens(Draw(spec.output, lengths)), spec.max_context - r.input_tokens);
+    r.cached_tokens = static_cast<int>(std::floor(r.input_tokens * spec.prefix_cache_hit));
+    r.cached_tokens = std::min(r.cached_tokens, r.input_tokens - 1);
+  }
+  return out;
+}
+
+Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text,
+                                                     const std::string& file, int max_context) {
+  std::vector<ServingRequest> out;
+  const bool jsonl = !text.empty() && text.find_first_not_of(" \t\r\n") != std::string_view::npos &&
+                     text[text.find_first_not_of(" \t\r\n")] == '{';
+  std::vector<std::string> columns;
+  int line = 0;
+  auto where = [&](std::string_view field) {
+    return fmt::format("{}:{}: {}", file, line, field);
+  };
+  auto number = [&](std::string_view cell, std::string_view field) -> Result<double> {
+    const ScaledNumber n = ParseScaledNumber(cell, {});
+    if (n.status != NumberStatus::kOk) {
+      return MakeError(fmt::format("{}: {} is not a number", where(field), Quoted(cell)));
+    }
+    return n.value;
+  };
+  size_t pos = 0;
+  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view row = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line;
+    if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+    if (row.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (row.find('\0') != std::string_view::npos) {
+      return MakeError(fmt::format("{}:{}: not a text file (a NUL byte)", file, line));
+    }
+    double values[4] = {0, 0, 0, 0};  // arrival_s, input_tokens, output_tokens, cached_tokens
+    static constexpr std::string_view kNames[] = {"arrival_s", "input_tokens", "output_tokens",
+                                                  "cached_tokens"};
+    if (jsonl) {
+      const nlohmann::json j = nlohmann::json::parse(row, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) {
+        return MakeError(fmt::format("{}:{}: not a JSON object", file, line));
+      }
+      for (int k = 0; k < 4; ++k) {
+        const auto it = j.find(kNames[k]);
+        if (it == j.end()) {
+          if (k == 3) continue;
+          return MakeError(fmt::format("{}: missing", where(kNames[k])));
+        }
+        if (!it->is_number()) return MakeError(fmt::format("{}: not a number", where(kNames[k])));
+        values[k] = it->get<double>();
+      }
+    } else {
+      std::vector<std::string_view> cells;
+      for (size_t start = 0;;) {
+        const size_t comma = row.find(',', start);
+        std::string_view cell = row.substr(start, comma == std::string_view::npos ? comma
+                                                                                   : comma - start);
+        while (!cell.empty() && cell.front() == ' ') cell.remove_prefix(1);
+        while (!cell.empty() && cell.back() == ' ') cell.remove_suffix(1);
+        cells.push_back(cell);
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+      }
+      if (columns.empty()) {
+        for (auto c : cells) columns.emplace_back(c);
+        for (int k = 0; k < 3; ++k) {
+          if (std::find(columns.begin(), columns.end(), kNames[k]) == columns.end()) {
+            return MakeError(fmt::format("{}:{}: the header has no column '{}' (it needs "
+                                         "arrival_s, input_tokens, output_tokens)",
+                                         file, line, kNames[k]));
+          }
+        }
+        continue;
+      }
+      if (cells.size() != columns.size()) {
+        return MakeError(fmt::format("{}:{}: {} fields where the header has {}", file, line,
+                                     cells.size(), columns.size()));
+      }
+      for (size_t c = 0; c < columns.size(); ++c) {
+        for (int k = 0; k < 4; ++k) {
+          if (columns[c] != kNames[k]) continue;
+          auto v = number(cells[c], kNames[k]);
+          if (!v) return tl::unexpected(v.error());
+          values[k] = *v;
+        }
+      }
+    }
+    if (!(values[0] >= 0 && values[0] <= 1e9)) {
+      return MakeError(fmt::format("{}: must be between 0 and 1e9 seconds", where("arrival_s")));
+    }
+    if (!out.empty() && values[0] < out.back().arrival_s) {
+      return MakeError(fmt::format("{}: {:g} is before the previous row's {:g} (rows must be in "
+                                   "arrival order)",
+                                   where("arrival_s"), values[0], out.back().arrival_s));
+    }
+    for (int k = 1; k < 4; ++k) {
+      const double lo = k == 3 ? 0 : 1;
+      if (!(values[k] >= lo && values[k] <= 1e7) || values[k] != std::floor(values[k])) {
+        return MakeError(fmt::format("{}: {:g} is not a whole number of tokens from {:g} to 1e7",
+                                     where(kNames[k]), values[k], lo));
+      }
+    }
+    ServingRequest r;
+    r.arrival_s = values[0];
+    r.input_tokens = static_cast<int>(values[1]);
+    r.output_tokens = static_cast<int>(values[2]);
+    r.cached_tokens = static_cast<int>(values[3]);
+    if (r.cached_tokens >= r.input_tokens) {
+      return MakeError(fmt::format("{}: must be below input_tokens ({})", where("cached_tokens"),
+                                   r.input_tokens));
+    }
+    if (static_cast<long>(r.input_tokens) + r.output_tokens > max_context) {
+      return MakeError(fmt::format("{}: input {} + output {} tokens exceed the model's context of {}",
+                                   where("input_tokens"), r.input_tokens, r.output_tokens,
+                                   max_context));
+    }
+    out.push_back(r);
+    if (out.size() > 10'000'000) {
+      return MakeError(fmt::format("{}: more than 10,000,000 requests", file));
+    }
+  }
+  if (out.empty()) return MakeError(fmt::format("{}: no requests", file));
+  return out;
+}
+
+namespace {
+
+// A request in the engine. Its KV cache holds the computed prompt (cached prefix excluded: it is
+// shared) and the tokens decoded since; a preempted request recomputes prompt and output so far.
+struct Live {
+  int prefill_target = 0;  // tokens to compute before the next token is sampled
+  int prefilled = 0;
+  int decoded = 0;  // tokens fed back through decode steps since the prefill
+  int generated = 0;
+  long blocks = 0;
+  bool started = false;  // its first token was sampled
+  double first_token_s = 0;
+  double finish_s = 0;
+  bool done = false;
+};
+
+long BlocksFor(long tokens, int block) { return (tokens + block - 1) / block; }
+
+}  // namespace
+
+Result<ServingSimResult> SimulateServing(const StepCost& model,
+                                         const SchedulerLimits& limits,
+                                         const std::vector<ServingRequest>& requests,
+                                         const SloTargets& slo, uint64_t seed) {
+  ServingSimResult res;
+  res.requests = static_cast<long>(requests.size());
+  if (requests.empty()) return MakeError("no requests to simulate");
+  const int block = std::max(1, limits.block_tokens);
+  res.kv_capacity_tokens = model.KvCapacityTokens();
+  const long capacity_blocks = static_cast<long>(res.kv_capacity_tokens / block);
+  const int max_seqs = limits.max_num_seqs > 0 ? limits.max_num_seqs : 1 << 20;
+  const double budget_per_step = limits.max_batched_tokens > 0
+                                     ? limits.max_batched_tokens
+                                     : std::numeric_limits<double>::infinity();
+  const int mtp_depth = model.MtpDepth();
+  const double mtp_acceptance = model.MtpAcceptance();
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
+    if (BlocksFor(r.input_tokens - r.cached_tokens + r.output_tokens + mtp_depth, block) >
+        capacity_blocks) {
+      return MakeError(fmt::format(
+          "request {} ({} input + {} output tokens) needs more KV cache than the {:.0f} tokens "
+          "the chips leave; use more chips per instance, a smaller dtype or shorter requests",
+          i + 1, r.input_tokens, r.output_tokens, res.kv_capacity_tokens));
+    }
+  }
+  // MTP: each draft position is accepted with the given probability if the one before was (the
+  // law whose mean perf::ServingStepModel::TokensPerDecodeStep gives), drawn per sequence.
+  Rng accept_rng(seed, 7);
+
+  std::vector<Live> live(requests.size());
+  std::vector<size_t> running;
+  std::deque<size_t> waiting;
+  size_t next_arrival = 0;
+  long used_blocks = 0;
+  double now = requests.front().arrival_s;
+  double busy_seq_s = 0, busy_s = 0;
+  long completed = 0;
+  int idle_steps = 0;
+  // Live traffic is measured while requests arrive (the drain after the last one would count
+  // a tail no steady server has); an offline batch over its whole makespan.
+  const double last_arrival = requests.back().arrival_s;
+  double window_tokens = 0;
+
+  auto preempt = [&](size_t id) {
+    Live& l = live[id];
+    used_blocks -= l.blocks;
+    l.blocks = 0;
+    l.prefill_target = requests[id].input_tokens - requests[id].cached_tokens + l.generated;
+    l.prefilled = 0;
+    l.decoded = 0;
+    waiting.push_front(id);
+    ++res.preemptions;
+  };
+
+  struct Chunk {
+    size_t id;
+    int tokens;
+  };
+  std::vector<Chunk> prefills;
+  std::vector<size_t> decodes;
+  while (completed < res.requests) {
+    while (next_arrival < requests.size() && requests[next_arrival].arrival_s <= now) {
+      Live& l = live[next_arrival];
+      l.prefill_target = requests[next_arrival].input_tokens - requests[next_arrival].cached_tokens;
+      waiting.push_back(next_arrival++);
+    }
+    if (running.empty() && waiting.empty()) {
+      if (next_arrival == requests.size()) return MakeError("serving simulator: requests lost");
+      now = requests[next_arrival].arrival_s;
+      continue;
+    }
+    // Schedule one iteration: running requests first, in admission order (decode a token, or
+    // the next prompt chunk), preempting the latest admitted when the KV cache is full; then
+    // new requests while sequences, tokens and KV blocks allow (none after a preemption).
+    double budget = budget_per_step;
+    prefills.clear();
+    decodes.clear();
+    bool preempted = false;
+    for (size_t k = 0; k < running.size(); ++k) {
+      const size_t id = running[k];
+      Live& l = live[id];
+      const bool decoding = l.prefilled == l.prefill_target;
+      // A decoding sequence feeds its last token and verifies its draft tokens: KV slots and
+      // step tokens for all of them.
+      const int want = decoding ? 1 + mtp_depth
+                                : static_cast<int>(std::min<double>(
+                                      l.prefill_target - l.prefilled, budget));
+      if (want <= 0 || (decoding && budget < want)) continue;
+      const long need =
+          BlocksFor(l.prefilled + l.decoded + want, block) - l.blocks;  // more blocks to hold it
+      bool self_preempted = false;
+      while (need > capacity_blocks - used_blocks) {
+        const size_t victim = running.back();
+        running.pop_back();
+        preempt(victim);
+        preempted = true;
+        if (victim == id) {
+          self_preempted = true;
+          break;
+        }
+      }
+      if (self_preempted) break;
+      l.blocks += std::max(0L, need);
+      used_blocks += std::max(0L, need);
+      budget -= want;
+      if (decoding) {
+        decodes.push_back(id);
+      } else {
+        prefills.push_back({id, want});
+      }
+    }
+    if (!preempted) {
+      while (!waiting.empty() && running.size() < static_cast<size_t>(max_seqs) && budget >= 1) {
+        const size_t id = waiting.front();
+        Live& l = live[id];
+        const int want =
+            static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, budget));
+        // Reserving: every block the request will hold (prompt, the rest of its output and the
+        // drafts of its last step), so that running requests never need one that is not free.
+        const long need =
+            limits.reserve_output
+                ? BlocksFor(static_cast<long>(l.prefill_target) + requests[id].output_tokens -
+                                l.generated + mtp_depth,
+                            block)
+                : BlocksFor(want, block);
+        if (need > capacity_blocks - used_blocks) break;
+        waiting.pop_front();
+        running.push_back(id);
+        l.blocks = need;
+        used_blocks += need;
+        budget -= want;
+        prefills.push_back({id, want});
+      }
+    }
+    if (decodes.empty() && prefills.empty()) {
+      if (++idle_steps > 3) return MakeError("the serving simulator made no progress (KV cache)");
+      continue;
+    }
+    idle_steps = 0;
+
+    double decode_keys = 0, prefill_tokens = 0, prefill_keys = 0;
+    for (size_t id : decodes) {
+      decode_keys += requests[id].input_tokens + live[id].generated;
+    }
+    for (const Chunk& c : prefills) {
+      // Positions [a, b) of the sequence, each attending to itself and everything before it.
+      const double a = requests[c.id].cached_tokens + live[c.id].prefilled, b = a + c.tokens;
+      prefill_tokens += c.tokens;
+      prefill_keys += (b - a) * (a + b + 1) / 2;
+    }
+    const double dt = model.StepSeconds(static_cast<double>(decodes.size()), decode_keys,
+                                        prefill_tokens, prefill_keys);
+    busy_seq_s += dt * static_cast<double>(running.size());
+    busy_s += dt;
+    res.max_running_seqs = std::max(res.max_running_seqs, static_cast<double>(running.size()));
+    now += dt;
+    ++res.steps;
+    const bool in_window = now <= last_arrival;
+
+    auto finish_if_done = [&](size_t id) {
+      Live& l = live[id];
+      if (l.generated < requests[id].output_tokens) return;
+      l.done = true;
+      l.finish_s = now;
+      used_blocks -= l.blocks;
+      l.blocks = 0;
+      ++completed;
+    };
+    for (size_t id : decodes) {
+      Live& l = live[id];
+      int gained = 1;
+      while (gained <= mtp_depth && accept_rng.Uniform() < mtp_acceptance) ++gained;
+      gained = std::min(gained, requests[id].output_tokens - l.generated);
+      if (in_window) window_tokens += gained;
+      l.decoded += gained;
+      l.generated += gained;
+      finish_if_done(id);
+    }
+    for (const Chunk& c : prefills) {
+      Live& l = live[c.id];
+      l.prefilled += c.tokens;
+      if (l.prefilled < l.prefill_target) continue;
+      ++l.generated;  // the prompt's last position samples the next token
+      if (in_window) ++window_tokens;
+      if (!l.started) {
+        l.started = true;
+        l.first_token_s = now;
+      }
+      finish_if_done(c.id);
+    }
+    running.erase(std::remove_if(running.begin(), running.end(),
+                                 [&](size_t id) { return live[id].done; }),
+                  running.end());
+  }
+
+  std::vector<double> ttft, tpot, e2e;
+  ttft.reserve(requests.size());
+  e2e.reserve(requests.size());
+  double first = requests.front().arrival_s, last = first, out_tokens = 0;
+  long good = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const Live& l = live[i];
+    const ServingRequest& r = requests[i];
+    const double t = (l.first_token_s - r.arrival_s) * 1000;
+    ttft.push_back(t);
+    e2e.push_back(l.finish_s - r.arrival_s);
+    double per_token = 0;
+    if (r.output_tokens > 1) {
+      per_token = (l.finish_s - l.first_token_s) * 1000 / (r.output_tokens - 1);
+      tpot.push_back(per_token);
+    }
+    last = std::max(last, l.finish_s);
+    out_tokens += r.output_tokens;
+    if ((!slo.ttft_ms || t <= *slo.ttft_ms) && (!slo.tpot_ms || per_token <= *slo.tpot_ms)) {
+      ++good;
+    }
+  }
+  auto summarize = [](std::vector<double>& v) {
+    Percentiles p;
+    if (v.empty()) return p;
+    std::sort(v.begin(), v.end());
+    p.p50 = QuantileOfSorted(v, 0.50);
+    p.p90 = QuantileOfSorted(v, 0.90);
+    p.p99 = QuantileOfSorted(v, 0.99);
+    double sum = 0;
+    for (double x : v) sum += x;
+    p.mean = sum / static_cast<double>(v.size());
+    return p;
+  };
+  res.ttft_ms = summarize(ttft);
+  res.tpot_ms = summarize(tpot);
+  res.e2e_s = summarize(e2e);
+  res.requests_completed = completed;
+  res.makespan_s = last - first;
+  const double window = last_arrival - first;
+  if (window > 0 && window_tokens > 0) {
+    res.output_tokens_per_s = window_tokens / window;
+  } else if (res.makespan_s > 0) {
+    res.output_tokens_per_s = out_tokens / res.makespan_s;
+  }
+  if (res.makespan_s > 0) {
+    res.goodput_requests_per_s = static_cast<double>(good) / res.makespan_s;
+  }
+  res.mean_running_seqs = busy_s > 0 ? busy_seq_s / busy_s : 0;
+  return res;
+}
+
+Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model,
+                                    const SchedulerLimits& limits, WorkloadSpec spec,
+                                    const SloTargets& slo) {
+  if (!slo.ttft_ms && !slo.tpot_ms) {
+    return MakeError("the highest rate at an SLO needs --ttft-ms or --tpot-ms");
+  }
+  QpsSearchResult out;
+  auto meets = [&](const ServingSimResult& r) {
+    return (!slo.ttft_ms || r.ttft_ms.p99 <= *slo.ttft_ms) &&
+           (!slo.tpot_ms || r.tpot_ms.p99 <= *slo.tpot_ms);
+  };
+  // The offline rate bounds what any arrival rate can sustain.
+  spec.qps = 0;
+  const std::vector<ServingRequest> base = MakeServingRequests(spec);
+  auto offline = SimulateServing(model, limits, base, slo, spec.seed);
+  if (!offline) return tl::unexpected(offline.error());
+  ++out.simulations;
+  double mean_output = 0;
+  for (const auto& r : base) mean_output += r.output_tokens;
+  mean_output /= static_cast<double>(base.size());
+  const double ceiling = offline->output_tokens_per_s / mean_output;
+  spec.qps = 1;
+  const std::vector<ServingRequest> unit = MakeServingRequests(spec);
+  auto at = [&](double qps) {
+    std::vector<ServingRequest> reqs = unit;
+    for (auto& r : reqs) r.arrival_s /= qps;
+    ++out.simulations;
+    return SimulateServing(model, limits, reqs, slo, spec.seed);
+  };
+  double lo = 0, hi = ceiling * 1.25;
+  std::optional<ServingSimResult> best;
+  for (int i = 0; i < 14 && hi - lo > 1e-3 * hi; ++i) {
+    const double mid = lo == 0 && !best ? hi / 64 : (lo + hi) / 2;
+    auto r = at(mid);
+    if (!r) return tl::unexpected(r.error());
+    if (meets(*r)) {
+      lo = mid;
+      best = *r;
+    } else {
+      hi = mid;
+      if (!best && mid < ceiling * 1e-4) break;
+    }
+  }
+  if (!best) return out;  // max_qps 0: even a trickle misses the SLO
+  out.max_qps = lo;
+  out.at_max = *best;
+  return out;
+}
+
+}  // namespace suanli::sim

@@ -1,0 +1,152 @@
+// A request-level serving simulator: requests arrive, an engine batches them continuously with
+// chunked prefill, pages their KV cache and preempts (recompute) when it runs out, and every
+// engine iteration is timed by the analytic step model (perf::ServingStepModel). It answers what
+// the steady-state model cannot: latency percentiles under live arrivals, long outputs whose KV
+// grows through the request, and the highest arrival rate that meets a p99 SLO.
+//
+// One attention group is simulated; the other groups of an instance (attention data parallel)
+// are taken to run alike, each with its share of the arrivals.
+#ifndef SUANLI_SIM_SERVING_SERVING_SIM_H_
+#define SUANLI_SIM_SERVING_SERVING_SIM_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "perf/inference.h"
+
+namespace suanli::sim {
+
+struct ServingRequest {
+  double arrival_s = 0;
+  int input_tokens = 1;
+  int output_tokens = 1;
+  int cached_tokens = 0;  // leading prompt tokens served from the prefix cache
+};
+
+// How request lengths spread around their mean: "fixed" (every request alike), "exp"
+// (exponential), "uniform" (mean +- 50 %; "uniform:0.2" for +- 20 %), "lognormal" (sigma of the
+// log 0.8, a coefficient of variation near 1 like chat datasets; "lognormal:1.2").
+struct LengthDistribution {
+  enum class Shape { kFixed, kExponential, kUniform, kLognormal };
+  Shape shape = Shape::kFixed;
+  double mean = 1;
+  double spread = 0;  // uniform: relative half-width; lognormal: sigma of the log
+  static Result<LengthDistribution> Parse(std::string_view shape, double mean);
+  std::string ToString() const;
+};
+
+enum class ArrivalProcess { kPoisson, kGamma };
+
+// A synthetic workload: `requests` requests at `qps` (0: all at time 0, the offline scenario).
+struct WorkloadSpec {
+  long requests = 1000;
+  double qps = 0;
+  ArrivalProcess arrivals = ArrivalProcess::kPoisson;
+  double burstiness_cv = 1;  // gamma: coefficient of variation of the gaps (1: Poisson)
+  LengthDistribution input{.mean = 1024}, output{.mean = 256};  // infer's defaults
+  double prefix_cache_hit = 0;  // fraction of each prompt served from cache
+  int max_context = 1 << 30;    // input + output are cut to the model's context
+  uint64_t seed = 1;
+};
+
+// The requests of `spec`, sorted by arrival. Arrival gaps are drawn at rate 1 and divided by
+// qps, so the same seed at a higher rate gives the same requests, closer together.
+std::vector<ServingRequest> MakeServingRequests(const WorkloadSpec& spec);
+
+// A request trace (docs/serving-sim.md): CSV with a header naming arrival_s, input_tokens,
+// output_tokens (optional cached_tokens), or JSON Lines with the same keys. Every bad row is an
+// error naming file:line and the field: negative or fractional lengths, arrivals out of order,
+// a prompt plus output longer than `max_context`.
+Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text,
+                                                     const std::string& file, int max_context);
+
+// What the simulator asks of a step model: perf::ServingStepModel (StepModelCost below), or a
+// stand-in with hand-checkable costs in tests.
+class StepCost {
+ public:
+  virtual ~StepCost() = default;
+  // Seconds of one iteration (perf::ServingStepModel::StepSeconds).
+  virtual double StepSeconds(double decode_seqs, double decode_keys, double prefill_tokens,
+                             double prefill_keys) const = 0;
+  virtual double KvCapacityTokens() const = 0;  // per attention group
+  virtual int MtpDepth() const { return 0; }
+  virtual double MtpAcceptance() const { return 0; }
+};
+
+class StepModelCost : public StepCost {
+ public:
+  explicit StepModelCost(perf::ServingStepModel model) : model_(std::move(model)) {}
+  double StepSeconds(double decode_seqs, double decode_keys, double prefill_tokens,
+                     double prefill_keys) const override {
+    return model_.StepSeconds(decode_seqs, decode_keys, prefill_tokens, prefill_keys);
+  }
+  double KvCapacityTokens() const override { return model_.KvCapacityTokens(); }
+  int MtpDepth() const override { return model_.MtpDepth(); }
+  double MtpAcceptance() const override { return model_.MtpAcceptance(); }
+
+ private:
+  perf::ServingStepModel model_;
+};
+
+// What the engine allows per attention group (perf::EngineLimits resolved; 0: no limit).
+struct SchedulerLimits {
+  int max_num_seqs = 0;
+  double max_batched_tokens = 0;  // per step: chunked prefill fills what decode leaves
+  int block_tokens = 16;          // KV paging granularity (vLLM's default block size)
+  // Admit a request only when KV room for its prompt and whole output is free, counting what the
+  // running requests will still grow by: no preemption (TensorRT-LLM's default policy). Off: admit
+  // on the prompt and preempt the latest admitted when decode runs out (vLLM).
+  bool reserve_output = true;
+};
+
+struct SloTargets {
+  std::optional<double> ttft_ms, tpot_ms;  // p99 bounds; per request for goodput
+};
+
+struct Percentiles {
+  double p50 = 0, p90 = 0, p99 = 0, mean = 0;
+};
+
+struct ServingSimResult {
+  long requests = 0;
+  long requests_completed = 0;
+  long preemptions = 0;
+  long steps = 0;
+  Percentiles ttft_ms, tpot_ms, e2e_s;
+  double makespan_s = 0;                 // first arrival to last completion
+  // Of the group: while requests arrive (live traffic), or over the makespan (all at once).
+  double output_tokens_per_s = 0;
+  double goodput_requests_per_s = 0;     // completed within both SLO targets
+  double mean_running_seqs = 0;          // time-weighted running batch
+  double max_running_seqs = 0;
+  double kv_capacity_tokens = 0;
+};
+
+// Simulates `requests` (sorted by arrival) on one attention group. A request whose prompt and
+// output cannot fit the KV cache even alone is an error (it could never finish).
+Result<ServingSimResult> SimulateServing(const StepCost& model,
+                                         const SchedulerLimits& limits,
+                                         const std::vector<ServingRequest>& requests,
+                                         const SloTargets& slo, uint64_t seed = 1);
+
+struct QpsSearchResult {
+  double max_qps = 0;  // per attention group; 0 when even a trickle misses the SLO
+  ServingSimResult at_max;
+  int simulations = 0;
+};
+
+// The highest arrival rate whose p99 TTFT and p99 TPOT meet `slo`, by bisection on the rate with
+// the same requests (common random numbers), each run with `spec.requests` requests. The
+// bisection takes latency to grow with the rate (a property test checks it does).
+Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model,
+                                    const SchedulerLimits& limits, WorkloadSpec spec,
+                                    const SloTargets& slo);
+
+}  // namespace suanli::sim
+
+#endif  // SUANLI_SIM_SERVING_SERVING_SIM_H_

@@ -1,0 +1,333 @@
+// The request-level serving simulator. Scheduling is checked by hand on a stand-in step model
+// whose every iteration costs a fixed time (so TTFT, TPOT, preemptions and completion times are
+// step counts worked out in the comments); the statistical parts (arrivals, lengths) against
+// their closed forms; and the properties issue 13 asks for on the real step model.
+#include "sim/serving/serving_sim.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "catalog/catalog.h"
+#include "perf/inference.h"
+
+namespace suanli::sim {
+namespace {
+
+// Every iteration takes `step_s`, whatever it holds; `kv_tokens` of KV room.
+class FixedStep : public StepCost {
+ public:
+  FixedStep(double step_s, double kv_tokens, int mtp = 0, double acceptance = 0)
+      : step_s_(step_s), kv_(kv_tokens), mtp_(mtp), acceptance_(acceptance) {}
+  double StepSeconds(double, double, double, double) const override { return step_s_; }
+  double KvCapacityTokens() const override { return kv_; }
+  int MtpDepth() const override { return mtp_; }
+  double MtpAcceptance() const override { return acceptance_; }
+
+ private:
+  double step_s_, kv_;
+  int mtp_;
+  double acceptance_;
+};
+
+ServingRequest Req(double at, int in, int out) {
+  ServingRequest r;
+  r.arrival_s = at;
+  r.input_tokens = in;
+  r.output_tokens = out;
+  return r;
+}
+
+TEST(ServingSim, OneRequestIsOnePrefillStepThenOneStepPerToken) {
+  // 100 prompt tokens in one step (no token budget) samples token 1 at 10 ms; tokens 2..11 take
+  // one decode step each: done at 11 steps = 110 ms; TPOT (110 - 10) / 10 = 10 ms.
+  auto r = SimulateServing(FixedStep(0.010, 1e6), {}, {Req(0, 100, 11)}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->steps, 11);
+  EXPECT_NEAR(r->ttft_ms.p50, 10, 1e-9);
+  EXPECT_NEAR(r->tpot_ms.p50, 10, 1e-9);
+  EXPECT_NEAR(r->e2e_s.p50, 0.110, 1e-12);
+  EXPECT_NEAR(r->output_tokens_per_s, 11 / 0.110, 1e-9);
+  EXPECT_EQ(r->preemptions, 0);
+}
+
+TEST(ServingSim, ChunkedPrefillSplitsThePromptByTheTokenBudget) {
+  // A budget of 40 tokens per step: 40 + 40 + 20 prompt tokens, first token after 3 steps.
+  SchedulerLimits limits;
+  limits.max_batched_tokens = 40;
+  auto r = SimulateServing(FixedStep(0.010, 1e6), limits, {Req(0, 100, 2)}, {});
+  ASSERT_TRUE(r);
+  EXPECT_NEAR(r->ttft_ms.p50, 30, 1e-9);
+  EXPECT_EQ(r->steps, 4);  // and one decode step for the second token
+}
+
+TEST(ServingSim, MaxNumSeqsQueuesTheRest) {
+  // One sequence at a time: the second request starts when the first ends (step 5, 50 ms),
+  // prefills in step 6: TTFT 60 ms, done after 10 steps.
+  SchedulerLimits limits;
+  limits.max_num_seqs = 1;
+  auto r = SimulateServing(FixedStep(0.010, 1e6), limits, {Req(0, 10, 5), Req(0, 10, 5)}, {});
+  ASSERT_TRUE(r);
+  EXPECT_NEAR(r->ttft_ms.mean, (10 + 60) / 2.0, 1e-9);
+  EXPECT_NEAR(r->makespan_s, 0.100, 1e-12);
+  EXPECT_EQ(r->max_running_seqs, 1);
+}
+
+TEST(ServingSim, AFullKvCachePreemptsTheLatestAndRecomputesIt) {
+  // Room for 2 blocks of 16 tokens. A and B (16-token prompts, 10 outputs) are prefilled in
+  // step 1 (one block each, first tokens at 10 ms). In step 2, A's 17th token needs a second
+  // block: B (admitted last) is preempted. A then decodes alone: its 10th token at step 10.
+  // B waits for 2 free blocks; step 11 recomputes its 16 + 1 tokens and samples its 2nd token;
+  // tokens 3..10 take steps 12-19: done at 190 ms.
+  SchedulerLimits optimistic;  // vLLM's admission
+  optimistic.reserve_output = false;
+  auto r = SimulateServing(FixedStep(0.010, 32), optimistic, {Req(0, 16, 10), Req(0, 16, 10)}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->preemptions, 1);
+  EXPECT_EQ(r->requests_completed, 2);
+  EXPECT_NEAR(r->ttft_ms.p50, 10, 1e-9);       // both first tokens came in step 1
+  EXPECT_NEAR(r->e2e_s.mean, (0.100 + 0.190) / 2, 1e-12);
+  EXPECT_EQ(r->steps, 19);
+}
+
+TEST(ServingSim, ReservingAdmitsOnlyWhatCanFinishWithoutEviction) {
+  // The same two requests, reserving (TensorRT-LLM's default): A needs 16 + 10 tokens, 2 blocks,
+  // all the room; B waits. A is done at step 10 (100 ms); B prefills in step 11 (TTFT 110 ms)
+  // and is done at step 20 (200 ms). No preemption.
+  auto r = SimulateServing(FixedStep(0.010, 32), {}, {Req(0, 16, 10), Req(0, 16, 10)}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->preemptions, 0);
+  EXPECT_NEAR(r->ttft_ms.mean, (10 + 110) / 2.0, 1e-9);
+  EXPECT_NEAR(r->makespan_s, 0.200, 1e-12);
+}
+
+TEST(ServingSim, ARequestLargerThanTheKvCacheIsAnError) {
+  auto r = SimulateServing(FixedStep(0.010, 100), {}, {Req(0, 90, 20)}, {});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("needs more KV cache"), std::string::npos) << r.error().message;
+}
+
+TEST(ServingSim, MtpWithFullAcceptanceGainsDepthPlusOneTokensPerStep) {
+  // Depth 2, every draft accepted: the prefill step samples token 1, then 3 tokens per decode
+  // step: 4, 7, 10. Three decode steps (30 ms) for 9 tokens: TPOT 30 / 9 ms.
+  auto r = SimulateServing(FixedStep(0.010, 1e6, 2, 1.0), {}, {Req(0, 50, 10)}, {});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->steps, 4);
+  EXPECT_NEAR(r->tpot_ms.p50, 30.0 / 9, 1e-9);
+  // Acceptance 0: one token per step, as without MTP.
+  auto none = SimulateServing(FixedStep(0.010, 1e6, 2, 0.0), {}, {Req(0, 50, 10)}, {});
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->steps, 10);
+}
+
+TEST(ServingSim, MtpAcceptanceMatchesItsMeanOverManySteps) {
+  // Depth 1, acceptance 0.85: 1.85 tokens per decode step on average (DeepSeek-V3's 1.8x).
+  // 2,000 tokens need about 1,999 / 1.85 = 1,080.5 decode steps (+-3 % for the draws).
+  auto r = SimulateServing(FixedStep(0.001, 1e7, 1, 0.85), {}, {Req(0, 10, 2000)}, {});
+  ASSERT_TRUE(r);
+  EXPECT_NEAR(static_cast<double>(r->steps - 1), 1999 / 1.85, 1999 / 1.85 * 0.03);
+}
+
+TEST(ServingSim, GoodputCountsRequestsWithinBothTargets) {
+  // max_num_seqs 1, three requests of 10 + 2 tokens at t = 0: first tokens at 10, 30, 50 ms.
+  // With TTFT <= 35 ms two of three meet it, over a makespan of 60 ms.
+  SchedulerLimits limits;
+  limits.max_num_seqs = 1;
+  SloTargets slo;
+  slo.ttft_ms = 35;
+  auto r = SimulateServing(FixedStep(0.010, 1e6), limits,
+                           {Req(0, 10, 2), Req(0, 10, 2), Req(0, 10, 2)}, slo);
+  ASSERT_TRUE(r);
+  EXPECT_NEAR(r->makespan_s, 0.060, 1e-12);
+  EXPECT_NEAR(r->goodput_requests_per_s, 2 / 0.060, 1e-9);
+}
+
+TEST(ServingSim, PoissonArrivalsHaveTheirRateAndTheSameSeedScalesWithIt) {
+  WorkloadSpec spec;
+  spec.requests = 100000;
+  spec.qps = 50;
+  auto a = MakeServingRequests(spec);
+  // Mean gap 1 / 50 s: the last of 100,000 arrivals near 2,000 s (sd sqrt(n)/qps = 6.3 s).
+  EXPECT_NEAR(a.back().arrival_s, 2000, 4 * 6.4);
+  spec.qps = 100;
+  auto b = MakeServingRequests(spec);
+  EXPECT_NEAR(b[500].arrival_s * 2, a[500].arrival_s, 1e-9);  // common random numbers
+}
+
+TEST(ServingSim, GammaArrivalsHaveMeanGapOneOverRateAndTheirSpread) {
+  WorkloadSpec spec;
+  spec.requests = 200000;
+  spec.qps = 10;
+  spec.arrivals = ArrivalProcess::kGamma;
+  spec.burstiness_cv = 2;
+  auto a = MakeServingRequests(spec);
+  double sum = 0, sq = 0;
+  for (size_t i = 1; i < a.size(); ++i) {
+    const double g = a[i].arrival_s - a[i - 1].arrival_s;
+    sum += g;
+    sq += g * g;
+  }
+  const double n = static_cast<double>(a.size() - 1), mean = sum / n;
+  const double cv = std::sqrt(sq / n - mean * mean) / mean;
+  EXPECT_NEAR(mean, 0.1, 0.1 * 0.02);
+  EXPECT_NEAR(cv, 2, 0.1);
+}
+
+TEST(ServingSim, LengthDistributionsKeepTheirMean) {
+  for (const char* shape : {"exp", "uniform", "uniform:0.2", "lognormal", "lognormal:1.2"}) {
+    auto d = LengthDistribution::Parse(shape, 1000);
+    ASSERT_TRUE(d) << shape;
+    WorkloadSpec spec;
+    spec.requests = 100000;
+    spec.input = *d;
+    spec.output = *d;
+    double sum = 0;
+    for (const auto& r : MakeServingRequests(spec)) sum += r.input_tokens;
+    EXPECT_NEAR(sum / 100000, 1000, 1000 * 0.03) << shape;
+  }
+  EXPECT_FALSE(LengthDistribution::Parse("normal", 10));
+  EXPECT_FALSE(LengthDistribution::Parse("uniform:2", 10));
+  EXPECT_FALSE(LengthDistribution::Parse("lognormal:x", 10));
+  EXPECT_FALSE(LengthDistribution::Parse("exp:3", 10));
+}
+
+TEST(ServingSim, TraceReaderTakesCsvAndJsonLines) {
+  auto csv = ReadServingTrace("arrival_s,input_tokens,output_tokens\n0,100,10\n0.5,200,20\n",
+                              "t.csv", 4096);
+  ASSERT_TRUE(csv) << csv.error().message;
+  ASSERT_EQ(csv->size(), 2u);
+  EXPECT_EQ((*csv)[1].input_tokens, 200);
+  EXPECT_EQ((*csv)[1].arrival_s, 0.5);
+  auto jsonl = ReadServingTrace(
+      "{\"arrival_s\": 0, \"input_tokens\": 5, \"output_tokens\": 7, \"cached_tokens\": 2}\n",
+      "t.jsonl", 4096);
+  ASSERT_TRUE(jsonl) << jsonl.error().message;
+  EXPECT_EQ((*jsonl)[0].cached_tokens, 2);
+}
+
+TEST(ServingSim, TraceReaderNamesFileLineAndField) {
+  const std::string head = "arrival_s,input_tokens,output_tokens\n";
+  struct Case {
+    std::string text, fragment;
+  };
+  for (const Case& c : {
+           Case{head + "0,-5,10\n", "t.csv:2: input_tokens"},
+           Case{head + "1,5,10\n0,5,10\n", "t.csv:3: arrival_s"},
+           Case{head + "0,4000,200\n", "exceed the model's context of 4096"},
+           Case{head + "0,5.5,10\n", "t.csv:2: input_tokens"},
+           Case{head + "0,5,x\n", "t.csv:2: output_tokens: 'x' is not a number"},
+           Case{"arrival_s,input_tokens\n0,5\n", "no column 'output_tokens'"},
+           Case{head + "0,5\n", "t.csv:2: 2 fields"},
+           Case{head, "no requests"},
+           Case{"{\"arrival_s\": 0, \"input_tokens\": 5}\n", "t.csv:1: output_tokens: missing"},
+       }) {
+    auto r = ReadServingTrace(c.text, "t.csv", 4096);
+    ASSERT_FALSE(r) << c.text;
+    EXPECT_NE(r.error().message.find(c.fragment), std::string::npos)
+        << r.error().message << " (wanted " << c.fragment << ")";
+  }
+}
+
+// The real step model: Llama 3.1 8B in BF16 on one H100.
+class RealModel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto& cat = Cat();
+    job_ = perf::InferenceJobFor(cat, **cat.FindModel("llama-3.1-8b"), **cat.FindChip("h100"));
+    job_.system = *cat.SystemFor(*job_.chip);
+  }
+  static const catalog::Catalog& Cat() {
+    static const catalog::Catalog c = *catalog::Catalog::Builtin();
+    return c;
+  }
+  StepModelCost Cost(const perf::InferenceJob& job) const {
+    return StepModelCost(*perf::ServingStepModel::Make(job, perf::InferenceLayout{}));
+  }
+  perf::InferenceJob job_;
+};
+
+TEST_F(RealModel, PercentilesAreOrderedAndLatencyGrowsWithTheRate) {
+  const auto cost = Cost(job_);
+  WorkloadSpec spec;
+  spec.requests = 1500;
+  spec.input = *LengthDistribution::Parse("exp", 1024);
+  spec.output = *LengthDistribution::Parse("exp", 256);
+  double last_ttft = 0, last_tpot = 0;
+  for (double qps : {2.0, 8.0, 16.0, 32.0}) {
+    spec.qps = qps;
+    auto r = SimulateServing(cost, {}, MakeServingRequests(spec), {});
+    ASSERT_TRUE(r) << r.error().message;
+    for (const Percentiles* p : {&r->ttft_ms, &r->tpot_ms, &r->e2e_s}) {
+      EXPECT_LE(p->p50, p->p90);
+      EXPECT_LE(p->p90, p->p99);
+    }
+    EXPECT_GE(r->ttft_ms.p99, last_ttft * 0.98) << qps;  // a lower rate never gives worse p99
+    EXPECT_GE(r->tpot_ms.p99, last_tpot * 0.98) << qps;
+    last_ttft = r->ttft_ms.p99;
+    last_tpot = r->tpot_ms.p99;
+  }
+}
+
+TEST_F(RealModel, MoreSequencesNeverLowerOfflineThroughput) {
+  const auto cost = Cost(job_);
+  WorkloadSpec spec;
+  spec.requests = 2000;
+  spec.input.mean = 512;
+  spec.output.mean = 128;
+  const auto requests = MakeServingRequests(spec);
+  double last = 0;
+  for (int seqs : {8, 32, 128, 512}) {
+    SchedulerLimits limits;
+    limits.max_num_seqs = seqs;
+    auto r = SimulateServing(cost, limits, requests, {});
+    ASSERT_TRUE(r);
+    EXPECT_GE(r->output_tokens_per_s, last) << seqs;
+    last = r->output_tokens_per_s;
+  }
+}
+
+TEST_F(RealModel, MtpWithAcceptanceZeroIsNeverFaster) {
+  WorkloadSpec spec;
+  spec.requests = 500;
+  const auto requests = MakeServingRequests(spec);
+  auto plain = SimulateServing(Cost(job_), {}, requests, {});
+  perf::InferenceJob mtp = job_;
+  mtp.mtp_depth = 2;
+  mtp.mtp_acceptance = 0;
+  auto drafted = SimulateServing(Cost(mtp), {}, requests, {});
+  ASSERT_TRUE(plain && drafted);
+  EXPECT_LE(drafted->output_tokens_per_s, plain->output_tokens_per_s);
+  // And the analytic model agrees.
+  auto a = perf::EstimateInference(job_, {});
+  auto b = perf::EstimateInference(mtp, {});
+  ASSERT_TRUE(a && b);
+  EXPECT_LE(b->output_tokens_per_s_per_chip, a->output_tokens_per_s_per_chip);
+  EXPECT_GE(b->tpot_ms, a->tpot_ms);
+}
+
+TEST_F(RealModel, TheSearchFindsTheEdgeOfTheSlo) {
+  const auto cost = Cost(job_);
+  WorkloadSpec spec;
+  spec.requests = 800;
+  SloTargets slo;
+  slo.ttft_ms = 500;
+  slo.tpot_ms = 30;
+  auto found = MaxQpsAtSlo(cost, {}, spec, slo);
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_GT(found->max_qps, 0);
+  EXPECT_LE(found->at_max.ttft_ms.p99, 500);
+  EXPECT_LE(found->at_max.tpot_ms.p99, 30);
+  // 10 % above the edge misses one of the targets.
+  spec.qps = 1;
+  auto reqs = MakeServingRequests(spec);
+  for (auto& r : reqs) r.arrival_s /= found->max_qps * 1.10;
+  auto above = SimulateServing(cost, {}, reqs, slo);
+  ASSERT_TRUE(above);
+  EXPECT_TRUE(above->ttft_ms.p99 > 500 || above->tpot_ms.p99 > 30)
+      << found->max_qps << " " << found->at_max.tpot_ms.p99 << " " << above->tpot_ms.p99 << " "
+      << above->ttft_ms.p99 << " " << found->simulations;
+}
+
+}  // namespace
+}  // namespace suanli::sim
