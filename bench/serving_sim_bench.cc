@@ -40,13 +40,14 @@ sim::WorkloadSpec Chat(long requests, double qps) {
   return spec;
 }
 
-void Server(benchmark::State& state, const char* model, const char* chip,
-            perf::ServingDType dtype, double qps) {
+void Server(benchmark::State& state, const char* model, const char* chip, perf::ServingDType dtype,
+            double qps) {
   const Setup s = Deploy(model, chip, dtype);
   const sim::StepModelCost cost(*perf::ServingStepModel::Make(s.job, s.estimate.layout));
   // Per attention group: the instance's rate split over its dp groups.
   const double group_qps = qps / s.estimate.layout.dp;
-  const auto requests = sim::MakeServingRequests(Chat(static_cast<long>(group_qps * 600), group_qps));
+  const auto requests =
+      sim::MakeServingRequests(Chat(static_cast<long>(group_qps * 600), group_qps));
   long steps = 0;
   double p99 = 0;
   for (auto _ : state) {

@@ -51,10 +51,10 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
     return {};
   };
   const char* analytic = "has no effect with mode analytic (it sets the simulated workload)";
-  for (auto [field, given] : {std::pair{"qps", r.qps.has_value()},
-                              std::pair{"duration_s", r.duration_s.has_value()},
-                              std::pair{"requests", r.requests.has_value()},
-                              std::pair{"requests_trace", !r.requests_trace.empty()}}) {
+  for (auto [field, given] :
+       {std::pair{"qps", r.qps.has_value()}, std::pair{"duration_s", r.duration_s.has_value()},
+        std::pair{"requests", r.requests.has_value()},
+        std::pair{"requests_trace", !r.requests_trace.empty()}}) {
     if (auto ok = unused(field, given && !sim, analytic); !ok) return ok;
   }
   if (auto ok = unused("qps", r.qps && r.mode == "offline",
@@ -81,12 +81,13 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
     return tl::unexpected(FieldError("requests", "must be from 1 to 10,000,000"));
   }
   if (r.qps && *r.qps * r.duration_s.value_or(kDefaultDurationS) > kMaxSimRequests) {
-    return tl::unexpected(FieldError(
-        "qps", "qps x duration_s exceeds 10,000,000 requests; shorten --duration-s"));
+    return tl::unexpected(
+        FieldError("qps", "qps x duration_s exceeds 10,000,000 requests; shorten --duration-s"));
   }
   if (r.arrivals != "poisson" && r.arrivals != "gamma") {
     return tl::unexpected(FieldError(
-        "arrivals", fmt::format("unknown arrivals {}; expected poisson or gamma", Quoted(r.arrivals))));
+        "arrivals",
+        fmt::format("unknown arrivals {}; expected poisson or gamma", Quoted(r.arrivals))));
   }
   if (!(r.burstiness > 0 && r.burstiness <= 20)) {
     return tl::unexpected(FieldError("burstiness", "must be above 0 and at most 20"));
@@ -149,7 +150,8 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
   spec.prefix_cache_hit = r.prefix_cache_hit;
   spec.max_context = job.model->max_seq_len;
   spec.seed = r.seed;
-  spec.arrivals = r.arrivals == "gamma" ? sim::ArrivalProcess::kGamma : sim::ArrivalProcess::kPoisson;
+  spec.arrivals =
+      r.arrivals == "gamma" ? sim::ArrivalProcess::kGamma : sim::ArrivalProcess::kPoisson;
   spec.burstiness_cv = r.burstiness;
   s.input_dist = spec.input.ToString();
   s.output_dist = spec.output.ToString();
@@ -226,6 +228,18 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     return tl::unexpected(FieldError(
         "dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16, fp8, int8, fp4 or int4"));
   }
+  std::optional<perf::ServingDType> part[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string& text = i == 0 ? r.expert_dtype : r.attention_dtype;
+    if (text.empty()) continue;
+    part[i] = perf::ParseServingDType(text);
+    if (!part[i]) {
+      return tl::unexpected(
+          FieldError(i == 0 ? "expert_dtype" : "attention_dtype",
+                     fmt::format("unknown dtype {}; expected bf16, fp16, fp8, int8, fp4 or int4",
+                                 Quoted(text))));
+    }
+  }
   std::optional<perf::ServingDType> kv;
   if (!r.kv_dtype.empty()) {
     kv = perf::ParseServingDType(r.kv_dtype);
@@ -286,7 +300,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.fraction_of_free_memory = false;  // as the flag's help says: of the whole HBM
   }
 
-  return InferFormats{*model, *dtype, kv, limits};
+  return InferFormats{*model, *dtype, kv, part[0], part[1], limits};
 }
 
 // The job for one chip of the request (its system and power cap not yet applied).
@@ -298,6 +312,8 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   job.output_tokens = r.output_tokens;
   job.dtype = formats.dtype;
   job.kv_dtype = formats.kv_dtype;
+  job.expert_dtype = formats.expert_dtype;
+  job.attention_dtype = formats.attention_dtype;
   job.tpot_ms = r.tpot_ms;
   job.ttft_ms = r.ttft_ms;
   job.mode = r.mode == "offline" ? perf::ServingMode::kOffline : perf::ServingMode::kServer;

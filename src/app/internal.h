@@ -58,7 +58,7 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
 struct InferFormats {
   const catalog::Model* model = nullptr;
   perf::ServingDType dtype = perf::ServingDType::kBf16;
-  std::optional<perf::ServingDType> kv_dtype;
+  std::optional<perf::ServingDType> kv_dtype, expert_dtype, attention_dtype;
   perf::EngineLimits limits;  // the serving engine's, with the request's overrides
 };
 Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferRequest& r);

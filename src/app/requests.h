@@ -44,6 +44,7 @@ struct InferRequest {
   // offline, server, interactive: the analytic model, then the request-level simulator;
   // analytic: the steady-state model alone.
   std::string dtype = "bf16", kv_dtype, mode = "server";
+  std::string expert_dtype, attention_dtype;  // per-part formats; empty: dtype
   std::optional<double> tpot_ms, ttft_ms, demand_tokens_per_s, chip_hour_usd, power_cap_w;
   std::optional<int> tp, ep, dp;
   bool disaggregate = false;

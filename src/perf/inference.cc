@@ -27,12 +27,19 @@ constexpr double kPrefillChunkTokens = 16384;
 constexpr std::array<std::string_view, 6> kServingNames = {"bf16", "fp16", "fp8",
                                                            "int8", "fp4",  "int4"};
 
+// One part of the weights in its serving format, resolved against the chip.
+struct WeightFormat {
+  double bytes = 2;
+  double peak = 0;  // FLOP/s of its GEMMs
+  double eff = 0;
+  double rate() const { return peak * eff; }
+};
+
 // Numeric formats resolved against the chip.
 struct Formats {
-  double weight_bytes = 2;
+  WeightFormat dense;    // attention, dense MLPs, embeddings (--attention-dtype, else --dtype)
+  WeightFormat experts;  // MoE experts, routed and shared (--expert-dtype, else --dtype)
   double kv_bytes = 2;
-  double linear_peak = 0;  // FLOP/s for the weight GEMMs
-  double linear_eff = 0;
   double half_peak = 0;  // 16-bit FLOP/s (attention)
   double mem_bw = 0;     // achievable B/s
 };
@@ -54,6 +61,35 @@ std::vector<std::string> SupportedServing(const catalog::Chip& chip) {
   return out;
 }
 
+// The GEMM rate and bytes of weights served in `d`: 8- and 4-bit formats at that format's peak,
+// 16-bit and weight-only int4 at the 16-bit peak. `flag` names the knob in errors.
+Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d, double half_peak,
+                                    const char* flag) {
+  const auto& chip = *job.chip;
+  const auto& cal = job.calibration;
+  static constexpr DType kCompute[] = {DType::kBf16, DType::kFp16, DType::kFp8,
+                                       DType::kInt8, DType::kFp4,  DType::kBf16};
+  const auto& v = chip.peak(kCompute[static_cast<int>(d)]);
+  const std::string name(ServingDTypeName(d));
+  WeightFormat w;
+  w.bytes = ServingDTypeBytes(d);
+  if (d == ServingDType::kInt4 || d == ServingDType::kBf16 || d == ServingDType::kFp16) {
+    w.peak = v.known() ? *v.value * kTera : half_peak;
+    w.eff = cal.matmul_efficiency;
+  } else if (v.unsupported) {
+    return MakeError("chip '" + chip.id + "' does not support " + name + flag + "; it supports " +
+                     JoinOr(SupportedServing(chip)));
+  } else if (!v.known()) {
+    return MakeError("chip '" + chip.id + "': peak_tflops." + name + " is unknown in the catalog" +
+                     flag + "; it supports " + JoinOr(SupportedServing(chip)) +
+                     ", or add the figure with --catalog");
+  } else {
+    w.peak = *v.value * kTera;
+    w.eff = cal.low_precision_matmul_efficiency;
+  }
+  return w;
+}
+
 Result<Formats> Resolve(const InferenceJob& job) {
   const auto& chip = *job.chip;
   const auto& cal = job.calibration;
@@ -66,52 +102,22 @@ Result<Formats> Resolve(const InferenceJob& job) {
                      "add them with --catalog to model this chip");
   }
   f.half_peak = *half;
-  DType compute = DType::kBf16;
-  switch (job.dtype) {
-    case ServingDType::kBf16:
-      compute = DType::kBf16;
-      break;
-    case ServingDType::kFp16:
-      compute = DType::kFp16;
-      break;
-    case ServingDType::kFp8:
-      compute = DType::kFp8;
-      break;
-    case ServingDType::kInt8:
-      compute = DType::kInt8;
-      break;
-    case ServingDType::kFp4:
-      compute = DType::kFp4;
-      break;
-    case ServingDType::kInt4:
-      compute = DType::kBf16;
-      break;
-  }
-  const auto& v = chip.peak(compute);
-  const std::string name(ServingDTypeName(job.dtype));
-  if (job.dtype == ServingDType::kInt4 || job.dtype == ServingDType::kBf16 ||
-      job.dtype == ServingDType::kFp16) {
-    f.linear_peak = v.known() ? *v.value * kTera : f.half_peak;
-    f.linear_eff = cal.matmul_efficiency;
-  } else if (v.unsupported) {
-    return MakeError("chip '" + chip.id + "' does not support " + name + "; it supports " +
-                     JoinOr(SupportedServing(chip)));
-  } else if (!v.known()) {
-    return MakeError("chip '" + chip.id + "': peak_tflops." + name +
-                     " is unknown in the catalog; it supports " + JoinOr(SupportedServing(chip)) +
-                     ", or add the figure with --catalog");
-  } else {
-    f.linear_peak = *v.value * kTera;
-    f.linear_eff = cal.low_precision_matmul_efficiency;
-  }
+  auto dense = ResolveWeights(job, job.attention_dtype.value_or(job.dtype), f.half_peak,
+                              job.attention_dtype ? " (--attention-dtype)" : "");
+  if (!dense) return tl::unexpected(dense.error());
+  auto experts = ResolveWeights(job, job.expert_dtype.value_or(job.dtype), f.half_peak,
+                                job.expert_dtype ? " (--expert-dtype)" : "");
+  if (!experts) return tl::unexpected(experts.error());
+  f.dense = *dense;
+  f.experts = *experts;
   // A power cap lowers the clock of compute-bound kernels (perf/power.h).
   auto clock = PowerCapClockFraction(chip, cal, job.system.power_cap_w);
   if (!clock) return tl::unexpected(clock.error());
   f.half_peak *= *clock;
-  f.linear_peak *= *clock;
-  f.weight_bytes = ServingDTypeBytes(job.dtype);
+  f.dense.peak *= *clock;
+  f.experts.peak *= *clock;
   const ServingDType kv =
-      job.kv_dtype.value_or(f.weight_bytes < 2 ? ServingDType::kFp8 : ServingDType::kBf16);
+      job.kv_dtype.value_or(f.dense.bytes < 2 ? ServingDType::kFp8 : ServingDType::kBf16);
   f.kv_bytes = std::max(1.0, ServingDTypeBytes(kv));
   if (!chip.memory_tb_s.known()) {
     return MakeError("chip '" + chip.id + "': memory_tb_s is unknown in the catalog");
@@ -182,7 +188,7 @@ double ExpertsPerChip(const Shape& s, const InferenceLayout& l) {
 double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
   const auto& s = x.s;
   const double routed = s.p.moe_layers * ExpertsPerChip(s, l) * s.p.expert;
-  return ((s.nonexpert + s.shared) / l.tp + routed) * x.f.weight_bytes;
+  return s.nonexpert / l.tp * x.f.dense.bytes + (s.shared / l.tp + routed) * x.f.experts.bytes;
 }
 
 // One step of an attention group: `decode` sequences produce one token each (plus the
@@ -208,17 +214,19 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   if (p.moe_layers > 0) {
     const double pick = static_cast<double>(p.top_k) / p.routed_experts;
     const double touched = 1 - std::pow(1 - pick, instance_tokens);
-    routed_bytes = p.moe_layers * ExpertsPerChip(s, l) * touched * p.expert * x.f.weight_bytes;
+    routed_bytes = p.moe_layers * ExpertsPerChip(s, l) * touched * p.expert * x.f.experts.bytes;
     const double imbalance = x.job.serving.moe_load_imbalance;
     const double assignments =
         l.ep > 1 ? instance_tokens * p.top_k * imbalance / l.ep : tokens * p.top_k / tp;
     routed_flops = 2 * p.moe_layers * assignments * p.expert;
   }
-  const double weight_bytes = (s.nonexpert_read + s.shared) / tp * x.f.weight_bytes + routed_bytes;
-  const double dense_flops = 2 * tokens * (s.active_per_token + s.shared) / tp;
-  const double flops = dense_flops + routed_flops;
+  const double weight_bytes =
+      s.nonexpert_read / tp * x.f.dense.bytes + s.shared / tp * x.f.experts.bytes + routed_bytes;
+  const double dense_flops = 2 * tokens * s.active_per_token / tp;
+  const double expert_flops = 2 * tokens * s.shared / tp + routed_flops;
   // Roofline per step: small batches are bound by streaming the weights.
-  const double lin_compute = flops / (x.f.linear_peak * x.f.linear_eff);
+  const double lin_compute =
+      dense_flops / x.f.dense.rate() + (expert_flops > 0 ? expert_flops / x.f.experts.rate() : 0);
   const double lin_memory = weight_bytes / x.f.mem_bw;
   st.linear_s = std::max(lin_compute, lin_memory);
 
@@ -256,7 +264,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       }
     }
     const double per_token = tokens / tp * m.hidden;
-    const double dispatch_bytes = x.f.weight_bytes <= 1 ? 1 : 2;
+    const double dispatch_bytes = x.f.experts.bytes <= 1 ? 1 : 2;
     auto a2a = [&](double b) {
       return AllToAllSplitSeconds(per_token * intra * b, per_token * inter * b, sys);
     };
@@ -534,6 +542,10 @@ Result<void> ValidateInferenceRequest(const InferenceJob& job) {
   if (job.limits.kv_memory_fraction &&
       !(*job.limits.kv_memory_fraction > 0 && *job.limits.kv_memory_fraction <= 1))
     return MakeError("--kv-memory-fraction must be in (0, 1]");
+  if (job.expert_dtype && !job.model->moe) {
+    return MakeError("--expert-dtype needs a mixture-of-experts model; '" + job.model->id +
+                     "' is dense");
+  }
   if (job.mtp_depth < 0 || job.mtp_depth > 8) {
     return MakeError("--mtp must be between 0 and 8 draft tokens");
   }

@@ -71,6 +71,8 @@ struct InferenceJob {
   double input_tokens = 1024;
   double output_tokens = 256;
   ServingDType dtype = ServingDType::kBf16;
+  // Per-part formats (e.g. FP4 experts with FP8 attention); unset: `dtype`.
+  std::optional<ServingDType> expert_dtype, attention_dtype;
   std::optional<ServingDType> kv_dtype;  // default: 8-bit when weights are 8-bit or less
   std::optional<double> tpot_ms;
   std::optional<double> ttft_ms;

@@ -19,6 +19,10 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   j["system"] = job.system.id;
   j["power_cap_w"] = Optional(job.system.power_cap_w);
   j["dtype"] = perf::ServingDTypeName(job.dtype);
+  for (auto [key, part] : {std::pair{"expert_dtype", job.expert_dtype},
+                           std::pair{"attention_dtype", job.attention_dtype}}) {
+    j[key] = part ? nlohmann::json(perf::ServingDTypeName(*part)) : nlohmann::json(nullptr);
+  }
   j["mode"] = job.mode == perf::ServingMode::kOffline ? "offline" : "server";
   j["input_tokens"] = job.input_tokens;
   j["output_tokens"] = job.output_tokens;
@@ -70,6 +74,19 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   j["calibration"] = {{"family", job.calibration.id}, {"calibrated", job.calibration.calibrated}};
   j["layouts_evaluated"] = e.layouts_evaluated;
   return j;
+}
+
+// "fp8", or "fp8 (experts fp4)" with per-part formats.
+std::string DTypesText(const perf::InferenceJob& job) {
+  std::string parts;
+  if (job.expert_dtype)
+    parts += fmt::format("experts {}", perf::ServingDTypeName(*job.expert_dtype));
+  if (job.attention_dtype) {
+    parts += fmt::format("{}attention {}", parts.empty() ? "" : ", ",
+                         perf::ServingDTypeName(*job.attention_dtype));
+  }
+  const std::string base(perf::ServingDTypeName(job.dtype));
+  return parts.empty() ? base : base + " (" + parts + ")";
 }
 
 std::string Money(const std::optional<double>& v) {
@@ -184,7 +201,7 @@ std::string InferenceText(const InferenceReport& r) {
       "{} on {} ({}{}), {}, {} mode, {:g} in / {:g} out tokens{}\n", job.model->id, job.chip->id,
       job.system.id,
       job.system.power_cap_w ? fmt::format(", capped at {:g} W", *job.system.power_cap_w) : "",
-      perf::ServingDTypeName(job.dtype),
+      DTypesText(job),
       !r.mode.empty()                           ? r.mode
       : job.mode == perf::ServingMode::kOffline ? "offline"
                                                 : "server",

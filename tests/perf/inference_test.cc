@@ -643,5 +643,55 @@ TEST(InferenceTest, EstimateIsDeterministic) {
   EXPECT_EQ(a->layout.tp * a->layout.dp, a->layout.chips());
 }
 
+// Per-part formats: DeepSeek-V3 on B200 at tp 1, ep 8 (dp 8). An expert is 3 x 7,168 x 2,048 =
+// 44,040,192 parameters; a chip holds 256 / 8 = 32 routed experts and the shared one in each of
+// the 58 MoE layers: 33 x 58 x 44,040,192 = 84,292,927,488 expert parameters. FP4 experts take
+// half a byte each instead of FP8's one: 42,146,463,744 B = 39.252 GiB less per chip; the rest
+// of the weights stay FP8.
+TEST(InferenceTest, ExpertDtypeShrinksOnlyTheExperts) {
+  InferenceConstraints c;
+  c.tp = 1;
+  c.ep = 8;
+  InferenceJob fp8 = Job("deepseek-v3", "b200", ServingDType::kFp8);
+  InferenceJob fp4_experts = fp8;
+  fp4_experts.expert_dtype = ServingDType::kFp4;
+  auto a = EstimateInference(fp8, c);
+  auto b = EstimateInference(fp4_experts, c);
+  ASSERT_TRUE(a && b) << (a ? b.error().message : a.error().message);
+  EXPECT_NEAR(a->weights_gib_per_chip - b->weights_gib_per_chip, 42'146'463'744.0 / kGiB, 1e-3);
+  // Smaller experts stream faster and compute at the FP4 peak: never slower.
+  EXPECT_GE(b->output_tokens_per_s_per_chip, a->output_tokens_per_s_per_chip);
+  // Naming every part as --dtype changes nothing.
+  InferenceJob same = fp8;
+  same.expert_dtype = ServingDType::kFp8;
+  same.attention_dtype = ServingDType::kFp8;
+  auto d = EstimateInference(same, c);
+  ASSERT_TRUE(d);
+  EXPECT_DOUBLE_EQ(d->weights_gib_per_chip, a->weights_gib_per_chip);
+  EXPECT_NEAR(d->output_tokens_per_s_per_chip, a->output_tokens_per_s_per_chip,
+              a->output_tokens_per_s_per_chip * 1e-12);
+}
+
+TEST(InferenceTest, PartFormatsAreCheckedAgainstTheModelAndChip) {
+  InferenceJob dense = Job("llama-2-70b", "b200", ServingDType::kFp8);
+  dense.expert_dtype = ServingDType::kFp4;
+  ExpectError(dense, {}, "--expert-dtype needs a mixture-of-experts model");
+  InferenceJob hopper = Job("deepseek-v3", "h100", ServingDType::kFp8);
+  hopper.expert_dtype = ServingDType::kFp4;
+  ExpectError(hopper, {}, "does not support fp4 (--expert-dtype)");
+}
+
+// MTP: a step verifies 1 + depth tokens per sequence and gains 1 + a + ... + a^depth.
+TEST(InferenceTest, MtpGainsTheExpectedTokensPerStep) {
+  InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
+  job.mtp_depth = 2;
+  job.mtp_acceptance = 0.8;
+  auto e = EstimateInference(job, {});
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_NEAR(e->tokens_per_decode_step, 1 + 0.8 + 0.64, 1e-12);
+  job.mtp_acceptance = 1.5;
+  ExpectError(job, {}, "--mtp-acceptance must be in [0, 1]");
+}
+
 }  // namespace
 }  // namespace suanli::perf

@@ -86,7 +86,7 @@ TEST(ServingSim, AFullKvCachePreemptsTheLatestAndRecomputesIt) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->preemptions, 1);
   EXPECT_EQ(r->requests_completed, 2);
-  EXPECT_NEAR(r->ttft_ms.p50, 10, 1e-9);       // both first tokens came in step 1
+  EXPECT_NEAR(r->ttft_ms.p50, 10, 1e-9);  // both first tokens came in step 1
   EXPECT_NEAR(r->e2e_s.mean, (0.100 + 0.190) / 2, 1e-12);
   EXPECT_EQ(r->steps, 19);
 }

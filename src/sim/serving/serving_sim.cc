@@ -89,10 +89,10 @@ Result<LengthDistribution> LengthDistribution::Parse(std::string_view shape, dou
     }
     return d;
   }
-  return MakeError(fmt::format(
-      "unknown length distribution {}; expected fixed, exp, uniform[:HALF_WIDTH] or "
-      "lognormal[:SIGMA]",
-      Quoted(shape)));
+  return MakeError(
+      fmt::format("unknown length distribution {}; expected fixed, exp, uniform[:HALF_WIDTH] or "
+                  "lognormal[:SIGMA]",
+                  Quoted(shape)));
 }
 
 std::string LengthDistribution::ToString() const {
@@ -131,16 +131,14 @@ std::vector<ServingRequest> MakeServingRequests(const WorkloadSpec& spec) {
   return out;
 }
 
-Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text,
-                                                     const std::string& file, int max_context) {
+Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, const std::string& file,
+                                                     int max_context) {
   std::vector<ServingRequest> out;
   const bool jsonl = !text.empty() && text.find_first_not_of(" \t\r\n") != std::string_view::npos &&
                      text[text.find_first_not_of(" \t\r\n")] == '{';
   std::vector<std::string> columns;
   int line = 0;
-  auto where = [&](std::string_view field) {
-    return fmt::format("{}:{}: {}", file, line, field);
-  };
+  auto where = [&](std::string_view field) { return fmt::format("{}:{}: {}", file, line, field); };
   auto number = [&](std::string_view cell, std::string_view field) -> Result<double> {
     const ScaledNumber n = ParseScaledNumber(cell, {});
     if (n.status != NumberStatus::kOk) {
@@ -182,8 +180,8 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text,
       std::vector<std::string_view> cells;
       for (size_t start = 0;;) {
         const size_t comma = row.find(',', start);
-        std::string_view cell = row.substr(start, comma == std::string_view::npos ? comma
-                                                                                   : comma - start);
+        std::string_view cell =
+            row.substr(start, comma == std::string_view::npos ? comma : comma - start);
         while (!cell.empty() && cell.front() == ' ') cell.remove_prefix(1);
         while (!cell.empty() && cell.back() == ' ') cell.remove_suffix(1);
         cells.push_back(cell);
@@ -194,9 +192,10 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text,
         for (auto c : cells) columns.emplace_back(c);
         for (int k = 0; k < 3; ++k) {
           if (std::find(columns.begin(), columns.end(), kNames[k]) == columns.end()) {
-            return MakeError(fmt::format("{}:{}: the header has no column '{}' (it needs "
-                                         "arrival_s, input_tokens, output_tokens)",
-                                         file, line, kNames[k]));
+            return MakeError(
+                fmt::format("{}:{}: the header has no column '{}' (it needs "
+                            "arrival_s, input_tokens, output_tokens)",
+                            file, line, kNames[k]));
           }
         }
         continue;
@@ -218,9 +217,10 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text,
       return MakeError(fmt::format("{}: must be between 0 and 1e9 seconds", where("arrival_s")));
     }
     if (!out.empty() && values[0] < out.back().arrival_s) {
-      return MakeError(fmt::format("{}: {:g} is before the previous row's {:g} (rows must be in "
-                                   "arrival order)",
-                                   where("arrival_s"), values[0], out.back().arrival_s));
+      return MakeError(
+          fmt::format("{}: {:g} is before the previous row's {:g} (rows must be in "
+                      "arrival order)",
+                      where("arrival_s"), values[0], out.back().arrival_s));
     }
     for (int k = 1; k < 4; ++k) {
       const double lo = k == 3 ? 0 : 1;
@@ -239,9 +239,9 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text,
                                    r.input_tokens));
     }
     if (static_cast<long>(r.input_tokens) + r.output_tokens > max_context) {
-      return MakeError(fmt::format("{}: input {} + output {} tokens exceed the model's context of {}",
-                                   where("input_tokens"), r.input_tokens, r.output_tokens,
-                                   max_context));
+      return MakeError(
+          fmt::format("{}: input {} + output {} tokens exceed the model's context of {}",
+                      where("input_tokens"), r.input_tokens, r.output_tokens, max_context));
     }
     out.push_back(r);
     if (out.size() > 10'000'000) {
@@ -272,8 +272,7 @@ long BlocksFor(long tokens, int block) { return (tokens + block - 1) / block; }
 
 }  // namespace
 
-Result<ServingSimResult> SimulateServing(const StepCost& model,
-                                         const SchedulerLimits& limits,
+Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerLimits& limits,
                                          const std::vector<ServingRequest>& requests,
                                          const SloTargets& slo, uint64_t seed) {
   ServingSimResult res;
@@ -357,9 +356,9 @@ Result<ServingSimResult> SimulateServing(const StepCost& model,
       const bool decoding = l.prefilled == l.prefill_target;
       // A decoding sequence feeds its last token and verifies its draft tokens: KV slots and
       // step tokens for all of them.
-      const int want = decoding ? 1 + mtp_depth
-                                : static_cast<int>(std::min<double>(
-                                      l.prefill_target - l.prefilled, budget));
+      const int want =
+          decoding ? 1 + mtp_depth
+                   : static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, budget));
       if (want <= 0 || (decoding && budget < want)) continue;
       const long need =
           BlocksFor(l.prefilled + l.decoded + want, block) - l.blocks;  // more blocks to hold it
@@ -388,16 +387,14 @@ Result<ServingSimResult> SimulateServing(const StepCost& model,
       while (!waiting.empty() && running.size() < static_cast<size_t>(max_seqs) && budget >= 1) {
         const size_t id = waiting.front();
         Live& l = live[id];
-        const int want =
-            static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, budget));
+        const int want = static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, budget));
         // Reserving: every block the request will hold (prompt, the rest of its output and the
         // drafts of its last step), so that running requests never need one that is not free.
-        const long need =
-            limits.reserve_output
-                ? BlocksFor(static_cast<long>(l.prefill_target) + requests[id].output_tokens -
-                                l.generated + mtp_depth,
-                            block)
-                : BlocksFor(want, block);
+        const long need = limits.reserve_output
+                              ? BlocksFor(static_cast<long>(l.prefill_target) +
+                                              requests[id].output_tokens - l.generated + mtp_depth,
+                                          block)
+                              : BlocksFor(want, block);
         if (need > capacity_blocks - used_blocks) break;
         waiting.pop_front();
         running.push_back(id);
@@ -463,9 +460,9 @@ Result<ServingSimResult> SimulateServing(const StepCost& model,
       }
       finish_if_done(c.id);
     }
-    running.erase(std::remove_if(running.begin(), running.end(),
-                                 [&](size_t id) { return live[id].done; }),
-                  running.end());
+    running.erase(
+        std::remove_if(running.begin(), running.end(), [&](size_t id) { return live[id].done; }),
+        running.end());
   }
 
   std::vector<double> ttft, tpot, e2e;
@@ -520,9 +517,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model,
   return res;
 }
 
-Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model,
-                                    const SchedulerLimits& limits, WorkloadSpec spec,
-                                    const SloTargets& slo) {
+Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model, const SchedulerLimits& limits,
+                                    WorkloadSpec spec, const SloTargets& slo) {
   if (!slo.ttft_ms && !slo.tpot_ms) {
     return MakeError("the highest rate at an SLO needs --ttft-ms or --tpot-ms");
   }

@@ -62,8 +62,8 @@ std::vector<ServingRequest> MakeServingRequests(const WorkloadSpec& spec);
 // output_tokens (optional cached_tokens), or JSON Lines with the same keys. Every bad row is an
 // error naming file:line and the field: negative or fractional lengths, arrivals out of order,
 // a prompt plus output longer than `max_context`.
-Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text,
-                                                     const std::string& file, int max_context);
+Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, const std::string& file,
+                                                     int max_context);
 
 // What the simulator asks of a step model: perf::ServingStepModel (StepModelCost below), or a
 // stand-in with hand-checkable costs in tests.
@@ -118,19 +118,18 @@ struct ServingSimResult {
   long preemptions = 0;
   long steps = 0;
   Percentiles ttft_ms, tpot_ms, e2e_s;
-  double makespan_s = 0;                 // first arrival to last completion
+  double makespan_s = 0;  // first arrival to last completion
   // Of the group: while requests arrive (live traffic), or over the makespan (all at once).
   double output_tokens_per_s = 0;
-  double goodput_requests_per_s = 0;     // completed within both SLO targets
-  double mean_running_seqs = 0;          // time-weighted running batch
+  double goodput_requests_per_s = 0;  // completed within both SLO targets
+  double mean_running_seqs = 0;       // time-weighted running batch
   double max_running_seqs = 0;
   double kv_capacity_tokens = 0;
 };
 
 // Simulates `requests` (sorted by arrival) on one attention group. A request whose prompt and
 // output cannot fit the KV cache even alone is an error (it could never finish).
-Result<ServingSimResult> SimulateServing(const StepCost& model,
-                                         const SchedulerLimits& limits,
+Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerLimits& limits,
                                          const std::vector<ServingRequest>& requests,
                                          const SloTargets& slo, uint64_t seed = 1);
 
@@ -143,9 +142,8 @@ struct QpsSearchResult {
 // The highest arrival rate whose p99 TTFT and p99 TPOT meet `slo`, by bisection on the rate with
 // the same requests (common random numbers), each run with `spec.requests` requests. The
 // bisection takes latency to grow with the rate (a property test checks it does).
-Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model,
-                                    const SchedulerLimits& limits, WorkloadSpec spec,
-                                    const SloTargets& slo);
+Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model, const SchedulerLimits& limits,
+                                    WorkloadSpec spec, const SloTargets& slo);
 
 }  // namespace suanli::sim
 
