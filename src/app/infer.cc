@@ -141,8 +141,10 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
   s.ttft_target_ms = slo.ttft_ms;
   s.tpot_target_ms = slo.tpot_ms;
   s.chips_per_group = e.layout.tp;
-  s.groups_per_instance = e.layout.dp;
-  const double groups = e.layout.dp;
+  // A pipeline's pp micro-batches are pp streams of the same engine: each is simulated as a group
+  // with its share of the arrivals and the KV room its stage leaves (perf::ServingStepModel).
+  s.groups_per_instance = e.layout.dp * e.layout.pp;
+  const double groups = s.groups_per_instance;
 
   sim::WorkloadSpec spec;
   spec.input = *sim::LengthDistribution::Parse(r.input_dist, r.input_tokens);
@@ -259,7 +261,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   if (r.chip.size() > 1 && !r.compare) {
     return tl::unexpected(FieldError("chip", "several chips need compare (--compare)"));
   }
-  if (auto ok = CheckSizes({{"tp", r.tp}, {"ep", r.ep}, {"dp", r.dp}}, 1'000'000); !ok) {
+  if (auto ok = CheckSizes({{"tp", r.tp}, {"ep", r.ep}, {"dp", r.dp}, {"pp", r.pp}}, 1'000'000);
+      !ok) {
     return tl::unexpected(ok.error());
   }
   if (r.tp && r.dp && static_cast<double>(*r.tp) * *r.dp > 1e7) {
@@ -335,7 +338,7 @@ Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest
   }
   auto chip = WithField(cat.FindChip(r.chip[0]), "chip");
   if (!chip) return tl::unexpected(chip.error());
-  InferSetup setup{InferJobFor(cat, r, *formats, **chip), {r.tp, r.ep, r.dp}};
+  InferSetup setup{InferJobFor(cat, r, *formats, **chip), {r.tp, r.ep, r.dp, r.pp}};
   perf::InferenceJob& job = setup.job;
   if (auto ok = perf::ValidateInferenceRequest(job); !ok) return tl::unexpected(ok.error());
   if (auto ok = perf::ValidateInferenceJob(job); !ok) return tl::unexpected(ok.error());
@@ -377,7 +380,7 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
           perf::TightenPowerCap(job.system, *r.power_cap_w);
         }
         if (ok) {
-          auto e = perf::EstimateInference(job, {r.tp, r.ep, r.dp});
+          auto e = perf::EstimateInference(job, {r.tp, r.ep, r.dp, r.pp});
           if (e) {
             row.estimate = *e;
           } else {

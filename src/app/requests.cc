@@ -82,6 +82,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("tp", &R::tp, "tensor parallel size"),
       Bind("ep", &R::ep, "expert parallel size (MoE; = tp * dp)"),
       Bind("dp", &R::dp, "attention data-parallel groups per instance (MoE)"),
+      Bind("pp", &R::pp,
+           "pipeline stages per attention group (default 1, or the fewest that fit the weights)"),
       Bind("demand_tokens_per_s", &R::demand_tokens_per_s, "output tokens per second to serve"),
       Bind("chip_hour_usd", &R::chip_hour_usd,
            "price of one chip-hour (default: catalog price amortized)"),

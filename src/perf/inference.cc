@@ -188,7 +188,8 @@ double ExpertsPerChip(const Shape& s, const InferenceLayout& l) {
 double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
   const auto& s = x.s;
   const double routed = s.p.moe_layers * ExpertsPerChip(s, l) * s.p.expert;
-  return s.nonexpert / l.tp * x.f.dense.bytes + (s.shared / l.tp + routed) * x.f.experts.bytes;
+  return (s.nonexpert / l.tp * x.f.dense.bytes + (s.shared / l.tp + routed) * x.f.experts.bytes) /
+         l.pp;
 }
 
 // One step of an attention group: `decode` sequences produce one token each (plus the
@@ -269,6 +270,12 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       return AllToAllSplitSeconds(per_token * intra * b, per_token * inter * b, sys);
     };
     st.comm_s += p.moe_layers * (a2a(dispatch_bytes) + a2a(kActivationBytes));
+  }
+  if (l.pp > 1) {
+    // The step's activations cross pp - 1 stage boundaries, inside the scale-up domain when the
+    // whole pipeline fits in it.
+    st.comm_s += (l.pp - 1) * PointToPointSeconds(tokens * m.hidden * kActivationBytes,
+                                                  l.tp * l.pp <= sys.scale_up_domain, sys);
   }
   st.overhead_s = cal.serving_step_overhead_ms / 1000;
   if (x.job.mtp_depth > 0 && decode > 0) {
@@ -415,7 +422,8 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
   return evaluate(lo);
 }
 
-std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceConstraints& fixed) {
+std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceConstraints& fixed,
+                                     int pp) {
   const auto& m = *job.model;
   const int domain = job.system.scale_up_domain;
   std::vector<int> tps;
@@ -435,7 +443,7 @@ std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceCon
     }
     if (fixed.dp) dps = {*fixed.dp};
     for (int dp : dps) {
-      InferenceLayout l{tp, dp > 1 ? tp * dp : 1, dp};
+      InferenceLayout l{tp, dp > 1 ? tp * dp : 1, dp, pp};
       if (fixed.ep) l.ep = *fixed.ep;
       if (fixed.ep && !fixed.dp && *fixed.ep > 1) {
         if (*fixed.ep % tp != 0) continue;
@@ -444,7 +452,7 @@ std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceCon
       if (l.ep > 1 && l.ep != l.tp * l.dp) continue;
       if (job.chips > 0 && job.chips % l.chips() != 0) continue;
       if (std::find_if(out.begin(), out.end(), [&](const InferenceLayout& o) {
-            return o.tp == l.tp && o.ep == l.ep && o.dp == l.dp;
+            return o.tp == l.tp && o.ep == l.ep && o.dp == l.dp && o.pp == l.pp;
           }) == out.end()) {
         out.push_back(l);
       }
@@ -455,7 +463,13 @@ std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceCon
 
 Result<void> CheckLayout(const InferenceJob& job, const InferenceLayout& l) {
   const auto& m = *job.model;
-  if (l.tp < 1 || l.ep < 1 || l.dp < 1) return MakeError("tp, ep and dp must be at least 1");
+  if (l.tp < 1 || l.ep < 1 || l.dp < 1 || l.pp < 1) {
+    return MakeError("tp, ep, dp and pp must be at least 1");
+  }
+  if (l.pp > m.layers) {
+    return MakeError("pp " + std::to_string(l.pp) + " exceeds the model's " +
+                     std::to_string(m.layers) + " layers");
+  }
   if (m.heads % l.tp != 0) {
     return MakeError("tp " + std::to_string(l.tp) + " does not divide the model's " +
                      std::to_string(m.heads) + " attention heads");
@@ -567,11 +581,12 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   const double computed_prompt = ComputedPrompt(job);
   const double prefill_per_output = computed_prompt / job.output_tokens;
 
-  const std::vector<InferenceLayout> layouts = Layouts(job, fixed);
+  std::vector<InferenceLayout> layouts = Layouts(job, fixed, fixed.pp.value_or(1));
   if (layouts.empty()) {
-    InferenceLayout l{fixed.tp.value_or(1), fixed.ep.value_or(1), fixed.dp.value_or(1)};
+    InferenceLayout l{fixed.tp.value_or(1), fixed.ep.value_or(1), fixed.dp.value_or(1),
+                      fixed.pp.value_or(1)};
     if (auto ok = CheckLayout(job, l); !ok) return tl::unexpected(ok.error());
-    return MakeError("no layout matches the given --tp/--ep/--dp and --count");
+    return MakeError("no layout matches the given --tp/--ep/--dp/--pp and --count");
   }
   for (const auto& l : layouts) {
     if (auto ok = CheckLayout(job, l); !ok) return tl::unexpected(ok.error());
@@ -583,7 +598,7 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   double best_prefill_rate = 0;
   InferenceLayout best_prefill_layout;
   bool any_fits = false;
-  for (const auto& l : layouts) {
+  auto consider = [&](const InferenceLayout& l) {
     ++e.layouts_evaluated;
     if (CapacityBytes(x, l) > 0) any_fits = true;
     const double rate = PrefillRate(x, l);
@@ -593,14 +608,24 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
     }
     auto c = BestBatch(x, l, job.disaggregate ? 0 : prefill_per_output);
     if (c && (!best || c->out_per_chip > best->out_per_chip)) best = c;
+  };
+  for (const auto& l : layouts) consider(l);
+  // Weights too large for tensor parallelism inside one scale-up domain (Llama 3.1 405B in BF16
+  // on 80 GB parts): split the layers into pipeline stages, as few as fit.
+  for (int pp = 2; !any_fits && !fixed.pp && pp <= std::min(16, job.model->layers); pp *= 2) {
+    for (const auto& l : Layouts(job, fixed, pp)) {
+      if (!CheckLayout(job, l)) continue;
+      layouts.push_back(l);
+      consider(l);
+    }
   }
   if (!any_fits) {
     const auto& l = layouts.back();
     return MakeError(
         "the weights do not fit: " + std::to_string(WeightBytesPerChip(x, l) / kGiB).substr(0, 6) +
         " GiB per chip in the largest layout (tp " + std::to_string(l.tp) + ", ep " +
-        std::to_string(l.ep) + ") against " +
-        std::to_string(*job.chip->memory_gib.value).substr(0, 6) +
+        std::to_string(l.ep) + (l.pp > 1 ? ", pp " + std::to_string(l.pp) : std::string()) +
+        ") against " + std::to_string(*job.chip->memory_gib.value).substr(0, 6) +
         " GiB; use more chips per instance or a smaller --dtype");
   }
   if (!best) {

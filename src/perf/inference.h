@@ -35,15 +35,18 @@ enum class ServingMode { kOffline, kServer };
 // One serving instance: dp attention groups of tp chips; experts are spread
 // over ep = tp * dp chips (ep = 1: every group holds all experts, split by tp).
 // Dense models use dp = 1: replicas are separate instances.
+// With pp > 1 each attention group is a pipeline of pp stages of tp chips, each stage holding
+// layers / pp, with pp micro-batches in flight.
 struct InferenceLayout {
   int tp = 1;
   int ep = 1;
   int dp = 1;
-  int chips() const { return tp * dp; }
+  int pp = 1;
+  int chips() const { return tp * dp * pp; }
 };
 
 struct InferenceConstraints {
-  std::optional<int> tp, ep, dp;
+  std::optional<int> tp, ep, dp, pp;
 };
 
 // What a serving engine allows (catalog engines: vLLM, SGLang, TensorRT-LLM, MindIE defaults,

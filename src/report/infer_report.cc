@@ -9,7 +9,7 @@ namespace suanli::report {
 namespace {
 
 nlohmann::json LayoutJson(const perf::InferenceLayout& l) {
-  return {{"tp", l.tp}, {"ep", l.ep}, {"dp", l.dp}, {"chips", l.chips()}};
+  return {{"tp", l.tp}, {"ep", l.ep}, {"dp", l.dp}, {"pp", l.pp}, {"chips", l.chips()}};
 }
 
 nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
@@ -216,8 +216,9 @@ std::string InferenceText(const InferenceReport& r) {
         e.prefill_layout.tp, e.prefill_layout.ep, e.prefill_layout.chips(), e.layout.tp,
         e.layout.ep, e.layout.chips(), e.prefill_chips_per_decode_chip);
   } else {
-    out += fmt::format("layout: tp {} ep {} dp {} ({} chips per instance)\n", e.layout.tp,
-                       e.layout.ep, e.layout.dp, e.layout.chips());
+    out += fmt::format("layout: tp {} ep {} dp {}{} ({} chips per instance)\n", e.layout.tp,
+                       e.layout.ep, e.layout.dp,
+                       e.layout.pp > 1 ? fmt::format(" pp {}", e.layout.pp) : "", e.layout.chips());
   }
   Table t({"quantity", "value"});
   t.AddRow({"output tokens/s per chip",

@@ -608,8 +608,11 @@ TEST(InferenceTest, WeightsThatDoNotFitSaySo) {
   const std::string& msg = r.error().message;
   const std::string lead = "the weights do not fit: ";
   ASSERT_EQ(msg.find(lead), 0u) << msg;
+  // With tp and ep fixed at 1 the search tries up to 16 pipeline stages (layers / 16 per chip):
+  // the largest still holds 671,026,397,184 x 2 B / 16 = 78.1 GiB, over what 80 GiB leaves.
   const double gib = std::stod(msg.substr(lead.size()));
-  EXPECT_NEAR(gib / (671'026'397'184.0 * 2 / kGiB), 1.0, 1e-3) << msg;
+  EXPECT_NEAR(gib / (671'026'397'184.0 * 2 / 16 / kGiB), 1.0, 1e-3) << msg;
+  EXPECT_NE(msg.find("pp 16"), std::string::npos) << msg;
   EXPECT_NE(msg.find("80"), std::string::npos) << msg;
 }
 
@@ -691,6 +694,32 @@ TEST(InferenceTest, MtpGainsTheExpectedTokensPerStep) {
   EXPECT_NEAR(e->tokens_per_decode_step, 1 + 0.8 + 0.64, 1e-12);
   job.mtp_acceptance = 1.5;
   ExpectError(job, {}, "--mtp-acceptance must be in [0, 1]");
+}
+
+// Pipeline stages split the layers: at tp 8 each of 2 stages holds half of a tp-8 chip's weights
+// (Llama 3.1 405B in BF16: ~812 GB / 8 = ~101 GB per chip at pp 1, which fits a 141 GB H200 but
+// not an 80 GB H100). On H100 the search, finding no tensor-parallel layout that fits, takes the
+// fewest stages that do: pp 2 over 16 chips.
+TEST(InferenceTest, PipelineStagesSplitTheWeights) {
+  InferenceConstraints c;
+  c.tp = 8;
+  auto one = EstimateInference(Job("llama-3.1-405b", "h200"), c);
+  c.pp = 2;
+  auto two = EstimateInference(Job("llama-3.1-405b", "h200"), c);
+  ASSERT_TRUE(one && two);
+  EXPECT_NEAR(two->weights_gib_per_chip, one->weights_gib_per_chip / 2, 1e-6);
+  EXPECT_EQ(two->layout.chips(), 16);
+
+  InferenceJob h100 = Job("llama-3.1-405b", "h100");
+  h100.chips = 16;
+  auto searched = EstimateInference(h100, {});
+  ASSERT_TRUE(searched) << searched.error().message;
+  EXPECT_EQ(searched->layout.pp, 2);
+  EXPECT_EQ(searched->layout.tp, 8);
+
+  InferenceConstraints too_deep;
+  too_deep.pp = 200;
+  ExpectError(Job("llama-3.1-8b", "h100"), too_deep, "pp 200 exceeds the model's 32 layers");
 }
 
 }  // namespace
