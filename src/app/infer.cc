@@ -54,6 +54,7 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
   for (auto [field, given] :
        {std::pair{"qps", r.qps.has_value()}, std::pair{"duration_s", r.duration_s.has_value()},
         std::pair{"requests", r.requests.has_value()},
+        std::pair{"kv_host_gib", r.kv_host_gib.has_value()},
         std::pair{"requests_trace", !r.requests_trace.empty()}}) {
     if (auto ok = unused(field, given && !sim, analytic); !ok) return ok;
   }
@@ -70,6 +71,12 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
                        "a request trace carries its own arrivals");
       !ok) {
     return ok;
+  }
+  if (r.kv_host_gib && !(*r.kv_host_gib > 0 && *r.kv_host_gib <= 1e5)) {
+    return tl::unexpected(FieldError("kv_host_gib", "must be above 0 and at most 100,000 GiB"));
+  }
+  if (!(r.host_link_gb_s > 0 && r.host_link_gb_s <= 1e4)) {
+    return tl::unexpected(FieldError("host_link_gb_s", "must be above 0 and at most 10,000 GB/s"));
   }
   if (r.qps && !(*r.qps > 0 && *r.qps <= 1e6)) {
     return tl::unexpected(FieldError("qps", "must be above 0 and at most 1e6 requests/s"));
@@ -124,12 +131,18 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
   const auto started = std::chrono::steady_clock::now();
   auto step_model = perf::ServingStepModel::Make(job, e.layout);
   if (!step_model) return tl::unexpected(step_model.error());
-  const sim::StepModelCost cost(std::move(*step_model));
+  const sim::StepModelCost cost(*step_model);
   const sim::StepCost* model = &cost;
   sim::SchedulerLimits limits;
   limits.max_num_seqs = job.limits.max_num_seqs.value_or(0);
   limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
+  if (r.kv_host_gib) {
+    const double per_token = step_model->KvBytesPerTokenPerChip();
+    limits.host_kv_tokens = *r.kv_host_gib * 1024 * 1024 * 1024 / per_token;
+    limits.host_tokens_per_s = r.host_link_gb_s * 1e9 / per_token;
+    s.kv_host_gib = r.kv_host_gib;
+  }
   sim::SloTargets slo{r.ttft_ms, r.tpot_ms};
   if (r.mode != "offline" && !slo.ttft_ms && !slo.tpot_ms) {
     const bool interactive = r.mode == "interactive";

@@ -116,6 +116,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("arrivals", &R::arrivals, "poisson (default) or gamma (bursty, with --burstiness)"),
       Bind("burstiness", &R::burstiness,
            "gamma arrivals: coefficient of variation of the gaps (1 = Poisson)"),
+      Bind("kv_host_gib", &R::kv_host_gib,
+           "host memory per chip for KV: preempted requests swap out and back instead of "
+           "recomputing (engines that preempt: vllm, sglang)"),
+      Bind("host_link_gb_s", &R::host_link_gb_s,
+           "host link per chip, GB/s one way (default 50: PCIe Gen5 x16 in practice)"),
       Bind("seed", &R::seed, "random seed of the simulated workload (default 1)"),
       Bind("timing", &R::timing, "add the simulator's wall-clock seconds (sim_wall_s)"),
   };

@@ -61,6 +61,9 @@ struct InferRequest {
   std::optional<int64_t> requests;
   std::string requests_trace, input_dist = "fixed", output_dist = "fixed", arrivals = "poisson";
   double burstiness = 1;
+  // A host-memory KV tier per chip and its link (swap instead of recompute on preemption).
+  std::optional<double> kv_host_gib;
+  double host_link_gb_s = 50;
   uint64_t seed = 1;
   bool timing = false;  // sim_wall_s in the output (off: same inputs, same bytes)
 };

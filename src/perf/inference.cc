@@ -767,10 +767,14 @@ double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, dou
 }
 
 double ServingStepModel::KvCapacityTokens() const {
+  return CapacityBytes(state_->context(), state_->layout) / KvBytesPerTokenPerChip();
+}
+
+double ServingStepModel::KvBytesPerTokenPerChip() const {
   const auto& st = *state_;
   const double kv_split =
       st.job.model->mla ? 1.0 : std::min<double>(st.layout.tp, st.job.model->kv_heads);
-  return CapacityBytes(st.context(), st.layout) / (st.s.kv_per_token / kv_split);
+  return st.s.kv_per_token / kv_split / st.layout.pp;
 }
 
 double ServingStepModel::TokensPerDecodeStep() const {

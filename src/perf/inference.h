@@ -160,6 +160,8 @@ class ServingStepModel {
   double KvCapacityTokens() const;
   // Output tokens a running sequence gains per decode step on average (1 without MTP).
   double TokensPerDecodeStep() const;
+  // KV-cache bytes one token takes on each chip of the group (its share of heads or the latent).
+  double KvBytesPerTokenPerChip() const;
   int MtpDepth() const;
   double MtpAcceptance() const;
 

@@ -130,6 +130,9 @@ nlohmann::json SimulationJson(const ServingSimulation& s) {
   j["output_tokens_per_s_per_chip"] = Round(s.output_tokens_per_s_per_chip);
   j["goodput_requests_per_s"] = Round(r.goodput_requests_per_s * s.groups_per_instance, 5);
   j["preemptions"] = r.preemptions;
+  j["swaps_to_host"] = r.swaps;
+  j["kv_host_gib"] = Optional(s.kv_host_gib);
+  j["prefix_hit"] = Round(r.prefix_hit, 4);
   j["steps"] = r.steps;
   j["mean_running_seqs"] = Round(r.mean_running_seqs, 5);
   j["max_running_seqs"] = Round(r.max_running_seqs, 5);
@@ -174,9 +177,13 @@ std::string SimulationText(const ServingSimulation& s) {
   out += t.Render();
   out += fmt::format(
       "output tokens/s per chip {:.0f}; goodput {:.3g} requests/s per instance; running batch "
-      "{:.0f} mean, {:.0f} max; {} preemptions\n",
+      "{:.0f} mean, {:.0f} max; {} preemptions{}\n",
       s.output_tokens_per_s_per_chip, r.goodput_requests_per_s * s.groups_per_instance,
-      r.mean_running_seqs, r.max_running_seqs, r.preemptions);
+      r.mean_running_seqs, r.max_running_seqs, r.preemptions,
+      s.kv_host_gib ? fmt::format(" ({} swapped to host memory)", r.swaps) : "");
+  if (r.prefix_hit > 0) {
+    out += fmt::format("prefix-cache hits: {:.1f} % of prompt tokens\n", r.prefix_hit * 100);
+  }
   if (!s.max_qps_at_slo && (s.ttft_target_ms || s.tpot_target_ms)) {
     const bool ok = (!s.ttft_target_ms || r.ttft_ms.p99 <= *s.ttft_target_ms) &&
                     (!s.tpot_target_ms || r.tpot_ms.p99 <= *s.tpot_target_ms);

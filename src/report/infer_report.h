@@ -30,6 +30,7 @@ struct ServingSimulation {
   int groups_per_instance = 1;                 // dp
   sim::ServingSimResult result;
   double output_tokens_per_s_per_chip = 0;
+  std::optional<double> kv_host_gib;  // the host KV tier per chip, when given
   std::optional<double> sim_wall_s;
 };
 

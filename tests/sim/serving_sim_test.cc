@@ -102,6 +102,49 @@ TEST(ServingSim, ReservingAdmitsOnlyWhatCanFinishWithoutEviction) {
   EXPECT_NEAR(r->makespan_s, 0.200, 1e-12);
 }
 
+TEST(ServingSim, AHostTierSwapsInsteadOfRecomputing) {
+  // As above (optimistic, 2 blocks), with a host tier moving 1,600 tokens/s: B's 16 tokens go out
+  // in step 2 (10 ms + 16 / 1,600 s = 20 ms), so A's steps 3-10 end at 110 ms. Step 11 only swaps
+  // B back in (10 ms, to 120 ms); B had 1 token and decodes tokens 2..10 in steps 12-20: 210 ms.
+  SchedulerLimits limits;
+  limits.reserve_output = false;
+  limits.host_kv_tokens = 100;
+  limits.host_tokens_per_s = 1600;
+  auto r = SimulateServing(FixedStep(0.010, 32), limits, {Req(0, 16, 10), Req(0, 16, 10)}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->preemptions, 1);
+  EXPECT_EQ(r->swaps, 1);
+  EXPECT_NEAR(r->e2e_s.mean, (0.110 + 0.210) / 2, 1e-12);
+  EXPECT_EQ(r->steps, 20);
+  // No room in the host tier: recompute, as without one.
+  limits.host_kv_tokens = 10;
+  auto full = SimulateServing(FixedStep(0.010, 32), limits, {Req(0, 16, 10), Req(0, 16, 10)}, {});
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->swaps, 0);
+  EXPECT_NEAR(full->e2e_s.mean, (0.100 + 0.190) / 2, 1e-12);
+}
+
+TEST(ServingSim, ATraceSharedPrefixIsCachedAfterItsFirstRequest) {
+  auto r = ReadServingTrace(
+      "arrival_s,input_tokens,output_tokens,prefix_id,prefix_tokens\n"
+      "0,500,10,sys,400\n1,600,10,sys,400\n2,300,10,other,200\n3,400,10,sys,400\n",
+      "p.csv", 4096);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)[0].cached_tokens, 0);  // the first computes the prefix
+  EXPECT_EQ((*r)[1].cached_tokens, 400);
+  EXPECT_EQ((*r)[2].cached_tokens, 0);
+  EXPECT_EQ((*r)[3].cached_tokens, 399);  // never the whole prompt: its last token samples
+  auto sim = SimulateServing(FixedStep(0.010, 1e6), {}, *r, {});
+  ASSERT_TRUE(sim);
+  EXPECT_NEAR(sim->prefix_hit, (400.0 + 399) / (500 + 600 + 300 + 400), 1e-12);
+  auto bad = ReadServingTrace("arrival_s,input_tokens,output_tokens,prefix_tokens\n0,5,1,3\n",
+                              "p.csv", 4096);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("p.csv:2: prefix_tokens: needs a prefix_id"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 TEST(ServingSim, ARequestLargerThanTheKvCacheIsAnError) {
   auto r = SimulateServing(FixedStep(0.010, 100), {}, {Req(0, 90, 20)}, {});
   ASSERT_FALSE(r);

@@ -7,6 +7,7 @@
 #include <deque>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "core/number.h"
 #include "core/rng.h"
@@ -137,6 +138,7 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
   const bool jsonl = !text.empty() && text.find_first_not_of(" \t\r\n") != std::string_view::npos &&
                      text[text.find_first_not_of(" \t\r\n")] == '{';
   std::vector<std::string> columns;
+  std::unordered_set<std::string> shared_prefixes;
   int line = 0;
   auto where = [&](std::string_view field) { return fmt::format("{}:{}: {}", file, line, field); };
   auto number = [&](std::string_view cell, std::string_view field) -> Result<double> {
@@ -159,22 +161,27 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
     if (row.find('\0') != std::string_view::npos) {
       return MakeError(fmt::format("{}:{}: not a text file (a NUL byte)", file, line));
     }
-    double values[4] = {0, 0, 0, 0};  // arrival_s, input_tokens, output_tokens, cached_tokens
+    // arrival_s, input_tokens, output_tokens, cached_tokens, prefix_tokens
+    double values[5] = {0, 0, 0, 0, 0};
     static constexpr std::string_view kNames[] = {"arrival_s", "input_tokens", "output_tokens",
-                                                  "cached_tokens"};
+                                                  "cached_tokens", "prefix_tokens"};
+    std::string prefix_id;
     if (jsonl) {
       const nlohmann::json j = nlohmann::json::parse(row, nullptr, false);
       if (j.is_discarded() || !j.is_object()) {
         return MakeError(fmt::format("{}:{}: not a JSON object", file, line));
       }
-      for (int k = 0; k < 4; ++k) {
+      for (int k = 0; k < 5; ++k) {
         const auto it = j.find(kNames[k]);
         if (it == j.end()) {
-          if (k == 3) continue;
+          if (k >= 3) continue;
           return MakeError(fmt::format("{}: missing", where(kNames[k])));
         }
         if (!it->is_number()) return MakeError(fmt::format("{}: not a number", where(kNames[k])));
         values[k] = it->get<double>();
+      }
+      if (const auto it = j.find("prefix_id"); it != j.end() && !it->is_null()) {
+        prefix_id = it->is_string() ? it->get<std::string>() : it->dump();
       }
     } else {
       std::vector<std::string_view> cells;
@@ -205,7 +212,8 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
                                      cells.size(), columns.size()));
       }
       for (size_t c = 0; c < columns.size(); ++c) {
-        for (int k = 0; k < 4; ++k) {
+        if (columns[c] == "prefix_id") prefix_id = std::string(cells[c]);
+        for (int k = 0; k < 5; ++k) {
           if (columns[c] != kNames[k]) continue;
           auto v = number(cells[c], kNames[k]);
           if (!v) return tl::unexpected(v.error());
@@ -222,8 +230,8 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
                       "arrival order)",
                       where("arrival_s"), values[0], out.back().arrival_s));
     }
-    for (int k = 1; k < 4; ++k) {
-      const double lo = k == 3 ? 0 : 1;
+    for (int k = 1; k < 5; ++k) {
+      const double lo = k >= 3 ? 0 : 1;
       if (!(values[k] >= lo && values[k] <= 1e7) || values[k] != std::floor(values[k])) {
         return MakeError(fmt::format("{}: {:g} is not a whole number of tokens from {:g} to 1e7",
                                      where(kNames[k]), values[k], lo));
@@ -237,6 +245,20 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
     if (r.cached_tokens >= r.input_tokens) {
       return MakeError(fmt::format("{}: must be below input_tokens ({})", where("cached_tokens"),
                                    r.input_tokens));
+    }
+    if (values[4] > 0 && prefix_id.empty()) {
+      return MakeError(
+          fmt::format("{}: needs a prefix_id (which requests share it)", where("prefix_tokens")));
+    }
+    if (values[4] > r.input_tokens) {
+      return MakeError(fmt::format("{}: {:g} is longer than the prompt ({})",
+                                   where("prefix_tokens"), values[4], r.input_tokens));
+    }
+    // A shared prefix is computed by the first request that carries it; later ones find it in
+    // the prefix cache (the whole prompt never: its last token is computed to sample).
+    if (!prefix_id.empty() && !shared_prefixes.insert(prefix_id).second) {
+      r.cached_tokens =
+          std::max(r.cached_tokens, std::min(static_cast<int>(values[4]), r.input_tokens - 1));
     }
     if (static_cast<long>(r.input_tokens) + r.output_tokens > max_context) {
       return MakeError(
@@ -262,6 +284,7 @@ struct Live {
   int decoded = 0;  // tokens fed back through decode steps since the prefill
   int generated = 0;
   long blocks = 0;
+  long swapped = 0;      // KV tokens held in the host tier while it waits
   bool started = false;  // its first token was sampled
   double first_token_s = 0;
   double finish_s = 0;
@@ -278,6 +301,9 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   ServingSimResult res;
   res.requests = static_cast<long>(requests.size());
   if (requests.empty()) return MakeError("no requests to simulate");
+  if (limits.host_kv_tokens > 0 && !(limits.host_tokens_per_s > 0)) {
+    return MakeError("a host KV tier needs the host link's rate");
+  }
   const int block = std::max(1, limits.block_tokens);
   res.kv_capacity_tokens = model.KvCapacityTokens();
   const long capacity_blocks = static_cast<long>(res.kv_capacity_tokens / block);
@@ -315,13 +341,23 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   const double last_arrival = requests.back().arrival_s;
   double window_tokens = 0;
 
+  double host_used = 0, swap_tokens = 0;  // tokens moved over the host link this iteration
   auto preempt = [&](size_t id) {
     Live& l = live[id];
     used_blocks -= l.blocks;
     l.blocks = 0;
-    l.prefill_target = requests[id].input_tokens - requests[id].cached_tokens + l.generated;
-    l.prefilled = 0;
-    l.decoded = 0;
+    const long held = l.prefilled + l.decoded;
+    if (held > 0 && host_used + held <= limits.host_kv_tokens) {
+      // Swapped out: it resumes where it was once its blocks come back.
+      l.swapped = held;
+      host_used += held;
+      swap_tokens += held;
+      ++res.swaps;
+    } else {
+      l.prefill_target = requests[id].input_tokens - requests[id].cached_tokens + l.generated;
+      l.prefilled = 0;
+      l.decoded = 0;
+    }
     waiting.push_front(id);
     ++res.preemptions;
   };
@@ -350,6 +386,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     prefills.clear();
     decodes.clear();
     bool preempted = false;
+    swap_tokens = 0;
     for (size_t k = 0; k < running.size(); ++k) {
       const size_t id = running[k];
       Live& l = live[id];
@@ -387,6 +424,19 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       while (!waiting.empty() && running.size() < static_cast<size_t>(max_seqs) && budget >= 1) {
         const size_t id = waiting.front();
         Live& l = live[id];
+        if (l.swapped > 0) {
+          // Swapped in: its blocks come back over the host link; it runs from the next iteration.
+          const long need = BlocksFor(l.swapped + 1 + mtp_depth, block);
+          if (need > capacity_blocks - used_blocks) break;
+          waiting.pop_front();
+          running.push_back(id);
+          l.blocks = need;
+          used_blocks += need;
+          host_used -= l.swapped;
+          swap_tokens += l.swapped;
+          l.swapped = 0;
+          continue;
+        }
         const int want = static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, budget));
         // Reserving: every block the request will hold (prompt, the rest of its output and the
         // drafts of its last step), so that running requests never need one that is not free.
@@ -404,7 +454,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         prefills.push_back({id, want});
       }
     }
-    if (decodes.empty() && prefills.empty()) {
+    if (decodes.empty() && prefills.empty() && swap_tokens == 0) {
       if (++idle_steps > 3) return MakeError("the serving simulator made no progress (KV cache)");
       continue;
     }
@@ -420,8 +470,12 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       prefill_tokens += c.tokens;
       prefill_keys += (b - a) * (a + b + 1) / 2;
     }
-    const double dt = model.StepSeconds(static_cast<double>(decodes.size()), decode_keys,
-                                        prefill_tokens, prefill_keys);
+    // Swaps hold the iteration up (vLLM's swap blocks the step); none without a host tier.
+    const double dt = (decodes.empty() && prefills.empty()
+                           ? 0
+                           : model.StepSeconds(static_cast<double>(decodes.size()), decode_keys,
+                                               prefill_tokens, prefill_keys)) +
+                      (swap_tokens > 0 ? swap_tokens / limits.host_tokens_per_s : 0);
     busy_seq_s += dt * static_cast<double>(running.size());
     busy_s += dt;
     res.max_running_seqs = std::max(res.max_running_seqs, static_cast<double>(running.size()));
@@ -503,6 +557,12 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   res.tpot_ms = summarize(tpot);
   res.e2e_s = summarize(e2e);
   res.requests_completed = completed;
+  double input = 0, cached = 0;
+  for (const auto& r : requests) {
+    input += r.input_tokens;
+    cached += r.cached_tokens;
+  }
+  res.prefix_hit = input > 0 ? cached / input : 0;
   res.makespan_s = last - first;
   const double window = last_arrival - first;
   if (window > 0 && window_tokens > 0) {

@@ -59,9 +59,10 @@ struct WorkloadSpec {
 std::vector<ServingRequest> MakeServingRequests(const WorkloadSpec& spec);
 
 // A request trace (docs/serving-sim.md): CSV with a header naming arrival_s, input_tokens,
-// output_tokens (optional cached_tokens), or JSON Lines with the same keys. Every bad row is an
-// error naming file:line and the field: negative or fractional lengths, arrivals out of order,
-// a prompt plus output longer than `max_context`.
+// output_tokens (optional cached_tokens, and prefix_id with prefix_tokens: requests sharing a
+// prefix id after the first find its tokens cached), or JSON Lines with the same keys. Every bad
+// row is an error naming file:line and the field: negative or fractional lengths, arrivals out of
+// order, a prompt plus output longer than `max_context`.
 Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, const std::string& file,
                                                      int max_context);
 
@@ -102,6 +103,11 @@ struct SchedulerLimits {
   // running requests will still grow by: no preemption (TensorRT-LLM's default policy). Off: admit
   // on the prompt and preempt the latest admitted when decode runs out (vLLM).
   bool reserve_output = true;
+  // A host-memory KV tier (tokens of this group's KV it holds, and how many tokens a second the
+  // host link moves): a preempted request's KV is swapped out and back in instead of recomputed
+  // while it has room.
+  double host_kv_tokens = 0;
+  double host_tokens_per_s = 0;
 };
 
 struct SloTargets {
@@ -116,6 +122,8 @@ struct ServingSimResult {
   long requests = 0;
   long requests_completed = 0;
   long preemptions = 0;
+  long swaps = 0;         // preemptions whose KV went to the host tier
+  double prefix_hit = 0;  // cached / input tokens over all requests
   long steps = 0;
   Percentiles ttft_ms, tpot_ms, e2e_s;
   double makespan_s = 0;  // first arrival to last completion
