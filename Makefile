@@ -47,7 +47,7 @@ bench: build
 # Seeds: tests/fuzz/corpus/<target>, and the shipped YAML for the catalog and scenario loaders.
 # One target: make fuzz FUZZ_TARGETS=sia FUZZ_SECONDS=600.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= api amount catalog scenario trace_csv openb gavel sia
+FUZZ_TARGETS ?= api amount catalog scenario trace_csv openb gavel sia serving_trace
 fuzz:
 	@$(MAKE) --no-print-directory build PRESET=fuzz
 	@for t in $(FUZZ_TARGETS); do \
