@@ -39,6 +39,16 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
   if (r.mtp_acceptance && !(*r.mtp_acceptance >= 0 && *r.mtp_acceptance <= 1)) {
     return tl::unexpected(FieldError("mtp_acceptance", "must be in [0, 1]"));
   }
+  if (!r.draft_model.empty() && r.mtp < 1) {
+    return tl::unexpected(
+        FieldError("draft_model", "needs --mtp N, the tokens it drafts per step"));
+  }
+  if (!r.draft_model.empty() && !r.mtp_acceptance) {
+    return tl::unexpected(
+        FieldError("mtp_acceptance",
+                   "a draft model's acceptance depends on the pair and the data; give it "
+                   "(e.g. 0.7)"));
+  }
   if (r.mtp > 0 && !r.mtp_acceptance && !model.mtp_acceptance) {
     return tl::unexpected(FieldError(
         "mtp_acceptance", fmt::format("model '{}' has no published MTP acceptance in the "
@@ -270,6 +280,12 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
                             Quoted(r.mode))));
   }
   if (auto ok = CheckSimulation(r, **model); !ok) return tl::unexpected(ok.error());
+  const catalog::Model* draft = nullptr;
+  if (!r.draft_model.empty()) {
+    auto found = WithField(cat.FindModel(r.draft_model), "draft_model");
+    if (!found) return tl::unexpected(found.error());
+    draft = *found;
+  }
   if (r.chip.empty()) return tl::unexpected(FieldError("chip", "needs at least one chip id"));
   if (r.chip.size() > 1 && !r.compare) {
     return tl::unexpected(FieldError("chip", "several chips need compare (--compare)"));
@@ -316,7 +332,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.fraction_of_free_memory = false;  // as the flag's help says: of the whole HBM
   }
 
-  return InferFormats{*model, *dtype, kv, part[0], part[1], limits};
+  return InferFormats{*model, *dtype, kv, part[0], part[1], limits, draft};
 }
 
 // The job for one chip of the request (its system and power cap not yet applied).
@@ -329,6 +345,7 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   job.dtype = formats.dtype;
   job.kv_dtype = formats.kv_dtype;
   job.expert_dtype = formats.expert_dtype;
+  job.draft_model = formats.draft_model;
   job.attention_dtype = formats.attention_dtype;
   job.tpot_ms = r.tpot_ms;
   job.ttft_ms = r.ttft_ms;

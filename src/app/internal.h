@@ -60,6 +60,7 @@ struct InferFormats {
   perf::ServingDType dtype = perf::ServingDType::kBf16;
   std::optional<perf::ServingDType> kv_dtype, expert_dtype, attention_dtype;
   perf::EngineLimits limits;  // the serving engine's, with the request's overrides
+  const catalog::Model* draft_model = nullptr;
 };
 Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferRequest& r);
 perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& r,

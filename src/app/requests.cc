@@ -102,6 +102,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("mtp_acceptance", &R::mtp_acceptance,
            "probability each draft token is accepted given the one before (default: the "
            "model's published rate)"),
+      Bind("draft_model", &R::draft_model,
+           "speculative decoding with this draft model (same tokenizer) proposing --mtp tokens"),
       Bind("qps", &R::qps,
            "simulate this arrival rate (requests/s per instance) instead of searching the "
            "highest rate that meets the SLO"),

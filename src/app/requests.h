@@ -55,6 +55,7 @@ struct InferRequest {
   // Multi-token prediction: draft tokens per step and their acceptance (default: the model's).
   int mtp = 0;
   std::optional<double> mtp_acceptance;
+  std::string draft_model;  // speculative decoding with a separate draft model
   // The simulator's workload: one rate (qps for duration_s), else the highest rate at the SLO;
   // lengths spread around input/output_tokens, or a request trace file.
   std::optional<double> qps, duration_s;

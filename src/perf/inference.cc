@@ -173,11 +173,37 @@ struct Step {
   double total() const { return linear_s + attention_s + comm_s + overhead_s; }
 };
 
+// A separate draft model for speculative decoding: its job (no drafts of its own) and shape.
+struct Draft {
+  InferenceJob job;
+  Shape s;
+};
+
 struct Context {
   const InferenceJob& job;
   const Formats& f;
   const Shape& s;
+  const Draft* draft = nullptr;
 };
+
+std::optional<Draft> MakeDraft(const InferenceJob& job, const Formats& f) {
+  if (!job.draft_model) return std::nullopt;
+  Draft d{job, MakeShape(*job.draft_model, f)};
+  d.job.model = job.draft_model;
+  d.job.draft_model = nullptr;
+  d.job.mtp_depth = 0;
+  d.job.expert_dtype.reset();
+  return d;
+}
+
+// KV-cache bytes per token on one chip of a stage (its share of the heads, or the whole latent),
+// the draft model's included: what every running sequence holds per token.
+double KvBytesPerTokenOnChip(const Context& x, const InferenceLayout& l) {
+  auto share = [&](const catalog::Model& m, const Shape& s) {
+    return s.kv_per_token / (m.mla ? 1.0 : std::min<double>(l.tp, m.kv_heads));
+  };
+  return share(*x.job.model, x.s) + (x.draft ? share(*x.draft->job.model, x.draft->s) : 0);
+}
 
 double ExpertsPerChip(const Shape& s, const InferenceLayout& l) {
   if (s.p.moe_layers == 0) return 0;
@@ -186,6 +212,12 @@ double ExpertsPerChip(const Shape& s, const InferenceLayout& l) {
 }
 
 double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
+  if (x.draft) {
+    // The draft model rides along on every chip of the group.
+    const Context target{x.job, x.f, x.s};
+    const Context draft{x.draft->job, x.f, x.draft->s};
+    return WeightBytesPerChip(target, l) + WeightBytesPerChip(draft, l);
+  }
   const auto& s = x.s;
   const double routed = s.p.moe_layers * ExpertsPerChip(s, l) * s.p.expert;
   return (s.nonexpert / l.tp * x.f.dense.bytes + (s.shared / l.tp + routed) * x.f.experts.bytes) /
@@ -278,7 +310,21 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
                                                   l.tp * l.pp <= sys.scale_up_domain, sys);
   }
   st.overhead_s = cal.serving_step_overhead_ms / 1000;
-  if (x.job.mtp_depth > 0 && decode > 0) {
+  if (x.draft && prefill > 0) {
+    // The draft model prefills the prompt too.
+    const Context draft{x.draft->job, x.f, x.draft->s};
+    const Step d = StepTimeOfBatch(draft, l, 0, 0, prefill, prefill_keys);
+    st.linear_s += d.linear_s + d.attention_s;
+    st.comm_s += d.comm_s;
+  }
+  if (x.job.mtp_depth > 0 && decode > 0 && x.draft) {
+    // A draft model proposes the tokens one at a time: depth decode steps of its own.
+    const Context draft{x.draft->job, x.f, x.draft->s};
+    const Step d = StepTimeOfBatch(draft, l, decode, decode_keys, 0, 0);
+    st.linear_s += x.job.mtp_depth * (d.linear_s + d.attention_s);
+    st.comm_s += x.job.mtp_depth * d.comm_s;
+    st.overhead_s += x.job.mtp_depth * d.overhead_s;
+  } else if (x.job.mtp_depth > 0 && decode > 0) {
     // The draft: each MTP module is one more layer run over the running sequences, once per
     // draft position, before the verifying pass (DeepSeek-V3's sequential MTP modules).
     const double one_layer = (st.linear_s + st.attention_s) / verify / m.layers;
@@ -364,8 +410,7 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
                                    double prefill_per_output) {
   const auto& job = x.job;
   const double ctx = job.input_tokens + job.output_tokens / 2;
-  const double kv_split = job.model->mla ? 1.0 : std::min<double>(l.tp, job.model->kv_heads);
-  const double per_seq = ctx * x.s.kv_per_token / kv_split;
+  const double per_seq = ctx * KvBytesPerTokenOnChip(x, l);
   const double capacity = CapacityBytes(x, l);
   if (capacity <= per_seq) return std::nullopt;
   const int memory_batch = static_cast<int>(std::min<double>(kMaxBatch, capacity / per_seq));
@@ -556,6 +601,15 @@ Result<void> ValidateInferenceRequest(const InferenceJob& job) {
   if (job.limits.kv_memory_fraction &&
       !(*job.limits.kv_memory_fraction > 0 && *job.limits.kv_memory_fraction <= 1))
     return MakeError("--kv-memory-fraction must be in (0, 1]");
+  if (job.draft_model) {
+    if (job.draft_model->vocab != job.model->vocab) {
+      return MakeError("--draft-model '" + job.draft_model->id + "' has a vocabulary of " +
+                       std::to_string(job.draft_model->vocab) + " tokens and '" + job.model->id +
+                       "' " + std::to_string(job.model->vocab) +
+                       ": speculative decoding needs the same tokenizer");
+    }
+    if (job.mtp_depth < 1) return MakeError("--draft-model needs --mtp N draft tokens per step");
+  }
   if (job.expert_dtype && !job.model->moe) {
     return MakeError("--expert-dtype needs a mixture-of-experts model; '" + job.model->id +
                      "' is dense");
@@ -577,7 +631,8 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   if (auto ok = ValidateInferenceJob(job); !ok) return tl::unexpected(ok.error());
   const Formats f = *Resolve(job);
   const Shape s = MakeShape(*job.model, f);
-  const Context x{job, f, s};
+  const std::optional<Draft> draft = MakeDraft(job, f);
+  const Context x{job, f, s, draft ? &*draft : nullptr};
   const double computed_prompt = ComputedPrompt(job);
   const double prefill_per_output = computed_prompt / job.output_tokens;
 
@@ -738,8 +793,9 @@ struct ServingStepModel::State {
   InferenceJob job;
   Formats f;
   Shape s;
+  std::optional<Draft> draft;
   InferenceLayout layout;
-  Context context() const { return Context{job, f, s}; }
+  Context context() const { return Context{job, f, s, draft ? &*draft : nullptr}; }
 };
 
 Result<ServingStepModel> ServingStepModel::Make(const InferenceJob& job,
@@ -750,6 +806,7 @@ Result<ServingStepModel> ServingStepModel::Make(const InferenceJob& job,
   state->job = job;
   state->f = *Resolve(job);
   state->s = MakeShape(*job.model, state->f);
+  state->draft = MakeDraft(job, state->f);
   state->layout = layout;
   if (CapacityBytes(state->context(), layout) <= 0) {
     return MakeError("the weights leave no room for the KV cache on this layout");
@@ -771,10 +828,8 @@ double ServingStepModel::KvCapacityTokens() const {
 }
 
 double ServingStepModel::KvBytesPerTokenPerChip() const {
-  const auto& st = *state_;
-  const double kv_split =
-      st.job.model->mla ? 1.0 : std::min<double>(st.layout.tp, st.job.model->kv_heads);
-  return st.s.kv_per_token / kv_split / st.layout.pp;
+  // Per simulated stream: a pipeline's pp streams share each chip, each holding its layers.
+  return KvBytesPerTokenOnChip(state_->context(), state_->layout);
 }
 
 double ServingStepModel::TokensPerDecodeStep() const {

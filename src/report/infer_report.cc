@@ -19,6 +19,10 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   j["system"] = job.system.id;
   j["power_cap_w"] = Optional(job.system.power_cap_w);
   j["dtype"] = perf::ServingDTypeName(job.dtype);
+  j["mtp"] = job.mtp_depth;
+  j["mtp_acceptance"] = job.mtp_depth > 0 ? nlohmann::json(job.mtp_acceptance) : nullptr;
+  j["draft_model"] = job.draft_model ? nlohmann::json(job.draft_model->id) : nullptr;
+  j["tokens_per_decode_step"] = Round(e.tokens_per_decode_step, 6);
   for (auto [key, part] : {std::pair{"expert_dtype", job.expert_dtype},
                            std::pair{"attention_dtype", job.attention_dtype}}) {
     j[key] = part ? nlohmann::json(perf::ServingDTypeName(*part)) : nlohmann::json(nullptr);

@@ -339,6 +339,10 @@ expect_bad "infer --mtp-acceptance outside [0, 1]" "mtp-acceptance.*\[0, 1\]" \
   infer --model deepseek-v3 --chip h800 --dtype fp8 --mtp 1 --mtp-acceptance 1.5
 expect_bad "infer --mtp on a model without a published acceptance" "mtp-acceptance.*no published" \
   infer --model llama-3.1-8b --chip h100 --mtp 2
+expect_bad "infer --draft-model with another tokenizer" "draft-model.*same tokenizer" \
+  infer --model llama-3.1-70b --chip h100 --draft-model deepseek-v3 --mtp 2 --mtp-acceptance 0.6
+expect_bad "infer --draft-model without --mtp" "draft-model.*needs --mtp" \
+  infer --model llama-3.1-70b --chip h100 --draft-model llama-3.1-8b
 expect_bad "infer --qps in offline mode" "qps.*offline" \
   infer --model llama-3.1-8b --chip h100 --mode offline --qps 5
 expect_bad "infer --qps with mode analytic" "qps.*analytic" \

@@ -722,5 +722,34 @@ TEST(InferenceTest, PipelineStagesSplitTheWeights) {
   ExpectError(Job("llama-3.1-8b", "h100"), too_deep, "pp 200 exceeds the model's 32 layers");
 }
 
+// A separate draft model rides on every chip: Llama 3.1 8B (32 layers of 4,096 hidden, 32 heads,
+// 8 KV heads of 128, SwiGLU 14,336, 128,256-token vocabulary, untied) has 32 x (41,943,040
+// attention + 176,160,768 MLP + 8,192 norm) + 2 x 128,256 x 4,096 embeddings = 8,030,257,152
+// parameters; in FP8 at tp 4 that is 2,007,564,288 B = 1.870 GiB more weights per chip.
+TEST(InferenceTest, DraftModelAddsItsWeightsAndItsSteps) {
+  InferenceConstraints c;
+  c.tp = 4;
+  InferenceJob plain = Job("llama-3.1-70b", "h100", ServingDType::kFp8);
+  plain.tpot_ms = 30;
+  InferenceJob drafted = plain;
+  drafted.draft_model = *Cat().FindModel("llama-3.1-8b");
+  drafted.mtp_depth = 3;
+  drafted.mtp_acceptance = 0.7;
+  auto a = EstimateInference(plain, c);
+  auto b = EstimateInference(drafted, c);
+  ASSERT_TRUE(a && b) << (a ? b.error().message : a.error().message);
+  EXPECT_NEAR(b->weights_gib_per_chip - a->weights_gib_per_chip, 2'007'564'288.0 / kGiB, 2e-3);
+  EXPECT_NEAR(b->tokens_per_decode_step, 1 + 0.7 + 0.49 + 0.343, 1e-12);
+  // Rejected drafts are pure cost.
+  drafted.mtp_acceptance = 0;
+  auto z = EstimateInference(drafted, c);
+  ASSERT_TRUE(z);
+  EXPECT_LT(z->output_tokens_per_s_per_chip, a->output_tokens_per_s_per_chip);
+  // A draft model with another tokenizer cannot propose tokens.
+  InferenceJob other = drafted;
+  other.draft_model = *Cat().FindModel("deepseek-v3");
+  ExpectError(other, c, "speculative decoding needs the same tokenizer");
+}
+
 }  // namespace
 }  // namespace suanli::perf
