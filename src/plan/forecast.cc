@@ -77,11 +77,13 @@ std::optional<catalog::DType> FirstSupported(const catalog::Chip& chip,
 struct FailureStats {
   double loss = 0;      // rate x (restart + half a checkpoint interval)
   double expected = 0;  // interruptions over the whole run (chip-days x rate)
+  bool known = false;   // the chip's estimate has a job MTBF to derive them from
 };
 
+// `failures` gets the run's failure statistics on this chip, when its estimate has them.
 Rate TrainingRate(const Scenario& s, const supply::TrainingRun& r, const catalog::Catalog& cat,
                   const std::string& chip_id, const std::vector<std::string>& accepted,
-                  FailureStats* failures) {
+                  FailureStats& failures) {
   Rate rate{r.name, chip_id, 0, "", "", "", {}};
   auto model = cat.FindModel(r.model);
   auto chip = cat.FindChip(chip_id);
@@ -113,10 +115,11 @@ Rate TrainingRate(const Scenario& s, const supply::TrainingRun& r, const catalog
   rate.dtype = std::string(catalog::DTypeName(job.dtype));
   // Goodput folded in: the planner's clock is wall time.
   rate.tokens_per_s_per_chip = e.tokens_per_s * e.goodput / job.chips;
-  if (failures && e.job_mtbf_hours > 0 && failures->expected == 0) {
-    failures->loss =
+  if (e.job_mtbf_hours > 0) {
+    failures.loss =
         (job.training.restart_minutes / 60 + e.checkpoint_interval_min / 120) / e.job_mtbf_hours;
-    failures->expected = e.train_days * 24 / e.job_mtbf_hours;
+    failures.expected = e.train_days * 24 / e.job_mtbf_hours;
+    failures.known = true;
   }
   const auto& l = e.layout;
   rate.note = fmt::format("{} at {} chips: tp {} pp {} ep {}, MFU {} %{}", rate.dtype, job.chips,
@@ -615,6 +618,10 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     }
     f.rates.push_back(std::move(rate));
   };
+  // Rates per distinct setup: a layout search costs ~0.07 s, and scenarios that list many
+  // copies of one run or service would repeat it per copy (reliability finding L10).
+  std::map<std::string, std::pair<Rate, FailureStats>> training_rates;
+  std::map<std::string, Rate> service_rates;
   const bool split = mix == supply::TrainingAcrossTypes::kSplit ||
                      mix == supply::TrainingAcrossTypes::kSplitBalanced;
   for (const auto& r : s.training) {
@@ -643,7 +650,23 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     for (const auto& chip : r.chips) {
       const int col = column(chip);
       if (col < 0) continue;  // allowed but never supplied
-      add_rate(TrainingRate(s, r, cat, m.chips[col], accepted, &failures), col, row, groups);
+      // Everything TrainingRate reads of the run, except its name (the scenario's power cap
+      // goes with the chip).
+      const std::string key =
+          fmt::format("{}|{}|{}|{}|{:a}", (*cat.FindModel(r.model))->id, m.chips[col],
+                      fmt::join(accepted, ","), ReferenceCount(r.max_chips), r.tokens);
+      auto it = training_rates.find(key);
+      if (it == training_rates.end()) {
+        FailureStats on_chip;
+        Rate rate = TrainingRate(s, r, cat, m.chips[col], accepted, on_chip);
+        it = training_rates.emplace(key, std::make_pair(std::move(rate), on_chip)).first;
+      }
+      Rate rate = it->second.first;
+      rate.workload = r.name;
+      // The first chip with failure statistics gives the run's.
+      const FailureStats& on_chip = it->second.second;
+      if (on_chip.known && failures.expected == 0) failures = on_chip;
+      add_rate(std::move(rate), col, row, groups);
     }
     m.failures.push_back(failures);
     m.group.push_back(groups);
@@ -661,7 +684,17 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     for (const auto& chip : v.chips) {
       const int col = column(chip);
       if (col < 0) continue;
-      add_rate(ServiceRate(s, v, cat, m.chips[col]), col, row, groups);
+      // Everything ServiceRate reads of the service, except its name.
+      const std::string key = fmt::format("{}|{}|{:a}|{:a}|{}|{}", (*cat.FindModel(v.model))->id,
+                                          m.chips[col], v.input_tokens, v.output_tokens, v.dtype,
+                                          v.tpot_ms ? fmt::format("{:a}", *v.tpot_ms) : "-");
+      auto it = service_rates.find(key);
+      if (it == service_rates.end()) {
+        it = service_rates.emplace(key, ServiceRate(s, v, cat, m.chips[col])).first;
+      }
+      Rate rate = it->second;
+      rate.workload = v.name;
+      add_rate(std::move(rate), col, row, groups);
     }
     m.group.push_back(groups);
     m.shape.rate.push_back(row);
