@@ -321,9 +321,12 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
     files.push_back(name);
     return {};
   };
+  // The measurement files: no output may replace one (the CLI's writer refuses, by inode).
+  std::vector<std::string> inputs;
   for (const auto& path : r.measurements) {
     auto resolved = RequestPath(path, "measurements");
     if (!resolved) return tl::unexpected(resolved.error());
+    inputs.push_back(*resolved);
     auto text = internal::ReadRequestFile(*resolved, options_.max_file_bytes, "measurements");
     if (!text) return tl::unexpected(text.error());
     if (auto ok = add_rows(*text, path); !ok) return tl::unexpected(ok.error());
@@ -619,6 +622,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
   }
 
   Output out;
+  out.inputs = inputs;
   if (!r.output.empty()) {
     // The overlay: whole family entries (an overlay entry replaces the built-in one), fitted
     // values in place, with their provenance.

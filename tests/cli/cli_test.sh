@@ -1331,5 +1331,28 @@ else
   not_ok "catalog chips marks the measured family" "exit $RC" "stderr: ${ERR:0:300}"
 fi
 
+# An output that would replace a measurement file it was computed from is refused, naming the
+# file, and nothing is written: the overlay (-o DIR writes DIR/calibration.yaml) and --report.
+mkdir -p "$TMP/own"
+printf -- '- {%s, step_time_s: 3.1}\n' "$good" >"$TMP/own/calibration.yaml"
+cp "$TMP/own/calibration.yaml" "$TMP/own/before.yaml"
+run calibrate --measurements "$TMP/own/calibration.yaml" -o "$TMP/own" --report "$TMP/own/r.html"
+if [ "$RC" -eq 2 ] && grep -qE 'own/calibration\.yaml: is also an input' <<<"$ERR" &&
+  cmp -s "$TMP/own/calibration.yaml" "$TMP/own/before.yaml" && [ ! -e "$TMP/own/r.html" ]; then
+  ok "calibrate -o refuses to overwrite its own measurement file"
+else
+  not_ok "calibrate -o refuses to overwrite its own measurement file" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+ln -s calibration.yaml "$TMP/own/link.yaml"
+run calibrate --measurements "$TMP/own/link.yaml" --report "$TMP/own/calibration.yaml"
+if [ "$RC" -eq 2 ] && grep -qE 'calibration\.yaml: is also an input.*link\.yaml' <<<"$ERR" &&
+  cmp -s "$TMP/own/calibration.yaml" "$TMP/own/before.yaml"; then
+  ok "calibrate --report refuses to overwrite a measurement file (through a symlink)"
+else
+  not_ok "calibrate --report refuses to overwrite a measurement file (through a symlink)" \
+    "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
