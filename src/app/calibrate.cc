@@ -19,6 +19,7 @@
 #include "core/text.h"
 #include "perf/inference.h"
 #include "perf/training.h"
+#include "perf/transformer.h"
 #include "report/calibrate_report.h"
 #include "report/html_report.h"
 
@@ -55,10 +56,16 @@ const std::vector<std::string>& TrainMetrics() {
       "mfu",         "accelerator_hours"};
   return m;
 }
+// Measured latencies are `measured_ttft_ms` and `measured_tpot_ms`: infer's JSON names its
+// predictions `ttft_ms` and `tpot_ms`, but those are also infer's flags (--ttft-ms, --tpot-ms:
+// the targets, `ttft_target_ms` in its JSON), and setup columns are the flags.
 const std::vector<std::string>& InferMetrics() {
-  static const std::vector<std::string> m = {
-      "output_tokens_per_s_per_chip", "decode_tokens_per_s_per_chip",
-      "prefill_tokens_per_s_per_chip", "input_tokens_per_s_per_chip"};
+  static const std::vector<std::string> m = {"output_tokens_per_s_per_chip",
+                                             "decode_tokens_per_s_per_chip",
+                                             "prefill_tokens_per_s_per_chip",
+                                             "input_tokens_per_s_per_chip",
+                                             "measured_ttft_ms",
+                                             "measured_tpot_ms"};
   return m;
 }
 // Columns that describe a row but are neither setup nor measured.
@@ -212,14 +219,250 @@ struct Measurement {
   double value = 0;
   int line = 0;
   std::string family;  // the chip's family: the parameters it depends on
+  std::string chip;    // catalog id: the chip figures it depends on, if any are fitted
   report::CalibrationMeasurement shown;
-  // The metric predicted with the family's parameters.
-  std::function<std::optional<double>(const catalog::FamilyCalibration&)> predict;
+  // The metric predicted with the family's parameters and the chip's figures.
+  std::function<std::optional<double>(const catalog::FamilyCalibration&, const catalog::Chip&)>
+      predict;
   // Model FLOP utilization at the shipped values and whether the metric grows with speed
   // (for the faster-than-peak check); 0: not checked.
   double mfu = 0;
   bool higher_is_faster = true;
+  // Serving: FLOPs each counted token needs at least, and the chip's fastest known peak, FLOP/s
+  // (the faster-than-peak check); 0: not checked.
+  double flops_per_token = 0, fastest_peak_flops = 0;
+  std::string fastest_dtype;
 };
+
+// A chip figure the fit estimates: one the catalog lacks, or one `fit_chip` marks unknown.
+struct ChipFigure {
+  std::string chip;    // catalog id
+  std::string figure;  // "memory_tb_s" or "peak_tflops.<dtype>"
+  double start = 0, lower = 0, upper = 0;
+  std::string basis;  // the chips the bounds come from
+  bool marked = false;
+};
+
+constexpr std::string_view kPeakPrefix = "peak_tflops.";
+
+template <typename ChipT>
+auto& FigureOf(ChipT& chip, const std::string& figure) {
+  if (figure == "memory_tb_s") return chip.memory_tb_s;
+  const auto d = catalog::ParseDType(std::string_view(figure).substr(kPeakPrefix.size()));
+  return chip.peak_tflops[static_cast<size_t>(*d)];
+}
+
+// Bounds for a figure from the chips most like this one that have it: its family, else its
+// vendor, else every chip. Generations and export-cut parts of one family span ~7x (H20's dense
+// BF16 is 15 % of H100's; H200's HBM 1.4x H100's): a chip is taken to be at most twice its
+// fastest relative and at least a quarter of its slowest. The start (and the weak prior) is
+// their geometric mean.
+Result<ChipFigure> BoundsFor(const catalog::Catalog& cat, const catalog::Chip& chip,
+                             const std::string& figure) {
+  std::vector<std::pair<std::string, double>> related;
+  const char* scope = "";
+  for (int pass = 0; pass < 3 && related.empty(); ++pass) {
+    scope = pass == 0 ? "of its family" : pass == 1 ? "of its vendor" : "in the catalog";
+    for (const auto& c : cat.chips()) {
+      if (c.id == chip.id) continue;
+      if (pass == 0 && (chip.family.empty() || c.family != chip.family)) continue;
+      if (pass == 1 && (chip.vendor.empty() || c.vendor != chip.vendor)) continue;
+      const auto& v = FigureOf(c, figure);
+      if (v.known() && *v.value > 0) related.emplace_back(c.id, *v.value);
+    }
+  }
+  if (related.empty()) {
+    return MakeError("no chip in the catalog has " + figure + " to bound a fit of " + chip.id +
+                     "'s");
+  }
+  ChipFigure f;
+  f.chip = chip.id;
+  f.figure = figure;
+  double lo = related.front().second, hi = lo, log_sum = 0;
+  std::vector<std::string> names;
+  for (const auto& [id, v] : related) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    log_sum += std::log(v);
+    if (names.size() < 4) names.push_back(id);
+  }
+  if (related.size() > names.size()) names.push_back("...");
+  f.lower = lo / 4;
+  f.upper = hi * 2;
+  f.start = std::exp(log_sum / static_cast<double>(related.size()));
+  if (figure != "memory_tb_s") {
+    // The chip's own peaks bound it too: a dense peak does not fall as the format narrows
+    // (16-bit <= 8-bit <= 4-bit; the catalog checks BF16 against FP8).
+    using catalog::DType;
+    auto rank = [](DType d) {
+      return d == DType::kBf16 || d == DType::kFp16 ? 0 : d == DType::kFp4 ? 2 : 1;
+    };
+    const DType d = *catalog::ParseDType(std::string_view(figure).substr(kPeakPrefix.size()));
+    for (int e = 0; e < catalog::kNumDTypes; ++e) {
+      const auto& v = chip.peak_tflops[e];
+      const DType other = static_cast<DType>(e);
+      if (other == d || !v.known()) continue;
+      if (rank(other) > rank(d)) f.upper = std::min(f.upper, *v.value);
+      if (rank(other) < rank(d)) f.lower = std::max(f.lower, *v.value);
+    }
+    if (!(f.lower < f.upper)) {
+      return MakeError(
+          fmt::format("{}'s other peaks leave no room for {} (at least {:g}, at most "
+                      "{:g} TFLOPS)",
+                      chip.id, figure, f.lower, f.upper));
+    }
+    f.basis += ", and its own other peaks";
+    if (f.start <= f.lower || f.start >= f.upper) f.start = std::sqrt(f.lower * f.upper);
+  }
+  f.basis = fmt::format("{} chip{} {} ({})", related.size(), related.size() == 1 ? "" : "s", scope,
+                        fmt::join(names, ", "));
+  return f;
+}
+
+// The speed figures of `chip` a run needs (perf/training.cc, perf/inference.cc): the peak of
+// the format its matmuls run in, a 16-bit peak (attention; serving in 16 or 4 bits uses it for
+// the matmuls too) and the HBM bandwidth. Only the unknown ones; unsupported formats stay so.
+std::vector<std::string> UnknownFiguresUsed(const catalog::Chip& chip, bool serving,
+                                            const std::string& dtype) {
+  using catalog::DType;
+  std::optional<DType> compute;
+  if (serving) {
+    if (const auto s = perf::ParseServingDType(dtype)) {
+      if (*s == perf::ServingDType::kFp8) compute = DType::kFp8;
+      if (*s == perf::ServingDType::kInt8) compute = DType::kInt8;
+      if (*s == perf::ServingDType::kFp4) compute = DType::kFp4;
+    }
+  } else {
+    compute = catalog::ParseDType(dtype);
+  }
+  std::vector<std::string> out;
+  if (compute && !chip.peak(*compute).known() && !chip.peak(*compute).unsupported) {
+    out.push_back(std::string(kPeakPrefix) + std::string(catalog::DTypeName(*compute)));
+  }
+  const bool half_known = chip.peak(DType::kBf16).known() || chip.peak(DType::kFp16).known();
+  const bool half_added =
+      compute && (*compute == DType::kBf16 || *compute == DType::kFp16) && !out.empty();
+  if (!half_known && !half_added && !chip.peak(DType::kBf16).unsupported) {
+    out.push_back(std::string(kPeakPrefix) + "bf16");
+  }
+  if (!chip.memory_tb_s.known()) out.push_back("memory_tb_s");
+  return out;
+}
+
+void EmitSourced(YAML::Emitter& e, const char* key, const catalog::SourcedNumber& v) {
+  e << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
+  if (v.unsupported) {
+    e << YAML::Key << "unsupported" << YAML::Value << true;
+  } else if (v.known()) {
+    e << YAML::Key << "value" << YAML::Value << fmt::format("{}", *v.value);
+  } else {
+    e << YAML::Key << "value" << YAML::Value << YAML::Null;
+  }
+  if (v.known() || v.unsupported) {
+    e << YAML::Key << "source" << YAML::Value << YAML::Flow << v.sources;
+    e << YAML::Key << "confidence" << YAML::Value
+      << std::string(catalog::ConfidenceName(v.confidence));
+  }
+  if (!v.note.empty()) e << YAML::Key << "note" << YAML::Value << YAML::DoubleQuoted << v.note;
+  e << YAML::EndMap;
+}
+
+void EmitSourced(YAML::Emitter& e, const char* key, const catalog::SourcedText& v) {
+  e << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
+  if (v.known()) {
+    e << YAML::Key << "value" << YAML::Value << YAML::DoubleQuoted << *v.value;
+    e << YAML::Key << "source" << YAML::Value << YAML::Flow << v.sources;
+    e << YAML::Key << "confidence" << YAML::Value
+      << std::string(catalog::ConfidenceName(v.confidence));
+  } else {
+    e << YAML::Key << "value" << YAML::Value << YAML::Null;
+  }
+  if (!v.note.empty()) e << YAML::Key << "note" << YAML::Value << YAML::DoubleQuoted << v.note;
+  e << YAML::EndMap;
+}
+
+// A catalog document (docs/catalog-schema.md) with one source and whole chip entries: an
+// overlay entry replaces the shipped chip whole, so every field is written.
+std::string ChipsYaml(const catalog::Source& source, const std::vector<catalog::Chip>& chips) {
+  YAML::Emitter e;
+  e << YAML::BeginMap << YAML::Key << "sources" << YAML::Value << YAML::BeginSeq;
+  e << YAML::BeginMap << YAML::Key << "id" << YAML::Value << source.id << YAML::Key << "title"
+    << YAML::Value << YAML::DoubleQuoted << source.title << YAML::EndMap;
+  e << YAML::EndSeq << YAML::Key << "chips" << YAML::Value << YAML::BeginSeq;
+  for (const auto& c : chips) {
+    e << YAML::BeginMap;
+    e << YAML::Key << "id" << YAML::Value << c.id;
+    e << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << c.name;
+    if (!c.vendor.empty())
+      e << YAML::Key << "vendor" << YAML::Value << YAML::DoubleQuoted << c.vendor;
+    if (!c.family.empty()) e << YAML::Key << "family" << YAML::Value << c.family;
+    if (!c.aliases.empty()) e << YAML::Key << "aliases" << YAML::Value << YAML::Flow << c.aliases;
+    if (!c.launch.empty())
+      e << YAML::Key << "launch" << YAML::Value << YAML::DoubleQuoted << c.launch;
+    e << YAML::Key << "role" << YAML::Value
+      << (c.role == catalog::ChipRole::kInferenceOnly ? "inference-only" : "training");
+    if (!c.default_system.empty()) {
+      e << YAML::Key << "default_system" << YAML::Value << c.default_system;
+    }
+    e << YAML::Key << "peak_tflops" << YAML::Value << YAML::BeginMap;
+    for (int d = 0; d < catalog::kNumDTypes; ++d) {
+      const std::string name(catalog::DTypeName(static_cast<catalog::DType>(d)));
+      EmitSourced(e, name.c_str(), c.peak_tflops[d]);
+    }
+    e << YAML::EndMap;
+    EmitSourced(e, "memory_gib", c.memory_gib);
+    EmitSourced(e, "memory_tb_s", c.memory_tb_s);
+    EmitSourced(e, "scale_up_gb_s", c.scale_up_gb_s);
+    EmitSourced(e, "scale_up_domain", c.scale_up_domain);
+    EmitSourced(e, "scale_out_gbit_s", c.scale_out_gbit_s);
+    EmitSourced(e, "tdp_w", c.tdp_w);
+    EmitSourced(e, "process", c.process);
+    EmitSourced(e, "foundry", c.foundry);
+    EmitSourced(e, "price_usd", c.price_usd);
+    if (!c.price_note.empty()) {
+      e << YAML::Key << "price_note" << YAML::Value << YAML::DoubleQuoted << c.price_note;
+    }
+    if (!c.export_status.empty()) {
+      e << YAML::Key << "export_status" << YAML::Value << YAML::BeginSeq;
+      for (const auto& ev : c.export_status) {
+        e << YAML::Flow << YAML::BeginMap;
+        e << YAML::Key << "date" << YAML::Value << YAML::DoubleQuoted << ev.date;
+        e << YAML::Key << "status" << YAML::Value << ev.status;
+        if (!ev.note.empty())
+          e << YAML::Key << "note" << YAML::Value << YAML::DoubleQuoted << ev.note;
+        if (!ev.sources.empty())
+          e << YAML::Key << "source" << YAML::Value << YAML::Flow << ev.sources;
+        e << YAML::Key << "confidence" << YAML::Value
+          << std::string(catalog::ConfidenceName(ev.confidence));
+        e << YAML::EndMap;
+      }
+      e << YAML::EndSeq;
+    }
+    if (!c.notes.empty()) e << YAML::Key << "notes" << YAML::Value << YAML::DoubleQuoted << c.notes;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
+// Why a chip figure cannot be fitted, in the model's terms.
+std::string FigureUnidentified(const std::string& figure, const calib::ParameterFit& p) {
+  if (!p.collinear.empty()) {
+    return "the runs cannot tell it apart from " + p.collinear +
+           " (both move the same predictions in the same proportion); measure runs that "
+           "separate them";
+  }
+  const std::string share = fmt::format("{:.1f} %", p.max_sensitivity * 100);
+  if (figure == "memory_tb_s") {
+    return "the runs hardly depend on it: memory-bound work is at most " + share +
+           " of any predicted time; measure a memory-bound run (decoding at small batches)";
+  }
+  const std::string dtype = figure.substr(kPeakPrefix.size());
+  return p.max_sensitivity < 1e-6
+             ? "no run computes in " + dtype + "; measure a run that does"
+             : dtype + " compute is at most " + share +
+                   " of any predicted time; measure a compute-bound run (training, or prefill)";
+}
 
 double TrainMetric(const perf::TrainingEstimate& e, long chips, const std::string& metric) {
   if (metric == "step_time_s") return e.step_time_s;
@@ -231,6 +474,8 @@ double TrainMetric(const perf::TrainingEstimate& e, long chips, const std::strin
 }
 
 double InferMetric(const perf::InferenceEstimate& e, const std::string& metric) {
+  if (metric == "measured_ttft_ms") return e.ttft_ms;
+  if (metric == "measured_tpot_ms") return e.tpot_ms;
   if (metric == "output_tokens_per_s_per_chip") return e.output_tokens_per_s_per_chip;
   if (metric == "decode_tokens_per_s_per_chip") return e.decode_tokens_per_s_per_chip;
   if (metric == "prefill_tokens_per_s_per_chip") return e.prefill_tokens_per_s_per_chip;
@@ -337,6 +582,88 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
     }
   }
 
+  // Chip figures to fit: those `fit_chip` marks unknown, and the unknown ones a row's chip
+  // needs for its format (rows whose chip is not found are reported by the pass below).
+  std::vector<ChipFigure> figures;
+  auto add_figure = [&](const catalog::Chip& chip, const std::string& figure,
+                        bool marked) -> Result<void> {
+    for (auto& f : figures) {
+      if (f.chip == chip.id && f.figure == figure) return {};
+    }
+    auto f = BoundsFor(*catalog_, chip, figure);
+    if (!f)
+      return tl::unexpected(FieldError(marked ? "fit_chip" : "measurements", f.error().message));
+    f->marked = marked;
+    figures.push_back(std::move(*f));
+    return {};
+  };
+  for (const auto& name : r.fit_chip) {
+    const size_t at = name.find('.');
+    const std::string chip_id = name.substr(0, at);
+    const std::string figure = at == std::string::npos ? "" : name.substr(at + 1);
+    const bool peak = figure.rfind(kPeakPrefix, 0) == 0;
+    const auto dtype =
+        peak ? catalog::ParseDType(std::string_view(figure).substr(kPeakPrefix.size()))
+             : std::nullopt;
+    if (figure != "memory_tb_s" && !dtype) {
+      return tl::unexpected(FieldError(
+          "fit_chip", fmt::format("'{}': expected CHIP.memory_tb_s or CHIP.peak_tflops.DTYPE "
+                                  "(bf16, fp16, fp8, int8, fp4)",
+                                  name.substr(0, 80))));
+    }
+    auto chip = catalog_->FindChip(chip_id);
+    if (!chip) return tl::unexpected(FieldError("fit_chip", chip.error().message));
+    if (peak && FigureOf(**chip, figure).unsupported) {
+      return tl::unexpected(
+          FieldError("fit_chip", fmt::format("'{}': {} does not support {}", name.substr(0, 80),
+                                             (*chip)->id, figure.substr(kPeakPrefix.size()))));
+    }
+    if (auto ok = add_figure(**chip, figure, true); !ok) return tl::unexpected(ok.error());
+  }
+  for (const auto& row : rows) {
+    std::string kind, chip_name, dtype = "bf16";
+    for (const auto& cell : row.cells) {
+      if (cell.key == "kind") kind = cell.value;
+      if (cell.key == "chip") chip_name = cell.value;
+      if (cell.key == "dtype") dtype = cell.value;
+    }
+    auto chip = catalog_->FindChip(chip_name);
+    if ((kind != "train" && kind != "infer") || !chip) continue;
+    for (const auto& figure : UnknownFiguresUsed(**chip, kind == "infer", dtype)) {
+      if (auto ok = add_figure(**chip, figure, false); !ok)
+        return tl::unexpected(At(ok.error(), row));
+    }
+  }
+  // The rows are modelled on a copy of the catalog whose fitted figures hold their start
+  // values; each prediction then puts the figures of the point being tried into its chip.
+  std::optional<catalog::Catalog> work;
+  const catalog::Catalog* cat = catalog_.get();
+  std::vector<std::string> fitted_chips;  // chips with fitted figures, in order
+  for (const auto& f : figures) {
+    if (!Contains(fitted_chips, f.chip)) fitted_chips.push_back(f.chip);
+  }
+  auto fitted_chip = [&](const std::string& id) { return Contains(fitted_chips, id); };
+  const catalog::Source measured_source{
+      "measured",
+      fmt::format("suanli calibrate: fitted from {} on {}", fmt::join(files, ", "), date), ""};
+  if (!figures.empty()) {
+    std::vector<catalog::Chip> starts;
+    for (const auto& id : fitted_chips) {
+      catalog::Chip chip = **catalog_->FindChip(id);
+      for (const auto& f : figures) {
+        if (f.chip == id)
+          FigureOf(chip, f.figure) = {
+              f.start, false, {"measured"}, catalog::Confidence::kEstimate, ""};
+      }
+      starts.push_back(std::move(chip));
+    }
+    work = *catalog_;
+    auto merged = work->MergeYaml(ChipsYaml(measured_source, starts), "calibrate");
+    if (merged) merged = work->Validate();
+    if (!merged) return tl::unexpected(merged.error());
+    cat = &*work;
+  }
+
   // Each row: its setup as the command's request, its measured quantities, and the model's
   // prediction of each as a function of the family's parameters.
   std::vector<Measurement> measurements;
@@ -412,7 +739,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         for (const auto& [cell, key] : setup) given = given || key == f.name;
         if (!given) return tl::unexpected(At(MissingField(f.name), row));
       }
-      auto built = internal::BuildTrainJob(*catalog_, req);
+      auto built = internal::BuildTrainJob(*cat, req);
       if (!built) return tl::unexpected(At(built.error(), row));
       auto searched = perf::SearchLayout(built->job, built->fixed);
       if (!searched) return tl::unexpected(At(searched.error(), row));
@@ -422,6 +749,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       const perf::TrainingJob job = built->job;
       base.shown.model = job.model->id;
       base.shown.chip = job.chip->id;
+      base.chip = job.chip->id;
       base.family = job.chip->family.empty() ? "default" : job.chip->family;
       for (const Cell* cell : measured) {
         if (cell->key == "accelerator_hours" && !has_tokens) {
@@ -432,14 +760,17 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         m.metric = cell->key;
         m.line = cell->line;
         m.predict = [job, layout, metric = m.metric](
-                        const catalog::FamilyCalibration& cal) -> std::optional<double> {
+                        const catalog::FamilyCalibration& cal,
+                        const catalog::Chip& chip) -> std::optional<double> {
           perf::TrainingJob j = job;
           j.calibration = cal;
+          j.chip = &chip;
           auto e = perf::EstimateLayout(j, layout);
           if (!e) return std::nullopt;
           return TrainMetric(*e, j.chips, metric);
         };
-        m.mfu = searched->best.mfu;
+        // Against a peak the fit is still estimating, utilization means nothing yet.
+        if (!fitted_chip(job.chip->id)) m.mfu = searched->best.mfu;
         m.higher_is_faster = m.metric != "step_time_s" && m.metric != "accelerator_hours";
         mine.push_back(std::move(m));
       }
@@ -463,7 +794,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         for (const auto& [cell, key] : setup) given = given || key == f.name;
         if (!given) return tl::unexpected(At(MissingField(f.name), row));
       }
-      auto built = internal::BuildInferJob(*catalog_, req);
+      auto built = internal::BuildInferJob(*cat, req);
       if (!built) return tl::unexpected(At(built.error(), row));
       auto first = perf::EstimateInference(built->job, built->fixed);
       if (!first) return tl::unexpected(At(first.error(), row));
@@ -474,6 +805,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       const perf::InferenceJob job = built->job;
       base.shown.model = job.model->id;
       base.shown.chip = job.chip->id;
+      base.chip = job.chip->id;
       base.family = job.chip->family.empty() ? "default" : job.chip->family;
       serving_families.insert(base.family);
       for (const Cell* cell : measured) {
@@ -481,13 +813,40 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         m.metric = cell->key;
         m.line = cell->line;
         m.predict = [job, fixed, metric = m.metric](
-                        const catalog::FamilyCalibration& cal) -> std::optional<double> {
+                        const catalog::FamilyCalibration& cal,
+                        const catalog::Chip& chip) -> std::optional<double> {
           perf::InferenceJob j = job;
           j.calibration = cal;
+          j.chip = &chip;
           auto e = perf::EstimateInference(j, fixed);
           if (!e) return std::nullopt;
           return InferMetric(*e, metric);
         };
+        m.higher_is_faster = m.metric != "measured_ttft_ms" && m.metric != "measured_tpot_ms";
+        if (m.higher_is_faster && !fitted_chip(job.chip->id)) {
+          // At least the weight matmuls of a forward pass per token computed (2 FLOPs a
+          // parameter; the input embedding is a lookup), prompt tokens served from cache
+          // excepted; attention only adds.
+          const auto& model = *job.model;
+          const double params =
+              perf::ActiveParams(model) -
+              (model.tied_embeddings ? 0.0 : static_cast<double>(model.hidden) * model.vocab);
+          const double in = job.input_tokens * (1 - job.prefix_cache_hit), out = job.output_tokens;
+          double tokens = 1;  // tokens computed per counted token
+          if (m.metric == "output_tokens_per_s_per_chip") tokens = 1 + in / out;
+          if (m.metric == "prefill_tokens_per_s_per_chip") tokens = 1 - job.prefix_cache_hit;
+          if (m.metric == "input_tokens_per_s_per_chip") {
+            tokens = (1 - job.prefix_cache_hit) + out / job.input_tokens;
+          }
+          m.flops_per_token = 2 * params * tokens;
+          for (int d = 0; d < catalog::kNumDTypes; ++d) {
+            const auto& v = job.chip->peak_tflops[d];
+            if (v.known() && *v.value * 1e12 > m.fastest_peak_flops) {
+              m.fastest_peak_flops = *v.value * 1e12;
+              m.fastest_dtype = catalog::DTypeName(static_cast<catalog::DType>(d));
+            }
+          }
+        }
         mine.push_back(std::move(m));
       }
     }
@@ -537,11 +896,33 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
     shipped.push_back(cal);
     for (const auto& spec : Specs()) {
       const double v = std::clamp(cal.*spec.member, spec.lower, spec.upper);
-      problem.parameters.push_back(
-          {family + "." + spec.name, v, spec.lower, spec.upper, spec.offset});
+      calib::FitParameter p;
+      p.name = family + "." + spec.name;
+      p.shipped = v;
+      p.lower = spec.lower;
+      p.upper = spec.upper;
+      p.offset = spec.offset;
+      problem.parameters.push_back(p);
     }
   }
   const size_t per_family = Specs().size();
+  // Then the chip figures: no shipped value to stay near, only bounds and a weak prior (one
+  // standard deviation a factor e) from related chips. They are identified before the family
+  // efficiencies: runs of one chip see its unknown peak and the family's matmul efficiency
+  // alike, and the efficiency has a shipped value to stay at while the peak has none.
+  const size_t first_figure = problem.parameters.size();
+  for (const auto& f : figures) {
+    calib::FitParameter p;
+    p.name = f.chip + "." + f.figure;
+    p.shipped = f.start;
+    p.lower = f.lower;
+    p.upper = f.upper;
+    p.prior_sigma = 1.0;
+    p.first = true;
+    // The efficiency it multiplies (HBM, matmul) steps by 0.01 in log too: equal columns.
+    p.log_step = 0.01;
+    problem.parameters.push_back(p);
+  }
   std::vector<size_t> family_of(measurements.size());
   for (size_t i = 0; i < measurements.size(); ++i) {
     family_of[i] =
@@ -550,6 +931,10 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
     for (size_t k = 0; k < per_family; ++k) {
       deps.push_back(static_cast<int>(family_of[i] * per_family + k));
     }
+    for (size_t q = 0; q < figures.size(); ++q) {
+      if (figures[q].chip == measurements[i].chip)
+        deps.push_back(static_cast<int>(first_figure + q));
+    }
     problem.depends_on.push_back(deps);
   }
   auto calibration_at = [&](size_t f, const std::vector<double>& theta) {
@@ -557,13 +942,33 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
     for (size_t k = 0; k < per_family; ++k) cal.*Specs()[k].member = theta[f * per_family + k];
     return cal;
   };
+  // The chip with the figures of theta (the catalog's own when none is fitted).
+  auto chip_at = [&](const std::string& id, const std::vector<double>& theta) {
+    catalog::Chip chip = **cat->FindChip(id);
+    for (size_t q = 0; q < figures.size(); ++q) {
+      if (figures[q].chip == id) FigureOf(chip, figures[q].figure).value = theta[first_figure + q];
+    }
+    return chip;
+  };
   problem.log_ratio = [&](int i, const std::vector<double>& theta) -> std::optional<double> {
     const auto& m = measurements[i];
-    const auto p = m.predict(calibration_at(family_of[i], theta));
+    const catalog::Chip chip = chip_at(m.chip, theta);
+    const auto p = m.predict(calibration_at(family_of[i], theta), chip);
     if (!p || !(*p > 0)) return std::nullopt;
     return std::log(*p / m.value);
   };
   const calib::FitResult fit = calib::Fit(problem);
+  // A figure the data cannot identify is not invented: refuse, naming it and why.
+  for (size_t q = 0; q < figures.size(); ++q) {
+    const auto& pf = fit.parameters[first_figure + q];
+    if (pf.identified) continue;
+    const auto& f = figures[q];
+    return tl::unexpected(
+        FieldError(f.marked ? "fit_chip" : "measurements",
+                   fmt::format("cannot fit {}.{} ({}): {}", f.chip, f.figure,
+                               f.marked ? "marked unknown with fit_chip" : "unknown in the catalog",
+                               FigureUnidentified(f.figure, pf))));
+  }
 
   report::CalibrationReport rep;
   rep.files = files;
@@ -595,6 +1000,17 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
             m.metric, m.value, implied * 100));
       }
     }
+    if (m.flops_per_token > 0 && m.fastest_peak_flops > 0) {
+      const double most = m.fastest_peak_flops / m.flops_per_token;
+      if (m.value > most) {
+        shown.warnings.push_back(fmt::format(
+            "{} = {} is faster than the chip's peak: at {:.3g} FLOP per token (the weight "
+            "matmuls alone) its fastest format ({}, {:g} TFLOPS) allows at most {:.4g}: check the "
+            "units, the chip count or the layout",
+            m.metric, m.value, m.flops_per_token, m.fastest_dtype, m.fastest_peak_flops / 1e12,
+            most));
+      }
+    }
     if (std::abs(fit.after[i]) > std::log(1.2)) {
       shown.warnings.push_back(fmt::format(
           "{} is still {:+.0f} % off after the fit: inconsistent with the other {} "
@@ -620,6 +1036,23 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       rep.parameters.push_back(std::move(p));
     }
   }
+  for (size_t q = 0; q < figures.size(); ++q) {
+    const auto& pf = fit.parameters[first_figure + q];
+    report::CalibrationParameter p;
+    p.family = figures[q].chip;
+    p.name = figures[q].figure;
+    p.shipped = figures[q].start;
+    p.fitted = pf.fitted;
+    p.sigma = pf.sigma;
+    p.identified = true;
+    p.sensitivity = pf.max_sensitivity;
+    p.chip_figure = true;
+    p.lower = figures[q].lower;
+    p.upper = figures[q].upper;
+    p.basis = (figures[q].marked ? "marked unknown with fit_chip" : "unknown in the catalog") +
+              std::string("; bounds and start from ") + figures[q].basis;
+    rep.parameters.push_back(std::move(p));
+  }
 
   Output out;
   out.inputs = inputs;
@@ -634,8 +1067,9 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         summary.rms_after * 100);
     if (summary.rms_left_out)
       yaml += fmt::format(", {:.1f} % held out", *summary.rms_left_out * 100);
-    yaml += ".\n# Use it with --catalog " + r.output + "\nfamilies:\n";
-    bool any = false;
+    yaml += ".\n# Use it with --catalog " + r.output + "\n";
+    std::string family_yaml;
+    bool any = !figures.empty();
     for (size_t f = 0; f < families.size(); ++f) {
       std::vector<std::string> fitted;
       for (size_t k = 0; k < per_family; ++k) {
@@ -644,18 +1078,18 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       if (fitted.empty()) continue;
       any = true;
       const catalog::FamilyCalibration cal = calibration_at(f, fit.theta);
-      yaml += fmt::format("  - id: {}\n", families[f]);
+      family_yaml += fmt::format("  - id: {}\n", families[f]);
       for (size_t k = 0; k < per_family; ++k) {
         const auto& pf = fit.parameters[f * per_family + k];
-        yaml += fmt::format("    {}: {:.6g}", Specs()[k].name, cal.*Specs()[k].member);
+        family_yaml += fmt::format("    {}: {:.6g}", Specs()[k].name, cal.*Specs()[k].member);
         if (pf.identified) {
-          yaml += fmt::format("  # fitted, shipped {:.6g}",
-                              problem.parameters[f * per_family + k].shipped);
-          if (pf.sigma) yaml += fmt::format(", +/- {:.2g}", *pf.sigma);
+          family_yaml += fmt::format("  # fitted, shipped {:.6g}",
+                                     problem.parameters[f * per_family + k].shipped);
+          if (pf.sigma) family_yaml += fmt::format(", +/- {:.2g}", *pf.sigma);
         }
-        yaml += "\n";
+        family_yaml += "\n";
       }
-      yaml += fmt::format(
+      family_yaml += fmt::format(
           "    memory_reserved_gib: {:.6g}\n    failures_per_chip_day: {:.6g}\n"
           "    static_power_fraction: {:.6g}\n    dvfs_power_exponent: {:.6g}\n",
           cal.memory_reserved_gib, cal.failures_per_chip_day, cal.static_power_fraction,
@@ -673,29 +1107,59 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         return std::sqrt(sum / static_cast<double>(v.size()));
       };
       const bool train_measured = held_out[0].size() >= 2, infer_measured = held_out[1].size() >= 2;
-      yaml += fmt::format("    training_error_sigma: {:.4g}\n",
-                          train_measured ? rms(held_out[0]) : cal.training_error_sigma);
-      yaml += fmt::format("    inference_error_sigma: {:.4g}\n",
-                          infer_measured ? rms(held_out[1]) : cal.inference_error_sigma);
+      family_yaml += fmt::format("    training_error_sigma: {:.4g}\n",
+                                 train_measured ? rms(held_out[0]) : cal.training_error_sigma);
+      family_yaml += fmt::format("    inference_error_sigma: {:.4g}\n",
+                                 infer_measured ? rms(held_out[1]) : cal.inference_error_sigma);
       if (train_measured || infer_measured) {
-        yaml += fmt::format(
+        family_yaml += fmt::format(
             "    error_source: \"held-out: leave-one-out rms log error of {} training and {} "
             "serving runs measured ({}, {}); a kind with fewer than 2 runs as before\"\n",
             held_out[0].size(), held_out[1].size(), fmt::join(files, ", "), date);
       } else if (!cal.error_source.empty()) {
-        yaml += fmt::format("    error_source: \"{}\"\n", cal.error_source);
+        family_yaml += fmt::format("    error_source: \"{}\"\n", cal.error_source);
       }
-      yaml += "    calibrated: true\n";
-      yaml += fmt::format("    fitted_on: \"measured: {} ({} measurements, {})\"\n",
-                          fmt::join(files, ", "), measurements.size(), date);
-      yaml += "    source: measured\n";
-      yaml += fmt::format("    file: \"{}\"\n", fmt::join(files, ", "));
-      yaml += fmt::format("    date: \"{}\"\n", date);
-      yaml += fmt::format("    fitted: [{}]\n", fmt::join(fitted, ", "));
+      family_yaml += "    calibrated: true\n";
+      family_yaml += fmt::format("    fitted_on: \"measured: {} ({} measurements, {})\"\n",
+                                 fmt::join(files, ", "), measurements.size(), date);
+      family_yaml += "    source: measured\n";
+      family_yaml += fmt::format("    file: \"{}\"\n", fmt::join(files, ", "));
+      family_yaml += fmt::format("    date: \"{}\"\n", date);
+      family_yaml += fmt::format("    fitted: [{}]\n", fmt::join(fitted, ", "));
     }
     if (!any) {
       return tl::unexpected(FieldError(
           "output", "the measurements identify no parameter (see the table): nothing to write"));
+    }
+    if (!family_yaml.empty()) yaml += "families:\n" + family_yaml;
+    if (!figures.empty()) {
+      // Whole chip entries with the fitted figures, sourced to the measurements.
+      std::vector<catalog::Chip> chips;
+      for (const auto& id : fitted_chips) {
+        catalog::Chip chip = **catalog_->FindChip(id);
+        for (size_t q = 0; q < figures.size(); ++q) {
+          if (figures[q].chip != id) continue;
+          const auto& pf = fit.parameters[first_figure + q];
+          std::string note =
+              fmt::format("fitted by suanli calibrate from {} on {}", fmt::join(files, ", "), date);
+          if (pf.sigma) note += fmt::format(": +/- {:.2g} (one standard deviation)", *pf.sigma);
+          note += fmt::format("; bounds [{:.4g}, {:.4g}] from {}", figures[q].lower,
+                              figures[q].upper, figures[q].basis);
+          FigureOf(chip, figures[q].figure) = {
+              pf.fitted, false, {"measured"}, catalog::Confidence::kEstimate, note};
+        }
+        chips.push_back(std::move(chip));
+      }
+      yaml += ChipsYaml(measured_source, chips);
+      // The overlay must load: fitted figures of one chip could break a catalog rule together
+      // (two peaks fitted out of order).
+      catalog::Catalog check = *catalog_;
+      auto loads = check.MergeYaml(yaml, "calibration.yaml");
+      if (loads) loads = check.Validate();
+      if (!loads) {
+        return tl::unexpected(FieldError(
+            "output", "the fitted chip figures break a catalog rule: " + loads.error().ToString()));
+      }
     }
     const std::string path = (std::filesystem::path(r.output) / "calibration.yaml").string();
     out.files.push_back({path, yaml, true});

@@ -274,6 +274,9 @@ const std::vector<Field<CalibrateRequest>>& CalibrateFields() {
       Bind("date", &R::date, "date recorded in the overlay, YYYY-MM-DD (default: today, UTC)"),
       Bind("no_leave_one_out", &R::no_leave_one_out,
            "skip the held-out errors (one refit per measurement)"),
+      Bind("fit_chip", &R::fit_chip,
+           "fit a chip figure as if the catalog lacked it: CHIP.memory_tb_s or "
+           "CHIP.peak_tflops.DTYPE (figures the catalog lacks are fitted without asking)"),
   };
   return fields;
 }

@@ -138,6 +138,8 @@ struct CalibrateRequest {
   std::string report;                     // HTML report (CLI)
   std::string date;                       // provenance date, YYYY-MM-DD (default: today, UTC)
   bool no_leave_one_out = false;
+  // Chip figures to fit as if the catalog lacked them: CHIP.memory_tb_s, CHIP.peak_tflops.DTYPE.
+  std::vector<std::string> fit_chip;
 };
 
 // The fields of each request, in the order --help shows them.

@@ -32,7 +32,7 @@ struct Evaluator {
   double Derivative(int i, std::vector<double> theta, int k, double r0) const {
     const FitParameter& p = problem.parameters[k];
     const double x = ToX(p, theta[k]);
-    const double h = StepFor(x);
+    const double h = p.log_step.value_or(StepFor(x));
     const double x_lo = std::max(x - h, ToX(p, p.lower));
     const double x_hi = std::min(x + h, ToX(p, p.upper));
     // NaN: the model refused that side.
@@ -121,8 +121,9 @@ Solved Solve(const FitProblem& problem, const Evaluator& eval, const std::vector
   ceres::Problem solver_problem(options);
   for (int k : free) {
     const FitParameter& fp = problem.parameters[k];
-    solver_problem.AddResidualBlock(new PriorCost(ToX(fp, fp.shipped), problem.prior_sigma),
-                                    nullptr, &out.x[k]);
+    solver_problem.AddResidualBlock(
+        new PriorCost(ToX(fp, fp.shipped), fp.prior_sigma.value_or(problem.prior_sigma)), nullptr,
+        &out.x[k]);
     solver_problem.SetParameterLowerBound(&out.x[k], 0, ToX(fp, fp.lower));
     solver_problem.SetParameterUpperBound(&out.x[k], 0, ToX(fp, fp.upper));
   }
@@ -215,8 +216,11 @@ FitResult Fit(const FitProblem& problem) {
   // Identifiability: Gram-Schmidt with pivoting on the sensitivity columns in units of the
   // measurement noise. A column whose part not explained by the columns already taken carries
   // less information than the prior (norm below 1 / prior_sigma) cannot be moved by the data.
+  // Parameters marked `first` are pivoted before the others.
   const double sm = problem.measurement_sigma;
-  const double threshold = 1 / problem.prior_sigma;
+  auto threshold_of = [&](size_t k) {
+    return 1 / problem.parameters[k].prior_sigma.value_or(problem.prior_sigma);
+  };
   std::vector<std::vector<double>> rest(p, std::vector<double>(n));
   for (size_t k = 0; k < p; ++k) {
     for (size_t i = 0; i < n; ++i) rest[k][i] = jac[k][i] / sm;
@@ -228,18 +232,25 @@ FitResult Fit(const FitProblem& problem) {
   for (size_t k = 0; k < p; ++k) raw_norm[k] = norm(rest[k]);
   std::vector<int> free;
   std::vector<bool> taken(p, false);
-  while (true) {
+  for (int round = 0; round < 2;) {
+    // Round 0 picks among the `first` parameters, round 1 among all: the column that carries
+    // the most information over its prior.
     int best = -1;
-    double best_norm = threshold;
+    double best_ratio = 1, best_norm = 0;
     for (size_t k = 0; k < p; ++k) {
-      if (taken[k]) continue;
+      if (taken[k] || (round == 0 && !problem.parameters[k].first)) continue;
       const double v = norm(rest[k]);
-      if (v >= best_norm) {
+      const double ratio = v / threshold_of(k);
+      if (ratio >= best_ratio) {
         best = static_cast<int>(k);
+        best_ratio = ratio;
         best_norm = v;
       }
     }
-    if (best < 0) break;
+    if (best < 0) {
+      ++round;
+      continue;
+    }
     taken[best] = true;
     free.push_back(best);
     std::vector<double> q = rest[best];
@@ -255,7 +266,7 @@ FitResult Fit(const FitProblem& problem) {
     ParameterFit& pf = result.parameters[k];
     pf.identified = taken[k];
     if (pf.identified) continue;
-    if (raw_norm[k] < threshold) {
+    if (raw_norm[k] < threshold_of(k)) {
       pf.reason = "the measurements hardly depend on it";
       continue;
     }

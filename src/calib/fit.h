@@ -25,6 +25,15 @@ struct FitParameter {
   double shipped = 0;  // the value the fit starts from and is regularized toward
   double lower = 0, upper = 1;
   double offset = 0;  // x = log(theta + offset)
+  // Its own prior spread instead of the problem's (a figure the catalog lacks has only a weak
+  // prior from related chips).
+  std::optional<double> prior_sigma;
+  // Identified before the others: when the data see it and another parameter alike (an unknown
+  // peak and the family's matmul efficiency), it is the one fitted and the other is held.
+  bool first = false;
+  // Its derivative step in x instead of 1 % of x: the same step as a parameter it multiplies
+  // (0.01 for efficiencies above 0.37) makes their columns equal, so the pair is seen as one.
+  std::optional<double> log_step;
 };
 
 struct FitProblem {

@@ -71,11 +71,22 @@ std::string CalibrationText(const CalibrationReport& r) {
   Table p({"parameter", "shipped", "fitted", "+/-", "change", "status"});
   for (const auto& x : r.parameters) {
     if (!x.identified) continue;
+    if (x.chip_figure) {
+      // Nothing was shipped: no change to show.
+      p.AddRow({x.family + "." + x.name, "unknown", fmt::format("{:.4g}", x.fitted),
+                x.sigma ? fmt::format("{:.2g}", *x.sigma) : "-", "-", "fitted"});
+      continue;
+    }
     p.AddRow({x.family + "." + x.name, fmt::format("{:.4g}", x.shipped),
               fmt::format("{:.4g}", x.fitted), x.sigma ? fmt::format("{:.2g}", *x.sigma) : "-",
               x.shipped != 0 ? Percent(x.fitted / x.shipped - 1) : "-", "fitted"});
   }
   out += p.Render();
+  for (const auto& x : r.parameters) {
+    if (!x.chip_figure) continue;
+    out += fmt::format("chip figure: {}.{} {}: fitted within [{:.4g}, {:.4g}] from {:.4g}\n",
+                       x.family, x.name, x.basis, x.lower, x.upper, x.shipped);
+  }
   for (const auto& x : r.parameters) {
     if (x.identified) continue;
     out += fmt::format("not identified: {}.{} kept at {:.4g}: {}\n", x.family, x.name, x.shipped,
@@ -138,6 +149,11 @@ std::string CalibrationJson(const CalibrationReport& r) {
                   {"identified", x.identified},
                   {"reason", x.reason},
                   {"sensitivity", Round(x.sensitivity, 4)}});
+    if (x.chip_figure) {
+      ps.back()["chip_figure"] = true;
+      ps.back()["bounds"] = {Round(x.lower), Round(x.upper)};
+      ps.back()["basis"] = x.basis;
+    }
   }
   j["parameters"] = ps;
   const auto s = Summarize(r);

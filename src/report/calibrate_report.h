@@ -29,6 +29,11 @@ struct CalibrationParameter {
   bool identified = false;
   std::string reason;      // why it was not fitted
   double sensitivity = 0;  // largest |d log prediction / d log parameter|
+  // A chip figure the catalog lacks (`family` is then the chip, `shipped` the fit's start):
+  // fitted within these bounds, which `basis` explains.
+  bool chip_figure = false;
+  double lower = 0, upper = 0;
+  std::string basis;
 };
 
 struct CalibrationReport {

@@ -374,5 +374,210 @@ TEST(Calibrate, AscendFitImprovesTheHeldOutPublishedResult) {
   }
 }
 
+// Serving runs of H100 the shipped model predicts (so the truth is the catalog's figures),
+// times a fixed +-2 % noise: decoding under TPOT bounds, where HBM bandwidth sets the pace.
+std::string ServingRunsOfH100() {
+  const std::vector<Setup> setups = {
+      {"infer",
+       "model: llama-3-70b, chip: h100, count: 8, tp: 4, mode: server, input_tokens: 1024, "
+       "output_tokens: 512, tpot_ms: 35"},
+      {"infer",
+       "model: llama-3-8b, chip: h100, count: 8, tp: 1, mode: server, input_tokens: 1024, "
+       "output_tokens: 512, tpot_ms: 10"},
+      {"infer",
+       "model: llama-3-8b, chip: h100, count: 8, tp: 2, mode: server, input_tokens: 1024, "
+       "output_tokens: 512, tpot_ms: 8"},
+  };
+  const double noise[] = {1.02, 0.98, 0.985, 1.015, 1.01, 0.99};
+  std::string yaml = "measurements:\n";
+  for (size_t i = 0; i < setups.size(); ++i) {
+    const double tokens = Predict(Shipped(), setups[i], "output_tokens_per_s_per_chip");
+    const double tpot = Predict(Shipped(), setups[i], "tpot_ms");
+    yaml += "  - {kind: infer, " + setups[i].yaml +
+            ", output_tokens_per_s_per_chip: " + std::to_string(tokens * noise[2 * i]) +
+            ", measured_tpot_ms: " + std::to_string(tpot * noise[2 * i + 1]) + "}\n";
+  }
+  return yaml;
+}
+
+const nlohmann::json* Figure(const nlohmann::json& j, const std::string& chip,
+                             const std::string& name) {
+  for (const auto& p : j["parameters"]) {
+    if (p["family"] == chip && p["name"] == name) return &p;
+  }
+  return nullptr;
+}
+
+// A chip figure fitted as if the catalog lacked it (fit_chip): H100's HBM bandwidth, whose
+// truth here is the datasheet's 3.35 TB/s, from a start the fit does not know it (the geometric
+// mean of the other Hopper chips', 10-40 % higher).
+TEST(Calibrate, FitsAChipFigureTheCatalogLacks) {
+  CalibrateRequest r;
+  r.fit_chip = {"h100.memory_tb_s"};
+  r.output = TempDir("figure");
+  r.no_leave_one_out = true;  // the fit is under test here, not the held-out errors
+  const auto j = Calibrate(Shipped(), ServingRunsOfH100(), r);
+  const auto* f = Figure(j, "h100", "memory_tb_s");
+  ASSERT_TRUE(f) << j.dump(2);
+  EXPECT_TRUE((*f)["chip_figure"]);
+  EXPECT_TRUE((*f)["identified"]);
+  const double truth = 3.35, start = (*f)["shipped"], fitted = (*f)["fitted"];
+  EXPECT_GT(std::abs(start / truth - 1), 0.10) << "the start gives the answer away";
+  // Each run's speed moves with the bandwidth at most one for one (memory-bound decoding;
+  // overheads and compute do not move), so 2 % noise on six measurements leaves the bandwidth
+  // within ~2 % when the efficiencies stay put; 5 % allows the family's other parameters to take
+  // part of the noise.
+  EXPECT_NEAR(fitted, truth, 0.05 * truth) << j.dump(2);
+  ASSERT_TRUE((*f)["sigma"].is_number());
+  EXPECT_LT((*f)["sigma"].get<double>(), 0.1 * truth);
+  // Its bounds come from the other Hopper chips: a quarter of the slowest, twice the fastest.
+  EXPECT_LE((*f)["bounds"][0].get<double>(), truth / 4);
+  EXPECT_GE((*f)["bounds"][1].get<double>(), 2 * truth);
+  // The family's HBM efficiency scales the same time: held, said so.
+  const auto* me = Parameter(j, "memory_efficiency");
+  ASSERT_TRUE(me);
+  EXPECT_FALSE((*me)["identified"]);
+  EXPECT_NE((*me)["reason"].get<std::string>().find("h100.memory_tb_s"), std::string::npos);
+
+  // The overlay carries the whole chip with the fitted figure, sourced "measured".
+  r.measurements_yaml = ServingRunsOfH100();
+  r.date = "2026-12-01";
+  auto out = Shipped().Calibrate(r, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  ASSERT_TRUE(WriteFilesAtomically({{out->files[0].path, out->files[0].content, true}}));
+  const auto overlay = Engine::Open({.catalog_dir = r.output});
+  ASSERT_TRUE(overlay) << overlay.error().ToString() << "\n" << out->files[0].content;
+  const auto* h100 = *overlay->catalog().FindChip("h100");
+  const auto* shipped = *Shipped().catalog().FindChip("h100");
+  EXPECT_NEAR(*h100->memory_tb_s.value, fitted, 1e-4 * fitted);
+  EXPECT_EQ(h100->memory_tb_s.sources, std::vector<std::string>{"measured"});
+  EXPECT_NE(overlay->catalog().FindSource("measured"), nullptr);
+  EXPECT_EQ(*h100->peak(catalog::DType::kBf16).value, *shipped->peak(catalog::DType::kBf16).value);
+  EXPECT_EQ(*h100->memory_gib.value, *shipped->memory_gib.value);
+  EXPECT_EQ(h100->export_status.size(), shipped->export_status.size());
+  EXPECT_EQ(h100->default_system, shipped->default_system);
+}
+
+// A figure the catalog lacks is fitted without asking: Ascend 950DT's BF16 peak (unknown, no
+// other chip of its family has one, so the bounds come from Huawei's other chips), from one
+// training run. `train` with the overlay then predicts what calibrate said it would.
+TEST(Calibrate, FitsAnUnknownPeakAndTheOverlayPredictsWithIt) {
+  const std::string run =
+      "model: llama-3-8b, chip: ascend-950dt, count: 64, seq_len: 4096, global_batch_tokens: "
+      "4Mi, tp: 1, pp: 1, dp: 64, cp: 1, zero: 1, micro_batch: 1, interleave: 1, recompute: "
+      "none, schedule: 1f1b";
+  CalibrateRequest r;
+  r.date = "2026-12-01";
+  r.no_leave_one_out = true;
+  // The prediction at the start does not depend on the measurement: take it, then "measure" a
+  // run 25 % slower, so that the fit has somewhere to go inside its bounds.
+  r.measurements_yaml = "- {kind: train, " + run + ", step_time_s: 1}\n";
+  auto first = Shipped().Calibrate(r, Json());
+  ASSERT_TRUE(first) << first.error().ToString();
+  const double start_time =
+      nlohmann::json::parse(first->body)["measurements"][0]["predicted_before"];
+  const double measured = 1.25 * start_time;
+  r.output = TempDir("unknown-peak");
+  r.measurements_yaml =
+      "- {kind: train, " + run + ", step_time_s: " + std::to_string(measured) + "}\n";
+  auto out = Shipped().Calibrate(r, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  const auto* f = Figure(j, "ascend-950dt", "peak_tflops.bf16");
+  ASSERT_TRUE(f) << j.dump(2);
+  EXPECT_NE((*f)["basis"].get<std::string>().find("unknown in the catalog"), std::string::npos);
+  EXPECT_NE((*f)["basis"].get<std::string>().find("of its vendor"), std::string::npos);
+  // Its FP8 peak (1,000 TFLOPS, roadmap) caps it: a dense BF16 peak is at most FP8's.
+  EXPECT_LE((*f)["bounds"][1].get<double>(), 1000);
+  EXPECT_LT((*f)["fitted"].get<double>(), (*f)["shipped"].get<double>());
+  ASSERT_TRUE(WriteFilesAtomically({{out->files[0].path, out->files[0].content, true}}));
+  const auto overlay = Engine::Open({.catalog_dir = r.output});
+  ASSERT_TRUE(overlay) << overlay.error().ToString() << "\n" << out->files[0].content;
+  const double after = j["measurements"][0]["predicted_after"];
+  EXPECT_NEAR(Predict(*overlay, {"train", run}, "step_time_s"), after, 1e-4 * after);
+  // One run, one free figure: it explains the run (the family efficiencies stay at the default
+  // family's, which the peak cannot be told apart from).
+  EXPECT_NEAR(after, measured, 0.01 * measured);
+}
+
+// Figures the data cannot identify are refused, naming the figure and why.
+TEST(Calibrate, RefusesAChipFigureTheRunsCannotIdentify) {
+  CalibrateRequest r;
+  r.fit_chip = {"h100.peak_tflops.fp8"};
+  r.measurements_yaml = "- {kind: train, " + Setups()[0].yaml + ", step_time_s: 9.5}\n";
+  r.output = TempDir("refuse");
+  std::filesystem::remove_all(r.output);
+  auto out = Shipped().Calibrate(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "fit_chip");
+  EXPECT_NE(out.error().message.find("h100.peak_tflops.fp8"), std::string::npos)
+      << out.error().message;
+  EXPECT_NE(out.error().message.find("no run computes in fp8"), std::string::npos)
+      << out.error().message;
+  // A compute-bound training step (70B, 2K tokens, 64 H100) hardly sees the HBM bandwidth:
+  // refused, with the share it does see.
+  r.fit_chip = {"h100.peak_tflops.bf16", "h100.memory_tb_s"};
+  out = Shipped().Calibrate(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_NE(out.error().message.find("cannot fit h100.memory_tb_s"), std::string::npos)
+      << out.error().message;
+  EXPECT_NE(out.error().message.find("memory-bound work is at most"), std::string::npos)
+      << out.error().message;
+  for (const auto& [name, message] :
+       std::vector<std::pair<std::string, std::string>>{{"h100.hbm", "CHIP.memory_tb_s"},
+                                                        {"h1000.memory_tb_s", "h100"},
+                                                        {"a100.peak_tflops.fp8", "support"}}) {
+    r.fit_chip = {name};
+    out = Shipped().Calibrate(r, Json());
+    ASSERT_FALSE(out) << name;
+    EXPECT_EQ(out.error().field, "fit_chip") << name;
+    EXPECT_NE(out.error().message.find(message), std::string::npos) << out.error().message;
+  }
+  EXPECT_FALSE(std::filesystem::exists(r.output));
+}
+
+// Measured latencies are fitted to under their own names; infer's flags tpot_ms and ttft_ms
+// stay the targets (a row with both is valid).
+TEST(Calibrate, MeasuredLatenciesAreFittedTo) {
+  const auto s = Setups()[7];  // llama-3-70b on 8 H100, offline: the batch fills the memory
+  const double predicted = Predict(Shipped(), s, "tpot_ms");
+  const auto j = Calibrate(Shipped(), "- {kind: infer, " + s.yaml + ", measured_tpot_ms: " +
+                                          std::to_string(1.3 * predicted) + "}\n");
+  ASSERT_EQ(j["measurements"].size(), 1u);
+  EXPECT_EQ(j["measurements"][0]["metric"], "measured_tpot_ms");
+  // Compared with infer's own prediction, `tpot_ms` in its JSON.
+  EXPECT_NEAR(j["measurements"][0]["predicted_before"].get<double>(), predicted, 1e-3 * predicted);
+  // One measurement 30 % slower and free efficiencies: the fit reaches it (within the 5 %
+  // measurement sigma against the prior's pull).
+  EXPECT_NEAR(j["measurements"][0]["predicted_after"].get<double>(), 1.3 * predicted,
+              0.05 * 1.3 * predicted);
+  const auto with_target =
+      Calibrate(Shipped(), "- {kind: infer, " + Setups()[10].yaml + ", measured_tpot_ms: 40}\n");
+  EXPECT_EQ(with_target["measurements"][0]["metric"], "measured_tpot_ms");
+}
+
+// A serving measurement beyond what the chip's fastest format could compute is flagged, as
+// training ones are: 70B parameters at 2 FLOP each per output token on H100 (1,979 TFLOPS in
+// FP8, its fastest) is at most 1979e12 / 1.4e11 = ~14,000 decode tokens/s per chip.
+TEST(Calibrate, WarnsAboutServingFasterThanThePeak) {
+  const std::string setup =
+      "model: llama-3-70b, chip: h100, count: 8, tp: 4, mode: offline, input_tokens: 1024, "
+      "output_tokens: 1024";
+  const auto j = Calibrate(Shipped(), "- {kind: infer, " + setup +
+                                          ", decode_tokens_per_s_per_chip: 20000}\n"
+                                          "- {kind: infer, " +
+                                          setup + ", output_tokens_per_s_per_chip: 1000}\n");
+  ASSERT_EQ(j["measurements"].size(), 2u);
+  bool flagged = false;
+  for (const auto& w : j["measurements"][0]["warnings"]) {
+    flagged =
+        flagged || w.get<std::string>().find("faster than the chip's peak") != std::string::npos;
+  }
+  EXPECT_TRUE(flagged) << j["measurements"][0].dump(2);
+  for (const auto& w : j["measurements"][1]["warnings"]) {
+    EXPECT_EQ(w.get<std::string>().find("faster than the chip's peak"), std::string::npos) << w;
+  }
+}
+
 }  // namespace
 }  // namespace suanli::app
