@@ -65,6 +65,7 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
        {std::pair{"qps", r.qps.has_value()}, std::pair{"duration_s", r.duration_s.has_value()},
         std::pair{"requests", r.requests.has_value()},
         std::pair{"kv_host_gib", r.kv_host_gib.has_value()},
+        std::pair{"no_chunked_prefill", r.no_chunked_prefill},
         std::pair{"requests_trace", !r.requests_trace.empty()}}) {
     if (auto ok = unused(field, given && !sim, analytic); !ok) return ok;
   }
@@ -147,6 +148,7 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
   limits.max_num_seqs = job.limits.max_num_seqs.value_or(0);
   limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
+  limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;
   if (r.kv_host_gib) {
     const double per_token = step_model->KvBytesPerTokenPerChip();
     limits.host_kv_tokens = *r.kv_host_gib * 1024 * 1024 * 1024 / per_token;
@@ -309,6 +311,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.engine = (*engine)->id;
     limits.fraction_of_free_memory = (*engine)->fraction_of_free_memory;
     limits.optimistic_admission = (*engine)->kv_admission == "optimistic";
+    limits.chunked_prefill = (*engine)->chunked_prefill;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;

@@ -97,6 +97,9 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("kv_memory_fraction", &R::kv_memory_fraction,
            "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization (default: "
            "the engine's)"),
+      Bind("no_chunked_prefill", &R::no_chunked_prefill,
+           "compute each prompt whole, in a step whose token budget holds it (default: the "
+           "engine's; chunked without one)"),
       Bind("mtp", &R::mtp,
            "multi-token prediction / speculative decoding: draft tokens verified per step"),
       Bind("mtp_acceptance", &R::mtp_acceptance,

@@ -52,6 +52,7 @@ struct InferRequest {
   std::string engine;
   std::optional<int> max_num_seqs;
   std::optional<double> max_batched_tokens, kv_memory_fraction;
+  bool no_chunked_prefill = false;  // the simulator computes each prompt whole
   // Multi-token prediction: draft tokens per step and their acceptance (default: the model's).
   int mtp = 0;
   std::optional<double> mtp_acceptance;

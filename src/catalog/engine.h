@@ -22,7 +22,8 @@ struct ServingEngine {
   // whole output before admitting it (TensorRT-LLM's GUARANTEED_NO_EVICT); "optimistic" admits on
   // the prompt alone and preempts when decode runs out (vLLM, SGLang).
   std::string kv_admission = "reserve";
-  std::string version;  // the release the defaults were read from
+  bool chunked_prefill = true;  // prompts split across steps by the token budget
+  std::string version;          // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;
 };

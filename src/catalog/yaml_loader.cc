@@ -459,7 +459,8 @@ class YamlLoader : public YamlReader {
   void Engine(const YAML::Node& n, const std::string& path) {
     CheckKeys(n, path,
               {"id", "name", "aliases", "max_num_seqs", "max_batched_tokens", "kv_memory_fraction",
-               "fraction_of_free_memory", "kv_admission", "version", "source", "notes"});
+               "fraction_of_free_memory", "kv_admission", "chunked_prefill", "version", "source",
+               "notes"});
     ServingEngine e;
     e.id = Id(n, path);
     e.name = Text(n, "name", path, true);
@@ -469,6 +470,7 @@ class YamlLoader : public YamlReader {
     e.max_batched_tokens = Num(n, "max_batched_tokens", path, 0, 1e8, 0);
     e.kv_memory_fraction = Num(n, "kv_memory_fraction", path, 0, 1, 0);
     e.fraction_of_free_memory = Bool(n, "fraction_of_free_memory", path, false);
+    e.chunked_prefill = Bool(n, "chunked_prefill", path, true);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";
     if (e.kv_admission != "reserve" && e.kv_admission != "optimistic") {

@@ -369,7 +369,8 @@ int main(int argc, char** argv) {
   serve->add_option("--threads", serve_flags.threads,
                     "worker threads; each keep-alive connection holds one (default 128)");
   serve->add_option("--max-heavy", serve_flags.max_heavy,
-                    "forecast or replay requests run at once; more wait 2 s, then 503 (default 1)");
+                    "forecast, replay or simulated infer requests run at once; more wait 2 s, then "
+                    "503 (default 1)");
   serve->add_option("--max-samples", serve_flags.max_samples,
                     "Monte Carlo samples allowed per request (default 20000)");
   serve

@@ -62,6 +62,7 @@ struct EngineLimits {
   // The serving simulator's admission: false reserves KV for a request's whole output before
   // admitting it (no eviction); true admits on the prompt and preempts (catalog engines).
   bool optimistic_admission = false;
+  bool chunked_prefill = true;  // the simulator's: prompts in chunks, or whole
 };
 
 struct InferenceJob {

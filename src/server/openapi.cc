@@ -60,7 +60,8 @@ json Post(const std::string& summary, json schema, bool heavy) {
   op["responses"]["413"] = {{"description", "request body over the size limit"}};
   if (heavy) {
     op["responses"]["503"] = {
-        {"description", "too many forecast or replay requests at once; see Retry-After"}};
+        {"description",
+         "too many forecast, replay or simulation requests at once; see Retry-After"}};
   }
   return {{"post", op}};
 }
@@ -75,8 +76,10 @@ std::string Api::OpenApi() {
   json paths;
   paths["/v1/train"] = Post("time, cost and best parallel layout to train a model",
                             RequestSchema(app::TrainFields()), false);
-  paths["/v1/infer"] = Post("serving throughput, latency and cost per chip",
-                            RequestSchema(app::InferFields()), false);
+  paths["/v1/infer"] = Post(
+      "serving throughput, latency and cost per chip; simulated request by request unless "
+      "mode is analytic (then it may answer 503 when busy)",
+      RequestSchema(app::InferFields()), true);
   json forecast = RequestSchema(app::ForecastFields());
   forecast["properties"]["scenario"] = {
       {"description",

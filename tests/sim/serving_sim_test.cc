@@ -62,6 +62,22 @@ TEST(ServingSim, ChunkedPrefillSplitsThePromptByTheTokenBudget) {
   EXPECT_EQ(r->steps, 4);  // and one decode step for the second token
 }
 
+TEST(ServingSim, WithoutChunkingAPromptWaitsForABudgetThatHoldsIt) {
+  // Budget 40. A (10-token prompt, 5 tokens) and B (100-token prompt) at t = 0. Chunked: B takes
+  // 30, 39 and 31 tokens in steps 1-3 beside A: first token at 30 ms. Whole prompts: B fits no
+  // step while A decodes (steps 1-5); step 6 is empty of decodes and B, longer than any budget,
+  // runs alone: first token at 60 ms.
+  SchedulerLimits limits;
+  limits.max_batched_tokens = 40;
+  const std::vector<ServingRequest> reqs = {Req(0, 10, 5), Req(0, 100, 2)};
+  auto chunked = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  limits.chunked_prefill = false;
+  auto whole = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  ASSERT_TRUE(chunked && whole);
+  EXPECT_NEAR(chunked->ttft_ms.mean, (10 + 30) / 2.0, 1e-9);
+  EXPECT_NEAR(whole->ttft_ms.mean, (10 + 60) / 2.0, 1e-9);
+}
+
 TEST(ServingSim, MaxNumSeqsQueuesTheRest) {
   // One sequence at a time: the second request starts when the first ends (step 5, 50 ms),
   // prefills in step 6: TTFT 60 ms, done after 10 steps.

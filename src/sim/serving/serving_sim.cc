@@ -437,7 +437,13 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
           l.swapped = 0;
           continue;
         }
-        const int want = static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, budget));
+        const int remaining = l.prefill_target - l.prefilled;
+        int want = static_cast<int>(std::min<double>(remaining, budget));
+        if (!limits.chunked_prefill && want < remaining) {
+          const bool first_prefill = prefills.empty() && budget == budget_per_step;
+          if (!first_prefill) break;
+          want = remaining;  // longer than any step's budget: it runs alone
+        }
         // Reserving: every block the request will hold (prompt, the rest of its output and the
         // drafts of its last step), so that running requests never need one that is not free.
         const long need = limits.reserve_output

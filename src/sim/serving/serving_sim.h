@@ -98,7 +98,10 @@ class StepModelCost : public StepCost {
 struct SchedulerLimits {
   int max_num_seqs = 0;
   double max_batched_tokens = 0;  // per step: chunked prefill fills what decode leaves
-  int block_tokens = 16;          // KV paging granularity (vLLM's default block size)
+  // Off: a prompt is computed whole, in a step whose token budget still holds it all (a prompt
+  // longer than the whole budget runs when it is the step's first); on: in chunks.
+  bool chunked_prefill = true;
+  int block_tokens = 16;  // KV paging granularity (vLLM's default block size)
   // Admit a request only when KV room for its prompt and whole output is free, counting what the
   // running requests will still grow by: no preemption (TensorRT-LLM's default policy). Off: admit
   // on the prompt and preempt the latest admitted when decode runs out (vLLM).

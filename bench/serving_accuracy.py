@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Scores the serving model on published results it was not fitted on (bench/serving_heldout_cases.yaml).
+
+Each case runs through `suanli infer` as a user would type it: the published deployment (chip,
+count, tp, dtype, mean lengths), the scenario as --mode and MLPerf's latency limits; the simulated
+output tokens/s per chip (and the analytic one, --mode analytic) against the published figure.
+Prints one row per case and the median and largest absolute error (issue 13's target: median at
+most 15 %, each at most 35 %). Usage: bench/serving_accuracy.py [--suanli PATH] [--only TEXT]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def args_of(case):
+    out = ["--model", case["model"], "--chip", case["chip"], "--count", str(case["count"]),
+           "--dtype", case["dtype"], "--input-tokens", str(case["input"]),
+           "--output-tokens", str(case["output"])]
+    for key in ("tp", "ep", "dp", "pp", "kv_dtype", "expert_dtype", "engine"):
+        if key in case:
+            out += ["--" + key.replace("_", "-"), str(case[key])]
+    for key in ("ttft_ms", "tpot_ms"):
+        if key in case:
+            out += ["--" + key.replace("_", "-"), str(case[key])]
+    return out
+
+
+def run(suanli, argv):
+    p = subprocess.run([suanli, "infer", *argv, "--json"], cwd=ROOT, capture_output=True, text=True)
+    if p.returncode != 0:
+        return None, (p.stderr or p.stdout).strip().splitlines()[-1][:200]
+    return json.loads(p.stdout), None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--suanli", default=os.path.join(ROOT, "build/release/bin/suanli"))
+    ap.add_argument("--only", default="")
+    a = ap.parse_args()
+    cases = yaml.safe_load(open(os.path.join(HERE, "serving_heldout_cases.yaml")))["cases"]
+    sim_errors, ana_errors = [], []
+    print(f"{'case':32s} {'published':>10s} {'simulated':>10s} {'error':>8s} {'analytic':>10s} {'error':>8s}")
+    for case in cases:
+        if a.only not in case["name"]:
+            continue
+        base = args_of(case)
+        pub = case["published"]
+        sim, err = run(a.suanli, base + ["--mode", case["mode"]])
+        ana, err2 = run(a.suanli, base + ["--mode", "analytic"])
+        s = sim["simulation"]["output_tokens_per_s_per_chip"] if sim else None
+        n = ana["output_tokens_per_s_per_chip"] if ana else None
+        def pct(v):
+            return "refused" if v is None else f"{(v / pub - 1) * 100:+7.1f}%"
+        # A refusal of a setup that ran is a miss: scored as 100 %.
+        sim_errors.append(abs(s / pub - 1) if s else 1.0)
+        ana_errors.append(abs(n / pub - 1) if n else 1.0)
+        print(f"{case['name']:32s} {pub:10.1f} {s or 0:10.1f} {pct(s):>8s} {n or 0:10.1f} {pct(n):>8s}"
+              + (f"  ({err or err2})" if (err or err2) else ""))
+    for name, errs in (("simulated", sim_errors), ("analytic", ana_errors)):
+        within15 = sum(e <= 0.15 for e in errs)
+        within35 = sum(e <= 0.35 for e in errs)
+        print(f"{name}: median |error| {statistics.median(errs) * 100:.1f} %, largest "
+              f"{max(errs) * 100:.1f} %, {within15} of {len(errs)} within 15 %, {within35} within 35 %")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
