@@ -8,7 +8,7 @@
 #include "core/atomic_file.h"
 #include "perf/training.h"
 #include "report/cluster_report.h"
-#include "sim/kube.h"
+#include "sim/engine/kube.h"
 
 namespace suanli::app {
 

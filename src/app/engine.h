@@ -21,7 +21,7 @@
 
 #include "app/requests.h"
 #include "core/error.h"
-#include "sim/kube.h"
+#include "sim/engine/kube.h"
 
 namespace suanli::catalog {
 class Catalog;

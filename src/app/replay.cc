@@ -2,9 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <new>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -15,12 +13,13 @@
 #include "core/memory.h"
 #include "report/html_report.h"
 #include "report/replay_report.h"
-#include "sim/engine.h"
-#include "sim/fill.h"
-#include "sim/kube.h"
-#include "sim/policy.h"
-#include "sim/synth.h"
-#include "sim/trace.h"
+#include "sim/engine/fill.h"
+#include "sim/engine/kube.h"
+#include "sim/engine/replay.h"
+#include "sim/policies/registry.h"
+#include "sim/trace/read_trace.h"
+#include "sim/trace/synth.h"
+#include "sim/trace/trace.h"
 
 namespace suanli::app {
 
@@ -58,61 +57,22 @@ static Result<std::vector<sim::Job>> LoadTrace(const TraceSource& src, const std
   if (auto ok = internal::CheckRequestFile(src.path, max_bytes, "trace"); !ok) {
     return tl::unexpected(ok.error());
   }
-  // Read as a stream: the file is never held whole, only its jobs.
-  std::ifstream in(src.path, std::ios::binary);
-  if (!in) return MakeError("cannot read file", src.path);
-  std::string head(256, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<size_t>(in.gcount()));
-  const std::string format =
-      src.format.empty() ? sim::DetectTraceFormat(src.path, head) : src.format;
-  in.clear();
-  in.seekg(0);
-  std::string text;  // a pipe cannot start over: read it whole
-  if (!in) {
-    auto rest = ReadWholeFile(src.path);
-    if (!rest) return tl::unexpected(rest.error());
-    text = head + *rest;
-  }
-  const bool stream = text.empty();
+  auto file = sim::OpenTrace(src.path, src.format);
+  if (!file) return tl::unexpected(file.error());
   // The fill experiment (openb.keep_cpu_only) places pods by their GPU shares.
-  if (openb.keep_cpu_only && (format == "gavel" || format == "sia")) {
-    return MakeError("--fill needs an openb or csv trace (pods with GPU shares), not " + format,
-                     src.path);
+  if (openb.keep_cpu_only && (file->format == "gavel" || file->format == "sia")) {
+    return MakeError(
+        "--fill needs an openb or csv trace (pods with GPU shares), not " + file->format, src.path);
   }
-  if (format == "csv") {
-    return stream ? sim::ReadCsvTrace(in, src.path, stats, progress)
-                  : sim::ReadCsvTrace(text, src.path, stats);
-  }
-  if (format == "openb") {
-    return stream ? sim::ReadOpenbPods(in, src.path, stats, openb, progress)
-                  : sim::ReadOpenbPods(text, src.path, stats, openb);
-  }
-  if (format == "gavel") {
-    const std::string tput_path = src.throughputs.empty()
-                                      ? data_dir + "/traces/gavel/simulation_throughputs.json"
-                                      : src.throughputs;
-    auto tput = internal::ReadRequestFile(tput_path, max_bytes, "throughputs");
-    if (!tput) {
-      return MakeError(
-          "gavel traces need --throughputs (simulation_throughputs.json): " + tput.error().message,
-          tput_path);
-    }
-    return stream ? sim::ReadGavelTrace(in, src.path, *tput, tput_path, stats, progress)
-                  : sim::ReadGavelTrace(text, src.path, *tput, tput_path, stats);
-  }
-  if (format == "sia") {
-    if (stream) {  // small workloads with profiles beside them: read whole
-      std::ostringstream all;
-      all << in.rdbuf();
-      text = all.str();
-    }
-    const std::string dir =
-        src.profiles.empty() ? data_dir + "/traces/sia-sosp23/traces" : src.profiles;
-    return sim::ReadSiaWorkload(text, src.path, dir, stats);
-  }
-  return tl::unexpected(
-      FieldError("format", "unknown format '" + format + "'; expected openb, gavel, sia or csv"));
+  sim::TraceSideFiles side;
+  side.throughputs = src.throughputs.empty()
+                         ? data_dir + "/traces/gavel/simulation_throughputs.json"
+                         : src.throughputs;
+  side.profiles = src.profiles.empty() ? data_dir + "/traces/sia-sosp23/traces" : src.profiles;
+  side.read = [max_bytes](const std::string& path) {
+    return internal::ReadRequestFile(path, max_bytes, "throughputs");
+  };
+  return sim::ReadTrace(*file, side, stats, openb, progress);
 }
 
 Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const {

@@ -1,7 +1,7 @@
 #include "app/requests.h"
 
 #include "core/text.h"
-#include "sim/policy.h"
+#include "sim/policies/registry.h"
 
 namespace suanli::app {
 

@@ -8,10 +8,10 @@
 #include "catalog/catalog.h"
 #include "perf/training.h"
 #include "report/simulate_report.h"
-#include "sim/engine.h"
-#include "sim/kube.h"
-#include "sim/policy.h"
-#include "sim/trace.h"
+#include "sim/engine/kube.h"
+#include "sim/engine/replay.h"
+#include "sim/policies/registry.h"
+#include "sim/trace/trace.h"
 
 namespace suanli::app {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/engine.h"
-#include "sim/fill.h"
+#include "sim/engine/fill.h"
+#include "sim/engine/replay.h"
 
 namespace suanli::report {
 

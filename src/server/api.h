@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "app/engine.h"
-#include "sim/kube.h"
+#include "sim/engine/kube.h"
 
 namespace suanli::server {
 

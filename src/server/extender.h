@@ -17,7 +17,7 @@
 
 #include "app/engine.h"
 #include "server/api.h"
-#include "sim/kube.h"
+#include "sim/engine/kube.h"
 
 namespace suanli::server {
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 namespace {
 

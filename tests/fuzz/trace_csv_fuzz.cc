@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "sim/synth.h"
-#include "sim/trace.h"
+#include "sim/trace/synth.h"
+#include "sim/trace/trace.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

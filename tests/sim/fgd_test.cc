@@ -1,14 +1,15 @@
 // FGD: the fragmentation measure and score on a hand-computed example, the
 // fill experiment's sequence, and the published allocation curve on the
 // openb trace.
-#include "sim/fgd.h"
+#include "sim/policies/fgd.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "sim/fill.h"
-#include "sim/trace.h"
+#include "sim/engine/fill.h"
+#include "sim/policies/registry.h"
+#include "sim/trace/trace.h"
 #include "testing.h"
 
 namespace suanli::sim {

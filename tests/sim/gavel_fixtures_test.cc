@@ -6,8 +6,9 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "sim/engine.h"
-#include "sim/trace.h"
+#include "sim/engine/replay.h"
+#include "sim/policies/registry.h"
+#include "sim/trace/trace.h"
 #include "testing.h"
 
 namespace suanli::sim {

@@ -1,5 +1,5 @@
 // Cluster state from Kubernetes objects shaped as the projects document them; counts by hand.
-#include "sim/kube.h"
+#include "sim/engine/kube.h"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,9 @@
 #include <sstream>
 
 #include "core/rng.h"
-#include "sim/engine.h"
-#include "sim/trace.h"
+#include "sim/engine/replay.h"
+#include "sim/policies/registry.h"
+#include "sim/trace/trace.h"
 #include "testing.h"
 
 namespace suanli::sim {

@@ -5,9 +5,10 @@
 
 #include <numeric>
 
-#include "sim/engine.h"
-#include "sim/python_random.h"
-#include "sim/round_allocator.h"
+#include "sim/engine/python_random.h"
+#include "sim/engine/replay.h"
+#include "sim/policies/registry.h"
+#include "sim/policies/round_allocators.h"
 
 namespace suanli::sim {
 namespace {

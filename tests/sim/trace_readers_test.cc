@@ -12,9 +12,10 @@
 #include <streambuf>
 
 #include "core/rng.h"
-#include "sim/engine.h"
-#include "sim/synth.h"
-#include "sim/trace.h"
+#include "sim/engine/replay.h"
+#include "sim/policies/registry.h"
+#include "sim/trace/synth.h"
+#include "sim/trace/trace.h"
 #include "testing.h"
 
 namespace suanli::sim {

@@ -1,7 +1,7 @@
-#include "sim/engine.h"
-
-#include "sim/gavel_rounds.h"
-#include "sim/replay_summary.h"
+// The event mechanism of Replay(): a discrete-event simulation of jobs
+// arriving, waiting, running and finishing, deciding at every event (or at
+// round boundaries when rounds are asked for without a share allocator).
+#include "sim/engine/event_engine.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +9,8 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+
+#include "sim/engine/replay_summary.h"
 
 namespace suanli::sim {
 namespace {
@@ -52,26 +54,8 @@ struct QueueOrder {
 
 }  // namespace
 
-Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
-                            const ReplayOptions& given_options) {
-  ReplayOptions options = given_options;
-  if (options.round_s < 0) return MakeError("--round-s must be positive");
-  if (options.round_s == 0 && policy.needs_rounds()) options.round_s = kDefaultRoundS;
-  if (w.jobs.empty()) return MakeError("the trace has no jobs");
-  if (w.nodes.empty()) return MakeError("the cluster has no nodes");
-  ClusterState cluster(w.nodes, policy.TieRank(static_cast<int>(w.nodes.size())));
-  for (const auto& j : w.jobs) {
-    if (!cluster.CouldEverFit(j)) {
-      return MakeError("job '" + j.name + "' (" + std::to_string(j.num_gpus) + " GPU, types " +
-                       (j.allowed_types.empty() ? std::string("any") : j.allowed_types[0]) +
-                       ") can never fit on this cluster");
-    }
-  }
-  if (options.round_s > 0) {
-    if (auto allocator = policy.MakeRoundAllocator(options.seed)) {
-      return ReplayInRounds(w, policy, *allocator, options);
-    }
-  }
+Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
+                                  const ReplayOptions& options, ClusterState& cluster) {
   const size_t n = w.jobs.size();
   std::vector<Active> st(n);
   ReplayResult r;

@@ -1,7 +1,7 @@
 // Cluster state during a replay: free GPU share per GPU (thousandths), CPU
 // and memory per node.
-#ifndef SUANLI_SIM_CLUSTER_H_
-#define SUANLI_SIM_CLUSTER_H_
+#ifndef SUANLI_SIM_ENGINE_CLUSTER_H_
+#define SUANLI_SIM_ENGINE_CLUSTER_H_
 
 #include <array>
 #include <cstdint>
@@ -160,4 +160,4 @@ class ClusterState {
 
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_CLUSTER_H_
+#endif  // SUANLI_SIM_ENGINE_CLUSTER_H_

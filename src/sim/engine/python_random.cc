@@ -1,4 +1,4 @@
-#include "sim/python_random.h"
+#include "sim/engine/python_random.h"
 
 #include <algorithm>
 

@@ -8,8 +8,8 @@
 #include <map>
 #include <numeric>
 
-#include "sim/python_random.h"
-#include "sim/round_allocator.h"
+#include "sim/engine/python_random.h"
+#include "sim/policies/round_allocators.h"
 
 namespace suanli::sim {
 namespace {

@@ -1,4 +1,4 @@
-#include "sim/replay_summary.h"
+#include "sim/engine/replay_summary.h"
 
 #include <algorithm>
 #include <numeric>

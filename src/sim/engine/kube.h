@@ -6,8 +6,8 @@
 // `nvidia.com/gpu.product` label), `huawei.com/Ascend910*` (type from the resource name),
 // HAMi's `nvidia.com/gpumem` and `nvidia.com/gpucores` pod requests (a share of one GPU) and its
 // `hami.io/node-nvidia-register` node annotation, and DRA devices (`productName` attribute).
-#ifndef SUANLI_SIM_KUBE_H_
-#define SUANLI_SIM_KUBE_H_
+#ifndef SUANLI_SIM_ENGINE_KUBE_H_
+#define SUANLI_SIM_ENGINE_KUBE_H_
 
 #include <map>
 #include <optional>
@@ -83,4 +83,4 @@ int64_t KubeFreeMilli(const KubeCluster& c, const KubeNode& node);
 
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_KUBE_H_
+#endif  // SUANLI_SIM_ENGINE_KUBE_H_

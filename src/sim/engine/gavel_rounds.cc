@@ -2,14 +2,14 @@
 // _reset_time_run_so_far, _schedule_jobs_on_workers_helper, _done_callback)
 // in stanford-futuredata/gavel @ c4fa400, for single (unpacked) jobs: the
 // same rules, so replays can be checked against Gavel's published results.
-#include "sim/gavel_rounds.h"
+#include "sim/engine/gavel_rounds.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
-#include "sim/python_random.h"
-#include "sim/replay_summary.h"
+#include "sim/engine/python_random.h"
+#include "sim/engine/replay_summary.h"
 
 namespace suanli::sim {
 namespace {

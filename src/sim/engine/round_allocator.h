@@ -2,11 +2,11 @@
 // which fraction of time each job should get on each accelerator type; the
 // mechanism (gavel_rounds.cc) turns fractions into whole-GPU leases, round by
 // round, giving each type's workers to the jobs furthest behind their share.
-#ifndef SUANLI_SIM_ROUND_ALLOCATOR_H_
-#define SUANLI_SIM_ROUND_ALLOCATOR_H_
+// The allocators themselves are in src/sim/policies/round_allocators.h.
+#ifndef SUANLI_SIM_ENGINE_ROUND_ALLOCATOR_H_
+#define SUANLI_SIM_ENGINE_ROUND_ALLOCATOR_H_
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,21 +44,6 @@ class RoundAllocator {
   virtual bool only_allocated_types() const { return false; }
 };
 
-// Gavel's FIFO allocation, kept across calls: a job keeps its type until it
-// finishes, and the first waiting job takes a finished job's type. Plain FIFO
-// reproduces Gavel's choice of type (drawn with Python's RNG from `seed`,
-// which its code then ignores in favour of the last type with free workers
-// in name order: kept, since matching Gavel is the point); the
-// performance-aware variant starts afresh each call and puts each job, in
-// arrival order, on the fastest type with room.
-std::unique_ptr<RoundAllocator> MakeGavelFifoAllocator(bool performance_aware, uint64_t seed);
-
-// Gavel's max-min fairness as a linear program (COIN-OR CLP): maximize the
-// smallest weighted share. Heterogeneity-agnostic: a job's share is its
-// GPU-time, scale x sum of fractions. Performance-aware: its throughput
-// relative to what the agnostic allocation would give it.
-std::unique_ptr<RoundAllocator> MakeMaxMinFairnessAllocator(bool performance_aware);
-
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_ROUND_ALLOCATOR_H_
+#endif  // SUANLI_SIM_ENGINE_ROUND_ALLOCATOR_H_

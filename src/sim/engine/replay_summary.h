@@ -1,12 +1,12 @@
 // The summary both replay mechanisms (the event engine and Gavel's rounds)
 // compute from their outcomes: JCT quantiles, queueing, makespan,
 // utilization. Its own file so that neither mechanism calls into the other's.
-#ifndef SUANLI_SIM_REPLAY_SUMMARY_H_
-#define SUANLI_SIM_REPLAY_SUMMARY_H_
+#ifndef SUANLI_SIM_ENGINE_REPLAY_SUMMARY_H_
+#define SUANLI_SIM_ENGINE_REPLAY_SUMMARY_H_
 
 #include <vector>
 
-#include "sim/engine.h"
+#include "sim/engine/replay.h"
 
 namespace suanli::sim {
 
@@ -26,4 +26,4 @@ void Summarize(const ReplayIntegrals& in, const std::vector<UtilizationSample>& 
 
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_REPLAY_SUMMARY_H_
+#endif  // SUANLI_SIM_ENGINE_REPLAY_SUMMARY_H_

@@ -1,8 +1,9 @@
-// Trace readers. Every malformed row is an error naming file, line and
-// column; nothing is silently dropped except rows a format defines as not
-// jobs (openb CPU-only pods), which are counted.
-#ifndef SUANLI_SIM_TRACE_H_
-#define SUANLI_SIM_TRACE_H_
+// Trace readers, one per format. Every malformed row is an error naming file,
+// line and column; nothing is silently dropped except rows a format defines
+// as not jobs (openb CPU-only pods), which are counted. read_trace.h picks
+// the reader for a file.
+#ifndef SUANLI_SIM_TRACE_TRACE_H_
+#define SUANLI_SIM_TRACE_TRACE_H_
 
 #include <functional>
 #include <iosfwd>
@@ -28,10 +29,6 @@ struct TraceStats {
 // their file:line. Stream readers call `progress` every 100,000 rows with
 // the rows read.
 using RowProgress = std::function<void(long rows)>;
-
-// Which reader a trace needs, from its name and first bytes: "gavel" (a
-// .trace file), "openb", "sia" or "csv".
-std::string DetectTraceFormat(std::string_view path, std::string_view head);
 
 // Generic CSV (docs/trace-formats.md): header with at least id, arrival_s,
 // num_gpus, duration_s; optional gpu_milli, gpu_types, cpu_milli,
@@ -91,4 +88,4 @@ Result<std::vector<Node>> ParseClusterSpec(std::string_view spec);
 
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_TRACE_H_
+#endif  // SUANLI_SIM_TRACE_TRACE_H_

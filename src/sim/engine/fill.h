@@ -3,15 +3,15 @@
 // the cluster's GPUs; the result is the share of GPUs allocated as a
 // function of the share requested so far. A pod that does not fit when it
 // arrives fails and is not retried.
-#ifndef SUANLI_SIM_FILL_H_
-#define SUANLI_SIM_FILL_H_
+#ifndef SUANLI_SIM_ENGINE_FILL_H_
+#define SUANLI_SIM_ENGINE_FILL_H_
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
-#include "sim/policy.h"
+#include "sim/engine/policy.h"
 #include "sim/workload.h"
 
 namespace suanli::sim {
@@ -47,4 +47,4 @@ Result<FillResult> Fill(const Workload& w, const Policy& policy, const FillOptio
 
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_FILL_H_
+#endif  // SUANLI_SIM_ENGINE_FILL_H_

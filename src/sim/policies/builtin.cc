@@ -1,11 +1,12 @@
-// The built-in policies. Each is a few lines on top of the engine.
+// The queue-order policies (fifo, sjf, srtf, las, best-fit) and Gavel's
+// (fifo-perf, max-min-fairness and their variants), each a few lines on top
+// of the engine, registered by name in RegisterBuiltinPolicies.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "core/text.h"
-#include "sim/fgd.h"
-#include "sim/policy.h"
+#include "sim/policies/registry.h"
+#include "sim/policies/round_allocators.h"
 
 namespace suanli::sim {
 
@@ -165,39 +166,33 @@ std::optional<Placement> Policy::Place(const ClusterState& c, const Job& job) co
   return c.FirstFit(job);
 }
 
-std::vector<std::string> PolicyNames() {
-  std::vector<std::string> names = {"fifo",
-                                    "fifo-perf",
-                                    "sjf",
-                                    "sjf-perf",
-                                    "srtf",
-                                    "las",
-                                    "best-fit",
-                                    "max-min-fairness",
-                                    "max-min-fairness-perf"};
-  for (const auto& n : FragmentationPolicyNames()) names.push_back(n);
-  return names;
+namespace {
+
+template <typename P>
+PolicyFactory Factory() {
+  return [](const PolicyContext&) -> Result<std::unique_ptr<Policy>> {
+    return std::unique_ptr<Policy>(new P);
+  };
 }
 
-Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name) {
-  return MakePolicy(name, PolicyContext{});
-}
+}  // namespace
 
-Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name, const PolicyContext& context) {
-  const std::string n = ToLower(name);
-  if (auto p = MakeFragmentationPolicy(n, context); !p || *p) return p;
-  if (n == "fifo") return std::unique_ptr<Policy>(new Fifo);
-  if (n == "sjf") return std::unique_ptr<Policy>(new Sjf);
-  if (n == "srtf") return std::unique_ptr<Policy>(new Srtf);
-  if (n == "las") return std::unique_ptr<Policy>(new Las);
-  if (n == "best-fit" || n == "bestfit") return std::unique_ptr<Policy>(new BestFit);
-  if (n == "fifo-perf" || n == "fifo_perf") return std::unique_ptr<Policy>(new FifoPerf);
-  if (n == "sjf-perf" || n == "sjf_perf") return std::unique_ptr<Policy>(new SjfPerf);
-  if (n == "max-min-fairness" || n == "max_min_fairness")
-    return std::unique_ptr<Policy>(new MaxMinFairness(false));
-  if (n == "max-min-fairness-perf" || n == "max_min_fairness_perf")
-    return std::unique_ptr<Policy>(new MaxMinFairness(true));
-  return MakeError("unknown policy '" + std::string(name) + "'; expected " + JoinOr(PolicyNames()));
+void RegisterBuiltinPolicies(PolicyRegistry& registry) {
+  registry.Add("fifo", {}, Factory<Fifo>());
+  registry.Add("fifo-perf", {"fifo_perf"}, Factory<FifoPerf>());
+  registry.Add("sjf", {}, Factory<Sjf>());
+  registry.Add("sjf-perf", {"sjf_perf"}, Factory<SjfPerf>());
+  registry.Add("srtf", {}, Factory<Srtf>());
+  registry.Add("las", {}, Factory<Las>());
+  registry.Add("best-fit", {"bestfit"}, Factory<BestFit>());
+  registry.Add("max-min-fairness", {"max_min_fairness"},
+               [](const PolicyContext&) -> Result<std::unique_ptr<Policy>> {
+                 return std::unique_ptr<Policy>(new MaxMinFairness(false));
+               });
+  registry.Add("max-min-fairness-perf", {"max_min_fairness_perf"},
+               [](const PolicyContext&) -> Result<std::unique_ptr<Policy>> {
+                 return std::unique_ptr<Policy>(new MaxMinFairness(true));
+               });
 }
 
 }  // namespace suanli::sim

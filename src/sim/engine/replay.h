@@ -1,9 +1,10 @@
-// The replay engine: a discrete-event simulation of jobs arriving, waiting,
-// running and finishing on a cluster under a policy. Events are ordered by
-// (time, sequence number), so simultaneous events always run in the same
-// order; the engine reads no clock and no randomness.
-#ifndef SUANLI_SIM_ENGINE_H_
-#define SUANLI_SIM_ENGINE_H_
+// Trace replay: jobs arriving, waiting, running and finishing on a cluster
+// under a policy, by one of two mechanisms, the event engine
+// (event_engine.cc: events ordered by (time, sequence number), so
+// simultaneous events always run in the same order) or Gavel's rounds
+// (gavel_rounds.cc). Neither reads a clock.
+#ifndef SUANLI_SIM_ENGINE_REPLAY_H_
+#define SUANLI_SIM_ENGINE_REPLAY_H_
 
 #include <cstdint>
 #include <functional>
@@ -11,7 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "sim/policy.h"
+#include "sim/engine/policy.h"
 #include "sim/workload.h"
 
 namespace suanli::sim {
@@ -75,7 +76,7 @@ inline constexpr double kDefaultRoundS = 360;
 
 // With rounds (options.round_s > 0, or a policy that needs them) and a
 // policy that gives a RoundAllocator, Gavel's round-based mechanism runs
-// (gavel_rounds.h); other policies run in this engine, deciding at round
+// (gavel_rounds.h); other policies run in the event engine, deciding at round
 // boundaries only.
 // Errors: an empty workload, or a job that could never fit the cluster
 // (the message names it).
@@ -84,4 +85,4 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
 
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_ENGINE_H_
+#endif  // SUANLI_SIM_ENGINE_REPLAY_H_

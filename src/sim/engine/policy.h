@@ -1,19 +1,18 @@
-// Scheduling policies: small, named plugins of the replay engine. The engine
-// asks a policy in which order waiting jobs go, where a job goes, and
-// whether running jobs may be preempted; the policy never touches the engine.
-#ifndef SUANLI_SIM_POLICY_H_
-#define SUANLI_SIM_POLICY_H_
+// What the replay engine asks of a scheduling policy: in which order waiting
+// jobs go, where a job goes, and whether running jobs may be preempted. The
+// policies themselves are plugins in src/sim/policies, made by name from its
+// registry; the policy never touches the engine, the engine never names one.
+#ifndef SUANLI_SIM_ENGINE_POLICY_H_
+#define SUANLI_SIM_ENGINE_POLICY_H_
 
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <string>
 #include <string_view>
 #include <vector>
 
-#include "core/error.h"
-#include "sim/cluster.h"
-#include "sim/round_allocator.h"
+#include "sim/engine/cluster.h"
+#include "sim/engine/round_allocator.h"
 
 namespace suanli::sim {
 
@@ -61,20 +60,6 @@ class Policy {
   virtual bool needs_rounds() const { return false; }
 };
 
-// What some policies need besides their name.
-struct PolicyContext {
-  // The workload whose pod shapes define FGD's target workload; fgd fails
-  // without it.
-  const Workload* workload = nullptr;
-  // Breaks ties between equally scored nodes (the FGD family breaks them at
-  // random, like the Kubernetes scheduler it was evaluated in).
-  uint64_t seed = 1;
-};
-
-std::vector<std::string> PolicyNames();
-Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name);
-Result<std::unique_ptr<Policy>> MakePolicy(std::string_view name, const PolicyContext& context);
-
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_POLICY_H_
+#endif  // SUANLI_SIM_ENGINE_POLICY_H_

@@ -1,4 +1,4 @@
-#include "sim/fgd.h"
+#include "sim/policies/fgd.h"
 
 #include <algorithm>
 #include <climits>
@@ -9,6 +9,9 @@
 #include <unordered_map>
 
 #include "core/rng.h"
+#include "sim/engine/cluster.h"
+#include "sim/engine/policy.h"
+#include "sim/policies/registry.h"
 
 namespace suanli::sim {
 namespace {
@@ -523,27 +526,31 @@ int FgdScore(double frag_before, double frag_after) {
   return static_cast<int>(1.0 / (1.0 + std::exp(-x)) * 100);
 }
 
-std::vector<std::string> FragmentationPolicyNames() {
-  return {"fgd", "fgd-best-fit", "dot-product", "gpu-packing", "gpu-clustering", "random"};
+namespace {
+
+template <typename P>
+PolicyFactory Scored() {
+  return [](const PolicyContext& context) -> Result<std::unique_ptr<Policy>> {
+    return std::unique_ptr<Policy>(new P(context.seed));
+  };
 }
 
-Result<std::unique_ptr<Policy>> MakeFragmentationPolicy(const std::string& name,
-                                                        const PolicyContext& context) {
-  const uint64_t seed = context.seed;
-  if (name == "fgd") {
+}  // namespace
+
+void RegisterFragmentationPolicies(PolicyRegistry& registry) {
+  registry.Add("fgd", {}, [](const PolicyContext& context) -> Result<std::unique_ptr<Policy>> {
     if (!context.workload) {
       return MakeError("policy 'fgd' needs the workload: its pod shapes are the target workload");
     }
     auto target = TargetWorkload(context.workload->jobs);
     if (!target) return tl::unexpected(target.error());
-    return std::unique_ptr<Policy>(new Fgd(*target, context.workload->nodes, seed));
-  }
-  if (name == "fgd-best-fit") return std::unique_ptr<Policy>(new FgdBestFit(seed));
-  if (name == "dot-product") return std::unique_ptr<Policy>(new DotProduct(seed));
-  if (name == "gpu-packing") return std::unique_ptr<Policy>(new GpuPacking(seed));
-  if (name == "gpu-clustering") return std::unique_ptr<Policy>(new GpuClustering(seed));
-  if (name == "random") return std::unique_ptr<Policy>(new RandomFit(seed));
-  return std::unique_ptr<Policy>();
+    return std::unique_ptr<Policy>(new Fgd(*target, context.workload->nodes, context.seed));
+  });
+  registry.Add("fgd-best-fit", {}, Scored<FgdBestFit>());
+  registry.Add("dot-product", {}, Scored<DotProduct>());
+  registry.Add("gpu-packing", {}, Scored<GpuPacking>());
+  registry.Add("gpu-clustering", {}, Scored<GpuClustering>());
+  registry.Add("random", {}, Scored<RandomFit>());
 }
 
 }  // namespace suanli::sim

@@ -1,4 +1,4 @@
-#include "sim/cluster.h"
+#include "sim/engine/cluster.h"
 
 #include <algorithm>
 #include <tuple>

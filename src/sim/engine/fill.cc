@@ -1,4 +1,4 @@
-#include "sim/fill.h"
+#include "sim/engine/fill.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "sim/synth.h"
+#include "sim/trace/synth.h"
 
 #include <algorithm>
 #include <charconv>

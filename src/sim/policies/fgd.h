@@ -1,19 +1,18 @@
 // FGD, Fragmentation Gradient Descent (Weng et al., "Beware of
 // Fragmentation: Scheduling GPU-Sharing Workloads with Fragmentation Gradient
 // Descent", USENIX ATC'23), and the node-scoring baselines it is compared
-// against, as placement policies of the replay engine. Semantics follow the
+// against, as placement policies of the replay engine (registered in
+// RegisterFragmentationPolicies: fgd, fgd-best-fit, dot-product, gpu-packing,
+// gpu-clustering, random). Semantics follow the
 // authors' simulator (hkust-adsl/kubernetes-scheduler-simulator): integer
 // node scores, the highest wins, ties broken at random.
-#ifndef SUANLI_SIM_FGD_H_
-#define SUANLI_SIM_FGD_H_
+#ifndef SUANLI_SIM_POLICIES_FGD_H_
+#define SUANLI_SIM_POLICIES_FGD_H_
 
-#include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/error.h"
-#include "sim/policy.h"
 #include "sim/workload.h"
 
 namespace suanli::sim {
@@ -51,15 +50,6 @@ double NodeFragmentation(const NodeView& node, const std::vector<PodType>& targe
 // integer as in the reference simulator.
 int FgdScore(double frag_before, double frag_after);
 
-// "fgd", "fgd-best-fit", "dot-product", "gpu-packing", "gpu-clustering",
-// "random".
-std::vector<std::string> FragmentationPolicyNames();
-// The policy named `name` (lower case), a null pointer if `name` is not one
-// of FragmentationPolicyNames(), or an error (fgd without a workload, or a
-// workload with no GPU jobs).
-Result<std::unique_ptr<Policy>> MakeFragmentationPolicy(const std::string& name,
-                                                        const PolicyContext& context);
-
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_FGD_H_
+#endif  // SUANLI_SIM_POLICIES_FGD_H_

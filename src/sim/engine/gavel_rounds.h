@@ -1,10 +1,10 @@
 // The round-based mechanism of Gavel (OSDI'20), used by Replay() when rounds
 // are asked for and the policy gives a RoundAllocator. Internal to src/sim.
-#ifndef SUANLI_SIM_GAVEL_ROUNDS_H_
-#define SUANLI_SIM_GAVEL_ROUNDS_H_
+#ifndef SUANLI_SIM_ENGINE_GAVEL_ROUNDS_H_
+#define SUANLI_SIM_ENGINE_GAVEL_ROUNDS_H_
 
-#include "sim/engine.h"
-#include "sim/round_allocator.h"
+#include "sim/engine/replay.h"
+#include "sim/engine/round_allocator.h"
 
 namespace suanli::sim {
 
@@ -19,4 +19,4 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
 
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_GAVEL_ROUNDS_H_
+#endif  // SUANLI_SIM_ENGINE_GAVEL_ROUNDS_H_

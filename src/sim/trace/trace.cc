@@ -1,4 +1,4 @@
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 #include <nlohmann/json.hpp>
 
@@ -901,13 +901,6 @@ Result<std::vector<Job>> ReadSiaWorkload(std::string_view text, const std::strin
   SortJobs(jobs);
   if (stats) *stats = {static_cast<long>(rows.size() - 1), static_cast<long>(jobs.size()), 0, ""};
   return jobs;
-}
-
-std::string DetectTraceFormat(std::string_view path, std::string_view head) {
-  if (path.size() > 6 && path.substr(path.size() - 6) == ".trace") return "gavel";
-  if (head.rfind("name,cpu_milli,memory_mib,num_gpu", 0) == 0) return "openb";
-  if (head.rfind("name,time,application,num_replicas,batch_size", 0) == 0) return "sia";
-  return "csv";
 }
 
 Result<std::vector<Node>> ParseClusterSpec(std::string_view spec) {

@@ -3,8 +3,8 @@
 // and shuffle. Gavel's simulator draws worker types with it; reproducing its
 // draws is what lets a replay be checked against Gavel's published numbers.
 // For suanli's own randomness use core/rng.h.
-#ifndef SUANLI_SIM_PYTHON_RANDOM_H_
-#define SUANLI_SIM_PYTHON_RANDOM_H_
+#ifndef SUANLI_SIM_ENGINE_PYTHON_RANDOM_H_
+#define SUANLI_SIM_ENGINE_PYTHON_RANDOM_H_
 
 #include <array>
 #include <cstddef>
@@ -42,4 +42,4 @@ class PythonRandom {
 
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_PYTHON_RANDOM_H_
+#endif  // SUANLI_SIM_ENGINE_PYTHON_RANDOM_H_

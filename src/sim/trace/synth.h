@@ -5,8 +5,8 @@
 // its job mix by drawing whole source jobs (bootstrap), so the joint
 // distribution of GPU count, GPU share, allowed types and per-type
 // durations is the source's. Same source, options and seed: same jobs.
-#ifndef SUANLI_SIM_SYNTH_H_
-#define SUANLI_SIM_SYNTH_H_
+#ifndef SUANLI_SIM_TRACE_SYNTH_H_
+#define SUANLI_SIM_TRACE_SYNTH_H_
 
 #include <cstdint>
 #include <string>
@@ -38,4 +38,4 @@ std::string FormatCsvTrace(const std::vector<Job>& jobs);
 
 }  // namespace suanli::sim
 
-#endif  // SUANLI_SIM_SYNTH_H_
+#endif  // SUANLI_SIM_TRACE_SYNTH_H_

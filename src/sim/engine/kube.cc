@@ -1,4 +1,4 @@
-#include "sim/kube.h"
+#include "sim/engine/kube.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,0 +1,50 @@
+// A trace of any supported format, read from its file: the format is
+// detected from the name and first bytes unless given, and the file is read
+// as a stream, row by row (a pipe, which cannot start over, is read whole).
+// Front doors open the file and read it; they never pick a reader.
+#ifndef SUANLI_SIM_TRACE_READ_TRACE_H_
+#define SUANLI_SIM_TRACE_READ_TRACE_H_
+
+#include <fstream>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "sim/trace/trace.h"
+#include "sim/workload.h"
+
+namespace suanli::sim {
+
+// Which reader a trace needs, from its name and first bytes: "gavel" (a
+// .trace file), "openb", "sia" or "csv".
+std::string DetectTraceFormat(std::string_view path, std::string_view head);
+
+// A trace file opened, its format known (given, or detected).
+struct TraceFile {
+  std::string path, format;
+  std::ifstream in;
+  std::string text;  // the whole file when it cannot be read twice (a pipe); else empty
+};
+
+// Opens `path`; `format` empty: DetectTraceFormat. An unknown format is an
+// error of ReadTrace, on the field "format".
+Result<TraceFile> OpenTrace(const std::string& path, const std::string& format);
+
+// What gavel and sia traces need besides the trace.
+struct TraceSideFiles {
+  std::string throughputs;  // gavel: simulation_throughputs.json
+  std::string profiles;     // sia: the folder of its application profiles
+  // Reads the throughput table, under the caller's limits on files.
+  std::function<Result<std::string>(const std::string& path)> read;
+};
+
+// The jobs of an opened trace, by the reader of its format.
+Result<std::vector<Job>> ReadTrace(TraceFile& file, const TraceSideFiles& side, TraceStats* stats,
+                                   const OpenbOptions& openb = {},
+                                   const RowProgress& progress = {});
+
+}  // namespace suanli::sim
+
+#endif  // SUANLI_SIM_TRACE_READ_TRACE_H_
