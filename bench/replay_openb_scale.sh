@@ -5,17 +5,19 @@
 # 12,500 nodes of 8, with fifo, best-fit and fgd. Targets at 1M jobs: fifo and
 # best-fit under 10 s, fgd under 60 s, max RSS under 2 GiB. Then a saturated
 # cluster (Gavel jobs on 24 GPUs), where queues are long, for every
-# event-driven policy. Prints Markdown tables: wall and CPU (user + system)
+# event-driven policy. Then the node-scoring baselines gpu-clustering and random on
+# the 12,500 nodes of 8. Prints Markdown tables: wall and CPU (user + system)
 # seconds for the whole command, trace parse included, max RSS, and events
 # per wall second.
 # Usage: bench/replay_openb_scale.sh [SUANLI_BINARY] [DATA_DIR]
 #   SIZES="10000 100000 1000000" (default) sets the job counts;
-#   SATURATED="4000 8000" the saturated ones.
+#   SATURATED="4000 8000" the saturated ones; SCORED="10000 100000" those of the baselines.
 set -euo pipefail
 suanli="${1:-build/release/bin/suanli}"
 data="${2:-../shared/data}"
 sizes="${SIZES:-10000 100000 1000000}"
 saturated="${SATURATED:-4000 8000}"
+scored="${SCORED:-10000 100000}"
 openb="$data/traces/alibaba-gpu-v2023-openb/csv/openb_pod_list_default.csv"
 gavel="$data/traces/gavel-fixtures/gavel_1000jobs_lam200_seed2_single.trace"
 throughputs="$data/traces/gavel/simulation_throughputs.json"
@@ -63,4 +65,13 @@ for n in $saturated; do
   for policy in fifo sjf sjf-perf srtf las best-fit fgd; do
     run "$dir/gavel-$n.csv" v100:8:8,p100:8:8,k80:8:8 "$policy" "$n"
   done
+done
+
+echo
+echo "Node-scoring baselines: openb-shaped jobs on 12,500 nodes of 8 GPUs:"
+header
+for n in $scored; do
+  "$suanli" trace synth --from "$openb" --jobs "$n" -o "$dir/openb-$n.csv" >/dev/null 2>&1
+  for policy in gpu-clustering random; do run "$dir/openb-$n.csv" gpu:100000:8 "$policy" "$n"; done
+  rm -f "$dir/openb-$n.csv"
 done

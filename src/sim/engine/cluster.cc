@@ -71,8 +71,8 @@ size_t ClusterState::KeyHash::operator()(const std::vector<int>& k) const {
 }
 
 ClusterState::ClusterState(std::vector<Node> nodes,
-                           std::shared_ptr<const std::vector<int>> tie_rank)
-    : nodes_(std::move(nodes)), tie_rank_(std::move(tie_rank)) {
+                           std::shared_ptr<const std::vector<int>> tie_rank, bool group_by_kinds)
+    : nodes_(std::move(nodes)), tie_rank_(std::move(tie_rank)), group_by_kinds_(group_by_kinds) {
   position_.resize(nodes_.size());
   shapes_.resize(nodes_.size());
   std::vector<std::tuple<std::string, int, int, int>> specs;
@@ -116,6 +116,11 @@ std::vector<int> ClusterState::GroupKey(int node) const {
   const auto& free = free_milli_[node];
   key.insert(key.end(), free.begin(), free.end());
   std::sort(key.begin() + 3, key.end());
+  if (group_by_kinds_) {  // the spec fixes the number of shares: the kinds follow them
+    const size_t kinds = key.size();
+    for (const auto& [shape, jobs] : shapes_[node]) key.push_back(shape);
+    std::sort(key.begin() + static_cast<long>(kinds), key.end());
+  }
   return key;
 }
 

@@ -54,8 +54,11 @@ class ClusterState {
 
   // `tie_rank`, if given, is a permutation of node ids: inside a group of
   // identical nodes (groups()), the lowest rank comes first. Default: node id.
+  // `group_by_kinds`: nodes in one group also run the same kinds of GPU
+  // request (shapes(), as a set), for a policy whose score reads them.
   explicit ClusterState(std::vector<Node> nodes,
-                        std::shared_ptr<const std::vector<int>> tie_rank = nullptr);
+                        std::shared_ptr<const std::vector<int>> tie_rank = nullptr,
+                        bool group_by_kinds = false);
 
   const std::vector<Node>& nodes() const { return nodes_; }
   // Free thousandths of each GPU of a node.
@@ -73,9 +76,10 @@ class ClusterState {
   const GpuFreeIndex* gpu_index(int node) const { return gpu_index_[node].get(); }
 
   // Nodes in the same state (same type, GPUs, CPU and memory, same free CPU
-  // and memory, same free shares up to the order of the GPUs) fit every job
-  // alike and score alike under any policy that looks only at that state, so
-  // such a policy scores one node per group. Calls f(node) once per group
+  // and memory, same free shares up to the order of the GPUs; with
+  // group_by_kinds, the same kinds of request running) fit every job alike
+  // and score alike under any policy that looks only at that state, so such
+  // a policy scores one node per group. Calls f(node) once per group
   // with its first node by tie rank; the order of the groups is arbitrary.
   template <typename F>
   void ForEachGroup(F&& f) const {
@@ -85,6 +89,7 @@ class ClusterState {
   // The tie order given at construction (nullptr: node id).
   const std::vector<int>* tie_rank() const { return tie_rank_.get(); }
   int TieRank(int node) const { return tie_rank_ ? (*tie_rank_)[node] : node; }
+  bool groups_by_kinds() const { return group_by_kinds_; }
 
   // GPUs of `node` that could take `job` now (first fit inside the node:
   // whole GPUs for gang jobs, the fullest GPU that fits for shared ones).
@@ -141,6 +146,7 @@ class ClusterState {
     std::set<std::pair<int, int>> members;  // (tie rank, node)
   };
   std::shared_ptr<const std::vector<int>> tie_rank_;
+  bool group_by_kinds_ = false;
   std::vector<int> spec_;  // node -> index of its (type, GPUs, CPU, memory)
   std::unordered_map<std::vector<int>, int, KeyHash> group_of_key_;
   std::vector<Group> groups_;

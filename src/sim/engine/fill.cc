@@ -50,7 +50,8 @@ Result<std::vector<size_t>> FillSequence(const Workload& w, const FillOptions& o
 Result<FillResult> Fill(const Workload& w, const Policy& policy, const FillOptions& options) {
   auto seq = FillSequence(w, options);
   if (!seq) return tl::unexpected(seq.error());
-  ClusterState cluster(w.nodes, policy.TieRank(static_cast<int>(w.nodes.size())));
+  ClusterState cluster(w.nodes, policy.TieRank(static_cast<int>(w.nodes.size())),
+                       policy.reads_running_kinds());
   FillResult r;
   r.policy = std::string(policy.name());
   r.seed = options.seed;

@@ -56,6 +56,9 @@ class Policy {
   // A permutation of node ids that breaks ties between equally good nodes,
   // for ClusterState's groups of identical nodes; nullptr: by node id.
   virtual std::shared_ptr<const std::vector<int>> TieRank(int /*nodes*/) const { return nullptr; }
+  // True when placement reads the kinds of request running on a node
+  // (ClusterState::shapes()): the engine then groups nodes by them too.
+  virtual bool reads_running_kinds() const { return false; }
   // Only meaningful in rounds (kDefaultRoundS when none is given).
   virtual bool needs_rounds() const { return false; }
 };

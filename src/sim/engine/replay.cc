@@ -18,7 +18,8 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
   if (options.round_s == 0 && policy.needs_rounds()) options.round_s = kDefaultRoundS;
   if (w.jobs.empty()) return MakeError("the trace has no jobs");
   if (w.nodes.empty()) return MakeError("the cluster has no nodes");
-  ClusterState cluster(w.nodes, policy.TieRank(static_cast<int>(w.nodes.size())));
+  ClusterState cluster(w.nodes, policy.TieRank(static_cast<int>(w.nodes.size())),
+                       policy.reads_running_kinds());
   for (const auto& j : w.jobs) {
     if (!cluster.CouldEverFit(j)) {
       return MakeError("job '" + j.name + "' (" + std::to_string(j.num_gpus) + " GPU, types " +

@@ -212,7 +212,8 @@ class ScoredPolicy : public Policy {
     };
     // A score that depends only on the node's state is the same on identical
     // nodes: score the first of each group in the tie order.
-    if (state_scored() && c.tie_rank() == &rank) {
+    if (state_scored() && c.tie_rank() == &rank &&
+        (!reads_running_kinds() || c.groups_by_kinds())) {
       c.ForEachGroup(consider);
     } else {
       for (int n = 0; n < nodes; ++n) consider(n);
@@ -224,7 +225,8 @@ class ScoredPolicy : public Policy {
   // Score of `job` on p.node; may change p.gpus (the GPUs it would take).
   virtual long Score(const ClusterState& c, const Job& job, Placement& p) const = 0;
   // True when Score depends only on what ClusterState's groups compare
-  // (spec, free CPU, memory and GPU shares) and draws no random numbers.
+  // (spec, free CPU, memory and GPU shares, and the kinds of jobs running
+  // when reads_running_kinds()) and draws no random numbers.
   virtual bool state_scored() const { return true; }
   int Below(int n) const { return static_cast<int>(rng_.Below(static_cast<size_t>(n))); }
 
@@ -422,7 +424,9 @@ class GpuClustering : public ScoredPolicy {
     if (has) return fill + (shapes.size() == 1 ? 75 : 50);
     return fill + (shapes.empty() ? 25 : 0);
   }
-  bool state_scored() const override { return false; }  // the kinds of jobs running count
+  // Its score reads the kinds of jobs running, and the free share: the same
+  // on every node of a group when groups also compare the kinds.
+  bool reads_running_kinds() const override { return true; }
 };
 
 // Any node that fits; a shared job takes any GPU that fits.
