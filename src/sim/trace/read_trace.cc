@@ -1,6 +1,8 @@
 #include "sim/trace/read_trace.h"
 
+#include <filesystem>
 #include <sstream>
+#include <system_error>
 
 #include "core/atomic_file.h"
 
@@ -18,17 +20,25 @@ Result<TraceFile> OpenTrace(const std::string& path, const std::string& format) 
   file.path = path;
   file.in.open(path, std::ios::binary);
   if (!file.in) return MakeError("cannot read file", path);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    // A pipe cannot start over: read it whole, from this stream (opening it
+    // again would lose what this one has buffered).
+    std::ostringstream all;
+    all << file.in.rdbuf();
+    file.text = all.str();
+    file.format = format.empty()
+                      ? DetectTraceFormat(path, std::string_view(file.text).substr(0, 256))
+                      : format;
+    return file;
+  }
   std::string head(256, '\0');
   file.in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(file.in.gcount()));
   file.format = format.empty() ? DetectTraceFormat(path, head) : format;
   file.in.clear();
   file.in.seekg(0);
-  if (!file.in) {  // a pipe cannot start over: read it whole
-    auto rest = ReadWholeFile(path);
-    if (!rest) return tl::unexpected(rest.error());
-    file.text = head + *rest;
-  }
+  if (!file.in) return MakeError("cannot read file from its start again", path);
   return file;
 }
 

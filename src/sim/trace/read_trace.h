@@ -25,7 +25,7 @@ std::string DetectTraceFormat(std::string_view path, std::string_view head);
 struct TraceFile {
   std::string path, format;
   std::ifstream in;
-  std::string text;  // the whole file when it cannot be read twice (a pipe); else empty
+  std::string text;  // the whole file when it is not a regular file (a pipe); else empty
 };
 
 // Opens `path`; `format` empty: DetectTraceFormat. An unknown format is an

@@ -242,6 +242,22 @@ std::vector<std::string> SplitOn(const std::string& s, char sep) {
   return out;
 }
 
+// Accelerator types "a|b": a name with blanks around it, or only blanks, is
+// a typo, not a type (it would make the job fit nowhere, or somewhere else).
+Result<std::vector<std::string>> TypeList(const Columns& c, const Row& r, const std::string& field,
+                                          const std::string& file) {
+  const std::string text = c.Text(r, field);
+  std::vector<std::string> types = SplitOn(text, '|');
+  for (const auto& t : types) {
+    if (t.find_first_not_of(" \t") == std::string::npos || t.front() == ' ' || t.front() == '\t' ||
+        t.back() == ' ' || t.back() == '\t') {
+      return MakeError(Quoted(text) + " is not a list of type names like V100|T4", file, r.line,
+                       field);
+    }
+  }
+  return types;
+}
+
 // Times beyond this (over 300 years) are a broken trace, not a workload:
 // they would print as 300-digit numbers or overflow the reports.
 constexpr double kMaxTraceSeconds = 1e10;
@@ -317,7 +333,8 @@ Result<std::vector<Job>> ReadCsvRows(RowReader& rows, const std::string& file, T
     j.memory_mib = static_cast<int>(mem);
     SUANLI_TRY(priority, c.Number(r, "priority", 1));
     j.priority = priority;
-    j.allowed_types = SplitOn(c.Text(r, "gpu_types"), '|');
+    SUANLI_TRY(types, TypeList(c, r, "gpu_types", file));
+    j.allowed_types = types;
     const std::string d = c.Text(r, "duration_s");
     if (d.find('=') == std::string::npos) {
       SUANLI_TRY(seconds, c.Number(r, "duration_s", 0, true));
@@ -328,8 +345,8 @@ Result<std::vector<Job>> ReadCsvRows(RowReader& rows, const std::string& file, T
         double v = 0;
         const std::string num = eq == std::string::npos ? "" : part.substr(eq + 1);
         auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
-        if (eq == std::string::npos || ec != std::errc() || p != num.data() + num.size() ||
-            !std::isfinite(v)) {
+        if (eq == std::string::npos || eq == 0 || ec != std::errc() ||
+            p != num.data() + num.size() || !std::isfinite(v)) {
           return MakeError(Quoted(part) + " is not type=seconds", file, r.line, "duration_s");
         }
         j.duration_s[part.substr(0, eq)] = v;
@@ -389,7 +406,8 @@ Result<std::vector<Job>> ReadOpenbRows(RowReader& rows, const std::string& file,
         gpus == 1 && milli > 0 && milli < kMilliPerGpu ? static_cast<int>(milli) : kMilliPerGpu;
     j.cpu_milli = static_cast<int>(cpu);
     j.memory_mib = static_cast<int>(mem);
-    j.allowed_types = SplitOn(c.Text(r, "gpu_spec"), '|');
+    SUANLI_TRY(types, TypeList(c, r, "gpu_spec", file));
+    j.allowed_types = types;
     const double began = scheduled > 0 ? scheduled : created;
     if (deleted < began) {
       return MakeError("deletion_time is before the pod started", file, r.line, "deletion_time");
