@@ -27,7 +27,25 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
            "tokens per optimizer step; M is 10^6, Mi is 2^20 (16M = 16e6, 4Mi = 4194304). Each "
            "layout rounds it to whole micro-batches (within 10 %). Default: 1,024 tokens per chip, "
            "at least 4Mi, at most the DeepSeek LLM batch law for the run"),
-      Bind("dtype", &R::dtype, "matmul precision: bf16, fp16 or fp8"),
+      Bind("dtype", &R::dtype,
+           "matmul precision: bf16 (default), fp16 or fp8 (Transformer Engine delayed scaling); "
+           "--precision says more"),
+      Bind("precision", &R::precision,
+           "precision recipe, the format of every tensor: bf16 (fp32 main weights and Adam), "
+           "fp16, fp8-delayed, fp8-current (per-tensor current scaling), mxfp8 (Blackwell "
+           "block scaling), fp8-params (FP8 weights, --fp8-param-gather), fsdp2-mixed (fp32 "
+           "sharded master, bf16 compute), fp8-blockwise (DeepSeek-V3: 128-wide tiles, bf16 "
+           "Adam moments, FP8-cached activations)"),
+      Bind("param_dtype", &R::param_dtype,
+           "weights as the forward reads them: fp32, bf16, fp16 or fp8 (default: the recipe's)"),
+      Bind("grad_dtype", &R::grad_dtype, "gradient buffer: fp32, bf16 or fp16 (recipe's)"),
+      Bind("grad_reduce_dtype", &R::grad_reduce_dtype,
+           "data-parallel gradient reduction: fp32, bf16 or fp16 (recipe's)"),
+      Bind("main_param_dtype", &R::main_param_dtype,
+           "optimizer's master weights: fp32, bf16 or none (recipe's)"),
+      Bind("optimizer_dtype", &R::optimizer_dtype, "Adam moments: fp32 or bf16 (recipe's)"),
+      Bind("activation_dtype", &R::activation_dtype,
+           "activations stored for the backward: bf16 or fp8 (recipe's)"),
       Bind("tp", &R::tp, "tensor parallel size"),
       Bind("pp", &R::pp, "pipeline parallel stages"),
       Bind("dp", &R::dp, "data parallel size"),

@@ -26,7 +26,11 @@ struct TrainRequest {
   double tokens = 0;
   int seq_len = 0;  // 0: the model's, at most 8192
   std::optional<double> global_batch_tokens;
-  std::string dtype = "bf16";
+  std::string dtype;      // matmul format; empty: bf16, or the precision recipe's
+  std::string precision;  // a recipe (perf/precision.h); empty: the one --dtype means
+  // Each tensor's format, overriding the recipe's (fp32, bf16, fp16, fp8, none).
+  std::string param_dtype, grad_dtype, grad_reduce_dtype, main_param_dtype, optimizer_dtype,
+      activation_dtype;
   std::optional<int> tp, pp, dp, ep, cp, zero, micro_batch, interleave;
   std::string recompute, schedule, attention = "flash";
   bool no_sequence_parallel = false;

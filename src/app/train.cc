@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "app/engine.h"
 #include "app/internal.h"
 #include "catalog/catalog.h"
@@ -32,6 +34,85 @@ Result<void> CheckSizes(const std::vector<std::pair<const char*, std::optional<i
   return {};
 }
 
+// The precision recipe and its per-tensor overrides. A bare --dtype leaves job.precision unset
+// (the recipe it means is resolved by the model, with the model's errors).
+Result<void> ApplyPrecision(const TrainRequest& r, const catalog::Chip& chip,
+                            perf::TrainingJob& job) {
+  using perf::TensorFormat;
+  struct Knob {
+    const char* field;
+    const std::string& value;
+    TensorFormat perf::Precision::*member;
+    std::vector<TensorFormat> allowed;
+  };
+  const std::vector<Knob> knobs = {
+      {"param_dtype",
+       r.param_dtype,
+       &perf::Precision::params,
+       {TensorFormat::kFp32, TensorFormat::kBf16, TensorFormat::kFp16, TensorFormat::kFp8}},
+      {"grad_dtype",
+       r.grad_dtype,
+       &perf::Precision::grads,
+       {TensorFormat::kFp32, TensorFormat::kBf16, TensorFormat::kFp16}},
+      {"grad_reduce_dtype",
+       r.grad_reduce_dtype,
+       &perf::Precision::grad_reduce,
+       {TensorFormat::kFp32, TensorFormat::kBf16, TensorFormat::kFp16}},
+      {"main_param_dtype",
+       r.main_param_dtype,
+       &perf::Precision::main_params,
+       {TensorFormat::kFp32, TensorFormat::kBf16, TensorFormat::kNone}},
+      {"optimizer_dtype",
+       r.optimizer_dtype,
+       &perf::Precision::optimizer,
+       {TensorFormat::kFp32, TensorFormat::kBf16}},
+      {"activation_dtype",
+       r.activation_dtype,
+       &perf::Precision::activations,
+       {TensorFormat::kBf16, TensorFormat::kFp8}},
+  };
+  const bool any_knob =
+      std::any_of(knobs.begin(), knobs.end(), [](const Knob& k) { return !k.value.empty(); });
+  if (r.precision.empty() && !any_knob) return {};
+  const std::string recipe =
+      r.precision.empty() ? std::string(perf::RecipeForDType(job.dtype)) : r.precision;
+  auto p = perf::PrecisionRecipe(recipe, chip);
+  if (!p) return tl::unexpected(FieldError("precision", p.error().message));
+  if (!r.dtype.empty() && p->matmul != job.dtype) {
+    return tl::unexpected(FieldError("dtype", "--dtype " + r.dtype + " contradicts --precision " +
+                                                  p->recipe + ", which computes in " +
+                                                  std::string(catalog::DTypeName(p->matmul))));
+  }
+  std::string last_field = "precision";  // a contradiction is the last knob's doing
+  for (const auto& k : knobs) {
+    if (k.value.empty()) continue;
+    last_field = k.field;
+    auto f = perf::ParseTensorFormat(k.value);
+    if (!f || std::find(k.allowed.begin(), k.allowed.end(), *f) == k.allowed.end()) {
+      std::vector<std::string> names;
+      for (auto a : k.allowed) names.emplace_back(perf::TensorFormatName(a));
+      return tl::unexpected(FieldError(
+          k.field, "unknown format '" + k.value.substr(0, 40) + "'; expected " + JoinOr(names)));
+    }
+    (*p).*k.member = *f;
+    p->recipe += fmt::format(", {} {}", k.field, perf::TensorFormatName(*f));
+    if (k.member == &perf::Precision::params && *f == TensorFormat::kFp8) {
+      p->matmul = catalog::DType::kFp8;
+    }
+  }
+  if (auto ok = perf::CheckPrecision(*p, chip); !ok) {
+    return tl::unexpected(FieldError(last_field, ok.error().message));
+  }
+  if (p->sharded_params && r.zero && *r.zero != 3) {
+    return tl::unexpected(FieldError(
+        "zero", "--zero " + std::to_string(*r.zero) + " contradicts --precision " + p->recipe +
+                    ", which shards the fp32 parameters over data parallel (ZeRO-3, FSDP)"));
+  }
+  job.dtype = p->matmul;
+  job.precision = std::move(*p);
+  return {};
+}
+
 Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r) {
   if (r.model.empty()) return tl::unexpected(MissingField("model"));
   if (r.chip.empty()) return tl::unexpected(MissingField("chip"));
@@ -52,12 +133,15 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   job.tokens = r.tokens;
   job.seq_len = r.seq_len;
   if (r.global_batch_tokens) job.global_batch_tokens = *r.global_batch_tokens;
-  auto dtype = catalog::ParseDType(r.dtype);
-  if (!dtype) {
-    return tl::unexpected(
-        FieldError("dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16 or fp8"));
+  if (!r.dtype.empty()) {
+    auto dtype = catalog::ParseDType(r.dtype);
+    if (!dtype) {
+      return tl::unexpected(
+          FieldError("dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16 or fp8"));
+    }
+    job.dtype = *dtype;
   }
-  job.dtype = *dtype;
+  if (auto ok = ApplyPrecision(r, **chip, job); !ok) return tl::unexpected(ok.error());
 
   fixed.tp = r.tp;
   fixed.pp = r.pp;

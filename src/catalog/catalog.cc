@@ -142,6 +142,7 @@ Result<void> Catalog::Validate() const {
       if (auto r = check_sources("chip", c.id, c.peak_tflops[d].sources, field); !r) return r;
     }
     const std::pair<const char*, const SourcedNumber*> numbers[] = {
+        {"mxfp8_tflops", &c.mxfp8_tflops},
         {"memory_gib", &c.memory_gib},
         {"memory_tb_s", &c.memory_tb_s},
         {"scale_up_gb_s", &c.scale_up_gb_s},

@@ -41,6 +41,9 @@ struct Chip {
   std::string default_system;  // empty when none is listed
 
   std::array<SourcedNumber, kNumDTypes> peak_tflops;  // dense, indexed by DType
+  // Dense peak of block-scaled FP8 (OCP MXFP8: E8M0 scale per 32 elements, applied by the
+  // tensor cores); unsupported where only per-tensor-scaled FP8 exists (Hopper).
+  SourcedNumber mxfp8_tflops;
   SourcedNumber memory_gib;
   SourcedNumber memory_tb_s;
   SourcedNumber scale_up_gb_s;  // as the vendor quotes it

@@ -133,6 +133,7 @@ class YamlLoader : public YamlReader {
                "role",
                "default_system",
                "peak_tflops",
+               "mxfp8_tflops",
                "memory_gib",
                "memory_tb_s",
                "scale_up_gb_s",
@@ -173,6 +174,7 @@ class YamlLoader : public YamlReader {
             SourcedField<double>(peaks, DTypeName(static_cast<DType>(d)), ppath, 1e-3, 1e6);
       }
     }
+    c.mxfp8_tflops = SourcedField<double>(n, "mxfp8_tflops", path, 1e-3, 1e6);
     c.memory_gib = SourcedField<double>(n, "memory_gib", path, 1e-3, 1e5);
     c.memory_tb_s = SourcedField<double>(n, "memory_tb_s", path, 1e-3, 1e3);
     c.scale_up_gb_s = SourcedField<double>(n, "scale_up_gb_s", path, 0, 1e5);

@@ -19,12 +19,9 @@ using catalog::DType;
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr double kTera = 1e12;
-constexpr double kActivationBytes = 2;        // bf16 activations, also in fp8 training
-constexpr double kGradReduceBytes = 4;        // fp32 gradient reduction (Megatron's default)
-constexpr double kWeightBytes = 2;            // bf16 weights
-constexpr double kMainGradBytes = 4;          // fp32 main gradients
-constexpr double kOptimizerBytes = 12;        // fp32 master weights + Adam m and v
-constexpr double kOptimizerTraffic = 30;      // bytes read+written per parameter per Adam step
+// Activations cross the wire in bf16 (tensor, context and pipeline parallel traffic), also in
+// FP8 training; what is stored for the backward follows the precision recipe.
+constexpr double kActivationBytes = 2;
 constexpr double kFlashBackwardFactor = 2.5;  // flash-attention backward over forward
 // The default batch grows with the fleet as published runs did: Llama 2 used 4Mi tokens on up to
 // 2,048 A100 (Touvron et al. 2023), Llama 3 405B 16M tokens on 16,384 H100 (Dubey et al. 2024,
@@ -93,6 +90,7 @@ struct JobConstants {
   double mfu_peak = 0;                  // TFLOPS MFU is measured against
   double clock_fraction = 1;            // sustained clock under the system's power cap
   bool fp8 = false;
+  Precision prec;
 };
 
 Result<JobConstants> Prepare(const TrainingJob& job) {
@@ -110,6 +108,9 @@ Result<JobConstants> Prepare(const TrainingJob& job) {
   c.fp8 = job.dtype == DType::kFp8;
   auto mm = Peak(*job.chip, job.dtype);
   if (!mm) return tl::unexpected(mm.error());
+  auto prec = PrecisionOf(job);
+  if (!prec) return tl::unexpected(prec.error());
+  c.prec = *prec;
   // Attention cores and element-wise work stay in 16-bit.
   auto half = Peak(*job.chip, job.dtype == DType::kFp16 ? DType::kFp16 : DType::kBf16);
   if (!half) half = Peak(*job.chip, DType::kFp16);
@@ -226,6 +227,14 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   if (!m.mla) split += 4.0 * (m.heads + m.kv_heads) * m.head_dim;  // rotary / bias
   const double elem_bytes = T * ((sp ? replicated / tp : replicated) + split / tp);
   const double elem = elem_bytes / x.c.mem_bw;
+  // Per-tensor current scaling reads every bf16 GEMM input once more for its amax before the
+  // cast: forward the inputs of QKV, O, the MLP's up and down projections (4h + f), backward
+  // the gradients arriving at them (4h + 2f), 2 bytes each.
+  double amax = 0;
+  if (x.c.prec.scaling == Fp8Scaling::kCurrent) {
+    const double f_eff = moe ? fe * (p.top_k * imbalance + p.shared_experts) : f;
+    amax = T * 2 * (8 * h + 3 * f_eff) / tp / x.c.mem_bw;
+  }
 
   const double fwd = gemm + attn_fwd + elem;
   const double bwd = 2 * gemm + attn_bwd + 2 * elem;
@@ -239,7 +248,7 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   } else if (l.recompute == Recompute::kSelective) {
     recompute = flash ? elem : attn_fwd;
   }
-  cost.compute_s = fwd + bwd + recompute;
+  cost.compute_s = fwd + bwd + recompute + amax;
   cost.backward_s = bwd;
 
   const auto& sys = x.job.system;
@@ -314,7 +323,9 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   if (l.recompute == Recompute::kFull) {
     cost.act_bytes = T * 2 * h / (sp ? tp : 1);  // only the layer input is kept
   } else {
-    cost.act_bytes = T * ((sp ? act_replicated / tp : act_replicated) + act_split / tp);
+    // A recipe that caches GEMM inputs in FP8 (DeepSeek-V3) halves what the layer keeps.
+    const double format = TensorFormatBytes(x.c.prec.activations) / kActivationBytes;
+    cost.act_bytes = T * ((sp ? act_replicated / tp : act_replicated) + act_split / tp) * format;
     // Selective recomputation exists to drop the score matrices.
     if (l.recompute == Recompute::kNone) cost.act_bytes += T * score_bytes_per_token;
   }
@@ -405,6 +416,11 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
                std::to_string(c.seq));
   }
   if (l.zero_stage < 0 || l.zero_stage > 3) return bad("zero stage must be 0, 1, 2 or 3");
+  if (c.prec.sharded_params && l.zero_stage != 3) {
+    return bad("precision '" + c.prec.recipe +
+               "' shards the fp32 parameters over data parallel (ZeRO-3, FSDP); zero " +
+               std::to_string(l.zero_stage) + " contradicts it");
+  }
   if (l.schedule == PipelineSchedule::kDualPipe &&
       (l.pp < 2 || l.pp % 2 != 0 || l.interleave != 1)) {
     return bad("the dualpipe schedule needs an even pp of at least 2 and no interleaving");
@@ -503,6 +519,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   struct Stage {
     int dense = 0, moe = 0;
     double shared_params = 0, expert_params = 0;
+    double embedding_params = 0;  // of shared_params: input embedding, output head
   };
   std::vector<Stage> stages(l.pp);
   {
@@ -521,6 +538,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
            st.moe * (p.router + p.shared_experts * p.expert) + embeddings * p.embedding) /
           l.tp;
       st.expert_params = st.moe * (static_cast<double>(p.routed_experts) / l.ep) * p.expert / l.tp;
+      st.embedding_params = embeddings * p.embedding / l.tp;
       start += n;
     }
   }
@@ -539,17 +557,22 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   const auto dp_group = PlaceGroup(l.dp * l.cp, l.tp, domain);
   const auto edp_group = PlaceGroup(expert_dp * l.cp, l.tp * l.ep, domain);
   double dp_time = 0;
+  const Precision& prec = c.prec;
+  const double reduce_bytes = TensorFormatBytes(prec.grad_reduce);
+  // FSDP casts its fp32 shards to bf16 before gathering them; FP8 weights gather in FP8.
+  const double gather_bytes =
+      prec.params == TensorFormat::kFp32 ? 2 : TensorFormatBytes(prec.params);
   auto sync = [&](double params, const GroupPlacement& g) {
     if (g.size <= 1) return 0.0;
-    if (l.zero_stage == 0) return AllReduceSeconds(params * kGradReduceBytes, g, sys);
-    return AllGatherSeconds(params * kGradReduceBytes, g, sys) +
-           AllGatherSeconds(params * kWeightBytes, g, sys);
+    if (l.zero_stage == 0) return AllReduceSeconds(params * reduce_bytes, g, sys);
+    return AllGatherSeconds(params * reduce_bytes, g, sys) +
+           AllGatherSeconds(params * gather_bytes, g, sys);
   };
   dp_time = sync(shared_params, dp_group) + sync(expert_params, edp_group);
   double zero3_exposed = 0;
   if (l.zero_stage == 3) {
-    const double gather = AllGatherSeconds(shared_params * kWeightBytes, dp_group, sys) +
-                          AllGatherSeconds(expert_params * kWeightBytes, edp_group, sys);
+    const double gather = AllGatherSeconds(shared_params * gather_bytes, dp_group, sys) +
+                          AllGatherSeconds(expert_params * gather_bytes, edp_group, sys);
     zero3_exposed = micro_batches * std::max(0.0, 2 * gather - mb_compute);
   }
   t.dp_comm_s = std::max(0.0, dp_time - job.training.dp_overlap * mb_backward) + zero3_exposed;
@@ -558,7 +581,17 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   const double opt_shard = l.zero_stage >= 1
                                ? shared_params / (l.dp * l.cp) + expert_params / (expert_dp * l.cp)
                                : shared_params + expert_params;
-  t.optimizer_s = opt_shard * kOptimizerTraffic / c.mem_bw;
+  // Adam reads the gradient, reads and writes the master weight and both moments, and writes
+  // the working weight (bf16 recipe: 4 + 8 + 16 + 2 = 30 bytes per parameter).
+  const double moment = TensorFormatBytes(prec.optimizer);
+  const double grad_read =
+      TensorFormatBytes(prec.main_grads != TensorFormat::kNone ? prec.main_grads : prec.grads);
+  const double optimizer_traffic =
+      prec.main_params != TensorFormat::kNone
+          ? grad_read + 2 * TensorFormatBytes(prec.main_params) + 4 * moment +
+                TensorFormatBytes(prec.params)
+          : grad_read + 2 * TensorFormatBytes(prec.params) + 4 * moment;
+  t.optimizer_s = opt_shard * optimizer_traffic / c.mem_bw;
 
   e.step_time_s = t.total();
   e.tokens_per_s = e.global_batch_tokens / e.step_time_s;
@@ -610,20 +643,40 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     double act = (st.dense * dense.act_bytes + st.moe * moe.act_bytes) * in_flight + working;
     if (s == l.pp - 1) act += T * m.vocab / l.tp * 4 * 2;  // fp32 logits and their gradient
     MemoryBreakdown here;
-    here.weights_gib = copies * sharded(kWeightBytes, l.zero_stage >= 3) / kGiB;
-    here.gradients_gib = copies * sharded(kMainGradBytes, l.zero_stage >= 2) / kGiB;
-    here.optimizer_gib = sharded(kOptimizerBytes, l.zero_stage >= 1) / kGiB;
+    const bool shard_weights = l.zero_stage >= 3;
+    double weights = copies * sharded(TensorFormatBytes(prec.params), shard_weights);
+    if (prec.params == TensorFormat::kFp8) {
+      // Embeddings and the output head are not FP8 GEMM operands: they stay in bf16.
+      weights += copies * st.embedding_params / (shard_weights ? dp_shard : 1);
+    }
+    const double layer_params = st.shared_params + st.expert_params - st.embedding_params;
+    if (shard_weights) {
+      // Gathered for use: the layer running and the next one prefetched.
+      const int layers_here = std::max(1, st.dense + st.moe);
+      weights += copies * 2 * layer_params / layers_here * gather_bytes;
+    } else {
+      weights += copies * layer_params * prec.weight_cache_bytes;  // FP8 copies of the GEMMs
+    }
+    here.weights_gib = weights / kGiB;
+    here.gradients_gib = (copies * sharded(TensorFormatBytes(prec.grads), l.zero_stage >= 2) +
+                          sharded(TensorFormatBytes(prec.main_grads), l.zero_stage >= 1)) /
+                         kGiB;
+    here.main_params_gib = sharded(TensorFormatBytes(prec.main_params), l.zero_stage >= 1) / kGiB;
+    here.optimizer_gib = sharded(2 * TensorFormatBytes(prec.optimizer), l.zero_stage >= 1) / kGiB;
     here.activations_gib = act / kGiB;
     here.reserved_gib = cal.memory_reserved_gib;
     if (s == 0 || here.total() > mem.total()) mem = here;
   }
+  e.precision = prec;
   e.memory_capacity_gib = c.capacity_gib;
   e.fits = mem.total() <= c.capacity_gib;
 
   // Goodput: interruptions at a per-chip rate, a checkpoint interval chosen
   // by Young's rule, and a fixed restart cost.
   const double rate_per_s = chips * cal.failures_per_chip_day / 86400.0;
-  const double state_bytes = TotalParams(m) * (kWeightBytes + kOptimizerBytes);
+  const double state_bytes =
+      TotalParams(m) * (TensorFormatBytes(prec.params) + TensorFormatBytes(prec.main_params) +
+                        2 * TensorFormatBytes(prec.optimizer));
   const double ckpt_s =
       std::max(1.0, state_bytes / (chips * job.training.checkpoint_gb_s_per_chip * 1e9));
   const double restart_s = job.training.restart_minutes * 60;
@@ -680,6 +733,36 @@ std::optional<AttentionKernel> ParseAttentionKernel(std::string_view s) {
   if (v == "flash") return AttentionKernel::kFlash;
   if (v == "unfused") return AttentionKernel::kUnfused;
   return std::nullopt;
+}
+
+Result<Precision> PrecisionOf(const TrainingJob& job) {
+  if (!job.chip) return MakeError("a chip is required");
+  if (!job.precision) return PrecisionRecipe(RecipeForDType(job.dtype), *job.chip);
+  if (job.precision->matmul != job.dtype) {
+    return MakeError("precision '" + job.precision->recipe + "' computes in " +
+                     std::string(catalog::DTypeName(job.precision->matmul)) + ", not --dtype " +
+                     std::string(catalog::DTypeName(job.dtype)));
+  }
+  if (auto ok = CheckPrecision(*job.precision, *job.chip); !ok) return tl::unexpected(ok.error());
+  return *job.precision;
+}
+
+MemoryFormats FormatsOf(const Precision& p) {
+  auto name = [](TensorFormat f) { return std::string(TensorFormatName(f)); };
+  MemoryFormats out;
+  out.weights = name(p.params);
+  if (p.weight_cache_bytes > 0) {
+    out.weights += p.scaling == Fp8Scaling::kMxBlock ? " + mxfp8 copies"
+                   : p.params == TensorFormat::kFp8  ? " + fp8 transpose"
+                                                     : " + fp8 copy and transpose";
+  }
+  if (p.sharded_params) out.weights += " sharded, bf16 gathered";
+  out.gradients = name(p.grads);
+  if (p.main_grads != TensorFormat::kNone) out.gradients += " + " + name(p.main_grads) + " copy";
+  out.main_params = name(p.main_params);
+  out.optimizer = name(p.optimizer);
+  out.activations = name(p.activations);
+  return out;
 }
 
 TrainingJob TrainingJobFor(const catalog::Catalog& cat, const catalog::Model& model,
@@ -756,7 +839,8 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
       fixed.recompute
           ? std::vector<Recompute>{*fixed.recompute}
           : std::vector<Recompute>{Recompute::kNone, Recompute::kSelective, Recompute::kFull};
-  const std::vector<int> zeros = choices(fixed.zero_stage, {0, 1, 2, 3});
+  const std::vector<int> zeros = choices(
+      fixed.zero_stage, c.prec.sharded_params ? std::vector<int>{3} : std::vector<int>{0, 1, 2, 3});
   const std::vector<PipelineSchedule> schedules =
       fixed.schedule
           ? std::vector<PipelineSchedule>{*fixed.schedule}
@@ -855,17 +939,18 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
   if (have_closest) {
     const auto& mem = closest.memory;
     const auto& l = closest.layout;
-    char buf[640];
+    char buf[768];
     std::snprintf(buf, sizeof(buf),
                   "no layout fits in %.0f GiB per chip; the closest (tp %d, pp %d, dp %d, ep %d, "
                   "cp %d, zero %d, micro-batch %d, recompute %s) needs %.1f GiB, %.1f GiB too "
-                  "much: weights %.1f, gradients %.1f, optimizer %.1f, activations %.1f, "
-                  "reserved %.1f GiB.%s",
+                  "much: weights %.1f, gradients %.1f, main weights %.1f, optimizer %.1f, "
+                  "activations %.1f, reserved %.1f GiB (precision %s).%s",
                   closest.memory_capacity_gib, l.tp, l.pp, l.dp, l.ep, l.cp, l.zero_stage,
                   l.micro_batch, std::string(RecomputeName(l.recompute)).c_str(), mem.total(),
                   mem.total() - closest.memory_capacity_gib, mem.weights_gib, mem.gradients_gib,
-                  mem.optimizer_gib, mem.activations_gib, mem.reserved_gib,
-                  l.zero_stage == 3 && l.recompute == Recompute::kFull
+                  mem.main_params_gib, mem.optimizer_gib, mem.activations_gib, mem.reserved_gib,
+                  closest.precision.recipe.c_str(),
+                  (l.zero_stage == 3 || l.dp * l.cp == 1) && l.recompute == Recompute::kFull
                       ? " Use more chips or a chip with more memory."
                       : " Use more chips, a higher --zero stage or --recompute full.");
     return MakeError(buf);

@@ -16,6 +16,7 @@
 #include "catalog/model.h"
 #include "catalog/system.h"
 #include "core/error.h"
+#include "perf/precision.h"
 
 namespace suanli::catalog {
 class Catalog;
@@ -76,19 +77,30 @@ struct TrainingJob {
   int seq_len = 0;                               // 0: the model's max_seq_len capped at 8192
   double global_batch_tokens = 0;                // 0: 4Mi tokens (rounded to whole sequences)
   catalog::DType dtype = catalog::DType::kBf16;  // matmul dtype: bf16, fp16 or fp8
+  // What every tensor is kept in; unset: the recipe --dtype means (RecipeForDType). When set,
+  // its matmul format must equal `dtype`.
+  std::optional<Precision> precision;
   AttentionKernel attention = AttentionKernel::kFlash;
 };
 
 struct MemoryBreakdown {
-  double weights_gib = 0;
-  double gradients_gib = 0;
-  double optimizer_gib = 0;
+  double weights_gib = 0;      // as the forward reads them, with any cached FP8 copies
+  double gradients_gib = 0;    // the gradient buffer (and an fp32 copy of a 16-bit one)
+  double main_params_gib = 0;  // the optimizer's master weights
+  double optimizer_gib = 0;    // Adam's moments
   double activations_gib = 0;
   double reserved_gib = 0;
   double total() const {
-    return weights_gib + gradients_gib + optimizer_gib + activations_gib + reserved_gib;
+    return weights_gib + gradients_gib + main_params_gib + optimizer_gib + activations_gib +
+           reserved_gib;
   }
 };
+
+// The format of each memory part, for reports ("bf16 + fp8 copies", "fp32", "none").
+struct MemoryFormats {
+  std::string weights, gradients, main_params, optimizer, activations;
+};
+MemoryFormats FormatsOf(const Precision& p);
 
 // Seconds per step; the parts add up to the step time.
 struct TimeBreakdown {
@@ -129,11 +141,15 @@ struct TrainingEstimate {
   double goodput = 1;
   double job_mtbf_hours = 0;
   double checkpoint_interval_min = 0;
+  Precision precision;  // the recipe the estimate used
   MemoryBreakdown memory;
   double memory_capacity_gib = 0;
   bool fits = false;
   TimeBreakdown time;
 };
+
+// The precision a job runs with: its own, or the recipe its dtype means.
+Result<Precision> PrecisionOf(const TrainingJob& job);
 
 // A job for `model` on `chip` with the catalog's calibration for the chip's
 // family and its training parameters. No system: callers attach one.

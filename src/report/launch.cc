@@ -86,8 +86,39 @@ void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e,
     add("--recompute-granularity", "selective");
   }
   if (job.attention == perf::AttentionKernel::kFlash) add("--use-flash-attn");
+  // Precision (Megatron-Core 0.12+ names: --fp8-recipe, the precision-aware optimizer).
+  const auto& prec = e.precision;
+  using perf::Fp8Scaling;
+  using perf::TensorFormat;
   add(job.dtype == catalog::DType::kFp16 ? "--fp16" : "--bf16");
-  if (job.dtype == catalog::DType::kFp8) add("--fp8-format", "hybrid");
+  if (job.dtype == catalog::DType::kFp8) {
+    add("--fp8-format", prec.scaling == Fp8Scaling::kMxBlock ? "e4m3" : "hybrid");
+    add("--fp8-recipe", prec.scaling == Fp8Scaling::kCurrent   ? "tensorwise"
+                        : prec.scaling == Fp8Scaling::kMxBlock ? "mxfp8"
+                        : prec.scaling == Fp8Scaling::kTile    ? "blockwise"
+                                                               : "delayed");
+  }
+  if (prec.params == TensorFormat::kFp8) add("--fp8-param-gather");
+  if (prec.grad_reduce == TensorFormat::kBf16) add("--grad-reduce-in-bf16");
+  if (prec.optimizer == TensorFormat::kBf16 || prec.main_params == TensorFormat::kBf16 ||
+      prec.grads == TensorFormat::kBf16) {
+    add("--use-precision-aware-optimizer");
+    if (prec.main_params == TensorFormat::kBf16) add("--main-params-dtype", "bf16");
+    if (prec.grads == TensorFormat::kBf16) add("--main-grads-dtype", "bf16");
+    if (prec.optimizer == TensorFormat::kBf16) {
+      add("--exp-avg-dtype", "bf16");
+      add("--exp-avg-sq-dtype", "bf16");
+    }
+  }
+  if (prec.activations == TensorFormat::kFp8) {
+    out.notes.push_back(
+        "activations cached in FP8 (DeepSeek-V3's recipe) have no Megatron flag; the estimate "
+        "assumed them");
+  }
+  if (prec.sharded_params) {
+    out.notes.push_back(
+        "fsdp2-mixed shards fp32 parameters (FSDP): Megatron's --use-torch-fsdp2 runs it");
+  }
   if (l.schedule == PipelineSchedule::kDualPipe) {
     out.notes.push_back(
         "DualPipe is not in Megatron-LM: these flags run interleaved 1F1B; DeepSeek's DualPipe "
@@ -120,9 +151,22 @@ void TorchtitanArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& 
   add("activation_checkpoint.mode", l.recompute == Recompute::kFull        ? "full"
                                     : l.recompute == Recompute::kSelective ? "selective"
                                                                            : "none");
+  add("training.mixed_precision_param", "bfloat16");
+  add("training.mixed_precision_reduce",
+      e.precision.grad_reduce == perf::TensorFormat::kBf16 ? "bfloat16" : "float32");
   if (job.dtype == catalog::DType::kFp8) {
-    add("model.converters", "float8");
-    out.notes.push_back("FP8 through torchao's float8 training (tensorwise scaling by default)");
+    if (e.precision.scaling == perf::Fp8Scaling::kMxBlock) {
+      add("model.converters", "mx");
+      out.notes.push_back("MXFP8 through torchao's mx converter (Blackwell)");
+    } else {
+      add("model.converters", "float8");
+      if (e.precision.params == perf::TensorFormat::kFp8)
+        add("float8.enable_fsdp_float8_all_gather", "true");
+      out.notes.push_back(
+          "FP8 through torchao's float8 training (tensorwise current scaling; the estimate's "
+          "recipe is " +
+          e.precision.recipe + ")");
+    }
   }
   if (l.schedule == PipelineSchedule::kDualPipe)
     out.notes.push_back("DualPipe is not a torchtitan schedule: Interleaved1F1B instead");

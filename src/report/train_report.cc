@@ -74,6 +74,7 @@ std::string TrainingJson(const TrainingReport& r) {
   j["chips"] = job.chips;
   j["tokens"] = job.tokens;
   j["dtype"] = catalog::DTypeName(job.dtype);
+  j["precision"] = e.precision.recipe;
   j["seq_len"] = e.seq_len;
   j["parallel"] = {{"tp", l.tp},
                    {"pp", l.pp},
@@ -119,9 +120,16 @@ std::string TrainingJson(const TrainingReport& r) {
   j["fits"] = e.fits;
   j["memory_breakdown_gib"] = {{"weights", Round(e.memory.weights_gib, 4)},
                                {"gradients", Round(e.memory.gradients_gib, 4)},
+                               {"main_params", Round(e.memory.main_params_gib, 4)},
                                {"optimizer", Round(e.memory.optimizer_gib, 4)},
                                {"activations", Round(e.memory.activations_gib, 4)},
                                {"reserved", Round(e.memory.reserved_gib, 4)}};
+  const auto formats = perf::FormatsOf(e.precision);
+  j["memory_formats"] = {{"weights", formats.weights},
+                         {"gradients", formats.gradients},
+                         {"main_params", formats.main_params},
+                         {"optimizer", formats.optimizer},
+                         {"activations", formats.activations}};
   const auto& t = e.time;
   j["time_breakdown_s"] = {{"compute", Round(t.compute_s)}, {"tp_comm", Round(t.tp_comm_s)},
                            {"cp_comm", Round(t.cp_comm_s)}, {"ep_comm", Round(t.ep_comm_s)},
@@ -145,9 +153,13 @@ std::string TrainingText(const TrainingReport& r) {
   const auto& l = e.layout;
   const auto& job = *r.job;
   std::string out;
-  out += fmt::format("{} on {} x {} ({}), {:.3g} tokens, {}, seq {}\n", job.model->id, job.chips,
-                     job.chip->id, job.system.id, job.tokens, catalog::DTypeName(job.dtype),
-                     e.seq_len);
+  out +=
+      fmt::format("{} on {} x {} ({}), {:.3g} tokens, {}, seq {}\n", job.model->id, job.chips,
+                  job.chip->id, job.system.id, job.tokens,
+                  e.precision.recipe == catalog::DTypeName(job.dtype)
+                      ? e.precision.recipe
+                      : fmt::format("{} ({})", catalog::DTypeName(job.dtype), e.precision.recipe),
+                  e.seq_len);
   out += fmt::format(
       "layout{}: tp {} pp {} dp {} ep {} cp {} zero {} micro-batch {} interleave {} recompute {}"
       " schedule {}{}\n",
@@ -198,10 +210,13 @@ std::string TrainingText(const TrainingReport& r) {
       tb.compute_s, tb.tp_comm_s, tb.cp_comm_s, tb.ep_comm_s, tb.pp_comm_s, tb.pp_bubble_s,
       tb.dp_comm_s, tb.optimizer_s);
   const auto& m = e.memory;
+  const auto formats = perf::FormatsOf(e.precision);
   out += fmt::format(
-      "memory: weights {:.1f}  gradients {:.1f}  optimizer {:.1f}  activations {:.1f}  reserved "
-      "{:.1f} GiB\n",
-      m.weights_gib, m.gradients_gib, m.optimizer_gib, m.activations_gib, m.reserved_gib);
+      "memory: weights {:.1f} ({})  gradients {:.1f} ({})  main weights {:.1f} ({})  optimizer "
+      "{:.1f} ({})  activations {:.1f} ({})  reserved {:.1f} GiB\n",
+      m.weights_gib, formats.weights, m.gradients_gib, formats.gradients, m.main_params_gib,
+      formats.main_params, m.optimizer_gib, formats.optimizer, m.activations_gib,
+      formats.activations, m.reserved_gib);
   if (!job.calibration.calibrated) {
     out += "note: chip family '" + job.chip->family +
            "' is not calibrated; default efficiencies used.\n";

@@ -196,6 +196,18 @@ expect_bad "--tp 7 on 64 chips names tp" "tp|tensor" \
 expect_bad "--dtype fp8 on a100 names supported dtypes" "bf16" \
   train --model llama-3-8b --chip a100 --count 64 --tokens 1e12 --dtype fp8
 
+# Precision recipes a chip or a layout cannot run (docs/training-model.md, Precision recipes).
+expect_bad "--precision mxfp8 on h100 names the flag and Blackwell" "--precision.*mxfp8.*h100.*Blackwell" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --precision mxfp8
+expect_bad "--precision fp8-params on a100 (no FP8)" "--precision.*a100.*no FP8" \
+  train --model llama-3-8b --chip a100 --count 8 --tokens 1e12 --precision fp8-params
+expect_bad "--zero 1 contradicts --precision fsdp2-mixed" "--zero.*fsdp2-mixed" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --precision fsdp2-mixed --zero 1
+expect_bad "--dtype fp8 contradicts --precision bf16" "--dtype.*contradicts" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --precision bf16 --dtype fp8
+expect_bad "unknown --optimizer-dtype" "--optimizer-dtype.*fp32 or bf16" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --optimizer-dtype fp8
+
 # Hanguang 800 is an inference NPU.
 expect_bad "hanguang-800 is inference-only" "inference" \
   train --model llama-3-8b --chip hanguang-800 --count 64 --tokens 1e12

@@ -39,6 +39,11 @@ inline Result<TrainingCaseRun> RunTrainingCase(const YAML::Node& n) {
   job.seq_len = n["seq_len"].as<int>();
   job.global_batch_tokens = n["global_batch_seqs"].as<double>() * job.seq_len;
   job.dtype = *catalog::ParseDType(n["dtype"].as<std::string>());
+  if (n["precision"]) {
+    auto p = PrecisionRecipe(n["precision"].as<std::string>(), *job.chip);
+    if (!p) return tl::unexpected(p.error());
+    job.precision = *p;
+  }
   LayoutConstraints fixed;
   fixed.tp = OptInt(n, "tp");
   fixed.pp = OptInt(n, "pp");
