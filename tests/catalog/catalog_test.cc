@@ -101,7 +101,8 @@ TEST(CatalogBuiltinTest, HasRequiredSystems) {
   EXPECT_EQ((*Builtin().FindSystem("hgx-h100"))->chip, "h100");
   EXPECT_EQ((*Builtin().FindSystem("atlas-800t-a2"))->chip, "ascend-910b");
   EXPECT_EQ((*Builtin().FindSystem("cloudmatrix-384"))->chip, "ascend-910c");
-  EXPECT_EQ((*Builtin().FindSystem("gb200-nvl72"))->chip, "b200");
+  // The B200 as GB200 racks ship it (1,200 W, 2,500 BF16 TFLOPS dense), not the HGX part.
+  EXPECT_EQ((*Builtin().FindSystem("gb200-nvl72"))->chip, "gb200");
   // CloudMatrix 384: 384 Ascend 910C in one scale-up domain (catalog.md 2b).
   EXPECT_EQ((*Builtin().FindSystem("cloudmatrix-384"))->scale_up_domain, 384);
   // GB200 NVL72: 72 GPUs in one NVLink domain (catalog.md 2b, B200 row).
