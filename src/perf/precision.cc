@@ -124,11 +124,10 @@ Result<Precision> PrecisionRecipe(std::string_view name, const catalog::Chip& ch
 
 Result<void> CheckPrecision(const Precision& p, const catalog::Chip& chip) {
   const bool fp8 = p.matmul == DType::kFp8 || p.params == F::kFp8 || p.grads == F::kFp8 ||
-                   p.grad_reduce == F::kFp8 || p.main_params == F::kFp8 ||
-                   p.optimizer == F::kFp8 || p.activations == F::kFp8;
+                   p.grad_reduce == F::kFp8 || p.main_params == F::kFp8 || p.optimizer == F::kFp8 ||
+                   p.activations == F::kFp8;
   if (fp8 && !chip.peak(DType::kFp8).known()) {
-    return MakeError("precision '" + p.recipe + "' keeps FP8 tensors, but chip '" + chip.id +
-                     "' " +
+    return MakeError("precision '" + p.recipe + "' keeps FP8 tensors, but chip '" + chip.id + "' " +
                      (chip.peak(DType::kFp8).unsupported ? "has no FP8"
                                                          : "has no known FP8 peak in the catalog") +
                      "; use --precision bf16");

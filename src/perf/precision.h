@@ -32,8 +32,8 @@ struct Precision {
   std::string recipe;                             // bf16, fp16, fp8-delayed, ...
   catalog::DType matmul = catalog::DType::kBf16;  // GEMM input format (the peak that applies)
   Fp8Scaling scaling = Fp8Scaling::kNone;
-  TensorFormat params = TensorFormat::kBf16;  // weights as the forward reads them
-  TensorFormat grads = TensorFormat::kFp32;   // gradient buffer the backward accumulates into
+  TensorFormat params = TensorFormat::kBf16;       // weights as the forward reads them
+  TensorFormat grads = TensorFormat::kFp32;        // gradient buffer the backward accumulates into
   TensorFormat grad_reduce = TensorFormat::kFp32;  // data-parallel reduce(-scatter)
   TensorFormat main_params = TensorFormat::kFp32;  // the optimizer's master copy
   // fp32 copy of the gradients the optimizer keeps when the buffer is 16-bit (Megatron fp16).

@@ -60,8 +60,7 @@ TEST(Precision, BytesPerParameterFollowTheRecipes) {
   expect(bf16, 2 * params, 4 * params, 4 * params / d, 8 * params / d);  // 6 + 12/d
   expect(run("fp16"), 2 * params, (2 + 4 / d) * params, 4 * params / d, 8 * params / d);
   // Transformer Engine caches an FP8 weight and its transpose per linear parameter (Hopper).
-  expect(run("fp8-delayed"), 2 * params + 2 * layers, 4 * params, 4 * params / d,
-         8 * params / d);
+  expect(run("fp8-delayed"), 2 * params + 2 * layers, 4 * params, 4 * params / d, 8 * params / d);
   // Blackwell: row- and column-wise MXFP8 copies with a scale byte per 32 elements.
   expect(run("mxfp8", "b200"), 2 * params + 2 * 33.0 / 32 * layers, 4 * params, 4 * params / d,
          8 * params / d);
