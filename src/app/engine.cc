@@ -111,10 +111,12 @@ Result<Output> Engine::Catalog(const CatalogRequest& r, const RunContext& c) con
     out.body = json ? report::ModelsJson(*catalog_) : report::ModelsTable(*catalog_);
   } else if (r.what == "engines") {
     out.body = json ? report::EnginesJson(*catalog_) : report::EnginesTable(*catalog_);
+  } else if (r.what == "stacks") {
+    out.body = json ? report::StacksJson(*catalog_) : report::StacksTable(*catalog_);
   } else {
     return tl::unexpected(
         internal::FieldError("what", "unknown catalog '" + r.what.substr(0, 60) +
-                                         "'; expected chips, systems, models or engines"));
+                                         "'; expected chips, systems, models, engines or stacks"));
   }
   return out;
 }

@@ -8,7 +8,7 @@ namespace suanli::app {
 const std::vector<Field<CatalogRequest>>& CatalogFields() {
   using R = CatalogRequest;
   static const std::vector<Field<R>> fields = {
-      Positional(Required(Bind("what", &R::what, "chips, systems, models or engines"))),
+      Positional(Required(Bind("what", &R::what, "chips, systems, models, engines or stacks"))),
   };
   return fields;
 }
@@ -62,6 +62,27 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
            "per-chip power limit, W (default: the system's, else the chip's TDP)"),
       Bind("attention", &R::attention,
            "attention kernel: flash (default) or unfused (pre-2022 Megatron)"),
+      Bind("stack", &R::stack,
+           "training software, from data/stacks.yaml: megatron-core, megatron-2021, "
+           "torchtitan-fsdp2, deepspeed or mindspeed; sets the knobs below and limits the "
+           "schedules, ZeRO stages, recomputation and precisions to what it has (default: none, "
+           "the calibrated model)"),
+      Bind("dp_overlap", &R::dp_overlap,
+           "on: gradient reduce-scatter hidden behind the backward, parameter all-gather behind "
+           "the next forward (--overlap-grad-reduce/--overlap-param-gather); off: exposed "
+           "(default: the stack's, else the calibrated overlap)"),
+      Bind("tp_comm_overlap", &R::tp_comm_overlap,
+           "on: tensor-parallel collectives overlapped with GEMMs (--tp-comm-overlap; default: "
+           "the stack's, else off)"),
+      Bind("recompute_modules", &R::recompute_modules,
+           "selective recomputation per module, comma-separated: core_attn, mlp, moe, moe_act, "
+           "layernorm, mla_up_proj, shared_experts (Megatron's --recompute-modules)"),
+      Bind("mtp", &R::mtp,
+           "on/off: train the model's multi-token-prediction layers (default on where the "
+           "stack has them)"),
+      Bind("uneven_stages", &R::uneven_stages,
+           "on/off: the last pipeline stage may hold fewer layers than the others (default: "
+           "the stack's, else on)"),
       Bind("emit", &R::emit,
            "also print the flags that run the chosen layout on a stack: megatron, mindspeed or "
            "torchtitan"),

@@ -32,7 +32,11 @@ struct TrainRequest {
   std::string param_dtype, grad_dtype, grad_reduce_dtype, main_param_dtype, optimizer_dtype,
       activation_dtype;
   std::optional<int> tp, pp, dp, ep, cp, zero, micro_batch, interleave;
-  std::string recompute, schedule, attention = "flash";
+  std::string recompute, schedule, attention;  // attention empty: flash, or the stack's
+  // Software (data/stacks.yaml): a stack preset, and each of its knobs on its own.
+  std::string stack;
+  std::string dp_overlap, tp_comm_overlap, mtp, uneven_stages;  // on or off
+  std::string recompute_modules;  // Megatron's --recompute-modules names, comma-separated
   bool no_sequence_parallel = false;
   std::optional<double> power_cap_w;
   std::string emit;  // a stack to print the launch flags for (megatron, mindspeed, torchtitan)

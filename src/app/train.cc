@@ -34,9 +34,15 @@ Result<void> CheckSizes(const std::vector<std::pair<const char*, std::optional<i
   return {};
 }
 
+// Where a stack was defined ("builtin:stacks.yaml:17"), for messages.
+std::string StackOrigin(const catalog::Catalog& cat, const catalog::TrainingStack* stack) {
+  return cat.Origin("stack", stack->id);
+}
+
 // The precision recipe and its per-tensor overrides. A bare --dtype leaves job.precision unset
 // (the recipe it means is resolved by the model, with the model's errors).
-Result<void> ApplyPrecision(const TrainRequest& r, const catalog::Chip& chip,
+Result<void> ApplyPrecision(const catalog::Catalog& cat, const TrainRequest& r,
+                            const catalog::Chip& chip, const catalog::TrainingStack* stack,
                             perf::TrainingJob& job) {
   using perf::TensorFormat;
   struct Knob {
@@ -73,9 +79,29 @@ Result<void> ApplyPrecision(const TrainRequest& r, const catalog::Chip& chip,
   };
   const bool any_knob =
       std::any_of(knobs.begin(), knobs.end(), [](const Knob& k) { return !k.value.empty(); });
-  if (r.precision.empty() && !any_knob) return {};
-  const std::string recipe =
+  if (r.precision.empty() && !any_knob && !stack) return {};
+  std::string recipe =
       r.precision.empty() ? std::string(perf::RecipeForDType(job.dtype)) : r.precision;
+  if (stack && r.precision.empty() && !stack->precisions.empty() &&
+      std::find(stack->precisions.begin(), stack->precisions.end(), recipe) ==
+          stack->precisions.end()) {
+    // The stack's own recipe for the GEMM format asked (torchtitan: fsdp2-mixed for bf16).
+    for (const auto& name : stack->precisions) {
+      auto candidate = perf::PrecisionRecipe(name, chip);
+      if (candidate && candidate->matmul == job.dtype) {
+        recipe = name;
+        break;
+      }
+    }
+  }
+  if (stack && !stack->precisions.empty() &&
+      std::find(stack->precisions.begin(), stack->precisions.end(), recipe) ==
+          stack->precisions.end()) {
+    return tl::unexpected(FieldError(r.precision.empty() ? "dtype" : "precision",
+                                     "stack '" + stack->id + "' (" + StackOrigin(cat, stack) +
+                                         ") has no precision recipe '" + recipe + "'; it has " +
+                                         JoinOr(stack->precisions)));
+  }
   auto p = perf::PrecisionRecipe(recipe, chip);
   if (!p) return tl::unexpected(FieldError("precision", p.error().message));
   if (!r.dtype.empty() && p->matmul != job.dtype) {
@@ -113,6 +139,137 @@ Result<void> ApplyPrecision(const TrainRequest& r, const catalog::Chip& chip,
   return {};
 }
 
+// "on"/"off" (also true/false, 1/0), or unset.
+Result<std::optional<bool>> OnOff(const std::string& v, const char* field) {
+  if (v.empty()) return std::optional<bool>{};
+  const std::string t = ToLower(v);
+  if (t == "on" || t == "true" || t == "1" || t == "yes") return std::optional<bool>{true};
+  if (t == "off" || t == "false" || t == "0" || t == "no") return std::optional<bool>{false};
+  return tl::unexpected(FieldError(field, "expected on or off, got '" + v.substr(0, 40) + "'"));
+}
+
+// The stack's knobs and limits; each flag given must be one the stack can honour.
+Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
+                        const catalog::TrainingStack* stack, internal::TrainSetup& setup) {
+  perf::TrainingJob& job = setup.job;
+  perf::LayoutConstraints& fixed = setup.fixed;
+  perf::SoftwareKnobs& sw = job.software;
+  auto lacks = [&](const char* field, const std::string& what) {
+    return tl::unexpected(
+        FieldError(field, "stack '" + stack->id + "' (" + StackOrigin(cat, stack) + ") " + what));
+  };
+  auto dp = OnOff(r.dp_overlap, "dp_overlap");
+  auto tpo = OnOff(r.tp_comm_overlap, "tp_comm_overlap");
+  auto mtp = OnOff(r.mtp, "mtp");
+  auto uneven = OnOff(r.uneven_stages, "uneven_stages");
+  for (auto* v : {&dp, &tpo, &mtp, &uneven}) {
+    if (!*v) return tl::unexpected(v->error());
+  }
+  if (stack) {
+    if (*dp && **dp && !stack->dp_overlap) {
+      return lacks("dp_overlap", "does not overlap the data-parallel gradient sync");
+    }
+    if (*tpo && **tpo && !stack->tp_comm_overlap) {
+      return lacks("tp_comm_overlap", "does not overlap tensor-parallel communication");
+    }
+    if (*mtp && **mtp && !stack->mtp && job.model->mtp_layers > 0) {
+      return lacks("mtp", "does not train multi-token-prediction layers");
+    }
+    if (*uneven && **uneven && !stack->uneven_stages) {
+      return lacks("uneven_stages", "has no uneven first/last pipeline stages");
+    }
+  }
+  sw.dp_overlap = *dp ? **dp : stack ? std::optional<bool>{stack->dp_overlap} : std::nullopt;
+  sw.tp_comm_overlap = *tpo ? **tpo : stack && stack->tp_comm_overlap;
+  sw.mtp = *mtp ? **mtp : !stack || stack->mtp;
+  sw.uneven_stages = *uneven ? **uneven : !stack || stack->uneven_stages;
+
+  if (!r.recompute_modules.empty()) {
+    std::string unknown;
+    auto mask = perf::ParseRecomputeModules(r.recompute_modules, &unknown);
+    if (!mask || *mask == 0) {
+      return tl::unexpected(FieldError("recompute_modules",
+                                       "unknown module '" + unknown.substr(0, 40) + "'; expected " +
+                                           JoinOr(perf::RecomputeModuleNames())));
+    }
+    if (fixed.recompute && *fixed.recompute != perf::Recompute::kSelective) {
+      return tl::unexpected(
+          FieldError("recompute_modules", "needs --recompute selective, not " +
+                                              std::string(perf::RecomputeName(*fixed.recompute))));
+    }
+    if (stack) {
+      for (const auto& name : perf::RecomputeModuleNames()) {
+        const auto bit = perf::ParseRecomputeModules(name, nullptr);
+        if ((*mask & *bit) &&
+            std::find(stack->recompute_modules.begin(), stack->recompute_modules.end(), name) ==
+                stack->recompute_modules.end()) {
+          return lacks("recompute_modules",
+                       "cannot recompute module " + name + " on its own" +
+                           (stack->recompute_modules.empty()
+                                ? ""
+                                : "; it has " + JoinOr(stack->recompute_modules)));
+        }
+      }
+    }
+    fixed.recompute = perf::Recompute::kSelective;
+    fixed.recompute_modules = *mask;
+  }
+  if (!stack) return {};
+
+  auto has = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  // Schedules.
+  if (fixed.schedule) {
+    const std::string name(perf::ScheduleName(*fixed.schedule));
+    if (!has(stack->schedules, name)) {
+      return lacks("schedule", "has no " + name + " schedule; it has " + JoinOr(stack->schedules));
+    }
+  }
+  fixed.allow_interleave = has(stack->schedules, "interleaved");
+  if (r.interleave && *r.interleave > 1 && !fixed.allow_interleave) {
+    return lacks("interleave", "has no interleaved schedule (virtual pipeline stages)");
+  }
+  for (const auto& name : stack->schedules) {
+    if (auto s = perf::ParseSchedule(name)) fixed.allowed_schedules.push_back(*s);
+  }
+  if (fixed.allowed_schedules.empty())
+    fixed.allowed_schedules.push_back(perf::PipelineSchedule::k1F1B);
+  // ZeRO stages.
+  if (r.zero && std::find(stack->zero_stages.begin(), stack->zero_stages.end(), *r.zero) ==
+                    stack->zero_stages.end()) {
+    std::vector<std::string> stages;
+    for (int z : stack->zero_stages) stages.push_back(std::to_string(z));
+    return lacks("zero",
+                 "has no ZeRO stage " + std::to_string(*r.zero) + "; it has " + JoinOr(stages));
+  }
+  fixed.allowed_zero_stages = stack->zero_stages;
+  // Recomputation.
+  if (fixed.recompute) {
+    const std::string name(perf::RecomputeName(*fixed.recompute));
+    if (!stack->recompute.empty() && !has(stack->recompute, name)) {
+      return lacks(r.recompute_modules.empty() ? "recompute" : "recompute_modules",
+                   "has no " + name + " recomputation; it has " + JoinOr(stack->recompute));
+    }
+  }
+  for (const auto& name : stack->recompute) {
+    if (auto rc = perf::ParseRecompute(name)) fixed.allowed_recompute.push_back(*rc);
+  }
+  // Attention kernels.
+  const std::string kernel = job.attention == perf::AttentionKernel::kFlash ? "flash" : "unfused";
+  if (!stack->attention.empty() && !has(stack->attention, kernel)) {
+    return lacks("attention",
+                 "has no " + kernel + " attention; it has " + JoinOr(stack->attention));
+  }
+  // The launch flags of another stack are a contradiction, not a conversion.
+  if (!r.emit.empty() && r.emit != stack->emit) {
+    return lacks("emit", stack->emit.empty()
+                             ? "has no flag set to emit"
+                             : "runs with --emit " + stack->emit + ", not " + r.emit);
+  }
+  return {};
+}
+
 Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r) {
   if (r.model.empty()) return tl::unexpected(MissingField("model"));
   if (r.chip.empty()) return tl::unexpected(MissingField("chip"));
@@ -141,7 +298,13 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     }
     job.dtype = *dtype;
   }
-  if (auto ok = ApplyPrecision(r, **chip, job); !ok) return tl::unexpected(ok.error());
+  const catalog::TrainingStack* stack = nullptr;
+  if (!r.stack.empty()) {
+    auto s = WithField(cat.FindStack(r.stack), "stack");
+    if (!s) return tl::unexpected(s.error());
+    stack = *s;
+  }
+  if (auto ok = ApplyPrecision(cat, r, **chip, stack, job); !ok) return tl::unexpected(ok.error());
 
   fixed.tp = r.tp;
   fixed.pp = r.pp;
@@ -168,12 +331,16 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     }
     fixed.schedule = *s;
   }
-  auto kernel = perf::ParseAttentionKernel(r.attention);
+  const std::string attention = !r.attention.empty()                 ? r.attention
+                                : stack && !stack->attention.empty() ? stack->attention.front()
+                                                                     : "flash";
+  auto kernel = perf::ParseAttentionKernel(attention);
   if (!kernel) {
     return tl::unexpected(FieldError(
         "attention", "unknown attention '" + r.attention + "'; expected flash or unfused"));
   }
   job.attention = *kernel;
+  if (auto ok = ApplyStack(cat, r, stack, setup); !ok) return tl::unexpected(ok.error());
   if (auto ok = CheckSizes({{"tp", r.tp},
                             {"pp", r.pp},
                             {"dp", r.dp},

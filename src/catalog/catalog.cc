@@ -213,6 +213,10 @@ Result<const ServingEngine*> Catalog::FindEngine(std::string_view id) const {
   return FindById(engines_, id, "engine");
 }
 
+Result<const TrainingStack*> Catalog::FindStack(std::string_view id) const {
+  return FindById(stacks_, id, "stack");
+}
+
 const Chip* Catalog::MatchChip(std::string_view text) const {
   // As clusters name accelerators: "NVIDIA-H800" -> "h800"; DRA's "NVIDIA H100 80GB HBM3" ->
   // "h100-80gb-hbm3"; Ascend's "Ascend910B3" -> "ascend-910b3", then "ascend-910b" (sub-variants

@@ -16,6 +16,7 @@
 #include "catalog/chip.h"
 #include "catalog/engine.h"
 #include "catalog/model.h"
+#include "catalog/stack.h"
 #include "catalog/system.h"
 #include "core/error.h"
 
@@ -47,6 +48,7 @@ class Catalog {
   Result<const System*> FindSystem(std::string_view id) const;
   Result<const Model*> FindModel(std::string_view id) const;
   Result<const ServingEngine*> FindEngine(std::string_view id) const;
+  Result<const TrainingStack*> FindStack(std::string_view id) const;
   const Source* FindSource(std::string_view id) const;
   // The chip a free-form accelerator name is, if any: a trace's "H800", "A100-SXM4-80GB", or as
   // Kubernetes names them ("NVIDIA-H800", "NVIDIA H100 80GB HBM3", "Ascend910B3"). Vendor
@@ -69,6 +71,7 @@ class Catalog {
   const std::vector<Model>& models() const { return models_; }
   const std::vector<Source>& sources() const { return sources_; }
   const std::vector<ServingEngine>& engines() const { return engines_; }
+  const std::vector<TrainingStack>& stacks() const { return stacks_; }
 
   // Where each entry came from ("builtin:chips.yaml:12"), for messages.
   std::string Origin(std::string_view kind, std::string_view id) const;
@@ -81,6 +84,7 @@ class Catalog {
   std::vector<Model> models_;
   std::vector<Source> sources_;
   std::vector<ServingEngine> engines_;
+  std::vector<TrainingStack> stacks_;
   std::vector<FamilyCalibration> families_;
   TrainingCalibration training_;
   InferenceCalibration inference_;

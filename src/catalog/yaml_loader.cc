@@ -22,9 +22,9 @@ class YamlLoader : public YamlReader {
     const YAML::Node root = Parse(text);
     if (root.IsNull()) return;  // empty file
     if (!root.IsMap()) Fail("expected a mapping with chips, systems, models, ...", root, "");
-    CheckKeys(
-        root, "",
-        {"sources", "chips", "systems", "models", "families", "training", "inference", "engines"});
+    CheckKeys(root, "",
+              {"sources", "chips", "systems", "models", "families", "training", "inference",
+               "engines", "stacks"});
     if (root["sources"])
       ForEach(root["sources"], "sources", [&](auto& n, auto& p) { Source(n, p); });
     if (root["chips"]) ForEach(root["chips"], "chips", [&](auto& n, auto& p) { Chip(n, p); });
@@ -38,6 +38,7 @@ class YamlLoader : public YamlReader {
     if (root["inference"]) Inference(root["inference"], "inference");
     if (root["engines"])
       ForEach(root["engines"], "engines", [&](auto& n, auto& p) { Engine(n, p); });
+    if (root["stacks"]) ForEach(root["stacks"], "stacks", [&](auto& n, auto& p) { Stack(n, p); });
   }
 
  private:
@@ -483,6 +484,57 @@ class YamlLoader : public YamlReader {
     e.sources = Strings(n, "source", path);
     e.notes = Text(n, "notes", path, false);
     Upsert(catalog_.engines_, std::move(e), "engine", n, path);
+  }
+
+  // A list of words, each one of `known`.
+  std::vector<std::string> Words(const YAML::Node& n, std::string_view key, const std::string& path,
+                                 const std::vector<std::string>& known) {
+    std::vector<std::string> out = Strings(n, key, path);
+    for (const auto& w : out) {
+      if (std::find(known.begin(), known.end(), w) == known.end()) {
+        Fail("unknown " + std::string(key) + " entry '" + w.substr(0, 40) + "'; expected " +
+                 JoinOr(known),
+             n[std::string(key)], Join(path, key));
+      }
+    }
+    return out;
+  }
+
+  void Stack(const YAML::Node& n, const std::string& path) {
+    CheckKeys(n, path,
+              {"id", "name", "dp_overlap", "tp_comm_overlap", "schedules", "zero_stages",
+               "recompute", "recompute_modules", "precisions", "attention", "uneven_stages", "mtp",
+               "emit", "source", "notes"});
+    TrainingStack s;
+    s.id = Id(n, path);
+    s.name = Text(n, "name", path, true);
+    s.dp_overlap = Bool(n, "dp_overlap", path, false);
+    s.tp_comm_overlap = Bool(n, "tp_comm_overlap", path, false);
+    s.schedules = Words(n, "schedules", path, {"1f1b", "interleaved", "dualpipe"});
+    if (s.schedules.empty()) Fail("needs at least one schedule", n, Join(path, "schedules"));
+    for (const auto& z : Words(n, "zero_stages", path, {"0", "1", "2", "3"})) {
+      s.zero_stages.push_back(z[0] - '0');
+    }
+    if (s.zero_stages.empty()) Fail("needs at least one ZeRO stage", n, Join(path, "zero_stages"));
+    s.recompute = Words(n, "recompute", path, {"none", "selective", "full"});
+    s.recompute_modules =
+        Words(n, "recompute_modules", path,
+              {"core_attn", "mlp", "moe", "moe_act", "layernorm", "mla_up_proj", "shared_experts"});
+    s.precisions = Strings(n, "precisions", path);  // recipe names: checked where they are used
+    s.attention = Words(n, "attention", path, {"flash", "unfused"});
+    s.uneven_stages = Bool(n, "uneven_stages", path, false);
+    s.mtp = Bool(n, "mtp", path, false);
+    s.emit = Text(n, "emit", path, false);
+    if (!s.emit.empty() && s.emit != "megatron" && s.emit != "mindspeed" &&
+        s.emit != "torchtitan") {
+      Fail("unknown emit '" + s.emit.substr(0, 40) +
+               "'; expected megatron, mindspeed, torchtitan "
+               "or empty",
+           n["emit"], Join(path, "emit"));
+    }
+    s.sources = Strings(n, "source", path);
+    s.notes = Text(n, "notes", path, false);
+    Upsert(catalog_.stacks_, std::move(s), "stack", n, path);
   }
 
   void Inference(const YAML::Node& n, const std::string& path) {

@@ -174,22 +174,26 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   const double imbalance = x.job.training.moe_load_imbalance;
   LayerCost cost;
 
-  // Forward GEMMs.
+  // Forward GEMMs (kept apart where a module can be recomputed on its own).
   double gemm =
       GemmSeconds(2 * T * p.attention / tp, 3, x.c.matmul_peak, eff, cal.matmul_half_gflop);
+  const double attention_gemm = gemm;
+  double mlp_gemm = 0, routed_gemm = 0, shared_gemm = 0;
   if (moe) {
     const double assignments = T * p.top_k * imbalance;
     const double tokens_per_expert = T * p.top_k * l.ep / std::max(1, p.routed_experts) * imbalance;
     const double expert_call = 2 * tokens_per_expert * p.expert / 3 / tp;
     const double routed_flops = 2 * assignments * p.expert / tp;
-    gemm += routed_flops / (x.c.matmul_peak * eff * (expert_call / 1e9) /
-                            (expert_call / 1e9 + cal.matmul_half_gflop));
-    gemm += GemmSeconds(2 * T * p.shared_experts * p.expert / tp, 3, x.c.matmul_peak, eff,
-                        cal.matmul_half_gflop);
+    routed_gemm = routed_flops / (x.c.matmul_peak * eff * (expert_call / 1e9) /
+                                  (expert_call / 1e9 + cal.matmul_half_gflop));
+    shared_gemm = GemmSeconds(2 * T * p.shared_experts * p.expert / tp, 3, x.c.matmul_peak, eff,
+                              cal.matmul_half_gflop);
+    gemm += routed_gemm + shared_gemm;
     gemm += GemmSeconds(2 * T * p.router / tp, 1, x.c.matmul_peak, eff, cal.matmul_half_gflop);
   } else {
-    gemm += GemmSeconds(2 * T * p.dense_mlp / tp, m.mlp == catalog::MlpKind::kSwiglu ? 3 : 2,
-                        x.c.matmul_peak, eff, cal.matmul_half_gflop);
+    mlp_gemm = GemmSeconds(2 * T * p.dense_mlp / tp, m.mlp == catalog::MlpKind::kSwiglu ? 3 : 2,
+                           x.c.matmul_peak, eff, cal.matmul_half_gflop);
+    gemm += mlp_gemm;
   }
   // Attention core, in 16-bit. Flash kernels skip the masked half; unfused
   // kernels compute the full score matrix with batched GEMMs and stream it
@@ -242,11 +246,41 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   // store: the score matrices of unfused attention; with flash attention, the
   // norms and activation functions.
   const bool flash = x.job.attention == AttentionKernel::kFlash;
+  const unsigned modules = l.recompute == Recompute::kSelective ? l.recompute_modules : 0;
+  auto has = [&](unsigned module) { return (modules & module) != 0; };
   double recompute = 0;
+  int extra_tp_collectives = 0;  // a recomputed MLP gathers its sequence-parallel input again
   if (l.recompute == Recompute::kFull) {
     recompute = fwd;
-  } else if (l.recompute == Recompute::kSelective) {
+  } else if (l.recompute == Recompute::kSelective && modules == 0) {
     recompute = flash ? elem : attn_fwd;
+  } else if (modules != 0) {
+    const double norms = T * 8 * h / (sp ? tp : 1) / x.c.mem_bw;
+    const double fe_all = moe ? fe * (p.top_k * imbalance + p.shared_experts) : 0;
+    if (has(kRecomputeCoreAttn)) recompute += attn_fwd;
+    if (has(kRecomputeLayernorm)) recompute += norms;
+    if (has(kRecomputeMlp) && !moe) {
+      recompute +=
+          mlp_gemm + T * (m.mlp == catalog::MlpKind::kSwiglu ? 6 : 4) * f / tp / x.c.mem_bw;
+      ++extra_tp_collectives;
+    }
+    if (has(kRecomputeMoe) && moe) {
+      recompute += routed_gemm + T * 6 * fe * p.top_k * imbalance / tp / x.c.mem_bw;
+      ++extra_tp_collectives;
+    } else if (has(kRecomputeMoeAct) && moe) {
+      recompute += T * 6 * fe_all / tp / x.c.mem_bw;
+    }
+    if (has(kRecomputeSharedExperts) && moe) {
+      recompute += shared_gemm;
+      ++extra_tp_collectives;
+    }
+    if (has(kRecomputeMlaUpProj) && m.mla) {
+      const auto& mla = *m.mla;
+      const double up = (mla.q_lora_rank > 0 ? mla.q_lora_rank * m.heads * QkHeadDim(m) : 0.0) +
+                        mla.kv_lora_rank * m.heads * (mla.qk_nope_head_dim + VHeadDim(m));
+      recompute += std::min(attention_gemm, GemmSeconds(2 * T * up / tp, 2, x.c.matmul_peak, eff,
+                                                        cal.matmul_half_gflop));
+    }
   }
   cost.compute_s = fwd + bwd + recompute + amax;
   cost.backward_s = bwd;
@@ -257,8 +291,11 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   // more when the forward is recomputed.
   if (l.tp > 1) {
     const auto g = PlaceGroup(l.tp, 1, domain);
-    const int collectives = l.recompute == Recompute::kFull ? 6 : 4;
+    const int collectives = (l.recompute == Recompute::kFull ? 6 : 4) + extra_tp_collectives;
     cost.tp_s = collectives * AllReduceSeconds(T * h * kActivationBytes, g, sys);
+    // Overlapped (Transformer Engine userbuffers, async TP), a collective hides behind the GEMM
+    // it feeds: only what exceeds the layer's GEMM time shows.
+    if (x.job.software.tp_comm_overlap) cost.tp_s = std::max(0.0, cost.tp_s - 3 * gemm);
   }
   // Context parallel: all-gather K and V forward, reduce-scatter their
   // gradients backward.
@@ -309,7 +346,7 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   }
   // MLP: the first projection's output (kept) and the activation function's
   // output (dropped by selective recomputation with flash attention).
-  const bool drop_cheap = flash && l.recompute == Recompute::kSelective;
+  const bool drop_cheap = flash && l.recompute == Recompute::kSelective && modules == 0;
   const double swiglu_kept = drop_cheap ? 4 : 6;
   if (moe) {
     act_split +=
@@ -320,14 +357,39 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     act_split += drop_cheap ? 2 * f : 4 * f;
   }
   if (drop_cheap) act_replicated -= 4 * h;  // norm outputs are recomputed
+  if (modules != 0) {
+    // What each recomputed module no longer stores (its inputs stay: they are other modules'
+    // outputs or the layer's input).
+    if (has(kRecomputeLayernorm)) act_replicated -= 4 * h;
+    if (has(kRecomputeCoreAttn) && flash) act_split -= 2.0 * m.heads * VHeadDim(m);
+    if (has(kRecomputeMlaUpProj) && m.mla)
+      act_split -= 2.0 * m.heads * (2 * QkHeadDim(m) + VHeadDim(m));
+    if (has(kRecomputeMlp) && !moe) act_split -= m.mlp == catalog::MlpKind::kSwiglu ? 6 * f : 4 * f;
+    if (moe) {
+      if (has(kRecomputeMoe)) {
+        act_split -= (2 * h + 6 * fe) * p.top_k * imbalance;
+      } else if (has(kRecomputeMoeAct)) {
+        act_split -= 2 * fe * p.top_k * imbalance;
+      }
+      if (has(kRecomputeSharedExperts)) {
+        act_split -= 6 * fe * p.shared_experts;
+      } else if (has(kRecomputeMoeAct)) {
+        act_split -= 2 * fe * p.shared_experts;
+      }
+    }
+    act_split = std::max(0.0, act_split);
+  }
   if (l.recompute == Recompute::kFull) {
     cost.act_bytes = T * 2 * h / (sp ? tp : 1);  // only the layer input is kept
   } else {
     // A recipe that caches GEMM inputs in FP8 (DeepSeek-V3) halves what the layer keeps.
     const double format = TensorFormatBytes(x.c.prec.activations) / kActivationBytes;
     cost.act_bytes = T * ((sp ? act_replicated / tp : act_replicated) + act_split / tp) * format;
-    // Selective recomputation exists to drop the score matrices.
-    if (l.recompute == Recompute::kNone) cost.act_bytes += T * score_bytes_per_token;
+    // Selective recomputation exists to drop the score matrices (core_attn, when modules are
+    // named).
+    if (l.recompute == Recompute::kNone || (modules != 0 && !has(kRecomputeCoreAttn))) {
+      cost.act_bytes += T * score_bytes_per_token;
+    }
   }
   return cost;
 }
@@ -416,6 +478,11 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
                std::to_string(c.seq));
   }
   if (l.zero_stage < 0 || l.zero_stage > 3) return bad("zero stage must be 0, 1, 2 or 3");
+  if (!job.software.uneven_stages && m.layers % (l.pp * l.interleave) != 0) {
+    return bad(std::to_string(m.layers) + " layers do not split evenly into pp*interleave " +
+               std::to_string(l.pp * l.interleave) +
+               " stages, and the software has no uneven first/last stages");
+  }
   if (c.prec.sharded_params && l.zero_stage != 3) {
     return bad("precision '" + c.prec.recipe +
                "' shards the fp32 parameters over data parallel (ZeRO-3, FSDP); zero " +
@@ -467,11 +534,16 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       GemmSeconds(2 * T * p.embedding / l.tp, 1, c.matmul_peak, eff, cal.matmul_half_gflop);
   const double logits_elem = T * m.vocab / l.tp * 4 * 4 / c.mem_bw;
   double tail = 3 * (logits_gemm + logits_elem);
-  tail += m.mtp_layers * (layer_total(p.moe_layers > 0 ? moe : dense) + 3 * logits_gemm);
+  const int mtp_layers = job.software.mtp ? m.mtp_layers : 0;
+  tail += mtp_layers * (layer_total(p.moe_layers > 0 ? moe : dense) + 3 * logits_gemm);
 
   const double avg_layer =
       (p.dense_layers * layer_total(dense) + p.moe_layers * layer_total(moe)) / m.layers;
-  const StagePlan plan = BalanceStages(m.layers, l.pp, avg_layer, tail);
+  // Without uneven stages (a stack that has no --decoder-last-pipeline-num-layers) every stage
+  // holds layers / pp and the last adds the head.
+  const StagePlan plan = job.software.uneven_stages || l.pp == 1
+                             ? BalanceStages(m.layers, l.pp, avg_layer, tail)
+                             : StagePlan{m.layers / l.pp, true, m.layers / l.pp};
   const double moe_share = static_cast<double>(p.moe_layers) / m.layers;
   auto per_stage = [&](double dense_v, double moe_v) {
     return plan.layers * ((1 - moe_share) * dense_v + moe_share * moe_v);
@@ -556,26 +628,41 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   // backward of the last micro-batch as far as it goes.
   const auto dp_group = PlaceGroup(l.dp * l.cp, l.tp, domain);
   const auto edp_group = PlaceGroup(expert_dp * l.cp, l.tp * l.ep, domain);
-  double dp_time = 0;
   const Precision& prec = c.prec;
   const double reduce_bytes = TensorFormatBytes(prec.grad_reduce);
   // FSDP casts its fp32 shards to bf16 before gathering them; FP8 weights gather in FP8.
   const double gather_bytes =
       prec.params == TensorFormat::kFp32 ? 2 : TensorFormatBytes(prec.params);
-  auto sync = [&](double params, const GroupPlacement& g) {
+  // The gradient reduction (all-reduce, or reduce-scatter under ZeRO) and the parameter
+  // all-gather, apart: one can hide behind the backward, the other behind the next forward.
+  auto reduce = [&](double params, const GroupPlacement& g) {
     if (g.size <= 1) return 0.0;
-    if (l.zero_stage == 0) return AllReduceSeconds(params * reduce_bytes, g, sys);
-    return AllGatherSeconds(params * reduce_bytes, g, sys) +
-           AllGatherSeconds(params * gather_bytes, g, sys);
+    return l.zero_stage == 0 ? AllReduceSeconds(params * reduce_bytes, g, sys)
+                             : AllGatherSeconds(params * reduce_bytes, g, sys);
   };
-  dp_time = sync(shared_params, dp_group) + sync(expert_params, edp_group);
+  auto param_gather = [&](double params, const GroupPlacement& g) {
+    if (g.size <= 1 || l.zero_stage == 0) return 0.0;
+    return AllGatherSeconds(params * gather_bytes, g, sys);
+  };
+  const double dp_reduce = reduce(shared_params, dp_group) + reduce(expert_params, edp_group);
+  const double dp_gather =
+      param_gather(shared_params, dp_group) + param_gather(expert_params, edp_group);
   double zero3_exposed = 0;
   if (l.zero_stage == 3) {
     const double gather = AllGatherSeconds(shared_params * gather_bytes, dp_group, sys) +
                           AllGatherSeconds(expert_params * gather_bytes, edp_group, sys);
     zero3_exposed = micro_batches * std::max(0.0, 2 * gather - mb_compute);
   }
-  t.dp_comm_s = std::max(0.0, dp_time - job.training.dp_overlap * mb_backward) + zero3_exposed;
+  if (job.software.dp_overlap) {
+    // Overlapped by the software: the reduction behind the last micro-batch's backward, the
+    // gather behind the first micro-batch's forward of the next step.
+    const double on = *job.software.dp_overlap ? 1 : 0;
+    t.dp_comm_s = std::max(0.0, dp_reduce - on * mb_backward) +
+                  std::max(0.0, dp_gather - on * (mb_compute - mb_backward)) + zero3_exposed;
+  } else {
+    t.dp_comm_s = std::max(0.0, dp_reduce + dp_gather - job.training.dp_overlap * mb_backward) +
+                  zero3_exposed;
+  }
 
   // Optimizer step over the local shard.
   const double opt_shard = l.zero_stage >= 1
@@ -717,6 +804,57 @@ std::optional<Recompute> ParseRecompute(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+constexpr std::pair<const char*, unsigned> kRecomputeModules[] = {
+    {"core_attn", kRecomputeCoreAttn},
+    {"mlp", kRecomputeMlp},
+    {"moe", kRecomputeMoe},
+    {"moe_act", kRecomputeMoeAct},
+    {"layernorm", kRecomputeLayernorm},
+    {"mla_up_proj", kRecomputeMlaUpProj},
+    {"shared_experts", kRecomputeSharedExperts}};
+}  // namespace
+
+std::vector<std::string> RecomputeModuleNames() {
+  std::vector<std::string> out;
+  for (const auto& [name, bit] : kRecomputeModules) out.emplace_back(name);
+  return out;
+}
+
+std::optional<unsigned> ParseRecomputeModules(std::string_view list, std::string* unknown) {
+  unsigned mask = 0;
+  std::string word;
+  auto flush = [&]() -> bool {
+    if (word.empty()) return true;
+    for (const auto& [name, bit] : kRecomputeModules) {
+      if (word == name) {
+        mask |= bit;
+        word.clear();
+        return true;
+      }
+    }
+    if (unknown) *unknown = word;
+    return false;
+  };
+  for (char ch : ToLower(list)) {
+    if (ch == ',' || ch == ' ') {
+      if (!flush()) return std::nullopt;
+    } else {
+      word += ch == '-' ? '_' : ch;
+    }
+  }
+  if (!flush()) return std::nullopt;
+  return mask;
+}
+
+std::string RecomputeModulesName(unsigned mask) {
+  std::string out;
+  for (const auto& [name, bit] : kRecomputeModules) {
+    if (mask & bit) out += (out.empty() ? "" : ",") + std::string(name);
+  }
+  return out;
+}
+
 std::string_view ScheduleName(PipelineSchedule s) {
   return s == PipelineSchedule::kDualPipe ? "dualpipe" : "1f1b";
 }
@@ -825,9 +963,6 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
   const long n = job.chips;
   const int domain = job.system.scale_up_domain;
 
-  auto choices = [](const std::optional<int>& v, const std::vector<int>& all) {
-    return v ? std::vector<int>{*v} : all;
-  };
   std::vector<int> tps = fixed.tp ? std::vector<int>{*fixed.tp} : Divisors(n, domain);
   std::vector<int> cps = {1};
   if (fixed.cp) {
@@ -835,16 +970,29 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
   } else {
     for (int cp = 2; cp <= 32 && c.seq / cp >= 4096; cp *= 2) cps.push_back(cp);
   }
+  auto allowed = [](auto all, const auto& offered) {
+    if (offered.empty()) return all;
+    decltype(all) out;
+    for (const auto& v : all) {
+      if (std::find(offered.begin(), offered.end(), v) != offered.end()) out.push_back(v);
+    }
+    return out;
+  };
   std::vector<Recompute> recomputes =
-      fixed.recompute
-          ? std::vector<Recompute>{*fixed.recompute}
-          : std::vector<Recompute>{Recompute::kNone, Recompute::kSelective, Recompute::kFull};
-  const std::vector<int> zeros = choices(
-      fixed.zero_stage, c.prec.sharded_params ? std::vector<int>{3} : std::vector<int>{0, 1, 2, 3});
+      fixed.recompute ? std::vector<Recompute>{*fixed.recompute}
+                      : allowed(std::vector<Recompute>{Recompute::kNone, Recompute::kSelective,
+                                                       Recompute::kFull},
+                                fixed.allowed_recompute);
+  const std::vector<int> zeros =
+      fixed.zero_stage
+          ? std::vector<int>{*fixed.zero_stage}
+          : allowed(c.prec.sharded_params ? std::vector<int>{3} : std::vector<int>{0, 1, 2, 3},
+                    fixed.allowed_zero_stages);
   const std::vector<PipelineSchedule> schedules =
-      fixed.schedule
-          ? std::vector<PipelineSchedule>{*fixed.schedule}
-          : std::vector<PipelineSchedule>{PipelineSchedule::k1F1B, PipelineSchedule::kDualPipe};
+      fixed.schedule ? std::vector<PipelineSchedule>{*fixed.schedule}
+                     : allowed(std::vector<PipelineSchedule>{PipelineSchedule::k1F1B,
+                                                             PipelineSchedule::kDualPipe},
+                               fixed.allowed_schedules);
 
   SearchResult result;
   bool have_best = false;
@@ -894,8 +1042,9 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
         } else {
           for (int mb = 1; mb <= 64; mb *= 2) mbs.push_back(mb);
         }
-        std::vector<int> vs =
-            fixed.interleave ? std::vector<int>{*fixed.interleave} : Divisors(m.layers / pp, 16);
+        std::vector<int> vs = fixed.interleave         ? std::vector<int>{*fixed.interleave}
+                              : fixed.allow_interleave ? Divisors(m.layers / pp, 16)
+                                                       : std::vector<int>{1};
         for (int ep : eps) {
           for (int mb : mbs) {
             for (int v : vs) {
@@ -908,6 +1057,7 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
                     }
                     ParallelLayout l{tp, pp, dp, ep, cp, zero, mb, v, rc, true, sched};
                     l.sequence_parallel = fixed.sequence_parallel.value_or(tp > 1);
+                    l.recompute_modules = fixed.recompute_modules.value_or(0);
                     if (auto ok = CheckLayout(job, c, l); !ok) {
                       note(ok.error().message);
                       continue;

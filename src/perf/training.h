@@ -42,6 +42,21 @@ std::optional<PipelineSchedule> ParseSchedule(std::string_view s);
 enum class AttentionKernel { kFlash, kUnfused };
 std::optional<AttentionKernel> ParseAttentionKernel(std::string_view s);
 
+// Megatron's --recompute-modules: what selective recomputation redoes instead of storing.
+enum RecomputeModule : unsigned {
+  kRecomputeCoreAttn = 1,       // the attention core (unfused: the score matrices)
+  kRecomputeMlp = 2,            // dense MLPs
+  kRecomputeMoe = 4,            // routed experts, token dispatch included
+  kRecomputeMoeAct = 8,         // experts' activation functions
+  kRecomputeLayernorm = 16,     // norms
+  kRecomputeMlaUpProj = 32,     // MLA's query and key/value up-projections
+  kRecomputeSharedExperts = 64  // shared experts
+};
+// "core_attn,mlp" or "core_attn mlp" -> a mask; nullopt names nothing known.
+std::optional<unsigned> ParseRecomputeModules(std::string_view list, std::string* unknown);
+std::string RecomputeModulesName(unsigned mask);  // "core_attn,mlp"
+std::vector<std::string> RecomputeModuleNames();
+
 struct ParallelLayout {
   int tp = 1;           // tensor parallel
   int pp = 1;           // pipeline stages
@@ -54,6 +69,9 @@ struct ParallelLayout {
   Recompute recompute = Recompute::kNone;
   bool sequence_parallel = true;  // only meaningful when tp > 1
   PipelineSchedule schedule = PipelineSchedule::k1F1B;
+  // With Recompute::kSelective: the modules recomputed; 0: the cheap parts (norms and activation
+  // functions with flash attention, the score matrices without).
+  unsigned recompute_modules = 0;
 
   int chips() const { return tp * pp * dp * cp; }
 };
@@ -64,6 +82,23 @@ struct LayoutConstraints {
   std::optional<Recompute> recompute;
   std::optional<bool> sequence_parallel;
   std::optional<PipelineSchedule> schedule;
+  std::optional<unsigned> recompute_modules;
+  // What the software offers (a stack); empty or true: everything.
+  std::vector<PipelineSchedule> allowed_schedules;
+  bool allow_interleave = true;
+  std::vector<int> allowed_zero_stages;
+  std::vector<Recompute> allowed_recompute;
+};
+
+// What the training software does with a layout (a --stack, or each knob on its own).
+struct SoftwareKnobs {
+  // Gradient reduce-scatter hidden behind the backward and parameter all-gather behind the next
+  // forward (Megatron's --overlap-grad-reduce/--overlap-param-gather, FSDP prefetch). Unset: the
+  // calibrated training.dp_overlap (data/calibration.yaml).
+  std::optional<bool> dp_overlap;
+  bool tp_comm_overlap = false;  // TP collectives overlapped with the GEMMs they feed
+  bool uneven_stages = true;     // the last stage may hold fewer layers (it holds the head)
+  bool mtp = true;               // train the model's multi-token-prediction layers
 };
 
 struct TrainingJob {
@@ -81,6 +116,7 @@ struct TrainingJob {
   // its matmul format must equal `dtype`.
   std::optional<Precision> precision;
   AttentionKernel attention = AttentionKernel::kFlash;
+  SoftwareKnobs software;
 };
 
 struct MemoryBreakdown {

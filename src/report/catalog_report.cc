@@ -237,6 +237,42 @@ std::string EnginesTable(const Catalog& c) {
          "--max-batched-tokens and --kv-memory-fraction override them.\n";
 }
 
+std::string StacksJson(const Catalog& c) {
+  nlohmann::json stacks = nlohmann::json::array();
+  for (const auto& s : c.stacks()) {
+    stacks.push_back({{"id", s.id},
+                      {"name", s.name},
+                      {"dp_overlap", s.dp_overlap},
+                      {"tp_comm_overlap", s.tp_comm_overlap},
+                      {"schedules", s.schedules},
+                      {"zero_stages", s.zero_stages},
+                      {"recompute", s.recompute},
+                      {"recompute_modules", s.recompute_modules},
+                      {"precisions", s.precisions},
+                      {"attention", s.attention},
+                      {"uneven_stages", s.uneven_stages},
+                      {"mtp", s.mtp},
+                      {"emit", s.emit},
+                      {"sources", s.sources},
+                      {"notes", s.notes}});
+  }
+  return Dump({{"stacks", stacks}});
+}
+
+std::string StacksTable(const Catalog& c) {
+  Table t({"id", "dp overlap", "tp overlap", "schedules", "zero", "recompute", "sources"});
+  auto join = [](const auto& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ",") + fmt::format("{}", x);
+    return out;
+  };
+  for (const auto& s : c.stacks()) {
+    t.AddRow({s.id, s.dp_overlap ? "yes" : "no", s.tp_comm_overlap ? "yes" : "no",
+              join(s.schedules), join(s.zero_stages), join(s.recompute), join(s.sources)});
+  }
+  return t.Render() + "train --stack ID applies one; --json lists modules, precisions and notes.\n";
+}
+
 std::string ModelsJson(const Catalog& c) {
   nlohmann::json models = nlohmann::json::array();
   for (const auto& m : c.models()) {

@@ -18,6 +18,9 @@ std::string ModelsTable(const catalog::Catalog& c);
 // Serving engines and their documented limits (`suanli catalog engines`).
 std::string EnginesJson(const catalog::Catalog& c);
 std::string EnginesTable(const catalog::Catalog& c);
+// Training software stacks and what each does (`suanli catalog stacks`).
+std::string StacksJson(const catalog::Catalog& c);
+std::string StacksTable(const catalog::Catalog& c);
 
 }  // namespace suanli::report
 

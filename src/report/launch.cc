@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/text.h"
@@ -84,7 +85,20 @@ void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e,
     add("--recompute-num-layers", "1");
   } else if (l.recompute == Recompute::kSelective) {
     add("--recompute-granularity", "selective");
+    if (l.recompute_modules != 0) {
+      std::string modules = perf::RecomputeModulesName(l.recompute_modules);
+      std::replace(modules.begin(), modules.end(), ',', ' ');
+      add("--recompute-modules", modules);
+    }
   }
+  // What the software overlaps, and the MTP layers it trains.
+  const auto& sw = job.software;
+  if (sw.dp_overlap.value_or(false) && l.dp * l.cp > 1) {
+    add("--overlap-grad-reduce");
+    if (l.zero_stage >= 1) add("--overlap-param-gather");
+  }
+  if (sw.tp_comm_overlap && l.tp > 1) add("--tp-comm-overlap");
+  if (m.mtp_layers > 0 && sw.mtp) add("--mtp-num-layers", num(m.mtp_layers));
   if (job.attention == perf::AttentionKernel::kFlash) add("--use-flash-attn");
   // Precision (Megatron-Core 0.12+ names: --fp8-recipe, the precision-aware optimizer).
   const auto& prec = e.precision;

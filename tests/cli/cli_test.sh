@@ -208,6 +208,23 @@ expect_bad "--dtype fp8 contradicts --precision bf16" "--dtype.*contradicts" \
 expect_bad "unknown --optimizer-dtype" "--optimizer-dtype.*fp32 or bf16" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --optimizer-dtype fp8
 
+# Software stacks (data/stacks.yaml): what a stack does not have is an error on the flag, naming
+# the stack's line.
+expect_bad "--stack megatron-core has no dualpipe" "--schedule.*megatron-core.*stacks.yaml:[0-9]+.*dualpipe" \
+  train --model deepseek-v3 --chip h800 --count 2048 --tokens 1e12 --stack megatron-core --schedule dualpipe
+expect_bad "--stack megatron-2021 has no recompute modules" "--recompute-modules.*megatron-2021" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --stack megatron-2021 --recompute-modules core_attn
+expect_bad "--stack deepspeed has no interleaving" "--interleave.*deepspeed" \
+  train --model llama-3-8b --chip h100 --count 64 --tokens 1e12 --stack deepspeed --interleave 2
+expect_bad "--stack mindspeed has no FP8 recipe" "--dtype.*mindspeed.*fp8" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --stack mindspeed --dtype fp8
+expect_bad "unknown --stack names the nearest" "--stack.*megatron-core" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --stack megatron
+expect_bad "unknown --recompute-modules entry" "--recompute-modules.*attn_core" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --recompute-modules attn_core
+expect_bad "--dp-overlap takes on or off" "--dp-overlap.*on or off" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --dp-overlap maybe
+
 # Hanguang 800 is an inference NPU.
 expect_bad "hanguang-800 is inference-only" "inference" \
   train --model llama-3-8b --chip hanguang-800 --count 64 --tokens 1e12

@@ -1,0 +1,32 @@
+// A training software stack as data/stacks.yaml describes it: what the software can do, with
+// sources. The training model takes each capability as a knob (perf/training.h, StackKnobs);
+// a stack sets their defaults and bounds what a request may ask for.
+#ifndef SUANLI_CATALOG_STACK_H_
+#define SUANLI_CATALOG_STACK_H_
+
+#include <string>
+#include <vector>
+
+namespace suanli::catalog {
+
+struct TrainingStack {
+  std::string id;
+  std::string name;
+  bool dp_overlap = false;       // gradient reduce-scatter / parameter all-gather hidden by compute
+  bool tp_comm_overlap = false;  // tensor-parallel collectives overlapped with the GEMMs
+  std::vector<std::string> schedules;  // 1f1b, interleaved, dualpipe
+  std::vector<int> zero_stages;
+  std::vector<std::string> recompute;          // none, selective, full
+  std::vector<std::string> recompute_modules;  // Megatron's --recompute-modules names
+  std::vector<std::string> precisions;         // perf/precision.h recipe names
+  std::vector<std::string> attention;          // flash, unfused
+  bool uneven_stages = false;  // first and last pipeline stages may hold fewer layers
+  bool mtp = false;            // trains multi-token-prediction layers
+  std::string emit;            // the --emit flag set that runs it; empty: none
+  std::vector<std::string> sources;
+  std::string notes;
+};
+
+}  // namespace suanli::catalog
+
+#endif  // SUANLI_CATALOG_STACK_H_

@@ -1,0 +1,259 @@
+// Software stacks (data/stacks.yaml): what a stack sets, what it refuses, and the knobs' effects
+// on the model against hand calculations.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <string>
+
+#include "app/engine.h"
+#include "app/internal.h"
+#include "app/requests.h"
+#include "catalog/catalog.h"
+#include "perf/training.h"
+#include "report/launch.h"
+
+namespace suanli::app {
+namespace {
+
+const catalog::Catalog& Cat() {
+  static const catalog::Catalog c = *catalog::Catalog::Builtin();
+  return c;
+}
+
+TrainRequest Train(const char* model, const char* chip, int64_t count) {
+  TrainRequest r;
+  r.model = model;
+  r.chip = chip;
+  r.count = count;
+  r.tokens = 1e12;
+  return r;
+}
+
+// Each contradiction is an error on the flag that asked for it, naming the stack's file:line.
+TEST(Stacks, ContradictionsNameTheFlagAndTheStacksLine) {
+  struct Case {
+    const char* field;
+    const char* text;
+    std::function<void(TrainRequest&)> ask;
+  };
+  const Case cases[] = {
+      {"schedule", "has no dualpipe schedule",
+       [](TrainRequest& r) {
+         r.stack = "megatron-core";
+         r.schedule = "dualpipe";
+       }},
+      {"interleave", "has no interleaved schedule",
+       [](TrainRequest& r) {
+         r.stack = "deepspeed";
+         r.interleave = 2;
+       }},
+      {"zero", "has no ZeRO stage 1",
+       [](TrainRequest& r) {
+         r.stack = "megatron-2021";
+         r.zero = 1;
+       }},
+      {"recompute_modules", "cannot recompute module core_attn",
+       [](TrainRequest& r) {
+         r.stack = "megatron-2021";
+         r.recompute_modules = "core_attn";
+       }},
+      {"recompute", "has no selective recomputation",
+       [](TrainRequest& r) {
+         r.stack = "megatron-2021";
+         r.recompute = "selective";
+       }},
+      {"dp_overlap", "does not overlap the data-parallel gradient sync",
+       [](TrainRequest& r) {
+         r.stack = "megatron-2021";
+         r.dp_overlap = "on";
+       }},
+      {"attention", "has no flash attention",
+       [](TrainRequest& r) {
+         r.stack = "megatron-2021";
+         r.attention = "flash";
+       }},
+      {"dtype", "has no precision recipe 'fp8-delayed'",
+       [](TrainRequest& r) {
+         r.stack = "megatron-2021";
+         r.dtype = "fp8";
+       }},
+      {"emit", "runs with --emit torchtitan",
+       [](TrainRequest& r) {
+         r.stack = "torchtitan-fsdp2";
+         r.emit = "megatron";
+       }},
+  };
+  for (const auto& c : cases) {
+    TrainRequest r = Train("llama-3-8b", "h100", 64);
+    c.ask(r);
+    auto setup = internal::BuildTrainJob(Cat(), r);
+    ASSERT_FALSE(setup) << c.field;
+    EXPECT_EQ(setup.error().field, c.field) << setup.error().ToString();
+    EXPECT_NE(setup.error().message.find(c.text), std::string::npos) << setup.error().message;
+    EXPECT_NE(setup.error().message.find("stacks.yaml:"), std::string::npos)
+        << setup.error().message;
+  }
+  // Not a stack question: a bad value and an unknown stack.
+  TrainRequest r = Train("llama-3-8b", "h100", 64);
+  r.dp_overlap = "maybe";
+  auto bad = internal::BuildTrainJob(Cat(), r);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "dp_overlap");
+  r = Train("llama-3-8b", "h100", 64);
+  r.stack = "megatron";
+  bad = internal::BuildTrainJob(Cat(), r);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "stack");
+  EXPECT_NE(bad.error().message.find("megatron-core"), std::string::npos) << bad.error().message;
+}
+
+// A stack sets its knobs and limits the search to what it has.
+TEST(Stacks, PresetsSetKnobsAndLimitTheSearch) {
+  TrainRequest r = Train("llama-3-8b", "h100", 64);
+  r.stack = "megatron-2021";
+  auto old = internal::BuildTrainJob(Cat(), r);
+  ASSERT_TRUE(old) << old.error().ToString();
+  EXPECT_EQ(old->job.software.dp_overlap, std::optional<bool>{false});
+  EXPECT_EQ(old->job.attention, perf::AttentionKernel::kUnfused);
+  auto searched = perf::SearchLayout(old->job, old->fixed);
+  ASSERT_TRUE(searched) << searched.error().message;
+  EXPECT_EQ(searched->best.layout.zero_stage, 0);  // no distributed optimizer in 2021
+  EXPECT_NE(searched->best.layout.recompute, perf::Recompute::kSelective);
+  EXPECT_EQ(searched->best.layout.schedule, perf::PipelineSchedule::k1F1B);
+
+  r.stack = "torchtitan-fsdp2";
+  auto titan = internal::BuildTrainJob(Cat(), r);
+  ASSERT_TRUE(titan) << titan.error().ToString();
+  ASSERT_TRUE(titan->job.precision);
+  EXPECT_EQ(titan->job.precision->recipe, "fsdp2-mixed");  // its bf16 recipe
+  auto t = perf::SearchLayout(titan->job, titan->fixed);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->best.layout.zero_stage, 3);
+
+  r = Train("deepseek-v3", "h800", 2048);
+  r.stack = "mindspeed";
+  r.pp = 16;
+  r.schedule = "dualpipe";
+  EXPECT_TRUE(internal::BuildTrainJob(Cat(), r));  // MindSpeed has DualPipe(V)
+}
+
+// Per-module recomputation drops exactly what the module stores. Llama 3 8B on one chip's worth
+// of layout (tp 1, pp 1, micro-batch 1, seq 8,192): per layer and token the norms keep 2 x 2h
+// bytes (2 x 8,192 = 16,384), the SwiGLU MLP 6 x 14,336 = 86,016 bytes. Over 32 layers and 8,192
+// tokens that is 32 x 8,192 x 16,384 B = 4 GiB for layernorm and 21 GiB for mlp.
+TEST(Stacks, RecomputeModulesDropWhatTheyStore) {
+  constexpr double kGiB = 1024.0 * 1024 * 1024;
+  auto activations = [&](const char* modules, const char* recompute) {
+    TrainRequest r = Train("llama-3-8b", "h100", 8);
+    r.seq_len = 8192;
+    r.global_batch_tokens = 8.0 * 8192;
+    r.tp = 1;
+    r.pp = 1;
+    r.dp = 8;
+    r.zero = 2;  // fits without recomputation: 15.0 + 3.7 + 11.2 + 34 + 7.8 (logits) + 4 GiB
+    r.micro_batch = 1;
+    r.recompute = recompute;
+    r.recompute_modules = modules;
+    auto setup = internal::BuildTrainJob(Cat(), r);
+    EXPECT_TRUE(setup) << setup.error().ToString();
+    auto e = perf::SearchLayout(setup->job, setup->fixed);
+    EXPECT_TRUE(e) << e.error().message;
+    return e->best.memory.activations_gib * kGiB;
+  };
+  const double none = activations("", "none");
+  EXPECT_NEAR(none - activations("layernorm", ""), 4 * kGiB, 1e-3 * kGiB);
+  EXPECT_NEAR(none - activations("mlp", ""), 21 * kGiB, 1e-3 * kGiB);
+  EXPECT_NEAR(none - activations("layernorm,mlp", "selective"), 25 * kGiB, 1e-3 * kGiB);
+}
+
+// Overlap hides communication; never makes it larger.
+TEST(Stacks, OverlapHidesCommunication) {
+  TrainRequest r = Train("llama-2-70b", "a100", 2048);
+  r.seq_len = 4096;
+  r.global_batch_tokens = 1024.0 * 4096;
+  r.tp = 8;
+  r.pp = 4;
+  r.zero = 1;
+  r.micro_batch = 1;
+  r.interleave = 1;
+  r.recompute = "selective";
+  auto run = [&](const char* dp, const char* tp) {
+    TrainRequest q = r;
+    q.dp_overlap = dp;
+    q.tp_comm_overlap = tp;
+    auto setup = internal::BuildTrainJob(Cat(), q);
+    EXPECT_TRUE(setup) << setup.error().ToString();
+    auto e = perf::SearchLayout(setup->job, setup->fixed);
+    EXPECT_TRUE(e) << e.error().message;
+    return e->best.time;
+  };
+  const auto off = run("off", "off");
+  const auto calibrated = run("", "");
+  const auto on = run("on", "on");
+  // The calibrated overlap (training.dp_overlap 0, fitted on Llama 2) is no overlap.
+  EXPECT_DOUBLE_EQ(calibrated.dp_comm_s, off.dp_comm_s);
+  EXPECT_GT(off.dp_comm_s, 0);
+  EXPECT_LT(on.dp_comm_s, off.dp_comm_s);
+  EXPECT_GT(off.tp_comm_s, 0);
+  EXPECT_LT(on.tp_comm_s, off.tp_comm_s);
+}
+
+// Without uneven stages the layers must split evenly; MTP layers off shorten the last stage.
+TEST(Stacks, EvenStagesAndMtp) {
+  TrainRequest r = Train("llama-3-405b", "h100", 16384);
+  r.seq_len = 8192;
+  r.global_batch_tokens = 16e6;
+  r.tp = 8;
+  r.pp = 16;
+  r.uneven_stages = "off";
+  auto setup = internal::BuildTrainJob(Cat(), r);
+  ASSERT_TRUE(setup) << setup.error().ToString();
+  auto e = perf::SearchLayout(setup->job, setup->fixed);
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("do not split evenly"), std::string::npos)
+      << e.error().message;
+
+  TrainRequest d = Train("deepseek-v3", "h800", 2048);
+  d.dtype = "fp8";
+  d.seq_len = 4096;
+  d.global_batch_tokens = 15360.0 * 4096;
+  d.tp = 1;
+  d.pp = 16;
+  d.dp = 128;
+  d.ep = 64;
+  d.zero = 1;
+  d.schedule = "dualpipe";
+  d.recompute = "full";
+  d.micro_batch = 1;
+  d.emit = "megatron";
+  auto run = [&](const char* mtp) {
+    TrainRequest q = d;
+    q.mtp = mtp;
+    auto s = internal::BuildTrainJob(Cat(), q);
+    EXPECT_TRUE(s) << s.error().ToString();
+    auto est = perf::SearchLayout(s->job, s->fixed);
+    EXPECT_TRUE(est) << est.error().message;
+    auto launch = report::LaunchFor("megatron", s->job, est->best);
+    EXPECT_TRUE(launch) << launch.error().message;
+    const bool flag = std::find(launch->args.begin(), launch->args.end(),
+                                "--mtp-num-layers 1") != launch->args.end();
+    return std::pair{est->best.step_time_s, flag};
+  };
+  const auto on = run("on");
+  const auto off = run("off");
+  EXPECT_LE(off.first, on.first);  // the MTP module sits on the last stage
+  EXPECT_TRUE(on.second);
+  EXPECT_FALSE(off.second);
+  // A stack without MTP refuses --mtp on for a model that has MTP layers.
+  d.stack = "megatron-2021";
+  d.emit.clear();
+  d.dtype.clear();  // bf16: megatron-2021 has no FP8
+  d.mtp = "on";
+  auto refused = internal::BuildTrainJob(Cat(), d);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "mtp");
+}
+
+}  // namespace
+}  // namespace suanli::app
