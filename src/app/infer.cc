@@ -14,6 +14,7 @@
 #include "perf/inference.h"
 #include "perf/power.h"
 #include "report/infer_report.h"
+#include "report/serve_launch.h"
 #include "sim/serving/serving_sim.h"
 
 namespace suanli::app {
@@ -300,6 +301,17 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     return tl::unexpected(FieldError("tp", "tp x dp exceeds 10,000,000 chips"));
   }
   if (r.count < 0) return tl::unexpected(FieldError("count", "must be at least 1"));
+  if (!r.emit.empty()) {
+    const auto engines = report::ServeEngines();
+    if (std::find(engines.begin(), engines.end(), r.emit) == engines.end()) {
+      return tl::unexpected(FieldError(
+          "emit", "unknown engine '" + r.emit.substr(0, 40) + "'; expected " + JoinOr(engines)));
+    }
+    if (r.compare) {
+      return tl::unexpected(
+          FieldError("emit", "prints one deployment's command; not with compare"));
+    }
+  }
   if (r.power_cap_w && !(*r.power_cap_w > 0)) {
     return tl::unexpected(FieldError("power_cap_w", "must be a positive number of watts"));
   }
@@ -439,6 +451,13 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
     out.body = json ? report::CompareJson(rows) : report::CompareTable(rows);
   } else {
     report::InferenceReport report{&jobs[0], *rows[0].estimate, std::nullopt, r.mode};
+    std::optional<report::Launch> launch;
+    if (!r.emit.empty()) {
+      auto l = report::ServeLaunchFor(r.emit, jobs[0], report.estimate, r.mtp);
+      if (!l) return tl::unexpected(l.error());
+      launch = std::move(*l);
+      report.launch = &*launch;
+    }
     if (Simulated(r)) {
       std::string trace_path;
       if (!r.requests_trace.empty()) {

@@ -118,6 +118,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("power_cap_w", &R::power_cap_w,
            "per-chip power limit, W (default: the system's, else the chip's TDP; with "
            "--compare it binds the chips whose TDP is above it)"),
+      Bind("emit", &R::emit,
+           "print the serve command for the chosen layout and limits: vllm, sglang or trtllm"),
       Bind("tp", &R::tp, "tensor parallel size"),
       Bind("ep", &R::ep, "expert parallel size (MoE; = tp * dp)"),
       Bind("dp", &R::dp, "attention data-parallel groups per instance (MoE)"),

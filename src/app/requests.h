@@ -55,6 +55,7 @@ struct InferRequest {
   std::string expert_dtype, attention_dtype;  // per-part formats; empty: dtype
   std::optional<double> tpot_ms, ttft_ms, demand_tokens_per_s, chip_hour_usd, power_cap_w;
   std::optional<int> tp, ep, dp, pp;
+  std::string emit;  // an engine to print the serve command for (vllm, sglang, trtllm)
   bool disaggregate = false;
   // The serving engine whose limits bound the batch (catalog engines), and overrides of them.
   std::string engine;

@@ -30,6 +30,23 @@ struct MoeConfig {
   int max_nodes_per_token = 0;
 };
 
+// DeepSeek Sparse Attention (DeepSeek-V3.2): a lightning indexer scores every cached key with
+// `indexer_heads` small heads and the main attention reads only the `top_k` best keys per query.
+struct SparseAttentionConfig {
+  int top_k = 0;
+  int indexer_heads = 0;
+  int indexer_head_dim = 0;
+};
+
+// Hybrid linear attention (MiniMax-01/M1): every `full_attention_every`-th layer is softmax
+// attention, the others linear (lightning) attention that keeps a heads x head_dim x head_dim
+// state per sequence instead of a per-token KV cache.
+struct LinearAttentionConfig {
+  int full_attention_every = 0;
+  int block_size = 0;                  // lightning attention's intra-block (causal, quadratic) size
+  double state_bytes_per_element = 4;  // the state is kept in float32 by the serving engines
+};
+
 struct Model {
   std::string id;
   std::string name;
@@ -51,6 +68,8 @@ struct Model {
   std::optional<double> mtp_acceptance;
   std::optional<MlaConfig> mla;
   std::optional<MoeConfig> moe;
+  std::optional<SparseAttentionConfig> sparse_attention;
+  std::optional<LinearAttentionConfig> linear_attention;
   std::optional<double> params_b_reported;
   std::optional<double> active_params_b_reported;
   std::string source;

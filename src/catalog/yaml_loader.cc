@@ -268,6 +268,8 @@ class YamlLoader : public YamlReader {
                "tied_embeddings",
                "dropout",
                "max_seq_len",
+               "sparse_attention",
+               "linear_attention",
                "params_b_reported",
                "active_params_b_reported",
                "mla",
@@ -363,6 +365,33 @@ class YamlLoader : public YamlReader {
              moe["top_k"], Join(p, "top_k"));
       }
       m.moe = c;
+    }
+    if (const YAML::Node sa = n["sparse_attention"]; sa && !sa.IsNull()) {
+      const std::string p = Join(path, "sparse_attention");
+      if (!sa.IsMap()) Fail("expected a mapping", sa, p);
+      CheckKeys(sa, p, {"top_k", "indexer_heads", "indexer_head_dim"});
+      SparseAttentionConfig c;
+      c.top_k = Int(sa, "top_k", p, 1, 1 << 26);
+      c.indexer_heads = Int(sa, "indexer_heads", p, 1, 1 << 16);
+      c.indexer_head_dim = Int(sa, "indexer_head_dim", p, 1, 1 << 16);
+      m.sparse_attention = c;
+    }
+    if (const YAML::Node la = n["linear_attention"]; la && !la.IsNull()) {
+      const std::string p = Join(path, "linear_attention");
+      if (!la.IsMap()) Fail("expected a mapping", la, p);
+      CheckKeys(la, p, {"full_attention_every", "block_size", "state_bytes_per_element"});
+      LinearAttentionConfig c;
+      c.full_attention_every = Int(la, "full_attention_every", p, 2, m.layers);
+      c.block_size = Int(la, "block_size", p, 1, 1 << 20);
+      c.state_bytes_per_element = Num(la, "state_bytes_per_element", p, 1, 8, 4.0);
+      if (m.attention == AttentionKind::kMla) {
+        Fail("linear_attention layers are modelled with gqa or mha softmax layers, not mla", la, p);
+      }
+      m.linear_attention = c;
+    }
+    if (m.sparse_attention && m.linear_attention) {
+      Fail("a model has sparse_attention or linear_attention, not both", n["linear_attention"],
+           Join(path, "linear_attention"));
     }
     if (m.heads % m.kv_heads != 0) {
       Fail("kv_heads " + std::to_string(m.kv_heads) + " must divide heads " +

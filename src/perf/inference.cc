@@ -139,6 +139,15 @@ struct Shape {
   double kv_per_token = 0;      // bytes, whole model
   double decode_key_flops = 0;  // attention FLOPs per query per key, all layers, decode
   double prefill_key_flops = 0;
+  // Sparse attention (DSA): the main cache is read only for the attended keys, the indexer's
+  // keys for all of them, at indexer_key_flops per key.
+  double kv_attended_per_token = 0;  // bytes, the part read per attended key
+  double kv_indexer_per_token = 0;   // bytes, the part read per visible key
+  double indexer_key_flops = 0;
+  // Linear attention: a fixed state per sequence, read and written each decode step.
+  double state_bytes = 0;           // per sequence, all linear layers
+  double linear_decode_flops = 0;   // per token, all linear layers
+  double linear_prefill_flops = 0;  // per prompt token (state + intra-block)
 };
 
 Shape MakeShape(const catalog::Model& m, const Formats& f) {
@@ -152,14 +161,25 @@ Shape MakeShape(const catalog::Model& m, const Formats& f) {
   s.shared = static_cast<double>(p.moe_layers) * p.shared_experts * p.expert;
   s.active_per_token = s.nonexpert_read;
   s.kv_per_token = KvCacheBytesPerToken(m, f.kv_bytes);
-  s.prefill_key_flops = m.layers * AttentionCoreFlopsPerKey(m);
+  const double softmax_layers = SoftmaxAttentionLayers(m);
+  s.kv_indexer_per_token = m.layers * IndexerCacheBytesPerToken(m);
+  s.kv_attended_per_token = s.kv_per_token - s.kv_indexer_per_token;
+  s.indexer_key_flops = softmax_layers * IndexerFlopsPerKey(m);
+  s.prefill_key_flops = softmax_layers * AttentionCoreFlopsPerKey(m);
   if (m.mla) {
     // Absorbed MLA decode attends in the latent space: scores over
     // kv_lora_rank + rope, values over kv_lora_rank.
     s.decode_key_flops =
-        m.layers * 2.0 * m.heads * (2 * m.mla->kv_lora_rank + m.mla->qk_rope_head_dim);
+        softmax_layers * 2.0 * m.heads * (2 * m.mla->kv_lora_rank + m.mla->qk_rope_head_dim);
   } else {
     s.decode_key_flops = s.prefill_key_flops;
+  }
+  if (m.linear_attention) {
+    const double linear_layers = LinearAttentionLayers(m);
+    s.state_bytes = LinearAttentionStateBytes(m);
+    s.linear_decode_flops = linear_layers * LinearAttentionStateFlopsPerToken(m);
+    s.linear_prefill_flops = s.linear_decode_flops + linear_layers * AttentionCoreFlopsPerKey(m) *
+                                                         (m.linear_attention->block_size + 1) / 2.0;
   }
   return s;
 }
@@ -224,6 +244,37 @@ double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
          l.pp;
 }
 
+// Attention work of one step of a group of `tp` chips: `decode` sequences attending to
+// `decode_keys` cached keys in all (`verify` query tokens each with MTP), `prefill` prompt tokens
+// attending to `prefill_keys` in all.
+// With DSA each query reads at most top_k keys (taken at the batch's mean context: an upper
+// bound, min being concave) and the indexer scans them all; linear-attention layers read and
+// write each sequence's state once.
+struct AttentionWork {
+  double flops = 0;  // per chip
+  double bytes = 0;  // per chip
+};
+
+AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp, double decode,
+                              double decode_keys, double verify, double prefill,
+                              double prefill_keys) {
+  const double kv_split = m.mla ? 1.0 : std::min<double>(tp, m.kv_heads);
+  const double decode_attended = decode > 0 ? decode * AttendedKeys(m, decode_keys / decode) : 0;
+  const double prefill_attended =
+      prefill > 0 ? prefill * AttendedKeys(m, prefill_keys / prefill) : 0;
+  AttentionWork w;
+  const double decode_flops = decode_attended * s.decode_key_flops +
+                              decode_keys * s.indexer_key_flops + decode * s.linear_decode_flops;
+  const double prefill_flops = prefill_attended * s.prefill_key_flops +
+                               prefill_keys * s.indexer_key_flops +
+                               prefill * s.linear_prefill_flops;
+  w.flops = (verify * decode_flops + prefill_flops) / tp;
+  // The indexer keeps one key per token (not split by heads); a linear state is split by heads.
+  w.bytes = decode_attended * s.kv_attended_per_token / kv_split +
+            decode_keys * s.kv_indexer_per_token + 2 * decode * s.state_bytes / tp;
+  return w;
+}
+
 // One step of an attention group: `decode` sequences produce one token each (plus the
 // draft tokens they verify with MTP), attending to `decode_keys` cached tokens in all, and
 // `prefill` prompt tokens are computed alongside, attending to `prefill_keys` tokens in all.
@@ -264,12 +315,10 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   st.linear_s = std::max(lin_compute, lin_memory);
 
   // Attention: decode reads the KV cache; prefill is causal over the prompt.
-  const double kv_split = m.mla ? 1.0 : std::min<double>(tp, m.kv_heads);
-  const double kv_bytes = decode_keys * s.kv_per_token / kv_split;
-  const double attn_flops =
-      (decode_keys * verify * s.decode_key_flops + prefill_keys * s.prefill_key_flops) / tp;
-  const double attn_compute = attn_flops / (x.f.half_peak * cal.attention_efficiency);
-  const double attn_memory = kv_bytes / x.f.mem_bw;
+  const AttentionWork attn =
+      AttentionOfStep(m, s, tp, decode, decode_keys, verify, prefill, prefill_keys);
+  const double attn_compute = attn.flops / (x.f.half_peak * cal.attention_efficiency);
+  const double attn_memory = attn.bytes / x.f.mem_bw;
   st.attention_s = std::max(attn_compute, attn_memory);
   st.compute_bound = lin_compute + attn_compute > lin_memory + attn_memory;
 
@@ -410,7 +459,7 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
                                    double prefill_per_output) {
   const auto& job = x.job;
   const double ctx = job.input_tokens + job.output_tokens / 2;
-  const double per_seq = ctx * KvBytesPerTokenOnChip(x, l);
+  const double per_seq = ctx * KvBytesPerTokenOnChip(x, l) + x.s.state_bytes / l.tp;
   const double capacity = CapacityBytes(x, l);
   if (capacity <= per_seq) return std::nullopt;
   const int memory_batch = static_cast<int>(std::min<double>(kMaxBatch, capacity / per_seq));

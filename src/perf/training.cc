@@ -202,13 +202,14 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   double attn_bwd = 0;
   double score_bytes_per_token = 0;  // stored score matrices (unfused only)
   if (x.job.attention == AttentionKernel::kFlash) {
-    const double core_flops = T * AttentionCoreFlopsPerKey(m) * (x.c.seq + 1) / 2.0 / tp;
+    // Per layer on average: DSA caps the keys, linear-attention layers pay a constant.
+    const double core_flops = T * AttentionFlopsPerToken(m, x.c.seq, true) / m.layers / tp;
     attn_fwd = core_flops / (x.c.attention_peak * cal.attention_efficiency);
     attn_bwd = kFlashBackwardFactor * attn_fwd;
   } else {
     const double heads_local = m.heads / tp;
     const double scores = T * heads_local * x.c.seq;
-    const double core_flops = T * AttentionCoreFlopsPerKey(m) * x.c.seq / tp;
+    const double core_flops = T * AttentionFlopsPerToken(m, x.c.seq, false) / m.layers / tp;
     // Two batched GEMMs (QK^T, AV), each batched over heads and sequences.
     const double gemm_core = GemmSeconds(core_flops, 2, x.c.attention_peak, cal.matmul_efficiency,
                                          cal.matmul_half_gflop);
@@ -696,7 +697,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   } else if (l.recompute == Recompute::kSelective && job.attention == AttentionKernel::kUnfused) {
     // Unfused kernels recompute the full score matrix; with flash attention
     // selective recomputation redoes only element-wise work (no FLOPs).
-    recompute_per_token = m.layers * AttentionCoreFlopsPerKey(m) * c.seq;
+    recompute_per_token = AttentionFlopsPerToken(m, c.seq, false);
   }
   e.hardware_flops_per_token = c.flops_per_token + recompute_per_token;
   e.hfu = e.tokens_per_s * e.hardware_flops_per_token / total_peak;

@@ -1,5 +1,7 @@
 #include "perf/transformer.h"
 
+#include <algorithm>
+
 namespace suanli::perf {
 
 using catalog::AttentionKind;
@@ -29,6 +31,21 @@ LayerParams CountLayerParams(const Model& m) {
     const double d = m.head_dim;
     p.attention = h * a * d + 2 * h * m.kv_heads * d + a * d * h;
     p.norm = 2 * h;
+  }
+  if (m.sparse_attention) {
+    // The indexer: its queries from the compressed query (or the hidden state), one shared key
+    // projection and a per-head weight (DeepSeek-V3.2's wq_b, wk, weights_proj).
+    const auto& sa = *m.sparse_attention;
+    const double q_in = m.mla && m.mla->q_lora_rank > 0 ? m.mla->q_lora_rank : h;
+    p.attention += q_in * sa.indexer_heads * sa.indexer_head_dim + h * sa.indexer_head_dim +
+                   h * sa.indexer_heads;
+  }
+  if (m.linear_attention) {
+    // Lightning attention layers: Q, K, V, an output gate and the output projection, each
+    // heads x head_dim wide (MiniMax-01); the mean over the layers keeps totals exact.
+    const double linear = 5 * h * a * m.head_dim;
+    const double softmax = SoftmaxAttentionLayers(m);
+    p.attention = (softmax * p.attention + LinearAttentionLayers(m) * linear) / m.layers;
   }
   const double mlp_matrices = m.mlp == MlpKind::kSwiglu ? 3 : 2;
   p.dense_mlp = mlp_matrices * h * m.ffn_hidden;
@@ -68,15 +85,70 @@ double AttentionCoreFlopsPerKey(const Model& m) {
   return 2.0 * m.heads * (QkHeadDim(m) + VHeadDim(m));
 }
 
+int SoftmaxAttentionLayers(const Model& m) {
+  return m.linear_attention ? m.layers / m.linear_attention->full_attention_every : m.layers;
+}
+
+int LinearAttentionLayers(const Model& m) { return m.layers - SoftmaxAttentionLayers(m); }
+
+double AttendedKeys(const Model& m, double keys) {
+  return m.sparse_attention ? std::min<double>(keys, m.sparse_attention->top_k) : keys;
+}
+
+double IndexerFlopsPerKey(const Model& m) {
+  if (!m.sparse_attention) return 0;
+  return 2.0 * m.sparse_attention->indexer_heads * m.sparse_attention->indexer_head_dim;
+}
+
+double IndexerCacheBytesPerToken(const Model& m) {
+  return m.sparse_attention ? m.sparse_attention->indexer_head_dim + 4.0 : 0;
+}
+
+double LinearAttentionStateFlopsPerToken(const Model& m) {
+  if (!m.linear_attention) return 0;
+  return 4.0 * m.heads * m.head_dim * m.head_dim;
+}
+
+double LinearAttentionStateBytes(const Model& m) {
+  if (!m.linear_attention) return 0;
+  return static_cast<double>(LinearAttentionLayers(m)) * m.heads * m.head_dim * m.head_dim *
+         m.linear_attention->state_bytes_per_element;
+}
+
+namespace {
+
+// One softmax layer's attention-core forward FLOPs per token over a sequence of `seq`.
+double SoftmaxLayerFlopsPerToken(const Model& m, double seq, bool causal) {
+  const double keys = causal ? (seq + 1) / 2 : seq;
+  double attended = keys;
+  if (m.sparse_attention && seq > m.sparse_attention->top_k) {
+    // Query i attends to min(i, k) keys: the mean over the sequence (causal), or k.
+    const double k = m.sparse_attention->top_k;
+    attended = causal ? (k * (k + 1) / 2 + (seq - k) * k) / seq : k;
+  }
+  return AttentionCoreFlopsPerKey(m) * attended + IndexerFlopsPerKey(m) * keys;
+}
+
+}  // namespace
+
+double AttentionFlopsPerToken(const Model& m, int seq_len, bool causal) {
+  double linear = 0;
+  if (m.linear_attention) {
+    const double block = std::min<double>(seq_len, m.linear_attention->block_size);
+    const double intra = causal ? (block + 1) / 2 : block;
+    linear = AttentionCoreFlopsPerKey(m) * intra + LinearAttentionStateFlopsPerToken(m);
+  }
+  return SoftmaxAttentionLayers(m) * SoftmaxLayerFlopsPerToken(m, seq_len, causal) +
+         LinearAttentionLayers(m) * linear;
+}
+
 double ForwardFlopsPerToken(const Model& m, int seq_len, bool causal) {
   const LayerParams p = CountLayerParams(m);
-  const double keys = causal ? (seq_len + 1) / 2.0 : seq_len;
-  const double core = AttentionCoreFlopsPerKey(m) * keys;
-  const double dense_layer = 2 * (p.attention + p.dense_mlp) + core;
-  const double moe_layer =
-      2 * (p.attention + p.router + (p.top_k + p.shared_experts) * p.expert) + core;
+  const double dense_layer = 2 * (p.attention + p.dense_mlp);
+  const double moe_layer = 2 * (p.attention + p.router + (p.top_k + p.shared_experts) * p.expert);
   const double logits = 2 * p.embedding;
-  return p.dense_layers * dense_layer + p.moe_layers * moe_layer + logits;
+  return p.dense_layers * dense_layer + p.moe_layers * moe_layer +
+         AttentionFlopsPerToken(m, seq_len, causal) + logits;
 }
 
 double TrainingFlopsPerToken(const Model& m, int seq_len, bool causal) {
@@ -85,22 +157,22 @@ double TrainingFlopsPerToken(const Model& m, int seq_len, bool causal) {
     // Each MTP module: a 2h -> h projection, one transformer layer of the
     // model's last kind, and the shared output head.
     const LayerParams p = CountLayerParams(m);
-    const double keys = causal ? (seq_len + 1) / 2.0 : seq_len;
     const double layer =
         p.moe_layers > 0 ? 2 * (p.attention + p.router + (p.top_k + p.shared_experts) * p.expert)
                          : 2 * (p.attention + p.dense_mlp);
     const double h = m.hidden;
-    fwd += m.mtp_layers *
-           (2 * 2 * h * h + layer + AttentionCoreFlopsPerKey(m) * keys + 2 * p.embedding);
+    fwd += m.mtp_layers * (2 * 2 * h * h + layer + SoftmaxLayerFlopsPerToken(m, seq_len, causal) +
+                           2 * p.embedding);
   }
   return 3 * fwd;
 }
 
 double KvCacheBytesPerToken(const Model& m, double bytes_per_element) {
+  const double indexer = m.layers * IndexerCacheBytesPerToken(m);
   if (m.mla) {
-    return m.layers * (m.mla->kv_lora_rank + m.mla->qk_rope_head_dim) * bytes_per_element;
+    return m.layers * (m.mla->kv_lora_rank + m.mla->qk_rope_head_dim) * bytes_per_element + indexer;
   }
-  return m.layers * 2.0 * m.kv_heads * m.head_dim * bytes_per_element;
+  return SoftmaxAttentionLayers(m) * 2.0 * m.kv_heads * m.head_dim * bytes_per_element + indexer;
 }
 
 }  // namespace suanli::perf

@@ -10,7 +10,9 @@ namespace suanli::perf {
 // Per-layer parameter counts (weights only; norms and biases are negligible
 // and counted in `norm`).
 struct LayerParams {
-  double attention = 0;  // Q, K, V, O projections (MLA: all down/up projections)
+  // Q, K, V, O projections (MLA: all down/up projections; DSA: the indexer's too), per layer;
+  // a hybrid model's softmax and linear-attention layers differ, so this is their mean.
+  double attention = 0;
   double dense_mlp = 0;  // one dense MLP
   double expert = 0;     // one routed or shared expert
   double router = 0;     // gate
@@ -37,6 +39,33 @@ double AttentionCoreFlopsPerKey(const catalog::Model& m);
 int QkHeadDim(const catalog::Model& m);
 int VHeadDim(const catalog::Model& m);
 
+// Layers with softmax attention (all, or every full_attention_every-th of a hybrid model) and
+// with linear attention (the rest).
+int SoftmaxAttentionLayers(const catalog::Model& m);
+int LinearAttentionLayers(const catalog::Model& m);
+
+// Keys one query attends to in a softmax layer when `keys` are visible: all of them, or at most
+// top_k with sparse attention (DSA).
+double AttendedKeys(const catalog::Model& m, double keys);
+
+// DSA's lightning indexer, per layer: FLOPs per query per visible key (one dot product per
+// indexer head), and the bytes it caches per token (FP8 keys and one float32 scale, as
+// DeepSeek's inference code and vLLM keep them). 0 without sparse attention.
+double IndexerFlopsPerKey(const catalog::Model& m);
+double IndexerCacheBytesPerToken(const catalog::Model& m);
+
+// One linear-attention layer: forward FLOPs per token of the recurrent state (read out q S and
+// update S += k^T v: 4 * heads * head_dim^2), and its intra-block quadratic part at training
+// and prefill ((block + 1) / 2 keys per query, causal). All linear layers: state bytes one
+// sequence keeps. 0 for a model without linear attention.
+double LinearAttentionStateFlopsPerToken(const catalog::Model& m);
+double LinearAttentionStateBytes(const catalog::Model& m);
+
+// Attention-core forward FLOPs per token, all layers, for a sequence of `seq_len` tokens:
+// softmax layers over (seq_len + 1) / 2 keys causal (seq_len otherwise), capped at top_k with
+// DSA plus the indexer over all of them; linear layers a constant per token.
+double AttentionFlopsPerToken(const catalog::Model& m, int seq_len, bool causal = true);
+
 // Model FLOPs per token for one forward pass over a sequence of `seq_len`
 // tokens. Causal attention counts each query against (seq_len + 1) / 2 keys
 // on average; `causal = false` counts the full square (Megatron's formula).
@@ -47,7 +76,9 @@ double ForwardFlopsPerToken(const catalog::Model& m, int seq_len, bool causal = 
 double TrainingFlopsPerToken(const catalog::Model& m, int seq_len, bool causal = true);
 
 // KV-cache bytes per token for inference at `bytes_per_element`
-// (MLA stores the compressed latent and the rope key).
+// (MLA stores the compressed latent and the rope key; DSA adds the indexer's keys; a hybrid
+// model caches only its softmax layers, its linear layers keep LinearAttentionStateBytes per
+// sequence).
 double KvCacheBytesPerToken(const catalog::Model& m, double bytes_per_element);
 
 }  // namespace suanli::perf

@@ -307,23 +307,45 @@ std::string ModelsJson(const Catalog& c) {
                   {"qk_rope_head_dim", m.mla->qk_rope_head_dim},
                   {"v_head_dim", m.mla->v_head_dim}};
     }
+    if (m.sparse_attention) {
+      j["sparse_attention"] = {{"top_k", m.sparse_attention->top_k},
+                               {"indexer_heads", m.sparse_attention->indexer_heads},
+                               {"indexer_head_dim", m.sparse_attention->indexer_head_dim}};
+    }
+    if (m.linear_attention) {
+      j["linear_attention"] = {
+          {"full_attention_every", m.linear_attention->full_attention_every},
+          {"block_size", m.linear_attention->block_size},
+          {"state_bytes_per_element", m.linear_attention->state_bytes_per_element}};
+    }
     models.push_back(j);
   }
   return Dump({{"models", models}});
 }
 
+namespace {
+// mha, gqa or mla, with the variant that changes the attention's cost.
+std::string AttentionLabel(const catalog::Model& m) {
+  const char* attn[] = {"mha", "gqa", "mla"};
+  std::string out = attn[static_cast<int>(m.attention)];
+  if (m.sparse_attention) out += "+dsa";
+  if (m.linear_attention)
+    out += fmt::format("+linear (1 in {})", m.linear_attention->full_attention_every);
+  return out;
+}
+}  // namespace
+
 std::string ModelsTable(const Catalog& c) {
   Table t({"id", "params B", "active B", "layers", "hidden", "heads", "kv", "attention", "MoE",
            "source"});
   for (const auto& m : c.models()) {
-    const char* attn[] = {"mha", "gqa", "mla"};
     const std::string moe = m.moe ? fmt::format("{}+{} top-{}", m.moe->routed_experts,
                                                 m.moe->shared_experts, m.moe->top_k)
                                   : "-";
     t.AddRow({m.id, fmt::format("{:.1f}", perf::TotalParams(m) / 1e9),
               fmt::format("{:.1f}", perf::ActiveParams(m) / 1e9), std::to_string(m.layers),
               std::to_string(m.hidden), std::to_string(m.heads), std::to_string(m.kv_heads),
-              attn[static_cast<int>(m.attention)], moe, m.source});
+              AttentionLabel(m), moe, m.source});
   }
   return t.Render();
 }

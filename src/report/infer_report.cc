@@ -202,6 +202,16 @@ std::string SimulationText(const ServingSimulation& s) {
 std::string InferenceJson(const InferenceReport& r) {
   nlohmann::json j = EstimateJson(*r.job, r.estimate);
   if (r.simulation) j["simulation"] = SimulationJson(*r.simulation);
+  if (r.launch) {
+    j["launch"] = {{"engine", r.launch->stack},
+                   {"command", r.launch->command},
+                   {"args", r.launch->args},
+                   {"notes", r.launch->notes}};
+    if (!r.launch->config_file.empty()) {
+      j["launch"]["config_file"] = r.launch->config_file;
+      j["launch"]["config"] = r.launch->config;
+    }
+  }
   return Dump(j);
 }
 
@@ -270,6 +280,14 @@ std::string InferenceText(const InferenceReport& r) {
            "' is not calibrated; default efficiencies used.\n";
   }
   if (r.simulation) out += SimulationText(*r.simulation);
+  if (r.launch) {
+    out += "\nlaunch (" + r.launch->stack + "):\n";
+    if (!r.launch->config_file.empty()) {
+      out += "cat > " + r.launch->config_file + " <<'EOF'\n" + r.launch->config + "EOF\n";
+    }
+    out += r.launch->command + "\n";
+    for (const auto& n : r.launch->notes) out += "note: " + n + "\n";
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "perf/inference.h"
+#include "report/launch.h"
 #include "sim/serving/serving_sim.h"
 
 namespace suanli::report {
@@ -39,6 +40,7 @@ struct InferenceReport {
   perf::InferenceEstimate estimate;
   std::optional<ServingSimulation> simulation;
   std::string mode;  // as requested (offline, server, interactive, analytic); empty: the job's
+  const Launch* launch = nullptr;  // --emit: the engine's serve command for the deployment
 };
 
 std::string InferenceJson(const InferenceReport& r);

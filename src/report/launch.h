@@ -20,6 +20,9 @@ struct Launch {
   std::string command;             // one shell line, flags in order
   std::vector<std::string> args;   // the flags, one per element
   std::vector<std::string> notes;  // what the stack cannot express exactly
+  // A file the command reads, written first (TensorRT-LLM's extra options): name and contents.
+  std::string config_file;
+  std::string config;
 };
 
 // Errors: an unknown stack, or a layout the stack cannot run (an FP8 run on MindSpeed: the

@@ -364,6 +364,30 @@ expect_bad "infer --requests-trace with a prompt beyond the context" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/long.jsonl"
 expect_bad "infer --max-num-seqs 0" "max-num-seqs.*between 1" \
   infer --model llama-3.1-8b --chip h100 --max-num-seqs 0
+expect_bad "infer --emit unknown engine" "--emit.*unknown engine 'mindie'.*vllm, sglang or trtllm" \
+  infer --model llama-3.1-8b --chip h100 --emit mindie
+expect_bad "infer --emit with --compare" "--emit.*not with compare" \
+  infer --model llama-3.1-8b --chip h100,h20 --compare --emit vllm
+mkdir -p "$TMP/badattn"
+cat >"$TMP/badattn/models.yaml" <<'YAML'
+models:
+  - id: bad-attn
+    name: Bad attention
+    layers: 8
+    hidden: 1024
+    heads: 8
+    kv_heads: 8
+    ffn_hidden: 4096
+    mlp: swiglu
+    attention: gqa
+    vocab: 32000
+    max_seq_len: 4096
+    sparse_attention: {top_k: 2048, indexer_heads: 8, indexer_head_dim: 64}
+    linear_attention: {full_attention_every: 4, block_size: 256}
+YAML
+expect_bad "catalog model with both sparse and linear attention" \
+  "linear_attention.*sparse_attention or linear_attention, not both" \
+  infer --model bad-attn --chip h100 --catalog "$TMP/badattn"
 expect_bad "infer --mtp-acceptance outside [0, 1]" "mtp-acceptance.*\[0, 1\]" \
   infer --model deepseek-v3 --chip h800 --dtype fp8 --mtp 1 --mtp-acceptance 1.5
 expect_bad "infer --mtp on a model without a published acceptance" "mtp-acceptance.*no published" \

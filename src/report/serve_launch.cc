@@ -1,0 +1,291 @@
+#include "report/serve_launch.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/text.h"
+
+namespace suanli::report {
+namespace {
+
+using perf::ServingDType;
+
+// What every engine's command takes from the estimate.
+struct Plan {
+  int tp = 1, dp = 1, ep = 1;  // attention TP per group, attention groups, expert parallel
+  int pp = 1;                  // pipeline stages
+  int chips = 1;               // per instance
+  int stage_chips = 1;         // per pipeline stage: tp x dp
+  int nodes = 1;               // the instance's nodes
+  long batch = 1;              // running sequences per attention group
+  long step_tokens = 1;        // tokens per step per group (decode + prompt chunks)
+  long prompt_tokens = 0;      // prompt tokens per step per group
+  long context = 1;            // prompt + output
+  double hbm_fraction = 0.9;   // weights + KV + workspace over HBM (vLLM, SGLang)
+  double free_fraction = 0.9;  // KV over what the weights leave (TensorRT-LLM)
+  ServingDType kv = ServingDType::kBf16;
+};
+
+double CeilTo2(double v) { return std::clamp(std::ceil(v * 100 - 1e-6) / 100, 0.01, 0.99); }
+
+std::string Fraction(double v) { return fmt::format("{:.2f}", v); }
+std::string Num(double v) { return fmt::format("{:.0f}", v); }
+
+Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
+  Plan p;
+  p.tp = e.layout.tp;
+  p.dp = e.layout.dp;
+  p.ep = e.layout.ep;
+  p.pp = e.layout.pp;
+  p.chips = e.layout.chips();
+  p.stage_chips = p.tp * p.dp;
+  const int per_node = std::max(1, job.system.chips_per_node);
+  p.nodes = (p.chips + per_node - 1) / per_node;
+  p.batch = std::max(1, e.max_batch);
+  // Aggregated steps carry the prompts of the sequences they start: computed prompt tokens per
+  // output token, per running sequence (the estimate's steady state).
+  if (!e.disaggregated) {
+    const double computed = job.input_tokens * (1 - job.prefix_cache_hit);
+    p.prompt_tokens = static_cast<long>(std::ceil(p.batch * computed / job.output_tokens - 1e-9));
+  }
+  p.step_tokens = p.batch + p.prompt_tokens;
+  if (job.limits.max_batched_tokens) {
+    p.step_tokens = static_cast<long>(*job.limits.max_batched_tokens);
+    p.prompt_tokens = p.step_tokens;
+  }
+  p.context = static_cast<long>(std::ceil(job.input_tokens + job.output_tokens - 1e-9));
+  const double workspace = job.serving.serving_workspace_gib;
+  const double memory = e.memory_capacity_gib;
+  if (job.limits.kv_memory_fraction && !job.limits.fraction_of_free_memory) {
+    p.hbm_fraction = *job.limits.kv_memory_fraction;
+  } else {
+    p.hbm_fraction =
+        CeilTo2((e.weights_gib_per_chip + e.kv_cache_gib_per_chip + workspace) / memory);
+  }
+  if (job.limits.kv_memory_fraction && job.limits.fraction_of_free_memory) {
+    p.free_fraction = *job.limits.kv_memory_fraction;
+  } else {
+    const double free =
+        memory - job.calibration.memory_reserved_gib - workspace - e.weights_gib_per_chip;
+    p.free_fraction = CeilTo2(e.kv_cache_gib_per_chip / free);
+  }
+  // The KV format the estimate used: the request's, else 8-bit with 8-bit or smaller weights.
+  p.kv = job.kv_dtype.value_or(perf::ServingDTypeBytes(job.dtype) < 2 ? ServingDType::kFp8
+                                                                      : ServingDType::kBf16);
+  return p;
+}
+
+// A weight format the engine reads from a pre-quantized checkpoint, not from a flag.
+void CheckpointNote(const perf::InferenceJob& job, Launch& out) {
+  const std::string name(perf::ServingDTypeName(job.dtype));
+  out.notes.push_back(fmt::format(
+      "{} weights: serve a {} checkpoint (its config.json quantization_config selects the "
+      "kernels); the engine has no flag that quantizes to it at load",
+      name, name));
+}
+
+void CommonNotes(const perf::InferenceJob& job, const perf::InferenceEstimate& e, const Plan& p,
+                 int mtp, Launch& out) {
+  // Without an engine's limits the estimate may fill HBM beyond what the engine leaves by
+  // default for activations and graphs (vLLM 0.90 of HBM, SGLang about 0.88, TensorRT-LLM 0.90
+  // of what the weights leave).
+  const bool trtllm = out.stack == "trtllm";
+  const double fraction = trtllm ? p.free_fraction : p.hbm_fraction;
+  if (!job.limits.kv_memory_fraction && fraction > 0.9) {
+    out.notes.push_back(
+        fmt::format("the estimate fills {} of {} memory; the engine's default is 0.90 or less: "
+                    "estimate with --engine {} to size the batch within its documented limits",
+                    Fraction(fraction), trtllm ? "the free" : "HBM", out.stack));
+  }
+  out.notes.push_back("MODEL: the checkpoint of " + job.model->name +
+                      " (a Hugging Face repo id or a local path)");
+  if (mtp > 0 && job.model->mtp_layers == 0) {
+    out.notes.push_back(job.model->name +
+                        " ships no MTP module: the speculative flags need a draft model "
+                        "(EAGLE) in its place");
+  }
+  if (e.disaggregated) {
+    out.notes.push_back(fmt::format(
+        "disaggregated: this is the decode instance; prefill runs on separate instances of tp {}, "
+        "dp {}, ep {} ({:.2f} prefill chips per decode chip)",
+        e.prefill_layout.tp, e.prefill_layout.dp, e.prefill_layout.ep,
+        e.prefill_chips_per_decode_chip));
+  }
+}
+
+void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, const Plan& p,
+              int mtp, Launch& out) {
+  auto add = [&](std::string flag, const std::string& value = "") {
+    out.args.push_back(value.empty() ? flag : flag + " " + value);
+  };
+  add("--tensor-parallel-size", Num(p.tp));
+  if (p.pp > 1) add("--pipeline-parallel-size", Num(p.pp));
+  if (p.dp > 1) add("--data-parallel-size", Num(p.dp));
+  if (p.ep > 1) add("--enable-expert-parallel");
+  add("--max-model-len", Num(p.context));
+  add("--max-num-seqs", Num(p.batch));
+  add("--max-num-batched-tokens", Num(p.step_tokens));
+  add("--gpu-memory-utilization", Fraction(p.hbm_fraction));
+  switch (job.dtype) {
+    case ServingDType::kBf16:
+      add("--dtype", "bfloat16");
+      break;
+    case ServingDType::kFp16:
+      add("--dtype", "float16");
+      break;
+    case ServingDType::kFp8:
+      add("--quantization", "fp8");
+      break;
+    default:
+      CheckpointNote(job, out);
+  }
+  if (p.kv == ServingDType::kFp8) add("--kv-cache-dtype", "fp8");
+  if (p.kv == ServingDType::kInt8) {
+    out.notes.push_back("vLLM quantizes the KV cache to fp8, not int8: --kv-cache-dtype fp8");
+    add("--kv-cache-dtype", "fp8");
+  }
+  if (mtp > 0) {
+    add("--speculative-config",
+        fmt::format("'{{\"method\":\"mtp\",\"num_speculative_tokens\":{}}}'", mtp));
+  }
+  if (p.nodes > 1) {
+    out.notes.push_back(fmt::format(
+        "the instance spans {} nodes: with data parallel, start vLLM on each node with "
+        "--data-parallel-size-local and --data-parallel-address (--headless on all but the "
+        "first); tensor parallel across nodes needs a Ray cluster",
+        p.nodes));
+  }
+  (void)e;
+}
+
+void SglangArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, const Plan& p,
+                int mtp, Launch& out) {
+  auto add = [&](std::string flag, const std::string& value = "") {
+    out.args.push_back(value.empty() ? flag : flag + " " + value);
+  };
+  // SGLang's --tp-size counts every GPU of the instance; with DP attention, --dp-size groups
+  // share them (attention TP = tp-size / dp-size).
+  add("--tp-size", Num(p.stage_chips));
+  if (p.pp > 1) add("--pp-size", Num(p.pp));
+  if (p.dp > 1) {
+    add("--dp-size", Num(p.dp));
+    add("--enable-dp-attention");
+  }
+  if (p.ep > 1) add("--ep-size", Num(p.ep));
+  if (p.nodes > 1) {
+    add("--nnodes", Num(p.nodes));
+    add("--node-rank", "NODE_RANK");
+    add("--dist-init-addr", "MASTER_ADDR:5000");
+  }
+  add("--context-length", Num(p.context));
+  // The server-wide cap; SGLang divides it among the DP attention groups.
+  add("--max-running-requests", Num(p.batch * p.dp));
+  if (p.prompt_tokens > 0) add("--chunked-prefill-size", Num(p.prompt_tokens));
+  add("--mem-fraction-static", Fraction(p.hbm_fraction));
+  switch (job.dtype) {
+    case ServingDType::kBf16:
+      add("--dtype", "bfloat16");
+      break;
+    case ServingDType::kFp16:
+      add("--dtype", "float16");
+      break;
+    case ServingDType::kFp8:
+      add("--quantization", "fp8");
+      break;
+    default:
+      CheckpointNote(job, out);
+  }
+  if (p.kv == ServingDType::kFp8 || p.kv == ServingDType::kInt8) {
+    if (p.kv == ServingDType::kInt8)
+      out.notes.push_back("SGLang quantizes the KV cache to fp8, not int8: fp8_e4m3");
+    add("--kv-cache-dtype", "fp8_e4m3");
+  }
+  if (mtp > 0) {
+    // SGLang runs a model's MTP module through its EAGLE path: one draft token per step of the
+    // module, top-1, and the verified tokens = drafts + 1 (its DeepSeek-V3 recipe).
+    add("--speculative-algorithm", "EAGLE");
+    add("--speculative-num-steps", Num(mtp));
+    add("--speculative-eagle-topk", "1");
+    add("--speculative-num-draft-tokens", Num(mtp + 1));
+  }
+  if (e.disaggregated) add("--disaggregation-mode", "decode");
+}
+
+void TrtllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, const Plan& p,
+                int mtp, Launch& out) {
+  auto add = [&](std::string flag, const std::string& value = "") {
+    out.args.push_back(value.empty() ? flag : flag + " " + value);
+  };
+  add("--backend", "pytorch");
+  // tp_size counts every GPU; enable_attention_dp makes each a separate attention group.
+  add("--tp_size", Num(p.stage_chips));
+  if (p.pp > 1) add("--pp_size", Num(p.pp));
+  if (p.ep > 1) add("--ep_size", Num(p.ep));
+  add("--max_seq_len", Num(p.context));
+  add("--max_batch_size", Num(p.batch));
+  add("--max_num_tokens", Num(p.step_tokens));
+  add("--kv_cache_free_gpu_memory_fraction", Fraction(p.free_fraction));
+  // What trtllm-serve takes only from its extra options file. Its kv_cache_config replaces the
+  // flag's, so the fraction is repeated there.
+  std::string yaml;
+  if (p.dp > 1) yaml += "enable_attention_dp: true\n";
+  // trtllm-serve leaves chunked prefill off; the estimate's steps carry prompt chunks.
+  if (!e.disaggregated && job.limits.chunked_prefill) yaml += "enable_chunked_prefill: true\n";
+  if (job.dtype == ServingDType::kBf16 || job.dtype == ServingDType::kFp16) {
+    yaml += job.dtype == ServingDType::kBf16 ? "dtype: bfloat16\n" : "dtype: float16\n";
+  } else {
+    CheckpointNote(job, out);
+  }
+  if (p.kv == ServingDType::kFp8 || p.kv == ServingDType::kInt8) {
+    yaml +=
+        "kv_cache_config:\n  dtype: fp8\n  free_gpu_memory_fraction: " + Fraction(p.free_fraction) +
+        "\n";
+  }
+  if (mtp > 0) {
+    yaml +=
+        "speculative_config:\n  decoding_type: MTP\n  num_nextn_predict_layers: " + Num(mtp) + "\n";
+  }
+  if (!yaml.empty()) {
+    out.config_file = "extra-llm-api-config.yml";
+    out.config = yaml;
+    add("--extra_llm_api_options", out.config_file);
+  }
+  if (p.nodes > 1) {
+    out.notes.push_back(
+        fmt::format("the instance spans {} nodes: start trtllm-serve under mpirun or srun "
+                    "(trtllm-llmapi-launch) with one rank per GPU",
+                    p.nodes));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> ServeEngines() { return {"vllm", "sglang", "trtllm"}; }
+
+Result<Launch> ServeLaunchFor(const std::string& engine, const perf::InferenceJob& job,
+                              const perf::InferenceEstimate& estimate, int mtp) {
+  Launch out;
+  out.stack = engine;
+  const Plan p = MakePlan(job, estimate);
+  if (engine == "vllm") {
+    out.command = "vllm serve MODEL";
+    VllmArgs(job, estimate, p, mtp, out);
+  } else if (engine == "sglang") {
+    out.command = "python -m sglang.launch_server --model-path MODEL";
+    SglangArgs(job, estimate, p, mtp, out);
+  } else if (engine == "trtllm") {
+    out.command = "trtllm-serve MODEL";
+    TrtllmArgs(job, estimate, p, mtp, out);
+  } else {
+    return MakeError(
+        "unknown engine '" + engine.substr(0, 40) + "'; expected " + JoinOr(ServeEngines()), "", 0,
+        "emit");
+  }
+  CommonNotes(job, estimate, p, mtp, out);
+  for (const auto& a : out.args) out.command += " \\\n  " + a;
+  return out;
+}
+
+}  // namespace suanli::report

@@ -1,0 +1,301 @@
+// The catalog's models against their released configs (issue 13 item 5). The table below is
+// copied from each model's config.json (the URL next to it), independent of data/models.yaml:
+// context (max_position_embeddings), vocabulary, shape, and the MoE, MLA, DSA and hybrid
+// attention fields. Then the attention variants by hand: KV bytes per token, parameter totals,
+// DSA's bounded decode attention.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "perf/inference.h"
+#include "perf/transformer.h"
+
+namespace suanli::catalog {
+namespace {
+
+const Catalog& Builtin() {
+  static const Catalog* c = [] {
+    auto r = Catalog::Builtin();
+    if (!r) {
+      ADD_FAILURE() << "Catalog::Builtin() failed: " << r.error().ToString();
+      return new Catalog();
+    }
+    return new Catalog(std::move(*r));
+  }();
+  return *c;
+}
+
+const Model& M(const char* id) {
+  auto r = Builtin().FindModel(id);
+  if (!r) {
+    ADD_FAILURE() << r.error().ToString();
+    static const Model empty;
+    return empty;
+  }
+  return **r;
+}
+
+// One released config.json. MoE: routed, shared, top-k, expert FFN, leading dense layers
+// (n_routed_experts / num_experts, n_shared_experts, num_experts_per_tok, moe_intermediate_size,
+// first_k_dense_replace); 0 routed = dense. MLA: q_lora_rank, kv_lora_rank, qk_nope, qk_rope,
+// v_head_dim; 0 kv_lora = no MLA. DSA: index_topk, index_n_heads, index_head_dim. Hybrid: the
+// period of softmax layers in attn_type_list.
+struct Released {
+  const char* id;
+  const char* url;
+  int context, vocab, layers, hidden, heads, kv_heads, head_dim;
+  int routed = 0, shared = 0, top_k = 0, expert_ffn = 0, first_dense = 0;
+  int q_lora = 0, kv_lora = 0, qk_nope = 0, qk_rope = 0, v_head = 0;
+  int dsa_top_k = 0, dsa_heads = 0, dsa_dim = 0;
+  int full_attention_every = 0;
+};
+
+const std::vector<Released>& Configs() {
+  static const std::vector<Released> r = {
+      {"llama-2-7b", "https://huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json", 4096,
+       32000, 32, 4096, 32, 32, 128},
+      {"llama-2-13b", "https://huggingface.co/meta-llama/Llama-2-13b-hf/blob/main/config.json",
+       4096, 32000, 40, 5120, 40, 40, 128},
+      {"llama-2-70b", "https://huggingface.co/meta-llama/Llama-2-70b-hf/blob/main/config.json",
+       4096, 32000, 80, 8192, 64, 8, 128},
+      {"llama-3-8b", "https://huggingface.co/meta-llama/Meta-Llama-3-8B/blob/main/config.json",
+       8192, 128256, 32, 4096, 32, 8, 128},
+      {"llama-3-70b", "https://huggingface.co/meta-llama/Meta-Llama-3-70B/blob/main/config.json",
+       8192, 128256, 80, 8192, 64, 8, 128},
+      {"llama-3.1-8b", "https://huggingface.co/meta-llama/Llama-3.1-8B/blob/main/config.json",
+       131072, 128256, 32, 4096, 32, 8, 128},
+      {"llama-3.1-70b", "https://huggingface.co/meta-llama/Llama-3.1-70B/blob/main/config.json",
+       131072, 128256, 80, 8192, 64, 8, 128},
+      {"llama-3-405b", "https://huggingface.co/meta-llama/Llama-3.1-405B/blob/main/config.json",
+       131072, 128256, 126, 16384, 128, 8, 128},
+      {"qwen2.5-72b", "https://huggingface.co/Qwen/Qwen2.5-72B-Instruct/blob/main/config.json",
+       32768, 152064, 80, 8192, 64, 8, 128},
+      {"qwen3-8b", "https://huggingface.co/Qwen/Qwen3-8B/blob/main/config.json", 40960, 151936, 36,
+       4096, 32, 8, 128},
+      {"qwen3-32b", "https://huggingface.co/Qwen/Qwen3-32B/blob/main/config.json", 40960, 151936,
+       64, 5120, 64, 8, 128},
+      {"qwen3-30b-a3b", "https://huggingface.co/Qwen/Qwen3-30B-A3B/blob/main/config.json", 40960,
+       151936, 48, 2048, 32, 4, 128, 128, 0, 8, 768, 0},
+      {"qwen3-235b-a22b", "https://huggingface.co/Qwen/Qwen3-235B-A22B/blob/main/config.json",
+       40960, 151936, 94, 4096, 64, 4, 128, 128, 0, 8, 1536, 0},
+      {"deepseek-v2", "https://huggingface.co/deepseek-ai/DeepSeek-V2/blob/main/config.json",
+       163840, 102400, 60, 5120, 128, 128, 128, 160, 2, 6, 1536, 1, 1536, 512, 128, 64, 128},
+      {"deepseek-v3", "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
+       163840, 129280, 61, 7168, 128, 128, 128, 256, 1, 8, 2048, 3, 1536, 512, 128, 64, 128},
+      {"deepseek-r1", "https://huggingface.co/deepseek-ai/DeepSeek-R1/blob/main/config.json",
+       163840, 129280, 61, 7168, 128, 128, 128, 256, 1, 8, 2048, 3, 1536, 512, 128, 64, 128},
+      {"deepseek-v3.2",
+       "https://huggingface.co/deepseek-ai/DeepSeek-V3.2-Exp/blob/main/config.json",
+       163840,
+       129280,
+       61,
+       7168,
+       128,
+       128,
+       128,
+       256,
+       1,
+       8,
+       2048,
+       3,
+       1536,
+       512,
+       128,
+       64,
+       128,
+       2048,
+       64,
+       128},
+      {"kimi-k2", "https://huggingface.co/moonshotai/Kimi-K2-Instruct/blob/main/config.json",
+       131072, 163840, 61, 7168, 64, 64, 128, 384, 1, 8, 2048, 1, 1536, 512, 128, 64, 128},
+      {"glm-4.5", "https://huggingface.co/zai-org/GLM-4.5/blob/main/config.json", 131072, 151552,
+       92, 5120, 96, 8, 128, 160, 1, 8, 1536, 3},
+      {"glm-4.6", "https://huggingface.co/zai-org/GLM-4.6/blob/main/config.json", 202752, 151552,
+       92, 5120, 96, 8, 128, 160, 1, 8, 1536, 3},
+      {"minimax-m1",
+       "https://huggingface.co/MiniMaxAI/MiniMax-M1-80k/blob/main/config.json",
+       10240000,
+       200064,
+       80,
+       6144,
+       64,
+       8,
+       128,
+       32,
+       0,
+       2,
+       9216,
+       0,
+       0,
+       0,
+       0,
+       0,
+       0,
+       0,
+       0,
+       0,
+       8},
+  };
+  return r;
+}
+
+TEST(ReleasedConfigs, CatalogModelsMatchTheirConfigs) {
+  for (const Released& r : Configs()) {
+    SCOPED_TRACE(std::string(r.id) + " (" + r.url + ")");
+    const Model& m = M(r.id);
+    EXPECT_EQ(m.max_seq_len, r.context);
+    EXPECT_EQ(m.vocab, r.vocab);
+    EXPECT_EQ(m.layers, r.layers);
+    EXPECT_EQ(m.hidden, r.hidden);
+    EXPECT_EQ(m.heads, r.heads);
+    EXPECT_EQ(m.kv_heads, r.kv_heads);
+    EXPECT_EQ(m.head_dim, r.head_dim);
+    ASSERT_EQ(m.moe.has_value(), r.routed > 0);
+    if (m.moe) {
+      EXPECT_EQ(m.moe->routed_experts, r.routed);
+      EXPECT_EQ(m.moe->shared_experts, r.shared);
+      EXPECT_EQ(m.moe->top_k, r.top_k);
+      EXPECT_EQ(m.moe->expert_ffn, r.expert_ffn);
+      EXPECT_EQ(m.moe->first_dense_layers, r.first_dense);
+    }
+    ASSERT_EQ(m.mla.has_value(), r.kv_lora > 0);
+    if (m.mla) {
+      EXPECT_EQ(m.mla->q_lora_rank, r.q_lora);
+      EXPECT_EQ(m.mla->kv_lora_rank, r.kv_lora);
+      EXPECT_EQ(m.mla->qk_nope_head_dim, r.qk_nope);
+      EXPECT_EQ(m.mla->qk_rope_head_dim, r.qk_rope);
+      EXPECT_EQ(m.mla->v_head_dim, r.v_head);
+    }
+    ASSERT_EQ(m.sparse_attention.has_value(), r.dsa_top_k > 0);
+    if (m.sparse_attention) {
+      EXPECT_EQ(m.sparse_attention->top_k, r.dsa_top_k);
+      EXPECT_EQ(m.sparse_attention->indexer_heads, r.dsa_heads);
+      EXPECT_EQ(m.sparse_attention->indexer_head_dim, r.dsa_dim);
+    }
+    ASSERT_EQ(m.linear_attention.has_value(), r.full_attention_every > 0);
+    if (m.linear_attention) {
+      EXPECT_EQ(m.linear_attention->full_attention_every, r.full_attention_every);
+    }
+  }
+}
+
+// The issue's refused setup: a 9.4K-token prompt on Llama 3.1 405B is within its context.
+TEST(ReleasedConfigs, Llama31TakesALongPrompt) {
+  EXPECT_GE(M("llama-3-405b").max_seq_len, 9400 + 1000);
+}
+
+// KV cache per token at 2 bytes per element, by hand:
+// Qwen3-235B-A22B 94 layers x 2 (K, V) x 4 KV heads x 128 x 2 B = 192,512;
+// Qwen3-32B 64 x 2 x 8 x 128 x 2 = 262,144; GLM-4.5 92 x 2 x 8 x 128 x 2 = 376,832;
+// DeepSeek-V3.2 61 x ((512 + 64) x 2 B latent + 128 B FP8 indexer key + 4 B scale) = 78,324;
+// MiniMax-M1: only its 10 softmax layers, 10 x 2 x 8 x 128 x 2 = 40,960, plus a fixed state of
+// 70 lightning layers x 64 heads x 128 x 128 x 4 B = 293,601,280 B (280 MiB) per sequence.
+TEST(ReleasedConfigs, KvBytesPerTokenByHand) {
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("qwen3-235b-a22b"), 2), 192512);
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("qwen3-32b"), 2), 262144);
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("glm-4.5"), 2), 376832);
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("deepseek-v3.2"), 2), 78324);
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("minimax-m1"), 2), 40960);
+  EXPECT_DOUBLE_EQ(perf::LinearAttentionStateBytes(M("minimax-m1")), 293601280);
+  EXPECT_EQ(perf::SoftmaxAttentionLayers(M("minimax-m1")), 10);
+  EXPECT_DOUBLE_EQ(perf::LinearAttentionStateBytes(M("deepseek-v3.2")), 0);
+}
+
+// Published totals and activated parameters (model cards): Qwen3-235B-A22B 235B / 22B,
+// Qwen3-30B-A3B 30.5B / 3.3B, Qwen3-32B 32.8B, Qwen3-8B 8.2B, DeepSeek-V3.2 671B / 37B,
+// GLM-4.5 355B / 32B, MiniMax-M1 456B / 45.9B.
+// By hand, Qwen3-235B-A22B: attention 4096 x 8192 x 2 + 4096 x 512 x 2 = 71.3M, experts
+// 128 x 3 x 4096 x 1536 = 2,416M per layer; 94 x 2,487.8M = 233.9B + 2 x 151,936 x 4096 = 1.24B
+// -> 235.1B; active 94 x (71.3M + 8 x 18.87M) = 20.9B + 1.24B = 22.1B.
+// DeepSeek-V3.2: V3's 37.6B active plus the indexer's 0.85B = 38.4B (the card keeps V3's 37B): 5 %.
+// GLM-4.5: 352.7B, 33.6B active (QKV biases, QK-norm and the larger MTP layer not counted; the
+// card's 32B counts the embedding once); MiniMax-M1: 456.1B, 48.4B (the card's 45.9B counts less
+// of the 70 lightning layers' 252M-parameter attention): within 6 %.
+TEST(ReleasedConfigs, ParameterCountsMatchPublishedTotals) {
+  struct Case {
+    const char* id;
+    double total_b, active_b, active_tolerance;
+  };
+  for (const Case& c : {Case{"qwen3-235b-a22b", 235, 22, 0.03},
+                        Case{"qwen3-30b-a3b", 30.5, 3.3, 0.03}, Case{"qwen3-32b", 32.8, 32.8, 0.03},
+                        Case{"qwen3-8b", 8.2, 8.2, 0.03}, Case{"deepseek-v3.2", 671, 37, 0.05},
+                        Case{"glm-4.5", 355, 32, 0.06}, Case{"minimax-m1", 456, 45.9, 0.06}}) {
+    const Model& m = M(c.id);
+    EXPECT_NEAR(perf::TotalParams(m) / 1e9, c.total_b, 0.03 * c.total_b) << c.id;
+    EXPECT_NEAR(perf::ActiveParams(m) / 1e9, c.active_b, c.active_tolerance * c.active_b) << c.id;
+  }
+  // The indexer: 61 x (1536 x 64 x 128 + 7168 x 128 + 7168 x 64) = 61 x 13,959,168 parameters.
+  EXPECT_NEAR(perf::TotalParams(M("deepseek-v3.2")) - perf::TotalParams(M("deepseek-v3")),
+              61.0 * 13959168, 1);
+}
+
+// DSA's attention: below top_k keys it is DeepSeek-V3's plus the indexer; at 128K context each
+// query attends to 2,048 keys. Training forward, per token, one layer, causal at 131,072:
+// V3 2 x 128 x (192 + 128) x 65,536.5 keys; V3.2 the same over (2048 x 2049 / 2 + 129,024 x
+// 2048) / 131,072 = 2,032.0 keys, plus the indexer's 2 x 64 x 128 per visible key.
+TEST(ReleasedConfigs, SparseAttentionCapsTheKeys) {
+  const Model& v3 = M("deepseek-v3");
+  const Model& v32 = M("deepseek-v3.2");
+  const double per_key = 2.0 * 128 * (192 + 128);
+  const double indexer = 2.0 * 64 * 128;
+  const double s = 131072;
+  const double attended = (2048.0 * 2049 / 2 + (s - 2048) * 2048) / s;
+  EXPECT_NEAR(perf::AttentionFlopsPerToken(v3, 131072) / 61, per_key * (s + 1) / 2, 1);
+  EXPECT_NEAR(perf::AttentionFlopsPerToken(v32, 131072) / 61,
+              per_key * attended + indexer * (s + 1) / 2, 1);
+  // Short sequences: all keys attended, the indexer on top.
+  EXPECT_NEAR(perf::AttentionFlopsPerToken(v32, 1024) / 61, (per_key + indexer) * 1025 / 2, 1);
+}
+
+// Serving at long context: a decode step of DeepSeek-V3.2 reads the latent cache of at most 2,048
+// keys per sequence plus the indexer's keys of all of them; V3 reads every latent. Per sequence
+// at context c (FP8 cache, 1 B): V3 61 x 576 x c bytes; V3.2 61 x (576 x 2048 + 132 x c). At
+// c = 120,000 + 512 (mean over the output) that is (1,179,648 + 15,907,584) / 69,414,912 = 0.246
+// of V3's bytes; its FLOPs are smaller still (2,048 x 278,528 + c x 16,384 over c x 278,528 per
+// layer: 0.076). So the attention time per sequence is at most 0.246 of V3's, same layout.
+TEST(ReleasedConfigs, SparseAttentionBoundsDecodeAtLongContext) {
+  const Chip& chip = **Builtin().FindChip("h200");
+  auto run = [&](const char* id) {
+    perf::InferenceJob job = perf::InferenceJobFor(Builtin(), M(id), chip);
+    if (auto sys = Builtin().SystemFor(chip)) job.system = *sys;
+    job.dtype = perf::ServingDType::kFp8;
+    job.input_tokens = 120000;
+    job.output_tokens = 1024;
+    job.disaggregate = true;  // decode steps without prompts
+    job.mode = perf::ServingMode::kOffline;
+    perf::InferenceConstraints fixed;
+    fixed.tp = 8;
+    fixed.dp = 1;
+    fixed.ep = 1;
+    auto e = perf::EstimateInference(job, fixed);
+    EXPECT_TRUE(e) << id << ": " << (e ? "" : e.error().ToString());
+    return e ? e->step_attention_ms / e->max_batch : 0.0;
+  };
+  const double v3 = run("deepseek-v3");
+  const double v32 = run("deepseek-v3.2");
+  ASSERT_GT(v3, 0);
+  EXPECT_LE(v32 / v3, 0.247);
+  EXPECT_GT(v32 / v3, 0.05);
+}
+
+// A hybrid model's decode reads its softmax layers' KV and the fixed state, never a per-token KV
+// of its linear layers: at 1M tokens of context, MiniMax-M1's cache per sequence is
+// 40,960 x 1,000,000 / 2 (FP8) + 293,601,280 B of state = 20.8 GB, not 80 layers' worth.
+TEST(ReleasedConfigs, HybridAttentionServesALongContext) {
+  const Chip& chip = **Builtin().FindChip("h200");
+  perf::InferenceJob job = perf::InferenceJobFor(Builtin(), M("minimax-m1"), chip);
+  if (auto sys = Builtin().SystemFor(chip)) job.system = *sys;
+  job.dtype = perf::ServingDType::kFp8;
+  job.input_tokens = 1000000;
+  job.output_tokens = 1000;
+  job.mode = perf::ServingMode::kOffline;
+  auto e = perf::EstimateInference(job, {});
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_DOUBLE_EQ(e->kv_cache_bytes_per_token, 20480);
+  EXPECT_GE(e->max_batch, 1);
+}
+
+}  // namespace
+}  // namespace suanli::catalog

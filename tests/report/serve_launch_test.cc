@@ -1,0 +1,201 @@
+// `infer --emit vllm|sglang|trtllm`: the serve command for a chosen layout, against command lines
+// written by hand from the engines' documented flags (vLLM `vllm serve` engine arguments, SGLang
+// server arguments, trtllm-serve options and LLM API YAML keys).
+#include "report/serve_launch.h"
+
+#include <gtest/gtest.h>
+
+#include "catalog/catalog.h"
+
+namespace suanli::report {
+namespace {
+
+const catalog::Catalog& Cat() {
+  static const catalog::Catalog c = *catalog::Catalog::Builtin();
+  return c;
+}
+
+// A job and estimate written by hand: only what the command reads.
+struct Case {
+  perf::InferenceJob job;
+  perf::InferenceEstimate e;
+};
+
+// Llama 3.1 70B, bf16, TP 4, 64 sequences, prompts of 2,000 and outputs of 500 tokens.
+// Weights 33 GiB + KV 30 GiB + workspace 2 GiB of 80 GiB = 0.8125 -> 0.82. Each step carries
+// 64 decode tokens and 64 x 2000 / 500 = 256 prompt tokens: 320.
+Case Dense() {
+  Case c;
+  c.job.model = *Cat().FindModel("llama-3.1-70b");
+  c.job.input_tokens = 2000;
+  c.job.output_tokens = 500;
+  c.job.dtype = perf::ServingDType::kBf16;
+  c.job.serving.serving_workspace_gib = 2;
+  c.job.calibration.memory_reserved_gib = 3;
+  c.job.system.chips_per_node = 8;
+  c.e.layout = {4, 1, 1};
+  c.e.max_batch = 64;
+  c.e.weights_gib_per_chip = 33;
+  c.e.kv_cache_gib_per_chip = 30;
+  c.e.memory_capacity_gib = 80;
+  return c;
+}
+
+// DeepSeek-V3, FP8, 8 attention groups of TP 1 with EP 8 on one 8-GPU H200 node, 128 sequences
+// per group, 1,000 in / 1,000 out, one MTP draft token. HBM: (80 + 40 + 2) / 141 = 0.8652 ->
+// 0.87. TensorRT-LLM's fraction of what the weights leave: 40 / (141 - 3 - 2 - 80) = 0.714 ->
+// 0.72. Steps: 128 decode + 128 x 1000 / 1000 prompt tokens = 256.
+Case Moe() {
+  Case c;
+  c.job.model = *Cat().FindModel("deepseek-v3");
+  c.job.input_tokens = 1000;
+  c.job.output_tokens = 1000;
+  c.job.dtype = perf::ServingDType::kFp8;
+  c.job.serving.serving_workspace_gib = 2;
+  c.job.calibration.memory_reserved_gib = 3;
+  c.job.system.chips_per_node = 8;
+  c.e.layout = {1, 8, 8};
+  c.e.max_batch = 128;
+  c.e.weights_gib_per_chip = 80;
+  c.e.kv_cache_gib_per_chip = 40;
+  c.e.memory_capacity_gib = 141;
+  return c;
+}
+
+TEST(ServeLaunch, VllmDense) {
+  const Case c = Dense();
+  auto l = ServeLaunchFor("vllm", c.job, c.e);
+  ASSERT_TRUE(l) << l.error().ToString();
+  EXPECT_EQ(l->command,
+            "vllm serve MODEL \\\n"
+            "  --tensor-parallel-size 4 \\\n"
+            "  --max-model-len 2500 \\\n"
+            "  --max-num-seqs 64 \\\n"
+            "  --max-num-batched-tokens 320 \\\n"
+            "  --gpu-memory-utilization 0.82 \\\n"
+            "  --dtype bfloat16");
+  EXPECT_TRUE(l->config.empty());
+}
+
+TEST(ServeLaunch, VllmMoeWithExpertParallelAndMtp) {
+  const Case c = Moe();
+  auto l = ServeLaunchFor("vllm", c.job, c.e, 1);
+  ASSERT_TRUE(l) << l.error().ToString();
+  EXPECT_EQ(l->command,
+            "vllm serve MODEL \\\n"
+            "  --tensor-parallel-size 1 \\\n"
+            "  --data-parallel-size 8 \\\n"
+            "  --enable-expert-parallel \\\n"
+            "  --max-model-len 2000 \\\n"
+            "  --max-num-seqs 128 \\\n"
+            "  --max-num-batched-tokens 256 \\\n"
+            "  --gpu-memory-utilization 0.87 \\\n"
+            "  --quantization fp8 \\\n"
+            "  --kv-cache-dtype fp8 \\\n"
+            "  --speculative-config '{\"method\":\"mtp\",\"num_speculative_tokens\":1}'");
+}
+
+TEST(ServeLaunch, SglangMoeWithDpAttentionAndMtp) {
+  const Case c = Moe();
+  auto l = ServeLaunchFor("sglang", c.job, c.e, 1);
+  ASSERT_TRUE(l) << l.error().ToString();
+  // --max-running-requests is server-wide: 8 groups x 128.
+  EXPECT_EQ(l->command,
+            "python -m sglang.launch_server --model-path MODEL \\\n"
+            "  --tp-size 8 \\\n"
+            "  --dp-size 8 \\\n"
+            "  --enable-dp-attention \\\n"
+            "  --ep-size 8 \\\n"
+            "  --context-length 2000 \\\n"
+            "  --max-running-requests 1024 \\\n"
+            "  --chunked-prefill-size 128 \\\n"
+            "  --mem-fraction-static 0.87 \\\n"
+            "  --quantization fp8 \\\n"
+            "  --kv-cache-dtype fp8_e4m3 \\\n"
+            "  --speculative-algorithm EAGLE \\\n"
+            "  --speculative-num-steps 1 \\\n"
+            "  --speculative-eagle-topk 1 \\\n"
+            "  --speculative-num-draft-tokens 2");
+}
+
+TEST(ServeLaunch, TrtllmMoeWritesItsExtraOptions) {
+  const Case c = Moe();
+  auto l = ServeLaunchFor("trtllm", c.job, c.e, 1);
+  ASSERT_TRUE(l) << l.error().ToString();
+  EXPECT_EQ(l->command,
+            "trtllm-serve MODEL \\\n"
+            "  --backend pytorch \\\n"
+            "  --tp_size 8 \\\n"
+            "  --ep_size 8 \\\n"
+            "  --max_seq_len 2000 \\\n"
+            "  --max_batch_size 128 \\\n"
+            "  --max_num_tokens 256 \\\n"
+            "  --kv_cache_free_gpu_memory_fraction 0.72 \\\n"
+            "  --extra_llm_api_options extra-llm-api-config.yml");
+  EXPECT_EQ(l->config_file, "extra-llm-api-config.yml");
+  EXPECT_EQ(l->config,
+            "enable_attention_dp: true\n"
+            "enable_chunked_prefill: true\n"
+            "kv_cache_config:\n"
+            "  dtype: fp8\n"
+            "  free_gpu_memory_fraction: 0.72\n"
+            "speculative_config:\n"
+            "  decoding_type: MTP\n"
+            "  num_nextn_predict_layers: 1\n");
+  // FP8 weights come from a pre-quantized checkpoint on TensorRT-LLM.
+  bool checkpoint_note = false;
+  for (const auto& n : l->notes) checkpoint_note |= n.find("fp8 checkpoint") != std::string::npos;
+  EXPECT_TRUE(checkpoint_note);
+}
+
+// The engine's own limits, when the request gives them, are what the command passes on.
+TEST(ServeLaunch, GivenLimitsPassThrough) {
+  Case c = Dense();
+  c.job.limits.max_batched_tokens = 8192;
+  c.job.limits.kv_memory_fraction = 0.9;
+  auto l = ServeLaunchFor("vllm", c.job, c.e);
+  ASSERT_TRUE(l);
+  EXPECT_NE(l->command.find("--max-num-batched-tokens 8192 \\"), std::string::npos) << l->command;
+  EXPECT_NE(l->command.find("--gpu-memory-utilization 0.90 \\"), std::string::npos) << l->command;
+}
+
+TEST(ServeLaunch, MultiNodeSglangNamesItsRanks) {
+  Case c = Moe();
+  c.e.layout = {2, 32, 16};  // tp 2, ep 32, dp 16: 32 GPUs over 4 nodes of 8
+  auto l = ServeLaunchFor("sglang", c.job, c.e);
+  ASSERT_TRUE(l);
+  EXPECT_NE(l->command.find("--tp-size 32 \\\n  --dp-size 16 \\\n  --enable-dp-attention \\\n"
+                            "  --ep-size 32 \\\n  --nnodes 4 \\\n  --node-rank NODE_RANK"),
+            std::string::npos)
+      << l->command;
+}
+
+// Pipeline stages: each engine's own flag, and the stage's GPUs for SGLang's and TensorRT-LLM's
+// tp size (tp 4 x pp 2).
+TEST(ServeLaunch, PipelineStages) {
+  Case c = Dense();
+  c.e.layout = {4, 1, 1, 2};
+  auto v = ServeLaunchFor("vllm", c.job, c.e);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->command.find("--tensor-parallel-size 4 \\\n  --pipeline-parallel-size 2 \\"),
+            std::string::npos)
+      << v->command;
+  auto s = ServeLaunchFor("sglang", c.job, c.e);
+  ASSERT_TRUE(s);
+  EXPECT_NE(s->command.find("--tp-size 4 \\\n  --pp-size 2 \\"), std::string::npos) << s->command;
+  auto t = ServeLaunchFor("trtllm", c.job, c.e);
+  ASSERT_TRUE(t);
+  EXPECT_NE(t->command.find("--tp_size 4 \\\n  --pp_size 2 \\"), std::string::npos) << t->command;
+}
+
+TEST(ServeLaunch, UnknownEngineNamesTheField) {
+  const Case c = Dense();
+  auto l = ServeLaunchFor("mindie", c.job, c.e);
+  ASSERT_FALSE(l);
+  EXPECT_EQ(l.error().field, "emit");
+  EXPECT_NE(l.error().message.find("vllm, sglang or trtllm"), std::string::npos)
+      << l.error().message;
+}
+
+}  // namespace
+}  // namespace suanli::report
