@@ -800,7 +800,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       if (!first) return tl::unexpected(At(first.error(), row));
       perf::InferenceConstraints fixed = built->fixed;
       if (!first->disaggregated) {
-        fixed = {first->layout.tp, first->layout.ep, first->layout.dp};
+        fixed = {first->layout.tp, first->layout.ep, first->layout.dp, first->layout.pp};
       }
       const perf::InferenceJob job = built->job;
       base.shown.model = job.model->id;
