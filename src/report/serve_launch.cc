@@ -115,19 +115,10 @@ void CommonNotes(const perf::InferenceJob& job, const perf::InferenceEstimate& e
   }
 }
 
-void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, const Plan& p,
-              int mtp, Launch& out) {
-  auto add = [&](std::string flag, const std::string& value = "") {
-    out.args.push_back(value.empty() ? flag : flag + " " + value);
-  };
-  add("--tensor-parallel-size", Num(p.tp));
-  if (p.pp > 1) add("--pipeline-parallel-size", Num(p.pp));
-  if (p.dp > 1) add("--data-parallel-size", Num(p.dp));
-  if (p.ep > 1) add("--enable-expert-parallel");
-  add("--max-model-len", Num(p.context));
-  add("--max-num-seqs", Num(p.batch));
-  add("--max-num-batched-tokens", Num(p.step_tokens));
-  add("--gpu-memory-utilization", Fraction(p.hbm_fraction));
+// vLLM and SGLang name weight formats alike: --dtype for 16-bit, --quantization fp8; other
+// formats come from the checkpoint.
+template <typename Add>
+void AddWeightFormat(const perf::InferenceJob& job, const Add& add, Launch& out) {
   switch (job.dtype) {
     case ServingDType::kBf16:
       add("--dtype", "bfloat16");
@@ -141,6 +132,22 @@ void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, c
     default:
       CheckpointNote(job, out);
   }
+}
+
+void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, const Plan& p,
+              int mtp, Launch& out) {
+  auto add = [&](std::string flag, const std::string& value = "") {
+    out.args.push_back(value.empty() ? flag : flag + " " + value);
+  };
+  add("--tensor-parallel-size", Num(p.tp));
+  if (p.pp > 1) add("--pipeline-parallel-size", Num(p.pp));
+  if (p.dp > 1) add("--data-parallel-size", Num(p.dp));
+  if (p.ep > 1) add("--enable-expert-parallel");
+  add("--max-model-len", Num(p.context));
+  add("--max-num-seqs", Num(p.batch));
+  add("--max-num-batched-tokens", Num(p.step_tokens));
+  add("--gpu-memory-utilization", Fraction(p.hbm_fraction));
+  AddWeightFormat(job, add, out);
   if (p.kv == ServingDType::kFp8) add("--kv-cache-dtype", "fp8");
   if (p.kv == ServingDType::kInt8) {
     out.notes.push_back("vLLM quantizes the KV cache to fp8, not int8: --kv-cache-dtype fp8");
@@ -184,19 +191,7 @@ void SglangArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   add("--max-running-requests", Num(p.batch * p.dp));
   if (p.prompt_tokens > 0) add("--chunked-prefill-size", Num(p.prompt_tokens));
   add("--mem-fraction-static", Fraction(p.hbm_fraction));
-  switch (job.dtype) {
-    case ServingDType::kBf16:
-      add("--dtype", "bfloat16");
-      break;
-    case ServingDType::kFp16:
-      add("--dtype", "float16");
-      break;
-    case ServingDType::kFp8:
-      add("--quantization", "fp8");
-      break;
-    default:
-      CheckpointNote(job, out);
-  }
+  AddWeightFormat(job, add, out);
   if (p.kv == ServingDType::kFp8 || p.kv == ServingDType::kInt8) {
     if (p.kv == ServingDType::kInt8)
       out.notes.push_back("SGLang quantizes the KV cache to fp8, not int8: fp8_e4m3");

@@ -211,8 +211,7 @@ TEST(Stacks, EvenStagesAndMtp) {
   ASSERT_TRUE(setup) << setup.error().ToString();
   auto e = perf::SearchLayout(setup->job, setup->fixed);
   ASSERT_FALSE(e);
-  EXPECT_NE(e.error().message.find("do not split evenly"), std::string::npos)
-      << e.error().message;
+  EXPECT_NE(e.error().message.find("do not split evenly"), std::string::npos) << e.error().message;
 
   TrainRequest d = Train("deepseek-v3", "h800", 2048);
   d.dtype = "fp8";
@@ -236,8 +235,8 @@ TEST(Stacks, EvenStagesAndMtp) {
     EXPECT_TRUE(est) << est.error().message;
     auto launch = report::LaunchFor("megatron", s->job, est->best);
     EXPECT_TRUE(launch) << launch.error().message;
-    const bool flag = std::find(launch->args.begin(), launch->args.end(),
-                                "--mtp-num-layers 1") != launch->args.end();
+    const bool flag = std::find(launch->args.begin(), launch->args.end(), "--mtp-num-layers 1") !=
+                      launch->args.end();
     return std::pair{est->best.step_time_s, flag};
   };
   const auto on = run("on");
