@@ -76,6 +76,8 @@ const std::vector<Released>& Configs() {
        4096, 32, 8, 128},
       {"qwen3-32b", "https://huggingface.co/Qwen/Qwen3-32B/blob/main/config.json", 40960, 151936,
        64, 5120, 64, 8, 128},
+      {"mixtral-8x7b", "https://huggingface.co/mistralai/Mixtral-8x7B-v0.1/blob/main/config.json",
+       32768, 32000, 32, 4096, 32, 8, 128, 8, 0, 2, 14336, 0},
       {"qwen3-30b-a3b", "https://huggingface.co/Qwen/Qwen3-30B-A3B/blob/main/config.json", 40960,
        151936, 48, 2048, 32, 4, 128, 128, 0, 8, 768, 0},
       {"qwen3-235b-a22b", "https://huggingface.co/Qwen/Qwen3-235B-A22B/blob/main/config.json",
@@ -205,7 +207,10 @@ TEST(ReleasedConfigs, KvBytesPerTokenByHand) {
 
 // Published totals and activated parameters (model cards): Qwen3-235B-A22B 235B / 22B,
 // Qwen3-30B-A3B 30.5B / 3.3B, Qwen3-32B 32.8B, Qwen3-8B 8.2B, DeepSeek-V3.2 671B / 37B,
-// GLM-4.5 355B / 32B, MiniMax-M1 456B / 45.9B.
+// GLM-4.5 355B / 32B, MiniMax-M1 456B / 45.9B, Mixtral-8x7B 46.7B / 12.9B (Mistral AI's post).
+// By hand, Mixtral-8x7B: attention 4096 x 4096 x 2 + 4096 x 1024 x 2 = 41.94M, experts
+// 8 x 3 x 4096 x 14336 = 1,409.3M per layer; 32 x 1,451.3M = 46.44B + 2 x 32,000 x 4096 = 0.26B
+// -> 46.70B; active 32 x (41.94M + 2 x 176.16M) = 12.62B + 0.26B = 12.88B.
 // By hand, Qwen3-235B-A22B: attention 4096 x 8192 x 2 + 4096 x 512 x 2 = 71.3M, experts
 // 128 x 3 x 4096 x 1536 = 2,416M per layer; 94 x 2,487.8M = 233.9B + 2 x 151,936 x 4096 = 1.24B
 // -> 235.1B; active 94 x (71.3M + 8 x 18.87M) = 20.9B + 1.24B = 22.1B.
@@ -218,10 +223,11 @@ TEST(ReleasedConfigs, ParameterCountsMatchPublishedTotals) {
     const char* id;
     double total_b, active_b, active_tolerance;
   };
-  for (const Case& c : {Case{"qwen3-235b-a22b", 235, 22, 0.03},
-                        Case{"qwen3-30b-a3b", 30.5, 3.3, 0.03}, Case{"qwen3-32b", 32.8, 32.8, 0.03},
-                        Case{"qwen3-8b", 8.2, 8.2, 0.03}, Case{"deepseek-v3.2", 671, 37, 0.05},
-                        Case{"glm-4.5", 355, 32, 0.06}, Case{"minimax-m1", 456, 45.9, 0.06}}) {
+  for (const Case& c :
+       {Case{"qwen3-235b-a22b", 235, 22, 0.03}, Case{"qwen3-30b-a3b", 30.5, 3.3, 0.03},
+        Case{"qwen3-32b", 32.8, 32.8, 0.03}, Case{"qwen3-8b", 8.2, 8.2, 0.03},
+        Case{"deepseek-v3.2", 671, 37, 0.05}, Case{"glm-4.5", 355, 32, 0.06},
+        Case{"minimax-m1", 456, 45.9, 0.06}, Case{"mixtral-8x7b", 46.7, 12.9, 0.01}}) {
     const Model& m = M(c.id);
     EXPECT_NEAR(perf::TotalParams(m) / 1e9, c.total_b, 0.03 * c.total_b) << c.id;
     EXPECT_NEAR(perf::ActiveParams(m) / 1e9, c.active_b, c.active_tolerance * c.active_b) << c.id;
