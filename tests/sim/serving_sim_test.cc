@@ -52,6 +52,21 @@ TEST(ServingSim, OneRequestIsOnePrefillStepThenOneStepPerToken) {
   EXPECT_EQ(r->preemptions, 0);
 }
 
+TEST(ServingSim, LiveTrafficIsMeasuredFromTheFirstCompletion) {
+  // A request every step (1/128 s, exact in binary) from t = 0 to 99/128: a 1-token prompt,
+  // then 20 tokens. Request i samples token 1 in the step it arrives in and token k at
+  // (i + k) / 128; request 0 completes at 20/128. From then on 20 requests run and each step
+  // yields 20 tokens: 2,560 tokens/s, the arrival rate (128/s) times 20. Counted from t = 0
+  // the filling batch (1, 2, ... 20 tokens in the first 20 steps) would lower it to
+  // (210 + 79 x 20) / (99/128) = 2,314.
+  const double step = 1.0 / 128;
+  std::vector<ServingRequest> reqs;
+  for (int i = 0; i < 100; ++i) reqs.push_back(Req(i * step, 1, 20));
+  auto r = SimulateServing(FixedStep(step, 1e6), {}, reqs, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NEAR(r->output_tokens_per_s, 2560, 1e-6);
+}
+
 TEST(ServingSim, ChunkedPrefillSplitsThePromptByTheTokenBudget) {
   // A budget of 40 tokens per step: 40 + 40 + 20 prompt tokens, first token after 3 steps.
   SchedulerLimits limits;
