@@ -52,6 +52,17 @@ std::vector<int> Divisors(long n, long limit) {
   return out;
 }
 
+// Tensor-parallel size of the routed experts. Megatron-Core's MoE parallel folding lays the
+// expert-parallel group over the tensor- and data-parallel ranks together
+// (--expert-tensor-parallel-size 1): an EP that does not divide dp (Qwen3-235B with TP 2 and EP 32
+// on 16 data-parallel replicas, Megatron-Bridge's H100 recipe) runs with whole experts, each chip
+// holding ep-th of them; an EP that divides dp keeps the experts split like the dense layers.
+int ExpertTp(const ParallelLayout& l) { return l.dp % l.ep == 0 ? l.tp : 1; }
+
+// Data-parallel replicas of each expert: the chips of a pipeline stage (tp x dp; cp ranks
+// shard the sequence and count apart) over the experts' own tensor x expert parallel split.
+int ExpertDp(const ParallelLayout& l) { return l.tp * l.dp / (ExpertTp(l) * l.ep); }
+
 // Peak TFLOPS for a dtype, or an error naming the missing catalog value.
 // Training computes in floating point only, so only those are offered.
 Result<double> Peak(const catalog::Chip& chip, DType d) {
@@ -314,7 +325,10 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   // With node-limited routing a token crosses the scale-out network once per
   // remote domain it is routed to, then fans out over the scale-up network.
   if (moe && l.ep > 1) {
-    const auto g = PlaceGroup(l.ep, l.tp * l.cp, domain);
+    // Folded (whole experts), the expert-parallel ranks are neighbours from the tensor-parallel
+    // group on; else they are tp x cp apart.
+    const int etp = ExpertTp(l);
+    const auto g = PlaceGroup(l.ep, etp == 1 ? 1 : l.tp * l.cp, domain);
     const double n = g.size;
     const double tokens_out = T / tp;
     double inter_copies = p.top_k * (n - g.per_domain) / n;
@@ -395,28 +409,44 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   return cost;
 }
 
-// Splits `layers` over `stages` with extra work `tail` on the last stage;
-// returns the layers on the busiest stage and whether it is the last one.
+// Splits `layers` over `stages` with extra work `tail` on the last stage. The first stage holds
+// the input embedding and, under 1F1B, the most micro-batches in flight (pp of them), so it sets
+// the memory; the last holds the output head and the loss. Among the splits with the shortest
+// busiest stage, the first stage gets the fewest layers: Meta trained Llama 3 405B with one
+// layer fewer on the first and the last stage (Dubey et al. 2024, 3.3.2), Megatron-Core does the
+// same with --decoder-first/last-pipeline-num-layers (or by counting the embedding and the loss
+// as layers). The middle stages share the rest evenly, any remainder on the later ones.
 struct StagePlan {
-  int layers = 0;       // on the busiest stage
-  bool last = false;    // the busiest stage is the last one
-  int last_layers = 0;  // on the last stage (the others share the rest evenly)
+  int layers = 0;        // on the busiest stage
+  bool last = false;     // the busiest stage is the last one
+  int last_layers = 0;   // on the last stage
+  int first_layers = 0;  // on the first stage (with stages > 1)
 };
 
 StagePlan BalanceStages(int layers, int stages, double layer_s, double tail_s) {
-  if (stages == 1) return {layers, true, layers};
-  StagePlan best{layers, true, layers};
+  if (stages == 1) return {layers, true, layers, layers};
+  StagePlan best{layers, true, layers, layers};
   double best_time = std::numeric_limits<double>::infinity();
-  for (int k = 0; k <= (layers + stages - 1) / stages; ++k) {
-    const int rest = layers - k;
-    if (rest < stages - 1) break;
-    const int others = (rest + stages - 2) / (stages - 1);
-    const double t_last = k * layer_s + tail_s;
-    const double t_other = others * layer_s;
+  auto consider = [&](int first, int last, int middle) {
+    const double t_last = last * layer_s + tail_s;
+    const double t_other = std::max(first, middle) * layer_s;
     const double t = std::max(t_last, t_other);
-    if (t < best_time - 1e-15) {
-      best_time = t;
-      best = t_last >= t_other ? StagePlan{k, true, k} : StagePlan{others, false, k};
+    const bool faster = t < best_time - 1e-15;
+    if (faster || (t <= best_time + 1e-15 && first < best.first_layers)) {
+      best_time = std::min(best_time, t);
+      best = {t_last >= t_other ? last : std::max(first, middle), t_last >= t_other, last, first};
+    }
+  };
+  const int even = (layers + stages - 1) / stages;
+  for (int k = 0; k <= std::min(even, layers); ++k) {
+    if (stages == 2) {
+      consider(layers - k, k, 0);
+      continue;
+    }
+    for (int j = 1; j <= even; ++j) {
+      const int rest = layers - k - j;
+      if (rest < stages - 2) break;
+      consider(j, k, (rest + stages - 3) / (stages - 2));
     }
   }
   return best;
@@ -466,8 +496,10 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
   }
   if (l.ep > 1) {
     if (!m.moe) return bad("ep > 1 needs a mixture-of-experts model");
-    if (l.dp % l.ep != 0) {
-      return bad("ep " + std::to_string(l.ep) + " must divide dp " + std::to_string(l.dp));
+    if (l.dp % l.ep != 0 && (static_cast<long>(l.dp) * l.tp) % l.ep != 0) {
+      return bad("ep " + std::to_string(l.ep) + " must divide dp " + std::to_string(l.dp) +
+                 ", or dp x tp " + std::to_string(l.dp * l.tp) +
+                 " (experts folded over the tensor-parallel ranks)");
     }
     if (m.moe->routed_experts % l.ep != 0) {
       return bad("ep " + std::to_string(l.ep) + " does not divide the model's " +
@@ -544,7 +576,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   // holds layers / pp and the last adds the head.
   const StagePlan plan = job.software.uneven_stages || l.pp == 1
                              ? BalanceStages(m.layers, l.pp, avg_layer, tail)
-                             : StagePlan{m.layers / l.pp, true, m.layers / l.pp};
+                             : StagePlan{m.layers / l.pp, true, m.layers / l.pp, m.layers / l.pp};
   const double moe_share = static_cast<double>(p.moe_layers) / m.layers;
   auto per_stage = [&](double dense_v, double moe_v) {
     return plan.layers * ((1 - moe_share) * dense_v + moe_share * moe_v);
@@ -596,11 +628,15 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   };
   std::vector<Stage> stages(l.pp);
   {
-    const int rest = m.layers - plan.last_layers;
+    const int middle_stages = l.pp - 2;
+    const int rest = m.layers - plan.last_layers - plan.first_layers;
     int start = 0;
     for (int s = 0; s < l.pp; ++s) {
-      const int n =
-          s == l.pp - 1 ? plan.last_layers : rest / (l.pp - 1) + (s < rest % (l.pp - 1) ? 1 : 0);
+      int n = s == 0 ? plan.first_layers : plan.last_layers;
+      if (s > 0 && s < l.pp - 1) {
+        // The remainder on the later middle stages: they hold fewer micro-batches in flight.
+        n = rest / middle_stages + (l.pp - 2 - s < rest % middle_stages ? 1 : 0);
+      }
       Stage& st = stages[s];
       st.dense = std::clamp(p.dense_layers - start, 0, n);
       st.moe = n - st.dense;
@@ -610,7 +646,8 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
           (n * (p.attention + p.norm) + st.dense * p.dense_mlp +
            st.moe * (p.router + p.shared_experts * p.expert) + embeddings * p.embedding) /
           l.tp;
-      st.expert_params = st.moe * (static_cast<double>(p.routed_experts) / l.ep) * p.expert / l.tp;
+      st.expert_params =
+          st.moe * (static_cast<double>(p.routed_experts) / l.ep) * p.expert / ExpertTp(l);
       st.embedding_params = embeddings * p.embedding / l.tp;
       start += n;
     }
@@ -623,12 +660,12 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       });
   const double shared_params = heaviest.shared_params;
   const double expert_params = heaviest.expert_params;
-  const int expert_dp = l.dp / l.ep;
+  const int expert_dp = ExpertDp(l);
 
   // Data-parallel gradient reduction and parameter gather; hidden behind the
   // backward of the last micro-batch as far as it goes.
   const auto dp_group = PlaceGroup(l.dp * l.cp, l.tp, domain);
-  const auto edp_group = PlaceGroup(expert_dp * l.cp, l.tp * l.ep, domain);
+  const auto edp_group = PlaceGroup(expert_dp * l.cp, ExpertTp(l) * l.ep, domain);
   const Precision& prec = c.prec;
   const double reduce_bytes = TensorFormatBytes(prec.grad_reduce);
   // FSDP casts its fp32 shards to bf16 before gathering them; FP8 weights gather in FP8.
@@ -1035,7 +1072,7 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
         if (fixed.ep) {
           eps = {*fixed.ep};
         } else if (m.moe) {
-          eps = Divisors(dp, m.moe->routed_experts);
+          eps = Divisors(static_cast<long>(dp) * tp, m.moe->routed_experts);
         }
         std::vector<int> mbs;
         if (fixed.micro_batch) {

@@ -66,6 +66,9 @@ void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e,
   }
   if (l.cp > 1) add("--context-parallel-size", num(l.cp));
   if (m.moe && l.ep > 1) add("--expert-model-parallel-size", num(l.ep));
+  // An EP that does not divide dp folds over the tensor-parallel ranks with whole experts
+  // (perf/training.cc, ExpertTp).
+  if (m.moe && l.ep > 1 && l.tp > 1 && l.dp % l.ep != 0) add("--expert-tensor-parallel-size", "1");
   if (l.sequence_parallel && l.tp > 1) add("--sequence-parallel");
   if (l.zero_stage >= 1) add("--use-distributed-optimizer");
   if (l.zero_stage >= 2) {

@@ -161,6 +161,53 @@ TEST(TrainingTest, GoodputFollowsYoungsRule) {
   EXPECT_NEAR(r->best.goodput, expect, 2e-3);
 }
 
+// Megatron-Bridge ran Qwen3-235B-A22B on 256 H100 with TP 2, PP 8 and EP 32 (its 25.11
+// performance table): 16 data-parallel replicas, so EP 32 spans the tensor-parallel ranks too,
+// with whole experts on each chip (MoE parallel folding). By hand, per chip and MoE layer: 128 /
+// 32 = 4 whole experts of 3 x 4,096 x 1,536 = 18,874,368 parameters; EP 8 with the experts split
+// over TP 2 holds 16 halves, 8 experts' worth. On the fullest stage (12 of the 94 layers) the
+// folded layout holds 12 x 4 x 18,874,368 x 2 bytes = 1.6875 GiB less of bf16 weights. An EP that
+// divides neither dp nor dp x tp is an error.
+TEST(TrainingTest, ExpertParallelFoldsOverTensorParallelRanks) {
+  TrainingJob job = Job("qwen3-235b-a22b", "h100", 256);
+  job.seq_len = 4096;
+  job.global_batch_tokens = 2048.0 * 4096;
+  ParallelLayout folded{2, 8, 16, 32, 1, 1, 1, 4, Recompute::kSelective, true};
+  ParallelLayout split = folded;
+  split.ep = 8;
+  auto a = EstimateLayout(job, folded);
+  auto b = EstimateLayout(job, split);
+  ASSERT_TRUE(a) << a.error().message;
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_NEAR(b->memory.weights_gib - a->memory.weights_gib, 12 * 4 * 18874368.0 * 2 / kGiB, 1e-9);
+  ParallelLayout bad = folded;
+  bad.ep = 64;  // 64 divides neither dp 16 nor dp x tp 32
+  auto c = EstimateLayout(job, bad);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("dp x tp 32"), std::string::npos) << c.error().message;
+}
+
+// The first pipeline stage holds the most micro-batches in flight (1F1B) and the embedding: when
+// the layers do not split evenly, it takes one fewer than the middle stages at no cost in time,
+// as Meta split Llama 3 405B (126 layers on 16 stages: 7, 14 x 8, 7; Dubey et al. 2024, 3.3.2).
+// By hand, bf16 weights of the fullest stage over TP 8: the first would hold 7 layers and the
+// embedding, (7 x 3,187,703,808 + 2,101,346,304) / 8 = 3,051,909,120 parameters, a middle stage
+// 8 layers, 3,187,703,808: with 15 micro-batches in flight against 16 it is the fullest.
+TEST(TrainingTest, FirstPipelineStageIsShortWhenLayersDoNotSplitEvenly) {
+  TrainingJob job = Job("llama-3-405b", "h100", 16384);
+  job.seq_len = 8192;
+  job.global_batch_tokens = 2048.0 * 8192;
+  ParallelLayout meta{8, 16, 128, 1, 1, 1, 1, 1, Recompute::kSelective, true};
+  auto e = EstimateLayout(job, meta);
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_NEAR(e->memory.weights_gib * kGiB, 2 * 3187703808.0, 1.0);
+  // The busiest stage has 8 layers either way: the time is that of an even 8-layer split.
+  job.software.uneven_stages = false;
+  ParallelLayout even = meta;
+  auto flat = EstimateLayout(job, even);
+  ASSERT_FALSE(flat);  // 126 layers do not split into 16 without uneven stages
+}
+
 TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
   TrainingJob job = Job("deepseek-v3", "h800", 2048);
   job.dtype = catalog::DType::kFp8;
