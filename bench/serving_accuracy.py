@@ -24,9 +24,12 @@ def args_of(case):
     out = ["--model", case["model"], "--chip", case["chip"], "--count", str(case["count"]),
            "--dtype", case["dtype"], "--input-tokens", str(case["input"]),
            "--output-tokens", str(case["output"])]
-    for key in ("tp", "ep", "dp", "pp", "kv_dtype", "expert_dtype", "engine"):
+    for key in ("tp", "ep", "dp", "pp", "kv_dtype", "expert_dtype", "engine", "max_num_seqs",
+                "max_batched_tokens", "scheduler_steps"):
         if key in case:
             out += ["--" + key.replace("_", "-"), str(case[key])]
+    if case.get("chunked_prefill") is False:
+        out.append("--no-chunked-prefill")
     for key in ("ttft_ms", "tpot_ms"):
         if key in case:
             out += ["--" + key.replace("_", "-"), str(case[key])]

@@ -67,6 +67,7 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
         std::pair{"requests", r.requests.has_value()},
         std::pair{"kv_host_gib", r.kv_host_gib.has_value()},
         std::pair{"no_chunked_prefill", r.no_chunked_prefill},
+        std::pair{"scheduler_steps", r.scheduler_steps.has_value()},
         std::pair{"requests_trace", !r.requests_trace.empty()}}) {
     if (auto ok = unused(field, given && !sim, analytic); !ok) return ok;
   }
@@ -150,6 +151,11 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
   limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
   limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;
+  if (r.scheduler_steps) {
+    if (*r.scheduler_steps < 1 || *r.scheduler_steps > 1024)
+      return tl::unexpected(FieldError("scheduler_steps", "must be between 1 and 1024"));
+    limits.scheduler_steps = *r.scheduler_steps;
+  }
   if (r.kv_host_gib) {
     const double per_token = step_model->KvBytesPerTokenPerChip();
     limits.host_kv_tokens = *r.kv_host_gib * 1024 * 1024 * 1024 / per_token;

@@ -141,6 +141,9 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("no_chunked_prefill", &R::no_chunked_prefill,
            "compute each prompt whole, in a step whose token budget holds it (default: the "
            "engine's; chunked without one)"),
+      Bind("scheduler_steps", &R::scheduler_steps,
+           "decode steps per scheduler call, as vLLM's num_scheduler_steps: new requests are "
+           "admitted only at a call (default 1: every step)"),
       Bind("mtp", &R::mtp,
            "multi-token prediction / speculative decoding: draft tokens verified per step"),
       Bind("mtp_acceptance", &R::mtp_acceptance,

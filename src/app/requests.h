@@ -61,7 +61,8 @@ struct InferRequest {
   std::string engine;
   std::optional<int> max_num_seqs;
   std::optional<double> max_batched_tokens, kv_memory_fraction;
-  bool no_chunked_prefill = false;  // the simulator computes each prompt whole
+  bool no_chunked_prefill = false;     // the simulator computes each prompt whole
+  std::optional<int> scheduler_steps;  // decode steps per scheduler call (vLLM multi-step)
   // Multi-token prediction: draft tokens per step and their acceptance (default: the model's).
   int mtp = 0;
   std::optional<double> mtp_acceptance;

@@ -418,6 +418,7 @@ TEST(EngineLimits, BadLimitsNameTheirField) {
       {"max_num_seqs", [](InferRequest& r) { r.max_num_seqs = 0; }},
       {"max_batched_tokens", [](InferRequest& r) { r.max_batched_tokens = 0; }},
       {"kv_memory_fraction", [](InferRequest& r) { r.kv_memory_fraction = 1.5; }},
+      {"scheduler_steps", [](InferRequest& r) { r.scheduler_steps = 0; }},
       {"engine", [](InferRequest& r) { r.engine = "vlm"; }},
   };
   for (const auto& c : cases) {

@@ -67,6 +67,22 @@ TEST(ServingSim, LiveTrafficIsMeasuredFromTheFirstCompletion) {
   EXPECT_NEAR(r->output_tokens_per_s, 2560, 1e-6);
 }
 
+TEST(ServingSim, MultiStepSchedulingAdmitsOnlyAtASchedulerCall) {
+  // A at t = 0 (1-token prompt, 10 tokens), B at 5 ms; steps of 10 ms. Every step a call: B joins
+  // the step starting at 10 ms, first token at 20 ms, TTFT 15 ms. Four steps per call: the call
+  // at t = 0 admits A, steps 2-4 (10-40 ms) only decode, the next call at 40 ms admits B: first
+  // token at 50 ms, TTFT 45 ms. A is unaffected (10 tokens in 100 ms either way).
+  const std::vector<ServingRequest> reqs = {Req(0, 1, 10), Req(0.005, 1, 10)};
+  SchedulerLimits limits;
+  auto every = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  limits.scheduler_steps = 4;
+  auto multi = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  ASSERT_TRUE(every && multi);
+  EXPECT_NEAR(every->ttft_ms.mean, (10 + 15) / 2.0, 1e-9);
+  EXPECT_NEAR(multi->ttft_ms.mean, (10 + 45) / 2.0, 1e-9);
+  EXPECT_NEAR(multi->e2e_s.mean, (0.100 + 0.135) / 2, 1e-12);
+}
+
 TEST(ServingSim, ChunkedPrefillSplitsThePromptByTheTokenBudget) {
   // A budget of 40 tokens per step: 40 + 40 + 20 prompt tokens, first token after 3 steps.
   SchedulerLimits limits;

@@ -375,6 +375,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   };
   std::vector<Chunk> prefills;
   std::vector<size_t> decodes;
+  const int scheduler_steps = std::max(1, limits.scheduler_steps);
+  int steps_since_call = scheduler_steps;  // the first iteration is a scheduler call
   while (completed < res.requests) {
     while (next_arrival < requests.size() && requests[next_arrival].arrival_s <= now) {
       Live& l = live[next_arrival];
@@ -427,7 +429,10 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         prefills.push_back({id, want});
       }
     }
-    if (!preempted) {
+    // With multi-step scheduling only a scheduler call admits; an idle engine calls at once.
+    const bool scheduler_call = steps_since_call >= scheduler_steps || running.empty();
+    if (scheduler_call) steps_since_call = 0;
+    if (!preempted && scheduler_call) {
       while (!waiting.empty() && running.size() < static_cast<size_t>(max_seqs) && budget >= 1) {
         const size_t id = waiting.front();
         Live& l = live[id];
@@ -472,6 +477,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       continue;
     }
     idle_steps = 0;
+    ++steps_since_call;
 
     double decode_keys = 0, prefill_tokens = 0, prefill_keys = 0;
     for (size_t id : decodes) {

@@ -101,6 +101,10 @@ struct SchedulerLimits {
   // Off: a prompt is computed whole, in a step whose token budget still holds it all (a prompt
   // longer than the whole budget runs when it is the step's first); on: in chunks.
   bool chunked_prefill = true;
+  // Decode steps per scheduler call (vLLM's num_scheduler_steps, multi-step scheduling): the
+  // scheduler admits waiting requests only at a call, so an arrival waits for the running
+  // window of decode steps to end. 1: every step.
+  int scheduler_steps = 1;
   int block_tokens = 16;  // KV paging granularity (vLLM's default block size)
   // Admit a request only when KV room for its prompt and whole output is free, counting what the
   // running requests will still grow by: no preemption (TensorRT-LLM's default policy). Off: admit
