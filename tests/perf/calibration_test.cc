@@ -86,10 +86,12 @@ TEST(ModelErrorTest, SigmaIsTheSuitesResidualSpread) {
   }
   // Families without cases take the default's held-out figures: ln(1 + median error) / 0.6745
   // (the median of |N(0, sigma)| is 0.6745 sigma) with the medians measured on unseen runs,
-  // 38 % for training (issue 12) and 100 % for serving (issue 13).
+  // 38 % for training (issue 12) and, for serving, 31.85 %: the analytic model (what the forecast
+  // rates use) on the 48 held-out MLPerf Inference v5.1 results of bench/serving_accuracy.py
+  // (issue 13, 2026-12-02).
   const auto& unmeasured = cat.CalibrationFor("no-such-family");
   EXPECT_NEAR(unmeasured.training_error_sigma, std::log(1.38) / 0.6745, 0.002);
-  EXPECT_NEAR(unmeasured.inference_error_sigma, std::log(2.0) / 0.6745, 0.002);
+  EXPECT_NEAR(unmeasured.inference_error_sigma, std::log(1.3185) / 0.6745, 0.002);
 }
 
 }  // namespace
