@@ -46,7 +46,8 @@ bench: build
 # is saved under build/fuzz/artifacts: copy it into tests/fuzz/corpus/<target> as a regression).
 # Seeds: tests/fuzz/corpus/<target>, and the shipped YAML for the catalog and scenario loaders.
 # Every target runs even after one finds something; the end lists executions and findings per
-# target and the exit code is non-zero when any target found something.
+# target (artifacts written by this run; older ones stay but are not counted again) and the
+# exit code is non-zero when any target found something.
 # One target: make fuzz FUZZ_TARGETS=sia FUZZ_SECONDS=600.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= api amount catalog scenario trace_csv openb gavel sia serving_trace
@@ -56,14 +57,14 @@ fuzz:
 	for t in $(FUZZ_TARGETS); do \
 	  case $$t in catalog) seeds=data;; scenario) seeds=data/scenarios;; *) seeds=;; esac; \
 	  mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts/$$t; \
-	  log=build/fuzz/artifacts/$$t.log; \
+	  log=build/fuzz/artifacts/$$t.log; stamp=build/fuzz/artifacts/$$t.start; touch $$stamp; \
 	  build/fuzz/bin/fuzz_$$t build/fuzz/corpus/$$t tests/fuzz/corpus/$$t $$seeds \
 	    -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 \
 	    -artifact_prefix=build/fuzz/artifacts/$$t/ -print_final_stats=1 >$$log 2>&1; \
 	  rc=$$?; \
 	  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY" $$log; \
 	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -1); \
-	  n=$$(ls build/fuzz/artifacts/$$t | wc -l); \
+	  n=$$(find build/fuzz/artifacts/$$t -type f -newer $$stamp | wc -l); \
 	  line=$$(printf '%-10s %12s executions  %s findings' $$t "$${runs:-?}" $$n); \
 	  if [ $$n -ne 0 ]; then found=1; line="$$line in build/fuzz/artifacts/$$t (log $$log)"; \
 	  elif [ $$rc -ne 0 ]; then found=1; line="$$line, but the fuzzer exited $$rc (log $$log)"; fi; \

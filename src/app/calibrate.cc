@@ -17,6 +17,7 @@
 #include "calib/fit.h"
 #include "catalog/catalog.h"
 #include "core/text.h"
+#include "core/yaml_reader.h"
 #include "perf/inference.h"
 #include "perf/training.h"
 #include "perf/transformer.h"
@@ -175,9 +176,11 @@ Result<std::vector<Row>> ReadYaml(const std::string& text, const std::string& fi
   std::vector<Row> rows;
   YAML::Node root;
   try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return MakeError(e.msg, file, e.mark.line + 1);
+    // The loaders' strict parse: duplicate keys, extra documents, non-UTF-8 text and keys that
+    // are not names are errors with their line.
+    root = YamlReader(file).Parse(text);
+  } catch (const YamlFailure& f) {
+    return tl::unexpected(f.error);
   }
   YAML::Node list = root;
   if (root.IsMap()) {

@@ -155,17 +155,18 @@ class YamlReader {
     }
     std::map<std::string, int> first_line;
     for (const auto& kv : node) {
-      if (kv.first.IsScalar()) {
-        const std::string key = kv.first.Scalar();
-        if (auto [it, fresh] = first_line.emplace(key, LineOf(kv.first)); !fresh) {
-          Fail("duplicate key (first at line " + std::to_string(it->second) +
-                   "); a mapping names each key once",
-               kv.first, Join(path, key));
-        }
-        CheckDuplicateKeys(kv.second, Join(path, key), checked);
-      } else {
-        CheckDuplicateKeys(kv.second, path, checked);
+      // No format here has keys other than names; a list or mapping as a key (`? [a, b]`)
+      // would fail later as yaml-cpp's "bad conversion" wherever a loader reads the key.
+      if (!kv.first.IsScalar()) {
+        Fail("a key must be a name, not a list or mapping", kv.first, path);
       }
+      const std::string key = kv.first.Scalar();
+      if (auto [it, fresh] = first_line.emplace(key, LineOf(kv.first)); !fresh) {
+        Fail("duplicate key (first at line " + std::to_string(it->second) +
+                 "); a mapping names each key once",
+             kv.first, Join(path, key));
+      }
+      CheckDuplicateKeys(kv.second, Join(path, key), checked);
     }
   }
 

@@ -61,6 +61,15 @@ std::vector<std::string> SupportedServing(const catalog::Chip& chip) {
   return out;
 }
 
+}  // namespace
+
+bool ChipServes(const catalog::Chip& chip, ServingDType d) {
+  const auto names = SupportedServing(chip);
+  return std::find(names.begin(), names.end(), ServingDTypeName(d)) != names.end();
+}
+
+namespace {
+
 // The GEMM rate and bytes of weights served in `d`: 8- and 4-bit formats at that format's peak,
 // 16-bit and weight-only int4 at the 16-bit peak. `flag` names the knob in errors.
 Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d, double half_peak,

@@ -29,6 +29,9 @@ enum class ServingDType { kBf16, kFp16, kFp8, kInt8, kFp4, kInt4 };
 std::string_view ServingDTypeName(ServingDType d);
 std::optional<ServingDType> ParseServingDType(std::string_view s);
 double ServingDTypeBytes(ServingDType d);
+// Whether the chip can serve weights in `d`: it has a peak for that format (16-bit and
+// weight-only int4 run at the 16-bit peak).
+bool ChipServes(const catalog::Chip& chip, ServingDType d);
 
 enum class ServingMode { kOffline, kServer };
 

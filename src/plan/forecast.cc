@@ -72,6 +72,16 @@ std::optional<catalog::DType> FirstSupported(const catalog::Chip& chip,
   return std::nullopt;
 }
 
+// The first of `accepted` (serving formats) the chip has a peak for; nullopt when none.
+std::optional<perf::ServingDType> FirstServable(const catalog::Chip& chip,
+                                                const std::vector<std::string>& accepted) {
+  for (const auto& name : accepted) {
+    auto d = perf::ParseServingDType(name);
+    if (d && perf::ChipServes(chip, *d)) return d;
+  }
+  return std::nullopt;
+}
+
 // Per-run failure statistics for the per-sample goodput: the share of time interruptions cost
 // at their expected rate, and how many are expected over the run.
 struct FailureStats {
@@ -139,7 +149,9 @@ Rate ServiceRate(const Scenario& s, const supply::InferenceService& v, const cat
   perf::InferenceJob job = perf::InferenceJobFor(cat, **model, **chip);
   job.input_tokens = v.input_tokens;
   job.output_tokens = v.output_tokens;
-  job.dtype = *perf::ParseServingDType(v.dtype);
+  // The first format the chip serves; none: the first, so the model says what the chip lacks.
+  const auto servable = FirstServable(**chip, v.dtypes);
+  job.dtype = servable ? *servable : *perf::ParseServingDType(v.dtypes.front());
   job.tpot_ms = v.tpot_ms;
   job.mode = perf::ServingMode::kServer;
   if (auto ok = perf::ValidateInferenceJob(job); !ok) {
@@ -153,9 +165,9 @@ Rate ServiceRate(const Scenario& s, const supply::InferenceService& v, const cat
     return rate;
   }
   rate.tokens_per_s_per_chip = e->output_tokens_per_s_per_chip;
-  rate.dtype = v.dtype;
-  rate.note = "tp " + std::to_string(e->layout.tp) + " ep " + std::to_string(e->layout.ep) +
-              ", TPOT " + std::to_string(static_cast<int>(e->tpot_ms + 0.5)) + " ms" + CapNote(job);
+  rate.dtype = std::string(perf::ServingDTypeName(job.dtype));
+  rate.note = fmt::format("{}: tp {} ep {}, TPOT {} ms{}", rate.dtype, e->layout.tp, e->layout.ep,
+                          std::lround(e->tpot_ms), CapNote(job));
   return rate;
 }
 
@@ -565,13 +577,28 @@ Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
     const std::string item = at("workloads.inference", i, "");
     if (auto m = c.FindModel(v.model); !m)
       return fail(item + ".model", "service '" + v.name + "': " + m.error().message);
-    if (!perf::ParseServingDType(v.dtype)) {
-      return fail(item + ".dtype", "service '" + v.name + "': dtype '" + v.dtype +
-                                       "' is not bf16, fp16, fp8, int8, fp4 or int4");
+    const bool listed = s.lines.count(item + ".dtypes") > 0;
+    for (size_t k = 0; k < v.dtypes.size(); ++k) {
+      if (!perf::ParseServingDType(v.dtypes[k])) {
+        return fail(listed ? at(item + ".dtypes", k, "") : item + ".dtype",
+                    "service '" + v.name + "': dtype '" + v.dtypes[k] +
+                        "' is not bf16, fp16, fp8, int8, fp4 or int4");
+      }
     }
+    bool servable = false;
     for (size_t k = 0; k < v.chips.size(); ++k) {
-      if (auto x = c.FindChip(v.chips[k]); !x)
+      auto x = c.FindChip(v.chips[k]);
+      if (!x)
         return fail(at(item + ".chips", k, ""), "service '" + v.name + "': " + x.error().message);
+      servable |= FirstServable(**x, v.dtypes).has_value();
+    }
+    if (!servable) {
+      return fail(listed ? item + ".dtypes" : item + ".dtype",
+                  fmt::format("service '{}': none of its chips ({}) has a peak for {} in the "
+                              "catalog; add a format they have (dtypes: [{}, bf16]) or the "
+                              "figures with --catalog",
+                              v.name, fmt::join(v.chips, ", "), fmt::join(v.dtypes, " or "),
+                              fmt::join(v.dtypes, ", ")));
     }
   }
   return {};
@@ -685,9 +712,10 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
       const int col = column(chip);
       if (col < 0) continue;
       // Everything ServiceRate reads of the service, except its name.
-      const std::string key = fmt::format("{}|{}|{:a}|{:a}|{}|{}", (*cat.FindModel(v.model))->id,
-                                          m.chips[col], v.input_tokens, v.output_tokens, v.dtype,
-                                          v.tpot_ms ? fmt::format("{:a}", *v.tpot_ms) : "-");
+      const std::string key =
+          fmt::format("{}|{}|{:a}|{:a}|{}|{}", (*cat.FindModel(v.model))->id, m.chips[col],
+                      v.input_tokens, v.output_tokens, fmt::join(v.dtypes, ","),
+                      v.tpot_ms ? fmt::format("{:a}", *v.tpot_ms) : "-");
       auto it = service_rates.find(key);
       if (it == service_rates.end()) {
         it = service_rates.emplace(key, ServiceRate(s, v, cat, m.chips[col])).first;

@@ -178,17 +178,7 @@ class ScenarioLoader : public SupplyReader {
               }
               r.model = Text(n, "model", p, true);
               r.tokens = Num(n, "tokens", p, 1, 1e18);
-              if (n["dtype"] && n["dtypes"]) {
-                Fail("give dtype (one) or dtypes (a list in order of preference), not both",
-                     n["dtypes"], Join(p, "dtypes"));
-              }
-              if (n["dtypes"]) {
-                r.dtypes = Strings(n, "dtypes", p);
-                if (r.dtypes.empty())
-                  Fail("dtypes needs at least one dtype", n["dtypes"], Join(p, "dtypes"));
-              } else if (n["dtype"]) {
-                r.dtypes = {Text(n, "dtype", p, true)};
-              }
+              if (auto d = DTypes(n, p)) r.dtypes = *d;
               r.chips = Strings(n, "chips", p);
               if (r.chips.empty())
                 Fail("a training run needs at least one allowed chip", n, Join(p, "chips"));
@@ -205,36 +195,37 @@ class ScenarioLoader : public SupplyReader {
             });
       }
       if (w["inference"]) {
-        ForEach(
-            w["inference"], "workloads.inference", [&](const YAML::Node& n, const std::string& p) {
-              CheckKeys(
-                  n, p,
-                  {"name", "model", "input_tokens", "output_tokens", "dtype", "demand_tokens_per_s",
-                   "growth_per_period", "tpot_ms", "chips", "priority", "source", "note"});
-              InferenceService v;
-              place_item(n, p);
-              place(n, "model", p);
-              place(n, "dtype", p);
-              place_list(n, "chips", p);
-              v.name = Text(n, "name", p, true);
-              if (!names.insert(v.name).second) {
-                Fail("workload name '" + v.name + "' used twice", n["name"], Join(p, "name"));
-              }
-              v.model = Text(n, "model", p, true);
-              v.input_tokens = Num(n, "input_tokens", p, 1, 1e7, 1024);
-              v.output_tokens = Num(n, "output_tokens", p, 1, 1e7, 256);
-              v.dtype = n["dtype"] ? Text(n, "dtype", p, true) : "fp8";
-              v.demand_tokens_per_s = Num(n, "demand_tokens_per_s", p, 0, 1e12);
-              v.growth_per_period = Num(n, "growth_per_period", p, -0.99, 10, 0);
-              if (n["tpot_ms"]) v.tpot_ms = Num(n, "tpot_ms", p, 0.1, 1e6);
-              v.chips = Strings(n, "chips", p);
-              if (v.chips.empty())
-                Fail("a service needs at least one allowed chip", n, Join(p, "chips"));
-              for (auto& c : v.chips) c = NormalizeId(c);
-              v.priority = Num(n, "priority", p, 0, 1e6, 1);
-              v.sources = Strings(n, "source", p);
-              s.services.push_back(std::move(v));
-            });
+        ForEach(w["inference"], "workloads.inference",
+                [&](const YAML::Node& n, const std::string& p) {
+                  CheckKeys(n, p,
+                            {"name", "model", "input_tokens", "output_tokens", "dtype", "dtypes",
+                             "demand_tokens_per_s", "growth_per_period", "tpot_ms", "chips",
+                             "priority", "source", "note"});
+                  InferenceService v;
+                  place_item(n, p);
+                  place(n, "model", p);
+                  place(n, "dtype", p);
+                  place_list(n, "dtypes", p);
+                  place_list(n, "chips", p);
+                  v.name = Text(n, "name", p, true);
+                  if (!names.insert(v.name).second) {
+                    Fail("workload name '" + v.name + "' used twice", n["name"], Join(p, "name"));
+                  }
+                  v.model = Text(n, "model", p, true);
+                  v.input_tokens = Num(n, "input_tokens", p, 1, 1e7, 1024);
+                  v.output_tokens = Num(n, "output_tokens", p, 1, 1e7, 256);
+                  if (auto d = DTypes(n, p)) v.dtypes = *d;
+                  v.demand_tokens_per_s = Num(n, "demand_tokens_per_s", p, 0, 1e12);
+                  v.growth_per_period = Num(n, "growth_per_period", p, -0.99, 10, 0);
+                  if (n["tpot_ms"]) v.tpot_ms = Num(n, "tpot_ms", p, 0.1, 1e6);
+                  v.chips = Strings(n, "chips", p);
+                  if (v.chips.empty())
+                    Fail("a service needs at least one allowed chip", n, Join(p, "chips"));
+                  for (auto& c : v.chips) c = NormalizeId(c);
+                  v.priority = Num(n, "priority", p, 0, 1e6, 1);
+                  v.sources = Strings(n, "source", p);
+                  s.services.push_back(std::move(v));
+                });
       }
     }
     if (const YAML::Node pol = root["policy"]; pol) {
@@ -277,6 +268,22 @@ class ScenarioLoader : public SupplyReader {
     if (s.training.empty() && s.services.empty())
       Fail("the scenario has no workloads", root, "workloads");
     return s;
+  }
+
+ private:
+  // A workload's `dtype: x` or `dtypes: [x, y]` (most preferred first); nullopt when neither.
+  std::optional<std::vector<std::string>> DTypes(const YAML::Node& n, const std::string& p) {
+    if (n["dtype"] && n["dtypes"]) {
+      Fail("give dtype (one) or dtypes (a list in order of preference), not both", n["dtypes"],
+           Join(p, "dtypes"));
+    }
+    if (n["dtypes"]) {
+      auto list = Strings(n, "dtypes", p);
+      if (list.empty()) Fail("dtypes needs at least one dtype", n["dtypes"], Join(p, "dtypes"));
+      return list;
+    }
+    if (n["dtype"]) return std::vector<std::string>{Text(n, "dtype", p, true)};
+    return std::nullopt;
   }
 };
 

@@ -80,7 +80,9 @@ struct InferenceService {
   std::string model;
   double input_tokens = 1024;
   double output_tokens = 256;
-  std::string dtype = "fp8";
+  // The serving formats it accepts, most preferred first (`dtype: int8` or `dtypes: [int8,
+  // bf16]`): each chip type serves it in the first one the chip has a peak for.
+  std::vector<std::string> dtypes = {"fp8"};
   double demand_tokens_per_s = 0;  // output tokens/s in the first period
   double growth_per_period = 0;    // fractional growth per period
   std::optional<double> tpot_ms;

@@ -1369,6 +1369,14 @@ expect_bad "calibrate: contradictory duplicates" 'm4\.yaml:2: step_time_s: contr
 printf 'measurements: []\n' >"$TMP/m5.yaml"
 expect_bad "calibrate: no rows" 'm5\.yaml: no measurements' calibrate --measurements "$TMP/m5.yaml"
 expect_bad "calibrate: a missing file" 'nope\.yaml' calibrate --measurements "$TMP/nope.yaml"
+# Parsed as strictly as the other loaders: a list as a key (the api fuzzer's finding: yaml-cpp's
+# "bad conversion" escaped as an internal error, a 500 on /v1/calibrate) and a duplicate column.
+printf 'measurements:\n? - {kind: infer}\n' >"$TMP/m7.yaml"
+expect_bad "calibrate: a list as a key is a line-numbered error" \
+  'm7\.yaml:2: a key must be a name' calibrate --measurements "$TMP/m7.yaml"
+printf -- '- {%s, step_time_s: 1.0, step_time_s: 2.0}\n' "$good" >"$TMP/m8.yaml"
+expect_bad "calibrate: a duplicate column is an error" \
+  'm8\.yaml:1: .*step_time_s: duplicate key' calibrate --measurements "$TMP/m8.yaml"
 printf -- '- {%s, step_time_s: 3.1}\n' "$good" >"$TMP/m6.yaml"
 run calibrate --measurements "$TMP/m6.yaml" -o "$TMP/overlay" --date 2026-12-01 --report "$TMP/r6.html"
 if [ "$RC" -eq 0 ] && [ -f "$TMP/overlay/calibration.yaml" ] && [ -f "$TMP/r6.html" ] &&

@@ -137,6 +137,52 @@ TEST(ForecastChoices, DtypeErrorsNameTheField) {
   EXPECT_TRUE(Contains(parsed.error().message, "not both")) << parsed.error().message;
 }
 
+// A service accepts formats in order too: `dtypes: [int8, bf16]` serves INT8 on the 910C (which
+// has an INT8 peak, data/chips.yaml) and BF16 on the Alibaba PPU (only a 16-bit peak is
+// estimated); each at the rate of the service pinned to that format. Demand 1 token/s: the
+// served fraction is 100 % either way.
+TEST(ForecastChoices, ServicesServeInTheFirstFormatEachChipHas) {
+  const std::string yaml =
+      "scenario: {name: serve, start: 2027-01-01, period: month, horizon: 3}\n"
+      "fleet:\n"
+      "  - {chip: ascend-910c, count: 64}\n"
+      "  - {chip: alibaba-ppu, count: 64}\n"
+      "workloads:\n"
+      "  inference:\n"
+      "    - {name: api, model: llama-3-70b, input_tokens: 2048, output_tokens: 512, "
+      "dtypes: [int8, bf16], demand_tokens_per_s: 1, chips: [ascend-910c, alibaba-ppu]}\n";
+  const Forecast f = Plan(Parse(yaml), Quick(3));
+  const Rate& ascend = RateOf(f, "api", "ascend-910c");
+  const Rate& ppu = RateOf(f, "api", "alibaba-ppu");
+  EXPECT_EQ(ascend.dtype, "int8");
+  EXPECT_EQ(ppu.dtype, "bf16");
+  ASSERT_GT(ascend.tokens_per_s_per_chip, 0);
+  ASSERT_GT(ppu.tokens_per_s_per_chip, 0);
+  auto pinned = [&](const std::string& dtype, const std::string& chip) {
+    std::string one = yaml;
+    one.replace(one.find("dtypes: [int8, bf16]"), 20, "dtype: " + dtype);
+    return RateOf(Plan(Parse(one), Quick(3)), "api", chip).tokens_per_s_per_chip;
+  };
+  EXPECT_EQ(pinned("int8", "ascend-910c"), ascend.tokens_per_s_per_chip);
+  EXPECT_EQ(pinned("bf16", "alibaba-ppu"), ppu.tokens_per_s_per_chip);
+  // Pinned to INT8 alone, the PPU row says what the catalog lacks.
+  std::string int8_only = yaml;
+  int8_only.replace(int8_only.find("dtypes: [int8, bf16]"), 20, "dtype: int8");
+  const Rate& none = RateOf(Plan(Parse(int8_only), Quick(3)), "api", "alibaba-ppu");
+  EXPECT_EQ(none.tokens_per_s_per_chip, 0);
+  EXPECT_TRUE(Contains(none.note, "peak_tflops.int8 is unknown")) << none.note;
+  // No chip of the service has a peak in any format it accepts: an error at its dtypes.
+  std::string unservable = yaml;
+  unservable.replace(unservable.find("dtypes: [int8, bf16]"), 20, "dtypes: [int8, fp4]");
+  unservable.replace(unservable.find("chips: [ascend-910c, alibaba-ppu]"), 33,
+                     "chips: [alibaba-ppu]");
+  const Error e = Invalid(Parse(unservable));
+  EXPECT_EQ(e.field, "workloads.inference[0].dtypes");
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.message, "none of its chips (alibaba-ppu) has a peak for int8 or fp4"))
+      << e.message;
+}
+
 // --- training across chip types ---------------------------------------------------------
 
 // Rates 1 and 3 (or 2 and 3) per chip, 10 chips of each, max 20, one training run.

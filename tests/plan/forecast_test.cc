@@ -907,7 +907,7 @@ TEST(ValidateScenarioTest, BadDtype) {
   e = Invalid(s);
   EXPECT_TRUE(Contains(e.message, "int8")) << e.message;
   s = Parse(kShared);
-  s.services[0].dtype = "fp6";
+  s.services[0].dtypes = {"fp6"};
   e = Invalid(s);
   EXPECT_TRUE(Contains(e.message, "fp6")) << e.message;
   EXPECT_TRUE(Contains(e.message, "api")) << e.message;

@@ -306,6 +306,12 @@ TEST(ScenarioYamlTest, DuplicateKeysAreErrors) {
               "duplicate key");
 }
 
+// A list as a key (`? [a, b]`) failed as yaml-cpp's "bad conversion" wherever a loader read
+// the key; now it is an error at the key.
+TEST(ScenarioYamlTest, KeysAreNames) {
+  ExpectError(InsertAfter(5, {"  ? [a, b]", "  : 1"}), 6, "scenario", "a key must be a name");
+}
+
 TEST(ScenarioYamlTest, OneDocumentPerFile) {
   // A leading `---` is one document.
   ASSERT_TRUE(ParseScenario("---\n" + Text(kBase), kFile));
