@@ -157,6 +157,27 @@ class ScenarioLoader : public SupplyReader {
       });
     }
     std::set<std::string> names;
+    // What every workload has: a name no other uses, a model, the formats it accepts (kept at
+    // their default when not given) and the chip types it may use.
+    auto workload = [&](const YAML::Node& n, const std::string& p, std::string_view what,
+                        std::string& name, std::string& model, std::vector<std::string>& dtypes,
+                        std::vector<std::string>& chips) {
+      place_item(n, p);
+      place(n, "model", p);
+      place(n, "dtype", p);
+      place_list(n, "dtypes", p);
+      place_list(n, "chips", p);
+      name = Text(n, "name", p, true);
+      if (!names.insert(name).second) {
+        Fail("workload name '" + name + "' used twice", n["name"], Join(p, "name"));
+      }
+      model = Text(n, "model", p, true);
+      if (auto d = DTypes(n, p)) dtypes = *d;
+      chips = Strings(n, "chips", p);
+      if (chips.empty())
+        Fail(std::string(what) + " needs at least one allowed chip", n, Join(p, "chips"));
+      for (auto& c : chips) c = NormalizeId(c);
+    };
     if (const YAML::Node w = root["workloads"]; w) {
       if (!w.IsMap()) Fail("expected a mapping with training and inference", w, "workloads");
       CheckKeys(w, "workloads", {"training", "inference"});
@@ -167,22 +188,8 @@ class ScenarioLoader : public SupplyReader {
                         {"name", "model", "tokens", "dtype", "dtypes", "chips", "min_chips",
                          "max_chips", "earliest_start", "target", "priority", "source", "note"});
               TrainingRun r;
-              place_item(n, p);
-              place(n, "model", p);
-              place(n, "dtype", p);
-              place_list(n, "dtypes", p);
-              place_list(n, "chips", p);
-              r.name = Text(n, "name", p, true);
-              if (!names.insert(r.name).second) {
-                Fail("workload name '" + r.name + "' used twice", n["name"], Join(p, "name"));
-              }
-              r.model = Text(n, "model", p, true);
+              workload(n, p, "a training run", r.name, r.model, r.dtypes, r.chips);
               r.tokens = Num(n, "tokens", p, 1, 1e18);
-              if (auto d = DTypes(n, p)) r.dtypes = *d;
-              r.chips = Strings(n, "chips", p);
-              if (r.chips.empty())
-                Fail("a training run needs at least one allowed chip", n, Join(p, "chips"));
-              for (auto& c : r.chips) c = NormalizeId(c);
               r.min_chips = Num(n, "min_chips", p, 1, 1e8, 1);
               r.max_chips = Num(n, "max_chips", p, 1, 1e8);
               if (r.max_chips < r.min_chips)
@@ -202,26 +209,12 @@ class ScenarioLoader : public SupplyReader {
                              "demand_tokens_per_s", "growth_per_period", "tpot_ms", "chips",
                              "priority", "source", "note"});
                   InferenceService v;
-                  place_item(n, p);
-                  place(n, "model", p);
-                  place(n, "dtype", p);
-                  place_list(n, "dtypes", p);
-                  place_list(n, "chips", p);
-                  v.name = Text(n, "name", p, true);
-                  if (!names.insert(v.name).second) {
-                    Fail("workload name '" + v.name + "' used twice", n["name"], Join(p, "name"));
-                  }
-                  v.model = Text(n, "model", p, true);
+                  workload(n, p, "a service", v.name, v.model, v.dtypes, v.chips);
                   v.input_tokens = Num(n, "input_tokens", p, 1, 1e7, 1024);
                   v.output_tokens = Num(n, "output_tokens", p, 1, 1e7, 256);
-                  if (auto d = DTypes(n, p)) v.dtypes = *d;
                   v.demand_tokens_per_s = Num(n, "demand_tokens_per_s", p, 0, 1e12);
                   v.growth_per_period = Num(n, "growth_per_period", p, -0.99, 10, 0);
                   if (n["tpot_ms"]) v.tpot_ms = Num(n, "tpot_ms", p, 0.1, 1e6);
-                  v.chips = Strings(n, "chips", p);
-                  if (v.chips.empty())
-                    Fail("a service needs at least one allowed chip", n, Join(p, "chips"));
-                  for (auto& c : v.chips) c = NormalizeId(c);
                   v.priority = Num(n, "priority", p, 0, 1e6, 1);
                   v.sources = Strings(n, "source", p);
                   s.services.push_back(std::move(v));
