@@ -77,6 +77,10 @@ struct TrainingCalibration {
   double stall_fraction = 0.0;
   // Busiest expert's load over the mean (MoE routing imbalance).
   double moe_load_imbalance = 1.1;
+  // Host time per expert GEMM, seconds: dropless MoE layers synchronize the device to size their
+  // token buffers, and the host then launches each local expert's GEMMs one by one (with their
+  // FP8 casts and transposes), so this launch time is not hidden behind earlier work.
+  double expert_gemm_host_s = 0;
   // Fraction of the last micro-batch's backward that data-parallel gradient
   // reduction can hide behind.
   double dp_overlap = 1.0;

@@ -294,7 +294,18 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
                                                         cal.matmul_half_gflop));
     }
   }
-  cost.compute_s = fwd + bwd + recompute + amax;
+  // Dropless MoE: after the router's device-to-host sync the host launches each local expert's
+  // GEMMs in turn, fc1 and fc2 forward, data- and weight-gradient (6 per expert), 2 more when
+  // the experts' forward is recomputed; that launch time shows (data/calibration.yaml,
+  // expert_gemm_host_us).
+  double expert_host = 0;
+  if (moe) {
+    const bool experts_again =
+        l.recompute == Recompute::kFull || (modules != 0 && has(kRecomputeMoe));
+    const double local_experts = static_cast<double>(p.routed_experts) / l.ep;
+    expert_host = local_experts * (experts_again ? 8 : 6) * x.job.training.expert_gemm_host_s;
+  }
+  cost.compute_s = fwd + bwd + recompute + amax + expert_host;
   cost.backward_s = bwd;
 
   const auto& sys = x.job.system;

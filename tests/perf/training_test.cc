@@ -172,6 +172,9 @@ TEST(TrainingTest, ExpertParallelFoldsOverTensorParallelRanks) {
   TrainingJob job = Job("qwen3-235b-a22b", "h100", 256);
   job.seq_len = 4096;
   job.global_batch_tokens = 2048.0 * 4096;
+  // Without the host's per-expert launches (16 local experts against 4) both layouts split the
+  // 94 layers alike, so the fullest stages compare.
+  job.training.expert_gemm_host_s = 0;
   ParallelLayout folded{2, 8, 16, 32, 1, 1, 1, 4, Recompute::kSelective, true};
   ParallelLayout split = folded;
   split.ep = 8;
@@ -206,6 +209,23 @@ TEST(TrainingTest, FirstPipelineStageIsShortWhenLayersDoNotSplitEvenly) {
   ParallelLayout even = meta;
   auto flat = EstimateLayout(job, even);
   ASSERT_FALSE(flat);  // 126 layers do not split into 16 without uneven stages
+}
+
+// Dropless MoE pays the host's launch of each local expert's GEMMs (data/calibration.yaml,
+// expert_gemm_host_us). By hand, Qwen3-30B-A3B on 8 H100 with EP 8: 128 / 8 = 16 local experts,
+// 6 GEMMs each per layer and micro-batch, 48 layers, 64 / 8 = 8 micro-batches per replica:
+// 8 x 48 x 6 x 16 x 50 us = 1.8432 s of compute time per step.
+TEST(TrainingTest, DroplessExpertsPayTheHostsLaunches) {
+  TrainingJob job = Job("qwen3-30b-a3b", "h100", 8);
+  job.seq_len = 4096;
+  job.global_batch_tokens = 64.0 * 4096;
+  ParallelLayout l{1, 1, 8, 8, 1, 1, 1, 1, Recompute::kSelective, true};
+  job.training.expert_gemm_host_s = 0;
+  auto without = EstimateLayout(job, l);
+  job.training.expert_gemm_host_s = 50e-6;
+  auto with = EstimateLayout(job, l);
+  ASSERT_TRUE(without && with);
+  EXPECT_NEAR(with->time.compute_s - without->time.compute_s, 8 * 48 * 6 * 16 * 50e-6, 1e-9);
 }
 
 TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
