@@ -2,7 +2,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <memory>
 #include <new>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -50,19 +53,22 @@ struct TraceSource {
   std::string path, format, throughputs, profiles;
 };
 
-static Result<std::vector<sim::Job>> LoadTrace(const TraceSource& src, const std::string& data_dir,
-                                               uint64_t max_bytes, sim::TraceStats* stats,
-                                               const sim::OpenbOptions& openb = {},
-                                               const sim::RowProgress& progress = {}) {
+static Result<sim::TraceFile> OpenTraceFile(const TraceSource& src, uint64_t max_bytes) {
   if (auto ok = internal::CheckRequestFile(src.path, max_bytes, "trace"); !ok) {
     return tl::unexpected(ok.error());
   }
-  auto file = sim::OpenTrace(src.path, src.format);
-  if (!file) return tl::unexpected(file.error());
+  return sim::OpenTrace(src.path, src.format);
+}
+
+static Result<std::vector<sim::Job>> LoadTrace(const TraceSource& src, sim::TraceFile& file,
+                                               const std::string& data_dir, uint64_t max_bytes,
+                                               sim::TraceStats* stats,
+                                               const sim::OpenbOptions& openb = {},
+                                               const sim::RowProgress& progress = {}) {
   // The fill experiment (openb.keep_cpu_only) places pods by their GPU shares.
-  if (openb.keep_cpu_only && (file->format == "gavel" || file->format == "sia")) {
+  if (openb.keep_cpu_only && (file.format == "gavel" || file.format == "sia")) {
     return MakeError(
-        "--fill needs an openb or csv trace (pods with GPU shares), not " + file->format, src.path);
+        "--fill needs an openb or csv trace (pods with GPU shares), not " + file.format, src.path);
   }
   sim::TraceSideFiles side;
   side.throughputs = src.throughputs.empty()
@@ -72,8 +78,60 @@ static Result<std::vector<sim::Job>> LoadTrace(const TraceSource& src, const std
   side.read = [max_bytes](const std::string& path) {
     return internal::ReadRequestFile(path, max_bytes, "throughputs");
   };
-  return sim::ReadTrace(*file, side, stats, openb, progress);
+  return sim::ReadTrace(file, side, stats, openb, progress);
 }
+
+namespace {
+
+// What a first pass over a streamed trace learns: every row is checked, and
+// nothing but these is kept.
+struct TraceScan {
+  long jobs = 0;
+  int64_t max_id = 0;
+  bool in_order = true;  // by arrival, then id: the order a replay takes jobs in
+};
+
+Result<TraceScan> ScanTrace(sim::TraceFile& file, sim::TraceStats* stats,
+                            const sim::RowProgress& progress) {
+  auto stream = sim::StreamTrace(file, {}, progress);
+  if (!stream) return tl::unexpected(stream.error());
+  TraceScan scan;
+  sim::Job j;
+  double last_arrival = 0;
+  int64_t last_id = 0;
+  for (;;) {
+    auto more = (*stream)->Next(&j);
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) break;
+    if (scan.jobs > 0 &&
+        (j.arrival_s < last_arrival || (j.arrival_s == last_arrival && j.id < last_id))) {
+      scan.in_order = false;
+    }
+    last_arrival = j.arrival_s;
+    last_id = j.id;
+    scan.max_id = scan.jobs == 0 ? j.id : std::max(scan.max_id, j.id);
+    ++scan.jobs;
+  }
+  *stats = (*stream)->stats();
+  return scan;
+}
+
+// Pods running now (from Kubernetes), then the trace's jobs as they are read.
+class RunningThenTrace : public sim::JobStream {
+ public:
+  RunningThenTrace(const std::vector<sim::Job>& running, std::unique_ptr<sim::JobStream> trace)
+      : running_(running), trace_(std::move(trace)) {}
+  Result<bool> Next(sim::Job* job) override {
+    if (auto more = running_.Next(job); !more || *more) return more;
+    return trace_->Next(job);
+  }
+
+ private:
+  sim::VectorJobStream running_;
+  std::unique_ptr<sim::JobStream> trace_;
+};
+
+}  // namespace
 
 Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const {
   if (r.trace.empty()) return tl::unexpected(MissingField("trace"));
@@ -95,10 +153,24 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
   if (c.progress) {
     rows_read = [&c, path = src.path](long rows) { c.progress("reading " + path, rows, 0); };
   }
-  auto jobs = LoadTrace(src, options_.data_dir, options_.max_file_bytes, &stats,
-                        {fill_mode, fill_mode}, rows_read);
-  if (!jobs) return tl::unexpected(jobs.error());
-  w.jobs = std::move(*jobs);
+  auto file = OpenTraceFile(src, options_.max_file_bytes);
+  if (!file) return tl::unexpected(file.error());
+  // A csv or openb trace in arrival order is read as a stream: a first pass checks every row, and
+  // each replay takes the jobs as it reaches their arrival, so memory follows the jobs present, not
+  // the trace. Other traces (gavel, sia, rows out of order, the fill experiment) are held whole.
+  std::optional<TraceScan> scan;
+  if (!fill_mode && sim::CanStreamTrace(*file)) {
+    auto scanned = ScanTrace(*file, &stats, rows_read);
+    if (!scanned) return tl::unexpected(scanned.error());
+    if (scanned->in_order) scan = *scanned;
+  }
+  if (!scan) {
+    auto jobs = LoadTrace(src, *file, options_.data_dir, options_.max_file_bytes, &stats,
+                          {fill_mode, fill_mode}, rows_read);
+    if (!jobs) return tl::unexpected(jobs.error());
+    w.jobs = std::move(*jobs);
+  }
+  std::vector<sim::Job> running;  // Kubernetes pods running now, before the trace
   Output out;
   out.inputs = {src.path, src.throughputs};
   if (auto note = SkippedNote(stats); !note.empty()) out.notes.push_back(note);
@@ -117,16 +189,19 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     }
     // Pods running now: those that say when they end hold their GPUs until then, first in line.
     long unknown_end = 0;
-    std::vector<sim::Job> running = sim::KubeRunningJobs(*kube, std::nullopt, &unknown_end);
+    running = sim::KubeRunningJobs(*kube, std::nullopt, &unknown_end);
     if (unknown_end > 0) {
       out.notes.push_back(std::to_string(unknown_end) +
                           " running pods have no suanli.io/remaining-s annotation; not replayed");
     }
     // Running pods first (arrival 0), then the trace; ids stay unique.
-    int64_t next_id = 0;
+    int64_t next_id = scan ? std::max<int64_t>(0, scan->max_id) : 0;
     for (const auto& j : w.jobs) next_id = std::max(next_id, j.id);
     for (auto& j : running) j.id = ++next_id;
-    w.jobs.insert(w.jobs.begin(), running.begin(), running.end());
+    if (!scan) {
+      w.jobs.insert(w.jobs.begin(), running.begin(), running.end());
+      running.clear();
+    }
   } else if (!r.nodes.empty()) {
     auto path = RequestPath(r.nodes, "nodes");
     if (!path) return tl::unexpected(path.error());
@@ -194,20 +269,49 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     types.push_back({type, gpus, chip ? chip->id : ""});
   }
   std::vector<report::ReplayRun> runs;
+  sim::PolicyContext context{&w, r.seed.value_or(0), nullptr};
+  if (scan) {
+    context.for_each_job = [&](const std::function<void(const sim::Job&)>& visit) -> Result<void> {
+      for (const auto& j : running) visit(j);
+      auto stream = sim::StreamTrace(*file);
+      if (!stream) return tl::unexpected(stream.error());
+      sim::Job j;
+      for (;;) {
+        auto more = (*stream)->Next(&j);
+        if (!more) return tl::unexpected(more.error());
+        if (!*more) return {};
+        visit(j);
+      }
+    };
+  }
   for (const auto& name : r.policy) {
-    auto policy = sim::MakePolicy(name, {&w, r.seed.value_or(0)});
+    auto policy = sim::MakePolicy(name, context);
     if (!policy) return tl::unexpected(internal::WithField(policy.error(), "policy"));
     const auto t0 = std::chrono::steady_clock::now();
     sim::ReplayOptions options;
     options.round_s = r.round_s;
     options.seed = r.seed.value_or(0);
+    // The reports need per job only its JCT (ReplayResult::jct_s), and the timeline only for the
+    // HTML report.
+    options.keep_outcomes = false;
+    options.keep_timeline = !r.report.empty();
     if (c.progress) {
-      options.progress = [&c, name](long done, long total, double simulated_s) {
-        c.progress(fmt::format("replay {} ({:.1f} days simulated)", name, simulated_s / 86400),
+      options.progress = [&c, name](long arrived, long done, long total, double simulated_s) {
+        c.progress(fmt::format("replay {}: {} jobs read, {:.1f} days simulated", name, arrived,
+                               simulated_s / 86400),
                    done, total);
       };
     }
-    auto result = sim::Replay(w, **policy, options);
+    Result<sim::ReplayResult> result;
+    if (scan) {
+      auto stream = sim::StreamTrace(*file);
+      if (!stream) return tl::unexpected(stream.error());
+      RunningThenTrace jobs(running, std::move(*stream));
+      result = sim::Replay(w.nodes, jobs, scan->jobs + static_cast<long>(running.size()), **policy,
+                           options);
+    } else {
+      result = sim::Replay(w, **policy, options);
+    }
     if (!result) {
       // "job '2' ... can never fit" is about a row of the trace: name the file (jobs do not keep
       // their line).
@@ -236,7 +340,9 @@ Result<Output> Engine::Synth(const SynthRequest& r, const RunContext& c) const {
     *path = *p;
   }
   sim::TraceStats stats;
-  auto source = LoadTrace(src, options_.data_dir, options_.max_file_bytes, &stats);
+  auto file = OpenTraceFile(src, options_.max_file_bytes);
+  if (!file) return tl::unexpected(file.error());
+  auto source = LoadTrace(src, *file, options_.data_dir, options_.max_file_bytes, &stats);
   if (!source) return tl::unexpected(source.error());
   Output out;
   out.inputs = {src.path, src.throughputs};

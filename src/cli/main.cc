@@ -36,7 +36,8 @@ constexpr int kExitBadInput = 2;
 struct CommonOptions {
   std::string catalog_dir;
   bool json = false;
-  std::string output;  // write here instead of stdout
+  std::string output;     // write here instead of stdout
+  bool progress = false;  // progress on stderr even when it is not a terminal
 };
 
 // Errors name request fields; on the command line they are flags.
@@ -115,17 +116,17 @@ class CliRequest {
   std::deque<Slot> slots_;  // CLI11 keeps pointers into the slots
 };
 
-// Progress on stderr: a bar while the forecast samples (on a terminal), and a line per 10 % of
-// a replay once it has run two seconds.
-std::function<void(const std::string&, long, long)> ShowProgress(bool json) {
-  if (json) return nullptr;
+// Progress on stderr, only when it is a terminal or --progress is given (so piped and compared
+// output never has it): a bar while the forecast samples (on a terminal), and for a replay a line
+// at most every half second once it has run a second: rows read, jobs done, simulated time.
+std::function<void(const std::string&, long, long)> ShowProgress(bool json, bool asked) {
+  const bool tty = isatty(STDERR_FILENO);
+  if (!asked && (json || !tty)) return nullptr;
   struct State {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last = start;
-    int last_decile = 0;
   };
   auto state = std::make_shared<State>();
-  const bool tty = isatty(STDERR_FILENO);
   return [state, tty](const std::string& what, long done, long total) {
     if (what == "sampling") {
       if (!tty) return;
@@ -138,17 +139,12 @@ std::function<void(const std::string&, long, long)> ShowProgress(bool json) {
     }
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - state->start).count();
-    if (elapsed < 2) return;
+    if (elapsed < 1 || now - state->last < std::chrono::milliseconds(500)) return;
+    state->last = now;
     if (total <= 0) {  // a count with no end known: rows of a trace read as a stream
-      if (now - state->last < std::chrono::seconds(5)) return;
-      state->last = now;
       std::fprintf(stderr, "suanli: %s: %ld rows, %.1f s\n", what.c_str(), done, elapsed);
       return;
     }
-    const int decile = static_cast<int>(10 * done / std::max(1L, total));
-    if (decile <= state->last_decile && now - state->last < std::chrono::seconds(5)) return;
-    state->last_decile = decile;
-    state->last = now;
     std::fprintf(
         stderr, "suanli: %s: %ld of %ld jobs done (%.0f %%), %.1f s\n", what.c_str(), done, total,
         100.0 * static_cast<double>(done) / static_cast<double>(std::max(1L, total)), elapsed);
@@ -211,7 +207,7 @@ Command MakeCommand(CLI::App* cmd, const std::vector<Field<Request>>& fields,
             if (!engine) return Fail(engine.error());
             suanli::app::RunContext context;
             context.format = common.json ? suanli::app::Format::kJson : suanli::app::Format::kText;
-            context.progress = ShowProgress(common.json);
+            context.progress = ShowProgress(common.json, common.progress);
             auto out = ((*engine).*method)(*r, context);
             if (!out) return Fail(out.error());
             return Emit(common, *out);
@@ -330,6 +326,9 @@ int main(int argc, char** argv) {
   auto* replay = app.add_subcommand("replay", "replay a cluster trace under scheduling policies");
   commands.push_back(MakeCommand(replay, app_ns::ReplayFields(), &Engine::Replay));
   add_common(replay);
+  replay->add_flag("--progress", common.progress,
+                   "progress on stderr (rows read, jobs done, simulated time) even when it is not "
+                   "a terminal");
 
   auto* trace_cmd = app.add_subcommand("trace", "work with trace files");
   trace_cmd->require_subcommand(1);

@@ -254,10 +254,8 @@ std::string ReplayHtml(const std::vector<ReplayRun>& runs) {
                       {"hours", Round(p.time_s / 3600, 6)},
                       {"utilization", Round(p.utilization, 4)}});
     }
-    for (const auto& o : r.outcomes) {
-      if (o.finish_s >= 0)
-        jct.push_back(
-            {{"policy", r.policy}, {"jct_h", Round((o.finish_s - o.arrival_s) / 3600, 5)}});
+    for (double jct_s : r.jct_s) {
+      jct.push_back({{"policy", r.policy}, {"jct_h", Round(jct_s / 3600, 5)}});
     }
   }
   intro += "</table>\n";

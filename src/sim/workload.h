@@ -4,10 +4,13 @@
 #define SUANLI_SIM_WORKLOAD_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/error.h"
 
 namespace suanli::sim {
 
@@ -51,6 +54,34 @@ std::vector<std::pair<std::string, long>> GpusPerType(const std::vector<Node>& n
 struct Workload {
   std::vector<Node> nodes;
   std::vector<Job> jobs;  // sorted by arrival, then id
+};
+
+// Jobs one at a time, in arrival order (then id), so a replay holds only the
+// jobs that have arrived and not finished, never the whole trace.
+class JobStream {
+ public:
+  virtual ~JobStream() = default;
+  // The next job into *job (its old contents are overwritten); false at the end.
+  virtual Result<bool> Next(Job* job) = 0;
+};
+
+// Calls `visit` on every job of a workload once (a trace read as a stream
+// is read again); errors are the trace's.
+using JobVisitor = std::function<Result<void>(const std::function<void(const Job&)>& visit)>;
+
+// The jobs of a vector, in its order (a Workload's jobs are sorted).
+class VectorJobStream : public JobStream {
+ public:
+  explicit VectorJobStream(const std::vector<Job>& jobs) : jobs_(jobs) {}
+  Result<bool> Next(Job* job) override {
+    if (next_ >= jobs_.size()) return false;
+    *job = jobs_[next_++];
+    return true;
+  }
+
+ private:
+  const std::vector<Job>& jobs_;
+  size_t next_ = 0;
 };
 
 }  // namespace suanli::sim

@@ -322,6 +322,100 @@ TEST(SharedTraceTest, OpenbDefaultReplays) {
   EXPECT_EQ(r->completed, r->jobs);
 }
 
+// Jobs made one at a time, as a trace read as a stream gives them.
+class MadeJobs : public JobStream {
+ public:
+  MadeJobs(long n, double every_s, double seconds) : n_(n), every_s_(every_s), s_(seconds) {}
+  Result<bool> Next(Job* job) override {
+    if (made_ >= n_) return false;
+    ++made_;
+    *job = MakeJob(made_, static_cast<double>(made_) * every_s_, 1, s_);
+    return true;
+  }
+  long made() const { return made_; }
+
+ private:
+  long n_, made_ = 0;
+  double every_s_, s_;
+};
+
+// 10,000 one-GPU jobs of 10 s, one every 100 s, on one GPU: each runs alone
+// (JCT 10 s, queue 0), and the replay takes each job when it reaches its
+// arrival: at every event at most the job present and the next one are read.
+TEST(ReplayTest, StreamedJobsAreTakenAsTheyArrive) {
+  MadeJobs jobs(10000, 100, 10);
+  auto policy = MakePolicy("fifo");
+  ReplayOptions options;
+  options.progress_every = 1;
+  long most_ahead = 0;
+  options.progress = [&](long arrived, long completed, long total, double) {
+    EXPECT_EQ(total, 10000);
+    EXPECT_LE(arrived, jobs.made());
+    EXPECT_LE(jobs.made() - arrived, 1);  // at most the next arrival read ahead
+    most_ahead = std::max(most_ahead, arrived - completed);
+  };
+  auto r = Replay({{0, "v100", 1, 0, 0}}, jobs, 10000, **policy, options);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->completed, 10000);
+  EXPECT_DOUBLE_EQ(r->avg_jct_s, 10);
+  EXPECT_DOUBLE_EQ(r->avg_queue_s, 0);
+  EXPECT_EQ(most_ahead, 1);
+  EXPECT_EQ(r->jct_s.size(), 10000u);
+  EXPECT_EQ(r->events, 20000);  // an arrival and a finish per job
+}
+
+// Every event policy gives the same result from a stream as from the
+// workload in memory, outcomes or not.
+TEST(ReplayTest, StreamedReplayEqualsTheWorkloadReplay) {
+  Rng rng(11, 0);
+  Workload w;
+  w.nodes = {{0, "v100", 4, 0, 0}, {1, "v100", 4, 0, 0}, {2, "k80", 8, 0, 0}};
+  double t = 0;
+  for (int i = 1; i <= 600; ++i) {
+    t += std::floor(rng.Uniform() * 40);  // ties at one time too
+    Job j = MakeJob(i, t, rng.Uniform() < 0.7 ? 1 : 4, 50 + std::floor(rng.Uniform() * 900));
+    if (j.num_gpus == 1 && rng.Uniform() < 0.4) j.gpu_milli = 500;
+    w.jobs.push_back(j);
+  }
+  for (const auto& name : PolicyNames()) {
+    auto p = MakePolicy(name, {&w, 3});
+    ASSERT_TRUE(p) << name;
+    auto whole = Replay(w, **p);
+    ASSERT_TRUE(whole) << name << ": " << whole.error().ToString();
+    auto fresh = MakePolicy(name, {&w, 3});  // a policy draws from its own generator
+    ASSERT_TRUE(fresh) << name;
+    VectorJobStream stream(w.jobs);
+    ReplayOptions lean;
+    lean.keep_outcomes = false;
+    lean.keep_timeline = false;
+    auto streamed = Replay(w.nodes, stream, static_cast<long>(w.jobs.size()), **fresh, lean);
+    ASSERT_TRUE(streamed) << name << ": " << streamed.error().ToString();
+    EXPECT_EQ(streamed->avg_jct_s, whole->avg_jct_s) << name;
+    EXPECT_EQ(streamed->p99_jct_s, whole->p99_jct_s) << name;
+    EXPECT_EQ(streamed->utilization, whole->utilization) << name;
+    EXPECT_EQ(streamed->events, whole->events) << name;
+    EXPECT_EQ(streamed->jct_s, whole->jct_s) << name;
+    EXPECT_TRUE(streamed->outcomes.empty()) << name;
+    EXPECT_TRUE(streamed->timeline.empty()) << name;
+  }
+}
+
+TEST(ReplayTest, StreamedJobsOutOfOrderOrNeverFittingAreErrors) {
+  auto policy = MakePolicy("fifo");
+  const std::vector<Node> nodes = {{0, "v100", 2, 0, 0}};
+  std::vector<Job> late = {MakeJob(1, 100, 1, 10), MakeJob(2, 50, 1, 10)};
+  VectorJobStream out_of_order(late);
+  auto r = Replay(nodes, out_of_order, 2, **policy);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("'j2' arrives before"), std::string::npos) << r.error().message;
+  std::vector<Job> big = {MakeJob(1, 0, 1, 10), MakeJob(2, 5, 4, 10)};
+  VectorJobStream never(big);
+  r = Replay(nodes, never, 2, **policy);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("'j2' (4 GPU, types any) can never fit"), std::string::npos)
+      << r.error().message;
+}
+
 }  // namespace
 }  // namespace suanli::sim
 

@@ -499,6 +499,46 @@ TEST(SynthTest, BadOptions) {
   EXPECT_FALSE(SynthesizeTrace(source, {10, 1, std::nan("")}));
 }
 
+// ------------------------------------------------------------ streaming --
+
+// StreamCsvTrace: jobs in file order (not sorted), each row checked; ids used
+// twice are found however far apart, also when they come out of order.
+TEST(CsvTest, StreamGivesFileOrderAndFindsIdsUsedTwice) {
+  const std::string text = "id,arrival_s,num_gpus,duration_s\n7,50,1,100\n3,10,2,200\n4,20,1,5\n";
+  auto stream = StreamCsvTrace(text, "t.csv");
+  ASSERT_TRUE(stream) << stream.error().ToString();
+  Job j;
+  std::vector<int64_t> ids;
+  for (;;) {
+    auto more = (*stream)->Next(&j);
+    ASSERT_TRUE(more) << more.error().ToString();
+    if (!*more) break;
+    ids.push_back(j.id);
+  }
+  EXPECT_EQ(ids, (std::vector<int64_t>{7, 3, 4}));
+  EXPECT_EQ((*stream)->stats().rows, 3);
+  EXPECT_EQ((*stream)->stats().jobs, 3);
+  // 5 is used by line 2 and again by line 6, with 3, 4 and 6 (one range 3..6) between.
+  TraceStats stats;
+  auto twice = ReadCsvTrace(
+      "id,arrival_s,num_gpus,duration_s\n5,0,1,1\n3,0,1,1\n4,0,1,1\n6,0,1,1\n5,0,1,1\n", "d.csv",
+      &stats);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().line, 6);
+  EXPECT_EQ(twice.error().field, "id");
+  // Ranges that meet are one: 1, 3, then 2 joins them; 4 is new, 2 is not.
+  auto joined = ReadCsvTrace(
+      "id,arrival_s,num_gpus,duration_s\n1,0,1,1\n3,0,1,1\n2,0,1,1\n4,0,1,1\n2,0,1,1\n", "j.csv",
+      &stats);
+  ASSERT_FALSE(joined);
+  EXPECT_EQ(joined.error().line, 6);
+  // A header error comes from Start, before any row is read.
+  auto bad = StreamCsvTrace("id,arrival_s,duration_s\n1,0,1\n", "h.csv");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("num_gpus"), std::string::npos);
+  EXPECT_EQ(bad.error().line, 1);
+}
+
 // ------------------------------------------------------------- progress --
 
 TEST(ProgressTest, ReportsWithoutChangingTheResult) {
@@ -513,7 +553,7 @@ TEST(ProgressTest, ReportsWithoutChangingTheResult) {
   std::vector<std::pair<long, long>> calls;
   ReplayOptions options;
   options.progress_every = 500;
-  options.progress = [&](long done, long total, double) { calls.push_back({done, total}); };
+  options.progress = [&](long, long done, long total, double) { calls.push_back({done, total}); };
   auto watched = Replay(w, **policy, options);
   ASSERT_TRUE(watched);
   EXPECT_EQ(watched->avg_jct_s, plain->avg_jct_s);

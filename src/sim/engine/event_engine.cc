@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <queue>
 #include <set>
 #include <string>
@@ -42,61 +43,92 @@ struct Active {
 struct QueueOrder {
   const std::vector<double>* key;
   const std::vector<Job>* jobs;
+  const std::vector<size_t>* order;  // arrival order
   bool operator()(size_t a, size_t b) const {
     const double ka = (*key)[a], kb = (*key)[b];
     if (ka != kb) return ka < kb;
     const Job &ja = (*jobs)[a], &jb = (*jobs)[b];
     if (ja.arrival_s != jb.arrival_s) return ja.arrival_s < jb.arrival_s;
     if (ja.id != jb.id) return ja.id < jb.id;
-    return a < b;
+    return (*order)[a] < (*order)[b];
   }
 };
 
 }  // namespace
 
-Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
+Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy& policy,
                                   const ReplayOptions& options, ClusterState& cluster) {
-  const size_t n = w.jobs.size();
-  std::vector<Active> st(n);
   ReplayResult r;
   r.policy = std::string(policy.name());
   r.round_s = options.round_s;
-  r.jobs = static_cast<long>(n);
-  r.outcomes.resize(n);
+  r.jobs = total_jobs;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
   uint64_t seq = 0;
-  for (size_t i = 0; i < n; ++i) {
-    events.push({w.jobs[i].arrival_s, seq++, EventKind::kArrival, i, 0});
-    r.outcomes[i] = {w.jobs[i].id, w.jobs[i].arrival_s, -1, -1, 0, ""};
-  }
+
+  // Jobs live in slots from their arrival to their finish; a finished job's
+  // slot takes the next arrival, so memory follows the jobs present, not
+  // the trace. Per slot: the job, its state, its arrival order.
+  std::vector<Job> job_at;
+  std::vector<Active> st;
+  std::vector<size_t> order;        // arrival order (the job's index in the trace)
+  std::vector<size_t> running_pos;  // where each running job sits in `running`
+  std::vector<double> key;          // see below
+  std::vector<int> shape;           // see below
+  std::vector<size_t> free_slots;
+  // What is kept of every job: JCT and queueing time, by arrival order.
+  std::vector<double> jct_at, queue_at;  // -1 until known
+  if (options.keep_outcomes) r.outcomes.reserve(static_cast<size_t>(std::max(0L, total_jobs)));
+
+  Job pending;  // the next arrival, read ahead
+  bool have_pending = false;
+  long arrived = 0;
+  // Jobs at one time go in the order they come (a Workload's are sorted by id; pods already
+  // running come before a trace's jobs at time 0).
+  auto read_next = [&]() -> Result<void> {
+    const double last = have_pending ? pending.arrival_s : -1;
+    auto more = jobs.Next(&pending);
+    if (!more) return tl::unexpected(more.error());
+    const bool had = have_pending;
+    have_pending = *more;
+    if (have_pending && had && pending.arrival_s < last) {
+      return MakeError("job '" + pending.name + "' arrives before the job read before it: jobs " +
+                       "must come in arrival order");
+    }
+    return {};
+  };
+  if (auto ok = read_next(); !ok) return tl::unexpected(ok.error());
+  if (!have_pending) return MakeError("the trace has no jobs");
+
   std::vector<size_t> running;
-  std::vector<size_t> running_pos(n, 0);  // where each running job sits in `running`
-  double now = w.jobs.front().arrival_s;
+  double now = pending.arrival_s;
   const double first_arrival = now;
   double used_integral = 0, stranded_integral = 0, waiting_time = 0;
   const double total = static_cast<double>(cluster.total_milli());
 
   auto view = [&](size_t i) {
-    return JobView{&w.jobs[i], st[i].remaining, st[i].attained_gpu_s, st[i].running};
+    return JobView{&job_at[i], st[i].remaining, st[i].attained_gpu_s, st[i].running};
   };
   auto before = [&](size_t a, size_t b) {
     const double ka = policy.Key(view(a), now), kb = policy.Key(view(b), now);
     if (ka != kb) return ka < kb;
-    if (w.jobs[a].arrival_s != w.jobs[b].arrival_s)
-      return w.jobs[a].arrival_s < w.jobs[b].arrival_s;
-    if (w.jobs[a].id != w.jobs[b].id) return w.jobs[a].id < w.jobs[b].id;
-    return a < b;  // distinct jobs are never equal, whatever their ids
+    if (job_at[a].arrival_s != job_at[b].arrival_s)
+      return job_at[a].arrival_s < job_at[b].arrival_s;
+    if (job_at[a].id != job_at[b].id) return job_at[a].id < job_at[b].id;
+    return order[a] < order[b];  // distinct jobs are never equal, whatever their ids
   };
   auto start = [&](size_t i, const Placement& p) {
-    cluster.Allocate(w.jobs[i], p);
+    cluster.Allocate(job_at[i], p);
     Active& a = st[i];
     a.running = true;
     a.placement = p;
     a.started_at = now;
-    a.duration_here = w.jobs[i].DurationOn(cluster.nodes()[p.node].type);
+    a.duration_here = job_at[i].DurationOn(cluster.nodes()[p.node].type);
     ++a.epoch;
-    if (r.outcomes[i].first_start_s < 0) r.outcomes[i].first_start_s = now;
-    r.outcomes[i].last_type = cluster.nodes()[p.node].type;
+    if (queue_at[order[i]] < 0) {
+      queue_at[order[i]] = now - job_at[i].arrival_s;
+      if (options.keep_outcomes) r.outcomes[order[i]].first_start_s = now;
+    }
+    if (options.keep_outcomes) r.outcomes[order[i]].last_type = cluster.nodes()[p.node].type;
     events.push({now + a.remaining * a.duration_here, seq++, EventKind::kFinish, i, a.epoch});
     running_pos[i] = running.size();
     running.push_back(i);
@@ -105,8 +137,8 @@ Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
     Active& a = st[i];
     const double ran = now - a.started_at;
     a.remaining = std::max(0.0, a.remaining - (a.duration_here > 0 ? ran / a.duration_here : 1));
-    a.attained_gpu_s += ran * static_cast<double>(w.jobs[i].GpuMilli()) / kMilliPerGpu;
-    cluster.Release(w.jobs[i], a.placement);
+    a.attained_gpu_s += ran * static_cast<double>(job_at[i].GpuMilli()) / kMilliPerGpu;
+    cluster.Release(job_at[i], a.placement);
     a.running = false;
     ++a.epoch;
     // O(1) removal: the running list's order carries no meaning.
@@ -120,31 +152,28 @@ Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
   // its progress (policy.h), and progress changes only while a job runs, so
   // a queued job's key stays valid: the queue is kept ordered as it changes,
   // never re-sorted.
-  std::vector<double> key(n, 0);
-  const QueueOrder queue_order{&key, &w.jobs};
+  const QueueOrder queue_order{&key, &job_at, &order};
   using Queue = std::set<size_t, QueueOrder>;
 
   // Jobs of one shape (GPUs, share, CPU, memory, the types they may use) fit
   // the same nodes, and Place fails only when no node fits (policy.h): once
   // one fails, the others of its shape are skipped until the cluster changes.
-  std::vector<int> shape(n);
-  int shapes = 0;
-  {
-    std::unordered_map<std::string, int> ids;
-    const auto types = cluster.types();
-    std::string k;
-    for (size_t i = 0; i < n; ++i) {
-      const Job& j = w.jobs[i];
-      k.assign(reinterpret_cast<const char*>(&j.num_gpus), sizeof(int));
-      k.append(reinterpret_cast<const char*>(&j.gpu_milli), sizeof(int));
-      k.append(reinterpret_cast<const char*>(&j.cpu_milli), sizeof(int));
-      k.append(reinterpret_cast<const char*>(&j.memory_mib), sizeof(int));
-      for (const auto& t : types) k.push_back(j.DurationOn(t) >= 0 ? '1' : '0');
-      shape[i] = ids.try_emplace(k, static_cast<int>(ids.size())).first->second;
-    }
-    shapes = static_cast<int>(ids.size());
-  }
-  std::vector<char> failed(shapes, 0);
+  // Policies whose keys never change keep one ordered queue. Backfilling
+  // looks at most kBackfillWindow jobs past the first that does not fit.
+  constexpr int kBackfillWindow = 1024;
+  const bool static_keys = policy.static_key() && !policy.preemptive();
+  std::unordered_map<std::string, int> shape_ids;
+  const auto types = cluster.types();
+  std::string shape_key;
+  auto shape_of = [&](const Job& j) {
+    shape_key.assign(reinterpret_cast<const char*>(&j.num_gpus), sizeof(int));
+    shape_key.append(reinterpret_cast<const char*>(&j.gpu_milli), sizeof(int));
+    shape_key.append(reinterpret_cast<const char*>(&j.cpu_milli), sizeof(int));
+    shape_key.append(reinterpret_cast<const char*>(&j.memory_mib), sizeof(int));
+    for (const auto& t : types) shape_key.push_back(j.DurationOn(t) >= 0 ? '1' : '0');
+    return shape_ids.try_emplace(shape_key, static_cast<int>(shape_ids.size())).first->second;
+  };
+  std::vector<char> failed;  // by shape
   std::vector<int> failed_list;
   auto fail = [&](int s) {
     failed[s] = 1;
@@ -155,18 +184,52 @@ Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
     failed_list.clear();
   };
 
-  // Policies whose keys never change keep one ordered queue. Backfilling
-  // looks at most kBackfillWindow jobs past the first that does not fit.
-  constexpr int kBackfillWindow = 1024;
-  const bool static_keys = policy.static_key() && !policy.preemptive();
   Queue sorted_queue(queue_order);
   // The others keep one ordered queue per shape, and visit the queues'
   // heads in order, skipping shapes that failed.
   std::vector<Queue> by_shape;
-  if (!static_keys) by_shape.assign(shapes, Queue(queue_order));
   std::vector<int> nonempty;  // shapes with queued jobs
-  std::vector<int> nonempty_pos(shapes, -1);
+  std::vector<int> nonempty_pos;
   size_t queued_count = 0;
+  // A new job: into a free slot (or a new one), its shape known.
+  auto admit = [&](Job&& job) -> Result<size_t> {
+    if (!cluster.CouldEverFit(job)) {
+      return MakeError("job '" + job.name + "' (" + std::to_string(job.num_gpus) + " GPU, types " +
+                       (job.allowed_types.empty() ? std::string("any") : job.allowed_types[0]) +
+                       ") can never fit on this cluster");
+    }
+    size_t i;
+    if (!free_slots.empty()) {
+      i = free_slots.back();
+      free_slots.pop_back();
+      std::swap(job_at[i], job);
+      // Epochs keep counting: a stale finish of the slot's last job must not
+      // match the new one.
+      const uint64_t epoch = st[i].epoch;
+      st[i] = Active{};
+      st[i].epoch = epoch;
+    } else {
+      i = job_at.size();
+      job_at.push_back(std::move(job));
+      st.emplace_back();
+      order.push_back(0);
+      running_pos.push_back(0);
+      key.push_back(0);
+      shape.push_back(0);
+    }
+    order[i] = static_cast<size_t>(arrived++);
+    const Job& j = job_at[i];
+    shape[i] = shape_of(j);
+    if (static_cast<size_t>(shape[i]) >= failed.size()) {
+      failed.push_back(0);
+      nonempty_pos.push_back(-1);
+      if (!static_keys) by_shape.emplace_back(queue_order);
+    }
+    jct_at.push_back(-1);
+    queue_at.push_back(-1);
+    if (options.keep_outcomes) r.outcomes.push_back({j.id, j.arrival_s, -1, -1, 0, ""});
+    return i;
+  };
   auto enqueue = [&](size_t i) {
     key[i] = policy.Key(view(i), now);
     ++queued_count;
@@ -213,16 +276,16 @@ Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
       std::vector<std::pair<const Job*, const Placement*>> released;
       size_t used = from;
       for (; used < to; ++used) {
-        released.emplace_back(&w.jobs[victims[used]], &st[victims[used]].placement);
-        if (cluster.FitOnNodeAfter(w.jobs[i], node, released)) break;
+        released.emplace_back(&job_at[victims[used]], &st[victims[used]].placement);
+        if (cluster.FitOnNodeAfter(job_at[i], node, released)) break;
       }
       if (used < to) {
         for (size_t v = from; v <= used; ++v) {
           stop(victims[v]);
-          ++r.outcomes[victims[v]].preemptions;
+          if (options.keep_outcomes) ++r.outcomes[order[victims[v]]].preemptions;
           out->push_back(victims[v]);
         }
-        start(i, *cluster.FitOnNode(w.jobs[i], node));
+        start(i, *cluster.FitOnNode(job_at[i], node));
         return true;
       }
       from = to;
@@ -236,7 +299,7 @@ Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
       for (auto it = sorted_queue.begin(); it != sorted_queue.end();) {
         const size_t i = *it;
         if (!failed[shape[i]]) {
-          if (auto p = policy.Place(cluster, w.jobs[i])) {
+          if (auto p = policy.Place(cluster, job_at[i])) {
             start(i, *p);
             it = sorted_queue.erase(it);
             --queued_count;
@@ -262,7 +325,7 @@ Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
       const int s = shape[i];
       auto next = by_shape[s].upper_bound(i);
       bool started = false;
-      if (auto p = policy.Place(cluster, w.jobs[i])) {
+      if (auto p = policy.Place(cluster, job_at[i])) {
         start(i, *p);
         started = true;
       } else if (policy.preemptive()) {
@@ -288,13 +351,15 @@ Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
 
   const bool rounds = options.round_s > 0;
   if (rounds) {
-    events.push({std::floor(w.jobs.front().arrival_s / options.round_s) * options.round_s, seq++,
+    events.push({std::floor(first_arrival / options.round_s) * options.round_s, seq++,
                  EventKind::kRound, 0, 0});
   }
   std::vector<UtilizationSample> timeline;
   long next_progress = std::max(1L, options.progress_every);
-  while (!events.empty()) {
-    const double t = events.top().time;
+  constexpr double kNever = std::numeric_limits<double>::infinity();
+  while (have_pending || !events.empty()) {
+    const double t = std::min(have_pending ? pending.arrival_s : kNever,
+                              events.empty() ? kNever : events.top().time);
     // Integrate the interval since the last event.
     const double dt = t - now;
     if (dt > 0) {
@@ -306,20 +371,28 @@ Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
     }
     now = t;
     bool round_now = false;
+    // Arrivals at t before any other event at t (they were numbered first).
+    while (have_pending && pending.arrival_s == t) {
+      ++r.events;
+      auto slot = admit(std::move(pending));
+      if (!slot) return tl::unexpected(slot.error());
+      st[*slot].arrived = true;
+      enqueue(*slot);
+      if (auto ok = read_next(); !ok) return tl::unexpected(ok.error());
+    }
     while (!events.empty() && events.top().time == t) {
       const Event e = events.top();
       events.pop();
       ++r.events;
       if (e.kind == EventKind::kRound) {
         round_now = true;
-      } else if (e.kind == EventKind::kArrival) {
-        st[e.job].arrived = true;
-        enqueue(e.job);
       } else if (e.epoch == st[e.job].epoch && st[e.job].running) {
         stop(e.job);
         st[e.job].done = true;
-        r.outcomes[e.job].finish_s = now;
+        jct_at[order[e.job]] = now - job_at[e.job].arrival_s;
+        if (options.keep_outcomes) r.outcomes[order[e.job]].finish_s = now;
         ++r.completed;
+        free_slots.push_back(e.job);
       }
     }
     if (!rounds) {
@@ -336,17 +409,31 @@ Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
       if (r.completed < r.jobs)
         events.push({now + options.round_s, seq++, EventKind::kRound, 0, 0});
     }
-    timeline.push_back({now, cluster.used_milli() / total});
+    if (options.keep_timeline) timeline.push_back({now, cluster.used_milli() / total});
     r.peak_utilization = std::max(r.peak_utilization, cluster.used_milli() / total);
     if (options.progress && r.events >= next_progress) {
-      options.progress(r.completed, r.jobs, now - first_arrival);
+      options.progress(arrived, r.completed, r.jobs, now - first_arrival);
       next_progress = r.events + std::max(1L, options.progress_every);
     }
   }
-  if (options.progress) options.progress(r.completed, r.jobs, now - first_arrival);
+  if (options.progress) options.progress(arrived, r.completed, r.jobs, now - first_arrival);
+  if (arrived != total_jobs) {
+    return MakeError("the trace changed while it was replayed: " + std::to_string(arrived) +
+                     " jobs read, " + std::to_string(total_jobs) + " expected");
+  }
 
-  Summarize({first_arrival, now, total, used_integral, stranded_integral, waiting_time}, timeline,
-            &r);
+  // The completed jobs' times, in place (every job completes unless the replay stopped early).
+  size_t completed = 0;
+  for (size_t k = 0; k < jct_at.size(); ++k) {
+    if (jct_at[k] < 0) continue;
+    jct_at[completed] = jct_at[k];
+    queue_at[completed] = queue_at[k];
+    ++completed;
+  }
+  jct_at.resize(completed);
+  queue_at.resize(completed);
+  Summarize({first_arrival, now, total, used_integral, stranded_integral, waiting_time},
+            std::move(jct_at), queue_at, timeline, &r);
   return r;
 }
 

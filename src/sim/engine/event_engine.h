@@ -13,8 +13,10 @@
 namespace suanli::sim {
 
 // Decisions at every event, or only at multiples of options.round_s when it
-// is positive. `cluster` holds w.nodes, empty, with the policy's tie rank.
-Result<ReplayResult> ReplayEvents(const Workload& w, const Policy& policy,
+// is positive. `cluster` holds the nodes, empty, with the policy's tie rank.
+// Jobs are taken from `jobs` (in arrival order, then id; `total_jobs` of
+// them) as the replay reaches their arrival and dropped when they finish.
+Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy& policy,
                                   const ReplayOptions& options, ClusterState& cluster);
 
 }  // namespace suanli::sim

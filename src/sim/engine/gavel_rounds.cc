@@ -259,7 +259,7 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
     }
     ++r.events;  // the round
     if (options.progress && r.events >= next_progress) {
-      options.progress(r.completed, r.jobs, now - first_arrival);
+      options.progress(static_cast<long>(next), r.completed, r.jobs, now - first_arrival);
       next_progress = r.events + std::max(1L, options.progress_every);
     }
     timeline.push_back({now, used / capacity});
@@ -277,9 +277,14 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
     }
   }
 
-  if (options.progress) options.progress(r.completed, r.jobs, now - first_arrival);
+  if (options.progress)
+    options.progress(static_cast<long>(next), r.completed, r.jobs, now - first_arrival);
+  std::vector<double> jct_s, queue_s;
+  CompletedTimes(r.outcomes, &jct_s, &queue_s);
   Summarize({first_arrival, now, capacity, used_integral, stranded_integral, waiting_time},
-            timeline, &r);
+            std::move(jct_s), queue_s, timeline, &r);
+  if (!options.keep_outcomes) std::vector<JobOutcome>().swap(r.outcomes);
+  if (!options.keep_timeline) std::vector<UtilizationSample>().swap(r.timeline);
   return r;
 }
 

@@ -32,7 +32,34 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
       return ReplayInRounds(w, policy, *allocator, options);
     }
   }
-  return ReplayEvents(w, policy, options, cluster);
+  VectorJobStream jobs(w.jobs);
+  return ReplayEvents(jobs, static_cast<long>(w.jobs.size()), policy, options, cluster);
+}
+
+Result<ReplayResult> Replay(const std::vector<Node>& nodes, JobStream& jobs, long total_jobs,
+                            const Policy& policy, const ReplayOptions& given_options) {
+  ReplayOptions options = given_options;
+  if (options.round_s < 0) return MakeError("--round-s must be positive");
+  if (options.round_s == 0 && policy.needs_rounds()) options.round_s = kDefaultRoundS;
+  if (total_jobs <= 0) return MakeError("the trace has no jobs");
+  if (nodes.empty()) return MakeError("the cluster has no nodes");
+  if (options.round_s > 0) {
+    if (auto allocator = policy.MakeRoundAllocator(options.seed)) {
+      // Gavel's allocation looks at all jobs: read them whole.
+      Workload w{nodes, {}};
+      Job j;
+      for (;;) {
+        auto more = jobs.Next(&j);
+        if (!more) return tl::unexpected(more.error());
+        if (!*more) break;
+        w.jobs.push_back(std::move(j));
+      }
+      return Replay(w, policy, options);
+    }
+  }
+  ClusterState cluster(nodes, policy.TieRank(static_cast<int>(nodes.size())),
+                       policy.reads_running_kinds());
+  return ReplayEvents(jobs, total_jobs, policy, options, cluster);
 }
 
 }  // namespace suanli::sim

@@ -47,9 +47,12 @@ struct ReplayResult {
   // (stranded by fragmentation or by the policy).
   double unallocated_gpu_fraction = 0;
   long events = 0;
-  double peak_utilization = 0;              // never above 1: capacity is never exceeded
-  std::vector<JobOutcome> outcomes;         // by job order
-  std::vector<UtilizationSample> timeline;  // at most ~500 points
+  double peak_utilization = 0;  // never above 1: capacity is never exceeded
+  // Per job, by job order: only with ReplayOptions::keep_outcomes (a trace
+  // replayed as a stream keeps no record of the jobs that finished).
+  std::vector<JobOutcome> outcomes;
+  std::vector<double> jct_s;                // of the completed jobs, by job order
+  std::vector<UtilizationSample> timeline;  // at most ~500 points; see keep_timeline
 };
 
 struct ReplayOptions {
@@ -67,8 +70,16 @@ struct ReplayOptions {
   // first arrival) at most once every progress_every events and once at the
   // end. The engine reads no clock: the caller decides whether and when to
   // show anything, so results stay deterministic.
-  std::function<void(long completed, long total, double simulated_s)> progress;
+  // `arrived`: jobs taken from the trace so far.
+  std::function<void(long arrived, long completed, long total, double simulated_s)> progress;
   long progress_every = 10000;
+  // Keep a JobOutcome per job (ReplayResult::outcomes). Without, a replay
+  // keeps 16 bytes per job (JCT and queueing time, for exact quantiles and
+  // sums) besides the jobs waiting or running.
+  bool keep_outcomes = true;
+  // Keep ReplayResult::timeline (16 bytes per event until it is thinned at
+  // the end: only the HTML report draws it).
+  bool keep_timeline = true;
 };
 
 // Round length used when a policy needs rounds and none is given (Gavel's).
@@ -82,6 +93,14 @@ inline constexpr double kDefaultRoundS = 360;
 // (the message names it).
 Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
                             const ReplayOptions& options = {});
+
+// The same on jobs taken from `jobs` as the replay reaches their arrival
+// (they must come in arrival order, then id; `total_jobs` of them). Only
+// jobs that have arrived and not finished are held, so a trace larger than
+// memory replays. A job that could never fit is an error when it arrives.
+// Gavel's round mechanism reads all jobs first (its allocation needs them).
+Result<ReplayResult> Replay(const std::vector<Node>& nodes, JobStream& jobs, long total_jobs,
+                            const Policy& policy, const ReplayOptions& options = {});
 
 }  // namespace suanli::sim
 

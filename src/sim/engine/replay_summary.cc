@@ -2,19 +2,27 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "core/stats.h"
 
 namespace suanli::sim {
 
-void Summarize(const ReplayIntegrals& in, const std::vector<UtilizationSample>& timeline,
-               ReplayResult* r) {
-  std::vector<double> jct, queue;
-  for (const auto& o : r->outcomes) {
+void CompletedTimes(const std::vector<JobOutcome>& outcomes, std::vector<double>* jct_s,
+                    std::vector<double>* queue_s) {
+  for (const auto& o : outcomes) {
     if (o.finish_s < 0) continue;
-    jct.push_back(o.finish_s - o.arrival_s);
-    queue.push_back(o.first_start_s - o.arrival_s);
+    jct_s->push_back(o.finish_s - o.arrival_s);
+    queue_s->push_back(o.first_start_s - o.arrival_s);
   }
+}
+
+void Summarize(const ReplayIntegrals& in, std::vector<double> jct_s,
+               const std::vector<double>& queue_s, const std::vector<UtilizationSample>& timeline,
+               ReplayResult* r) {
+  r->jct_s = std::move(jct_s);
+  const std::vector<double>& jct = r->jct_s;
+  const std::vector<double>& queue = queue_s;
   r->avg_jct_s = jct.empty() ? 0 : std::accumulate(jct.begin(), jct.end(), 0.0) / jct.size();
   r->p50_jct_s = Quantile(jct, 0.5);
   r->p99_jct_s = Quantile(jct, 0.99);

@@ -20,9 +20,16 @@ struct ReplayIntegrals {
 };
 
 // Fills the JCT, queue, makespan, utilization and timeline fields of `r`
-// from its outcomes and the integrals. Shared by both mechanisms.
-void Summarize(const ReplayIntegrals& in, const std::vector<UtilizationSample>& timeline,
+// from the completed jobs' times (`jct_s`, `queue_s`: in job order, so sums
+// add up in one order whatever order jobs finished in) and the integrals.
+// Shared by both mechanisms.
+void Summarize(const ReplayIntegrals& in, std::vector<double> jct_s,
+               const std::vector<double>& queue_s, const std::vector<UtilizationSample>& timeline,
                ReplayResult* r);
+
+// The completed jobs' JCT and queueing times from outcomes, for Summarize.
+void CompletedTimes(const std::vector<JobOutcome>& outcomes, std::vector<double>* jct_s,
+                    std::vector<double>* queue_s);
 
 }  // namespace suanli::sim
 

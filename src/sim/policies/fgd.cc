@@ -462,14 +462,25 @@ bool MorePopular(const std::pair<std::tuple<int, int, int, std::string>, long>& 
 }  // namespace
 
 Result<std::vector<PodType>> TargetWorkload(const std::vector<Job>& jobs, double coverage) {
+  return TargetWorkload(
+      [&jobs](const std::function<void(const Job&)>& visit) -> Result<void> {
+        for (const auto& j : jobs) visit(j);
+        return {};
+      },
+      coverage);
+}
+
+Result<std::vector<PodType>> TargetWorkload(const JobVisitor& for_each_job, double coverage) {
   std::map<std::tuple<int, int, int, std::string>, long> counts;
-  long gpu_jobs = 0;
-  for (const auto& j : jobs) {
+  long gpu_jobs = 0, jobs = 0;
+  auto visited = for_each_job([&](const Job& j) {
     std::string types;
     for (const auto& t : j.allowed_types) types += (types.empty() ? "" : "|") + t;
     ++counts[{j.cpu_milli, PerGpuMilli(j), j.num_gpus, types}];
     gpu_jobs += j.num_gpus > 0;
-  }
+    ++jobs;
+  });
+  if (!visited) return tl::unexpected(visited.error());
   if (gpu_jobs == 0) {
     return MakeError(
         "the workload has no GPU jobs, so FGD has no target workload to measure "
@@ -478,7 +489,7 @@ Result<std::vector<PodType>> TargetWorkload(const std::vector<Job>& jobs, double
   std::vector<std::pair<std::tuple<int, int, int, std::string>, long>> sorted(counts.begin(),
                                                                               counts.end());
   std::sort(sorted.begin(), sorted.end(), MorePopular);
-  const double total = static_cast<double>(jobs.size());
+  const double total = static_cast<double>(jobs);
   double covered = 0;
   std::vector<PodType> out;
   for (const auto& [key, count] : sorted) {
@@ -546,7 +557,8 @@ void RegisterFragmentationPolicies(PolicyRegistry& registry) {
     if (!context.workload) {
       return MakeError("policy 'fgd' needs the workload: its pod shapes are the target workload");
     }
-    auto target = TargetWorkload(context.workload->jobs);
+    auto target = context.for_each_job ? TargetWorkload(context.for_each_job)
+                                       : TargetWorkload(context.workload->jobs);
     if (!target) return tl::unexpected(target.error());
     return std::unique_ptr<Policy>(new Fgd(*target, context.workload->nodes, context.seed));
   });

@@ -30,6 +30,8 @@ struct PodType {
 // most popular first, taken until they cover `coverage` of the jobs; shares
 // are renormalized to 1. Errors: no job requests a GPU.
 Result<std::vector<PodType>> TargetWorkload(const std::vector<Job>& jobs, double coverage = 0.95);
+// The same over the jobs a visitor shows (a trace read as a stream).
+Result<std::vector<PodType>> TargetWorkload(const JobVisitor& for_each_job, double coverage = 0.95);
 
 // What FGD sees of a node.
 struct NodeView {

@@ -30,6 +30,9 @@ struct PolicyContext {
   // Breaks ties between equally scored nodes (the FGD family breaks them at
   // random, like the Kubernetes scheduler it was evaluated in).
   uint64_t seed = 1;
+  // The workload's jobs when `workload` holds only its nodes (a trace read
+  // as a stream).
+  JobVisitor for_each_job;
 };
 
 using PolicyFactory = Result<std::unique_ptr<Policy>> (*)(const PolicyContext& context);

@@ -46,6 +46,11 @@ Result<std::vector<Job>> ReadTrace(TraceFile& file, const TraceSideFiles& side, 
                                    const OpenbOptions& openb, const RowProgress& progress) {
   const bool stream = file.text.empty();
   const std::string& path = file.path;
+  if (stream) {  // from the start, also after a pass of StreamTrace
+    file.in.clear();
+    file.in.seekg(0);
+    if (!file.in) return MakeError("cannot read file from its start again", path);
+  }
   if (file.format == "csv") {
     return stream ? ReadCsvTrace(file.in, path, stats, progress)
                   : ReadCsvTrace(file.text, path, stats);
@@ -74,6 +79,30 @@ Result<std::vector<Job>> ReadTrace(TraceFile& file, const TraceSideFiles& side, 
   }
   return tl::unexpected(Error{
       "unknown format '" + file.format + "'; expected openb, gavel, sia or csv", "", 0, "format"});
+}
+
+bool CanStreamTrace(const TraceFile& file) {
+  return file.format == "csv" || file.format == "openb";
+}
+
+Result<std::unique_ptr<TraceJobStream>> StreamTrace(TraceFile& file, const OpenbOptions& openb,
+                                                    const RowProgress& progress) {
+  if (!CanStreamTrace(file)) {
+    return tl::unexpected(
+        Error{"a " + file.format + " trace is read whole, not streamed", file.path, 0, "format"});
+  }
+  const bool stream = file.text.empty();
+  if (stream) {
+    file.in.clear();
+    file.in.seekg(0);
+    if (!file.in) return MakeError("cannot read file from its start again", file.path);
+  }
+  if (file.format == "csv") {
+    return stream ? StreamCsvTrace(file.in, file.path, progress)
+                  : StreamCsvTrace(file.text, file.path);
+  }
+  return stream ? StreamOpenbPods(file.in, file.path, openb, progress)
+                : StreamOpenbPods(file.text, file.path, openb);
 }
 
 }  // namespace suanli::sim

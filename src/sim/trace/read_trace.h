@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,17 @@ struct TraceSideFiles {
 Result<std::vector<Job>> ReadTrace(TraceFile& file, const TraceSideFiles& side, TraceStats* stats,
                                    const OpenbOptions& openb = {},
                                    const RowProgress& progress = {});
+
+// True for the formats read one job at a time without holding the trace
+// (csv and openb); gavel and sia traces are small and read whole.
+bool CanStreamTrace(const TraceFile& file);
+
+// The jobs of an opened csv or openb trace one at a time, in file order,
+// from the start of the file (each call reads it again; a pipe, from the
+// text held): a replay that takes the jobs as they arrive holds only those
+// that have arrived and not finished.
+Result<std::unique_ptr<TraceJobStream>> StreamTrace(TraceFile& file, const OpenbOptions& openb = {},
+                                                    const RowProgress& progress = {});
 
 }  // namespace suanli::sim
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <istream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -301,26 +302,72 @@ void SortJobs(std::vector<Job>& jobs) {
 
 namespace {
 
-Result<std::vector<Job>> ReadCsvRows(RowReader& rows, const std::string& file, TraceStats* stats,
-                                     const RowProgress& progress) {
-  Row header, r;
-  SUANLI_TRY(any, rows.Next(&header));
-  if (!any) return MakeError("the trace is empty", file);
-  Columns c(header, file);
-  if (auto ok = c.Require({"id", "arrival_s", "num_gpus", "duration_s"}, header.line); !ok)
-    return tl::unexpected(ok.error());
-  std::vector<Job> jobs;
-  std::unordered_set<int64_t> ids;
-  for (size_t i = 1;; ++i) {
-    auto more = rows.Next(&r);
+// Job ids seen so far, as ranges of consecutive ids: a trace numbered 1..n
+// (trace synth's) is one range, so checking for ids used twice does not hold
+// one entry per job.
+class IdSet {
+ public:
+  // False when `id` was seen before.
+  bool Insert(int64_t id) {
+    auto next = ranges_.upper_bound(id);  // first range starting after id
+    if (next != ranges_.begin()) {
+      auto prev = std::prev(next);
+      if (id <= prev->second) return false;
+      if (id == prev->second + 1) {
+        prev->second = id;
+        if (next != ranges_.end() && next->first == id + 1) {
+          prev->second = next->second;
+          ranges_.erase(next);
+        }
+        return true;
+      }
+    }
+    if (next != ranges_.end() && next->first == id + 1) {
+      const int64_t last = next->second;
+      ranges_.erase(next);
+      ranges_.emplace(id, last);
+      return true;
+    }
+    ranges_.emplace(id, id);
+    return true;
+  }
+
+ private:
+  std::map<int64_t, int64_t> ranges_;  // first id -> last id
+};
+
+// The jobs of a generic CSV trace, row by row, in file order.
+class CsvJobs : public TraceJobStream {
+ public:
+  CsvJobs(std::unique_ptr<RowReader> rows, std::string file, RowProgress progress)
+      : rows_(std::move(rows)), file_(std::move(file)), progress_(std::move(progress)) {}
+
+  Result<void> Start() {
+    SUANLI_TRY(any, rows_->Next(&header_));
+    if (!any) return MakeError("the trace is empty", file_);
+    columns_.emplace(header_, file_);
+    if (auto ok = columns_->Require({"id", "arrival_s", "num_gpus", "duration_s"}, header_.line);
+        !ok)
+      return tl::unexpected(ok.error());
+    return {};
+  }
+
+  Result<bool> Next(Job* job) override {
+    auto more = rows_->Next(&r_);
     if (!more) return tl::unexpected(more.error());
-    if (!*more) break;
-    Report(progress, rows.rows());
+    if (!*more) {
+      if (jobs_ == 0) return MakeError("the trace has a header but no jobs", file_);
+      return false;
+    }
+    ++i_;
+    Report(progress_, rows_->rows());
+    const Columns& c = *columns_;
+    const Row& r = r_;
     Job j;
     j.name = c.Text(r, "id");
-    SUANLI_TRY(id, c.Integer(r, "id", static_cast<double>(i), 0, 9e15));
+    SUANLI_TRY(id, c.Integer(r, "id", static_cast<double>(i_), 0, 9e15));
     j.id = id;
-    if (!ids.insert(id).second) return MakeError("job id used twice", file, r.line, "id");
+    if (!ids_.Insert(id)) return MakeError("job id used twice", file_, r.line, "id");
     SUANLI_TRY(arrival, c.Number(r, "arrival_s", 0, true));
     j.arrival_s = arrival;
     SUANLI_TRY(gpus, c.Integer(r, "num_gpus", 1, 0, 4096, true));
@@ -333,7 +380,7 @@ Result<std::vector<Job>> ReadCsvRows(RowReader& rows, const std::string& file, T
     j.memory_mib = static_cast<int>(mem);
     SUANLI_TRY(priority, c.Number(r, "priority", 1));
     j.priority = priority;
-    SUANLI_TRY(types, TypeList(c, r, "gpu_types", file));
+    SUANLI_TRY(types, TypeList(c, r, "gpu_types", file_));
     j.allowed_types = types;
     const std::string d = c.Text(r, "duration_s");
     if (d.find('=') == std::string::npos) {
@@ -347,109 +394,197 @@ Result<std::vector<Job>> ReadCsvRows(RowReader& rows, const std::string& file, T
         auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
         if (eq == std::string::npos || eq == 0 || ec != std::errc() ||
             p != num.data() + num.size() || !std::isfinite(v)) {
-          return MakeError(Quoted(part) + " is not type=seconds", file, r.line, "duration_s");
+          return MakeError(Quoted(part) + " is not type=seconds", file_, r.line, "duration_s");
         }
         j.duration_s[part.substr(0, eq)] = v;
       }
     }
-    if (auto ok = CheckJob(j, file, r.line, "arrival_s", "duration_s"); !ok)
+    if (auto ok = CheckJob(j, file_, r.line, "arrival_s", "duration_s"); !ok)
       return tl::unexpected(ok.error());
+    *job = std::move(j);
+    ++jobs_;
+    return true;
+  }
+
+  TraceStats stats() const override { return {rows_->rows() - 1, jobs_, 0, ""}; }
+
+ private:
+  std::unique_ptr<RowReader> rows_;
+  std::string file_;
+  RowProgress progress_;
+  Row header_, r_;
+  std::optional<Columns> columns_;
+  IdSet ids_;
+  size_t i_ = 0;
+  long jobs_ = 0;
+};
+
+// The GPU pods of an openb pod list, row by row, in file order.
+class OpenbJobs : public TraceJobStream {
+ public:
+  OpenbJobs(std::unique_ptr<RowReader> rows, std::string file, OpenbOptions options,
+            RowProgress progress)
+      : rows_(std::move(rows)),
+        file_(std::move(file)),
+        options_(options),
+        progress_(std::move(progress)) {}
+
+  Result<void> Start() {
+    SUANLI_TRY(any, rows_->Next(&header_));
+    if (!any) return MakeError("the trace is empty", file_);
+    columns_.emplace(header_, file_);
+    if (auto ok = columns_->Require({"name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli"},
+                                    header_.line);
+        !ok) {
+      return tl::unexpected(ok.error());
+    }
+    if (!options_.times_optional) {
+      if (auto ok = columns_->Require({"creation_time", "deletion_time"}, header_.line); !ok)
+        return tl::unexpected(ok.error());
+    }
+    return {};
+  }
+
+  Result<bool> Next(Job* job) override {
+    const Columns& c = *columns_;
+    const Row& r = r_;
+    for (;;) {
+      auto more = rows_->Next(&r_);
+      if (!more) return tl::unexpected(more.error());
+      if (!*more) {
+        if (gpu_jobs_ == 0) return MakeError("the trace has no GPU pods", file_);
+        return false;
+      }
+      ++i_;
+      Report(progress_, rows_->rows());
+      SUANLI_TRY(gpus, c.Integer(r, "num_gpu", 0, 0, 4096, true));
+      SUANLI_TRY(milli, c.Integer(r, "gpu_milli", 0, 0, kMilliPerGpu));
+      SUANLI_TRY(cpu, c.Integer(r, "cpu_milli", 0, 0, 1e9, true));
+      SUANLI_TRY(mem, c.Integer(r, "memory_mib", 0, 0, 1e9, true));
+      const bool timed = !options_.times_optional || c.has("creation_time");
+      SUANLI_TRY(created, c.Number(r, "creation_time", 0, timed));
+      SUANLI_TRY(deleted, c.Number(r, "deletion_time", timed ? 0 : 1, timed));
+      SUANLI_TRY(scheduled, c.Number(r, "scheduled_time", 0));
+      if (gpus <= 0 && !options_.keep_cpu_only) {
+        ++skipped_;
+        continue;
+      }
+      gpu_jobs_ += gpus > 0;
+      Job j;
+      j.id = static_cast<int64_t>(i_);
+      j.name = c.Text(r, "name");
+      j.arrival_s = created;
+      j.num_gpus = static_cast<int>(gpus);
+      j.gpu_milli =
+          gpus == 1 && milli > 0 && milli < kMilliPerGpu ? static_cast<int>(milli) : kMilliPerGpu;
+      j.cpu_milli = static_cast<int>(cpu);
+      j.memory_mib = static_cast<int>(mem);
+      SUANLI_TRY(types, TypeList(c, r, "gpu_spec", file_));
+      j.allowed_types = types;
+      const double began = scheduled > 0 ? scheduled : created;
+      if (deleted < began) {
+        return MakeError("deletion_time is before the pod started", file_, r.line, "deletion_time");
+      }
+      j.duration_s["*"] = std::max(1.0, deleted - began);
+      if (auto ok = CheckJob(j, file_, r.line, "creation_time", "deletion_time"); !ok)
+        return tl::unexpected(ok.error());
+      *job = std::move(j);
+      ++jobs_;
+      return true;
+    }
+  }
+
+  TraceStats stats() const override {
+    return {rows_->rows() - 1, jobs_, skipped_, "CPU-only pods"};
+  }
+
+ private:
+  std::unique_ptr<RowReader> rows_;
+  std::string file_;
+  OpenbOptions options_;
+  RowProgress progress_;
+  Row header_, r_;
+  std::optional<Columns> columns_;
+  size_t i_ = 0;
+  long jobs_ = 0, gpu_jobs_ = 0, skipped_ = 0;
+};
+
+// Every job of a stream, sorted.
+Result<std::vector<Job>> ReadAll(TraceJobStream& stream, TraceStats* stats) {
+  std::vector<Job> jobs;
+  Job j;
+  for (;;) {
+    auto more = stream.Next(&j);
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) break;
     jobs.push_back(std::move(j));
   }
-  if (jobs.empty()) return MakeError("the trace has a header but no jobs", file);
   SortJobs(jobs);
-  if (stats) *stats = {rows.rows() - 1, static_cast<long>(jobs.size()), 0, ""};
+  if (stats) *stats = stream.stats();
   return jobs;
 }
 
-Result<std::vector<Job>> ReadOpenbRows(RowReader& rows, const std::string& file, TraceStats* stats,
-                                       const OpenbOptions& options, const RowProgress& progress) {
-  Row header, r;
-  SUANLI_TRY(any, rows.Next(&header));
-  if (!any) return MakeError("the trace is empty", file);
-  Columns c(header, file);
-  if (auto ok = c.Require({"name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli"}, header.line);
-      !ok) {
-    return tl::unexpected(ok.error());
-  }
-  if (!options.times_optional) {
-    if (auto ok = c.Require({"creation_time", "deletion_time"}, header.line); !ok)
-      return tl::unexpected(ok.error());
-  }
-  std::vector<Job> jobs;
-  long gpu_jobs = 0;
-  TraceStats s;
-  for (size_t i = 1;; ++i) {
-    auto more = rows.Next(&r);
-    if (!more) return tl::unexpected(more.error());
-    if (!*more) break;
-    Report(progress, rows.rows());
-    SUANLI_TRY(gpus, c.Integer(r, "num_gpu", 0, 0, 4096, true));
-    SUANLI_TRY(milli, c.Integer(r, "gpu_milli", 0, 0, kMilliPerGpu));
-    SUANLI_TRY(cpu, c.Integer(r, "cpu_milli", 0, 0, 1e9, true));
-    SUANLI_TRY(mem, c.Integer(r, "memory_mib", 0, 0, 1e9, true));
-    const bool timed = !options.times_optional || c.has("creation_time");
-    SUANLI_TRY(created, c.Number(r, "creation_time", 0, timed));
-    SUANLI_TRY(deleted, c.Number(r, "deletion_time", timed ? 0 : 1, timed));
-    SUANLI_TRY(scheduled, c.Number(r, "scheduled_time", 0));
-    if (gpus <= 0 && !options.keep_cpu_only) {
-      ++s.skipped;
-      continue;
-    }
-    gpu_jobs += gpus > 0;
-    Job j;
-    j.id = static_cast<int64_t>(i);
-    j.name = c.Text(r, "name");
-    j.arrival_s = created;
-    j.num_gpus = static_cast<int>(gpus);
-    j.gpu_milli =
-        gpus == 1 && milli > 0 && milli < kMilliPerGpu ? static_cast<int>(milli) : kMilliPerGpu;
-    j.cpu_milli = static_cast<int>(cpu);
-    j.memory_mib = static_cast<int>(mem);
-    SUANLI_TRY(types, TypeList(c, r, "gpu_spec", file));
-    j.allowed_types = types;
-    const double began = scheduled > 0 ? scheduled : created;
-    if (deleted < began) {
-      return MakeError("deletion_time is before the pod started", file, r.line, "deletion_time");
-    }
-    j.duration_s["*"] = std::max(1.0, deleted - began);
-    if (auto ok = CheckJob(j, file, r.line, "creation_time", "deletion_time"); !ok)
-      return tl::unexpected(ok.error());
-    jobs.push_back(std::move(j));
-  }
-  s.rows = rows.rows() - 1;
-  if (gpu_jobs == 0) return MakeError("the trace has no GPU pods", file);
-  SortJobs(jobs);
-  s.jobs = static_cast<long>(jobs.size());
-  s.skipped_why = "CPU-only pods";
-  if (stats) *stats = s;
-  return jobs;
+template <typename Stream, typename... Args>
+Result<std::unique_ptr<TraceJobStream>> Started(std::unique_ptr<RowReader> rows,
+                                                const std::string& file, Args&&... args) {
+  auto stream = std::make_unique<Stream>(std::move(rows), file, std::forward<Args>(args)...);
+  if (auto ok = stream->Start(); !ok) return tl::unexpected(ok.error());
+  return std::unique_ptr<TraceJobStream>(std::move(stream));
+}
+
+Result<std::vector<Job>> ReadCsvRows(std::unique_ptr<RowReader> rows, const std::string& file,
+                                     TraceStats* stats, const RowProgress& progress) {
+  SUANLI_TRY(stream, Started<CsvJobs>(std::move(rows), file, progress));
+  return ReadAll(*stream, stats);
+}
+
+Result<std::vector<Job>> ReadOpenbRows(std::unique_ptr<RowReader> rows, const std::string& file,
+                                       TraceStats* stats, const OpenbOptions& options,
+                                       const RowProgress& progress) {
+  SUANLI_TRY(stream, Started<OpenbJobs>(std::move(rows), file, options, progress));
+  return ReadAll(*stream, stats);
 }
 
 }  // namespace
 
+Result<std::unique_ptr<TraceJobStream>> StreamCsvTrace(std::istream& in, const std::string& file,
+                                                       const RowProgress& progress) {
+  return Started<CsvJobs>(std::make_unique<RowReader>(in, ',', file), file, progress);
+}
+Result<std::unique_ptr<TraceJobStream>> StreamCsvTrace(std::string_view text,
+                                                       const std::string& file) {
+  return Started<CsvJobs>(std::make_unique<RowReader>(text, ',', file), file, RowProgress{});
+}
+Result<std::unique_ptr<TraceJobStream>> StreamOpenbPods(std::istream& in, const std::string& file,
+                                                        const OpenbOptions& options,
+                                                        const RowProgress& progress) {
+  return Started<OpenbJobs>(std::make_unique<RowReader>(in, ',', file), file, options, progress);
+}
+Result<std::unique_ptr<TraceJobStream>> StreamOpenbPods(std::string_view text,
+                                                        const std::string& file,
+                                                        const OpenbOptions& options) {
+  return Started<OpenbJobs>(std::make_unique<RowReader>(text, ',', file), file, options,
+                            RowProgress{});
+}
+
 Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& file,
                                       TraceStats* stats) {
-  RowReader rows(text, ',', file);
-  return ReadCsvRows(rows, file, stats, {});
+  return ReadCsvRows(std::make_unique<RowReader>(text, ',', file), file, stats, {});
 }
 
 Result<std::vector<Job>> ReadCsvTrace(std::istream& in, const std::string& file, TraceStats* stats,
                                       const RowProgress& progress) {
-  RowReader rows(in, ',', file);
-  return ReadCsvRows(rows, file, stats, progress);
+  return ReadCsvRows(std::make_unique<RowReader>(in, ',', file), file, stats, progress);
 }
 
 Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string& file,
                                        TraceStats* stats, const OpenbOptions& options) {
-  RowReader rows(text, ',', file);
-  return ReadOpenbRows(rows, file, stats, options, {});
+  return ReadOpenbRows(std::make_unique<RowReader>(text, ',', file), file, stats, options, {});
 }
 
 Result<std::vector<Job>> ReadOpenbPods(std::istream& in, const std::string& file, TraceStats* stats,
                                        const OpenbOptions& options, const RowProgress& progress) {
-  RowReader rows(in, ',', file);
-  return ReadOpenbRows(rows, file, stats, options, progress);
+  return ReadOpenbRows(std::make_unique<RowReader>(in, ',', file), file, stats, options, progress);
 }
 
 Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::string& file) {

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,15 @@ struct TraceStats {
 // the rows read.
 using RowProgress = std::function<void(long rows)>;
 
+// A trace's jobs one at a time, in file order (not sorted), each row checked
+// as the Read functions check it; what the Read functions report when the
+// whole file is read (no jobs at all) is an error of the last Next.
+class TraceJobStream : public JobStream {
+ public:
+  // The rows and jobs so far; at the end, what ReadX fills in.
+  virtual TraceStats stats() const = 0;
+};
+
 // Generic CSV (docs/trace-formats.md): header with at least id, arrival_s,
 // num_gpus, duration_s; optional gpu_milli, gpu_types, cpu_milli,
 // memory_mib, priority. duration_s is seconds or "type=s;type=s".
@@ -37,6 +47,11 @@ Result<std::vector<Job>> ReadCsvTrace(std::string_view text, const std::string& 
                                       TraceStats* stats);
 Result<std::vector<Job>> ReadCsvTrace(std::istream& in, const std::string& file, TraceStats* stats,
                                       const RowProgress& progress = {});
+
+Result<std::unique_ptr<TraceJobStream>> StreamCsvTrace(std::istream& in, const std::string& file,
+                                                       const RowProgress& progress = {});
+Result<std::unique_ptr<TraceJobStream>> StreamCsvTrace(std::string_view text,
+                                                       const std::string& file);
 
 struct OpenbOptions {
   // Keep CPU-only pods as jobs with num_gpus 0 (FGD's fill experiment
@@ -54,6 +69,12 @@ Result<std::vector<Job>> ReadOpenbPods(std::string_view text, const std::string&
 Result<std::vector<Job>> ReadOpenbPods(std::istream& in, const std::string& file, TraceStats* stats,
                                        const OpenbOptions& options = {},
                                        const RowProgress& progress = {});
+Result<std::unique_ptr<TraceJobStream>> StreamOpenbPods(std::istream& in, const std::string& file,
+                                                        const OpenbOptions& options = {},
+                                                        const RowProgress& progress = {});
+Result<std::unique_ptr<TraceJobStream>> StreamOpenbPods(std::string_view text,
+                                                        const std::string& file,
+                                                        const OpenbOptions& options = {});
 // openb node list: sn,cpu_milli,memory_mib,gpu,model.
 Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::string& file);
 
