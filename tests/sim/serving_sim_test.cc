@@ -319,6 +319,23 @@ TEST(ServingSim, TraceReaderNamesFileLineAndField) {
   }
 }
 
+// The CSV rows are the trace readers' (sim/trace/csv_rows.h): quotes, a byte order mark, a NUL
+// byte and a last row cut off follow the same rules as replay traces.
+TEST(ServingSim, TraceReaderSharesTheTraceReadersRowRules) {
+  const std::string head = "arrival_s,input_tokens,output_tokens\n";
+  auto quoted = ReadServingTrace("\xEF\xBB\xBF" + head + "0,\"100\",10\n", "q.csv", 4096);
+  ASSERT_TRUE(quoted) << quoted.error().ToString();
+  EXPECT_EQ((*quoted)[0].input_tokens, 100);
+  auto nul = ReadServingTrace(head + "0,5,10\n" + std::string(1, '\0') + "1,5,10\n", "n.csv", 4096);
+  ASSERT_FALSE(nul);
+  EXPECT_EQ(nul.error().ToString(), "n.csv:3: not a text file: it holds a NUL byte");
+  auto cut = ReadServingTrace(head + "0,5,10\n1,5", "c.csv", 4096);
+  ASSERT_FALSE(cut);
+  EXPECT_NE(cut.error().ToString().find("c.csv:3: the file ends in the middle of a row"),
+            std::string::npos)
+      << cut.error().ToString();
+}
+
 // The real step model: Llama 3.1 8B in BF16 on one H100.
 class RealModel : public ::testing::Test {
  protected:

@@ -13,6 +13,7 @@
 #include "core/rng.h"
 #include "core/stats.h"
 #include "core/text.h"
+#include "sim/trace/csv_rows.h"
 
 namespace suanli::sim {
 namespace {
@@ -148,79 +149,11 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
     }
     return n.value;
   };
-  size_t pos = 0;
-  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view row = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line;
-    if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
-    if (row.find_first_not_of(" \t") == std::string_view::npos) continue;
-    if (row.find('\0') != std::string_view::npos) {
-      return MakeError(fmt::format("{}:{}: not a text file (a NUL byte)", file, line));
-    }
-    // arrival_s, input_tokens, output_tokens, cached_tokens, prefix_tokens
-    double values[5] = {0, 0, 0, 0, 0};
-    static constexpr std::string_view kNames[] = {"arrival_s", "input_tokens", "output_tokens",
-                                                  "cached_tokens", "prefix_tokens"};
-    std::string prefix_id;
-    if (jsonl) {
-      const nlohmann::json j = nlohmann::json::parse(row, nullptr, false);
-      if (j.is_discarded() || !j.is_object()) {
-        return MakeError(fmt::format("{}:{}: not a JSON object", file, line));
-      }
-      for (int k = 0; k < 5; ++k) {
-        const auto it = j.find(kNames[k]);
-        if (it == j.end()) {
-          if (k >= 3) continue;
-          return MakeError(fmt::format("{}: missing", where(kNames[k])));
-        }
-        if (!it->is_number()) return MakeError(fmt::format("{}: not a number", where(kNames[k])));
-        values[k] = it->get<double>();
-      }
-      if (const auto it = j.find("prefix_id"); it != j.end() && !it->is_null()) {
-        prefix_id = it->is_string() ? it->get<std::string>() : it->dump();
-      }
-    } else {
-      std::vector<std::string_view> cells;
-      for (size_t start = 0;;) {
-        const size_t comma = row.find(',', start);
-        std::string_view cell =
-            row.substr(start, comma == std::string_view::npos ? comma : comma - start);
-        while (!cell.empty() && cell.front() == ' ') cell.remove_prefix(1);
-        while (!cell.empty() && cell.back() == ' ') cell.remove_suffix(1);
-        cells.push_back(cell);
-        if (comma == std::string_view::npos) break;
-        start = comma + 1;
-      }
-      if (columns.empty()) {
-        for (auto c : cells) columns.emplace_back(c);
-        for (int k = 0; k < 3; ++k) {
-          if (std::find(columns.begin(), columns.end(), kNames[k]) == columns.end()) {
-            return MakeError(
-                fmt::format("{}:{}: the header has no column '{}' (it needs "
-                            "arrival_s, input_tokens, output_tokens)",
-                            file, line, kNames[k]));
-          }
-        }
-        continue;
-      }
-      if (cells.size() != columns.size()) {
-        return MakeError(fmt::format("{}:{}: {} fields where the header has {}", file, line,
-                                     cells.size(), columns.size()));
-      }
-      for (size_t c = 0; c < columns.size(); ++c) {
-        if (columns[c] == "prefix_id") prefix_id = std::string(cells[c]);
-        for (int k = 0; k < 5; ++k) {
-          if (columns[c] != kNames[k]) continue;
-          auto v = number(cells[c], kNames[k]);
-          if (!v) return tl::unexpected(v.error());
-          values[k] = *v;
-        }
-      }
-    }
+  // arrival_s, input_tokens, output_tokens, cached_tokens, prefix_tokens
+  static constexpr std::string_view kNames[] = {"arrival_s", "input_tokens", "output_tokens",
+                                                "cached_tokens", "prefix_tokens"};
+  // One request from its values, checked against the ones before it.
+  auto add = [&](const double(&values)[5], const std::string& prefix_id) -> Result<void> {
     if (!(values[0] >= 0 && values[0] <= 1e9)) {
       return MakeError(fmt::format("{}: must be between 0 and 1e9 seconds", where("arrival_s")));
     }
@@ -268,6 +201,94 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
     out.push_back(r);
     if (out.size() > 10'000'000) {
       return MakeError(fmt::format("{}: more than 10,000,000 requests", file));
+    }
+    return {};
+  };
+  if (jsonl) {
+    // JSON lines: one object a line (the row reader's quoting is CSV's, not JSON's), with the
+    // same BOM and NUL rules.
+    size_t pos = 0;
+    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;
+    while (pos < text.size()) {
+      size_t end = text.find('\n', pos);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view row = text.substr(pos, end - pos);
+      pos = end + 1;
+      ++line;
+      if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+      if (row.find_first_not_of(" \t") == std::string_view::npos) continue;
+      if (row.find('\0') != std::string_view::npos) {
+        return MakeError("not a text file: it holds a NUL byte", file, line);
+      }
+      double values[5] = {0, 0, 0, 0, 0};
+      std::string prefix_id;
+      const nlohmann::json j = nlohmann::json::parse(row, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) {
+        return MakeError(fmt::format("{}:{}: not a JSON object", file, line));
+      }
+      for (int k = 0; k < 5; ++k) {
+        const auto it = j.find(kNames[k]);
+        if (it == j.end()) {
+          if (k >= 3) continue;
+          return MakeError(fmt::format("{}: missing", where(kNames[k])));
+        }
+        if (!it->is_number()) return MakeError(fmt::format("{}: not a number", where(kNames[k])));
+        values[k] = it->get<double>();
+      }
+      if (const auto it = j.find("prefix_id"); it != j.end() && !it->is_null()) {
+        prefix_id = it->is_string() ? it->get<std::string>() : it->dump();
+      }
+      if (auto ok = add(values, prefix_id); !ok) return tl::unexpected(ok.error());
+    }
+  } else {
+    // CSV: the trace readers' rows (sim/trace/csv_rows.h: quotes, BOM, NUL, field length, a
+    // row cut off), cells trimmed of spaces.
+    RowReader rows(text, ',', file);
+    Row csv_row;
+    for (;;) {
+      auto more = rows.Next(&csv_row);
+      if (!more) return tl::unexpected(more.error());
+      if (!*more) break;
+      line = csv_row.line;
+      if (csv_row.fields.size() == 1 &&
+          csv_row.fields[0].find_first_not_of(" \t") == std::string::npos) {
+        continue;  // a line of blanks
+      }
+      std::vector<std::string_view> cells;
+      for (const std::string& field : csv_row.fields) {
+        std::string_view cell = field;
+        while (!cell.empty() && cell.front() == ' ') cell.remove_prefix(1);
+        while (!cell.empty() && cell.back() == ' ') cell.remove_suffix(1);
+        cells.push_back(cell);
+      }
+      double values[5] = {0, 0, 0, 0, 0};
+      std::string prefix_id;
+      if (columns.empty()) {
+        for (auto c : cells) columns.emplace_back(c);
+        for (int k = 0; k < 3; ++k) {
+          if (std::find(columns.begin(), columns.end(), kNames[k]) == columns.end()) {
+            return MakeError(
+                fmt::format("{}:{}: the header has no column '{}' (it needs "
+                            "arrival_s, input_tokens, output_tokens)",
+                            file, line, kNames[k]));
+          }
+        }
+        continue;
+      }
+      if (cells.size() != columns.size()) {
+        return MakeError(fmt::format("{}:{}: {} fields where the header has {}", file, line,
+                                     cells.size(), columns.size()));
+      }
+      for (size_t c = 0; c < columns.size(); ++c) {
+        if (columns[c] == "prefix_id") prefix_id = std::string(cells[c]);
+        for (int k = 0; k < 5; ++k) {
+          if (columns[c] != kNames[k]) continue;
+          auto v = number(cells[c], kNames[k]);
+          if (!v) return tl::unexpected(v.error());
+          values[k] = *v;
+        }
+      }
+      if (auto ok = add(values, prefix_id); !ok) return tl::unexpected(ok.error());
     }
   }
   if (out.empty()) return MakeError(fmt::format("{}: no requests", file));
