@@ -32,10 +32,10 @@ Result<bool> RowReader::Next(Row* row) {
       row->fields.push_back(std::move(field));
       if (row->fields.size() == 1 && row->fields[0].empty()) return false;
       if (row->fields.size() < width_) {
-        return MakeError("the file ends in the middle of a row: " +
-                             std::to_string(row->fields.size()) + " of " + std::to_string(width_) +
-                             " fields and no line end (truncated?)",
-                         file_, row->line);
+        return MakeError(
+            "the file ends in the middle of a row: " + std::to_string(row->fields.size()) + " of " +
+                std::to_string(width_) + " fields and no line end (truncated?)",
+            file_, row->line);
       }
       ++rows_;
       return true;

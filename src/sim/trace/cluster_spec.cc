@@ -1,0 +1,46 @@
+// --cluster: "type:count[:gpus_per_node],...".
+#include <algorithm>
+#include <charconv>
+#include <string>
+#include <vector>
+
+#include "core/text.h"
+#include "sim/trace/reader_util.h"
+#include "sim/trace/trace.h"
+
+namespace suanli::sim {
+
+using trace_internal::SplitOn;
+
+Result<std::vector<Node>> ParseClusterSpec(std::string_view spec) {
+  std::vector<Node> nodes;
+  for (const auto& part : SplitOn(std::string(spec), ',')) {
+    const auto fields = SplitOn(part, ':');
+    if (fields.size() < 2 || fields.size() > 3) {
+      return MakeError(Quoted(part) + " is not type:count or type:count:gpus_per_node", "", 0,
+                       "--cluster");
+    }
+    int count = 0, per = 0;
+    auto [p1, e1] = std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), count);
+    // 0 is allowed: Gavel's `-c 8:0:8` names a type the cluster does not have.
+    // The whole field must be the number: "1e9" and "8abc" are not 1 and 8.
+    if (e1 != std::errc() || p1 != fields[1].data() + fields[1].size() || count < 0 ||
+        count > 10'000'000) {
+      return MakeError(Quoted(fields[1]) + " is not a GPU count", "", 0, "--cluster");
+    }
+    if (fields.size() == 3) {
+      auto [p2, e2] = std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), per);
+      if (e2 != std::errc() || p2 != fields[2].data() + fields[2].size() || per < 1 || per > 1024) {
+        return MakeError(Quoted(fields[2]) + " is not a GPUs-per-node count", "", 0, "--cluster");
+      }
+    }
+    if (per == 0) per = count;  // one pool per type, as Gavel's workers (no locality)
+    for (int left = count; left > 0; left -= per) {
+      nodes.push_back({static_cast<int>(nodes.size()), fields[0], std::min(per, left), 0, 0});
+    }
+  }
+  if (nodes.empty()) return MakeError("empty cluster", "", 0, "--cluster");
+  return nodes;
+}
+
+}  // namespace suanli::sim
