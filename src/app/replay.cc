@@ -291,10 +291,11 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     sim::ReplayOptions options;
     options.round_s = r.round_s;
     options.seed = r.seed.value_or(0);
-    // The reports need per job only its JCT (ReplayResult::jct_s), and the timeline only for the
-    // HTML report.
+    // Per job, only the HTML report needs anything (its JCT, ReplayResult::jct_s), and the
+    // timeline.
     options.keep_outcomes = false;
     options.keep_timeline = !r.report.empty();
+    options.keep_jct = !r.report.empty();
     if (c.progress) {
       options.progress = [&c, name](long arrived, long done, long total, double simulated_s) {
         c.progress(fmt::format("replay {}: {} jobs read, {:.1f} days simulated", name, arrived,

@@ -77,6 +77,8 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   std::vector<size_t> free_slots;
   // What is kept of every job: JCT and queueing time, by arrival order.
   std::vector<double> jct_at, queue_at;  // -1 until known
+  jct_at.reserve(static_cast<size_t>(std::max(0L, total_jobs)));
+  queue_at.reserve(static_cast<size_t>(std::max(0L, total_jobs)));
   if (options.keep_outcomes) r.outcomes.reserve(static_cast<size_t>(std::max(0L, total_jobs)));
 
   Job pending;  // the next arrival, read ahead
@@ -433,7 +435,7 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   jct_at.resize(completed);
   queue_at.resize(completed);
   Summarize({first_arrival, now, total, used_integral, stranded_integral, waiting_time},
-            std::move(jct_at), queue_at, timeline, &r);
+            std::move(jct_at), std::move(queue_at), timeline, &r, options.keep_jct);
   return r;
 }
 

@@ -282,7 +282,7 @@ Result<ReplayResult> ReplayInRounds(const Workload& w, const Policy& policy,
   std::vector<double> jct_s, queue_s;
   CompletedTimes(r.outcomes, &jct_s, &queue_s);
   Summarize({first_arrival, now, capacity, used_integral, stranded_integral, waiting_time},
-            std::move(jct_s), queue_s, timeline, &r);
+            std::move(jct_s), std::move(queue_s), timeline, &r, options.keep_jct);
   if (!options.keep_outcomes) std::vector<JobOutcome>().swap(r.outcomes);
   if (!options.keep_timeline) std::vector<UtilizationSample>().swap(r.timeline);
   return r;

@@ -51,7 +51,7 @@ struct ReplayResult {
   // Per job, by job order: only with ReplayOptions::keep_outcomes (a trace
   // replayed as a stream keeps no record of the jobs that finished).
   std::vector<JobOutcome> outcomes;
-  std::vector<double> jct_s;                // of the completed jobs, by job order
+  std::vector<double> jct_s;                // of the completed jobs, by job order; keep_jct
   std::vector<UtilizationSample> timeline;  // at most ~500 points; see keep_timeline
 };
 
@@ -80,6 +80,9 @@ struct ReplayOptions {
   // Keep ReplayResult::timeline (16 bytes per event until it is thinned at
   // the end: only the HTML report draws it).
   bool keep_timeline = true;
+  // Keep ReplayResult::jct_s (8 bytes per job: only the HTML report draws
+  // the JCT distribution; the quantiles need the JCTs either way).
+  bool keep_jct = true;
 };
 
 // Round length used when a policy needs rounds and none is given (Gavel's).

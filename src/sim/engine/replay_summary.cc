@@ -17,17 +17,26 @@ void CompletedTimes(const std::vector<JobOutcome>& outcomes, std::vector<double>
   }
 }
 
-void Summarize(const ReplayIntegrals& in, std::vector<double> jct_s,
-               const std::vector<double>& queue_s, const std::vector<UtilizationSample>& timeline,
-               ReplayResult* r) {
-  r->jct_s = std::move(jct_s);
-  const std::vector<double>& jct = r->jct_s;
-  const std::vector<double>& queue = queue_s;
-  r->avg_jct_s = jct.empty() ? 0 : std::accumulate(jct.begin(), jct.end(), 0.0) / jct.size();
-  r->p50_jct_s = Quantile(jct, 0.5);
-  r->p99_jct_s = Quantile(jct, 0.99);
-  r->avg_queue_s =
-      queue.empty() ? 0 : std::accumulate(queue.begin(), queue.end(), 0.0) / queue.size();
+void Summarize(const ReplayIntegrals& in, std::vector<double> jct_s, std::vector<double> queue_s,
+               const std::vector<UtilizationSample>& timeline, ReplayResult* r, bool keep_jct) {
+  // Sums in job order, whatever order jobs finished in; then one sort for both quantiles.
+  r->avg_jct_s = jct_s.empty() ? 0
+                               : std::accumulate(jct_s.begin(), jct_s.end(), 0.0) /
+                                     static_cast<double>(jct_s.size());
+  r->avg_queue_s = queue_s.empty() ? 0
+                                   : std::accumulate(queue_s.begin(), queue_s.end(), 0.0) /
+                                         static_cast<double>(queue_s.size());
+  std::vector<double>().swap(queue_s);
+  std::vector<double> sorted;
+  if (keep_jct) {
+    sorted = jct_s;
+    r->jct_s = std::move(jct_s);
+  } else {
+    sorted = std::move(jct_s);
+  }
+  std::sort(sorted.begin(), sorted.end());
+  r->p50_jct_s = QuantileOfSorted(sorted, 0.5);
+  r->p99_jct_s = QuantileOfSorted(sorted, 0.99);
   r->makespan_s = in.end_s - in.first_arrival_s;
   r->utilization = r->makespan_s > 0 ? in.used_integral / (in.capacity * r->makespan_s) : 0;
   r->unallocated_gpu_fraction =

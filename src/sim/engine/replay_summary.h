@@ -23,9 +23,10 @@ struct ReplayIntegrals {
 // from the completed jobs' times (`jct_s`, `queue_s`: in job order, so sums
 // add up in one order whatever order jobs finished in) and the integrals.
 // Shared by both mechanisms.
-void Summarize(const ReplayIntegrals& in, std::vector<double> jct_s,
-               const std::vector<double>& queue_s, const std::vector<UtilizationSample>& timeline,
-               ReplayResult* r);
+// Without `keep_jct`, r->jct_s stays empty and the JCTs are sorted in place.
+void Summarize(const ReplayIntegrals& in, std::vector<double> jct_s, std::vector<double> queue_s,
+               const std::vector<UtilizationSample>& timeline, ReplayResult* r,
+               bool keep_jct = true);
 
 // The completed jobs' JCT and queueing times from outcomes, for Summarize.
 void CompletedTimes(const std::vector<JobOutcome>& outcomes, std::vector<double>* jct_s,
