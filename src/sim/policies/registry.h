@@ -32,7 +32,7 @@ struct PolicyContext {
   uint64_t seed = 1;
   // The workload's jobs when `workload` holds only its nodes (a trace read
   // as a stream).
-  JobVisitor for_each_job;
+  JobVisitor for_each_job = nullptr;  // (initialized: callers write {&w, seed})
 };
 
 using PolicyFactory = Result<std::unique_ptr<Policy>> (*)(const PolicyContext& context);
