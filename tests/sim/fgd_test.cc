@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "sim/engine/cluster.h"
 #include "sim/engine/fill.h"
 #include "sim/policies/registry.h"
 #include "sim/trace/trace.h"
@@ -167,6 +168,50 @@ TEST(FgdTest, OpenbDefaultMatchesPublishedCurve) {
   EXPECT_NEAR(best_fit, 92.86, 0.3);
   EXPECT_GT(fgd, best_fit + 1.5);
   EXPECT_GT(fgd, mean_at_100("best-fit"));  // ours (GPU-only best fit) too
+}
+
+// random draws one node uniformly among those that fit (the reference's baseline), also when it
+// looks at one node per group of identical nodes: here three idle 8-GPU nodes (one group) and one
+// with 2 GPUs free. A 1-GPU pod fits all four: the busy node 1/4 of the time; a 4-GPU pod fits
+// only the idle three. A shared pod takes each GPU with room alike. Tolerances: 4 standard errors
+// of a frequency over 8,000 draws (sqrt(p (1 - p) / 8000) <= 0.0056).
+TEST(FgdTest, RandomIsUniformOverFittingNodesAndGpus) {
+  auto policy = MakePolicy("random", {nullptr, 5});
+  ASSERT_TRUE(policy);
+  std::vector<Node> nodes;
+  for (int n = 0; n < 4; ++n) nodes.push_back({n, "v100", 8, 0, 0});
+  ClusterState c(nodes, (*policy)->TieRank(4));
+  c.Allocate(Pod(1, 0, 6, 1000), {3, {0, 1, 2, 3, 4, 5}});
+  constexpr int kDraws = 8000;
+  int busy = 0;
+  std::vector<int> idle_seen(4, 0);
+  for (int i = 0; i < kDraws; ++i) {
+    auto p = (*policy)->Place(c, Pod(2, 0, 1, 1000));
+    ASSERT_TRUE(p);
+    busy += p->node == 3;
+    auto q = (*policy)->Place(c, Pod(3, 0, 4, 1000));
+    ASSERT_TRUE(q);
+    ++idle_seen[q->node];
+  }
+  EXPECT_NEAR(busy / double(kDraws), 0.25, 4 * 0.0049);
+  EXPECT_EQ(idle_seen[3], 0);
+  EXPECT_EQ(idle_seen[0] + idle_seen[1] + idle_seen[2], kDraws);
+
+  // One 4-GPU node with 1000, 200, 1000 and 500 thousandths free: a 400 pod fits GPUs 0, 2, 3.
+  ClusterState one({{0, "v100", 4, 0, 0}}, (*policy)->TieRank(1));
+  one.Allocate(Pod(4, 0, 1, 800), {0, {1}});
+  one.Allocate(Pod(5, 0, 1, 500), {0, {3}});
+  std::vector<int> gpu_seen(4, 0);
+  for (int i = 0; i < kDraws; ++i) {
+    auto p = (*policy)->Place(one, Pod(6, 0, 1, 400));
+    ASSERT_TRUE(p);
+    ASSERT_EQ(p->gpus.size(), 1u);
+    ++gpu_seen[p->gpus[0]];
+  }
+  EXPECT_EQ(gpu_seen[1], 0);
+  for (int g : {0, 2, 3}) EXPECT_NEAR(gpu_seen[g] / double(kDraws), 1.0 / 3, 4 * 0.0053) << g;
+  // Nothing fits: no placement (and no draw).
+  EXPECT_FALSE((*policy)->Place(one, Pod(7, 0, 2, 1000)));
 }
 
 }  // namespace

@@ -85,6 +85,13 @@ class ClusterState {
   void ForEachGroup(F&& f) const {
     for (int g : live_groups_) f(groups_[g].members.begin()->second);
   }
+  // The same, with the group's size: f(first node by tie rank, nodes in it).
+  template <typename F>
+  void ForEachGroupSized(F&& f) const {
+    for (int g : live_groups_) {
+      f(groups_[g].members.begin()->second, static_cast<int>(groups_[g].members.size()));
+    }
+  }
   size_t group_count() const { return live_groups_.size(); }
   // The tie order given at construction (nullptr: node id).
   const std::vector<int>* tie_rank() const { return tie_rank_.get(); }

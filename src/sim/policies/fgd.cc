@@ -429,26 +429,59 @@ class GpuClustering : public ScoredPolicy {
   bool reads_running_kinds() const override { return true; }
 };
 
-// Any node that fits; a shared job takes any GPU that fits.
+// Any node that fits, uniformly; a shared job takes any GPU that fits, uniformly. The reference
+// draws one node among those that fit. Nodes in one of ClusterState's groups are in the same state
+// (spec, free CPU, memory and GPU shares), so drawing a group with a chance proportional to its
+// size and taking its first node (in the seeded tie order) gives the cluster the same next state,
+// with the same chance, as drawing among all nodes: one draw per placement and a look at one node
+// per group, not a draw per node.
 class RandomFit : public ScoredPolicy {
  public:
   using ScoredPolicy::ScoredPolicy;
   std::string_view name() const override { return "random"; }
 
+  std::optional<Placement> Place(const ClusterState& c, const Job& job) const override {
+    const std::vector<int>& rank = *TieRank(static_cast<int>(c.nodes().size()));
+    if (c.tie_rank() != &rank) return ScoredPolicy::Place(c, job);  // groups in another order
+    std::vector<std::pair<Placement, int>> fits;  // per group that fits: placement, nodes
+    int nodes = 0;
+    c.ForEachGroupSized([&](int n, int size) {
+      if (auto p = c.FitOnNode(job, n)) {
+        fits.emplace_back(std::move(*p), size);
+        nodes += size;
+      }
+    });
+    if (fits.empty()) return std::nullopt;  // a failing call draws nothing (policy.h)
+    int k = Below(nodes);
+    size_t g = 0;
+    while (k >= fits[g].second) k -= fits[g++].second;
+    Placement p = std::move(fits[g].first);
+    ChooseGpu(c, job, p);
+    return p;
+  }
+
  protected:
   long Score(const ClusterState& c, const Job& job, Placement& p) const override {
-    if (job.num_gpus == 1 && job.gpu_milli < kMilliPerGpu) {
-      const auto& free = c.free_milli(p.node);
-      int seen = 0;
-      for (int g = 0; g < static_cast<int>(free.size()); ++g) {
-        if (free[g] >= job.gpu_milli && Below(++seen) == 0) p.gpus = {g};
-      }
-    }
-    // The reference draws one node uniformly among those that fit and gives
-    // it the only non-zero score; a random score per node is the same draw.
+    ChooseGpu(c, job, p);
     return static_cast<long>(Below(1 << 30));
   }
-  bool state_scored() const override { return false; }  // one draw per node
+  bool state_scored() const override { return false; }  // Score draws
+
+ private:
+  // A shared job: one of the node's GPUs with room, uniformly.
+  void ChooseGpu(const ClusterState& c, const Job& job, Placement& p) const {
+    if (job.num_gpus != 1 || job.gpu_milli >= kMilliPerGpu) return;
+    const auto& free = c.free_milli(p.node);
+    int room = 0;
+    for (int f : free) room += f >= job.gpu_milli;
+    int k = Below(room);
+    for (int g = 0; g < static_cast<int>(free.size()); ++g) {
+      if (free[g] >= job.gpu_milli && k-- == 0) {
+        p.gpus = {g};
+        return;
+      }
+    }
+  }
 };
 
 // The reference's tie order for equally popular shapes: the larger request
