@@ -57,7 +57,7 @@ class Masks(unittest.TestCase):
                                ["policy  jobs  avg", "fifo  1000  56.07"]))
 
     def test_replay_progress_lines_are_dropped(self):
-        progress = "suanli: replay fifo (3.2 days simulated): 500 of 1000 jobs done (50 %), 2.1 s"
+        progress = "suanli: replay fifo: 700 jobs read, 3.2 days simulated: 500 of 1000 jobs done (50 %), 2.1 s"
         self.assertTrue(match(["table"], [progress, "table"]))
         self.assertFalse(match(["table"], ["suanli: replay fifo: something else", "table"]))
         reading = "suanli: reading big.csv: 300000 rows, 5.0 s"
@@ -130,7 +130,7 @@ class Suggestion(unittest.TestCase):
         self.assertTrue(match(suggestion, actual))
 
     def test_masked_lines_are_not_suggested(self):
-        progress = "suanli: replay fifo (3.2 days simulated): 500 of 1000 jobs done (50 %), 2.1 s"
+        progress = "suanli: replay fifo: 700 jobs read, 3.2 days simulated: 500 of 1000 jobs done (50 %), 2.1 s"
         shown = ["policy  jobs", "fifo    1000"]
         self.assertEqual(ce.suggest(shown, [progress, *shown]), shown)
 
