@@ -211,7 +211,7 @@ TEST(FgdTest, RandomIsUniformOverFittingNodesAndGpus) {
   EXPECT_EQ(gpu_seen[1], 0);
   for (int g : {0, 2, 3}) EXPECT_NEAR(gpu_seen[g] / double(kDraws), 1.0 / 3, 4 * 0.0053) << g;
   // Nothing fits: no placement (and no draw).
-  EXPECT_FALSE((*policy)->Place(one, Pod(7, 0, 2, 1000)));
+  EXPECT_FALSE((*policy)->Place(one, Pod(7, 0, 3, 1000)));  // two whole GPUs free
 }
 
 }  // namespace
