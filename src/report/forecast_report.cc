@@ -129,12 +129,16 @@ std::string ForecastText(const plan::Forecast& f) {
   for (const auto& r : f.runs) {
     if (r.finish_p50) {
       const double d = r.delay_weeks_p50.value_or(0);
+      const long weeks = std::lround(std::fabs(d));
+      const std::string delay = weeks == 0
+                                    ? "within a week of its target"
+                                    : fmt::format("{} by {} week{}", d >= 0 ? "late" : "early",
+                                                  weeks, weeks == 1 ? "" : "s");
       out += fmt::format(
-          "{}: P50 finish {}, {} {:.0f} weeks, {:.0f} % chance of target {}; P10-P90 {:.1f} "
+          "{}: P50 finish {}, {}, {:.0f} % chance of target {}; P10-P90 {:.1f} "
           "weeks (supply {:.1f}, model {:.1f})\n",
-          r.name, r.finish_p50->ToMonthString(), d >= 0 ? "late by" : "early by", std::fabs(d),
-          r.p_meet_target * 100, r.target.ToString(), r.spread_weeks.total, r.spread_weeks.supply,
-          r.spread_weeks.model);
+          r.name, r.finish_p50->ToMonthString(), delay, r.p_meet_target * 100, r.target.ToString(),
+          r.spread_weeks.total, r.spread_weeks.supply, r.spread_weeks.model);
     } else {
       out += fmt::format(
           "{}: P50 finish beyond the horizon ({} of samples finish), {:.0f} % chance of target "
