@@ -168,7 +168,8 @@ TEST(ForecastChoices, ServicesServeInTheFirstFormatEachChipHas) {
   // Pinned to INT8 alone, the PPU row says what the catalog lacks.
   std::string int8_only = yaml;
   int8_only.replace(int8_only.find("dtypes: [int8, bf16]"), 20, "dtype: int8");
-  const Rate& none = RateOf(Plan(Parse(int8_only), Quick(3)), "api", "alibaba-ppu");
+  const Forecast int8_forecast = Plan(Parse(int8_only), Quick(3));
+  const Rate& none = RateOf(int8_forecast, "api", "alibaba-ppu");
   EXPECT_EQ(none.tokens_per_s_per_chip, 0);
   EXPECT_TRUE(Contains(none.note, "peak_tflops.int8 is unknown")) << none.note;
   // No chip of the service has a peak in any format it accepts: an error at its dtypes.
