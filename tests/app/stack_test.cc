@@ -12,14 +12,12 @@
 #include "catalog/catalog.h"
 #include "perf/training.h"
 #include "report/launch.h"
+#include "testing.h"
 
 namespace suanli::app {
 namespace {
 
-const catalog::Catalog& Cat() {
-  static const catalog::Catalog c = *catalog::Catalog::Builtin();
-  return c;
-}
+const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
 
 TrainRequest Train(const char* model, const char* chip, int64_t count) {
   TrainRequest r;

@@ -12,14 +12,12 @@
 #include <string>
 
 #include "catalog/catalog.h"
+#include "testing.h"
 
 namespace suanli::perf {
 namespace {
 
-const catalog::Catalog& Cat() {
-  static const catalog::Catalog c = *catalog::Catalog::Builtin();
-  return c;
-}
+const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
 
 InferenceJob Job(const char* model, const char* chip, ServingDType dtype = ServingDType::kBf16) {
   InferenceJob job = InferenceJobFor(Cat(), **Cat().FindModel(model), **Cat().FindChip(chip));

@@ -11,14 +11,12 @@
 #include "catalog/catalog.h"
 #include "perf/inference.h"
 #include "perf/training.h"
+#include "testing.h"
 
 namespace suanli::perf {
 namespace {
 
-const catalog::Catalog& Cat() {
-  static const catalog::Catalog c = *catalog::Catalog::Builtin();
-  return c;
-}
+const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
 
 const catalog::Chip& A100() { return **Cat().FindChip("a100"); }
 

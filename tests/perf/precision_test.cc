@@ -6,14 +6,12 @@
 
 #include "catalog/catalog.h"
 #include "perf/training.h"
+#include "testing.h"
 
 namespace suanli::perf {
 namespace {
 
-const catalog::Catalog& Cat() {
-  static const catalog::Catalog c = *catalog::Catalog::Builtin();
-  return c;
-}
+const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
 
 TrainingJob Job(const char* model, const char* chip, long chips) {
   TrainingJob job = TrainingJobFor(Cat(), **Cat().FindModel(model), **Cat().FindChip(chip));

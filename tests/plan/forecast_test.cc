@@ -18,14 +18,12 @@
 #include "plan/allocator.h"
 #include "report/forecast_report.h"
 #include "supply/scenario.h"
+#include "testing.h"
 
 namespace suanli::plan {
 namespace {
 
-const catalog::Catalog& Cat() {
-  static const catalog::Catalog c = *catalog::Catalog::Builtin();
-  return c;
-}
+const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

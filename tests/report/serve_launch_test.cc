@@ -6,14 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "catalog/catalog.h"
+#include "testing.h"
 
 namespace suanli::report {
 namespace {
 
-const catalog::Catalog& Cat() {
-  static const catalog::Catalog c = *catalog::Catalog::Builtin();
-  return c;
-}
+const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
 
 // A job and estimate written by hand: only what the command reads.
 struct Case {
