@@ -223,6 +223,7 @@ struct Measurement {
   int line = 0;
   std::string family;  // the chip's family: the parameters it depends on
   std::string chip;    // catalog id: the chip figures it depends on, if any are fitted
+  bool moe = false;    // the model has routed experts (its model-error cell)
   report::CalibrationMeasurement shown;
   // The metric predicted with the family's parameters and the chip's figures.
   std::function<std::optional<double>(const catalog::FamilyCalibration&, const catalog::Chip&)>
@@ -751,6 +752,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       const perf::ParallelLayout layout = searched->best.layout;
       const perf::TrainingJob job = built->job;
       base.shown.model = job.model->id;
+      base.moe = job.model->is_moe();
       base.shown.chip = job.chip->id;
       base.chip = job.chip->id;
       base.family = job.chip->family.empty() ? "default" : job.chip->family;
@@ -807,6 +809,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       }
       const perf::InferenceJob job = built->job;
       base.shown.model = job.model->id;
+      base.moe = job.model->is_moe();
       base.shown.chip = job.chip->id;
       base.chip = job.chip->id;
       base.family = job.chip->family.empty() ? "default" : job.chip->family;
@@ -1071,7 +1074,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
     if (summary.rms_left_out)
       yaml += fmt::format(", {:.1f} % held out", *summary.rms_left_out * 100);
     yaml += ".\n# Use it with --catalog " + r.output + "\n";
-    std::string family_yaml;
+    std::string family_yaml, error_cells;
     bool any = !figures.empty();
     for (size_t f = 0; f < families.size(); ++f) {
       std::vector<std::string> fitted;
@@ -1097,28 +1100,49 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
           "    static_power_fraction: {:.6g}\n    dvfs_power_exponent: {:.6g}\n",
           cal.memory_reserved_gib, cal.failures_per_chip_day, cal.static_power_fraction,
           cal.dvfs_power_exponent);
-      // The model's own error (forecast's uncertainty): where the family has at least two runs
-      // of a kind, their held-out rms log error; otherwise what the catalog had.
-      std::vector<double> held_out[2];  // train, infer
+      // The model's own error (forecast's uncertainty, training bands): where the family has at
+      // least two runs of a kind (training or serving, dense or MoE), their leave-one-out rms log
+      // error, as a model_errors cell that replaces the shipped one; otherwise what the catalog
+      // had.
+      std::map<std::pair<bool, bool>, std::vector<double>> held_out;  // (serving, moe) -> errors
       for (size_t i = 0; i < measurements.size(); ++i) {
         if (family_of[i] != f || !std::isfinite(fit.left_out[i])) continue;
-        held_out[measurements[i].shown.kind == "infer"].push_back(fit.left_out[i]);
+        held_out[{measurements[i].shown.kind == "infer", measurements[i].moe}].push_back(
+            fit.left_out[i]);
       }
       auto rms = [](const std::vector<double>& v) {
         double sum = 0;
         for (double x : v) sum += x * x;
         return std::sqrt(sum / static_cast<double>(v.size()));
       };
-      const bool train_measured = held_out[0].size() >= 2, infer_measured = held_out[1].size() >= 2;
+      for (const auto& [key, errors] : held_out) {
+        if (errors.size() < 2) continue;
+        error_cells += fmt::format(
+            "    - {{family: {}, workload: {}, kind: {}, cases: {}, bias: 0, sigma: {:.4g}, "
+            "source: \"measured: leave-one-out rms log error of {} runs ({}, {})\"}}\n",
+            families[f], key.first ? "serving" : "training", key.second ? "moe" : "dense",
+            errors.size(), rms(errors), errors.size(), fmt::join(files, ", "), date);
+      }
+      // The family's single sigmas, for kinds without a cell (and older readers).
+      auto all_of = [&](bool serving) {
+        std::vector<double> v;
+        for (const auto& [key, errors] : held_out) {
+          if (key.first == serving) v.insert(v.end(), errors.begin(), errors.end());
+        }
+        return v;
+      };
+      const auto train_errors = all_of(false), infer_errors = all_of(true);
+      const bool train_measured = train_errors.size() >= 2,
+                 infer_measured = infer_errors.size() >= 2;
       family_yaml += fmt::format("    training_error_sigma: {:.4g}\n",
-                                 train_measured ? rms(held_out[0]) : cal.training_error_sigma);
+                                 train_measured ? rms(train_errors) : cal.training_error_sigma);
       family_yaml += fmt::format("    inference_error_sigma: {:.4g}\n",
-                                 infer_measured ? rms(held_out[1]) : cal.inference_error_sigma);
+                                 infer_measured ? rms(infer_errors) : cal.inference_error_sigma);
       if (train_measured || infer_measured) {
         family_yaml += fmt::format(
             "    error_source: \"held-out: leave-one-out rms log error of {} training and {} "
             "serving runs measured ({}, {}); a kind with fewer than 2 runs as before\"\n",
-            held_out[0].size(), held_out[1].size(), fmt::join(files, ", "), date);
+            train_errors.size(), infer_errors.size(), fmt::join(files, ", "), date);
       } else if (!cal.error_source.empty()) {
         family_yaml += fmt::format("    error_source: \"{}\"\n", cal.error_source);
       }
@@ -1135,6 +1159,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
           "output", "the measurements identify no parameter (see the table): nothing to write"));
     }
     if (!family_yaml.empty()) yaml += "families:\n" + family_yaml;
+    if (!error_cells.empty()) yaml += "model_errors:\n  cells:\n" + error_cells;
     if (!figures.empty()) {
       // Whole chip entries with the fitted figures, sourced to the measurements.
       std::vector<catalog::Chip> chips;

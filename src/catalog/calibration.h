@@ -49,6 +49,30 @@ struct FamilyCalibration {
   std::vector<std::string> fitted;
 };
 
+// The performance model's own error on one kind of rate: ln(measured / predicted) is normal
+// with mean `bias` and standard deviation `sigma`, so measured / predicted is lognormal with
+// median exp(bias). Catalog::ModelErrorFor picks it; the forecast samples it per rate and the
+// training report turns it into a band.
+struct ModelError {
+  double bias = 0;
+  double sigma = 0;
+  int cases = 0;       // published runs it was measured on (0: the family's single sigma)
+  std::string basis;   // which measurement: "held-out: hopper training moe (5 cases)", ...
+  std::string source;  // where those runs come from
+};
+
+// One cell of data/model_error.yaml: the model's error on published runs it was not fitted
+// on, for one chip family ("any": every family) and one kind of rate.
+struct ModelErrorCell {
+  std::string family;
+  bool training = true;  // training rates, or serving rates
+  bool moe = false;      // models with routed experts, or dense ones
+  int cases = 0;
+  double bias = 0;
+  double sigma = 0;
+  std::string source;  // the runs: the section's source, or the cell's own (a user's calibration)
+};
+
 // Parameters of the inference model that do not depend on the chip.
 struct InferenceCalibration {
   // p99 over mean time per output token under Poisson arrivals (server mode

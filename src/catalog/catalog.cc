@@ -257,6 +257,37 @@ const FamilyCalibration& Catalog::CalibrationFor(std::string_view family) const 
   return default_family_;
 }
 
+ModelError Catalog::ModelErrorFor(std::string_view family, bool training, bool moe) const {
+  const FamilyCalibration& cal = CalibrationFor(family);
+  const double family_sigma = training ? cal.training_error_sigma : cal.inference_error_sigma;
+  const std::string_view work = training ? "training" : "serving";
+  const std::string_view kind = moe ? "moe" : "dense";
+  const ModelErrorCell* every = nullptr;
+  bool family_measured = false;  // the family has held-out runs of this workload, of any kind
+  for (const ModelErrorCell& c : model_error_cells_) {
+    if (c.training != training) continue;
+    if (c.family == family && c.moe == moe) {
+      return {c.bias, c.sigma, c.cases,
+              fmt::format("held-out {} {} on {} ({} runs)", kind, work, family, c.cases), c.source};
+    }
+    if (c.family == family) family_measured = true;
+    if (c.family == "any" && c.moe == moe) every = &c;
+  }
+  if (!every) {
+    return {0, family_sigma, 0, fmt::format("{} family sigma", cal.id), cal.error_source};
+  }
+  ModelError e{every->bias, every->sigma, every->cases,
+               fmt::format("held-out {} {} on every family ({} runs)", kind, work, every->cases),
+               every->source};
+  // A family never checked on runs of this workload may be off in ways the others are not
+  // (its efficiencies are guesses): it keeps the wider of the pooled spread and its own sigma.
+  if (!family_measured && family_sigma > e.sigma) {
+    e.sigma = family_sigma;
+    e.basis += fmt::format("; none on {}, so its sigma {:.2f}", cal.id, family_sigma);
+  }
+  return e;
+}
+
 Result<System> Catalog::SystemFor(const Chip& chip) const {
   if (!chip.default_system.empty()) {
     auto s = FindSystem(chip.default_system);

@@ -59,6 +59,13 @@ class Catalog {
   // The calibration for a chip family, or the "default" family when the
   // family has none (its `calibrated` flag is then false).
   const FamilyCalibration& CalibrationFor(std::string_view family) const;
+  // The model's own error on a training or serving rate of a dense or MoE model on a chip
+  // family. In order: the cell of the family and kind (held-out runs in data/model_error.yaml,
+  // or a user's calibration overlay, whose cells replace them); the kind over every family
+  // ("any"), with the family's single sigma (training_error_sigma or inference_error_sigma)
+  // where that is wider and the family has no cell of the workload; the family's sigma alone.
+  ModelError ModelErrorFor(std::string_view family, bool training, bool moe) const;
+  const std::vector<ModelErrorCell>& model_error_cells() const { return model_error_cells_; }
   const TrainingCalibration& training_calibration() const { return training_; }
   const InferenceCalibration& inference_calibration() const { return inference_; }
 
@@ -89,6 +96,7 @@ class Catalog {
   TrainingCalibration training_;
   InferenceCalibration inference_;
   FamilyCalibration default_family_;
+  std::vector<ModelErrorCell> model_error_cells_;
   std::map<std::string, std::string> origins_;  // "kind/id" -> "file:line"
 };
 

@@ -24,7 +24,7 @@ class YamlLoader : public YamlReader {
     if (!root.IsMap()) Fail("expected a mapping with chips, systems, models, ...", root, "");
     CheckKeys(root, "",
               {"sources", "chips", "systems", "models", "families", "training", "inference",
-               "engines", "stacks"});
+               "engines", "stacks", "model_errors"});
     if (root["sources"])
       ForEach(root["sources"], "sources", [&](auto& n, auto& p) { Source(n, p); });
     if (root["chips"]) ForEach(root["chips"], "chips", [&](auto& n, auto& p) { Chip(n, p); });
@@ -39,6 +39,7 @@ class YamlLoader : public YamlReader {
     if (root["engines"])
       ForEach(root["engines"], "engines", [&](auto& n, auto& p) { Engine(n, p); });
     if (root["stacks"]) ForEach(root["stacks"], "stacks", [&](auto& n, auto& p) { Stack(n, p); });
+    if (root["model_errors"]) ModelErrors(root["model_errors"], "model_errors");
   }
 
  private:
@@ -488,6 +489,46 @@ class YamlLoader : public YamlReader {
     t.stall_fraction = Num(n, "stall_fraction", path, 0, 0.9, t.stall_fraction);
     t.expert_gemm_host_s =
         Num(n, "expert_gemm_host_us", path, 0, 1e4, t.expert_gemm_host_s * 1e6) / 1e6;
+  }
+
+  // data/model_error.yaml: a cell replaces the one of the same family, workload and kind.
+  void ModelErrors(const YAML::Node& n, const std::string& path) {
+    if (!n.IsMap()) Fail("expected a mapping with source and cells", n, path);
+    CheckKeys(n, path, {"source", "cells", "notes"});
+    const std::string source = Text(n, "source", path, false);
+    const YAML::Node cells = n["cells"];
+    if (!cells) Fail("missing required field", n, Join(path, "cells"));
+    ForEach(cells, Join(path, "cells"), [&](const YAML::Node& c, const std::string& p) {
+      CheckKeys(c, p, {"family", "workload", "kind", "cases", "bias", "sigma", "source"});
+      ModelErrorCell cell;
+      cell.family = Text(c, "family", p, true);
+      const std::string work = Text(c, "workload", p, true);
+      if (work != "training" && work != "serving") {
+        Fail("unknown workload " + Quoted(work) + "; expected training or serving", c["workload"],
+             Join(p, "workload"));
+      }
+      cell.training = work == "training";
+      const std::string kind = Text(c, "kind", p, true);
+      if (kind != "dense" && kind != "moe") {
+        Fail("unknown kind " + Quoted(kind) + "; expected dense or moe", c["kind"],
+             Join(p, "kind"));
+      }
+      cell.moe = kind == "moe";
+      cell.cases = Int(c, "cases", p, 1, 1000000);
+      cell.bias = Num(c, "bias", p, -3, 3);
+      cell.sigma = Num(c, "sigma", p, 0, 3);
+      cell.source = c["source"] ? Text(c, "source", p, true) : source;
+      if (cell.source.empty()) Fail("missing required field", c, Join(p, "source"));
+      auto& all = catalog_.model_error_cells_;
+      auto same = std::find_if(all.begin(), all.end(), [&](const ModelErrorCell& o) {
+        return o.family == cell.family && o.training == cell.training && o.moe == cell.moe;
+      });
+      if (same != all.end()) {
+        *same = cell;
+      } else {
+        all.push_back(cell);
+      }
+    });
   }
 
   void Engine(const YAML::Node& n, const std::string& path) {

@@ -959,6 +959,7 @@ TrainingJob TrainingJobFor(const catalog::Catalog& cat, const catalog::Model& mo
   job.chip = &chip;
   job.calibration = cat.CalibrationFor(chip.family);
   job.training = cat.training_calibration();
+  job.model_error = cat.ModelErrorFor(chip.family, /*training=*/true, model.is_moe());
   return job;
 }
 

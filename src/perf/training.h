@@ -107,6 +107,7 @@ struct TrainingJob {
   catalog::System system;  // its power_cap_w slows compute-bound kernels (perf/power.h)
   catalog::FamilyCalibration calibration;
   catalog::TrainingCalibration training;
+  catalog::ModelError model_error;  // the model's measured error on this family and model kind
   long chips = 0;
   double tokens = 0;                             // tokens to train on
   int seq_len = 0;                               // 0: the model's max_seq_len capped at 8192

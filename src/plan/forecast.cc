@@ -99,8 +99,7 @@ Rate TrainingRate(const Scenario& s, const supply::TrainingRun& r, const catalog
   auto chip = cat.FindChip(chip_id);
   if (!model || !chip) return rate;
   rate.family = (*chip)->family;
-  const auto& cal = cat.CalibrationFor((*chip)->family);
-  rate.model_error = {cal.training_error_sigma, cal.error_source};
+  rate.model_error = cat.ModelErrorFor((*chip)->family, /*training=*/true, (*model)->is_moe());
   perf::TrainingJob job = perf::TrainingJobFor(cat, **model, **chip);
   job.chips = ReferenceCount(r.max_chips);
   job.tokens = r.tokens;
@@ -144,8 +143,7 @@ Rate ServiceRate(const Scenario& s, const supply::InferenceService& v, const cat
   auto chip = cat.FindChip(chip_id);
   if (!model || !chip) return rate;
   rate.family = (*chip)->family;
-  const auto& cal = cat.CalibrationFor((*chip)->family);
-  rate.model_error = {cal.inference_error_sigma, cal.error_source};
+  rate.model_error = cat.ModelErrorFor((*chip)->family, /*training=*/false, (*model)->is_moe());
   perf::InferenceJob job = perf::InferenceJobFor(cat, **model, **chip);
   job.input_tokens = v.input_tokens;
   job.output_tokens = v.output_tokens;
@@ -182,6 +180,7 @@ struct Model {
   // group of workload w on chip column c (-1: the workload cannot run there).
   std::vector<std::vector<int>> group;
   std::vector<double> group_sigma;
+  std::vector<double> group_bias;
   std::vector<std::string> group_key;  // "model:<workload>:<family>", for overrides
   std::vector<FailureStats> failures;  // per run
 };
@@ -293,8 +292,10 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
     for (size_t g = 0; g < err.size(); ++g) {
       const double z = rng.Normal();
       auto it = o.error_quantile.find(m.group_key[g]);
-      err[g] = std::exp(m.group_sigma[g] *
-                        (it == o.error_quantile.end() ? z : supply::NormalQuantile(it->second)));
+      err[g] =
+          std::exp(m.group_bias[g] +
+                   m.group_sigma[g] *
+                       (it == o.error_quantile.end() ? z : supply::NormalQuantile(it->second)));
     }
     for (size_t w = 0; w < runs; ++w) {
       // Interruptions are Poisson with mean `expected` (normal for the hundreds a long run has);
@@ -639,6 +640,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
       if (it == m.group_key.end()) {
         m.group_key.push_back(key);
         m.group_sigma.push_back(rate.model_error.sigma);
+        m.group_bias.push_back(rate.model_error.bias);
         it = m.group_key.end() - 1;
       }
       groups[col] = static_cast<int>(it - m.group_key.begin());

@@ -32,13 +32,10 @@ struct ForecastOptions {
   std::function<void(long, long)> progress;
 };
 
-// The performance model's own error on a rate: measured / predicted is lognormal with median 1
-// and this standard deviation of its log, drawn once per sample for each workload and chip
-// family (catalog calibration: training_error_sigma, inference_error_sigma).
-struct ModelError {
-  double sigma = 0;
-  std::string source;
-};
+// The performance model's own error on a rate (catalog::Catalog::ModelErrorFor: per chip family
+// and dense or MoE model, measured on held-out published runs): measured / predicted is lognormal
+// with median exp(bias), drawn once per sample for each workload and chip family.
+using catalog::ModelError;
 
 // Per-chip throughput of a workload, from the perf models.
 struct Rate {

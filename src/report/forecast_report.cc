@@ -17,6 +17,14 @@ nlohmann::json DateJson(const std::optional<Date>& d) {
 
 std::string DateText(const std::optional<Date>& d) { return d ? d->ToString() : "beyond horizon"; }
 
+// "x0.82 x/1.35": measured / predicted has median 0.82 and P10-P90 a factor 1.35 either side;
+// the median is left out where the model has no measured bias.
+std::string ModelErrorText(const plan::ModelError& e) {
+  const std::string spread = fmt::format("x/{:.2f}", std::exp(1.2816 * e.sigma));
+  if (std::abs(e.bias) < 0.005) return spread;
+  return fmt::format("x{:.2f} {}", std::exp(e.bias), spread);
+}
+
 std::vector<double> Rounded(const std::vector<double>& v, int digits = 4) {
   std::vector<double> out;
   for (double x : v) out.push_back(Round(x, digits));
@@ -71,8 +79,11 @@ std::string ForecastJson(const plan::Forecast& f) {
                      {"dtype", r.dtype.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.dtype)},
                      {"model_error",
                       {{"distribution", "lognormal"},
-                       {"median", 1},
+                       {"median", Round(std::exp(r.model_error.bias), 4)},
+                       {"bias", Round(r.model_error.bias, 4)},
                        {"sigma", Round(r.model_error.sigma, 4)},
+                       {"cases", r.model_error.cases},
+                       {"basis", r.model_error.basis},
                        {"source", r.model_error.source}}},
                      {"note", r.note}});
   }
@@ -170,13 +181,13 @@ std::string ForecastText(const plan::Forecast& f) {
   Table rates({"workload", "chip", "tokens/s per chip", "model error", "how"});
   for (const auto& r : f.rates) {
     const bool runs_it = r.tokens_per_s_per_chip > 0;
-    rates.AddRow(
-        {r.workload, r.chip, runs_it ? fmt::format("{:.0f}", r.tokens_per_s_per_chip) : "-",
-         runs_it ? fmt::format("x/{:.2f}", std::exp(1.2816 * r.model_error.sigma)) : "-", r.note});
+    rates.AddRow({r.workload, r.chip,
+                  runs_it ? fmt::format("{:.0f}", r.tokens_per_s_per_chip) : "-",
+                  runs_it ? ModelErrorText(r.model_error) : "-", r.note});
   }
   out +=
-      "Throughput per chip (from the performance models; model error: the P10-P90 factor of "
-      "its measured error):\n" +
+      "Throughput per chip (from the performance models; model error: measured / predicted on "
+      "held-out runs of that chip family and model kind, its median and P10-P90 factor):\n" +
       rates.Render() + "\n";
   if (!f.runs.empty()) out += "Training across chip types: " + f.training_across_types + "\n\n";
 
@@ -352,11 +363,11 @@ std::vector<std::pair<std::string, std::string>> ForecastCsv(const plan::Forecas
                 a.usd_per_week_saved ? Num(*a.usd_per_week_saved) : ""});
   }
   files.emplace_back("purchase_advice.csv", buy);
-  std::string rates =
-      Row({"workload", "chip", "tokens_per_s_per_chip", "dtype", "model_error_sigma", "note"});
+  std::string rates = Row({"workload", "chip", "tokens_per_s_per_chip", "dtype",
+                           "model_error_median", "model_error_sigma", "note"});
   for (const auto& r : f.rates) {
     rates += Row({r.workload, r.chip, Num(r.tokens_per_s_per_chip), r.dtype,
-                  Num(r.model_error.sigma), r.note});
+                  Num(std::exp(r.model_error.bias)), Num(r.model_error.sigma), r.note});
   }
   files.emplace_back("rates.csv", rates);
   return files;

@@ -13,20 +13,20 @@ namespace {
 using catalog::Confidence;
 
 // Chip figures the estimate rests on that are not official, for the reader.
-// P10 and P90 of a predicted time given the model's error on the family: measured / predicted
-// rate is lognormal with median 1 (catalog training_error_sigma), so a time's quantiles are the
-// prediction x exp(-/+ 1.2816 sigma).
-std::pair<double, double> Band(double predicted, double sigma) {
+// P10 and P90 of a predicted time given the model's measured error: measured / predicted rate
+// is lognormal with median exp(bias) and log-sd sigma (catalog ModelErrorFor), so a time's
+// quantiles are the prediction x exp(-bias -/+ 1.2816 sigma).
+std::pair<double, double> Band(double predicted, const catalog::ModelError& e) {
   constexpr double kZ90 = 1.2815515655446004;
-  return {predicted * std::exp(-kZ90 * sigma), predicted * std::exp(kZ90 * sigma)};
+  return {predicted * std::exp(-e.bias - kZ90 * e.sigma),
+          predicted * std::exp(-e.bias + kZ90 * e.sigma)};
 }
 
-nlohmann::json BandJson(double predicted, const catalog::FamilyCalibration& cal) {
-  const auto [p10, p90] = Band(predicted, cal.training_error_sigma);
-  return {{"p10", Round(p10, 4)},
-          {"p90", Round(p90, 4)},
-          {"sigma", Round(cal.training_error_sigma, 4)},
-          {"source", cal.error_source}};
+nlohmann::json BandJson(double predicted, const catalog::ModelError& e) {
+  const auto [p10, p90] = Band(predicted, e);
+  return {{"p10", Round(p10, 4)},       {"p90", Round(p90, 4)}, {"bias", Round(e.bias, 4)},
+          {"sigma", Round(e.sigma, 4)}, {"cases", e.cases},     {"basis", e.basis},
+          {"source", e.source}};
 }
 
 nlohmann::json Caveats(const perf::TrainingJob& job) {
@@ -94,7 +94,7 @@ std::string TrainingJson(const TrainingReport& r) {
   }
   j["micro_batches"] = e.micro_batches;
   j["step_time_s"] = Round(e.step_time_s);
-  j["step_time_s_band"] = BandJson(e.step_time_s, job.calibration);
+  j["step_time_s_band"] = BandJson(e.step_time_s, job.model_error);
   j["global_batch_tokens"] = e.global_batch_tokens;
   j["requested_batch_tokens"] = e.requested_batch_tokens;
   j["batch_basis"] = e.batch_basis;
@@ -109,7 +109,7 @@ std::string TrainingJson(const TrainingReport& r) {
   j["clock_fraction"] = Round(e.clock_fraction, 4);
   j["achieved_tflops_per_chip"] = Round(e.achieved_tflops_per_chip, 4);
   j["train_days"] = Round(e.train_days, 4);
-  j["train_days_band"] = BandJson(e.train_days, job.calibration);
+  j["train_days_band"] = BandJson(e.train_days, job.model_error);
   j["ideal_accelerator_hours"] = Round(e.ideal_accelerator_hours, 4);
   j["accelerator_hours"] = Round(e.accelerator_hours, 4);
   j["goodput"] = Round(e.goodput, 4);
@@ -170,10 +170,9 @@ std::string TrainingText(const TrainingReport& r) {
       perf::RecomputeName(l.recompute), perf::ScheduleName(l.schedule),
       l.sequence_parallel && l.tp > 1 ? " +seq-par" : "");
   Table t({"quantity", "value"});
-  const double sigma = job.calibration.training_error_sigma;
-  const auto [step_p10, step_p90] = Band(e.step_time_s, sigma);
-  t.AddRow({"step time", fmt::format("{:.3f} s (P10-P90 {:.3f}-{:.3f} s: the model's error on {})",
-                                     e.step_time_s, step_p10, step_p90, job.calibration.id)});
+  const auto [step_p10, step_p90] = Band(e.step_time_s, job.model_error);
+  t.AddRow({"step time", fmt::format("{:.3f} s (P10-P90 {:.3f}-{:.3f} s: the model's error, {})",
+                                     e.step_time_s, step_p10, step_p90, job.model_error.basis)});
   std::string batch_note;
   if (std::abs(e.global_batch_tokens - e.requested_batch_tokens) > 0.5) {
     batch_note =
@@ -197,7 +196,7 @@ std::string TrainingText(const TrainingReport& r) {
             fmt::format("{:.1f} of {:g} GiB", e.memory.total(), e.memory_capacity_gib)});
   t.AddRow({"goodput", fmt::format("{:.1f} % (job MTBF {:.1f} h, checkpoint every {:.0f} min)",
                                    e.goodput * 100, e.job_mtbf_hours, e.checkpoint_interval_min)});
-  const auto [days_p10, days_p90] = Band(e.train_days, sigma);
+  const auto [days_p10, days_p90] = Band(e.train_days, job.model_error);
   t.AddRow({"time to train",
             fmt::format("{:.1f} days (P10-P90 {:.1f}-{:.1f})", e.train_days, days_p10, days_p90)});
   t.AddRow({"accelerator-hours",

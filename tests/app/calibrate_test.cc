@@ -251,6 +251,18 @@ TEST(Calibrate, OverlayChangesTrainAndInferAsItsParametersSay) {
   EXPECT_NEAR(cal.training_error_sigma, std::sqrt(sum / 2), 1e-3);
   EXPECT_EQ(cal.inference_error_sigma,
             Shipped().catalog().CalibrationFor("hopper").inference_error_sigma);
+  // Both runs train dense Llamas: the overlay's cell for dense training on Hopper replaces the
+  // shipped one, so bands and forecasts take the user's measured error; serving keeps the
+  // shipped cell.
+  const catalog::ModelError e = overlay->catalog().ModelErrorFor("hopper", true, false);
+  EXPECT_NEAR(e.sigma, std::sqrt(sum / 2), 1e-3);
+  EXPECT_EQ(e.bias, 0);
+  EXPECT_EQ(e.cases, 2);
+  EXPECT_EQ(e.source.rfind("measured: ", 0), 0u) << e.source;
+  const catalog::ModelError serving = overlay->catalog().ModelErrorFor("hopper", false, false);
+  const catalog::ModelError shipped = Shipped().catalog().ModelErrorFor("hopper", false, false);
+  EXPECT_EQ(serving.sigma, shipped.sigma);
+  EXPECT_EQ(serving.source, shipped.source);
   auto chips = overlay->Catalog({"chips"}, {});
   ASSERT_TRUE(chips);
   EXPECT_NE(chips->body.find("h100 *"), std::string::npos);

@@ -319,9 +319,9 @@ TEST(ForecastWhatIf, BadSettingsNameThePath) {
 namespace suanli::app {
 namespace {
 
-// Every training estimate carries the band of the model's measured error (issue 12): P10 and
-// P90 are the prediction x exp(-/+ 1.2816 sigma), sigma the family's training_error_sigma
-// (Hopper: the suite's RMS log residual; Ascend: the held-out default).
+// Every training estimate carries the band of the model's measured error (issue 12): with
+// measured / predicted rate lognormal(bias, sigma) for the chip's family and the model's kind
+// (Catalog::ModelErrorFor), a time's P10 and P90 are the prediction x exp(-bias -/+ 1.2816 sigma).
 TEST(Engine, TrainingEstimatesCarryTheModelsErrorBand) {
   const auto cat = *catalog::Catalog::Builtin();
   for (const char* chip : {"h800", "ascend-910b"}) {
@@ -331,15 +331,19 @@ TEST(Engine, TrainingEstimatesCarryTheModelsErrorBand) {
     auto out = TheEngine().Train(r, Json());
     ASSERT_TRUE(out) << out.error().ToString();
     const auto j = nlohmann::json::parse(out->body);
-    const double sigma = cat.CalibrationFor((*cat.FindChip(chip))->family).training_error_sigma;
-    ASSERT_GT(sigma, 0);
+    const bool moe = (*cat.FindModel(r.model))->is_moe();
+    const catalog::ModelError e = cat.ModelErrorFor((*cat.FindChip(chip))->family, true, moe);
+    ASSERT_GT(e.sigma, 0);
     for (const char* key : {"step_time_s", "train_days"}) {
       const double x = j[key].get<double>();
       const auto& band = j[std::string(key) + "_band"];
-      EXPECT_NEAR(band["p10"].get<double>(), x * std::exp(-1.2815516 * sigma), 1e-3 * x) << key;
-      EXPECT_NEAR(band["p90"].get<double>(), x * std::exp(1.2815516 * sigma), 1e-3 * x) << key;
-      EXPECT_EQ(band["sigma"].get<double>(), std::round(sigma * 1e4) / 1e4);
+      EXPECT_NEAR(band["p10"].get<double>(), x * std::exp(-e.bias - 1.2815516 * e.sigma), 1e-3 * x)
+          << key;
+      EXPECT_NEAR(band["p90"].get<double>(), x * std::exp(-e.bias + 1.2815516 * e.sigma), 1e-3 * x)
+          << key;
+      EXPECT_EQ(band["sigma"].get<double>(), std::round(e.sigma * 1e4) / 1e4);
       EXPECT_FALSE(band["source"].get<std::string>().empty());
+      EXPECT_FALSE(band["basis"].get<std::string>().empty());
     }
   }
 }

@@ -563,5 +563,77 @@ TEST(ReleasedModels, Llama31ConfigsAsReleased) {
   EXPECT_EQ((*cat.FindModel("llama-3.3-70b"))->id, "llama-3.1-70b");
 }
 
+// Which measured error a rate takes (Catalog::ModelErrorFor): the family's cell for the kind,
+// else the kind over every family (widened to the family's own sigma when the family has no
+// held-out runs of that workload), else the family's single sigma. An overlay's cell replaces
+// the shipped one of the same family, workload and kind.
+TEST(CatalogModelErrorTest, FamilyCellThenEveryFamilyThenTheFamilySigma) {
+  Catalog c = *Catalog::Builtin();
+  ASSERT_TRUE(c.MergeYaml(
+      "model_errors:\n"
+      "  source: test runs\n"
+      "  cells:\n"
+      "    - {family: hopper, workload: training, kind: moe, cases: 5, bias: -0.2, sigma: 0.15}\n"
+      "    - {family: any, workload: training, kind: moe, cases: 9, bias: -0.1, sigma: 0.3}\n"
+      "    - {family: any, workload: serving, kind: moe, cases: 9, bias: 0.05, sigma: 0.25}\n",
+      "errors.yaml"));
+  ModelError e = c.ModelErrorFor("hopper", true, true);
+  EXPECT_EQ(e.bias, -0.2);
+  EXPECT_EQ(e.sigma, 0.15);
+  EXPECT_EQ(e.cases, 5);
+  EXPECT_EQ(e.source, "test runs");
+  EXPECT_NE(e.basis.find("hopper"), std::string::npos) << e.basis;
+  // A family with a training cell (MoE) but none for dense: every family's dense cell, as is.
+  ASSERT_TRUE(c.MergeYaml(
+      "model_errors:\n"
+      "  source: test runs\n"
+      "  cells:\n"
+      "    - {family: ampere, workload: training, kind: moe, cases: 5, bias: 0, sigma: 0.2}\n"
+      "    - {family: any, workload: training, kind: dense, cases: 9, bias: 0.1, sigma: 0.01}\n",
+      "errors2.yaml"));
+  e = c.ModelErrorFor("ampere", true, false);
+  EXPECT_EQ(e.bias, 0.1);
+  EXPECT_EQ(e.sigma, 0.01);
+  EXPECT_NE(e.basis.find("every family"), std::string::npos) << e.basis;
+  // A family with no cell of the workload (a catalog with only these cells): the wider of
+  // every family's and its own sigma.
+  Catalog only;
+  ASSERT_TRUE(only.MergeYaml(
+      "families:\n  - {id: ampere, training_error_sigma: 0.07, inference_error_sigma: 0.2}\n"
+      "model_errors:\n"
+      "  source: test runs\n"
+      "  cells:\n"
+      "    - {family: any, workload: training, kind: moe, cases: 9, bias: -0.1, sigma: 0.01}\n"
+      "    - {family: any, workload: serving, kind: moe, cases: 9, bias: 0.05, sigma: 2.5}\n",
+      "errors3.yaml"));
+  e = only.ModelErrorFor("ampere", true, true);
+  EXPECT_EQ(e.bias, -0.1);
+  EXPECT_EQ(e.sigma, 0.07);
+  EXPECT_NE(e.basis.find("none on ampere"), std::string::npos) << e.basis;
+  e = only.ModelErrorFor("ampere", false, true);  // every family's is the wider
+  EXPECT_EQ(e.bias, 0.05);
+  EXPECT_EQ(e.sigma, 2.5);
+  // A kind with no cell anywhere: the family's single sigma, no bias. (The shipped cells may
+  // cover it, so ask for a family and kind a fresh catalog has no cell of.)
+  Catalog bare;
+  ASSERT_TRUE(
+      bare.MergeYaml("families:\n  - {id: ampere, training_error_sigma: 0.07}\n", "f.yaml"));
+  e = bare.ModelErrorFor("ampere", true, false);
+  EXPECT_EQ(e.sigma, 0.07);
+  EXPECT_EQ(e.bias, 0);
+  EXPECT_EQ(e.cases, 0);
+  // An overlay replaces a cell.
+  ASSERT_TRUE(c.MergeYaml(
+      "model_errors:\n"
+      "  cells:\n"
+      "    - {family: hopper, workload: training, kind: moe, cases: 2, bias: 0, sigma: 0.05, "
+      "source: \"measured: runs.yaml\"}\n",
+      "overlay.yaml"));
+  e = c.ModelErrorFor("hopper", true, true);
+  EXPECT_EQ(e.sigma, 0.05);
+  EXPECT_EQ(e.cases, 2);
+  EXPECT_EQ(e.source, "measured: runs.yaml");
+}
+
 }  // namespace
 }  // namespace suanli::catalog

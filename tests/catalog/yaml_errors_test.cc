@@ -335,5 +335,39 @@ TEST(YamlErrorsTest, FailedMergeLeavesCatalogUnchanged) {
   EXPECT_FALSE(c.FindChip("ok-npu"));
 }
 
+// data/model_error.yaml's cells: a wrong workload or kind names its line and field.
+TEST(YamlErrorsTest, ModelErrorCellsNameTheLine) {
+  const std::string head =
+      "model_errors:\n"                // 1
+      "  source: \"held-out runs\"\n"  // 2
+      "  cells:\n";                    // 3
+  Error e = MergeError(head +
+                       "    - {family: hopper, workload: training, kind: dense, cases: 4, "
+                       "bias: 0, sigma: 0.1}\n"  // 4
+                       "    - {family: hopper, workload: inference, kind: dense, cases: 4, "
+                       "bias: 0, sigma: 0.1}\n");  // 5
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 5);
+  EXPECT_EQ(e.field, "model_errors.cells[1].workload");
+  EXPECT_TRUE(Contains(e.message, "training or serving")) << e.message;
+  e = MergeError(head +
+                 "    - {family: hopper, workload: serving, kind: mixture, cases: 4, bias: 0, "
+                 "sigma: 0.1}\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_EQ(e.field, "model_errors.cells[0].kind");
+  e = MergeError(head +
+                 "    - {family: hopper, workload: serving, kind: moe, cases: 4, bias: 0, "
+                 "sigma: -0.1}\n");  // 4
+  EXPECT_EQ(e.field, "model_errors.cells[0].sigma");
+  EXPECT_TRUE(Contains(e.message, "out of range")) << e.message;
+  // Without the section's source a cell needs its own.
+  e = MergeError(
+      "model_errors:\n"
+      "  cells:\n"
+      "    - {family: hopper, workload: serving, kind: moe, cases: 4, bias: 0, sigma: 0.1}\n");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_EQ(e.field, "model_errors.cells[0].source");
+}
+
 }  // namespace
 }  // namespace suanli::catalog

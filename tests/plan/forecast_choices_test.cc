@@ -2,6 +2,8 @@
 // types, and the model's own error in the Monte Carlo; each against a hand calculation.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -297,27 +299,28 @@ TEST(ForecastChoices, SplitRunsOneDtypeOnEveryType) {
 
 // --- the model's own error ---------------------------------------------------------------
 
-// The builtin catalog with the Hopper family's training error set to sigma and no failures, so
-// the finish spread is the model error's alone.
-catalog::Catalog WithHopperError(double sigma) {
+// The builtin catalog with no failures on Hopper and the model's error on dense training there
+// set to lognormal(bias, sigma), so the finish spread is the model error's alone.
+catalog::Catalog WithHopperError(double sigma, double bias = 0) {
   catalog::Catalog c = *catalog::Catalog::Builtin();
   const std::string yaml =
       "families:\n"
       "  - {id: hopper, matmul_efficiency: 0.65, low_precision_matmul_efficiency: 0.45, "
       "matmul_half_gflop: 1.0, attention_efficiency: 0.5, memory_efficiency: 0.75, "
-      "memory_reserved_gib: 4, failures_per_chip_day: 0, training_error_sigma: " +
-      std::to_string(sigma) + ", calibrated: true}\n";
+      "memory_reserved_gib: 4, failures_per_chip_day: 0, calibrated: true}\n"
+      "model_errors:\n"
+      "  source: test\n"
+      "  cells:\n"
+      "    - {family: hopper, workload: training, kind: dense, cases: 10, bias: " +
+      std::to_string(bias) + ", sigma: " + std::to_string(sigma) + "}\n";
   EXPECT_TRUE(c.MergeYaml(yaml, "test-family.yaml"));
   EXPECT_TRUE(c.Validate());
   return c;
 }
 
-// 128 H100, nothing uncertain: the duration is D0 / e with e lognormal(median 1, sigma), so its
-// quantile p is D0 exp(sigma z_p) and P90 - P10 = D0 (exp(1.2816 sigma) - exp(-1.2816 sigma)).
-TEST(ForecastChoices, ModelErrorWidensTheSpreadByTheComputedAmount) {
-  const double sigma = 0.2;
-  const catalog::Catalog cat = WithHopperError(sigma);
-  const supply::Scenario s = Parse(
+// 128 H100 training a dense model, nothing uncertain in the supply.
+supply::Scenario OneDenseRun() {
+  return Parse(
       "scenario: {name: err, start: 2027-01-01, period: month, horizon: 36}\n"
       "fleet:\n"
       "  - {chip: h100, count: 128}\n"
@@ -325,6 +328,14 @@ TEST(ForecastChoices, ModelErrorWidensTheSpreadByTheComputedAmount) {
       "  training:\n"
       "    - {name: run, model: llama-3-8b, tokens: 6e12, chips: [h100], min_chips: 64, "
       "max_chips: 128, target: 2027-12-31}\n");
+}
+
+// The duration is D0 / e with e lognormal(median 1, sigma), so its quantile p is
+// D0 exp(sigma z_p) and P90 - P10 = D0 (exp(1.2816 sigma) - exp(-1.2816 sigma)).
+TEST(ForecastChoices, ModelErrorWidensTheSpreadByTheComputedAmount) {
+  const double sigma = 0.2;
+  const catalog::Catalog cat = WithHopperError(sigma);
+  const supply::Scenario s = OneDenseRun();
   ForecastOptions o = Quick(4000, true);
   o.side_samples = 50;
   const Forecast f = Plan(s, o, cat);
@@ -344,6 +355,34 @@ TEST(ForecastChoices, ModelErrorWidensTheSpreadByTheComputedAmount) {
   EXPECT_NEAR(f.runs[0].finish_p50->days - start.days, d0_days, 0.02 * d0_days + 1);
   // Off: no spread at all.
   EXPECT_EQ(Plan(s, Quick(50), cat).runs.at(0).spread_weeks.total, 0);
+}
+
+// A measured bias moves the median: the model is 20 % optimistic on this kind of run (measured /
+// predicted has median e^-0.2231 = 0.8), so the median duration is D0 / 0.8 = 1.25 D0, and the
+// P10-P90 spread is D0 e^0.2231 (e^(z sigma) - e^(-z sigma)).
+TEST(ForecastChoices, ModelErrorBiasMovesTheMedianByTheComputedAmount) {
+  const double sigma = 0.1, bias = std::log(0.8);
+  const catalog::Catalog cat = WithHopperError(sigma, bias);
+  ForecastOptions o = Quick(4000, true);
+  o.side_samples = 50;
+  const Forecast f = Plan(OneDenseRun(), o, cat);
+  const Rate& r = RateOf(f, "run", "h100");
+  EXPECT_NEAR(r.model_error.bias, bias, 1e-6);
+  const double d0_days = 6e12 / (128 * r.tokens_per_s_per_chip) / 86400;
+  const Date start = *Date::Parse("2027-01-01");
+  EXPECT_NEAR(f.runs.at(0).finish_p50->days - start.days, 1.25 * d0_days, 0.02 * d0_days + 1);
+  const double z = supply::NormalQuantile(0.9);
+  const double expect_weeks = 1.25 * d0_days * (std::exp(z * sigma) - std::exp(-z * sigma)) / 7;
+  EXPECT_NEAR(f.runs[0].spread_weeks.total, expect_weeks, 0.03 * expect_weeks);
+  // The table shows the median factor with the spread; the JSON the distribution.
+  const std::string text = report::ForecastText(f);
+  EXPECT_TRUE(Contains(text, "x0.80 x/1.14")) << text;
+  const auto j = nlohmann::json::parse(report::ForecastJson(f));
+  for (const auto& rate : j["rates"]) {
+    if (rate["chip"] != "h100") continue;
+    EXPECT_NEAR(rate["model_error"]["median"].get<double>(), 0.8, 1e-4);
+    EXPECT_EQ(rate["model_error"]["cases"].get<int>(), 10);
+  }
 }
 
 TEST(ForecastChoices, SensitivitySaysWhyAnInputDoesNotMoveTheRun) {
