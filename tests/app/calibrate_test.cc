@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "app/engine.h"
@@ -384,6 +385,55 @@ TEST(Calibrate, AscendFitImprovesTheHeldOutPublishedResult) {
     EXPECT_GT(std::abs(m["error_before"].get<double>()), 0.15) << m["name"];
     EXPECT_LT(std::abs(m["error_after"].get<double>()), 0.05) << m["name"];
   }
+}
+
+// Issue 14, item 5, training: Huawei's published MindSpeed-LLM runs on 910B (tokens/s per NPU,
+// their scripts' layouts). Fit on four dense runs; on the four dense runs it has not seen, the
+// rms error with the fitted overlay is at most two thirds of the shipped one (15.2 % -> 8.4 %
+// when written; the MoE runs in the same file are left out: the dense fit does not describe
+// them, docs/calibrate.md says why).
+TEST(Calibrate, AscendTrainingFitImprovesTheHeldOutDenseRuns) {
+  const std::string examples = std::string(SUANLI_TEST_DATA_DIR) + "/../examples/calibrate";
+  CalibrateRequest fit;
+  fit.measurements = {examples + "/ascend-910b-mindspeed.yaml"};
+  fit.date = "2026-12-02";
+  fit.output = TempDir("ascend-training");
+  auto out = Shipped().Calibrate(fit, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  ASSERT_TRUE(WriteFilesAtomically({{out->files[0].path, out->files[0].content, true}}));
+  const auto fitted = Engine::Open({.catalog_dir = fit.output});
+  ASSERT_TRUE(fitted) << fitted.error().ToString();
+  // The training efficiency is what the runs identify, and it moved.
+  EXPECT_GT(fitted->catalog().CalibrationFor("ascend-910").matmul_efficiency,
+            1.1 * Shipped().catalog().CalibrationFor("ascend-910").matmul_efficiency);
+
+  CalibrateRequest held_out;
+  held_out.measurements = {examples + "/ascend-910b-mindspeed-held-out.yaml"};
+  held_out.no_leave_one_out = true;
+  held_out.date = "2026-12-02";
+  auto before = Shipped().Calibrate(held_out, Json());
+  auto after = fitted->Calibrate(held_out, Json());
+  ASSERT_TRUE(before && after);
+  const auto jb = nlohmann::json::parse(before->body);
+  const auto ja = nlohmann::json::parse(after->body);
+  const std::set<std::string> dense = {"ms2406-llama2-34b-16", "ms2406-llama3-8b-8",
+                                       "ms2406-llama3-70b-64", "msf-llama2-7b-8"};
+  double sum_before = 0, sum_after = 0;
+  int n = 0;
+  for (size_t i = 0; i < jb["measurements"].size(); ++i) {
+    const auto& b = jb["measurements"][i];
+    if (!dense.count(b["name"].get<std::string>())) continue;
+    const double measured = b["measured"];
+    const double shipped = b["predicted_before"];
+    const double with_fit = ja["measurements"][i]["predicted_before"];
+    sum_before += std::pow(shipped / measured - 1, 2);
+    sum_after += std::pow(with_fit / measured - 1, 2);
+    ++n;
+  }
+  ASSERT_EQ(n, 4);
+  const double rms_before = std::sqrt(sum_before / n), rms_after = std::sqrt(sum_after / n);
+  EXPECT_GT(rms_before, 0.12);
+  EXPECT_LT(rms_after, rms_before * 2 / 3) << rms_before << " -> " << rms_after;
 }
 
 // Serving runs of H100 the shipped model predicts (so the truth is the catalog's figures),
