@@ -216,17 +216,30 @@ Result<std::vector<Row>> ReadYaml(const std::string& text, const std::string& fi
   return rows;
 }
 
+// Achievable fractions of a system's scale-up and scale-out bandwidth (catalog NetworkTier).
+struct NetworkEfficiency {
+  double scale_up = 0, scale_out = 0;
+  void ApplyTo(catalog::System& system) const {
+    system.scale_up.efficiency = scale_up;
+    system.scale_out.efficiency = scale_out;
+  }
+};
+
 struct Measurement {
   size_t row = 0;
   std::string metric;
   double value = 0;
   int line = 0;
-  std::string family;  // the chip's family: the parameters it depends on
-  std::string chip;    // catalog id: the chip figures it depends on, if any are fitted
-  bool moe = false;    // the model has routed experts (its model-error cell)
+  std::string family;         // the chip's family: the parameters it depends on
+  std::string chip;           // catalog id: the chip figures it depends on, if any are fitted
+  bool moe = false;           // the model has routed experts (its model-error cell)
+  std::string system;         // the catalog system its collectives run over; empty: a generic one
+  NetworkEfficiency network;  // that system's efficiencies as the run was set up
   report::CalibrationMeasurement shown;
-  // The metric predicted with the family's parameters and the chip's figures.
-  std::function<std::optional<double>(const catalog::FamilyCalibration&, const catalog::Chip&)>
+  // The metric predicted with the family's parameters, the chip's figures and the system's
+  // collective bandwidth efficiencies.
+  std::function<std::optional<double>(const catalog::FamilyCalibration&, const catalog::Chip&,
+                                      const NetworkEfficiency&)>
       predict;
   // Model FLOP utilization at the shipped values and whether the metric grows with speed
   // (for the faster-than-peak check); 0: not checked.
@@ -542,7 +555,39 @@ std::string Unidentified(const std::string& name, const calib::ParameterFit& p,
   return "the runs depend on it by at most " + share;
 }
 
+// Text for a double-quoted YAML scalar.
+std::string YamlEscaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// Why the data cannot move a system's collective bandwidth efficiency.
+std::string NetworkUnidentified(bool scale_up, const calib::ParameterFit& p) {
+  if (!p.collinear.empty()) {
+    return "the runs cannot tell it apart from " + p.collinear +
+           " (both move the same predictions in the same proportion); measure runs that "
+           "separate them";
+  }
+  const char* tier = scale_up ? "scale-up" : "scale-out";
+  if (p.max_sensitivity < 1e-6) {
+    return scale_up ? std::string("no run sends collectives over the scale-up network")
+                    : std::string(
+                          "no run spans more than one scale-up domain (no collective "
+                          "crosses the scale-out network)");
+  }
+  return fmt::format(
+      "exposed collectives over the {} network are at most {:.1f} % of any predicted time "
+      "(overlapped ones cost nothing); measure runs that wait on them",
+      tier, p.max_sensitivity * 100);
+}
+
 constexpr double kMeasurementSigma = 0.05;
+// A collective reaches between 5 % and all of a link's bandwidth.
+constexpr std::pair<double, double> kNetworkEfficiencyBounds = {0.05, 1.0};
 constexpr double kPriorSigma = 0.5;
 // Repeats of one setup further apart than this contradict each other.
 constexpr double kRepeatTolerance = 0.10;
@@ -756,6 +801,8 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       base.shown.chip = job.chip->id;
       base.chip = job.chip->id;
       base.family = job.chip->family.empty() ? "default" : job.chip->family;
+      if (cat->FindSystem(job.system.id)) base.system = job.system.id;
+      base.network = {job.system.scale_up.efficiency, job.system.scale_out.efficiency};
       for (const Cell* cell : measured) {
         if (cell->key == "accelerator_hours" && !has_tokens) {
           return MakeError("is required with accelerator_hours (the tokens the run trained on)",
@@ -765,11 +812,12 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         m.metric = cell->key;
         m.line = cell->line;
         m.predict = [job, layout, metric = m.metric](
-                        const catalog::FamilyCalibration& cal,
-                        const catalog::Chip& chip) -> std::optional<double> {
+                        const catalog::FamilyCalibration& cal, const catalog::Chip& chip,
+                        const NetworkEfficiency& net) -> std::optional<double> {
           perf::TrainingJob j = job;
           j.calibration = cal;
           j.chip = &chip;
+          net.ApplyTo(j.system);
           auto e = perf::EstimateLayout(j, layout);
           if (!e) return std::nullopt;
           return TrainMetric(*e, j.chips, metric);
@@ -813,17 +861,20 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       base.shown.chip = job.chip->id;
       base.chip = job.chip->id;
       base.family = job.chip->family.empty() ? "default" : job.chip->family;
+      if (cat->FindSystem(job.system.id)) base.system = job.system.id;
+      base.network = {job.system.scale_up.efficiency, job.system.scale_out.efficiency};
       serving_families.insert(base.family);
       for (const Cell* cell : measured) {
         Measurement m = base;
         m.metric = cell->key;
         m.line = cell->line;
         m.predict = [job, fixed, metric = m.metric](
-                        const catalog::FamilyCalibration& cal,
-                        const catalog::Chip& chip) -> std::optional<double> {
+                        const catalog::FamilyCalibration& cal, const catalog::Chip& chip,
+                        const NetworkEfficiency& net) -> std::optional<double> {
           perf::InferenceJob j = job;
           j.calibration = cal;
           j.chip = &chip;
+          net.ApplyTo(j.system);
           auto e = perf::EstimateInference(j, fixed);
           if (!e) return std::nullopt;
           return InferMetric(*e, metric);
@@ -929,7 +980,29 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
     p.log_step = 0.01;
     problem.parameters.push_back(p);
   }
+  // Then the collective bandwidth efficiencies of each catalog system the runs use (scale-up,
+  // scale-out), regularized toward the shipped values like the family efficiencies.
+  std::vector<std::string> systems;
+  for (const auto& m : measurements) {
+    if (!m.system.empty() && !Contains(systems, m.system)) systems.push_back(m.system);
+  }
+  const size_t first_network = problem.parameters.size();
+  for (const auto& id : systems) {
+    const catalog::System& sys = **catalog_->FindSystem(id);
+    for (const auto& [tier, shipped_value] :
+         {std::pair{"scale_up_efficiency", sys.scale_up.efficiency},
+          std::pair{"scale_out_efficiency", sys.scale_out.efficiency}}) {
+      calib::FitParameter p;
+      p.name = id + "." + tier;
+      p.shipped = std::clamp(shipped_value, kNetworkEfficiencyBounds.first,
+                             kNetworkEfficiencyBounds.second);
+      p.lower = kNetworkEfficiencyBounds.first;
+      p.upper = kNetworkEfficiencyBounds.second;
+      problem.parameters.push_back(p);
+    }
+  }
   std::vector<size_t> family_of(measurements.size());
+  std::vector<int> system_of(measurements.size(), -1);
   for (size_t i = 0; i < measurements.size(); ++i) {
     family_of[i] =
         std::find(families.begin(), families.end(), measurements[i].family) - families.begin();
@@ -941,8 +1014,20 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       if (figures[q].chip == measurements[i].chip)
         deps.push_back(static_cast<int>(first_figure + q));
     }
+    if (!measurements[i].system.empty()) {
+      system_of[i] = static_cast<int>(
+          std::find(systems.begin(), systems.end(), measurements[i].system) - systems.begin());
+      deps.push_back(static_cast<int>(first_network + 2 * system_of[i]));
+      deps.push_back(static_cast<int>(first_network + 2 * system_of[i] + 1));
+    }
     problem.depends_on.push_back(deps);
   }
+  // A run's network efficiencies at theta (its own setup's on a generic system).
+  auto network_at = [&](size_t i, const std::vector<double>& theta) {
+    if (system_of[i] < 0) return measurements[i].network;
+    const size_t at = first_network + 2 * system_of[i];
+    return NetworkEfficiency{theta[at], theta[at + 1]};
+  };
   auto calibration_at = [&](size_t f, const std::vector<double>& theta) {
     catalog::FamilyCalibration cal = shipped[f];
     for (size_t k = 0; k < per_family; ++k) cal.*Specs()[k].member = theta[f * per_family + k];
@@ -959,7 +1044,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
   problem.log_ratio = [&](int i, const std::vector<double>& theta) -> std::optional<double> {
     const auto& m = measurements[i];
     const catalog::Chip chip = chip_at(m.chip, theta);
-    const auto p = m.predict(calibration_at(family_of[i], theta), chip);
+    const auto p = m.predict(calibration_at(family_of[i], theta), chip, network_at(i, theta));
     if (!p || !(*p > 0)) return std::nullopt;
     return std::log(*p / m.value);
   };
@@ -1059,6 +1144,20 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
               std::string("; bounds and start from ") + figures[q].basis;
     rep.parameters.push_back(std::move(p));
   }
+  for (size_t k = 0; k < 2 * systems.size(); ++k) {
+    const auto& pf = fit.parameters[first_network + k];
+    const std::string& name = problem.parameters[first_network + k].name;
+    report::CalibrationParameter p;
+    p.family = systems[k / 2];
+    p.name = name.substr(systems[k / 2].size() + 1);
+    p.shipped = problem.parameters[first_network + k].shipped;
+    p.fitted = pf.fitted;
+    p.sigma = pf.sigma;
+    p.identified = pf.identified;
+    p.sensitivity = pf.max_sensitivity;
+    if (!pf.identified) p.reason = NetworkUnidentified(k % 2 == 0, pf);
+    rep.parameters.push_back(std::move(p));
+  }
 
   Output out;
   out.inputs = inputs;
@@ -1154,11 +1253,51 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       family_yaml += fmt::format("    date: \"{}\"\n", date);
       family_yaml += fmt::format("    fitted: [{}]\n", fmt::join(fitted, ", "));
     }
+    // Whole system entries (an overlay entry replaces the shipped one) with the fitted
+    // collective efficiencies in place.
+    std::string systems_yaml;
+    for (size_t g = 0; g < systems.size(); ++g) {
+      std::string fitted_note;
+      catalog::System sys = **catalog_->FindSystem(systems[g]);
+      for (int t = 0; t < 2; ++t) {
+        const size_t at = first_network + 2 * g + t;
+        const auto& pf = fit.parameters[at];
+        if (!pf.identified) continue;
+        any = true;
+        (t == 0 ? sys.scale_up : sys.scale_out).efficiency = pf.fitted;
+        fitted_note += fmt::format(
+            "{}{} efficiency {:.4g} (shipped {:.4g}{})", fitted_note.empty() ? "" : ", ",
+            t == 0 ? "scale-up" : "scale-out", pf.fitted, problem.parameters[at].shipped,
+            pf.sigma ? fmt::format(", +/- {:.2g}", *pf.sigma) : "");
+      }
+      if (fitted_note.empty()) continue;
+      auto tier = [](const char* key, const catalog::NetworkTier& n, const std::string& domain) {
+        return fmt::format(
+            "    {}: {{{}bandwidth_gb_s: {:.6g}, latency_us: {:.6g}, efficiency: {:.6g}}}\n", key,
+            domain, n.bandwidth_gb_s, n.latency_us, n.efficiency);
+      };
+      systems_yaml +=
+          fmt::format("  - id: {}\n    name: \"{}\"\n    chip: {}\n    chips_per_node: {}\n",
+                      sys.id, YamlEscaped(sys.name), sys.chip, sys.chips_per_node);
+      systems_yaml +=
+          tier("scale_up", sys.scale_up, fmt::format("domain_chips: {}, ", sys.scale_up_domain));
+      systems_yaml += tier("scale_out", sys.scale_out, "");
+      if (sys.power_cap_w)
+        systems_yaml += fmt::format("    power_cap_w: {:.6g}\n", *sys.power_cap_w);
+      if (!sys.sources.empty()) {
+        systems_yaml += fmt::format("    source: [{}]\n", fmt::join(sys.sources, ", "));
+      }
+      systems_yaml += fmt::format(
+          "    notes: \"{} fitted by suanli calibrate from {} on {}. Shipped notes: {}\"\n",
+          fitted_note, YamlEscaped(fmt::format("{}", fmt::join(files, ", "))), date,
+          YamlEscaped(sys.notes));
+    }
     if (!any) {
       return tl::unexpected(FieldError(
           "output", "the measurements identify no parameter (see the table): nothing to write"));
     }
     if (!family_yaml.empty()) yaml += "families:\n" + family_yaml;
+    if (!systems_yaml.empty()) yaml += "systems:\n" + systems_yaml;
     if (!error_cells.empty()) yaml += "model_errors:\n  cells:\n" + error_cells;
     if (!figures.empty()) {
       // Whole chip entries with the fitted figures, sourced to the measurements.
@@ -1179,15 +1318,15 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         chips.push_back(std::move(chip));
       }
       yaml += ChipsYaml(measured_source, chips);
-      // The overlay must load: fitted figures of one chip could break a catalog rule together
-      // (two peaks fitted out of order).
-      catalog::Catalog check = *catalog_;
-      auto loads = check.MergeYaml(yaml, "calibration.yaml");
-      if (loads) loads = check.Validate();
-      if (!loads) {
-        return tl::unexpected(FieldError(
-            "output", "the fitted chip figures break a catalog rule: " + loads.error().ToString()));
-      }
+    }
+    // The overlay must load: fitted figures of one chip could break a catalog rule together
+    // (two peaks fitted out of order).
+    catalog::Catalog check = *catalog_;
+    auto loads = check.MergeYaml(yaml, "calibration.yaml");
+    if (loads) loads = check.Validate();
+    if (!loads) {
+      return tl::unexpected(FieldError(
+          "output", "the fitted values break a catalog rule: " + loads.error().ToString()));
     }
     const std::string path = (std::filesystem::path(r.output) / "calibration.yaml").string();
     out.files.push_back({path, yaml, true});

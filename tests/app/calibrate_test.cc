@@ -184,6 +184,93 @@ TEST(Calibrate, RecoversKnownParametersFromSyntheticMeasurements) {
             std::string::npos);
 }
 
+// The HGX H100 system with chosen collective efficiencies (scale-up NVLink, scale-out
+// InfiniBand), everything else as shipped in data/systems.yaml.
+std::string TrueHgxH100(double scale_up, double scale_out) {
+  const std::string dir = TempDir("network-truth");
+  const auto& sys = **Shipped().catalog().FindSystem("hgx-h100");
+  std::ofstream(dir + "/truth.yaml")
+      << "systems:\n  - id: hgx-h100\n    name: truth\n    chip: h100\n    chips_per_node: "
+      << sys.chips_per_node << "\n    scale_up: {domain_chips: " << sys.scale_up_domain
+      << ", bandwidth_gb_s: " << sys.scale_up.bandwidth_gb_s
+      << ", latency_us: " << sys.scale_up.latency_us << ", efficiency: " << scale_up << "}\n"
+      << "    scale_out: {bandwidth_gb_s: " << sys.scale_out.bandwidth_gb_s
+      << ", latency_us: " << sys.scale_out.latency_us << ", efficiency: " << scale_out << "}\n";
+  return dir;
+}
+
+// Collective bandwidth efficiencies are fitted per system (issue 14, item 2): training runs
+// whose communication is exposed (tensor parallelism without overlap inside a node, data
+// parallelism across nodes without overlap), measured by the model with known efficiencies
+// times a fixed +-2 % noise, give them back; the overlay carries them as a whole system entry.
+TEST(Calibrate, RecoversCollectiveEfficienciesPerSystem) {
+  const double scale_up = 0.5, scale_out = 0.45;  // shipped: 0.8 and 0.8
+  const auto truth = *Engine::Open({.catalog_dir = TrueHgxH100(scale_up, scale_out)});
+  const std::string common =
+      "model: llama-3-8b, chip: h100, seq_len: 4096, pp: 1, cp: 1, zero: 1, micro_batch: 1, "
+      "recompute: full, schedule: 1f1b, dtype: bf16";
+  const std::vector<::suanli::app::Setup> setups = {
+      // Inside one node: tensor parallelism, its all-reduces exposed or hidden.
+      {"train", common + ", count: 8, tp: 8, dp: 1, global_batch_tokens: 256Ki, "
+                         "tp_comm_overlap: \"off\""},
+      {"train", common + ", count: 8, tp: 4, dp: 2, global_batch_tokens: 256Ki, "
+                         "tp_comm_overlap: \"off\""},
+      {"train", common + ", count: 8, tp: 1, dp: 8, global_batch_tokens: 1Mi, "
+                         "dp_overlap: \"on\""},
+      // Across nodes: the gradient reduction over InfiniBand, exposed, at three batch sizes.
+      {"train", common + ", count: 64, tp: 1, dp: 64, global_batch_tokens: 256Ki, "
+                         "dp_overlap: \"off\""},
+      {"train",
+       "model: llama-3-8b, chip: h100, seq_len: 1024, pp: 1, cp: 1, zero: 1, "
+       "micro_batch: 1, recompute: full, schedule: 1f1b, dtype: bf16, count: 64, tp: 1, "
+       "dp: 64, global_batch_tokens: 64Ki, dp_overlap: \"off\""},
+      {"train", common + ", count: 64, tp: 1, dp: 64, global_batch_tokens: 1Mi, "
+                         "dp_overlap: \"off\""},
+      {"train", common + ", count: 32, tp: 8, dp: 4, global_batch_tokens: 512Ki, "
+                         "dp_overlap: \"off\", tp_comm_overlap: \"on\""},
+  };
+  const double noise[] = {1.02, 0.985, 1.01, 0.99, 1.015, 0.98, 1.005};
+  std::string yaml = "measurements:\n";
+  for (size_t i = 0; i < setups.size(); ++i) {
+    const double v = Predict(truth, setups[i], "step_time_s") * noise[i];
+    yaml += "  - {kind: train, " + setups[i].yaml + ", step_time_s: " + std::to_string(v) + "}\n";
+  }
+  CalibrateRequest r;
+  r.output = TempDir("network-overlay");
+  const auto j = Calibrate(Shipped(), yaml, r);
+  const nlohmann::json *up = nullptr, *out = nullptr;
+  for (const auto& p : j["parameters"]) {
+    if (p["family"] != "hgx-h100") continue;
+    if (p["name"] == "scale_up_efficiency") up = &p;
+    if (p["name"] == "scale_out_efficiency") out = &p;
+  }
+  ASSERT_TRUE(up && out) << j.dump(2);
+  ASSERT_TRUE((*up)["identified"]) << up->dump(2);
+  ASSERT_TRUE((*out)["identified"]) << out->dump(2);
+  // +-2 % noise: each within two of the fit's own standard deviations of the truth, and within
+  // 15 % of it (they were 60 % and 78 % above it as shipped).
+  for (const auto* p : {up, out}) {
+    const double want = p == up ? scale_up : scale_out;
+    const double got = (*p)["fitted"];
+    EXPECT_LE(std::abs(got - want), 2 * (*p)["sigma"].get<double>()) << p->dump(2);
+    EXPECT_NEAR(got, want, 0.15 * want) << p->dump(2);
+  }
+  EXPECT_LT(j["rms_error_after"].get<double>(), 0.03);
+  // The overlay holds the system with the fitted values, and loads.
+  CalibrateRequest write = r;
+  write.measurements_yaml = yaml;
+  write.date = "2026-12-01";
+  auto written = Shipped().Calibrate(write, Json());
+  ASSERT_TRUE(written) << written.error().ToString();
+  ASSERT_TRUE(WriteFilesAtomically({{written->files[0].path, written->files[0].content, true}}));
+  const auto overlay = Engine::Open({.catalog_dir = r.output});
+  ASSERT_TRUE(overlay) << overlay.error().ToString();
+  const auto& sys = **overlay->catalog().FindSystem("hgx-h100");
+  EXPECT_NEAR(sys.scale_up.efficiency, (*up)["fitted"].get<double>(), 1e-4);
+  EXPECT_NEAR(sys.scale_out.efficiency, (*out)["fitted"].get<double>(), 1e-4);
+  EXPECT_NE(sys.notes.find("fitted by suanli calibrate"), std::string::npos) << sys.notes;
+}
+
 TEST(Calibrate, SameInputsSameBytes) {
   const std::string yaml = "- {kind: train, " + Setups()[0].yaml +
                            ", step_time_s: 9.5}\n- {kind: train, " + Setups()[3].yaml +
