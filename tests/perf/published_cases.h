@@ -57,6 +57,9 @@ inline Result<TrainingCaseRun> RunTrainingCase(const YAML::Node& n) {
   if (n["sequence_parallel"]) fixed.sequence_parallel = n["sequence_parallel"].as<bool>();
   if (n["schedule"]) fixed.schedule = ParseSchedule(n["schedule"].as<std::string>());
   if (n["attention"]) job.attention = *ParseAttentionKernel(n["attention"].as<std::string>());
+  // What the case's software does (a stack's knobs, written out: the cases run below the app).
+  if (n["dp_overlap"]) job.software.dp_overlap = n["dp_overlap"].as<bool>();
+  if (n["tp_comm_overlap"]) job.software.tp_comm_overlap = n["tp_comm_overlap"].as<bool>();
   auto result = SearchLayout(job, fixed);
   if (!result) return tl::unexpected(result.error());
   TrainingCaseRun run{result->best, NAN};
@@ -64,6 +67,9 @@ inline Result<TrainingCaseRun> RunTrainingCase(const YAML::Node& n) {
   if (metric == "step_time_s") run.predicted = run.estimate.step_time_s;
   if (metric == "achieved_tflops_per_chip") run.predicted = run.estimate.achieved_tflops_per_chip;
   if (metric == "accelerator_hours") run.predicted = run.estimate.accelerator_hours;
+  if (metric == "tokens_per_s_per_chip") {
+    run.predicted = run.estimate.tokens_per_s / static_cast<double>(job.chips);
+  }
   if (std::isnan(run.predicted)) return MakeError("unknown metric " + metric);
   return run;
 }
