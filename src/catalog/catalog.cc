@@ -219,8 +219,8 @@ Result<const TrainingStack*> Catalog::FindStack(std::string_view id) const {
 
 const Chip* Catalog::MatchChip(std::string_view text) const {
   // As clusters name accelerators: "NVIDIA-H800" -> "h800"; DRA's "NVIDIA H100 80GB HBM3" ->
-  // "h100-80gb-hbm3"; Ascend's "Ascend910B3" -> "ascend-910b3", then "ascend-910b" (sub-variants
-  // share the catalog entry).
+  // "h100-80gb-hbm3"; Ascend's "Ascend910B3" -> "ascend-910b3" (a sub-variant the catalog lacks
+  // falls back: "Ascend910B2C" -> "ascend-910b2", "Ascend910B9" -> "ascend-910b").
   std::string name = ToLower(text);
   std::replace(name.begin(), name.end(), ' ', '-');
   for (std::string_view prefix : {"nvidia-", "tesla-", "huawei-", "amd-"}) {
@@ -237,8 +237,13 @@ const Chip* Catalog::MatchChip(std::string_view text) const {
       const size_t dash = part.rfind('-');
       part = dash == std::string_view::npos ? std::string_view() : part.substr(0, dash);
     }
-    if (!std::isdigit(static_cast<unsigned char>(name.back()))) break;
-    name.pop_back();  // a sub-variant number: 910b3 -> 910b
+    // A sub-variant suffix: a number, or one letter after a number (910b2c -> 910b2 -> 910b).
+    const auto last = static_cast<unsigned char>(name.back());
+    const bool letter_after_number =
+        std::isalpha(last) && name.size() > 1 &&
+        std::isdigit(static_cast<unsigned char>(name[name.size() - 2]));
+    if (!std::isdigit(last) && !letter_after_number) break;
+    name.pop_back();
   }
   return nullptr;
 }

@@ -52,8 +52,8 @@ class Catalog {
   const Source* FindSource(std::string_view id) const;
   // The chip a free-form accelerator name is, if any: a trace's "H800", "A100-SXM4-80GB", or as
   // Kubernetes names them ("NVIDIA-H800", "NVIDIA H100 80GB HBM3", "Ascend910B3"). Vendor
-  // prefixes go, Ascend sub-variants fall back to their family ("910b3" -> "910b"), then the
-  // leading dash-separated parts are tried. nullptr when none is in the catalog.
+  // prefixes go, Ascend sub-variants the catalog lacks fall back to their family ("910b2c" ->
+  // "910b"), then the leading dash-separated parts are tried. nullptr when none is in the catalog.
   const Chip* MatchChip(std::string_view name) const;
 
   // The calibration for a chip family, or the "default" family when the

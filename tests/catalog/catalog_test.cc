@@ -635,5 +635,27 @@ TEST(CatalogModelErrorTest, FamilyCellThenEveryFamilyThenTheFamilySigma) {
   EXPECT_EQ(e.source, "measured: runs.yaml");
 }
 
+// Accelerator names as clusters write them (Kubernetes resources, npu-smi): the sub-variant when
+// the catalog has it (CANN's 910B1-B4), else the nearest entry above it.
+TEST(CatalogLookupTest, MatchChipTakesTheSubVariant) {
+  const Catalog c = *Catalog::Builtin();
+  auto id = [&](const char* name) {
+    const Chip* chip = c.MatchChip(name);
+    return chip ? chip->id : std::string("none");
+  };
+  EXPECT_EQ(id("Ascend910B3"), "ascend-910b3");
+  EXPECT_EQ(id("Ascend910B2C"), "ascend-910b2");
+  EXPECT_EQ(id("Ascend910B9"), "ascend-910b");
+  EXPECT_EQ(id("Ascend910B"), "ascend-910b");
+  EXPECT_EQ(id("NVIDIA-H800"), "h800");
+  EXPECT_EQ(id("NVIDIA H100 80GB HBM3"), "h100");
+  EXPECT_EQ(id("A100-SXM4-80GB"), "a100");
+  EXPECT_EQ(id("Tesla-T4"), "none");
+  // CANN's figures: 24 cube cores x 4,096 MACs x 2 x 1.8 GHz for the B2; the B4 has 32 GiB.
+  EXPECT_NEAR(*(*c.FindChip("ascend-910b2"))->peak_tflops[static_cast<int>(DType::kBf16)].value,
+              24 * 4096 * 2 * 1.8e9 / 1e12, 0.05);
+  EXPECT_EQ(*(*c.FindChip("ascend-910b4"))->memory_gib.value, 32);
+}
+
 }  // namespace
 }  // namespace suanli::catalog

@@ -655,7 +655,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 t = {x["type"]: x for x in d["types"]}
 assert t["NVIDIA-H800"]["gpus"] == 16 and t["NVIDIA-H800"]["free_gpus"] == 0 and t["NVIDIA-H800"]["unusable_gpus"] == 8
-assert t["Ascend910B3"]["catalog_chip"] == "ascend-910b" and t["Ascend910B3"]["free_gpus"] == 4
+assert t["Ascend910B3"]["catalog_chip"] == "ascend-910b3" and t["Ascend910B3"]["free_gpus"] == 4
 assert t["NVIDIA-A100-SXM4-80GB"]["gpus"] == 4 and abs(t["NVIDIA-A100-SXM4-80GB"]["free_gpus"] - 3.7) < 1e-9
 assert t["NVIDIA H100 80GB HBM3"]["catalog_chip"] == "h100" and t["NVIDIA H100 80GB HBM3"]["gpus"] == 2
 assert d["running_gpu_pods"] == 3 and d["pending_gpu_pods"] == 1
@@ -700,7 +700,7 @@ if [ "$RC" -eq 0 ] && python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["jobs"] == 3 and abs(d["avg_jct_s"] - 250 / 3) < 1e-3, d["avg_jct_s"]
-assert [c["catalog_chip"] for c in d["cluster"]] == ["h800", "ascend-910b", "a100"]
+assert [c["catalog_chip"] for c in d["cluster"]] == ["h800", "ascend-910b3", "a100"]
 ' "$TMP/stdout"; then
   ok "replay --kube starts from the running pods (hand JCT 83.3 s)"
 else
