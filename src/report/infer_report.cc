@@ -307,6 +307,7 @@ std::string CompareTable(const std::vector<CompareRow>& rows) {
   Table t({"chip", "layout", "out tok/s/chip", "tok/s/W", "tok/$", "$/M out", "TPOT ms", "TTFT ms",
            "bound", "chips for demand", "China status"});
   std::string notes;
+  bool unpriced = false;  // a row without $/M out
   for (const auto& row : rows) {
     const auto& chip = *row.job->chip;
     const std::string status = chip.export_status.empty() ? "-" : chip.export_status.back().status;
@@ -316,6 +317,7 @@ std::string CompareTable(const std::vector<CompareRow>& rows) {
       continue;
     }
     const auto& e = *row.estimate;
+    unpriced = unpriced || !e.cost_usd_per_million_output_tokens;
     if (const auto& cap = row.job->system.power_cap_w) {
       notes += fmt::format("{}: capped at {:g} W (tok/s/W per capped watt)\n", chip.id, *cap);
     }
@@ -329,8 +331,9 @@ std::string CompareTable(const std::vector<CompareRow>& rows) {
               fmt::format("{:.0f}", e.ttft_ms), e.bound,
               e.chips_for_demand ? std::to_string(*e.chips_for_demand) : "-", status});
   }
-  return t.Render() + notes +
-         "$/M out needs a price: --chip-hour-usd, or the catalog price amortized.\n";
+  if (unpriced)
+    notes += "$/M out needs a price: --chip-hour-usd, or the catalog price amortized.\n";
+  return t.Render() + notes;
 }
 
 }  // namespace suanli::report

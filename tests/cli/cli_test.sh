@@ -274,6 +274,16 @@ then
 else
   not_ok "infer --compare --power-cap-w binds only chips above the budget" "exit $RC" "${OUT:0:300}"
 fi
+# The price footnote only where a row has no price: none of these three has a catalog price;
+# with --chip-hour-usd every row has one.
+run infer --model llama-3-8b --chip a100,h100,h800 --compare
+no_price=$OUT
+run infer --model llama-3-8b --chip a100,h100,h800 --compare --chip-hour-usd 2
+if grep -q 'needs a price' <<<"$no_price" && ! grep -q 'needs a price' <<<"$OUT" && [ "$RC" -eq 0 ]; then
+  ok "infer --compare says a price is missing only when one is"
+else
+  not_ok "infer --compare says a price is missing only when one is" "exit $RC" "${OUT:0:400}"
+fi
 mkdir -p "$TMP/capcat"
 cat >"$TMP/capcat/systems.yaml" <<'EOF'
 systems:
