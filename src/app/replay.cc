@@ -155,14 +155,21 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
   }
   auto file = OpenTraceFile(src, options_.max_file_bytes);
   if (!file) return tl::unexpected(file.error());
-  // A csv or openb trace in arrival order is read as a stream: a first pass checks every row, and
-  // each replay takes the jobs as it reaches their arrival, so memory follows the jobs present, not
-  // the trace. Other traces (gavel, sia, rows out of order, the fill experiment) are held whole.
+  // A csv or openb trace is read as a stream: a first pass checks every row, and each replay takes
+  // the jobs as it reaches their arrival, so memory follows the jobs present, not the trace. Rows
+  // out of arrival order are sorted as 16 B references into the file (one more pass), and read
+  // again in that order. Other traces (gavel, sia, the fill experiment) are held whole.
   std::optional<TraceScan> scan;
+  std::optional<sim::TraceOrder> order;  // when the rows are out of arrival order
   if (!fill_mode && sim::CanStreamTrace(*file)) {
     auto scanned = ScanTrace(*file, &stats, rows_read);
     if (!scanned) return tl::unexpected(scanned.error());
-    if (scanned->in_order) scan = *scanned;
+    scan = *scanned;
+    if (!scan->in_order) {
+      auto sorted = sim::SortTrace(*file, {}, rows_read, static_cast<size_t>(scan->jobs));
+      if (!sorted) return tl::unexpected(sorted.error());
+      order = std::move(*sorted);
+    }
   }
   if (!scan) {
     auto jobs = LoadTrace(src, *file, options_.data_dir, options_.max_file_bytes, &stats,
@@ -305,7 +312,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     }
     Result<sim::ReplayResult> result;
     if (scan) {
-      auto stream = sim::StreamTrace(*file);
+      auto stream = order ? sim::StreamTrace(*file, *order) : sim::StreamTrace(*file);
       if (!stream) return tl::unexpected(stream.error());
       RunningThenTrace jobs(running, std::move(*stream));
       result = sim::Replay(w.nodes, jobs, scan->jobs + static_cast<long>(running.size()), **policy,

@@ -14,6 +14,7 @@
 #include "core/rng.h"
 #include "sim/engine/replay.h"
 #include "sim/policies/registry.h"
+#include "sim/trace/read_trace.h"
 #include "sim/trace/synth.h"
 #include "sim/trace/trace.h"
 #include "testing.h"
@@ -537,6 +538,92 @@ TEST(CsvTest, StreamGivesFileOrderAndFindsIdsUsedTwice) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("num_gpus"), std::string::npos);
   EXPECT_EQ(bad.error().line, 1);
+}
+
+// A trace out of arrival order is sorted as references to its rows (SortTrace) and read again
+// in that order: the jobs are those ReadTrace gives (read whole, then sorted), field for field,
+// from a file and from a pipe's text. The rows are written by hand out of order: a byte order
+// mark, CRLF line ends, a blank line, a quoted field over two lines (a column no reader reads),
+// rows without an id (numbered by their row: 2 and 5), ties at one arrival broken by id, and a last
+// row with no line end.
+TEST(CsvTest, SortedByReferenceGivesTheJobsReadWholeGives) {
+  TempDir dir;
+  const std::string text =
+      "\xEF\xBB\xBFid,arrival_s,num_gpus,duration_s,gpu_types,note\r\n"
+      "9,30,1,100,,\r\n"
+      ",20,2,50,v100|k80,\"two\nlines, one field\"\r\n"
+      "\r\n"
+      "4,10,1,v100=5;k80=7,,\r\n"
+      "3,10,1,60,v100,\r\n"
+      ",0,4,10,,";
+  // Rows: 1 = id 9, 2 = id 2 (no id: its row), 3 = id 4, 4 = id 3, 5 = id 5 (no id).
+  // By arrival, then id: 5 (0 s), 3 and 4 (10 s), 2 (20 s), 9 (30 s).
+  const std::vector<int64_t> expected_ids{5, 3, 4, 2, 9};
+  WriteAll(dir.path() / "t.csv", text);
+  for (const bool from_file : {true, false}) {
+    SCOPED_TRACE(from_file ? "file" : "text");
+    auto file = OpenTrace((dir.path() / "t.csv").string(), "");
+    ASSERT_TRUE(file) << file.error().ToString();
+    if (!from_file) file->text = text;  // as a pipe's text is held
+    TraceStats stats;
+    auto whole = ReadTrace(*file, {}, &stats);
+    ASSERT_TRUE(whole) << whole.error().ToString();
+    auto order = SortTrace(*file);
+    ASSERT_TRUE(order) << order.error().ToString();
+    ASSERT_EQ(order->rows.size(), 5u);
+    auto stream = StreamTrace(*file, *order);
+    ASSERT_TRUE(stream) << stream.error().ToString();
+    std::vector<int64_t> ids;
+    Job j;
+    for (size_t k = 0;; ++k) {
+      auto more = (*stream)->Next(&j);
+      ASSERT_TRUE(more) << more.error().ToString();
+      if (!*more) break;
+      ASSERT_LT(k, whole->size());
+      const Job& w = (*whole)[k];
+      EXPECT_EQ(j.id, w.id);
+      EXPECT_EQ(j.name, w.name);
+      EXPECT_EQ(j.arrival_s, w.arrival_s);
+      EXPECT_EQ(j.num_gpus, w.num_gpus);
+      EXPECT_EQ(j.allowed_types, w.allowed_types);
+      EXPECT_EQ(j.duration_s, w.duration_s);
+      ids.push_back(j.id);
+    }
+    EXPECT_EQ(ids, expected_ids);
+  }
+}
+
+// The same for an openb pod list: a CPU-only pod (row 2) is skipped, and a job's id is its row.
+TEST(OpenbTest, SortedByReferenceGivesTheJobsReadWholeGives) {
+  TempDir dir;
+  WriteAll(dir.path() / "pods.csv",
+           "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,creation_time,deletion_time,"
+           "scheduled_time\n"
+           "p1,1000,100,1,500,,300,400,300\n"
+           "p2,1000,100,0,0,,100,200,100\n"
+           "p3,1000,100,2,1000,V100M16|V100M32,200,260,210\n"
+           "p4,1000,100,1,1000,,100,150,100\n");
+  auto file = OpenTrace((dir.path() / "pods.csv").string(), "");
+  ASSERT_TRUE(file) << file.error().ToString();
+  ASSERT_EQ(file->format, "openb");
+  auto order = SortTrace(*file);
+  ASSERT_TRUE(order) << order.error().ToString();
+  auto stream = StreamTrace(*file, *order);
+  ASSERT_TRUE(stream) << stream.error().ToString();
+  std::vector<std::pair<int64_t, std::string>> got;
+  Job j;
+  for (;;) {
+    auto more = (*stream)->Next(&j);
+    ASSERT_TRUE(more) << more.error().ToString();
+    if (!*more) break;
+    got.push_back({j.id, j.name});
+    if (j.name == "p3") {
+      EXPECT_EQ(j.duration_s.at("*"), 50);  // deleted 260 - scheduled 210
+      EXPECT_EQ(j.allowed_types, (std::vector<std::string>{"V100M16", "V100M32"}));
+    }
+  }
+  // By creation time: p4 (100), p3 (200), p1 (300); p2 has no GPU.
+  EXPECT_EQ(got, (std::vector<std::pair<int64_t, std::string>>{{4, "p4"}, {3, "p3"}, {1, "p1"}}));
 }
 
 // ------------------------------------------------------------- progress --

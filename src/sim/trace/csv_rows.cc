@@ -5,9 +5,9 @@
 
 namespace suanli::sim {
 
-RowReader::RowReader(std::string_view text, char sep, std::string file)
+RowReader::RowReader(std::string_view text, char sep, std::string file, bool whole_file)
     : sep_(sep), file_(std::move(file)), view_(text) {
-  SkipByteOrderMark();
+  if (whole_file) SkipByteOrderMark();
 }
 
 RowReader::RowReader(std::istream& in, char sep, std::string file)
@@ -17,6 +17,8 @@ Result<bool> RowReader::Next(Row* row) {
   constexpr size_t kMaxField = 1 << 20;
   row->fields.clear();
   row->line = line_;
+  row->index = rows_;
+  row->offset = base_ + static_cast<int64_t>(pos_);
   if (done_) return false;
   std::string field;
   bool quoted = false;
@@ -37,6 +39,7 @@ Result<bool> RowReader::Next(Row* row) {
                 std::to_string(width_) + " fields and no line end (truncated?)",
             file_, row->line);
       }
+      row->bytes = base_ + static_cast<int64_t>(pos_) - row->offset;
       ++rows_;
       return true;
     }
@@ -77,9 +80,11 @@ Result<bool> RowReader::Next(Row* row) {
       if (row->fields.size() == 1 && row->fields[0].empty()) {  // a blank line
         row->fields.clear();
         row->line = line_;
+        row->offset = base_ + static_cast<int64_t>(pos_);
         continue;
       }
       if (width_ == 0) width_ = row->fields.size();
+      row->bytes = base_ + static_cast<int64_t>(pos_) - row->offset;
       ++rows_;
       return true;
     } else {
@@ -97,6 +102,7 @@ bool RowReader::Refill() {
   in_->read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
   const auto got = in_->gcount();
   if (got <= 0) return false;
+  base_ += static_cast<int64_t>(view_.size());
   view_ = std::string_view(buf_.data(), static_cast<size_t>(got));
   pos_ = 0;
   if (!started_) SkipByteOrderMark();

@@ -10,6 +10,7 @@
 #define SUANLI_SIM_TRACE_CSV_ROWS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -21,20 +22,35 @@ namespace suanli::sim {
 
 struct Row {
   int line = 0;  // where the row starts (1-based)
+  // Which non-blank row it is (0: the first, a header), and where its bytes
+  // are in the text or stream (line end included): a row can be read again.
+  long index = 0;
+  int64_t offset = 0, bytes = 0;
   std::vector<std::string> fields;
+};
+
+// Where rows come from: a text or stream read in order (RowReader), or rows
+// taken again from where they are in a file (a trace in arrival order).
+class RowSource {
+ public:
+  virtual ~RowSource() = default;
+  // The next non-blank row into *row; false at the end.
+  virtual Result<bool> Next(Row* row) = 0;
+  // Rows read so far.
+  virtual long rows() const = 0;
 };
 
 // Rows one at a time, from a text in memory or a stream read in chunks, so
 // a trace never has to fit in memory as text. Blank lines are skipped.
-class RowReader {
+class RowReader : public RowSource {
  public:
-  RowReader(std::string_view text, char sep, std::string file);
+  // `whole_file` false: the text is a piece of a file, not its start (a byte
+  // order mark there is data).
+  RowReader(std::string_view text, char sep, std::string file, bool whole_file = true);
   RowReader(std::istream& in, char sep, std::string file);
 
-  // The next non-blank row into *row; false at the end.
-  Result<bool> Next(Row* row);
-  // Rows read so far.
-  long rows() const { return rows_; }
+  Result<bool> Next(Row* row) override;
+  long rows() const override { return rows_; }
 
  private:
   char sep_;
@@ -43,6 +59,7 @@ class RowReader {
   std::vector<char> buf_;
   std::string_view view_;
   size_t pos_ = 0;
+  int64_t base_ = 0;  // where view_ starts in the text or stream
   bool started_ = false, done_ = false;
   int line_ = 1;
   size_t width_ = 0;  // fields of the first row

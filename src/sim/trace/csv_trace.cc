@@ -63,8 +63,12 @@ class IdSet {
 // The jobs of a generic CSV trace, row by row, in file order.
 class CsvJobs : public TraceJobStream {
  public:
-  CsvJobs(std::unique_ptr<RowReader> rows, std::string file, RowProgress progress)
-      : rows_(std::move(rows)), file_(std::move(file)), progress_(std::move(progress)) {}
+  CsvJobs(std::unique_ptr<RowSource> rows, std::string file, RowProgress progress,
+          bool ids_checked = false)
+      : rows_(std::move(rows)),
+        file_(std::move(file)),
+        progress_(std::move(progress)),
+        ids_checked_(ids_checked) {}
 
   Result<void> Start() {
     SUANLI_TRY(any, rows_->Next(&header_));
@@ -83,15 +87,16 @@ class CsvJobs : public TraceJobStream {
       if (jobs_ == 0) return MakeError("the trace has a header but no jobs", file_);
       return false;
     }
-    ++i_;
     ReportRows(progress_, rows_->rows());
     const Columns& c = *columns_;
     const Row& r = r_;
     Job j;
     j.name = c.Text(r, "id");
-    SUANLI_TRY(id, c.Integer(r, "id", static_cast<double>(i_), 0, 9e15));
+    // Without an id, a job is numbered by its row (1 for the first after the header).
+    SUANLI_TRY(id, c.Integer(r, "id", static_cast<double>(r.index), 0, 9e15));
     j.id = id;
-    if (!ids_.Insert(id)) return MakeError("job id used twice", file_, r.line, "id");
+    if (!ids_checked_ && !ids_.Insert(id))
+      return MakeError("job id used twice", file_, r.line, "id");
     SUANLI_TRY(arrival, c.Number(r, "arrival_s", 0, true));
     j.arrival_s = arrival;
     SUANLI_TRY(gpus, c.Integer(r, "num_gpus", 1, 0, 4096, true));
@@ -131,25 +136,34 @@ class CsvJobs : public TraceJobStream {
   }
 
   TraceStats stats() const override { return {rows_->rows() - 1, jobs_, 0, ""}; }
+  const Row& header() const override { return header_; }
+  const Row& row() const override { return r_; }
 
  private:
-  std::unique_ptr<RowReader> rows_;
+  std::unique_ptr<RowSource> rows_;
   std::string file_;
   RowProgress progress_;
+  bool ids_checked_;
   Row header_, r_;
   std::optional<Columns> columns_;
   IdSet ids_;
-  size_t i_ = 0;
   long jobs_ = 0;
 };
 
-Result<std::vector<Job>> ReadCsvRows(std::unique_ptr<RowReader> rows, const std::string& file,
+Result<std::vector<Job>> ReadCsvRows(std::unique_ptr<RowSource> rows, const std::string& file,
                                      TraceStats* stats, const RowProgress& progress) {
   SUANLI_TRY(stream, Started<CsvJobs>(std::move(rows), file, progress));
   return ReadAll(*stream, stats);
 }
 
 }  // namespace
+
+namespace trace_internal {
+Result<std::unique_ptr<TraceJobStream>> CsvJobsFrom(std::unique_ptr<RowSource> rows,
+                                                    const std::string& file) {
+  return Started<CsvJobs>(std::move(rows), file, RowProgress{}, true);
+}
+}  // namespace trace_internal
 
 Result<std::unique_ptr<TraceJobStream>> StreamCsvTrace(std::istream& in, const std::string& file,
                                                        const RowProgress& progress) {

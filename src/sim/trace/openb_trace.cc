@@ -25,7 +25,7 @@ namespace {
 // The GPU pods of an openb pod list, row by row, in file order.
 class OpenbJobs : public TraceJobStream {
  public:
-  OpenbJobs(std::unique_ptr<RowReader> rows, std::string file, OpenbOptions options,
+  OpenbJobs(std::unique_ptr<RowSource> rows, std::string file, OpenbOptions options,
             RowProgress progress)
       : rows_(std::move(rows)),
         file_(std::move(file)),
@@ -58,7 +58,6 @@ class OpenbJobs : public TraceJobStream {
         if (gpu_jobs_ == 0) return MakeError("the trace has no GPU pods", file_);
         return false;
       }
-      ++i_;
       ReportRows(progress_, rows_->rows());
       SUANLI_TRY(gpus, c.Integer(r, "num_gpu", 0, 0, 4096, true));
       SUANLI_TRY(milli, c.Integer(r, "gpu_milli", 0, 0, kMilliPerGpu));
@@ -74,7 +73,7 @@ class OpenbJobs : public TraceJobStream {
       }
       gpu_jobs_ += gpus > 0;
       Job j;
-      j.id = static_cast<int64_t>(i_);
+      j.id = static_cast<int64_t>(r.index);  // its row: 1 for the first after the header
       j.name = c.Text(r, "name");
       j.arrival_s = created;
       j.num_gpus = static_cast<int>(gpus);
@@ -100,19 +99,20 @@ class OpenbJobs : public TraceJobStream {
   TraceStats stats() const override {
     return {rows_->rows() - 1, jobs_, skipped_, "CPU-only pods"};
   }
+  const Row& header() const override { return header_; }
+  const Row& row() const override { return r_; }
 
  private:
-  std::unique_ptr<RowReader> rows_;
+  std::unique_ptr<RowSource> rows_;
   std::string file_;
   OpenbOptions options_;
   RowProgress progress_;
   Row header_, r_;
   std::optional<Columns> columns_;
-  size_t i_ = 0;
   long jobs_ = 0, gpu_jobs_ = 0, skipped_ = 0;
 };
 
-Result<std::vector<Job>> ReadOpenbRows(std::unique_ptr<RowReader> rows, const std::string& file,
+Result<std::vector<Job>> ReadOpenbRows(std::unique_ptr<RowSource> rows, const std::string& file,
                                        TraceStats* stats, const OpenbOptions& options,
                                        const RowProgress& progress) {
   SUANLI_TRY(stream, Started<OpenbJobs>(std::move(rows), file, options, progress));
@@ -120,6 +120,14 @@ Result<std::vector<Job>> ReadOpenbRows(std::unique_ptr<RowReader> rows, const st
 }
 
 }  // namespace
+
+namespace trace_internal {
+Result<std::unique_ptr<TraceJobStream>> OpenbJobsFrom(std::unique_ptr<RowSource> rows,
+                                                      const std::string& file,
+                                                      const OpenbOptions& options) {
+  return Started<OpenbJobs>(std::move(rows), file, options, RowProgress{});
+}
+}  // namespace trace_internal
 
 Result<std::unique_ptr<TraceJobStream>> StreamOpenbPods(std::istream& in, const std::string& file,
                                                         const OpenbOptions& options,

@@ -108,12 +108,21 @@ Result<std::vector<Job>> ReadAll(TraceJobStream& stream, TraceStats* stats);
 
 // A reader of format Stream on `rows`, its header read and checked.
 template <typename Stream, typename... Args>
-Result<std::unique_ptr<TraceJobStream>> Started(std::unique_ptr<RowReader> rows,
+Result<std::unique_ptr<TraceJobStream>> Started(std::unique_ptr<RowSource> rows,
                                                 const std::string& file, Args&&... args) {
   auto stream = std::make_unique<Stream>(std::move(rows), file, std::forward<Args>(args)...);
   if (auto ok = stream->Start(); !ok) return tl::unexpected(ok.error());
   return std::unique_ptr<TraceJobStream>(std::move(stream));
 }
+
+// The csv and openb readers on any source of rows (read_trace.cc reads rows
+// again in arrival order); the rows were checked by a first pass, so a csv
+// reader does not check ids again (that would hold a set of them).
+Result<std::unique_ptr<TraceJobStream>> CsvJobsFrom(std::unique_ptr<RowSource> rows,
+                                                    const std::string& file);
+Result<std::unique_ptr<TraceJobStream>> OpenbJobsFrom(std::unique_ptr<RowSource> rows,
+                                                      const std::string& file,
+                                                      const OpenbOptions& options);
 
 }  // namespace suanli::sim::trace_internal
 

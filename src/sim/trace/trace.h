@@ -34,10 +34,14 @@ using RowProgress = std::function<void(long rows)>;
 // A trace's jobs one at a time, in file order (not sorted), each row checked
 // as the Read functions check it; what the Read functions report when the
 // whole file is read (no jobs at all) is an error of the last Next.
+struct Row;
 class TraceJobStream : public JobStream {
  public:
   // The rows and jobs so far; at the end, what ReadX fills in.
   virtual TraceStats stats() const = 0;
+  // The header row, and the row the last job came from (where it is in the file).
+  virtual const Row& header() const = 0;
+  virtual const Row& row() const = 0;
 };
 
 // Generic CSV (docs/trace-formats.md): header with at least id, arrival_s,
