@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
 #include "sim/engine/cluster.h"
 #include "sim/engine/fill.h"
@@ -212,6 +213,30 @@ TEST(FgdTest, RandomIsUniformOverFittingNodesAndGpus) {
   for (int g : {0, 2, 3}) EXPECT_NEAR(gpu_seen[g] / double(kDraws), 1.0 / 3, 4 * 0.0053) << g;
   // Nothing fits: no placement (and no draw).
   EXPECT_FALSE((*policy)->Place(one, Pod(7, 0, 3, 1000)));  // two whole GPUs free
+
+  // A node of 32 GPUs (indexed, not scanned): 0-25 full, 26-28 with 500 free, 29 with 200, 30
+  // idle, 31 with 450. A 400 pod fits five GPUs; GPUs with the same free share are alike, so it
+  // takes the lowest-numbered of a share with the chance that share's GPUs have together: 450
+  // (GPU 31) 1/5, 500 (GPU 26) 3/5, 1000 (GPU 30) 1/5.
+  ClusterState large({{0, "v100", 32, 0, 0}}, (*policy)->TieRank(1));
+  ASSERT_NE(large.gpu_index(0), nullptr);
+  std::vector<int> full(26);
+  for (int g = 0; g < 26; ++g) full[g] = g;
+  large.Allocate(Pod(8, 0, 26, 1000), {0, full});
+  for (int g : {26, 27, 28}) large.Allocate(Pod(10 + g, 0, 1, 500), {0, {g}});
+  large.Allocate(Pod(9, 0, 1, 800), {0, {29}});
+  large.Allocate(Pod(40, 0, 1, 550), {0, {31}});
+  std::map<int, int> large_seen;
+  for (int i = 0; i < kDraws; ++i) {
+    auto p = (*policy)->Place(large, Pod(41, 0, 1, 400));
+    ASSERT_TRUE(p);
+    ASSERT_EQ(p->gpus.size(), 1u);
+    ++large_seen[p->gpus[0]];
+  }
+  EXPECT_EQ(large_seen.size(), 3u);
+  EXPECT_NEAR(large_seen[31] / double(kDraws), 0.2, 4 * 0.0045);  // sd sqrt(.2 x .8 / 8000)
+  EXPECT_NEAR(large_seen[26] / double(kDraws), 0.6, 4 * 0.0055);
+  EXPECT_NEAR(large_seen[30] / double(kDraws), 0.2, 4 * 0.0045);
 }
 
 }  // namespace

@@ -156,6 +156,14 @@ TEST(ClusterTest, IndexAndGroupsAgreeWithTheScan) {
           int64_t below = 0;
           for (int m : free) below += m < v ? m : 0;
           EXPECT_EQ(index->SumBelow(v), below);
+          // The k-th GPU with room, by free share: the sorted shares at or above v, in order.
+          std::vector<int> room;
+          for (int m : free) {
+            if (m >= v) room.push_back(m);
+          }
+          std::sort(room.begin(), room.end());
+          for (size_t k = 0; k < room.size(); ++k)
+            EXPECT_EQ(index->NthShareAtLeast(v, static_cast<int>(k)), room[k]) << v << " " << k;
         }
       }
       // Nodes 1 and 2 are alike: one group when their free shares match in any order.

@@ -62,6 +62,19 @@ int GpuFreeIndex::CountAtLeast(int milli) const {
   return gpus_ - Prefix(count_, std::max(0, milli));
 }
 
+int GpuFreeIndex::NthShareAtLeast(int milli, int k) const {
+  // Rank among all GPUs by free share; then the Fenwick descent to the largest prefix not past it.
+  int rest = Prefix(count_, std::max(0, milli)) + k;
+  int pos = 0;
+  for (int step = 512; step > 0; step >>= 1) {
+    if (pos + step <= kMilliPerGpu + 1 && count_[pos + step] <= rest) {
+      pos += step;
+      rest -= count_[pos];
+    }
+  }
+  return pos;  // GPUs with less than `pos` free: at most the rank; with `pos`: past it
+}
+
 int64_t GpuFreeIndex::SumBelow(int milli) const { return Prefix(sum_, std::max(0, milli)); }
 
 size_t ClusterState::KeyHash::operator()(const std::vector<int>& k) const {

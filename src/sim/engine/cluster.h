@@ -33,6 +33,9 @@ class GpuFreeIndex {
   // is the fullest GPU that fits it, lowest-numbered among equals.
   const std::set<std::pair<int, int>>& by_free() const { return by_free_; }
   int CountAtLeast(int milli) const;  // GPUs with at least `milli` free
+  // The free share of the k-th GPU (from 0), by free share ascending, among
+  // those with at least `milli` free (k < CountAtLeast(milli)): O(log 1000).
+  int NthShareAtLeast(int milli, int k) const;
   int64_t SumBelow(int milli) const;  // free thousandths on GPUs with less
   int64_t total() const { return SumBelow(kMilliPerGpu + 1); }
 

@@ -471,6 +471,15 @@ class RandomFit : public ScoredPolicy {
   // A shared job: one of the node's GPUs with room, uniformly.
   void ChooseGpu(const ClusterState& c, const Job& job, Placement& p) const {
     if (job.num_gpus != 1 || job.gpu_milli >= kMilliPerGpu) return;
+    if (const GpuFreeIndex* index = c.gpu_index(p.node)) {
+      // A large node (a pool of 100,000 GPUs) is not scanned: the same draw picks the k-th GPU
+      // with room by free share, not by number, and GPUs with the same free share are alike, so
+      // each next state of the node has the chance it had; of those, the lowest-numbered.
+      const int k = Below(index->CountAtLeast(job.gpu_milli));
+      const int share = index->NthShareAtLeast(job.gpu_milli, k);
+      p.gpus = {index->by_free().lower_bound({share, -1})->second};
+      return;
+    }
     const auto& free = c.free_milli(p.node);
     int room = 0;
     for (int f : free) room += f >= job.gpu_milli;
