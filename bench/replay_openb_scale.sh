@@ -4,20 +4,24 @@
 # and multi-GPU pods) to N jobs, replayed on 100,000 GPUs as one pool and as
 # 12,500 nodes of 8, with fifo, best-fit and fgd. Targets at 1M jobs: fifo and
 # best-fit under 10 s, fgd under 60 s, max RSS under 2 GiB. Then a saturated
-# cluster (Gavel jobs on 24 GPUs), where queues are long, for every
-# event-driven policy. Then the node-scoring baselines gpu-clustering and random on
-# the 12,500 nodes of 8. Prints Markdown tables: wall and CPU (user + system)
-# seconds for the whole command, trace parse included, max RSS, and events
-# per wall second.
+# cluster (Gavel jobs on 24 GPUs), where queues are long, for the event-driven
+# policies that order or pack. Then the node-scoring baselines gpu-clustering
+# and random on the 12,500 nodes of 8. Then every event-driven policy on
+# 100,000 jobs with 10,000 and 100,000 GPUs, one pool and nodes of 8
+# (placement sub-linear in the GPUs: ten times the GPUs, about the same time).
+# Prints Markdown tables: wall and CPU (user + system) seconds for the whole
+# command, trace parse included, max RSS, and events per wall second.
 # Usage: bench/replay_openb_scale.sh [SUANLI_BINARY] [DATA_DIR]
 #   SIZES="10000 100000 1000000" (default) sets the job counts;
-#   SATURATED="4000 8000" the saturated ones; SCORED="10000 100000" those of the baselines.
+#   SATURATED="4000 8000 100000" the saturated ones; SCORED="10000 100000" those of the baselines;
+#   EVERY="100000" the job counts of the every-policy table ("" skips it).
 set -euo pipefail
 suanli="${1:-build/release/bin/suanli}"
 data="${2:-../shared/data}"
 sizes="${SIZES:-10000 100000 1000000}"
-saturated="${SATURATED:-4000 8000}"
+saturated="${SATURATED:-4000 8000 100000}"
 scored="${SCORED:-10000 100000}"
+every="${EVERY-100000}"
 openb="$data/traces/alibaba-gpu-v2023-openb/csv/openb_pod_list_default.csv"
 gavel="$data/traces/gavel-fixtures/gavel_1000jobs_lam200_seed2_single.trace"
 throughputs="$data/traces/gavel/simulation_throughputs.json"
@@ -73,5 +77,19 @@ header
 for n in $scored; do
   "$suanli" trace synth --from "$openb" --jobs "$n" -o "$dir/openb-$n.csv" >/dev/null 2>&1
   for policy in gpu-clustering random; do run "$dir/openb-$n.csv" gpu:100000:8 "$policy" "$n"; done
+  rm -f "$dir/openb-$n.csv"
+done
+
+echo
+echo "Every event-driven policy, openb-shaped jobs on 10,000 and 100,000 GPUs:"
+header
+for n in $every; do
+  "$suanli" trace synth --from "$openb" --jobs "$n" -o "$dir/openb-$n.csv" >/dev/null 2>&1
+  for policy in fifo sjf srtf las best-fit fifo-perf sjf-perf fgd fgd-best-fit dot-product \
+    gpu-packing gpu-clustering random; do
+    for cluster in gpu:10000 gpu:100000 gpu:10000:8 gpu:100000:8; do
+      run "$dir/openb-$n.csv" "$cluster" "$policy" "$n"
+    done
+  done
   rm -f "$dir/openb-$n.csv"
 done
