@@ -26,6 +26,11 @@ inline const catalog::Catalog& BuiltinCatalog() {
   return c;
 }
 
+// Whether a message says what a test expects it to.
+inline bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 // One entry of a data-driven case file (a YAML list under `cases`).
 struct DataCase {
   std::string name;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "catalog/catalog.h"
+#include "testing.h"
 
 namespace suanli::catalog {
 namespace {
@@ -22,9 +23,7 @@ Error MergeError(const std::string& text) {
   return r.error();
 }
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::Contains;
 
 // A chip entry whose line 7 is `memory_gib_line`.
 std::string ChipWithMemory(const std::string& memory_gib_line) {

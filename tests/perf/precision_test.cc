@@ -6,6 +6,7 @@
 
 #include "catalog/catalog.h"
 #include "perf/training.h"
+#include "published_cases.h"
 #include "testing.h"
 
 namespace suanli::perf {
@@ -13,13 +14,7 @@ namespace {
 
 const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
 
-TrainingJob Job(const char* model, const char* chip, long chips) {
-  TrainingJob job = TrainingJobFor(Cat(), **Cat().FindModel(model), **Cat().FindChip(chip));
-  if (auto s = Cat().SystemFor(*job.chip)) job.system = *s;
-  job.chips = chips;
-  job.tokens = 1e12;
-  return job;
-}
+using testing::TrainingJobOn;
 
 TrainingJob WithRecipe(TrainingJob job, const char* recipe) {
   auto p = PrecisionRecipe(recipe, *job.chip);
@@ -41,7 +36,7 @@ TEST(Precision, BytesPerParameterFollowTheRecipes) {
   const double d = 2;
   ParallelLayout l{8, 8, 2, 1, 1, 1, 1, 1, Recompute::kSelective, true};
   auto run = [&](const char* recipe, const char* chip = "h100") {
-    TrainingJob job = WithRecipe(Job("korthikanti-175b", chip, 128), recipe);
+    TrainingJob job = WithRecipe(TrainingJobOn("korthikanti-175b", chip, 128), recipe);
     job.seq_len = 2048;
     job.global_batch_tokens = 128 * 2048;
     auto e = EstimateLayout(job, l);
@@ -74,7 +69,7 @@ TEST(Precision, BytesPerParameterFollowTheRecipes) {
   // Adam: 16/d bytes per parameter, plus two gathered bf16 layers (the one running, the next).
   ParallelLayout z3 = l;
   z3.zero_stage = 3;
-  TrainingJob fsdp = WithRecipe(Job("korthikanti-175b", "h100", 128), "fsdp2-mixed");
+  TrainingJob fsdp = WithRecipe(TrainingJobOn("korthikanti-175b", "h100", 128), "fsdp2-mixed");
   fsdp.seq_len = 2048;
   fsdp.global_batch_tokens = 128 * 2048;
   auto e = EstimateLayout(fsdp, z3);
@@ -107,7 +102,7 @@ TEST(Precision, ContradictionsNameTheChip) {
 // Current scaling reads each bf16 GEMM input once more for its amax: slower than delayed
 // scaling by a few per cent of memory-bound work, never by a GEMM's worth.
 TEST(Precision, CurrentScalingCostsAnAmaxPass) {
-  TrainingJob job = Job("llama-3-70b", "h100", 64);
+  TrainingJob job = TrainingJobOn("llama-3-70b", "h100", 64);
   job.seq_len = 8192;
   job.global_batch_tokens = 64.0 * 8192;
   ParallelLayout l{8, 8, 1, 1, 1, 1, 1, 1, Recompute::kSelective, true};
@@ -129,7 +124,7 @@ TEST(Precision, CurrentScalingCostsAnAmaxPass) {
 // 3,187,703,808 parameters = 5.94 GiB in bf16, 11.88 GiB of fp32 gradients, (4 + 8) / 128 bytes
 // of main weights and moments = 0.28 GiB.
 TEST(Precision, PublishedSetupsFit) {
-  TrainingJob llama = WithRecipe(Job("llama-3-405b", "h100", 16384), "bf16");
+  TrainingJob llama = WithRecipe(TrainingJobOn("llama-3-405b", "h100", 16384), "bf16");
   llama.seq_len = 8192;
   llama.global_batch_tokens = 2048.0 * 8192;
   LayoutConstraints meta;
@@ -149,7 +144,7 @@ TEST(Precision, PublishedSetupsFit) {
   // DeepSeek-V3 with its published layout (PP 16 DualPipe, EP 64, ZeRO-1 DP 128, no TP) and its
   // own recipe (fp8-blockwise) fits without recomputing whole layers; with Transformer Engine's
   // per-tensor recipe (bf16 activations, cached FP8 weights) only full recomputation fits.
-  TrainingJob ds = Job("deepseek-v3", "h800", 2048);
+  TrainingJob ds = TrainingJobOn("deepseek-v3", "h800", 2048);
   ds.seq_len = 4096;
   ds.global_batch_tokens = 15360.0 * 4096;
   LayoutConstraints published;

@@ -22,6 +22,17 @@ struct TrainingCaseRun {
   double predicted = NAN;  // the case's metric
 };
 
+// A training job of `chips` of `chip` on its default system, for 1T tokens, the rest as the
+// catalog ships it: the starting point of the perf tests.
+inline perf::TrainingJob TrainingJobOn(const char* model, const char* chip, long chips) {
+  const auto& cat = BuiltinCatalog();
+  perf::TrainingJob job = perf::TrainingJobFor(cat, **cat.FindModel(model), **cat.FindChip(chip));
+  if (auto s = cat.SystemFor(*job.chip)) job.system = *s;
+  job.chips = chips;
+  job.tokens = 1e12;
+  return job;
+}
+
 inline std::optional<int> OptInt(const YAML::Node& n, const char* key) {
   if (!n[key]) return std::nullopt;
   return n[key].as<int>();

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "catalog/catalog.h"
+#include "published_cases.h"
 #include "testing.h"
 
 namespace suanli::perf {
@@ -14,13 +15,7 @@ namespace {
 
 const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
 
-TrainingJob Job(const char* model, const char* chip, long chips) {
-  TrainingJob job = TrainingJobFor(Cat(), **Cat().FindModel(model), **Cat().FindChip(chip));
-  if (auto s = Cat().SystemFor(*job.chip)) job.system = *s;
-  job.chips = chips;
-  job.tokens = 1e12;
-  return job;
-}
+using testing::TrainingJobOn;
 
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 
@@ -28,7 +23,7 @@ constexpr double kGiB = 1024.0 * 1024 * 1024;
 // 34 s b h / t bytes per layer; the first stage of an interleaved pipeline
 // holds L layers' worth times (1 + (p-1)/(p v)).
 TEST(TrainingTest, ActivationMemoryMatchesKorthikanti) {
-  TrainingJob job = Job("korthikanti-175b", "a100", 64);
+  TrainingJob job = TrainingJobOn("korthikanti-175b", "a100", 64);
   job.seq_len = 2048;
   job.global_batch_tokens = 64 * 2048;
   job.attention = AttentionKernel::kUnfused;
@@ -42,7 +37,7 @@ TEST(TrainingTest, ActivationMemoryMatchesKorthikanti) {
 
 // Without recomputation the score matrices add 5 a s^2 b / t bytes per layer.
 TEST(TrainingTest, UnfusedAttentionStoresScores) {
-  TrainingJob job = Job("korthikanti-22b", "a100", 8);
+  TrainingJob job = TrainingJobOn("korthikanti-22b", "a100", 8);
   job.seq_len = 2048;
   job.global_batch_tokens = 4 * 2048;
   job.attention = AttentionKernel::kUnfused;
@@ -60,7 +55,7 @@ TEST(TrainingTest, UnfusedAttentionStoresScores) {
 // gradients twice that; fp32 main weights (4 B/param) and Adam moments (8 B/param) sharded over
 // dp by ZeRO-1. ZeRO-3 holds two gathered bf16 layers (the running one and the prefetched).
 TEST(TrainingTest, ParameterMemoryByZeroStage) {
-  TrainingJob job = Job("korthikanti-175b", "a100", 128);
+  TrainingJob job = TrainingJobOn("korthikanti-175b", "a100", 128);
   job.seq_len = 2048;
   job.global_batch_tokens = 128 * 2048;
   const double h = 12288;
@@ -79,7 +74,7 @@ TEST(TrainingTest, ParameterMemoryByZeroStage) {
 }
 
 TEST(TrainingTest, TimeBreakdownAddsUpAndFlopsAreConsistent) {
-  TrainingJob job = Job("llama-3-70b", "h100", 256);
+  TrainingJob job = TrainingJobOn("llama-3-70b", "h100", 256);
   auto r = SearchLayout(job, {});
   ASSERT_TRUE(r) << r.error().ToString();
   const auto& e = r->best;
@@ -98,7 +93,7 @@ TEST(TrainingTest, TimeBreakdownAddsUpAndFlopsAreConsistent) {
 }
 
 TEST(TrainingTest, SearchIsDeterministic) {
-  TrainingJob job = Job("deepseek-v3", "h800", 2048);
+  TrainingJob job = TrainingJobOn("deepseek-v3", "h800", 2048);
   job.dtype = catalog::DType::kFp8;
   auto a = SearchLayout(job, {});
   auto b = SearchLayout(job, {});
@@ -109,7 +104,7 @@ TEST(TrainingTest, SearchIsDeterministic) {
 }
 
 TEST(TrainingTest, NothingFitsSaysByHowMuch) {
-  auto r = SearchLayout(Job("llama-3-405b", "h100", 8), {});
+  auto r = SearchLayout(TrainingJobOn("llama-3-405b", "h100", 8), {});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("no layout fits in 80 GiB"), std::string::npos)
       << r.error().message;
@@ -123,26 +118,26 @@ TEST(TrainingTest, BadJobsAreRejectedWithReasons) {
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
   };
-  expect_error(Job("llama-3-8b", "h100", 0), {}, "at least 1 chip");
-  TrainingJob no_tokens = Job("llama-3-8b", "h100", 8);
+  expect_error(TrainingJobOn("llama-3-8b", "h100", 0), {}, "at least 1 chip");
+  TrainingJob no_tokens = TrainingJobOn("llama-3-8b", "h100", 8);
   no_tokens.tokens = 0;
   expect_error(no_tokens, {}, "--tokens");
   LayoutConstraints tp7;
   tp7.tp = 7;
-  expect_error(Job("llama-3-8b", "h100", 56), tp7,
+  expect_error(TrainingJobOn("llama-3-8b", "h100", 56), tp7,
                "does not divide the model's 32 attention heads");
-  TrainingJob fp8 = Job("llama-3-8b", "a100", 8);
+  TrainingJob fp8 = TrainingJobOn("llama-3-8b", "a100", 8);
   fp8.dtype = catalog::DType::kFp8;
   expect_error(fp8, {}, "does not support fp8; it supports bf16 or fp16");
-  expect_error(Job("llama-3-8b", "hanguang-800", 8), {}, "inference-only");
+  expect_error(TrainingJobOn("llama-3-8b", "hanguang-800", 8), {}, "inference-only");
   // A chip whose needed figure is unknown says which one.
-  expect_error(Job("llama-3-8b", "kunlun-p800", 8), {}, "peak_tflops.bf16 is unknown");
+  expect_error(TrainingJobOn("llama-3-8b", "kunlun-p800", 8), {}, "peak_tflops.bf16 is unknown");
 }
 
 // Young's rule with failures switched off leaves only the stall fraction;
 // with failures, the hand-computed expression.
 TEST(TrainingTest, GoodputFollowsYoungsRule) {
-  TrainingJob job = Job("llama-3-8b", "h100", 1024);
+  TrainingJob job = TrainingJobOn("llama-3-8b", "h100", 1024);
   job.training.stall_fraction = 0;
   job.calibration.failures_per_chip_day = 0;
   auto r = SearchLayout(job, {});
@@ -167,7 +162,7 @@ TEST(TrainingTest, GoodputFollowsYoungsRule) {
 // folded layout holds 12 x 4 x 18,874,368 x 2 bytes = 1.6875 GiB less of bf16 weights. An EP that
 // divides neither dp nor dp x tp is an error.
 TEST(TrainingTest, ExpertParallelFoldsOverTensorParallelRanks) {
-  TrainingJob job = Job("qwen3-235b-a22b", "h100", 256);
+  TrainingJob job = TrainingJobOn("qwen3-235b-a22b", "h100", 256);
   job.seq_len = 4096;
   job.global_batch_tokens = 2048.0 * 4096;
   // Without the host's per-expert launches (16 local experts against 4) both layouts split the
@@ -195,7 +190,7 @@ TEST(TrainingTest, ExpertParallelFoldsOverTensorParallelRanks) {
 // embedding, (7 x 3,187,703,808 + 2,101,346,304) / 8 = 3,051,909,120 parameters, a middle stage
 // 8 layers, 3,187,703,808: with 15 micro-batches in flight against 16 it is the fullest.
 TEST(TrainingTest, FirstPipelineStageIsShortWhenLayersDoNotSplitEvenly) {
-  TrainingJob job = Job("llama-3-405b", "h100", 16384);
+  TrainingJob job = TrainingJobOn("llama-3-405b", "h100", 16384);
   job.seq_len = 8192;
   job.global_batch_tokens = 2048.0 * 8192;
   ParallelLayout meta{8, 16, 128, 1, 1, 1, 1, 1, Recompute::kSelective, true};
@@ -214,7 +209,7 @@ TEST(TrainingTest, FirstPipelineStageIsShortWhenLayersDoNotSplitEvenly) {
 // 6 GEMMs each per layer and micro-batch, 48 layers, 64 / 8 = 8 micro-batches per replica:
 // 8 x 48 x 6 x 16 x 50 us = 1.8432 s of compute time per step.
 TEST(TrainingTest, DroplessExpertsPayTheHostsLaunches) {
-  TrainingJob job = Job("qwen3-30b-a3b", "h100", 8);
+  TrainingJob job = TrainingJobOn("qwen3-30b-a3b", "h100", 8);
   job.seq_len = 4096;
   job.global_batch_tokens = 64.0 * 4096;
   ParallelLayout l{1, 1, 8, 8, 1, 1, 1, 1, Recompute::kSelective, true};
@@ -227,7 +222,7 @@ TEST(TrainingTest, DroplessExpertsPayTheHostsLaunches) {
 }
 
 TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
-  TrainingJob job = Job("deepseek-v3", "h800", 2048);
+  TrainingJob job = TrainingJobOn("deepseek-v3", "h800", 2048);
   job.dtype = catalog::DType::kFp8;
   job.seq_len = 4096;
   job.global_batch_tokens = 15360.0 * 4096;
@@ -242,7 +237,7 @@ TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
 }
 
 TEST(TrainingTest, InvalidLayoutsAreErrors) {
-  TrainingJob job = Job("llama-3-8b", "h100", 64);
+  TrainingJob job = TrainingJobOn("llama-3-8b", "h100", 64);
   EXPECT_FALSE(EstimateLayout(job, ParallelLayout{8, 4, 1, 1, 1, 1, 1, 1}));   // 32 != 64 chips
   EXPECT_FALSE(EstimateLayout(job, ParallelLayout{1, 64, 1, 1, 1, 1, 1, 1}));  // pp > layers
   EXPECT_FALSE(EstimateLayout(job, ParallelLayout{1, 1, 64, 2, 1, 1, 1, 1}));  // ep on dense
@@ -261,7 +256,7 @@ namespace {
 // Users give round batches ("16M" tokens) that do not divide into dp x micro-batch sequences:
 // each layout rounds to its nearest whole micro-batches (within 10 %) and says what it used.
 TEST(TrainingBatch, RoundBatchesRunAndMatchMetasGpuHours) {
-  TrainingJob job = Job("llama-3-405b", "h100", 16384);
+  TrainingJob job = TrainingJobOn("llama-3-405b", "h100", 16384);
   job.seq_len = 8192;
   job.tokens = 15.6e12;
   job.global_batch_tokens = 16e6;  // 1,953.1 sequences of 8,192: whole sequences 1,953
@@ -277,7 +272,7 @@ TEST(TrainingBatch, RoundBatchesRunAndMatchMetasGpuHours) {
   EXPECT_NEAR(e.accelerator_hours / 30.84e6, 1.0, 0.15) << e.accelerator_hours;
 
   // 4e6 tokens of 2,048: 1,953 sequences again, on 128 GPUs.
-  TrainingJob small = Job("llama-3-8b", "h100", 128);
+  TrainingJob small = TrainingJobOn("llama-3-8b", "h100", 128);
   small.seq_len = 2048;
   small.global_batch_tokens = 4e6;
   auto s = SearchLayout(small, {});
@@ -288,7 +283,7 @@ TEST(TrainingBatch, RoundBatchesRunAndMatchMetasGpuHours) {
 
 TEST(TrainingBatch, FixedLayoutRoundsToItsMicroBatches) {
   // dp 128 x micro-batch 1: 1,953 sequences round to 1,920 (15 x 128; 2,048 is farther).
-  TrainingJob job = Job("llama-3-405b", "h100", 16384);
+  TrainingJob job = TrainingJobOn("llama-3-405b", "h100", 16384);
   job.seq_len = 8192;
   job.global_batch_tokens = 16e6;
   LayoutConstraints fixed;
@@ -308,7 +303,7 @@ TEST(TrainingBatch, FixedLayoutRoundsToItsMicroBatches) {
 // No batch given: 1,024 tokens per chip as Llama 3 405B ran (16M on 16,384 GPUs), at least 4Mi,
 // at most the DeepSeek LLM batch law 0.292 C^0.3271 for the run's compute C.
 TEST(TrainingBatch, DefaultBatchGrowsWithTheFleet) {
-  TrainingJob big = Job("llama-3-405b", "h100", 16384);
+  TrainingJob big = TrainingJobOn("llama-3-405b", "h100", 16384);
   big.seq_len = 8192;
   big.tokens = 15.6e12;
   auto r = SearchLayout(big, {});
@@ -320,13 +315,13 @@ TEST(TrainingBatch, DefaultBatchGrowsWithTheFleet) {
   EXPECT_NEAR(r->best.accelerator_hours / 30.84e6, 1.0, 0.15) << r->best.accelerator_hours;
 
   // 1,024 chips: 1,024 x 1,024 = 1Mi is below the 4Mi floor.
-  TrainingJob mid = Job("llama-3-70b", "h800", 1024);
+  TrainingJob mid = TrainingJobOn("llama-3-70b", "h800", 1024);
   auto m = SearchLayout(mid, {});
   ASSERT_TRUE(m);
   EXPECT_DOUBLE_EQ(m->best.requested_batch_tokens, 4194304.0);
 
   // 100,000 chips on a small run: capped by the batch law.
-  TrainingJob wide = Job("llama-3-8b", "h100", 100000);
+  TrainingJob wide = TrainingJobOn("llama-3-8b", "h100", 100000);
   wide.seq_len = 4096;
   wide.tokens = 1e12;
   auto w = SearchLayout(wide, {});
@@ -340,7 +335,7 @@ TEST(TrainingBatch, DefaultBatchGrowsWithTheFleet) {
 TEST(TrainingBatch, DeepSeekV3SearchedWithTheDefaultBatch) {
   // DeepSeek-V3: 2.664M H800-hours (its report). The search on 2,048 H800 in FP8 with no layout
   // and no batch given comes within 15 %.
-  TrainingJob job = Job("deepseek-v3", "h800", 2048);
+  TrainingJob job = TrainingJobOn("deepseek-v3", "h800", 2048);
   job.dtype = catalog::DType::kFp8;
   job.seq_len = 4096;
   job.tokens = 14.8e12;
@@ -352,7 +347,7 @@ TEST(TrainingBatch, DeepSeekV3SearchedWithTheDefaultBatch) {
 TEST(TrainingBatch, ABatchTooSmallForTheFleetSaysSo) {
   // One sequence on 1,024 GPUs: every layout has at least 4 data-parallel replicas
   // (tp <= 8 in a node, pp <= 32 layers, no context parallelism at 2,048 tokens).
-  TrainingJob job = Job("llama-3-8b", "h100", 1024);
+  TrainingJob job = TrainingJobOn("llama-3-8b", "h100", 1024);
   job.seq_len = 2048;
   job.global_batch_tokens = 2048;
   auto r = SearchLayout(job, {});

@@ -21,9 +21,7 @@ namespace {
 
 const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::Contains;
 
 supply::Scenario Parse(const std::string& yaml) {
   auto s = supply::ParseScenario(yaml, "test.yaml");

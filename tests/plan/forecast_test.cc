@@ -25,9 +25,7 @@ namespace {
 
 const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::Contains;
 
 // --- the allocator -------------------------------------------------------------
 

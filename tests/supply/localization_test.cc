@@ -10,13 +10,12 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include "testing.h"
 
 namespace suanli::supply {
 namespace {
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::Contains;
 
 Sector Hand(double base_share, Distribution domestic, Distribution demand) {
   Sector s;

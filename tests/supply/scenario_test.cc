@@ -12,15 +12,14 @@
 
 #include "supply/distribution.h"
 #include "supply/sampler.h"
+#include "testing.h"
 
 namespace suanli::supply {
 namespace {
 
 constexpr const char* kFile = "plans/tiny.yaml";
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::Contains;
 
 // --- distributions ----------------------------------------------------------
 
