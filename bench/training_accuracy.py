@@ -63,7 +63,8 @@ def layout_of(est):
     p = est.get("parallel") or {}
     if not isinstance(p, dict):
         return str(p)
-    keys = ("tp", "pp", "dp", "ep", "cp", "interleave", "micro_batch", "zero_stage", "recompute")
+    keys = ("tp", "pp", "dp", "ep", "cp", "interleave", "micro_batch", "zero_stage", "recompute",
+            "schedule")
     return " ".join(f"{k.split('_')[0]}{p[k]}" for k in keys if k in p)
 
 
