@@ -20,15 +20,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def args_of(case):
+# Settings of the simulated workload only: `--mode analytic` refuses them (it has no workload to
+# apply them to), so the analytic run goes without them.
+SIMULATION_ONLY = ("scheduler_steps", "input_dist", "output_dist")
+
+
+def args_of(case, simulated=True):
     out = ["--model", case["model"], "--chip", case["chip"], "--count", str(case["count"]),
            "--dtype", case["dtype"], "--input-tokens", str(case["input"]),
            "--output-tokens", str(case["output"])]
-    for key in ("tp", "ep", "dp", "pp", "kv_dtype", "expert_dtype", "engine", "max_num_seqs",
-                "max_batched_tokens", "scheduler_steps"):
-        if key in case:
+    for key in ("tp", "ep", "dp", "pp", "kv_dtype", "expert_dtype", "attention_dtype", "engine",
+                "max_num_seqs", "max_batched_tokens", "scheduler_steps", "input_dist",
+                "output_dist"):
+        if key in case and (simulated or key not in SIMULATION_ONLY):
             out += ["--" + key.replace("_", "-"), str(case[key])]
-    if case.get("chunked_prefill") is False:
+    if case.get("chunked_prefill") is False and simulated:
         out.append("--no-chunked-prefill")
     for key in ("ttft_ms", "tpot_ms"):
         if key in case:
@@ -55,10 +61,10 @@ def main():
     for case in cases:
         if a.only not in case["name"]:
             continue
-        base = args_of(case) + (["--catalog", a.catalog] if a.catalog else [])
+        extra = ["--catalog", a.catalog] if a.catalog else []
         pub = case["published"]
-        sim, err = run(a.suanli, base + ["--mode", case["mode"]])
-        ana, err2 = run(a.suanli, base + ["--mode", "analytic"])
+        sim, err = run(a.suanli, args_of(case) + extra + ["--mode", case["mode"]])
+        ana, err2 = run(a.suanli, args_of(case, simulated=False) + extra + ["--mode", "analytic"])
         s = sim["simulation"]["output_tokens_per_s_per_chip"] if sim else None
         n = ana["output_tokens_per_s_per_chip"] if ana else None
         def pct(v):

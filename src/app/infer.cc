@@ -176,7 +176,15 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
   // A pipeline's pp micro-batches are pp streams of the same engine: each is simulated as a group
   // with its share of the arrivals and the KV room its stage leaves (perf::ServingStepModel).
   s.groups_per_instance = e.layout.dp * e.layout.pp;
-  const double groups = s.groups_per_instance;
+  // Attention data parallel: the dp groups pass every MoE layer together, so they are simulated
+  // together, in lockstep, on the instance's arrivals (a trace stays one group's).
+  const int lockstep = r.requests_trace.empty() ? e.layout.dp : 1;
+  limits.attention_groups = lockstep;
+  // How many simulated streams share the instance's arrivals.
+  const double groups = static_cast<double>(s.groups_per_instance) / lockstep;
+  const std::string per_run =
+      lockstep > 1 ? fmt::format("per run ({} attention groups in lockstep)", lockstep)
+                   : "per group";
 
   sim::WorkloadSpec spec;
   spec.input = *sim::LengthDistribution::Parse(r.input_dist, r.input_tokens);
@@ -210,9 +218,13 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
     // Every group serves the whole trace: the trace is per attention group.
     result = sim::SimulateServing(*model, limits, *requests, slo, r.seed);
   } else if (r.mode == "offline") {
-    spec.requests = r.requests.value_or(std::clamp<long>(8L * e.max_batch, 1000, 100'000));
+    spec.requests =
+        r.requests.value_or(std::clamp<long>(8L * e.max_batch, 1000, 100'000)) * lockstep;
     s.requests_per_run = spec.requests;
-    s.workload = fmt::format("{} requests at once per attention group", spec.requests);
+    s.workload = lockstep > 1
+                     ? fmt::format("{} requests at once on {} attention groups in lockstep",
+                                   spec.requests, lockstep)
+                     : fmt::format("{} requests at once per attention group", spec.requests);
     result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed);
   } else if (r.qps) {
     spec.qps = *r.qps / groups;
@@ -220,11 +232,13 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
     spec.requests = std::max(1L, static_cast<long>(std::llround(spec.qps * duration)));
     s.qps = *r.qps;
     s.requests_per_run = spec.requests;
-    s.workload = fmt::format("{:g} requests/s per instance for {:g} s ({} requests per group)",
-                             *r.qps, duration, spec.requests);
+    s.workload = fmt::format("{:g} requests/s per instance for {:g} s ({} requests {})", *r.qps,
+                             duration, spec.requests, per_run);
     result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed);
   } else {
-    spec.requests = r.requests.value_or(2000);
+    // Per group as many requests as one group alone would get, so that a run lasts as long
+    // (long outputs need a long run to reach their steady batch).
+    spec.requests = r.requests.value_or(2000) * lockstep;
     s.requests_per_run = spec.requests;
     auto search = sim::MaxQpsAtSlo(*model, limits, spec, slo);
     if (!search) return tl::unexpected(search.error());

@@ -160,7 +160,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("requests_trace", &R::requests_trace,
            "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens"),
       Bind("input_dist", &R::input_dist,
-           "prompt lengths around --input-tokens: fixed, exp, uniform[:W] or lognormal[:SIGMA]"),
+           "prompt lengths around --input-tokens: fixed, exp, uniform[:W] or "
+           "lognormal[:SIGMA[:MAX]]"),
       Bind("output_dist", &R::output_dist, "output lengths around --output-tokens (as input_dist)"),
       Bind("arrivals", &R::arrivals, "poisson (default) or gamma (bursty, with --burstiness)"),
       Bind("burstiness", &R::burstiness,

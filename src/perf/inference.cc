@@ -287,8 +287,10 @@ AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp
 // One step of an attention group: `decode` sequences produce one token each (plus the
 // draft tokens they verify with MTP), attending to `decode_keys` cached tokens in all, and
 // `prefill` prompt tokens are computed alongside, attending to `prefill_keys` tokens in all.
+// `instance_tokens`, when not negative, is what all dp groups of the instance compute in this step
+// (each chip's experts serve them all); negative: the dp groups run alike.
 Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, double decode_keys,
-                     double prefill, double prefill_keys) {
+                     double prefill, double prefill_keys, double instance_tokens_given = -1) {
   const auto& m = *x.job.model;
   const auto& s = x.s;
   const auto& p = s.p;
@@ -298,7 +300,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // With MTP each running sequence verifies its draft tokens in the same pass.
   const double verify = 1.0 + x.job.mtp_depth;
   const double tokens = decode * verify + prefill;  // per group
-  const double instance_tokens = tokens * l.dp;
+  const double instance_tokens = instance_tokens_given >= 0 ? instance_tokens_given : tokens * l.dp;
   Step st;
 
   // Weights streamed once per step; routed experts only as far as touched.
@@ -879,6 +881,23 @@ double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, dou
   return StepTimeOfBatch(state_->context(), state_->layout, decode_seqs, decode_keys,
                          prefill_tokens, prefill_keys)
       .total();
+}
+
+double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) const {
+  const Context x = state_->context();
+  const double verify = 1.0 + state_->job.mtp_depth;
+  double instance_tokens = 0;
+  for (const GroupBatch& g : groups) instance_tokens += g.decode_seqs * verify + g.prefill_tokens;
+  // Every MoE layer's dispatch waits for the slowest group's attention and dense layers, and the
+  // experts then serve all groups' tokens: the iteration takes the busiest group's time. Groups
+  // with nothing to run still take part (the engines run a dummy batch on an idle rank).
+  double slowest = 0;
+  for (const GroupBatch& g : groups) {
+    slowest = std::max(slowest, StepTimeOfBatch(x, state_->layout, g.decode_seqs, g.decode_keys,
+                                                g.prefill_tokens, g.prefill_keys, instance_tokens)
+                                    .total());
+  }
+  return slowest;
 }
 
 double ServingStepModel::KvCapacityTokens() const {

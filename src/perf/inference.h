@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "catalog/calibration.h"
 #include "catalog/chip.h"
@@ -162,6 +163,14 @@ class ServingStepModel {
   // tokens are computed alongside, attending to `prefill_keys` tokens in all.
   double StepSeconds(double decode_seqs, double decode_keys, double prefill_tokens,
                      double prefill_keys) const;
+  // One group's work in an iteration (the arguments of StepSeconds).
+  struct GroupBatch {
+    double decode_seqs = 0, decode_keys = 0, prefill_tokens = 0, prefill_keys = 0;
+  };
+  // Seconds of one iteration of an instance whose attention groups (attention data parallel)
+  // each run their own batch, in lockstep through the MoE layers: the busiest group sets the
+  // time, and the experts serve the tokens of all groups.
+  double LockstepSeconds(const std::vector<GroupBatch>& groups) const;
   // KV-cache room of one attention group, in tokens: what the weights, the runtime and the
   // engine's memory fraction leave.
   double KvCapacityTokens() const;

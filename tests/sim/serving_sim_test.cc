@@ -39,6 +39,37 @@ ServingRequest Req(double at, int in, int out) {
   return r;
 }
 
+// 1 ms a decoding sequence and 10 ms a prompt token: which group carries what shows in the time.
+class PerTokenStep : public StepCost {
+ public:
+  double StepSeconds(double decode, double, double prefill, double) const override {
+    return 0.001 * decode + 0.01 * prefill;
+  }
+  double KvCapacityTokens() const override { return 1e6; }
+};
+
+// Attention data parallel: groups pass every MoE layer together, so a long prompt in one group
+// holds up the other's tokens. By hand: r0 (1 + 11 tokens) goes to group 0, r1 (100 + 2) to the
+// emptier group 1. Iteration 1 prefills both: max(10 ms, 1,000 ms) = 1 s, so r0's first token
+// comes at 1 s, not at 10 ms as it would alone; then ten 1 ms decode steps: r0 ends at 1.010 s,
+// TPOT 1 ms. The output rate is per group: 13 tokens / 1.010 s / 2 groups.
+TEST(ServingSim, GroupsInLockstepWaitForTheBusiestGroup) {
+  const PerTokenStep model;
+  SchedulerLimits limits;
+  limits.attention_groups = 2;
+  const std::vector<ServingRequest> both = {Req(0, 1, 11), Req(0, 100, 2)};
+  auto r = SimulateServing(model, limits, both, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->requests_completed, 2);
+  EXPECT_NEAR(r->ttft_ms.p50, 1000, 1e-6);  // both first tokens at 1 s
+  EXPECT_NEAR(r->e2e_s.mean, (1.010 + 1.001) / 2, 1e-9);
+  EXPECT_NEAR(r->output_tokens_per_s, 13 / 1.010 / 2, 1e-9);
+  // Alone, r0 takes 10 ms to its first token.
+  auto alone = SimulateServing(model, {}, {Req(0, 1, 11)}, {});
+  ASSERT_TRUE(alone);
+  EXPECT_NEAR(alone->ttft_ms.p50, 10, 1e-9);
+}
+
 TEST(ServingSim, OneRequestIsOnePrefillStepThenOneStepPerToken) {
   // 100 prompt tokens in one step (no token budget) samples token 1 at 10 ms; tokens 2..11 take
   // one decode step each: done at 11 steps = 110 ms; TPOT (110 - 10) / 10 = 10 ms.
@@ -280,6 +311,35 @@ TEST(ServingSim, LengthDistributionsKeepTheirMean) {
   EXPECT_FALSE(LengthDistribution::Parse("uniform:2", 10));
   EXPECT_FALSE(LengthDistribution::Parse("lognormal:x", 10));
   EXPECT_FALSE(LengthDistribution::Parse("exp:3", 10));
+  EXPECT_FALSE(LengthDistribution::Parse("uniform:0.2:100", 10));
+  EXPECT_FALSE(LengthDistribution::Parse("lognormal:1:x", 10));
+  EXPECT_FALSE(LengthDistribution::Parse("lognormal:1:10", 10));  // the maximum is the mean
+}
+
+// A generation limit cuts outputs: draws above the maximum become the maximum, and the mean asked
+// for is the mean after the cut. Hand check of the cut: with sigma 1 and the maximum at 4x the
+// mean, the uncut lognormal of that mean has P(X > 4 mean) = 1 - Phi((ln 4 + 1/2) / 1)
+// = 1 - Phi(1.886) = 3.0 %, so a few percent of draws sit at the maximum.
+TEST(ServingSim, CutLognormalKeepsItsMeanAndMaximum) {
+  auto d = LengthDistribution::Parse("lognormal:1.0:4000", 1000);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->ToString(), "lognormal:1:4000");
+  WorkloadSpec spec;
+  spec.requests = 100000;
+  spec.output = *d;
+  double sum = 0;
+  long at_max = 0;
+  int longest = 0;
+  for (const auto& r : MakeServingRequests(spec)) {
+    sum += r.output_tokens;
+    at_max += r.output_tokens == 4000;
+    longest = std::max(longest, r.output_tokens);
+  }
+  EXPECT_NEAR(sum / 100000, 1000, 1000 * 0.02);
+  EXPECT_EQ(longest, 4000);
+  // The cut lifts mu above the uncut ln(1000) - 1/2, so slightly more than 3.0 % reach the cap.
+  EXPECT_GT(at_max, 100000 * 0.030);
+  EXPECT_LT(at_max, 100000 * 0.05);
 }
 
 TEST(ServingSim, TraceReaderTakesCsvAndJsonLines) {

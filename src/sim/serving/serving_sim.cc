@@ -47,10 +47,22 @@ double Draw(const LengthDistribution& d, Rng& rng) {
       return -d.mean * std::log(1 - rng.Uniform());
     case S::kUniform:
       return d.mean * (1 + d.spread * (2 * rng.Uniform() - 1));
-    case S::kLognormal:
-      return std::exp(std::log(d.mean) - d.spread * d.spread / 2 + d.spread * rng.Normal());
+    case S::kLognormal: {
+      const double v = std::exp(d.log_median + d.spread * rng.Normal());
+      return d.max > 0 ? std::min(v, d.max) : v;
+    }
   }
   return d.mean;
+}
+
+double NormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+// E[min(X, cap)] for X lognormal(mu, sigma): the uncut part's partial mean plus the cut mass at
+// the cap.
+double CutLognormalMean(double mu, double sigma, double cap) {
+  const double l = std::log(cap);
+  return std::exp(mu + sigma * sigma / 2) * NormalCdf((l - mu - sigma * sigma) / sigma) +
+         cap * (1 - NormalCdf((l - mu) / sigma));
 }
 
 int ToTokens(double v) { return static_cast<int>(std::clamp(std::round(v), 1.0, 1e9)); }
@@ -62,9 +74,24 @@ Result<LengthDistribution> LengthDistribution::Parse(std::string_view shape, dou
   d.mean = mean;
   const size_t colon = shape.find(':');
   const std::string_view kind = shape.substr(0, colon);
-  std::optional<double> given;
+  std::optional<double> given, cap;
   if (colon != std::string_view::npos) {
-    const ScaledNumber n = ParseScaledNumber(shape.substr(colon + 1), {});
+    std::string_view rest = shape.substr(colon + 1);
+    const size_t second = rest.find(':');
+    if (second != std::string_view::npos) {
+      if (kind != "lognormal") {
+        return MakeError(
+            fmt::format("{}: only lognormal takes a maximum (lognormal:SIGMA:MAX)", Quoted(shape)));
+      }
+      const ScaledNumber m = ParseScaledNumber(rest.substr(second + 1), {});
+      if (m.status != NumberStatus::kOk) {
+        return MakeError(
+            fmt::format("{}: the maximum after the second ':' is not a number", Quoted(shape)));
+      }
+      cap = m.value;
+      rest = rest.substr(0, second);
+    }
+    const ScaledNumber n = ParseScaledNumber(rest, {});
     if (n.status != NumberStatus::kOk) {
       return MakeError(fmt::format("{}: the spread after ':' is not a number", Quoted(shape)));
     }
@@ -89,11 +116,27 @@ Result<LengthDistribution> LengthDistribution::Parse(std::string_view shape, dou
     if (!(d.spread > 0 && d.spread <= 3)) {
       return MakeError(fmt::format("{}: sigma must be in (0, 3]", Quoted(shape)));
     }
+    d.log_median = std::log(mean) - d.spread * d.spread / 2;
+    if (cap) {
+      if (!(*cap > mean && *cap <= 1e9)) {
+        return MakeError(fmt::format(
+            "{}: the maximum must be above the mean ({:g}) and at most 1e9", Quoted(shape), mean));
+      }
+      d.max = *cap;
+      // Cutting lowers the mean: find the mu that gives `mean` after the cut (the cut mean
+      // grows with mu, from 0 to the cap).
+      double lo = std::log(mean) - 20, hi = std::log(*cap) + 20 * d.spread;
+      for (int i = 0; i < 200 && hi - lo > 1e-12; ++i) {
+        const double mid = (lo + hi) / 2;
+        (CutLognormalMean(mid, d.spread, *cap) < mean ? lo : hi) = mid;
+      }
+      d.log_median = (lo + hi) / 2;
+    }
     return d;
   }
   return MakeError(
       fmt::format("unknown length distribution {}; expected fixed, exp, uniform[:HALF_WIDTH] or "
-                  "lognormal[:SIGMA]",
+                  "lognormal[:SIGMA[:MAX]]",
                   Quoted(shape)));
 }
 
@@ -106,7 +149,8 @@ std::string LengthDistribution::ToString() const {
     case Shape::kUniform:
       return fmt::format("uniform:{:g}", spread);
     case Shape::kLognormal:
-      return fmt::format("lognormal:{:g}", spread);
+      return max > 0 ? fmt::format("lognormal:{:g}:{:g}", spread, max)
+                     : fmt::format("lognormal:{:g}", spread);
   }
   return {};
 }
@@ -316,6 +360,16 @@ long BlocksFor(long tokens, int block) { return (tokens + block - 1) / block; }
 
 }  // namespace
 
+double StepCost::LockstepSeconds(
+    const std::vector<perf::ServingStepModel::GroupBatch>& groups) const {
+  double slowest = 0;
+  for (const auto& g : groups) {
+    slowest = std::max(slowest,
+                       StepSeconds(g.decode_seqs, g.decode_keys, g.prefill_tokens, g.prefill_keys));
+  }
+  return slowest;
+}
+
 Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerLimits& limits,
                                          const std::vector<ServingRequest>& requests,
                                          const SloTargets& slo, uint64_t seed) {
@@ -349,10 +403,26 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   Rng accept_rng(seed, 7);
 
   std::vector<Live> live(requests.size());
-  std::vector<size_t> running;
-  std::deque<size_t> waiting;
+  // An attention group's engine: its running batch, its queue, its KV blocks and host tier.
+  struct Chunk {
+    size_t id;
+    int tokens;
+  };
+  struct Group {
+    std::vector<size_t> running;
+    std::deque<size_t> waiting;
+    long used_blocks = 0;
+    double host_used = 0;
+    double swap_tokens = 0;  // tokens moved over the host link this iteration
+    int steps_since_call = 0;
+    std::vector<Chunk> prefills;
+    std::vector<size_t> decodes;
+  };
+  const int group_count = std::max(1, limits.attention_groups);
+  std::vector<Group> groups(static_cast<size_t>(group_count));
+  const int scheduler_steps = std::max(1, limits.scheduler_steps);
+  for (Group& g : groups) g.steps_since_call = scheduler_steps;  // the first iteration calls
   size_t next_arrival = 0;
-  long used_blocks = 0;
   double now = requests.front().arrival_s;
   double busy_seq_s = 0, busy_s = 0;
   long completed = 0;
@@ -369,54 +439,36 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   double window_tokens = 0;
   double ramp_end_s = -1, ramp_tokens = 0;  // where the measured window starts, tokens before it
 
-  double host_used = 0, swap_tokens = 0;  // tokens moved over the host link this iteration
-  auto preempt = [&](size_t id) {
+  auto preempt = [&](Group& g, size_t id) {
     Live& l = live[id];
-    used_blocks -= l.blocks;
+    g.used_blocks -= l.blocks;
     l.blocks = 0;
     const long held = l.prefilled + l.decoded;
-    if (held > 0 && host_used + held <= limits.host_kv_tokens) {
+    if (held > 0 && g.host_used + held <= limits.host_kv_tokens) {
       // Swapped out: it resumes where it was once its blocks come back.
       l.swapped = held;
-      host_used += held;
-      swap_tokens += held;
+      g.host_used += held;
+      g.swap_tokens += held;
       ++res.swaps;
     } else {
       l.prefill_target = requests[id].input_tokens - requests[id].cached_tokens + l.generated;
       l.prefilled = 0;
       l.decoded = 0;
     }
-    waiting.push_front(id);
+    g.waiting.push_front(id);
     ++res.preemptions;
   };
 
-  struct Chunk {
-    size_t id;
-    int tokens;
-  };
-  std::vector<Chunk> prefills;
-  std::vector<size_t> decodes;
-  const int scheduler_steps = std::max(1, limits.scheduler_steps);
-  int steps_since_call = scheduler_steps;  // the first iteration is a scheduler call
-  while (completed < res.requests) {
-    while (next_arrival < requests.size() && requests[next_arrival].arrival_s <= now) {
-      Live& l = live[next_arrival];
-      l.prefill_target = requests[next_arrival].input_tokens - requests[next_arrival].cached_tokens;
-      waiting.push_back(next_arrival++);
-    }
-    if (running.empty() && waiting.empty()) {
-      if (next_arrival == requests.size()) return MakeError("serving simulator: requests lost");
-      now = requests[next_arrival].arrival_s;
-      continue;
-    }
-    // Schedule one iteration: running requests first, in admission order (decode a token, or
-    // the next prompt chunk), preempting the latest admitted when the KV cache is full; then
-    // new requests while sequences, tokens and KV blocks allow (none after a preemption).
+  // Schedules one iteration of a group: running requests first, in admission order (decode a
+  // token, or the next prompt chunk), preempting the latest admitted when the KV cache is full;
+  // then new requests while sequences, tokens and KV blocks allow (none after a preemption).
+  auto schedule = [&](Group& g) {
     double budget = budget_per_step;
-    prefills.clear();
-    decodes.clear();
+    g.prefills.clear();
+    g.decodes.clear();
+    g.swap_tokens = 0;
     bool preempted = false;
-    swap_tokens = 0;
+    auto& running = g.running;
     for (size_t k = 0; k < running.size(); ++k) {
       const size_t id = running[k];
       Live& l = live[id];
@@ -430,10 +482,10 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       const long need =
           BlocksFor(l.prefilled + l.decoded + want, block) - l.blocks;  // more blocks to hold it
       bool self_preempted = false;
-      while (need > capacity_blocks - used_blocks) {
+      while (need > capacity_blocks - g.used_blocks) {
         const size_t victim = running.back();
         running.pop_back();
-        preempt(victim);
+        preempt(g, victim);
         preempted = true;
         if (victim == id) {
           self_preempted = true;
@@ -442,126 +494,164 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       }
       if (self_preempted) break;
       l.blocks += std::max(0L, need);
-      used_blocks += std::max(0L, need);
+      g.used_blocks += std::max(0L, need);
       budget -= want;
       if (decoding) {
-        decodes.push_back(id);
+        g.decodes.push_back(id);
       } else {
-        prefills.push_back({id, want});
+        g.prefills.push_back({id, want});
       }
     }
     // With multi-step scheduling only a scheduler call admits; an idle engine calls at once.
-    const bool scheduler_call = steps_since_call >= scheduler_steps || running.empty();
-    if (scheduler_call) steps_since_call = 0;
-    if (!preempted && scheduler_call) {
-      while (!waiting.empty() && running.size() < static_cast<size_t>(max_seqs) && budget >= 1) {
-        const size_t id = waiting.front();
-        Live& l = live[id];
-        if (l.swapped > 0) {
-          // Swapped in: its blocks come back over the host link; it runs from the next iteration.
-          const long need = BlocksFor(l.swapped + 1 + mtp_depth, block);
-          if (need > capacity_blocks - used_blocks) break;
-          waiting.pop_front();
-          running.push_back(id);
-          l.blocks = need;
-          used_blocks += need;
-          host_used -= l.swapped;
-          swap_tokens += l.swapped;
-          l.swapped = 0;
-          continue;
-        }
-        const int remaining = l.prefill_target - l.prefilled;
-        int want = static_cast<int>(std::min<double>(remaining, budget));
-        if (!limits.chunked_prefill && want < remaining) {
-          const bool first_prefill = prefills.empty() && budget == budget_per_step;
-          if (!first_prefill) break;
-          want = remaining;  // longer than any step's budget: it runs alone
-        }
-        // Reserving: every block the request will hold (prompt, the rest of its output and the
-        // drafts of its last step), so that running requests never need one that is not free.
-        const long need = limits.reserve_output
-                              ? BlocksFor(static_cast<long>(l.prefill_target) +
-                                              requests[id].output_tokens - l.generated + mtp_depth,
-                                          block)
-                              : BlocksFor(want, block);
-        if (need > capacity_blocks - used_blocks) break;
-        waiting.pop_front();
+    const bool scheduler_call = g.steps_since_call >= scheduler_steps || running.empty();
+    if (scheduler_call) g.steps_since_call = 0;
+    if (preempted || !scheduler_call) return;
+    while (!g.waiting.empty() && running.size() < static_cast<size_t>(max_seqs) && budget >= 1) {
+      const size_t id = g.waiting.front();
+      Live& l = live[id];
+      if (l.swapped > 0) {
+        // Swapped in: its blocks come back over the host link; it runs from the next iteration.
+        const long need = BlocksFor(l.swapped + 1 + mtp_depth, block);
+        if (need > capacity_blocks - g.used_blocks) break;
+        g.waiting.pop_front();
         running.push_back(id);
         l.blocks = need;
-        used_blocks += need;
-        budget -= want;
-        prefills.push_back({id, want});
+        g.used_blocks += need;
+        g.host_used -= l.swapped;
+        g.swap_tokens += l.swapped;
+        l.swapped = 0;
+        continue;
       }
+      const int remaining = l.prefill_target - l.prefilled;
+      int want = static_cast<int>(std::min<double>(remaining, budget));
+      if (!limits.chunked_prefill && want < remaining) {
+        const bool first_prefill = g.prefills.empty() && budget == budget_per_step;
+        if (!first_prefill) break;
+        want = remaining;  // longer than any step's budget: it runs alone
+      }
+      // Reserving: every block the request will hold (prompt, the rest of its output and the
+      // drafts of its last step), so that running requests never need one that is not free.
+      const long need = limits.reserve_output
+                            ? BlocksFor(static_cast<long>(l.prefill_target) +
+                                            requests[id].output_tokens - l.generated + mtp_depth,
+                                        block)
+                            : BlocksFor(want, block);
+      if (need > capacity_blocks - g.used_blocks) break;
+      g.waiting.pop_front();
+      running.push_back(id);
+      l.blocks = need;
+      g.used_blocks += need;
+      budget -= want;
+      g.prefills.push_back({id, want});
     }
-    if (decodes.empty() && prefills.empty() && swap_tokens == 0) {
+  };
+
+  std::vector<perf::ServingStepModel::GroupBatch> batches(groups.size());
+  while (completed < res.requests) {
+    while (next_arrival < requests.size() && requests[next_arrival].arrival_s <= now) {
+      Live& l = live[next_arrival];
+      l.prefill_target = requests[next_arrival].input_tokens - requests[next_arrival].cached_tokens;
+      // To the group with the fewest requests in it (the engines' attention-DP dispatch).
+      Group* to = &groups.front();
+      for (Group& g : groups) {
+        if (g.running.size() + g.waiting.size() < to->running.size() + to->waiting.size()) to = &g;
+      }
+      to->waiting.push_back(next_arrival++);
+    }
+    bool empty = true;
+    for (const Group& g : groups) empty = empty && g.running.empty() && g.waiting.empty();
+    if (empty) {
+      if (next_arrival == requests.size()) return MakeError("serving simulator: requests lost");
+      now = requests[next_arrival].arrival_s;
+      continue;
+    }
+    bool work = false;
+    double swap_s = 0;
+    for (Group& g : groups) {
+      schedule(g);
+      work = work || !g.decodes.empty() || !g.prefills.empty() || g.swap_tokens > 0;
+      // Swaps hold the iteration up (vLLM's swap blocks the step); none without a host tier.
+      if (g.swap_tokens > 0) swap_s = std::max(swap_s, g.swap_tokens / limits.host_tokens_per_s);
+    }
+    if (!work) {
       if (++idle_steps > 3) return MakeError("the serving simulator made no progress (KV cache)");
       continue;
     }
     idle_steps = 0;
-    ++steps_since_call;
 
-    double decode_keys = 0, prefill_tokens = 0, prefill_keys = 0;
-    for (size_t id : decodes) {
-      decode_keys += requests[id].input_tokens + live[id].generated;
+    bool compute = false;
+    double running_seqs = 0;
+    for (size_t gi = 0; gi < groups.size(); ++gi) {
+      Group& g = groups[gi];
+      ++g.steps_since_call;
+      running_seqs += static_cast<double>(g.running.size());
+      auto& b = batches[gi];
+      b = {};
+      b.decode_seqs = static_cast<double>(g.decodes.size());
+      for (size_t id : g.decodes) b.decode_keys += requests[id].input_tokens + live[id].generated;
+      for (const Chunk& c : g.prefills) {
+        // Positions [a, b) of the sequence, each attending to itself and everything before it.
+        const double a = requests[c.id].cached_tokens + live[c.id].prefilled, e = a + c.tokens;
+        b.prefill_tokens += c.tokens;
+        b.prefill_keys += (e - a) * (a + e + 1) / 2;
+      }
+      compute = compute || !g.decodes.empty() || !g.prefills.empty();
     }
-    for (const Chunk& c : prefills) {
-      // Positions [a, b) of the sequence, each attending to itself and everything before it.
-      const double a = requests[c.id].cached_tokens + live[c.id].prefilled, b = a + c.tokens;
-      prefill_tokens += c.tokens;
-      prefill_keys += (b - a) * (a + b + 1) / 2;
-    }
-    // Swaps hold the iteration up (vLLM's swap blocks the step); none without a host tier.
-    const double dt = (decodes.empty() && prefills.empty()
-                           ? 0
-                           : model.StepSeconds(static_cast<double>(decodes.size()), decode_keys,
-                                               prefill_tokens, prefill_keys)) +
-                      (swap_tokens > 0 ? swap_tokens / limits.host_tokens_per_s : 0);
-    busy_seq_s += dt * static_cast<double>(running.size());
+    const double dt =
+        (!compute           ? 0
+         : group_count == 1 ? model.StepSeconds(batches[0].decode_seqs, batches[0].decode_keys,
+                                                batches[0].prefill_tokens, batches[0].prefill_keys)
+                            : model.LockstepSeconds(batches)) +
+        swap_s;
+    busy_seq_s += dt * running_seqs;
     busy_s += dt;
-    res.max_running_seqs = std::max(res.max_running_seqs, static_cast<double>(running.size()));
+    for (const Group& g : groups) {
+      res.max_running_seqs = std::max(res.max_running_seqs, static_cast<double>(g.running.size()));
+    }
     now += dt;
     ++res.steps;
     const bool in_window = now <= last_arrival;
 
-    auto finish_if_done = [&](size_t id) {
-      Live& l = live[id];
-      if (l.generated < requests[id].output_tokens) return;
-      l.done = true;
-      l.finish_s = now;
-      used_blocks -= l.blocks;
-      l.blocks = 0;
-      ++completed;
-    };
-    for (size_t id : decodes) {
-      Live& l = live[id];
-      int gained = 1;
-      while (gained <= mtp_depth && accept_rng.Uniform() < mtp_acceptance) ++gained;
-      gained = std::min(gained, requests[id].output_tokens - l.generated);
-      if (in_window) window_tokens += gained;
-      l.decoded += gained;
-      l.generated += gained;
-      finish_if_done(id);
-    }
-    for (const Chunk& c : prefills) {
-      Live& l = live[c.id];
-      l.prefilled += c.tokens;
-      if (l.prefilled < l.prefill_target) continue;
-      ++l.generated;  // the prompt's last position samples the next token
-      if (in_window) ++window_tokens;
-      if (!l.started) {
-        l.started = true;
-        l.first_token_s = now;
+    for (Group& g : groups) {
+      auto finish_if_done = [&](size_t id) {
+        Live& l = live[id];
+        if (l.generated < requests[id].output_tokens) return;
+        l.done = true;
+        l.finish_s = now;
+        g.used_blocks -= l.blocks;
+        l.blocks = 0;
+        ++completed;
+      };
+      for (size_t id : g.decodes) {
+        Live& l = live[id];
+        int gained = 1;
+        while (gained <= mtp_depth && accept_rng.Uniform() < mtp_acceptance) ++gained;
+        gained = std::min(gained, requests[id].output_tokens - l.generated);
+        if (in_window) window_tokens += gained;
+        l.decoded += gained;
+        l.generated += gained;
+        finish_if_done(id);
       }
-      finish_if_done(c.id);
+      for (const Chunk& c : g.prefills) {
+        Live& l = live[c.id];
+        l.prefilled += c.tokens;
+        if (l.prefilled < l.prefill_target) continue;
+        ++l.generated;  // the prompt's last position samples the next token
+        if (in_window) ++window_tokens;
+        if (!l.started) {
+          l.started = true;
+          l.first_token_s = now;
+        }
+        finish_if_done(c.id);
+      }
+      g.running.erase(std::remove_if(g.running.begin(), g.running.end(),
+                                     [&](size_t id) { return live[id].done; }),
+                      g.running.end());
     }
     if (ramp_end_s < 0 && in_window && (completed > 0 || now >= ramp_limit)) {
       ramp_end_s = now;
       ramp_tokens = window_tokens;
     }
-
-    running.erase(
-        std::remove_if(running.begin(), running.end(), [&](size_t id) { return live[id].done; }),
-        running.end());
   }
 
   std::vector<double> ttft, tpot, e2e;
@@ -622,6 +712,10 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     res.goodput_requests_per_s = static_cast<double>(good) / res.makespan_s;
   }
   res.mean_running_seqs = busy_s > 0 ? busy_seq_s / busy_s : 0;
+  // Groups in lockstep: rates and the running batch per group.
+  res.output_tokens_per_s /= group_count;
+  res.goodput_requests_per_s /= group_count;
+  res.mean_running_seqs /= group_count;
   return res;
 }
 
@@ -644,7 +738,9 @@ Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model, const SchedulerLimits
   double mean_output = 0;
   for (const auto& r : base) mean_output += r.output_tokens;
   mean_output /= static_cast<double>(base.size());
-  const double ceiling = offline->output_tokens_per_s / mean_output;
+  // The offline rate is per group; the arrivals feed all groups in lockstep.
+  const double ceiling =
+      offline->output_tokens_per_s * std::max(1, limits.attention_groups) / mean_output;
   spec.qps = 1;
   const std::vector<ServingRequest> unit = MakeServingRequests(spec);
   auto at = [&](double qps) {

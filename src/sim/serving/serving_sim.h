@@ -4,8 +4,8 @@
 // the steady-state model cannot: latency percentiles under live arrivals, long outputs whose KV
 // grows through the request, and the highest arrival rate that meets a p99 SLO.
 //
-// One attention group is simulated; the other groups of an instance (attention data parallel)
-// are taken to run alike, each with its share of the arrivals.
+// One attention group is simulated, or the dp groups of an attention-data-parallel MoE instance
+// in lockstep (SchedulerLimits::attention_groups).
 #ifndef SUANLI_SIM_SERVING_SERVING_SIM_H_
 #define SUANLI_SIM_SERVING_SERVING_SIM_H_
 
@@ -30,12 +30,16 @@ struct ServingRequest {
 
 // How request lengths spread around their mean: "fixed" (every request alike), "exp"
 // (exponential), "uniform" (mean +- 50 %; "uniform:0.2" for +- 20 %), "lognormal" (sigma of the
-// log 0.8, a coefficient of variation near 1 like chat datasets; "lognormal:1.2").
+// log 0.8, a coefficient of variation near 1 like chat datasets; "lognormal:1.2"), cut at a
+// maximum as a generation limit cuts outputs ("lognormal:1.0:20000": longer draws become 20,000,
+// and the mean of what is left is still `mean`).
 struct LengthDistribution {
   enum class Shape { kFixed, kExponential, kUniform, kLognormal };
   Shape shape = Shape::kFixed;
   double mean = 1;
-  double spread = 0;  // uniform: relative half-width; lognormal: sigma of the log
+  double spread = 0;      // uniform: relative half-width; lognormal: sigma of the log
+  double max = 0;         // lognormal: draws above it are cut to it (0: not cut)
+  double log_median = 0;  // lognormal: the mu whose cut distribution has `mean`
   static Result<LengthDistribution> Parse(std::string_view shape, double mean);
   std::string ToString() const;
 };
@@ -74,6 +78,10 @@ class StepCost {
   // Seconds of one iteration (perf::ServingStepModel::StepSeconds).
   virtual double StepSeconds(double decode_seqs, double decode_keys, double prefill_tokens,
                              double prefill_keys) const = 0;
+  // Seconds of one iteration of attention groups running in lockstep
+  // (perf::ServingStepModel::LockstepSeconds); by default the busiest group's StepSeconds.
+  virtual double LockstepSeconds(
+      const std::vector<perf::ServingStepModel::GroupBatch>& groups) const;
   virtual double KvCapacityTokens() const = 0;  // per attention group
   virtual int MtpDepth() const { return 0; }
   virtual double MtpAcceptance() const { return 0; }
@@ -85,6 +93,10 @@ class StepModelCost : public StepCost {
   double StepSeconds(double decode_seqs, double decode_keys, double prefill_tokens,
                      double prefill_keys) const override {
     return model_.StepSeconds(decode_seqs, decode_keys, prefill_tokens, prefill_keys);
+  }
+  double LockstepSeconds(
+      const std::vector<perf::ServingStepModel::GroupBatch>& groups) const override {
+    return model_.LockstepSeconds(groups);
   }
   double KvCapacityTokens() const override { return model_.KvCapacityTokens(); }
   int MtpDepth() const override { return model_.MtpDepth(); }
@@ -115,6 +127,11 @@ struct SchedulerLimits {
   // while it has room.
   double host_kv_tokens = 0;
   double host_tokens_per_s = 0;
+  // Attention data parallel: this many groups run in lockstep (their MoE layers exchange tokens
+  // every layer, so each iteration takes the busiest group's time). The requests are then the
+  // whole instance's, each sent on arrival to the group with the fewest requests in it (running
+  // and waiting); the result's rates and batch sizes are per group. 1: one group alone.
+  int attention_groups = 1;
 };
 
 struct SloTargets {
@@ -142,7 +159,8 @@ struct ServingSimResult {
   double kv_capacity_tokens = 0;
 };
 
-// Simulates `requests` (sorted by arrival) on one attention group. A request whose prompt and
+// Simulates `requests` (sorted by arrival) on one attention group (or on limits.attention_groups
+// groups in lockstep). A request whose prompt and
 // output cannot fit the KV cache even alone is an error (it could never finish).
 Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerLimits& limits,
                                          const std::vector<ServingRequest>& requests,
