@@ -186,11 +186,13 @@ struct Model {
 };
 
 // What a sample pins instead of drawing: supply factors, model-error quantiles, or the model
-// error switched off (the supply-only spread).
+// error switched off (`--no-model-error`: the rates as predicted), or only its spread (the
+// supply-only spread: the rates at their measured median, interruptions at their expected count).
 struct SampleOverrides {
   supply::Overrides supply;
   std::map<std::string, double> error_quantile;  // group key -> p in (0, 1)
   bool model_error = true;
+  bool model_spread = true;  // with model_error: draw around the median, not only shift to it
   // Stop once every run has finished: the side runs (sensitivity, purchase advice, the supply
   // spread) read finish days only, and runs end long before the horizon.
   bool finish_only = false;
@@ -292,17 +294,15 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
     for (size_t g = 0; g < err.size(); ++g) {
       const double z = rng.Normal();
       auto it = o.error_quantile.find(m.group_key[g]);
-      err[g] =
-          std::exp(m.group_bias[g] +
-                   m.group_sigma[g] *
-                       (it == o.error_quantile.end() ? z : supply::NormalQuantile(it->second)));
+      const double q = it == o.error_quantile.end() ? z : supply::NormalQuantile(it->second);
+      err[g] = std::exp(m.group_bias[g] + (o.model_spread ? m.group_sigma[g] * q : 0.0));
     }
     for (size_t w = 0; w < runs; ++w) {
       // Interruptions are Poisson with mean `expected` (normal for the hundreds a long run has);
       // time lost scales with their count.
       const double z = rng.Normal();
       const FailureStats& f = m.failures[w];
-      if (f.expected <= 0) continue;
+      if (f.expected <= 0 || !o.model_spread) continue;
       const double ratio = std::max(0.0, 1 + z / std::sqrt(f.expected));
       failure_factor[w] = (1 + f.loss) / (1 + f.loss * ratio);
     }
@@ -880,11 +880,12 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
     }
     if (i % 50 == 49 || i + 1 == opt.samples) tick(i % 50 + 1);
   }
-  // The supply-only spread: the same samples with the model error off.
+  // The supply-only spread: the same samples with the model's spread off (its median kept, so
+  // both spreads are around the same rates).
   std::vector<std::vector<double>> supply_finish;
   if (split_spread) {
     SampleOverrides supply_only = base;
-    supply_only.model_error = false;
+    supply_only.model_spread = false;
     auto sf = FinishDays(m, alloc, opt.seed, side, supply_only);
     if (!sf) return tl::unexpected(sf.error());
     supply_finish = std::move(*sf);

@@ -49,7 +49,8 @@ struct Rate {
 };
 
 // P90 - P10 of a run's finish, weeks (runs beyond the horizon at its end): in all, with supply
-// alone (model error off, same samples), and the model's share sqrt(total^2 - supply^2).
+// alone (same samples, every rate at the median of its model error), and the model's share
+// sqrt(total^2 - supply^2).
 struct SpreadWeeks {
   double total = 0;
   double supply = 0;

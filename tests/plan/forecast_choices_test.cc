@@ -372,6 +372,8 @@ TEST(ForecastChoices, ModelErrorBiasMovesTheMedianByTheComputedAmount) {
   const double z = supply::NormalQuantile(0.9);
   const double expect_weeks = 1.25 * d0_days * (std::exp(z * sigma) - std::exp(-z * sigma)) / 7;
   EXPECT_NEAR(f.runs[0].spread_weeks.total, expect_weeks, 0.03 * expect_weeks);
+  // Nothing in the supply is uncertain: at the median rate (biased, no spread) it has none.
+  EXPECT_EQ(f.runs[0].spread_weeks.supply, 0);
   // The table shows the median factor with the spread; the JSON the distribution.
   const std::string text = report::ForecastText(f);
   EXPECT_TRUE(Contains(text, "x0.80 x/1.14")) << text;
