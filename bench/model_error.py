@@ -82,13 +82,16 @@ def residuals(suanli, only):
     for case in cases:
         if only not in case["name"]:
             continue
-        est, err = training_accuracy.run(suanli, training_accuracy.args_of(case, False))
-        v = est[case["metric"]] if est else None
-        if not v:
-            refused.append((case["name"], err))
-            continue
-        out.append((case["name"], family[case["chip"].lower()], "training",
-                    kind[case["model"].lower()], math.log(case["published"] / v)))
+        # As published (layout given: `train` with tp/pp/ep) and as typed (layout searched, as
+        # the forecast and `train` without a layout do).
+        for published, work in ((True, "training"), (False, "training-searched")):
+            est, err = training_accuracy.run(suanli, training_accuracy.args_of(case, published))
+            v = est[case["metric"]] if est else None
+            if not v:
+                refused.append((f"{case['name']} ({work})", err))
+                continue
+            out.append((case["name"], family[case["chip"].lower()], work,
+                        kind[case["model"].lower()], math.log(case["published"] / v)))
     cases = yaml.safe_load(open(os.path.join(HERE, "serving_heldout_cases.yaml")))["cases"]
     for case in cases:
         if only not in case["name"]:
@@ -134,8 +137,9 @@ def to_yaml(cs, date):
         "# predicted) over `cases` runs has mean `bias` and predictive spread `sigma`; family `any`",
         "# pools every family. catalog/calibration.h ModelErrorFor says which cell a rate takes.",
         "model_errors:",
-        f"  source: \"held-out scorecards {date}: bench/training_accuracy.py cases as typed (layout "
-        "searched), bench/serving_accuracy.py cases through the analytic model\"",
+        f"  source: \"held-out scorecards {date}: bench/training_accuracy.py cases as set up "
+        "(training) and as typed (training-searched), bench/serving_accuracy.py cases through the "
+        "analytic model\"",
         "  cells:",
     ]
     for c in cs:
@@ -153,15 +157,15 @@ def main():
     a = ap.parse_args()
     res, refused = residuals(a.suanli, a.only)
     for name, fam, work, kind, r in res:
-        print(f"{name:34s} {fam:10s} {work:8s} {kind:5s} {(math.exp(-r) - 1) * 100:+7.1f} % "
+        print(f"{name:34s} {fam:10s} {work:17s} {kind:5s} {(math.exp(-r) - 1) * 100:+7.1f} % "
               f"(ln(published/predicted) {r:+.3f})")
     for name, err in refused:
         print(f"{name:34s} refused: {err}")
     cs = cells(res)
-    print(f"\n{'family':10s} {'workload':8s} {'kind':5s} {'cases':>5s} {'bias':>7s} {'sigma':>7s}")
+    print(f"\n{'family':10s} {'workload':17s} {'kind':5s} {'cases':>5s} {'bias':>7s} {'sigma':>7s}")
     for c in cs:
-        print(f"{c['family']:10s} {c['workload']:8s} {c['kind']:5s} {c['cases']:5d} {c['bias']:+7.3f} "
-              f"{c['sigma']:7.3f}")
+        print(f"{c['family']:10s} {c['workload']:17s} {c['kind']:5s} {c['cases']:5d} "
+              f"{c['bias']:+7.3f} {c['sigma']:7.3f}")
     if a.write:
         with open(OUT, "w") as f:
             f.write(to_yaml(cs, datetime.date.today().isoformat()))

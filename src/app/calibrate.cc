@@ -1216,11 +1216,17 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       };
       for (const auto& [key, errors] : held_out) {
         if (errors.size() < 2) continue;
-        error_cells += fmt::format(
-            "    - {{family: {}, workload: {}, kind: {}, cases: {}, bias: 0, sigma: {:.4g}, "
-            "source: \"measured: leave-one-out rms log error of {} runs ({}, {})\"}}\n",
-            families[f], key.first ? "serving" : "training", key.second ? "moe" : "dense",
-            errors.size(), rms(errors), errors.size(), fmt::join(files, ", "), date);
+        // A user's runs stand for their own setups, searched or not.
+        const std::vector<std::string> workloads =
+            key.first ? std::vector<std::string>{"serving"}
+                      : std::vector<std::string>{"training", "training-searched"};
+        for (const std::string& work : workloads) {
+          error_cells += fmt::format(
+              "    - {{family: {}, workload: {}, kind: {}, cases: {}, bias: 0, sigma: {:.4g}, "
+              "source: \"measured: leave-one-out rms log error of {} runs ({}, {})\"}}\n",
+              families[f], work, key.second ? "moe" : "dense", errors.size(), rms(errors),
+              errors.size(), fmt::join(files, ", "), date);
+        }
       }
       // The family's single sigmas, for kinds without a cell (and older readers).
       auto all_of = [&](bool serving) {

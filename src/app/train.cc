@@ -310,6 +310,12 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   fixed.pp = r.pp;
   fixed.dp = r.dp;
   fixed.ep = r.ep;
+  // A layout the user gives (tp, pp, and ep for MoE) is scored by the model's error on runs set
+  // up as published; a searched one by its error on runs typed without a layout.
+  if (r.tp && r.pp && (!(*model)->is_moe() || r.ep)) {
+    job.model_error = cat.ModelErrorFor((*chip)->family, /*training=*/true, (*model)->is_moe(),
+                                        /*searched_layout=*/false);
+  }
   fixed.cp = r.cp;
   fixed.zero_stage = r.zero;
   fixed.micro_batch = r.micro_batch;

@@ -65,8 +65,9 @@ struct ModelError {
 // on, for one chip family ("any": every family) and one kind of rate.
 struct ModelErrorCell {
   std::string family;
-  bool training = true;  // training rates, or serving rates
-  bool moe = false;      // models with routed experts, or dense ones
+  bool training = true;   // training rates, or serving rates
+  bool searched = false;  // training: the layout searched (as users type it), or as published
+  bool moe = false;       // models with routed experts, or dense ones
   int cases = 0;
   double bias = 0;
   double sigma = 0;

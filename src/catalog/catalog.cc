@@ -262,15 +262,18 @@ const FamilyCalibration& Catalog::CalibrationFor(std::string_view family) const 
   return default_family_;
 }
 
-ModelError Catalog::ModelErrorFor(std::string_view family, bool training, bool moe) const {
+ModelError Catalog::ModelErrorFor(std::string_view family, bool training, bool moe,
+                                  bool searched_layout) const {
   const FamilyCalibration& cal = CalibrationFor(family);
   const double family_sigma = training ? cal.training_error_sigma : cal.inference_error_sigma;
-  const std::string_view work = training ? "training" : "serving";
+  const bool searched = training && searched_layout;
+  const std::string_view work =
+      !training ? "serving" : (searched ? "training (layout searched)" : "training (layout given)");
   const std::string_view kind = moe ? "moe" : "dense";
   const ModelErrorCell* every = nullptr;
   bool family_measured = false;  // the family has held-out runs of this workload, of any kind
   for (const ModelErrorCell& c : model_error_cells_) {
-    if (c.training != training) continue;
+    if (c.training != training || c.searched != searched) continue;
     if (c.family == family && c.moe == moe) {
       return {c.bias, c.sigma, c.cases,
               fmt::format("held-out {} {} on {} ({} runs)", kind, work, family, c.cases), c.source};

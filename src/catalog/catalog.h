@@ -64,7 +64,10 @@ class Catalog {
   // or a user's calibration overlay, whose cells replace them); the kind over every family
   // ("any"), with the family's single sigma (training_error_sigma or inference_error_sigma)
   // where that is wider and the family has no cell of the workload; the family's sigma alone.
-  ModelError ModelErrorFor(std::string_view family, bool training, bool moe) const;
+  // Training errors are measured twice: on runs set up as published (`searched_layout` false)
+  // and on the same runs with the layout searched as a user types them.
+  ModelError ModelErrorFor(std::string_view family, bool training, bool moe,
+                           bool searched_layout = true) const;
   const std::vector<ModelErrorCell>& model_error_cells() const { return model_error_cells_; }
   const TrainingCalibration& training_calibration() const { return training_; }
   const InferenceCalibration& inference_calibration() const { return inference_; }

@@ -503,11 +503,13 @@ class YamlLoader : public YamlReader {
       ModelErrorCell cell;
       cell.family = Text(c, "family", p, true);
       const std::string work = Text(c, "workload", p, true);
-      if (work != "training" && work != "serving") {
-        Fail("unknown workload " + Quoted(work) + "; expected training or serving", c["workload"],
-             Join(p, "workload"));
+      if (work != "training" && work != "training-searched" && work != "serving") {
+        Fail("unknown workload " + Quoted(work) +
+                 "; expected training, training-searched or serving",
+             c["workload"], Join(p, "workload"));
       }
-      cell.training = work == "training";
+      cell.training = work != "serving";
+      cell.searched = work == "training-searched";
       const std::string kind = Text(c, "kind", p, true);
       if (kind != "dense" && kind != "moe") {
         Fail("unknown kind " + Quoted(kind) + "; expected dense or moe", c["kind"],
@@ -521,7 +523,8 @@ class YamlLoader : public YamlReader {
       if (cell.source.empty()) Fail("missing required field", c, Join(p, "source"));
       auto& all = catalog_.model_error_cells_;
       auto same = std::find_if(all.begin(), all.end(), [&](const ModelErrorCell& o) {
-        return o.family == cell.family && o.training == cell.training && o.moe == cell.moe;
+        return o.family == cell.family && o.training == cell.training &&
+               o.searched == cell.searched && o.moe == cell.moe;
       });
       if (same != all.end()) {
         *same = cell;

@@ -319,6 +319,28 @@ TEST(ForecastWhatIf, BadSettingsNameThePath) {
 namespace suanli::app {
 namespace {
 
+// A layout the user gives (tp, pp) takes the model's error on runs set up as published; the
+// same run with its layout searched takes the error of searched layouts (wider here: the search
+// lands where the model is optimistic).
+TEST(Engine, AGivenLayoutTakesTheErrorOfRunsSetUpAsPublished) {
+  const auto cat = *catalog::Catalog::Builtin();
+  TrainRequest r = SmallTrain();
+  r.tp = 2;
+  r.pp = 1;
+  auto out = TheEngine().Train(r, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto band = nlohmann::json::parse(out->body)["step_time_s_band"];
+  const catalog::ModelError given = cat.ModelErrorFor("hopper", true, false, false);
+  EXPECT_EQ(band["sigma"].get<double>(), std::round(given.sigma * 1e4) / 1e4);
+  EXPECT_NE(band["basis"].get<std::string>().find("layout given"), std::string::npos);
+  auto searched = TheEngine().Train(SmallTrain(), Json());
+  ASSERT_TRUE(searched);
+  EXPECT_NE(
+      nlohmann::json::parse(searched->body)["step_time_s_band"]["basis"].get<std::string>().find(
+          "layout searched"),
+      std::string::npos);
+}
+
 // Every training estimate carries the band of the model's measured error (issue 12): with
 // measured / predicted rate lognormal(bias, sigma) for the chip's family and the model's kind
 // (Catalog::ModelErrorFor), a time's P10 and P90 are the prediction x exp(-bias -/+ 1.2816 sigma).

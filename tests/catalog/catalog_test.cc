@@ -573,8 +573,10 @@ TEST(CatalogModelErrorTest, FamilyCellThenEveryFamilyThenTheFamilySigma) {
       "model_errors:\n"
       "  source: test runs\n"
       "  cells:\n"
-      "    - {family: hopper, workload: training, kind: moe, cases: 5, bias: -0.2, sigma: 0.15}\n"
-      "    - {family: any, workload: training, kind: moe, cases: 9, bias: -0.1, sigma: 0.3}\n"
+      "    - {family: hopper, workload: training-searched, kind: moe, cases: 5, bias: -0.2, sigma: "
+      "0.15}\n"
+      "    - {family: any, workload: training-searched, kind: moe, cases: 9, bias: -0.1, sigma: "
+      "0.3}\n"
       "    - {family: any, workload: serving, kind: moe, cases: 9, bias: 0.05, sigma: 0.25}\n",
       "errors.yaml"));
   ModelError e = c.ModelErrorFor("hopper", true, true);
@@ -584,13 +586,15 @@ TEST(CatalogModelErrorTest, FamilyCellThenEveryFamilyThenTheFamilySigma) {
   EXPECT_EQ(e.source, "test runs");
   EXPECT_NE(e.basis.find("hopper"), std::string::npos) << e.basis;
   // A family with a training cell (MoE) but none for dense: every family's dense cell, as is.
-  ASSERT_TRUE(c.MergeYaml(
-      "model_errors:\n"
-      "  source: test runs\n"
-      "  cells:\n"
-      "    - {family: ampere, workload: training, kind: moe, cases: 5, bias: 0, sigma: 0.2}\n"
-      "    - {family: any, workload: training, kind: dense, cases: 9, bias: 0.1, sigma: 0.01}\n",
-      "errors2.yaml"));
+  ASSERT_TRUE(
+      c.MergeYaml("model_errors:\n"
+                  "  source: test runs\n"
+                  "  cells:\n"
+                  "    - {family: ampere, workload: training-searched, kind: moe, cases: 5, bias: "
+                  "0, sigma: 0.2}\n"
+                  "    - {family: any, workload: training-searched, kind: dense, cases: 9, bias: "
+                  "0.1, sigma: 0.01}\n",
+                  "errors2.yaml"));
   e = c.ModelErrorFor("ampere", true, false);
   EXPECT_EQ(e.bias, 0.1);
   EXPECT_EQ(e.sigma, 0.01);
@@ -603,7 +607,8 @@ TEST(CatalogModelErrorTest, FamilyCellThenEveryFamilyThenTheFamilySigma) {
       "model_errors:\n"
       "  source: test runs\n"
       "  cells:\n"
-      "    - {family: any, workload: training, kind: moe, cases: 9, bias: -0.1, sigma: 0.01}\n"
+      "    - {family: any, workload: training-searched, kind: moe, cases: 9, bias: -0.1, sigma: "
+      "0.01}\n"
       "    - {family: any, workload: serving, kind: moe, cases: 9, bias: 0.05, sigma: 2.5}\n",
       "errors3.yaml"));
   e = only.ModelErrorFor("ampere", true, true);
@@ -623,14 +628,26 @@ TEST(CatalogModelErrorTest, FamilyCellThenEveryFamilyThenTheFamilySigma) {
   EXPECT_EQ(e.bias, 0);
   EXPECT_EQ(e.cases, 0);
   // An overlay replaces a cell.
-  ASSERT_TRUE(c.MergeYaml(
-      "model_errors:\n"
-      "  cells:\n"
-      "    - {family: hopper, workload: training, kind: moe, cases: 2, bias: 0, sigma: 0.05, "
-      "source: \"measured: runs.yaml\"}\n",
-      "overlay.yaml"));
+  ASSERT_TRUE(
+      c.MergeYaml("model_errors:\n"
+                  "  cells:\n"
+                  "    - {family: hopper, workload: training-searched, kind: moe, cases: 2, bias: "
+                  "0, sigma: 0.05, "
+                  "source: \"measured: runs.yaml\"}\n",
+                  "overlay.yaml"));
   e = c.ModelErrorFor("hopper", true, true);
   EXPECT_EQ(e.sigma, 0.05);
+  // Runs set up as published have their own cells: a given layout does not take a searched one.
+  ASSERT_TRUE(c.MergeYaml(
+      "model_errors:\n"
+      "  source: as published\n"
+      "  cells:\n"
+      "    - {family: hopper, workload: training, kind: moe, cases: 7, bias: 0.02, sigma: 0.08}\n",
+      "given.yaml"));
+  const ModelError given = c.ModelErrorFor("hopper", true, true, /*searched_layout=*/false);
+  EXPECT_EQ(given.sigma, 0.08);
+  EXPECT_EQ(given.source, "as published");
+  EXPECT_NE(given.basis.find("layout given"), std::string::npos) << given.basis;
   EXPECT_EQ(e.cases, 2);
   EXPECT_EQ(e.source, "measured: runs.yaml");
 }

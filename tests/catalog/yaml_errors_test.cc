@@ -348,7 +348,7 @@ TEST(YamlErrorsTest, ModelErrorCellsNameTheLine) {
   EXPECT_EQ(e.file, kFile);
   EXPECT_EQ(e.line, 5);
   EXPECT_EQ(e.field, "model_errors.cells[1].workload");
-  EXPECT_TRUE(Contains(e.message, "training or serving")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "training, training-searched or serving")) << e.message;
   e = MergeError(head +
                  "    - {family: hopper, workload: serving, kind: mixture, cases: 4, bias: 0, "
                  "sigma: 0.1}\n");  // 4

@@ -309,7 +309,7 @@ catalog::Catalog WithHopperError(double sigma, double bias = 0) {
       "model_errors:\n"
       "  source: test\n"
       "  cells:\n"
-      "    - {family: hopper, workload: training, kind: dense, cases: 10, bias: " +
+      "    - {family: hopper, workload: training-searched, kind: dense, cases: 10, bias: " +
       std::to_string(bias) + ", sigma: " + std::to_string(sigma) + "}\n";
   EXPECT_TRUE(c.MergeYaml(yaml, "test-family.yaml"));
   EXPECT_TRUE(c.Validate());
@@ -495,9 +495,11 @@ TEST(ForecastChoices, ValueOfInformationNamesTheUncertaintyThatChangesThePurchas
       "model_errors:\n"
       "  source: test\n"
       "  cells:\n"
-      "    - {family: ascend-910, workload: training, kind: dense, cases: 4, bias: 0, sigma: "
+      "    - {family: ascend-910, workload: training-searched, kind: dense, cases: 4, bias: 0, "
+      "sigma: "
       "0.48}\n"
-      "    - {family: hopper, workload: training, kind: dense, cases: 12, bias: 0, sigma: 0.03}\n",
+      "    - {family: hopper, workload: training-searched, kind: dense, cases: 12, bias: 0, "
+      "sigma: 0.03}\n",
       "voi-errors.yaml"));
   auto f = RunForecast(s, cat, o);
   ASSERT_TRUE(f) << f.error().ToString();
