@@ -462,6 +462,35 @@ std::string ChipsYaml(const catalog::Source& source, const std::vector<catalog::
   return std::string(e.c_str()) + "\n";
 }
 
+// Whole system entries (docs/catalog-schema.md, data/systems.yaml), as a catalog document.
+std::string SystemsYaml(const std::vector<catalog::System>& systems) {
+  auto tier = [](YAML::Emitter& e, const char* key, const catalog::NetworkTier& n,
+                 std::optional<int> domain_chips) {
+    e << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
+    if (domain_chips) e << YAML::Key << "domain_chips" << YAML::Value << *domain_chips;
+    e << YAML::Key << "bandwidth_gb_s" << YAML::Value << n.bandwidth_gb_s << YAML::Key
+      << "latency_us" << YAML::Value << n.latency_us << YAML::Key << "efficiency" << YAML::Value
+      << n.efficiency << YAML::EndMap;
+  };
+  YAML::Emitter e;
+  e << YAML::BeginMap << YAML::Key << "systems" << YAML::Value << YAML::BeginSeq;
+  for (const auto& s : systems) {
+    e << YAML::BeginMap;
+    e << YAML::Key << "id" << YAML::Value << s.id;
+    e << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << s.name;
+    e << YAML::Key << "chip" << YAML::Value << s.chip;
+    e << YAML::Key << "chips_per_node" << YAML::Value << s.chips_per_node;
+    tier(e, "scale_up", s.scale_up, s.scale_up_domain);
+    tier(e, "scale_out", s.scale_out, std::nullopt);
+    if (s.power_cap_w) e << YAML::Key << "power_cap_w" << YAML::Value << *s.power_cap_w;
+    if (!s.sources.empty()) e << YAML::Key << "source" << YAML::Value << YAML::Flow << s.sources;
+    e << YAML::Key << "notes" << YAML::Value << YAML::DoubleQuoted << s.notes;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
 // Why a chip figure cannot be fitted, in the model's terms.
 std::string FigureUnidentified(const std::string& figure, const calib::ParameterFit& p) {
   if (!p.collinear.empty()) {
@@ -553,16 +582,6 @@ std::string Unidentified(const std::string& name, const calib::ParameterFit& p,
                          : "no serving runs on this family (it only enters serving steps)";
   }
   return "the runs depend on it by at most " + share;
-}
-
-// Text for a double-quoted YAML scalar.
-std::string YamlEscaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
 }
 
 // Why the data cannot move a system's collective bandwidth efficiency.
@@ -1261,7 +1280,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
     }
     // Whole system entries (an overlay entry replaces the shipped one) with the fitted
     // collective efficiencies in place.
-    std::string systems_yaml;
+    std::vector<catalog::System> fitted_systems;
     for (size_t g = 0; g < systems.size(); ++g) {
       std::string fitted_note;
       catalog::System sys = **catalog_->FindSystem(systems[g]);
@@ -1277,33 +1296,16 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
             pf.sigma ? fmt::format(", +/- {:.2g}", *pf.sigma) : "");
       }
       if (fitted_note.empty()) continue;
-      auto tier = [](const char* key, const catalog::NetworkTier& n, const std::string& domain) {
-        return fmt::format(
-            "    {}: {{{}bandwidth_gb_s: {:.6g}, latency_us: {:.6g}, efficiency: {:.6g}}}\n", key,
-            domain, n.bandwidth_gb_s, n.latency_us, n.efficiency);
-      };
-      systems_yaml +=
-          fmt::format("  - id: {}\n    name: \"{}\"\n    chip: {}\n    chips_per_node: {}\n",
-                      sys.id, YamlEscaped(sys.name), sys.chip, sys.chips_per_node);
-      systems_yaml +=
-          tier("scale_up", sys.scale_up, fmt::format("domain_chips: {}, ", sys.scale_up_domain));
-      systems_yaml += tier("scale_out", sys.scale_out, "");
-      if (sys.power_cap_w)
-        systems_yaml += fmt::format("    power_cap_w: {:.6g}\n", *sys.power_cap_w);
-      if (!sys.sources.empty()) {
-        systems_yaml += fmt::format("    source: [{}]\n", fmt::join(sys.sources, ", "));
-      }
-      systems_yaml += fmt::format(
-          "    notes: \"{} fitted by suanli calibrate from {} on {}. Shipped notes: {}\"\n",
-          fitted_note, YamlEscaped(fmt::format("{}", fmt::join(files, ", "))), date,
-          YamlEscaped(sys.notes));
+      sys.notes = fmt::format("{} fitted by suanli calibrate from {} on {}. Shipped notes: {}",
+                              fitted_note, fmt::join(files, ", "), date, sys.notes);
+      fitted_systems.push_back(std::move(sys));
     }
     if (!any) {
       return tl::unexpected(FieldError(
           "output", "the measurements identify no parameter (see the table): nothing to write"));
     }
     if (!family_yaml.empty()) yaml += "families:\n" + family_yaml;
-    if (!systems_yaml.empty()) yaml += "systems:\n" + systems_yaml;
+    if (!fitted_systems.empty()) yaml += SystemsYaml(fitted_systems);
     if (!error_cells.empty()) yaml += "model_errors:\n  cells:\n" + error_cells;
     if (!figures.empty()) {
       // Whole chip entries with the fitted figures, sourced to the measurements.
