@@ -432,6 +432,7 @@ std::string ChipsYaml(const catalog::Source& source, const std::vector<catalog::
     EmitSourced(e, "scale_up_gb_s", c.scale_up_gb_s);
     EmitSourced(e, "scale_up_domain", c.scale_up_domain);
     EmitSourced(e, "scale_out_gbit_s", c.scale_out_gbit_s);
+    EmitSourced(e, "host_link_gb_s", c.host_link_gb_s);
     EmitSourced(e, "tdp_w", c.tdp_w);
     EmitSourced(e, "process", c.process);
     EmitSourced(e, "foundry", c.foundry);

@@ -77,6 +77,10 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("recompute_modules", &R::recompute_modules,
            "selective recomputation per module, comma-separated: core_attn, mlp, moe, moe_act, "
            "layernorm, mla_up_proj, shared_experts (Megatron's --recompute-modules)"),
+      Bind("offload_layers", &R::offload_layers,
+           "layers per pipeline stage whose activations wait in host memory between forward "
+           "and backward, copied over the chip's host link (Megatron's "
+           "--cpu-offloading-num-layers; default 0)"),
       Bind("mtp", &R::mtp,
            "on/off: train the model's multi-token-prediction layers (default on where the "
            "stack has them)"),

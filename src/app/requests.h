@@ -36,7 +36,8 @@ struct TrainRequest {
   // Software (data/stacks.yaml): a stack preset, and each of its knobs on its own.
   std::string stack;
   std::string dp_overlap, tp_comm_overlap, mtp, uneven_stages;  // on or off
-  std::string recompute_modules;  // Megatron's --recompute-modules names, comma-separated
+  std::string recompute_modules;      // Megatron's --recompute-modules names, comma-separated
+  std::optional<int> offload_layers;  // layers per stage whose activations go to host memory
   bool no_sequence_parallel = false;
   std::optional<double> power_cap_w;
   std::string emit;  // a stack to print the launch flags for (megatron, mindspeed, torchtitan)

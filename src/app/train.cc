@@ -178,6 +178,23 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
     if (*uneven && **uneven && !stack->uneven_stages) {
       return lacks("uneven_stages", "has no uneven first/last pipeline stages");
     }
+    if (r.offload_layers && *r.offload_layers > 0 && !stack->activation_offload) {
+      return lacks("offload_layers", "does not offload activations to host memory");
+    }
+  }
+  if (r.offload_layers) {
+    if (*r.offload_layers < 0 || *r.offload_layers > job.model->layers) {
+      return tl::unexpected(FieldError(
+          "offload_layers", fmt::format("must be between 0 and the model's {} layers, got {}",
+                                        job.model->layers, *r.offload_layers)));
+    }
+    if (*r.offload_layers > 0 && !job.chip->host_link_gb_s.known()) {
+      return tl::unexpected(FieldError(
+          "offload_layers", "chip '" + job.chip->id +
+                                "' has no host_link_gb_s in the catalog (data/chips.yaml), the "
+                                "link the activations would cross; add it with --catalog"));
+    }
+    sw.offload_layers = *r.offload_layers;
   }
   sw.dp_overlap = *dp ? **dp : stack ? std::optional<bool>{stack->dp_overlap} : std::nullopt;
   sw.tp_comm_overlap = *tpo ? **tpo : stack && stack->tp_comm_overlap;

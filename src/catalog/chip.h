@@ -49,6 +49,9 @@ struct Chip {
   SourcedNumber scale_up_gb_s;  // as the vendor quotes it
   SourcedNumber scale_up_domain;
   SourcedNumber scale_out_gbit_s;
+  // Link to the host CPU and its memory, GB/s per direction (PCIe, NVLink-C2C): what offloaded
+  // activations cross.
+  SourcedNumber host_link_gb_s;
   SourcedNumber tdp_w;
   SourcedText process;
   SourcedText foundry;

@@ -20,9 +20,10 @@ struct TrainingStack {
   std::vector<std::string> recompute_modules;  // Megatron's --recompute-modules names
   std::vector<std::string> precisions;         // perf/precision.h recipe names
   std::vector<std::string> attention;          // flash, unfused
-  bool uneven_stages = false;  // first and last pipeline stages may hold fewer layers
-  bool mtp = false;            // trains multi-token-prediction layers
-  std::string emit;            // the --emit flag set that runs it; empty: none
+  bool uneven_stages = false;       // first and last pipeline stages may hold fewer layers
+  bool mtp = false;                 // trains multi-token-prediction layers
+  bool activation_offload = false;  // keeps some layers' activations in host memory
+  std::string emit;                 // the --emit flag set that runs it; empty: none
   std::vector<std::string> sources;
   std::string notes;
 };

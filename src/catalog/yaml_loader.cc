@@ -141,6 +141,7 @@ class YamlLoader : public YamlReader {
                "scale_up_gb_s",
                "scale_up_domain",
                "scale_out_gbit_s",
+               "host_link_gb_s",
                "tdp_w",
                "process",
                "foundry",
@@ -182,6 +183,7 @@ class YamlLoader : public YamlReader {
     c.scale_up_gb_s = SourcedField<double>(n, "scale_up_gb_s", path, 0, 1e5);
     c.scale_up_domain = SourcedField<double>(n, "scale_up_domain", path, 1, 1e7);
     c.scale_out_gbit_s = SourcedField<double>(n, "scale_out_gbit_s", path, 0, 1e5);
+    c.host_link_gb_s = SourcedField<double>(n, "host_link_gb_s", path, 1e-3, 1e5);
     c.tdp_w = SourcedField<double>(n, "tdp_w", path, 1, 1e5);
     c.process = SourcedField<std::string>(n, "process", path);
     c.foundry = SourcedField<std::string>(n, "foundry", path);
@@ -579,7 +581,7 @@ class YamlLoader : public YamlReader {
     CheckKeys(n, path,
               {"id", "name", "dp_overlap", "tp_comm_overlap", "schedules", "zero_stages",
                "recompute", "recompute_modules", "precisions", "attention", "uneven_stages", "mtp",
-               "emit", "source", "notes"});
+               "activation_offload", "emit", "source", "notes"});
     TrainingStack s;
     s.id = Id(n, path);
     s.name = Text(n, "name", path, true);
@@ -599,6 +601,7 @@ class YamlLoader : public YamlReader {
     s.attention = Words(n, "attention", path, {"flash", "unfused"});
     s.uneven_stages = Bool(n, "uneven_stages", path, false);
     s.mtp = Bool(n, "mtp", path, false);
+    s.activation_offload = Bool(n, "activation_offload", path, false);
     s.emit = Text(n, "emit", path, false);
     if (!s.emit.empty() && s.emit != "megatron" && s.emit != "mindspeed" &&
         s.emit != "torchtitan") {

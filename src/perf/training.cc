@@ -616,8 +616,19 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     mb_ep = std::max(0.0, hidden_comm - mb_compute);
     p2p = 0;
   }
-  const double mb_total = mb_compute + mb_tp + mb_cp + mb_ep + p2p;
   const double mb_backward = per_stage(dense.backward_s, moe.backward_s);
+  // Activation offload (Megatron-Core --cpu-offloading-num-layers): the stored activations of the
+  // stage's first layers go to host memory during the forward and come back during the backward
+  // over the chip's host link (nominal rate, one direction at a time); each copy hides behind
+  // its pass's compute as far as it goes.
+  double mb_offload = 0;
+  if (const int off = std::min(job.software.offload_layers, plan.layers); off > 0) {
+    const double per_layer = (1 - moe_share) * dense.act_bytes + moe_share * moe.act_bytes;
+    const double copy_s = off * per_layer / (*job.chip->host_link_gb_s.value * 1e9);
+    mb_offload =
+        std::max(0.0, copy_s - (mb_compute - mb_backward)) + std::max(0.0, copy_s - mb_backward);
+  }
+  const double mb_total = mb_compute + mb_tp + mb_cp + mb_ep + p2p + mb_offload;
 
   TimeBreakdown& t = e.time;
   t.compute_s = micro_batches * mb_compute;
@@ -625,6 +636,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   t.cp_comm_s = micro_batches * mb_cp;
   t.ep_comm_s = micro_batches * mb_ep;
   t.pp_comm_s = micro_batches * p2p;
+  t.offload_s = micro_batches * mb_offload;
   // DualPipe's bubble is (pp/2 - 1)(F&B + B - 3W); with F:B:W = 1:2:1 (of 3
   // units) that is (pp/2 - 1) x 2/3 of a micro-batch.
   t.pp_bubble_s =
@@ -776,7 +788,14 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     const double in_flight = dualpipe
                                  ? std::min<double>(micro_batches, l.pp + 1)
                                  : std::min<double>(micro_batches, l.pp - s) * interleave_factor;
-    double act = (st.dense * dense.act_bytes + st.moe * moe.act_bytes) * in_flight + working;
+    double stored = st.dense * dense.act_bytes + st.moe * moe.act_bytes;  // per micro-batch
+    double in_transit = 0;
+    if (const int off = std::min(job.software.offload_layers, st.dense + st.moe); off > 0) {
+      // Offloaded layers wait in host memory; the one being copied keeps its buffer here.
+      in_transit = stored / (st.dense + st.moe);
+      stored -= off * in_transit;
+    }
+    double act = stored * in_flight + in_transit + working;
     if (s == l.pp - 1) act += T * m.vocab / l.tp * 4 * 2;  // fp32 logits and their gradient
     MemoryBreakdown here;
     const bool shard_weights = l.zero_stage >= 3;
@@ -982,6 +1001,14 @@ Result<void> ValidateJob(const TrainingJob& job) {
   }
   if (job.dtype != DType::kBf16 && job.dtype != DType::kFp16 && job.dtype != DType::kFp8) {
     return MakeError("training --dtype must be bf16, fp16 or fp8");
+  }
+  if (job.software.offload_layers < 0 || job.software.offload_layers > 100000) {
+    return MakeError("--offload-layers must be between 0 and the model's layers");
+  }
+  if (job.software.offload_layers > 0 && !job.chip->host_link_gb_s.known()) {
+    return MakeError("chip '" + job.chip->id +
+                     "': host_link_gb_s is unknown in the catalog, so activations cannot be "
+                     "offloaded (--offload-layers); add it with --catalog");
   }
   if (job.chip->role == catalog::ChipRole::kInferenceOnly) {
     return MakeError("chip '" + job.chip->id +

@@ -99,6 +99,10 @@ struct SoftwareKnobs {
   bool tp_comm_overlap = false;  // TP collectives overlapped with the GEMMs they feed
   bool uneven_stages = true;     // the last stage may hold fewer layers (it holds the head)
   bool mtp = true;               // train the model's multi-token-prediction layers
+  // Layers per pipeline stage whose activations wait in host memory between forward and
+  // backward (Megatron-Core --cpu-offloading-num-layers): copied out over the chip's host link
+  // during the forward and back during the backward, behind compute as far as it goes.
+  int offload_layers = 0;
 };
 
 struct TrainingJob {
@@ -149,9 +153,10 @@ struct TimeBreakdown {
   double pp_bubble_s = 0;  // pipeline fill and drain
   double dp_comm_s = 0;    // gradient reduction not hidden behind backward
   double optimizer_s = 0;  // optimizer update
+  double offload_s = 0;    // activation copies to and from host memory not hidden by compute
   double total() const {
     return compute_s + tp_comm_s + cp_comm_s + ep_comm_s + pp_comm_s + pp_bubble_s + dp_comm_s +
-           optimizer_s;
+           optimizer_s + offload_s;
   }
 };
 

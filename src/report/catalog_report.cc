@@ -102,6 +102,7 @@ std::string ChipsJson(const Catalog& c) {
         {"scale_up_gb_s", &chip.scale_up_gb_s},
         {"scale_up_domain", &chip.scale_up_domain},
         {"scale_out_gbit_s", &chip.scale_out_gbit_s},
+        {"host_link_gb_s", &chip.host_link_gb_s},
         {"tdp_w", &chip.tdp_w},
         {"price_usd", &chip.price_usd}};
     for (const auto& [name, v] : numbers) {
@@ -252,6 +253,7 @@ std::string StacksJson(const Catalog& c) {
                       {"attention", s.attention},
                       {"uneven_stages", s.uneven_stages},
                       {"mtp", s.mtp},
+                      {"activation_offload", s.activation_offload},
                       {"emit", s.emit},
                       {"sources", s.sources},
                       {"notes", s.notes}});

@@ -101,6 +101,10 @@ void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e,
     if (l.zero_stage >= 1) add("--overlap-param-gather");
   }
   if (sw.tp_comm_overlap && l.tp > 1) add("--tp-comm-overlap");
+  if (sw.offload_layers > 0) {
+    add("--cpu-offloading");
+    add("--cpu-offloading-num-layers", num(sw.offload_layers));
+  }
   if (m.mtp_layers > 0 && sw.mtp) add("--mtp-num-layers", num(m.mtp_layers));
   if (job.attention == perf::AttentionKernel::kFlash) add("--use-flash-attn");
   // Precision (Megatron-Core 0.12+ names: --fp8-recipe, the precision-aware optimizer).

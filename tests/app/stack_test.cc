@@ -76,6 +76,11 @@ TEST(Stacks, ContradictionsNameTheFlagAndTheStacksLine) {
          r.stack = "megatron-2021";
          r.dtype = "fp8";
        }},
+      {"offload_layers", "does not offload activations to host memory",
+       [](TrainRequest& r) {
+         r.stack = "torchtitan-fsdp2";
+         r.offload_layers = 4;
+       }},
       {"emit", "runs with --emit torchtitan",
        [](TrainRequest& r) {
          r.stack = "torchtitan-fsdp2";
@@ -250,6 +255,73 @@ TEST(Stacks, EvenStagesAndMtp) {
   auto refused = internal::BuildTrainJob(Cat(), d);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().field, "mtp");
+}
+
+// Activation offload as Megatron-Bridge's 25.11 recipe runs Llama 3 70B on 64 GB200 (FSDP,
+// micro-batch 2 of 8,192 tokens, cpu_offloading_num_layers=40). The recipe needs no
+// recomputation, which the model does not fit yet (it keeps bf16 GEMM inputs where Transformer
+// Engine keeps FP8 ones); with selective recomputation the setup fits only with the offload.
+// Offloading 40 of 80 layers frees 39 layers' activations (the layer in transit keeps its
+// buffer); the copies take each layer's stored bytes over GB200's 225 GB/s host link, and at
+// most that much of them shows.
+TEST(Stacks, ActivationOffloadFreesMemoryAndCostsItsCopies) {
+  constexpr double kGiB = 1024.0 * 1024 * 1024;
+  TrainRequest r = Train("llama-3-70b", "gb200", 64);
+  r.seq_len = 8192;
+  r.global_batch_tokens = 256.0 * 8192;
+  r.precision = "fp8-current";
+  r.stack = "megatron-core";
+  r.tp = 1;
+  r.pp = 1;
+  r.cp = 1;
+  r.micro_batch = 2;
+  r.zero = 3;
+  r.recompute = "selective";
+  r.emit = "megatron";
+  auto run = [&](int layers) {
+    TrainRequest q = r;
+    q.offload_layers = layers;
+    auto s = internal::BuildTrainJob(Cat(), q);
+    EXPECT_TRUE(s) << s.error().ToString();
+    perf::ParallelLayout l{1, 1, 64, 1, 1, 3, 2, 1, perf::Recompute::kSelective};
+    auto e = perf::EstimateLayout(s->job, l);
+    EXPECT_TRUE(e) << e.error().message;
+    auto launch = report::LaunchFor("megatron", s->job, *e);
+    EXPECT_TRUE(launch) << launch.error().message;
+    const bool flag = std::find(launch->args.begin(), launch->args.end(),
+                                "--cpu-offloading-num-layers 40") != launch->args.end();
+    return std::pair{*e, flag};
+  };
+  const auto [kept, kept_flag] = run(0);
+  const auto [off, off_flag] = run(40);
+  EXPECT_FALSE(kept.fits);
+  EXPECT_TRUE(off.fits) << off.memory.total();
+  EXPECT_FALSE(kept_flag);
+  EXPECT_TRUE(off_flag);
+  // Per micro-batch the last (only) stage also keeps the fp32 logits and their gradient:
+  // 16,384 tokens x 128,256 vocabulary x 8 bytes.
+  const double logits = 16384.0 * 128256 * 8;
+  const double per_layer = (kept.memory.activations_gib * kGiB - logits) / 80;
+  EXPECT_NEAR((kept.memory.activations_gib - off.memory.activations_gib) * kGiB, 39 * per_layer,
+              1e-6 * per_layer);
+  const double copy_s = 40 * per_layer / 225e9;  // one direction, per micro-batch
+  EXPECT_EQ(kept.time.offload_s, 0);
+  EXPECT_GE(off.time.offload_s, 0);
+  EXPECT_LE(off.time.offload_s, kept.micro_batches * 2 * copy_s + 1e-12);
+  EXPECT_NEAR(off.step_time_s - kept.step_time_s, off.time.offload_s, 1e-9);
+
+  // A chip whose host link the catalog does not know cannot offload; nor a negative count.
+  TrainRequest a = Train("llama-3-70b", "a100", 64);
+  a.offload_layers = 8;
+  auto no_link = internal::BuildTrainJob(Cat(), a);
+  ASSERT_FALSE(no_link);
+  EXPECT_EQ(no_link.error().field, "offload_layers");
+  EXPECT_NE(no_link.error().message.find("host_link_gb_s"), std::string::npos);
+  a.chip = "h100";
+  a.offload_layers = -1;
+  auto negative = internal::BuildTrainJob(Cat(), a);
+  ASSERT_FALSE(negative);
+  EXPECT_EQ(negative.error().field, "offload_layers");
 }
 
 }  // namespace
