@@ -224,6 +224,12 @@ expect_bad "unknown --recompute-modules entry" "--recompute-modules.*attn_core" 
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --recompute-modules attn_core
 expect_bad "--dp-overlap takes on or off" "--dp-overlap.*on or off" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --dp-overlap maybe
+expect_bad "--stack torchtitan-fsdp2 has no activation offload" "--offload-layers.*torchtitan-fsdp2.*stacks.yaml:[0-9]+" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --stack torchtitan-fsdp2 --offload-layers 4
+expect_bad "--offload-layers on a chip without a known host link" "--offload-layers.*host_link_gb_s" \
+  train --model llama-3-8b --chip a100 --count 8 --tokens 1e12 --offload-layers 4
+expect_bad "--offload-layers beyond the model's layers" "--offload-layers.*32 layers" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --offload-layers 33
 
 # Hanguang 800 is an inference NPU.
 expect_bad "hanguang-800 is inference-only" "inference" \
