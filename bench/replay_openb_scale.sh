@@ -5,7 +5,8 @@
 # 12,500 nodes of 8, with fifo, best-fit and fgd. Targets at 1M jobs: fifo and
 # best-fit under 10 s, fgd under 60 s, max RSS under 2 GiB. Then a saturated
 # cluster (Gavel jobs on 24 GPUs), where queues are long, for the event-driven
-# policies that order or pack. Then the node-scoring baselines gpu-clustering
+# policies that order or pack, and a larger one (the same jobs at 100 times their rate on 2,400
+# GPUs), where the preemptive srtf and las evict on most events. Then the node-scoring baselines gpu-clustering
 # and random on the 12,500 nodes of 8. Then every event-driven policy on
 # 100,000 jobs with 10,000 and 100,000 GPUs, one pool and nodes of 8
 # (placement sub-linear in the GPUs: ten times the GPUs, about the same time).
@@ -13,13 +14,14 @@
 # command, trace parse included, max RSS, and events per wall second.
 # Usage: bench/replay_openb_scale.sh [SUANLI_BINARY] [DATA_DIR]
 #   SIZES="10000 100000 1000000" (default) sets the job counts;
-#   SATURATED="4000 8000 100000" the saturated ones; SCORED="10000 100000" those of the baselines;
+#   SATURATED="4000 8000 100000" the saturated ones; BUSY="5000 20000 100000" those on 2,400 GPUs; SCORED="10000 100000" those of the baselines;
 #   EVERY="100000" the job counts of the every-policy table ("" skips it).
 set -euo pipefail
 suanli="${1:-build/release/bin/suanli}"
 data="${2:-../shared/data}"
 sizes="${SIZES:-10000 100000 1000000}"
 saturated="${SATURATED:-4000 8000 100000}"
+busy="${BUSY-5000 20000 100000}"
 scored="${SCORED:-10000 100000}"
 every="${EVERY-100000}"
 openb="$data/traces/alibaba-gpu-v2023-openb/csv/openb_pod_list_default.csv"
@@ -69,6 +71,18 @@ for n in $saturated; do
   for policy in fifo sjf sjf-perf srtf las best-fit fgd; do
     run "$dir/gavel-$n.csv" v100:8:8,p100:8:8,k80:8:8 "$policy" "$n"
   done
+done
+
+echo
+echo "Saturated, larger: the same jobs at 100x their rate on 2,400 GPUs (800 each, nodes of 8):"
+header
+for n in $busy; do
+  "$suanli" trace synth --from "$gavel" --throughputs "$throughputs" --jobs "$n" --seed 3 \
+    --rate-scale 100 -o "$dir/busy-$n.csv" >/dev/null 2>&1
+  for policy in fifo sjf srtf las; do
+    run "$dir/busy-$n.csv" v100:800:8,p100:800:8,k80:800:8 "$policy" "$n"
+  done
+  rm -f "$dir/busy-$n.csv"
 done
 
 echo

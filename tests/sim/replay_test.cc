@@ -68,6 +68,39 @@ TEST(ReplayTest, SrtfPreemptsTheLongerJob) {
   EXPECT_DOUBLE_EQ(f.outcomes[1].finish_s, 1010);
 }
 
+// Where SRTF preempts, by hand, on two 2-GPU nodes. Jobs arrive one a second and go to the lowest
+// node with room; a running job ranks by its remaining time when it started.
+TEST(ReplayTest, SrtfPreemptsTheFewestWorstJobsOnTheLowestNodeWithRoom) {
+  Workload w;
+  w.nodes = {{0, "v100", 2, 0, 0}, {1, "v100", 2, 0, 0}};
+  // Node 0 runs A (1,000 s) and B (50 s), node 1 C (2,000 s) and D (3,000 s). At 10 s the 2-GPU
+  // job E (100 s) outranks A, C and D: evicting A leaves node 0 one GPU short; on node 1,
+  // evicting the worst, D, is not enough, D and C are. E runs 10-110. C (1,992 s left) starts
+  // when B ends at 51 and ends at 2,043; D (2,993 s left) starts at 110 and ends at 3,103.
+  w.jobs = {MakeJob(1, 0, 1, 1000), MakeJob(2, 1, 1, 50), MakeJob(3, 2, 1, 2000),
+            MakeJob(4, 3, 1, 3000), MakeJob(5, 10, 2, 100)};
+  ReplayResult r = ReplayWith(w, "srtf");
+  EXPECT_DOUBLE_EQ(r.outcomes[4].finish_s, 110);
+  EXPECT_DOUBLE_EQ(r.outcomes[2].finish_s, 2043);
+  EXPECT_DOUBLE_EQ(r.outcomes[3].finish_s, 3103);
+  EXPECT_DOUBLE_EQ(r.outcomes[0].finish_s, 1000);
+  EXPECT_EQ(r.outcomes[0].preemptions, 0);
+  EXPECT_EQ(r.outcomes[2].preemptions, 1);
+  EXPECT_EQ(r.outcomes[3].preemptions, 1);
+
+  // Room that comes later: node 0 runs F (20 s) and A, node 1 B and C (3,000 s). At 10 s E finds
+  // no room (A or C alone frees one GPU); at 20 F ends and evicting A makes room on node 0: E
+  // runs 20-120. A (981 s left) starts on node 1 when B ends at 52 and ends at 1,033.
+  w.jobs = {MakeJob(1, 0, 1, 20), MakeJob(2, 1, 1, 1000), MakeJob(3, 2, 1, 50),
+            MakeJob(4, 3, 1, 3000), MakeJob(5, 10, 2, 100)};
+  r = ReplayWith(w, "srtf");
+  EXPECT_DOUBLE_EQ(r.outcomes[4].finish_s, 120);
+  EXPECT_DOUBLE_EQ(r.outcomes[1].finish_s, 1033);
+  EXPECT_EQ(r.outcomes[1].preemptions, 1);
+  EXPECT_DOUBLE_EQ(r.outcomes[3].finish_s, 3003);
+  EXPECT_EQ(r.outcomes[3].preemptions, 0);
+}
+
 // Strict FIFO: a 2-GPU job at the head blocks a 1-GPU job behind it.
 TEST(ReplayTest, FifoHeadOfLineBlocksButBestFitBackfills) {
   Workload w;

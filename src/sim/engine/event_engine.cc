@@ -39,7 +39,8 @@ struct Active {
   uint64_t epoch = 0;
 };
 
-// Queue order: by the key taken when the job was queued, then as `ranks_before`.
+// Queue order: by the key taken when the job was queued, then arrival, id and admission order
+// (distinct jobs are never equal, whatever their ids).
 struct QueueOrder {
   const std::vector<double>* key;
   const std::vector<Job>* jobs;
@@ -52,6 +53,106 @@ struct QueueOrder {
     if (ja.id != jb.id) return ja.id < jb.id;
     return (*order)[a] < (*order)[b];
   }
+};
+
+// Where a queued job of a preemptive policy can evict running jobs, without a look at every
+// running job for every queued job tried (on a saturated cluster most queued jobs are tried at
+// every event). A running job ranks by the key it had when it started, which holds while it runs
+// (a key reads progress, accounted when the job stops): the jobs on each node are kept in that
+// order, and each node's worst in a max-segment tree over node ids, so the lowest node where a
+// job outranks someone is found in O(log nodes). And a job that found no room finds none later
+// on a node where nothing started or stopped since (the same jobs and keys, the same free room):
+// its next try looks only at the nodes changed since, when they are few.
+class PreemptionIndex {
+ public:
+  PreemptionIndex(int nodes, QueueOrder order)
+      : order_(order), on_(static_cast<size_t>(nodes), std::set<size_t, QueueOrder>(order)) {
+    while (leaves_ < nodes) leaves_ *= 2;
+    worst_.assign(2 * static_cast<size_t>(leaves_), kNone);
+  }
+  void Add(size_t job, int node) {
+    on_[node].insert(job);
+    Changed(node);
+  }
+  void Remove(size_t job, int node) {  // before the job's key moves
+    on_[node].erase(job);
+    Changed(node);
+  }
+  // The job has a new key: every node is worth a look again.
+  void Forget(size_t job) {
+    if (job >= no_room_since_.size()) no_room_since_.resize(job + 1, kNotTried);
+    no_room_since_[job] = kNotTried;
+  }
+  // Calls try_node(node, victims) on the nodes where `job` outranks running jobs, lowest first,
+  // with those jobs worst first, until one returns true (it may then change the index); returns
+  // whether one did. Nodes skipped as above hold no room for the job.
+  template <typename F>
+  bool Visit(size_t job, F&& try_node) {
+    const uint64_t changes = dropped_ + changed_.size();
+    auto visit = [&](int node) {
+      victims_.clear();
+      const auto& on = on_[node];
+      for (auto it = on.rbegin(); it != on.rend() && order_(job, *it); ++it)
+        victims_.push_back(*it);
+      return !victims_.empty() && try_node(node, victims_);
+    };
+    bool found = false;
+    const uint64_t since = no_room_since_[job];
+    if (since != kNotTried && since >= dropped_ && changes - since <= kMaxRecheck) {
+      std::vector<int> nodes(changed_.begin() + static_cast<long>(since - dropped_),
+                             changed_.end());
+      std::sort(nodes.begin(), nodes.end());
+      nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+      for (int node : nodes) {
+        if ((found = visit(node))) break;
+      }
+    } else {
+      for (int node = First(1, 0, leaves_, 0, job); node >= 0;
+           node = First(1, 0, leaves_, node + 1, job)) {
+        if ((found = visit(node))) break;
+      }
+    }
+    if (!found) no_room_since_[job] = changes;
+    return found;
+  }
+
+ private:
+  static constexpr size_t kNone = std::numeric_limits<size_t>::max();
+  static constexpr uint64_t kNotTried = std::numeric_limits<uint64_t>::max();
+  static constexpr uint64_t kMaxRecheck = 64;
+
+  void Changed(int node) {
+    size_t v = static_cast<size_t>(leaves_ + node);
+    worst_[v] = on_[node].empty() ? kNone : *on_[node].rbegin();
+    for (v /= 2; v >= 1; v /= 2) {
+      const size_t a = worst_[2 * v], b = worst_[2 * v + 1];
+      worst_[v] = a == kNone ? b : b == kNone ? a : order_(a, b) ? b : a;
+    }
+    if (changed_.size() >= 16 * kMaxRecheck) {  // keep the last changes only
+      const size_t drop = changed_.size() - kMaxRecheck;
+      changed_.erase(changed_.begin(), changed_.begin() + static_cast<long>(drop));
+      dropped_ += drop;
+    }
+    changed_.push_back(node);
+  }
+  // The lowest node at or after `from`, in the subtree v over [lo, hi), whose worst job `job`
+  // outranks, or -1.
+  int First(size_t v, int lo, int hi, int from, size_t job) const {
+    if (hi <= from || worst_[v] == kNone || !order_(job, worst_[v])) return -1;
+    if (hi - lo == 1) return lo;
+    const int mid = lo + (hi - lo) / 2;
+    const int left = First(2 * v, lo, mid, from, job);
+    return left >= 0 ? left : First(2 * v + 1, mid, hi, from, job);
+  }
+
+  QueueOrder order_;
+  std::vector<std::set<size_t, QueueOrder>> on_;  // running jobs by node, best first
+  int leaves_ = 1;
+  std::vector<size_t> worst_;            // segment tree: each subtree's worst running job
+  std::vector<uint64_t> no_room_since_;  // by job: the change count when it found no room
+  std::vector<int> changed_;             // nodes where jobs started or stopped, oldest first
+  uint64_t dropped_ = 0;                 // changes no longer in changed_
+  std::vector<size_t> victims_;
 };
 
 }  // namespace
@@ -102,6 +203,12 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   if (!have_pending) return MakeError("the trace has no jobs");
 
   std::vector<size_t> running;
+  // A preemptive policy's running jobs by the key each had when it started (a queued job is
+  // compared by its queue key, put in its slot here before it is).
+  const bool preemptive = policy.preemptive();
+  std::vector<double> running_key;  // by slot
+  PreemptionIndex preemption(preemptive ? static_cast<int>(cluster.nodes().size()) : 1,
+                             QueueOrder{&running_key, &job_at, &order});
   double now = pending.arrival_s;
   const double first_arrival = now;
   double used_integral = 0, stranded_integral = 0, waiting_time = 0;
@@ -109,15 +216,6 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
 
   auto view = [&](size_t i) {
     return JobView{&job_at[i], st[i].remaining, st[i].attained_gpu_s, st[i].running};
-  };
-  // Whether job a (key ka) ranks before job b (key kb): the policy's key, then arrival, id and
-  // admission order.
-  auto ranks_before = [&](size_t a, double ka, size_t b, double kb) {
-    if (ka != kb) return ka < kb;
-    if (job_at[a].arrival_s != job_at[b].arrival_s)
-      return job_at[a].arrival_s < job_at[b].arrival_s;
-    if (job_at[a].id != job_at[b].id) return job_at[a].id < job_at[b].id;
-    return order[a] < order[b];  // distinct jobs are never equal, whatever their ids
   };
   auto start = [&](size_t i, const Placement& p) {
     cluster.Allocate(job_at[i], p);
@@ -135,9 +233,14 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
     events.push({now + a.remaining * a.duration_here, seq++, EventKind::kFinish, i, a.epoch});
     running_pos[i] = running.size();
     running.push_back(i);
+    if (preemptive) {
+      running_key[i] = policy.Key(view(i));
+      preemption.Add(i, p.node);
+    }
   };
   auto stop = [&](size_t i) {  // preempt or finish: account the work done
     Active& a = st[i];
+    if (preemptive) preemption.Remove(i, a.placement.node);
     const double ran = now - a.started_at;
     a.remaining = std::max(0.0, a.remaining - (a.duration_here > 0 ? ran / a.duration_here : 1));
     a.attained_gpu_s += ran * static_cast<double>(job_at[i].GpuMilli()) / kMilliPerGpu;
@@ -218,6 +321,7 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
       order.push_back(0);
       running_pos.push_back(0);
       key.push_back(0);
+      running_key.push_back(0);
       shape.push_back(0);
     }
     order[i] = static_cast<size_t>(arrived++);
@@ -234,7 +338,8 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
     return i;
   };
   auto enqueue = [&](size_t i) {
-    key[i] = policy.Key(view(i), now);
+    key[i] = policy.Key(view(i));
+    if (preemptive) preemption.Forget(i);
     ++queued_count;
     if (static_keys) {
       sorted_queue.insert(i);
@@ -263,47 +368,28 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   // Evict running jobs the policy ranks below job i, worst first, on the
   // first node (by number) where that makes room; evicted jobs go to `out`.
   auto preempt_for = [&](size_t i, std::vector<size_t>* out) {
-    // Each key once: nothing starts or stops until the eviction below, and a key can cost a
-    // look over the job's durations (srtf), which a sort calling Key paid 2 n log n times for
-    // every queued job it tried (a saturated 2,400-GPU cluster stalled on it).
-    const double key_i = policy.Key(view(i), now);
-    std::vector<std::pair<size_t, double>> ranked;  // running jobs i ranks before, and their keys
-    for (size_t k : running) {
-      const double key_k = policy.Key(view(k), now);
-      if (ranks_before(i, key_i, k, key_k)) ranked.emplace_back(k, key_k);
-    }
-    std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
-      return ranks_before(b.first, b.second, a.first, a.second);
-    });
-    std::vector<size_t> victims;
-    victims.reserve(ranked.size());
-    for (const auto& v : ranked) victims.push_back(v.first);
-    std::stable_sort(victims.begin(), victims.end(), [&](size_t a, size_t b) {
-      return st[a].placement.node < st[b].placement.node;
-    });
-    for (size_t from = 0; from < victims.size();) {
-      const int node = st[victims[from]].placement.node;
-      size_t to = from;
-      while (to < victims.size() && st[victims[to]].placement.node == node) ++to;
-      // Try evicting a growing prefix; nothing changes if it never fits.
-      std::vector<std::pair<const Job*, const Placement*>> released;
-      size_t used = from;
-      for (; used < to; ++used) {
+    running_key[i] = key[i];
+    std::vector<std::pair<const Job*, const Placement*>> released;
+    return preemption.Visit(i, [&](int node, const std::vector<size_t>& victims) {
+      // Room if they all left (room only grows as jobs leave)? Then the fewest that make it.
+      released.clear();
+      for (size_t k : victims) released.emplace_back(&job_at[k], &st[k].placement);
+      if (!cluster.FitOnNodeAfter(job_at[i], node, released)) return false;
+      released.clear();
+      size_t used = 0;
+      do {
         released.emplace_back(&job_at[victims[used]], &st[victims[used]].placement);
-        if (cluster.FitOnNodeAfter(job_at[i], node, released)) break;
+        ++used;
+      } while (used < victims.size() && !cluster.FitOnNodeAfter(job_at[i], node, released));
+      const std::vector<size_t> evicted(victims.begin(), victims.begin() + static_cast<long>(used));
+      for (size_t v : evicted) {
+        stop(v);
+        if (options.keep_outcomes) ++r.outcomes[order[v]].preemptions;
+        out->push_back(v);
       }
-      if (used < to) {
-        for (size_t v = from; v <= used; ++v) {
-          stop(victims[v]);
-          if (options.keep_outcomes) ++r.outcomes[order[victims[v]]].preemptions;
-          out->push_back(victims[v]);
-        }
-        start(i, *cluster.FitOnNode(job_at[i], node));
-        return true;
-      }
-      from = to;
-    }
-    return false;
+      start(i, *cluster.FitOnNode(job_at[i], node));
+      return true;
+    });
   };
 
   auto schedule = [&]() {
@@ -341,7 +427,7 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
       if (auto p = policy.Place(cluster, job_at[i])) {
         start(i, *p);
         started = true;
-      } else if (policy.preemptive()) {
+      } else if (preemptive) {
         started = preempt_for(i, &evicted);
       }
       if (!started) {

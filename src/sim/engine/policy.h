@@ -30,9 +30,10 @@ class Policy {
   // Stable name, written into results.
   virtual std::string_view name() const = 0;
   // Lower runs first; the engine breaks ties by arrival, then id. The key
-  // may depend on the job and its progress, which changes only while it
-  // runs: the engine takes a queued job's key once, when it joins the queue.
-  virtual double Key(const JobView& j, double now) const = 0;
+  // may depend on the job and its progress (never on the clock), and the
+  // engine accounts progress when a job stops: it takes a queued job's key
+  // once, when it joins the queue, and a running job's when it starts.
+  virtual double Key(const JobView& j) const = 0;
   // True when Key depends only on the job, not on its progress: the queue is
   // then one ordered list with a bounded backfill window.
   virtual bool static_key() const { return true; }

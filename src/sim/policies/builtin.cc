@@ -25,7 +25,7 @@ double FastestDuration(const Job& j) {
 class Fifo : public Policy {
  public:
   std::string_view name() const override { return "fifo"; }
-  double Key(const JobView& j, double) const override { return j.job->arrival_s; }
+  double Key(const JobView& j) const override { return j.job->arrival_s; }
   bool strict_order() const override { return true; }
   // In rounds: Gavel's FIFO and mechanism, to match its published results.
   std::unique_ptr<RoundAllocator> MakeRoundAllocator(uint64_t seed) const override {
@@ -37,14 +37,14 @@ class Fifo : public Policy {
 class Sjf : public Policy {
  public:
   std::string_view name() const override { return "sjf"; }
-  double Key(const JobView& j, double) const override { return FastestDuration(*j.job); }
+  double Key(const JobView& j) const override { return FastestDuration(*j.job); }
 };
 
 // Shortest remaining time first, preemptive.
 class Srtf : public Policy {
  public:
   std::string_view name() const override { return "srtf"; }
-  double Key(const JobView& j, double) const override {
+  double Key(const JobView& j) const override {
     return j.remaining_fraction * FastestDuration(*j.job);
   }
   bool static_key() const override { return false; }
@@ -57,7 +57,7 @@ class Srtf : public Policy {
 class Las : public Policy {
  public:
   std::string_view name() const override { return "las"; }
-  double Key(const JobView& j, double) const override {
+  double Key(const JobView& j) const override {
     int queue = 0;
     for (double t = 3600; j.attained_gpu_s >= t && queue < 8; t *= 10) ++queue;
     return queue * 1e12 + j.job->arrival_s;
@@ -71,7 +71,7 @@ class Las : public Policy {
 class BestFit : public Policy {
  public:
   std::string_view name() const override { return "best-fit"; }
-  double Key(const JobView& j, double) const override { return j.job->arrival_s; }
+  double Key(const JobView& j) const override { return j.job->arrival_s; }
   std::optional<Placement> Place(const ClusterState& c, const Job& job) const override {
     std::optional<Placement> best;
     int64_t best_left = std::numeric_limits<int64_t>::max();
@@ -101,7 +101,7 @@ class BestFit : public Policy {
 class FifoPerf : public Policy {
  public:
   std::string_view name() const override { return "fifo-perf"; }
-  double Key(const JobView& j, double) const override { return j.job->arrival_s; }
+  double Key(const JobView& j) const override { return j.job->arrival_s; }
   bool strict_order() const override { return true; }
   bool reallocate_each_round() const override { return true; }
   std::optional<Placement> Place(const ClusterState& c, const Job& job) const override {
@@ -122,7 +122,7 @@ class MaxMinFairness : public Policy {
   std::string_view name() const override {
     return perf_ ? "max-min-fairness-perf" : "max-min-fairness";
   }
-  double Key(const JobView& j, double) const override { return j.job->arrival_s; }
+  double Key(const JobView& j) const override { return j.job->arrival_s; }
   bool needs_rounds() const override { return true; }
   std::unique_ptr<RoundAllocator> MakeRoundAllocator(uint64_t) const override {
     return MakeMaxMinFairnessAllocator(perf_);
@@ -140,7 +140,7 @@ class MaxMinFairness : public Policy {
 class SjfPerf : public Policy {
  public:
   std::string_view name() const override { return "sjf-perf"; }
-  double Key(const JobView& j, double) const override { return FastestDuration(*j.job); }
+  double Key(const JobView& j) const override { return FastestDuration(*j.job); }
   std::optional<Placement> Place(const ClusterState& c, const Job& job) const override {
     return FastestFit(c, job);
   }

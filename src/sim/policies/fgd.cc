@@ -186,7 +186,7 @@ class FragModel {
 class ScoredPolicy : public Policy {
  public:
   explicit ScoredPolicy(uint64_t seed) : rng_(seed, 0x46474400) {}
-  double Key(const JobView& j, double) const override { return j.job->arrival_s; }
+  double Key(const JobView& j) const override { return j.job->arrival_s; }
   std::shared_ptr<const std::vector<int>> TieRank(int nodes) const override {
     if (!rank_ || static_cast<int>(rank_->size()) != nodes) {
       auto rank = std::make_shared<std::vector<int>>(nodes);
