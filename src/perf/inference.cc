@@ -193,6 +193,29 @@ Shape MakeShape(const catalog::Model& m, const Formats& f) {
   return s;
 }
 
+// A tensor-parallel all-reduce of `bytes` over `tp` chips of one serving instance. Inside one
+// scale-up domain of fully connected peers (NVLink through NVSwitch, Infinity Fabric) the serving
+// engines reduce decode-sized messages with their own kernels that read the peers' buffers
+// directly (vLLM's custom all-reduce for messages under 8 MiB, csrc/custom_all_reduce.cuh and
+// vllm/distributed/device_communicators/custom_all_reduce.py: one stage for small messages, two
+// stages, a reduce-scatter then an all-gather, for larger; TensorRT-LLM's ONESHOT/TWOSHOT
+// AllReduceStrategy): one or two synchronisations instead of a ring's 2 (n - 1) latency steps,
+// moving the ring's bytes (two stages) or every peer's whole buffer (one stage). For the large
+// messages of prefill the latency is a few per cent of the transfer either way (NCCL pipelines
+// its ring), so the cheapest of the three is taken at every size: no step in the cost at the
+// engines' 8 MiB switch. Groups that span domains take the ring.
+double TpAllReduceSeconds(double bytes, int tp, const catalog::System& sys) {
+  const auto g = PlaceGroup(tp, 1, sys.scale_up_domain);
+  const double ring = AllReduceSeconds(bytes, g, sys);
+  if (g.domains() > 1) return ring;
+  const double n = tp;
+  const double bw = sys.scale_up.bandwidth_gb_s * 1e9 * sys.scale_up.efficiency;
+  const double step = sys.scale_up.latency_us * 1e-6;
+  const double one_stage = (n - 1) * bytes / bw + step;
+  const double two_stage = 2 * (n - 1) / n * bytes / bw + 2 * step;
+  return std::min({ring, one_stage, two_stage});
+}
+
 struct Step {
   double linear_s = 0;
   double attention_s = 0;
@@ -335,8 +358,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
 
   // Tensor parallel: two all-reduces per layer.
   if (l.tp > 1) {
-    const auto g = PlaceGroup(l.tp, 1, sys.scale_up_domain);
-    st.comm_s += 2 * m.layers * AllReduceSeconds(tokens * m.hidden * kActivationBytes, g, sys);
+    st.comm_s += 2 * m.layers * TpAllReduceSeconds(tokens * m.hidden * kActivationBytes, l.tp, sys);
   }
   // Expert parallel: dispatch and combine per MoE layer. Prefill batches use
   // node-limited routing (one scale-out copy per remote domain, then
