@@ -69,13 +69,13 @@ TEST(ReplayTest, SrtfPreemptsTheLongerJob) {
 }
 
 // Where SRTF preempts, by hand, on two 2-GPU nodes. Jobs arrive one a second and go to the lowest
-// node with room; a running job ranks by its remaining time when it started.
+// node with room; a running job ranks by its remaining time now.
 TEST(ReplayTest, SrtfPreemptsTheFewestWorstJobsOnTheLowestNodeWithRoom) {
   Workload w;
   w.nodes = {{0, "v100", 2, 0, 0}, {1, "v100", 2, 0, 0}};
   // Node 0 runs A (1,000 s) and B (50 s), node 1 C (2,000 s) and D (3,000 s). At 10 s the 2-GPU
-  // job E (100 s) outranks A, C and D: evicting A leaves node 0 one GPU short; on node 1,
-  // evicting the worst, D, is not enough, D and C are. E runs 10-110. C (1,992 s left) starts
+  // job E (100 s) outranks A (990 s left), C and D: evicting A leaves node 0 one GPU short; on node
+  // 1, evicting the worst, D, is not enough, D and C are. E runs 10-110. C (1,992 s left) starts
   // when B ends at 51 and ends at 2,043; D (2,993 s left) starts at 110 and ends at 3,103.
   w.jobs = {MakeJob(1, 0, 1, 1000), MakeJob(2, 1, 1, 50), MakeJob(3, 2, 1, 2000),
             MakeJob(4, 3, 1, 3000), MakeJob(5, 10, 2, 100)};
@@ -90,15 +90,48 @@ TEST(ReplayTest, SrtfPreemptsTheFewestWorstJobsOnTheLowestNodeWithRoom) {
 
   // Room that comes later: node 0 runs F (20 s) and A, node 1 B and C (3,000 s). At 10 s E finds
   // no room (A or C alone frees one GPU); at 20 F ends and evicting A makes room on node 0: E
-  // runs 20-120. A (981 s left) starts on node 1 when B ends at 52 and ends at 1,033.
+  // runs 20-120. A (981 s left) at once evicts C (2,983 s left) on node 1 and ends at 1,001; C
+  // resumes when B ends at 52 and ends at 3,035.
   w.jobs = {MakeJob(1, 0, 1, 20), MakeJob(2, 1, 1, 1000), MakeJob(3, 2, 1, 50),
             MakeJob(4, 3, 1, 3000), MakeJob(5, 10, 2, 100)};
   r = ReplayWith(w, "srtf");
   EXPECT_DOUBLE_EQ(r.outcomes[4].finish_s, 120);
-  EXPECT_DOUBLE_EQ(r.outcomes[1].finish_s, 1033);
+  EXPECT_DOUBLE_EQ(r.outcomes[1].finish_s, 1001);
   EXPECT_EQ(r.outcomes[1].preemptions, 1);
-  EXPECT_DOUBLE_EQ(r.outcomes[3].finish_s, 3003);
-  EXPECT_EQ(r.outcomes[3].preemptions, 0);
+  EXPECT_DOUBLE_EQ(r.outcomes[3].finish_s, 3035);
+  EXPECT_EQ(r.outcomes[3].preemptions, 1);
+}
+
+// SRTF compares a running job by what it has left now, not what it had when it started: a
+// 1,000 s job at 600 s has 400 s left, so a 500 s job arriving then waits (1,000-1,500).
+TEST(ReplayTest, SrtfComparesTheTimeLeftNow) {
+  Workload w;
+  w.nodes = {{0, "v100", 1, 0, 0}};
+  w.jobs = {MakeJob(1, 0, 1, 1000), MakeJob(2, 600, 1, 500)};
+  const ReplayResult r = ReplayWith(w, "srtf");
+  EXPECT_DOUBLE_EQ(r.outcomes[0].finish_s, 1000);
+  EXPECT_DOUBLE_EQ(r.outcomes[1].finish_s, 1500);
+  EXPECT_EQ(r.outcomes[0].preemptions, 0);
+}
+
+// LAS (Tiresias' discretized queues, the first threshold one GPU-hour): a 10,000 s job alone on
+// one GPU from 0 keeps it while a 100 s job that came at 100 waits in the same queue behind it;
+// at 3,600 s it has had a GPU-hour and drops a queue, the waiting job evicts it and runs
+// 3,600-3,700, and the long job ends at 10,100. With 2 GPUs each, the long job drops at 1,800.
+TEST(ReplayTest, LasDemotesARunningJobWhenItCrossesAThreshold) {
+  Workload w;
+  w.nodes = {{0, "v100", 1, 0, 0}};
+  w.jobs = {MakeJob(1, 0, 1, 10000), MakeJob(2, 100, 1, 100)};
+  ReplayResult r = ReplayWith(w, "las");
+  EXPECT_DOUBLE_EQ(r.outcomes[1].finish_s, 3700);
+  EXPECT_DOUBLE_EQ(r.outcomes[0].finish_s, 10100);
+  EXPECT_EQ(r.outcomes[0].preemptions, 1);
+
+  w.nodes = {{0, "v100", 2, 0, 0}};
+  w.jobs = {MakeJob(1, 0, 2, 10000), MakeJob(2, 100, 2, 100)};
+  r = ReplayWith(w, "las");
+  EXPECT_DOUBLE_EQ(r.outcomes[1].finish_s, 1900);
+  EXPECT_DOUBLE_EQ(r.outcomes[0].finish_s, 10100);
 }
 
 // Strict FIFO: a 2-GPU job at the head blocks a 1-GPU job behind it.

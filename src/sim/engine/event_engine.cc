@@ -16,7 +16,8 @@
 namespace suanli::sim {
 namespace {
 
-enum class EventKind { kArrival, kFinish, kRound };
+// kRekey: a running job's key rises (Policy::KeyRisesAfter).
+enum class EventKind { kArrival, kFinish, kRound, kRekey };
 
 struct Event {
   double time;
@@ -57,43 +58,59 @@ struct QueueOrder {
 
 // Where a queued job of a preemptive policy can evict running jobs, without a look at every
 // running job for every queued job tried (on a saturated cluster most queued jobs are tried at
-// every event). A running job ranks by the key it had when it started, which holds while it runs
-// (a key reads progress, accounted when the job stops): the jobs on each node are kept in that
-// order, and each node's worst in a max-segment tree over node ids, so the lowest node where a
-// job outranks someone is found in O(log nodes). And a job that found no room finds none later
-// on a node where nothing started or stopped since (the same jobs and keys, the same free room):
-// its next try looks only at the nodes changed since, when they are few.
+// every event). A running job's key may fall at any time as it progresses but rises only when
+// the engine says so (Rekeyed; policy.h), so each node keeps a bound on its running jobs' keys,
+// in a max-segment tree over node ids: the nodes where a job may outrank someone are found in
+// O(log nodes) each, and a visit computes the keys there now and tightens the bound. And a job
+// that found no room finds none later on a node where nothing started, stopped or rose since
+// (the same jobs, keys no higher, the same free room): its next try looks only at the nodes
+// changed since, when they are few.
 class PreemptionIndex {
  public:
-  PreemptionIndex(int nodes, QueueOrder order)
-      : order_(order), on_(static_cast<size_t>(nodes), std::set<size_t, QueueOrder>(order)) {
+  // `rank` orders job slots by the keys in `keys` (a running job's written there at a visit).
+  PreemptionIndex(int nodes, QueueOrder rank, std::vector<double>* keys)
+      : rank_(rank), keys_(keys), on_(static_cast<size_t>(nodes)) {
     while (leaves_ < nodes) leaves_ *= 2;
-    worst_.assign(2 * static_cast<size_t>(leaves_), kNone);
+    bound_.assign(2 * static_cast<size_t>(leaves_), kEmpty);
   }
-  void Add(size_t job, int node) {
-    on_[node].insert(job);
+  void Add(size_t job, int node, double key) {
+    if (job >= pos_.size()) pos_.resize(job + 1, 0);
+    pos_[job] = on_[node].size();
+    on_[node].push_back(job);
+    Raise(node, key);
+  }
+  void Remove(size_t job, int node) {
+    auto& on = on_[node];
+    on[pos_[job]] = on.back();
+    pos_[on.back()] = pos_[job];
+    on.pop_back();
+    if (on.empty()) SetBound(node, kEmpty);  // else the bound still holds
     Changed(node);
   }
-  void Remove(size_t job, int node) {  // before the job's key moves
-    on_[node].erase(job);
-    Changed(node);
-  }
+  // A running job's key rose to `key`.
+  void Rekeyed(int node, double key) { Raise(node, key); }
   // The job has a new key: every node is worth a look again.
   void Forget(size_t job) {
     if (job >= no_room_since_.size()) no_room_since_.resize(job + 1, kNotTried);
     no_room_since_[job] = kNotTried;
   }
-  // Calls try_node(node, victims) on the nodes where `job` outranks running jobs, lowest first,
-  // with those jobs worst first, until one returns true (it may then change the index); returns
-  // whether one did. Nodes skipped as above hold no room for the job.
-  template <typename F>
-  bool Visit(size_t job, F&& try_node) {
+  // Calls try_node(node, victims) on the nodes where `job` (its key in `keys`) outranks running
+  // jobs, lowest first, with those jobs worst first, until one returns true (it may then change
+  // the index); returns whether one did. key_now(k) is running job k's key now. Nodes skipped as
+  // above hold no room for the job.
+  template <typename KeyNow, typename F>
+  bool Visit(size_t job, KeyNow&& key_now, F&& try_node) {
     const uint64_t changes = dropped_ + changed_.size();
     auto visit = [&](int node) {
+      double most = kEmpty;
       victims_.clear();
-      const auto& on = on_[node];
-      for (auto it = on.rbegin(); it != on.rend() && order_(job, *it); ++it)
-        victims_.push_back(*it);
+      for (size_t k : on_[node]) {
+        (*keys_)[k] = key_now(k);
+        most = std::max(most, (*keys_)[k]);
+        if (rank_(job, k)) victims_.push_back(k);
+      }
+      SetBound(node, most);
+      std::sort(victims_.begin(), victims_.end(), [&](size_t a, size_t b) { return rank_(b, a); });
       return !victims_.empty() && try_node(node, victims_);
     };
     bool found = false;
@@ -107,8 +124,9 @@ class PreemptionIndex {
         if ((found = visit(node))) break;
       }
     } else {
-      for (int node = First(1, 0, leaves_, 0, job); node >= 0;
-           node = First(1, 0, leaves_, node + 1, job)) {
+      const double key = (*keys_)[job];
+      for (int node = First(1, 0, leaves_, 0, key); node >= 0;
+           node = First(1, 0, leaves_, node + 1, key)) {
         if ((found = visit(node))) break;
       }
     }
@@ -117,17 +135,20 @@ class PreemptionIndex {
   }
 
  private:
-  static constexpr size_t kNone = std::numeric_limits<size_t>::max();
+  static constexpr double kEmpty = -std::numeric_limits<double>::infinity();
   static constexpr uint64_t kNotTried = std::numeric_limits<uint64_t>::max();
   static constexpr uint64_t kMaxRecheck = 64;
 
-  void Changed(int node) {
+  void Raise(int node, double key) {
+    SetBound(node, std::max(bound_[static_cast<size_t>(leaves_ + node)], key));
+    Changed(node);
+  }
+  void SetBound(int node, double bound) {
     size_t v = static_cast<size_t>(leaves_ + node);
-    worst_[v] = on_[node].empty() ? kNone : *on_[node].rbegin();
-    for (v /= 2; v >= 1; v /= 2) {
-      const size_t a = worst_[2 * v], b = worst_[2 * v + 1];
-      worst_[v] = a == kNone ? b : b == kNone ? a : order_(a, b) ? b : a;
-    }
+    bound_[v] = bound;
+    for (v /= 2; v >= 1; v /= 2) bound_[v] = std::max(bound_[2 * v], bound_[2 * v + 1]);
+  }
+  void Changed(int node) {
     if (changed_.size() >= 16 * kMaxRecheck) {  // keep the last changes only
       const size_t drop = changed_.size() - kMaxRecheck;
       changed_.erase(changed_.begin(), changed_.begin() + static_cast<long>(drop));
@@ -135,22 +156,24 @@ class PreemptionIndex {
     }
     changed_.push_back(node);
   }
-  // The lowest node at or after `from`, in the subtree v over [lo, hi), whose worst job `job`
-  // outranks, or -1.
-  int First(size_t v, int lo, int hi, int from, size_t job) const {
-    if (hi <= from || worst_[v] == kNone || !order_(job, worst_[v])) return -1;
+  // The lowest node at or after `from`, in the subtree v over [lo, hi), whose bound reaches `key`
+  // (at an equal key, arrival and id may still rank a running job after), or -1.
+  int First(size_t v, int lo, int hi, int from, double key) const {
+    if (hi <= from || bound_[v] < key) return -1;
     if (hi - lo == 1) return lo;
     const int mid = lo + (hi - lo) / 2;
-    const int left = First(2 * v, lo, mid, from, job);
-    return left >= 0 ? left : First(2 * v + 1, mid, hi, from, job);
+    const int left = First(2 * v, lo, mid, from, key);
+    return left >= 0 ? left : First(2 * v + 1, mid, hi, from, key);
   }
 
-  QueueOrder order_;
-  std::vector<std::set<size_t, QueueOrder>> on_;  // running jobs by node, best first
+  QueueOrder rank_;
+  std::vector<double>* keys_;
+  std::vector<std::vector<size_t>> on_;  // running jobs by node
+  std::vector<size_t> pos_;              // by job: where it is in its node's list
   int leaves_ = 1;
-  std::vector<size_t> worst_;            // segment tree: each subtree's worst running job
+  std::vector<double> bound_;            // segment tree: no running key in the subtree is higher
   std::vector<uint64_t> no_room_since_;  // by job: the change count when it found no room
-  std::vector<int> changed_;             // nodes where jobs started or stopped, oldest first
+  std::vector<int> changed_;             // nodes where jobs started, stopped or rose, oldest first
   uint64_t dropped_ = 0;                 // changes no longer in changed_
   std::vector<size_t> victims_;
 };
@@ -203,19 +226,38 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   if (!have_pending) return MakeError("the trace has no jobs");
 
   std::vector<size_t> running;
-  // A preemptive policy's running jobs by the key each had when it started (a queued job is
-  // compared by its queue key, put in its slot here before it is).
+  // A preemptive policy's running jobs, for preemption (a queued job is compared by its queue
+  // key, put in its slot of running_key before it is).
   const bool preemptive = policy.preemptive();
   std::vector<double> running_key;  // by slot
   PreemptionIndex preemption(preemptive ? static_cast<int>(cluster.nodes().size()) : 1,
-                             QueueOrder{&running_key, &job_at, &order});
+                             QueueOrder{&running_key, &job_at, &order}, &running_key);
   double now = pending.arrival_s;
   const double first_arrival = now;
   double used_integral = 0, stranded_integral = 0, waiting_time = 0;
   const double total = static_cast<double>(cluster.total_milli());
 
+  // A job's progress now: a running job's counts the time since it started.
   auto view = [&](size_t i) {
-    return JobView{&job_at[i], st[i].remaining, st[i].attained_gpu_s, st[i].running};
+    const Active& a = st[i];
+    JobView v{&job_at[i], a.remaining, a.attained_gpu_s, a.running};
+    if (a.running) {
+      const double ran = now - a.started_at;
+      v.remaining_fraction =
+          std::max(0.0, a.remaining - (a.duration_here > 0 ? ran / a.duration_here : 1));
+      v.attained_gpu_s += ran * static_cast<double>(job_at[i].GpuMilli()) / kMilliPerGpu;
+    }
+    return v;
+  };
+  // The next time a running job's key rises, as an event (never at `now` again), if before it
+  // ends.
+  auto rekey_later = [&](size_t i) {
+    const JobView progress = view(i);
+    const double after = policy.KeyRisesAfter(progress);
+    if (!(after < progress.remaining_fraction * st[i].duration_here)) return;
+    double at = now + std::max(0.0, after);
+    if (at <= now) at = std::nextafter(now, std::numeric_limits<double>::infinity());
+    events.push({at, seq++, EventKind::kRekey, i, st[i].epoch});
   };
   auto start = [&](size_t i, const Placement& p) {
     cluster.Allocate(job_at[i], p);
@@ -234,16 +276,16 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
     running_pos[i] = running.size();
     running.push_back(i);
     if (preemptive) {
-      running_key[i] = policy.Key(view(i));
-      preemption.Add(i, p.node);
+      preemption.Add(i, p.node, policy.Key(view(i)));
+      rekey_later(i);
     }
   };
   auto stop = [&](size_t i) {  // preempt or finish: account the work done
     Active& a = st[i];
     if (preemptive) preemption.Remove(i, a.placement.node);
-    const double ran = now - a.started_at;
-    a.remaining = std::max(0.0, a.remaining - (a.duration_here > 0 ? ran / a.duration_here : 1));
-    a.attained_gpu_s += ran * static_cast<double>(job_at[i].GpuMilli()) / kMilliPerGpu;
+    const JobView progress = view(i);
+    a.remaining = progress.remaining_fraction;
+    a.attained_gpu_s = progress.attained_gpu_s;
     cluster.Release(job_at[i], a.placement);
     a.running = false;
     ++a.epoch;
@@ -370,7 +412,8 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   auto preempt_for = [&](size_t i, std::vector<size_t>* out) {
     running_key[i] = key[i];
     std::vector<std::pair<const Job*, const Placement*>> released;
-    return preemption.Visit(i, [&](int node, const std::vector<size_t>& victims) {
+    auto key_now = [&](size_t k) { return policy.Key(view(k)); };
+    return preemption.Visit(i, key_now, [&](int node, const std::vector<size_t>& victims) {
       // Room if they all left (room only grows as jobs leave)? Then the fewest that make it.
       released.clear();
       for (size_t k : victims) released.emplace_back(&job_at[k], &st[k].placement);
@@ -392,32 +435,11 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
     });
   };
 
-  auto schedule = [&]() {
-    if (static_keys) {
-      int misses = 0;
-      for (auto it = sorted_queue.begin(); it != sorted_queue.end();) {
-        const size_t i = *it;
-        if (!failed[shape[i]]) {
-          if (auto p = policy.Place(cluster, job_at[i])) {
-            start(i, *p);
-            it = sorted_queue.erase(it);
-            --queued_count;
-            clear_failed();
-            continue;
-          }
-          fail(shape[i]);
-        }
-        if (policy.strict_order() || ++misses >= kBackfillWindow) break;
-        ++it;
-      }
-      clear_failed();
-      return;
-    }
-    // One pass in queue order: each job placed, placed by preemption, or
-    // left waiting; jobs evicted in the pass join the queue after it.
+  // One pass over the queue in order (below); jobs it evicts go to `evicted`.
+  auto schedule_pass = [&](std::vector<size_t>* evicted_out) {
+    std::vector<size_t>& evicted = *evicted_out;
     Queue heads(queue_order);  // per shape not failed, its next job
     for (int s : nonempty) heads.insert(*by_shape[s].begin());
-    std::vector<size_t> evicted;
     while (!heads.empty()) {
       const size_t i = *heads.begin();
       heads.erase(heads.begin());
@@ -445,7 +467,40 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
       clear_failed();
     }
     clear_failed();
-    for (size_t v : evicted) enqueue(v);
+  };
+
+  auto schedule = [&]() {
+    if (static_keys) {
+      int misses = 0;
+      for (auto it = sorted_queue.begin(); it != sorted_queue.end();) {
+        const size_t i = *it;
+        if (!failed[shape[i]]) {
+          if (auto p = policy.Place(cluster, job_at[i])) {
+            start(i, *p);
+            it = sorted_queue.erase(it);
+            --queued_count;
+            clear_failed();
+            continue;
+          }
+          fail(shape[i]);
+        }
+        if (policy.strict_order() || ++misses >= kBackfillWindow) break;
+        ++it;
+      }
+      clear_failed();
+      return;
+    }
+    // Passes in queue order: each job placed, placed by preemption, or
+    // left waiting; jobs evicted in a pass join the queue after it, and
+    // another pass follows at once (they may fit where room was left, or
+    // evict jobs they outrank). Every eviction puts a job above all it
+    // evicts, so the passes end.
+    std::vector<size_t> evicted;
+    do {
+      for (size_t v : evicted) enqueue(v);
+      evicted.clear();
+      schedule_pass(&evicted);
+    } while (!evicted.empty());
   };
 
   const bool rounds = options.round_s > 0;
@@ -456,7 +511,18 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   std::vector<UtilizationSample> timeline;
   long next_progress = std::max(1L, options.progress_every);
   constexpr double kNever = std::numeric_limits<double>::infinity();
+  // A finish or key change of a job that stopped since is stale: it neither moves the clock nor
+  // decides anything (it would stretch the makespan past the last job).
+  auto stale = [&](const Event& e) {
+    return (e.kind == EventKind::kFinish || e.kind == EventKind::kRekey) &&
+           (e.epoch != st[e.job].epoch || !st[e.job].running);
+  };
   while (have_pending || !events.empty()) {
+    while (!events.empty() && stale(events.top())) {
+      events.pop();
+      ++r.events;
+    }
+    if (!have_pending && events.empty()) break;
     const double t = std::min(have_pending ? pending.arrival_s : kNever,
                               events.empty() ? kNever : events.top().time);
     // Integrate the interval since the last event.
@@ -485,6 +551,11 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
       ++r.events;
       if (e.kind == EventKind::kRound) {
         round_now = true;
+      } else if (e.kind == EventKind::kRekey) {
+        if (e.epoch == st[e.job].epoch && st[e.job].running) {
+          preemption.Rekeyed(st[e.job].placement.node, policy.Key(view(e.job)));
+          rekey_later(e.job);
+        }
       } else if (e.epoch == st[e.job].epoch && st[e.job].running) {
         stop(e.job);
         st[e.job].done = true;

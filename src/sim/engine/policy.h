@@ -6,6 +6,7 @@
 #define SUANLI_SIM_ENGINE_POLICY_H_
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -30,10 +31,17 @@ class Policy {
   // Stable name, written into results.
   virtual std::string_view name() const = 0;
   // Lower runs first; the engine breaks ties by arrival, then id. The key
-  // may depend on the job and its progress (never on the clock), and the
-  // engine accounts progress when a job stops: it takes a queued job's key
-  // once, when it joins the queue, and a running job's when it starts.
+  // may depend on the job and its progress (never on the clock). A queued
+  // job's progress stands still, so the engine takes its key once, when it
+  // joins the queue; a running job's key (for preemption) is taken with its
+  // progress at that moment. While a job runs its key may fall at any time
+  // but rises only where KeyRisesAfter says.
   virtual double Key(const JobView& j) const = 0;
+  // Seconds more of running after which this running job's key next rises
+  // (infinity: never, the default). The engine then takes its key again.
+  virtual double KeyRisesAfter(const JobView& /*running*/) const {
+    return std::numeric_limits<double>::infinity();
+  }
   // True when Key depends only on the job, not on its progress: the queue is
   // then one ordered list with a bounded backfill window.
   virtual bool static_key() const { return true; }

@@ -53,14 +53,28 @@ class Srtf : public Policy {
 
 // Tiresias-style discretized two-dimensional least attained service: queues
 // by GPU-seconds received (thresholds x10 from one GPU-hour), FIFO inside a
-// queue, preemptive between queues.
+// queue, preemptive between queues: a running job drops a queue when it
+// crosses a threshold, and jobs of the queues above may then evict it.
 class Las : public Policy {
  public:
   std::string_view name() const override { return "las"; }
   double Key(const JobView& j) const override {
+    return Queue(j.attained_gpu_s) * 1e12 + j.job->arrival_s;
+  }
+  double KeyRisesAfter(const JobView& j) const override {
+    const int queue = Queue(j.attained_gpu_s);
+    const double gpus = static_cast<double>(j.job->GpuMilli()) / kMilliPerGpu;
+    if (queue >= kQueues - 1 || gpus <= 0) return std::numeric_limits<double>::infinity();
+    return (kFirstThreshold * std::pow(10.0, queue) - j.attained_gpu_s) / gpus;
+  }
+
+ private:
+  static constexpr int kQueues = 9;
+  static constexpr double kFirstThreshold = 3600;  // GPU-seconds
+  static int Queue(double attained_gpu_s) {
     int queue = 0;
-    for (double t = 3600; j.attained_gpu_s >= t && queue < 8; t *= 10) ++queue;
-    return queue * 1e12 + j.job->arrival_s;
+    for (double t = kFirstThreshold; attained_gpu_s >= t && queue < kQueues - 1; t *= 10) ++queue;
+    return queue;
   }
   bool static_key() const override { return false; }
   bool preemptive() const override { return true; }
