@@ -220,10 +220,11 @@ TEST(Api, HeavyRequestsBeyondTheCapGet503WithRetryAfter) {
   options.max_heavy = 1;
   options.heavy_wait = std::chrono::milliseconds(0);
   Api api(TheEngine(), options);
-  // A forecast that holds the one slot for a while, then a second that finds it taken; the light
-  // routes keep answering meanwhile.
+  // A forecast that holds the one slot for a while (2,000 samples with sensitivity and purchase
+  // advice: about 1 s in a release build, 10 s under ASan; the second comes 20 ms later), then a
+  // second that finds it taken; the light routes keep answering meanwhile.
   auto first = std::async(std::launch::async, [&] {
-    return Post(api, "/v1/forecast", R"({"samples": 20000, "seed": 3})");
+    return Post(api, "/v1/forecast", R"({"samples": 2000, "seed": 3})");
   });
   ApiResponse second;
   for (int i = 0; i < 200; ++i) {
