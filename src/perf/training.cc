@@ -1002,7 +1002,7 @@ Result<void> ValidateJob(const TrainingJob& job) {
   if (job.dtype != DType::kBf16 && job.dtype != DType::kFp16 && job.dtype != DType::kFp8) {
     return MakeError("training --dtype must be bf16, fp16 or fp8");
   }
-  if (job.software.offload_layers < 0 || job.software.offload_layers > 100000) {
+  if (job.software.offload_layers < 0 || job.software.offload_layers > job.model->layers) {
     return MakeError("--offload-layers must be between 0 and the model's layers");
   }
   if (job.software.offload_layers > 0 && !job.chip->host_link_gb_s.known()) {

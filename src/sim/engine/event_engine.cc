@@ -67,14 +67,16 @@ struct QueueOrder {
 // changed since, when they are few.
 class PreemptionIndex {
  public:
-  // `rank` orders job slots by the keys in `keys` (a running job's written there at a visit).
-  PreemptionIndex(int nodes, QueueOrder rank, std::vector<double>* keys)
-      : rank_(rank), keys_(keys), on_(static_cast<size_t>(nodes)) {
+  // Jobs are ranked by their keys here (a running job's taken at a visit), then by arrival, id
+  // and admission order as in the queues.
+  PreemptionIndex(int nodes, const std::vector<Job>* jobs, const std::vector<size_t>* order)
+      : rank_{&keys_, jobs, order}, on_(static_cast<size_t>(nodes)) {
     while (leaves_ < nodes) leaves_ *= 2;
     bound_.assign(2 * static_cast<size_t>(leaves_), kEmpty);
   }
   void Add(size_t job, int node, double key) {
     if (job >= pos_.size()) pos_.resize(job + 1, 0);
+    if (job >= keys_.size()) keys_.resize(job + 1, 0);
     pos_[job] = on_[node].size();
     on_[node].push_back(job);
     Raise(node, key);
@@ -94,19 +96,21 @@ class PreemptionIndex {
     if (job >= no_room_since_.size()) no_room_since_.resize(job + 1, kNotTried);
     no_room_since_[job] = kNotTried;
   }
-  // Calls try_node(node, victims) on the nodes where `job` (its key in `keys`) outranks running
+  // Calls try_node(node, victims) on the nodes where `job`, queued with `key`, outranks running
   // jobs, lowest first, with those jobs worst first, until one returns true (it may then change
   // the index); returns whether one did. key_now(k) is running job k's key now. Nodes skipped as
   // above hold no room for the job.
   template <typename KeyNow, typename F>
-  bool Visit(size_t job, KeyNow&& key_now, F&& try_node) {
+  bool Visit(size_t job, double key, KeyNow&& key_now, F&& try_node) {
+    if (job >= keys_.size()) keys_.resize(job + 1, 0);
+    keys_[job] = key;
     const uint64_t changes = dropped_ + changed_.size();
     auto visit = [&](int node) {
       double most = kEmpty;
       victims_.clear();
       for (size_t k : on_[node]) {
-        (*keys_)[k] = key_now(k);
-        most = std::max(most, (*keys_)[k]);
+        keys_[k] = key_now(k);
+        most = std::max(most, keys_[k]);
         if (rank_(job, k)) victims_.push_back(k);
       }
       SetBound(node, most);
@@ -124,7 +128,6 @@ class PreemptionIndex {
         if ((found = visit(node))) break;
       }
     } else {
-      const double key = (*keys_)[job];
       for (int node = First(1, 0, leaves_, 0, key); node >= 0;
            node = First(1, 0, leaves_, node + 1, key)) {
         if ((found = visit(node))) break;
@@ -166,8 +169,8 @@ class PreemptionIndex {
     return left >= 0 ? left : First(2 * v + 1, mid, hi, from, key);
   }
 
+  std::vector<double> keys_;  // by job
   QueueOrder rank_;
-  std::vector<double>* keys_;
   std::vector<std::vector<size_t>> on_;  // running jobs by node
   std::vector<size_t> pos_;              // by job: where it is in its node's list
   int leaves_ = 1;
@@ -226,12 +229,10 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   if (!have_pending) return MakeError("the trace has no jobs");
 
   std::vector<size_t> running;
-  // A preemptive policy's running jobs, for preemption (a queued job is compared by its queue
-  // key, put in its slot of running_key before it is).
+  // A preemptive policy's running jobs, for preemption.
   const bool preemptive = policy.preemptive();
-  std::vector<double> running_key;  // by slot
-  PreemptionIndex preemption(preemptive ? static_cast<int>(cluster.nodes().size()) : 1,
-                             QueueOrder{&running_key, &job_at, &order}, &running_key);
+  PreemptionIndex preemption(preemptive ? static_cast<int>(cluster.nodes().size()) : 1, &job_at,
+                             &order);
   double now = pending.arrival_s;
   const double first_arrival = now;
   double used_integral = 0, stranded_integral = 0, waiting_time = 0;
@@ -363,7 +364,6 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
       order.push_back(0);
       running_pos.push_back(0);
       key.push_back(0);
-      running_key.push_back(0);
       shape.push_back(0);
     }
     order[i] = static_cast<size_t>(arrived++);
@@ -410,10 +410,9 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   // Evict running jobs the policy ranks below job i, worst first, on the
   // first node (by number) where that makes room; evicted jobs go to `out`.
   auto preempt_for = [&](size_t i, std::vector<size_t>* out) {
-    running_key[i] = key[i];
     std::vector<std::pair<const Job*, const Placement*>> released;
     auto key_now = [&](size_t k) { return policy.Key(view(k)); };
-    return preemption.Visit(i, key_now, [&](int node, const std::vector<size_t>& victims) {
+    return preemption.Visit(i, key[i], key_now, [&](int node, const std::vector<size_t>& victims) {
       // Room if they all left (room only grows as jobs leave)? Then the fewest that make it.
       released.clear();
       for (size_t k : victims) released.emplace_back(&job_at[k], &st[k].placement);
