@@ -148,6 +148,12 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
   const sim::StepCost* model = &cost;
   sim::SchedulerLimits limits;
   limits.max_num_seqs = job.limits.max_num_seqs.value_or(0);
+  // Under live arrivals with no engine cap given, the engine runs as `--emit` launches it: at
+  // most the batch the estimate chose at the latency targets (--max-num-seqs / max_batch_size).
+  // Without a cap the running batch grows with every burst until the step (and so every running
+  // request's TPOT) breaks the target, where a capped engine queues the burst (TTFT) instead.
+  if (limits.max_num_seqs == 0 && r.mode != "offline" && e.max_batch > 0)
+    limits.max_num_seqs = e.max_batch;
   limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
   limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;

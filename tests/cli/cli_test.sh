@@ -458,6 +458,24 @@ else
     "$sim_problems" "stderr: ${ERR:0:300}"
 fi
 
+# No engine given: live arrivals run on an engine launched with the batch the estimate chose at
+# the targets (as --emit prints it); uncapped, this case's running batch reached 1,380 of 982.
+run infer --model mixtral-8x7b --chip h200 --dtype fp8 --input-tokens 600 --output-tokens 147 \
+  --mode server --ttft-ms 2000 --tpot-ms 200 --json
+cap_problem=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+b, s = d["max_batch"], d["simulation"]["max_running_seqs"]
+if not (0 < s <= b < d["memory_max_batch"]):
+    print("running batch", s, "estimate", b, "memory", d["memory_max_batch"])
+' "$TMP/stdout" 2>&1)
+if [ "$RC" -eq 0 ] && [ -z "$cap_problem" ]; then
+  ok "infer server without an engine: the running batch stays within the estimate's batch"
+else
+  not_ok "infer server without an engine: the running batch stays within the estimate's batch" \
+    "exit $RC" "$cap_problem" "stderr: ${ERR:0:300}"
+fi
+
 # --- infer: success ----------------------------------------------------------
 
 INFER=(infer --model llama-3-70b --chip h20)

@@ -70,7 +70,10 @@ TEST(InferenceCalibrationSimulated, AggregatedCasesWithinTolerance) {
       sim::SloTargets slo;
       slo.ttft_ms = n["ttft_ms"].as<double>();
       slo.tpot_ms = n["tpot_ms"].as<double>();
-      auto r = sim::MaxQpsAtSlo(cost, {}, spec, slo);
+      // As `suanli infer` runs it with no engine given: at most the estimate's batch running.
+      sim::SchedulerLimits limits;
+      limits.max_num_seqs = run->estimate.max_batch;
+      auto r = sim::MaxQpsAtSlo(cost, limits, spec, slo);
       ASSERT_TRUE(r) << r.error().message;
       predicted = r->at_max.output_tokens_per_s;
     }
