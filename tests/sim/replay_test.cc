@@ -242,6 +242,58 @@ TEST(ClusterTest, IndexAndGroupsAgreeWithTheScan) {
   }
 }
 
+// Preemption asks whether a job fits as running jobs leave one at a time; the copy-and-scan of
+// FitOnNodeAfter is the definition. On a 40-GPU node (indexed), 8-GPU nodes, CPU and memory
+// tracked on one: random running jobs leave in random order, and at every step the answers agree.
+TEST(ClusterTest, RoomAfterReleaseAgreesWithTheScan) {
+  ClusterState c({{0, "a", 40, 0, 0}, {1, "a", 8, 64000, 512000}, {2, "b", 8, 0, 0}});
+  Rng rng(11, 0);
+  auto random_job = [&]() {
+    Job j = MakeJob(0, 0, 1, 1);
+    if (rng.Below(2) == 0) {
+      j.gpu_milli = 100 * static_cast<int>(1 + rng.Below(9));
+    } else {
+      j.num_gpus = static_cast<int>(1 + rng.Below(4));
+    }
+    j.cpu_milli = 1000 * static_cast<int>(rng.Below(16));
+    j.memory_mib = 16000 * static_cast<int>(rng.Below(16));
+    return j;
+  };
+  std::vector<std::pair<Job, Placement>> running;
+  for (int k = 0; k < 400; ++k) {
+    const Job j = random_job();
+    if (auto p = c.FitOnNode(j, static_cast<int>(rng.Below(3)))) {
+      c.Allocate(j, *p);
+      running.emplace_back(j, *p);
+    }
+  }
+  ClusterState::RoomAfterRelease room;
+  int fits = 0, checks = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const Job probe = random_job();
+    const int node = static_cast<int>(rng.Below(3));
+    std::vector<size_t> here;
+    for (size_t k = 0; k < running.size(); ++k) {
+      if (running[k].second.node == node) here.push_back(k);
+    }
+    for (size_t k = here.size(); k > 1; --k) std::swap(here[k - 1], here[rng.Below(k)]);
+    room.Reset(c, probe, node);
+    std::vector<std::pair<const Job*, const Placement*>> released;
+    ASSERT_EQ(room.Fits(), c.FitOnNodeAfter(probe, node, released).has_value()) << trial;
+    for (size_t k : here) {
+      room.Release(running[k].first, running[k].second);
+      released.emplace_back(&running[k].first, &running[k].second);
+      const bool scan = c.FitOnNodeAfter(probe, node, released).has_value();
+      ASSERT_EQ(room.Fits(), scan) << "trial " << trial << " after " << released.size();
+      fits += scan;
+      ++checks;
+    }
+  }
+  // Both answers occur (a test that cannot fail is no test).
+  EXPECT_GT(fits, checks / 10);
+  EXPECT_LT(fits, checks);
+}
+
 TEST(TraceTest, CsvErrorsNameFileLineAndField) {
   auto r =
       ReadCsvTrace("id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,abc,1,100\n", "t.csv", nullptr);

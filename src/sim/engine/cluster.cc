@@ -315,6 +315,51 @@ std::optional<Placement> ClusterState::FitOnNodeAfter(
   return FitOnFree(job, nodes_[node], node, cpu, memory, free);
 }
 
+void ClusterState::RoomAfterRelease::Reset(const ClusterState& c, const Job& job, int node) {
+  c_ = &c;
+  job_ = &job;
+  node_ = node;
+  const Node& n = c.nodes_[node];
+  type_ok_ = job.DurationOn(n.type) >= 0;
+  cpu_ = c.free_cpu_[node];
+  memory_ = c.free_memory_[node];
+  whole_ = c.whole_free_[node];
+  best_ = 0;
+  if (const GpuFreeIndex* index = c.gpu_index_[node].get()) {
+    if (!index->by_free().empty()) best_ = index->by_free().rbegin()->first;
+  } else {
+    for (int f : c.free_milli_[node]) best_ = std::max(best_, f);
+  }
+  for (int g : touched_) added_[g] = 0;
+  touched_.clear();
+  if (added_.size() < static_cast<size_t>(n.gpus)) added_.resize(static_cast<size_t>(n.gpus), 0);
+}
+
+void ClusterState::RoomAfterRelease::Release(const Job& j, const Placement& p) {
+  const std::vector<int>& free = c_->free_milli_[node_];
+  for (int g : p.gpus) {
+    if (added_[g] == 0) touched_.push_back(g);
+    const int before = free[g] + added_[g];
+    added_[g] += std::min(j.gpu_milli, kMilliPerGpu);
+    const int after = free[g] + added_[g];
+    whole_ += (after == kMilliPerGpu) - (before == kMilliPerGpu);
+    best_ = std::max(best_, after);
+  }
+  cpu_ += j.cpu_milli;
+  memory_ += j.memory_mib;
+}
+
+bool ClusterState::RoomAfterRelease::Fits() const {
+  const Node& n = c_->nodes_[node_];
+  if (!type_ok_) return false;
+  if (n.cpu_milli > 0 && job_->cpu_milli > cpu_) return false;
+  if (n.memory_mib > 0 && job_->memory_mib > memory_) return false;
+  if (job_->num_gpus == 0) return true;
+  if (n.gpus == 0) return false;
+  if (job_->gpu_milli < kMilliPerGpu) return best_ >= job_->gpu_milli;
+  return whole_ >= job_->num_gpus;
+}
+
 bool ClusterState::CouldEverFit(const Job& job) const {
   for (const auto& n : nodes_) {
     if (job.DurationOn(n.type) < 0) continue;

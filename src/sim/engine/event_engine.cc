@@ -58,127 +58,178 @@ struct QueueOrder {
 
 // Where a queued job of a preemptive policy can evict running jobs, without a look at every
 // running job for every queued job tried (on a saturated cluster most queued jobs are tried at
-// every event). A running job's key may fall at any time as it progresses but rises only when
-// the engine says so (Rekeyed; policy.h), so each node keeps a bound on its running jobs' keys,
-// in a max-segment tree over node ids: the nodes where a job may outrank someone are found in
-// O(log nodes) each, and a visit computes the keys there now and tightens the bound. And a job
-// that found no room finds none later on a node where nothing started, stopped or rose since
-// (the same jobs, keys no higher, the same free room): its next try looks only at the nodes
-// changed since, when they are few.
+// every event). While a job runs its key falls at a steady rate (the policy's KeyFallPerWork over
+// its duration there) and rises only when the engine says so (Rekeyed; policy.h). So a node keeps
+// its running jobs in lanes of one rate, each in key order for good (the order of key + rate x
+// start), and the jobs a queued job outranks there come worst first from the lanes' ends, as
+// many as it needs: O(log) a victim, not O(running jobs). Each node's bound on its running jobs'
+// keys sits in a max-segment tree over node ids: the nodes where a job may outrank someone are
+// found in O(log nodes) each, and a visit tightens the bound. And a job that found no room finds
+// none later on a node where nothing started, stopped or rose since (the same jobs, keys no
+// higher, the same free room), and neither does a job that needs the same room and outranks
+// fewer (a job of its shape with a higher key): the tree also holds when each node last changed,
+// and such a try looks only at the nodes changed since.
 class PreemptionIndex {
  public:
+  static constexpr size_t kNone = std::numeric_limits<size_t>::max();
+
   // Jobs are ranked by their keys here (a running job's taken at a visit), then by arrival, id
   // and admission order as in the queues.
   PreemptionIndex(int nodes, const std::vector<Job>* jobs, const std::vector<size_t>* order)
-      : rank_{&keys_, jobs, order}, on_(static_cast<size_t>(nodes)) {
+      : rank_{&keys_, jobs, order},
+        by_intercept_{&intercept_, jobs, order},
+        lanes_(static_cast<size_t>(nodes)) {
     while (leaves_ < nodes) leaves_ *= 2;
     bound_.assign(2 * static_cast<size_t>(leaves_), kEmpty);
+    stamp_.assign(2 * static_cast<size_t>(leaves_), 0);
   }
-  void Add(size_t job, int node, double key) {
-    if (job >= pos_.size()) pos_.resize(job + 1, 0);
-    if (job >= keys_.size()) keys_.resize(job + 1, 0);
-    pos_[job] = on_[node].size();
-    on_[node].push_back(job);
+  // A job started on `node` with `key` at `now`; its key falls by `rate` a second as it runs.
+  void Add(size_t job, int node, double key, double rate, double now) {
+    Grow(job);
+    intercept_[job] = key + rate * now;
+    rate_[job] = rate;
+    auto& lanes = lanes_[node];
+    auto lane =
+        std::find_if(lanes.begin(), lanes.end(), [&](const Lane& l) { return l.rate == rate; });
+    if (lane == lanes.end()) lane = lanes.insert(lanes.end(), Lane{rate, Ranked(by_intercept_)});
+    lane->jobs.insert(job);
     Raise(node, key);
   }
   void Remove(size_t job, int node) {
-    auto& on = on_[node];
-    on[pos_[job]] = on.back();
-    pos_[on.back()] = pos_[job];
-    on.pop_back();
-    if (on.empty()) SetBound(node, kEmpty);  // else the bound still holds
-    Changed(node);
+    auto& lanes = lanes_[node];
+    auto lane = std::find_if(lanes.begin(), lanes.end(),
+                             [&](const Lane& l) { return l.rate == rate_[job]; });
+    lane->jobs.erase(job);
+    if (lane->jobs.empty()) lanes.erase(lane);
+    // Else the bound still holds.
+    Set(node, lanes.empty() ? kEmpty : bound_[static_cast<size_t>(leaves_ + node)]);
   }
-  // A running job's key rose to `key`.
-  void Rekeyed(int node, double key) { Raise(node, key); }
+  // A running job's key rose to `key` at `now`.
+  void Rekeyed(size_t job, int node, double key, double now) {
+    Remove(job, node);
+    Add(job, node, key, rate_[job], now);
+  }
   // The job has a new key: every node is worth a look again.
   void Forget(size_t job) {
-    if (job >= no_room_since_.size()) no_room_since_.resize(job + 1, kNotTried);
+    Grow(job);
     no_room_since_[job] = kNotTried;
   }
-  // Calls try_node(node, victims) on the nodes where `job`, queued with `key`, outranks running
-  // jobs, lowest first, with those jobs worst first, until one returns true (it may then change
-  // the index); returns whether one did. key_now(k) is running job k's key now. Nodes skipped as
-  // above hold no room for the job.
+  // Calls try_node(node, next_victim) on the nodes where `job`, queued with `key`, outranks
+  // running jobs, lowest first, until one returns true (it may then change the index, after its
+  // last call to next_victim); returns whether one did. next_victim() gives the running jobs
+  // there that `job` outranks, worst first, then kNone. key_now(k) is running job k's key now.
+  // Nodes skipped as above hold no room for the job; jobs of one `shape` fit the same nodes
+  // given the same room.
   template <typename KeyNow, typename F>
-  bool Visit(size_t job, double key, KeyNow&& key_now, F&& try_node) {
-    if (job >= keys_.size()) keys_.resize(job + 1, 0);
+  bool Visit(size_t job, double key, int shape, KeyNow&& key_now, F&& try_node) {
+    Grow(job);
+    if (static_cast<size_t>(shape) >= shape_no_room_.size()) {
+      shape_no_room_.resize(static_cast<size_t>(shape) + 1, {kNotTried, 0});
+    }
     keys_[job] = key;
-    const uint64_t changes = dropped_ + changed_.size();
     auto visit = [&](int node) {
       double most = kEmpty;
-      victims_.clear();
-      for (size_t k : on_[node]) {
-        keys_[k] = key_now(k);
-        most = std::max(most, keys_[k]);
-        if (rank_(job, k)) victims_.push_back(k);
+      cursors_.clear();
+      for (const Lane& lane : lanes_[node]) {
+        const size_t worst = *lane.jobs.rbegin();
+        keys_[worst] = key_now(worst);
+        most = std::max(most, keys_[worst]);
+        cursors_.push_back({lane.jobs.rbegin(), lane.jobs.rend()});
       }
       SetBound(node, most);
-      std::sort(victims_.begin(), victims_.end(), [&](size_t a, size_t b) { return rank_(b, a); });
-      return !victims_.empty() && try_node(node, victims_);
+      auto next_victim = [&]() {
+        size_t pick = kNone;  // the lane whose next job ranks last
+        for (size_t c = 0; c < cursors_.size(); ++c) {
+          auto& [at, end] = cursors_[c];
+          if (at == end) continue;
+          if (!rank_(job, *at)) {  // the rest of this lane ranks before it too
+            at = end;
+            continue;
+          }
+          if (pick == kNone || rank_(*cursors_[pick].first, *at)) pick = c;
+        }
+        if (pick == kNone) return kNone;
+        auto& [at, end] = cursors_[pick];
+        const size_t victim = *at;
+        if (++at != end) keys_[*at] = key_now(*at);
+        return victim;
+      };
+      return try_node(node, next_victim);
     };
+    // Since it, or a job of its shape that outranks more, last found no room; or ever.
+    uint64_t since = no_room_since_[job] == kNotTried ? 0 : no_room_since_[job] + 1;
+    const auto [shape_since, shape_key] = shape_no_room_[static_cast<size_t>(shape)];
+    if (shape_since != kNotTried && shape_key < key) since = std::max(since, shape_since + 1);
     bool found = false;
-    const uint64_t since = no_room_since_[job];
-    if (since != kNotTried && since >= dropped_ && changes - since <= kMaxRecheck) {
-      std::vector<int> nodes(changed_.begin() + static_cast<long>(since - dropped_),
-                             changed_.end());
-      std::sort(nodes.begin(), nodes.end());
-      nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-      for (int node : nodes) {
-        if ((found = visit(node))) break;
-      }
-    } else {
-      for (int node = First(1, 0, leaves_, 0, key); node >= 0;
-           node = First(1, 0, leaves_, node + 1, key)) {
-        if ((found = visit(node))) break;
-      }
+    for (int node = First(1, 0, leaves_, 0, key, since); node >= 0 && !found;
+         node = First(1, 0, leaves_, node + 1, key, since)) {
+      found = visit(node);
     }
-    if (!found) no_room_since_[job] = changes;
+    if (!found) {
+      no_room_since_[job] = changes_;
+      shape_no_room_[static_cast<size_t>(shape)] = {changes_, key};
+    }
     return found;
   }
 
  private:
   static constexpr double kEmpty = -std::numeric_limits<double>::infinity();
   static constexpr uint64_t kNotTried = std::numeric_limits<uint64_t>::max();
-  static constexpr uint64_t kMaxRecheck = 64;
+  using Ranked = std::set<size_t, QueueOrder>;
+  struct Lane {
+    double rate;
+    Ranked jobs;  // by key + rate x start: key order while they run
+  };
 
-  void Raise(int node, double key) {
-    SetBound(node, std::max(bound_[static_cast<size_t>(leaves_ + node)], key));
-    Changed(node);
+  void Grow(size_t job) {
+    if (job < keys_.size()) return;
+    keys_.resize(job + 1, 0);
+    intercept_.resize(job + 1, 0);
+    rate_.resize(job + 1, 0);
+    no_room_since_.resize(job + 1, kNotTried);
   }
+  void Raise(int node, double key) {
+    Set(node, std::max(bound_[static_cast<size_t>(leaves_ + node)], key));
+  }
+  // A node changed: its new bound, and its stamp.
+  void Set(int node, double bound) {
+    size_t v = static_cast<size_t>(leaves_ + node);
+    bound_[v] = bound;
+    stamp_[v] = ++changes_;
+    for (v /= 2; v >= 1; v /= 2) {
+      bound_[v] = std::max(bound_[2 * v], bound_[2 * v + 1]);
+      stamp_[v] = changes_;
+    }
+  }
+  // A visit's tighter bound (the node itself did not change).
   void SetBound(int node, double bound) {
     size_t v = static_cast<size_t>(leaves_ + node);
     bound_[v] = bound;
     for (v /= 2; v >= 1; v /= 2) bound_[v] = std::max(bound_[2 * v], bound_[2 * v + 1]);
   }
-  void Changed(int node) {
-    if (changed_.size() >= 16 * kMaxRecheck) {  // keep the last changes only
-      const size_t drop = changed_.size() - kMaxRecheck;
-      changed_.erase(changed_.begin(), changed_.begin() + static_cast<long>(drop));
-      dropped_ += drop;
-    }
-    changed_.push_back(node);
-  }
   // The lowest node at or after `from`, in the subtree v over [lo, hi), whose bound reaches `key`
-  // (at an equal key, arrival and id may still rank a running job after), or -1.
-  int First(size_t v, int lo, int hi, int from, double key) const {
-    if (hi <= from || bound_[v] < key) return -1;
+  // (at an equal key, arrival and id may still rank a running job after) and that changed at or
+  // after `since`, or -1.
+  int First(size_t v, int lo, int hi, int from, double key, uint64_t since) const {
+    if (hi <= from || bound_[v] < key || stamp_[v] < since) return -1;
     if (hi - lo == 1) return lo;
     const int mid = lo + (hi - lo) / 2;
-    const int left = First(2 * v, lo, mid, from, key);
-    return left >= 0 ? left : First(2 * v + 1, mid, hi, from, key);
+    const int left = First(2 * v, lo, mid, from, key, since);
+    return left >= 0 ? left : First(2 * v + 1, mid, hi, from, key, since);
   }
 
-  std::vector<double> keys_;  // by job
-  QueueOrder rank_;
-  std::vector<std::vector<size_t>> on_;  // running jobs by node
-  std::vector<size_t> pos_;              // by job: where it is in its node's list
+  // By job: its key (a running job's as of its last visit), key + rate x start, the rate.
+  std::vector<double> keys_, intercept_, rate_;
+  QueueOrder rank_, by_intercept_;
+  std::vector<std::vector<Lane>> lanes_;  // by node
   int leaves_ = 1;
-  std::vector<double> bound_;            // segment tree: no running key in the subtree is higher
+  // Segment tree over nodes: no running key in the subtree is higher; its last change.
+  std::vector<double> bound_;
+  std::vector<uint64_t> stamp_;
+  uint64_t changes_ = 0;                 // changes so far
   std::vector<uint64_t> no_room_since_;  // by job: the change count when it found no room
-  std::vector<int> changed_;             // nodes where jobs started, stopped or rose, oldest first
-  uint64_t dropped_ = 0;                 // changes no longer in changed_
-  std::vector<size_t> victims_;
+  std::vector<std::pair<uint64_t, double>> shape_no_room_;  // by shape: the last such, its key
+  std::vector<std::pair<Ranked::const_reverse_iterator, Ranked::const_reverse_iterator>> cursors_;
 };
 
 }  // namespace
@@ -277,7 +328,10 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
     running_pos[i] = running.size();
     running.push_back(i);
     if (preemptive) {
-      preemption.Add(i, p.node, policy.Key(view(i)));
+      const JobView progress = view(i);
+      const double rate =
+          a.duration_here > 0 ? policy.KeyFallPerWork(progress) / a.duration_here : 0;
+      preemption.Add(i, p.node, policy.Key(progress), rate, now);
       rekey_later(i);
     }
   };
@@ -311,14 +365,21 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   // looks at most kBackfillWindow jobs past the first that does not fit.
   constexpr int kBackfillWindow = 1024;
   const bool static_keys = policy.static_key() && !policy.preemptive();
+  // CPU and memory count only where some node tracks them (openb pods all differ there).
   std::unordered_map<std::string, int> shape_ids;
   const auto types = cluster.types();
+  const auto& nodes = cluster.nodes();
+  const bool cpu_counts =
+      std::any_of(nodes.begin(), nodes.end(), [](const Node& n) { return n.cpu_milli > 0; });
+  const bool memory_counts =
+      std::any_of(nodes.begin(), nodes.end(), [](const Node& n) { return n.memory_mib > 0; });
   std::string shape_key;
   auto shape_of = [&](const Job& j) {
+    const int cpu = cpu_counts ? j.cpu_milli : 0, memory = memory_counts ? j.memory_mib : 0;
     shape_key.assign(reinterpret_cast<const char*>(&j.num_gpus), sizeof(int));
     shape_key.append(reinterpret_cast<const char*>(&j.gpu_milli), sizeof(int));
-    shape_key.append(reinterpret_cast<const char*>(&j.cpu_milli), sizeof(int));
-    shape_key.append(reinterpret_cast<const char*>(&j.memory_mib), sizeof(int));
+    shape_key.append(reinterpret_cast<const char*>(&cpu), sizeof(int));
+    shape_key.append(reinterpret_cast<const char*>(&memory), sizeof(int));
     for (const auto& t : types) shape_key.push_back(j.DurationOn(t) >= 0 ? '1' : '0');
     return shape_ids.try_emplace(shape_key, static_cast<int>(shape_ids.size())).first->second;
   };
@@ -409,22 +470,22 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
 
   // Evict running jobs the policy ranks below job i, worst first, on the
   // first node (by number) where that makes room; evicted jobs go to `out`.
+  ClusterState::RoomAfterRelease room;
+  std::vector<size_t> chosen;
   auto preempt_for = [&](size_t i, std::vector<size_t>* out) {
-    std::vector<std::pair<const Job*, const Placement*>> released;
     auto key_now = [&](size_t k) { return policy.Key(view(k)); };
-    return preemption.Visit(i, key[i], key_now, [&](int node, const std::vector<size_t>& victims) {
-      // Room if they all left (room only grows as jobs leave)? Then the fewest that make it.
-      released.clear();
-      for (size_t k : victims) released.emplace_back(&job_at[k], &st[k].placement);
-      if (!cluster.FitOnNodeAfter(job_at[i], node, released)) return false;
-      released.clear();
-      size_t used = 0;
+    return preemption.Visit(i, key[i], shape[i], key_now, [&](int node, auto&& next_victim) {
+      // The fewest of them, worst first, whose leaving makes room (room only grows as jobs
+      // leave).
+      room.Reset(cluster, job_at[i], node);
+      chosen.clear();
       do {
-        released.emplace_back(&job_at[victims[used]], &st[victims[used]].placement);
-        ++used;
-      } while (used < victims.size() && !cluster.FitOnNodeAfter(job_at[i], node, released));
-      const std::vector<size_t> evicted(victims.begin(), victims.begin() + static_cast<long>(used));
-      for (size_t v : evicted) {
+        const size_t k = next_victim();
+        if (k == PreemptionIndex::kNone) return false;
+        room.Release(job_at[k], st[k].placement);
+        chosen.push_back(k);
+      } while (!room.Fits());
+      for (size_t v : chosen) {
         stop(v);
         if (options.keep_outcomes) ++r.outcomes[order[v]].preemptions;
         out->push_back(v);
@@ -552,7 +613,7 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
         round_now = true;
       } else if (e.kind == EventKind::kRekey) {
         if (e.epoch == st[e.job].epoch && st[e.job].running) {
-          preemption.Rekeyed(st[e.job].placement.node, policy.Key(view(e.job)));
+          preemption.Rekeyed(e.job, st[e.job].placement.node, policy.Key(view(e.job)), now);
           rekey_later(e.job);
         }
       } else if (e.epoch == st[e.job].epoch && st[e.job].running) {

@@ -34,9 +34,13 @@ class Policy {
   // may depend on the job and its progress (never on the clock). A queued
   // job's progress stands still, so the engine takes its key once, when it
   // joins the queue; a running job's key (for preemption) is taken with its
-  // progress at that moment. While a job runs its key may fall at any time
-  // but rises only where KeyRisesAfter says.
+  // progress at that moment. While a job runs its key falls in proportion
+  // to the work it does (KeyFallPerWork) and rises only where KeyRisesAfter
+  // says: the engine keeps a node's running jobs in key order with that.
   virtual double Key(const JobView& j) const = 0;
+  // How much a running job's key falls for each fraction of its work done
+  // (srtf: its fastest duration); 0, the default: it stays put between rises.
+  virtual double KeyFallPerWork(const JobView& /*running*/) const { return 0; }
   // Seconds more of running after which this running job's key next rises
   // (infinity: never, the default). The engine then takes its key again.
   virtual double KeyRisesAfter(const JobView& /*running*/) const {

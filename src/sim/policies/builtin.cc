@@ -47,6 +47,7 @@ class Srtf : public Policy {
   double Key(const JobView& j) const override {
     return j.remaining_fraction * FastestDuration(*j.job);
   }
+  double KeyFallPerWork(const JobView& j) const override { return FastestDuration(*j.job); }
   bool static_key() const override { return false; }
   bool preemptive() const override { return true; }
 };
