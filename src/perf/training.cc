@@ -1065,11 +1065,14 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
           ? std::vector<int>{*fixed.zero_stage}
           : allowed(c.prec.sharded_params ? std::vector<int>{3} : std::vector<int>{0, 1, 2, 3},
                     fixed.allowed_zero_stages);
+  // DualPipe only where the software has it (LayoutConstraints::allowed_schedules).
   const std::vector<PipelineSchedule> schedules =
       fixed.schedule ? std::vector<PipelineSchedule>{*fixed.schedule}
-                     : allowed(std::vector<PipelineSchedule>{PipelineSchedule::k1F1B,
-                                                             PipelineSchedule::kDualPipe},
-                               fixed.allowed_schedules);
+      : fixed.allowed_schedules.empty()
+          ? std::vector<PipelineSchedule>{PipelineSchedule::k1F1B}
+          : allowed(
+                std::vector<PipelineSchedule>{PipelineSchedule::k1F1B, PipelineSchedule::kDualPipe},
+                fixed.allowed_schedules);
 
   SearchResult result;
   bool have_best = false;

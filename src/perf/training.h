@@ -83,7 +83,11 @@ struct LayoutConstraints {
   std::optional<bool> sequence_parallel;
   std::optional<PipelineSchedule> schedule;
   std::optional<unsigned> recompute_modules;
-  // What the software offers (a stack); empty or true: everything.
+  // What the software offers (a stack); empty or true: everything, except that an empty
+  // allowed_schedules means 1F1B (plain or interleaved) only: DualPipe is searched only where
+  // the software has it (a stack that lists it, e.g. MindSpeed's DualPipeV) or when asked for.
+  // Megatron-LM and torchtitan have no DualPipe schedule (data/sources.yaml S1330, S1331), so a
+  // user who names no stack does not get it.
   std::vector<PipelineSchedule> allowed_schedules;
   bool allow_interleave = true;
   std::vector<int> allowed_zero_stages;
