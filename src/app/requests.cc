@@ -57,7 +57,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("recompute", &R::recompute, "activation recomputation: none, selective, full"),
       Bind("no_sequence_parallel", &R::no_sequence_parallel,
            "keep norms and dropout replicated across tensor-parallel ranks"),
-      Bind("schedule", &R::schedule, "pipeline schedule: 1f1b or dualpipe"),
+      Bind("schedule", &R::schedule,
+           "pipeline schedule: 1f1b or dualpipe (default: searched; dualpipe only with a stack "
+           "that has it, e.g. mindspeed)"),
       Bind("power_cap_w", &R::power_cap_w,
            "per-chip power limit, W (default: the system's, else the chip's TDP)"),
       Bind("attention", &R::attention,
