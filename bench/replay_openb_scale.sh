@@ -6,7 +6,9 @@
 # best-fit under 10 s, fgd under 60 s, max RSS under 2 GiB. Then a saturated
 # cluster (Gavel jobs on 24 GPUs), where queues are long, for the event-driven
 # policies that order or pack, and a larger one (the same jobs at 100 times their rate on 2,400
-# GPUs), where the preemptive srtf and las evict on most events. Then the node-scoring baselines gpu-clustering
+# GPUs), where the preemptive srtf and las evict on most events, and openb pods (fractional)
+# at 1,000 times their rate on 1,000 GPUs, one pool and nodes of 8, where they preempt shared
+# GPUs (the backlog, and the evictions a pod, grow with the trace). Then the node-scoring baselines gpu-clustering
 # and random on the 12,500 nodes of 8. Then every event-driven policy on
 # 100,000 jobs with 10,000 and 100,000 GPUs, one pool and nodes of 8
 # (placement sub-linear in the GPUs: ten times the GPUs, about the same time).
@@ -14,7 +16,8 @@
 # command, trace parse included, max RSS, and events per wall second.
 # Usage: bench/replay_openb_scale.sh [SUANLI_BINARY] [DATA_DIR]
 #   SIZES="10000 100000 1000000" (default) sets the job counts;
-#   SATURATED="4000 8000 100000" the saturated ones; BUSY="5000 20000 100000" those on 2,400 GPUs; SCORED="10000 100000" those of the baselines;
+#   SATURATED="4000 8000 100000" the saturated ones; BUSY="5000 20000 100000" those on 2,400 GPUs;
+#   PREEMPT="10000 50000" the openb pods on 1,000 GPUs; SCORED="10000 100000" those of the baselines;
 #   EVERY="100000" the job counts of the every-policy table ("" skips it).
 set -euo pipefail
 suanli="${1:-build/release/bin/suanli}"
@@ -22,6 +25,7 @@ data="${2:-../shared/data}"
 sizes="${SIZES:-10000 100000 1000000}"
 saturated="${SATURATED:-4000 8000 100000}"
 busy="${BUSY-5000 20000 100000}"
+preempt="${PREEMPT-10000 50000}"
 scored="${SCORED:-10000 100000}"
 every="${EVERY-100000}"
 openb="$data/traces/alibaba-gpu-v2023-openb/csv/openb_pod_list_default.csv"
@@ -85,6 +89,17 @@ for n in $busy; do
   rm -f "$dir/busy-$n.csv"
 done
 
+echo
+echo "Preemptive on shared GPUs: openb pods at 1,000x their rate on 1,000 GPUs:"
+header
+for n in $preempt; do
+  "$suanli" trace synth --from "$openb" --jobs "$n" --seed 2 --rate-scale 1000 \
+    -o "$dir/pods-$n.csv" >/dev/null 2>&1
+  for cluster in gpu:1000 gpu:1000:8; do
+    for policy in fifo srtf las; do run "$dir/pods-$n.csv" "$cluster" "$policy" "$n"; done
+  done
+  rm -f "$dir/pods-$n.csv"
+done
 echo
 echo "Node-scoring baselines: openb-shaped jobs on 12,500 nodes of 8 GPUs:"
 header

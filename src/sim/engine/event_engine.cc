@@ -201,11 +201,16 @@ class PreemptionIndex {
       stamp_[v] = changes_;
     }
   }
-  // A visit's tighter bound (the node itself did not change).
+  // A visit's tighter bound (the node itself did not change), up the tree as far as it moves.
   void SetBound(int node, double bound) {
     size_t v = static_cast<size_t>(leaves_ + node);
+    if (bound_[v] == bound) return;
     bound_[v] = bound;
-    for (v /= 2; v >= 1; v /= 2) bound_[v] = std::max(bound_[2 * v], bound_[2 * v + 1]);
+    for (v /= 2; v >= 1; v /= 2) {
+      const double most = std::max(bound_[2 * v], bound_[2 * v + 1]);
+      if (bound_[v] == most) break;
+      bound_[v] = most;
+    }
   }
   // The lowest node at or after `from`, in the subtree v over [lo, hi), whose bound reaches `key`
   // (at an equal key, arrival and id may still rank a running job after) and that changed at or
