@@ -434,6 +434,7 @@ std::string ChipsYaml(const catalog::Source& source, const std::vector<catalog::
     EmitSourced(e, "scale_out_gbit_s", c.scale_out_gbit_s);
     EmitSourced(e, "host_link_gb_s", c.host_link_gb_s);
     EmitSourced(e, "tdp_w", c.tdp_w);
+    if (c.gemm_clock_ratio.known()) EmitSourced(e, "gemm_clock_ratio", c.gemm_clock_ratio);
     EmitSourced(e, "process", c.process);
     EmitSourced(e, "foundry", c.foundry);
     EmitSourced(e, "price_usd", c.price_usd);

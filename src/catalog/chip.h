@@ -53,6 +53,12 @@ struct Chip {
   // activations cross.
   SourcedNumber host_link_gb_s;
   SourcedNumber tdp_w;
+  // Clock the chip sustains under dense GEMMs over that of the chip its calibration family was
+  // fitted on (unknown: 1). The same compute die at a higher power limit runs compute-bound
+  // work faster than its peak (quoted at the boost clock) and the family's efficiency say:
+  // AMD measures the MI325X (1,000 W) at 1,464 MHz on FP8 GEMMs where the MI300X (750 W) runs
+  // 1,230 MHz. Memory-bound work is unaffected.
+  SourcedNumber gemm_clock_ratio;
   SourcedText process;
   SourcedText foundry;
   SourcedNumber price_usd;

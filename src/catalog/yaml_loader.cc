@@ -143,6 +143,7 @@ class YamlLoader : public YamlReader {
                "scale_out_gbit_s",
                "host_link_gb_s",
                "tdp_w",
+               "gemm_clock_ratio",
                "process",
                "foundry",
                "price_usd",
@@ -185,6 +186,7 @@ class YamlLoader : public YamlReader {
     c.scale_out_gbit_s = SourcedField<double>(n, "scale_out_gbit_s", path, 0, 1e5);
     c.host_link_gb_s = SourcedField<double>(n, "host_link_gb_s", path, 1e-3, 1e5);
     c.tdp_w = SourcedField<double>(n, "tdp_w", path, 1, 1e5);
+    c.gemm_clock_ratio = SourcedField<double>(n, "gemm_clock_ratio", path, 0.1, 10);
     c.process = SourcedField<std::string>(n, "process", path);
     c.foundry = SourcedField<std::string>(n, "foundry", path);
     c.price_usd = SourcedField<double>(n, "price_usd", path, 1, 1e9);

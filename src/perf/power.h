@@ -20,8 +20,9 @@
 
 namespace suanli::perf {
 
-// Fraction of the uncapped compute clock a chip sustains at `cap_w` watts;
-// 1 without a cap. Errors: a cap above the chip's TDP (a cap
+// Compute clock a chip sustains at `cap_w` watts over the clock its family's
+// efficiencies were fitted at: the chip's gemm_clock_ratio (1 when unknown) times
+// the power-cap fraction (1 without a cap). Errors: a cap above the chip's TDP (a cap
 // only lowers power), at or below its static power (it would not run), or a
 // chip whose TDP is unknown.
 Result<double> PowerCapClockFraction(const catalog::Chip& chip,

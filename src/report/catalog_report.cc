@@ -109,6 +109,10 @@ std::string ChipsJson(const Catalog& c) {
       j[name] = SourcedJson(*v);
       note_sources(*v);
     }
+    if (chip.gemm_clock_ratio.known()) {
+      j["gemm_clock_ratio"] = SourcedJson(chip.gemm_clock_ratio);
+      note_sources(chip.gemm_clock_ratio);
+    }
     j["process"] = SourcedJson(chip.process);
     j["foundry"] = SourcedJson(chip.foundry);
     note_sources(chip.process);

@@ -101,6 +101,34 @@ TEST(PowerCapTest, TrainingComputeSlowsCommunicationDoesNot) {
   EXPECT_NEAR(capped->mfu / full->mfu, full->step_time_s / capped->step_time_s, 1e-9);
 }
 
+// The MI325X is the MI300X's die at 1,000 W against 750 W: AMD measures dense FP8 GEMMs at a
+// median 1,464 MHz against 1,230 (ROCm blog, max-achievable FLOPs part 2; 1,519 against 1,273
+// TFLOPS). Compute-bound prefill follows the clock (1,464 / 1,230 = 1.190, the catalog's 1.19);
+// the MI300X, on which family cdna3 was fitted, keeps its own.
+TEST(PowerCapTest, Mi325xRunsGemmsAtItsMeasuredClock) {
+  const auto& mi300x = **Cat().FindChip("mi300x");
+  const auto& mi325x = **Cat().FindChip("mi325x");
+  const auto cal = Cat().CalibrationFor(mi325x.family);
+  EXPECT_DOUBLE_EQ(*PowerCapClockFraction(mi300x, cal, std::nullopt), 1.0);
+  EXPECT_NEAR(*PowerCapClockFraction(mi325x, cal, std::nullopt), 1464.0 / 1230, 0.005);
+  double prefill[2];
+  const catalog::Chip* chips[2] = {&mi300x, &mi325x};
+  for (int i = 0; i < 2; ++i) {
+    InferenceJob job = InferenceJobFor(Cat(), **Cat().FindModel("llama-2-70b"), *chips[i]);
+    job.system = *Cat().SystemFor(*chips[i]);
+    job.dtype = *ParseServingDType("fp8");
+    job.input_tokens = 3840;
+    job.output_tokens = 256;
+    job.mode = ServingMode::kOffline;
+    InferenceConstraints one_chip;
+    one_chip.tp = 1;
+    auto e = EstimateInference(job, one_chip);
+    ASSERT_TRUE(e) << e.error().ToString();
+    prefill[i] = e->prefill_tokens_per_s_per_chip;
+  }
+  EXPECT_NEAR(prefill[1] / prefill[0], 1464.0 / 1230, 0.01);
+}
+
 // Prefill of long prompts is compute-bound and slows with the clock; decode
 // at one sequence is bound by reading the weights and does not.
 TEST(PowerCapTest, ServingPrefillSlowsDecodeDoesNot) {
