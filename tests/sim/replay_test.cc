@@ -114,6 +114,28 @@ TEST(ReplayTest, SrtfComparesTheTimeLeftNow) {
   EXPECT_EQ(r.outcomes[0].preemptions, 0);
 }
 
+// srtf's key is the time left on the job's fastest type, so on a slower type it falls slower
+// than the clock. One node of two v100: job 1 (80 s on v100, its fastest) and job 2 (100 s on
+// v100, 50 s on k80) start at 0; at 70 their keys are 80 - 70 = 10 and 50 x (1 - 70/100) = 15,
+// though job 1's was the higher at the start. Job 3 (12 s) arrives at 70 and outranks job 2
+// only: job 2 is evicted (not job 1), job 3 ends at 82, job 1 at 80, and job 2 resumes at 80
+// with 30 s left on v100 and ends at 110.
+TEST(ReplayTest, SrtfComparesJobsWhoseKeysFallAtDifferentRates) {
+  Workload w;
+  w.nodes = {{0, "v100", 2, 0, 0}};
+  Job fast = MakeJob(1, 0, 1, 0), slow = MakeJob(2, 0, 1, 0), small = MakeJob(3, 70, 1, 0);
+  fast.duration_s = {{"v100", 80}};
+  slow.duration_s = {{"v100", 100}, {"k80", 50}};
+  small.duration_s = {{"v100", 12}};
+  w.jobs = {fast, slow, small};
+  const ReplayResult r = ReplayWith(w, "srtf");
+  EXPECT_EQ(r.outcomes[0].preemptions, 0);
+  EXPECT_EQ(r.outcomes[1].preemptions, 1);
+  EXPECT_DOUBLE_EQ(r.outcomes[0].finish_s, 80);
+  EXPECT_DOUBLE_EQ(r.outcomes[1].finish_s, 110);
+  EXPECT_DOUBLE_EQ(r.outcomes[2].finish_s, 82);
+}
+
 // LAS (Tiresias' discretized queues, the first threshold one GPU-hour): a 10,000 s job alone on
 // one GPU from 0 keeps it while a 100 s job that came at 100 waits in the same queue behind it;
 // at 3,600 s it has had a GPU-hour and drops a queue, the waiting job evicts it and runs
@@ -270,7 +292,8 @@ TEST(ClusterTest, RoomAfterReleaseAgreesWithTheScan) {
   ClusterState::RoomAfterRelease room;
   int fits = 0, checks = 0;
   for (int trial = 0; trial < 300; ++trial) {
-    const Job probe = random_job();
+    Job probe = random_job();
+    if (trial % 5 == 0) probe.duration_s = {{"a", 1}};  // never fits node 2 (type b)
     const int node = static_cast<int>(rng.Below(3));
     std::vector<size_t> here;
     for (size_t k = 0; k < running.size(); ++k) {

@@ -179,14 +179,19 @@ void ClusterState::SetFree(int node, int gpu, int milli) {
   free = milli;
 }
 
-void ClusterState::Update(int node) {
-  auto& t = types_[position_[node].first];
+int ClusterState::BestSingleFree(int node) const {
   int single = 0;
   if (const auto* index = gpu_index_[node].get()) {
     if (!index->by_free().empty()) single = index->by_free().rbegin()->first;
   } else {
     for (int m : free_milli_[node]) single = std::max(single, m);
   }
+  return single;
+}
+
+void ClusterState::Update(int node) {
+  auto& t = types_[position_[node].first];
+  const int single = BestSingleFree(node);
   int i = position_[node].second + t.size;
   t.whole[i] = whole_free_[node];
   t.single[i] = single;
@@ -244,13 +249,17 @@ std::optional<Placement> ClusterState::FirstFit(const Job& job,
 
 namespace {
 
+// The node's type suits `job`, and its free CPU and memory (where tracked) hold it.
+bool FitsBesidesGpus(const Job& job, const Node& n, int free_cpu, int free_memory) {
+  return job.DurationOn(n.type) >= 0 && (n.cpu_milli <= 0 || job.cpu_milli <= free_cpu) &&
+         (n.memory_mib <= 0 || job.memory_mib <= free_memory);
+}
+
 // Where `job` goes on a node with these free resources (the definition; a
 // large node's index gives the same answer).
 std::optional<Placement> FitOnFree(const Job& job, const Node& n, int node, int free_cpu,
                                    int free_memory, const std::vector<int>& free) {
-  if (job.DurationOn(n.type) < 0) return std::nullopt;
-  if (n.cpu_milli > 0 && job.cpu_milli > free_cpu) return std::nullopt;
-  if (n.memory_mib > 0 && job.memory_mib > free_memory) return std::nullopt;
+  if (!FitsBesidesGpus(job, n, free_cpu, free_memory)) return std::nullopt;
   Placement p;
   p.node = node;
   if (job.num_gpus == 0) return p;
@@ -280,9 +289,7 @@ std::optional<Placement> ClusterState::FitOnNode(const Job& job, int node) const
                      free_milli_[node]);
   }
   const Node& n = nodes_[node];
-  if (job.DurationOn(n.type) < 0) return std::nullopt;
-  if (n.cpu_milli > 0 && job.cpu_milli > free_cpu_[node]) return std::nullopt;
-  if (n.memory_mib > 0 && job.memory_mib > free_memory_[node]) return std::nullopt;
+  if (!FitsBesidesGpus(job, n, free_cpu_[node], free_memory_[node])) return std::nullopt;
   Placement p;
   p.node = node;
   if (job.num_gpus == 0) return p;
@@ -320,16 +327,10 @@ void ClusterState::RoomAfterRelease::Reset(const ClusterState& c, const Job& job
   job_ = &job;
   node_ = node;
   const Node& n = c.nodes_[node];
-  type_ok_ = job.DurationOn(n.type) >= 0;
   cpu_ = c.free_cpu_[node];
   memory_ = c.free_memory_[node];
   whole_ = c.whole_free_[node];
-  best_ = 0;
-  if (const GpuFreeIndex* index = c.gpu_index_[node].get()) {
-    if (!index->by_free().empty()) best_ = index->by_free().rbegin()->first;
-  } else {
-    for (int f : c.free_milli_[node]) best_ = std::max(best_, f);
-  }
+  best_ = c.BestSingleFree(node);
   for (int g : touched_) added_[g] = 0;
   touched_.clear();
   if (added_.size() < static_cast<size_t>(n.gpus)) added_.resize(static_cast<size_t>(n.gpus), 0);
@@ -351,9 +352,7 @@ void ClusterState::RoomAfterRelease::Release(const Job& j, const Placement& p) {
 
 bool ClusterState::RoomAfterRelease::Fits() const {
   const Node& n = c_->nodes_[node_];
-  if (!type_ok_) return false;
-  if (n.cpu_milli > 0 && job_->cpu_milli > cpu_) return false;
-  if (n.memory_mib > 0 && job_->memory_mib > memory_) return false;
+  if (!FitsBesidesGpus(*job_, n, cpu_, memory_)) return false;
   if (job_->num_gpus == 0) return true;
   if (n.gpus == 0) return false;
   if (job_->gpu_milli < kMilliPerGpu) return best_ >= job_->gpu_milli;

@@ -121,7 +121,6 @@ class ClusterState {
     const ClusterState* c_ = nullptr;
     const Job* job_ = nullptr;
     int node_ = -1;
-    bool type_ok_ = false;
     int cpu_ = 0, memory_ = 0;  // free, with what was released
     int whole_ = 0;             // GPUs entirely free
     int best_ = 0;              // the most free share on one GPU
@@ -189,6 +188,7 @@ class ClusterState {
   void SetFree(int node, int gpu, int milli);
 
   void Update(int node);
+  int BestSingleFree(int node) const;  // the most free share on one GPU
   void CountShape(const Job& job, int node, int delta);
   // First position >= `from` in `t` whose whole >= w and single >= s.
   int Find(const TypeIndex& t, int from, int w, int s) const;

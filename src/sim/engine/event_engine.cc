@@ -4,6 +4,7 @@
 #include "sim/engine/event_engine.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <queue>
@@ -62,10 +63,14 @@ struct QueueOrder {
 // its duration there) and rises only when the engine says so (Rekeyed; policy.h). So a node keeps
 // its running jobs in lanes of one rate, each in key order for good (the order of key + rate x
 // start), and the jobs a queued job outranks there come worst first from the lanes' ends, as
-// many as it needs: O(log) a victim, not O(running jobs). Each node's bound on its running jobs'
-// keys sits in a max-segment tree over node ids: the nodes where a job may outrank someone are
-// found in O(log nodes) each, and a visit tightens the bound. And a job that found no room finds
-// none later on a node where nothing started, stopped or rose since (the same jobs, keys no
+// many as it needs: O(lanes + log) a victim, not O(running jobs). Whether a job outranks a
+// running one is decided by the policy's key of both, as the queue takes it (so an evicted job
+// never outranks the job that evicted it: the passes end); two running jobs whose keys differ
+// by rounding only are taken in lane order. Lanes are few: one for las; for srtf one for the
+// jobs on their fastest type and one per other ratio of durations. Each node's bound on its running
+// jobs' keys sits in a max-segment tree over node ids: the nodes where a job may outrank someone
+// are found in O(log nodes) each, and a visit tightens the bound. And a job that found no room
+// finds none later on a node where nothing started, stopped or rose since (the same jobs, keys no
 // higher, the same free room), and neither does a job that needs the same room and outranks
 // fewer (a job of its shape with a higher key): the tree also holds when each node last changed,
 // and such a try looks only at the nodes changed since.
@@ -85,6 +90,7 @@ class PreemptionIndex {
   }
   // A job started on `node` with `key` at `now`; its key falls by `rate` a second as it runs.
   void Add(size_t job, int node, double key, double rate, double now) {
+    assert(rate >= 0);  // else a node's bound would not hold
     Grow(job);
     intercept_[job] = key + rate * now;
     rate_[job] = rate;
@@ -99,6 +105,7 @@ class PreemptionIndex {
     auto& lanes = lanes_[node];
     auto lane = std::find_if(lanes.begin(), lanes.end(),
                              [&](const Lane& l) { return l.rate == rate_[job]; });
+    assert(lane != lanes.end());
     lane->jobs.erase(job);
     if (lane->jobs.empty()) lanes.erase(lane);
     // Else the bound still holds.
@@ -167,7 +174,9 @@ class PreemptionIndex {
     }
     if (!found) {
       no_room_since_[job] = changes_;
-      shape_no_room_[static_cast<size_t>(shape)] = {changes_, key};
+      auto& [last, least] = shape_no_room_[static_cast<size_t>(shape)];
+      least = last == changes_ ? std::min(least, key) : key;  // the lowest key at this change
+      last = changes_;
     }
     return found;
   }
