@@ -136,6 +136,58 @@ TEST(ReplayTest, SrtfComparesJobsWhoseKeysFallAtDifferentRates) {
   EXPECT_DOUBLE_EQ(r.outcomes[2].finish_s, 82);
 }
 
+// A preemptive policy's queued job skips nodes where nothing changed since it, or a job of its
+// shape that outranks more, found no room there. The decisions must be those of looking at every
+// node every time: a busy random workload on two types (so srtf keys fall at several rates on a
+// node), fractional and gang jobs, CPU and memory tracked on some nodes, a 40-GPU node, and every
+// job's start, finish and preemptions compared.
+TEST(ReplayTest, PreemptionMemosDecideAsLookingEverywhere) {
+  Workload w;
+  for (int n = 0; n < 10; ++n) {
+    const bool tracked = n % 3 == 0;
+    w.nodes.push_back({n, n < 6 ? "a" : "b", 8, tracked ? 32000 : 0, tracked ? 256000 : 0});
+  }
+  w.nodes.push_back({10, "a", 40, 0, 0});
+  Rng rng(23, 0);
+  double t = 0;
+  for (int k = 0; k < 600; ++k) {
+    t += static_cast<double>(rng.Below(8));
+    Job j = MakeJob(k + 1, t, 1, 0);
+    if (rng.Below(2) == 0) {
+      j.gpu_milli = 100 * static_cast<int>(1 + rng.Below(9));
+    } else {
+      j.num_gpus = static_cast<int>(1 + rng.Below(4));
+    }
+    j.cpu_milli = 1000 * static_cast<int>(rng.Below(12));
+    j.memory_mib = 16000 * static_cast<int>(rng.Below(12));
+    const double d = static_cast<double>(50 + rng.Below(3000));
+    j.duration_s.clear();
+    if (rng.Below(4) != 0) j.duration_s["a"] = d;
+    if (rng.Below(4) != 0 || j.duration_s.empty()) {
+      j.duration_s["b"] = d * static_cast<double>(5 + rng.Below(16)) / 10;
+    }
+    w.jobs.push_back(j);
+  }
+  for (const char* name : {"srtf", "las"}) {
+    auto policy = MakePolicy(name, {&w, 1});
+    ASSERT_TRUE(policy);
+    ReplayOptions everywhere;
+    everywhere.preempt_without_memo = true;
+    auto fast = Replay(w, **policy), slow = Replay(w, **policy, everywhere);
+    ASSERT_TRUE(fast && slow);
+    ASSERT_EQ(fast->outcomes.size(), slow->outcomes.size());
+    int preemptions = 0;
+    for (size_t k = 0; k < fast->outcomes.size(); ++k) {
+      const JobOutcome &a = fast->outcomes[k], &b = slow->outcomes[k];
+      ASSERT_EQ(a.first_start_s, b.first_start_s) << name << " job " << a.id;
+      ASSERT_EQ(a.finish_s, b.finish_s) << name << " job " << a.id;
+      ASSERT_EQ(a.preemptions, b.preemptions) << name << " job " << a.id;
+      preemptions += a.preemptions;
+    }
+    EXPECT_GT(preemptions, 100) << name;  // busy enough to decide something
+  }
+}
+
 // LAS (Tiresias' discretized queues, the first threshold one GPU-hour): a 10,000 s job alone on
 // one GPU from 0 keeps it while a 100 s job that came at 100 waits in the same queue behind it;
 // at 3,600 s it has had a GPU-hour and drops a queue, the waiting job evicts it and runs

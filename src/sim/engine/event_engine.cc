@@ -80,8 +80,11 @@ class PreemptionIndex {
 
   // Jobs are ranked by their keys here (a running job's taken at a visit), then by arrival, id
   // and admission order as in the queues.
-  PreemptionIndex(int nodes, const std::vector<Job>* jobs, const std::vector<size_t>* order)
-      : rank_{&keys_, jobs, order},
+  // `without_memo`: every try looks at every node (ReplayOptions::preempt_without_memo).
+  PreemptionIndex(int nodes, const std::vector<Job>* jobs, const std::vector<size_t>* order,
+                  bool without_memo)
+      : without_memo_(without_memo),
+        rank_{&keys_, jobs, order},
         by_intercept_{&intercept_, jobs, order},
         lanes_(static_cast<size_t>(nodes)) {
     while (leaves_ < nodes) leaves_ *= 2;
@@ -167,6 +170,7 @@ class PreemptionIndex {
     uint64_t since = no_room_since_[job] == kNotTried ? 0 : no_room_since_[job] + 1;
     const auto [shape_since, shape_key] = shape_no_room_[static_cast<size_t>(shape)];
     if (shape_since != kNotTried && shape_key < key) since = std::max(since, shape_since + 1);
+    if (without_memo_) since = 0;
     bool found = false;
     for (int node = First(1, 0, leaves_, 0, key, since); node >= 0 && !found;
          node = First(1, 0, leaves_, node + 1, key, since)) {
@@ -232,6 +236,7 @@ class PreemptionIndex {
     return left >= 0 ? left : First(2 * v + 1, mid, hi, from, key, since);
   }
 
+  bool without_memo_;
   // By job: its key (a running job's as of its last visit), key + rate x start, the rate.
   std::vector<double> keys_, intercept_, rate_;
   QueueOrder rank_, by_intercept_;
@@ -297,7 +302,7 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   // A preemptive policy's running jobs, for preemption.
   const bool preemptive = policy.preemptive();
   PreemptionIndex preemption(preemptive ? static_cast<int>(cluster.nodes().size()) : 1, &job_at,
-                             &order);
+                             &order, options.preempt_without_memo);
   double now = pending.arrival_s;
   const double first_arrival = now;
   double used_integral = 0, stranded_integral = 0, waiting_time = 0;

@@ -83,6 +83,10 @@ struct ReplayOptions {
   // Keep ReplayResult::jct_s (8 bytes per job: only the HTML report draws
   // the JCT distribution; the quantiles need the JCTs either way).
   bool keep_jct = true;
+  // For tests: a preemptive policy's queued job looks at every node at every try, not only at
+  // those changed since it (or a job of its shape that outranks more) found no room. The
+  // decisions must be the same; only the time differs.
+  bool preempt_without_memo = false;
 };
 
 // Round length used when a policy needs rounds and none is given (Gavel's).
