@@ -79,8 +79,8 @@ class PreemptionIndex {
   static constexpr size_t kNone = std::numeric_limits<size_t>::max();
 
   // Jobs are ranked by their keys here (a running job's taken at a visit), then by arrival, id
-  // and admission order as in the queues.
-  // `without_memo`: every try looks at every node (ReplayOptions::preempt_without_memo).
+  // and admission order as in the queues. `without_memo`: every try looks at every node
+  // (ReplayOptions::preempt_without_memo).
   PreemptionIndex(int nodes, const std::vector<Job>* jobs, const std::vector<size_t>* order,
                   bool without_memo)
       : without_memo_(without_memo),
@@ -112,7 +112,7 @@ class PreemptionIndex {
     lane->jobs.erase(job);
     if (lane->jobs.empty()) lanes.erase(lane);
     // Else the bound still holds.
-    Set(node, lanes.empty() ? kEmpty : bound_[static_cast<size_t>(leaves_ + node)]);
+    NodeChanged(node, lanes.empty() ? kEmpty : bound_[static_cast<size_t>(leaves_ + node)]);
   }
   // A running job's key rose to `key` at `now`.
   void Rekeyed(size_t job, int node, double key, double now) {
@@ -202,10 +202,10 @@ class PreemptionIndex {
     no_room_since_.resize(job + 1, kNotTried);
   }
   void Raise(int node, double key) {
-    Set(node, std::max(bound_[static_cast<size_t>(leaves_ + node)], key));
+    NodeChanged(node, std::max(bound_[static_cast<size_t>(leaves_ + node)], key));
   }
-  // A node changed: its new bound, and its stamp.
-  void Set(int node, double bound) {
+  // Jobs started, stopped or rose on the node: its new bound, and a new stamp.
+  void NodeChanged(int node, double bound) {
     size_t v = static_cast<size_t>(leaves_ + node);
     bound_[v] = bound;
     stamp_[v] = ++changes_;
