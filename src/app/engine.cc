@@ -41,7 +41,7 @@ Result<catalog::System> ResolveCappedSystem(const catalog::Catalog& c, const cat
                                             std::optional<double> power_cap_w) {
   auto system = ResolveSystem(c, chip, system_id);
   if (!system || !power_cap_w) return system;
-  auto clock = perf::PowerCapClockFraction(chip, calibration, power_cap_w);
+  auto clock = perf::ComputeClockFraction(chip, calibration, power_cap_w);
   if (!clock) return tl::unexpected(FieldError("power_cap_w", clock.error().message));
   perf::TightenPowerCap(*system, *power_cap_w);
   return system;

@@ -446,7 +446,7 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
         // take is a wrong request.
         const auto& tdp = (*chip)->tdp_w;
         if (r.power_cap_w && (!r.compare || !tdp.known() || *r.power_cap_w < *tdp.value)) {
-          auto clock = perf::PowerCapClockFraction(**chip, job.calibration, r.power_cap_w);
+          auto clock = perf::ComputeClockFraction(**chip, job.calibration, r.power_cap_w);
           if (!clock) ok = tl::unexpected(FieldError("power_cap_w", clock.error().message));
           perf::TightenPowerCap(job.system, *r.power_cap_w);
         }

@@ -120,7 +120,7 @@ Result<Formats> Resolve(const InferenceJob& job) {
   f.dense = *dense;
   f.experts = *experts;
   // A power cap lowers the clock of compute-bound kernels (perf/power.h).
-  auto clock = PowerCapClockFraction(chip, cal, job.system.power_cap_w);
+  auto clock = ComputeClockFraction(chip, cal, job.system.power_cap_w);
   if (!clock) return tl::unexpected(clock.error());
   f.half_peak *= *clock;
   f.dense.peak *= *clock;

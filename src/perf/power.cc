@@ -7,9 +7,9 @@
 
 namespace suanli::perf {
 
-Result<double> PowerCapClockFraction(const catalog::Chip& chip,
-                                     const catalog::FamilyCalibration& cal,
-                                     std::optional<double> cap) {
+Result<double> ComputeClockFraction(const catalog::Chip& chip,
+                                    const catalog::FamilyCalibration& cal,
+                                    std::optional<double> cap) {
   const double ratio = chip.gemm_clock_ratio.known() ? *chip.gemm_clock_ratio.value : 1.0;
   if (!cap) return ratio;
   if (auto ok = catalog::CheckPowerCap(chip, cal, *cap); !ok) return tl::unexpected(ok.error());

@@ -25,9 +25,9 @@ namespace suanli::perf {
 // the power-cap fraction (1 without a cap). Errors: a cap above the chip's TDP (a cap
 // only lowers power), at or below its static power (it would not run), or a
 // chip whose TDP is unknown.
-Result<double> PowerCapClockFraction(const catalog::Chip& chip,
-                                     const catalog::FamilyCalibration& cal,
-                                     std::optional<double> cap_w);
+Result<double> ComputeClockFraction(const catalog::Chip& chip,
+                                    const catalog::FamilyCalibration& cal,
+                                    std::optional<double> cap_w);
 
 // Adds a power limit to a system that may already have one: a cap only
 // lowers power, so the tighter of the two holds.

@@ -128,7 +128,7 @@ Result<JobConstants> Prepare(const TrainingJob& job) {
   if (!half) return tl::unexpected(half.error());
   // A power cap lowers the clock of compute-bound kernels; MFU stays measured
   // against the nominal peak, so a capped chip shows a lower MFU.
-  auto clock = PowerCapClockFraction(*job.chip, job.calibration, job.system.power_cap_w);
+  auto clock = ComputeClockFraction(*job.chip, job.calibration, job.system.power_cap_w);
   if (!clock) return tl::unexpected(clock.error());
   c.clock_fraction = *clock;
   c.matmul_peak = *mm * kTera * c.clock_fraction;

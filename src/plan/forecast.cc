@@ -511,7 +511,7 @@ Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
       return fail(at("power_caps", i, "chip"), "power caps '" + it->second + "' and '" + cap.chip +
                                                    "' name the same chip '" + (*chip)->id + "'");
     }
-    auto clock = perf::PowerCapClockFraction(**chip, c.CalibrationFor((*chip)->family), cap.watts);
+    auto clock = perf::ComputeClockFraction(**chip, c.CalibrationFor((*chip)->family), cap.watts);
     if (!clock) return fail(at("power_caps", i, "watts"), clock.error().message);
   }
   for (size_t i = 0; i < s.training.size(); ++i) {

@@ -27,33 +27,33 @@ TEST(PowerCapTest, ClockFractionByHand) {
   const auto cal = Cat().CalibrationFor(A100().family);
   ASSERT_DOUBLE_EQ(cal.static_power_fraction, 0.2);
   ASSERT_DOUBLE_EQ(cal.dvfs_power_exponent, 2.5);
-  auto f = PowerCapClockFraction(A100(), cal, 350);
+  auto f = ComputeClockFraction(A100(), cal, 350);
   ASSERT_TRUE(f) << f.error().ToString();
   EXPECT_NEAR(*f, 0.934298, 1e-6);
   // No cap, or a cap at the TDP: full clock.
-  EXPECT_DOUBLE_EQ(*PowerCapClockFraction(A100(), cal, std::nullopt), 1.0);
-  EXPECT_DOUBLE_EQ(*PowerCapClockFraction(A100(), cal, 400), 1.0);
+  EXPECT_DOUBLE_EQ(*ComputeClockFraction(A100(), cal, std::nullopt), 1.0);
+  EXPECT_DOUBLE_EQ(*ComputeClockFraction(A100(), cal, 400), 1.0);
   // NVIDIA's 250 W A100 PCIe: (170 / 320)^0.4 = exp(0.4 x -0.632523) =
   // 0.776461 for compute-bound kernels; NVIDIA quotes 90 % of the SXM part
   // on a mix of applications, many of them memory-bound.
-  EXPECT_NEAR(*PowerCapClockFraction(A100(), cal, 250), 0.776461, 1e-6);
+  EXPECT_NEAR(*ComputeClockFraction(A100(), cal, 250), 0.776461, 1e-6);
 }
 
 TEST(PowerCapTest, Errors) {
   const auto cal = Cat().CalibrationFor(A100().family);
-  auto above = PowerCapClockFraction(A100(), cal, 450);
+  auto above = ComputeClockFraction(A100(), cal, 450);
   ASSERT_FALSE(above);
   EXPECT_NE(above.error().message.find("400 W TDP"), std::string::npos) << above.error().message;
-  auto starved = PowerCapClockFraction(A100(), cal, 80);
+  auto starved = ComputeClockFraction(A100(), cal, 80);
   ASSERT_FALSE(starved);
   EXPECT_NE(starved.error().message.find("static power"), std::string::npos)
       << starved.error().message;
-  EXPECT_FALSE(PowerCapClockFraction(A100(), cal, 0));
-  EXPECT_FALSE(PowerCapClockFraction(A100(), cal, -5));
-  EXPECT_FALSE(PowerCapClockFraction(A100(), cal, NAN));
+  EXPECT_FALSE(ComputeClockFraction(A100(), cal, 0));
+  EXPECT_FALSE(ComputeClockFraction(A100(), cal, -5));
+  EXPECT_FALSE(ComputeClockFraction(A100(), cal, NAN));
   catalog::Chip no_tdp = A100();
   no_tdp.tdp_w = {};
-  auto unknown = PowerCapClockFraction(no_tdp, cal, 300);
+  auto unknown = ComputeClockFraction(no_tdp, cal, 300);
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("tdp_w"), std::string::npos) << unknown.error().message;
 }
@@ -109,8 +109,8 @@ TEST(PowerCapTest, Mi325xRunsGemmsAtItsMeasuredClock) {
   const auto& mi300x = **Cat().FindChip("mi300x");
   const auto& mi325x = **Cat().FindChip("mi325x");
   const auto cal = Cat().CalibrationFor(mi325x.family);
-  EXPECT_DOUBLE_EQ(*PowerCapClockFraction(mi300x, cal, std::nullopt), 1.0);
-  EXPECT_NEAR(*PowerCapClockFraction(mi325x, cal, std::nullopt), 1464.0 / 1230, 0.005);
+  EXPECT_DOUBLE_EQ(*ComputeClockFraction(mi300x, cal, std::nullopt), 1.0);
+  EXPECT_NEAR(*ComputeClockFraction(mi325x, cal, std::nullopt), 1464.0 / 1230, 0.005);
   double prefill[2];
   const catalog::Chip* chips[2] = {&mi300x, &mi325x};
   for (int i = 0; i < 2; ++i) {
