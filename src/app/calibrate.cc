@@ -23,6 +23,7 @@
 #include "perf/transformer.h"
 #include "report/calibrate_report.h"
 #include "report/html_report.h"
+#include "sim/trace/csv_rows.h"
 
 namespace suanli::app {
 
@@ -109,38 +110,23 @@ Error At(Error e, const Row& row) {
   return e;
 }
 
-// CSV: a header of column names, then one row per line; empty cells are not given; lines
-// starting with # are comments. Double quotes protect commas.
+// CSV: a header of column names, then one row per line; empty cells are not given; rows
+// whose first cell starts with # are comments. The rows come from the trace readers' RFC 4180
+// reader (sim/trace/csv_rows.h): quotes protect commas and line ends, errors name file:line.
 Result<std::vector<Row>> ReadCsv(const std::string& text, const std::string& file) {
+  // A comment on the last line needs no line end (the reader takes a short last row as cut off).
+  const bool ends_line = text.empty() || text.back() == '\n' || text.back() == '\r';
+  auto split = sim::SplitRows(ends_line ? text : text + '\n', ',', file);
+  if (!split) return tl::unexpected(split.error());
   std::vector<Row> rows;
   std::vector<std::string> header;
   int header_line = 0;
-  int line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const std::string trimmed = Trim(line);
-    if (trimmed.empty() || trimmed.front() == '#') continue;
+  for (auto& split_row : *split) {
     std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (char ch : line) {
-      if (ch == '"') {
-        quoted = !quoted;
-      } else if (ch == ',' && !quoted) {
-        cells.push_back(Trim(cell));
-        cell.clear();
-      } else {
-        cell += ch;
-      }
-    }
-    if (quoted) return MakeError("unterminated double quote", file, line_no);
-    cells.push_back(Trim(cell));
+    for (const auto& f : split_row.fields) cells.push_back(Trim(f));
+    const int line_no = split_row.line;
+    if (cells.front().starts_with('#')) continue;
+    if (std::all_of(cells.begin(), cells.end(), [](const auto& c) { return c.empty(); })) continue;
     if (header.empty()) {
       header = cells;
       header_line = line_no;

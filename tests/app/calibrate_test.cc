@@ -432,6 +432,34 @@ TEST(Calibrate, CsvAndYamlAreTheSameMeasurements) {
   EXPECT_EQ(pb["measurements"][0]["where"], dir + "/runs.yaml:1");
 }
 
+// CSV as spreadsheets write it: CRLF line ends, a quoted cell, a blank line, a comment as the
+// last line with no line end; and an unclosed quote named at the line it opened.
+TEST(Calibrate, CsvFormsAndErrors) {
+  const std::string dir = TempDir("csv_forms");
+  const std::string header =
+      "kind,model,chip,count,seq_len,global_batch_tokens,tp,pp,dp,cp,zero,micro_batch,"
+      "interleave,recompute,schedule,step_time_s";
+  std::ofstream(dir + "/runs.csv", std::ios::binary)
+      << header << "\r\n\r\n"
+      << "train,\"llama-3-70b\",h100,64,2048,2Mi,8,4,2,1,1,1,1,selective,1f1b,9.5\r\n# end";
+  CalibrateRequest r;
+  r.measurements = {dir + "/runs.csv"};
+  r.date = "2026-12-01";
+  auto ok = Shipped().Calibrate(r, Json());
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(ok->body)["measurements"][0]["where"], dir + "/runs.csv:3");
+
+  std::ofstream(dir + "/open.csv")
+      << header << "\n# note\ntrain,\"llama-3-70b,h100,64,2048,2Mi,8,4,2,1,1,1,1,selective,"
+      << "1f1b,9.5\n";
+  r.measurements = {dir + "/open.csv"};
+  auto bad = Shipped().Calibrate(r, Json());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().file, dir + "/open.csv");
+  EXPECT_EQ(bad.error().line, 3) << bad.error().ToString();
+  EXPECT_NE(bad.error().message.find("quote"), std::string::npos) << bad.error().ToString();
+}
+
 // The domestic-chip use case of docs/calibrate.md: the ascend-910 family starting where a chip
 // without a fit starts (the default family), fitted on two published CloudMatrix-Infer results
 // (DeepSeek-R1 INT8 on Ascend 910C, arXiv 2506.12708), predicts the third, held out, better.
