@@ -82,6 +82,41 @@ const std::vector<Released>& Configs() {
        151936, 48, 2048, 32, 4, 128, 128, 0, 8, 768, 0},
       {"qwen3-235b-a22b", "https://huggingface.co/Qwen/Qwen3-235B-A22B/blob/main/config.json",
        40960, 151936, 94, 4096, 64, 4, 128, 128, 0, 8, 1536, 0},
+      {"llama-3.2-1b", "https://huggingface.co/meta-llama/Llama-3.2-1B/blob/main/config.json",
+       131072, 128256, 16, 2048, 32, 8, 64},
+      {"llama-3.2-3b", "https://huggingface.co/meta-llama/Llama-3.2-3B/blob/main/config.json",
+       131072, 128256, 28, 3072, 24, 8, 128},
+      {"qwen2.5-7b", "https://huggingface.co/Qwen/Qwen2.5-7B-Instruct/blob/main/config.json", 32768,
+       152064, 28, 3584, 28, 4, 128},
+      {"qwen2.5-14b", "https://huggingface.co/Qwen/Qwen2.5-14B-Instruct/blob/main/config.json",
+       32768, 152064, 48, 5120, 40, 8, 128},
+      {"qwen2.5-32b", "https://huggingface.co/Qwen/Qwen2.5-32B-Instruct/blob/main/config.json",
+       32768, 152064, 64, 5120, 40, 8, 128},
+      {"qwen3-0.6b", "https://huggingface.co/Qwen/Qwen3-0.6B/blob/main/config.json", 40960, 151936,
+       28, 1024, 16, 8, 128},
+      {"qwen3-1.7b", "https://huggingface.co/Qwen/Qwen3-1.7B/blob/main/config.json", 40960, 151936,
+       28, 2048, 16, 8, 128},
+      {"qwen3-4b", "https://huggingface.co/Qwen/Qwen3-4B/blob/main/config.json", 40960, 151936, 36,
+       2560, 32, 8, 128},
+      {"qwen3-4b-instruct-2507",
+       "https://huggingface.co/Qwen/Qwen3-4B-Thinking-2507/blob/main/config.json", 262144, 151936,
+       36, 2560, 32, 8, 128},
+      {"qwen3-14b", "https://huggingface.co/Qwen/Qwen3-14B/blob/main/config.json", 40960, 151936,
+       40, 5120, 40, 8, 128},
+      {"mixtral-8x22b",
+       "https://huggingface.co/mistralai/Mixtral-8x22B-Instruct-v0.1/blob/main/config.json", 65536,
+       32768, 56, 6144, 48, 8, 128, 8, 0, 2, 16384, 0},
+      {"qwen3-30b-a3b-instruct-2507",
+       "https://huggingface.co/Qwen/Qwen3-30B-A3B-Thinking-2507/blob/main/config.json", 262144,
+       151936, 48, 2048, 32, 4, 128, 128, 0, 8, 768, 0},
+      {"qwen3-235b-a22b-instruct-2507",
+       "https://huggingface.co/Qwen/Qwen3-235B-A22B-Thinking-2507/blob/main/config.json", 262144,
+       151936, 94, 4096, 64, 4, 128, 128, 0, 8, 1536, 0},
+      {"qwen3-coder-480b-a35b-instruct",
+       "https://huggingface.co/Qwen/Qwen3-Coder-480B-A35B-Instruct/blob/main/config.json", 262144,
+       151936, 62, 6144, 96, 8, 128, 160, 0, 8, 2560, 0},
+      {"deepseek-v3.1", "https://huggingface.co/deepseek-ai/DeepSeek-V3.1/blob/main/config.json",
+       163840, 129280, 61, 7168, 128, 128, 128, 256, 1, 8, 2048, 3, 1536, 512, 128, 64, 128},
       {"deepseek-v2", "https://huggingface.co/deepseek-ai/DeepSeek-V2/blob/main/config.json",
        163840, 102400, 60, 5120, 128, 128, 128, 160, 2, 6, 1536, 1, 1536, 512, 128, 64, 128},
       {"deepseek-v3", "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
@@ -183,6 +218,40 @@ TEST(ReleasedConfigs, CatalogModelsMatchTheirConfigs) {
   }
 }
 
+// The fields the table above leaves out, from the same configs: the dense MLP's intermediate_size
+// and tie_word_embeddings (true for the small Llama 3.2 and Qwen3 models, whose output head is
+// the input embedding).
+TEST(ReleasedConfigs, FfnAndTiedEmbeddingsMatchTheirConfigs) {
+  struct Case {
+    const char* id;
+    int ffn;
+    bool tied;
+  };
+  for (const Case& c :
+       {Case{"llama-3.2-1b", 8192, true}, Case{"llama-3.2-3b", 8192, true},
+        Case{"qwen2.5-7b", 18944, false}, Case{"qwen2.5-14b", 13824, false},
+        Case{"qwen2.5-32b", 27648, false}, Case{"qwen3-0.6b", 3072, true},
+        Case{"qwen3-1.7b", 6144, true}, Case{"qwen3-4b", 9728, true},
+        Case{"qwen3-4b-thinking-2507", 9728, true}, Case{"qwen3-14b", 17408, false},
+        Case{"mixtral-8x22b", 16384, false}, Case{"qwen3-coder-480b-a35b", 8192, false}}) {
+    const Model& m = M(c.id);
+    EXPECT_EQ(m.ffn_hidden, c.ffn) << c.id;
+    EXPECT_EQ(m.tied_embeddings, c.tied) << c.id;
+  }
+}
+
+// Releases that share an architecture resolve to one entry; the 2507 Qwen3 updates, whose
+// context differs (262,144 against 40,960), do not.
+TEST(ReleasedConfigs, SameArchitectureReleasesShareAnEntry) {
+  EXPECT_EQ(M("deepseek-v3.1").id, "deepseek-v3");
+  EXPECT_EQ(M("deepseek-v3.1-terminus").id, "deepseek-v3");
+  EXPECT_EQ(M("deepseek-v3-0324").id, "deepseek-v3");
+  EXPECT_EQ(M("deepseek-r1-0528").id, "deepseek-r1");
+  EXPECT_EQ(M("qwen3-235b-a22b-thinking-2507").id, "qwen3-235b-a22b-2507");
+  EXPECT_EQ(M("qwen3-30b-a3b-instruct-2507").id, "qwen3-30b-a3b-2507");
+  EXPECT_NE(M("qwen3-235b-a22b").max_seq_len, M("qwen3-235b-a22b-2507").max_seq_len);
+}
+
 // The issue's refused setup: a 9.4K-token prompt on Llama 3.1 405B is within its context.
 TEST(ReleasedConfigs, Llama31TakesALongPrompt) {
   EXPECT_GE(M("llama-3-405b").max_seq_len, 9400 + 1000);
@@ -235,6 +304,49 @@ TEST(ReleasedConfigs, ParameterCountsMatchPublishedTotals) {
   // The indexer: 61 x (1536 x 64 x 128 + 7168 x 128 + 7168 x 64) = 61 x 13,959,168 parameters.
   EXPECT_NEAR(perf::TotalParams(M("deepseek-v3.2")) - perf::TotalParams(M("deepseek-v3")),
               61.0 * 13959168, 1);
+}
+
+// The models added for issue 13 item 5's second step, against their model cards within 1 %:
+// totals (Llama 3.2 1B 1.24B and 3B 3.21B, HF safetensors; Qwen2.5 7B 7.61B, 14B 14.7B, 32B
+// 32.5B; Qwen3 14B 14.8B; Mixtral-8x22B 141B / 39B active; Qwen3-Coder-480B-A35B 480B / 35B)
+// and, where the card gives it, the non-embedding count (Qwen3 0.6B 0.44B, 1.7B 1.4B, 4B 3.6B,
+// 14B 13.2B; Qwen2.5 7B 6.53B, 14B 13.1B, 32B 31.0B). By hand, Qwen3-0.6B: 28 x (1024 x 2048 x 2
+// + 1024 x 1024 x 2 + 3 x 1024 x 3072) = 28 x 15.73M = 0.440B, plus one tied 151,936 x 1,024
+// embedding = 0.596B. Mixtral-8x22B: 56 x (6144 x 6144 x 2 + 6144 x 1024 x 2 + 8 x 3 x 6144 x
+// 16384) = 140.2B + 2 x 32,768 x 6,144 = 140.6B; active 56 x (88.1M + 2 x 302.0M) + 0.40B =
+// 39.2B. Qwen3-Coder: 62 x (163.6M + 160 x 47.19M) + 1.87B = 480.2B; active 62 x (164.6M + 8 x
+// 47.19M) + 1.87B = 35.5B (the card's 35B: 1.4 %).
+TEST(ReleasedConfigs, AddedModelsMatchTheirCards) {
+  struct Total {
+    const char* id;
+    double total_b, active_b, active_tolerance;
+  };
+  for (const Total& c :
+       {Total{"llama-3.2-1b", 1.24, 1.24, 0.01}, Total{"llama-3.2-3b", 3.21, 3.21, 0.01},
+        Total{"qwen2.5-7b", 7.61, 7.61, 0.01}, Total{"qwen2.5-14b", 14.7, 14.7, 0.01},
+        Total{"qwen2.5-32b", 32.5, 32.5, 0.01}, Total{"qwen3-14b", 14.8, 14.8, 0.01},
+        Total{"mixtral-8x22b", 141, 39, 0.01}, Total{"qwen3-coder-480b-a35b", 480, 35, 0.02},
+        Total{"qwen3-235b-a22b-2507", 235, 22, 0.03},
+        Total{"qwen3-30b-a3b-2507", 30.5, 3.3, 0.03}}) {
+    const Model& m = M(c.id);
+    EXPECT_NEAR(perf::TotalParams(m) / 1e9, c.total_b, 0.01 * c.total_b) << c.id;
+    EXPECT_NEAR(perf::ActiveParams(m) / 1e9, c.active_b, c.active_tolerance * c.active_b) << c.id;
+  }
+  struct NonEmbedding {
+    const char* id;
+    double b;
+  };
+  for (const NonEmbedding& c : {NonEmbedding{"qwen3-0.6b", 0.44}, NonEmbedding{"qwen3-1.7b", 1.4},
+                                NonEmbedding{"qwen3-4b", 3.6}, NonEmbedding{"qwen3-14b", 13.2},
+                                NonEmbedding{"qwen2.5-7b", 6.53}, NonEmbedding{"qwen2.5-14b", 13.1},
+                                NonEmbedding{"qwen2.5-32b", 31.0}}) {
+    const Model& m = M(c.id);
+    const double embeddings = perf::CountLayerParams(m).embedding * (m.tied_embeddings ? 1 : 2);
+    EXPECT_NEAR((perf::TotalParams(m) - embeddings) / 1e9, c.b, 0.01 * c.b) << c.id;
+  }
+  // The two RMSNorm weights per layer (2 x 1,024) are counted too.
+  EXPECT_NEAR(perf::TotalParams(M("qwen3-0.6b")), 28 * (15728640.0 + 2 * 1024) + 151936.0 * 1024,
+              1);
 }
 
 // DSA's attention: below top_k keys it is DeepSeek-V3's plus the indexer; at 128K context each
