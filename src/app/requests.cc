@@ -16,7 +16,8 @@ const std::vector<Field<CatalogRequest>>& CatalogFields() {
 const std::vector<Field<TrainRequest>>& TrainFields() {
   using R = TrainRequest;
   static const std::vector<Field<R>> fields = {
-      Required(Bind("model", &R::model, "model id (see `suanli catalog models`)")),
+      Required(Bind("model", &R::model,
+                    "model id (see `suanli catalog models`) or its Hugging Face repository name")),
       Required(Bind("chip", &R::chip, "chip id (see `suanli catalog chips`)")),
       Required(Bind("count", &R::count, "number of chips")),
       Required(Bind("tokens", &R::tokens,
@@ -99,7 +100,7 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
 const std::vector<Field<InferRequest>>& InferFields() {
   using R = InferRequest;
   static const std::vector<Field<R>> fields = {
-      Required(Bind("model", &R::model, "model id")),
+      Required(Bind("model", &R::model, "model id, or its Hugging Face repository name")),
       Required(Bind("chip", &R::chip, "chip id, or a comma-separated list with --compare")),
       Bind("compare", &R::compare, "one row per chip: tokens/s per chip, per watt, per dollar"),
       Bind("count", &R::count, "chips available (instances must divide it)"),

@@ -206,8 +206,46 @@ Result<const Chip*> Catalog::FindChip(std::string_view id) const {
 Result<const System*> Catalog::FindSystem(std::string_view id) const {
   return FindById(systems_, id, "system");
 }
+namespace {
+
+// A release suffix of a Hugging Face repository name: a tuned or converted copy of the same
+// architecture ("-Instruct", "-chat-hf", "-Base", "-it", "-Thinking-2507", "-0528", "-v0.1",
+// "-Exp"). Precision suffixes ("-FP8") are not here: they change what is served.
+bool IsReleaseSuffix(std::string_view part) {
+  for (std::string_view s : {"instruct", "chat", "hf", "base", "it", "thinking", "exp"}) {
+    if (part == s) return true;
+  }
+  const auto digits = [](std::string_view t) {
+    return !t.empty() &&
+           std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  };
+  if (part.size() == 4 && digits(part)) return true;  // a date: 2507, 0324
+  if (part.size() >= 4 && part[0] == 'v') {           // a revision: v0.1
+    const size_t dot = part.find('.');
+    return dot != std::string_view::npos && digits(part.substr(1, dot - 1)) &&
+           digits(part.substr(dot + 1));
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<const Model*> Catalog::FindModel(std::string_view id) const {
-  return FindById(models_, id, "model");
+  auto found = FindById(models_, id, "model");
+  if (found) return found;
+  // As vLLM and SGLang name what they serve, a Hugging Face repository
+  // ("meta-llama/Llama-3.1-70B-Instruct"): the organization dropped, then release suffixes one
+  // at a time from the end. Unresolved, the error is about the name as given.
+  std::string name = NormalizeId(id);
+  if (const size_t slash = name.rfind('/'); slash != std::string::npos) name.erase(0, slash + 1);
+  for (;;) {
+    if (auto again = FindById(models_, name, "model")) return again;
+    const size_t dash = name.rfind('-');
+    if (dash == std::string::npos || !IsReleaseSuffix(std::string_view(name).substr(dash + 1))) {
+      return found;
+    }
+    name.erase(dash);
+  }
 }
 Result<const ServingEngine*> Catalog::FindEngine(std::string_view id) const {
   return FindById(engines_, id, "engine");

@@ -2,8 +2,9 @@
 // YAML. The shipped data in data/ is compiled into the binary; a user catalog
 // directory adds entries or replaces shipped ones by id.
 //
-// Lookups accept any case, "_" for "-", and aliases. An unknown id is an
-// error that lists the nearest known ids.
+// Lookups accept any case, "_" for "-", and aliases; models also by Hugging
+// Face repository name ("meta-llama/Llama-3.1-70B-Instruct"). An unknown id
+// is an error that lists the nearest known ids.
 #ifndef SUANLI_CATALOG_CATALOG_H_
 #define SUANLI_CATALOG_CATALOG_H_
 

@@ -261,6 +261,33 @@ TEST(CatalogLookupTest, Aliases) {
   }
 }
 
+// Models as serving engines name them: Hugging Face repositories with an organization and
+// release suffixes of the same architecture.
+TEST(CatalogLookupTest, HuggingFaceRepositoryNames) {
+  struct Case {
+    const char* query;
+    const char* id;
+  };
+  for (const Case& c : {Case{"meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"},
+                        Case{"meta-llama/Llama-2-7b-chat-hf", "llama-2-7b"},
+                        Case{"deepseek-ai/DeepSeek-V3-Base", "deepseek-v3"},
+                        Case{"deepseek-ai/DeepSeek-V3.2-Exp", "deepseek-v3.2"},
+                        Case{"mistralai/Mixtral-8x7B-Instruct-v0.1", "mixtral-8x7b"},
+                        Case{"Qwen/Qwen3-235B-A22B-Thinking-2507", "qwen3-235b-a22b"},
+                        Case{"moonshotai/Kimi-K2-Instruct", "kimi-k2"}}) {
+    auto r = Builtin().FindModel(c.query);
+    ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();
+    EXPECT_EQ((*r)->id, c.id) << c.query;
+  }
+  // A precision suffix is a different thing to serve, and an unknown name stays unknown: the
+  // error names what was typed.
+  for (const char* query : {"deepseek-ai/DeepSeek-V3-FP8", "meta-llama/Llama-9-70B-Instruct"}) {
+    auto r = Builtin().FindModel(query);
+    ASSERT_FALSE(r) << query;
+    EXPECT_NE(r.error().message.find(query), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(CatalogLookupTest, UnknownIdSuggestsTheNearest) {
   // "h1000" is one edit from "h100".
   auto r = Builtin().FindChip("h1000");
