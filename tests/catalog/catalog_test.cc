@@ -273,7 +273,8 @@ TEST(CatalogLookupTest, HuggingFaceRepositoryNames) {
                         Case{"deepseek-ai/DeepSeek-V3-Base", "deepseek-v3"},
                         Case{"deepseek-ai/DeepSeek-V3.2-Exp", "deepseek-v3.2"},
                         Case{"mistralai/Mixtral-8x7B-Instruct-v0.1", "mixtral-8x7b"},
-                        Case{"Qwen/Qwen3-235B-A22B-Thinking-2507", "qwen3-235b-a22b"},
+                        Case{"Qwen/Qwen3-235B-A22B-Thinking-2507", "qwen3-235b-a22b-2507"},
+                        Case{"deepseek-ai/DeepSeek-R1-0528", "deepseek-r1"},
                         Case{"moonshotai/Kimi-K2-Instruct", "kimi-k2"}}) {
     auto r = Builtin().FindModel(c.query);
     ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();
