@@ -140,7 +140,8 @@ TEST(ReplayTest, SrtfComparesJobsWhoseKeysFallAtDifferentRates) {
 // shape that outranks more, found no room there. The decisions must be those of looking at every
 // node every time: a busy random workload on two types (so srtf keys fall at several rates on a
 // node), fractional and gang jobs, CPU and memory tracked on some nodes, a 40-GPU node, and every
-// job's start, finish and preemptions compared.
+// job's start, finish and preemptions compared. The run without memos also checks each victim
+// against a full sort of its node's running jobs by key (the lanes' order).
 TEST(ReplayTest, PreemptionMemosDecideAsLookingEverywhere) {
   Workload w;
   for (int n = 0; n < 10; ++n) {
@@ -174,7 +175,8 @@ TEST(ReplayTest, PreemptionMemosDecideAsLookingEverywhere) {
     ReplayOptions everywhere;
     everywhere.preempt_without_memo = true;
     auto fast = Replay(w, **policy), slow = Replay(w, **policy, everywhere);
-    ASSERT_TRUE(fast && slow);
+    ASSERT_TRUE(fast) << fast.error().ToString();
+    ASSERT_TRUE(slow) << slow.error().ToString();  // victims in the order a full sort gives
     ASSERT_EQ(fast->outcomes.size(), slow->outcomes.size());
     int preemptions = 0;
     for (size_t k = 0; k < fast->outcomes.size(); ++k) {

@@ -79,7 +79,8 @@ class PreemptionIndex {
   static constexpr size_t kNone = std::numeric_limits<size_t>::max();
 
   // Jobs are ranked by their keys here (a running job's taken at a visit), then by arrival, id
-  // and admission order as in the queues. `without_memo`: every try looks at every node
+  // and admission order as in the queues. `without_memo`: every try looks at every node, and
+  // every victim is checked against a full sort of the node's running jobs
   // (ReplayOptions::preempt_without_memo).
   PreemptionIndex(int nodes, const std::vector<Job>* jobs, const std::vector<size_t>* order,
                   bool without_memo)
@@ -147,7 +148,20 @@ class PreemptionIndex {
         cursors_.push_back({lane.jobs.rbegin(), lane.jobs.rend()});
       }
       SetBound(node, most);
-      auto next_victim = [&]() {
+      // The check mode (without_memo_): the order a full sort of the node's running jobs gives.
+      expected_.clear();
+      taken_ = 0;
+      if (without_memo_) {
+        for (const Lane& lane : lanes_[node]) {
+          for (size_t k : lane.jobs) {
+            keys_[k] = key_now(k);
+            if (rank_(job, k)) expected_.push_back(k);
+          }
+        }
+        std::sort(expected_.begin(), expected_.end(),
+                  [&](size_t a, size_t b) { return rank_(b, a); });
+      }
+      auto next_from_lanes = [&]() {
         size_t pick = kNone;  // the lane whose next job ranks last
         for (size_t c = 0; c < cursors_.size(); ++c) {
           auto& [at, end] = cursors_[c];
@@ -162,6 +176,19 @@ class PreemptionIndex {
         auto& [at, end] = cursors_[pick];
         const size_t victim = *at;
         if (++at != end) keys_[*at] = key_now(*at);
+        return victim;
+      };
+      auto next_victim = [&]() {
+        const size_t victim = next_from_lanes();
+        if (without_memo_) {
+          const size_t want = taken_ < expected_.size() ? expected_[taken_] : kNone;
+          ++taken_;
+          // Keys equal but for rounding may come in either order.
+          const bool tie =
+              victim != kNone && want != kNone &&
+              std::abs(keys_[victim] - keys_[want]) <= 1e-9 * std::max(1.0, std::abs(keys_[want]));
+          if (victim != want && !tie) ++victims_out_of_order_;
+        }
         return victim;
       };
       return try_node(node, next_victim);
@@ -184,6 +211,9 @@ class PreemptionIndex {
     }
     return found;
   }
+  // In the check mode: victims the lanes gave where a full sort of the node's running jobs by
+  // key gives another.
+  long victims_out_of_order() const { return victims_out_of_order_; }
 
  private:
   static constexpr double kEmpty = -std::numeric_limits<double>::infinity();
@@ -249,6 +279,9 @@ class PreemptionIndex {
   std::vector<uint64_t> no_room_since_;  // by job: the change count when it found no room
   std::vector<std::pair<uint64_t, double>> shape_no_room_;  // by shape: the last such, its key
   std::vector<std::pair<Ranked::const_reverse_iterator, Ranked::const_reverse_iterator>> cursors_;
+  std::vector<size_t> expected_;  // the check mode's order at the node visited
+  size_t taken_ = 0;
+  long victims_out_of_order_ = 0;
 };
 
 }  // namespace
@@ -669,6 +702,11 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   if (arrived != total_jobs) {
     return MakeError("the trace changed while it was replayed: " + std::to_string(arrived) +
                      " jobs read, " + std::to_string(total_jobs) + " expected");
+  }
+
+  if (preemption.victims_out_of_order() > 0) {
+    return MakeError("preemption check: " + std::to_string(preemption.victims_out_of_order()) +
+                     " victims taken out of key order (ReplayOptions::preempt_without_memo)");
   }
 
   // The completed jobs' times, in place (every job completes unless the replay stopped early).

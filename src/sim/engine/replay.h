@@ -85,7 +85,8 @@ struct ReplayOptions {
   bool keep_jct = true;
   // For tests: a preemptive policy's queued job looks at every node at every try, not only at
   // those changed since it (or a job of its shape that outranks more) found no room. The
-  // decisions must be the same; only the time differs.
+  // decisions must be the same; only the time differs. Also checks every victim against a full
+  // sort of the node's running jobs by key: the replay fails if one is out of order.
   bool preempt_without_memo = false;
 };
 
