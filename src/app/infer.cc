@@ -350,6 +350,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.fraction_of_free_memory = (*engine)->fraction_of_free_memory;
     limits.optimistic_admission = (*engine)->kv_admission == "optimistic";
     limits.chunked_prefill = (*engine)->chunked_prefill;
+    limits.eager_layer_us = (*engine)->eager_layer_us;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;

@@ -23,7 +23,13 @@ struct ServingEngine {
   // the prompt alone and preempts when decode runs out (vLLM, SGLang).
   std::string kv_admission = "reserve";
   bool chunked_prefill = true;  // prompts split across steps by the token budget
-  std::string version;          // the release the defaults were read from
+  // Host time per model layer of an iteration run eagerly, outside CUDA graphs, microseconds;
+  // 0: none modelled. An engine that captures graphs only for decode-only iterations
+  // (TensorRT-LLM's PyTorch flow) runs every iteration carrying a prompt eagerly, and with
+  // attention data parallel all ranks do when any one carries a prompt: the GPU then waits on the
+  // host's kernel launches.
+  double eager_layer_us = 0;
+  std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;
 };

@@ -216,6 +216,13 @@ double TpAllReduceSeconds(double bytes, int tp, const catalog::System& sys) {
   return std::min({ring, one_stage, two_stage});
 }
 
+// The host time an iteration carrying a prompt adds when the engine runs such iterations outside
+// CUDA graphs (EngineLimits::eager_layer_us): the kernels of every layer of this stage are
+// launched one by one from the host while the GPU waits on them.
+double EagerSeconds(const InferenceJob& job, const InferenceLayout& l) {
+  return job.limits.eager_layer_us * 1e-6 * job.model->layers / l.pp;
+}
+
 struct Step {
   double linear_s = 0;
   double attention_s = 0;
@@ -506,6 +513,13 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
     c.batch = b;
     c.memory_batch = memory_batch;
     c.step = StepTime(x, l, b, ctx, b * prefill_per_output, job.input_tokens);
+    if (prefill_per_output > 0) {
+      // Prompts arrive in whole requests, b / output_tokens per group and step: a step carries
+      // one on some group with probability 1 - exp(-dp b / output) (Poisson), and such a step
+      // runs outside CUDA graphs on engines that capture only decode-only steps.
+      const double with_prompt = 1 - std::exp(-l.dp * b / job.output_tokens);
+      c.step.overhead_s += with_prompt * EagerSeconds(job, l);
+    }
     c.step_s = c.step.total();
     // Live traffic arrives in bursts: a server keeps headroom to meet its
     // tail latency, so it runs below the full-batch rate.
@@ -515,7 +529,8 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
       // Aggregated: a new prompt waits for the running step, then rides one
       // step alongside the decode batch.
       c.ttft_s = c.step_s +
-                 StepTime(x, l, b, ctx, std::max(1.0, computed_prompt), job.input_tokens).total();
+                 StepTime(x, l, b, ctx, std::max(1.0, computed_prompt), job.input_tokens).total() +
+                 EagerSeconds(job, l);
     } else {
       c.ttft_s = c.step_s;  // plus the prefill side, added by the caller
     }
@@ -902,7 +917,8 @@ double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, dou
                                      double prefill_keys) const {
   return StepTimeOfBatch(state_->context(), state_->layout, decode_seqs, decode_keys,
                          prefill_tokens, prefill_keys)
-      .total();
+             .total() +
+         (prefill_tokens > 0 ? EagerSeconds(state_->job, state_->layout) : 0);
 }
 
 double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) const {
@@ -913,13 +929,17 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
   // Every MoE layer's dispatch waits for the slowest group's attention and dense layers, and the
   // experts then serve all groups' tokens: the iteration takes the busiest group's time. Groups
   // with nothing to run still take part (the engines run a dummy batch on an idle rank).
+  // A prompt on any group takes every group out of its CUDA graph (the engines capture graphs for
+  // decode-only iterations, and the ranks must agree on one).
   double slowest = 0;
+  bool prompt = false;
   for (const GroupBatch& g : groups) {
     slowest = std::max(slowest, StepTimeOfBatch(x, state_->layout, g.decode_seqs, g.decode_keys,
                                                 g.prefill_tokens, g.prefill_keys, instance_tokens)
                                     .total());
+    prompt = prompt || g.prefill_tokens > 0;
   }
-  return slowest;
+  return slowest + (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
 }
 
 double ServingStepModel::KvCapacityTokens() const {

@@ -67,6 +67,9 @@ struct EngineLimits {
   // admitting it (no eviction); true admits on the prompt and preempts (catalog engines).
   bool optimistic_admission = false;
   bool chunked_prefill = true;  // the simulator's: prompts in chunks, or whole
+  // Host time per layer of an iteration that carries a prompt (run outside CUDA graphs),
+  // microseconds: the engine's eager_layer_us (catalog::ServingEngine).
+  double eager_layer_us = 0;
 };
 
 struct InferenceJob {

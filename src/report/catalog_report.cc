@@ -222,6 +222,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"max_num_seqs", Limit(e.max_num_seqs)},
                        {"max_batched_tokens", Limit(e.max_batched_tokens)},
                        {"kv_memory_fraction", Limit(e.kv_memory_fraction)},
+                       {"eager_layer_us", Limit(e.eager_layer_us)},
                        {"version", e.version},
                        {"sources", e.sources},
                        {"notes", e.notes}});

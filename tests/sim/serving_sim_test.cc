@@ -496,5 +496,27 @@ TEST_F(RealModel, TheSearchFindsTheEdgeOfTheSlo) {
       << above->ttft_ms.p99 << " " << found->simulations;
 }
 
+// An engine that replays CUDA graphs only for decode-only iterations (TensorRT-LLM's PyTorch flow)
+// runs an iteration carrying a prompt eagerly: its host time per layer, here 370 us, adds to that
+// iteration alone, on every group in lockstep when any one group carries a prompt. Llama 3.1 8B
+// has 32 layers: 32 x 370 us = 11.84 ms.
+TEST_F(RealModel, APromptOnAnyGroupTakesTheIterationOutOfItsCudaGraph) {
+  const auto plain = Cost(job_);
+  perf::InferenceJob eager = job_;
+  eager.limits.eager_layer_us = 370;
+  const auto graphs = Cost(eager);
+  EXPECT_DOUBLE_EQ(graphs.StepSeconds(64, 64 * 1000, 0, 0), plain.StepSeconds(64, 64 * 1000, 0, 0));
+  EXPECT_NEAR(graphs.StepSeconds(64, 64 * 1000, 512, 512 * 256) -
+                  plain.StepSeconds(64, 64 * 1000, 512, 512 * 256),
+              32 * 370e-6, 1e-12);
+  std::vector<perf::ServingStepModel::GroupBatch> decode_only(2, {64, 64 * 1000, 0, 0});
+  auto one_prompt = decode_only;
+  one_prompt[1].prefill_tokens = 512;
+  one_prompt[1].prefill_keys = 512 * 256;
+  EXPECT_DOUBLE_EQ(graphs.LockstepSeconds(decode_only), plain.LockstepSeconds(decode_only));
+  EXPECT_NEAR(graphs.LockstepSeconds(one_prompt) - plain.LockstepSeconds(one_prompt), 32 * 370e-6,
+              1e-12);
+}
+
 }  // namespace
 }  // namespace suanli::sim
