@@ -1,4 +1,5 @@
-// Transformer model architectures: dense or MoE, MHA/GQA/MLA attention.
+// Transformer model architectures: dense or MoE, MHA/GQA/MLA attention, with sparse, linear or
+// sliding-window variants.
 #ifndef SUANLI_CATALOG_MODEL_H_
 #define SUANLI_CATALOG_MODEL_H_
 
@@ -47,6 +48,14 @@ struct LinearAttentionConfig {
   double state_bytes_per_element = 4;  // the state is kept in float32 by the serving engines
 };
 
+// Sliding-window attention (gpt-oss, Gemma): of every `full_attention_every` layers one attends to
+// the whole context and the others to the last `window` tokens only (a query at position i reads
+// keys i - window + 1 .. i), so their KV cache holds at most `window` tokens per sequence.
+struct SlidingWindowConfig {
+  int window = 0;
+  int full_attention_every = 0;
+};
+
 struct Model {
   std::string id;
   std::string name;
@@ -70,6 +79,7 @@ struct Model {
   std::optional<MoeConfig> moe;
   std::optional<SparseAttentionConfig> sparse_attention;
   std::optional<LinearAttentionConfig> linear_attention;
+  std::optional<SlidingWindowConfig> sliding_window;
   std::optional<double> params_b_reported;
   std::optional<double> active_params_b_reported;
   std::string source;

@@ -275,6 +275,7 @@ class YamlLoader : public YamlReader {
                "max_seq_len",
                "sparse_attention",
                "linear_attention",
+               "sliding_window",
                "params_b_reported",
                "active_params_b_reported",
                "mla",
@@ -393,6 +394,21 @@ class YamlLoader : public YamlReader {
         Fail("linear_attention layers are modelled with gqa or mha softmax layers, not mla", la, p);
       }
       m.linear_attention = c;
+    }
+    if (const YAML::Node sw = n["sliding_window"]; sw && !sw.IsNull()) {
+      const std::string p = Join(path, "sliding_window");
+      if (!sw.IsMap()) Fail("expected a mapping", sw, p);
+      CheckKeys(sw, p, {"window", "full_attention_every"});
+      SlidingWindowConfig c;
+      c.window = Int(sw, "window", p, 1, 1 << 26);
+      c.full_attention_every = Int(sw, "full_attention_every", p, 2, m.layers);
+      if (m.attention == AttentionKind::kMla) {
+        Fail("sliding_window is modelled on gqa or mha layers, not mla", sw, p);
+      }
+      if (m.sparse_attention || m.linear_attention) {
+        Fail("a model has one of sparse_attention, linear_attention and sliding_window", sw, p);
+      }
+      m.sliding_window = c;
     }
     if (m.sparse_attention && m.linear_attention) {
       Fail("a model has sparse_attention or linear_attention, not both", n["linear_attention"],

@@ -157,6 +157,11 @@ struct Shape {
   double state_bytes = 0;           // per sequence, all linear layers
   double linear_decode_flops = 0;   // per token, all linear layers
   double linear_prefill_flops = 0;  // per prompt token (state + intra-block)
+  // Sliding-window layers: each query reads at most `window` cached keys of them, and a sequence
+  // keeps at most `window` tokens of their KV cache.
+  double window = 0;
+  double window_key_flops = 0;     // attention FLOPs per query per key, all windowed layers
+  double window_kv_per_token = 0;  // bytes per cached token, all windowed layers
 };
 
 Shape MakeShape(const catalog::Model& m, const Formats& f) {
@@ -170,7 +175,8 @@ Shape MakeShape(const catalog::Model& m, const Formats& f) {
   s.shared = static_cast<double>(p.moe_layers) * p.shared_experts * p.expert;
   s.active_per_token = s.nonexpert_read;
   s.kv_per_token = KvCacheBytesPerToken(m, f.kv_bytes);
-  const double softmax_layers = SoftmaxAttentionLayers(m);
+  // Full-context softmax layers (a sliding-window model's windowed layers are counted apart).
+  const double softmax_layers = FullAttentionLayers(m);
   s.kv_indexer_per_token = m.layers * IndexerCacheBytesPerToken(m);
   s.kv_attended_per_token = s.kv_per_token - s.kv_indexer_per_token;
   s.indexer_key_flops = softmax_layers * IndexerFlopsPerKey(m);
@@ -189,6 +195,11 @@ Shape MakeShape(const catalog::Model& m, const Formats& f) {
     s.linear_decode_flops = linear_layers * LinearAttentionStateFlopsPerToken(m);
     s.linear_prefill_flops = s.linear_decode_flops + linear_layers * AttentionCoreFlopsPerKey(m) *
                                                          (m.linear_attention->block_size + 1) / 2.0;
+  }
+  if (m.sliding_window) {
+    s.window = m.sliding_window->window;
+    s.window_key_flops = WindowedAttentionLayers(m) * AttentionCoreFlopsPerKey(m);
+    s.window_kv_per_token = WindowedKvBytesPerToken(m, f.kv_bytes);
   }
   return s;
 }
@@ -264,6 +275,15 @@ double KvBytesPerTokenOnChip(const Context& x, const InferenceLayout& l) {
   return share(*x.job.model, x.s) + (x.draft ? share(*x.draft->job.model, x.draft->s) : 0);
 }
 
+// Sliding-window KV bytes on one chip of a sequence `ctx` tokens long: at most `window` tokens of
+// the windowed layers (the draft model's included).
+double WindowKvBytesOnChip(const Context& x, const InferenceLayout& l, double ctx) {
+  auto share = [&](const catalog::Model& m, const Shape& s) {
+    return std::min(ctx, s.window) * s.window_kv_per_token / std::min<double>(l.tp, m.kv_heads);
+  };
+  return share(*x.job.model, x.s) + (x.draft ? share(*x.draft->job.model, x.draft->s) : 0);
+}
+
 double ExpertsPerChip(const Shape& s, const InferenceLayout& l) {
   if (s.p.moe_layers == 0) return 0;
   return l.ep > 1 ? std::ceil(static_cast<double>(s.p.routed_experts) / l.ep)
@@ -301,15 +321,21 @@ AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp
   const double decode_attended = decode > 0 ? decode * AttendedKeys(m, decode_keys / decode) : 0;
   const double prefill_attended =
       prefill > 0 ? prefill * AttendedKeys(m, prefill_keys / prefill) : 0;
+  // Sliding-window layers read at most `window` keys per query (at the mean context, as DSA).
+  const double decode_windowed = decode > 0 ? decode * std::min(decode_keys / decode, s.window) : 0;
+  const double prefill_windowed =
+      prefill > 0 ? prefill * std::min(prefill_keys / prefill, s.window) : 0;
   AttentionWork w;
   const double decode_flops = decode_attended * s.decode_key_flops +
-                              decode_keys * s.indexer_key_flops + decode * s.linear_decode_flops;
-  const double prefill_flops = prefill_attended * s.prefill_key_flops +
-                               prefill_keys * s.indexer_key_flops +
-                               prefill * s.linear_prefill_flops;
+                              decode_keys * s.indexer_key_flops + decode * s.linear_decode_flops +
+                              decode_windowed * s.window_key_flops;
+  const double prefill_flops =
+      prefill_attended * s.prefill_key_flops + prefill_keys * s.indexer_key_flops +
+      prefill * s.linear_prefill_flops + prefill_windowed * s.window_key_flops;
   w.flops = (verify * decode_flops + prefill_flops) / tp;
   // The indexer keeps one key per token (not split by heads); a linear state is split by heads.
-  w.bytes = decode_attended * s.kv_attended_per_token / kv_split +
+  w.bytes = (decode_attended * s.kv_attended_per_token + decode_windowed * s.window_kv_per_token) /
+                kv_split +
             decode_keys * s.kv_indexer_per_token + 2 * decode * s.state_bytes / tp;
   return w;
 }
@@ -499,7 +525,8 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
                                    double prefill_per_output) {
   const auto& job = x.job;
   const double ctx = job.input_tokens + job.output_tokens / 2;
-  const double per_seq = ctx * KvBytesPerTokenOnChip(x, l) + x.s.state_bytes / l.tp;
+  const double per_seq =
+      ctx * KvBytesPerTokenOnChip(x, l) + x.s.state_bytes / l.tp + WindowKvBytesOnChip(x, l, ctx);
   const double capacity = CapacityBytes(x, l);
   if (capacity <= per_seq) return std::nullopt;
   const int memory_batch = static_cast<int>(std::min<double>(kMaxBatch, capacity / per_seq));
@@ -808,7 +835,8 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
     // decode side over the scale-out network, then the first decode step.
     const Step alone =
         StepTime(x, best_prefill_layout, 0, 0, std::max(1.0, computed_prompt), job.input_tokens);
-    const double transfer = job.input_tokens * s.kv_per_token /
+    const double transfer = (job.input_tokens * s.kv_per_token +
+                             std::min<double>(job.input_tokens, s.window) * s.window_kv_per_token) /
                             (job.system.scale_out.bandwidth_gb_s * 1e9 *
                              job.system.scale_out.efficiency * best_prefill_layout.chips());
     e.ttft_ms = (alone.total() + transfer + c.step_s) * 1000;

@@ -91,6 +91,27 @@ int SoftmaxAttentionLayers(const Model& m) {
 
 int LinearAttentionLayers(const Model& m) { return m.layers - SoftmaxAttentionLayers(m); }
 
+int WindowedAttentionLayers(const Model& m) {
+  return m.sliding_window ? m.layers - m.layers / m.sliding_window->full_attention_every : 0;
+}
+
+int FullAttentionLayers(const Model& m) {
+  return SoftmaxAttentionLayers(m) - WindowedAttentionLayers(m);
+}
+
+double WindowedKeysPerQuery(const Model& m, double seq, bool causal) {
+  if (!m.sliding_window) return 0;
+  const double w = m.sliding_window->window;
+  if (!causal) return std::min(seq, w);
+  if (seq <= w) return (seq + 1) / 2;
+  // Queries 1..w see i keys, the rest w.
+  return (w * (w + 1) / 2 + (seq - w) * w) / seq;
+}
+
+double WindowedKvBytesPerToken(const Model& m, double bytes_per_element) {
+  return WindowedAttentionLayers(m) * 2.0 * m.kv_heads * m.head_dim * bytes_per_element;
+}
+
 double AttendedKeys(const Model& m, double keys) {
   return m.sparse_attention ? std::min<double>(keys, m.sparse_attention->top_k) : keys;
 }
@@ -138,8 +159,10 @@ double AttentionFlopsPerToken(const Model& m, int seq_len, bool causal) {
     const double intra = causal ? (block + 1) / 2 : block;
     linear = AttentionCoreFlopsPerKey(m) * intra + LinearAttentionStateFlopsPerToken(m);
   }
-  return SoftmaxAttentionLayers(m) * SoftmaxLayerFlopsPerToken(m, seq_len, causal) +
-         LinearAttentionLayers(m) * linear;
+  const double windowed = WindowedAttentionLayers(m) * AttentionCoreFlopsPerKey(m) *
+                          WindowedKeysPerQuery(m, seq_len, causal);
+  return FullAttentionLayers(m) * SoftmaxLayerFlopsPerToken(m, seq_len, causal) +
+         LinearAttentionLayers(m) * linear + windowed;
 }
 
 double ForwardFlopsPerToken(const Model& m, int seq_len, bool causal) {
@@ -172,7 +195,7 @@ double KvCacheBytesPerToken(const Model& m, double bytes_per_element) {
   if (m.mla) {
     return m.layers * (m.mla->kv_lora_rank + m.mla->qk_rope_head_dim) * bytes_per_element + indexer;
   }
-  return SoftmaxAttentionLayers(m) * 2.0 * m.kv_heads * m.head_dim * bytes_per_element + indexer;
+  return FullAttentionLayers(m) * 2.0 * m.kv_heads * m.head_dim * bytes_per_element + indexer;
 }
 
 }  // namespace suanli::perf

@@ -43,6 +43,15 @@ int VHeadDim(const catalog::Model& m);
 // with linear attention (the rest).
 int SoftmaxAttentionLayers(const catalog::Model& m);
 int LinearAttentionLayers(const catalog::Model& m);
+// Softmax layers with a sliding window (all but every full_attention_every-th), and the softmax
+// layers that attend to the whole context (the rest).
+int WindowedAttentionLayers(const catalog::Model& m);
+int FullAttentionLayers(const catalog::Model& m);
+// Keys a query at a uniformly random position of a `seq`-token sequence attends to in a windowed
+// layer: min(i, window) for the i-th query, causal; min(seq, window) otherwise.
+double WindowedKeysPerQuery(const catalog::Model& m, double seq, bool causal = true);
+// KV-cache bytes of the windowed layers per cached token (at most `window` of them per sequence).
+double WindowedKvBytesPerToken(const catalog::Model& m, double bytes_per_element);
 
 // Keys one query attends to in a softmax layer when `keys` are visible: all of them, or at most
 // top_k with sparse attention (DSA).
@@ -63,7 +72,8 @@ double LinearAttentionStateBytes(const catalog::Model& m);
 
 // Attention-core forward FLOPs per token, all layers, for a sequence of `seq_len` tokens:
 // softmax layers over (seq_len + 1) / 2 keys causal (seq_len otherwise), capped at top_k with
-// DSA plus the indexer over all of them; linear layers a constant per token.
+// DSA plus the indexer over all of them; windowed layers over WindowedKeysPerQuery; linear
+// layers a constant per token.
 double AttentionFlopsPerToken(const catalog::Model& m, int seq_len, bool causal = true);
 
 // Model FLOPs per token for one forward pass over a sequence of `seq_len`
@@ -78,7 +88,8 @@ double TrainingFlopsPerToken(const catalog::Model& m, int seq_len, bool causal =
 // KV-cache bytes per token for inference at `bytes_per_element`
 // (MLA stores the compressed latent and the rope key; DSA adds the indexer's keys; a hybrid
 // model caches only its softmax layers, its linear layers keep LinearAttentionStateBytes per
-// sequence).
+// sequence; sliding-window layers are not counted here: they keep at most `window` tokens of
+// WindowedKvBytesPerToken per sequence).
 double KvCacheBytesPerToken(const catalog::Model& m, double bytes_per_element);
 
 }  // namespace suanli::perf

@@ -325,6 +325,10 @@ std::string ModelsJson(const Catalog& c) {
           {"block_size", m.linear_attention->block_size},
           {"state_bytes_per_element", m.linear_attention->state_bytes_per_element}};
     }
+    if (m.sliding_window) {
+      j["sliding_window"] = {{"window", m.sliding_window->window},
+                             {"full_attention_every", m.sliding_window->full_attention_every}};
+    }
     models.push_back(j);
   }
   return Dump({{"models", models}});
@@ -338,6 +342,9 @@ std::string AttentionLabel(const catalog::Model& m) {
   if (m.sparse_attention) out += "+dsa";
   if (m.linear_attention)
     out += fmt::format("+linear (1 in {})", m.linear_attention->full_attention_every);
+  if (m.sliding_window)
+    out += fmt::format("+swa {} (1 in {} full)", m.sliding_window->window,
+                       m.sliding_window->full_attention_every);
   return out;
 }
 }  // namespace

@@ -117,6 +117,10 @@ const std::vector<Released>& Configs() {
        151936, 62, 6144, 96, 8, 128, 160, 0, 8, 2560, 0},
       {"deepseek-v3.1", "https://huggingface.co/deepseek-ai/DeepSeek-V3.1/blob/main/config.json",
        163840, 129280, 61, 7168, 128, 128, 128, 256, 1, 8, 2048, 3, 1536, 512, 128, 64, 128},
+      {"gpt-oss-120b", "https://huggingface.co/openai/gpt-oss-120b/blob/main/config.json", 131072,
+       201088, 36, 2880, 64, 8, 64, 128, 0, 4, 2880, 0},
+      {"gpt-oss-20b", "https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json", 131072,
+       201088, 24, 2880, 64, 8, 64, 32, 0, 4, 2880, 0},
       {"deepseek-v2", "https://huggingface.co/deepseek-ai/DeepSeek-V2/blob/main/config.json",
        163840, 102400, 60, 5120, 128, 128, 128, 160, 2, 6, 1536, 1, 1536, 512, 128, 64, 128},
       {"deepseek-v3", "https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json",
@@ -396,6 +400,95 @@ TEST(ReleasedConfigs, SparseAttentionBoundsDecodeAtLongContext) {
   ASSERT_GT(v3, 0);
   EXPECT_LE(v32 / v3, 0.247);
   EXPECT_GT(v32 / v3, 0.05);
+}
+
+// gpt-oss: of 36 (24) layers, every second attends to the whole context and the others to a
+// 128-token window (config layer_types, sliding_window 128). By hand, gpt-oss-120b at 2 bytes:
+// 18 full layers x 2 (K, V) x 8 KV heads x 64 x 2 B = 36,864 B per token, and at most 128 tokens
+// of the 18 windowed layers' 36,864 B per token (4,718,592 B) per sequence. Attention FLOPs per
+// key and layer 2 x 64 x (64 + 64) = 16,384; at 8,192 tokens causal the full layers read 4,096.5
+// keys per query, the windowed ones (128 x 129 / 2 + 8,064 x 128) / 8,192 = 127.0 keys; at 100
+// tokens (inside the window) every layer reads 50.5; without causality 8,192 and 128.
+TEST(ReleasedConfigs, SlidingWindowBoundsTheWindowedLayers) {
+  const Model& m = M("gpt-oss-120b");
+  ASSERT_TRUE(m.sliding_window.has_value());
+  EXPECT_EQ(m.sliding_window->window, 128);
+  EXPECT_EQ(m.sliding_window->full_attention_every, 2);
+  ASSERT_TRUE(M("gpt-oss-20b").sliding_window.has_value());
+  EXPECT_EQ(M("gpt-oss-20b").sliding_window->window, 128);
+  EXPECT_EQ(perf::FullAttentionLayers(m), 18);
+  EXPECT_EQ(perf::WindowedAttentionLayers(m), 18);
+  EXPECT_EQ(perf::FullAttentionLayers(M("gpt-oss-20b")), 12);
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(m, 2), 36864);
+  EXPECT_DOUBLE_EQ(perf::WindowedKvBytesPerToken(m, 2) * 128, 4718592);
+  const double per_key = 16384;
+  EXPECT_NEAR(perf::AttentionFlopsPerToken(m, 8192),
+              18 * per_key * 4096.5 + 18 * per_key * (128.0 * 129 / 2 + 8064.0 * 128) / 8192, 1);
+  EXPECT_NEAR(perf::AttentionFlopsPerToken(m, 100), 36 * per_key * 50.5, 1e-6);
+  EXPECT_NEAR(perf::AttentionFlopsPerToken(m, 8192, false),
+              18 * per_key * 8192 + 18 * per_key * 128, 1);
+  // A model without a window: all softmax layers full, none windowed.
+  EXPECT_EQ(perf::WindowedAttentionLayers(M("qwen3-8b")), 0);
+  EXPECT_DOUBLE_EQ(perf::WindowedKvBytesPerToken(M("qwen3-8b"), 2), 0);
+}
+
+// Published totals (gpt-oss model card, arXiv 2508.10925): 116.83B / 20.91B, and 5.13B / 3.61B
+// active, which count the unembedding but not the input embedding. By hand, gpt-oss-120b per
+// layer: attention 2880 x 4096 x 2 + 2880 x 512 x 2 = 26,542,080, router 2880 x 128, experts
+// 128 x 3 x 2880 x 2880; 36 x 3,211,966,080 + 2 x 201,088 x 2,880 = 116.79B (expert biases,
+// 0.04B, not counted); active 36 x 126,449,280 + 579,133,440 = 5.131B.
+TEST(ReleasedConfigs, GptOssMatchesItsCard) {
+  struct Case {
+    const char* id;
+    double total_b, active_b;
+  };
+  for (const Case& c : {Case{"gpt-oss-120b", 116.83, 5.13}, Case{"gpt-oss-20b", 20.91, 3.61}}) {
+    const Model& m = M(c.id);
+    EXPECT_NEAR(perf::TotalParams(m) / 1e9, c.total_b, 0.01 * c.total_b) << c.id;
+    const double input_embedding = perf::CountLayerParams(m).embedding;
+    EXPECT_NEAR((perf::ActiveParams(m) - input_embedding) / 1e9, c.active_b, 0.01 * c.active_b)
+        << c.id;
+  }
+}
+
+// Serving at long context: a decode step of gpt-oss-120b reads the full layers' KV of the whole
+// context and the windowed layers' KV of 128 tokens; the same model without the window reads
+// all 36 layers' KV of the whole context. Per sequence at context c = 120,000 + 512 (the mean
+// over the output): (18 c + 18 x 128) / (36 c) = 0.5005 of the bytes and of the FLOPs, so the
+// attention time per sequence is at most 0.501 of the unwindowed model's, same layout.
+TEST(ReleasedConfigs, SlidingWindowHalvesLongContextDecodeAttention) {
+  static Model unwindowed = M("gpt-oss-120b");
+  unwindowed.sliding_window.reset();
+  const Chip& chip = **Builtin().FindChip("h200");
+  auto run = [&](const Model& m) {
+    perf::InferenceJob job = perf::InferenceJobFor(Builtin(), m, chip);
+    if (auto sys = Builtin().SystemFor(chip)) job.system = *sys;
+    job.dtype = perf::ServingDType::kFp8;
+    job.input_tokens = 120000;
+    job.output_tokens = 1024;
+    job.disaggregate = true;  // decode steps without prompts
+    job.mode = perf::ServingMode::kOffline;
+    perf::InferenceConstraints fixed;
+    fixed.tp = 8;
+    fixed.dp = 1;
+    fixed.ep = 1;
+    auto e = perf::EstimateInference(job, fixed);
+    EXPECT_TRUE(e) << m.id << ": " << (e ? "" : e.error().ToString());
+    return e ? *e : perf::InferenceEstimate{};
+  };
+  const perf::InferenceEstimate windowed = run(M("gpt-oss-120b"));
+  const perf::InferenceEstimate full = run(unwindowed);
+  ASSERT_GT(full.max_batch, 0);
+  ASSERT_GT(windowed.max_batch, 0);
+  // FP8 KV: 18 x 2 x 8 x 64 x 1 B per token for the full layers only.
+  EXPECT_DOUBLE_EQ(windowed.kv_cache_bytes_per_token, 18432);
+  EXPECT_DOUBLE_EQ(full.kv_cache_bytes_per_token, 36864);
+  const double ratio =
+      (windowed.step_attention_ms / windowed.max_batch) / (full.step_attention_ms / full.max_batch);
+  EXPECT_LE(ratio, 0.501);
+  EXPECT_GT(ratio, 0.45);
+  // Half the KV per sequence: about twice the sequences fit.
+  EXPECT_GE(windowed.memory_max_batch, 2 * full.memory_max_batch - 1);
 }
 
 // A hybrid model's decode reads its softmax layers' KV and the fixed state, never a per-token KV

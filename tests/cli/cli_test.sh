@@ -404,6 +404,29 @@ YAML
 expect_bad "catalog model with both sparse and linear attention" \
   "linear_attention.*sparse_attention or linear_attention, not both" \
   infer --model bad-attn --chip h100 --catalog "$TMP/badattn"
+mkdir -p "$TMP/badswa"
+cat >"$TMP/badswa/models.yaml" <<'YAML'
+models:
+  - id: bad-swa
+    name: Bad sliding window
+    layers: 8
+    hidden: 1024
+    heads: 8
+    kv_heads: 8
+    ffn_hidden: 4096
+    mlp: swiglu
+    attention: gqa
+    vocab: 32000
+    max_seq_len: 4096
+    linear_attention: {full_attention_every: 4, block_size: 256}
+    sliding_window: {window: 128, full_attention_every: 2}
+YAML
+expect_bad "catalog model with both linear attention and a sliding window" \
+  "sliding_window.*one of sparse_attention, linear_attention and sliding_window" \
+  infer --model bad-swa --chip h100 --catalog "$TMP/badswa"
+sed -i 's/    linear_attention: .*/    sliding_window: {window: 0, full_attention_every: 2}/; /^    sliding_window: {window: 128/d' "$TMP/badswa/models.yaml"
+expect_bad "catalog model with a zero sliding window" "sliding_window.window" \
+  infer --model bad-swa --chip h100 --catalog "$TMP/badswa"
 expect_bad "infer --mtp-acceptance outside [0, 1]" "mtp-acceptance.*\[0, 1\]" \
   infer --model deepseek-v3 --chip h800 --dtype fp8 --mtp 1 --mtp-acceptance 1.5
 expect_bad "infer --mtp on a model without a published acceptance" "mtp-acceptance.*no published" \
