@@ -86,8 +86,13 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d, dou
     w.peak = v.known() ? *v.value * kTera : half_peak;
     w.eff = cal.matmul_efficiency;
   } else if (v.unsupported) {
+    // FP4 checkpoints (gpt-oss's MXFP4 experts) run on such chips dequantized to 16-bit math.
+    const std::string hint =
+        d == ServingDType::kFp4 && ChipServes(chip, ServingDType::kInt4)
+            ? " (4-bit weights with 16-bit math, as FP4 checkpoints run on chips without FP4: int4)"
+            : "";
     return MakeError("chip '" + chip.id + "' does not support " + name + flag + "; it supports " +
-                     JoinOr(SupportedServing(chip)));
+                     JoinOr(SupportedServing(chip)) + hint);
   } else if (!v.known()) {
     return MakeError("chip '" + chip.id + "': peak_tflops." + name + " is unknown in the catalog" +
                      flag + "; it supports " + JoinOr(SupportedServing(chip)) +
