@@ -102,10 +102,11 @@ struct TrainingCalibration {
   double stall_fraction = 0.0;
   // Busiest expert's load over the mean (MoE routing imbalance).
   double moe_load_imbalance = 1.1;
-  // Host time per expert GEMM, seconds: dropless MoE layers synchronize the device to size their
-  // token buffers, and the host then launches each local expert's GEMMs one by one (with their
-  // FP8 casts and transposes), so this launch time is not hidden behind earlier work.
-  double expert_gemm_host_s = 0;
+  // Host time per kernel the host launches for each local expert of a dropless MoE layer,
+  // seconds: the layer synchronizes the device to size its token buffers, and the host then
+  // launches each local expert's GEMMs and FP8 casts one by one, so this launch time is not
+  // hidden behind earlier work.
+  double expert_kernel_host_s = 0;
   // Fraction of the last micro-batch's backward that data-parallel gradient
   // reduction can hide behind.
   double dp_overlap = 1.0;

@@ -499,7 +499,7 @@ class YamlLoader : public YamlReader {
     if (!n.IsMap()) Fail("expected a mapping", n, path);
     CheckKeys(n, path,
               {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance",
-               "stall_fraction", "dp_overlap", "expert_gemm_host_us", "notes"});
+               "stall_fraction", "dp_overlap", "expert_kernel_host_us", "notes"});
     TrainingCalibration& t = catalog_.training_;
     t.restart_minutes = Num(n, "restart_minutes", path, 0, 1e4, t.restart_minutes);
     t.checkpoint_gb_s_per_chip =
@@ -507,8 +507,8 @@ class YamlLoader : public YamlReader {
     t.moe_load_imbalance = Num(n, "moe_load_imbalance", path, 1, 10, t.moe_load_imbalance);
     t.dp_overlap = Num(n, "dp_overlap", path, 0, 1, t.dp_overlap);
     t.stall_fraction = Num(n, "stall_fraction", path, 0, 0.9, t.stall_fraction);
-    t.expert_gemm_host_s =
-        Num(n, "expert_gemm_host_us", path, 0, 1e4, t.expert_gemm_host_s * 1e6) / 1e6;
+    t.expert_kernel_host_s =
+        Num(n, "expert_kernel_host_us", path, 0, 1e4, t.expert_kernel_host_s * 1e6) / 1e6;
   }
 
   // data/model_error.yaml: a cell replaces the one of the same family, workload and kind.

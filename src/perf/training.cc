@@ -252,8 +252,17 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     amax = T * 2 * (8 * h + 3 * f_eff) / tp / x.c.mem_bw;
   }
 
-  const double fwd = gemm + attn_fwd + elem;
-  const double bwd = 2 * gemm + attn_bwd + 2 * elem;
+  // With several experts on a chip, the tokens an expert-parallel all-to-all delivers arrive
+  // grouped by source rank and are sorted into expert order after the dispatch, and back into
+  // rank order before the combine (Megatron-Core's all-to-all dispatcher, sort_chunks_by_idxs
+  // when num_local_experts > 1 [S1334]): two more passes that read and write every routed copy,
+  // forward, and again in the backward.
+  double chunk_sort = 0;
+  if (moe && l.ep > 1 && p.routed_experts / l.ep > 1) {
+    chunk_sort = T * 2 * 4 * h * p.top_k * imbalance / tp / x.c.mem_bw;
+  }
+  const double fwd = gemm + attn_fwd + elem + chunk_sort;
+  const double bwd = 2 * gemm + attn_bwd + 2 * elem + chunk_sort;
   // Selective recomputation redoes what is cheap to redo and expensive to
   // store: the score matrices of unfused attention; with flash attention, the
   // norms and activation functions.
@@ -295,15 +304,24 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     }
   }
   // Dropless MoE: after the router's device-to-host sync the host launches each local expert's
-  // GEMMs in turn, fc1 and fc2 forward, data- and weight-gradient (6 per expert), 2 more when
-  // the experts' forward is recomputed; that launch time shows (data/calibration.yaml,
-  // expert_gemm_host_us).
+  // kernels in turn (data/calibration.yaml, expert_kernel_host_us), and that launch time shows:
+  // its GEMMs, fc1 and fc2 forward, data- and weight-gradient (6 per expert, 8 when the experts'
+  // forward is recomputed), and the FP8 quantization of each GEMM's activation input, the two
+  // forward inputs and the two gradients arriving backward (4, 6 recomputed). Transformer
+  // Engine quantizes a tensor in one kernel with delayed scaling (the scale is last step's),
+  // MXFP8 or 128-wide tiles, in three with current scaling (its amax, the scale from it, the
+  // cast); 16-bit GEMMs quantize nothing.
   double expert_host = 0;
   if (moe) {
     const bool experts_again =
         l.recompute == Recompute::kFull || (modules != 0 && has(kRecomputeMoe));
     const double local_experts = static_cast<double>(p.routed_experts) / l.ep;
-    expert_host = local_experts * (experts_again ? 8 : 6) * x.job.training.expert_gemm_host_s;
+    const Fp8Scaling scaling = x.c.fp8 ? x.c.prec.scaling : Fp8Scaling::kNone;
+    const int per_quantization = scaling == Fp8Scaling::kNone      ? 0
+                                 : scaling == Fp8Scaling::kCurrent ? 3
+                                                                   : 1;
+    const int kernels = (experts_again ? 8 : 6) + (experts_again ? 6 : 4) * per_quantization;
+    expert_host = local_experts * kernels * x.job.training.expert_kernel_host_s;
   }
   cost.compute_s = fwd + bwd + recompute + amax + expert_host;
   cost.backward_s = bwd;

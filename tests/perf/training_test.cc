@@ -156,26 +156,23 @@ TEST(TrainingTest, GoodputFollowsYoungsRule) {
 
 // Megatron-Bridge ran Qwen3-235B-A22B on 256 H100 with TP 2, PP 8 and EP 32 (its 25.11
 // performance table): 16 data-parallel replicas, so EP 32 spans the tensor-parallel ranks too,
-// with whole experts on each chip (MoE parallel folding). By hand, per chip and MoE layer: 128 /
-// 32 = 4 whole experts of 3 x 4,096 x 1,536 = 18,874,368 parameters; EP 8 with the experts split
-// over TP 2 holds 16 halves, 8 experts' worth. On the fullest stage (12 of the 94 layers) the
-// folded layout holds 12 x 4 x 18,874,368 x 2 bytes = 1.6875 GiB less of bf16 weights. An EP that
-// divides neither dp nor dp x tp is an error.
+// with whole experts on each chip (MoE parallel folding). The same fold on one pipeline stage (32
+// H100, TP 2, DP 16, EP 32), by hand, per chip and MoE layer: 128 / 32 = 4 whole experts of 3 x
+// 4,096 x 1,536 = 18,874,368 parameters; EP 8 with the experts split over TP 2 holds 16 halves,
+// 8 experts' worth. Over the 94 layers the folded layout holds 94 x 4 x 18,874,368 x 2 bytes =
+// 13.21875 GiB less of bf16 weights. An EP that divides neither dp nor dp x tp is an error.
 TEST(TrainingTest, ExpertParallelFoldsOverTensorParallelRanks) {
-  TrainingJob job = TrainingJobOn("qwen3-235b-a22b", "h100", 256);
+  TrainingJob job = TrainingJobOn("qwen3-235b-a22b", "h100", 32);
   job.seq_len = 4096;
-  job.global_batch_tokens = 2048.0 * 4096;
-  // Without the host's per-expert launches (16 local experts against 4) both layouts split the
-  // 94 layers alike, so the fullest stages compare.
-  job.training.expert_gemm_host_s = 0;
-  ParallelLayout folded{2, 8, 16, 32, 1, 1, 1, 4, Recompute::kSelective, true};
+  job.global_batch_tokens = 256.0 * 4096;
+  ParallelLayout folded{2, 1, 16, 32, 1, 1, 1, 1, Recompute::kSelective, true};
   ParallelLayout split = folded;
   split.ep = 8;
   auto a = EstimateLayout(job, folded);
   auto b = EstimateLayout(job, split);
   ASSERT_TRUE(a) << a.error().message;
   ASSERT_TRUE(b) << b.error().message;
-  EXPECT_NEAR(b->memory.weights_gib - a->memory.weights_gib, 12 * 4 * 18874368.0 * 2 / kGiB, 1e-9);
+  EXPECT_NEAR(b->memory.weights_gib - a->memory.weights_gib, 94 * 4 * 18874368.0 * 2 / kGiB, 1e-9);
   ParallelLayout bad = folded;
   bad.ep = 64;  // 64 divides neither dp 16 nor dp x tp 32
   auto c = EstimateLayout(job, bad);
@@ -204,21 +201,32 @@ TEST(TrainingTest, FirstPipelineStageIsShortWhenLayersDoNotSplitEvenly) {
   ASSERT_FALSE(flat);  // 126 layers do not split into 16 without uneven stages
 }
 
-// Dropless MoE pays the host's launch of each local expert's GEMMs (data/calibration.yaml,
-// expert_gemm_host_us). By hand, Qwen3-30B-A3B on 8 H100 with EP 8: 128 / 8 = 16 local experts,
-// 6 GEMMs each per layer and micro-batch, 48 layers, 64 / 8 = 8 micro-batches per replica:
-// 8 x 48 x 6 x 16 x 50 us = 1.8432 s of compute time per step.
+// Dropless MoE pays the host's launch of each local expert's kernels (data/calibration.yaml,
+// expert_kernel_host_us). By hand, Qwen3-30B-A3B on 8 H100 with EP 8: 128 / 8 = 16 local
+// experts, 48 layers, 64 / 8 = 8 micro-batches per replica. In bf16 each expert launches its 6
+// GEMMs per layer and micro-batch: 8 x 48 x 16 x 6 x 30 us = 1.10592 s of compute time per step.
+// With FP8 delayed scaling the 4 activation inputs of those GEMMs are quantized in one kernel
+// each (10 kernels), with current scaling in three each (amax, scale, cast: 6 + 12 = 18).
 TEST(TrainingTest, DroplessExpertsPayTheHostsLaunches) {
   TrainingJob job = TrainingJobOn("qwen3-30b-a3b", "h100", 8);
   job.seq_len = 4096;
   job.global_batch_tokens = 64.0 * 4096;
   ParallelLayout l{1, 1, 8, 8, 1, 1, 1, 1, Recompute::kSelective, true};
-  job.training.expert_gemm_host_s = 0;
-  auto without = EstimateLayout(job, l);
-  job.training.expert_gemm_host_s = 50e-6;
-  auto with = EstimateLayout(job, l);
-  ASSERT_TRUE(without && with);
-  EXPECT_NEAR(with->time.compute_s - without->time.compute_s, 8 * 48 * 6 * 16 * 50e-6, 1e-9);
+  auto host_time = [&](catalog::DType dtype, std::optional<std::string> recipe) {
+    job.dtype = dtype;
+    job.precision.reset();
+    if (recipe) job.precision = *PrecisionRecipe(*recipe, *job.chip);
+    job.training.expert_kernel_host_s = 0;
+    auto without = EstimateLayout(job, l);
+    job.training.expert_kernel_host_s = 30e-6;
+    auto with = EstimateLayout(job, l);
+    EXPECT_TRUE(without && with);
+    return with->time.compute_s - without->time.compute_s;
+  };
+  const double per_kernel = 8 * 48 * 16 * 30e-6;
+  EXPECT_NEAR(host_time(catalog::DType::kBf16, std::nullopt), 6 * per_kernel, 1e-9);
+  EXPECT_NEAR(host_time(catalog::DType::kFp8, "fp8-delayed"), 10 * per_kernel, 1e-9);
+  EXPECT_NEAR(host_time(catalog::DType::kFp8, "fp8-current"), 18 * per_kernel, 1e-9);
 }
 
 TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
