@@ -14,6 +14,9 @@ struct NetworkTier {
   double bandwidth_gb_s = 0;  // per chip, one direction, GB/s (1e9 B/s)
   double latency_us = 0;      // per collective step
   double efficiency = 1;      // achievable fraction of bandwidth for large transfers
+  // The switch reduces in the network (NVLink SHARP, "NVLS", on third-generation NVSwitch and
+  // later): an all-reduce sends each chip's buffer into the switch once and gets the sum back.
+  bool in_network_reduction = false;
 };
 
 struct System {

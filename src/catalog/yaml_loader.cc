@@ -228,11 +228,14 @@ class YamlLoader : public YamlReader {
     const std::string path = Join(parent, key);
     const YAML::Node n = map[std::string(key)];
     if (!n || !n.IsMap()) Fail("missing network tier mapping", map, path);
-    CheckKeys(n, path, {"domain_chips", "bandwidth_gb_s", "latency_us", "efficiency"});
+    CheckKeys(
+        n, path,
+        {"domain_chips", "bandwidth_gb_s", "latency_us", "efficiency", "in_network_reduction"});
     NetworkTier t;
     t.bandwidth_gb_s = Num(n, "bandwidth_gb_s", path, 1e-3, 1e5);
     t.latency_us = Num(n, "latency_us", path, 0, 1e6);
     t.efficiency = Num(n, "efficiency", path, 0.01, 1);
+    t.in_network_reduction = Bool(n, "in_network_reduction", path, false);
     return t;
   }
 

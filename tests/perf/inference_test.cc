@@ -752,5 +752,37 @@ TEST(InferenceTest, DraftModelAddsItsWeightsAndItsSteps) {
   ExpectError(other, c, "speculative decoding needs the same tokenizer");
 }
 
+// In-switch reduction (NVLink SHARP on the HGX H100's NVSwitch): a tensor-parallel all-reduce of
+// B bytes over n = 8 chips moves (n + 1) / n of B each way instead of two stages' 2 (n - 1) / n.
+// A prefill step of 8,192 prompt tokens of Llama 3.1 405B (hidden 16,384, 126 layers) in FP8 at
+// tp 8: B = 8,192 x 16,384 x 2 = 268,435,456 bytes per all-reduce, 2 x 126 = 252 of them; at
+// 450 GB/s x 0.8 = 360 GB/s, B / bw = 0.745654 ms, and the same two synchronisations either
+// way, so the step is shorter by 252 x (1.75 - 1.125) x 0.745654 ms = 117.44 ms. Nothing else
+// in the step depends on the switch.
+TEST(InferenceTest, InSwitchReductionShortensTensorParallelAllReduce) {
+  InferenceJob job = Job("llama-3-405b", "h100", ServingDType::kFp8);
+  job.input_tokens = 8192;
+  job.output_tokens = 128;
+  ASSERT_TRUE(job.system.scale_up.in_network_reduction);
+  const InferenceLayout layout{8, 1, 1, 1};
+  auto with = ServingStepModel::Make(job, layout);
+  ASSERT_TRUE(with) << with.error().message;
+  InferenceJob plain = job;
+  plain.system.scale_up.in_network_reduction = false;
+  auto without = ServingStepModel::Make(plain, layout);
+  ASSERT_TRUE(without) << without.error().message;
+  const double keys = 8192.0 * 8192 / 2;
+  const double saved = without->StepSeconds(0, 0, 8192, keys) - with->StepSeconds(0, 0, 8192, keys);
+  EXPECT_NEAR(saved * 1000, 117.44, 0.05);
+  // Two chips gain nothing: (n + 1) / n = 1.5 against two stages' 1.0.
+  const InferenceLayout two{2, 1, 1, 1};
+  InferenceJob small = Job("llama-2-70b", "h100", ServingDType::kFp8);
+  InferenceJob small_plain = small;
+  small_plain.system.scale_up.in_network_reduction = false;
+  EXPECT_DOUBLE_EQ(
+      ServingStepModel::Make(small, two)->StepSeconds(0, 0, 4096, 4096.0 * 2048),
+      ServingStepModel::Make(small_plain, two)->StepSeconds(0, 0, 4096, 4096.0 * 2048));
+}
+
 }  // namespace
 }  // namespace suanli::perf
