@@ -371,6 +371,24 @@ TEST(ReleasedConfigs, SparseAttentionCapsTheKeys) {
   EXPECT_NEAR(perf::AttentionFlopsPerToken(v32, 1024) / 61, (per_key + indexer) * 1025 / 2, 1);
 }
 
+// A decode-only long-context run (120,000 tokens in, 1,024 out; FP8; tp 8 on one H200 node,
+// offline, disaggregated so steps carry no prompt), the layout fixed for comparisons.
+Result<perf::InferenceEstimate> LongContextDecodeOnH200(const Model& m) {
+  const Chip& chip = **Builtin().FindChip("h200");
+  perf::InferenceJob job = perf::InferenceJobFor(Builtin(), m, chip);
+  if (auto sys = Builtin().SystemFor(chip)) job.system = *sys;
+  job.dtype = perf::ServingDType::kFp8;
+  job.input_tokens = 120000;
+  job.output_tokens = 1024;
+  job.disaggregate = true;
+  job.mode = perf::ServingMode::kOffline;
+  perf::InferenceConstraints fixed;
+  fixed.tp = 8;
+  fixed.dp = 1;
+  fixed.ep = 1;
+  return perf::EstimateInference(job, fixed);
+}
+
 // Serving at long context: a decode step of DeepSeek-V3.2 reads the latent cache of at most 2,048
 // keys per sequence plus the indexer's keys of all of them; V3 reads every latent. Per sequence
 // at context c (FP8 cache, 1 B): V3 61 x 576 x c bytes; V3.2 61 x (576 x 2048 + 132 x c). At
@@ -378,20 +396,8 @@ TEST(ReleasedConfigs, SparseAttentionCapsTheKeys) {
 // of V3's bytes; its FLOPs are smaller still (2,048 x 278,528 + c x 16,384 over c x 278,528 per
 // layer: 0.076). So the attention time per sequence is at most 0.246 of V3's, same layout.
 TEST(ReleasedConfigs, SparseAttentionBoundsDecodeAtLongContext) {
-  const Chip& chip = **Builtin().FindChip("h200");
   auto run = [&](const char* id) {
-    perf::InferenceJob job = perf::InferenceJobFor(Builtin(), M(id), chip);
-    if (auto sys = Builtin().SystemFor(chip)) job.system = *sys;
-    job.dtype = perf::ServingDType::kFp8;
-    job.input_tokens = 120000;
-    job.output_tokens = 1024;
-    job.disaggregate = true;  // decode steps without prompts
-    job.mode = perf::ServingMode::kOffline;
-    perf::InferenceConstraints fixed;
-    fixed.tp = 8;
-    fixed.dp = 1;
-    fixed.ep = 1;
-    auto e = perf::EstimateInference(job, fixed);
+    auto e = LongContextDecodeOnH200(M(id));
     EXPECT_TRUE(e) << id << ": " << (e ? "" : e.error().ToString());
     return e ? e->step_attention_ms / e->max_batch : 0.0;
   };
@@ -459,20 +465,8 @@ TEST(ReleasedConfigs, GptOssMatchesItsCard) {
 TEST(ReleasedConfigs, SlidingWindowHalvesLongContextDecodeAttention) {
   static Model unwindowed = M("gpt-oss-120b");
   unwindowed.sliding_window.reset();
-  const Chip& chip = **Builtin().FindChip("h200");
   auto run = [&](const Model& m) {
-    perf::InferenceJob job = perf::InferenceJobFor(Builtin(), m, chip);
-    if (auto sys = Builtin().SystemFor(chip)) job.system = *sys;
-    job.dtype = perf::ServingDType::kFp8;
-    job.input_tokens = 120000;
-    job.output_tokens = 1024;
-    job.disaggregate = true;  // decode steps without prompts
-    job.mode = perf::ServingMode::kOffline;
-    perf::InferenceConstraints fixed;
-    fixed.tp = 8;
-    fixed.dp = 1;
-    fixed.ep = 1;
-    auto e = perf::EstimateInference(job, fixed);
+    auto e = LongContextDecodeOnH200(m);
     EXPECT_TRUE(e) << m.id << ": " << (e ? "" : e.error().ToString());
     return e ? *e : perf::InferenceEstimate{};
   };
