@@ -556,6 +556,86 @@ TEST_F(UserCatalogTest, FailedMergeLeavesTheCatalogUnchanged) {
   EXPECT_DOUBLE_EQ(*ChipOrDie(catalog_, "h100").peak(DType::kBf16).value, 989);
 }
 
+// Ada PCIe cards as users type them (issue 12/13, "chips as they ship"): the L20 of Chinese
+// serving fleets and its neighbours. Figures from their sources (data/sources.yaml): the L20 and
+// L2 sheet S1500, the L40/L40S datasheet S1504, the L4 datasheet figures S1506 (sparse halved),
+// the Ada whitepaper S1507 (RTX 4090, FP32 accumulate).
+TEST(CatalogFiguresTest, AdaPcieCardsAsSourced) {
+  struct Case {
+    const char* id;
+    double bf16, fp8, int8, mem_gib, tb_s;
+  };
+  for (const Case& c :
+       {Case{"l20", 119.5, 239, 239, 48, 0.864}, Case{"l2", 96.5, 193, 193, 24, 0.3},
+        Case{"l40s", 362.05, 733, 733, 48, 0.864}, Case{"l40", 181.05, 362, 362, 48, 0.864},
+        Case{"l4", 242.0 / 2, 485.0 / 2, 485.0 / 2, 24, 0.3},
+        Case{"rtx-4090", 165.2, 330.3, 660.6, 24, 1.008}}) {
+    const Chip& chip = ChipOrDie(Builtin(), c.id);
+    ASSERT_TRUE(chip.peak(DType::kBf16).known()) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.peak(DType::kBf16).value, c.bf16) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.peak(DType::kFp8).value, c.fp8) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.peak(DType::kInt8).value, c.int8) << c.id;
+    EXPECT_TRUE(chip.peak(DType::kFp4).unsupported) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.memory_gib.value, c.mem_gib) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.memory_tb_s.value, c.tb_s) << c.id;
+    // No NVLink: the scale-up figure is "n/a", and the default system is an 8-card PCIe server
+    // whose scale-up is one PCIe Gen4 x16 link per card, 64 GB/s bidirectional -> 32 one way.
+    EXPECT_TRUE(chip.scale_up_gb_s.unsupported) << c.id;
+    auto sys = Builtin().SystemFor(chip);
+    ASSERT_TRUE(sys) << c.id << ": " << sys.error().ToString();
+    EXPECT_EQ(sys->chip, c.id);
+    EXPECT_EQ(sys->scale_up_domain, 8) << c.id;
+    EXPECT_DOUBLE_EQ(sys->scale_up.bandwidth_gb_s, 32) << c.id;
+  }
+  // The RTX 4090 D is the 4090 with 114 of its 128 SMs at the same clock; its INT8 x 8 bits is
+  // the TPP reported against the Oct 2023 rule's 4,800 limit (4,707, S1510).
+  const Chip& d = ChipOrDie(Builtin(), "rtx-4090d");
+  EXPECT_NEAR(*d.peak(DType::kInt8).value * 8, 4707, 1);
+  EXPECT_NEAR(*d.peak(DType::kBf16).value, 165.2 * 114 / 128, 0.05);
+  EXPECT_EQ(d.peak(DType::kBf16).confidence, Confidence::kEstimate);
+  EXPECT_DOUBLE_EQ(*d.memory_gib.value, 24);
+  // China status: the L20 and the 4090 D were built to pass the 17 Oct 2023 rule, which barred
+  // the L40S, the L40 and the RTX 4090 (NVIDIA's 8-K, S1511).
+  ASSERT_FALSE(d.export_status.empty());
+  EXPECT_EQ(d.export_status.front().status, "unrestricted");
+  EXPECT_EQ(d.export_status.front().date, "2023-12-28");
+  const Chip& l20 = ChipOrDie(Builtin(), "l20");
+  ASSERT_FALSE(l20.export_status.empty());
+  EXPECT_EQ(l20.export_status.front().status, "unrestricted");
+  for (const char* barred : {"l40s", "l40", "rtx-4090"}) {
+    const Chip& chip = ChipOrDie(Builtin(), barred);
+    ASSERT_FALSE(chip.export_status.empty()) << barred;
+    EXPECT_EQ(chip.export_status.back().status, "barred") << barred;
+    EXPECT_EQ(chip.export_status.back().date, "2023-10-17") << barred;
+  }
+}
+
+// The names users type for them: `--chip l20`, the vendor-prefixed id, the bare model number.
+TEST(CatalogLookupTest, AdaCardsByTheNamesUsersType) {
+  struct Case {
+    const char* query;
+    const char* id;
+  };
+  for (const Case& c : {Case{"l20", "l20"}, Case{"L20", "l20"}, Case{"nvidia-l20", "l20"},
+                        Case{"NVIDIA_L20", "l20"}, Case{"L40S", "l40s"}, Case{"4090", "rtx-4090"},
+                        Case{"RTX4090", "rtx-4090"}, Case{"4090d", "rtx-4090d"},
+                        Case{"RTX-4090-D", "rtx-4090d"}, Case{"l4", "l4"}}) {
+    auto r = Builtin().FindChip(c.query);
+    ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();
+    EXPECT_EQ((*r)->id, c.id) << c.query;
+  }
+  // As clusters name them (device plugins, DRA).
+  const Catalog& cat = Builtin();
+  auto match = [&](const char* name) {
+    const Chip* chip = cat.MatchChip(name);
+    return chip ? chip->id : std::string("none");
+  };
+  EXPECT_EQ(match("NVIDIA L20"), "l20");
+  EXPECT_EQ(match("NVIDIA-L40S"), "l40s");
+  EXPECT_EQ(match("NVIDIA GeForce RTX 4090"), "rtx-4090");
+  EXPECT_EQ(match("NVIDIA GeForce RTX 4090 D"), "rtx-4090d");
+}
+
 }  // namespace
 }  // namespace suanli::catalog
 

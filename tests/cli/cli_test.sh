@@ -772,6 +772,19 @@ expect_bad "replay --cluster v100:8:4x" "4x" replay --trace "$TMP/two.csv" --clu
 expect_bad "infer unknown chip suggests h20" "h20" infer --model llama-3-70b --chip h21
 expect_bad "infer unknown chip in --compare" "h21" \
   infer --compare --model llama-3-70b --chip h20,h21
+# Chips as users type them (issue 12/13): `--chip l20` was refused as an unknown chip. It runs on
+# its 8-card PCIe server; a near miss names it; a card too small for the weights says so.
+run infer --model meta-llama/Llama-3.1-8B-Instruct --chip l20 --mode analytic
+if [ "$RC" -eq 0 ] && grep -q 'llama-3.1-8b on l20 (pcie-l20)' <<<"$OUT"; then
+  ok "infer --chip l20 runs on its PCIe server"
+else
+  not_ok "infer --chip l20 runs on its PCIe server" "rc $RC" "${ERR:0:300}"
+fi
+expect_bad "infer unknown chip suggests l20" "nearest: l20" infer --model llama-3.1-8b --chip l30
+expect_bad "infer 70B bf16 on one 24 GB 4090 does not fit" "do not fit.*24\.000 GiB" \
+  infer --model llama-3.1-70b --chip 4090 --count 1
+expect_bad "power cap on the L2, whose TDP is unknown" "tdp_w is unknown" \
+  infer --model llama-3.1-8b --chip l2 --power-cap-w 50
 
 # --- forecast ----------------------------------------------------------------
 

@@ -184,6 +184,37 @@ TEST(InferenceTest, SmallBatchDecodeIsWeightStreaming) {
               1e-9 * e->decode_tokens_per_s_per_chip);
 }
 
+// The same on one NVIDIA L20 (data/chips.yaml: 48 GB GDDR6 at 0.864 TB/s, S1500), the China
+// serving card; the 'ada' family has no fit, so the default memory_efficiency 0.7 applies. A
+// decode step streams every weight but the input embedding (a lookup reads one row per token):
+// Llama 3.1 8B has 8,030,261,248 parameters (HF safetensors), 128,256 x 4,096 = 525,336,576 of
+// them the input embedding, so 7,504,924,672 x 2 B = 15.010e9 B at 0.864e12 x 0.7 =
+// 0.6048e12 B/s -> 24.82 ms (3.9x the H100's step above: the bandwidth ratio 3.35 / 0.864 = 3.88
+// times the efficiency ratio 0.75 / 0.7). Each sequence adds its KV: 1152 tokens (1024 in +
+// 256 / 2 out) x 131,072 B = 150,994,944 B -> 0.2497 ms. A 27.5 ms mean TPOT then holds
+// floor((27.5 - 24.82) / 0.2497) = floor(10.74) = 10 sequences, a 27.31 ms step.
+TEST(InferenceTest, SmallBatchDecodeOnOneL20IsWeightStreaming) {
+  InferenceJob job = Job("llama-3.1-8b", "l20");
+  ASSERT_DOUBLE_EQ(job.calibration.memory_efficiency, 0.7);
+  ASSERT_DOUBLE_EQ(*job.chip->memory_tb_s.value, 0.864);
+  job.mode = ServingMode::kOffline;
+  job.tpot_ms = 27.5;
+  auto e = EstimateInference(job, Tp(1));
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_EQ(e->layout.tp, 1);
+  EXPECT_EQ(e->bound, "memory-bandwidth");
+  const double bytes_per_s = 0.864e12 * 0.7;
+  const double weights_ms = (8'030'261'248.0 - 128'256.0 * 4096) * 2 / bytes_per_s * 1e3;
+  const double kv_ms = (1024 + 256 / 2.0) * 131'072 / bytes_per_s * 1e3;
+  EXPECT_NEAR(weights_ms, 24.82, 0.01);
+  EXPECT_EQ(e->max_batch, static_cast<int>(std::floor((27.5 - weights_ms) / kv_ms)));  // 10
+  EXPECT_NEAR(e->tpot_ms / (weights_ms + e->max_batch * kv_ms), 1.0, 0.01)
+      << "tpot " << e->tpot_ms << " ms";
+  EXPECT_LE(e->tpot_ms, 27.5);
+  // The whole model fits one card with room for KV: 16.06e9 B = 14.96 GiB of 48.
+  EXPECT_NEAR(e->weights_gib_per_chip, 8'030'261'248.0 * 2 / kGiB, 0.05);
+}
+
 // ---------------------------------------------------------------------------
 // Monotonicity.
 
