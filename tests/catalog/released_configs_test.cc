@@ -156,6 +156,18 @@ const std::vector<Released>& Configs() {
        92, 5120, 96, 8, 128, 160, 1, 8, 1536, 3},
       {"glm-4.6", "https://huggingface.co/zai-org/GLM-4.6/blob/main/config.json", 202752, 151552,
        92, 5120, 96, 8, 128, 160, 1, 8, 1536, 3},
+      // Looked up by the Hugging Face names users type (issues 12/13, "models as released").
+      {"MiniMaxAI/MiniMax-M2", "https://huggingface.co/MiniMaxAI/MiniMax-M2/blob/main/config.json",
+       196608, 200064, 62, 3072, 48, 8, 128, 256, 0, 8, 1536, 0},
+      {"MiniMaxAI/MiniMax-M2.1",
+       "https://huggingface.co/MiniMaxAI/MiniMax-M2.1/blob/main/config.json", 196608, 200064, 62,
+       3072, 48, 8, 128, 256, 0, 8, 1536, 0},
+      {"moonshotai/Kimi-K2-Thinking",
+       "https://huggingface.co/moonshotai/Kimi-K2-Thinking/blob/main/config.json", 262144, 163840,
+       61, 7168, 64, 64, 128, 384, 1, 8, 2048, 1, 1536, 512, 128, 64, 128},
+      {"moonshotai/Kimi-K2-Instruct-0905",
+       "https://huggingface.co/moonshotai/Kimi-K2-Instruct-0905/blob/main/config.json", 262144,
+       163840, 61, 7168, 64, 64, 128, 384, 1, 8, 2048, 1, 1536, 512, 128, 64, 128},
       {"minimax-m1",
        "https://huggingface.co/MiniMaxAI/MiniMax-M1-80k/blob/main/config.json",
        10240000,
@@ -277,6 +289,11 @@ TEST(ReleasedConfigs, KvBytesPerTokenByHand) {
   EXPECT_DOUBLE_EQ(perf::LinearAttentionStateBytes(M("minimax-m1")), 293601280);
   EXPECT_EQ(perf::SoftmaxAttentionLayers(M("minimax-m1")), 10);
   EXPECT_DOUBLE_EQ(perf::LinearAttentionStateBytes(M("deepseek-v3.2")), 0);
+  // MiniMax-M2 is full attention (attn_type_list all 1), unlike M1: every one of its 62 layers
+  // caches K and V, 62 x 2 x 8 x 128 x 2 B = 253,952, and there is no fixed state.
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("minimax-m2"), 2), 253952);
+  EXPECT_EQ(perf::SoftmaxAttentionLayers(M("minimax-m2")), 62);
+  EXPECT_DOUBLE_EQ(perf::LinearAttentionStateBytes(M("minimax-m2")), 0);
 }
 
 // Published totals and activated parameters (model cards): Qwen3-235B-A22B 235B / 22B,
@@ -358,6 +375,30 @@ TEST(ReleasedConfigs, AddedModelsMatchTheirCards) {
   // The two RMSNorm weights per layer (2 x 1,024) are counted too.
   EXPECT_NEAR(perf::TotalParams(M("qwen3-0.6b")), 28 * (15728640.0 + 2 * 1024) + 151936.0 * 1024,
               1);
+}
+
+// MiniMax-M2 against its card (230B total, 10B activated) and by hand from its config:
+// attention 3072 x 6144 x 2 + 3072 x 1024 x 2 = 44,040,192, router 3072 x 256 = 786,432, two
+// norms 6,144, experts 256 x 3 x 3072 x 1536 = 3,623,878,656 per layer; 62 x 3,668,711,424 =
+// 227,460,108,288 + 2 x 200,064 x 3,072 = 1,229,193,216 -> 228.69B (the card's 230B: 0.6 %).
+// Active: 62 x (44,040,192 + 6,144 + 786,432 + 8 x 14,155,776) = 9,800,896,512, 2 % under the
+// card's 10B without embeddings, 11.03B with both (the card counts neither). Kimi K2 Thinking is
+// Kimi K2's shape: 1,026B / 32.9B against the card's 1T (1.04T in the report) / 32B.
+TEST(ReleasedConfigs, MiniMaxM2AndKimiK2ThinkingMatchTheirCards) {
+  ExpectCardTotals({{"minimax-m2", 230, 10, 0.11}, {"kimi-k2-thinking", 1040, 32, 0.03}}, 0.02);
+  const Model& m2 = M("MiniMaxAI/MiniMax-M2");
+  EXPECT_EQ(m2.id, "minimax-m2");
+  EXPECT_DOUBLE_EQ(perf::TotalParams(m2), 62 * 3668711424.0 + 1229193216.0);
+  EXPECT_DOUBLE_EQ(perf::ActiveParams(m2), 9800896512.0 + 1229193216.0);
+  const double embeddings = 2 * perf::CountLayerParams(m2).embedding;
+  EXPECT_NEAR((perf::ActiveParams(m2) - embeddings) / 1e9, 10, 0.02 * 10);
+  EXPECT_FALSE(m2.linear_attention.has_value());
+  EXPECT_EQ(M("MiniMaxAI/MiniMax-M2.1").id, "minimax-m2");
+  // Kimi K2 Thinking and K2-Instruct-0905 take a 256K prompt; the July K2-Instruct stays at 128K.
+  EXPECT_EQ(M("moonshotai/Kimi-K2-Thinking").id, "kimi-k2-thinking");
+  EXPECT_EQ(M("moonshotai/Kimi-K2-Instruct").id, "kimi-k2");
+  EXPECT_DOUBLE_EQ(perf::TotalParams(M("kimi-k2-thinking")), perf::TotalParams(M("kimi-k2")));
+  EXPECT_GE(M("kimi-k2-thinking").max_seq_len, 200000 + 8192);
 }
 
 // DSA's attention: below top_k keys it is DeepSeek-V3's plus the indexer; at 128K context each

@@ -785,6 +785,24 @@ expect_bad "infer 70B bf16 on one 24 GB 4090 does not fit" "do not fit.*24\.000 
   infer --model llama-3.1-70b --chip 4090 --count 1
 expect_bad "power cap on the L2, whose TDP is unknown" "tdp_w is unknown" \
   infer --model llama-3.1-8b --chip l2 --power-cap-w 50
+# Models as released: MiniMax-M2 by its repository name; Kimi K2 Thinking takes a 200K prompt
+# (its 256K context; the July Kimi-K2-Instruct's 128K still refuses it).
+run infer --model MiniMaxAI/MiniMax-M2 --chip h20 --count 8 --dtype fp8 --mode analytic
+if [ "$RC" -eq 0 ] && grep -q '^minimax-m2 on h20' <<<"$OUT"; then
+  ok "infer --model MiniMaxAI/MiniMax-M2 runs"
+else
+  not_ok "infer --model MiniMaxAI/MiniMax-M2 runs" "rc $RC" "${ERR:0:300}"
+fi
+run infer --model moonshotai/Kimi-K2-Thinking --chip h20 --count 16 --expert-dtype int4 \
+  --input-tokens 200000 --output-tokens 1000 --mode analytic
+if [ "$RC" -eq 0 ] && grep -q '^kimi-k2-thinking on h20' <<<"$OUT"; then
+  ok "infer Kimi-K2-Thinking takes a 200K prompt"
+else
+  not_ok "infer Kimi-K2-Thinking takes a 200K prompt" "rc $RC" "${ERR:0:300}"
+fi
+expect_bad "Kimi-K2-Instruct (128K) refuses a 200K prompt" "exceed the model's context of 131072" \
+  infer --model moonshotai/Kimi-K2-Instruct --chip h20 --count 16 --expert-dtype int4 \
+  --input-tokens 200000 --output-tokens 1000 --mode analytic
 
 # --- forecast ----------------------------------------------------------------
 
