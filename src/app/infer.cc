@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <optional>
 #include <tuple>
@@ -68,6 +69,7 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
         std::pair{"kv_host_gib", r.kv_host_gib.has_value()},
         std::pair{"no_chunked_prefill", r.no_chunked_prefill},
         std::pair{"scheduler_steps", r.scheduler_steps.has_value()},
+        std::pair{"cuda_graph_batch_sizes", !r.cuda_graph_batch_sizes.empty()},
         std::pair{"requests_trace", !r.requests_trace.empty()}}) {
     if (auto ok = unused(field, given && !sim, analytic); !ok) return ok;
   }
@@ -372,6 +374,25 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       return tl::unexpected(FieldError("kv_memory_fraction", "must be in (0, 1]"));
     limits.kv_memory_fraction = *r.kv_memory_fraction;
     limits.fraction_of_free_memory = false;  // as the flag's help says: of the whole HBM
+  }
+  if (!r.cuda_graph_batch_sizes.empty()) {
+    const char* expected =
+        "must be a comma-separated list of batch sizes from 1 to 1048576, "
+        "ascending (e.g. 128,256,384,512)";
+    std::string_view rest = r.cuda_graph_batch_sizes;
+    while (true) {
+      const auto comma = rest.find(',');
+      const std::string_view item = rest.substr(0, comma);
+      int size = 0;
+      const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), size);
+      if (ec != std::errc() || end != item.data() + item.size() || size < 1 || size > (1 << 20) ||
+          (!limits.graph_batch_sizes.empty() && size <= limits.graph_batch_sizes.back())) {
+        return tl::unexpected(FieldError("cuda_graph_batch_sizes", expected));
+      }
+      limits.graph_batch_sizes.push_back(size);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
   }
 
   return InferFormats{*model, *dtype, kv, part[0], part[1], limits, draft};

@@ -151,6 +151,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("scheduler_steps", &R::scheduler_steps,
            "decode steps per scheduler call, as vLLM's num_scheduler_steps: new requests are "
            "admitted only at a call (default 1: every step)"),
+      Bind("cuda_graph_batch_sizes", &R::cuda_graph_batch_sizes,
+           "CUDA-graph batch sizes with padding, ascending, comma-separated (TensorRT-LLM's "
+           "cuda_graph_config batch_sizes with enable_padding): a decode-only step runs as the "
+           "smallest size that holds its batch, with attention data parallel the largest "
+           "group's (default: none, batches run as they are)"),
       Bind("mtp", &R::mtp,
            "multi-token prediction / speculative decoding: draft tokens verified per step"),
       Bind("mtp_acceptance", &R::mtp_acceptance,

@@ -64,6 +64,7 @@ struct InferRequest {
   std::optional<double> max_batched_tokens, kv_memory_fraction;
   bool no_chunked_prefill = false;     // the simulator computes each prompt whole
   std::optional<int> scheduler_steps;  // decode steps per scheduler call (vLLM multi-step)
+  std::string cuda_graph_batch_sizes;  // "128,256,...": decode batches padded to these sizes
   // Multi-token prediction: draft tokens per step and their acceptance (default: the model's).
   int mtp = 0;
   std::optional<double> mtp_acceptance;

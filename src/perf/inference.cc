@@ -359,8 +359,11 @@ AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp
 // `prefill` prompt tokens are computed alongside, attending to `prefill_keys` tokens in all.
 // `instance_tokens`, when not negative, is what all dp groups of the instance compute in this step
 // (each chip's experts serve them all); negative: the dp groups run alike.
+// `padding`: empty decode slots of a padded CUDA-graph batch, computed through the linear
+// layers, the experts and the dispatch like a running sequence but with no cache to attend to.
 Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, double decode_keys,
-                     double prefill, double prefill_keys, double instance_tokens_given = -1) {
+                     double prefill, double prefill_keys, double instance_tokens_given = -1,
+                     double padding = 0) {
   const auto& m = *x.job.model;
   const auto& s = x.s;
   const auto& p = s.p;
@@ -369,7 +372,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   const double tp = l.tp;
   // With MTP each running sequence verifies its draft tokens in the same pass.
   const double verify = 1.0 + x.job.mtp_depth;
-  const double tokens = decode * verify + prefill;  // per group
+  const double tokens = (decode + padding) * verify + prefill;  // per group
   const double instance_tokens = instance_tokens_given >= 0 ? instance_tokens_given : tokens * l.dp;
   Step st;
 
@@ -955,10 +958,26 @@ Result<ServingStepModel> ServingStepModel::Make(const InferenceJob& job,
   return m;
 }
 
+namespace {
+
+// The batch a decode-only iteration of `decode` sequences runs as: the smallest captured CUDA-graph
+// size that holds it (TensorRT-LLM's cuda_graph_runner pads the batch with dummy requests), or
+// nullopt when no size is given or none holds it (the batch runs as it is).
+std::optional<double> GraphBatch(const EngineLimits& limits, double decode) {
+  for (int size : limits.graph_batch_sizes) {
+    if (size >= decode) return size;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, double prefill_tokens,
                                      double prefill_keys) const {
+  const auto graph = GraphBatch(state_->job.limits, decode_seqs);
+  const double padding = prefill_tokens > 0 || !graph ? 0 : *graph - decode_seqs;
   return StepTimeOfBatch(state_->context(), state_->layout, decode_seqs, decode_keys,
-                         prefill_tokens, prefill_keys)
+                         prefill_tokens, prefill_keys, -1, padding)
              .total() +
          (prefill_tokens > 0 ? EagerSeconds(state_->job, state_->layout) : 0);
 }
@@ -967,19 +986,30 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
   const Context x = state_->context();
   const double verify = 1.0 + state_->job.mtp_depth;
   double instance_tokens = 0;
-  for (const GroupBatch& g : groups) instance_tokens += g.decode_seqs * verify + g.prefill_tokens;
+  bool prompt = false;
+  double largest = 0;
+  for (const GroupBatch& g : groups) {
+    instance_tokens += g.decode_seqs * verify + g.prefill_tokens;
+    prompt = prompt || g.prefill_tokens > 0;
+    largest = std::max(largest, g.decode_seqs);
+  }
+  // A decode-only iteration replays one CUDA graph on every rank, the one that holds the largest
+  // group's batch (cuda_graph_runner._get_padded_batch: the batch sizes are all-gathered across
+  // the attention data-parallel ranks and the maximum taken); the other groups pad up to it.
+  const auto graph = prompt ? std::optional<double>{} : GraphBatch(state_->job.limits, largest);
+  auto padding = [&](const GroupBatch& g) { return graph ? *graph - g.decode_seqs : 0.0; };
+  for (const GroupBatch& g : groups) instance_tokens += padding(g) * verify;
   // Every MoE layer's dispatch waits for the slowest group's attention and dense layers, and the
   // experts then serve all groups' tokens: the iteration takes the busiest group's time. Groups
   // with nothing to run still take part (the engines run a dummy batch on an idle rank).
   // A prompt on any group takes every group out of its CUDA graph (the engines capture graphs for
   // decode-only iterations, and the ranks must agree on one).
   double slowest = 0;
-  bool prompt = false;
   for (const GroupBatch& g : groups) {
-    slowest = std::max(slowest, StepTimeOfBatch(x, state_->layout, g.decode_seqs, g.decode_keys,
-                                                g.prefill_tokens, g.prefill_keys, instance_tokens)
-                                    .total());
-    prompt = prompt || g.prefill_tokens > 0;
+    slowest = std::max(
+        slowest, StepTimeOfBatch(x, state_->layout, g.decode_seqs, g.decode_keys, g.prefill_tokens,
+                                 g.prefill_keys, instance_tokens, padding(g))
+                     .total());
   }
   return slowest + (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
 }

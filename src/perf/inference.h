@@ -70,6 +70,12 @@ struct EngineLimits {
   // Host time per layer of an iteration that carries a prompt (run outside CUDA graphs),
   // microseconds: the engine's eager_layer_us (catalog::ServingEngine).
   double eager_layer_us = 0;
+  // CUDA-graph batch sizes with padding (TensorRT-LLM's cuda_graph_config: batch_sizes,
+  // enable_padding), ascending; empty: none. A decode-only iteration runs the graph of the
+  // smallest size that holds its batch, under attention data parallel the largest batch of any
+  // group (every rank replays the same graph), so the padded slots cost their share of the
+  // token-proportional work (linear layers, experts, dispatch) but attend to no cache.
+  std::vector<int> graph_batch_sizes;
 };
 
 struct InferenceJob {

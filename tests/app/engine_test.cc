@@ -449,6 +449,10 @@ TEST(EngineLimits, BadLimitsNameTheirField) {
       {"max_batched_tokens", [](InferRequest& r) { r.max_batched_tokens = 0; }},
       {"kv_memory_fraction", [](InferRequest& r) { r.kv_memory_fraction = 1.5; }},
       {"scheduler_steps", [](InferRequest& r) { r.scheduler_steps = 0; }},
+      {"cuda_graph_batch_sizes", [](InferRequest& r) { r.cuda_graph_batch_sizes = "0,128"; }},
+      {"cuda_graph_batch_sizes", [](InferRequest& r) { r.cuda_graph_batch_sizes = "256,128"; }},
+      {"cuda_graph_batch_sizes", [](InferRequest& r) { r.cuda_graph_batch_sizes = "128,"; }},
+      {"cuda_graph_batch_sizes", [](InferRequest& r) { r.cuda_graph_batch_sizes = "128;256"; }},
       {"engine", [](InferRequest& r) { r.engine = "vlm"; }},
   };
   for (const auto& c : cases) {

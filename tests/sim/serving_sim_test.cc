@@ -518,5 +518,35 @@ TEST_F(RealModel, APromptOnAnyGroupTakesTheIterationOutOfItsCudaGraph) {
               1e-12);
 }
 
+// CUDA-graph padding (TensorRT-LLM's cuda_graph_runner, enable_padding): a decode-only
+// iteration runs the smallest captured batch size that holds its batch, the empty slots computed
+// like running sequences with no cache to attend to. So 150 sequences under sizes {128, 256} cost
+// what 256 sequences attending to the same keys cost; a batch above the largest size and an
+// iteration carrying a prompt run as they are. Under attention data parallel every group pads to
+// the graph of the largest group's batch.
+TEST_F(RealModel, ADecodeBatchPadsToTheNextCapturedCudaGraph) {
+  const auto plain = Cost(job_);
+  perf::InferenceJob padded = job_;
+  padded.limits.graph_batch_sizes = {128, 256};
+  const auto graphs = Cost(padded);
+  EXPECT_DOUBLE_EQ(graphs.StepSeconds(150, 150 * 1000, 0, 0),
+                   plain.StepSeconds(256, 150 * 1000, 0, 0));
+  EXPECT_GT(graphs.StepSeconds(150, 150 * 1000, 0, 0), plain.StepSeconds(150, 150 * 1000, 0, 0));
+  EXPECT_DOUBLE_EQ(graphs.StepSeconds(128, 128 * 1000, 0, 0),
+                   plain.StepSeconds(128, 128 * 1000, 0, 0));
+  EXPECT_DOUBLE_EQ(graphs.StepSeconds(300, 300 * 1000, 0, 0),
+                   plain.StepSeconds(300, 300 * 1000, 0, 0));
+  EXPECT_DOUBLE_EQ(graphs.StepSeconds(150, 150 * 1000, 512, 512 * 256),
+                   plain.StepSeconds(150, 150 * 1000, 512, 512 * 256));
+  using G = perf::ServingStepModel::GroupBatch;
+  const std::vector<G> groups = {{150, 150 * 1000, 0, 0}, {100, 100 * 2000, 0, 0}};
+  const std::vector<G> full = {{256, 150 * 1000, 0, 0}, {256, 100 * 2000, 0, 0}};
+  EXPECT_DOUBLE_EQ(graphs.LockstepSeconds(groups), plain.LockstepSeconds(full));
+  auto one_prompt = groups;
+  one_prompt[1].prefill_tokens = 512;
+  one_prompt[1].prefill_keys = 512 * 256;
+  EXPECT_DOUBLE_EQ(graphs.LockstepSeconds(one_prompt), plain.LockstepSeconds(one_prompt));
+}
+
 }  // namespace
 }  // namespace suanli::sim
