@@ -277,12 +277,16 @@ namespace internal {
 // The checks of an infer request that do not depend on the chip, and its formats.
 Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferRequest& r) {
   if (r.model.empty()) return tl::unexpected(MissingField("model"));
-  auto model = WithField(cat.FindModel(r.model), "model");
-  if (!model) return tl::unexpected(model.error());
-  auto dtype = perf::ParseServingDType(r.dtype);
-  if (!dtype) {
-    return tl::unexpected(FieldError(
-        "dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16, fp8, int8, fp4 or int4"));
+  auto checkpoint = WithField(cat.FindCheckpoint(r.model), "model");
+  if (!checkpoint) return tl::unexpected(checkpoint.error());
+  const catalog::Model* model = checkpoint->model;
+  std::optional<perf::ServingDType> dtype;
+  if (!r.dtype.empty()) {
+    dtype = perf::ParseServingDType(r.dtype);
+    if (!dtype) {
+      return tl::unexpected(FieldError(
+          "dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16, fp8, int8, fp4 or int4"));
+    }
   }
   std::optional<perf::ServingDType> part[2];
   for (int i = 0; i < 2; ++i) {
@@ -310,7 +314,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
         "mode", fmt::format("unknown mode {}; expected offline, server, interactive or analytic",
                             Quoted(r.mode))));
   }
-  if (auto ok = CheckSimulation(r, **model); !ok) return tl::unexpected(ok.error());
+  if (auto ok = CheckSimulation(r, *model); !ok) return tl::unexpected(ok.error());
   const catalog::Model* draft = nullptr;
   if (!r.draft_model.empty()) {
     auto found = WithField(cat.FindModel(r.draft_model), "draft_model");
@@ -395,7 +399,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     }
   }
 
-  return InferFormats{*model, *dtype, kv, part[0], part[1], limits, draft};
+  return InferFormats{model, dtype, kv, part[0], part[1], *checkpoint, limits, draft};
 }
 
 // The job for one chip of the request (its system and power cap not yet applied).
@@ -405,11 +409,29 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   job.chips = r.count;
   job.input_tokens = r.input_tokens;
   job.output_tokens = r.output_tokens;
-  job.dtype = formats.dtype;
   job.kv_dtype = formats.kv_dtype;
   job.expert_dtype = formats.expert_dtype;
   job.draft_model = formats.draft_model;
   job.attention_dtype = formats.attention_dtype;
+  if (formats.dtype) {
+    job.dtype = *formats.dtype;
+  } else {
+    // No --dtype: the checkpoint's formats, each as this chip serves it.
+    const catalog::CheckpointPrecision& ck = formats.checkpoint.precision;
+    const auto served = perf::ServedFormatOf(chip, *perf::ParseServingDType(ck.dtype));
+    job.dtype = served.dtype;
+    std::string notes = served.note;
+    if (!ck.expert_dtype.empty() && !job.expert_dtype) {
+      const auto experts = perf::ServedFormatOf(chip, *perf::ParseServingDType(ck.expert_dtype));
+      if (experts.dtype != job.dtype) job.expert_dtype = experts.dtype;
+      if (!experts.note.empty())
+        notes += (notes.empty() ? "experts: " : "; experts: ") + experts.note;
+    }
+    job.dtype_basis = formats.checkpoint.basis;
+    if (!notes.empty()) {
+      job.dtype_basis += fmt::format("{}{}", job.dtype_basis.empty() ? "" : "; ", notes);
+    }
+  }
   job.tpot_ms = r.tpot_ms;
   job.ttft_ms = r.ttft_ms;
   job.mode = r.mode == "offline" ? perf::ServingMode::kOffline : perf::ServingMode::kServer;

@@ -57,8 +57,11 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
 // An infer request's model and formats, after the checks that do not depend on the chip.
 struct InferFormats {
   const catalog::Model* model = nullptr;
-  perf::ServingDType dtype = perf::ServingDType::kBf16;
+  // The formats the request gives; without dtype, each chip serves the checkpoint's formats
+  // as it can (perf::ServedFormatOf).
+  std::optional<perf::ServingDType> dtype;
   std::optional<perf::ServingDType> kv_dtype, expert_dtype, attention_dtype;
+  catalog::ModelCheckpoint checkpoint;
   perf::EngineLimits limits;  // the serving engine's, with the request's overrides
   const catalog::Model* draft_model = nullptr;
 };

@@ -52,7 +52,8 @@ struct InferRequest {
   double input_tokens = 1024, output_tokens = 256, prefix_cache_hit = 0;
   // offline, server, interactive: the analytic model, then the request-level simulator;
   // analytic: the steady-state model alone.
-  std::string dtype = "bf16", kv_dtype, mode = "server";
+  // Weights' format; empty: the checkpoint's (the model's release, or the name's "-FP8").
+  std::string dtype, kv_dtype, mode = "server";
   std::string expert_dtype, attention_dtype;  // per-part formats; empty: dtype
   std::optional<double> tpot_ms, ttft_ms, demand_tokens_per_s, chip_hour_usd, power_cap_w;
   std::optional<int> tp, ep, dp, pp;

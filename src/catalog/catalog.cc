@@ -228,21 +228,75 @@ bool IsReleaseSuffix(std::string_view part) {
   return false;
 }
 
+// A precision suffix of a repository name and the format it ships: "-FP8" (and "-FP8-Dynamic"),
+// "-NVFP4"/"-MXFP4"/"-FP4", "-AWQ"/"-GPTQ-Int4"/"-W4A16" (4-bit weights, 16-bit math),
+// "-W8A8"/"-Int8". Empty when `part` is none. A quantization method's word ("gptq", "dynamic")
+// before or after one is skipped by the caller.
+std::string_view PrecisionSuffix(std::string_view part) {
+  if (part == "fp8") return "fp8";
+  if (part == "fp4" || part == "nvfp4" || part == "mxfp4") return "fp4";
+  if (part == "awq" || part == "int4" || part == "w4a16" || part == "quantized.w4a16")
+    return "int4";
+  if (part == "int8" || part == "w8a8" || part == "quantized.w8a8") return "int8";
+  if (part == "bf16") return "bf16";
+  return {};
+}
+bool IsQuantizationWord(std::string_view part) {
+  return part == "gptq" || part == "dynamic" || part == "static";
+}
+
 }  // namespace
 
 Result<const Model*> Catalog::FindModel(std::string_view id) const {
+  auto found = FindCheckpoint(id);
+  if (!found) return tl::unexpected(found.error());
+  return found->model;
+}
+
+Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
+  const auto released = [](const Model* m) {
+    ModelCheckpoint c{m, {}, ""};  // unstated: bf16, said nowhere
+    if (!m->checkpoints.empty()) c = {m, m->checkpoints.front(), "as released"};
+    return c;
+  };
   auto found = FindById(models_, id, "model");
-  if (found) return found;
+  if (found) return released(*found);
   // As vLLM and SGLang name what they serve, a Hugging Face repository
-  // ("meta-llama/Llama-3.1-70B-Instruct"): the organization dropped, then release suffixes one
-  // at a time from the end. Unresolved, the error is about the name as given.
+  // ("meta-llama/Llama-3.1-70B-Instruct"): the organization dropped, then release and precision
+  // suffixes one at a time from the end. Unresolved, the error is about the name as given.
   std::string name = NormalizeId(id);
   if (const size_t slash = name.rfind('/'); slash != std::string::npos) name.erase(0, slash + 1);
+  std::string suffix_dtype;
   for (;;) {
-    if (auto again = FindById(models_, name, "model")) return again;
+    for (const Model& m : models_) {
+      for (const CheckpointPrecision& variant : m.checkpoints) {
+        if (std::find(variant.names.begin(), variant.names.end(), name) == variant.names.end()) {
+          continue;
+        }
+        ModelCheckpoint c{&m, variant, fmt::format("as {} is released", name)};
+        if (!suffix_dtype.empty()) break;  // the suffix decides, below
+        return c;
+      }
+    }
+    if (auto again = FindById(models_, name, "model")) {
+      ModelCheckpoint c = released(*again);
+      if (!suffix_dtype.empty()) {
+        // A quantized copy: its suffix's format throughout, except that a 4-bit MoE checkpoint
+        // (NVIDIA's DeepSeek-R1-FP4) quantizes the experts and keeps the rest as released.
+        const bool experts_only = suffix_dtype == "fp4" && (*again)->is_moe();
+        c.precision.expert_dtype = experts_only ? suffix_dtype : "";
+        if (!experts_only) c.precision.dtype = suffix_dtype;
+        c.basis = fmt::format("as the name's -{} says", suffix_dtype);
+      }
+      return c;
+    }
     const size_t dash = name.rfind('-');
-    if (dash == std::string::npos || !IsReleaseSuffix(std::string_view(name).substr(dash + 1))) {
-      return found;
+    if (dash == std::string::npos) return tl::unexpected(found.error());
+    const std::string_view part = std::string_view(name).substr(dash + 1);
+    if (const std::string_view d = PrecisionSuffix(part); !d.empty() && suffix_dtype.empty()) {
+      suffix_dtype = d;
+    } else if (!IsReleaseSuffix(part) && !IsQuantizationWord(part)) {
+      return tl::unexpected(found.error());
     }
     name.erase(dash);
   }

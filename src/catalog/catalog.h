@@ -23,6 +23,13 @@
 
 namespace suanli::catalog {
 
+// A model as a name selects it, with the precision of the checkpoint that name ships.
+struct ModelCheckpoint {
+  const Model* model = nullptr;
+  CheckpointPrecision precision;
+  std::string basis;  // why that precision: the model's release, a variant, or the name's suffix
+};
+
 struct Source {
   std::string id;
   std::string title;
@@ -48,6 +55,10 @@ class Catalog {
   Result<const Chip*> FindChip(std::string_view id) const;
   Result<const System*> FindSystem(std::string_view id) const;
   Result<const Model*> FindModel(std::string_view id) const;
+  // The model a name selects, as FindModel, and the precision its checkpoint ships in: a
+  // precision suffix of the name ("-FP8", "-AWQ", "-GPTQ-Int4", "-W8A8", "-NVFP4"), else a
+  // variant's ("Kimi-K2-Thinking"), else the model's released checkpoint (bf16 when unstated).
+  Result<ModelCheckpoint> FindCheckpoint(std::string_view name) const;
   Result<const ServingEngine*> FindEngine(std::string_view id) const;
   Result<const TrainingStack*> FindStack(std::string_view id) const;
   const Source* FindSource(std::string_view id) const;

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace suanli::catalog {
@@ -56,6 +57,23 @@ struct SlidingWindowConfig {
   int full_attention_every = 0;
 };
 
+// The precision a released checkpoint ships in. Formats by name: bf16, fp16, fp8, int8, fp4, or
+// int4 (4-bit weights with 16-bit math, as AWQ and GPTQ checkpoints run).
+struct CheckpointPrecision {
+  std::vector<std::string> names;  // the repository names of a variant; empty: the model's own
+  std::string dtype = "bf16";
+  std::string expert_dtype;  // MoE experts in another format (gpt-oss: fp4); empty: dtype
+  std::string source;
+};
+
+// Whether `name` is one of CheckpointPrecision's formats.
+inline bool IsCheckpointDType(std::string_view name) {
+  for (std::string_view d : {"bf16", "fp16", "fp8", "int8", "fp4", "int4"}) {
+    if (name == d) return true;
+  }
+  return false;
+}
+
 struct Model {
   std::string id;
   std::string name;
@@ -82,6 +100,9 @@ struct Model {
   std::optional<SlidingWindowConfig> sliding_window;
   std::optional<double> params_b_reported;
   std::optional<double> active_params_b_reported;
+  // As released: the first entry is the model's own checkpoint, the others variants by name
+  // (Kimi-K2-Thinking ships INT4 experts, Kimi-K2-Instruct FP8). Empty: bf16.
+  std::vector<CheckpointPrecision> checkpoints;
   std::string source;
   std::string notes;
 

@@ -285,6 +285,7 @@ class YamlLoader : public YamlReader {
                "moe",
                "mtp_layers",
                "mtp_acceptance",
+               "checkpoints",
                "source",
                "notes"});
     catalog::Model m;
@@ -412,6 +413,39 @@ class YamlLoader : public YamlReader {
         Fail("a model has one of sparse_attention, linear_attention and sliding_window", sw, p);
       }
       m.sliding_window = c;
+    }
+    if (const YAML::Node cks = n["checkpoints"]; cks && !cks.IsNull()) {
+      const std::string p = Join(path, "checkpoints");
+      if (!cks.IsSequence() || cks.size() == 0) Fail("expected a list of precisions", cks, p);
+      for (size_t i = 0; i < cks.size(); ++i) {
+        const YAML::Node c = cks[i];
+        const std::string pi = fmt::format("{}[{}]", p, i);
+        if (!c.IsMap()) Fail("expected a mapping", c, pi);
+        CheckKeys(c, pi, {"names", "dtype", "expert_dtype", "source"});
+        CheckpointPrecision ck;
+        ck.names = Strings(c, "names", pi);
+        for (auto& name : ck.names) name = NormalizeId(name);
+        if (i == 0 && !ck.names.empty()) {
+          Fail("the first checkpoint is the model's own; variants after it have names", c["names"],
+               Join(pi, "names"));
+        }
+        if (i > 0 && ck.names.empty()) Fail("a variant checkpoint needs names", c, pi);
+        ck.dtype = Text(c, "dtype", pi, true);
+        ck.expert_dtype = Text(c, "expert_dtype", pi, false);
+        for (const auto& [key, value] :
+             {std::pair{"dtype", ck.dtype}, {"expert_dtype", ck.expert_dtype}}) {
+          if (!value.empty() && !IsCheckpointDType(value)) {
+            Fail(fmt::format("unknown format '{}'; expected bf16, fp16, fp8, int8, fp4 or int4",
+                             value),
+                 c[key], Join(pi, key));
+          }
+        }
+        if (!ck.expert_dtype.empty() && !m.moe) {
+          Fail("expert_dtype is for MoE models", c["expert_dtype"], Join(pi, "expert_dtype"));
+        }
+        ck.source = Text(c, "source", pi, true);
+        m.checkpoints.push_back(std::move(ck));
+      }
     }
     if (m.sparse_attention && m.linear_attention) {
       Fail("a model has sparse_attention or linear_attention, not both", n["linear_attention"],

@@ -1,5 +1,7 @@
 #include "perf/inference.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -66,6 +68,25 @@ std::vector<std::string> SupportedServing(const catalog::Chip& chip) {
 bool ChipServes(const catalog::Chip& chip, ServingDType d) {
   const auto names = SupportedServing(chip);
   return std::find(names.begin(), names.end(), ServingDTypeName(d)) != names.end();
+}
+
+ServedFormat ServedFormatOf(const catalog::Chip& chip, ServingDType checkpoint) {
+  if (ChipServes(chip, checkpoint)) return {checkpoint, ""};
+  const std::string name(ServingDTypeName(checkpoint));
+  const auto as = [&](ServingDType d, std::string_view how) {
+    return ServedFormat{
+        d, fmt::format("{} has no {} math: {}, {}", chip.id, name, ServingDTypeName(d), how)};
+  };
+  if (checkpoint == ServingDType::kFp8 && ChipServes(chip, ServingDType::kInt8)) {
+    return as(ServingDType::kInt8, "8-bit weights and activations, W8A8");
+  }
+  if (checkpoint == ServingDType::kFp4 && ChipServes(chip, ServingDType::kInt4)) {
+    return as(ServingDType::kInt4, "4-bit weights with 16-bit math");
+  }
+  for (ServingDType d : {ServingDType::kBf16, ServingDType::kFp16}) {
+    if (ChipServes(chip, d)) return as(d, "16-bit weights");
+  }
+  return {checkpoint, ""};  // nothing it serves: the estimate names what the chip supports
 }
 
 namespace {

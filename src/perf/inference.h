@@ -33,6 +33,15 @@ double ServingDTypeBytes(ServingDType d);
 // Whether the chip can serve weights in `d`: it has a peak for that format (16-bit and
 // weight-only int4 run at the 16-bit peak).
 bool ChipServes(const catalog::Chip& chip, ServingDType d);
+// The format a chip serves a checkpoint's weights in, and why when that differs from the
+// checkpoint's: its own where the chip has that math; FP8 as INT8 (W8A8) on chips with INT8 math
+// but no FP8 (how Ascend deployments serve DeepSeek's FP8 checkpoints); FP4 as 4-bit weights with
+// 16-bit math (gpt-oss's MXFP4 experts on Hopper); else 16-bit.
+struct ServedFormat {
+  ServingDType dtype = ServingDType::kBf16;
+  std::string note;  // empty: the checkpoint's own format
+};
+ServedFormat ServedFormatOf(const catalog::Chip& chip, ServingDType checkpoint);
 
 enum class ServingMode { kOffline, kServer };
 
@@ -91,6 +100,7 @@ struct InferenceJob {
   // Per-part formats (e.g. FP4 experts with FP8 attention); unset: `dtype`.
   std::optional<ServingDType> expert_dtype, attention_dtype;
   std::optional<ServingDType> kv_dtype;  // default: 8-bit when weights are 8-bit or less
+  std::string dtype_basis;  // why these formats when the user gave none (the checkpoint's)
   std::optional<double> tpot_ms;
   std::optional<double> ttft_ms;
   // Offline: batches kept full, latency targets bound the mean (benchmarks).

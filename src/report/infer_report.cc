@@ -19,6 +19,8 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   j["system"] = job.system.id;
   j["power_cap_w"] = Optional(job.system.power_cap_w);
   j["dtype"] = perf::ServingDTypeName(job.dtype);
+  j["dtype_basis"] =
+      job.dtype_basis.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.dtype_basis);
   j["mtp"] = job.mtp_depth;
   j["mtp_acceptance"] = job.mtp_depth > 0 ? nlohmann::json(job.mtp_acceptance) : nullptr;
   j["draft_model"] = job.draft_model ? nlohmann::json(job.draft_model->id) : nullptr;
@@ -80,7 +82,7 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   return j;
 }
 
-// "fp8", or "fp8 (experts fp4)" with per-part formats.
+// "fp8", or "fp8 (experts fp4)" with per-part formats, then why when the user gave none.
 std::string DTypesText(const perf::InferenceJob& job) {
   std::string parts;
   if (job.expert_dtype)
@@ -89,6 +91,7 @@ std::string DTypesText(const perf::InferenceJob& job) {
     parts += fmt::format("{}attention {}", parts.empty() ? "" : ", ",
                          perf::ServingDTypeName(*job.attention_dtype));
   }
+  if (!job.dtype_basis.empty()) parts += (parts.empty() ? "" : "; ") + job.dtype_basis;
   const std::string base(perf::ServingDTypeName(job.dtype));
   return parts.empty() ? base : base + " (" + parts + ")";
 }

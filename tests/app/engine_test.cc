@@ -64,6 +64,50 @@ TEST(Engine, TrainAndInferRefuseTheSameSystemForAChip) {
   ASSERT_TRUE(TheEngine().Infer(i, Json())) << "infer refused hgx-h800";
 }
 
+// With no --dtype a model is served in its checkpoint's formats as released, each as the chip can.
+TEST(Engine, InferServesTheCheckpointAsReleased) {
+  const auto infer = [](const std::string& model, const std::string& chip, int64_t count,
+                        const std::string& dtype = "") {
+    InferRequest r;
+    r.model = model;
+    r.chip = {chip};
+    r.count = count;
+    r.dtype = dtype;
+    r.mode = "analytic";
+    auto out = TheEngine().Infer(r, Json());
+    return out ? nlohmann::json::parse(out->body) : nlohmann::json{{"error", out.error().message}};
+  };
+  // gpt-oss-120b "runs within a single 80 GB GPU" (OpenAI): MXFP4 experts as 4-bit weights with
+  // 16-bit math on H100, the rest BF16. By hand: 114.62B expert parameters x 0.5 B = 53.37 GiB
+  // plus 2.21B others x 2 B = 4.12 GiB: 57.49 GiB (the MXFP4 block scales not counted).
+  const auto oss = infer("gpt-oss-120b", "h100", 1);
+  ASSERT_FALSE(oss.contains("error")) << oss.dump();
+  EXPECT_EQ(oss["dtype"], "bf16");
+  EXPECT_EQ(oss["expert_dtype"], "int4");
+  EXPECT_NE(oss["dtype_basis"].get<std::string>().find("h100 has no fp4 math"), std::string::npos);
+  EXPECT_NEAR(oss["weights_gib_per_chip"].get<double>(), 57.49, 0.6);
+  // All BF16, as asked, does not fit (233.7 GB).
+  EXPECT_TRUE(infer("gpt-oss-120b", "h100", 1, "bf16").contains("error"));
+  // On B200 the experts stay FP4.
+  EXPECT_EQ(infer("gpt-oss-120b", "b200", 1)["expert_dtype"], "fp4");
+
+  // DeepSeek-R1 ships FP8: FP8 on H20; W8A8 INT8 on Ascend 910B (no FP8 math).
+  const auto h20 = infer("deepseek-ai/DeepSeek-R1", "h20", 16);
+  EXPECT_EQ(h20["dtype"], "fp8") << h20.dump();
+  EXPECT_EQ(h20["dtype_basis"], "as released");
+  const auto ascend = infer("deepseek-r1", "ascend-910b", 32);
+  EXPECT_EQ(ascend["dtype"], "int8") << ascend.dump();
+  EXPECT_NE(ascend["dtype_basis"].get<std::string>().find("W8A8"), std::string::npos);
+
+  // A name's precision suffix is its checkpoint; a --dtype the user gives wins.
+  EXPECT_EQ(infer("Qwen/Qwen3-235B-A22B-FP8", "h100", 8)["dtype"], "fp8");
+  EXPECT_EQ(infer("Qwen/Qwen3-235B-A22B-FP8", "h100", 8, "bf16")["dtype"], "bf16");
+  // A model with no stated release precision stays BF16 and says nothing about it.
+  const auto llama = infer("llama-3.1-70b", "h100", 8);
+  EXPECT_EQ(llama["dtype"], "bf16");
+  EXPECT_TRUE(llama["dtype_basis"].is_null());
+}
+
 TEST(Engine, AmountsFromTextGiveTheSameAnswerAsNumbers) {
   TrainRequest typed = SmallTrain();
   typed.global_batch_tokens = 4'194'304;

@@ -280,12 +280,43 @@ TEST(CatalogLookupTest, HuggingFaceRepositoryNames) {
     ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();
     EXPECT_EQ((*r)->id, c.id) << c.query;
   }
-  // A precision suffix is a different thing to serve, and an unknown name stays unknown: the
-  // error names what was typed.
-  for (const char* query : {"deepseek-ai/DeepSeek-V3-FP8", "meta-llama/Llama-9-70B-Instruct"}) {
+  // An unknown name stays unknown, also with a precision suffix: the error names what was typed.
+  for (const char* query : {"deepseek-ai/DeepSeek-V9-FP8", "meta-llama/Llama-9-70B-Instruct"}) {
     auto r = Builtin().FindModel(query);
     ASSERT_FALSE(r) << query;
     EXPECT_NE(r.error().message.find(query), std::string::npos) << r.error().message;
+  }
+}
+
+// Quantized copies as their repositories name them select the model and the checkpoint's format.
+TEST(CatalogLookupTest, CheckpointPrecisionFromTheName) {
+  struct Case {
+    const char* query;
+    const char* id;
+    const char* dtype;
+    const char* expert_dtype;
+  };
+  for (const Case& c : {
+           Case{"deepseek-ai/DeepSeek-R1", "deepseek-r1", "fp8", ""},  // released in FP8
+           Case{"deepseek-ai/DeepSeek-V3-FP8", "deepseek-v3", "fp8", ""},
+           Case{"Qwen/Qwen3-235B-A22B-FP8", "qwen3-235b-a22b", "fp8", ""},
+           Case{"Qwen/Qwen3-30B-A3B-Instruct-2507-FP8", "qwen3-30b-a3b-2507", "fp8", ""},
+           Case{"RedHatAI/Meta-Llama-3.1-70B-Instruct-FP8-dynamic", "llama-3.1-70b", "fp8", ""},
+           Case{"Qwen/Qwen2.5-72B-Instruct-AWQ", "qwen2.5-72b", "int4", ""},
+           Case{"Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4", "qwen2.5-7b", "int4", ""},
+           Case{"Qwen/Qwen2.5-7B-Instruct-GPTQ-Int8", "qwen2.5-7b", "int8", ""},
+           // NVIDIA's FP4 DeepSeek-R1 quantizes the MoE layers; the rest stays as released (FP8).
+           Case{"nvidia/DeepSeek-R1-FP4", "deepseek-r1", "fp8", "fp4"},
+           Case{"openai/gpt-oss-120b", "gpt-oss-120b", "bf16", "fp4"},
+           Case{"moonshotai/Kimi-K2-Instruct", "kimi-k2", "fp8", ""},
+           Case{"moonshotai/Kimi-K2-Thinking", "kimi-k2", "bf16", "int4"},  // a variant by name
+           Case{"meta-llama/Llama-3.1-8B-Instruct", "llama-3.1-8b", "bf16", ""},
+       }) {
+    auto r = Builtin().FindCheckpoint(c.query);
+    ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();
+    EXPECT_EQ(r->model->id, c.id) << c.query;
+    EXPECT_EQ(r->precision.dtype, c.dtype) << c.query;
+    EXPECT_EQ(r->precision.expert_dtype, c.expert_dtype) << c.query;
   }
 }
 

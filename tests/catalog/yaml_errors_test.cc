@@ -188,6 +188,31 @@ TEST(YamlErrorsTest, TopKExceedsRoutedExperts) {
   EXPECT_TRUE(Contains(e.message, "8")) << e.message;
 }
 
+TEST(YamlErrorsTest, CheckpointFormatsAreNamed) {
+  // An unknown format, named at its line.
+  Error e = MergeError(Model(0, "",
+                             "    checkpoints:\n"                                  // 14
+                             "      - {dtype: fp6, source: \"config.json\"}\n"));  // 15
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 15) << e.ToString();
+  EXPECT_EQ(e.field, "models[0].checkpoints[0].dtype");
+  EXPECT_TRUE(Contains(e.message, "fp6")) << e.message;
+  // Experts in another format on a dense model.
+  e = MergeError(
+      Model(0, "",
+            "    checkpoints:\n"                                                      // 14
+            "      - {dtype: bf16, expert_dtype: fp4, source: \"config.json\"}\n"));  // 15
+  EXPECT_EQ(e.field, "models[0].checkpoints[0].expert_dtype");
+  EXPECT_TRUE(Contains(e.message, "MoE")) << e.message;
+  // A variant without the names that select it.
+  e = MergeError(Model(0, "",
+                       "    checkpoints:\n"                                  // 14
+                       "      - {dtype: fp8, source: \"config.json\"}\n"     // 15
+                       "      - {dtype: int4, source: \"model card\"}\n"));  // 16
+  EXPECT_EQ(e.line, 16) << e.ToString();
+  EXPECT_TRUE(Contains(e.message, "names")) << e.message;
+}
+
 TEST(YamlErrorsTest, MlaAttentionWithoutMlaMapping) {
   const Error e = MergeError(Model(11, "attention: mla"));  // line 11, no mla: mapping
   EXPECT_EQ(e.file, kFile);
