@@ -309,7 +309,8 @@ TEST(CatalogLookupTest, CheckpointPrecisionFromTheName) {
            Case{"nvidia/DeepSeek-R1-FP4", "deepseek-r1", "fp8", "fp4"},
            Case{"openai/gpt-oss-120b", "gpt-oss-120b", "bf16", "fp4"},
            Case{"moonshotai/Kimi-K2-Instruct", "kimi-k2", "fp8", ""},
-           Case{"moonshotai/Kimi-K2-Thinking", "kimi-k2", "bf16", "int4"},  // a variant by name
+           Case{"moonshotai/Kimi-K2-Thinking", "kimi-k2-thinking", "bf16", "int4"},  // by name
+           Case{"moonshotai/Kimi-K2-Instruct-0905", "kimi-k2-thinking", "fp8", ""},
            Case{"meta-llama/Llama-3.1-8B-Instruct", "llama-3.1-8b", "bf16", ""},
        }) {
     auto r = Builtin().FindCheckpoint(c.query);
