@@ -401,6 +401,35 @@ TEST(ReleasedConfigs, MiniMaxM2AndKimiK2ThinkingMatchTheirCards) {
   EXPECT_GE(M("kimi-k2-thinking").max_seq_len, 200000 + 8192);
 }
 
+// MiniMax-M2 ships in FP8 (config.json quantization_config: quant_method fp8, 128 x 128 blocks),
+// and so does M2.1; infer serves it so by default. As released on an 8-card L20 server (48 GB):
+// tp 1, ep 8, dp 8 keeps attention, router, norms and both embeddings on every card,
+// 62 x (44,040,192 + 6,144 + 786,432) + 1,229,193,216 = 4,008,824,832 B, and an eighth of the
+// experts, 62 x 3,623,878,656 / 8 = 28,085,059,584 B: 32,093,884,416 B = 29.89 GiB of 48.
+TEST(ReleasedConfigs, MiniMaxM2AsReleasedOnEightL20) {
+  for (const char* name : {"MiniMaxAI/MiniMax-M2", "MiniMaxAI/MiniMax-M2.1"}) {
+    auto c = Builtin().FindCheckpoint(name);
+    ASSERT_TRUE(c) << name << ": " << c.error().ToString();
+    EXPECT_EQ(c->model->id, "minimax-m2") << name;
+    EXPECT_EQ(c->precision.dtype, "fp8") << name;
+    EXPECT_EQ(c->precision.expert_dtype, "") << name;
+  }
+  const Chip& l20 = **Builtin().FindChip("l20");
+  perf::InferenceJob job = perf::InferenceJobFor(Builtin(), M("minimax-m2"), l20);
+  if (auto sys = Builtin().SystemFor(l20)) job.system = *sys;
+  job.dtype = perf::ServingDType::kFp8;
+  perf::InferenceConstraints c;
+  c.tp = 1;
+  c.ep = 8;
+  c.dp = 8;
+  auto e = perf::EstimateInference(job, c);
+  ASSERT_TRUE(e) << e.error().ToString();
+  const double replicated = 62 * (44040192.0 + 6144 + 786432) + 1229193216.0;
+  const double experts = 62 * 3623878656.0 / 8;
+  EXPECT_NEAR(e->weights_gib_per_chip, (replicated + experts) / (1024.0 * 1024 * 1024), 0.01);
+  EXPECT_LT(e->weights_gib_per_chip, 48);
+}
+
 // DSA's attention: below top_k keys it is DeepSeek-V3's plus the indexer; at 128K context each
 // query attends to 2,048 keys. Training forward, per token, one layer, causal at 131,072:
 // V3 2 x 128 x (192 + 128) x 65,536.5 keys; V3.2 the same over (2048 x 2049 / 2 + 129,024 x

@@ -787,11 +787,12 @@ expect_bad "power cap on the L2, whose TDP is unknown" "tdp_w is unknown" \
   infer --model llama-3.1-8b --chip l2 --power-cap-w 50
 # Models as released: MiniMax-M2 by its repository name; Kimi K2 Thinking takes a 200K prompt
 # (its 256K context; the July Kimi-K2-Instruct's 128K still refuses it).
-run infer --model MiniMaxAI/MiniMax-M2 --chip h20 --count 8 --dtype fp8 --mode analytic
-if [ "$RC" -eq 0 ] && grep -q '^minimax-m2 on h20' <<<"$OUT"; then
-  ok "infer --model MiniMaxAI/MiniMax-M2 runs"
+run infer --model MiniMaxAI/MiniMax-M2 --chip l20 --count 8 --mode analytic
+if [ "$RC" -eq 0 ] && grep -q '^minimax-m2 on l20 (pcie-l20), fp8 (as released)' <<<"$OUT"; then
+  ok "infer --model MiniMaxAI/MiniMax-M2 on 8 L20 runs in FP8 as released"
 else
-  not_ok "infer --model MiniMaxAI/MiniMax-M2 runs" "rc $RC" "${ERR:0:300}"
+  not_ok "infer --model MiniMaxAI/MiniMax-M2 on 8 L20 runs in FP8 as released" "rc $RC" \
+    "${OUT:0:200}" "${ERR:0:300}"
 fi
 run infer --model moonshotai/Kimi-K2-Thinking --chip h20 --count 16 --expert-dtype int4 \
   --input-tokens 200000 --output-tokens 1000 --mode analytic
