@@ -4,6 +4,7 @@
 #ifndef SUANLI_CATALOG_CALIBRATION_H_
 #define SUANLI_CATALOG_CALIBRATION_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@ struct FamilyCalibration {
   // Achievable fraction of the dense peak of 8-bit and 4-bit formats (FP8,
   // INT8, FP4) on large GEMMs, scaling and quantization overhead included.
   double low_precision_matmul_efficiency = 0.45;
+  // The same for 4-bit formats (FP4, NVFP4, MXFP4) where a family's are measured apart from its
+  // 8-bit ones: a separate datapath at twice the 8-bit rate, with its own block scaling. Unset,
+  // 4-bit GEMMs take low_precision_matmul_efficiency.
+  std::optional<double> fp4_matmul_efficiency;
   // GEMM size (GFLOP per call) at which efficiency falls to half of the large-GEMM value.
   double matmul_half_gflop = 1.0;
   // Achievable fraction of the dense peak in fused (flash) attention kernels.

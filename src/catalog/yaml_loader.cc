@@ -466,6 +466,7 @@ class YamlLoader : public YamlReader {
               {"id",
                "matmul_efficiency",
                "low_precision_matmul_efficiency",
+               "fp4_matmul_efficiency",
                "matmul_half_gflop",
                "attention_efficiency",
                "memory_efficiency",
@@ -492,6 +493,9 @@ class YamlLoader : public YamlReader {
     f.matmul_efficiency = Num(n, "matmul_efficiency", path, 0.01, 1, d.matmul_efficiency);
     f.low_precision_matmul_efficiency =
         Num(n, "low_precision_matmul_efficiency", path, 0.01, 1, d.low_precision_matmul_efficiency);
+    if (n["fp4_matmul_efficiency"]) {
+      f.fp4_matmul_efficiency = Num(n, "fp4_matmul_efficiency", path, 0.01, 1, 0);
+    }
     f.matmul_half_gflop = Num(n, "matmul_half_gflop", path, 0, 1e6, d.matmul_half_gflop);
     f.attention_efficiency = Num(n, "attention_efficiency", path, 0.01, 1, d.attention_efficiency);
     f.memory_efficiency = Num(n, "memory_efficiency", path, 0.01, 1, d.memory_efficiency);

@@ -120,7 +120,9 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d, dou
                      ", or add the figure with --catalog");
   } else {
     w.peak = *v.value * kTera;
-    w.eff = cal.low_precision_matmul_efficiency;
+    w.eff = d == ServingDType::kFp4 && cal.fp4_matmul_efficiency
+                ? *cal.fp4_matmul_efficiency
+                : cal.low_precision_matmul_efficiency;
   }
   return w;
 }

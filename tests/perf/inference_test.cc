@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "catalog/catalog.h"
@@ -281,6 +282,29 @@ TEST(InferenceTest, PrefixCacheHitsRaisePrefillThroughput) {
       last = e->prefill_tokens_per_s_per_chip;
     }
   }
+}
+
+// 4-bit GEMMs take the family's fp4_matmul_efficiency where it is set (blackwell: its 8-bit
+// efficiency is fitted on FP8 training, its 4-bit one is not), 8-bit ones never do, and a family
+// without it runs 4-bit at low_precision_matmul_efficiency.
+TEST(InferenceTest, Fp4GemmsTakeTheirOwnEfficiencyWhereSet) {
+  const auto& bw = Cat().CalibrationFor("blackwell");
+  ASSERT_TRUE(bw.fp4_matmul_efficiency.has_value());
+  ASSERT_NE(*bw.fp4_matmul_efficiency, bw.low_precision_matmul_efficiency);
+  auto prefill = [](ServingDType d, std::optional<double> fp4) {
+    InferenceJob job = Job("llama-3-70b", "b200", d);
+    job.calibration.fp4_matmul_efficiency = fp4;
+    auto e = EstimateInference(job, Tp(8));
+    EXPECT_TRUE(e) << e.error().ToString();
+    return e ? e->prefill_tokens_per_s_per_chip : NAN;
+  };
+  const double lp = bw.low_precision_matmul_efficiency;
+  // Unset and set to the 8-bit value are the same model.
+  EXPECT_DOUBLE_EQ(prefill(ServingDType::kFp4, std::nullopt), prefill(ServingDType::kFp4, lp));
+  // A lower 4-bit efficiency slows FP4 prefill (compute-bound), and leaves FP8 alone.
+  EXPECT_LT(prefill(ServingDType::kFp4, lp / 2), 0.9 * prefill(ServingDType::kFp4, lp));
+  EXPECT_DOUBLE_EQ(prefill(ServingDType::kFp8, lp / 2), prefill(ServingDType::kFp8, lp));
+  EXPECT_FALSE(Cat().CalibrationFor("hopper").fp4_matmul_efficiency.has_value());
 }
 
 // ---------------------------------------------------------------------------
