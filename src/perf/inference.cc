@@ -839,13 +839,24 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
     }
   }
   if (!any_fits) {
-    const auto& l = layouts.back();
-    return MakeError(
-        "the weights do not fit: " + std::to_string(WeightBytesPerChip(x, l) / kGiB).substr(0, 6) +
-        " GiB per chip in the largest layout (tp " + std::to_string(l.tp) + ", ep " +
-        std::to_string(l.ep) + (l.pp > 1 ? ", pp " + std::to_string(l.pp) : std::string()) +
-        ") against " + std::to_string(*job.chip->memory_gib.value).substr(0, 6) +
-        " GiB; use more chips per instance or a smaller --dtype");
+    // The layout that splits the weights the most ways (the least per chip), to say by how much.
+    const auto& l = *std::min_element(layouts.begin(), layouts.end(),
+                                      [&](const InferenceLayout& a, const InferenceLayout& b) {
+                                        return WeightBytesPerChip(x, a) < WeightBytesPerChip(x, b);
+                                      });
+    // What the weights may take: HBM less the runtime's reserve and workspace (or the engine's
+    // memory fraction), i.e. where the KV room reaches zero.
+    const auto& limits = job.limits;
+    const double kv_scale = limits.kv_memory_fraction && limits.fraction_of_free_memory
+                                ? *limits.kv_memory_fraction
+                                : 1.0;
+    const double room = WeightBytesPerChip(x, l) + CapacityBytes(x, l) / kv_scale;
+    return MakeError(fmt::format(
+        "the weights do not fit: {:.1f} GiB per chip split the most ways (tp {}, ep {}{}) "
+        "against {:.1f} GiB free for them ({:g} GiB HBM less the runtime's reserve and "
+        "workspace); use more chips per instance or a smaller --dtype",
+        WeightBytesPerChip(x, l) / kGiB, l.tp, l.ep, l.pp > 1 ? fmt::format(", pp {}", l.pp) : "",
+        room / kGiB, *job.chip->memory_gib.value));
   }
   if (!best) {
     return MakeError(

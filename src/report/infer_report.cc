@@ -83,7 +83,7 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
 }
 
 // "fp8", or "fp8 (experts fp4)" with per-part formats, then why when the user gave none.
-std::string DTypesText(const perf::InferenceJob& job) {
+std::string DTypesText(const perf::InferenceJob& job, bool with_basis = true) {
   std::string parts;
   if (job.expert_dtype)
     parts += fmt::format("experts {}", perf::ServingDTypeName(*job.expert_dtype));
@@ -91,7 +91,9 @@ std::string DTypesText(const perf::InferenceJob& job) {
     parts += fmt::format("{}attention {}", parts.empty() ? "" : ", ",
                          perf::ServingDTypeName(*job.attention_dtype));
   }
-  if (!job.dtype_basis.empty()) parts += (parts.empty() ? "" : "; ") + job.dtype_basis;
+  if (with_basis && !job.dtype_basis.empty()) {
+    parts += (parts.empty() ? "" : "; ") + job.dtype_basis;
+  }
   const std::string base(perf::ServingDTypeName(job.dtype));
   return parts.empty() ? base : base + " (" + parts + ")";
 }
@@ -307,15 +309,15 @@ std::string CompareJson(const std::vector<CompareRow>& rows) {
 }
 
 std::string CompareTable(const std::vector<CompareRow>& rows) {
-  Table t({"chip", "layout", "out tok/s/chip", "tok/s/W", "tok/$", "$/M out", "TPOT ms", "TTFT ms",
-           "bound", "chips for demand", "China status"});
+  Table t({"chip", "format", "layout", "out tok/s/chip", "tok/s/W", "tok/$", "$/M out", "TPOT ms",
+           "TTFT ms", "bound", "chips for demand", "China status"});
   std::string notes;
   bool unpriced = false;  // a row without $/M out
   for (const auto& row : rows) {
     const auto& chip = *row.job->chip;
     const std::string status = chip.export_status.empty() ? "-" : chip.export_status.back().status;
     if (!row.estimate) {
-      t.AddRow({chip.id, "-", "-", "-", "-", "-", "-", "-", "cannot serve", "-", status});
+      t.AddRow({chip.id, "-", "-", "-", "-", "-", "-", "-", "-", "cannot serve", "-", status});
       notes += chip.id + ": " + row.error + "\n";
       continue;
     }
@@ -324,7 +326,12 @@ std::string CompareTable(const std::vector<CompareRow>& rows) {
     if (const auto& cap = row.job->system.power_cap_w) {
       notes += fmt::format("{}: capped at {:g} W (tok/s/W per capped watt)\n", chip.id, *cap);
     }
-    t.AddRow({chip.id, fmt::format("tp{} ep{}", e.layout.tp, e.layout.ep),
+    // A format other than the checkpoint's (FP8 served as INT8 on Ascend) says why.
+    if (row.job->dtype_basis.find(" has no ") != std::string::npos) {
+      notes += chip.id + ": " + row.job->dtype_basis + "\n";
+    }
+    t.AddRow({chip.id, DTypesText(*row.job, false),
+              fmt::format("tp{} ep{}", e.layout.tp, e.layout.ep),
               fmt::format("{:.0f}", e.output_tokens_per_s_per_chip),
               e.tokens_per_s_per_watt ? fmt::format("{:.2f}", *e.tokens_per_s_per_watt) : "-",
               e.cost_usd_per_million_output_tokens

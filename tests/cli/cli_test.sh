@@ -781,7 +781,7 @@ else
   not_ok "infer --chip l20 runs on its PCIe server" "rc $RC" "${ERR:0:300}"
 fi
 expect_bad "infer unknown chip suggests l20" "nearest: l20" infer --model llama-3.1-8b --chip l30
-expect_bad "infer 70B bf16 on one 24 GB 4090 does not fit" "do not fit.*24\.000 GiB" \
+expect_bad "infer 70B bf16 on one 24 GB 4090 does not fit" "do not fit.*24 GiB HBM" \
   infer --model llama-3.1-70b --chip 4090 --count 1
 expect_bad "power cap on the L2, whose TDP is unknown" "tdp_w is unknown" \
   infer --model llama-3.1-8b --chip l2 --power-cap-w 50
