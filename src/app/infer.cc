@@ -280,24 +280,21 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   auto checkpoint = WithField(cat.FindCheckpoint(r.model), "model");
   if (!checkpoint) return tl::unexpected(checkpoint.error());
   const catalog::Model* model = checkpoint->model;
-  std::optional<perf::ServingDType> dtype;
-  if (!r.dtype.empty()) {
-    dtype = perf::ParseServingDType(r.dtype);
-    if (!dtype) {
+  // The formats given: the weights', then the experts' and the attention's apart; unset, the
+  // checkpoint's (weights) or the weights' (parts).
+  std::optional<perf::ServingDType> given[3];
+  const std::pair<const char*, const std::string*> format_fields[] = {
+      {"dtype", &r.dtype},
+      {"expert_dtype", &r.expert_dtype},
+      {"attention_dtype", &r.attention_dtype}};
+  for (int i = 0; i < 3; ++i) {
+    const auto& [field, text] = format_fields[i];
+    if (text->empty()) continue;
+    given[i] = perf::ParseServingDType(*text);
+    if (!given[i]) {
       return tl::unexpected(FieldError(
-          "dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16, fp8, int8, fp4 or int4"));
-    }
-  }
-  std::optional<perf::ServingDType> part[2];
-  for (int i = 0; i < 2; ++i) {
-    const std::string& text = i == 0 ? r.expert_dtype : r.attention_dtype;
-    if (text.empty()) continue;
-    part[i] = perf::ParseServingDType(text);
-    if (!part[i]) {
-      return tl::unexpected(
-          FieldError(i == 0 ? "expert_dtype" : "attention_dtype",
-                     fmt::format("unknown dtype {}; expected bf16, fp16, fp8, int8, fp4 or int4",
-                                 Quoted(text))));
+          field, fmt::format("unknown dtype {}; expected bf16, fp16, fp8, int8, fp4 or int4",
+                             Quoted(*text))));
     }
   }
   std::optional<perf::ServingDType> kv;
@@ -399,7 +396,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     }
   }
 
-  return InferFormats{model, dtype, kv, part[0], part[1], *checkpoint, limits, draft};
+  return InferFormats{model, given[0], kv, given[1], given[2], *checkpoint, limits, draft};
 }
 
 // The job for one chip of the request (its system and power cap not yet applied).

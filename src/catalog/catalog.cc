@@ -268,14 +268,12 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
   if (const size_t slash = name.rfind('/'); slash != std::string::npos) name.erase(0, slash + 1);
   std::string suffix_dtype;
   for (;;) {
-    for (const Model& m : models_) {
+    for (const Model& m : models_) {  // a variant by name, unless a suffix decides
       for (const CheckpointPrecision& variant : m.checkpoints) {
-        if (std::find(variant.names.begin(), variant.names.end(), name) == variant.names.end()) {
-          continue;
+        if (suffix_dtype.empty() &&
+            std::find(variant.names.begin(), variant.names.end(), name) != variant.names.end()) {
+          return ModelCheckpoint{&m, variant, fmt::format("as {} is released", name)};
         }
-        ModelCheckpoint c{&m, variant, fmt::format("as {} is released", name)};
-        if (!suffix_dtype.empty()) break;  // the suffix decides, below
-        return c;
       }
     }
     if (auto again = FindById(models_, name, "model")) {
