@@ -6,6 +6,11 @@ count, tp, dtype, mean lengths), the scenario as --mode and MLPerf's latency lim
 output tokens/s per chip (and the analytic one, --mode analytic) against the published figure.
 Prints one row per case and the median and largest absolute error (issue 13's target: median at
 most 15 %, each at most 35 %). Usage: bench/serving_accuracy.py [--suanli PATH] [--only TEXT] [--catalog DIR]
+[--logs]
+
+--logs: under each server or interactive case, what its published log says (bench/
+serving_heldout_logs.yaml) beside the simulated run at its found rate and at the published rate:
+running requests per chip, p99 TTFT and p99 TPOT as a share of their limits, mean TPOT.
 """
 import argparse
 import json
@@ -49,13 +54,49 @@ def run(suanli, argv):
     return json.loads(p.stdout), None
 
 
+def live_stats(case, sim):
+    """Running requests per chip, p99 TTFT and TPOT as shares of the limits, mean TPOT (ms)."""
+    chips = sim["chips_per_group"] or 1
+    return (sim["mean_running_seqs"] / chips, sim["ttft_ms"]["p99"] / case["ttft_ms"],
+            sim["tpot_ms"]["p99"] / case["tpot_ms"], sim["tpot_ms"]["mean"])
+
+
+def log_stats(case, log):
+    """The same from a published log: Little's law for the running requests per chip."""
+    return (log["samples_per_s"] * log["mean_latency_s"] / case["count"],
+            log["ttft_p99_ms"] / case["ttft_ms"], log["tpot_p99_ms"] / case["tpot_ms"],
+            log["tpot_mean_ms"])
+
+
+def print_logs(suanli, case, log, sim, extra):
+    def row(label, stats):
+        running, ttft, tpot, mean = stats
+        binds = "TTFT" if ttft > tpot else "TPOT"
+        print(f"    {label:26s} running/chip {running:7.1f}  p99 TTFT {ttft * 100:4.0f} % of limit  "
+              f"p99 TPOT {tpot * 100:4.0f} %  mean TPOT {mean:6.1f} ms  (nearer: {binds})")
+    row("published", log_stats(case, log))
+    row("simulated, found rate", live_stats(case, sim))
+    # The published rate per instance (an instance: chips_per_group x groups_per_instance chips).
+    per_instance = sim["chips_per_group"] * sim["groups_per_instance"]
+    qps = log["samples_per_s"] / case["count"] * per_instance
+    at, err = run(suanli, args_of(case) + extra + ["--mode", case["mode"], "--qps", f"{qps:.6g}",
+                                                   "--duration-s", "120"])
+    if at:
+        row(f"simulated at {qps:.4g}/s", live_stats(case, at["simulation"]))
+    else:
+        print(f"    simulated at the published rate: {err}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--suanli", default=os.path.join(ROOT, "build/release/bin/suanli"))
     ap.add_argument("--only", default="")
     ap.add_argument("--catalog", default="", help="overlay directory passed to every run (experiments)")
+    ap.add_argument("--logs", action="store_true",
+                    help="set each live case's published log beside the simulated runs")
     a = ap.parse_args()
     cases = yaml.safe_load(open(os.path.join(HERE, "serving_heldout_cases.yaml")))["cases"]
+    logs = yaml.safe_load(open(os.path.join(HERE, "serving_heldout_logs.yaml")))["logs"] if a.logs else {}
     sim_errors, ana_errors = [], []
     print(f"{'case':32s} {'published':>10s} {'simulated':>10s} {'error':>8s} {'analytic':>10s} {'error':>8s}")
     for case in cases:
@@ -74,6 +115,8 @@ def main():
         ana_errors.append(abs(n / pub - 1) if n else 1.0)
         print(f"{case['name']:32s} {pub:10.1f} {s or 0:10.1f} {pct(s):>8s} {n or 0:10.1f} {pct(n):>8s}"
               + (f"  ({err or err2})" if (err or err2) else ""))
+        if sim and case["name"] in logs:
+            print_logs(a.suanli, case, logs[case["name"]], sim["simulation"], extra)
     for name, errs in (("simulated", sim_errors), ("analytic", ana_errors)):
         within15 = sum(e <= 0.15 for e in errs)
         within35 = sum(e <= 0.35 for e in errs)
