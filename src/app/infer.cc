@@ -35,6 +35,23 @@ constexpr long kMaxSimRequests = 10'000'000;
 
 bool Simulated(const InferRequest& r) { return r.mode != "analytic"; }
 
+// The latency targets of a request: those given, else in the server and interactive modes
+// MLPerf's for the mode, so that the analytic estimate (and the batch it chooses, which caps the
+// simulated engine) and the simulation answer under the same SLO. Offline and analytic take none.
+struct LatencyTargets {
+  std::optional<double> ttft_ms, tpot_ms;
+  std::string source;  // empty when given
+};
+LatencyTargets TargetsOf(const InferRequest& r) {
+  if (r.ttft_ms || r.tpot_ms || (r.mode != "server" && r.mode != "interactive"))
+    return {r.ttft_ms, r.tpot_ms, ""};
+  const bool interactive = r.mode == "interactive";
+  return {interactive ? kInteractiveTtftMs : kServerTtftMs,
+          interactive ? kInteractiveTpotMs : kServerTpotMs,
+          fmt::format("MLPerf Inference v5.0 {} limits; set --ttft-ms/--tpot-ms",
+                      interactive ? "interactive" : "server")};
+}
+
 // The simulator's knobs: each in range, and none given where it has no effect.
 Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model) {
   if (r.mtp < 0 || r.mtp > 8) return tl::unexpected(FieldError("mtp", "must be from 0 to 8"));
@@ -154,8 +171,8 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
   // most the batch the estimate chose at the latency targets (--max-num-seqs / max_batch_size).
   // Without a cap the running batch grows with every burst until the step (and so every running
   // request's TPOT) breaks the target, where a capped engine queues the burst (TTFT) instead.
-  if (limits.max_num_seqs == 0 && r.mode != "offline" && e.max_batch > 0)
-    limits.max_num_seqs = e.max_batch;
+  if (limits.max_num_seqs == 0 && r.mode != "offline" && e.launch_batch > 0)
+    limits.max_num_seqs = e.launch_batch;
   limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
   limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;
@@ -170,14 +187,9 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
     limits.host_tokens_per_s = r.host_link_gb_s * 1e9 / per_token;
     s.kv_host_gib = r.kv_host_gib;
   }
-  sim::SloTargets slo{r.ttft_ms, r.tpot_ms};
-  if (r.mode != "offline" && !slo.ttft_ms && !slo.tpot_ms) {
-    const bool interactive = r.mode == "interactive";
-    slo.ttft_ms = interactive ? kInteractiveTtftMs : kServerTtftMs;
-    slo.tpot_ms = interactive ? kInteractiveTpotMs : kServerTpotMs;
-    s.slo_source = fmt::format("MLPerf Inference v5.0 {} limits; set --ttft-ms/--tpot-ms",
-                               interactive ? "interactive" : "server");
-  }
+  const LatencyTargets targets = TargetsOf(r);
+  const sim::SloTargets slo{targets.ttft_ms, targets.tpot_ms};
+  s.slo_source = targets.source;
   s.ttft_target_ms = slo.ttft_ms;
   s.tpot_target_ms = slo.tpot_ms;
   s.chips_per_group = e.layout.tp;
@@ -429,8 +441,9 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
       job.dtype_basis += fmt::format("{}{}", job.dtype_basis.empty() ? "" : "; ", notes);
     }
   }
-  job.tpot_ms = r.tpot_ms;
-  job.ttft_ms = r.ttft_ms;
+  const LatencyTargets targets = TargetsOf(r);
+  job.tpot_ms = targets.tpot_ms;
+  job.ttft_ms = targets.ttft_ms;
   job.mode = r.mode == "offline" ? perf::ServingMode::kOffline : perf::ServingMode::kServer;
   job.mtp_depth = r.mtp;
   job.mtp_acceptance = r.mtp_acceptance.value_or(formats.model->mtp_acceptance.value_or(0));

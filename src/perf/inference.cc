@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -14,6 +15,26 @@
 #include "perf/transformer.h"
 
 namespace suanli::perf {
+
+PromptQueue PromptQueueOf(double rho, double service_s) {
+  if (rho <= 0 || service_s <= 0) return {};
+  if (rho >= 1) {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    return {kInf, kInf};
+  }
+  // u = gamma S solves rho (e^u - 1) = u, u > 0: bisection (the left side is convex, equal at 0,
+  // with slope rho < 1 there).
+  double lo = 1e-9, hi = 1;
+  while (rho * std::expm1(hi) < hi) hi *= 2;
+  for (int i = 0; i < 60; ++i) {
+    const double mid = (lo + hi) / 2;
+    (rho * std::expm1(mid) < mid ? lo : hi) = mid;
+  }
+  const double u = lo;
+  const double c = (1 - rho) / (u + rho - 1);  // (1 - rho) / (lambda E[S e^(gamma S)] - 1)
+  return {rho * service_s / (2 * (1 - rho)), 100 * c > 1 ? std::log(100 * c) * service_s / u : 0.0};
+}
+
 namespace {
 
 using catalog::DType;
@@ -512,8 +533,14 @@ struct Candidate {
   int memory_batch = 0;
   Step step;
   double step_s = 0;
-  double out_per_chip = 0;  // output tokens/s per chip of this (decode or aggregated) group
-  double ttft_s = 0;
+  double out_per_chip = 0;         // output tokens/s per chip of this (decode or aggregated) group
+  double ttft_s = 0;               // mean, the prompt queue's wait included
+  double ttft_p99_s = 0;           // live arrivals: the p99 the targets bound
+  double ttft_p99_unqueued_s = 0;  // the same without waiting for other prompts
+  // The running-batch cap an engine is launched with (max_num_seqs / max_batch_size): the
+  // largest batch whose steps meet the targets, queueing aside. It sits above `batch`, the mean
+  // batch at the rate the prompt queue allows, to take the bursts of live arrivals.
+  int launch_batch = 0;
   double weights_gib = 0;
   double kv_gib = 0;
 };
@@ -595,40 +622,52 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
     if (prefill_per_output > 0) {
       // Aggregated: a new prompt waits for the running step, then rides one
       // step alongside the decode batch.
-      c.ttft_s = c.step_s +
-                 StepTime(x, l, b, ctx, std::max(1.0, computed_prompt), job.input_tokens).total() +
-                 EagerSeconds(job, l);
+      const double with_prompt =
+          StepTime(x, l, b, ctx, std::max(1.0, computed_prompt), job.input_tokens).total();
+      c.ttft_s = c.step_s + with_prompt + EagerSeconds(job, l);
+      c.ttft_p99_s = c.ttft_p99_unqueued_s = c.ttft_s * tail;
+      if (job.mode == ServingMode::kServer) {
+        // Live arrivals: prompts also queue behind the prompts before them. Each holds the
+        // group for what it adds to a decode step; they arrive at the rate the batch completes.
+        const double prefill_s =
+            std::max(0.0, with_prompt - StepTime(x, l, b, ctx, 0, job.input_tokens).total());
+        const double arrivals = b * TokensPerDecodeStep(job) / job.output_tokens / c.step_s;
+        const PromptQueue q = PromptQueueOf(arrivals * prefill_s, prefill_s);
+        c.ttft_s += q.mean_s;
+        c.ttft_p99_s += q.p99_s;
+      }
     } else {
       c.ttft_s = c.step_s;  // plus the prefill side, added by the caller
+      c.ttft_p99_s = c.ttft_p99_unqueued_s = c.ttft_s * tail;
     }
     c.weights_gib = WeightBytesPerChip(x, l) / kGiB;
     c.kv_gib = b * per_seq / kGiB;
     return c;
   };
-  auto meets = [&](const Candidate& c) {
+  auto meets = [&](const Candidate& c, bool queued) {
     if (job.tpot_ms && c.step_s / TokensPerDecodeStep(job) * tail * 1000 > *job.tpot_ms) {
       return false;
     }
-    if (job.ttft_ms && prefill_per_output > 0 && c.ttft_s * tail * 1000 > *job.ttft_ms) {
-      return false;
-    }
+    const double ttft_p99 = queued ? c.ttft_p99_s : c.ttft_p99_unqueued_s;
+    if (job.ttft_ms && prefill_per_output > 0 && ttft_p99 * 1000 > *job.ttft_ms) return false;
     return true;
   };
-  Candidate best = evaluate(1);
-  if (!meets(best)) return std::nullopt;
+  if (!meets(evaluate(1), true)) return std::nullopt;
   // Latency grows with the batch: find the largest batch that meets it, within what memory and
   // the engine allow.
-  int lo = 1;
-  int hi = engine_batch > 0 ? std::min(memory_batch, engine_batch) : memory_batch;
-  if (meets(evaluate(hi))) {
-    lo = hi;
-  } else {
+  auto largest = [&](bool queued) {
+    int lo = 1;
+    int hi = engine_batch > 0 ? std::min(memory_batch, engine_batch) : memory_batch;
+    if (meets(evaluate(hi), queued)) return hi;
     while (hi - lo > 1) {
       const int mid = lo + (hi - lo) / 2;
-      (meets(evaluate(mid)) ? lo : hi) = mid;
+      (meets(evaluate(mid), queued) ? lo : hi) = mid;
     }
-  }
-  return evaluate(lo);
+    return lo;
+  };
+  Candidate best = evaluate(largest(true));
+  best.launch_batch = job.mode == ServingMode::kServer ? largest(false) : best.batch;
+  return best;
 }
 
 std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceConstraints& fixed,
@@ -866,6 +905,7 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   const Candidate& c = *best;
   e.layout = c.layout;
   e.max_batch = c.batch;
+  e.launch_batch = c.launch_batch;
   e.memory_max_batch = c.memory_batch;
   e.engine_max_batch =
       EngineBatch(job, e.disaggregated ? 0.0 : ComputedPrompt(job) / job.output_tokens);

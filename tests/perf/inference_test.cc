@@ -8,9 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "testing.h"
@@ -850,6 +853,63 @@ TEST(InferenceTest, InSwitchReductionShortensTensorParallelAllReduce) {
   EXPECT_DOUBLE_EQ(
       ServingStepModel::Make(small, two)->StepSeconds(0, 0, 4096, 4096.0 * 2048),
       ServingStepModel::Make(small_plain, two)->StepSeconds(0, 0, 4096, 4096.0 * 2048));
+}
+
+// ---------------------------------------------------------------------------
+// Prompts queueing under live arrivals (M/D/1).
+
+// The waits of n Poisson arrivals at rate rho / S on one server taking S per prompt, by Lindley's
+// recursion W' = max(0, W + S - A): an exact simulation of the queue, apart from the formulas.
+std::vector<double> LindleyWaits(double rho, double service_s, int n) {
+  std::mt19937_64 rng(7);
+  std::exponential_distribution<double> gap(rho / service_s);
+  std::vector<double> w(n);
+  double wait = 0;
+  for (int i = 0; i < n; ++i) w[i] = wait = std::max(0.0, wait + service_s - gap(rng));
+  std::sort(w.begin(), w.end());
+  return w;
+}
+
+TEST(InferenceTest, PromptQueueMatchesTheMD1Queue) {
+  // Pollaczek-Khinchine by hand: rho 0.5, S 2 s: 0.5 x 2 / (2 x 0.5) = 1.0 s.
+  EXPECT_NEAR(PromptQueueOf(0.5, 2.0).mean_s, 1.0, 1e-12);
+  EXPECT_EQ(PromptQueueOf(0, 2.0).p99_s, 0);
+  EXPECT_TRUE(std::isinf(PromptQueueOf(1.0, 2.0).p99_s));
+  // Against the simulated queue (2,000,000 prompts): p99 and mean within 3 % from 10 % to 90 %
+  // utilization (the Cramer-Lundberg tail is asymptotic: 12 % low at 5 %).
+  for (double rho : {0.1, 0.25, 0.5, 0.8, 0.9}) {
+    const auto w = LindleyWaits(rho, 0.7, 2'000'000);
+    const double p99 = w[static_cast<size_t>(0.99 * w.size())];
+    double mean = 0;
+    for (double x : w) mean += x / w.size();
+    const PromptQueue q = PromptQueueOf(rho, 0.7);
+    EXPECT_NEAR(q.p99_s / p99, 1.0, 0.03) << "rho " << rho;
+    EXPECT_NEAR(q.mean_s / mean, 1.0, 0.03) << "rho " << rho;
+  }
+}
+
+// A prompt that takes most of a second on the chip (Qwen3-32B, 1,024 tokens, BF16 on one H20:
+// 2 x 32.8e9 x 1024 = 67 TFLOP at 148 TFLOPS) queues under live arrivals: a 2 s p99 TTFT then
+// bounds the mean batch far below what the 200 ms TPOT allows, and the engine's cap
+// (launch_batch) stays at the TPOT's batch to take the bursts.
+TEST(InferenceTest, PromptQueueBindsTheBatchUnderATtftTarget) {
+  InferenceJob job = Job("qwen3-32b", "h20");
+  job.input_tokens = 1024;
+  job.output_tokens = 256;
+  job.tpot_ms = 200;
+  auto tpot_only = EstimateInference(job, Tp(1));
+  ASSERT_TRUE(tpot_only) << tpot_only.error().message;
+  job.ttft_ms = 2000;
+  auto both = EstimateInference(job, Tp(1));
+  ASSERT_TRUE(both) << both.error().message;
+  EXPECT_LT(both->max_batch, tpot_only->max_batch / 2);
+  EXPECT_EQ(both->launch_batch, tpot_only->max_batch);
+  // Offline sends everything at once: no queue of arrivals, the same batch as without TTFT.
+  job.mode = ServingMode::kOffline;
+  job.ttft_ms.reset();
+  auto offline = EstimateInference(job, Tp(1));
+  ASSERT_TRUE(offline);
+  EXPECT_EQ(offline->launch_batch, offline->max_batch);
 }
 
 }  // namespace
