@@ -48,6 +48,7 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   j["ttft_ms"] = Round(e.ttft_ms, 5);
   j["tpot_ms"] = Round(e.tpot_ms, 5);
   j["max_batch"] = e.max_batch;
+  j["launch_batch"] = e.launch_batch;
   j["memory_max_batch"] = e.memory_max_batch;
   j["engine"] =
       job.limits.engine.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.limits.engine);
@@ -202,10 +203,38 @@ std::string SimulationText(const ServingSimulation& s) {
   return out;
 }
 
+// The answer a reader should take: the simulation's where one ran (it serves requests as they
+// come, with the engine's limits), else the analytic steady state.
+bool SimulationAnswers(const InferenceReport& r) {
+  return r.simulation && r.simulation->skipped.empty();
+}
+
+std::string AnswerText(const InferenceReport& r) {
+  if (!SimulationAnswers(r)) return "";
+  const auto& s = *r.simulation;
+  const auto& rate = s.max_qps_at_slo ? s.max_qps_at_slo : s.qps;
+  if (s.max_qps_at_slo && *s.max_qps_at_slo == 0) {
+    return "answer (simulated): no arrival rate meets the SLO on this layout\n";
+  }
+  return fmt::format(
+      "answer (simulated {}): {:.0f} output tokens/s per chip{}; the analytic steady state "
+      "below: {:.0f}\n",
+      s.mode, s.output_tokens_per_s_per_chip,
+      !rate ? std::string(", all requests at once")
+            : fmt::format(" at {:.3g} requests/s per instance{}", *rate,
+                          s.max_qps_at_slo ? ", the highest rate that meets the SLO" : ""),
+      r.estimate.output_tokens_per_s_per_chip);
+}
+
 }  // namespace
 
 std::string InferenceJson(const InferenceReport& r) {
   nlohmann::json j = EstimateJson(*r.job, r.estimate);
+  // Which figure answers (see AnswerText); the top-level fields stay the analytic model's.
+  j["answer"] = {{"from", SimulationAnswers(r) ? "simulation" : "analytic"},
+                 {"output_tokens_per_s_per_chip",
+                  Round(SimulationAnswers(r) ? r.simulation->output_tokens_per_s_per_chip
+                                             : r.estimate.output_tokens_per_s_per_chip)}};
   if (r.simulation) j["simulation"] = SimulationJson(*r.simulation);
   if (r.launch) {
     j["launch"] = {{"engine", r.launch->stack},
@@ -242,10 +271,12 @@ std::string InferenceText(const InferenceReport& r) {
         e.prefill_layout.tp, e.prefill_layout.ep, e.prefill_layout.chips(), e.layout.tp,
         e.layout.ep, e.layout.chips(), e.prefill_chips_per_decode_chip);
   } else {
-    out += fmt::format("layout: tp {} ep {} dp {}{} ({} chips per instance)\n", e.layout.tp,
+    out += fmt::format("layout: tp {} ep {} dp {}{} ({} chip{} per instance)\n", e.layout.tp,
                        e.layout.ep, e.layout.dp,
-                       e.layout.pp > 1 ? fmt::format(" pp {}", e.layout.pp) : "", e.layout.chips());
+                       e.layout.pp > 1 ? fmt::format(" pp {}", e.layout.pp) : "", e.layout.chips(),
+                       e.layout.chips() == 1 ? "" : "s");
   }
+  out += AnswerText(r);
   Table t({"quantity", "value"});
   t.AddRow({"output tokens/s per chip",
             fmt::format("{:.0f} (end to end)", e.output_tokens_per_s_per_chip)});
