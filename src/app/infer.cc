@@ -257,11 +257,15 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
     result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed);
   } else {
     // Per group as many requests as one group alone would get, so that a run lasts as long
-    // (long outputs need a long run to reach their steady batch).
+    // (long outputs need a long run to reach their steady batch); unless --requests says how
+    // many, at least those that arrive in MLPerf's minimum run (600 s) at the offline rate, so
+    // that a fast group's runs are not all ramp.
     spec.requests = r.requests.value_or(2000) * lockstep;
-    s.requests_per_run = spec.requests;
+    if (!r.requests) spec.min_duration_s = kDefaultDurationS;
     auto search = sim::MaxQpsAtSlo(*model, limits, spec, slo);
     if (!search) return tl::unexpected(search.error());
+    if (search->at_max.requests > 0) spec.requests = search->at_max.requests;
+    s.requests_per_run = spec.requests;
     s.runs = search->simulations;
     s.max_qps_at_slo = search->max_qps * groups;
     if (job.chips > 0) {

@@ -37,9 +37,14 @@ TEST_P(InferenceCalibrationTest, WithinPublishedTolerance) {
 
 // The aggregated cases again through the request-level simulator in their MLPerf scenario, on the
 // layout the analytic model chose: offline sends every request at once; server searches the
-// highest Poisson rate whose p99 TTFT and TPOT meet the case's limits. Lengths spread around the
-// published means (lognormal, sigma 0.8: OpenOrca's outputs run from a few tokens to the 1,024
-// cap).
+// highest Poisson rate whose p99 TTFT and TPOT meet the case's limits, each run lasting MLPerf's
+// minimum 600 s at the offline rate, as `suanli infer` runs it. Lengths spread around the
+// published means (lognormal, sigma 0.8: OpenOrca's outputs run from a few tokens to the cap),
+// cut at 1,024 tokens as the benchmark cuts them: prompts padded to max_seq_len 1024, outputs
+// max_new_tokens 1024 (mlcommons/inference@0257f68 language/llama2-70b/SUT.py). Uncut, 2.4 % of the
+// outputs ran past 1,024 tokens (0.05 % past 3,000), and the last of them, decoding in a small
+// batch after the others had finished, cut the offline rate by 8 % on H100 (2,778 against 3,005
+// tokens/s per chip).
 TEST(InferenceCalibrationSimulated, AggregatedCasesWithinTolerance) {
   int simulated = 0;
   for (const auto& c : testing::LoadCases("perf/inference_cases.yaml")) {
@@ -56,8 +61,8 @@ TEST(InferenceCalibrationSimulated, AggregatedCasesWithinTolerance) {
     ASSERT_TRUE(model) << model.error().message;
     const sim::StepModelCost cost(*model);
     sim::WorkloadSpec spec;
-    spec.input = *sim::LengthDistribution::Parse("lognormal", n["input"].as<double>());
-    spec.output = *sim::LengthDistribution::Parse("lognormal", n["output"].as<double>());
+    spec.input = *sim::LengthDistribution::Parse("lognormal:0.8:1024", n["input"].as<double>());
+    spec.output = *sim::LengthDistribution::Parse("lognormal:0.8:1024", n["output"].as<double>());
     spec.max_context = job.model->max_seq_len;
     double predicted = 0;
     if (n["mode"].as<std::string>() == "offline") {
@@ -67,6 +72,7 @@ TEST(InferenceCalibrationSimulated, AggregatedCasesWithinTolerance) {
       predicted = r->output_tokens_per_s;
     } else {
       spec.requests = 2000;
+      spec.min_duration_s = 600;
       sim::SloTargets slo;
       slo.ttft_ms = n["ttft_ms"].as<double>();
       slo.tpot_ms = n["tpot_ms"].as<double>();

@@ -473,6 +473,40 @@ TEST_F(RealModel, MtpWithAcceptanceZeroIsNeverFaster) {
   EXPECT_GE(b->tpot_ms, a->tpot_ms);
 }
 
+// A search run lasts as long as its workload asks, not a fixed request count. By hand, with every
+// iteration 100 ms and no cap: a 1-token prompt and 200 output tokens take 200 iterations, 20 s.
+// Offline, 2,000 requests run as one batch: 400,000 tokens in 20 s, 100 requests/s, so the search
+// bisects up to 1.25 x 100 = 125 requests/s, and every rate meets the targets (TPOT 100 ms, no
+// queue). A stable server's output rate is its arrival rate x 200 tokens: 25,000 tokens/s at 125/s.
+// With 2,000 requests a run at 125/s ends its arrivals at 16 s, before any request has finished:
+// the batch grows through the whole run, and the window measured is its second half (at most
+// half is skipped), where a request arrived at t has gained 10 tokens a second since:
+// 125 x (16^2 - 8^2) / 2 x 10 / 8 = 15,000 tokens/s, 40 % short. Runs of at least 120 s at the
+// offline rate: 100 x 120 = 12,000 requests, 96 s of arrivals at 125/s; from the first completion
+// (20 s) the batch holds the last 20 s of arrivals, 2,500 requests, and the rate is 25,000
+// (Poisson noise on 2,500 running: about 2 %).
+TEST(ServingSim, SearchRunsLastTheMinimumDurationAtTheOfflineRate) {
+  const FixedStep model(0.1, 1e12);
+  WorkloadSpec spec;
+  spec.requests = 2000;
+  spec.input = *LengthDistribution::Parse("fixed", 1);
+  spec.output = *LengthDistribution::Parse("fixed", 200);
+  SloTargets slo;
+  slo.ttft_ms = 2000;
+  slo.tpot_ms = 150;
+  auto short_runs = MaxQpsAtSlo(model, {}, spec, slo);
+  ASSERT_TRUE(short_runs) << short_runs.error().message;
+  EXPECT_NEAR(short_runs->max_qps, 125, 0.2);
+  EXPECT_EQ(short_runs->at_max.requests, 2000);
+  EXPECT_NEAR(short_runs->at_max.output_tokens_per_s / 15'000, 1, 0.03);
+  spec.min_duration_s = 120;
+  auto found = MaxQpsAtSlo(model, {}, spec, slo);
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(found->at_max.requests, 12'000);
+  EXPECT_NEAR(found->max_qps, 125, 0.2);
+  EXPECT_NEAR(found->at_max.output_tokens_per_s / (found->max_qps * 200), 1, 0.03);
+}
+
 TEST_F(RealModel, TheSearchFindsTheEdgeOfTheSlo) {
   const auto cost = Cost(job_);
   WorkloadSpec spec;

@@ -741,6 +741,10 @@ Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model, const SchedulerLimits
   // The offline rate is per group; the arrivals feed all groups in lockstep.
   const double ceiling =
       offline->output_tokens_per_s * std::max(1, limits.attention_groups) / mean_output;
+  if (spec.min_duration_s > 0 && ceiling > 0) {
+    const double wanted = std::min<double>(kMaxSearchRequests, ceiling * spec.min_duration_s);
+    spec.requests = std::max(spec.requests, std::lround(wanted));
+  }
   spec.qps = 1;
   const std::vector<ServingRequest> unit = MakeServingRequests(spec);
   auto at = [&](double qps) {
