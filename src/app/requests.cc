@@ -171,7 +171,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "highest rate that meets the SLO"),
       Bind("duration_s", &R::duration_s, "simulated seconds of arrivals with --qps (default 600)"),
       Bind("requests", &R::requests,
-           "requests per simulation (offline default: 8 batches; SLO search default 2000)"),
+           "requests per simulation (offline default: 8 batches; SLO search default 2000, or 600 s "
+           "at the offline rate if more)"),
       Bind("requests_trace", &R::requests_trace,
            "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens"),
       Bind("input_dist", &R::input_dist,
