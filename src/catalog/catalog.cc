@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include "catalog/builtin_files.h"
 #include "core/atomic_file.h"
@@ -200,8 +202,67 @@ Result<void> Catalog::Validate() const {
   return {};
 }
 
+namespace {
+
+// Words of a chip's name that say nothing its id does not: the vendor and brand, the form factor
+// (SXM, OAM) and the memory type. "PCIe" and "NVL" stay: they are other parts.
+bool IsChipNameNoise(std::string_view word) {
+  for (std::string_view w :
+       {"nvidia", "tesla",  "geforce", "amd",    "instinct", "huawei",    "intel",
+        "habana", "google", "aws",     "amazon", "hygon",    "cambricon", "kunlunxin",
+        "sxm",    "sxm2",   "sxm3",    "sxm4",   "sxm5",     "sxm6",      "oam",
+        "hbm",    "hbm2",   "hbm2e",   "hbm3",   "hbm3e",    "gpu",       "accelerator"}) {
+    if (word == w) return true;
+  }
+  return false;
+}
+
+// "80gb" -> 80; nullopt for any other word.
+std::optional<double> MemoryWordGb(std::string_view word) {
+  if (word.size() < 3 || word.substr(word.size() - 2) != "gb") return std::nullopt;
+  const std::string_view digits = word.substr(0, word.size() - 2);
+  if (!std::all_of(digits.begin(), digits.end(),
+                   [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    return std::nullopt;
+  }
+  return std::stod(std::string(digits));
+}
+
+}  // namespace
+
+// By id or alias, else as nvidia-smi, a cloud console or a datasheet names it ("NVIDIA H100 80GB
+// HBM3", "Tesla V100-SXM2-32GB", "AMD Instinct MI300X", "h100-sxm5-80gb"): without the words that
+// say nothing the id does not, and with a memory size only if it is the chip's.
 Result<const Chip*> Catalog::FindChip(std::string_view id) const {
-  return FindById(chips_, id, "chip");
+  auto found = FindById(chips_, id, "chip");
+  if (found) return found;
+  const std::string name = NormalizeId(id);
+  std::string kept;
+  std::optional<double> memory_gb;
+  bool dropped = false;
+  for (size_t start = 0; start <= name.size();) {
+    const size_t end = std::min(name.find('-', start), name.size());
+    const std::string_view word = std::string_view(name).substr(start, end - start);
+    start = end + 1;
+    if (word.empty()) continue;
+    if (IsChipNameNoise(word) || MemoryWordGb(word)) {
+      if (auto gb = MemoryWordGb(word)) memory_gb = gb;
+      dropped = true;
+      continue;
+    }
+    kept += (kept.empty() ? "" : "-") + std::string(word);
+  }
+  if (!dropped || kept.empty()) return found;
+  auto chip = FindById(chips_, kept, "chip");
+  if (!chip) return found;
+  const auto& memory = (*chip)->memory_gib;
+  if (memory_gb && memory.known() && std::abs(*memory_gb - *memory.value) > 0.06 * *memory.value) {
+    return MakeError(fmt::format(
+        "unknown chip '{}': the catalog's {} has {:g} GB of memory, not {:g}; a part with {:g} GB "
+        "needs its own entry (--catalog DIR, docs/catalog-schema.md)",
+        id, (*chip)->id, *memory.value, *memory_gb, *memory_gb));
+  }
+  return chip;
 }
 Result<const System*> Catalog::FindSystem(std::string_view id) const {
   return FindById(systems_, id, "system");

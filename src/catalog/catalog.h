@@ -52,6 +52,8 @@ class Catalog {
   // Cross-reference and consistency checks over the whole catalog.
   Result<void> Validate() const;
 
+  // By id or alias, or as nvidia-smi or a datasheet names the chip ("NVIDIA H100 80GB HBM3"): the
+  // vendor, brand, form-factor and memory-type words dropped; a memory size must be the chip's.
   Result<const Chip*> FindChip(std::string_view id) const;
   Result<const System*> FindSystem(std::string_view id) const;
   Result<const Model*> FindModel(std::string_view id) const;

@@ -261,6 +261,32 @@ TEST(CatalogLookupTest, Aliases) {
   }
 }
 
+// Chips as nvidia-smi, cloud consoles and datasheets name them (nvidia-smi --query-gpu=name
+// prints "NVIDIA H100 80GB HBM3", "NVIDIA A100-SXM4-80GB", "NVIDIA GeForce RTX 4090").
+TEST(CatalogLookupTest, ChipsAsTheirMakersNameThem) {
+  struct Case {
+    const char* query;
+    const char* id;
+  };
+  for (const Case& c :
+       {Case{"NVIDIA H100 80GB HBM3", "h100"}, Case{"NVIDIA A100-SXM4-80GB", "a100"},
+        Case{"h100-sxm5-80gb", "h100"}, Case{"NVIDIA GeForce RTX 4090", "rtx-4090"},
+        Case{"AMD Instinct MI300X", "mi300x"}, Case{"NVIDIA H20", "h20"},
+        Case{"Huawei Ascend 910B", "ascend-910b"}, Case{"NVIDIA H200 141GB", "h200"}}) {
+    auto r = Builtin().FindChip(c.query);
+    ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();
+    EXPECT_EQ((*r)->id, c.id) << c.query;
+  }
+  // A memory size that is not the chip's is another part (the A100 40GB), not the 80 GB one.
+  auto r = Builtin().FindChip("a100-40gb");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("a100 has 80 GB of memory, not 40"), std::string::npos)
+      << r.error().message;
+  // PCIe is another part too (2.0 TB/s, 350 W): never the SXM h100.
+  auto pcie = Builtin().FindChip("NVIDIA H100 PCIe");
+  EXPECT_TRUE(!pcie || (*pcie)->id != "h100");
+}
+
 // Models as serving engines name them: Hugging Face repositories with an organization and
 // release suffixes of the same architecture.
 TEST(CatalogLookupTest, HuggingFaceRepositoryNames) {
