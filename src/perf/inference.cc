@@ -738,9 +738,25 @@ Result<void> CheckLayout(const InferenceJob& job, const InferenceLayout& l) {
 std::string_view ServingDTypeName(ServingDType d) { return kServingNames[static_cast<int>(d)]; }
 
 std::optional<ServingDType> ParseServingDType(std::string_view s) {
-  const std::string v = ToLower(s);
+  const std::string v = NormalizeId(s);
   for (size_t i = 0; i < kServingNames.size(); ++i) {
     if (v == kServingNames[i]) return static_cast<ServingDType>(i);
+  }
+  // As the engines and checkpoints name them: vLLM's --dtype bfloat16 / --kv-cache-dtype
+  // fp8_e4m3, NVFP4/MXFP4 checkpoints, W8A8 (INT8 weights and activations), AWQ/GPTQ (4-bit
+  // weights, 16-bit math).
+  static constexpr std::pair<std::string_view, ServingDType> kSynonyms[] = {
+      {"bfloat16", ServingDType::kBf16},  {"float16", ServingDType::kFp16},
+      {"half", ServingDType::kFp16},      {"fp8-e4m3", ServingDType::kFp8},
+      {"fp8-e5m2", ServingDType::kFp8},   {"e4m3", ServingDType::kFp8},
+      {"nvfp4", ServingDType::kFp4},      {"mxfp4", ServingDType::kFp4},
+      {"w8a8", ServingDType::kInt8},      {"int8-w8a8", ServingDType::kInt8},
+      {"w4a16", ServingDType::kInt4},     {"awq", ServingDType::kInt4},
+      {"gptq", ServingDType::kInt4},      {"int4-awq", ServingDType::kInt4},
+      {"awq-int4", ServingDType::kInt4},  {"gptq-int4", ServingDType::kInt4},
+      {"int4-gptq", ServingDType::kInt4}, {"w4a16-awq", ServingDType::kInt4}};
+  for (const auto& [name, dtype] : kSynonyms) {
+    if (v == name) return dtype;
   }
   return std::nullopt;
 }

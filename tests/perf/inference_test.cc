@@ -855,6 +855,25 @@ TEST(InferenceTest, InSwitchReductionShortensTensorParallelAllReduce) {
       ServingStepModel::Make(small_plain, two)->StepSeconds(0, 0, 4096, 4096.0 * 2048));
 }
 
+// Formats as the engines and checkpoints name them (vLLM --dtype bfloat16, --kv-cache-dtype
+// fp8_e4m3; NVFP4/MXFP4 checkpoints; W8A8; AWQ/GPTQ 4-bit weights with 16-bit math).
+TEST(InferenceTest, ServingFormatsAsEnginesNameThem) {
+  const std::pair<const char*, ServingDType> cases[] = {
+      {"BF16", ServingDType::kBf16},    {"bfloat16", ServingDType::kBf16},
+      {"float16", ServingDType::kFp16}, {"fp8_e4m3", ServingDType::kFp8},
+      {"fp8_e5m2", ServingDType::kFp8}, {"NVFP4", ServingDType::kFp4},
+      {"mxfp4", ServingDType::kFp4},    {"W8A8", ServingDType::kInt8},
+      {"awq", ServingDType::kInt4},     {"GPTQ-Int4", ServingDType::kInt4},
+      {"int4_awq", ServingDType::kInt4}};
+  for (const auto& [name, dtype] : cases) {
+    auto d = ParseServingDType(name);
+    ASSERT_TRUE(d) << name;
+    EXPECT_EQ(*d, dtype) << name;
+  }
+  EXPECT_FALSE(ParseServingDType("fp6"));
+  EXPECT_FALSE(ParseServingDType("w4a8"));  // 4-bit weights with 8-bit math: not modelled
+}
+
 // ---------------------------------------------------------------------------
 // Prompts queueing under live arrivals (M/D/1).
 
