@@ -287,7 +287,31 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   return {};
 }
 
-Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r) {
+namespace {
+
+// --dtype as users type it: framework names (bfloat16, float16, float8) and the name of a
+// precision recipe (--dtype mxfp8 or fp8-current means --precision of that name).
+TrainRequest WithDTypeAsTyped(const TrainRequest& given) {
+  TrainRequest r = given;
+  const std::string dtype = NormalizeId(r.dtype);
+  for (auto [name, as] :
+       {std::pair{"bfloat16", "bf16"}, std::pair{"float16", "fp16"}, std::pair{"half", "fp16"},
+        std::pair{"float8", "fp8"}, std::pair{"fp8-e4m3", "fp8"}}) {
+    if (dtype == name) r.dtype = as;
+  }
+  const auto recipes = perf::PrecisionRecipes();
+  if (!catalog::ParseDType(r.dtype) && r.precision.empty() &&
+      std::find(recipes.begin(), recipes.end(), dtype) != recipes.end()) {
+    r.precision = dtype;
+    r.dtype.clear();
+  }
+  return r;
+}
+
+}  // namespace
+
+Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& typed) {
+  const TrainRequest r = WithDTypeAsTyped(typed);
   if (r.model.empty()) return tl::unexpected(MissingField("model"));
   if (r.chip.empty()) return tl::unexpected(MissingField("chip"));
   auto model = WithField(cat.FindModel(r.model), "model");
@@ -311,7 +335,9 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     auto dtype = catalog::ParseDType(r.dtype);
     if (!dtype) {
       return tl::unexpected(
-          FieldError("dtype", "unknown dtype '" + r.dtype + "'; expected bf16, fp16 or fp8"));
+          FieldError("dtype", "unknown dtype '" + r.dtype +
+                                  "'; expected bf16, fp16 or fp8, or a precision recipe: " +
+                                  JoinOr(perf::PrecisionRecipes())));
     }
     job.dtype = *dtype;
   }

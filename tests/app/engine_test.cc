@@ -155,6 +155,24 @@ TEST(Engine, ErrorsNameTheRequestField) {
   }
 }
 
+// --dtype as users type it: a framework's name is the format (bfloat16 is bf16), a precision
+// recipe's name is that recipe (--dtype mxfp8 is --precision mxfp8), with the same output.
+TEST(Engine, TrainTakesDTypesAsFrameworksNameThem) {
+  auto run = [](const std::string& dtype, const std::string& precision) {
+    TrainRequest r = SmallTrain();
+    r.chip = "b200";
+    r.dtype = dtype;
+    r.precision = precision;
+    auto out = TheEngine().Train(r, Json());
+    EXPECT_TRUE(out) << dtype << precision << ": " << out.error().ToString();
+    return out ? out->body : std::string();
+  };
+  EXPECT_EQ(run("bfloat16", ""), run("bf16", ""));
+  EXPECT_EQ(run("mxfp8", ""), run("", "mxfp8"));
+  EXPECT_EQ(run("fp8-current", ""), run("", "fp8-current"));
+  EXPECT_NE(run("mxfp8", ""), run("bf16", ""));
+}
+
 TEST(Fields, ConversionIsStrictAndNamesTheField) {
   TrainRequest r;
   const auto& fields = TrainFields();
