@@ -27,6 +27,9 @@ struct MoeConfig {
   int top_k = 0;
   int expert_ffn = 0;
   int first_dense_layers = 0;  // leading layers with a dense MLP of ffn_hidden
+  // After those, every `layer_step`-th layer has experts and the others a dense MLP of
+  // ffn_hidden (Llama 4 Maverick's interleave_moe_layer_step 2: layers 1, 3, 5, ...); 1: all.
+  int layer_step = 1;
   // Node-limited routing: a token's experts span at most this many scale-up
   // domains (DeepSeek-V3: 4). 0: unlimited.
   int max_nodes_per_token = 0;

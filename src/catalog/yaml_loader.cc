@@ -361,13 +361,14 @@ class YamlLoader : public YamlReader {
       if (!moe.IsMap()) Fail("expected a mapping", moe, p);
       CheckKeys(moe, p,
                 {"routed_experts", "shared_experts", "top_k", "expert_ffn", "first_dense_layers",
-                 "max_nodes_per_token"});
+                 "layer_step", "max_nodes_per_token"});
       MoeConfig c;
       c.routed_experts = Int(moe, "routed_experts", p, 1, 1 << 20);
       c.shared_experts = Int(moe, "shared_experts", p, 0, 1024, 0);
       c.top_k = Int(moe, "top_k", p, 1, 1024);
       c.expert_ffn = Int(moe, "expert_ffn", p, 1, 1 << 24);
       c.first_dense_layers = Int(moe, "first_dense_layers", p, 0, m.layers, 0);
+      c.layer_step = Int(moe, "layer_step", p, 1, std::max(1, m.layers - c.first_dense_layers), 1);
       c.max_nodes_per_token = Int(moe, "max_nodes_per_token", p, 0, 1 << 20, 0);
       if (c.top_k > c.routed_experts) {
         Fail("top_k " + std::to_string(c.top_k) + " exceeds routed_experts " +

@@ -679,8 +679,8 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
         n = rest / middle_stages + (l.pp - 2 - s < rest % middle_stages ? 1 : 0);
       }
       Stage& st = stages[s];
-      st.dense = std::clamp(p.dense_layers - start, 0, n);
-      st.moe = n - st.dense;
+      st.moe = MoeLayersIn(m, start, n);
+      st.dense = n - st.moe;
       double embeddings = s == 0 ? 1 : 0;
       if (s == l.pp - 1 && (l.pp > 1 || !m.tied_embeddings)) embeddings += 1;
       st.shared_params =

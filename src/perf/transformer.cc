@@ -52,8 +52,8 @@ LayerParams CountLayerParams(const Model& m) {
   if (m.moe) {
     p.expert = 3 * h * m.moe->expert_ffn;  // experts are gated (SwiGLU)
     p.router = h * m.moe->routed_experts;
-    p.dense_layers = m.moe->first_dense_layers;
-    p.moe_layers = m.layers - m.moe->first_dense_layers;
+    p.moe_layers = (m.layers - m.moe->first_dense_layers) / m.moe->layer_step;
+    p.dense_layers = m.layers - p.moe_layers;
     p.routed_experts = m.moe->routed_experts;
     p.shared_experts = m.moe->shared_experts;
     p.top_k = m.moe->top_k;
@@ -62,6 +62,17 @@ LayerParams CountLayerParams(const Model& m) {
   }
   p.embedding = static_cast<double>(m.vocab) * h;
   return p;
+}
+
+bool IsMoeLayer(const Model& m, int layer) {
+  if (!m.moe || layer < m.moe->first_dense_layers) return false;
+  return (layer - m.moe->first_dense_layers + 1) % m.moe->layer_step == 0;
+}
+
+int MoeLayersIn(const Model& m, int first, int count) {
+  int n = 0;
+  for (int i = first; i < first + count; ++i) n += IsMoeLayer(m, i) ? 1 : 0;
+  return n;
 }
 
 double TotalParams(const Model& m) {

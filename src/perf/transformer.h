@@ -27,6 +27,11 @@ struct LayerParams {
 
 LayerParams CountLayerParams(const catalog::Model& m);
 
+// Whether layer `layer` (from 0) has routed experts: after the leading dense layers, every
+// moe.layer_step-th one (Llama 4 Maverick: 1, 3, 5, ...). MoeLayersIn counts them in a range.
+bool IsMoeLayer(const catalog::Model& m, int layer);
+int MoeLayersIn(const catalog::Model& m, int first, int count);
+
 // Total parameters, embeddings included (untied output counted once more);
 // MTP modules not included (reported totals exclude them).
 double TotalParams(const catalog::Model& m);

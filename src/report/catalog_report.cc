@@ -305,7 +305,8 @@ std::string ModelsJson(const Catalog& c) {
                   {"shared_experts", m.moe->shared_experts},
                   {"top_k", m.moe->top_k},
                   {"expert_ffn", m.moe->expert_ffn},
-                  {"first_dense_layers", m.moe->first_dense_layers}};
+                  {"first_dense_layers", m.moe->first_dense_layers},
+                  {"layer_step", m.moe->layer_step}};
     }
     if (m.mla) {
       j["mla"] = {{"q_lora_rank", m.mla->q_lora_rank},

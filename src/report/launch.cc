@@ -46,7 +46,13 @@ void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e,
     add("--moe-ffn-hidden-size", num(m.moe->expert_ffn));
     if (m.moe->shared_experts > 0)
       add("--moe-shared-expert-intermediate-size", num(m.moe->shared_experts * m.moe->expert_ffn));
-    if (m.moe->first_dense_layers > 0) {
+    if (m.moe->layer_step > 1) {
+      // Experts every layer_step-th layer after the dense ones (Llama 4 Maverick: [0,1]*24).
+      add("--moe-layer-freq",
+          fmt::format("\"([0]*{}+([0]*{}+[1])*{})\"", m.moe->first_dense_layers,
+                      m.moe->layer_step - 1,
+                      (m.layers - m.moe->first_dense_layers) / m.moe->layer_step));
+    } else if (m.moe->first_dense_layers > 0) {
       // Dense MLPs in the first layers, experts after: Megatron's per-layer pattern.
       add("--moe-layer-freq", fmt::format("\"([0]*{}+[1]*{})\"", m.moe->first_dense_layers,
                                           m.layers - m.moe->first_dense_layers));
