@@ -168,6 +168,50 @@ const std::vector<Released>& Configs() {
       {"moonshotai/Kimi-K2-Instruct-0905",
        "https://huggingface.co/moonshotai/Kimi-K2-Instruct-0905/blob/main/config.json", 262144,
        163840, 61, 7168, 64, 64, 128, 384, 1, 8, 2048, 1, 1536, 512, 128, 64, 128},
+      // Models as released (issue 13 item 5): the names users type.
+      {"deepseek-ai/DeepSeek-R1-Distill-Llama-8B",
+       "https://huggingface.co/deepseek-ai/DeepSeek-R1-Distill-Llama-8B/blob/main/config.json",
+       131072, 128256, 32, 4096, 32, 8, 128},
+      {"deepseek-ai/DeepSeek-R1-Distill-Llama-70B",
+       "https://huggingface.co/deepseek-ai/DeepSeek-R1-Distill-Llama-70B/blob/main/config.json",
+       131072, 128256, 80, 8192, 64, 8, 128},
+      {"mistralai/Mistral-7B-Instruct-v0.3",
+       "https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.3/blob/main/config.json", 32768,
+       32768, 32, 4096, 32, 8, 128},
+      {"microsoft/phi-4", "https://huggingface.co/microsoft/phi-4/blob/main/config.json", 16384,
+       100352, 40, 5120, 40, 10, 128},
+      {"google/gemma-3-27b-it",
+       "https://huggingface.co/google/gemma-3-27b-it/blob/main/config.json", 131072, 262208, 62,
+       5376, 32, 16, 128},
+      {"google/gemma-3-12b-it",
+       "https://huggingface.co/google/gemma-3-12b-it/blob/main/config.json", 131072, 262208, 48,
+       3840, 16, 8, 256},
+      {"google/gemma-3-4b-it", "https://huggingface.co/google/gemma-3-4b-it/blob/main/config.json",
+       131072, 262208, 34, 2560, 8, 4, 256},
+      {"meta-llama/Llama-4-Scout-17B-16E-Instruct",
+       "https://huggingface.co/meta-llama/Llama-4-Scout-17B-16E-Instruct/blob/main/config.json",
+       10485760, 202048, 48, 5120, 40, 8, 128, 16, 1, 1, 8192, 0},
+      {"meta-llama/Llama-4-Maverick-17B-128E-Instruct",
+       "https://huggingface.co/meta-llama/Llama-4-Maverick-17B-128E-Instruct/blob/main/config.json",
+       1048576, 202048, 48, 5120, 40, 8, 128, 128, 1, 1, 8192, 0},
+      {"deepseek-ai/DeepSeek-V2-Lite",
+       "https://huggingface.co/deepseek-ai/DeepSeek-V2-Lite/blob/main/config.json", 163840, 102400,
+       27, 2048, 16, 16, 128, 64, 2, 6, 1408, 1, 0, 512, 128, 64, 128},
+      {"zai-org/GLM-4.5-Air", "https://huggingface.co/zai-org/GLM-4.5-Air/blob/main/config.json",
+       131072, 151552, 46, 4096, 96, 8, 128, 128, 1, 8, 1408, 1},
+      {"baidu/ERNIE-4.5-300B-A47B-PT",
+       "https://huggingface.co/baidu/ERNIE-4.5-300B-A47B-PT/blob/main/config.json", 131072, 103424,
+       54, 8192, 64, 8, 128, 64, 0, 8, 3584, 3},
+      {"baidu/ERNIE-4.5-21B-A3B-PT",
+       "https://huggingface.co/baidu/ERNIE-4.5-21B-A3B-PT/blob/main/config.json", 131072, 103424,
+       28, 2560, 20, 4, 128, 64, 2, 6, 1536, 1},
+      {"deepseek-ai/DeepSeek-R1-Distill-Qwen-7B",
+       "https://huggingface.co/deepseek-ai/DeepSeek-R1-Distill-Qwen-7B/blob/main/config.json",
+       131072, 152064, 28, 3584, 28, 4, 128},
+      {"THUDM/glm-4-9b-chat", "https://huggingface.co/THUDM/glm-4-9b-chat/blob/main/config.json",
+       131072, 151552, 40, 4096, 32, 2, 128},
+      {"01-ai/Yi-34B", "https://huggingface.co/01-ai/Yi-34B/blob/main/config.json", 4096, 64000, 60,
+       7168, 56, 8, 128},
       {"minimax-m1",
        "https://huggingface.co/MiniMaxAI/MiniMax-M1-80k/blob/main/config.json",
        10240000,
@@ -244,13 +288,31 @@ TEST(ReleasedConfigs, FfnAndTiedEmbeddingsMatchTheirConfigs) {
     int ffn;
     bool tied;
   };
-  for (const Case& c :
-       {Case{"llama-3.2-1b", 8192, true}, Case{"llama-3.2-3b", 8192, true},
-        Case{"qwen2.5-7b", 18944, false}, Case{"qwen2.5-14b", 13824, false},
-        Case{"qwen2.5-32b", 27648, false}, Case{"qwen3-0.6b", 3072, true},
-        Case{"qwen3-1.7b", 6144, true}, Case{"qwen3-4b", 9728, true},
-        Case{"qwen3-4b-thinking-2507", 9728, true}, Case{"qwen3-14b", 17408, false},
-        Case{"mixtral-8x22b", 16384, false}, Case{"qwen3-coder-480b-a35b", 8192, false}}) {
+  for (const Case& c : {Case{"llama-3.2-1b", 8192, true},
+                        Case{"llama-3.2-3b", 8192, true},
+                        Case{"qwen2.5-7b", 18944, false},
+                        Case{"qwen2.5-14b", 13824, false},
+                        Case{"qwen2.5-32b", 27648, false},
+                        Case{"qwen3-0.6b", 3072, true},
+                        Case{"qwen3-1.7b", 6144, true},
+                        Case{"qwen3-4b", 9728, true},
+                        Case{"qwen3-4b-thinking-2507", 9728, true},
+                        Case{"qwen3-14b", 17408, false},
+                        Case{"mixtral-8x22b", 16384, false},
+                        Case{"qwen3-coder-480b-a35b", 8192, false},
+                        Case{"mistral-7b-v0.3", 14336, false},
+                        Case{"phi-4", 17920, false},
+                        Case{"gemma-3-27b", 21504, true},
+                        Case{"gemma-3-12b", 15360, true},
+                        Case{"gemma-3-4b", 10240, true},
+                        Case{"glm-4.5-air", 10944, false},
+                        Case{"ernie-4.5-300b-a47b", 28672, true},
+                        Case{"ernie-4.5-21b-a3b", 12288, true},
+                        Case{"deepseek-r1-distill-qwen-7b", 18944, false},
+                        Case{"glm-4-9b", 13696, false},
+                        Case{"yi-34b", 20480, false},
+                        Case{"llama-4-maverick", 16384, false},
+                        Case{"deepseek-v2-lite", 10944, false}}) {
     const Model& m = M(c.id);
     EXPECT_EQ(m.ffn_hidden, c.ffn) << c.id;
     EXPECT_EQ(m.tied_embeddings, c.tied) << c.id;
@@ -577,6 +639,160 @@ TEST(ReleasedConfigs, HybridAttentionServesALongContext) {
   ASSERT_TRUE(e) << e.error().ToString();
   EXPECT_DOUBLE_EQ(e->kv_cache_bytes_per_token, 20480);
   EXPECT_GE(e->max_batch, 1);
+}
+
+// Dense models as released, against their cards by hand (norms left out of the sums).
+// Mistral-7B-v0.3: 32 x (4096 x 4096 x 2 + 4096 x 1024 x 2 + 3 x 4096 x 14336) = 32 x 218,103,808
+// = 6.979B + 2 x 32,768 x 4,096 = 0.268B -> 7.248B (HF 7.25B). Phi-4: 40 x (5120 x 5120 x 2 +
+// 5120 x 1280 x 2 + 3 x 5120 x 17920) = 40 x 340,787,200 = 13.631B + 2 x 100,352 x 5,120 =
+// 1.028B -> 14.659B (HF 14.7B). Gemma 3's language models against the technical report's Table
+// 1 (non-embedding 25,600M, 10,759M, 3,209M): 27B 62 x (5376 x 4096 x 2 + 5376 x 2048 x 2 + 3 x
+// 5376 x 21504) = 62 x 412,876,800 = 25,598.4M; 12B 48 x (3840 x 4096 x 2 + 3840 x 2048 x 2 +
+// 3 x 3840 x 15360) = 48 x 224,133,120 = 10,758.4M; 4B 34 x (2560 x 2048 x 2 + 2560 x 1024 x 2 +
+// 3 x 2560 x 10240) = 34 x 94,371,840 = 3,208.6M; plus one tied 262,208-token embedding.
+TEST(ReleasedConfigs, DenseModelsAsReleasedMatchTheirCards) {
+  ExpectCardTotals({{"mistral-7b-v0.3", 7.25, 7.25, 0.005}, {"phi-4", 14.7, 14.7, 0.005}}, 0.005);
+  struct NonEmbedding {
+    const char* id;
+    double b;
+  };
+  for (const NonEmbedding& c :
+       {NonEmbedding{"gemma-3-27b", 25.600}, NonEmbedding{"gemma-3-12b", 10.759},
+        NonEmbedding{"gemma-3-4b", 3.209}}) {
+    const Model& m = M(c.id);
+    ASSERT_TRUE(m.tied_embeddings) << c.id;
+    const double embedding = perf::CountLayerParams(m).embedding;
+    EXPECT_NEAR((perf::TotalParams(m) - embedding) / 1e9, c.b, 0.001 * c.b) << c.id;
+  }
+  EXPECT_DOUBLE_EQ(perf::CountLayerParams(M("gemma-3-27b")).embedding, 262208.0 * 5376);
+}
+
+// The names users type resolve to the entry with the released architecture: the R1 distills of
+// Llama are fine-tunes of Llama 3.1 8B and Llama 3.3 70B (same configs, 131,072 context).
+TEST(ReleasedConfigs, HuggingFaceNamesResolve) {
+  EXPECT_EQ(M("deepseek-ai/DeepSeek-R1-Distill-Llama-8B").id, "llama-3.1-8b");
+  EXPECT_EQ(M("deepseek-ai/DeepSeek-R1-Distill-Llama-70B").id, "llama-3.1-70b");
+  EXPECT_EQ(M("mistralai/Mistral-7B-Instruct-v0.3").id, "mistral-7b-v0.3");
+  EXPECT_EQ(M("microsoft/phi-4").id, "phi-4");
+  EXPECT_EQ(M("google/gemma-3-27b-it").id, "gemma-3-27b");
+  EXPECT_EQ(M("google/gemma-3-12b-it").id, "gemma-3-12b");
+  EXPECT_EQ(M("google/gemma-3-4b-it").id, "gemma-3-4b");
+}
+
+// Gemma 3: of 62 layers every 6th is global (10), the other 52 attend to the last 1,024 tokens
+// (config sliding_window 1024, 5 local : 1 global). KV per token at 2 B, by hand: the global
+// layers 10 x 2 x 16 x 128 x 2 = 81,920 B; the windowed layers' 52 x 8,192 = 425,984 B per
+// token, for at most 1,024 tokens a sequence. 4B: 34 layers, 5 global, 29 windowed.
+TEST(ReleasedConfigs, Gemma3WindowsFiveLayersOfSix) {
+  const Model& m = M("gemma-3-27b");
+  ASSERT_TRUE(m.sliding_window.has_value());
+  EXPECT_EQ(m.sliding_window->window, 1024);
+  EXPECT_EQ(perf::FullAttentionLayers(m), 10);
+  EXPECT_EQ(perf::WindowedAttentionLayers(m), 52);
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(m, 2), 81920);
+  EXPECT_DOUBLE_EQ(perf::WindowedKvBytesPerToken(m, 2), 425984);
+  EXPECT_EQ(perf::FullAttentionLayers(M("gemma-3-4b")), 5);
+  EXPECT_EQ(perf::WindowedAttentionLayers(M("gemma-3-4b")), 29);
+  EXPECT_EQ(perf::FullAttentionLayers(M("gemma-3-12b")), 8);
+}
+
+// Llama 4 by hand from its configs (norms, 2 x 5,120 a layer, left out): attention 5120 x 5120
+// x 2 + 5120 x 1024 x 2 = 62,914,560, one expert 3 x 5120 x 8192 = 125,829,120, a dense MLP
+// 3 x 5120 x 16384 = 251,658,240, embeddings 2 x 202,048 x 5,120 = 2,068,971,520.
+// Scout (48 MoE layers, 16 routed + 1 shared, router 5120 x 16): 48 x (62,914,560 + 17 x
+// 125,829,120 + 81,920) = 105,700,392,960 -> 107.77B (card 109B with the vision encoder);
+// active 48 x (62,914,560 + 81,920 + 2 x 125,829,120) = 15,103,426,560 -> 17.17B (card 17B).
+// Maverick (interleave_moe_layer_step 2: 24 dense, 24 MoE of 128 routed + 1 shared, router
+// 5120 x 128): 24 x 314,572,800 + 24 x (62,914,560 + 129 x 125,829,120 + 655,360) =
+// 398,642,380,800 -> 400.71B (card 400B); active 24 x 314,572,800 + 24 x 315,228,160 =
+// 15,115,223,040 -> 17.18B (card 17B). DeepSeek-V2-Lite (MLA without query compression):
+// attention 2048 x 16 x 192 + 2048 x 576 + 512 x 16 x 256 + 16 x 128 x 2048 = 13,762,560, one
+// dense layer 3 x 2048 x 10944 = 67,239,936, 26 MoE layers of 66 experts of 3 x 2048 x 1408 =
+// 8,650,752 and a 2048 x 64 router: 27 x 13,762,560 + 67,239,936 + 26 x 571,080,704 +
+// 2 x 102,400 x 2,048 = 15.706B (paper 15.7B); active 371,589,120 + 67,239,936 + 26 x
+// 69,337,088 = 2.242B without embeddings, 2.451B with the input one (paper 2.4B).
+TEST(ReleasedConfigs, Llama4AndDeepSeekV2LiteMatchTheirCards) {
+  const double norms = 2 * 5120.0 * 48;
+  EXPECT_NEAR(perf::TotalParams(M("llama-4-scout")), 105700392960.0 + 2068971520 + norms, 1);
+  EXPECT_NEAR(perf::ActiveParams(M("llama-4-scout")), 15103426560.0 + 2068971520 + norms, 1);
+  EXPECT_NEAR(perf::TotalParams(M("llama-4-maverick")), 398642380800.0 + 2068971520 + norms, 1);
+  EXPECT_NEAR(perf::ActiveParams(M("llama-4-maverick")), 15115223040.0 + 2068971520 + norms, 1);
+  ExpectCardTotals({{"llama-4-scout", 109, 17, 0.02}, {"llama-4-maverick", 400, 17, 0.02}}, 0.02);
+  const Model& lite = M("deepseek-v2-lite");
+  EXPECT_NEAR(perf::TotalParams(lite) / 1e9, 15.7, 0.005 * 15.7);
+  const double input_embedding = perf::CountLayerParams(lite).embedding;
+  EXPECT_NEAR((perf::ActiveParams(lite) - input_embedding) / 1e9, 2.4, 0.03 * 2.4);
+  EXPECT_EQ(lite.mla->q_lora_rank, 0);
+}
+
+// Maverick's experts are on every second layer (1, 3, ..., 47): 24 MoE and 24 dense layers, so a
+// pipeline stage of any 2k consecutive layers holds k of each.
+TEST(ReleasedConfigs, Llama4MaverickInterleavesItsExperts) {
+  const Model& m = M("meta-llama/Llama-4-Maverick-17B-128E-Instruct");
+  EXPECT_EQ(m.id, "llama-4-maverick");
+  ASSERT_TRUE(m.moe.has_value());
+  EXPECT_EQ(m.moe->layer_step, 2);
+  const perf::LayerParams p = perf::CountLayerParams(m);
+  EXPECT_EQ(p.moe_layers, 24);
+  EXPECT_EQ(p.dense_layers, 24);
+  EXPECT_FALSE(perf::IsMoeLayer(m, 0));
+  EXPECT_TRUE(perf::IsMoeLayer(m, 1));
+  EXPECT_TRUE(perf::IsMoeLayer(m, 47));
+  EXPECT_EQ(perf::MoeLayersIn(m, 0, 12), 6);
+  EXPECT_EQ(perf::MoeLayersIn(m, 36, 12), 6);
+  // Scout: every layer; DeepSeek-V3: all but the first 3.
+  EXPECT_EQ(perf::CountLayerParams(M("llama-4-scout")).moe_layers, 48);
+  EXPECT_EQ(perf::MoeLayersIn(M("deepseek-v3"), 0, 4), 1);
+  // Chunked attention (8,192-token chunks) on 3 of 4 layers, every 4th global: 12 full layers.
+  EXPECT_EQ(perf::FullAttentionLayers(m), 12);
+  EXPECT_EQ(perf::WindowedAttentionLayers(m), 36);
+  EXPECT_EQ(m.sliding_window->window, 8192);
+}
+
+// MoE and dense models as released, by hand from their configs (norms left out):
+// GLM-4.5-Air: attention 4096 x 12288 x 2 + 4096 x 1024 x 2 = 109,051,904, expert 3 x 4096 x
+// 1408 = 17,301,504, router 4096 x 128, dense MLP 3 x 4096 x 10944 = 134,479,872; 46 x
+// 109,051,904 + 134,479,872 + 45 x (129 x 17,301,504 + 524,288) + 2 x 151,552 x 4,096 =
+// 106.85B (card 106B); active 13.42B with both embeddings, 12.18B without (card 12B).
+// ERNIE-4.5-300B-A47B: attention 8192 x 8192 x 2 + 8192 x 1024 x 2 = 150,994,944, expert 3 x
+// 8192 x 3584 = 88,080,384, router 8192 x 64, 3 dense MLPs of 3 x 8192 x 28672; 54 x
+// 150,994,944 + 3 x 704,643,072 + 51 x (64 x 88,080,384 + 524,288) + one tied 103,424 x 8,192
+// = 298.64B (card 300B); active 51 x (8 x 88,080,384 + 524,288) in place of the experts = 47.08B
+// (card 47B). ERNIE-4.5-21B-A3B: 28 x 15,728,640 + 94,371,840 + 27 x (66 x 11,796,480 +
+// 163,840) + 103,424 x 2,560 = 21.83B (card 21B); active 27 x (8 x 11,796,480 + 163,840) in
+// place of the experts = 3.35B (card A3B). GLM-4-9B: 40 x (4096 x 4096 x 2 + 4096 x 256 x 2 +
+// 3 x 4096 x 13696) + 2 x 151,552 x 4,096 = 9.40B (9.4B). Yi-34B: 60 x (7168 x 7168 x 2 + 7168 x
+// 1024 x 2 + 3 x 7168 x 20480) + 2 x 64,000 x 7,168 = 34.39B (34.4B).
+TEST(ReleasedConfigs, MoreModelsAsReleasedMatchTheirCards) {
+  const Model& air = M("glm-4.5-air");
+  EXPECT_NEAR(perf::TotalParams(air), 106851205120.0 + 46 * 2 * 4096.0, 1);
+  const double air_embeddings = 2 * perf::CountLayerParams(air).embedding;
+  EXPECT_NEAR((perf::ActiveParams(air) - air_embeddings) / 1e9, 12, 0.02 * 12);
+  const Model& e300 = M("ernie-4.5-300b-a47b");
+  EXPECT_NEAR(perf::TotalParams(e300), 298636017664.0 + 54 * 2 * 8192.0, 1);
+  EXPECT_NEAR(perf::ActiveParams(e300), 47078440960.0 + 54 * 2 * 8192.0, 1);
+  ExpectCardTotals({{"ernie-4.5-300b-a47b", 300, 47, 0.01},
+                    {"glm-4.5-air", 106, 13.42, 0.01},
+                    {"glm-4-9b", 9.4, 9.4, 0.005},
+                    {"yi-34b", 34.4, 34.4, 0.005},
+                    {"deepseek-r1-distill-qwen-7b", 7.61, 7.61, 0.01}},
+                   0.01);
+  EXPECT_NEAR(perf::TotalParams(M("ernie-4.5-21b-a3b")), 21825290240.0 + 28 * 2 * 2560.0, 1);
+  EXPECT_NEAR(perf::ActiveParams(M("ernie-4.5-21b-a3b")), 3352002560.0 + 28 * 2 * 2560.0, 1);
+  // The names users type.
+  EXPECT_EQ(M("zai-org/GLM-4.5-Air").id, "glm-4.5-air");
+  EXPECT_EQ(M("baidu/ERNIE-4.5-300B-A47B-PT").id, "ernie-4.5-300b-a47b");
+  EXPECT_EQ(M("baidu/ERNIE-4.5-21B-A3B-PT").id, "ernie-4.5-21b-a3b");
+  EXPECT_EQ(M("deepseek-ai/DeepSeek-V2-Lite").id, "deepseek-v2-lite");
+  EXPECT_EQ(M("deepseek-ai/DeepSeek-V2-Lite-Chat").id, "deepseek-v2-lite");
+  EXPECT_EQ(M("meta-llama/Llama-4-Scout-17B-16E-Instruct").id, "llama-4-scout");
+  EXPECT_EQ(M("THUDM/glm-4-9b-chat").id, "glm-4-9b");
+  EXPECT_EQ(M("01-ai/Yi-34B").id, "yi-34b");
+  // The 7B distill is Qwen2.5-7B's shape with its own 131,072-token context (the Instruct
+  // model's config says 32,768), so it is not an alias of qwen2.5-7b.
+  EXPECT_EQ(M("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B").id, "deepseek-r1-distill-qwen-7b");
+  EXPECT_DOUBLE_EQ(perf::TotalParams(M("deepseek-r1-distill-qwen-7b")),
+                   perf::TotalParams(M("qwen2.5-7b")));
 }
 
 }  // namespace
