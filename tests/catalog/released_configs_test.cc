@@ -208,6 +208,8 @@ const std::vector<Released>& Configs() {
       {"deepseek-ai/DeepSeek-R1-Distill-Qwen-7B",
        "https://huggingface.co/deepseek-ai/DeepSeek-R1-Distill-Qwen-7B/blob/main/config.json",
        131072, 152064, 28, 3584, 28, 4, 128},
+      {"Qwen/QwQ-32B", "https://huggingface.co/Qwen/QwQ-32B/blob/main/config.json", 40960, 152064,
+       64, 5120, 40, 8, 128},
       {"THUDM/glm-4-9b-chat", "https://huggingface.co/THUDM/glm-4-9b-chat/blob/main/config.json",
        131072, 151552, 40, 4096, 32, 2, 128},
       {"01-ai/Yi-34B", "https://huggingface.co/01-ai/Yi-34B/blob/main/config.json", 4096, 64000, 60,
@@ -793,6 +795,10 @@ TEST(ReleasedConfigs, MoreModelsAsReleasedMatchTheirCards) {
   EXPECT_EQ(M("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B").id, "deepseek-r1-distill-qwen-7b");
   EXPECT_DOUBLE_EQ(perf::TotalParams(M("deepseek-r1-distill-qwen-7b")),
                    perf::TotalParams(M("qwen2.5-7b")));
+  // QwQ-32B: Qwen2.5-32B's shape (32.76B by hand, the card's 32.5B) with the 40,960 of its config.
+  EXPECT_EQ(M("Qwen/QwQ-32B").id, "qwq-32b");
+  EXPECT_DOUBLE_EQ(perf::TotalParams(M("qwq-32b")), perf::TotalParams(M("qwen2.5-32b")));
+  EXPECT_EQ(M("qwq-32b").max_seq_len, 40960);
 }
 
 }  // namespace
