@@ -41,7 +41,8 @@ T90 = [None, 3.078, 1.886, 1.638, 1.533, 1.476, 1.440, 1.415, 1.397, 1.383, 1.37
        1.350, 1.345, 1.341, 1.337, 1.333, 1.330, 1.328, 1.325, 1.323, 1.321, 1.319, 1.318, 1.316,
        1.315, 1.314, 1.313, 1.311, 1.310]
 # Options of the simulator that the analytic model refuses: the forecast's rates are analytic.
-SIMULATOR_ONLY = {"--no-chunked-prefill": 0, "--scheduler-steps": 1, "--cuda-graph-batch-sizes": 1}
+SIMULATOR_ONLY = {"--no-chunked-prefill": 0, "--scheduler-steps": 1, "--cuda-graph-batch-sizes": 1,
+                  "--adp-balance-timeout-iters": 1, "--adp-balance-wait-iters": 1}
 
 
 def t90(df):

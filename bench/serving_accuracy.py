@@ -27,7 +27,8 @@ ROOT = os.path.dirname(HERE)
 
 # Settings of the simulated workload only: `--mode analytic` refuses them (it has no workload to
 # apply them to), so the analytic run goes without them.
-SIMULATION_ONLY = ("scheduler_steps", "input_dist", "output_dist", "cuda_graph_batch_sizes")
+SIMULATION_ONLY = ("scheduler_steps", "input_dist", "output_dist", "cuda_graph_batch_sizes",
+                   "adp_balance_timeout_iters", "adp_balance_wait_iters")
 
 
 def args_of(case, simulated=True):
@@ -36,7 +37,8 @@ def args_of(case, simulated=True):
            "--output-tokens", str(case["output"])]
     for key in ("tp", "ep", "dp", "pp", "kv_dtype", "expert_dtype", "attention_dtype", "engine",
                 "max_num_seqs", "max_batched_tokens", "scheduler_steps", "input_dist",
-                "output_dist", "cuda_graph_batch_sizes"):
+                "output_dist", "cuda_graph_batch_sizes", "adp_balance_timeout_iters",
+                "adp_balance_wait_iters"):
         if key in case and (simulated or key not in SIMULATION_ONLY):
             out += ["--" + key.replace("_", "-"), str(case[key])]
     if case.get("chunked_prefill") is False and simulated:

@@ -87,6 +87,8 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
         std::pair{"no_chunked_prefill", r.no_chunked_prefill},
         std::pair{"scheduler_steps", r.scheduler_steps.has_value()},
         std::pair{"cuda_graph_batch_sizes", !r.cuda_graph_batch_sizes.empty()},
+        std::pair{"adp_balance_timeout_iters", r.adp_balance_timeout_iters.has_value()},
+        std::pair{"adp_balance_wait_iters", r.adp_balance_wait_iters.has_value()},
         std::pair{"requests_trace", !r.requests_trace.empty()}}) {
     if (auto ok = unused(field, given && !sim, analytic); !ok) return ok;
   }
@@ -103,6 +105,12 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
                        "a request trace carries its own arrivals");
       !ok) {
     return ok;
+  }
+  for (auto [field, iters] : {std::pair{"adp_balance_timeout_iters", r.adp_balance_timeout_iters},
+                              std::pair{"adp_balance_wait_iters", r.adp_balance_wait_iters}}) {
+    if (iters && (*iters < 0 || *iters > 100000)) {
+      return tl::unexpected(FieldError(field, "must be from 0 to 100,000 iterations"));
+    }
   }
   if (r.kv_host_gib && !(*r.kv_host_gib > 0 && *r.kv_host_gib <= 1e5)) {
     return tl::unexpected(FieldError("kv_host_gib", "must be above 0 and at most 100,000 GiB"));
@@ -200,6 +208,18 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
   // together, in lockstep, on the instance's arrivals (a trace stays one group's).
   const int lockstep = r.requests_trace.empty() ? e.layout.dp : 1;
   limits.attention_groups = lockstep;
+  if (r.adp_balance_timeout_iters || r.adp_balance_wait_iters) {
+    if (lockstep == 1) {
+      return tl::unexpected(FieldError(
+          r.adp_balance_timeout_iters ? "adp_balance_timeout_iters" : "adp_balance_wait_iters",
+          fmt::format("balances attention data parallel groups simulated together; this run "
+                      "has one (dp {}{})",
+                      e.layout.dp, r.requests_trace.empty() ? "" : ", a request trace")));
+    }
+    limits.adp_balance = true;
+    limits.adp_balance_timeout_iters = r.adp_balance_timeout_iters.value_or(0);
+    limits.adp_balance_wait_iters = r.adp_balance_wait_iters.value_or(0);
+  }
   // How many simulated streams share the instance's arrivals.
   const double groups = static_cast<double>(s.groups_per_instance) / lockstep;
   const std::string per_run =

@@ -159,6 +159,13 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "cuda_graph_config batch_sizes with enable_padding): a decode-only step runs as the "
            "smallest size that holds its batch, with attention data parallel the largest "
            "group's (default: none, batches run as they are)"),
+      Bind("adp_balance_timeout_iters", &R::adp_balance_timeout_iters,
+           "attention-DP balance (TensorRT-LLM's attention_dp_config timeout_iters): prompts "
+           "wait until every attention data parallel group has one, at most this many "
+           "iterations (default: off, prompts go at once)"),
+      Bind("adp_balance_wait_iters", &R::adp_balance_wait_iters,
+           "attention-DP balance (TensorRT-LLM's batching_wait_iters): once every group has a "
+           "prompt, iterations they wait more to gather (default: off)"),
       Bind("mtp", &R::mtp,
            "multi-token prediction / speculative decoding: draft tokens verified per step"),
       Bind("mtp_acceptance", &R::mtp_acceptance,

@@ -66,6 +66,10 @@ struct InferRequest {
   bool no_chunked_prefill = false;     // the simulator computes each prompt whole
   std::optional<int> scheduler_steps;  // decode steps per scheduler call (vLLM multi-step)
   std::string cuda_graph_batch_sizes;  // "128,256,...": decode batches padded to these sizes
+  // TensorRT-LLM's attention-DP balance: iterations prompts wait for every group to have one,
+  // then iterations more to even the counts (attention_dp_config timeout_iters,
+  // batching_wait_iters); either given turns it on, the other is then 0.
+  std::optional<int> adp_balance_timeout_iters, adp_balance_wait_iters;
   // Multi-token prediction: draft tokens per step and their acceptance (default: the model's).
   int mtp = 0;
   std::optional<double> mtp_acceptance;

@@ -515,6 +515,8 @@ TEST(EngineLimits, BadLimitsNameTheirField) {
       {"cuda_graph_batch_sizes", [](InferRequest& r) { r.cuda_graph_batch_sizes = "256,128"; }},
       {"cuda_graph_batch_sizes", [](InferRequest& r) { r.cuda_graph_batch_sizes = "128,"; }},
       {"cuda_graph_batch_sizes", [](InferRequest& r) { r.cuda_graph_batch_sizes = "128;256"; }},
+      {"adp_balance_timeout_iters", [](InferRequest& r) { r.adp_balance_timeout_iters = -1; }},
+      {"adp_balance_wait_iters", [](InferRequest& r) { r.adp_balance_wait_iters = 1000000; }},
       {"engine", [](InferRequest& r) { r.engine = "vlm"; }},
   };
   for (const auto& c : cases) {

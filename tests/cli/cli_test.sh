@@ -380,6 +380,13 @@ expect_bad "infer --requests-trace with a prompt beyond the context" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/long.jsonl"
 expect_bad "infer --max-num-seqs 0" "max-num-seqs.*between 1" \
   infer --model llama-3.1-8b --chip h100 --max-num-seqs 0
+expect_bad "infer --adp-balance-timeout-iters -1" "adp-balance-timeout-iters.*from 0 to 100,000" \
+  infer --model deepseek-r1 --chip b200 --count 8 --dp 8 --ep 8 --adp-balance-timeout-iters -1
+expect_bad "infer --adp-balance-wait-iters 1000000" "adp-balance-wait-iters.*from 0 to 100,000" \
+  infer --model deepseek-r1 --chip b200 --count 8 --dp 8 --ep 8 --adp-balance-wait-iters 1000000
+expect_bad "infer --adp-balance-timeout-iters with one group" \
+  "adp-balance-timeout-iters.*attention data parallel.*dp 1" \
+  infer --model llama-3.1-8b --chip h100 --mode server --adp-balance-timeout-iters 9
 expect_bad "infer --emit unknown engine" "--emit.*unknown engine 'mindie'.*vllm, sglang or trtllm" \
   infer --model llama-3.1-8b --chip h100 --emit mindie
 expect_bad "infer --emit with --compare" "--emit.*not with compare" \

@@ -70,6 +70,74 @@ TEST(ServingSim, GroupsInLockstepWaitForTheBusiestGroup) {
   EXPECT_NEAR(alone->ttft_ms.p50, 10, 1e-9);
 }
 
+// TensorRT-LLM's attention-DP balance (PyExecutor._balance_adp_requests), by hand on four groups
+// and 10 ms iterations, iteration k running from (k - 1) x 10 ms. Four long requests at t = 0
+// (1-token prompts, 100 tokens) take one group each; no group decodes yet, so iteration 1
+// prefills them at once (first tokens at 10 ms). From iteration 2 on every group decodes and the
+// executor counts the iterations in which not every group has a prompt, whether or not one
+// waits: 1 at iteration 2, 2 at iteration 3, and at the timeout (3) in iteration 4 (t = 30 ms)
+// the prompts go and the count starts again (1 at iteration 5, 2 at 6, release at 7).
+// A prompt arriving at 15 ms (group 0) is held in iteration 3, goes in iteration 4: first token
+// at 40 ms, TTFT 25 ms (15 ms without the balance: admitted at 20 ms). One arriving at 35 ms is
+// held in iterations 5 and 6, goes in 7 (60-70 ms): TTFT 35 ms (15 without).
+// Four prompts at 45 ms, one a group (dispatched to the emptiest): iteration 5 (t = 40 ms) counts
+// 1, iteration 6 (50 ms) sees a prompt in every group, resets the count and holds them the
+// batching wait: iterations 6 and 7 (wait 2), they go in iteration 8 (70-80 ms): TTFT 35 ms each
+// (15 without). With one group idle (three long requests) nothing is held: no group may lack
+// decodes while prompts wait.
+TEST(ServingSim, AttentionDpBalanceHoldsPromptsByHand) {
+  SchedulerLimits limits;
+  limits.attention_groups = 4;
+  SchedulerLimits balanced = limits;
+  balanced.adp_balance = true;
+  balanced.adp_balance_timeout_iters = 3;
+  balanced.adp_balance_wait_iters = 2;
+  const FixedStep model(0.010, 1e6);
+  auto with = [&](int long_requests, std::vector<ServingRequest> late) {
+    std::vector<ServingRequest> reqs;
+    for (int i = 0; i < long_requests; ++i) reqs.push_back(Req(0, 1, 100));
+    for (const auto& r : late) reqs.push_back(r);
+    return reqs;
+  };
+  struct Case {
+    const char* name;
+    int long_requests;
+    std::vector<ServingRequest> late;
+    double late_ttft_ms, late_ttft_plain_ms;
+  };
+  const std::vector<Case> cases = {
+      {"a prompt at 15 ms goes at the timeout count", 4, {Req(0.015, 1, 2)}, 25, 15},
+      {"a prompt at 35 ms waits the whole count", 4, {Req(0.035, 1, 2)}, 35, 15},
+      {"a prompt in every group waits the batching iterations",
+       4,
+       {Req(0.045, 1, 2), Req(0.045, 1, 2), Req(0.045, 1, 2), Req(0.045, 1, 2)},
+       35,
+       15},
+      {"a group without decodes holds nothing", 3, {Req(0.015, 1, 2)}, 15, 15},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto reqs = with(c.long_requests, c.late);
+    auto on = SimulateServing(model, balanced, reqs, {});
+    auto off = SimulateServing(model, limits, reqs, {});
+    ASSERT_TRUE(on && off);
+    const double n_long = c.long_requests, n_late = static_cast<double>(c.late.size());
+    // The long requests' first tokens come at 10 ms either way.
+    EXPECT_NEAR(on->ttft_ms.mean, (n_long * 10 + n_late * c.late_ttft_ms) / (n_long + n_late),
+                1e-9);
+    EXPECT_NEAR(off->ttft_ms.mean,
+                (n_long * 10 + n_late * c.late_ttft_plain_ms) / (n_long + n_late), 1e-9);
+  }
+  // One group: there is nothing to balance, the same run as without.
+  balanced.attention_groups = 1;
+  limits.attention_groups = 1;
+  const auto reqs = with(1, {Req(0.015, 1, 2)});
+  auto on = SimulateServing(model, balanced, reqs, {});
+  auto off = SimulateServing(model, limits, reqs, {});
+  ASSERT_TRUE(on && off);
+  EXPECT_EQ(on->ttft_ms.mean, off->ttft_ms.mean);
+}
+
 TEST(ServingSim, OneRequestIsOnePrefillStepThenOneStepPerToken) {
   // 100 prompt tokens in one step (no token budget) samples token 1 at 10 ms; tokens 2..11 take
   // one decode step each: done at 11 steps = 110 ms; TPOT (110 - 10) / 10 = 10 ms.

@@ -462,7 +462,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   // Schedules one iteration of a group: running requests first, in admission order (decode a
   // token, or the next prompt chunk), preempting the latest admitted when the KV cache is full;
   // then new requests while sequences, tokens and KV blocks allow (none after a preemption).
-  auto schedule = [&](Group& g) {
+  // hold: the attention-DP balance holds prompts this iteration (decodes still run).
+  auto schedule = [&](Group& g, bool hold) {
     double budget = budget_per_step;
     g.prefills.clear();
     g.decodes.clear();
@@ -478,7 +479,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       const int want =
           decoding ? 1 + mtp_depth
                    : static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, budget));
-      if (want <= 0 || (decoding && budget < want)) continue;
+      if (want <= 0 || (decoding && budget < want) || (hold && !decoding)) continue;
       const long need =
           BlocksFor(l.prefilled + l.decoded + want, block) - l.blocks;  // more blocks to hold it
       bool self_preempted = false;
@@ -505,7 +506,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     // With multi-step scheduling only a scheduler call admits; an idle engine calls at once.
     const bool scheduler_call = g.steps_since_call >= scheduler_steps || running.empty();
     if (scheduler_call) g.steps_since_call = 0;
-    if (preempted || !scheduler_call) return;
+    if (preempted || !scheduler_call || hold) return;
     while (!g.waiting.empty() && running.size() < static_cast<size_t>(max_seqs) && budget >= 1) {
       const size_t id = g.waiting.front();
       Live& l = live[id];
@@ -546,6 +547,45 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     }
   };
 
+  // What a group would schedule this iteration, for the attention-DP balance: its decoding
+  // sequences, and whether it would run a prompt (a prompt in progress, or the first waiting
+  // request if a scheduler call admits it: a sequence slot, the token budget left by the decodes
+  // and its KV blocks free).
+  struct Outlook {
+    size_t decoding = 0;
+    bool prompt = false;
+  };
+  auto outlook = [&](const Group& g) {
+    Outlook o;
+    for (size_t id : g.running) {
+      const Live& l = live[id];
+      if (l.prefilled == l.prefill_target) {
+        ++o.decoding;
+      } else {
+        o.prompt = true;
+      }
+    }
+    const bool call = g.steps_since_call >= scheduler_steps || g.running.empty();
+    if (o.prompt || !call || g.waiting.empty() || g.running.size() >= static_cast<size_t>(max_seqs))
+      return o;
+    const size_t id = g.waiting.front();
+    const Live& l = live[id];
+    if (l.swapped > 0) return o;  // swapped back in: it decodes
+    const double budget = budget_per_step - static_cast<double>(o.decoding) * (1 + mtp_depth);
+    const int remaining = l.prefill_target - l.prefilled;
+    if (budget < 1 || (!limits.chunked_prefill && budget < remaining && o.decoding > 0)) return o;
+    const long need =
+        limits.reserve_output
+            ? BlocksFor(static_cast<long>(l.prefill_target) + requests[id].output_tokens -
+                            l.generated + mtp_depth,
+                        block)
+            : BlocksFor(static_cast<long>(std::min<double>(remaining, budget)), block);
+    o.prompt = need <= capacity_blocks - g.used_blocks;
+    return o;
+  };
+  const bool adp_balance = limits.adp_balance && group_count > 1;
+  int adp_waiting_iters = 0, adp_batching_iters = 0;  // the executor's two counts
+
   std::vector<perf::ServingStepModel::GroupBatch> batches(groups.size());
   while (completed < res.requests) {
     while (next_arrival < requests.size() && requests[next_arrival].arrival_s <= now) {
@@ -567,8 +607,28 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     }
     bool work = false;
     double swap_s = 0;
+    bool hold = false;
+    if (adp_balance) {
+      bool all_room = true, all_prompt = true, all_decoding = true;
+      for (const Group& g : groups) {
+        const Outlook o = outlook(g);
+        all_room = all_room && o.decoding < static_cast<size_t>(max_seqs);
+        all_prompt = all_prompt && o.prompt;
+        all_decoding = all_decoding && o.decoding > 0;
+      }
+      if (all_room && all_prompt) {
+        adp_waiting_iters = 0;
+        if (all_decoding) {
+          hold = adp_batching_iters < limits.adp_balance_wait_iters;
+          adp_batching_iters = hold ? adp_batching_iters + 1 : 0;
+        }
+      } else {
+        hold = ++adp_waiting_iters < limits.adp_balance_timeout_iters && all_decoding;
+        if (!hold) adp_waiting_iters = 0;
+      }
+    }
     for (Group& g : groups) {
-      schedule(g);
+      schedule(g, hold);
       work = work || !g.decodes.empty() || !g.prefills.empty() || g.swap_tokens > 0;
       // Swaps hold the iteration up (vLLM's swap blocks the step); none without a host tier.
       if (g.swap_tokens > 0) swap_s = std::max(swap_s, g.swap_tokens / limits.host_tokens_per_s);

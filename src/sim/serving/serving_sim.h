@@ -140,6 +140,17 @@ struct SchedulerLimits {
   // whole instance's, each sent on arrival to the group with the fewest requests in it (running
   // and waiting); the result's rates and batch sizes are per group. 1: one group alone.
   int attention_groups = 1;
+  // TensorRT-LLM's attention-DP balance (attention_dp_config enable_balance, timeout_iters,
+  // batching_wait_iters; PyExecutor._balance_adp_requests): each iteration the groups compare
+  // how many prompts (context requests) and decoding sequences (generation requests) they would
+  // schedule. While some group has no prompt, or some group's decodes fill max_num_seqs, every
+  // group's prompts are held, counting iterations; on the timeout_iters-th they go (the count
+  // starts again; it runs whether or not a prompt waits). Once every group has one and room, the
+  // prompts are held batching_wait_iters iterations more, then go. Neither holds while a group
+  // has nothing decoding. Off with one group.
+  bool adp_balance = false;
+  int adp_balance_timeout_iters = 0;
+  int adp_balance_wait_iters = 0;
 };
 
 struct SloTargets {
