@@ -257,6 +257,10 @@ Result<const Chip*> Catalog::FindChip(std::string_view id) const {
   if (!chip) return found;
   const auto& memory = (*chip)->memory_gib;
   if (memory_gb && memory.known() && std::abs(*memory_gb - *memory.value) > 0.06 * *memory.value) {
+    // The part with that memory, where the catalog lists it ("Tesla V100-SXM2-16GB" is v100-16gb).
+    if (auto sized = FindById(chips_, fmt::format("{}-{:g}gb", kept, *memory_gb), "chip")) {
+      return sized;
+    }
     return MakeError(fmt::format(
         "unknown chip '{}': the catalog's {} has {:g} GB of memory, not {:g}; a part with {:g} GB "
         "needs its own entry (--catalog DIR, docs/catalog-schema.md)",

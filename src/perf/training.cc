@@ -997,6 +997,10 @@ TrainingJob TrainingJobFor(const catalog::Catalog& cat, const catalog::Model& mo
   job.calibration = cat.CalibrationFor(chip.family);
   job.training = cat.training_calibration();
   job.model_error = cat.ModelErrorFor(chip.family, /*training=*/true, model.is_moe());
+  // Chips without BF16 math (V100, T4) train in FP16 with loss scaling, as they always have.
+  if (chip.peak(catalog::DType::kBf16).unsupported && chip.peak(catalog::DType::kFp16).known()) {
+    job.dtype = catalog::DType::kFp16;
+  }
   return job;
 }
 

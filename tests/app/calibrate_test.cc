@@ -594,7 +594,7 @@ const nlohmann::json* Figure(const nlohmann::json& j, const std::string& chip,
 
 // A chip figure fitted as if the catalog lacked it (fit_chip): H100's HBM bandwidth, whose
 // truth here is the datasheet's 3.35 TB/s, from a start the fit does not know it (the geometric
-// mean of the other Hopper chips', which the 2.4 TB/s HBM2e part pulls to within ~9 %).
+// mean of the other Hopper chips', 2.0 TB/s H100 PCIe to 4.8 TB/s H200: 3.51, 4.8 % high).
 TEST(Calibrate, FitsAChipFigureTheCatalogLacks) {
   CalibrateRequest r;
   r.fit_chip = {"h100.memory_tb_s"};
@@ -606,12 +606,12 @@ TEST(Calibrate, FitsAChipFigureTheCatalogLacks) {
   EXPECT_TRUE((*f)["chip_figure"]);
   EXPECT_TRUE((*f)["identified"]);
   const double truth = 3.35, start = (*f)["shipped"], fitted = (*f)["fitted"];
-  EXPECT_GT(std::abs(start / truth - 1), 0.05) << "the start gives the answer away";
+  EXPECT_GT(std::abs(start / truth - 1), 0.04) << "the start gives the answer away";
   // Each run's speed moves with the bandwidth at most one for one (memory-bound decoding;
   // overheads and compute do not move), so 2 % noise on six measurements leaves the bandwidth
-  // within ~2 % when the efficiencies stay put; 5 % allows the family's other parameters to take
-  // part of the noise.
-  EXPECT_NEAR(fitted, truth, 0.05 * truth) << j.dump(2);
+  // within ~2 % when the efficiencies stay put; 3 % allows the family's other parameters to take
+  // part of the noise and stays short of the start's 4 %.
+  EXPECT_NEAR(fitted, truth, 0.03 * truth) << j.dump(2);
   ASSERT_TRUE((*f)["sigma"].is_number());
   EXPECT_LT((*f)["sigma"].get<double>(), 0.1 * truth);
   // Its bounds come from the other Hopper chips: a quarter of the slowest, twice the fastest.

@@ -272,19 +272,20 @@ TEST(CatalogLookupTest, ChipsAsTheirMakersNameThem) {
        {Case{"NVIDIA H100 80GB HBM3", "h100"}, Case{"NVIDIA A100-SXM4-80GB", "a100"},
         Case{"h100-sxm5-80gb", "h100"}, Case{"NVIDIA GeForce RTX 4090", "rtx-4090"},
         Case{"AMD Instinct MI300X", "mi300x"}, Case{"NVIDIA H20", "h20"},
-        Case{"Huawei Ascend 910B", "ascend-910b"}, Case{"NVIDIA H200 141GB", "h200"}}) {
+        Case{"Huawei Ascend 910B", "ascend-910b"}, Case{"NVIDIA H200 141GB", "h200"},
+        Case{"NVIDIA H100 PCIe", "h100-pcie"}, Case{"Tesla V100-SXM2-32GB", "v100"},
+        Case{"Tesla V100-SXM2-16GB", "v100-16gb"}, Case{"NVIDIA A100-SXM4-40GB", "a100-40gb"},
+        Case{"a100-40gb", "a100-40gb"}, Case{"Tesla T4", "t4"}, Case{"NVIDIA A10", "a10"},
+        Case{"NVIDIA H200 NVL", "h200-nvl"}, Case{"NVIDIA H100 NVL", "h100-nvl"}}) {
     auto r = Builtin().FindChip(c.query);
     ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();
     EXPECT_EQ((*r)->id, c.id) << c.query;
   }
-  // A memory size that is not the chip's is another part (the A100 40GB), not the 80 GB one.
-  auto r = Builtin().FindChip("a100-40gb");
+  // A memory size that is no listed part's is another part, not the 80 GB one.
+  auto r = Builtin().FindChip("h100-40gb");
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("a100 has 80 GB of memory, not 40"), std::string::npos)
+  EXPECT_NE(r.error().message.find("h100 has 80 GB of memory, not 40"), std::string::npos)
       << r.error().message;
-  // PCIe is another part too (2.0 TB/s, 350 W): never the SXM h100.
-  auto pcie = Builtin().FindChip("NVIDIA H100 PCIe");
-  EXPECT_TRUE(!pcie || (*pcie)->id != "h100");
 }
 
 // Models as serving engines name them: Hugging Face repositories with an organization and
@@ -668,6 +669,63 @@ TEST(CatalogFiguresTest, AdaPcieCardsAsSourced) {
   }
 }
 
+// NVIDIA parts people run today (issue 13, "chips as they ship"), against their datasheets
+// (data/sources.yaml): H100 PCIe S1530 (sparse 1,513 / 3,026 halved), H200 NVL S1533 (1,671 /
+// 3,341 halved), A100 40GB S1532, V100 S1535, T4 S1537, A10 S1539 (250 / 500 sparse halved).
+// A format the tensor cores lack is "n/a", never unknown: V100 and T4 have no BF16 (the model
+// takes their FP16 peak), none of them FP8 before Hopper; the T4 has INT8, the V100 none.
+TEST(CatalogFiguresTest, NvidiaPartsAsSourced) {
+  struct Case {
+    const char* id;
+    double half;  // fp16 (= bf16 where the chip has it)
+    bool bf16, fp8;
+    double int8;  // 0: no INT8 tensor cores
+    double mem_gib, tb_s, tdp_w;
+    const char* system;
+    double scale_up_gb_s;  // the system's, one direction
+  };
+  for (const Case& c :
+       {Case{"h100-pcie", 1513.0 / 2, true, true, 3026.0 / 2, 80, 2.0, 350, "pcie-h100", 128.0 / 2},
+        Case{"h200-nvl", 1671.0 / 2, true, true, 3341.0 / 2, 141, 4.8, 600, "pcie-h200-nvl",
+             128.0 / 2},
+        Case{"a100-40gb", 312, true, false, 624, 40, 1.555, 400, "hgx-a100-40gb", 600.0 / 2},
+        Case{"v100", 125, false, false, 0, 32, 0.9, 300, "dgx1-v100", 300.0 / 2},
+        Case{"v100-16gb", 125, false, false, 0, 16, 0.9, 300, "dgx1-v100-16gb", 300.0 / 2},
+        Case{"t4", 65, false, false, 130, 16, 0.32, 70, "pcie-t4", 32.0 / 2},
+        Case{"a10", 125, true, false, 500.0 / 2, 24, 0.6, 150, "pcie-a10", 64.0 / 2}}) {
+    const Chip& chip = ChipOrDie(Builtin(), c.id);
+    EXPECT_DOUBLE_EQ(*chip.peak(DType::kFp16).value, c.half) << c.id;
+    if (c.bf16) {
+      EXPECT_DOUBLE_EQ(*chip.peak(DType::kBf16).value, c.half) << c.id;
+    } else {
+      EXPECT_TRUE(chip.peak(DType::kBf16).unsupported) << c.id;
+    }
+    if (c.fp8) {
+      EXPECT_DOUBLE_EQ(*chip.peak(DType::kFp8).value, c.int8) << c.id;
+    } else {
+      EXPECT_TRUE(chip.peak(DType::kFp8).unsupported) << c.id;
+    }
+    if (c.int8 > 0) {
+      EXPECT_DOUBLE_EQ(*chip.peak(DType::kInt8).value, c.int8) << c.id;
+    } else {
+      EXPECT_TRUE(chip.peak(DType::kInt8).unsupported) << c.id;
+    }
+    EXPECT_TRUE(chip.peak(DType::kFp4).unsupported) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.memory_gib.value, c.mem_gib) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.memory_tb_s.value, c.tb_s) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.tdp_w.value, c.tdp_w) << c.id;
+    auto sys = Builtin().SystemFor(chip);
+    ASSERT_TRUE(sys) << c.id << ": " << sys.error().ToString();
+    EXPECT_EQ(sys->id, c.system) << c.id;
+    EXPECT_DOUBLE_EQ(sys->scale_up.bandwidth_gb_s, c.scale_up_gb_s) << c.id;
+  }
+  // The H100 NVL had no system (issue 13: `--chip h100-nvl` was refused): an 8-card PCIe Gen5
+  // server, as the H100 PCIe.
+  auto nvl = Builtin().SystemFor(ChipOrDie(Builtin(), "h100-nvl"));
+  ASSERT_TRUE(nvl) << nvl.error().ToString();
+  EXPECT_DOUBLE_EQ(nvl->scale_up.bandwidth_gb_s, 64);
+}
+
 // The names users type for them: `--chip l20`, the vendor-prefixed id, the bare model number.
 TEST(CatalogLookupTest, AdaCardsByTheNamesUsersType) {
   struct Case {
@@ -834,7 +892,8 @@ TEST(CatalogLookupTest, MatchChipTakesTheSubVariant) {
   EXPECT_EQ(id("NVIDIA-H800"), "h800");
   EXPECT_EQ(id("NVIDIA H100 80GB HBM3"), "h100");
   EXPECT_EQ(id("A100-SXM4-80GB"), "a100");
-  EXPECT_EQ(id("Tesla-T4"), "none");
+  EXPECT_EQ(id("Tesla-T4"), "t4");
+  EXPECT_EQ(id("Tesla-P4"), "none");
   // CANN's figures: 24 cube cores x 4,096 MACs x 2 x 1.8 GHz for the B2; the B4 has 32 GiB.
   EXPECT_NEAR(*(*c.FindChip("ascend-910b2"))->peak_tflops[static_cast<int>(DType::kBf16)].value,
               24 * 4096 * 2 * 1.8e9 / 1e12, 0.05);

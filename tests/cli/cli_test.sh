@@ -1288,9 +1288,9 @@ fi
 expect_bad "replay --round-s negative" "round-s" \
   replay --trace "$TMP/rounds.trace" --throughputs "$TMP/gavel_tput.json" --cluster v100:1 --round-s -5
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n' >"$TMP/any_type.csv"
-if out=$("$SUANLI" replay --trace "$TMP/any_type.csv" --cluster H800:2,V100:1 --policy fifo --json 2>&1) &&
-   echo "$out" | python3 -c "import json,sys; c={t['type']: t['catalog_chip'] for t in json.load(sys.stdin)['cluster']}; sys.exit(0 if c=={'H800': 'h800', 'V100': None} else 1)"; then
-  ok "replay maps cluster types to catalog chips where they are one (H800 -> h800, V100 none)"
+if out=$("$SUANLI" replay --trace "$TMP/any_type.csv" --cluster H800:2,V100:1,P100:1 --policy fifo --json 2>&1) &&
+   echo "$out" | python3 -c "import json,sys; c={t['type']: t['catalog_chip'] for t in json.load(sys.stdin)['cluster']}; sys.exit(0 if c=={'H800': 'h800', 'V100': 'v100', 'P100': None} else 1)"; then
+  ok "replay maps cluster types to catalog chips where they are one (H800 -> h800, V100 -> v100, P100 none)"
 else
   not_ok "replay cluster catalog mapping: $out"
 fi
