@@ -1205,6 +1205,11 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         family_yaml += fmt::format("    fp4_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
                                    *cal.fp4_matmul_efficiency);
       }
+      if (cal.fp8_fast_accum_matmul_efficiency) {
+        family_yaml +=
+            fmt::format("    fp8_fast_accum_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
+                        *cal.fp8_fast_accum_matmul_efficiency);
+      }
       family_yaml += fmt::format(
           "    memory_reserved_gib: {:.6g}\n    failures_per_chip_day: {:.6g}\n"
           "    static_power_fraction: {:.6g}\n    dvfs_power_exponent: {:.6g}\n",

@@ -21,6 +21,14 @@ struct FamilyCalibration {
   // 8-bit ones: a separate datapath at twice the 8-bit rate, with its own block scaling. Unset,
   // 4-bit GEMMs take low_precision_matmul_efficiency.
   std::optional<double> fp4_matmul_efficiency;
+  // The same for FP8 GEMMs run with fast accumulation, where a family's tensor cores accumulate
+  // FP8 products in limited precision and kernels either keep the sum there (cuBLASLt
+  // CUBLASLT_MATMUL_DESC_FAST_ACCUM, CUTLASS's FP8FastAccum schedules: per-tensor-scaled FP8
+  // serving, Transformer Engine's and torchao's forward GEMMs) or promote partial sums to FP32 on
+  // the CUDA cores (block-scaled GEMMs such as DeepSeek's 1x128 / 128x128, the backward GEMMs of
+  // FP8 training), which costs throughput. Unset, fast-accumulation GEMMs take
+  // low_precision_matmul_efficiency (the promoted value) as every other 8-bit GEMM.
+  std::optional<double> fp8_fast_accum_matmul_efficiency;
   // GEMM size (GFLOP per call) at which efficiency falls to half of the large-GEMM value.
   double matmul_half_gflop = 1.0;
   // Achievable fraction of the dense peak in fused (flash) attention kernels.

@@ -66,6 +66,10 @@ struct CheckpointPrecision {
   std::vector<std::string> names;  // the repository names of a variant; empty: the model's own
   std::string dtype = "bf16";
   std::string expert_dtype;  // MoE experts in another format (gpt-oss: fp4); empty: dtype
+  // FP8 weights scaled per block of this many elements along each side (DeepSeek-V3's
+  // quantization_config weight_block_size [128, 128]); 0: one scale per tensor or per channel.
+  // Block-scaled FP8 GEMMs promote their partial sums to FP32 every block (perf/inference.cc).
+  int weight_block_size = 0;
   std::string source;
 };
 

@@ -422,7 +422,7 @@ class YamlLoader : public YamlReader {
         const YAML::Node c = cks[i];
         const std::string pi = fmt::format("{}[{}]", p, i);
         if (!c.IsMap()) Fail("expected a mapping", c, pi);
-        CheckKeys(c, pi, {"names", "dtype", "expert_dtype", "source"});
+        CheckKeys(c, pi, {"names", "dtype", "expert_dtype", "weight_block_size", "source"});
         CheckpointPrecision ck;
         ck.names = Strings(c, "names", pi);
         for (auto& name : ck.names) name = NormalizeId(name);
@@ -443,6 +443,11 @@ class YamlLoader : public YamlReader {
         }
         if (!ck.expert_dtype.empty() && !m.moe) {
           Fail("expert_dtype is for MoE models", c["expert_dtype"], Join(pi, "expert_dtype"));
+        }
+        ck.weight_block_size = Int(c, "weight_block_size", pi, 0, 1 << 16, 0);
+        if (ck.weight_block_size > 0 && ck.dtype != "fp8" && ck.expert_dtype != "fp8") {
+          Fail("weight_block_size is the block of FP8 weight scales; this checkpoint has no fp8",
+               c["weight_block_size"], Join(pi, "weight_block_size"));
         }
         ck.source = Text(c, "source", pi, true);
         m.checkpoints.push_back(std::move(ck));
@@ -468,6 +473,7 @@ class YamlLoader : public YamlReader {
                "matmul_efficiency",
                "low_precision_matmul_efficiency",
                "fp4_matmul_efficiency",
+               "fp8_fast_accum_matmul_efficiency",
                "matmul_half_gflop",
                "attention_efficiency",
                "memory_efficiency",
@@ -496,6 +502,10 @@ class YamlLoader : public YamlReader {
         Num(n, "low_precision_matmul_efficiency", path, 0.01, 1, d.low_precision_matmul_efficiency);
     if (n["fp4_matmul_efficiency"]) {
       f.fp4_matmul_efficiency = Num(n, "fp4_matmul_efficiency", path, 0.01, 1, 0);
+    }
+    if (n["fp8_fast_accum_matmul_efficiency"]) {
+      f.fp8_fast_accum_matmul_efficiency =
+          Num(n, "fp8_fast_accum_matmul_efficiency", path, 0.01, 1, 0);
     }
     f.matmul_half_gflop = Num(n, "matmul_half_gflop", path, 0, 1e6, d.matmul_half_gflop);
     f.attention_efficiency = Num(n, "attention_efficiency", path, 0.01, 1, d.attention_efficiency);

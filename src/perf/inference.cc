@@ -112,6 +112,15 @@ ServedFormat ServedFormatOf(const catalog::Chip& chip, ServingDType checkpoint) 
 
 namespace {
 
+// Whether the model's own checkpoint ships FP8 weights with block scales (DeepSeek-V3's
+// weight_block_size [128, 128]): served in FP8, its GEMMs are block-scaled.
+bool Fp8BlockScaled(const catalog::Model& m) {
+  for (const auto& ck : m.checkpoints) {
+    if (ck.names.empty() && ck.weight_block_size > 0) return true;
+  }
+  return false;
+}
+
 // The GEMM rate and bytes of weights served in `d`: 8- and 4-bit formats at that format's peak,
 // 16-bit and weight-only int4 at the 16-bit peak. `flag` names the knob in errors.
 Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d, double half_peak,
@@ -144,6 +153,13 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d, dou
     w.eff = d == ServingDType::kFp4 && cal.fp4_matmul_efficiency
                 ? *cal.fp4_matmul_efficiency
                 : cal.low_precision_matmul_efficiency;
+    // FP8 with one scale per tensor runs fast-accumulation GEMMs (TensorRT-LLM, vLLM, SGLang);
+    // a checkpoint released with block-scaled FP8 weights runs block-scaled GEMMs, which promote
+    // their partial sums to FP32 every block (DeepGEMM), at the promoted efficiency.
+    if (d == ServingDType::kFp8 && cal.fp8_fast_accum_matmul_efficiency &&
+        !Fp8BlockScaled(*job.model)) {
+      w.eff = *cal.fp8_fast_accum_matmul_efficiency;
+    }
   }
   return w;
 }

@@ -155,6 +155,19 @@ double GemmSeconds(double flops, int calls, double peak, double eff_max, double 
   return flops / (peak * eff);
 }
 
+// The efficiency of forward GEMMs: FP8 recipes with one scale per tensor (delayed or current
+// scaling) run them with fast accumulation (Transformer Engine's fprop GEMMs without split
+// accumulator, torchao's output GEMM with use_fast_accum), at the family's
+// fp8_fast_accum_matmul_efficiency where it has one; block-scaled recipes (MXFP8, 128-wide
+// tiles) and every backward GEMM promote partial sums, at low_precision_matmul_efficiency.
+double ForwardMatmulEfficiency(const JobConstants& c, const catalog::FamilyCalibration& cal) {
+  if (!c.fp8) return cal.matmul_efficiency;
+  const bool per_tensor =
+      c.prec.scaling == Fp8Scaling::kDelayed || c.prec.scaling == Fp8Scaling::kCurrent;
+  return per_tensor && cal.fp8_fast_accum_matmul_efficiency ? *cal.fp8_fast_accum_matmul_efficiency
+                                                            : cal.low_precision_matmul_efficiency;
+}
+
 // Costs of one layer for one micro-batch on one chip.
 struct LayerCost {
   double compute_s = 0;  // forward + backward (+ recompute)
@@ -182,30 +195,46 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   const double tp = l.tp;
   const bool sp = l.sequence_parallel && l.tp > 1;
   const double eff = x.c.fp8 ? cal.low_precision_matmul_efficiency : cal.matmul_efficiency;
+  // Forward FP8 GEMMs of per-tensor recipes accumulate fast (ForwardMatmulEfficiency); the
+  // backward ones promote, at `eff`.
+  const double fwd_eff = ForwardMatmulEfficiency(x.c, cal);
   const double imbalance = x.job.training.moe_load_imbalance;
   LayerCost cost;
 
-  // Forward GEMMs (kept apart where a module can be recomputed on its own).
-  double gemm =
-      GemmSeconds(2 * T * p.attention / tp, 3, x.c.matmul_peak, eff, cal.matmul_half_gflop);
-  const double attention_gemm = gemm;
-  double mlp_gemm = 0, routed_gemm = 0, shared_gemm = 0;
-  if (moe) {
-    const double assignments = T * p.top_k * imbalance;
-    const double tokens_per_expert = T * p.top_k * l.ep / std::max(1, p.routed_experts) * imbalance;
-    const double expert_call = 2 * tokens_per_expert * p.expert / 3 / tp;
-    const double routed_flops = 2 * assignments * p.expert / tp;
-    routed_gemm = routed_flops / (x.c.matmul_peak * eff * (expert_call / 1e9) /
-                                  (expert_call / 1e9 + cal.matmul_half_gflop));
-    shared_gemm = GemmSeconds(2 * T * p.shared_experts * p.expert / tp, 3, x.c.matmul_peak, eff,
-                              cal.matmul_half_gflop);
-    gemm += routed_gemm + shared_gemm;
-    gemm += GemmSeconds(2 * T * p.router / tp, 1, x.c.matmul_peak, eff, cal.matmul_half_gflop);
-  } else {
-    mlp_gemm = GemmSeconds(2 * T * p.dense_mlp / tp, m.mlp == catalog::MlpKind::kSwiglu ? 3 : 2,
-                           x.c.matmul_peak, eff, cal.matmul_half_gflop);
-    gemm += mlp_gemm;
-  }
+  // Forward GEMMs (kept apart where a module can be recomputed on its own), at the forward
+  // efficiency and, for the backward's two GEMMs per forward one, at `eff`.
+  auto gemms = [&](double e) {
+    struct {
+      double all, attention, mlp, routed, shared;
+    } g{};
+    g.attention =
+        GemmSeconds(2 * T * p.attention / tp, 3, x.c.matmul_peak, e, cal.matmul_half_gflop);
+    g.all = g.attention;
+    if (moe) {
+      const double assignments = T * p.top_k * imbalance;
+      const double tokens_per_expert =
+          T * p.top_k * l.ep / std::max(1, p.routed_experts) * imbalance;
+      const double expert_call = 2 * tokens_per_expert * p.expert / 3 / tp;
+      const double routed_flops = 2 * assignments * p.expert / tp;
+      g.routed = routed_flops / (x.c.matmul_peak * e * (expert_call / 1e9) /
+                                 (expert_call / 1e9 + cal.matmul_half_gflop));
+      g.shared = GemmSeconds(2 * T * p.shared_experts * p.expert / tp, 3, x.c.matmul_peak, e,
+                             cal.matmul_half_gflop);
+      g.all += g.routed + g.shared;
+      g.all += GemmSeconds(2 * T * p.router / tp, 1, x.c.matmul_peak, e, cal.matmul_half_gflop);
+    } else {
+      g.mlp = GemmSeconds(2 * T * p.dense_mlp / tp, m.mlp == catalog::MlpKind::kSwiglu ? 3 : 2,
+                          x.c.matmul_peak, e, cal.matmul_half_gflop);
+      g.all += g.mlp;
+    }
+    return g;
+  };
+  const auto forward_gemms = gemms(fwd_eff);
+  const double gemm = forward_gemms.all;
+  const double backward_gemm = fwd_eff == eff ? gemm : gemms(eff).all;
+  const double attention_gemm = forward_gemms.attention;
+  const double mlp_gemm = forward_gemms.mlp, routed_gemm = forward_gemms.routed,
+               shared_gemm = forward_gemms.shared;
   // Attention core, in 16-bit. Flash kernels skip the masked half; unfused
   // kernels compute the full score matrix with batched GEMMs and stream it
   // through softmax and dropout (9 bytes per score forward, 11 backward).
@@ -262,7 +291,7 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     chunk_sort = T * 2 * 4 * h * p.top_k * imbalance / tp / x.c.mem_bw;
   }
   const double fwd = gemm + attn_fwd + elem + chunk_sort;
-  const double bwd = 2 * gemm + attn_bwd + 2 * elem + chunk_sort;
+  const double bwd = 2 * backward_gemm + attn_bwd + 2 * elem + chunk_sort;
   // Selective recomputation redoes what is cheap to redo and expensive to
   // store: the score matrices of unfused attention; with flash attention, the
   // norms and activation functions.
@@ -299,8 +328,8 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
       const auto& mla = *m.mla;
       const double up = (mla.q_lora_rank > 0 ? mla.q_lora_rank * m.heads * QkHeadDim(m) : 0.0) +
                         mla.kv_lora_rank * m.heads * (mla.qk_nope_head_dim + VHeadDim(m));
-      recompute += std::min(attention_gemm, GemmSeconds(2 * T * up / tp, 2, x.c.matmul_peak, eff,
-                                                        cal.matmul_half_gflop));
+      recompute += std::min(attention_gemm, GemmSeconds(2 * T * up / tp, 2, x.c.matmul_peak,
+                                                        fwd_eff, cal.matmul_half_gflop));
     }
   }
   // Dropless MoE: after the router's device-to-host sync the host launches each local expert's
@@ -593,11 +622,13 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   // with any multi-token-prediction modules.
   const double eff = c.fp8 ? cal.low_precision_matmul_efficiency : cal.matmul_efficiency;
   const double logits_gemm =
-      GemmSeconds(2 * T * p.embedding / l.tp, 1, c.matmul_peak, eff, cal.matmul_half_gflop);
+      GemmSeconds(2 * T * p.embedding / l.tp, 1, c.matmul_peak, ForwardMatmulEfficiency(c, cal),
+                  cal.matmul_half_gflop) +
+      2 * GemmSeconds(2 * T * p.embedding / l.tp, 1, c.matmul_peak, eff, cal.matmul_half_gflop);
   const double logits_elem = T * m.vocab / l.tp * 4 * 4 / c.mem_bw;
-  double tail = 3 * (logits_gemm + logits_elem);
+  double tail = logits_gemm + 3 * logits_elem;
   const int mtp_layers = job.software.mtp ? m.mtp_layers : 0;
-  tail += mtp_layers * (layer_total(p.moe_layers > 0 ? moe : dense) + 3 * logits_gemm);
+  tail += mtp_layers * (layer_total(p.moe_layers > 0 ? moe : dense) + logits_gemm);
 
   const double avg_layer =
       (p.dense_layers * layer_total(dense) + p.moe_layers * layer_total(moe)) / m.layers;

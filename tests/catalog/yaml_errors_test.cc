@@ -211,6 +211,14 @@ TEST(YamlErrorsTest, CheckpointFormatsAreNamed) {
                        "      - {dtype: int4, source: \"model card\"}\n"));  // 16
   EXPECT_EQ(e.line, 16) << e.ToString();
   EXPECT_TRUE(Contains(e.message, "names")) << e.message;
+  // FP8 block scales on a checkpoint without FP8 weights.
+  e = MergeError(
+      Model(0, "",
+            "    checkpoints:\n"                                                           // 14
+            "      - {dtype: bf16, weight_block_size: 128, source: \"config.json\"}\n"));  // 15
+  EXPECT_EQ(e.line, 15) << e.ToString();
+  EXPECT_EQ(e.field, "models[0].checkpoints[0].weight_block_size");
+  EXPECT_TRUE(Contains(e.message, "fp8")) << e.message;
 }
 
 TEST(YamlErrorsTest, MlaAttentionWithoutMlaMapping) {

@@ -310,6 +310,35 @@ TEST(InferenceTest, Fp4GemmsTakeTheirOwnEfficiencyWhereSet) {
   EXPECT_FALSE(Cat().CalibrationFor("hopper").fp4_matmul_efficiency.has_value());
 }
 
+// FP8 served with one scale per tensor takes the family's fp8_fast_accum_matmul_efficiency where
+// it is set (hopper), a model released with block-scaled FP8 weights (DeepSeek-R1's
+// weight_block_size 128) keeps low_precision_matmul_efficiency, and INT8 and BF16 never move.
+TEST(InferenceTest, PerTensorFp8AccumulatesFastBlockScaledFp8Promotes) {
+  const auto& hopper = Cat().CalibrationFor("hopper");
+  ASSERT_TRUE(hopper.fp8_fast_accum_matmul_efficiency.has_value());
+  EXPECT_GT(*hopper.fp8_fast_accum_matmul_efficiency, hopper.low_precision_matmul_efficiency);
+  auto prefill = [](const char* model, int tp, ServingDType d, std::optional<double> fast) {
+    InferenceJob job = Job(model, std::string_view(model) == "deepseek-r1" ? "h200" : "h100", d);
+    job.calibration.fp8_fast_accum_matmul_efficiency = fast;
+    auto e = EstimateInference(job, Tp(tp));
+    EXPECT_TRUE(e) << e.error().ToString();
+    return e ? e->prefill_tokens_per_s_per_chip : NAN;
+  };
+  const double lp = hopper.low_precision_matmul_efficiency;
+  EXPECT_DOUBLE_EQ(prefill("llama-3-70b", 8, ServingDType::kFp8, std::nullopt),
+                   prefill("llama-3-70b", 8, ServingDType::kFp8, lp));
+  // Compute-bound prefill: twice the efficiency is nearly twice the rate (attention is apart).
+  EXPECT_GT(prefill("llama-3-70b", 8, ServingDType::kFp8, 2 * lp),
+            1.5 * prefill("llama-3-70b", 8, ServingDType::kFp8, lp));
+  EXPECT_DOUBLE_EQ(prefill("llama-3-70b", 8, ServingDType::kBf16, 2 * lp),
+                   prefill("llama-3-70b", 8, ServingDType::kBf16, lp));
+  EXPECT_DOUBLE_EQ(prefill("llama-3-70b", 8, ServingDType::kInt8, 2 * lp),
+                   prefill("llama-3-70b", 8, ServingDType::kInt8, lp));
+  ASSERT_GT((*Cat().FindModel("deepseek-r1"))->checkpoints.at(0).weight_block_size, 0);
+  EXPECT_DOUBLE_EQ(prefill("deepseek-r1", 8, ServingDType::kFp8, 2 * lp),
+                   prefill("deepseek-r1", 8, ServingDType::kFp8, lp));
+}
+
 // ---------------------------------------------------------------------------
 // Disaggregated prefill and decode.
 

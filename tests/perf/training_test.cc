@@ -229,6 +229,37 @@ TEST(TrainingTest, DroplessExpertsPayTheHostsLaunches) {
   EXPECT_NEAR(host_time(catalog::DType::kFp8, "fp8-current"), 18 * per_kernel, 1e-9);
 }
 
+// FP8 forward GEMMs of per-tensor recipes run at fp8_fast_accum_matmul_efficiency, the backward
+// ones (two GEMMs per forward one) at low_precision_matmul_efficiency. GEMM time is FLOPs / (peak
+// x efficiency), so by hand, with F the forward GEMM time at efficiency e: doubling only the
+// fast-accumulation efficiency saves F / 2, doubling e for every GEMM saves 3F / 2, a third of it.
+// Block-scaled recipes (fp8-blockwise) promote in every GEMM and ignore the field.
+TEST(TrainingTest, Fp8ForwardGemmsAccumulateFastBackwardOnesPromote) {
+  TrainingJob job = TrainingJobOn("llama-3-8b", "h100", 8);
+  job.seq_len = 4096;
+  job.global_batch_tokens = 64.0 * 4096;
+  job.dtype = catalog::DType::kFp8;
+  ParallelLayout l{1, 1, 8, 1, 1, 1, 1, 1, Recompute::kNone, false};
+  const double e = 0.45;
+  auto compute = [&](const char* recipe, double low, std::optional<double> fast) {
+    job.precision = *PrecisionRecipe(recipe, *job.chip);
+    job.calibration.low_precision_matmul_efficiency = low;
+    job.calibration.fp8_fast_accum_matmul_efficiency = fast;
+    auto est = EstimateLayout(job, l);
+    EXPECT_TRUE(est) << est.error().ToString();
+    return est ? est->time.compute_s : NAN;
+  };
+  const double base = compute("fp8-delayed", e, std::nullopt);
+  EXPECT_DOUBLE_EQ(compute("fp8-delayed", e, e), base);
+  const double forward_only = base - compute("fp8-delayed", e, 2 * e);
+  const double all = base - compute("fp8-delayed", 2 * e, std::nullopt);
+  EXPECT_GT(forward_only, 0);
+  EXPECT_NEAR(forward_only, all / 3, 1e-9 * base);
+  EXPECT_NEAR(compute("fp8-current", e, std::nullopt) - compute("fp8-current", e, 2 * e),
+              forward_only, 1e-9 * base);
+  EXPECT_DOUBLE_EQ(compute("fp8-blockwise", e, 2 * e), compute("fp8-blockwise", e, std::nullopt));
+}
+
 TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
   TrainingJob job = TrainingJobOn("deepseek-v3", "h800", 2048);
   job.dtype = catalog::DType::kFp8;
