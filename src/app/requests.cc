@@ -30,7 +30,7 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
            "at least 4Mi, at most the DeepSeek LLM batch law for the run"),
       Bind("dtype", &R::dtype,
            "matmul precision: bf16 (default), fp16 or fp8 (Transformer Engine delayed scaling); "
-           "--precision says more"),
+           "--precision says more, and a recipe's name here means that recipe (mxfp8)"),
       Bind("precision", &R::precision,
            "precision recipe, the format of every tensor: bf16 (fp32 main weights and Adam), "
            "fp16, fp8-delayed, fp8-current (per-tensor current scaling), mxfp8 (Blackwell "
