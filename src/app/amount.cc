@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -35,6 +36,24 @@ Error OutOfRange(std::string_view text, std::string_view field) {
   return Error{fmt::format("'{}' is out of range", text.substr(0, 40)), "", 0, std::string(field)};
 }
 
+// A time typed with its unit, for a field whose name gives its unit: "50ms" or "0.05s" for a
+// field in milliseconds (tpot_ms), "600s" or "500ms" for one in seconds (duration_s). Returns the
+// number's text and the factor to the field's unit.
+std::pair<std::string_view, double> WithoutTimeUnit(std::string_view text, std::string_view field) {
+  const auto ends = [](std::string_view s, std::string_view end) {
+    return s.size() > end.size() && s.substr(s.size() - end.size()) == end;
+  };
+  const auto trim = [](std::string_view s) {
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    return s;
+  };
+  const bool in_ms = ends(field, "_ms"), in_s = !in_ms && ends(field, "_s");
+  if (!in_ms && !in_s) return {text, 1.0};
+  if (ends(text, "ms")) return {trim(text.substr(0, text.size() - 2)), in_ms ? 1.0 : 1e-3};
+  if (ends(text, "s")) return {trim(text.substr(0, text.size() - 1)), in_ms ? 1e3 : 1.0};
+  return {text, 1.0};
+}
+
 }  // namespace
 
 Result<double> ParseAmount(std::string_view text, std::string_view field) {
@@ -43,6 +62,13 @@ Result<double> ParseAmount(std::string_view text, std::string_view field) {
   if (n.status == NumberStatus::kOutOfRange) return tl::unexpected(OutOfRange(text, field));
   if (n.status != NumberStatus::kOk) return tl::unexpected(NotANumber(text, field));
   return n.value;
+}
+
+Result<double> ParseFieldAmount(std::string_view typed, std::string_view field) {
+  const auto [text, unit] = WithoutTimeUnit(typed, field);
+  auto v = ParseAmount(text, field);
+  if (!v) return tl::unexpected(text == typed ? v.error() : NotANumber(typed, field));
+  return *v * unit;
 }
 
 Result<int64_t> WholeNumber(double value, std::string_view field, int64_t min, int64_t max) {

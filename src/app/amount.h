@@ -16,6 +16,10 @@ namespace suanli::app {
 // A finite number, with an optional magnitude suffix.
 Result<double> ParseAmount(std::string_view text, std::string_view field);
 
+// A request field's value: ParseAmount, and a time may carry the field's unit or the other one
+// ("50ms" or "0.05s" for tpot_ms, "600s" for duration_s), as users type them.
+Result<double> ParseFieldAmount(std::string_view text, std::string_view field);
+
 // A finite number that must also be a whole number in [min, max].
 Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, int64_t min,
                                  int64_t max);

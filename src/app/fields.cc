@@ -63,7 +63,7 @@ Result<double> AsNumber(const FieldValue& v, std::string_view field) {
     if (!std::isfinite(*d)) return MakeError("expected a finite number", "", 0, std::string(field));
     return *d;
   }
-  if (const auto* s = std::get_if<std::string>(&v)) return ParseAmount(*s, field);
+  if (const auto* s = std::get_if<std::string>(&v)) return ParseFieldAmount(*s, field);
   return tl::unexpected(WrongType(v, field, "a number"));
 }
 

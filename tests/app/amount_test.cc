@@ -37,6 +37,23 @@ TEST(ParseAmount, RejectsWhatIsNotExactlyANumberAndNamesTheField) {
   EXPECT_LT(r.error().message.size(), 120u);
 }
 
+// A time with its unit, for fields whose name gives theirs (--tpot-ms 50ms, --ttft-ms 2s,
+// --duration-s 600s); other fields and other units stay errors.
+TEST(ParseFieldAmount, TimesTakeTheirUnit) {
+  EXPECT_EQ(*ParseFieldAmount("50ms", "tpot_ms"), 50);
+  EXPECT_EQ(*ParseFieldAmount("2s", "ttft_ms"), 2000);
+  EXPECT_EQ(*ParseFieldAmount("0.1 s", "tpot_ms"), 100);
+  EXPECT_EQ(*ParseFieldAmount("600s", "duration_s"), 600);
+  EXPECT_EQ(*ParseFieldAmount("500ms", "duration_s"), 0.5);
+  EXPECT_EQ(*ParseFieldAmount("16M", "tokens"), 16e6);
+  EXPECT_FALSE(ParseFieldAmount("50us", "tpot_ms"));
+  EXPECT_FALSE(ParseFieldAmount("ms", "tpot_ms"));
+  EXPECT_FALSE(ParseFieldAmount("50ms", "tokens"));
+  EXPECT_FALSE(ParseAmount("50ms", "tpot_ms"));  // measurements (calibrate) stay plain numbers
+  EXPECT_EQ(ParseFieldAmount("50us", "tpot_ms").error().field, "tpot_ms");
+  EXPECT_NE(ParseFieldAmount("ms", "tpot_ms").error().message.find("'ms'"), std::string::npos);
+}
+
 TEST(ParseWholeAmount, WholeNumbersInRangeOnly) {
   EXPECT_EQ(*ParseWholeAmount("16K", "count", 1, 10'000'000), 16'000);
   EXPECT_EQ(*ParseWholeAmount("1e3", "count", 1, 10'000'000), 1000);
