@@ -6,7 +6,11 @@ count, tp, dtype, mean lengths), the scenario as --mode and MLPerf's latency lim
 output tokens/s per chip (and the analytic one, --mode analytic) against the published figure.
 Prints one row per case and the median and largest absolute error (issue 13's target: median at
 most 15 %, each at most 35 %). Usage: bench/serving_accuracy.py [--suanli PATH] [--only TEXT] [--catalog DIR]
-[--logs]
+[--logs] [--typed]
+
+--typed: each case as a user types its headline (model, chip, count, dtype, mean lengths, mode,
+latency limits): no layout, engine settings or length spread; the layout search and the
+defaults choose the rest.
 
 --logs: under each server or interactive case, what its published log says (bench/
 serving_heldout_logs.yaml) beside the simulated run at its found rate and at the published rate:
@@ -31,7 +35,9 @@ SIMULATION_ONLY = ("scheduler_steps", "input_dist", "output_dist", "cuda_graph_b
                    "adp_balance_timeout_iters", "adp_balance_wait_iters")
 
 
-def args_of(case, simulated=True):
+def args_of(case, simulated=True, typed=False):
+    """The case's flags; typed: only its headline (layout, engine settings, length spread and
+    per-part dtypes left to the defaults and the layout search)."""
     out = ["--model", case["model"], "--chip", case["chip"], "--count", str(case["count"]),
            "--dtype", case["dtype"], "--input-tokens", str(case["input"]),
            "--output-tokens", str(case["output"])]
@@ -39,9 +45,11 @@ def args_of(case, simulated=True):
                 "max_num_seqs", "max_batched_tokens", "scheduler_steps", "input_dist",
                 "output_dist", "cuda_graph_batch_sizes", "adp_balance_timeout_iters",
                 "adp_balance_wait_iters"):
+        if typed:
+            continue
         if key in case and (simulated or key not in SIMULATION_ONLY):
             out += ["--" + key.replace("_", "-"), str(case[key])]
-    if case.get("chunked_prefill") is False and simulated:
+    if case.get("chunked_prefill") is False and simulated and not typed:
         out.append("--no-chunked-prefill")
     for key in ("ttft_ms", "tpot_ms"):
         if key in case:
@@ -96,6 +104,8 @@ def main():
     ap.add_argument("--catalog", default="", help="overlay directory passed to every run (experiments)")
     ap.add_argument("--logs", action="store_true",
                     help="set each live case's published log beside the simulated runs")
+    ap.add_argument("--typed", action="store_true",
+                    help="leave the layout and engine settings to the defaults (see above)")
     a = ap.parse_args()
     cases = yaml.safe_load(open(os.path.join(HERE, "serving_heldout_cases.yaml")))["cases"]
     logs = yaml.safe_load(open(os.path.join(HERE, "serving_heldout_logs.yaml")))["logs"] if a.logs else {}
@@ -106,8 +116,8 @@ def main():
             continue
         extra = ["--catalog", a.catalog] if a.catalog else []
         pub = case["published"]
-        sim, err = run(a.suanli, args_of(case) + extra + ["--mode", case["mode"]])
-        ana, err2 = run(a.suanli, args_of(case, simulated=False) + extra + ["--mode", "analytic"])
+        sim, err = run(a.suanli, args_of(case, typed=a.typed) + extra + ["--mode", case["mode"]])
+        ana, err2 = run(a.suanli, args_of(case, simulated=False, typed=a.typed) + extra + ["--mode", "analytic"])
         s = sim["simulation"]["output_tokens_per_s_per_chip"] if sim else None
         n = ana["output_tokens_per_s_per_chip"] if ana else None
         def pct(v):
