@@ -553,10 +553,6 @@ struct Candidate {
   double ttft_s = 0;               // mean, the prompt queue's wait included
   double ttft_p99_s = 0;           // live arrivals: the p99 the targets bound
   double ttft_p99_unqueued_s = 0;  // the same without waiting for other prompts
-  // The running-batch cap an engine is launched with (max_num_seqs / max_batch_size): the
-  // largest batch whose steps meet the targets, queueing aside. It sits above `batch`, the mean
-  // batch at the rate the prompt queue allows, to take the bursts of live arrivals.
-  int launch_batch = 0;
   double weights_gib = 0;
   double kv_gib = 0;
 };
@@ -602,28 +598,37 @@ double PrefillRate(const Context& x, const InferenceLayout& l) {
   return kPrefillChunkTokens / st.total() / l.tp;
 }
 
-// Best batch for a decode (or aggregated, with `prefill_per_output` prompt
-// tokens computed per output token) group under the latency targets.
-std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
-                                   double prefill_per_output) {
-  const auto& job = x.job;
-  const double ctx = job.input_tokens + job.output_tokens / 2;
-  const double per_seq =
-      ctx * KvBytesPerTokenOnChip(x, l) + x.s.state_bytes / l.tp + WindowKvBytesOnChip(x, l, ctx);
-  const double capacity = CapacityBytes(x, l);
-  if (capacity <= per_seq) return std::nullopt;
-  const int memory_batch = static_cast<int>(std::min<double>(kMaxBatch, capacity / per_seq));
-  const int engine_batch = EngineBatch(job, prefill_per_output);
-  const double tail = job.mode == ServingMode::kServer ? job.serving.server_tail_ratio : 1.0;
-  const double computed_prompt = ComputedPrompt(job);
+// The batch search of a decode (or aggregated, with `prefill_per_output` prompt tokens computed
+// per output token) group under the latency targets.
+class BatchSearch {
+ public:
+  BatchSearch(const Context& x, const InferenceLayout& l, double prefill_per_output)
+      : x_(x),
+        l_(l),
+        prefill_per_output_(prefill_per_output),
+        ctx_(x.job.input_tokens + x.job.output_tokens / 2),
+        per_seq_(ctx_ * KvBytesPerTokenOnChip(x, l) + x.s.state_bytes / l.tp +
+                 WindowKvBytesOnChip(x, l, ctx_)),
+        capacity_(CapacityBytes(x, l)),
+        memory_batch_(capacity_ > per_seq_
+                          ? static_cast<int>(std::min<double>(kMaxBatch, capacity_ / per_seq_))
+                          : 0),
+        engine_batch_(EngineBatch(x.job, prefill_per_output)),
+        tail_(x.job.mode == ServingMode::kServer ? x.job.serving.server_tail_ratio : 1.0),
+        computed_prompt_(ComputedPrompt(x.job)) {}
 
-  auto evaluate = [&](int b) {
+  // No KV-cache room for one sequence.
+  bool Fits() const { return capacity_ > per_seq_; }
+
+  Candidate Evaluate(int b) const {
+    const auto& job = x_.job;
+    const auto& l = l_;
     Candidate c;
     c.layout = l;
     c.batch = b;
-    c.memory_batch = memory_batch;
-    c.step = StepTime(x, l, b, ctx, b * prefill_per_output, job.input_tokens);
-    if (prefill_per_output > 0) {
+    c.memory_batch = memory_batch_;
+    c.step = StepTime(x_, l, b, ctx_, b * prefill_per_output_, job.input_tokens);
+    if (prefill_per_output_ > 0) {
       // Prompts arrive in whole requests, b / output_tokens per group and step: a step carries
       // one on some group with probability 1 - exp(-dp b / output) (Poisson), and such a step
       // runs outside CUDA graphs on engines that capture only decode-only steps.
@@ -635,18 +640,18 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
     // tail latency, so it runs below the full-batch rate.
     c.out_per_chip = b * TokensPerDecodeStep(job) / c.step_s / l.tp *
                      (job.mode == ServingMode::kServer ? job.serving.server_utilization : 1.0);
-    if (prefill_per_output > 0) {
+    if (prefill_per_output_ > 0) {
       // Aggregated: a new prompt waits for the running step, then rides one
       // step alongside the decode batch.
       const double with_prompt =
-          StepTime(x, l, b, ctx, std::max(1.0, computed_prompt), job.input_tokens).total();
+          StepTime(x_, l, b, ctx_, std::max(1.0, computed_prompt_), job.input_tokens).total();
       c.ttft_s = c.step_s + with_prompt + EagerSeconds(job, l);
-      c.ttft_p99_s = c.ttft_p99_unqueued_s = c.ttft_s * tail;
+      c.ttft_p99_s = c.ttft_p99_unqueued_s = c.ttft_s * tail_;
       if (job.mode == ServingMode::kServer) {
         // Live arrivals: prompts also queue behind the prompts before them. Each holds the
         // group for what it adds to a decode step; they arrive at the rate the batch completes.
         const double prefill_s =
-            std::max(0.0, with_prompt - StepTime(x, l, b, ctx, 0, job.input_tokens).total());
+            std::max(0.0, with_prompt - StepTime(x_, l, b, ctx_, 0, job.input_tokens).total());
         const double arrivals = b * TokensPerDecodeStep(job) / job.output_tokens / c.step_s;
         const PromptQueue q = PromptQueueOf(arrivals * prefill_s, prefill_s);
         c.ttft_s += q.mean_s;
@@ -654,36 +659,64 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
       }
     } else {
       c.ttft_s = c.step_s;  // plus the prefill side, added by the caller
-      c.ttft_p99_s = c.ttft_p99_unqueued_s = c.ttft_s * tail;
+      c.ttft_p99_s = c.ttft_p99_unqueued_s = c.ttft_s * tail_;
     }
-    c.weights_gib = WeightBytesPerChip(x, l) / kGiB;
-    c.kv_gib = b * per_seq / kGiB;
+    c.weights_gib = WeightBytesPerChip(x_, l) / kGiB;
+    c.kv_gib = b * per_seq_ / kGiB;
     return c;
-  };
-  auto meets = [&](const Candidate& c, bool queued) {
-    if (job.tpot_ms && c.step_s / TokensPerDecodeStep(job) * tail * 1000 > *job.tpot_ms) {
+  }
+
+  bool Meets(const Candidate& c, bool queued) const {
+    const auto& job = x_.job;
+    if (job.tpot_ms && c.step_s / TokensPerDecodeStep(job) * tail_ * 1000 > *job.tpot_ms) {
       return false;
     }
     const double ttft_p99 = queued ? c.ttft_p99_s : c.ttft_p99_unqueued_s;
-    if (job.ttft_ms && prefill_per_output > 0 && ttft_p99 * 1000 > *job.ttft_ms) return false;
+    if (job.ttft_ms && prefill_per_output_ > 0 && ttft_p99 * 1000 > *job.ttft_ms) return false;
     return true;
-  };
-  if (!meets(evaluate(1), true)) return std::nullopt;
-  // Latency grows with the batch: find the largest batch that meets it, within what memory and
-  // the engine allow.
-  auto largest = [&](bool queued) {
+  }
+
+  // Latency grows with the batch: the largest batch that meets it (`queued`: with the prompt
+  // queue's wait), within what memory and the engine allow. Call only when Fits().
+  int Largest(bool queued) const {
     int lo = 1;
-    int hi = engine_batch > 0 ? std::min(memory_batch, engine_batch) : memory_batch;
-    if (meets(evaluate(hi), queued)) return hi;
+    int hi = engine_batch_ > 0 ? std::min(memory_batch_, engine_batch_) : memory_batch_;
+    if (Meets(Evaluate(hi), queued)) return hi;
     while (hi - lo > 1) {
       const int mid = lo + (hi - lo) / 2;
-      (meets(evaluate(mid), queued) ? lo : hi) = mid;
+      (Meets(Evaluate(mid), queued) ? lo : hi) = mid;
     }
     return lo;
-  };
-  Candidate best = evaluate(largest(true));
-  best.launch_batch = job.mode == ServingMode::kServer ? largest(false) : best.batch;
-  return best;
+  }
+
+ private:
+  const Context& x_;
+  InferenceLayout l_;
+  double prefill_per_output_;
+  double ctx_;
+  double per_seq_;
+  double capacity_;
+  int memory_batch_;
+  int engine_batch_;
+  double tail_;
+  double computed_prompt_;
+};
+
+// Best batch of a group under the latency targets. The engine's launch cap (LaunchBatch) is a
+// second search: the layout search runs it only for the candidate it keeps.
+std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
+                                   double prefill_per_output) {
+  const BatchSearch search(x, l, prefill_per_output);
+  if (!search.Fits()) return std::nullopt;
+  if (!search.Meets(search.Evaluate(1), true)) return std::nullopt;
+  return search.Evaluate(search.Largest(true));
+}
+
+// The running-batch cap to launch the engine of the chosen candidate with: under live arrivals
+// the largest batch whose steps meet the targets, the prompt queue's wait aside; else its batch.
+int LaunchBatch(const Context& x, const Candidate& c, double prefill_per_output) {
+  if (x.job.mode != ServingMode::kServer) return c.batch;
+  return BatchSearch(x, c.layout, prefill_per_output).Largest(false);
 }
 
 std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceConstraints& fixed,
@@ -937,7 +970,7 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   const Candidate& c = *best;
   e.layout = c.layout;
   e.max_batch = c.batch;
-  e.launch_batch = c.launch_batch;
+  e.launch_batch = LaunchBatch(x, c, job.disaggregate ? 0 : prefill_per_output);
   e.memory_max_batch = c.memory_batch;
   e.engine_max_batch =
       EngineBatch(job, e.disaggregated ? 0.0 : ComputedPrompt(job) / job.output_tokens);
