@@ -289,15 +289,16 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
 
 namespace {
 
-// --dtype as users type it: framework names (bfloat16, float16, float8) and the name of a
+// --dtype as users type it: the names infer takes (perf::ParseServingDType: bfloat16, half,
+// fp8-e4m3, nvfp4...) where they name a training format, PyTorch's float8, and the name of a
 // precision recipe (--dtype mxfp8 or fp8-current means --precision of that name).
 TrainRequest WithDTypeAsTyped(const TrainRequest& given) {
   TrainRequest r = given;
   const std::string dtype = NormalizeId(r.dtype);
-  for (auto [name, as] :
-       {std::pair{"bfloat16", "bf16"}, std::pair{"float16", "fp16"}, std::pair{"half", "fp16"},
-        std::pair{"float8", "fp8"}, std::pair{"fp8-e4m3", "fp8"}}) {
-    if (dtype == name) r.dtype = as;
+  if (dtype == "float8") r.dtype = "fp8";
+  if (const auto served = perf::ParseServingDType(dtype)) {
+    const std::string_view name = perf::ServingDTypeName(*served);
+    if (catalog::ParseDType(name)) r.dtype = std::string(name);
   }
   const auto recipes = perf::PrecisionRecipes();
   if (!catalog::ParseDType(r.dtype) && r.precision.empty() &&

@@ -43,7 +43,7 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
   p.stage_chips = p.tp * p.dp;
   const int per_node = std::max(1, job.system.chips_per_node);
   p.nodes = (p.chips + per_node - 1) / per_node;
-  p.batch = std::max(1, e.launch_batch > 0 ? e.launch_batch : e.max_batch);
+  p.batch = std::max(1, e.launch_batch);
   // Aggregated steps carry the prompts of the sequences they start: computed prompt tokens per
   // output token, per running sequence (the estimate's steady state).
   if (!e.disaggregated) {

@@ -168,9 +168,21 @@ TEST(Engine, TrainTakesDTypesAsFrameworksNameThem) {
     return out ? out->body : std::string();
   };
   EXPECT_EQ(run("bfloat16", ""), run("bf16", ""));
+  // The names infer takes, where they name a training format (one list, perf::ParseServingDType).
+  EXPECT_EQ(run("half", ""), run("fp16", ""));
+  EXPECT_EQ(run("float8", ""), run("fp8", ""));
+  EXPECT_EQ(run("fp8_e4m3", ""), run("fp8", ""));
+  EXPECT_EQ(run("e4m3", ""), run("fp8", ""));
   EXPECT_EQ(run("mxfp8", ""), run("", "mxfp8"));
   EXPECT_EQ(run("fp8-current", ""), run("", "fp8-current"));
   EXPECT_NE(run("mxfp8", ""), run("bf16", ""));
+  // A weight-only serving format is no training dtype: refused, naming the field.
+  TrainRequest awq = SmallTrain();
+  awq.chip = "b200";
+  awq.dtype = "awq";
+  auto out = TheEngine().Train(awq, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "dtype");
 }
 
 TEST(Fields, ConversionIsStrictAndNamesTheField) {

@@ -33,6 +33,7 @@ Case Dense() {
   c.job.system.chips_per_node = 8;
   c.e.layout = {4, 1, 1};
   c.e.max_batch = 64;
+  c.e.launch_batch = 64;
   c.e.weights_gib_per_chip = 33;
   c.e.kv_cache_gib_per_chip = 30;
   c.e.memory_capacity_gib = 80;
@@ -54,6 +55,7 @@ Case Moe() {
   c.job.system.chips_per_node = 8;
   c.e.layout = {1, 8, 8};
   c.e.max_batch = 128;
+  c.e.launch_batch = 128;
   c.e.weights_gib_per_chip = 80;
   c.e.kv_cache_gib_per_chip = 40;
   c.e.memory_capacity_gib = 141;
