@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "perf/transformer.h"
@@ -724,6 +725,47 @@ TEST(CatalogFiguresTest, NvidiaPartsAsSourced) {
   auto nvl = Builtin().SystemFor(ChipOrDie(Builtin(), "h100-nvl"));
   ASSERT_TRUE(nvl) << nvl.error().ToString();
   EXPECT_DOUBLE_EQ(nvl->scale_up.bandwidth_gb_s, 64);
+}
+
+// Blackwell parts users run that were refused (b300, rtx-pro-6000: no BF16 peak) or missing
+// (rtx-5090), issues 12/13. Each figure from its source, computed here: NVIDIA's HGX B300 table
+// gives 36 PFLOPS FP16/BF16 and 72 FP8 with sparsity for 8 GPUs (S1700); the RTX PRO 6000 runs
+// 503.8 dense BF16 (S1701); the RTX 5090 838.4 FP16 with sparsity and FP16 accumulate, FP32
+// accumulate at half that rate (S1703).
+TEST(CatalogFiguresTest, BlackwellPartsAsSourced) {
+  struct Case {
+    const char* id;
+    double bf16, fp8, mem_gib, tb_s;
+    const char* system;
+    double scale_up_gb_s;  // the system's, one direction
+  };
+  for (const Case& c :
+       {Case{"b300", 36e3 / 8 / 2, 72e3 / 8 / 2, 288, 8.0, "hgx-b300", 1800.0 / 2},
+        Case{"rtx-pro-6000", 503.8, 2 * 503.8, 96, 1.792, "pcie-rtx-pro-6000", 128.0 / 2},
+        Case{"rtx-5090", 838.4 / 2 / 2, 1676.8 / 2 / 2, 32, 1.792, "pcie-rtx-5090", 128.0 / 2}}) {
+    const Chip& chip = ChipOrDie(Builtin(), c.id);
+    EXPECT_NEAR(*chip.peak(DType::kBf16).value, c.bf16, 0.1) << c.id;
+    EXPECT_NEAR(*chip.peak(DType::kFp16).value, c.bf16, 0.1) << c.id;
+    EXPECT_NEAR(*chip.peak(DType::kFp8).value, c.fp8, 0.1) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.memory_gib.value, c.mem_gib) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.memory_tb_s.value, c.tb_s) << c.id;
+    auto sys = Builtin().SystemFor(chip);
+    ASSERT_TRUE(sys) << c.id << ": " << sys.error().ToString();
+    EXPECT_EQ(sys->id, c.system) << c.id;
+    EXPECT_DOUBLE_EQ(sys->scale_up.bandwidth_gb_s, c.scale_up_gb_s) << c.id;
+  }
+  // As nvidia-smi names them.
+  for (const auto& [name, id] : std::vector<std::pair<const char*, const char*>>{
+           {"NVIDIA B300 SXM6 AC", "b300"},
+           {"NVIDIA RTX PRO 6000 Blackwell Server Edition", "rtx-pro-6000"},
+           {"NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "rtx-pro-6000"},
+           {"NVIDIA GeForce RTX 5090", "rtx-5090"}}) {
+    auto r = Builtin().FindChip(name);
+    ASSERT_TRUE(r) << name << ": " << r.error().ToString();
+    EXPECT_EQ((*r)->id, id) << name;
+  }
+  // The China part still has no published tensor figure: refused, and the error names the field.
+  EXPECT_FALSE(ChipOrDie(Builtin(), "rtx-pro-6000d").peak(DType::kBf16).known());
 }
 
 // The names users type for them: `--chip l20`, the vendor-prefixed id, the bare model number.
