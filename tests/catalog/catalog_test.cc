@@ -768,6 +768,56 @@ TEST(CatalogFiguresTest, BlackwellPartsAsSourced) {
   EXPECT_FALSE(ChipOrDie(Builtin(), "rtx-pro-6000d").peak(DType::kBf16).known());
 }
 
+// Accelerators users run besides NVIDIA's (issues 12/13: they were missing): each vendor's own
+// figures. Google's TPU docs give peak BF16 per chip, HBM and bidirectional ICI per chip, and
+// all-reduce bandwidth per 256-chip Pod (v5e 51.2 TB/s, v6e 102.4: per chip and direction, the
+// system's scale-up); AWS's Neuron docs Trainium2's (NeuronLink-v3 1.28 TB/s per chip); Intel's
+// Hot Chips 2024 deck Gaudi 3's (21 of 24 200 GbE ports to the 7 peers of an 8-card server);
+// AMD's MI200 table the MI250X's (per OAM of two dies).
+TEST(CatalogFiguresTest, OtherVendorsPartsAsSourced) {
+  struct Case {
+    const char* id;
+    double bf16, mem_gib, tb_s;
+    const char* system;
+    int domain;
+    double scale_up_gb_s;  // the system's, one direction
+  };
+  for (const Case& c : {Case{"tpu-v5e", 197, 16, 0.819, "tpu-v5e-pod", 256, 51.2e3 / 256},
+                        Case{"tpu-v5p", 459, 95, 2.765, "tpu-v5p-pod", 6144, 1200.0 / 2},
+                        Case{"tpu-v6e", 918, 32, 1.638, "tpu-v6e-pod", 256, 102.4e3 / 256},
+                        Case{"trainium2", 667, 96, 2.9, "trn2-48xlarge", 16, 1280.0 / 2},
+                        Case{"gaudi3", 1835, 128, 3.67, "hls-gaudi3", 8, 21 * 200.0 / 8},
+                        Case{"mi250x", 383, 128, 3.2, "mi250x-node", 4, 800.0 / 2 / 2}}) {
+    const Chip& chip = ChipOrDie(Builtin(), c.id);
+    EXPECT_DOUBLE_EQ(*chip.peak(DType::kBf16).value, c.bf16) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.memory_gib.value, c.mem_gib) << c.id;
+    EXPECT_DOUBLE_EQ(*chip.memory_tb_s.value, c.tb_s) << c.id;
+    auto sys = Builtin().SystemFor(chip);
+    ASSERT_TRUE(sys) << c.id << ": " << sys.error().ToString();
+    EXPECT_EQ(sys->id, c.system) << c.id;
+    EXPECT_EQ(sys->scale_up_domain, c.domain) << c.id;
+    EXPECT_DOUBLE_EQ(sys->scale_up.bandwidth_gb_s, c.scale_up_gb_s) << c.id;
+  }
+  EXPECT_DOUBLE_EQ(*ChipOrDie(Builtin(), "trainium2").peak(DType::kFp8).value, 1299);
+  EXPECT_DOUBLE_EQ(*ChipOrDie(Builtin(), "gaudi3").peak(DType::kFp8).value, 1835);
+  EXPECT_TRUE(ChipOrDie(Builtin(), "mi250x").peak(DType::kFp8).unsupported);
+  // As rocm-smi, hl-smi, JAX and the clouds name them.
+  for (const auto& [name, id] :
+       std::vector<std::pair<const char*, const char*>>{{"AMD Instinct MI250X", "mi250x"},
+                                                        {"HL-325L", "gaudi3"},
+                                                        {"Intel Gaudi 3", "gaudi3"},
+                                                        {"TPU v5 lite", "tpu-v5e"},
+                                                        {"tpu-v5-lite-podslice", "tpu-v5e"},
+                                                        {"TPU v5p", "tpu-v5p"},
+                                                        {"TPU v6 lite", "tpu-v6e"},
+                                                        {"Trillium", "tpu-v6e"},
+                                                        {"trn2", "trainium2"}}) {
+    auto r = Builtin().FindChip(name);
+    ASSERT_TRUE(r) << name << ": " << r.error().ToString();
+    EXPECT_EQ((*r)->id, id) << name;
+  }
+}
+
 // The names users type for them: `--chip l20`, the vendor-prefixed id, the bare model number.
 TEST(CatalogLookupTest, AdaCardsByTheNamesUsersType) {
   struct Case {
