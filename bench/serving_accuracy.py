@@ -51,6 +51,8 @@ def args_of(case, simulated=True, typed=False):
             out += ["--" + key.replace("_", "-"), str(case[key])]
     if case.get("chunked_prefill") is False and simulated and not typed:
         out.append("--no-chunked-prefill")
+    if case.get("enforce_eager") and not typed:
+        out.append("--enforce-eager")
     for key in ("ttft_ms", "tpot_ms"):
         if key in case:
             out += ["--" + key.replace("_", "-"), str(case[key])]

@@ -390,6 +390,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.optimistic_admission = (*engine)->kv_admission == "optimistic";
     limits.chunked_prefill = (*engine)->chunked_prefill;
     limits.eager_layer_us = (*engine)->eager_layer_us;
+    limits.eager_launch_layer_us = (*engine)->eager_launch_layer_us;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;
@@ -411,6 +412,16 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       return tl::unexpected(FieldError("kv_memory_fraction", "must be in (0, 1]"));
     limits.kv_memory_fraction = *r.kv_memory_fraction;
     limits.fraction_of_free_memory = false;  // as the flag's help says: of the whole HBM
+  }
+  if (r.enforce_eager) {
+    if (limits.eager_launch_layer_us <= 0) {
+      return tl::unexpected(FieldError(
+          "enforce_eager", limits.engine.empty()
+                               ? "needs an engine whose eager launch time is measured: vllm"
+                               : "no measured eager launch time for engine '" + limits.engine +
+                                     "'; the one measured: vllm"));
+    }
+    limits.enforce_eager = true;
   }
   if (!r.cuda_graph_batch_sizes.empty()) {
     const char* expected =

@@ -159,6 +159,9 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "cuda_graph_config batch_sizes with enable_padding): a decode-only step runs as the "
            "smallest size that holds its batch, with attention data parallel the largest "
            "group's (default: none, batches run as they are)"),
+      Bind("enforce_eager", &R::enforce_eager,
+           "no CUDA graphs, every step's kernels launched one by one from the host (vLLM's "
+           "--enforce-eager): a step takes at least the engine's launch time (default: off)"),
       Bind("adp_balance_timeout_iters", &R::adp_balance_timeout_iters,
            "attention-DP balance (TensorRT-LLM's attention_dp_config timeout_iters): prompts "
            "wait until every attention data parallel group has one, at most this many "

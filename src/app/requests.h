@@ -66,6 +66,7 @@ struct InferRequest {
   bool no_chunked_prefill = false;     // the simulator computes each prompt whole
   std::optional<int> scheduler_steps;  // decode steps per scheduler call (vLLM multi-step)
   std::string cuda_graph_batch_sizes;  // "128,256,...": decode batches padded to these sizes
+  bool enforce_eager = false;          // no CUDA graphs: every step launched from the host
   // TensorRT-LLM's attention-DP balance: iterations prompts wait for every group to have one,
   // then iterations more to even the counts (attention_dp_config timeout_iters,
   // batching_wait_iters); either given turns it on, the other is then 0.

@@ -29,6 +29,11 @@ struct ServingEngine {
   // attention data parallel all ranks do when any one carries a prompt: the GPU then waits on the
   // host's kernel launches.
   double eager_layer_us = 0;
+  // Host time to launch one model layer's kernels one by one (PyTorch eager, vLLM's
+  // --enforce-eager), microseconds; 0: not measured. Launches are asynchronous, so the GPU runs
+  // each kernel as it comes: an eager iteration takes the longer of the GPU's work and the
+  // launches, which bind on small decode batches only.
+  double eager_launch_layer_us = 0;
   std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;

@@ -610,7 +610,7 @@ class YamlLoader : public YamlReader {
     CheckKeys(n, path,
               {"id", "name", "aliases", "max_num_seqs", "max_batched_tokens", "kv_memory_fraction",
                "fraction_of_free_memory", "kv_admission", "chunked_prefill", "eager_layer_us",
-               "version", "source", "notes"});
+               "eager_launch_layer_us", "version", "source", "notes"});
     ServingEngine e;
     e.id = Id(n, path);
     e.name = Text(n, "name", path, true);
@@ -622,6 +622,7 @@ class YamlLoader : public YamlReader {
     e.fraction_of_free_memory = Bool(n, "fraction_of_free_memory", path, false);
     e.chunked_prefill = Bool(n, "chunked_prefill", path, true);
     e.eager_layer_us = Num(n, "eager_layer_us", path, 0, 1e5, 0);
+    e.eager_launch_layer_us = Num(n, "eager_launch_layer_us", path, 0, 1e5, 0);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";
     if (e.kv_admission != "reserve" && e.kv_admission != "optimistic") {

@@ -308,6 +308,14 @@ double EagerSeconds(const InferenceJob& job, const InferenceLayout& l) {
   return job.limits.eager_layer_us * 1e-6 * job.model->layers / l.pp;
 }
 
+// The shortest an iteration can be when its kernels are launched one by one from the host
+// (EngineLimits::enforce_eager): the launches run ahead of the GPU, so a step takes the longer of
+// the two.
+double EagerLaunchSeconds(const InferenceJob& job, const InferenceLayout& l) {
+  if (!job.limits.enforce_eager) return 0;
+  return job.limits.eager_launch_layer_us * 1e-6 * job.model->layers / l.pp;
+}
+
 struct Step {
   double linear_s = 0;
   double attention_s = 0;
@@ -615,7 +623,8 @@ class BatchSearch {
                           : 0),
         engine_batch_(EngineBatch(x.job, prefill_per_output)),
         tail_(x.job.mode == ServingMode::kServer ? x.job.serving.server_tail_ratio : 1.0),
-        computed_prompt_(ComputedPrompt(x.job)) {}
+        computed_prompt_(ComputedPrompt(x.job)),
+        launch_s_(EagerLaunchSeconds(x.job, l)) {}
 
   // No KV-cache room for one sequence.
   bool Fits() const { return capacity_ > per_seq_; }
@@ -635,6 +644,7 @@ class BatchSearch {
       const double with_prompt = 1 - std::exp(-l.dp * b / job.output_tokens);
       c.step.overhead_s += with_prompt * EagerSeconds(job, l);
     }
+    c.step.overhead_s += std::max(0.0, launch_s_ - c.step.total());
     c.step_s = c.step.total();
     // Live traffic arrives in bursts: a server keeps headroom to meet its
     // tail latency, so it runs below the full-batch rate.
@@ -643,15 +653,13 @@ class BatchSearch {
     if (prefill_per_output_ > 0) {
       // Aggregated: a new prompt waits for the running step, then rides one
       // step alongside the decode batch.
-      const double with_prompt =
-          StepTime(x_, l, b, ctx_, std::max(1.0, computed_prompt_), job.input_tokens).total();
+      const double with_prompt = StepTotal(b, std::max(1.0, computed_prompt_));
       c.ttft_s = c.step_s + with_prompt + EagerSeconds(job, l);
       c.ttft_p99_s = c.ttft_p99_unqueued_s = c.ttft_s * tail_;
       if (job.mode == ServingMode::kServer) {
         // Live arrivals: prompts also queue behind the prompts before them. Each holds the
         // group for what it adds to a decode step; they arrive at the rate the batch completes.
-        const double prefill_s =
-            std::max(0.0, with_prompt - StepTime(x_, l, b, ctx_, 0, job.input_tokens).total());
+        const double prefill_s = std::max(0.0, with_prompt - StepTotal(b, 0));
         const double arrivals = b * TokensPerDecodeStep(job) / job.output_tokens / c.step_s;
         const PromptQueue q = PromptQueueOf(arrivals * prefill_s, prefill_s);
         c.ttft_s += q.mean_s;
@@ -700,6 +708,13 @@ class BatchSearch {
   int engine_batch_;
   double tail_;
   double computed_prompt_;
+  double launch_s_;  // an eager step's floor (EagerLaunchSeconds)
+
+  // The step of `decode` sequences with `prefill` prompt tokens, no shorter than its launches.
+  double StepTotal(double decode, double prefill) const {
+    return std::max(launch_s_,
+                    StepTime(x_, l_, decode, ctx_, prefill, x_.job.input_tokens).total());
+  }
 };
 
 // Best batch of a group under the latency targets. The engine's launch cap (LaunchBatch) is a
@@ -1115,9 +1130,10 @@ double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, dou
                                      double prefill_keys) const {
   const auto graph = GraphBatch(state_->job.limits, decode_seqs);
   const double padding = prefill_tokens > 0 || !graph ? 0 : *graph - decode_seqs;
-  return StepTimeOfBatch(state_->context(), state_->layout, decode_seqs, decode_keys,
-                         prefill_tokens, prefill_keys, -1, padding)
-             .total() +
+  const double gpu = StepTimeOfBatch(state_->context(), state_->layout, decode_seqs, decode_keys,
+                                     prefill_tokens, prefill_keys, -1, padding)
+                         .total();
+  return std::max(gpu, EagerLaunchSeconds(state_->job, state_->layout)) +
          (prefill_tokens > 0 ? EagerSeconds(state_->job, state_->layout) : 0);
 }
 
@@ -1150,7 +1166,8 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
                                  g.prefill_keys, instance_tokens, padding(g))
                      .total());
   }
-  return slowest + (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
+  return std::max(slowest, EagerLaunchSeconds(state_->job, state_->layout)) +
+         (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
 }
 
 double ServingStepModel::KvCapacityTokens() const {

@@ -79,6 +79,10 @@ struct EngineLimits {
   // Host time per layer of an iteration that carries a prompt (run outside CUDA graphs),
   // microseconds: the engine's eager_layer_us (catalog::ServingEngine).
   double eager_layer_us = 0;
+  // Every iteration runs eagerly (vLLM's --enforce-eager): none is shorter than launching its
+  // kernels, eager_launch_layer_us per layer of the stage (catalog::ServingEngine).
+  bool enforce_eager = false;
+  double eager_launch_layer_us = 0;
   // CUDA-graph batch sizes with padding (TensorRT-LLM's cuda_graph_config: batch_sizes,
   // enable_padding), ascending; empty: none. A decode-only iteration runs the graph of the
   // smallest size that holds its batch, under attention data parallel the largest batch of any

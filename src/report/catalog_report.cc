@@ -223,6 +223,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"max_batched_tokens", Limit(e.max_batched_tokens)},
                        {"kv_memory_fraction", Limit(e.kv_memory_fraction)},
                        {"eager_layer_us", Limit(e.eager_layer_us)},
+                       {"eager_launch_layer_us", Limit(e.eager_launch_layer_us)},
                        {"version", e.version},
                        {"sources", e.sources},
                        {"notes", e.notes}});

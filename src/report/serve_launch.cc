@@ -157,6 +157,7 @@ void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, c
     add("--speculative-config",
         fmt::format("'{{\"method\":\"mtp\",\"num_speculative_tokens\":{}}}'", mtp));
   }
+  if (job.limits.enforce_eager) add("--enforce-eager");
   if (p.nodes > 1) {
     out.notes.push_back(fmt::format(
         "the instance spans {} nodes: with data parallel, start vLLM on each node with "

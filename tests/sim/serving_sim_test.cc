@@ -620,6 +620,31 @@ TEST_F(RealModel, APromptOnAnyGroupTakesTheIterationOutOfItsCudaGraph) {
               1e-12);
 }
 
+// vLLM's --enforce-eager: the host launches every layer's kernels ahead of the GPU, so a step
+// takes the longer of the GPU's work and the launches. Llama 3.1 8B has 32 layers: at 375 us a
+// layer no step is shorter than 32 x 375 us = 12 ms; a batch whose GPU work is longer than that
+// costs what it costs with CUDA graphs, prompt or no prompt; in lockstep, the slowest group's
+// time is floored the same way, once.
+TEST_F(RealModel, AnEagerStepTakesAtLeastItsKernelLaunches) {
+  const auto plain = Cost(job_);
+  perf::InferenceJob eager = job_;
+  eager.limits.enforce_eager = true;
+  eager.limits.eager_launch_layer_us = 375;
+  const auto launched = Cost(eager);
+  const double floor_s = 32 * 375e-6;
+  ASSERT_LT(plain.StepSeconds(1, 1000, 0, 0), floor_s);
+  EXPECT_NEAR(launched.StepSeconds(1, 1000, 0, 0), floor_s, 1e-12);
+  // A batch of prompt tokens whose GPU work is longer than the launches.
+  const double big = plain.StepSeconds(64, 64 * 1000, 8192, 8192 * 4096);
+  ASSERT_GT(big, floor_s);
+  EXPECT_DOUBLE_EQ(launched.StepSeconds(64, 64 * 1000, 8192, 8192 * 4096), big);
+  std::vector<perf::ServingStepModel::GroupBatch> small(2, {1, 1000, 0, 0});
+  EXPECT_NEAR(launched.LockstepSeconds(small), floor_s, 1e-12);
+  // Off, or on with no measured launch time: no floor.
+  eager.limits.eager_launch_layer_us = 0;
+  EXPECT_DOUBLE_EQ(Cost(eager).StepSeconds(1, 1000, 0, 0), plain.StepSeconds(1, 1000, 0, 0));
+}
+
 // CUDA-graph padding (TensorRT-LLM's cuda_graph_runner, enable_padding): a decode-only
 // iteration runs the smallest captured batch size that holds its batch, the empty slots computed
 // like running sequences with no cache to attend to. So 150 sequences under sizes {128, 256} cost
