@@ -733,6 +733,8 @@ TEST(InferenceTest, ServingDTypeNamesRoundTrip) {
   EXPECT_EQ(ParseServingDType("FP8"), ServingDType::kFp8);
   EXPECT_FALSE(ParseServingDType("fp6"));
   EXPECT_DOUBLE_EQ(ServingDTypeBytes(ServingDType::kInt4), 0.5);
+  // NVFP4: 4 bits a weight plus an 8-bit E4M3 scale per 16 weights = 4.5 bits.
+  EXPECT_DOUBLE_EQ(ServingDTypeBytes(ServingDType::kFp4), (4 + 8.0 / 16) / 8);
   EXPECT_DOUBLE_EQ(ServingDTypeBytes(ServingDType::kInt8), 1);
   EXPECT_DOUBLE_EQ(ServingDTypeBytes(ServingDType::kBf16), 2);
 }
@@ -750,8 +752,9 @@ TEST(InferenceTest, EstimateIsDeterministic) {
 // Per-part formats: DeepSeek-V3 on B200 at tp 1, ep 8 (dp 8). An expert is 3 x 7,168 x 2,048 =
 // 44,040,192 parameters; a chip holds 256 / 8 = 32 routed experts and the shared one in each of
 // the 58 MoE layers: 33 x 58 x 44,040,192 = 84,292,927,488 expert parameters. FP4 experts take
-// half a byte each instead of FP8's one: 42,146,463,744 B = 39.252 GiB less per chip; the rest
-// of the weights stay FP8.
+// 0.5625 byte each instead of FP8's one (NVFP4: a 4-bit value and an 8-bit scale per 16):
+// 0.4375 x 84,292,927,488 = 36,878,155,776 B = 34.345 GiB less per chip; the rest of the
+// weights stay FP8.
 TEST(InferenceTest, ExpertDtypeShrinksOnlyTheExperts) {
   InferenceConstraints c;
   c.tp = 1;
@@ -762,7 +765,7 @@ TEST(InferenceTest, ExpertDtypeShrinksOnlyTheExperts) {
   auto a = EstimateInference(fp8, c);
   auto b = EstimateInference(fp4_experts, c);
   ASSERT_TRUE(a && b) << (a ? b.error().message : a.error().message);
-  EXPECT_NEAR(a->weights_gib_per_chip - b->weights_gib_per_chip, 42'146'463'744.0 / kGiB, 1e-3);
+  EXPECT_NEAR(a->weights_gib_per_chip - b->weights_gib_per_chip, 36'878'155'776.0 / kGiB, 1e-3);
   // Smaller experts stream faster and compute at the FP4 peak: never slower.
   EXPECT_GE(b->output_tokens_per_s_per_chip, a->output_tokens_per_s_per_chip);
   // Naming every part as --dtype changes nothing.
