@@ -214,6 +214,56 @@ const std::vector<Released>& Configs() {
        131072, 151552, 40, 4096, 32, 2, 128},
       {"01-ai/Yi-34B", "https://huggingface.co/01-ai/Yi-34B/blob/main/config.json", 4096, 64000, 60,
        7168, 56, 8, 128},
+      // Models as released, third step (issue 13 item 5): Mistral, the R1 distills of Qwen,
+      // Qwen2.5-VL's language models, Gemma 2, Phi-3.5-MoE, Hunyuan-A13B (its context is the
+      // card's 256K: the config's max_position_embeddings was not read).
+      {"mistralai/Mistral-Large-Instruct-2411",
+       "https://huggingface.co/mistralai/Mistral-Large-Instruct-2411/blob/main/config.json", 131072,
+       32768, 88, 12288, 96, 8, 128},
+      {"mistralai/Mistral-Large-Instruct-2407",
+       "https://huggingface.co/mistralai/Mistral-Large-Instruct-2407/blob/main/config.json", 131072,
+       32768, 88, 12288, 96, 8, 128},
+      {"mistralai/Mistral-Nemo-Instruct-2407",
+       "https://huggingface.co/mistralai/Mistral-Nemo-Instruct-2407/blob/main/config.json", 1024000,
+       131072, 40, 5120, 32, 8, 128},
+      {"mistralai/Mistral-Nemo-Base-2407",
+       "https://huggingface.co/mistralai/Mistral-Nemo-Base-2407/blob/main/config.json", 128000,
+       131072, 40, 5120, 32, 8, 128},
+      {"mistralai/Mistral-Small-3.1-24B-Instruct-2503",
+       "https://huggingface.co/mistralai/Mistral-Small-3.1-24B-Instruct-2503/blob/main/config.json",
+       131072, 131072, 40, 5120, 32, 8, 128},
+      {"mistralai/Mistral-Small-3.2-24B-Instruct-2506",
+       "https://huggingface.co/mistralai/Mistral-Small-3.2-24B-Instruct-2506/blob/main/config.json",
+       131072, 131072, 40, 5120, 32, 8, 128},
+      {"mistralai/Mistral-Small-24B-Instruct-2501",
+       "https://huggingface.co/mistralai/Mistral-Small-24B-Instruct-2501/blob/main/config.json",
+       32768, 131072, 40, 5120, 32, 8, 128},
+      {"deepseek-ai/DeepSeek-R1-Distill-Qwen-32B",
+       "https://huggingface.co/deepseek-ai/DeepSeek-R1-Distill-Qwen-32B/blob/main/config.json",
+       131072, 152064, 64, 5120, 40, 8, 128},
+      {"deepseek-ai/DeepSeek-R1-Distill-Qwen-14B",
+       "https://huggingface.co/deepseek-ai/DeepSeek-R1-Distill-Qwen-14B/blob/main/config.json",
+       131072, 152064, 48, 5120, 40, 8, 128},
+      {"deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B",
+       "https://huggingface.co/deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B/blob/main/config.json",
+       131072, 151936, 28, 1536, 12, 2, 128},
+      {"Qwen/Qwen2.5-VL-72B-Instruct",
+       "https://huggingface.co/Qwen/Qwen2.5-VL-72B-Instruct/blob/main/config.json", 128000, 152064,
+       80, 8192, 64, 8, 128},
+      {"Qwen/Qwen2.5-VL-7B-Instruct",
+       "https://huggingface.co/Qwen/Qwen2.5-VL-7B-Instruct/blob/main/config.json", 128000, 152064,
+       28, 3584, 28, 4, 128},
+      {"google/gemma-2-27b-it",
+       "https://huggingface.co/google/gemma-2-27b-it/blob/main/config.json", 8192, 256000, 46, 4608,
+       32, 16, 128},
+      {"google/gemma-2-9b-it", "https://huggingface.co/google/gemma-2-9b-it/blob/main/config.json",
+       8192, 256000, 42, 3584, 16, 8, 256},
+      {"microsoft/Phi-3.5-MoE-instruct",
+       "https://huggingface.co/microsoft/Phi-3.5-MoE-instruct/blob/main/config.json", 131072, 32064,
+       32, 4096, 32, 8, 128, 16, 0, 2, 6400, 0},
+      {"tencent/Hunyuan-A13B-Instruct",
+       "https://huggingface.co/tencent/Hunyuan-A13B-Instruct/blob/main/config.json", 262144, 128167,
+       32, 4096, 32, 8, 128, 64, 1, 8, 3072, 0},
       {"minimax-m1",
        "https://huggingface.co/MiniMaxAI/MiniMax-M1-80k/blob/main/config.json",
        10240000,
@@ -314,7 +364,19 @@ TEST(ReleasedConfigs, FfnAndTiedEmbeddingsMatchTheirConfigs) {
                         Case{"glm-4-9b", 13696, false},
                         Case{"yi-34b", 20480, false},
                         Case{"llama-4-maverick", 16384, false},
-                        Case{"deepseek-v2-lite", 10944, false}}) {
+                        Case{"deepseek-v2-lite", 10944, false},
+                        Case{"mistral-large-2", 28672, false},
+                        Case{"mistral-nemo", 14336, false},
+                        Case{"mistral-small-3.1-24b", 32768, false},
+                        Case{"deepseek-r1-distill-qwen-32b", 27648, false},
+                        Case{"deepseek-r1-distill-qwen-14b", 13824, false},
+                        Case{"deepseek-r1-distill-qwen-1.5b", 8960, false},
+                        Case{"qwen2.5-vl-72b", 29568, false},
+                        Case{"qwen2.5-vl-7b", 18944, false},
+                        Case{"gemma-2-27b", 36864, true},
+                        Case{"gemma-2-9b", 14336, true},
+                        Case{"phi-3.5-moe", 6400, false},
+                        Case{"hunyuan-a13b", 3072, true}}) {
     const Model& m = M(c.id);
     EXPECT_EQ(m.ffn_hidden, c.ffn) << c.id;
     EXPECT_EQ(m.tied_embeddings, c.tied) << c.id;
@@ -799,6 +861,108 @@ TEST(ReleasedConfigs, MoreModelsAsReleasedMatchTheirCards) {
   EXPECT_EQ(M("Qwen/QwQ-32B").id, "qwq-32b");
   EXPECT_DOUBLE_EQ(perf::TotalParams(M("qwq-32b")), perf::TotalParams(M("qwen2.5-32b")));
   EXPECT_EQ(M("qwq-32b").max_seq_len, 40960);
+}
+
+// Models as released, third step, by hand from their configs (norms, 2 x hidden a layer, added
+// as the model counts them). Mistral Large 2: 88 x (12288 x 12288 x 2 + 12288 x 1024 x 2 + 3 x
+// 12288 x 28672) = 88 x 1,384,120,320 + 2 x 32,768 x 12,288 = 122,607,894,528 (card 123B).
+// Mistral NeMo: 40 x (5120 x 4096 x 2 + 5120 x 1024 x 2 + 3 x 5120 x 14336) = 40 x 272,629,760 +
+// 2 x 131,072 x 5,120 = 12,247,367,680 (card 12.2B). Mistral Small 3.1/3.2's language model:
+// 40 x 555,745,280 + 1,342,177,280 = 23,571,988,480, with the 81 norms 23,572,403,200: the text
+// count of a public memory estimator's table (+ 438,958,080 vision = 24.0B). Gemma 2 27B: 46 x
+// (4608 x 4096 x 2 + 4608 x 2048 x 2 + 3 x 4608 x 36864) + 256,000 x 4,608 = 27,226,275,840
+// (HF 27.2B); 9B: 42 x 198,180,864 + 917,504,000 = 9,241,100,288 (HF 9.24B). R1-Distill-Qwen-1.5B:
+// 28 x (1536 x 1536 x 2 + 1536 x 256 x 2 + 3 x 1536 x 8960) + 2 x 151,936 x 1,536 = 1,776,943,104
+// (HF 1.78B; untied). Phi-3.5-MoE: 32 x (41,943,040 + 16 x 3 x 4096 x 6400 + 4096 x 16) + 2 x
+// 32,064 x 4,096 = 41,872,261,120 (card 41.9B); active 32 x (41,943,040 + 65,536 + 2 x
+// 78,643,200) + 262,668,288 = 6,640,107,520 (card 6.6B). Hunyuan-A13B: 32 x (41,943,040 +
+// 4096 x 64 + 65 x 3 x 4096 x 3072) + 128,167 x 4,096 (tied) = 80,392,908,800 (card 80B); active
+// 32 x (41,943,040 + 262,144 + 9 x 37,748,736) + 524,972,032 = 12,747,173,888 (card 13B).
+TEST(ReleasedConfigs, ThirdStepModelsMatchTheirCards) {
+  struct ByHand {
+    const char* id;
+    double total, active;
+  };
+  for (const ByHand& c :
+       {ByHand{"mistral-large-2", 122607894528.0, 0}, ByHand{"mistral-nemo", 12247367680.0, 0},
+        ByHand{"mistral-small-3.1-24b", 23571988480.0, 0}, ByHand{"gemma-2-27b", 27226275840.0, 0},
+        ByHand{"gemma-2-9b", 9241100288.0, 0},
+        ByHand{"deepseek-r1-distill-qwen-1.5b", 1776943104.0, 0},
+        ByHand{"phi-3.5-moe", 41872261120.0, 6640107520.0},
+        ByHand{"hunyuan-a13b", 80392908800.0, 12747173888.0}}) {
+    const Model& m = M(c.id);
+    const double norms = 2.0 * m.hidden * m.layers;
+    EXPECT_NEAR(perf::TotalParams(m), c.total + norms, 1) << c.id;
+    EXPECT_NEAR(perf::ActiveParams(m), (c.active > 0 ? c.active : c.total) + norms, 1) << c.id;
+  }
+  // The estimator's text count has the final norm as well.
+  EXPECT_NEAR(perf::TotalParams(M("mistral-small-3.1-24b")) + 5120, 23572403200.0, 1);
+  ExpectCardTotals({{"mistral-large-2", 123, 123, 0.01},
+                    {"mistral-nemo", 12.2, 12.2, 0.01},
+                    {"gemma-2-27b", 27.2, 27.2, 0.01},
+                    {"gemma-2-9b", 9.24, 9.24, 0.01},
+                    {"deepseek-r1-distill-qwen-1.5b", 1.78, 1.78, 0.01},
+                    {"deepseek-r1-distill-qwen-14b", 14.8, 14.8, 0.01},
+                    {"deepseek-r1-distill-qwen-32b", 32.8, 32.8, 0.01},
+                    {"phi-3.5-moe", 41.9, 6.6, 0.01},
+                    {"hunyuan-a13b", 80, 13, 0.03}},
+                   0.01);
+  // The Qwen distills and Qwen2.5-VL's language models are Qwen2.5's shapes with their own
+  // contexts (131,072 and 128,000 against the Qwen2.5-Instruct configs' 32,768).
+  EXPECT_DOUBLE_EQ(perf::TotalParams(M("deepseek-r1-distill-qwen-32b")),
+                   perf::TotalParams(M("qwen2.5-32b")));
+  EXPECT_DOUBLE_EQ(perf::TotalParams(M("deepseek-r1-distill-qwen-14b")),
+                   perf::TotalParams(M("qwen2.5-14b")));
+  EXPECT_DOUBLE_EQ(perf::TotalParams(M("qwen2.5-vl-72b")), perf::TotalParams(M("qwen2.5-72b")));
+  EXPECT_DOUBLE_EQ(perf::TotalParams(M("qwen2.5-vl-7b")), perf::TotalParams(M("qwen2.5-7b")));
+}
+
+// The names users type: Hugging Face ids with and without the organization, short names.
+TEST(ReleasedConfigs, ThirdStepNamesResolve) {
+  struct Name {
+    const char* typed;
+    const char* id;
+  };
+  for (const Name& n :
+       {Name{"mistralai/Mistral-Large-Instruct-2411", "mistral-large-2"},
+        Name{"Mistral-Large-Instruct-2407", "mistral-large-2"},
+        Name{"mistral-large", "mistral-large-2"},
+        Name{"mistralai/Mistral-Nemo-Instruct-2407", "mistral-nemo"},
+        Name{"Mistral-Nemo-12B", "mistral-nemo"},
+        Name{"mistralai/Mistral-Nemo-Base-2407", "mistral-nemo-base"},
+        Name{"mistralai/Mistral-Small-3.1-24B-Instruct-2503", "mistral-small-3.1-24b"},
+        Name{"mistralai/Mistral-Small-3.2-24B-Instruct-2506", "mistral-small-3.1-24b"},
+        Name{"Mistral-Small-3.2-24B", "mistral-small-3.1-24b"},
+        Name{"mistralai/Mistral-Small-24B-Instruct-2501", "mistral-small-24b-2501"},
+        Name{"deepseek-ai/DeepSeek-R1-Distill-Qwen-32B", "deepseek-r1-distill-qwen-32b"},
+        Name{"DeepSeek-R1-Distill-Qwen-14B", "deepseek-r1-distill-qwen-14b"},
+        Name{"deepseek-r1-distill-qwen-1.5b", "deepseek-r1-distill-qwen-1.5b"},
+        Name{"Qwen/Qwen2.5-VL-72B-Instruct", "qwen2.5-vl-72b"},
+        Name{"Qwen2.5-VL-7B-Instruct", "qwen2.5-vl-7b"},
+        Name{"google/gemma-2-27b-it", "gemma-2-27b"},
+        Name{"gemma-2-9b", "gemma-2-9b"},
+        Name{"microsoft/Phi-3.5-MoE-instruct", "phi-3.5-moe"},
+        Name{"tencent/Hunyuan-A13B-Instruct", "hunyuan-a13b"},
+        Name{"Hunyuan-A13B-Instruct-FP8", "hunyuan-a13b"},
+        Name{"meta-llama/Llama-3.3-70B-Instruct", "llama-3.1-70b"}}) {
+    EXPECT_EQ(M(n.typed).id, n.id) << n.typed;
+  }
+}
+
+// Gemma 2 alternates a 4,096-token window (layers 0, 2, 4, ...) with global layers: 23 and 23 of
+// 46 (27B), 21 and 21 of 42 (9B). KV per token at 2 B in the global layers, by hand: 27B 23 x 2 x
+// 16 x 128 x 2 = 188,416 B; 9B 21 x 2 x 8 x 256 x 2 = 172,032 B; the windowed layers as much
+// again for at most 4,096 tokens a sequence.
+TEST(ReleasedConfigs, Gemma2AlternatesWindowedAndGlobalLayers) {
+  const Model& m = M("gemma-2-27b");
+  ASSERT_TRUE(m.sliding_window.has_value());
+  EXPECT_EQ(m.sliding_window->window, 4096);
+  EXPECT_EQ(perf::FullAttentionLayers(m), 23);
+  EXPECT_EQ(perf::WindowedAttentionLayers(m), 23);
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(m, 2), 188416);
+  EXPECT_DOUBLE_EQ(perf::WindowedKvBytesPerToken(m, 2), 188416);
+  EXPECT_EQ(perf::FullAttentionLayers(M("gemma-2-9b")), 21);
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("gemma-2-9b"), 2), 172032);
 }
 
 }  // namespace
