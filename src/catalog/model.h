@@ -43,13 +43,27 @@ struct SparseAttentionConfig {
   int indexer_head_dim = 0;
 };
 
-// Hybrid linear attention (MiniMax-01/M1): every `full_attention_every`-th layer is softmax
-// attention, the others linear (lightning) attention that keeps a heads x head_dim x head_dim
-// state per sequence instead of a per-token KV cache.
+// Hybrid linear attention: every `full_attention_every`-th layer is softmax attention, the others
+// linear attention that keeps a fixed state per sequence instead of a per-token KV cache.
+// Lightning attention (MiniMax-01/M1): Q, K, V, an output gate and the output projection, each
+// heads x head_dim wide; a heads x head_dim x head_dim state. Gated DeltaNet (Qwen3-Next): its own
+// widths (config linear_num_key_heads, linear_key_head_dim, linear_num_value_heads,
+// linear_value_head_dim): Q and K key_heads x key_head_dim, V, the output gate (z) and the output
+// projection value_heads x value_head_dim, a decay and a write strength (a, b) per value head, a
+// short causal convolution of `conv_kernel` taps over Q, K and V; the state is value_heads x
+// key_head_dim x value_head_dim, plus the convolution's last conv_kernel - 1 inputs.
 struct LinearAttentionConfig {
+  enum class Kind { kLightning, kGatedDeltaNet };
+  Kind kind = Kind::kLightning;
   int full_attention_every = 0;
-  int block_size = 0;                  // lightning attention's intra-block (causal, quadratic) size
-  double state_bytes_per_element = 4;  // the state is kept in float32 by the serving engines
+  int block_size = 0;                  // the intra-block (chunk) size of the causal, quadratic part
+  double state_bytes_per_element = 4;  // MiniMax's state is kept in float32 by the serving engines
+  // Gated DeltaNet's widths (0 for lightning attention: the model's heads and head_dim).
+  int key_heads = 0;
+  int key_head_dim = 0;
+  int value_heads = 0;
+  int value_head_dim = 0;
+  int conv_kernel = 0;
 };
 
 // Sliding-window attention (gpt-oss, Gemma): of every `full_attention_every` layers one attends to
@@ -105,6 +119,9 @@ struct Model {
   std::optional<SparseAttentionConfig> sparse_attention;
   std::optional<LinearAttentionConfig> linear_attention;
   std::optional<SlidingWindowConfig> sliding_window;
+  // Softmax attention with a sigmoid output gate (Qwen3-Next, config attn_output_gate): the query
+  // projection is twice as wide (query and gate), heads x head_dim more per layer.
+  bool attention_output_gate = false;
   std::optional<double> params_b_reported;
   std::optional<double> active_params_b_reported;
   // As released: the first entry is the model's own checkpoint, the others variants by name

@@ -279,6 +279,7 @@ class YamlLoader : public YamlReader {
                "sparse_attention",
                "linear_attention",
                "sliding_window",
+               "attention_output_gate",
                "params_b_reported",
                "active_params_b_reported",
                "mla",
@@ -328,6 +329,7 @@ class YamlLoader : public YamlReader {
     m.vocab = Int(n, "vocab", path, 1, 1 << 24);
     m.tied_embeddings = Bool(n, "tied_embeddings", path, false);
     m.dropout = Bool(n, "dropout", path, false);
+    m.attention_output_gate = Bool(n, "attention_output_gate", path, false);
     m.max_seq_len = Int(n, "max_seq_len", path, 1, 1 << 26);
     m.mtp_layers = Int(n, "mtp_layers", path, 0, 64, 0);
     if (n["mtp_acceptance"] && !n["mtp_acceptance"].IsNull()) {
@@ -390,15 +392,39 @@ class YamlLoader : public YamlReader {
     if (const YAML::Node la = n["linear_attention"]; la && !la.IsNull()) {
       const std::string p = Join(path, "linear_attention");
       if (!la.IsMap()) Fail("expected a mapping", la, p);
-      CheckKeys(la, p, {"full_attention_every", "block_size", "state_bytes_per_element"});
+      CheckKeys(la, p,
+                {"kind", "full_attention_every", "block_size", "state_bytes_per_element",
+                 "key_heads", "key_head_dim", "value_heads", "value_head_dim", "conv_kernel"});
       LinearAttentionConfig c;
+      const std::string kind = Text(la, "kind", p, false);
+      if (kind == "gated_deltanet") {
+        c.kind = LinearAttentionConfig::Kind::kGatedDeltaNet;
+      } else if (!kind.empty() && kind != "lightning") {
+        Fail("kind must be lightning or gated_deltanet", la["kind"], Join(p, "kind"));
+      }
       c.full_attention_every = Int(la, "full_attention_every", p, 2, m.layers);
       c.block_size = Int(la, "block_size", p, 1, 1 << 20);
       c.state_bytes_per_element = Num(la, "state_bytes_per_element", p, 1, 8, 4.0);
+      if (c.kind == LinearAttentionConfig::Kind::kGatedDeltaNet) {
+        c.key_heads = Int(la, "key_heads", p, 1, 1 << 16);
+        c.key_head_dim = Int(la, "key_head_dim", p, 1, 1 << 16);
+        c.value_heads = Int(la, "value_heads", p, 1, 1 << 16);
+        c.value_head_dim = Int(la, "value_head_dim", p, 1, 1 << 16);
+        c.conv_kernel = Int(la, "conv_kernel", p, 1, 1 << 10);
+      } else {
+        for (const char* k :
+             {"key_heads", "key_head_dim", "value_heads", "value_head_dim", "conv_kernel"}) {
+          if (la[k]) Fail("only a gated_deltanet layer has its own widths", la[k], Join(p, k));
+        }
+      }
       if (m.attention == AttentionKind::kMla) {
         Fail("linear_attention layers are modelled with gqa or mha softmax layers, not mla", la, p);
       }
       m.linear_attention = c;
+    }
+    if (m.attention_output_gate && m.attention == AttentionKind::kMla) {
+      Fail("attention_output_gate is modelled on gqa or mha layers, not mla",
+           n["attention_output_gate"], Join(path, "attention_output_gate"));
     }
     if (const YAML::Node sw = n["sliding_window"]; sw && !sw.IsNull()) {
       const std::string p = Join(path, "sliding_window");

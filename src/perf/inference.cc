@@ -258,7 +258,7 @@ Shape MakeShape(const catalog::Model& m, const Formats& f) {
     const double linear_layers = LinearAttentionLayers(m);
     s.state_bytes = LinearAttentionStateBytes(m);
     s.linear_decode_flops = linear_layers * LinearAttentionStateFlopsPerToken(m);
-    s.linear_prefill_flops = s.linear_decode_flops + linear_layers * AttentionCoreFlopsPerKey(m) *
+    s.linear_prefill_flops = s.linear_decode_flops + linear_layers * LinearCoreFlopsPerKey(m) *
                                                          (m.linear_attention->block_size + 1) / 2.0;
   }
   if (m.sliding_window) {

@@ -30,6 +30,7 @@ LayerParams CountLayerParams(const Model& m) {
   } else {
     const double d = m.head_dim;
     p.attention = h * a * d + 2 * h * m.kv_heads * d + a * d * h;
+    if (m.attention_output_gate) p.attention += h * a * d;  // the gate half of the query projection
     p.norm = 2 * h;
   }
   if (m.sparse_attention) {
@@ -41,9 +42,14 @@ LayerParams CountLayerParams(const Model& m) {
                    h * sa.indexer_heads;
   }
   if (m.linear_attention) {
-    // Lightning attention layers: Q, K, V, an output gate and the output projection, each
-    // heads x head_dim wide (MiniMax-01); the mean over the layers keeps totals exact.
-    const double linear = 5 * h * a * m.head_dim;
+    // Linear attention layers: Q and K (key width), V, the output gate and the output projection
+    // (value width); Gated DeltaNet adds a decay and a write strength per value head and its
+    // convolution over Q, K and V (catalog/model.h). The mean over the layers keeps totals exact.
+    const LinearWidths w = LinearAttentionWidths(m);
+    double linear = 2 * h * w.key_heads * w.key_head_dim + 3 * h * w.value_heads * w.value_head_dim;
+    if (m.linear_attention->kind == catalog::LinearAttentionConfig::Kind::kGatedDeltaNet) {
+      linear += 2 * h * w.value_heads + m.linear_attention->conv_kernel * LinearConvChannels(m);
+    }
     const double softmax = SoftmaxAttentionLayers(m);
     p.attention = (softmax * p.attention + LinearAttentionLayers(m) * linear) / m.layers;
   }
@@ -136,15 +142,48 @@ double IndexerCacheBytesPerToken(const Model& m) {
   return m.sparse_attention ? m.sparse_attention->indexer_head_dim + 4.0 : 0;
 }
 
+LinearWidths LinearAttentionWidths(const Model& m) {
+  const auto& la = *m.linear_attention;
+  if (la.kind == catalog::LinearAttentionConfig::Kind::kGatedDeltaNet) {
+    return {la.key_heads, la.key_head_dim, la.value_heads, la.value_head_dim};
+  }
+  return {m.heads, m.head_dim, m.heads, m.head_dim};
+}
+
+double LinearConvChannels(const Model& m) {
+  if (!m.linear_attention || m.linear_attention->conv_kernel == 0) return 0;
+  const LinearWidths w = LinearAttentionWidths(m);
+  return 2.0 * w.key_heads * w.key_head_dim + static_cast<double>(w.value_heads) * w.value_head_dim;
+}
+
+double LinearCoreFlopsPerKey(const Model& m) {
+  if (!m.linear_attention) return 0;
+  const LinearWidths w = LinearAttentionWidths(m);
+  // Inside a block each value head scores the keys (key_head_dim, a key head shared by
+  // value_heads / key_heads value heads) and sums the values.
+  return 2.0 * w.value_heads * (w.key_head_dim + w.value_head_dim);
+}
+
 double LinearAttentionStateFlopsPerToken(const Model& m) {
   if (!m.linear_attention) return 0;
-  return 4.0 * m.heads * m.head_dim * m.head_dim;
+  const LinearWidths w = LinearAttentionWidths(m);
+  // 2 FLOPs a multiply-add over the key_head_dim x value_head_dim state of each value head:
+  // lightning attention reads q S and adds k^T v (4); the delta rule also reads S k to correct
+  // what it writes (6).
+  const double passes =
+      m.linear_attention->kind == catalog::LinearAttentionConfig::Kind::kGatedDeltaNet ? 6 : 4;
+  return passes * w.value_heads * w.key_head_dim * w.value_head_dim;
 }
 
 double LinearAttentionStateBytes(const Model& m) {
   if (!m.linear_attention) return 0;
-  return static_cast<double>(LinearAttentionLayers(m)) * m.heads * m.head_dim * m.head_dim *
-         m.linear_attention->state_bytes_per_element;
+  const LinearWidths w = LinearAttentionWidths(m);
+  // The recurrent state and the convolution's last conv_kernel - 1 inputs, per layer.
+  const double state = static_cast<double>(w.value_heads) * w.key_head_dim * w.value_head_dim;
+  const double conv = m.linear_attention->conv_kernel > 0
+                          ? (m.linear_attention->conv_kernel - 1) * LinearConvChannels(m)
+                          : 0;
+  return LinearAttentionLayers(m) * (state + conv) * m.linear_attention->state_bytes_per_element;
 }
 
 namespace {
@@ -168,7 +207,7 @@ double AttentionFlopsPerToken(const Model& m, int seq_len, bool causal) {
   if (m.linear_attention) {
     const double block = std::min<double>(seq_len, m.linear_attention->block_size);
     const double intra = causal ? (block + 1) / 2 : block;
-    linear = AttentionCoreFlopsPerKey(m) * intra + LinearAttentionStateFlopsPerToken(m);
+    linear = LinearCoreFlopsPerKey(m) * intra + LinearAttentionStateFlopsPerToken(m);
   }
   const double windowed = WindowedAttentionLayers(m) * AttentionCoreFlopsPerKey(m) *
                           WindowedKeysPerQuery(m, seq_len, causal);

@@ -68,10 +68,22 @@ double AttendedKeys(const catalog::Model& m, double keys);
 double IndexerFlopsPerKey(const catalog::Model& m);
 double IndexerCacheBytesPerToken(const catalog::Model& m);
 
+// A linear attention layer's widths: Gated DeltaNet's own, or lightning attention's heads x
+// head_dim for keys and values alike.
+struct LinearWidths {
+  int key_heads, key_head_dim, value_heads, value_head_dim;
+};
+LinearWidths LinearAttentionWidths(const catalog::Model& m);
+// The channels Gated DeltaNet's short convolution runs over (Q, K and V); 0 without one.
+double LinearConvChannels(const catalog::Model& m);
+// A linear layer's intra-block attention FLOPs per query and key (2 x value_heads x (key_head_dim
+// + value_head_dim)).
+double LinearCoreFlopsPerKey(const catalog::Model& m);
 // One linear-attention layer: forward FLOPs per token of the recurrent state (read out q S and
-// update S += k^T v: 4 * heads * head_dim^2), and its intra-block quadratic part at training
-// and prefill ((block + 1) / 2 keys per query, causal). All linear layers: state bytes one
-// sequence keeps. 0 for a model without linear attention.
+// update S += k^T v: 4 * value_heads * key_head_dim * value_head_dim; Gated DeltaNet also reads
+// S k: 6), and its intra-block quadratic part at training and prefill
+// ((block + 1) / 2 keys per query, causal). All linear layers: the state bytes one sequence keeps
+// (recurrent state and convolution inputs). 0 for a model without linear attention.
 double LinearAttentionStateFlopsPerToken(const catalog::Model& m);
 double LinearAttentionStateBytes(const catalog::Model& m);
 

@@ -326,6 +326,14 @@ std::string ModelsJson(const Catalog& c) {
           {"full_attention_every", m.linear_attention->full_attention_every},
           {"block_size", m.linear_attention->block_size},
           {"state_bytes_per_element", m.linear_attention->state_bytes_per_element}};
+      if (m.linear_attention->kind == catalog::LinearAttentionConfig::Kind::kGatedDeltaNet) {
+        j["linear_attention"]["kind"] = "gated_deltanet";
+        j["linear_attention"]["key_heads"] = m.linear_attention->key_heads;
+        j["linear_attention"]["key_head_dim"] = m.linear_attention->key_head_dim;
+        j["linear_attention"]["value_heads"] = m.linear_attention->value_heads;
+        j["linear_attention"]["value_head_dim"] = m.linear_attention->value_head_dim;
+        j["linear_attention"]["conv_kernel"] = m.linear_attention->conv_kernel;
+      }
     }
     if (m.sliding_window) {
       j["sliding_window"] = {{"window", m.sliding_window->window},
@@ -342,8 +350,12 @@ std::string AttentionLabel(const catalog::Model& m) {
   const char* attn[] = {"mha", "gqa", "mla"};
   std::string out = attn[static_cast<int>(m.attention)];
   if (m.sparse_attention) out += "+dsa";
-  if (m.linear_attention)
-    out += fmt::format("+linear (1 in {})", m.linear_attention->full_attention_every);
+  if (m.linear_attention) {
+    const bool gdn =
+        m.linear_attention->kind == catalog::LinearAttentionConfig::Kind::kGatedDeltaNet;
+    out += fmt::format("+{} (1 in {})", gdn ? "gdn" : "linear",
+                       m.linear_attention->full_attention_every);
+  }
   if (m.sliding_window)
     out += fmt::format("+swa {} (1 in {} full)", m.sliding_window->window,
                        m.sliding_window->full_attention_every);

@@ -264,6 +264,29 @@ const std::vector<Released>& Configs() {
       {"tencent/Hunyuan-A13B-Instruct",
        "https://huggingface.co/tencent/Hunyuan-A13B-Instruct/blob/main/config.json", 262144, 128167,
        32, 4096, 32, 8, 128, 64, 1, 8, 3072, 0},
+      {"Qwen/Qwen3-Next-80B-A3B-Instruct",
+       "https://huggingface.co/Qwen/Qwen3-Next-80B-A3B-Instruct/blob/main/config.json",
+       262144,
+       151936,
+       48,
+       2048,
+       16,
+       2,
+       256,
+       512,
+       1,
+       10,
+       512,
+       0,
+       0,
+       0,
+       0,
+       0,
+       0,
+       0,
+       0,
+       0,
+       4},
       {"minimax-m1",
        "https://huggingface.co/MiniMaxAI/MiniMax-M1-80k/blob/main/config.json",
        10240000,
@@ -963,6 +986,72 @@ TEST(ReleasedConfigs, Gemma2AlternatesWindowedAndGlobalLayers) {
   EXPECT_DOUBLE_EQ(perf::WindowedKvBytesPerToken(m, 2), 188416);
   EXPECT_EQ(perf::FullAttentionLayers(M("gemma-2-9b")), 21);
   EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("gemma-2-9b"), 2), 172032);
+}
+
+// Qwen3-Next-80B-A3B by hand from its config (norms, 2 x 2,048 a layer, counted as the model
+// does). A Gated DeltaNet layer: in_proj_qkvz 2048 x (2 x 16 x 128 + 2 x 32 x 128) = 25,165,824,
+// in_proj_ba 2048 x 64 = 131,072, conv1d 8,192 channels x 4 = 32,768, out_proj 4096 x 2048 =
+// 8,388,608: 33,718,272. A gated softmax layer: q and gate 2048 x 16 x 256 x 2 = 16,777,216, k and
+// v 2048 x 2 x 256 x 2 = 2,097,152, o 4096 x 2048 = 8,388,608: 27,262,976. A MoE: router 2048 x
+// 512 = 1,048,576 and 513 experts of 3 x 2048 x 512 = 3,145,728. One DeltaNet MoE layer with its
+// norms is 1,648,529,408, the printout's 1,648,531,648 less A_log, dt_bias, the gated norm and the
+// shared-expert gate (2,240). Total 36 x 33,718,272 + 12 x 27,262,976 + 48 x (1,048,576 + 513 x
+// 3,145,728) + 2 x 151,936 x 2,048 + 48 x 4,096 = 79,674,277,888, the published 79,674,391,296
+// less 113,408 small parameters; active (10 + 1 experts) 3,874,816,000 against 3,874,929,408.
+// KV per token: 12 softmax layers x 2 x 2 x 256 x 2 B = 24,576. State per sequence: 36 x (32 x
+// 128 x 128 + 3 x 8,192) x 2 B = 39,518,208 (37.7 MiB); per token 6 x 32 x 128 x 128 FLOPs a
+// layer. MiniMax-M1's lightning layers are unchanged: 5 x 6144 x 64 x 128 parameters, a 64 x
+// 128 x 128 float32 state (70 layers: 293,601,280 B), 4 x 64 x 128 x 128 FLOPs.
+TEST(ReleasedConfigs, Qwen3NextGatedDeltaNetByHand) {
+  const Model& m = M("Qwen/Qwen3-Next-80B-A3B-Instruct");
+  EXPECT_EQ(m.id, "qwen3-next-80b-a3b");
+  EXPECT_EQ(M("Qwen/Qwen3-Next-80B-A3B-Thinking").id, "qwen3-next-80b-a3b");
+  ASSERT_TRUE(m.linear_attention.has_value());
+  const auto& la = *m.linear_attention;
+  EXPECT_EQ(la.kind, LinearAttentionConfig::Kind::kGatedDeltaNet);
+  EXPECT_EQ(la.key_heads, 16);
+  EXPECT_EQ(la.key_head_dim, 128);
+  EXPECT_EQ(la.value_heads, 32);
+  EXPECT_EQ(la.value_head_dim, 128);
+  EXPECT_EQ(la.conv_kernel, 4);
+  EXPECT_TRUE(m.attention_output_gate);
+  EXPECT_EQ(perf::SoftmaxAttentionLayers(m), 12);
+  EXPECT_EQ(perf::LinearAttentionLayers(m), 36);
+  EXPECT_NEAR(perf::TotalParams(m), 79674277888.0, 1);
+  EXPECT_NEAR(perf::TotalParams(m) + 113408, 79674391296.0, 1);
+  EXPECT_NEAR(perf::ActiveParams(m), 3874816000.0, 1);
+  EXPECT_NEAR(perf::ActiveParams(m) + 113408, 3874929408.0, 1);
+  // The card: 80B total, 3B activated (3.25B without the two embeddings).
+  EXPECT_NEAR(perf::TotalParams(m) / 1e9, 80, 0.01 * 80);
+  const double embeddings = 2 * perf::CountLayerParams(m).embedding;
+  EXPECT_NEAR((perf::ActiveParams(m) - embeddings) / 1e9, 3, 0.1 * 3);
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(m, 2), 24576);
+  EXPECT_DOUBLE_EQ(perf::LinearAttentionStateBytes(m), 39518208);
+  EXPECT_DOUBLE_EQ(perf::LinearAttentionStateFlopsPerToken(m), 6.0 * 32 * 128 * 128);
+  EXPECT_DOUBLE_EQ(perf::LinearCoreFlopsPerKey(m), 2.0 * 32 * (128 + 128));
+
+  const Model& mm = M("minimax-m1");
+  EXPECT_DOUBLE_EQ(perf::LinearAttentionStateBytes(mm), 70.0 * 64 * 128 * 128 * 4);
+  EXPECT_DOUBLE_EQ(perf::LinearAttentionStateFlopsPerToken(mm), 4.0 * 64 * 128 * 128);
+  EXPECT_DOUBLE_EQ(perf::LinearCoreFlopsPerKey(mm), perf::AttentionCoreFlopsPerKey(mm));
+  const perf::LayerParams p = perf::CountLayerParams(mm);
+  const double softmax = 6144.0 * 8192 * 2 + 2 * 6144.0 * 1024;
+  EXPECT_NEAR(p.attention * 80, 10 * softmax + 70 * 5 * 6144.0 * 64 * 128, 1);
+}
+
+// A 200K-token prompt on 8 H100 in BF16: 12 layers of KV (24,576 B a token, 4.9 GB) and the
+// 37.7 MiB state per sequence, where a model of 48 softmax layers would hold 4 times the KV.
+TEST(ReleasedConfigs, Qwen3NextServesALongContext) {
+  const Chip& chip = **Builtin().FindChip("h100");
+  perf::InferenceJob job = perf::InferenceJobFor(Builtin(), M("qwen3-next-80b-a3b"), chip);
+  if (auto sys = Builtin().SystemFor(chip)) job.system = *sys;
+  job.input_tokens = 200000;
+  job.output_tokens = 1000;
+  job.mode = perf::ServingMode::kOffline;
+  auto e = perf::EstimateInference(job, {});
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_DOUBLE_EQ(e->kv_cache_bytes_per_token, 24576);
+  EXPECT_GE(e->max_batch, 1);
 }
 
 }  // namespace

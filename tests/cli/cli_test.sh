@@ -434,6 +434,14 @@ expect_bad "catalog model with both linear attention and a sliding window" \
 sed -i 's/    linear_attention: .*/    sliding_window: {window: 0, full_attention_every: 2}/; /^    sliding_window: {window: 128/d' "$TMP/badswa/models.yaml"
 expect_bad "catalog model with a zero sliding window" "sliding_window.window" \
   infer --model bad-swa --chip h100 --catalog "$TMP/badswa"
+sed -i 's/    sliding_window: .*/    linear_attention: {kind: mamba, full_attention_every: 4, block_size: 64}/' "$TMP/badswa/models.yaml"
+expect_bad "catalog model with an unknown linear attention kind" \
+  "linear_attention.kind.*lightning or gated_deltanet" \
+  infer --model bad-swa --chip h100 --catalog "$TMP/badswa"
+sed -i 's/kind: mamba, /key_heads: 16, /' "$TMP/badswa/models.yaml"
+expect_bad "catalog model with lightning attention given its own widths" \
+  "linear_attention.key_heads.*only a gated_deltanet layer" \
+  infer --model bad-swa --chip h100 --catalog "$TMP/badswa"
 expect_bad "infer --mtp-acceptance outside [0, 1]" "mtp-acceptance.*\[0, 1\]" \
   infer --model deepseek-v3 --chip h800 --dtype fp8 --mtp 1 --mtp-acceptance 1.5
 expect_bad "infer --mtp on a model without a published acceptance" "mtp-acceptance.*no published" \
