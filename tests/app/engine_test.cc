@@ -534,6 +534,27 @@ TEST(EngineLimits, EnforceEagerFloorsTheStepAtItsLaunches) {
   EXPECT_NE(eager.dump().find("--enforce-eager"), std::string::npos);
 }
 
+// A long prompt with the default (MLPerf) targets: no layout takes a 120,000-token prompt within
+// the 2 s server TTFT, so the estimate takes MLPerf's long-context limit scaled to the prompt,
+// 6 s x 120,000 / 9,400 = 76,595.7 ms, and answers; a TTFT the user gives stays a refusal.
+TEST(Engine, ALongPromptTakesTheLongContextTtft) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 8;
+  r.input_tokens = 120000;
+  r.output_tokens = 1000;
+  r.mode = "server";
+  r.requests = 200;
+  const auto j = InferJson(r);
+  EXPECT_NEAR(j["ttft_target_ms"].get<double>(), 6000.0 * 120000 / 9400, 0.1);
+  EXPECT_LE(j["ttft_ms"].get<double>(), 6000.0 * 120000 / 9400);
+  EXPECT_NE(j["simulation"]["slo_source"].get<std::string>().find("long-context"),
+            std::string::npos);
+  r.ttft_ms = 2000;
+  EXPECT_FALSE(TheEngine().Infer(r, Json()));
+}
+
 TEST(EngineLimits, BadLimitsNameTheirField) {
   struct Case {
     std::string field;
