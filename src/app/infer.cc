@@ -386,7 +386,9 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   if (r.tp && r.dp && static_cast<double>(*r.tp) * *r.dp > 1e7) {
     return tl::unexpected(FieldError("tp", "tp x dp exceeds 10,000,000 chips"));
   }
-  if (r.count < 0) return tl::unexpected(FieldError("count", "must be at least 1"));
+  // Given, a count bounds the instances; 0 chips is not "no limit" (leave it out for that).
+  if (r.count && *r.count < 1)
+    return tl::unexpected(FieldError("count", "must be at least 1 chip"));
   if (!r.emit.empty()) {
     const auto engines = report::ServeEngines();
     if (std::find(engines.begin(), engines.end(), r.emit) == engines.end()) {
@@ -471,7 +473,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
 perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& r,
                                const InferFormats& formats, const catalog::Chip& chip) {
   perf::InferenceJob job = perf::InferenceJobFor(cat, *formats.model, chip);
-  job.chips = r.count;
+  job.chips = r.count.value_or(0);
   job.input_tokens = r.input_tokens;
   job.output_tokens = r.output_tokens;
   job.kv_dtype = formats.kv_dtype;

@@ -24,7 +24,7 @@ struct TrainRequest {
   std::string model, chip, system;
   int64_t count = 0;
   double tokens = 0;
-  int seq_len = 0;  // 0: the model's, at most 8192
+  std::optional<int> seq_len;  // unset: the model's, at most 8192
   std::optional<double> global_batch_tokens;
   std::string dtype;      // matmul format; empty: bf16, or the precision recipe's
   std::string precision;  // a recipe (perf/precision.h); empty: the one --dtype means
@@ -47,7 +47,7 @@ struct InferRequest {
   std::string model;
   std::vector<std::string> chip;  // several with compare
   bool compare = false;
-  int64_t count = 0;
+  std::optional<int64_t> count;  // unset: no limit, every instance size is considered
   std::string system;
   double input_tokens = 1024, output_tokens = 256, prefix_cache_hit = 0;
   // offline, server, interactive: the analytic model, then the request-level simulator;

@@ -55,7 +55,14 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
   out.gpus = r.gpus;
   out.model = r.model;
   out.tokens = r.tokens;
-  if (!r.cluster.empty() == (!r.kube.empty() || !r.kube_json.empty())) {
+  const bool from_kube = !r.kube.empty() || !r.kube_json.empty();
+  if (r.cluster.empty() && !from_kube) {
+    return tl::unexpected(
+        FieldError("cluster",
+                   "is required: the cluster as a spec (type:count,..., e.g. h100:64) or as "
+                   "Kubernetes objects (kube)"));
+  }
+  if (!r.cluster.empty() && from_kube) {
     return tl::unexpected(FieldError(
         "cluster",
         "give the cluster as a spec (type:count,...) or as Kubernetes objects, not both"));

@@ -330,7 +330,11 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   perf::LayoutConstraints& fixed = setup.fixed;
   job.chips = r.count;
   job.tokens = r.tokens;
-  job.seq_len = r.seq_len;
+  // Given, a length is a length: 0 is not "the model's" (leave it out for that).
+  if (r.seq_len && *r.seq_len < 1) {
+    return tl::unexpected(FieldError("seq_len", "must be between 1 and 16777216"));
+  }
+  job.seq_len = r.seq_len.value_or(0);
   if (r.global_batch_tokens) job.global_batch_tokens = *r.global_batch_tokens;
   if (!r.dtype.empty()) {
     auto dtype = catalog::ParseDType(r.dtype);

@@ -851,63 +851,68 @@ Result<void> ValidateInferenceJob(const InferenceJob& job) {
 }
 
 Result<void> ValidateInferenceRequest(const InferenceJob& job) {
+  // Errors name the request field (the CLI shows it as the flag, the server as `field`).
+  const auto bad = [](const char* field, std::string message) {
+    return MakeError(std::move(message), "", 0, field);
+  };
   if (!job.model) return MakeError("a model is required");
   if (job.chips < 0 || job.chips > 10'000'000) {
-    return MakeError("--count must be between 1 and 10,000,000 chips");
+    return bad("count", "must be between 1 and 10,000,000 chips");
   }
   if (!(job.input_tokens >= 1) || job.input_tokens > 1e7) {
-    return MakeError("--input-tokens must be between 1 and 1e7");
+    return bad("input_tokens", "must be between 1 and 1e7");
   }
   if (!(job.output_tokens >= 1) || job.output_tokens > 1e7) {
-    return MakeError("--output-tokens must be between 1 and 1e7");
+    return bad("output_tokens", "must be between 1 and 1e7");
   }
   if (job.input_tokens + job.output_tokens > job.model->max_seq_len * 1.0 + 1e-9) {
-    return MakeError("input + output tokens (" +
-                     std::to_string(static_cast<long>(job.input_tokens + job.output_tokens)) +
-                     ") exceed the model's context of " + std::to_string(job.model->max_seq_len));
+    return bad("input_tokens",
+               "input + output tokens (" +
+                   std::to_string(static_cast<long>(job.input_tokens + job.output_tokens)) +
+                   ") exceed the model's context of " + std::to_string(job.model->max_seq_len));
   }
-  if (job.tpot_ms && !(*job.tpot_ms > 0)) return MakeError("--tpot-ms must be positive");
-  if (job.ttft_ms && !(*job.ttft_ms > 0)) return MakeError("--ttft-ms must be positive");
+  if (job.tpot_ms && !(*job.tpot_ms > 0)) return bad("tpot_ms", "must be positive");
+  if (job.ttft_ms && !(*job.ttft_ms > 0)) return bad("ttft_ms", "must be positive");
   if (!(job.prefix_cache_hit >= 0 && job.prefix_cache_hit < 1)) {
-    return MakeError("--prefix-cache-hit must be in [0, 1)");
+    return bad("prefix_cache_hit", "must be in [0, 1)");
   }
   if (job.demand_tokens_per_s &&
       !(*job.demand_tokens_per_s > 0 && *job.demand_tokens_per_s <= 1e15)) {
-    return MakeError("--demand-tokens-per-s must be positive and at most 1e15");
+    return bad("demand_tokens_per_s", "must be positive and at most 1e15");
   }
   if (job.chip_hour_usd && !(*job.chip_hour_usd > 0 && *job.chip_hour_usd <= 1e6)) {
-    return MakeError("--chip-hour-usd must be positive and at most 1e6");
+    return bad("chip_hour_usd", "must be positive and at most 1e6");
   }
   if (job.limits.max_num_seqs &&
       !(*job.limits.max_num_seqs >= 1 && *job.limits.max_num_seqs <= 1 << 20))
-    return MakeError("--max-num-seqs must be between 1 and 1048576");
+    return bad("max_num_seqs", "must be between 1 and 1048576");
   if (job.limits.max_batched_tokens &&
       !(*job.limits.max_batched_tokens >= 1 && *job.limits.max_batched_tokens <= 1e8))
-    return MakeError("--max-batched-tokens must be between 1 and 1e8");
+    return bad("max_batched_tokens", "must be between 1 and 1e8");
   if (job.limits.kv_memory_fraction &&
       !(*job.limits.kv_memory_fraction > 0 && *job.limits.kv_memory_fraction <= 1))
-    return MakeError("--kv-memory-fraction must be in (0, 1]");
+    return bad("kv_memory_fraction", "must be in (0, 1]");
   if (job.draft_model) {
     if (job.draft_model->vocab != job.model->vocab) {
-      return MakeError("--draft-model '" + job.draft_model->id + "' has a vocabulary of " +
-                       std::to_string(job.draft_model->vocab) + " tokens and '" + job.model->id +
-                       "' " + std::to_string(job.model->vocab) +
-                       ": speculative decoding needs the same tokenizer");
+      return bad("draft_model", "'" + job.draft_model->id + "' has a vocabulary of " +
+                                    std::to_string(job.draft_model->vocab) + " tokens and '" +
+                                    job.model->id + "' " + std::to_string(job.model->vocab) +
+                                    ": speculative decoding needs the same tokenizer");
     }
-    if (job.mtp_depth < 1) return MakeError("--draft-model needs --mtp N draft tokens per step");
+    if (job.mtp_depth < 1) return bad("draft_model", "needs mtp: N draft tokens per step");
   }
   if (job.expert_dtype && !job.model->moe) {
-    return MakeError("--expert-dtype needs a mixture-of-experts model; '" + job.model->id +
-                     "' is dense");
+    return bad("expert_dtype",
+               "needs a mixture-of-experts model; '" + job.model->id + "' is dense");
   }
   if (job.mtp_depth < 0 || job.mtp_depth > 8) {
-    return MakeError("--mtp must be between 0 and 8 draft tokens");
+    return bad("mtp", "must be between 0 and 8 draft tokens");
   }
   if (!(job.mtp_acceptance >= 0 && job.mtp_acceptance <= 1)) {
-    return MakeError("--mtp-acceptance must be in [0, 1]");
+    return bad("mtp_acceptance", "must be in [0, 1]");
   }
   if (job.kv_dtype && ServingDTypeBytes(*job.kv_dtype) < 1) {
-    return MakeError("--kv-dtype must be bf16, fp16, fp8 or int8");
+    return bad("kv_dtype", "must be bf16, fp16, fp8 or int8");
   }
   return {};
 }

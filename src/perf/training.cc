@@ -1036,27 +1036,31 @@ TrainingJob TrainingJobFor(const catalog::Catalog& cat, const catalog::Model& mo
 }
 
 Result<void> ValidateJob(const TrainingJob& job) {
+  // Errors name the request field (the CLI shows it as the flag, the server as `field`).
+  const auto bad = [](const char* field, std::string message) {
+    return MakeError(std::move(message), "", 0, field);
+  };
   if (!job.model || !job.chip) return MakeError("a model and a chip are required");
   if (job.chips < 1) {
-    return MakeError("--count must be at least 1 chip, got " + std::to_string(job.chips));
+    return bad("count", "must be at least 1 chip, got " + std::to_string(job.chips));
   }
   if (job.chips > 10'000'000) {
-    return MakeError("--count " + std::to_string(job.chips) + " is absurd (over 10 million chips)");
+    return bad("count", std::to_string(job.chips) + " is absurd (over 10 million chips)");
   }
   if (!(job.tokens >= 1) || !std::isfinite(job.tokens) || job.tokens > 1e18) {
-    return MakeError("--tokens must be between 1 and 1e18");
+    return bad("tokens", "must be between 1 and 1e18");
   }
   if (job.seq_len < 0 || job.seq_len > (1 << 24)) {
-    return MakeError("--seq-len must be between 1 and 16777216");
+    return bad("seq_len", "must be between 1 and 16777216");
   }
   if (job.global_batch_tokens < 0 || job.global_batch_tokens > 1e12) {
-    return MakeError("--global-batch-tokens must be positive and at most 1e12");
+    return bad("global_batch_tokens", "must be positive and at most 1e12");
   }
   if (job.dtype != DType::kBf16 && job.dtype != DType::kFp16 && job.dtype != DType::kFp8) {
     return MakeError("training --dtype must be bf16, fp16 or fp8");
   }
   if (job.software.offload_layers < 0 || job.software.offload_layers > job.model->layers) {
-    return MakeError("--offload-layers must be between 0 and the model's layers");
+    return MakeError("must be between 0 and the model's layers", "", 0, "offload_layers");
   }
   if (job.software.offload_layers > 0 && !job.chip->host_link_gb_s.known()) {
     return MakeError("chip '" + job.chip->id +
@@ -1070,8 +1074,9 @@ Result<void> ValidateJob(const TrainingJob& job) {
   auto c = Prepare(job);
   if (!c) return tl::unexpected(c.error());
   if (job.global_batch_tokens > 0 && job.global_batch_tokens < c->seq) {
-    return MakeError("--global-batch-tokens " + std::to_string(job.global_batch_tokens) +
-                     " is less than one sequence of " + std::to_string(c->seq) + " tokens");
+    return MakeError(std::to_string(job.global_batch_tokens) + " is less than one sequence of " +
+                         std::to_string(c->seq) + " tokens",
+                     "", 0, "global_batch_tokens");
   }
   return {};
 }

@@ -153,13 +153,13 @@ Rate ServiceRate(const Scenario& s, const supply::InferenceService& v, const cat
   job.tpot_ms = v.tpot_ms;
   job.mode = perf::ServingMode::kServer;
   if (auto ok = perf::ValidateInferenceJob(job); !ok) {
-    rate.note = ok.error().message;
+    rate.note = ok.error().ToString();  // "input_tokens: ...", the scenario's field
     return rate;
   }
   if (!AttachSystem(job, s, cat, rate)) return rate;
   auto e = perf::EstimateInference(job, {});
   if (!e) {
-    rate.note = e.error().message;
+    rate.note = e.error().ToString();
     return rate;
   }
   rate.tokens_per_s_per_chip = e->output_tokens_per_s_per_chip;

@@ -157,5 +157,17 @@ TEST(Simulate, BadRequestsNameTheField) {
   }
 }
 
+// No cluster at all is a missing field, not "not both" (what it said before).
+TEST(Simulate, NoClusterSaysItIsRequired) {
+  SimulateRequest r;
+  r.model = "llama-3-8b";
+  r.tokens = 1e12;
+  auto out = TheEngine().Simulate(r, {Format::kJson, nullptr});
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "cluster");
+  EXPECT_NE(out.error().message.find("is required"), std::string::npos) << out.error().message;
+  EXPECT_EQ(out.error().message.find("not both"), std::string::npos) << out.error().message;
+}
+
 }  // namespace
 }  // namespace suanli::app

@@ -116,12 +116,16 @@ TEST(TrainingTest, BadJobsAreRejectedWithReasons) {
   auto expect_error = [](TrainingJob job, const LayoutConstraints& c, const std::string& text) {
     auto r = SearchLayout(job, c);
     ASSERT_FALSE(r);
-    EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
+    // The field and the message: "tokens: must be between 1 and 1e18".
+    EXPECT_NE(r.error().ToString().find(text), std::string::npos) << r.error().ToString();
   };
-  expect_error(TrainingJobOn("llama-3-8b", "h100", 0), {}, "at least 1 chip");
+  expect_error(TrainingJobOn("llama-3-8b", "h100", 0), {}, "count: must be at least 1 chip");
   TrainingJob no_tokens = TrainingJobOn("llama-3-8b", "h100", 8);
   no_tokens.tokens = 0;
-  expect_error(no_tokens, {}, "--tokens");
+  expect_error(no_tokens, {}, "tokens: must be between 1 and 1e18");
+  TrainingJob long_seq = TrainingJobOn("llama-3-8b", "h100", 8);
+  long_seq.seq_len = (1 << 24) + 1;
+  expect_error(long_seq, {}, "seq_len: must be between 1 and 16777216");
   LayoutConstraints tp7;
   tp7.tp = 7;
   expect_error(TrainingJobOn("llama-3-8b", "h100", 56), tp7,
