@@ -47,11 +47,35 @@ std::pair<std::string_view, double> WithoutTimeUnit(std::string_view text, std::
     while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
     return s;
   };
+  // Watts likewise: "700W", "1.2kW" (the k is the amount's own suffix) for power_cap_w.
+  if (ends(field, "_w")) {
+    if (ends(text, "W")) return {trim(text.substr(0, text.size() - 1)), 1.0};
+    return {text, 1.0};
+  }
   const bool in_ms = ends(field, "_ms"), in_s = !in_ms && ends(field, "_s");
   if (!in_ms && !in_s) return {text, 1.0};
   if (ends(text, "ms")) return {trim(text.substr(0, text.size() - 2)), in_ms ? 1.0 : 1e-3};
   if (ends(text, "s")) return {trim(text.substr(0, text.size() - 1)), in_ms ? 1e3 : 1.0};
   return {text, 1.0};
+}
+
+// A whole number outside [min, max]. The bounds of a field's type (a count's int64) mean nothing
+// to a user: "--seq-len: 1e12 is too large" says what is wrong; the request's own check then says
+// what the field takes.
+Error Beyond(const std::string& shown, bool low, std::string_view field, int64_t min, int64_t max) {
+  constexpr int64_t kTypeBound = int64_t{1} << 31;
+  std::string message;
+  if (low) {
+    message = min <= -kTypeBound ? fmt::format("{} is too small", shown)
+                                 : fmt::format("must be at least {}, got {}", min, shown);
+  } else {
+    message = max >= kTypeBound - 1 ? fmt::format("{} is too large", shown)
+                                    : fmt::format("must be at most {}, got {}", max, shown);
+  }
+  if (min > -kTypeBound && max < kTypeBound - 1) {
+    message = fmt::format("must be between {} and {}, got {}", min, max, shown);
+  }
+  return Error{message, "", 0, std::string(field)};
 }
 
 }  // namespace
@@ -73,14 +97,13 @@ Result<double> ParseFieldAmount(std::string_view typed, std::string_view field) 
 
 Result<int64_t> WholeNumber(double value, std::string_view field, int64_t min, int64_t max) {
   if (!std::isfinite(value) || value != std::floor(value)) {
-    return MakeError("expected a whole number, got " + std::to_string(value), "", 0,
+    return MakeError(fmt::format("expected a whole number, got {:g}", value), "", 0,
                      std::string(field));
   }
   // static_cast<double>(INT64_MAX) rounds up to 2^63, which then passed the bound and wrapped to
   // INT64_MIN (--count 9223372036854775808 was "must be at least 1 chip").
   if (value < static_cast<double>(min) || value >= 0x1p63 || static_cast<int64_t>(value) > max) {
-    return MakeError(fmt::format("must be between {} and {}, got {:.17g}", min, max, value), "", 0,
-                     std::string(field));
+    return tl::unexpected(Beyond(fmt::format("{:.17g}", value), value < 0, field, min, max));
   }
   return static_cast<int64_t>(value);
 }
@@ -94,8 +117,7 @@ Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, 
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), exact);
   if (ec == std::errc() && end == digits.data() + digits.size() && !digits.empty()) {
     if (exact < min || exact > max) {
-      return MakeError(fmt::format("must be between {} and {}, got {}", min, max, exact), "", 0,
-                       std::string(field));
+      return tl::unexpected(Beyond(std::to_string(exact), exact < min, field, min, max));
     }
     return exact;
   }
@@ -104,8 +126,7 @@ Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, 
   auto whole = WholeNumber(*v, field, min, max);
   if (!whole && *v == std::floor(*v)) {
     // Name the number as given: 9223372036854775808 printed as a double is 9.2233720368547758e+18.
-    return MakeError(fmt::format("must be between {} and {}, got {}", min, max, text.substr(0, 40)),
-                     "", 0, std::string(field));
+    return tl::unexpected(Beyond(std::string(text.substr(0, 40)), *v < 0, field, min, max));
   }
   return whole;
 }

@@ -17,7 +17,8 @@ namespace suanli::app {
 Result<double> ParseAmount(std::string_view text, std::string_view field);
 
 // A request field's value: ParseAmount, and a time may carry the field's unit or the other one
-// ("50ms" or "0.05s" for tpot_ms, "600s" for duration_s), as users type them.
+// ("50ms" or "0.05s" for tpot_ms, "600s" for duration_s), a power its watts ("700W", "1.2kW"
+// for power_cap_w), as users type them.
 Result<double> ParseFieldAmount(std::string_view text, std::string_view field);
 
 // A finite number that must also be a whole number in [min, max].

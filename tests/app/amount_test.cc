@@ -54,6 +54,38 @@ TEST(ParseFieldAmount, TimesTakeTheirUnit) {
   EXPECT_NE(ParseFieldAmount("ms", "tpot_ms").error().message.find("'ms'"), std::string::npos);
 }
 
+// A power cap as users type it: "700W", "1.2kW" (the amount's k), and only for a field in watts.
+TEST(ParseFieldAmount, PowersTakeTheirWatts) {
+  EXPECT_EQ(*ParseFieldAmount("500W", "power_cap_w"), 500);
+  EXPECT_EQ(*ParseFieldAmount("1.2kW", "power_cap_w"), 1200);
+  EXPECT_EQ(*ParseFieldAmount("350 W", "power_cap_w"), 350);
+  EXPECT_EQ(*ParseFieldAmount("350", "power_cap_w"), 350);
+  EXPECT_FALSE(ParseFieldAmount("W", "power_cap_w"));
+  EXPECT_FALSE(ParseFieldAmount("500mW", "power_cap_w"));
+  EXPECT_FALSE(ParseFieldAmount("500W", "tokens"));
+  EXPECT_NE(ParseFieldAmount("W", "power_cap_w").error().message.find("'W'"), std::string::npos);
+}
+
+// Out of range names the value and, for a type's own bound, says it is too large rather than
+// quoting int64 limits ("must be between -9223372036854775808 and ..." before).
+TEST(ParseWholeAmount, BeyondTheTypeSaysTooLarge) {
+  auto big = ParseWholeAmount("9223372036854775808", "count", INT64_MIN, INT64_MAX);
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().message, "9223372036854775808 is too large");
+  auto seq = ParseWholeAmount("1e12", "seq_len", INT32_MIN, INT32_MAX);
+  ASSERT_FALSE(seq);
+  EXPECT_EQ(seq.error().message, "1e12 is too large");
+  auto seed = ParseWholeAmount("-1", "seed", 0, INT64_MAX);
+  ASSERT_FALSE(seed);
+  EXPECT_EQ(seed.error().message, "must be at least 0, got -1");
+  auto tp = ParseWholeAmount("0", "tp", 1, 1'000'000);
+  ASSERT_FALSE(tp);
+  EXPECT_EQ(tp.error().message, "must be between 1 and 1000000, got 0");
+  auto half = WholeNumber(256.5, "max_num_seqs", 1, 1 << 20);
+  ASSERT_FALSE(half);
+  EXPECT_EQ(half.error().message, "expected a whole number, got 256.5");
+}
+
 TEST(ParseWholeAmount, WholeNumbersInRangeOnly) {
   EXPECT_EQ(*ParseWholeAmount("16K", "count", 1, 10'000'000), 16'000);
   EXPECT_EQ(*ParseWholeAmount("1e3", "count", 1, 10'000'000), 1000);
