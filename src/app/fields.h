@@ -9,6 +9,7 @@
 #ifndef SUANLI_APP_FIELDS_H_
 #define SUANLI_APP_FIELDS_H_
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -37,6 +38,9 @@ struct Field {
   bool required = false;
   bool positional = false;  // the CLI takes it without a flag (forecast's scenario)
   bool cli_only = false;    // names a local file to write: not offered over HTTP
+  // Other names for the same field, as the frameworks users copy flags from spell it
+  // (vLLM's tensor_parallel_size for tp): flags and JSON keys alike.
+  std::vector<std::string> aliases;
   std::function<Result<void>(Request&, const FieldValue&)> set;
 };
 
@@ -132,6 +136,18 @@ Field<Request> CliOnly(Field<Request> f) {
   return f;
 }
 
+template <typename Request>
+Field<Request> Aliases(Field<Request> f, std::vector<std::string> names) {
+  f.aliases = std::move(names);
+  return f;
+}
+
+// Whether `name` is the field's name or one of its aliases.
+template <typename Request>
+bool NamedAs(const Field<Request>& f, std::string_view name) {
+  return f.name == name || std::find(f.aliases.begin(), f.aliases.end(), name) != f.aliases.end();
+}
+
 // An error for a field name the request does not have, with the nearest known names.
 Error UnknownField(std::string_view name, const std::vector<std::string>& known);
 
@@ -141,7 +157,7 @@ Result<void> SetField(const std::vector<Field<Request>>& fields, Request& r, std
                       const FieldValue& value) {
   std::vector<std::string> known;
   for (const auto& f : fields) {
-    if (f.name == name) return f.set(r, value);
+    if (NamedAs(f, name)) return f.set(r, value);
     known.push_back(f.name);
   }
   return tl::unexpected(UnknownField(name, known));

@@ -23,7 +23,8 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Required(Bind("tokens", &R::tokens,
                     "tokens to train on, e.g. 15e12 or 15T (K, M, B/G, T: powers of 1000)")),
       Bind("system", &R::system, "system id (default: the chip's default system)"),
-      Bind("seq_len", &R::seq_len, "sequence length (default: model's, at most 8192)"),
+      Aliases(Bind("seq_len", &R::seq_len, "sequence length (default: model's, at most 8192)"),
+              {"seq_length"}),
       Bind("global_batch_tokens", &R::global_batch_tokens,
            "tokens per optimizer step; M is 10^6, Mi is 2^20 (16M = 16e6, 4Mi = 4194304). Each "
            "layout rounds it to whole micro-batches (within 10 %). Default: 1,024 tokens per chip, "
@@ -47,15 +48,18 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("optimizer_dtype", &R::optimizer_dtype, "Adam moments: fp32 or bf16 (recipe's)"),
       Bind("activation_dtype", &R::activation_dtype,
            "activations stored for the backward: bf16 or fp8 (recipe's)"),
-      Bind("tp", &R::tp, "tensor parallel size"),
-      Bind("pp", &R::pp, "pipeline parallel stages"),
+      // Megatron-LM's names are taken too: --tensor-model-parallel-size 4 is --tp 4.
+      Aliases(Bind("tp", &R::tp, "tensor parallel size"), {"tensor_model_parallel_size"}),
+      Aliases(Bind("pp", &R::pp, "pipeline parallel stages"), {"pipeline_model_parallel_size"}),
       Bind("dp", &R::dp, "data parallel size"),
-      Bind("ep", &R::ep, "expert parallel size (MoE)"),
-      Bind("cp", &R::cp, "context parallel size"),
+      Aliases(Bind("ep", &R::ep, "expert parallel size (MoE)"), {"expert_model_parallel_size"}),
+      Aliases(Bind("cp", &R::cp, "context parallel size"), {"context_parallel_size"}),
       Bind("zero", &R::zero, "ZeRO stage 0-3"),
-      Bind("micro_batch", &R::micro_batch, "sequences per micro-batch"),
+      Aliases(Bind("micro_batch", &R::micro_batch, "sequences per micro-batch"),
+              {"micro_batch_size"}),
       Bind("interleave", &R::interleave, "virtual pipeline stages per chip"),
-      Bind("recompute", &R::recompute, "activation recomputation: none, selective, full"),
+      Aliases(Bind("recompute", &R::recompute, "activation recomputation: none, selective, full"),
+              {"recompute_granularity"}),
       Bind("no_sequence_parallel", &R::no_sequence_parallel,
            "keep norms and dropout replicated across tensor-parallel ranks"),
       Bind("schedule", &R::schedule,
@@ -130,11 +134,14 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "--compare it binds the chips whose TDP is above it)"),
       Bind("emit", &R::emit,
            "print the serve command for the chosen layout and limits: vllm, sglang or trtllm"),
-      Bind("tp", &R::tp, "tensor parallel size"),
+      // vLLM's names are taken too: --tensor-parallel-size 4 is --tp 4.
+      Aliases(Bind("tp", &R::tp, "tensor parallel size"), {"tensor_parallel_size"}),
       Bind("ep", &R::ep, "expert parallel size (MoE; = tp * dp)"),
       Bind("dp", &R::dp, "attention data-parallel groups per instance (MoE)"),
-      Bind("pp", &R::pp,
-           "pipeline stages per attention group (default 1, or the fewest that fit the weights)"),
+      Aliases(Bind("pp", &R::pp,
+                   "pipeline stages per attention group (default 1, or the fewest that fit the "
+                   "weights)"),
+              {"pipeline_parallel_size"}),
       Bind("demand_tokens_per_s", &R::demand_tokens_per_s, "output tokens per second to serve"),
       Bind("chip_hour_usd", &R::chip_hour_usd,
            "price of one chip-hour (default: catalog price amortized)"),
@@ -143,17 +150,20 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "mindie (`suanli catalog engines`; default: none, the analytic bound)"),
       Bind("max_num_seqs", &R::max_num_seqs,
            "most running sequences per engine instance (default: the engine's)"),
-      Bind("max_batched_tokens", &R::max_batched_tokens,
-           "most tokens per engine step, prompt chunks included (default: the engine's)"),
-      Bind("kv_memory_fraction", &R::kv_memory_fraction,
-           "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization (default: "
-           "the engine's)"),
+      Aliases(Bind("max_batched_tokens", &R::max_batched_tokens,
+                   "most tokens per engine step, prompt chunks included (default: the engine's)"),
+              {"max_num_batched_tokens"}),
+      Aliases(Bind("kv_memory_fraction", &R::kv_memory_fraction,
+                   "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization "
+                   "(default: the engine's)"),
+              {"gpu_memory_utilization"}),
       Bind("no_chunked_prefill", &R::no_chunked_prefill,
            "compute each prompt whole, in a step whose token budget holds it (default: the "
            "engine's; chunked without one)"),
-      Bind("scheduler_steps", &R::scheduler_steps,
-           "decode steps per scheduler call, as vLLM's num_scheduler_steps: new requests are "
-           "admitted only at a call (default 1: every step)"),
+      Aliases(Bind("scheduler_steps", &R::scheduler_steps,
+                   "decode steps per scheduler call, as vLLM's num_scheduler_steps: new requests "
+                   "are admitted only at a call (default 1: every step)"),
+              {"num_scheduler_steps"}),
       Bind("cuda_graph_batch_sizes", &R::cuda_graph_batch_sizes,
            "CUDA-graph batch sizes with padding, ascending, comma-separated (TensorRT-LLM's "
            "cuda_graph_config batch_sizes with enable_padding): a decode-only step runs as the "

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
@@ -22,6 +23,7 @@
 #include "app/requests.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "server/http_server.h"
 
 namespace {
@@ -59,11 +61,14 @@ class CliRequest {
     for (const auto& f : fields) {
       Slot& slot = slots_.emplace_back();
       slot.field = &f;
+      std::string names = f.positional ? f.name : suanli::app::FlagName(f.name);
+      for (const auto& alias : f.aliases) {
+        names = fmt::format("{},{}", names, suanli::app::FlagName(alias));
+      }
       if (f.kind == suanli::app::FieldKind::kBool) {
-        slot.option = cmd->add_flag(suanli::app::FlagName(f.name), slot.flag, f.help);
+        slot.option = cmd->add_flag(names, slot.flag, f.help);
         continue;
       }
-      std::string names = f.positional ? f.name : suanli::app::FlagName(f.name);
       if (f.name == "output") names = "-o," + names;
       if (f.kind == suanli::app::FieldKind::kList) {
         // "--chip h20,h800" and "--chip h20 --chip h800"; positional lists take every value.
@@ -381,9 +386,41 @@ int main(int argc, char** argv) {
   serve->add_option("--catalog", common.catalog_dir,
                     "directory of YAML files that add to or override the built-in catalog");
 
-  // CLI11's own messages ("--model is required") in the shape of every other error.
-  app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return std::string("suanli: error: ") + e.what() + "\nRun with --help for more information.\n";
+  // CLI11's own messages ("--model is required") in the shape of every other error, and what
+  // the user may have meant: a misspelt command, or a flag the command does not have.
+  app.failure_message([](const CLI::App* top, const CLI::Error& e) {
+    std::string message = e.what();
+    const CLI::App* cmd = top;
+    while (!cmd->get_subcommands().empty()) cmd = cmd->get_subcommands().back();
+    const std::vector<std::string> extras = top->remaining(true);
+    if (cmd == top && !extras.empty() && !extras.front().empty() && extras.front()[0] != '-') {
+      std::vector<std::string> names;
+      for (const auto* sub : top->get_subcommands([](const CLI::App*) { return true; })) {
+        names.push_back(sub->get_name());
+      }
+      const auto nearest = suanli::NearestNames(extras.front(), names, 1);
+      const bool close =
+          !nearest.empty() && suanli::EditDistance(extras.front(), nearest.front()) <= 2;
+      message = fmt::format("unknown command '{}'; expected one of {}{}",
+                            extras.front().substr(0, 40), suanli::JoinOr(names),
+                            close ? fmt::format(" (did you mean {}?)", nearest.front()) : "");
+    } else if (cmd != top) {
+      for (const auto& extra : extras) {
+        if (extra.rfind("--", 0) != 0) continue;
+        std::vector<std::string> flags;
+        for (const auto* opt : cmd->get_options()) {
+          for (const auto& name : opt->get_lnames()) flags.push_back(fmt::format("--{}", name));
+        }
+        const std::string flag = extra.substr(0, extra.find('='));
+        const auto nearest = suanli::NearestNames(flag, flags);
+        message =
+            fmt::format("unknown flag '{}' for {}{}", flag.substr(0, 60), cmd->get_name(),
+                        nearest.empty() ? std::string()
+                                        : fmt::format("; nearest: {}", suanli::JoinOr(nearest)));
+        break;
+      }
+    }
+    return fmt::format("suanli: error: {}\nRun with --help for more information.\n", message);
   });
   try {
     app.parse(argc, argv);

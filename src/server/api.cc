@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <optional>
 #include <semaphore>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "app/requests.h"
 #include "core/text.h"
@@ -110,19 +113,32 @@ Result<Request> Decode(const json& body, const std::vector<app::Field<Request>>&
   for (const auto& f : fields) {
     if (!f.cli_only) known.push_back(f.name);
   }
+  std::vector<std::pair<const app::Field<Request>*, std::string>> given;
   for (const auto& item : body.items()) {
     const std::string& key = item.key();
     const json& value = item.value();
-    const auto it = std::find_if(fields.begin(), fields.end(),
-                                 [&](const auto& f) { return f.name == key && !f.cli_only; });
+    const auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) {
+      return app::NamedAs(f, key) && !f.cli_only;
+    });
     if (it == fields.end()) return tl::unexpected(app::UnknownField(key, known));
+    // One field under two names ("tp" and vLLM's "tensor_parallel_size") is a contradiction.
+    for (const auto& [field, as] : given) {
+      if (field == &*it) {
+        return MakeError("given twice, as '" + as + "' and '" + key + "'; give it once", "", 0,
+                         it->name);
+      }
+    }
+    given.emplace_back(&*it, key);
     auto v = ToFieldValue(value, key);
     if (!v) return tl::unexpected(v.error());
     if (!*v) continue;
     if (auto ok = it->set(r, **v); !ok) return tl::unexpected(ok.error());
   }
   for (const auto& f : fields) {
-    if (f.required && !f.cli_only && (!body.contains(f.name) || body[f.name].is_null())) {
+    const bool present = std::any_of(given.begin(), given.end(), [&](const auto& g) {
+      return g.first == &f && !body.at(g.second).is_null();
+    });
+    if (f.required && !f.cli_only && !present) {
       return tl::unexpected(app::MissingField(f.name));
     }
   }
@@ -336,8 +352,27 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   }
   if (!post) return wrong_method("POST");
   if (auto bad = BodyProblem(request.body, options_.max_body_bytes)) return *bad;
-  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  // nlohmann keeps the last of two equal keys; a body that says "tp" twice is refused, as a YAML
+  // mapping that names a key twice is.
+  std::vector<std::set<std::string>> keys;
+  std::string duplicate;
+  json body = json::parse(
+      request.body,
+      [&](int, json::parse_event_t event, json& parsed) {
+        if (event == json::parse_event_t::object_start) keys.emplace_back();
+        if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+        if (event == json::parse_event_t::key && !keys.empty() &&
+            !keys.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
+          duplicate = parsed.get<std::string>();
+        }
+        return true;
+      },
+      /*allow_exceptions=*/false);
   if (body.is_discarded()) return Error400("the body is not valid JSON");
+  if (!duplicate.empty()) {
+    return ErrorResponse(400, Error{"duplicate key in the body; a JSON object names each key once",
+                                    "", 0, duplicate.substr(0, 100)});
+  }
   if (!body.is_object()) return Error400("the body must be a JSON object of request fields");
 
   if (path == "/v1/train") {

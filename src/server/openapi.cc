@@ -38,6 +38,11 @@ json RequestSchema(const std::vector<app::Field<Request>>& fields) {
     s["description"] = f.help;
     properties[f.name] = s;
     if (f.required) required.push_back(f.name);
+    for (const auto& alias : f.aliases) {
+      json a = Schema(f.kind);
+      a["description"] = "the same as " + f.name + " (the name frameworks use); give one of them";
+      properties[alias] = a;
+    }
   }
   json schema = {{"type", "object"}, {"additionalProperties", false}, {"properties", properties}};
   if (!required.empty()) schema["required"] = required;

@@ -185,6 +185,50 @@ TEST(Engine, TrainTakesDTypesAsFrameworksNameThem) {
   EXPECT_EQ(out.error().field, "dtype");
 }
 
+// What is wrong with an inference request names its field, whichever layer finds it: the CLI
+// shows the flag, the server the field (the model's own checks used to say "--input-tokens must
+// be ..." with no field). 0 chips given is an error, not "no limit".
+TEST(Engine, InferErrorsNameTheField) {
+  auto field_of = [](auto spoil) {
+    InferRequest r;
+    r.model = "llama-3-8b";
+    r.chip = {"h100"};
+    r.mode = "analytic";
+    spoil(r);
+    auto out = TheEngine().Infer(r, Json());
+    EXPECT_FALSE(out);
+    return out ? std::string("(no error)") : out.error().field;
+  };
+  EXPECT_EQ(field_of([](InferRequest& r) { r.input_tokens = 0; }), "input_tokens");
+  EXPECT_EQ(field_of([](InferRequest& r) { r.output_tokens = 2e7; }), "output_tokens");
+  EXPECT_EQ(field_of([](InferRequest& r) { r.input_tokens = 9000; }), "input_tokens");  // 8K ctx
+  EXPECT_EQ(field_of([](InferRequest& r) { r.tpot_ms = 0; }), "tpot_ms");
+  EXPECT_EQ(field_of([](InferRequest& r) { r.prefix_cache_hit = 1; }), "prefix_cache_hit");
+  EXPECT_EQ(field_of([](InferRequest& r) { r.mtp_acceptance = 1.5; }), "mtp_acceptance");
+  EXPECT_EQ(field_of([](InferRequest& r) { r.count = 0; }), "count");
+  EXPECT_EQ(field_of([](InferRequest& r) { r.count = -8; }), "count");
+}
+
+// vLLM's and Megatron-LM's names for a field set that field.
+TEST(Fields, FrameworkNamesAreAliases) {
+  InferRequest i;
+  ASSERT_TRUE(SetField(InferFields(), i, "tensor_parallel_size", FieldValue{8.0}));
+  ASSERT_TRUE(SetField(InferFields(), i, "gpu_memory_utilization", FieldValue{0.9}));
+  ASSERT_TRUE(SetField(InferFields(), i, "max_num_batched_tokens", FieldValue{std::string("8k")}));
+  EXPECT_EQ(i.tp, 8);
+  EXPECT_EQ(i.kv_memory_fraction, 0.9);
+  EXPECT_EQ(i.max_batched_tokens, 8000);
+  TrainRequest t;
+  ASSERT_TRUE(SetField(TrainFields(), t, "pipeline_model_parallel_size", FieldValue{4.0}));
+  ASSERT_TRUE(SetField(TrainFields(), t, "micro_batch_size", FieldValue{2.0}));
+  EXPECT_EQ(t.pp, 4);
+  EXPECT_EQ(t.micro_batch, 2);
+  // Still strict: the alias's value is converted as the field's, and an error names the field.
+  auto e = SetField(InferFields(), i, "tensor_parallel_size", FieldValue{2.5});
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().field, "tp");
+}
+
 TEST(Fields, ConversionIsStrictAndNamesTheField) {
   TrainRequest r;
   const auto& fields = TrainFields();

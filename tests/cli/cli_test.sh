@@ -450,6 +450,36 @@ expect_bad "infer --draft-model with another tokenizer" "draft-model.*same token
   infer --model llama-3.1-70b --chip h100 --draft-model deepseek-v3 --mtp 2 --mtp-acceptance 0.6
 expect_bad "infer --draft-model without --mtp" "draft-model.*needs --mtp" \
   infer --model llama-3.1-70b --chip h100 --draft-model llama-3.1-8b
+expect_bad "infer --count 0 is no chips, not 'no limit'" "count: must be at least 1 chip" \
+  infer --model llama-3.1-8b --chip h100 --mode analytic --count 0
+expect_bad "infer --input-tokens 0 names the flag" "^suanli: error: --input-tokens: must be between 1" \
+  infer --model llama-3.1-8b --chip h100 --mode analytic --input-tokens 0
+expect_bad "a misspelt command names the nearest" "unknown command 'trian'.*did you mean train" trian
+expect_bad "a flag the command lacks names the nearest" \
+  "unknown flag '--tensor-model-parallel-size' for infer; nearest: --tensor-parallel-size" \
+  infer --model llama-3.1-8b --chip h100 --tensor-model-parallel-size 2
+expect_bad "simulate without a cluster says it is required" "cluster: is required" \
+  simulate --model llama-3.1-8b --tokens 1T
+# vLLM's and Megatron-LM's flag names are the same fields.
+run infer --model llama-3-70b --chip h100 --mode analytic --json --tp 8 --kv-memory-fraction 0.85
+short=$OUT
+run infer --model llama-3-70b --chip h100 --mode analytic --json --tensor-parallel-size 8 \
+  --gpu-memory-utilization 0.85
+if [ "$RC" -eq 0 ] && [ -n "$short" ] && [ "$OUT" = "$short" ]; then
+  ok "infer --tensor-parallel-size / --gpu-memory-utilization as vLLM spells them"
+else
+  not_ok "infer --tensor-parallel-size / --gpu-memory-utilization as vLLM spells them" "rc $RC" \
+    "${ERR:0:200}"
+fi
+run train --model llama-3-70b --chip h800 --count 1024 --tokens 1T --json --tp 4 --pp 4
+short=$OUT
+run train --model llama-3-70b --chip h800 --count 1024 --tokens 1T --json \
+  --tensor-model-parallel-size 4 --pipeline-model-parallel-size 4
+if [ "$RC" -eq 0 ] && [ -n "$short" ] && [ "$OUT" = "$short" ]; then
+  ok "train --tensor-model-parallel-size / --pipeline-model-parallel-size as Megatron spells them"
+else
+  not_ok "train --tensor-model-parallel-size as Megatron spells it" "rc $RC" "${ERR:0:200}"
+fi
 expect_bad "infer --qps in offline mode" "qps.*offline" \
   infer --model llama-3.1-8b --chip h100 --mode offline --qps 5
 expect_bad "infer --qps with mode analytic" "qps.*analytic" \

@@ -160,6 +160,23 @@ TEST(Api, BadBodiesGetTheirStatusAndField) {
       {"object where a list is expected", "/v1/infer", R"({"model": "x", "chip": {"a": 1}})", 400,
        "chip"},
       {"list of non-strings", "/v1/infer", R"({"model": "x", "chip": [1, 2]})", 400, "chip"},
+      // A key twice: nlohmann would keep the last one silently.
+      {"duplicate key", "/v1/infer",
+       R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic", "tp": 1, "tp": 2})", 400,
+       "tp"},
+      {"a field under its name and its alias", "/v1/infer",
+       R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic", "tp": 1,
+           "tensor_parallel_size": 2})",
+       400, "tp"},
+      // The model's own checks name the field, not a flag (was field null, "--input-tokens ...").
+      {"zero prompt tokens", "/v1/infer",
+       R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic", "input_tokens": 0})", 400,
+       "input_tokens"},
+      {"negative TPOT target", "/v1/infer",
+       R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic", "tpot_ms": -1})", 400,
+       "tpot_ms"},
+      {"zero chips given", "/v1/infer",
+       R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic", "count": 0})", 400, "count"},
       {"nesting too deep", "/v1/train", std::string(100, '[') + std::string(100, ']'), 400,
        nullptr},
       {"oversized", "/v1/train", "{\"model\": \"" + std::string(5000, 'x') + "\"}", 413, nullptr},
@@ -186,6 +203,36 @@ TEST(Api, BadBodiesGetTheirStatusAndField) {
   EXPECT_EQ(m.headers["Allow"], "POST");
   EXPECT_EQ(api.Handle({"POST", "/healthz", "", ""}).status, 200);  // liveness takes anything
   EXPECT_EQ(api.Handle({"DELETE", "/v1/catalog/chips", "", ""}).status, 405);
+}
+
+// Flags as vLLM and Megatron-LM spell them are the same fields: the same answer as the short name.
+TEST(Api, FrameworkNamesAreTheSameFields) {
+  Api api(TheEngine(), {});
+  const std::string infer = R"({"model": "llama-3-70b", "chip": "h100", "mode": "analytic", )";
+  auto as_vllm =
+      Post(api, "/v1/infer", infer + R"("tensor_parallel_size": 8, "gpu_memory_utilization": 0.85,
+                                 "max_num_batched_tokens": 8192})");
+  ASSERT_EQ(as_vllm.status, 200) << as_vllm.body;
+  EXPECT_EQ(as_vllm.body,
+            Post(api, "/v1/infer",
+                 infer + R"("tp": 8, "kv_memory_fraction": 0.85, "max_batched_tokens": 8192})")
+                .body);
+  EXPECT_EQ(json::parse(as_vllm.body)["layout"]["tp"], 8);
+  const std::string train = R"({"model": "llama-3-70b", "chip": "h800", "count": 1024,
+                                "tokens": "1T", )";
+  auto as_megatron = Post(api, "/v1/train", train + R"("tensor_model_parallel_size": 4,
+                                     "pipeline_model_parallel_size": 4, "seq_length": 4096,
+                                     "recompute_granularity": "full"})");
+  ASSERT_EQ(as_megatron.status, 200) << as_megatron.body;
+  EXPECT_EQ(
+      as_megatron.body,
+      Post(api, "/v1/train", train + R"("tp": 4, "pp": 4, "seq_len": 4096, "recompute": "full"})")
+          .body);
+  // OpenAPI lists them, so a client validating against additionalProperties: false can send them.
+  const json spec = json::parse(Get(api, "/v1/openapi.json").body);
+  const json schema =
+      spec["paths"]["/v1/infer"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+  EXPECT_TRUE(schema["properties"].contains("tensor_parallel_size")) << schema.dump();
 }
 
 TEST(Api, TokenGuardsEverythingButHealthz) {
