@@ -12,19 +12,6 @@
 namespace suanli::app {
 namespace {
 
-// Longest first, so "Mi" is not read as "M" followed by "i".
-constexpr NumberSuffix kSuffixes[] = {{"Ki", 1024.0},
-                                      {"Mi", 1024.0 * 1024},
-                                      {"Gi", 1024.0 * 1024 * 1024},
-                                      {"Ti", 1024.0 * 1024 * 1024 * 1024},
-                                      {"K", 1e3},
-                                      {"k", 1e3},
-                                      {"M", 1e6},
-                                      {"B", 1e9},
-                                      {"G", 1e9},
-                                      {"T", 1e12},
-                                      {"P", 1e15}};
-
 Error NotANumber(std::string_view text, std::string_view field) {
   std::string shown(text.substr(0, 40));
   if (text.size() > 40) shown += "...";
@@ -82,7 +69,7 @@ Error Beyond(const std::string& shown, bool low, std::string_view field, int64_t
 
 Result<double> ParseAmount(std::string_view text, std::string_view field) {
   if (text.empty()) return MakeError("empty value; expected a number", "", 0, std::string(field));
-  const ScaledNumber n = ParseScaledNumber(text, kSuffixes);
+  const ScaledNumber n = ParseScaledNumber(text, AmountSuffixes());
   if (n.status == NumberStatus::kOutOfRange) return tl::unexpected(OutOfRange(text, field));
   if (n.status != NumberStatus::kOk) return tl::unexpected(NotANumber(text, field));
   return n.value;

@@ -5,6 +5,22 @@
 
 namespace suanli {
 
+std::span<const NumberSuffix> AmountSuffixes() {
+  // Longest first, so "Mi" is not read as "M" followed by "i".
+  static constexpr NumberSuffix kSuffixes[] = {{"Ki", 1024.0},
+                                               {"Mi", 1024.0 * 1024},
+                                               {"Gi", 1024.0 * 1024 * 1024},
+                                               {"Ti", 1024.0 * 1024 * 1024 * 1024},
+                                               {"K", 1e3},
+                                               {"k", 1e3},
+                                               {"M", 1e6},
+                                               {"B", 1e9},
+                                               {"G", 1e9},
+                                               {"T", 1e12},
+                                               {"P", 1e15}};
+  return kSuffixes;
+}
+
 ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuffix> suffixes) {
   double scale = 1;
   std::string_view digits = text;

@@ -26,6 +26,10 @@ struct ScaledNumber {
 // text and results beyond a double are not numbers.
 ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuffix> suffixes);
 
+// The suffixes of amounts users type, on the command line, in HTTP bodies and in scenario files:
+// K (or k), M, B or G, T, P are powers of 1000; Ki, Mi, Gi, Ti powers of 1024 (4Mi = 4,194,304).
+std::span<const NumberSuffix> AmountSuffixes();
+
 }  // namespace suanli
 
 #endif  // SUANLI_CORE_NUMBER_H_

@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <initializer_list>
 #include <map>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/number.h"
 #include "core/text.h"
 
 namespace suanli {
@@ -225,6 +227,27 @@ class YamlReader {
            Join(path, key));
     }
     return v;
+  }
+
+  // Num for an amount a user may type with a suffix, as on the command line: "tokens: 40T",
+  // "input_tokens: 2k" (AmountSuffixes). Only for counts whose unit is not in their name: a
+  // memory_gib of "80Gi" would be read as 80 x 2^30 GiB.
+  double Amount(const YAML::Node& map, std::string_view key, const std::string& path, double lo,
+                double hi, std::optional<double> fallback = std::nullopt) {
+    const YAML::Node n = map[std::string(key)];
+    if (n && n.IsScalar()) {
+      const std::string text = n.as<std::string>();
+      const ScaledNumber v = ParseScaledNumber(text, AmountSuffixes());
+      if (v.status == NumberStatus::kOk && !text.empty() &&
+          !std::isdigit(static_cast<unsigned char>(text.back()))) {
+        if (v.value < lo || v.value > hi) {
+          Fail("value " + text + " out of range; expected " + FormatRange(lo, hi), n,
+               Join(path, key));
+        }
+        return v.value;
+      }
+    }
+    return Num(map, key, path, lo, hi, fallback);
   }
 
   int Int(const YAML::Node& map, std::string_view key, const std::string& path, int lo, int hi,

@@ -189,7 +189,7 @@ class ScenarioLoader : public SupplyReader {
                          "max_chips", "earliest_start", "target", "priority", "source", "note"});
               TrainingRun r;
               workload(n, p, "a training run", r.name, r.model, r.dtypes, r.chips);
-              r.tokens = Num(n, "tokens", p, 1, 1e18);
+              r.tokens = Amount(n, "tokens", p, 1, 1e18);
               r.min_chips = Num(n, "min_chips", p, 1, 1e8, 1);
               r.max_chips = Num(n, "max_chips", p, 1, 1e8);
               if (r.max_chips < r.min_chips)
@@ -210,9 +210,9 @@ class ScenarioLoader : public SupplyReader {
                              "priority", "source", "note"});
                   InferenceService v;
                   workload(n, p, "a service", v.name, v.model, v.dtypes, v.chips);
-                  v.input_tokens = Num(n, "input_tokens", p, 1, 1e7, 1024);
-                  v.output_tokens = Num(n, "output_tokens", p, 1, 1e7, 256);
-                  v.demand_tokens_per_s = Num(n, "demand_tokens_per_s", p, 0, 1e12);
+                  v.input_tokens = Amount(n, "input_tokens", p, 1, 1e7, 1024);
+                  v.output_tokens = Amount(n, "output_tokens", p, 1, 1e7, 256);
+                  v.demand_tokens_per_s = Amount(n, "demand_tokens_per_s", p, 0, 1e12);
                   v.growth_per_period = Num(n, "growth_per_period", p, -0.99, 10, 0);
                   if (n["tpot_ms"]) v.tpot_ms = Num(n, "tpot_ms", p, 0.1, 1e6);
                   v.priority = Num(n, "priority", p, 0, 1e6, 1);

@@ -305,6 +305,30 @@ TEST(ScenarioYamlTest, DuplicateKeysAreErrors) {
               "duplicate key");
 }
 
+// Token counts as users type them on the command line: "tokens: 40T" was "expected a number".
+// 2Ti = 2 x 2^40 tokens; 2k = 2,000 (K is a power of 1000). Out of range and trailing text are
+// still errors at the line.
+TEST(ScenarioYamlTest, TokenCountsTakeAmountSuffixes) {
+  auto r = ParseScenario(Replace(26, "      tokens: 15T"), kFile);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->training[0].tokens, 15e12);
+  r = ParseScenario(Replace(26, "      tokens: 2Ti"), kFile);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->training[0].tokens, 2.0 * 1099511627776.0);
+  auto service = InsertAfter(
+      30, {"  inference:", "    - name: chat", "      model: llama-3-8b", "      input_tokens: 2k",
+           "      output_tokens: 0.5K", "      demand_tokens_per_s: 1.5M", "      chips: [h100]"});
+  r = ParseScenario(service, kFile);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->services[0].input_tokens, 2000);
+  EXPECT_EQ(r->services[0].output_tokens, 500);
+  EXPECT_EQ(r->services[0].demand_tokens_per_s, 1.5e6);
+  ExpectError(Replace(26, "      tokens: 2E"), 26, "workloads.training[0].tokens",
+              "expected a number");
+  ExpectError(Replace(26, "      tokens: 2000P"), 26, "workloads.training[0].tokens",
+              "out of range");
+}
+
 // A list as a key (`? [a, b]`) failed as yaml-cpp's "bad conversion" wherever a loader read
 // the key; now it is an error at the key.
 TEST(ScenarioYamlTest, KeysAreNames) {
