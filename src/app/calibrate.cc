@@ -856,7 +856,8 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       }
       auto built = internal::BuildInferJob(*cat, req);
       if (!built) return tl::unexpected(At(built.error(), row));
-      auto first = perf::EstimateInference(built->job, built->fixed);
+      internal::LatencyTargets targets;
+      auto first = internal::EstimateAtTargets(req, built->job, built->fixed, &targets);
       if (!first) return tl::unexpected(At(first.error(), row));
       perf::InferenceConstraints fixed = built->fixed;
       if (!first->disaggregated) {

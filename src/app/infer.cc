@@ -41,10 +41,7 @@ bool Simulated(const InferRequest& r) { return r.mode != "analytic"; }
 // The latency targets of a request: those given, else in the server and interactive modes
 // MLPerf's for the mode, so that the analytic estimate (and the batch it chooses, which caps the
 // simulated engine) and the simulation answer under the same SLO. Offline and analytic take none.
-struct LatencyTargets {
-  std::optional<double> ttft_ms, tpot_ms;
-  std::string source;  // empty when given
-};
+using internal::LatencyTargets;
 LatencyTargets TargetsOf(const InferRequest& r) {
   if (r.ttft_ms || r.tpot_ms || (r.mode != "server" && r.mode != "interactive"))
     return {r.ttft_ms, r.tpot_ms, ""};
@@ -175,11 +172,9 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
 
 // The request-level simulation of the deployment the analytic model chose: one attention group
 // of the instance, with its share of the arrivals.
-Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
-                                                     const perf::InferenceJob& job,
-                                                     const perf::InferenceEstimate& e,
-                                                     const std::string& trace_path,
-                                                     uint64_t max_file_bytes) {
+Result<report::ServingSimulation> SimulateDeployment(
+    const InferRequest& r, const perf::InferenceJob& job, const perf::InferenceEstimate& e,
+    const LatencyTargets& targets, const std::string& trace_path, uint64_t max_file_bytes) {
   report::ServingSimulation s;
   s.mode = r.mode;
   if (e.disaggregated) {
@@ -215,8 +210,6 @@ Result<report::ServingSimulation> SimulateDeployment(const InferRequest& r,
     limits.host_tokens_per_s = r.host_link_gb_s * 1e9 / per_token;
     s.kv_host_gib = r.kv_host_gib;
   }
-  const LatencyTargets targets =
-      job.ttft_ms == TargetsOf(r).ttft_ms ? TargetsOf(r) : LongPromptTargetsOf(r);
   const sim::SloTargets slo{targets.ttft_ms, targets.tpot_ms};
   s.slo_source = targets.source;
   s.ttft_target_ms = slo.ttft_ms;
@@ -513,6 +506,23 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   return job;
 }
 
+Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::InferenceJob& job,
+                                                  const perf::InferenceConstraints& fixed,
+                                                  LatencyTargets* targets) {
+  *targets = TargetsOf(r);
+  auto e = perf::EstimateInference(job, fixed);
+  if (e || targets->source.empty()) return e;
+  const LatencyTargets longer = LongPromptTargetsOf(r);
+  if (!(longer.ttft_ms > job.ttft_ms)) return e;
+  perf::InferenceJob relaxed = job;
+  relaxed.ttft_ms = longer.ttft_ms;
+  auto again = perf::EstimateInference(relaxed, fixed);
+  if (!again) return e;
+  job = std::move(relaxed);
+  *targets = longer;
+  return again;
+}
+
 Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest& r) {
   auto formats = CheckInferRequest(cat, r);
   if (!formats) return tl::unexpected(formats.error());
@@ -538,6 +548,7 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
   if (!formats) return tl::unexpected(formats.error());
   // Rows point at their jobs: the jobs must not move once rows exist.
   std::vector<perf::InferenceJob> jobs(r.chip.size());
+  std::vector<LatencyTargets> targets(r.chip.size());
   std::vector<report::CompareRow> rows;
   for (size_t i = 0; i < r.chip.size(); ++i) {
     auto chip = WithField(catalog_->FindChip(r.chip[i]), "chip");
@@ -563,19 +574,7 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
           perf::TightenPowerCap(job.system, *r.power_cap_w);
         }
         if (ok) {
-          auto e = perf::EstimateInference(job, {r.tp, r.ep, r.dp, r.pp});
-          const LatencyTargets longer =
-              TargetsOf(r).source.empty() ? TargetsOf(r) : LongPromptTargetsOf(r);
-          if (!e && longer.ttft_ms > job.ttft_ms) {
-            // MLPerf's default TTFT suits prompts of a few hundred tokens; not a target the user
-            // gave, so a long prompt that misses it on every layout gets the long-context one.
-            perf::InferenceJob relaxed = job;
-            relaxed.ttft_ms = longer.ttft_ms;
-            if (auto again = perf::EstimateInference(relaxed, {r.tp, r.ep, r.dp, r.pp})) {
-              job = relaxed;
-              e = std::move(again);
-            }
-          }
+          auto e = internal::EstimateAtTargets(r, job, {r.tp, r.ep, r.dp, r.pp}, &targets[i]);
           if (e) {
             row.estimate = *e;
           } else {
@@ -615,8 +614,8 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
         if (!p) return tl::unexpected(p.error());
         trace_path = *p;
       }
-      auto sim =
-          SimulateDeployment(r, jobs[0], report.estimate, trace_path, options_.max_file_bytes);
+      auto sim = SimulateDeployment(r, jobs[0], report.estimate, targets[0], trace_path,
+                                    options_.max_file_bytes);
       if (!sim) return tl::unexpected(sim.error());
       report.simulation = std::move(*sim);
     }

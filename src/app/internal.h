@@ -77,6 +77,21 @@ struct InferSetup {
 };
 Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest& r);
 
+// The latency targets an infer request is estimated and simulated under: those given, else in the
+// server and interactive modes MLPerf's for the mode, with what they say of themselves.
+struct LatencyTargets {
+  std::optional<double> ttft_ms, tpot_ms;
+  std::string source;  // empty when given
+};
+
+// The estimate of `job` (whose targets InferJobFor set) within `fixed`. MLPerf's default TTFT
+// suits prompts of a few hundred tokens: when no layout meets it and the user gave no target, a
+// long prompt takes MLPerf's long-context TTFT scaled to its length, and `job.ttft_ms` is relaxed
+// to it. `targets` receives the targets the estimate is under, for the simulation and the report.
+Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::InferenceJob& job,
+                                                  const perf::InferenceConstraints& fixed,
+                                                  LatencyTargets* targets);
+
 }  // namespace suanli::app::internal
 
 #endif  // SUANLI_APP_INTERNAL_H_

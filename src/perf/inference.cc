@@ -636,15 +636,13 @@ class BatchSearch {
     c.layout = l;
     c.batch = b;
     c.memory_batch = memory_batch_;
-    c.step = StepTime(x_, l, b, ctx_, b * prefill_per_output_, job.input_tokens);
-    if (prefill_per_output_ > 0) {
-      // Prompts arrive in whole requests, b / output_tokens per group and step: a step carries
-      // one on some group with probability 1 - exp(-dp b / output) (Poisson), and such a step
-      // runs outside CUDA graphs on engines that capture only decode-only steps.
-      const double with_prompt = 1 - std::exp(-l.dp * b / job.output_tokens);
-      c.step.overhead_s += with_prompt * EagerSeconds(job, l);
-    }
-    c.step.overhead_s += std::max(0.0, launch_s_ - c.step.total());
+    // Prompts arrive in whole requests, b / output_tokens per group and step: a step carries
+    // one on some group with probability 1 - exp(-dp b / output) (Poisson), and such a step
+    // runs outside CUDA graphs on engines that capture only decode-only steps.
+    const double eager_s = prefill_per_output_ > 0 ? (1 - std::exp(-l.dp * b / job.output_tokens)) *
+                                                         EagerSeconds(job, l)
+                                                   : 0.0;
+    c.step = FlooredStep(b, b * prefill_per_output_, eager_s);
     c.step_s = c.step.total();
     // Live traffic arrives in bursts: a server keeps headroom to meet its
     // tail latency, so it runs below the full-batch rate.
@@ -653,13 +651,13 @@ class BatchSearch {
     if (prefill_per_output_ > 0) {
       // Aggregated: a new prompt waits for the running step, then rides one
       // step alongside the decode batch.
-      const double with_prompt = StepTotal(b, std::max(1.0, computed_prompt_));
+      const double with_prompt = FlooredStep(b, std::max(1.0, computed_prompt_)).total();
       c.ttft_s = c.step_s + with_prompt + EagerSeconds(job, l);
       c.ttft_p99_s = c.ttft_p99_unqueued_s = c.ttft_s * tail_;
       if (job.mode == ServingMode::kServer) {
         // Live arrivals: prompts also queue behind the prompts before them. Each holds the
         // group for what it adds to a decode step; they arrive at the rate the batch completes.
-        const double prefill_s = std::max(0.0, with_prompt - StepTotal(b, 0));
+        const double prefill_s = std::max(0.0, with_prompt - FlooredStep(b, 0).total());
         const double arrivals = b * TokensPerDecodeStep(job) / job.output_tokens / c.step_s;
         const PromptQueue q = PromptQueueOf(arrivals * prefill_s, prefill_s);
         c.ttft_s += q.mean_s;
@@ -710,10 +708,13 @@ class BatchSearch {
   double computed_prompt_;
   double launch_s_;  // an eager step's floor (EagerLaunchSeconds)
 
-  // The step of `decode` sequences with `prefill` prompt tokens, no shorter than its launches.
-  double StepTotal(double decode, double prefill) const {
-    return std::max(launch_s_,
-                    StepTime(x_, l_, decode, ctx_, prefill, x_.job.input_tokens).total());
+  // The step of `decode` sequences with `prefill` prompt tokens and `extra_overhead_s` of host
+  // time, no shorter than its launches (the floor is overhead: the GPU waits on the host).
+  Step FlooredStep(double decode, double prefill, double extra_overhead_s = 0) const {
+    Step st = StepTime(x_, l_, decode, ctx_, prefill, x_.job.input_tokens);
+    st.overhead_s += extra_overhead_s;
+    st.overhead_s += std::max(0.0, launch_s_ - st.total());
+    return st;
   }
 };
 

@@ -740,6 +740,21 @@ TEST(Calibrate, MeasuredLatenciesAreFittedTo) {
   EXPECT_EQ(with_target["measurements"][0]["metric"], "measured_tpot_ms");
 }
 
+// A server-mode run with a 120,000-token prompt and no latency targets: no layout meets MLPerf's
+// default 2 s TTFT, so infer takes the long-context TTFT scaled to the prompt, and calibrate
+// predicts the measurement under the same targets (it refused the row: 'no layout meets').
+TEST(Calibrate, ALongPromptTakesTheLongContextTtftAsInferDoes) {
+  const suanli::app::Setup s{
+      "infer",
+      "model: llama-3.1-8b, chip: h100, count: 8, mode: server, input_tokens: 120000, "
+      "output_tokens: 1000, requests: 20"};
+  const double predicted = Predict(Shipped(), s, "tpot_ms");
+  const auto j = Calibrate(Shipped(), "- {kind: infer, " + s.yaml + ", measured_tpot_ms: " +
+                                          std::to_string(predicted) + "}\n");
+  ASSERT_EQ(j["measurements"].size(), 1u);
+  EXPECT_NEAR(j["measurements"][0]["predicted_before"].get<double>(), predicted, 1e-3 * predicted);
+}
+
 // A serving measurement beyond what the chip's fastest format could compute is flagged, as
 // training ones are: 70B parameters at 2 FLOP each per output token on H100 (1,979 TFLOPS in
 // FP8, its fastest) is at most 1979e12 / 1.4e11 = ~14,000 decode tokens/s per chip.
