@@ -970,20 +970,17 @@ else
   not_ok "forecast --json has every field" "$missing"
 fi
 
-run "${FORECAST[@]}"
-if [ "$RC" -eq 0 ] && cmp -s "$TMP/stdout" "$TMP/forecast1.json"; then
-  ok "forecast twice gives identical bytes"
-else
-  not_ok "forecast twice gives identical bytes" "exit $RC" "stderr: ${ERR:0:300}"
-fi
-
+# A second run, written with -o, gives the first run's stdout byte for byte: the forecast is the
+# same twice, and -o writes what stdout would show (one run checks both; under ASan each run of
+# 50 samples costs seconds).
 rm -f "$TMP/forecast.json" "$TMP/forecast.json.tmp"
 run "${FORECAST[@]}" -o "$TMP/forecast.json"
 if [ "$RC" -eq 0 ] && cmp -s "$TMP/forecast.json" "$TMP/forecast1.json" && [ -z "$OUT" ] &&
   [ ! -e "$TMP/forecast.json.tmp" ]; then
-  ok "forecast -o writes the stdout content"
+  ok "forecast twice gives identical bytes, and -o writes the stdout content"
 else
-  not_ok "forecast -o writes the stdout content" "exit $RC" "stderr: ${ERR:0:300}"
+  not_ok "forecast twice gives identical bytes, and -o writes the stdout content" "exit $RC" \
+    "stderr: ${ERR:0:300}"
 fi
 
 # --- forecast: bad input -----------------------------------------------------
