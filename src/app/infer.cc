@@ -492,6 +492,14 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
       job.dtype_basis += fmt::format("{}{}", job.dtype_basis.empty() ? "" : "; ", notes);
     }
   }
+  if (const auto attention = perf::AttentionFormatOf(chip);
+      attention && !perf::SixteenBitPeakKnown(chip)) {
+    const bool said = job.dtype_basis.find("no known 16-bit peak") != std::string::npos;
+    job.dtype_basis +=
+        fmt::format("{}attention at the {} peak{}", job.dtype_basis.empty() ? "" : "; ",
+                    perf::ServingDTypeName(*attention),
+                    said ? "" : fmt::format(" ({} has no known 16-bit peak)", chip.id));
+  }
   const LatencyTargets targets = TargetsOf(r);
   job.tpot_ms = targets.tpot_ms;
   job.ttft_ms = targets.ttft_ms;

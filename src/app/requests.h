@@ -26,7 +26,8 @@ struct TrainRequest {
   double tokens = 0;
   std::optional<int> seq_len;  // unset: the model's, at most 8192
   std::optional<double> global_batch_tokens;
-  std::string dtype;      // matmul format; empty: bf16, or the precision recipe's
+  std::string dtype;  // matmul format; empty: the recipe's, else perf::TrainingJobFor's (bf16, fp16
+                      // or fp8 by chip)
   std::string precision;  // a recipe (perf/precision.h); empty: the one --dtype means
   // Each tensor's format, overriding the recipe's (fp32, bf16, fp16, fp8, none).
   std::string param_dtype, grad_dtype, grad_reduce_dtype, main_param_dtype, optimizer_dtype,

@@ -91,6 +91,23 @@ bool ChipServes(const catalog::Chip& chip, ServingDType d) {
   return std::find(names.begin(), names.end(), ServingDTypeName(d)) != names.end();
 }
 
+bool SixteenBitPeakKnown(const catalog::Chip& chip) {
+  return chip.peak(DType::kBf16).known() || chip.peak(DType::kFp16).known();
+}
+
+std::string ServingFormatsOf(const catalog::Chip& chip) {
+  const auto names = SupportedServing(chip);
+  return names.empty() ? std::string("none: no peak_tflops figure is known") : JoinOr(names);
+}
+
+std::optional<ServingDType> AttentionFormatOf(const catalog::Chip& chip) {
+  for (ServingDType d :
+       {ServingDType::kBf16, ServingDType::kFp16, ServingDType::kFp8, ServingDType::kInt8}) {
+    if (chip.peak(*catalog::ParseDType(ServingDTypeName(d))).known()) return d;
+  }
+  return std::nullopt;
+}
+
 ServedFormat ServedFormatOf(const catalog::Chip& chip, ServingDType checkpoint) {
   if (ChipServes(chip, checkpoint)) return {checkpoint, ""};
   const std::string name(ServingDTypeName(checkpoint));
@@ -106,6 +123,17 @@ ServedFormat ServedFormatOf(const catalog::Chip& chip, ServingDType checkpoint) 
   }
   for (ServingDType d : {ServingDType::kBf16, ServingDType::kFp16}) {
     if (ChipServes(chip, d)) return as(d, "16-bit weights");
+  }
+  // No 16-bit peak known (roadmap parts whose vendor gives FP8/FP4 only, inference NPUs rated
+  // in INT8 TOPS): the widest format with a known peak, the checkpoint's weights quantized to
+  // it, as deployments on such chips serve them (W8A8 on INT8 NPUs).
+  for (ServingDType d : {ServingDType::kFp8, ServingDType::kInt8, ServingDType::kFp4}) {
+    if (ServingDTypeBytes(d) <= ServingDTypeBytes(checkpoint) && ChipServes(chip, d)) {
+      return ServedFormat{
+          d, fmt::format("{} has no known 16-bit peak (peak_tflops.bf16, fp16): {}, its widest "
+                         "format with a known peak, the weights quantized to it",
+                         chip.id, ServingDTypeName(d))};
+    }
   }
   return {checkpoint, ""};  // nothing it serves: the estimate names what the chip supports
 }
@@ -123,8 +151,9 @@ bool Fp8BlockScaled(const catalog::Model& m) {
 
 // The GEMM rate and bytes of weights served in `d`: 8- and 4-bit formats at that format's peak,
 // 16-bit and weight-only int4 at the 16-bit peak. `flag` names the knob in errors.
-Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d, double half_peak,
-                                    const char* flag) {
+Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d,
+                                    std::optional<double> half_peak, const char* flag,
+                                    const char* field) {
   const auto& chip = *job.chip;
   const auto& cal = job.calibration;
   static constexpr DType kCompute[] = {DType::kBf16, DType::kFp16, DType::kFp8,
@@ -133,9 +162,17 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d, dou
   const std::string name(ServingDTypeName(d));
   WeightFormat w;
   w.bytes = ServingDTypeBytes(d);
-  if (d == ServingDType::kInt4 || d == ServingDType::kBf16 || d == ServingDType::kFp16) {
-    w.peak = v.known() ? *v.value * kTera : half_peak;
+  const bool sixteen_bit_math =
+      d == ServingDType::kInt4 || d == ServingDType::kBf16 || d == ServingDType::kFp16;
+  if (sixteen_bit_math && (v.known() || half_peak)) {
+    w.peak = v.known() ? *v.value * kTera : *half_peak;
     w.eff = cal.matmul_efficiency;
+  } else if (sixteen_bit_math && !v.unsupported) {
+    return MakeError(fmt::format("chip '{}': {} runs at the 16-bit peak, and neither "
+                                 "peak_tflops.bf16 nor peak_tflops.fp16 is known in the "
+                                 "catalog{}; it supports {}, or add the figure with --catalog",
+                                 chip.id, name, flag, ServingFormatsOf(chip)),
+                     "", 0, field);
   } else if (v.unsupported) {
     // FP4 checkpoints (gpt-oss's MXFP4 experts) run on such chips dequantized to 16-bit math.
     const std::string hint =
@@ -143,11 +180,13 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d, dou
             ? " (4-bit weights with 16-bit math, as FP4 checkpoints run on chips without FP4: int4)"
             : "";
     return MakeError("chip '" + chip.id + "' does not support " + name + flag + "; it supports " +
-                     JoinOr(SupportedServing(chip)) + hint);
+                         ServingFormatsOf(chip) + hint,
+                     "", 0, field);
   } else if (!v.known()) {
     return MakeError("chip '" + chip.id + "': peak_tflops." + name + " is unknown in the catalog" +
-                     flag + "; it supports " + JoinOr(SupportedServing(chip)) +
-                     ", or add the figure with --catalog");
+                         flag + "; it supports " + ServingFormatsOf(chip) +
+                         ", or add the figure with --catalog",
+                     "", 0, field);
   } else {
     w.peak = *v.value * kTera;
     w.eff = d == ServingDType::kFp4 && cal.fp4_matmul_efficiency
@@ -168,22 +207,38 @@ Result<Formats> Resolve(const InferenceJob& job) {
   const auto& chip = *job.chip;
   const auto& cal = job.calibration;
   Formats f;
-  auto half = PeakOf(chip, DType::kBf16);
-  if (!half) half = PeakOf(chip, DType::kFp16);
-  if (!half) {
+  if (SupportedServing(chip).empty()) {
     return MakeError("chip '" + chip.id +
-                     "': neither peak_tflops.bf16 nor peak_tflops.fp16 is known in the catalog; "
-                     "add them with --catalog to model this chip");
+                         "': no peak_tflops figure (bf16, fp16, fp8, int8, fp4) is known in the "
+                         "catalog; add one with --catalog to model this chip",
+                     "", 0, "chip");
   }
-  f.half_peak = *half;
-  auto dense = ResolveWeights(job, job.attention_dtype.value_or(job.dtype), f.half_peak,
-                              job.attention_dtype ? " (--attention-dtype)" : "");
+  std::optional<double> half;
+  if (auto bf16 = PeakOf(chip, DType::kBf16)) {
+    half = *bf16;
+  } else if (auto fp16 = PeakOf(chip, DType::kFp16)) {
+    half = *fp16;
+  }
+  auto dense = ResolveWeights(job, job.attention_dtype.value_or(job.dtype), half,
+                              job.attention_dtype ? " (--attention-dtype)" : "",
+                              job.attention_dtype ? "attention_dtype" : "dtype");
   if (!dense) return tl::unexpected(dense.error());
-  auto experts = ResolveWeights(job, job.expert_dtype.value_or(job.dtype), f.half_peak,
-                                job.expert_dtype ? " (--expert-dtype)" : "");
+  auto experts = ResolveWeights(job, job.expert_dtype.value_or(job.dtype), half,
+                                job.expert_dtype ? " (--expert-dtype)" : "",
+                                job.expert_dtype ? "expert_dtype" : "dtype");
   if (!experts) return tl::unexpected(experts.error());
   f.dense = *dense;
   f.experts = *experts;
+  // Attention cores run in 16-bit, or in the format AttentionFormatOf names.
+  if (half) {
+    f.half_peak = *half;
+  } else if (const auto attention = AttentionFormatOf(chip)) {
+    f.half_peak = *PeakOf(chip, *catalog::ParseDType(ServingDTypeName(*attention)));
+  } else {
+    return MakeError("chip '" + chip.id +
+                     "': no 16- or 8-bit peak (peak_tflops.bf16, fp16, fp8, int8) is known in the "
+                     "catalog to run attention at; add one with --catalog");
+  }
   // A power cap lowers the clock of compute-bound kernels (perf/power.h).
   auto clock = ComputeClockFraction(chip, cal, job.system.power_cap_w);
   if (!clock) return tl::unexpected(clock.error());
@@ -193,6 +248,11 @@ Result<Formats> Resolve(const InferenceJob& job) {
   const ServingDType kv =
       job.kv_dtype.value_or(f.dense.bytes < 2 ? ServingDType::kFp8 : ServingDType::kBf16);
   f.kv_bytes = std::max(1.0, ServingDTypeBytes(kv));
+  if (chip.memory_gib.unsupported) {
+    return MakeError("chip '" + chip.id +
+                     "' has no off-chip memory (memory_gib is n/a in the catalog); serving from "
+                     "on-chip SRAM alone is not modelled");
+  }
   if (!chip.memory_tb_s.known()) {
     return MakeError("chip '" + chip.id + "': memory_tb_s is unknown in the catalog");
   }

@@ -33,15 +33,28 @@ double ServingDTypeBytes(ServingDType d);
 // Whether the chip can serve weights in `d`: it has a peak for that format (16-bit and
 // weight-only int4 run at the 16-bit peak).
 bool ChipServes(const catalog::Chip& chip, ServingDType d);
-// The format a chip serves a checkpoint's weights in, and why when that differs from the
-// checkpoint's: its own where the chip has that math; FP8 as INT8 (W8A8) on chips with INT8 math
-// but no FP8 (how Ascend deployments serve DeepSeek's FP8 checkpoints); FP4 as 4-bit weights with
-// 16-bit math (gpt-oss's MXFP4 experts on Hopper); else 16-bit.
+// Whether the catalog knows the chip's BF16 or FP16 peak.
+bool SixteenBitPeakKnown(const catalog::Chip& chip);
+// The formats the chip serves, for errors: "bf16, fp16, fp8 or int4", or why there are none.
+std::string ServingFormatsOf(const catalog::Chip& chip);
+// The format a chip serves a checkpoint's weights in when the request names none (the rule of
+// the default dtype), and why when that differs from the checkpoint's: its own where the chip has
+// that math; FP8 as INT8 (W8A8) on chips with INT8 math but no FP8 (how Ascend deployments serve
+// DeepSeek's FP8 checkpoints); FP4 as 4-bit weights with 16-bit math (gpt-oss's MXFP4 experts on
+// Hopper); else 16-bit; on a chip with no known 16-bit peak (roadmap parts rated in FP8/FP4 only,
+// NPUs rated in INT8 TOPS), the widest of fp8, int8, fp4 with a known peak, the weights quantized
+// to it. A format the request names is never changed: one the chip lacks is an error naming the
+// formats it has. Attention cores run at the 16-bit peak, or, where none is known, at the peak of
+// AttentionFormatOf.
 struct ServedFormat {
   ServingDType dtype = ServingDType::kBf16;
   std::string note;  // empty: the checkpoint's own format
 };
 ServedFormat ServedFormatOf(const catalog::Chip& chip, ServingDType checkpoint);
+// The format attention cores (QK^T, PV) run in: 16-bit where the chip's BF16 or FP16 peak is
+// known; else its widest 8-bit format with a known peak (FP8 attention, as FlashAttention-3 and
+// Ascend's FP8/HiF8 kernels run it; SageAttention's INT8 QK^T); never 4-bit. nullopt: none.
+std::optional<ServingDType> AttentionFormatOf(const catalog::Chip& chip);
 
 enum class ServingMode { kOffline, kServer };
 

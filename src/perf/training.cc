@@ -67,22 +67,27 @@ int ExpertDp(const ParallelLayout& l) { return l.tp * l.dp / (ExpertTp(l) * l.ep
 // Training computes in floating point only, so only those are offered.
 Result<double> Peak(const catalog::Chip& chip, DType d) {
   const auto& v = chip.peak(d);
+  if (v.known()) return *v.value;
+  std::vector<std::string> supported;
+  for (DType i : {DType::kBf16, DType::kFp16, DType::kFp8}) {
+    if (chip.peak(i).known()) supported.emplace_back(catalog::DTypeName(i));
+  }
+  // No training format at all: the chip's figures are missing, whatever the dtype.
+  if (supported.empty()) {
+    return MakeError("chip '" + chip.id +
+                         "': no training peak (peak_tflops.bf16, fp16, fp8) is known in the "
+                         "catalog; add one with --catalog to model this chip",
+                     "", 0, "chip");
+  }
+  const std::string trains = "; it trains in " + JoinOr(supported);
   if (v.unsupported) {
-    std::vector<std::string> supported;
-    for (DType i : {DType::kBf16, DType::kFp16, DType::kFp8}) {
-      if (chip.peak(i).known()) {
-        supported.emplace_back(catalog::DTypeName(i));
-      }
-    }
-    return MakeError("chip '" + chip.id + "' does not support " +
-                     std::string(catalog::DTypeName(d)) +
-                     (supported.empty() ? "" : "; it supports " + JoinOr(supported)));
+    return MakeError(
+        "chip '" + chip.id + "' does not support " + std::string(catalog::DTypeName(d)) + trains,
+        "", 0, "dtype");
   }
-  if (!v.known()) {
-    return MakeError("chip '" + chip.id + "': peak_tflops." + std::string(catalog::DTypeName(d)) +
-                     " is unknown in the catalog; add it with --catalog to model this chip");
-  }
-  return *v.value;
+  return MakeError("chip '" + chip.id + "': peak_tflops." + std::string(catalog::DTypeName(d)) +
+                       " is unknown in the catalog" + trains + ", or add it with --catalog",
+                   "", 0, "dtype");
 }
 
 // Everything about a job that does not depend on the layout.
@@ -122,9 +127,12 @@ Result<JobConstants> Prepare(const TrainingJob& job) {
   auto prec = PrecisionOf(job);
   if (!prec) return tl::unexpected(prec.error());
   c.prec = *prec;
-  // Attention cores and element-wise work stay in 16-bit.
+  // Attention cores and element-wise work stay in 16-bit; on a chip with no known 16-bit peak
+  // (Ascend 950DT: FP8 and FP4 only) they run at the GEMMs' FP8 peak, the one the catalog has
+  // (FP8 attention, as FlashAttention-3 and Ascend's FP8/HiF8 kernels run it).
   auto half = Peak(*job.chip, job.dtype == DType::kFp16 ? DType::kFp16 : DType::kBf16);
   if (!half) half = Peak(*job.chip, DType::kFp16);
+  if (!half && job.dtype == DType::kFp8) half = mm;
   if (!half) return tl::unexpected(half.error());
   // A power cap lowers the clock of compute-bound kernels; MFU stays measured
   // against the nominal peak, so a capped chip shows a lower MFU.
@@ -1031,6 +1039,13 @@ TrainingJob TrainingJobFor(const catalog::Catalog& cat, const catalog::Model& mo
   // Chips without BF16 math (V100, T4) train in FP16 with loss scaling, as they always have.
   if (chip.peak(catalog::DType::kBf16).unsupported && chip.peak(catalog::DType::kFp16).known()) {
     job.dtype = catalog::DType::kFp16;
+  }
+  // Chips with no known 16-bit peak but a known FP8 one (Huawei gives the Ascend 950DT, a
+  // training part, in FP8 and FP4 only) train in FP8, as DeepSeek-V3 was trained; the default
+  // picks what the chip has rather than refuse. A --dtype the request names is kept.
+  if (!chip.peak(catalog::DType::kBf16).known() && !chip.peak(catalog::DType::kFp16).known() &&
+      chip.peak(catalog::DType::kFp8).known()) {
+    job.dtype = catalog::DType::kFp8;
   }
   return job;
 }

@@ -157,6 +157,65 @@ TEST(Engine, ErrorsNameTheRequestField) {
 
 // --dtype as users type it: a framework's name is the format (bfloat16 is bf16), a precision
 // recipe's name is that recipe (--dtype mxfp8 is --precision mxfp8), with the same output.
+// A chip whose catalog entry has no 16-bit peak (Huawei gives the Ascend 950DT in FP8 and FP4
+// only) is modelled in what it has: no --dtype picks its widest format with a known peak, a
+// format it lacks is an error naming that format and the ones it has (issue 13).
+TEST(Engine, ChipsWithoutA16BitPeakRunInTheFormatsTheyHave) {
+  InferRequest r;
+  r.model = "qwen3-32b";
+  r.chip = {"ascend-950dt"};
+  r.count = 8;
+  r.mode = "analytic";
+  auto out = TheEngine().Infer(r, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  EXPECT_EQ(j["dtype"], "fp8");
+  const std::string basis = j["dtype_basis"].get<std::string>();
+  EXPECT_NE(basis.find("no known 16-bit peak"), std::string::npos) << basis;
+  EXPECT_NE(basis.find("attention at the fp8 peak"), std::string::npos) << basis;
+  // By hand: Qwen3-32B has 32.8B parameters (model card), 1 byte each in FP8: 30.55 GiB, split
+  // over the layout's tensor-parallel chips (the embeddings are not split: within 1 GiB).
+  const double tp = j["layout"]["tp"].get<double>();
+  EXPECT_NEAR(j["weights_gib_per_chip"].get<double>() * tp, 32.8e9 / (1 << 30), 1.0) << tp;
+
+  // Asked for a format the chip has no peak for: an error on dtype naming both sides.
+  for (const char* dtype : {"bf16", "int8", "int4"}) {
+    InferRequest asked = r;
+    asked.dtype = dtype;
+    auto refused = TheEngine().Infer(asked, Json());
+    ASSERT_FALSE(refused) << dtype;
+    EXPECT_EQ(refused.error().field, "dtype") << dtype;
+    EXPECT_NE(refused.error().message.find(dtype), std::string::npos) << refused.error().message;
+    EXPECT_NE(refused.error().message.find("fp8 or fp4"), std::string::npos)
+        << refused.error().message;
+  }
+
+  // Training: FP8 by default (the catalog's only training format for it), BF16 refused by name.
+  TrainRequest t;
+  t.model = "llama-3.1-8b";
+  t.chip = "ascend-950dt";
+  t.count = 64;
+  t.tokens = 1e12;
+  auto trained = TheEngine().Train(t, Json());
+  ASSERT_TRUE(trained) << trained.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(trained->body)["dtype"], "fp8");
+  t.dtype = "bf16";
+  auto bf16 = TheEngine().Train(t, Json());
+  ASSERT_FALSE(bf16);
+  EXPECT_EQ(bf16.error().field, "dtype");
+  EXPECT_NE(bf16.error().message.find("it trains in fp8"), std::string::npos)
+      << bf16.error().message;
+
+  // The Hanguang 800 is rated in INT8 only (825 TOPS, Hot Chips 2020) and has no DRAM: the
+  // refusal says so, not that a 16-bit peak is missing.
+  InferRequest npu = r;
+  npu.chip = {"hanguang-800"};
+  auto sram = TheEngine().Infer(npu, Json());
+  ASSERT_FALSE(sram);
+  EXPECT_NE(sram.error().message.find("no off-chip memory"), std::string::npos)
+      << sram.error().message;
+}
+
 TEST(Engine, TrainTakesDTypesAsFrameworksNameThem) {
   auto run = [](const std::string& dtype, const std::string& precision) {
     TrainRequest r = SmallTrain();

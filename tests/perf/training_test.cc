@@ -132,10 +132,11 @@ TEST(TrainingTest, BadJobsAreRejectedWithReasons) {
                "does not divide the model's 32 attention heads");
   TrainingJob fp8 = TrainingJobOn("llama-3-8b", "a100", 8);
   fp8.dtype = catalog::DType::kFp8;
-  expect_error(fp8, {}, "does not support fp8; it supports bf16 or fp16");
+  expect_error(fp8, {}, "does not support fp8; it trains in bf16 or fp16");
   expect_error(TrainingJobOn("llama-3-8b", "hanguang-800", 8), {}, "inference-only");
   // A chip whose needed figure is unknown says which one.
-  expect_error(TrainingJobOn("llama-3-8b", "kunlun-p800", 8), {}, "peak_tflops.bf16 is unknown");
+  expect_error(TrainingJobOn("llama-3-8b", "kunlun-p800", 8), {},
+               "no training peak (peak_tflops.bf16, fp16, fp8) is known");
 }
 
 // Young's rule with failures switched off leaves only the stall fraction;
