@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -65,6 +66,32 @@ Error Beyond(const std::string& shown, bool low, std::string_view field, int64_t
   return Error{message, "", 0, std::string(field)};
 }
 
+// A price typed with its currency sign, for a field in dollars: "$2" or "$2.50" for
+// chip_hour_usd, as a price is written.
+std::string_view WithoutDollarSign(std::string_view text, std::string_view field) {
+  constexpr std::string_view kUsd = "_usd";
+  const bool in_usd =
+      field.size() > kUsd.size() && field.substr(field.size() - kUsd.size()) == kUsd;
+  if (in_usd && text.size() > 1 && text.front() == '$') text.remove_prefix(1);
+  return text;
+}
+
+// A chip count typed as nodes x chips per node, as fleets are written ("2x8" H100 = 16): two
+// whole numbers joined by x, X or *. nullopt: not of that form.
+std::optional<std::pair<int64_t, int64_t>> NodesTimesChips(std::string_view text) {
+  const auto sep = text.find_first_of("xX*");
+  if (sep == std::string_view::npos || sep == 0 || sep + 1 >= text.size()) return std::nullopt;
+  const auto whole = [](std::string_view s) -> std::optional<int64_t> {
+    int64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return v;
+  };
+  const auto a = whole(text.substr(0, sep)), b = whole(text.substr(sep + 1));
+  if (!a || !b) return std::nullopt;
+  return std::make_pair(*a, *b);
+}
+
 }  // namespace
 
 Result<double> ParseAmount(std::string_view text, std::string_view field) {
@@ -76,7 +103,7 @@ Result<double> ParseAmount(std::string_view text, std::string_view field) {
 }
 
 Result<double> ParseFieldAmount(std::string_view typed, std::string_view field) {
-  const auto [text, unit] = WithoutTimeUnit(typed, field);
+  const auto [text, unit] = WithoutTimeUnit(WithoutDollarSign(typed, field), field);
   auto v = ParseAmount(text, field);
   if (!v) return tl::unexpected(text == typed ? v.error() : NotANumber(typed, field));
   return *v * unit;
@@ -97,6 +124,23 @@ Result<int64_t> WholeNumber(double value, std::string_view field, int64_t min, i
 
 Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, int64_t min,
                                  int64_t max) {
+  if (field == "count") {
+    if (const auto nodes = NodesTimesChips(text)) {
+      const auto [n, per_node] = *nodes;
+      // Both factors are below 2^63 and non-negative here; their product may not be.
+      if (n < 1 || per_node < 1) {
+        return MakeError(
+            fmt::format("'{}': nodes x chips per node must both be at least 1", text.substr(0, 40)),
+            "", 0, std::string(field));
+      }
+      if (n > max / per_node) {
+        return tl::unexpected(Beyond(std::string(text.substr(0, 40)), false, field, min, max));
+      }
+      return n * per_node < min
+                 ? tl::unexpected(Beyond(std::string(text.substr(0, 40)), true, field, min, max))
+                 : Result<int64_t>(n * per_node);
+    }
+  }
   // Plain integers are read exactly (seeds above 2^53 must not round).
   std::string_view digits = text;
   if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);

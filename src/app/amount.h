@@ -18,10 +18,11 @@ Result<double> ParseAmount(std::string_view text, std::string_view field);
 
 // A request field's value: ParseAmount, and a time may carry the field's unit or the other one
 // ("50ms" or "0.05s" for tpot_ms, "600s" for duration_s), a power its watts ("700W", "1.2kW"
-// for power_cap_w), as users type them.
+// for power_cap_w), a price in dollars its sign ("$2" for chip_hour_usd), as users type them.
 Result<double> ParseFieldAmount(std::string_view text, std::string_view field);
 
-// A finite number that must also be a whole number in [min, max].
+// A finite number that must also be a whole number in [min, max]. A chip count (field "count")
+// may be typed as nodes x chips per node: "2x8" is 16.
 Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, int64_t min,
                                  int64_t max);
 

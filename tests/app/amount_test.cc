@@ -100,6 +100,35 @@ TEST(ParseWholeAmount, WholeNumbersInRangeOnly) {
   EXPECT_EQ(r.error().field, "seed");
 }
 
+// A fleet as it is written, nodes x chips per node: "2x8" H100 is 16 chips; only for counts, both
+// factors whole and at least 1, the product within the field's bounds.
+TEST(ParseWholeAmount, CountsTakeNodesTimesChipsPerNode) {
+  EXPECT_EQ(*ParseWholeAmount("2x8", "count", 1, 10'000'000), 16);
+  EXPECT_EQ(*ParseWholeAmount("128X8", "count", 1, 10'000'000), 1024);
+  EXPECT_EQ(*ParseWholeAmount("4*8", "count", 1, 10'000'000), 32);
+  for (const char* bad : {"0x8", "2x0", "2x", "x8", "2.5x8", "2x8x2", "-2x8"}) {
+    auto r = ParseWholeAmount(bad, "count", 1, 10'000'000);
+    ASSERT_FALSE(r) << bad << " parsed as " << *r;
+    EXPECT_EQ(r.error().field, "count") << bad;
+  }
+  // 5,000,000 x 3 = 15,000,000 chips: over the bound, said as such.
+  auto big = ParseWholeAmount("5000000x3", "count", 1, 10'000'000);
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().message.find("10000000"), std::string::npos) << big.error().message;
+  auto huge = ParseWholeAmount("9223372036854775807x2", "count", 1, INT64_MAX);
+  ASSERT_FALSE(huge);
+  // Other whole fields keep their meaning: 2x8 is no seed.
+  EXPECT_FALSE(ParseWholeAmount("2x8", "seed", 0, INT64_MAX));
+}
+
+// A price with its dollar sign, for fields in dollars only.
+TEST(ParseFieldAmount, PricesTakeTheirDollarSign) {
+  EXPECT_EQ(*ParseFieldAmount("$2", "chip_hour_usd"), 2.0);
+  EXPECT_EQ(*ParseFieldAmount("$2.50", "chip_hour_usd"), 2.5);
+  EXPECT_FALSE(ParseFieldAmount("$", "chip_hour_usd"));
+  EXPECT_FALSE(ParseFieldAmount("$2", "tokens"));
+}
+
 TEST(WholeNumber, JsonNumbers) {
   EXPECT_EQ(*WholeNumber(1024, "count", 1, 100'000), 1024);
   EXPECT_FALSE(WholeNumber(1024.5, "count", 1, 100'000));
