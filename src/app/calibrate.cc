@@ -1211,6 +1211,10 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
             fmt::format("    fp8_fast_accum_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
                         *cal.fp8_fast_accum_matmul_efficiency);
       }
+      if (cal.serving_roofline_exponent > 0) {
+        family_yaml += fmt::format("    serving_roofline_exponent: {:.6g}  # not fitted: shipped\n",
+                                   cal.serving_roofline_exponent);
+      }
       family_yaml += fmt::format(
           "    memory_reserved_gib: {:.6g}\n    failures_per_chip_day: {:.6g}\n"
           "    static_power_fraction: {:.6g}\n    dvfs_power_exponent: {:.6g}\n",

@@ -39,6 +39,11 @@ struct FamilyCalibration {
   double memory_reserved_gib = 4;
   // Fixed cost of one serving step (kernel launches, scheduling), ms.
   double serving_step_overhead_ms = 0;
+  // How a serving step's weight GEMMs combine streaming their weights with their math: a smooth
+  // roofline t = (t_read^n + t_math^n)^(1/n) over the step's linear layers. At small batches
+  // (few tokens a weight) the read is not hidden behind the math as the sharp roofline
+  // max(t_read, t_math) assumes; n = 1 would charge both in full. 0: the sharp roofline.
+  double serving_roofline_exponent = 0;
   // Power-cap physics (perf/power.h): share of the TDP drawn whatever the
   // clock (leakage, HBM, board), and the exponent of dynamic power in the
   // clock (P ~ f V^2 with V rising with f). Physical estimates, not fitted.

@@ -506,6 +506,7 @@ class YamlLoader : public YamlReader {
                "memory_reserved_gib",
                "failures_per_chip_day",
                "serving_step_overhead_ms",
+               "serving_roofline_exponent",
                "static_power_fraction",
                "dvfs_power_exponent",
                "training_error_sigma",
@@ -540,6 +541,14 @@ class YamlLoader : public YamlReader {
     f.failures_per_chip_day = Num(n, "failures_per_chip_day", path, 0, 10, d.failures_per_chip_day);
     f.serving_step_overhead_ms =
         Num(n, "serving_step_overhead_ms", path, 0, 1e4, d.serving_step_overhead_ms);
+    f.serving_roofline_exponent =
+        Num(n, "serving_roofline_exponent", path, 0, 100, d.serving_roofline_exponent);
+    if (f.serving_roofline_exponent > 0 && f.serving_roofline_exponent < 1) {
+      Fail(
+          "serving_roofline_exponent must be 0 (the sharp roofline) or at least 1 (1: weight "
+          "read and math in full)",
+          n["serving_roofline_exponent"], Join(path, "serving_roofline_exponent"));
+    }
     f.static_power_fraction =
         Num(n, "static_power_fraction", path, 0, 0.9, d.static_power_fraction);
     f.dvfs_power_exponent = Num(n, "dvfs_power_exponent", path, 1, 4, d.dvfs_power_exponent);

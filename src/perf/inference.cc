@@ -445,6 +445,14 @@ double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
          l.pp;
 }
 
+// The time of work bound by two resources, `a` and `b` seconds each: max(a, b) when `n` is 0
+// (the sharp roofline), else (a^n + b^n)^(1/n) (n = 1: their sum).
+double SmoothRoofline(double a, double b, double n) {
+  if (n <= 0 || a <= 0 || b <= 0) return std::max(a, b);
+  const double hi = std::max(a, b);
+  return hi * std::pow(1 + std::pow(std::min(a, b) / hi, n), 1 / n);
+}
+
 // Attention work of one step of a group of `tp` chips: `decode` sequences attending to
 // `decode_keys` cached keys in all (`verify` query tokens each with MTP), `prefill` prompt tokens
 // attending to `prefill_keys` in all.
@@ -520,11 +528,13 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       s.nonexpert_read / tp * x.f.dense.bytes + s.shared / tp * x.f.experts.bytes + routed_bytes;
   const double dense_flops = 2 * tokens * s.active_per_token / tp;
   const double expert_flops = 2 * tokens * s.shared / tp + routed_flops;
-  // Roofline per step: small batches are bound by streaming the weights.
+  // Roofline per step: small batches are bound by streaming the weights. A family with a
+  // smooth roofline (exponent n) charges (read^n + math^n)^(1/n): the read is only partly hidden
+  // behind the math where the two are alike.
   const double lin_compute =
       dense_flops / x.f.dense.rate() + (expert_flops > 0 ? expert_flops / x.f.experts.rate() : 0);
   const double lin_memory = weight_bytes / x.f.mem_bw;
-  st.linear_s = std::max(lin_compute, lin_memory);
+  st.linear_s = SmoothRoofline(lin_compute, lin_memory, cal.serving_roofline_exponent);
 
   // Attention: decode reads the KV cache; prefill is causal over the prompt.
   const AttentionWork attn =

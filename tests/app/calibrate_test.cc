@@ -39,15 +39,19 @@ std::string TempDir(const std::string& name) {
 // data/calibration.yaml), as a catalog overlay.
 std::string TrueHopper(double matmul, double attention, double memory) {
   const std::string dir = TempDir("truth");
-  std::ofstream(dir + "/truth.yaml") << "families:\n  - id: hopper\n"
-                                     << "    matmul_efficiency: " << matmul << "\n"
-                                     << "    low_precision_matmul_efficiency: 0.45\n"
-                                     << "    matmul_half_gflop: 1.0\n"
-                                     << "    attention_efficiency: " << attention << "\n"
-                                     << "    memory_efficiency: " << memory << "\n"
-                                     << "    memory_reserved_gib: 4\n"
-                                     << "    failures_per_chip_day: 0.000474\n"
-                                     << "    calibrated: true\n";
+  std::ofstream(dir + "/truth.yaml")
+      << "families:\n  - id: hopper\n"
+      << "    matmul_efficiency: " << matmul << "\n"
+      << "    low_precision_matmul_efficiency: 0.45\n"
+      << "    matmul_half_gflop: 1.0\n"
+      << "    attention_efficiency: " << attention << "\n"
+      << "    memory_efficiency: " << memory << "\n"
+      << "    memory_reserved_gib: 4\n"
+      << "    failures_per_chip_day: 0.000474\n"
+      // Not fitted: the serving steps' roofline as shipped.
+      << "    serving_roofline_exponent: "
+      << Shipped().catalog().CalibrationFor("hopper").serving_roofline_exponent << "\n"
+      << "    calibrated: true\n";
   return dir;
 }
 
@@ -168,12 +172,13 @@ TEST(Calibrate, RecoversKnownParametersFromSyntheticMeasurements) {
         << (*p)["name"] << ": " << got << " for " << want;
   }
   // The two the runs see strongly (matmuls are ~75 % of the training steps, attention up to a
-  // quarter at 32K tokens) within 5 % of the truth. HBM efficiency moves these predictions by at
-  // most ~27 % of its change (serving at full batches is mostly compute-bound), so its fit
-  // stays closer to the shipped 0.75 and its standard deviation says so (over 10 %).
+  // quarter at 32K tokens) within 5 % of the truth. HBM efficiency too: on hopper's smooth
+  // roofline for serving steps (serving_roofline_exponent) the weight read shows through in
+  // every decode step, not only in the memory-bound ones (its sensitivity 0.83; under the sharp
+  // roofline it was at most ~27 % and its fit stayed near the shipped 0.75).
   EXPECT_NEAR((*mm)["fitted"].get<double>(), matmul, 0.05 * matmul);
   EXPECT_NEAR((*at)["fitted"].get<double>(), attention, 0.05 * attention);
-  EXPECT_GT((*me)["sigma"].get<double>(), 0.1 * memory);
+  EXPECT_NEAR((*me)["fitted"].get<double>(), memory, 0.05 * memory);
   // Before the fit, the shipped values are 10-20 % off these runs; after, within the noise.
   EXPECT_GT(j["rms_error_before"].get<double>(), 0.08);
   EXPECT_LT(j["rms_error_after"].get<double>(), 0.03);

@@ -91,8 +91,8 @@ TEST(InferenceCalibrationSimulated, AggregatedCasesWithinTolerance) {
     EXPECT_LE(std::fabs(error), n["tolerance"].as<double>()) << c.name;
     ++simulated;
   }
-  EXPECT_EQ(simulated, 10);  // the MLPerf Llama-2-70B cases: offline and server, v4.1 on H200 and
-                             // MI300X, v5.0 on H100, H200 and MI325X
+  EXPECT_EQ(simulated, 11);  // the MLPerf Llama-2-70B cases: offline and server, v4.1 on H200 and
+                             // MI300X, v5.0 on H100, H200 and MI325X; v5.0 interactive on H200
 }
 
 INSTANTIATE_TEST_SUITE_P(Published, InferenceCalibrationTest,

@@ -220,6 +220,44 @@ TEST(InferenceTest, SmallBatchDecodeOnOneL20IsWeightStreaming) {
   EXPECT_NEAR(e->weights_gib_per_chip, 8'030'261'248.0 * 2 / kGiB, 0.05);
 }
 
+// The weight GEMMs of a step on hopper take the smooth roofline (data/calibration.yaml
+// serving_roofline_exponent 1.5, fitted on the MLPerf v5.0 H100 / H200 Llama-2-70B cases):
+// (read^1.5 + math^1.5)^(1/1.5) instead of max(read, math). Llama 3 8B in BF16 on one H100,
+// 256 decoding sequences with no cached keys (no attention): the read is the 7,504,924,672
+// weights but the input embedding x 2 B at 3.35e12 x 0.75 B/s = 5.974 ms; the math is 256 x 2 x
+// 7,504,924,672 FLOP at 989e12 x 0.65 (hopper matmul_efficiency) = 5.977 ms, the ridge point,
+// where the smooth roofline charges 2^(1/1.5) = 1.587 times the sharp one's max: 9.486 ms.
+TEST(InferenceTest, HopperWeightGemmsTakeTheSmoothRoofline) {
+  InferenceJob job = Job("llama-3-8b", "h100");
+  ASSERT_DOUBLE_EQ(job.calibration.serving_roofline_exponent, 1.5);
+  ASSERT_DOUBLE_EQ(job.calibration.matmul_efficiency, 0.65);
+  const InferenceLayout layout{1, 1, 1, 1};
+  const double weights = 8'030'261'248.0 - 128'256.0 * 4096;
+  const double read_ms = weights * 2 / (3.35e12 * 0.75) * 1e3;
+  const double math_ms = 256 * 2 * weights / (989e12 * 0.65) * 1e3;
+  EXPECT_NEAR(read_ms, 5.974, 0.001);
+  EXPECT_NEAR(math_ms, 5.977, 0.001);
+  auto smooth = ServingStepModel::Make(job, layout);
+  ASSERT_TRUE(smooth) << smooth.error().message;
+  EXPECT_NEAR(smooth->StepSeconds(256, 0, 0, 0) * 1e3 /
+                  std::pow(std::pow(read_ms, 1.5) + std::pow(math_ms, 1.5), 1 / 1.5),
+              1.0, 0.01);
+  // Exponent 0 is the sharp roofline (every family without the field); 1 charges both in full.
+  InferenceJob sharp = job;
+  sharp.calibration.serving_roofline_exponent = 0;
+  auto max_rule = ServingStepModel::Make(sharp, layout);
+  ASSERT_TRUE(max_rule) << max_rule.error().message;
+  EXPECT_NEAR(max_rule->StepSeconds(256, 0, 0, 0) * 1e3 / std::max(read_ms, math_ms), 1.0, 0.01);
+  InferenceJob sum = job;
+  sum.calibration.serving_roofline_exponent = 1;
+  auto sum_rule = ServingStepModel::Make(sum, layout);
+  ASSERT_TRUE(sum_rule) << sum_rule.error().message;
+  EXPECT_NEAR(sum_rule->StepSeconds(256, 0, 0, 0) * 1e3 / (read_ms + math_ms), 1.0, 0.01);
+  // Far from the ridge the two agree: at 4,096 sequences the read adds 1.0 % to the math.
+  EXPECT_NEAR(smooth->StepSeconds(4096, 0, 0, 0) / max_rule->StepSeconds(4096, 0, 0, 0),
+              std::pow(1 + std::pow(read_ms / (16 * math_ms), 1.5), 1 / 1.5), 1e-3);
+}
+
 // ---------------------------------------------------------------------------
 // Monotonicity.
 
