@@ -34,6 +34,11 @@ struct ServingEngine {
   // each kernel as it comes: an eager iteration takes the longer of the GPU's work and the
   // launches, which bind on small decode batches only.
   double eager_launch_layer_us = 0;
+  // GPU time per decoded token (a padded CUDA-graph slot included) per MoE layer that the
+  // roofline does not charge, microseconds; 0: none modelled. TensorRT-LLM's PyTorch flow runs a
+  // DeepSeek MoE layer as a chain of separate kernels (norms, quantize, RoPE and KV append, router
+  // GEMM and top-k, shared expert, MoE permute and finalize), whose time grows with the batch.
+  double decode_token_layer_us = 0;
   std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;

@@ -580,6 +580,10 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
                                                   l.tp * l.pp <= sys.scale_up_domain, sys);
   }
   st.overhead_s = cal.serving_step_overhead_ms / 1000;
+  // The engine's per-token MoE kernels the roofline does not charge, for every decode slot of the
+  // step (padded ones too: the graph runs them), in every MoE layer of this stage.
+  st.overhead_s +=
+      x.job.limits.decode_token_layer_us * 1e-6 * (decode + padding) * verify * p.moe_layers / l.pp;
   if (x.draft && prefill > 0) {
     // The draft model prefills the prompt too.
     const Context draft{x.draft->job, x.f, x.draft->s};

@@ -620,6 +620,37 @@ TEST_F(RealModel, APromptOnAnyGroupTakesTheIterationOutOfItsCudaGraph) {
               1e-12);
 }
 
+// An engine's per-token MoE decode kernels (decode_token_layer_us, TensorRT-LLM's 0.95 us): each
+// decode slot costs that much in each MoE layer, a padded CUDA-graph slot as much as a running
+// sequence, and prompt tokens nothing; a dense model (Llama 3.1 8B) nothing. Mixtral 8x7B has 32
+// MoE layers: 64 sequences at 0.95 us cost 64 x 32 x 0.95 us = 1.9456 ms more; padded to the
+// graph of 128, 128 x 32 x 0.95 us = 3.8912 ms.
+TEST_F(RealModel, EveryDecodeSlotCostsTheEnginesPerTokenKernels) {
+  perf::InferenceJob dense = job_;
+  dense.limits.decode_token_layer_us = 0.95;
+  EXPECT_DOUBLE_EQ(Cost(dense).StepSeconds(64, 64 * 1000, 0, 0),
+                   Cost(job_).StepSeconds(64, 64 * 1000, 0, 0));
+  const auto& cat = Cat();
+  perf::InferenceJob moe =
+      perf::InferenceJobFor(cat, **cat.FindModel("mixtral-8x7b"), **cat.FindChip("h200"));
+  moe.system = *cat.SystemFor(*moe.chip);
+  const auto plain = Cost(moe);
+  perf::InferenceJob kernels = moe;
+  kernels.limits.decode_token_layer_us = 0.95;
+  const auto charged = Cost(kernels);
+  EXPECT_NEAR(charged.StepSeconds(64, 64 * 1000, 0, 0) - plain.StepSeconds(64, 64 * 1000, 0, 0),
+              1.9456e-3, 1e-12);
+  EXPECT_NEAR(charged.StepSeconds(0, 0, 512, 512 * 256) - plain.StepSeconds(0, 0, 512, 512 * 256),
+              0, 1e-12);
+  perf::InferenceJob padded = moe;
+  padded.limits.graph_batch_sizes = {128};
+  perf::InferenceJob padded_kernels = padded;
+  padded_kernels.limits.decode_token_layer_us = 0.95;
+  EXPECT_NEAR(Cost(padded_kernels).StepSeconds(64, 64 * 1000, 0, 0) -
+                  Cost(padded).StepSeconds(64, 64 * 1000, 0, 0),
+              3.8912e-3, 1e-12);
+}
+
 // vLLM's --enforce-eager: the host launches every layer's kernels ahead of the GPU, so a step
 // takes the longer of the GPU's work and the launches. Llama 3.1 8B has 32 layers: at 375 us a
 // layer no step is shorter than 32 x 375 us = 12 ms; a batch whose GPU work is longer than that
