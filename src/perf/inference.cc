@@ -1016,6 +1016,7 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   InferenceEstimate e;
   e.disaggregated = job.disaggregate;
   std::optional<Candidate> best;
+  std::vector<std::pair<double, InferenceLayout>> rates;  // every layout that serves, its rate
   double best_prefill_rate = 0;
   InferenceLayout best_prefill_layout;
   bool any_fits = false;
@@ -1028,6 +1029,7 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
       best_prefill_layout = l;
     }
     auto c = BestBatch(x, l, job.disaggregate ? 0 : prefill_per_output);
+    if (c) rates.emplace_back(c->out_per_chip, l);
     if (c && (!best || c->out_per_chip > best->out_per_chip)) best = c;
   };
   for (const auto& l : layouts) consider(l);
@@ -1067,6 +1069,13 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   }
   const Candidate& c = *best;
   e.layout = c.layout;
+  std::stable_sort(rates.begin(), rates.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [rate, l] : rates) {
+    if (static_cast<int>(e.near_layouts.size()) == kMaxNearLayouts) break;
+    if (rate < (1 - kNearLayoutShare) * c.out_per_chip) break;
+    if (l != c.layout) e.near_layouts.push_back(l);
+  }
   e.max_batch = c.batch;
   e.launch_batch = LaunchBatch(x, c, job.disaggregate ? 0 : prefill_per_output);
   e.memory_max_batch = c.memory_batch;

@@ -69,6 +69,7 @@ struct InferenceLayout {
   int dp = 1;
   int pp = 1;
   int chips() const { return tp * dp * pp; }
+  bool operator==(const InferenceLayout&) const = default;
 };
 
 struct InferenceConstraints {
@@ -180,6 +181,9 @@ struct InferenceEstimate {
   double step_communication_ms = 0;
   double step_overhead_ms = 0;
   long layouts_evaluated = 0;
+  // Other layouts whose analytic rate is within kNearLayoutShare of the chosen one's, best first
+  // (at most kMaxNearLayouts): the steady state cannot rank them, a request-level simulation can.
+  std::vector<InferenceLayout> near_layouts;
   double tokens_per_decode_step = 1;  // > 1 with MTP: 1 + expected accepted draft tokens
 };
 
@@ -241,6 +245,9 @@ struct PromptQueue {
   double mean_s = 0, p99_s = 0;
 };
 PromptQueue PromptQueueOf(double rho, double service_s);
+
+inline constexpr double kNearLayoutShare = 0.1;
+inline constexpr int kMaxNearLayouts = 2;
 
 Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
                                             const InferenceConstraints& fixed);

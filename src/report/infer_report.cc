@@ -124,6 +124,7 @@ nlohmann::json SimulationJson(const ServingSimulation& s) {
   j["arrivals"] = s.arrivals;
   j["requests_per_run"] = s.requests_per_run;
   j["runs"] = s.runs;
+  j["layouts_simulated"] = s.layouts_simulated;
   j["ttft_target_ms"] = Optional(s.ttft_target_ms);
   j["tpot_target_ms"] = Optional(s.tpot_target_ms);
   j["slo_source"] = s.slo_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.slo_source);
@@ -216,7 +217,7 @@ std::string AnswerText(const InferenceReport& r) {
   if (s.max_qps_at_slo && *s.max_qps_at_slo == 0) {
     return "answer (simulated): no arrival rate meets the SLO on this layout\n";
   }
-  return fmt::format(
+  std::string out = fmt::format(
       "answer (simulated {}): {:.0f} output tokens/s per chip{}; the analytic steady state "
       "below: {:.0f}\n",
       s.mode, s.output_tokens_per_s_per_chip,
@@ -224,6 +225,13 @@ std::string AnswerText(const InferenceReport& r) {
             : fmt::format(" at {:.3g} requests/s per instance{}", *rate,
                           s.max_qps_at_slo ? ", the highest rate that meets the SLO" : ""),
       r.estimate.output_tokens_per_s_per_chip);
+  if (s.layouts_simulated > 1) {
+    out += fmt::format(
+        "layout: the best simulated of {} that the steady state puts within {:g} % of each "
+        "other\n",
+        s.layouts_simulated, perf::kNearLayoutShare * 100);
+  }
+  return out;
 }
 
 }  // namespace

@@ -33,6 +33,8 @@ struct ServingSimulation {
   double output_tokens_per_s_per_chip = 0;
   std::optional<double> kv_host_gib;  // the host KV tier per chip, when given
   std::optional<double> sim_wall_s;
+  // Layouts simulated to pick the deployment: the estimate's and its near_layouts.
+  int layouts_simulated = 1;
 };
 
 struct InferenceReport {

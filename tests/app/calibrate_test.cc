@@ -751,7 +751,7 @@ TEST(Calibrate, MeasuredLatenciesAreFittedTo) {
 TEST(Calibrate, ALongPromptTakesTheLongContextTtftAsInferDoes) {
   const suanli::app::Setup s{
       "infer",
-      "model: llama-3.1-8b, chip: h100, count: 8, mode: server, input_tokens: 120000, "
+      "model: llama-3.1-8b, chip: h100, count: 8, tp: 2, mode: server, input_tokens: 120000, "
       "output_tokens: 1000, requests: 20"};
   const double predicted = Predict(Shipped(), s, "tpot_ms");
   const auto j = Calibrate(Shipped(), "- {kind: infer, " + s.yaml + ", measured_tpot_ms: " +
