@@ -24,26 +24,28 @@ Error OutOfRange(std::string_view text, std::string_view field) {
   return Error{fmt::format("'{}' is out of range", text.substr(0, 40)), "", 0, std::string(field)};
 }
 
+// `s` ends with `end` and has something before it.
+bool EndsWith(std::string_view s, std::string_view end) {
+  return s.size() > end.size() && s.substr(s.size() - end.size()) == end;
+}
+
 // A time typed with its unit, for a field whose name gives its unit: "50ms" or "0.05s" for a
 // field in milliseconds (tpot_ms), "600s" or "500ms" for one in seconds (duration_s). Returns the
 // number's text and the factor to the field's unit.
 std::pair<std::string_view, double> WithoutTimeUnit(std::string_view text, std::string_view field) {
-  const auto ends = [](std::string_view s, std::string_view end) {
-    return s.size() > end.size() && s.substr(s.size() - end.size()) == end;
-  };
   const auto trim = [](std::string_view s) {
     while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
     return s;
   };
   // Watts likewise: "700W", "1.2kW" (the k is the amount's own suffix) for power_cap_w.
-  if (ends(field, "_w")) {
-    if (ends(text, "W")) return {trim(text.substr(0, text.size() - 1)), 1.0};
+  if (EndsWith(field, "_w")) {
+    if (EndsWith(text, "W")) return {trim(text.substr(0, text.size() - 1)), 1.0};
     return {text, 1.0};
   }
-  const bool in_ms = ends(field, "_ms"), in_s = !in_ms && ends(field, "_s");
+  const bool in_ms = EndsWith(field, "_ms"), in_s = !in_ms && EndsWith(field, "_s");
   if (!in_ms && !in_s) return {text, 1.0};
-  if (ends(text, "ms")) return {trim(text.substr(0, text.size() - 2)), in_ms ? 1.0 : 1e-3};
-  if (ends(text, "s")) return {trim(text.substr(0, text.size() - 1)), in_ms ? 1e3 : 1.0};
+  if (EndsWith(text, "ms")) return {trim(text.substr(0, text.size() - 2)), in_ms ? 1.0 : 1e-3};
+  if (EndsWith(text, "s")) return {trim(text.substr(0, text.size() - 1)), in_ms ? 1e3 : 1.0};
   return {text, 1.0};
 }
 
@@ -69,10 +71,7 @@ Error Beyond(const std::string& shown, bool low, std::string_view field, int64_t
 // A price typed with its currency sign, for a field in dollars: "$2" or "$2.50" for
 // chip_hour_usd, as a price is written.
 std::string_view WithoutDollarSign(std::string_view text, std::string_view field) {
-  constexpr std::string_view kUsd = "_usd";
-  const bool in_usd =
-      field.size() > kUsd.size() && field.substr(field.size() - kUsd.size()) == kUsd;
-  if (in_usd && text.size() > 1 && text.front() == '$') text.remove_prefix(1);
+  if (EndsWith(field, "_usd") && text.size() > 1 && text.front() == '$') text.remove_prefix(1);
   return text;
 }
 
