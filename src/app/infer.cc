@@ -517,6 +517,25 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   return job;
 }
 
+void FitWeightsInEightBits(const InferRequest& r, const perf::InferenceConstraints& fixed,
+                           perf::InferenceJob& job) {
+  if (!r.dtype.empty() || perf::ServingDTypeBytes(job.dtype) < 2 || perf::WeightsFit(job, fixed))
+    return;
+  const perf::ServedFormat eight = perf::ServedFormatOf(*job.chip, perf::ServingDType::kFp8);
+  if (perf::ServingDTypeBytes(eight.dtype) >= 2) return;  // the chip has no 8-bit math
+  perf::InferenceJob quantized = job;
+  quantized.dtype = eight.dtype;
+  if (!perf::WeightsFit(quantized, fixed)) return;
+  const std::string count =
+      job.chips > 0 ? fmt::format("{} chips", job.chips) : "one scale-up domain";
+  quantized.dtype_basis = fmt::format(
+      "{} as released does not fit {}: {} weights, {}", perf::ServingDTypeName(job.dtype), count,
+      perf::ServingDTypeName(eight.dtype),
+      eight.note.empty() ? "quantized on load as vLLM's and SGLang's --quantization fp8 do"
+                         : eight.note);
+  job = std::move(quantized);
+}
+
 Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::InferenceJob& job,
                                                   const perf::InferenceConstraints& fixed,
                                                   LatencyTargets* targets) {
@@ -549,6 +568,7 @@ Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest
   auto system = ResolveCappedSystem(cat, **chip, r.system, job.calibration, r.power_cap_w);
   if (!system) return tl::unexpected(system.error());
   job.system = *system;
+  FitWeightsInEightBits(r, setup.fixed, job);
   return setup;
 }
 
@@ -585,6 +605,7 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
           perf::TightenPowerCap(job.system, *r.power_cap_w);
         }
         if (ok) {
+          internal::FitWeightsInEightBits(r, {r.tp, r.ep, r.dp, r.pp}, job);
           auto e = internal::EstimateAtTargets(r, job, {r.tp, r.ep, r.dp, r.pp}, &targets[i]);
           if (e) {
             row.estimate = *e;

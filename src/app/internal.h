@@ -69,6 +69,13 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
 perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& r,
                                const InferFormats& formats, const catalog::Chip& chip);
 
+// Without --dtype, 16-bit weights that fit no layout of `job` (its system attached) are served in
+// the chip's 8-bit format, as vLLM and SGLang serve a BF16 checkpoint with --quantization fp8
+// (and as labs release FP8 copies: GLM-4.5-FP8, Qwen3-235B-A22B-FP8); the dtype basis says so.
+// Unchanged when the request gives a dtype, the weights fit, or 8-bit weights do not fit either.
+void FitWeightsInEightBits(const InferRequest& r, const perf::InferenceConstraints& fixed,
+                           perf::InferenceJob& job);
+
 // An infer request for one chip as a job with its system and power cap, and the layout knobs
 // it fixes: everything `infer` checks.
 struct InferSetup {

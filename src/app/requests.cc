@@ -114,7 +114,7 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("dtype", &R::dtype,
            "weights: bf16, fp16, fp8, int8, fp4 or int4 (weight-only) (default: the checkpoint's "
            "as released, or as the name's -FP8/-AWQ/-NVFP4 suffix says, in the chip's nearest "
-           "format)"),
+           "format; 8-bit when 16-bit weights fit no layout of the chips)"),
       Bind("expert_dtype", &R::expert_dtype,
            "MoE experts (routed and shared) in another format, e.g. fp4 (default: --dtype)"),
       Bind("attention_dtype", &R::attention_dtype,

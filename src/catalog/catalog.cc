@@ -39,6 +39,23 @@ Result<const T*> FindById(const std::vector<T>& items, std::string_view query,
   return MakeError(message);
 }
 
+// A precision suffix of a repository name and the format it ships: "-FP8" (and "-FP8-Dynamic"),
+// "-NVFP4"/"-MXFP4"/"-FP4", "-AWQ"/"-GPTQ-Int4"/"-W4A16" (4-bit weights, 16-bit math),
+// "-W8A8"/"-Int8". Empty when `part` is none. A quantization method's word ("gptq", "dynamic")
+// before or after one is skipped by the caller.
+std::string_view PrecisionSuffix(std::string_view part) {
+  if (part == "fp8") return "fp8";
+  if (part == "fp4" || part == "nvfp4" || part == "mxfp4") return "fp4";
+  if (part == "awq" || part == "int4" || part == "w4a16" || part == "quantized.w4a16")
+    return "int4";
+  if (part == "int8" || part == "w8a8" || part == "quantized.w8a8") return "int8";
+  if (part == "bf16") return "bf16";
+  return {};
+}
+bool IsQuantizationWord(std::string_view part) {
+  return part == "gptq" || part == "dynamic" || part == "static";
+}
+
 }  // namespace
 
 Result<Catalog> Catalog::Builtin() {
@@ -127,6 +144,21 @@ Result<void> Catalog::Validate() const {
   };
   if (auto r = check_names(chips_, "chip"); !r) return r;
   if (auto r = check_names(models_, "model"); !r) return r;
+  // An alias names the checkpoint as released: an alias "glm-4.5-fp8" would serve the BF16
+  // release under an FP8 name, where the name's suffix (read by FindCheckpoint) sets FP8.
+  for (const Model& m : models_) {
+    for (const auto& a : m.aliases) {
+      const size_t dash = a.rfind('-');
+      if (dash != std::string::npos && !PrecisionSuffix(a.substr(dash + 1)).empty()) {
+        return fail("model", m.id,
+                    "alias '" + a +
+                        "' ends in a precision suffix, which sets the served format: drop the "
+                        "alias (the suffix is read from the name) or list it under a "
+                        "checkpoint's names",
+                    "aliases");
+      }
+    }
+  }
   if (auto r = check_names(engines_, "engine"); !r) return r;
   for (const ServingEngine& e : engines_) {
     if (auto r = check_sources("engine", e.id, e.sources, "source"); !r) return r;
@@ -291,23 +323,6 @@ bool IsReleaseSuffix(std::string_view part) {
            digits(part.substr(dot + 1));
   }
   return false;
-}
-
-// A precision suffix of a repository name and the format it ships: "-FP8" (and "-FP8-Dynamic"),
-// "-NVFP4"/"-MXFP4"/"-FP4", "-AWQ"/"-GPTQ-Int4"/"-W4A16" (4-bit weights, 16-bit math),
-// "-W8A8"/"-Int8". Empty when `part` is none. A quantization method's word ("gptq", "dynamic")
-// before or after one is skipped by the caller.
-std::string_view PrecisionSuffix(std::string_view part) {
-  if (part == "fp8") return "fp8";
-  if (part == "fp4" || part == "nvfp4" || part == "mxfp4") return "fp4";
-  if (part == "awq" || part == "int4" || part == "w4a16" || part == "quantized.w4a16")
-    return "int4";
-  if (part == "int8" || part == "w8a8" || part == "quantized.w8a8") return "int8";
-  if (part == "bf16") return "bf16";
-  return {};
-}
-bool IsQuantizationWord(std::string_view part) {
-  return part == "gptq" || part == "dynamic" || part == "static";
 }
 
 }  // namespace

@@ -992,6 +992,21 @@ Result<void> ValidateInferenceRequest(const InferenceJob& job) {
   return {};
 }
 
+bool WeightsFit(const InferenceJob& job, const InferenceConstraints& fixed) {
+  if (!ValidateInferenceJob(job)) return false;
+  const Formats f = *Resolve(job);
+  const Shape s = MakeShape(*job.model, f);
+  const std::optional<Draft> draft = MakeDraft(job, f);
+  const Context x{job, f, s, draft ? &*draft : nullptr};
+  const int last_pp = fixed.pp ? *fixed.pp : std::min(16, job.model->layers);
+  for (int pp = fixed.pp.value_or(1); pp <= last_pp; pp *= 2) {
+    for (const auto& l : Layouts(job, fixed, pp)) {
+      if (CheckLayout(job, l) && CapacityBytes(x, l) > 0) return true;
+    }
+  }
+  return false;
+}
+
 Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
                                             const InferenceConstraints& fixed) {
   if (auto ok = ValidateInferenceJob(job); !ok) return tl::unexpected(ok.error());

@@ -192,6 +192,10 @@ struct InferenceEstimate {
 InferenceJob InferenceJobFor(const catalog::Catalog& cat, const catalog::Model& model,
                              const catalog::Chip& chip);
 
+// Whether some layout EstimateInference would try (pipeline stages added as it adds them) holds
+// the weights with KV room left. False also for a job ValidateInferenceJob rejects.
+bool WeightsFit(const InferenceJob& job, const InferenceConstraints& fixed);
+
 // Checks the job (numbers, dtype support) before any layout is tried.
 Result<void> ValidateInferenceJob(const InferenceJob& job);
 // The checks that do not depend on the chip (token counts, targets, cache

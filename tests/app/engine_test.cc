@@ -106,6 +106,26 @@ TEST(Engine, InferServesTheCheckpointAsReleased) {
   const auto llama = infer("llama-3.1-70b", "h100", 8);
   EXPECT_EQ(llama["dtype"], "bf16");
   EXPECT_TRUE(llama["dtype_basis"].is_null());
+
+  // GLM-4.5 ships in BF16 and as GLM-4.5-FP8 (Z.ai's card: BF16 on 16 H100, FP8 on 8). By hand,
+  // 355B x 2 B / 8 = 82.7 GiB a chip: no layout of 8 H800 (80 GB) holds it, so with no --dtype
+  // the weights are FP8 (41.3 GiB a chip at tp 8, more with attention replicated over data-parallel
+  // groups) and the answer says why; asked for BF16, it refuses.
+  const auto glm = infer("glm-4.5", "h800", 8);
+  ASSERT_FALSE(glm.contains("error")) << glm.dump();
+  EXPECT_EQ(glm["dtype"], "fp8");
+  EXPECT_NE(glm["dtype_basis"].get<std::string>().find("bf16 as released does not fit 8 chips"),
+            std::string::npos)
+      << glm.dump();
+  EXPECT_GT(glm["weights_gib_per_chip"].get<double>(), 41.3 - 1.0);
+  EXPECT_LT(glm["weights_gib_per_chip"].get<double>(), 70.0);
+  EXPECT_NE(infer("glm-4.5", "h800", 8, "bf16")["error"].get<std::string>().find("do not fit"),
+            std::string::npos);
+  EXPECT_EQ(infer("glm-4.5", "h800", 16)["dtype"], "bf16");  // 16 chips hold BF16
+  // Llama 3.1 70B on one 24 GB 4090: 8-bit weights (65 GiB) do not fit either; BF16's refusal.
+  const auto one_4090 = infer("llama-3.1-70b", "4090", 1);
+  ASSERT_TRUE(one_4090.contains("error")) << one_4090.dump();
+  EXPECT_NE(one_4090["error"].get<std::string>().find("do not fit"), std::string::npos);
 }
 
 TEST(Engine, AmountsFromTextGiveTheSameAnswerAsNumbers) {

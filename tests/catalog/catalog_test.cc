@@ -340,6 +340,10 @@ TEST(CatalogLookupTest, CheckpointPrecisionFromTheName) {
            Case{"moonshotai/Kimi-K2-Thinking", "kimi-k2-thinking", "bf16", "int4"},  // by name
            Case{"moonshotai/Kimi-K2-Instruct-0905", "kimi-k2-thinking", "fp8", ""},
            Case{"meta-llama/Llama-3.1-8B-Instruct", "llama-3.1-8b", "bf16", ""},
+           // Z.ai releases GLM-4.5 in BF16 and as GLM-4.5-FP8 (an alias once swallowed the -FP8).
+           Case{"zai-org/GLM-4.5-FP8", "glm-4.5", "fp8", ""},
+           Case{"zai-org/GLM-4.5", "glm-4.5", "bf16", ""},
+           Case{"zai-org/GLM-4.6-FP8", "glm-4.6", "fp8", ""},
        }) {
     auto r = Builtin().FindCheckpoint(c.query);
     ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();

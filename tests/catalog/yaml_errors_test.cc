@@ -284,6 +284,23 @@ TEST(YamlErrorsTest, AnAliasUsedTwiceIsNotADuplicate) {
   EXPECT_TRUE(r) << r.error().ToString();
 }
 
+// An alias names the release as it is; "-fp8" in one would serve BF16 weights under an FP8 name.
+TEST(YamlErrorsTest, AnAliasMayNotEndInAPrecisionSuffix) {
+  Catalog c;
+  ASSERT_TRUE(
+      c.MergeYaml(Model(3, "name: My model\n    aliases: [my-model-v2, my-model-fp8]"), kFile));
+  auto r = c.Validate();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().file, kFile);
+  EXPECT_EQ(r.error().line, 2);  // the entry's `- id:` line
+  EXPECT_EQ(r.error().field, "model my-model.aliases");
+  EXPECT_NE(r.error().message.find("'my-model-fp8' ends in a precision suffix"), std::string::npos)
+      << r.error().message;
+  Catalog fine;
+  ASSERT_TRUE(fine.MergeYaml(Model(3, "name: My model\n    aliases: [my-model-v2]"), kFile));
+  EXPECT_TRUE(fine.Validate());
+}
+
 TEST(YamlErrorsTest, OneDocumentPerFile) {
   const Error e = MergeError(Model() + "---\nchips: []\n");  // 13 lines, then the `---`
   EXPECT_EQ(e.file, kFile);
