@@ -340,7 +340,17 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
     return c;
   };
   auto found = FindById(models_, id, "model");
-  if (found) return released(*found);
+  if (found) {
+    // An id that is also a variant's name is that variant: "kimi-k2-thinking" is K2 Thinking's
+    // INT4 release, not the entry's first checkpoint (K2-Instruct-0905's FP8).
+    const std::string q = NormalizeId(id);
+    for (const CheckpointPrecision& variant : (*found)->checkpoints) {
+      if (std::find(variant.names.begin(), variant.names.end(), q) != variant.names.end()) {
+        return ModelCheckpoint{*found, variant, fmt::format("as {} is released", q)};
+      }
+    }
+    return released(*found);
+  }
   // As vLLM and SGLang name what they serve, a Hugging Face repository
   // ("meta-llama/Llama-3.1-70B-Instruct"): the organization dropped, then release and precision
   // suffixes one at a time from the end. Unresolved, the error is about the name as given.
