@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -173,6 +174,99 @@ TEST(Engine, ErrorsNameTheRequestField) {
     ASSERT_FALSE(out) << c.field;
     EXPECT_EQ(out.error().field, c.field) << out.error().ToString();
   }
+}
+
+// Issue 13, no refusal of a setup that ran: every chip of the shipped catalog serves and trains
+// a small model with default flags, or is refused with a message naming what is missing. The
+// refused chips are listed here with their reason, and each reason is checked against the
+// chip's own catalog entry (not against what the program printed): an inference-only role, no
+// peak of any format, no 16-bit or FP8 peak for training, no off-chip memory, no system listed.
+TEST(Engine, EveryCatalogChipServesAndTrainsOrNamesWhatIsMissing) {
+  constexpr const char* kNoPeak = "no peak_tflops figure (bf16, fp16, fp8, int8, fp4) is known";
+  constexpr const char* kNoTrainingPeak = "no training peak (peak_tflops.bf16, fp16, fp8) is known";
+  constexpr const char* kInferenceOnly = "is an inference-only part";
+  constexpr const char* kNoSystem = "has no listed system";
+  constexpr const char* kNoMemory = "has no off-chip memory";
+  struct Refusal {
+    const char* infer;  // nullptr: it serves
+    const char* train;  // nullptr: it trains
+  };
+  const std::map<std::string, Refusal> refused = {
+      // Inference parts: they serve, training is not modelled.
+      {"rtx-pro-6000d", {nullptr, kInferenceOnly}},
+      {"ascend-950pr", {nullptr, kInferenceOnly}},
+      {"alibaba-ppu", {nullptr, kInferenceOnly}},
+      // Hanguang 800: INT8 only, 192 MB of SRAM and no DRAM.
+      {"hanguang-800", {kNoMemory, kInferenceOnly}},
+      // Tencent Zixiao: announced (Nov 2021) without any figure.
+      {"tencent-zixiao", {kNoPeak, kInferenceOnly}},
+      // No public, citable peak of any format (session 15 and 16 searches).
+      {"mlu690", {kNoPeak, kNoTrainingPeak}},
+      {"hygon-bw1000", {kNoPeak, kNoTrainingPeak}},
+      {"kunlun-p800", {kNoPeak, kNoTrainingPeak}},
+      {"metax-c500", {kNoPeak, kNoTrainingPeak}},
+      // Ascend 970 (Q4 2028 roadmap): chip figures only, no SuperPoD or server announced.
+      {"ascend-970", {kNoSystem, kNoSystem}},
+  };
+  const auto& cat = TheEngine().catalog();
+  auto no_peak = [](const catalog::Chip& c) {
+    return std::none_of(c.peak_tflops.begin(), c.peak_tflops.end(),
+                        [](const catalog::SourcedNumber& p) { return p.known(); });
+  };
+  int served = 0;
+  int trained = 0;
+  for (const catalog::Chip& chip : cat.chips()) {
+    SCOPED_TRACE(chip.id);
+    InferRequest i;
+    i.model = "llama-3.2-1b";
+    i.chip = {chip.id};
+    i.count = 8;
+    i.mode = "analytic";
+    TrainRequest t;
+    t.model = "llama-3.2-1b";
+    t.chip = chip.id;
+    t.count = 8;
+    t.tokens = 1e9;
+    auto in = TheEngine().Infer(i, Json());
+    auto tr = TheEngine().Train(t, Json());
+    const auto it = refused.find(chip.id);
+    const Refusal why = it == refused.end() ? Refusal{nullptr, nullptr} : it->second;
+    if (why.infer == nullptr) {
+      ASSERT_TRUE(in) << in.error().ToString();
+      EXPECT_GT(nlohmann::json::parse(in->body)["output_tokens_per_s_per_chip"].get<double>(), 0);
+      ++served;
+    } else {
+      ASSERT_FALSE(in);
+      EXPECT_NE(in.error().message.find(why.infer), std::string::npos) << in.error().ToString();
+    }
+    if (why.train == nullptr) {
+      ASSERT_TRUE(tr) << tr.error().ToString();
+      EXPECT_GT(nlohmann::json::parse(tr->body)["tokens_per_s"].get<double>(), 0);
+      ++trained;
+    } else {
+      ASSERT_FALSE(tr);
+      EXPECT_NE(tr.error().message.find(why.train), std::string::npos) << tr.error().ToString();
+    }
+    // Each listed reason is what the catalog entry says.
+    for (const char* reason : {why.infer, why.train}) {
+      if (reason == kInferenceOnly) EXPECT_EQ(chip.role, catalog::ChipRole::kInferenceOnly);
+      if (reason == kNoPeak) EXPECT_TRUE(no_peak(chip));
+      if (reason == kNoTrainingPeak) {
+        for (auto d : {catalog::DType::kBf16, catalog::DType::kFp16, catalog::DType::kFp8})
+          EXPECT_FALSE(chip.peak(d).known()) << catalog::DTypeName(d);
+      }
+      if (reason == kNoMemory) EXPECT_FALSE(chip.memory_gib.known());
+      if (reason == kNoSystem) {
+        EXPECT_TRUE(chip.default_system.empty());
+        EXPECT_FALSE(chip.scale_out_gbit_s.known());
+      }
+    }
+  }
+  // Every listed chip is in the catalog (a renamed id would silently serve unchecked).
+  for (const auto& [id, why] : refused) EXPECT_TRUE(cat.FindChip(id)) << id;
+  // 7 refused serving, 10 training (11 listed: the inference parts serve).
+  EXPECT_EQ(served, static_cast<int>(cat.chips().size()) - 7);
+  EXPECT_EQ(trained, static_cast<int>(cat.chips().size()) - 10);
 }
 
 // --dtype as users type it: a framework's name is the format (bfloat16 is bf16), a precision

@@ -769,8 +769,42 @@ TEST(CatalogFiguresTest, BlackwellPartsAsSourced) {
     ASSERT_TRUE(r) << name << ": " << r.error().ToString();
     EXPECT_EQ((*r)->id, id) << name;
   }
-  // The China part still has no published tensor figure: refused, and the error names the field.
-  EXPECT_FALSE(ChipOrDie(Builtin(), "rtx-pro-6000d").peak(DType::kBf16).known());
+  // The China part has no published tensor figure: an estimate at the bound of the export rule
+  // it was built to pass, TPP (dense TOPS x bit length) under 4,800: 4,800 / 16 = 300 BF16,
+  // 4,800 / 8 = 600 FP8, 4,800 / 4 = 1,200 FP4, below what the RTX PRO 6000 scaled by SMs and
+  // clock would give (503.8 x 156 / 188 x 2,430 / 2,617 = 388, TPP 6,211, over the limit).
+  const Chip& d = ChipOrDie(Builtin(), "rtx-pro-6000d");
+  EXPECT_DOUBLE_EQ(*d.peak(DType::kBf16).value, 4800.0 / 16);
+  EXPECT_DOUBLE_EQ(*d.peak(DType::kFp8).value, 4800.0 / 8);
+  EXPECT_DOUBLE_EQ(*d.peak(DType::kFp4).value, 4800.0 / 4);
+  EXPECT_EQ(d.peak(DType::kBf16).confidence, Confidence::kEstimate);
+  EXPECT_LT(*d.peak(DType::kBf16).value, 503.8 * 156 / 188 * 2430 / 2617);
+  auto dsys = Builtin().SystemFor(d);
+  ASSERT_TRUE(dsys) << dsys.error().ToString();
+  EXPECT_EQ(dsys->id, "pcie-rtx-pro-6000d");
+  EXPECT_DOUBLE_EQ(dsys->scale_up.bandwidth_gb_s, 128.0 / 2);  // PCIe Gen5 x16, one direction
+}
+
+// Huawei's announced systems (Huawei Connect 2025): the Atlas 960 SuperPoD joins 15,488 Ascend
+// 960 with 34 PB/s of interconnect in all (S59), 2.2 TB/s a chip as Huawei quotes it (S56), read
+// as bidirectional: 1,100 GB/s a direction, within 3 GB/s of 34e15 / 15,488 / 2. The 950PR ships in
+// cards and SuperPoD servers; its server is assumed to use the 950 die's 2 TB/s the same way.
+TEST(CatalogFiguresTest, AscendRoadmapSystemsAsAnnounced) {
+  const Chip& a960 = ChipOrDie(Builtin(), "ascend-960");
+  auto s960 = Builtin().SystemFor(a960);
+  ASSERT_TRUE(s960) << s960.error().ToString();
+  EXPECT_EQ(s960->id, "atlas-960-superpod");
+  EXPECT_EQ(s960->scale_up_domain, 15488);
+  EXPECT_NEAR(s960->scale_up.bandwidth_gb_s, 34e6 / 15488 / 2, 3);
+  const Chip& pr = ChipOrDie(Builtin(), "ascend-950pr");
+  auto spr = Builtin().SystemFor(pr);
+  ASSERT_TRUE(spr) << spr.error().ToString();
+  EXPECT_EQ(spr->id, "atlas-950pr-server");
+  const Chip& dt = ChipOrDie(Builtin(), "ascend-950dt");
+  EXPECT_DOUBLE_EQ(spr->scale_up.bandwidth_gb_s, Builtin().SystemFor(dt)->scale_up.bandwidth_gb_s);
+  EXPECT_DOUBLE_EQ(*pr.tdp_w.value, 600);  // the Atlas 350 card (S1941)
+  // The Ascend 970 has chip figures only: no system is listed, so it is refused by name.
+  EXPECT_TRUE(ChipOrDie(Builtin(), "ascend-970").default_system.empty());
 }
 
 // Accelerators users run besides NVIDIA's (issues 12/13: they were missing): each vendor's own
