@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "catalog/catalog.h"
+#include "testing.h"
+
 namespace suanli::perf {
 namespace {
 
@@ -47,6 +50,24 @@ TEST(CollectivesTest, LatencyAddsPerRingStep) {
   s.scale_up.latency_us = 5;
   // 7 steps of reduce-scatter and 7 of all-gather.
   EXPECT_NEAR(AllReduceSeconds(0, PlaceGroup(8, 1, 8), s), 14 * 5e-6, 1e-15);
+}
+
+// The shipped MI300X and MI325X platforms against RCCL's measured all-reduce over one node's 8
+// GPUs (rccl-tests all_reduce_perf, float sum, out of place; S1920). 8 GiB on MI300X took
+// 47,617 us: bus bandwidth 2 x 7/8 x 8,589,934,592 B / 47,617 us = 315.7 GB/s. The catalog's
+// ring: 2 x (7/8 x S / (448 GB/s x 0.70) + 7 x 3 us) = 47,943 + 42 us = 47,985 us (+0.8 %).
+// 64 MiB took 432.5 us; the ring gives 1.75 x 67,108,864 / 313.6e9 s + 42 us = 416.5 us (-3.7 %:
+// what RCCL's pipeline adds at mid sizes beyond 14 latency steps). MI325X, 8 GiB: 47,217 us
+// measured (318.4 GB/s); the catalog's 47,985 us (+1.6 %).
+TEST(CollectivesTest, AmdPlatformsMatchMeasuredRcclAllReduce) {
+  const auto& cat = testing::BuiltinCatalog();
+  const auto& mi300x = **cat.FindSystem("mi300x-platform");
+  const auto& mi325x = **cat.FindSystem("mi325x-platform");
+  const auto group = PlaceGroup(8, 1, 8);
+  const double big = 8589934592.0;
+  EXPECT_NEAR(AllReduceSeconds(big, group, mi300x) / 47617e-6, 1.0, 0.02);
+  EXPECT_NEAR(AllReduceSeconds(67108864.0, group, mi300x) / 432.5e-6, 1.0, 0.05);
+  EXPECT_NEAR(AllReduceSeconds(big, group, mi325x) / 47217e-6, 1.0, 0.02);
 }
 
 TEST(CollectivesTest, SingleRankCostsNothing) {
