@@ -99,7 +99,7 @@ def residuals(suanli, only):
             continue
         est, err = serving_accuracy.run(
             suanli, analytic_args(serving_accuracy.args_of(case, simulated=False)))
-        v = est["output_tokens_per_s_per_chip"] if est else None
+        v = est[case["metric"]] if est else None
         if not v:
             refused.append((case["name"], err))
             continue

@@ -7,11 +7,14 @@ output tokens/s per chip (and the analytic one, --mode analytic) against the pub
 Prints one row per case and the median and largest absolute error (issue 13's target: median at
 most 15 %, each at most 35 %). Two sections: MLPerf Inference v5.1 (names mlperf51-*) and engine
 vendors' maximum-throughput tables beyond MLPerf (trtllm-*, trtllm10-*, vllm-*: every request queued
-at once at fixed lengths, scored as --mode offline). Usage: bench/serving_accuracy.py [--suanli PATH]
+at once at fixed lengths, scored as --mode offline), then H20, Gaudi 3 and Ascend results
+(sglang-h20-*, gaudi3-*, vllmascend-*; `metric` decode_ or prefill_tokens_per_s_per_chip for one pool
+of a disaggregated deployment, analytic in both columns). Usage: bench/serving_accuracy.py [--suanli PATH]
 [--only REGEX] [--catalog DIR] [--logs] [--typed]; e.g. --only '^(trtllm|vllm-)' for the second.
 
 --typed: each case as a user types its headline (model, chip, count, dtype, mean lengths, mode,
-latency limits): no layout, engine settings or length spread; the layout search and the
+latency limits; a disaggregated pool and the batch a figure was read at, `batch`, which are the
+measurement's conditions): no layout, engine settings or length spread; the layout search and the
 defaults choose the rest.
 
 --logs: under each server or interactive case, what its published log says (bench/
@@ -35,7 +38,7 @@ ROOT = os.path.dirname(HERE)
 # Settings of the simulated workload only: `--mode analytic` refuses them (it has no workload to
 # apply them to), so the analytic run goes without them.
 SIMULATION_ONLY = ("scheduler_steps", "input_dist", "output_dist", "cuda_graph_batch_sizes",
-                   "adp_balance_timeout_iters", "adp_balance_wait_iters")
+                   "adp_balance_timeout_iters", "adp_balance_wait_iters", "requests")
 
 
 def args_of(case, simulated=True, typed=False):
@@ -47,7 +50,8 @@ def args_of(case, simulated=True, typed=False):
     for key in ("tp", "ep", "dp", "pp", "kv_dtype", "expert_dtype", "attention_dtype", "engine",
                 "max_num_seqs", "max_batched_tokens", "scheduler_steps", "input_dist",
                 "output_dist", "cuda_graph_batch_sizes", "adp_balance_timeout_iters",
-                "adp_balance_wait_iters"):
+                "adp_balance_wait_iters", "kv_memory_fraction", "mtp", "mtp_acceptance",
+                "requests"):
         if typed:
             continue
         if key in case and (simulated or key not in SIMULATION_ONLY):
@@ -56,6 +60,13 @@ def args_of(case, simulated=True, typed=False):
         out.append("--no-chunked-prefill")
     if case.get("enforce_eager") and not typed:
         out.append("--enforce-eager")
+    # Separate prefill and decode chips, and the batch the figure was read at (a client's fixed
+    # concurrency, a static batch, a decode pool's batch per rank): the measurement's conditions,
+    # so typed too.
+    if case.get("disaggregate"):
+        out.append("--disaggregate")
+    if "batch" in case:
+        out += ["--max-num-seqs", str(case["batch"])]
     for key in ("ttft_ms", "tpot_ms"):
         if key in case:
             out += ["--" + key.replace("_", "-"), str(case[key])]
@@ -123,8 +134,11 @@ def main():
         pub = case["published"]
         sim, err = run(a.suanli, args_of(case, typed=a.typed) + extra + ["--mode", case["mode"]])
         ana, err2 = run(a.suanli, args_of(case, simulated=False, typed=a.typed) + extra + ["--mode", "analytic"])
-        s = sim["simulation"]["output_tokens_per_s_per_chip"] if sim else None
-        n = ana["output_tokens_per_s_per_chip"] if ana else None
+        metric = case["metric"]
+        # Disaggregated cases (decode or prefill tokens/s per chip of its own pool) have no
+        # simulation (the simulator runs aggregated engines): the analytic figure stands for both.
+        s = (sim["simulation"].get(metric) or sim[metric]) if sim else None
+        n = ana[metric] if ana else None
         def pct(v):
             return "refused" if v is None else f"{(v / pub - 1) * 100:+7.1f}%"
         # A refusal of a setup that ran is a miss: scored as 100 %.
