@@ -116,7 +116,26 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
       !ok) {
     return ok;
   }
-  if (auto ok = unused("duration_s", r.duration_s && !r.qps, "needs --qps (the rate to run)");
+  if (r.concurrency && !(*r.concurrency >= 1 && *r.concurrency <= (1 << 20))) {
+    return tl::unexpected(FieldError("concurrency", "must be from 1 to 1,048,576 requests"));
+  }
+  if (auto ok = unused("concurrency", r.concurrency && r.mode == "offline",
+                       "offline sends every request at once; a closed loop of clients runs in "
+                       "mode server or interactive (--max-num-seqs bounds an offline batch)");
+      !ok) {
+    return ok;
+  }
+  if (auto ok = unused("concurrency", r.concurrency && r.qps,
+                       "a closed loop sends as requests complete, not at a rate: give --qps or "
+                       "--concurrency, not both");
+      !ok) {
+    return ok;
+  }
+  if (auto ok =
+          unused("duration_s", r.duration_s && !r.qps,
+                 r.concurrency ? "needs --qps (the rate to run); a closed loop runs --requests "
+                                 "requests"
+                               : "needs --qps (the rate to run)");
       !ok) {
     return ok;
   }
@@ -196,7 +215,8 @@ Result<report::ServingSimulation> SimulateDeployment(
   // most the batch the estimate chose at the latency targets (--max-num-seqs / max_batch_size).
   // Without a cap the running batch grows with every burst until the step (and so every running
   // request's TPOT) breaks the target, where a capped engine queues the burst (TTFT) instead.
-  if (limits.max_num_seqs == 0 && r.mode != "offline" && e.launch_batch > 0)
+  // A closed loop's clients bound the batch themselves, with the engine's own limits.
+  if (limits.max_num_seqs == 0 && r.mode != "offline" && !r.concurrency && e.launch_batch > 0)
     limits.max_num_seqs = e.launch_batch;
   limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
@@ -253,10 +273,15 @@ Result<report::ServingSimulation> SimulateDeployment(
   spec.burstiness_cv = r.burstiness;
   s.input_dist = spec.input.ToString();
   s.output_dist = spec.output.ToString();
-  s.arrivals = r.mode == "offline" ? "all at once"
-               : spec.arrivals == sim::ArrivalProcess::kGamma
-                   ? fmt::format("gamma, cv {:g}", r.burstiness)
-                   : "poisson";
+  s.arrivals =
+      r.mode == "offline" ? "all at once"
+      : r.concurrency     ? fmt::format("a closed loop of {} clients per instance", *r.concurrency)
+      : spec.arrivals == sim::ArrivalProcess::kGamma ? fmt::format("gamma, cv {:g}", r.burstiness)
+                                                     : "poisson";
+  // A closed loop's clients, shared by the streams like the arrivals: each run's.
+  const long clients =
+      r.concurrency ? std::max(1L, std::lround(static_cast<double>(*r.concurrency) / groups)) : 0;
+  if (r.concurrency) s.concurrency = static_cast<long>(*r.concurrency);
 
   Result<sim::ServingSimResult> result = MakeError("not simulated");
   if (!r.requests_trace.empty()) {
@@ -267,12 +292,14 @@ Result<report::ServingSimulation> SimulateDeployment(
     if (r.mode == "offline") {
       for (auto& q : *requests) q.arrival_s = 0;
     }
-    s.arrivals = r.mode == "offline" ? "all at once (the trace's times ignored)" : "the trace's";
+    s.arrivals = r.mode == "offline" ? "all at once (the trace's times ignored)"
+                 : r.concurrency     ? s.arrivals + " (the trace's times ignored)"
+                                     : "the trace's";
     s.input_dist = s.output_dist = "the trace's";
     s.requests_per_run = static_cast<long>(requests->size());
     s.workload = fmt::format("{} requests from {}", requests->size(), r.requests_trace);
     // Every group serves the whole trace: the trace is per attention group.
-    result = sim::SimulateServing(*model, limits, *requests, slo, r.seed);
+    result = sim::SimulateServing(*model, limits, *requests, slo, r.seed, clients);
   } else if (r.mode == "offline") {
     spec.requests =
         r.requests.value_or(std::clamp<long>(8L * e.max_batch, 1000, 100'000)) * lockstep;
@@ -282,6 +309,15 @@ Result<report::ServingSimulation> SimulateDeployment(
                                    spec.requests, lockstep)
                      : fmt::format("{} requests at once per attention group", spec.requests);
     result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed);
+  } else if (r.concurrency) {
+    // As benchmark clients are run: ten requests a client (vLLM's --num-prompts often is), at
+    // least 1,000 a run so that the steady part dominates the ramp and the tail.
+    spec.requests = r.requests.value_or(std::clamp<long>(10 * clients, 1000, 100'000));
+    s.requests_per_run = spec.requests;
+    s.workload = fmt::format("{} requests from {} clients in a closed loop {}", spec.requests,
+                             clients, per_run);
+    result =
+        sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed, clients);
   } else if (r.qps) {
     spec.qps = *r.qps / groups;
     const double duration = r.duration_s.value_or(kDefaultDurationS);
@@ -514,6 +550,7 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   job.demand_tokens_per_s = r.demand_tokens_per_s;
   job.chip_hour_usd = r.chip_hour_usd;
   job.limits = formats.limits;
+  if (r.concurrency) job.limits.clients = static_cast<int>(*r.concurrency);
   return job;
 }
 
@@ -526,8 +563,9 @@ void FitWeightsInEightBits(const InferRequest& r, const perf::InferenceConstrain
   perf::InferenceJob quantized = job;
   quantized.dtype = eight.dtype;
   if (!perf::WeightsFit(quantized, fixed)) return;
-  const std::string count =
-      job.chips > 0 ? fmt::format("{} chips", job.chips) : "one scale-up domain";
+  const std::string count = job.chips > 0
+                                ? fmt::format("{} chip{}", job.chips, job.chips == 1 ? "" : "s")
+                                : "one scale-up domain";
   quantized.dtype_basis = fmt::format(
       "{} as released does not fit {}: {} weights, {}", perf::ServingDTypeName(job.dtype), count,
       perf::ServingDTypeName(eight.dtype),

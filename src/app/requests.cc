@@ -190,6 +190,12 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "simulate this arrival rate (requests/s per instance) instead of searching the "
            "highest rate that meets the SLO"),
       Bind("duration_s", &R::duration_s, "simulated seconds of arrivals with --qps (default 600)"),
+      Aliases(Bind("concurrency", &R::concurrency,
+                   "a closed loop of this many requests in flight per instance, each completion "
+                   "sending the next (vLLM's and SGLang's benchmark --max-concurrency): simulates "
+                   "that load instead of searching the highest rate that meets the SLO, and bounds "
+                   "the batch of the analytic model"),
+              {"max_concurrency"}),
       Bind("requests", &R::requests,
            "requests per simulation (offline default: 8 batches; SLO search default 2000, or 600 s "
            "at the offline rate if more)"),

@@ -79,6 +79,9 @@ struct InferRequest {
   // The simulator's workload: one rate (qps for duration_s), else the highest rate at the SLO;
   // lengths spread around input/output_tokens, or a request trace file.
   std::optional<double> qps, duration_s;
+  // A closed loop: this many requests in flight per instance, each completion sending the next
+  // (vLLM's and SGLang's benchmark --max-concurrency); it also bounds the batch.
+  std::optional<int64_t> concurrency;
   std::optional<int64_t> requests;
   std::string requests_trace, input_dist = "fixed", output_dist = "fixed", arrivals = "poisson";
   double burstiness = 1;

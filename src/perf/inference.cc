@@ -657,15 +657,21 @@ double CapacityBytes(const Context& x, const InferenceLayout& l) {
   return usable - workspace - weights;
 }
 
-// The largest running batch the engine allows, with `prompt_per_output` prompt tokens computed
-// per output token in the same steps (0: none). 0 when it sets no limit.
-int EngineBatch(const InferenceJob& job, double prompt_per_output) {
+// The largest running batch of a group of `l` the engine (and the clients) allow, with
+// `prompt_per_output` prompt tokens computed per output token in the same steps (0: none). 0
+// when neither sets a limit.
+int EngineBatch(const InferenceJob& job, const InferenceLayout& l, double prompt_per_output) {
+  const EngineLimits& limits = job.limits;
   double cap = kMaxBatch;
-  if (job.limits.max_num_seqs) cap = std::min<double>(cap, *job.limits.max_num_seqs);
+  if (limits.max_num_seqs) cap = std::min<double>(cap, *limits.max_num_seqs);
+  if (limits.clients) {
+    const int groups = l.dp * l.pp;
+    cap = std::min<double>(cap, (*limits.clients + groups - 1) / groups);
+  }
   // Each step carries one token of every running sequence plus the prompt chunks it prefills.
-  if (job.limits.max_batched_tokens)
-    cap = std::min(cap, *job.limits.max_batched_tokens / (1 + prompt_per_output));
-  if (!job.limits.max_num_seqs && !job.limits.max_batched_tokens) return 0;
+  if (limits.max_batched_tokens)
+    cap = std::min(cap, *limits.max_batched_tokens / (1 + prompt_per_output));
+  if (!limits.max_num_seqs && !limits.max_batched_tokens && !limits.clients) return 0;
   return std::max(1, static_cast<int>(cap));
 }
 
@@ -695,7 +701,7 @@ class BatchSearch {
         memory_batch_(capacity_ > per_seq_
                           ? static_cast<int>(std::min<double>(kMaxBatch, capacity_ / per_seq_))
                           : 0),
-        engine_batch_(EngineBatch(x.job, prefill_per_output)),
+        engine_batch_(EngineBatch(x.job, l, prefill_per_output)),
         tail_(x.job.mode == ServingMode::kServer ? x.job.serving.server_tail_ratio : 1.0),
         computed_prompt_(ComputedPrompt(x.job)),
         launch_s_(EagerLaunchSeconds(x.job, l)) {}
@@ -961,6 +967,8 @@ Result<void> ValidateInferenceRequest(const InferenceJob& job) {
   if (job.limits.max_num_seqs &&
       !(*job.limits.max_num_seqs >= 1 && *job.limits.max_num_seqs <= 1 << 20))
     return bad("max_num_seqs", "must be between 1 and 1048576");
+  if (job.limits.clients && !(*job.limits.clients >= 1 && *job.limits.clients <= 1 << 20))
+    return bad("concurrency", "must be between 1 and 1048576");
   if (job.limits.max_batched_tokens &&
       !(*job.limits.max_batched_tokens >= 1 && *job.limits.max_batched_tokens <= 1e8))
     return bad("max_batched_tokens", "must be between 1 and 1e8");
@@ -1095,7 +1103,7 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   e.launch_batch = LaunchBatch(x, c, job.disaggregate ? 0 : prefill_per_output);
   e.memory_max_batch = c.memory_batch;
   e.engine_max_batch =
-      EngineBatch(job, e.disaggregated ? 0.0 : ComputedPrompt(job) / job.output_tokens);
+      EngineBatch(job, c.layout, e.disaggregated ? 0.0 : ComputedPrompt(job) / job.output_tokens);
   e.tpot_ms = c.step_s / TokensPerDecodeStep(job) * 1000;
   e.tokens_per_decode_step = TokensPerDecodeStep(job);
   e.weights_gib_per_chip = c.weights_gib;

@@ -83,6 +83,10 @@ struct InferenceConstraints {
 struct EngineLimits {
   std::string engine;  // catalog id, or empty
   std::optional<int> max_num_seqs;
+  // Requests in flight per instance from a closed loop of clients (infer --concurrency, as
+  // vLLM's and SGLang's benchmarks --max-concurrency): a group runs at most its share,
+  // ceil(clients / (dp x pp)).
+  std::optional<int> clients;
   std::optional<double> max_batched_tokens;
   std::optional<double> kv_memory_fraction;
   bool fraction_of_free_memory = false;  // of what the weights leave (TensorRT-LLM), not of HBM

@@ -129,6 +129,7 @@ nlohmann::json SimulationJson(const ServingSimulation& s) {
   j["tpot_target_ms"] = Optional(s.tpot_target_ms);
   j["slo_source"] = s.slo_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.slo_source);
   j["qps"] = Optional(s.qps, 5);
+  j["concurrency"] = s.concurrency ? nlohmann::json(*s.concurrency) : nlohmann::json(nullptr);
   j["max_qps_at_slo"] = Optional(s.max_qps_at_slo, 5);
   j["max_qps_at_slo_total"] = Optional(s.max_qps_at_slo_total, 5);
   j["chips_per_group"] = s.chips_per_group;
@@ -204,6 +205,16 @@ std::string SimulationText(const ServingSimulation& s) {
   return out;
 }
 
+// Who bounds the batch: "vllm", "the engine", "64 clients", "vllm and 64 clients".
+std::string EngineLimitSubject(const perf::InferenceJob& job) {
+  const auto& limits = job.limits;
+  const bool engine = limits.max_num_seqs || limits.max_batched_tokens;
+  const std::string name = limits.engine.empty() ? std::string("the engine") : limits.engine;
+  if (!limits.clients) return name;
+  const std::string clients = fmt::format("{} clients", *limits.clients);
+  return engine ? name + " and " + clients : clients;
+}
+
 // The answer a reader should take: the simulation's where one ran (it serves requests as they
 // come, with the engine's limits), else the analytic steady state.
 bool SimulationAnswers(const InferenceReport& r) {
@@ -221,9 +232,16 @@ std::string AnswerText(const InferenceReport& r) {
       "answer (simulated {}): {:.0f} output tokens/s per chip{}; the analytic steady state "
       "below: {:.0f}\n",
       s.mode, s.output_tokens_per_s_per_chip,
-      !rate ? std::string(", all requests at once")
-            : fmt::format(" at {:.3g} requests/s per instance{}", *rate,
-                          s.max_qps_at_slo ? ", the highest rate that meets the SLO" : ""),
+      s.concurrency
+          ? fmt::format(" at {} requests in flight per instance (a closed loop), "
+                        "{:.3g} requests/s per instance",
+                        *s.concurrency,
+                        s.result.makespan_s > 0 ? s.result.requests_completed /
+                                                      s.result.makespan_s * s.groups_per_instance
+                                                : 0.0)
+      : !rate ? std::string(", all requests at once")
+              : fmt::format(" at {:.3g} requests/s per instance{}", *rate,
+                            s.max_qps_at_slo ? ", the highest rate that meets the SLO" : ""),
       r.estimate.output_tokens_per_s_per_chip);
   if (s.layouts_simulated > 1) {
     out += fmt::format(
@@ -292,13 +310,12 @@ std::string InferenceText(const InferenceReport& r) {
   t.AddRow({"prefill tokens/s per chip", fmt::format("{:.0f}", e.prefill_tokens_per_s_per_chip)});
   t.AddRow({"TTFT / TPOT", fmt::format("{:.0f} ms / {:.1f} ms", e.ttft_ms, e.tpot_ms)});
   t.AddRow({"batch",
-            fmt::format("{} sequences ({} fit in memory{})", e.max_batch, e.memory_max_batch,
-                        e.engine_max_batch > 0
-                            ? fmt::format(", {} allows {}",
-                                          r.job->limits.engine.empty() ? std::string("the engine")
-                                                                       : r.job->limits.engine,
-                                          e.engine_max_batch)
-                            : "")});
+            fmt::format(
+                "{} sequences ({} fit in memory{})", e.max_batch, e.memory_max_batch,
+                e.engine_max_batch > 0
+                    ? fmt::format(", {}{} {}", EngineLimitSubject(*r.job),
+                                  r.job->limits.clients ? " allow" : " allows", e.engine_max_batch)
+                    : "")});
   t.AddRow({"memory per chip",
             fmt::format("weights {:.1f} + KV {:.1f} of {:g} GiB", e.weights_gib_per_chip,
                         e.kv_cache_gib_per_chip, e.memory_capacity_gib)});

@@ -496,6 +496,32 @@ expect_bad "infer --burstiness without gamma arrivals" "burstiness.*gamma" \
   infer --model llama-3.1-8b --chip h100 --burstiness 3
 expect_bad "infer --dtype the chip lacks (simulated mode)" "does not support fp8" \
   infer --model llama-3.1-8b --chip a100 --dtype fp8 --mode offline
+expect_bad "infer --concurrency 0" "concurrency.*from 1" \
+  infer --model llama-3.1-8b --chip h100 --concurrency 0
+expect_bad "infer --concurrency in offline mode" "concurrency.*offline" \
+  infer --model llama-3.1-8b --chip h100 --mode offline --concurrency 8
+expect_bad "infer --concurrency with --qps" "concurrency.*qps" \
+  infer --model llama-3.1-8b --chip h100 --qps 2 --concurrency 8
+
+# A closed loop of clients as vLLM's benchmark runs one (--max-concurrency): never more than 16
+# requests in flight, all of them nearly all the time, and the analytic batch bounded alike.
+run infer --model llama-3.1-8b --chip h100 --count 1 --max-concurrency 16 --input-tokens 1000 \
+  --output-tokens 1000 --json
+loop_problem=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["simulation"]
+if s["concurrency"] != 16 or s["max_running_seqs"] != 16 or s["mean_running_seqs"] < 15:
+    print("in flight", s["concurrency"], s["max_running_seqs"], s["mean_running_seqs"])
+if d["max_batch"] > 16 or s["requests_completed"] != s["requests"]:
+    print("batch", d["max_batch"], s["requests_completed"], s["requests"])
+' "$TMP/stdout" 2>&1)
+if [ "$RC" -eq 0 ] && [ -z "$loop_problem" ]; then
+  ok "infer --max-concurrency: a closed loop of 16 clients"
+else
+  not_ok "infer --max-concurrency: a closed loop of 16 clients" "exit $RC" "$loop_problem" \
+    "stderr: ${ERR:0:300}"
+fi
 
 # The simulation's JSON: percentiles ordered, the rate search's answer within its SLO.
 run infer --model llama-3.1-8b --chip h100 --engine vllm --ttft-ms 1000 --tpot-ms 50 --json

@@ -39,6 +39,30 @@ ServingRequest Req(double at, int in, int out) {
   return r;
 }
 
+// A closed loop of 4 clients, by hand with 10 ms iterations: 40 requests of a 1-token prompt and
+// 10 output tokens, their arrival times ignored (100 s apart). Each request takes one prefill
+// iteration (its first token, TTFT 10 ms) and nine decodes: 100 ms end to end, and the four
+// clients run in step, so 10 rounds end at 1 s. Measured from the first completion (0.1 s) to
+// the last send (0.9 s): 8 rounds x 4 x 10 tokens / 0.8 s = 400 tokens/s. Never more than 4 run.
+TEST(ServingSim, ClosedLoopKeepsItsClientsInFlightByHand) {
+  const FixedStep model(0.010, 1e6);
+  std::vector<ServingRequest> reqs;
+  for (int i = 0; i < 40; ++i) reqs.push_back(Req(100.0 * i, 1, 10));
+  auto r = SimulateServing(model, {}, reqs, {}, 1, 4);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->requests_completed, 40);
+  EXPECT_EQ(r->max_running_seqs, 4);
+  EXPECT_NEAR(r->ttft_ms.p99, 10, 1e-6);
+  EXPECT_NEAR(r->e2e_s.p50, 0.100, 1e-9);
+  EXPECT_NEAR(r->makespan_s, 1.0, 1e-9);
+  EXPECT_NEAR(r->output_tokens_per_s, 400, 1e-6);
+  // More clients than requests: all at once, as offline.
+  auto all = SimulateServing(model, {}, reqs, {}, 1, 100);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->max_running_seqs, 40);
+  EXPECT_NEAR(all->makespan_s, 0.100, 1e-9);
+}
+
 // 1 ms a decoding sequence and 10 ms a prompt token: which group carries what shows in the time.
 class PerTokenStep : public StepCost {
  public:

@@ -372,10 +372,23 @@ double StepCost::LockstepSeconds(
 
 Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerLimits& limits,
                                          const std::vector<ServingRequest>& requests,
-                                         const SloTargets& slo, uint64_t seed) {
+                                         const SloTargets& slo, uint64_t seed, long clients) {
   ServingSimResult res;
   res.requests = static_cast<long>(requests.size());
   if (requests.empty()) return MakeError("no requests to simulate");
+  if (clients < 0) return MakeError("clients must not be negative");
+  // When each request is sent: as given, or in a closed loop the first `clients` at the first
+  // arrival and the rest as completions free a client (infinity until then; sends only grow, so
+  // the order by arrival holds).
+  const bool closed_loop = clients > 0;
+  std::vector<double> sent(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    sent[i] = !closed_loop                     ? requests[i].arrival_s
+              : static_cast<long>(i) < clients ? requests.front().arrival_s
+                                               : std::numeric_limits<double>::infinity();
+  }
+  size_t next_send = std::min(requests.size(), static_cast<size_t>(clients));
+  double last_send_s = -1, last_send_tokens = 0;  // closed loop: when the last request went
   if (limits.host_kv_tokens > 0 && !(limits.host_tokens_per_s > 0)) {
     return MakeError("a host KV tier needs the host link's rate");
   }
@@ -423,7 +436,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   const int scheduler_steps = std::max(1, limits.scheduler_steps);
   for (Group& g : groups) g.steps_since_call = scheduler_steps;  // the first iteration calls
   size_t next_arrival = 0;
-  double now = requests.front().arrival_s;
+  double now = sent.front();
   double busy_seq_s = 0, busy_s = 0;
   long completed = 0;
   int idle_steps = 0;
@@ -433,9 +446,9 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   // cut the rate by about E2E / (2 x the arrival window): 2-10 % on the held-out MLPerf server
   // cases of bench/serving_accuracy.py). At most half the window is skipped. An offline batch is
   // measured over its whole makespan.
-  const double last_arrival = requests.back().arrival_s;
-  const double ramp_limit =
-      requests.front().arrival_s + (last_arrival - requests.front().arrival_s) / 2;
+  const double last_arrival =
+      closed_loop ? std::numeric_limits<double>::infinity() : requests.back().arrival_s;
+  const double ramp_limit = sent.front() + (last_arrival - sent.front()) / 2;
   double window_tokens = 0;
   double ramp_end_s = -1, ramp_tokens = 0;  // where the measured window starts, tokens before it
 
@@ -588,7 +601,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
 
   std::vector<perf::ServingStepModel::GroupBatch> batches(groups.size());
   while (completed < res.requests) {
-    while (next_arrival < requests.size() && requests[next_arrival].arrival_s <= now) {
+    while (next_arrival < requests.size() && sent[next_arrival] <= now) {
       Live& l = live[next_arrival];
       l.prefill_target = requests[next_arrival].input_tokens - requests[next_arrival].cached_tokens;
       // To the group with the fewest requests in it (the engines' attention-DP dispatch).
@@ -601,8 +614,9 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     bool empty = true;
     for (const Group& g : groups) empty = empty && g.running.empty() && g.waiting.empty();
     if (empty) {
-      if (next_arrival == requests.size()) return MakeError("serving simulator: requests lost");
-      now = requests[next_arrival].arrival_s;
+      if (next_arrival == requests.size() || !std::isfinite(sent[next_arrival]))
+        return MakeError("serving simulator: requests lost");
+      now = sent[next_arrival];
       continue;
     }
     bool work = false;
@@ -681,6 +695,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         g.used_blocks -= l.blocks;
         l.blocks = 0;
         ++completed;
+        if (closed_loop && next_send < requests.size()) sent[next_send++] = now;
       };
       for (size_t id : g.decodes) {
         Live& l = live[id];
@@ -712,19 +727,23 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       ramp_end_s = now;
       ramp_tokens = window_tokens;
     }
+    if (closed_loop && last_send_s < 0 && next_send == requests.size()) {
+      last_send_s = now;
+      last_send_tokens = window_tokens;
+    }
   }
 
   std::vector<double> ttft, tpot, e2e;
   ttft.reserve(requests.size());
   e2e.reserve(requests.size());
-  double first = requests.front().arrival_s, last = first, out_tokens = 0;
+  double first = sent.front(), last = first, out_tokens = 0;
   long good = 0;
   for (size_t i = 0; i < requests.size(); ++i) {
     const Live& l = live[i];
     const ServingRequest& r = requests[i];
-    const double t = (l.first_token_s - r.arrival_s) * 1000;
+    const double t = (l.first_token_s - sent[i]) * 1000;
     ttft.push_back(t);
-    e2e.push_back(l.finish_s - r.arrival_s);
+    e2e.push_back(l.finish_s - sent[i]);
     double per_token = 0;
     if (r.output_tokens > 1) {
       per_token = (l.finish_s - l.first_token_s) * 1000 / (r.output_tokens - 1);
@@ -760,8 +779,15 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   res.prefix_hit = input > 0 ? cached / input : 0;
   res.makespan_s = last - first;
   const double window = last_arrival - first;
-  if (window > 0 && ramp_end_s >= 0 && last_arrival - ramp_end_s > 0 &&
-      window_tokens > ramp_tokens) {
+  if (closed_loop) {
+    // While every client has a request in flight; a run too short for that, over its makespan.
+    if (ramp_end_s >= 0 && last_send_s > ramp_end_s && last_send_tokens > ramp_tokens) {
+      res.output_tokens_per_s = (last_send_tokens - ramp_tokens) / (last_send_s - ramp_end_s);
+    } else if (res.makespan_s > 0) {
+      res.output_tokens_per_s = out_tokens / res.makespan_s;
+    }
+  } else if (window > 0 && ramp_end_s >= 0 && last_arrival - ramp_end_s > 0 &&
+             window_tokens > ramp_tokens) {
     res.output_tokens_per_s = (window_tokens - ramp_tokens) / (last_arrival - ramp_end_s);
   } else if (window > 0 && window_tokens > 0) {
     res.output_tokens_per_s = window_tokens / window;

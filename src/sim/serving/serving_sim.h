@@ -181,9 +181,15 @@ struct ServingSimResult {
 // Simulates `requests` (sorted by arrival) on one attention group (or on limits.attention_groups
 // groups in lockstep). A request whose prompt and
 // output cannot fit the KV cache even alone is an error (it could never finish).
+//
+// `clients` > 0 is a closed loop (vLLM's and SGLang's benchmark --max-concurrency): that many
+// requests are sent at the first arrival, and each completion sends the next one at once, so
+// the arrival times given are ignored. The rate is measured from the first completion to the
+// last send, while every client has a request in flight.
 Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerLimits& limits,
                                          const std::vector<ServingRequest>& requests,
-                                         const SloTargets& slo, uint64_t seed = 1);
+                                         const SloTargets& slo, uint64_t seed = 1,
+                                         long clients = 0);
 
 struct QpsSearchResult {
   double max_qps = 0;  // per attention group; 0 when even a trickle misses the SLO
