@@ -7,9 +7,10 @@ output tokens/s per chip (and the analytic one, --mode analytic) against the pub
 Prints one row per case and the median and largest absolute error (issue 13's target: median at
 most 15 %, each at most 35 %). Two sections: MLPerf Inference v5.1 (names mlperf51-*) and engine
 vendors' maximum-throughput tables beyond MLPerf (trtllm-*, trtllm10-*, vllm-*: every request queued
-at once at fixed lengths, scored as --mode offline), then H20, Gaudi 3 and Ascend results
-(sglang-h20-*, gaudi3-*, vllmascend-*; `metric` decode_ or prefill_tokens_per_s_per_chip for one pool
-of a disaggregated deployment, analytic in both columns). Usage: bench/serving_accuracy.py [--suanli PATH]
+at once at fixed lengths, scored as --mode offline; a row with `concurrency: N` was measured with N
+requests in flight, a closed loop, and runs as --mode server --concurrency N), then H20, Gaudi 3 and
+Ascend results (sglang-h20-*, gaudi3-*, vllmascend-*; `metric` decode_ or prefill_tokens_per_s_per_chip
+for one pool of a disaggregated deployment, analytic in both columns). Usage: bench/serving_accuracy.py [--suanli PATH]
 [--only REGEX] [--catalog DIR] [--logs] [--typed]; e.g. --only '^(trtllm|vllm-)' for the second.
 
 --typed: each case as a user types its headline (model, chip, count, dtype, mean lengths, mode,
@@ -60,14 +61,14 @@ def args_of(case, simulated=True, typed=False):
         out.append("--no-chunked-prefill")
     if case.get("enforce_eager") and not typed:
         out.append("--enforce-eager")
-    # Separate prefill and decode chips, and the batch the figure was read at (a client's fixed
-    # concurrency, a static batch, a decode pool's batch per rank): the measurement's conditions,
-    # so typed too.
+    # Separate prefill and decode chips, and the batch the figure was read at (a static batch, a
+    # decode pool's batch per rank), a client's fixed concurrency (a closed loop) and the latency
+    # limits: the measurement's conditions, so typed too.
     if case.get("disaggregate"):
         out.append("--disaggregate")
     if "batch" in case:
         out += ["--max-num-seqs", str(case["batch"])]
-    for key in ("ttft_ms", "tpot_ms"):
+    for key in ("ttft_ms", "tpot_ms", "concurrency"):
         if key in case:
             out += ["--" + key.replace("_", "-"), str(case[key])]
     return out
