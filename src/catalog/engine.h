@@ -34,11 +34,13 @@ struct ServingEngine {
   // each kernel as it comes: an eager iteration takes the longer of the GPU's work and the
   // launches, which bind on small decode batches only.
   double eager_launch_layer_us = 0;
-  // GPU time per decoded token (a padded CUDA-graph slot included) per MoE layer that the
-  // roofline does not charge, microseconds; 0: none modelled. TensorRT-LLM's PyTorch flow runs a
-  // DeepSeek MoE layer as a chain of separate kernels (norms, quantize, RoPE and KV append, router
-  // GEMM and top-k, shared expert, MoE permute and finalize), whose time grows with the batch.
-  double decode_token_layer_us = 0;
+  // Per-token MoE kernels the roofline does not charge, as passes over each decoded token's 16-bit
+  // hidden state (a padded CUDA-graph slot included) per MoE layer at the chip's achievable memory
+  // bandwidth, on every rank that runs the token's MoE (under attention data parallel, all of
+  // them); 0: none modelled. TensorRT-LLM's PyTorch flow runs an MoE layer as a chain of separate
+  // per-token kernels (quantize, gather, permute, finalize, reduce-scatter) whose time grows with
+  // the batch and the layer's width.
+  double decode_token_passes = 0;
   std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;

@@ -581,9 +581,16 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   }
   st.overhead_s = cal.serving_step_overhead_ms / 1000;
   // The engine's per-token MoE kernels the roofline does not charge, for every decode slot of the
-  // step (padded ones too: the graph runs them), in every MoE layer of this stage.
-  st.overhead_s +=
-      x.job.limits.decode_token_layer_us * 1e-6 * (decode + padding) * verify * p.moe_layers / l.pp;
+  // step (padded ones too: the graph runs them), in every MoE layer of this stage: passes over the
+  // slot's hidden state (16-bit) at the achievable memory bandwidth. Under attention data parallel
+  // every rank gathers all groups' tokens and runs its MoE kernels over them all (TensorRT-LLM's
+  // CutlassFusedMoE: allgather, fused_moe over the sum of the ranks' tokens, reduce-scatter), so a
+  // rank pays for the dp groups' slots.
+  if (p.moe_layers > 0 && x.job.limits.decode_token_passes > 0) {
+    const double slots = (decode + padding) * verify * l.dp;
+    st.overhead_s += x.job.limits.decode_token_passes * m.hidden * kActivationBytes / x.f.mem_bw *
+                     slots * p.moe_layers / l.pp;
+  }
   if (x.draft && prefill > 0) {
     // The draft model prefills the prompt too.
     const Context draft{x.draft->job, x.f, x.draft->s};

@@ -101,9 +101,10 @@ struct EngineLimits {
   // kernels, eager_launch_layer_us per layer of the stage (catalog::ServingEngine).
   bool enforce_eager = false;
   double eager_launch_layer_us = 0;
-  // GPU time per decoded token (padded slots included) per MoE layer that the roofline does
-  // not charge, microseconds: the engine's decode_token_layer_us (catalog::ServingEngine).
-  double decode_token_layer_us = 0;
+  // Passes over each decoded token's 16-bit hidden state (padded slots included) per MoE layer at
+  // the achievable memory bandwidth that the roofline does not charge, on every rank that runs the
+  // token's MoE: the engine's decode_token_passes (catalog::ServingEngine).
+  double decode_token_passes = 0;
   // CUDA-graph batch sizes with padding (TensorRT-LLM's cuda_graph_config: batch_sizes,
   // enable_padding), ascending; empty: none. A decode-only iteration runs the graph of the
   // smallest size that holds its batch, under attention data parallel the largest batch of any

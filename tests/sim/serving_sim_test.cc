@@ -644,14 +644,17 @@ TEST_F(RealModel, APromptOnAnyGroupTakesTheIterationOutOfItsCudaGraph) {
               1e-12);
 }
 
-// An engine's per-token MoE decode kernels (decode_token_layer_us, TensorRT-LLM's 0.95 us): each
-// decode slot costs that much in each MoE layer, a padded CUDA-graph slot as much as a running
-// sequence, and prompt tokens nothing; a dense model (Llama 3.1 8B) nothing. Mixtral 8x7B has 32
-// MoE layers: 64 sequences at 0.95 us cost 64 x 32 x 0.95 us = 1.9456 ms more; padded to the
-// graph of 128, 128 x 32 x 0.95 us = 3.8912 ms.
+// An engine's per-token MoE decode kernels (decode_token_passes): each decode slot costs that many
+// passes over its 16-bit hidden state in each MoE layer at the chip's achievable memory bandwidth,
+// a padded CUDA-graph slot as much as a running sequence, prompt tokens nothing, and a dense model
+// (Llama 3.1 8B) nothing; under attention data parallel each rank pays for every group's slots
+// (it runs the MoE over all of them). By hand, Mixtral 8x7B on H200: 4,096 x 2 = 8,192 bytes a
+// token and layer, 4.8 TB/s x 0.75 (hopper memory_efficiency) = 3.6e12 B/s; 50 passes, 64
+// sequences, 32 MoE layers: 50 x 8,192 x 64 x 32 / 3.6e12 = 0.23302 ms more; padded to the graph
+// of 128, twice that; with two attention groups (dp 2, ep 2), twice that too.
 TEST_F(RealModel, EveryDecodeSlotCostsTheEnginesPerTokenKernels) {
   perf::InferenceJob dense = job_;
-  dense.limits.decode_token_layer_us = 0.95;
+  dense.limits.decode_token_passes = 50;
   EXPECT_DOUBLE_EQ(Cost(dense).StepSeconds(64, 64 * 1000, 0, 0),
                    Cost(job_).StepSeconds(64, 64 * 1000, 0, 0));
   const auto& cat = Cat();
@@ -660,19 +663,27 @@ TEST_F(RealModel, EveryDecodeSlotCostsTheEnginesPerTokenKernels) {
   moe.system = *cat.SystemFor(*moe.chip);
   const auto plain = Cost(moe);
   perf::InferenceJob kernels = moe;
-  kernels.limits.decode_token_layer_us = 0.95;
+  kernels.limits.decode_token_passes = 50;
   const auto charged = Cost(kernels);
+  const double by_hand = 50.0 * 8192 * 64 * 32 / 3.6e12;
+  EXPECT_NEAR(by_hand, 0.23302e-3, 1e-8);
   EXPECT_NEAR(charged.StepSeconds(64, 64 * 1000, 0, 0) - plain.StepSeconds(64, 64 * 1000, 0, 0),
-              1.9456e-3, 1e-12);
+              by_hand, 1e-12);
   EXPECT_NEAR(charged.StepSeconds(0, 0, 512, 512 * 256) - plain.StepSeconds(0, 0, 512, 512 * 256),
               0, 1e-12);
   perf::InferenceJob padded = moe;
   padded.limits.graph_batch_sizes = {128};
   perf::InferenceJob padded_kernels = padded;
-  padded_kernels.limits.decode_token_layer_us = 0.95;
+  padded_kernels.limits.decode_token_passes = 50;
   EXPECT_NEAR(Cost(padded_kernels).StepSeconds(64, 64 * 1000, 0, 0) -
                   Cost(padded).StepSeconds(64, 64 * 1000, 0, 0),
-              3.8912e-3, 1e-12);
+              2 * by_hand, 1e-12);
+  const perf::InferenceLayout dp2{.tp = 1, .ep = 2, .dp = 2};
+  const StepModelCost plain_dp2(*perf::ServingStepModel::Make(moe, dp2));
+  const StepModelCost charged_dp2(*perf::ServingStepModel::Make(kernels, dp2));
+  EXPECT_NEAR(
+      charged_dp2.StepSeconds(64, 64 * 1000, 0, 0) - plain_dp2.StepSeconds(64, 64 * 1000, 0, 0),
+      2 * by_hand, 1e-12);
 }
 
 // vLLM's --enforce-eager: the host launches every layer's kernels ahead of the GPU, so a step
