@@ -71,6 +71,30 @@ LatencyTargets LongPromptTargetsOf(const InferRequest& r) {
   return t;
 }
 
+// The output lengths a simulation draws, and where they come from when the request gave none:
+// those given; else, for a model whose catalog entry measures its outputs' spread (a reasoning
+// model's, output_lengths), that lognormal around the given mean, cut at the measured set's
+// generation cap when the mean lies below it; else fixed.
+struct OutputDist {
+  std::string dist;
+  std::string source;  // empty: given, or fixed
+};
+OutputDist OutputDistOf(const InferRequest& r, const catalog::Model& model) {
+  if (!r.output_dist.empty()) return {r.output_dist, ""};
+  if (!model.output_lengths || !Simulated(r) || !r.requests_trace.empty()) return {"fixed", ""};
+  const catalog::OutputLengths& o = *model.output_lengths;
+  const std::string dist = o.max_tokens > r.output_tokens
+                               ? fmt::format("lognormal:{:g}:{:g}", o.lognormal_sigma, o.max_tokens)
+                               : fmt::format("lognormal:{:g}", o.lognormal_sigma);
+  return {dist, fmt::format("{}'s outputs as measured: lognormal, sigma {:g}{}, around the mean; "
+                            "{}; --output-dist fixed for fixed lengths",
+                            model.id, o.lognormal_sigma,
+                            o.max_tokens > r.output_tokens
+                                ? fmt::format(" cut at {:g} tokens", o.max_tokens)
+                                : "",
+                            o.source)};
+}
+
 // The simulator's knobs: each in range, and none given where it has no effect.
 Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model) {
   if (r.mtp < 0 || r.mtp > 8) return tl::unexpected(FieldError("mtp", "must be from 0 to 8"));
@@ -180,8 +204,9 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
   if (r.burstiness != 1 && r.arrivals != "gamma") {
     return tl::unexpected(FieldError("burstiness", "needs --arrivals gamma"));
   }
+  const std::string output_dist = OutputDistOf(r, model).dist;
   for (auto [field, text, mean] : {std::tuple{"input_dist", &r.input_dist, r.input_tokens},
-                                   std::tuple{"output_dist", &r.output_dist, r.output_tokens}}) {
+                                   std::tuple{"output_dist", &output_dist, r.output_tokens}}) {
     auto d = sim::LengthDistribution::Parse(*text, mean);
     if (!d) return tl::unexpected(FieldError(field, d.error().message));
     if (d->shape != sim::LengthDistribution::Shape::kFixed && !sim) {
@@ -264,7 +289,9 @@ Result<report::ServingSimulation> SimulateDeployment(
 
   sim::WorkloadSpec spec;
   spec.input = *sim::LengthDistribution::Parse(r.input_dist, r.input_tokens);
-  spec.output = *sim::LengthDistribution::Parse(r.output_dist, r.output_tokens);
+  const OutputDist output = OutputDistOf(r, *job.model);
+  spec.output = *sim::LengthDistribution::Parse(output.dist, r.output_tokens);
+  s.output_dist_source = output.source;
   spec.prefix_cache_hit = r.prefix_cache_hit;
   spec.max_context = job.model->max_seq_len;
   spec.seed = r.seed;

@@ -204,7 +204,9 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("input_dist", &R::input_dist,
            "prompt lengths around --input-tokens: fixed, exp, uniform[:W] or "
            "lognormal[:SIGMA[:MAX]]"),
-      Bind("output_dist", &R::output_dist, "output lengths around --output-tokens (as input_dist)"),
+      Bind("output_dist", &R::output_dist,
+           "output lengths around --output-tokens (as input_dist; default: fixed, or the "
+           "model's measured spread where the catalog has one: a reasoning model's)"),
       Bind("arrivals", &R::arrivals, "poisson (default) or gamma (bursty, with --burstiness)"),
       Bind("burstiness", &R::burstiness,
            "gamma arrivals: coefficient of variation of the gaps (1 = Poisson)"),

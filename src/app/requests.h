@@ -83,7 +83,9 @@ struct InferRequest {
   // (vLLM's and SGLang's benchmark --max-concurrency); it also bounds the batch.
   std::optional<int64_t> concurrency;
   std::optional<int64_t> requests;
-  std::string requests_trace, input_dist = "fixed", output_dist = "fixed", arrivals = "poisson";
+  // output_dist empty: the model's measured spread where the catalog has one (a reasoning
+  // model's output_lengths), else fixed.
+  std::string requests_trace, input_dist = "fixed", output_dist, arrivals = "poisson";
   double burstiness = 1;
   // A host-memory KV tier per chip and its link (swap instead of recompute on preemption).
   std::optional<double> kv_host_gib;

@@ -74,6 +74,17 @@ struct SlidingWindowConfig {
   int full_attention_every = 0;
 };
 
+// How a model's answers spread around their mean length, where a source measured it: a
+// reasoning model's outputs (DeepSeek-R1's thinking traces run from a few hundred tokens to the
+// generation cap) are lognormal with a wide sigma, and a served batch holds the long ones longer
+// (the running sequences' mean context is mean x e^(sigma^2) / 2 uncut, not mean / 2). The
+// serving simulator draws output lengths from it when a request gives a mean and no spread.
+struct OutputLengths {
+  double lognormal_sigma = 0;
+  double max_tokens = 0;  // the measured set's generation cap: longer draws are cut to it
+  std::string source;
+};
+
 // The precision a released checkpoint ships in. Formats by name: bf16, fp16, fp8, int8, fp4, or
 // int4 (4-bit weights with 16-bit math, as AWQ and GPTQ checkpoints run).
 struct CheckpointPrecision {
@@ -114,6 +125,7 @@ struct Model {
   int mtp_layers = 0;
   // Published acceptance of an MTP draft token given the one before (serving with --mtp).
   std::optional<double> mtp_acceptance;
+  std::optional<OutputLengths> output_lengths;
   std::optional<MlaConfig> mla;
   std::optional<MoeConfig> moe;
   std::optional<SparseAttentionConfig> sparse_attention;

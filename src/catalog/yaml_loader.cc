@@ -286,6 +286,7 @@ class YamlLoader : public YamlReader {
                "moe",
                "mtp_layers",
                "mtp_acceptance",
+               "output_lengths",
                "checkpoints",
                "source",
                "notes"});
@@ -334,6 +335,16 @@ class YamlLoader : public YamlReader {
     m.mtp_layers = Int(n, "mtp_layers", path, 0, 64, 0);
     if (n["mtp_acceptance"] && !n["mtp_acceptance"].IsNull()) {
       m.mtp_acceptance = Num(n, "mtp_acceptance", path, 0, 1);
+    }
+    if (const YAML::Node ol = n["output_lengths"]; ol && !ol.IsNull()) {
+      const std::string p = Join(path, "output_lengths");
+      if (!ol.IsMap()) Fail("expected a mapping", ol, p);
+      CheckKeys(ol, p, {"lognormal_sigma", "max_tokens", "source"});
+      OutputLengths o;
+      o.lognormal_sigma = Num(ol, "lognormal_sigma", p, 0.01, 3);
+      o.max_tokens = Num(ol, "max_tokens", p, 1, 1 << 26);
+      o.source = Text(ol, "source", p, true);
+      m.output_lengths = o;
     }
     if (n["params_b_reported"] && !n["params_b_reported"].IsNull()) {
       m.params_b_reported = Num(n, "params_b_reported", path, 1e-6, 1e6);

@@ -121,6 +121,8 @@ nlohmann::json SimulationJson(const ServingSimulation& s) {
   j["workload"] = s.workload;
   j["input_dist"] = s.input_dist;
   j["output_dist"] = s.output_dist;
+  j["output_dist_source"] =
+      s.output_dist_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.output_dist_source);
   j["arrivals"] = s.arrivals;
   j["requests_per_run"] = s.requests_per_run;
   j["runs"] = s.runs;
@@ -158,6 +160,9 @@ std::string SimulationText(const ServingSimulation& s) {
   if (!s.skipped.empty()) return "simulated: no (" + s.skipped + ")\n";
   const auto& r = s.result;
   std::string out = fmt::format("simulated ({}): {}\n", s.mode, s.workload);
+  if (!s.output_dist_source.empty()) {
+    out += fmt::format("output lengths: {} ({})\n", s.output_dist, s.output_dist_source);
+  }
   auto slo = [&]() {
     std::string t;
     if (s.ttft_target_ms) t += fmt::format("p99 TTFT <= {:g} ms", *s.ttft_target_ms);

@@ -19,6 +19,9 @@ struct ServingSimulation {
   std::string skipped;   // why it did not run (disaggregated), else empty
   std::string workload;  // what was simulated, in words
   std::string input_dist, output_dist, arrivals;
+  // Where output_dist comes from when the request gave none (a reasoning model's measured
+  // spread); empty: given, or fixed.
+  std::string output_dist_source;
   long requests_per_run = 0;
   int runs = 1;
   std::optional<double> ttft_target_ms, tpot_target_ms;
