@@ -103,8 +103,9 @@ def residuals(suanli, only):
         if not v:
             refused.append((case["name"], err))
             continue
+        # The model as suanli resolved it: a row names it as run ("openai/gpt-oss-120b").
         out.append((case["name"], family[case["chip"].lower()], "serving",
-                    kind[case["model"].lower()], math.log(case["published"] / v)))
+                    kind[est["model"].lower()], math.log(case["published"] / v)))
     return out, refused
 
 

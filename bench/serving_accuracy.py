@@ -10,7 +10,9 @@ vendors' maximum-throughput tables beyond MLPerf (trtllm-*, trtllm10-*, vllm-*: 
 at once at fixed lengths, scored as --mode offline; a row with `concurrency: N` was measured with N
 requests in flight, a closed loop, and runs as --mode server --concurrency N), then H20, Gaudi 3 and
 Ascend results (sglang-h20-*, gaudi3-*, vllmascend-*; `metric` decode_ or prefill_tokens_per_s_per_chip
-for one pool of a disaggregated deployment, analytic in both columns). Usage: bench/serving_accuracy.py [--suanli PATH]
+for one pool of a disaggregated deployment, analytic in both columns), then results at a published
+client concurrency, every one a closed loop (imax-*: SemiAnalysis InferenceMAX; sglang-a3-*: SGLang
+on Ascend 910C), the model named as the run names it ("openai/gpt-oss-120b"). Usage: bench/serving_accuracy.py [--suanli PATH]
 [--only REGEX] [--catalog DIR] [--logs] [--typed]; e.g. --only '^(trtllm|vllm-)' for the second.
 
 --typed: each case as a user types its headline (model, chip, count, dtype, mean lengths, mode,

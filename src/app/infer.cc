@@ -558,6 +558,25 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
       job.dtype_basis += fmt::format("{}{}", job.dtype_basis.empty() ? "" : "; ", notes);
     }
   }
+  // A format typed as its checkpoint names it: FP4 (gpt-oss's MXFP4 experts, NVFP4 copies) on a
+  // chip without FP4 math runs as 4-bit weights with 16-bit math, as vLLM's and SGLang's FP4
+  // kernels for Hopper and MI300 (Marlin, Triton) run it; said as the checkpoint's default is.
+  {
+    std::string notes;
+    const auto serve_fp4 = [&](perf::ServingDType& d, std::string_view part) {
+      if (d != perf::ServingDType::kFp4 || perf::ChipServes(chip, d)) return;
+      const perf::ServedFormat served = perf::ServedFormatOf(chip, d);
+      if (served.dtype != perf::ServingDType::kInt4) return;  // refused later, naming formats
+      d = served.dtype;
+      notes += fmt::format("{}{}{}", notes.empty() ? "" : "; ", part, served.note);
+    };
+    if (formats.dtype) serve_fp4(job.dtype, "");
+    if (formats.expert_dtype) serve_fp4(*job.expert_dtype, "experts: ");
+    if (formats.attention_dtype) serve_fp4(*job.attention_dtype, "attention: ");
+    if (!notes.empty()) {
+      job.dtype_basis += fmt::format("{}{}", job.dtype_basis.empty() ? "" : "; ", notes);
+    }
+  }
   if (const auto attention = perf::AttentionFormatOf(chip);
       attention && !perf::SixteenBitPeakKnown(chip)) {
     const bool said = job.dtype_basis.find("no known 16-bit peak") != std::string::npos;

@@ -307,9 +307,12 @@ namespace {
 
 // A release suffix of a Hugging Face repository name: a tuned or converted copy of the same
 // architecture ("-Instruct", "-chat-hf", "-Base", "-it", "-Thinking-2507", "-0528", "-v0.1",
-// "-Exp"). Precision suffixes ("-FP8") are not here: they change what is served.
+// "-Exp", and the quantized copies' "-Preview" and "-V2": AMD's DeepSeek-R1-0528-MXFP4-Preview,
+// NVIDIA's DeepSeek-R1-0528-FP4-V2). Precision suffixes ("-FP8") are not here: they change what
+// is served.
 bool IsReleaseSuffix(std::string_view part) {
-  for (std::string_view s : {"instruct", "chat", "hf", "base", "it", "thinking", "exp"}) {
+  for (std::string_view s :
+       {"instruct", "chat", "hf", "base", "it", "thinking", "exp", "preview"}) {
     if (part == s) return true;
   }
   const auto digits = [](std::string_view t) {
@@ -317,7 +320,8 @@ bool IsReleaseSuffix(std::string_view part) {
            std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
   };
   if (part.size() == 4 && digits(part)) return true;  // a date: 2507, 0324
-  if (part.size() >= 4 && part[0] == 'v') {           // a revision: v0.1
+  if (part.size() >= 2 && part[0] == 'v' && digits(part.substr(1))) return true;  // v2
+  if (part.size() >= 4 && part[0] == 'v') {                                       // v0.1
     const size_t dot = part.find('.');
     return dot != std::string_view::npos && digits(part.substr(1, dot - 1)) &&
            digits(part.substr(dot + 1));

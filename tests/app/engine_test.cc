@@ -129,6 +129,50 @@ TEST(Engine, InferServesTheCheckpointAsReleased) {
   EXPECT_NE(one_4090["error"].get<std::string>().find("do not fit"), std::string::npos);
 }
 
+// FP4 typed as a checkpoint names it (gpt-oss's MXFP4 experts) runs, on a chip without FP4 math,
+// as 4-bit weights with 16-bit math, as vLLM runs gpt-oss on Hopper (InferenceMAX's H100/H200
+// runs), and says so; the same weights as the checkpoint's own default (57.49 GiB on one H100).
+// FP8 on A100 stays refused (no 8-bit float path is assumed).
+TEST(Engine, InferServesATypedFp4AsTheChipCan) {
+  InferRequest r;
+  r.model = "openai/gpt-oss-120b";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.dtype = "bf16";
+  r.expert_dtype = "fp4";
+  r.mode = "analytic";
+  auto out = TheEngine().Infer(r, Json());
+  ASSERT_TRUE(out) << out.error().message;
+  const auto j = nlohmann::json::parse(out->body);
+  EXPECT_EQ(j["dtype"], "bf16");
+  EXPECT_EQ(j["expert_dtype"], "int4");
+  EXPECT_NE(j["dtype_basis"].get<std::string>().find("experts: h100 has no fp4 math: int4"),
+            std::string::npos)
+      << j.dump();
+  EXPECT_NEAR(j["weights_gib_per_chip"].get<double>(), 57.49, 0.6);
+  // On B200 FP4 is served as typed, and said nothing about.
+  r.chip = {"b200"};
+  auto b200 = TheEngine().Infer(r, Json());
+  ASSERT_TRUE(b200);
+  const auto jb = nlohmann::json::parse(b200->body);
+  EXPECT_EQ(jb["expert_dtype"], "fp4");
+  EXPECT_TRUE(jb["dtype_basis"].is_null()) << jb.dump();
+  // All-FP4 weights on A100: int4 likewise; FP8 there is refused, naming the field.
+  InferRequest a;
+  a.model = "llama-3.1-8b";
+  a.chip = {"a100"};
+  a.count = 1;
+  a.dtype = "fp4";
+  a.mode = "analytic";
+  auto a4 = TheEngine().Infer(a, Json());
+  ASSERT_TRUE(a4) << a4.error().message;
+  EXPECT_EQ(nlohmann::json::parse(a4->body)["dtype"], "int4");
+  a.dtype = "fp8";
+  auto a8 = TheEngine().Infer(a, Json());
+  ASSERT_FALSE(a8);
+  EXPECT_EQ(a8.error().field, "dtype");
+}
+
 TEST(Engine, AmountsFromTextGiveTheSameAnswerAsNumbers) {
   TrainRequest typed = SmallTrain();
   typed.global_batch_tokens = 4'194'304;

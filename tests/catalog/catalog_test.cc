@@ -335,6 +335,9 @@ TEST(CatalogLookupTest, CheckpointPrecisionFromTheName) {
            Case{"Qwen/Qwen2.5-7B-Instruct-GPTQ-Int8", "qwen2.5-7b", "int8", ""},
            // NVIDIA's FP4 DeepSeek-R1 quantizes the MoE layers; the rest stays as released (FP8).
            Case{"nvidia/DeepSeek-R1-FP4", "deepseek-r1", "fp8", "fp4"},
+           // The quantized copies InferenceMAX serves (a revision, a preview): the same rule.
+           Case{"nvidia/DeepSeek-R1-0528-FP4-V2", "deepseek-r1", "fp8", "fp4"},
+           Case{"amd/DeepSeek-R1-0528-MXFP4-Preview", "deepseek-r1", "fp8", "fp4"},
            Case{"openai/gpt-oss-120b", "gpt-oss-120b", "bf16", "fp4"},
            Case{"moonshotai/Kimi-K2-Instruct", "kimi-k2", "fp8", ""},
            Case{"moonshotai/Kimi-K2-Thinking", "kimi-k2-thinking", "bf16", "int4"},  // by name
