@@ -408,7 +408,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     given[i] = perf::ParseServingDType(*text);
     if (!given[i]) {
       return tl::unexpected(FieldError(
-          field, fmt::format("unknown dtype {}; expected bf16, fp16, fp8, int8, fp4 or int4",
+          field, fmt::format("unknown dtype {}; expected bf16, fp16, fp8, int8, fp4, int4 or w8a16",
                              Quoted(*text))));
     }
   }
@@ -536,11 +536,22 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   job.input_tokens = r.input_tokens;
   job.output_tokens = r.output_tokens;
   job.kv_dtype = formats.kv_dtype;
-  job.expert_dtype = formats.expert_dtype;
   job.draft_model = formats.draft_model;
-  job.attention_dtype = formats.attention_dtype;
+  // Formats the request names, each at the math this chip has (an 8-bit one it lacks as w8a16).
+  std::string named_notes;
+  const auto named = [&](std::optional<perf::ServingDType> d, std::string_view flag) {
+    if (!d) return d;
+    const perf::ServedFormat served = perf::NamedFormatOf(chip, *d);
+    if (!served.note.empty()) {
+      named_notes += fmt::format("{}--{}: {}", named_notes.empty() ? "" : "; ", flag, served.note);
+    }
+    return std::optional(served.dtype);
+  };
+  job.expert_dtype = named(formats.expert_dtype, "expert-dtype");
+  job.attention_dtype = named(formats.attention_dtype, "attention-dtype");
   if (formats.dtype) {
-    job.dtype = *formats.dtype;
+    job.dtype = *named(formats.dtype, "dtype");
+    job.dtype_basis = named_notes;
   } else {
     // No --dtype: the checkpoint's formats, each as this chip serves it.
     const catalog::CheckpointPrecision& ck = formats.checkpoint.precision;
@@ -554,25 +565,7 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
         notes += (notes.empty() ? "experts: " : "; experts: ") + experts.note;
     }
     job.dtype_basis = formats.checkpoint.basis;
-    if (!notes.empty()) {
-      job.dtype_basis += fmt::format("{}{}", job.dtype_basis.empty() ? "" : "; ", notes);
-    }
-  }
-  // A format typed as its checkpoint names it: FP4 (gpt-oss's MXFP4 experts, NVFP4 copies) on a
-  // chip without FP4 math runs as 4-bit weights with 16-bit math, as vLLM's and SGLang's FP4
-  // kernels for Hopper and MI300 (Marlin, Triton) run it; said as the checkpoint's default is.
-  {
-    std::string notes;
-    const auto serve_fp4 = [&](perf::ServingDType& d, std::string_view part) {
-      if (d != perf::ServingDType::kFp4 || perf::ChipServes(chip, d)) return;
-      const perf::ServedFormat served = perf::ServedFormatOf(chip, d);
-      if (served.dtype != perf::ServingDType::kInt4) return;  // refused later, naming formats
-      d = served.dtype;
-      notes += fmt::format("{}{}{}", notes.empty() ? "" : "; ", part, served.note);
-    };
-    if (formats.dtype) serve_fp4(job.dtype, "");
-    if (formats.expert_dtype) serve_fp4(*job.expert_dtype, "experts: ");
-    if (formats.attention_dtype) serve_fp4(*job.attention_dtype, "attention: ");
+    if (!named_notes.empty()) notes += (notes.empty() ? "" : "; ") + named_notes;
     if (!notes.empty()) {
       job.dtype_basis += fmt::format("{}{}", job.dtype_basis.empty() ? "" : "; ", notes);
     }

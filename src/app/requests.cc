@@ -111,10 +111,13 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("system", &R::system, "system id (default: the chip's default system)"),
       Bind("input_tokens", &R::input_tokens, "prompt tokens per request (default 1024)"),
       Bind("output_tokens", &R::output_tokens, "generated tokens per request (default 256)"),
-      Bind("dtype", &R::dtype,
-           "weights: bf16, fp16, fp8, int8, fp4 or int4 (weight-only) (default: the checkpoint's "
-           "as released, or as the name's -FP8/-AWQ/-NVFP4 suffix says, in the chip's nearest "
-           "format; 8-bit when 16-bit weights fit no layout of the chips)"),
+      Bind(
+          "dtype", &R::dtype,
+          "weights: bf16, fp16, fp8, int8, fp4, int4 or w8a16 (weight-only: 16-bit math); a format "
+          "the chip has no math for as the engines run it (fp8 on Ampere as w8a16, fp4 on "
+          "Hopper as int4) (default: the checkpoint's as released, or as the name's "
+          "-FP8/-AWQ/-NVFP4 suffix says, in the chip's nearest format; 8-bit when 16-bit "
+          "weights fit no layout of the chips)"),
       Bind("expert_dtype", &R::expert_dtype,
            "MoE experts (routed and shared) in another format, e.g. fp4 (default: --dtype)"),
       Bind("attention_dtype", &R::attention_dtype,

@@ -47,8 +47,8 @@ constexpr int kMaxBatch = 8192;
 // attention group per step is where its throughput is measured.
 constexpr double kPrefillChunkTokens = 16384;
 
-constexpr std::array<std::string_view, 6> kServingNames = {"bf16", "fp16", "fp8",
-                                                           "int8", "fp4",  "int4"};
+constexpr std::array<std::string_view, 7> kServingNames = {"bf16", "fp16", "fp8",  "int8",
+                                                           "fp4",  "int4", "w8a16"};
 
 // One part of the weights in its serving format, resolved against the chip.
 struct WeightFormat {
@@ -80,6 +80,7 @@ std::vector<std::string> SupportedServing(const catalog::Chip& chip) {
   }
   if (chip.peak(DType::kBf16).known() || chip.peak(DType::kFp16).known()) {
     out.emplace_back("int4");
+    out.emplace_back("w8a16");
   }
   return out;
 }
@@ -138,6 +139,27 @@ ServedFormat ServedFormatOf(const catalog::Chip& chip, ServingDType checkpoint) 
   return {checkpoint, ""};  // nothing it serves: the estimate names what the chip supports
 }
 
+ServedFormat NamedFormatOf(const catalog::Chip& chip, ServingDType named) {
+  // Only where the catalog says the chip lacks the math: an unknown peak is a gap to fill.
+  const auto compute = catalog::ParseDType(ServingDTypeName(named));
+  if (ChipServes(chip, named) || !compute || !chip.peak(*compute).unsupported) return {named, ""};
+  const auto as = [&](ServingDType d, std::string_view how) {
+    return ServedFormat{d, fmt::format("{} has no {} math: {}, {}", chip.id,
+                                       ServingDTypeName(named), ServingDTypeName(d), how)};
+  };
+  if ((named == ServingDType::kFp8 || named == ServingDType::kInt8) &&
+      ChipServes(chip, ServingDType::kW8A16)) {
+    return as(ServingDType::kW8A16,
+              "8-bit weights with 16-bit math, as vLLM's Marlin kernels run FP8 on Ampere");
+  }
+  if (named == ServingDType::kFp4 && ChipServes(chip, ServingDType::kInt4)) {
+    return as(ServingDType::kInt4,
+              "4-bit weights with 16-bit math, as vLLM's Marlin kernels and TensorRT-LLM on "
+              "Hopper run FP4 checkpoints");
+  }
+  return {named, ""};
+}
+
 namespace {
 
 // Whether the model's own checkpoint ships FP8 weights with block scales (DeepSeek-V3's
@@ -150,20 +172,20 @@ bool Fp8BlockScaled(const catalog::Model& m) {
 }
 
 // The GEMM rate and bytes of weights served in `d`: 8- and 4-bit formats at that format's peak,
-// 16-bit and weight-only int4 at the 16-bit peak. `flag` names the knob in errors.
+// 16-bit and weight-only int4 and w8a16 at the 16-bit peak. `flag` names the knob in errors.
 Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d,
                                     std::optional<double> half_peak, const char* flag,
                                     const char* field) {
   const auto& chip = *job.chip;
   const auto& cal = job.calibration;
-  static constexpr DType kCompute[] = {DType::kBf16, DType::kFp16, DType::kFp8,
-                                       DType::kInt8, DType::kFp4,  DType::kBf16};
+  static constexpr DType kCompute[] = {DType::kBf16, DType::kFp16, DType::kFp8, DType::kInt8,
+                                       DType::kFp4,  DType::kBf16, DType::kBf16};
   const auto& v = chip.peak(kCompute[static_cast<int>(d)]);
   const std::string name(ServingDTypeName(d));
   WeightFormat w;
   w.bytes = ServingDTypeBytes(d);
-  const bool sixteen_bit_math =
-      d == ServingDType::kInt4 || d == ServingDType::kBf16 || d == ServingDType::kFp16;
+  const bool sixteen_bit_math = d == ServingDType::kInt4 || d == ServingDType::kW8A16 ||
+                                d == ServingDType::kBf16 || d == ServingDType::kFp16;
   if (sixteen_bit_math && (v.known() || half_peak)) {
     w.peak = v.known() ? *v.value * kTera : *half_peak;
     w.eff = cal.matmul_efficiency;
@@ -898,15 +920,26 @@ std::optional<ServingDType> ParseServingDType(std::string_view s) {
   // fp8_e4m3, NVFP4/MXFP4 checkpoints, W8A8 (INT8 weights and activations), AWQ/GPTQ (4-bit
   // weights, 16-bit math).
   static constexpr std::pair<std::string_view, ServingDType> kSynonyms[] = {
-      {"bfloat16", ServingDType::kBf16},  {"float16", ServingDType::kFp16},
-      {"half", ServingDType::kFp16},      {"fp8-e4m3", ServingDType::kFp8},
-      {"fp8-e5m2", ServingDType::kFp8},   {"e4m3", ServingDType::kFp8},
-      {"nvfp4", ServingDType::kFp4},      {"mxfp4", ServingDType::kFp4},
-      {"w8a8", ServingDType::kInt8},      {"int8-w8a8", ServingDType::kInt8},
-      {"w4a16", ServingDType::kInt4},     {"awq", ServingDType::kInt4},
-      {"gptq", ServingDType::kInt4},      {"int4-awq", ServingDType::kInt4},
-      {"awq-int4", ServingDType::kInt4},  {"gptq-int4", ServingDType::kInt4},
-      {"int4-gptq", ServingDType::kInt4}, {"w4a16-awq", ServingDType::kInt4}};
+      {"bfloat16", ServingDType::kBf16},
+      {"float16", ServingDType::kFp16},
+      {"half", ServingDType::kFp16},
+      {"fp8-e4m3", ServingDType::kFp8},
+      {"fp8-e5m2", ServingDType::kFp8},
+      {"e4m3", ServingDType::kFp8},
+      {"nvfp4", ServingDType::kFp4},
+      {"mxfp4", ServingDType::kFp4},
+      {"w8a8", ServingDType::kInt8},
+      {"int8-w8a8", ServingDType::kInt8},
+      {"w4a16", ServingDType::kInt4},
+      {"awq", ServingDType::kInt4},
+      {"gptq", ServingDType::kInt4},
+      {"int4-awq", ServingDType::kInt4},
+      {"awq-int4", ServingDType::kInt4},
+      {"gptq-int4", ServingDType::kInt4},
+      {"int4-gptq", ServingDType::kInt4},
+      {"w4a16-awq", ServingDType::kInt4},
+      {"int8-weight-only", ServingDType::kW8A16},
+      {"fp8-weight-only", ServingDType::kW8A16}};
   for (const auto& [name, dtype] : kSynonyms) {
     if (v == name) return dtype;
   }
@@ -917,7 +950,7 @@ double ServingDTypeBytes(ServingDType d) {
   // FP4 as NVFP4 stores it: a 4-bit E2M1 value per weight and one 8-bit E4M3 scale per 16
   // (4.5 bits; TensorRT-LLM tech blogs 14 and 24: the packed payload is 0.5 byte "before scale
   // overhead"). MXFP4's one 8-bit scale per 32 is 4.25 bits: counted at NVFP4's, 6 % more.
-  constexpr std::array<double, 6> bytes = {2, 2, 1, 1, 0.5625, 0.5};
+  constexpr std::array<double, 7> bytes = {2, 2, 1, 1, 0.5625, 0.5, 1};
   return bytes[static_cast<int>(d)];
 }
 
@@ -1001,7 +1034,8 @@ Result<void> ValidateInferenceRequest(const InferenceJob& job) {
   if (!(job.mtp_acceptance >= 0 && job.mtp_acceptance <= 1)) {
     return bad("mtp_acceptance", "must be in [0, 1]");
   }
-  if (job.kv_dtype && ServingDTypeBytes(*job.kv_dtype) < 1) {
+  if (job.kv_dtype &&
+      (ServingDTypeBytes(*job.kv_dtype) < 1 || *job.kv_dtype == ServingDType::kW8A16)) {
     return bad("kv_dtype", "must be bf16, fp16, fp8 or int8");
   }
   return {};

@@ -25,8 +25,8 @@ class Catalog;
 namespace suanli::perf {
 
 // Formats weights are served in. 8- and 4-bit formats compute at that
-// format's peak (W8A8, W4A4); int4 is weight-only (W4A16, 16-bit compute).
-enum class ServingDType { kBf16, kFp16, kFp8, kInt8, kFp4, kInt4 };
+// format's peak (W8A8, W4A4); int4 and w8a16 are weight-only (W4A16, W8A16: 16-bit compute).
+enum class ServingDType { kBf16, kFp16, kFp8, kInt8, kFp4, kInt4, kW8A16 };
 std::string_view ServingDTypeName(ServingDType d);
 std::optional<ServingDType> ParseServingDType(std::string_view s);
 double ServingDTypeBytes(ServingDType d);
@@ -51,6 +51,13 @@ struct ServedFormat {
   std::string note;  // empty: the checkpoint's own format
 };
 ServedFormat ServedFormatOf(const catalog::Chip& chip, ServingDType checkpoint);
+// The format a chip serves weights the request names in: that format where the chip has its
+// math; an 8-bit format it lacks (FP8 on Ampere or Ascend, INT8 on Blackwell Ultra) as w8a16,
+// 8-bit weights with 16-bit math (vLLM's FP8 Marlin kernels on Ampere); FP4 it lacks as int4,
+// 4-bit weights with 16-bit math (vLLM's FP4 Marlin, TensorRT-LLM's MXFP4 on Hopper): the bytes
+// the request asked for, at the math the chip has. Only where the catalog marks the format
+// unsupported; else unchanged: the estimate names the formats the chip has, or the unknown peak.
+ServedFormat NamedFormatOf(const catalog::Chip& chip, ServingDType named);
 // The format attention cores (QK^T, PV) run in: 16-bit where the chip's BF16 or FP16 peak is
 // known; else its widest 8-bit format with a known peak (FP8 attention, as FlashAttention-3 and
 // Ascend's FP8/HiF8 kernels run it; SageAttention's INT8 QK^T); never 4-bit. nullopt: none.

@@ -147,9 +147,12 @@ Rate ServiceRate(const Scenario& s, const supply::InferenceService& v, const cat
   perf::InferenceJob job = perf::InferenceJobFor(cat, **model, **chip);
   job.input_tokens = v.input_tokens;
   job.output_tokens = v.output_tokens;
-  // The first format the chip serves; none: the first, so the model says what the chip lacks.
+  // The first format the chip serves; none: the first at the math the chip has (FP8 on Ampere
+  // as w8a16), else as it is, so the model says what the chip lacks.
   const auto servable = FirstServable(**chip, v.dtypes);
-  job.dtype = servable ? *servable : *perf::ParseServingDType(v.dtypes.front());
+  job.dtype = servable
+                  ? *servable
+                  : perf::NamedFormatOf(**chip, *perf::ParseServingDType(v.dtypes.front())).dtype;
   job.tpot_ms = v.tpot_ms;
   job.mode = perf::ServingMode::kServer;
   if (auto ok = perf::ValidateInferenceJob(job); !ok) {
@@ -583,7 +586,7 @@ Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
       if (!perf::ParseServingDType(v.dtypes[k])) {
         return fail(listed ? at(item + ".dtypes", k, "") : item + ".dtype",
                     "service '" + v.name + "': dtype '" + v.dtypes[k] +
-                        "' is not bf16, fp16, fp8, int8, fp4 or int4");
+                        "' is not bf16, fp16, fp8, int8, fp4, int4 or w8a16");
       }
     }
     bool servable = false;

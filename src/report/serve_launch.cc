@@ -127,6 +127,7 @@ void AddWeightFormat(const perf::InferenceJob& job, const Add& add, Launch& out)
       add("--dtype", "float16");
       break;
     case ServingDType::kFp8:
+    case ServingDType::kW8A16:  // FP8 weights: Marlin's W8A16 kernels where the GPU lacks FP8
       add("--quantization", "fp8");
       break;
     default:

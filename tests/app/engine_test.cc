@@ -132,7 +132,6 @@ TEST(Engine, InferServesTheCheckpointAsReleased) {
 // FP4 typed as a checkpoint names it (gpt-oss's MXFP4 experts) runs, on a chip without FP4 math,
 // as 4-bit weights with 16-bit math, as vLLM runs gpt-oss on Hopper (InferenceMAX's H100/H200
 // runs), and says so; the same weights as the checkpoint's own default (57.49 GiB on one H100).
-// FP8 on A100 stays refused (no 8-bit float path is assumed).
 TEST(Engine, InferServesATypedFp4AsTheChipCan) {
   InferRequest r;
   r.model = "openai/gpt-oss-120b";
@@ -146,7 +145,7 @@ TEST(Engine, InferServesATypedFp4AsTheChipCan) {
   const auto j = nlohmann::json::parse(out->body);
   EXPECT_EQ(j["dtype"], "bf16");
   EXPECT_EQ(j["expert_dtype"], "int4");
-  EXPECT_NE(j["dtype_basis"].get<std::string>().find("experts: h100 has no fp4 math: int4"),
+  EXPECT_NE(j["dtype_basis"].get<std::string>().find("--expert-dtype: h100 has no fp4 math: int4"),
             std::string::npos)
       << j.dump();
   EXPECT_NEAR(j["weights_gib_per_chip"].get<double>(), 57.49, 0.6);
@@ -157,7 +156,7 @@ TEST(Engine, InferServesATypedFp4AsTheChipCan) {
   const auto jb = nlohmann::json::parse(b200->body);
   EXPECT_EQ(jb["expert_dtype"], "fp4");
   EXPECT_TRUE(jb["dtype_basis"].is_null()) << jb.dump();
-  // All-FP4 weights on A100: int4 likewise; FP8 there is refused, naming the field.
+  // All-FP4 weights on A100: int4 likewise.
   InferRequest a;
   a.model = "llama-3.1-8b";
   a.chip = {"a100"};
@@ -167,10 +166,48 @@ TEST(Engine, InferServesATypedFp4AsTheChipCan) {
   auto a4 = TheEngine().Infer(a, Json());
   ASSERT_TRUE(a4) << a4.error().message;
   EXPECT_EQ(nlohmann::json::parse(a4->body)["dtype"], "int4");
-  a.dtype = "fp8";
-  auto a8 = TheEngine().Infer(a, Json());
-  ASSERT_FALSE(a8);
-  EXPECT_EQ(a8.error().field, "dtype");
+}
+
+// A format the request names that the chip has no math for runs as the engines run it, not
+// refused: FP8 on an A100 as vLLM's Marlin W8A16 kernels run it (FP8 weights, 16-bit math), FP4
+// on an H100 as 4-bit weights with 16-bit math; an unknown peak is still an error.
+TEST(Engine, InferServesANamedFormatAtTheMathTheChipHas) {
+  const auto infer = [](const std::string& chip, const std::string& dtype, int tp) {
+    InferRequest r;
+    r.model = "llama-3.1-70b";
+    r.chip = {chip};
+    r.count = tp;
+    r.tp = tp;
+    r.dtype = dtype;
+    r.mode = "analytic";
+    auto out = TheEngine().Infer(r, Json());
+    return out ? nlohmann::json::parse(out->body) : nlohmann::json{{"error", out.error().message}};
+  };
+  const auto fp8 = infer("a100", "fp8", 2);
+  ASSERT_FALSE(fp8.contains("error")) << fp8.dump();
+  EXPECT_EQ(fp8["dtype"], "w8a16");
+  EXPECT_NE(fp8["dtype_basis"].get<std::string>().find("--dtype: a100 has no fp8 math"),
+            std::string::npos);
+  // By hand: 70.55B parameters x 1 byte over 2 chips = 32.85 GiB, half of BF16's.
+  EXPECT_NEAR(fp8["weights_gib_per_chip"].get<double>(), 32.85, 0.1);
+  const auto bf16 = infer("a100", "bf16", 2);
+  EXPECT_NEAR(bf16["weights_gib_per_chip"].get<double>(), 65.71, 0.1);
+  // The math is 16-bit: prompts (compute-bound) run at BF16's rate; W8A8 INT8 runs faster.
+  EXPECT_NEAR(fp8["prefill_tokens_per_s_per_chip"].get<double>(),
+              bf16["prefill_tokens_per_s_per_chip"].get<double>(), 1e-6);
+  EXPECT_GT(infer("a100", "int8", 2)["prefill_tokens_per_s_per_chip"].get<double>(),
+            1.2 * bf16["prefill_tokens_per_s_per_chip"].get<double>());
+  // FP8 on Ascend 910B (BF16 and INT8 math) as w8a16 too; FP4 on H100 as int4.
+  EXPECT_EQ(infer("ascend-910b", "fp8", 2)["dtype"], "w8a16");
+  const auto fp4 = infer("h100", "fp4", 1);
+  EXPECT_EQ(fp4["dtype"], "int4") << fp4.dump();
+  EXPECT_NEAR(fp4["weights_gib_per_chip"].get<double>(), 70.55e9 * 0.5 / (1 << 30), 0.2);
+  // Ascend 950PR has FP8 and FP4 math and no known 16-bit or INT8 peak: INT8 is a gap in the
+  // catalog to fill, not a format to guess.
+  const auto none = infer("ascend-950pr", "int8", 1);
+  ASSERT_TRUE(none.contains("error"));
+  EXPECT_NE(none["error"].get<std::string>().find("peak_tflops.int8 is unknown"), std::string::npos)
+      << none.dump();
 }
 
 TEST(Engine, AmountsFromTextGiveTheSameAnswerAsNumbers) {

@@ -627,13 +627,14 @@ TEST(InferenceTest, CatalogPriceIsAmortizedOverFourYears) {
 // weight-only on 16-bit compute.
 TEST(InferenceTest, Fp8OnA100NamesSupportedFormats) {
   InferenceJob job = Job("llama-3-8b", "a100", ServingDType::kFp8);
-  ExpectError(job, {}, "does not support fp8; it supports bf16, fp16, int8 or int4");
+  ExpectError(job, {}, "does not support fp8; it supports bf16, fp16, int8, int4 or w8a16");
   EXPECT_FALSE(ValidateInferenceJob(job));
   // fp4 is refused the same way, naming int4 for 4-bit weights on 16-bit math; int8 and int4
   // are served.
-  ExpectError(Job("llama-3-8b", "a100", ServingDType::kFp4), {},
-              "does not support fp4; it supports bf16, fp16, int8 or int4 (4-bit weights with "
-              "16-bit math, as FP4 checkpoints run on chips without FP4: int4)");
+  ExpectError(
+      Job("llama-3-8b", "a100", ServingDType::kFp4), {},
+      "does not support fp4; it supports bf16, fp16, int8, int4 or w8a16 (4-bit weights with "
+      "16-bit math, as FP4 checkpoints run on chips without FP4: int4)");
   EXPECT_TRUE(EstimateInference(Job("llama-3-8b", "a100", ServingDType::kInt8), {}));
   EXPECT_TRUE(EstimateInference(Job("llama-3-8b", "a100", ServingDType::kInt4), {}));
 }
