@@ -3,6 +3,8 @@
 // Real-shaped lengths: lognormal around chat means (sigma 0.8: coefficient of variation near 1).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+
 #include "catalog/catalog.h"
 #include "perf/inference.h"
 #include "sim/serving/serving_sim.h"
@@ -81,6 +83,46 @@ void Search(benchmark::State& state, const char* model, const char* chip,
   state.counters["simulations"] = runs;
 }
 
+// DeepSeek-R1 on 72 GB200 offline as `suanli infer --model deepseek-r1 --chip gb200 --count 72
+// --dtype fp4 --input-tokens 803 --output-tokens 3714.5 --mode offline` types it: the layout the
+// analytic search chooses (every chip an attention group, in lockstep), as many requests as infer
+// sends (8 x the batch per group, at least 1,000), R1's measured output spread (lognormal, sigma
+// 1, cut at 20,000 tokens). About 1.1 million requests of 3,700 tokens on 72 groups of 1,900
+// running sequences: what made infer take minutes. One run per iteration.
+void BM_OfflineDeepSeekR1_72xGB200_Fp4_Lognormal(benchmark::State& state) {
+  static const Catalog catalog = *Catalog::Builtin();
+  perf::InferenceJob job = perf::InferenceJobFor(catalog, **catalog.FindModel("deepseek-r1"),
+                                                 **catalog.FindChip("gb200"));
+  job.system = *catalog.SystemFor(*job.chip);
+  job.chips = 72;
+  job.dtype = perf::ServingDType::kFp4;
+  job.input_tokens = 803;
+  job.output_tokens = 3714.5;
+  job.mode = perf::ServingMode::kOffline;
+  const perf::InferenceEstimate e = *perf::EstimateInference(job, {});
+  const sim::StepModelCost cost(*perf::ServingStepModel::Make(job, e.layout));
+  sim::SchedulerLimits limits;
+  limits.attention_groups = e.layout.dp;
+  sim::WorkloadSpec spec;
+  spec.input = *sim::LengthDistribution::Parse("fixed", 803);
+  spec.output = *sim::LengthDistribution::Parse("lognormal:1:20000", 3714.5);
+  spec.max_context = job.model->max_seq_len;
+  spec.requests = std::clamp<long>(8L * e.max_batch, 1000, 100'000) * e.layout.dp;
+  const auto requests = sim::MakeServingRequests(spec);
+  double tokens_per_s = 0;
+  long steps = 0;
+  for (auto _ : state) {
+    auto r = sim::SimulateServing(cost, limits, requests, {});
+    if (!r) state.SkipWithError(r.error().message.c_str());
+    tokens_per_s = r ? r->output_tokens_per_s : 0;
+    steps = r ? r->steps : 0;
+  }
+  state.counters["groups"] = e.layout.dp;
+  state.counters["requests"] = static_cast<double>(requests.size());
+  state.counters["steps"] = static_cast<double>(steps);
+  state.counters["tokens_per_s_per_group"] = tokens_per_s;
+}
+
 void BM_ServeLlama31_8B_H100_100qps_10min(benchmark::State& state) {
   Server(state, "llama-3.1-8b", "h100", perf::ServingDType::kBf16, 100);
 }
@@ -98,5 +140,8 @@ BENCHMARK(BM_ServeLlama31_8B_H100_100qps_10min)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ServeLlama31_70B_H100_Fp8_10qps_10min)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MaxQpsAtSlo_Llama31_8B_H100)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MaxQpsAtSlo_DeepSeekV3_H800_Fp8)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_OfflineDeepSeekR1_72xGB200_Fp4_Lognormal)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
