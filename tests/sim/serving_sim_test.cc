@@ -528,6 +528,68 @@ TEST_F(RealModel, PercentilesAreOrderedAndLatencyGrowsWithTheRate) {
   }
 }
 
+// The simulator holds a group's decoding sequences in bulk (a count, their keys, when each
+// finishes) when no MTP, a whole-output KV reserve and a step budget that holds every sequence's
+// token make each of them decode one token every step. A host KV tier turns that off without
+// changing the schedule (with the reserve nothing is ever preempted, so nothing is swapped): each
+// run below, offline, at a Poisson rate, in a closed loop, with one group or four in lockstep
+// (with and without the attention-DP balance), with a token budget and chunked prompts or without,
+// gives the same result both ways, to the last bit.
+TEST_F(RealModel, DecodingHeldInBulkChangesNothing) {
+  const auto cost = Cost(job_);
+  WorkloadSpec spec;
+  spec.requests = 600;
+  spec.input = *LengthDistribution::Parse("lognormal", 700);
+  spec.output = *LengthDistribution::Parse("lognormal:1.0:4000", 500);
+  for (double qps : {0.0, 6.0}) {
+    spec.qps = qps;
+    const auto requests = MakeServingRequests(spec);
+    for (int groups : {1, 4}) {
+      for (int variant = 0; variant < 4; ++variant) {
+        SchedulerLimits bulk;
+        bulk.attention_groups = groups;
+        if (variant >= 1) {
+          bulk.max_num_seqs = 64;
+          bulk.max_batched_tokens = 512;
+        }
+        if (variant == 2) bulk.chunked_prefill = false;
+        if (variant == 3) {
+          bulk.adp_balance = true;
+          bulk.adp_balance_timeout_iters = 5;
+          bulk.adp_balance_wait_iters = 2;
+        }
+        SchedulerLimits each = bulk;
+        each.host_kv_tokens = 1e12;
+        each.host_tokens_per_s = 1e12;
+        for (long clients : {0L, 24L}) {
+          if (clients > 0 && qps > 0) continue;
+          const auto a = SimulateServing(cost, bulk, requests, {}, 1, clients);
+          const auto b = SimulateServing(cost, each, requests, {}, 1, clients);
+          ASSERT_TRUE(a && b);
+          const std::string at = "qps " + std::to_string(qps) + " groups " +
+                                 std::to_string(groups) + " variant " + std::to_string(variant) +
+                                 " clients " + std::to_string(clients);
+          EXPECT_EQ(b->swaps, 0) << at;
+          EXPECT_EQ(a->requests_completed, 600) << at;
+          EXPECT_EQ(a->steps, b->steps) << at;
+          EXPECT_EQ(a->makespan_s, b->makespan_s) << at;
+          EXPECT_EQ(a->output_tokens_per_s, b->output_tokens_per_s) << at;
+          EXPECT_EQ(a->goodput_requests_per_s, b->goodput_requests_per_s) << at;
+          EXPECT_EQ(a->mean_running_seqs, b->mean_running_seqs) << at;
+          EXPECT_EQ(a->max_running_seqs, b->max_running_seqs) << at;
+          for (auto [x, y] :
+               {std::pair{&a->ttft_ms, &b->ttft_ms}, std::pair{&a->tpot_ms, &b->tpot_ms},
+                std::pair{&a->e2e_s, &b->e2e_s}}) {
+            EXPECT_EQ(x->p50, y->p50) << at;
+            EXPECT_EQ(x->p99, y->p99) << at;
+            EXPECT_EQ(x->mean, y->mean) << at;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_F(RealModel, MoreSequencesNeverLowerOfflineThroughput) {
   const auto cost = Cost(job_);
   WorkloadSpec spec;
