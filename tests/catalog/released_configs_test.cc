@@ -287,6 +287,23 @@ const std::vector<Released>& Configs() {
        0,
        0,
        4},
+      // Served and trained in 2026 (issue 17): GLM-4.7 and Kimi-K2.5 are GLM-4.6's and Kimi K2
+      // Thinking's configs (S2100, S2102); Ling-1T from its config as llama.cpp reads it into GGUF
+      // (S2103: block_count 80, embedding_length 8192, head_count 64 / 8, key_length 128,
+      // expert_count 256, expert_shared_count 1, expert_used_count 8, expert_feed_forward_length
+      // 2048, leading_dense_block_count 4, vocab 157184, context_length 32768); Ring-1T the same
+      // shape with 65,536 context (S2105).
+      {"zai-org/GLM-4.7", "https://huggingface.co/zai-org/GLM-4.7/blob/main/config.json", 202752,
+       151552, 92, 5120, 96, 8, 128, 160, 1, 8, 1536, 3},
+      {"moonshotai/Kimi-K2.5", "https://huggingface.co/moonshotai/Kimi-K2.5/blob/main/config.json",
+       262144, 163840, 61, 7168, 64, 64, 128, 384, 1, 8, 2048, 1, 1536, 512, 128, 64, 128},
+      {"inclusionAI/Ling-1T", "https://huggingface.co/inclusionAI/Ling-1T/blob/main/config.json",
+       32768, 157184, 80, 8192, 64, 8, 128, 256, 1, 8, 2048, 4},
+      {"inclusionAI/Ring-1T", "https://huggingface.co/inclusionAI/Ring-1T/blob/main/config.json",
+       65536, 157184, 80, 8192, 64, 8, 128, 256, 1, 8, 2048, 4},
+      {"ByteDance-Seed/Seed-OSS-36B-Instruct",
+       "https://huggingface.co/ByteDance-Seed/Seed-OSS-36B-Instruct/blob/main/config.json", 524288,
+       155136, 64, 5120, 80, 8, 128},
       {"minimax-m1",
        "https://huggingface.co/MiniMaxAI/MiniMax-M1-80k/blob/main/config.json",
        10240000,
@@ -399,7 +416,11 @@ TEST(ReleasedConfigs, FfnAndTiedEmbeddingsMatchTheirConfigs) {
                         Case{"gemma-2-27b", 36864, true},
                         Case{"gemma-2-9b", 14336, true},
                         Case{"phi-3.5-moe", 6400, false},
-                        Case{"hunyuan-a13b", 3072, true}}) {
+                        Case{"hunyuan-a13b", 3072, true},
+                        Case{"ling-1t", 18432, false},
+                        Case{"ring-1t", 18432, false},
+                        Case{"longcat-flash-chat", 12288, false},
+                        Case{"seed-oss-36b", 27648, false}}) {
     const Model& m = M(c.id);
     EXPECT_EQ(m.ffn_hidden, c.ffn) << c.id;
     EXPECT_EQ(m.tied_embeddings, c.tied) << c.id;
@@ -1052,6 +1073,95 @@ TEST(ReleasedConfigs, Qwen3NextServesALongContext) {
   ASSERT_TRUE(e) << e.error().ToString();
   EXPECT_DOUBLE_EQ(e->kv_cache_bytes_per_token, 24576);
   EXPECT_GE(e->max_batch, 1);
+}
+
+// Issue 17: the 2026 names users type resolve to the entry of their released architecture.
+TEST(ReleasedConfigs, Models2026NamesResolve) {
+  struct Name {
+    const char* typed;
+    const char* id;
+  };
+  for (const Name& n :
+       {Name{"zai-org/GLM-4.7", "glm-4.6"}, Name{"GLM-4.7", "glm-4.6"},
+        Name{"moonshotai/Kimi-K2.5", "kimi-k2-thinking"}, Name{"inclusionAI/Ling-1T", "ling-1t"},
+        Name{"inclusionAI/Ring-1T", "ring-1t"},
+        Name{"meituan-longcat/LongCat-Flash-Chat", "longcat-flash-chat"}}) {
+    EXPECT_EQ(M(n.typed).id, n.id) << n.typed;
+  }
+  // Kimi-K2.5 is served as released: INT4 experts as K2 Thinking (S2102).
+  const Model& k25 = M("kimi-k2-thinking");
+  bool int4 = false;
+  for (const auto& c : k25.checkpoints) {
+    for (const auto& name : c.names) int4 = int4 || name == "kimi-k2.5";
+  }
+  EXPECT_TRUE(int4);
+}
+
+// Ling-1T by hand from its config (S2103): attention 8192 x 8192 x 2 + 8192 x 1024 x 2 =
+// 150,994,944; an expert 3 x 8192 x 2048 = 50,331,648, 257 of them (256 routed, 1 shared) =
+// 12,935,233,536; router 8192 x 256 = 2,097,152; two norms 16,384 -> an MoE layer 13,088,342,016;
+// a dense layer 150,994,944 + 3 x 8192 x 18432 + 16,384 = 603,996,160; embeddings 2 x 157,184 x
+// 8,192 = 2,575,302,656. Total 76 x 13,088,342,016 + 4 x 603,996,160 + 2,575,302,656 =
+// 999,705,280,512: the safetensors' 999.7B (S2105). Active: 76 x (150,994,944 + 9 x 50,331,648 +
+// 2,097,152 + 16,384) + 2,415,984,640 + 2,575,302,656 = 51,054,379,008, the card's "about 50B"
+// (S2104) with one embedding (49.8B).
+TEST(ReleasedConfigs, Ling1TMatchesItsConfigAndCard) {
+  const Model& m = M("ling-1t");
+  EXPECT_NEAR(perf::TotalParams(m), 999705280512.0, 1e6);
+  EXPECT_NEAR(perf::ActiveParams(m), 51054379008.0, 1e6);
+  ExpectCardTotals({{"ling-1t", 999.7, 50, 0.03}, {"ring-1t", 999.7, 50, 0.03}}, 0.001);
+  const double one_embedding = perf::CountLayerParams(m).embedding;
+  EXPECT_NEAR((perf::ActiveParams(m) - one_embedding) / 1e9, 50, 0.01 * 50);
+  // GQA, 80 layers x 2 x 8 KV heads x 128 x 2 B = 327,680 B a token.
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(m, 2), 327680);
+  EXPECT_DOUBLE_EQ(perf::TotalParams(M("ring-1t")), perf::TotalParams(m));
+}
+
+// Seed-OSS-36B by hand (S2108): 64 x (5120 x 10240 x 2 + 5120 x 1024 x 2 + 3 x 5120 x 27648) =
+// 64 x 540,016,640 + 2 x 155,136 x 5,120 = 36,149,657,600 (the safetensors' 36.2B, S2105).
+TEST(ReleasedConfigs, SeedOss36BMatchesItsConfig) {
+  const Model& m = M("seed-oss-36b");
+  EXPECT_NEAR(perf::TotalParams(m), 36149657600.0 + 2.0 * m.hidden * m.layers, 1);
+  ExpectCardTotals({{"seed-oss-36b", 36.2, 36.2, 0.005}}, 0.005);
+}
+
+// LongCat-Flash's 28 shortcut-connected layers (S2106: num_layers 28, two MLA blocks and two
+// MLPs of ffn_hidden_size 12288 each, one MoE of n_routed_experts 512 of 2048, moe_topk 12 over
+// 512 + zero_expert_num 256) as 56 MLA layers, each with the MLP as 6 shared experts of 2,048 and
+// half the experts at top-4 (8 real experts a layer on average, S2107's 27B). By hand: MLA
+// 6144 x 1536 + 1536 x 64 x 192 + 6144 x 576 + 512 x 64 x 256 + 8192 x 6144 = 90,570,752 a block;
+// experts 262 x 3 x 6144 x 2048 = 9,890,168,832; router 6144 x 256 = 1,572,864; embeddings 2 x
+// 131,072 x 6,144 = 1,610,612,736. Total 56 x (90,570,752 + 9,890,168,832 + 1,572,864) +
+// 1,610,612,736 = 560.62B (card 560B); active 56 x (90,570,752 + 10 x 37,748,736 + 1,572,864) +
+// 1,610,612,736 = 27.85B, the card's 27B average with one embedding (27.04B); the card's
+// 18.6B minimum is the same without routed experts (17.8B + 0.8B).
+TEST(ReleasedConfigs, LongCatFlashHalvesItsShortcutLayers) {
+  const Model& m = M("longcat-flash-chat");
+  ASSERT_TRUE(m.moe.has_value());
+  ASSERT_TRUE(m.mla.has_value());
+  EXPECT_EQ(m.layers, 2 * 28);
+  EXPECT_EQ(m.moe->routed_experts * m.layers, 512 * 28);
+  EXPECT_EQ(m.moe->shared_experts * m.moe->expert_ffn, 12288);
+  EXPECT_EQ(m.moe->top_k * m.layers, 8 * 28);
+  EXPECT_EQ(m.mla->q_lora_rank, 1536);
+  EXPECT_EQ(m.mla->kv_lora_rank, 512);
+  EXPECT_EQ(m.mla->qk_nope_head_dim, 128);
+  EXPECT_EQ(m.mla->qk_rope_head_dim, 64);
+  EXPECT_EQ(m.mla->v_head_dim, 128);
+  EXPECT_EQ(m.heads, 64);
+  EXPECT_EQ(m.hidden, 6144);
+  EXPECT_EQ(m.vocab, 131072);
+  EXPECT_EQ(m.max_seq_len, 131072);
+  const double norms = perf::CountLayerParams(m).norm * m.layers;
+  EXPECT_NEAR(perf::TotalParams(m) - norms,
+              56 * (90570752.0 + 9890168832.0 + 1572864.0) + 1610612736.0, 1);
+  EXPECT_NEAR(perf::ActiveParams(m) - norms,
+              56 * (90570752.0 + 10 * 37748736.0 + 1572864.0) + 1610612736.0, 1);
+  ExpectCardTotals({{"longcat-flash-chat", 560, 27, 0.04}}, 0.002);
+  const double one_embedding = perf::CountLayerParams(m).embedding;
+  EXPECT_NEAR((perf::ActiveParams(m) - one_embedding) / 1e9, 27, 0.01 * 27);
+  // Both MLA blocks of each layer cache a latent: 56 x (512 + 64) x 2 B = 64,512 B a token.
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(m, 2), 64512);
 }
 
 }  // namespace
