@@ -472,6 +472,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.chunked_prefill = (*engine)->chunked_prefill;
     limits.eager_layer_us = (*engine)->eager_layer_us;
     limits.eager_launch_layer_us = (*engine)->eager_launch_layer_us;
+    limits.step_floor_layer_us = (*engine)->step_floor_layer_us;
     limits.decode_token_passes = (*engine)->decode_token_passes;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)

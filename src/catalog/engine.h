@@ -34,6 +34,11 @@ struct ServingEngine {
   // each kernel as it comes: an eager iteration takes the longer of the GPU's work and the
   // launches, which bind on small decode batches only.
   double eager_launch_layer_us = 0;
+  // The shortest any iteration of this engine runs, per model layer, microseconds; 0: none
+  // modelled. Measured where an engine's step time stays flat as the batch grows (vLLM-Ascend's
+  // torchair graph at tp 16: the same ~60 ms a step at 12 and 24 sequences), so a floor, not an
+  // added term: it binds small batches and leaves the large ones, whose device work is longer.
+  double step_floor_layer_us = 0;
   // Per-token MoE kernels the roofline does not charge, as passes over each decoded token's 16-bit
   // hidden state (a padded CUDA-graph slot included) per MoE layer at the chip's achievable memory
   // bandwidth, on every rank that runs the token's MoE (under attention data parallel, all of

@@ -656,7 +656,8 @@ class YamlLoader : public YamlReader {
     CheckKeys(n, path,
               {"id", "name", "aliases", "max_num_seqs", "max_batched_tokens", "kv_memory_fraction",
                "fraction_of_free_memory", "kv_admission", "chunked_prefill", "eager_layer_us",
-               "eager_launch_layer_us", "decode_token_passes", "version", "source", "notes"});
+               "eager_launch_layer_us", "step_floor_layer_us", "decode_token_passes", "version",
+               "source", "notes"});
     ServingEngine e;
     e.id = Id(n, path);
     e.name = Text(n, "name", path, true);
@@ -669,6 +670,7 @@ class YamlLoader : public YamlReader {
     e.chunked_prefill = Bool(n, "chunked_prefill", path, true);
     e.eager_layer_us = Num(n, "eager_layer_us", path, 0, 1e5, 0);
     e.eager_launch_layer_us = Num(n, "eager_launch_layer_us", path, 0, 1e5, 0);
+    e.step_floor_layer_us = Num(n, "step_floor_layer_us", path, 0, 1e5, 0);
     e.decode_token_passes = Num(n, "decode_token_passes", path, 0, 1e4, 0);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";

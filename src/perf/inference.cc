@@ -390,12 +390,12 @@ double EagerSeconds(const InferenceJob& job, const InferenceLayout& l) {
   return job.limits.eager_layer_us * 1e-6 * job.model->layers / l.pp;
 }
 
-// The shortest an iteration can be when its kernels are launched one by one from the host
-// (EngineLimits::enforce_eager): the launches run ahead of the GPU, so a step takes the longer of
-// the two.
+// The shortest an iteration can be: when its kernels are launched one by one from the host
+// (EngineLimits::enforce_eager) the launches run ahead of the GPU, so a step takes the longer of
+// the two; an engine's measured floor (EngineLimits::step_floor_layer_us) binds every iteration.
 double EagerLaunchSeconds(const InferenceJob& job, const InferenceLayout& l) {
-  if (!job.limits.enforce_eager) return 0;
-  return job.limits.eager_launch_layer_us * 1e-6 * job.model->layers / l.pp;
+  const double launch_us = job.limits.enforce_eager ? job.limits.eager_launch_layer_us : 0;
+  return std::max(launch_us, job.limits.step_floor_layer_us) * 1e-6 * job.model->layers / l.pp;
 }
 
 struct Step {

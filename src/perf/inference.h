@@ -108,6 +108,9 @@ struct EngineLimits {
   // kernels, eager_launch_layer_us per layer of the stage (catalog::ServingEngine).
   bool enforce_eager = false;
   double eager_launch_layer_us = 0;
+  // No iteration is shorter than step_floor_layer_us per layer of the stage, graphs or not
+  // (catalog::ServingEngine).
+  double step_floor_layer_us = 0;
   // Passes over each decoded token's 16-bit hidden state (padded slots included) per MoE layer at
   // the achievable memory bandwidth that the roofline does not charge, on every rank that runs the
   // token's MoE: the engine's decode_token_passes (catalog::ServingEngine).

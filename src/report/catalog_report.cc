@@ -224,6 +224,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"kv_memory_fraction", Limit(e.kv_memory_fraction)},
                        {"eager_layer_us", Limit(e.eager_layer_us)},
                        {"eager_launch_layer_us", Limit(e.eager_launch_layer_us)},
+                       {"step_floor_layer_us", Limit(e.step_floor_layer_us)},
                        {"decode_token_passes", Limit(e.decode_token_passes)},
                        {"version", e.version},
                        {"sources", e.sources},

@@ -773,6 +773,28 @@ TEST_F(RealModel, AnEagerStepTakesAtLeastItsKernelLaunches) {
   EXPECT_DOUBLE_EQ(Cost(eager).StepSeconds(1, 1000, 0, 0), plain.StepSeconds(1, 1000, 0, 0));
 }
 
+// An engine's measured step floor (step_floor_layer_us, vLLM-Ascend's 957 us a layer): no
+// iteration, graph or eager, prompt or not, is shorter than the layers times the floor. Llama 3.1
+// 8B's 32 layers at 957 us: 30.6 ms; a step whose device work is longer is unchanged; with
+// --enforce-eager too the larger of the two floors binds (375 us a layer is under 957).
+TEST_F(RealModel, AnEnginesStepFloorBindsEveryShortIteration) {
+  const auto plain = Cost(job_);
+  perf::InferenceJob floored = job_;
+  floored.limits.step_floor_layer_us = 957;
+  const auto f = Cost(floored);
+  const double floor_s = 32 * 957e-6;
+  ASSERT_LT(plain.StepSeconds(24, 24 * 4096, 0, 0), floor_s);
+  EXPECT_NEAR(f.StepSeconds(24, 24 * 4096, 0, 0), floor_s, 1e-12);
+  std::vector<perf::ServingStepModel::GroupBatch> small(2, {1, 1000, 0, 0});
+  EXPECT_NEAR(f.LockstepSeconds(small), floor_s, 1e-12);
+  const double big = plain.StepSeconds(64, 64 * 1000, 8192, 8192 * 4096);
+  ASSERT_GT(big, floor_s);
+  EXPECT_DOUBLE_EQ(f.StepSeconds(64, 64 * 1000, 8192, 8192 * 4096), big);
+  floored.limits.enforce_eager = true;
+  floored.limits.eager_launch_layer_us = 375;
+  EXPECT_NEAR(Cost(floored).StepSeconds(1, 1000, 0, 0), floor_s, 1e-12);
+}
+
 // CUDA-graph padding (TensorRT-LLM's cuda_graph_runner, enable_padding): a decode-only
 // iteration runs the smallest captured batch size that holds its batch, the empty slots computed
 // like running sequences with no cache to attend to. So 150 sequences under sizes {128, 256} cost
