@@ -1206,6 +1206,11 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         family_yaml += fmt::format("    fp4_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
                                    *cal.fp4_matmul_efficiency);
       }
+      if (cal.weight_only_matmul_efficiency) {
+        family_yaml +=
+            fmt::format("    weight_only_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
+                        *cal.weight_only_matmul_efficiency);
+      }
       if (cal.fp8_fast_accum_matmul_efficiency) {
         family_yaml +=
             fmt::format("    fp8_fast_accum_matmul_efficiency: {:.6g}  # not fitted: shipped\n",

@@ -21,6 +21,11 @@ struct FamilyCalibration {
   // 8-bit ones: a separate datapath at twice the 8-bit rate, with its own block scaling. Unset,
   // 4-bit GEMMs take low_precision_matmul_efficiency.
   std::optional<double> fp4_matmul_efficiency;
+  // The same for GEMMs of 4-bit weights with 16-bit math (weight-only int4 / MXFP4 on chips with
+  // no 4-bit math: the kernel converts each weight tile to 16 bits in its main loop, and the
+  // conversion, not the tensor cores, can set the pace), as a fraction of the 16-bit peak. Unset,
+  // they take matmul_efficiency.
+  std::optional<double> weight_only_matmul_efficiency;
   // The same for FP8 GEMMs run with fast accumulation, where a family's tensor cores accumulate
   // FP8 products in limited precision and kernels either keep the sum there (cuBLASLt
   // CUBLASLT_MATMUL_DESC_FAST_ACCUM, CUTLASS's FP8FastAccum schedules: per-tensor-scaled FP8

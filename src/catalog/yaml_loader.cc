@@ -510,6 +510,7 @@ class YamlLoader : public YamlReader {
                "matmul_efficiency",
                "low_precision_matmul_efficiency",
                "fp4_matmul_efficiency",
+               "weight_only_matmul_efficiency",
                "fp8_fast_accum_matmul_efficiency",
                "matmul_half_gflop",
                "attention_efficiency",
@@ -540,6 +541,9 @@ class YamlLoader : public YamlReader {
         Num(n, "low_precision_matmul_efficiency", path, 0.01, 1, d.low_precision_matmul_efficiency);
     if (n["fp4_matmul_efficiency"]) {
       f.fp4_matmul_efficiency = Num(n, "fp4_matmul_efficiency", path, 0.01, 1, 0);
+    }
+    if (n["weight_only_matmul_efficiency"]) {
+      f.weight_only_matmul_efficiency = Num(n, "weight_only_matmul_efficiency", path, 0.01, 1, 0);
     }
     if (n["fp8_fast_accum_matmul_efficiency"]) {
       f.fp8_fast_accum_matmul_efficiency =

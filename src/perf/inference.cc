@@ -188,7 +188,9 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d,
                                 d == ServingDType::kBf16 || d == ServingDType::kFp16;
   if (sixteen_bit_math && (v.known() || half_peak)) {
     w.peak = v.known() ? *v.value * kTera : *half_peak;
-    w.eff = cal.matmul_efficiency;
+    w.eff = d == ServingDType::kInt4 && cal.weight_only_matmul_efficiency
+                ? *cal.weight_only_matmul_efficiency
+                : cal.matmul_efficiency;
   } else if (sixteen_bit_math && !v.unsupported) {
     return MakeError(fmt::format("chip '{}': {} runs at the 16-bit peak, and neither "
                                  "peak_tflops.bf16 nor peak_tflops.fp16 is known in the "
@@ -1337,6 +1339,12 @@ double ServingStepModel::KvBytesPerTokenPerChip() const {
 
 double ServingStepModel::TokensPerDecodeStep() const {
   return perf::TokensPerDecodeStep(state_->job);
+}
+
+double ServingStepModel::KvHeldTokens(double tokens) const {
+  const double per_token = KvBytesPerTokenPerChip();
+  const double windowed = WindowKvBytesOnChip(state_->context(), state_->layout, tokens);
+  return per_token > 0 ? tokens + windowed / per_token : tokens;
 }
 
 int ServingStepModel::MtpDepth() const { return state_->job.mtp_depth; }

@@ -244,6 +244,9 @@ class ServingStepModel {
   double TokensPerDecodeStep() const;
   // KV-cache bytes one token takes on each chip of the group (its share of heads or the latent).
   double KvBytesPerTokenPerChip() const;
+  // The KV cache a sequence `tokens` long holds, in tokens of KvBytesPerTokenPerChip: its tokens,
+  // plus the last `window` of them in a sliding-window model's windowed layers.
+  double KvHeldTokens(double tokens) const;
   int MtpDepth() const;
   double MtpAcceptance() const;
 

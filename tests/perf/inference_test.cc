@@ -349,6 +349,36 @@ TEST(InferenceTest, Fp4GemmsTakeTheirOwnEfficiencyWhereSet) {
   EXPECT_FALSE(Cat().CalibrationFor("hopper").fp4_matmul_efficiency.has_value());
 }
 
+// 4-bit weights with 16-bit math (int4: gpt-oss's MXFP4 experts on Hopper) take the family's
+// weight_only_matmul_efficiency where it is set, of the 16-bit peak; BF16 GEMMs keep
+// matmul_efficiency. By hand, gpt-oss-20b on one H100 prefilling 8,192 tokens: the routed experts
+// (24 MoE layers x 4 of 32 experts x 3 x 2,880 x 2,880 = 2.389e9 parameters a token) take
+// 2 x 8,192 x 2.389e9 / (989e12 x e) seconds; hopper's e = 0.257 (S2000) against 0.65 is
+// 153.9 - 60.9 = 93.1 ms more, all of it in the experts (the step is compute-bound).
+TEST(InferenceTest, WeightOnlyGemmsTakeTheirOwnEfficiencyWhereSet) {
+  const auto& hopper = Cat().CalibrationFor("hopper");
+  ASSERT_TRUE(hopper.weight_only_matmul_efficiency.has_value());
+  EXPECT_DOUBLE_EQ(*hopper.weight_only_matmul_efficiency, 0.257);
+  EXPECT_DOUBLE_EQ(hopper.matmul_efficiency, 0.65);
+  auto step = [](std::optional<ServingDType> experts, std::optional<double> eff) {
+    InferenceJob job = Job("gpt-oss-20b", "h100");
+    job.expert_dtype = experts;
+    job.calibration.weight_only_matmul_efficiency = eff;
+    job.input_tokens = 8192;
+    job.output_tokens = 1;
+    auto m = ServingStepModel::Make(job, InferenceLayout{1, 1, 1, 1});
+    EXPECT_TRUE(m) << m.error().message;
+    return m ? m->StepSeconds(0, 0, 8192, 8192.0 * 8192 / 2) : NAN;
+  };
+  const double experts_s = 2 * 8192 * 2.389e9 / 989e12;
+  EXPECT_NEAR((step(ServingDType::kInt4, 0.257) - step(ServingDType::kInt4, std::nullopt)) * 1e3,
+              (experts_s / 0.257 - experts_s / 0.65) * 1e3, 0.5);
+  EXPECT_NEAR((experts_s / 0.257 - experts_s / 0.65) * 1e3, 93.1, 0.1);
+  // BF16 experts do not take it.
+  EXPECT_DOUBLE_EQ(step(std::nullopt, 0.257), step(std::nullopt, std::nullopt));
+  EXPECT_FALSE(Cat().CalibrationFor("blackwell").weight_only_matmul_efficiency.has_value());
+}
+
 // FP8 served with one scale per tensor takes the family's fp8_fast_accum_matmul_efficiency where
 // it is set (hopper), a model released with block-scaled FP8 weights (DeepSeek-R1's
 // weight_block_size 128) keeps low_precision_matmul_efficiency, and INT8 and BF16 never move.
@@ -893,6 +923,28 @@ TEST(InferenceTest, DraftModelAddsItsWeightsAndItsSteps) {
   InferenceJob other = drafted;
   other.draft_model = *Cat().FindModel("deepseek-v3");
   ExpectError(other, c, "speculative decoding needs the same tokenizer");
+}
+
+// The KV cache a sequence holds, by hand, for Llama 4 Maverick (48 layers, 8 KV heads of 128,
+// every 4th layer full attention, the other 36 chunked over 8,192 tokens) in FP8 at tp 1:
+// 12 full layers x 8 x 128 x 2 x 1 byte = 24,576 bytes a token, and 36 x 2,048 = 73,728 more a
+// token of the last 8,192. A 2,000-token sequence holds 2,000 x (1 + 3) = 8,000 tokens' worth
+// (all of it in every layer); a 10,000-token one 10,000 + 8,192 x 3 = 34,576.
+TEST(InferenceTest, AWindowedModelsSequenceHoldsItsWindowInTheWindowedLayers) {
+  InferenceJob job = Job("llama-4-maverick", "h200", ServingDType::kFp8);
+  job.input_tokens = 1000;
+  job.output_tokens = 1000;
+  const InferenceLayout layout{1, 8, 8, 1};
+  auto model = ServingStepModel::Make(job, layout);
+  ASSERT_TRUE(model) << model.error().message;
+  EXPECT_DOUBLE_EQ(model->KvBytesPerTokenPerChip(), 24576);
+  EXPECT_DOUBLE_EQ(model->KvHeldTokens(2000), 8000);
+  EXPECT_DOUBLE_EQ(model->KvHeldTokens(10000), 34576);
+  // A model without windows holds its tokens.
+  InferenceJob dense = Job("llama-3-70b", "h100", ServingDType::kFp8);
+  auto plain = ServingStepModel::Make(dense, InferenceLayout{8, 1, 1, 1});
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_DOUBLE_EQ(plain->KvHeldTokens(2000), 2000);
 }
 
 // In-switch reduction (NVLink SHARP on the HGX H100's NVSwitch): a tensor-parallel all-reduce of

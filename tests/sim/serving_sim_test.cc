@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -270,6 +271,28 @@ TEST(ServingSim, ReservingAdmitsOnlyWhatCanFinishWithoutEviction) {
   EXPECT_EQ(r->preemptions, 0);
   EXPECT_NEAR(r->ttft_ms.mean, (10 + 110) / 2.0, 1e-9);
   EXPECT_NEAR(r->makespan_s, 0.200, 1e-12);
+}
+
+// A sliding-window model: full-attention layers hold every token, the windowed ones (here as
+// many bytes a token as the full ones) the last 8 tokens. By hand, reserving, with 64 tokens of
+// room (4 blocks): a 16 + 10 token request holds 26 + min(26, 8) = 34 token-equivalents, 3
+// blocks, so B waits for A as in ReservingAdmitsOnlyWhatCanFinishWithoutEviction (200 ms);
+// counted as 26 tokens (2 blocks) both would run at once (100 ms).
+class WindowedStep : public FixedStep {
+ public:
+  WindowedStep() : FixedStep(0.010, 64) {}
+  double KvHeldTokens(double tokens) const override { return tokens + std::min(tokens, 8.0); }
+};
+
+TEST(ServingSim, SlidingWindowLayersHoldTheirWindowToo) {
+  auto r = SimulateServing(WindowedStep(), {}, {Req(0, 16, 10), Req(0, 16, 10)}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->max_running_seqs, 1);
+  EXPECT_NEAR(r->makespan_s, 0.200, 1e-12);
+  auto plain = SimulateServing(FixedStep(0.010, 64), {}, {Req(0, 16, 10), Req(0, 16, 10)}, {});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->max_running_seqs, 2);
+  EXPECT_NEAR(plain->makespan_s, 0.100, 1e-12);
 }
 
 TEST(ServingSim, AHostTierSwapsInsteadOfRecomputing) {

@@ -394,6 +394,11 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     return MakeError("a host KV tier needs the host link's rate");
   }
   const int block = std::max(1, limits.block_tokens);
+  // The blocks a sequence `tokens` long holds: its tokens, and in a sliding-window model the last
+  // window of them in the windowed layers.
+  auto blocks_for = [&](long tokens) {
+    return BlocksFor(static_cast<long>(std::ceil(model.KvHeldTokens(tokens))), block);
+  };
   res.kv_capacity_tokens = model.KvCapacityTokens();
   const long capacity_blocks = static_cast<long>(res.kv_capacity_tokens / block);
   const int max_seqs = limits.max_num_seqs > 0 ? limits.max_num_seqs : 1 << 20;
@@ -404,7 +409,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   const double mtp_acceptance = model.MtpAcceptance();
   for (size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
-    if (BlocksFor(r.input_tokens - r.cached_tokens + r.output_tokens + mtp_depth, block) >
+    if (blocks_for(r.input_tokens - r.cached_tokens + r.output_tokens + mtp_depth) >
         capacity_blocks) {
       return MakeError(fmt::format(
           "request {} ({} input + {} output tokens) needs more KV cache than the {:.0f} tokens "
@@ -517,7 +522,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
                    : static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, budget));
       if (want <= 0 || (decoding && budget < want) || (hold && !decoding)) continue;
       const long need =
-          BlocksFor(l.prefilled + l.decoded + want, block) - l.blocks;  // more blocks to hold it
+          blocks_for(l.prefilled + l.decoded + want) - l.blocks;  // more blocks to hold it
       bool self_preempted = false;
       while (need > capacity_blocks - g.used_blocks) {
         const size_t victim = running.back();
@@ -548,7 +553,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       Live& l = live[id];
       if (l.swapped > 0) {
         // Swapped in: its blocks come back over the host link; it runs from the next iteration.
-        const long need = BlocksFor(l.swapped + 1 + mtp_depth, block);
+        const long need = blocks_for(l.swapped + 1 + mtp_depth);
         if (need > capacity_blocks - g.used_blocks) break;
         g.waiting.pop_front();
         running.push_back(id);
@@ -569,10 +574,9 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       // Reserving: every block the request will hold (prompt, the rest of its output and the
       // drafts of its last step), so that running requests never need one that is not free.
       const long need = limits.reserve_output
-                            ? BlocksFor(static_cast<long>(l.prefill_target) +
-                                            requests[id].output_tokens - l.generated + mtp_depth,
-                                        block)
-                            : BlocksFor(want, block);
+                            ? blocks_for(static_cast<long>(l.prefill_target) +
+                                         requests[id].output_tokens - l.generated + mtp_depth)
+                            : blocks_for(want);
       if (need > capacity_blocks - g.used_blocks) break;
       g.waiting.pop_front();
       running.push_back(id);
@@ -611,12 +615,10 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     const double budget = budget_per_step - static_cast<double>(o.decoding) * (1 + mtp_depth);
     const int remaining = l.prefill_target - l.prefilled;
     if (budget < 1 || (!limits.chunked_prefill && budget < remaining && o.decoding > 0)) return o;
-    const long need =
-        limits.reserve_output
-            ? BlocksFor(static_cast<long>(l.prefill_target) + requests[id].output_tokens -
-                            l.generated + mtp_depth,
-                        block)
-            : BlocksFor(static_cast<long>(std::min<double>(remaining, budget)), block);
+    const long need = limits.reserve_output
+                          ? blocks_for(static_cast<long>(l.prefill_target) +
+                                       requests[id].output_tokens - l.generated + mtp_depth)
+                          : blocks_for(static_cast<long>(std::min<double>(remaining, budget)));
     o.prompt = need <= capacity_blocks - g.used_blocks;
     return o;
   };

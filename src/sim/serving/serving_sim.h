@@ -91,6 +91,8 @@ class StepCost {
   virtual double LockstepSeconds(
       const std::vector<perf::ServingStepModel::GroupBatch>& groups) const;
   virtual double KvCapacityTokens() const = 0;  // per attention group
+  // What a sequence `tokens` long holds of that room (perf::ServingStepModel::KvHeldTokens).
+  virtual double KvHeldTokens(double tokens) const { return tokens; }
   virtual int MtpDepth() const { return 0; }
   virtual double MtpAcceptance() const { return 0; }
 };
@@ -107,6 +109,7 @@ class StepModelCost : public StepCost {
     return model_.LockstepSeconds(groups);
   }
   double KvCapacityTokens() const override { return model_.KvCapacityTokens(); }
+  double KvHeldTokens(double tokens) const override { return model_.KvHeldTokens(tokens); }
   int MtpDepth() const override { return model_.MtpDepth(); }
   double MtpAcceptance() const override { return model_.MtpAcceptance(); }
 
