@@ -474,6 +474,9 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.eager_launch_layer_us = (*engine)->eager_launch_layer_us;
     limits.step_floor_layer_us = (*engine)->step_floor_layer_us;
     limits.decode_token_passes = (*engine)->decode_token_passes;
+    limits.fp8_mla_families = (*engine)->fp8_mla_families;
+    limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
+    limits.moe_gemm_families = (*engine)->moe_gemm_families;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;

@@ -46,7 +46,17 @@ struct ServingEngine {
   // per-token kernels (quantize, gather, permute, finalize, reduce-scatter) whose time grows with
   // the batch and the layer's width.
   double decode_token_passes = 0;
-  std::string version;  // the release the defaults were read from
+  // Chip families (calibration family ids) on which the engine's MLA attention kernels run their
+  // matmuls in FP8 when the KV cache is FP8: the query is quantized and QK^T and PV run on the FP8
+  // tensor cores (FlashMLA's FP8 kernel on Hopper in SGLang; TensorRT-LLM's FP8 MLA). Elsewhere
+  // MLA attention runs at the chip's 16-bit rate.
+  std::vector<std::string> fp8_mla_families;
+  // Rows per tile of the grouped GEMM that runs the routed experts of an expert-parallel decode
+  // step (SGLang with DeepEP's low-latency mode hands DeepGEMM a masked layout: each local expert's
+  // tokens padded to whole tiles); 0: the experts' FLOPs follow their tokens.
+  int moe_gemm_block_m = 0;
+  std::vector<std::string> moe_gemm_families;  // the chip families whose kernels those are
+  std::string version;                         // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;
 };

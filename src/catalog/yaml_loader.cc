@@ -657,11 +657,12 @@ class YamlLoader : public YamlReader {
   }
 
   void Engine(const YAML::Node& n, const std::string& path) {
-    CheckKeys(n, path,
-              {"id", "name", "aliases", "max_num_seqs", "max_batched_tokens", "kv_memory_fraction",
-               "fraction_of_free_memory", "kv_admission", "chunked_prefill", "eager_layer_us",
-               "eager_launch_layer_us", "step_floor_layer_us", "decode_token_passes", "version",
-               "source", "notes"});
+    CheckKeys(
+        n, path,
+        {"id", "name", "aliases", "max_num_seqs", "max_batched_tokens", "kv_memory_fraction",
+         "fraction_of_free_memory", "kv_admission", "chunked_prefill", "eager_layer_us",
+         "eager_launch_layer_us", "step_floor_layer_us", "decode_token_passes", "fp8_mla_families",
+         "moe_gemm_block_m", "moe_gemm_families", "version", "source", "notes"});
     ServingEngine e;
     e.id = Id(n, path);
     e.name = Text(n, "name", path, true);
@@ -676,6 +677,9 @@ class YamlLoader : public YamlReader {
     e.eager_launch_layer_us = Num(n, "eager_launch_layer_us", path, 0, 1e5, 0);
     e.step_floor_layer_us = Num(n, "step_floor_layer_us", path, 0, 1e5, 0);
     e.decode_token_passes = Num(n, "decode_token_passes", path, 0, 1e4, 0);
+    e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
+    e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
+    e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";
     if (e.kv_admission != "reserve" && e.kv_admission != "optimistic") {

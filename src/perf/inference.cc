@@ -63,8 +63,9 @@ struct Formats {
   WeightFormat dense;    // attention, dense MLPs, embeddings (--attention-dtype, else --dtype)
   WeightFormat experts;  // MoE experts, routed and shared (--expert-dtype, else --dtype)
   double kv_bytes = 2;
-  double half_peak = 0;  // 16-bit FLOP/s (attention)
-  double mem_bw = 0;     // achievable B/s
+  double attention_peak = 0;  // FLOP/s of attention's matmuls: 16-bit, or FP8 (fp8_attention)
+  bool fp8_attention = false;
+  double mem_bw = 0;  // achievable B/s
 };
 
 Result<double> PeakOf(const catalog::Chip& chip, DType d) {
@@ -158,6 +159,18 @@ ServedFormat NamedFormatOf(const catalog::Chip& chip, ServingDType named) {
               "Hopper run FP4 checkpoints");
   }
   return {named, ""};
+}
+
+double TiledRows(double mean, int block) {
+  if (mean <= 0) return 0;
+  if (mean > 8.0 * block) return mean + (block - 1) / 2.0;
+  const int last = static_cast<int>(mean + 12 * std::sqrt(mean) + 2 * block);
+  double pmf = std::exp(-mean), tiles = 0;
+  for (int k = 1; k <= last; ++k) {
+    pmf *= mean / k;
+    tiles += pmf * std::ceil(static_cast<double>(k) / block);
+  }
+  return tiles * block;
 }
 
 namespace {
@@ -255,9 +268,9 @@ Result<Formats> Resolve(const InferenceJob& job) {
   f.experts = *experts;
   // Attention cores run in 16-bit, or in the format AttentionFormatOf names.
   if (half) {
-    f.half_peak = *half;
+    f.attention_peak = *half;
   } else if (const auto attention = AttentionFormatOf(chip)) {
-    f.half_peak = *PeakOf(chip, *catalog::ParseDType(ServingDTypeName(*attention)));
+    f.attention_peak = *PeakOf(chip, *catalog::ParseDType(ServingDTypeName(*attention)));
   } else {
     return MakeError("chip '" + chip.id +
                      "': no 16- or 8-bit peak (peak_tflops.bf16, fp16, fp8, int8) is known in the "
@@ -266,12 +279,23 @@ Result<Formats> Resolve(const InferenceJob& job) {
   // A power cap lowers the clock of compute-bound kernels (perf/power.h).
   auto clock = ComputeClockFraction(chip, cal, job.system.power_cap_w);
   if (!clock) return tl::unexpected(clock.error());
-  f.half_peak *= *clock;
-  f.dense.peak *= *clock;
-  f.experts.peak *= *clock;
   const ServingDType kv =
       job.kv_dtype.value_or(f.dense.bytes < 2 ? ServingDType::kFp8 : ServingDType::kBf16);
   f.kv_bytes = std::max(1.0, ServingDTypeBytes(kv));
+  // MLA attention on an FP8 cache, where the engine's kernel quantizes the query and runs QK^T
+  // and PV on the FP8 tensor cores (FlashMLA's FP8 kernel on Hopper: ~1.7x the BF16 kernel,
+  // S1980, S2020): the chip's FP8 rate at the family's attention efficiency.
+  const auto& families = job.limits.fp8_mla_families;
+  if (job.model->mla && kv == ServingDType::kFp8 &&
+      std::find(families.begin(), families.end(), chip.family) != families.end()) {
+    if (auto fp8 = PeakOf(chip, DType::kFp8); fp8 && *fp8 > f.attention_peak) {
+      f.attention_peak = *fp8;
+      f.fp8_attention = true;
+    }
+  }
+  f.attention_peak *= *clock;
+  f.dense.peak *= *clock;
+  f.experts.peak *= *clock;
   if (chip.memory_gib.unsupported) {
     return MakeError("chip '" + chip.id +
                      "' has no off-chip memory (memory_gib is n/a in the catalog); serving from "
@@ -544,8 +568,17 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     const double touched = 1 - std::pow(1 - pick, instance_tokens);
     routed_bytes = p.moe_layers * ExpertsPerChip(s, l) * touched * p.expert * x.f.experts.bytes;
     const double imbalance = x.job.serving.moe_load_imbalance;
-    const double assignments =
+    double assignments =
         l.ep > 1 ? instance_tokens * p.top_k * imbalance / l.ep : tokens * p.top_k / tp;
+    const int block_m = x.job.limits.moe_gemm_block_m;
+    const auto& tiled = x.job.limits.moe_gemm_families;
+    if (l.ep > 1 && block_m > 1 && decode > 0 &&
+        std::find(tiled.begin(), tiled.end(), x.job.chip->family) != tiled.end()) {
+      // Expert-parallel decode through a grouped GEMM whose tiles hold block_m rows: each local
+      // expert's tokens run in whole tiles (its count a Poisson draw about the mean).
+      const double per_expert = instance_tokens * p.top_k / p.routed_experts;
+      assignments = ExpertsPerChip(s, l) * TiledRows(per_expert, block_m) * imbalance;
+    }
     routed_flops = 2 * p.moe_layers * assignments * p.expert;
   }
   const double weight_bytes =
@@ -563,7 +596,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // Attention: decode reads the KV cache; prefill is causal over the prompt.
   const AttentionWork attn =
       AttentionOfStep(m, s, tp, decode, decode_keys, verify, prefill, prefill_keys);
-  const double attn_compute = attn.flops / (x.f.half_peak * cal.attention_efficiency);
+  const double attn_compute = attn.flops / (x.f.attention_peak * cal.attention_efficiency);
   const double attn_memory = attn.bytes / x.f.mem_bw;
   st.attention_s = std::max(attn_compute, attn_memory);
   st.compute_bound = lin_compute + attn_compute > lin_memory + attn_memory;

@@ -115,6 +115,13 @@ struct EngineLimits {
   // the achievable memory bandwidth that the roofline does not charge, on every rank that runs the
   // token's MoE: the engine's decode_token_passes (catalog::ServingEngine).
   double decode_token_passes = 0;
+  // Chip families on which the engine runs MLA attention's matmuls in FP8 when the KV cache is
+  // FP8 (catalog::ServingEngine::fp8_mla_families).
+  std::vector<std::string> fp8_mla_families;
+  // Rows per tile of the engine's expert-parallel decode grouped GEMM (catalog::ServingEngine::
+  // moe_gemm_block_m); 0: tokens computed as they come.
+  int moe_gemm_block_m = 0;
+  std::vector<std::string> moe_gemm_families;  // on these chip families only
   // CUDA-graph batch sizes with padding (TensorRT-LLM's cuda_graph_config: batch_sizes,
   // enable_padding), ascending; empty: none. A decode-only iteration runs the graph of the
   // smallest size that holds its batch, under attention data parallel the largest batch of any
@@ -201,6 +208,11 @@ struct InferenceEstimate {
   std::vector<InferenceLayout> near_layouts;
   double tokens_per_decode_step = 1;  // > 1 with MTP: 1 + expected accepted draft tokens
 };
+
+// Rows a grouped GEMM computes for one expert that receives a Poisson number of tokens with mean
+// `mean`, in tiles of `block` rows: block x E[ceil(X / block)]. Past 8 tiles the remainder is
+// taken as uniform (mean + (block - 1) / 2).
+double TiledRows(double mean, int block);
 
 // A job for `model` on `chip` with the catalog's calibration for the chip's
 // family and its serving parameters. No system: callers attach one.

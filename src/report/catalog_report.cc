@@ -226,6 +226,9 @@ std::string EnginesJson(const Catalog& c) {
                        {"eager_launch_layer_us", Limit(e.eager_launch_layer_us)},
                        {"step_floor_layer_us", Limit(e.step_floor_layer_us)},
                        {"decode_token_passes", Limit(e.decode_token_passes)},
+                       {"fp8_mla_families", e.fp8_mla_families},
+                       {"moe_gemm_block_m", Limit(e.moe_gemm_block_m)},
+                       {"moe_gemm_families", e.moe_gemm_families},
                        {"version", e.version},
                        {"sources", e.sources},
                        {"notes", e.notes}});

@@ -1056,4 +1056,66 @@ TEST(InferenceTest, PromptQueueBindsTheBatchUnderATtftTarget) {
 }
 
 }  // namespace
+// FP8 MLA (FlashMLA's FP8 kernel on Hopper, data/engines.yaml sglang): with an FP8 KV cache on a
+// family the engine lists, MLA attention runs at the chip's FP8 peak. DeepSeek-R1 decode on H20
+// is compute-bound in attention: absorbed MLA does 61 x 2 x 128 x (2 x 512 + 64) = 16,990,208
+// FLOP per cached key and reads 35,136 B of it, 483.6 FLOP/B, against 148e12 x 0.5 / (4e12 x
+// 0.75) = 24.7 FLOP/B at BF16 and 49.3 at FP8 (attention_efficiency 0.5, memory_efficiency
+// 0.75): so the attention time halves at 296 / 148 TFLOPS, at the same batch. A BF16 cache, an
+// unlisted family or a model without MLA keeps the 16-bit rate.
+TEST(InferenceTest, Fp8MlaRunsAttentionAtTheFp8Peak) {
+  auto decode = [](const char* model, std::optional<ServingDType> kv,
+                   std::vector<std::string> families) {
+    InferenceJob job = Job(model, "h20", ServingDType::kFp8);
+    job.kv_dtype = kv;
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = 16;
+    job.limits.fp8_mla_families = std::move(families);
+    InferenceConstraints c;
+    c.tp = 8;
+    auto e = EstimateInference(job, c);
+    EXPECT_TRUE(e) << e.error().ToString();
+    EXPECT_EQ(e->max_batch, 16);
+    return e->step_attention_ms;
+  };
+  const double bf16_rate = decode("deepseek-r1", ServingDType::kFp8, {});
+  EXPECT_NEAR(decode("deepseek-r1", ServingDType::kFp8, {"hopper"}) / bf16_rate, 148.0 / 296.0,
+              1e-9);
+  EXPECT_DOUBLE_EQ(decode("deepseek-r1", ServingDType::kFp8, {"blackwell"}), bf16_rate);
+  EXPECT_DOUBLE_EQ(decode("deepseek-r1", ServingDType::kBf16, {"hopper"}),
+                   decode("deepseek-r1", ServingDType::kBf16, {}));
+  EXPECT_DOUBLE_EQ(decode("llama-3.1-70b", ServingDType::kFp8, {"hopper"}),
+                   decode("llama-3.1-70b", ServingDType::kFp8, {}));
+}
+
+// A grouped GEMM in tiles of `block` rows computes block x E[ceil(X / block)] rows for an expert
+// receiving X ~ Poisson(mean) tokens. Mean 8, tiles of 32: one tile unless no token comes
+// (e^-8) or more than 32 do (P < 1e-10): 32 x (1 - e^-8) = 31.98926. Tiles of one row: the mean.
+// Past 8 tiles: the mean plus half a tile less half a row, 1,000 + 15.5.
+TEST(InferenceTest, ExpertTilesRoundEachExpertsTokensUp) {
+  EXPECT_NEAR(TiledRows(8, 32), 32 * (1 - std::exp(-8.0)), 1e-6);
+  EXPECT_NEAR(TiledRows(8, 1), 8, 1e-9);
+  EXPECT_NEAR(TiledRows(0.5, 1), 0.5, 1e-9);
+  EXPECT_DOUBLE_EQ(TiledRows(1000, 32), 1015.5);
+  EXPECT_DOUBLE_EQ(TiledRows(0, 32), 0);
+  // Tiles cost an expert-parallel decode step FLOPs; a step of one group's 8 sequences on 16
+  // H20s (16 experts a chip, 16 x 8 x 8 / 256 = 4 tokens an expert) is slower with them.
+  InferenceJob job = Job("deepseek-r1", "h20", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 8;
+  InferenceConstraints c;
+  c.tp = 1;
+  c.ep = 16;
+  c.dp = 16;
+  auto plain = EstimateInference(job, c);
+  job.limits.moe_gemm_block_m = 32;
+  auto elsewhere = EstimateInference(job, c);  // no family listed: tokens as they come
+  job.limits.moe_gemm_families = {"hopper"};
+  auto tiled = EstimateInference(job, c);
+  ASSERT_TRUE(plain && tiled && elsewhere);
+  EXPECT_GT(tiled->step_linear_ms, plain->step_linear_ms);
+  EXPECT_DOUBLE_EQ(tiled->step_attention_ms, plain->step_attention_ms);
+  EXPECT_DOUBLE_EQ(elsewhere->step_linear_ms, plain->step_linear_ms);
+}
+
 }  // namespace suanli::perf
