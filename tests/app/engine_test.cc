@@ -330,13 +330,19 @@ TEST(Engine, EveryCatalogChipServesAndTrainsOrNamesWhatIsMissing) {
     }
     // Each listed reason is what the catalog entry says.
     for (const char* reason : {why.infer, why.train}) {
-      if (reason == kInferenceOnly) EXPECT_EQ(chip.role, catalog::ChipRole::kInferenceOnly);
-      if (reason == kNoPeak) EXPECT_TRUE(no_peak(chip));
+      if (reason == kInferenceOnly) {
+        EXPECT_EQ(chip.role, catalog::ChipRole::kInferenceOnly);
+      }
+      if (reason == kNoPeak) {
+        EXPECT_TRUE(no_peak(chip));
+      }
       if (reason == kNoTrainingPeak) {
         for (auto d : {catalog::DType::kBf16, catalog::DType::kFp16, catalog::DType::kFp8})
           EXPECT_FALSE(chip.peak(d).known()) << catalog::DTypeName(d);
       }
-      if (reason == kNoMemory) EXPECT_FALSE(chip.memory_gib.known());
+      if (reason == kNoMemory) {
+        EXPECT_FALSE(chip.memory_gib.known());
+      }
       if (reason == kNoSystem) {
         EXPECT_TRUE(chip.default_system.empty());
         EXPECT_FALSE(chip.scale_out_gbit_s.known());
