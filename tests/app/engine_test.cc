@@ -65,46 +65,49 @@ TEST(Engine, TrainAndInferRefuseTheSameSystemForAChip) {
   ASSERT_TRUE(TheEngine().Infer(i, Json())) << "infer refused hgx-h800";
 }
 
+// An analytic infer request's JSON, or {"error": its message}.
+nlohmann::json AnalyticInfer(const std::string& model, const std::string& chip, int64_t count,
+                             const std::string& dtype = "", std::optional<int64_t> tp = {}) {
+  InferRequest r;
+  r.model = model;
+  r.chip = {chip};
+  r.count = count;
+  r.tp = tp;
+  r.dtype = dtype;
+  r.mode = "analytic";
+  auto out = TheEngine().Infer(r, Json());
+  return out ? nlohmann::json::parse(out->body) : nlohmann::json{{"error", out.error().message}};
+}
+
 // With no --dtype a model is served in its checkpoint's formats as released, each as the chip can.
 TEST(Engine, InferServesTheCheckpointAsReleased) {
-  const auto infer = [](const std::string& model, const std::string& chip, int64_t count,
-                        const std::string& dtype = "") {
-    InferRequest r;
-    r.model = model;
-    r.chip = {chip};
-    r.count = count;
-    r.dtype = dtype;
-    r.mode = "analytic";
-    auto out = TheEngine().Infer(r, Json());
-    return out ? nlohmann::json::parse(out->body) : nlohmann::json{{"error", out.error().message}};
-  };
   // gpt-oss-120b "runs within a single 80 GB GPU" (OpenAI): MXFP4 experts as 4-bit weights with
   // 16-bit math on H100, the rest BF16. By hand: 114.62B expert parameters x 0.5 B = 53.37 GiB
   // plus 2.21B others x 2 B = 4.12 GiB: 57.49 GiB (the MXFP4 block scales not counted).
-  const auto oss = infer("gpt-oss-120b", "h100", 1);
+  const auto oss = AnalyticInfer("gpt-oss-120b", "h100", 1);
   ASSERT_FALSE(oss.contains("error")) << oss.dump();
   EXPECT_EQ(oss["dtype"], "bf16");
   EXPECT_EQ(oss["expert_dtype"], "int4");
   EXPECT_NE(oss["dtype_basis"].get<std::string>().find("h100 has no fp4 math"), std::string::npos);
   EXPECT_NEAR(oss["weights_gib_per_chip"].get<double>(), 57.49, 0.6);
   // All BF16, as asked, does not fit (233.7 GB).
-  EXPECT_TRUE(infer("gpt-oss-120b", "h100", 1, "bf16").contains("error"));
+  EXPECT_TRUE(AnalyticInfer("gpt-oss-120b", "h100", 1, "bf16").contains("error"));
   // On B200 the experts stay FP4.
-  EXPECT_EQ(infer("gpt-oss-120b", "b200", 1)["expert_dtype"], "fp4");
+  EXPECT_EQ(AnalyticInfer("gpt-oss-120b", "b200", 1)["expert_dtype"], "fp4");
 
   // DeepSeek-R1 ships FP8: FP8 on H20; W8A8 INT8 on Ascend 910B (no FP8 math).
-  const auto h20 = infer("deepseek-ai/DeepSeek-R1", "h20", 16);
+  const auto h20 = AnalyticInfer("deepseek-ai/DeepSeek-R1", "h20", 16);
   EXPECT_EQ(h20["dtype"], "fp8") << h20.dump();
   EXPECT_EQ(h20["dtype_basis"], "as released");
-  const auto ascend = infer("deepseek-r1", "ascend-910b", 32);
+  const auto ascend = AnalyticInfer("deepseek-r1", "ascend-910b", 32);
   EXPECT_EQ(ascend["dtype"], "int8") << ascend.dump();
   EXPECT_NE(ascend["dtype_basis"].get<std::string>().find("W8A8"), std::string::npos);
 
   // A name's precision suffix is its checkpoint; a --dtype the user gives wins.
-  EXPECT_EQ(infer("Qwen/Qwen3-235B-A22B-FP8", "h100", 8)["dtype"], "fp8");
-  EXPECT_EQ(infer("Qwen/Qwen3-235B-A22B-FP8", "h100", 8, "bf16")["dtype"], "bf16");
+  EXPECT_EQ(AnalyticInfer("Qwen/Qwen3-235B-A22B-FP8", "h100", 8)["dtype"], "fp8");
+  EXPECT_EQ(AnalyticInfer("Qwen/Qwen3-235B-A22B-FP8", "h100", 8, "bf16")["dtype"], "bf16");
   // A model with no stated release precision stays BF16 and says nothing about it.
-  const auto llama = infer("llama-3.1-70b", "h100", 8);
+  const auto llama = AnalyticInfer("llama-3.1-70b", "h100", 8);
   EXPECT_EQ(llama["dtype"], "bf16");
   EXPECT_TRUE(llama["dtype_basis"].is_null());
 
@@ -112,7 +115,7 @@ TEST(Engine, InferServesTheCheckpointAsReleased) {
   // 355B x 2 B / 8 = 82.7 GiB a chip: no layout of 8 H800 (80 GB) holds it, so with no --dtype
   // the weights are FP8 (41.3 GiB a chip at tp 8, more with attention replicated over data-parallel
   // groups) and the answer says why; asked for BF16, it refuses.
-  const auto glm = infer("glm-4.5", "h800", 8);
+  const auto glm = AnalyticInfer("glm-4.5", "h800", 8);
   ASSERT_FALSE(glm.contains("error")) << glm.dump();
   EXPECT_EQ(glm["dtype"], "fp8");
   EXPECT_NE(glm["dtype_basis"].get<std::string>().find("bf16 as released does not fit 8 chips"),
@@ -120,11 +123,12 @@ TEST(Engine, InferServesTheCheckpointAsReleased) {
       << glm.dump();
   EXPECT_GT(glm["weights_gib_per_chip"].get<double>(), 41.3 - 1.0);
   EXPECT_LT(glm["weights_gib_per_chip"].get<double>(), 70.0);
-  EXPECT_NE(infer("glm-4.5", "h800", 8, "bf16")["error"].get<std::string>().find("do not fit"),
-            std::string::npos);
-  EXPECT_EQ(infer("glm-4.5", "h800", 16)["dtype"], "bf16");  // 16 chips hold BF16
+  EXPECT_NE(
+      AnalyticInfer("glm-4.5", "h800", 8, "bf16")["error"].get<std::string>().find("do not fit"),
+      std::string::npos);
+  EXPECT_EQ(AnalyticInfer("glm-4.5", "h800", 16)["dtype"], "bf16");  // 16 chips hold BF16
   // Llama 3.1 70B on one 24 GB 4090: 8-bit weights (65 GiB) do not fit either; BF16's refusal.
-  const auto one_4090 = infer("llama-3.1-70b", "4090", 1);
+  const auto one_4090 = AnalyticInfer("llama-3.1-70b", "4090", 1);
   ASSERT_TRUE(one_4090.contains("error")) << one_4090.dump();
   EXPECT_NE(one_4090["error"].get<std::string>().find("do not fit"), std::string::npos);
 }
@@ -173,15 +177,7 @@ TEST(Engine, InferServesATypedFp4AsTheChipCan) {
 // on an H100 as 4-bit weights with 16-bit math; an unknown peak is still an error.
 TEST(Engine, InferServesANamedFormatAtTheMathTheChipHas) {
   const auto infer = [](const std::string& chip, const std::string& dtype, int tp) {
-    InferRequest r;
-    r.model = "llama-3.1-70b";
-    r.chip = {chip};
-    r.count = tp;
-    r.tp = tp;
-    r.dtype = dtype;
-    r.mode = "analytic";
-    auto out = TheEngine().Infer(r, Json());
-    return out ? nlohmann::json::parse(out->body) : nlohmann::json{{"error", out.error().message}};
+    return AnalyticInfer("llama-3.1-70b", chip, tp, dtype, tp);
   };
   const auto fp8 = infer("a100", "fp8", 2);
   ASSERT_FALSE(fp8.contains("error")) << fp8.dump();
