@@ -65,6 +65,19 @@ TEST(Engine, TrainAndInferRefuseTheSameSystemForAChip) {
   ASSERT_TRUE(TheEngine().Infer(i, Json())) << "infer refused hgx-h800";
 }
 
+// An infer request's JSON, or {"error": its message}.
+nlohmann::json InferOutcome(const InferRequest& r) {
+  auto out = TheEngine().Infer(r, Json());
+  return out ? nlohmann::json::parse(out->body) : nlohmann::json{{"error", out.error().message}};
+}
+
+// The JSON of an infer request that must succeed.
+nlohmann::json InferJson(const InferRequest& r) {
+  auto j = InferOutcome(r);
+  EXPECT_FALSE(j.contains("error")) << j.dump();
+  return j;
+}
+
 // An analytic infer request's JSON, or {"error": its message}.
 nlohmann::json AnalyticInfer(const std::string& model, const std::string& chip, int64_t count,
                              const std::string& dtype = "", std::optional<int64_t> tp = {}) {
@@ -75,8 +88,7 @@ nlohmann::json AnalyticInfer(const std::string& model, const std::string& chip, 
   r.tp = tp;
   r.dtype = dtype;
   r.mode = "analytic";
-  auto out = TheEngine().Infer(r, Json());
-  return out ? nlohmann::json::parse(out->body) : nlohmann::json{{"error", out.error().message}};
+  return InferOutcome(r);
 }
 
 // With no --dtype a model is served in its checkpoint's formats as released, each as the chip can.
@@ -758,12 +770,6 @@ InferRequest EightB() {
   r.tp = 1;
   r.mode = "offline";
   return r;
-}
-
-nlohmann::json InferJson(const InferRequest& r) {
-  auto out = TheEngine().Infer(r, Json());
-  EXPECT_TRUE(out) << out.error().ToString();
-  return out ? nlohmann::json::parse(out->body) : nlohmann::json{};
 }
 
 // The batch never exceeds what the engine allows (issue 13): max_num_seqs per instance, and
