@@ -110,6 +110,16 @@ nlohmann::json PercentilesJson(const sim::Percentiles& p, int digits) {
           {"mean", Round(p.mean, digits)}};
 }
 
+// A rate the server keeps up with serves what it is offered, give or take the Poisson
+// arrivals' spread over the run; below this share of it, it does not.
+constexpr double kSustainedShare = 0.9;
+
+// What a given rate (--qps) offers, output tokens/s per chip; 0 without one.
+double OfferedPerChip(const ServingSimulation& s) {
+  if (!s.qps || s.max_qps_at_slo || s.concurrency) return 0;
+  return s.result.offered_output_tokens_per_s / s.chips_per_group;
+}
+
 nlohmann::json SimulationJson(const ServingSimulation& s) {
   nlohmann::json j;
   j["mode"] = s.mode;
@@ -133,6 +143,9 @@ nlohmann::json SimulationJson(const ServingSimulation& s) {
   j["qps"] = Optional(s.qps, 5);
   j["concurrency"] = s.concurrency ? nlohmann::json(*s.concurrency) : nlohmann::json(nullptr);
   j["max_qps_at_slo"] = Optional(s.max_qps_at_slo, 5);
+  const double offered = OfferedPerChip(s);
+  j["offered_output_tokens_per_s_per_chip"] =
+      offered > 0 ? nlohmann::json(Round(offered)) : nlohmann::json(nullptr);
   j["max_qps_at_slo_total"] = Optional(s.max_qps_at_slo_total, 5);
   j["chips_per_group"] = s.chips_per_group;
   j["groups_per_instance"] = s.groups_per_instance;
@@ -248,6 +261,14 @@ std::string AnswerText(const InferenceReport& r) {
               : fmt::format(" at {:.3g} requests/s per instance{}", *rate,
                             s.max_qps_at_slo ? ", the highest rate that meets the SLO" : ""),
       r.estimate.output_tokens_per_s_per_chip);
+  const double offered = OfferedPerChip(s);
+  if (offered > 0 && s.output_tokens_per_s_per_chip < kSustainedShare * offered) {
+    out += fmt::format(
+        "overloaded: {:.3g} requests/s offer {:.0f} output tokens/s per chip and it serves {:.0f} "
+        "({:.0f} %): the queue grows while requests arrive (p99 TTFT {:.3g} s)\n",
+        *s.qps, offered, s.output_tokens_per_s_per_chip,
+        100 * s.output_tokens_per_s_per_chip / offered, s.result.ttft_ms.p99 / 1000);
+  }
   if (s.layouts_simulated > 1) {
     out += fmt::format(
         "layout: the best simulated of {} that the steady state puts within {:g} % of each "

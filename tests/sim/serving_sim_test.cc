@@ -191,6 +191,30 @@ TEST(ServingSim, LiveTrafficIsMeasuredFromTheFirstCompletion) {
   EXPECT_NEAR(r->output_tokens_per_s, 2560, 1e-6);
 }
 
+// Offered twice what it serves, the server's rate is what it sustains, as all requests at once
+// (offline) measure it. 20 sequences at a time, each a 50-token prompt and 20 output tokens: a
+// batch's prompts take one 10 s step (10 ms a token) that samples token 1, its other 19 tokens
+// 19 steps of 20 ms: 400 tokens per 10.38 s. Measured only while requests arrive (15.6 s), from the
+// ramp's end (the first step past half of it, at 10 s), the window would hold the first batch's
+// decodes and not all of its prompts: 1.35x the rate.
+TEST(ServingSim, AnOverloadedServerServesWhatItSustains) {
+  const PerTokenStep model;
+  SchedulerLimits limits;
+  limits.max_num_seqs = 20;
+  std::vector<ServingRequest> at_once, live;
+  for (int i = 0; i < 60; ++i) at_once.push_back(Req(0, 50, 20));
+  auto offline = SimulateServing(model, limits, at_once, {});
+  ASSERT_TRUE(offline) << offline.error().message;
+  const double sustained = offline->output_tokens_per_s;
+  EXPECT_NEAR(sustained, 400 / 10.38, 1e-9);
+  const double gap = 20 / (2 * sustained);  // twice the sustained rate, in requests
+  for (int i = 0; i < 60; ++i) live.push_back(Req(i * gap, 50, 20));
+  auto r = SimulateServing(model, limits, live, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NEAR(r->output_tokens_per_s / sustained, 1, 0.1);
+  EXPECT_NEAR(r->offered_output_tokens_per_s / sustained, 2, 0.1);
+}
+
 TEST(ServingSim, MultiStepSchedulingAdmitsOnlyAtASchedulerCall) {
   // A at t = 0 (1-token prompt, 10 tokens), B at 5 ms; steps of 10 ms. Every step a call: B joins
   // the step starting at 10 ms, first token at 20 ms, TTFT 15 ms. Four steps per call: the call

@@ -476,8 +476,14 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   const double last_arrival =
       closed_loop ? std::numeric_limits<double>::infinity() : requests.back().arrival_s;
   const double ramp_limit = sent.front() + (last_arrival - sent.front()) / 2;
-  double window_tokens = 0;
+  // Tokens generated so far (every step), and up to the last arrival (the live window).
+  double tokens = 0, window_tokens = 0;
   double ramp_end_s = -1, ramp_tokens = 0;  // where the measured window starts, tokens before it
+  // A rate above what the server serves leaves a queue at the last arrival; measured in the
+  // window, the work done before it (prompts admitted during the ramp) would count as served
+  // inside it: 2.2x the rate the server sustains on a 60 s run at twice its capacity. Such a run
+  // is measured from the ramp's end until the queue has been admitted, the batch full all along.
+  double backlog_end_s = -1, backlog_tokens = 0;
 
   auto preempt = [&](Group& g, size_t id) {
     Live& l = live[id];
@@ -730,7 +736,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         int gained = 1;
         while (gained <= mtp_depth && accept_rng.Uniform() < mtp_acceptance) ++gained;
         gained = std::min(gained, requests[id].output_tokens - l.generated);
-        if (in_window) window_tokens += gained;
+        tokens += gained;
         l.decoded += gained;
         l.generated += gained;
         finish_if_done(id);
@@ -738,7 +744,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       if (g.decoding > 0) {
         // Every decoding sequence gains its token; those at their last finish.
         ++g.ticks;
-        if (in_window) window_tokens += static_cast<double>(g.decoding);
+        tokens += static_cast<double>(g.decoding);
         g.decoding_keys += g.decoding;
         while (!g.finishing.empty() && g.finishing.top().first <= g.ticks) {
           const size_t id = g.finishing.top().second;
@@ -754,7 +760,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         l.prefilled += c.tokens;
         if (l.prefilled < l.prefill_target) continue;
         ++l.generated;  // the prompt's last position samples the next token
-        if (in_window) ++window_tokens;
+        ++tokens;
         if (!l.started) {
           l.started = true;
           l.first_token_s = now;
@@ -773,6 +779,15 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
                                        return l.done || (lazy && l.prefilled == l.prefill_target);
                                      }),
                       g.running.end());
+    }
+    if (in_window) window_tokens = tokens;
+    if (!in_window && backlog_end_s < 0 && next_arrival == requests.size()) {
+      bool queued = false;
+      for (const Group& g : groups) queued = queued || !g.waiting.empty();
+      if (!queued) {
+        backlog_end_s = now;
+        backlog_tokens = tokens;
+      }
     }
     if (ramp_end_s < 0 && in_window && (completed > 0 || now >= ramp_limit)) {
       ramp_end_s = now;
@@ -837,6 +852,10 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     } else if (res.makespan_s > 0) {
       res.output_tokens_per_s = out_tokens / res.makespan_s;
     }
+  } else if (window > 0 && ramp_end_s >= 0 && backlog_end_s > last_arrival &&
+             backlog_tokens > ramp_tokens) {
+    // A server that keeps up has admitted the last request a step after it came: the window.
+    res.output_tokens_per_s = (backlog_tokens - ramp_tokens) / (backlog_end_s - ramp_end_s);
   } else if (window > 0 && ramp_end_s >= 0 && last_arrival - ramp_end_s > 0 &&
              window_tokens > ramp_tokens) {
     res.output_tokens_per_s = (window_tokens - ramp_tokens) / (last_arrival - ramp_end_s);
@@ -848,10 +867,19 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   if (res.makespan_s > 0) {
     res.goodput_requests_per_s = static_cast<double>(good) / res.makespan_s;
   }
+  if (!closed_loop && ramp_end_s >= 0 && last_arrival > ramp_end_s) {
+    // Over the measured window, so that the arrivals' spread cancels out of the comparison.
+    double offered = 0;
+    for (const auto& r : requests) {
+      if (r.arrival_s >= ramp_end_s) offered += r.output_tokens;
+    }
+    res.offered_output_tokens_per_s = offered / (last_arrival - ramp_end_s);
+  }
   res.mean_running_seqs = busy_s > 0 ? busy_seq_s / busy_s : 0;
   // Groups in lockstep: rates and the running batch per group.
   res.output_tokens_per_s /= group_count;
   res.goodput_requests_per_s /= group_count;
+  res.offered_output_tokens_per_s /= group_count;
   res.mean_running_seqs /= group_count;
   return res;
 }

@@ -176,7 +176,11 @@ struct ServingSimResult {
   // Of the group: while requests arrive (live traffic), or over the makespan (all at once).
   double output_tokens_per_s = 0;
   double goodput_requests_per_s = 0;  // completed within both SLO targets
-  double mean_running_seqs = 0;       // time-weighted running batch
+  // Open loop: the output tokens of the requests that arrive in the measured window over its
+  // length, per group (0 otherwise); well above output_tokens_per_s, the server does not keep up
+  // (its queue grows).
+  double offered_output_tokens_per_s = 0;
+  double mean_running_seqs = 0;  // time-weighted running batch
   double max_running_seqs = 0;
   double kv_capacity_tokens = 0;
 };
