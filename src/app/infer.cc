@@ -477,6 +477,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.fp8_mla_families = (*engine)->fp8_mla_families;
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
     limits.moe_gemm_families = (*engine)->moe_gemm_families;
+    limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;

@@ -3,6 +3,7 @@
 #ifndef SUANLI_CATALOG_ENGINE_H_
 #define SUANLI_CATALOG_ENGINE_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,14 @@ struct ServingEngine {
   // tokens padded to whole tiles); 0: the experts' FLOPs follow their tokens.
   int moe_gemm_block_m = 0;
   std::vector<std::string> moe_gemm_families;  // the chip families whose kernels those are
-  std::string version;                         // the release the defaults were read from
+  // The rate, GB/s, at which the engine's GEMMs of the layers' non-expert weights (attention
+  // projections, dense MLPs, shared experts) stream those weights at decode-sized batches, per
+  // chip family (calibration family id); a family not listed streams them at the memory's
+  // achievable bandwidth. Measured where the engine's kernels for these skinny GEMMs launch too
+  // few workgroups, or run a fixed-length tile schedule, to reach HBM bandwidth (SGLang's aiter
+  // block-scaled FP8 GEMMs on ROCm). The GEMMs take the longer of that read and their FLOPs.
+  std::map<std::string, double> dense_gemm_gb_s;
+  std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;
 };

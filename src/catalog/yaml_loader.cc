@@ -128,28 +128,23 @@ class YamlLoader : public YamlReader {
     CheckKeys(n, path,
               {"id",
                "name",
-               "vendor",
-               "family",
                "aliases",
-               "launch",
-               "role",
-               "default_system",
-               "peak_tflops",
-               "mxfp8_tflops",
-               "memory_gib",
-               "memory_tb_s",
-               "scale_up_gb_s",
-               "scale_up_domain",
-               "scale_out_gbit_s",
-               "host_link_gb_s",
-               "tdp_w",
-               "gemm_clock_ratio",
-               "process",
-               "foundry",
-               "price_usd",
-               "price_note",
-               "price_note_source",
-               "export_status",
+               "max_num_seqs",
+               "max_batched_tokens",
+               "kv_memory_fraction",
+               "fraction_of_free_memory",
+               "kv_admission",
+               "chunked_prefill",
+               "eager_layer_us",
+               "eager_launch_layer_us",
+               "step_floor_layer_us",
+               "decode_token_passes",
+               "fp8_mla_families",
+               "moe_gemm_block_m",
+               "moe_gemm_families",
+               "dense_gemm_gb_s",
+               "version",
+               "source",
                "notes"});
     catalog::Chip c;
     c.id = Id(n, path);
@@ -657,12 +652,27 @@ class YamlLoader : public YamlReader {
   }
 
   void Engine(const YAML::Node& n, const std::string& path) {
-    CheckKeys(
-        n, path,
-        {"id", "name", "aliases", "max_num_seqs", "max_batched_tokens", "kv_memory_fraction",
-         "fraction_of_free_memory", "kv_admission", "chunked_prefill", "eager_layer_us",
-         "eager_launch_layer_us", "step_floor_layer_us", "decode_token_passes", "fp8_mla_families",
-         "moe_gemm_block_m", "moe_gemm_families", "version", "source", "notes"});
+    CheckKeys(n, path,
+              {"id",
+               "name",
+               "aliases",
+               "max_num_seqs",
+               "max_batched_tokens",
+               "kv_memory_fraction",
+               "fraction_of_free_memory",
+               "kv_admission",
+               "chunked_prefill",
+               "eager_layer_us",
+               "eager_launch_layer_us",
+               "step_floor_layer_us",
+               "decode_token_passes",
+               "fp8_mla_families",
+               "moe_gemm_block_m",
+               "moe_gemm_families",
+               "dense_gemm_gb_s",
+               "version",
+               "source",
+               "notes"});
     ServingEngine e;
     e.id = Id(n, path);
     e.name = Text(n, "name", path, true);
@@ -680,6 +690,14 @@ class YamlLoader : public YamlReader {
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
+    if (const YAML::Node rates = n["dense_gemm_gb_s"]; rates && !rates.IsNull()) {
+      const std::string rpath = Join(path, "dense_gemm_gb_s");
+      if (!rates.IsMap()) Fail("expected a map of chip family to GB/s", rates, rpath);
+      for (const auto& kv : rates) {
+        const std::string family = kv.first.as<std::string>();
+        e.dense_gemm_gb_s[family] = Num(rates, family, rpath, 1, 1e5);
+      }
+    }
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";
     if (e.kv_admission != "reserve" && e.kv_admission != "optimistic") {

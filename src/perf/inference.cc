@@ -590,7 +590,19 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // behind the math where the two are alike.
   const double lin_compute =
       dense_flops / x.f.dense.rate() + (expert_flops > 0 ? expert_flops / x.f.experts.rate() : 0);
-  const double lin_memory = weight_bytes / x.f.mem_bw;
+  double lin_memory = weight_bytes / x.f.mem_bw;
+  // An engine whose GEMMs of the non-expert layer weights (attention projections, dense MLPs,
+  // shared experts; not the LM head, router or norms) stream them slower than the memory at
+  // decode-sized batches on this chip family (EngineLimits::dense_gemm_gb_s: skinny GEMMs of too
+  // few workgroups to reach HBM bandwidth) reads those bytes at its measured rate instead.
+  if (const auto rate = x.job.limits.dense_gemm_gb_s.find(x.job.chip->family);
+      rate != x.job.limits.dense_gemm_gb_s.end() && rate->second * 1e9 < x.f.mem_bw) {
+    const double layer_bytes =
+        (p.dense_layers * (p.attention + p.dense_mlp) + p.moe_layers * p.attention) / tp *
+            x.f.dense.bytes +
+        s.shared / tp * x.f.experts.bytes;
+    lin_memory += layer_bytes * (1 / (rate->second * 1e9) - 1 / x.f.mem_bw);
+  }
   st.linear_s = SmoothRoofline(lin_compute, lin_memory, cal.serving_roofline_exponent);
 
   // Attention: decode reads the KV cache; prefill is causal over the prompt.

@@ -6,6 +6,7 @@
 #ifndef SUANLI_PERF_INFERENCE_H_
 #define SUANLI_PERF_INFERENCE_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -122,6 +123,9 @@ struct EngineLimits {
   // moe_gemm_block_m); 0: tokens computed as they come.
   int moe_gemm_block_m = 0;
   std::vector<std::string> moe_gemm_families;  // on these chip families only
+  // GB/s at which the engine's decode-sized GEMMs of the non-expert layer weights stream them, by
+  // chip family (catalog::ServingEngine::dense_gemm_gb_s); a family not listed: the memory's.
+  std::map<std::string, double> dense_gemm_gb_s;
   // CUDA-graph batch sizes with padding (TensorRT-LLM's cuda_graph_config: batch_sizes,
   // enable_padding), ascending; empty: none. A decode-only iteration runs the graph of the
   // smallest size that holds its batch, under attention data parallel the largest batch of any

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "perf/transformer.h"
 #include "testing.h"
 
 namespace suanli::perf {
@@ -1116,6 +1117,34 @@ TEST(InferenceTest, ExpertTilesRoundEachExpertsTokensUp) {
   EXPECT_GT(tiled->step_linear_ms, plain->step_linear_ms);
   EXPECT_DOUBLE_EQ(tiled->step_attention_ms, plain->step_attention_ms);
   EXPECT_DOUBLE_EQ(elsewhere->step_linear_ms, plain->step_linear_ms);
+}
+
+// An engine's dense-GEMM rate (dense_gemm_gb_s, SGLang's aiter block-scaled GEMMs on ROCm): a
+// decode step of DeepSeek-R1 FP8 at tp 8 on MI300X reads its non-expert layer weights (attention
+// in all 61 layers, the 3 dense MLPs, the 58 shared experts; an eighth a chip, one byte each) at
+// 99 GB/s instead of the memory's 5.3 TB/s x 0.75: the step's linear time grows by exactly that
+// difference (the step stays bound by its reads). Prefill, bound by its FLOPs, does not move; a
+// family the engine does not list (cdna4 only) streams them at the memory's rate.
+TEST(InferenceTest, DenseGemmRateSlowsDecodeReadsOnListedFamiliesOnly) {
+  InferenceJob job = Job("deepseek-r1", "mi300x", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 8;
+  auto plain = EstimateInference(job, Tp(8));
+  job.limits.dense_gemm_gb_s = {{"cdna4", 404}};
+  auto elsewhere = EstimateInference(job, Tp(8));
+  job.limits.dense_gemm_gb_s = {{"cdna3", 99}};
+  auto slow = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(plain && elsewhere && slow);
+  const auto p = CountLayerParams(**Cat().FindModel("deepseek-r1"));
+  const double bytes = (p.dense_layers * (p.attention + p.dense_mlp) +
+                        p.moe_layers * (p.attention + p.shared_experts * p.expert)) /
+                       8;
+  const double mem_bw = 5.3e12 * 0.75;
+  const double expected_ms = bytes * (1 / 99e9 - 1 / mem_bw) * 1e3;
+  EXPECT_GT(expected_ms, 15);  // 1.9 GB a step: ~19 ms
+  EXPECT_NEAR(slow->step_linear_ms - plain->step_linear_ms, expected_ms, 1e-6 * expected_ms);
+  EXPECT_DOUBLE_EQ(elsewhere->step_linear_ms, plain->step_linear_ms);
+  EXPECT_DOUBLE_EQ(slow->prefill_tokens_per_s_per_chip, plain->prefill_tokens_per_s_per_chip);
 }
 
 }  // namespace suanli::perf
