@@ -47,6 +47,18 @@ struct ServingEngine {
   // per-token kernels (quantize, gather, permute, finalize, reduce-scatter) whose time grows with
   // the batch and the layer's width.
   double decode_token_passes = 0;
+  // Chip families (calibration family ids) on which the engine replays captured CUDA graphs for
+  // its decode iterations (vLLM V1 and SGLang capture one per batch size). There the family's
+  // serving_step_overhead_ms, measured on an engine that launches every iteration from the host
+  // (TensorRT-LLM's C++ executor in NVIDIA's MLPerf Blackwell runs), is not charged; the engine's
+  // graph_layer_us is instead.
+  std::vector<std::string> cuda_graph_families;
+  // Time per model layer of a graph-replayed iteration that the roofline does not charge,
+  // microseconds: a layer is a chain of a dozen or more dependent kernels (norms, projections,
+  // attention, router, top-k, grouped GEMMs, activation, all-reduce), and each one, launched from
+  // the graph, waits for the previous to drain and ramps up before it reaches the bandwidth; at
+  // small batches these gaps are a large share of the step. 0: none modelled.
+  double graph_layer_us = 0;
   // Chip families (calibration family ids) on which the engine's MLA attention kernels run their
   // matmuls in FP8 when the KV cache is FP8: the query is quantized and QK^T and PV run on the FP8
   // tensor cores (FlashMLA's FP8 kernel on Hopper in SGLang; TensorRT-LLM's FP8 MLA). Elsewhere

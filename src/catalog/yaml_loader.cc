@@ -675,6 +675,8 @@ class YamlLoader : public YamlReader {
                "moe_gemm_block_m",
                "moe_gemm_families",
                "dense_gemm_gb_s",
+               "cuda_graph_families",
+               "graph_layer_us",
                "version",
                "source",
                "notes"});
@@ -693,6 +695,8 @@ class YamlLoader : public YamlReader {
     e.step_floor_layer_us = Num(n, "step_floor_layer_us", path, 0, 1e5, 0);
     e.decode_token_passes = Num(n, "decode_token_passes", path, 0, 1e4, 0);
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
+    e.cuda_graph_families = Strings(n, "cuda_graph_families", path);
+    e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     if (const YAML::Node rates = n["dense_gemm_gb_s"]; rates && !rates.IsNull()) {

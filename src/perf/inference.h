@@ -116,6 +116,11 @@ struct EngineLimits {
   // the achievable memory bandwidth that the roofline does not charge, on every rank that runs the
   // token's MoE: the engine's decode_token_passes (catalog::ServingEngine).
   double decode_token_passes = 0;
+  // Chip families on which the engine replays CUDA graphs for decode: there the family's
+  // serving_step_overhead_ms (an engine launching every iteration from the host) is not charged,
+  // graph_layer_us per layer of the stage is (catalog::ServingEngine).
+  std::vector<std::string> cuda_graph_families;
+  double graph_layer_us = 0;
   // Chip families on which the engine runs MLA attention's matmuls in FP8 when the KV cache is
   // FP8 (catalog::ServingEngine::fp8_mla_families).
   std::vector<std::string> fp8_mla_families;

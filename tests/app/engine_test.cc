@@ -836,7 +836,11 @@ TEST(EngineLimits, EnforceEagerFloorsTheStepAtItsLaunches) {
   r.enforce_eager = true;
   r.emit = "vllm";
   const auto eager = InferJson(r);
-  EXPECT_NEAR(eager["tpot_ms"].get<double>(), 80 * 0.375, 0.01);
+  // The floor binds every decode-only step; one step in 256 (the default 256 output tokens of
+  // the one sequence) also computes its 1,024-token prompt, ~0.15 s of FP8 math on one MI300X,
+  // which lifts the mean by ~0.5 ms.
+  EXPECT_GE(eager["tpot_ms"].get<double>(), 80 * 0.375);
+  EXPECT_NEAR(eager["tpot_ms"].get<double>(), 80 * 0.375, 1.0);
   EXPECT_NE(eager.dump().find("--enforce-eager"), std::string::npos);
 }
 
