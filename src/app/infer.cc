@@ -241,8 +241,9 @@ Result<report::ServingSimulation> SimulateDeployment(
   // Without a cap the running batch grows with every burst until the step (and so every running
   // request's TPOT) breaks the target, where a capped engine queues the burst (TTFT) instead.
   // A closed loop's clients bound the batch themselves, with the engine's own limits.
-  if (limits.max_num_seqs == 0 && r.mode != "offline" && !r.concurrency && e.launch_batch > 0)
-    limits.max_num_seqs = e.launch_batch;
+  const bool estimated_cap =
+      limits.max_num_seqs == 0 && r.mode != "offline" && !r.concurrency && e.launch_batch > 0;
+  if (estimated_cap) limits.max_num_seqs = e.launch_batch;
   limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
   limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;
@@ -363,6 +364,30 @@ Result<report::ServingSimulation> SimulateDeployment(
     if (!r.requests) spec.min_duration_s = kDefaultDurationS;
     auto search = sim::MaxQpsAtSlo(*model, limits, spec, slo);
     if (!search) return tl::unexpected(search.error());
+    // The estimate's cap keeps its steps within the TPOT target at its tail ratio, a margin the
+    // simulated steps may not need: a user tuning the engine for the SLO raises max_num_seqs
+    // while the rate at the SLO still grows. So do the larger caps here (up to what the KV cache
+    // holds), the highest rate kept, the search stopped at the first cap that gains nothing.
+    if (estimated_cap) {
+      const int launch = limits.max_num_seqs;
+      for (const double factor : {1.5, 2.0, 3.0}) {
+        const int cap = std::min(static_cast<int>(std::lround(factor * launch)),
+                                 std::max(launch, e.memory_max_batch));
+        if (cap <= limits.max_num_seqs) break;
+        sim::SchedulerLimits wider = limits;
+        wider.max_num_seqs = cap;
+        auto tried = sim::MaxQpsAtSlo(*model, wider, spec, slo);
+        if (!tried) return tl::unexpected(tried.error());
+        const int runs = search->simulations + tried->simulations;
+        if (tried->max_qps <= search->max_qps) {
+          search->simulations = runs;
+          break;
+        }
+        search = std::move(tried);
+        search->simulations = runs;
+        limits = wider;
+      }
+    }
     if (search->at_max.requests > 0) spec.requests = search->at_max.requests;
     s.requests_per_run = spec.requests;
     s.runs = search->simulations;
