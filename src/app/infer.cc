@@ -488,8 +488,24 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   }
   // The engine's documented limits, each overridable; a limit of 0 is a mistake, not "none".
   perf::EngineLimits limits;
-  if (!r.engine.empty() && r.engine != "none") {
-    auto engine = WithField(cat.FindEngine(r.engine), "engine");
+  // No --engine: the engine the chips run by default (vLLM-Ascend on an Ascend NPU: an engine's
+  // default_families), when every chip of the request has the same one; --engine none: none.
+  std::string engine_id = r.engine;
+  if (engine_id.empty()) {
+    const catalog::ServingEngine* common = nullptr;
+    for (size_t i = 0; i < r.chip.size(); ++i) {
+      auto chip = cat.FindChip(r.chip[i]);
+      const catalog::ServingEngine* e = chip ? cat.DefaultEngineOf(**chip) : nullptr;
+      if (e == nullptr || (i > 0 && e != common)) {
+        common = nullptr;
+        break;
+      }
+      common = e;
+    }
+    if (common != nullptr) engine_id = common->id;
+  }
+  if (!engine_id.empty() && engine_id != "none") {
+    auto engine = WithField(cat.FindEngine(engine_id), "engine");
     if (!engine) return tl::unexpected(engine.error());
     limits.engine = (*engine)->id;
     limits.fraction_of_free_memory = (*engine)->fraction_of_free_memory;

@@ -150,7 +150,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "price of one chip-hour (default: catalog price amortized)"),
       Bind("engine", &R::engine,
            "serving engine whose documented limits bound the batch: vllm, sglang, trtllm or "
-           "mindie (`suanli catalog engines`; default: none, the analytic bound)"),
+           "mindie (`suanli catalog engines`; default: the chip's, vllm-ascend on Ascend 910, "
+           "else none, the analytic bound; none: no engine)"),
       Bind("max_num_seqs", &R::max_num_seqs,
            "most running sequences per engine instance (default: the engine's)"),
       Aliases(Bind("max_batched_tokens", &R::max_batched_tokens,

@@ -162,6 +162,18 @@ Result<void> Catalog::Validate() const {
   if (auto r = check_names(engines_, "engine"); !r) return r;
   for (const ServingEngine& e : engines_) {
     if (auto r = check_sources("engine", e.id, e.sources, "source"); !r) return r;
+    for (const auto& family : e.default_families) {
+      for (const ServingEngine& other : engines_) {
+        if (&other == &e) break;
+        if (std::find(other.default_families.begin(), other.default_families.end(), family) !=
+            other.default_families.end()) {
+          return fail("engine", e.id,
+                      "family '" + family + "' already runs engine '" + other.id +
+                          "' by default; one default engine per family",
+                      "default_families");
+        }
+      }
+    }
   }
 
   for (const Chip& c : chips_) {
@@ -395,6 +407,14 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
 }
 Result<const ServingEngine*> Catalog::FindEngine(std::string_view id) const {
   return FindById(engines_, id, "engine");
+}
+
+const ServingEngine* Catalog::DefaultEngineOf(const Chip& chip) const {
+  for (const ServingEngine& e : engines_) {
+    const auto& f = e.default_families;
+    if (std::find(f.begin(), f.end(), chip.family) != f.end()) return &e;
+  }
+  return nullptr;
 }
 
 Result<const TrainingStack*> Catalog::FindStack(std::string_view id) const {

@@ -62,6 +62,9 @@ class Catalog {
   // variant's ("Kimi-K2-Thinking"), else the model's released checkpoint (bf16 when unstated).
   Result<ModelCheckpoint> FindCheckpoint(std::string_view name) const;
   Result<const ServingEngine*> FindEngine(std::string_view id) const;
+  // The engine a chip runs when a request names none (an engine listing the chip's family in
+  // default_families); nullptr: none.
+  const ServingEngine* DefaultEngineOf(const Chip& chip) const;
   Result<const TrainingStack*> FindStack(std::string_view id) const;
   const Source* FindSource(std::string_view id) const;
   // The chip a free-form accelerator name is, if any: a trace's "H800", "A100-SXM4-80GB", or as

@@ -76,6 +76,10 @@ struct ServingEngine {
   // few workgroups, or run a fixed-length tile schedule, to reach HBM bandwidth (SGLang's aiter
   // block-scaled FP8 GEMMs on ROCm). The GEMMs take the longer of that read and their FLOPs.
   std::map<std::string, double> dense_gemm_gb_s;
+  // Chip families (calibration family ids) whose requests run on this engine when they name none:
+  // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
+  // family; elsewhere a request without --engine has no engine limits (the analytic bound).
+  std::vector<std::string> default_families;
   std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;

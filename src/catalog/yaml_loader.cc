@@ -677,6 +677,7 @@ class YamlLoader : public YamlReader {
                "dense_gemm_gb_s",
                "cuda_graph_families",
                "graph_layer_us",
+               "default_families",
                "version",
                "source",
                "notes"});
@@ -707,6 +708,7 @@ class YamlLoader : public YamlReader {
         e.dense_gemm_gb_s[family] = Num(rates, family, rpath, 1, 1e5);
       }
     }
+    e.default_families = Strings(n, "default_families", path);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";
     if (e.kv_admission != "reserve" && e.kv_admission != "optimistic") {

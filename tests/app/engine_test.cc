@@ -819,6 +819,31 @@ TEST(EngineLimits, MemoryFractionSizesTheKvCacheByHand) {
   EXPECT_EQ(v["engine_max_batch"], 1024);  // 8192 / 5 = 1638 is not the binding one
 }
 
+// With no --engine a chip runs the engine its family is deployed on (data/engines.yaml
+// default_families): vLLM-Ascend on an Ascend 910, with its step floor; none on an H100; --engine
+// none asks for no engine on either.
+TEST(EngineLimits, AnAscendChipRunsVllmAscendByDefault) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"ascend-910c"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "int8";
+  r.input_tokens = 4096;
+  r.output_tokens = 1536;
+  r.max_num_seqs = 24;
+  r.mode = "analytic";
+  const auto ascend = InferJson(r);
+  EXPECT_EQ(ascend["engine"], "vllm-ascend");
+  // vLLM-Ascend's floor, 957 us in each of R1's 61 layers (58.4 ms), binds 24 sequences.
+  EXPECT_GE(ascend["tpot_ms"].get<double>(), 58.3);
+  r.engine = "none";
+  const auto bare = InferJson(r);
+  EXPECT_TRUE(bare["engine"].is_null());
+  EXPECT_LT(bare["tpot_ms"].get<double>(), ascend["tpot_ms"].get<double>());
+  EXPECT_TRUE(InferJson(EightB())["engine"].is_null());
+}
+
 // vLLM's --enforce-eager as AMD's MLPerf configs run it: Llama 2 70B's 80 layers at vLLM's
 // measured 375 us a layer (data/engines.yaml) put a floor of 30 ms under every step, which binds
 // a one-sequence decode (70 GB of FP8 weights at ~4 TB/s: ~18 ms); the emitted command says so.
