@@ -80,6 +80,11 @@ struct ServingEngine {
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).
   std::vector<std::string> default_families;
+  // Under attention data parallel with expert parallel MoE, the ranks' tokens reach the experts by
+  // an all-gather of every rank's tokens (in the format the experts take them) and return by a
+  // reduce-scatter of the 16-bit outputs (TensorRT-LLM's CutlassFusedMoE without multi-node
+  // NVLink), not by an all-to-all of each token's top_k copies; false: the all-to-all.
+  bool moe_dp_allgather = false;
   std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;

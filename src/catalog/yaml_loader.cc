@@ -678,6 +678,7 @@ class YamlLoader : public YamlReader {
                "cuda_graph_families",
                "graph_layer_us",
                "default_families",
+               "moe_dp_allgather",
                "version",
                "source",
                "notes"});
@@ -709,6 +710,7 @@ class YamlLoader : public YamlReader {
       }
     }
     e.default_families = Strings(n, "default_families", path);
+    e.moe_dp_allgather = Bool(n, "moe_dp_allgather", path, false);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";
     if (e.kv_admission != "reserve" && e.kv_admission != "optimistic") {

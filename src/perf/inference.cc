@@ -493,6 +493,19 @@ double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
          l.pp;
 }
 
+// Bytes per hidden element of a token as the routed experts take it in: FP8 with one scale per
+// tensor and INT8 one byte, NVFP4 half a byte and one FP8 scale per 16 elements; 16-bit math
+// (16-bit weights, weight-only int4 / w8a16) and block-scaled FP8 (quantized inside the fused MoE
+// kernel) take the 16-bit token.
+double MoeGatherBytes(const Context& x) {
+  const ServingDType d = x.job.expert_dtype.value_or(x.job.dtype);
+  if (d == ServingDType::kFp4) return 0.5 + 1.0 / 16;
+  if (d == ServingDType::kInt8 || (d == ServingDType::kFp8 && !Fp8BlockScaled(*x.job.model))) {
+    return 1;
+  }
+  return kActivationBytes;
+}
+
 // The time of work bound by two resources, `a` and `b` seconds each: max(a, b) when `n` is 0
 // (the sharp roofline), else (a^n + b^n)^(1/n) (n = 1: their sum).
 double SmoothRoofline(double a, double b, double n) {
@@ -622,7 +635,17 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // scale-up forwarding); decode's low-latency kernels send every copy
   // directly. Measured serving systems do not hide this traffic behind
   // compute (DeepEP: 0.5 ms per layer for 128 tokens at EP64-256), so it adds.
-  if (p.moe_layers > 0 && l.ep > 1) {
+  if (p.moe_layers > 0 && l.ep > 1 && l.dp > 1 && x.job.limits.moe_dp_allgather) {
+    // Attention data parallel by all-gather and reduce-scatter (TensorRT-LLM's CutlassFusedMoE,
+    // S1901): every rank gathers all ranks' tokens in the format its experts take them (FP8 with
+    // one scale per tensor and NVFP4 are quantized before the gather; block-scaled FP8 and 16-bit
+    // math gather 16-bit tokens), runs its experts over them all and reduce-scatters the 16-bit
+    // outputs: each rank moves ep - 1 ranks' tokens each way whatever top_k is.
+    const auto g = PlaceGroup(l.ep, 1, sys.scale_up_domain);
+    const double gathered = tokens / tp * m.hidden * l.ep;
+    st.comm_s += p.moe_layers * (AllGatherSeconds(gathered * MoeGatherBytes(x), g, sys) +
+                                 AllGatherSeconds(gathered * kActivationBytes, g, sys));
+  } else if (p.moe_layers > 0 && l.ep > 1) {
     const auto g = PlaceGroup(l.ep, 1, sys.scale_up_domain);
     const double n = g.size;
     double inter = p.top_k * (n - g.per_domain) / n;

@@ -131,6 +131,9 @@ struct EngineLimits {
   // GB/s at which the engine's decode-sized GEMMs of the non-expert layer weights stream them, by
   // chip family (catalog::ServingEngine::dense_gemm_gb_s); a family not listed: the memory's.
   std::map<std::string, double> dense_gemm_gb_s;
+  // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
+  // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
+  bool moe_dp_allgather = false;
   // CUDA-graph batch sizes with padding (TensorRT-LLM's cuda_graph_config: batch_sizes,
   // enable_padding), ascending; empty: none. A decode-only iteration runs the graph of the
   // smallest size that holds its batch, under attention data parallel the largest batch of any

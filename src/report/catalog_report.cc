@@ -232,6 +232,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_gemm_block_m", Limit(e.moe_gemm_block_m)},
                        {"moe_gemm_families", e.moe_gemm_families},
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
+                       {"moe_dp_allgather", e.moe_dp_allgather},
                        {"version", e.version},
                        {"sources", e.sources},
                        {"notes", e.notes}});

@@ -1147,4 +1147,31 @@ TEST(InferenceTest, DenseGemmRateSlowsDecodeReadsOnListedFamiliesOnly) {
   EXPECT_DOUBLE_EQ(slow->prefill_tokens_per_s_per_chip, plain->prefill_tokens_per_s_per_chip);
 }
 
+// Attention data parallel by all-gather and reduce-scatter: each rank moves the other ep - 1
+// ranks' tokens each way whatever top_k is. Llama 4 Maverick (one routed expert) at DEP 8 moves
+// 7 ranks' tokens against an all-to-all's 7/8 of a copy: more communication; the compute is the
+// same. Without attention DP (dp 1) the flag changes nothing.
+TEST(InferenceTest, AttentionDpAllGatherMovesEveryRanksTokens) {
+  InferenceJob job = Job("llama-4-maverick", "h200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 256;
+  InferenceConstraints c;
+  c.tp = 1;
+  c.ep = 8;
+  c.dp = 8;
+  auto a2a = EstimateInference(job, c);
+  job.limits.moe_dp_allgather = true;
+  auto gathered = EstimateInference(job, c);
+  ASSERT_TRUE(a2a && gathered);
+  EXPECT_GT(gathered->step_communication_ms, 4 * a2a->step_communication_ms);
+  EXPECT_DOUBLE_EQ(gathered->step_linear_ms, a2a->step_linear_ms);
+  c.tp = 8;
+  c.dp = 1;
+  auto tp_plain = EstimateInference(job, c);
+  job.limits.moe_dp_allgather = false;
+  auto tp_a2a = EstimateInference(job, c);
+  ASSERT_TRUE(tp_plain && tp_a2a);
+  EXPECT_DOUBLE_EQ(tp_plain->step_communication_ms, tp_a2a->step_communication_ms);
+}
+
 }  // namespace suanli::perf
