@@ -37,6 +37,15 @@ InferenceConstraints Tp(int tp) {
   return c;
 }
 
+// Attention data parallel with expert parallel MoE (DEP): one chip per attention group.
+InferenceConstraints Dep(int ranks) {
+  InferenceConstraints c;
+  c.tp = 1;
+  c.ep = ranks;
+  c.dp = ranks;
+  return c;
+}
+
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 
 void ExpectError(const InferenceJob& job, const InferenceConstraints& c, const std::string& text) {
@@ -1104,10 +1113,7 @@ TEST(InferenceTest, ExpertTilesRoundEachExpertsTokensUp) {
   InferenceJob job = Job("deepseek-r1", "h20", ServingDType::kFp8);
   job.mode = ServingMode::kOffline;
   job.limits.max_num_seqs = 8;
-  InferenceConstraints c;
-  c.tp = 1;
-  c.ep = 16;
-  c.dp = 16;
+  const InferenceConstraints c = Dep(16);
   auto plain = EstimateInference(job, c);
   job.limits.moe_gemm_block_m = 32;
   auto elsewhere = EstimateInference(job, c);  // no family listed: tokens as they come
@@ -1155,10 +1161,7 @@ TEST(InferenceTest, AttentionDpAllGatherMovesEveryRanksTokens) {
   InferenceJob job = Job("llama-4-maverick", "h200", ServingDType::kFp8);
   job.mode = ServingMode::kOffline;
   job.limits.max_num_seqs = 256;
-  InferenceConstraints c;
-  c.tp = 1;
-  c.ep = 8;
-  c.dp = 8;
+  InferenceConstraints c = Dep(8);
   auto a2a = EstimateInference(job, c);
   job.limits.moe_dp_allgather = true;
   auto gathered = EstimateInference(job, c);
