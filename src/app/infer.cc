@@ -378,13 +378,12 @@ Result<report::ServingSimulation> SimulateDeployment(
         wider.max_num_seqs = cap;
         auto tried = sim::MaxQpsAtSlo(*model, wider, spec, slo);
         if (!tried) return tl::unexpected(tried.error());
-        const int runs = search->simulations + tried->simulations;
+        tried->simulations += search->simulations;
         if (tried->max_qps <= search->max_qps) {
-          search->simulations = runs;
+          search->simulations = tried->simulations;
           break;
         }
         search = std::move(tried);
-        search->simulations = runs;
         limits = wider;
       }
     }

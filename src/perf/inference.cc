@@ -175,6 +175,12 @@ double TiledRows(double mean, int block) {
 
 namespace {
 
+// Whether an engine's list of chip families (fp8_mla_families, cuda_graph_families, ...) names
+// this one.
+bool Lists(const std::vector<std::string>& families, const std::string& family) {
+  return std::find(families.begin(), families.end(), family) != families.end();
+}
+
 // Whether the model's own checkpoint ships FP8 weights with block scales (DeepSeek-V3's
 // weight_block_size [128, 128]): served in FP8, its GEMMs are block-scaled.
 bool Fp8BlockScaled(const catalog::Model& m) {
@@ -285,9 +291,8 @@ Result<Formats> Resolve(const InferenceJob& job) {
   // MLA attention on an FP8 cache, where the engine's kernel quantizes the query and runs QK^T
   // and PV on the FP8 tensor cores (FlashMLA's FP8 kernel on Hopper: ~1.7x the BF16 kernel,
   // S1980, S2020): the chip's FP8 rate at the family's attention efficiency.
-  const auto& families = job.limits.fp8_mla_families;
   if (job.model->mla && kv == ServingDType::kFp8 &&
-      std::find(families.begin(), families.end(), chip.family) != families.end()) {
+      Lists(job.limits.fp8_mla_families, chip.family)) {
     if (auto fp8 = PeakOf(chip, DType::kFp8); fp8 && *fp8 > f.attention_peak) {
       f.attention_peak = *fp8;
       f.fp8_attention = true;
@@ -584,9 +589,8 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     double assignments =
         l.ep > 1 ? instance_tokens * p.top_k * imbalance / l.ep : tokens * p.top_k / tp;
     const int block_m = x.job.limits.moe_gemm_block_m;
-    const auto& tiled = x.job.limits.moe_gemm_families;
     if (l.ep > 1 && block_m > 1 && decode > 0 &&
-        std::find(tiled.begin(), tiled.end(), x.job.chip->family) != tiled.end()) {
+        Lists(x.job.limits.moe_gemm_families, x.job.chip->family)) {
       // Expert-parallel decode through a grouped GEMM whose tiles hold block_m rows: each local
       // expert's tokens run in whole tiles (its count a Poisson draw about the mean).
       const double per_expert = instance_tokens * p.top_k / p.routed_experts;
@@ -675,9 +679,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // graph's per-layer kernel gaps (graph_layer_us; none under --enforce-eager, whose launch floor
   // is EagerLaunchSeconds); elsewhere the family's, measured on an engine that launches every
   // iteration from the host (serving_step_overhead_ms).
-  const auto& graph_families = x.job.limits.cuda_graph_families;
-  if (std::find(graph_families.begin(), graph_families.end(), x.job.chip->family) !=
-      graph_families.end()) {
+  if (Lists(x.job.limits.cuda_graph_families, x.job.chip->family)) {
     if (!x.job.limits.enforce_eager) {
       st.overhead_s = x.job.limits.graph_layer_us * 1e-6 * m.layers / l.pp;
     }
