@@ -233,6 +233,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_gemm_families", e.moe_gemm_families},
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
                        {"moe_dp_allgather", e.moe_dp_allgather},
+                       {"default_families", e.default_families},
                        {"version", e.version},
                        {"sources", e.sources},
                        {"notes", e.notes}});
@@ -241,16 +242,21 @@ std::string EnginesJson(const Catalog& c) {
 }
 
 std::string EnginesTable(const Catalog& c) {
-  Table t({"id", "max running seqs", "max tokens per step", "HBM fraction", "version", "sources"});
+  Table t({"id", "max running seqs", "max tokens per step", "HBM fraction", "default on", "version",
+           "sources"});
   for (const auto& e : c.engines()) {
     std::string sources;
     for (const auto& id : e.sources) sources += (sources.empty() ? "" : ",") + id;
+    std::string families;
+    for (const auto& f : e.default_families) families += (families.empty() ? "" : ",") + f;
     t.AddRow({e.id, LimitText(e.max_num_seqs), LimitText(e.max_batched_tokens),
-              LimitText(e.kv_memory_fraction), e.version, sources});
+              LimitText(e.kv_memory_fraction), families.empty() ? "-" : families, e.version,
+              sources});
   }
   return t.Render() +
          "Defaults per engine instance; infer --engine ID applies them, --max-num-seqs, "
-         "--max-batched-tokens and --kv-memory-fraction override them.\n";
+         "--max-batched-tokens and --kv-memory-fraction override them. \"default on\": the chip "
+         "families whose requests run the engine when they name none (--engine none: none).\n";
 }
 
 std::string StacksJson(const Catalog& c) {

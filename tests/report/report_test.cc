@@ -113,6 +113,28 @@ TEST(ReportChipsJsonTest, UnknownIsNullAndUnsupportedIsFlagged) {
   EXPECT_EQ((*a100)["peak_tflops"]["fp8"]["unsupported"], true);
 }
 
+// The chip families that run an engine when a request names none are part of what the catalog
+// says about it (data/engines.yaml: vllm-ascend on the Ascend 910 family, S2240).
+TEST(ReportEnginesTest, ShowDefaultFamilies) {
+  const json j = json::parse(EnginesJson(Builtin()));
+  const json* ascend = FindById(j["engines"], "vllm-ascend");
+  ASSERT_NE(ascend, nullptr);
+  EXPECT_EQ((*ascend)["default_families"], json::array({"ascend-910"}));
+  const json* sglang = FindById(j["engines"], "sglang");
+  ASSERT_NE(sglang, nullptr);
+  EXPECT_TRUE((*sglang)["default_families"].empty());
+  const std::string table = EnginesTable(Builtin());
+  EXPECT_NE(table.find("default on"), std::string::npos);
+  bool ascend_row = false;
+  for (const auto& line : Lines(table)) {
+    if (line.rfind("vllm-ascend ", 0) == 0) {
+      ascend_row = true;
+      EXPECT_NE(line.find("ascend-910"), std::string::npos) << line;
+    }
+  }
+  EXPECT_TRUE(ascend_row);
+}
+
 TEST(ReportModelsJsonTest, ParsesWithModels) {
   const json j = json::parse(ModelsJson(Builtin()));
   ASSERT_TRUE(j["models"].is_array());
