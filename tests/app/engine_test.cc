@@ -820,8 +820,8 @@ TEST(EngineLimits, MemoryFractionSizesTheKvCacheByHand) {
 }
 
 // With no --engine a chip runs the engine its family is deployed on (data/engines.yaml
-// default_families): vLLM-Ascend on an Ascend 910, with its step floor; none on an H100; --engine
-// none asks for no engine on either.
+// default_families): vLLM-Ascend on an Ascend 910, with its step floor; vLLM on an MI300X; none
+// on an H100; --engine none asks for no engine on any.
 TEST(EngineLimits, AnAscendChipRunsVllmAscendByDefault) {
   InferRequest r;
   r.model = "deepseek-r1";
@@ -842,6 +842,12 @@ TEST(EngineLimits, AnAscendChipRunsVllmAscendByDefault) {
   EXPECT_TRUE(bare["engine"].is_null());
   EXPECT_LT(bare["tpot_ms"].get<double>(), ascend["tpot_ms"].get<double>());
   EXPECT_TRUE(InferJson(EightB())["engine"].is_null());
+  // An AMD Instinct part runs vLLM (AMD's validated ROCm image, S2460).
+  InferRequest amd = EightB();
+  amd.chip = {"mi300x"};
+  EXPECT_EQ(InferJson(amd)["engine"], "vllm");
+  amd.engine = "none";
+  EXPECT_TRUE(InferJson(amd)["engine"].is_null());
 }
 
 // vLLM's --enforce-eager as AMD's MLPerf configs run it: Llama 2 70B's 80 layers at vLLM's
