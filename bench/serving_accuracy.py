@@ -41,7 +41,8 @@ ROOT = os.path.dirname(HERE)
 # Settings of the simulated workload only: `--mode analytic` refuses them (it has no workload to
 # apply them to), so the analytic run goes without them.
 SIMULATION_ONLY = ("scheduler_steps", "input_dist", "output_dist", "cuda_graph_batch_sizes",
-                   "adp_balance_timeout_iters", "adp_balance_wait_iters", "requests")
+                   "adp_balance_timeout_iters", "adp_balance_wait_iters", "requests",
+                   "kv_admission")
 
 
 def args_of(case, simulated=True, typed=False):
@@ -54,7 +55,7 @@ def args_of(case, simulated=True, typed=False):
                 "max_num_seqs", "max_batched_tokens", "scheduler_steps", "input_dist",
                 "output_dist", "cuda_graph_batch_sizes", "adp_balance_timeout_iters",
                 "adp_balance_wait_iters", "kv_memory_fraction", "mtp", "mtp_acceptance",
-                "requests"):
+                "requests", "kv_admission"):
         if typed:
             continue
         if key in case and (simulated or key not in SIMULATION_ONLY):

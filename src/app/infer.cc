@@ -132,6 +132,7 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
         std::pair{"cuda_graph_batch_sizes", !r.cuda_graph_batch_sizes.empty()},
         std::pair{"adp_balance_timeout_iters", r.adp_balance_timeout_iters.has_value()},
         std::pair{"adp_balance_wait_iters", r.adp_balance_wait_iters.has_value()},
+        std::pair{"kv_admission", !r.kv_admission.empty()},
         std::pair{"requests_trace", !r.requests_trace.empty()}}) {
     if (auto ok = unused(field, given && !sim, analytic); !ok) return ok;
   }
@@ -542,6 +543,14 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       return tl::unexpected(FieldError("kv_memory_fraction", "must be in (0, 1]"));
     limits.kv_memory_fraction = *r.kv_memory_fraction;
     limits.fraction_of_free_memory = false;  // as the flag's help says: of the whole HBM
+  }
+  if (!r.kv_admission.empty()) {
+    if (r.kv_admission != "reserve" && r.kv_admission != "optimistic") {
+      return tl::unexpected(FieldError(
+          "kv_admission", fmt::format("unknown policy {}; expected reserve or optimistic",
+                                      Quoted(r.kv_admission))));
+    }
+    limits.optimistic_admission = r.kv_admission == "optimistic";
   }
   if (r.enforce_eager) {
     if (limits.eager_launch_layer_us <= 0) {

@@ -176,6 +176,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("enforce_eager", &R::enforce_eager,
            "no CUDA graphs, every step's kernels launched one by one from the host (vLLM's "
            "--enforce-eager): a step takes at least the engine's launch time (default: off)"),
+      Bind("kv_admission", &R::kv_admission,
+           "how the simulated engine admits a request: reserve (KV room for its whole output "
+           "first, never preempted: TensorRT-LLM's GUARANTEED_NO_EVICT) or optimistic (room for "
+           "its prompt; the latest admitted is preempted and recomputed when decode runs out: "
+           "vLLM, SGLang, TensorRT-LLM's MAX_UTILIZATION) (default: the engine's)"),
       Bind("adp_balance_timeout_iters", &R::adp_balance_timeout_iters,
            "attention-DP balance (TensorRT-LLM's attention_dp_config timeout_iters): prompts "
            "wait until every attention data parallel group has one, at most this many "

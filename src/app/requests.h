@@ -68,6 +68,10 @@ struct InferRequest {
   std::optional<int> scheduler_steps;  // decode steps per scheduler call (vLLM multi-step)
   std::string cuda_graph_batch_sizes;  // "128,256,...": decode batches padded to these sizes
   bool enforce_eager = false;          // no CUDA graphs: every step launched from the host
+  // How the simulated engine admits a request against its KV cache: reserve (room for the whole
+  // output first, never preempts) or optimistic (room for the prompt, preempts when decode runs
+  // out); empty: the engine's (data/engines.yaml kv_admission).
+  std::string kv_admission;
   // TensorRT-LLM's attention-DP balance: iterations prompts wait for every group to have one,
   // then iterations more to even the counts (attention_dp_config timeout_iters,
   // batching_wait_iters); either given turns it on, the other is then 0.

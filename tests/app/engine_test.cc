@@ -973,6 +973,40 @@ TEST(Engine, AReasoningModelsOutputsSpreadAsMeasured) {
   EXPECT_TRUE(plain["output_dist_source"].is_null());
 }
 
+// --kv-admission overrides the engine's admission policy (NVIDIA's MLPerf harness runs
+// TensorRT-LLM with MAX_UTILIZATION where trtllm-serve defaults to GUARANTEED_NO_EVICT). By hand,
+// 200 requests of 1,024 + 4,096 tokens at once on one H100 with TensorRT-LLM's limits (2,048
+// sequences, 8,192 tokens a step, prompts whole): reserving, each request holds
+// ceil(5,120 / 16) = 320 blocks of the floor(capacity / 16) the cache has, so
+// floor(blocks / 320) run at once and none is preempted; optimistic, each needs only its prompt's
+// 64 blocks (66 once the last of the 25 admitting steps has run), so all 200 run, and their
+// outputs (200 x 320 blocks) overflow the cache: the latest admitted are preempted.
+TEST(EngineLimits, KvAdmissionOverridesTheEnginesPolicyByHand) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.tp = 1;
+  r.mode = "offline";
+  r.engine = "trtllm";
+  r.input_tokens = 1024;
+  r.output_tokens = 4096;
+  r.requests = 200;
+  const auto reserve = InferJson(r)["simulation"];  // the engine's default
+  const long blocks = static_cast<long>(reserve["kv_capacity_tokens"].get<double>() / 16);
+  ASSERT_LT(blocks / 320, 200) << "the cache must not hold every output";
+  ASSERT_GE(blocks, 200 * 66) << "the cache must hold every prompt";
+  EXPECT_EQ(reserve["max_running_seqs"].get<double>(), static_cast<double>(blocks / 320));
+  EXPECT_EQ(reserve["preemptions"], 0);
+  r.kv_admission = "reserve";
+  EXPECT_EQ(InferJson(r)["simulation"], reserve);
+  r.kv_admission = "optimistic";
+  const auto optimistic = InferJson(r)["simulation"];
+  EXPECT_EQ(optimistic["max_running_seqs"].get<double>(), 200);
+  EXPECT_GT(optimistic["preemptions"].get<long>(), 0);
+  EXPECT_EQ(optimistic["requests_completed"], 200);
+}
+
 TEST(EngineLimits, BadLimitsNameTheirField) {
   struct Case {
     std::string field;
@@ -990,6 +1024,12 @@ TEST(EngineLimits, BadLimitsNameTheirField) {
       {"adp_balance_timeout_iters", [](InferRequest& r) { r.adp_balance_timeout_iters = -1; }},
       {"adp_balance_wait_iters", [](InferRequest& r) { r.adp_balance_wait_iters = 1000000; }},
       {"engine", [](InferRequest& r) { r.engine = "vlm"; }},
+      {"kv_admission", [](InferRequest& r) { r.kv_admission = "max_util"; }},
+      {"kv_admission",
+       [](InferRequest& r) {
+         r.mode = "analytic";
+         r.kv_admission = "optimistic";
+       }},
       // Eager launches are measured for vLLM only: not without an engine, not for TensorRT-LLM.
       {"enforce_eager", [](InferRequest& r) { r.enforce_eager = true; }},
       {"enforce_eager",
