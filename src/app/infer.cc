@@ -518,6 +518,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.fp8_mla_families = (*engine)->fp8_mla_families;
     limits.cuda_graph_families = (*engine)->cuda_graph_families;
     limits.graph_layer_us = (*engine)->graph_layer_us;
+    limits.moe_layer_us = (*engine)->moe_layer_us;
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
     limits.moe_gemm_families = (*engine)->moe_gemm_families;
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;

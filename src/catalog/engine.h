@@ -59,6 +59,11 @@ struct ServingEngine {
   // the graph, waits for the previous to drain and ramps up before it reaches the bandwidth; at
   // small batches these gaps are a large share of the step. 0: none modelled.
   double graph_layer_us = 0;
+  // Time per MoE layer of every iteration that does not grow with its tokens, microseconds, on top
+  // of graph_layer_us: the engine runs an MoE layer as a longer chain of separate kernels (router,
+  // top-k, quantize, gather or all-gather, permute, grouped GEMMs, activation, finalize,
+  // reduce-scatter), each with its own launch gap, ramp and tail. 0: none modelled.
+  double moe_layer_us = 0;
   // Chip families (calibration family ids) on which the engine's MLA attention kernels run their
   // matmuls in FP8 when the KV cache is FP8: the query is quantized and QK^T and PV run on the FP8
   // tensor cores (FlashMLA's FP8 kernel on Hopper in SGLang; TensorRT-LLM's FP8 MLA). Elsewhere

@@ -677,6 +677,7 @@ class YamlLoader : public YamlReader {
                "dense_gemm_gb_s",
                "cuda_graph_families",
                "graph_layer_us",
+               "moe_layer_us",
                "default_families",
                "moe_dp_allgather",
                "version",
@@ -699,6 +700,7 @@ class YamlLoader : public YamlReader {
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
     e.cuda_graph_families = Strings(n, "cuda_graph_families", path);
     e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
+    e.moe_layer_us = Num(n, "moe_layer_us", path, 0, 1e5, 0);
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     if (const YAML::Node rates = n["dense_gemm_gb_s"]; rates && !rates.IsNull()) {

@@ -121,6 +121,9 @@ struct EngineLimits {
   // graph_layer_us per layer of the stage is (catalog::ServingEngine).
   std::vector<std::string> cuda_graph_families;
   double graph_layer_us = 0;
+  // Fixed time per MoE layer of the stage in every iteration (the engine's MoE kernel chain):
+  // the engine's moe_layer_us (catalog::ServingEngine).
+  double moe_layer_us = 0;
   // Chip families on which the engine runs MLA attention's matmuls in FP8 when the KV cache is
   // FP8 (catalog::ServingEngine::fp8_mla_families).
   std::vector<std::string> fp8_mla_families;

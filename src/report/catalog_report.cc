@@ -229,6 +229,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"fp8_mla_families", e.fp8_mla_families},
                        {"cuda_graph_families", e.cuda_graph_families},
                        {"graph_layer_us", Limit(e.graph_layer_us)},
+                       {"moe_layer_us", Limit(e.moe_layer_us)},
                        {"moe_gemm_block_m", Limit(e.moe_gemm_block_m)},
                        {"moe_gemm_families", e.moe_gemm_families},
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},

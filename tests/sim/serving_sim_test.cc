@@ -795,6 +795,32 @@ TEST_F(RealModel, EveryDecodeSlotCostsTheEnginesPerTokenKernels) {
       2 * by_hand, 1e-12);
 }
 
+// An engine's fixed time per MoE layer (moe_layer_us): every iteration, decode or prompt, costs
+// that much per MoE layer whatever its tokens, and a dense model (Llama 3.1 8B) nothing. Mixtral
+// 8x7B has 32 MoE layers: 280 us each is 8.96 ms more a step at 1 or 64 sequences, and for a
+// prompt alone.
+TEST_F(RealModel, EveryIterationCostsTheEnginesFixedMoeLayerTime) {
+  perf::InferenceJob dense = job_;
+  dense.limits.moe_layer_us = 280;
+  EXPECT_DOUBLE_EQ(Cost(dense).StepSeconds(64, 64 * 1000, 0, 0),
+                   Cost(job_).StepSeconds(64, 64 * 1000, 0, 0));
+  const auto& cat = Cat();
+  perf::InferenceJob moe =
+      perf::InferenceJobFor(cat, **cat.FindModel("mixtral-8x7b"), **cat.FindChip("h200"));
+  moe.system = *cat.SystemFor(*moe.chip);
+  const auto plain = Cost(moe);
+  perf::InferenceJob fixed = moe;
+  fixed.limits.moe_layer_us = 280;
+  const auto charged = Cost(fixed);
+  for (const double seqs : {1.0, 64.0}) {
+    EXPECT_NEAR(
+        charged.StepSeconds(seqs, seqs * 1000, 0, 0) - plain.StepSeconds(seqs, seqs * 1000, 0, 0),
+        32 * 280e-6, 1e-12);
+  }
+  EXPECT_NEAR(charged.StepSeconds(0, 0, 512, 512 * 256) - plain.StepSeconds(0, 0, 512, 512 * 256),
+              32 * 280e-6, 1e-12);
+}
+
 // vLLM's --enforce-eager: the host launches every layer's kernels ahead of the GPU, so a step
 // takes the longer of the GPU's work and the launches. Llama 3.1 8B has 32 layers: at 375 us a
 // layer no step is shorter than 32 x 375 us = 12 ms; a batch whose GPU work is longer than that
