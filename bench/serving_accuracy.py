@@ -40,7 +40,7 @@ ROOT = os.path.dirname(HERE)
 
 # Settings of the simulated workload only: `--mode analytic` refuses them (it has no workload to
 # apply them to), so the analytic run goes without them.
-SIMULATION_ONLY = ("scheduler_steps", "input_dist", "output_dist", "cuda_graph_batch_sizes",
+SIMULATION_ONLY = ("scheduler_steps", "input_dist", "cuda_graph_batch_sizes",
                    "adp_balance_timeout_iters", "adp_balance_wait_iters", "requests",
                    "kv_admission")
 

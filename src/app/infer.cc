@@ -81,7 +81,7 @@ struct OutputDist {
 };
 OutputDist OutputDistOf(const InferRequest& r, const catalog::Model& model) {
   if (!r.output_dist.empty()) return {r.output_dist, ""};
-  if (!model.output_lengths || !Simulated(r) || !r.requests_trace.empty()) return {"fixed", ""};
+  if (!model.output_lengths || !r.requests_trace.empty()) return {"fixed", ""};
   const catalog::OutputLengths& o = *model.output_lengths;
   const std::string dist = o.max_tokens > r.output_tokens
                                ? fmt::format("lognormal:{:g}:{:g}", o.lognormal_sigma, o.max_tokens)
@@ -210,7 +210,10 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
                                    std::tuple{"output_dist", &output_dist, r.output_tokens}}) {
     auto d = sim::LengthDistribution::Parse(*text, mean);
     if (!d) return tl::unexpected(FieldError(field, d.error().message));
-    if (d->shape != sim::LengthDistribution::Shape::kFixed && !sim) {
+    // The steady state takes the outputs' spread (InferenceJob::output_length_ratio); a prompt's
+    // spread moves only what the simulator steps.
+    if (d->shape != sim::LengthDistribution::Shape::kFixed && !sim &&
+        std::string_view(field) == "input_dist") {
       return tl::unexpected(FieldError(field, analytic));
     }
   }
@@ -593,6 +596,17 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   job.chips = r.count.value_or(0);
   job.input_tokens = r.input_tokens;
   job.output_tokens = r.output_tokens;
+  // The outputs' spread: the running requests are the long ones (InferenceJob), the draws cut at
+  // the model's context as the simulator cuts them. CheckSimulation has parsed the distribution.
+  const OutputDist output = OutputDistOf(r, *formats.model);
+  if (auto d = sim::LengthDistribution::Parse(output.dist, r.output_tokens)) {
+    job.output_length_ratio =
+        d->SecondMomentRatio(std::max(1.0, formats.model->max_seq_len - r.input_tokens));
+    if (d->shape != sim::LengthDistribution::Shape::kFixed) {
+      job.output_lengths = fmt::format("{}{}", d->ToString(),
+                                       output.source.empty() ? "" : " (" + output.source + ")");
+    }
+  }
   job.kv_dtype = formats.kv_dtype;
   job.draft_model = formats.draft_model;
   // Formats the request names, each at the math this chip has (an 8-bit one it lacks as w8a16).

@@ -215,7 +215,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "lognormal[:SIGMA[:MAX]]"),
       Bind("output_dist", &R::output_dist,
            "output lengths around --output-tokens (as input_dist; default: fixed, or the "
-           "model's measured spread where the catalog has one: a reasoning model's)"),
+           "model's measured spread where the catalog has one: a reasoning model's; the "
+           "analytic mode takes its second moment)"),
       Bind("arrivals", &R::arrivals, "poisson (default) or gamma (bursty, with --burstiness)"),
       Bind("burstiness", &R::burstiness,
            "gamma arrivals: coefficient of variation of the gaps (1 = Poisson)"),

@@ -78,7 +78,8 @@ struct SlidingWindowConfig {
 // reasoning model's outputs (DeepSeek-R1's thinking traces run from a few hundred tokens to the
 // generation cap) are lognormal with a wide sigma, and a served batch holds the long ones longer
 // (the running sequences' mean context is mean x e^(sigma^2) / 2 uncut, not mean / 2). The
-// serving simulator draws output lengths from it when a request gives a mean and no spread.
+// serving simulator draws output lengths from it when a request gives a mean and no spread, and
+// the steady state takes its second moment (perf::InferenceJob::output_length_ratio).
 struct OutputLengths {
   double lognormal_sigma = 0;
   double max_tokens = 0;  // the measured set's generation cap: longer draws are cut to it

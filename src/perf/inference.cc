@@ -791,6 +791,13 @@ int EngineBatch(const InferenceJob& job, const InferenceLayout& l, double prompt
   return std::max(1, static_cast<int>(cap));
 }
 
+// The mean context of a running sequence: its prompt and half its output, the output's mean
+// weighted by length (InferenceJob::output_length_ratio), at most the model's context.
+double RunningContext(const InferenceJob& job) {
+  return std::min(job.input_tokens + job.output_tokens * job.output_length_ratio / 2,
+                  static_cast<double>(job.model->max_seq_len));
+}
+
 // The prompt tokens a request actually computes.
 double ComputedPrompt(const InferenceJob& job) {
   return job.input_tokens * (1 - job.prefix_cache_hit);
@@ -810,7 +817,7 @@ class BatchSearch {
       : x_(x),
         l_(l),
         prefill_per_output_(prefill_per_output),
-        ctx_(x.job.input_tokens + x.job.output_tokens / 2),
+        ctx_(RunningContext(x.job)),
         per_seq_(ctx_ * KvBytesPerTokenOnChip(x, l) + x.s.state_bytes / l.tp +
                  WindowKvBytesOnChip(x, l, ctx_)),
         capacity_(CapacityBytes(x, l)),
@@ -1113,6 +1120,9 @@ Result<void> ValidateInferenceRequest(const InferenceJob& job) {
                "input + output tokens (" +
                    std::to_string(static_cast<long>(job.input_tokens + job.output_tokens)) +
                    ") exceed the model's context of " + std::to_string(job.model->max_seq_len));
+  }
+  if (!(job.output_length_ratio >= 1) || job.output_length_ratio > 1e4) {
+    return bad("output_dist", "E[L^2] / E[L]^2 of the output lengths must be from 1 to 1e4");
   }
   if (job.tpot_ms && !(*job.tpot_ms > 0)) return bad("tpot_ms", "must be positive");
   if (job.ttft_ms && !(*job.ttft_ms > 0)) return bad("ttft_ms", "must be positive");

@@ -154,6 +154,13 @@ struct InferenceJob {
   long chips = 0;  // 0: not given; layouts are sized freely
   double input_tokens = 1024;
   double output_tokens = 256;
+  // E[L^2] / E[L]^2 of the output lengths (1: every output `output_tokens` long). Continuous
+  // batching holds a request for its length, so the running requests are the long ones more often
+  // than their share of the requests: their mean decoded length is E[L^2] / (2 E[L]), output / 2
+  // times this ratio (2.12 for DeepSeek-R1's MLPerf outputs, lognormal sigma 1 cut at 20,000),
+  // and the mean running context, KV cache and attention grow with it.
+  double output_length_ratio = 1;
+  std::string output_lengths;  // the output distribution and its source (empty: fixed lengths)
   ServingDType dtype = ServingDType::kBf16;
   // Per-part formats (e.g. FP4 experts with FP8 attention); unset: `dtype`.
   std::optional<ServingDType> expert_dtype, attention_dtype;

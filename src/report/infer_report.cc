@@ -32,6 +32,9 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   j["mode"] = job.mode == perf::ServingMode::kOffline ? "offline" : "server";
   j["input_tokens"] = job.input_tokens;
   j["output_tokens"] = job.output_tokens;
+  j["output_length_ratio"] = Round(job.output_length_ratio, 6);
+  j["output_lengths"] =
+      job.output_lengths.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.output_lengths);
   j["prefix_cache_hit"] = job.prefix_cache_hit;
   j["tpot_target_ms"] = Optional(job.tpot_ms);
   j["ttft_target_ms"] = Optional(job.ttft_ms);
@@ -362,6 +365,12 @@ std::string InferenceText(const InferenceReport& r) {
   out += fmt::format(
       "decode step: linear {:.1f}  attention {:.1f}  communication {:.1f}  overhead {:.1f} ms\n",
       e.step_linear_ms, e.step_attention_ms, e.step_communication_ms, e.step_overhead_ms);
+  if (!job.output_lengths.empty() && !r.simulation) {
+    out += fmt::format(
+        "output lengths: {}; the running requests are the long ones: mean output context {:.2f} x "
+        "the mean's half (E[L^2]/E[L]^2)\n",
+        job.output_lengths, job.output_length_ratio);
+  }
   if (!job.calibration.calibrated) {
     out += "note: chip family '" + job.chip->family +
            "' is not calibrated; default efficiencies used.\n";

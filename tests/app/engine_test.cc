@@ -1007,6 +1007,45 @@ TEST(EngineLimits, KvAdmissionOverridesTheEnginesPolicyByHand) {
   EXPECT_EQ(optimistic["requests_completed"], 200);
 }
 
+// The steady state takes the outputs' spread too: DeepSeek-R1 typed with a mean gets its measured
+// spread (E[L^2] / E[L]^2 = 2.12 for lognormal sigma 1 cut at 20,000, mean 3,748), a longer mean
+// running context than fixed lengths and so fewer tokens per second; --output-dist fixed keeps
+// the mean's half; a given spread is taken; a prompt's spread is still refused (it moves nothing
+// the steady state computes).
+TEST(Engine, TheSteadyStateTakesTheOutputsSpread) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"b200"};
+  r.count = 8;
+  r.tp = 1;
+  r.ep = 8;
+  r.dp = 8;
+  r.dtype = "fp4";
+  r.input_tokens = 803;
+  r.output_tokens = 3748.4;
+  r.mode = "analytic";
+  r.tpot_ms = 80;
+  const auto spread = InferJson(r);
+  EXPECT_NEAR(spread["output_length_ratio"].get<double>(), 2.1155, 1e-3);
+  EXPECT_NE(spread["output_lengths"].get<std::string>().find("S1960"), std::string::npos);
+  InferRequest fixed = r;
+  fixed.output_dist = "fixed";
+  const auto same = InferJson(fixed);
+  EXPECT_EQ(same["output_length_ratio"].get<double>(), 1);
+  EXPECT_TRUE(same["output_lengths"].is_null());
+  EXPECT_LT(spread["output_tokens_per_s_per_chip"].get<double>(),
+            0.9 * same["output_tokens_per_s_per_chip"].get<double>());
+  EXPECT_LT(spread["memory_max_batch"].get<int>(), same["memory_max_batch"].get<int>());
+  InferRequest given = r;
+  given.output_dist = "exp";
+  EXPECT_NEAR(InferJson(given)["output_length_ratio"].get<double>(), 2, 0.01);
+  InferRequest prompts = fixed;
+  prompts.input_dist = "exp";
+  const auto refused = TheEngine().Infer(prompts, Json());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "input_dist");
+}
+
 TEST(EngineLimits, BadLimitsNameTheirField) {
   struct Case {
     std::string field;

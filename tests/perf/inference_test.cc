@@ -166,6 +166,33 @@ TEST(InferenceTest, MemoryMaxBatchFollowsTheHandFormula) {
   EXPECT_LE(e->weights_gib_per_chip + e->kv_cache_gib_per_chip + 4 + 2, 80.0);
 }
 
+// Outputs of spread lengths: the running requests are the long ones (a request runs for its
+// length), so their mean context is input + E[L^2] / (2 E[L]) = input + ratio x output / 2. Hand
+// check on the formula above: ratio 2 doubles the output's half, per sequence (1024 + 256) x
+// 163,840 / 2 B: 74 GiB less the weights hold 428 sequences, not 476.
+TEST(InferenceTest, SpreadOutputsHoldLongerContexts) {
+  InferenceJob job = Job("llama-2-70b", "h100", ServingDType::kFp8);
+  auto fixed = EstimateInference(job, Tp(2));
+  ASSERT_TRUE(fixed) << fixed.error().ToString();
+  job.output_length_ratio = 2;
+  auto spread = EstimateInference(job, Tp(2));
+  ASSERT_TRUE(spread) << spread.error().ToString();
+  const double room = (80.0 - 4 - 2) * kGiB - kLlama2_70bParams / 2;
+  const double per_seq = (1024 + 2 * 256 / 2.0) * (80.0 * 2 * 8 * 128 * 1) / 2;
+  EXPECT_EQ(spread->memory_max_batch, static_cast<int>(std::floor(room / per_seq)));
+  EXPECT_EQ(spread->memory_max_batch, 428);
+  // The same as fixed outputs twice as long, as far as the running context goes.
+  InferenceJob longer = Job("llama-2-70b", "h100", ServingDType::kFp8);
+  longer.output_tokens = 512;
+  EXPECT_EQ(EstimateInference(longer, Tp(2))->memory_max_batch, spread->memory_max_batch);
+  // Longer contexts: more attention a step, so no more tokens per second.
+  EXPECT_LE(spread->output_tokens_per_s_per_chip, fixed->output_tokens_per_s_per_chip);
+  EXPECT_GT(spread->step_attention_ms / spread->max_batch,
+            fixed->step_attention_ms / fixed->max_batch);
+  job.output_length_ratio = 0.5;
+  ExpectError(job, Tp(2), "output_dist");
+}
+
 // ---------------------------------------------------------------------------
 // Decode roofline.
 

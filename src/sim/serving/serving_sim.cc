@@ -66,6 +66,13 @@ double CutLognormalMean(double mu, double sigma, double cap) {
          cap * (1 - NormalCdf((l - mu) / sigma));
 }
 
+// E[min(X, cap)^2] for X lognormal(mu, sigma), as CutLognormalMean.
+double CutLognormalSquare(double mu, double sigma, double cap) {
+  const double l = std::log(cap);
+  return std::exp(2 * mu + 2 * sigma * sigma) * NormalCdf((l - mu - 2 * sigma * sigma) / sigma) +
+         cap * cap * (1 - NormalCdf((l - mu) / sigma));
+}
+
 int ToTokens(double v) { return static_cast<int>(std::clamp(std::round(v), 1.0, 1e9)); }
 
 }  // namespace
@@ -154,6 +161,30 @@ std::string LengthDistribution::ToString() const {
                      : fmt::format("lognormal:{:g}", spread);
   }
   return {};
+}
+
+double LengthDistribution::SecondMomentRatio(double cut) const {
+  using S = Shape;
+  const double c = cut > 0 ? cut : std::numeric_limits<double>::infinity();
+  switch (shape) {
+    case S::kFixed:
+      return 1;
+    case S::kExponential: {
+      // E[min(X, c)] = m (1 - e^(-c/m)), E[min(X, c)^2] = 2 m^2 (1 - e^(-c/m) (1 + c/m)).
+      const double t = std::isinf(c) ? 0 : std::exp(-c / mean);
+      const double first = 1 - t, second = 2 * (1 - t * (1 + (std::isinf(c) ? 0 : c / mean)));
+      return second / (first * first);
+    }
+    case S::kUniform:
+      return 1 + spread * spread / 3;
+    case S::kLognormal: {
+      const double cap = std::min(max > 0 ? max : c, c);
+      if (std::isinf(cap)) return std::exp(spread * spread);
+      const double first = CutLognormalMean(log_median, spread, cap);
+      return CutLognormalSquare(log_median, spread, cap) / (first * first);
+    }
+  }
+  return 1;
 }
 
 std::vector<ServingRequest> MakeServingRequests(const WorkloadSpec& spec) {

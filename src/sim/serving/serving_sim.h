@@ -42,6 +42,11 @@ struct LengthDistribution {
   double log_median = 0;  // lognormal: the mu whose cut distribution has `mean`
   static Result<LengthDistribution> Parse(std::string_view shape, double mean);
   std::string ToString() const;
+  // E[L^2] / E[L]^2 of the lengths drawn, each cut at `cut` as well (the model's context; 0: no
+  // further cut): 1 for fixed lengths, 2 exponential, 1 + w^2 / 3 uniform of half-width w,
+  // e^(sigma^2) a lognormal uncut. A request's share of the running batch is its length, so the
+  // running requests' mean decoded length is E[L^2] / (2 E[L]): this ratio times the mean's half.
+  double SecondMomentRatio(double cut = 0) const;
 };
 
 enum class ArrivalProcess { kPoisson, kGamma };
