@@ -525,6 +525,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
     limits.moe_gemm_families = (*engine)->moe_gemm_families;
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
+    limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)

@@ -81,6 +81,16 @@ struct ServingEngine {
   // few workgroups, or run a fixed-length tile schedule, to reach HBM bandwidth (SGLang's aiter
   // block-scaled FP8 GEMMs on ROCm). The GEMMs take the longer of that read and their FLOPs.
   std::map<std::string, double> dense_gemm_gb_s;
+  // Time per MoE layer of a step that the fused-MoE kernel chain takes beyond the bytes of the
+  // experts it reads, microseconds, per chip family (calibration family id); a family not listed:
+  // none modelled. The chain (align the tokens by expert, quantize them, the gate/up grouped GEMM,
+  // activation and requantize, the down grouped GEMM, sum the top_k outputs) runs as dependent
+  // kernels, and under tensor parallel each touched expert's slice is too small for its tiles to
+  // reach bandwidth before they drain: measured as the intercept of the fused MoE's time against
+  // the expert bytes it reads at the chip's achievable bandwidth.
+  // Written `moe_layer_us: {family: us}` in data/engines.yaml (a number: every family, above); a
+  // listed family takes its own value instead of the number.
+  std::map<std::string, double> moe_layer_us_by_family;
   // Chip families (calibration family ids) whose requests run on this engine when they name none:
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).

@@ -700,7 +700,9 @@ class YamlLoader : public YamlReader {
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
     e.cuda_graph_families = Strings(n, "cuda_graph_families", path);
     e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
-    e.moe_layer_us = Num(n, "moe_layer_us", path, 0, 1e5, 0);
+    if (const YAML::Node chain = n["moe_layer_us"]; !chain || !chain.IsMap()) {
+      e.moe_layer_us = Num(n, "moe_layer_us", path, 0, 1e5, 0);
+    }
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     if (const YAML::Node rates = n["dense_gemm_gb_s"]; rates && !rates.IsNull()) {
@@ -709,6 +711,14 @@ class YamlLoader : public YamlReader {
       for (const auto& kv : rates) {
         const std::string family = kv.first.as<std::string>();
         e.dense_gemm_gb_s[family] = Num(rates, family, rpath, 1, 1e5);
+      }
+    }
+    if (const YAML::Node times = n["moe_layer_us"]; times && times.IsMap()) {
+      const std::string tpath = Join(path, "moe_layer_us");
+      if (!times.IsMap()) Fail("expected a map of chip family to microseconds", times, tpath);
+      for (const auto& kv : times) {
+        const std::string family = kv.first.as<std::string>();
+        e.moe_layer_us_by_family[family] = Num(times, family, tpath, 0, 1e5);
       }
     }
     e.default_families = Strings(n, "default_families", path);

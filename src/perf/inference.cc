@@ -688,7 +688,12 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   }
   // The engine's MoE layer as a chain of separate kernels: a fixed time per MoE layer of the stage
   // in every iteration, whatever its tokens.
-  if (p.moe_layers > 0) st.overhead_s += x.job.limits.moe_layer_us * 1e-6 * p.moe_layers / l.pp;
+  if (p.moe_layers > 0) {
+    const auto& by_family = x.job.limits.moe_layer_us_by_family;
+    const auto listed = by_family.find(x.job.chip->family);
+    const double us = listed != by_family.end() ? listed->second : x.job.limits.moe_layer_us;
+    st.overhead_s += us * 1e-6 * p.moe_layers / l.pp;
+  }
   // The engine's per-token MoE kernels the roofline does not charge, for every decode slot of the
   // step (padded ones too: the graph runs them), in every MoE layer of this stage: passes over the
   // slot's hidden state (16-bit) at the achievable memory bandwidth. Under attention data parallel

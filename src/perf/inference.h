@@ -134,6 +134,9 @@ struct EngineLimits {
   // GB/s at which the engine's decode-sized GEMMs of the non-expert layer weights stream them, by
   // chip family (catalog::ServingEngine::dense_gemm_gb_s); a family not listed: the memory's.
   std::map<std::string, double> dense_gemm_gb_s;
+  // Microseconds per MoE layer of a step the engine's fused-MoE kernel chain takes beyond the
+  // bytes it reads, by chip family (catalog::ServingEngine::moe_layer_us); a family not listed: 0.
+  std::map<std::string, double> moe_layer_us_by_family;
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;

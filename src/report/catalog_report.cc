@@ -233,6 +233,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_gemm_block_m", Limit(e.moe_gemm_block_m)},
                        {"moe_gemm_families", e.moe_gemm_families},
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
+                       {"moe_layer_us_by_family", e.moe_layer_us_by_family},
                        {"moe_dp_allgather", e.moe_dp_allgather},
                        {"default_families", e.default_families},
                        {"version", e.version},

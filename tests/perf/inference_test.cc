@@ -1180,6 +1180,36 @@ TEST(InferenceTest, DenseGemmRateSlowsDecodeReadsOnListedFamiliesOnly) {
   EXPECT_DOUBLE_EQ(slow->prefill_tokens_per_s_per_chip, plain->prefill_tokens_per_s_per_chip);
 }
 
+// An engine's fused-MoE kernel chain (moe_layer_us, SGLang's Triton fused MoE): every step of
+// DeepSeek-R1 (58 MoE layers of 61) on B200 at tp 8 pays 42 us a MoE layer on top of its roofline,
+// 58 x 42 us = 2.436 ms, in the step's overhead; the linear and attention parts do not move. A
+// family the engine does not list (hopper only) pays nothing, nor does a dense model.
+TEST(InferenceTest, MoeLayerChainAddsPerMoeLayerOnListedFamiliesOnly) {
+  InferenceJob job = Job("deepseek-r1", "b200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 8;
+  auto plain = EstimateInference(job, Tp(8));
+  job.limits.moe_layer_us_by_family = {{"hopper", 29}};
+  auto elsewhere = EstimateInference(job, Tp(8));
+  job.limits.moe_layer_us_by_family = {{"blackwell", 42}};
+  auto chained = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(plain && elsewhere && chained);
+  const auto p = CountLayerParams(**Cat().FindModel("deepseek-r1"));
+  EXPECT_EQ(p.moe_layers, 58);
+  EXPECT_NEAR(chained->step_overhead_ms - plain->step_overhead_ms, 58 * 42e-3, 1e-9);
+  EXPECT_DOUBLE_EQ(chained->step_linear_ms, plain->step_linear_ms);
+  EXPECT_DOUBLE_EQ(chained->step_attention_ms, plain->step_attention_ms);
+  EXPECT_DOUBLE_EQ(elsewhere->step_overhead_ms, plain->step_overhead_ms);
+  InferenceJob dense = Job("llama-2-70b", "b200", ServingDType::kFp8);
+  dense.mode = ServingMode::kOffline;
+  dense.limits.max_num_seqs = 8;
+  auto dense_plain = EstimateInference(dense, Tp(2));
+  dense.limits.moe_layer_us_by_family = {{"blackwell", 42}};
+  auto dense_chained = EstimateInference(dense, Tp(2));
+  ASSERT_TRUE(dense_plain && dense_chained);
+  EXPECT_DOUBLE_EQ(dense_chained->step_overhead_ms, dense_plain->step_overhead_ms);
+}
+
 // Attention data parallel by all-gather and reduce-scatter: each rank moves the other ep - 1
 // ranks' tokens each way whatever top_k is. Llama 4 Maverick (one routed expert) at DEP 8 moves
 // 7 ranks' tokens against an all-to-all's 7/8 of a copy: more communication; the compute is the
