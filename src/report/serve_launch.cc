@@ -240,6 +240,11 @@ void TrtllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
         "kv_cache_config:\n  dtype: fp8\n  free_gpu_memory_fraction: " + Fraction(p.free_fraction) +
         "\n";
   }
+  // Admission on the prompt, pausing the latest request when the cache runs out, as simulated
+  // (--kv-admission optimistic): TensorRT-LLM's MAX_UTILIZATION; its default reserves the output.
+  if (job.limits.optimistic_admission) {
+    yaml += "scheduler_config:\n  capacity_scheduler_policy: MAX_UTILIZATION\n";
+  }
   if (mtp > 0) {
     yaml +=
         "speculative_config:\n  decoding_type: MTP\n  num_nextn_predict_layers: " + Num(mtp) + "\n";

@@ -188,6 +188,22 @@ TEST(ServeLaunch, PipelineStages) {
   EXPECT_NE(t->command.find("--tp_size 4 \\\n  --pp_size 2 \\"), std::string::npos) << t->command;
 }
 
+// A request simulated with optimistic admission (--kv-admission optimistic, as NVIDIA's MLPerf
+// harness runs) launches TensorRT-LLM with MAX_UTILIZATION, set in the LLM API's scheduler_config;
+// without it the file leaves TensorRT-LLM's default (GUARANTEED_NO_EVICT).
+TEST(ServeLaunch, TrtllmOptimisticAdmissionIsMaxUtilization) {
+  Case c = Moe();
+  const std::string policy = "scheduler_config:\n  capacity_scheduler_policy: MAX_UTILIZATION\n";
+  auto reserve = ServeLaunchFor("trtllm", c.job, c.e);
+  ASSERT_TRUE(reserve);
+  EXPECT_EQ(reserve->config.find("capacity_scheduler_policy"), std::string::npos)
+      << reserve->config;
+  c.job.limits.optimistic_admission = true;
+  auto optimistic = ServeLaunchFor("trtllm", c.job, c.e);
+  ASSERT_TRUE(optimistic);
+  EXPECT_NE(optimistic->config.find(policy), std::string::npos) << optimistic->config;
+}
+
 TEST(ServeLaunch, UnknownEngineNamesTheField) {
   const Case c = Dense();
   auto l = ServeLaunchFor("mindie", c.job, c.e);
