@@ -700,7 +700,14 @@ class YamlLoader : public YamlReader {
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
     e.cuda_graph_families = Strings(n, "cuda_graph_families", path);
     e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
-    if (const YAML::Node chain = n["moe_layer_us"]; !chain || !chain.IsMap()) {
+    // A number for every chip family, or a map of family to microseconds.
+    if (const YAML::Node times = n["moe_layer_us"]; times && times.IsMap()) {
+      const std::string tpath = Join(path, "moe_layer_us");
+      for (const auto& kv : times) {
+        const std::string family = kv.first.as<std::string>();
+        e.moe_layer_us_by_family[family] = Num(times, family, tpath, 0, 1e5);
+      }
+    } else {
       e.moe_layer_us = Num(n, "moe_layer_us", path, 0, 1e5, 0);
     }
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
@@ -711,13 +718,6 @@ class YamlLoader : public YamlReader {
       for (const auto& kv : rates) {
         const std::string family = kv.first.as<std::string>();
         e.dense_gemm_gb_s[family] = Num(rates, family, rpath, 1, 1e5);
-      }
-    }
-    if (const YAML::Node times = n["moe_layer_us"]; times && times.IsMap()) {
-      const std::string tpath = Join(path, "moe_layer_us");
-      for (const auto& kv : times) {
-        const std::string family = kv.first.as<std::string>();
-        e.moe_layer_us_by_family[family] = Num(times, family, tpath, 0, 1e5);
       }
     }
     e.default_families = Strings(n, "default_families", path);

@@ -585,6 +585,14 @@ class RealModel : public ::testing::Test {
   StepModelCost Cost(const perf::InferenceJob& job) const {
     return StepModelCost(*perf::ServingStepModel::Make(job, perf::InferenceLayout{}));
   }
+  // An MoE model beside job_'s dense one: Mixtral 8x7B (32 MoE layers) on an H200.
+  static perf::InferenceJob MixtralOnH200() {
+    const auto& cat = Cat();
+    perf::InferenceJob moe =
+        perf::InferenceJobFor(cat, **cat.FindModel("mixtral-8x7b"), **cat.FindChip("h200"));
+    moe.system = *cat.SystemFor(*moe.chip);
+    return moe;
+  }
   perf::InferenceJob job_;
 };
 
@@ -801,10 +809,7 @@ TEST_F(RealModel, EveryDecodeSlotCostsTheEnginesPerTokenKernels) {
   dense.limits.decode_token_passes = 50;
   EXPECT_DOUBLE_EQ(Cost(dense).StepSeconds(64, 64 * 1000, 0, 0),
                    Cost(job_).StepSeconds(64, 64 * 1000, 0, 0));
-  const auto& cat = Cat();
-  perf::InferenceJob moe =
-      perf::InferenceJobFor(cat, **cat.FindModel("mixtral-8x7b"), **cat.FindChip("h200"));
-  moe.system = *cat.SystemFor(*moe.chip);
+  const perf::InferenceJob moe = MixtralOnH200();
   const auto plain = Cost(moe);
   perf::InferenceJob kernels = moe;
   kernels.limits.decode_token_passes = 50;
@@ -839,10 +844,7 @@ TEST_F(RealModel, EveryIterationCostsTheEnginesFixedMoeLayerTime) {
   dense.limits.moe_layer_us = 280;
   EXPECT_DOUBLE_EQ(Cost(dense).StepSeconds(64, 64 * 1000, 0, 0),
                    Cost(job_).StepSeconds(64, 64 * 1000, 0, 0));
-  const auto& cat = Cat();
-  perf::InferenceJob moe =
-      perf::InferenceJobFor(cat, **cat.FindModel("mixtral-8x7b"), **cat.FindChip("h200"));
-  moe.system = *cat.SystemFor(*moe.chip);
+  const perf::InferenceJob moe = MixtralOnH200();
   const auto plain = Cost(moe);
   perf::InferenceJob fixed = moe;
   fixed.limits.moe_layer_us = 280;
