@@ -1180,6 +1180,29 @@ TEST(InferenceTest, DenseGemmRateSlowsDecodeReadsOnListedFamiliesOnly) {
   EXPECT_DOUBLE_EQ(slow->prefill_tokens_per_s_per_chip, plain->prefill_tokens_per_s_per_chip);
 }
 
+// cdna3's one FP8 rate (0.31 of 2,614.9 TFLOPS) against AMD's measured GEMMs at the narrow TP 8
+// shards of Llama 3.1 70B (S2560: aiter's tuned CK FP8 GEMMs on a 304-CU MI300X, M 3,200): QKV
+// N 1,280 x K 8,192 92.84 us, O-proj 8,192 x 1,024 90.08 us, gate/up 7,168 x 8,192 425.82 us, down
+// 8,192 x 3,584 220.68 us, 829.42 us a layer, 66.35 ms for 80 layers; the LM head (128,256 / 8 x
+// 8,192) at the model's rate adds 1.04 ms. A decode step of 3,200 sequences at tp 8 prices its
+// linear part within 3 % of that (the model: 68.6 ms), so the narrow shards are not what makes
+// AMD's vLLM TP 8 rows slower than the model (bench/RESULTS.md, session 20).
+TEST(InferenceTest, Cdna3Fp8RateMatchesMeasuredTp8GemmsOfLlama70b) {
+  InferenceJob job = Job("llama-3.1-70b", "mi300x", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.input_tokens = 1;
+  job.output_tokens = 2048;
+  job.limits.max_num_seqs = 3200;
+  auto r = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->max_batch, 3200);
+  const double m = 3200;
+  const double lm_head_ms = 2 * m * 8192 * (128256 / 8.0) / (0.31 * 2614.9e12) * 1e3;
+  const double measured_ms = 80 * (92.84 + 90.08 + 425.82 + 220.68) * 1e-3 + lm_head_ms;
+  EXPECT_NEAR(lm_head_ms, 1.04, 0.01);
+  EXPECT_NEAR(r->step_linear_ms / measured_ms, 1.0, 0.03) << r->step_linear_ms << " ms";
+}
+
 // An engine's fused-MoE kernel chain (moe_layer_us, SGLang's Triton fused MoE): every step of
 // DeepSeek-R1 (58 MoE layers of 61) on B200 at tp 8 pays 42 us a MoE layer on top of its roofline,
 // 58 x 42 us = 2.436 ms, in the step's overhead; the linear and attention parts do not move. A
