@@ -106,9 +106,9 @@ def print_logs(suanli, case, log, sim, extra):
               f"p99 TPOT {tpot * 100:4.0f} %  mean TPOT {mean:6.1f} ms  (nearer: {binds})")
     row("published", log_stats(case, log))
     row("simulated, found rate", live_stats(case, sim))
-    # The published rate per instance (an instance: chips_per_group x groups_per_instance chips).
-    per_instance = sim["chips_per_group"] * sim["groups_per_instance"]
-    qps = log["samples_per_s"] / case["count"] * per_instance
+    # The published rate: --qps with --count is the whole deployment's (suanli splits it over
+    # the instances), as the log counts it.
+    qps = log["samples_per_s"]
     at, err = run(suanli, args_of(case) + extra + ["--mode", case["mode"], "--qps", f"{qps:.6g}",
                                                    "--duration-s", "120"])
     if at:

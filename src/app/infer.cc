@@ -305,17 +305,42 @@ Result<report::ServingSimulation> SimulateDeployment(
   spec.burstiness_cv = r.burstiness;
   s.input_dist = spec.input.ToString();
   s.output_dist = spec.output.ToString();
-  s.arrivals =
-      r.mode == "offline" ? "all at once"
-      : r.concurrency     ? fmt::format("a closed loop of {} clients per instance", *r.concurrency)
-      : spec.arrivals == sim::ArrivalProcess::kGamma ? fmt::format("gamma, cv {:g}", r.burstiness)
-                                                     : "poisson";
-  // A closed loop's clients, shared by the streams like the arrivals: each run's.
-  const long clients =
-      r.concurrency ? std::max(1L, std::lround(static_cast<double>(*r.concurrency) / groups)) : 0;
-  if (r.concurrency) s.concurrency = static_cast<long>(*r.concurrency);
+  // The load the request gives (--concurrency, --qps) is the deployment's: with --count its
+  // instances share it (a closed loop's clients dealt as evenly as whole requests go,
+  // perf::ClientsPerInstance; a rate split evenly, each instance's arrivals Poisson at its share);
+  // without, the deployment is one instance. One instance is simulated and the rate per chip is
+  // the deployment's.
+  const int instances = job.chips > 0 ? static_cast<int>(job.chips / e.layout.chips()) : 1;
+  if (job.chips > 0) s.instances = instances;
+  const perf::ClientShare share = perf::ClientsPerInstance(job, e.layout);
+  const std::string over =
+      job.chips > 0 ? fmt::format(" over {} instance{}", instances, instances == 1 ? "" : "s")
+                    : " on one instance";
+  s.arrivals = r.mode == "offline" ? "all at once"
+               : r.concurrency ? fmt::format("a closed loop of {} clients{}", *r.concurrency, over)
+               : spec.arrivals == sim::ArrivalProcess::kGamma
+                   ? fmt::format("gamma, cv {:g}", r.burstiness)
+                   : "poisson";
+  // A closed loop's clients on the busiest instance, shared by its streams like the arrivals:
+  // each run's.
+  const auto run_clients = [&](int per_instance) {
+    return std::max(1L, std::lround(static_cast<double>(per_instance) / groups));
+  };
+  const long clients = r.concurrency ? run_clients(share.most) : 0;
+  if (r.concurrency) {
+    s.concurrency = share.most;
+    if (job.chips > 0) s.concurrency_total = static_cast<long>(*r.concurrency);
+  }
+  // How the instances share the clients, in words ("4 each"; "3 on 2, 2 on 1").
+  const std::string dealt = share.even()
+                                ? fmt::format("{} each", share.most)
+                                : fmt::format("{} on {}, {} on {}", share.most, share.busiest,
+                                              share.fewest, share.instances - share.busiest);
 
   Result<sim::ServingSimResult> result = MakeError("not simulated");
+  // The deployment's output tokens/s per simulated group when its instances differ (clients
+  // dealt unevenly), else unset: the simulated instance's.
+  std::optional<double> deployment_output_tokens_per_s;
   if (!r.requests_trace.empty()) {
     auto text = internal::ReadRequestFile(trace_path, max_file_bytes, "requests_trace");
     if (!text) return tl::unexpected(FieldError("requests_trace", text.error().message));
@@ -343,21 +368,58 @@ Result<report::ServingSimulation> SimulateDeployment(
     result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed);
   } else if (r.concurrency) {
     // As benchmark clients are run: ten requests a client (vLLM's --num-prompts often is), at
-    // least 1,000 a run so that the steady part dominates the ramp and the tail.
-    spec.requests = r.requests.value_or(std::clamp<long>(10 * clients, 1000, 100'000));
+    // least 1,000 a run so that the steady part dominates the ramp and the tail. --requests is
+    // the deployment's, as the clients are: an instance sends its clients' share of them.
+    const auto run_requests = [&](int per_instance) {
+      return r.requests ? std::max(1L, static_cast<long>(std::llround(
+                                           static_cast<double>(*r.requests) * per_instance /
+                                           static_cast<double>(*r.concurrency))))
+                        : std::clamp<long>(10 * run_clients(per_instance), 1000, 100'000);
+    };
+    spec.requests = run_requests(share.most);
     s.requests_per_run = spec.requests;
     s.workload = fmt::format("{} requests from {} clients in a closed loop {}", spec.requests,
                              clients, per_run);
+    if (job.chips > 0) {
+      s.workload += fmt::format("; the deployment's {} clients over {} instance{}: {}",
+                                *r.concurrency, instances, instances == 1 ? "" : "s", dealt);
+    }
     result =
         sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed, clients);
+    // Clients dealt unevenly: the lighter instances run at their share too, and an instance
+    // with none serves nothing. The percentiles stay the busiest instance's.
+    if (result && !share.even()) {
+      double lighter = 0;
+      if (share.fewest > 0) {
+        sim::WorkloadSpec fewer = spec;
+        fewer.requests = run_requests(share.fewest);
+        auto light = sim::SimulateServing(*model, limits, sim::MakeServingRequests(fewer), slo,
+                                          r.seed, run_clients(share.fewest));
+        if (!light) return tl::unexpected(light.error());
+        lighter = light->output_tokens_per_s;
+        s.runs = 2;
+      }
+      deployment_output_tokens_per_s = (share.busiest * result->output_tokens_per_s +
+                                        (share.instances - share.busiest) * lighter) /
+                                       share.instances;
+      s.workload += fmt::format(
+          " ({} simulated; percentiles of the busiest, output tokens/s per chip over all)",
+          share.fewest > 0 ? "each share" : "the busiest; the others idle");
+    }
   } else if (r.qps) {
-    spec.qps = *r.qps / groups;
+    const double per_instance = *r.qps / instances;
+    spec.qps = per_instance / groups;
     const double duration = r.duration_s.value_or(kDefaultDurationS);
     spec.requests = std::max(1L, static_cast<long>(std::llround(spec.qps * duration)));
-    s.qps = *r.qps;
+    s.qps = per_instance;
+    if (job.chips > 0) s.qps_total = *r.qps;
     s.requests_per_run = spec.requests;
-    s.workload = fmt::format("{:g} requests/s per instance for {:g} s ({} requests {})", *r.qps,
-                             duration, spec.requests, per_run);
+    s.workload = fmt::format("{:g} requests/s per instance for {:g} s ({} requests {})",
+                             per_instance, duration, spec.requests, per_run);
+    if (job.chips > 0 && instances > 1) {
+      s.workload += fmt::format("; the deployment's {:g} requests/s split over {} instances",
+                                *r.qps, instances);
+    }
     result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed);
   } else {
     // Per group as many requests as one group alone would get, so that a run lasts as long
@@ -395,17 +457,15 @@ Result<report::ServingSimulation> SimulateDeployment(
     s.requests_per_run = spec.requests;
     s.runs = search->simulations;
     s.max_qps_at_slo = search->max_qps * groups;
-    if (job.chips > 0) {
-      s.instances = static_cast<int>(job.chips / e.layout.chips());
-      s.max_qps_at_slo_total = *s.max_qps_at_slo * s.instances;
-    }
+    if (job.chips > 0) s.max_qps_at_slo_total = *s.max_qps_at_slo * s.instances;
     s.workload = fmt::format("{} arrivals, bisection on the rate over {} runs of {} requests",
                              s.arrivals, s.runs, spec.requests);
     result = search->at_max;
   }
   if (!result) return tl::unexpected(result.error());
   s.result = *result;
-  s.output_tokens_per_s_per_chip = result->output_tokens_per_s / e.layout.tp;
+  s.output_tokens_per_s_per_chip =
+      deployment_output_tokens_per_s.value_or(result->output_tokens_per_s) / e.layout.tp;
   if (r.timing) {
     s.sim_wall_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

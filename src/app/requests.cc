@@ -196,18 +196,22 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("draft_model", &R::draft_model,
            "speculative decoding with this draft model (same tokenizer) proposing --mtp tokens"),
       Bind("qps", &R::qps,
-           "simulate this arrival rate (requests/s per instance) instead of searching the "
-           "highest rate that meets the SLO"),
+           "simulate this arrival rate (requests/s; with --count the whole deployment's, split "
+           "evenly over its instances; else one instance's) instead of searching the highest "
+           "rate that meets the SLO"),
       Bind("duration_s", &R::duration_s, "simulated seconds of arrivals with --qps (default 600)"),
       Aliases(Bind("concurrency", &R::concurrency,
-                   "a closed loop of this many requests in flight per instance, each completion "
-                   "sending the next (vLLM's and SGLang's benchmark --max-concurrency): simulates "
-                   "that load instead of searching the highest rate that meets the SLO, and bounds "
-                   "the batch of the analytic model"),
+                   "a closed loop of this many requests in flight, each completion sending the "
+                   "next (vLLM's and SGLang's benchmark --max-concurrency): with --count against "
+                   "the whole deployment, dealt over its instances (8 on 2 instances: 4 each); "
+                   "else one instance's. Simulates that load instead of searching the highest "
+                   "rate that meets the SLO, and bounds the batch of the analytic model"),
               {"max_concurrency"}),
       Bind("requests", &R::requests,
-           "requests per simulation (offline default: 8 batches; SLO search default 2000, or 600 s "
-           "at the offline rate if more)"),
+           "requests per simulation: per attention group offline (default 8 batches) and in the "
+           "SLO search (default 2000, or 600 s at the offline rate if more); with --concurrency "
+           "the clients' prompts, with --count the deployment's, each instance its clients' "
+           "share (default 10 a client, 1,000 to 100,000 a run)"),
       Bind("requests_trace", &R::requests_trace,
            "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens"),
       Bind("input_dist", &R::input_dist,

@@ -780,14 +780,17 @@ double CapacityBytes(const Context& x, const InferenceLayout& l) {
 
 // The largest running batch of a group of `l` the engine (and the clients) allow, with
 // `prompt_per_output` prompt tokens computed per output token in the same steps (0: none). 0
-// when neither sets a limit.
-int EngineBatch(const InferenceJob& job, const InferenceLayout& l, double prompt_per_output) {
+// when neither sets a limit. The clients are `instance_clients` in flight on the instance, or
+// (-1) the busiest instance's share of the job's (ClientsPerInstance).
+int EngineBatch(const InferenceJob& job, const InferenceLayout& l, double prompt_per_output,
+                int instance_clients = -1) {
   const EngineLimits& limits = job.limits;
   double cap = kMaxBatch;
   if (limits.max_num_seqs) cap = std::min<double>(cap, *limits.max_num_seqs);
   if (limits.clients) {
     const int groups = l.dp * l.pp;
-    cap = std::min<double>(cap, (*limits.clients + groups - 1) / groups);
+    const int clients = instance_clients >= 0 ? instance_clients : ClientsPerInstance(job, l).most;
+    cap = std::min<double>(cap, std::max(1, (clients + groups - 1) / groups));
   }
   // Each step carries one token of every running sequence plus the prompt chunks it prefills.
   if (limits.max_batched_tokens)
@@ -818,7 +821,10 @@ double PrefillRate(const Context& x, const InferenceLayout& l) {
 // per output token) group under the latency targets.
 class BatchSearch {
  public:
-  BatchSearch(const Context& x, const InferenceLayout& l, double prefill_per_output)
+  // `instance_clients`: the closed loop's requests in flight on the instance (-1: the busiest
+  // instance's share, EngineBatch).
+  BatchSearch(const Context& x, const InferenceLayout& l, double prefill_per_output,
+              int instance_clients = -1)
       : x_(x),
         l_(l),
         prefill_per_output_(prefill_per_output),
@@ -829,7 +835,7 @@ class BatchSearch {
         memory_batch_(capacity_ > per_seq_
                           ? static_cast<int>(std::min<double>(kMaxBatch, capacity_ / per_seq_))
                           : 0),
-        engine_batch_(EngineBatch(x.job, l, prefill_per_output)),
+        engine_batch_(EngineBatch(x.job, l, prefill_per_output, instance_clients)),
         tail_(x.job.mode == ServingMode::kServer ? x.job.serving.server_tail_ratio : 1.0),
         computed_prompt_(ComputedPrompt(x.job)),
         launch_s_(EagerLaunchSeconds(x.job, l)) {}
@@ -962,13 +968,28 @@ class BatchSearch {
 };
 
 // Best batch of a group under the latency targets. The engine's launch cap (LaunchBatch) is a
-// second search: the layout search runs it only for the candidate it keeps.
+// second search: the layout search runs it only for the candidate it keeps. A deployment's
+// clients dealt unevenly over the instances (ClientsPerInstance): the candidate is the busiest
+// instance's (its batch, step and latencies), its rate per chip the deployment's, the lighter
+// instances' batch searched at their share and an instance with no client serving nothing.
 std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
                                    double prefill_per_output) {
   const BatchSearch search(x, l, prefill_per_output);
   if (!search.Fits()) return std::nullopt;
   if (!search.Meets(search.Evaluate(1), true)) return std::nullopt;
-  return search.Evaluate(search.Largest(true));
+  Candidate c = search.Evaluate(search.Largest(true));
+  const ClientShare share = ClientsPerInstance(x.job, l);
+  if (x.job.limits.clients && !share.even()) {
+    double lighter = 0;
+    if (share.fewest > 0) {
+      const BatchSearch fewer(x, l, prefill_per_output, share.fewest);
+      lighter = fewer.Evaluate(fewer.Largest(true)).out_per_chip;
+    }
+    c.out_per_chip =
+        (share.busiest * c.out_per_chip + (share.instances - share.busiest) * lighter) /
+        share.instances;
+  }
+  return c;
 }
 
 // The running-batch cap to launch the engine of the chosen candidate with: under live arrivals
@@ -1042,6 +1063,20 @@ Result<void> CheckLayout(const InferenceJob& job, const InferenceLayout& l) {
 }
 
 }  // namespace
+
+ClientShare ClientsPerInstance(const InferenceJob& job, const InferenceLayout& layout) {
+  ClientShare share;
+  if (!job.limits.clients) return share;
+  const long clients = *job.limits.clients;
+  if (job.chips > 0 && layout.chips() > 0) {
+    share.instances = static_cast<int>(std::max<long>(1, job.chips / layout.chips()));
+  }
+  share.fewest = static_cast<int>(clients / share.instances);
+  const int extra = static_cast<int>(clients % share.instances);
+  share.most = share.fewest + (extra > 0 ? 1 : 0);
+  share.busiest = extra > 0 ? extra : share.instances;
+  return share;
+}
 
 std::string_view ServingDTypeName(ServingDType d) { return kServingNames[static_cast<int>(d)]; }
 

@@ -91,9 +91,10 @@ struct InferenceConstraints {
 struct EngineLimits {
   std::string engine;  // catalog id, or empty
   std::optional<int> max_num_seqs;
-  // Requests in flight per instance from a closed loop of clients (infer --concurrency, as
-  // vLLM's and SGLang's benchmarks --max-concurrency): a group runs at most its share,
-  // ceil(clients / (dp x pp)).
+  // Requests in flight from a closed loop of clients (infer --concurrency, as vLLM's and
+  // SGLang's benchmarks --max-concurrency): the whole deployment's when InferenceJob::chips is
+  // given, dealt over its instances (ClientsPerInstance), else one instance's; a group runs at
+  // most its instance's share over dp x pp, rounded up.
   std::optional<int> clients;
   std::optional<double> max_batched_tokens;
   std::optional<double> kv_memory_fraction;
@@ -307,6 +308,21 @@ PromptQueue PromptQueueOf(double rho, double service_s);
 
 inline constexpr double kNearLayoutShare = 0.1;
 inline constexpr int kMaxNearLayouts = 2;
+
+// How a closed loop's clients (EngineLimits::clients) load the instances of `layout`. With
+// job.chips given they are the deployment's (InferenceMAX's and benchmark_serving's
+// --max-concurrency count the requests in flight against the whole endpoint), dealt out as
+// evenly as whole requests go: 8 over 2 instances, 4 each; 8 over 3, 3 on two and 2 on one; 4
+// over 8, 1 on four and none on the other four. Without job.chips, one instance's. Every layout
+// the search compares thus carries the same total load.
+struct ClientShare {
+  int instances = 1;  // job.chips / layout.chips(), or 1 without job.chips
+  int most = 0;       // clients of the busiest instances
+  int busiest = 1;    // how many instances carry `most`
+  int fewest = 0;     // clients of each other instance (most - 1; all carry `most` when even)
+  bool even() const { return busiest == instances; }
+};
+ClientShare ClientsPerInstance(const InferenceJob& job, const InferenceLayout& layout);
 
 Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
                                             const InferenceConstraints& fixed);

@@ -144,7 +144,11 @@ nlohmann::json SimulationJson(const ServingSimulation& s) {
   j["tpot_target_ms"] = Optional(s.tpot_target_ms);
   j["slo_source"] = s.slo_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.slo_source);
   j["qps"] = Optional(s.qps, 5);
+  j["qps_total"] = Optional(s.qps_total, 5);
   j["concurrency"] = s.concurrency ? nlohmann::json(*s.concurrency) : nlohmann::json(nullptr);
+  j["concurrency_total"] =
+      s.concurrency_total ? nlohmann::json(*s.concurrency_total) : nlohmann::json(nullptr);
+  j["instances"] = s.instances > 0 ? nlohmann::json(s.instances) : nlohmann::json(nullptr);
   j["max_qps_at_slo"] = Optional(s.max_qps_at_slo, 5);
   const double offered = OfferedPerChip(s);
   j["offered_output_tokens_per_s_per_chip"] =
@@ -226,13 +230,17 @@ std::string SimulationText(const ServingSimulation& s) {
   return out;
 }
 
-// Who bounds the batch: "vllm", "the engine", "64 clients", "vllm and 64 clients".
-std::string EngineLimitSubject(const perf::InferenceJob& job) {
+// Who bounds the batch: "vllm", "the engine", "64 clients", "vllm and 64 clients", with a
+// deployment of several instances "32 of the 64 clients" (the busiest instance's share).
+std::string EngineLimitSubject(const perf::InferenceJob& job, const perf::InferenceLayout& l) {
   const auto& limits = job.limits;
   const bool engine = limits.max_num_seqs || limits.max_batched_tokens;
   const std::string name = limits.engine.empty() ? std::string("the engine") : limits.engine;
   if (!limits.clients) return name;
-  const std::string clients = fmt::format("{} clients", *limits.clients);
+  const perf::ClientShare share = perf::ClientsPerInstance(job, l);
+  const std::string clients = share.instances > 1
+                                  ? fmt::format("{} of the {} clients", share.most, *limits.clients)
+                                  : fmt::format("{} clients", *limits.clients);
   return engine ? name + " and " + clients : clients;
 }
 
@@ -253,7 +261,12 @@ std::string AnswerText(const InferenceReport& r) {
       "answer (simulated {}): {:.0f} output tokens/s per chip{}; the analytic steady state "
       "below: {:.0f}\n",
       s.mode, s.output_tokens_per_s_per_chip,
-      s.concurrency
+      s.concurrency_total && s.instances > 1
+          ? fmt::format(
+                " at {} requests in flight over {} instances (a closed loop; {} on {})",
+                *s.concurrency_total, s.instances, *s.concurrency,
+                *s.concurrency * s.instances == *s.concurrency_total ? "each" : "the busiest")
+      : s.concurrency
           ? fmt::format(" at {} requests in flight per instance (a closed loop), "
                         "{:.3g} requests/s per instance",
                         *s.concurrency,
@@ -261,8 +274,11 @@ std::string AnswerText(const InferenceReport& r) {
                                                       s.result.makespan_s * s.groups_per_instance
                                                 : 0.0)
       : !rate ? std::string(", all requests at once")
-              : fmt::format(" at {:.3g} requests/s per instance{}", *rate,
-                            s.max_qps_at_slo ? ", the highest rate that meets the SLO" : ""),
+      : s.qps_total && s.instances > 1
+          ? fmt::format(" at {:.3g} requests/s over {} instances ({:.3g} per instance)",
+                        *s.qps_total, s.instances, *rate)
+          : fmt::format(" at {:.3g} requests/s per instance{}", *rate,
+                        s.max_qps_at_slo ? ", the highest rate that meets the SLO" : ""),
       r.estimate.output_tokens_per_s_per_chip);
   const double offered = OfferedPerChip(s);
   if (offered > 0 && s.output_tokens_per_s_per_chip < kSustainedShare * offered) {
@@ -342,7 +358,7 @@ std::string InferenceText(const InferenceReport& r) {
             fmt::format(
                 "{} sequences ({} fit in memory{})", e.max_batch, e.memory_max_batch,
                 e.engine_max_batch > 0
-                    ? fmt::format(", {}{} {}", EngineLimitSubject(*r.job),
+                    ? fmt::format(", {}{} {}", EngineLimitSubject(*r.job, e.layout),
                                   r.job->limits.clients ? " allow" : " allows", e.engine_max_batch)
                     : "")});
   t.AddRow({"memory per chip",

@@ -27,7 +27,9 @@ struct ServingSimulation {
   std::optional<double> ttft_target_ms, tpot_target_ms;
   std::string slo_source;                      // "given", or where the default SLO comes from
   std::optional<double> qps;                   // the simulated rate, requests/s per instance
-  std::optional<long> concurrency;             // closed-loop clients per instance
+  std::optional<double> qps_total;             // the deployment's (--qps with --count)
+  std::optional<long> concurrency;             // closed-loop clients of the busiest instance
+  std::optional<long> concurrency_total;       // the deployment's (--concurrency with --count)
   std::optional<double> max_qps_at_slo;        // per instance
   std::optional<double> max_qps_at_slo_total;  // over --count chips
   int instances = 0;                           // with --count

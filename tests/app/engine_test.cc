@@ -920,6 +920,90 @@ TEST(Engine, NearTiedLayoutsAreRankedBySimulation) {
   EXPECT_NE(chosen["layout"]["tp"].get<int>(), 2);
 }
 
+// The load is the deployment's (issue 13): with --count, --concurrency and --qps are what the
+// client sends to all --count chips, and the instances share it. By hand: 8 in flight on 8 H100
+// at tp 4 is 2 instances with 4 each, simulated as one instance of 4 (the same run as 4 chips
+// with 4 in flight, so the same rate per chip); 4 requests/s on them is 2 each; a closed loop's
+// --requests 100 is 50 an instance. Without --count the deployment is one instance.
+TEST(Engine, TheDeploymentsLoadIsSharedByItsInstances) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 8;
+  r.tp = 4;
+  r.input_tokens = 1000;
+  r.output_tokens = 200;
+  r.mode = "server";
+  r.concurrency = 8;
+  const auto eight = InferJson(r);
+  const auto& s = eight["simulation"];
+  EXPECT_EQ(s["concurrency"].get<long>(), 4);
+  EXPECT_EQ(s["concurrency_total"].get<long>(), 8);
+  EXPECT_EQ(s["instances"].get<int>(), 2);
+  EXPECT_EQ(eight["max_batch"].get<int>(), 4);
+  InferRequest one = r;
+  one.count = 4;
+  one.concurrency = 4;
+  const auto four = InferJson(one);
+  EXPECT_DOUBLE_EQ(s["output_tokens_per_s_per_chip"].get<double>(),
+                   four["simulation"]["output_tokens_per_s_per_chip"].get<double>());
+  EXPECT_DOUBLE_EQ(eight["output_tokens_per_s_per_chip"].get<double>(),
+                   four["output_tokens_per_s_per_chip"].get<double>());
+  InferRequest sent = r;
+  sent.requests = 100;
+  EXPECT_EQ(InferJson(sent)["simulation"]["requests_per_run"].get<long>(), 50);
+  InferRequest rate = r;
+  rate.concurrency.reset();
+  rate.qps = 4;
+  rate.duration_s = 60;
+  const auto q = InferJson(rate)["simulation"];
+  EXPECT_DOUBLE_EQ(q["qps"].get<double>(), 2);
+  EXPECT_DOUBLE_EQ(q["qps_total"].get<double>(), 4);
+  InferRequest half = rate;
+  half.count = 4;
+  half.qps = 2;
+  EXPECT_DOUBLE_EQ(q["output_tokens_per_s_per_chip"].get<double>(),
+                   InferJson(half)["simulation"]["output_tokens_per_s_per_chip"].get<double>());
+  InferRequest alone = r;
+  alone.count.reset();
+  const auto a = InferJson(alone)["simulation"];
+  EXPECT_EQ(a["concurrency"].get<long>(), 8);
+  EXPECT_TRUE(a["concurrency_total"].is_null());
+  EXPECT_TRUE(a["instances"].is_null());
+}
+
+// Clients dealt unevenly are simulated as they are: 8 on 6 H100 at tp 2 is 3 instances, 3 in
+// flight on two and 2 on the third; the rate per chip is the mean of the two shares' runs
+// (each the run of one tp-2 instance alone with that many), the percentiles the busiest's.
+TEST(Engine, AnUnevenDealOfClientsIsSimulatedShareByShare) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 6;
+  r.tp = 2;
+  r.input_tokens = 1000;
+  r.output_tokens = 200;
+  r.mode = "server";
+  r.concurrency = 8;
+  const auto s = InferJson(r)["simulation"];
+  EXPECT_EQ(s["concurrency"].get<long>(), 3);
+  EXPECT_EQ(s["runs"].get<int>(), 2);
+  const auto alone = [&](int clients) {
+    InferRequest one = r;
+    one.count = 2;
+    one.concurrency = clients;
+    return InferJson(one)["simulation"];
+  };
+  const auto three = alone(3), two = alone(2);
+  const double expected = (2 * three["output_tokens_per_s_per_chip"].get<double>() +
+                           two["output_tokens_per_s_per_chip"].get<double>()) /
+                          3;
+  EXPECT_NEAR(s["output_tokens_per_s_per_chip"].get<double>(), expected, 1e-3 * expected);
+  EXPECT_DOUBLE_EQ(s["tpot_ms"]["p99"].get<double>(), three["tpot_ms"]["p99"].get<double>());
+  EXPECT_NE(s["workload"].get<std::string>().find("3 on 2, 2 on 1"), std::string::npos)
+      << s["workload"];
+}
+
 // A reasoning model typed with a mean output length is simulated with its outputs' measured
 // spread (issue 13, as users type it): DeepSeek-R1's MLPerf v5.1 outputs are lognormal, a
 // censored fit of sigma 1.04 with 1.5 % at the 20,000-token cap (S1960). Said in the output; a

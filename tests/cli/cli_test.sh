@@ -523,6 +523,17 @@ else
     "stderr: ${ERR:0:300}"
 fi
 
+# The clients are the deployment's: 8 in flight on 8 chips at tp 4 are 4 on each of 2 instances.
+run infer --model llama-3.1-8b --chip h100 --count 8 --tp 4 --concurrency 8 --input-tokens 1000 \
+  --output-tokens 200
+if [ "$RC" -eq 0 ] && grep -q "8 requests in flight over 2 instances (a closed loop; 4 on each)" \
+  "$TMP/stdout" && grep -q "4 of the 8 clients allow 4" "$TMP/stdout"; then
+  ok "infer --count 8 --tp 4 --concurrency 8: 4 clients an instance"
+else
+  not_ok "infer --count 8 --tp 4 --concurrency 8: 4 clients an instance" "exit $RC" "${OUT:0:600}" \
+    "stderr: ${ERR:0:300}"
+fi
+
 # The simulation's JSON: percentiles ordered, the rate search's answer within its SLO.
 run infer --model llama-3.1-8b --chip h100 --engine vllm --ttft-ms 1000 --tpot-ms 50 --json
 sim_problems=$(python3 - "$TMP/stdout" <<'EOF' 2>&1

@@ -1257,4 +1257,86 @@ TEST(InferenceTest, AttentionDpAllGatherMovesEveryRanksTokens) {
   EXPECT_DOUBLE_EQ(tp_plain->step_communication_ms, tp_a2a->step_communication_ms);
 }
 
+// A closed loop's clients (infer --concurrency) with --count are the deployment's (issue 13: "8
+// GPUs, concurrency 8" is 8 requests in flight against the whole endpoint, InferenceMAX's and
+// benchmark_serving's --max-concurrency), dealt over the instances as evenly as whole requests go.
+// By hand: 8 on 8 chips at tp 4 is 2 instances of 4; at tp 1, 8 of 1; 8 on 6 chips at tp 2 is 3
+// instances, 3 on two and 2 on one; 4 on 8 chips at tp 1 is 1 on four and none on four; without
+// a count, one instance's 8.
+TEST(InferenceClients, TheDeploymentsClientsAreDealtOverItsInstances) {
+  InferenceJob job = Job("llama-3.1-8b", "h100");
+  job.limits.clients = 8;
+  job.chips = 8;
+  const auto share = [&](int tp) { return ClientsPerInstance(job, {tp, 1, 1, 1}); };
+  ClientShare s = share(4);
+  EXPECT_EQ(s.instances, 2);
+  EXPECT_EQ(s.most, 4);
+  EXPECT_TRUE(s.even());
+  s = share(1);
+  EXPECT_EQ(s.instances, 8);
+  EXPECT_EQ(s.most, 1);
+  EXPECT_TRUE(s.even());
+  job.chips = 6;
+  s = share(2);
+  EXPECT_EQ(s.instances, 3);
+  EXPECT_EQ(s.most, 3);
+  EXPECT_EQ(s.busiest, 2);
+  EXPECT_EQ(s.fewest, 2);
+  EXPECT_FALSE(s.even());
+  job.chips = 8;
+  job.limits.clients = 4;
+  s = share(1);
+  EXPECT_EQ(s.most, 1);
+  EXPECT_EQ(s.busiest, 4);
+  EXPECT_EQ(s.fewest, 0);
+  job.chips = 0;
+  job.limits.clients = 8;
+  s = share(4);
+  EXPECT_EQ(s.instances, 1);
+  EXPECT_EQ(s.most, 8);
+}
+
+// The layout search compares layouts at the same total load: on 8 H100 with 8 clients every
+// layout's instances together hold 8 requests in flight (the engine cap of each instance's one
+// group times the instances), tp 1 one each, tp 8 all 8; and so does the layout it chooses. Before,
+// each instance took all 8: tp 1 ran 64 in flight against tp 8's 8.
+TEST(InferenceClients, EveryLayoutCarriesTheSameTotalConcurrency) {
+  InferenceJob job = Job("llama-3.1-8b", "h100");
+  job.limits.clients = 8;
+  job.chips = 8;
+  for (int tp : {1, 2, 4, 8}) {
+    auto e = EstimateInference(job, Tp(tp));
+    ASSERT_TRUE(e) << tp;
+    EXPECT_EQ(e->engine_max_batch, tp) << tp;     // 8 clients over 8 / tp instances
+    EXPECT_EQ(e->max_batch * (8 / tp), 8) << tp;  // no latency target: the batch is the clients'
+  }
+  auto chosen = EstimateInference(job, {});
+  ASSERT_TRUE(chosen);
+  EXPECT_EQ(chosen->max_batch * (8 / chosen->layout.chips()), 8);
+}
+
+// Clients dealt unevenly: the deployment's rate per chip is its instances' mean, each at its
+// share. 8 clients on 6 chips at tp 2 (3, 3, 2): (2 r(3) + r(2)) / 3, r(k) the rate per chip of
+// one tp-2 instance with k in flight; 4 clients on 8 chips at tp 1: four serve 1 each and four
+// nothing, 4 r(1) / 8.
+TEST(InferenceClients, AnUnevenDealIsTheInstancesMean) {
+  const auto rate = [](long chips, int clients, int tp) {
+    InferenceJob job = Job("llama-3.1-8b", "h100");
+    job.chips = chips;
+    job.limits.clients = clients;
+    auto e = EstimateInference(job, Tp(tp));
+    EXPECT_TRUE(e) << chips << " " << clients << " " << tp;
+    return e ? e->output_tokens_per_s_per_chip : 0.0;
+  };
+  EXPECT_NEAR(rate(6, 8, 2), (2 * rate(2, 3, 2) + rate(2, 2, 2)) / 3, 1e-9 * rate(2, 3, 2));
+  EXPECT_NEAR(rate(8, 4, 1), 4 * rate(1, 1, 1) / 8, 1e-9 * rate(1, 1, 1));
+  // And the busiest instance's batch is the one reported.
+  InferenceJob job = Job("llama-3.1-8b", "h100");
+  job.chips = 6;
+  job.limits.clients = 8;
+  auto e = EstimateInference(job, Tp(2));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->max_batch, 3);
+}
+
 }  // namespace suanli::perf
