@@ -682,12 +682,29 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   };
   job.expert_dtype = named(formats.expert_dtype, "expert-dtype");
   job.attention_dtype = named(formats.attention_dtype, "attention-dtype");
-  if (formats.dtype) {
+  const catalog::CheckpointPrecision& ck = formats.checkpoint.precision;
+  if (formats.dtype && !formats.expert_dtype && !formats.attention_dtype &&
+      !ck.expert_dtype.empty() && perf::ParseServingDType(ck.expert_dtype) == formats.dtype &&
+      ck.expert_dtype != ck.dtype) {
+    // --dtype naming the format a release is known by, its experts' (gpt-oss "in MXFP4",
+    // nvidia/DeepSeek-R1-0528-FP4-V2, Kimi-K2-Thinking in INT4), is that release: the experts in
+    // it, the rest as released (gpt-oss's attention BF16, the FP4 R1's FP8), as the engines load
+    // the checkpoint. All weights in it: --attention-dtype too.
+    const auto rest = perf::ServedFormatOf(chip, *perf::ParseServingDType(ck.dtype));
+    job.dtype = rest.dtype;
+    job.expert_dtype = named(formats.dtype, "dtype");
+    std::string notes = named_notes;
+    if (!rest.note.empty()) notes += (notes.empty() ? "" : "; ") + rest.note;
+    job.dtype_basis =
+        fmt::format("--dtype {} is the experts' format ({}): the rest {}{}{}",
+                    perf::ServingDTypeName(*formats.dtype),
+                    formats.checkpoint.basis.empty() ? "as released" : formats.checkpoint.basis,
+                    perf::ServingDTypeName(rest.dtype), notes.empty() ? "" : "; ", notes);
+  } else if (formats.dtype) {
     job.dtype = *named(formats.dtype, "dtype");
     job.dtype_basis = named_notes;
   } else {
     // No --dtype: the checkpoint's formats, each as this chip serves it.
-    const catalog::CheckpointPrecision& ck = formats.checkpoint.precision;
     const auto served = perf::ServedFormatOf(chip, *perf::ParseServingDType(ck.dtype));
     job.dtype = served.dtype;
     std::string notes = served.note;

@@ -115,13 +115,15 @@ const std::vector<Field<InferRequest>>& InferFields() {
           "dtype", &R::dtype,
           "weights: bf16, fp16, fp8, int8, fp4, int4 or w8a16 (weight-only: 16-bit math); a format "
           "the chip has no math for as the engines run it (fp8 on Ampere as w8a16, fp4 on "
-          "Hopper as int4) (default: the checkpoint's as released, or as the name's "
-          "-FP8/-AWQ/-NVFP4 suffix says, in the chip's nearest format; 8-bit when 16-bit "
+          "Hopper as int4); the format a release's experts ship in (gpt-oss: fp4) is that "
+          "release, the rest as released (default: the checkpoint's as released, or as the "
+          "name's -FP8/-AWQ/-NVFP4 suffix says, in the chip's nearest format; 8-bit when 16-bit "
           "weights fit no layout of the chips)"),
       Bind("expert_dtype", &R::expert_dtype,
            "MoE experts (routed and shared) in another format, e.g. fp4 (default: --dtype)"),
       Bind("attention_dtype", &R::attention_dtype,
-           "attention, dense layers and embeddings in another format (default: --dtype)"),
+           "attention, dense layers and embeddings in another format (default: --dtype; as "
+           "released when --dtype is the release's expert format)"),
       Bind("kv_dtype", &R::kv_dtype,
            "KV cache: bf16, fp8 or int8 (default: 8-bit with 8-bit or smaller weights)"),
       Bind("tpot_ms", &R::tpot_ms, "time-per-output-token target (server: p99; offline: mean)"),

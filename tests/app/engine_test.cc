@@ -184,6 +184,59 @@ TEST(Engine, InferServesATypedFp4AsTheChipCan) {
   EXPECT_EQ(nlohmann::json::parse(a4->body)["dtype"], "int4");
 }
 
+// --dtype naming the format a release is known by, its experts' ("gpt-oss in MXFP4", NVIDIA's
+// DeepSeek-R1 FP4), is that release: the experts in it, the rest as released, the same job as no
+// --dtype; every weight in it takes --attention-dtype too.
+TEST(Engine, InferTakesADtypeNamingTheExpertsFormatAsTheRelease) {
+  // gpt-oss-120b on one H100, --dtype fp4: as with no --dtype (the test above), the experts as
+  // 4-bit weights with 16-bit math and the rest BF16, 57.49 GiB by hand; the KV cache BF16 (the
+  // attention part's format), by hand 8 KV heads x 64 x 2 (K and V) x 2 B = 2,048 B a layer over
+  // the 18 full-attention layers: 36,864 B a token (all-FP4 weights would take an 8-bit cache).
+  const auto typed = AnalyticInfer("openai/gpt-oss-120b", "h100", 1, "fp4");
+  ASSERT_FALSE(typed.contains("error")) << typed.dump();
+  const auto released = AnalyticInfer("openai/gpt-oss-120b", "h100", 1);
+  EXPECT_EQ(typed["dtype"], "bf16");
+  EXPECT_EQ(typed["expert_dtype"], "int4");
+  EXPECT_EQ(typed["attention_dtype"], nullptr);
+  EXPECT_NEAR(typed["weights_gib_per_chip"].get<double>(), 57.49, 0.6);
+  EXPECT_EQ(typed["weights_gib_per_chip"], released["weights_gib_per_chip"]);
+  EXPECT_EQ(typed["kv_cache_bytes_per_token"].get<double>(), 36864.0);
+  EXPECT_EQ(typed["kv_cache_bytes_per_token"], released["kv_cache_bytes_per_token"]);
+  EXPECT_EQ(typed["output_tokens_per_s_per_chip"], released["output_tokens_per_s_per_chip"]);
+  EXPECT_NE(typed["dtype_basis"].get<std::string>().find("--dtype fp4 is the experts' format"),
+            std::string::npos)
+      << typed.dump();
+  // On B200 the experts stay FP4, the rest BF16.
+  const auto b200 = AnalyticInfer("openai/gpt-oss-120b", "b200", 1, "fp4");
+  EXPECT_EQ(b200["dtype"], "bf16");
+  EXPECT_EQ(b200["expert_dtype"], "fp4");
+  // NVIDIA's DeepSeek-R1 FP4 (its name's -FP4: experts NVFP4, the rest FP8 as DeepSeek released
+  // it) with --dtype fp4 on 4 B200: FP8 attention, FP4 experts, as the checkpoint loads.
+  const auto r1 = AnalyticInfer("nvidia/DeepSeek-R1-0528-FP4-V2", "b200", 4, "fp4");
+  EXPECT_EQ(r1["dtype"], "fp8") << r1.dump();
+  EXPECT_EQ(r1["expert_dtype"], "fp4");
+  // Every weight in FP4 is asked for with --attention-dtype fp4: then the attention, the dense
+  // layers and the embeddings are FP4 too, lighter than the release.
+  InferRequest all;
+  all.model = "openai/gpt-oss-120b";
+  all.chip = {"b200"};
+  all.count = 1;
+  all.dtype = "fp4";
+  all.attention_dtype = "fp4";
+  all.mode = "analytic";
+  const auto j = InferJson(all);
+  EXPECT_EQ(j["dtype"], "fp4");
+  EXPECT_EQ(j["attention_dtype"], "fp4");
+  EXPECT_LT(j["weights_gib_per_chip"].get<double>(), b200["weights_gib_per_chip"].get<double>());
+  // A format other than the experts' keeps its meaning, every weight in it: --dtype bf16 on
+  // gpt-oss is all BF16 (and does not fit one H100), DeepSeek-R1's --dtype fp4 (released FP8,
+  // no expert format apart) is all FP4.
+  EXPECT_TRUE(AnalyticInfer("gpt-oss-120b", "h100", 1, "bf16").contains("error"));
+  const auto r1_all = AnalyticInfer("deepseek-r1", "b200", 8, "fp4");
+  EXPECT_EQ(r1_all["dtype"], "fp4") << r1_all.dump();
+  EXPECT_EQ(r1_all["expert_dtype"], nullptr);
+}
+
 // A format the request names that the chip has no math for runs as the engines run it, not
 // refused: FP8 on an A100 as vLLM's Marlin W8A16 kernels run it (FP8 weights, 16-bit math), FP4
 // on an H100 as 4-bit weights with 16-bit math; an unknown peak is still an error.
