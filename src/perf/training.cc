@@ -63,6 +63,15 @@ int ExpertTp(const ParallelLayout& l) { return l.dp % l.ep == 0 ? l.tp : 1; }
 // shard the sequence and count apart) over the experts' own tensor x expert parallel split.
 int ExpertDp(const ParallelLayout& l) { return l.tp * l.dp / (ExpertTp(l) * l.ep); }
 
+// ZeRO-2/3 (FSDP) under a pipeline keeps the stage's gradients, and under ZeRO-3 its gathered
+// weights, whole from the first micro-batch to the last: PyTorch's pipeline stages turn FSDP's
+// gradient reduce-scatter off until the last backward (torch.distributed.pipelining
+// set_requires_gradient_sync(last_backward)), and torchtitan's default keeps the weights gathered
+// after the forward when pp > 1, "to avoid per-microbatch all-gathers" (fsdp_reshard_after_forward
+// "default") [S2620]; DeepSpeed refuses ZeRO-2 and -3 with pipeline parallelism outright [S2621].
+// The sharding then saves only the optimizer state and the master weights, as ZeRO-1 does.
+bool HeldWhole(const ParallelLayout& l) { return l.pp > 1 && l.zero_stage >= 2; }
+
 // Peak TFLOPS for a dtype, or an error naming the missing catalog value.
 // Training computes in floating point only, so only those are offered.
 Result<double> Peak(const catalog::Chip& chip, DType d) {
@@ -429,9 +438,15 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   // output (dropped by selective recomputation with flash attention).
   const bool drop_cheap = flash && l.recompute == Recompute::kSelective && modules == 0;
   const double swiglu_kept = drop_cheap ? 4 : 6;
+  // The routed experts' input: with the experts split over the tensor-parallel ranks
+  // (ExpertTp), each rank all-gathers the tokens its tensor-parallel group routes to its experts
+  // before the first expert GEMM and keeps them whole (Megatron-Core's token dispatcher,
+  // gather_from_sequence_parallel_region over the expert tensor-parallel group [S2622]): per
+  // token of the group, 2h bytes a routed copy on every rank, not 2h / tp.
+  const double expert_input = 2 * h * ExpertTp(l);
   if (moe) {
-    act_split +=
-        (2 * h + swiglu_kept * fe) * p.top_k * imbalance + swiglu_kept * fe * p.shared_experts;
+    act_split += (expert_input + swiglu_kept * fe) * p.top_k * imbalance +
+                 swiglu_kept * fe * p.shared_experts;
   } else if (m.mlp == catalog::MlpKind::kSwiglu) {
     act_split += swiglu_kept * f;
   } else {
@@ -448,7 +463,7 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     if (has(kRecomputeMlp) && !moe) act_split -= m.mlp == catalog::MlpKind::kSwiglu ? 6 * f : 4 * f;
     if (moe) {
       if (has(kRecomputeMoe)) {
-        act_split -= (2 * h + 6 * fe) * p.top_k * imbalance;
+        act_split -= (expert_input + 6 * fe) * p.top_k * imbalance;
       } else if (has(kRecomputeMoeAct)) {
         act_split -= 2 * fe * p.top_k * imbalance;
       }
@@ -765,8 +780,12 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   const double dp_reduce = reduce(shared_params, dp_group) + reduce(expert_params, edp_group);
   const double dp_gather =
       param_gather(shared_params, dp_group) + param_gather(expert_params, edp_group);
+  // Under a pipeline, FSDP keeps each stage's weights gathered and its gradients whole from the
+  // first micro-batch to the last (HeldWhole): the weights are gathered once a step, not once a
+  // micro-batch.
+  const bool held_whole = HeldWhole(l);
   double zero3_exposed = 0;
-  if (l.zero_stage == 3) {
+  if (l.zero_stage == 3 && !held_whole) {
     const double gather = AllGatherSeconds(shared_params * gather_bytes, dp_group, sys) +
                           AllGatherSeconds(expert_params * gather_bytes, edp_group, sys);
     zero3_exposed = micro_batches * std::max(0.0, 2 * gather - mb_compute);
@@ -862,7 +881,10 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       weights += copies * st.embedding_params / (shard_weights ? dp_shard : 1);
     }
     const double layer_params = st.shared_params + st.expert_params - st.embedding_params;
-    if (shard_weights) {
+    if (shard_weights && held_whole) {
+      // Gathered at the first micro-batch's forward and held to the last one's backward.
+      weights += copies * layer_params * gather_bytes;
+    } else if (shard_weights) {
       // Gathered for use: the layer running and the next one prefetched.
       const int layers_here = std::max(1, st.dense + st.moe);
       weights += copies * 2 * layer_params / layers_here * gather_bytes;
@@ -870,9 +892,10 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       weights += copies * layer_params * prec.weight_cache_bytes;  // FP8 copies of the GEMMs
     }
     here.weights_gib = weights / kGiB;
-    here.gradients_gib = (copies * sharded(TensorFormatBytes(prec.grads), l.zero_stage >= 2) +
-                          sharded(TensorFormatBytes(prec.main_grads), l.zero_stage >= 1)) /
-                         kGiB;
+    here.gradients_gib =
+        (copies * sharded(TensorFormatBytes(prec.grads), l.zero_stage >= 2 && !held_whole) +
+         sharded(TensorFormatBytes(prec.main_grads), l.zero_stage >= 1)) /
+        kGiB;
     here.main_params_gib = sharded(TensorFormatBytes(prec.main_params), l.zero_stage >= 1) / kGiB;
     here.optimizer_gib = sharded(2 * TensorFormatBytes(prec.optimizer), l.zero_stage >= 1) / kGiB;
     here.activations_gib = act / kGiB;

@@ -53,7 +53,9 @@ TEST(TrainingTest, UnfusedAttentionStoresScores) {
 
 // Weights: 12 layers x 12 h^2 plus the embedding, over tp 8, in bf16; fp32
 // gradients twice that; fp32 main weights (4 B/param) and Adam moments (8 B/param) sharded over
-// dp by ZeRO-1. ZeRO-3 holds two gathered bf16 layers (the running one and the prefetched).
+// dp by ZeRO-1. Under a pipeline (pp 8) ZeRO-2 and -3 keep the gradients whole until the step's
+// last backward, and ZeRO-3 keeps the stage's 12 layers gathered in bf16 (PyTorch's pipeline
+// stages, torchtitan's reshard_after_forward for pp > 1).
 TEST(TrainingTest, ParameterMemoryByZeroStage) {
   TrainingJob job = TrainingJobOn("korthikanti-175b", "a100", 128);
   job.seq_len = 2048;
@@ -64,13 +66,57 @@ TEST(TrainingTest, ParameterMemoryByZeroStage) {
     ParallelLayout l{8, 8, 2, 1, 1, zero, 1, 1, Recompute::kFull, true};
     auto e = EstimateLayout(job, l);
     ASSERT_TRUE(e) << e.error().ToString();
-    const double gathered = zero >= 3 ? 2 * (12 * h * h + 2 * h) / 8 * 2 : 0;
+    const double gathered = zero >= 3 ? 12 * (12 * h * h + 2 * h) / 8 * 2 : 0;
     EXPECT_NEAR(e->memory.weights_gib * kGiB, params * 2 / (zero >= 3 ? 2 : 1) + gathered,
                 params * 1e-3);
-    EXPECT_NEAR(e->memory.gradients_gib * kGiB, params * 4 / (zero >= 2 ? 2 : 1), params * 1e-3);
+    EXPECT_NEAR(e->memory.gradients_gib * kGiB, params * 4, params * 1e-3);
     EXPECT_NEAR(e->memory.main_params_gib * kGiB, params * 4 / (zero >= 1 ? 2 : 1), params * 1e-3);
     EXPECT_NEAR(e->memory.optimizer_gib * kGiB, params * 8 / (zero >= 1 ? 2 : 1), params * 1e-3);
   }
+}
+
+// Without a pipeline the same model on 128 A100 (tp 8, dp 16) shards what ZeRO promises: ZeRO-2
+// the fp32 gradients over 16, ZeRO-3 the bf16 weights too, holding two gathered layers (the running
+// one and the prefetched). By hand, per chip: 96 layers of 12 h^2 + 2 h and the embedding 51,200 h
+// (tied) over tp 8; gradients 4 bytes / 16 under ZeRO-2 and -3; weights 2 bytes / 16 plus 2 layers
+// x 2 bytes under ZeRO-3.
+TEST(TrainingTest, ZeroShardsGradientsAndWeightsOnlyWithoutAPipeline) {
+  TrainingJob job = TrainingJobOn("korthikanti-175b", "a100", 128);
+  job.seq_len = 2048;
+  job.global_batch_tokens = 128 * 2048;
+  const double h = 12288;
+  const double layer = (12 * h * h + 2 * h) / 8;
+  const double params = 96 * layer + 51200 * h / 8;
+  for (int zero = 1; zero <= 3; ++zero) {
+    ParallelLayout l{8, 1, 16, 1, 1, zero, 1, 1, Recompute::kFull, true};
+    auto e = EstimateLayout(job, l);
+    ASSERT_TRUE(e) << e.error().ToString();
+    EXPECT_NEAR(e->memory.gradients_gib * kGiB, params * 4 / (zero >= 2 ? 16 : 1), params * 1e-3);
+    EXPECT_NEAR(e->memory.weights_gib * kGiB,
+                zero >= 3 ? params * 2 / 16 + 2 * layer * 2 : params * 2, params * 1e-3);
+  }
+}
+
+// Experts split over the tensor-parallel ranks keep their input whole on every rank (Megatron-Core
+// all-gathers the routed tokens over the expert tensor-parallel group before the expert GEMMs);
+// whole experts (EP folded over TP, ExpertTp 1) keep 1/tp of it. Mixtral 8x7B on 8 H100, TP 2,
+// DP 4, micro-batch 1 of 4,096 tokens, no recomputation, one micro-batch in flight: EP 4 divides
+// dp (experts split over TP 2), EP 8 folds over TP (whole experts). By hand the stored routed
+// inputs differ by 32 layers x 4,096 tokens x top-2 x imbalance x (2 h - 2 h / 2) bytes.
+TEST(TrainingTest, TensorParallelExpertsKeepTheirInputWhole) {
+  TrainingJob job = TrainingJobOn("mixtral-8x7b", "h100", 8);
+  job.seq_len = 4096;
+  job.global_batch_tokens = 8.0 * 4096;
+  ParallelLayout split{2, 1, 4, 4, 1, 1, 1, 1, Recompute::kNone, true};
+  ParallelLayout folded = split;
+  folded.ep = 8;
+  auto a = EstimateLayout(job, split);
+  auto b = EstimateLayout(job, folded);
+  ASSERT_TRUE(a) << a.error().message;
+  ASSERT_TRUE(b) << b.error().message;
+  const double h = 4096;
+  const double expect = 32 * 4096.0 * 2 * job.training.moe_load_imbalance * (2 * h - 2 * h / 2);
+  EXPECT_NEAR((a->memory.activations_gib - b->memory.activations_gib) * kGiB / expect, 1.0, 1e-9);
 }
 
 TEST(TrainingTest, TimeBreakdownAddsUpAndFlopsAreConsistent) {
