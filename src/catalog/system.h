@@ -17,6 +17,18 @@ struct NetworkTier {
   // The switch reduces in the network (NVLink SHARP, "NVLS", on third-generation NVSwitch and
   // later): an all-reduce sends each chip's buffer into the switch once and gets the sum back.
   bool in_network_reduction = false;
+  // Ranks of the collective library per chip: a package whose dies are separate devices to it
+  // (the Ascend 910C's two dies, each its own HCCL rank).
+  int ranks_per_chip = 1;
+  // Where the serving engines on this system reduce through the collective library (no one-shot
+  // kernel of their own, as on Ascend's HCCL): the latency of one step of a decode-sized
+  // all-reduce, which takes 2 (n - 1) steps over n ranks. 0: the engines' own kernels.
+  double allreduce_step_us = 0;
+  // Measured per-rank rates of the low-latency MoE token exchange kernels on this system, which
+  // decode tokens take (tokens x hidden x top_k bytes a rank over the kernel's time, as DeepEP
+  // reports them). 0: the alpha-beta all-to-all.
+  double moe_dispatch_gb_s = 0;
+  double moe_combine_gb_s = 0;
 };
 
 struct System {

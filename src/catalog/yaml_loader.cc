@@ -228,14 +228,18 @@ class YamlLoader : public YamlReader {
     const std::string path = Join(parent, key);
     const YAML::Node n = map[std::string(key)];
     if (!n || !n.IsMap()) Fail("missing network tier mapping", map, path);
-    CheckKeys(
-        n, path,
-        {"domain_chips", "bandwidth_gb_s", "latency_us", "efficiency", "in_network_reduction"});
+    CheckKeys(n, path,
+              {"domain_chips", "bandwidth_gb_s", "latency_us", "efficiency", "in_network_reduction",
+               "ranks_per_chip", "allreduce_step_us", "moe_dispatch_gb_s", "moe_combine_gb_s"});
     NetworkTier t;
     t.bandwidth_gb_s = Num(n, "bandwidth_gb_s", path, 1e-3, 1e5);
     t.latency_us = Num(n, "latency_us", path, 0, 1e6);
     t.efficiency = Num(n, "efficiency", path, 0.01, 1);
     t.in_network_reduction = Bool(n, "in_network_reduction", path, false);
+    if (n["ranks_per_chip"]) t.ranks_per_chip = Int(n, "ranks_per_chip", path, 1, 64);
+    if (n["allreduce_step_us"]) t.allreduce_step_us = Num(n, "allreduce_step_us", path, 0, 1e4);
+    if (n["moe_dispatch_gb_s"]) t.moe_dispatch_gb_s = Num(n, "moe_dispatch_gb_s", path, 1e-3, 1e5);
+    if (n["moe_combine_gb_s"]) t.moe_combine_gb_s = Num(n, "moe_combine_gb_s", path, 1e-3, 1e5);
     return t;
   }
 

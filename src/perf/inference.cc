@@ -393,10 +393,20 @@ Shape MakeShape(const catalog::Model& m, const Formats& f) {
 // messages of prefill the latency is a few per cent of the transfer either way (NCCL pipelines
 // its ring), so the cheapest of the three is taken at every size: no step in the cost at the
 // engines' 8 MiB switch. Groups that span domains take the ring.
+// Where the engines reduce through the collective library instead (NetworkTier::allreduce_step_us:
+// Ascend, whose SGLang and vLLM-Ascend call HCCL), a decode-sized all-reduce over n ranks (tp chips
+// of ranks_per_chip dies each) takes the library's 2 (n - 1) steps: a cost that grows with the
+// group, not a one-shot kernel's one or two synchronisations.
 double TpAllReduceSeconds(double bytes, int tp, const catalog::System& sys) {
   const auto g = PlaceGroup(tp, 1, sys.scale_up_domain);
   const double ring = AllReduceSeconds(bytes, g, sys);
   if (g.domains() > 1) return ring;
+  if (sys.scale_up.allreduce_step_us > 0) {
+    const double ranks = static_cast<double>(tp) * sys.scale_up.ranks_per_chip;
+    const double rank_bw =
+        sys.scale_up.bandwidth_gb_s * 1e9 * sys.scale_up.efficiency / sys.scale_up.ranks_per_chip;
+    return 2 * (ranks - 1) * (bytes / ranks / rank_bw + sys.scale_up.allreduce_step_us * 1e-6);
+  }
   const double n = tp;
   const double bw = sys.scale_up.bandwidth_gb_s * 1e9 * sys.scale_up.efficiency;
   const double step = sys.scale_up.latency_us * 1e-6;
@@ -662,8 +672,22 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
         intra = p.top_k * (g.per_domain - 1.0) / g.per_domain;
       }
     }
-    const double per_token = tokens / tp * m.hidden;
     const double dispatch_bytes = x.f.experts.bytes <= 1 ? 1 : 2;
+    // A system with measured low-latency exchange kernels (DeepEP-Ascend on the A3, S2300) sends
+    // each rank's decode tokens (a rank: a die of the chip) as top_k copies at the kernels'
+    // measured rates, INT8 (or 16-bit) tokens out and 16-bit results back. Prompt tokens keep the
+    // alpha-beta all-to-all below (CloudMatrix-Infer's prefill, calibrated, hides part of it
+    // behind compute by micro-batches).
+    double exchanged = tokens;
+    const auto& up = sys.scale_up;
+    if (up.moe_dispatch_gb_s > 0 && up.moe_combine_gb_s > 0 && g.domains() == 1) {
+      exchanged = prefill;
+      const double copies = (tokens - prefill) / tp * p.top_k * m.hidden / up.ranks_per_chip;
+      st.comm_s += p.moe_layers * copies *
+                   (dispatch_bytes / (up.moe_dispatch_gb_s * 1e9) +
+                    kActivationBytes / (up.moe_combine_gb_s * 1e9));
+    }
+    const double per_token = exchanged / tp * m.hidden;
     auto a2a = [&](double b) {
       return AllToAllSplitSeconds(per_token * intra * b, per_token * inter * b, sys);
     };

@@ -454,6 +454,62 @@ TEST(InferenceTest, PerTensorFp8AccumulatesFastBlockScaledFp8Promotes) {
 // prompt tokens; a prefill chip computes P (1 - h) of them per second. So
 // one decode chip needs r = D x I (1 - h) / O / (P (1 - h)) prefill chips,
 // and 1 + r chips together emit D output tokens/s: D / (1 + r) per chip.
+// Ascend's collectives as measured (data/systems.yaml cloudmatrix-384: the 910C's two dies are two
+// HCCL ranks; HCCL reduces in 2 (n - 1) steps of 4.8 us, S2500 / S2063's batch-1 runs). Qwen3-32B
+// at tp 4 (8 dies), one sequence a step: an all-reduce of 5,120 x 2 = 10,240 B takes
+// 2 x 7 x (10,240 / 8 / (392e9 x 0.8 / 2) + 4.8e-6) = 14 x (8.16e-9 + 4.8e-6) = 67.31 us (the
+// one-shot kernel priced 3.1 us), two a layer over 64 layers: 8.62 ms a step. At tp 8 (16 dies):
+// 30 x 4.8 = 144 us, the ~145 us session 19 read off S2063's 235B TP 16 batch-1 run.
+TEST(InferenceTest, AscendTpAllReduceTakesHcclStepsPerDie) {
+  for (const int tp : {4, 8}) {
+    InferenceJob job = Job("qwen3-32b", "ascend-910c");
+    ASSERT_EQ(job.system.id, "cloudmatrix-384");
+    ASSERT_EQ(job.system.scale_up.ranks_per_chip, 2);
+    ASSERT_DOUBLE_EQ(job.system.scale_up.allreduce_step_us, 4.8);
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = 1;
+    job.input_tokens = 1;  // the reported step is a decode step: one prompt token in 20,000 steps
+    job.output_tokens = 20000;
+    auto e = EstimateInference(job, Tp(tp));
+    ASSERT_TRUE(e) << e.error().ToString();
+    ASSERT_EQ(e->max_batch, 1);
+    const double ranks = 2.0 * tp;
+    const double per_rank_bw = 392e9 * 0.8 / 2;
+    const double one_us = 2 * (ranks - 1) * (5120 * 2 / ranks / per_rank_bw + 4.8e-6) * 1e6;
+    EXPECT_NEAR(one_us, tp == 4 ? 67.31 : 144.1, 0.05);
+    EXPECT_NEAR(e->step_communication_ms / (2 * 64 * one_us / 1e3), 1.0, 1e-3);
+  }
+  // Elsewhere the one-shot kernel: the same group on H100s costs a few us an all-reduce.
+  InferenceJob h100 = Job("qwen3-32b", "h100");
+  h100.mode = ServingMode::kOffline;
+  h100.limits.max_num_seqs = 1;
+  auto e = EstimateInference(h100, Tp(4));
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_LT(e->step_communication_ms, 2 * 64 * 10e-3);
+}
+
+// The MoE exchange of decode tokens on the A3 at DeepEP-Ascend's measured rates (S2300, EP 16:
+// low-latency dispatch 55 GB/s INT8, combine 109 GB/s BF16). Qwen3-235B-A22B W8A8 in attention DP
+// over 8 cards (16 dies), 8 sequences a card a decode step: a die sends 4 tokens x top-8 x 4,096 =
+// 131,072 copies' elements, 131,072 / 55e9 + 131,072 x 2 / 109e9 = 2.383 + 2.405 = 4.788 us a
+// layer, 450.1 us over 94 layers (the alpha-beta all-to-all over the card's 392 GB/s priced ~12 us
+// a layer).
+TEST(InferenceTest, AscendMoeExchangeTakesDeepEpAscendRates) {
+  InferenceJob job = Job("qwen3-235b-a22b", "ascend-910c", ServingDType::kInt8);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 8;
+  job.input_tokens = 1;       // decode steps: one prompt token a sequence in 20,000 steps, computed
+  job.output_tokens = 20000;  // in steps of its own (a token budget: not spread over every step)
+  job.limits.max_batched_tokens = 8192;
+  auto e = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(e) << e.error().ToString();
+  ASSERT_EQ(e->max_batch, 8);
+  const double copies = 8.0 / 2 * 8 * 4096;
+  const double layer_us = (copies / 55e9 + copies * 2 / 109e9) * 1e6;
+  EXPECT_NEAR(layer_us, 4.788, 0.001);
+  EXPECT_NEAR(e->step_communication_ms / (94 * layer_us / 1e3), 1.0, 1e-3);
+}
+
 TEST(InferenceTest, DisaggregationArithmetic) {
   for (double hit : {0.0, 0.5}) {
     InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
