@@ -79,7 +79,9 @@ struct ServingEngine {
   // chip family (calibration family id); a family not listed streams them at the memory's
   // achievable bandwidth. Measured where the engine's kernels for these skinny GEMMs launch too
   // few workgroups, or run a fixed-length tile schedule, to reach HBM bandwidth (SGLang's aiter
-  // block-scaled FP8 GEMMs on ROCm). The GEMMs take the longer of that read and their FLOPs.
+  // block-scaled FP8 GEMMs on ROCm, which vLLM runs there too): applied to checkpoints released in
+  // block-scaled FP8 (DeepSeek's) served in FP8. The GEMMs take the longer of that read and their
+  // FLOPs.
   std::map<std::string, double> dense_gemm_gb_s;
   // Time per MoE layer of a step that the fused-MoE kernel chain takes beyond the bytes of the
   // experts it reads, microseconds, per chip family (calibration family id); a family not listed:

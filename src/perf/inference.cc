@@ -621,9 +621,15 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // An engine whose GEMMs of the non-expert layer weights (attention projections, dense MLPs,
   // shared experts; not the LM head, router or norms) stream them slower than the memory at
   // decode-sized batches on this chip family (EngineLimits::dense_gemm_gb_s: skinny GEMMs of too
-  // few workgroups to reach HBM bandwidth) reads those bytes at its measured rate instead.
+  // few workgroups to reach HBM bandwidth) reads those bytes at its measured rate instead. The
+  // rate is that of block-scaled FP8 GEMMs (aiter's A8W8 block-scale kernels), so it applies to a
+  // checkpoint released in block-scaled FP8 whose layer weights are served in FP8; FP8 with one
+  // scale per tensor runs hipBLASLt's GEMMs at the memory's rate.
+  const bool block_scaled_fp8 = x.job.attention_dtype.value_or(x.job.dtype) == ServingDType::kFp8 &&
+                                Fp8BlockScaled(*x.job.model);
   if (const auto rate = x.job.limits.dense_gemm_gb_s.find(x.job.chip->family);
-      rate != x.job.limits.dense_gemm_gb_s.end() && rate->second * 1e9 < x.f.mem_bw) {
+      block_scaled_fp8 && rate != x.job.limits.dense_gemm_gb_s.end() &&
+      rate->second * 1e9 < x.f.mem_bw) {
     const double layer_bytes =
         (p.dense_layers * (p.attention + p.dense_mlp) + p.moe_layers * p.attention) / tp *
             x.f.dense.bytes +

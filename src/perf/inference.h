@@ -133,7 +133,8 @@ struct EngineLimits {
   int moe_gemm_block_m = 0;
   std::vector<std::string> moe_gemm_families;  // on these chip families only
   // GB/s at which the engine's decode-sized GEMMs of the non-expert layer weights stream them, by
-  // chip family (catalog::ServingEngine::dense_gemm_gb_s); a family not listed: the memory's.
+  // chip family (catalog::ServingEngine::dense_gemm_gb_s), for a block-scaled FP8 checkpoint
+  // served in FP8; a family not listed, or other weights: the memory's.
   std::map<std::string, double> dense_gemm_gb_s;
   // Microseconds per MoE layer of a step the engine's fused-MoE kernel chain takes beyond the
   // bytes it reads, by chip family (catalog::ServingEngine::moe_layer_us); a family not listed: 0.

@@ -1259,6 +1259,23 @@ TEST(InferenceTest, Cdna3Fp8RateMatchesMeasuredTp8GemmsOfLlama70b) {
   EXPECT_NEAR(r->step_linear_ms / measured_ms, 1.0, 0.03) << r->step_linear_ms << " ms";
 }
 
+// The dense-GEMM rate is that of block-scaled FP8 GEMMs (aiter's A8W8 block-scale kernels, which
+// vLLM on ROCm runs as SGLang does): Llama 2 70B in FP8 (one scale per tensor, hipBLASLt) and
+// DeepSeek-R1 served in BF16 read their layer weights at the memory's rate on a listed family.
+TEST(InferenceTest, DenseGemmRateIsTheBlockScaledFp8Kernels) {
+  for (const auto& [model, dtype] : {std::pair{"llama-2-70b", ServingDType::kFp8},
+                                     std::pair{"deepseek-r1", ServingDType::kBf16}}) {
+    InferenceJob job = Job(model, "mi300x", dtype);
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = 8;
+    auto plain = EstimateInference(job, Tp(8));
+    job.limits.dense_gemm_gb_s = {{"cdna3", 99}};
+    auto listed = EstimateInference(job, Tp(8));
+    ASSERT_TRUE(plain && listed) << model;
+    EXPECT_DOUBLE_EQ(listed->step_linear_ms, plain->step_linear_ms) << model;
+  }
+}
+
 // An engine's fused-MoE kernel chain (moe_layer_us, SGLang's Triton fused MoE): every step of
 // DeepSeek-R1 (58 MoE layers of 61) on B200 at tp 8 pays 42 us a MoE layer on top of its roofline,
 // 58 x 42 us = 2.436 ms, in the step's overhead; the linear and attention parts do not move. A
