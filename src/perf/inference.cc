@@ -883,9 +883,11 @@ class BatchSearch {
     // Prompts arrive in whole requests, b / output_tokens per group and step: a step carries
     // one on some group with probability 1 - exp(-dp b / output) (Poisson), and such a step
     // runs outside CUDA graphs on engines that capture only decode-only steps.
-    const double eager_s = prefill_per_output_ > 0 ? (1 - std::exp(-l.dp * b / job.output_tokens)) *
-                                                         EagerSeconds(job, l)
-                                                   : 0.0;
+    // With MTP a sequence finishes its output in fewer steps: prompts come TokensPerDecodeStep
+    // times as often.
+    const double prompts_per_step = l.dp * b * TokensPerDecodeStep(job) / job.output_tokens;
+    const double eager_s =
+        prefill_per_output_ > 0 ? (1 - std::exp(-prompts_per_step)) * EagerSeconds(job, l) : 0.0;
     c.step = MeanStep(b, eager_s);
     c.step_s = c.step.total();
     // Live traffic arrives in bursts: a server keeps headroom to meet its
@@ -964,7 +966,9 @@ class BatchSearch {
   // budget known) the prompt share stays spread over every step, as an engine with small chunks
   // would run it (the idealized steady state the MLPerf calibration assumes).
   Step MeanStep(double decode, double extra_overhead_s) const {
-    const double prompt_tokens = decode * prefill_per_output_;
+    // Each step gives every running sequence TokensPerDecodeStep output tokens (1 without MTP),
+    // so the prompts that replace finished sequences come that much faster.
+    const double prompt_tokens = decode * TokensPerDecodeStep(x_.job) * prefill_per_output_;
     const auto& limits = x_.job.limits;
     if (prompt_tokens <= 0 || (limits.engine.empty() && !limits.max_batched_tokens)) {
       return FlooredStep(decode, prompt_tokens, extra_overhead_s);
