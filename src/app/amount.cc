@@ -101,9 +101,21 @@ Result<double> ParseAmount(std::string_view text, std::string_view field) {
   return n.value;
 }
 
+// A share typed as a percentage, for a field that is a fraction: "100%" is 1 for localize's
+// target, "90%" 0.9 for kv_memory_fraction.
+std::pair<std::string_view, double> WithoutPercent(std::string_view text, std::string_view field) {
+  const bool share = field == "target" || field == "prefix_cache_hit" ||
+                     field == "kv_memory_fraction" || field == "mtp_acceptance";
+  if (share && text.size() > 1 && text.back() == '%')
+    return {text.substr(0, text.size() - 1), 0.01};
+  return {text, 1.0};
+}
+
 Result<double> ParseFieldAmount(std::string_view typed, std::string_view field) {
-  const auto [text, unit] = WithoutTimeUnit(WithoutDollarSign(typed, field), field);
-  auto v = ParseAmount(text, field);
+  const auto [shown, percent] = WithoutPercent(typed, field);
+  const auto [text, time_unit] = WithoutTimeUnit(WithoutDollarSign(shown, field), field);
+  const double unit = time_unit * percent;
+  auto v = ParseAmount(SequenceLengthText(text, field), field);
   if (!v) return tl::unexpected(text == typed ? v.error() : NotANumber(typed, field));
   return *v * unit;
 }
@@ -151,7 +163,7 @@ Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, 
     }
     return exact;
   }
-  auto v = ParseAmount(text, field);
+  auto v = ParseAmount(SequenceLengthText(text, field), field);
   if (!v) return tl::unexpected(v.error());
   auto whole = WholeNumber(*v, field, min, max);
   if (!whole && *v == std::floor(*v)) {

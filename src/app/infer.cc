@@ -95,6 +95,26 @@ OutputDist OutputDistOf(const InferRequest& r, const catalog::Model& model) {
                             o.source)};
 }
 
+// The longest request the workload sends, prompt and output (the model's context at most): what
+// an engine's context length must hold. A spread with no cut is cut at the model's context, as
+// the simulator cuts it.
+double LongestRequest(const InferRequest& r, const catalog::Model& model) {
+  const double context = model.max_seq_len;
+  const auto longest = [&](const std::string& shape, double mean) {
+    auto d = sim::LengthDistribution::Parse(shape, mean);
+    if (!d) return mean;
+    using Shape = sim::LengthDistribution::Shape;
+    if (d->shape == Shape::kFixed) return mean;
+    if (d->shape == Shape::kUniform) return mean * (1 + d->spread);
+    if (d->shape == Shape::kLognormal && d->max > 0) return d->max;
+    return context;
+  };
+  if (!r.requests_trace.empty()) return 0;  // the trace's lengths: not read here
+  const double total =
+      longest(r.input_dist, r.input_tokens) + longest(OutputDistOf(r, model).dist, r.output_tokens);
+  return context > 0 ? std::min(total, context) : total;
+}
+
 // The simulator's knobs: each in range, and none given where it has no effect.
 Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model) {
   if (r.mtp < 0 || r.mtp > 8) return tl::unexpected(FieldError("mtp", "must be from 0 to 8"));
@@ -894,7 +914,8 @@ Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
     }
     std::optional<report::Launch> launch;
     if (!r.emit.empty()) {
-      auto l = report::ServeLaunchFor(r.emit, jobs[0], report.estimate, r.mtp);
+      auto l = report::ServeLaunchFor(r.emit, jobs[0], report.estimate, r.mtp,
+                                      LongestRequest(r, *jobs[0].model));
       if (!l) return tl::unexpected(l.error());
       launch = std::move(*l);
       report.launch = &*launch;

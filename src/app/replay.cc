@@ -1,11 +1,13 @@
 // replay and trace synth: scheduling policies on cluster traces.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <functional>
 #include <memory>
 #include <new>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -131,6 +133,34 @@ class RunningThenTrace : public sim::JobStream {
   std::unique_ptr<sim::JobStream> trace_;
 };
 
+// A --cluster type typed in another case than the trace spells it (V100 for Gavel's v100) is the
+// trace's type: rename the nodes to the trace's spelling, where exactly one type matches.
+void TraceSpelling(const std::vector<sim::Job>& jobs, std::vector<sim::Node>& nodes) {
+  std::set<std::string> known;
+  for (const auto& j : jobs) {
+    known.insert(j.allowed_types.begin(), j.allowed_types.end());
+    for (const auto& [type, _] : j.duration_s) known.insert(type);
+    for (const auto& [type, _] : j.steps_per_s) known.insert(type);
+  }
+  known.erase("*");
+  const auto lower = [](std::string s) {
+    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  for (auto& n : nodes) {
+    if (known.count(n.type)) continue;
+    std::string match;
+    int matches = 0;
+    for (const auto& k : known) {
+      if (lower(k) == lower(n.type)) {
+        match = k;
+        ++matches;
+      }
+    }
+    if (matches == 1) n.type = match;
+  }
+}
+
 }  // namespace
 
 Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const {
@@ -222,6 +252,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     auto nodes = sim::ParseClusterSpec(r.cluster);
     if (!nodes) return tl::unexpected(nodes.error());
     w.nodes = std::move(*nodes);
+    TraceSpelling(w.jobs, w.nodes);
   } else {
     return tl::unexpected(FieldError(
         "cluster", "the replay needs a cluster: --nodes FILE or --cluster type:count,..."));

@@ -29,6 +29,12 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
            "tokens per optimizer step; M is 10^6, Mi is 2^20 (16M = 16e6, 4Mi = 4194304). Each "
            "layout rounds it to whole micro-batches (within 10 %). Default: 1,024 tokens per chip, "
            "at least 4Mi, at most the DeepSeek LLM batch law for the run"),
+      // Megatron-LM counts its batch in sequences (--global-batch-size 1536), as DeepSpeed does
+      // (train_batch_size).
+      Aliases(Bind("global_batch_size", &R::global_batch_size,
+                   "sequences per optimizer step (Megatron's --global-batch-size): "
+                   "global_batch_tokens is this times seq_len"),
+              {"train_batch_size"}),
       Bind("dtype", &R::dtype,
            "matmul precision: bf16 (default), fp16 or fp8 (Transformer Engine delayed scaling); "
            "--precision says more, and a recipe's name here means that recipe (mxfp8)"),
@@ -54,10 +60,11 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("dp", &R::dp, "data parallel size"),
       Aliases(Bind("ep", &R::ep, "expert parallel size (MoE)"), {"expert_model_parallel_size"}),
       Aliases(Bind("cp", &R::cp, "context parallel size"), {"context_parallel_size"}),
-      Bind("zero", &R::zero, "ZeRO stage 0-3"),
+      Aliases(Bind("zero", &R::zero, "ZeRO stage 0-3"), {"zero_stage"}),
       Aliases(Bind("micro_batch", &R::micro_batch, "sequences per micro-batch"),
-              {"micro_batch_size"}),
-      Bind("interleave", &R::interleave, "virtual pipeline stages per chip"),
+              {"micro_batch_size", "train_micro_batch_size_per_gpu"}),
+      Aliases(Bind("interleave", &R::interleave, "virtual pipeline stages per chip"),
+              {"virtual_pipeline_model_parallel_size"}),
       Aliases(Bind("recompute", &R::recompute, "activation recomputation: none, selective, full"),
               {"recompute_granularity"}),
       Bind("no_sequence_parallel", &R::no_sequence_parallel,
@@ -140,8 +147,10 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("emit", &R::emit,
            "print the serve command for the chosen layout and limits: vllm, sglang or trtllm"),
       // vLLM's names are taken too: --tensor-parallel-size 4 is --tp 4.
+      // SGLang's --tp-size is not tp: with --enable-dp-attention it spans the attention
+      // data-parallel groups too (tp x dp here). Their expert parallel size is ep.
       Aliases(Bind("tp", &R::tp, "tensor parallel size"), {"tensor_parallel_size"}),
-      Bind("ep", &R::ep, "expert parallel size (MoE; = tp * dp)"),
+      Aliases(Bind("ep", &R::ep, "expert parallel size (MoE; = tp * dp)"), {"ep_size"}),
       Bind("dp", &R::dp, "attention data-parallel groups per instance (MoE)"),
       Aliases(Bind("pp", &R::pp,
                    "pipeline stages per attention group (default 1, or the fewest that fit the "
@@ -154,15 +163,16 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "serving engine whose documented limits bound the batch: vllm, sglang, trtllm or "
            "mindie (`suanli catalog engines`; default: the chip's, vllm-ascend on Ascend 910, "
            "else none, the analytic bound; none: no engine)"),
-      Bind("max_num_seqs", &R::max_num_seqs,
-           "most running sequences per engine instance (default: the engine's)"),
+      Aliases(Bind("max_num_seqs", &R::max_num_seqs,
+                   "most running sequences per engine instance (default: the engine's)"),
+              {"max_batch_size"}),  // TensorRT-LLM's, per attention group as here
       Aliases(Bind("max_batched_tokens", &R::max_batched_tokens,
                    "most tokens per engine step, prompt chunks included (default: the engine's)"),
-              {"max_num_batched_tokens"}),
+              {"max_num_batched_tokens", "max_num_tokens"}),
       Aliases(Bind("kv_memory_fraction", &R::kv_memory_fraction,
                    "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization "
                    "(default: the engine's)"),
-              {"gpu_memory_utilization"}),
+              {"gpu_memory_utilization", "mem_fraction_static"}),
       Bind("no_chunked_prefill", &R::no_chunked_prefill,
            "compute each prompt whole, in a step whose token budget holds it (default: the "
            "engine's; chunked without one)"),

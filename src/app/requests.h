@@ -26,6 +26,7 @@ struct TrainRequest {
   double tokens = 0;
   std::optional<int> seq_len;  // unset: the model's, at most 8192
   std::optional<double> global_batch_tokens;
+  std::optional<int64_t> global_batch_size;  // sequences (Megatron's --global-batch-size)
   std::string dtype;  // matmul format; empty: the recipe's, else perf::TrainingJobFor's (bf16, fp16
                       // or fp8 by chip)
   std::string precision;  // a recipe (perf/precision.h); empty: the one --dtype means

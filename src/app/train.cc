@@ -336,6 +336,20 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   }
   job.seq_len = r.seq_len.value_or(0);
   if (r.global_batch_tokens) job.global_batch_tokens = *r.global_batch_tokens;
+  if (r.global_batch_size) {
+    // Megatron's --global-batch-size counts sequences: the tokens are that many of the run's
+    // sequence length (given, else the model's default).
+    if (r.global_batch_tokens) {
+      return tl::unexpected(
+          FieldError("global_batch_size",
+                     "give global_batch_size (sequences) or global_batch_tokens, not both"));
+    }
+    if (*r.global_batch_size < 1) {
+      return tl::unexpected(FieldError("global_batch_size", "must be at least 1 sequence"));
+    }
+    const int seq = job.seq_len > 0 ? job.seq_len : perf::DefaultSeqLen(**model);
+    job.global_batch_tokens = static_cast<double>(*r.global_batch_size) * seq;
+  }
   if (!r.dtype.empty()) {
     auto dtype = catalog::ParseDType(r.dtype);
     if (!dtype) {

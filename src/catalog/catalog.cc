@@ -324,7 +324,7 @@ namespace {
 // is served.
 bool IsReleaseSuffix(std::string_view part) {
   for (std::string_view s :
-       {"instruct", "chat", "hf", "base", "it", "thinking", "exp", "preview"}) {
+       {"instruct", "chat", "hf", "base", "it", "thinking", "exp", "preview", "pt", "paddle"}) {
     if (part == s) return true;
   }
   const auto digits = [](std::string_view t) {
@@ -397,8 +397,9 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
     const size_t dash = name.rfind('-');
     if (dash == std::string::npos) return tl::unexpected(found.error());
     const std::string_view part = std::string_view(name).substr(dash + 1);
-    if (const std::string_view d = PrecisionSuffix(part); !d.empty() && suffix_dtype.empty()) {
-      suffix_dtype = d;
+    if (const std::string_view d = PrecisionSuffix(part); !d.empty()) {
+      // The last precision word decides: "-AWQ-INT4" is int4, and so is the AWQ before it.
+      if (suffix_dtype.empty()) suffix_dtype = d;
     } else if (!IsReleaseSuffix(part) && !IsQuantizationWord(part)) {
       return tl::unexpected(found.error());
     }

@@ -45,4 +45,12 @@ ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuff
   return {NumberStatus::kOk, scaled};
 }
 
+std::string SequenceLengthText(std::string_view text, std::string_view field) {
+  const bool length = field == "seq_len" || field == "input_tokens" || field == "output_tokens";
+  if (!length || text.size() < 2 || (text.back() != 'k' && text.back() != 'K')) {
+    return std::string(text);
+  }
+  return std::string(text.substr(0, text.size() - 1)) + "Ki";
+}
+
 }  // namespace suanli

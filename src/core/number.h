@@ -5,6 +5,7 @@
 #define SUANLI_CORE_NUMBER_H_
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace suanli {
@@ -29,6 +30,12 @@ ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuff
 // The suffixes of amounts users type, on the command line, in HTTP bodies and in scenario files:
 // K (or k), M, B or G, T, P are powers of 1000; Ki, Mi, Gi, Ti powers of 1024 (4Mi = 4,194,304).
 std::span<const NumberSuffix> AmountSuffixes();
+
+// Sequence lengths are written in K of 1024, as context lengths are: "8k context" is 8,192 tokens
+// (Llama 3), "128K" 131,072 (Llama 3.1's max_position_embeddings), InferenceMAX's "8k/1k" shape
+// 8,192 prompt and 1,024 output tokens. For a field that is one (seq_len, input_tokens,
+// output_tokens) a final k or K becomes Ki; any other text is returned as it is.
+std::string SequenceLengthText(std::string_view text, std::string_view field);
 
 }  // namespace suanli
 

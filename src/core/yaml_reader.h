@@ -230,14 +230,15 @@ class YamlReader {
   }
 
   // Num for an amount a user may type with a suffix, as on the command line: "tokens: 40T",
-  // "input_tokens: 2k" (AmountSuffixes). Only for counts whose unit is not in their name: a
-  // memory_gib of "80Gi" would be read as 80 x 2^30 GiB.
+  // "input_tokens: 2k" (AmountSuffixes; a sequence length's k is 1024, SequenceLengthText). Only
+  // for counts whose unit is not in their name: a memory_gib of "80Gi" would be read as 80 x 2^30
+  // GiB.
   double Amount(const YAML::Node& map, std::string_view key, const std::string& path, double lo,
                 double hi, std::optional<double> fallback = std::nullopt) {
     const YAML::Node n = map[std::string(key)];
     if (n && n.IsScalar()) {
       const std::string text = n.as<std::string>();
-      const ScaledNumber v = ParseScaledNumber(text, AmountSuffixes());
+      const ScaledNumber v = ParseScaledNumber(SequenceLengthText(text, key), AmountSuffixes());
       if (v.status == NumberStatus::kOk && !text.empty() &&
           !std::isdigit(static_cast<unsigned char>(text.back()))) {
         if (v.value < lo || v.value > hi) {

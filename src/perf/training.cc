@@ -121,7 +121,7 @@ struct JobConstants {
 Result<JobConstants> Prepare(const TrainingJob& job) {
   JobConstants c;
   const auto& m = *job.model;
-  c.seq = job.seq_len > 0 ? job.seq_len : std::min(m.max_seq_len, kDefaultMaxSeq);
+  c.seq = job.seq_len > 0 ? job.seq_len : DefaultSeqLen(m);
   double gbt = job.global_batch_tokens;
   c.batch_basis = "given";
   if (gbt <= 0) {
@@ -1049,6 +1049,10 @@ MemoryFormats FormatsOf(const Precision& p) {
   out.optimizer = name(p.optimizer);
   out.activations = name(p.activations);
   return out;
+}
+
+int DefaultSeqLen(const catalog::Model& model) {
+  return std::min(model.max_seq_len, kDefaultMaxSeq);
 }
 
 TrainingJob TrainingJobFor(const catalog::Catalog& cat, const catalog::Model& model,

@@ -199,6 +199,9 @@ Result<Precision> PrecisionOf(const TrainingJob& job);
 
 // A job for `model` on `chip` with the catalog's calibration for the chip's
 // family and its training parameters. No system: callers attach one.
+// The sequence length a job trains at when it names none: the model's, at most 8,192.
+int DefaultSeqLen(const catalog::Model& model);
+
 TrainingJob TrainingJobFor(const catalog::Catalog& cat, const catalog::Model& model,
                            const catalog::Chip& chip);
 

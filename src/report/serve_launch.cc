@@ -267,10 +267,14 @@ void TrtllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
 std::vector<std::string> ServeEngines() { return {"vllm", "sglang", "trtllm"}; }
 
 Result<Launch> ServeLaunchFor(const std::string& engine, const perf::InferenceJob& job,
-                              const perf::InferenceEstimate& estimate, int mtp) {
+                              const perf::InferenceEstimate& estimate, int mtp,
+                              double longest_request) {
   Launch out;
   out.stack = engine;
-  const Plan p = MakePlan(job, estimate);
+  Plan p = MakePlan(job, estimate);
+  // Lengths that spread (a reasoning model's outputs) need the longest request's context: a
+  // shorter --max-model-len cuts or refuses the long ones the estimate serves.
+  p.context = std::max(p.context, static_cast<long>(std::ceil(longest_request - 1e-9)));
   if (engine == "vllm") {
     out.command = "vllm serve MODEL";
     VllmArgs(job, estimate, p, mtp, out);

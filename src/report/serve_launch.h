@@ -18,9 +18,11 @@ namespace suanli::report {
 std::vector<std::string> ServeEngines();
 
 // The serve command for `estimate` of `job`. `mtp` draft tokens per step (0: none) turn on the
-// engine's MTP speculative decoding. Errors: an unknown engine (field `emit`).
+// engine's MTP speculative decoding. `longest_request` (prompt + output tokens; 0: the mean
+// request's) sizes the context the engine must hold. Errors: an unknown engine (field `emit`).
 Result<Launch> ServeLaunchFor(const std::string& engine, const perf::InferenceJob& job,
-                              const perf::InferenceEstimate& estimate, int mtp = 0);
+                              const perf::InferenceEstimate& estimate, int mtp = 0,
+                              double longest_request = 0);
 
 }  // namespace suanli::report
 

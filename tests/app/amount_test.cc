@@ -24,6 +24,39 @@ TEST(ParseAmount, SuffixesArePowersOfThousandAndIecOnesOf1024) {
   EXPECT_DOUBLE_EQ(*ParseAmount("-0.5", "f"), -0.5);
 }
 
+// Context lengths are written in K of 1024: Llama 3's "8k context" is 8,192 tokens, Llama 3.1's
+// "128K" is its max_position_embeddings 131,072, InferenceMAX's "8k/1k" shape is 8,192 prompt
+// and 1,024 output tokens. Other fields keep K = 1000.
+TEST(ParseFieldAmount, SequenceLengthsTakeKAs1024) {
+  EXPECT_EQ(*ParseWholeAmount("8k", "seq_len", 1, 1 << 24), 8192);
+  EXPECT_EQ(*ParseWholeAmount("128K", "seq_len", 1, 1 << 24), 131072);
+  EXPECT_EQ(*ParseWholeAmount("4Ki", "seq_len", 1, 1 << 24), 4096);
+  EXPECT_EQ(*ParseWholeAmount("4096", "seq_len", 1, 1 << 24), 4096);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("8k", "input_tokens"), 8192);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("1k", "output_tokens"), 1024);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("1.5k", "input_tokens"), 1536);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("8k", "max_batched_tokens"), 8000);
+  EXPECT_EQ(*ParseWholeAmount("2K", "count", 1, 1 << 24), 2000);
+  auto bad = ParseWholeAmount("8kk", "seq_len", 1, 1 << 24);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "seq_len");
+}
+
+// Shares may be typed as percentages: localize --target 100%, --gpu-memory-utilization 90%.
+TEST(ParseFieldAmount, SharesTakeAPercentSign) {
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("100%", "target"), 1.0);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("90%", "kv_memory_fraction"), 0.9);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("50%", "prefix_cache_hit"), 0.5);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("0.85", "mtp_acceptance"), 0.85);
+  // Not a share: the sign is not part of a number.
+  auto bad = ParseFieldAmount("50%", "tpot_ms");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "tpot_ms");
+  bad = ParseFieldAmount("%", "target");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "target");
+}
+
 TEST(ParseAmount, RejectsWhatIsNotExactlyANumberAndNamesTheField) {
   for (const char* bad : {"", "abc", "8abc", "8.9.1", "nan", "inf", "-inf", "1e400", "M", "16MM",
                           "16 M", " 16", "16Mi ", "0x10", "1,000"}) {

@@ -17,6 +17,7 @@
 #include "catalog/catalog.h"
 #include "core/atomic_file.h"
 #include "core/calendar.h"
+#include "testing.h"
 
 #include <filesystem>
 
@@ -76,6 +77,61 @@ nlohmann::json InferJson(const InferRequest& r) {
   auto j = InferOutcome(r);
   EXPECT_FALSE(j.contains("error")) << j.dump();
   return j;
+}
+
+// The serve command holds the longest request the estimate serves: DeepSeek-R1's outputs spread
+// as MLPerf measured them, cut at 20,000 tokens (S1960), so 1,024 + 20,000 = 21,024, not the
+// mean request's 1,024 + 256 (vLLM would cut the long answers at 1,280 tokens).
+TEST(Engine, EmittedContextHoldsTheLongestRequest) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"h200"};
+  r.count = 8;
+  r.mode = "analytic";
+  r.emit = "vllm";
+  auto j = InferJson(r);
+  const std::string command = j["launch"]["command"].get<std::string>();
+  EXPECT_NE(command.find("--max-model-len 21024"), std::string::npos) << command;
+  // Fixed lengths: the request as given.
+  r.output_dist = "fixed";
+  j = InferJson(r);
+  EXPECT_NE(j["launch"]["command"].get<std::string>().find("--max-model-len 1280"),
+            std::string::npos)
+      << j["launch"].dump();
+}
+
+// Megatron-LM counts the batch in sequences: GPT-3 175B at --global-batch-size 1536 and
+// --seq-length 2048 steps on 1536 x 2048 = 3,145,728 tokens (Narayanan et al. 2021, Table 1).
+TEST(Engine, MegatronGlobalBatchSizeIsSequences) {
+  TrainRequest t;
+  t.model = "gpt3-175b";
+  t.chip = "a100";
+  t.count = 1024;
+  t.tokens = 300e9;
+  t.seq_len = 2048;
+  t.global_batch_size = 1536;
+  t.tp = 8;
+  t.pp = 8;
+  auto out = TheEngine().Train(t, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  EXPECT_EQ(j["requested_batch_tokens"].get<double>(), 3145728.0) << j.dump();
+  EXPECT_EQ(j["global_batch_tokens"].get<double>(), 3145728.0) << j.dump();
+  // Without a sequence length, the model's (GPT-3: 2048) is the one counted.
+  t.seq_len.reset();
+  out = TheEngine().Train(t, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(out->body)["requested_batch_tokens"].get<double>(), 3145728.0);
+  // Sequences and tokens both: which one is meant is unclear, and the error says so.
+  t.global_batch_tokens = 4194304;
+  auto both = TheEngine().Train(t, Json());
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().field, "global_batch_size");
+  t.global_batch_tokens.reset();
+  t.global_batch_size = 0;
+  auto zero = TheEngine().Train(t, Json());
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().field, "global_batch_size");
 }
 
 // An analytic infer request's JSON, or {"error": its message}.
@@ -544,6 +600,26 @@ TEST(Fields, FrameworkNamesAreAliases) {
   ASSERT_TRUE(SetField(TrainFields(), t, "micro_batch_size", FieldValue{2.0}));
   EXPECT_EQ(t.pp, 4);
   EXPECT_EQ(t.micro_batch, 2);
+  // SGLang's and TensorRT-LLM's names where they mean the same field.
+  ASSERT_TRUE(SetField(InferFields(), i, "ep_size", FieldValue{8.0}));
+  ASSERT_TRUE(SetField(InferFields(), i, "mem_fraction_static", FieldValue{0.85}));
+  ASSERT_TRUE(SetField(InferFields(), i, "max_batch_size", FieldValue{256.0}));
+  ASSERT_TRUE(SetField(InferFields(), i, "max_num_tokens", FieldValue{8192.0}));
+  EXPECT_EQ(i.ep, 8);
+  EXPECT_EQ(i.kv_memory_fraction, 0.85);
+  EXPECT_EQ(i.max_num_seqs, 256);
+  EXPECT_EQ(i.max_batched_tokens, 8192);
+  // Megatron-LM's and DeepSpeed's training names.
+  ASSERT_TRUE(SetField(TrainFields(), t, "virtual_pipeline_model_parallel_size", FieldValue{2.0}));
+  ASSERT_TRUE(SetField(TrainFields(), t, "global_batch_size", FieldValue{1536.0}));
+  ASSERT_TRUE(SetField(TrainFields(), t, "zero_stage", FieldValue{3.0}));
+  ASSERT_TRUE(SetField(TrainFields(), t, "train_micro_batch_size_per_gpu", FieldValue{1.0}));
+  EXPECT_EQ(t.interleave, 2);
+  EXPECT_EQ(t.global_batch_size, 1536);
+  EXPECT_EQ(t.zero, 3);
+  EXPECT_EQ(t.micro_batch, 1);
+  ASSERT_TRUE(SetField(TrainFields(), t, "train_batch_size", FieldValue{512.0}));
+  EXPECT_EQ(t.global_batch_size, 512);
   // Still strict: the alias's value is converted as the field's, and an error names the field.
   auto e = SetField(InferFields(), i, "tensor_parallel_size", FieldValue{2.5});
   ASSERT_FALSE(e);
@@ -638,6 +714,28 @@ TEST(Engine, FilesOverTheServersCapAreRefusedBeforeReading) {
   EXPECT_NE(out.error().message.find("at most"), std::string::npos) << out.error().message;
   o.max_file_bytes = 1 << 20;
   ASSERT_TRUE(Engine::Open(o)->Replay(r, Json()));
+}
+
+// --cluster as users type it: Gavel's trace names its types v100, p100 and k80; "V100:8, P100:8,
+// K80:8" (capitals, a space after each comma) is that cluster, not one no job fits.
+TEST(Engine, ClusterTypesTakeTheTracesSpelling) {
+  const std::string trace =
+      testing::SharedDataDir() + "/traces/gavel-fixtures/gavel_100jobs_lam600_seed0_single.trace";
+  SUANLI_REQUIRE_SHARED_DATA(trace);
+  EngineOptions o;
+  o.data_dir = testing::SharedDataDir();
+  auto engine = Engine::Open(o);
+  ASSERT_TRUE(engine);
+  ReplayRequest r;
+  r.trace = trace;
+  r.policy = {"fifo"};
+  r.cluster = "v100:8,p100:8,k80:8";
+  auto as_spelt = engine->Replay(r, Json());
+  ASSERT_TRUE(as_spelt) << as_spelt.error().ToString();
+  r.cluster = "V100:8, P100:8, K80:8";
+  auto typed = engine->Replay(r, Json());
+  ASSERT_TRUE(typed) << typed.error().ToString();
+  EXPECT_EQ(typed->body, as_spelt->body);
 }
 
 TEST(Engine, InlineScenarioWinsOverName) {

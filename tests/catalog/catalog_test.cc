@@ -333,6 +333,10 @@ TEST(CatalogLookupTest, CheckpointPrecisionFromTheName) {
            Case{"Qwen/Qwen2.5-72B-Instruct-AWQ", "qwen2.5-72b", "int4", ""},
            Case{"Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4", "qwen2.5-7b", "int4", ""},
            Case{"Qwen/Qwen2.5-7B-Instruct-GPTQ-Int8", "qwen2.5-7b", "int8", ""},
+           // A method and its bits (hugging-quants' AWQ copies): the last word decides.
+           Case{"hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4", "llama-3.1-70b", "int4", ""},
+           // Baidu's PaddlePaddle release of the same weights.
+           Case{"baidu/ERNIE-4.5-300B-A47B-Paddle", "ernie-4.5-300b-a47b", "bf16", ""},
            // NVIDIA's FP4 DeepSeek-R1 quantizes the MoE layers; the rest stays as released (FP8).
            Case{"nvidia/DeepSeek-R1-FP4", "deepseek-r1", "fp8", "fp4"},
            // The quantized copies InferenceMAX serves (a revision, a preview): the same rule.

@@ -320,8 +320,9 @@ TEST(ScenarioYamlTest, TokenCountsTakeAmountSuffixes) {
            "      output_tokens: 0.5K", "      demand_tokens_per_s: 1.5M", "      chips: [h100]"});
   r = ParseScenario(service, kFile);
   ASSERT_TRUE(r) << r.error().ToString();
-  EXPECT_EQ(r->services[0].input_tokens, 2000);
-  EXPECT_EQ(r->services[0].output_tokens, 500);
+  // Sequence lengths take K as 1024, as on the command line: 2k is 2,048, 0.5K 512.
+  EXPECT_EQ(r->services[0].input_tokens, 2048);
+  EXPECT_EQ(r->services[0].output_tokens, 512);
   EXPECT_EQ(r->services[0].demand_tokens_per_s, 1.5e6);
   ExpectError(Replace(26, "      tokens: 2E"), 26, "workloads.training[0].tokens",
               "expected a number");

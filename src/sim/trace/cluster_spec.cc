@@ -15,7 +15,12 @@ using trace_internal::SplitOn;
 Result<std::vector<Node>> ParseClusterSpec(std::string_view spec) {
   std::vector<Node> nodes;
   for (const auto& part : SplitOn(std::string(spec), ',')) {
-    const auto fields = SplitOn(part, ':');
+    // "v100:8, p100:8": spaces around a type or a count are not part of it.
+    auto fields = SplitOn(part, ':');
+    for (auto& f : fields) {
+      while (!f.empty() && (f.front() == ' ' || f.front() == '\t')) f.erase(0, 1);
+      while (!f.empty() && (f.back() == ' ' || f.back() == '\t')) f.pop_back();
+    }
     if (fields.size() < 2 || fields.size() > 3) {
       return MakeError(Quoted(part) + " is not type:count or type:count:gpus_per_node", "", 0,
                        "--cluster");
