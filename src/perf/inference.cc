@@ -788,6 +788,7 @@ struct Candidate {
   double ttft_p99_unqueued_s = 0;  // the same without waiting for other prompts
   double weights_gib = 0;
   double kv_gib = 0;
+  int instances = 1;  // the instances the clients are dealt over (ClientsPerInstance)
 };
 
 double CapacityBytes(const Context& x, const InferenceLayout& l) {
@@ -1006,13 +1007,16 @@ class BatchSearch {
 // clients dealt unevenly over the instances (ClientsPerInstance): the candidate is the busiest
 // instance's (its batch, step and latencies), its rate per chip the deployment's, the lighter
 // instances' batch searched at their share and an instance with no client serving nothing.
+// `instances`: the instances the clients are dealt over (0: job.chips / l.chips()).
 std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
-                                   double prefill_per_output) {
-  const BatchSearch search(x, l, prefill_per_output);
+                                   double prefill_per_output, int instances = 0) {
+  const ClientShare share =
+      instances > 0 ? ClientsPerInstance(x.job, instances) : ClientsPerInstance(x.job, l);
+  const BatchSearch search(x, l, prefill_per_output, x.job.limits.clients ? share.most : -1);
   if (!search.Fits()) return std::nullopt;
   if (!search.Meets(search.Evaluate(1), true)) return std::nullopt;
   Candidate c = search.Evaluate(search.Largest(true));
-  const ClientShare share = ClientsPerInstance(x.job, l);
+  c.instances = share.instances;
   if (x.job.limits.clients && !share.even()) {
     double lighter = 0;
     if (share.fewest > 0) {
@@ -1026,11 +1030,44 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
   return c;
 }
 
+// Whole instances of `instance` chips for `chips` chips' worth of work.
+long WholeInstances(double chips, long instance) {
+  const long n = static_cast<long>(std::ceil(chips - 1e-9));
+  return (n + instance - 1) / instance * instance;
+}
+
+// Disaggregated decode group `l` whose prompts prefill at `prefill_rate` tokens/s per chip on
+// prefill instances of `prefill_chips`. A deployment of job.chips with a closed loop of clients
+// deals them over its decode instances, and each decode instance needs prefill chips beside it:
+// the decode instances are the most D whose D x l.chips() decode chips and the whole prefill
+// instances for their prompts (D x l.chips() x out per chip x prompt per output / prefill rate)
+// fit in job.chips. Fewer decode instances carry more clients each, a larger batch and more
+// prompts per decode chip, so D is searched down from job.chips / l.chips(); at least 1.
+std::optional<Candidate> DisaggregatedBestBatch(const Context& x, const InferenceLayout& l,
+                                                double prefill_per_output, double prefill_rate,
+                                                int prefill_chips) {
+  const InferenceJob& job = x.job;
+  if (!job.limits.clients || job.chips <= 0 || prefill_rate <= 0 || prefill_chips <= 0) {
+    return BestBatch(x, l, 0);
+  }
+  long d = std::max<long>(1, job.chips / l.chips());
+  for (;;) {
+    std::optional<Candidate> c = BestBatch(x, l, 0, static_cast<int>(d));
+    if (!c || d == 1) return c;
+    const double ratio = c->out_per_chip * prefill_per_output / prefill_rate;
+    const long decode = d * l.chips();
+    if (decode + WholeInstances(decode * ratio, prefill_chips) <= job.chips) return c;
+    d = std::clamp<long>(
+        static_cast<long>(static_cast<double>(job.chips) / (l.chips() * (1 + ratio))), 1, d - 1);
+  }
+}
+
 // The running-batch cap to launch the engine of the chosen candidate with: under live arrivals
 // the largest batch whose steps meet the targets, the prompt queue's wait aside; else its batch.
 int LaunchBatch(const Context& x, const Candidate& c, double prefill_per_output) {
   if (x.job.mode != ServingMode::kServer) return c.batch;
-  return BatchSearch(x, c.layout, prefill_per_output).Largest(false);
+  const int clients = x.job.limits.clients ? ClientsPerInstance(x.job, c.instances).most : -1;
+  return BatchSearch(x, c.layout, prefill_per_output, clients).Largest(false);
 }
 
 std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceConstraints& fixed,
@@ -1099,12 +1136,17 @@ Result<void> CheckLayout(const InferenceJob& job, const InferenceLayout& l) {
 }  // namespace
 
 ClientShare ClientsPerInstance(const InferenceJob& job, const InferenceLayout& layout) {
+  return ClientsPerInstance(job,
+                            job.chips > 0 && layout.chips() > 0
+                                ? static_cast<int>(std::max<long>(1, job.chips / layout.chips()))
+                                : 1);
+}
+
+ClientShare ClientsPerInstance(const InferenceJob& job, int instances) {
   ClientShare share;
   if (!job.limits.clients) return share;
   const long clients = *job.limits.clients;
-  if (job.chips > 0 && layout.chips() > 0) {
-    share.instances = static_cast<int>(std::max<long>(1, job.chips / layout.chips()));
-  }
+  share.instances = std::max(1, instances);
   share.fewest = static_cast<int>(clients / share.instances);
   const int extra = static_cast<int>(clients % share.instances);
   share.most = share.fewest + (extra > 0 ? 1 : 0);
@@ -1290,24 +1332,35 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   double best_prefill_rate = 0;
   InferenceLayout best_prefill_layout;
   bool any_fits = false;
-  auto consider = [&](const InferenceLayout& l) {
-    ++e.layouts_evaluated;
+  // The prefill side first: a disaggregated decode group's instances count the prefill chips
+  // beside it (DisaggregatedBestBatch).
+  auto prefill = [&](const InferenceLayout& l) {
     if (CapacityBytes(x, l) > 0) any_fits = true;
     const double rate = PrefillRate(x, l);
     if (CapacityBytes(x, l) > 0 && rate > best_prefill_rate) {
       best_prefill_rate = rate;
       best_prefill_layout = l;
     }
-    auto c = BestBatch(x, l, job.disaggregate ? 0 : prefill_per_output);
+  };
+  auto consider = [&](const InferenceLayout& l) {
+    ++e.layouts_evaluated;
+    auto c = job.disaggregate ? DisaggregatedBestBatch(x, l, prefill_per_output, best_prefill_rate,
+                                                       best_prefill_layout.chips())
+                              : BestBatch(x, l, prefill_per_output);
     if (c) rates.emplace_back(c->out_per_chip, l);
     if (c && (!best || c->out_per_chip > best->out_per_chip)) best = c;
   };
+  for (const auto& l : layouts) prefill(l);
   for (const auto& l : layouts) consider(l);
   // Weights too large for tensor parallelism inside one scale-up domain (Llama 3.1 405B in BF16
   // on 80 GB parts): split the layers into pipeline stages, as few as fit.
   for (int pp = 2; !any_fits && !fixed.pp && pp <= std::min(16, job.model->layers); pp *= 2) {
+    std::vector<InferenceLayout> staged;
     for (const auto& l : Layouts(job, fixed, pp)) {
-      if (!CheckLayout(job, l)) continue;
+      if (CheckLayout(job, l)) staged.push_back(l);
+    }
+    for (const auto& l : staged) prefill(l);
+    for (const auto& l : staged) {
       layouts.push_back(l);
       consider(l);
     }
@@ -1350,7 +1403,13 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   e.launch_batch = LaunchBatch(x, c, job.disaggregate ? 0 : prefill_per_output);
   e.memory_max_batch = c.memory_batch;
   e.engine_max_batch =
-      EngineBatch(job, c.layout, e.disaggregated ? 0.0 : ComputedPrompt(job) / job.output_tokens);
+      EngineBatch(job, c.layout, e.disaggregated ? 0.0 : ComputedPrompt(job) / job.output_tokens,
+                  job.limits.clients ? ClientsPerInstance(job, c.instances).most : -1);
+  if (job.chips > 0) {
+    e.instances = job.limits.clients
+                      ? c.instances
+                      : static_cast<int>(std::max<long>(1, job.chips / c.layout.chips()));
+  }
   e.tpot_ms = c.step_s / TokensPerDecodeStep(job) * 1000;
   e.tokens_per_decode_step = TokensPerDecodeStep(job);
   e.weights_gib_per_chip = c.weights_gib;
@@ -1427,15 +1486,12 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   if (job.demand_tokens_per_s) {
     // Whole instances: decode (or aggregated) chips for the output rate, and
     // when disaggregated, prefill chips for the prompts those produce.
-    auto whole = [](double chips, long instance) {
-      const long n = static_cast<long>(std::ceil(chips - 1e-9));
-      return (n + instance - 1) / instance * instance;
-    };
     const long decode_chips =
-        whole(*job.demand_tokens_per_s / e.decode_tokens_per_s_per_chip, e.layout.chips());
+        WholeInstances(*job.demand_tokens_per_s / e.decode_tokens_per_s_per_chip, e.layout.chips());
     long chips = decode_chips;
     if (job.disaggregate) {
-      chips += whole(decode_chips * e.prefill_chips_per_decode_chip, e.prefill_layout.chips());
+      chips +=
+          WholeInstances(decode_chips * e.prefill_chips_per_decode_chip, e.prefill_layout.chips());
     }
     e.chips_for_demand = chips;
   }

@@ -203,6 +203,10 @@ struct InferenceEstimate {
   double output_tokens_per_s_per_chip = 0;
   double input_tokens_per_s_per_chip = 0;
   double prefill_chips_per_decode_chip = 0;  // disaggregated only
+  // With job.chips: the instances a closed loop's clients are dealt over (ClientsPerInstance).
+  // Aggregated, job.chips / layout.chips(); disaggregated, the decode instances that fit in
+  // job.chips with the whole prefill instances their prompts need. 0 without job.chips.
+  int instances = 0;
   double ttft_ms = 0;
   double tpot_ms = 0;
   int max_batch = 0;  // concurrent sequences per attention group
@@ -315,7 +319,10 @@ inline constexpr int kMaxNearLayouts = 2;
 // --max-concurrency count the requests in flight against the whole endpoint), dealt out as
 // evenly as whole requests go: 8 over 2 instances, 4 each; 8 over 3, 3 on two and 2 on one; 4
 // over 8, 1 on four and none on the other four. Without job.chips, one instance's. Every layout
-// the search compares thus carries the same total load.
+// the search compares thus carries the same total load. A disaggregated instance is a decode
+// group and the prefill chips its prompts need, so a deployment of job.chips holds fewer decode
+// instances than job.chips / layout.chips() (InferenceEstimate::instances; the second form deals
+// over a given count).
 struct ClientShare {
   int instances = 1;  // job.chips / layout.chips(), or 1 without job.chips
   int most = 0;       // clients of the busiest instances
@@ -324,6 +331,7 @@ struct ClientShare {
   bool even() const { return busiest == instances; }
 };
 ClientShare ClientsPerInstance(const InferenceJob& job, const InferenceLayout& layout);
+ClientShare ClientsPerInstance(const InferenceJob& job, int instances);
 
 Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
                                             const InferenceConstraints& fixed);

@@ -43,6 +43,7 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
   if (e.disaggregated) {
     j["prefill_layout"] = LayoutJson(e.prefill_layout);
     j["prefill_chips_per_decode_chip"] = Round(e.prefill_chips_per_decode_chip, 4);
+    if (e.instances > 0) j["decode_instances"] = e.instances;
   }
   j["prefill_tokens_per_s_per_chip"] = Round(e.prefill_tokens_per_s_per_chip);
   j["decode_tokens_per_s_per_chip"] = Round(e.decode_tokens_per_s_per_chip);
@@ -232,12 +233,12 @@ std::string SimulationText(const ServingSimulation& s) {
 
 // Who bounds the batch: "vllm", "the engine", "64 clients", "vllm and 64 clients", with a
 // deployment of several instances "32 of the 64 clients" (the busiest instance's share).
-std::string EngineLimitSubject(const perf::InferenceJob& job, const perf::InferenceLayout& l) {
+std::string EngineLimitSubject(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
   const auto& limits = job.limits;
   const bool engine = limits.max_num_seqs || limits.max_batched_tokens;
   const std::string name = limits.engine.empty() ? std::string("the engine") : limits.engine;
   if (!limits.clients) return name;
-  const perf::ClientShare share = perf::ClientsPerInstance(job, l);
+  const perf::ClientShare share = perf::ClientsPerInstance(job, std::max(1, e.instances));
   const std::string clients = share.instances > 1
                                   ? fmt::format("{} of the {} clients", share.most, *limits.clients)
                                   : fmt::format("{} clients", *limits.clients);
@@ -341,6 +342,12 @@ std::string InferenceText(const InferenceReport& r) {
         "prefill chips per decode chip\n",
         e.prefill_layout.tp, e.prefill_layout.ep, e.prefill_layout.chips(), e.layout.tp,
         e.layout.ep, e.layout.chips(), e.prefill_chips_per_decode_chip);
+    if (e.instances > 0 && job.limits.clients) {
+      out += fmt::format(
+          "the {} chips hold {} decode instance{} and their prefill chips; the clients are dealt "
+          "over the decode instances\n",
+          job.chips, e.instances, e.instances == 1 ? "" : "s");
+    }
   } else {
     out += fmt::format("layout: tp {} ep {} dp {}{} ({} chip{} per instance)\n", e.layout.tp,
                        e.layout.ep, e.layout.dp,
@@ -358,7 +365,7 @@ std::string InferenceText(const InferenceReport& r) {
             fmt::format(
                 "{} sequences ({} fit in memory{})", e.max_batch, e.memory_max_batch,
                 e.engine_max_batch > 0
-                    ? fmt::format(", {}{} {}", EngineLimitSubject(*r.job, e.layout),
+                    ? fmt::format(", {}{} {}", EngineLimitSubject(*r.job, e),
                                   r.job->limits.clients ? " allow" : " allows", e.engine_max_batch)
                     : "")});
   t.AddRow({"memory per chip",

@@ -1076,6 +1076,26 @@ TEST(Engine, NearTiedLayoutsAreRankedBySimulation) {
 // at tp 4 is 2 instances with 4 each, simulated as one instance of 4 (the same run as 4 chips
 // with 4 in flight, so the same rate per chip); 4 requests/s on them is 2 each; a closed loop's
 // --requests 100 is 50 an instance. Without --count the deployment is one instance.
+// Disaggregated, the deployment's clients are dealt over the decode instances that fit in --count
+// beside their prefill chips (perf::InferenceEstimate::instances; the hand calculation is
+// InferenceClients.ADisaggregatedInstanceCountsItsPrefillChips): 32 on 16 H100 at tp 1, 8192 / 64
+// tokens, are 4 decode instances of 8 (11 prefill chips), not 16 of 2.
+TEST(Engine, ADisaggregatedDeploymentDealsItsClientsOverItsDecodeInstances) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 16;
+  r.tp = 1;
+  r.input_tokens = 8192;
+  r.output_tokens = 64;
+  r.disaggregate = true;
+  r.concurrency = 32;
+  const auto j = InferJson(r);
+  EXPECT_EQ(j["decode_instances"].get<int>(), 4);
+  EXPECT_EQ(j["max_batch"].get<int>(), 8);
+  EXPECT_FALSE(j["simulation"]["skipped"].get<std::string>().empty());
+}
+
 TEST(Engine, TheDeploymentsLoadIsSharedByItsInstances) {
   InferRequest r;
   r.model = "llama-3.1-8b";

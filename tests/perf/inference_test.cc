@@ -1433,4 +1433,52 @@ TEST(InferenceClients, AnUnevenDealIsTheInstancesMean) {
   EXPECT_EQ(e->max_batch, 3);
 }
 
+// Disaggregated, an instance is a decode group and the prefill chips its prompts need, so a
+// deployment's clients are dealt over fewer decode instances than --count / decode chips. By hand:
+// Llama 3.1 8B on 16 H100 at tp 1, 8192 in / 64 out (128 prompt tokens per output token), 32
+// clients, prefill 36,072 tokens/s per chip; r(k) the decode rate per chip of one instance with
+// k in flight (630.7, 700.4, 763.7 for 6, 7, 8). 5 decode instances (7, 7, 6, 6, 6): mean 658.5,
+// 5 x 658.5 x 128 / 36,072 = 11.7 -> 12 prefill chips, 17 > 16. 4 (8 each): 4 x 763.7 x 128 /
+// 36,072 = 10.8 -> 11, 15 <= 16: 4 decode instances of 8 clients. Before: 16 of 2 each.
+TEST(InferenceClients, ADisaggregatedInstanceCountsItsPrefillChips) {
+  const auto job_of = [](long chips, int clients) {
+    InferenceJob job = Job("llama-3.1-8b", "h100");
+    job.disaggregate = true;
+    job.input_tokens = 8192;
+    job.output_tokens = 64;
+    job.chips = chips;
+    job.limits.clients = clients;
+    return job;
+  };
+  const auto r = [&](int clients) {
+    auto e = EstimateInference(job_of(0, clients), Tp(1));
+    EXPECT_TRUE(e) << clients;
+    return e ? e->decode_tokens_per_s_per_chip : 0.0;
+  };
+  auto e = EstimateInference(job_of(16, 32), Tp(1));
+  ASSERT_TRUE(e);
+  const double prefill = e->prefill_tokens_per_s_per_chip;
+  EXPECT_NEAR(prefill, 36072, 1);
+  EXPECT_EQ(e->instances, 4);
+  EXPECT_EQ(e->engine_max_batch, 8);
+  EXPECT_EQ(e->max_batch, 8);
+  EXPECT_NEAR(e->decode_tokens_per_s_per_chip, r(8), 1e-9 * r(8));
+  EXPECT_LE(4 + std::ceil(4 * r(8) * 128 / prefill), 16);
+  const double five = (2 * r(7) + 3 * r(6)) / 5;
+  EXPECT_GT(5 + std::ceil(5 * five * 128 / prefill), 16);
+  EXPECT_NEAR(e->prefill_chips_per_decode_chip, r(8) * 128 / prefill, 1e-9);
+  // Without --count, one decode instance takes every client, as aggregated.
+  auto one = EstimateInference(job_of(0, 8), Tp(1));
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->instances, 0);
+  EXPECT_EQ(one->engine_max_batch, 8);
+  // Aggregated, the instances are --count / chips per instance.
+  InferenceJob agg = job_of(16, 32);
+  agg.disaggregate = false;
+  auto a = EstimateInference(agg, Tp(1));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->instances, 16);
+  EXPECT_EQ(a->engine_max_batch, 2);
+}
+
 }  // namespace suanli::perf

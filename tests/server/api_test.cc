@@ -54,6 +54,19 @@ TEST(Api, TrainAnswersWhatTheEngineAnswers) {
   EXPECT_EQ(json::parse(typed.body)["chips"].get<long>(), 2048);
 }
 
+// The HTTP door takes the same deal of a disaggregated deployment's clients as the CLI.
+TEST(Api, ADisaggregatedDeploymentsClientsAreDealtOverItsDecodeInstances) {
+  Api api(TheEngine(), {});
+  auto r = Post(api, "/v1/infer",
+                R"({"model": "llama-3.1-8b", "chip": "h100", "count": 16, "tp": 1,
+                    "input_tokens": 8192, "output_tokens": 64, "disaggregate": true,
+                    "concurrency": 32})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto j = json::parse(r.body);
+  EXPECT_EQ(j["decode_instances"].get<int>(), 4);
+  EXPECT_EQ(j["max_batch"].get<int>(), 8);
+}
+
 TEST(Api, EveryCommandRouteMatchesTheEngine) {
   Api api(TheEngine(), {});
   app::InferRequest i;
