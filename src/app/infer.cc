@@ -629,6 +629,19 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.kv_memory_fraction = *r.kv_memory_fraction;
     limits.fraction_of_free_memory = false;  // as the flag's help says: of the whole HBM
   }
+  if (r.kv_free_memory_fraction) {
+    if (r.kv_memory_fraction) {
+      return tl::unexpected(FieldError(
+          "kv_free_memory_fraction",
+          "give one of kv_memory_fraction (a share of HBM: vLLM's gpu_memory_utilization, "
+          "SGLang's mem_fraction_static) and kv_free_memory_fraction (a share of what the "
+          "weights leave: TensorRT-LLM's free_gpu_memory_fraction)"));
+    }
+    if (!(*r.kv_free_memory_fraction > 0 && *r.kv_free_memory_fraction <= 1))
+      return tl::unexpected(FieldError("kv_free_memory_fraction", "must be in (0, 1]"));
+    limits.kv_memory_fraction = *r.kv_free_memory_fraction;
+    limits.fraction_of_free_memory = true;
+  }
   if (!r.kv_admission.empty()) {
     if (r.kv_admission != "reserve" && r.kv_admission != "optimistic") {
       return tl::unexpected(FieldError(

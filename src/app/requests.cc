@@ -170,9 +170,16 @@ const std::vector<Field<InferRequest>>& InferFields() {
                    "most tokens per engine step, prompt chunks included (default: the engine's)"),
               {"max_num_batched_tokens", "max_num_tokens"}),
       Aliases(Bind("kv_memory_fraction", &R::kv_memory_fraction,
-                   "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization "
+                   "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization and "
+                   "SGLang's mem_fraction_static "
                    "(default: the engine's)"),
               {"gpu_memory_utilization", "mem_fraction_static"}),
+      Aliases(Bind("kv_free_memory_fraction", &R::kv_free_memory_fraction,
+                   "share for the KV cache of the memory the weights and the runtime leave, as "
+                   "TensorRT-LLM's KvCacheConfig free_gpu_memory_fraction (trtllm-bench's "
+                   "kv_cache_free_gpu_mem_fraction); instead of --kv-memory-fraction (default: "
+                   "the engine's)"),
+              {"free_gpu_memory_fraction", "kv_cache_free_gpu_mem_fraction"}),
       Bind("no_chunked_prefill", &R::no_chunked_prefill,
            "compute each prompt whole, in a step whose token budget holds it (default: the "
            "engine's; chunked without one)"),

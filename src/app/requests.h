@@ -65,6 +65,9 @@ struct InferRequest {
   std::string engine;
   std::optional<int> max_num_seqs;
   std::optional<double> max_batched_tokens, kv_memory_fraction;
+  // TensorRT-LLM's KvCacheConfig free_gpu_memory_fraction: a share of what the weights (and
+  // activations) leave, not of HBM; excludes kv_memory_fraction.
+  std::optional<double> kv_free_memory_fraction;
   bool no_chunked_prefill = false;     // the simulator computes each prompt whole
   std::optional<int> scheduler_steps;  // decode steps per scheduler call (vLLM multi-step)
   std::string cuda_graph_batch_sizes;  // "128,256,...": decode batches padded to these sizes

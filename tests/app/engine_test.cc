@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -968,6 +969,50 @@ TEST(EngineLimits, MemoryFractionSizesTheKvCacheByHand) {
   const auto v = InferJson(r);
   EXPECT_EQ(v["engine"], "vllm");
   EXPECT_EQ(v["engine_max_batch"], 1024);  // 8192 / 5 = 1638 is not the binding one
+}
+
+// The engines size the KV cache from different bases (S2640, S2641): vLLM's
+// gpu_memory_utilization and SGLang's mem_fraction_static are shares of all HBM for weights and
+// KV (--kv-memory-fraction), TensorRT-LLM's free_gpu_memory_fraction a share of what the weights
+// and the runtime leave (--kv-free-memory-fraction; the trtllm engine's default 0.9). A GB300
+// running TensorRT-LLM at trtllm-bench's 0.95 holds 0.95 / 0.90 the sequences of the default and
+// --emit trtllm passes 0.95 on; --emit vllm turns the same KV room into a share of HBM. 0.95 of
+// HBM is another room, and giving both is refused.
+TEST(EngineLimits, TensorRtLlmsFreeMemoryFractionIsOfWhatTheWeightsLeave) {
+  InferRequest r;
+  r.model = "llama-3.1-405b";
+  r.chip = {"gb300"};
+  r.count = 4;
+  r.tp = 4;
+  r.dtype = "fp4";
+  r.mode = "analytic";
+  r.engine = "trtllm";
+  const auto base = InferJson(r);
+  r.kv_free_memory_fraction = 0.95;
+  r.emit = "trtllm";
+  const auto free = InferJson(r);
+  const double m90 = base["memory_max_batch"].get<double>();
+  EXPECT_NEAR(free["memory_max_batch"].get<double>(), m90 * 0.95 / 0.9, 1.5);
+  EXPECT_NE(free.dump().find("free_gpu_memory_fraction: 0.95"), std::string::npos) << free.dump();
+  r.emit = "vllm";
+  const auto vllm = InferJson(r);
+  const double memory = vllm["memory_capacity_gib"].get<double>();
+  const double weights = vllm["weights_gib_per_chip"].get<double>();
+  const double kv = vllm["kv_cache_gib_per_chip"].get<double>();
+  const double share = std::ceil((weights + kv + 2) / memory * 100 - 1e-9) / 100;
+  char flag[64];
+  std::snprintf(flag, sizeof flag, "--gpu-memory-utilization %.2f", share);
+  EXPECT_NE(vllm.dump().find(flag), std::string::npos) << share << " " << vllm.dump();
+  InferRequest hbm = r;
+  hbm.emit.clear();
+  hbm.kv_free_memory_fraction.reset();
+  hbm.kv_memory_fraction = 0.95;
+  const double of_hbm = InferJson(hbm)["memory_max_batch"].get<double>();
+  EXPECT_GT(std::abs(of_hbm - free["memory_max_batch"].get<double>()), 2);
+  hbm.kv_free_memory_fraction = 0.95;
+  const auto both = InferOutcome(hbm);
+  ASSERT_TRUE(both.contains("error"));
+  EXPECT_NE(both.dump().find("kv_free_memory_fraction"), std::string::npos) << both.dump();
 }
 
 // With no --engine a chip runs the engine its family is deployed on (data/engines.yaml
