@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "app/internal.h"
 #include "catalog/catalog.h"
@@ -100,6 +101,11 @@ Result<std::string> Engine::RequestPath(const std::string& path, const std::stri
   return (std::filesystem::path(*options_.file_root) / p).string();
 }
 
+const std::vector<std::string>& Engine::CatalogKinds() {
+  static const std::vector<std::string> kinds = {"chips", "systems", "models", "engines", "stacks"};
+  return kinds;
+}
+
 Result<Output> Engine::Catalog(const CatalogRequest& r, const RunContext& c) const {
   const bool json = c.format == Format::kJson;
   Output out;
@@ -114,9 +120,9 @@ Result<Output> Engine::Catalog(const CatalogRequest& r, const RunContext& c) con
   } else if (r.what == "stacks") {
     out.body = json ? report::StacksJson(*catalog_) : report::StacksTable(*catalog_);
   } else {
-    return tl::unexpected(
-        internal::FieldError("what", "unknown catalog '" + r.what.substr(0, 60) +
-                                         "'; expected chips, systems, models, engines or stacks"));
+    return tl::unexpected(internal::FieldError(
+        "what", fmt::format("unknown catalog '{}'; expected {}", r.what.substr(0, 60),
+                            fmt::join(CatalogKinds(), ", "))));
   }
   return out;
 }

@@ -88,6 +88,8 @@ class Engine {
   static Result<Engine> Open(const EngineOptions& options);
 
   Result<Output> Catalog(const CatalogRequest& r, const RunContext& c) const;
+  // The catalogs Catalog() lists, in the order the CLI and the HTTP API show them.
+  static const std::vector<std::string>& CatalogKinds();
   Result<Output> Train(const TrainRequest& r, const RunContext& c) const;
   Result<Output> Infer(const InferRequest& r, const RunContext& c) const;
   Result<Output> Forecast(const ForecastRequest& r, const RunContext& c) const;

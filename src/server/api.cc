@@ -1,6 +1,7 @@
 #include "server/api.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -244,12 +245,14 @@ Api::Api(const app::Engine& engine, ApiOptions options)
 Api::~Api() = default;
 
 std::string Api::RouteOf(const std::string& path) {
-  static const char* kRoutes[] = {
-      "/v1/train",     "/v1/infer",         "/v1/forecast",       "/v1/localize",
-      "/v1/replay",    "/v1/catalog/chips", "/v1/catalog/models", "/v1/catalog/systems",
-      "/v1/scenarios", "/v1/openapi.json",  "/healthz",           "/metrics"};
+  static const char* kRoutes[] = {"/v1/train",        "/v1/infer",  "/v1/forecast",
+                                  "/v1/localize",     "/v1/replay", "/v1/scenarios",
+                                  "/v1/openapi.json", "/healthz",   "/metrics"};
   for (const char* r : kRoutes) {
     if (path == r) return r;
+  }
+  for (const std::string& what : app::Engine::CatalogKinds()) {
+    if (path == "/v1/catalog/" + what) return path;
   }
   return "other";
 }
@@ -336,8 +339,10 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   if (path.rfind("/v1/catalog/", 0) == 0) {
     if (!get) return wrong_method("GET");
     const std::string what = path.substr(12);
-    if (what != "chips" && what != "models" && what != "systems") {
-      return ErrorResponse(404, Error{"no such route; catalogs are chips, models and systems"});
+    const auto& kinds = app::Engine::CatalogKinds();
+    if (std::find(kinds.begin(), kinds.end(), what) == kinds.end()) {
+      return ErrorResponse(
+          404, Error{fmt::format("no such route; catalogs are {}", fmt::join(kinds, ", "))});
     }
     return answer(engine_.Catalog({what}, json_out));
   }

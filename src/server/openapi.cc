@@ -1,6 +1,7 @@
 // The OpenAPI 3 document, from the same field lists the CLI makes its flags from.
 #include <nlohmann/json.hpp>
 
+#include "app/engine.h"
 #include "app/requests.h"
 #include "server/api.h"
 
@@ -107,7 +108,7 @@ std::string Api::OpenApi() {
   paths["/v1/cluster/import"] =
       Post("accelerators per type, their use and Kueue quotas from Kubernetes objects",
            RequestSchema(app::ClusterImportFields()), false);
-  for (const char* what : {"chips", "models", "systems"}) {
+  for (const std::string& what : app::Engine::CatalogKinds()) {
     paths[std::string("/v1/catalog/") + what] =
         Get(std::string("the catalog's ") + what + " with sources");
   }

@@ -93,7 +93,8 @@ TEST(Api, EveryCommandRouteMatchesTheEngine) {
   l.target = 0.82;
   EXPECT_EQ(Post(api, "/v1/localize", R"({"sector": "ai-accelerators", "target": 0.82})").body,
             TheEngine().Localize(l, kJson)->body);
-  for (const char* what : {"chips", "models", "systems"}) {
+  // Every catalog the CLI lists, engines and stacks too (they were CLI-only until session 20).
+  for (const char* what : {"chips", "models", "systems", "engines", "stacks"}) {
     auto r = Get(api, std::string("/v1/catalog/") + what);
     ASSERT_EQ(r.status, 200) << what;
     EXPECT_EQ(r.body, TheEngine().Catalog({what}, kJson)->body);
