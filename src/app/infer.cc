@@ -1,6 +1,7 @@
 // infer: one model served on one chip (or a comparison of chips), through the analytic serving
 // model, and through the request-level simulator in the offline, server and interactive modes.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
@@ -116,6 +117,20 @@ double LongestRequest(const InferRequest& r, const catalog::Model& model) {
 }
 
 // The simulator's knobs: each in range, and none given where it has no effect.
+// An engine named for chips it does not run on (TensorRT-LLM on an AMD GPU) is refused, not priced.
+Result<void> EngineRunsOnEveryChip(const catalog::Catalog& cat,
+                                   const catalog::ServingEngine& engine, const InferRequest& r,
+                                   const std::string& field) {
+  for (const auto& id : r.chip) {
+    auto chip = cat.FindChip(id);
+    if (!chip || catalog::RunsOn(engine, **chip)) continue;
+    return tl::unexpected(FieldError(
+        field, fmt::format("{} runs on chip families {}; {} is {}", engine.name,
+                           fmt::join(engine.runs_on, ", "), (*chip)->id, (*chip)->family)));
+  }
+  return {};
+}
+
 Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model) {
   if (r.mtp < 0 || r.mtp > 8) return tl::unexpected(FieldError("mtp", "must be from 0 to 8"));
   if (r.mtp_acceptance && !(*r.mtp_acceptance >= 0 && *r.mtp_acceptance <= 1)) {
@@ -565,6 +580,11 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       return tl::unexpected(
           FieldError("emit", "prints one deployment's command; not with compare"));
     }
+    if (auto engine = cat.FindEngine(r.emit)) {
+      if (auto runs = EngineRunsOnEveryChip(cat, **engine, r, "emit"); !runs) {
+        return tl::unexpected(runs.error());
+      }
+    }
   }
   if (r.power_cap_w && !(*r.power_cap_w > 0)) {
     return tl::unexpected(FieldError("power_cap_w", "must be a positive number of watts"));
@@ -590,6 +610,9 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   if (!engine_id.empty() && engine_id != "none") {
     auto engine = WithField(cat.FindEngine(engine_id), "engine");
     if (!engine) return tl::unexpected(engine.error());
+    if (auto runs = EngineRunsOnEveryChip(cat, **engine, r, "engine"); !runs) {
+      return tl::unexpected(runs.error());
+    }
     limits.engine = (*engine)->id;
     limits.fraction_of_free_memory = (*engine)->fraction_of_free_memory;
     limits.optimistic_admission = (*engine)->kv_admission == "optimistic";

@@ -163,6 +163,11 @@ Result<void> Catalog::Validate() const {
   for (const ServingEngine& e : engines_) {
     if (auto r = check_sources("engine", e.id, e.sources, "source"); !r) return r;
     for (const auto& family : e.default_families) {
+      if (!e.runs_on.empty() &&
+          std::find(e.runs_on.begin(), e.runs_on.end(), family) == e.runs_on.end()) {
+        return fail("engine", e.id, "default family '" + family + "' is not in runs_on",
+                    "default_families");
+      }
       for (const ServingEngine& other : engines_) {
         if (&other == &e) break;
         if (std::find(other.default_families.begin(), other.default_families.end(), family) !=
@@ -408,6 +413,11 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
 }
 Result<const ServingEngine*> Catalog::FindEngine(std::string_view id) const {
   return FindById(engines_, id, "engine");
+}
+
+bool RunsOn(const ServingEngine& engine, const Chip& chip) {
+  const auto& f = engine.runs_on;
+  return f.empty() || std::find(f.begin(), f.end(), chip.family) != f.end();
 }
 
 const ServingEngine* Catalog::DefaultEngineOf(const Chip& chip) const {

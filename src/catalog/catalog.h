@@ -36,6 +36,9 @@ struct Source {
   std::string url;
 };
 
+// Whether the engine runs on the chip's family at all (its runs_on; empty: any family).
+bool RunsOn(const ServingEngine& engine, const Chip& chip);
+
 class Catalog {
  public:
   // The catalog compiled into the binary.

@@ -97,6 +97,9 @@ struct ServingEngine {
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).
   std::vector<std::string> default_families;
+  // Chip families the engine runs on at all (TensorRT-LLM: NVIDIA's; MindIE: Ascend's); empty:
+  // any. A request naming the engine on another family is refused rather than priced as if it ran.
+  std::vector<std::string> runs_on;
   // Under attention data parallel with expert parallel MoE, the ranks' tokens reach the experts by
   // an all-gather of every rank's tokens (in the format the experts take them) and return by a
   // reduce-scatter of the 16-bit outputs (TensorRT-LLM's CutlassFusedMoE without multi-node

@@ -683,6 +683,7 @@ class YamlLoader : public YamlReader {
                "graph_layer_us",
                "moe_layer_us",
                "default_families",
+               "runs_on",
                "moe_dp_allgather",
                "version",
                "source",
@@ -725,6 +726,7 @@ class YamlLoader : public YamlReader {
       }
     }
     e.default_families = Strings(n, "default_families", path);
+    e.runs_on = Strings(n, "runs_on", path);
     e.moe_dp_allgather = Bool(n, "moe_dp_allgather", path, false);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";

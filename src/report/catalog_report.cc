@@ -236,6 +236,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
                        {"moe_dp_allgather", e.moe_dp_allgather},
                        {"default_families", e.default_families},
+                       {"runs_on", e.runs_on},
                        {"version", e.version},
                        {"sources", e.sources},
                        {"notes", e.notes}});

@@ -67,6 +67,44 @@ TEST(Engine, TrainAndInferRefuseTheSameSystemForAChip) {
   ASSERT_TRUE(TheEngine().Infer(i, Json())) << "infer refused hgx-h800";
 }
 
+// An engine named for chips it does not run on is refused, field named, rather than priced as if
+// TensorRT-LLM ran on an AMD GPU (data/engines.yaml runs_on: TensorRT-LLM NVIDIA's GPUs only,
+// S2660; MindIE and vLLM-Ascend Ascend NPUs only). `--emit` is held to the same rule; an engine
+// without runs_on (vLLM, SGLang) runs anywhere, SGLang on Ascend 910C as published (S2063).
+TEST(Engine, InferRefusesAnEngineOnChipsItDoesNotRunOn) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"mi300x"};
+  r.mode = "analytic";
+  r.engine = "trtllm";
+  auto out = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "engine");
+  EXPECT_NE(out.error().message.find("mi300x is cdna3"), std::string::npos) << out.error().message;
+  r.engine.clear();
+  r.emit = "trtllm";
+  out = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "emit");
+  r.emit.clear();
+  for (const char* engine : {"mindie", "vllm-ascend"}) {
+    r.chip = {"h100"};
+    r.engine = engine;
+    out = TheEngine().Infer(r, Json());
+    ASSERT_FALSE(out) << engine;
+    EXPECT_EQ(out.error().field, "engine");
+    EXPECT_NE(out.error().message.find("h100 is hopper"), std::string::npos) << engine;
+    r.chip = {"ascend-910c"};
+    EXPECT_TRUE(TheEngine().Infer(r, Json())) << engine << " on ascend-910c";
+  }
+  r.chip = {"ascend-910c"};
+  r.engine = "sglang";
+  EXPECT_TRUE(TheEngine().Infer(r, Json()));
+  r.chip = {"l40s"};
+  r.engine = "trtllm";
+  EXPECT_TRUE(TheEngine().Infer(r, Json()));
+}
+
 // An infer request's JSON, or {"error": its message}.
 nlohmann::json InferOutcome(const InferRequest& r) {
   auto out = TheEngine().Infer(r, Json());

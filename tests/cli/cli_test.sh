@@ -389,6 +389,8 @@ expect_bad "infer --adp-balance-timeout-iters with one group" \
   infer --model llama-3.1-8b --chip h100 --mode server --adp-balance-timeout-iters 9
 expect_bad "infer --emit unknown engine" "--emit.*unknown engine 'mindie'.*vllm, sglang or trtllm" \
   infer --model llama-3.1-8b --chip h100 --emit mindie
+expect_bad "infer --engine trtllm on an AMD GPU" "--engine: TensorRT-LLM.*runs on chip families.*mi300x is cdna3" \
+  infer --model llama-3.1-8b --chip mi300x --engine trtllm
 expect_bad "infer --emit with --compare" "--emit.*not with compare" \
   infer --model llama-3.1-8b --chip h100,h20 --compare --emit vllm
 mkdir -p "$TMP/badattn"

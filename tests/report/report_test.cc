@@ -123,6 +123,12 @@ TEST(ReportEnginesTest, ShowDefaultFamilies) {
   const json* sglang = FindById(j["engines"], "sglang");
   ASSERT_NE(sglang, nullptr);
   EXPECT_TRUE((*sglang)["default_families"].empty());
+  // The families an engine runs on at all: TensorRT-LLM NVIDIA's (S2660), SGLang any (empty).
+  EXPECT_TRUE((*sglang)["runs_on"].empty());
+  const json* trtllm = FindById(j["engines"], "trtllm");
+  ASSERT_NE(trtllm, nullptr);
+  EXPECT_EQ((*trtllm)["runs_on"],
+            json::array({"volta", "turing", "ampere", "ada", "hopper", "blackwell"}));
   const std::string table = EnginesTable(Builtin());
   EXPECT_NE(table.find("default on"), std::string::npos);
   bool ascend_row = false;
