@@ -116,7 +116,6 @@ double LongestRequest(const InferRequest& r, const catalog::Model& model) {
   return context > 0 ? std::min(total, context) : total;
 }
 
-// The simulator's knobs: each in range, and none given where it has no effect.
 // An engine named for chips it does not run on (TensorRT-LLM on an AMD GPU) is refused, not priced.
 Result<void> EngineRunsOnEveryChip(const catalog::Catalog& cat,
                                    const catalog::ServingEngine& engine, const InferRequest& r,
@@ -131,6 +130,7 @@ Result<void> EngineRunsOnEveryChip(const catalog::Catalog& cat,
   return {};
 }
 
+// The simulator's knobs: each in range, and none given where it has no effect.
 Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model) {
   if (r.mtp < 0 || r.mtp > 8) return tl::unexpected(FieldError("mtp", "must be from 0 to 8"));
   if (r.mtp_acceptance && !(*r.mtp_acceptance >= 0 && *r.mtp_acceptance <= 1)) {
@@ -345,6 +345,8 @@ Result<report::ServingSimulation> SimulateDeployment(
   // perf::ClientsPerInstance; a rate split evenly, each instance's arrivals Poisson at its share);
   // without, the deployment is one instance. One instance is simulated and the rate per chip is
   // the deployment's.
+  // The instances the load is split over (a rate too, so not ClientShare's, which is 1 without
+  // clients).
   const int instances = job.chips > 0 ? static_cast<int>(job.chips / e.layout.chips()) : 1;
   if (job.chips > 0) s.instances = instances;
   const perf::ClientShare share = perf::ClientsPerInstance(job, e.layout);
@@ -434,9 +436,7 @@ Result<report::ServingSimulation> SimulateDeployment(
         lighter = light->output_tokens_per_s;
         s.runs = 2;
       }
-      deployment_output_tokens_per_s = (share.busiest * result->output_tokens_per_s +
-                                        (share.instances - share.busiest) * lighter) /
-                                       share.instances;
+      deployment_output_tokens_per_s = share.MeanRate(result->output_tokens_per_s, lighter);
       s.workload += fmt::format(
           " ({} simulated; percentiles of the busiest, output tokens/s per chip over all)",
           share.fewest > 0 ? "each share" : "the busiest; the others idle");

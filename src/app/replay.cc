@@ -1,6 +1,5 @@
 // replay and trace synth: scheduling policies on cluster traces.
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -16,6 +15,7 @@
 #include "catalog/catalog.h"
 #include "core/atomic_file.h"
 #include "core/memory.h"
+#include "core/text.h"
 #include "report/html_report.h"
 #include "report/replay_report.h"
 #include "sim/engine/fill.h"
@@ -143,16 +143,13 @@ void TraceSpelling(const std::vector<sim::Job>& jobs, std::vector<sim::Node>& no
     for (const auto& [type, _] : j.steps_per_s) known.insert(type);
   }
   known.erase("*");
-  const auto lower = [](std::string s) {
-    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-  };
   for (auto& n : nodes) {
     if (known.count(n.type)) continue;
+    const std::string typed = ToLower(n.type);
     std::string match;
     int matches = 0;
     for (const auto& k : known) {
-      if (lower(k) == lower(n.type)) {
+      if (ToLower(k) == typed) {
         match = k;
         ++matches;
       }

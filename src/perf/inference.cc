@@ -1023,9 +1023,7 @@ std::optional<Candidate> BestBatch(const Context& x, const InferenceLayout& l,
       const BatchSearch fewer(x, l, prefill_per_output, share.fewest);
       lighter = fewer.Evaluate(fewer.Largest(true)).out_per_chip;
     }
-    c.out_per_chip =
-        (share.busiest * c.out_per_chip + (share.instances - share.busiest) * lighter) /
-        share.instances;
+    c.out_per_chip = share.MeanRate(c.out_per_chip, lighter);
   }
   return c;
 }

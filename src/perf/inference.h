@@ -329,6 +329,11 @@ struct ClientShare {
   int busiest = 1;    // how many instances carry `most`
   int fewest = 0;     // clients of each other instance (most - 1; all carry `most` when even)
   bool even() const { return busiest == instances; }
+  // The deployment's mean of a rate per instance: `most_rate` on the busiest instances,
+  // `fewest_rate` on the others (0 for an instance with no client).
+  double MeanRate(double most_rate, double fewest_rate) const {
+    return (busiest * most_rate + (instances - busiest) * fewest_rate) / instances;
+  }
 };
 ClientShare ClientsPerInstance(const InferenceJob& job, const InferenceLayout& layout);
 ClientShare ClientsPerInstance(const InferenceJob& job, int instances);
