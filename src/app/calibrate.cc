@@ -1246,11 +1246,11 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         const std::vector<std::string> workloads =
             key.first ? std::vector<std::string>{"serving"}
                       : std::vector<std::string>{"training", "training-searched"};
-        for (const std::string& work : workloads) {
+        for (const std::string& workload : workloads) {
           error_cells += fmt::format(
               "    - {{family: {}, workload: {}, kind: {}, cases: {}, bias: 0, sigma: {:.4g}, "
               "source: \"measured: leave-one-out rms log error of {} runs ({}, {})\"}}\n",
-              families[f], work, key.second ? "moe" : "dense", errors.size(), rms(errors),
+              families[f], workload, key.second ? "moe" : "dense", errors.size(), rms(errors),
               errors.size(), fmt::join(files, ", "), date);
         }
       }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "app/engine.h"
 #include "app/requests.h"
@@ -422,8 +424,20 @@ int main(int argc, char** argv) {
     }
     return fmt::format("suanli: error: {}\nRun with --help for more information.\n", message);
   });
+  // Flags as Python frameworks spell them (vLLM's argument parser takes --tensor_parallel_size
+  // for --tensor-parallel-size; configs are written with underscores): every flag here is
+  // hyphenated, so an underscore in a flag's name (not its value) is a hyphen.
+  std::vector<std::string> spelled(argv, argv + argc);
+  for (std::size_t i = 1; i < spelled.size() && spelled[i] != "--"; ++i) {
+    std::string& arg = spelled[i];
+    if (arg.rfind("--", 0) != 0) continue;
+    const std::size_t name_end = std::min(arg.find('='), arg.size());
+    std::replace(arg.begin(), arg.begin() + static_cast<std::ptrdiff_t>(name_end), '_', '-');
+  }
+  std::vector<char*> spelled_argv;
+  for (auto& arg : spelled) spelled_argv.push_back(arg.data());
   try {
-    app.parse(argc, argv);
+    app.parse(argc, spelled_argv.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -21,6 +21,13 @@ namespace {
 
 RunContext Json() { return {Format::kJson, nullptr}; }
 
+// The engine over the built-in catalog plus the overlay folder `dir`.
+auto OpenWith(const std::string& dir) {
+  EngineOptions options;
+  options.catalog_dir = dir;
+  return Engine::Open(options);
+}
+
 const Engine& Shipped() {
   static const Engine e = *Engine::Open({});
   return e;
@@ -147,7 +154,7 @@ const nlohmann::json* Parameter(const nlohmann::json& j, const std::string& name
 // the fit must find the efficiencies again, within the noise.
 TEST(Calibrate, RecoversKnownParametersFromSyntheticMeasurements) {
   const double matmul = 0.55, attention = 0.40, memory = 0.62;  // shipped: 0.65, 0.5, 0.75
-  const auto truth = *Engine::Open({.catalog_dir = TrueHopper(matmul, attention, memory)});
+  const auto truth = *OpenWith(TrueHopper(matmul, attention, memory));
   const double noise[] = {1.02, 0.985, 1.01, 0.99, 1.015, 0.98, 1.005, 0.995, 1.01, 0.99, 1.02};
   std::string yaml = "measurements:\n";
   const auto setups = Setups();
@@ -210,7 +217,7 @@ std::string TrueHgxH100(double scale_up, double scale_out) {
 // times a fixed +-2 % noise, give them back; the overlay carries them as a whole system entry.
 TEST(Calibrate, RecoversCollectiveEfficienciesPerSystem) {
   const double scale_up = 0.5, scale_out = 0.45;  // shipped: 0.8 and 0.8
-  const auto truth = *Engine::Open({.catalog_dir = TrueHgxH100(scale_up, scale_out)});
+  const auto truth = *OpenWith(TrueHgxH100(scale_up, scale_out));
   const std::string common =
       "model: llama-3-8b, chip: h100, seq_len: 4096, pp: 1, cp: 1, zero: 1, micro_batch: 1, "
       "recompute: full, schedule: 1f1b, dtype: bf16";
@@ -268,7 +275,7 @@ TEST(Calibrate, RecoversCollectiveEfficienciesPerSystem) {
   auto written = Shipped().Calibrate(write, Json());
   ASSERT_TRUE(written) << written.error().ToString();
   ASSERT_TRUE(WriteFilesAtomically({{written->files[0].path, written->files[0].content, true}}));
-  const auto overlay = Engine::Open({.catalog_dir = r.output});
+  const auto overlay = OpenWith(r.output);
   ASSERT_TRUE(overlay) << overlay.error().ToString();
   const auto& sys = **overlay->catalog().FindSystem("hgx-h100");
   EXPECT_NEAR(sys.scale_up.efficiency, (*up)["fitted"].get<double>(), 1e-4);
@@ -310,7 +317,7 @@ TEST(Calibrate, OverlayChangesTrainAndInferAsItsParametersSay) {
   ASSERT_EQ(out->files.size(), 1u);
   ASSERT_TRUE(WriteFilesAtomically({{out->files[0].path, out->files[0].content, true}}));
   const auto j = nlohmann::json::parse(out->body);
-  const auto overlay = Engine::Open({.catalog_dir = r.output});
+  const auto overlay = OpenWith(r.output);
   ASSERT_TRUE(overlay) << overlay.error().ToString();
   const std::vector<std::pair<int, std::string>> rows = {
       {4, "step_time_s"}, {0, "step_time_s"}, {7, "output_tokens_per_s_per_chip"}};
@@ -331,7 +338,9 @@ TEST(Calibrate, OverlayChangesTrainAndInferAsItsParametersSay) {
     if (!p["identified"]) continue;
     EXPECT_NE(std::find(cal.fitted.begin(), cal.fitted.end(), p["name"].get<std::string>()),
               cal.fitted.end());
-    if (p["name"] == "matmul_efficiency") EXPECT_NEAR(cal.matmul_efficiency, p["fitted"], 1e-5);
+    if (p["name"] == "matmul_efficiency") {
+      EXPECT_NEAR(cal.matmul_efficiency, p["fitted"], 1e-5);
+    }
   }
   // The model's own error for forecasts: the two training runs' held-out rms log error; one
   // serving run is too few, so the serving error stays the shipped one.
@@ -471,7 +480,7 @@ TEST(Calibrate, CsvFormsAndErrors) {
 TEST(Calibrate, AscendFitImprovesTheHeldOutPublishedResult) {
   const std::string root = std::string(SUANLI_TEST_DATA_DIR) + "/..";
   const std::string examples = root + "/examples/calibrate";
-  const auto day_one = Engine::Open({.catalog_dir = examples + "/day-one"});
+  const auto day_one = OpenWith(examples + "/day-one");
   ASSERT_TRUE(day_one) << day_one.error().ToString();
   CalibrateRequest fit;
   fit.measurements = {examples + "/ascend-910c.yaml"};
@@ -480,7 +489,7 @@ TEST(Calibrate, AscendFitImprovesTheHeldOutPublishedResult) {
   auto out = day_one->Calibrate(fit, Json());
   ASSERT_TRUE(out) << out.error().ToString();
   ASSERT_TRUE(WriteFilesAtomically({{out->files[0].path, out->files[0].content, true}}));
-  const auto fitted = Engine::Open({.catalog_dir = fit.output});
+  const auto fitted = OpenWith(fit.output);
   ASSERT_TRUE(fitted) << fitted.error().ToString();
 
   CalibrateRequest held_out;
@@ -515,7 +524,7 @@ TEST(Calibrate, AscendFitImprovesTheHeldOutPublishedResult) {
 TEST(Calibrate, AscendTrainingFitImprovesTheHeldOutDenseRuns) {
   const std::string examples = std::string(SUANLI_TEST_DATA_DIR) + "/../examples/calibrate";
   // The family before its training efficiency was fitted on these runs (it ships fitted now).
-  const auto before_fit = Engine::Open({.catalog_dir = examples + "/ascend-910-before"});
+  const auto before_fit = OpenWith(examples + "/ascend-910-before");
   ASSERT_TRUE(before_fit) << before_fit.error().ToString();
   CalibrateRequest fit;
   fit.measurements = {examples + "/ascend-910b-mindspeed.yaml"};
@@ -524,7 +533,7 @@ TEST(Calibrate, AscendTrainingFitImprovesTheHeldOutDenseRuns) {
   auto out = before_fit->Calibrate(fit, Json());
   ASSERT_TRUE(out) << out.error().ToString();
   ASSERT_TRUE(WriteFilesAtomically({{out->files[0].path, out->files[0].content, true}}));
-  const auto fitted = Engine::Open({.catalog_dir = fit.output});
+  const auto fitted = OpenWith(fit.output);
   ASSERT_TRUE(fitted) << fitted.error().ToString();
   // The training efficiency is what the runs identify, and it moved.
   const double fitted_matmul = fitted->catalog().CalibrationFor("ascend-910").matmul_efficiency;
@@ -634,7 +643,7 @@ TEST(Calibrate, FitsAChipFigureTheCatalogLacks) {
   auto out = Shipped().Calibrate(r, Json());
   ASSERT_TRUE(out) << out.error().ToString();
   ASSERT_TRUE(WriteFilesAtomically({{out->files[0].path, out->files[0].content, true}}));
-  const auto overlay = Engine::Open({.catalog_dir = r.output});
+  const auto overlay = OpenWith(r.output);
   ASSERT_TRUE(overlay) << overlay.error().ToString() << "\n" << out->files[0].content;
   const auto* h100 = *overlay->catalog().FindChip("h100");
   const auto* shipped = *Shipped().catalog().FindChip("h100");
@@ -680,7 +689,7 @@ TEST(Calibrate, FitsAnUnknownPeakAndTheOverlayPredictsWithIt) {
   EXPECT_LE((*f)["bounds"][1].get<double>(), 1000);
   EXPECT_LT((*f)["fitted"].get<double>(), (*f)["shipped"].get<double>());
   ASSERT_TRUE(WriteFilesAtomically({{out->files[0].path, out->files[0].content, true}}));
-  const auto overlay = Engine::Open({.catalog_dir = r.output});
+  const auto overlay = OpenWith(r.output);
   ASSERT_TRUE(overlay) << overlay.error().ToString() << "\n" << out->files[0].content;
   const double after = j["measurements"][0]["predicted_after"];
   EXPECT_NEAR(Predict(*overlay, {"train", run}, "step_time_s"), after, 1e-4 * after);

@@ -714,6 +714,21 @@ else
   not_ok "infer -o writes the stdout content" "exit $RC" "stderr: ${ERR:0:300}"
 fi
 
+# Flags as vLLM's parser and framework configs spell them: underscores for hyphens, the value
+# untouched (a file name keeps its underscores).
+run infer --model llama-3.1-70b --chip h100 --count 8 --mode analytic --json \
+  --tensor-parallel-size 4 --max-num-seqs 64 --gpu-memory-utilization 0.85
+cp "$TMP/stdout" "$TMP/hyphens.json"
+run infer --model llama-3.1-70b --chip h100 --count 8 --mode analytic --json \
+  --tensor_parallel_size 4 --max_num_seqs=64 --gpu_memory_utilization 0.85 -o "$TMP/under_score.json"
+if [ "$RC" -eq 0 ] && [ -s "$TMP/hyphens.json" ] && cmp -s "$TMP/hyphens.json" "$TMP/under_score.json" &&
+  grep -q '"tp": 4' "$TMP/hyphens.json"; then
+  ok "infer takes --tensor_parallel_size and --max_num_seqs=64 as their hyphenated flags"
+else
+  not_ok "infer takes --tensor_parallel_size and --max_num_seqs=64 as their hyphenated flags" \
+    "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
 run "${INFER[@]}"
 if [ "$RC" -eq 0 ] && grep -q "output tokens/s per chip" <<<"$OUT"; then
   ok "infer prints a summary table"
