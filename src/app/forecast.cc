@@ -7,6 +7,7 @@
 #include "app/internal.h"
 #include "catalog/catalog.h"
 #include "core/atomic_file.h"
+#include "core/text.h"
 #include "plan/forecast.h"
 #include "report/forecast_report.h"
 #include "report/html_report.h"
@@ -64,7 +65,7 @@ Result<Output> Engine::Forecast(const ForecastRequest& r, const RunContext& c) c
     }
     auto text = WithField(supply::BuiltinScenarioText(name), field);
     if (!text) return tl::unexpected(text.error());
-    return std::make_pair(*text, "builtin:" + name + ".yaml");
+    return std::make_pair(*text, "builtin:" + ToLower(name) + ".yaml");
   };
   auto base_text = !r.scenario_yaml.empty()
                        ? Result<std::pair<std::string, std::string>>(

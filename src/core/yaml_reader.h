@@ -251,6 +251,20 @@ class YamlReader {
     return Num(map, key, path, lo, hi, fallback);
   }
 
+  // Number for a quantity with no unit in its name (chips delivered, a fleet's count), a suffix
+  // as on the command line allowed: "per_period: 2K" is 2,000 (AmountSuffixes).
+  double AmountNumber(const YAML::Node& n, const std::string& path) {
+    if (n.IsScalar()) {
+      const std::string text = n.as<std::string>();
+      const ScaledNumber v = ParseScaledNumber(text, AmountSuffixes());
+      if (v.status == NumberStatus::kOk && !text.empty() &&
+          !std::isdigit(static_cast<unsigned char>(text.back()))) {
+        return v.value;
+      }
+    }
+    return Number(n, path);
+  }
+
   int Int(const YAML::Node& map, std::string_view key, const std::string& path, int lo, int hi,
           std::optional<int> fallback = std::nullopt) {
     const double v =

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/text.h"
 #include "supply/builtin_scenarios.h"
 #include "supply/supply_reader.h"
 
@@ -78,7 +79,7 @@ class ScenarioLoader : public SupplyReader {
         CheckKeys(n, p, {"chip", "count", "source", "note"});
         place_item(n, p);
         place(n, "chip", p);
-        s.fleet.push_back({NormalizeId(Text(n, "chip", p, true)), Num(n, "count", p, 0, 1e8),
+        s.fleet.push_back({NormalizeId(Text(n, "chip", p, true)), Amount(n, "count", p, 0, 1e8),
                            Strings(n, "source", p)});
       });
     }
@@ -190,8 +191,8 @@ class ScenarioLoader : public SupplyReader {
               TrainingRun r;
               workload(n, p, "a training run", r.name, r.model, r.dtypes, r.chips);
               r.tokens = Amount(n, "tokens", p, 1, 1e18);
-              r.min_chips = Num(n, "min_chips", p, 1, 1e8, 1);
-              r.max_chips = Num(n, "max_chips", p, 1, 1e8);
+              r.min_chips = Amount(n, "min_chips", p, 1, 1e8, 1);
+              r.max_chips = Amount(n, "max_chips", p, 1, 1e8);
               if (r.max_chips < r.min_chips)
                 Fail("max_chips is below min_chips", n["max_chips"], Join(p, "max_chips"));
               r.earliest_start = n["earliest_start"] ? DateField(n, "earliest_start", p) : s.start;
@@ -453,10 +454,14 @@ std::vector<std::string> BuiltinScenarioNames() {
   return names;
 }
 
+// Built-in names are lower case; "China-2026" is the same scenario.
 Result<Scenario> BuiltinScenario(std::string_view name) {
+  const std::string wanted = ToLower(name);
   for (const auto& f : BuiltinScenarioFiles()) {
     std::string file(f.name);
-    if (file.substr(0, file.rfind('.')) == name) return ParseScenario(f.content, "builtin:" + file);
+    if (file.substr(0, file.rfind('.')) == wanted) {
+      return ParseScenario(f.content, "builtin:" + file);
+    }
   }
   return MakeError("unknown scenario '" + std::string(name) +
                    "'; built in: " + JoinOr(BuiltinScenarioNames()) +
@@ -464,9 +469,10 @@ Result<Scenario> BuiltinScenario(std::string_view name) {
 }
 
 Result<std::string> BuiltinScenarioText(std::string_view name) {
+  const std::string wanted = ToLower(name);
   for (const auto& f : BuiltinScenarioFiles()) {
     std::string file(f.name);
-    if (file.substr(0, file.rfind('.')) == name) return std::string(f.content);
+    if (file.substr(0, file.rfind('.')) == wanted) return std::string(f.content);
   }
   return MakeError("unknown scenario '" + std::string(name.substr(0, 60)) +
                    "'; built in: " + JoinOr(BuiltinScenarioNames()));

@@ -38,7 +38,7 @@ class SupplyReader : public YamlReader {
     const YAML::Node n = map[std::string(key)];
     if (!n || n.IsNull()) Fail("missing required distribution", map, path);
     if (n.IsScalar()) {
-      const double v = Number(n, path);
+      const double v = AmountNumber(n, path);
       if (v < 0) Fail("a supply quantity cannot be negative", n, path);
       return Distribution::Fixed(v);
     }
@@ -56,12 +56,12 @@ class SupplyReader : public YamlReader {
         Fail(kind + " expects a list of " + std::to_string(size) + " numbers", v, Join(path, kind));
       }
       std::vector<double> out;
-      for (size_t i = 0; i < size; ++i) out.push_back(Number(v[i], Join(path, kind)));
+      for (size_t i = 0; i < size; ++i) out.push_back(AmountNumber(v[i], Join(path, kind)));
       return out;
     };
     Distribution d;
     if (kind == "fixed") {
-      d = Distribution::Fixed(Number(v, Join(path, kind)));
+      d = Distribution::Fixed(AmountNumber(v, Join(path, kind)));
     } else if (kind == "uniform") {
       const auto x = list(2);
       if (x[1] < x[0]) Fail("uniform [a, b] needs a <= b", v, Join(path, kind));
@@ -74,7 +74,7 @@ class SupplyReader : public YamlReader {
     } else if (kind == "lognormal") {
       if (!v.IsMap()) Fail("lognormal expects {median: m, sigma: s}", v, Join(path, kind));
       CheckKeys(v, Join(path, kind), {"median", "sigma"});
-      d = {Distribution::Kind::kLognormal, Num(v, "median", Join(path, kind), 1e-12, 1e15), 0,
+      d = {Distribution::Kind::kLognormal, Amount(v, "median", Join(path, kind), 1e-12, 1e15), 0,
            Num(v, "sigma", Join(path, kind), 0, 5)};
     } else {
       Fail("unknown distribution '" + kind + "'; expected fixed, uniform, triangular or lognormal",

@@ -330,6 +330,27 @@ TEST(ScenarioYamlTest, TokenCountsTakeAmountSuffixes) {
               "out of range");
 }
 
+// Chip counts take the same suffixes (K = 1,000: no sequence length here), in a fleet, a
+// delivery's distribution and a run's chip bounds; "--set fleet.0.count=10K" goes through here.
+TEST(ScenarioYamlTest, ChipCountsTakeAmountSuffixes) {
+  auto lines = kBase;
+  lines[9] = "  - {chip: h100, count: 10K}";
+  lines[14] = "    per_period: {triangular: [1k, 1.5K, 2K]}";
+  lines[27] = "      min_chips: 1K";
+  lines[28] = "      max_chips: 4K";
+  auto r = ParseScenario(Text(lines), kFile);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->fleet[0].count, 10000);
+  EXPECT_EQ(r->deliveries[0].per_period.a, 1000);
+  EXPECT_EQ(r->deliveries[0].per_period.c, 1500);
+  EXPECT_EQ(r->deliveries[0].per_period.b, 2000);
+  EXPECT_EQ(r->training[0].min_chips, 1000);
+  EXPECT_EQ(r->training[0].max_chips, 4000);
+  ExpectError(Replace(10, "  - {chip: h100, count: 10Q}"), 10, "fleet[0].count",
+              "expected a number");
+  ExpectError(Replace(15, "    per_period: -2K"), 15, "deliveries[0].per_period", "negative");
+}
+
 // A list as a key (`? [a, b]`) failed as yaml-cpp's "bad conversion" wherever a loader read
 // the key; now it is an error at the key.
 TEST(ScenarioYamlTest, KeysAreNames) {
@@ -462,6 +483,10 @@ TEST(ScenarioYamlTest, BuiltinScenariosParse) {
     EXPECT_GT(s->horizon, 0);
     EXPECT_FALSE(s->training.empty() && s->services.empty());
   }
+  // Names are lower case; a user's capitals are the same scenario.
+  auto typed = BuiltinScenario("China-2026");
+  ASSERT_TRUE(typed) << typed.error().ToString();
+  EXPECT_EQ(typed->name, "china-2026");
   auto bad = BuiltinScenario("china-2025");
   ASSERT_FALSE(bad);
   EXPECT_TRUE(Contains(bad.error().message, "china-2026")) << bad.error().message;
