@@ -10,7 +10,7 @@ Each case runs through `suanli train` twice:
 Prints one row per case, then the median and largest absolute error and the refusals per run
 (issue 12's target for the published setups: median at most 12 %, each at most 30 %, no refusal
 of a setup that ran). A refusal is scored as a 100 % miss.
-Usage: bench/training_accuracy.py [--suanli PATH] [--only TEXT] [--json FILE]
+Usage: bench/training_accuracy.py [--suanli PATH] [--only TEXT] [--json FILE] [--catalog DIR]
 """
 import argparse
 import json
@@ -52,8 +52,9 @@ def args_of(case, published):
     return out
 
 
-def run(suanli, argv):
-    p = subprocess.run([suanli, "train", *argv, "--json"], cwd=ROOT, capture_output=True, text=True)
+def run(suanli, argv, catalog=""):
+    extra = ["--catalog", catalog] if catalog else []
+    p = subprocess.run([suanli, "train", *argv, *extra, "--json"], cwd=ROOT, capture_output=True, text=True)
     if p.returncode != 0:
         return None, (p.stderr or p.stdout).strip().splitlines()[-1][:240]
     return json.loads(p.stdout), None
@@ -82,6 +83,7 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--json", default="", help="also write the rows to this file")
     ap.add_argument("--markdown", action="store_true", help="print the rows as a Markdown table")
+    ap.add_argument("--catalog", default="", help="overlay directory passed to every run (experiments)")
     ap.add_argument("--verbose", action="store_true", help="print the layouts the model chose")
     a = ap.parse_args()
     cases = yaml.safe_load(open(os.path.join(HERE, "training_heldout_cases.yaml")))["cases"]
@@ -99,7 +101,7 @@ def main():
         line = f"{case['name']:30s} {pub:10.1f}"
         notes = []
         for mode in ("published", "user"):
-            est, err = run(a.suanli, args_of(case, mode == "published"))
+            est, err = run(a.suanli, args_of(case, mode == "published"), a.catalog)
             v = est[metric] if est else None
             row["as_set_up" if mode == "published" else "as_typed"] = v
             if v is None:
