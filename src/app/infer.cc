@@ -616,7 +616,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.engine = (*engine)->id;
     limits.fraction_of_free_memory = (*engine)->fraction_of_free_memory;
     limits.optimistic_admission = (*engine)->kv_admission == "optimistic";
-    limits.chunked_prefill = (*engine)->chunked_prefill;
+    limits.chunked_prefill = (*engine)->chunked_prefill || r.enable_chunked_prefill;
     limits.eager_layer_us = (*engine)->eager_layer_us;
     limits.eager_launch_layer_us = (*engine)->eager_launch_layer_us;
     limits.step_floor_layer_us = (*engine)->step_floor_layer_us;
@@ -836,7 +836,10 @@ Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::I
   return again;
 }
 
-Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest& r) {
+Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest& typed) {
+  auto resolved = ResolveFrameworkFlags(cat, typed);
+  if (!resolved) return tl::unexpected(resolved.error());
+  const InferRequest& r = *resolved;
   auto formats = CheckInferRequest(cat, r);
   if (!formats) return tl::unexpected(formats.error());
   if (r.chip.size() != 1 || r.compare) {
@@ -857,7 +860,18 @@ Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest
 
 }  // namespace internal
 
-Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
+Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) const {
+  std::string llm_api_options;
+  if (!typed.extra_llm_api_options.empty()) {
+    auto path = RequestPath(typed.extra_llm_api_options, "extra_llm_api_options");
+    if (!path) return tl::unexpected(path.error());
+    auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, "extra_llm_api_options");
+    if (!text) return tl::unexpected(text.error());
+    llm_api_options = std::move(*text);
+  }
+  auto resolved = internal::ResolveFrameworkFlags(*catalog_, typed, llm_api_options);
+  if (!resolved) return tl::unexpected(resolved.error());
+  const InferRequest& r = *resolved;
   auto formats = internal::CheckInferRequest(*catalog_, r);
   if (!formats) return tl::unexpected(formats.error());
   // Rows point at their jobs: the jobs must not move once rows exist.

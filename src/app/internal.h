@@ -65,6 +65,12 @@ struct InferFormats {
   perf::EngineLimits limits;  // the serving engine's, with the request's overrides
   const catalog::Model* draft_model = nullptr;
 };
+// The request with the launch flags engines spell their own way (SGLang's --tp-size,
+// vLLM's --speculative-config, ...) turned into its fields; first, before any check.
+// `llm_api_options`: the text of the request's extra_llm_api_options file, when it names one.
+Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
+                                           const std::string& llm_api_options = "");
+
 Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferRequest& r);
 perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& r,
                                const InferFormats& formats, const catalog::Chip& chip);

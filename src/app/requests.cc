@@ -131,8 +131,9 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("attention_dtype", &R::attention_dtype,
            "attention, dense layers and embeddings in another format (default: --dtype; as "
            "released when --dtype is the release's expert format)"),
-      Bind("kv_dtype", &R::kv_dtype,
-           "KV cache: bf16, fp8 or int8 (default: 8-bit with 8-bit or smaller weights)"),
+      Aliases(Bind("kv_dtype", &R::kv_dtype,
+                   "KV cache: bf16, fp8 or int8 (default: 8-bit with 8-bit or smaller weights)"),
+              {"kv_cache_dtype"}),
       Bind("tpot_ms", &R::tpot_ms, "time-per-output-token target (server: p99; offline: mean)"),
       Bind("ttft_ms", &R::ttft_ms, "time-to-first-token target"),
       Bind("mode", &R::mode,
@@ -151,11 +152,14 @@ const std::vector<Field<InferRequest>>& InferFields() {
       // data-parallel groups too (tp x dp here). Their expert parallel size is ep.
       Aliases(Bind("tp", &R::tp, "tensor parallel size"), {"tensor_parallel_size"}),
       Aliases(Bind("ep", &R::ep, "expert parallel size (MoE; = tp * dp)"), {"ep_size"}),
-      Bind("dp", &R::dp, "attention data-parallel groups per instance (MoE)"),
+      Aliases(Bind("dp", &R::dp,
+                   "attention data-parallel groups per instance (MoE; on a dense model, "
+                   "replicas)"),
+              {"data_parallel_size"}),
       Aliases(Bind("pp", &R::pp,
                    "pipeline stages per attention group (default 1, or the fewest that fit the "
                    "weights)"),
-              {"pipeline_parallel_size"}),
+              {"pipeline_parallel_size", "pp_size"}),
       Bind("demand_tokens_per_s", &R::demand_tokens_per_s, "output tokens per second to serve"),
       Bind("chip_hour_usd", &R::chip_hour_usd,
            "price of one chip-hour (default: catalog price amortized)"),
@@ -168,7 +172,7 @@ const std::vector<Field<InferRequest>>& InferFields() {
               {"max_batch_size"}),  // TensorRT-LLM's, per attention group as here
       Aliases(Bind("max_batched_tokens", &R::max_batched_tokens,
                    "most tokens per engine step, prompt chunks included (default: the engine's)"),
-              {"max_num_batched_tokens", "max_num_tokens"}),
+              {"max_num_batched_tokens", "max_num_tokens", "chunked_prefill_size"}),
       Aliases(Bind("kv_memory_fraction", &R::kv_memory_fraction,
                    "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization and "
                    "SGLang's mem_fraction_static "
@@ -179,7 +183,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
                    "TensorRT-LLM's KvCacheConfig free_gpu_memory_fraction (trtllm-bench's "
                    "kv_cache_free_gpu_mem_fraction); instead of --kv-memory-fraction (default: "
                    "the engine's)"),
-              {"free_gpu_memory_fraction", "kv_cache_free_gpu_mem_fraction"}),
+              {"free_gpu_memory_fraction", "kv_cache_free_gpu_mem_fraction",
+               "kv_cache_free_gpu_memory_fraction"}),
       Bind("no_chunked_prefill", &R::no_chunked_prefill,
            "compute each prompt whole, in a step whose token budget holds it (default: the "
            "engine's; chunked without one)"),
@@ -192,9 +197,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "cuda_graph_config batch_sizes with enable_padding): a decode-only step runs as the "
            "smallest size that holds its batch, with attention data parallel the largest "
            "group's (default: none, batches run as they are)"),
-      Bind("enforce_eager", &R::enforce_eager,
-           "no CUDA graphs, every step's kernels launched one by one from the host (vLLM's "
-           "--enforce-eager): a step takes at least the engine's launch time (default: off)"),
+      Aliases(Bind("enforce_eager", &R::enforce_eager,
+                   "no CUDA graphs, every step's kernels launched one by one from the host (vLLM's "
+                   "--enforce-eager, SGLang's --disable-cuda-graph): a step takes at least the "
+                   "engine's launch time (default: off)"),
+              {"disable_cuda_graph"}),
       Bind("kv_admission", &R::kv_admission,
            "how the simulated engine admits a request: reserve (KV room for its whole output "
            "first, never preempted: TensorRT-LLM's GUARANTEED_NO_EVICT) or optimistic (room for "
@@ -250,6 +257,54 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "host link per chip, GB/s one way (default 50: PCIe Gen5 x16 in practice)"),
       Bind("seed", &R::seed, "random seed of the simulated workload (default 1)"),
       Bind("timing", &R::timing, "add the simulator's wall-clock seconds (sim_wall_s)"),
+      // Serve-command flags (docs/inference-model.md "Flags from a serve command").
+      Bind("tp_size", &R::tp_size,
+           "GPUs per pipeline stage of an instance, as SGLang's --tp-size and trtllm-serve's "
+           "--tp_size count them: tp, or tp x dp with --enable-dp-attention / "
+           "--enable-attention-dp (instead of --tp)"),
+      Bind("dp_size", &R::dp_size,
+           "SGLang's --dp-size: with --enable-dp-attention the attention groups sharing "
+           "--tp-size GPUs (dp); without it, replicas"),
+      Bind("enable_dp_attention", &R::enable_dp_attention,
+           "SGLang's DP attention: --dp-size groups over --tp-size GPUs"),
+      Bind("enable_attention_dp", &R::enable_attention_dp,
+           "TensorRT-LLM's enable_attention_dp: each of --tp_size GPUs its own attention group"),
+      Bind("enable_expert_parallel", &R::enable_expert_parallel,
+           "vLLM's: the experts spread over tp x dp GPUs (ep = tp x dp; default: searched)"),
+      Bind("enable_chunked_prefill", &R::enable_chunked_prefill,
+           "prompts split across steps by the token budget, also where the engine's default "
+           "is whole prompts (TensorRT-LLM)"),
+      Bind("max_running_requests", &R::max_running_requests,
+           "SGLang's server-wide running requests, divided over the attention groups (instead "
+           "of --max-num-seqs, which is a group's)"),
+      Aliases(Bind("max_model_len", &R::max_model_len,
+                   "longest prompt + output the engine admits (vLLM; SGLang's --context-length, "
+                   "TensorRT-LLM's max_seq_len): the workload must fit in it"),
+              {"context_length", "max_seq_len"}),
+      Bind("quantization", &R::quantization,
+           "the weights' format as vLLM and SGLang name it (fp8, modelopt_fp4, mxfp4, awq, "
+           "gptq, w8a8_int8, ...); wins over a 16-bit or auto --dtype"),
+      Bind("speculative_config", &R::speculative_config,
+           "vLLM's speculative decoding as JSON: method mtp (or deepseek_mtp, eagle, eagle3) "
+           "with num_speculative_tokens N is --mtp N; a draft model's method takes its model"),
+      Bind("speculative_algorithm", &R::speculative_algorithm,
+           "SGLang's speculative decoding (EAGLE, EAGLE3, NEXTN, MTP): --mtp "
+           "--speculative-num-steps"),
+      Bind("speculative_num_steps", &R::speculative_num_steps,
+           "SGLang: draft steps per verify (default 3, or --speculative-num-draft-tokens - 1)"),
+      Bind("speculative_num_draft_tokens", &R::speculative_num_draft_tokens,
+           "SGLang: tokens verified per step (drafts + 1 with top-1 drafting)"),
+      Bind("speculative_eagle_topk", &R::speculative_eagle_topk,
+           "SGLang: drafts kept per step; the estimate verifies the top-1 chain"),
+      Bind("extra_llm_api_options", &R::extra_llm_api_options,
+           "trtllm-serve's YAML of LLM API options: enable_attention_dp, "
+           "enable_chunked_prefill, kv_cache_config (dtype, free_gpu_memory_fraction), "
+           "speculative_config, scheduler_config, cuda_graph_config, attention_dp_config and "
+           "the size and limit keys are read (over the flags, as trtllm-serve does); others "
+           "leave the estimate as it is"),
+      Bind("backend", &R::backend,
+           "trtllm-serve's backend, pytorch or tensorrt: both run as the trtllm engine's "
+           "measured steps"),
   };
   return fields;
 }

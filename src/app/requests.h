@@ -100,6 +100,23 @@ struct InferRequest {
   double host_link_gb_s = 50;
   uint64_t seed = 1;
   bool timing = false;  // sim_wall_s in the output (off: same inputs, same bytes)
+  // Launch flags as the engines spell them, so a serve command (or this tool's --emit) pasted
+  // back means the deployment it launches; ResolveFrameworkFlags turns them into the fields
+  // above before anything else reads the request.
+  std::optional<int> tp_size;        // SGLang --tp-size, trtllm-serve --tp_size: GPUs per stage
+  std::optional<int> dp_size;        // SGLang --dp-size: attention groups with enable_dp_attention
+  bool enable_dp_attention = false;  // SGLang: dp_size attention groups over tp_size GPUs
+  bool enable_attention_dp = false;  // TensorRT-LLM: each of tp_size GPUs its own group
+  bool enable_expert_parallel = false;  // vLLM: experts spread over tp x dp GPUs
+  bool enable_chunked_prefill = false;
+  std::optional<int64_t> max_running_requests;  // SGLang: server-wide, over the groups
+  std::optional<double> max_model_len;          // longest prompt + output the engine admits
+  std::string quantization;                     // vLLM/SGLang --quantization: the weights'
+  std::string speculative_config;               // vLLM: {"method": "mtp", ...} as JSON
+  std::string speculative_algorithm;            // SGLang: EAGLE, EAGLE3, NEXTN, MTP
+  std::optional<int> speculative_num_steps, speculative_num_draft_tokens, speculative_eagle_topk;
+  std::string extra_llm_api_options;  // trtllm-serve's YAML file of LLM API options
+  std::string backend;                // trtllm-serve's: pytorch or tensorrt
 };
 
 struct ForecastRequest {

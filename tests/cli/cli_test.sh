@@ -714,6 +714,45 @@ else
   not_ok "infer -o writes the stdout content" "exit $RC" "stderr: ${ERR:0:300}"
 fi
 
+# A serve command pasted back: what --emit prints for each engine, given to infer as flags (and
+# trtllm-serve's options file), is the same deployment: the same layout and rate.
+for engine in vllm sglang trtllm; do
+  EMITTED=(infer --model deepseek-r1 --chip h200 --count 8 --mode analytic --engine "$engine")
+  run "${EMITTED[@]}" --mtp 1 --emit "$engine" --json
+  cp "$TMP/stdout" "$TMP/emitted.json"
+  launch_args=$(
+    python3 - "$TMP/emitted.json" "$TMP" <<'EOF'
+import json, os, sys
+launch = json.load(open(sys.argv[1]))["launch"]
+if launch.get("config_file"):
+    open(os.path.join(sys.argv[2], launch["config_file"]), "w").write(launch["config"])
+print(" ".join(launch["args"]))
+EOF
+  )
+  # eval: the arguments carry shell quoting (vLLM's --speculative-config JSON).
+  (cd "$TMP" && eval "\"\$SUANLI\" \"\${EMITTED[@]}\" --dtype fp8 $launch_args --json") \
+    >"$TMP/pasted.json" 2>"$TMP/stderr"
+  RC=$?
+  if [ "$RC" -eq 0 ] && python3 - "$TMP/emitted.json" "$TMP/pasted.json" <<'EOF'; then
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["layout"] == b["layout"], (a["layout"], b["layout"])
+x, y = (d["answer"]["output_tokens_per_s_per_chip"] for d in (a, b))
+assert abs(x - y) <= 0.005 * x, (x, y)
+assert b["mtp"] == 1 and a["layout"]["dp"] == 8
+EOF
+    ok "infer takes the $engine serve command --emit printed as the same deployment"
+  else
+    not_ok "infer takes the $engine serve command --emit printed as the same deployment" \
+      "exit $RC" "flags: $launch_args" "stderr: $(head -c 300 "$TMP/stderr")"
+  fi
+done
+printf 'kv_cache_config:\n  free_gpu_memory_fraction: most\n' >"$TMP/bad-llm-api.yml"
+expect_bad "--extra_llm_api_options with a bad value names its file, line and key" \
+  "bad-llm-api.yml:2: extra_llm_api_options.kv_cache_config.free_gpu_memory_fraction" \
+  infer --model deepseek-r1 --chip h200 --count 8 --tp_size 8 \
+  --extra_llm_api_options "$TMP/bad-llm-api.yml"
+
 # Flags as vLLM's parser and framework configs spell them: underscores for hyphens, the value
 # untouched (a file name keeps its underscores).
 run infer --model llama-3.1-70b --chip h100 --count 8 --mode analytic --json \

@@ -1,0 +1,366 @@
+// Launch flags as vLLM, SGLang and TensorRT-LLM spell them, turned into the request's own
+// fields: a serve command pasted after `suanli infer` (or the one --emit printed) means the
+// deployment it launches. Each engine counts GPUs its own way; the comments say whose rule.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "app/internal.h"
+#include "core/text.h"
+#include "perf/inference.h"
+
+namespace suanli::app::internal {
+
+namespace {
+
+// The weights' format a --quantization value loads: vLLM's and SGLang's method names beside
+// the formats ParseServingDType knows (fp8, mxfp4, awq, gptq, w8a8, ...).
+std::optional<std::string> QuantizationFormat(const std::string& method) {
+  const std::string m = NormalizeId(method);
+  static constexpr std::pair<std::string_view, std::string_view> kMethods[] = {
+      {"fbgemm-fp8", "fp8"},   {"ptpc-fp8", "fp8"},    {"modelopt", "fp8"},
+      {"w8a8-fp8", "fp8"},     {"modelopt-fp4", "fp4"}, {"awq-marlin", "int4"},
+      {"gptq-marlin", "int4"}, {"w8a8-int8", "int8"},   {"moe-wna16", "int4"},
+  };
+  for (const auto& [name, format] : kMethods) {
+    if (m == name) return std::string(format);
+  }
+  if (perf::ParseServingDType(m)) return m;
+  return std::nullopt;
+}
+
+// vLLM's --dtype auto and --kv-cache-dtype auto: the checkpoint's, which is the default here.
+void AutoIsDefault(std::string& format) {
+  if (NormalizeId(format) == "auto") format.clear();
+}
+
+// vLLM's --speculative-config: {"method": ..., "num_speculative_tokens": N, "model": ...}.
+Result<void> ReadSpeculativeConfig(InferRequest& r) {
+  const auto j = nlohmann::json::parse(r.speculative_config, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return tl::unexpected(FieldError("speculative_config", "expected a JSON object, e.g. "
+                                                           "{\"method\":\"mtp\","
+                                                           "\"num_speculative_tokens\":1}"));
+  }
+  const auto tokens = j.find("num_speculative_tokens");
+  if (tokens == j.end() || !tokens->is_number_integer() || *tokens < 1) {
+    return tl::unexpected(
+        FieldError("speculative_config", "needs num_speculative_tokens, a whole number >= 1"));
+  }
+  const std::string method = NormalizeId(j.value("method", std::string()));
+  const std::string model = j.contains("model") && j["model"].is_string() ? j["model"] : "";
+  // A model's own MTP layers (DeepSeek, Qwen3-Next, GLM-4.5 call them mtp) and an EAGLE head
+  // are both a draft of about one layer run on the target's hidden states.
+  const bool own_head = method == "mtp" || method.ends_with("-mtp") || method == "eagle" ||
+                        method == "eagle3" || method == "medusa";
+  if (!own_head && !(method.empty() || method == "draft-model") ) {
+    return tl::unexpected(FieldError(
+        "speculative_config",
+        fmt::format("method {} is not modelled; expected mtp, deepseek_mtp, eagle, eagle3 or a "
+                    "draft model",
+                    Quoted(method))));
+  }
+  if (!own_head) {
+    if (model.empty()) {
+      return tl::unexpected(
+          FieldError("speculative_config", "a draft model's config needs its model"));
+    }
+    r.draft_model = model;
+  }
+  r.mtp = tokens->get<int>();
+  return {};
+}
+
+Result<void> ReadSglangSpeculation(InferRequest& r) {
+  const std::string algorithm = ToLower(r.speculative_algorithm);
+  if (algorithm != "eagle" && algorithm != "eagle3" && algorithm != "nextn" && algorithm != "mtp") {
+    return tl::unexpected(FieldError(
+        "speculative_algorithm",
+        fmt::format("unknown {}; expected EAGLE, EAGLE3, NEXTN or MTP",
+                    Quoted(r.speculative_algorithm.substr(0, 40)))));
+  }
+  // SGLang's DeepSeek recipe: 3 steps, top-1, 4 tokens verified.
+  int steps = 3;
+  if (r.speculative_num_steps) {
+    steps = *r.speculative_num_steps;
+  } else if (r.speculative_num_draft_tokens) {
+    steps = *r.speculative_num_draft_tokens - 1;
+  }
+  if (steps < 1) {
+    return tl::unexpected(FieldError(
+        r.speculative_num_steps ? "speculative_num_steps" : "speculative_num_draft_tokens",
+        "needs at least one draft step"));
+  }
+  r.mtp = steps;
+  return {};
+}
+
+// trtllm-serve's --extra_llm_api_options: the LLM API keys that change the deployment, read
+// over the flags (trtllm-serve's file wins over its flags). Keys for what the estimate does
+// not model (logging, the overlap scheduler's switch, MoE kernel backends) are left alone.
+Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
+  const std::string& file = r.extra_llm_api_options;
+  const std::string root = "extra_llm_api_options";
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return MakeError(e.msg, file, e.mark.line + 1, root);
+  }
+  if (doc.IsNull()) return {};
+  if (!doc.IsMap()) return MakeError("expected a mapping of LLM API options", file, 1, root);
+  // A bad value names its line and key path.
+  auto fail = [&](const YAML::Node& n, const std::string& key, const std::string& why) {
+    return MakeError(why, file, n.Mark().line + 1, root + "." + key);
+  };
+  auto number = [&](const YAML::Node& map, const char* key, const std::string& path,
+                    auto& out) -> Result<bool> {
+    const YAML::Node n = map[key];
+    if (!n) return false;
+    try {
+      out = n.as<std::remove_reference_t<decltype(*&out)>>();
+    } catch (const YAML::Exception&) {
+      return fail(n, path, "expected a number");
+    }
+    return true;
+  };
+  auto flag = [&](const YAML::Node& map, const char* key, const std::string& path,
+                  bool& out) -> Result<void> {
+    const YAML::Node n = map[key];
+    if (!n) return {};
+    try {
+      out = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      return fail(n, path, "expected true or false");
+    }
+    return {};
+  };
+  auto text_of = [&](const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() : ""; };
+  int tp = 0, pp = 0, ep = 0, batch = 0;
+  double tokens = 0, seq_len = 0;
+  for (auto [key, out] : {std::pair{"tensor_parallel_size", &tp},
+                          std::pair{"pipeline_parallel_size", &pp},
+                          std::pair{"moe_expert_parallel_size", &ep},
+                          std::pair{"max_batch_size", &batch}}) {
+    auto got = number(doc, key, key, *out);
+    if (!got) return tl::unexpected(got.error());
+  }
+  for (auto [key, out] :
+       {std::pair{"max_num_tokens", &tokens}, std::pair{"max_seq_len", &seq_len}}) {
+    auto got = number(doc, key, key, *out);
+    if (!got) return tl::unexpected(got.error());
+  }
+  // TensorRT-LLM's tensor_parallel_size counts every GPU of a stage, as --tp_size does.
+  if (tp > 0) {
+    r.tp_size = tp;
+    r.tp.reset();
+  }
+  if (pp > 0) r.pp = pp;
+  if (ep > 0) r.ep = ep;
+  if (batch > 0) r.max_num_seqs = batch;
+  if (tokens > 0) r.max_batched_tokens = tokens;
+  if (seq_len > 0) r.max_model_len = seq_len;
+  if (auto ok = flag(doc, "enable_attention_dp", "enable_attention_dp", r.enable_attention_dp);
+      !ok) {
+    return ok;
+  }
+  bool chunked = false;
+  if (auto ok = flag(doc, "enable_chunked_prefill", "enable_chunked_prefill", chunked); !ok) {
+    return ok;
+  }
+  if (chunked) r.enable_chunked_prefill = true;
+  if (const YAML::Node kv = doc["kv_cache_config"]; kv && kv.IsMap()) {
+    const std::string dtype = text_of(kv["dtype"]);
+    if (!dtype.empty() && NormalizeId(dtype) != "auto") r.kv_dtype = dtype;
+    double fraction = 0;
+    auto got = number(kv, "free_gpu_memory_fraction", "kv_cache_config.free_gpu_memory_fraction",
+                      fraction);
+    if (!got) return tl::unexpected(got.error());
+    if (*got) {
+      r.kv_free_memory_fraction = fraction;
+      r.kv_memory_fraction.reset();
+    }
+  }
+  if (const YAML::Node spec = doc["speculative_config"]; spec && spec.IsMap()) {
+    const std::string type = NormalizeId(text_of(spec["decoding_type"]));
+    int depth = 0;
+    const char* key = type == "mtp" ? "num_nextn_predict_layers" : "max_draft_len";
+    if (type != "mtp" && type != "eagle" && type != "eagle3") {
+      return fail(spec["decoding_type"] ? spec["decoding_type"] : spec,
+                  "speculative_config.decoding_type",
+                  fmt::format("decoding_type {} is not modelled; expected MTP, Eagle or Eagle3",
+                              Quoted(text_of(spec["decoding_type"]))));
+    }
+    auto got = number(spec, key, std::string("speculative_config.") + key, depth);
+    if (!got) return tl::unexpected(got.error());
+    if (!*got || depth < 1) {
+      return fail(spec, std::string("speculative_config.") + key, "needs a depth of at least 1");
+    }
+    r.mtp = depth;
+  }
+  // What only the simulator runs; the analytic mode has no use for them.
+  if (r.mode == "analytic") return {};
+  if (const YAML::Node sched = doc["scheduler_config"]; sched && sched.IsMap()) {
+    const std::string policy = text_of(sched["capacity_scheduler_policy"]);
+    if (policy == "MAX_UTILIZATION") r.kv_admission = "optimistic";
+    if (policy == "GUARANTEED_NO_EVICT") r.kv_admission = "reserve";
+  }
+  if (const YAML::Node graphs = doc["cuda_graph_config"]; graphs && graphs.IsMap()) {
+    const YAML::Node sizes = graphs["batch_sizes"];
+    if (sizes && sizes.IsSequence() && sizes.size() > 0) {
+      std::vector<std::string> list;
+      for (const auto& size : sizes) list.push_back(text_of(size));
+      r.cuda_graph_batch_sizes = fmt::format("{}", fmt::join(list, ","));
+    }
+  }
+  if (const YAML::Node adp = doc["attention_dp_config"]; adp && adp.IsMap()) {
+    bool balance = false;
+    if (auto ok = flag(adp, "enable_balance", "attention_dp_config.enable_balance", balance); !ok)
+      return ok;
+    int timeout = 0, wait = 0;
+    for (auto [key, out] : {std::pair{"timeout_iters", &timeout},
+                            std::pair{"batching_wait_iters", &wait}}) {
+      auto got = number(adp, key, std::string("attention_dp_config.") + key, *out);
+      if (!got) return tl::unexpected(got.error());
+    }
+    if (balance) {
+      r.adp_balance_timeout_iters = timeout;
+      r.adp_balance_wait_iters = wait;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
+                                           const std::string& llm_api_options) {
+  if (!r.backend.empty() && r.backend != "pytorch" && r.backend != "tensorrt" &&
+      r.backend != "trt") {
+    return tl::unexpected(FieldError(
+        "backend",
+        fmt::format("unknown {}; expected pytorch or tensorrt", Quoted(r.backend.substr(0, 40)))));
+  }
+  if (!r.extra_llm_api_options.empty()) {
+    if (auto ok = ReadLlmApiOptions(r, llm_api_options); !ok) return tl::unexpected(ok.error());
+  }
+  auto clash = [](const char* given, const char* other) {
+    return tl::unexpected(FieldError(given, fmt::format("give it or {}, not both", other)));
+  };
+  AutoIsDefault(r.dtype);
+  AutoIsDefault(r.kv_dtype);
+  if (!r.quantization.empty()) {
+    const auto format = QuantizationFormat(r.quantization);
+    if (!format) {
+      return tl::unexpected(FieldError(
+          "quantization", fmt::format("unknown method {}; give the weights' format with --dtype",
+                                      Quoted(r.quantization.substr(0, 40)))));
+    }
+    // vLLM's --dtype is then the activations' (bfloat16, float16, auto).
+    const auto typed = perf::ParseServingDType(r.dtype);
+    const bool activations = r.dtype.empty() || (typed && perf::ServingDTypeBytes(*typed) >= 2);
+    if (!activations && *typed != *perf::ParseServingDType(*format)) {
+      return tl::unexpected(FieldError(
+          "quantization", fmt::format("{} contradicts --dtype {}", r.quantization, r.dtype)));
+    }
+    r.dtype = *format;
+  }
+  const bool moe = [&] {
+    auto checkpoint = cat.FindCheckpoint(r.model);
+    return checkpoint && checkpoint->model->moe;
+  }();
+  // GPUs per stage: SGLang's and TensorRT-LLM's tp counts the attention groups' GPUs too.
+  if (r.enable_dp_attention && r.enable_attention_dp) {
+    return clash("enable_dp_attention", "enable_attention_dp (TensorRT-LLM's)");
+  }
+  if (r.tp_size) {
+    if (r.tp) return clash("tp_size", "tp");
+    if (*r.tp_size < 1) return tl::unexpected(FieldError("tp_size", "must be at least 1"));
+    int groups = 1;
+    if (r.enable_attention_dp) groups = *r.tp_size;
+    if (r.enable_dp_attention) groups = r.dp_size.value_or(1);
+    if (groups < 1 || *r.tp_size % groups != 0) {
+      return tl::unexpected(FieldError(
+          "dp_size", fmt::format("{} attention groups do not divide --tp-size {}", groups,
+                                 *r.tp_size)));
+    }
+    r.tp = *r.tp_size / groups;
+    if (groups > 1 || r.enable_dp_attention || r.enable_attention_dp) {
+      if (r.dp && *r.dp != groups) return clash("dp", "dp_size");
+      r.dp = groups;
+    }
+  } else if (r.enable_attention_dp || r.enable_dp_attention) {
+    return tl::unexpected(FieldError(r.enable_attention_dp ? "enable_attention_dp"
+                                                           : "enable_dp_attention",
+                                     "needs --tp-size, the GPUs the groups share"));
+  }
+  // SGLang's --dp-size without DP attention: replicas of the tp-size instance.
+  int64_t replicas = 1;
+  if (r.dp_size && !r.enable_dp_attention) {
+    if (*r.dp_size < 1) return tl::unexpected(FieldError("dp_size", "must be at least 1"));
+    replicas = *r.dp_size;
+  }
+  // Data parallel on a dense model is replicas too (vLLM's --data-parallel-size): no experts
+  // are shared between the groups.
+  if (!moe && r.dp && *r.dp > 1) {
+    replicas *= *r.dp;
+    r.dp = 1;
+  }
+  if (replicas > 1 && !r.count && r.tp) {
+    r.count = replicas * *r.tp * r.pp.value_or(1) * r.dp.value_or(1);
+  }
+  if (r.enable_expert_parallel && moe) {
+    if (r.ep) return clash("enable_expert_parallel", "ep");
+    if (r.tp) r.ep = *r.tp * r.dp.value_or(1);
+  }
+  if (r.enable_chunked_prefill && r.no_chunked_prefill) {
+    return clash("enable_chunked_prefill", "no_chunked_prefill");
+  }
+  if (r.max_running_requests) {
+    if (r.max_num_seqs) return clash("max_running_requests", "max_num_seqs");
+    if (*r.max_running_requests < 1) {
+      return tl::unexpected(FieldError("max_running_requests", "must be at least 1"));
+    }
+    const int64_t groups = r.dp.value_or(1);
+    r.max_num_seqs =
+        static_cast<int>(std::min<int64_t>((*r.max_running_requests + groups - 1) / groups,
+                                           std::numeric_limits<int>::max()));
+  }
+  if (r.max_model_len) {
+    if (!(*r.max_model_len >= 1)) {
+      return tl::unexpected(FieldError("max_model_len", "must be at least 1 token"));
+    }
+    if (r.input_tokens + r.output_tokens > *r.max_model_len) {
+      return tl::unexpected(FieldError(
+          "max_model_len",
+          fmt::format("{:.0f} tokens admit no request of {:.0f} prompt + {:.0f} output tokens",
+                      *r.max_model_len, r.input_tokens, r.output_tokens)));
+    }
+  }
+  const bool sglang_speculation = !r.speculative_algorithm.empty() ||
+                                  r.speculative_num_steps || r.speculative_num_draft_tokens ||
+                                  r.speculative_eagle_topk;
+  if (!r.speculative_config.empty() && sglang_speculation) {
+    return clash("speculative_config", "speculative_algorithm (SGLang's)");
+  }
+  if ((!r.speculative_config.empty() || sglang_speculation) && r.mtp > 0) {
+    return clash(r.speculative_config.empty() ? "speculative_algorithm" : "speculative_config",
+                 "mtp");
+  }
+  if (!r.speculative_config.empty()) {
+    if (auto ok = ReadSpeculativeConfig(r); !ok) return tl::unexpected(ok.error());
+  } else if (sglang_speculation) {
+    if (r.speculative_algorithm.empty()) {
+      return tl::unexpected(
+          FieldError("speculative_algorithm", "the speculative flags need the algorithm"));
+    }
+    if (auto ok = ReadSglangSpeculation(r); !ok) return tl::unexpected(ok.error());
+  }
+  return r;
+}
+
+}  // namespace suanli::app::internal

@@ -1,0 +1,235 @@
+// Serve-command flags as the engines spell them: each engine's own rule for counting GPUs,
+// groups and requests, checked by hand against its documentation (the comments cite it).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "app/internal.h"
+#include "catalog/catalog.h"
+
+namespace suanli::app::internal {
+namespace {
+
+const catalog::Catalog& Cat() {
+  static const catalog::Catalog c = *catalog::Catalog::Builtin();
+  return c;
+}
+
+InferRequest R1OnEightGpus() {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"h200"};
+  r.count = 8;
+  return r;
+}
+
+InferRequest Resolved(const InferRequest& r, const std::string& yaml = "") {
+  auto out = ResolveFrameworkFlags(Cat(), r, yaml);
+  EXPECT_TRUE(out) << out.error().ToString();
+  return out ? *out : r;
+}
+
+std::string ErrorOf(const InferRequest& r, const std::string& yaml = "") {
+  auto out = ResolveFrameworkFlags(Cat(), r, yaml);
+  EXPECT_FALSE(out);
+  return out ? "" : out.error().ToString();
+}
+
+// SGLang: --tp-size 8 --dp-size 8 --enable-dp-attention is eight attention groups of one GPU
+// (attention TP = tp-size / dp-size), and --max-running-requests is server-wide: 512 over 8
+// groups is 64 a group.
+TEST(FrameworkFlags, SglangDpAttentionSplitsTpSizeAndRunningRequests) {
+  InferRequest r = R1OnEightGpus();
+  r.tp_size = 8;
+  r.dp_size = 8;
+  r.enable_dp_attention = true;
+  r.max_running_requests = 512;
+  const InferRequest out = Resolved(r);
+  EXPECT_EQ(out.tp, 1);
+  EXPECT_EQ(out.dp, 8);
+  EXPECT_EQ(out.max_num_seqs, 64);
+  // 2 groups of 4: attention TP 4; 100 requests over 2 groups, rounded up.
+  r.dp_size = 2;
+  r.max_running_requests = 101;
+  const InferRequest two = Resolved(r);
+  EXPECT_EQ(two.tp, 4);
+  EXPECT_EQ(two.dp, 2);
+  EXPECT_EQ(two.max_num_seqs, 51);
+  r.dp_size = 3;
+  EXPECT_NE(ErrorOf(r).find("3 attention groups do not divide --tp-size 8"), std::string::npos);
+}
+
+// TensorRT-LLM: tp_size 8 with enable_attention_dp makes each GPU its own attention group.
+TEST(FrameworkFlags, TrtllmAttentionDpMakesEachGpuAGroup) {
+  InferRequest r = R1OnEightGpus();
+  r.tp_size = 8;
+  r.enable_attention_dp = true;
+  const InferRequest out = Resolved(r);
+  EXPECT_EQ(out.tp, 1);
+  EXPECT_EQ(out.dp, 8);
+  // Without it, tp_size is tp.
+  r.enable_attention_dp = false;
+  EXPECT_EQ(Resolved(r).tp, 8);
+  EXPECT_FALSE(Resolved(r).dp);
+}
+
+// vLLM: --data-parallel-size with --enable-expert-parallel spreads experts over tp x dp; on a
+// dense model data parallel is replicas, so the deployment is tp x dp chips of dp 1 each.
+TEST(FrameworkFlags, VllmExpertParallelAndDenseReplicas) {
+  InferRequest r = R1OnEightGpus();
+  r.tp = 2;
+  r.dp = 4;
+  r.enable_expert_parallel = true;
+  EXPECT_EQ(Resolved(r).ep, 8);
+  InferRequest dense;
+  dense.model = "llama-3.1-70b";
+  dense.chip = {"h100"};
+  dense.tp = 4;
+  dense.dp = 2;
+  const InferRequest out = Resolved(dense);
+  EXPECT_EQ(out.dp, 1);
+  EXPECT_EQ(out.count, 8);
+  // enable_expert_parallel on a dense model changes nothing (vLLM ignores it too).
+  dense.enable_expert_parallel = true;
+  EXPECT_FALSE(Resolved(dense).ep);
+}
+
+TEST(FrameworkFlags, QuantizationIsTheWeightsFormat) {
+  InferRequest r = R1OnEightGpus();
+  r.dtype = "bfloat16";  // vLLM's --dtype: the activations' once quantization is given
+  r.quantization = "fp8";
+  EXPECT_EQ(Resolved(r).dtype, "fp8");
+  r.dtype = "auto";
+  r.quantization = "modelopt_fp4";
+  EXPECT_EQ(Resolved(r).dtype, "fp4");
+  r.quantization = "awq_marlin";
+  EXPECT_EQ(Resolved(r).dtype, "int4");
+  r.quantization = "w8a8_int8";  // SGLang's
+  EXPECT_EQ(Resolved(r).dtype, "int8");
+  r.dtype = "fp8";
+  EXPECT_NE(ErrorOf(r).find("contradicts --dtype fp8"), std::string::npos);
+  r.dtype.clear();
+  r.quantization = "bitsandbytes";
+  EXPECT_NE(ErrorOf(r).find("quantization"), std::string::npos);
+  // auto is the checkpoint's, the default.
+  InferRequest a = R1OnEightGpus();
+  a.dtype = "auto";
+  a.kv_dtype = "auto";
+  EXPECT_EQ(Resolved(a).dtype, "");
+  EXPECT_EQ(Resolved(a).kv_dtype, "");
+}
+
+// vLLM's --speculative-config and SGLang's EAGLE flags are MTP depth: DeepSeek's recipe in
+// SGLang is EAGLE with 3 steps, top-1, 4 draft tokens; vLLM's deepseek_mtp with 1 token.
+TEST(FrameworkFlags, SpeculativeFlagsAreMtpDepth) {
+  InferRequest v = R1OnEightGpus();
+  v.speculative_config = R"({"method": "deepseek_mtp", "num_speculative_tokens": 1})";
+  EXPECT_EQ(Resolved(v).mtp, 1);
+  v.speculative_config = R"({"method": "ngram", "num_speculative_tokens": 3})";
+  EXPECT_NE(ErrorOf(v).find("ngram"), std::string::npos);
+  v.speculative_config = "{method: mtp}";
+  EXPECT_NE(ErrorOf(v).find("JSON object"), std::string::npos);
+  v.speculative_config = R"({"method": "draft_model", "model": "llama-3.2-1b",
+                             "num_speculative_tokens": 4})";
+  EXPECT_EQ(Resolved(v).draft_model, "llama-3.2-1b");
+  InferRequest s = R1OnEightGpus();
+  s.speculative_algorithm = "EAGLE";
+  EXPECT_EQ(Resolved(s).mtp, 3);
+  s.speculative_num_draft_tokens = 3;
+  EXPECT_EQ(Resolved(s).mtp, 2);
+  s.speculative_num_steps = 1;
+  EXPECT_EQ(Resolved(s).mtp, 1);
+  s.mtp = 2;
+  EXPECT_NE(ErrorOf(s).find("not both"), std::string::npos);
+  InferRequest orphan = R1OnEightGpus();
+  orphan.speculative_num_steps = 2;
+  EXPECT_NE(ErrorOf(orphan).find("speculative_algorithm"), std::string::npos);
+}
+
+TEST(FrameworkFlags, MaxModelLenMustHoldTheWorkload) {
+  InferRequest r = R1OnEightGpus();
+  r.input_tokens = 1024;
+  r.output_tokens = 1024;
+  r.max_model_len = 2048;
+  EXPECT_TRUE(ResolveFrameworkFlags(Cat(), r));
+  r.max_model_len = 2047;
+  EXPECT_NE(ErrorOf(r).find("max_model_len"), std::string::npos);
+}
+
+// trtllm-serve's --extra_llm_api_options file wins over its flags, as trtllm-serve reads it.
+TEST(FrameworkFlags, TrtllmLlmApiOptionsFile) {
+  InferRequest r = R1OnEightGpus();
+  r.extra_llm_api_options = "extra.yml";
+  r.tp_size = 8;
+  r.max_num_seqs = 16;
+  r.kv_memory_fraction = 0.9;
+  const std::string yaml =
+      "enable_attention_dp: true\n"
+      "max_batch_size: 128\n"
+      "max_num_tokens: 3072\n"
+      "enable_chunked_prefill: true\n"
+      "kv_cache_config:\n"
+      "  dtype: fp8\n"
+      "  free_gpu_memory_fraction: 0.85\n"
+      "  enable_block_reuse: false\n"
+      "speculative_config:\n"
+      "  decoding_type: MTP\n"
+      "  num_nextn_predict_layers: 3\n"
+      "scheduler_config:\n"
+      "  capacity_scheduler_policy: MAX_UTILIZATION\n"
+      "cuda_graph_config:\n"
+      "  enable_padding: true\n"
+      "  batch_sizes: [1, 2, 4, 8, 16, 32, 64, 128]\n"
+      "attention_dp_config:\n"
+      "  enable_balance: true\n"
+      "  batching_wait_iters: 10\n"
+      "  timeout_iters: 50\n"
+      "print_iter_log: true\n";
+  const InferRequest out = Resolved(r, yaml);
+  EXPECT_EQ(out.tp, 1);
+  EXPECT_EQ(out.dp, 8);
+  EXPECT_EQ(out.max_num_seqs, 128);
+  EXPECT_EQ(out.max_batched_tokens, 3072);
+  EXPECT_TRUE(out.enable_chunked_prefill);
+  EXPECT_EQ(out.kv_dtype, "fp8");
+  EXPECT_EQ(out.kv_free_memory_fraction, 0.85);
+  EXPECT_FALSE(out.kv_memory_fraction);
+  EXPECT_EQ(out.mtp, 3);
+  EXPECT_EQ(out.kv_admission, "optimistic");
+  EXPECT_EQ(out.cuda_graph_batch_sizes, "1,2,4,8,16,32,64,128");
+  EXPECT_EQ(out.adp_balance_timeout_iters, 50);
+  EXPECT_EQ(out.adp_balance_wait_iters, 10);
+  // What only the simulator runs is left out of an analytic estimate.
+  r.mode = "analytic";
+  const InferRequest analytic = Resolved(r, yaml);
+  EXPECT_EQ(analytic.kv_admission, "");
+  EXPECT_EQ(analytic.cuda_graph_batch_sizes, "");
+  EXPECT_EQ(analytic.mtp, 3);
+  // Errors name the file, the line and the key.
+  EXPECT_EQ(ErrorOf(r, "kv_cache_config:\n  free_gpu_memory_fraction: most\n"),
+            "extra.yml:2: extra_llm_api_options.kv_cache_config.free_gpu_memory_fraction: "
+            "expected a number");
+  EXPECT_NE(ErrorOf(r, "speculative_config:\n  decoding_type: NGram\n").find("extra.yml:2:"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(r, "enable_attention_dp: [\n").find("extra.yml:"), std::string::npos);
+}
+
+TEST(FrameworkFlags, ContradictionsNameBothFields) {
+  InferRequest r = R1OnEightGpus();
+  r.tp = 8;
+  r.tp_size = 8;
+  EXPECT_NE(ErrorOf(r).find("tp_size: give it or tp"), std::string::npos);
+  InferRequest n = R1OnEightGpus();
+  n.enable_dp_attention = true;
+  EXPECT_NE(ErrorOf(n).find("needs --tp-size"), std::string::npos);
+  InferRequest m = R1OnEightGpus();
+  m.max_running_requests = 64;
+  m.max_num_seqs = 8;
+  EXPECT_NE(ErrorOf(m).find("max_running_requests"), std::string::npos);
+  InferRequest b = R1OnEightGpus();
+  b.backend = "onnx";
+  EXPECT_NE(ErrorOf(b).find("pytorch or tensorrt"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace suanli::app::internal
