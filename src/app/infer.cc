@@ -635,6 +635,18 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       limits.max_batched_tokens = (*engine)->max_batched_tokens;
     if ((*engine)->kv_memory_fraction > 0)
       limits.kv_memory_fraction = (*engine)->kv_memory_fraction;
+  } else {
+    // No engine: no engine's limits or costs (the analytic bound), and the attention kernels the
+    // engines run: MLA on an FP8 cache at the FP8 rate on the families any engine does it on
+    // (FlashMLA's FP8 kernel on Hopper under SGLang and vLLM, data/engines.yaml).
+    for (const auto& e : cat.engines()) {
+      for (const auto& family : e.fp8_mla_families) {
+        if (std::find(limits.fp8_mla_families.begin(), limits.fp8_mla_families.end(), family) ==
+            limits.fp8_mla_families.end()) {
+          limits.fp8_mla_families.push_back(family);
+        }
+      }
+    }
   }
   if (r.max_num_seqs) {
     if (*r.max_num_seqs < 1 || *r.max_num_seqs > (1 << 20))

@@ -1084,6 +1084,61 @@ TEST(EngineLimits, AnAscendChipRunsVllmAscendByDefault) {
   EXPECT_TRUE(InferJson(amd)["engine"].is_null());
 }
 
+// MLA on an FP8 cache on Hopper runs FlashMLA's FP8 kernel under SGLang and vLLM (S2020, S2781):
+// with no engine named the attention takes the same FP8 rate, half the BF16-rate time of an
+// engine that does not list the kernel (TensorRT-LLM here), and no engine's fixed costs. The H20
+// decode pool of Ant Group's SGLang deployment (S1980): attention DP 16 x EP 16, 48 a rank.
+TEST(EngineLimits, MlaOnAnFp8CacheTakesTheFp8RateWithoutAnEngine) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"h20"};
+  r.count = 16;
+  r.tp = 1;
+  r.ep = 16;
+  r.dp = 16;
+  r.dtype = "fp8";
+  r.kv_dtype = "fp8";
+  r.input_tokens = 4096;
+  r.output_tokens = 1536;
+  r.output_dist = "fixed";
+  r.disaggregate = true;
+  r.max_num_seqs = 48;
+  r.mode = "analytic";
+  const auto bare = InferJson(r);
+  ASSERT_TRUE(bare["engine"].is_null());
+  const double attention = bare["step_breakdown_ms"]["attention"].get<double>();
+  EXPECT_DOUBLE_EQ(bare["step_breakdown_ms"]["overhead"].get<double>(), 0.0);
+  for (const char* engine : {"sglang", "vllm"}) {
+    r.engine = engine;
+    EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["attention"].get<double>(), attention, 1e-6)
+        << engine;
+  }
+  r.engine = "trtllm";
+  EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["attention"].get<double>() / attention, 2.0, 0.01);
+  // A BF16 cache keeps the 16-bit kernel with no engine too.
+  r.engine.clear();
+  r.kv_dtype = "bf16";
+  EXPECT_GT(InferJson(r)["step_breakdown_ms"]["attention"].get<double>(), 1.9 * attention);
+}
+
+// vLLM replays HIP graphs on ROCm as CUDA graphs on NVIDIA (S2201, S2700): a decode step on an AMD
+// Instinct part carries the graph's per-layer gaps, 55 us in each of Llama 2 70B's 80 layers,
+// as under SGLang.
+TEST(EngineLimits, VllmOnRocmPaysTheGraphsLayerGaps) {
+  InferRequest r;
+  r.model = "llama-2-70b";
+  r.chip = {"mi300x"};
+  r.count = 1;
+  r.dtype = "fp8";
+  r.mode = "analytic";
+  r.max_num_seqs = 1;
+  for (const char* engine : {"vllm", "sglang"}) {
+    r.engine = engine;
+    EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["overhead"].get<double>(), 80 * 0.055, 1e-6)
+        << engine;
+  }
+}
+
 // vLLM's --enforce-eager as AMD's MLPerf configs run it: Llama 2 70B's 80 layers at vLLM's
 // measured 375 us a layer (data/engines.yaml) put a floor of 30 ms under every step, which binds
 // a one-sequence decode (70 GB of FP8 weights at ~4 TB/s: ~18 ms); the emitted command says so.
