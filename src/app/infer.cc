@@ -630,6 +630,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
+    limits.attention_dp_per_gpu = (*engine)->attention_dp_per_gpu;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;
@@ -646,6 +647,13 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
           limits.fp8_mla_families.push_back(family);
         }
       }
+    }
+  }
+  // The command --emit prints must run the chosen layout: the emitted engine's layouts bound the
+  // search too (trtllm-serve has no attention tensor parallel under attention data parallel).
+  if (!r.emit.empty()) {
+    if (auto emitted = cat.FindEngine(r.emit); emitted && (*emitted)->attention_dp_per_gpu) {
+      limits.attention_dp_per_gpu = true;
     }
   }
   if (r.max_num_seqs) {

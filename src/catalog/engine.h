@@ -105,6 +105,10 @@ struct ServingEngine {
   // reduce-scatter of the 16-bit outputs (TensorRT-LLM's CutlassFusedMoE without multi-node
   // NVLink), not by an all-to-all of each token's top_k copies; false: the all-to-all.
   bool moe_dp_allgather = false;
+  // Attention data parallel makes every GPU of the instance its own attention group (TensorRT-LLM's
+  // Mapping: dp_size = tp_size under enable_attention_dp, the attention at TP 1): no layout with
+  // tp > 1 and dp > 1 runs on it.
+  bool attention_dp_per_gpu = false;
   std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;

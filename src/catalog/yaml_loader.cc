@@ -685,6 +685,7 @@ class YamlLoader : public YamlReader {
                "default_families",
                "runs_on",
                "moe_dp_allgather",
+               "attention_dp_per_gpu",
                "version",
                "source",
                "notes"});
@@ -728,6 +729,7 @@ class YamlLoader : public YamlReader {
     e.default_families = Strings(n, "default_families", path);
     e.runs_on = Strings(n, "runs_on", path);
     e.moe_dp_allgather = Bool(n, "moe_dp_allgather", path, false);
+    e.attention_dp_per_gpu = Bool(n, "attention_dp_per_gpu", path, false);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";
     if (e.kv_admission != "reserve" && e.kv_admission != "optimistic") {

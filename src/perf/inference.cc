@@ -655,7 +655,16 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // scale-up forwarding); decode's low-latency kernels send every copy
   // directly. Measured serving systems do not hide this traffic behind
   // compute (DeepEP: 0.5 ms per layer for 128 tokens at EP64-256), so it adds.
-  if (p.moe_layers > 0 && l.ep > 1 && l.dp > 1 && x.job.limits.moe_dp_allgather) {
+  // With no engine named, an expert group inside one node whose NVLink domain is that node (an
+  // HGX board) exchanges as the engines do by default there: vLLM's all2all backend
+  // allgather_reducescatter (S2760), SGLang's moe_a2a_backend none, all-gather or all-reduce
+  // dispatch (S2761), TensorRT-LLM's CutlassFusedMoE (S1901). The all-to-all kernels are opt-in
+  // for expert groups across nodes (DeepEP: S2760, S2761) or taken over multi-node NVLink
+  // (TensorRT-LLM's one-sided all-to-all on NVL72, S2260); there the all-to-all stays.
+  const bool default_gather = x.job.limits.engine.empty() && l.ep <= sys.chips_per_node &&
+                              sys.scale_up_domain <= sys.chips_per_node;
+  if (p.moe_layers > 0 && l.ep > 1 && l.dp > 1 &&
+      (x.job.limits.moe_dp_allgather || default_gather)) {
     // Attention data parallel by all-gather and reduce-scatter (TensorRT-LLM's CutlassFusedMoE,
     // S1901): every rank gathers all ranks' tokens in the format its experts take them (FP8 with
     // one scale per tensor and NVFP4 are quantized before the gather; block-scaled FP8 and 16-bit
@@ -1096,6 +1105,7 @@ std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceCon
         l.dp = *fixed.ep / tp;
       }
       if (l.ep > 1 && l.ep != l.tp * l.dp) continue;
+      if (job.limits.attention_dp_per_gpu && l.tp > 1 && l.dp > 1) continue;
       if (job.chips > 0 && job.chips % l.chips() != 0) continue;
       if (std::find_if(out.begin(), out.end(), [&](const InferenceLayout& o) {
             return o.tp == l.tp && o.ep == l.ep && o.dp == l.dp && o.pp == l.pp;
@@ -1123,6 +1133,13 @@ Result<void> CheckLayout(const InferenceJob& job, const InferenceLayout& l) {
   if (l.ep > 1 && !m.moe) return MakeError("ep > 1 needs a mixture-of-experts model");
   if (l.ep > 1 && l.ep != l.tp * l.dp) {
     return MakeError("ep must equal tp * dp (experts spread over the whole instance)");
+  }
+  if (job.limits.attention_dp_per_gpu && l.tp > 1 && l.dp > 1) {
+    return MakeError(
+        "tp " + std::to_string(l.tp) + " with dp " + std::to_string(l.dp) +
+        " is not a layout of the engine: its attention data parallel runs one GPU per attention "
+        "group (TensorRT-LLM's enable_attention_dp: attention at tp 1); give tp 1 with dp " +
+        std::to_string(l.tp * l.dp) + ", or dp 1");
   }
   if (job.chips > 0 && job.chips % l.chips() != 0) {
     return MakeError("an instance of " + std::to_string(l.chips()) +

@@ -235,6 +235,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
                        {"moe_dp_allgather", e.moe_dp_allgather},
+                       {"attention_dp_per_gpu", e.attention_dp_per_gpu},
                        {"default_families", e.default_families},
                        {"runs_on", e.runs_on},
                        {"version", e.version},

@@ -1330,11 +1330,13 @@ TEST(InferenceTest, MoeLayerChainAddsPerMoeLayerOnListedFamiliesOnly) {
 // Attention data parallel by all-gather and reduce-scatter: each rank moves the other ep - 1
 // ranks' tokens each way whatever top_k is. Llama 4 Maverick (one routed expert) at DEP 8 moves
 // 7 ranks' tokens against an all-to-all's 7/8 of a copy: more communication; the compute is the
-// same. Without attention DP (dp 1) the flag changes nothing.
+// same. Without attention DP (dp 1) the flag changes nothing. (A named engine without the flag
+// exchanges by all-to-all; with no engine named an HGX node gathers, the next test.)
 TEST(InferenceTest, AttentionDpAllGatherMovesEveryRanksTokens) {
   InferenceJob job = Job("llama-4-maverick", "h200", ServingDType::kFp8);
   job.mode = ServingMode::kOffline;
   job.limits.max_num_seqs = 256;
+  job.limits.engine = "sglang";
   InferenceConstraints c = Dep(8);
   auto a2a = EstimateInference(job, c);
   job.limits.moe_dp_allgather = true;
@@ -1349,6 +1351,56 @@ TEST(InferenceTest, AttentionDpAllGatherMovesEveryRanksTokens) {
   auto tp_a2a = EstimateInference(job, c);
   ASSERT_TRUE(tp_plain && tp_a2a);
   EXPECT_DOUBLE_EQ(tp_plain->step_communication_ms, tp_a2a->step_communication_ms);
+}
+
+// With no engine named, an expert group inside one HGX node exchanges by all-gather and
+// reduce-scatter, as vLLM (allgather_reducescatter, S2760), SGLang (moe_a2a_backend none, S2761)
+// and TensorRT-LLM (S1901) do by default there: Maverick at DEP 8 on H200 communicates exactly as
+// under an engine with moe_dp_allgather. Across two nodes (DEP 16) the all-to-all kernels are
+// what deployments opt into (DeepEP), and on GB200 NVL72 TensorRT-LLM's one-sided all-to-all over
+// multi-node NVLink (S2260): there no engine communicates as an all-to-all engine does.
+TEST(InferenceTest, NoEngineGathersInsideAnHgxNodeOnly) {
+  const auto comm = [](const char* chip, int ranks, const char* engine, bool gather) {
+    InferenceJob job = Job("llama-4-maverick", chip, ServingDType::kFp8);
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = 256;
+    job.limits.engine = engine;
+    job.limits.moe_dp_allgather = gather;
+    auto e = EstimateInference(job, Dep(ranks));
+    EXPECT_TRUE(e) << chip << " " << ranks;
+    return e ? e->step_communication_ms : -1.0;
+  };
+  const double none8 = comm("h200", 8, "", false);
+  EXPECT_DOUBLE_EQ(none8, comm("h200", 8, "trtllm", true));
+  EXPECT_GT(none8, 4 * comm("h200", 8, "sglang", false));
+  EXPECT_DOUBLE_EQ(comm("h200", 16, "", false), comm("h200", 16, "sglang", false));
+  EXPECT_DOUBLE_EQ(comm("gb200", 8, "", false), comm("gb200", 8, "sglang", false));
+}
+
+// TensorRT-LLM's attention data parallel gives every GPU its own attention group (Mapping.dp_size
+// = tp_size, S2762): with attention_dp_per_gpu the search over Qwen3-235B on eight H100s keeps to
+// tp 1 under dp > 1 (without it, the search takes tp 4 with dp 2 here), and a given tp 2 with dp 4
+// is refused, naming the layouts it can run.
+TEST(InferenceTest, AttentionDpPerGpuKeepsTheSearchToItsLayouts) {
+  InferenceJob job = Job("qwen3-235b-a22b", "h100", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.chips = 8;
+  job.input_tokens = 1024;
+  job.output_tokens = 8192;
+  auto free = EstimateInference(job, {});
+  ASSERT_TRUE(free);
+  EXPECT_TRUE(free->layout.tp > 1 && free->layout.dp > 1)
+      << free->layout.tp << " " << free->layout.dp;
+  job.limits.attention_dp_per_gpu = true;
+  auto kept = EstimateInference(job, {});
+  ASSERT_TRUE(kept);
+  EXPECT_TRUE(kept->layout.tp == 1 || kept->layout.dp == 1)
+      << kept->layout.tp << " " << kept->layout.dp;
+  InferenceConstraints c;
+  c.tp = 2;
+  c.dp = 4;
+  ExpectError(job, c, "give tp 1 with dp 8, or dp 1");
+  EXPECT_TRUE(EstimateInference(job, Dep(8)));
 }
 
 // A closed loop's clients (infer --concurrency) with --count are the deployment's (issue 13: "8
