@@ -46,12 +46,19 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
            "Adam moments, FP8-cached activations)"),
       Bind("param_dtype", &R::param_dtype,
            "weights as the forward reads them: fp32, bf16, fp16 or fp8 (default: the recipe's)"),
-      Bind("grad_dtype", &R::grad_dtype, "gradient buffer: fp32, bf16 or fp16 (recipe's)"),
+      Aliases(Bind("grad_dtype", &R::grad_dtype,
+                   "gradient buffer: fp32, bf16 or fp16 (recipe's; Megatron's --main-grads-dtype)"),
+              {"main_grads_dtype"}),
       Bind("grad_reduce_dtype", &R::grad_reduce_dtype,
            "data-parallel gradient reduction: fp32, bf16 or fp16 (recipe's)"),
-      Bind("main_param_dtype", &R::main_param_dtype,
-           "optimizer's master weights: fp32, bf16 or none (recipe's)"),
-      Bind("optimizer_dtype", &R::optimizer_dtype, "Adam moments: fp32 or bf16 (recipe's)"),
+      Aliases(Bind("main_param_dtype", &R::main_param_dtype,
+                   "optimizer's master weights: fp32, bf16 or none (recipe's; Megatron's "
+                   "--main-params-dtype)"),
+              {"main_params_dtype"}),
+      Aliases(Bind("optimizer_dtype", &R::optimizer_dtype,
+                   "Adam moments: fp32 or bf16 (recipe's; Megatron's --exp-avg-dtype and "
+                   "--exp-avg-sq-dtype, which are given together)"),
+              {"exp_avg_dtype", "exp_avg_sq_dtype"}),
       Bind("activation_dtype", &R::activation_dtype,
            "activations stored for the backward: bf16 or fp8 (recipe's)"),
       // Megatron-LM's names are taken too: --tensor-model-parallel-size 4 is --tp 4.
@@ -64,7 +71,7 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Aliases(Bind("micro_batch", &R::micro_batch, "sequences per micro-batch"),
               {"micro_batch_size", "train_micro_batch_size_per_gpu"}),
       Aliases(Bind("interleave", &R::interleave, "virtual pipeline stages per chip"),
-              {"virtual_pipeline_model_parallel_size"}),
+              {"virtual_pipeline_model_parallel_size", "num_virtual_stages_per_pipeline_rank"}),
       Aliases(Bind("recompute", &R::recompute, "activation recomputation: none, selective, full"),
               {"recompute_granularity"}),
       Bind("no_sequence_parallel", &R::no_sequence_parallel,
@@ -89,12 +96,14 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
            "on: tensor-parallel collectives overlapped with GEMMs (--tp-comm-overlap; default: "
            "the stack's, else off)"),
       Bind("recompute_modules", &R::recompute_modules,
-           "selective recomputation per module, comma-separated: core_attn, mlp, moe, moe_act, "
-           "layernorm, mla_up_proj, shared_experts (Megatron's --recompute-modules)"),
-      Bind("offload_layers", &R::offload_layers,
-           "layers per pipeline stage whose activations wait in host memory between forward "
-           "and backward, copied over the chip's host link (Megatron's "
-           "--cpu-offloading-num-layers; default 0)"),
+           "selective recomputation per module, comma- or (as Megatron's --recompute-modules) "
+           "space-separated: core_attn, mlp, moe, moe_act, layernorm, mla_up_proj, "
+           "shared_experts"),
+      Aliases(Bind("offload_layers", &R::offload_layers,
+                   "layers per pipeline stage whose activations wait in host memory between "
+                   "forward and backward, copied over the chip's host link (Megatron's "
+                   "--cpu-offloading-num-layers; default 0)"),
+              {"cpu_offloading_num_layers"}),
       Bind("mtp", &R::mtp,
            "on/off: train the model's multi-token-prediction layers (default on where the "
            "stack has them)"),
@@ -104,6 +113,71 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("emit", &R::emit,
            "also print the flags that run the chosen layout on a stack: megatron, mindspeed or "
            "torchtitan"),
+      // Launch flags as Megatron-LM (MindSpeed takes the same) and DeepSpeed spell them
+      // (docs/training-model.md "Flags from a launch command"): a pasted launch command means
+      // the run it launches. Each is turned into the fields above, or has no effect because
+      // its meaning is what the model assumes anyway; the help says which.
+      Bind("sequence_parallel", &R::sequence_parallel,
+           "Megatron's: norms and dropout split over the tensor-parallel ranks; the model's "
+           "default wherever tp > 1 (contradicts --no-sequence-parallel)"),
+      Bind("use_distributed_optimizer", &R::use_distributed_optimizer,
+           "Megatron's distributed optimizer: optimizer state and master weights sharded over "
+           "data parallel, i.e. ZeRO stage 1 (--zero 1; a higher --zero given stays)"),
+      Bind("bf16", &R::bf16, "Megatron's: bf16 GEMMs (--dtype bf16; with --fp8-format, FP8)"),
+      Bind("fp16", &R::fp16, "Megatron's: fp16 GEMMs (--dtype fp16)"),
+      Bind("fp8_format", &R::fp8_format,
+           "Megatron's FP8 GEMMs through Transformer Engine, e4m3 or hybrid (--dtype fp8; the "
+           "recipe as --fp8-recipe says, default delayed)"),
+      Bind("fp8_recipe", &R::fp8_recipe,
+           "Megatron's FP8 scaling with --fp8-format: delayed (--precision fp8-delayed), "
+           "tensorwise (fp8-current), mxfp8 or blockwise (fp8-blockwise); without "
+           "--fp8-format, Megatron trains in 16 bits and so does the estimate"),
+      Bind("fp8_param_gather", &R::fp8_param_gather,
+           "Megatron's FP8 weights, gathered in FP8 (--param-dtype fp8)"),
+      Bind("fp8_amax_history_len", &R::fp8_amax_history_len,
+           "Megatron's delayed-scaling history length: no effect (the recipe's cost does not "
+           "depend on it)"),
+      Bind("fp8_amax_compute_algo", &R::fp8_amax_compute_algo,
+           "Megatron's delayed-scaling amax (max or most_recent): no effect, as above"),
+      Bind("recompute_activations", &R::recompute_activations,
+           "Megatron's: selective recomputation (--recompute selective)"),
+      Bind("recompute_method", &R::recompute_method,
+           "Megatron's full recomputation by layer: uniform (every layer, --recompute full) or "
+           "block (the first --recompute-num-layers of each stage; estimated as full, an upper "
+           "bound on its time)"),
+      Bind("recompute_num_layers", &R::recompute_num_layers,
+           "Megatron's layers per recomputed chunk (uniform) or per stage (block), with "
+           "--recompute-method"),
+      Bind("num_layers_per_virtual_pipeline_stage", &R::num_layers_per_virtual_pipeline_stage,
+           "Megatron's interleaved schedule: layers per virtual stage; --interleave is the "
+           "model's layers / (pp x this), so it needs --pp"),
+      Bind("expert_tensor_parallel_size", &R::expert_tensor_parallel_size,
+           "Megatron's tensor-parallel size of the routed experts, 1 or --tp: no effect, as "
+           "the model folds them as Megatron-Core's MoE parallel folding does (whole experts "
+           "where ep does not divide dp, else split like the dense layers); a value the given "
+           "layout contradicts is refused"),
+      Bind("overlap_grad_reduce", &R::overlap_grad_reduce,
+           "Megatron's: gradient reduce-scatter behind the backward (--dp-overlap on)"),
+      Bind("overlap_param_gather", &R::overlap_param_gather,
+           "Megatron's: parameter all-gather behind the forward (--dp-overlap on)"),
+      Bind("use_flash_attn", &R::use_flash_attn,
+           "Megatron's FlashAttention: --attention flash, the default"),
+      Bind("grad_reduce_in_bf16", &R::grad_reduce_in_bf16,
+           "Megatron's: gradients reduced in bf16 (--grad-reduce-dtype bf16)"),
+      Bind("use_precision_aware_optimizer", &R::use_precision_aware_optimizer,
+           "Megatron's: the optimizer keeps --main-params-dtype, --main-grads-dtype and "
+           "--exp-avg-dtype as given; no effect by itself"),
+      Bind("cpu_offloading", &R::cpu_offloading,
+           "Megatron's activation offloading, of --cpu-offloading-num-layers layers per stage "
+           "(none without it, as in Megatron)"),
+      Bind("moe_grouped_gemm", &R::moe_grouped_gemm,
+           "Megatron's grouped GEMM for a chip's routed experts: how the model runs them anyway"),
+      Bind("moe_token_dispatcher_type", &R::moe_token_dispatcher_type,
+           "Megatron's MoE token dispatcher: alltoall or flex (DeepEP), the expert-parallel "
+           "all-to-all the model prices; allgather means --ep 1 (no expert-parallel exchange)"),
+      Bind("gradient_accumulation_steps", &R::gradient_accumulation_steps,
+           "DeepSpeed's micro-batches per step: the global batch is --micro-batch x this x dp, "
+           "dp being --dp or count / (tp x pp x cp), sizes not given 1 (needs --micro-batch)"),
   };
   return fields;
 }

@@ -38,11 +38,36 @@ struct TrainRequest {
   // Software (data/stacks.yaml): a stack preset, and each of its knobs on its own.
   std::string stack;
   std::string dp_overlap, tp_comm_overlap, mtp, uneven_stages;  // on or off
-  std::string recompute_modules;      // Megatron's --recompute-modules names, comma-separated
+  // Megatron's --recompute-modules names (its space-separated list, or comma-separated).
+  std::vector<std::string> recompute_modules;
   std::optional<int> offload_layers;  // layers per stage whose activations go to host memory
   bool no_sequence_parallel = false;
   std::optional<double> power_cap_w;
   std::string emit;  // a stack to print the launch flags for (megatron, mindspeed, torchtitan)
+  // Launch flags as Megatron-LM (and MindSpeed, which takes its flags) and DeepSpeed spell them,
+  // so a launch command (or this tool's --emit) pasted after `suanli train` means the run it
+  // launches; the request layer turns them into the fields above before anything reads them.
+  bool sequence_parallel = false;           // SP on wherever tp > 1 (the default)
+  bool use_distributed_optimizer = false;   // optimizer state sharded: ZeRO-1
+  bool bf16 = false, fp16 = false;          // the GEMMs' 16-bit format
+  std::string fp8_format;                   // e4m3 or hybrid: FP8 GEMMs
+  std::string fp8_recipe;                   // delayed, tensorwise, mxfp8, blockwise
+  bool fp8_param_gather = false;            // FP8 weights (param_dtype fp8)
+  std::optional<int> fp8_amax_history_len;  // delayed scaling's details: no effect
+  std::string fp8_amax_compute_algo;
+  bool recompute_activations = false;  // Megatron's old name for selective recomputation
+  std::string recompute_method;        // uniform or block, with full recomputation
+  std::optional<int> recompute_num_layers;
+  std::optional<int> num_layers_per_virtual_pipeline_stage;  // interleave = layers / (pp x this)
+  std::optional<int> expert_tensor_parallel_size;
+  bool overlap_grad_reduce = false, overlap_param_gather = false;  // dp_overlap on
+  bool use_flash_attn = false;                                     // attention flash
+  bool grad_reduce_in_bf16 = false;                                // grad_reduce_dtype bf16
+  std::optional<int> gradient_accumulation_steps;  // DeepSpeed: micro-batches per step
+  bool use_precision_aware_optimizer = false;      // the *_dtype fields say what it keeps
+  bool cpu_offloading = false;                     // with offload_layers
+  bool moe_grouped_gemm = false;                   // the routed experts' GEMMs grouped: as modelled
+  std::string moe_token_dispatcher_type;  // alltoall or flex as modelled; allgather with ep 1
 };
 
 struct InferRequest {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "app/engine.h"
 #include "app/internal.h"
@@ -203,7 +204,8 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
 
   if (!r.recompute_modules.empty()) {
     std::string unknown;
-    auto mask = perf::ParseRecomputeModules(r.recompute_modules, &unknown);
+    auto mask = perf::ParseRecomputeModules(fmt::format("{}", fmt::join(r.recompute_modules, ",")),
+                                            &unknown);
     if (!mask || *mask == 0) {
       return tl::unexpected(FieldError("recompute_modules",
                                        "unknown module '" + unknown.substr(0, 40) + "'; expected " +
@@ -309,14 +311,185 @@ TrainRequest WithDTypeAsTyped(const TrainRequest& given) {
   return r;
 }
 
+// Launch flags as Megatron-LM and DeepSpeed spell them (requests.h), turned into the request's
+// own fields; a flag that contradicts a field given is an error naming both.
+Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest r) {
+  auto contradicts = [](const char* field, const std::string& why) {
+    return tl::unexpected(FieldError(field, why));
+  };
+  if (r.sequence_parallel && r.no_sequence_parallel) {
+    return contradicts("sequence_parallel", "contradicts --no-sequence-parallel");
+  }
+  if (r.use_distributed_optimizer) {
+    if (r.zero && *r.zero == 0) {
+      return contradicts("use_distributed_optimizer",
+                         "shards the optimizer state (ZeRO-1), which contradicts --zero 0");
+    }
+    if (!r.zero) r.zero = 1;
+  }
+  if (r.bf16 && r.fp16) return contradicts("fp16", "contradicts --bf16");
+  const std::string fp8 = ToLower(r.fp8_format);
+  if (!fp8.empty()) {
+    if (fp8 != "e4m3" && fp8 != "hybrid") {
+      return contradicts("fp8_format", "unknown format '" + r.fp8_format.substr(0, 40) +
+                                           "'; expected e4m3 or hybrid");
+    }
+    if (r.fp16) return contradicts("fp8_format", "FP8 GEMMs with --fp16 are not modelled");
+    // Megatron's --bf16 with --fp8-format is the usual FP8 run: bf16 outside the FP8 GEMMs.
+    if (r.dtype.empty() || ToLower(r.dtype) == "bf16") r.dtype = "fp8";
+    std::string recipe = ToLower(r.fp8_recipe.empty() ? "delayed" : r.fp8_recipe);
+    static constexpr std::pair<std::string_view, std::string_view> kRecipes[] = {
+        {"delayed", "fp8-delayed"},
+        {"tensorwise", "fp8-current"},
+        {"mxfp8", "mxfp8"},
+        {"blockwise", "fp8-blockwise"},
+    };
+    std::string precision;
+    for (const auto& [name, mine] : kRecipes) {
+      if (recipe == name) precision = mine;
+    }
+    if (precision.empty()) {
+      return contradicts("fp8_recipe", "unknown recipe '" + r.fp8_recipe.substr(0, 40) +
+                                           "'; expected delayed, tensorwise, mxfp8 or blockwise");
+    }
+    if (r.precision.empty()) {
+      // The precision recipe computes in FP8 itself: --dtype fp8 would say the same.
+      r.precision = precision;
+      if (r.dtype == "fp8") r.dtype.clear();
+    }
+  } else if (r.bf16 || r.fp16) {
+    const std::string want = r.bf16 ? "bf16" : "fp16";
+    if (r.dtype.empty()) r.dtype = want;
+  }
+  if (r.fp8_param_gather) {
+    if (fp8.empty()) {
+      return contradicts("fp8_param_gather", "needs --fp8-format (FP8 weights need FP8 GEMMs)");
+    }
+    if (r.param_dtype.empty()) r.param_dtype = "fp8";
+  }
+  if (r.recompute_activations) {
+    if (!r.recompute.empty() && ToLower(r.recompute) != "selective") {
+      return contradicts(
+          "recompute_activations",
+          "means selective recomputation, which contradicts --recompute " + r.recompute);
+    }
+    r.recompute = "selective";
+  }
+  if (!r.recompute_method.empty()) {
+    const std::string method = ToLower(r.recompute_method);
+    if (method != "uniform" && method != "block") {
+      return contradicts("recompute_method", "unknown method '" + r.recompute_method.substr(0, 40) +
+                                                 "'; expected uniform or block");
+    }
+    if (!r.recompute.empty() && ToLower(r.recompute) != "full") {
+      return contradicts("recompute_method",
+                         "recomputes whole layers (--recompute full), not " + r.recompute);
+    }
+    r.recompute = "full";
+  }
+  if (r.recompute_num_layers && *r.recompute_num_layers < 1) {
+    return contradicts("recompute_num_layers", "must be at least 1");
+  }
+  if (r.num_layers_per_virtual_pipeline_stage) {
+    const int per = *r.num_layers_per_virtual_pipeline_stage;
+    if (per < 1) return contradicts("num_layers_per_virtual_pipeline_stage", "must be at least 1");
+    if (!r.pp) {
+      return contradicts("num_layers_per_virtual_pipeline_stage",
+                         "needs --pp (--pipeline-model-parallel-size): the virtual stages are "
+                         "the layers of a stage over this");
+    }
+    // Megatron's: a stage's layers over the layers of a virtual stage (the emitted value is
+    // rounded down the same way).
+    const int interleave = std::max(1, model.layers / (std::max(1, *r.pp) * per));
+    if (r.interleave && *r.interleave != interleave) {
+      return contradicts("num_layers_per_virtual_pipeline_stage",
+                         fmt::format("means {} virtual stages of {} layers, which contradicts "
+                                     "--interleave {}",
+                                     interleave, model.layers, *r.interleave));
+    }
+    r.interleave = interleave;
+  }
+  if (r.expert_tensor_parallel_size) {
+    const int etp = *r.expert_tensor_parallel_size;
+    if (etp != 1 && etp != r.tp.value_or(etp)) {
+      return contradicts("expert_tensor_parallel_size",
+                         fmt::format("{} is not modelled: the routed experts are split 1 way or "
+                                     "like the dense layers (--tp {})",
+                                     etp, *r.tp));
+    }
+    // Whole experts on tp > 1 where the layout is given and ep divides dp: the model splits
+    // them like the dense layers there (ExpertTp in perf/training.cc).
+    if (etp == 1 && r.tp && *r.tp > 1 && r.pp && r.ep && *r.ep > 0) {
+      const int64_t split = int64_t{*r.tp} * *r.pp * r.cp.value_or(1);
+      const int64_t dp = r.dp ? *r.dp : (split > 0 ? r.count / split : 0);
+      if (dp > 0 && dp % *r.ep == 0) {
+        return contradicts("expert_tensor_parallel_size",
+                           fmt::format("1 with --tp {} and ep {} dividing dp {} is not modelled: "
+                                       "there the routed experts are split like the dense "
+                                       "layers (leave it out)",
+                                       *r.tp, *r.ep, dp));
+      }
+    }
+  }
+  if (!r.moe_token_dispatcher_type.empty()) {
+    const std::string d = ToLower(r.moe_token_dispatcher_type);
+    if (d == "allgather") {
+      if (r.ep && *r.ep != 1) {
+        return contradicts("moe_token_dispatcher_type",
+                           fmt::format("allgather with --ep {} is not modelled: the expert-"
+                                       "parallel exchange priced is the all-to-all (alltoall, "
+                                       "flex)",
+                                       *r.ep));
+      }
+      r.ep = 1;
+    } else if (d != "alltoall" && d != "flex") {
+      return contradicts("moe_token_dispatcher_type",
+                         "unknown dispatcher '" + r.moe_token_dispatcher_type.substr(0, 40) +
+                             "'; expected alltoall, flex or allgather");
+    }
+  }
+  if (r.overlap_grad_reduce || r.overlap_param_gather) {
+    const auto given = OnOff(r.dp_overlap, "dp_overlap");
+    if (given && *given && !**given) {
+      return contradicts(r.overlap_grad_reduce ? "overlap_grad_reduce" : "overlap_param_gather",
+                         "contradicts --dp-overlap " + r.dp_overlap);
+    }
+    r.dp_overlap = "on";
+  }
+  if (r.use_flash_attn) {
+    if (!r.attention.empty() && ToLower(r.attention) != "flash") {
+      return contradicts("use_flash_attn", "contradicts --attention " + r.attention);
+    }
+    r.attention = "flash";
+  }
+  if (r.grad_reduce_in_bf16 && r.grad_reduce_dtype.empty()) r.grad_reduce_dtype = "bf16";
+  if (r.gradient_accumulation_steps) {
+    const int steps = *r.gradient_accumulation_steps;
+    if (steps < 1) return contradicts("gradient_accumulation_steps", "must be at least 1");
+    if (!r.global_batch_size && !r.global_batch_tokens) {
+      if (!r.micro_batch) {
+        return contradicts("gradient_accumulation_steps",
+                           "needs --micro-batch (--train-micro-batch-size-per-gpu): the global "
+                           "batch is micro-batch x steps x dp");
+      }
+      const int64_t split = int64_t{r.tp.value_or(1)} * r.pp.value_or(1) * r.cp.value_or(1);
+      const int64_t dp = r.dp ? *r.dp : std::max<int64_t>(1, r.count / std::max<int64_t>(1, split));
+      r.global_batch_size = int64_t{*r.micro_batch} * steps * dp;
+    }
+  }
+  return r;
+}
+
 }  // namespace
 
 Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& typed) {
-  const TrainRequest r = WithDTypeAsTyped(typed);
-  if (r.model.empty()) return tl::unexpected(MissingField("model"));
-  if (r.chip.empty()) return tl::unexpected(MissingField("chip"));
-  auto model = WithField(cat.FindModel(r.model), "model");
+  if (typed.model.empty()) return tl::unexpected(MissingField("model"));
+  if (typed.chip.empty()) return tl::unexpected(MissingField("chip"));
+  auto model = WithField(cat.FindModel(typed.model), "model");
   if (!model) return tl::unexpected(model.error());
+  auto launched = WithLaunchFlags(**model, typed);
+  if (!launched) return tl::unexpected(launched.error());
+  const TrainRequest r = WithDTypeAsTyped(*launched);
   auto chip = WithField(cat.FindChip(r.chip), "chip");
   if (!chip) return tl::unexpected(chip.error());
   if (r.count < 1) return tl::unexpected(FieldError("count", "must be at least 1 chip"));

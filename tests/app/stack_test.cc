@@ -54,7 +54,7 @@ TEST(Stacks, ContradictionsNameTheFlagAndTheStacksLine) {
       {"recompute_modules", "cannot recompute module core_attn",
        [](TrainRequest& r) {
          r.stack = "megatron-2021";
-         r.recompute_modules = "core_attn";
+         r.recompute_modules = {"core_attn"};
        }},
       {"recompute", "has no selective recomputation",
        [](TrainRequest& r) {
@@ -157,7 +157,7 @@ TEST(Stacks, RecomputeModulesDropWhatTheyStore) {
     r.zero = 2;  // fits without recomputation: 15.0 + 3.7 + 11.2 + 34 + 7.8 (logits) + 4 GiB
     r.micro_batch = 1;
     r.recompute = recompute;
-    r.recompute_modules = modules;
+    if (*modules != '\0') r.recompute_modules = {modules};
     auto setup = internal::BuildTrainJob(Cat(), r);
     EXPECT_TRUE(setup) << setup.error().ToString();
     auto e = perf::SearchLayout(setup->job, setup->fixed);

@@ -1675,5 +1675,62 @@ else
     "exit $RC" "stderr: ${ERR:0:300}"
 fi
 
+# Launch flags as Megatron-LM and DeepSpeed spell them mean the run they launch
+# (docs/training-model.md, Flags from a launch command): byte for byte the native flags' answer.
+same_train() {
+  local name=$1 native=$2
+  shift 2
+  run train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --json $native
+  cp "$TMP/stdout" "$TMP/launch_native.json"
+  local native_rc=$RC
+  run train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --json "$@"
+  if [ "$RC" -eq 0 ] && [ "$native_rc" -eq 0 ] && [ -s "$TMP/stdout" ] &&
+    cmp -s "$TMP/stdout" "$TMP/launch_native.json"; then
+    ok "$name"
+  else
+    not_ok "$name" "exit $RC (native $native_rc)" "stderr: ${ERR:0:300}"
+  fi
+}
+same_train "train: Megatron's parallel, batch, recompute and overlap flags are the native ones" \
+  "--tp 2 --pp 2 --zero 1 --dtype bf16 --recompute selective --dp-overlap on --attention flash \
+--micro-batch 1 --global-batch-size 256 --seq-len 8192 --interleave 4" \
+  --tensor-model-parallel-size 2 --pipeline-model-parallel-size 2 --sequence-parallel \
+  --use-distributed-optimizer --bf16 --recompute-activations --overlap-grad-reduce \
+  --overlap-param-gather --use-flash-attn --micro-batch-size 1 --global-batch-size 256 \
+  --seq-length 8192 --num-layers-per-virtual-pipeline-stage 4
+same_train "train: Megatron's --fp8-format hybrid --fp8-recipe tensorwise is --precision fp8-current" \
+  "--tp 2 --pp 1 --precision fp8-current" \
+  --tp 2 --pp 1 --bf16 --fp8-format hybrid --fp8-recipe tensorwise --fp8-amax-history-len 1024 \
+  --fp8-amax-compute-algo max
+same_train "train: Megatron's --fp8-format e4m3 alone is --dtype fp8 (delayed scaling)" \
+  "--tp 2 --pp 1 --dtype fp8" --tp 2 --pp 1 --fp8-format e4m3
+same_train "train: --recompute-granularity full --recompute-method uniform is --recompute full" \
+  "--tp 1 --pp 1 --recompute full" --tp 1 --pp 1 --recompute-granularity full \
+  --recompute-method uniform --recompute-num-layers 1
+same_train "train: DeepSpeed's --gradient-accumulation-steps gives the global batch" \
+  "--zero 2 --micro-batch 2 --global-batch-size 128 --tp 1 --pp 1" \
+  --zero-stage 2 --train-micro-batch-size-per-gpu 2 --gradient-accumulation-steps 4 --tp 1 --pp 1
+same_train "train: Megatron's space-separated --recompute-modules are the comma-separated list" \
+  "--tp 1 --pp 1 --recompute-modules core_attn,mlp" --tp 1 --pp 1 --recompute-modules core_attn mlp
+expect_bad "train: --use-distributed-optimizer contradicts --zero 0" "zero 0" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --use-distributed-optimizer --zero 0
+expect_bad "train: --num-layers-per-virtual-pipeline-stage needs --pp" "needs --pp" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 \
+  --num-layers-per-virtual-pipeline-stage 4
+expect_bad "train: --sequence-parallel contradicts --no-sequence-parallel" "no-sequence-parallel" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --sequence-parallel \
+  --no-sequence-parallel
+expect_bad "train: --fp8-format e5m2 is no Megatron format" "e4m3 or hybrid" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --fp8-format e5m2
+run train --model mixtral-8x7b --chip h100 --count 16 --tokens 1e12 --tp 1 --pp 2 \
+  --expert-model-parallel-size 8 --expert-tensor-parallel-size 1 --moe-grouped-gemm \
+  --moe-token-dispatcher-type alltoall
+if [ "$RC" -eq 0 ] && grep -q "ep 8" <<<"$OUT"; then
+  ok "train: Megatron's MoE flags (ETP 1, grouped GEMM, all-to-all dispatcher) are taken"
+else
+  not_ok "train: Megatron's MoE flags (ETP 1, grouped GEMM, all-to-all dispatcher) are taken" \
+    "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
