@@ -969,7 +969,8 @@ TEST(EngineLimits, TheBatchStaysWithinTheEnginesLimits) {
   const auto free = InferJson(EightB());
   const int memory = free["memory_max_batch"].get<int>();
   ASSERT_GT(memory, 64) << "the 8B model on an H100 holds many sequences";
-  EXPECT_TRUE(free["engine"].is_null());
+  EXPECT_EQ(free["engine"], "cuda-graphs");  // the H100's default: no limits
+  EXPECT_EQ(free["max_batch"], memory);
   InferRequest r = EightB();
   r.max_num_seqs = 64;
   auto capped = InferJson(r);
@@ -1054,8 +1055,9 @@ TEST(EngineLimits, TensorRtLlmsFreeMemoryFractionIsOfWhatTheWeightsLeave) {
 }
 
 // With no --engine a chip runs the engine its family is deployed on (data/engines.yaml
-// default_families): vLLM-Ascend on an Ascend 910, with its step floor; vLLM on an MI300X; none
-// on an H100; --engine none asks for no engine on any.
+// default_families): vLLM-Ascend on an Ascend 910, with its step floor; vLLM on an MI300X;
+// cuda-graphs (no limits, a graph-replayed step) on an H100; none on a B200; --engine none asks
+// for no engine on any.
 TEST(EngineLimits, AnAscendChipRunsVllmAscendByDefault) {
   InferRequest r;
   r.model = "deepseek-r1";
@@ -1075,7 +1077,19 @@ TEST(EngineLimits, AnAscendChipRunsVllmAscendByDefault) {
   const auto bare = InferJson(r);
   EXPECT_TRUE(bare["engine"].is_null());
   EXPECT_LT(bare["tpot_ms"].get<double>(), ascend["tpot_ms"].get<double>());
-  EXPECT_TRUE(InferJson(EightB())["engine"].is_null());
+  // An H100 runs the step every NVIDIA engine's decode graph pays (55 us a layer), no limits.
+  InferRequest hopper = EightB();
+  const auto graphs = InferJson(hopper);
+  EXPECT_EQ(graphs["engine"], "cuda-graphs");
+  EXPECT_NEAR(graphs["step_breakdown_ms"]["overhead"].get<double>(), 32 * 0.055, 1e-6);
+  hopper.engine = "none";
+  const auto host = InferJson(hopper);
+  EXPECT_TRUE(host["engine"].is_null());
+  EXPECT_EQ(host["step_breakdown_ms"]["overhead"].get<double>(), 0);
+  EXPECT_EQ(host["max_batch"], graphs["max_batch"]);
+  InferRequest blackwell = EightB();
+  blackwell.chip = {"b200"};
+  EXPECT_TRUE(InferJson(blackwell)["engine"].is_null());
   // An AMD Instinct part runs vLLM (AMD's validated ROCm image, S2460).
   InferRequest amd = EightB();
   amd.chip = {"mi300x"};
@@ -1104,6 +1118,7 @@ TEST(EngineLimits, MlaOnAnFp8CacheTakesTheFp8RateWithoutAnEngine) {
   r.disaggregate = true;
   r.max_num_seqs = 48;
   r.mode = "analytic";
+  r.engine = "none";  // the H20's default (cuda-graphs) lists Hopper too, with its graph cost
   const auto bare = InferJson(r);
   ASSERT_TRUE(bare["engine"].is_null());
   const double attention = bare["step_breakdown_ms"]["attention"].get<double>();
@@ -1116,7 +1131,7 @@ TEST(EngineLimits, MlaOnAnFp8CacheTakesTheFp8RateWithoutAnEngine) {
   r.engine = "trtllm";
   EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["attention"].get<double>() / attention, 2.0, 0.01);
   // A BF16 cache keeps the 16-bit kernel with no engine too.
-  r.engine.clear();
+  r.engine = "none";
   r.kv_dtype = "bf16";
   EXPECT_GT(InferJson(r)["step_breakdown_ms"]["attention"].get<double>(), 1.9 * attention);
 }
@@ -1195,6 +1210,7 @@ TEST(Engine, NearTiedLayoutsAreRankedBySimulation) {
   r.chip = {"a100"};
   r.count = 8;
   r.mode = "server";
+  r.engine = "none";  // the step as measured there: no graph cost (the tie is the layouts')
   const auto chosen = InferJson(r);
   EXPECT_GE(chosen["simulation"]["layouts_simulated"].get<int>(), 2);
   const double best = chosen["simulation"]["output_tokens_per_s_per_chip"].get<double>();
@@ -1228,6 +1244,7 @@ TEST(Engine, ADisaggregatedDeploymentDealsItsClientsOverItsDecodeInstances) {
   r.output_tokens = 64;
   r.disaggregate = true;
   r.concurrency = 32;
+  r.engine = "none";  // the hand calculation's step: no graph cost
   const auto j = InferJson(r);
   EXPECT_EQ(j["decode_instances"].get<int>(), 4);
   EXPECT_EQ(j["max_batch"].get<int>(), 8);

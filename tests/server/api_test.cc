@@ -60,7 +60,7 @@ TEST(Api, ADisaggregatedDeploymentsClientsAreDealtOverItsDecodeInstances) {
   auto r = Post(api, "/v1/infer",
                 R"({"model": "llama-3.1-8b", "chip": "h100", "count": 16, "tp": 1,
                     "input_tokens": 8192, "output_tokens": 64, "disaggregate": true,
-                    "concurrency": 32})");
+                    "concurrency": 32, "engine": "none"})");
   ASSERT_EQ(r.status, 200) << r.body;
   const auto j = json::parse(r.body);
   EXPECT_EQ(j["decode_instances"].get<int>(), 4);
