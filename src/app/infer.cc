@@ -630,6 +630,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
+    limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;
     limits.attention_dp_per_gpu = (*engine)->attention_dp_per_gpu;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)

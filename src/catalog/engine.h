@@ -105,6 +105,10 @@ struct ServingEngine {
   // reduce-scatter of the 16-bit outputs (TensorRT-LLM's CutlassFusedMoE without multi-node
   // NVLink), not by an all-to-all of each token's top_k copies; false: the all-to-all.
   bool moe_dp_allgather = false;
+  // Under attention data parallel with the expert group inside one HGX board, the exchange every
+  // engine runs there by default (all-gather and reduce-scatter, as with no engine named); across
+  // boards the all-to-all. cuda-graphs, which stands for whichever engine is deployed.
+  bool in_node_moe_allgather = false;
   // Attention data parallel makes every GPU of the instance its own attention group (TensorRT-LLM's
   // Mapping: dp_size = tp_size under enable_attention_dp, the attention at TP 1): no layout with
   // tp > 1 and dp > 1 runs on it.

@@ -661,7 +661,8 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // dispatch (S2761), TensorRT-LLM's CutlassFusedMoE (S1901). The all-to-all kernels are opt-in
   // for expert groups across nodes (DeepEP: S2760, S2761) or taken over multi-node NVLink
   // (TensorRT-LLM's one-sided all-to-all on NVL72, S2260); there the all-to-all stays.
-  const bool default_gather = x.job.limits.engine.empty() && l.ep <= sys.chips_per_node &&
+  const bool default_gather = (x.job.limits.engine.empty() || x.job.limits.in_node_moe_allgather) &&
+                              l.ep <= sys.chips_per_node &&
                               sys.scale_up_domain <= sys.chips_per_node;
   if (p.moe_layers > 0 && l.ep > 1 && l.dp > 1 &&
       (x.job.limits.moe_dp_allgather || default_gather)) {

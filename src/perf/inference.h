@@ -142,6 +142,9 @@ struct EngineLimits {
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;
+  // The in-node attention-DP MoE exchange by all-gather that no engine named also takes
+  // (catalog::ServingEngine::in_node_moe_allgather).
+  bool in_node_moe_allgather = false;
   // Attention data parallel only with one chip per attention group (catalog::ServingEngine::
   // attention_dp_per_gpu: TensorRT-LLM): the layout search skips tp > 1 with dp > 1, and such a
   // given layout is refused.
