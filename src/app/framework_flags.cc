@@ -4,10 +4,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <yaml-cpp/yaml.h>
 #include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
+#include <utility>
 
 #include "app/internal.h"
 #include "core/text.h"
@@ -22,7 +23,7 @@ namespace {
 std::optional<std::string> QuantizationFormat(const std::string& method) {
   const std::string m = NormalizeId(method);
   static constexpr std::pair<std::string_view, std::string_view> kMethods[] = {
-      {"fbgemm-fp8", "fp8"},   {"ptpc-fp8", "fp8"},    {"modelopt", "fp8"},
+      {"fbgemm-fp8", "fp8"},   {"ptpc-fp8", "fp8"},     {"modelopt", "fp8"},
       {"w8a8-fp8", "fp8"},     {"modelopt-fp4", "fp4"}, {"awq-marlin", "int4"},
       {"gptq-marlin", "int4"}, {"w8a8-int8", "int8"},   {"moe-wna16", "int4"},
   };
@@ -42,9 +43,10 @@ void AutoIsDefault(std::string& format) {
 Result<void> ReadSpeculativeConfig(InferRequest& r) {
   const auto j = nlohmann::json::parse(r.speculative_config, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    return tl::unexpected(FieldError("speculative_config", "expected a JSON object, e.g. "
-                                                           "{\"method\":\"mtp\","
-                                                           "\"num_speculative_tokens\":1}"));
+    return tl::unexpected(FieldError("speculative_config",
+                                     "expected a JSON object, e.g. "
+                                     "{\"method\":\"mtp\","
+                                     "\"num_speculative_tokens\":1}"));
   }
   const auto tokens = j.find("num_speculative_tokens");
   if (tokens == j.end() || !tokens->is_number_integer() || *tokens < 1) {
@@ -57,7 +59,7 @@ Result<void> ReadSpeculativeConfig(InferRequest& r) {
   // are both a draft of about one layer run on the target's hidden states.
   const bool own_head = method == "mtp" || method.ends_with("-mtp") || method == "eagle" ||
                         method == "eagle3" || method == "medusa";
-  if (!own_head && !(method.empty() || method == "draft-model") ) {
+  if (!own_head && !(method.empty() || method == "draft-model")) {
     return tl::unexpected(FieldError(
         "speculative_config",
         fmt::format("method {} is not modelled; expected mtp, deepseek_mtp, eagle, eagle3 or a "
@@ -75,16 +77,27 @@ Result<void> ReadSpeculativeConfig(InferRequest& r) {
   return {};
 }
 
-Result<void> ReadSglangSpeculation(InferRequest& r) {
+// SGLang's default draft steps when --speculative-num-steps is not given
+// (_auto_choose_speculative_params, python/sglang/srt/speculative/spec_info.py; S2860): 5 steps
+// (top-4 tree, 8 tokens) for LlamaForCausalLM and Grok-1, 3 steps (top-1, 4 tokens) for every
+// other architecture (DeepSeek V2/V3/V3.2, gpt-oss, GLM-4.5, ... and the fallback).
+int SglangDefaultSteps(const catalog::Catalog& cat, const std::string& model) {
+  auto checkpoint = cat.FindCheckpoint(model);
+  if (!checkpoint) return 3;
+  const std::string id = ToLower(checkpoint->model->id);
+  // Llama 2/3 (and distills onto them) are LlamaForCausalLM; Llama 4, a MoE, is not.
+  const bool llama = id.find("llama") != std::string::npos && !checkpoint->model->moe;
+  return llama || id.find("grok") != std::string::npos ? 5 : 3;
+}
+
+Result<void> ReadSglangSpeculation(InferRequest& r, int default_steps) {
   const std::string algorithm = ToLower(r.speculative_algorithm);
   if (algorithm != "eagle" && algorithm != "eagle3" && algorithm != "nextn" && algorithm != "mtp") {
-    return tl::unexpected(FieldError(
-        "speculative_algorithm",
-        fmt::format("unknown {}; expected EAGLE, EAGLE3, NEXTN or MTP",
-                    Quoted(r.speculative_algorithm.substr(0, 40)))));
+    return tl::unexpected(FieldError("speculative_algorithm",
+                                     fmt::format("unknown {}; expected EAGLE, EAGLE3, NEXTN or MTP",
+                                                 Quoted(r.speculative_algorithm.substr(0, 40)))));
   }
-  // SGLang's DeepSeek recipe: 3 steps, top-1, 4 tokens verified.
-  int steps = 3;
+  int steps = default_steps;
   if (r.speculative_num_steps) {
     steps = *r.speculative_num_steps;
   } else if (r.speculative_num_draft_tokens) {
@@ -140,12 +153,17 @@ Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
     return {};
   };
   auto text_of = [&](const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() : ""; };
+  // A section given as something other than a mapping would silently mean nothing.
+  for (const char* section : {"kv_cache_config", "speculative_config", "scheduler_config",
+                              "cuda_graph_config", "attention_dp_config"}) {
+    const YAML::Node n = doc[section];
+    if (n && !n.IsNull() && !n.IsMap()) return fail(n, section, "expected a mapping");
+  }
   int tp = 0, pp = 0, ep = 0, batch = 0;
   double tokens = 0, seq_len = 0;
-  for (auto [key, out] : {std::pair{"tensor_parallel_size", &tp},
-                          std::pair{"pipeline_parallel_size", &pp},
-                          std::pair{"moe_expert_parallel_size", &ep},
-                          std::pair{"max_batch_size", &batch}}) {
+  for (auto [key, out] :
+       {std::pair{"tensor_parallel_size", &tp}, std::pair{"pipeline_parallel_size", &pp},
+        std::pair{"moe_expert_parallel_size", &ep}, std::pair{"max_batch_size", &batch}}) {
     auto got = number(doc, key, key, *out);
     if (!got) return tl::unexpected(got.error());
   }
@@ -195,9 +213,12 @@ Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
                   fmt::format("decoding_type {} is not modelled; expected MTP, Eagle or Eagle3",
                               Quoted(text_of(spec["decoding_type"]))));
     }
+    // MTPDecodingConfig's num_nextn_predict_layers defaults to 1 (TensorRT-LLM
+    // tensorrt_llm/llmapi/llm_args.py, S2861); an Eagle config needs its max_draft_len.
+    if (type == "mtp") depth = 1;
     auto got = number(spec, key, std::string("speculative_config.") + key, depth);
     if (!got) return tl::unexpected(got.error());
-    if (!*got || depth < 1) {
+    if ((!*got && type != "mtp") || depth < 1) {
       return fail(spec, std::string("speculative_config.") + key, "needs a depth of at least 1");
     }
     r.mtp = depth;
@@ -221,9 +242,10 @@ Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
     bool balance = false;
     if (auto ok = flag(adp, "enable_balance", "attention_dp_config.enable_balance", balance); !ok)
       return ok;
-    int timeout = 0, wait = 0;
-    for (auto [key, out] : {std::pair{"timeout_iters", &timeout},
-                            std::pair{"batching_wait_iters", &wait}}) {
+    // AttentionDpConfig's defaults: timeout_iters 50, batching_wait_iters 10 (S2861).
+    int timeout = 50, wait = 10;
+    for (auto [key, out] :
+         {std::pair{"timeout_iters", &timeout}, std::pair{"batching_wait_iters", &wait}}) {
       auto got = number(adp, key, std::string("attention_dp_config.") + key, *out);
       if (!got) return tl::unexpected(got.error());
     }
@@ -277,6 +299,13 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   if (r.enable_dp_attention && r.enable_attention_dp) {
     return clash("enable_dp_attention", "enable_attention_dp (TensorRT-LLM's)");
   }
+  // SGLang also spells --tp-size and --dp-size --tp and --dp, as its DeepSeek recipe does
+  // (--tp 8 --dp 8 --enable-dp-attention, S2862): beside --enable-dp-attention they are
+  // SGLang's, the GPUs of a stage and the groups sharing them.
+  if (r.enable_dp_attention) {
+    if (r.tp && !r.tp_size) r.tp_size = std::exchange(r.tp, std::nullopt);
+    if (r.dp && !r.dp_size) r.dp_size = std::exchange(r.dp, std::nullopt);
+  }
   if (r.tp_size) {
     if (r.tp) return clash("tp_size", "tp");
     if (*r.tp_size < 1) return tl::unexpected(FieldError("tp_size", "must be at least 1"));
@@ -285,8 +314,8 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
     if (r.enable_dp_attention) groups = r.dp_size.value_or(1);
     if (groups < 1 || *r.tp_size % groups != 0) {
       return tl::unexpected(FieldError(
-          "dp_size", fmt::format("{} attention groups do not divide --tp-size {}", groups,
-                                 *r.tp_size)));
+          "dp_size",
+          fmt::format("{} attention groups do not divide --tp-size {}", groups, *r.tp_size)));
     }
     r.tp = *r.tp_size / groups;
     if (groups > 1 || r.enable_dp_attention || r.enable_attention_dp) {
@@ -294,9 +323,9 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
       r.dp = groups;
     }
   } else if (r.enable_attention_dp || r.enable_dp_attention) {
-    return tl::unexpected(FieldError(r.enable_attention_dp ? "enable_attention_dp"
-                                                           : "enable_dp_attention",
-                                     "needs --tp-size, the GPUs the groups share"));
+    return tl::unexpected(
+        FieldError(r.enable_attention_dp ? "enable_attention_dp" : "enable_dp_attention",
+                   "needs --tp-size, the GPUs the groups share"));
   }
   // SGLang's --dp-size without DP attention: replicas of the tp-size instance.
   int64_t replicas = 1;
@@ -304,14 +333,25 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
     if (*r.dp_size < 1) return tl::unexpected(FieldError("dp_size", "must be at least 1"));
     replicas = *r.dp_size;
   }
+  // The attention groups SGLang divides --max-running-requests over (also on a dense model).
+  const int64_t attention_groups = r.dp.value_or(1);
+  const char* replicas_field = replicas > 1 ? "dp_size" : "dp";
   // Data parallel on a dense model is replicas too (vLLM's --data-parallel-size): no experts
   // are shared between the groups.
   if (!moe && r.dp && *r.dp > 1) {
     replicas *= *r.dp;
     r.dp = 1;
   }
-  if (replicas > 1 && !r.count && r.tp) {
-    r.count = replicas * *r.tp * r.pp.value_or(1) * r.dp.value_or(1);
+  if (replicas > 1 && r.tp) {
+    const int64_t gpus = replicas * *r.tp * r.pp.value_or(1) * r.dp.value_or(1);
+    if (!r.count) {
+      r.count = gpus;
+    } else if (*r.count % gpus != 0) {
+      return tl::unexpected(FieldError(
+          replicas_field, fmt::format("{} replicas of {} GPUs are {} GPUs, which --count {} does "
+                                      "not hold whole",
+                                      replicas, gpus / replicas, gpus, *r.count)));
+    }
   }
   if (r.enable_expert_parallel && moe) {
     if (r.ep) return clash("enable_expert_parallel", "ep");
@@ -325,10 +365,17 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
     if (*r.max_running_requests < 1) {
       return tl::unexpected(FieldError("max_running_requests", "must be at least 1"));
     }
-    const int64_t groups = r.dp.value_or(1);
-    r.max_num_seqs =
-        static_cast<int>(std::min<int64_t>((*r.max_running_requests + groups - 1) / groups,
-                                           std::numeric_limits<int>::max()));
+    // Each group's scheduler takes max_running_requests // groups, rounded down (SGLang's
+    // kv_cache_configurator.py, requested_max_running_requests_per_worker; S2863).
+    const int64_t groups = attention_groups;
+    if (*r.max_running_requests < groups) {
+      return tl::unexpected(FieldError(
+          "max_running_requests",
+          fmt::format("{} server-wide leaves each of {} attention groups none; give at least {}",
+                      *r.max_running_requests, groups, groups)));
+    }
+    r.max_num_seqs = static_cast<int>(
+        std::min<int64_t>(*r.max_running_requests / groups, std::numeric_limits<int>::max()));
   }
   if (r.max_model_len) {
     if (!(*r.max_model_len >= 1)) {
@@ -341,9 +388,8 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
                       *r.max_model_len, r.input_tokens, r.output_tokens)));
     }
   }
-  const bool sglang_speculation = !r.speculative_algorithm.empty() ||
-                                  r.speculative_num_steps || r.speculative_num_draft_tokens ||
-                                  r.speculative_eagle_topk;
+  const bool sglang_speculation = !r.speculative_algorithm.empty() || r.speculative_num_steps ||
+                                  r.speculative_num_draft_tokens || r.speculative_eagle_topk;
   if (!r.speculative_config.empty() && sglang_speculation) {
     return clash("speculative_config", "speculative_algorithm (SGLang's)");
   }
@@ -358,7 +404,9 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
       return tl::unexpected(
           FieldError("speculative_algorithm", "the speculative flags need the algorithm"));
     }
-    if (auto ok = ReadSglangSpeculation(r); !ok) return tl::unexpected(ok.error());
+    if (auto ok = ReadSglangSpeculation(r, SglangDefaultSteps(cat, r.model)); !ok) {
+      return tl::unexpected(ok.error());
+    }
   }
   return r;
 }

@@ -182,10 +182,25 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
   return fields;
 }
 
+// A serve-command flag that changes how the server is reached, parses chat or logs, not what it
+// computes (--trust-remote-code, --host 0.0.0.0, --reasoning-parser ...): accepted, so a
+// published recipe pastes whole, and without effect on the estimate.
+namespace {
+Field<InferRequest> LaunchOnly(std::string name, FieldKind kind) {
+  Field<InferRequest> f;
+  f.name = std::move(name);
+  f.kind = kind;
+  f.help = "serve-command flag accepted so a recipe pastes whole; no effect on the estimate";
+  f.set = [](InferRequest&, const FieldValue&) -> Result<void> { return {}; };
+  return f;
+}
+}  // namespace
+
 const std::vector<Field<InferRequest>>& InferFields() {
   using R = InferRequest;
   static const std::vector<Field<R>> fields = {
-      Required(Bind("model", &R::model, "model id, or its Hugging Face repository name")),
+      Aliases(Required(Bind("model", &R::model, "model id, or its Hugging Face repository name")),
+              {"model_path"}),  // SGLang's --model-path
       Required(Bind("chip", &R::chip, "chip id, or a comma-separated list with --compare")),
       Bind("compare", &R::compare, "one row per chip: tokens/s per chip, per watt, per dollar"),
       Bind("count", &R::count, "chips available (instances must divide it)"),
@@ -379,6 +394,20 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("backend", &R::backend,
            "trtllm-serve's backend, pytorch or tensorrt: both run as the trtllm engine's "
            "measured steps"),
+      LaunchOnly("trust_remote_code", FieldKind::kBool),
+      LaunchOnly("enable_auto_tool_choice", FieldKind::kBool),
+      LaunchOnly("host", FieldKind::kString),
+      LaunchOnly("port", FieldKind::kString),
+      LaunchOnly("served_model_name", FieldKind::kString),
+      LaunchOnly("tokenizer", FieldKind::kString),
+      LaunchOnly("chat_template", FieldKind::kString),
+      LaunchOnly("reasoning_parser", FieldKind::kString),
+      LaunchOnly("tool_call_parser", FieldKind::kString),
+      LaunchOnly("log_level", FieldKind::kString),
+      LaunchOnly("dist_init_addr", FieldKind::kString),
+      LaunchOnly("nnodes", FieldKind::kString),
+      LaunchOnly("node_rank", FieldKind::kString),
+      LaunchOnly("download_dir", FieldKind::kString),
   };
   return fields;
 }

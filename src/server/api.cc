@@ -388,6 +388,11 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   // infer is light in mode analytic; its simulations are heavy.
   std::optional<app::InferRequest> simulated_infer;
   if (path == "/v1/infer") {
+    // vLLM's speculative_config may come as a JSON object, as its Python API takes it; the
+    // request layer reads the JSON text the CLI's flag takes.
+    if (body.contains("speculative_config") && body["speculative_config"].is_object()) {
+      body["speculative_config"] = body["speculative_config"].dump();
+    }
     auto r = Decode(body, app::InferFields());
     if (!r) return ErrorResponse(400, r.error());
     if (r->mode == "analytic") return answer(engine_.Infer(*r, json_out));

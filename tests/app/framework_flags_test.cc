@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/internal.h"
+#include "app/requests.h"
 #include "catalog/catalog.h"
 
 namespace suanli::app::internal {
@@ -48,13 +49,19 @@ TEST(FrameworkFlags, SglangDpAttentionSplitsTpSizeAndRunningRequests) {
   EXPECT_EQ(out.tp, 1);
   EXPECT_EQ(out.dp, 8);
   EXPECT_EQ(out.max_num_seqs, 64);
-  // 2 groups of 4: attention TP 4; 100 requests over 2 groups, rounded up.
+  // 2 groups of 4: attention TP 4; 101 requests over 2 groups, rounded down as SGLang's
+  // scheduler does (max_running_requests // dp_size).
   r.dp_size = 2;
   r.max_running_requests = 101;
   const InferRequest two = Resolved(r);
   EXPECT_EQ(two.tp, 4);
   EXPECT_EQ(two.dp, 2);
-  EXPECT_EQ(two.max_num_seqs, 51);
+  EXPECT_EQ(two.max_num_seqs, 50);
+  // Fewer than one a group: no group could run a request.
+  r.max_running_requests = 1;
+  EXPECT_NE(ErrorOf(r).find("max_running_requests: 1 server-wide leaves each of 2 attention "
+                            "groups none"),
+            std::string::npos);
   r.dp_size = 3;
   EXPECT_NE(ErrorOf(r).find("3 attention groups do not divide --tp-size 8"), std::string::npos);
 }
@@ -229,6 +236,107 @@ TEST(FrameworkFlags, ContradictionsNameBothFields) {
   InferRequest b = R1OnEightGpus();
   b.backend = "onnx";
   EXPECT_NE(ErrorOf(b).find("pytorch or tensorrt"), std::string::npos);
+}
+
+// SGLang's recipes spell --tp-size and --dp-size --tp and --dp (--tp 8 --dp 8
+// --enable-dp-attention): beside --enable-dp-attention they are SGLang's, not this tool's.
+TEST(FrameworkFlags, SglangTpAndDpBesideDpAttentionAreItsOwn) {
+  InferRequest r = R1OnEightGpus();
+  r.tp = 8;
+  r.dp = 8;
+  r.enable_dp_attention = true;
+  r.max_running_requests = 512;
+  const InferRequest out = Resolved(r);
+  EXPECT_EQ(out.tp, 1);
+  EXPECT_EQ(out.dp, 8);
+  EXPECT_EQ(out.max_num_seqs, 64);
+  // Without DP attention --tp 8 is this tool's tp 8 as it always was.
+  InferRequest plain = R1OnEightGpus();
+  plain.tp = 8;
+  EXPECT_EQ(Resolved(plain).tp, 8);
+  EXPECT_FALSE(Resolved(plain).dp);
+}
+
+// Replicas (SGLang's --dp-size without DP attention, vLLM's --data-parallel-size on a dense
+// model) are GPUs the count must hold: 8 replicas of TP 8 are 64 GPUs, not 8.
+TEST(FrameworkFlags, ReplicasMustFitTheCount) {
+  InferRequest r = R1OnEightGpus();
+  r.tp_size = 8;
+  r.dp_size = 8;
+  EXPECT_NE(ErrorOf(r).find("dp_size: 8 replicas of 8 GPUs are 64 GPUs, which --count 8"),
+            std::string::npos);
+  r.count = 128;  // two sets of the 8 replicas
+  EXPECT_EQ(Resolved(r).tp, 8);
+  InferRequest v;
+  v.model = "llama-3.1-70b";
+  v.chip = {"h100"};
+  v.count = 8;
+  v.tp = 4;
+  v.dp = 4;
+  EXPECT_NE(ErrorOf(v).find("dp: 4 replicas of 4 GPUs are 16 GPUs"), std::string::npos);
+  v.dp = 2;
+  EXPECT_EQ(Resolved(v).tp, 4);
+}
+
+// SGLang's draft steps when none are given depend on the architecture
+// (_auto_choose_speculative_params): 5 for LlamaForCausalLM, 3 for DeepSeek and the rest.
+TEST(FrameworkFlags, SglangDefaultStepsFollowTheArchitecture) {
+  InferRequest llama;
+  llama.model = "llama-3.1-8b";
+  llama.chip = {"h100"};
+  llama.count = 1;
+  llama.speculative_algorithm = "EAGLE3";
+  EXPECT_EQ(Resolved(llama).mtp, 5);
+  InferRequest r1 = R1OnEightGpus();
+  r1.speculative_algorithm = "EAGLE";
+  EXPECT_EQ(Resolved(r1).mtp, 3);
+}
+
+// TensorRT-LLM's defaults where the file leaves a key out: MTP's num_nextn_predict_layers 1,
+// attention_dp_config's timeout_iters 50 and batching_wait_iters 10; a section that is not a
+// mapping is an error naming it (it would otherwise mean nothing).
+TEST(FrameworkFlags, TrtllmDefaultsAndSectionShapes) {
+  InferRequest r = R1OnEightGpus();
+  r.extra_llm_api_options = "extra.yml";
+  r.tp_size = 8;
+  const InferRequest out = Resolved(r,
+                                    "enable_attention_dp: true\n"
+                                    "speculative_config:\n"
+                                    "  decoding_type: MTP\n"
+                                    "attention_dp_config:\n"
+                                    "  enable_balance: true\n");
+  EXPECT_EQ(out.mtp, 1);
+  EXPECT_EQ(out.adp_balance_timeout_iters, 50);
+  EXPECT_EQ(out.adp_balance_wait_iters, 10);
+  EXPECT_NE(ErrorOf(r, "speculative_config:\n  decoding_type: Eagle3\n").find("max_draft_len"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(r, "kv_cache_config: 0.9\n")
+                .find("extra.yml:1: extra_llm_api_options.kv_cache_config: expected a mapping"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(r, "speculative_config: []\n").find("speculative_config: expected a mapping"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(r, "- a\n- b\n").find("expected a mapping of LLM API options"),
+            std::string::npos);
+}
+
+// A published recipe pastes whole: flags for how the server is reached or logs are taken and
+// change nothing; SGLang's --model-path is the model.
+TEST(FrameworkFlags, LaunchOnlyFlagsAreAcceptedAndInert) {
+  InferRequest r;
+  for (const char* name : {"host", "port", "served_model_name", "reasoning_parser",
+                           "tool_call_parser", "dist_init_addr", "nnodes", "node_rank"}) {
+    EXPECT_TRUE(SetField(InferFields(), r, name, FieldValue{std::string("0")})) << name;
+  }
+  EXPECT_TRUE(SetField(InferFields(), r, "port", FieldValue{30000.0}));
+  EXPECT_TRUE(SetField(InferFields(), r, "trust_remote_code", FieldValue{true}));
+  ASSERT_TRUE(
+      SetField(InferFields(), r, "model_path", FieldValue{std::string("deepseek-ai/DeepSeek-R1")}));
+  EXPECT_EQ(r.model, "deepseek-ai/DeepSeek-R1");
+  InferRequest plain;
+  plain.model = r.model;
+  EXPECT_EQ(r.chip, plain.chip);
+  EXPECT_EQ(r.count, plain.count);
+  EXPECT_FALSE(SetField(InferFields(), r, "trust_remote_cod", FieldValue{true}));
 }
 
 }  // namespace

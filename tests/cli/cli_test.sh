@@ -755,6 +755,28 @@ expect_bad "--extra_llm_api_options with a bad value names its file, line and ke
   infer --model deepseek-r1 --chip h200 --count 8 --tp_size 8 \
   --extra_llm_api_options "$TMP/bad-llm-api.yml"
 
+# SGLang's published DeepSeek recipe pasted whole (--model-path, --trust-remote-code, --host,
+# --port; --tp 8 --dp 8 beside --enable-dp-attention are its --tp-size and --dp-size): eight
+# attention groups of one GPU on the 8 GPUs, as --tp-size 8 --dp-size 8 says.
+run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1 \
+  --tp 8 --dp 8 --enable-dp-attention --trust-remote-code --host 0.0.0.0 --port 30000
+cp "$TMP/stdout" "$TMP/recipe.json"
+run infer --chip h200 --count 8 --mode analytic --json --model deepseek-r1 \
+  --tp-size 8 --dp-size 8 --enable-dp-attention
+if [ "$RC" -eq 0 ] && python3 - "$TMP/recipe.json" "$TMP/stdout" <<'EOF'; then
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["layout"] == b["layout"] and a["layout"]["dp"] == 8 and a["layout"]["tp"] == 1, a
+assert a["answer"] == b["answer"]
+EOF
+  ok "infer takes SGLang's DeepSeek recipe as published"
+else
+  not_ok "infer takes SGLang's DeepSeek recipe as published" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+expect_bad "--dp-size replicas that --count cannot hold name --dp-size" \
+  "dp-size: 8 replicas of 8 GPUs are 64 GPUs" \
+  infer --model deepseek-r1 --chip h200 --count 8 --tp-size 8 --dp-size 8
+
 # Flags as vLLM's parser and framework configs spell them: underscores for hyphens, the value
 # untouched (a file name keeps its underscores).
 run infer --model llama-3.1-70b --chip h100 --count 8 --mode analytic --json \

@@ -242,6 +242,16 @@ TEST(Api, FrameworkNamesAreTheSameFields) {
       as_megatron.body,
       Post(api, "/v1/train", train + R"("tp": 4, "pp": 4, "seq_len": 4096, "recompute": "full"})")
           .body);
+  // vLLM's speculative_config as a JSON object, as its Python API takes it, is the JSON text the
+  // CLI's --speculative-config takes.
+  auto as_object = Post(api, "/v1/infer", infer + R"("tp": 8,
+      "speculative_config": {"method": "eagle3", "num_speculative_tokens": 2},
+      "mtp_acceptance": 0.7})");
+  ASSERT_EQ(as_object.status, 200) << as_object.body;
+  EXPECT_EQ(as_object.body, Post(api, "/v1/infer", infer + R"("tp": 8,
+      "speculative_config": "{\"method\": \"eagle3\", \"num_speculative_tokens\": 2}",
+      "mtp_acceptance": 0.7})")
+                                .body);
   // OpenAPI lists them, so a client validating against additionalProperties: false can send them.
   const json spec = json::parse(Get(api, "/v1/openapi.json").body);
   const json schema =
