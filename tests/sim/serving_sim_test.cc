@@ -382,11 +382,31 @@ TEST(ServingSim, MtpWithFullAcceptanceGainsDepthPlusOneTokensPerStep) {
 }
 
 TEST(ServingSim, MtpAcceptanceMatchesItsMeanOverManySteps) {
-  // Depth 1, acceptance 0.85: 1.85 tokens per decode step on average (DeepSeek-V3's 1.8x).
-  // 2,000 tokens need about 1,999 / 1.85 = 1,080.5 decode steps (+-3 % for the draws).
-  auto r = SimulateServing(FixedStep(0.001, 1e7, 1, 0.85), {}, {Req(0, 10, 2000)}, {});
+  // Depth 1, acceptance 0.85: 1.85 tokens per decode step on average (DeepSeek-V3's 1.8x). Each
+  // request draws its own acceptance around it, the mean verify steps per token kept: one request
+  // at a time, 300 requests of 200 tokens take 300 prefills and about 300 x 199 / 1.85 = 32,270
+  // decode steps (+-1.5 % for the draws and the last step's unused drafts).
+  SchedulerLimits limits;
+  limits.max_num_seqs = 1;
+  const std::vector<ServingRequest> reqs(300, Req(0, 10, 200));
+  auto r = SimulateServing(FixedStep(0.001, 1e7, 1, 0.85), limits, reqs, {});
   ASSERT_TRUE(r);
-  EXPECT_NEAR(static_cast<double>(r->steps - 1), 1999 / 1.85, 1999 / 1.85 * 0.03);
+  EXPECT_NEAR(static_cast<double>(r->steps - 300), 300 * 199 / 1.85, 300 * 199 / 1.85 * 0.015);
+}
+
+TEST(ServingSim, MtpAcceptanceSpreadsAcrossRequests) {
+  // 576 requests of 2,000 tokens in one batch, depth 3, acceptance 0.8 (2.95 tokens a step, about
+  // 680 steps). One acceptance for all would end them within ~3 % of each other; drawn per request
+  // (S2820's spread), the slowest of 576 (z ~ 2.9: acceptance ~0.6, 2.2 tokens a step) takes about
+  // 1.3x the mean request's steps.
+  const std::vector<ServingRequest> reqs(576, Req(0, 10, 2000));
+  auto r = SimulateServing(FixedStep(0.001, 1e8, 3, 0.8), {}, reqs, {});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->requests_completed, 576);
+  EXPECT_GT(r->makespan_s / r->e2e_s.mean, 1.2);
+  EXPECT_LT(r->makespan_s / r->e2e_s.mean, 1.6);
+  // The mean steps per token is the acceptance's: 1,999 / 2.952 = 677 decode steps a request.
+  EXPECT_NEAR(r->e2e_s.mean / 0.001 - 1, 1999 / 2.952, 1999 / 2.952 * 0.02);
 }
 
 TEST(ServingSim, GoodputCountsRequestsWithinBothTargets) {

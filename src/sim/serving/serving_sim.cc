@@ -390,6 +390,53 @@ struct Live {
 
 long BlocksFor(long tokens, int block) { return (tokens + block - 1) / block; }
 
+// MTP / EAGLE acceptance differs from request to request: how well the draft predicts the target
+// depends on the prompt and its continuation. EAGLE's own MT-bench answers (S2820: LLaMA2-Chat 70B,
+// 160 turns, greedy) take 0.75-1.39x the mean verify steps per output token, a spread of 13.8 %
+// (coefficient of variation), 12 % once the per-step draws' own noise is taken out; DeepSeek-V3's
+// MTP accepts its second token 85-90 % of the time depending on the topic (S2821). Each request's
+// chance that a draft token is rejected is a common chance (SpreadRejection) times a log-normal
+// factor of mean 1 and this sigma: 12 % in steps per token at EAGLE's depth 5 and 0.79 acceptance.
+constexpr double kRejectionSpreadSigma = 0.24;
+
+double TokensPerStep(double acceptance, int depth) {
+  double tokens = 1, p = 1;
+  for (int i = 0; i < depth; ++i) tokens += (p *= acceptance);
+  return tokens;
+}
+
+// The acceptance of a request whose rejection factor is exp(sigma z - sigma^2 / 2), z standard
+// normal, around a rejection chance `r0`.
+double RequestAcceptance(double r0, double z) {
+  const double s = kRejectionSpreadSigma;
+  return std::clamp(1 - r0 * std::exp(s * z - s * s / 2), 0.0, 1.0);
+}
+
+// The rejection chance around which the requests' acceptances spread so that the mean verify steps
+// per token over them is the acceptance's own, 1 / TokensPerStep(acceptance): the accept length an
+// engine reports (tokens over verify steps) and the analytic model's tokens per step stay as they
+// are. By quadrature over z in [-6, 6] and bisection (the mean steps per token grows with r0).
+double SpreadRejection(double acceptance, int depth) {
+  const double target = 1 / TokensPerStep(acceptance, depth);
+  auto steps_per_token = [&](double r0) {
+    constexpr int kPoints = 481;
+    double sum = 0, weights = 0;
+    for (int i = 0; i < kPoints; ++i) {
+      const double z = -6 + 12.0 * i / (kPoints - 1), w = std::exp(-z * z / 2);
+      sum += w / TokensPerStep(RequestAcceptance(r0, z), depth);
+      weights += w;
+    }
+    return sum / weights;
+  };
+  double lo = 0, hi = 1 - acceptance;
+  while (steps_per_token(hi) < target && hi < 1e6) hi *= 2;
+  for (int i = 0; i < 60; ++i) {
+    const double mid = (lo + hi) / 2;
+    (steps_per_token(mid) < target ? lo : hi) = mid;
+  }
+  return (lo + hi) / 2;
+}
+
 }  // namespace
 
 double StepCost::LockstepSeconds(
@@ -448,9 +495,16 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
           i + 1, r.input_tokens, r.output_tokens, res.kv_capacity_tokens));
     }
   }
-  // MTP: each draft position is accepted with the given probability if the one before was (the
-  // law whose mean perf::ServingStepModel::TokensPerDecodeStep gives), drawn per sequence.
+  // MTP: each draft position is accepted with the request's probability if the one before was
+  // (the law whose mean perf::ServingStepModel::TokensPerDecodeStep gives), drawn per sequence;
+  // each request's probability is drawn once around the model's (SpreadRejection above).
   Rng accept_rng(seed, 7);
+  std::vector<double> acceptance(requests.size(), mtp_acceptance);
+  if (mtp_depth > 0 && mtp_acceptance > 0 && mtp_acceptance < 1) {
+    const double r0 = SpreadRejection(mtp_acceptance, mtp_depth);
+    Rng spread_rng(seed, 8);
+    for (double& a : acceptance) a = RequestAcceptance(r0, spread_rng.Normal());
+  }
 
   std::vector<Live> live(requests.size());
   // An attention group's engine: its running batch, its queue, its KV blocks and host tier.
@@ -765,7 +819,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       for (size_t id : g.decodes) {
         Live& l = live[id];
         int gained = 1;
-        while (gained <= mtp_depth && accept_rng.Uniform() < mtp_acceptance) ++gained;
+        while (gained <= mtp_depth && accept_rng.Uniform() < acceptance[id]) ++gained;
         gained = std::min(gained, requests[id].output_tokens - l.generated);
         tokens += gained;
         l.decoded += gained;
