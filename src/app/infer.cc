@@ -820,24 +820,33 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   return job;
 }
 
-void FitWeightsInEightBits(const InferRequest& r, const perf::InferenceConstraints& fixed,
+void FitWeightsInFewerBits(const InferRequest& r, const perf::InferenceConstraints& fixed,
                            perf::InferenceJob& job) {
   if (!r.dtype.empty() || perf::ServingDTypeBytes(job.dtype) < 2 || perf::WeightsFit(job, fixed))
     return;
-  const perf::ServedFormat eight = perf::ServedFormatOf(*job.chip, perf::ServingDType::kFp8);
-  if (perf::ServingDTypeBytes(eight.dtype) >= 2) return;  // the chip has no 8-bit math
-  perf::InferenceJob quantized = job;
-  quantized.dtype = eight.dtype;
-  if (!perf::WeightsFit(quantized, fixed)) return;
   const std::string count = job.chips > 0
                                 ? fmt::format("{} chip{}", job.chips, job.chips == 1 ? "" : "s")
                                 : "one scale-up domain";
-  quantized.dtype_basis = fmt::format(
-      "{} as released does not fit {}: {} weights, {}", perf::ServingDTypeName(job.dtype), count,
-      perf::ServingDTypeName(eight.dtype),
-      eight.note.empty() ? "quantized on load as vLLM's and SGLang's --quantization fp8 do"
-                         : eight.note);
-  job = std::move(quantized);
+  // 8-bit first, quantized on load; then 4-bit weights with 16-bit math, the AWQ/GPTQ
+  // checkpoints a model is served from on cards too small for 8-bit (vLLM's and SGLang's
+  // --quantization awq / gptq).
+  const std::pair<perf::ServingDType, const char*> narrower[] = {
+      {perf::ServingDType::kFp8, "quantized on load as vLLM's and SGLang's --quantization fp8 do"},
+      {perf::ServingDType::kInt4,
+       "an AWQ or GPTQ checkpoint's 4-bit weights with 16-bit math (vLLM's and SGLang's "
+       "--quantization awq / gptq), as models are served on cards too small for 8-bit"}};
+  for (const auto& [format, how] : narrower) {
+    const perf::ServedFormat served = perf::ServedFormatOf(*job.chip, format);
+    if (perf::ServingDTypeBytes(served.dtype) >= 2) continue;  // no such math on the chip
+    perf::InferenceJob quantized = job;
+    quantized.dtype = served.dtype;
+    if (!perf::WeightsFit(quantized, fixed)) continue;
+    quantized.dtype_basis = fmt::format(
+        "{} as released does not fit {}: {} weights, {}", perf::ServingDTypeName(job.dtype), count,
+        perf::ServingDTypeName(served.dtype), served.note.empty() ? how : served.note);
+    job = std::move(quantized);
+    return;
+  }
 }
 
 Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::InferenceJob& job,
@@ -875,7 +884,7 @@ Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest
   auto system = ResolveCappedSystem(cat, **chip, r.system, job.calibration, r.power_cap_w);
   if (!system) return tl::unexpected(system.error());
   job.system = *system;
-  FitWeightsInEightBits(r, setup.fixed, job);
+  FitWeightsInFewerBits(r, setup.fixed, job);
   return setup;
 }
 
@@ -923,7 +932,7 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
           perf::TightenPowerCap(job.system, *r.power_cap_w);
         }
         if (ok) {
-          internal::FitWeightsInEightBits(r, {r.tp, r.ep, r.dp, r.pp}, job);
+          internal::FitWeightsInFewerBits(r, {r.tp, r.ep, r.dp, r.pp}, job);
           auto e = internal::EstimateAtTargets(r, job, {r.tp, r.ep, r.dp, r.pp}, &targets[i]);
           if (e) {
             row.estimate = *e;

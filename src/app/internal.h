@@ -77,9 +77,11 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
 
 // Without --dtype, 16-bit weights that fit no layout of `job` (its system attached) are served in
 // the chip's 8-bit format, as vLLM and SGLang serve a BF16 checkpoint with --quantization fp8
-// (and as labs release FP8 copies: GLM-4.5-FP8, Qwen3-235B-A22B-FP8); the dtype basis says so.
-// Unchanged when the request gives a dtype, the weights fit, or 8-bit weights do not fit either.
-void FitWeightsInEightBits(const InferRequest& r, const perf::InferenceConstraints& fixed,
+// (and as labs release FP8 copies: GLM-4.5-FP8, Qwen3-235B-A22B-FP8), or where those do not fit
+// either in 4-bit weights with 16-bit math (AWQ/GPTQ checkpoints, as a 30B MoE runs on one 32 GB
+// card); the dtype basis says so. Unchanged when the request gives a dtype, the weights fit, or
+// 4-bit weights do not fit either.
+void FitWeightsInFewerBits(const InferRequest& r, const perf::InferenceConstraints& fixed,
                            perf::InferenceJob& job);
 
 // An infer request for one chip as a job with its system and power cap, and the layout knobs

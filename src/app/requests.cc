@@ -214,7 +214,7 @@ const std::vector<Field<InferRequest>>& InferFields() {
           "Hopper as int4); the format a release's experts ship in (gpt-oss: fp4) is that "
           "release, the rest as released (default: the checkpoint's as released, or as the "
           "name's -FP8/-AWQ/-NVFP4 suffix says, in the chip's nearest format; 8-bit when 16-bit "
-          "weights fit no layout of the chips)"),
+          "weights fit no layout of the chips, 4-bit when 8-bit do not either)"),
       Bind("expert_dtype", &R::expert_dtype,
            "MoE experts (routed and shared) in another format, e.g. fp4 (default: --dtype)"),
       Bind("attention_dtype", &R::attention_dtype,
