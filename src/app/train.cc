@@ -311,6 +311,14 @@ TrainRequest WithDTypeAsTyped(const TrainRequest& given) {
   return r;
 }
 
+// The data-parallel size a request gives, or its chips over its given splits (tp, pp, cp: 1 where
+// not given); 0 when the splits exceed the chips.
+int64_t GivenDataParallel(const TrainRequest& r) {
+  if (r.dp) return *r.dp;
+  const int64_t split = int64_t{r.tp.value_or(1)} * r.pp.value_or(1) * r.cp.value_or(1);
+  return split > 0 ? r.count / split : 0;
+}
+
 // Launch flags as Megatron-LM and DeepSpeed spell them (requests.h), turned into the request's
 // own fields; a flag that contradicts a field given is an error naming both.
 Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest r) {
@@ -420,8 +428,7 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest r
     // Whole experts on tp > 1 where the layout is given and ep divides dp: the model splits
     // them like the dense layers there (ExpertTp in perf/training.cc).
     if (etp == 1 && r.tp && *r.tp > 1 && r.pp && r.ep && *r.ep > 0) {
-      const int64_t split = int64_t{*r.tp} * *r.pp * r.cp.value_or(1);
-      const int64_t dp = r.dp ? *r.dp : (split > 0 ? r.count / split : 0);
+      const int64_t dp = GivenDataParallel(r);
       if (dp > 0 && dp % *r.ep == 0) {
         return contradicts("expert_tensor_parallel_size",
                            fmt::format("1 with --tp {} and ep {} dividing dp {} is not modelled: "
@@ -472,8 +479,7 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest r
                            "needs --micro-batch (--train-micro-batch-size-per-gpu): the global "
                            "batch is micro-batch x steps x dp");
       }
-      const int64_t split = int64_t{r.tp.value_or(1)} * r.pp.value_or(1) * r.cp.value_or(1);
-      const int64_t dp = r.dp ? *r.dp : std::max<int64_t>(1, r.count / std::max<int64_t>(1, split));
+      const int64_t dp = r.dp ? *r.dp : std::max<int64_t>(1, GivenDataParallel(r));
       r.global_batch_size = int64_t{*r.micro_batch} * steps * dp;
     }
   }

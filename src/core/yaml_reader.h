@@ -238,14 +238,12 @@ class YamlReader {
     const YAML::Node n = map[std::string(key)];
     if (n && n.IsScalar()) {
       const std::string text = n.as<std::string>();
-      const ScaledNumber v = ParseScaledNumber(SequenceLengthText(text, key), AmountSuffixes());
-      if (v.status == NumberStatus::kOk && !text.empty() &&
-          !std::isdigit(static_cast<unsigned char>(text.back()))) {
-        if (v.value < lo || v.value > hi) {
+      if (const auto v = Suffixed(SequenceLengthText(text, key))) {
+        if (*v < lo || *v > hi) {
           Fail("value " + text + " out of range; expected " + FormatRange(lo, hi), n,
                Join(path, key));
         }
-        return v.value;
+        return *v;
       }
     }
     return Num(map, key, path, lo, hi, fallback);
@@ -255,14 +253,20 @@ class YamlReader {
   // as on the command line allowed: "per_period: 2K" is 2,000 (AmountSuffixes).
   double AmountNumber(const YAML::Node& n, const std::string& path) {
     if (n.IsScalar()) {
-      const std::string text = n.as<std::string>();
-      const ScaledNumber v = ParseScaledNumber(text, AmountSuffixes());
-      if (v.status == NumberStatus::kOk && !text.empty() &&
-          !std::isdigit(static_cast<unsigned char>(text.back()))) {
-        return v.value;
-      }
+      if (const auto v = Suffixed(n.as<std::string>())) return *v;
     }
     return Number(n, path);
+  }
+
+  // The value of text written with an amount suffix ("2K", "4Mi"); nothing for a plain number
+  // (YAML's own reading of it stands) or text that is not an amount.
+  static std::optional<double> Suffixed(const std::string& text) {
+    const ScaledNumber v = ParseScaledNumber(text, AmountSuffixes());
+    if (v.status != NumberStatus::kOk || text.empty() ||
+        std::isdigit(static_cast<unsigned char>(text.back()))) {
+      return std::nullopt;
+    }
+    return v.value;
   }
 
   int Int(const YAML::Node& map, std::string_view key, const std::string& path, int lo, int hi,
