@@ -273,6 +273,12 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   auto clash = [](const char* given, const char* other) {
     return tl::unexpected(FieldError(given, fmt::format("give it or {}, not both", other)));
   };
+  if (r.no_prefix_cache && r.prefix_cache_hit > 0) {
+    return tl::unexpected(FieldError(
+        "prefix_cache_hit", fmt::format("{:g} contradicts the prefix cache turned off "
+                                        "(--disable-radix-cache, --no-enable-prefix-caching)",
+                                        r.prefix_cache_hit)));
+  }
   AutoIsDefault(r.dtype);
   AutoIsDefault(r.kv_dtype);
   if (!r.quantization.empty()) {
@@ -389,7 +395,8 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
     }
   }
   const bool sglang_speculation = !r.speculative_algorithm.empty() || r.speculative_num_steps ||
-                                  r.speculative_num_draft_tokens || r.speculative_eagle_topk;
+                                  r.speculative_num_draft_tokens || r.speculative_eagle_topk ||
+                                  !r.speculative_draft_model_path.empty();
   if (!r.speculative_config.empty() && sglang_speculation) {
     return clash("speculative_config", "speculative_algorithm (SGLang's)");
   }

@@ -1,5 +1,7 @@
 #include "app/requests.h"
 
+#include <algorithm>
+
 #include "core/text.h"
 #include "sim/policies/registry.h"
 
@@ -194,6 +196,29 @@ Field<InferRequest> LaunchOnly(std::string name, FieldKind kind) {
   f.set = [](InferRequest&, const FieldValue&) -> Result<void> { return {}; };
   return f;
 }
+// A serve-command tuning flag the estimate does not price (a kernel choice, torch.compile, a
+// scheduler overlap): accepted so a recipe pastes whole, and listed with the answer
+// (flags_not_modelled) so nobody takes the number for one that priced it.
+Field<InferRequest> NotModelled(std::string name, FieldKind kind, std::string why) {
+  Field<InferRequest> f;
+  f.name = std::move(name);
+  f.kind = kind;
+  f.help = "serve-command flag accepted and not modelled (listed with the answer): " + why;
+  f.set = [field = f.name, flag = FlagName(f.name), kind](InferRequest& r,
+                                                          const FieldValue& v) -> Result<void> {
+    if (kind == FieldKind::kBool) {
+      auto on = detail::AsBool(v, field);
+      if (!on) return tl::unexpected(on.error());
+      if (!*on) return {};
+    }
+    // Sorted: the front doors apply fields in their own orders, the answer reads the same.
+    auto& list = r.flags_not_modelled;
+    const auto at = std::lower_bound(list.begin(), list.end(), flag);
+    if (at == list.end() || *at != flag) list.insert(at, flag);
+    return {};
+  };
+  return f;
+}
 }  // namespace
 
 const std::vector<Field<InferRequest>>& InferFields() {
@@ -266,7 +291,7 @@ const std::vector<Field<InferRequest>>& InferFields() {
                    "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization and "
                    "SGLang's mem_fraction_static "
                    "(default: the engine's)"),
-              {"gpu_memory_utilization", "mem_fraction_static"}),
+              {"gpu_memory_utilization", "mem_fraction_static", "mem_fraction"}),
       Aliases(Bind("kv_free_memory_fraction", &R::kv_free_memory_fraction,
                    "share for the KV cache of the memory the weights and the runtime leave, as "
                    "TensorRT-LLM's KvCacheConfig free_gpu_memory_fraction (trtllm-bench's "
@@ -383,6 +408,9 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "SGLang: draft steps per verify (default 3, or --speculative-num-draft-tokens - 1)"),
       Bind("speculative_num_draft_tokens", &R::speculative_num_draft_tokens,
            "SGLang: tokens verified per step (drafts + 1 with top-1 drafting)"),
+      Bind("speculative_draft_model_path", &R::speculative_draft_model_path,
+           "SGLang: the EAGLE/EAGLE3 head's checkpoint, run as a draft of about one layer on "
+           "the target's hidden states (as the model's own MTP)"),
       Bind("speculative_eagle_topk", &R::speculative_eagle_topk,
            "SGLang: drafts kept per step; the estimate verifies the top-1 chain"),
       Bind("extra_llm_api_options", &R::extra_llm_api_options,
@@ -408,6 +436,77 @@ const std::vector<Field<InferRequest>>& InferFields() {
       LaunchOnly("nnodes", FieldKind::kString),
       LaunchOnly("node_rank", FieldKind::kString),
       LaunchOnly("download_dir", FieldKind::kString),
+      LaunchOnly("disable_log_requests", FieldKind::kBool),
+      LaunchOnly("disable_log_stats", FieldKind::kBool),
+      LaunchOnly("enable_metrics", FieldKind::kBool),
+      LaunchOnly("uvicorn_log_level", FieldKind::kString),
+      LaunchOnly("api_key", FieldKind::kString),
+      LaunchOnly("random_seed", FieldKind::kString),
+      LaunchOnly("load_format", FieldKind::kString),
+      LaunchOnly("tokenizer_mode", FieldKind::kString),
+      LaunchOnly("revision", FieldKind::kString),
+      LaunchOnly("watchdog_timeout", FieldKind::kString),
+      LaunchOnly("decode_log_interval", FieldKind::kString),
+      LaunchOnly("skip_server_warmup", FieldKind::kBool),
+      LaunchOnly("distributed_executor_backend", FieldKind::kString),
+      // vLLM V1 and SGLang cache prefixes by default; the reuse is --prefix-cache-hit's or the
+      // trace's, so turning it on says nothing more.
+      LaunchOnly("enable_prefix_caching", FieldKind::kBool),
+      Aliases(Bind("no_prefix_cache", &R::no_prefix_cache,
+                   "no prefix cache (SGLang's --disable-radix-cache, vLLM's "
+                   "--no-enable-prefix-caching): a trace's cached_tokens and shared prefixes are "
+                   "computed; excludes --prefix-cache-hit"),
+              {"disable_radix_cache", "no_enable_prefix_caching"}),
+      NotModelled("async_scheduling", FieldKind::kBool,
+                  "vLLM's scheduler overlapped with the step; the host time it hides is not "
+                  "in the step model"),
+      NotModelled("attention_backend", FieldKind::kString,
+                  "attention is priced from the chip's measured rates, not per kernel library"),
+      NotModelled("block_size", FieldKind::kString, "KV pages are not rounded to a block"),
+      NotModelled("swap_space", FieldKind::kString,
+                  "vLLM's CPU swap; a host KV tier is --kv-host-gib"),
+      NotModelled("compilation_config", FieldKind::kString,
+                  "vLLM's torch.compile and graph settings; graphs are the engine's default, "
+                  "--enforce-eager turns them off"),
+      NotModelled("disable_custom_all_reduce", FieldKind::kBool,
+                  "the all-reduce is priced at the link's measured rate, not per library"),
+      NotModelled("enable_torch_compile", FieldKind::kBool,
+                  "SGLang's torch.compile of small decode batches"),
+      NotModelled("torch_compile_max_bs", FieldKind::kString,
+                  "SGLang's torch.compile of small decode batches"),
+      NotModelled("cuda_graph_max_bs", FieldKind::kString,
+                  "SGLang's largest captured decode batch; every decode batch runs as the "
+                  "engine's graphs do"),
+      NotModelled("cuda_graph_bs", FieldKind::kString,
+                  "SGLang's captured batch sizes (TensorRT-LLM's cuda_graph_config.batch_sizes "
+                  "pads to them)"),
+      NotModelled("disable_overlap_schedule", FieldKind::kBool,
+                  "SGLang's scheduler overlap; the host time is not in the step model"),
+      NotModelled("moe_a2a_backend", FieldKind::kString,
+                  "the expert exchange is priced at the link's rate (DeepEP, Mooncake alike)"),
+      NotModelled("deepep_mode", FieldKind::kString,
+                  "the expert exchange is priced at the link's rate (DeepEP, Mooncake alike)"),
+      NotModelled("moe_runner_backend", FieldKind::kString,
+                  "the experts' GEMMs are priced from the chip's rates, not per kernel library"),
+      NotModelled("enable_two_batch_overlap", FieldKind::kBool,
+                  "SGLang's two micro-batches hiding the expert exchange"),
+      NotModelled("enable_eplb", FieldKind::kBool,
+                  "expert load balancing; the experts are taken as evenly loaded"),
+      NotModelled("ep_num_redundant_experts", FieldKind::kString,
+                  "redundant expert copies; the experts are taken as evenly loaded"),
+      NotModelled("enable_flashinfer_allreduce_fusion", FieldKind::kBool,
+                  "the all-reduce is priced at the link's measured rate, not per library"),
+      NotModelled("schedule_policy", FieldKind::kString,
+                  "SGLang's queue order; the simulator serves requests first come, first served"),
+      NotModelled("schedule_conservativeness", FieldKind::kString,
+                  "SGLang's admission margin; the engine's kv_admission policy is used"),
+      NotModelled("max_prefill_tokens", FieldKind::kString,
+                  "SGLang's prefill batch cap; the token budget is --chunked-prefill-size"),
+      NotModelled("stream_interval", FieldKind::kString,
+                  "how often tokens are streamed back; no host time is charged for it"),
+      NotModelled("enable_mixed_chunk", FieldKind::kBool,
+                  "SGLang's prefill chunks mixed with decode; chunked prefill is the engine's"),
+      NotModelled("max_beam_width", FieldKind::kString, "beam search; requests are sampled"),
   };
   return fields;
 }

@@ -140,8 +140,16 @@ struct InferRequest {
   std::string speculative_config;               // vLLM: {"method": "mtp", ...} as JSON
   std::string speculative_algorithm;            // SGLang: EAGLE, EAGLE3, NEXTN, MTP
   std::optional<int> speculative_num_steps, speculative_num_draft_tokens, speculative_eagle_topk;
+  // SGLang: the EAGLE head's checkpoint; a head of about one layer, as the model's own MTP.
+  std::string speculative_draft_model_path;
   std::string extra_llm_api_options;  // trtllm-serve's YAML file of LLM API options
   std::string backend;                // trtllm-serve's: pytorch or tensorrt
+  // SGLang --disable-radix-cache, vLLM --no-enable-prefix-caching: no prompt is served from a
+  // cache (a trace's cached_tokens and prefix ids are not reused).
+  bool no_prefix_cache = false;
+  // Tuning flags a recipe carries that the estimate does not price (--async-scheduling,
+  // --enable-torch-compile, ...), as given: reported with the answer, never silently dropped.
+  std::vector<std::string> flags_not_modelled;
 };
 
 struct ForecastRequest {

@@ -192,6 +192,7 @@ struct InferenceJob {
   // tokens per sequence; each is accepted with probability `mtp_acceptance` given the previous.
   int mtp_depth = 0;
   double mtp_acceptance = 0;
+  std::string mtp_acceptance_basis;  // set when the acceptance is assumed, not the model's
   // A separate draft model proposes the mtp_depth tokens instead of MTP modules (it runs on the
   // same chips, with its own weights and KV cache).
   const catalog::Model* draft_model = nullptr;

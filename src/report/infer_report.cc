@@ -1,6 +1,7 @@
 #include "report/infer_report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "report/json_out.h"
 #include "report/table.h"
@@ -23,6 +24,7 @@ nlohmann::json EstimateJson(const perf::InferenceJob& job, const perf::Inference
       job.dtype_basis.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.dtype_basis);
   j["mtp"] = job.mtp_depth;
   j["mtp_acceptance"] = job.mtp_depth > 0 ? nlohmann::json(job.mtp_acceptance) : nullptr;
+  if (!job.mtp_acceptance_basis.empty()) j["mtp_acceptance_basis"] = job.mtp_acceptance_basis;
   j["draft_model"] = job.draft_model ? nlohmann::json(job.draft_model->id) : nullptr;
   j["tokens_per_decode_step"] = Round(e.tokens_per_decode_step, 6);
   for (auto [key, part] : {std::pair{"expert_dtype", job.expert_dtype},
@@ -308,6 +310,8 @@ std::string InferenceJson(const InferenceReport& r) {
                   Round(SimulationAnswers(r) ? r.simulation->output_tokens_per_s_per_chip
                                              : r.estimate.output_tokens_per_s_per_chip)}};
   if (r.simulation) j["simulation"] = SimulationJson(*r.simulation);
+  // Only when given: an answer that priced every flag reads as it always did.
+  if (!r.flags_not_modelled.empty()) j["flags_not_modelled"] = r.flags_not_modelled;
   if (r.launch) {
     j["launch"] = {{"engine", r.launch->stack},
                    {"command", r.launch->command},
@@ -398,7 +402,14 @@ std::string InferenceText(const InferenceReport& r) {
     out += "note: chip family '" + job.chip->family +
            "' is not calibrated; default efficiencies used.\n";
   }
+  if (!job.mtp_acceptance_basis.empty()) {
+    out += fmt::format("note: draft acceptance {}\n", job.mtp_acceptance_basis);
+  }
   if (r.simulation) out += SimulationText(*r.simulation);
+  if (!r.flags_not_modelled.empty()) {
+    out += fmt::format("note: not modelled, accepted as given: {}\n",
+                       fmt::join(r.flags_not_modelled, ", "));
+  }
   if (r.launch) {
     out += "\nlaunch (" + r.launch->stack + "):\n";
     if (!r.launch->config_file.empty()) {

@@ -49,6 +49,8 @@ struct InferenceReport {
   std::optional<ServingSimulation> simulation;
   std::string mode;  // as requested (offline, server, interactive, analytic); empty: the job's
   const Launch* launch = nullptr;  // --emit: the engine's serve command for the deployment
+  // Serve-command flags given that the estimate does not price ("--async-scheduling").
+  std::vector<std::string> flags_not_modelled;
 };
 
 std::string InferenceJson(const InferenceReport& r);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "app/internal.h"
 #include "app/requests.h"
@@ -337,6 +338,35 @@ TEST(FrameworkFlags, LaunchOnlyFlagsAreAcceptedAndInert) {
   EXPECT_EQ(r.chip, plain.chip);
   EXPECT_EQ(r.count, plain.count);
   EXPECT_FALSE(SetField(InferFields(), r, "trust_remote_cod", FieldValue{true}));
+}
+
+// Tuning flags the estimate does not price are accepted (a recipe pastes whole) and listed once
+// each, as the user typed them; a switch given as off is not listed.
+TEST(FrameworkFlags, TuningFlagsNotModelledAreListed) {
+  InferRequest r;
+  EXPECT_TRUE(SetField(InferFields(), r, "async_scheduling", FieldValue{true}));
+  EXPECT_TRUE(SetField(InferFields(), r, "attention_backend", FieldValue{std::string("fa3")}));
+  EXPECT_TRUE(SetField(InferFields(), r, "enable_torch_compile", FieldValue{false}));
+  EXPECT_TRUE(SetField(InferFields(), r, "cuda_graph_max_bs", FieldValue{256.0}));
+  EXPECT_TRUE(SetField(InferFields(), r, "async_scheduling", FieldValue{std::string("true")}));
+  EXPECT_EQ(r.flags_not_modelled,
+            (std::vector<std::string>{"--async-scheduling", "--attention-backend",
+                                      "--cuda-graph-max-bs"}));
+  EXPECT_FALSE(
+      SetField(InferFields(), r, "enable_two_batch_overlap", FieldValue{std::string("maybe")}));
+}
+
+// SGLang's --disable-radix-cache and vLLM's --no-enable-prefix-caching turn the prefix cache off;
+// a cache hit beside them contradicts it.
+TEST(FrameworkFlags, PrefixCacheOffExcludesAHitRate) {
+  for (const char* name : {"disable_radix_cache", "no_enable_prefix_caching"}) {
+    InferRequest r = R1OnEightGpus();
+    ASSERT_TRUE(SetField(InferFields(), r, name, FieldValue{true})) << name;
+    EXPECT_TRUE(r.no_prefix_cache);
+    EXPECT_TRUE(Resolved(r).no_prefix_cache);
+    r.prefix_cache_hit = 0.5;
+    EXPECT_NE(ErrorOf(r).find("prefix_cache_hit"), std::string::npos) << name;
+  }
 }
 
 }  // namespace

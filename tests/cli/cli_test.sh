@@ -447,8 +447,35 @@ expect_bad "catalog model with lightning attention given its own widths" \
   infer --model bad-swa --chip h100 --catalog "$TMP/badswa"
 expect_bad "infer --mtp-acceptance outside [0, 1]" "mtp-acceptance.*\[0, 1\]" \
   infer --model deepseek-v3 --chip h800 --dtype fp8 --mtp 1 --mtp-acceptance 1.5
-expect_bad "infer --mtp on a model without a published acceptance" "mtp-acceptance.*no published" \
-  infer --model llama-3.1-8b --chip h100 --mtp 2
+# SGLang's EAGLE-3 example for Llama 3.1 8B as its documentation types it (the head's checkpoint,
+# --mem-fraction for --mem-fraction-static): no published acceptance for the pair, so EAGLE's own
+# 0.79 a position (S2820), said with the answer; a depth-5 chain then makes
+# 1 + 0.79 + ... + 0.79^5 = (1 - 0.79^6) / 0.21 = 3.604 tokens a verify step.
+run infer --chip h100 --count 1 --mode analytic --json --model-path meta-llama/Llama-3.1-8B-Instruct \
+  --speculative-algorithm EAGLE3 --speculative-draft-model-path jamesliu1/sglang-EAGLE3-Llama-3.1-Instruct-8B \
+  --speculative-num-steps 5 --speculative-eagle-topk 8 --speculative-num-draft-tokens 32 \
+  --mem-fraction 0.6 --cuda-graph-max-bs 2 --dtype float16
+if [ "$RC" -eq 0 ] && python3 - "$OUT" <<'EOF'; then
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["mtp"] == 5 and d["mtp_acceptance"] == 0.79 and d["draft_model"] is None, d
+assert "S2820" in d["mtp_acceptance_basis"], d["mtp_acceptance_basis"]
+assert abs(d["tokens_per_decode_step"] - (1 - 0.79 ** 6) / 0.21) < 1e-3, d["tokens_per_decode_step"]
+assert d["flags_not_modelled"] == ["--cuda-graph-max-bs"], d["flags_not_modelled"]
+EOF
+  ok "infer takes SGLang's EAGLE-3 example and says the acceptance it assumed"
+else
+  not_ok "infer takes SGLang's EAGLE-3 example and says the acceptance it assumed" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+run infer --model deepseek-r1 --chip h200 --count 8 --mode analytic --json --mtp 1
+if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mtp_acceptance"] == 0.85 and "mtp_acceptance_basis" not in d' <<<"$OUT"; then
+  ok "a model's published MTP acceptance is used as it is"
+else
+  not_ok "a model's published MTP acceptance is used as it is" "exit $RC" "stdout: ${OUT:0:300}"
+fi
+expect_bad "SGLang's draft head without the algorithm" "speculative-algorithm" \
+  infer --model llama-3.1-8b --chip h100 --speculative-draft-model-path some/head
 expect_bad "infer --draft-model with another tokenizer" "draft-model.*same tokenizer" \
   infer --model llama-3.1-70b --chip h100 --draft-model deepseek-v3 --mtp 2 --mtp-acceptance 0.6
 expect_bad "infer --draft-model without --mtp" "draft-model.*needs --mtp" \
@@ -773,6 +800,48 @@ EOF
 else
   not_ok "infer takes SGLang's DeepSeek recipe as published" "exit $RC" "stderr: ${ERR:0:300}"
 fi
+# The same recipe with the tuning flags SGLang's DeepSeek pages add: accepted, the same
+# deployment and rate, and the flags the estimate does not price listed with the answer (a
+# prefix cache turned off changes nothing here: no prompt is cached without --prefix-cache-hit).
+run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1 \
+  --tp 8 --dp 8 --enable-dp-attention --trust-remote-code --cuda-graph-max-bs 256 \
+  --disable-radix-cache --enable-torch-compile --moe-a2a-backend deepep --disable-log-requests
+if [ "$RC" -eq 0 ] && python3 - "$TMP/recipe.json" "$TMP/stdout" <<'EOF'; then
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["layout"] == b["layout"] and a["answer"] == b["answer"], (a["answer"], b["answer"])
+assert "flags_not_modelled" not in a, a.get("flags_not_modelled")
+assert b["flags_not_modelled"] == ["--cuda-graph-max-bs", "--enable-torch-compile",
+                                   "--moe-a2a-backend"], b["flags_not_modelled"]
+EOF
+  ok "infer takes SGLang's tuning flags and lists the ones it does not model"
+else
+  not_ok "infer takes SGLang's tuning flags and lists the ones it does not model" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+run infer --model llama-3.1-8b --chip h100 --count 1 --mode analytic --async-scheduling
+if [ "$RC" -eq 0 ] && grep -qx "note: not modelled, accepted as given: --async-scheduling" <<<"$OUT"; then
+  ok "infer's text says which flags it accepted without modelling them"
+else
+  not_ok "infer's text says which flags it accepted without modelling them" "exit $RC" \
+    "stdout: ${OUT:0:600}"
+fi
+# Four requests sharing an 800-token prefix of 1,000: the last three find it cached (3 x 800 of
+# 4,000 prompt tokens, 0.6), none with the prefix cache turned off.
+printf 'arrival_s,input_tokens,output_tokens,prefix_id,prefix_tokens\n0,1000,10,a,800\n0.1,1000,10,a,800\n0.2,1000,10,a,800\n0.3,1000,10,a,800\n' >"$TMP/prefix.csv"
+hits=""
+for off in "" --disable-radix-cache --no-enable-prefix-caching; do
+  run infer --model llama-3.1-8b --chip h100 --count 1 --requests-trace "$TMP/prefix.csv" --json $off
+  hits+="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["simulation"]["prefix_hit"], end=" ")' <<<"$OUT")"
+done
+if [ "$hits" = "0.6 0.0 0.0 " ]; then
+  ok "a trace's shared prefixes are reused unless the prefix cache is off"
+else
+  not_ok "a trace's shared prefixes are reused unless the prefix cache is off" "hits: $hits"
+fi
+expect_bad "a prefix-cache hit beside --disable-radix-cache is a contradiction" \
+  "prefix-cache-hit" \
+  infer --model llama-3.1-8b --chip h100 --count 1 --disable-radix-cache --prefix-cache-hit 0.5
 expect_bad "--dp-size replicas that --count cannot hold name --dp-size" \
   "dp-size: 8 replicas of 8 GPUs are 64 GPUs" \
   infer --model deepseek-r1 --chip h200 --count 8 --tp-size 8 --dp-size 8

@@ -494,7 +494,9 @@ TEST(ServingSim, LengthSecondMomentMatchesTheDraws) {
     auto d = LengthDistribution::Parse(c.shape, c.mean);
     ASSERT_TRUE(d) << c.shape;
     const double ratio = d->SecondMomentRatio(c.cut);
-    if (c.ratio > 0) EXPECT_NEAR(ratio, c.ratio, 1e-3) << c.shape;
+    if (c.ratio > 0) {
+      EXPECT_NEAR(ratio, c.ratio, 1e-3) << c.shape;
+    }
     WorkloadSpec spec;
     spec.requests = 200000;
     spec.output = *d;
