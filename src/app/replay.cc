@@ -349,8 +349,8 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
       result = sim::Replay(w, **policy, options);
     }
     if (!result) {
-      // "job '2' ... can never fit" is about a row of the trace: name the file (jobs do not keep
-      // their line).
+      // "job '2' arrives before the job read before it" is about a row of the trace: name the
+      // file (jobs do not keep their line).
       Error e = result.error();
       if (e.file.empty()) e.file = src.path;
       return tl::unexpected(std::move(e));

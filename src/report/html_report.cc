@@ -259,6 +259,9 @@ std::string ReplayHtml(const std::vector<ReplayRun>& runs) {
     }
   }
   intro += "</table>\n";
+  if (const std::string note = NeverFitNote(runs); !note.empty()) {
+    intro += "<pre>" + Escape(note) + "</pre>\n";
+  }
   json u = Base("Allocated GPU share over time");
   u["data"] = {{"values", util}};
   u["mark"] = {{"type", "line"}, {"interpolate", "step-after"}};

@@ -25,11 +25,38 @@ nlohmann::json RunJson(const ReplayRun& run, bool timing) {
                       {"events", r.events},
                       {"mechanism", r.mechanism},
                       {"round_s", Round(r.round_s)}};
+  // Only when some job could never fit: a trace where all fit prints what it always did.
+  if (r.never_fit > 0) {
+    j["jobs_never_fit"] = r.never_fit;
+    nlohmann::json listed = nlohmann::json::array();
+    for (const auto& n : r.never_fit_listed) {
+      listed.push_back({{"id", n.id}, {"name", n.name}, {"why", n.why}});
+    }
+    j["never_fit"] = listed;
+  }
   if (timing) j["sim_wall_s"] = Round(run.sim_wall_s, 3);
   return j;
 }
 
 }  // namespace
+
+std::string NeverFitNote(const std::vector<ReplayRun>& runs) {
+  for (const auto& run : runs) {
+    const auto& r = run.result;
+    if (r.never_fit == 0) continue;
+    // Whether a job fits depends on the cluster alone: every policy passes over the same jobs.
+    std::string s = fmt::format(
+        "{} of {} jobs can never fit this cluster and stay pending (never started, in no time "
+        "above){}\n",
+        r.never_fit, r.jobs,
+        r.never_fit > static_cast<long>(r.never_fit_listed.size())
+            ? fmt::format("; the first {}:", r.never_fit_listed.size())
+            : ":");
+    for (const auto& n : r.never_fit_listed) s += fmt::format("  {}: {}\n", n.name, n.why);
+    return s;
+  }
+  return "";
+}
 
 std::string ReplayJson(const std::vector<ReplayRun>& runs,
                        const std::vector<ReplayClusterType>& cluster, bool timing) {
@@ -80,7 +107,7 @@ std::string ReplayTable(const std::vector<ReplayRun>& runs,
     if (timing) row.push_back(fmt::format("{:.2f}", run.sim_wall_s));
     t.AddRow(row);
   }
-  return head + t.Render();
+  return head + t.Render() + NeverFitNote(runs);
 }
 
 namespace {

@@ -32,6 +32,10 @@ std::string ReplayJson(const std::vector<ReplayRun>& runs,
 std::string ReplayTable(const std::vector<ReplayRun>& runs,
                         const std::vector<ReplayClusterType>& cluster = {}, bool timing = false);
 
+// The jobs that could never fit the cluster (ReplayResult::never_fit), how many and the first few
+// with why, as lines under a table; "" when every job fits.
+std::string NeverFitNote(const std::vector<ReplayRun>& runs);
+
 // FGD's fill experiment: one policy over one or more seeds.
 struct FillRun {
   std::string policy;

@@ -1328,8 +1328,27 @@ fi
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,zero,1,100\n' >"$TMP/bad_jobs.csv"
 expect_bad "replay malformed row names file:line and field" "bad_jobs\.csv:3: arrival_s" \
   replay --trace "$TMP/bad_jobs.csv" --cluster v100:2
-printf 'id,arrival_s,num_gpus,duration_s\n1,0,16,100\n' >"$TMP/big_job.csv"
-expect_bad "replay job that can never fit" "never fit" replay --trace "$TMP/big_job.csv" --cluster v100:8
+# A job that can never fit stays pending (a real scheduler leaves it so): counted and listed with
+# why, in the table, the JSON and the report; the other job runs as it would alone (JCT 100 s).
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,0,16,100\n' >"$TMP/big_job.csv"
+run replay --trace "$TMP/big_job.csv" --cluster v100:8 --policy fifo,sjf --report "$TMP/big_job.html"
+if [ "$RC" -eq 0 ] && grep -q '^1 of 2 jobs can never fit this cluster and stay pending' <<<"$OUT" &&
+  grep -qx '  2: asks 16 GPUs; v100 nodes have at most 8 GPUs' <<<"$OUT" &&
+  grep -q 'asks 16 GPUs; v100 nodes have at most 8 GPUs' "$TMP/big_job.html"; then
+  ok "replay job that can never fit: pending, listed with why (table, report)"
+else
+  not_ok "replay job that can never fit: pending, listed with why (table, report)" "rc $RC" "$OUT" "${ERR:0:400}"
+fi
+if "$SUANLI" replay --trace "$TMP/big_job.csv" --cluster v100:8 --json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert (d['jobs'], d['completed'], d['jobs_never_fit'], d['avg_jct_s']) == (2, 1, 1, 100.0), d
+assert d['never_fit'] == [{'id': 2, 'name': '2', 'why': 'asks 16 GPUs; v100 nodes have at most 8 GPUs'}], d
+"; then
+  ok "replay job that can never fit: jobs_never_fit and never_fit in --json"
+else
+  not_ok "replay job that can never fit: jobs_never_fit and never_fit in --json"
+fi
 # A stray quote: the line it opened on, not the rest of the file in the message.
 python3 -c 'import sys; sys.stdout.write("id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,\"0,1,100\n" + "".join(f"{i},0,1,100\n" for i in range(3, 200000)))' >"$TMP/quote.csv"
 expect_bad "replay stray quote names its line, briefly" "quote\.csv:3: unterminated quote" \

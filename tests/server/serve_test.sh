@@ -20,6 +20,7 @@ not_ok() { failed=$((failed + 1)); echo "FAIL  $1"; shift; for l in "$@"; do ech
 # The server reads traces only inside its data folder: give it one of its own.
 mkdir -p "$TMP/data/traces"
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,0,1,200\n3,0,1,50\n' >"$TMP/data/traces/jobs.csv"
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,0,4,200\n3,0,1,50\n' >"$TMP/data/traces/never.csv"
 export SUANLI_DATA="$TMP/data"
 
 # start NAME ARGS...: starts a server on a free port; sets PORT.
@@ -78,6 +79,14 @@ same "POST /v1/localize" /v1/localize '{"sector": "automotive", "target": 1.0, "
 same "POST /v1/replay (trace inside the data folder)" /v1/replay \
   '{"trace": "traces/jobs.csv", "cluster": "v100:2", "policy": ["fifo", "sjf"]}' \
   replay --trace "$TMP/data/traces/jobs.csv" --cluster v100:2 --policy fifo,sjf
+same "POST /v1/replay with a job that never fits (pending, listed)" /v1/replay \
+  '{"trace": "traces/never.csv", "cluster": "v100:2", "policy": ["fifo", "sjf"]}' \
+  replay --trace "$TMP/data/traces/never.csv" --cluster v100:2 --policy fifo,sjf
+if grep -q '"jobs_never_fit": 1' "$TMP/http.json" && grep -q 'asks 4 GPUs; v100 nodes have at most 2 GPUs' "$TMP/http.json"; then
+  ok "POST /v1/replay: jobs_never_fit and why"
+else
+  not_ok "POST /v1/replay: jobs_never_fit and why" "$(head -c 600 "$TMP/http.json")"
+fi
 
 # The HTML report over HTTP is the file --report writes for the same request.
 curl -s -X POST --data-binary '{"samples": 60, "seed": 3}' "$BASE/v1/forecast/report" >"$TMP/http.html"

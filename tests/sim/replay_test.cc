@@ -236,13 +236,91 @@ TEST(ReplayTest, FractionalGpusShare) {
 }
 
 TEST(ReplayTest, ErrorsNameTheProblem) {
-  Workload w = TwoGpus({MakeJob(1, 0, 4, 100)});
   auto p = MakePolicy("fifo");
-  auto r = Replay(w, **p);
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("can never fit"), std::string::npos);
   EXPECT_FALSE(Replay(TwoGpus({}), **p));
   EXPECT_FALSE(MakePolicy("round-robin"));
+}
+
+// A job that could never fit (more GPUs, CPU or memory than any node of its types has) stays
+// pending, as a real scheduler leaves it: counted, listed with why, and no part of any decision or
+// time. By hand: one node of 2 GPUs and 8 CPUs; job 1 (2 GPUs, 100 s) at 0, job 2 (1 GPU, 16 CPUs)
+// at 10, job 3 (1 GPU, 50 s) at 20. Job 3 waits for job 1: it runs 100-150. JCTs 100 and 130
+// (mean 115), queues 0 and 80 (mean 40), makespan 150, utilization (2 x 100 + 50) / (2 x 150),
+// 4 events (two arrivals, two finishes). Every policy gives what the trace without job 2 gives.
+TEST(ReplayTest, JobThatNeverFitsStaysPending) {
+  Workload w;
+  w.nodes = {{0, "v100", 2, 8000, 0}};
+  Job big = MakeJob(2, 10, 1, 10);
+  big.cpu_milli = 16000;
+  w.jobs = {MakeJob(1, 0, 2, 100), big, MakeJob(3, 20, 1, 50)};
+  const ReplayResult r = ReplayWith(w, "fifo");
+  EXPECT_EQ(r.jobs, 3);
+  EXPECT_EQ(r.completed, 2);
+  EXPECT_EQ(r.never_fit, 1);
+  ASSERT_EQ(r.never_fit_listed.size(), 1u);
+  EXPECT_EQ(r.never_fit_listed[0].id, 2);
+  EXPECT_EQ(r.never_fit_listed[0].name, "j2");
+  EXPECT_EQ(r.never_fit_listed[0].why, "asks 16 CPUs; v100 nodes have at most 8 CPUs");
+  EXPECT_DOUBLE_EQ(r.avg_jct_s, 115);
+  EXPECT_DOUBLE_EQ(r.avg_queue_s, 40);
+  EXPECT_DOUBLE_EQ(r.makespan_s, 150);
+  EXPECT_NEAR(r.utilization, 250.0 / 300, 1e-12);
+  EXPECT_EQ(r.events, 4);
+  ASSERT_EQ(r.outcomes.size(), 3u);  // by job order, the pending one too
+  EXPECT_EQ(r.outcomes[1].id, 2);
+  EXPECT_LT(r.outcomes[1].first_start_s, 0);
+  EXPECT_LT(r.outcomes[1].finish_s, 0);
+  EXPECT_DOUBLE_EQ(r.outcomes[2].finish_s, 150);
+
+  Workload fits = w;
+  fits.jobs.erase(fits.jobs.begin() + 1);
+  for (const auto& name : PolicyNames()) {
+    for (double round_s : {0.0, 360.0}) {
+      auto policy = MakePolicy(name, {&w, 1});
+      ASSERT_TRUE(policy) << name;
+      ReplayOptions options;
+      options.round_s = round_s;
+      auto a = Replay(w, **policy, options);
+      ASSERT_TRUE(a) << name << ": " << a.error().ToString();
+      auto b = Replay(fits, **policy, options);
+      ASSERT_TRUE(b) << name;
+      EXPECT_EQ(a->never_fit, 1) << name;
+      EXPECT_EQ(a->jobs, 3) << name;
+      EXPECT_EQ(a->completed, 2) << name << " " << round_s;
+      EXPECT_EQ(a->avg_jct_s, b->avg_jct_s) << name << " " << round_s;
+      EXPECT_EQ(a->makespan_s, b->makespan_s) << name << " " << round_s;
+      EXPECT_EQ(a->events, b->events) << name << " " << round_s;
+      ASSERT_EQ(a->outcomes.size(), 3u) << name;
+      EXPECT_EQ(a->outcomes[2].finish_s, b->outcomes[1].finish_s) << name << " " << round_s;
+    }
+  }
+}
+
+// Why a job never fits names what it asks beyond every node of its types, or that no node has
+// all it asks at once, or that none is of its types; and a trace where no job fits replays to
+// nothing run, not an error.
+TEST(ReplayTest, NeverFitSaysWhy) {
+  Workload w;
+  w.nodes = {{0, "G2", 8, 96000, 393216}, {1, "T4", 2, 104000, 524288}};
+  Job pod = MakeJob(1639, 0, 8, 100);  // openb-pod-1639 of gpuspec10
+  pod.cpu_milli = 120000;
+  pod.memory_mib = 737280;
+  pod.allowed_types = {"G2"};
+  Job wide = MakeJob(2, 0, 4, 100);  // 4 GPUs fit G2, 100 CPUs only T4
+  wide.cpu_milli = 100000;
+  Job elsewhere = MakeJob(3, 0, 1, 100);
+  elsewhere.allowed_types = {"A100", "H800"};
+  w.jobs = {pod, wide, elsewhere};
+  const ReplayResult r = ReplayWith(w, "best-fit");
+  EXPECT_EQ(r.jobs, 3);
+  EXPECT_EQ(r.completed, 0);
+  EXPECT_EQ(r.never_fit, 3);
+  EXPECT_EQ(r.events, 0);
+  ASSERT_EQ(r.never_fit_listed.size(), 3u);
+  EXPECT_EQ(r.never_fit_listed[0].why,
+            "asks 120 CPUs and 720 GiB of memory; G2 nodes have at most 96 CPUs and 384 GiB");
+  EXPECT_EQ(r.never_fit_listed[1].why, "asks 4 GPUs and 100 CPUs; no G2/T4 node has them all");
+  EXPECT_EQ(r.never_fit_listed[2].why, "runs only on A100 or H800; the cluster has none");
 }
 
 // A node of more than ClusterState::kIndexedGpus GPUs answers from its index; the scan over
@@ -607,7 +685,7 @@ TEST(ReplayTest, StreamedReplayEqualsTheWorkloadReplay) {
   }
 }
 
-TEST(ReplayTest, StreamedJobsOutOfOrderOrNeverFittingAreErrors) {
+TEST(ReplayTest, StreamedJobsOutOfOrderAreErrorsNeverFittingPending) {
   auto policy = MakePolicy("fifo");
   const std::vector<Node> nodes = {{0, "v100", 2, 0, 0}};
   std::vector<Job> late = {MakeJob(1, 100, 1, 10), MakeJob(2, 50, 1, 10)};
@@ -615,12 +693,70 @@ TEST(ReplayTest, StreamedJobsOutOfOrderOrNeverFittingAreErrors) {
   auto r = Replay(nodes, out_of_order, 2, **policy);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("'j2' arrives before"), std::string::npos) << r.error().message;
-  std::vector<Job> big = {MakeJob(1, 0, 1, 10), MakeJob(2, 5, 4, 10)};
-  VectorJobStream never(big);
-  r = Replay(nodes, never, 2, **policy);
+  // Out of order behind a job that never fits is still out of order.
+  std::vector<Job> late_behind = {MakeJob(1, 100, 4, 10), MakeJob(2, 50, 1, 10)};
+  VectorJobStream out_of_order_behind(late_behind);
+  r = Replay(nodes, out_of_order_behind, 2, **policy);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("'j2' (4 GPU, types any) can never fit"), std::string::npos)
-      << r.error().message;
+  EXPECT_NE(r.error().message.find("'j2' arrives before"), std::string::npos) << r.error().message;
+  // A job that never fits, first, in the middle and last: as the whole trace replays.
+  std::vector<Job> big = {MakeJob(1, 0, 4, 10), MakeJob(2, 1, 1, 10), MakeJob(3, 5, 4, 10),
+                          MakeJob(4, 6, 2, 10), MakeJob(5, 9, 3, 10)};
+  VectorJobStream never(big);
+  r = Replay(nodes, never, 5, **policy);
+  ASSERT_TRUE(r) << r.error().ToString();
+  const Workload w{nodes, big};
+  auto whole = Replay(w, **policy);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(r->jobs, 5);
+  EXPECT_EQ(r->never_fit, 3);
+  EXPECT_EQ(r->completed, 2);
+  // Job 2 runs 1-11; job 4 (both GPUs) waits for it, runs 11-21: makespan 20, JCTs 10 and 15.
+  EXPECT_DOUBLE_EQ(r->makespan_s, 20);
+  EXPECT_DOUBLE_EQ(r->avg_jct_s, 12.5);
+  EXPECT_EQ(r->avg_jct_s, whole->avg_jct_s);
+  EXPECT_EQ(r->makespan_s, whole->makespan_s);
+  EXPECT_EQ(r->events, whole->events);
+  ASSERT_EQ(r->never_fit_listed.size(), 3u);
+  EXPECT_EQ(r->never_fit_listed[2].name, "j5");
+  EXPECT_EQ(r->never_fit_listed[2].why, "asks 3 GPUs; v100 nodes have at most 2 GPUs");
+}
+
+// The openb traces whose pods ask for more than any node of their type has (gpuspec10 and 33:
+// openb-pod-1639, 8 G2 GPUs with 120 CPUs, on 96-CPU G2 nodes; its phase in the trace is
+// Failed): replayed, with those pods pending, under every event-mode policy FGD compares.
+TEST(SharedTraceTest, OpenbGpuSpecTracesReplayWithPodsThatNeverFit) {
+  const std::string dir = testing::SharedDataDir() + "/traces/alibaba-gpu-v2023-openb/csv/";
+  SUANLI_REQUIRE_SHARED_DATA(
+      dir + "openb_pod_list_gpuspec10.csv", dir + "openb_pod_list_gpuspec25.csv",
+      dir + "openb_pod_list_gpuspec33.csv", dir + "openb_node_list_gpu_node.csv");
+  auto nodes = ReadOpenbNodes(testing::FileText(dir + "openb_node_list_gpu_node.csv"), "nodes");
+  ASSERT_TRUE(nodes) << nodes.error().ToString();
+  struct Case {
+    const char* trace;
+    long never_fit;
+    const char* first;
+  };
+  for (const Case& c :
+       {Case{"gpuspec10", 2, "openb-pod-1639"}, Case{"gpuspec25", 1, "openb-pod-3362"},
+        Case{"gpuspec33", 1, "openb-pod-1639"}}) {
+    const std::string path = dir + "openb_pod_list_" + c.trace + ".csv";
+    TraceStats stats;
+    auto jobs = ReadOpenbPods(testing::FileText(path), path, &stats);
+    ASSERT_TRUE(jobs) << jobs.error().ToString();
+    const Workload w{*nodes, *jobs};
+    for (const char* name : {"fifo", "best-fit", "fgd"}) {
+      auto policy = MakePolicy(name, {&w, 42});
+      ASSERT_TRUE(policy);
+      auto r = Replay(w, **policy);
+      ASSERT_TRUE(r) << c.trace << " " << name << ": " << r.error().ToString();
+      EXPECT_EQ(r->jobs, static_cast<long>(jobs->size())) << c.trace;
+      EXPECT_EQ(r->never_fit, c.never_fit) << c.trace;
+      EXPECT_EQ(r->completed, r->jobs - r->never_fit) << c.trace << " " << name;
+      ASSERT_FALSE(r->never_fit_listed.empty());
+      EXPECT_EQ(r->never_fit_listed[0].name, c.first) << c.trace;
+    }
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include <fmt/format.h>
+
 namespace suanli::sim {
 
 double Job::DurationOn(const std::string& type) const {
@@ -367,6 +369,68 @@ bool ClusterState::CouldEverFit(const Job& job) const {
     if (job.num_gpus <= n.gpus) return true;
   }
   return false;
+}
+
+std::string ClusterState::WhyNeverFits(const Job& job) const {
+  // The nodes of a type the job may run on: their types, and the most of each resource one has
+  // (CPU and memory limit only where every such node tracks them).
+  std::vector<std::string> types;
+  int gpus = 0, cpu_milli = 0, memory_mib = 0;
+  bool cpu_limits = true, memory_limits = true;
+  for (const auto& n : nodes_) {
+    if (job.DurationOn(n.type) < 0) continue;
+    if (std::find(types.begin(), types.end(), n.type) == types.end()) types.push_back(n.type);
+    gpus = std::max(gpus, n.gpus);
+    cpu_limits = cpu_limits && n.cpu_milli > 0;
+    memory_limits = memory_limits && n.memory_mib > 0;
+    cpu_milli = std::max(cpu_milli, n.cpu_milli);
+    memory_mib = std::max(memory_mib, n.memory_mib);
+  }
+  auto join = [](const std::vector<std::string>& parts, const char* last) {
+    std::string s;
+    for (size_t k = 0; k < parts.size(); ++k) {
+      s += k == 0 ? "" : (k + 1 == parts.size() ? last : ", ");
+      s += parts[k];
+    }
+    return s;
+  };
+  if (types.empty()) {
+    std::vector<std::string> asked = job.allowed_types;
+    if (asked.empty()) {
+      for (const auto& [type, seconds] : job.duration_s) {
+        if (type != "*" && seconds >= 0) asked.push_back(type);
+      }
+    }
+    return asked.empty() ? "no node of the cluster can run it"
+                         : "runs only on " + join(asked, " or ") + "; the cluster has none";
+  }
+  const std::string node = types.size() <= 3 ? join(types, "/") + " node" : "node";
+  const auto count = [](double n, const char* unit) {
+    return fmt::format("{:g} {}{}", n, unit, n == 1 ? "" : "s");
+  };
+  const auto cpus = [&](int milli) { return count(milli / 1000.0, "CPU"); };
+  const auto gib = [](int mib) { return fmt::format("{:g} GiB", mib / 1024.0); };
+  std::vector<std::string> asks, have;
+  if (job.num_gpus > gpus) {
+    asks.push_back(count(job.num_gpus, "GPU"));
+    have.push_back(count(gpus, "GPU"));
+  }
+  if (cpu_limits && job.cpu_milli > cpu_milli) {
+    asks.push_back(cpus(job.cpu_milli));
+    have.push_back(cpus(cpu_milli));
+  }
+  if (memory_limits && job.memory_mib > memory_mib) {
+    asks.push_back(gib(job.memory_mib) + " of memory");
+    have.push_back(gib(memory_mib));
+  }
+  if (!asks.empty()) {
+    return "asks " + join(asks, " and ") + "; " + node + "s have at most " + join(have, " and ");
+  }
+  // Each alone fits some node; none has them all.
+  asks = {count(job.num_gpus, "GPU")};
+  if (cpu_limits && job.cpu_milli > 0) asks.push_back(cpus(job.cpu_milli));
+  if (memory_limits && job.memory_mib > 0) asks.push_back(gib(job.memory_mib) + " of memory");
+  return "asks " + join(asks, " and ") + "; no " + node + " has them all";
 }
 
 void ClusterState::Allocate(const Job& job, const Placement& p) {

@@ -135,6 +135,10 @@ class ClusterState {
   // Accelerator types present, in order of first appearance.
   std::vector<std::string> types() const;
   bool CouldEverFit(const Job& job) const;  // on an empty cluster
+  // Why a job that could never fit does not: what it asks more of than every node of a type it
+  // may run on has, e.g. "asks 120 CPUs and 720 GiB of memory; a G2 node has at most 96 CPUs and
+  // 384 GiB" (or that no node has all it asks at once, or that no node is of its types).
+  std::string WhyNeverFits(const Job& job) const;
 
   void Allocate(const Job& job, const Placement& p);
   void Release(const Job& job, const Placement& p);

@@ -315,21 +315,38 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   bool have_pending = false;
   long arrived = 0;
   // Jobs at one time go in the order they come (a Workload's are sorted by id; pods already
-  // running come before a trace's jobs at time 0).
+  // running come before a trace's jobs at time 0). A job that could never fit is counted and
+  // passed over as it is read: it stays pending, as a real scheduler leaves it, and changes no
+  // decision or time (as if the trace had not had it).
   auto read_next = [&]() -> Result<void> {
-    const double last = have_pending ? pending.arrival_s : -1;
-    auto more = jobs.Next(&pending);
-    if (!more) return tl::unexpected(more.error());
-    const bool had = have_pending;
-    have_pending = *more;
-    if (have_pending && had && pending.arrival_s < last) {
-      return MakeError("job '" + pending.name + "' arrives before the job read before it: jobs " +
-                       "must come in arrival order");
+    for (;;) {
+      const double last = have_pending ? pending.arrival_s : -1;
+      auto more = jobs.Next(&pending);
+      if (!more) return tl::unexpected(more.error());
+      const bool had = have_pending;
+      have_pending = *more;
+      if (have_pending && had && pending.arrival_s < last) {
+        return MakeError("job '" + pending.name + "' arrives before the job read before it: " +
+                         "jobs must come in arrival order");
+      }
+      if (!have_pending || cluster.CouldEverFit(pending)) return {};
+      CountNeverFit(cluster, pending, &r);
+      ++arrived;  // its place in arrival order, with no JCT
+      jct_at.push_back(-1);
+      queue_at.push_back(-1);
+      if (options.keep_outcomes)
+        r.outcomes.push_back({pending.id, pending.arrival_s, -1, -1, 0, ""});
     }
-    return {};
   };
   if (auto ok = read_next(); !ok) return tl::unexpected(ok.error());
-  if (!have_pending) return MakeError("the trace has no jobs");
+  if (!have_pending) {
+    if (r.never_fit == 0) return MakeError("the trace has no jobs");
+    if (arrived != total_jobs) {
+      return MakeError("the trace changed while it was replayed: " + std::to_string(arrived) +
+                       " jobs read, " + std::to_string(total_jobs) + " expected");
+    }
+    return r;  // none could ever fit: nothing ran
+  }
 
   std::vector<size_t> running;
   // A preemptive policy's running jobs, for preemption.
@@ -454,12 +471,7 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   std::vector<int> nonempty_pos;
   size_t queued_count = 0;
   // A new job: into a free slot (or a new one), its shape known.
-  auto admit = [&](Job&& job) -> Result<size_t> {
-    if (!cluster.CouldEverFit(job)) {
-      return MakeError("job '" + job.name + "' (" + std::to_string(job.num_gpus) + " GPU, types " +
-                       (job.allowed_types.empty() ? std::string("any") : job.allowed_types[0]) +
-                       ") can never fit on this cluster");
-    }
+  auto admit = [&](Job&& job) {  // read_next passed over those that could never fit
     size_t i;
     if (!free_slots.empty()) {
       i = free_slots.back();
@@ -651,10 +663,9 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
     // Arrivals at t before any other event at t (they were numbered first).
     while (have_pending && pending.arrival_s == t) {
       ++r.events;
-      auto slot = admit(std::move(pending));
-      if (!slot) return tl::unexpected(slot.error());
-      st[*slot].arrived = true;
-      enqueue(*slot);
+      const size_t slot = admit(std::move(pending));
+      st[slot].arrived = true;
+      enqueue(slot);
       if (auto ok = read_next(); !ok) return tl::unexpected(ok.error());
     }
     while (!events.empty() && events.top().time == t) {
@@ -688,7 +699,7 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
         }
       }
       schedule();
-      if (r.completed < r.jobs)
+      if (r.completed + r.never_fit < r.jobs)
         events.push({now + options.round_s, seq++, EventKind::kRound, 0, 0});
     }
     if (options.keep_timeline) timeline.push_back({now, cluster.used_milli() / total});

@@ -8,6 +8,7 @@
 #include "sim/engine/cluster.h"
 #include "sim/engine/event_engine.h"
 #include "sim/engine/gavel_rounds.h"
+#include "sim/engine/replay_summary.h"
 
 namespace suanli::sim {
 
@@ -20,16 +21,47 @@ Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
   if (w.nodes.empty()) return MakeError("the cluster has no nodes");
   ClusterState cluster(w.nodes, policy.TieRank(static_cast<int>(w.nodes.size())),
                        policy.reads_running_kinds());
-  for (const auto& j : w.jobs) {
-    if (!cluster.CouldEverFit(j)) {
-      return MakeError("job '" + j.name + "' (" + std::to_string(j.num_gpus) + " GPU, types " +
-                       (j.allowed_types.empty() ? std::string("any") : j.allowed_types[0]) +
-                       ") can never fit on this cluster");
-    }
-  }
   if (options.round_s > 0) {
     if (auto allocator = policy.MakeRoundAllocator(options.seed)) {
-      return ReplayInRounds(w, policy, *allocator, options);
+      // Jobs that could never fit stay pending: the rounds run on the others, as the event engine
+      // passes them over (its read_next).
+      ReplayResult never;
+      for (const auto& j : w.jobs) {
+        if (!cluster.CouldEverFit(j)) CountNeverFit(cluster, j, &never);
+      }
+      if (never.never_fit == 0) return ReplayInRounds(w, policy, *allocator, options);
+      Workload fits{w.nodes, {}};
+      fits.jobs.reserve(w.jobs.size() - static_cast<size_t>(never.never_fit));
+      for (const auto& j : w.jobs) {
+        if (cluster.CouldEverFit(j)) fits.jobs.push_back(j);
+      }
+      ReplayResult r;
+      if (!fits.jobs.empty()) {
+        auto ran = ReplayInRounds(fits, policy, *allocator, options);
+        if (!ran) return ran;
+        r = std::move(*ran);
+      } else {
+        r.policy = std::string(policy.name());
+        r.mechanism = "gavel-rounds";
+        r.round_s = options.round_s;
+      }
+      if (options.keep_outcomes) {  // by job order, those that never fit included
+        std::vector<JobOutcome> all;
+        all.reserve(w.jobs.size());
+        size_t ran = 0;
+        for (const auto& j : w.jobs) {
+          if (cluster.CouldEverFit(j)) {
+            all.push_back(std::move(r.outcomes[ran++]));
+          } else {
+            all.push_back({j.id, j.arrival_s, -1, -1, 0, ""});
+          }
+        }
+        r.outcomes = std::move(all);
+      }
+      r.jobs = static_cast<long>(w.jobs.size());
+      r.never_fit = never.never_fit;
+      r.never_fit_listed = std::move(never.never_fit_listed);
+      return r;
     }
   }
   VectorJobStream jobs(w.jobs);

@@ -6,6 +6,7 @@
 #ifndef SUANLI_SIM_ENGINE_REPLAY_H_
 #define SUANLI_SIM_ENGINE_REPLAY_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -26,6 +27,16 @@ struct JobOutcome {
   std::string last_type;  // the accelerator type it last started on
 };
 
+// A job that fits no node of the cluster even when it is empty, and why
+// (ClusterState::WhyNeverFits).
+struct NeverFitJob {
+  int64_t id = 0;
+  std::string name;
+  std::string why;
+};
+// How many of those a ReplayResult lists (it counts them all).
+inline constexpr size_t kNeverFitListed = 5;
+
 struct UtilizationSample {
   double time_s = 0;
   double utilization = 0;  // allocated GPU share
@@ -37,8 +48,14 @@ struct ReplayResult {
   // round_s > 0) or "gavel-rounds" (Gavel's round mechanism).
   std::string mechanism = "events";
   double round_s = 0;
-  long jobs = 0;
+  long jobs = 0;  // in the trace, never_fit included
   long completed = 0;
+  // Jobs that could never fit the cluster (more GPUs, CPU or memory than any node of a type they
+  // may run on: openb-pod-1639 asks 120 CPUs of 96-CPU G2 nodes). A real scheduler leaves them
+  // pending: they never start, take no part in any decision or time below, and are counted here;
+  // the first kNeverFitListed of them (in arrival order) are listed with why.
+  long never_fit = 0;
+  std::vector<NeverFitJob> never_fit_listed;
   double avg_jct_s = 0, p50_jct_s = 0, p99_jct_s = 0;
   double avg_queue_s = 0;
   double makespan_s = 0;
@@ -97,15 +114,15 @@ inline constexpr double kDefaultRoundS = 360;
 // policy that gives a RoundAllocator, Gavel's round-based mechanism runs
 // (gavel_rounds.h); other policies run in the event engine, deciding at round
 // boundaries only.
-// Errors: an empty workload, or a job that could never fit the cluster
-// (the message names it).
+// Errors: an empty workload. A job that could never fit the cluster is left
+// pending (ReplayResult::never_fit), not an error.
 Result<ReplayResult> Replay(const Workload& w, const Policy& policy,
                             const ReplayOptions& options = {});
 
 // The same on jobs taken from `jobs` as the replay reaches their arrival
 // (they must come in arrival order, then id; `total_jobs` of them). Only
 // jobs that have arrived and not finished are held, so a trace larger than
-// memory replays. A job that could never fit is an error when it arrives.
+// memory replays. A job that could never fit is counted when it is read.
 // Gavel's round mechanism reads all jobs first (its allocation needs them).
 Result<ReplayResult> Replay(const std::vector<Node>& nodes, JobStream& jobs, long total_jobs,
                             const Policy& policy, const ReplayOptions& options = {});

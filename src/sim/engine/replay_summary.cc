@@ -5,8 +5,16 @@
 #include <utility>
 
 #include "core/stats.h"
+#include "sim/engine/cluster.h"
 
 namespace suanli::sim {
+
+void CountNeverFit(const ClusterState& cluster, const Job& job, ReplayResult* r) {
+  ++r->never_fit;
+  if (r->never_fit_listed.size() < kNeverFitListed) {
+    r->never_fit_listed.push_back({job.id, job.name, cluster.WhyNeverFits(job)});
+  }
+}
 
 void CompletedTimes(const std::vector<JobOutcome>& outcomes, std::vector<double>* jct_s,
                     std::vector<double>* queue_s) {

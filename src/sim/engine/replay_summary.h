@@ -10,6 +10,8 @@
 
 namespace suanli::sim {
 
+class ClusterState;
+
 // What a replay accumulates over time, for Summarize().
 struct ReplayIntegrals {
   double first_arrival_s = 0, end_s = 0;
@@ -27,6 +29,10 @@ struct ReplayIntegrals {
 void Summarize(const ReplayIntegrals& in, std::vector<double> jct_s, std::vector<double> queue_s,
                const std::vector<UtilizationSample>& timeline, ReplayResult* r,
                bool keep_jct = true);
+
+// A job that could never fit `cluster` (CouldEverFit false): counted in r->never_fit, and listed
+// with why while fewer than kNeverFitListed are.
+void CountNeverFit(const ClusterState& cluster, const Job& job, ReplayResult* r);
 
 // The completed jobs' JCT and queueing times from outcomes, for Summarize.
 void CompletedTimes(const std::vector<JobOutcome>& outcomes, std::vector<double>* jct_s,
