@@ -614,7 +614,7 @@ Result<Forecast> RunForecast(const Scenario& s, const catalog::Catalog& cat,
   if (opt.samples < 1 || opt.samples > 1'000'000)
     return MakeError("--samples must be between 1 and 1,000,000");
 
-  Model m{s, s.ChipIds(), {}, {}, {}, {}, {}, {}, {}};
+  Model m{s, s.ChipIds(), {}, {}, {}, {}, {}, {}, {}, {}};
   // Workload chip ids are looked up through aliases: map them to columns.
   auto column = [&](const std::string& id) -> int {
     auto chip = cat.FindChip(id);

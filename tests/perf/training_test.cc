@@ -13,8 +13,6 @@
 namespace suanli::perf {
 namespace {
 
-const catalog::Catalog& Cat() { return testing::BuiltinCatalog(); }
-
 using testing::TrainingJobOn;
 
 constexpr double kGiB = 1024.0 * 1024 * 1024;
