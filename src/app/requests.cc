@@ -25,7 +25,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Required(Bind("tokens", &R::tokens,
                     "tokens to train on, e.g. 15e12 or 15T (K, M, B/G, T: powers of 1000)")),
       Bind("system", &R::system, "system id (default: the chip's default system)"),
-      Aliases(Bind("seq_len", &R::seq_len, "sequence length (default: model's, at most 8192)"),
+      Aliases(Bind("seq_len", &R::seq_len,
+                   "sequence length (default: the model's pre-training length where its report "
+                   "gives one, else its context up to 8192)"),
               {"seq_length"}),
       Bind("global_batch_tokens", &R::global_batch_tokens,
            "tokens per optimizer step; M is 10^6, Mi is 2^20 (16M = 16e6, 4Mi = 4194304). Each "

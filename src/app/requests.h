@@ -24,7 +24,7 @@ struct TrainRequest {
   std::string model, chip, system;
   int64_t count = 0;
   double tokens = 0;
-  std::optional<int> seq_len;  // unset: the model's, at most 8192
+  std::optional<int> seq_len;  // unset: its pre-training length, else context up to 8192
   std::optional<double> global_batch_tokens;
   std::optional<int64_t> global_batch_size;  // sequences (Megatron's --global-batch-size)
   std::string dtype;  // matmul format; empty: the recipe's, else perf::TrainingJobFor's (bf16, fp16

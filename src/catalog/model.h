@@ -86,6 +86,13 @@ struct OutputLengths {
   std::string source;
 };
 
+// How a model was pre-trained, where its report says: the sequence length a training run of it
+// gets when the request leaves it unset (DeepSeek-V3 4,096, before its context extension).
+struct PretrainingRecipe {
+  int seq_len = 0;
+  std::string source;
+};
+
 // The precision a released checkpoint ships in. Formats by name: bf16, fp16, fp8, int8, fp4, or
 // int4 (4-bit weights with 16-bit math, as AWQ and GPTQ checkpoints run).
 struct CheckpointPrecision {
@@ -127,6 +134,7 @@ struct Model {
   // Published acceptance of an MTP draft token given the one before (serving with --mtp).
   std::optional<double> mtp_acceptance;
   std::optional<OutputLengths> output_lengths;
+  std::optional<PretrainingRecipe> pretraining;
   std::optional<MlaConfig> mla;
   std::optional<MoeConfig> moe;
   std::optional<SparseAttentionConfig> sparse_attention;

@@ -291,6 +291,7 @@ class YamlLoader : public YamlReader {
                "mtp_layers",
                "mtp_acceptance",
                "output_lengths",
+               "pretraining",
                "checkpoints",
                "source",
                "notes"});
@@ -339,6 +340,15 @@ class YamlLoader : public YamlReader {
     m.mtp_layers = Int(n, "mtp_layers", path, 0, 64, 0);
     if (n["mtp_acceptance"] && !n["mtp_acceptance"].IsNull()) {
       m.mtp_acceptance = Num(n, "mtp_acceptance", path, 0, 1);
+    }
+    if (const YAML::Node pt = n["pretraining"]; pt && !pt.IsNull()) {
+      const std::string p = Join(path, "pretraining");
+      if (!pt.IsMap()) Fail("expected a mapping", pt, p);
+      CheckKeys(pt, p, {"seq_len", "source"});
+      PretrainingRecipe recipe;
+      recipe.seq_len = Int(pt, "seq_len", p, 1, m.max_seq_len);
+      recipe.source = Text(pt, "source", p, true);
+      m.pretraining = recipe;
     }
     if (const YAML::Node ol = n["output_lengths"]; ol && !ol.IsNull()) {
       const std::string p = Join(path, "output_lengths");

@@ -998,7 +998,9 @@ std::optional<unsigned> ParseRecomputeModules(std::string_view list, std::string
 std::string RecomputeModulesName(unsigned mask) {
   std::string out;
   for (const auto& [name, bit] : kRecomputeModules) {
-    if (mask & bit) out += (out.empty() ? "" : ",") + std::string(name);
+    if (!(mask & bit)) continue;
+    if (!out.empty()) out += ',';
+    out += name;
   }
   return out;
 }
@@ -1052,6 +1054,9 @@ MemoryFormats FormatsOf(const Precision& p) {
 }
 
 int DefaultSeqLen(const catalog::Model& model) {
+  // A model's own pre-training length where its report gives one (DeepSeek-V3 4,096 before its
+  // context extension), else the released context up to 8,192.
+  if (model.pretraining) return model.pretraining->seq_len;
   return std::min(model.max_seq_len, kDefaultMaxSeq);
 }
 

@@ -117,8 +117,8 @@ struct TrainingJob {
   catalog::TrainingCalibration training;
   catalog::ModelError model_error;  // the model's measured error on this family and model kind
   long chips = 0;
-  double tokens = 0;                             // tokens to train on
-  int seq_len = 0;                               // 0: the model's max_seq_len capped at 8192
+  double tokens = 0;  // tokens to train on
+  int seq_len = 0;    // 0: the model's pre-training length, else max_seq_len up to 8192
   double global_batch_tokens = 0;                // 0: 4Mi tokens (rounded to whole sequences)
   catalog::DType dtype = catalog::DType::kBf16;  // matmul dtype: bf16, fp16 or fp8
   // What every tensor is kept in; unset: the recipe --dtype means (RecipeForDType). When set,

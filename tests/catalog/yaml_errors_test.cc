@@ -117,6 +117,23 @@ TEST(YamlErrorsTest, UnknownFieldTypo) {
   EXPECT_TRUE(Contains(e.message, "hidden")) << e.message;
 }
 
+// A model's pre-training length (the training default): within the model's context, with a
+// source; no other key.
+TEST(YamlErrorsTest, PretrainingRecipeIsChecked) {
+  Error e = MergeError(Model(0, "", "    pretraining: {seq_len: 8192, source: x}\n"));  // 14
+  EXPECT_EQ(e.line, 14);
+  EXPECT_EQ(e.field, "models[0].pretraining.seq_len") << e.ToString();
+  e = MergeError(Model(0, "", "    pretraining: {seq_len: 2048}\n"));
+  EXPECT_EQ(e.field, "models[0].pretraining.source") << e.ToString();
+  e = MergeError(Model(0, "", "    pretraining: {seq_len: 2048, batch: 4M, source: x}\n"));
+  EXPECT_EQ(e.field, "models[0].pretraining.batch") << e.ToString();
+  Catalog c;
+  ASSERT_TRUE(c.MergeYaml(Model(0, "", "    pretraining: {seq_len: 2048, source: x}\n"), kFile));
+  auto found = c.FindModel("my-model");
+  ASSERT_TRUE(found && (*found)->pretraining);
+  EXPECT_EQ((*found)->pretraining->seq_len, 2048);
+}
+
 TEST(YamlErrorsTest, BareNumberInsteadOfValueRecord) {
   const Error e = MergeError(ChipWithMemory("memory_gib: 80"));
   EXPECT_EQ(e.file, kFile);

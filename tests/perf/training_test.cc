@@ -420,6 +420,17 @@ TEST(TrainingBatch, DefaultBatchGrowsWithTheFleet) {
   EXPECT_NE(w->best.batch_basis.find("DeepSeek LLM"), std::string::npos);
 }
 
+// Without --seq-len a model trains at its own pre-training length where its report gives one
+// (DeepSeek-V3: 4,096, arXiv 2412.19437 4.2; its released context is 163,840), else at its
+// released context up to 8,192.
+TEST(TrainingBatch, DefaultSequenceIsThePreTrainingOne) {
+  const auto& cat = testing::BuiltinCatalog();
+  EXPECT_EQ(DefaultSeqLen(**cat.FindModel("deepseek-v3")), 4096);
+  EXPECT_EQ(DefaultSeqLen(**cat.FindModel("llama-3-405b")), 8192);
+  EXPECT_EQ(DefaultSeqLen(**cat.FindModel("llama-2-70b")), 4096);
+  EXPECT_EQ(DefaultSeqLen(**cat.FindModel("qwen3-32b")), 8192);
+}
+
 TEST(TrainingBatch, DeepSeekV3SearchedWithTheDefaultBatch) {
   // DeepSeek-V3: 2.664M H800-hours (its report). The search on 2,048 H800 in FP8 with no layout
   // and no batch given comes within 15 %, on the software DeepSeek states (its own framework with
