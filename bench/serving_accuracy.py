@@ -40,7 +40,7 @@ ROOT = os.path.dirname(HERE)
 
 # Settings of the simulated workload only: `--mode analytic` refuses them (it has no workload to
 # apply them to), so the analytic run goes without them.
-SIMULATION_ONLY = ("scheduler_steps", "input_dist", "cuda_graph_batch_sizes",
+SIMULATION_ONLY = ("input_dist", "cuda_graph_batch_sizes",
                    "adp_balance_timeout_iters", "adp_balance_wait_iters", "requests",
                    "kv_admission")
 
@@ -64,6 +64,8 @@ def args_of(case, simulated=True, typed=False):
         out.append("--no-chunked-prefill")
     if case.get("enforce_eager") and not typed:
         out.append("--enforce-eager")
+    if case.get("async_scheduling") is False and not typed:
+        out.append("--no-async-scheduling")
     # Separate prefill and decode chips, and the batch the figure was read at (a static batch, a
     # decode pool's batch per rank), a client's fixed concurrency (a closed loop) and the latency
     # limits: the measurement's conditions, so typed too.

@@ -163,7 +163,6 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
         std::pair{"requests", r.requests.has_value()},
         std::pair{"kv_host_gib", r.kv_host_gib.has_value()},
         std::pair{"no_chunked_prefill", r.no_chunked_prefill},
-        std::pair{"scheduler_steps", r.scheduler_steps.has_value()},
         std::pair{"cuda_graph_batch_sizes", !r.cuda_graph_batch_sizes.empty()},
         std::pair{"adp_balance_timeout_iters", r.adp_balance_timeout_iters.has_value()},
         std::pair{"adp_balance_wait_iters", r.adp_balance_wait_iters.has_value()},
@@ -627,6 +626,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.fp8_mla_families = (*engine)->fp8_mla_families;
     limits.cuda_graph_families = (*engine)->cuda_graph_families;
     limits.graph_layer_us = (*engine)->graph_layer_us;
+    limits.host_seq_us = (*engine)->host_seq_us;
     limits.moe_layer_us = (*engine)->moe_layer_us;
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
     limits.moe_gemm_families = (*engine)->moe_gemm_families;
@@ -706,6 +706,14 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
                                      "'; the one measured: vllm"));
     }
     limits.enforce_eager = true;
+  }
+  // The host's per-request time between steps: overlapped with the step before under
+  // asynchronous scheduling, amortised over the steps of one call under multi-step scheduling.
+  limits.async_scheduling = !r.no_async_scheduling;
+  if (r.scheduler_steps) {
+    if (*r.scheduler_steps < 1 || *r.scheduler_steps > 1024)
+      return tl::unexpected(FieldError("scheduler_steps", "must be between 1 and 1024"));
+    limits.scheduler_steps = *r.scheduler_steps;
   }
   if (!r.cuda_graph_batch_sizes.empty()) {
     const char* expected =

@@ -318,6 +318,10 @@ const std::vector<Field<InferRequest>>& InferFields() {
                    "--enforce-eager, SGLang's --disable-cuda-graph): a step takes at least the "
                    "engine's launch time (default: off)"),
               {"disable_cuda_graph"}),
+      Bind("no_async_scheduling", &R::no_async_scheduling,
+           "the engine's host loop between steps runs while the GPU waits, its host_seq_us "
+           "(data/engines.yaml) per running request a step (vLLM's --no-async-scheduling, its "
+           "default up to 0.13; default: off)"),
       Bind("kv_admission", &R::kv_admission,
            "how the simulated engine admits a request: reserve (KV room for its whole output "
            "first, never preempted: TensorRT-LLM's GUARANTEED_NO_EVICT) or optimistic (room for "

@@ -97,6 +97,9 @@ struct InferRequest {
   std::optional<int> scheduler_steps;  // decode steps per scheduler call (vLLM multi-step)
   std::string cuda_graph_batch_sizes;  // "128,256,...": decode batches padded to these sizes
   bool enforce_eager = false;          // no CUDA graphs: every step launched from the host
+  // vLLM's --no-async-scheduling: the host loop between steps runs while the GPU waits (vLLM's
+  // default up to 0.13); --async-scheduling, the default since 0.14, schedules a step ahead.
+  bool no_async_scheduling = false;
   // How the simulated engine admits a request against its KV cache: reserve (room for the whole
   // output first, never preempts) or optimistic (room for the prompt, preempts when decode runs
   // out); empty: the engine's (data/engines.yaml kv_admission).

@@ -64,6 +64,12 @@ struct ServingEngine {
   // top-k, quantize, gather or all-gather, permute, grouped GEMMs, activation, finalize,
   // reduce-scatter), each with its own launch gap, ramp and tail. 0: none modelled.
   double moe_layer_us = 0;
+  // Host time per running request of every iteration that the GPU waits for, microseconds: the
+  // engine's Python loop between two steps (schedule the running requests, send their inputs to
+  // the workers, update each request with its sampled token and check it for a stop), run while
+  // the GPU idles unless the engine schedules one step ahead (vLLM's --async-scheduling). Divided
+  // over the steps of one scheduler call (vLLM's num_scheduler_steps). 0: none modelled.
+  double host_seq_us = 0;
   // Chip families (calibration family ids) on which the engine's MLA attention kernels run their
   // matmuls in FP8 when the KV cache is FP8: the query is quantized and QK^T and PV run on the FP8
   // tensor cores (FlashMLA's FP8 kernel on Hopper in SGLang; TensorRT-LLM's FP8 MLA). Elsewhere

@@ -573,6 +573,14 @@ AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp
 // (each chip's experts serve them all); negative: the dp groups run alike.
 // `padding`: empty decode slots of a padded CUDA-graph batch, computed through the linear
 // layers, the experts and the dispatch like a running sequence but with no cache to attend to.
+// The engine's host loop between two steps for `decode` running requests (schedule them, prepare
+// their inputs, update each with its token), which the GPU waits for unless the engine schedules
+// a step ahead; once per scheduler call.
+double HostLoopSeconds(const EngineLimits& limits, double decode) {
+  if (limits.host_seq_us <= 0 || limits.async_scheduling || decode <= 0) return 0;
+  return limits.host_seq_us * 1e-6 * decode / std::max(1, limits.scheduler_steps);
+}
+
 Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, double decode_keys,
                      double prefill, double prefill_keys, double instance_tokens_given = -1,
                      double padding = 0) {
@@ -726,6 +734,9 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   } else {
     st.overhead_s = cal.serving_step_overhead_ms / 1000;
   }
+  // The engine's host loop between steps, per running request (scheduling, input preparation,
+  // output processing), while the GPU waits: once per scheduler call.
+  st.overhead_s += HostLoopSeconds(x.job.limits, decode);
   // The engine's MoE layer as a chain of separate kernels: a fixed time per MoE layer of the stage
   // in every iteration, whatever its tokens.
   if (p.moe_layers > 0) {
@@ -758,7 +769,9 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     const Step d = StepTimeOfBatch(draft, l, decode, decode_keys, 0, 0);
     st.linear_s += x.job.mtp_depth * (d.linear_s + d.attention_s);
     st.comm_s += x.job.mtp_depth * d.comm_s;
-    st.overhead_s += x.job.mtp_depth * d.overhead_s;
+    // The draft's steps run inside the engine's iteration: one host loop for both.
+    st.overhead_s +=
+        x.job.mtp_depth * (d.overhead_s - HostLoopSeconds(x.draft->job.limits, decode));
   } else if (x.job.mtp_depth > 0 && decode > 0) {
     // The draft: each MTP module is one more layer run over the running sequences, once per
     // draft position, before the verifying pass (DeepSeek-V3's sequential MTP modules).

@@ -122,6 +122,13 @@ struct EngineLimits {
   // graph_layer_us per layer of the stage is (catalog::ServingEngine).
   std::vector<std::string> cuda_graph_families;
   double graph_layer_us = 0;
+  // Host time per running request of an iteration the GPU waits for, microseconds, divided over
+  // the decode steps of one scheduler call (catalog::ServingEngine::host_seq_us); not charged
+  // under asynchronous scheduling (vLLM's --async-scheduling), which overlaps it with the step
+  // before.
+  double host_seq_us = 0;
+  int scheduler_steps = 1;
+  bool async_scheduling = true;
   // Fixed time per MoE layer of the stage in every iteration (the engine's MoE kernel chain):
   // the engine's moe_layer_us (catalog::ServingEngine).
   double moe_layer_us = 0;

@@ -159,6 +159,7 @@ void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, c
         fmt::format("'{{\"method\":\"mtp\",\"num_speculative_tokens\":{}}}'", mtp));
   }
   if (job.limits.enforce_eager) add("--enforce-eager");
+  if (!job.limits.async_scheduling && job.limits.host_seq_us > 0) add("--no-async-scheduling");
   if (p.nodes > 1) {
     out.notes.push_back(fmt::format(
         "the instance spans {} nodes: with data parallel, start vLLM on each node with "

@@ -1195,6 +1195,42 @@ TEST(EngineLimits, VllmOnRocmPaysTheGraphsLayerGaps) {
   }
 }
 
+// vLLM's engine loop between steps (schedule, send the inputs, update each request with its
+// token) keeps the GPU waiting 21 us per running request (data/engines.yaml host_seq_us, S2900)
+// under --no-async-scheduling, vLLM's default up to 0.13: AMD's published Llama 3.1 70B run on
+// vLLM 0.10.2, TP 8 on MI300X with 3,200 sequences, waits 3,200 x 21 us = 67.2 ms a step on top
+// of the graph's 80 x 55 us; --scheduler-steps 8 calls the loop once in 8 steps (8.4 ms a step).
+// Scheduling a step ahead (vLLM's default since 0.14, and with no flag here) charges none of it.
+TEST(EngineLimits, VllmWaitsForItsHostLoopPerRunningRequest) {
+  InferRequest r;
+  r.model = "llama-3.1-70b";
+  r.chip = {"mi300x"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "fp8";
+  r.kv_dtype = "fp8";
+  r.input_tokens = 128;
+  r.output_tokens = 2048;
+  r.mode = "analytic";
+  r.engine = "vllm";
+  r.max_num_seqs = 3200;
+  r.no_async_scheduling = true;
+  r.emit = "vllm";
+  const auto sync = InferJson(r);
+  ASSERT_EQ(sync["max_batch"], 3200);
+  EXPECT_NEAR(sync["step_breakdown_ms"]["overhead"].get<double>(), 80 * 0.055 + 3200 * 0.021, 1e-6);
+  r.scheduler_steps = 8;
+  EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["overhead"].get<double>(),
+              80 * 0.055 + 3200 * 0.021 / 8, 1e-6);
+  EXPECT_NE(sync.dump().find("--no-async-scheduling"), std::string::npos);
+  r.scheduler_steps.reset();
+  r.no_async_scheduling = false;
+  const auto ahead = InferJson(r);
+  EXPECT_NEAR(ahead["step_breakdown_ms"]["overhead"].get<double>(), 80 * 0.055, 1e-6);
+  EXPECT_EQ(ahead.dump().find("async-scheduling"), std::string::npos);
+  EXPECT_LT(ahead["tpot_ms"].get<double>(), sync["tpot_ms"].get<double>() - 60);
+}
+
 // vLLM's --enforce-eager as AMD's MLPerf configs run it: Llama 2 70B's 80 layers at vLLM's
 // measured 375 us a layer (data/engines.yaml) put a floor of 30 ms under every step, which binds
 // a one-sequence decode (70 GB of FP8 weights at ~4 TB/s: ~18 ms); the emitted command says so.
@@ -1507,6 +1543,11 @@ TEST(EngineLimits, BadLimitsNameTheirField) {
       {"max_batched_tokens", [](InferRequest& r) { r.max_batched_tokens = 0; }},
       {"kv_memory_fraction", [](InferRequest& r) { r.kv_memory_fraction = 1.5; }},
       {"scheduler_steps", [](InferRequest& r) { r.scheduler_steps = 0; }},
+      {"scheduler_steps",
+       [](InferRequest& r) {
+         r.mode = "analytic";
+         r.scheduler_steps = 2000;
+       }},
       {"cuda_graph_batch_sizes", [](InferRequest& r) { r.cuda_graph_batch_sizes = "0,128"; }},
       {"cuda_graph_batch_sizes", [](InferRequest& r) { r.cuda_graph_batch_sizes = "256,128"; }},
       {"cuda_graph_batch_sizes", [](InferRequest& r) { r.cuda_graph_batch_sizes = "128,"; }},
