@@ -660,6 +660,33 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       limits.attention_dp_per_gpu = true;
     }
   }
+  if (!r.moe_a2a_backend.empty()) {
+    // The all-gather ones: SGLang's none (S2761), vLLM's allgather_reducescatter (S2760) and
+    // naive (a broadcast of every rank's tokens); the rest are all-to-all kernels (DeepEP, pplx,
+    // Mooncake, MORI, FlashInfer's), which a recipe names to replace the gather.
+    static const std::vector<std::string> kGather = {"none", "allgather_reducescatter", "naive"};
+    static const std::vector<std::string> kAllToAll = {"deepep",
+                                                       "deepep_high_throughput",
+                                                       "deepep_low_latency",
+                                                       "pplx",
+                                                       "mooncake",
+                                                       "mori",
+                                                       "nixl",
+                                                       "flashinfer",
+                                                       "flashinfer_all2allv",
+                                                       "ascend_fuseep"};
+    const auto in = [&](const std::vector<std::string>& names) {
+      return std::find(names.begin(), names.end(), r.moe_a2a_backend) != names.end();
+    };
+    if (!in(kGather) && !in(kAllToAll)) {
+      std::vector<std::string> known = kGather;
+      known.insert(known.end(), kAllToAll.begin(), kAllToAll.end());
+      return tl::unexpected(
+          FieldError("moe_a2a_backend", fmt::format("unknown backend {}; expected {}",
+                                                    Quoted(r.moe_a2a_backend), JoinOr(known))));
+    }
+    limits.moe_all_to_all = in(kAllToAll);
+  }
   if (r.max_num_seqs) {
     if (*r.max_num_seqs < 1 || *r.max_num_seqs > (1 << 20))
       return tl::unexpected(FieldError("max_num_seqs", "must be between 1 and 1048576"));
@@ -974,7 +1001,8 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
   const bool json = c.format == Format::kJson;
   Output out;
   if (r.compare) {
-    out.body = json ? report::CompareJson(rows) : report::CompareTable(rows);
+    out.body = json ? report::CompareJson(rows, r.flags_not_modelled)
+                    : report::CompareTable(rows, r.flags_not_modelled);
   } else {
     report::InferenceReport report{&jobs[0], *rows[0].estimate, std::nullopt, r.mode, nullptr, {}};
     if (Simulated(r)) {

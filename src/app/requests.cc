@@ -190,12 +190,29 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
 // computes (--trust-remote-code, --host 0.0.0.0, --reasoning-parser ...): accepted, so a
 // published recipe pastes whole, and without effect on the estimate.
 namespace {
+// A switch takes true or false, as the typed fields do: over HTTP "trust_remote_code": "yes" is
+// as wrong as "enforce_eager": "yes". A valued flag takes text, a number or a list (vLLM's
+// --served-model-name takes several), not a switch's true.
+Result<void> OfKind(FieldKind kind, const FieldValue& v, std::string_view field) {
+  if (kind == FieldKind::kBool) {
+    auto on = detail::AsBool(v, field);
+    if (!on) return tl::unexpected(on.error());
+    return {};
+  }
+  if (!std::holds_alternative<bool>(v)) return {};
+  auto text = detail::AsString(v, field);
+  if (!text) return tl::unexpected(text.error());
+  return {};
+}
+
 Field<InferRequest> LaunchOnly(std::string name, FieldKind kind) {
   Field<InferRequest> f;
   f.name = std::move(name);
   f.kind = kind;
   f.help = "serve-command flag accepted so a recipe pastes whole; no effect on the estimate";
-  f.set = [](InferRequest&, const FieldValue&) -> Result<void> { return {}; };
+  f.set = [field = f.name, kind](InferRequest&, const FieldValue& v) -> Result<void> {
+    return OfKind(kind, v, field);
+  };
   return f;
 }
 // A serve-command tuning flag the estimate does not price (a kernel choice, torch.compile, a
@@ -208,11 +225,8 @@ Field<InferRequest> NotModelled(std::string name, FieldKind kind, std::string wh
   f.help = "serve-command flag accepted and not modelled (listed with the answer): " + why;
   f.set = [field = f.name, flag = FlagName(f.name), kind](InferRequest& r,
                                                           const FieldValue& v) -> Result<void> {
-    if (kind == FieldKind::kBool) {
-      auto on = detail::AsBool(v, field);
-      if (!on) return tl::unexpected(on.error());
-      if (!*on) return {};
-    }
+    if (auto ok = OfKind(kind, v, field); !ok) return ok;
+    if (kind == FieldKind::kBool && !*detail::AsBool(v, field)) return {};
     // Sorted: the front doors apply fields in their own orders, the answer reads the same.
     auto& list = r.flags_not_modelled;
     const auto at = std::lower_bound(list.begin(), list.end(), flag);
@@ -488,18 +502,28 @@ const std::vector<Field<InferRequest>>& InferFields() {
                   "pads to them)"),
       NotModelled("disable_overlap_schedule", FieldKind::kBool,
                   "SGLang's scheduler overlap; the host time is not in the step model"),
-      NotModelled("moe_a2a_backend", FieldKind::kString,
-                  "the expert exchange is priced at the link's rate (DeepEP, Mooncake alike)"),
+      Aliases(Bind("moe_a2a_backend", &R::moe_a2a_backend,
+                   "the attention-DP expert exchange (SGLang's --moe-a2a-backend, vLLM's "
+                   "--all2all-backend): none, allgather_reducescatter or naive all-gather inside "
+                   "a node (the default); deepep, pplx, mooncake, ... an all-to-all"),
+              {"all2all_backend"}),
       NotModelled("deepep_mode", FieldKind::kString,
-                  "the expert exchange is priced at the link's rate (DeepEP, Mooncake alike)"),
+                  "DeepEP's normal or low-latency kernels; an all-to-all is priced at the "
+                  "link's rate"),
       NotModelled("moe_runner_backend", FieldKind::kString,
                   "the experts' GEMMs are priced from the chip's rates, not per kernel library"),
       NotModelled("enable_two_batch_overlap", FieldKind::kBool,
                   "SGLang's two micro-batches hiding the expert exchange"),
+      NotModelled("enable_dbo", FieldKind::kBool,
+                  "vLLM's dual-batch overlap, two micro-batches hiding the expert exchange"),
       NotModelled("enable_eplb", FieldKind::kBool,
                   "expert load balancing; the experts are taken as evenly loaded"),
       NotModelled("ep_num_redundant_experts", FieldKind::kString,
                   "redundant expert copies; the experts are taken as evenly loaded"),
+      NotModelled("num_redundant_experts", FieldKind::kString,
+                  "vLLM's redundant expert copies; the experts are taken as evenly loaded"),
+      NotModelled("eplb_config", FieldKind::kString,
+                  "vLLM's expert load balancing settings; the experts are taken as evenly loaded"),
       NotModelled("enable_flashinfer_allreduce_fusion", FieldKind::kBool,
                   "the all-reduce is priced at the link's measured rate, not per library"),
       NotModelled("schedule_policy", FieldKind::kString,

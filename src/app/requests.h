@@ -150,6 +150,10 @@ struct InferRequest {
   // SGLang --disable-radix-cache, vLLM --no-enable-prefix-caching: no prompt is served from a
   // cache (a trace's cached_tokens and prefix ids are not reused).
   bool no_prefix_cache = false;
+  // SGLang --moe-a2a-backend, vLLM --all2all-backend: the attention-DP expert exchange. The
+  // all-gather defaults (none, allgather_reducescatter) change nothing; an all-to-all backend
+  // (deepep, pplx, ...) is priced as one inside a node too.
+  std::string moe_a2a_backend;
   // Tuning flags a recipe carries that the estimate does not price (--async-scheduling,
   // --enable-torch-compile, ...), as given: reported with the answer, never silently dropped.
   std::vector<std::string> flags_not_modelled;

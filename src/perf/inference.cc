@@ -672,7 +672,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   const bool default_gather = (x.job.limits.engine.empty() || x.job.limits.in_node_moe_allgather) &&
                               l.ep <= sys.chips_per_node &&
                               sys.scale_up_domain <= sys.chips_per_node;
-  if (p.moe_layers > 0 && l.ep > 1 && l.dp > 1 &&
+  if (p.moe_layers > 0 && l.ep > 1 && l.dp > 1 && !x.job.limits.moe_all_to_all &&
       (x.job.limits.moe_dp_allgather || default_gather)) {
     // Attention data parallel by all-gather and reduce-scatter (TensorRT-LLM's CutlassFusedMoE,
     // S1901): every rank gathers all ranks' tokens in the format its experts take them (FP8 with

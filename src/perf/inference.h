@@ -152,6 +152,9 @@ struct EngineLimits {
   // The in-node attention-DP MoE exchange by all-gather that no engine named also takes
   // (catalog::ServingEngine::in_node_moe_allgather).
   bool in_node_moe_allgather = false;
+  // The expert exchange named an all-to-all (SGLang's --moe-a2a-backend deepep, vLLM's
+  // --all2all-backend deepep_low_latency or pplx): no all-gather, inside a node or not.
+  bool moe_all_to_all = false;
   // Attention data parallel only with one chip per attention group (catalog::ServingEngine::
   // attention_dp_per_gpu: TensorRT-LLM): the layout search skips tp > 1 with dp > 1, and such a
   // given layout is refused.

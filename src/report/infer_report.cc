@@ -421,7 +421,8 @@ std::string InferenceText(const InferenceReport& r) {
   return out;
 }
 
-std::string CompareJson(const std::vector<CompareRow>& rows) {
+std::string CompareJson(const std::vector<CompareRow>& rows,
+                        const std::vector<std::string>& flags_not_modelled) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& row : rows) {
     if (row.estimate) {
@@ -430,10 +431,14 @@ std::string CompareJson(const std::vector<CompareRow>& rows) {
       arr.push_back({{"chip", row.job->chip->id}, {"error", row.error}});
     }
   }
-  return Dump({{"chips", arr}});
+  nlohmann::json j = {{"chips", arr}};
+  // As one deployment's answer: only when given, for every row alike.
+  if (!flags_not_modelled.empty()) j["flags_not_modelled"] = flags_not_modelled;
+  return Dump(j);
 }
 
-std::string CompareTable(const std::vector<CompareRow>& rows) {
+std::string CompareTable(const std::vector<CompareRow>& rows,
+                         const std::vector<std::string>& flags_not_modelled) {
   Table t({"chip", "format", "layout", "out tok/s/chip", "tok/s/W", "tok/$", "$/M out", "TPOT ms",
            "TTFT ms", "bound", "chips for demand", "China status"});
   std::string notes;
@@ -468,6 +473,17 @@ std::string CompareTable(const std::vector<CompareRow>& rows) {
   }
   if (unpriced)
     notes += "$/M out needs a price: --chip-hour-usd, or the catalog price amortized.\n";
+  // The draft acceptance is the model's, the same on every chip: said once.
+  for (const auto& row : rows) {
+    if (!row.job->mtp_acceptance_basis.empty()) {
+      notes += fmt::format("note: draft acceptance {}\n", row.job->mtp_acceptance_basis);
+      break;
+    }
+  }
+  if (!flags_not_modelled.empty()) {
+    notes += fmt::format("note: not modelled, accepted as given: {}\n",
+                         fmt::join(flags_not_modelled, ", "));
+  }
   return t.Render() + notes;
 }
 

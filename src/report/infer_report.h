@@ -62,8 +62,11 @@ struct CompareRow {
   std::optional<perf::InferenceEstimate> estimate;
   std::string error;
 };
-std::string CompareJson(const std::vector<CompareRow>& rows);
-std::string CompareTable(const std::vector<CompareRow>& rows);
+// `flags_not_modelled`: serve-command flags given that no row priced (InferenceReport's).
+std::string CompareJson(const std::vector<CompareRow>& rows,
+                        const std::vector<std::string>& flags_not_modelled = {});
+std::string CompareTable(const std::vector<CompareRow>& rows,
+                         const std::vector<std::string>& flags_not_modelled = {});
 
 }  // namespace suanli::report
 

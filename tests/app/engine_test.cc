@@ -1145,13 +1145,9 @@ TEST(EngineLimits, MlaOnAnFp8CacheTakesTheFp8RateWithoutAnEngine) {
   EXPECT_GT(InferJson(r)["step_breakdown_ms"]["attention"].get<double>(), 1.9 * attention);
 }
 
-// Attention DP + EP inside one HGX node: vLLM's default all2all backend all-gathers and
-// reduce-scatters (S2760), SGLang's moe_a2a_backend none all-gathers (S2761), as with no engine
-// named. Llama 4 Maverick at DEP 8 on eight H200s (the batch fixed by --max-num-seqs) communicates
-// the same under either engine as with none (before, as an all-to-all of 7/8 of a copy a token:
-// 1.0 ms a step against 8-9 ms gathered at 500 a rank); across two nodes (DEP 16, where
-// deployments take DeepEP) the all-to-all stays, as with none.
-TEST(EngineLimits, VllmAndSglangGatherAttentionDpMoeInsideAnHgxNode) {
+// Llama 4 Maverick in FP8 on H200s, attention data parallel over every chip with the batch fixed
+// by --max-num-seqs: its step's communication is the MoE exchange alone.
+InferRequest MaverickDataParallelOnH200s() {
   InferRequest r;
   r.model = "llama-4-maverick";
   r.chip = {"h200"};
@@ -1161,6 +1157,17 @@ TEST(EngineLimits, VllmAndSglangGatherAttentionDpMoeInsideAnHgxNode) {
   r.tp = 1;
   r.max_num_seqs = 64;
   r.mode = "analytic";
+  return r;
+}
+
+// Attention DP + EP inside one HGX node: vLLM's default all2all backend all-gathers and
+// reduce-scatters (S2760), SGLang's moe_a2a_backend none all-gathers (S2761), as with no engine
+// named. Llama 4 Maverick at DEP 8 on eight H200s (the batch fixed by --max-num-seqs) communicates
+// the same under either engine as with none (before, as an all-to-all of 7/8 of a copy a token:
+// 1.0 ms a step against 8-9 ms gathered at 500 a rank); across two nodes (DEP 16, where
+// deployments take DeepEP) the all-to-all stays, as with none.
+TEST(EngineLimits, VllmAndSglangGatherAttentionDpMoeInsideAnHgxNode) {
+  InferRequest r = MaverickDataParallelOnH200s();
   const auto comm = [&r](int chips, const char* engine) {
     r.count = chips;
     r.ep = chips;
@@ -1175,6 +1182,85 @@ TEST(EngineLimits, VllmAndSglangGatherAttentionDpMoeInsideAnHgxNode) {
     EXPECT_NEAR(comm(8, engine), none8, 1e-9) << engine;
     EXPECT_NEAR(comm(16, engine), none16, 1e-9) << engine;
   }
+}
+
+// A recipe naming an all-to-all expert exchange (SGLang's --moe-a2a-backend deepep, vLLM's
+// --all2all-backend deepep_low_latency or pplx) is priced as one inside the node too: Maverick at
+// DEP 8 on eight H200s, 1.0 ms of communication a step as an all-to-all of 7/8 of a copy a token
+// against 8-9 ms gathered (571c9dc's hand numbers). The gather backends change nothing; a name
+// neither engine has is an error naming the field.
+TEST(EngineLimits, AnAllToAllBackendReplacesTheInNodeGather) {
+  InferRequest r = MaverickDataParallelOnH200s();
+  r.count = 8;
+  r.ep = 8;
+  r.dp = 8;
+  const auto comm = [&r](const char* engine, const char* backend) {
+    r.engine = engine;
+    r.moe_a2a_backend = backend;
+    return InferJson(r)["step_breakdown_ms"]["communication"].get<double>();
+  };
+  const double gathered = comm("none", "");
+  for (const char* engine : {"none", "sglang", "vllm"}) {
+    for (const char* backend : {"none", "allgather_reducescatter", "naive"}) {
+      EXPECT_NEAR(comm(engine, backend), gathered, 1e-9) << engine << " " << backend;
+    }
+  }
+  const double all_to_all = comm("sglang", "deepep");
+  EXPECT_LT(all_to_all, gathered / 4);
+  EXPECT_GT(all_to_all, 0.0);
+  for (const char* engine : {"none", "vllm"}) {
+    for (const char* backend : {"deepep_low_latency", "pplx"}) {
+      EXPECT_NEAR(comm(engine, backend), all_to_all, 1e-9) << engine << " " << backend;
+    }
+  }
+  r.moe_a2a_backend = "deep_ep";
+  auto bad = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "moe_a2a_backend");
+  EXPECT_NE(bad.error().message.find("deepep"), std::string::npos) << bad.error().message;
+  // Both spellings are the one field, and it is not listed as unpriced.
+  InferRequest a;
+  ASSERT_TRUE(SetField(InferFields(), a, "all2all_backend", FieldValue{std::string("pplx")}));
+  EXPECT_EQ(a.moe_a2a_backend, "pplx");
+  EXPECT_TRUE(a.flags_not_modelled.empty());
+}
+
+// infer --compare says what one deployment's answer says: the flags no row priced, and a draft
+// acceptance assumed for want of a published one (the model's, so said once).
+TEST(Engine, CompareListsFlagsNotModelledAndAnAssumedAcceptance) {
+  InferRequest r;
+  r.model = "llama-3-8b";
+  r.chip = {"h100", "h200"};
+  r.compare = true;
+  r.mode = "analytic";
+  ASSERT_TRUE(
+      SetField(InferFields(), r, "speculative_algorithm", FieldValue{std::string("EAGLE3")}));
+  ASSERT_TRUE(SetField(InferFields(), r, "async_scheduling", FieldValue{true}));
+  ASSERT_TRUE(SetField(InferFields(), r, "cuda_graph_max_bs", FieldValue{std::string("256")}));
+  const auto j = InferJson(r);
+  EXPECT_EQ(j["flags_not_modelled"],
+            nlohmann::json::array({"--async-scheduling", "--cuda-graph-max-bs"}));
+  ASSERT_EQ(j["chips"].size(), 2u);
+  for (const auto& chip : j["chips"]) {
+    EXPECT_NE(chip.value("mtp_acceptance_basis", "").find("assumed 0.79"), std::string::npos)
+        << chip.dump();
+  }
+  auto text = TheEngine().Infer(r, {Format::kText, nullptr});
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_NE(text->body.find("note: not modelled, accepted as given: --async-scheduling, "
+                            "--cuda-graph-max-bs\n"),
+            std::string::npos)
+      << text->body;
+  const auto basis = text->body.find("note: draft acceptance assumed 0.79");
+  ASSERT_NE(basis, std::string::npos) << text->body;
+  EXPECT_EQ(text->body.find("note: draft acceptance", basis + 1), std::string::npos);
+  // Without such flags the JSON has no key, as one deployment's.
+  InferRequest plain;
+  plain.model = "llama-3-8b";
+  plain.chip = {"h100", "h200"};
+  plain.compare = true;
+  plain.mode = "analytic";
+  EXPECT_FALSE(InferJson(plain).contains("flags_not_modelled"));
 }
 
 // vLLM replays HIP graphs on ROCm as CUDA graphs on NVIDIA (S2201, S2700): a decode step on an AMD

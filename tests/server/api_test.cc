@@ -8,8 +8,11 @@
 
 #include <future>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "app/engine.h"
+#include "app/requests.h"
 
 namespace suanli::server {
 namespace {
@@ -257,6 +260,59 @@ TEST(Api, FrameworkNamesAreTheSameFields) {
   const json schema =
       spec["paths"]["/v1/infer"]["post"]["requestBody"]["content"]["application/json"]["schema"];
   EXPECT_TRUE(schema["properties"].contains("tensor_parallel_size")) << schema.dump();
+}
+
+// A serve recipe's tuning flags over HTTP are the CLI's: the same answer as the engine's for the
+// same fields, the unpriced ones listed, the OpenAPI document offering every name, and a value of
+// the wrong kind a 400 naming the field (a switch's "yes" included, the inert ones too).
+TEST(Api, ServeRecipeFlagsAreTheCliFlags) {
+  Api api(TheEngine(), {});
+  const std::string body = R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic",
+      "async_scheduling": true, "disable_radix_cache": true, "speculative_algorithm": "EAGLE3",
+      "speculative_draft_model_path": "x", "cuda_graph_max_bs": 256, "moe_a2a_backend": "none",
+      "disable_log_requests": true, "served_model_name": ["a", "b"]})";
+  auto r = Post(api, "/v1/infer", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  app::InferRequest typed;
+  const auto& fields = app::InferFields();
+  const auto set = [&](const char* name, app::FieldValue v) {
+    ASSERT_TRUE(app::SetField(fields, typed, name, v)) << name;
+  };
+  set("model", std::string("llama-3-8b"));
+  set("chip", std::string("h100"));
+  set("mode", std::string("analytic"));
+  set("async_scheduling", true);
+  set("disable_radix_cache", true);
+  set("speculative_algorithm", std::string("EAGLE3"));
+  set("speculative_draft_model_path", std::string("x"));
+  set("cuda_graph_max_bs", std::string("256"));
+  set("moe_a2a_backend", std::string("none"));
+  auto direct = TheEngine().Infer(typed, kJson);
+  ASSERT_TRUE(direct) << direct.error().message;
+  EXPECT_EQ(r.body, direct->body);
+  const json j = json::parse(r.body);
+  EXPECT_EQ(j["flags_not_modelled"], json::array({"--async-scheduling", "--cuda-graph-max-bs"}));
+  EXPECT_NE(j["mtp_acceptance_basis"].get<std::string>().find("assumed"), std::string::npos);
+  const json schema = json::parse(Api::OpenApi())["paths"]["/v1/infer"]["post"]["requestBody"]
+                                                 ["content"]["application/json"]["schema"];
+  for (const char* name : {"async_scheduling", "disable_radix_cache", "no_enable_prefix_caching",
+                           "speculative_draft_model_path", "cuda_graph_max_bs", "moe_a2a_backend",
+                           "all2all_backend", "enable_dbo", "disable_log_requests"}) {
+    EXPECT_TRUE(schema["properties"].contains(name)) << name;
+  }
+  const std::string base = R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic", )";
+  for (const auto& [extra, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"("async_scheduling": "yes"})", "async_scheduling"},
+           // An alias's error names the field, as tensor_parallel_size's names tp.
+           {R"("disable_radix_cache": 1})", "no_prefix_cache"},
+           {R"("disable_log_requests": "yes"})", "disable_log_requests"},
+           {R"("api_key": true})", "api_key"},
+           {R"("moe_a2a_backend": "deep_ep"})", "moe_a2a_backend"},
+           {R"("disable_radix_cache": true, "prefix_cache_hit": 0.5})", "prefix_cache_hit"}}) {
+    auto bad = Post(api, "/v1/infer", base + extra);
+    EXPECT_EQ(bad.status, 400) << extra << ": " << bad.body;
+    EXPECT_EQ(json::parse(bad.body)["field"], field) << extra << ": " << bad.body;
+  }
 }
 
 TEST(Api, TokenGuardsEverythingButHealthz) {
