@@ -805,18 +805,36 @@ fi
 # prefix cache turned off changes nothing here: no prompt is cached without --prefix-cache-hit).
 run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1 \
   --tp 8 --dp 8 --enable-dp-attention --trust-remote-code --cuda-graph-max-bs 256 \
-  --disable-radix-cache --enable-torch-compile --moe-a2a-backend deepep --disable-log-requests
+  --disable-radix-cache --enable-torch-compile --disable-log-requests
 if [ "$RC" -eq 0 ] && python3 - "$TMP/recipe.json" "$TMP/stdout" <<'EOF'; then
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 assert a["layout"] == b["layout"] and a["answer"] == b["answer"], (a["answer"], b["answer"])
 assert "flags_not_modelled" not in a, a.get("flags_not_modelled")
-assert b["flags_not_modelled"] == ["--cuda-graph-max-bs", "--enable-torch-compile",
-                                   "--moe-a2a-backend"], b["flags_not_modelled"]
+assert b["flags_not_modelled"] == ["--cuda-graph-max-bs", "--enable-torch-compile"], \
+    b["flags_not_modelled"]
 EOF
   ok "infer takes SGLang's tuning flags and lists the ones it does not model"
 else
   not_ok "infer takes SGLang's tuning flags and lists the ones it does not model" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+# --moe-a2a-backend deepep is priced, not listed: the in-node all-gather of every rank's tokens
+# (SGLang's default none) becomes DeepEP's all-to-all of each token's top-8 copies, fewer bytes
+# at EP 8 (7/8 of 8 copies against 7 ranks' tokens, both ways), the same layout.
+run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1 \
+  --tp 8 --dp 8 --enable-dp-attention --trust-remote-code --moe-a2a-backend deepep
+if [ "$RC" -eq 0 ] && python3 - "$TMP/recipe.json" "$TMP/stdout" <<'EOF'; then
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["layout"] == b["layout"], (a["layout"], b["layout"])
+assert "flags_not_modelled" not in b, b.get("flags_not_modelled")
+comm = lambda j: j["step_breakdown_ms"]["communication"]
+assert 0 < comm(b) < comm(a), (comm(a), comm(b))
+EOF
+  ok "infer prices SGLang's --moe-a2a-backend deepep as an all-to-all"
+else
+  not_ok "infer prices SGLang's --moe-a2a-backend deepep as an all-to-all" "exit $RC" \
     "stderr: ${ERR:0:300}"
 fi
 run infer --model llama-3.1-8b --chip h100 --count 1 --mode analytic --async-scheduling
