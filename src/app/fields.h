@@ -37,6 +37,7 @@ struct Field {
   std::string help;
   bool required = false;
   bool positional = false;  // the CLI takes it without a flag (forecast's scenario)
+  bool flag_too = false;    // positional, and its flag as well (infer's model: --model X or X)
   bool cli_only = false;    // names a local file to write: not offered over HTTP
   // Other names for the same field, as the frameworks users copy flags from spell it
   // (vLLM's tensor_parallel_size for tp): flags and JSON keys alike.
@@ -128,6 +129,14 @@ Field<Request> Required(Field<Request> f) {
 template <typename Request>
 Field<Request> Positional(Field<Request> f) {
   f.positional = true;
+  return f;
+}
+// A serve command names its model without a flag (`vllm serve MODEL`, `trtllm-serve MODEL`):
+// the CLI takes the value either way.
+template <typename Request>
+Field<Request> PositionalOrFlag(Field<Request> f) {
+  f.positional = true;
+  f.flag_too = true;
   return f;
 }
 template <typename Request>

@@ -240,8 +240,12 @@ Field<InferRequest> NotModelled(std::string name, FieldKind kind, std::string wh
 const std::vector<Field<InferRequest>>& InferFields() {
   using R = InferRequest;
   static const std::vector<Field<R>> fields = {
-      Aliases(Required(Bind("model", &R::model, "model id, or its Hugging Face repository name")),
-              {"model_path"}),  // SGLang's --model-path
+      // SGLang's --model-path; vllm serve and trtllm-serve take the model first, without a flag.
+      PositionalOrFlag(Aliases(
+          Required(Bind("model", &R::model,
+                        "model id, or its Hugging Face repository name (a pasted `vllm serve "
+                        "MODEL` or `trtllm-serve MODEL` may give it without the flag)")),
+          {"model_path"})),
       Required(Bind("chip", &R::chip, "chip id, or a comma-separated list with --compare")),
       Bind("compare", &R::compare, "one row per chip: tokens/s per chip, per watt, per dollar"),
       Bind("count", &R::count, "chips available (instances must divide it)"),

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -63,7 +64,9 @@ class CliRequest {
     for (const auto& f : fields) {
       Slot& slot = slots_.emplace_back();
       slot.field = &f;
-      std::string names = f.positional ? f.name : suanli::app::FlagName(f.name);
+      std::string names = !f.positional ? suanli::app::FlagName(f.name)
+                          : f.flag_too ? fmt::format("{},{}", f.name, suanli::app::FlagName(f.name))
+                                       : f.name;
       for (const auto& alias : f.aliases) {
         names = fmt::format("{},{}", names, suanli::app::FlagName(alias));
       }
@@ -190,6 +193,66 @@ void HoldStandardDescriptors() {
       close(held);
     }
   }
+}
+
+// vLLM's argument parser reads a JSON-valued flag key by key as well: `--speculative-config.method
+// mtp --speculative-config.num_speculative_tokens 1` is `--speculative-config '{"method": "mtp",
+// "num_speculative_tokens": 1}'` (vllm/utils FlexibleArgumentParser; the GLM-4.5 recipe is written
+// so). The keys of one flag become one JSON object where the first of them stood; a value that
+// reads as JSON (a number, true, an object) is that, any other is a string; a.b.c nests. Keys keep
+// their underscores. Anything else passes as it is.
+std::vector<std::string> MergeDottedFlags(std::vector<std::string> args) {
+  std::vector<std::string> out;
+  std::vector<std::pair<std::string, nlohmann::json>> merged;  // flag -> object, in order
+  std::vector<std::size_t> where;                              // its place in out
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const std::size_t dot = arg.find('.');
+    const std::size_t eq = arg.find('=');
+    if (i == 0 || arg == "--" || arg.rfind("--", 0) != 0 || dot == std::string::npos || dot < 3 ||
+        (eq != std::string::npos && eq < dot)) {
+      if (arg == "--") {
+        out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+        break;
+      }
+      out.push_back(arg);
+      continue;
+    }
+    std::string flag = arg.substr(0, dot);  // --speculative_config is --speculative-config
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    std::string path =
+        arg.substr(dot + 1, eq == std::string::npos ? std::string::npos : eq - dot - 1);
+    std::string text;
+    if (eq != std::string::npos) {
+      text = arg.substr(eq + 1);
+    } else if (i + 1 < args.size()) {
+      text = args[++i];
+    }
+    nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+    if (value.is_discarded()) value = text;
+    auto it =
+        std::find_if(merged.begin(), merged.end(), [&](const auto& m) { return m.first == flag; });
+    if (it == merged.end()) {
+      merged.emplace_back(flag, nlohmann::json::object());
+      where.push_back(out.size());
+      out.push_back(flag);
+      out.emplace_back();  // the object, filled in below
+      it = merged.end() - 1;
+    }
+    nlohmann::json* node = &it->second;
+    for (std::size_t start = 0;;) {
+      const std::size_t next = path.find('.', start);
+      const std::string key = path.substr(start, next - start);
+      if (next == std::string::npos) {
+        (*node)[key] = value;
+        break;
+      }
+      node = &(*node)[key];
+      start = next + 1;
+    }
+  }
+  for (std::size_t k = 0; k < merged.size(); ++k) out[where[k] + 1] = merged[k].second.dump();
+  return out;
 }
 
 // One subcommand: its flags, and how to run the request they make.
@@ -427,7 +490,7 @@ int main(int argc, char** argv) {
   // Flags as Python frameworks spell them (vLLM's argument parser takes --tensor_parallel_size
   // for --tensor-parallel-size; configs are written with underscores): every flag here is
   // hyphenated, so an underscore in a flag's name (not its value) is a hyphen.
-  std::vector<std::string> spelled(argv, argv + argc);
+  std::vector<std::string> spelled = MergeDottedFlags(std::vector<std::string>(argv, argv + argc));
   for (std::size_t i = 1; i < spelled.size() && spelled[i] != "--"; ++i) {
     std::string& arg = spelled[i];
     if (arg.rfind("--", 0) != 0) continue;
@@ -437,7 +500,7 @@ int main(int argc, char** argv) {
   std::vector<char*> spelled_argv;
   for (auto& arg : spelled) spelled_argv.push_back(arg.data());
   try {
-    app.parse(argc, spelled_argv.data());
+    app.parse(static_cast<int>(spelled_argv.size()), spelled_argv.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

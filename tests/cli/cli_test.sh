@@ -879,6 +879,46 @@ else
     "exit $RC" "stderr: ${ERR:0:300}"
 fi
 
+# vLLM's DeepSeek recipe pasted as published (docs.vllm.ai recipes, DeepSeek-V3.md): `vllm serve
+# MODEL` names the model without a flag, and so does trtllm-serve; the same estimate as --model.
+run infer --chip h200 --count 8 --mode analytic --json deepseek-ai/DeepSeek-R1-0528 \
+  --trust-remote-code --tensor-parallel-size 8 --enable-expert-parallel
+cp "$TMP/stdout" "$TMP/positional.json"
+run infer --chip h200 --count 8 --mode analytic --json --model deepseek-ai/DeepSeek-R1-0528 \
+  --tensor-parallel-size 8 --enable-expert-parallel
+if [ "$RC" -eq 0 ] && [ -s "$TMP/positional.json" ] && cmp -s "$TMP/positional.json" "$TMP/stdout" &&
+  grep -q '"tp": 8' "$TMP/stdout"; then
+  ok "infer takes vllm serve's model without a flag"
+else
+  not_ok "infer takes vllm serve's model without a flag" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+expect_bad "a model given twice, without and with --model, is refused" "model" \
+  infer --chip h200 --count 8 deepseek-r1 --model deepseek-v3
+
+# vLLM's GLM-4.5 recipe (recipes.vllm.ai/zai-org/GLM-4.5) gives --speculative-config key by key, as
+# vLLM's parser takes it: the same as the JSON object, and the same as --mtp 1.
+run infer --chip h200 --count 4 --mode analytic --json --mtp-acceptance 0.8 zai-org/GLM-4.5-FP8 \
+  --tensor-parallel-size 4 --speculative-config.method mtp \
+  --speculative-config.num_speculative_tokens 1 --tool-call-parser glm45 \
+  --reasoning-parser glm45 --enable-auto-tool-choice
+cp "$TMP/stdout" "$TMP/dotted.json"
+run infer --chip h200 --count 4 --mode analytic --json --mtp-acceptance 0.8 \
+  --model zai-org/GLM-4.5-FP8 --tensor-parallel-size 4 \
+  --speculative-config '{"method": "mtp", "num_speculative_tokens": 1}'
+cp "$TMP/stdout" "$TMP/spec_json.json"
+run infer --chip h200 --count 4 --mode analytic --json --mtp-acceptance 0.8 \
+  --model zai-org/GLM-4.5-FP8 --tensor-parallel-size 4 --speculative-config.method=mtp \
+  --speculative_config.num_speculative_tokens=1
+if [ "$RC" -eq 0 ] && [ -s "$TMP/dotted.json" ] && cmp -s "$TMP/dotted.json" "$TMP/spec_json.json" &&
+  cmp -s "$TMP/dotted.json" "$TMP/stdout" && grep -q '"mtp": 1' "$TMP/stdout"; then
+  ok "infer takes --speculative-config.method mtp --speculative-config.num_speculative_tokens 1"
+else
+  not_ok "infer takes --speculative-config.method mtp --speculative-config.num_speculative_tokens 1" \
+    "exit $RC" "stderr: ${ERR:0:300}"
+fi
+expect_bad "a dotted key of a flag infer lacks names the flag" "unknown flag '--no-such-config'" \
+  infer --model deepseek-r1 --chip h200 --count 8 --no-such-config.key 1
+
 run "${INFER[@]}"
 if [ "$RC" -eq 0 ] && grep -q "output tokens/s per chip" <<<"$OUT"; then
   ok "infer prints a summary table"
