@@ -23,9 +23,20 @@ namespace {
 std::optional<std::string> QuantizationFormat(const std::string& method) {
   const std::string m = NormalizeId(method);
   static constexpr std::pair<std::string_view, std::string_view> kMethods[] = {
-      {"fbgemm-fp8", "fp8"},   {"ptpc-fp8", "fp8"},     {"modelopt", "fp8"},
-      {"w8a8-fp8", "fp8"},     {"modelopt-fp4", "fp4"}, {"awq-marlin", "int4"},
-      {"gptq-marlin", "int4"}, {"w8a8-int8", "int8"},   {"moe-wna16", "int4"},
+      {"fbgemm-fp8", "fp8"},
+      {"ptpc-fp8", "fp8"},
+      {"modelopt", "fp8"},
+      {"w8a8-fp8", "fp8"},
+      {"modelopt-fp4", "fp4"},
+      {"awq-marlin", "int4"},
+      {"gptq-marlin", "int4"},
+      {"w8a8-int8", "int8"},
+      {"moe-wna16", "int4"},
+      // msModelSlim's checkpoints as vllm-ascend (--quantization ascend) and SGLang on Ascend
+      // (--quantization modelslim) load them: W8A8, int8 weights and activations, as the
+      // tutorials ship them (vllm-ascend Qwen3-235B-A22B-w8a8, SGLang Ascend Qwen3; S2895).
+      {"ascend", "int8"},
+      {"modelslim", "int8"},
   };
   for (const auto& [name, format] : kMethods) {
     if (m == name) return std::string(format);

@@ -493,6 +493,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> spelled = MergeDottedFlags(std::vector<std::string>(argv, argv + argc));
   for (std::size_t i = 1; i < spelled.size() && spelled[i] != "--"; ++i) {
     std::string& arg = spelled[i];
+    // vLLM's short names for its parallel sizes (vllm serve MODEL -tp 2, as recipes write it).
+    for (const auto& [short_name, long_name] :
+         {std::pair{"-tp", "--tensor-parallel-size"}, std::pair{"-pp", "--pipeline-parallel-size"},
+          std::pair{"-dp", "--data-parallel-size"}}) {
+      if (arg == short_name || arg.rfind(std::string(short_name) + "=", 0) == 0) {
+        arg = long_name + arg.substr(std::string(short_name).size());
+      }
+    }
     if (arg.rfind("--", 0) != 0) continue;
     const std::size_t name_end = std::min(arg.find('='), arg.size());
     std::replace(arg.begin(), arg.begin() + static_cast<std::ptrdiff_t>(name_end), '_', '-');

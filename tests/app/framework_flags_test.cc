@@ -114,6 +114,12 @@ TEST(FrameworkFlags, QuantizationIsTheWeightsFormat) {
   EXPECT_EQ(Resolved(r).dtype, "int4");
   r.quantization = "w8a8_int8";  // SGLang's
   EXPECT_EQ(Resolved(r).dtype, "int8");
+  // msModelSlim's W8A8 checkpoints: vllm-ascend's Qwen3-235B-A22B tutorial passes
+  // --quantization ascend, SGLang on Ascend --quantization modelslim.
+  r.quantization = "ascend";
+  EXPECT_EQ(Resolved(r).dtype, "int8");
+  r.quantization = "modelslim";
+  EXPECT_EQ(Resolved(r).dtype, "int8");
   r.dtype = "fp8";
   EXPECT_NE(ErrorOf(r).find("contradicts --dtype fp8"), std::string::npos);
   r.dtype.clear();

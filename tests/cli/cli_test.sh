@@ -916,6 +916,14 @@ else
   not_ok "infer takes --speculative-config.method mtp --speculative-config.num_speculative_tokens 1" \
     "exit $RC" "stderr: ${ERR:0:300}"
 fi
+# vLLM's short -tp (gpustack's gpt-oss-120b H100 recipe: vllm serve openai/gpt-oss-120b
+# --async-scheduling -tp 2) is --tensor-parallel-size.
+run infer --chip h100 --count 2 --mode analytic --json openai/gpt-oss-120b -tp 2
+if [ "$RC" -eq 0 ] && grep -q '"tp": 2' "$TMP/stdout"; then
+  ok "infer takes vLLM's -tp 2"
+else
+  not_ok "infer takes vLLM's -tp 2" "exit $RC" "stderr: ${ERR:0:300}"
+fi
 expect_bad "a dotted key of a flag infer lacks names the flag" "unknown flag '--no-such-config'" \
   infer --model deepseek-r1 --chip h200 --count 8 --no-such-config.key 1
 
