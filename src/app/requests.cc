@@ -473,6 +473,20 @@ const std::vector<Field<InferRequest>>& InferFields() {
       LaunchOnly("decode_log_interval", FieldKind::kString),
       LaunchOnly("skip_server_warmup", FieldKind::kBool),
       LaunchOnly("distributed_executor_backend", FieldKind::kString),
+      // A multi-node data-parallel launch, one node's command (vllm-ascend's Qwen3-235B-A22B
+      // tutorial): where the ranks meet; --data-parallel-size is the deployment's.
+      LaunchOnly("api_server_count", FieldKind::kString),
+      LaunchOnly("data_parallel_size_local", FieldKind::kString),
+      LaunchOnly("data_parallel_start_rank", FieldKind::kString),
+      LaunchOnly("data_parallel_address", FieldKind::kString),
+      LaunchOnly("data_parallel_rpc_port", FieldKind::kString),
+      LaunchOnly("headless", FieldKind::kBool),
+      // SGLang's --device npu: the chip is --chip's.
+      LaunchOnly("device", FieldKind::kString),
+      // YaRN context extension (vllm-ascend's 128K Qwen3 recipe): how long a context may be,
+      // which --max-model-len bounds; a step at the workload's lengths costs the same.
+      LaunchOnly("rope_scaling", FieldKind::kString),
+      LaunchOnly("hf_overrides", FieldKind::kString),
       // vLLM V1 and SGLang cache prefixes by default; the reuse is --prefix-cache-hit's or the
       // trace's, so turning it on says nothing more.
       LaunchOnly("enable_prefix_caching", FieldKind::kBool),
@@ -501,7 +515,9 @@ const std::vector<Field<InferRequest>>& InferFields() {
       NotModelled("cuda_graph_max_bs", FieldKind::kString,
                   "SGLang's largest captured decode batch; every decode batch runs as the "
                   "engine's graphs do"),
-      NotModelled("cuda_graph_bs", FieldKind::kString,
+      // A list: SGLang takes them space-separated (--cuda-graph-bs 4 8 16 32, InferenceMAX's
+      // H200 DeepSeek-R1 command), which a one-value flag would leave as stray arguments.
+      NotModelled("cuda_graph_bs", FieldKind::kList,
                   "SGLang's captured batch sizes (TensorRT-LLM's cuda_graph_config.batch_sizes "
                   "pads to them)"),
       NotModelled("disable_overlap_schedule", FieldKind::kBool,
@@ -541,6 +557,16 @@ const std::vector<Field<InferRequest>>& InferFields() {
       NotModelled("enable_mixed_chunk", FieldKind::kBool,
                   "SGLang's prefill chunks mixed with decode; chunked prefill is the engine's"),
       NotModelled("max_beam_width", FieldKind::kString, "beam search; requests are sampled"),
+      NotModelled("max_seq_len_to_capture", FieldKind::kString,
+                  "vLLM's longest context run in a CUDA graph; graphs are the engine's default"),
+      NotModelled("num_continuous_decode_steps", FieldKind::kString,
+                  "SGLang's decode steps run between scheduler passes (InferenceMAX's MI325X "
+                  "DeepSeek-R1 command); the host time it saves is not in the step model"),
+      NotModelled("disable_shared_experts_fusion", FieldKind::kBool,
+                  "SGLang's shared expert run apart from the routed ones; the experts' GEMMs are "
+                  "priced from the chip's rates, not per kernel"),
+      NotModelled("enable_flashinfer_trtllm_moe", FieldKind::kBool,
+                  "the experts' GEMMs are priced from the chip's rates, not per kernel library"),
   };
   return fields;
 }

@@ -53,7 +53,9 @@ std::string_view PrecisionSuffix(std::string_view part) {
   return {};
 }
 bool IsQuantizationWord(std::string_view part) {
-  return part == "gptq" || part == "dynamic" || part == "static";
+  // AMD's Quark copies say their KV cache is FP8 too ("-FP8-KV", InferenceMAX's MI300X Llama
+  // 3.1 70B), which 8-bit weights imply here anyway.
+  return part == "gptq" || part == "dynamic" || part == "static" || part == "kv";
 }
 
 }  // namespace

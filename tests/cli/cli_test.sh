@@ -924,6 +924,42 @@ if [ "$RC" -eq 0 ] && grep -q '"tp": 2' "$TMP/stdout"; then
 else
   not_ok "infer takes vLLM's -tp 2" "exit $RC" "stderr: ${ERR:0:300}"
 fi
+# InferenceMAX's H200 DeepSeek-R1 SGLang command (TP=8): --cuda-graph-bs takes its sizes
+# space-separated, as SGLang's parser does; accepted and listed as not modelled.
+run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1-0528 \
+  --host 0.0.0.0 --port 8000 --trust-remote-code --tensor-parallel-size=8 --data-parallel-size=1 \
+  --disable-radix-cache --decode-log-interval 1 --cuda-graph-bs 4 8 16 32 64 128 256 \
+  --cuda-graph-max-bs 256 --max-running-requests 512
+if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["layout"]["tp"] == 8, d["layout"]
+assert d["flags_not_modelled"] == ["--cuda-graph-bs", "--cuda-graph-max-bs"], d["flags_not_modelled"]
+EOF
+  ok "infer takes InferenceMAX's SGLang command with --cuda-graph-bs 4 8 16 ..."
+else
+  not_ok "infer takes InferenceMAX's SGLang command with --cuda-graph-bs 4 8 16 ..." "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+# vllm-ascend's Qwen3-235B-A22B tutorial, node 0 of two Atlas 800 A2 (multi-node MP): the node's
+# own flags are launch-only; the deployment is --data-parallel-size 2 of --tensor-parallel-size 8.
+run infer --chip ascend-910b --count 16 --mode analytic --json vllm-ascend/Qwen3-235B-A22B \
+  --host 0.0.0.0 --port 8000 --data-parallel-size 2 --api-server-count 2 \
+  --data-parallel-size-local 1 --data-parallel-address 10.0.0.1 --data-parallel-rpc-port 13389 \
+  --seed 1024 --served-model-name qwen3 --tensor-parallel-size 8 --enable-expert-parallel \
+  --max-num-seqs 16 --max-model-len 32768 --max-num-batched-tokens 4096 --trust-remote-code \
+  --async-scheduling --gpu-memory-utilization 0.9
+if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["layout"]["tp"], d["layout"]["dp"]) == (8, 2), d["layout"]
+assert d["flags_not_modelled"] == ["--async-scheduling"], d["flags_not_modelled"]
+EOF
+  ok "infer takes vllm-ascend's two-node Qwen3-235B command (node 0)"
+else
+  not_ok "infer takes vllm-ascend's two-node Qwen3-235B command (node 0)" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
 expect_bad "a dotted key of a flag infer lacks names the flag" "unknown flag '--no-such-config'" \
   infer --model deepseek-r1 --chip h200 --count 8 --no-such-config.key 1
 
