@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev libexpected-dev libcpp-httplib-dev
+  libyaml-cpp-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev libexpected-dev libcpp-httplib-dev
   coinor-libclp-dev libceres-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy clang libclang-rt-14-dev

@@ -39,6 +39,9 @@ struct Field {
   bool positional = false;  // the CLI takes it without a flag (forecast's scenario)
   bool flag_too = false;    // positional, and its flag as well (infer's model: --model X or X)
   bool cli_only = false;    // names a local file to write: not offered over HTTP
+  // A value field that may also be given bare on the command line (Megatron's store_true
+  // spelling of an on/off field): the value it then has.
+  std::string bare;
   // Other names for the same field, as the frameworks users copy flags from spell it
   // (vLLM's tensor_parallel_size for tp): flags and JSON keys alike.
   std::vector<std::string> aliases;

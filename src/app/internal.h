@@ -52,7 +52,19 @@ struct TrainSetup {
   perf::TrainingJob job;
   perf::LayoutConstraints fixed;
 };
-Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r);
+// `job_config`: the text of the request's torchtitan job config file, when it names one.
+Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r,
+                                 const std::string& job_config = "");
+
+// Megatron's model-shape flags against the catalog model (train_flags.cc): an error naming the
+// flag, its value and the model's where they differ. `seq_len`: the run's.
+Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int seq_len);
+// Megatron's --train-samples / --train-iters as the request's tokens (given tokens must agree).
+Result<void> TokensFromRunLength(TrainRequest& r, int seq_len);
+// torchtitan's job config (its TOML text, and its --section.key flags over it) turned into the
+// request's fields. Bad TOML and bad values from it are errors naming file:line:key.
+Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
+                                   const std::string& config_text);
 
 // An infer request's model and formats, after the checks that do not depend on the chip.
 struct InferFormats {

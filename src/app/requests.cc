@@ -15,6 +15,66 @@ const std::vector<Field<CatalogRequest>>& CatalogFields() {
   return fields;
 }
 
+namespace {
+// A switch takes true or false, as the typed fields do: over HTTP "trust_remote_code": "yes" is
+// as wrong as "enforce_eager": "yes". A valued flag takes text, a number or a list (vLLM's
+// --served-model-name takes several), not a switch's true.
+Result<void> OfKind(FieldKind kind, const FieldValue& v, std::string_view field) {
+  if (kind == FieldKind::kBool) {
+    auto on = detail::AsBool(v, field);
+    if (!on) return tl::unexpected(on.error());
+    return {};
+  }
+  if (!std::holds_alternative<bool>(v)) return {};
+  auto text = detail::AsString(v, field);
+  if (!text) return tl::unexpected(text.error());
+  return {};
+}
+
+// A launch flag that changes how the server is reached, parses chat or logs (--trust-remote-code,
+// --host 0.0.0.0, --reasoning-parser ...), or a training script's data, logging and checkpoints,
+// not what it computes: accepted, so a published recipe pastes whole, and without effect on the
+// estimate.
+template <typename Request = InferRequest>
+Field<Request> LaunchOnly(std::string name, FieldKind kind) {
+  Field<Request> f;
+  f.name = std::move(name);
+  f.kind = kind;
+  f.help = std::is_same_v<Request, TrainRequest>
+               ? "launch flag accepted so a launch script pastes whole; no effect on the estimate"
+               : "serve-command flag accepted so a recipe pastes whole; no effect on the estimate";
+  f.set = [field = f.name, kind](Request&, const FieldValue& v) -> Result<void> {
+    return OfKind(kind, v, field);
+  };
+  return f;
+}
+}  // namespace
+
+namespace {
+
+// Megatron's model-shape flag: accepted as a check against the catalog model.
+Field<TrainRequest> ShapeCheck(Field<TrainRequest> f) {
+  f.help = "Megatron's model shape, checked against --model (an error where they differ)" +
+           (f.help.empty() ? std::string() : "; " + f.help);
+  return f;
+}
+
+// An on/off field that Megatron spells as a switch (--tp-comm-overlap): given bare on the command
+// line, or true over HTTP, it is on; false is off.
+template <typename Request>
+Field<Request> BareIsOn(Field<Request> f) {
+  f.bare = "on";
+  f.set = [set = f.set](Request& r, const FieldValue& v) -> Result<void> {
+    if (const auto* b = std::get_if<bool>(&v)) {
+      return set(r, FieldValue{std::string(*b ? "on" : "off")});
+    }
+    return set(r, v);
+  };
+  return f;
+}
+
+}  // namespace
+
 const std::vector<Field<TrainRequest>>& TrainFields() {
   using R = TrainRequest;
   static const std::vector<Field<R>> fields = {
@@ -22,13 +82,15 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
                     "model id (see `suanli catalog models`) or its Hugging Face repository name")),
       Required(Bind("chip", &R::chip, "chip id (see `suanli catalog chips`)")),
       Required(Bind("count", &R::count, "number of chips")),
-      Required(Bind("tokens", &R::tokens,
-                    "tokens to train on, e.g. 15e12 or 15T (K, M, B/G, T: powers of 1000)")),
+      Bind("tokens", &R::tokens,
+           "tokens to train on, e.g. 15e12 or 15T (K, M, B/G, T: powers of 1000); required "
+           "unless Megatron's --train-samples or --train-iters, or torchtitan's training.steps, "
+           "give the run's length"),
       Bind("system", &R::system, "system id (default: the chip's default system)"),
       Aliases(Bind("seq_len", &R::seq_len,
                    "sequence length (default: the model's pre-training length where its report "
                    "gives one, else its context up to 8192)"),
-              {"seq_length"}),
+              {"seq_length", "training.seq_len"}),
       Bind("global_batch_tokens", &R::global_batch_tokens,
            "tokens per optimizer step; M is 10^6, Mi is 2^20 (16M = 16e6, 4Mi = 4194304). Each "
            "layout rounds it to whole micro-batches (within 10 %). Default: 1,024 tokens per chip, "
@@ -38,7 +100,7 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Aliases(Bind("global_batch_size", &R::global_batch_size,
                    "sequences per optimizer step (Megatron's --global-batch-size): "
                    "global_batch_tokens is this times seq_len"),
-              {"train_batch_size"}),
+              {"train_batch_size", "training.global_batch_size"}),
       Bind("dtype", &R::dtype,
            "matmul precision: bf16 (default), fp16 or fp8 (Transformer Engine delayed scaling); "
            "--precision says more, and a recipe's name here means that recipe (mxfp8)"),
@@ -66,11 +128,15 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("activation_dtype", &R::activation_dtype,
            "activations stored for the backward: bf16 or fp8 (recipe's)"),
       // Megatron-LM's names are taken too: --tensor-model-parallel-size 4 is --tp 4.
-      Aliases(Bind("tp", &R::tp, "tensor parallel size"), {"tensor_model_parallel_size"}),
-      Aliases(Bind("pp", &R::pp, "pipeline parallel stages"), {"pipeline_model_parallel_size"}),
+      Aliases(Bind("tp", &R::tp, "tensor parallel size"),
+              {"tensor_model_parallel_size", "parallelism.tensor_parallel_degree"}),
+      Aliases(Bind("pp", &R::pp, "pipeline parallel stages"),
+              {"pipeline_model_parallel_size", "parallelism.pipeline_parallel_degree"}),
       Bind("dp", &R::dp, "data parallel size"),
-      Aliases(Bind("ep", &R::ep, "expert parallel size (MoE)"), {"expert_model_parallel_size"}),
-      Aliases(Bind("cp", &R::cp, "context parallel size"), {"context_parallel_size"}),
+      Aliases(Bind("ep", &R::ep, "expert parallel size (MoE)"),
+              {"expert_model_parallel_size", "parallelism.expert_parallel_degree"}),
+      Aliases(Bind("cp", &R::cp, "context parallel size"),
+              {"context_parallel_size", "parallelism.context_parallel_degree"}),
       Aliases(Bind("zero", &R::zero, "ZeRO stage 0-3"), {"zero_stage"}),
       Aliases(Bind("micro_batch", &R::micro_batch, "sequences per micro-batch"),
               {"micro_batch_size", "train_micro_batch_size_per_gpu"}),
@@ -92,13 +158,15 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
            "torchtitan-fsdp2, deepspeed or mindspeed; sets the knobs below and limits the "
            "schedules, ZeRO stages, recomputation and precisions to what it has (default: none, "
            "the calibrated model)"),
-      Bind("dp_overlap", &R::dp_overlap,
-           "on: gradient reduce-scatter hidden behind the backward, parameter all-gather behind "
-           "the next forward (--overlap-grad-reduce/--overlap-param-gather); off: exposed "
-           "(default: the stack's, else the calibrated overlap)"),
-      Bind("tp_comm_overlap", &R::tp_comm_overlap,
-           "on: tensor-parallel collectives overlapped with GEMMs (--tp-comm-overlap; default: "
-           "the stack's, else off)"),
+      BareIsOn(Bind(
+          "dp_overlap", &R::dp_overlap,
+          "on: gradient reduce-scatter hidden behind the backward, parameter all-gather behind "
+          "the next forward (--overlap-grad-reduce/--overlap-param-gather); off: exposed "
+          "(default: the stack's, else the calibrated overlap)")),
+      BareIsOn(
+          Bind("tp_comm_overlap", &R::tp_comm_overlap,
+               "on: tensor-parallel collectives overlapped with GEMMs (--tp-comm-overlap; default: "
+               "the stack's, else off)")),
       Bind("recompute_modules", &R::recompute_modules,
            "selective recomputation per module, comma- or (as Megatron's --recompute-modules) "
            "space-separated: core_attn, mlp, moe, moe_act, layernorm, mla_up_proj, "
@@ -108,12 +176,13 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
                    "forward and backward, copied over the chip's host link (Megatron's "
                    "--cpu-offloading-num-layers; default 0)"),
               {"cpu_offloading_num_layers"}),
-      Bind("mtp", &R::mtp,
-           "on/off: train the model's multi-token-prediction layers (default on where the "
-           "stack has them)"),
-      Bind("uneven_stages", &R::uneven_stages,
-           "on/off: the last pipeline stage may hold fewer layers than the others (default: "
-           "the stack's, else on)"),
+      BareIsOn(Bind("mtp", &R::mtp,
+                    "on/off: train the model's multi-token-prediction layers (default on where the "
+                    "stack has them)")),
+      BareIsOn(
+          Bind("uneven_stages", &R::uneven_stages,
+               "on/off: the last pipeline stage may hold fewer layers than the others (default: "
+               "the stack's, else on)")),
       Bind("emit", &R::emit,
            "also print the flags that run the chosen layout on a stack: megatron, mindspeed or "
            "torchtitan"),
@@ -182,39 +251,174 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("gradient_accumulation_steps", &R::gradient_accumulation_steps,
            "DeepSpeed's micro-batches per step: the global batch is --micro-batch x this x dp, "
            "dp being --dp or count / (tp x pp x cp), sizes not given 1 (needs --micro-batch)"),
+      // The run's length as Megatron gives it (instead of --tokens).
+      Bind("train_samples", &R::train_samples,
+           "Megatron's run length in sequences: --tokens is this x --seq-len (the model's "
+           "default where not given); --tokens given too must agree within one sequence"),
+      Bind("train_iters", &R::train_iters,
+           "Megatron's run length in optimizer steps: --tokens is this x --global-batch-size x "
+           "--seq-len (needs the global batch); --tokens given too must agree within one step"),
+      // Megatron's model-shape flags, as --emit megatron prints them: checks against the
+      // catalog model (--model), an error naming the flag where they differ.
+      ShapeCheck(Bind("num_layers", &R::num_layers, "")),
+      ShapeCheck(Bind("hidden_size", &R::hidden_size, "")),
+      ShapeCheck(Bind("num_attention_heads", &R::num_attention_heads, "")),
+      ShapeCheck(Bind("num_query_groups", &R::num_query_groups, "")),
+      ShapeCheck(Bind("ffn_hidden_size", &R::ffn_hidden_size, "")),
+      ShapeCheck(Bind("kv_channels", &R::kv_channels, "")),
+      ShapeCheck(Bind("max_position_embeddings", &R::max_position_embeddings,
+                      "at least --seq-len, as Megatron asserts")),
+      ShapeCheck(Bind("num_experts", &R::num_experts, "")),
+      ShapeCheck(Bind("moe_router_topk", &R::moe_router_topk, "")),
+      ShapeCheck(Bind("moe_ffn_hidden_size", &R::moe_ffn_hidden_size, "")),
+      ShapeCheck(
+          Bind("moe_shared_expert_intermediate_size", &R::moe_shared_expert_intermediate_size, "")),
+      ShapeCheck(Bind("moe_layer_freq", &R::moe_layer_freq,
+                      "1, every k-th layer (k), or a pattern such as ([0]*3+[1]*58)")),
+      ShapeCheck(Bind("q_lora_rank", &R::q_lora_rank, "")),
+      ShapeCheck(Bind("kv_lora_rank", &R::kv_lora_rank, "")),
+      ShapeCheck(Bind("qk_head_dim", &R::qk_head_dim, "")),
+      ShapeCheck(Bind("qk_pos_emb_head_dim", &R::qk_pos_emb_head_dim, "")),
+      ShapeCheck(Bind("v_head_dim", &R::v_head_dim, "")),
+      ShapeCheck(Bind("mtp_num_layers", &R::mtp_num_layers,
+                      "the model's MTP layers; also --mtp on (0: --mtp off)")),
+      ShapeCheck(Bind("multi_latent_attention", &R::multi_latent_attention, "")),
+      ShapeCheck(Bind("swiglu", &R::swiglu, "")),
+      ShapeCheck(
+          Bind("untie_embeddings_and_output_weights", &R::untie_embeddings_and_output_weights, "")),
+      Bind("group_query_attention", &R::group_query_attention,
+           "Megatron's switch for --num-query-groups, which is checked against the model"),
+      // Megatron flags of the optimizer, data, checkpoints, logging and fused kernels: accepted
+      // so a launch script pastes whole, without effect on the estimate.
+      LaunchOnly<R>("use_mcore_models", FieldKind::kBool),
+      LaunchOnly<R>("use_legacy_models", FieldKind::kBool),
+      LaunchOnly<R>("disable_bias_linear", FieldKind::kBool),
+      LaunchOnly<R>("use_rotary_position_embeddings", FieldKind::kBool),
+      LaunchOnly<R>("no_masked_softmax_fusion", FieldKind::kBool),
+      LaunchOnly<R>("no_bias_gelu_fusion", FieldKind::kBool),
+      LaunchOnly<R>("no_bias_swiglu_fusion", FieldKind::kBool),
+      LaunchOnly<R>("no_bias_dropout_fusion", FieldKind::kBool),
+      LaunchOnly<R>("no_rope_fusion", FieldKind::kBool),
+      LaunchOnly<R>("no_gradient_accumulation_fusion", FieldKind::kBool),
+      LaunchOnly<R>("attention_softmax_in_fp32", FieldKind::kBool),
+      LaunchOnly<R>("accumulate_allreduce_grads_in_fp32", FieldKind::kBool),
+      LaunchOnly<R>("cross_entropy_loss_fusion", FieldKind::kBool),
+      LaunchOnly<R>("moe_permute_fusion", FieldKind::kBool),
+      LaunchOnly<R>("log_throughput", FieldKind::kBool),
+      LaunchOnly<R>("manual_gc", FieldKind::kBool),
+      LaunchOnly<R>("no_load_optim", FieldKind::kBool),
+      LaunchOnly<R>("no_load_rng", FieldKind::kBool),
+      LaunchOnly<R>("use_dist_ckpt", FieldKind::kBool),
+      LaunchOnly<R>("async_save", FieldKind::kBool),
+      LaunchOnly<R>("lr", FieldKind::kString),
+      LaunchOnly<R>("min_lr", FieldKind::kString),
+      LaunchOnly<R>("lr_decay_style", FieldKind::kString),
+      LaunchOnly<R>("lr_warmup_iters", FieldKind::kString),
+      LaunchOnly<R>("lr_warmup_samples", FieldKind::kString),
+      LaunchOnly<R>("lr_warmup_fraction", FieldKind::kString),
+      LaunchOnly<R>("lr_decay_iters", FieldKind::kString),
+      LaunchOnly<R>("lr_decay_samples", FieldKind::kString),
+      LaunchOnly<R>("weight_decay", FieldKind::kString),
+      LaunchOnly<R>("clip_grad", FieldKind::kString),
+      LaunchOnly<R>("adam_beta1", FieldKind::kString),
+      LaunchOnly<R>("adam_beta2", FieldKind::kString),
+      LaunchOnly<R>("adam_eps", FieldKind::kString),
+      LaunchOnly<R>("init_method_std", FieldKind::kString),
+      LaunchOnly<R>("attention_dropout", FieldKind::kString),
+      LaunchOnly<R>("hidden_dropout", FieldKind::kString),
+      LaunchOnly<R>("normalization", FieldKind::kString),
+      LaunchOnly<R>("norm_epsilon", FieldKind::kString),
+      LaunchOnly<R>("position_embedding_type", FieldKind::kString),
+      LaunchOnly<R>("rotary_base", FieldKind::kString),
+      LaunchOnly<R>("make_vocab_size_divisible_by", FieldKind::kString),
+      LaunchOnly<R>("tokenizer_type", FieldKind::kString),
+      LaunchOnly<R>("tokenizer_model", FieldKind::kString),
+      LaunchOnly<R>("vocab_file", FieldKind::kString),
+      LaunchOnly<R>("merge_file", FieldKind::kString),
+      LaunchOnly<R>("data_path", FieldKind::kList),
+      LaunchOnly<R>("data_cache_path", FieldKind::kString),
+      LaunchOnly<R>("split", FieldKind::kString),
+      LaunchOnly<R>("save", FieldKind::kString),
+      LaunchOnly<R>("load", FieldKind::kString),
+      LaunchOnly<R>("save_interval", FieldKind::kString),
+      LaunchOnly<R>("eval_interval", FieldKind::kString),
+      LaunchOnly<R>("eval_iters", FieldKind::kString),
+      LaunchOnly<R>("log_interval", FieldKind::kString),
+      LaunchOnly<R>("tensorboard_dir", FieldKind::kString),
+      LaunchOnly<R>("wandb_project", FieldKind::kString),
+      LaunchOnly<R>("wandb_exp_name", FieldKind::kString),
+      LaunchOnly<R>("distributed_backend", FieldKind::kString),
+      LaunchOnly<R>("distributed_timeout_minutes", FieldKind::kString),
+      LaunchOnly<R>("transformer_impl", FieldKind::kString),
+      LaunchOnly<R>("ckpt_format", FieldKind::kString),
+      LaunchOnly<R>("num_workers", FieldKind::kString),
+      LaunchOnly<R>("moe_aux_loss_coeff", FieldKind::kString),
+      LaunchOnly<R>("moe_z_loss_coeff", FieldKind::kString),
+      LaunchOnly<R>("moe_router_load_balancing_type", FieldKind::kString),
+      // torchtitan's job config (docs/training-model.md "torchtitan's job config"): its TOML
+      // file, and each of its keys as torchtitan's --section.key flag (over the file's, as
+      // torchtitan's command line is).
+      Aliases(Bind("job_config_file", &R::job_config_file,
+                   "torchtitan's job config (TOML): [parallelism], [training], [model], "
+                   "[activation_checkpoint] and [float8] keys as the flags below; other keys "
+                   "(optimizer, data, checkpointing, logging) leave the estimate as it is"),
+              {"job.config_file"}),
+      Aliases(Bind("data_parallel_shard_degree", &R::titan_dp_shard,
+                   "torchtitan's FSDP degree (--dp, ZeRO 3); -1: the chips left over"),
+              {"parallelism.data_parallel_shard_degree"}),
+      Aliases(Bind("data_parallel_replicate_degree", &R::titan_dp_replicate,
+                   "torchtitan's replicated data parallel (HSDP/DDP): 1 only, else refused"),
+              {"parallelism.data_parallel_replicate_degree"}),
+      Aliases(Bind("pipeline_parallel_schedule", &R::titan_pp_schedule,
+                   "torchtitan's schedule: 1F1B, Interleaved1F1B (with "
+                   "parallelism.pipeline_parallel_layers_per_stage), GPipe, ..."),
+              {"parallelism.pipeline_parallel_schedule"}),
+      Aliases(Bind("pipeline_parallel_microbatch_size", &R::titan_pp_microbatch_size,
+                   "torchtitan's micro-batch under pipeline parallelism (--micro-batch)"),
+              {"parallelism.pipeline_parallel_microbatch_size"}),
+      Aliases(Bind("pipeline_parallel_layers_per_stage", &R::titan_pp_layers_per_stage,
+                   "torchtitan's layers per virtual stage: --interleave is layers / (pp x this)"),
+              {"parallelism.pipeline_parallel_layers_per_stage"}),
+      Aliases(
+          Bind("local_batch_size", &R::titan_local_batch_size,
+               "torchtitan's sequences per data-parallel rank and step: the micro-batch without "
+               "pipeline parallelism; the global batch is this x dp where not given"),
+          {"training.local_batch_size"}),
+      Aliases(Bind("training_steps", &R::titan_steps,
+                   "torchtitan's optimizer steps: --tokens is this x the global batch x seq_len"),
+              {"training.steps"}),
+      Aliases(Bind("mixed_precision_param", &R::titan_mixed_precision_param,
+                   "torchtitan's FSDP compute dtype: bfloat16 (--dtype bf16)"),
+              {"training.mixed_precision_param"}),
+      Aliases(Bind("mixed_precision_reduce", &R::titan_mixed_precision_reduce,
+                   "torchtitan's gradient reduction: float32 or bfloat16 (--grad-reduce-dtype)"),
+              {"training.mixed_precision_reduce"}),
+      Aliases(Bind("model_name", &R::titan_model_name,
+                   "torchtitan's model family (llama3, deepseek_v3, qwen3, ...): checked with the "
+                   "flavor against --model"),
+              {"model.name"}),
+      Aliases(
+          Bind("model_flavor", &R::titan_flavor,
+               "torchtitan's model size (8B, 70B, 405B, 16B, 671B, ...): must be --model's size"),
+          {"model.flavor"}),
+      Aliases(Bind("model_converters", &R::titan_converters,
+                   "torchtitan's model converters: float8 (--precision fp8-current, torchao "
+                   "tensorwise), mx (mxfp8)"),
+              {"model.converters"}),
+      Aliases(Bind("activation_checkpoint_mode", &R::titan_ac_mode,
+                   "torchtitan's activation checkpointing: none, selective or full (--recompute)"),
+              {"activation_checkpoint.mode"}),
+      Aliases(Bind("enable_fsdp_float8_all_gather", &R::titan_fp8_all_gather,
+                   "torchtitan's FP8 weights gathered by FSDP (--param-dtype fp8)"),
+              {"float8.enable_fsdp_float8_all_gather"}),
+      Aliases(Bind("float8_recipe_name", &R::titan_float8_recipe,
+                   "torchtitan's float8 recipe: tensorwise (the default), rowwise"),
+              {"float8.recipe_name"}),
   };
   return fields;
 }
 
-// A serve-command flag that changes how the server is reached, parses chat or logs, not what it
-// computes (--trust-remote-code, --host 0.0.0.0, --reasoning-parser ...): accepted, so a
-// published recipe pastes whole, and without effect on the estimate.
 namespace {
-// A switch takes true or false, as the typed fields do: over HTTP "trust_remote_code": "yes" is
-// as wrong as "enforce_eager": "yes". A valued flag takes text, a number or a list (vLLM's
-// --served-model-name takes several), not a switch's true.
-Result<void> OfKind(FieldKind kind, const FieldValue& v, std::string_view field) {
-  if (kind == FieldKind::kBool) {
-    auto on = detail::AsBool(v, field);
-    if (!on) return tl::unexpected(on.error());
-    return {};
-  }
-  if (!std::holds_alternative<bool>(v)) return {};
-  auto text = detail::AsString(v, field);
-  if (!text) return tl::unexpected(text.error());
-  return {};
-}
-
-Field<InferRequest> LaunchOnly(std::string name, FieldKind kind) {
-  Field<InferRequest> f;
-  f.name = std::move(name);
-  f.kind = kind;
-  f.help = "serve-command flag accepted so a recipe pastes whole; no effect on the estimate";
-  f.set = [field = f.name, kind](InferRequest&, const FieldValue& v) -> Result<void> {
-    return OfKind(kind, v, field);
-  };
-  return f;
-}
 // A serve-command tuning flag the estimate does not price (a kernel choice, torch.compile, a
 // scheduler overlap): accepted so a recipe pastes whole, and listed with the answer
 // (flags_not_modelled) so nobody takes the number for one that priced it.

@@ -68,6 +68,27 @@ struct TrainRequest {
   bool cpu_offloading = false;                     // with offload_layers
   bool moe_grouped_gemm = false;                   // the routed experts' GEMMs grouped: as modelled
   std::string moe_token_dispatcher_type;  // alltoall or flex as modelled; allgather with ep 1
+  // Megatron's model-shape flags (what --emit megatron prints): checks against the catalog
+  // model, an error naming the flag where they differ; the estimate is of the catalog model.
+  std::optional<int> num_layers, hidden_size, num_attention_heads, num_query_groups,
+      ffn_hidden_size, kv_channels, max_position_embeddings, num_experts, moe_router_topk,
+      moe_ffn_hidden_size, moe_shared_expert_intermediate_size, q_lora_rank, kv_lora_rank,
+      qk_head_dim, qk_pos_emb_head_dim, v_head_dim, mtp_num_layers;
+  bool group_query_attention = false, multi_latent_attention = false, swiglu = false,
+       untie_embeddings_and_output_weights = false;
+  std::string moe_layer_freq;  // 1, k (every k-th layer) or "([0]*3+[1]*58)"
+  // The run's length as Megatron gives it: samples of seq_len tokens, or optimizer steps of the
+  // global batch; the tokens are that (tokens given too must agree).
+  std::optional<int64_t> train_samples, train_iters;
+  // torchtitan's job config (its TOML file and its --section.key flags): turned into the
+  // fields above, as the launch flags are.
+  std::string job_config_file;  // --job.config_file x.toml
+  std::optional<int> titan_dp_shard, titan_dp_replicate, titan_local_batch_size,
+      titan_pp_microbatch_size, titan_pp_layers_per_stage;
+  std::optional<int64_t> titan_steps;
+  std::string titan_pp_schedule, titan_flavor, titan_model_name, titan_converters,
+      titan_mixed_precision_param, titan_mixed_precision_reduce, titan_ac_mode, titan_float8_recipe;
+  std::optional<bool> titan_fp8_all_gather;
 };
 
 struct InferRequest {

@@ -321,10 +321,14 @@ int64_t GivenDataParallel(const TrainRequest& r) {
 
 // Launch flags as Megatron-LM and DeepSpeed spell them (requests.h), turned into the request's
 // own fields; a flag that contradicts a field given is an error naming both.
-Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest r) {
+Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest given,
+                                     const std::string& job_config) {
   auto contradicts = [](const char* field, const std::string& why) {
     return tl::unexpected(FieldError(field, why));
   };
+  auto titan = WithJobConfig(model, std::move(given), job_config);
+  if (!titan) return tl::unexpected(titan.error());
+  TrainRequest r = std::move(*titan);
   if (r.sequence_parallel && r.no_sequence_parallel) {
     return contradicts("sequence_parallel", "contradicts --no-sequence-parallel");
   }
@@ -456,8 +460,8 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest r
     }
   }
   if (r.overlap_grad_reduce || r.overlap_param_gather) {
-    const auto given = OnOff(r.dp_overlap, "dp_overlap");
-    if (given && *given && !**given) {
+    const auto overlap = OnOff(r.dp_overlap, "dp_overlap");
+    if (overlap && *overlap && !**overlap) {
       return contradicts(r.overlap_grad_reduce ? "overlap_grad_reduce" : "overlap_param_gather",
                          "contradicts --dp-overlap " + r.dp_overlap);
     }
@@ -483,23 +487,42 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest r
       r.global_batch_size = int64_t{*r.micro_batch} * steps * dp;
     }
   }
+  // The model's shape as the launch line spells it, and the run's length in its units.
+  const int seq_len = r.seq_len && *r.seq_len > 0 ? *r.seq_len : perf::DefaultSeqLen(model);
+  if (auto ok = CheckModelShape(model, r, seq_len); !ok) return tl::unexpected(ok.error());
+  if (r.mtp_num_layers) {
+    const bool on = *r.mtp_num_layers > 0;
+    const auto mtp = OnOff(r.mtp, "mtp");
+    if (mtp && *mtp && **mtp != on) {
+      return contradicts("mtp_num_layers",
+                         fmt::format("{} contradicts --mtp {}", *r.mtp_num_layers, r.mtp));
+    }
+    r.mtp = on ? "on" : "off";
+  }
+  if (auto ok = TokensFromRunLength(r, seq_len); !ok) return tl::unexpected(ok.error());
   return r;
 }
 
 }  // namespace
 
-Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& typed) {
+Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& typed,
+                                 const std::string& job_config) {
   if (typed.model.empty()) return tl::unexpected(MissingField("model"));
   if (typed.chip.empty()) return tl::unexpected(MissingField("chip"));
   auto model = WithField(cat.FindModel(typed.model), "model");
   if (!model) return tl::unexpected(model.error());
-  auto launched = WithLaunchFlags(**model, typed);
+  auto launched = WithLaunchFlags(**model, typed, job_config);
   if (!launched) return tl::unexpected(launched.error());
   const TrainRequest r = WithDTypeAsTyped(*launched);
   auto chip = WithField(cat.FindChip(r.chip), "chip");
   if (!chip) return tl::unexpected(chip.error());
   if (r.count < 1) return tl::unexpected(FieldError("count", "must be at least 1 chip"));
-  if (!(r.tokens > 0)) return tl::unexpected(FieldError("tokens", "must be positive"));
+  if (!(r.tokens > 0)) {
+    return tl::unexpected(
+        FieldError("tokens",
+                   "must be positive (give --tokens, or Megatron's --train-samples or "
+                   "--train-iters, or torchtitan's training.steps)"));
+  }
   if (r.global_batch_tokens && !(*r.global_batch_tokens > 0)) {
     return tl::unexpected(FieldError("global_batch_tokens", "must be positive"));
   }
@@ -626,7 +649,15 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
 }  // namespace internal
 
 Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
-  auto setup = internal::BuildTrainJob(*catalog_, r);
+  std::string job_config;
+  if (!r.job_config_file.empty()) {
+    auto path = RequestPath(r.job_config_file, "job.config_file");
+    if (!path) return tl::unexpected(path.error());
+    auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, "job.config_file");
+    if (!text) return tl::unexpected(text.error());
+    job_config = std::move(*text);
+  }
+  auto setup = internal::BuildTrainJob(*catalog_, r, job_config);
   if (!setup) return tl::unexpected(setup.error());
   const perf::TrainingJob& job = setup->job;
   const perf::LayoutConstraints& fixed = setup->fixed;

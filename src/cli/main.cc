@@ -81,6 +81,9 @@ class CliRequest {
         if (!f.positional) slot.option->delimiter(',');
       } else {
         slot.option = cmd->add_option(names, slot.text, f.help);
+        // Given bare it means f.bare; the help keeps saying the value is optional, not a default.
+        if (!f.bare.empty())
+          slot.option->expected(0, 1)->default_str(f.bare)->option_text("[TEXT]");
       }
       if (f.required) slot.option->required();
       // Values are text the request layer converts; say what kind it expects.

@@ -167,13 +167,21 @@ void TorchtitanArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& 
   add("parallelism.pipeline_parallel_degree", num(l.pp));
   if (l.pp > 1) {
     add("parallelism.pipeline_parallel_schedule", l.interleave > 1 ? "Interleaved1F1B" : "1F1B");
+    if (l.interleave > 1) {
+      add("parallelism.pipeline_parallel_layers_per_stage",
+          num(job.model->layers / (l.pp * l.interleave)));
+    }
     add("parallelism.pipeline_parallel_microbatch_size", num(l.micro_batch));
   }
   if (l.cp > 1) add("parallelism.context_parallel_degree", num(l.cp));
   if (job.model->moe && l.ep > 1) add("parallelism.expert_parallel_degree", num(l.ep));
   add("training.seq_len", num(e.seq_len));
   add("training.global_batch_size", num(sequences));
-  add("training.local_batch_size", num(sequences / std::max(1, l.dp)));
+  // local_batch_size is a rank's sequences per forward (torchtitan/config/job_config.py): the
+  // micro-batch, the rest accumulated; under pipeline parallelism the rank's share of the step,
+  // split into micro-batches of pipeline_parallel_microbatch_size.
+  add("training.local_batch_size",
+      num(l.pp > 1 ? sequences / std::max(1, l.dp) : static_cast<double>(l.micro_batch)));
   add("training.steps", num(std::ceil(job.tokens / e.global_batch_tokens)));
   add("activation_checkpoint.mode", l.recompute == Recompute::kFull        ? "full"
                                     : l.recompute == Recompute::kSelective ? "selective"

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "app/internal.h"
 #include "app/requests.h"
 #include "catalog/catalog.h"
 #include "core/atomic_file.h"
@@ -1730,6 +1731,78 @@ TEST(Emit, ContradictionsAreErrorsOnEmit) {
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().field, "emit");
   EXPECT_NE(out.error().message.find("no FP8"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace suanli::app
+
+namespace suanli::app {
+namespace {
+
+// A launch line over HTTP is the same fields as on the command line (one rule): Megatron's
+// store_true --tp-comm-overlap is `true`, --train-samples gives the tokens, and a model-shape
+// value that is not the catalog model's is an error naming the field and both values.
+TEST(TrainLaunch, HttpValuesFollowTheCommandLineRules) {
+  TrainRequest r;
+  for (const auto& [key, value] : std::vector<std::pair<std::string, FieldValue>>{
+           {"model", std::string("llama-3-8b")},
+           {"chip", std::string("h100")},
+           {"count", 16.0},
+           {"tensor_model_parallel_size", 2.0},
+           {"pipeline_model_parallel_size", 1.0},
+           {"tp_comm_overlap", true},
+           {"seq_length", 8192.0},
+           {"train_samples", 1000.0},
+           {"num_layers", 32.0},
+           {"moe_layer_freq", std::string("1")},
+       }) {
+    ASSERT_TRUE(SetField(TrainFields(), r, key, value)) << key;
+  }
+  EXPECT_EQ(r.tp_comm_overlap, "on");
+  // A dense model has no experts, whatever the pattern says.
+  auto out = TheEngine().Train(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "moe_layer_freq");
+  r.moe_layer_freq.clear();
+  out = TheEngine().Train(r, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(out->body)["tokens"].get<double>(), 1000.0 * 8192);
+  r.num_layers = 40;
+  out = TheEngine().Train(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "num_layers");
+  EXPECT_NE(out.error().message.find("40, but model llama-3-8b has 32 layers"), std::string::npos)
+      << out.error().message;
+}
+
+// torchtitan's job config as TOML text: keys the flags did not give, torchtitan's defaults for
+// the rest, and a bad value named by file, line and key.
+TEST(TrainLaunch, TorchtitanJobConfig) {
+  const catalog::Catalog& cat = TheEngine().catalog();
+  TrainRequest r;
+  r.model = "llama-3-8b";
+  r.chip = "h100";
+  r.count = 16;
+  r.job_config_file = "llama3_8b.toml";
+  r.tp = 4;  // a flag over the file's
+  const std::string toml =
+      "[training]\nlocal_batch_size = 2\nseq_len = 4096\nsteps = 1000\n"
+      "[parallelism]\ntensor_parallel_degree = 2\n[model]\nconverters = [\"float8\"]\n";
+  auto setup = internal::BuildTrainJob(cat, r, toml);
+  ASSERT_TRUE(setup) << setup.error().ToString();
+  EXPECT_EQ(setup->fixed.tp, 4);
+  EXPECT_EQ(setup->fixed.pp, 1);
+  EXPECT_EQ(setup->fixed.dp, 4);  // data_parallel_shard_degree -1: 16 / 4
+  EXPECT_EQ(setup->fixed.zero_stage, 3);
+  EXPECT_EQ(setup->fixed.micro_batch, 2);
+  EXPECT_EQ(setup->job.seq_len, 4096);
+  EXPECT_DOUBLE_EQ(setup->job.tokens, 1000.0 * 2 * 4 * 4096);  // steps x local x dp x seq_len
+  EXPECT_EQ(setup->job.dtype, catalog::DType::kFp8);
+  auto bad = internal::BuildTrainJob(cat, r, "[training]\n\nseq_len = 4096.5\n");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().file, "llama3_8b.toml");
+  EXPECT_EQ(bad.error().line, 3);
+  EXPECT_EQ(bad.error().field, "training.seq_len");
 }
 
 }  // namespace

@@ -1946,5 +1946,133 @@ else
     "exit $RC" "stderr: ${ERR:0:300}"
 fi
 
+# What --emit megatron (and torchtitan) prints, pasted back after `suanli train` (model, chip,
+# count; no --tokens: --train-samples / training.steps give the run's length) is the same run:
+# byte-identical JSON, the launch flags included. The tokens are whole sequences and steps so that
+# the printed length is exact.
+emit_round_trip() {
+  local name=$1 stack=$2 base=$3 native=$4
+  run $base $native --emit "$stack" --json
+  cp "$TMP/stdout" "$TMP/emitted.json"
+  local native_rc=$RC
+  local launch_args
+  launch_args=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["launch"]["args"]))' \
+    "$TMP/emitted.json" 2>/dev/null)
+  # eval: the arguments carry shell quoting (--moe-layer-freq's pattern).
+  eval "\"\$SUANLI\" $base --emit $stack --json $launch_args" >"$TMP/pasted.json" 2>"$TMP/stderr"
+  RC=$?
+  if [ "$native_rc" -eq 0 ] && [ "$RC" -eq 0 ] && [ -s "$TMP/pasted.json" ] &&
+    cmp -s "$TMP/emitted.json" "$TMP/pasted.json"; then
+    ok "$name"
+  else
+    not_ok "$name" "exit $RC (native $native_rc)" "flags: ${launch_args:0:400}" \
+      "stderr: $(head -c 300 "$TMP/stderr")"
+  fi
+}
+emit_round_trip "train takes the Megatron launch flags --emit printed as the same run (dense)" \
+  megatron "train --model llama-3-8b --chip h100 --count 16" \
+  "--tokens 1048576000000 --tp 2 --pp 2 --interleave 4 --zero 1 --micro-batch 1 \
+--global-batch-size 256 --seq-len 8192 --recompute selective --dp-overlap on --tp-comm-overlap on"
+emit_round_trip "train takes the Megatron launch flags --emit printed as the same run (MoE, MLA, MTP)" \
+  megatron "train --model deepseek-v3 --chip h800 --count 2048" \
+  "--tokens 62914560000000 --tp 1 --pp 16 --interleave 3 --ep 64 --zero 1 --micro-batch 1 \
+--global-batch-size 16384 --seq-len 4096 --recompute full"
+emit_round_trip "train takes the torchtitan flags --emit printed as the same run" \
+  torchtitan "train --model llama-3-8b --chip h100 --count 16" \
+  "--tokens 1073741824000 --tp 2 --pp 1 --dp 8 --zero 3 --micro-batch 1 --global-batch-size 256 \
+--seq-len 8192 --recompute full --grad-reduce-dtype fp32"
+
+# Megatron's store_true spelling of an on/off flag: bare --tp-comm-overlap (last, or before
+# another flag) is --tp-comm-overlap on.
+same_train "train: Megatron's bare --tp-comm-overlap is --tp-comm-overlap on" \
+  "--tp 2 --pp 1 --tp-comm-overlap on --dp-overlap on" --tp 2 --pp 1 --dp-overlap --tp-comm-overlap
+same_train "train: Megatron's optimizer, data and logging flags change nothing" \
+  "--tp 2 --pp 1" --tp 2 --pp 1 --lr 3e-4 --min-lr 3e-5 --lr-decay-style cosine --weight-decay 0.1 \
+  --clip-grad 1.0 --data-path 0.5 /data/a 0.5 /data/b --split 99,1,0 --save /ckpt --save-interval 500 \
+  --log-interval 1 --use-mcore-models --disable-bias-linear --normalization RMSNorm \
+  --position-embedding-type rope --no-masked-softmax-fusion --transformer-impl transformer_engine
+# --train-iters beside --tokens (here 1e12) must agree within one step.
+same_train "train: --train-iters that agrees with --tokens leaves it" \
+  "--tp 1 --pp 1 --global-batch-size 128 --seq-len 8192" \
+  --tp 1 --pp 1 --global-batch-size 128 --seq-length 8192 --train-iters 953674
+run train --model llama-3-8b --chip h100 --count 16 --json --tp 1 --pp 1 --global-batch-size 128 \
+  --seq-len 8192 --tokens 1048576000000
+cp "$TMP/stdout" "$TMP/iters_native.json"
+run train --model llama-3-8b --chip h100 --count 16 --json --tp 1 --pp 1 --global-batch-size 128 \
+  --seq-length 8192 --train-iters 1000000
+if [ "$RC" -eq 0 ] && [ -s "$TMP/stdout" ] && cmp -s "$TMP/stdout" "$TMP/iters_native.json"; then
+  ok "train: --train-iters x --global-batch-size x --seq-length is the tokens"
+else
+  not_ok "train: --train-iters x --global-batch-size x --seq-length is the tokens" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+expect_bad "train: a model-shape flag that is not the model's names the flag, its value and the model's" \
+  "--num-layers: 40, but model llama-3-8b has 32 layers" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --num-layers 40 --hidden-size 4096
+expect_bad "train: --num-experts on a dense model" "--num-experts.*no routed experts" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --num-experts 8
+expect_bad "train: a --moe-layer-freq pattern that is not the model's" "--moe-layer-freq.*60 of 61" \
+  train --model deepseek-v3 --chip h800 --count 2048 --tokens 1e12 --moe-layer-freq "([0]*1+[1]*60)"
+expect_bad "train: --max-position-embeddings below the sequence length" \
+  "--max-position-embeddings: 4096 is below the sequence length 8192" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --seq-len 8192 \
+  --max-position-embeddings 4096
+expect_bad "train: --train-samples that contradicts --tokens" "--train-samples.*contradicts --tokens" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --seq-len 8192 --train-samples 1000
+expect_bad "train: --train-iters needs the global batch" "--train-iters.*global-batch-size" \
+  train --model llama-3-8b --chip h100 --count 16 --train-iters 1000
+expect_bad "train: no --tokens and no run length" "--tokens.*train-samples" \
+  train --model llama-3-8b --chip h100 --count 16
+
+# torchtitan's job config: its TOML file (torchtitan's defaults for what it leaves out) and its
+# --section.key flags over it, as torchtitan's command line is.
+cat >"$TMP/titan.toml" <<'TOML'
+[job]
+description = "Llama 3 8B"
+
+[model]
+name = "llama3"
+flavor = "8B"
+
+[optimizer]
+lr = 3e-4
+
+[training]
+local_batch_size = 1
+global_batch_size = 256
+seq_len = 8192
+steps = 476837
+
+[parallelism]
+data_parallel_shard_degree = -1
+tensor_parallel_degree = 2
+
+[activation_checkpoint]
+mode = "full"
+TOML
+# (476837 steps of 256 x 8192 tokens are --tokens 1e12 within a step: --tokens stays.)
+titan_native="--tp 2 --pp 1 --cp 1 --dp 8 --zero 3 --micro-batch 1 --global-batch-size 256 \
+--seq-len 8192 --recompute full"
+same_train "train: torchtitan's job config file is the run it configures" "$titan_native" \
+  --job.config_file "$TMP/titan.toml"
+same_train "train: torchtitan's --section.key flags override its job config file" \
+  "--tp 4 --pp 1 --cp 1 --dp 4 --zero 3 --micro-batch 1 --global-batch-size 256 --seq-len 8192 \
+--recompute full" --job.config_file "$TMP/titan.toml" \
+  --parallelism.data_parallel_shard_degree 4 --parallelism.tensor_parallel_degree 4
+printf '[parallelism]\ntensor_parallel_degree = "eight"\n' >"$TMP/bad-type.toml"
+expect_bad "train: a torchtitan config value of the wrong type names file:line:key" \
+  "bad-type.toml:2: parallelism.tensor_parallel_degree: expected a whole number" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --job.config_file "$TMP/bad-type.toml"
+printf '[training]\nseq_len = 8192\n[activation_checkpoint]\nmode = "sometimes"\n' >"$TMP/bad-mode.toml"
+expect_bad "train: a torchtitan config value out of its set names file:line:key" \
+  "bad-mode.toml:4: activation_checkpoint.mode: unknown mode" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --job.config_file "$TMP/bad-mode.toml"
+printf '[training]\nseq_len = 8192\nsteps = = 3\n' >"$TMP/bad-syntax.toml"
+expect_bad "train: a torchtitan config that is not TOML names file:line" "bad-syntax.toml:3" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --job.config_file "$TMP/bad-syntax.toml"
+printf '[model]\nname = "llama3"\nflavor = "70B"\n' >"$TMP/other-model.toml"
+expect_bad "train: a torchtitan flavor that is not --model's" "other-model.toml:3: model.flavor.*llama-3-8b" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --job.config_file "$TMP/other-model.toml"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,666 @@
+// Launch flags of the training stacks that name the model and the run rather than the layout:
+// Megatron's model-shape flags (checked against the catalog model), its run length in samples
+// or steps, and torchtitan's job config (its TOML file and its --section.key flags).
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/internal.h"
+#include "core/text.h"
+#include "perf/training.h"
+
+namespace suanli::app::internal {
+
+namespace {
+
+// Megatron's --moe-layer-freq as the list of 0/1 per layer it means (megatron/training/
+// arguments.py documents it; the transformer layer spec reads it): an integer k puts experts on
+// every k-th layer from the first (`i % k == 0`); a Python list expression of [0]/[1] lists,
+// `*` repeats and `+` joins spells the pattern. nullopt: not one of those.
+class LayerPattern {
+ public:
+  explicit LayerPattern(std::string_view text) : s_(text) {}
+
+  std::optional<std::vector<int>> Parse(int layers) {
+    Skip();
+    // Quotes a shell or a launch script left on the value.
+    if (!s_.empty() && (s_.front() == '"' || s_.front() == '\'') && s_.size() >= 2 &&
+        s_.back() == s_.front()) {
+      s_ = s_.substr(1, s_.size() - 2);
+    }
+    Skip();
+    if (!s_.empty() && std::all_of(s_.begin(), s_.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c)) != 0;
+        })) {
+      const int k = std::stoi(std::string(s_.substr(0, 6)));
+      if (k < 1) return std::nullopt;
+      std::vector<int> out(static_cast<size_t>(std::max(0, layers)));
+      for (int i = 0; i < layers; ++i) out[static_cast<size_t>(i)] = i % k == 0 ? 1 : 0;
+      return out;
+    }
+    auto e = Expr(0);
+    Skip();
+    if (!e || pos_ != s_.size()) return std::nullopt;
+    return e;
+  }
+
+ private:
+  void Skip() {
+    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+  }
+  bool Eat(char c) {
+    Skip();
+    if (pos_ < s_.size() && s_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  std::optional<int> Int() {
+    Skip();
+    size_t start = pos_;
+    while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_])) &&
+           pos_ - start < 6)
+      ++pos_;
+    if (pos_ == start) return std::nullopt;
+    return std::stoi(std::string(s_.substr(start, pos_ - start)));
+  }
+  std::optional<std::vector<int>> Expr(int depth) {
+    auto out = Term(depth);
+    while (out && Eat('+')) {
+      auto more = Term(depth);
+      if (!more) return std::nullopt;
+      out->insert(out->end(), more->begin(), more->end());
+    }
+    return out;
+  }
+  std::optional<std::vector<int>> Term(int depth) {
+    auto out = Factor(depth);
+    while (out && Eat('*')) {
+      auto n = Int();
+      if (!n || out->size() * static_cast<size_t>(*n) > 100000) return std::nullopt;
+      std::vector<int> repeated;
+      for (int i = 0; i < *n; ++i) repeated.insert(repeated.end(), out->begin(), out->end());
+      out = std::move(repeated);
+    }
+    return out;
+  }
+  std::optional<std::vector<int>> Factor(int depth) {
+    if (depth > 32) return std::nullopt;
+    if (Eat('(')) {
+      auto e = Expr(depth + 1);
+      if (!e || !Eat(')')) return std::nullopt;
+      return e;
+    }
+    if (!Eat('[')) return std::nullopt;
+    std::vector<int> out;
+    do {
+      auto v = Int();
+      if (!v || *v > 1) return std::nullopt;
+      out.push_back(*v);
+    } while (Eat(','));
+    if (!Eat(']')) return std::nullopt;
+    return out;
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+// Which layers of the catalog model have routed experts: the dense ones first, then every
+// layer_step-th (the pattern --emit megatron prints).
+std::vector<int> ModelLayerPattern(const catalog::Model& m) {
+  std::vector<int> out(static_cast<size_t>(m.layers), 0);
+  if (!m.moe) return out;
+  const int step = std::max(1, m.moe->layer_step);
+  for (int i = m.moe->first_dense_layers; i < m.layers; ++i) {
+    out[static_cast<size_t>(i)] = (i - m.moe->first_dense_layers) % step == step - 1 ? 1 : 0;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int seq_len) {
+  auto differs = [&](const char* field, int64_t given, const std::string& theirs) {
+    return tl::unexpected(
+        FieldError(field, fmt::format("{}, but model {} has {} (the estimate is of the catalog "
+                                      "model: give --model the one you train)",
+                                      given, m.id, theirs)));
+  };
+  auto lacks = [&](const char* field, const std::string& what) {
+    return tl::unexpected(FieldError(field, fmt::format("model {} has {}", m.id, what)));
+  };
+  struct Check {
+    const char* field;
+    const std::optional<int>& given;
+    int64_t model;
+    const char* what;
+  };
+  const int groups = m.kv_heads > 0 ? m.kv_heads : m.heads;
+  const int head_dim = m.head_dim > 0 ? m.head_dim : (m.heads > 0 ? m.hidden / m.heads : 0);
+  const std::vector<Check> checks = {
+      {"num_layers", r.num_layers, m.layers, "layers"},
+      {"hidden_size", r.hidden_size, m.hidden, "a hidden size of"},
+      {"num_attention_heads", r.num_attention_heads, m.heads, "attention heads"},
+      {"num_query_groups", r.num_query_groups, groups, "key-value heads (query groups)"},
+      {"ffn_hidden_size", r.ffn_hidden_size, m.ffn_hidden, "a dense MLP width of"},
+      {"kv_channels", r.kv_channels, head_dim, "a head width of"},
+  };
+  for (const auto& c : checks) {
+    if (c.given && *c.given != c.model) {
+      return differs(c.field, *c.given, fmt::format("{} {}", c.model, c.what));
+    }
+  }
+  if (r.max_position_embeddings && *r.max_position_embeddings < seq_len) {
+    // Megatron asserts max_position_embeddings >= seq_length (megatron/training/arguments.py).
+    return tl::unexpected(
+        FieldError("max_position_embeddings",
+                   fmt::format("{} is below the sequence length {}, which Megatron refuses",
+                               *r.max_position_embeddings, seq_len)));
+  }
+  if (r.swiglu && m.mlp != catalog::MlpKind::kSwiglu) return lacks("swiglu", "a GELU MLP");
+  if (r.untie_embeddings_and_output_weights && m.tied_embeddings) {
+    return lacks("untie_embeddings_and_output_weights", "tied input and output embeddings");
+  }
+  // Multi-latent attention.
+  const bool mla_given = r.multi_latent_attention || r.q_lora_rank || r.kv_lora_rank ||
+                         r.qk_head_dim || r.qk_pos_emb_head_dim || r.v_head_dim;
+  if (mla_given && !m.mla) {
+    const char* field = r.multi_latent_attention ? "multi_latent_attention"
+                        : r.kv_lora_rank         ? "kv_lora_rank"
+                        : r.q_lora_rank          ? "q_lora_rank"
+                        : r.qk_head_dim          ? "qk_head_dim"
+                        : r.qk_pos_emb_head_dim  ? "qk_pos_emb_head_dim"
+                                                 : "v_head_dim";
+    return lacks(field, "no multi-latent attention");
+  }
+  if (m.mla) {
+    const std::vector<Check> mla = {
+        {"q_lora_rank", r.q_lora_rank, m.mla->q_lora_rank, "a query LoRA rank of"},
+        {"kv_lora_rank", r.kv_lora_rank, m.mla->kv_lora_rank, "a key-value LoRA rank of"},
+        {"qk_head_dim", r.qk_head_dim, m.mla->qk_nope_head_dim, "a query-key head width of"},
+        {"qk_pos_emb_head_dim", r.qk_pos_emb_head_dim, m.mla->qk_rope_head_dim,
+         "a rotary head width of"},
+        {"v_head_dim", r.v_head_dim, m.mla->v_head_dim, "a value head width of"},
+    };
+    for (const auto& c : mla) {
+      if (c.given && *c.given != c.model) {
+        return differs(c.field, *c.given, fmt::format("{} {}", c.model, c.what));
+      }
+    }
+  }
+  // Experts.
+  const bool moe_given = r.num_experts || r.moe_router_topk || r.moe_ffn_hidden_size ||
+                         r.moe_shared_expert_intermediate_size || !r.moe_layer_freq.empty();
+  if (moe_given && !m.moe) {
+    const char* field = r.num_experts               ? "num_experts"
+                        : r.moe_router_topk         ? "moe_router_topk"
+                        : r.moe_ffn_hidden_size     ? "moe_ffn_hidden_size"
+                        : !r.moe_layer_freq.empty() ? "moe_layer_freq"
+                                                    : "moe_shared_expert_intermediate_size";
+    return lacks(field, "no routed experts (a dense model)");
+  }
+  if (m.moe) {
+    const std::vector<Check> moe = {
+        {"num_experts", r.num_experts, m.moe->routed_experts, "routed experts"},
+        {"moe_router_topk", r.moe_router_topk, m.moe->top_k, "experts per token (top-k)"},
+        {"moe_ffn_hidden_size", r.moe_ffn_hidden_size, m.moe->expert_ffn, "an expert width of"},
+        {"moe_shared_expert_intermediate_size", r.moe_shared_expert_intermediate_size,
+         int64_t{m.moe->shared_experts} * m.moe->expert_ffn, "a shared-expert width of"},
+    };
+    for (const auto& c : moe) {
+      if (c.given && *c.given != c.model) {
+        return differs(c.field, *c.given, fmt::format("{} {}", c.model, c.what));
+      }
+    }
+    if (!r.moe_layer_freq.empty()) {
+      const auto pattern = LayerPattern(r.moe_layer_freq).Parse(m.layers);
+      if (!pattern) {
+        return tl::unexpected(FieldError(
+            "moe_layer_freq", fmt::format("cannot read {}; expected 1, every k-th layer (k) or a "
+                                          "pattern such as ([0]*3+[1]*58)",
+                                          Quoted(r.moe_layer_freq.substr(0, 60)))));
+      }
+      const auto model = ModelLayerPattern(m);
+      if (*pattern != model) {
+        const auto count = [](const std::vector<int>& v) {
+          return std::count(v.begin(), v.end(), 1);
+        };
+        return tl::unexpected(FieldError(
+            "moe_layer_freq",
+            fmt::format("puts experts on {} of {} layers, but model {} has them on {} of {} "
+                        "(after {} dense layers, every {})",
+                        count(*pattern), pattern->size(), m.id, count(model), model.size(),
+                        m.moe->first_dense_layers, std::max(1, m.moe->layer_step))));
+      }
+    }
+  }
+  if (r.mtp_num_layers && *r.mtp_num_layers != 0 && *r.mtp_num_layers != m.mtp_layers) {
+    return differs("mtp_num_layers", *r.mtp_num_layers,
+                   fmt::format("{} multi-token-prediction layers", m.mtp_layers));
+  }
+  return {};
+}
+
+Result<void> TokensFromRunLength(TrainRequest& r, int seq_len) {
+  if (r.train_samples && r.train_iters) {
+    return tl::unexpected(FieldError("train_iters", "give it or --train-samples, not both"));
+  }
+  std::optional<double> tokens;
+  double step = seq_len;  // the tokens one unit of the length spans: a disagreement within it
+  const char* field = "train_samples";
+  if (r.train_samples) {
+    if (*r.train_samples < 1) return tl::unexpected(FieldError(field, "must be at least 1"));
+    tokens = static_cast<double>(*r.train_samples) * seq_len;
+  } else if (r.train_iters) {
+    field = "train_iters";
+    if (*r.train_iters < 1) return tl::unexpected(FieldError(field, "must be at least 1"));
+    if (r.global_batch_size) {
+      step = static_cast<double>(*r.global_batch_size) * seq_len;
+    } else if (r.global_batch_tokens) {
+      step = *r.global_batch_tokens;
+    } else {
+      return tl::unexpected(FieldError(
+          field, "needs --global-batch-size: the tokens are steps x global batch x seq-length"));
+    }
+    tokens = static_cast<double>(*r.train_iters) * step;
+  }
+  if (!tokens) return {};
+  if (r.tokens > 0 && std::abs(r.tokens - *tokens) >= step) {
+    return tl::unexpected(FieldError(
+        field,
+        fmt::format("means {:.6g} tokens, which contradicts --tokens {:.6g}", *tokens, r.tokens)));
+  }
+  if (!(r.tokens > 0)) r.tokens = *tokens;
+  return {};
+}
+
+namespace {
+
+// Where each torchtitan key of a request came from: a line of its TOML file, or a flag.
+struct TitanOrigin {
+  std::string file;
+  std::map<std::string, int> lines;
+
+  Error Fail(const std::string& key, const std::string& why) const {
+    const auto it = lines.find(key);
+    if (it != lines.end()) return Error{why, file, it->second, key};
+    return FieldError(key, why);
+  }
+};
+
+// The TOML file's keys (those the estimate reads) into the request where no flag gave them:
+// torchtitan's command line overrides its config file.
+Result<void> ReadJobConfig(TrainRequest& r, const std::string& text, TitanOrigin& origin) {
+  const std::string& file = r.job_config_file;
+  toml::table doc;
+  try {
+    doc = toml::parse(std::string_view(text), std::string_view(file));
+  } catch (const toml::parse_error& e) {
+    return MakeError(std::string(e.description()), file, static_cast<int>(e.source().begin.line),
+                     "job.config_file");
+  }
+  auto line_of = [](const toml::node& n) { return static_cast<int>(n.source().begin.line); };
+  for (const char* section :
+       {"model", "training", "parallelism", "activation_checkpoint", "float8", "job"}) {
+    const toml::node* n = doc.get(section);
+    if (n && !n->is_table()) return MakeError("expected a table", file, line_of(*n), section);
+  }
+  auto node = [&](const char* section, const char* key) -> const toml::node* {
+    const toml::table* t = doc[section].as_table();
+    return t ? t->get(key) : nullptr;
+  };
+  auto integer = [&](const char* section, const char* key, auto& out) -> Result<void> {
+    const toml::node* n = node(section, key);
+    if (!n) return {};
+    const std::string path = fmt::format("{}.{}", section, key);
+    const auto v = n->value<int64_t>();
+    if (!v || !n->is_integer() || *v < -1 || *v > 100'000'000'000'000LL) {
+      return MakeError("expected a whole number", file, line_of(*n), path);
+    }
+    origin.lines[path] = line_of(*n);
+    using T = typename std::remove_reference_t<decltype(out)>::value_type;
+    if (!out) out = static_cast<T>(*v);
+    return {};
+  };
+  auto text_of = [&](const char* section, const char* key, std::string& out) -> Result<void> {
+    const toml::node* n = node(section, key);
+    if (!n) return {};
+    const std::string path = fmt::format("{}.{}", section, key);
+    std::string value;
+    if (const auto s = n->value<std::string>(); s && n->is_string()) {
+      value = *s;
+    } else if (const toml::array* a = n->as_array()) {
+      // A list (model.converters = ["float8"]): comma-joined, as the flag takes it.
+      for (const auto& item : *a) {
+        const auto entry = item.value<std::string>();
+        if (!entry || !item.is_string()) {
+          return MakeError("expected a list of strings", file, line_of(item), path);
+        }
+        value += (value.empty() ? "" : ",") + *entry;
+      }
+    } else {
+      return MakeError("expected a string", file, line_of(*n), path);
+    }
+    origin.lines[path] = line_of(*n);
+    if (out.empty()) out = value;
+    return {};
+  };
+  auto boolean = [&](const char* section, const char* key,
+                     std::optional<bool>& out) -> Result<void> {
+    const toml::node* n = node(section, key);
+    if (!n) return {};
+    const std::string path = fmt::format("{}.{}", section, key);
+    if (!n->is_boolean()) return MakeError("expected true or false", file, line_of(*n), path);
+    origin.lines[path] = line_of(*n);
+    if (!out) out = *n->value<bool>();
+    return {};
+  };
+  // global_batch_size -1 is torchtitan's "local x dp", as if not given.
+  std::optional<int64_t> global;
+  for (auto ok : {
+           integer("parallelism", "data_parallel_shard_degree", r.titan_dp_shard),
+           integer("parallelism", "data_parallel_replicate_degree", r.titan_dp_replicate),
+           integer("parallelism", "tensor_parallel_degree", r.tp),
+           integer("parallelism", "pipeline_parallel_degree", r.pp),
+           integer("parallelism", "context_parallel_degree", r.cp),
+           integer("parallelism", "expert_parallel_degree", r.ep),
+           integer("parallelism", "pipeline_parallel_microbatch_size", r.titan_pp_microbatch_size),
+           integer("parallelism", "pipeline_parallel_layers_per_stage",
+                   r.titan_pp_layers_per_stage),
+           integer("training", "seq_len", r.seq_len),
+           integer("training", "local_batch_size", r.titan_local_batch_size),
+           integer("training", "global_batch_size", global),
+           integer("training", "steps", r.titan_steps),
+           text_of("parallelism", "pipeline_parallel_schedule", r.titan_pp_schedule),
+           text_of("training", "mixed_precision_param", r.titan_mixed_precision_param),
+           text_of("training", "mixed_precision_reduce", r.titan_mixed_precision_reduce),
+           text_of("model", "name", r.titan_model_name),
+           text_of("model", "flavor", r.titan_flavor),
+           text_of("model", "converters", r.titan_converters),
+           text_of("activation_checkpoint", "mode", r.titan_ac_mode),
+           text_of("float8", "recipe_name", r.titan_float8_recipe),
+           boolean("float8", "enable_fsdp_float8_all_gather", r.titan_fp8_all_gather),
+       }) {
+    if (!ok) return ok;
+  }
+  if (global && *global > 0 && !r.global_batch_size) r.global_batch_size = *global;
+  // torchtitan's defaults for what the file leaves out (torchtitan/config/job_config.py): every
+  // parallel degree 1 but the FSDP shard (-1, the ranks left over), 8 sequences of 2,048 tokens
+  // per rank, micro-batches of 1 under pipeline parallelism, selective checkpointing.
+  for (auto* degree : {&r.tp, &r.pp, &r.cp}) {
+    if (!*degree) *degree = 1;
+  }
+  if (!r.titan_dp_shard) r.titan_dp_shard = -1;
+  if (!r.seq_len) r.seq_len = 2048;
+  if (!r.titan_local_batch_size && !r.micro_batch) r.titan_local_batch_size = 8;
+  if (!r.titan_pp_microbatch_size && *r.pp > 1 && !r.micro_batch) r.titan_pp_microbatch_size = 1;
+  if (r.titan_ac_mode.empty() && r.recompute.empty()) r.titan_ac_mode = "selective";
+  return {};
+}
+
+// A flavor's size ("8B", "70B", "16B", "671B", "350M") in billions; nullopt for "debugmodel".
+std::optional<double> FlavorBillions(const std::string& flavor) {
+  const std::string f = ToLower(flavor);
+  if (f.size() < 2) return std::nullopt;
+  const char unit = f.back();
+  if (unit != 'b' && unit != 'm') return std::nullopt;
+  double v = 0;
+  try {
+    size_t used = 0;
+    v = std::stod(f.substr(0, f.size() - 1), &used);
+    if (used != f.size() - 1) return std::nullopt;
+  } catch (...) {
+    return std::nullopt;
+  }
+  return unit == 'b' ? v : v / 1000;
+}
+
+std::string Letters(const std::string& s) {
+  std::string out;
+  for (char c : ToLower(s)) {
+    if (std::isalnum(static_cast<unsigned char>(c))) out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool HasJobConfig(const TrainRequest& r) {
+  return !r.job_config_file.empty() || r.titan_dp_shard || r.titan_dp_replicate ||
+         r.titan_local_batch_size || r.titan_pp_microbatch_size || r.titan_pp_layers_per_stage ||
+         r.titan_steps || !r.titan_pp_schedule.empty() || !r.titan_flavor.empty() ||
+         !r.titan_model_name.empty() || !r.titan_converters.empty() ||
+         !r.titan_mixed_precision_param.empty() || !r.titan_mixed_precision_reduce.empty() ||
+         !r.titan_ac_mode.empty() || !r.titan_float8_recipe.empty() || r.titan_fp8_all_gather;
+}
+
+Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
+                                   const std::string& config_text) {
+  if (!HasJobConfig(r)) return r;
+  TitanOrigin origin;
+  origin.file = r.job_config_file;
+  if (!r.job_config_file.empty()) {
+    if (auto ok = ReadJobConfig(r, config_text, origin); !ok) return tl::unexpected(ok.error());
+  }
+  auto fail = [&](const char* key, const std::string& why) {
+    return tl::unexpected(origin.Fail(key, why));
+  };
+  // The model the config names must be the catalog model estimated.
+  if (!r.titan_model_name.empty() &&
+      Letters(m.id).find(Letters(r.titan_model_name)) == std::string::npos &&
+      Letters(m.name).find(Letters(r.titan_model_name)) == std::string::npos) {
+    return fail("model.name", fmt::format("{} is not model {} (give --model the one you train)",
+                                          Quoted(r.titan_model_name), m.id));
+  }
+  if (!r.titan_flavor.empty()) {
+    const auto billions = FlavorBillions(r.titan_flavor);
+    const double params = m.params_b_reported.value_or(0);
+    if (!billions) {
+      return fail("model.flavor", fmt::format("{} names no size; give --model the model you train",
+                                              Quoted(r.titan_flavor)));
+    }
+    // Within a quarter: torchtitan's sizes are the released names (8B for 8.03B, 16B for
+    // DeepSeek-V2-Lite's 15.7B).
+    if (params > 0 && std::abs(std::log(*billions / params)) > std::log(1.25)) {
+      return fail("model.flavor", fmt::format("{} is not model {} ({:.3g}B parameters)",
+                                              Quoted(r.titan_flavor), m.id, params));
+    }
+  }
+  if (r.titan_dp_replicate && *r.titan_dp_replicate != 1) {
+    return fail("parallelism.data_parallel_replicate_degree",
+                fmt::format("{}: replicated data parallel (DDP, HSDP) is not modelled; the "
+                            "estimate shards over data_parallel_shard_degree (FSDP, ZeRO 3)",
+                            *r.titan_dp_replicate));
+  }
+  // FSDP2: parameters, gradients and optimizer state sharded over the data-parallel ranks.
+  if (r.zero && *r.zero != 3) {
+    return fail("job.config_file", fmt::format("torchtitan shards with FSDP (ZeRO 3), which "
+                                               "contradicts --zero {}",
+                                               *r.zero));
+  }
+  r.zero = 3;
+  if (r.titan_dp_shard) {
+    const int shard = *r.titan_dp_shard;
+    if (shard == -1) {
+      // The ranks left over after tp, pp and cp, when those are given.
+      if (r.tp && r.pp && r.cp && !r.dp) {
+        const int64_t split = int64_t{*r.tp} * *r.pp * *r.cp;
+        if (split < 1 || r.count % split != 0) {
+          return fail("parallelism.data_parallel_shard_degree",
+                      fmt::format("-1 leaves {} chips over tp x pp x cp = {}, not a whole number "
+                                  "of ranks",
+                                  r.count, split));
+        }
+        r.dp = static_cast<int>(r.count / split);
+      }
+    } else if (shard < 1) {
+      return fail("parallelism.data_parallel_shard_degree", "must be -1 or at least 1");
+    } else {
+      if (r.dp && *r.dp != shard) {
+        return fail("parallelism.data_parallel_shard_degree",
+                    fmt::format("{} contradicts --dp {}", shard, *r.dp));
+      }
+      r.dp = shard;
+    }
+  }
+  // Pipeline schedule and virtual stages.
+  if (!r.titan_pp_schedule.empty()) {
+    const std::string s = ToLower(r.titan_pp_schedule);
+    const bool looped = s == "interleaved1f1b" || s == "loopedbfs" ||
+                        s == "interleavedzerobubble" || s == "zbvzerobubble";
+    if (s == "dualpipev") {
+      if (r.schedule.empty()) r.schedule = "dualpipe";
+    } else if (s == "1f1b" || s == "gpipe") {
+      if (!r.interleave) r.interleave = 1;
+    } else if (!looped) {
+      return fail("parallelism.pipeline_parallel_schedule",
+                  fmt::format("unknown schedule {}; expected 1F1B, GPipe, Interleaved1F1B, "
+                              "LoopedBFS, InterleavedZeroBubble, ZBVZeroBubble or DualPipeV",
+                              Quoted(r.titan_pp_schedule.substr(0, 40))));
+    }
+  }
+  if (r.titan_pp_layers_per_stage) {
+    const int per = *r.titan_pp_layers_per_stage;
+    if (per < 1)
+      return fail("parallelism.pipeline_parallel_layers_per_stage", "must be at least 1");
+    const int pp = std::max(1, r.pp.value_or(1));
+    const int interleave = std::max(1, m.layers / (pp * per));
+    if (r.interleave && *r.interleave != interleave) {
+      return fail("parallelism.pipeline_parallel_layers_per_stage",
+                  fmt::format("means {} virtual stages, which contradicts --interleave {}",
+                              interleave, *r.interleave));
+    }
+    r.interleave = interleave;
+  }
+  // The batch: local_batch_size sequences per data-parallel rank and step (the micro-batch
+  // without pipeline parallelism; under it, split into pipeline_parallel_microbatch_size).
+  const bool pipelined = r.pp && *r.pp > 1;
+  if (r.titan_pp_microbatch_size) {
+    if (*r.titan_pp_microbatch_size < 1) {
+      return fail("parallelism.pipeline_parallel_microbatch_size", "must be at least 1");
+    }
+    if (pipelined && !r.micro_batch) r.micro_batch = *r.titan_pp_microbatch_size;
+  }
+  if (r.titan_local_batch_size) {
+    const int local = *r.titan_local_batch_size;
+    if (local < 1) return fail("training.local_batch_size", "must be at least 1");
+    if (!pipelined && !r.micro_batch) r.micro_batch = local;
+    if (!r.global_batch_size && !r.global_batch_tokens) {
+      if (!r.dp) {
+        return fail("training.local_batch_size",
+                    "needs the data-parallel degree (parallelism.data_parallel_shard_degree, or "
+                    "tensor, pipeline and context degrees to leave it) for the global batch");
+      }
+      r.global_batch_size = int64_t{local} * *r.dp;
+    }
+  }
+  if (!r.titan_ac_mode.empty()) {
+    const std::string mode = ToLower(r.titan_ac_mode);
+    if (mode != "none" && mode != "selective" && mode != "full") {
+      return fail("activation_checkpoint.mode",
+                  fmt::format("unknown mode {}; expected none, selective or full",
+                              Quoted(r.titan_ac_mode.substr(0, 40))));
+    }
+    if (!r.recompute.empty() && ToLower(r.recompute) != mode) {
+      return fail("activation_checkpoint.mode",
+                  fmt::format("{} contradicts --recompute {}", mode, r.recompute));
+    }
+    r.recompute = mode;
+  }
+  // Precision: FSDP's compute dtype, its gradient reduction, and torchao's converters.
+  if (!r.titan_mixed_precision_param.empty()) {
+    const std::string p = ToLower(r.titan_mixed_precision_param);
+    if (p != "bfloat16") {
+      return fail("training.mixed_precision_param",
+                  fmt::format("{} is not modelled; expected bfloat16 (float32 GEMMs are not "
+                              "estimated)",
+                              Quoted(r.titan_mixed_precision_param.substr(0, 40))));
+    }
+  }
+  if (!r.titan_mixed_precision_reduce.empty()) {
+    const std::string p = ToLower(r.titan_mixed_precision_reduce);
+    if (p != "float32" && p != "bfloat16") {
+      return fail("training.mixed_precision_reduce",
+                  fmt::format("unknown {}; expected float32 or bfloat16",
+                              Quoted(r.titan_mixed_precision_reduce.substr(0, 40))));
+    }
+    if (r.grad_reduce_dtype.empty()) r.grad_reduce_dtype = p == "float32" ? "fp32" : "bf16";
+  }
+  std::string fp8;
+  std::vector<std::string> converters;
+  for (size_t start = 0; start <= r.titan_converters.size();) {
+    const size_t comma = std::min(r.titan_converters.find(',', start), r.titan_converters.size());
+    std::string name;
+    for (char c : r.titan_converters.substr(start, comma - start)) {
+      if (!std::isspace(static_cast<unsigned char>(c))) name += c;
+    }
+    converters.push_back(ToLower(name));
+    start = comma + 1;
+  }
+  for (const auto& name : converters) {
+    if (name.empty()) continue;
+    if (name == "float8") {
+      const std::string recipe = ToLower(r.titan_float8_recipe);
+      if (!recipe.empty() && recipe != "tensorwise") {
+        return fail("float8.recipe_name",
+                    fmt::format("{} is not modelled; tensorwise (the default) is "
+                                "--precision fp8-current",
+                                Quoted(r.titan_float8_recipe.substr(0, 40))));
+      }
+      fp8 = "fp8-current";
+    } else if (name == "mx") {
+      fp8 = "mxfp8";
+    } else {
+      return fail("model.converters",
+                  fmt::format("unknown converter {}; expected float8 or mx", Quoted(name)));
+    }
+  }
+  if (!fp8.empty()) {
+    if (!r.precision.empty() && r.precision != fp8) {
+      return fail(
+          "model.converters",
+          fmt::format("means --precision {}, which contradicts --precision {}", fp8, r.precision));
+    }
+    r.precision = fp8;
+  } else if (!r.titan_float8_recipe.empty()) {
+    return fail("float8.recipe_name", "needs model.converters float8");
+  }
+  if (r.titan_fp8_all_gather && *r.titan_fp8_all_gather) {
+    if (fp8 != "fp8-current") {
+      return fail("float8.enable_fsdp_float8_all_gather", "needs model.converters float8");
+    }
+    if (r.param_dtype.empty()) r.param_dtype = "fp8";
+  }
+  // The run's length.
+  if (r.titan_steps) {
+    if (*r.titan_steps < 1) return fail("training.steps", "must be at least 1");
+    if (!r.global_batch_size) {
+      return fail("training.steps",
+                  "needs the global batch (training.global_batch_size, or "
+                  "training.local_batch_size and the data-parallel degree)");
+    }
+    const double tokens = static_cast<double>(*r.titan_steps) *
+                          static_cast<double>(*r.global_batch_size) *
+                          r.seq_len.value_or(perf::DefaultSeqLen(m));
+    const double step =
+        static_cast<double>(*r.global_batch_size) * r.seq_len.value_or(perf::DefaultSeqLen(m));
+    if (r.tokens > 0 && std::abs(r.tokens - tokens) >= step) {
+      return fail("training.steps", fmt::format("means {:.6g} tokens, which contradicts "
+                                                "--tokens {:.6g}",
+                                                tokens, r.tokens));
+    }
+    if (!(r.tokens > 0)) r.tokens = tokens;
+  }
+  return r;
+}
+
+}  // namespace suanli::app::internal
