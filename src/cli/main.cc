@@ -17,8 +17,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -203,7 +205,15 @@ void HoldStandardDescriptors() {
 // "num_speculative_tokens": 1}'` (vllm/utils FlexibleArgumentParser; the GLM-4.5 recipe is written
 // so). The keys of one flag become one JSON object where the first of them stood; a value that
 // reads as JSON (a number, true, an object) is that, any other is a string; a.b.c nests. Keys keep
-// their underscores. Anything else passes as it is.
+// their underscores. Only vLLM's JSON-valued flags merge: torchtitan's dotted flags
+// (--parallelism.tensor_parallel_degree) are flags of their own. Anything else passes as it is.
+bool JsonValuedFlag(const std::string& flag) {
+  static constexpr std::string_view kFlags[] = {"--speculative-config", "--compilation-config",
+                                                "--hf-overrides", "--kv-transfer-config",
+                                                "--rope-scaling"};
+  return std::find(std::begin(kFlags), std::end(kFlags), flag) != std::end(kFlags);
+}
+
 std::vector<std::string> MergeDottedFlags(std::vector<std::string> args) {
   std::vector<std::string> out;
   std::vector<std::pair<std::string, nlohmann::json>> merged;  // flag -> object, in order
@@ -223,6 +233,10 @@ std::vector<std::string> MergeDottedFlags(std::vector<std::string> args) {
     }
     std::string flag = arg.substr(0, dot);  // --speculative_config is --speculative-config
     std::replace(flag.begin(), flag.end(), '_', '-');
+    if (!JsonValuedFlag(flag)) {
+      out.push_back(arg);
+      continue;
+    }
     std::string path =
         arg.substr(dot + 1, eq == std::string::npos ? std::string::npos : eq - dot - 1);
     std::string text;

@@ -960,7 +960,7 @@ else
   not_ok "infer takes vllm-ascend's two-node Qwen3-235B command (node 0)" "exit $RC" \
     "stderr: ${ERR:0:300}"
 fi
-expect_bad "a dotted key of a flag infer lacks names the flag" "unknown flag '--no-such-config'" \
+expect_bad "a dotted key of a flag infer lacks names the flag as typed" "unknown flag '--no-such-config.key'" \
   infer --model deepseek-r1 --chip h200 --count 8 --no-such-config.key 1
 
 run "${INFER[@]}"
