@@ -144,6 +144,15 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
     int64_t model;
     const char* what;
   };
+  // The first size given that is not the model's.
+  auto first_difference = [&](const std::vector<Check>& list) -> Result<void> {
+    for (const auto& c : list) {
+      if (c.given && *c.given != c.model) {
+        return differs(c.field, *c.given, fmt::format("{} {}", c.model, c.what));
+      }
+    }
+    return {};
+  };
   const int groups = m.kv_heads > 0 ? m.kv_heads : m.heads;
   const int head_dim = m.head_dim > 0 ? m.head_dim : (m.heads > 0 ? m.hidden / m.heads : 0);
   const std::vector<Check> checks = {
@@ -154,11 +163,7 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
       {"ffn_hidden_size", r.ffn_hidden_size, m.ffn_hidden, "a dense MLP width of"},
       {"kv_channels", r.kv_channels, head_dim, "a head width of"},
   };
-  for (const auto& c : checks) {
-    if (c.given && *c.given != c.model) {
-      return differs(c.field, *c.given, fmt::format("{} {}", c.model, c.what));
-    }
-  }
+  if (auto ok = first_difference(checks); !ok) return ok;
   if (r.max_position_embeddings && *r.max_position_embeddings < seq_len) {
     // Megatron asserts max_position_embeddings >= seq_length (megatron/training/arguments.py).
     return tl::unexpected(
@@ -191,11 +196,7 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
          "a rotary head width of"},
         {"v_head_dim", r.v_head_dim, m.mla->v_head_dim, "a value head width of"},
     };
-    for (const auto& c : mla) {
-      if (c.given && *c.given != c.model) {
-        return differs(c.field, *c.given, fmt::format("{} {}", c.model, c.what));
-      }
-    }
+    if (auto ok = first_difference(mla); !ok) return ok;
   }
   // Experts.
   const bool moe_given = r.num_experts || r.moe_router_topk || r.moe_ffn_hidden_size ||
@@ -216,11 +217,7 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
         {"moe_shared_expert_intermediate_size", r.moe_shared_expert_intermediate_size,
          int64_t{m.moe->shared_experts} * m.moe->expert_ffn, "a shared-expert width of"},
     };
-    for (const auto& c : moe) {
-      if (c.given && *c.given != c.model) {
-        return differs(c.field, *c.given, fmt::format("{} {}", c.model, c.what));
-      }
-    }
+    if (auto ok = first_difference(moe); !ok) return ok;
     if (!r.moe_layer_freq.empty()) {
       const auto pattern = LayerPattern(r.moe_layer_freq).Parse(m.layers);
       if (!pattern) {

@@ -359,7 +359,9 @@ TEST(ClusterTest, IndexAndGroupsAgreeWithTheScan) {
       const auto fast = c.FitOnNode(probe, n);
       const auto scan = c.FitOnNodeAfter(probe, n, {});
       ASSERT_EQ(fast.has_value(), scan.has_value()) << "step " << step << " node " << n;
-      if (fast) EXPECT_EQ(fast->gpus, scan->gpus) << "step " << step << " node " << n;
+      if (fast) {
+        EXPECT_EQ(fast->gpus, scan->gpus) << "step " << step << " node " << n;
+      }
       const auto& free = c.free_milli(n);
       int64_t sum = 0;
       int whole = 0;
