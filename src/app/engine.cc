@@ -88,6 +88,13 @@ Result<Engine> Engine::Open(const EngineOptions& options) {
   return Engine(options, std::make_shared<const catalog::Catalog>(std::move(*c)));
 }
 
+Result<std::string> Engine::ReadRequestInput(const std::string& path,
+                                             const std::string& field) const {
+  auto resolved = RequestPath(path, field);
+  if (!resolved) return tl::unexpected(resolved.error());
+  return internal::ReadRequestFile(*resolved, options_.max_file_bytes, field);
+}
+
 Result<std::string> Engine::RequestPath(const std::string& path, const std::string& field) const {
   if (!options_.file_root) return path;
   const std::filesystem::path p(path);

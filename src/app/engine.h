@@ -118,6 +118,8 @@ class Engine {
   Engine(EngineOptions options, std::shared_ptr<const catalog::Catalog> catalog);
   // A path a request names, checked against file_root.
   Result<std::string> RequestPath(const std::string& path, const std::string& field) const;
+  // The text of a file a request names (RequestPath, then at most max_file_bytes of it).
+  Result<std::string> ReadRequestInput(const std::string& path, const std::string& field) const;
 
   EngineOptions options_;
   std::shared_ptr<const catalog::Catalog> catalog_;

@@ -938,9 +938,7 @@ Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest
 Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) const {
   std::string llm_api_options;
   if (!typed.extra_llm_api_options.empty()) {
-    auto path = RequestPath(typed.extra_llm_api_options, "extra_llm_api_options");
-    if (!path) return tl::unexpected(path.error());
-    auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, "extra_llm_api_options");
+    auto text = ReadRequestInput(typed.extra_llm_api_options, "extra_llm_api_options");
     if (!text) return tl::unexpected(text.error());
     llm_api_options = std::move(*text);
   }

@@ -651,9 +651,7 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
 Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
   std::string job_config;
   if (!r.job_config_file.empty()) {
-    auto path = RequestPath(r.job_config_file, "job.config_file");
-    if (!path) return tl::unexpected(path.error());
-    auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, "job.config_file");
+    auto text = ReadRequestInput(r.job_config_file, "job.config_file");
     if (!text) return tl::unexpected(text.error());
     job_config = std::move(*text);
   }
