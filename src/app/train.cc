@@ -238,6 +238,14 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   auto has = [](const std::vector<std::string>& v, const std::string& x) {
     return std::find(v.begin(), v.end(), x) != v.end();
   };
+  // A stack with no pipeline parallelism runs one stage.
+  if (!stack->pipeline) {
+    if (r.pp && *r.pp > 1) return lacks("pp", "has no pipeline parallelism (one stage only)");
+    if (r.interleave && *r.interleave > 1) {
+      return lacks("interleave", "has no pipeline parallelism (one stage only)");
+    }
+    fixed.pp = 1;
+  }
   // Schedules.
   if (fixed.schedule) {
     const std::string name(perf::ScheduleName(*fixed.schedule));
@@ -648,6 +656,71 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
 
 }  // namespace internal
 
+namespace {
+
+bool Has(const std::vector<std::string>& v, std::string_view x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// The catalogued stacks that run on the chip's vendor (data/stacks.yaml runs_on).
+std::vector<const catalog::TrainingStack*> StacksOnChip(const catalog::Catalog& cat,
+                                                        const catalog::Chip& chip) {
+  std::vector<const catalog::TrainingStack*> out;
+  for (const auto& s : cat.stacks()) {
+    if (Has(s.runs_on, chip.vendor)) out.push_back(&s);
+  }
+  return out;
+}
+
+// Whether `stack` runs the estimate's layout and recipe as the request gave them: its ZeRO
+// stage, recomputation, schedule, interleaving, pipeline, uneven stages, MTP, attention kernel
+// and recipe (a bare --dtype: any of the stack's recipes for that GEMM format), and the knobs
+// the request switched on.
+bool StackRuns(const catalog::TrainingStack& stack, const TrainRequest& r,
+               const internal::TrainSetup& setup, const perf::TrainingEstimate& e) {
+  const perf::TrainingJob& job = setup.job;
+  const perf::ParallelLayout& l = e.layout;
+  const auto& z = stack.zero_stages;
+  if (std::find(z.begin(), z.end(), l.zero_stage) == z.end()) return false;
+  if (!stack.recompute.empty() && !Has(stack.recompute, perf::RecomputeName(l.recompute))) {
+    return false;
+  }
+  if (setup.fixed.recompute_modules && stack.recompute_modules.empty()) return false;
+  if (l.pp > 1 && !stack.pipeline) return false;
+  if (l.pp > 1 && !Has(stack.schedules, perf::ScheduleName(l.schedule))) return false;
+  if (l.interleave > 1 && !Has(stack.schedules, "interleaved")) return false;
+  if (l.pp > 1 && job.model->layers % (l.pp * l.interleave) != 0 && !stack.uneven_stages) {
+    return false;
+  }
+  if (job.software.mtp && job.model->mtp_layers > 0 && !stack.mtp) return false;
+  const char* kernel = job.attention == perf::AttentionKernel::kFlash ? "flash" : "unfused";
+  if (!stack.attention.empty() && !Has(stack.attention, kernel)) return false;
+  if (!stack.precisions.empty()) {
+    // The recipe the stack would run: the one given, else its recipe for the GEMM format (as
+    // ApplyPrecision picks it); an FSDP recipe shards the weights, so ZeRO 3 only.
+    std::string recipe =
+        r.precision.empty() ? std::string(perf::RecipeForDType(job.dtype)) : r.precision;
+    if (r.precision.empty() && !Has(stack.precisions, recipe)) {
+      for (const auto& name : stack.precisions) {
+        auto p = perf::PrecisionRecipe(name, *job.chip);
+        if (p && p->matmul == job.dtype) {
+          recipe = name;
+          break;
+        }
+      }
+    }
+    if (!Has(stack.precisions, recipe)) return false;
+    auto p = perf::PrecisionRecipe(recipe, *job.chip);
+    if (!p || (p->sharded_params && l.zero_stage != 3)) return false;
+  }
+  if (job.software.dp_overlap.value_or(false) && !stack.dp_overlap) return false;
+  if (job.software.tp_comm_overlap && !stack.tp_comm_overlap) return false;
+  if (job.software.offload_layers > 0 && !stack.activation_offload) return false;
+  return true;
+}
+
+}  // namespace
+
 Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
   std::string job_config;
   if (!r.job_config_file.empty()) {
@@ -663,13 +736,74 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
   if (!result) return tl::unexpected(result.error());
   report::TrainingReport report;
   report.job = &job;
+  // No --stack: the answer is a layout and recipe that one of the chip's catalogued stacks runs.
+  // The search's pick is kept when one does; otherwise the search runs again within each
+  // stack's ZeRO stages, recomputation, schedules and recipes (the stack-less overlap knobs and
+  // no DualPipe unless asked), and the fastest is taken.
+  std::optional<internal::TrainSetup> assumed;
+  if (r.stack.empty()) {
+    const auto on_chip = StacksOnChip(*catalog_, *job.chip);
+    for (const auto* s : on_chip) {
+      if (StackRuns(*s, r, *setup, result->best)) report.stacks.push_back(s->id);
+    }
+    if (on_chip.empty()) {
+      report.stack_basis = "no catalogued training stack runs on " + job.chip->vendor +
+                           " chips (data/stacks.yaml runs_on); the layout is not checked "
+                           "against one";
+    } else if (!report.stacks.empty()) {
+      report.stack_basis = "the searched layout and recipe";
+    } else {
+      std::optional<perf::SearchResult> best;
+      std::string best_id;
+      int accepted = 0;  // stacks that take the request's flags
+      for (const auto* s : on_chip) {
+        TrainRequest rs = r;
+        rs.stack = s->id;
+        auto ss = internal::BuildTrainJob(*catalog_, rs, job_config);
+        if (!ss) continue;
+        ++accepted;
+        ss->job.software.dp_overlap = job.software.dp_overlap;
+        ss->job.software.tp_comm_overlap = job.software.tp_comm_overlap;
+        auto& allowed = ss->fixed.allowed_schedules;
+        if (r.schedule.empty()) {
+          allowed.erase(
+              std::remove(allowed.begin(), allowed.end(), perf::PipelineSchedule::kDualPipe),
+              allowed.end());
+          if (allowed.empty()) allowed.push_back(perf::PipelineSchedule::k1F1B);
+        }
+        auto rr = perf::SearchLayout(ss->job, ss->fixed);
+        if (!rr || !rr->best.fits) continue;
+        if (!best || rr->best.tokens_per_s > best->best.tokens_per_s) {
+          best = std::move(*rr);
+          best_id = s->id;
+          assumed = std::move(*ss);
+        }
+      }
+      if (best) {
+        result = std::move(*best);
+        report.job = &assumed->job;
+        report.stacks = {best_id};
+        report.stack_basis = "searched within " + best_id +
+                             "'s ZeRO stages, recomputation, schedules and recipes: no stack "
+                             "for the chip runs the fastest layout the search found";
+      } else {
+        std::string ids;
+        for (const auto* s : on_chip) ids += (ids.empty() ? "" : ", ") + s->id;
+        report.stack_basis = (accepted == 0 ? "none of the chip's catalogued stacks (" + ids +
+                                                  ") takes the flags given together"
+                                            : "none of the chip's catalogued stacks (" + ids +
+                                                  ") runs a layout that fits") +
+                             "; the estimate assumes software that does";
+      }
+    }
+  }
   report.estimate = result->best;
   report.searched = result->layouts_evaluated > 1;
   report.layouts_evaluated = result->layouts_evaluated;
   report.layouts_fitting = result->layouts_fitting;
   std::optional<report::Launch> launch;
   if (!r.emit.empty()) {
-    auto l = report::LaunchFor(r.emit, job, result->best);
+    auto l = report::LaunchFor(r.emit, *report.job, result->best);
     if (!l) return tl::unexpected(l.error());
     launch = std::move(*l);
     report.launch = &*launch;

@@ -24,6 +24,10 @@ struct TrainingStack {
   bool mtp = false;                 // trains multi-token-prediction layers
   bool activation_offload = false;  // keeps some layers' activations in host memory
   std::string emit;                 // the --emit flag set that runs it; empty: none
+  // Chip vendors (data/chips.yaml `vendor`) the stack runs on. A request that names no stack
+  // gets a layout and recipe one of the chip's stacks runs, and is told which (app/train.cc).
+  std::vector<std::string> runs_on;
+  bool pipeline = true;  // has pipeline parallelism (pp > 1); false: one stage only
   std::vector<std::string> sources;
   std::string notes;
 };

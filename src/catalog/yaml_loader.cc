@@ -774,7 +774,7 @@ class YamlLoader : public YamlReader {
     CheckKeys(n, path,
               {"id", "name", "dp_overlap", "tp_comm_overlap", "schedules", "zero_stages",
                "recompute", "recompute_modules", "precisions", "attention", "uneven_stages", "mtp",
-               "activation_offload", "emit", "source", "notes"});
+               "activation_offload", "emit", "runs_on", "pipeline", "source", "notes"});
     TrainingStack s;
     s.id = Id(n, path);
     s.name = Text(n, "name", path, true);
@@ -803,6 +803,8 @@ class YamlLoader : public YamlReader {
                "or empty",
            n["emit"], Join(path, "emit"));
     }
+    s.runs_on = Strings(n, "runs_on", path);
+    s.pipeline = Bool(n, "pipeline", path, true);
     s.sources = Strings(n, "source", path);
     s.notes = Text(n, "notes", path, false);
     Upsert(catalog_.stacks_, std::move(s), "stack", n, path);

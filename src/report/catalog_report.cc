@@ -280,6 +280,8 @@ std::string StacksJson(const Catalog& c) {
                       {"mtp", s.mtp},
                       {"activation_offload", s.activation_offload},
                       {"emit", s.emit},
+                      {"runs_on", s.runs_on},
+                      {"pipeline", s.pipeline},
                       {"sources", s.sources},
                       {"notes", s.notes}});
   }
@@ -287,15 +289,17 @@ std::string StacksJson(const Catalog& c) {
 }
 
 std::string StacksTable(const Catalog& c) {
-  Table t({"id", "dp overlap", "tp overlap", "schedules", "zero", "recompute", "sources"});
+  Table t(
+      {"id", "runs on", "dp overlap", "tp overlap", "schedules", "zero", "recompute", "sources"});
   auto join = [](const auto& v) {
     std::string out;
     for (const auto& x : v) out += (out.empty() ? "" : ",") + fmt::format("{}", x);
     return out;
   };
   for (const auto& s : c.stacks()) {
-    t.AddRow({s.id, s.dp_overlap ? "yes" : "no", s.tp_comm_overlap ? "yes" : "no",
-              join(s.schedules), join(s.zero_stages), join(s.recompute), join(s.sources)});
+    t.AddRow({s.id, join(s.runs_on), s.dp_overlap ? "yes" : "no", s.tp_comm_overlap ? "yes" : "no",
+              s.pipeline ? join(s.schedules) : "no pipeline", join(s.zero_stages),
+              join(s.recompute), join(s.sources)});
   }
   return t.Render() + "train --stack ID applies one; --json lists modules, precisions and notes.\n";
 }

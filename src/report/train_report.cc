@@ -139,6 +139,10 @@ std::string TrainingJson(const TrainingReport& r) {
     j["time_breakdown_s"]["offload"] = Round(t.offload_s);
     j["offload_layers"] = job.software.offload_layers;
   }
+  if (!r.stack_basis.empty()) {
+    j["stacks_running_it"] = r.stacks;
+    j["stack_basis"] = r.stack_basis;
+  }
   if (r.launch) {
     j["launch"] = {{"stack", r.launch->stack},
                    {"command", r.launch->command},
@@ -221,6 +225,13 @@ std::string TrainingText(const TrainingReport& r) {
       m.weights_gib, formats.weights, m.gradients_gib, formats.gradients, m.main_params_gib,
       formats.main_params, m.optimizer_gib, formats.optimizer, m.activations_gib,
       formats.activations, m.reserved_gib);
+  if (!r.stack_basis.empty()) {
+    std::string names;
+    for (const auto& id : r.stacks) names += (names.empty() ? "" : ", ") + id;
+    out += names.empty()
+               ? "stack: " + r.stack_basis + "\n"
+               : "stack: runs on " + names + " (" + r.stack_basis + "; --stack ID names one)\n";
+  }
   if (!job.calibration.calibrated) {
     out += "note: chip family '" + job.chip->family +
            "' is not calibrated; default efficiencies used.\n";

@@ -3,6 +3,7 @@
 #define SUANLI_REPORT_TRAIN_REPORT_H_
 
 #include <string>
+#include <vector>
 
 #include "perf/training.h"
 #include "report/launch.h"
@@ -16,6 +17,10 @@ struct TrainingReport {
   long layouts_evaluated = 0;
   long layouts_fitting = 0;
   const Launch* launch = nullptr;  // --emit: the stack's flags for the chosen layout
+  // No --stack given: the chip's catalogued stacks that run the layout and recipe (the first
+  // is the one the answer assumes), and how that was decided; empty basis: a stack was named.
+  std::vector<std::string> stacks;
+  std::string stack_basis;
 };
 
 std::string TrainingJson(const TrainingReport& r);

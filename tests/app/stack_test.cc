@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/engine.h"
@@ -139,6 +140,53 @@ TEST(Stacks, PresetsSetKnobsAndLimitTheSearch) {
   r.pp = 16;
   r.schedule = "dualpipe";
   EXPECT_TRUE(internal::BuildTrainJob(Cat(), r));  // MindSpeed has DualPipe(V)
+}
+
+// A request that names no stack is answered with a layout and recipe one of the chip's stacks
+// runs (data/stacks.yaml runs_on), and says which.
+TEST(Stacks, WithoutAStackTheAnswerNamesOneThatRunsIt) {
+  static const Engine e = *Engine::Open({});
+  auto run = [&](const TrainRequest& r) {
+    auto out = e.Train(r, {Format::kJson, nullptr});
+    EXPECT_TRUE(out) << out.error().ToString();
+    return out ? nlohmann::json::parse(out->body) : nlohmann::json{};
+  };
+  // Qwen3-30B-A3B on 16 910B: FSDP with EP and no pipeline, which MindSpeed-LLM's FSDP2 backend
+  // runs (its Megatron-Core backend has ZeRO 0 and 1 only).
+  TrainRequest r = Train("qwen3-30b-a3b", "ascend-910b", 16);
+  r.seq_len = 4096;
+  r.global_batch_tokens = 256.0 * 4096;
+  auto j = run(r);
+  EXPECT_EQ(j["parallel"]["zero_stage"], 3);
+  EXPECT_EQ(j["parallel"]["pp"], 1);
+  EXPECT_EQ(j["stacks_running_it"], nlohmann::json::array({"mindspeed-fsdp2"}));
+  EXPECT_EQ(j["stack_basis"], "the searched layout and recipe");
+  // ZeRO 2 asked on Ascend: MindSpeed's Megatron-Core backend has no ZeRO 2 and its FSDP2 backend
+  // no pipeline; the searched layout is kept and the answer says no stack takes it.
+  r.zero = 2;
+  j = run(r);
+  EXPECT_NE(j["stack_basis"].get<std::string>().find(
+                "none of the chip's catalogued stacks (mindspeed, mindspeed-fsdp2) takes"),
+            std::string::npos)
+      << j["stack_basis"];
+  EXPECT_TRUE(j["stacks_running_it"].empty());
+  // A chip with no catalogued stack says so.
+  j = run(Train("llama-3-8b", "mi300x", 8));
+  EXPECT_NE(j["stack_basis"].get<std::string>().find("no catalogued training stack runs on AMD"),
+            std::string::npos)
+      << j["stack_basis"];
+  // A named stack is not second-guessed.
+  r = Train("llama-3-8b", "h100", 64);
+  r.stack = "megatron-core";
+  j = run(r);
+  EXPECT_FALSE(j.contains("stack_basis"));
+  // The FSDP2 backend has no pipeline: a pp flag is an error naming it.
+  r = Train("llama-3-8b", "ascend-910b", 16);
+  r.stack = "mindspeed-fsdp2";
+  r.pp = 2;
+  auto bad = internal::BuildTrainJob(Cat(), r);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "pp");
 }
 
 // Per-module recomputation drops exactly what the module stores. Llama 3 8B on one chip's worth
