@@ -152,6 +152,13 @@ Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, 
                  : Result<int64_t>(n * per_node);
     }
   }
+  // A job's chips are counted as clusters are written, K of 1024: Llama 3's "16K H100" are 16,384
+  // (8 x 16 x 128 in its published layout), DeepSeek-V3's "2K H800" 2,048. A fleet's count in a
+  // scenario (chips bought) keeps K = 1000.
+  std::string number(text);
+  if (field == "count" && text.size() >= 2 && (text.back() == 'k' || text.back() == 'K')) {
+    number = std::string(text.substr(0, text.size() - 1)) + "Ki";
+  }
   // Plain integers are read exactly (seeds above 2^53 must not round).
   std::string_view digits = text;
   if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
@@ -163,8 +170,8 @@ Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, 
     }
     return exact;
   }
-  auto v = ParseAmount(SequenceLengthText(text, field), field);
-  if (!v) return tl::unexpected(v.error());
+  auto v = ParseAmount(SequenceLengthText(number, field), field);
+  if (!v) return tl::unexpected(number == text ? v.error() : NotANumber(text, field));
   auto whole = WholeNumber(*v, field, min, max);
   if (!whole && *v == std::floor(*v)) {
     // Name the number as given: 9223372036854775808 printed as a double is 9.2233720368547758e+18.

@@ -3,7 +3,8 @@
 // Suffixes K, M, B or G, T, P are powers of 1000 (16M = 16,000,000); Ki, Mi, Gi, Ti
 // are powers of 1024 (4Mi = 4,194,304, the "4M tokens" batch of published runs).
 // Sequence lengths (seq_len, input_tokens, output_tokens) read k and K as 1024, as context
-// lengths are written: "8k" is 8,192, "128K" 131,072.
+// lengths are written: "8k" is 8,192, "128K" 131,072; so does a job's chip count (field count) as
+// clusters are written: "16K" H100 is 16,384.
 // Strict: trailing text, empty text, NaN and infinities are errors that name the field.
 #ifndef SUANLI_APP_AMOUNT_H_
 #define SUANLI_APP_AMOUNT_H_

@@ -81,7 +81,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Required(Bind("model", &R::model,
                     "model id (see `suanli catalog models`) or its Hugging Face repository name")),
       Required(Bind("chip", &R::chip, "chip id (see `suanli catalog chips`)")),
-      Required(Bind("count", &R::count, "number of chips")),
+      Required(Bind("count", &R::count,
+                    "number of chips: 2x8 is 2 nodes of 8; K is 1024 as clusters are written "
+                    "(16k = 16,384)")),
       Bind("tokens", &R::tokens,
            "tokens to train on, e.g. 15e12 or 15T (K, M, B/G, T: powers of 1000); required "
            "unless Megatron's --train-samples or --train-iters, or torchtitan's training.steps, "
@@ -452,7 +454,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
           {"model_path"})),
       Required(Bind("chip", &R::chip, "chip id, or a comma-separated list with --compare")),
       Bind("compare", &R::compare, "one row per chip: tokens/s per chip, per watt, per dollar"),
-      Bind("count", &R::count, "chips available (instances must divide it)"),
+      Bind("count", &R::count,
+           "chips available (instances must divide it); 2x8 is 2 nodes of 8, 1k 1,024"),
       Bind("system", &R::system, "system id (default: the chip's default system)"),
       Bind("input_tokens", &R::input_tokens, "prompt tokens per request (default 1024)"),
       Bind("output_tokens", &R::output_tokens, "generated tokens per request (default 256)"),

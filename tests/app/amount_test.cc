@@ -36,7 +36,14 @@ TEST(ParseFieldAmount, SequenceLengthsTakeKAs1024) {
   EXPECT_DOUBLE_EQ(*ParseFieldAmount("1k", "output_tokens"), 1024);
   EXPECT_DOUBLE_EQ(*ParseFieldAmount("1.5k", "input_tokens"), 1536);
   EXPECT_DOUBLE_EQ(*ParseFieldAmount("8k", "max_batched_tokens"), 8000);
-  EXPECT_EQ(*ParseWholeAmount("2K", "count", 1, 1 << 24), 2000);
+  // A job's chips likewise: Llama 3's "16K H100" ran as tp 8 x pp 16 x dp 128 = 16,384 (Llama 3
+  // paper, section 3.3), DeepSeek-V3's "2K H800" are 2,048 (its report, section 3.1).
+  EXPECT_EQ(*ParseWholeAmount("2K", "count", 1, 1 << 24), 2048);
+  EXPECT_EQ(*ParseWholeAmount("16k", "count", 1, 1 << 24), 16384);
+  EXPECT_EQ(*ParseWholeAmount("2000", "count", 1, 1 << 24), 2000);
+  auto typo = ParseWholeAmount("8kk", "count", 1, 1 << 24);
+  ASSERT_FALSE(typo);
+  EXPECT_NE(typo.error().message.find("'8kk'"), std::string::npos) << typo.error().message;
   auto bad = ParseWholeAmount("8kk", "seq_len", 1, 1 << 24);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().field, "seq_len");
@@ -120,7 +127,7 @@ TEST(ParseWholeAmount, BeyondTheTypeSaysTooLarge) {
 }
 
 TEST(ParseWholeAmount, WholeNumbersInRangeOnly) {
-  EXPECT_EQ(*ParseWholeAmount("16K", "count", 1, 10'000'000), 16'000);
+  EXPECT_EQ(*ParseWholeAmount("16M", "seq_len", 1, 100'000'000), 16'000'000);
   EXPECT_EQ(*ParseWholeAmount("1e3", "count", 1, 10'000'000), 1000);
   // Exact above 2^53: seeds must not round.
   EXPECT_EQ(*ParseWholeAmount("9007199254740993", "seed", 0, INT64_MAX), 9007199254740993LL);

@@ -359,6 +359,22 @@ else
   not_ok "405B on 8 H100 is at least 769 GiB short" "reported: '${short}'" "stderr: ${ERR:0:400}"
 fi
 
+# Llama 3 405B as its paper writes the run (section 3.3): "16K H100", tp 8 x pp 16 x dp 128 =
+# 16,384. A job's --count reads K as 1024, as clusters are written; 16,000 chips would refuse the
+# published layout (dp 128 against 16,000 / 128 = 125).
+run train --model llama-3-405b --chip h100 --count 16k --tp 8 --pp 16 --dp 128 --tokens 15.6T --json
+if [ "$RC" -eq 0 ] && python3 - "$OUT" <<'EOF'
+import json, sys
+j = json.loads(sys.argv[1])
+sys.exit(0 if j["chips"] == 16384 and j["parallel"]["dp"] == 128 else 1)
+EOF
+then
+  ok "train --count 16k is Llama 3's 16,384 H100 and takes its published tp 8 pp 16 dp 128"
+else
+  not_ok "train --count 16k is Llama 3's 16,384 H100 and takes its published tp 8 pp 16 dp 128" \
+    "exit $RC" "${ERR:0:300}" "${OUT:0:300}"
+fi
+
 # A bad command must not clobber an existing output file either.
 echo "previous" >"$TMP/keep.json"
 run train --model llama-3-8c --chip h100 --count 64 --tokens 1e12 -o "$TMP/keep.json"
