@@ -284,6 +284,8 @@ Result<report::ServingSimulation> SimulateDeployment(
   if (estimated_cap) limits.max_num_seqs = e.launch_batch;
   limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
+  limits.retract = job.limits.retract_admission;
+  limits.round_robin_dispatch = job.limits.round_robin_dispatch;
   limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;
   if (r.scheduler_steps) {
     if (*r.scheduler_steps < 1 || *r.scheduler_steps > 1024)
@@ -308,6 +310,11 @@ Result<report::ServingSimulation> SimulateDeployment(
   // together, in lockstep, on the instance's arrivals (a trace stays one group's).
   const int lockstep = r.requests_trace.empty() ? e.layout.dp : 1;
   limits.attention_groups = lockstep;
+  // SGLang's --max-running-requests is the server's: each attention DP rank admits its share.
+  if (job.limits.max_num_seqs_per_instance && !estimated_cap && limits.max_num_seqs > 0 &&
+      e.layout.dp > 1) {
+    limits.max_num_seqs = std::max(1, limits.max_num_seqs / e.layout.dp);
+  }
   if (r.adp_balance_timeout_iters || r.adp_balance_wait_iters) {
     if (lockstep == 1) {
       return tl::unexpected(FieldError(
@@ -617,7 +624,10 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     }
     limits.engine = (*engine)->id;
     limits.fraction_of_free_memory = (*engine)->fraction_of_free_memory;
-    limits.optimistic_admission = (*engine)->kv_admission == "optimistic";
+    limits.optimistic_admission = (*engine)->kv_admission != "reserve";
+    limits.retract_admission = (*engine)->kv_admission == "retract";
+    limits.round_robin_dispatch = (*engine)->dp_dispatch == "round_robin";
+    limits.max_num_seqs_per_instance = (*engine)->max_num_seqs_per_instance;
     limits.chunked_prefill = (*engine)->chunked_prefill || r.enable_chunked_prefill;
     limits.eager_layer_us = (*engine)->eager_layer_us;
     limits.eager_launch_layer_us = (*engine)->eager_launch_layer_us;
@@ -717,12 +727,14 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.fraction_of_free_memory = true;
   }
   if (!r.kv_admission.empty()) {
-    if (r.kv_admission != "reserve" && r.kv_admission != "optimistic") {
+    if (r.kv_admission != "reserve" && r.kv_admission != "optimistic" &&
+        r.kv_admission != "retract") {
       return tl::unexpected(FieldError(
-          "kv_admission", fmt::format("unknown policy {}; expected reserve or optimistic",
+          "kv_admission", fmt::format("unknown policy {}; expected reserve, optimistic or retract",
                                       Quoted(r.kv_admission))));
     }
-    limits.optimistic_admission = r.kv_admission == "optimistic";
+    limits.optimistic_admission = r.kv_admission != "reserve";
+    limits.retract_admission = r.kv_admission == "retract";
   }
   if (r.enforce_eager) {
     if (limits.eager_launch_layer_us <= 0) {

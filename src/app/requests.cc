@@ -551,7 +551,9 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "how the simulated engine admits a request: reserve (KV room for its whole output "
            "first, never preempted: TensorRT-LLM's GUARANTEED_NO_EVICT) or optimistic (room for "
            "its prompt; the latest admitted is preempted and recomputed when decode runs out: "
-           "vLLM, SGLang, TensorRT-LLM's MAX_UTILIZATION) (default: the engine's)"),
+           "vLLM, TensorRT-LLM's MAX_UTILIZATION) or retract (room for its prompt and output "
+           "less what running requests are expected still to take; the fewest-output requests "
+           "are retracted when decode runs out: SGLang) (default: the engine's)"),
       Bind("adp_balance_timeout_iters", &R::adp_balance_timeout_iters,
            "attention-DP balance (TensorRT-LLM's attention_dp_config timeout_iters): prompts "
            "wait until every attention data parallel group has one, at most this many "

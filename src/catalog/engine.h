@@ -21,8 +21,16 @@ struct ServingEngine {
   bool fraction_of_free_memory = false;
   // Admission of new requests (the serving simulator): "reserve" holds KV room for a request's
   // whole output before admitting it (TensorRT-LLM's GUARANTEED_NO_EVICT); "optimistic" admits on
-  // the prompt alone and preempts when decode runs out (vLLM, SGLang).
+  // the prompt alone and preempts when decode runs out (vLLM); "retract" admits on the prompt and
+  // whole output against what the running requests are estimated still to take, and retracts
+  // when decode runs out (SGLang: sim::SchedulerLimits::retract).
   std::string kv_admission = "reserve";
+  // How arrivals are dealt to attention data parallel ranks: "fewest" (to the rank with the
+  // fewest requests) or "round_robin" (in turn: SGLang's DataParallelController default).
+  std::string dp_dispatch = "fewest";
+  // max_num_seqs is the instance's, each attention DP rank running at most its share (SGLang's
+  // --max-running-requests divided by --dp-size); false: each rank's own (vLLM's --max-num-seqs).
+  bool max_num_seqs_per_instance = false;
   bool chunked_prefill = true;  // prompts split across steps by the token budget
   // Host time per model layer of an iteration run eagerly, outside CUDA graphs, microseconds;
   // 0: none modelled. An engine that captures graphs only for decode-only iterations

@@ -680,6 +680,8 @@ class YamlLoader : public YamlReader {
                "kv_memory_fraction",
                "fraction_of_free_memory",
                "kv_admission",
+               "dp_dispatch",
+               "max_num_seqs_per_instance",
                "chunked_prefill",
                "eager_layer_us",
                "eager_launch_layer_us",
@@ -746,9 +748,17 @@ class YamlLoader : public YamlReader {
     e.attention_dp_per_gpu = Bool(n, "attention_dp_per_gpu", path, false);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";
-    if (e.kv_admission != "reserve" && e.kv_admission != "optimistic") {
-      Fail("unknown kv_admission '" + e.kv_admission + "'; expected reserve or optimistic",
+    if (e.kv_admission != "reserve" && e.kv_admission != "optimistic" &&
+        e.kv_admission != "retract") {
+      Fail("unknown kv_admission '" + e.kv_admission + "'; expected reserve, optimistic or retract",
            n["kv_admission"], Join(path, "kv_admission"));
+    }
+    e.max_num_seqs_per_instance = Bool(n, "max_num_seqs_per_instance", path, false);
+    e.dp_dispatch = Text(n, "dp_dispatch", path, false);
+    if (e.dp_dispatch.empty()) e.dp_dispatch = "fewest";
+    if (e.dp_dispatch != "fewest" && e.dp_dispatch != "round_robin") {
+      Fail("unknown dp_dispatch '" + e.dp_dispatch + "'; expected fewest or round_robin",
+           n["dp_dispatch"], Join(path, "dp_dispatch"));
     }
     e.version = Text(n, "version", path, false);
     e.sources = Strings(n, "source", path);

@@ -102,6 +102,14 @@ struct EngineLimits {
   // The serving simulator's admission: false reserves KV for a request's whole output before
   // admitting it (no eviction); true admits on the prompt and preempts (catalog engines).
   bool optimistic_admission = false;
+  // With optimistic_admission: SGLang's estimate-based admission and retraction
+  // (sim::SchedulerLimits::retract), not vLLM's prompt-only admission and recompute.
+  bool retract_admission = false;
+  // Attention-DP arrivals dealt in turn (SGLang's round robin), not to the emptiest group.
+  bool round_robin_dispatch = false;
+  // max_num_seqs is the instance's, split over its attention DP groups in the simulator
+  // (SGLang's --max-running-requests); false: each group's own.
+  bool max_num_seqs_per_instance = false;
   bool chunked_prefill = true;  // the simulator's: prompts in chunks, or whole
   // Host time per layer of an iteration that carries a prompt (run outside CUDA graphs),
   // microseconds: the engine's eager_layer_us (catalog::ServingEngine).

@@ -1579,6 +1579,35 @@ TEST(EngineLimits, KvAdmissionOverridesTheEnginesPolicyByHand) {
   EXPECT_EQ(optimistic["max_running_seqs"].get<double>(), 200);
   EXPECT_GT(optimistic["preemptions"].get<long>(), 0);
   EXPECT_EQ(optimistic["requests_completed"], 200);
+  // SGLang's (retract): a new request reserves its whole output, a running one new_token_ratio
+  // (0.7 at first) of what it has left, so more run than reserving lets and all finish.
+  r.kv_admission = "retract";
+  const auto retract = InferJson(r)["simulation"];
+  EXPECT_GT(retract["max_running_seqs"].get<double>(), reserve["max_running_seqs"].get<double>());
+  EXPECT_EQ(retract["requests_completed"], 200);
+}
+
+// SGLang's --max-running-requests is the server's: under attention DP each rank admits its share
+// (S3014), where vLLM's --max-num-seqs is each rank's. 8 DP ranks, 64 clients, a cap of 16: 2 a
+// rank under SGLang, 8 (the clients' share) under vLLM.
+TEST(EngineLimits, SglangSplitsMaxRunningRequestsOverItsDpRanks) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"h200"};
+  r.count = 8;
+  r.tp = 1;
+  r.ep = 8;
+  r.dp = 8;
+  r.mode = "server";
+  r.input_tokens = 128;
+  r.output_tokens = 16;
+  r.requests = 128;
+  r.concurrency = 64;
+  r.max_num_seqs = 16;
+  r.engine = "sglang";
+  EXPECT_EQ(InferJson(r)["simulation"]["max_running_seqs"].get<double>(), 2);
+  r.engine = "vllm";
+  EXPECT_EQ(InferJson(r)["simulation"]["max_running_seqs"].get<double>(), 8);
 }
 
 // The steady state takes the outputs' spread too: DeepSeek-R1 typed with a mean gets its measured

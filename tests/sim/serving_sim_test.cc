@@ -286,6 +286,55 @@ TEST(ServingSim, AFullKvCachePreemptsTheLatestAndRecomputesIt) {
   EXPECT_EQ(r->steps, 19);
 }
 
+// SGLang's admission and retraction (SchedulerLimits::retract), by hand with 10 ms steps and 12
+// blocks of 16 tokens. A (16 + 100) is admitted in step 1: 116 < 192 free. B (1 + 89, 90 tokens)
+// is not beside it (90 >= 192 - 116: a new request reserves its whole output). In step 2 A holds 2
+// blocks and is expected to take new_token_ratio (0.7 less one decay step, 0.6990) of its 99 left:
+// 90 < 160 - 69.2, so B is admitted (first token at 20 ms). Both grow a token a step: in step 82 A
+// needs its 7th block and B its 6th, 13 > 12, so B (80 outputs against A's 81) is retracted, and
+// the ratio goes to min(1, (81 + 20) / 100). B, re-queued with its 81 tokens to recompute and 9 to
+// go, waits while A runs (at step 100 A holds 8 blocks: 64 free); A's 100th token comes in step
+// 100, B recomputes in step 101 and ends in step 109.
+TEST(ServingSim, RetractionAdmitsOnTheEstimateAndRetractsTheFewestOutputsByHand) {
+  SchedulerLimits sglang;
+  sglang.reserve_output = false;
+  sglang.retract = true;
+  auto r = SimulateServing(FixedStep(0.010, 192), sglang, {Req(0, 16, 100), Req(0, 1, 89)}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->preemptions, 1);
+  EXPECT_EQ(r->requests_completed, 2);
+  EXPECT_NEAR(r->ttft_ms.mean, (10 + 20) / 2.0, 1e-9);
+  EXPECT_NEAR(r->e2e_s.mean, (1.00 + 1.09) / 2, 1e-9);
+  EXPECT_EQ(r->steps, 109);
+  // vLLM's admission (the prompt only) runs both from step 1 and preempts B when they collide.
+  SchedulerLimits vllm;
+  vllm.reserve_output = false;
+  auto v = SimulateServing(FixedStep(0.010, 192), vllm, {Req(0, 16, 100), Req(0, 1, 89)}, {});
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_NEAR(v->ttft_ms.mean, 10, 1e-9);
+}
+
+// Attention data parallel dealing, by hand with 10 ms steps and one sequence a group: r0 (1 + 10)
+// and r1 (1 + 2) go to groups 0 and 1 at 0 s; r1 is done at 20 ms. r2 (1 + 2) comes at 45 ms:
+// to the group with the fewest requests (1, empty) it prefills in step 6 (TTFT 15 ms); dealt in
+// turn (SGLang's round robin) it goes to group 0, behind r0 (done in step 10), prefills in step 11
+// (TTFT 65 ms) and ends in step 12.
+TEST(ServingSim, RoundRobinDealsInTurnWhateverTheGroupsHold) {
+  SchedulerLimits fewest;
+  fewest.attention_groups = 2;
+  fewest.max_num_seqs = 1;
+  const std::vector<ServingRequest> reqs = {Req(0, 1, 10), Req(0, 1, 2), Req(0.045, 1, 2)};
+  auto f = SimulateServing(FixedStep(0.010, 1e6), fewest, reqs, {});
+  ASSERT_TRUE(f) << f.error().message;
+  EXPECT_NEAR(f->ttft_ms.mean, (10 + 10 + 15) / 3.0, 1e-9);
+  SchedulerLimits turn = fewest;
+  turn.round_robin_dispatch = true;
+  auto t = SimulateServing(FixedStep(0.010, 1e6), turn, reqs, {});
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_NEAR(t->ttft_ms.mean, (10 + 10 + 65) / 3.0, 1e-9);
+  EXPECT_NEAR(t->makespan_s, 0.120, 1e-9);
+}
+
 TEST(ServingSim, ReservingAdmitsOnlyWhatCanFinishWithoutEviction) {
   // The same two requests, reserving (TensorRT-LLM's default): A needs 16 + 10 tokens, 2 blocks,
   // all the room; B waits. A is done at step 10 (100 ms); B prefills in step 11 (TTFT 110 ms)
@@ -624,19 +673,25 @@ TEST_F(RealModel, PercentilesAreOrderedAndLatencyGrowsWithTheRate) {
   spec.requests = 1500;
   spec.input = *LengthDistribution::Parse("exp", 1024);
   spec.output = *LengthDistribution::Parse("exp", 256);
-  double last_ttft = 0, last_tpot = 0;
-  for (double qps : {2.0, 8.0, 16.0, 32.0}) {
-    spec.qps = qps;
-    auto r = SimulateServing(cost, {}, MakeServingRequests(spec), {});
-    ASSERT_TRUE(r) << r.error().message;
-    for (const Percentiles* p : {&r->ttft_ms, &r->tpot_ms, &r->e2e_s}) {
-      EXPECT_LE(p->p50, p->p90);
-      EXPECT_LE(p->p90, p->p99);
+  // Reserving (the default), and SGLang's estimate-based admission with retraction.
+  SchedulerLimits sglang;
+  sglang.reserve_output = false;
+  sglang.retract = true;
+  for (const SchedulerLimits& limits : {SchedulerLimits{}, sglang}) {
+    double last_ttft = 0, last_tpot = 0;
+    for (double qps : {2.0, 8.0, 16.0, 32.0}) {
+      spec.qps = qps;
+      auto r = SimulateServing(cost, limits, MakeServingRequests(spec), {});
+      ASSERT_TRUE(r) << r.error().message;
+      for (const Percentiles* p : {&r->ttft_ms, &r->tpot_ms, &r->e2e_s}) {
+        EXPECT_LE(p->p50, p->p90);
+        EXPECT_LE(p->p90, p->p99);
+      }
+      EXPECT_GE(r->ttft_ms.p99, last_ttft * 0.98) << qps;  // a lower rate never gives worse p99
+      EXPECT_GE(r->tpot_ms.p99, last_tpot * 0.98) << qps;
+      last_ttft = r->ttft_ms.p99;
+      last_tpot = r->tpot_ms.p99;
     }
-    EXPECT_GE(r->ttft_ms.p99, last_ttft * 0.98) << qps;  // a lower rate never gives worse p99
-    EXPECT_GE(r->tpot_ms.p99, last_tpot * 0.98) << qps;
-    last_ttft = r->ttft_ms.p99;
-    last_tpot = r->tpot_ms.p99;
   }
 }
 

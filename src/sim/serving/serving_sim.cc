@@ -399,6 +399,17 @@ long BlocksFor(long tokens, int block) { return (tokens + block - 1) / block; }
 // factor of mean 1 and this sigma: 12 % in steps per token at EAGLE's depth 5 and 0.79 acceptance.
 constexpr double kRejectionSpreadSigma = 0.24;
 
+// SGLang's admission estimate (S3011: global_config; schedule_conservativeness 1): the share of a
+// running request's remaining output the scheduler reserves starts at 0.7 and falls by
+// (0.7 - 0.7 x 0.14) / 600 a decode step to 0.7 x 0.14; a retraction sets it to the survivors'
+// (decoded + 20 each) / output (retract_decode_steps 20, S3010); outputs count up to 4,096 tokens
+// (CLIP_MAX_NEW_TOKENS, S3012).
+constexpr double kInitNewTokenRatio = 0.7;
+constexpr double kMinNewTokenRatio = kInitNewTokenRatio * 0.14;
+constexpr double kNewTokenRatioDecay = (kInitNewTokenRatio - kMinNewTokenRatio) / 600;
+constexpr int kRetractDecodeSteps = 20;
+constexpr int kClipMaxNewTokens = 4096;
+
 double TokensPerStep(double acceptance, int depth) {
   double tokens = 1, p = 1;
   for (int i = 0; i < depth; ++i) tokens += (p *= acceptance);
@@ -527,6 +538,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     double host_used = 0;
     double swap_tokens = 0;  // tokens moved over the host link this iteration
     int steps_since_call = 0;
+    double new_token_ratio = kInitNewTokenRatio;  // SGLang's (limits.retract)
     std::vector<Chunk> prefills;
     std::vector<size_t> decodes;
   };
@@ -547,7 +559,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   const bool lazy = mtp_depth == 0 && limits.reserve_output && !(limits.host_kv_tokens > 0) &&
                     static_cast<double>(max_seqs) <= budget_per_step;
   auto running_count = [](const Group& g) { return g.running.size() + g.decoding; };
-  size_t next_arrival = 0;
+  size_t next_arrival = 0, dealt = 0;
   double now = sent.front();
   double busy_seq_s = 0, busy_s = 0;
   long completed = 0;
@@ -586,8 +598,66 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       l.prefilled = 0;
       l.decoded = 0;
     }
-    g.waiting.push_front(id);
+    // vLLM puts a preempted request first in line; SGLang re-queues a retracted one behind the
+    // waiting requests (Scheduler._extend_requests_to_queue, S3011).
+    if (limits.retract) {
+      g.waiting.push_back(id);
+    } else {
+      g.waiting.push_front(id);
+    }
     ++res.preemptions;
+  };
+  const bool retract = limits.retract && !limits.reserve_output;
+  // SGLang's retract_decode (S3010): before a decode step, if the decoding sequences' next tokens
+  // do not all fit, retract them one by one (at least one) until the others' do, and set the
+  // group's new_token_ratio from the survivors; otherwise the ratio decays a step.
+  auto retract_decode = [&](Group& g) {
+    std::vector<size_t> decoding;
+    long need = 0;
+    auto step_blocks = [&](size_t id) {
+      const Live& l = live[id];
+      return std::max(0L, blocks_for(l.prefilled + l.decoded + 1 + mtp_depth) - l.blocks);
+    };
+    for (size_t id : g.running) {
+      const Live& l = live[id];
+      if (l.prefilled != l.prefill_target) continue;
+      decoding.push_back(id);
+      need += step_blocks(id);
+    }
+    if (decoding.empty()) return false;
+    if (need <= capacity_blocks - g.used_blocks) {
+      g.new_token_ratio = std::max(g.new_token_ratio - kNewTokenRatioDecay, kMinNewTokenRatio);
+      return false;
+    }
+    // The order retract_decode pops them: with drafts the batch's own (the latest admitted
+    // last), else by outputs, most first, and among equals the shortest prompt first.
+    if (mtp_depth == 0) {
+      std::stable_sort(decoding.begin(), decoding.end(), [&](size_t a, size_t b) {
+        if (live[a].generated != live[b].generated) return live[a].generated > live[b].generated;
+        return requests[a].input_tokens < requests[b].input_tokens;
+      });
+    }
+    std::unordered_set<size_t> retracted;
+    bool first = true;
+    while (decoding.size() > 1 && (first || need > capacity_blocks - g.used_blocks)) {
+      first = false;
+      const size_t victim = decoding.back();
+      decoding.pop_back();
+      need -= step_blocks(victim);
+      retracted.insert(victim);
+      preempt(g, victim);
+    }
+    g.running.erase(std::remove_if(g.running.begin(), g.running.end(),
+                                   [&](size_t id) { return retracted.count(id) > 0; }),
+                    g.running.end());
+    double decoded = 0, outputs = 0;
+    for (size_t id : decoding) {
+      decoded += live[id].generated;
+      outputs += requests[id].output_tokens;
+    }
+    g.new_token_ratio = std::min(
+        1.0, (decoded + kRetractDecodeSteps * static_cast<double>(decoding.size())) / outputs);
+    return true;
   };
 
   // Schedules one iteration of a group: running requests first, in admission order (decode a
@@ -600,7 +670,11 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     g.prefills.clear();
     g.decodes.clear();
     g.swap_tokens = 0;
-    bool preempted = false;
+    bool preempted = retract && retract_decode(g);
+    // SGLang's PrefillAdder (S3012): the KV the running requests are still expected to take,
+    // tokens: a decoding one new_token_ratio of its remaining output, a prompt in progress the rest
+    // of its prompt and its whole remaining output (at most kClipMaxNewTokens each).
+    double reserved = 0;
     auto& running = g.running;
     for (size_t k = 0; k < running.size(); ++k) {
       const size_t id = running[k];
@@ -611,6 +685,11 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       const int want =
           decoding ? 1 + mtp_depth
                    : static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, budget));
+      if (retract) {
+        const double rest = std::min(requests[id].output_tokens - l.generated, kClipMaxNewTokens);
+        reserved += decoding ? g.new_token_ratio * rest
+                             : l.prefill_target - l.prefilled - std::max(0, want) + rest;
+      }
       if (want <= 0 || (decoding && budget < want) || (hold && !decoding)) continue;
       const long need =
           blocks_for(l.prefilled + l.decoded + want) - l.blocks;  // more blocks to hold it
@@ -639,6 +718,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     const bool scheduler_call = g.steps_since_call >= scheduler_steps || running_count(g) == 0;
     if (scheduler_call) g.steps_since_call = 0;
     if (preempted || !scheduler_call || hold) return;
+    // What is free when the admission starts, in tokens (SGLang's available_size).
+    const double free_tokens = static_cast<double>((capacity_blocks - g.used_blocks) * block);
     while (!g.waiting.empty() && running_count(g) < static_cast<size_t>(max_seqs) && budget >= 1) {
       const size_t id = g.waiting.front();
       Live& l = live[id];
@@ -669,6 +750,15 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
                                          requests[id].output_tokens - l.generated + mtp_depth)
                             : blocks_for(want);
       if (need > capacity_blocks - g.used_blocks) break;
+      if (retract) {
+        // SGLang: its prompt (a retracted request's with its outputs so far) and its whole
+        // remaining output, against what is free less the running requests' estimate.
+        const double total =
+            remaining + std::min(requests[id].output_tokens - l.generated, kClipMaxNewTokens);
+        // (An idle group takes a request that fits at all: the check above.)
+        if (total >= free_tokens - reserved && running_count(g) > 0) break;
+        reserved += total;
+      }
       g.waiting.pop_front();
       running.push_back(id);
       l.blocks = need;
@@ -721,10 +811,16 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     while (next_arrival < requests.size() && sent[next_arrival] <= now) {
       Live& l = live[next_arrival];
       l.prefill_target = requests[next_arrival].input_tokens - requests[next_arrival].cached_tokens;
-      // To the group with the fewest requests in it (the engines' attention-DP dispatch).
+      // To the group with the fewest requests in it (the engines' attention-DP dispatch), or to
+      // each in turn (SGLang's round robin).
       Group* to = &groups.front();
-      for (Group& g : groups) {
-        if (running_count(g) + g.waiting.size() < running_count(*to) + to->waiting.size()) to = &g;
+      if (limits.round_robin_dispatch) {
+        to = &groups[dealt++ % groups.size()];
+      } else {
+        for (Group& g : groups) {
+          if (running_count(g) + g.waiting.size() < running_count(*to) + to->waiting.size())
+            to = &g;
+        }
       }
       to->waiting.push_back(next_arrival++);
     }

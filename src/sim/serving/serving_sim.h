@@ -138,6 +138,21 @@ struct SchedulerLimits {
   // running requests will still grow by: no preemption (TensorRT-LLM's default policy). Off: admit
   // on the prompt and preempt the latest admitted when decode runs out (vLLM).
   bool reserve_output = true;
+  // SGLang's admission and retraction (kv_admission: retract; with reserve_output off). A waiting
+  // request is admitted only while its prompt and whole remaining output (at most 4,096 tokens)
+  // fit what is free less the share of the running requests' remaining outputs that the scheduler
+  // expects them still to need (new_token_ratio: 0.7 at start, down by (0.7 - 0.098) / 600 every
+  // decode step to 0.098). When a decode step finds no room, running requests are retracted (the
+  // fewest outputs first, the longest prompt first among equals; with MTP drafts the latest
+  // admitted, SGLang's batch filter taking them from the back) until the others have room for the
+  // step, re-queued behind the waiting ones to be prefilled again, and the ratio is set to the
+  // survivors' (decoded + 20 each) / output, so that a retracted request waits until its tokens and
+  // that share of the survivors' remaining outputs are free (S3010, S3011, S3012).
+  bool retract = false;
+  // Attention data parallel: arrivals dealt to the groups in turn (SGLang's DataParallelController
+  // round_robin, its default load_balance_method, S3013) instead of to the group with the fewest
+  // requests in it.
+  bool round_robin_dispatch = false;
   // A host-memory KV tier (tokens of this group's KV it holds, and how many tokens a second the
   // host link moves): a preempted request's KV is swapped out and back in instead of recomputed
   // while it has room.
@@ -146,7 +161,8 @@ struct SchedulerLimits {
   // Attention data parallel: this many groups run in lockstep (their MoE layers exchange tokens
   // every layer, so each iteration takes the busiest group's time). The requests are then the
   // whole instance's, each sent on arrival to the group with the fewest requests in it (running
-  // and waiting); the result's rates and batch sizes are per group. 1: one group alone.
+  // and waiting; or in turn: round_robin_dispatch); the result's rates and batch sizes are per
+  // group. 1: one group alone.
   int attention_groups = 1;
   // TensorRT-LLM's attention-DP balance (attention_dp_config enable_balance, timeout_iters,
   // batching_wait_iters; PyExecutor._balance_adp_requests): each iteration the groups compare
