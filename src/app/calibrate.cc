@@ -1216,6 +1216,10 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
             fmt::format("    fp8_fast_accum_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
                         *cal.fp8_fast_accum_matmul_efficiency);
       }
+      if (cal.fa2_attention_efficiency) {
+        family_yaml += fmt::format("    fa2_attention_efficiency: {:.6g}  # not fitted: shipped\n",
+                                   *cal.fa2_attention_efficiency);
+      }
       if (cal.serving_roofline_exponent > 0) {
         family_yaml += fmt::format("    serving_roofline_exponent: {:.6g}  # not fitted: shipped\n",
                                    cal.serving_roofline_exponent);

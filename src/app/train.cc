@@ -201,6 +201,7 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   sw.tp_comm_overlap = *tpo ? **tpo : stack && stack->tp_comm_overlap;
   sw.mtp = *mtp ? **mtp : !stack || stack->mtp;
   sw.uneven_stages = *uneven ? **uneven : !stack || stack->uneven_stages;
+  sw.sdpa_attention = stack && stack->sdpa_attention;
 
   if (!r.recompute_modules.empty()) {
     std::string unknown;
@@ -674,8 +675,9 @@ std::vector<const catalog::TrainingStack*> StacksOnChip(const catalog::Catalog& 
 
 // Whether `stack` runs the estimate's layout and recipe as the request gave them: its ZeRO
 // stage, recomputation, schedule, interleaving, pipeline, uneven stages, MTP, attention kernel
-// and recipe (a bare --dtype: any of the stack's recipes for that GEMM format), and the knobs
-// the request switched on.
+// and recipe (a bare --dtype: any of the stack's recipes for that GEMM format), its attention
+// (SDPA's kernels and ring, where they change the estimate), and the knobs the request switched
+// on.
 bool StackRuns(const catalog::TrainingStack& stack, const TrainRequest& r,
                const internal::TrainSetup& setup, const perf::TrainingEstimate& e) {
   const perf::TrainingJob& job = setup.job;
@@ -695,6 +697,12 @@ bool StackRuns(const catalog::TrainingStack& stack, const TrainRequest& r,
   if (job.software.mtp && job.model->mtp_layers > 0 && !stack.mtp) return false;
   const char* kernel = job.attention == perf::AttentionKernel::kFlash ? "flash" : "unfused";
   if (!stack.attention.empty() && !Has(stack.attention, kernel)) return false;
+  // A stack that attends through PyTorch SDPA runs the layout at another speed where the family
+  // has a FlashAttention-2 rate or the layout has context parallelism (torch's ring).
+  if (stack.sdpa_attention != job.software.sdpa_attention &&
+      (l.cp > 1 || job.calibration.fa2_attention_efficiency)) {
+    return false;
+  }
   if (!stack.precisions.empty()) {
     // The recipe the stack would run: the one given, else its recipe for the GEMM format (as
     // ApplyPrecision picks it); an FSDP recipe shards the weights, so ZeRO 3 only.

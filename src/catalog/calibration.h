@@ -38,6 +38,12 @@ struct FamilyCalibration {
   double matmul_half_gflop = 1.0;
   // Achievable fraction of the dense peak in fused (flash) attention kernels.
   double attention_efficiency = 0.5;
+  // The same for FlashAttention-2's kernels (PyTorch SDPA's flash backend, which a stack that
+  // attends through SDPA runs: data/stacks.yaml sdpa_attention), where a family's are measured
+  // apart from its best kernels (on Hopper FlashAttention-2 has no TMA or warp specialization and
+  // runs at about half the rate of FlashAttention-3 or cuDNN's). Unset, they take
+  // attention_efficiency.
+  std::optional<double> fa2_attention_efficiency;
   // Achievable fraction of memory bandwidth for element-wise kernels.
   double memory_efficiency = 0.7;
   // Memory per chip the runtime keeps for itself (context, comm buffers, fragmentation).

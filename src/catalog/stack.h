@@ -23,6 +23,10 @@ struct TrainingStack {
   bool uneven_stages = false;       // first and last pipeline stages may hold fewer layers
   bool mtp = false;                 // trains multi-token-prediction layers
   bool activation_offload = false;  // keeps some layers' activations in host memory
+  // Attends through PyTorch's scaled_dot_product_attention: its flash backend's FlashAttention-2
+  // kernels (FamilyCalibration::fa2_attention_efficiency) and, with context parallelism, torch's
+  // ring attention around them (perf/training.h SoftwareKnobs::sdpa_attention).
+  bool sdpa_attention = false;
   std::string emit;                 // the --emit flag set that runs it; empty: none
   // Chip vendors (data/chips.yaml `vendor`) the stack runs on. A request that names no stack
   // gets a layout and recipe one of the chip's stacks runs, and is told which (app/train.cc).

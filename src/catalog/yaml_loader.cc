@@ -528,6 +528,7 @@ class YamlLoader : public YamlReader {
                "fp8_fast_accum_matmul_efficiency",
                "matmul_half_gflop",
                "attention_efficiency",
+               "fa2_attention_efficiency",
                "memory_efficiency",
                "memory_reserved_gib",
                "failures_per_chip_day",
@@ -565,6 +566,9 @@ class YamlLoader : public YamlReader {
     }
     f.matmul_half_gflop = Num(n, "matmul_half_gflop", path, 0, 1e6, d.matmul_half_gflop);
     f.attention_efficiency = Num(n, "attention_efficiency", path, 0.01, 1, d.attention_efficiency);
+    if (n["fa2_attention_efficiency"]) {
+      f.fa2_attention_efficiency = Num(n, "fa2_attention_efficiency", path, 0.01, 1, 0);
+    }
     f.memory_efficiency = Num(n, "memory_efficiency", path, 0.01, 1, d.memory_efficiency);
     f.memory_reserved_gib = Num(n, "memory_reserved_gib", path, 0, 1e4, d.memory_reserved_gib);
     f.failures_per_chip_day = Num(n, "failures_per_chip_day", path, 0, 10, d.failures_per_chip_day);
@@ -784,7 +788,8 @@ class YamlLoader : public YamlReader {
     CheckKeys(n, path,
               {"id", "name", "dp_overlap", "tp_comm_overlap", "schedules", "zero_stages",
                "recompute", "recompute_modules", "precisions", "attention", "uneven_stages", "mtp",
-               "activation_offload", "emit", "runs_on", "pipeline", "source", "notes"});
+               "activation_offload", "sdpa_attention", "emit", "runs_on", "pipeline", "source",
+               "notes"});
     TrainingStack s;
     s.id = Id(n, path);
     s.name = Text(n, "name", path, true);
@@ -805,6 +810,7 @@ class YamlLoader : public YamlReader {
     s.uneven_stages = Bool(n, "uneven_stages", path, false);
     s.mtp = Bool(n, "mtp", path, false);
     s.activation_offload = Bool(n, "activation_offload", path, false);
+    s.sdpa_attention = Bool(n, "sdpa_attention", path, false);
     s.emit = Text(n, "emit", path, false);
     if (!s.emit.empty() && s.emit != "megatron" && s.emit != "mindspeed" &&
         s.emit != "torchtitan") {

@@ -261,7 +261,10 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   if (x.job.attention == AttentionKernel::kFlash) {
     // Per layer on average: DSA caps the keys, linear-attention layers pay a constant.
     const double core_flops = T * AttentionFlopsPerToken(m, x.c.seq, true) / m.layers / tp;
-    attn_fwd = core_flops / (x.c.attention_peak * cal.attention_efficiency);
+    const double attention_eff = x.job.software.sdpa_attention && cal.fa2_attention_efficiency
+                                     ? *cal.fa2_attention_efficiency
+                                     : cal.attention_efficiency;
+    attn_fwd = core_flops / (x.c.attention_peak * attention_eff);
     attn_bwd = kFlashBackwardFactor * attn_fwd;
   } else {
     const double heads_local = m.heads / tp;
@@ -386,7 +389,38 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   }
   // Context parallel: all-gather K and V forward, reduce-scatter their
   // gradients backward.
-  if (l.cp > 1) {
+  if (l.cp > 1 && x.job.software.sdpa_attention) {
+    // torch's ring attention around SDPA (S3032): K and V enter SDPA widened to every query head
+    // (repeat_kv) and are all-gathered once a pass, waited for after the first ring step's call
+    // (its local block, 1/cp of the pass's attention); the backward gathers them again, and
+    // passes each step's FP32 dK/dV to the next rank, waited for after the next step's call and,
+    // for the last, after the loop.
+    const auto g = PlaceGroup(l.cp, l.tp, domain);
+    const double heads_local = std::max(1.0, static_cast<double>(m.heads) / tp);
+    const double kv_bytes =
+        x.tokens * heads_local * (QkHeadDim(m) + VHeadDim(m)) * kActivationBytes;
+    const double gather = AllGatherSeconds(kv_bytes * l.cp, g, sys);
+    const double shift = PointToPointSeconds(2 * kv_bytes, g.domains() == 1, sys);
+    const double fwd_block = attn_fwd / l.cp;
+    const double bwd_block = attn_bwd / l.cp;
+    const int forwards = l.recompute == Recompute::kFull ? 2 : 1;
+    cost.cp_s = forwards * std::max(0.0, gather - fwd_block) + std::max(0.0, gather - bwd_block) +
+                (l.cp - 1) * std::max(0.0, shift - bwd_block) + shift;
+    // Its element-wise work, bytes a local element. Forward, each step after the first: the
+    // block's output cast to FP32 and merged by log-sum-exp (three passes over the running output;
+    // on half of the steps half the queries, then the whole concatenated: 38 or 27, 32.5 on
+    // average), K/V concatenated to pass on (4). Backward, each step: dK/dV added into FP32
+    // accumulators (10; on half of the steps half of them, then concatenated: 13), concatenated
+    // to send (8) and K/V (4); dQ likewise (11.5). Once a pass: the FP32 accumulators zeroed and
+    // the results cast back (10).
+    const double q_elems = x.tokens * heads_local * QkHeadDim(m);
+    const double out_elems = x.tokens * heads_local * VHeadDim(m);
+    const double kv_elems = q_elems + out_elems;
+    const double bytes =
+        forwards * ((l.cp - 1) * (32.5 * out_elems + 4 * kv_elems) + 6 * out_elems) +
+        l.cp * (23.5 * kv_elems + 11.5 * q_elems) + 10 * (q_elems + kv_elems);
+    cost.compute_s += bytes / x.c.mem_bw;
+  } else if (l.cp > 1) {
     const auto g = PlaceGroup(l.cp, l.tp, domain);
     const double kv_heads_local =
         std::max(1.0, static_cast<double>(m.mla ? m.heads : m.kv_heads) / tp);

@@ -107,6 +107,11 @@ struct SoftwareKnobs {
   // backward (Megatron-Core --cpu-offloading-num-layers): copied out over the chip's host link
   // during the forward and back during the backward, behind compute as far as it goes.
   int offload_layers = 0;
+  // Attention through PyTorch's scaled_dot_product_attention (torchtitan): FlashAttention-2's
+  // kernels, at the family's fa2_attention_efficiency where it has one; with context parallelism
+  // torch's ring attention, which exchanges K and V widened to every query head and passes dK/dV
+  // round the ring in FP32 (data/sources.yaml S3032).
+  bool sdpa_attention = false;
 };
 
 struct TrainingJob {

@@ -309,6 +309,42 @@ TEST(TrainingTest, Fp8ForwardGemmsAccumulateFastBackwardOnesPromote) {
   EXPECT_DOUBLE_EQ(compute("fp8-blockwise", e, 2 * e), compute("fp8-blockwise", e, std::nullopt));
 }
 
+// A stack that attends through PyTorch SDPA (torchtitan) runs FlashAttention-2's kernels at the
+// family's fa2_attention_efficiency, and its context parallelism is torch's ring attention: K and
+// V widened to every query head, gathered once a pass behind the first ring step, FP32 dK/dV
+// passed round the ring (S3032). Across nodes (TP 8 fills a node) that exchange shows; inside
+// one node it hides behind the ring steps' attention but for the last dK/dV shift.
+TEST(TrainingTest, SdpaAttentionRunsFlashAttention2AndTorchsRing) {
+  TrainingJob job = TrainingJobOn("llama-3-405b", "h100", 512);
+  job.seq_len = 131072;
+  job.global_batch_tokens = 16.0 * 131072;
+  job.calibration.fa2_attention_efficiency = job.calibration.attention_efficiency / 2;
+  const ParallelLayout l{8, 8, 2, 1, 4, 3, 1, 1, Recompute::kFull, true};
+  auto time = [&](bool sdpa) {
+    job.software.sdpa_attention = sdpa;
+    auto est = EstimateLayout(job, l);
+    EXPECT_TRUE(est) << est.error().ToString();
+    return est ? est->time : TimeBreakdown{};
+  };
+  const TimeBreakdown megatron = time(false), torch = time(true);
+  EXPECT_GT(torch.compute_s, 1.3 * megatron.compute_s);  // attention is most of it at 128K
+  EXPECT_GT(torch.cp_comm_s, megatron.cp_comm_s);        // 16 heads a rank instead of one
+  // Without a FlashAttention-2 rate the kernels run at attention_efficiency; what is left is the
+  // ring's FP32 merging and accumulating, memory-bound and a few per cent.
+  job.calibration.fa2_attention_efficiency.reset();
+  EXPECT_GT(time(true).compute_s, megatron.compute_s);
+  EXPECT_LT(time(true).compute_s, 1.1 * megatron.compute_s);
+
+  TrainingJob node = TrainingJobOn("llama-3.1-8b", "h100", 8);
+  node.seq_len = 262144;
+  node.global_batch_tokens = 262144;
+  node.software.sdpa_attention = true;
+  auto est = EstimateLayout(node, ParallelLayout{1, 1, 1, 1, 8, 3, 1, 1, Recompute::kFull, false});
+  ASSERT_TRUE(est) << est.error().ToString();
+  EXPECT_GT(est->time.cp_comm_s, 0);
+  EXPECT_LT(est->time.cp_comm_s, 0.01 * est->time.compute_s);
+}
+
 TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
   TrainingJob job = TrainingJobOn("deepseek-v3", "h800", 2048);
   job.dtype = catalog::DType::kFp8;
