@@ -642,6 +642,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.moe_gemm_families = (*engine)->moe_gemm_families;
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
+    limits.ep_moe_layer_us = (*engine)->ep_moe_layer_us;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
     limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;
     limits.attention_dp_per_gpu = (*engine)->attention_dp_per_gpu;

@@ -107,6 +107,14 @@ struct ServingEngine {
   // Written `moe_layer_us: {family: us}` in data/engines.yaml (a number: every family, above); a
   // listed family takes its own value instead of the number.
   std::map<std::string, double> moe_layer_us_by_family;
+  // Time per MoE layer of an expert-parallel iteration (experts spread over ranks, tokens sent to
+  // them by an all-to-all) that the engine's exchange path takes beyond the bytes it moves,
+  // microseconds, per chip family (calibration family id); a family not listed, or experts not
+  // expert-parallel: none. Read where the step's excess over the modelled device work stays flat
+  // with the batch on expert-parallel decode and is absent from the same engine's tensor-parallel
+  // MoE (SGLang's DeepEP-Ascend low-latency path on the 910C). Written `ep_moe_layer_us:
+  // {family: us}` in data/engines.yaml.
+  std::map<std::string, double> ep_moe_layer_us;
   // Chip families (calibration family ids) whose requests run on this engine when they name none:
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).

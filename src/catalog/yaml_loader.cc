@@ -699,6 +699,7 @@ class YamlLoader : public YamlReader {
                "graph_layer_us",
                "host_seq_us",
                "moe_layer_us",
+               "ep_moe_layer_us",
                "default_families",
                "runs_on",
                "moe_dp_allgather",
@@ -734,6 +735,14 @@ class YamlLoader : public YamlReader {
       }
     } else {
       e.moe_layer_us = Num(n, "moe_layer_us", path, 0, 1e5, 0);
+    }
+    if (const YAML::Node times = n["ep_moe_layer_us"]; times && !times.IsNull()) {
+      const std::string tpath = Join(path, "ep_moe_layer_us");
+      if (!times.IsMap()) Fail("expected a map of chip family to microseconds", times, tpath);
+      for (const auto& kv : times) {
+        const std::string family = kv.first.as<std::string>();
+        e.ep_moe_layer_us[family] = Num(times, family, tpath, 0, 1e5);
+      }
     }
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);

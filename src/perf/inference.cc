@@ -669,6 +669,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // dispatch (S2761), TensorRT-LLM's CutlassFusedMoE (S1901). The all-to-all kernels are opt-in
   // for expert groups across nodes (DeepEP: S2760, S2761) or taken over multi-node NVLink
   // (TensorRT-LLM's one-sided all-to-all on NVL72, S2260); there the all-to-all stays.
+  double exchange_fixed_s = 0;  // the engine's all-to-all path, per iteration (below)
   const bool default_gather = (x.job.limits.engine.empty() || x.job.limits.in_node_moe_allgather) &&
                               l.ep <= sys.chips_per_node &&
                               sys.scale_up_domain <= sys.chips_per_node;
@@ -716,6 +717,13 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       return AllToAllSplitSeconds(per_token * intra * b, per_token * inter * b, sys);
     };
     st.comm_s += p.moe_layers * (a2a(dispatch_bytes) + a2a(kActivationBytes));
+    // The engine's exchange path on this chip family beyond the bytes it moves: a fixed time per
+    // MoE layer of every expert-parallel iteration (EngineLimits::ep_moe_layer_us), charged with
+    // the iteration's fixed costs below.
+    if (const auto us = x.job.limits.ep_moe_layer_us.find(x.job.chip->family);
+        us != x.job.limits.ep_moe_layer_us.end()) {
+      exchange_fixed_s = us->second * 1e-6 * p.moe_layers / l.pp;
+    }
   }
   if (l.pp > 1) {
     // The step's activations cross pp - 1 stage boundaries, inside the scale-up domain when the
@@ -745,6 +753,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     const double us = listed != by_family.end() ? listed->second : x.job.limits.moe_layer_us;
     st.overhead_s += us * 1e-6 * p.moe_layers / l.pp;
   }
+  st.overhead_s += exchange_fixed_s;
   // The engine's per-token MoE kernels the roofline does not charge, for every decode slot of the
   // step (padded ones too: the graph runs them), in every MoE layer of this stage: passes over the
   // slot's hidden state (16-bit) at the achievable memory bandwidth. Under attention data parallel

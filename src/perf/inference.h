@@ -154,6 +154,10 @@ struct EngineLimits {
   // Microseconds per MoE layer of a step the engine's fused-MoE kernel chain takes beyond the
   // bytes it reads, by chip family (catalog::ServingEngine::moe_layer_us); a family not listed: 0.
   std::map<std::string, double> moe_layer_us_by_family;
+  // Microseconds per MoE layer of an expert-parallel iteration that the engine's exchange path
+  // takes beyond the bytes it moves, by chip family (catalog::ServingEngine::ep_moe_layer_us); a
+  // family not listed, or ep 1: 0.
+  std::map<std::string, double> ep_moe_layer_us;
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;

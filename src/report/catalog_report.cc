@@ -234,6 +234,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_gemm_families", e.moe_gemm_families},
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
+                       {"ep_moe_layer_us", e.ep_moe_layer_us},
                        {"moe_dp_allgather", e.moe_dp_allgather},
                        {"attention_dp_per_gpu", e.attention_dp_per_gpu},
                        {"default_families", e.default_families},

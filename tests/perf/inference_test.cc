@@ -1327,6 +1327,35 @@ TEST(InferenceTest, MoeLayerChainAddsPerMoeLayerOnListedFamiliesOnly) {
   EXPECT_DOUBLE_EQ(dense_chained->step_overhead_ms, dense_plain->step_overhead_ms);
 }
 
+// An engine's expert-parallel exchange path (ep_moe_layer_us, SGLang's DeepEP-Ascend decode on the
+// 910C, S3000): Qwen3-235B-A22B W8A8 in attention DP and EP over 8 cards pays 415 us in each of its
+// 94 MoE layers, 94 x 0.415 = 39.01 ms a step, in the step's overhead; the linear, attention and
+// communication parts do not move. The same experts tensor-parallel (tp 8, ep 1) pay nothing, nor
+// does a family the engine does not list.
+TEST(InferenceTest, ExpertParallelExchangePathAddsPerMoeLayerUnderEpOnly) {
+  InferenceJob job = Job("qwen3-235b-a22b", "ascend-910c", ServingDType::kInt8);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 8;
+  job.input_tokens = 1;
+  job.output_tokens = 20000;
+  job.limits.max_batched_tokens = 8192;
+  auto plain = EstimateInference(job, Dep(8));
+  auto plain_tp = EstimateInference(job, Tp(8));
+  job.limits.ep_moe_layer_us = {{"hopper", 415}};
+  auto elsewhere = EstimateInference(job, Dep(8));
+  job.limits.ep_moe_layer_us = {{"ascend-910", 415}};
+  auto ep = EstimateInference(job, Dep(8));
+  auto tp = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(plain && plain_tp && elsewhere && ep && tp);
+  EXPECT_EQ(CountLayerParams(**Cat().FindModel("qwen3-235b-a22b")).moe_layers, 94);
+  EXPECT_NEAR(ep->step_overhead_ms - plain->step_overhead_ms, 94 * 0.415, 1e-9);
+  EXPECT_DOUBLE_EQ(ep->step_linear_ms, plain->step_linear_ms);
+  EXPECT_DOUBLE_EQ(ep->step_attention_ms, plain->step_attention_ms);
+  EXPECT_DOUBLE_EQ(ep->step_communication_ms, plain->step_communication_ms);
+  EXPECT_DOUBLE_EQ(elsewhere->step_overhead_ms, plain->step_overhead_ms);
+  EXPECT_DOUBLE_EQ(tp->step_overhead_ms, plain_tp->step_overhead_ms);
+}
+
 // Attention data parallel by all-gather and reduce-scatter: each rank moves the other ep - 1
 // ranks' tokens each way whatever top_k is. Llama 4 Maverick (one routed expert) at DEP 8 moves
 // 7 ranks' tokens against an all-to-all's 7/8 of a copy: more communication; the compute is the
