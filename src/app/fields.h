@@ -45,6 +45,9 @@ struct Field {
   // Other names for the same field, as the frameworks users copy flags from spell it
   // (vLLM's tensor_parallel_size for tp): flags and JSON keys alike.
   std::vector<std::string> aliases;
+  // The heading --help lists the flag under (empty: Options); the command's group list
+  // (InferGroups) orders the headings.
+  std::string group;
   std::function<Result<void>(Request&, const FieldValue&)> set;
 };
 

@@ -130,12 +130,6 @@ Result<void> EngineRunsOnEveryChip(const catalog::Catalog& cat,
   return {};
 }
 
-// A draft head's acceptance per position where the model has none published (GLM-4.5's MTP
-// layer, an EAGLE-3 head on Llama): EAGLE's own MT-bench answers for LLaMA2-Chat 70B, greedy,
-// 3.62 tokens a verify step of a depth-5 chain, 0.79 a position (S2820), beside DeepSeek-V3's
-// MTP at 0.85-0.90 (S2821). Said with the answer; --mtp-acceptance replaces it.
-constexpr double kAssumedHeadAcceptance = 0.79;
-
 // The simulator's knobs: each in range, and none given where it has no effect.
 Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model) {
   if (r.mtp < 0 || r.mtp > 8) return tl::unexpected(FieldError("mtp", "must be from 0 to 8"));
@@ -283,6 +277,7 @@ Result<report::ServingSimulation> SimulateDeployment(
       limits.max_num_seqs == 0 && r.mode != "offline" && !r.concurrency && e.launch_batch > 0;
   if (estimated_cap) limits.max_num_seqs = e.launch_batch;
   limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
+  limits.max_prefill_tokens = job.limits.max_prefill_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
   limits.retract = job.limits.retract_admission;
   limits.round_robin_dispatch = job.limits.round_robin_dispatch;
@@ -340,7 +335,7 @@ Result<report::ServingSimulation> SimulateDeployment(
   s.output_dist_source = output.source;
   spec.prefix_cache_hit = r.prefix_cache_hit;
   spec.max_context = job.model->max_seq_len;
-  spec.seed = r.seed;
+  spec.seed = r.workload_seed;
   spec.arrivals =
       r.arrivals == "gamma" ? sim::ArrivalProcess::kGamma : sim::ArrivalProcess::kPoisson;
   spec.burstiness_cv = r.burstiness;
@@ -402,7 +397,7 @@ Result<report::ServingSimulation> SimulateDeployment(
     s.requests_per_run = static_cast<long>(requests->size());
     s.workload = fmt::format("{} requests from {}", requests->size(), r.requests_trace);
     // Every group serves the whole trace: the trace is per attention group.
-    result = sim::SimulateServing(*model, limits, *requests, slo, r.seed, clients);
+    result = sim::SimulateServing(*model, limits, *requests, slo, r.workload_seed, clients);
   } else if (r.mode == "offline") {
     spec.requests =
         r.requests.value_or(std::clamp<long>(8L * e.max_batch, 1000, 100'000)) * lockstep;
@@ -411,7 +406,8 @@ Result<report::ServingSimulation> SimulateDeployment(
                      ? fmt::format("{} requests at once on {} attention groups in lockstep",
                                    spec.requests, lockstep)
                      : fmt::format("{} requests at once per attention group", spec.requests);
-    result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed);
+    result =
+        sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.workload_seed);
   } else if (r.concurrency) {
     // As benchmark clients are run: ten requests a client (vLLM's --num-prompts often is), at
     // least 1,000 a run so that the steady part dominates the ramp and the tail. --requests is
@@ -430,8 +426,8 @@ Result<report::ServingSimulation> SimulateDeployment(
       s.workload += fmt::format("; the deployment's {} clients over {} instance{}: {}",
                                 *r.concurrency, instances, instances == 1 ? "" : "s", dealt);
     }
-    result =
-        sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed, clients);
+    result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo,
+                                  r.workload_seed, clients);
     // Clients dealt unevenly: the lighter instances run at their share too, and an instance
     // with none serves nothing. The percentiles stay the busiest instance's.
     if (result && !share.even()) {
@@ -440,7 +436,7 @@ Result<report::ServingSimulation> SimulateDeployment(
         sim::WorkloadSpec fewer = spec;
         fewer.requests = run_requests(share.fewest);
         auto light = sim::SimulateServing(*model, limits, sim::MakeServingRequests(fewer), slo,
-                                          r.seed, run_clients(share.fewest));
+                                          r.workload_seed, run_clients(share.fewest));
         if (!light) return tl::unexpected(light.error());
         lighter = light->output_tokens_per_s;
         s.runs = 2;
@@ -464,7 +460,8 @@ Result<report::ServingSimulation> SimulateDeployment(
       s.workload += fmt::format("; the deployment's {:g} requests/s split over {} instances",
                                 *r.qps, instances);
     }
-    result = sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.seed);
+    result =
+        sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.workload_seed);
   } else {
     // Per group as many requests as one group alone would get, so that a run lasts as long
     // (long outputs need a long run to reach their steady batch); unless --requests says how
@@ -649,6 +646,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;
+    if ((*engine)->max_prefill_tokens > 0)
+      limits.max_prefill_tokens = (*engine)->max_prefill_tokens;
     if ((*engine)->kv_memory_fraction > 0)
       limits.kv_memory_fraction = (*engine)->kv_memory_fraction;
   } else {
@@ -697,6 +696,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
                                                     Quoted(r.moe_a2a_backend), JoinOr(known))));
     }
     limits.moe_all_to_all = in(kAllToAll);
+    limits.moe_a2a_backend = r.moe_a2a_backend;
   }
   if (r.max_num_seqs) {
     if (*r.max_num_seqs < 1 || *r.max_num_seqs > (1 << 20))
@@ -707,6 +707,18 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     if (!(*r.max_batched_tokens >= 1 && *r.max_batched_tokens <= 1e8))
       return tl::unexpected(FieldError("max_batched_tokens", "must be between 1 and 1e8"));
     limits.max_batched_tokens = *r.max_batched_tokens;
+  }
+  if (r.max_prefill_tokens) {
+    if (!(*r.max_prefill_tokens >= 1 && *r.max_prefill_tokens <= 1e8))
+      return tl::unexpected(FieldError("max_prefill_tokens", "must be between 1 and 1e8"));
+    limits.max_prefill_tokens = *r.max_prefill_tokens;
+  }
+  if (r.cuda_graph_max_bs) {
+    if (*r.cuda_graph_max_bs < 1 || *r.cuda_graph_max_bs > (1 << 20))
+      return tl::unexpected(FieldError("cuda_graph_max_bs", "must be between 1 and 1048576"));
+    // Priced where the engine's eager launch time is measured (GraphMaxBatchPriced); else listed
+    // with the answer as not modelled.
+    if (limits.eager_launch_layer_us > 0) limits.graph_max_batch = *r.cuda_graph_max_bs;
   }
   if (r.kv_memory_fraction) {
     if (!(*r.kv_memory_fraction > 0 && *r.kv_memory_fraction <= 1))
@@ -739,11 +751,16 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   }
   if (r.enforce_eager) {
     if (limits.eager_launch_layer_us <= 0) {
+      std::vector<std::string> measured;
+      for (const auto& e : cat.engines()) {
+        if (e.eager_launch_layer_us > 0) measured.push_back(e.id);
+      }
       return tl::unexpected(FieldError(
-          "enforce_eager", limits.engine.empty()
-                               ? "needs an engine whose eager launch time is measured: vllm"
-                               : "no measured eager launch time for engine '" + limits.engine +
-                                     "'; the one measured: vllm"));
+          "enforce_eager",
+          limits.engine.empty()
+              ? "needs an engine whose eager launch time is measured: " + JoinOr(measured)
+              : "no measured eager launch time for engine '" + limits.engine +
+                    "'; measured: " + JoinOr(measured)));
     }
     limits.enforce_eager = true;
   }
@@ -863,11 +880,13 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   job.mtp_depth = r.mtp;
   job.mtp_acceptance = r.mtp_acceptance.value_or(formats.model->mtp_acceptance.value_or(0));
   if (r.mtp > 0 && !r.mtp_acceptance && !formats.model->mtp_acceptance) {
-    job.mtp_acceptance = kAssumedHeadAcceptance;
+    // The catalog's draft head acceptance (data/calibration.yaml inference.draft_head_acceptance:
+    // EAGLE's own MT-bench answers, S2820).
+    job.mtp_acceptance = job.serving.draft_head_acceptance;
     job.mtp_acceptance_basis = fmt::format(
-        "assumed {:g} a position, EAGLE's on MT-bench (S2820): {} has no published acceptance; "
-        "give --mtp-acceptance",
-        kAssumedHeadAcceptance, formats.model->id);
+        "assumed {:g} a position, the catalog's draft_head_acceptance (EAGLE's on MT-bench, "
+        "S2820): {} has no published acceptance; give --mtp-acceptance",
+        job.serving.draft_head_acceptance, formats.model->id);
   }
   job.prefix_cache_hit = r.prefix_cache_hit;
   job.disaggregate = r.disaggregate;
@@ -1009,11 +1028,25 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
     }
     rows.push_back(std::move(row));
   }
+  // --cuda-graph-max-bs prices the steps above it only where the engine's eager launch time is
+  // measured and it replays graphs on the chip's family; elsewhere it is listed as not modelled.
+  std::vector<std::string> not_modelled = r.flags_not_modelled;
+  if (r.cuda_graph_max_bs) {
+    const bool priced = std::all_of(jobs.begin(), jobs.end(), [](const perf::InferenceJob& j) {
+      return j.limits.graph_max_batch > 0 && j.chip != nullptr &&
+             std::find(j.limits.cuda_graph_families.begin(), j.limits.cuda_graph_families.end(),
+                       j.chip->family) != j.limits.cuda_graph_families.end();
+    });
+    const std::string flag = FlagName("cuda_graph_max_bs");
+    if (!priced) {
+      not_modelled.insert(std::lower_bound(not_modelled.begin(), not_modelled.end(), flag), flag);
+    }
+  }
   const bool json = c.format == Format::kJson;
   Output out;
   if (r.compare) {
-    out.body = json ? report::CompareJson(rows, r.flags_not_modelled)
-                    : report::CompareTable(rows, r.flags_not_modelled);
+    out.body =
+        json ? report::CompareJson(rows, not_modelled) : report::CompareTable(rows, not_modelled);
   } else {
     report::InferenceReport report{&jobs[0], *rows[0].estimate, std::nullopt, r.mode, nullptr, {}};
     if (Simulated(r)) {
@@ -1057,7 +1090,7 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
       launch = std::move(*l);
       report.launch = &*launch;
     }
-    report.flags_not_modelled = r.flags_not_modelled;
+    report.flags_not_modelled = not_modelled;
     out.body = json ? report::InferenceJson(report) : report::InferenceText(report);
   }
   return out;

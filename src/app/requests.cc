@@ -1,6 +1,7 @@
 #include "app/requests.h"
 
 #include <algorithm>
+#include <map>
 
 #include "core/text.h"
 #include "sim/policies/registry.h"
@@ -16,6 +17,12 @@ const std::vector<Field<CatalogRequest>>& CatalogFields() {
 }
 
 namespace {
+// --help headings of the flags that paste a launch command whole.
+constexpr const char* kLaunchOnlyGroup = "Launch flags accepted, no effect on the estimate";
+constexpr const char* kServeOnlyGroup = "Serve-command flags accepted, no effect on the estimate";
+constexpr const char* kNotModelledGroup =
+    "Serve-command flags accepted and not modelled (listed with the answer)";
+
 // A switch takes true or false, as the typed fields do: over HTTP "trust_remote_code": "yes" is
 // as wrong as "enforce_eager": "yes". A valued flag takes text, a number or a list (vLLM's
 // --served-model-name takes several), not a switch's true.
@@ -43,6 +50,7 @@ Field<Request> LaunchOnly(std::string name, FieldKind kind) {
   f.help = std::is_same_v<Request, TrainRequest>
                ? "launch flag accepted so a launch script pastes whole; no effect on the estimate"
                : "serve-command flag accepted so a recipe pastes whole; no effect on the estimate";
+  f.group = std::is_same_v<Request, TrainRequest> ? kLaunchOnlyGroup : kServeOnlyGroup;
   f.set = [field = f.name, kind](Request&, const FieldValue& v) -> Result<void> {
     return OfKind(kind, v, field);
   };
@@ -429,6 +437,7 @@ Field<InferRequest> NotModelled(std::string name, FieldKind kind, std::string wh
   f.name = std::move(name);
   f.kind = kind;
   f.help = "serve-command flag accepted and not modelled (listed with the answer): " + why;
+  f.group = kNotModelledGroup;
   f.set = [field = f.name, flag = FlagName(f.name), kind](InferRequest& r,
                                                           const FieldValue& v) -> Result<void> {
     if (auto ok = OfKind(kind, v, field); !ok) return ok;
@@ -443,9 +452,77 @@ Field<InferRequest> NotModelled(std::string name, FieldKind kind, std::string wh
 }
 }  // namespace
 
+const std::vector<std::string>& InferGroups() {
+  static const std::vector<std::string> groups = {"Model, chips and formats",
+                                                  "Layout",
+                                                  "Engine and its limits",
+                                                  "Workload",
+                                                  "SLO and mode",
+                                                  "Speculative decoding",
+                                                  "Output",
+                                                  kServeOnlyGroup,
+                                                  kNotModelledGroup};
+  return groups;
+}
+
+namespace {
+// infer's flags under their --help headings (InferGroups); the serve-command flags that change
+// nothing are grouped where they are made (LaunchOnly, NotModelled).
+std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> fields) {
+  static const std::map<std::string, std::vector<std::string>> kGroups = {
+      {"Model, chips and formats",
+       {"model", "chip", "compare", "count", "system", "dtype", "expert_dtype", "attention_dtype",
+        "kv_dtype", "quantization", "power_cap_w", "chip_hour_usd"}},
+      {"Layout",
+       {"tp", "ep", "dp", "pp", "disaggregate", "tp_size", "dp_size", "enable_dp_attention",
+        "enable_attention_dp", "enable_expert_parallel", "moe_a2a_backend"}},
+      {"Engine and its limits",
+       {"engine",
+        "max_num_seqs",
+        "max_running_requests",
+        "max_batched_tokens",
+        "max_prefill_tokens",
+        "kv_memory_fraction",
+        "kv_free_memory_fraction",
+        "max_model_len",
+        "no_chunked_prefill",
+        "enable_chunked_prefill",
+        "scheduler_steps",
+        "cuda_graph_batch_sizes",
+        "cuda_graph_max_bs",
+        "enforce_eager",
+        "no_async_scheduling",
+        "kv_admission",
+        "adp_balance_timeout_iters",
+        "adp_balance_wait_iters",
+        "no_prefix_cache",
+        "kv_host_gib",
+        "host_link_gb_s",
+        "extra_llm_api_options",
+        "backend"}},
+      {"Workload",
+       {"input_tokens", "output_tokens", "prefix_cache_hit", "input_dist", "output_dist", "qps",
+        "duration_s", "concurrency", "requests", "requests_trace", "arrivals", "burstiness",
+        "workload_seed"}},
+      {"SLO and mode", {"mode", "tpot_ms", "ttft_ms", "demand_tokens_per_s"}},
+      {"Speculative decoding",
+       {"mtp", "mtp_acceptance", "draft_model", "speculative_config", "speculative_algorithm",
+        "speculative_num_steps", "speculative_num_draft_tokens", "speculative_draft_model_path",
+        "speculative_eagle_topk"}},
+      {"Output", {"emit", "timing"}},
+  };
+  for (auto& f : fields) {
+    for (const auto& [group, names] : kGroups) {
+      if (std::find(names.begin(), names.end(), f.name) != names.end()) f.group = group;
+    }
+  }
+  return fields;
+}
+}  // namespace
+
 const std::vector<Field<InferRequest>>& InferFields() {
   using R = InferRequest;
-  static const std::vector<Field<R>> fields = {
+  static const std::vector<Field<R>> fields = InInferGroups({
       // SGLang's --model-path; vllm serve and trtllm-serve take the model first, without a flag.
       PositionalOrFlag(Aliases(
           Required(Bind("model", &R::model,
@@ -602,7 +679,10 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "recomputing (engines that preempt: vllm, sglang)"),
       Bind("host_link_gb_s", &R::host_link_gb_s,
            "host link per chip, GB/s one way (default 50: PCIe Gen5 x16 in practice)"),
-      Bind("seed", &R::seed, "random seed of the simulated workload (default 1)"),
+      // Not --seed: a pasted `vllm serve ... --seed 1024` is vLLM's sampling seed (listed below).
+      Bind("workload_seed", &R::workload_seed,
+           "random seed of the simulated workload: arrivals, lengths, acceptance draws (default "
+           "1)"),
       Bind("timing", &R::timing, "add the simulator's wall-clock seconds (sim_wall_s)"),
       // Serve-command flags (docs/inference-model.md "Flags from a serve command").
       Bind("tp_size", &R::tp_size,
@@ -721,9 +801,12 @@ const std::vector<Field<InferRequest>>& InferFields() {
                   "SGLang's torch.compile of small decode batches"),
       NotModelled("torch_compile_max_bs", FieldKind::kString,
                   "SGLang's torch.compile of small decode batches"),
-      NotModelled("cuda_graph_max_bs", FieldKind::kString,
-                  "SGLang's largest captured decode batch; every decode batch runs as the "
-                  "engine's graphs do"),
+      Bind("cuda_graph_max_bs", &R::cuda_graph_max_bs,
+           "SGLang's largest captured CUDA-graph batch: a step whose running batch (under "
+           "attention DP the largest group's) is larger runs eagerly, its kernels launched from "
+           "the host, the engine's eager_launch_layer_us a layer (data/engines.yaml); listed as "
+           "not modelled where the engine has no measured launch time or replays no graphs on "
+           "the chip (default: every batch replayed)"),
       // A list: SGLang takes them space-separated (--cuda-graph-bs 4 8 16 32, InferenceMAX's
       // H200 DeepSeek-R1 command), which a one-value flag would leave as stray arguments.
       NotModelled("cuda_graph_bs", FieldKind::kList,
@@ -759,8 +842,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
                   "SGLang's queue order; the simulator serves requests first come, first served"),
       NotModelled("schedule_conservativeness", FieldKind::kString,
                   "SGLang's admission margin; the engine's kv_admission policy is used"),
-      NotModelled("max_prefill_tokens", FieldKind::kString,
-                  "SGLang's prefill batch cap; the token budget is --chunked-prefill-size"),
+      Bind("max_prefill_tokens", &R::max_prefill_tokens,
+           "SGLang's prompt tokens per prefill batch: a waiting prompt joins a step that already "
+           "carries prompt tokens only if it fits whole in what is left (the first always goes, "
+           "chunked by --chunked-prefill-size); the simulator's admission (default: the "
+           "engine's, SGLang 16384)"),
       NotModelled("stream_interval", FieldKind::kString,
                   "how often tokens are streamed back; no host time is charged for it"),
       NotModelled("enable_mixed_chunk", FieldKind::kBool,
@@ -776,7 +862,12 @@ const std::vector<Field<InferRequest>>& InferFields() {
                   "priced from the chip's rates, not per kernel"),
       NotModelled("enable_flashinfer_trtllm_moe", FieldKind::kBool,
                   "the experts' GEMMs are priced from the chip's rates, not per kernel library"),
-  };
+      // vLLM's --seed seeds the engine's sampling (vllm serve --help: "Random seed for
+      // operations"); SGLang's --random-seed is launch-only above. Neither is the simulated
+      // workload's seed, which is --workload-seed.
+      NotModelled("seed", FieldKind::kString,
+                  "vLLM's sampling seed; the simulated workload's seed is --workload-seed"),
+  });
   return fields;
 }
 

@@ -111,6 +111,10 @@ struct InferRequest {
   std::string engine;
   std::optional<int> max_num_seqs;
   std::optional<double> max_batched_tokens, kv_memory_fraction;
+  // SGLang's --max-prefill-tokens: prompt tokens per prefill batch (default: the engine's).
+  std::optional<double> max_prefill_tokens;
+  // SGLang's --cuda-graph-max-bs: steps with a larger running batch run eagerly.
+  std::optional<int> cuda_graph_max_bs;
   // TensorRT-LLM's KvCacheConfig free_gpu_memory_fraction: a share of what the weights (and
   // activations) leave, not of HBM; excludes kv_memory_fraction.
   std::optional<double> kv_free_memory_fraction;
@@ -147,7 +151,9 @@ struct InferRequest {
   // A host-memory KV tier per chip and its link (swap instead of recompute on preemption).
   std::optional<double> kv_host_gib;
   double host_link_gb_s = 50;
-  uint64_t seed = 1;
+  // The simulated workload's seed (--workload-seed): a serve command's --seed is the engine's
+  // sampling seed, accepted and listed as not modelled.
+  uint64_t workload_seed = 1;
   bool timing = false;  // sim_wall_s in the output (off: same inputs, same bytes)
   // Launch flags as the engines spell them, so a serve command (or this tool's --emit) pasted
   // back means the deployment it launches; ResolveFrameworkFlags turns them into the fields
@@ -257,6 +263,8 @@ struct CalibrateRequest {
 const std::vector<Field<CatalogRequest>>& CatalogFields();
 const std::vector<Field<TrainRequest>>& TrainFields();
 const std::vector<Field<InferRequest>>& InferFields();
+// infer's --help headings in the order they are shown (Field::group).
+const std::vector<std::string>& InferGroups();
 const std::vector<Field<ForecastRequest>>& ForecastFields();
 const std::vector<Field<LocalizeRequest>>& LocalizeFields();
 const std::vector<Field<ReplayRequest>>& ReplayFields();

@@ -118,6 +118,10 @@ struct InferenceCalibration {
   // Busiest expert's load over the mean when experts are spread over chips
   // (serving balancers replicate hot experts, so it can differ from training's).
   double moe_load_imbalance = 1.1;
+  // Probability a draft head's token is accepted given the one before, for a model with no
+  // published acceptance of its own (catalog::Model::mtp_acceptance) whose request runs a draft
+  // head (an MTP layer, an EAGLE head) without --mtp-acceptance.
+  double draft_head_acceptance = 0.79;
 };
 
 // Parameters of the training model that do not depend on the chip.

@@ -15,6 +15,10 @@ struct ServingEngine {
   std::vector<std::string> aliases;
   int max_num_seqs = 0;           // running sequences per engine instance; 0: no limit
   double max_batched_tokens = 0;  // tokens per scheduler step; 0: no limit
+  // Prompt tokens per prefill batch (SGLang's max_prefill_tokens): a waiting prompt joins a step
+  // that already carries prompt tokens only if it fits whole in what is left; the first prompt of
+  // a step always goes (chunked by the token budget). 0: no limit beyond the token budget.
+  double max_prefill_tokens = 0;
   double kv_memory_fraction = 0;  // share of HBM for weights + KV cache; 0: not set
   // The fraction is of the memory left free after the weights (TensorRT-LLM's
   // free_gpu_memory_fraction), not of the whole HBM (vLLM, SGLang).

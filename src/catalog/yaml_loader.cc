@@ -681,6 +681,7 @@ class YamlLoader : public YamlReader {
                "aliases",
                "max_num_seqs",
                "max_batched_tokens",
+               "max_prefill_tokens",
                "kv_memory_fraction",
                "fraction_of_free_memory",
                "kv_admission",
@@ -715,6 +716,7 @@ class YamlLoader : public YamlReader {
     for (auto& a : e.aliases) a = NormalizeId(a);
     e.max_num_seqs = static_cast<int>(Num(n, "max_num_seqs", path, 0, 1 << 20, 0));
     e.max_batched_tokens = Num(n, "max_batched_tokens", path, 0, 1e8, 0);
+    e.max_prefill_tokens = Num(n, "max_prefill_tokens", path, 0, 1e8, 0);
     e.kv_memory_fraction = Num(n, "kv_memory_fraction", path, 0, 1, 0);
     e.fraction_of_free_memory = Bool(n, "fraction_of_free_memory", path, false);
     e.chunked_prefill = Bool(n, "chunked_prefill", path, true);
@@ -839,7 +841,7 @@ class YamlLoader : public YamlReader {
     if (!n.IsMap()) Fail("expected a mapping", n, path);
     CheckKeys(n, path,
               {"server_tail_ratio", "server_utilization", "serving_workspace_gib",
-               "chip_life_years", "moe_load_imbalance", "notes"});
+               "chip_life_years", "moe_load_imbalance", "draft_head_acceptance", "notes"});
     InferenceCalibration& c = catalog_.inference_;
     c.server_tail_ratio = Num(n, "server_tail_ratio", path, 1, 10, c.server_tail_ratio);
     c.server_utilization = Num(n, "server_utilization", path, 0.05, 1, c.server_utilization);
@@ -847,6 +849,7 @@ class YamlLoader : public YamlReader {
         Num(n, "serving_workspace_gib", path, 0, 1e4, c.serving_workspace_gib);
     c.chip_life_years = Num(n, "chip_life_years", path, 0.1, 50, c.chip_life_years);
     c.moe_load_imbalance = Num(n, "moe_load_imbalance", path, 1, 10, c.moe_load_imbalance);
+    c.draft_head_acceptance = Num(n, "draft_head_acceptance", path, 0, 1, c.draft_head_acceptance);
   }
 
   Catalog& catalog_;

@@ -62,8 +62,21 @@ int Fail(Error e) {
 template <typename Request>
 class CliRequest {
  public:
-  CliRequest(CLI::App* cmd, const std::vector<Field<Request>>& fields) : fields_(fields) {
-    for (const auto& f : fields) {
+  // `groups`: the --help headings (Field::group) in the order they are shown; the flags are
+  // added heading by heading (CLI11 shows a heading where its first flag was added).
+  CliRequest(CLI::App* cmd, const std::vector<Field<Request>>& fields,
+             const std::vector<std::string>& groups = {})
+      : fields_(fields) {
+    const auto rank = [&](const Field<Request>& f) {
+      if (f.group.empty()) return -1L;
+      return static_cast<long>(std::find(groups.begin(), groups.end(), f.group) - groups.begin());
+    };
+    std::vector<const Field<Request>*> in_help_order;
+    for (const auto& f : fields) in_help_order.push_back(&f);
+    std::stable_sort(in_help_order.begin(), in_help_order.end(),
+                     [&](const auto* a, const auto* b) { return rank(*a) < rank(*b); });
+    for (const auto* field : in_help_order) {
+      const auto& f = *field;
       Slot& slot = slots_.emplace_back();
       slot.field = &f;
       std::string names = !f.positional ? suanli::app::FlagName(f.name)
@@ -74,6 +87,7 @@ class CliRequest {
       }
       if (f.kind == suanli::app::FieldKind::kBool) {
         slot.option = cmd->add_flag(names, slot.flag, f.help);
+        if (!f.group.empty()) slot.option->group(f.group);
         continue;
       }
       if (f.name == "output") names = "-o," + names;
@@ -88,6 +102,7 @@ class CliRequest {
           slot.option->expected(0, 1)->default_str(f.bare)->option_text("[TEXT]");
       }
       if (f.required) slot.option->required();
+      if (!f.group.empty()) slot.option->group(f.group);
       // Values are text the request layer converts; say what kind it expects.
       switch (f.kind) {
         case suanli::app::FieldKind::kInteger:
@@ -108,7 +123,13 @@ class CliRequest {
   // The request from what was given; an error names the flag.
   suanli::Result<Request> Build() const {
     Request r;
-    for (const auto& slot : slots_) {
+    // In the fields' order, as the other front doors apply them, not in --help's.
+    std::vector<const Slot*> in_field_order;
+    for (const auto& slot : slots_) in_field_order.push_back(&slot);
+    std::sort(in_field_order.begin(), in_field_order.end(),
+              [](const Slot* a, const Slot* b) { return a->field < b->field; });
+    for (const Slot* each : in_field_order) {
+      const Slot& slot = *each;
       if (slot.option->count() == 0) continue;
       const auto kind = slot.field->kind;
       const FieldValue v = kind == suanli::app::FieldKind::kBool   ? FieldValue{slot.flag}
@@ -281,8 +302,9 @@ struct Command {
 template <typename Request>
 Command MakeCommand(CLI::App* cmd, const std::vector<Field<Request>>& fields,
                     suanli::Result<suanli::app::Output> (suanli::app::Engine::*method)(
-                        const Request&, const suanli::app::RunContext&) const) {
-  auto request = std::make_shared<CliRequest<Request>>(cmd, fields);
+                        const Request&, const suanli::app::RunContext&) const,
+                    const std::vector<std::string>& groups = {}) {
+  auto request = std::make_shared<CliRequest<Request>>(cmd, fields, groups);
   return {cmd, [request, method](const CommonOptions& common) {
             auto r = request->Build();
             if (!r) return Fail(r.error());
@@ -397,8 +419,10 @@ int main(int argc, char** argv) {
 
   auto* infer = app.add_subcommand(
       "infer", "serving throughput, latency and cost per chip, and chips for a demand");
-  commands.push_back(MakeCommand(infer, app_ns::InferFields(), &Engine::Infer));
+  commands.push_back(
+      MakeCommand(infer, app_ns::InferFields(), &Engine::Infer, app_ns::InferGroups()));
   add_common(infer);
+  for (const char* flag : {"--json", "--output"}) infer->get_option(flag)->group("Output");
 
   auto* forecast = app.add_subcommand(
       "forecast", "when runs finish and how much demand is served under uncertain supply");

@@ -434,8 +434,16 @@ double EagerSeconds(const InferenceJob& job, const InferenceLayout& l) {
 // The shortest an iteration can be: when its kernels are launched one by one from the host
 // (EngineLimits::enforce_eager) the launches run ahead of the GPU, so a step takes the longer of
 // the two; an engine's measured floor (EngineLimits::step_floor_layer_us) binds every iteration.
-double EagerLaunchSeconds(const InferenceJob& job, const InferenceLayout& l) {
-  const double launch_us = job.limits.enforce_eager ? job.limits.eager_launch_layer_us : 0;
+// A step of `decode` sequences (the largest group's) above the engine's largest captured graph
+// (EngineLimits::graph_max_batch, on a family it replays graphs on) is launched so too: SGLang's
+// CUDA-graph runner replays none for it and runs it eagerly (S3042). Its kernels still wait on each
+// other as in the graph (graph_layer_us stays: the gaps are the GPU's); the launches add the floor.
+double EagerLaunchSeconds(const InferenceJob& job, const InferenceLayout& l, double decode = 0) {
+  const bool beyond_graphs = job.limits.graph_max_batch > 0 &&
+                             decode > job.limits.graph_max_batch &&
+                             Lists(job.limits.cuda_graph_families, job.chip->family);
+  const double launch_us =
+      job.limits.enforce_eager || beyond_graphs ? job.limits.eager_launch_layer_us : 0;
   return std::max(launch_us, job.limits.step_floor_layer_us) * 1e-6 * job.model->layers / l.pp;
 }
 
@@ -670,11 +678,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // for expert groups across nodes (DeepEP: S2760, S2761) or taken over multi-node NVLink
   // (TensorRT-LLM's one-sided all-to-all on NVL72, S2260); there the all-to-all stays.
   double exchange_fixed_s = 0;  // the engine's all-to-all path, per iteration (below)
-  const bool default_gather = (x.job.limits.engine.empty() || x.job.limits.in_node_moe_allgather) &&
-                              l.ep <= sys.chips_per_node &&
-                              sys.scale_up_domain <= sys.chips_per_node;
-  if (p.moe_layers > 0 && l.ep > 1 && l.dp > 1 && !x.job.limits.moe_all_to_all &&
-      (x.job.limits.moe_dp_allgather || default_gather)) {
+  if (p.moe_layers > 0 && l.ep > 1 && l.dp > 1 && !AttentionDpAllToAll(x.job, l)) {
     // Attention data parallel by all-gather and reduce-scatter (TensorRT-LLM's CutlassFusedMoE,
     // S1901): every rank gathers all ranks' tokens in the format its experts take them (FP8 with
     // one scale per tensor and NVFP4 are quantized before the gather; block-scaled FP8 and 16-bit
@@ -985,7 +989,7 @@ class BatchSearch {
   int engine_batch_;
   double tail_;
   double computed_prompt_;
-  double launch_s_;  // an eager step's floor (EagerLaunchSeconds)
+  double launch_s_;  // an eager step's floor (EagerLaunchSeconds) at a batch within the graphs
 
   // The mean step of `decode` running sequences under continuous batching. Prompts arrive at
   // b x (prompt / output) tokens a step; an engine computes a prompt in the steps it enters, whole
@@ -1029,7 +1033,10 @@ class BatchSearch {
   Step FlooredStep(double decode, double prefill, double extra_overhead_s = 0) const {
     Step st = StepTime(x_, l_, decode, ctx_, prefill, x_.job.input_tokens);
     st.overhead_s += extra_overhead_s;
-    st.overhead_s += std::max(0.0, launch_s_ - st.total());
+    const bool beyond_graphs =
+        x_.job.limits.graph_max_batch > 0 && decode > x_.job.limits.graph_max_batch;
+    const double floor_s = beyond_graphs ? EagerLaunchSeconds(x_.job, l_, decode) : launch_s_;
+    st.overhead_s += std::max(0.0, floor_s - st.total());
     return st;
   }
 };
@@ -1327,6 +1334,18 @@ Result<void> ValidateInferenceRequest(const InferenceJob& job) {
   return {};
 }
 
+bool AttentionDpAllToAll(const InferenceJob& job, const InferenceLayout& l) {
+  if (!job.model->moe || l.ep <= 1 || l.dp <= 1) return false;
+  if (job.limits.moe_all_to_all) return true;
+  // With no engine named, or one that gathers by default there (in_node_moe_allgather), an
+  // expert group inside one node whose NVLink domain is that node (an HGX board) gathers.
+  const auto& sys = job.system;
+  const bool default_gather = (job.limits.engine.empty() || job.limits.in_node_moe_allgather) &&
+                              l.ep <= sys.chips_per_node &&
+                              sys.scale_up_domain <= sys.chips_per_node;
+  return !(job.limits.moe_dp_allgather || default_gather);
+}
+
 bool WeightsFit(const InferenceJob& job, const InferenceConstraints& fixed) {
   if (!ValidateInferenceJob(job)) return false;
   const Formats f = *Resolve(job);
@@ -1589,12 +1608,11 @@ double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, dou
   const double gpu = StepTimeOfBatch(state_->context(), state_->layout, decode_seqs, decode_keys,
                                      prefill_tokens, prefill_keys, -1, padding)
                          .total();
-  return std::max(gpu, EagerLaunchSeconds(state_->job, state_->layout)) +
+  return std::max(gpu, EagerLaunchSeconds(state_->job, state_->layout, decode_seqs)) +
          (prefill_tokens > 0 ? EagerSeconds(state_->job, state_->layout) : 0);
 }
 
 double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) const {
-  const Context x = state_->context();
   const double verify = 1.0 + state_->job.mtp_depth;
   double instance_tokens = 0;
   bool prompt = false;
@@ -1604,6 +1622,7 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
     prompt = prompt || g.prefill_tokens > 0;
     largest = std::max(largest, g.decode_seqs);
   }
+  const Context x = state_->context();
   // A decode-only iteration replays one CUDA graph on every rank, the one that holds the largest
   // group's batch (cuda_graph_runner._get_padded_batch: the batch sizes are all-gathered across
   // the attention data-parallel ranks and the maximum taken); the other groups pad up to it.
@@ -1622,7 +1641,8 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
                                  g.prefill_keys, instance_tokens, padding(g))
                      .total());
   }
-  return std::max(slowest, EagerLaunchSeconds(state_->job, state_->layout)) +
+  // The ranks replay one graph or none: above the largest captured, every rank runs eagerly.
+  return std::max(slowest, EagerLaunchSeconds(state_->job, state_->layout, largest)) +
          (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
 }
 

@@ -97,6 +97,9 @@ struct EngineLimits {
   // most its instance's share over dp x pp, rounded up.
   std::optional<int> clients;
   std::optional<double> max_batched_tokens;
+  // Prompt tokens per prefill batch (catalog::ServingEngine::max_prefill_tokens): the serving
+  // simulator's admission; the steady state's prompts per step stay below it.
+  std::optional<double> max_prefill_tokens;
   std::optional<double> kv_memory_fraction;
   bool fraction_of_free_memory = false;  // of what the weights leave (TensorRT-LLM), not of HBM
   // The serving simulator's admission: false reserves KV for a request's whole output before
@@ -118,6 +121,10 @@ struct EngineLimits {
   // kernels, eager_launch_layer_us per layer of the stage (catalog::ServingEngine).
   bool enforce_eager = false;
   double eager_launch_layer_us = 0;
+  // The largest batch the engine replays from a captured CUDA graph (SGLang's --cuda-graph-max-bs;
+  // 0: every batch): a step whose decode batch (under attention data parallel the largest
+  // group's) is larger runs as under enforce_eager.
+  int graph_max_batch = 0;
   // No iteration is shorter than step_floor_layer_us per layer of the stage, graphs or not
   // (catalog::ServingEngine).
   double step_floor_layer_us = 0;
@@ -167,6 +174,7 @@ struct EngineLimits {
   // The expert exchange named an all-to-all (SGLang's --moe-a2a-backend deepep, vLLM's
   // --all2all-backend deepep_low_latency or pplx): no all-gather, inside a node or not.
   bool moe_all_to_all = false;
+  std::string moe_a2a_backend;  // the backend as named (--emit prints it back), or empty
   // Attention data parallel only with one chip per attention group (catalog::ServingEngine::
   // attention_dp_per_gpu: TensorRT-LLM): the layout search skips tp > 1 with dp > 1, and such a
   // given layout is refused.
@@ -283,6 +291,12 @@ InferenceJob InferenceJobFor(const catalog::Catalog& cat, const catalog::Model& 
 // Whether some layout EstimateInference would try (pipeline stages added as it adds them) holds
 // the weights with KV room left. False also for a job ValidateInferenceJob rejects.
 bool WeightsFit(const InferenceJob& job, const InferenceConstraints& fixed);
+
+// Whether the layout's expert exchange under attention data parallel (MoE, ep > 1, dp > 1) is
+// priced as an all-to-all (DeepEP, pplx, ...) rather than as the all-gather and reduce-scatter
+// the engines run by default inside one HGX node: named (EngineLimits::moe_all_to_all), or the
+// expert group spans nodes or scale-up domains beyond one. False without attention DP or experts.
+bool AttentionDpAllToAll(const InferenceJob& job, const InferenceLayout& l);
 
 // Checks the job (numbers, dtype support) before any layout is tried.
 Result<void> ValidateInferenceJob(const InferenceJob& job);

@@ -221,6 +221,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"aliases", e.aliases},
                        {"max_num_seqs", Limit(e.max_num_seqs)},
                        {"max_batched_tokens", Limit(e.max_batched_tokens)},
+                       {"max_prefill_tokens", Limit(e.max_prefill_tokens)},
                        {"kv_memory_fraction", Limit(e.kv_memory_fraction)},
                        {"eager_layer_us", Limit(e.eager_layer_us)},
                        {"eager_launch_layer_us", Limit(e.eager_launch_layer_us)},

@@ -115,6 +115,20 @@ void CommonNotes(const perf::InferenceJob& job, const perf::InferenceEstimate& e
   }
 }
 
+// The all-to-all backend the engine's command names when the estimate priced the attention-DP
+// expert exchange as an all-to-all (perf::AttentionDpAllToAll): the one the request named when
+// this engine has it, else the engine's DeepEP (SGLang's deepep, whose --deepep-mode auto runs the
+// low-latency kernels for decode; vLLM's deepep_low_latency for a decode instance, else
+// deepep_high_throughput, as vLLM's expert-parallel guide pairs them). Empty: the engine's
+// default gather, which the command leaves unnamed.
+std::string AllToAllBackend(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
+                            const std::vector<std::string>& names, const std::string& fallback) {
+  if (!perf::AttentionDpAllToAll(job, e.layout)) return "";
+  const std::string& given = job.limits.moe_a2a_backend;
+  if (std::find(names.begin(), names.end(), given) != names.end()) return given;
+  return fallback;
+}
+
 // vLLM and SGLang name weight formats alike: --dtype for 16-bit, --quantization fp8; other
 // formats come from the checkpoint.
 template <typename Add>
@@ -158,6 +172,12 @@ void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, c
     add("--speculative-config",
         fmt::format("'{{\"method\":\"mtp\",\"num_speculative_tokens\":{}}}'", mtp));
   }
+  // vLLM's --all2all-backend choices that are all-to-all kernels (S2760).
+  static const std::vector<std::string> kVllmAllToAll = {
+      "pplx", "deepep_high_throughput", "deepep_low_latency", "flashinfer_all2allv"};
+  const std::string a2a = AllToAllBackend(
+      job, e, kVllmAllToAll, e.disaggregated ? "deepep_low_latency" : "deepep_high_throughput");
+  if (!a2a.empty()) add("--all2all-backend", a2a);
   if (job.limits.enforce_eager) add("--enforce-eager");
   if (!job.limits.async_scheduling && job.limits.host_seq_us > 0) add("--no-async-scheduling");
   if (p.nodes > 1) {
@@ -167,7 +187,6 @@ void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, c
         "first); tensor parallel across nodes needs a Ray cluster",
         p.nodes));
   }
-  (void)e;
 }
 
 void SglangArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, const Plan& p,
@@ -184,6 +203,11 @@ void SglangArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
     add("--enable-dp-attention");
   }
   if (p.ep > 1) add("--ep-size", Num(p.ep));
+  // SGLang's --moe-a2a-backend choices that are all-to-all kernels (S2761).
+  static const std::vector<std::string> kSglangAllToAll = {"deepep", "mooncake", "mori",
+                                                           "ascend_fuseep", "flashinfer"};
+  const std::string a2a = AllToAllBackend(job, e, kSglangAllToAll, "deepep");
+  if (!a2a.empty()) add("--moe-a2a-backend", a2a);
   if (p.nodes > 1) {
     add("--nnodes", Num(p.nodes));
     add("--node-rank", "NODE_RANK");

@@ -1226,6 +1226,52 @@ TEST(EngineLimits, AnAllToAllBackendReplacesTheInNodeGather) {
   EXPECT_TRUE(a.flags_not_modelled.empty());
 }
 
+// Every infer flag is listed under one of --help's headings, in InferGroups' order: a new flag
+// left out would land under "Options" beside -h.
+TEST(Engine, EveryInferFlagHasAHelpHeading) {
+  const auto& groups = InferGroups();
+  for (const auto& f : InferFields()) {
+    EXPECT_NE(std::find(groups.begin(), groups.end(), f.group), groups.end()) << f.name;
+  }
+}
+
+// The acceptance assumed for a draft head on a model with none published is catalog data
+// (data/calibration.yaml inference.draft_head_acceptance, S2820), loaded and checked as the other
+// figures: an overlay replaces it, and a probability outside [0, 1] is refused naming it.
+TEST(Engine, AssumedDraftAcceptanceIsCatalogData) {
+  InferRequest r;
+  r.model = "llama-3-8b";
+  r.chip = {"h100"};
+  r.mode = "analytic";
+  ASSERT_TRUE(
+      SetField(InferFields(), r, "speculative_algorithm", FieldValue{std::string("EAGLE3")}));
+  ASSERT_TRUE(SetField(InferFields(), r, "speculative_num_steps", FieldValue{std::string("2")}));
+  const auto shipped = InferJson(r);
+  EXPECT_EQ(shipped["mtp_acceptance"], 0.79) << shipped.dump();
+  const std::string dir = ::testing::TempDir() + "/suanli_draft_acceptance";
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(
+      WriteFileAtomically(dir + "/calibration.yaml", "inference:\n  draft_head_acceptance: 0.5\n"));
+  EngineOptions o;
+  o.catalog_dir = dir;
+  auto engine = Engine::Open(o);
+  ASSERT_TRUE(engine) << engine.error().ToString();
+  auto out = engine->Infer(r, Json());
+  ASSERT_TRUE(out) << out.error().message;
+  const auto j = nlohmann::json::parse(out->body);
+  // 1 + 0.5 + 0.25 = 1.75 tokens a verify step of a depth-2 chain.
+  EXPECT_EQ(j["mtp_acceptance"], 0.5) << j.dump();
+  EXPECT_NEAR(j["tokens_per_decode_step"].get<double>(), 1.75, 1e-9);
+  EXPECT_NE(j.value("mtp_acceptance_basis", "").find("assumed 0.5 a position"), std::string::npos)
+      << j.dump();
+  ASSERT_TRUE(
+      WriteFileAtomically(dir + "/calibration.yaml", "inference:\n  draft_head_acceptance: 1.5\n"));
+  auto bad = Engine::Open(o);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().ToString().find("draft_head_acceptance"), std::string::npos)
+      << bad.error().ToString();
+}
+
 // infer --compare says what one deployment's answer says: the flags no row priced, and a draft
 // acceptance assumed for want of a published one (the model's, so said once).
 TEST(Engine, CompareListsFlagsNotModelledAndAnAssumedAcceptance) {
@@ -1460,6 +1506,31 @@ TEST(Engine, TheDeploymentsLoadIsSharedByItsInstances) {
   EXPECT_EQ(a["concurrency"].get<long>(), 8);
   EXPECT_TRUE(a["concurrency_total"].is_null());
   EXPECT_TRUE(a["instances"].is_null());
+}
+
+// A pasted vLLM command's --seed is vLLM's sampling seed: accepted, listed, and the simulated
+// workload is the one without it; the workload's own seed is --workload-seed, which draws
+// another workload (other arrivals and lengths: another simulated p99).
+TEST(Engine, AServeCommandsSeedIsNotTheWorkloadsSeed) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.mode = "server";
+  r.qps = 4;
+  r.duration_s = 60;
+  ASSERT_TRUE(SetField(InferFields(), r, "input_dist", FieldValue{std::string("exp")}));
+  const auto plain = InferJson(r)["simulation"];
+  InferRequest pasted = r;
+  ASSERT_TRUE(SetField(InferFields(), pasted, "seed", FieldValue{std::string("1024")}));
+  EXPECT_EQ(pasted.workload_seed, 1u);
+  const auto p = InferJson(pasted);
+  EXPECT_EQ(p["flags_not_modelled"], nlohmann::json::array({"--seed"}));
+  EXPECT_EQ(p["simulation"].dump(), plain.dump());
+  InferRequest other = r;
+  ASSERT_TRUE(SetField(InferFields(), other, "workload_seed", FieldValue{std::string("1024")}));
+  EXPECT_EQ(other.workload_seed, 1024u);
+  EXPECT_NE(InferJson(other)["simulation"].dump(), plain.dump());
 }
 
 // Clients dealt unevenly are simulated as they are: 8 on 6 H100 at tp 2 is 3 instances, 3 in

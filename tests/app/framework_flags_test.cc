@@ -353,11 +353,11 @@ TEST(FrameworkFlags, TuningFlagsNotModelledAreListed) {
   EXPECT_TRUE(SetField(InferFields(), r, "async_scheduling", FieldValue{true}));
   EXPECT_TRUE(SetField(InferFields(), r, "attention_backend", FieldValue{std::string("fa3")}));
   EXPECT_TRUE(SetField(InferFields(), r, "enable_torch_compile", FieldValue{false}));
-  EXPECT_TRUE(SetField(InferFields(), r, "cuda_graph_max_bs", FieldValue{256.0}));
+  EXPECT_TRUE(SetField(InferFields(), r, "stream_interval", FieldValue{10.0}));
   EXPECT_TRUE(SetField(InferFields(), r, "async_scheduling", FieldValue{std::string("true")}));
-  EXPECT_EQ(r.flags_not_modelled,
-            (std::vector<std::string>{"--async-scheduling", "--attention-backend",
-                                      "--cuda-graph-max-bs"}));
+  EXPECT_EQ(
+      r.flags_not_modelled,
+      (std::vector<std::string>{"--async-scheduling", "--attention-backend", "--stream-interval"}));
   EXPECT_FALSE(
       SetField(InferFields(), r, "enable_two_batch_overlap", FieldValue{std::string("maybe")}));
 }

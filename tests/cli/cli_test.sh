@@ -792,6 +792,42 @@ EOF
       "exit $RC" "flags: $launch_args" "stderr: $(head -c 300 "$TMP/stderr")"
   fi
 done
+# The attention-DP expert exchange priced as an all-to-all is in the command --emit prints
+# (SGLang's --moe-a2a-backend, vLLM's --all2all-backend, S2760/S2761): named inside one HGX node
+# (DeepSeek-R1 DEP 8 on H200, where the engines gather by default: another rate without it), or
+# an expert group across nodes (DEP 16 on two H20 nodes). Pasted back: the same deployment.
+for engine in vllm sglang; do
+  for shape in "h200 8 --moe-a2a-backend deepep" "h20 16"; do
+    read -r chip count named <<<"$shape"
+    BASE=(infer --model deepseek-r1 --chip "$chip" --count "$count" --mode analytic --engine "$engine")
+    run "${BASE[@]}" --tp 1 --dp "$count" --ep "$count" $named --emit "$engine" --json
+    cp "$TMP/stdout" "$TMP/emitted.json"
+    launch_args=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["launch"]["args"]))' \
+      "$TMP/emitted.json")
+    (cd "$TMP" && eval "\"\$SUANLI\" \"\${BASE[@]}\" --dtype fp8 $launch_args --json") \
+      >"$TMP/pasted.json" 2>"$TMP/stderr"
+    RC=$?
+    "$SUANLI" "${BASE[@]}" --tp 1 --dp "$count" --ep "$count" --json >"$TMP/gathered.json" 2>/dev/null
+    if [ "$RC" -eq 0 ] && python3 - "$TMP/emitted.json" "$TMP/pasted.json" "$TMP/gathered.json" \
+      "$engine" "$chip" <<'EOF'; then
+import json, sys
+a, b, g = (json.load(open(f)) for f in sys.argv[1:4])
+engine, chip = sys.argv[4:6]
+flag = {"sglang": "--moe-a2a-backend deepep", "vllm": "--all2all-backend deepep_high_throughput"}
+assert flag[engine] in a["launch"]["args"], a["launch"]["args"]
+assert a["layout"] == b["layout"], (a["layout"], b["layout"])
+x, y, z = (d["answer"]["output_tokens_per_s_per_chip"] for d in (a, b, g))
+assert abs(x - y) <= 0.005 * x, (x, y)
+# Inside the node the default is the gather, priced apart; across nodes it is the all-to-all too.
+assert (abs(x - z) > 0.01 * x) == (chip == "h200"), (x, z)
+EOF
+      ok "--emit $engine names the all-to-all it priced ($chip), and pasted back it is the same"
+    else
+      not_ok "--emit $engine names the all-to-all it priced ($chip), and pasted back it is the same" \
+        "exit $RC" "flags: $launch_args" "stderr: $(head -c 300 "$TMP/stderr")"
+    fi
+  done
+done
 printf 'kv_cache_config:\n  free_gpu_memory_fraction: most\n' >"$TMP/bad-llm-api.yml"
 expect_bad "--extra_llm_api_options with a bad value names its file, line and key" \
   "bad-llm-api.yml:2: extra_llm_api_options.kv_cache_config.free_gpu_memory_fraction" \
@@ -957,6 +993,49 @@ else
   not_ok "infer takes InferenceMAX's SGLang command with --cuda-graph-bs 4 8 16 ..." "exit $RC" \
     "stderr: ${ERR:0:300}"
 fi
+# With SGLang named, its --cuda-graph-max-bs and --max-prefill-tokens are priced, not listed: 8
+# clients of Llama 3.1 8B FP8 on one H200 above a cap of 4 run every decode step eagerly, no shorter
+# than 32 layers x 257 us (SGLang's measured launches, S3041): fewer tokens/s; a cap of 8 holds
+# the batch and changes nothing. Without an engine (no launch time measured) it stays listed.
+SGL=(infer --model llama-3.1-8b --chip h200 --dtype fp8 --count 1 --mode analytic --json --concurrency 8)
+"$SUANLI" "${SGL[@]}" --engine sglang >"$TMP/sgl-open.json" 2>/dev/null
+"$SUANLI" "${SGL[@]}" --engine sglang --cuda-graph-max-bs 8 >"$TMP/sgl-8.json" 2>/dev/null
+"$SUANLI" "${SGL[@]}" --engine none --cuda-graph-max-bs 4 >"$TMP/sgl-none.json" 2>/dev/null
+run "${SGL[@]}" --engine sglang --cuda-graph-max-bs 4 --max-prefill-tokens 32768
+if [ "$RC" -eq 0 ] && python3 - "$TMP/sgl-open.json" "$TMP/sgl-8.json" "$TMP/stdout" \
+  "$TMP/sgl-none.json" <<'EOF'; then
+import json, sys
+o, e, c, n = (json.load(open(f)) for f in sys.argv[1:5])
+rate = lambda d: d["answer"]["output_tokens_per_s_per_chip"]
+assert "flags_not_modelled" not in c and "flags_not_modelled" not in e, c.get("flags_not_modelled")
+assert rate(c) < 0.97 * rate(o), (rate(c), rate(o))
+assert rate(e) == rate(o), (rate(e), rate(o))
+assert n["flags_not_modelled"] == ["--cuda-graph-max-bs"], n.get("flags_not_modelled")
+EOF
+  ok "infer prices SGLang's --cuda-graph-max-bs and --max-prefill-tokens"
+else
+  not_ok "infer prices SGLang's --cuda-graph-max-bs and --max-prefill-tokens" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+# infer --help lists its flags under headings, in this order.
+run infer --help
+if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'; then
+import sys
+text = open(sys.argv[1]).read()
+headings = ["Model, chips and formats:", "Layout:", "Engine and its limits:", "Workload:",
+            "SLO and mode:", "Speculative decoding:", "Output:",
+            "Serve-command flags accepted, no effect on the estimate:",
+            "Serve-command flags accepted and not modelled (listed with the answer):"]
+at = [text.find("\n" + h + "\n") for h in headings]
+assert all(i >= 0 for i in at) and at == sorted(at), list(zip(headings, at))
+out = text[at[6]:at[7]]
+assert "--emit" in out and "--json" in out and "--output" in out, out
+assert "--seed TEXT" in text[at[8]:] and "--workload-seed" in text[at[3]:at[4]], "seed"
+EOF
+  ok "infer --help groups its flags under headings"
+else
+  not_ok "infer --help groups its flags under headings" "exit $RC" "stderr: ${ERR:0:300}"
+fi
 # vllm-ascend's Qwen3-235B-A22B tutorial, node 0 of two Atlas 800 A2 (multi-node MP): the node's
 # own flags are launch-only; the deployment is --data-parallel-size 2 of --tensor-parallel-size 8.
 run infer --chip ascend-910b --count 16 --mode analytic --json vllm-ascend/Qwen3-235B-A22B \
@@ -969,7 +1048,7 @@ if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'; then
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert (d["layout"]["tp"], d["layout"]["dp"]) == (8, 2), d["layout"]
-assert d["flags_not_modelled"] == ["--async-scheduling"], d["flags_not_modelled"]
+assert d["flags_not_modelled"] == ["--async-scheduling", "--seed"], d["flags_not_modelled"]
 EOF
   ok "infer takes vllm-ascend's two-node Qwen3-235B command (node 0)"
 else

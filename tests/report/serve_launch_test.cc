@@ -164,8 +164,11 @@ TEST(ServeLaunch, MultiNodeSglangNamesItsRanks) {
   c.e.layout = {2, 32, 16};  // tp 2, ep 32, dp 16: 32 GPUs over 4 nodes of 8
   auto l = ServeLaunchFor("sglang", c.job, c.e);
   ASSERT_TRUE(l);
+  // An expert group across nodes exchanges by all-to-all (perf::AttentionDpAllToAll), which the
+  // command names: SGLang's DeepEP.
   EXPECT_NE(l->command.find("--tp-size 32 \\\n  --dp-size 16 \\\n  --enable-dp-attention \\\n"
-                            "  --ep-size 32 \\\n  --nnodes 4 \\\n  --node-rank NODE_RANK"),
+                            "  --ep-size 32 \\\n  --moe-a2a-backend deepep \\\n  --nnodes 4 \\\n"
+                            "  --node-rank NODE_RANK"),
             std::string::npos)
       << l->command;
 }

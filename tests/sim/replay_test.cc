@@ -701,6 +701,15 @@ TEST(ReplayTest, StreamedJobsOutOfOrderAreErrorsNeverFittingPending) {
   r = Replay(nodes, out_of_order_behind, 2, **policy);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("'j2' arrives before"), std::string::npos) << r.error().message;
+  // Out of order behind a job that took a finished job's slot: j1 runs 0-10 on one GPU and
+  // frees its slot, j2 arrives at 100 and takes it; j3 at 50 comes after j2 (100), not after the
+  // j1 (0) the slot held before.
+  std::vector<Job> late_after_reuse = {MakeJob(1, 0, 1, 10), MakeJob(2, 100, 1, 10),
+                                       MakeJob(3, 50, 1, 10)};
+  VectorJobStream out_of_order_after_reuse(late_after_reuse);
+  r = Replay(nodes, out_of_order_after_reuse, 3, **policy);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("'j3' arrives before"), std::string::npos) << r.error().message;
   // A job that never fits, first, in the middle and last: as the whole trace replays.
   std::vector<Job> big = {MakeJob(1, 0, 4, 10), MakeJob(2, 1, 1, 10), MakeJob(3, 5, 4, 10),
                           MakeJob(4, 6, 2, 10), MakeJob(5, 9, 3, 10)};

@@ -257,6 +257,28 @@ TEST(ServingSim, WithoutChunkingAPromptWaitsForABudgetThatHoldsIt) {
   EXPECT_NEAR(whole->ttft_ms.mean, (10 + 60) / 2.0, 1e-9);
 }
 
+TEST(ServingSim, MaxPrefillTokensEndsThePrefillBatchAtThePromptThatDoesNotFit) {
+  // SGLang's PrefillAdder (S3040), 10 ms steps, budget 100, 50 prompt tokens a prefill batch. A,
+  // B (30-token prompts) and C (10) at t = 0, 2 output tokens each. Step 1 takes A (30); B's 30
+  // exceed the 20 left and end the batch, though C's 10 would fit. Step 2 takes B first and C in
+  // the 20 left (A decodes): TTFT 10, 20, 20 ms. Without the cap all three fit the budget of
+  // step 1: 10 ms each.
+  SchedulerLimits limits;
+  limits.max_batched_tokens = 100;
+  const std::vector<ServingRequest> reqs = {Req(0, 30, 2), Req(0, 30, 2), Req(0, 10, 2)};
+  auto open = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  limits.max_prefill_tokens = 50;
+  auto capped = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  ASSERT_TRUE(open && capped);
+  EXPECT_NEAR(open->ttft_ms.mean, 10, 1e-9);
+  EXPECT_NEAR(capped->ttft_ms.mean, (10 + 20 + 20) / 3.0, 1e-9);
+  // A step's first prompt always goes, chunked by the budget only: 80 tokens over a cap of 50 in
+  // one step, TTFT 10 ms.
+  auto first = SimulateServing(FixedStep(0.010, 1e6), limits, {Req(0, 80, 2)}, {});
+  ASSERT_TRUE(first);
+  EXPECT_NEAR(first->ttft_ms.p50, 10, 1e-9);
+}
+
 TEST(ServingSim, MaxNumSeqsQueuesTheRest) {
   // One sequence at a time: the second request starts when the first ends (step 5, 50 ms),
   // prefills in step 6: TTFT 60 ms, done after 10 steps.
@@ -958,6 +980,34 @@ TEST_F(RealModel, AnEagerStepTakesAtLeastItsKernelLaunches) {
   // Off, or on with no measured launch time: no floor.
   eager.limits.eager_launch_layer_us = 0;
   EXPECT_DOUBLE_EQ(Cost(eager).StepSeconds(1, 1000, 0, 0), plain.StepSeconds(1, 1000, 0, 0));
+}
+
+// SGLang's --cuda-graph-max-bs (S3042): a step whose batch is above the largest captured graph
+// runs eagerly: no shorter than its launches, 32 layers x 257 us = 8.224 ms for Llama 3.1 8B at
+// SGLang's eager_launch_layer_us (S3041), its kernels' gaps as in the graph (never faster than
+// replayed). At or below the cap the step is the graph's; in lockstep the largest group decides.
+TEST_F(RealModel, AStepAboveTheLargestCapturedGraphRunsEagerly) {
+  perf::InferenceJob graphs = job_;
+  graphs.limits.cuda_graph_families = {job_.chip->family};
+  graphs.limits.graph_layer_us = 55;
+  graphs.limits.eager_launch_layer_us = 257;
+  perf::InferenceJob capped = graphs;
+  capped.limits.graph_max_batch = 4;
+  const auto replayed = Cost(graphs), beyond = Cost(capped);
+  const double floor_s = 32 * 257e-6;
+  EXPECT_DOUBLE_EQ(beyond.StepSeconds(4, 4 * 1000, 0, 0), replayed.StepSeconds(4, 4 * 1000, 0, 0));
+  ASSERT_LT(replayed.StepSeconds(5, 5 * 1000, 0, 0), floor_s);
+  EXPECT_NEAR(beyond.StepSeconds(5, 5 * 1000, 0, 0), floor_s, 1e-12);
+  // A large batch's device work is longer than the launches: eager, it costs what it costs
+  // replayed.
+  ASSERT_GT(replayed.StepSeconds(256, 256 * 1000, 0, 0), floor_s);
+  EXPECT_DOUBLE_EQ(beyond.StepSeconds(256, 256 * 1000, 0, 0),
+                   replayed.StepSeconds(256, 256 * 1000, 0, 0));
+  std::vector<perf::ServingStepModel::GroupBatch> groups = {{4, 4000, 0, 0}, {5, 5000, 0, 0}};
+  ASSERT_LT(replayed.LockstepSeconds(groups), floor_s);
+  EXPECT_NEAR(beyond.LockstepSeconds(groups), floor_s, 1e-12);
+  groups[1] = {4, 4000, 0, 0};
+  EXPECT_DOUBLE_EQ(beyond.LockstepSeconds(groups), replayed.LockstepSeconds(groups));
 }
 
 // An engine's measured step floor (step_floor_layer_us, vLLM-Ascend's 957 us a layer): no

@@ -313,6 +313,9 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
 
   Job pending;  // the next arrival, read ahead
   bool have_pending = false;
+  // The arrival time of the job read last: admit() swaps `pending` with the job that last held
+  // the slot it takes, so after it pending no longer holds the job read last.
+  double last_read_s = -std::numeric_limits<double>::infinity();
   long arrived = 0;
   // Jobs at one time go in the order they come (a Workload's are sorted by id; pods already
   // running come before a trace's jobs at time 0). A job that could never fit is counted and
@@ -320,15 +323,14 @@ Result<ReplayResult> ReplayEvents(JobStream& jobs, long total_jobs, const Policy
   // decision or time (as if the trace had not had it).
   auto read_next = [&]() -> Result<void> {
     for (;;) {
-      const double last = have_pending ? pending.arrival_s : -1;
       auto more = jobs.Next(&pending);
       if (!more) return tl::unexpected(more.error());
-      const bool had = have_pending;
       have_pending = *more;
-      if (have_pending && had && pending.arrival_s < last) {
+      if (have_pending && pending.arrival_s < last_read_s) {
         return MakeError("job '" + pending.name + "' arrives before the job read before it: " +
                          "jobs must come in arrival order");
       }
+      if (have_pending) last_read_s = pending.arrival_s;
       if (!have_pending || cluster.CouldEverFit(pending)) return {};
       CountNeverFit(cluster, pending, &r);
       ++arrived;  // its place in arrival order, with no JCT

@@ -720,6 +720,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     if (preempted || !scheduler_call || hold) return;
     // What is free when the admission starts, in tokens (SGLang's available_size).
     const double free_tokens = static_cast<double>((capacity_blocks - g.used_blocks) * block);
+    double prefilling = 0;  // the prompt tokens of the step so far
+    for (const Chunk& c : g.prefills) prefilling += c.tokens;
     while (!g.waiting.empty() && running_count(g) < static_cast<size_t>(max_seqs) && budget >= 1) {
       const size_t id = g.waiting.front();
       Live& l = live[id];
@@ -737,6 +739,11 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         continue;
       }
       const int remaining = l.prefill_target - l.prefilled;
+      // SGLang's PrefillAdder: a prompt longer than what the batch has left ends the batch.
+      if (limits.max_prefill_tokens > 0 && !g.prefills.empty() &&
+          remaining > limits.max_prefill_tokens - prefilling) {
+        break;
+      }
       int want = static_cast<int>(std::min<double>(remaining, budget));
       if (!limits.chunked_prefill && want < remaining) {
         const bool first_prefill = g.prefills.empty() && budget == budget_per_step;
@@ -764,6 +771,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       l.blocks = need;
       g.used_blocks += need;
       budget -= want;
+      prefilling += want;
       g.prefills.push_back({id, want});
     }
   };

@@ -126,6 +126,10 @@ class StepModelCost : public StepCost {
 struct SchedulerLimits {
   int max_num_seqs = 0;
   double max_batched_tokens = 0;  // per step: chunked prefill fills what decode leaves
+  // Prompt tokens per prefill batch (SGLang's max_prefill_tokens; 0: no limit): a waiting prompt
+  // joins a step that already carries prompt tokens only if it fits whole in what is left of it;
+  // a step's first prompt always goes (chunked by the token budget).
+  double max_prefill_tokens = 0;
   // Off: a prompt is computed whole, in a step whose token budget still holds it all (a prompt
   // longer than the whole budget runs when it is the step's first); on: in chunks.
   bool chunked_prefill = true;
