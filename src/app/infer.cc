@@ -634,6 +634,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.cuda_graph_families = (*engine)->cuda_graph_families;
     limits.graph_layer_us = (*engine)->graph_layer_us;
     limits.host_seq_us = (*engine)->host_seq_us;
+    limits.stream_host_us = (*engine)->stream_host_us;
     limits.moe_layer_us = (*engine)->moe_layer_us;
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
     limits.moe_gemm_families = (*engine)->moe_gemm_families;

@@ -82,6 +82,12 @@ struct ServingEngine {
   // the GPU idles unless the engine schedules one step ahead (vLLM's --async-scheduling). Divided
   // over the steps of one scheduler call (vLLM's num_scheduler_steps). 0: none modelled.
   double host_seq_us = 0;
+  // Host time per running request of every iteration that streams each request's new token to its
+  // client (detokenize it, build the response object, send it; Python in the engine's front-end
+  // process), microseconds. It runs beside the device step, not before it: an iteration takes the
+  // longer of the two, so it binds only where many requests run on a short step. Charged in the
+  // server mode (streamed responses), not offline. 0: none modelled.
+  double stream_host_us = 0;
   // Chip families (calibration family ids) on which the engine's MLA attention kernels run their
   // matmuls in FP8 when the KV cache is FP8: the query is quantized and QK^T and PV run on the FP8
   // tensor cores (FlashMLA's FP8 kernel on Hopper in SGLang; TensorRT-LLM's FP8 MLA). Elsewhere

@@ -447,6 +447,15 @@ double EagerLaunchSeconds(const InferenceJob& job, const InferenceLayout& l, dou
   return std::max(launch_us, job.limits.step_floor_layer_us) * 1e-6 * job.model->layers / l.pp;
 }
 
+// The front-end's share of a streamed iteration: each of the instance's `running` requests gets
+// its new token detokenized and sent (EngineLimits::stream_host_us). It runs beside the device
+// step, so like the launches it is a floor under the step, not an added term. Offline runs
+// return whole outputs.
+double StreamHostSeconds(const InferenceJob& job, double running) {
+  if (job.mode != ServingMode::kServer || running <= 0) return 0;
+  return job.limits.stream_host_us * 1e-6 * running;
+}
+
 struct Step {
   double linear_s = 0;
   double attention_s = 0;
@@ -1035,7 +1044,8 @@ class BatchSearch {
     st.overhead_s += extra_overhead_s;
     const bool beyond_graphs =
         x_.job.limits.graph_max_batch > 0 && decode > x_.job.limits.graph_max_batch;
-    const double floor_s = beyond_graphs ? EagerLaunchSeconds(x_.job, l_, decode) : launch_s_;
+    const double launch_s = beyond_graphs ? EagerLaunchSeconds(x_.job, l_, decode) : launch_s_;
+    const double floor_s = std::max(launch_s, StreamHostSeconds(x_.job, decode * l_.dp));
     st.overhead_s += std::max(0.0, floor_s - st.total());
     return st;
   }
@@ -1608,7 +1618,8 @@ double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, dou
   const double gpu = StepTimeOfBatch(state_->context(), state_->layout, decode_seqs, decode_keys,
                                      prefill_tokens, prefill_keys, -1, padding)
                          .total();
-  return std::max(gpu, EagerLaunchSeconds(state_->job, state_->layout, decode_seqs)) +
+  return std::max({gpu, EagerLaunchSeconds(state_->job, state_->layout, decode_seqs),
+                   StreamHostSeconds(state_->job, decode_seqs)}) +
          (prefill_tokens > 0 ? EagerSeconds(state_->job, state_->layout) : 0);
 }
 
@@ -1617,7 +1628,9 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
   double instance_tokens = 0;
   bool prompt = false;
   double largest = 0;
+  double running = 0;
   for (const GroupBatch& g : groups) {
+    running += g.decode_seqs;
     instance_tokens += g.decode_seqs * verify + g.prefill_tokens;
     prompt = prompt || g.prefill_tokens > 0;
     largest = std::max(largest, g.decode_seqs);
@@ -1642,7 +1655,8 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
                      .total());
   }
   // The ranks replay one graph or none: above the largest captured, every rank runs eagerly.
-  return std::max(slowest, EagerLaunchSeconds(state_->job, state_->layout, largest)) +
+  return std::max({slowest, EagerLaunchSeconds(state_->job, state_->layout, largest),
+                   StreamHostSeconds(state_->job, running)}) +
          (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
 }
 

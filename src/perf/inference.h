@@ -143,6 +143,9 @@ struct EngineLimits {
   // before.
   double host_seq_us = 0;
   int scheduler_steps = 1;
+  // Host time per running request of a streamed iteration, microseconds, beside the device step
+  // (catalog::ServingEngine::stream_host_us): an iteration takes the longer of the two.
+  double stream_host_us = 0;
   bool async_scheduling = true;
   // Fixed time per MoE layer of the stage in every iteration (the engine's MoE kernel chain):
   // the engine's moe_layer_us (catalog::ServingEngine).
