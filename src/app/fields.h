@@ -39,6 +39,10 @@ struct Field {
   bool positional = false;  // the CLI takes it without a flag (forecast's scenario)
   bool flag_too = false;    // positional, and its flag as well (infer's model: --model X or X)
   bool cli_only = false;    // names a local file to write: not offered over HTTP
+  // A framework's list flag that takes every value after it, as argparse's nargs does
+  // (--cuda-graph-bs 1 2 4 8). suanli's own lists take one value (or a comma list) per flag, so
+  // that `--chip h100 MODEL` leaves the model to the command.
+  bool nargs = false;
   // A value field that may also be given bare on the command line (Megatron's store_true
   // spelling of an on/off field): the value it then has.
   std::string bare;

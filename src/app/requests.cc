@@ -47,6 +47,7 @@ Field<Request> LaunchOnly(std::string name, FieldKind kind) {
   Field<Request> f;
   f.name = std::move(name);
   f.kind = kind;
+  f.nargs = kind == FieldKind::kList;
   f.help = std::is_same_v<Request, TrainRequest>
                ? "launch flag accepted so a launch script pastes whole; no effect on the estimate"
                : "serve-command flag accepted so a recipe pastes whole; no effect on the estimate";
@@ -345,6 +346,17 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("tokenizer_model", FieldKind::kString),
       LaunchOnly<R>("vocab_file", FieldKind::kString),
       LaunchOnly<R>("merge_file", FieldKind::kString),
+      // torchrun's own flags (Megatron's examples launch with them): where the ranks run, not
+      // what they compute; the job's chips are --count.
+      LaunchOnly<R>("nproc_per_node", FieldKind::kString),
+      LaunchOnly<R>("nnodes", FieldKind::kString),
+      LaunchOnly<R>("node_rank", FieldKind::kString),
+      LaunchOnly<R>("master_addr", FieldKind::kString),
+      LaunchOnly<R>("master_port", FieldKind::kString),
+      LaunchOnly<R>("rdzv_backend", FieldKind::kString),
+      LaunchOnly<R>("rdzv_endpoint", FieldKind::kString),
+      LaunchOnly<R>("rdzv_id", FieldKind::kString),
+      LaunchOnly<R>("standalone", FieldKind::kBool),
       LaunchOnly<R>("data_path", FieldKind::kList),
       LaunchOnly<R>("data_cache_path", FieldKind::kString),
       LaunchOnly<R>("split", FieldKind::kString),
@@ -436,6 +448,7 @@ Field<InferRequest> NotModelled(std::string name, FieldKind kind, std::string wh
   Field<InferRequest> f;
   f.name = std::move(name);
   f.kind = kind;
+  f.nargs = kind == FieldKind::kList;
   f.help = "serve-command flag accepted and not modelled (listed with the answer): " + why;
   f.group = kNotModelledGroup;
   f.set = [field = f.name, flag = FlagName(f.name), kind](InferRequest& r,
@@ -534,8 +547,13 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("count", &R::count,
            "chips available (instances must divide it); 2x8 is 2 nodes of 8, 1k 1,024"),
       Bind("system", &R::system, "system id (default: the chip's default system)"),
-      Bind("input_tokens", &R::input_tokens, "prompt tokens per request (default 1024)"),
-      Bind("output_tokens", &R::output_tokens, "generated tokens per request (default 256)"),
+      // As the serving benchmarks name the workload: vLLM's benchmark_throughput --input-len,
+      // vllm bench serve / sglang.bench_serving --random-input-len, InferenceMAX's ISL/OSL.
+      Aliases(Bind("input_tokens", &R::input_tokens, "prompt tokens per request (default 1024)"),
+              {"input_len", "random_input_len", "isl"}),
+      Aliases(
+          Bind("output_tokens", &R::output_tokens, "generated tokens per request (default 256)"),
+          {"output_len", "random_output_len", "osl"}),
       Bind(
           "dtype", &R::dtype,
           "weights: bf16, fp16, fp8, int8, fp4, int4 or w8a16 (weight-only: 16-bit math); a format "
@@ -874,7 +892,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
 const std::vector<Field<ForecastRequest>>& ForecastFields() {
   using R = ForecastRequest;
   static const std::vector<Field<R>> fields = {
-      Positional(
+      // --scenario as well: the HTTP body's field, and what users type.
+      PositionalOrFlag(
           Bind("scenario", &R::scenario,
                "built-in scenario name (see --list) or a scenario YAML file (default china-2026)")),
       Positional(Bind("compare", &R::compare,
@@ -1003,10 +1022,11 @@ const std::vector<Field<SimulateRequest>>& SimulateFields() {
 const std::vector<Field<CalibrateRequest>>& CalibrateFields() {
   using R = CalibrateRequest;
   static const std::vector<Field<R>> fields = {
-      Bind("measurements", &R::measurements,
-           "YAML or CSV files of measured runs (docs/calibrate.md): a kind column (train or "
-           "infer), the command's flags in snake_case, and measured quantities under its JSON "
-           "names"),
+      PositionalOrFlag(Bind("measurements", &R::measurements,
+                            "YAML or CSV files of measured runs (docs/calibrate.md): a kind column "
+                            "(train or infer), the command's flags in snake_case, and measured "
+                            "quantities under its JSON names (the files may follow the command "
+                            "without the flag)")),
       Bind("measurements_yaml", &R::measurements_yaml, "the measurements inline, as YAML text"),
       CliOnly(Bind("output", &R::output,
                    "write the fitted families as a catalog overlay into this folder (use it "

@@ -67,6 +67,8 @@ class CliRequest {
   CliRequest(CLI::App* cmd, const std::vector<Field<Request>>& fields,
              const std::vector<std::string>& groups = {})
       : fields_(fields) {
+    const bool takes_positional =
+        std::any_of(fields.begin(), fields.end(), [](const auto& f) { return f.positional; });
     const auto rank = [&](const Field<Request>& f) {
       if (f.group.empty()) return -1L;
       return static_cast<long>(std::find(groups.begin(), groups.end(), f.group) - groups.begin());
@@ -95,6 +97,8 @@ class CliRequest {
         // "--chip h20,h800" and "--chip h20 --chip h800"; positional lists take every value.
         slot.option = cmd->add_option(names, slot.list, f.help);
         if (!f.positional) slot.option->delimiter(',');
+        // `--chip h100 meta-llama/Llama-3.1-8B-Instruct`: the model is the command's, not a chip.
+        if (!f.positional && !f.nargs && takes_positional) slot.option->allow_extra_args(false);
       } else {
         slot.option = cmd->add_option(names, slot.text, f.help);
         // Given bare it means f.bare; the help keeps saying the value is optional, not a default.
@@ -290,6 +294,49 @@ std::vector<std::string> MergeDottedFlags(std::vector<std::string> args) {
     }
   }
   for (std::size_t k = 0; k < merged.size(); ++k) out[where[k] + 1] = merged[k].second.dump();
+  return out;
+}
+
+// A command pasted whole, its launcher included: `suanli infer vllm serve MODEL ...`, `suanli infer
+// python3 -m sglang.launch_server --model-path MODEL ...`, `suanli infer trtllm-serve MODEL ...`,
+// `suanli train torchrun --nproc_per_node 8 pretrain_gpt.py --tensor-model-parallel-size 2 ...`.
+// The launcher words name the program, not the deployment: they are dropped (the launcher's own
+// flags stay and are fields). Only after `train` or `infer`; anything after `--` is left alone.
+std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
+  if (args.size() < 3 || (args[1] != "train" && args[1] != "infer")) return args;
+  static const std::vector<std::string> kModules = {
+      "sglang.launch_server", "vllm.entrypoints.openai.api_server", "torch.distributed.run",
+      "torch.distributed.launch", "torchtitan.train"};
+  auto module = [&](std::size_t i) {
+    return i < args.size() &&
+           std::find(kModules.begin(), kModules.end(), args[i]) != kModules.end();
+  };
+  std::vector<std::string> out(args.begin(), args.begin() + 2);
+  bool launched = false;  // a launcher seen: its script (pretrain_gpt.py) is dropped too
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+    const std::string next = i + 1 < args.size() ? args[i + 1] : std::string();
+    if (a == "vllm" && next == "serve") {
+      ++i;
+    } else if (a == "trtllm-serve") {
+      if (next == "serve") ++i;
+    } else if ((a == "python" || a == "python3") && next == "-m" && module(i + 2)) {
+      i += 2;
+      launched = true;
+    } else if (a == "-m" && module(i + 1)) {
+      ++i;
+    } else if (a == "torchrun") {
+      launched = true;
+    } else if (launched && a.size() > 3 && a.front() != '-' && a.ends_with(".py")) {
+      launched = false;  // the training script torchrun runs
+    } else {
+      out.push_back(a);
+    }
+  }
   return out;
 }
 
@@ -531,7 +578,8 @@ int main(int argc, char** argv) {
   // Flags as Python frameworks spell them (vLLM's argument parser takes --tensor_parallel_size
   // for --tensor-parallel-size; configs are written with underscores): every flag here is
   // hyphenated, so an underscore in a flag's name (not its value) is a hyphen.
-  std::vector<std::string> spelled = MergeDottedFlags(std::vector<std::string>(argv, argv + argc));
+  std::vector<std::string> spelled =
+      MergeDottedFlags(WithoutLaunchers(std::vector<std::string>(argv, argv + argc)));
   for (std::size_t i = 1; i < spelled.size() && spelled[i] != "--"; ++i) {
     std::string& arg = spelled[i];
     // vLLM's short names for its parallel sizes (vllm serve MODEL -tp 2, as recipes write it).

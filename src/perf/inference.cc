@@ -1453,6 +1453,48 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
         room / kGiB, *job.chip->memory_gib.value));
   }
   if (!best) {
+    // Say by how much: the lowest p99 TPOT and TTFT any layout reaches at batch 1, as the targets
+    // are checked (BatchSearch::Meets), so that a target at that figure is met.
+    const double tail = job.mode == ServingMode::kServer ? job.serving.server_tail_ratio : 1.0;
+    struct Lowest {
+      double ms = std::numeric_limits<double>::infinity();
+      InferenceLayout layout;
+    } tpot, ttft;
+    bool room = false;
+    for (const auto& l : layouts) {
+      const BatchSearch search(x, l, job.disaggregate ? 0.0 : prefill_per_output);
+      if (!search.Fits()) continue;
+      room = true;
+      const Candidate c = search.Evaluate(1);
+      const double step_ms = c.step_s / TokensPerDecodeStep(job) * tail * 1000;
+      if (step_ms < tpot.ms) tpot = {step_ms, l};
+      if (c.ttft_p99_s * 1000 < ttft.ms) ttft = {c.ttft_p99_s * 1000, l};
+    }
+    if (!room) {
+      return MakeError(fmt::format(
+          "no layout has KV-cache room for one sequence of {:g} tokens; use more chips per "
+          "instance, a smaller --dtype or --kv-cache-dtype, or shorter sequences",
+          job.input_tokens + job.output_tokens));
+    }
+    const auto layout_text = [](const InferenceLayout& l) {
+      return fmt::format("tp {}{}{}", l.tp, l.ep > 1 ? fmt::format(" ep {}", l.ep) : "",
+                         l.pp > 1 ? fmt::format(" pp {}", l.pp) : "");
+    };
+    const char* p = job.mode == ServingMode::kServer ? "p99 " : "";
+    if (job.tpot_ms && tpot.ms > *job.tpot_ms) {
+      return MakeError(
+          fmt::format("no layout meets {:g} ms even at batch 1: the lowest {}TPOT is {:.1f} ms "
+                      "({}); relax the target or use a faster chip",
+                      *job.tpot_ms, p, tpot.ms, layout_text(tpot.layout)),
+          "", 0, "tpot_ms");
+    }
+    if (job.ttft_ms && !job.disaggregate && ttft.ms > *job.ttft_ms) {
+      return MakeError(
+          fmt::format("no layout meets {:g} ms even at batch 1: the lowest {}TTFT of a "
+                      "{:g}-token prompt is {:.0f} ms ({}); relax the target or use a faster chip",
+                      *job.ttft_ms, p, job.input_tokens, ttft.ms, layout_text(ttft.layout)),
+          "", 0, "ttft_ms");
+    }
     return MakeError(
         "no layout meets the latency targets even at batch 1 (or no KV-cache "
         "room is left); relax --tpot-ms/--ttft-ms or use a faster chip");

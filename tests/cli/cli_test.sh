@@ -976,6 +976,84 @@ if [ "$RC" -eq 0 ] && grep -q '"tp": 2' "$TMP/stdout"; then
 else
   not_ok "infer takes vLLM's -tp 2" "exit $RC" "stderr: ${ERR:0:300}"
 fi
+# A latency target no layout meets even at batch 1 names the flag and the lowest figure reached;
+# a target at that figure is met (the number is the one the targets are checked against).
+for target in "ttft-ms 500" "tpot-ms 5"; do
+  flag=${target% *}
+  # shellcheck disable=SC2086 # flag and value
+  expect_bad "--$target on 8 H100 names the lowest p99 figure" \
+    "--$flag: no layout meets .* even at batch 1: the lowest p99 [A-Z]+ .*is [0-9.]+ ms \(tp [0-9]+" \
+    infer --model llama-3.1-70b --chip h100 --count 8 --input-tokens 8k --output-tokens 1k \
+    --mode analytic --$target
+  lowest=$(sed -nE 's/.*the lowest p99 [A-Z]+ .*is ([0-9.]+) ms.*/\1/p' <<<"$ERR")
+  reach=$(python3 -c "import math,sys; print(math.ceil(float(sys.argv[1]) + 0.1))" "${lowest:-0}")
+  run infer --model llama-3.1-70b --chip h100 --count 8 --input-tokens 8k --output-tokens 1k \
+    --mode analytic --"$flag" "$reach"
+  if [ -n "$lowest" ] && [ "$RC" -eq 0 ]; then
+    ok "--$flag $reach (just above the lowest quoted, $lowest) is met"
+  else
+    not_ok "--$flag $reach (just above the lowest quoted, ${lowest:-none}) is met" "exit $RC" \
+      "stderr: ${ERR:0:300}"
+  fi
+done
+# A serve command pasted with its launcher (docs.vllm.ai: `vllm serve MODEL ...`; SGLang: `python3 -m
+# sglang.launch_server --model-path MODEL ...`; TensorRT-LLM: `trtllm-serve MODEL ...`): the
+# launcher words are dropped, the same estimate as without them. `--chip h200 MODEL` leaves the
+# model to the command (the chip list took it: "--model is required").
+run infer --count 8 --mode analytic --json --chip h200 vllm serve deepseek-ai/DeepSeek-R1-0528 \
+  --trust-remote-code --tensor-parallel-size 8 --enable-expert-parallel
+if [ "$RC" -eq 0 ] && cmp -s "$TMP/positional.json" "$TMP/stdout"; then
+  ok "infer takes a pasted 'vllm serve MODEL ...' after --chip"
+else
+  not_ok "infer takes a pasted 'vllm serve MODEL ...' after --chip" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+for launcher in "python3 -m sglang.launch_server --model-path" "python -m sglang.launch_server --model-path" \
+  "trtllm-serve" "trtllm-serve serve" "python3 -m vllm.entrypoints.openai.api_server --model"; do
+  # shellcheck disable=SC2086 # the launcher is words
+  run infer --chip h200 --count 8 --mode analytic --json $launcher deepseek-ai/DeepSeek-R1-0528 \
+    --tensor-parallel-size 8 --enable-expert-parallel
+  if [ "$RC" -eq 0 ] && cmp -s "$TMP/positional.json" "$TMP/stdout"; then
+    ok "infer takes a pasted '$launcher MODEL ...'"
+  else
+    not_ok "infer takes a pasted '$launcher MODEL ...'" "exit $RC" "stderr: ${ERR:0:300}"
+  fi
+done
+# A Megatron example's launch line (examples/gpt3/train_gpt3_175b_distributed.sh: torchrun
+# $DISTRIBUTED_ARGS pretrain_gpt.py $GPT_MODEL_ARGS ...): torchrun, its flags and the script are
+# where the ranks run; the same estimate as the Megatron flags alone.
+run train --model llama-3-8b --chip h100 --count 16 --tokens 1T --json \
+  --tensor-model-parallel-size 2 --pipeline-model-parallel-size 1 --context-parallel-size 1
+cp "$TMP/stdout" "$TMP/megatron_flags.json"
+run train --model llama-3-8b --chip h100 --count 16 --tokens 1T --json torchrun --nproc_per_node 8 \
+  --nnodes 2 --node_rank 0 --master_addr localhost --master_port=6000 pretrain_gpt.py \
+  --tensor-model-parallel-size 2 --pipeline-model-parallel-size 1 --context-parallel-size 1
+if [ "$RC" -eq 0 ] && [ -s "$TMP/megatron_flags.json" ] && cmp -s "$TMP/megatron_flags.json" "$TMP/stdout"; then
+  ok "train takes a pasted 'torchrun ... pretrain_gpt.py ...' launch line"
+else
+  not_ok "train takes a pasted 'torchrun ... pretrain_gpt.py ...' launch line" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+# A job's chip count reads K as 1024 (Llama 3's "16K H100", above): DeepSeek-V3's layout on "2K
+# H800" runs (ep 64 had no dp on 2,000 chips: dp 125).
+run train --model deepseek-v3 --chip h800 --count 2K --tokens 14.8T --dtype fp8 --pp 16 --ep 64 \
+  --schedule dualpipe --json
+if [ "$RC" -eq 0 ] && grep -q '"chips": 2048' "$TMP/stdout"; then
+  ok "train --count 2K runs DeepSeek-V3's pp 16 ep 64 on 2,048 chips"
+else
+  not_ok "train --count 2K runs DeepSeek-V3's pp 16 ep 64 on 2,048 chips" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+# The workload as serving benchmarks name it: InferenceMAX's ISL/OSL 8k/1k, vLLM's --input-len
+# and --random-input-len.
+run infer --model llama-3.1-8b --chip h100 --mode analytic --json --isl 8k --osl 1k
+isl_ok=0
+grep -q '"input_tokens": 8192' "$TMP/stdout" && grep -q '"output_tokens": 1024' "$TMP/stdout" && isl_ok=1
+run infer --model llama-3.1-8b --chip h100 --mode analytic --json --random-input-len 8192 --output-len 1024
+if [ "$RC" -eq 0 ] && [ "$isl_ok" -eq 1 ] && grep -q '"input_tokens": 8192' "$TMP/stdout" &&
+  grep -q '"output_tokens": 1024' "$TMP/stdout"; then
+  ok "infer takes --isl/--osl, --random-input-len and --output-len"
+else
+  not_ok "infer takes --isl/--osl, --random-input-len and --output-len" "exit $RC" "stderr: ${ERR:0:300}"
+fi
 # InferenceMAX's H200 DeepSeek-R1 SGLang command (TP=8): --cuda-graph-bs takes its sizes
 # space-separated, as SGLang's parser does; accepted and listed as not modelled.
 run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1-0528 \
@@ -1919,6 +1997,14 @@ else
     "stderr: $(head -c 300 "$TMP/stderr")"
 fi
 
+# --scenario NAME as the HTTP body names it; the positional name still works.
+run forecast --scenario cloud-inference-first --samples 20 --no-sensitivity --no-purchase-advice --json
+if [ "$RC" -eq 0 ] && grep -q '"scenario": "cloud-inference-first"' "$TMP/stdout"; then
+  ok "forecast takes --scenario NAME"
+else
+  not_ok "forecast takes --scenario NAME" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
 # --- calibrate -------------------------------------------------------------------
 # Bad measurement files: file:line and the column, exit 2, neither the overlay (-o) nor the
 # report written.
@@ -1938,6 +2024,8 @@ expect_bad "calibrate: contradictory duplicates" 'm4\.yaml:2: step_time_s: contr
 printf 'measurements: []\n' >"$TMP/m5.yaml"
 expect_bad "calibrate: no rows" 'm5\.yaml: no measurements' calibrate --measurements "$TMP/m5.yaml"
 expect_bad "calibrate: a missing file" 'nope\.yaml' calibrate --measurements "$TMP/nope.yaml"
+# The file after the command without the flag is the same measurements (the same error here).
+expect_bad "calibrate FILE is --measurements FILE" 'm5\.yaml: no measurements' calibrate "$TMP/m5.yaml"
 # Parsed as strictly as the other loaders: a list as a key (the api fuzzer's finding: yaml-cpp's
 # "bad conversion" escaped as an internal error, a 500 on /v1/calibrate) and a duplicate column.
 printf 'measurements:\n? - {kind: infer}\n' >"$TMP/m7.yaml"

@@ -596,7 +596,16 @@ TEST(InferenceTest, AggregatedTtftTargetIsHonoured) {
   ASSERT_TRUE(e) << e.error().ToString();
   EXPECT_LE(e->ttft_ms * 1.29, 2000 + 1e-9);
   job.ttft_ms = 1;
-  ExpectError(job, {}, "latency targets");
+  // The error names the field and the lowest p99 TTFT any layout reaches (at batch 1), and that
+  // figure is a target the estimate meets.
+  ExpectError(job, {}, "ttft_ms: no layout meets 1 ms even at batch 1: the lowest p99 TTFT of a");
+  auto low = EstimateInference(job, {});
+  ASSERT_FALSE(low);
+  const std::string text = low.error().message;
+  const auto at = text.find(" is ");
+  ASSERT_NE(at, std::string::npos) << text;
+  job.ttft_ms = std::stod(text.substr(at + 4)) + 1;
+  EXPECT_TRUE(EstimateInference(job, {})) << *job.ttft_ms;
 }
 
 // The same target binds the disaggregated deployment: its TTFT is the
@@ -885,7 +894,16 @@ TEST(InferenceTest, UnreachableLatencyTargetIsAnError) {
   // (above); 1 ms cannot be met at any batch.
   InferenceJob job = Job("llama-3-8b", "h100");
   job.tpot_ms = 1;
-  ExpectError(job, Tp(1), "latency targets");
+  // Named with the lowest p99 TPOT reached: not below the floor, and met as a target.
+  ExpectError(job, Tp(1), "tpot_ms: no layout meets 1 ms even at batch 1: the lowest p99 TPOT is");
+  auto low = EstimateInference(job, Tp(1));
+  ASSERT_FALSE(low);
+  const auto at = low.error().message.find(" is ");
+  ASSERT_NE(at, std::string::npos);
+  const double lowest = std::stod(low.error().message.substr(at + 4));
+  EXPECT_GE(lowest, 6.39) << low.error().message;
+  job.tpot_ms = lowest + 0.1;
+  EXPECT_TRUE(EstimateInference(job, Tp(1))) << lowest;
 }
 
 TEST(InferenceTest, ServingDTypeNamesRoundTrip) {
