@@ -727,6 +727,76 @@ bool StackRuns(const catalog::TrainingStack& stack, const TrainRequest& r,
   return true;
 }
 
+// A request naming no stack: the chip's catalogued stacks that run the search's pick and recipe;
+// when none does, the search runs again within each stack's ZeRO stages, recomputation,
+// schedules and recipes (the stack-less overlap knobs, no DualPipe unless asked) and the fastest
+// is taken (`searched`, with the setup it was searched in). `basis` says which.
+struct StackAssumption {
+  std::vector<std::string> stacks;
+  std::string basis;
+  std::optional<perf::SearchResult> searched;
+  std::optional<internal::TrainSetup> setup;
+};
+
+StackAssumption AssumeAStack(const catalog::Catalog& cat, const TrainRequest& r,
+                             const std::string& job_config, const internal::TrainSetup& given,
+                             const perf::SearchResult& result) {
+  StackAssumption a;
+  const perf::TrainingJob& job = given.job;
+  const auto on_chip = StacksOnChip(cat, *job.chip);
+  for (const auto* s : on_chip) {
+    if (StackRuns(*s, r, given, result.best)) a.stacks.push_back(s->id);
+  }
+  if (on_chip.empty()) {
+    a.basis = "no catalogued training stack runs on " + job.chip->vendor +
+              " chips (data/stacks.yaml runs_on); the layout is not checked against one";
+    return a;
+  }
+  if (!a.stacks.empty()) {
+    a.basis = "the searched layout and recipe";
+    return a;
+  }
+  std::string best_id;
+  int accepted = 0;  // stacks that take the request's flags
+  for (const auto* s : on_chip) {
+    TrainRequest rs = r;
+    rs.stack = s->id;
+    auto ss = internal::BuildTrainJob(cat, rs, job_config);
+    if (!ss) continue;
+    ++accepted;
+    ss->job.software.dp_overlap = job.software.dp_overlap;
+    ss->job.software.tp_comm_overlap = job.software.tp_comm_overlap;
+    auto& allowed = ss->fixed.allowed_schedules;
+    if (r.schedule.empty()) {
+      allowed.erase(std::remove(allowed.begin(), allowed.end(), perf::PipelineSchedule::kDualPipe),
+                    allowed.end());
+      if (allowed.empty()) allowed.push_back(perf::PipelineSchedule::k1F1B);
+    }
+    auto rr = perf::SearchLayout(ss->job, ss->fixed);
+    if (!rr || !rr->best.fits) continue;
+    if (!a.searched || rr->best.tokens_per_s > a.searched->best.tokens_per_s) {
+      a.searched = std::move(*rr);
+      a.setup = std::move(*ss);
+      best_id = s->id;
+    }
+  }
+  if (a.searched) {
+    a.stacks = {best_id};
+    a.basis = "searched within " + best_id +
+              "'s ZeRO stages, recomputation, schedules and recipes: no stack for the chip runs "
+              "the fastest layout the search found";
+    return a;
+  }
+  std::string ids;
+  for (const auto* s : on_chip) ids += (ids.empty() ? "" : ", ") + s->id;
+  a.basis =
+      (accepted == 0
+           ? "none of the chip's catalogued stacks (" + ids + ") takes the flags given together"
+           : "none of the chip's catalogued stacks (" + ids + ") runs a layout that fits") +
+      "; the estimate assumes software that does";
+  return a;
+}
+
 }  // namespace
 
 Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
@@ -745,64 +815,15 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
   report::TrainingReport report;
   report.job = &job;
   // No --stack: the answer is a layout and recipe that one of the chip's catalogued stacks runs.
-  // The search's pick is kept when one does; otherwise the search runs again within each
-  // stack's ZeRO stages, recomputation, schedules and recipes (the stack-less overlap knobs and
-  // no DualPipe unless asked), and the fastest is taken.
   std::optional<internal::TrainSetup> assumed;
   if (r.stack.empty()) {
-    const auto on_chip = StacksOnChip(*catalog_, *job.chip);
-    for (const auto* s : on_chip) {
-      if (StackRuns(*s, r, *setup, result->best)) report.stacks.push_back(s->id);
-    }
-    if (on_chip.empty()) {
-      report.stack_basis = "no catalogued training stack runs on " + job.chip->vendor +
-                           " chips (data/stacks.yaml runs_on); the layout is not checked "
-                           "against one";
-    } else if (!report.stacks.empty()) {
-      report.stack_basis = "the searched layout and recipe";
-    } else {
-      std::optional<perf::SearchResult> best;
-      std::string best_id;
-      int accepted = 0;  // stacks that take the request's flags
-      for (const auto* s : on_chip) {
-        TrainRequest rs = r;
-        rs.stack = s->id;
-        auto ss = internal::BuildTrainJob(*catalog_, rs, job_config);
-        if (!ss) continue;
-        ++accepted;
-        ss->job.software.dp_overlap = job.software.dp_overlap;
-        ss->job.software.tp_comm_overlap = job.software.tp_comm_overlap;
-        auto& allowed = ss->fixed.allowed_schedules;
-        if (r.schedule.empty()) {
-          allowed.erase(
-              std::remove(allowed.begin(), allowed.end(), perf::PipelineSchedule::kDualPipe),
-              allowed.end());
-          if (allowed.empty()) allowed.push_back(perf::PipelineSchedule::k1F1B);
-        }
-        auto rr = perf::SearchLayout(ss->job, ss->fixed);
-        if (!rr || !rr->best.fits) continue;
-        if (!best || rr->best.tokens_per_s > best->best.tokens_per_s) {
-          best = std::move(*rr);
-          best_id = s->id;
-          assumed = std::move(*ss);
-        }
-      }
-      if (best) {
-        result = std::move(*best);
-        report.job = &assumed->job;
-        report.stacks = {best_id};
-        report.stack_basis = "searched within " + best_id +
-                             "'s ZeRO stages, recomputation, schedules and recipes: no stack "
-                             "for the chip runs the fastest layout the search found";
-      } else {
-        std::string ids;
-        for (const auto* s : on_chip) ids += (ids.empty() ? "" : ", ") + s->id;
-        report.stack_basis = (accepted == 0 ? "none of the chip's catalogued stacks (" + ids +
-                                                  ") takes the flags given together"
-                                            : "none of the chip's catalogued stacks (" + ids +
-                                                  ") runs a layout that fits") +
-                             "; the estimate assumes software that does";
-      }
+    StackAssumption a = AssumeAStack(*catalog_, r, job_config, *setup, *result);
+    report.stacks = std::move(a.stacks);
+    report.stack_basis = std::move(a.basis);
+    if (a.searched) {
+      result = std::move(*a.searched);
+      assumed = std::move(a.setup);
+      report.job = &assumed->job;
     }
   }
   report.estimate = result->best;

@@ -27,7 +27,7 @@ struct TrainingStack {
   // kernels (FamilyCalibration::fa2_attention_efficiency) and, with context parallelism, torch's
   // ring attention around them (perf/training.h SoftwareKnobs::sdpa_attention).
   bool sdpa_attention = false;
-  std::string emit;                 // the --emit flag set that runs it; empty: none
+  std::string emit;  // the --emit flag set that runs it; empty: none
   // Chip vendors (data/chips.yaml `vendor`) the stack runs on. A request that names no stack
   // gets a layout and recipe one of the chip's stacks runs, and is told which (app/train.cc).
   std::vector<std::string> runs_on;

@@ -798,11 +798,11 @@ class YamlLoader : public YamlReader {
   }
 
   void Stack(const YAML::Node& n, const std::string& path) {
-    CheckKeys(n, path,
-              {"id", "name", "dp_overlap", "tp_comm_overlap", "schedules", "zero_stages",
-               "recompute", "recompute_modules", "precisions", "attention", "uneven_stages", "mtp",
-               "activation_offload", "sdpa_attention", "emit", "runs_on", "pipeline", "source",
-               "notes"});
+    CheckKeys(
+        n, path,
+        {"id", "name", "dp_overlap", "tp_comm_overlap", "schedules", "zero_stages", "recompute",
+         "recompute_modules", "precisions", "attention", "uneven_stages", "mtp",
+         "activation_offload", "sdpa_attention", "emit", "runs_on", "pipeline", "source", "notes"});
     TrainingStack s;
     s.id = Id(n, path);
     s.name = Text(n, "name", path, true);
