@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/internal.h"
@@ -126,6 +128,14 @@ std::vector<int> ModelLayerPattern(const catalog::Model& m) {
   return out;
 }
 
+// The first field of `fields` (name, given) the request gave; nullptr when none is.
+const char* FirstGiven(std::initializer_list<std::pair<const char*, bool>> fields) {
+  for (const auto& [name, given] : fields) {
+    if (given) return name;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int seq_len) {
@@ -176,15 +186,13 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
     return lacks("untie_embeddings_and_output_weights", "tied input and output embeddings");
   }
   // Multi-latent attention.
-  const bool mla_given = r.multi_latent_attention || r.q_lora_rank || r.kv_lora_rank ||
-                         r.qk_head_dim || r.qk_pos_emb_head_dim || r.v_head_dim;
-  if (mla_given && !m.mla) {
-    const char* field = r.multi_latent_attention ? "multi_latent_attention"
-                        : r.kv_lora_rank         ? "kv_lora_rank"
-                        : r.q_lora_rank          ? "q_lora_rank"
-                        : r.qk_head_dim          ? "qk_head_dim"
-                        : r.qk_pos_emb_head_dim  ? "qk_pos_emb_head_dim"
-                                                 : "v_head_dim";
+  if (const char* field = FirstGiven({{"multi_latent_attention", r.multi_latent_attention},
+                                      {"kv_lora_rank", r.kv_lora_rank.has_value()},
+                                      {"q_lora_rank", r.q_lora_rank.has_value()},
+                                      {"qk_head_dim", r.qk_head_dim.has_value()},
+                                      {"qk_pos_emb_head_dim", r.qk_pos_emb_head_dim.has_value()},
+                                      {"v_head_dim", r.v_head_dim.has_value()}});
+      field && !m.mla) {
     return lacks(field, "no multi-latent attention");
   }
   if (m.mla) {
@@ -199,14 +207,13 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
     if (auto ok = first_difference(mla); !ok) return ok;
   }
   // Experts.
-  const bool moe_given = r.num_experts || r.moe_router_topk || r.moe_ffn_hidden_size ||
-                         r.moe_shared_expert_intermediate_size || !r.moe_layer_freq.empty();
-  if (moe_given && !m.moe) {
-    const char* field = r.num_experts               ? "num_experts"
-                        : r.moe_router_topk         ? "moe_router_topk"
-                        : r.moe_ffn_hidden_size     ? "moe_ffn_hidden_size"
-                        : !r.moe_layer_freq.empty() ? "moe_layer_freq"
-                                                    : "moe_shared_expert_intermediate_size";
+  if (const char* field = FirstGiven({{"num_experts", r.num_experts.has_value()},
+                                      {"moe_router_topk", r.moe_router_topk.has_value()},
+                                      {"moe_ffn_hidden_size", r.moe_ffn_hidden_size.has_value()},
+                                      {"moe_layer_freq", !r.moe_layer_freq.empty()},
+                                      {"moe_shared_expert_intermediate_size",
+                                       r.moe_shared_expert_intermediate_size.has_value()}});
+      field && !m.moe) {
     return lacks(field, "no routed experts (a dense model)");
   }
   if (m.moe) {
