@@ -63,6 +63,8 @@ def args_of(case, simulated=True, typed=False):
             out += ["--" + key.replace("_", "-"), str(case[key])]
     if case.get("chunked_prefill") is False and simulated and not typed:
         out.append("--no-chunked-prefill")
+    if case.get("disable_radix_cache") and not typed:
+        out.append("--disable-radix-cache")
     if case.get("enforce_eager") and not typed:
         out.append("--enforce-eager")
     if case.get("async_scheduling") is False and not typed:

@@ -161,6 +161,7 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
         std::pair{"adp_balance_timeout_iters", r.adp_balance_timeout_iters.has_value()},
         std::pair{"adp_balance_wait_iters", r.adp_balance_wait_iters.has_value()},
         std::pair{"kv_admission", !r.kv_admission.empty()},
+        std::pair{"disable_ignore_eos", r.disable_ignore_eos},
         std::pair{"requests_trace", !r.requests_trace.empty()}}) {
     if (auto ok = unused(field, given && !sim, analytic); !ok) return ok;
   }
@@ -280,6 +281,8 @@ Result<report::ServingSimulation> SimulateDeployment(
   limits.max_prefill_tokens = job.limits.max_prefill_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
   limits.retract = job.limits.retract_admission;
+  // SGLang's radix cache off: requests that ignore EOS take the adder's own path (S3100).
+  limits.ignore_eos_admission = limits.retract && r.no_prefix_cache;
   limits.round_robin_dispatch = job.limits.round_robin_dispatch;
   limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;
   if (r.scheduler_steps) {
@@ -336,6 +339,7 @@ Result<report::ServingSimulation> SimulateDeployment(
   spec.prefix_cache_hit = r.prefix_cache_hit;
   spec.max_context = job.model->max_seq_len;
   spec.seed = r.workload_seed;
+  spec.ignore_eos = !r.disable_ignore_eos;
   spec.arrivals =
       r.arrivals == "gamma" ? sim::ArrivalProcess::kGamma : sim::ArrivalProcess::kPoisson;
   spec.burstiness_cv = r.burstiness;
@@ -387,6 +391,7 @@ Result<report::ServingSimulation> SimulateDeployment(
     if (r.no_prefix_cache) {
       for (auto& q : *requests) q.cached_tokens = 0;
     }
+    for (auto& q : *requests) q.ignore_eos = spec.ignore_eos;
     if (r.mode == "offline") {
       for (auto& q : *requests) q.arrival_s = 0;
     }

@@ -516,7 +516,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
       {"Workload",
        {"input_tokens", "output_tokens", "prefix_cache_hit", "input_dist", "output_dist", "qps",
         "duration_s", "concurrency", "requests", "requests_trace", "arrivals", "burstiness",
-        "workload_seed"}},
+        "workload_seed", "disable_ignore_eos"}},
       {"SLO and mode", {"mode", "tpot_ms", "ttft_ms", "demand_tokens_per_s"}},
       {"Speculative decoding",
        {"mtp", "mtp_acceptance", "draft_model", "speculative_config", "speculative_algorithm",
@@ -701,6 +701,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("workload_seed", &R::workload_seed,
            "random seed of the simulated workload: arrivals, lengths, acceptance draws (default "
            "1)"),
+      Bind("disable_ignore_eos", &R::disable_ignore_eos,
+           "the simulated requests may stop at an end-of-sequence token, as sglang.bench_serving "
+           "sends them with --disable-ignore-eos (default: each asks for exactly its output "
+           "tokens, the benchmark's ignore_eos, which SGLang with --disable-radix-cache admits "
+           "only when the running requests' whole outputs leave room for it)"),
       Bind("timing", &R::timing, "add the simulator's wall-clock seconds (sim_wall_s)"),
       // Serve-command flags (docs/inference-model.md "Flags from a serve command").
       Bind("tp_size", &R::tp_size,

@@ -154,6 +154,10 @@ struct InferRequest {
   // The simulated workload's seed (--workload-seed): a serve command's --seed is the engine's
   // sampling seed, accepted and listed as not modelled.
   uint64_t workload_seed = 1;
+  // The requests stop at an end-of-sequence token (sglang.bench_serving --disable-ignore-eos).
+  // By default each asks for exactly its output tokens, as that benchmark sends them (ignore_eos,
+  // sim::ServingRequest::ignore_eos).
+  bool disable_ignore_eos = false;
   bool timing = false;  // sim_wall_s in the output (off: same inputs, same bytes)
   // Launch flags as the engines spell them, so a serve command (or this tool's --emit) pasted
   // back means the deployment it launches; ResolveFrameworkFlags turns them into the fields

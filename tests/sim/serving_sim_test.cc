@@ -336,6 +336,48 @@ TEST(ServingSim, RetractionAdmitsOnTheEstimateAndRetractsTheFewestOutputsByHand)
   EXPECT_NEAR(v->ttft_ms.mean, 10, 1e-9);
 }
 
+// SGLang's ignore_eos admission (its radix cache off), by hand with the requests above: 192 tokens
+// of room (12 blocks of 16), A (16 + 100) and B (1 + 89) at 0 s. A goes first (the group is idle).
+// For B, sorted by tokens left: in step k A has 101 - k left and holds blocks for k + 15 tokens.
+// While B (89 left) would end first, the room free now less B's prompt block (at most 144) less
+// 89 x 2 running is never above 2. From step 13 A ends first: its 101 - k left times 2 must leave
+// above 2 of the room less B's block, (12 - 4) x 16 - 16 = 112 in steps 34-49: 112 - 2 x 55 = 2
+// in step 46 is not, 112 - 2 x 54 = 4 in step 47 is; then B with A's 62 freed, 112 + 62 - 89 > 1.
+// So B prefills in step 47 (TTFT 470 ms) and ends in step 135, and nothing is retracted (step
+// 100: A's 8 blocks and B's 4, all 12). A request that may stop at EOS takes the estimate path.
+TEST(ServingSim, IgnoreEosAdmissionReservesTheRunningOutputsInTheOrderTheyEnd) {
+  SchedulerLimits sglang;
+  sglang.reserve_output = false;
+  sglang.retract = true;
+  sglang.ignore_eos_admission = true;
+  auto r = SimulateServing(FixedStep(0.010, 192), sglang, {Req(0, 16, 100), Req(0, 1, 89)}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->preemptions, 0);
+  EXPECT_EQ(r->requests_completed, 2);
+  EXPECT_NEAR(r->ttft_ms.mean, (10 + 470) / 2.0, 1e-9);
+  EXPECT_NEAR(r->e2e_s.mean, (1.00 + 1.35) / 2, 1e-9);
+  EXPECT_EQ(r->steps, 135);
+  std::vector<ServingRequest> stopping = {Req(0, 16, 100), Req(0, 1, 89)};
+  for (auto& q : stopping) q.ignore_eos = false;
+  auto e = SimulateServing(FixedStep(0.010, 192), sglang, stopping, {});
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->preemptions, 1);
+  EXPECT_EQ(e->steps, 109);
+  // The order they end in counts, where reserving every output at once does not: A (16 + 10) and
+  // B (64 + 78) at 0 s with 160 tokens (10 blocks). In step 1 A is admitted, then B: the room
+  // free now, 144, less B's 64, is 80; A ends first (10 left): 80 - 10 x 2 = 60 > 2; then B with
+  // A's 16 freed: 80 + 16 - 78 = 18 > 1, so both prefill at once and B ends in step 78. Reserving
+  // (TensorRT-LLM's), 26 + 142 > 160 tokens: B waits for A (step 10) and ends in step 88.
+  const std::vector<ServingRequest> two = {Req(0, 16, 10), Req(0, 64, 78)};
+  auto both = SimulateServing(FixedStep(0.010, 160), sglang, two, {});
+  ASSERT_TRUE(both) << both.error().message;
+  EXPECT_EQ(both->preemptions, 0);
+  EXPECT_EQ(both->steps, 78);
+  auto reserving = SimulateServing(FixedStep(0.010, 160), {}, two, {});
+  ASSERT_TRUE(reserving) << reserving.error().message;
+  EXPECT_EQ(reserving->steps, 88);
+}
+
 // Attention data parallel dealing, by hand with 10 ms steps and one sequence a group: r0 (1 + 10)
 // and r1 (1 + 2) go to groups 0 and 1 at 0 s; r1 is done at 20 ms. r2 (1 + 2) comes at 45 ms:
 // to the group with the fewest requests (1, empty) it prefills in step 6 (TTFT 15 ms); dealt in

@@ -205,6 +205,7 @@ std::vector<ServingRequest> MakeServingRequests(const WorkloadSpec& spec) {
         std::min(ToTokens(Draw(spec.output, lengths)), spec.max_context - r.input_tokens);
     r.cached_tokens = static_cast<int>(std::floor(r.input_tokens * spec.prefix_cache_hit));
     r.cached_tokens = std::min(r.cached_tokens, r.input_tokens - 1);
+    r.ignore_eos = spec.ignore_eos;
   }
   return out;
 }
@@ -660,6 +661,43 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     return true;
   };
 
+  // SGLang's PrefillAdder.add_one_req_ignore_eos (S3100) for waiting request `id` in group `g`,
+  // whose running requests (those admitted this iteration too) hold their blocks:
+  // `estimate_free` is what is free less the running requests' new_token_ratio estimate (the
+  // adder's rem_total_tokens). The prompt must fit what is free and that; then, the running
+  // requests and it sorted by the tokens each has left (an EOS-ignoring one its output less what
+  // it decoded, another new_token_ratio of its output less that), at the i-th to end the KV free
+  // now less the prompt, plus what the i earlier ones held (prompt and outputs: they are freed),
+  // less its tokens left times the n - i requests then running, must stay above one token each
+  // (IGNORE_EOS_RESERVE_TOKENS).
+  // (tokens left, tokens held), in the adder's order before its stable sort: the new request,
+  // then the running ones.
+  std::vector<std::pair<double, double>> eos_states;
+  auto ignore_eos_fits = [&](const Group& g, size_t id, double estimate_free) {
+    const Live& l = live[id];
+    const double prompt = static_cast<double>(blocks_for(l.prefill_target - l.prefilled) * block);
+    const double free_now = static_cast<double>((capacity_blocks - g.used_blocks) * block);
+    if (prompt > std::min(free_now, estimate_free)) return false;
+    eos_states.clear();
+    auto add = [&](size_t r) {
+      const double ratio = requests[r].ignore_eos ? 1.0 : g.new_token_ratio;
+      const double left = ratio * requests[r].output_tokens - live[r].generated;
+      if (left > 0) eos_states.emplace_back(left, requests[r].input_tokens + live[r].generated);
+    };
+    add(id);
+    for (size_t r : g.running) add(r);
+    std::stable_sort(eos_states.begin(), eos_states.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    const double rest = free_now - prompt;
+    double freed = 0;
+    for (size_t i = 0; i < eos_states.size(); ++i) {
+      const double running = static_cast<double>(eos_states.size() - i);
+      if (rest + freed - eos_states[i].first * running <= running) return false;
+      freed += eos_states[i].second;
+    }
+    return true;
+  };
+
   // Schedules one iteration of a group: running requests first, in admission order (decode a
   // token, or the next prompt chunk), preempting the latest admitted when the KV cache is full;
   // then new requests while sequences, tokens and KV blocks allow (none after a preemption).
@@ -759,11 +797,17 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       if (need > capacity_blocks - g.used_blocks) break;
       if (retract) {
         // SGLang: its prompt (a retracted request's with its outputs so far) and its whole
-        // remaining output, against what is free less the running requests' estimate.
+        // remaining output, against what is free less the running requests' estimate; with the
+        // radix cache off an EOS-ignoring request by its own path (ignore_eos_admission).
         const double total =
             remaining + std::min(requests[id].output_tokens - l.generated, kClipMaxNewTokens);
         // (An idle group takes a request that fits at all: the check above.)
-        if (total >= free_tokens - reserved && running_count(g) > 0) break;
+        if (running_count(g) > 0) {
+          const bool fits = limits.ignore_eos_admission && requests[id].ignore_eos
+                                ? ignore_eos_fits(g, id, free_tokens - reserved)
+                                : total < free_tokens - reserved;
+          if (!fits) break;
+        }
         reserved += total;
       }
       g.waiting.pop_front();

@@ -26,6 +26,10 @@ struct ServingRequest {
   int input_tokens = 1;
   int output_tokens = 1;
   int cached_tokens = 0;  // leading prompt tokens served from the prefix cache
+  // The client asks for exactly output_tokens, past any end-of-sequence token (sglang.bench_serving
+  // sends ignore_eos unless --disable-ignore-eos, S3101): SGLang admits such a request by its own
+  // path when its radix cache is off (SchedulerLimits::ignore_eos_admission).
+  bool ignore_eos = true;
 };
 
 // How request lengths spread around their mean: "fixed" (every request alike), "exp"
@@ -61,6 +65,7 @@ struct WorkloadSpec {
   double prefix_cache_hit = 0;  // fraction of each prompt served from cache
   int max_context = 1 << 30;    // input + output are cut to the model's context
   uint64_t seed = 1;
+  bool ignore_eos = true;  // every request's (ServingRequest::ignore_eos)
   // MaxQpsAtSlo: each run has at least the requests that arrive in this many seconds at the
   // offline rate (at most kMaxSearchRequests), so that it lasts about as long at the rate found
   // (MLPerf's server runs last at least 600 s). A fixed count makes a fast group's run short: with
@@ -153,6 +158,16 @@ struct SchedulerLimits {
   // survivors' (decoded + 20 each) / output, so that a retracted request waits until its tokens and
   // that share of the survivors' remaining outputs are free (S3010, S3011, S3012).
   bool retract = false;
+  // SGLang with its radix cache off (--disable-radix-cache; with retract): a waiting request that
+  // ignores EOS is admitted by PrefillAdder.add_one_req_ignore_eos instead (S3100). Its prompt must
+  // fit what is free and what the estimate above leaves; then, with every running request and it
+  // sorted by the tokens each has left to decode (an EOS-ignoring one its whole remaining output,
+  // another new_token_ratio of its output less what it decoded), each in turn must find the KV
+  // still free when it ends: what is free now less its prompt, plus the tokens of the requests
+  // that ended before it, less its tokens left times the requests still running then, above one
+  // token each. So a request waits until the running requests' whole outputs leave room for its
+  // own, in the order they will end, where the estimate admits on a share of them and retracts.
+  bool ignore_eos_admission = false;
   // Attention data parallel: arrivals dealt to the groups in turn (SGLang's DataParallelController
   // round_robin, its default load_balance_method, S3013) instead of to the group with the fewest
   // requests in it.
