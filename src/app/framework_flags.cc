@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -272,11 +273,20 @@ Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
 
 Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
                                            const std::string& llm_api_options) {
+  // trtllm-serve's --backend, or a serving benchmark's client backend (vllm bench serve and
+  // sglang.bench_serving --backend: the server's protocol), which changes nothing served.
+  static const std::vector<std::string> kBenchBackends = {
+      "vllm",          "vllm-chat",  "openai",          "openai-chat", "sglang",
+      "sglang-native", "sglang-oai", "sglang-oai-chat", "tgi",         "lmdeploy",
+      "tensorrt-llm",  "trtllm",     "deepspeed-mii",   "scalellm",    "llama.cpp",
+      "mlx",           "truss"};
   if (!r.backend.empty() && r.backend != "pytorch" && r.backend != "tensorrt" &&
-      r.backend != "trt") {
+      r.backend != "trt" &&
+      std::find(kBenchBackends.begin(), kBenchBackends.end(), r.backend) == kBenchBackends.end()) {
     return tl::unexpected(FieldError(
-        "backend",
-        fmt::format("unknown {}; expected pytorch or tensorrt", Quoted(r.backend.substr(0, 40)))));
+        "backend", fmt::format("unknown {}; expected pytorch or tensorrt (trtllm-serve's), or a "
+                               "serving benchmark's client backend: {}",
+                               Quoted(r.backend.substr(0, 40)), fmt::join(kBenchBackends, ", "))));
   }
   if (!r.extra_llm_api_options.empty()) {
     if (auto ok = ReadLlmApiOptions(r, llm_api_options); !ok) return tl::unexpected(ok.error());
@@ -284,6 +294,32 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   auto clash = [](const char* given, const char* other) {
     return tl::unexpected(FieldError(given, fmt::format("give it or {}, not both", other)));
   };
+  // A chip named twice (`--chip h100 --chip h100,h200`, "h100" and "H100") is one row: the
+  // later naming of a chip already listed is dropped.
+  {
+    std::vector<std::string> ids, chips;
+    for (const auto& name : r.chip) {
+      auto chip = cat.FindChip(name);
+      const std::string id = chip ? (*chip)->id : name;
+      if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+      ids.push_back(id);
+      chips.push_back(name);
+    }
+    r.chip = std::move(chips);
+  }
+  // The benchmarks' --request-rate: a rate is qps; inf (their default) sends every prompt at
+  // once, the offline mode, unless --max-concurrency makes it a closed loop.
+  if (r.request_rate) {
+    if (r.qps) return clash("request_rate", "qps");
+    if (!(*r.request_rate > 0)) {
+      return tl::unexpected(FieldError("request_rate", "must be above 0 requests/s (or inf)"));
+    }
+    if (std::isfinite(*r.request_rate)) {
+      r.qps = *r.request_rate;
+    } else if (!r.concurrency && r.mode == "server") {
+      r.mode = "offline";
+    }
+  }
   if (r.no_prefix_cache && r.prefix_cache_hit > 0) {
     return tl::unexpected(FieldError(
         "prefix_cache_hit", fmt::format("{:g} contradicts the prefix cache turned off "
@@ -292,6 +328,16 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   }
   AutoIsDefault(r.dtype);
   AutoIsDefault(r.kv_dtype);
+  // vLLM's experts_int8 (MiniMax-M1's model card serves it so): the routed experts' weights
+  // quantized to int8 as they load, the fused MoE run as int8 weights with 16-bit math
+  // (use_int8_w8a16), everything else at --dtype (S3151).
+  if (NormalizeId(r.quantization) == "experts-int8") {
+    if (!r.expert_dtype.empty() && NormalizeId(r.expert_dtype) != "w8a16") {
+      return clash("quantization", "expert_dtype");
+    }
+    r.expert_dtype = "w8a16";
+    r.quantization.clear();
+  }
   if (!r.quantization.empty()) {
     const auto format = QuantizationFormat(r.quantization);
     if (!format) {

@@ -219,7 +219,8 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
   if (r.requests && !(*r.requests >= 1 && *r.requests <= kMaxSimRequests)) {
     return tl::unexpected(FieldError("requests", "must be from 1 to 10,000,000"));
   }
-  if (r.qps && *r.qps * r.duration_s.value_or(kDefaultDurationS) > kMaxSimRequests) {
+  if (r.qps && (r.duration_s || !r.requests) &&
+      *r.qps * r.duration_s.value_or(kDefaultDurationS) > kMaxSimRequests) {
     return tl::unexpected(
         FieldError("qps", "qps x duration_s exceeds 10,000,000 requests; shorten --duration-s"));
   }
@@ -454,7 +455,10 @@ Result<report::ServingSimulation> SimulateDeployment(
   } else if (r.qps) {
     const double per_instance = *r.qps / instances;
     spec.qps = per_instance / groups;
-    const double duration = r.duration_s.value_or(kDefaultDurationS);
+    // A rate and a prompt count without a duration (vllm bench serve --request-rate 10
+    // --num-prompts 1000) run for as long as those prompts take to arrive: 100 s.
+    const double duration = r.duration_s.value_or(
+        r.requests ? static_cast<double>(*r.requests) / *r.qps : kDefaultDurationS);
     spec.requests = std::max(1L, static_cast<long>(std::llround(spec.qps * duration)));
     s.qps = per_instance;
     if (job.chips > 0) s.qps_total = *r.qps;

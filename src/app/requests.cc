@@ -1,6 +1,9 @@
 #include "app/requests.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "core/text.h"
@@ -57,6 +60,24 @@ Field<Request> LaunchOnly(std::string name, FieldKind kind) {
   };
   return f;
 }
+template <typename Request>
+Field<Request> InGroup(Field<Request> f, const char* group) {
+  f.group = group;
+  return f;
+}
+
+// A text field that also takes a JSON number (torchrun's --nproc_per_node 8 is "8" on the command
+// line, 8 over HTTP).
+template <typename Request>
+Field<Request> NumberAsText(Field<Request> f) {
+  f.set = [set = f.set](Request& r, const FieldValue& v) -> Result<void> {
+    if (const auto* d = std::get_if<double>(&v)) {
+      return set(r, FieldValue{fmt::format("{:g}", *d)});
+    }
+    return set(r, v);
+  };
+  return f;
+}
 }  // namespace
 
 namespace {
@@ -90,9 +111,11 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Required(Bind("model", &R::model,
                     "model id (see `suanli catalog models`) or its Hugging Face repository name")),
       Required(Bind("chip", &R::chip, "chip id (see `suanli catalog chips`)")),
-      Required(Bind("count", &R::count,
-                    "number of chips: 2x8 is 2 nodes of 8; K is 1024 as clusters are written "
-                    "(16k = 16,384)")),
+      // Required unless a pasted torchrun line gives --nnodes x --nproc_per_node (checked in
+      // BuildTrainJob, so both front doors say the same).
+      Bind("count", &R::count,
+           "number of chips: 2x8 is 2 nodes of 8; K is 1024 as clusters are written (16k = "
+           "16,384); required unless torchrun's --nnodes x --nproc_per_node give it"),
       Bind("tokens", &R::tokens,
            "tokens to train on, e.g. 15e12 or 15T (K, M, B/G, T: powers of 1000); required "
            "unless Megatron's --train-samples or --train-iters, or torchtitan's training.steps, "
@@ -266,9 +289,12 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("train_samples", &R::train_samples,
            "Megatron's run length in sequences: --tokens is this x --seq-len (the model's "
            "default where not given); --tokens given too must agree within one sequence"),
-      Bind("train_iters", &R::train_iters,
-           "Megatron's run length in optimizer steps: --tokens is this x --global-batch-size x "
-           "--seq-len (needs the global batch); --tokens given too must agree within one step"),
+      // --max-steps: the Hugging Face Trainer's and NeMo's (trainer.max_steps) spelling.
+      Aliases(Bind("train_iters", &R::train_iters,
+                   "Megatron's run length in optimizer steps: --tokens is this x "
+                   "--global-batch-size x --seq-len (needs the global batch); --tokens given too "
+                   "must agree within one step"),
+              {"max_steps"}),
       // Megatron's model-shape flags, as --emit megatron prints them: checks against the
       // catalog model (--model), an error naming the flag where they differ.
       ShapeCheck(Bind("num_layers", &R::num_layers, "")),
@@ -347,9 +373,18 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("vocab_file", FieldKind::kString),
       LaunchOnly<R>("merge_file", FieldKind::kString),
       // torchrun's own flags (Megatron's examples launch with them): where the ranks run, not
-      // what they compute; the job's chips are --count.
-      LaunchOnly<R>("nproc_per_node", FieldKind::kString),
-      LaunchOnly<R>("nnodes", FieldKind::kString),
+      // what they compute; --nnodes x --nproc_per_node is the job's chips where --count is not
+      // given (and must equal it where it is).
+      InGroup(NumberAsText(
+                  Bind("nproc_per_node", &R::torchrun_nproc_per_node,
+                       "torchrun's processes (GPUs) per node: with --nnodes the job's chips when "
+                       "--count is not given")),
+              kLaunchOnlyGroup),
+      InGroup(NumberAsText(
+                  Bind("nnodes", &R::torchrun_nnodes,
+                       "torchrun's nodes (N, or MIN:MAX with MIN = MAX): with --nproc_per_node the "
+                       "job's chips when --count is not given")),
+              kLaunchOnlyGroup),
       LaunchOnly<R>("node_rank", FieldKind::kString),
       LaunchOnly<R>("master_addr", FieldKind::kString),
       LaunchOnly<R>("master_port", FieldKind::kString),
@@ -463,6 +498,52 @@ Field<InferRequest> NotModelled(std::string name, FieldKind kind, std::string wh
   };
   return f;
 }
+
+// The serving benchmarks' --request-rate (vllm bench serve, sglang.bench_serving): requests/s,
+// or inf, their default (every prompt sent at once; S3152).
+Field<InferRequest> RequestRate() {
+  Field<InferRequest> f;
+  f.name = "request_rate";
+  f.kind = FieldKind::kNumber;
+  f.help =
+      "the serving benchmarks' --request-rate: requests/s, as --qps; inf (their default) sends "
+      "every prompt at once: the offline mode, or with --max-concurrency its closed loop";
+  f.set = [](InferRequest& r, const FieldValue& v) -> Result<void> {
+    if (const auto* s = std::get_if<std::string>(&v); s && (*s == "inf" || *s == "infinity")) {
+      r.request_rate = std::numeric_limits<double>::infinity();
+      return {};
+    }
+    auto rate = detail::AsNumber(v, "request_rate");
+    if (!rate) return tl::unexpected(rate.error());
+    r.request_rate = *rate;
+    return {};
+  };
+  return f;
+}
+
+// The serving benchmarks' --dataset-name: random is what the simulator draws (lengths
+// --input-tokens/--output-tokens); a dataset's own lengths come as a request trace.
+Field<InferRequest> DatasetName() {
+  Field<InferRequest> f;
+  f.name = "dataset_name";
+  f.kind = FieldKind::kString;
+  f.help =
+      "the serving benchmarks' --dataset-name: random (prompts of --input-tokens, outputs of "
+      "--output-tokens); a dataset's lengths are a --requests-trace";
+  f.set = [](InferRequest&, const FieldValue& v) -> Result<void> {
+    auto name = detail::AsString(v, "dataset_name");
+    if (!name) return tl::unexpected(name.error());
+    if (*name == "random" || *name == "random-ids") return {};
+    return tl::unexpected(
+        Error{Quoted(name->substr(0, 40)) +
+                  ": the simulator draws random prompts of --input-tokens and outputs of "
+                  "--output-tokens (--dataset-name random); a dataset's lengths are given as a "
+                  "--requests-trace file (CSV or JSON Lines with arrival_s, input_tokens, "
+                  "output_tokens)",
+              "", 0, "dataset_name"});
+  };
+  return f;
+}
 }  // namespace
 
 const std::vector<std::string>& InferGroups() {
@@ -515,8 +596,8 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "backend"}},
       {"Workload",
        {"input_tokens", "output_tokens", "prefix_cache_hit", "input_dist", "output_dist", "qps",
-        "duration_s", "concurrency", "requests", "requests_trace", "arrivals", "burstiness",
-        "workload_seed", "disable_ignore_eos"}},
+        "duration_s", "concurrency", "requests", "request_rate", "dataset_name", "requests_trace",
+        "arrivals", "burstiness", "workload_seed", "disable_ignore_eos"}},
       {"SLO and mode", {"mode", "tpot_ms", "ttft_ms", "demand_tokens_per_s"}},
       {"Speculative decoding",
        {"mtp", "mtp_acceptance", "draft_model", "speculative_config", "speculative_algorithm",
@@ -549,11 +630,14 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("system", &R::system, "system id (default: the chip's default system)"),
       // As the serving benchmarks name the workload: vLLM's benchmark_throughput --input-len,
       // vllm bench serve / sglang.bench_serving --random-input-len, InferenceMAX's ISL/OSL.
-      Aliases(Bind("input_tokens", &R::input_tokens, "prompt tokens per request (default 1024)"),
-              {"input_len", "random_input_len", "isl"}),
+      // sglang.bench_serving's --random-input / --random-output (its docs' spelling, argparse
+      // taking a prefix) and genai-perf's --synthetic-input-tokens-mean / --output-tokens-mean.
+      Aliases(
+          Bind("input_tokens", &R::input_tokens, "prompt tokens per request (default 1024)"),
+          {"input_len", "random_input_len", "isl", "random_input", "synthetic_input_tokens_mean"}),
       Aliases(
           Bind("output_tokens", &R::output_tokens, "generated tokens per request (default 256)"),
-          {"output_len", "random_output_len", "osl"}),
+          {"output_len", "random_output_len", "osl", "random_output", "output_tokens_mean"}),
       Bind(
           "dtype", &R::dtype,
           "weights: bf16, fp16, fp8, int8, fp4, int4 or w8a16 (weight-only: 16-bit math); a format "
@@ -675,11 +759,18 @@ const std::vector<Field<InferRequest>>& InferFields() {
                    "else one instance's. Simulates that load instead of searching the highest "
                    "rate that meets the SLO, and bounds the batch of the analytic model"),
               {"max_concurrency"}),
-      Bind("requests", &R::requests,
-           "requests per simulation: per attention group offline (default 8 batches) and in the "
-           "SLO search (default 2000, or 600 s at the offline rate if more); with --concurrency "
-           "the clients' prompts, with --count the deployment's, each instance its clients' "
-           "share (default 10 a client, 1,000 to 100,000 a run)"),
+      // The serving benchmarks' prompt count: vllm bench serve and sglang.bench_serving
+      // --num-prompts, genai-perf --request-count.
+      Aliases(Bind("requests", &R::requests,
+                   "requests per simulation: per attention group offline (default 8 batches) and "
+                   "in the SLO search (default 2000, or 600 s at the offline rate if more); with "
+                   "--concurrency the clients' prompts, with --count the deployment's, each "
+                   "instance its clients' share (default 10 a client, 1,000 to 100,000 a run); "
+                   "with --qps and no --duration-s the prompts sent, the run lasting requests / "
+                   "qps"),
+              {"num_prompts", "request_count"}),
+      RequestRate(),
+      DatasetName(),
       Bind("requests_trace", &R::requests_trace,
            "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens"),
       Bind("input_dist", &R::input_dist,
@@ -737,9 +828,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("speculative_config", &R::speculative_config,
            "vLLM's speculative decoding as JSON: method mtp (or deepseek_mtp, eagle, eagle3) "
            "with num_speculative_tokens N is --mtp N; a draft model's method takes its model"),
-      Bind("speculative_algorithm", &R::speculative_algorithm,
-           "SGLang's speculative decoding (EAGLE, EAGLE3, NEXTN, MTP): --mtp "
-           "--speculative-num-steps"),
+      // --speculative-algo: SGLang's Qwen3-Next docs spell it so (argparse takes a prefix).
+      Aliases(Bind("speculative_algorithm", &R::speculative_algorithm,
+                   "SGLang's speculative decoding (EAGLE, EAGLE3, NEXTN, MTP): --mtp "
+                   "--speculative-num-steps"),
+              {"speculative_algo"}),
       Bind("speculative_num_steps", &R::speculative_num_steps,
            "SGLang: draft steps per verify (default 3, or --speculative-num-draft-tokens - 1)"),
       Bind("speculative_num_draft_tokens", &R::speculative_num_draft_tokens,
@@ -757,7 +850,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "leave the estimate as it is"),
       Bind("backend", &R::backend,
            "trtllm-serve's backend, pytorch or tensorrt: both run as the trtllm engine's "
-           "measured steps"),
+           "measured steps; a serving benchmark's client backend (vllm, sglang, openai, "
+           "openai-chat, ...) is accepted without effect"),
       LaunchOnly("trust_remote_code", FieldKind::kBool),
       LaunchOnly("enable_auto_tool_choice", FieldKind::kBool),
       LaunchOnly("host", FieldKind::kString),
@@ -885,6 +979,40 @@ const std::vector<Field<InferRequest>>& InferFields() {
                   "priced from the chip's rates, not per kernel"),
       NotModelled("enable_flashinfer_trtllm_moe", FieldKind::kBool,
                   "the experts' GEMMs are priced from the chip's rates, not per kernel library"),
+      // Model-card and recipe flags: generation defaults, multimodal inputs (Llama 4's vLLM
+      // recipe, SGLang's --enable-multimodal), none of which changes a text request's cost.
+      LaunchOnly("override_generation_config", FieldKind::kString),
+      LaunchOnly("generation_config", FieldKind::kString),
+      LaunchOnly("enable_multimodal", FieldKind::kBool),
+      LaunchOnly("limit_mm_per_prompt", FieldKind::kString),
+      // The serving benchmarks' client flags (vllm bench serve, sglang.bench_serving,
+      // genai-perf): where results go and what is reported.
+      LaunchOnly("dataset_path", FieldKind::kString),
+      LaunchOnly("base_url", FieldKind::kString),
+      LaunchOnly("endpoint", FieldKind::kString),
+      LaunchOnly("endpoint_type", FieldKind::kString),
+      LaunchOnly("url", FieldKind::kString),
+      LaunchOnly("streaming", FieldKind::kBool),
+      LaunchOnly("save_result", FieldKind::kBool),
+      LaunchOnly("result_dir", FieldKind::kString),
+      LaunchOnly("result_filename", FieldKind::kString),
+      LaunchOnly("percentile_metrics", FieldKind::kString),
+      LaunchOnly("metric_percentiles", FieldKind::kString),
+      LaunchOnly("disable_tqdm", FieldKind::kBool),
+      // bench_serving's ignore_eos: every output runs to its length, as the simulated
+      // requests do.
+      LaunchOnly("ignore_eos", FieldKind::kBool),
+      NotModelled("random_range_ratio", FieldKind::kString,
+                  "the benchmarks' length spread (vLLM and SGLang read it differently); lengths "
+                  "are --input-tokens/--output-tokens exactly, a spread is --input-dist / "
+                  "--output-dist uniform:W"),
+      NotModelled("synthetic_input_tokens_stddev", FieldKind::kString,
+                  "genai-perf's prompt-length spread; a spread is --input-dist"),
+      NotModelled("output_tokens_stddev", FieldKind::kString,
+                  "genai-perf's output-length spread; a spread is --output-dist"),
+      NotModelled("additional_config", FieldKind::kString,
+                  "vllm-ascend's additional config (torchair graph mode, Ascend scheduler); "
+                  "graphs are the engine's default"),
       // vLLM's --seed seeds the engine's sampling (vllm serve --help: "Random seed for
       // operations"); SGLang's --random-seed is launch-only above. Neither is the simulated
       // workload's seed, which is --workload-seed.

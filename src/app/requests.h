@@ -22,7 +22,10 @@ struct CatalogRequest {
 
 struct TrainRequest {
   std::string model, chip, system;
-  int64_t count = 0;
+  int64_t count = 0;  // 0: not given (torchrun's --nnodes x --nproc_per_node may give it)
+  // torchrun's --nnodes (N, or MIN:MAX) and --nproc_per_node: the job's chips when --count is
+  // not given, else a check against it.
+  std::string torchrun_nnodes, torchrun_nproc_per_node;
   double tokens = 0;
   std::optional<int> seq_len;  // unset: its pre-training length, else context up to 8192
   std::optional<double> global_batch_tokens;
@@ -140,6 +143,10 @@ struct InferRequest {
   // The simulator's workload: one rate (qps for duration_s), else the highest rate at the SLO;
   // lengths spread around input/output_tokens, or a request trace file.
   std::optional<double> qps, duration_s;
+  // The serving benchmarks' --request-rate (vllm bench serve, sglang.bench_serving): qps, or
+  // infinity (their default, every prompt sent at once): ResolveFrameworkFlags makes it qps, or
+  // the offline mode without --concurrency.
+  std::optional<double> request_rate;
   // A closed loop: this many requests in flight per instance, each completion sending the next
   // (vLLM's and SGLang's benchmark --max-concurrency); it also bounds the batch.
   std::optional<int64_t> concurrency;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "app/amount.h"
 #include "app/engine.h"
 #include "app/internal.h"
 #include "catalog/catalog.h"
@@ -330,6 +331,56 @@ int64_t GivenDataParallel(const TrainRequest& r) {
 
 // Launch flags as Megatron-LM and DeepSpeed spell them (requests.h), turned into the request's
 // own fields; a flag that contradicts a field given is an error naming both.
+// A pasted `torchrun --nnodes 4 --nproc_per_node 8 pretrain_gpt.py ...` launches 32 ranks, one
+// a GPU: the job's chips where --count is not given, a check where it is.
+Result<void> CountFromTorchrun(TrainRequest& r) {
+  if (r.torchrun_nproc_per_node.empty()) {
+    if (!r.torchrun_nnodes.empty() && r.count == 0) {
+      return tl::unexpected(FieldError(
+          "count", "is required: torchrun's --nnodes needs --nproc_per_node to give the chips"));
+    }
+    return {};
+  }
+  auto whole = [](const std::string& text, const char* field) -> Result<int64_t> {
+    auto n = ParseWholeAmount(text, field, 1, 1'000'000);
+    if (!n) {
+      return tl::unexpected(
+          FieldError(field,
+                     "expected a whole number of 1 or more (give the chips as --count where it is "
+                     "gpu or auto)"));
+    }
+    return *n;
+  };
+  auto per_node = whole(r.torchrun_nproc_per_node, "nproc_per_node");
+  if (!per_node) return tl::unexpected(per_node.error());
+  int64_t nodes = 1;
+  if (!r.torchrun_nnodes.empty()) {
+    // torchrun's elastic MIN:MAX: a fixed size only (MIN = MAX).
+    const auto colon = r.torchrun_nnodes.find(':');
+    auto lo = whole(r.torchrun_nnodes.substr(0, colon), "nnodes");
+    if (!lo) return tl::unexpected(lo.error());
+    if (colon != std::string::npos) {
+      auto hi = whole(r.torchrun_nnodes.substr(colon + 1), "nnodes");
+      if (!hi) return tl::unexpected(hi.error());
+      if (*hi != *lo) {
+        return tl::unexpected(FieldError(
+            "nnodes", fmt::format("{} is an elastic range; give the job's chips as --count",
+                                  r.torchrun_nnodes)));
+      }
+    }
+    nodes = *lo;
+  }
+  const int64_t ranks = nodes * *per_node;
+  if (r.count == 0) {
+    r.count = ranks;
+  } else if (r.count != ranks) {
+    return tl::unexpected(FieldError(
+        "count", fmt::format("{} contradicts torchrun's --nnodes {} x --nproc_per_node {} = {}",
+                             r.count, nodes, *per_node, ranks)));
+  }
+  return {};
+}
+
 Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest given,
                                      const std::string& job_config) {
   auto contradicts = [](const char* field, const std::string& why) {
@@ -338,6 +389,7 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest g
   auto titan = WithJobConfig(model, std::move(given), job_config);
   if (!titan) return tl::unexpected(titan.error());
   TrainRequest r = std::move(*titan);
+  if (auto ok = CountFromTorchrun(r); !ok) return tl::unexpected(ok.error());
   if (r.sequence_parallel && r.no_sequence_parallel) {
     return contradicts("sequence_parallel", "contradicts --no-sequence-parallel");
   }
@@ -525,6 +577,12 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   const TrainRequest r = WithDTypeAsTyped(*launched);
   auto chip = WithField(cat.FindChip(r.chip), "chip");
   if (!chip) return tl::unexpected(chip.error());
+  if (r.count == 0) {
+    return tl::unexpected(
+        FieldError("count",
+                   "is required: the job's chips (at least 1), or torchrun's --nnodes x "
+                   "--nproc_per_node"));
+  }
   if (r.count < 1) return tl::unexpected(FieldError("count", "must be at least 1 chip"));
   if (!(r.tokens > 0)) {
     return tl::unexpected(

@@ -300,19 +300,23 @@ std::vector<std::string> MergeDottedFlags(std::vector<std::string> args) {
 // A command pasted whole, its launcher included: `suanli infer vllm serve MODEL ...`, `suanli infer
 // python3 -m sglang.launch_server --model-path MODEL ...`, `suanli infer trtllm-serve MODEL ...`,
 // `suanli train torchrun --nproc_per_node 8 pretrain_gpt.py --tensor-model-parallel-size 2 ...`.
+// The serving benchmarks likewise (`vllm bench serve`, `python3 -m sglang.bench_serving`,
+// `genai-perf profile`, `python3 benchmarks/benchmark_serving.py`): their flags are the workload.
 // The launcher words name the program, not the deployment: they are dropped (the launcher's own
 // flags stay and are fields). Only after `train` or `infer`; anything after `--` is left alone.
 std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
   if (args.size() < 3 || (args[1] != "train" && args[1] != "infer")) return args;
   static const std::vector<std::string> kModules = {
-      "sglang.launch_server", "vllm.entrypoints.openai.api_server", "torch.distributed.run",
-      "torch.distributed.launch", "torchtitan.train"};
+      "sglang.launch_server",  "vllm.entrypoints.openai.api_server",
+      "torch.distributed.run", "torch.distributed.launch",
+      "torchtitan.train",      "sglang.bench_serving"};
   auto module = [&](std::size_t i) {
     return i < args.size() &&
            std::find(kModules.begin(), kModules.end(), args[i]) != kModules.end();
   };
   std::vector<std::string> out(args.begin(), args.begin() + 2);
   bool launched = false;  // a launcher seen: its script (pretrain_gpt.py) is dropped too
+  bool genai_perf = false;
   for (std::size_t i = 2; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--") {
@@ -322,6 +326,16 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
     const std::string next = i + 1 < args.size() ? args[i + 1] : std::string();
     if (a == "vllm" && next == "serve") {
       ++i;
+    } else if (a == "vllm" && next == "bench" && i + 2 < args.size() && args[i + 2] == "serve") {
+      i += 2;  // the serving benchmark: its flags are the workload's
+    } else if (a == "genai-perf" && next == "profile") {
+      ++i;
+      genai_perf = true;
+    } else if (genai_perf && a == "-m") {
+      out.push_back("--model");  // genai-perf's short flag for its model
+    } else if ((a == "python" || a == "python3") && next.size() > 3 && next.front() != '-' &&
+               next.ends_with(".py")) {
+      ++i;  // a script run directly: vLLM's benchmarks/benchmark_serving.py, pretrain_gpt.py
     } else if (a == "trtllm-serve") {
       if (next == "serve") ++i;
     } else if ((a == "python" || a == "python3") && next == "-m" && module(i + 2)) {

@@ -1540,6 +1540,21 @@ TEST(Engine, TheDeploymentsLoadIsSharedByItsInstances) {
   EXPECT_TRUE(a["instances"].is_null());
 }
 
+// A rate and a prompt count without a duration (vllm bench serve --request-rate 10 --num-prompts
+// 1000) send those prompts: the run lasts requests / qps; a duration given wins.
+TEST(Engine, RateAndPromptCountSetTheRunLength) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.mode = "server";
+  r.qps = 4;
+  r.requests = 200;
+  EXPECT_EQ(InferJson(r)["simulation"]["requests_per_run"].get<long>(), 200);
+  r.duration_s = 10;
+  EXPECT_EQ(InferJson(r)["simulation"]["requests_per_run"].get<long>(), 40);
+}
+
 // A pasted vLLM command's --seed is vLLM's sampling seed: accepted, listed, and the simulated
 // workload is the one without it; the workload's own seed is --workload-seed, which draws
 // another workload (other arrivals and lengths: another simulated p99).
@@ -1905,6 +1920,40 @@ TEST(TrainLaunch, HttpValuesFollowTheCommandLineRules) {
   EXPECT_EQ(out.error().field, "num_layers");
   EXPECT_NE(out.error().message.find("40, but model llama-3-8b has 32 layers"), std::string::npos)
       << out.error().message;
+}
+
+// A pasted torchrun line's --nnodes x --nproc_per_node is the job's chips where --count is not
+// given (HTTP numbers too), a check where it is; without either the count is required.
+TEST(TrainLaunch, TorchrunRanksAreTheCount) {
+  const catalog::Catalog& cat = TheEngine().catalog();
+  TrainRequest r;
+  r.model = "llama-3-8b";
+  r.chip = "h100";
+  r.tokens = 1e12;
+  ASSERT_TRUE(SetField(TrainFields(), r, "nnodes", FieldValue{4.0}));
+  ASSERT_TRUE(SetField(TrainFields(), r, "nproc_per_node", FieldValue{std::string("8")}));
+  auto setup = internal::BuildTrainJob(cat, r);
+  ASSERT_TRUE(setup) << setup.error().ToString();
+  EXPECT_EQ(setup->job.chips, 32);
+  TrainRequest given = r;
+  given.count = 32;
+  EXPECT_TRUE(internal::BuildTrainJob(cat, given));
+  given.count = 16;
+  auto contradicted = internal::BuildTrainJob(cat, given);
+  ASSERT_FALSE(contradicted);
+  EXPECT_EQ(contradicted.error().field, "count");
+  TrainRequest elastic = r;
+  elastic.torchrun_nnodes = "1:4";
+  auto range = internal::BuildTrainJob(cat, elastic);
+  ASSERT_FALSE(range);
+  EXPECT_EQ(range.error().field, "nnodes");
+  TrainRequest none = r;
+  none.torchrun_nnodes.clear();
+  none.torchrun_nproc_per_node.clear();
+  auto missing = internal::BuildTrainJob(cat, none);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().field, "count");
+  EXPECT_NE(missing.error().message.find("is required"), std::string::npos);
 }
 
 // torchtitan's job config as TOML text: keys the flags did not give, torchtitan's defaults for

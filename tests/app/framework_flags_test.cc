@@ -375,5 +375,91 @@ TEST(FrameworkFlags, PrefixCacheOffExcludesAHitRate) {
   }
 }
 
+// The serving benchmarks' flags, as vllm bench serve, sglang.bench_serving and genai-perf spell
+// them (S3152): --num-prompts / --request-count are requests, --random-input / --random-output
+// and genai-perf's means the lengths; --request-rate R is --qps R, inf (their default, every
+// prompt at time 0) the offline mode, or with --max-concurrency its closed loop.
+TEST(FrameworkFlags, ServingBenchmarkFlags) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  ASSERT_TRUE(SetField(InferFields(), r, "num_prompts", FieldValue{1000.0}));
+  EXPECT_EQ(r.requests, 1000);
+  ASSERT_TRUE(SetField(InferFields(), r, "request_count", FieldValue{std::string("640")}));
+  EXPECT_EQ(r.requests, 640);
+  ASSERT_TRUE(SetField(InferFields(), r, "random_input", FieldValue{std::string("2k")}));
+  ASSERT_TRUE(SetField(InferFields(), r, "output_tokens_mean", FieldValue{512.0}));
+  EXPECT_DOUBLE_EQ(r.input_tokens, 2048);  // a sequence length: K is 1024
+  EXPECT_DOUBLE_EQ(r.output_tokens, 512);
+  ASSERT_TRUE(SetField(InferFields(), r, "dataset_name", FieldValue{std::string("random")}));
+  ASSERT_TRUE(SetField(InferFields(), r, "backend", FieldValue{std::string("sglang")}));
+  ASSERT_TRUE(SetField(InferFields(), r, "ignore_eos", FieldValue{true}));
+  ASSERT_TRUE(SetField(InferFields(), r, "request_rate", FieldValue{10.0}));
+  InferRequest rate = Resolved(r);
+  EXPECT_EQ(rate.qps, 10);
+  EXPECT_EQ(rate.mode, "server");
+  ASSERT_TRUE(SetField(InferFields(), r, "request_rate", FieldValue{std::string("inf")}));
+  InferRequest burst = Resolved(r);
+  EXPECT_FALSE(burst.qps);
+  EXPECT_EQ(burst.mode, "offline");
+  r.concurrency = 64;
+  InferRequest loop = Resolved(r);
+  EXPECT_EQ(loop.mode, "server");
+  EXPECT_EQ(loop.concurrency, 64);
+  r.concurrency.reset();
+  r.qps = 5;
+  EXPECT_NE(ErrorOf(r).find("request_rate"), std::string::npos);
+  r.qps.reset();
+  ASSERT_TRUE(SetField(InferFields(), r, "request_rate", FieldValue{0.0}));
+  EXPECT_NE(ErrorOf(r).find("request_rate"), std::string::npos);
+  auto sharegpt = SetField(InferFields(), r, "dataset_name", FieldValue{std::string("sharegpt")});
+  ASSERT_FALSE(sharegpt);
+  EXPECT_EQ(sharegpt.error().field, "dataset_name");
+  EXPECT_NE(sharegpt.error().message.find("--requests-trace"), std::string::npos);
+  r.request_rate.reset();
+  r.backend = "foo";
+  EXPECT_NE(ErrorOf(r).find("backend"), std::string::npos);
+}
+
+// vLLM's --quantization experts_int8 (MiniMax-M1's card, S3151): the experts' weights int8 with
+// 16-bit math, the rest at --dtype.
+TEST(FrameworkFlags, ExpertsInt8IsTheExpertsWeightOnlyFormat) {
+  InferRequest r;
+  r.model = "minimax-m1";
+  r.chip = {"h800"};
+  r.quantization = "experts_int8";
+  r.dtype = "bfloat16";
+  const InferRequest out = Resolved(r);
+  EXPECT_EQ(out.expert_dtype, "w8a16");
+  EXPECT_EQ(out.dtype, "bfloat16");
+  EXPECT_TRUE(out.quantization.empty());
+  r.expert_dtype = "fp8";
+  EXPECT_NE(ErrorOf(r).find("expert_dtype"), std::string::npos);
+}
+
+// A chip named twice is one row: `--chip h100 --chip h100,h200,H100` compares h100 and h200.
+TEST(FrameworkFlags, AChipNamedTwiceIsOneRow) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100", "h100", "h200", "H100", "h100-sxm"};
+  r.compare = true;
+  EXPECT_EQ(Resolved(r).chip, (std::vector<std::string>{"h100", "h200"}));
+}
+
+// Recipe flags that change nothing a text request costs: Llama 4's vLLM recipe
+// (--override-generation-config), SGLang's --enable-multimodal and --speculative-algo (its
+// Qwen3-Next docs' spelling), vllm-ascend's --additional-config (listed as not modelled).
+TEST(FrameworkFlags, RecipeFlagsOfLlama4QwenNextAndAscend) {
+  InferRequest r;
+  EXPECT_TRUE(SetField(InferFields(), r, "override_generation_config",
+                       FieldValue{std::string("{\"attn_temperature_tuning\": true}")}));
+  EXPECT_TRUE(SetField(InferFields(), r, "enable_multimodal", FieldValue{true}));
+  ASSERT_TRUE(SetField(InferFields(), r, "speculative_algo", FieldValue{std::string("NEXTN")}));
+  EXPECT_EQ(r.speculative_algorithm, "NEXTN");
+  EXPECT_TRUE(SetField(InferFields(), r, "additional_config",
+                       FieldValue{std::string("{\"torchair_graph_config\":{\"enabled\":true}}")}));
+  EXPECT_EQ(r.flags_not_modelled, (std::vector<std::string>{"--additional-config"}));
+}
+
 }  // namespace
 }  // namespace suanli::app::internal

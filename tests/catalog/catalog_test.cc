@@ -329,6 +329,7 @@ TEST(CatalogLookupTest, CheckpointPrecisionFromTheName) {
            Case{"deepseek-ai/DeepSeek-V3-FP8", "deepseek-v3", "fp8", ""},
            Case{"Qwen/Qwen3-235B-A22B-FP8", "qwen3-235b-a22b", "fp8", ""},
            Case{"Qwen/Qwen3-30B-A3B-Instruct-2507-FP8", "qwen3-30b-a3b-2507", "fp8", ""},
+           Case{"Qwen/Qwen3-Coder-30B-A3B-Instruct-FP8", "qwen3-coder-30b-a3b", "fp8", ""},
            Case{"RedHatAI/Meta-Llama-3.1-70B-Instruct-FP8-dynamic", "llama-3.1-70b", "fp8", ""},
            Case{"amd/Llama-3.1-70B-Instruct-FP8-KV", "llama-3.1-70b", "fp8", ""},
            Case{"Qwen/Qwen2.5-72B-Instruct-AWQ", "qwen2.5-72b", "int4", ""},

@@ -116,6 +116,9 @@ const std::vector<Released>& Configs() {
       {"qwen3-coder-480b-a35b-instruct",
        "https://huggingface.co/Qwen/Qwen3-Coder-480B-A35B-Instruct/blob/main/config.json", 262144,
        151936, 62, 6144, 96, 8, 128, 160, 0, 8, 2560, 0},
+      {"qwen3-coder-30b-a3b-instruct",
+       "https://huggingface.co/Qwen/Qwen3-Coder-30B-A3B-Instruct/blob/main/config.json", 262144,
+       151936, 48, 2048, 32, 4, 128, 128, 0, 8, 768, 0},
       {"deepseek-v3.1", "https://huggingface.co/deepseek-ai/DeepSeek-V3.1/blob/main/config.json",
        163840, 129280, 61, 7168, 128, 128, 128, 256, 1, 8, 2048, 3, 1536, 512, 128, 64, 128},
       {"gpt-oss-120b", "https://huggingface.co/openai/gpt-oss-120b/blob/main/config.json", 131072,
@@ -392,6 +395,7 @@ TEST(ReleasedConfigs, FfnAndTiedEmbeddingsMatchTheirConfigs) {
                         Case{"qwen3-14b", 17408, false},
                         Case{"mixtral-8x22b", 16384, false},
                         Case{"qwen3-coder-480b-a35b", 8192, false},
+                        Case{"qwen3-coder-30b-a3b", 5472, false},
                         Case{"mistral-7b-v0.3", 14336, false},
                         Case{"phi-4", 17920, false},
                         Case{"gemma-3-27b", 21504, true},
@@ -528,7 +532,8 @@ TEST(ReleasedConfigs, AddedModelsMatchTheirCards) {
                     {"mixtral-8x22b", 141, 39, 0.01},
                     {"qwen3-coder-480b-a35b", 480, 35, 0.02},
                     {"qwen3-235b-a22b-2507", 235, 22, 0.03},
-                    {"qwen3-30b-a3b-2507", 30.5, 3.3, 0.03}},
+                    {"qwen3-30b-a3b-2507", 30.5, 3.3, 0.03},
+                    {"qwen3-coder-30b-a3b", 30.5, 3.3, 0.03}},
                    0.01);
   struct NonEmbedding {
     const char* id;

@@ -1033,6 +1033,69 @@ else
   not_ok "train takes a pasted 'torchrun ... pretrain_gpt.py ...' launch line" "exit $RC" \
     "stderr: ${ERR:0:300}"
 fi
+# torchrun's --nnodes x --nproc_per_node is the job's chips without --count (the same estimate as
+# --count 16), and a --count that differs is an error naming both.
+run train --model llama-3-8b --chip h100 --tokens 1T --json torchrun --nproc_per_node 8 \
+  --nnodes 2 --node_rank 0 --master_addr localhost --master_port=6000 pretrain_gpt.py \
+  --tensor-model-parallel-size 2 --pipeline-model-parallel-size 1 --context-parallel-size 1
+if [ "$RC" -eq 0 ] && [ -s "$TMP/megatron_flags.json" ] && cmp -s "$TMP/megatron_flags.json" "$TMP/stdout"; then
+  ok "train takes torchrun's --nnodes 2 x --nproc_per_node 8 as --count 16"
+else
+  not_ok "train takes torchrun's --nnodes 2 x --nproc_per_node 8 as --count 16" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+expect_bad "torchrun's ranks contradict --count" "count.*nproc_per_node 8 = 32" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1T torchrun --nnodes=4 \
+  --nproc_per_node=8 pretrain_gpt.py
+expect_bad "train without --count or torchrun's ranks" "count.*required" \
+  train --model llama-3-8b --chip h100 --tokens 1T
+# The serving benchmarks pasted whole (vllm bench serve, python3 -m sglang.bench_serving,
+# genai-perf profile -m): the same closed loop as suanli's own flags.
+run infer --chip h100 --model llama-3.1-8b --mode server --json --input-tokens 1024 \
+  --output-tokens 1024 --concurrency 64 --requests 1000
+cp "$TMP/stdout" "$TMP/bench_flags.json"
+for bench in "vllm bench serve --model meta-llama/Llama-3.1-8B-Instruct --dataset-name random --random-input-len 1024 --random-output-len 1024 --num-prompts 1000 --max-concurrency 64 --ignore-eos --save-result" \
+  "python3 -m sglang.bench_serving --backend sglang --model meta-llama/Llama-3.1-8B-Instruct --dataset-name random --random-input 1024 --random-output 1024 --num-prompts 1000 --max-concurrency 64" \
+  "genai-perf profile -m meta-llama/Llama-3.1-8B-Instruct --endpoint-type chat --streaming --synthetic-input-tokens-mean 1024 --output-tokens-mean 1024 --concurrency 64 --request-count 1000"; do
+  # shellcheck disable=SC2086 # the command is words
+  run infer --chip h100 --mode server --json $bench
+  if [ "$RC" -eq 0 ] && [ -s "$TMP/bench_flags.json" ] && cmp -s "$TMP/bench_flags.json" "$TMP/stdout"; then
+    ok "infer takes a pasted '${bench%% --*}' benchmark"
+  else
+    not_ok "infer takes a pasted '${bench%% --*}' benchmark" "exit $RC" "stderr: ${ERR:0:300}"
+  fi
+done
+expect_bad "infer --dataset-name sharegpt says to give a trace" "dataset-name.*requests-trace" \
+  infer --chip h100 --model llama-3.1-8b --dataset-name sharegpt
+run infer --chip h100 --model llama-3.1-8b --json --request-rate 10 --num-prompts 1000
+if [ "$RC" -eq 0 ] && grep -q '"requests_per_run": 1000' "$TMP/stdout"; then
+  ok "infer --request-rate 10 --num-prompts 1000 sends 1,000 prompts at 10/s"
+else
+  not_ok "infer --request-rate 10 --num-prompts 1000 sends 1,000 prompts at 10/s" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+# Model cards' and recipes' own lines: MiniMax-M1 (vLLM, --quantization experts_int8), Llama 4
+# Scout (--override-generation-config), Qwen3-Next on SGLang (--speculative-algo NEXTN),
+# Qwen3-Coder-30B-A3B (catalog).
+run infer --chip h800 --mode analytic vllm serve MiniMaxAI/MiniMax-M1-80k --tensor-parallel-size 8 \
+  --trust-remote-code --quantization experts_int8 --max_model_len 4096 --dtype bfloat16
+if [ "$RC" -eq 0 ] && grep -q 'experts w8a16' <<<"$OUT"; then
+  ok "MiniMax-M1's vLLM line with --quantization experts_int8 runs (experts w8a16)"
+else
+  not_ok "MiniMax-M1's vLLM line with --quantization experts_int8 runs (experts w8a16)" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+for line in "vllm serve meta-llama/Llama-4-Scout-17B-16E-Instruct --tensor-parallel-size 8 --max-model-len 1000000 --override-generation-config={\"attn_temperature_tuning\":true}" \
+  "python3 -m sglang.launch_server --model-path Qwen/Qwen3-Next-80B-A3B-Instruct --tp-size 4 --context-length 262144 --speculative-algo NEXTN --speculative-num-steps 3 --speculative-eagle-topk 1 --speculative-num-draft-tokens 4" \
+  "vllm serve Qwen/Qwen3-Coder-30B-A3B-Instruct --max-model-len 65536 --enable-auto-tool-choice --tool-call-parser qwen3_coder"; do
+  # shellcheck disable=SC2086 # the command is words
+  run infer --chip h200 --mode analytic $line
+  if [ "$RC" -eq 0 ]; then
+    ok "infer runs '${line:0:60}...'"
+  else
+    not_ok "infer runs '${line:0:60}...'" "exit $RC" "stderr: ${ERR:0:300}"
+  fi
+done
 # A job's chip count reads K as 1024 (Llama 3's "16K H100", above): DeepSeek-V3's layout on "2K
 # H800" runs (ep 64 had no dp on 2,000 chips: dp 125).
 run train --model deepseek-v3 --chip h800 --count 2K --tokens 14.8T --dtype fp8 --pp 16 --ep 64 \

@@ -382,7 +382,7 @@ TEST(Api, OpenApiDocumentsEveryRequestField) {
   for (const auto& f : app::TrainFields()) {
     EXPECT_TRUE(train["properties"].contains(f.name)) << f.name;
   }
-  EXPECT_EQ(train["required"], json::array({"model", "chip", "count"}));
+  EXPECT_EQ(train["required"], json::array({"model", "chip"}));
   // Fields that write local files are not offered over HTTP.
   const json& forecast =
       doc["paths"]["/v1/forecast"]["post"]["requestBody"]["content"]["application/json"]["schema"];
