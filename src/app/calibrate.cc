@@ -332,7 +332,9 @@ std::vector<std::string> UnknownFiguresUsed(const catalog::Chip& chip, bool serv
   if (serving) {
     if (const auto s = perf::ParseServingDType(dtype)) {
       if (*s == perf::ServingDType::kFp8) compute = DType::kFp8;
-      if (*s == perf::ServingDType::kInt8) compute = DType::kInt8;
+      if (*s == perf::ServingDType::kInt8 || *s == perf::ServingDType::kW4A8) {
+        compute = DType::kInt8;
+      }
       if (*s == perf::ServingDType::kFp4) compute = DType::kFp4;
     }
   } else {

@@ -546,8 +546,9 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     given[i] = perf::ParseServingDType(*text);
     if (!given[i]) {
       return tl::unexpected(FieldError(
-          field, fmt::format("unknown dtype {}; expected bf16, fp16, fp8, int8, fp4, int4 or w8a16",
-                             Quoted(*text))));
+          field,
+          fmt::format("unknown dtype {}; expected bf16, fp16, fp8, int8, fp4, int4, w8a16 or w4a8",
+                      Quoted(*text))));
     }
   }
   std::optional<perf::ServingDType> kv;
@@ -650,6 +651,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
     limits.ep_moe_layer_us = (*engine)->ep_moe_layer_us;
+    limits.int8_matmul_efficiency = (*engine)->int8_matmul_efficiency;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
     limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;
     limits.attention_dp_per_gpu = (*engine)->attention_dp_per_gpu;

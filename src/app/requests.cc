@@ -638,14 +638,14 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Aliases(
           Bind("output_tokens", &R::output_tokens, "generated tokens per request (default 256)"),
           {"output_len", "random_output_len", "osl", "random_output", "output_tokens_mean"}),
-      Bind(
-          "dtype", &R::dtype,
-          "weights: bf16, fp16, fp8, int8, fp4, int4 or w8a16 (weight-only: 16-bit math); a format "
-          "the chip has no math for as the engines run it (fp8 on Ampere as w8a16, fp4 on "
-          "Hopper as int4); the format a release's experts ship in (gpt-oss: fp4) is that "
-          "release, the rest as released (default: the checkpoint's as released, or as the "
-          "name's -FP8/-AWQ/-NVFP4 suffix says, in the chip's nearest format; 8-bit when 16-bit "
-          "weights fit no layout of the chips, 4-bit when 8-bit do not either)"),
+      Bind("dtype", &R::dtype,
+           "weights: bf16, fp16, fp8, int8, fp4, int4, w8a16 (weight-only: 16-bit math) or w4a8; a "
+           "format "
+           "the chip has no math for as the engines run it (fp8 on Ampere as w8a16, fp4 on "
+           "Hopper as int4); the format a release's experts ship in (gpt-oss: fp4) is that "
+           "release, the rest as released (default: the checkpoint's as released, or as the "
+           "name's -FP8/-AWQ/-NVFP4 suffix says, in the chip's nearest format; 8-bit when 16-bit "
+           "weights fit no layout of the chips, 4-bit when 8-bit do not either)"),
       Bind("expert_dtype", &R::expert_dtype,
            "MoE experts (routed and shared) in another format, e.g. fp4 (default: --dtype)"),
       Bind("attention_dtype", &R::attention_dtype,

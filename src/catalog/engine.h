@@ -125,6 +125,11 @@ struct ServingEngine {
   // MoE (SGLang's DeepEP-Ascend low-latency path on the 910C). Written `ep_moe_layer_us:
   // {family: us}` in data/engines.yaml.
   std::map<std::string, double> ep_moe_layer_us;
+  // The fraction of the chip's INT8 peak the engine's W8A8 GEMMs (activations quantized to INT8 on
+  // the fly, INT8 matmul, dequantized output) reach, per chip family (calibration family id),
+  // where it is measured apart from the family's low_precision_matmul_efficiency (which holds for
+  // the chip vendor's own fused INT8 operators); a family not listed takes the family's value.
+  std::map<std::string, double> int8_matmul_efficiency;
   // Chip families (calibration family ids) whose requests run on this engine when they name none:
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).

@@ -702,6 +702,7 @@ class YamlLoader : public YamlReader {
                "stream_host_us",
                "moe_layer_us",
                "ep_moe_layer_us",
+               "int8_matmul_efficiency",
                "default_families",
                "runs_on",
                "moe_dp_allgather",
@@ -746,6 +747,14 @@ class YamlLoader : public YamlReader {
       for (const auto& kv : times) {
         const std::string family = kv.first.as<std::string>();
         e.ep_moe_layer_us[family] = Num(times, family, tpath, 0, 1e5);
+      }
+    }
+    if (const YAML::Node effs = n["int8_matmul_efficiency"]; effs && !effs.IsNull()) {
+      const std::string epath = Join(path, "int8_matmul_efficiency");
+      if (!effs.IsMap()) Fail("expected a map of chip family to a fraction", effs, epath);
+      for (const auto& kv : effs) {
+        const std::string family = kv.first.as<std::string>();
+        e.int8_matmul_efficiency[family] = Num(effs, family, epath, 0.01, 1);
       }
     }
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));

@@ -47,8 +47,8 @@ constexpr int kMaxBatch = 8192;
 // attention group per step is where its throughput is measured.
 constexpr double kPrefillChunkTokens = 16384;
 
-constexpr std::array<std::string_view, 7> kServingNames = {"bf16", "fp16", "fp8",  "int8",
-                                                           "fp4",  "int4", "w8a16"};
+constexpr std::array<std::string_view, 8> kServingNames = {"bf16", "fp16", "fp8",   "int8",
+                                                           "fp4",  "int4", "w8a16", "w4a8"};
 
 // One part of the weights in its serving format, resolved against the chip.
 struct WeightFormat {
@@ -83,6 +83,7 @@ std::vector<std::string> SupportedServing(const catalog::Chip& chip) {
     out.emplace_back("int4");
     out.emplace_back("w8a16");
   }
+  if (chip.peak(DType::kInt8).known()) out.emplace_back("w4a8");
   return out;
 }
 
@@ -197,8 +198,8 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d,
                                     const char* field) {
   const auto& chip = *job.chip;
   const auto& cal = job.calibration;
-  static constexpr DType kCompute[] = {DType::kBf16, DType::kFp16, DType::kFp8, DType::kInt8,
-                                       DType::kFp4,  DType::kBf16, DType::kBf16};
+  static constexpr DType kCompute[] = {DType::kBf16, DType::kFp16, DType::kFp8,  DType::kInt8,
+                                       DType::kFp4,  DType::kBf16, DType::kBf16, DType::kInt8};
   const auto& v = chip.peak(kCompute[static_cast<int>(d)]);
   const std::string name(ServingDTypeName(d));
   WeightFormat w;
@@ -235,6 +236,14 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d,
     w.eff = d == ServingDType::kFp4 && cal.fp4_matmul_efficiency
                 ? *cal.fp4_matmul_efficiency
                 : cal.low_precision_matmul_efficiency;
+    // An engine whose W8A8 GEMMs are measured apart from the family's INT8 rate on this chip
+    // family (EngineLimits::int8_matmul_efficiency: the open engines' torch_npu path on Ascend,
+    // which quantizes each GEMM's activations in a kernel of its own).
+    if (const auto it = job.limits.int8_matmul_efficiency.find(chip.family);
+        (d == ServingDType::kInt8 || d == ServingDType::kW4A8) &&
+        it != job.limits.int8_matmul_efficiency.end()) {
+      w.eff = it->second;
+    }
     // FP8 with one scale per tensor runs fast-accumulation GEMMs (TensorRT-LLM, vLLM, SGLang);
     // a checkpoint released with block-scaled FP8 weights runs block-scaled GEMMs, which promote
     // their partial sums to FP32 every block (DeepGEMM), at the promoted efficiency.
@@ -532,7 +541,8 @@ double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
 double MoeGatherBytes(const Context& x) {
   const ServingDType d = x.job.expert_dtype.value_or(x.job.dtype);
   if (d == ServingDType::kFp4) return 0.5 + 1.0 / 16;
-  if (d == ServingDType::kInt8 || (d == ServingDType::kFp8 && !Fp8BlockScaled(*x.job.model))) {
+  if (d == ServingDType::kInt8 || d == ServingDType::kW4A8 ||
+      (d == ServingDType::kFp8 && !Fp8BlockScaled(*x.job.model))) {
     return 1;
   }
   return kActivationBytes;
@@ -1239,7 +1249,9 @@ std::optional<ServingDType> ParseServingDType(std::string_view s) {
       {"int4-gptq", ServingDType::kInt4},
       {"w4a16-awq", ServingDType::kInt4},
       {"int8-weight-only", ServingDType::kW8A16},
-      {"fp8-weight-only", ServingDType::kW8A16}};
+      {"fp8-weight-only", ServingDType::kW8A16},
+      {"int4-w4a8", ServingDType::kW4A8},
+      {"w4a8-int8", ServingDType::kW4A8}};
   for (const auto& [name, dtype] : kSynonyms) {
     if (v == name) return dtype;
   }
@@ -1250,7 +1262,7 @@ double ServingDTypeBytes(ServingDType d) {
   // FP4 as NVFP4 stores it: a 4-bit E2M1 value per weight and one 8-bit E4M3 scale per 16
   // (4.5 bits; TensorRT-LLM tech blogs 14 and 24: the packed payload is 0.5 byte "before scale
   // overhead"). MXFP4's one 8-bit scale per 32 is 4.25 bits: counted at NVFP4's, 6 % more.
-  constexpr std::array<double, 7> bytes = {2, 2, 1, 1, 0.5625, 0.5, 1};
+  constexpr std::array<double, 8> bytes = {2, 2, 1, 1, 0.5625, 0.5, 1, 0.5};
   return bytes[static_cast<int>(d)];
 }
 

@@ -27,7 +27,9 @@ namespace suanli::perf {
 
 // Formats weights are served in. 8- and 4-bit formats compute at that
 // format's peak (W8A8, W4A4); int4 and w8a16 are weight-only (W4A16, W8A16: 16-bit compute).
-enum class ServingDType { kBf16, kFp16, kFp8, kInt8, kFp4, kInt4, kW8A16 };
+// kW4A8: 4-bit weights with 8-bit integer math (the weights widened to INT8 in the GEMM, the
+// activations quantized to INT8): Ascend's W4A8 (msModelSlim), served by SGLang and vLLM-Ascend.
+enum class ServingDType { kBf16, kFp16, kFp8, kInt8, kFp4, kInt4, kW8A16, kW4A8 };
 std::string_view ServingDTypeName(ServingDType d);
 std::optional<ServingDType> ParseServingDType(std::string_view s);
 double ServingDTypeBytes(ServingDType d);
@@ -168,6 +170,10 @@ struct EngineLimits {
   // takes beyond the bytes it moves, by chip family (catalog::ServingEngine::ep_moe_layer_us); a
   // family not listed, or ep 1: 0.
   std::map<std::string, double> ep_moe_layer_us;
+  // Fraction of the chip's INT8 peak the engine's W8A8 GEMMs reach, by chip family
+  // (catalog::ServingEngine::int8_matmul_efficiency); a family not listed: the family's
+  // low_precision_matmul_efficiency.
+  std::map<std::string, double> int8_matmul_efficiency;
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;

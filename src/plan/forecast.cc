@@ -586,7 +586,7 @@ Result<void> ValidateScenario(const Scenario& s, const catalog::Catalog& c) {
       if (!perf::ParseServingDType(v.dtypes[k])) {
         return fail(listed ? at(item + ".dtypes", k, "") : item + ".dtype",
                     "service '" + v.name + "': dtype '" + v.dtypes[k] +
-                        "' is not bf16, fp16, fp8, int8, fp4, int4 or w8a16");
+                        "' is not bf16, fp16, fp8, int8, fp4, int4, w8a16 or w4a8");
       }
     }
     bool servable = false;

@@ -236,6 +236,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
                        {"ep_moe_layer_us", e.ep_moe_layer_us},
+                       {"int8_matmul_efficiency", e.int8_matmul_efficiency},
                        {"moe_dp_allgather", e.moe_dp_allgather},
                        {"attention_dp_per_gpu", e.attention_dp_per_gpu},
                        {"default_families", e.default_families},

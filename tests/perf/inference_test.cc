@@ -759,13 +759,13 @@ TEST(InferenceTest, CatalogPriceIsAmortizedOverFourYears) {
 // weight-only on 16-bit compute.
 TEST(InferenceTest, Fp8OnA100NamesSupportedFormats) {
   InferenceJob job = Job("llama-3-8b", "a100", ServingDType::kFp8);
-  ExpectError(job, {}, "does not support fp8; it supports bf16, fp16, int8, int4 or w8a16");
+  ExpectError(job, {}, "does not support fp8; it supports bf16, fp16, int8, int4, w8a16 or w4a8");
   EXPECT_FALSE(ValidateInferenceJob(job));
   // fp4 is refused the same way, naming int4 for 4-bit weights on 16-bit math; int8 and int4
   // are served.
   ExpectError(
       Job("llama-3-8b", "a100", ServingDType::kFp4), {},
-      "does not support fp4; it supports bf16, fp16, int8, int4 or w8a16 (4-bit weights with "
+      "does not support fp4; it supports bf16, fp16, int8, int4, w8a16 or w4a8 (4-bit weights with "
       "16-bit math, as FP4 checkpoints run on chips without FP4: int4)");
   EXPECT_TRUE(EstimateInference(Job("llama-3-8b", "a100", ServingDType::kInt8), {}));
   EXPECT_TRUE(EstimateInference(Job("llama-3-8b", "a100", ServingDType::kInt4), {}));
@@ -1127,7 +1127,25 @@ TEST(InferenceTest, ServingFormatsAsEnginesNameThem) {
     EXPECT_EQ(*d, dtype) << name;
   }
   EXPECT_FALSE(ParseServingDType("fp6"));
-  EXPECT_FALSE(ParseServingDType("w4a8"));  // 4-bit weights with 8-bit math: not modelled
+  EXPECT_EQ(ParseServingDType("w4a8"), ServingDType::kW4A8);  // 4-bit weights, INT8 math
+  EXPECT_EQ(ParseServingDType("W4A8"), ServingDType::kW4A8);
+}
+
+// W4A8 (4-bit weights, INT8 math: SGLang's and vLLM-Ascend's W4A8 on the Ascend 910C, S3113,
+// S3114): the weights take half the bytes of W8A8 and the GEMMs the INT8 rate, so a prefill-bound
+// estimate keeps W8A8's prompt rate while the weights' memory halves.
+TEST(InferenceTest, W4a8HalvesWeightBytesAtTheInt8Rate) {
+  InferenceJob job = Job("qwen3-32b", "ascend-910c", ServingDType::kInt8);
+  job.mode = ServingMode::kOffline;
+  auto w8a8 = EstimateInference(job, Tp(2));
+  job.dtype = ServingDType::kW4A8;
+  auto w4a8 = EstimateInference(job, Tp(2));
+  ASSERT_TRUE(w8a8 && w4a8) << (w4a8 ? "" : w4a8.error().ToString());
+  EXPECT_NEAR(w4a8->weights_gib_per_chip, w8a8->weights_gib_per_chip / 2,
+              0.05 * w8a8->weights_gib_per_chip);
+  EXPECT_NEAR(w4a8->prefill_tokens_per_s_per_chip, w8a8->prefill_tokens_per_s_per_chip,
+              0.02 * w8a8->prefill_tokens_per_s_per_chip);
+  EXPECT_TRUE(ChipServes(**Cat().FindChip("ascend-910c"), ServingDType::kW4A8));
 }
 
 // ---------------------------------------------------------------------------
@@ -1245,6 +1263,32 @@ TEST(InferenceTest, ExpertTilesRoundEachExpertsTokensUp) {
   EXPECT_GT(tiled->step_linear_ms, plain->step_linear_ms);
   EXPECT_DOUBLE_EQ(tiled->step_attention_ms, plain->step_attention_ms);
   EXPECT_DOUBLE_EQ(elsewhere->step_linear_ms, plain->step_linear_ms);
+}
+
+// An engine's W8A8 GEMM rate (int8_matmul_efficiency, the open engines' torch_npu path on Ascend,
+// S3110-S3112): Qwen3-32B W8A8 at tp 2 on the 910C prefills slower at 0.31 of the INT8 peak than
+// at the family's 0.5 - by less than the 0.5 / 0.31 of its GEMMs alone, since attention and the
+// all-reduces keep their times - while a family the engine does not list, and BF16 weights (no
+// INT8 math), keep theirs.
+TEST(InferenceTest, EngineInt8GemmEfficiencyOnListedFamiliesOnly) {
+  InferenceJob job = Job("qwen3-32b", "ascend-910c", ServingDType::kInt8);
+  job.mode = ServingMode::kOffline;
+  auto plain = EstimateInference(job, Tp(2));
+  job.limits.int8_matmul_efficiency = {{"hopper", 0.31}};
+  auto elsewhere = EstimateInference(job, Tp(2));
+  job.limits.int8_matmul_efficiency = {{"ascend-910", 0.31}};
+  auto slow = EstimateInference(job, Tp(2));
+  ASSERT_TRUE(plain && elsewhere && slow);
+  EXPECT_DOUBLE_EQ(elsewhere->prefill_tokens_per_s_per_chip, plain->prefill_tokens_per_s_per_chip);
+  const double ratio = plain->prefill_tokens_per_s_per_chip / slow->prefill_tokens_per_s_per_chip;
+  EXPECT_GT(ratio, 1.2);
+  EXPECT_LT(ratio, 0.5 / 0.31);
+  job.dtype = ServingDType::kBf16;
+  auto bf16 = EstimateInference(job, Tp(2));
+  job.limits.int8_matmul_efficiency.clear();
+  auto bf16_plain = EstimateInference(job, Tp(2));
+  ASSERT_TRUE(bf16 && bf16_plain);
+  EXPECT_DOUBLE_EQ(bf16->prefill_tokens_per_s_per_chip, bf16_plain->prefill_tokens_per_s_per_chip);
 }
 
 // An engine's dense-GEMM rate (dense_gemm_gb_s, SGLang's aiter block-scaled GEMMs on ROCm): a
