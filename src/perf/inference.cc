@@ -1138,12 +1138,13 @@ std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceCon
   if (fixed.tp) tps = {*fixed.tp};
   std::vector<InferenceLayout> out;
   for (int tp : tps) {
-    // Expert groups inside one node, or whole nodes.
+    // Expert groups that split a node evenly, or whole nodes: an instance of 3 of an 8-GPU node's
+    // GPUs straddles nodes or idles GPUs, and no engine recipe deploys one.
     std::vector<int> dps = {1};
     if (m.moe) {
       const int node = std::max(1, job.system.chips_per_node);
       for (int ep = 2 * tp; ep <= 512; ep += tp) {
-        if (ep <= node || ep % node == 0) dps.push_back(ep / tp);
+        if ((ep <= node && node % ep == 0) || ep % node == 0) dps.push_back(ep / tp);
       }
     }
     if (fixed.dp) dps = {*fixed.dp};

@@ -561,6 +561,20 @@ TEST(InferenceTest, MoeLoadImbalanceSlowsExpertParallelPrefill) {
   EXPECT_DOUBLE_EQ(a->output_tokens_per_s_per_chip, b->output_tokens_per_s_per_chip);
 }
 
+// The search's expert groups split an 8-GPU node evenly or take whole nodes: Qwen3-30B-A3B on
+// H100 picked "tp 1 ep 3 dp 3", 128 experts over 3 of a node's 8 GPUs (session 24 audit).
+TEST(InferenceTest, SearchedExpertGroupsTileNodes) {
+  const auto tiles = [](const InferenceLayout& l) {
+    return l.ep <= 8 ? 8 % l.ep == 0 : l.ep % 8 == 0;
+  };
+  for (const char* model : {"qwen3-30b-a3b", "qwen3-235b-a22b", "gpt-oss-120b", "deepseek-v3"}) {
+    auto e = EstimateInference(Job(model, "h100", ServingDType::kFp8), {});
+    ASSERT_TRUE(e) << model << ": " << e.error().ToString();
+    EXPECT_TRUE(tiles(e->layout)) << model << " ep " << e->layout.ep;
+    for (const auto& l : e->near_layouts) EXPECT_TRUE(tiles(l)) << model << " near ep " << l.ep;
+  }
+}
+
 // Aggregated serving has no separate prefill pool.
 TEST(InferenceTest, AggregatedOutputRateIsTheDecodeRate) {
   auto e = EstimateInference(Job("llama-3-70b", "h100"), {});
