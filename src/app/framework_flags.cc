@@ -127,6 +127,35 @@ Result<void> ReadSglangSpeculation(InferRequest& r, int default_steps) {
 // trtllm-serve's --extra_llm_api_options: the LLM API keys that change the deployment, read
 // over the flags (trtllm-serve's file wins over its flags). Keys for what the estimate does
 // not model (logging, the overlap scheduler's switch, MoE kernel backends) are left alone.
+// A launch counted in the devices the engine sees, on a chip whose dies are separate devices (the
+// Ascend 910C's two dies, each its own torch_npu device and HCCL rank: the system's
+// ranks_per_chip). SGLang's, vLLM-Ascend's and MindIE's tp, dp and ep count dies ("Cards: 4 on A3
+// means --tp-size 8", S3140; SGLang's --tp 16 on one Atlas 800I A3 of 8 cards); suanli's count
+// packages. A launch whose devices are --count x dies is read in dies and each parallel size
+// given in dies becomes packages; a layout in packages never matches (its devices are at most
+// the count), so this only turns a refusal into the launch that ran.
+void DevicesToPackages(const catalog::Catalog& cat, InferRequest& r) {
+  if (!r.count || r.chip.size() != 1 || (!r.tp && !r.dp && !r.dp_size)) return;
+  auto chip = cat.FindChip(r.chip[0]);
+  if (!chip) return;
+  auto system = ResolveSystem(cat, **chip, r.system);
+  if (!system) return;
+  const int dies = system->scale_up.ranks_per_chip;
+  if (dies < 2) return;
+  const int64_t replicas = r.dp_size && !r.enable_dp_attention ? *r.dp_size : 1;
+  const int64_t devices = replicas * r.tp.value_or(1) * r.dp.value_or(1) * r.pp.value_or(1);
+  if (devices != *r.count * dies) return;
+  // The dies of one package go to the innermost size they divide: the attention TP, else the
+  // attention groups, else the replicas, else the stages.
+  auto halve = [&](std::optional<int>& size) {
+    if (!size || *size % dies != 0) return false;
+    *size /= dies;
+    return true;
+  };
+  if (!halve(r.tp) && !halve(r.dp) && !halve(r.dp_size)) halve(r.pp);
+  if (r.ep) halve(r.ep);
+}
+
 Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
   const std::string& file = r.extra_llm_api_options;
   const std::string root = "extra_llm_api_options";
@@ -236,7 +265,7 @@ Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
     r.mtp = depth;
   }
   // What only the simulator runs; the analytic mode has no use for them.
-  if (r.mode == "analytic") return {};
+  if (!Simulated(r)) return {};
   if (const YAML::Node sched = doc["scheduler_config"]; sched && sched.IsMap()) {
     const std::string policy = text_of(sched["capacity_scheduler_policy"]);
     if (policy == "MAX_UTILIZATION") r.kv_admission = "optimistic";
@@ -390,6 +419,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
         FieldError(r.enable_attention_dp ? "enable_attention_dp" : "enable_dp_attention",
                    "needs --tp-size, the GPUs the groups share"));
   }
+  DevicesToPackages(cat, r);
   // SGLang's --dp-size without DP attention: replicas of the tp-size instance.
   int64_t replicas = 1;
   if (r.dp_size && !r.enable_dp_attention) {
@@ -429,7 +459,9 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
       return tl::unexpected(FieldError("max_running_requests", "must be at least 1"));
     }
     // Each group's scheduler takes max_running_requests // groups, rounded down (SGLang's
-    // kv_cache_configurator.py, requested_max_running_requests_per_worker; S2863).
+    // kv_cache_configurator.py, requested_max_running_requests_per_worker; S2863). An engine
+    // whose max_num_seqs is the server's (SGLang's, max_num_seqs_per_instance) divides it where
+    // the groups are known, so it keeps the server-wide figure; the others count per group.
     const int64_t groups = attention_groups;
     if (*r.max_running_requests < groups) {
       return tl::unexpected(FieldError(
@@ -437,8 +469,10 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
           fmt::format("{} server-wide leaves each of {} attention groups none; give at least {}",
                       *r.max_running_requests, groups, groups)));
     }
-    r.max_num_seqs = static_cast<int>(
-        std::min<int64_t>(*r.max_running_requests / groups, std::numeric_limits<int>::max()));
+    auto engine = cat.FindEngine(EngineIdOf(cat, r));
+    const bool server_wide = engine && (*engine)->max_num_seqs_per_instance;
+    r.max_num_seqs = static_cast<int>(std::min<int64_t>(
+        *r.max_running_requests / (server_wide ? 1 : groups), std::numeric_limits<int>::max()));
   }
   if (r.max_model_len) {
     if (!(*r.max_model_len >= 1)) {

@@ -39,8 +39,6 @@ constexpr long kMaxSimRequests = 10'000'000;
 // A simulated rate below this share of the steady state's: the layout choice is re-examined.
 constexpr double kSimulationDisagrees = 0.8;
 
-bool Simulated(const InferRequest& r) { return r.mode != "analytic"; }
-
 // The latency targets of a request: those given, else in the server and interactive modes
 // MLPerf's for the mode, so that the analytic estimate (and the batch it chooses, which caps the
 // simulated engine) and the simulation answer under the same SLO. Offline and analytic take none.
@@ -565,6 +563,12 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
         "mode", fmt::format("unknown mode {}; expected offline, server, interactive or analytic",
                             Quoted(r.mode))));
   }
+  if (r.analytic && r.mode == "analytic") {
+    return tl::unexpected(
+        FieldError("analytic",
+                   "is mode analytic already; give it with mode offline, server or "
+                   "interactive"));
+  }
   if (auto ok = CheckSimulation(r, *model); !ok) return tl::unexpected(ok.error());
   const catalog::Model* draft = nullptr;
   if (!r.draft_model.empty()) {
@@ -607,22 +611,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   }
   // The engine's documented limits, each overridable; a limit of 0 is a mistake, not "none".
   perf::EngineLimits limits;
-  // No --engine: the engine the chips run by default (vLLM-Ascend on an Ascend NPU: an engine's
-  // default_families), when every chip of the request has the same one; --engine none: none.
-  std::string engine_id = r.engine;
-  if (engine_id.empty()) {
-    const catalog::ServingEngine* common = nullptr;
-    for (size_t i = 0; i < r.chip.size(); ++i) {
-      auto chip = cat.FindChip(r.chip[i]);
-      const catalog::ServingEngine* e = chip ? cat.DefaultEngineOf(**chip) : nullptr;
-      if (e == nullptr || (i > 0 && e != common)) {
-        common = nullptr;
-        break;
-      }
-      common = e;
-    }
-    if (common != nullptr) engine_id = common->id;
-  }
+  const std::string engine_id = EngineIdOf(cat, r);
   if (!engine_id.empty() && engine_id != "none") {
     auto engine = WithField(cat.FindEngine(engine_id), "engine");
     if (!engine) return tl::unexpected(engine.error());
@@ -732,6 +721,13 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     // with the answer as not modelled.
     if (limits.eager_launch_layer_us > 0) limits.graph_max_batch = *r.cuda_graph_max_bs;
   }
+  if (r.stream_interval) {
+    if (*r.stream_interval < 1 || *r.stream_interval > (1 << 20))
+      return tl::unexpected(FieldError("stream_interval", "must be between 1 and 1048576"));
+    // Priced where the engine's front-end cost is measured (stream_host_us); else listed with the
+    // answer as not modelled.
+    limits.stream_interval = *r.stream_interval;
+  }
   if (r.kv_memory_fraction) {
     if (!(*r.kv_memory_fraction > 0 && *r.kv_memory_fraction <= 1))
       return tl::unexpected(FieldError("kv_memory_fraction", "must be in (0, 1]"));
@@ -760,6 +756,21 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     }
     limits.optimistic_admission = r.kv_admission != "reserve";
     limits.retract_admission = r.kv_admission == "retract";
+  }
+  // TensorRT-LLM's capacity scheduler has GUARANTEED_NO_EVICT (reserve), MAX_UTILIZATION
+  // (optimistic: admit on the prompt, pause the latest) and STATIC_BATCH (S3141); SGLang's retract
+  // (admission against a decaying new-token ratio) is none of them, so a simulated estimate that
+  // ran it has no TensorRT-LLM command.
+  if (r.emit == "trtllm" && limits.retract_admission && Simulated(r)) {
+    const bool typed_retract = r.kv_admission == "retract";
+    return tl::unexpected(FieldError(
+        typed_retract ? "kv_admission" : "emit",
+        fmt::format("{}, which TensorRT-LLM's capacity scheduler has no policy for "
+                    "(GUARANTEED_NO_EVICT, MAX_UTILIZATION, STATIC_BATCH); give --kv-admission "
+                    "reserve (GUARANTEED_NO_EVICT) or optimistic (MAX_UTILIZATION) for a "
+                    "trtllm-serve command",
+                    typed_retract ? "retract is SGLang's admission"
+                                  : "--engine " + limits.engine + " admits by SGLang's retract")));
   }
   if (r.enforce_eager) {
     if (limits.eager_launch_layer_us <= 0) {
@@ -955,6 +966,20 @@ Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::I
   return again;
 }
 
+std::string EngineIdOf(const catalog::Catalog& cat, const InferRequest& r) {
+  if (!r.engine.empty()) return r.engine;
+  // No --engine: the engine the chips run by default (vLLM-Ascend on an Ascend NPU: an engine's
+  // default_families), when every chip of the request has the same one.
+  const catalog::ServingEngine* common = nullptr;
+  for (size_t i = 0; i < r.chip.size(); ++i) {
+    auto chip = cat.FindChip(r.chip[i]);
+    const catalog::ServingEngine* e = chip ? cat.DefaultEngineOf(**chip) : nullptr;
+    if (e == nullptr || (i > 0 && e != common)) return "";
+    common = e;
+  }
+  return common != nullptr ? common->id : "";
+}
+
 Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest& typed) {
   auto resolved = ResolveFrameworkFlags(cat, typed);
   if (!resolved) return tl::unexpected(resolved.error());
@@ -1054,13 +1079,23 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
       not_modelled.insert(std::lower_bound(not_modelled.begin(), not_modelled.end(), flag), flag);
     }
   }
+  // --stream-interval changes what a streamed step's front-end costs only where the engine's is
+  // measured (stream_host_us); elsewhere it is listed as not modelled.
+  if (r.stream_interval && !std::all_of(jobs.begin(), jobs.end(), [](const perf::InferenceJob& j) {
+        return j.limits.stream_host_us > 0;
+      })) {
+    const std::string flag = FlagName("stream_interval");
+    not_modelled.insert(std::lower_bound(not_modelled.begin(), not_modelled.end(), flag), flag);
+  }
   const bool json = c.format == Format::kJson;
   Output out;
   if (r.compare) {
     out.body =
         json ? report::CompareJson(rows, not_modelled) : report::CompareTable(rows, not_modelled);
   } else {
-    report::InferenceReport report{&jobs[0], *rows[0].estimate, std::nullopt, r.mode, nullptr, {}};
+    report::InferenceReport report{&jobs[0],     *rows[0].estimate,
+                                   std::nullopt, r.analytic ? r.mode + " analytic" : r.mode,
+                                   nullptr,      {}};
     if (Simulated(r)) {
       std::string trace_path;
       if (!r.requests_trace.empty()) {

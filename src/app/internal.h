@@ -43,6 +43,10 @@ Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes,
 Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
                                     const std::string& field);
 
+// The engine whose limits an infer request runs under: the one named (none: "none"), else the
+// one every chip of the request runs by default, else "" (no engine).
+std::string EngineIdOf(const catalog::Catalog& cat, const InferRequest& r);
+
 // Parallel sizes a user gives: each in [1, limit], else an error naming the field.
 Result<void> CheckSizes(const std::vector<std::pair<const char*, std::optional<int>>>& sizes,
                         long limit);

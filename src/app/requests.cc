@@ -584,6 +584,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "scheduler_steps",
         "cuda_graph_batch_sizes",
         "cuda_graph_max_bs",
+        "stream_interval",
         "enforce_eager",
         "no_async_scheduling",
         "kv_admission",
@@ -598,7 +599,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
        {"input_tokens", "output_tokens", "prefix_cache_hit", "input_dist", "output_dist", "qps",
         "duration_s", "concurrency", "requests", "request_rate", "dataset_name", "requests_trace",
         "arrivals", "burstiness", "workload_seed", "disable_ignore_eos"}},
-      {"SLO and mode", {"mode", "tpot_ms", "ttft_ms", "demand_tokens_per_s"}},
+      {"SLO and mode", {"mode", "analytic", "tpot_ms", "ttft_ms", "demand_tokens_per_s"}},
       {"Speculative decoding",
        {"mtp", "mtp_acceptance", "draft_model", "speculative_config", "speculative_algorithm",
         "speculative_num_steps", "speculative_num_draft_tokens", "speculative_draft_model_path",
@@ -660,6 +661,10 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "offline (all requests at once), server (default) or interactive (live arrivals, "
            "p99 SLOs; MLPerf's scenarios), each simulated request by request; analytic: the "
            "steady-state model alone"),
+      Bind("analytic", &R::analytic,
+           "the steady-state model alone in the mode's scenario: offline (no latency targets, no "
+           "streamed responses), server or interactive (MLPerf's targets for the mode); mode "
+           "analytic is server's"),
       Bind("prefix_cache_hit", &R::prefix_cache_hit, "fraction of prompt tokens served from cache"),
       Bind("disaggregate", &R::disaggregate, "separate prefill and decode chips"),
       Bind("power_cap_w", &R::power_cap_w,
@@ -964,8 +969,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "carries prompt tokens only if it fits whole in what is left (the first always goes, "
            "chunked by --chunked-prefill-size); the simulator's admission (default: the "
            "engine's, SGLang 16384)"),
-      NotModelled("stream_interval", FieldKind::kString,
-                  "how often tokens are streamed back; no host time is charged for it"),
+      Bind("stream_interval", &R::stream_interval,
+           "vLLM's and SGLang's --stream-interval: each request's tokens are sent every N steps, "
+           "so the front-end's streamed-response work (the engine's stream_host_us a running "
+           "request, data/engines.yaml) is 1/N a step; listed as not modelled where the engine "
+           "has no measured front-end cost (default 1)"),
       NotModelled("enable_mixed_chunk", FieldKind::kBool,
                   "SGLang's prefill chunks mixed with decode; chunked prefill is the engine's"),
       NotModelled("max_beam_width", FieldKind::kString, "beam search; requests are sampled"),
@@ -1175,5 +1183,7 @@ const std::vector<Field<CalibrateRequest>>& CalibrateFields() {
   };
   return fields;
 }
+
+bool Simulated(const InferRequest& r) { return r.mode != "analytic" && !r.analytic; }
 
 }  // namespace suanli::app

@@ -105,6 +105,10 @@ struct InferRequest {
   // analytic: the steady-state model alone.
   // Weights' format; empty: the checkpoint's (the model's release, or the name's "-FP8").
   std::string dtype, kv_dtype, mode = "server";
+  // The steady-state model alone, in the mode's scenario: offline (no latency targets, no
+  // streamed responses), server or interactive (MLPerf's targets for the mode unless given).
+  // mode analytic is the server's.
+  bool analytic = false;
   std::string expert_dtype, attention_dtype;  // per-part formats; empty: dtype
   std::optional<double> tpot_ms, ttft_ms, demand_tokens_per_s, chip_hour_usd, power_cap_w;
   std::optional<int> tp, ep, dp, pp;
@@ -118,6 +122,8 @@ struct InferRequest {
   std::optional<double> max_prefill_tokens;
   // SGLang's --cuda-graph-max-bs: steps with a larger running batch run eagerly.
   std::optional<int> cuda_graph_max_bs;
+  // vLLM's and SGLang's --stream-interval: a request's tokens are sent every N steps (default 1).
+  std::optional<int> stream_interval;
   // TensorRT-LLM's KvCacheConfig free_gpu_memory_fraction: a share of what the weights (and
   // activations) leave, not of HBM; excludes kv_memory_fraction.
   std::optional<double> kv_free_memory_fraction;
@@ -274,6 +280,8 @@ struct CalibrateRequest {
 const std::vector<Field<CatalogRequest>>& CatalogFields();
 const std::vector<Field<TrainRequest>>& TrainFields();
 const std::vector<Field<InferRequest>>& InferFields();
+// Whether an infer request runs the request-level simulator (not mode analytic or analytic).
+bool Simulated(const InferRequest& r);
 // infer's --help headings in the order they are shown (Field::group).
 const std::vector<std::string>& InferGroups();
 const std::vector<Field<ForecastRequest>>& ForecastFields();

@@ -440,29 +440,39 @@ double EagerSeconds(const InferenceJob& job, const InferenceLayout& l) {
   return job.limits.eager_layer_us * 1e-6 * job.model->layers / l.pp;
 }
 
-// The shortest an iteration can be: when its kernels are launched one by one from the host
-// (EngineLimits::enforce_eager) the launches run ahead of the GPU, so a step takes the longer of
-// the two; an engine's measured floor (EngineLimits::step_floor_layer_us) binds every iteration.
-// A step of `decode` sequences (the largest group's) above the engine's largest captured graph
-// (EngineLimits::graph_max_batch, on a family it replays graphs on) is launched so too: SGLang's
-// CUDA-graph runner replays none for it and runs it eagerly (S3042). Its kernels still wait on each
-// other as in the graph (graph_layer_us stays: the gaps are the GPU's); the launches add the floor.
+// Whether a step of `decode` sequences (the largest group's) has its kernels launched one by one
+// from the host: every step under --enforce-eager (EngineLimits::enforce_eager), and a step above
+// the engine's largest captured graph (EngineLimits::graph_max_batch) on a family it replays graphs
+// on: SGLang's CUDA-graph runner replays none for it and runs it eagerly (S3042).
+bool RunsEagerly(const InferenceJob& job, double decode) {
+  return job.limits.enforce_eager ||
+         (job.limits.graph_max_batch > 0 && decode > job.limits.graph_max_batch &&
+          Lists(job.limits.cuda_graph_families, job.chip->family));
+}
+
+// The shortest an iteration can be. An eager step's launches run ahead of the GPU, so it takes
+// the longer of the launches (eager_launch_layer_us a layer: vLLM's 12.0 ms eager step of Llama 2
+// 7B at batch 1 against 10.5 ms replayed, S1750; SGLang's, S3041) and the device's work, whose
+// kernels still wait on each other as they do in the graph: the graph's per-layer gaps
+// (graph_layer_us, measured beyond the roofline under replay, where no host launch is in the way,
+// S2200) are the GPU's own and stay in every eager step, --enforce-eager or above the graph cap
+// alike (one rule, RunsEagerly). An engine's measured floor (EngineLimits::step_floor_layer_us)
+// binds every iteration.
 double EagerLaunchSeconds(const InferenceJob& job, const InferenceLayout& l, double decode = 0) {
-  const bool beyond_graphs = job.limits.graph_max_batch > 0 &&
-                             decode > job.limits.graph_max_batch &&
-                             Lists(job.limits.cuda_graph_families, job.chip->family);
-  const double launch_us =
-      job.limits.enforce_eager || beyond_graphs ? job.limits.eager_launch_layer_us : 0;
+  const double launch_us = RunsEagerly(job, decode) ? job.limits.eager_launch_layer_us : 0;
   return std::max(launch_us, job.limits.step_floor_layer_us) * 1e-6 * job.model->layers / l.pp;
 }
 
 // The front-end's share of a streamed iteration: each of the instance's `running` requests gets
 // its new token detokenized and sent (EngineLimits::stream_host_us). It runs beside the device
 // step, so like the launches it is a floor under the step, not an added term. Offline runs
-// return whole outputs.
+// return whole outputs. Under --stream-interval N the front-end sends each request's tokens once
+// every N steps (vLLM's OutputProcessor buffers them, S3020), so its work is 1/N a step: the
+// response object, serialization and send are per send, not per token, and a small interval
+// "should close the gap between streaming and non-streaming" (TensorRT-LLM's blog, S2882).
 double StreamHostSeconds(const InferenceJob& job, double running) {
   if (job.mode != ServingMode::kServer || running <= 0) return 0;
-  return job.limits.stream_host_us * 1e-6 * running;
+  return job.limits.stream_host_us * 1e-6 * running / std::max(1, job.limits.stream_interval);
 }
 
 struct Step {
@@ -755,13 +765,11 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
                                                   l.tp * l.pp <= sys.scale_up_domain, sys);
   }
   // The iteration's fixed cost: where the engine replays CUDA graphs on this chip family, the
-  // graph's per-layer kernel gaps (graph_layer_us; none under --enforce-eager, whose launch floor
-  // is EagerLaunchSeconds); elsewhere the family's, measured on an engine that launches every
+  // graph's per-layer kernel gaps (graph_layer_us; an eager step keeps them under its launch
+  // floor, EagerLaunchSeconds); elsewhere the family's, measured on an engine that launches every
   // iteration from the host (serving_step_overhead_ms).
   if (Lists(x.job.limits.cuda_graph_families, x.job.chip->family)) {
-    if (!x.job.limits.enforce_eager) {
-      st.overhead_s = x.job.limits.graph_layer_us * 1e-6 * m.layers / l.pp;
-    }
+    st.overhead_s = x.job.limits.graph_layer_us * 1e-6 * m.layers / l.pp;
   } else {
     st.overhead_s = cal.serving_step_overhead_ms / 1000;
   }
@@ -1052,9 +1060,8 @@ class BatchSearch {
   Step FlooredStep(double decode, double prefill, double extra_overhead_s = 0) const {
     Step st = StepTime(x_, l_, decode, ctx_, prefill, x_.job.input_tokens);
     st.overhead_s += extra_overhead_s;
-    const bool beyond_graphs =
-        x_.job.limits.graph_max_batch > 0 && decode > x_.job.limits.graph_max_batch;
-    const double launch_s = beyond_graphs ? EagerLaunchSeconds(x_.job, l_, decode) : launch_s_;
+    const double launch_s =
+        RunsEagerly(x_.job, decode) ? EagerLaunchSeconds(x_.job, l_, decode) : launch_s_;
     const double floor_s = std::max(launch_s, StreamHostSeconds(x_.job, decode * l_.dp));
     st.overhead_s += std::max(0.0, floor_s - st.total());
     return st;

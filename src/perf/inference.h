@@ -148,6 +148,9 @@ struct EngineLimits {
   // Host time per running request of a streamed iteration, microseconds, beside the device step
   // (catalog::ServingEngine::stream_host_us): an iteration takes the longer of the two.
   double stream_host_us = 0;
+  // Steps between two sends of a request's tokens (--stream-interval): the front-end's work per
+  // running request is stream_host_us once every stream_interval steps.
+  int stream_interval = 1;
   bool async_scheduling = true;
   // Fixed time per MoE layer of the stage in every iteration (the engine's MoE kernel chain):
   // the engine's moe_layer_us (catalog::ServingEngine).

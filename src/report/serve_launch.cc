@@ -74,6 +74,22 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
   // The KV format the estimate used: the request's, else 8-bit with 8-bit or smaller weights.
   p.kv = job.kv_dtype.value_or(perf::ServingDTypeBytes(job.dtype) < 2 ? ServingDType::kFp8
                                                                       : ServingDType::kBf16);
+  // The engines count the devices they see: on a chip whose dies are separate devices (the
+  // Ascend 910C's two, the system's ranks_per_chip) each package is that many ("Cards: 4 on A3
+  // means --tp-size 8", S3140). The dies go to the attention TP, else to the attention groups,
+  // each then running its share of the package's sequences.
+  if (const int dies = job.system.scale_up.ranks_per_chip; dies > 1) {
+    if (p.tp > 1 || p.dp == 1) {
+      p.tp *= dies;
+    } else {
+      p.dp *= dies;
+      p.batch = (p.batch + dies - 1) / dies;
+      p.step_tokens = (p.step_tokens + dies - 1) / dies;
+      p.prompt_tokens = (p.prompt_tokens + dies - 1) / dies;
+    }
+    if (p.ep > 1) p.ep *= dies;
+    p.stage_chips = p.tp * p.dp;
+  }
   return p;
 }
 
@@ -267,7 +283,9 @@ void TrtllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   }
   // Admission on the prompt, pausing the latest request when the cache runs out, as simulated
   // (--kv-admission optimistic): TensorRT-LLM's MAX_UTILIZATION; its default reserves the output.
-  if (job.limits.optimistic_admission) {
+  // SGLang's retract admission has no policy of TensorRT-LLM's (S3141; a simulated estimate with it
+  // is refused before this): the analytic estimate does not run it, and the file keeps the default.
+  if (job.limits.optimistic_admission && !job.limits.retract_admission) {
     yaml += "scheduler_config:\n  capacity_scheduler_policy: MAX_UTILIZATION\n";
   }
   if (mtp > 0) {

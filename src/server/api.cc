@@ -395,7 +395,7 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
     }
     auto r = Decode(body, app::InferFields());
     if (!r) return ErrorResponse(400, r.error());
-    if (r->mode == "analytic") return answer(engine_.Infer(*r, json_out));
+    if (!app::Simulated(*r)) return answer(engine_.Infer(*r, json_out));
     simulated_infer = std::move(*r);
   }
   if (path == "/v1/cluster/import") {

@@ -635,6 +635,35 @@ TEST(Engine, InferErrorsNameTheField) {
   EXPECT_EQ(field_of([](InferRequest& r) { r.count = -8; }), "count");
 }
 
+// TensorRT-LLM's capacity scheduler policies are GUARANTEED_NO_EVICT, MAX_UTILIZATION and
+// STATIC_BATCH (S3141): SGLang's retract admission is none of them, so a simulated estimate that
+// ran it (given, or --engine sglang's) has no trtllm-serve command; reserve and optimistic do.
+TEST(Engine, TrtllmLaunchHasNoRetractAdmission) {
+  InferRequest r;
+  r.model = "llama-3-8b";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.requests = 50;
+  r.emit = "trtllm";
+  r.kv_admission = "retract";
+  auto given = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(given);
+  EXPECT_EQ(given.error().field, "kv_admission");
+  EXPECT_NE(given.error().message.find("MAX_UTILIZATION"), std::string::npos)
+      << given.error().message;
+  r.kv_admission.clear();
+  r.engine = "sglang";
+  auto engine = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(engine);
+  EXPECT_EQ(engine.error().field, "emit");
+  EXPECT_NE(engine.error().message.find("--engine sglang"), std::string::npos)
+      << engine.error().message;
+  r.kv_admission = "optimistic";
+  const auto j = InferJson(r);
+  EXPECT_NE(j["launch"]["config"].get<std::string>().find("MAX_UTILIZATION"), std::string::npos)
+      << j["launch"].dump();
+}
+
 // vLLM's and Megatron-LM's names for a field set that field.
 TEST(Fields, FrameworkNamesAreAliases) {
   InferRequest i;
@@ -1394,6 +1423,95 @@ TEST(EngineLimits, VllmStreamsEachRunningRequestsTokenBesideTheStep) {
   r.concurrency = 8;
   const auto few = InferJson(r);
   EXPECT_LT(few["step_breakdown_ms"]["overhead"].get<double>(), 8 * 0.029 + 24 * 0.055 + 0.5);
+}
+
+// --stream-interval N: vLLM's OutputProcessor sends each request's tokens once every N steps
+// (S3020), so the front-end's work is 1,024 x 29 us / N a step. The same run at interval 10:
+// 1,024 x 2.9 us = 3.0 ms, under the device step, so the rate is the device's (vLLM's blog:
+// 57 % more end to end at 10, S2884; here more than that, the device step alone); at interval 2
+// the 14.8 ms front-end floor is about the device step. Under SGLang (no measured front-end
+// cost) the flag changes nothing and is listed as not modelled.
+TEST(EngineLimits, StreamIntervalDividesTheFrontEndsWork) {
+  InferRequest r;
+  r.model = "gpt-oss-20b";
+  r.chip = {"b200"};
+  r.count = 1;
+  r.tp = 1;
+  r.input_tokens = 1024;
+  r.output_tokens = 1024;
+  r.engine = "vllm";
+  r.concurrency = 1024;
+  r.mode = "server";
+  const double every = InferJson(r)["simulation"]["output_tokens_per_s_per_chip"].get<double>();
+  r.stream_interval = 10;
+  const auto tenth = InferJson(r);
+  const double ten = tenth["simulation"]["output_tokens_per_s_per_chip"].get<double>();
+  EXPECT_GT(ten, 1.57 * every);
+  EXPECT_FALSE(tenth.contains("flags_not_modelled") &&
+               tenth["flags_not_modelled"].dump().find("stream-interval") != std::string::npos)
+      << tenth["flags_not_modelled"].dump();
+  // The device's rate: no streaming cost at all (offline returns whole outputs) is no faster.
+  r.stream_interval = 1000;
+  EXPECT_NEAR(InferJson(r)["simulation"]["output_tokens_per_s_per_chip"].get<double>(), ten,
+              0.03 * ten);
+  r.stream_interval = 2;
+  const double two = InferJson(r)["simulation"]["output_tokens_per_s_per_chip"].get<double>();
+  EXPECT_GT(two, 1.3 * every);
+  EXPECT_LE(two, ten * 1.01);
+  r.stream_interval = 0;
+  EXPECT_NE(InferOutcome(r)["error"].get<std::string>().find("between 1"), std::string::npos);
+  r.stream_interval = 10;
+  r.engine = "sglang";
+  const auto sglang = InferJson(r);
+  EXPECT_NE(sglang["flags_not_modelled"].dump().find("--stream-interval"), std::string::npos)
+      << sglang.dump();
+}
+
+// --analytic: the steady state alone in the mode's scenario. Offline returns whole outputs: no
+// streamed front-end floor (vLLM's 29 us a running request, server mode only), no server
+// headroom, so it is the same steady state the offline simulation reports at its top level, and
+// above mode analytic's (the server's: 1,024 x 29 us = 29.7 ms a step, front-end bound).
+// Interactive takes MLPerf's interactive limits (TTFT 450 ms, TPOT 40 ms, p99 as the server's:
+// MLPerf runs it as LoadGen's Server scenario with tighter limits) where mode analytic takes none.
+TEST(Engine, AnalyticRunsInTheModesScenario) {
+  InferRequest r;
+  r.model = "gpt-oss-20b";
+  r.chip = {"b200"};
+  r.count = 1;
+  r.tp = 1;
+  r.input_tokens = 1024;
+  r.output_tokens = 1024;
+  r.engine = "vllm";
+  r.max_num_seqs = 1024;
+  r.mode = "offline";
+  r.requests = 2048;
+  const auto simulated = InferJson(r);
+  r.requests.reset();
+  r.analytic = true;
+  const auto offline = InferJson(r);
+  EXPECT_DOUBLE_EQ(offline["output_tokens_per_s_per_chip"].get<double>(),
+                   simulated["output_tokens_per_s_per_chip"].get<double>());
+  EXPECT_FALSE(offline.contains("simulation"));
+  r.analytic = false;
+  r.mode = "analytic";
+  const auto server = InferJson(r);
+  EXPECT_GT(offline["output_tokens_per_s_per_chip"].get<double>(),
+            1.3 * server["output_tokens_per_s_per_chip"].get<double>());
+  EXPECT_TRUE(server["tpot_target_ms"].is_null()) << server["tpot_target_ms"];
+  r.mode = "interactive";
+  r.analytic = true;
+  r.max_num_seqs.reset();
+  const auto interactive = InferJson(r);
+  EXPECT_EQ(interactive["tpot_target_ms"].get<double>(), 40);
+  EXPECT_EQ(interactive["ttft_target_ms"].get<double>(), 450);
+  EXPECT_FALSE(interactive.contains("simulation"));
+  r.requests = 10;
+  EXPECT_NE(InferOutcome(r)["error"].get<std::string>().find("no effect"), std::string::npos);
+  r.requests.reset();
+  r.mode = "analytic";
+  auto twice = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().field, "analytic");
 }
 
 // vLLM's --enforce-eager as AMD's MLPerf configs run it: Llama 2 70B's 80 layers at vLLM's

@@ -50,6 +50,12 @@ TEST(FrameworkFlags, SglangDpAttentionSplitsTpSizeAndRunningRequests) {
   EXPECT_EQ(out.tp, 1);
   EXPECT_EQ(out.dp, 8);
   EXPECT_EQ(out.max_num_seqs, 64);
+  // Under --engine sglang max_num_seqs is the server's (its engine field
+  // max_num_seqs_per_instance; the simulator deals it to the groups): 512 stays 512, not 64
+  // divided again into 8 a group.
+  InferRequest sglang = r;
+  sglang.engine = "sglang";
+  EXPECT_EQ(Resolved(sglang).max_num_seqs, 512);
   // 2 groups of 4: attention TP 4; 101 requests over 2 groups, rounded down as SGLang's
   // scheduler does (max_running_requests // dp_size).
   r.dp_size = 2;
@@ -287,6 +293,52 @@ TEST(FrameworkFlags, ReplicasMustFitTheCount) {
 
 // SGLang's draft steps when none are given depend on the architecture
 // (_auto_choose_speculative_params): 5 for LlamaForCausalLM, 3 for DeepSeek and the rest.
+// SGLang's Ascend best practice launches on one Atlas 800I A3 of 8 Ascend 910C cards of 2 dies
+// each, every die a device: --tp 16 (S3140: "Cards: 4 on A3 means --tp-size 8"). suanli's 910C
+// is the package, so a launch of --count x 2 devices is read in dies: tp 16 is tp 8 packages;
+// --tp 16 --dp-size 16 --enable-dp-attention with --max-running-requests 272 is 8 groups of one
+// package, 34 sequences each (the 235B runs' tp 1 dp 8 on packages; under SGLang the server's
+// 272, which its simulator deals to the groups); vLLM-Ascend's
+// --tensor-parallel-size 16 --enable-expert-parallel is tp 8 ep 8. A layout in packages (tp 8,
+// 8 devices on --count 8) is left as given, and on a one-die chip tp 16 on 8 stays refused.
+TEST(FrameworkFlags, AscendLaunchInDiesIsReadOnPackages) {
+  InferRequest r;
+  r.model = "qwen3-235b-a22b";
+  r.chip = {"ascend-910c"};
+  r.count = 8;
+  r.tp = 16;
+  EXPECT_EQ(Resolved(r).tp, 8);
+  InferRequest dpa = r;
+  dpa.tp.reset();
+  dpa.tp_size = 16;
+  dpa.dp_size = 16;
+  dpa.enable_dp_attention = true;
+  dpa.max_running_requests = 272;
+  const InferRequest groups = Resolved(dpa);
+  EXPECT_EQ(groups.tp, 1);
+  EXPECT_EQ(groups.dp, 8);
+  EXPECT_EQ(groups.max_num_seqs, 34);
+  dpa.engine = "sglang";
+  EXPECT_EQ(Resolved(dpa).max_num_seqs, 272);
+  InferRequest vllm = r;
+  vllm.model = "deepseek-r1";
+  vllm.enable_expert_parallel = true;
+  const InferRequest ep = Resolved(vllm);
+  EXPECT_EQ(ep.tp, 8);
+  EXPECT_EQ(ep.ep, 8);
+  InferRequest packages = r;
+  packages.tp = 8;
+  EXPECT_EQ(Resolved(packages).tp, 8);
+  InferRequest dense = r;
+  dense.model = "qwen3-32b";
+  dense.count = 2;
+  dense.tp = 4;
+  EXPECT_EQ(Resolved(dense).tp, 2);
+  InferRequest one_die = r;
+  one_die.chip = {"ascend-910b"};
+  EXPECT_EQ(Resolved(one_die).tp, 16);
+}
+
 TEST(FrameworkFlags, SglangDefaultStepsFollowTheArchitecture) {
   InferRequest llama;
   llama.model = "llama-3.1-8b";
@@ -353,11 +405,16 @@ TEST(FrameworkFlags, TuningFlagsNotModelledAreListed) {
   EXPECT_TRUE(SetField(InferFields(), r, "async_scheduling", FieldValue{true}));
   EXPECT_TRUE(SetField(InferFields(), r, "attention_backend", FieldValue{std::string("fa3")}));
   EXPECT_TRUE(SetField(InferFields(), r, "enable_torch_compile", FieldValue{false}));
-  EXPECT_TRUE(SetField(InferFields(), r, "stream_interval", FieldValue{10.0}));
+  EXPECT_TRUE(SetField(InferFields(), r, "schedule_policy", FieldValue{std::string("lpm")}));
   EXPECT_TRUE(SetField(InferFields(), r, "async_scheduling", FieldValue{std::string("true")}));
   EXPECT_EQ(
       r.flags_not_modelled,
-      (std::vector<std::string>{"--async-scheduling", "--attention-backend", "--stream-interval"}));
+      (std::vector<std::string>{"--async-scheduling", "--attention-backend", "--schedule-policy"}));
+  // --stream-interval is priced where the engine's front-end cost is measured (vLLM's): a field,
+  // listed only at the answer when the engine has none (EngineLimits.StreamIntervalDivides...).
+  EXPECT_TRUE(SetField(InferFields(), r, "stream_interval", FieldValue{10.0}));
+  EXPECT_EQ(r.stream_interval, 10);
+  EXPECT_EQ(r.flags_not_modelled.size(), 3u);
   EXPECT_FALSE(
       SetField(InferFields(), r, "enable_two_batch_overlap", FieldValue{std::string("maybe")}));
 }

@@ -1177,6 +1177,26 @@ EOF
 else
   not_ok "infer --help groups its flags under headings" "exit $RC" "stderr: ${ERR:0:300}"
 fi
+# SGLang's Ascend best practice, Qwen3-235B-A22B on one Atlas 800I A3 of 8 cards (16 dies, each
+# a device: --tp 16): refused before ("an instance of 16 chips does not divide --count 8"); read in
+# dies it is the 8 packages' tp 1 dp 8 ep 8, and --emit sglang writes the dies back.
+run infer --chip ascend-910c --count 8 --mode analytic --json --engine sglang \
+  python3 -m sglang.launch_server --model-path Qwen3-235B-A22B-W8A8 --quantization modelslim \
+  --tp 16 --dp-size 16 --enable-dp-attention --ep-size 16 --max-running-requests 272 \
+  --input-tokens 3500 --output-tokens 1500 --emit sglang
+if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+l = d["layout"]
+assert (l["tp"], l["dp"], l["ep"], l["chips"]) == (1, 8, 8, 8), l
+cmd = d["launch"]["command"]
+assert "--tp-size 16" in cmd and "--dp-size 16" in cmd and "--ep-size 16" in cmd, cmd
+EOF
+  ok "infer reads SGLang's --tp 16 on 8 Ascend 910C cards in dies"
+else
+  not_ok "infer reads SGLang's --tp 16 on 8 Ascend 910C cards in dies" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
 # vllm-ascend's Qwen3-235B-A22B tutorial, node 0 of two Atlas 800 A2 (multi-node MP): the node's
 # own flags are launch-only; the deployment is --data-parallel-size 2 of --tensor-parallel-size 8.
 run infer --chip ascend-910b --count 16 --mode analytic --json vllm-ascend/Qwen3-235B-A22B \

@@ -205,6 +205,35 @@ TEST(ServeLaunch, TrtllmOptimisticAdmissionIsMaxUtilization) {
   auto optimistic = ServeLaunchFor("trtllm", c.job, c.e);
   ASSERT_TRUE(optimistic);
   EXPECT_NE(optimistic->config.find(policy), std::string::npos) << optimistic->config;
+  // SGLang's retract (optimistic in the simulator's terms) is no policy of TensorRT-LLM's (S3141):
+  // the file keeps its default (a simulated estimate with it is refused in app).
+  c.job.limits.retract_admission = true;
+  auto retract = ServeLaunchFor("trtllm", c.job, c.e);
+  ASSERT_TRUE(retract);
+  EXPECT_EQ(retract->config.find("capacity_scheduler_policy"), std::string::npos)
+      << retract->config;
+}
+
+// On a chip whose dies are separate devices (the Ascend 910C: 2 HCCL ranks a package) the engines
+// count dies: SGLang's "Cards: 4 on A3 means --tp-size 8" (S3140). 8 packages at tp 1 dp 8 ep 8
+// are 16 dies: --tp-size 16 --dp-size 16 --ep-size 16, each die's group running half the
+// package's 128 sequences, so the server-wide cap stays 8 x 128 = 1,024 = 16 x 64. A TP
+// instance doubles its TP: tp 4 on 4 packages is --tensor-parallel-size 8.
+TEST(ServeLaunch, AscendDiesAreTheEnginesDevices) {
+  Case c = Moe();
+  c.job.system.scale_up.ranks_per_chip = 2;
+  auto l = ServeLaunchFor("sglang", c.job, c.e);
+  ASSERT_TRUE(l) << l.error().ToString();
+  EXPECT_NE(l->command.find("--tp-size 16 \\\n  --dp-size 16 \\\n  --enable-dp-attention "
+                            "\\\n  --ep-size 16"),
+            std::string::npos)
+      << l->command;
+  EXPECT_NE(l->command.find("--max-running-requests 1024"), std::string::npos) << l->command;
+  Case d = Dense();
+  d.job.system.scale_up.ranks_per_chip = 2;
+  auto v = ServeLaunchFor("vllm", d.job, d.e);
+  ASSERT_TRUE(v) << v.error().ToString();
+  EXPECT_NE(v->command.find("--tensor-parallel-size 8"), std::string::npos) << v->command;
 }
 
 TEST(ServeLaunch, UnknownEngineNamesTheField) {

@@ -1052,6 +1052,32 @@ TEST_F(RealModel, AStepAboveTheLargestCapturedGraphRunsEagerly) {
   EXPECT_DOUBLE_EQ(beyond.LockstepSeconds(groups), replayed.LockstepSeconds(groups));
 }
 
+// The two eager paths are one rule (perf RunsEagerly / EagerLaunchSeconds): a step launched from
+// the host, under --enforce-eager or above the largest captured graph, takes the longer of its
+// launches and the device's work with the graph's per-layer gaps (graph_layer_us, the GPU's own:
+// S2200 measured them under replay, no host in the way). So at 5 sequences both are the launch
+// floor and at 256 both cost what the replayed step costs, gaps included; before, the
+// --enforce-eager step dropped the 32 x 55 us gaps and came out faster than the graph's.
+TEST_F(RealModel, EnforceEagerAndAboveTheGraphCapAreOneRule) {
+  perf::InferenceJob graphs = job_;
+  graphs.limits.cuda_graph_families = {job_.chip->family};
+  graphs.limits.graph_layer_us = 55;
+  graphs.limits.eager_launch_layer_us = 257;
+  perf::InferenceJob capped = graphs;
+  capped.limits.graph_max_batch = 4;
+  perf::InferenceJob eager = graphs;
+  eager.limits.enforce_eager = true;
+  const auto replayed = Cost(graphs), beyond = Cost(capped), launched = Cost(eager);
+  for (double b : {5.0, 256.0}) {
+    EXPECT_DOUBLE_EQ(launched.StepSeconds(b, b * 1000, 0, 0), beyond.StepSeconds(b, b * 1000, 0, 0))
+        << b;
+    EXPECT_GE(launched.StepSeconds(b, b * 1000, 0, 0), replayed.StepSeconds(b, b * 1000, 0, 0))
+        << b;
+  }
+  EXPECT_DOUBLE_EQ(launched.StepSeconds(256, 256 * 1000, 0, 0),
+                   replayed.StepSeconds(256, 256 * 1000, 0, 0));
+}
+
 // An engine's measured step floor (step_floor_layer_us, vLLM-Ascend's 957 us a layer): no
 // iteration, graph or eager, prompt or not, is shorter than the layers times the floor. Llama 3.1
 // 8B's 32 layers at 957 us: 30.6 ms; a step whose device work is longer is unchanged; with
