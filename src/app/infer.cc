@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <optional>
 #include <tuple>
 
@@ -311,6 +312,18 @@ Result<report::ServingSimulation> SimulateDeployment(
   if (job.limits.max_num_seqs_per_instance && !estimated_cap && limits.max_num_seqs > 0 &&
       e.layout.dp > 1) {
     limits.max_num_seqs = std::max(1, limits.max_num_seqs / e.layout.dp);
+  }
+  // SGLang under --enable-dp-attention (ServerArgs, S3103): --chunked-prefill-size is the
+  // server's, each rank chunking prompts by its // dp_size share (a given value too; chunking off
+  // stays off), and the scheduler runs 0.3 x --schedule-conservativeness.
+  limits.schedule_conservativeness = job.limits.schedule_conservativeness;
+  if (e.layout.dp > 1) {
+    if (job.limits.max_batched_tokens_per_instance && limits.chunked_prefill &&
+        limits.max_batched_tokens > 0) {
+      limits.max_batched_tokens =
+          std::max(1.0, std::floor(limits.max_batched_tokens / e.layout.dp));
+    }
+    limits.schedule_conservativeness *= job.limits.dp_attention_conservativeness;
   }
   if (r.adp_balance_timeout_iters || r.adp_balance_wait_iters) {
     if (lockstep == 1) {
@@ -624,6 +637,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.retract_admission = (*engine)->kv_admission == "retract";
     limits.round_robin_dispatch = (*engine)->dp_dispatch == "round_robin";
     limits.max_num_seqs_per_instance = (*engine)->max_num_seqs_per_instance;
+    limits.max_batched_tokens_per_instance = (*engine)->max_batched_tokens_per_instance;
+    limits.dp_attention_conservativeness = (*engine)->dp_attention_conservativeness;
     limits.chunked_prefill = (*engine)->chunked_prefill || r.enable_chunked_prefill;
     limits.eager_layer_us = (*engine)->eager_layer_us;
     limits.eager_launch_layer_us = (*engine)->eager_launch_layer_us;
@@ -713,6 +728,13 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     if (!(*r.max_prefill_tokens >= 1 && *r.max_prefill_tokens <= 1e8))
       return tl::unexpected(FieldError("max_prefill_tokens", "must be between 1 and 1e8"));
     limits.max_prefill_tokens = *r.max_prefill_tokens;
+  }
+  if (r.schedule_conservativeness) {
+    if (!(*r.schedule_conservativeness > 0 && *r.schedule_conservativeness <= 100)) {
+      return tl::unexpected(
+          FieldError("schedule_conservativeness", "must be above 0 and at most 100"));
+    }
+    limits.schedule_conservativeness = *r.schedule_conservativeness;
   }
   if (r.cuda_graph_max_bs) {
     if (*r.cuda_graph_max_bs < 1 || *r.cuda_graph_max_bs > (1 << 20))

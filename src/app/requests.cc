@@ -576,6 +576,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "max_running_requests",
         "max_batched_tokens",
         "max_prefill_tokens",
+        "schedule_conservativeness",
         "kv_memory_fraction",
         "kv_free_memory_fraction",
         "max_model_len",
@@ -962,8 +963,12 @@ const std::vector<Field<InferRequest>>& InferFields() {
                   "the all-reduce is priced at the link's measured rate, not per library"),
       NotModelled("schedule_policy", FieldKind::kString,
                   "SGLang's queue order; the simulator serves requests first come, first served"),
-      NotModelled("schedule_conservativeness", FieldKind::kString,
-                  "SGLang's admission margin; the engine's kv_admission policy is used"),
+      Bind("schedule_conservativeness", &R::schedule_conservativeness,
+           "SGLang's admission margin under kv_admission retract: a request is admitted while "
+           "its prompt and output fit what is free less min(0.7 x this, 1) of the running "
+           "requests' remaining outputs (the share decays to 0.14 of it over 600 decode steps); "
+           "with attention data parallel (dp > 1) SGLang runs 0.3 x the value given, as the "
+           "simulator does (default 1)"),
       Bind("max_prefill_tokens", &R::max_prefill_tokens,
            "SGLang's prompt tokens per prefill batch: a waiting prompt joins a step that already "
            "carries prompt tokens only if it fits whole in what is left (the first always goes, "

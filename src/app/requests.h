@@ -120,6 +120,9 @@ struct InferRequest {
   std::optional<double> max_batched_tokens, kv_memory_fraction;
   // SGLang's --max-prefill-tokens: prompt tokens per prefill batch (default: the engine's).
   std::optional<double> max_prefill_tokens;
+  // SGLang's --schedule-conservativeness: the retract admission's margin (default 1), as given;
+  // the engine applies its attention-DP factor (catalog::ServingEngine).
+  std::optional<double> schedule_conservativeness;
   // SGLang's --cuda-graph-max-bs: steps with a larger running batch run eagerly.
   std::optional<int> cuda_graph_max_bs;
   // vLLM's and SGLang's --stream-interval: a request's tokens are sent every N steps (default 1).

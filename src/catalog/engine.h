@@ -35,6 +35,14 @@ struct ServingEngine {
   // max_num_seqs is the instance's, each attention DP rank running at most its share (SGLang's
   // --max-running-requests divided by --dp-size); false: each rank's own (vLLM's --max-num-seqs).
   bool max_num_seqs_per_instance = false;
+  // Under attention data parallel (dp > 1) the engine rewrites two settings before it schedules
+  // (SGLang's ServerArgs under --enable-dp-attention): the prompt tokens a step (its
+  // --chunked-prefill-size, max_batched_tokens here) are the server's, each rank chunking prompts
+  // by its // dp share, with or without a value given; and the admission margin
+  // (--schedule-conservativeness) is multiplied by dp_attention_conservativeness (SGLang 0.3), the
+  // share of a running request's remaining output its admission reserves starting at 0.7 times it.
+  bool max_batched_tokens_per_instance = false;
+  double dp_attention_conservativeness = 1;
   bool chunked_prefill = true;  // prompts split across steps by the token budget
   // Host time per model layer of an iteration run eagerly, outside CUDA graphs, microseconds;
   // 0: none modelled. An engine that captures graphs only for decode-only iterations

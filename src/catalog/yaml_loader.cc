@@ -687,6 +687,8 @@ class YamlLoader : public YamlReader {
                "kv_admission",
                "dp_dispatch",
                "max_num_seqs_per_instance",
+               "max_batched_tokens_per_instance",
+               "dp_attention_conservativeness",
                "chunked_prefill",
                "eager_layer_us",
                "eager_launch_layer_us",
@@ -780,6 +782,8 @@ class YamlLoader : public YamlReader {
            n["kv_admission"], Join(path, "kv_admission"));
     }
     e.max_num_seqs_per_instance = Bool(n, "max_num_seqs_per_instance", path, false);
+    e.max_batched_tokens_per_instance = Bool(n, "max_batched_tokens_per_instance", path, false);
+    e.dp_attention_conservativeness = Num(n, "dp_attention_conservativeness", path, 0.01, 100, 1);
     e.dp_dispatch = Text(n, "dp_dispatch", path, false);
     if (e.dp_dispatch.empty()) e.dp_dispatch = "fewest";
     if (e.dp_dispatch != "fewest" && e.dp_dispatch != "round_robin") {

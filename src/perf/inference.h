@@ -115,6 +115,13 @@ struct EngineLimits {
   // max_num_seqs is the instance's, split over its attention DP groups in the simulator
   // (SGLang's --max-running-requests); false: each group's own.
   bool max_num_seqs_per_instance = false;
+  // max_batched_tokens is the instance's, each attention DP group chunking prompts by its share
+  // (SGLang's --chunked-prefill-size under --enable-dp-attention); false: each group's own.
+  bool max_batched_tokens_per_instance = false;
+  // SGLang's --schedule-conservativeness (the retract admission's margin: new_token_ratio starts
+  // at 0.7 times it), and the factor the engine applies to it under attention data parallel.
+  double schedule_conservativeness = 1;
+  double dp_attention_conservativeness = 1;
   bool chunked_prefill = true;  // the simulator's: prompts in chunks, or whole
   // Host time per layer of an iteration that carries a prompt (run outside CUDA graphs),
   // microseconds: the engine's eager_layer_us (catalog::ServingEngine).

@@ -1846,6 +1846,38 @@ TEST(EngineLimits, SglangSplitsMaxRunningRequestsOverItsDpRanks) {
   EXPECT_EQ(InferJson(r)["simulation"]["max_running_seqs"].get<double>(), 8);
 }
 
+// SGLang's --chunked-prefill-size is the server's: under --enable-dp-attention each rank chunks
+// prompts by its // dp_size share (S3103), a given value as the default, where vLLM's
+// --max-num-batched-tokens is each rank's. One 4,096-token prompt on 8 DP ranks: a budget of
+// 32,768 or 65,536 gives a rank 4,096 or 8,192, the prompt in one step either way (the same
+// TTFT); 8,192 gives it 1,024, four steps (a later first token). Under vLLM 8,192 is the rank's:
+// one step, as 32,768.
+TEST(EngineLimits, SglangSplitsChunkedPrefillSizeOverItsDpRanks) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"h200"};
+  r.count = 8;
+  r.tp = 1;
+  r.ep = 8;
+  r.dp = 8;
+  r.mode = "server";
+  r.input_tokens = 4096;
+  r.output_tokens = 16;
+  r.requests = 1;
+  r.concurrency = 1;
+  r.ttft_ms = 1e6;  // no latency target: the layout is given
+  r.tpot_ms = 1e6;
+  r.engine = "sglang";
+  const auto ttft = [&](double budget) {
+    r.max_batched_tokens = budget;
+    return InferJson(r)["simulation"]["ttft_ms"]["mean"].get<double>();
+  };
+  EXPECT_EQ(ttft(32768), ttft(65536));
+  EXPECT_GT(ttft(8192), ttft(32768));
+  r.engine = "vllm";
+  EXPECT_EQ(ttft(8192), ttft(32768));
+}
+
 // The steady state takes the outputs' spread too: DeepSeek-R1 typed with a mean gets its measured
 // spread (E[L^2] / E[L]^2 = 2.12 for lognormal sigma 1 cut at 20,000, mean 3,748), a longer mean
 // running context than fixed lengths and so fewer tokens per second; --output-dist fixed keeps

@@ -336,6 +336,36 @@ TEST(ServingSim, RetractionAdmitsOnTheEstimateAndRetractsTheFewestOutputsByHand)
   EXPECT_NEAR(v->ttft_ms.mean, 10, 1e-9);
 }
 
+// SGLang's --schedule-conservativeness under --enable-dp-attention (x 0.3, S3103), by hand with
+// the requests above but B (1 + 120, 121 tokens). In step 2 A holds 2 blocks and has 99 tokens
+// left. At 1 (new_token_ratio 0.7 less a decay step, 0.6990) B does not fit: 121 >= 160 - 69.2;
+// nor later (the free room falls a block every 16 steps, 160 at most), so B waits for A (done in
+// step 100), prefills in step 101 (TTFT 1,010 ms) and ends in step 220, never retracted. At 0.3
+// the ratio starts at 0.21 (0.2097 in step 2): 121 < 160 - 20.8, B is admitted in step 2; in
+// step 82 A (81 + 16 tokens: 7 blocks) and B (81: 6 blocks) need 13 of 12, B (80 outputs) is
+// retracted with 40 to go, waits for A (the ratio now min(1, (81 + 20) / 100) = 1), recomputes in
+// step 101 and ends in step 140.
+TEST(ServingSim, ScheduleConservativenessScalesTheAdmissionEstimateByHand) {
+  SchedulerLimits sglang;
+  sglang.reserve_output = false;
+  sglang.retract = true;
+  const std::vector<ServingRequest> reqs = {Req(0, 16, 100), Req(0, 1, 120)};
+  auto one = SimulateServing(FixedStep(0.010, 192), sglang, reqs, {});
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one->preemptions, 0);
+  EXPECT_NEAR(one->ttft_ms.mean, (10 + 1010) / 2.0, 1e-9);
+  EXPECT_NEAR(one->e2e_s.mean, (1.00 + 2.20) / 2, 1e-9);
+  EXPECT_EQ(one->steps, 220);
+  sglang.schedule_conservativeness = 0.3;
+  auto dp = SimulateServing(FixedStep(0.010, 192), sglang, reqs, {});
+  ASSERT_TRUE(dp) << dp.error().message;
+  EXPECT_EQ(dp->preemptions, 1);
+  EXPECT_EQ(dp->requests_completed, 2);
+  EXPECT_NEAR(dp->ttft_ms.mean, (10 + 20) / 2.0, 1e-9);
+  EXPECT_NEAR(dp->e2e_s.mean, (1.00 + 1.40) / 2, 1e-9);
+  EXPECT_EQ(dp->steps, 140);
+}
+
 // SGLang's ignore_eos admission (its radix cache off), by hand with the requests above: 192 tokens
 // of room (12 blocks of 16), A (16 + 100) and B (1 + 89) at 0 s. A goes first (the group is idle).
 // For B, sorted by tokens left: in step k A has 101 - k left and holds blocks for k + 15 tokens.

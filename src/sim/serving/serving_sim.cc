@@ -400,14 +400,14 @@ long BlocksFor(long tokens, int block) { return (tokens + block - 1) / block; }
 // factor of mean 1 and this sigma: 12 % in steps per token at EAGLE's depth 5 and 0.79 acceptance.
 constexpr double kRejectionSpreadSigma = 0.24;
 
-// SGLang's admission estimate (S3011: global_config; schedule_conservativeness 1): the share of a
-// running request's remaining output the scheduler reserves starts at 0.7 and falls by
-// (0.7 - 0.7 x 0.14) / 600 a decode step to 0.7 x 0.14; a retraction sets it to the survivors'
-// (decoded + 20 each) / output (retract_decode_steps 20, S3010); outputs count up to 4,096 tokens
-// (CLIP_MAX_NEW_TOKENS, S3012).
+// SGLang's admission estimate (S3011: global_config): the share of a running request's remaining
+// output the scheduler reserves starts at min(0.7 x schedule_conservativeness, 1) and falls by
+// (start - start x 0.14) / 600 a decode step to start x 0.14; a retraction sets it to the
+// survivors' (decoded + 20 each) / output (retract_decode_steps 20, S3010); outputs count up to
+// 4,096 tokens (CLIP_MAX_NEW_TOKENS, S3012).
 constexpr double kInitNewTokenRatio = 0.7;
-constexpr double kMinNewTokenRatio = kInitNewTokenRatio * 0.14;
-constexpr double kNewTokenRatioDecay = (kInitNewTokenRatio - kMinNewTokenRatio) / 600;
+constexpr double kMinNewTokenRatioFactor = 0.14;
+constexpr int kNewTokenRatioDecaySteps = 600;
 constexpr int kRetractDecodeSteps = 20;
 constexpr int kClipMaxNewTokens = 4096;
 
@@ -539,12 +539,18 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     double host_used = 0;
     double swap_tokens = 0;  // tokens moved over the host link this iteration
     int steps_since_call = 0;
-    double new_token_ratio = kInitNewTokenRatio;  // SGLang's (limits.retract)
+    double new_token_ratio = 0;  // SGLang's (limits.retract): init_new_token_ratio below
     std::vector<Chunk> prefills;
     std::vector<size_t> decodes;
   };
   const int group_count = std::max(1, limits.attention_groups);
   std::vector<Group> groups(static_cast<size_t>(group_count));
+  const double init_new_token_ratio =
+      std::min(kInitNewTokenRatio * limits.schedule_conservativeness, 1.0);
+  const double min_new_token_ratio = init_new_token_ratio * kMinNewTokenRatioFactor;
+  const double new_token_ratio_decay =
+      (init_new_token_ratio - min_new_token_ratio) / kNewTokenRatioDecaySteps;
+  for (Group& g : groups) g.new_token_ratio = init_new_token_ratio;
   const int scheduler_steps = std::max(1, limits.scheduler_steps);
   for (Group& g : groups) g.steps_since_call = scheduler_steps;  // the first iteration calls
   // Decoding sequences in bulk, where that changes nothing: without MTP drafts, with a token
@@ -627,7 +633,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     }
     if (decoding.empty()) return false;
     if (need <= capacity_blocks - g.used_blocks) {
-      g.new_token_ratio = std::max(g.new_token_ratio - kNewTokenRatioDecay, kMinNewTokenRatio);
+      g.new_token_ratio = std::max(g.new_token_ratio - new_token_ratio_decay, min_new_token_ratio);
       return false;
     }
     // The order retract_decode pops them: with drafts the batch's own (the latest admitted

@@ -158,6 +158,9 @@ struct SchedulerLimits {
   // survivors' (decoded + 20 each) / output, so that a retracted request waits until its tokens and
   // that share of the survivors' remaining outputs are free (S3010, S3011, S3012).
   bool retract = false;
+  // SGLang's --schedule-conservativeness as the scheduler runs it (under --enable-dp-attention the
+  // given value times 0.3): new_token_ratio starts at min(0.7 x it, 1) and decays to 0.14 of that.
+  double schedule_conservativeness = 1;
   // SGLang with its radix cache off (--disable-radix-cache; with retract): a waiting request that
   // ignores EOS is admitted by PrefillAdder.add_one_req_ignore_eos instead (S3100). Its prompt must
   // fit what is free and what the estimate above leaves; then, with every running request and it
