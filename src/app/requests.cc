@@ -201,6 +201,13 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
           Bind("tp_comm_overlap", &R::tp_comm_overlap,
                "on: tensor-parallel collectives overlapped with GEMMs (--tp-comm-overlap; default: "
                "the stack's, else off)")),
+      BareIsOn(Aliases(
+          Bind("ep_a2a_overlap", &R::ep_a2a_overlap,
+               "on: each micro-batch's expert all-to-all behind another micro-batch's compute "
+               "(Megatron-Core's Combined 1F1B, --overlap-moe-expert-parallel-comm; needs ep > 1, "
+               "virtual stages when pp > 1, no full recomputation); off: exposed (default: "
+               "searched where the stack has it)"),
+          {"overlap_moe_expert_parallel_comm"})),
       Bind("recompute_modules", &R::recompute_modules,
            "selective recomputation per module, comma- or (as Megatron's --recompute-modules) "
            "space-separated: core_attn, mlp, moe, moe_act, layernorm, mla_up_proj, "

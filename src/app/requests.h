@@ -41,6 +41,9 @@ struct TrainRequest {
   // Software (data/stacks.yaml): a stack preset, and each of its knobs on its own.
   std::string stack;
   std::string dp_overlap, tp_comm_overlap, mtp, uneven_stages;  // on or off
+  // on or off: Megatron-Core's expert all-to-all overlap (Combined 1F1B); empty: searched where
+  // the stack has it.
+  std::string ep_a2a_overlap;
   // Megatron's --recompute-modules names (its space-separated list, or comma-separated).
   std::vector<std::string> recompute_modules;
   std::optional<int> offload_layers;  // layers per stage whose activations go to host memory

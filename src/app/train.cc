@@ -164,7 +164,8 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   auto tpo = OnOff(r.tp_comm_overlap, "tp_comm_overlap");
   auto mtp = OnOff(r.mtp, "mtp");
   auto uneven = OnOff(r.uneven_stages, "uneven_stages");
-  for (auto* v : {&dp, &tpo, &mtp, &uneven}) {
+  auto epo = OnOff(r.ep_a2a_overlap, "ep_a2a_overlap");
+  for (auto* v : {&dp, &tpo, &mtp, &uneven, &epo}) {
     if (!*v) return tl::unexpected(v->error());
   }
   if (stack) {
@@ -173,6 +174,10 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
     }
     if (*tpo && **tpo && !stack->tp_comm_overlap) {
       return lacks("tp_comm_overlap", "does not overlap tensor-parallel communication");
+    }
+    if (*epo && **epo && !stack->ep_a2a_overlap) {
+      return lacks("ep_a2a_overlap",
+                   "does not overlap the expert all-to-all with another micro-batch's compute");
     }
     if (*mtp && **mtp && !stack->mtp && job.model->mtp_layers > 0) {
       return lacks("mtp", "does not train multi-token-prediction layers");
@@ -203,6 +208,8 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   sw.mtp = *mtp ? **mtp : !stack || stack->mtp;
   sw.uneven_stages = *uneven ? **uneven : !stack || stack->uneven_stages;
   sw.sdpa_attention = stack && stack->sdpa_attention;
+  if (*epo) setup.fixed.ep_a2a_overlap = **epo;
+  setup.fixed.allow_ep_a2a_overlap = stack && stack->ep_a2a_overlap;
 
   if (!r.recompute_modules.empty()) {
     std::string unknown;
@@ -781,6 +788,7 @@ bool StackRuns(const catalog::TrainingStack& stack, const TrainRequest& r,
   }
   if (job.software.dp_overlap.value_or(false) && !stack.dp_overlap) return false;
   if (job.software.tp_comm_overlap && !stack.tp_comm_overlap) return false;
+  if (l.ep_a2a_overlap && !stack.ep_a2a_overlap) return false;
   if (job.software.offload_layers > 0 && !stack.activation_offload) return false;
   return true;
 }

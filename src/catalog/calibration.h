@@ -140,6 +140,9 @@ struct TrainingCalibration {
   // launches each local expert's GEMMs and FP8 casts one by one, so this launch time is not
   // hidden behind earlier work.
   double expert_kernel_host_s = 0;
+  // GEMM time lost while an expert all-to-all runs beside it (Combined 1F1B, DualPipe): the
+  // communication kernels hold SMs the GEMMs would use, a fraction of the overlapped time.
+  double ep_overlap_compute_slowdown = 0;
   // Fraction of the last micro-batch's backward that data-parallel gradient
   // reduction can hide behind.
   double dp_overlap = 1.0;

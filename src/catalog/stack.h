@@ -14,6 +14,9 @@ struct TrainingStack {
   std::string name;
   bool dp_overlap = false;       // gradient reduce-scatter / parameter all-gather hidden by compute
   bool tp_comm_overlap = false;  // tensor-parallel collectives overlapped with the GEMMs
+  // Expert all-to-all of one micro-batch behind another micro-batch's compute (Megatron-Core's
+  // Combined 1F1B, --overlap-moe-expert-parallel-comm; perf/training.h ParallelLayout).
+  bool ep_a2a_overlap = false;
   std::vector<std::string> schedules;  // 1f1b, interleaved, dualpipe
   std::vector<int> zero_stages;
   std::vector<std::string> recompute;          // none, selective, full

@@ -617,9 +617,10 @@ class YamlLoader : public YamlReader {
 
   void Training(const YAML::Node& n, const std::string& path) {
     if (!n.IsMap()) Fail("expected a mapping", n, path);
-    CheckKeys(n, path,
-              {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance",
-               "stall_fraction", "dp_overlap", "expert_kernel_host_us", "notes"});
+    CheckKeys(
+        n, path,
+        {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance", "stall_fraction",
+         "dp_overlap", "expert_kernel_host_us", "ep_overlap_compute_slowdown", "notes"});
     TrainingCalibration& t = catalog_.training_;
     t.restart_minutes = Num(n, "restart_minutes", path, 0, 1e4, t.restart_minutes);
     t.checkpoint_gb_s_per_chip =
@@ -629,6 +630,8 @@ class YamlLoader : public YamlReader {
     t.stall_fraction = Num(n, "stall_fraction", path, 0, 0.9, t.stall_fraction);
     t.expert_kernel_host_s =
         Num(n, "expert_kernel_host_us", path, 0, 1e4, t.expert_kernel_host_s * 1e6) / 1e6;
+    t.ep_overlap_compute_slowdown =
+        Num(n, "ep_overlap_compute_slowdown", path, 0, 0.9, t.ep_overlap_compute_slowdown);
   }
 
   // data/model_error.yaml: a cell replaces the one of the same family, workload and kind.
@@ -811,16 +814,33 @@ class YamlLoader : public YamlReader {
   }
 
   void Stack(const YAML::Node& n, const std::string& path) {
-    CheckKeys(
-        n, path,
-        {"id", "name", "dp_overlap", "tp_comm_overlap", "schedules", "zero_stages", "recompute",
-         "recompute_modules", "precisions", "attention", "uneven_stages", "mtp",
-         "activation_offload", "sdpa_attention", "emit", "runs_on", "pipeline", "source", "notes"});
+    CheckKeys(n, path,
+              {"id",
+               "name",
+               "dp_overlap",
+               "tp_comm_overlap",
+               "ep_a2a_overlap",
+               "schedules",
+               "zero_stages",
+               "recompute",
+               "recompute_modules",
+               "precisions",
+               "attention",
+               "uneven_stages",
+               "mtp",
+               "activation_offload",
+               "sdpa_attention",
+               "emit",
+               "runs_on",
+               "pipeline",
+               "source",
+               "notes"});
     TrainingStack s;
     s.id = Id(n, path);
     s.name = Text(n, "name", path, true);
     s.dp_overlap = Bool(n, "dp_overlap", path, false);
     s.tp_comm_overlap = Bool(n, "tp_comm_overlap", path, false);
+    s.ep_a2a_overlap = Bool(n, "ep_a2a_overlap", path, false);
     s.schedules = Words(n, "schedules", path, {"1f1b", "interleaved", "dualpipe"});
     if (s.schedules.empty()) Fail("needs at least one schedule", n, Join(path, "schedules"));
     for (const auto& z : Words(n, "zero_stages", path, {"0", "1", "2", "3"})) {

@@ -27,14 +27,23 @@ constexpr double kFlashBackwardFactor = 2.5;  // flash-attention backward over f
 // 2,048 A100 (Touvron et al. 2023), Llama 3 405B 16M tokens on 16,384 H100 (Dubey et al. 2024,
 // 3.4.1), i.e. about 1,024 tokens per chip; never below 4Mi, and never above the batch that
 // converges best for the run's compute, B = 0.292 C^0.3271 tokens (DeepSeek LLM, Bi et al. 2024,
-// 3.1; C the run's training FLOPs).
+// 3.1; C the run's training FLOPs). Mixture-of-experts runs take that law's batch whatever the
+// fleet: their published runs trained at or above it (DeepSeek-V3 ramped to 15,360 x 4K = 63M
+// tokens on 2,048 H800, arXiv 2412.19437 4.2; Kimi K2 held 67M tokens throughout, S3121), where
+// 1,024 tokens a chip leaves an expert-parallel step too few micro-batches to pipeline or to
+// pair for the all-to-all overlap.
 constexpr double kDefaultBatchTokens = 4194304;  // 4Mi tokens, the floor
 constexpr double kDefaultBatchTokensPerChip = 1024;
 
 // The default global batch in tokens for a run, and why.
-std::pair<double, std::string> DefaultBatch(long chips, double run_flops) {
+std::pair<double, std::string> DefaultBatch(long chips, double run_flops, bool moe) {
   const double per_fleet = kDefaultBatchTokensPerChip * static_cast<double>(chips);
   const double converges = 0.292 * std::pow(std::max(run_flops, 1.0), 0.3271);
+  if (moe && converges > kDefaultBatchTokens) {
+    return {converges,
+            "default: the DeepSeek LLM batch law for this run's compute, as mixture-of-experts "
+            "runs train"};
+  }
   if (per_fleet <= kDefaultBatchTokens) return {kDefaultBatchTokens, "default 4Mi"};
   if (per_fleet <= converges) {
     return {per_fleet, "default: 1,024 tokens per chip, as Llama 3 405B ran"};
@@ -125,8 +134,8 @@ Result<JobConstants> Prepare(const TrainingJob& job) {
   double gbt = job.global_batch_tokens;
   c.batch_basis = "given";
   if (gbt <= 0) {
-    std::tie(gbt, c.batch_basis) =
-        DefaultBatch(job.chips, TrainingFlopsPerToken(m, c.seq, true) * job.tokens);
+    std::tie(gbt, c.batch_basis) = DefaultBatch(
+        job.chips, TrainingFlopsPerToken(m, c.seq, true) * job.tokens, m.moe.has_value());
   }
   c.seqs_per_step = std::max<long>(1, std::lround(gbt / c.seq));
   c.batch_tokens = static_cast<double>(c.seqs_per_step) * c.seq;
@@ -192,6 +201,9 @@ struct LayerCost {
   double tp_s = 0;
   double cp_s = 0;
   double ep_s = 0;
+  // ep_s with Combined 1F1B's pairing (ParallelLayout::ep_a2a_overlap): what of one micro-batch's
+  // exchange shows beside another micro-batch's compute, and the SMs the hidden part takes.
+  double ep_paired_s = 0;
   double act_bytes = 0;  // stored activations
 };
 
@@ -455,7 +467,29 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
                                   tokens_out * inter_copies * h * bytes_per_element, sys);
     };
     const int passes = l.recompute == Recompute::kFull ? 3 : 2;
-    cost.ep_s = passes * (a2a(x.c.fp8 ? 1 : 2) + a2a(kActivationBytes));
+    const double dispatch = a2a(x.c.fp8 ? 1 : 2);
+    const double combine = a2a(kActivationBytes);
+    cost.ep_s = passes * (dispatch + combine);
+    if (l.ep_a2a_overlap) {
+      // Combined 1F1B's order for a forward layer paired with a backward one (S3120): the
+      // backward's combine beside the forward's attention, the forward's dispatch beside the
+      // backward's experts (data and weight gradients), the backward's dispatch beside the
+      // forward's experts, the forward's combine beside the backward's attention. Each exchange
+      // hides behind its partner only: what exceeds it shows, and while it runs its kernels hold
+      // SMs the partner's GEMMs would use (training.ep_overlap_compute_slowdown).
+      const double routed_bwd = 2 * (fwd_eff == eff ? routed_gemm : gemms(eff).routed);
+      const double experts_fwd = routed_gemm + expert_host / 3;
+      const double experts_bwd = routed_bwd + expert_host * 2 / 3;
+      const double attention_fwd = fwd - routed_gemm;
+      const double attention_bwd =
+          std::max(0.0, cost.compute_s - experts_fwd - experts_bwd - attention_fwd);
+      const double slowdown = x.job.training.ep_overlap_compute_slowdown;
+      auto beside = [&](double comm, double compute) {
+        return std::max(0.0, comm - compute) + slowdown * std::min(comm, compute);
+      };
+      cost.ep_paired_s = beside(combine, attention_fwd) + beside(dispatch, experts_bwd) +
+                         beside(dispatch, experts_fwd) + beside(combine, attention_bwd);
+    }
   }
 
   // Stored activations per token (bf16).
@@ -640,6 +674,20 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
       (l.pp < 2 || l.pp % 2 != 0 || l.interleave != 1)) {
     return bad("the dualpipe schedule needs an even pp of at least 2 and no interleaving");
   }
+  if (l.ep_a2a_overlap) {
+    const char* what = "the expert all-to-all overlap (Combined 1F1B, ep_a2a_overlap) ";
+    if (l.ep < 2) return bad(std::string(what) + "needs ep > 1");
+    if (l.schedule != PipelineSchedule::k1F1B) return bad(std::string(what) + "runs on 1F1B only");
+    if (l.pp > 1 && l.interleave < 2) {
+      return bad(std::string(what) + "needs virtual pipeline stages (interleave > 1) when pp > 1");
+    }
+    if (l.recompute == Recompute::kFull) {
+      return bad(std::string(what) + "does not run with full recomputation");
+    }
+    if (l.recompute == Recompute::kSelective && (l.recompute_modules & kRecomputeMoe)) {
+      return bad(std::string(what) + "does not recompute the moe module");
+    }
+  }
   if (StepSequences(c, l) == 0) {
     const long unit = static_cast<long>(l.dp) * l.micro_batch * (l.interleave > 1 ? l.pp : 1);
     return bad("the global batch of " + std::to_string(c.seqs_per_step) +
@@ -717,9 +765,12 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   const bool dualpipe = l.schedule == PipelineSchedule::kDualPipe;
   if (dualpipe) {
     // Expert and pipeline traffic of one stream hides behind the other
-    // stream's compute; only what exceeds it shows.
+    // stream's compute; only what exceeds it shows, and while it runs its kernels hold SMs
+    // (DeepSeek-V3 gives 20 of the H800's 132 to communication, arXiv 2412.19437 3.2.2):
+    // training.ep_overlap_compute_slowdown of the hidden time.
     const double hidden_comm = mb_ep + p2p;
-    mb_ep = std::max(0.0, hidden_comm - mb_compute);
+    mb_ep = std::max(0.0, hidden_comm - mb_compute) +
+            job.training.ep_overlap_compute_slowdown * std::min(hidden_comm, mb_compute);
     p2p = 0;
   }
   const double mb_backward = per_stage(dense.backward_s, moe.backward_s);
@@ -741,6 +792,21 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   t.tp_comm_s = micro_batches * mb_tp;
   t.cp_comm_s = micro_batches * mb_cp;
   t.ep_comm_s = micro_batches * mb_ep;
+  if (l.ep_a2a_overlap && mb_ep > 0) {
+    // Combined 1F1B (Megatron-Core --overlap-moe-expert-parallel-comm, S1332, S3120): in the
+    // steady state each 1F1B step runs one micro-batch's forward with an earlier one's backward,
+    // layer by layer on a compute and a communication stream, each exchange beside the other
+    // micro-batch's compute (CostOfLayer's ep_paired_s). The warm-up forwards
+    // (interleaved 1F1B's on the first stage, (pp - 1) x 2 + (v - 1) x pp chunks of 1/v
+    // micro-batch, plus the one the schedule adds) and the cool-down backwards have no partner;
+    // without a pipeline, the first forward and the last backward. Their exchange shows in full.
+    const double warmup_chunks =
+        l.pp == 1 ? 1.0 : (l.pp - 1.0) * 2 + (l.interleave - 1.0) * l.pp + 1;
+    const double unpaired = std::min<double>(static_cast<double>(micro_batches),
+                                             l.pp == 1 ? 1.0 : warmup_chunks / l.interleave);
+    const double paired = static_cast<double>(micro_batches) - unpaired;
+    t.ep_comm_s = unpaired * mb_ep + paired * per_stage(dense.ep_paired_s, moe.ep_paired_s);
+  }
   t.pp_comm_s = micro_batches * p2p;
   t.offload_s = micro_batches * mb_offload;
   // DualPipe's bubble is (pp/2 - 1)(F&B + B - 3W); with F:B:W = 1:2:1 (of 3
@@ -895,9 +961,12 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       return shard ? (st.shared_params / dp_shard + st.expert_params / edp_shard) * bytes_per_param
                    : (st.shared_params + st.expert_params) * bytes_per_param;
     };
-    const double in_flight = dualpipe
-                                 ? std::min<double>(micro_batches, l.pp + 1)
-                                 : std::min<double>(micro_batches, l.pp - s) * interleave_factor;
+    // Combined 1F1B with a pipeline runs one more forward chunk (1/v of a micro-batch) in its
+    // warm-up; without one the backward frees layers as the paired forward fills them.
+    const double overlap_chunk = l.ep_a2a_overlap && l.pp > 1 ? 1.0 / l.interleave : 0.0;
+    const double in_flight =
+        dualpipe ? std::min<double>(micro_batches, l.pp + 1)
+                 : std::min<double>(micro_batches, l.pp - s) * interleave_factor + overlap_chunk;
     double stored = st.dense * dense.act_bytes + st.moe * moe.act_bytes;  // per micro-batch
     double in_transit = 0;
     if (const int off = std::min(job.software.offload_layers, st.dense + st.moe); off > 0) {
@@ -1213,6 +1282,11 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
                 std::vector<PipelineSchedule>{PipelineSchedule::k1F1B, PipelineSchedule::kDualPipe},
                 fixed.allowed_schedules);
 
+  const std::vector<bool> overlaps = fixed.ep_a2a_overlap ? std::vector<bool>{*fixed.ep_a2a_overlap}
+                                     : m.moe && fixed.allow_ep_a2a_overlap
+                                         ? std::vector<bool>{false, true}
+                                         : std::vector<bool>{false};
+
   SearchResult result;
   bool have_best = false;
   bool have_closest = false;
@@ -1274,26 +1348,36 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
                         (pp % 2 != 0 || v != 1)) {
                       continue;
                     }
-                    ParallelLayout l{tp, pp, dp, ep, cp, zero, mb, v, rc, true, sched};
-                    l.sequence_parallel = fixed.sequence_parallel.value_or(tp > 1);
-                    l.recompute_modules = fixed.recompute_modules.value_or(0);
-                    if (auto ok = CheckLayout(job, c, l); !ok) {
-                      note(ok.error().message);
-                      continue;
-                    }
-                    ++result.layouts_evaluated;
-                    TrainingEstimate e = Estimate(job, c, l);
-                    if (!e.fits) {
-                      if (!have_closest || e.memory.total() < closest.memory.total()) {
-                        closest = e;
-                        have_closest = true;
+                    for (bool overlap : overlaps) {
+                      // The all-to-all overlap where the software has it and the layout allows it.
+                      if (overlap && !fixed.ep_a2a_overlap &&
+                          (ep < 2 || sched != PipelineSchedule::k1F1B || (pp > 1 && v < 2) ||
+                           rc == Recompute::kFull ||
+                           (fixed.recompute_modules.value_or(0) & kRecomputeMoe))) {
+                        continue;
                       }
-                      continue;
-                    }
-                    ++result.layouts_fitting;
-                    if (!have_best || e.tokens_per_s > result.best.tokens_per_s * (1 + 1e-12)) {
-                      result.best = e;
-                      have_best = true;
+                      ParallelLayout l{tp, pp, dp, ep, cp, zero, mb, v, rc, true, sched};
+                      l.sequence_parallel = fixed.sequence_parallel.value_or(tp > 1);
+                      l.recompute_modules = fixed.recompute_modules.value_or(0);
+                      l.ep_a2a_overlap = overlap;
+                      if (auto ok = CheckLayout(job, c, l); !ok) {
+                        note(ok.error().message);
+                        continue;
+                      }
+                      ++result.layouts_evaluated;
+                      TrainingEstimate e = Estimate(job, c, l);
+                      if (!e.fits) {
+                        if (!have_closest || e.memory.total() < closest.memory.total()) {
+                          closest = e;
+                          have_closest = true;
+                        }
+                        continue;
+                      }
+                      ++result.layouts_fitting;
+                      if (!have_best || e.tokens_per_s > result.best.tokens_per_s * (1 + 1e-12)) {
+                        result.best = e;
+                        have_best = true;
+                      }
                     }
                   }
                 }

@@ -72,6 +72,11 @@ struct ParallelLayout {
   // With Recompute::kSelective: the modules recomputed; 0: the cheap parts (norms and activation
   // functions with flash attention, the score matrices without).
   unsigned recompute_modules = 0;
+  // Megatron-Core's Combined 1F1B (--overlap-moe-expert-parallel-comm, data/sources.yaml S1332):
+  // the forward of one micro-batch runs with the backward of the one before, each one's expert
+  // all-to-all behind the other's compute. Needs ep > 1, 1F1B, virtual stages when pp > 1, no
+  // full recomputation and at least two micro-batches.
+  bool ep_a2a_overlap = false;
 
   int chips() const { return tp * pp * dp * cp; }
 };
@@ -83,6 +88,7 @@ struct LayoutConstraints {
   std::optional<bool> sequence_parallel;
   std::optional<PipelineSchedule> schedule;
   std::optional<unsigned> recompute_modules;
+  std::optional<bool> ep_a2a_overlap;
   // What the software offers (a stack); empty or true: everything, except that an empty
   // allowed_schedules means 1F1B (plain or interleaved) only: DualPipe is searched only where
   // the software has it (a stack that lists it, e.g. MindSpeed's DualPipeV) or when asked for.
@@ -90,6 +96,9 @@ struct LayoutConstraints {
   // user who names no stack does not get it.
   std::vector<PipelineSchedule> allowed_schedules;
   bool allow_interleave = true;
+  // Combined 1F1B (ParallelLayout::ep_a2a_overlap) is searched, as DualPipe, only where the
+  // software has it (a stack's ep_a2a_overlap: Megatron-Core) or when asked for.
+  bool allow_ep_a2a_overlap = false;
   std::vector<int> allowed_zero_stages;
   std::vector<Recompute> allowed_recompute;
 };

@@ -107,6 +107,7 @@ void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e,
     if (l.zero_stage >= 1) add("--overlap-param-gather");
   }
   if (sw.tp_comm_overlap && l.tp > 1) add("--tp-comm-overlap");
+  if (l.ep_a2a_overlap) add("--overlap-moe-expert-parallel-comm");
   if (sw.offload_layers > 0) {
     add("--cpu-offloading");
     add("--cpu-offloading-num-layers", num(sw.offload_layers));

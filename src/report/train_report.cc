@@ -86,7 +86,8 @@ std::string TrainingJson(const TrainingReport& r) {
                    {"interleave", l.interleave},
                    {"sequence_parallel", l.sequence_parallel && l.tp > 1},
                    {"recompute", perf::RecomputeName(l.recompute)},
-                   {"schedule", perf::ScheduleName(l.schedule)}};
+                   {"schedule", perf::ScheduleName(l.schedule)},
+                   {"ep_a2a_overlap", l.ep_a2a_overlap}};
   j["layout_searched"] = r.searched;
   if (r.searched) {
     j["layouts_evaluated"] = r.layouts_evaluated;
@@ -170,13 +171,14 @@ std::string TrainingText(const TrainingReport& r) {
                   e.seq_len);
   out += fmt::format(
       "layout{}: tp {} pp {} dp {} ep {} cp {} zero {} micro-batch {} interleave {} recompute {}"
-      " schedule {}{}\n",
+      " schedule {}{}{}\n",
       r.searched
           ? fmt::format(" (best of {} that fit, {} tried)", r.layouts_fitting, r.layouts_evaluated)
           : "",
       l.tp, l.pp, l.dp, l.ep, l.cp, l.zero_stage, l.micro_batch, l.interleave,
       perf::RecomputeName(l.recompute), perf::ScheduleName(l.schedule),
-      l.sequence_parallel && l.tp > 1 ? " +seq-par" : "");
+      l.sequence_parallel && l.tp > 1 ? " +seq-par" : "",
+      l.ep_a2a_overlap ? " +ep-a2a-overlap" : "");
   Table t({"quantity", "value"});
   const auto [step_p10, step_p90] = Band(e.step_time_s, job.model_error);
   t.AddRow({"step time", fmt::format("{:.3f} s (P10-P90 {:.3f}-{:.3f} s: the model's error, {})",

@@ -493,5 +493,92 @@ TEST(TrainingBatch, ABatchTooSmallForTheFleetSaysSo) {
   EXPECT_NE(r.error().message.find("too small"), std::string::npos) << r.error().message;
 }
 
+// Combined 1F1B (Megatron-Core --overlap-moe-expert-parallel-comm): on NVIDIA's Qwen3-235B layout
+// on 256 H100 (tp 2 pp 8 vp 4 ep 32, 128 micro-batches) the steady-state exchange hides behind the
+// paired micro-batch's compute, the warm-up's does not, and one more chunk is in flight.
+TEST(TrainingOverlap, CombinedOneFOneBHidesTheExchangeBesideItsPartner) {
+  TrainingJob job = TrainingJobOn("qwen3-235b-a22b", "h100", 256);
+  job.dtype = catalog::DType::kFp8;
+  job.seq_len = 4096;
+  job.global_batch_tokens = 2048.0 * 4096;
+  LayoutConstraints fixed;
+  fixed.tp = 2;
+  fixed.pp = 8;
+  fixed.ep = 32;
+  fixed.interleave = 4;
+  fixed.micro_batch = 1;
+  fixed.zero_stage = 1;
+  fixed.recompute = Recompute::kNone;
+  fixed.ep_a2a_overlap = false;
+  auto off = SearchLayout(job, fixed);
+  ASSERT_TRUE(off) << off.error().message;
+  fixed.ep_a2a_overlap = true;
+  auto on = SearchLayout(job, fixed);
+  ASSERT_TRUE(on) << on.error().message;
+  EXPECT_TRUE(on->best.layout.ep_a2a_overlap);
+  EXPECT_FALSE(off->best.layout.ep_a2a_overlap);
+  // Hidden in part, not in full: the warm-up's exchange and the SMs the hidden part takes stay.
+  EXPECT_LT(on->best.time.ep_comm_s, 0.6 * off->best.time.ep_comm_s);
+  EXPECT_GT(on->best.time.ep_comm_s, 0.1 * off->best.time.ep_comm_s);
+  EXPECT_DOUBLE_EQ(on->best.time.compute_s, off->best.time.compute_s);
+  EXPECT_GT(on->best.memory.activations_gib, off->best.memory.activations_gib);
+}
+
+TEST(TrainingOverlap, CombinedOneFOneBNeedsWhatMegatronNeeds) {
+  TrainingJob job = TrainingJobOn("qwen3-235b-a22b", "h100", 256);
+  job.seq_len = 4096;
+  job.global_batch_tokens = 2048.0 * 4096;
+  LayoutConstraints fixed;
+  fixed.tp = 2;
+  fixed.pp = 8;
+  fixed.ep = 32;
+  fixed.ep_a2a_overlap = true;
+  fixed.interleave = 1;  // pp > 1 without virtual stages
+  auto r = SearchLayout(job, fixed);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("virtual pipeline stages"), std::string::npos)
+      << r.error().message;
+  fixed.interleave = 4;
+  fixed.recompute = Recompute::kFull;
+  r = SearchLayout(job, fixed);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("full recomputation"), std::string::npos) << r.error().message;
+  TrainingJob dense = TrainingJobOn("llama-3-8b", "h100", 8);
+  LayoutConstraints on;
+  on.ep_a2a_overlap = true;
+  auto d = SearchLayout(dense, on);
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().message.find("ep > 1"), std::string::npos) << d.error().message;
+}
+
+TEST(TrainingOverlap, SearchedOnlyWhereTheSoftwareHasIt) {
+  TrainingJob job = TrainingJobOn("qwen3-235b-a22b", "h100", 256);
+  job.dtype = catalog::DType::kFp8;
+  job.seq_len = 4096;
+  job.global_batch_tokens = 2048.0 * 4096;
+  auto none = SearchLayout(job, {});
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_FALSE(none->best.layout.ep_a2a_overlap);
+  LayoutConstraints megatron;
+  megatron.allow_ep_a2a_overlap = true;
+  auto with = SearchLayout(job, megatron);
+  ASSERT_TRUE(with) << with.error().message;
+  EXPECT_GE(with->best.tokens_per_s, none->best.tokens_per_s);
+}
+
+// A mixture-of-experts run without a batch takes the DeepSeek LLM batch law's (DeepSeek-V3 and
+// Kimi K2 trained at 63M and 67M tokens), not 1,024 tokens a chip.
+TEST(TrainingBatch, MixtureOfExpertsDefaultsToTheBatchLaw) {
+  TrainingJob job = TrainingJobOn("kimi-k2", "h800", 4096);
+  job.dtype = catalog::DType::kFp8;
+  job.tokens = 40e12;
+  auto r = SearchLayout(job, {});
+  ASSERT_TRUE(r) << r.error().message;
+  const double law = 0.292 * std::pow(r->best.model_flops_per_token * 40e12, 0.3271);
+  EXPECT_GT(law, 4096.0 * 1024);
+  EXPECT_NEAR(r->best.requested_batch_tokens, law, r->best.seq_len);
+  EXPECT_NE(r->best.batch_basis.find("mixture-of-experts"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace suanli::perf
