@@ -55,6 +55,7 @@ Result<void> CheckSizes(const std::vector<std::pair<const char*, std::optional<i
 struct TrainSetup {
   perf::TrainingJob job;
   perf::LayoutConstraints fixed;
+  std::string defaults_basis;  // a pasted Megatron line: the Megatron defaults it runs
 };
 // `job_config`: the text of the request's torchtitan job config file, when it names one.
 Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r,
@@ -63,6 +64,8 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
 // Megatron's model-shape flags against the catalog model (train_flags.cc): an error naming the
 // flag, its value and the model's where they differ. `seq_len`: the run's.
 Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int seq_len);
+// Whether the request gives torchtitan's job config (its file or any of its keys).
+bool HasJobConfig(const TrainRequest& r);
 // Megatron's --train-samples / --train-iters as the request's tokens (given tokens must agree).
 Result<void> TokensFromRunLength(TrainRequest& r, int seq_len);
 // torchtitan's job config (its TOML text, and its --section.key flags over it) turned into the

@@ -82,11 +82,74 @@ Field<Request> NumberAsText(Field<Request> f) {
 
 namespace {
 
+// A flag only Megatron-LM (and MindSpeed, which takes its flags) has: given, it marks the request
+// as a pasted Megatron launch line (TrainRequest::megatron_flag), whose omitted flags mean
+// Megatron's defaults.
+Field<TrainRequest> Megatron(Field<TrainRequest> f) {
+  f.set = [set = std::move(f.set), name = f.name](TrainRequest& r,
+                                                  const FieldValue& v) -> Result<void> {
+    if (auto ok = set(r, v); !ok) return ok;
+    if (r.megatron_flag.empty()) r.megatron_flag = name;
+    return {};
+  };
+  return f;
+}
+
+// torchtitan's registered configs, launched as `torchrun ... -m torchtitan.train --module llama3
+// --config llama3_8b` (torchtitan/models/llama3/config_registry.py at b5bcd76, S3133): the keys
+// each sets, as its job-config keys where the request leaves them (flags over the config, as
+// torchtitan's command line is). The local batch is num_tokens_per_microbatch_per_dp_rank over
+// max_context_length; parallel degrees not set are torchtitan's (1, FSDP over the rest).
+Field<TrainRequest> TitanConfig() {
+  struct Config {
+    const char* name;
+    const char* flavor;
+    int local_batch, tp;
+    int64_t steps;
+    const char* ac;
+    const char* converters;
+  };
+  static constexpr Config kConfigs[] = {
+      {"llama3_8b", "8B", 1, 1, 1000, "selective", ""},
+      {"llama3_70b", "70B", 8, 8, 1000, "full", ""},
+      {"llama3_405b", "405B", 2, 8, 3000, "full", "float8"},
+  };
+  Field<TrainRequest> f;
+  f.name = "config";
+  f.kind = FieldKind::kString;
+  f.help =
+      "torchtitan's registered config (--module llama3 --config llama3_8b): llama3_8b, "
+      "llama3_70b or llama3_405b, their keys as the flags below (flags given win)";
+  f.set = [](TrainRequest& r, const FieldValue& v) -> Result<void> {
+    auto name = detail::AsString(v, "config");
+    if (!name) return tl::unexpected(name.error());
+    for (const auto& c : kConfigs) {
+      if (*name != c.name) continue;
+      if (r.titan_flavor.empty()) r.titan_flavor = c.flavor;
+      if (!r.seq_len) r.seq_len = 8192;  // max_context_length of the three
+      if (!r.titan_local_batch_size) r.titan_local_batch_size = c.local_batch;
+      if (!r.titan_steps) r.titan_steps = c.steps;
+      if (!r.tp) r.tp = c.tp;
+      if (!r.pp) r.pp = 1;
+      if (!r.cp) r.cp = 1;
+      if (!r.titan_dp_shard) r.titan_dp_shard = -1;
+      if (r.titan_ac_mode.empty() && r.recompute.empty()) r.titan_ac_mode = c.ac;
+      if (r.titan_converters.empty()) r.titan_converters = c.converters;
+      return {};
+    }
+    return MakeError("unknown torchtitan config '" + name->substr(0, 40) +
+                         "'; expected llama3_8b, llama3_70b or llama3_405b (or give "
+                         "--job.config_file, or its keys as flags)",
+                     "", 0, "config");
+  };
+  return f;
+}
+
 // Megatron's model-shape flag: accepted as a check against the catalog model.
 Field<TrainRequest> ShapeCheck(Field<TrainRequest> f) {
   f.help = "Megatron's model shape, checked against --model (an error where they differ)" +
            (f.help.empty() ? std::string() : "; " + f.help);
-  return f;
+  return Megatron(std::move(f));
 }
 
 // An on/off field that Megatron spells as a switch (--tp-comm-overlap): given bare on the command
@@ -124,7 +187,7 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Aliases(Bind("seq_len", &R::seq_len,
                    "sequence length (default: the model's pre-training length where its report "
                    "gives one, else its context up to 8192)"),
-              {"seq_length", "training.seq_len"}),
+              {"seq_length", "training.seq_len", "training.max_context_length"}),
       Bind("global_batch_tokens", &R::global_batch_tokens,
            "tokens per optimizer step; M is 10^6, Mi is 2^20 (16M = 16e6, 4Mi = 4194304). Each "
            "layout rounds it to whole micro-batches (within 10 %). Default: 1,024 tokens per chip, "
@@ -148,9 +211,10 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
            "weights as the forward reads them: fp32, bf16, fp16 or fp8 (default: the recipe's)"),
       Aliases(Bind("grad_dtype", &R::grad_dtype,
                    "gradient buffer: fp32, bf16 or fp16 (recipe's; Megatron's --main-grads-dtype)"),
-              {"main_grads_dtype"}),
-      Bind("grad_reduce_dtype", &R::grad_reduce_dtype,
-           "data-parallel gradient reduction: fp32, bf16 or fp16 (recipe's)"),
+              {"main_grads_dtype", "megatron_fsdp_main_grads_dtype"}),
+      Aliases(Bind("grad_reduce_dtype", &R::grad_reduce_dtype,
+                   "data-parallel gradient reduction: fp32, bf16 or fp16 (recipe's)"),
+              {"megatron_fsdp_grad_comm_dtype"}),
       Aliases(Bind("main_param_dtype", &R::main_param_dtype,
                    "optimizer's master weights: fp32, bf16 or none (recipe's; Megatron's "
                    "--main-params-dtype)"),
@@ -231,77 +295,98 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       // (docs/training-model.md "Flags from a launch command"): a pasted launch command means
       // the run it launches. Each is turned into the fields above, or has no effect because
       // its meaning is what the model assumes anyway; the help says which.
-      Bind("sequence_parallel", &R::sequence_parallel,
-           "Megatron's: norms and dropout split over the tensor-parallel ranks; the model's "
-           "default wherever tp > 1 (contradicts --no-sequence-parallel)"),
-      Bind("use_distributed_optimizer", &R::use_distributed_optimizer,
-           "Megatron's distributed optimizer: optimizer state and master weights sharded over "
-           "data parallel, i.e. ZeRO stage 1 (--zero 1; a higher --zero given stays)"),
+      Megatron(
+          Bind("sequence_parallel", &R::sequence_parallel,
+               "Megatron's: norms and dropout split over the tensor-parallel ranks (a Megatron "
+               "line without it runs without, as Megatron does; else on wherever tp > 1); "
+               "contradicts --no-sequence-parallel")),
+      Megatron(
+          Bind("use_distributed_optimizer", &R::use_distributed_optimizer,
+               "Megatron's distributed optimizer: optimizer state and master weights sharded over "
+               "data parallel, i.e. ZeRO stage 1 (--zero 1; a higher --zero given stays)")),
       Bind("bf16", &R::bf16, "Megatron's: bf16 GEMMs (--dtype bf16; with --fp8-format, FP8)"),
       Bind("fp16", &R::fp16, "Megatron's: fp16 GEMMs (--dtype fp16)"),
-      Bind("fp8_format", &R::fp8_format,
-           "Megatron's FP8 GEMMs through Transformer Engine, e4m3 or hybrid (--dtype fp8; the "
-           "recipe as --fp8-recipe says, default delayed)"),
-      Bind("fp8_recipe", &R::fp8_recipe,
-           "Megatron's FP8 scaling with --fp8-format: delayed (--precision fp8-delayed), "
-           "tensorwise (fp8-current), mxfp8 or blockwise (fp8-blockwise); without "
-           "--fp8-format, Megatron trains in 16 bits and so does the estimate"),
-      Bind("fp8_param_gather", &R::fp8_param_gather,
-           "Megatron's FP8 weights, gathered in FP8 (--param-dtype fp8)"),
-      Bind("fp8_amax_history_len", &R::fp8_amax_history_len,
-           "Megatron's delayed-scaling history length: no effect (the recipe's cost does not "
-           "depend on it)"),
-      Bind("fp8_amax_compute_algo", &R::fp8_amax_compute_algo,
-           "Megatron's delayed-scaling amax (max or most_recent): no effect, as above"),
-      Bind("recompute_activations", &R::recompute_activations,
-           "Megatron's: selective recomputation (--recompute selective)"),
-      Bind("recompute_method", &R::recompute_method,
-           "Megatron's full recomputation by layer: uniform (every layer, --recompute full) or "
-           "block (the first --recompute-num-layers of each stage; estimated as full, an upper "
-           "bound on its time)"),
-      Bind("recompute_num_layers", &R::recompute_num_layers,
-           "Megatron's layers per recomputed chunk (uniform) or per stage (block), with "
-           "--recompute-method"),
-      Bind("num_layers_per_virtual_pipeline_stage", &R::num_layers_per_virtual_pipeline_stage,
-           "Megatron's interleaved schedule: layers per virtual stage; --interleave is the "
-           "model's layers / (pp x this), so it needs --pp"),
-      Bind("expert_tensor_parallel_size", &R::expert_tensor_parallel_size,
-           "Megatron's tensor-parallel size of the routed experts, 1 or --tp: no effect, as "
-           "the model folds them as Megatron-Core's MoE parallel folding does (whole experts "
-           "where ep does not divide dp, else split like the dense layers); a value the given "
-           "layout contradicts is refused"),
-      Bind("overlap_grad_reduce", &R::overlap_grad_reduce,
-           "Megatron's: gradient reduce-scatter behind the backward (--dp-overlap on)"),
-      Bind("overlap_param_gather", &R::overlap_param_gather,
-           "Megatron's: parameter all-gather behind the forward (--dp-overlap on)"),
-      Bind("use_flash_attn", &R::use_flash_attn,
-           "Megatron's FlashAttention: --attention flash, the default"),
-      Bind("grad_reduce_in_bf16", &R::grad_reduce_in_bf16,
-           "Megatron's: gradients reduced in bf16 (--grad-reduce-dtype bf16)"),
-      Bind("use_precision_aware_optimizer", &R::use_precision_aware_optimizer,
-           "Megatron's: the optimizer keeps --main-params-dtype, --main-grads-dtype and "
-           "--exp-avg-dtype as given; no effect by itself"),
-      Bind("cpu_offloading", &R::cpu_offloading,
-           "Megatron's activation offloading, of --cpu-offloading-num-layers layers per stage "
-           "(none without it, as in Megatron)"),
-      Bind("moe_grouped_gemm", &R::moe_grouped_gemm,
-           "Megatron's grouped GEMM for a chip's routed experts: how the model runs them anyway"),
-      Bind("moe_token_dispatcher_type", &R::moe_token_dispatcher_type,
-           "Megatron's MoE token dispatcher: alltoall or flex (DeepEP), the expert-parallel "
-           "all-to-all the model prices; allgather means --ep 1 (no expert-parallel exchange)"),
+      Megatron(
+          Bind("fp8_format", &R::fp8_format,
+               "Megatron's FP8 GEMMs through Transformer Engine, e4m3 or hybrid (--dtype fp8; the "
+               "recipe as --fp8-recipe says, default delayed)")),
+      Megatron(Bind("fp8_recipe", &R::fp8_recipe,
+                    "Megatron's FP8 scaling with --fp8-format: delayed (--precision fp8-delayed), "
+                    "tensorwise (fp8-current), mxfp8 or blockwise (fp8-blockwise); without "
+                    "--fp8-format, Megatron trains in 16 bits and so does the estimate")),
+      Megatron(Bind("fp8_param_gather", &R::fp8_param_gather,
+                    "Megatron's FP8 weights, gathered in FP8 (--param-dtype fp8)")),
+      Megatron(
+          Bind("fp8_amax_history_len", &R::fp8_amax_history_len,
+               "Megatron's delayed-scaling history length: no effect (the recipe's cost does not "
+               "depend on it)")),
+      Megatron(Bind("fp8_amax_compute_algo", &R::fp8_amax_compute_algo,
+                    "Megatron's delayed-scaling amax (max or most_recent): no effect, as above")),
+      Megatron(Bind("recompute_activations", &R::recompute_activations,
+                    "Megatron's: selective recomputation (--recompute selective)")),
+      Megatron(
+          Bind("recompute_method", &R::recompute_method,
+               "Megatron's full recomputation by layer: uniform (every layer, --recompute full) or "
+               "block (the first --recompute-num-layers of each stage; estimated as full, an upper "
+               "bound on its time)")),
+      Megatron(Bind("recompute_num_layers", &R::recompute_num_layers,
+                    "Megatron's layers per recomputed chunk (uniform) or per stage (block), with "
+                    "--recompute-method")),
+      Megatron(
+          Bind("num_layers_per_virtual_pipeline_stage", &R::num_layers_per_virtual_pipeline_stage,
+               "Megatron's interleaved schedule: layers per virtual stage; --interleave is the "
+               "model's layers / (pp x this), so it needs --pp")),
+      Megatron(
+          Bind("expert_tensor_parallel_size", &R::expert_tensor_parallel_size,
+               "Megatron's tensor-parallel size of the routed experts, 1 or --tp: no effect, as "
+               "the model folds them as Megatron-Core's MoE parallel folding does (whole experts "
+               "where ep does not divide dp, else split like the dense layers); a value the given "
+               "layout contradicts is refused")),
+      Megatron(Bind("overlap_grad_reduce", &R::overlap_grad_reduce,
+                    "Megatron's: gradient reduce-scatter behind the backward (--dp-overlap on)")),
+      Megatron(Bind("overlap_param_gather", &R::overlap_param_gather,
+                    "Megatron's: parameter all-gather behind the forward (--dp-overlap on)")),
+      Megatron(Bind("use_flash_attn", &R::use_flash_attn,
+                    "Megatron's FlashAttention: --attention flash, the default")),
+      Megatron(Bind("grad_reduce_in_bf16", &R::grad_reduce_in_bf16,
+                    "Megatron's: gradients reduced in bf16 (--grad-reduce-dtype bf16)")),
+      Megatron(Bind("use_precision_aware_optimizer", &R::use_precision_aware_optimizer,
+                    "Megatron's: the optimizer keeps --main-params-dtype, --main-grads-dtype and "
+                    "--exp-avg-dtype as given; no effect by itself")),
+      Megatron(
+          Bind("cpu_offloading", &R::cpu_offloading,
+               "Megatron's activation offloading, of --cpu-offloading-num-layers layers per stage "
+               "(none without it, as in Megatron)")),
+      Megatron(Bind(
+          "moe_grouped_gemm", &R::moe_grouped_gemm,
+          "Megatron's grouped GEMM for a chip's routed experts: how the model runs them anyway")),
+      Megatron(
+          Bind("moe_token_dispatcher_type", &R::moe_token_dispatcher_type,
+               "Megatron's MoE token dispatcher: alltoall or flex (DeepEP), the expert-parallel "
+               "all-to-all the model prices (MindSpeed's alltoall_seq too); allgather means --ep 1 "
+               "(no expert-parallel exchange)")),
+      Megatron(Bind("attention_backend", &R::attention_backend,
+                    "Megatron's attention kernel: flash, fused, cudnn or auto are --attention "
+                    "flash; unfused and local are --attention unfused")),
+      Megatron(Bind("use_megatron_fsdp", &R::use_megatron_fsdp,
+                    "Megatron-FSDP: data parallel shards as --data-parallel-sharding-strategy "
+                    "says, by default parameters, gradients and optimizer state (--zero 3)")),
+      Megatron(Bind("data_parallel_sharding_strategy", &R::data_parallel_sharding_strategy,
+                    "Megatron-FSDP's sharding with --use-megatron-fsdp: no_shard, optim, "
+                    "optim_grads or optim_grads_params (--zero 0, 1, 2, 3)")),
       Bind("gradient_accumulation_steps", &R::gradient_accumulation_steps,
            "DeepSpeed's micro-batches per step: the global batch is --micro-batch x this x dp, "
            "dp being --dp or count / (tp x pp x cp), sizes not given 1 (needs --micro-batch)"),
       // The run's length as Megatron gives it (instead of --tokens).
-      Bind("train_samples", &R::train_samples,
-           "Megatron's run length in sequences: --tokens is this x --seq-len (the model's "
-           "default where not given); --tokens given too must agree within one sequence"),
+      Megatron(Bind("train_samples", &R::train_samples,
+                    "Megatron's run length in sequences: --tokens is this x --seq-len (the model's "
+                    "default where not given); --tokens given too must agree within one sequence")),
       // --max-steps: the Hugging Face Trainer's and NeMo's (trainer.max_steps) spelling.
-      Aliases(Bind("train_iters", &R::train_iters,
-                   "Megatron's run length in optimizer steps: --tokens is this x "
-                   "--global-batch-size x --seq-len (needs the global batch); --tokens given too "
-                   "must agree within one step"),
-              {"max_steps"}),
+      Megatron(Aliases(
+          Bind("train_iters", &R::train_iters,
+               "Megatron's run length in optimizer steps: --tokens is this x --global-batch-size x "
+               "--seq-len (needs the global batch); --tokens given too must agree within one step"),
+          {"max_steps"})),
       // Megatron's model-shape flags, as --emit megatron prints them: checks against the
       // catalog model (--model), an error naming the flag where they differ.
       ShapeCheck(Bind("num_layers", &R::num_layers, "")),
@@ -319,6 +404,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
           Bind("moe_shared_expert_intermediate_size", &R::moe_shared_expert_intermediate_size, "")),
       ShapeCheck(Bind("moe_layer_freq", &R::moe_layer_freq,
                       "1, every k-th layer (k), or a pattern such as ([0]*3+[1]*58)")),
+      ShapeCheck(Bind("first_k_dense_replace", &R::first_k_dense_replace,
+                      "MindSpeed-LLM's: the first k layers dense, experts on the later layers "
+                      "that --moe-layer-freq picks (-1: none dense)")),
       ShapeCheck(Bind("q_lora_rank", &R::q_lora_rank, "")),
       ShapeCheck(Bind("kv_lora_rank", &R::kv_lora_rank, "")),
       ShapeCheck(Bind("qk_head_dim", &R::qk_head_dim, "")),
@@ -330,68 +418,72 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       ShapeCheck(Bind("swiglu", &R::swiglu, "")),
       ShapeCheck(
           Bind("untie_embeddings_and_output_weights", &R::untie_embeddings_and_output_weights, "")),
-      Bind("group_query_attention", &R::group_query_attention,
-           "Megatron's switch for --num-query-groups, which is checked against the model"),
+      Megatron(
+          Bind("group_query_attention", &R::group_query_attention,
+               "Megatron's switch for --num-query-groups, which is checked against the model")),
       // Megatron flags of the optimizer, data, checkpoints, logging and fused kernels: accepted
       // so a launch script pastes whole, without effect on the estimate.
-      LaunchOnly<R>("use_mcore_models", FieldKind::kBool),
-      LaunchOnly<R>("use_legacy_models", FieldKind::kBool),
-      LaunchOnly<R>("disable_bias_linear", FieldKind::kBool),
-      LaunchOnly<R>("use_rotary_position_embeddings", FieldKind::kBool),
-      LaunchOnly<R>("no_masked_softmax_fusion", FieldKind::kBool),
-      LaunchOnly<R>("no_bias_gelu_fusion", FieldKind::kBool),
-      LaunchOnly<R>("no_bias_swiglu_fusion", FieldKind::kBool),
-      LaunchOnly<R>("no_bias_dropout_fusion", FieldKind::kBool),
-      LaunchOnly<R>("no_rope_fusion", FieldKind::kBool),
-      LaunchOnly<R>("no_gradient_accumulation_fusion", FieldKind::kBool),
-      LaunchOnly<R>("attention_softmax_in_fp32", FieldKind::kBool),
-      LaunchOnly<R>("accumulate_allreduce_grads_in_fp32", FieldKind::kBool),
-      LaunchOnly<R>("cross_entropy_loss_fusion", FieldKind::kBool),
-      LaunchOnly<R>("moe_permute_fusion", FieldKind::kBool),
-      LaunchOnly<R>("log_throughput", FieldKind::kBool),
-      LaunchOnly<R>("manual_gc", FieldKind::kBool),
-      LaunchOnly<R>("no_load_optim", FieldKind::kBool),
-      LaunchOnly<R>("no_load_rng", FieldKind::kBool),
-      LaunchOnly<R>("use_dist_ckpt", FieldKind::kBool),
-      LaunchOnly<R>("async_save", FieldKind::kBool),
-      LaunchOnly<R>("lr", FieldKind::kString),
-      LaunchOnly<R>("min_lr", FieldKind::kString),
-      LaunchOnly<R>("lr_decay_style", FieldKind::kString),
-      LaunchOnly<R>("lr_warmup_iters", FieldKind::kString),
-      LaunchOnly<R>("lr_warmup_samples", FieldKind::kString),
-      LaunchOnly<R>("lr_warmup_fraction", FieldKind::kString),
-      LaunchOnly<R>("lr_decay_iters", FieldKind::kString),
-      LaunchOnly<R>("lr_decay_samples", FieldKind::kString),
-      LaunchOnly<R>("weight_decay", FieldKind::kString),
-      LaunchOnly<R>("clip_grad", FieldKind::kString),
-      LaunchOnly<R>("adam_beta1", FieldKind::kString),
-      LaunchOnly<R>("adam_beta2", FieldKind::kString),
-      LaunchOnly<R>("adam_eps", FieldKind::kString),
-      LaunchOnly<R>("init_method_std", FieldKind::kString),
-      LaunchOnly<R>("attention_dropout", FieldKind::kString),
-      LaunchOnly<R>("hidden_dropout", FieldKind::kString),
-      LaunchOnly<R>("normalization", FieldKind::kString),
-      LaunchOnly<R>("norm_epsilon", FieldKind::kString),
-      LaunchOnly<R>("position_embedding_type", FieldKind::kString),
-      LaunchOnly<R>("rotary_base", FieldKind::kString),
-      LaunchOnly<R>("make_vocab_size_divisible_by", FieldKind::kString),
-      LaunchOnly<R>("tokenizer_type", FieldKind::kString),
-      LaunchOnly<R>("tokenizer_model", FieldKind::kString),
-      LaunchOnly<R>("vocab_file", FieldKind::kString),
-      LaunchOnly<R>("merge_file", FieldKind::kString),
+      Megatron(LaunchOnly<R>("use_mcore_models", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("use_legacy_models", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("disable_bias_linear", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("use_rotary_position_embeddings", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_masked_softmax_fusion", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_bias_gelu_fusion", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_bias_swiglu_fusion", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_bias_dropout_fusion", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_rope_fusion", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_gradient_accumulation_fusion", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("attention_softmax_in_fp32", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("accumulate_allreduce_grads_in_fp32", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("cross_entropy_loss_fusion", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("moe_permute_fusion", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("log_throughput", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("manual_gc", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_load_optim", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_load_rng", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("use_dist_ckpt", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("async_save", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("lr", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("min_lr", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("lr_decay_style", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("lr_warmup_iters", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("lr_warmup_samples", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("lr_warmup_fraction", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("lr_decay_iters", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("lr_decay_samples", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("weight_decay", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("clip_grad", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("adam_beta1", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("adam_beta2", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("adam_eps", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("init_method_std", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("attention_dropout", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("hidden_dropout", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("normalization", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("norm_epsilon", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("position_embedding_type", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("rotary_base", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("make_vocab_size_divisible_by", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("tokenizer_type", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("tokenizer_model", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("vocab_file", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("merge_file", FieldKind::kString)),
       // torchrun's own flags (Megatron's examples launch with them): where the ranks run, not
       // what they compute; --nnodes x --nproc_per_node is the job's chips where --count is not
       // given (and must equal it where it is).
-      InGroup(NumberAsText(
-                  Bind("nproc_per_node", &R::torchrun_nproc_per_node,
-                       "torchrun's processes (GPUs) per node: with --nnodes the job's chips when "
-                       "--count is not given")),
-              kLaunchOnlyGroup),
-      InGroup(NumberAsText(
-                  Bind("nnodes", &R::torchrun_nnodes,
-                       "torchrun's nodes (N, or MIN:MAX with MIN = MAX): with --nproc_per_node the "
-                       "job's chips when --count is not given")),
-              kLaunchOnlyGroup),
+      // DeepSpeed's launcher spells them --num_gpus and --num_nodes.
+      Aliases(InGroup(NumberAsText(Bind(
+                          "nproc_per_node", &R::torchrun_nproc_per_node,
+                          "torchrun's processes (GPUs) per node: with --nnodes the job's chips "
+                          "when --count is not given")),
+                      kLaunchOnlyGroup),
+              {"num_gpus"}),
+      Aliases(InGroup(NumberAsText(Bind(
+                          "nnodes", &R::torchrun_nnodes,
+                          "torchrun's nodes (N, or MIN:MAX with MIN = MAX): with --nproc_per_node "
+                          "the job's chips when --count is not given")),
+                      kLaunchOnlyGroup),
+              {"num_nodes"}),
       LaunchOnly<R>("node_rank", FieldKind::kString),
       LaunchOnly<R>("master_addr", FieldKind::kString),
       LaunchOnly<R>("master_port", FieldKind::kString),
@@ -399,26 +491,111 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("rdzv_endpoint", FieldKind::kString),
       LaunchOnly<R>("rdzv_id", FieldKind::kString),
       LaunchOnly<R>("standalone", FieldKind::kBool),
-      LaunchOnly<R>("data_path", FieldKind::kList),
-      LaunchOnly<R>("data_cache_path", FieldKind::kString),
-      LaunchOnly<R>("split", FieldKind::kString),
-      LaunchOnly<R>("save", FieldKind::kString),
-      LaunchOnly<R>("load", FieldKind::kString),
-      LaunchOnly<R>("save_interval", FieldKind::kString),
-      LaunchOnly<R>("eval_interval", FieldKind::kString),
-      LaunchOnly<R>("eval_iters", FieldKind::kString),
-      LaunchOnly<R>("log_interval", FieldKind::kString),
-      LaunchOnly<R>("tensorboard_dir", FieldKind::kString),
-      LaunchOnly<R>("wandb_project", FieldKind::kString),
-      LaunchOnly<R>("wandb_exp_name", FieldKind::kString),
-      LaunchOnly<R>("distributed_backend", FieldKind::kString),
-      LaunchOnly<R>("distributed_timeout_minutes", FieldKind::kString),
-      LaunchOnly<R>("transformer_impl", FieldKind::kString),
-      LaunchOnly<R>("ckpt_format", FieldKind::kString),
-      LaunchOnly<R>("num_workers", FieldKind::kString),
-      LaunchOnly<R>("moe_aux_loss_coeff", FieldKind::kString),
-      LaunchOnly<R>("moe_z_loss_coeff", FieldKind::kString),
-      LaunchOnly<R>("moe_router_load_balancing_type", FieldKind::kString),
+      // DeepSpeed's launcher (its --num_gpus and --num_nodes are the two above) and the
+      // training script's switch; the JSON config's batch and ZeRO stage are not read (give
+      // --zero-stage, --train-batch-size as the script's flags do).
+      LaunchOnly<R>("hostfile", FieldKind::kString),
+      LaunchOnly<R>("include", FieldKind::kString),
+      LaunchOnly<R>("exclude", FieldKind::kString),
+      LaunchOnly<R>("launcher", FieldKind::kString),
+      LaunchOnly<R>("deepspeed", FieldKind::kBool),
+      LaunchOnly<R>("deepspeed_config", FieldKind::kString),
+      LaunchOnly<R>("local_ranks_filter", FieldKind::kString),
+      LaunchOnly<R>("role", FieldKind::kString),
+      LaunchOnly<R>("tee", FieldKind::kString),
+      LaunchOnly<R>("max_restarts", FieldKind::kString),
+      LaunchOnly<R>("rdzv_conf", FieldKind::kString),
+      LaunchOnly<R>("log_dir", FieldKind::kString),
+      LaunchOnly<R>("redirects", FieldKind::kString),
+      LaunchOnly<R>("monitor_interval", FieldKind::kString),
+      LaunchOnly<R>("start_method", FieldKind::kString),
+      Megatron(LaunchOnly<R>("data_path", FieldKind::kList)),
+      Megatron(LaunchOnly<R>("data_cache_path", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("split", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("save", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("load", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("save_interval", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("eval_interval", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("eval_iters", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("log_interval", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("tensorboard_dir", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("wandb_project", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("wandb_exp_name", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("distributed_backend", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("distributed_timeout_minutes", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("transformer_impl", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("ckpt_format", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("num_workers", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("moe_aux_loss_coeff", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("moe_z_loss_coeff", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("moe_router_load_balancing_type", FieldKind::kString)),
+      // More of Megatron's (examples/llama, examples/megatron_fsdp) and MindSpeed-LLM's flags:
+      // kernels, routing details, logging, checkpoints, the batch ramp-up (the estimate is of
+      // the steady state), data and tokenizer; MindSpeed's --context-parallel-algo with cp 1.
+      Megatron(LaunchOnly<R>("apply_layernorm_1p", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("calculate_per_token_loss", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("mock_data", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_create_attention_mask_in_dataloader", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_mmap_bin_files", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("profile", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_position_embedding", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_check_for_nan_in_loss_and_grad", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("qk_layernorm", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("moe_router_pre_softmax", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("moe_router_enable_expert_bias", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("moe_router_force_load_balancing", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("auto_detect_ckpt_format", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("log_timers_to_tensorboard", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("log_memory_to_tensorboard", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("log_num_zeros_in_grad", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("log_params_norm", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("log_validation_ppl_to_tensorboard", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("enable_experimental", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("init_model_with_meta_device", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("fsdp_double_buffer", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("use_nccl_ub", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("norm_topk_prob", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("moe_permutation_async_comm", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("use_fused_rotary_pos_emb", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("use_fused_swiglu", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("use_fused_rmsnorm", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("gemm_gradient_accumulation_fusion", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("no_shared_storage", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("enable_hf2mg_convert", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("step_batch_size_schedule", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("rotary_percent", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("decoupled_lr", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("decoupled_min_lr", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("empty_unused_memory_level", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("exit_duration_in_mins", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("vocab_size", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("tiktoken_pattern", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("profile_step_start", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("profile_step_end", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("manual_gc_interval", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("lr_warmup_init", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("moe_flex_dispatcher_backend", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("moe_router_group_topk", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("moe_router_num_groups", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("moe_router_topk_scaling_factor", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("moe_router_score_function", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("moe_router_bias_update_rate", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("moe_router_dtype", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("rotary_scaling_factor", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("mscale", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("mscale_all_dim", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("mtp_loss_scaling_factor", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("dist_ckpt_strictness", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("logging_level", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("seed", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("initial_loss_scale", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("tokenizer_name_or_path", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("padded_vocab_size", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("handler_name", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("context_parallel_algo", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("model_type_hf", FieldKind::kString)),
+      Megatron(LaunchOnly<R>("rampup_batch_size", FieldKind::kList)),
+      Megatron(LaunchOnly<R>("spec", FieldKind::kList)),
       // torchtitan's job config (docs/training-model.md "torchtitan's job config"): its TOML
       // file, and each of its keys as torchtitan's --section.key flag (over the file's, as
       // torchtitan's command line is).
@@ -460,7 +637,8 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Aliases(Bind("model_name", &R::titan_model_name,
                    "torchtitan's model family (llama3, deepseek_v3, qwen3, ...): checked with the "
                    "flavor against --model"),
-              {"model.name"}),
+              {"model.name", "module"}),
+      TitanConfig(),
       Aliases(
           Bind("model_flavor", &R::titan_flavor,
                "torchtitan's model size (8B, 70B, 405B, 16B, 671B, ...): must be --model's size"),

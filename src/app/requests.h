@@ -74,6 +74,11 @@ struct TrainRequest {
   bool cpu_offloading = false;                     // with offload_layers
   bool moe_grouped_gemm = false;                   // the routed experts' GEMMs grouped: as modelled
   std::string moe_token_dispatcher_type;  // alltoall or flex as modelled; allgather with ep 1
+  std::string attention_backend;  // Megatron's: flash, fused, auto, cudnn (flash); unfused, local
+  // Megatron-FSDP: parameters, gradients and optimizer state sharded as the strategy says
+  // (no_shard, optim, optim_grads, optim_grads_params: ZeRO 0-3; default optim_grads_params).
+  bool use_megatron_fsdp = false;
+  std::string data_parallel_sharding_strategy;
   // Megatron's model-shape flags (what --emit megatron prints): checks against the catalog
   // model, an error naming the flag where they differ; the estimate is of the catalog model.
   std::optional<int> num_layers, hidden_size, num_attention_heads, num_query_groups,
@@ -82,10 +87,15 @@ struct TrainRequest {
       qk_head_dim, qk_pos_emb_head_dim, v_head_dim, mtp_num_layers;
   bool group_query_attention = false, multi_latent_attention = false, swiglu = false,
        untie_embeddings_and_output_weights = false;
-  std::string moe_layer_freq;  // 1, k (every k-th layer) or "([0]*3+[1]*58)"
+  std::string moe_layer_freq;                // 1, k (every k-th layer) or "([0]*3+[1]*58)"
+  std::optional<int> first_k_dense_replace;  // MindSpeed-LLM's: the first k layers dense
   // The run's length as Megatron gives it: samples of seq_len tokens, or optimizer steps of the
   // global batch; the tokens are that (tokens given too must agree).
   std::optional<int64_t> train_samples, train_iters;
+  // Not a field: the first flag given that only Megatron-LM (and MindSpeed, which takes its
+  // flags) has, set by those fields. Such a request is a pasted Megatron launch line, and what
+  // the line leaves out is Megatron's default, not the search's choice.
+  std::string megatron_flag;
   // torchtitan's job config (its TOML file and its --section.key flags): turned into the
   // fields above, as the launch flags are.
   std::string job_config_file;  // --job.config_file x.toml

@@ -336,8 +336,45 @@ int64_t GivenDataParallel(const TrainRequest& r) {
   return split > 0 ? r.count / split : 0;
 }
 
-// Launch flags as Megatron-LM and DeepSpeed spell them (requests.h), turned into the request's
-// own fields; a flag that contradicts a field given is an error naming both.
+// A pasted Megatron launch line (a flag only Megatron has, TrainRequest::megatron_flag) runs
+// Megatron's defaults for what it leaves out, not the search's choice: no context parallelism,
+// no recomputation without --recompute-*, no optimizer sharding without
+// --use-distributed-optimizer, no sequence parallelism without --sequence-parallel, no virtual
+// stages without --num-layers-per-virtual-pipeline-stage or --num-virtual-stages-per-pipeline-rank
+// (megatron/core/model_parallel_config.py, transformer_config.py, megatron/training/arguments.py:
+// S3130). The gradient sync's overlap stays the stack's or the calibrated one: --emit megatron
+// prints --overlap-grad-reduce only where the estimate was told it. Returns what it set, for the
+// answer; empty when the request is not a Megatron line or gives them all.
+std::string WithMegatronDefaults(TrainRequest& r) {
+  if (r.megatron_flag.empty() || HasJobConfig(r)) return "";
+  std::vector<std::string> set;
+  if (!r.cp) {
+    r.cp = 1;
+    set.push_back("cp 1");
+  }
+  if (r.recompute.empty() && r.recompute_modules.empty()) {
+    r.recompute = "none";
+    set.push_back("no recompute");
+  }
+  if (!r.zero) {
+    r.zero = 0;
+    set.push_back("ZeRO 0");
+  }
+  if (!r.sequence_parallel && !r.no_sequence_parallel) {
+    r.no_sequence_parallel = true;
+    set.push_back("no sequence parallel");
+  }
+  if (!r.interleave && r.schedule.empty()) {
+    r.interleave = 1;
+    set.push_back("no virtual stages");
+  }
+  if (set.empty()) return "";
+  std::string list;
+  for (const auto& s : set) list += (list.empty() ? "" : ", ") + s;
+  return fmt::format("Megatron's defaults for what the launch line leaves out (it has {}): {}",
+                     FlagName(r.megatron_flag), list);
+}
+
 // A pasted `torchrun --nnodes 4 --nproc_per_node 8 pretrain_gpt.py ...` launches 32 ranks, one
 // a GPU: the job's chips where --count is not given, a check where it is.
 Result<void> CountFromTorchrun(TrainRequest& r) {
@@ -388,17 +425,43 @@ Result<void> CountFromTorchrun(TrainRequest& r) {
   return {};
 }
 
+// Launch flags as Megatron-LM and DeepSpeed spell them (requests.h), turned into the request's
+// own fields; a flag that contradicts a field given is an error naming both. `defaults`: what
+// Megatron's defaults set (WithMegatronDefaults).
 Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest given,
-                                     const std::string& job_config) {
+                                     const std::string& job_config, std::string& defaults) {
   auto contradicts = [](const char* field, const std::string& why) {
     return tl::unexpected(FieldError(field, why));
   };
+  // The chips first: torchtitan's data_parallel_shard_degree -1 is the ranks left over.
+  if (auto ok = CountFromTorchrun(given); !ok) return tl::unexpected(ok.error());
   auto titan = WithJobConfig(model, std::move(given), job_config);
   if (!titan) return tl::unexpected(titan.error());
   TrainRequest r = std::move(*titan);
-  if (auto ok = CountFromTorchrun(r); !ok) return tl::unexpected(ok.error());
   if (r.sequence_parallel && r.no_sequence_parallel) {
     return contradicts("sequence_parallel", "contradicts --no-sequence-parallel");
+  }
+  if (r.use_megatron_fsdp) {
+    // Megatron-FSDP's strategies are ZeRO's stages (default optim_grads_params, arguments.py).
+    static constexpr std::pair<std::string_view, int> kStrategies[] = {
+        {"no_shard", 0}, {"optim", 1}, {"optim_grads", 2}, {"optim_grads_params", 3}};
+    const std::string given = ToLower(r.data_parallel_sharding_strategy);
+    const std::string strategy = given.empty() ? "optim_grads_params" : given;
+    std::optional<int> stage;
+    for (const auto& [name, zero] : kStrategies) {
+      if (strategy == name) stage = zero;
+    }
+    if (!stage) {
+      return contradicts("data_parallel_sharding_strategy",
+                         "unknown strategy '" + r.data_parallel_sharding_strategy.substr(0, 40) +
+                             "'; expected no_shard, optim, optim_grads or optim_grads_params");
+    }
+    if (r.zero && *r.zero != *stage) {
+      return contradicts(given.empty() ? "use_megatron_fsdp" : "data_parallel_sharding_strategy",
+                         fmt::format("shards as ZeRO {} ({}), which contradicts --zero {}", *stage,
+                                     strategy, *r.zero));
+    }
+    r.zero = *stage;
   }
   if (r.use_distributed_optimizer) {
     if (r.zero && *r.zero == 0) {
@@ -521,10 +584,10 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest g
                                        *r.ep));
       }
       r.ep = 1;
-    } else if (d != "alltoall" && d != "flex") {
+    } else if (d != "alltoall" && d != "flex" && d != "alltoall_seq") {
       return contradicts("moe_token_dispatcher_type",
                          "unknown dispatcher '" + r.moe_token_dispatcher_type.substr(0, 40) +
-                             "'; expected alltoall, flex or allgather");
+                             "'; expected alltoall, flex, allgather or MindSpeed's alltoall_seq");
     }
   }
   if (r.overlap_grad_reduce || r.overlap_param_gather) {
@@ -535,13 +598,36 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest g
     }
     r.dp_overlap = "on";
   }
+  if (!r.attention_backend.empty()) {
+    const std::string b = ToLower(r.attention_backend);
+    std::string kernel;
+    if (b == "flash" || b == "fused" || b == "cudnn" || b == "auto") kernel = "flash";
+    if (b == "unfused" || b == "local") kernel = "unfused";
+    if (kernel.empty()) {
+      return contradicts("attention_backend",
+                         "unknown backend '" + r.attention_backend.substr(0, 40) +
+                             "'; expected flash, fused, cudnn, auto, unfused or local");
+    }
+    if (!r.attention.empty() && ToLower(r.attention) != kernel) {
+      return contradicts("attention_backend",
+                         fmt::format("{} is --attention {}, which contradicts --attention {}", b,
+                                     kernel, r.attention));
+    }
+    r.attention = kernel;
+  }
   if (r.use_flash_attn) {
     if (!r.attention.empty() && ToLower(r.attention) != "flash") {
       return contradicts("use_flash_attn", "contradicts --attention " + r.attention);
     }
     r.attention = "flash";
   }
-  if (r.grad_reduce_in_bf16 && r.grad_reduce_dtype.empty()) r.grad_reduce_dtype = "bf16";
+  if (r.grad_reduce_in_bf16) {
+    // Megatron's --grad-reduce-in-bf16 turns off accumulate_allreduce_grads_in_fp32: the main_grad
+    // buffer itself is then in the weights' 16-bit dtype (megatron/training/arguments.py;
+    // core/distributed/param_and_grad_buffer.py: grad_dtype = param.dtype), not only the reduction.
+    if (r.grad_reduce_dtype.empty()) r.grad_reduce_dtype = "bf16";
+    if (r.grad_dtype.empty()) r.grad_dtype = "bf16";
+  }
   if (r.gradient_accumulation_steps) {
     const int steps = *r.gradient_accumulation_steps;
     if (steps < 1) return contradicts("gradient_accumulation_steps", "must be at least 1");
@@ -568,6 +654,7 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest g
     r.mtp = on ? "on" : "off";
   }
   if (auto ok = TokensFromRunLength(r, seq_len); !ok) return tl::unexpected(ok.error());
+  defaults = WithMegatronDefaults(r);
   return r;
 }
 
@@ -579,7 +666,8 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   if (typed.chip.empty()) return tl::unexpected(MissingField("chip"));
   auto model = WithField(cat.FindModel(typed.model), "model");
   if (!model) return tl::unexpected(model.error());
-  auto launched = WithLaunchFlags(**model, typed, job_config);
+  std::string defaults;
+  auto launched = WithLaunchFlags(**model, typed, job_config, defaults);
   if (!launched) return tl::unexpected(launched.error());
   const TrainRequest r = WithDTypeAsTyped(*launched);
   auto chip = WithField(cat.FindChip(r.chip), "chip");
@@ -601,7 +689,7 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     return tl::unexpected(FieldError("global_batch_tokens", "must be positive"));
   }
 
-  TrainSetup setup{perf::TrainingJobFor(cat, **model, **chip), {}};
+  TrainSetup setup{perf::TrainingJobFor(cat, **model, **chip), {}, std::move(defaults)};
   perf::TrainingJob& job = setup.job;
   perf::LayoutConstraints& fixed = setup.fixed;
   job.chips = r.count;
@@ -877,9 +965,19 @@ Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
   const perf::TrainingJob& job = setup->job;
   const perf::LayoutConstraints& fixed = setup->fixed;
   auto result = perf::SearchLayout(job, fixed);
-  if (!result) return tl::unexpected(result.error());
+  if (!result) {
+    // A Megatron line that does not fit as Megatron runs it: say which defaults were taken.
+    Error e = result.error();
+    if (!setup->defaults_basis.empty()) {
+      e.message += " (" + setup->defaults_basis +
+                   "; the line's own flags change them: --recompute-activations, "
+                   "--use-distributed-optimizer, --context-parallel-size, ...)";
+    }
+    return tl::unexpected(std::move(e));
+  }
   report::TrainingReport report;
   report.job = &job;
+  report.defaults_basis = setup->defaults_basis;
   // No --stack: the answer is a layout and recipe that one of the chip's catalogued stacks runs.
   std::optional<internal::TrainSetup> assumed;
   if (r.stack.empty()) {

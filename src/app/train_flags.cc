@@ -38,10 +38,14 @@ class LayerPattern {
       s_ = s_.substr(1, s_.size() - 2);
     }
     Skip();
-    if (!s_.empty() && std::all_of(s_.begin(), s_.end(), [](char c) {
+    // A negative k, as MindSpeed-LLM's scripts give -1, is Python's i % k == 0 too: every
+    // |k|-th layer (-1: every layer).
+    const bool negative = s_.size() > 1 && s_.front() == '-';
+    const std::string_view digits = negative ? s_.substr(1) : s_;
+    if (!digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
           return std::isdigit(static_cast<unsigned char>(c)) != 0;
         })) {
-      const int k = std::stoi(std::string(s_.substr(0, 6)));
+      const int k = std::stoi(std::string(digits.substr(0, 6)));
       if (k < 1) return std::nullopt;
       std::vector<int> out(static_cast<size_t>(std::max(0, layers)));
       for (int i = 0; i < layers; ++i) out[static_cast<size_t>(i)] = i % k == 0 ? 1 : 0;
@@ -225,8 +229,17 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
          int64_t{m.moe->shared_experts} * m.moe->expert_ffn, "a shared-expert width of"},
     };
     if (auto ok = first_difference(moe); !ok) return ok;
-    if (!r.moe_layer_freq.empty()) {
-      const auto pattern = LayerPattern(r.moe_layer_freq).Parse(m.layers);
+    // MindSpeed-LLM's --first-k-dense-replace k (not 0): experts on layer i where i >= k and
+    // i % moe_layer_freq == 0 (mindspeed_llm/core/transformer/transformer_block.py, S3132).
+    const int first_dense = r.first_k_dense_replace.value_or(0);
+    if (!r.moe_layer_freq.empty() || first_dense != 0) {
+      const char* field = r.moe_layer_freq.empty() ? "first_k_dense_replace" : "moe_layer_freq";
+      auto pattern =
+          LayerPattern(r.moe_layer_freq.empty() ? "1" : r.moe_layer_freq).Parse(m.layers);
+      if (pattern && first_dense != 0) {
+        for (int i = 0; i < m.layers && i < first_dense; ++i)
+          (*pattern)[static_cast<size_t>(i)] = 0;
+      }
       if (!pattern) {
         return tl::unexpected(FieldError(
             "moe_layer_freq", fmt::format("cannot read {}; expected 1, every k-th layer (k) or a "
@@ -239,11 +252,10 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
           return std::count(v.begin(), v.end(), 1);
         };
         return tl::unexpected(FieldError(
-            "moe_layer_freq",
-            fmt::format("puts experts on {} of {} layers, but model {} has them on {} of {} "
-                        "(after {} dense layers, every {})",
-                        count(*pattern), pattern->size(), m.id, count(model), model.size(),
-                        m.moe->first_dense_layers, std::max(1, m.moe->layer_step))));
+            field, fmt::format("puts experts on {} of {} layers, but model {} has them on {} of {} "
+                               "(after {} dense layers, every {})",
+                               count(*pattern), pattern->size(), m.id, count(model), model.size(),
+                               m.moe->first_dense_layers, std::max(1, m.moe->layer_step))));
       }
     }
   }

@@ -299,7 +299,8 @@ std::vector<std::string> MergeDottedFlags(std::vector<std::string> args) {
 
 // A command pasted whole, its launcher included: `suanli infer vllm serve MODEL ...`, `suanli infer
 // python3 -m sglang.launch_server --model-path MODEL ...`, `suanli infer trtllm-serve MODEL ...`,
-// `suanli train torchrun --nproc_per_node 8 pretrain_gpt.py --tensor-model-parallel-size 2 ...`.
+// `suanli train torchrun --nproc_per_node 8 pretrain_gpt.py --tensor-model-parallel-size 2 ...`,
+// `suanli train deepspeed --num_gpus 8 pretrain_gpt.py ...`.
 // The serving benchmarks likewise (`vllm bench serve`, `python3 -m sglang.bench_serving`,
 // `genai-perf profile`, `python3 benchmarks/benchmark_serving.py`): their flags are the workload.
 // The launcher words name the program, not the deployment: they are dropped (the launcher's own
@@ -343,8 +344,9 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
       launched = true;
     } else if (a == "-m" && module(i + 1)) {
       ++i;
-    } else if (a == "torchrun") {
-      launched = true;
+    } else if (a == "torchrun" ||
+               (a == "deepspeed" && out.back() != "--stack" && out.back() != "--emit")) {
+      launched = true;  // DeepSpeed's launcher too (not the value of --stack deepspeed)
     } else if (launched && a.size() > 3 && a.front() != '-' && a.ends_with(".py")) {
       launched = false;  // the training script torchrun runs
     } else {

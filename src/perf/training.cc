@@ -111,7 +111,7 @@ Result<double> Peak(const catalog::Chip& chip, DType d) {
 // Everything about a job that does not depend on the layout.
 struct JobConstants {
   int seq = 0;
-  double batch_tokens = 0;
+  double requested_tokens = 0;  // as given (16M is 16,000,000), or the default rule's
   long seqs_per_step = 0;
   std::string batch_basis;    // "given", or the rule the default came from
   double matmul_peak = 0;     // FLOP/s for GEMMs in the job's dtype
@@ -137,8 +137,8 @@ Result<JobConstants> Prepare(const TrainingJob& job) {
     std::tie(gbt, c.batch_basis) = DefaultBatch(
         job.chips, TrainingFlopsPerToken(m, c.seq, true) * job.tokens, m.moe.has_value());
   }
+  c.requested_tokens = gbt;
   c.seqs_per_step = std::max<long>(1, std::lround(gbt / c.seq));
-  c.batch_tokens = static_cast<double>(c.seqs_per_step) * c.seq;
   c.fp8 = job.dtype == DType::kFp8;
   auto mm = Peak(*job.chip, job.dtype);
   if (!mm) return tl::unexpected(mm.error());
@@ -712,7 +712,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   e.seq_len = c.seq;
   const long step_seqs = StepSequences(c, l);
   e.global_batch_tokens = static_cast<double>(step_seqs) * c.seq;
-  e.requested_batch_tokens = c.batch_tokens;
+  e.requested_batch_tokens = c.requested_tokens;
   e.batch_basis = c.batch_basis;
   const long micro_batches = step_seqs / (static_cast<long>(l.dp) * l.micro_batch);
   e.micro_batches = static_cast<int>(micro_batches);

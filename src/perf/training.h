@@ -182,7 +182,7 @@ struct TrainingEstimate {
   ParallelLayout layout;
   int seq_len = 0;
   double global_batch_tokens = 0;     // as run: whole micro-batches for this layout
-  double requested_batch_tokens = 0;  // as asked (whole sequences), before that rounding
+  double requested_batch_tokens = 0;  // as asked (16M: 16,000,000), or the default rule's
   std::string batch_basis;            // "given", or the rule the default batch came from
   int micro_batches = 0;              // per pipeline per step
   double step_time_s = 0;

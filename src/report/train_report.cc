@@ -140,6 +140,7 @@ std::string TrainingJson(const TrainingReport& r) {
     j["time_breakdown_s"]["offload"] = Round(t.offload_s);
     j["offload_layers"] = job.software.offload_layers;
   }
+  if (!r.defaults_basis.empty()) j["defaults_basis"] = r.defaults_basis;
   if (!r.stack_basis.empty()) {
     j["stacks_running_it"] = r.stacks;
     j["stack_basis"] = r.stack_basis;
@@ -227,6 +228,7 @@ std::string TrainingText(const TrainingReport& r) {
       m.weights_gib, formats.weights, m.gradients_gib, formats.gradients, m.main_params_gib,
       formats.main_params, m.optimizer_gib, formats.optimizer, m.activations_gib,
       formats.activations, m.reserved_gib);
+  if (!r.defaults_basis.empty()) out += "defaults: " + r.defaults_basis + "\n";
   if (!r.stack_basis.empty()) {
     std::string names;
     for (const auto& id : r.stacks) names += (names.empty() ? "" : ", ") + id;

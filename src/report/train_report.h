@@ -21,6 +21,9 @@ struct TrainingReport {
   // is the one the answer assumes), and how that was decided; empty basis: a stack was named.
   std::vector<std::string> stacks;
   std::string stack_basis;
+  // Where the layout's unstated knobs came from when not the search (a pasted Megatron line runs
+  // Megatron's defaults); empty otherwise.
+  std::string defaults_basis;
 };
 
 std::string TrainingJson(const TrainingReport& r);

@@ -1096,6 +1096,81 @@ for line in "vllm serve meta-llama/Llama-4-Scout-17B-16E-Instruct --tensor-paral
     not_ok "infer runs '${line:0:60}...'" "exit $RC" "stderr: ${ERR:0:300}"
   fi
 done
+# The batch asked is the one typed (16M: 16,000,000), run as whole micro-batches (dp 16 x 1:
+# 1,952 sequences of 8,192 = 15,990,784 tokens); 16Mi (2,048 sequences) runs as typed.
+run train --model llama-3-8b --chip h100 --count 16 --tokens 1T --seq-len 8192 \
+  --global-batch-tokens 16M --tp 1 --pp 1 --cp 1 --micro-batch 1
+if [ "$RC" -eq 0 ] && grep -q "15990784 tokens, 122 micro-batches (asked 16000000: nearest" <<<"$OUT"; then
+  ok "train: --global-batch-tokens 16M is asked as 16000000"
+else
+  not_ok "train: --global-batch-tokens 16M is asked as 16000000" "exit $RC" \
+    "$(grep 'global batch' <<<"$OUT")" "stderr: ${ERR:0:300}"
+fi
+run train --model llama-3-8b --chip h100 --count 16 --tokens 1T --seq-len 8192 \
+  --global-batch-tokens 16Mi --tp 1 --pp 1 --cp 1 --micro-batch 1
+if [ "$RC" -eq 0 ] && grep -qE "16777216 tokens, 128 micro-batches *$" <<<"$OUT"; then
+  ok "train: --global-batch-tokens 16Mi runs as typed"
+else
+  not_ok "train: --global-batch-tokens 16Mi runs as typed" "exit $RC" \
+    "$(grep 'global batch' <<<"$OUT")" "stderr: ${ERR:0:300}"
+fi
+# A pasted Megatron line runs Megatron's defaults for what it leaves out: no context parallelism,
+# recomputation or sequence parallelism (here tp 2 without --sequence-parallel), no virtual
+# stages; ZeRO 1 as --use-distributed-optimizer says. Without it, ZeRO 0: Llama 3 8B's fp32
+# optimizer state unsharded does not fit, and the error says which defaults were taken.
+run train --model llama-3-8b --chip h100 --count 8 --tensor-model-parallel-size 2 \
+  --pipeline-model-parallel-size 1 --micro-batch-size 1 --global-batch-size 128 --seq-length 8192 \
+  --max-position-embeddings 8192 --train-iters 1000 --bf16 --use-flash-attn \
+  --use-distributed-optimizer
+if [ "$RC" -eq 0 ] && grep -q "cp 1 zero 1 micro-batch 1 interleave 1 recompute none schedule 1f1b$" <<<"$OUT" &&
+  grep -q "^defaults: Megatron's defaults for what the launch line leaves out (it has --use-distributed-optimizer): cp 1, no recompute, no sequence parallel, no virtual stages$" <<<"$OUT"; then
+  ok "train: a pasted Megatron line runs Megatron's defaults for what it leaves out"
+else
+  not_ok "train: a pasted Megatron line runs Megatron's defaults for what it leaves out" "exit $RC" \
+    "$(grep -E '^layout|^defaults' <<<"$OUT")" "stderr: ${ERR:0:300}"
+fi
+# The launch lines of session 24's audit (bench/RESULTS.md): DeepSpeed's launcher is torchrun's
+# count; torchtitan's registered config; Megatron-FSDP's sharding; the attention backend; MindSpeed's
+# expert pattern (-1: every layer; --first-k-dense-replace 3 is DeepSeek-V3's, 2 is not).
+check_train() {
+  local name=$1 want=$2
+  shift 2
+  run train "$@" --json
+  if [ "$RC" -eq 0 ] && python3 -c "import json, sys; j = json.load(open(sys.argv[1])); sys.exit(0 if $want else 1)" "$TMP/stdout"; then
+    ok "$name"
+  else
+    not_ok "$name" "exit $RC" "stderr: ${ERR:0:300}"
+  fi
+}
+check_train "train: deepspeed --num_gpus 8 --num_nodes 2 is 16 chips" 'j["chips"] == 16' \
+  --model llama-2-7b --chip a100 deepspeed --num_gpus 8 --num_nodes 2 pretrain_gpt.py \
+  --tensor-model-parallel-size 2 --pipeline-model-parallel-size 2 --micro-batch-size 1 \
+  --global-batch-size 256 --seq-length 4096 --train-iters 1000 --bf16 --deepspeed \
+  --deepspeed_config ds_config.json --zero-stage 1
+check_train "train: torchtitan's --module llama3 --config llama3_8b" \
+  'j["chips"] == 8 and j["parallel"]["zero_stage"] == 3 and j["parallel"]["recompute"] == "selective" and j["seq_len"] == 8192' \
+  --model llama-3-8b --chip h100 torchrun --nproc_per_node=8 --rdzv_backend c10d \
+  --rdzv_endpoint=localhost:0 --local-ranks-filter 0 --role rank --tee 3 -m torchtitan.train \
+  --module llama3 --config llama3_8b
+check_train "train: --use-megatron-fsdp shards as ZeRO 3, --attention-backend unfused is unfused" \
+  'j["parallel"]["zero_stage"] == 3' --model llama-3-8b --chip h100 --count 16 --tokens 1T \
+  --tp 2 --pp 1 --use-megatron-fsdp --attention-backend unfused --recompute-activations
+check_train "train: MindSpeed's --moe-layer-freq -1 --first-k-dense-replace -1 is every layer" \
+  'j["parallel"]["ep"] == 8' --model qwen3-30b-a3b --chip h100 --count 16 --tokens 1T --tp 1 \
+  --pp 2 --ep 8 --num-experts 128 --moe-layer-freq -1 --first-k-dense-replace -1 \
+  --moe-token-dispatcher-type alltoall_seq --use-distributed-optimizer --recompute-granularity full \
+  --recompute-method uniform
+check_train "train: MindSpeed's --first-k-dense-replace 3 is DeepSeek-V3's pattern" \
+  'j["model"] == "deepseek-v3"' --model deepseek-v3 --chip h800 --count 2048 --tokens 1T \
+  --pp 16 --ep 64 --first-k-dense-replace 3 --moe-layer-freq 1
+expect_bad "train: --first-k-dense-replace 2 is not DeepSeek-V3's pattern" \
+  "--first-k-dense-replace: puts experts on 59 of 61 layers" \
+  train --model deepseek-v3 --chip h800 --count 2048 --tokens 1T --first-k-dense-replace 2
+expect_bad "train: a Megatron line that does not fit as Megatron runs it names the defaults taken" \
+  "no layout fits.*Megatron's defaults for what the launch line leaves out \(it has --use-flash-attn\): cp 1, no recompute, ZeRO 0" \
+  train --model llama-3-8b --chip h100 --count 8 --tensor-model-parallel-size 1 \
+  --pipeline-model-parallel-size 1 --micro-batch-size 1 --global-batch-size 128 --seq-length 8192 \
+  --train-iters 1000 --bf16 --use-flash-attn
 # A job's chip count reads K as 1024 (Llama 3's "16K H100", above): DeepSeek-V3's layout on "2K
 # H800" runs (ep 64 had no dp on 2,000 chips: dp 125).
 run train --model deepseek-v3 --chip h800 --count 2K --tokens 14.8T --dtype fp8 --pp 16 --ep 64 \
@@ -2157,6 +2232,18 @@ fi
 
 # Launch flags as Megatron-LM and DeepSpeed spell them mean the run they launch
 # (docs/training-model.md, Flags from a launch command): byte for byte the native flags' answer.
+# Megatron's defaults for what a launch line leaves out (megatron/core/model_parallel_config.py,
+# transformer_config.py, megatron/training/arguments.py): a Megatron line means them.
+# (ZeRO 0 without --use-distributed-optimizer: the lines below give it, as Megatron's examples do.)
+MEGATRON_DEFAULTS="--cp 1 --recompute none --no-sequence-parallel --interleave 1"
+# The JSON answer in FILE without its defaults_basis: a Megatron line's answer says which of
+# Megatron's defaults its omitted flags were taken as, which the native flags give themselves.
+without_defaults_basis() {
+  python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d.pop("defaults_basis", None)
+print(json.dumps(d))' "$1" 2>/dev/null
+}
 same_train() {
   local name=$1 native=$2
   shift 2
@@ -2165,27 +2252,30 @@ same_train() {
   local native_rc=$RC
   run train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --json "$@"
   if [ "$RC" -eq 0 ] && [ "$native_rc" -eq 0 ] && [ -s "$TMP/stdout" ] &&
-    cmp -s "$TMP/stdout" "$TMP/launch_native.json"; then
+    [ "$(without_defaults_basis "$TMP/stdout")" = \
+      "$(without_defaults_basis "$TMP/launch_native.json")" ]; then
     ok "$name"
   else
     not_ok "$name" "exit $RC (native $native_rc)" "stderr: ${ERR:0:300}"
   fi
 }
 same_train "train: Megatron's parallel, batch, recompute and overlap flags are the native ones" \
-  "--tp 2 --pp 2 --zero 1 --dtype bf16 --recompute selective --dp-overlap on --attention flash \
---micro-batch 1 --global-batch-size 256 --seq-len 8192 --interleave 4" \
+  "--tp 2 --pp 2 --cp 1 --zero 1 --dtype bf16 --recompute selective --dp-overlap on \
+--attention flash --micro-batch 1 --global-batch-size 256 --seq-len 8192 --interleave 4" \
   --tensor-model-parallel-size 2 --pipeline-model-parallel-size 2 --sequence-parallel \
   --use-distributed-optimizer --bf16 --recompute-activations --overlap-grad-reduce \
   --overlap-param-gather --use-flash-attn --micro-batch-size 1 --global-batch-size 256 \
   --seq-length 8192 --num-layers-per-virtual-pipeline-stage 4
 same_train "train: Megatron's --fp8-format hybrid --fp8-recipe tensorwise is --precision fp8-current" \
-  "--tp 2 --pp 1 --precision fp8-current" \
-  --tp 2 --pp 1 --bf16 --fp8-format hybrid --fp8-recipe tensorwise --fp8-amax-history-len 1024 \
+  "--tp 2 --pp 1 --zero 1 --precision fp8-current $MEGATRON_DEFAULTS" \
+  --tp 2 --pp 1 --use-distributed-optimizer --bf16 --fp8-format hybrid --fp8-recipe tensorwise --fp8-amax-history-len 1024 \
   --fp8-amax-compute-algo max
 same_train "train: Megatron's --fp8-format e4m3 alone is --dtype fp8 (delayed scaling)" \
-  "--tp 2 --pp 1 --dtype fp8" --tp 2 --pp 1 --fp8-format e4m3
+  "--tp 2 --pp 1 --zero 1 --dtype fp8 $MEGATRON_DEFAULTS" --tp 2 --pp 1 --fp8-format e4m3 \
+  --use-distributed-optimizer
 same_train "train: --recompute-granularity full --recompute-method uniform is --recompute full" \
-  "--tp 1 --pp 1 --recompute full" --tp 1 --pp 1 --recompute-granularity full \
+  "--tp 1 --pp 1 --recompute full --cp 1 --zero 1 --no-sequence-parallel --interleave 1" \
+  --tp 1 --pp 1 --use-distributed-optimizer --recompute-granularity full \
   --recompute-method uniform --recompute-num-layers 1
 same_train "train: DeepSpeed's --gradient-accumulation-steps gives the global batch" \
   "--zero 2 --micro-batch 2 --global-batch-size 128 --tp 1 --pp 1" \
@@ -2204,7 +2294,8 @@ expect_bad "train: --fp8-format e5m2 is no Megatron format" "e4m3 or hybrid" \
   train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --fp8-format e5m2
 run train --model mixtral-8x7b --chip h100 --count 16 --tokens 1e12 --tp 1 --pp 2 \
   --expert-model-parallel-size 8 --expert-tensor-parallel-size 1 --moe-grouped-gemm \
-  --moe-token-dispatcher-type alltoall
+  --moe-token-dispatcher-type alltoall --use-distributed-optimizer --recompute-granularity full \
+  --recompute-method uniform
 if [ "$RC" -eq 0 ] && grep -q "ep 8" <<<"$OUT"; then
   ok "train: Megatron's MoE flags (ETP 1, grouped GEMM, all-to-all dispatcher) are taken"
 else
@@ -2214,8 +2305,9 @@ fi
 
 # What --emit megatron (and torchtitan) prints, pasted back after `suanli train` (model, chip,
 # count; no --tokens: --train-samples / training.steps give the run's length) is the same run:
-# byte-identical JSON, the launch flags included. The tokens are whole sequences and steps so that
-# the printed length is exact.
+# the same JSON, the launch flags included, but for the pasted line's defaults_basis (it is a
+# Megatron line; the native runs give cp 1, which Megatron's flags leave out). The tokens are whole
+# sequences and steps so that the printed length is exact.
 emit_round_trip() {
   local name=$1 stack=$2 base=$3 native=$4
   run $base $native --emit "$stack" --json
@@ -2228,7 +2320,8 @@ emit_round_trip() {
   eval "\"\$SUANLI\" $base --emit $stack --json $launch_args" >"$TMP/pasted.json" 2>"$TMP/stderr"
   RC=$?
   if [ "$native_rc" -eq 0 ] && [ "$RC" -eq 0 ] && [ -s "$TMP/pasted.json" ] &&
-    cmp -s "$TMP/emitted.json" "$TMP/pasted.json"; then
+    [ "$(without_defaults_basis "$TMP/emitted.json")" = \
+      "$(without_defaults_basis "$TMP/pasted.json")" ]; then
     ok "$name"
   else
     not_ok "$name" "exit $RC (native $native_rc)" "flags: ${launch_args:0:400}" \
@@ -2237,11 +2330,11 @@ emit_round_trip() {
 }
 emit_round_trip "train takes the Megatron launch flags --emit printed as the same run (dense)" \
   megatron "train --model llama-3-8b --chip h100 --count 16" \
-  "--tokens 1048576000000 --tp 2 --pp 2 --interleave 4 --zero 1 --micro-batch 1 \
+  "--tokens 1048576000000 --tp 2 --pp 2 --cp 1 --interleave 4 --zero 1 --micro-batch 1 \
 --global-batch-size 256 --seq-len 8192 --recompute selective --dp-overlap on --tp-comm-overlap on"
 emit_round_trip "train takes the Megatron launch flags --emit printed as the same run (MoE, MLA, MTP)" \
   megatron "train --model deepseek-v3 --chip h800 --count 2048" \
-  "--tokens 62914560000000 --tp 1 --pp 16 --interleave 3 --ep 64 --zero 1 --micro-batch 1 \
+  "--tokens 62914560000000 --tp 1 --pp 16 --cp 1 --interleave 3 --ep 64 --zero 1 --micro-batch 1 \
 --global-batch-size 16384 --seq-len 4096 --recompute full"
 emit_round_trip "train takes the torchtitan flags --emit printed as the same run" \
   torchtitan "train --model llama-3-8b --chip h100 --count 16" \
@@ -2252,21 +2345,23 @@ emit_round_trip "train takes the torchtitan flags --emit printed as the same run
 # another flag) is --tp-comm-overlap on.
 same_train "train: Megatron's bare --tp-comm-overlap is --tp-comm-overlap on" \
   "--tp 2 --pp 1 --tp-comm-overlap on --dp-overlap on" --tp 2 --pp 1 --dp-overlap --tp-comm-overlap
-same_train "train: Megatron's optimizer, data and logging flags change nothing" \
-  "--tp 2 --pp 1" --tp 2 --pp 1 --lr 3e-4 --min-lr 3e-5 --lr-decay-style cosine --weight-decay 0.1 \
-  --clip-grad 1.0 --data-path 0.5 /data/a 0.5 /data/b --split 99,1,0 --save /ckpt --save-interval 500 \
+same_train "train: Megatron's optimizer, data and logging flags only say the line is Megatron's" \
+  "--tp 2 --pp 1 --zero 1 $MEGATRON_DEFAULTS" --tp 2 --pp 1 --use-distributed-optimizer --lr 3e-4 --min-lr 3e-5 --lr-decay-style cosine \
+  --weight-decay 0.1 --clip-grad 1.0 --data-path 0.5 /data/a 0.5 /data/b --split 99,1,0 --save /ckpt --save-interval 500 \
   --log-interval 1 --use-mcore-models --disable-bias-linear --normalization RMSNorm \
   --position-embedding-type rope --no-masked-softmax-fusion --transformer-impl transformer_engine
 # --train-iters beside --tokens (here 1e12) must agree within one step.
 same_train "train: --train-iters that agrees with --tokens leaves it" \
-  "--tp 1 --pp 1 --global-batch-size 128 --seq-len 8192" \
-  --tp 1 --pp 1 --global-batch-size 128 --seq-length 8192 --train-iters 953674
-run train --model llama-3-8b --chip h100 --count 16 --json --tp 1 --pp 1 --global-batch-size 128 \
-  --seq-len 8192 --tokens 1048576000000
+  "--tp 2 --pp 1 --zero 1 --global-batch-size 128 --seq-len 8192 $MEGATRON_DEFAULTS" \
+  --tp 2 --pp 1 --use-distributed-optimizer --global-batch-size 128 --seq-length 8192 \
+  --train-iters 953674
+run train --model llama-3-8b --chip h100 --count 16 --json --tp 2 --pp 1 --zero 1 \
+  --global-batch-size 128 --seq-len 8192 --tokens 1048576000000 $MEGATRON_DEFAULTS
 cp "$TMP/stdout" "$TMP/iters_native.json"
-run train --model llama-3-8b --chip h100 --count 16 --json --tp 1 --pp 1 --global-batch-size 128 \
-  --seq-length 8192 --train-iters 1000000
-if [ "$RC" -eq 0 ] && [ -s "$TMP/stdout" ] && cmp -s "$TMP/stdout" "$TMP/iters_native.json"; then
+run train --model llama-3-8b --chip h100 --count 16 --json --tp 2 --pp 1 \
+  --use-distributed-optimizer --global-batch-size 128 --seq-length 8192 --train-iters 1000000
+if [ "$RC" -eq 0 ] && [ -s "$TMP/stdout" ] &&
+  [ "$(without_defaults_basis "$TMP/stdout")" = "$(without_defaults_basis "$TMP/iters_native.json")" ]; then
   ok "train: --train-iters x --global-batch-size x --seq-length is the tokens"
 else
   not_ok "train: --train-iters x --global-batch-size x --seq-length is the tokens" "exit $RC" \

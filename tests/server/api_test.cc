@@ -57,6 +57,41 @@ TEST(Api, TrainAnswersWhatTheEngineAnswers) {
   EXPECT_EQ(json::parse(typed.body)["chips"].get<long>(), 2048);
 }
 
+// A pasted launch line's reading over HTTP, as the CLI reads it: the batch asked is the one typed
+// (16M is 16,000,000, run as whole sequences), torchrun's nnodes x nproc_per_node is the count
+// (a count that disagrees names both), and a Megatron line runs Megatron's defaults.
+TEST(Api, TrainReadsALaunchLineAsTheCliDoes) {
+  Api api(TheEngine(), {});
+  auto r = Post(api, "/v1/train",
+                R"({"model": "llama-3.2-3b", "chip": "h100", "nnodes": "2", "nproc_per_node": "8",
+                    "seq_len": 8192, "global_batch_tokens": "16M",
+                    "tensor_model_parallel_size": 1, "pipeline_model_parallel_size": 1,
+                    "micro_batch_size": 1, "train_iters": 1000,
+                    "use_distributed_optimizer": true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto j = json::parse(r.body);
+  EXPECT_EQ(j["chips"].get<long>(), 16);
+  EXPECT_EQ(j["requested_batch_tokens"].get<double>(), 16e6);
+  // 1,953.1 sequences of 8,192 at dp 16 and micro-batch 1: 1,952 (122 x 16) run.
+  EXPECT_EQ(j["global_batch_tokens"].get<double>(), 1952.0 * 8192);
+  EXPECT_EQ(j["parallel"]["cp"].get<int>(), 1);
+  EXPECT_EQ(j["parallel"]["zero_stage"].get<int>(), 1);  // --use-distributed-optimizer
+  EXPECT_EQ(j["parallel"]["recompute"].get<std::string>(), "none");
+  EXPECT_FALSE(j["parallel"]["sequence_parallel"].get<bool>());
+  EXPECT_NE(j["defaults_basis"].get<std::string>().find("cp 1, no recompute"), std::string::npos)
+      << j["defaults_basis"];
+  auto refused = Post(api, "/v1/train",
+                      R"({"model": "llama-3-8b", "chip": "h100", "count": 32, "nnodes": 2,
+                          "nproc_per_node": 8, "tokens": "1T"})");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("contradicts torchrun's --nnodes 2 x --nproc_per_node 8"),
+            std::string::npos)
+      << refused.body;
+  auto none = Post(api, "/v1/train", R"({"model": "llama-3-8b", "chip": "h100", "tokens": "1T"})");
+  EXPECT_EQ(none.status, 400) << none.body;
+  EXPECT_NE(none.body.find("count"), std::string::npos) << none.body;
+}
+
 // The HTTP door takes the same deal of a disaggregated deployment's clients as the CLI.
 TEST(Api, ADisaggregatedDeploymentsClientsAreDealtOverItsDecodeInstances) {
   Api api(TheEngine(), {});
