@@ -36,6 +36,14 @@ Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::
   return **s;
 }
 
+void ChipFromSystemName(const catalog::Catalog& c, std::string& chip, std::string& system) {
+  if (c.FindChip(chip)) return;
+  auto named = c.FindSystem(chip);
+  if (!named) return;
+  if (system.empty()) system = (*named)->id;
+  chip = (*named)->chip;
+}
+
 Result<catalog::System> ResolveCappedSystem(const catalog::Catalog& c, const catalog::Chip& chip,
                                             const std::string& system_id,
                                             const catalog::FamilyCalibration& calibration,

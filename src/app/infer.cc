@@ -1033,7 +1033,9 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
     if (!text) return tl::unexpected(text.error());
     llm_api_options = std::move(*text);
   }
-  auto resolved = internal::ResolveFrameworkFlags(*catalog_, typed, llm_api_options);
+  InferRequest named = typed;
+  if (named.chip.size() == 1) internal::ChipFromSystemName(*catalog_, named.chip[0], named.system);
+  auto resolved = internal::ResolveFrameworkFlags(*catalog_, named, llm_api_options);
   if (!resolved) return tl::unexpected(resolved.error());
   const InferRequest& r = *resolved;
   auto formats = internal::CheckInferRequest(*catalog_, r);

@@ -36,6 +36,11 @@ Result<catalog::System> ResolveCappedSystem(const catalog::Catalog& c, const cat
                                             const catalog::FamilyCalibration& calibration,
                                             std::optional<double> power_cap_w);
 
+// A system's name typed as the chip, as servers and racks are sold ("--chip gb200-nvl72",
+// "hgx-h100", "cloudmatrix-384"): `chip` becomes the system's chip and, where no system is
+// named, `system` the system. A chip's own name, or a name that is neither, is left as it is.
+void ChipFromSystemName(const catalog::Catalog& c, std::string& chip, std::string& system);
+
 // A file a request names: refused if it is a directory, or above `max_bytes` (0: no limit).
 Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes,
                               const std::string& field);

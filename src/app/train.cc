@@ -953,7 +953,9 @@ StackAssumption AssumeAStack(const catalog::Catalog& cat, const TrainRequest& r,
 
 }  // namespace
 
-Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
+Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) const {
+  TrainRequest r = typed;
+  internal::ChipFromSystemName(*catalog_, r.chip, r.system);
   std::string job_config;
   if (!r.job_config_file.empty()) {
     auto text = ReadRequestInput(r.job_config_file, "job.config_file");

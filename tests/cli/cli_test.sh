@@ -2435,5 +2435,16 @@ printf '[model]\nname = "llama3"\nflavor = "70B"\n' >"$TMP/other-model.toml"
 expect_bad "train: a torchtitan flavor that is not --model's" "other-model.toml:3: model.flavor.*llama-3-8b" \
   train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --job.config_file "$TMP/other-model.toml"
 
+# A system's name typed as the chip, as racks are sold: its chip, on that system (infer and train).
+check_train "train: a system named as the chip (gb200-nvl72) runs its chip on it" \
+  'j["chip"] == "gb200" and j["system"] == "gb200-nvl72"' \
+  --model llama-3.1-8b --chip gb200-nvl72 --count 72 --tokens 1T
+run infer --model llama-3.1-8b --chip cloudmatrix-384 --mode analytic --json
+if [ "$RC" -eq 0 ] && python3 -c "import json, sys; j = json.load(open(sys.argv[1])); sys.exit(0 if j['chip'] == 'ascend-910c' and j['system'] == 'cloudmatrix-384' else 1)" "$TMP/stdout"; then
+  ok "infer: a system named as the chip (cloudmatrix-384) runs its chip on it"
+else
+  not_ok "infer: a system named as the chip (cloudmatrix-384) runs its chip on it" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
