@@ -1102,6 +1102,39 @@ TEST(ReleasedConfigs, Models2026NamesResolve) {
   EXPECT_TRUE(int4);
 }
 
+// The names the 2026 serving pages type (session 25): each resolves to the entry of its
+// architecture, checked against the numbers its own page publishes, not against the catalog.
+// Qwen3-Coder-Next: 48 layers, 512 experts, 10 routed + 1 shared, 80B total, 3B active (SGLang
+// cookbook, S3247). MiniMax-M2.5: served as M2 / M2.1 with only the name changed (vLLM recipe,
+// S3246), 256 experts top-8, 229B total, 10B active (Lambda, S3243). Kimi K2.6: K2's language
+// model with MLA, 1.04T with its ~0.4B vision encoder, 32B active, INT4 experts (Lambda, S3245).
+TEST(ReleasedConfigs, ServingPageNames2026Resolve) {
+  const Model& qcn = M("Qwen/Qwen3-Coder-Next");
+  EXPECT_EQ(qcn.id, "qwen3-next-80b-a3b");
+  EXPECT_EQ(qcn.layers, 48);
+  ASSERT_TRUE(qcn.moe.has_value());
+  EXPECT_EQ(qcn.moe->routed_experts, 512);
+  EXPECT_EQ(qcn.moe->top_k, 10);
+  EXPECT_EQ(qcn.moe->shared_experts, 1);
+  EXPECT_NEAR(perf::TotalParams(qcn) / 1e9, 80, 0.01 * 80);
+
+  const Model& m25 = M("MiniMaxAI/MiniMax-M2.5");
+  EXPECT_EQ(m25.id, "minimax-m2");
+  ASSERT_TRUE(m25.moe.has_value());
+  EXPECT_EQ(m25.moe->routed_experts, 256);
+  EXPECT_EQ(m25.moe->top_k, 8);
+  EXPECT_NEAR(perf::TotalParams(m25) / 1e9, 229, 0.02 * 229);
+
+  const Model& k26 = M("moonshotai/Kimi-K2.6");
+  EXPECT_EQ(k26.id, "kimi-k2-thinking");
+  EXPECT_NEAR(perf::TotalParams(k26) / 1e9, 1040 - 0.4, 0.03 * 1040);
+  bool int4 = false;
+  for (const auto& c : k26.checkpoints) {
+    for (const auto& name : c.names) int4 = int4 || name == "kimi-k2.6";
+  }
+  EXPECT_TRUE(int4);
+}
+
 // Ling-1T by hand from its config (S2103): attention 8192 x 8192 x 2 + 8192 x 1024 x 2 =
 // 150,994,944; an expert 3 x 8192 x 2048 = 50,331,648, 257 of them (256 routed, 1 shared) =
 // 12,935,233,536; router 8192 x 256 = 2,097,152; two norms 16,384 -> an MoE layer 13,088,342,016;
