@@ -116,8 +116,13 @@ def print_logs(suanli, case, log, sim, extra):
     # The published rate: --qps with --count is the whole deployment's (suanli splits it over
     # the instances), as the log counts it.
     qps = log["samples_per_s"]
-    at, err = run(suanli, args_of(case) + extra + ["--mode", case["mode"], "--qps", f"{qps:.6g}",
-                                                   "--duration-s", "120"])
+    # The run's length is the duration's: the case's --requests (its SLO search's) goes.
+    base = args_of(case)
+    if "--requests" in base:
+        k = base.index("--requests")
+        del base[k:k + 2]
+    at, err = run(suanli, base + extra + ["--mode", case["mode"], "--qps", f"{qps:.6g}",
+                                          "--duration-s", "120"])
     if at:
         row(f"simulated at {qps:.4g}/s", live_stats(case, at["simulation"]))
     else:

@@ -298,6 +298,122 @@ Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
   return {};
 }
 
+// The program a pasted command runs, as InferRequest::launched_by names it: the CLI's words
+// (`vllm serve`, `sglang.launch_server`, ...) or the short names.
+std::optional<std::string> LauncherId(const std::string& given) {
+  std::string g = NormalizeId(given);
+  for (const std::string_view prefix : {"python3--m-", "python--m-", "python3-", "python-"}) {
+    if (g.starts_with(prefix)) g = g.substr(prefix.size());
+  }
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"vllm", "vllm"},
+      {"vllm-serve", "vllm"},
+      {"vllm.entrypoints.openai.api-server", "vllm"},
+      {"sglang", "sglang"},
+      {"sglang.launch-server", "sglang"},
+      {"trtllm", "trtllm"},
+      {"trtllm-serve", "trtllm"},
+      {"vllm-bench", "vllm-bench"},
+      {"vllm-bench-serve", "vllm-bench"},
+      {"benchmark-serving.py", "vllm-bench"},
+      {"sglang-bench", "sglang-bench"},
+      {"sglang.bench-serving", "sglang-bench"},
+      {"genai-perf", "genai-perf"},
+  };
+  for (const auto& [name, id] : kNames) {
+    if (g == name) return std::string(id);
+  }
+  return std::nullopt;
+}
+
+// The benchmarks' --random-range-ratio as a length spread around a mean. vLLM's `vllm bench
+// serve` (vllm/benchmarks/datasets.py RandomDataset, S3230): lengths uniform in [L(1 - r), L(1 +
+// r)], r in [0, 1), the mean L. SGLang's sglang.bench_serving (sample_random_requests, S3231):
+// uniform in [rL, L] (prompts at least 1 token), r in [0, 1], default 0: the mean (rL + L) / 2.
+// Returns the mean and the uniform half-width over it (0: fixed lengths).
+struct Spread {
+  double mean, half_width;
+};
+Spread RangeRatioSpread(bool sglang, double r, double length, bool prompt) {
+  if (!sglang) return {length, r};
+  const double low = prompt ? std::max(1.0, std::floor(length * r)) : std::floor(length * r);
+  const double mean = (low + length) / 2;
+  return {mean, mean > 0 ? (length - low) / (2 * mean) : 0};
+}
+
+Result<void> ReadRangeRatio(InferRequest& r) {
+  const bool sglang = r.launched_by == "sglang-bench";
+  std::optional<double> ratio = r.random_range_ratio;
+  // sglang.bench_serving's --random-range-ratio defaults to 0 (S3231): a pasted SGLang benchmark
+  // without it draws lengths from 1 to L.
+  if (!ratio && sglang) ratio = 0.0;
+  if (!ratio) return {};
+  const double top = sglang ? 1.0 : 1.0 - 1e-12;
+  if (!(*ratio >= 0 && *ratio <= top)) {
+    return tl::unexpected(FieldError(
+        "random_range_ratio",
+        sglang ? "must be from 0 to 1 (sglang.bench_serving draws lengths in [rL, L])"
+               : "must be at least 0 and below 1 (vLLM's benchmark draws lengths in [L(1-r), "
+                 "L(1+r)]; sglang.bench_serving's [rL, L] reading is the pasted "
+                 "`python3 -m sglang.bench_serving` command's)"));
+  }
+  if (r.input_dist != "fixed" || !r.output_dist.empty()) {
+    return tl::unexpected(
+        FieldError("random_range_ratio",
+                   fmt::format("give it or --{}, not both (it sets both lengths' spread)",
+                               r.input_dist != "fixed" ? "input-dist" : "output-dist")));
+  }
+  const Spread in = RangeRatioSpread(sglang, *ratio, r.input_tokens, true);
+  const Spread out = RangeRatioSpread(sglang, *ratio, r.output_tokens, false);
+  r.input_tokens = in.mean;
+  r.output_tokens = out.mean;
+  // The steady state takes no prompt spread (it moves only what the simulator steps).
+  if (in.half_width > 0 && Simulated(r))
+    r.input_dist = fmt::format("uniform:{:.6g}", in.half_width);
+  r.output_dist = out.half_width > 0 ? fmt::format("uniform:{:.6g}", out.half_width) : "fixed";
+  return {};
+}
+
+// A pasted server command (vllm serve, python3 -m sglang.launch_server, trtllm-serve) runs what
+// it leaves out at that server's default, not at the layout search's choice: tensor parallel 1
+// (vLLM --tensor-parallel-size, SGLang --tp-size, trtllm-serve --tp_size: each 1 by default),
+// one pipeline stage, no data parallel (vLLM --data-parallel-size 1, SGLang --dp-size 1) and the
+// routed experts split by tensor parallel unless the command turns expert parallel on (vLLM
+// --enable-expert-parallel, off by default; SGLang --ep-size 1; TensorRT-LLM's Mapping takes
+// moe_tp_size = tp and moe_ep_size = 1 when neither is given). S3232-S3234. With attention data
+// parallel and no expert-parallel size the experts are left as the search spreads them (the
+// model has no expert TP beside attention DP). Records what it filled in for the errors.
+void ServerDefaults(bool moe, InferRequest& r) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"vllm", "vLLM"}, {"sglang", "SGLang"}, {"trtllm", "trtllm-serve"}};
+  std::string_view who;
+  for (const auto& [id, name] : kNames) {
+    if (r.launched_by == id) who = name;
+  }
+  if (who.empty() || r.disaggregate) return;
+  std::vector<std::string> filled;
+  if (!r.tp) {
+    r.tp = 1;
+    filled.push_back("tp 1");
+  }
+  if (!r.pp) {
+    r.pp = 1;
+    filled.push_back("pp 1");
+  }
+  if (!r.dp) {
+    r.dp = 1;
+    filled.push_back("dp 1");
+  }
+  if (moe && !r.ep && !r.enable_expert_parallel && *r.dp == 1) {
+    r.ep = 1;
+    filled.push_back("no expert parallel");
+  }
+  if (!filled.empty()) {
+    r.launcher_defaults = fmt::format("{}'s defaults for what the command leaves out: {}", who,
+                                      fmt::join(filled, ", "));
+  }
+}
+
 }  // namespace
 
 Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
@@ -316,6 +432,16 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
         "backend", fmt::format("unknown {}; expected pytorch or tensorrt (trtllm-serve's), or a "
                                "serving benchmark's client backend: {}",
                                Quoted(r.backend.substr(0, 40)), fmt::join(kBenchBackends, ", "))));
+  }
+  if (!r.launched_by.empty()) {
+    auto id = LauncherId(r.launched_by);
+    if (!id) {
+      return tl::unexpected(FieldError(
+          "launched_by", fmt::format("unknown {}; expected vllm, sglang, trtllm (servers), "
+                                     "vllm-bench, sglang-bench or genai-perf",
+                                     Quoted(r.launched_by.substr(0, 40)))));
+    }
+    r.launched_by = *id;
   }
   if (!r.extra_llm_api_options.empty()) {
     if (auto ok = ReadLlmApiOptions(r, llm_api_options); !ok) return tl::unexpected(ok.error());
@@ -349,6 +475,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
       r.mode = "offline";
     }
   }
+  if (auto ok = ReadRangeRatio(r); !ok) return tl::unexpected(ok.error());
   if (r.no_prefix_cache && r.prefix_cache_hit > 0) {
     return tl::unexpected(FieldError(
         "prefix_cache_hit", fmt::format("{:g} contradicts the prefix cache turned off "
@@ -419,6 +546,20 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
         FieldError(r.enable_attention_dp ? "enable_attention_dp" : "enable_dp_attention",
                    "needs --tp-size, the GPUs the groups share"));
   }
+  // trtllm-serve's --ep_size below --tp_size: TensorRT-LLM's Mapping runs expert TP inside each
+  // expert group, moe_tp_size = tp_size / ep_size (S3234): --tp_size 8 --ep_size 4 is 4 groups
+  // of experts, each split over 2 GPUs. Under attention TP every GPU holds all the stage's
+  // tokens, so each holds 1/tp_size of the expert weights, computes 1/tp_size of the expert
+  // FLOPs and joins the same all-reduce as with the experts split by TP alone (ep 1): priced so,
+  // and --ep_size listed as not modelled (the load imbalance between the expert groups is not).
+  if (r.launched_by == "trtllm" && moe && r.tp_size && r.ep && *r.ep > 1 &&
+      !r.enable_attention_dp && *r.ep < *r.tp_size && *r.tp_size % *r.ep == 0) {
+    r.ep = 1;
+    const std::string flag = "--ep_size";
+    auto& list = r.flags_not_modelled;
+    const auto at = std::lower_bound(list.begin(), list.end(), flag);
+    if (at == list.end() || *at != flag) list.insert(at, flag);
+  }
   DevicesToPackages(cat, r);
   // SGLang's --dp-size without DP attention: replicas of the tp-size instance.
   int64_t replicas = 1;
@@ -446,6 +587,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
                                       replicas, gpus / replicas, gpus, *r.count)));
     }
   }
+  ServerDefaults(moe, r);
   if (r.enable_expert_parallel && moe) {
     if (r.ep) return clash("enable_expert_parallel", "ep");
     if (r.tp) r.ep = *r.tp * r.dp.value_or(1);

@@ -192,6 +192,14 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
       !ok) {
     return ok;
   }
+  // A rate runs for --duration-s, or for --requests / qps without it (the benchmarks'
+  // --request-rate with --num-prompts): both given, one would be silently unused.
+  if (auto ok = unused("requests", r.requests && r.qps && r.duration_s,
+                       "with --qps, give --requests (the run lasting requests / qps) or "
+                       "--duration-s (qps x duration_s requests), not both");
+      !ok) {
+    return ok;
+  }
   if (auto ok = unused("qps", r.qps && !r.requests_trace.empty(),
                        "a request trace carries its own arrivals");
       !ok) {
@@ -1081,6 +1089,11 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
       }
     }
     if (!ok) {
+      // A pasted server command's defaults (tp 1 where it gives none) are named with the
+      // error they lead to: the command as the server would run it.
+      if (!r.launcher_defaults.empty()) {
+        ok.error().message += fmt::format(" ({})", r.launcher_defaults);
+      }
       // One chip: its error is the answer. Several: the table shows it.
       if (!r.compare) return tl::unexpected(ok.error());
       row.error = ok.error().field.empty() || ok.error().field == "chip"

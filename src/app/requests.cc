@@ -381,12 +381,15 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Megatron(Bind("train_samples", &R::train_samples,
                     "Megatron's run length in sequences: --tokens is this x --seq-len (the model's "
                     "default where not given); --tokens given too must agree within one sequence")),
-      // --max-steps: the Hugging Face Trainer's and NeMo's (trainer.max_steps) spelling.
-      Megatron(Aliases(
-          Bind("train_iters", &R::train_iters,
-               "Megatron's run length in optimizer steps: --tokens is this x --global-batch-size x "
-               "--seq-len (needs the global batch); --tokens given too must agree within one step"),
-          {"max_steps"})),
+      Megatron(Bind("train_iters", &R::train_iters,
+                    "Megatron's run length in optimizer steps: --tokens is this x "
+                    "--global-batch-size x --seq-len (needs the global batch); --tokens given too "
+                    "must agree within one step")),
+      // The Hugging Face Trainer's and NeMo's (trainer.max_steps) spelling: the same length,
+      // but a flag other launchers have too, so not a mark of a Megatron line.
+      Bind("max_steps", &R::max_steps,
+           "the run length in optimizer steps as the Hugging Face Trainer and NeMo spell it (as "
+           "--train-iters, without making the line Megatron's)"),
       // Megatron's model-shape flags, as --emit megatron prints them: checks against the
       // catalog model (--model), an error naming the flag where they differ.
       ShapeCheck(Bind("num_layers", &R::num_layers, "")),
@@ -784,7 +787,8 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
       {"Workload",
        {"input_tokens", "output_tokens", "prefix_cache_hit", "input_dist", "output_dist", "qps",
         "duration_s", "concurrency", "requests", "request_rate", "dataset_name", "requests_trace",
-        "arrivals", "burstiness", "workload_seed", "disable_ignore_eos"}},
+        "launched_by", "random_range_ratio", "arrivals", "burstiness", "workload_seed",
+        "disable_ignore_eos"}},
       {"SLO and mode", {"mode", "analytic", "tpot_ms", "ttft_ms", "demand_tokens_per_s"}},
       {"Speculative decoding",
        {"mtp", "mtp_acceptance", "draft_model", "speculative_config", "speculative_algorithm",
@@ -962,6 +966,13 @@ const std::vector<Field<InferRequest>>& InferFields() {
               {"num_prompts", "request_count"}),
       RequestRate(),
       DatasetName(),
+      Bind("launched_by", &R::launched_by,
+           "the program a pasted command runs, set from its first words (`vllm serve`, `python3 "
+           "-m sglang.launch_server`, `trtllm-serve`, `vllm bench serve`, `python3 -m "
+           "sglang.bench_serving`): vllm, sglang or trtllm (a server: what its command leaves out "
+           "is that engine's default, tp 1, pp 1, dp 1 and, without its expert-parallel flag, no "
+           "expert parallel, instead of the layout search), vllm-bench or sglang-bench (how "
+           "--random-range-ratio reads); default: none, a typed request"),
       Bind("requests_trace", &R::requests_trace,
            "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens"),
       Bind("input_dist", &R::input_dist,
@@ -1200,10 +1211,12 @@ const std::vector<Field<InferRequest>>& InferFields() {
       // bench_serving's ignore_eos: every output runs to its length, as the simulated
       // requests do.
       LaunchOnly("ignore_eos", FieldKind::kBool),
-      NotModelled("random_range_ratio", FieldKind::kString,
-                  "the benchmarks' length spread (vLLM and SGLang read it differently); lengths "
-                  "are --input-tokens/--output-tokens exactly, a spread is --input-dist / "
-                  "--output-dist uniform:W"),
+      Bind("random_range_ratio", &R::random_range_ratio,
+           "the serving benchmarks' length spread, as the pasted benchmark reads it: vllm bench "
+           "serve (and benchmark_serving.py) uniform in [L(1-r), L(1+r)], r below 1; "
+           "sglang.bench_serving uniform in [rL, L] (its default 0 when pasted without it), r up "
+           "to 1; typed without the benchmark's command, vLLM's. Sets --input-dist and "
+           "--output-dist uniform (instead of them)"),
       NotModelled("synthetic_input_tokens_stddev", FieldKind::kString,
                   "genai-perf's prompt-length spread; a spread is --input-dist"),
       NotModelled("output_tokens_stddev", FieldKind::kString,

@@ -92,6 +92,10 @@ struct TrainRequest {
   // The run's length as Megatron gives it: samples of seq_len tokens, or optimizer steps of the
   // global batch; the tokens are that (tokens given too must agree).
   std::optional<int64_t> train_samples, train_iters;
+  // --max-steps, the Hugging Face Trainer's, torchtitan's (--training.steps) and NeMo's
+  // (trainer.max_steps) spelling of train_iters: not a Megatron-only flag, so it marks no line
+  // as Megatron's.
+  std::optional<int64_t> max_steps;
   // Not a field: the first flag given that only Megatron-LM (and MindSpeed, which takes its
   // flags) has, set by those fields. Such a request is a pasted Megatron launch line, and what
   // the line leaves out is Megatron's default, not the search's choice.
@@ -214,6 +218,19 @@ struct InferRequest {
   // all-gather defaults (none, allgather_reducescatter) change nothing; an all-to-all backend
   // (deepep, pplx, ...) is priced as one inside a node too.
   std::string moe_a2a_backend;
+  // The program a pasted command runs (the CLI reads it from the command's first words: `vllm
+  // serve`, `python3 -m sglang.launch_server`, `trtllm-serve`, `vllm bench serve`, `python3 -m
+  // sglang.bench_serving`): vllm, sglang, trtllm (servers: their layout defaults fill what the
+  // command leaves out), vllm-bench, sglang-bench (their --random-range-ratio reading). Empty:
+  // typed flags, the layout searched.
+  std::string launched_by;
+  // The benchmarks' --random-range-ratio: the lengths' spread as the benchmark draws them
+  // (vLLM's [L(1-r), L(1+r)], SGLang's [rL, L]); ResolveFrameworkFlags turns it into
+  // input_dist / output_dist.
+  std::optional<double> random_range_ratio;
+  // Not a field: the launcher's defaults ResolveFrameworkFlags filled in ("vLLM's defaults for
+  // what the command leaves out: tp 1, pp 1"), named in an error the layout then gives.
+  std::string launcher_defaults;
   // Tuning flags a recipe carries that the estimate does not price (--async-scheduling,
   // --enable-torch-compile, ...), as given: reported with the answer, never silently dropped.
   std::vector<std::string> flags_not_modelled;

@@ -267,8 +267,18 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
 }
 
 Result<void> TokensFromRunLength(TrainRequest& r, int seq_len) {
+  // --max-steps is --train-iters under another launcher's name.
+  const char* iters_field = "train_iters";
+  if (r.max_steps) {
+    if (r.train_iters && *r.train_iters != *r.max_steps) {
+      return tl::unexpected(FieldError("max_steps", fmt::format("{} contradicts --train-iters {}",
+                                                                *r.max_steps, *r.train_iters)));
+    }
+    r.train_iters = r.max_steps;
+    iters_field = "max_steps";
+  }
   if (r.train_samples && r.train_iters) {
-    return tl::unexpected(FieldError("train_iters", "give it or --train-samples, not both"));
+    return tl::unexpected(FieldError(iters_field, "give it or --train-samples, not both"));
   }
   std::optional<double> tokens;
   double step = seq_len;  // the tokens one unit of the length spans: a disagreement within it
@@ -277,7 +287,7 @@ Result<void> TokensFromRunLength(TrainRequest& r, int seq_len) {
     if (*r.train_samples < 1) return tl::unexpected(FieldError(field, "must be at least 1"));
     tokens = static_cast<double>(*r.train_samples) * seq_len;
   } else if (r.train_iters) {
-    field = "train_iters";
+    field = iters_field;
     if (*r.train_iters < 1) return tl::unexpected(FieldError(field, "must be at least 1"));
     if (r.global_batch_size) {
       step = static_cast<double>(*r.global_batch_size) * seq_len;

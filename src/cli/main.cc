@@ -303,8 +303,10 @@ std::vector<std::string> MergeDottedFlags(std::vector<std::string> args) {
 // `suanli train deepspeed --num_gpus 8 pretrain_gpt.py ...`.
 // The serving benchmarks likewise (`vllm bench serve`, `python3 -m sglang.bench_serving`,
 // `genai-perf profile`, `python3 benchmarks/benchmark_serving.py`): their flags are the workload.
-// The launcher words name the program, not the deployment: they are dropped (the launcher's own
-// flags stay and are fields). Only after `train` or `infer`; anything after `--` is left alone.
+// The launcher words name the program, not the deployment: after `infer` they become
+// --launched-by (the request's launched_by: what a server leaves out is its default, how a
+// benchmark reads --random-range-ratio), after `train` they are dropped (the launcher's own flags
+// stay and are fields). Only after `train` or `infer`; anything after `--` is left alone.
 std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
   if (args.size() < 3 || (args[1] != "train" && args[1] != "infer")) return args;
   static const std::vector<std::string> kModules = {
@@ -318,6 +320,12 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
   std::vector<std::string> out(args.begin(), args.begin() + 2);
   bool launched = false;  // a launcher seen: its script (pretrain_gpt.py) is dropped too
   bool genai_perf = false;
+  const bool infer = args[1] == "infer";
+  auto launched_by = [&](const std::string& program) {
+    if (!infer || program.starts_with("torch")) return;
+    out.push_back("--launched-by");
+    out.push_back(program);
+  };
   for (std::size_t i = 2; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--") {
@@ -327,22 +335,30 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
     const std::string next = i + 1 < args.size() ? args[i + 1] : std::string();
     if (a == "vllm" && next == "serve") {
       ++i;
+      launched_by("vllm");
     } else if (a == "vllm" && next == "bench" && i + 2 < args.size() && args[i + 2] == "serve") {
       i += 2;  // the serving benchmark: its flags are the workload's
+      launched_by("vllm-bench");
     } else if (a == "genai-perf" && next == "profile") {
       ++i;
       genai_perf = true;
+      launched_by("genai-perf");
     } else if (genai_perf && a == "-m") {
       out.push_back("--model");  // genai-perf's short flag for its model
     } else if ((a == "python" || a == "python3") && next.size() > 3 && next.front() != '-' &&
                next.ends_with(".py")) {
-      ++i;  // a script run directly: vLLM's benchmarks/benchmark_serving.py, pretrain_gpt.py
+      // a script run directly: vLLM's benchmarks/benchmark_serving.py, pretrain_gpt.py
+      if (next.ends_with("benchmark_serving.py")) launched_by("vllm-bench");
+      ++i;
     } else if (a == "trtllm-serve") {
       if (next == "serve") ++i;
+      launched_by("trtllm");
     } else if ((a == "python" || a == "python3") && next == "-m" && module(i + 2)) {
+      launched_by(args[i + 2]);
       i += 2;
       launched = true;
     } else if (a == "-m" && module(i + 1)) {
+      launched_by(args[i + 1]);
       ++i;
     } else if (a == "torchrun" ||
                (a == "deepspeed" && out.back() != "--stack" && out.back() != "--emit")) {
@@ -570,9 +586,16 @@ int main(int argc, char** argv) {
       const auto nearest = suanli::NearestNames(extras.front(), names, 1);
       const bool close =
           !nearest.empty() && suanli::EditDistance(extras.front(), nearest.front()) <= 2;
-      message = fmt::format("unknown command '{}'; expected one of {}{}",
-                            extras.front().substr(0, 40), suanli::JoinOr(names),
-                            close ? fmt::format(" (did you mean {}?)", nearest.front()) : "");
+      // Words users reach for that are another command's mode: chips side by side is `infer
+      // --compare`, what to buy is forecast's purchase advice.
+      std::string hint = close ? fmt::format(" (did you mean {}?)", nearest.front()) : "";
+      const std::string& word = extras.front();
+      if (word == "compare") hint = " (chips side by side: infer --compare --chip a,b)";
+      if (word == "plan" || word == "buy" || word == "purchase") {
+        hint = " (what to buy and when runs finish: forecast, its purchase advice)";
+      }
+      message = fmt::format("unknown command '{}'; expected one of {}{}", word.substr(0, 40),
+                            suanli::JoinOr(names), hint);
     } else if (cmd != top) {
       for (const auto& extra : extras) {
         if (extra.rfind("--", 0) != 0) continue;

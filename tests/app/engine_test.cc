@@ -1669,8 +1669,45 @@ TEST(Engine, RateAndPromptCountSetTheRunLength) {
   r.qps = 4;
   r.requests = 200;
   EXPECT_EQ(InferJson(r)["simulation"]["requests_per_run"].get<long>(), 200);
+  // With --duration-s too one of the two would go unused (the run is 4 x 10 = 40 requests, not
+  // 200): an error naming requests, nothing run.
   r.duration_s = 10;
+  auto both = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().field, "requests");
+  r.requests.reset();
   EXPECT_EQ(InferJson(r)["simulation"]["requests_per_run"].get<long>(), 40);
+}
+
+// A pasted `vllm serve MODEL --tensor-parallel-size 4` runs vLLM's layout for what it leaves out
+// (dp 1, no expert parallel without --enable-expert-parallel; S3232): MiniMax-M2 on 8 H100, typed,
+// may take "tp 4 ep 8 dp 2"; pasted it is tp 4 ep 1 dp 1 (two instances of 4). A model whose
+// weights do not fit at the command's tp 1 (vLLM's default) is refused with the defaults named.
+TEST(Engine, PastedServeCommandRunsItsServersLayout) {
+  InferRequest r;
+  r.model = "minimax-m2";
+  r.chip = {"h100"};
+  r.count = 8;
+  r.mode = "analytic";
+  r.tp = 4;
+  r.launched_by = "vllm";
+  const auto j = InferJson(r);
+  EXPECT_EQ(j["layout"]["tp"], 4) << j["layout"].dump();
+  EXPECT_EQ(j["layout"]["ep"], 1) << j["layout"].dump();
+  EXPECT_EQ(j["layout"]["dp"], 1) << j["layout"].dump();
+  InferRequest bare;
+  bare.model = "deepseek-r1";
+  bare.chip = {"h100"};
+  bare.count = 8;
+  bare.mode = "analytic";
+  bare.launched_by = "vllm";
+  const auto refused = InferOutcome(bare);
+  ASSERT_TRUE(refused.contains("error"));
+  EXPECT_NE(refused["error"].get<std::string>().find(
+                "vLLM's defaults for what the command leaves out: tp 1, pp 1, dp 1, no expert "
+                "parallel"),
+            std::string::npos)
+      << refused.dump();
 }
 
 // A pasted vLLM command's --seed is vLLM's sampling seed: accepted, listed, and the simulated
@@ -2107,6 +2144,39 @@ TEST(TrainLaunch, TorchrunRanksAreTheCount) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().field, "count");
   EXPECT_NE(missing.error().message.find("is required"), std::string::npos);
+}
+
+// --max-steps is the Hugging Face Trainer's, torchtitan's and NeMo's run length in steps too: the
+// same tokens as --train-iters (1000 x 512 x 8192 = 4,194,304,000 by hand) without making the
+// line Megatron's (no Megatron defaults filled in); a --train-iters that differs is a clash.
+TEST(TrainLaunch, MaxStepsDoesNotMakeALineMegatrons) {
+  const catalog::Catalog& cat = TheEngine().catalog();
+  TrainRequest r;
+  r.model = "llama-3-8b";
+  r.chip = "h100";
+  r.count = 8;
+  r.global_batch_size = 512;
+  r.seq_len = 8192;
+  ASSERT_TRUE(SetField(TrainFields(), r, "max_steps", FieldValue{1000.0}));
+  auto setup = internal::BuildTrainJob(cat, r);
+  ASSERT_TRUE(setup) << setup.error().ToString();
+  EXPECT_DOUBLE_EQ(setup->job.tokens, 4'194'304'000.0);
+  EXPECT_TRUE(setup->defaults_basis.empty()) << setup->defaults_basis;
+  TrainRequest megatron = r;
+  megatron.max_steps.reset();
+  ASSERT_TRUE(SetField(TrainFields(), megatron, "train_iters", FieldValue{1000.0}));
+  auto as_megatron = internal::BuildTrainJob(cat, megatron);
+  if (as_megatron) {
+    EXPECT_DOUBLE_EQ(as_megatron->job.tokens, 4'194'304'000.0);
+    EXPECT_FALSE(as_megatron->defaults_basis.empty());
+  } else {
+    EXPECT_NE(as_megatron.error().message.find("Megatron's defaults"), std::string::npos);
+  }
+  TrainRequest both = r;
+  both.train_iters = 900;
+  auto clash = internal::BuildTrainJob(cat, both);
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().field, "max_steps");
 }
 
 // torchtitan's job config as TOML text: keys the flags did not give, torchtitan's defaults for

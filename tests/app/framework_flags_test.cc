@@ -520,3 +520,140 @@ TEST(FrameworkFlags, RecipeFlagsOfLlama4QwenNextAndAscend) {
 
 }  // namespace
 }  // namespace suanli::app::internal
+
+namespace suanli::app::internal {
+namespace {
+
+// A pasted server command runs its server's defaults for what it leaves out (S3232-S3234): vLLM's
+// --tensor-parallel-size 4 alone is tp 4 with --data-parallel-size 1 and, without
+// --enable-expert-parallel, the experts split by TP (ep 1), not the DP/EP the search would pick;
+// tp 1 where the command gives none. A typed request (no launcher) keeps the search.
+TEST(FrameworkFlags, PastedServerRunsItsDefaultLayout) {
+  InferRequest r;
+  r.model = "minimax-m2";
+  r.chip = {"h100"};
+  r.tp = 4;
+  r.launched_by = "vllm serve";
+  InferRequest out = Resolved(r);
+  EXPECT_EQ(out.launched_by, "vllm");
+  EXPECT_EQ(out.tp, 4);
+  EXPECT_EQ(out.dp, 1);
+  EXPECT_EQ(out.ep, 1);
+  EXPECT_EQ(out.pp, 1);
+  EXPECT_EQ(out.launcher_defaults,
+            "vLLM's defaults for what the command leaves out: pp 1, dp 1, no expert parallel");
+  // --enable-expert-parallel: ep = tp x dp = 4 (vLLM's rule), dp still vLLM's 1.
+  r.enable_expert_parallel = true;
+  out = Resolved(r);
+  EXPECT_EQ(out.ep, 4);
+  EXPECT_EQ(out.dp, 1);
+  // No tp at all: vLLM's --tensor-parallel-size 1.
+  InferRequest bare;
+  bare.model = "qwen3-8b";
+  bare.chip = {"h100"};
+  bare.launched_by = "python3 -m sglang.launch_server";
+  out = Resolved(bare);
+  EXPECT_EQ(out.launched_by, "sglang");
+  EXPECT_EQ(out.tp, 1);
+  EXPECT_EQ(out.launcher_defaults,
+            "SGLang's defaults for what the command leaves out: tp 1, pp 1, dp 1");
+  // SGLang's DP attention: 8 groups over --tp-size 8; no expert size given, the experts are left
+  // to the search (the model has no expert TP beside attention DP).
+  InferRequest adp = R1OnEightGpus();
+  adp.launched_by = "sglang";
+  adp.tp_size = 8;
+  adp.dp_size = 8;
+  adp.enable_dp_attention = true;
+  out = Resolved(adp);
+  EXPECT_EQ(out.tp, 1);
+  EXPECT_EQ(out.dp, 8);
+  EXPECT_FALSE(out.ep);
+  // Typed: nothing filled in.
+  InferRequest typed = r;
+  typed.launched_by.clear();
+  typed.enable_expert_parallel = false;
+  out = Resolved(typed);
+  EXPECT_FALSE(out.dp);
+  EXPECT_FALSE(out.ep);
+  EXPECT_TRUE(out.launcher_defaults.empty());
+  InferRequest bad = r;
+  bad.launched_by = "ollama";
+  EXPECT_NE(ErrorOf(bad).find("launched_by"), std::string::npos);
+}
+
+// --random-range-ratio as the pasted benchmark reads it. vLLM (S3230): uniform in
+// [L(1-r), L(1+r)], so r 0.5 on 1,024 / 256 keeps the means and spreads +-50 %: uniform:0.5.
+// SGLang (S3231): uniform in [rL, L]; r 0.5 on 1,024 is [512, 1024], mean 768, half-width
+// 256 / 768 = 1/3; outputs of 256: [128, 256], mean 192, 64 / 192 = 1/3. SGLang's default 0:
+// prompts [1, 1024] mean 512.5, half-width 511.5 / 512.5 = 0.998049; outputs [0, 256] mean 128,
+// half-width 1.
+TEST(FrameworkFlags, RandomRangeRatioIsTheBenchmarksSpread) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.random_range_ratio = 0.5;
+  r.launched_by = "vllm bench serve";
+  InferRequest out = Resolved(r);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 1024);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 256);
+  EXPECT_EQ(out.input_dist, "uniform:0.5");
+  EXPECT_EQ(out.output_dist, "uniform:0.5");
+  // Typed without the benchmark: vLLM's reading.
+  r.launched_by.clear();
+  EXPECT_EQ(Resolved(r).input_dist, "uniform:0.5");
+  r.launched_by = "python3 -m sglang.bench_serving";
+  out = Resolved(r);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 768);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 192);
+  EXPECT_EQ(out.input_dist, "uniform:0.333333");
+  EXPECT_EQ(out.output_dist, "uniform:0.333333");
+  r.random_range_ratio.reset();
+  out = Resolved(r);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 512.5);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 128);
+  EXPECT_EQ(out.input_dist, "uniform:0.998049");
+  EXPECT_EQ(out.output_dist, "uniform:1");
+  // r 1: SGLang's fixed lengths; vLLM refuses 1 (its range is [0, 1)).
+  r.random_range_ratio = 1;
+  out = Resolved(r);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 1024);
+  EXPECT_EQ(out.input_dist, "fixed");
+  EXPECT_EQ(out.output_dist, "fixed");
+  r.launched_by = "vllm-bench";
+  EXPECT_NE(ErrorOf(r).find("random_range_ratio"), std::string::npos);
+  // With a spread of its own: a clash naming both.
+  r.random_range_ratio = 0.2;
+  r.input_dist = "exp";
+  EXPECT_NE(ErrorOf(r).find("input-dist"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace suanli::app::internal
+
+namespace suanli::app::internal {
+namespace {
+
+// trtllm-serve --tp_size 8 --ep_size 4 (TensorRT-LLM's Mapping: moe_tp_size = 8 / 4 = 2, S3234):
+// each GPU holds 1/8 of the expert weights either way (4 groups x 2-way TP, or TP over 8), so it
+// is priced as tp 8 with the experts split by TP (ep 1) and --ep_size listed as not modelled;
+// before, "ep must equal tp * dp" refused the command. ep equal to tp is expert parallel as
+// before.
+TEST(FrameworkFlags, TrtllmExpertTpInsideExpertGroups) {
+  InferRequest r;
+  r.model = "qwen3-235b-a22b";
+  r.chip = {"h100"};
+  r.launched_by = "trtllm-serve";
+  r.tp_size = 8;
+  r.ep = 4;
+  InferRequest out = Resolved(r);
+  EXPECT_EQ(out.tp, 8);
+  EXPECT_EQ(out.ep, 1);
+  EXPECT_EQ(out.flags_not_modelled, (std::vector<std::string>{"--ep_size"}));
+  r.ep = 8;
+  out = Resolved(r);
+  EXPECT_EQ(out.ep, 8);
+  EXPECT_TRUE(out.flags_not_modelled.empty());
+}
+
+}  // namespace
+}  // namespace suanli::app::internal

@@ -501,6 +501,9 @@ expect_bad "infer --count 0 is no chips, not 'no limit'" "count: must be at leas
 expect_bad "infer --input-tokens 0 names the flag" "^suanli: error: --input-tokens: must be between 1" \
   infer --model llama-3.1-8b --chip h100 --mode analytic --input-tokens 0
 expect_bad "a misspelt command names the nearest" "unknown command 'trian'.*did you mean train" trian
+expect_bad "compare points at infer --compare" "unknown command 'compare'.*infer --compare" \
+  compare --chip h100,h200 --model llama-3.1-8b
+expect_bad "plan points at forecast" "unknown command 'plan'.*forecast" plan --model llama-3.1-70b
 expect_bad "a flag the command lacks names the nearest" \
   "unknown flag '--tensor-model-parallel-size' for infer; nearest: --tensor-parallel-size" \
   infer --model llama-3.1-8b --chip h100 --tensor-model-parallel-size 2
@@ -1055,7 +1058,7 @@ run infer --chip h100 --model llama-3.1-8b --mode server --json --input-tokens 1
   --output-tokens 1024 --concurrency 64 --requests 1000
 cp "$TMP/stdout" "$TMP/bench_flags.json"
 for bench in "vllm bench serve --model meta-llama/Llama-3.1-8B-Instruct --dataset-name random --random-input-len 1024 --random-output-len 1024 --num-prompts 1000 --max-concurrency 64 --ignore-eos --save-result" \
-  "python3 -m sglang.bench_serving --backend sglang --model meta-llama/Llama-3.1-8B-Instruct --dataset-name random --random-input 1024 --random-output 1024 --num-prompts 1000 --max-concurrency 64" \
+  "python3 -m sglang.bench_serving --backend sglang --model meta-llama/Llama-3.1-8B-Instruct --dataset-name random --random-input 1024 --random-output 1024 --random-range-ratio 1 --num-prompts 1000 --max-concurrency 64" \
   "genai-perf profile -m meta-llama/Llama-3.1-8B-Instruct --endpoint-type chat --streaming --synthetic-input-tokens-mean 1024 --output-tokens-mean 1024 --concurrency 64 --request-count 1000"; do
   # shellcheck disable=SC2086 # the command is words
   run infer --chip h100 --mode server --json $bench
@@ -1065,6 +1068,22 @@ for bench in "vllm bench serve --model meta-llama/Llama-3.1-8B-Instruct --datase
     not_ok "infer takes a pasted '${bench%% --*}' benchmark" "exit $RC" "stderr: ${ERR:0:300}"
   fi
 done
+# sglang.bench_serving draws lengths uniform in [rL, L], --random-range-ratio 0 by default
+# (S3231): pasted without it, prompts of 1..1024 tokens (mean 512.5) and outputs of 0..1024 (512),
+# as --input-dist uniform / --output-dist uniform around those means; vLLM's benchmark draws
+# [L(1-r), L(1+r)] (S3230), its default r 0 fixed lengths.
+run infer --chip h100 --mode server --json python3 -m sglang.bench_serving --backend sglang \
+  --model meta-llama/Llama-3.1-8B-Instruct --dataset-name random --random-input 1024 \
+  --random-output 1024 --num-prompts 1000 --max-concurrency 64
+if [ "$RC" -eq 0 ] && grep -q '"input_dist": "uniform:0.998049"' "$TMP/stdout" &&
+  grep -q '"output_dist": "uniform:1"' "$TMP/stdout"; then
+  ok "a pasted sglang.bench_serving draws its default lengths from 1 to L"
+else
+  not_ok "a pasted sglang.bench_serving draws its default lengths from 1 to L" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+expect_bad "infer --qps with --requests and --duration-s names requests" "requests.*not both" \
+  infer --chip h100 --model llama-3.1-8b --qps 10 --requests 1000 --duration-s 60
 expect_bad "infer --dataset-name sharegpt says to give a trace" "dataset-name.*requests-trace" \
   infer --chip h100 --model llama-3.1-8b --dataset-name sharegpt
 run infer --chip h100 --model llama-3.1-8b --json --request-rate 10 --num-prompts 1000
