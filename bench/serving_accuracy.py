@@ -11,8 +11,9 @@ at once at fixed lengths, scored as --mode offline; a row with `concurrency: N` 
 requests in flight, a closed loop, and runs as --mode server --concurrency N), then H20, Gaudi 3 and
 Ascend results (sglang-h20-*, gaudi3-*, vllmascend-*; `metric` decode_ or prefill_tokens_per_s_per_chip
 for one pool of a disaggregated deployment, analytic in both columns), then results at a published
-client concurrency, every one a closed loop (imax-*: SemiAnalysis InferenceMAX; sglang-a3-*: SGLang
-on Ascend 910C; gpustack-*: GPUStack's performance lab, N requests sent at once, a closed loop of N that
+client concurrency, every one a closed loop (imax-*: SemiAnalysis InferenceMAX; sglang-a3-* / sglang-a2-*:
+SGLang on Ascend 910C / 910B; vllmascend-910b-*: vLLM-Ascend as started with no settings; sglang-h20-qwen3-*:
+one request at a time on H20; gpustack-*: GPUStack's performance lab, N requests sent at once, a closed loop of N that
 sends each once; lambda-*: Lambda's model pages), the model named as the run names it
 ("openai/gpt-oss-120b"). Usage: bench/serving_accuracy.py [--suanli PATH]
 [--only REGEX] [--catalog DIR] [--logs] [--typed]; e.g. --only '^(trtllm|vllm-)' for the second.

@@ -41,14 +41,16 @@ Result<const T*> FindById(const std::vector<T>& items, std::string_view query,
 
 // A precision suffix of a repository name and the format it ships: "-FP8" (and "-FP8-Dynamic"),
 // "-NVFP4"/"-MXFP4"/"-FP4", "-AWQ"/"-GPTQ-Int4"/"-W4A16" (4-bit weights, 16-bit math),
-// "-W8A8"/"-Int8". Empty when `part` is none. A quantization method's word ("gptq", "dynamic")
-// before or after one is skipped by the caller.
+// "-W8A8"/"-Int8", "-W4A8". Empty when `part` is none. A quantization method's word ("gptq",
+// "dynamic") before or after one is skipped by the caller.
 std::string_view PrecisionSuffix(std::string_view part) {
   if (part == "fp8") return "fp8";
   if (part == "fp4" || part == "nvfp4" || part == "mxfp4") return "fp4";
   if (part == "awq" || part == "int4" || part == "w4a16" || part == "quantized.w4a16")
     return "int4";
   if (part == "int8" || part == "w8a8" || part == "quantized.w8a8") return "int8";
+  // Ascend's msModelSlim W4A8 copies (DeepSeek-R1-W4A8): 4-bit weights, INT8 activations (S3113).
+  if (part == "w4a8") return "w4a8";
   if (part == "bf16") return "bf16";
   return {};
 }

@@ -354,6 +354,11 @@ TEST(CatalogLookupTest, CheckpointPrecisionFromTheName) {
            Case{"zai-org/GLM-4.5-FP8", "glm-4.5", "fp8", ""},
            Case{"zai-org/GLM-4.5", "glm-4.5", "bf16", ""},
            Case{"zai-org/GLM-4.6-FP8", "glm-4.6", "fp8", ""},
+           // Ascend's msModelSlim copies as SGLang's Ascend best practice serves them
+           // (--quantization modelslim): W8A8 is int8, W4A8 4-bit weights with INT8
+           // activations (S3113, S3260).
+           Case{"Qwen3-32B-W8A8", "qwen3-32b", "int8", ""},
+           Case{"DeepSeek-R1-W4A8", "deepseek-r1", "w4a8", ""},
        }) {
     auto r = Builtin().FindCheckpoint(c.query);
     ASSERT_TRUE(r) << c.query << ": " << r.error().ToString();

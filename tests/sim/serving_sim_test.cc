@@ -73,6 +73,28 @@ class PerTokenStep : public StepCost {
   double KvCapacityTokens() const override { return 1e6; }
 };
 
+// A closed loop of two waves is measured as its client measures it: over the makespan. By hand
+// with the step above (1 ms a decoding sequence, 10 ms a prompt token), 2 clients, 4 requests
+// of 100-token prompts, r1 one output token longer (12) than the others (11). Iteration 1
+// prefills r0 and r1 (2 s): first tokens at 2.000; ten decodes of 2 ms: r0 ends at 2.020 and
+// r2 goes. Iteration 12 decodes r1's last token and prefills r2 (1.001 s): r1 ends at 3.021, r3
+// goes (the last send). Iteration 13 decodes r2 and prefills r3 (1.001 s, to 4.022); nine
+// decodes of 2 ms end r2 at 4.040, one of 1 ms r3 at 4.041. From the first completion (2.020)
+// to the last send (3.021) only iteration 12's 2 tokens come: 2.0 tokens/s, shorter than one
+// request's life (mean end to end (2.020 + 3.021 + 2.020 + 1.020) / 4 = 2.020 s). Over the
+// makespan: 45 tokens / 4.041 s = 11.14 tokens/s.
+TEST(ServingSim, ClosedLoopOfTwoWavesOverItsMakespanByHand) {
+  const PerTokenStep model;
+  std::vector<ServingRequest> reqs = {Req(0, 100, 11), Req(0, 100, 12), Req(0, 100, 11),
+                                      Req(0, 100, 11)};
+  auto r = SimulateServing(model, {}, reqs, {}, 1, 2);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->requests_completed, 4);
+  EXPECT_NEAR(r->makespan_s, 4.041, 1e-9);
+  EXPECT_NEAR(r->e2e_s.mean, 2.02025, 1e-9);
+  EXPECT_NEAR(r->output_tokens_per_s, 45 / 4.041, 1e-6);
+}
+
 // Attention data parallel: groups pass every MoE layer together, so a long prompt in one group
 // holds up the other's tokens. By hand: r0 (1 + 11 tokens) goes to group 0, r1 (100 + 2) to the
 // emptier group 1. Iteration 1 prefills both: max(10 ms, 1,000 ms) = 1 s, so r0's first token
@@ -255,6 +277,15 @@ TEST(ServingSim, WithoutChunkingAPromptWaitsForABudgetThatHoldsIt) {
   ASSERT_TRUE(chunked && whole);
   EXPECT_NEAR(chunked->ttft_ms.mean, (10 + 30) / 2.0, 1e-9);
   EXPECT_NEAR(whole->ttft_ms.mean, (10 + 60) / 2.0, 1e-9);
+  // SGLang's PrefillAdder accepts the first prompt of a prefill batch whatever its length
+  // (schedule_policy.py: 'if the can_run_list is empty, always accept the first prefill request',
+  // S3264): step 1 takes A, and B (100 over the 30 left) waits; step 2's prefill batch starts with
+  // B, beside A's decode: first token at 20 ms, not at 60.
+  limits.retract = true;
+  limits.reserve_output = false;
+  auto sglang = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  ASSERT_TRUE(sglang) << sglang.error().message;
+  EXPECT_NEAR(sglang->ttft_ms.mean, (10 + 20) / 2.0, 1e-9);
 }
 
 TEST(ServingSim, MaxPrefillTokensEndsThePrefillBatchAtThePromptThatDoesNotFit) {
