@@ -54,6 +54,10 @@ LatencyTargets TargetsOf(const InferRequest& r) {
                       interactive ? "interactive" : "server")};
 }
 
+// A load the request gives (clients in a closed loop, or an arrival rate): the run measures it
+// rather than searching the highest rate its latency targets allow.
+bool GivenLoad(const InferRequest& r) { return r.concurrency.has_value() || r.qps.has_value(); }
+
 // The default TTFT for a prompt no layout can take within MLPerf's limit for the mode: the
 // long-context limit scaled to the prompt's length (a 120,000-token prompt: 76.6 s in server
 // mode), with what it says of itself.
@@ -984,15 +988,51 @@ Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::I
                                                   LatencyTargets* targets) {
   *targets = TargetsOf(r);
   auto e = perf::EstimateInference(job, fixed);
-  if (e || targets->source.empty()) return e;
-  const LatencyTargets longer = LongPromptTargetsOf(r);
-  if (!(longer.ttft_ms > job.ttft_ms)) return e;
+  const bool defaults = !targets->source.empty();
+  if (e || (!defaults && !GivenLoad(r))) return e;
+  if (defaults) {
+    const LatencyTargets longer = LongPromptTargetsOf(r);
+    if (longer.ttft_ms > job.ttft_ms) {
+      perf::InferenceJob relaxed = job;
+      relaxed.ttft_ms = longer.ttft_ms;
+      if (auto again = perf::EstimateInference(relaxed, fixed)) {
+        job = std::move(relaxed);
+        *targets = longer;
+        return again;
+      }
+    }
+  }
+  // No layout meets a target even at batch 1 (a prompt of thousands of tokens for one or two
+  // output tokens: each output token waits on prefill). Defaults the user never asked for do not
+  // refuse such a workload, and a given load (--concurrency, --qps) is measured, not searched: the
+  // batch is chosen without the target that cannot be met. Defaults drop it; a given target stays
+  // in `targets`, so the simulation reports it missed.
   perf::InferenceJob relaxed = job;
-  relaxed.ttft_ms = longer.ttft_ms;
-  auto again = perf::EstimateInference(relaxed, fixed);
-  if (!again) return e;
+  std::string dropped;
+  auto again = e;
+  for (int i = 0; i < 2 && !again; ++i) {
+    const std::string& field = again.error().field;
+    if (field == "tpot_ms") {
+      relaxed.tpot_ms.reset();
+    } else if (field == "ttft_ms") {
+      relaxed.ttft_ms.reset();
+    } else {
+      return e;
+    }
+    if (defaults) {
+      (field == "tpot_ms" ? targets->tpot_ms : targets->ttft_ms).reset();
+      const std::string& why = again.error().message;
+      dropped +=
+          fmt::format("{}{}", dropped.empty() ? "" : "; ", why.substr(0, why.find("; relax")));
+    }
+    again = perf::EstimateInference(relaxed, fixed);
+  }
+  // A rate search needs a limit to search against: with none left, the first refusal says why.
+  if (!again || (!GivenLoad(r) && !relaxed.ttft_ms && !relaxed.tpot_ms)) return e;
+  if (defaults) {
+    targets->source = fmt::format("{}; {}: left out", targets->source, dropped);
+  }
   job = std::move(relaxed);
-  *targets = longer;
   return again;
 }
 
