@@ -327,8 +327,13 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Megatron(
           Bind("recompute_method", &R::recompute_method,
                "Megatron's full recomputation by layer: uniform (every layer, --recompute full) or "
-               "block (the first --recompute-num-layers of each stage; estimated as full, an upper "
-               "bound on its time)")),
+               "block (the first --recompute-num-layers of each virtual stage recomputed, the "
+               "others stored)")),
+      Megatron(Bind("cross_entropy_loss_fusion", &R::cross_entropy_loss_fusion,
+                    "Megatron's fused loss (with --cross-entropy-fusion-impl te: Transformer "
+                    "Engine's, which keeps the logits' gradient in their bf16 buffer)")),
+      Megatron(Bind("cross_entropy_fusion_impl", &R::cross_entropy_fusion_impl,
+                    "Megatron's fused loss kernel: native (fp32 softmax) or te (bf16 in place)")),
       Megatron(Bind("recompute_num_layers", &R::recompute_num_layers,
                     "Megatron's layers per recomputed chunk (uniform) or per stage (block), with "
                     "--recompute-method")),
@@ -438,7 +443,6 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Megatron(LaunchOnly<R>("no_gradient_accumulation_fusion", FieldKind::kBool)),
       Megatron(LaunchOnly<R>("attention_softmax_in_fp32", FieldKind::kBool)),
       Megatron(LaunchOnly<R>("accumulate_allreduce_grads_in_fp32", FieldKind::kBool)),
-      Megatron(LaunchOnly<R>("cross_entropy_loss_fusion", FieldKind::kBool)),
       Megatron(LaunchOnly<R>("moe_permute_fusion", FieldKind::kBool)),
       Megatron(LaunchOnly<R>("log_throughput", FieldKind::kBool)),
       Megatron(LaunchOnly<R>("manual_gc", FieldKind::kBool)),

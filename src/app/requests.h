@@ -64,6 +64,8 @@ struct TrainRequest {
   bool recompute_activations = false;  // Megatron's old name for selective recomputation
   std::string recompute_method;        // uniform or block, with full recomputation
   std::optional<int> recompute_num_layers;
+  bool cross_entropy_loss_fusion = false;  // Megatron's fused loss: native, or TE's with the impl
+  std::string cross_entropy_fusion_impl;   // native or te
   std::optional<int> num_layers_per_virtual_pipeline_stage;  // interleave = layers / (pp x this)
   std::optional<int> expert_tensor_parallel_size;
   bool overlap_grad_reduce = false, overlap_param_gather = false;  // dp_overlap on

@@ -122,10 +122,17 @@ Result<void> ApplyPrecision(const catalog::Catalog& cat, const TrainRequest& r,
       return tl::unexpected(FieldError(
           k.field, "unknown format '" + k.value.substr(0, 40) + "'; expected " + JoinOr(names)));
     }
+    const bool to_fp8_params = k.member == &perf::Precision::params && *f == TensorFormat::kFp8 &&
+                               p->params != TensorFormat::kFp8;
     (*p).*k.member = *f;
     p->recipe += fmt::format(", {} {}", k.field, perf::TensorFormatName(*f));
-    if (k.member == &perf::Precision::params && *f == TensorFormat::kFp8) {
+    if (to_fp8_params) {
       p->matmul = catalog::DType::kFp8;
+      // The FP8 parameter is itself the row-wise copy Transformer Engine would cache (TE's
+      // Float8Tensor / MXFP8Tensor weights, Megatron --fp8-param-gather); only the column-wise
+      // one (Hopper's transpose, Blackwell's column-wise MXFP8 copy) is kept beside it, half the
+      // cache of a bf16 weight [S3220].
+      p->weight_cache_bytes /= 2;
     }
   }
   if (auto ok = perf::CheckPrecision(*p, chip); !ok) {
@@ -188,6 +195,21 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
     if (r.offload_layers && *r.offload_layers > 0 && !stack->activation_offload) {
       return lacks("offload_layers", "does not offload activations to host memory");
     }
+  }
+  // Megatron's fused loss where the line names it: its own vocab-parallel cross entropy, or
+  // Transformer Engine's with --cross-entropy-fusion-impl te (language_module.py
+  // compute_language_model_loss; S3222, S3223). A line that names none keeps the model's loss,
+  // as suanli's own flags do, so a Megatron line and its native flags give one answer.
+  if (!r.cross_entropy_fusion_impl.empty()) {
+    const std::string impl = ToLower(r.cross_entropy_fusion_impl);
+    if (impl != "native" && impl != "te") {
+      return tl::unexpected(FieldError(
+          "cross_entropy_fusion_impl",
+          "unknown '" + r.cross_entropy_fusion_impl.substr(0, 40) + "'; expected native or te"));
+    }
+  }
+  if (r.cross_entropy_loss_fusion) {
+    sw.loss_bytes_per_logit = ToLower(r.cross_entropy_fusion_impl) == "te" ? 2 : 6;
   }
   if (r.offload_layers) {
     if (*r.offload_layers < 0 || *r.offload_layers > job.model->layers) {
@@ -753,6 +775,12 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
                                                         "'; expected none, selective or full"));
     }
     fixed.recompute = *rc;
+  }
+  // Megatron's block method recomputes the first --recompute-num-layers of each virtual stage
+  // and stores the rest (transformer_config.py, S3221); uniform recomputes every layer.
+  if (fixed.recompute == perf::Recompute::kFull && r.recompute_num_layers &&
+      ToLower(r.recompute_method) == "block") {
+    fixed.recompute_layers = *r.recompute_num_layers;
   }
   if (r.no_sequence_parallel) fixed.sequence_parallel = false;
   if (!r.schedule.empty()) {

@@ -719,8 +719,35 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
 
   const LayoutContext x{job, c, l, static_cast<double>(l.micro_batch) * c.seq / l.cp};
   const double T = x.tokens;
-  const LayerCost dense = CostOfLayer(x, false);
-  const LayerCost moe = m.moe ? CostOfLayer(x, true) : dense;
+  LayerCost dense = CostOfLayer(x, false);
+  LayerCost moe = m.moe ? CostOfLayer(x, true) : dense;
+  // Block recomputation (Megatron's --recompute-method block, S3221): the first recompute_layers
+  // of each virtual stage are recomputed, the others store their activations; per layer of a
+  // stage, the share of each.
+  double recomputed_share = l.recompute == Recompute::kFull ? 1.0 : 0.0;
+  if (l.recompute == Recompute::kFull && l.recompute_layers > 0) {
+    // Virtual stages exist only under a pipeline.
+    const double chunk_layers =
+        static_cast<double>(m.layers) / (l.pp * (l.pp > 1 ? l.interleave : 1));
+    recomputed_share = std::min(1.0, l.recompute_layers / chunk_layers);
+    ParallelLayout stored = l;
+    stored.recompute = Recompute::kNone;
+    stored.recompute_layers = 0;
+    const LayoutContext xs{job, c, stored, x.tokens};
+    auto blend = [&](LayerCost& k, const LayerCost& whole) {
+      const double f = recomputed_share;
+      auto mix = [f](double a, double b) { return f * a + (1 - f) * b; };
+      k.compute_s = mix(k.compute_s, whole.compute_s);
+      k.backward_s = mix(k.backward_s, whole.backward_s);
+      k.tp_s = mix(k.tp_s, whole.tp_s);
+      k.cp_s = mix(k.cp_s, whole.cp_s);
+      k.ep_s = mix(k.ep_s, whole.ep_s);
+      k.ep_paired_s = mix(k.ep_paired_s, whole.ep_paired_s);
+      k.act_bytes = mix(k.act_bytes, whole.act_bytes);
+    };
+    blend(dense, CostOfLayer(xs, false));
+    if (m.moe) blend(moe, CostOfLayer(xs, true));
+  }
   auto layer_total = [](const LayerCost& k) { return k.compute_s + k.tp_s + k.cp_s + k.ep_s; };
 
   // The output layer (logits and cross-entropy, fp32) sits on the last stage
@@ -929,7 +956,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   // Hardware FLOPs add what recomputation does again.
   double recompute_per_token = 0;
   if (l.recompute == Recompute::kFull) {
-    recompute_per_token = ForwardFlopsPerToken(m, c.seq) - 2 * p.embedding;
+    recompute_per_token = recomputed_share * (ForwardFlopsPerToken(m, c.seq) - 2 * p.embedding);
   } else if (l.recompute == Recompute::kSelective && job.attention == AttentionKernel::kUnfused) {
     // Unfused kernels recompute the full score matrix; with flash attention
     // selective recomputation redoes only element-wise work (no FLOPs).
@@ -975,7 +1002,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       stored -= off * in_transit;
     }
     double act = stored * in_flight + in_transit + working;
-    if (s == l.pp - 1) act += T * m.vocab / l.tp * 4 * 2;  // fp32 logits and their gradient
+    if (s == l.pp - 1) act += T * m.vocab / l.tp * job.software.loss_bytes_per_logit;
     MemoryBreakdown here;
     const bool shard_weights = l.zero_stage >= 3;
     double weights = copies * sharded(TensorFormatBytes(prec.params), shard_weights);
@@ -1360,6 +1387,8 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
                       l.sequence_parallel = fixed.sequence_parallel.value_or(tp > 1);
                       l.recompute_modules = fixed.recompute_modules.value_or(0);
                       l.ep_a2a_overlap = overlap;
+                      if (rc == Recompute::kFull)
+                        l.recompute_layers = fixed.recompute_layers.value_or(0);
                       if (auto ok = CheckLayout(job, c, l); !ok) {
                         note(ok.error().message);
                         continue;

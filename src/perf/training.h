@@ -77,6 +77,9 @@ struct ParallelLayout {
   // all-to-all behind the other's compute. Needs ep > 1, 1F1B, virtual stages when pp > 1, no
   // full recomputation and at least two micro-batches.
   bool ep_a2a_overlap = false;
+  // With Recompute::kFull: Megatron's --recompute-method block --recompute-num-layers N, the
+  // first N layers of each virtual stage recomputed, the rest stored whole [S3221]; 0: every layer.
+  int recompute_layers = 0;
 
   int chips() const { return tp * pp * dp * cp; }
 };
@@ -89,6 +92,7 @@ struct LayoutConstraints {
   std::optional<PipelineSchedule> schedule;
   std::optional<unsigned> recompute_modules;
   std::optional<bool> ep_a2a_overlap;
+  std::optional<int> recompute_layers;  // ParallelLayout::recompute_layers, with full recompute
   // What the software offers (a stack); empty or true: everything, except that an empty
   // allowed_schedules means 1F1B (plain or interleaved) only: DualPipe is searched only where
   // the software has it (a stack that lists it, e.g. MindSpeed's DualPipeV) or when asked for.
@@ -121,6 +125,12 @@ struct SoftwareKnobs {
   // torch's ring attention, which exchanges K and V widened to every query head and passes dK/dV
   // round the ring in FP32 (data/sources.yaml S3032).
   bool sdpa_attention = false;
+  // The loss's memory per logit on the last stage at its peak: PyTorch's cross_entropy on fp32
+  // logits keeps the log-softmax and its gradient (4 + 4); Megatron's vocab-parallel cross
+  // entropy (--cross-entropy-loss-fusion) keeps the fp32 softmax, turns it into the gradient in
+  // place and casts that to bf16 for the output layer (4 + 2, S3222); Transformer Engine's
+  // (--cross-entropy-fusion-impl te) writes the gradient into the bf16 logits it keeps (2, S3223).
+  double loss_bytes_per_logit = 8;
 };
 
 struct TrainingJob {

@@ -90,8 +90,13 @@ void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e,
   // Memory and precision.
   if (l.recompute == Recompute::kFull) {
     add("--recompute-granularity", "full");
-    add("--recompute-method", "uniform");
-    add("--recompute-num-layers", "1");
+    if (l.recompute_layers > 0) {
+      add("--recompute-method", "block");
+      add("--recompute-num-layers", std::to_string(l.recompute_layers));
+    } else {
+      add("--recompute-method", "uniform");
+      add("--recompute-num-layers", "1");
+    }
   } else if (l.recompute == Recompute::kSelective) {
     add("--recompute-granularity", "selective");
     if (l.recompute_modules != 0) {

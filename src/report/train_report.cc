@@ -88,6 +88,7 @@ std::string TrainingJson(const TrainingReport& r) {
                    {"recompute", perf::RecomputeName(l.recompute)},
                    {"schedule", perf::ScheduleName(l.schedule)},
                    {"ep_a2a_overlap", l.ep_a2a_overlap}};
+  if (l.recompute_layers > 0) j["parallel"]["recompute_layers"] = l.recompute_layers;
   j["layout_searched"] = r.searched;
   if (r.searched) {
     j["layouts_evaluated"] = r.layouts_evaluated;
@@ -177,8 +178,10 @@ std::string TrainingText(const TrainingReport& r) {
           ? fmt::format(" (best of {} that fit, {} tried)", r.layouts_fitting, r.layouts_evaluated)
           : "",
       l.tp, l.pp, l.dp, l.ep, l.cp, l.zero_stage, l.micro_batch, l.interleave,
-      perf::RecomputeName(l.recompute), perf::ScheduleName(l.schedule),
-      l.sequence_parallel && l.tp > 1 ? " +seq-par" : "",
+      l.recompute_layers > 0 ? fmt::format("{} (first {} layers of each stage)",
+                                           perf::RecomputeName(l.recompute), l.recompute_layers)
+                             : std::string(perf::RecomputeName(l.recompute)),
+      perf::ScheduleName(l.schedule), l.sequence_parallel && l.tp > 1 ? " +seq-par" : "",
       l.ep_a2a_overlap ? " +ep-a2a-overlap" : "");
   Table t({"quantity", "value"});
   const auto [step_p10, step_p90] = Band(e.step_time_s, job.model_error);

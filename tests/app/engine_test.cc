@@ -140,6 +140,98 @@ TEST(Engine, EmittedContextHoldsTheLongestRequest) {
       << j["launch"].dump();
 }
 
+// Llama 3 8B with FP8 weights on 8 H100 (as NVIDIA's recipe: fp8_param_gather, bf16 gradients, tp 1
+// pp 1 cp 1, full recomputation by block, here of 12 layers; S3220, S3221): the FP8 weight is
+// its own row-wise copy, so a linear weight is 1 byte plus its 1-byte transpose, the embedding and
+// the output head stay bf16: 2 bytes a parameter, 2 x 8.03e9 bytes = 14.96 GiB (3 bytes a linear
+// weight, 21.5 GiB, counted the FP8 parameter beside a bf16 weight's two FP8 copies).
+TEST(Engine, Fp8ParamsAreTheirOwnRowWiseCopyAndBlockRecomputeKeepsItsLayers) {
+  TrainRequest t;
+  t.model = "llama-3-8b";
+  t.chip = "h100";
+  t.count = 8;
+  t.tokens = 1e12;
+  t.seq_len = 8192;
+  t.global_batch_size = 128;
+  t.tp = 1;
+  t.pp = 1;
+  t.cp = 1;
+  t.zero = 1;
+  t.micro_batch = 1;
+  t.precision = "fp8-current";
+  t.param_dtype = "fp8";
+  t.grad_dtype = "bf16";
+  t.recompute = "full";
+  t.recompute_method = "block";
+  t.recompute_num_layers = 12;
+  auto out = TheEngine().Train(t, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  EXPECT_NEAR(j["memory_breakdown_gib"]["weights"].get<double>(), 2 * 8.03e9 / (1 << 30), 0.02)
+      << j.dump();
+  EXPECT_EQ(j["parallel"]["recompute_layers"], 12) << j.dump();
+  // Every layer recomputed (uniform) keeps less than 12 of 32 (block).
+  t.recompute_method = "uniform";
+  auto uniform = TheEngine().Train(t, Json());
+  ASSERT_TRUE(uniform) << uniform.error().ToString();
+  const auto ju = nlohmann::json::parse(uniform->body);
+  EXPECT_FALSE(ju["parallel"].contains("recompute_layers"));
+  EXPECT_LT(ju["memory_breakdown_gib"]["activations"].get<double>(),
+            j["memory_breakdown_gib"]["activations"].get<double>());
+}
+
+// NVIDIA's H100 FP8 Llama 3 8B recipe pasted as Megatron flags (Megatron-Bridge's perf recipe
+// for 8 H100: tp 1 pp 1 cp 1, mbs 1, seq 8192, fp8 params, bf16 gradients, dist-opt, the first 5
+// layers of 32 recomputed, Transformer Engine's cross entropy; S3221) ran, so it fits in 80 GiB.
+// The loss on its one stage, per logit (8,192 x 128,256 of them): TE's 2 bytes (the gradient
+// written into the bf16 logits, S3223) against Megatron's native 6 (fp32 softmax + the bf16
+// gradient, S3222): 4 x 8192 x 128256 bytes = 3.91 GiB apart; without a fused loss named, the
+// model's 8 (PyTorch's fp32 log-softmax and its gradient), 6 x 8192 x 128256 = 5.87 GiB above.
+TEST(Engine, NvidiasLlama3FP8RecipeFitsWithTheLossItRuns) {
+  const auto& fields = TrainFields();
+  auto line = [&](bool te, bool megatron, int layers) {
+    TrainRequest t;
+    t.model = "llama-3-8b";
+    t.chip = "h100";
+    t.count = 8;
+    t.tokens = 1e12;
+    t.seq_len = 8192;
+    t.global_batch_size = 128;
+    t.tp = 1;
+    t.pp = 1;
+    t.cp = 1;
+    t.micro_batch = 1;
+    t.zero = 1;
+    t.precision = "fp8-current";
+    t.param_dtype = "fp8";
+    t.grad_dtype = "bf16";
+    t.recompute = "full";
+    t.recompute_method = "block";
+    t.recompute_num_layers = layers;
+    if (megatron) {
+      EXPECT_TRUE(SetField(fields, t, "cross_entropy_loss_fusion", FieldValue{true}));
+      EXPECT_TRUE(SetField(fields, t, "cross_entropy_fusion_impl",
+                           FieldValue{std::string(te ? "te" : "native")}));
+    }
+    auto out = TheEngine().Train(t, Json());
+    EXPECT_TRUE(out) << out.error().ToString();
+    return out ? nlohmann::json::parse(out->body) : nlohmann::json{};
+  };
+  const auto te = line(true, true, 5);
+  ASSERT_TRUE(te.contains("memory_gib_per_chip"));
+  EXPECT_LE(te["memory_gib_per_chip"].get<double>(), 80.0) << te.dump();
+  // Apart, at 12 recomputed layers, where all three fit.
+  const auto te12 = line(true, true, 12), native = line(false, true, 12),
+             own = line(false, false, 12);
+  const double logits = 8192.0 * 128256 / (1 << 30);
+  EXPECT_NEAR(native["memory_breakdown_gib"]["activations"].get<double>() -
+                  te12["memory_breakdown_gib"]["activations"].get<double>(),
+              4 * logits, 0.02);
+  EXPECT_NEAR(own["memory_breakdown_gib"]["activations"].get<double>() -
+                  te12["memory_breakdown_gib"]["activations"].get<double>(),
+              6 * logits, 0.02);
+}
+
 // Megatron-LM counts the batch in sequences: GPT-3 175B at --global-batch-size 1536 and
 // --seq-length 2048 steps on 1536 x 2048 = 3,145,728 tokens (Narayanan et al. 2021, Table 1).
 TEST(Engine, MegatronGlobalBatchSizeIsSequences) {

@@ -49,6 +49,36 @@ TEST(TrainingTest, UnfusedAttentionStoresScores) {
   EXPECT_NEAR((b->memory.activations_gib - a->memory.activations_gib) * kGiB / scores, 1.0, 1e-6);
 }
 
+// Megatron's --recompute-method block --recompute-num-layers 12 on a 48-layer stage
+// (transformer_config.py): the first 12 layers keep only their input (2 s b h / t with sequence
+// parallelism), the other 36 store what an unrecomputed layer stores, Korthikanti et al.'s
+// (34 s b h + 5 a s^2 b) / t with unfused attention. Against full recomputation of every layer:
+// 36 x ((34 - 2) s h + 5 a s^2) / t more bytes, and a quarter of the recomputed forward FLOPs.
+TEST(TrainingTest, BlockRecomputationStoresTheLayersItDoesNotRecompute) {
+  TrainingJob job = TrainingJobOn("korthikanti-22b", "a100", 8);
+  job.seq_len = 2048;
+  job.global_batch_tokens = 4 * 2048;
+  job.attention = AttentionKernel::kUnfused;
+  ParallelLayout full{8, 1, 1, 1, 1, 1, 1, 1, Recompute::kFull, true};
+  ParallelLayout block = full;
+  block.recompute_layers = 12;
+  auto a = EstimateLayout(job, full);
+  auto b = EstimateLayout(job, block);
+  ASSERT_TRUE(a && b) << (a ? b.error().ToString() : a.error().ToString());
+  const double s = 2048, h = 6144, heads = 64, t = 8;
+  const double stored = 36 * ((34 - 2) * s * h + 5 * heads * s * s) / t;
+  EXPECT_NEAR((b->memory.activations_gib - a->memory.activations_gib) * kGiB / stored, 1.0, 1e-6);
+  const double recomputed_full = a->hardware_flops_per_token - a->model_flops_per_token;
+  const double recomputed_block = b->hardware_flops_per_token - b->model_flops_per_token;
+  EXPECT_NEAR(recomputed_block / recomputed_full, 12.0 / 48, 1e-9);
+  EXPECT_LT(b->step_time_s, a->step_time_s);
+  // More layers than the stage holds: every layer, as --recompute-method uniform.
+  block.recompute_layers = 100;
+  auto c = EstimateLayout(job, block);
+  ASSERT_TRUE(c);
+  EXPECT_DOUBLE_EQ(c->memory.activations_gib, a->memory.activations_gib);
+}
+
 // Weights: 12 layers x 12 h^2 plus the embedding, over tp 8, in bf16; fp32
 // gradients twice that; fp32 main weights (4 B/param) and Adam moments (8 B/param) sharded over
 // dp by ZeRO-1. Under a pipeline (pp 8) ZeRO-2 and -3 keep the gradients whole until the step's
