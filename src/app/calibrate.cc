@@ -1213,6 +1213,10 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
             fmt::format("    weight_only_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
                         *cal.weight_only_matmul_efficiency);
       }
+      if (cal.weight_only_gweights_s) {
+        family_yaml += fmt::format("    weight_only_gweights_s: {:.6g}  # not fitted: shipped\n",
+                                   *cal.weight_only_gweights_s);
+      }
       if (cal.fp8_fast_accum_matmul_efficiency) {
         family_yaml +=
             fmt::format("    fp8_fast_accum_matmul_efficiency: {:.6g}  # not fitted: shipped\n",

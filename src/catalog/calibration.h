@@ -26,6 +26,11 @@ struct FamilyCalibration {
   // conversion, not the tensor cores, can set the pace), as a fraction of the 16-bit peak. Unset,
   // they take matmul_efficiency.
   std::optional<double> weight_only_matmul_efficiency;
+  // The most 4-bit weights a second, in billions, the family's weight-only GEMM kernels (W4A16:
+  // int4 / MXFP4 weights converted to 16 bits in the main loop) take in on one chip at
+  // decode-sized batches, where each weight is converted once a step: they stream the weights no
+  // faster than they convert them, whatever the memory. Unset: the memory's rate.
+  std::optional<double> weight_only_gweights_s;
   // The same for FP8 GEMMs run with fast accumulation, where a family's tensor cores accumulate
   // FP8 products in limited precision and kernels either keep the sum there (cuBLASLt
   // CUBLASLT_MATMUL_DESC_FAST_ACCUM, CUTLASS's FP8FastAccum schedules: per-tensor-scaled FP8

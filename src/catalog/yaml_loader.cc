@@ -525,6 +525,7 @@ class YamlLoader : public YamlReader {
                "low_precision_matmul_efficiency",
                "fp4_matmul_efficiency",
                "weight_only_matmul_efficiency",
+               "weight_only_gweights_s",
                "fp8_fast_accum_matmul_efficiency",
                "matmul_half_gflop",
                "attention_efficiency",
@@ -559,6 +560,9 @@ class YamlLoader : public YamlReader {
     }
     if (n["weight_only_matmul_efficiency"]) {
       f.weight_only_matmul_efficiency = Num(n, "weight_only_matmul_efficiency", path, 0.01, 1, 0);
+    }
+    if (n["weight_only_gweights_s"]) {
+      f.weight_only_gweights_s = Num(n, "weight_only_gweights_s", path, 1, 1e6, 0);
     }
     if (n["fp8_fast_accum_matmul_efficiency"]) {
       f.fp8_fast_accum_matmul_efficiency =

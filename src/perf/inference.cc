@@ -55,6 +55,9 @@ struct WeightFormat {
   double bytes = 2;
   double peak = 0;  // FLOP/s of its GEMMs
   double eff = 0;
+  // 4-bit weights with 16-bit math (int4): converted in the GEMM's main loop, at most the family's
+  // weight_only_gweights_s at decode-sized batches.
+  bool weight_only = false;
   double rate() const { return peak * eff; }
 };
 
@@ -204,6 +207,7 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d,
   const std::string name(ServingDTypeName(d));
   WeightFormat w;
   w.bytes = ServingDTypeBytes(d);
+  w.weight_only = d == ServingDType::kInt4;
   const bool sixteen_bit_math = d == ServingDType::kInt4 || d == ServingDType::kW8A16 ||
                                 d == ServingDType::kBf16 || d == ServingDType::kFp16;
   if (sixteen_bit_math && (v.known() || half_peak)) {
@@ -680,6 +684,23 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
             x.f.dense.bytes +
         s.shared / tp * x.f.experts.bytes;
     lin_memory += layer_bytes * (1 / (rate->second * 1e9) - 1 / x.f.mem_bw);
+  }
+  // Weight-only 4-bit weights (int4: gpt-oss's MXFP4 experts on Hopper, AWQ/GPTQ) are converted
+  // to 16 bits once a step as they stream in; where the family's kernels convert fewer a second
+  // (weight_only_gweights_s) than the memory delivers, those weights take the conversion's time.
+  if (cal.weight_only_gweights_s) {
+    const double rate = *cal.weight_only_gweights_s * 1e9;  // weights a second
+    double weights = 0, bytes = 0;
+    if (x.f.dense.weight_only) {
+      weights += s.nonexpert_read / tp;
+      bytes += s.nonexpert_read / tp * x.f.dense.bytes;
+    }
+    if (x.f.experts.weight_only) {
+      const double expert_weights = s.shared / tp + routed_bytes / x.f.experts.bytes;
+      weights += expert_weights;
+      bytes += expert_weights * x.f.experts.bytes;
+    }
+    lin_memory += std::max(0.0, weights / rate - bytes / x.f.mem_bw);
   }
   st.linear_s = SmoothRoofline(lin_compute, lin_memory, cal.serving_roofline_exponent);
 

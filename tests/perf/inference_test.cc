@@ -416,6 +416,49 @@ TEST(InferenceTest, WeightOnlyGemmsTakeTheirOwnEfficiencyWhereSet) {
   EXPECT_FALSE(Cat().CalibrationFor("blackwell").weight_only_matmul_efficiency.has_value());
 }
 
+// At decode the weight-only kernels stream 4-bit weights no faster than they convert them
+// (hopper weight_only_gweights_s 4,850: vLLM's Marlin W4A16 GEMM at M = 1 on H200, S3212). By hand,
+// gpt-oss-120b at TP 2, one sequence decoding (sharp roofline, so the step's linear part is its
+// read): the token's 4 experts of 36 layers, half of each on a chip, 36 x 4 x 3 x 2,880 x 2,880 / 2
+// = 1.7916e9 weights a chip, half a byte each: read at 4.8 TB/s x 0.75 on H200 in 0.2488 ms,
+// converted at 4.85e12 a second in 0.3694 ms: 0.1206 ms more. On H100 (3.35 TB/s x 0.75) the read
+// takes 0.3566 ms: 0.0128 ms more. BF16 experts and FP4 (native on Blackwell) do not take it.
+TEST(InferenceTest, WeightOnlyDecodeStreamsNoFasterThanItsKernelsConvert) {
+  const auto& hopper = Cat().CalibrationFor("hopper");
+  ASSERT_TRUE(hopper.weight_only_gweights_s.has_value());
+  EXPECT_DOUBLE_EQ(*hopper.weight_only_gweights_s, 4850);
+  EXPECT_FALSE(Cat().CalibrationFor("blackwell").weight_only_gweights_s.has_value());
+  auto step = [](const char* chip, ServingDType experts, std::optional<double> rate) {
+    InferenceJob job = Job("gpt-oss-120b", chip);
+    job.expert_dtype = experts;
+    job.calibration.weight_only_gweights_s = rate;
+    job.calibration.serving_roofline_exponent = 0;
+    job.input_tokens = 1024;
+    job.output_tokens = 1024;
+    auto m = ServingStepModel::Make(job, InferenceLayout{2, 1, 1, 1});
+    EXPECT_TRUE(m) << m.error().message;
+    return m ? m->StepSeconds(1, 1024, 0, 0) : NAN;
+  };
+  const double weights = 36.0 * 4 * 3 * 2880 * 2880 / 2;
+  EXPECT_NEAR(weights, 1.7916e9, 0.0001e9);
+  const double h200 = weights / 4.85e12 - weights * 0.5 / (4.8e12 * 0.75);
+  const double h100 = weights / 4.85e12 - weights * 0.5 / (3.35e12 * 0.75);
+  EXPECT_NEAR(h200 * 1e3, 0.1206, 0.0005);
+  EXPECT_NEAR(h100 * 1e3, 0.0128, 0.0005);
+  EXPECT_NEAR(
+      (step("h200", ServingDType::kInt4, 4850) - step("h200", ServingDType::kInt4, std::nullopt)) *
+          1e3,
+      h200 * 1e3, 0.002);
+  EXPECT_NEAR(
+      (step("h100", ServingDType::kInt4, 4850) - step("h100", ServingDType::kInt4, std::nullopt)) *
+          1e3,
+      h100 * 1e3, 0.002);
+  EXPECT_DOUBLE_EQ(step("h200", ServingDType::kBf16, 4850),
+                   step("h200", ServingDType::kBf16, std::nullopt));
+  EXPECT_DOUBLE_EQ(step("b200", ServingDType::kFp4, 4850),
+                   step("b200", ServingDType::kFp4, std::nullopt));
+}
+
 // FP8 served with one scale per tensor takes the family's fp8_fast_accum_matmul_efficiency where
 // it is set (hopper), a model released with block-scaled FP8 weights (DeepSeek-R1's
 // weight_block_size 128) keeps low_precision_matmul_efficiency, and INT8 and BF16 never move.
