@@ -1226,6 +1226,14 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         family_yaml += fmt::format("    fa2_attention_efficiency: {:.6g}  # not fitted: shipped\n",
                                    *cal.fa2_attention_efficiency);
       }
+      if (cal.mla_decode_efficiency) {
+        family_yaml += fmt::format("    mla_decode_efficiency: {:.6g}  # not fitted: shipped\n",
+                                   *cal.mla_decode_efficiency);
+      }
+      if (cal.fp8_mla_decode_efficiency) {
+        family_yaml += fmt::format("    fp8_mla_decode_efficiency: {:.6g}  # not fitted: shipped\n",
+                                   *cal.fp8_mla_decode_efficiency);
+      }
       if (cal.serving_roofline_exponent > 0) {
         family_yaml += fmt::format("    serving_roofline_exponent: {:.6g}  # not fitted: shipped\n",
                                    cal.serving_roofline_exponent);

@@ -49,6 +49,14 @@ struct FamilyCalibration {
   // runs at about half the rate of FlashAttention-3 or cuDNN's). Unset, they take
   // attention_efficiency.
   std::optional<double> fa2_attention_efficiency;
+  // Decode attention of dense MLA (absorbed, in the latent space) at a measured kernel's
+  // compute-bound rate, a fraction of the 16-bit peak (mla_decode_efficiency) or, where the
+  // engine's kernel runs QK^T and PV on the FP8 tensor cores over an FP8 cache, of the FP8 peak
+  // (fp8_mla_decode_efficiency). With 128 query heads a rank (attention data parallel) one query
+  // token a sequence is already compute-bound, so draft tokens verified in the same pass (MTP,
+  // EAGLE) add their FLOPs at this rate while the cache is read once. Unset: attention_efficiency.
+  std::optional<double> mla_decode_efficiency;
+  std::optional<double> fp8_mla_decode_efficiency;
   // Achievable fraction of memory bandwidth for element-wise kernels.
   double memory_efficiency = 0.7;
   // Memory per chip the runtime keeps for itself (context, comm buffers, fragmentation).

@@ -530,6 +530,8 @@ class YamlLoader : public YamlReader {
                "matmul_half_gflop",
                "attention_efficiency",
                "fa2_attention_efficiency",
+               "mla_decode_efficiency",
+               "fp8_mla_decode_efficiency",
                "memory_efficiency",
                "memory_reserved_gib",
                "failures_per_chip_day",
@@ -572,6 +574,12 @@ class YamlLoader : public YamlReader {
     f.attention_efficiency = Num(n, "attention_efficiency", path, 0.01, 1, d.attention_efficiency);
     if (n["fa2_attention_efficiency"]) {
       f.fa2_attention_efficiency = Num(n, "fa2_attention_efficiency", path, 0.01, 1, 0);
+    }
+    if (n["mla_decode_efficiency"]) {
+      f.mla_decode_efficiency = Num(n, "mla_decode_efficiency", path, 0.01, 1, 0);
+    }
+    if (n["fp8_mla_decode_efficiency"]) {
+      f.fp8_mla_decode_efficiency = Num(n, "fp8_mla_decode_efficiency", path, 0.01, 1, 0);
     }
     f.memory_efficiency = Num(n, "memory_efficiency", path, 0.01, 1, d.memory_efficiency);
     f.memory_reserved_gib = Num(n, "memory_reserved_gib", path, 0, 1e4, d.memory_reserved_gib);

@@ -579,6 +579,9 @@ double SmoothRoofline(double a, double b, double n) {
 struct AttentionWork {
   double flops = 0;  // per chip
   double bytes = 0;  // per chip
+  // Of `flops`, the decode queries' (draft tokens verified included) over the cached keys of a
+  // dense MLA model: the MLA decode kernel's (FamilyCalibration::mla_decode_efficiency).
+  double mla_decode_flops = 0;
 };
 
 AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp, double decode,
@@ -600,6 +603,8 @@ AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp
       prefill_attended * s.prefill_key_flops + prefill_keys * s.indexer_key_flops +
       prefill * s.linear_prefill_flops + prefill_windowed * s.window_key_flops;
   w.flops = (verify * decode_flops + prefill_flops) / tp;
+  if (m.mla && !m.sparse_attention)
+    w.mla_decode_flops = verify * decode_attended * s.decode_key_flops / tp;
   // The indexer keeps one key per token (not split by heads); a linear state is split by heads.
   w.bytes = (decode_attended * s.kv_attended_per_token + decode_windowed * s.window_kv_per_token) /
                 kv_split +
@@ -707,7 +712,14 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // Attention: decode reads the KV cache; prefill is causal over the prompt.
   const AttentionWork attn =
       AttentionOfStep(m, s, tp, decode, decode_keys, verify, prefill, prefill_keys);
-  const double attn_compute = attn.flops / (x.f.attention_peak * cal.attention_efficiency);
+  // Dense MLA's decode queries run the MLA decode kernel, at its measured compute-bound rate
+  // where the family has one; the rest (prefill, indexer, linear and windowed layers) at the
+  // family's attention efficiency. Verified draft tokens add FLOPs, not cache reads.
+  const std::optional<double> mla_eff =
+      x.f.fp8_attention ? cal.fp8_mla_decode_efficiency : cal.mla_decode_efficiency;
+  const double attn_compute =
+      (attn.flops - attn.mla_decode_flops) / (x.f.attention_peak * cal.attention_efficiency) +
+      attn.mla_decode_flops / (x.f.attention_peak * mla_eff.value_or(cal.attention_efficiency));
   const double attn_memory = attn.bytes / x.f.mem_bw;
   st.attention_s = std::max(attn_compute, attn_memory);
   st.compute_bound = lin_compute + attn_compute > lin_memory + attn_memory;

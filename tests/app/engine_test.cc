@@ -1230,8 +1230,10 @@ TEST(EngineLimits, AnAscendChipRunsVllmAscendByDefault) {
 }
 
 // MLA on an FP8 cache on Hopper runs FlashMLA's FP8 kernel under SGLang and vLLM (S2020, S2781):
-// with no engine named the attention takes the same FP8 rate, half the BF16-rate time of an
-// engine that does not list the kernel (TensorRT-LLM here), and no engine's fixed costs. The H20
+// with no engine named the attention takes the same FP8 rate, 1 / 1.7 of the BF16-kernel time of
+// an engine that does not list the kernel (TensorRT-LLM here: S1980, FlashMLA-FP8 ~70 % faster
+// than BF16 FlashMLA, hopper's fp8_ and mla_decode_efficiency 0.567 x 1,979 / (0.667 x 989)
+// = 1.70), and no engine's fixed costs. The H20
 // decode pool of Ant Group's SGLang deployment (S1980): attention DP 16 x EP 16, 48 a rank.
 TEST(EngineLimits, MlaOnAnFp8CacheTakesTheFp8RateWithoutAnEngine) {
   InferRequest r;
@@ -1260,11 +1262,11 @@ TEST(EngineLimits, MlaOnAnFp8CacheTakesTheFp8RateWithoutAnEngine) {
         << engine;
   }
   r.engine = "trtllm";
-  EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["attention"].get<double>() / attention, 2.0, 0.01);
+  EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["attention"].get<double>() / attention, 1.7, 0.01);
   // A BF16 cache keeps the 16-bit kernel with no engine too.
   r.engine = "none";
   r.kv_dtype = "bf16";
-  EXPECT_GT(InferJson(r)["step_breakdown_ms"]["attention"].get<double>(), 1.9 * attention);
+  EXPECT_GT(InferJson(r)["step_breakdown_ms"]["attention"].get<double>(), 1.65 * attention);
 }
 
 // Llama 4 Maverick in FP8 on H200s, attention data parallel over every chip with the batch fixed

@@ -1278,6 +1278,9 @@ TEST(InferenceTest, Fp8MlaRunsAttentionAtTheFp8Peak) {
     job.mode = ServingMode::kOffline;
     job.limits.max_num_seqs = 16;
     job.limits.fp8_mla_families = std::move(families);
+    // The peak alone (the MLA decode kernel's own rates are MlaDecodeRunsAtTheKernelsRate's).
+    job.calibration.mla_decode_efficiency.reset();
+    job.calibration.fp8_mla_decode_efficiency.reset();
     InferenceConstraints c;
     c.tp = 8;
     auto e = EstimateInference(job, c);
@@ -1293,6 +1296,51 @@ TEST(InferenceTest, Fp8MlaRunsAttentionAtTheFp8Peak) {
                    decode("deepseek-r1", ServingDType::kBf16, {}));
   EXPECT_DOUBLE_EQ(decode("llama-3.1-70b", ServingDType::kFp8, {"hopper"}),
                    decode("llama-3.1-70b", ServingDType::kFp8, {}));
+}
+
+// Dense MLA decode at the MLA decode kernel's measured rate (FlashMLA, deepseek-ai/FlashMLA
+// docs/20250422-new-kernel-deep-dive.md, S3204: 660 TFLOPS compute-bound on H800 SXM5, whose BF16
+// peak is 989 TFLOPS: 0.667; its FP8 kernel ~1.7x the BF16 one, S1980: 1,122 of 1,979, 0.567).
+// The deep dive's own analysis: FLOPs 2 h_q s_q s_k (d_k + d_v), bytes ~2 s_k d_k, ratio
+// ~2 h_q s_q, compute-bound on H800 when h_q s_q >= 128. DeepSeek-R1 on H200 (BF16 cache): per
+// cached key and query token 61 x 2 x 128 x (2 x 512 + 64) = 16,990,208 FLOP, 61 x 576 x 2 =
+// 70,272 B read, 241.8 FLOP/B with all 128 heads on a chip (attention data parallel) against
+// 0.667 x 989e12 / (4.8e12 x 0.75) = 183 at the kernel's rate: compute-bound already at one query
+// token, so one draft token verified in the same pass (s_q = 2) doubles the attention time.
+// Under TP 8 each chip has 16 heads and reads the whole latent cache: 30.2 FLOP/B, 60.4 with the
+// draft, memory-bound either way, so the draft adds no attention time (the cache is read once).
+// Unset (attention_efficiency 0.5) the compute-bound time is 0.667 / 0.5 of the kernel's.
+TEST(InferenceTest, MlaDecodeRunsAtTheKernelsRate) {
+  const auto& hopper = Cat().CalibrationFor("hopper");
+  ASSERT_TRUE(hopper.mla_decode_efficiency && hopper.fp8_mla_decode_efficiency);
+  EXPECT_NEAR(*hopper.mla_decode_efficiency * 989, 660, 1);
+  EXPECT_NEAR(*hopper.fp8_mla_decode_efficiency * 1979, 1.7 * 660, 2);
+  auto attention = [](const InferenceConstraints& c, int mtp, std::optional<double> eff) {
+    InferenceJob job = Job("deepseek-r1", "h200", ServingDType::kFp8);
+    job.kv_dtype = ServingDType::kBf16;
+    job.disaggregate = true;  // the decode step alone (no prompt tokens beside it)
+    job.limits.max_num_seqs = 64;
+    job.mtp_depth = mtp;
+    job.mtp_acceptance = 0.8;
+    job.calibration.mla_decode_efficiency = eff;
+    auto e = EstimateInference(job, c);
+    EXPECT_TRUE(e) << e.error().ToString();
+    return e ? e->step_attention_ms : NAN;
+  };
+  const double flashmla = *hopper.mla_decode_efficiency;
+  EXPECT_NEAR(attention(Dep(8), 1, flashmla) / attention(Dep(8), 0, flashmla), 2.0, 1e-9);
+  EXPECT_NEAR(attention(Tp(8), 1, flashmla) / attention(Tp(8), 0, flashmla), 1.0, 1e-9);
+  EXPECT_NEAR(attention(Dep(8), 0, std::nullopt) / attention(Dep(8), 0, flashmla), 0.667 / 0.5,
+              0.002);
+  // A GQA model does not run the MLA kernel.
+  auto gqa = [](std::optional<double> eff) {
+    InferenceJob job = Job("llama-3.1-70b", "h200", ServingDType::kFp8);
+    job.calibration.mla_decode_efficiency = eff;
+    auto e = EstimateInference(job, Tp(8));
+    EXPECT_TRUE(e) << e.error().ToString();
+    return e ? e->step_attention_ms : NAN;
+  };
+  EXPECT_DOUBLE_EQ(gqa(0.9), gqa(std::nullopt));
 }
 
 // A grouped GEMM in tiles of `block` rows computes block x E[ceil(X / block)] rows for an expert
