@@ -64,7 +64,7 @@ def args_of(case, simulated=True, typed=False):
             continue
         if key in case and (simulated or key not in SIMULATION_ONLY):
             out += ["--" + key.replace("_", "-"), str(case[key])]
-    if case.get("chunked_prefill") is False and simulated and not typed:
+    if case.get("chunked_prefill") is False and not typed:
         out.append("--no-chunked-prefill")
     if case.get("disable_radix_cache") and not typed:
         out.append("--disable-radix-cache")
@@ -78,7 +78,11 @@ def args_of(case, simulated=True, typed=False):
     if case.get("disaggregate"):
         out.append("--disaggregate")
     if "batch" in case:
-        out += ["--max-num-seqs", str(case["batch"])]
+        # A decode pool's batch is per attention-DP rank; SGLang's limit is the instance's (its
+        # --max-running-requests, each rank taking // dp of it: engine max_num_seqs_per_instance),
+        # so as set up under --engine sglang the rank's batch is dp times that.
+        per_instance = not typed and case.get("engine") == "sglang"
+        out += ["--max-num-seqs", str(case["batch"] * (case.get("dp", 1) if per_instance else 1))]
     for key in ("ttft_ms", "tpot_ms", "concurrency"):
         if key in case:
             out += ["--" + key.replace("_", "-"), str(case[key])]

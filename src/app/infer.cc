@@ -159,7 +159,6 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
        {std::pair{"qps", r.qps.has_value()}, std::pair{"duration_s", r.duration_s.has_value()},
         std::pair{"requests", r.requests.has_value()},
         std::pair{"kv_host_gib", r.kv_host_gib.has_value()},
-        std::pair{"no_chunked_prefill", r.no_chunked_prefill},
         std::pair{"cuda_graph_batch_sizes", !r.cuda_graph_batch_sizes.empty()},
         std::pair{"adp_balance_timeout_iters", r.adp_balance_timeout_iters.has_value()},
         std::pair{"adp_balance_wait_iters", r.adp_balance_wait_iters.has_value()},
@@ -731,6 +730,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       return tl::unexpected(FieldError("max_num_seqs", "must be between 1 and 1048576"));
     limits.max_num_seqs = *r.max_num_seqs;
   }
+  // Whole prompts (SGLang's --chunked-prefill-size -1): the steady state's prompt steps too.
+  if (r.no_chunked_prefill) limits.chunked_prefill = false;
   if (r.max_batched_tokens) {
     if (!(*r.max_batched_tokens >= 1 && *r.max_batched_tokens <= 1e8))
       return tl::unexpected(FieldError("max_batched_tokens", "must be between 1 and 1e8"));

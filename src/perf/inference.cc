@@ -905,6 +905,17 @@ double CapacityBytes(const Context& x, const InferenceLayout& l) {
   return usable - workspace - weights;
 }
 
+// The prompt-token budget of one group's step (max_batched_tokens): SGLang under attention data
+// parallel chunks prompts by each rank's // dp share of --chunked-prefill-size (ServerArgs, S3103),
+// as the simulator runs it; unset: none.
+std::optional<double> GroupTokenBudget(const EngineLimits& limits, const InferenceLayout& l) {
+  if (!limits.max_batched_tokens) return std::nullopt;
+  if (limits.max_batched_tokens_per_instance && limits.chunked_prefill && l.dp > 1) {
+    return std::max(1.0, std::floor(*limits.max_batched_tokens / l.dp));
+  }
+  return limits.max_batched_tokens;
+}
+
 // The largest running batch of a group of `l` the engine (and the clients) allow, with
 // `prompt_per_output` prompt tokens computed per output token in the same steps (0: none). 0
 // when neither sets a limit. The clients are `instance_clients` in flight on the instance, or
@@ -913,15 +924,22 @@ int EngineBatch(const InferenceJob& job, const InferenceLayout& l, double prompt
                 int instance_clients = -1) {
   const EngineLimits& limits = job.limits;
   double cap = kMaxBatch;
-  if (limits.max_num_seqs) cap = std::min<double>(cap, *limits.max_num_seqs);
+  if (limits.max_num_seqs) {
+    // SGLang's --max-running-requests is the server's: under attention data parallel each rank's
+    // scheduler admits max_running_requests // dp (S3014, S2863), as the simulator runs it.
+    const int share = limits.max_num_seqs_per_instance && l.dp > 1
+                          ? std::max(1, *limits.max_num_seqs / l.dp)
+                          : *limits.max_num_seqs;
+    cap = std::min<double>(cap, share);
+  }
   if (limits.clients) {
     const int groups = l.dp * l.pp;
     const int clients = instance_clients >= 0 ? instance_clients : ClientsPerInstance(job, l).most;
     cap = std::min<double>(cap, std::max(1, (clients + groups - 1) / groups));
   }
   // Each step carries one token of every running sequence plus the prompt chunks it prefills.
-  if (limits.max_batched_tokens)
-    cap = std::min(cap, *limits.max_batched_tokens / (1 + prompt_per_output));
+  if (const auto budget = GroupTokenBudget(limits, l))
+    cap = std::min(cap, *budget / (1 + prompt_per_output));
   if (!limits.max_num_seqs && !limits.max_batched_tokens && !limits.clients) return 0;
   return std::max(1, static_cast<int>(cap));
 }
@@ -1071,8 +1089,8 @@ class BatchSearch {
       return FlooredStep(decode, prompt_tokens, extra_overhead_s);
     }
     double chunk = std::max(1.0, computed_prompt_);
-    if (limits.chunked_prefill && limits.max_batched_tokens) {
-      chunk = std::min(chunk, std::max(1.0, *limits.max_batched_tokens - decode));
+    if (const auto budget = GroupTokenBudget(limits, l_); limits.chunked_prefill && budget) {
+      chunk = std::min(chunk, std::max(1.0, *budget - decode));
     }
     if (prompt_tokens >= chunk) return FlooredStep(decode, prompt_tokens, extra_overhead_s);
     const double share = prompt_tokens / chunk;

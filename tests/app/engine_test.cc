@@ -1258,6 +1258,8 @@ TEST(EngineLimits, MlaOnAnFp8CacheTakesTheFp8RateWithoutAnEngine) {
   EXPECT_DOUBLE_EQ(bare["step_breakdown_ms"]["overhead"].get<double>(), 0.0);
   for (const char* engine : {"sglang", "vllm"}) {
     r.engine = engine;
+    // 48 a rank: SGLang's limit is the server's, each of the 16 ranks taking // 16 of it.
+    r.max_num_seqs = std::string(engine) == "sglang" ? 48 * 16 : 48;
     EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["attention"].get<double>(), attention, 1e-6)
         << engine;
   }
@@ -1297,6 +1299,8 @@ TEST(EngineLimits, VllmAndSglangGatherAttentionDpMoeInsideAnHgxNode) {
     r.ep = chips;
     r.dp = chips;
     r.engine = engine;
+    // 64 a rank: SGLang's limit is the server's, each rank taking // dp of it.
+    r.max_num_seqs = std::string(engine) == "sglang" ? 64 * chips : 64;
     return InferJson(r)["step_breakdown_ms"]["communication"].get<double>();
   };
   const double none8 = comm(8, "none");
@@ -1321,6 +1325,7 @@ TEST(EngineLimits, AnAllToAllBackendReplacesTheInNodeGather) {
   const auto comm = [&r](const char* engine, const char* backend) {
     r.engine = engine;
     r.moe_a2a_backend = backend;
+    r.max_num_seqs = std::string(engine) == "sglang" ? 64 * 8 : 64;  // 64 a rank
     return InferJson(r)["step_breakdown_ms"]["communication"].get<double>();
   };
   const double gathered = comm("none", "");

@@ -1549,6 +1549,52 @@ TEST(InferenceTest, AttentionDpAllGatherMovesEveryRanksTokens) {
   EXPECT_DOUBLE_EQ(tp_plain->step_communication_ms, tp_a2a->step_communication_ms);
 }
 
+// SGLang's --max-running-requests and --chunked-prefill-size are the server's: under attention
+// data parallel each rank's scheduler admits max_running_requests // dp (S3014, S2863) and chunks
+// prompts by chunked_prefill_size // dp (S3103), as the simulator runs them, so the analytic
+// group's batch cap is its share. By hand, Maverick on eight H200s at DEP 8: 260 server-wide //
+// 8 = 32 a group (not 260); at tp 8 (one group) 260. A 16,384-token budget // 8 = 2,048 a group,
+// which at 1,024 prompt tokens per 1,024 output tokens (one prompt token a decode token) carries
+// 2,048 / (1 + 1) = 1,024 running sequences (not 16,384 / 2 = 8,192); with chunking off SGLang
+// keeps the budget whole (8,192).
+TEST(InferenceTest, SglangServerWideLimitsAreEachAttentionGroupsShare) {
+  InferenceJob job = Job("llama-4-maverick", "h200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.input_tokens = 1024;
+  job.output_tokens = 1024;
+  job.limits.engine = "sglang";
+  job.limits.max_num_seqs = 260;
+  job.limits.max_num_seqs_per_instance = true;
+  auto dep = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(dep);
+  EXPECT_EQ(dep->engine_max_batch, 32);
+  EXPECT_LE(dep->max_batch, 32);
+  auto tp8 = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(tp8);
+  EXPECT_EQ(tp8->engine_max_batch, 260);
+  job.limits.max_num_seqs_per_instance = false;
+  auto own = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->engine_max_batch, 260);
+
+  job.limits.max_num_seqs.reset();
+  job.limits.max_batched_tokens = 16384;
+  job.limits.max_batched_tokens_per_instance = true;
+  auto budget = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(budget);
+  EXPECT_EQ(budget->engine_max_batch, 1024);
+  job.limits.max_batched_tokens_per_instance = false;
+  auto whole = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->engine_max_batch, 8192);
+  // Chunking off (--chunked-prefill-size -1): SGLang leaves the budget undivided.
+  job.limits.max_batched_tokens_per_instance = true;
+  job.limits.chunked_prefill = false;
+  auto unchunked = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(unchunked);
+  EXPECT_EQ(unchunked->engine_max_batch, 8192);
+}
+
 // With no engine named, an expert group inside one HGX node exchanges by all-gather and
 // reduce-scatter, as vLLM (allgather_reducescatter, S2760), SGLang (moe_a2a_backend none, S2761)
 // and TensorRT-LLM (S1901) do by default there: Maverick at DEP 8 on H200 communicates exactly as
