@@ -663,6 +663,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.moe_layer_us = (*engine)->moe_layer_us;
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
     limits.moe_gemm_families = (*engine)->moe_gemm_families;
+    limits.moe_activation_families = (*engine)->moe_activation_families;
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
     limits.ep_moe_layer_us = (*engine)->ep_moe_layer_us;

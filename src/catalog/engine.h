@@ -106,6 +106,13 @@ struct ServingEngine {
   // tokens padded to whole tiles); 0: the experts' FLOPs follow their tokens.
   int moe_gemm_block_m = 0;
   std::vector<std::string> moe_gemm_families;  // the chip families whose kernels those are
+  // Chip families on which the engine's routed experts run as a grouped-GEMM pipeline whose
+  // activations pass through memory between its kernels (vLLM's and SGLang's Triton fused_experts,
+  // TensorRT-LLM's CUTLASS MoE): each routed copy of a token is read in, its gate/up output written
+  // and read back by the activation kernel, its down-projection output (hidden wide, 16-bit, a
+  // partial sum under tensor-parallel experts) written and read back by the top-k sum. Elsewhere
+  // the experts cost their weights and FLOPs only.
+  std::vector<std::string> moe_activation_families;
   // The rate, GB/s, at which the engine's GEMMs of the layers' non-expert weights (attention
   // projections, dense MLPs, shared experts) stream those weights at decode-sized batches, per
   // chip family (calibration family id); a family not listed streams them at the memory's

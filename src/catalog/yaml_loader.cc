@@ -712,6 +712,7 @@ class YamlLoader : public YamlReader {
                "fp8_mla_families",
                "moe_gemm_block_m",
                "moe_gemm_families",
+               "moe_activation_families",
                "dense_gemm_gb_s",
                "cuda_graph_families",
                "graph_layer_us",
@@ -776,6 +777,7 @@ class YamlLoader : public YamlReader {
     }
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
+    e.moe_activation_families = Strings(n, "moe_activation_families", path);
     if (const YAML::Node rates = n["dense_gemm_gb_s"]; rates && !rates.IsNull()) {
       const std::string rpath = Join(path, "dense_gemm_gb_s");
       if (!rates.IsMap()) Fail("expected a map of chip family to GB/s", rates, rpath);

@@ -165,6 +165,15 @@ ServedFormat NamedFormatOf(const catalog::Chip& chip, ServingDType named) {
   return {named, ""};
 }
 
+RoutedActivationBytes RoutedActivationBytesOf(double rows, double top_k, double hidden,
+                                              double width, double token_bytes) {
+  RoutedActivationBytes b;
+  b.in_gemms = rows * (token_bytes * hidden + 4 * width + token_bytes * width + 2 * hidden);
+  b.between = rows * (4 * width + token_bytes * width + 2 * hidden) +
+              rows / std::max(1.0, top_k) * 2 * hidden;
+  return b;
+}
+
 double TiledRows(double mean, int block) {
   if (mean <= 0) return 0;
   if (mean > 8.0 * block) return mean + (block - 1) / 2.0;
@@ -645,6 +654,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // Weights streamed once per step; routed experts only as far as touched.
   double routed_bytes = 0;
   double routed_flops = 0;
+  RoutedActivationBytes activations;  // per step, all MoE layers
   if (p.moe_layers > 0) {
     const double pick = static_cast<double>(p.top_k) / p.routed_experts;
     const double touched = 1 - std::pow(1 - pick, instance_tokens);
@@ -661,6 +671,20 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       assignments = ExpertsPerChip(s, l) * TiledRows(per_expert, block_m) * imbalance;
     }
     routed_flops = 2 * p.moe_layers * assignments * p.expert;
+    if (Lists(x.job.limits.moe_activation_families, x.job.chip->family)) {
+      // `assignments` counts whole experts' work a chip does (1/tp of each copy's under
+      // tensor-parallel experts); each of those chips runs every copy through its slice.
+      const double rows = l.ep > 1 ? assignments : assignments * tp;
+      const double width = static_cast<double>(m.moe->expert_ffn) / (l.ep > 1 ? 1 : tp);
+      const ServingDType d = x.job.expert_dtype.value_or(x.job.dtype);
+      const double token_bytes =
+          d == ServingDType::kFp8 || d == ServingDType::kInt8 || d == ServingDType::kW4A8
+              ? 1
+              : kActivationBytes;
+      const auto b = RoutedActivationBytesOf(rows, p.top_k, m.hidden, width, token_bytes);
+      activations.in_gemms = p.moe_layers * b.in_gemms;
+      activations.between = p.moe_layers * b.between;
+    }
   }
   const double weight_bytes =
       s.nonexpert_read / tp * x.f.dense.bytes + s.shared / tp * x.f.experts.bytes + routed_bytes;
@@ -671,7 +695,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // behind the math where the two are alike.
   const double lin_compute =
       dense_flops / x.f.dense.rate() + (expert_flops > 0 ? expert_flops / x.f.experts.rate() : 0);
-  double lin_memory = weight_bytes / x.f.mem_bw;
+  double lin_memory = (weight_bytes + activations.in_gemms) / x.f.mem_bw;
   // An engine whose GEMMs of the non-expert layer weights (attention projections, dense MLPs,
   // shared experts; not the LM head, router or norms) stream them slower than the memory at
   // decode-sized batches on this chip family (EngineLimits::dense_gemm_gb_s: skinny GEMMs of too
@@ -707,7 +731,8 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     }
     lin_memory += std::max(0.0, weights / rate - bytes / x.f.mem_bw);
   }
-  st.linear_s = SmoothRoofline(lin_compute, lin_memory, cal.serving_roofline_exponent);
+  st.linear_s = SmoothRoofline(lin_compute, lin_memory, cal.serving_roofline_exponent) +
+                activations.between / x.f.mem_bw;
 
   // Attention: decode reads the KV cache; prefill is causal over the prompt.
   const AttentionWork attn =

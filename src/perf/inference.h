@@ -169,6 +169,9 @@ struct EngineLimits {
   // moe_gemm_block_m); 0: tokens computed as they come.
   int moe_gemm_block_m = 0;
   std::vector<std::string> moe_gemm_families;  // on these chip families only
+  // Chip families on which the routed experts' activations pass through memory between the
+  // engine's MoE kernels (catalog::ServingEngine::moe_activation_families; RoutedActivationBytes).
+  std::vector<std::string> moe_activation_families;
   // GB/s at which the engine's decode-sized GEMMs of the non-expert layer weights stream them, by
   // chip family (catalog::ServingEngine::dense_gemm_gb_s), for a block-scaled FP8 checkpoint
   // served in FP8; a family not listed, or other weights: the memory's.
@@ -301,6 +304,30 @@ struct InferenceEstimate {
 // `mean`, in tiles of `block` rows: block x E[ceil(X / block)]. Past 8 tiles the remainder is
 // taken as uniform (mean + (block - 1) / 2).
 double TiledRows(double mean, int block);
+
+// Bytes the routed experts' activations move through memory on one chip in one MoE layer of a
+// grouped-GEMM MoE pipeline whose kernels hand them over in memory (vLLM's fused_experts, S3248:
+// a gate/up GEMM into intermediate_cache1, silu_and_mul into intermediate_cache2, a down GEMM
+// into intermediate_cache3, moe_sum; SGLang's port, S3249; TensorRT-LLM's CUTLASS MoE expands
+// the rows before and finalizes them after, S3250). `rows`: routed copies of tokens the chip's
+// experts compute; `width`: an expert's intermediate columns on the chip (the whole expert's
+// under expert parallelism, 1/tp of it under tensor-parallel experts); `token_bytes`: bytes an
+// element of the GEMMs' inputs (1 for 8-bit math, 2 for 16-bit); outputs are 16-bit.
+//   in_gemms: what the two GEMMs read and write beside their weights, each row's token in
+//     (token_bytes x hidden), its gate and up outputs (2 x 2 x width), the activated
+//     intermediate in (token_bytes x width), the down projection out (2 x hidden); inside
+//     kernels that also do the math, so it shares the roofline with the weights.
+//   between: the kernels that only move data: the activation (reads 2 x 2 x width, writes
+//     token_bytes x width a row) and the top-k sum (reads 2 x hidden a row, writes 2 x hidden a
+//     token, top_k rows a token); added to the step.
+// The hidden-wide terms do not shrink with tensor-parallel experts (each rank's down projection
+// is a partial sum of the whole hidden vector), which is what makes narrow expert slices slow.
+struct RoutedActivationBytes {
+  double in_gemms = 0;
+  double between = 0;
+};
+RoutedActivationBytes RoutedActivationBytesOf(double rows, double top_k, double hidden,
+                                              double width, double token_bytes);
 
 // A job for `model` on `chip` with the catalog's calibration for the chip's
 // family and its serving parameters. No system: callers attach one.

@@ -233,6 +233,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_layer_us", Limit(e.moe_layer_us)},
                        {"moe_gemm_block_m", Limit(e.moe_gemm_block_m)},
                        {"moe_gemm_families", e.moe_gemm_families},
+                       {"moe_activation_families", e.moe_activation_families},
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
                        {"ep_moe_layer_us", e.ep_moe_layer_us},

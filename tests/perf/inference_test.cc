@@ -1370,6 +1370,60 @@ TEST(InferenceTest, ExpertTilesRoundEachExpertsTokensUp) {
   EXPECT_DOUBLE_EQ(elsewhere->step_linear_ms, plain->step_linear_ms);
 }
 
+// The routed experts' activations between an engine's MoE kernels (moe_activation_families;
+// vLLM's fused_experts S3248, SGLang's port S3249, TensorRT-LLM's CUTLASS MoE S3250). By hand for
+// the Gemma 4 MoE shape of S3161 (E 128, top 8, hidden 2,816, 704 wide, BF16, M = 4,096 tokens:
+// 32,768 routed rows):
+//   in the GEMMs: 32,768 x (2 x 2,816 in + 4 x 704 gate/up out + 2 x 704 down in + 2 x 2,816
+//     down out) = 32,768 x 15,488 = 507,510,784 bytes;
+//   between: 32,768 x (4 x 704 + 2 x 704 activation + 2 x 2,816 sum in) + 4,096 x 2 x 2,816 sum
+//     out = 322,961,408 + 23,068,672 = 346,030,080 bytes.
+// Against the published kernel times, the model's terms for one fused_experts call (FLOPs at 0.65
+// of the BF16 peak 989 TFLOP/s, bytes at 0.75 of HBM, Hopper's smooth roofline of exponent 1.5):
+//   Gemma 4 on H200 (S3161, 4.8 TB/s): 390.0 GFLOP -> 606.6 us, touched weights 761.3 MB ->
+//     211.5 us: 823 us without the activations, (606.6^1.5 + 352.5^1.5)^(2/3) + 96.1 = 1,025 us
+//     with them; published 1,189.6 us (-31 % -> -14 %); at M = 2,048: 580 -> 689 us, published
+//     728.2 (-20 % -> -5 %).
+//   Mixtral 8x7B at TP 2 on H100 (S3160, E 8, top 2, hidden 4,096, 7,168 wide, 3.35 TB/s), M =
+//     1,536: 1,124 -> 1,244 us, published 1,122.9 (+0 % -> +11 %): a wide slice is left near
+//     its FLOPs, a narrow one is not.
+// In a step: a listed family pays them on the linear layers, attention unchanged; a family not
+// listed pays nothing; the narrow TP 8 slice of DeepSeek-R1's experts (256 columns a GPU, the
+// hidden-wide partial sums whole on each) pays more of its step than expert parallelism's whole
+// 2,048-wide experts.
+TEST(InferenceTest, RoutedActivationsBetweenMoeKernelsByHand) {
+  const RoutedActivationBytes b = RoutedActivationBytesOf(32768, 8, 2816, 704, 2);
+  EXPECT_DOUBLE_EQ(b.in_gemms, 507510784.0);
+  EXPECT_DOUBLE_EQ(b.between, 346030080.0);
+  const RoutedActivationBytes fp8 = RoutedActivationBytesOf(8, 8, 100, 10, 1);
+  EXPECT_DOUBLE_EQ(fp8.in_gemms, 8 * (100 + 40 + 10 + 200));  // 8-bit inputs, 16-bit outputs
+  EXPECT_DOUBLE_EQ(fp8.between, 8 * (40 + 10 + 200) + 1 * 200);
+
+  auto share = [](InferenceConstraints c, std::vector<std::string> families) {
+    InferenceJob job = Job("deepseek-r1", "h200", ServingDType::kFp8);
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = 64;
+    job.limits.moe_activation_families = std::move(families);
+    return EstimateInference(job, c);
+  };
+  InferenceConstraints tp8;
+  tp8.tp = 8;
+  for (const auto& c : {tp8, Dep(8)}) {
+    const auto plain = share(c, {});
+    const auto elsewhere = share(c, {"blackwell"});
+    const auto listed = share(c, {"hopper"});
+    ASSERT_TRUE(plain && elsewhere && listed);
+    EXPECT_GT(listed->step_linear_ms, plain->step_linear_ms);
+    EXPECT_DOUBLE_EQ(listed->step_attention_ms, plain->step_attention_ms);
+    EXPECT_DOUBLE_EQ(elsewhere->step_linear_ms, plain->step_linear_ms);
+  }
+  const auto tp_plain = share(tp8, {}), tp_listed = share(tp8, {"hopper"});
+  const auto ep_plain = share(Dep(8), {}), ep_listed = share(Dep(8), {"hopper"});
+  ASSERT_TRUE(tp_plain && tp_listed && ep_plain && ep_listed);
+  EXPECT_GT(tp_listed->step_linear_ms / tp_plain->step_linear_ms,
+            ep_listed->step_linear_ms / ep_plain->step_linear_ms);
+}
+
 // An engine's W8A8 GEMM rate (int8_matmul_efficiency, the open engines' torch_npu path on Ascend,
 // S3110-S3112): Qwen3-32B W8A8 at tp 2 on the 910C prefills slower at 0.31 of the INT8 peak than
 // at the family's 0.5 - by less than the 0.5 / 0.31 of its GEMMs alone, since attention and the
