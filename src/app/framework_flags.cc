@@ -546,16 +546,17 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
         FieldError(r.enable_attention_dp ? "enable_attention_dp" : "enable_dp_attention",
                    "needs --tp-size, the GPUs the groups share"));
   }
-  // trtllm-serve's --ep_size below --tp_size: TensorRT-LLM's Mapping runs expert TP inside each
-  // expert group, moe_tp_size = tp_size / ep_size (S3234): --tp_size 8 --ep_size 4 is 4 groups
-  // of experts, each split over 2 GPUs. Under attention TP every GPU holds all the stage's
-  // tokens, so each holds 1/tp_size of the expert weights, computes 1/tp_size of the expert
-  // FLOPs and joins the same all-reduce as with the experts split by TP alone (ep 1): priced so,
-  // and --ep_size listed as not modelled (the load imbalance between the expert groups is not).
-  if (r.launched_by == "trtllm" && moe && r.tp_size && r.ep && *r.ep > 1 &&
-      !r.enable_attention_dp && *r.ep < *r.tp_size && *r.tp_size % *r.ep == 0) {
+  // An engine's expert-parallel size below its --tp-size: TensorRT-LLM's Mapping (S3234) and
+  // SGLang's parallel state (S3290) both run expert TP inside each expert group, moe_tp_size =
+  // tp_size / ep_size: --tp_size 8 --ep_size 4 is 4 groups of experts, each split over 2 GPUs.
+  // Under attention TP every GPU holds all the stage's tokens, so each holds 1/tp_size of the
+  // expert weights, computes 1/tp_size of the expert FLOPs and joins the same all-reduce as with
+  // the experts split by TP alone (ep 1): priced so, and --ep_size listed as not modelled (the load
+  // imbalance between the expert groups is not).
+  if (moe && r.tp_size && r.ep && *r.ep > 1 && !r.enable_attention_dp && !r.enable_dp_attention &&
+      *r.ep < *r.tp_size && *r.tp_size % *r.ep == 0) {
     r.ep = 1;
-    const std::string flag = "--ep_size";
+    const std::string flag = r.launched_by == "trtllm" ? "--ep_size" : "--ep-size";
     auto& list = r.flags_not_modelled;
     const auto at = std::lower_bound(list.begin(), list.end(), flag);
     if (at == list.end() || *at != flag) list.insert(at, flag);

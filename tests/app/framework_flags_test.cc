@@ -653,6 +653,16 @@ TEST(FrameworkFlags, TrtllmExpertTpInsideExpertGroups) {
   out = Resolved(r);
   EXPECT_EQ(out.ep, 8);
   EXPECT_TRUE(out.flags_not_modelled.empty());
+  // SGLang's parallel state derives the same moe_tp_size = tp_size // ep_size (S3290), pasted
+  // (python3 -m sglang.launch_server --tp-size 8 --ep-size 4) or typed with its flags alone.
+  for (const char* launcher : {"sglang", ""}) {
+    r.launched_by = launcher;
+    r.ep = 4;
+    out = Resolved(r);
+    EXPECT_EQ(out.tp, 8) << launcher;
+    EXPECT_EQ(out.ep, 1) << launcher;
+    EXPECT_EQ(out.flags_not_modelled, (std::vector<std::string>{"--ep-size"})) << launcher;
+  }
 }
 
 }  // namespace
