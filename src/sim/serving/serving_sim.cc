@@ -550,9 +550,11 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   const double min_new_token_ratio = init_new_token_ratio * kMinNewTokenRatioFactor;
   const double new_token_ratio_decay =
       (init_new_token_ratio - min_new_token_ratio) / kNewTokenRatioDecaySteps;
-  for (Group& g : groups) g.new_token_ratio = init_new_token_ratio;
   const int scheduler_steps = std::max(1, limits.scheduler_steps);
-  for (Group& g : groups) g.steps_since_call = scheduler_steps;  // the first iteration calls
+  for (Group& g : groups) {
+    g.new_token_ratio = init_new_token_ratio;
+    g.steps_since_call = scheduler_steps;  // the first iteration calls
+  }
   // Decoding sequences in bulk, where that changes nothing: without MTP drafts, with a token
   // budget per step that holds a token of every sequence the engine runs, and with the whole
   // output's KV reserved at admission (no preemption, no host tier), every running sequence that
