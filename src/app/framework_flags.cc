@@ -414,6 +414,75 @@ void ServerDefaults(bool moe, InferRequest& r) {
   }
 }
 
+// The engine a pasted server command runs, when the request names none: `python3 -m
+// sglang.launch_server` is SGLang, `trtllm-serve` TensorRT-LLM, `vllm serve` vLLM, or the vLLM
+// plugin the chips run vLLM through (vLLM-Ascend on an Ascend NPU: the engine whose
+// default_families hold the chip's family and whose id is vLLM's). Their documented limits
+// (data/engines.yaml) are the defaults the command leaves out, as its layout defaults are
+// (ServerDefaults). Empty: the chips' own default engines (no launcher, a benchmark client, or
+// chips that run vLLM through different engines).
+std::string LauncherEngine(const catalog::Catalog& cat, const InferRequest& r) {
+  if (r.launched_by == "sglang") return "sglang";
+  if (r.launched_by == "trtllm") return "trtllm";
+  if (r.launched_by != "vllm") return "";
+  std::string id;
+  for (size_t i = 0; i < r.chip.size(); ++i) {
+    auto chip = cat.FindChip(r.chip[i]);
+    const catalog::ServingEngine* e = chip ? cat.DefaultEngineOf(**chip) : nullptr;
+    const std::string here = e != nullptr && e->id.starts_with("vllm") ? e->id : "vllm";
+    if (i > 0 && here != id) return "";
+    id = here;
+  }
+  return id;
+}
+
+// What a pasted serving benchmark leaves out is that benchmark's default: `vllm bench serve` (and
+// benchmark_serving.py) draws --dataset-name random with --random-input-len 1024 and
+// --random-output-len 128 (vllm/benchmarks/datasets/arg_utils.py, S3360); sglang.bench_serving's
+// --dataset-name is sharegpt unless given, its random lengths 1024 and 1024 (S3231). ShareGPT's
+// lengths come from its file, which the simulator does not have: an error naming the field.
+Result<void> BenchmarkDefaults(InferRequest& r) {
+  const bool vllm = r.launched_by == "vllm-bench", sglang = r.launched_by == "sglang-bench";
+  if (!vllm && !sglang) return {};
+  if (sglang && r.dataset_name.empty() && r.requests_trace.empty()) {
+    return tl::unexpected(FieldError(
+        "dataset_name",
+        "sglang.bench_serving runs --dataset-name sharegpt unless told otherwise (its prompts "
+        "and outputs as the ShareGPT file has them, --random-input/--random-output unused): give "
+        "--dataset-name random for random lengths, or the dataset's lengths as a "
+        "--requests-trace"));
+  }
+  if (!r.input_tokens_given) r.input_tokens = 1024;
+  if (!r.output_tokens_given) r.output_tokens = sglang ? 1024 : 128;
+  return {};
+}
+
+// vLLM's benchmark --random-prefix-len P (RandomDataset, S3360): one prefix of P tokens drawn
+// once and put before every prompt, the prompt P + its random part. With the prefix cache on
+// (vLLM's default) every prompt after the first finds it there: a hit of P / (P + mean input).
+Result<void> ReadRandomPrefix(InferRequest& r) {
+  if (!r.random_prefix_len) return {};
+  const double prefix = *r.random_prefix_len;
+  if (!(prefix >= 0) || prefix != std::floor(prefix)) {
+    return tl::unexpected(FieldError("random_prefix_len", "must be a whole number of tokens >= 0"));
+  }
+  if (prefix == 0) return {};
+  if (r.prefix_cache_hit > 0) {
+    return tl::unexpected(FieldError(
+        "random_prefix_len",
+        "give it or --prefix-cache-hit, not both (the shared prefix is the cache's hit)"));
+  }
+  const double random_part = r.input_tokens;
+  r.input_tokens = prefix + random_part;
+  // A uniform spread of the random part is a narrower one around the longer mean.
+  if (r.input_dist.starts_with("uniform:")) {
+    const double half = std::stod(r.input_dist.substr(8)) * random_part / r.input_tokens;
+    r.input_dist = fmt::format("uniform:{:.6g}", half);
+  }
+  if (!r.no_prefix_cache) r.prefix_cache_hit = prefix / r.input_tokens;
+  return {};
+}
+
 }  // namespace
 
 Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
@@ -462,6 +531,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
     }
     r.chip = std::move(chips);
   }
+  if (r.engine.empty()) r.engine = LauncherEngine(cat, r);
   // The benchmarks' --request-rate: a rate is qps; inf (their default) sends every prompt at
   // once, the offline mode, unless --max-concurrency makes it a closed loop.
   if (r.request_rate) {
@@ -475,6 +545,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
       r.mode = "offline";
     }
   }
+  if (auto ok = BenchmarkDefaults(r); !ok) return tl::unexpected(ok.error());
   if (auto ok = ReadRangeRatio(r); !ok) return tl::unexpected(ok.error());
   if (r.no_prefix_cache && r.prefix_cache_hit > 0) {
     return tl::unexpected(FieldError(
@@ -482,6 +553,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
                                         "(--disable-radix-cache, --no-enable-prefix-caching)",
                                         r.prefix_cache_hit)));
   }
+  if (auto ok = ReadRandomPrefix(r); !ok) return tl::unexpected(ok.error());
   AutoIsDefault(r.dtype);
   AutoIsDefault(r.kv_dtype);
   // vLLM's experts_int8 (MiniMax-M1's model card serves it so): the routed experts' weights

@@ -492,6 +492,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
                       kLaunchOnlyGroup),
               {"num_nodes"}),
       LaunchOnly<R>("node_rank", FieldKind::kString),
+      // The environment a pasted launch line sets before torchrun (CUDA_DEVICE_MAX_CONNECTIONS=1
+      // as Megatron's scripts export it): accepted.
+      LaunchOnly<R>("env", FieldKind::kList),
       LaunchOnly<R>("master_addr", FieldKind::kString),
       LaunchOnly<R>("master_port", FieldKind::kString),
       LaunchOnly<R>("rdzv_backend", FieldKind::kString),
@@ -668,6 +671,44 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
 }
 
 namespace {
+// A field that also records that it was given (under any of its names).
+Field<InferRequest> Given(Field<InferRequest> f, bool InferRequest::*given) {
+  f.set = [set = f.set, given](InferRequest& r, const FieldValue& v) -> Result<void> {
+    if (auto ok = set(r, v); !ok) return ok;
+    r.*given = true;
+    return {};
+  };
+  return f;
+}
+
+// The environment a pasted command sets before its launcher (`VLLM_USE_DEEP_GEMM=1 vllm serve
+// ...`, as vLLM's recipes write it): each variable is a kernel or runtime switch the estimate does
+// not price, listed with the answer by name.
+Field<InferRequest> Environment() {
+  Field<InferRequest> f;
+  f.name = "env";
+  f.kind = FieldKind::kList;
+  f.help =
+      "environment variables a pasted command sets before its launcher (NAME=VALUE): accepted and "
+      "listed as not modelled";
+  f.group = kNotModelledGroup;
+  f.set = [](InferRequest& r, const FieldValue& v) -> Result<void> {
+    auto items = detail::AsList(v, "env");
+    if (!items) return tl::unexpected(items.error());
+    auto& list = r.flags_not_modelled;
+    for (const auto& item : *items) {
+      const size_t eq = item.find('=');
+      // ASCEND_RT_VISIBLE_DEVICES=0,1,2,3 arrives split at its commas: only NAME=... names one.
+      if (eq == std::string::npos || eq == 0) continue;
+      const std::string name = item.substr(0, eq);
+      const auto at = std::lower_bound(list.begin(), list.end(), name);
+      if (at == list.end() || *at != name) list.insert(at, name);
+    }
+    return {};
+  };
+  return f;
+}
+
 // A serve-command tuning flag the estimate does not price (a kernel choice, torch.compile, a
 // scheduler overlap): accepted so a recipe pastes whole, and listed with the answer
 // (flags_not_modelled) so nobody takes the number for one that priced it.
@@ -722,10 +763,13 @@ Field<InferRequest> DatasetName() {
   f.help =
       "the serving benchmarks' --dataset-name: random (prompts of --input-tokens, outputs of "
       "--output-tokens); a dataset's lengths are a --requests-trace";
-  f.set = [](InferRequest&, const FieldValue& v) -> Result<void> {
+  f.set = [](InferRequest& r, const FieldValue& v) -> Result<void> {
     auto name = detail::AsString(v, "dataset_name");
     if (!name) return tl::unexpected(name.error());
-    if (*name == "random" || *name == "random-ids") return {};
+    if (*name == "random" || *name == "random-ids") {
+      r.dataset_name = *name;
+      return {};
+    }
     return tl::unexpected(
         Error{Quoted(name->substr(0, 40)) +
                   ": the simulator draws random prompts of --input-tokens and outputs of "
@@ -791,8 +835,8 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
       {"Workload",
        {"input_tokens", "output_tokens", "prefix_cache_hit", "input_dist", "output_dist", "qps",
         "duration_s", "concurrency", "requests", "request_rate", "dataset_name", "requests_trace",
-        "launched_by", "random_range_ratio", "arrivals", "burstiness", "workload_seed",
-        "disable_ignore_eos"}},
+        "launched_by", "random_range_ratio", "random_prefix_len", "arrivals", "burstiness",
+        "workload_seed", "disable_ignore_eos"}},
       {"SLO and mode", {"mode", "analytic", "tpot_ms", "ttft_ms", "demand_tokens_per_s"}},
       {"Speculative decoding",
        {"mtp", "mtp_acceptance", "draft_model", "speculative_config", "speculative_algorithm",
@@ -828,11 +872,16 @@ const std::vector<Field<InferRequest>>& InferFields() {
       // sglang.bench_serving's --random-input / --random-output (its docs' spelling, argparse
       // taking a prefix) and genai-perf's --synthetic-input-tokens-mean / --output-tokens-mean.
       Aliases(
-          Bind("input_tokens", &R::input_tokens, "prompt tokens per request (default 1024)"),
+          Given(Bind("input_tokens", &R::input_tokens,
+                     "prompt tokens per request (default 1024; a pasted `vllm bench serve` "
+                     "or sglang.bench_serving: its own default, 1024)"),
+                &R::input_tokens_given),
           {"input_len", "random_input_len", "isl", "random_input", "synthetic_input_tokens_mean"}),
-      Aliases(
-          Bind("output_tokens", &R::output_tokens, "generated tokens per request (default 256)"),
-          {"output_len", "random_output_len", "osl", "random_output", "output_tokens_mean"}),
+      Aliases(Given(Bind("output_tokens", &R::output_tokens,
+                         "generated tokens per request (default 256; a pasted `vllm bench serve`: "
+                         "its default 128, sglang.bench_serving: 1024)"),
+                    &R::output_tokens_given),
+              {"output_len", "random_output_len", "osl", "random_output", "output_tokens_mean"}),
       Bind("dtype", &R::dtype,
            "weights: bf16, fp16, fp8, int8, fp4, int4, w8a16 (weight-only: 16-bit math) or w4a8; a "
            "format "
@@ -1048,12 +1097,16 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "the target's hidden states (as the model's own MTP)"),
       Bind("speculative_eagle_topk", &R::speculative_eagle_topk,
            "SGLang: drafts kept per step; the estimate verifies the top-1 chain"),
-      Bind("extra_llm_api_options", &R::extra_llm_api_options,
-           "trtllm-serve's YAML of LLM API options: enable_attention_dp, "
-           "enable_chunked_prefill, kv_cache_config (dtype, free_gpu_memory_fraction), "
-           "speculative_config, scheduler_config, cuda_graph_config, attention_dp_config and "
-           "the size and limit keys are read (over the flags, as trtllm-serve does); others "
-           "leave the estimate as it is"),
+      // TensorRT-LLM's --config is the same file (an alias of --extra_llm_api_options across
+      // trtllm-serve, trtllm-bench and trtllm-eval since pull request 9104, S3361).
+      Aliases(
+          Bind("extra_llm_api_options", &R::extra_llm_api_options,
+               "trtllm-serve's YAML of LLM API options: enable_attention_dp, "
+               "enable_chunked_prefill, kv_cache_config (dtype, free_gpu_memory_fraction), "
+               "speculative_config, scheduler_config, cuda_graph_config, attention_dp_config and "
+               "the size and limit keys are read (over the flags, as trtllm-serve does); others "
+               "leave the estimate as it is"),
+          {"config"}),
       Bind("backend", &R::backend,
            "trtllm-serve's backend, pytorch or tensorrt: both run as the trtllm engine's "
            "measured steps; a serving benchmark's client backend (vllm, sglang, openai, "
@@ -1221,6 +1274,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "sglang.bench_serving uniform in [rL, L] (its default 0 when pasted without it), r up "
            "to 1; typed without the benchmark's command, vLLM's. Sets --input-dist and "
            "--output-dist uniform (instead of them)"),
+      Bind("random_prefix_len", &R::random_prefix_len,
+           "vllm bench serve's --random-prefix-len: a prefix of this many tokens drawn once and "
+           "put before every prompt (the prompts are it plus --random-input-len), served from "
+           "the prefix cache unless the cache is off"),
+      Environment(),
       NotModelled("synthetic_input_tokens_stddev", FieldKind::kString,
                   "genai-perf's prompt-length spread; a spread is --input-dist"),
       NotModelled("output_tokens_stddev", FieldKind::kString,

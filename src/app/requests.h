@@ -230,6 +230,16 @@ struct InferRequest {
   // (vLLM's [L(1-r), L(1+r)], SGLang's [rL, L]); ResolveFrameworkFlags turns it into
   // input_dist / output_dist.
   std::optional<double> random_range_ratio;
+  // vLLM's benchmark --random-prefix-len: a prefix of this many tokens, drawn once and put before
+  // every prompt (vllm/benchmarks/datasets/random.py, S3360); ResolveFrameworkFlags adds it to
+  // the prompts and serves it from the prefix cache.
+  std::optional<double> random_prefix_len;
+  // The serving benchmarks' --dataset-name as given (empty: not given; a pasted
+  // sglang.bench_serving then ran its default, ShareGPT).
+  std::string dataset_name;
+  // Not fields: whether the prompt / output lengths were given (under any of their names). What a
+  // pasted benchmark leaves out is that benchmark's default length, not this tool's.
+  bool input_tokens_given = false, output_tokens_given = false;
   // Not a field: the launcher's defaults ResolveFrameworkFlags filled in ("vLLM's defaults for
   // what the command leaves out: tp 1, pp 1"), named in an error the layout then gives.
   std::string launcher_defaults;

@@ -987,8 +987,27 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
   std::string job_config;
   if (!r.job_config_file.empty()) {
     auto text = ReadRequestInput(r.job_config_file, "job.config_file");
-    if (!text) return tl::unexpected(text.error());
-    job_config = std::move(*text);
+    // torchtitan's own TOML files, as its README launches them (`--job.config_file
+    // ./torchtitan/models/llama3/train_configs/llama3_70b.toml`) where no checkout is: the keys
+    // they set are the registered config of the same name (its config_registry.py, which replaced
+    // them, S3133: `--config llama3_70b`).
+    const std::string& path = r.job_config_file;
+    const size_t slash = path.find_last_of('/');
+    const std::string stem =
+        path.substr(slash == std::string::npos ? 0 : slash + 1,
+                    path.size() - (slash == std::string::npos ? 0 : slash + 1) - 5);
+    const bool stock = !text && path.ends_with(".toml") &&
+                       path.find("llama3/train_configs/") != std::string::npos &&
+                       (stem == "llama3_8b" || stem == "llama3_70b" || stem == "llama3_405b");
+    if (stock) {
+      r.job_config_file.clear();
+      if (auto ok = SetField(TrainFields(), r, "config", FieldValue{stem}); !ok) {
+        return tl::unexpected(ok.error());
+      }
+    } else {
+      if (!text) return tl::unexpected(text.error());
+      job_config = std::move(*text);
+    }
   }
   auto setup = internal::BuildTrainJob(*catalog_, r, job_config);
   if (!setup) return tl::unexpected(setup.error());

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -307,6 +308,19 @@ std::vector<std::string> MergeDottedFlags(std::vector<std::string> args) {
 // --launched-by (the request's launched_by: what a server leaves out is its default, how a
 // benchmark reads --random-range-ratio), after `train` they are dropped (the launcher's own flags
 // stay and are fields). Only after `train` or `infer`; anything after `--` is left alone.
+// A shell environment assignment as a pasted command starts with: NAME=VALUE, NAME in capitals
+// (VLLM_USE_DEEP_GEMM=1, ASCEND_RT_VISIBLE_DEVICES=0,1).
+bool IsEnvAssignment(const std::string& a) {
+  const size_t eq = a.find('=');
+  if (eq == std::string::npos || eq == 0 || !std::isupper(static_cast<unsigned char>(a[0]))) {
+    return false;
+  }
+  return std::all_of(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(eq), [](char c) {
+    return std::isupper(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
 std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
   if (args.size() < 3 || (args[1] != "train" && args[1] != "infer")) return args;
   static const std::vector<std::string> kModules = {
@@ -333,7 +347,11 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
       break;
     }
     const std::string next = i + 1 < args.size() ? args[i + 1] : std::string();
-    if (a == "vllm" && next == "serve") {
+    if (IsEnvAssignment(a)) {
+      // `VLLM_USE_DEEP_GEMM=1 vllm serve ...`, `CUDA_DEVICE_MAX_CONNECTIONS=1 torchrun ...`: the
+      // shell's environment for the command, the request's env field.
+      out.push_back("--env=" + a);
+    } else if (a == "vllm" && next == "serve") {
       ++i;
       launched_by("vllm");
     } else if (a == "vllm" && next == "bench" && i + 2 < args.size() && args[i + 2] == "serve") {

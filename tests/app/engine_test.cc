@@ -1809,6 +1809,64 @@ TEST(Engine, PastedServeCommandRunsItsServersLayout) {
       << refused.dump();
 }
 
+// A pasted `vllm serve meta-llama/Llama-3.1-8B-Instruct` on one H100 runs vLLM's limits
+// (max_num_seqs 1,024, gpu_memory_utilization 0.9: data/engines.yaml), the answer of the typed
+// `--engine vllm --tp 1 --pp 1 --dp 1`; before it ran the chip's default engine (cuda-graphs).
+// An SGLang command on a 910C runs SGLang's limits, not vLLM-Ascend's (the chip's default).
+TEST(Engine, PastedServeCommandRunsItsEngine) {
+  InferRequest pasted;
+  pasted.model = "llama-3.1-8b";
+  pasted.chip = {"h100"};
+  pasted.mode = "analytic";
+  pasted.launched_by = "vllm";
+  InferRequest typed = pasted;
+  typed.launched_by.clear();
+  typed.engine = "vllm";
+  typed.tp = 1;
+  typed.pp = 1;
+  typed.dp = 1;
+  const auto p = InferJson(pasted);
+  EXPECT_EQ(p["engine"], "vllm");
+  EXPECT_EQ(p.dump(), InferJson(typed).dump());
+  InferRequest untyped = typed;
+  untyped.engine.clear();
+  EXPECT_EQ(InferJson(untyped)["engine"], "cuda-graphs");
+  InferRequest sglang;
+  sglang.model = "qwen3-32b";
+  sglang.chip = {"ascend-910c"};
+  sglang.count = 2;
+  sglang.mode = "analytic";
+  sglang.launched_by = "python3 -m sglang.launch_server";
+  sglang.tp_size = 4;  // 4 dies: 2 packages
+  EXPECT_EQ(InferJson(sglang)["engine"], "sglang");
+}
+
+// torchtitan's README launches its own TOML files (`--job.config_file
+// ./torchtitan/models/llama3/train_configs/llama3_70b.toml`); without a checkout the keys they
+// set are the registered config of the same name (S3133): the same answer as `--config
+// llama3_70b`. Any other missing file is still an error naming the file.
+TEST(TrainLaunch, TorchtitanStockConfigFileWithoutACheckout) {
+  TrainRequest r;
+  r.model = "llama-3.1-70b";
+  r.chip = "h100";
+  r.count = 64;
+  r.job_config_file = "./torchtitan/models/llama3/train_configs/llama3_70b.toml";
+  auto stock = TheEngine().Train(r, Json());
+  ASSERT_TRUE(stock) << stock.error().ToString();
+  TrainRequest named = r;
+  named.job_config_file.clear();
+  ASSERT_TRUE(SetField(TrainFields(), named, "config", FieldValue{std::string("llama3_70b")}));
+  auto registered = TheEngine().Train(named, Json());
+  ASSERT_TRUE(registered) << registered.error().ToString();
+  EXPECT_EQ(stock->body, registered->body);
+  TrainRequest missing = r;
+  missing.job_config_file = "./my_configs/llama3_70b.toml";
+  auto refused = TheEngine().Train(missing, Json());
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().ToString().find("./my_configs/llama3_70b.toml"), std::string::npos)
+      << refused.error().ToString();
+}
+
 // A pasted vLLM command's --seed is vLLM's sampling seed: accepted, listed, and the simulated
 // workload is the one without it; the workload's own seed is --workload-seed, which draws
 // another workload (other arrivals and lengths: another simulated p99).

@@ -591,6 +591,9 @@ TEST(FrameworkFlags, RandomRangeRatioIsTheBenchmarksSpread) {
   InferRequest r;
   r.model = "llama-3.1-8b";
   r.chip = {"h100"};
+  // The lengths as given (a pasted benchmark without them takes its own: PastedBenchmark...).
+  r.input_tokens_given = r.output_tokens_given = true;
+  r.dataset_name = "random";
   r.random_range_ratio = 0.5;
   r.launched_by = "vllm bench serve";
   InferRequest out = Resolved(r);
@@ -663,6 +666,120 @@ TEST(FrameworkFlags, TrtllmExpertTpInsideExpertGroups) {
     EXPECT_EQ(out.ep, 1) << launcher;
     EXPECT_EQ(out.flags_not_modelled, (std::vector<std::string>{"--ep-size"})) << launcher;
   }
+}
+
+// A pasted server command runs its own engine's limits (data/engines.yaml), as it runs its own
+// layout defaults: `vllm serve` vLLM (on an Ascend NPU the vLLM plugin it runs through,
+// vLLM-Ascend), `python3 -m sglang.launch_server` SGLang, `trtllm-serve` TensorRT-LLM. Before,
+// the chip's default engine ran (cuda-graphs on an H100, vLLM-Ascend under an SGLang command on a
+// 910C). --engine given wins; typed flags and the benchmark clients keep the chip's default.
+TEST(FrameworkFlags, PastedServerRunsItsEngine) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.launched_by = "vllm serve";
+  EXPECT_EQ(Resolved(r).engine, "vllm");
+  r.chip = {"ascend-910b"};
+  EXPECT_EQ(Resolved(r).engine, "vllm-ascend");
+  r.launched_by = "python3 -m sglang.launch_server";
+  EXPECT_EQ(Resolved(r).engine, "sglang");
+  r.chip = {"b200"};
+  r.launched_by = "trtllm-serve";
+  EXPECT_EQ(Resolved(r).engine, "trtllm");
+  r.engine = "vllm";
+  EXPECT_EQ(Resolved(r).engine, "vllm");
+  r.engine.clear();
+  r.launched_by = "vllm bench serve";
+  EXPECT_EQ(Resolved(r).engine, "");
+  r.launched_by.clear();
+  EXPECT_EQ(Resolved(r).engine, "");
+  // Chips that run vLLM through different engines: each its own default.
+  r.launched_by = "vllm";
+  r.chip = {"h100", "ascend-910b"};
+  r.compare = true;
+  EXPECT_EQ(Resolved(r).engine, "");
+}
+
+// What a pasted benchmark leaves out is its own default (S3360, S3231): `vllm bench serve` draws
+// 1,024 prompt and 128 output tokens; sglang.bench_serving --dataset-name random 1,024 and 1,024
+// (with its range ratio 0: means (1 + 1024) / 2 = 512.5 and (0 + 1024) / 2 = 512), and without
+// --dataset-name it runs ShareGPT, whose lengths the simulator does not have: an error naming
+// dataset_name. Typed (no benchmark): this tool's 1,024 / 256. Lengths given are kept, under any
+// of their names.
+TEST(FrameworkFlags, PastedBenchmarkRunsItsDefaults) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.launched_by = "vllm bench serve";
+  InferRequest out = Resolved(r);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 1024);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 128);
+  InferRequest given = r;
+  ASSERT_TRUE(SetField(InferFields(), given, "random_output_len", FieldValue{2048.0}));
+  EXPECT_DOUBLE_EQ(Resolved(given).output_tokens, 2048);
+  InferRequest sglang = r;
+  sglang.launched_by = "python3 -m sglang.bench_serving";
+  EXPECT_NE(ErrorOf(sglang).find("dataset_name"), std::string::npos);
+  EXPECT_NE(ErrorOf(sglang).find("sharegpt"), std::string::npos);
+  ASSERT_TRUE(SetField(InferFields(), sglang, "dataset_name", FieldValue{std::string("random")}));
+  out = Resolved(sglang);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 512.5);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 512);
+  // A trace gives the lengths: no dataset needed.
+  InferRequest traced = r;
+  traced.launched_by = "sglang-bench";
+  traced.requests_trace = "trace.csv";
+  EXPECT_TRUE(ResolveFrameworkFlags(Cat(), traced, ""));
+  InferRequest typed = r;
+  typed.launched_by.clear();
+  out = Resolved(typed);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 1024);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 256);
+}
+
+// vllm bench serve --random-prefix-len 512 --random-input-len 1024 (S3360): every prompt is the
+// one 512-token prefix plus 1,024 random tokens, 1,536 in all, the prefix served from vLLM's
+// prefix cache: a hit of 512 / 1,536 = 1/3. With --random-range-ratio 0.5 the random part spreads
+// +-512 tokens, +-512 / 1,536 = 0.333333 of the longer mean. The cache off: no hit. With
+// --prefix-cache-hit too: an error naming the flag.
+TEST(FrameworkFlags, RandomPrefixIsASharedCachedPrefix) {
+  InferRequest r;
+  r.model = "qwen3-8b";
+  r.chip = {"h100"};
+  r.launched_by = "vllm-bench";
+  ASSERT_TRUE(SetField(InferFields(), r, "random_input_len", FieldValue{1024.0}));
+  ASSERT_TRUE(SetField(InferFields(), r, "random_prefix_len", FieldValue{512.0}));
+  InferRequest out = Resolved(r);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 1536);
+  EXPECT_DOUBLE_EQ(out.prefix_cache_hit, 1.0 / 3);
+  InferRequest spread = r;
+  spread.random_range_ratio = 0.5;
+  EXPECT_EQ(Resolved(spread).input_dist, "uniform:0.333333");
+  InferRequest off = r;
+  off.no_prefix_cache = true;
+  EXPECT_DOUBLE_EQ(Resolved(off).prefix_cache_hit, 0);
+  InferRequest both = r;
+  both.prefix_cache_hit = 0.5;
+  EXPECT_NE(ErrorOf(both).find("random_prefix_len"), std::string::npos);
+  InferRequest bad = r;
+  bad.random_prefix_len = -1;
+  EXPECT_NE(ErrorOf(bad).find("random_prefix_len"), std::string::npos);
+}
+
+// A pasted command's environment (VLLM_USE_DEEP_GEMM=1 vllm serve ...) is accepted and each
+// variable listed as not modelled by name; ASCEND_RT_VISIBLE_DEVICES=0,1,2,3 arrives split at its
+// commas and names one variable. trtllm-serve's --config is its --extra_llm_api_options file
+// (TensorRT-LLM pull request 9104, S3361).
+TEST(FrameworkFlags, PastedEnvironmentAndTrtllmConfig) {
+  InferRequest r;
+  ASSERT_TRUE(SetField(InferFields(), r, "env",
+                       FieldValue{std::string("VLLM_USE_DEEP_GEMM=1,ASCEND_RT_VISIBLE_DEVICES=0,"
+                                              "1,2,3")}));
+  EXPECT_EQ(r.flags_not_modelled,
+            (std::vector<std::string>{"ASCEND_RT_VISIBLE_DEVICES", "VLLM_USE_DEEP_GEMM"}));
+  InferRequest t;
+  ASSERT_TRUE(SetField(InferFields(), t, "config", FieldValue{std::string("max_throughput.yaml")}));
+  EXPECT_EQ(t.extra_llm_api_options, "max_throughput.yaml");
 }
 
 }  // namespace

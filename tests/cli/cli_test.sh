@@ -1001,11 +1001,17 @@ for target in "ttft-ms 500" "tpot-ms 5"; do
 done
 # A serve command pasted with its launcher (docs.vllm.ai: `vllm serve MODEL ...`; SGLang: `python3 -m
 # sglang.launch_server --model-path MODEL ...`; TensorRT-LLM: `trtllm-serve MODEL ...`): the
-# launcher words are dropped, the same estimate as without them. `--chip h200 MODEL` leaves the
-# model to the command (the chip list took it: "--model is required").
+# launcher words name the server, whose engine's limits run (as --engine: vllm, sglang, trtllm),
+# the same estimate as the flags typed with that --engine. `--chip h200 MODEL` leaves the model to
+# the command (the chip list took it: "--model is required").
+for engine in vllm sglang trtllm; do
+  run infer --chip h200 --count 8 --mode analytic --json deepseek-ai/DeepSeek-R1-0528 \
+    --trust-remote-code --tensor-parallel-size 8 --enable-expert-parallel --engine "$engine"
+  cp "$TMP/stdout" "$TMP/positional_$engine.json"
+done
 run infer --count 8 --mode analytic --json --chip h200 vllm serve deepseek-ai/DeepSeek-R1-0528 \
   --trust-remote-code --tensor-parallel-size 8 --enable-expert-parallel
-if [ "$RC" -eq 0 ] && cmp -s "$TMP/positional.json" "$TMP/stdout"; then
+if [ "$RC" -eq 0 ] && [ -s "$TMP/positional_vllm.json" ] && cmp -s "$TMP/positional_vllm.json" "$TMP/stdout"; then
   ok "infer takes a pasted 'vllm serve MODEL ...' after --chip"
 else
   not_ok "infer takes a pasted 'vllm serve MODEL ...' after --chip" "exit $RC" "stderr: ${ERR:0:300}"
@@ -1015,7 +1021,9 @@ for launcher in "python3 -m sglang.launch_server --model-path" "python -m sglang
   # shellcheck disable=SC2086 # the launcher is words
   run infer --chip h200 --count 8 --mode analytic --json $launcher deepseek-ai/DeepSeek-R1-0528 \
     --tensor-parallel-size 8 --enable-expert-parallel
-  if [ "$RC" -eq 0 ] && cmp -s "$TMP/positional.json" "$TMP/stdout"; then
+  case $launcher in *sglang*) engine=sglang ;; trtllm*) engine=trtllm ;; *) engine=vllm ;; esac
+  if [ "$RC" -eq 0 ] && [ -s "$TMP/positional_$engine.json" ] &&
+    cmp -s "$TMP/positional_$engine.json" "$TMP/stdout"; then
     ok "infer takes a pasted '$launcher MODEL ...'"
   else
     not_ok "infer takes a pasted '$launcher MODEL ...'" "exit $RC" "stderr: ${ERR:0:300}"
@@ -1081,6 +1089,44 @@ if [ "$RC" -eq 0 ] && grep -q '"input_dist": "uniform:0.998049"' "$TMP/stdout" &
 else
   not_ok "a pasted sglang.bench_serving draws its default lengths from 1 to L" "exit $RC" \
     "stderr: ${ERR:0:300}"
+fi
+# Without --dataset-name sglang.bench_serving runs ShareGPT (S3231), whose lengths the simulator
+# does not have: an error naming the flag, not its random lengths; `vllm bench serve` without
+# lengths draws its own defaults, 1,024 in and 128 out (S3360).
+expect_bad "a pasted sglang.bench_serving without --dataset-name names its ShareGPT default" \
+  "dataset-name.*sharegpt" infer --chip h100 python3 -m sglang.bench_serving --backend sglang \
+  --num-prompts 1000 --model Qwen/Qwen3-8B
+run infer --chip h100 --mode analytic --json vllm bench serve --model Qwen/Qwen3-8B \
+  --max-concurrency 8
+if [ "$RC" -eq 0 ] && grep -q '"input_tokens": 1024.0,' "$TMP/stdout" &&
+  grep -q '"output_tokens": 128.0,' "$TMP/stdout"; then
+  ok "a pasted vllm bench serve without lengths draws its defaults, 1024 in and 128 out"
+else
+  not_ok "a pasted vllm bench serve without lengths draws its defaults, 1024 in and 128 out" \
+    "exit $RC" "stderr: ${ERR:0:300}"
+fi
+# A pasted command's environment (VLLM_USE_DEEP_GEMM=1 vllm serve ..., as vLLM's Qwen3-Coder
+# recipe writes it): the command runs, the variable listed as not modelled; typed, the same answer.
+run infer --chip h200 --count 8 --mode analytic --json VLLM_USE_DEEP_GEMM=1 vllm serve \
+  Qwen/Qwen3-30B-A3B --tensor-parallel-size 8
+cp "$TMP/stdout" "$TMP/env_pasted.json"
+if [ "$RC" -eq 0 ] && grep -q '"VLLM_USE_DEEP_GEMM"' "$TMP/env_pasted.json"; then
+  ok "a pasted command's environment is accepted and listed"
+else
+  not_ok "a pasted command's environment is accepted and listed" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+# trtllm-serve's --config is its --extra_llm_api_options file (S3361): the same answer.
+printf 'enable_attention_dp: true\nkv_cache_config:\n  free_gpu_memory_fraction: 0.8\n' \
+  >"$TMP/llm_api.yaml"
+run infer --chip b200 --count 8 --mode analytic --json trtllm-serve deepseek-ai/DeepSeek-R1 \
+  --tp_size 8 --ep_size 8 --extra_llm_api_options "$TMP/llm_api.yaml"
+cp "$TMP/stdout" "$TMP/llm_api_old.json"
+run infer --chip b200 --count 8 --mode analytic --json trtllm-serve deepseek-ai/DeepSeek-R1 \
+  --tp_size 8 --ep_size 8 --config "$TMP/llm_api.yaml"
+if [ "$RC" -eq 0 ] && [ -s "$TMP/llm_api_old.json" ] && cmp -s "$TMP/llm_api_old.json" "$TMP/stdout"; then
+  ok "trtllm-serve's --config is its --extra_llm_api_options"
+else
+  not_ok "trtllm-serve's --config is its --extra_llm_api_options" "exit $RC" "stderr: ${ERR:0:300}"
 fi
 expect_bad "infer --qps with --requests and --duration-s names requests" "requests.*not both" \
   infer --chip h100 --model llama-3.1-8b --qps 10 --requests 1000 --duration-s 60
