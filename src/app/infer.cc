@@ -295,6 +295,7 @@ Result<report::ServingSimulation> SimulateDeployment(
   // SGLang's radix cache off: requests that ignore EOS take the adder's own path (S3100).
   limits.ignore_eos_admission = limits.retract && r.no_prefix_cache;
   limits.round_robin_dispatch = job.limits.round_robin_dispatch;
+  limits.prefill_apart = job.limits.prefill_apart;
   limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;
   if (r.scheduler_steps) {
     if (*r.scheduler_steps < 1 || *r.scheduler_steps > 1024)
@@ -670,6 +671,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.int8_matmul_efficiency = (*engine)->int8_matmul_efficiency;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
     limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;
+    limits.prefill_apart = (*engine)->prefill_apart && !r.enable_mixed_chunk;
     limits.attention_dp_per_gpu = (*engine)->attention_dp_per_gpu;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)

@@ -1232,8 +1232,10 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "so the front-end's streamed-response work (the engine's stream_host_us a running "
            "request, data/engines.yaml) is 1/N a step; listed as not modelled where the engine "
            "has no measured front-end cost (default 1)"),
-      NotModelled("enable_mixed_chunk", FieldKind::kBool,
-                  "SGLang's prefill chunks mixed with decode; chunked prefill is the engine's"),
+      Bind("enable_mixed_chunk", &R::enable_mixed_chunk,
+           "SGLang's --enable-mixed-chunk: a prompt chunk runs in the same iteration as the "
+           "running decodes; without it SGLang runs a prefill batch as an iteration of its own "
+           "and the decodes wait for it (the engine's prefill_apart, data/engines.yaml)"),
       NotModelled("max_beam_width", FieldKind::kString, "beam search; requests are sampled"),
       NotModelled("max_seq_len_to_capture", FieldKind::kString,
                   "vLLM's longest context run in a CUDA graph; graphs are the engine's default"),

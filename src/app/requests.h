@@ -203,6 +203,7 @@ struct InferRequest {
   bool enable_attention_dp = false;  // TensorRT-LLM: each of tp_size GPUs its own group
   bool enable_expert_parallel = false;  // vLLM: experts spread over tp x dp GPUs
   bool enable_chunked_prefill = false;
+  bool enable_mixed_chunk = false;  // SGLang: prompt chunks share the decodes' iteration
   std::optional<int64_t> max_running_requests;  // SGLang: server-wide, over the groups
   std::optional<double> max_model_len;          // longest prompt + output the engine admits
   std::string quantization;                     // vLLM/SGLang --quantization: the weights'

@@ -161,6 +161,11 @@ struct ServingEngine {
   // engine runs there by default (all-gather and reduce-scatter, as with no engine named); across
   // boards the all-to-all. cuda-graphs, which stands for whichever engine is deployed.
   bool in_node_moe_allgather = false;
+  // A prefill batch runs as an iteration of its own, the running decodes waiting for it (SGLang's
+  // scheduler runs a new prefill batch first and the decode batch only when there is none; the
+  // two are one forward pass only with --enable-mixed-chunk); false: prompt chunks and decodes
+  // share an iteration (vLLM's chunked prefill).
+  bool prefill_apart = false;
   // Attention data parallel makes every GPU of the instance its own attention group (TensorRT-LLM's
   // Mapping: dp_size = tp_size under enable_attention_dp, the attention at TP 1): no layout with
   // tp > 1 and dp > 1 runs on it.

@@ -725,6 +725,7 @@ class YamlLoader : public YamlReader {
                "runs_on",
                "moe_dp_allgather",
                "in_node_moe_allgather",
+               "prefill_apart",
                "attention_dp_per_gpu",
                "version",
                "source",
@@ -790,6 +791,7 @@ class YamlLoader : public YamlReader {
     e.runs_on = Strings(n, "runs_on", path);
     e.moe_dp_allgather = Bool(n, "moe_dp_allgather", path, false);
     e.in_node_moe_allgather = Bool(n, "in_node_moe_allgather", path, false);
+    e.prefill_apart = Bool(n, "prefill_apart", path, false);
     e.attention_dp_per_gpu = Bool(n, "attention_dp_per_gpu", path, false);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";

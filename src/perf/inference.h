@@ -193,6 +193,9 @@ struct EngineLimits {
   // The in-node attention-DP MoE exchange by all-gather that no engine named also takes
   // (catalog::ServingEngine::in_node_moe_allgather).
   bool in_node_moe_allgather = false;
+  // An iteration that runs a prefill batch runs no decodes (catalog::ServingEngine::prefill_apart,
+  // unless SGLang's --enable-mixed-chunk): the simulator's running decodes wait a step.
+  bool prefill_apart = false;
   // The expert exchange named an all-to-all (SGLang's --moe-a2a-backend deepep, vLLM's
   // --all2all-backend deepep_low_latency or pplx): no all-gather, inside a node or not.
   bool moe_all_to_all = false;

@@ -288,6 +288,31 @@ TEST(ServingSim, WithoutChunkingAPromptWaitsForABudgetThatHoldsIt) {
   EXPECT_NEAR(sglang->ttft_ms.mean, (10 + 20) / 2.0, 1e-9);
 }
 
+TEST(ServingSim, APrefillBatchApartMakesTheRunningDecodesWaitByHand) {
+  // SGLang's scheduler runs a new prefill batch first and on its own; the decodes run only in an
+  // iteration without one (Scheduler.get_next_batch_to_run; --enable-mixed-chunk merges them,
+  // S3330). 10 ms steps: A (1-token prompt, 5 tokens) at t = 0, B (10-token prompt, 2 tokens) at
+  // 25 ms. Shared iterations: A's prompt (1), A's tokens 2 and 3 (2, 3), B's prompt beside A's
+  // token 4 (4: B's first token at 40 ms), A's token 5 and B's second (5): both done at 50 ms in
+  // 5 steps. Apart: step 4 is B's prompt alone, A's token 4 waits for step 5 (with B's second
+  // token: B done at 50 ms) and its token 5 for step 6: A done at 60 ms, 6 steps.
+  SchedulerLimits limits;
+  const std::vector<ServingRequest> reqs = {Req(0, 1, 5), Req(0.025, 10, 2)};
+  auto shared = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  limits.prefill_apart = true;
+  auto apart = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  ASSERT_TRUE(shared && apart);
+  EXPECT_EQ(shared->steps, 5);
+  EXPECT_EQ(apart->steps, 6);
+  EXPECT_NEAR(shared->makespan_s, 0.050, 1e-9);
+  EXPECT_NEAR(apart->makespan_s, 0.060, 1e-9);
+  // B's first token at 40 ms either way (15 ms after it came); A's end to end 50 -> 60 ms.
+  EXPECT_NEAR(shared->ttft_ms.mean, (10 + 15) / 2.0, 1e-9);
+  EXPECT_NEAR(apart->ttft_ms.mean, (10 + 15) / 2.0, 1e-9);
+  EXPECT_NEAR(shared->e2e_s.mean, (0.050 + 0.025) / 2, 1e-9);
+  EXPECT_NEAR(apart->e2e_s.mean, (0.060 + 0.025) / 2, 1e-9);
+}
+
 TEST(ServingSim, MaxPrefillTokensEndsThePrefillBatchAtThePromptThatDoesNotFit) {
   // SGLang's PrefillAdder (S3040), 10 ms steps, budget 100, 50 prompt tokens a prefill batch. A,
   // B (30-token prompts) and C (10) at t = 0, 2 output tokens each. Step 1 takes A (30); B's 30

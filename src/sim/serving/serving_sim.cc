@@ -542,6 +542,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     double new_token_ratio = 0;  // SGLang's (limits.retract): init_new_token_ratio below
     std::vector<Chunk> prefills;
     std::vector<size_t> decodes;
+    bool decodes_wait = false;  // this iteration is a prefill batch of its own (prefill_apart)
   };
   const int group_count = std::max(1, limits.attention_groups);
   std::vector<Group> groups(static_cast<size_t>(group_count));
@@ -942,9 +943,14 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       running_seqs += static_cast<double>(running_count(g));
       auto& b = batches[gi];
       b = {};
-      b.decode_seqs = static_cast<double>(g.decodes.size() + g.decoding);
-      b.decode_keys = static_cast<double>(g.decoding_keys);
-      for (size_t id : g.decodes) b.decode_keys += requests[id].input_tokens + live[id].generated;
+      // An engine that runs a prefill batch apart (SGLang without --enable-mixed-chunk, S3330):
+      // the iteration is the prompts' alone and the running decodes wait for the next one.
+      g.decodes_wait = limits.prefill_apart && !g.prefills.empty();
+      if (!g.decodes_wait) {
+        b.decode_seqs = static_cast<double>(g.decodes.size() + g.decoding);
+        b.decode_keys = static_cast<double>(g.decoding_keys);
+        for (size_t id : g.decodes) b.decode_keys += requests[id].input_tokens + live[id].generated;
+      }
       for (const Chunk& c : g.prefills) {
         // Positions [a, b) of the sequence, each attending to itself and everything before it.
         const double a = requests[c.id].cached_tokens + live[c.id].prefilled, e = a + c.tokens;
@@ -980,6 +986,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         if (closed_loop && next_send < requests.size()) sent[next_send++] = now;
       };
       for (size_t id : g.decodes) {
+        if (g.decodes_wait) break;
         Live& l = live[id];
         int gained = 1;
         while (gained <= mtp_depth && accept_rng.Uniform() < acceptance[id]) ++gained;
@@ -989,7 +996,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         l.generated += gained;
         finish_if_done(id);
       }
-      if (g.decoding > 0) {
+      if (g.decoding > 0 && !g.decodes_wait) {
         // Every decoding sequence gains its token; those at their last finish.
         ++g.ticks;
         tokens += static_cast<double>(g.decoding);

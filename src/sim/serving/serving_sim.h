@@ -175,6 +175,10 @@ struct SchedulerLimits {
   // round_robin, its default load_balance_method, S3013) instead of to the group with the fewest
   // requests in it.
   bool round_robin_dispatch = false;
+  // An iteration that runs prompts runs no decodes: the running requests wait for it (SGLang's
+  // Scheduler.get_next_batch_to_run runs a new prefill batch first and apart, S3330; with
+  // --enable-mixed-chunk, or vLLM's chunked prefill, the two share the iteration).
+  bool prefill_apart = false;
   // A host-memory KV tier (tokens of this group's KV it holds, and how many tokens a second the
   // host link moves): a preempted request's KV is swapped out and back in instead of recomputed
   // while it has room.
