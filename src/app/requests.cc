@@ -818,6 +818,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "max_model_len",
         "no_chunked_prefill",
         "enable_chunked_prefill",
+        "enable_mixed_chunk",
         "scheduler_steps",
         "cuda_graph_batch_sizes",
         "cuda_graph_max_bs",
