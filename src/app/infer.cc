@@ -654,6 +654,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.chunked_prefill = (*engine)->chunked_prefill || r.enable_chunked_prefill;
     limits.eager_layer_us = (*engine)->eager_layer_us;
     limits.eager_launch_layer_us = (*engine)->eager_launch_layer_us;
+    limits.profile_logit_bytes = (*engine)->profile_logit_bytes;
     limits.step_floor_layer_us = (*engine)->step_floor_layer_us;
     limits.decode_token_passes = (*engine)->decode_token_passes;
     limits.fp8_mla_families = (*engine)->fp8_mla_families;

@@ -55,6 +55,13 @@ struct ServingEngine {
   // each kernel as it comes: an eager iteration takes the longer of the GPU's work and the
   // launches, which bind on small decode batches only.
   double eager_launch_layer_us = 0;
+  // Bytes per logit the engine's start-up memory profile holds at its peak, which the engine keeps
+  // out of its KV pool: vLLM's profile_run runs a forward pass of max_num_batched_tokens and then
+  // its sampler over max_num_seqs dummy requests, each a vocabulary of FP32 logits with the
+  // sampler's copies of them, and sizes the KV cache from what is left after that peak. The
+  // reserve is max_num_seqs x vocab x this per chip (every tensor-parallel rank gathers the whole
+  // vocabulary), where it exceeds the serving workspace. 0: the workspace alone.
+  double profile_logit_bytes = 0;
   // The shortest any iteration of this engine runs, per model layer, microseconds; 0: none
   // modelled. Measured where an engine's step time stays flat as the batch grows (vLLM-Ascend's
   // torchair graph at tp 16: the same ~60 ms a step at 12 and 24 sequences), so a floor, not an

@@ -707,6 +707,7 @@ class YamlLoader : public YamlReader {
                "chunked_prefill",
                "eager_layer_us",
                "eager_launch_layer_us",
+               "profile_logit_bytes",
                "step_floor_layer_us",
                "decode_token_passes",
                "fp8_mla_families",
@@ -743,6 +744,7 @@ class YamlLoader : public YamlReader {
     e.chunked_prefill = Bool(n, "chunked_prefill", path, true);
     e.eager_layer_us = Num(n, "eager_layer_us", path, 0, 1e5, 0);
     e.eager_launch_layer_us = Num(n, "eager_launch_layer_us", path, 0, 1e5, 0);
+    e.profile_logit_bytes = Num(n, "profile_logit_bytes", path, 0, 1e4, 0);
     e.step_floor_layer_us = Num(n, "step_floor_layer_us", path, 0, 1e5, 0);
     e.decode_token_passes = Num(n, "decode_token_passes", path, 0, 1e4, 0);
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);

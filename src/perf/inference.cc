@@ -914,9 +914,16 @@ struct Candidate {
 
 double CapacityBytes(const Context& x, const InferenceLayout& l) {
   const double memory = *x.job.chip->memory_gib.value * kGiB;
-  const double workspace = x.job.serving.serving_workspace_gib * kGiB;
-  const double weights = WeightBytesPerChip(x, l);
   const auto& limits = x.job.limits;
+  // Activations and workspace; an engine that sizes its KV pool after a start-up profile keeps
+  // that profile's peak instead where it is larger (vLLM: the sampler's logits of max_num_seqs
+  // requests, EngineLimits::profile_logit_bytes).
+  double workspace = x.job.serving.serving_workspace_gib * kGiB;
+  if (limits.profile_logit_bytes > 0 && limits.max_num_seqs) {
+    workspace = std::max(workspace, limits.profile_logit_bytes * *limits.max_num_seqs *
+                                        static_cast<double>(x.job.model->vocab));
+  }
+  const double weights = WeightBytesPerChip(x, l);
   // An engine's memory fraction replaces the runtime's own reserve (it is what the engine leaves
   // to everything else): of the whole HBM (vLLM, SGLang), or of what the weights leave
   // (TensorRT-LLM).

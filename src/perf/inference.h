@@ -130,6 +130,9 @@ struct EngineLimits {
   // kernels, eager_launch_layer_us per layer of the stage (catalog::ServingEngine).
   bool enforce_eager = false;
   double eager_launch_layer_us = 0;
+  // The engine's start-up profile peak per logit (catalog::ServingEngine::profile_logit_bytes):
+  // max_num_seqs x vocab x this per chip is kept from the KV pool where it exceeds the workspace.
+  double profile_logit_bytes = 0;
   // The largest batch the engine replays from a captured CUDA graph (SGLang's --cuda-graph-max-bs;
   // 0: every batch): a step whose decode batch (under attention data parallel the largest
   // group's) is larger runs as under enforce_eager.

@@ -1185,6 +1185,41 @@ TEST(EngineLimits, TensorRtLlmsFreeMemoryFractionIsOfWhatTheWeightsLeave) {
   EXPECT_NE(both.dump().find("kv_free_memory_fraction"), std::string::npos) << both.dump();
 }
 
+// vLLM sizes its KV pool after a start-up memory profile (S3321): gpu_memory_utilization of the
+// HBM less the weights, the profile's torch peak (a forward of 8,192 tokens, then the sampler over
+// max_num_seqs requests of whole-vocabulary logits) and the non-torch memory. vLLM's own log for
+// Qwen3-32B in BF16 on one H100 (S3320): 0.9 x 79.18 GiB (what CUDA reports of the 80 GiB) =
+// 71.26, less 61.03 of weights, 5.64 of peak and 0.14 non-torch: 4.45 GiB of KV. The model takes
+// the catalog's 80 GiB, so it holds 0.9 x 0.82 = 0.74 GiB more, and its workspace covers the
+// non-torch 0.14: 4.45 + 0.74 + 0.14 = 5.33 GiB (the model: 5.40), where a 2 GiB workspace
+// alone left ~9.0 GiB.
+// With --max-num-seqs 256 the sampler's peak (1.4 GiB) is under the workspace: 2 GiB again.
+// SGLang sizes its pool otherwise (mem_fraction_static): no profile peak there.
+TEST(EngineLimits, VllmKeepsItsStartUpProfilePeakOutOfTheKvPool) {
+  InferRequest r;
+  r.model = "Qwen/Qwen3-32B";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.tp = 1;
+  r.dtype = "bf16";
+  r.input_tokens = 2000;
+  r.output_tokens = 100;
+  r.engine = "vllm";
+  r.mode = "server";
+  r.concurrency = 4;
+  r.requests = 8;
+  auto kv_gib = [](const nlohmann::json& j) {
+    return j["simulation"]["kv_capacity_tokens"].get<double>() *
+           j["kv_cache_bytes_per_token"].get<double>() / (1024.0 * 1024 * 1024);
+  };
+  const auto vllm = InferJson(r);
+  EXPECT_NEAR(vllm["weights_gib_per_chip"].get<double>(), 61.03, 0.1) << vllm.dump();
+  EXPECT_NEAR(kv_gib(vllm), 4.45 + 0.9 * (80 - 79.18) + 0.14, 0.1) << vllm.dump();
+  r.max_num_seqs = 256;
+  const auto fewer = InferJson(r);
+  EXPECT_NEAR(kv_gib(fewer), 0.9 * 80 - fewer["weights_gib_per_chip"].get<double>() - 2, 0.02);
+}
+
 // With no --engine a chip runs the engine its family is deployed on (data/engines.yaml
 // default_families): vLLM-Ascend on an Ascend 910, with its step floor; vLLM on an MI300X;
 // cuda-graphs (no limits, a graph-replayed step) on an H100; none on a B200; --engine none asks
