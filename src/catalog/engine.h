@@ -129,6 +129,12 @@ struct ServingEngine {
   // block-scaled FP8 (DeepSeek's) served in FP8. The GEMMs take the longer of that read and their
   // FLOPs.
   std::map<std::string, double> dense_gemm_gb_s;
+  // Sparse attention (DSA) through FlashMLA's sparse kernels, per chip family (calibration family
+  // id): the kernels compute query heads in tiles of this many (Hopper 64, Blackwell 128), so a
+  // chip's heads / tp run rounded up to a whole tile, and run every one of the top_k index slots
+  // of a query (a fixed-length index list, slots past the context masked, not skipped). A family
+  // not listed: the heads a chip holds over the keys a query attends to.
+  std::map<std::string, int> sparse_mla_head_tile;
   // Time per MoE layer of a step that the fused-MoE kernel chain takes beyond the bytes of the
   // experts it reads, microseconds, per chip family (calibration family id); a family not listed:
   // none modelled. The chain (align the tokens by expert, quantize them, the gate/up grouped GEMM,

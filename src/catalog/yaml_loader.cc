@@ -715,6 +715,7 @@ class YamlLoader : public YamlReader {
                "moe_gemm_families",
                "moe_activation_families",
                "dense_gemm_gb_s",
+               "sparse_mla_head_tile",
                "cuda_graph_families",
                "graph_layer_us",
                "host_seq_us",
@@ -787,6 +788,14 @@ class YamlLoader : public YamlReader {
       for (const auto& kv : rates) {
         const std::string family = kv.first.as<std::string>();
         e.dense_gemm_gb_s[family] = Num(rates, family, rpath, 1, 1e5);
+      }
+    }
+    if (const YAML::Node tiles = n["sparse_mla_head_tile"]; tiles && !tiles.IsNull()) {
+      const std::string tpath = Join(path, "sparse_mla_head_tile");
+      if (!tiles.IsMap()) Fail("expected a map of chip family to query heads", tiles, tpath);
+      for (const auto& kv : tiles) {
+        const std::string family = kv.first.as<std::string>();
+        e.sparse_mla_head_tile[family] = static_cast<int>(Num(tiles, family, tpath, 1, 1024));
       }
     }
     e.default_families = Strings(n, "default_families", path);

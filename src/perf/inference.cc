@@ -585,6 +585,16 @@ double SmoothRoofline(double a, double b, double n) {
 // With DSA each query reads at most top_k keys (taken at the batch's mean context: an upper
 // bound, min being concave) and the indexer scans them all; linear-attention layers read and
 // write each sequence's state once.
+// DSA's attention runs in MLA's absorbed (MQA) form for prompt tokens too: the sparse kernels
+// take 576-wide keys (the 512 latent and the 64 rope) and 512-wide values per query head
+// (FlashMLA's flash_mla_sparse_fwd, which vLLM calls for prefill and SGLang's flashmla_sparse;
+// SGLang's fa3 NSA path the same, S3300), so a prompt token's attended key costs the decode
+// form's FLOPs, not the 192 + 128 of the up-projected heads. The lightning indexer is not split
+// across tensor-parallel ranks: vLLM, SGLang and DeepSeek's reference code keep its projections
+// replicated and score all its heads on every rank (S3301), so each chip of the group runs all
+// of it. `sparse_heads`: the query heads a chip computes over the heads it holds (the engine's
+// kernel tile, EngineLimits::sparse_mla_head_tile); `full_top_k`: the kernel runs every one of
+// the top_k index slots of a query whatever the context.
 struct AttentionWork {
   double flops = 0;  // per chip
   double bytes = 0;  // per chip
@@ -595,23 +605,31 @@ struct AttentionWork {
 
 AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp, double decode,
                               double decode_keys, double verify, double prefill,
-                              double prefill_keys) {
+                              double prefill_keys, double sparse_heads = 1,
+                              bool full_top_k = false) {
   const double kv_split = m.mla ? 1.0 : std::min<double>(tp, m.kv_heads);
   const double decode_attended = decode > 0 ? decode * AttendedKeys(m, decode_keys / decode) : 0;
   const double prefill_attended =
       prefill > 0 ? prefill * AttendedKeys(m, prefill_keys / prefill) : 0;
+  const bool dsa = m.mla && m.sparse_attention;
+  // The keys whose attention FLOPs a DSA query pays (all top_k slots where the kernel runs them).
+  const double dsa_slots = dsa && full_top_k ? m.sparse_attention->top_k : 0;
+  const double decode_computed = dsa_slots > 0 ? decode * dsa_slots : decode_attended;
+  const double prefill_computed = dsa_slots > 0 ? prefill * dsa_slots : prefill_attended;
+  const double decode_key_flops = dsa ? s.decode_key_flops * sparse_heads : s.decode_key_flops;
+  const double prefill_key_flops = dsa ? s.decode_key_flops * sparse_heads : s.prefill_key_flops;
   // Sliding-window layers read at most `window` keys per query (at the mean context, as DSA).
   const double decode_windowed = decode > 0 ? decode * std::min(decode_keys / decode, s.window) : 0;
   const double prefill_windowed =
       prefill > 0 ? prefill * std::min(prefill_keys / prefill, s.window) : 0;
   AttentionWork w;
-  const double decode_flops = decode_attended * s.decode_key_flops +
-                              decode_keys * s.indexer_key_flops + decode * s.linear_decode_flops +
+  const double decode_flops = decode_computed * decode_key_flops + decode * s.linear_decode_flops +
                               decode_windowed * s.window_key_flops;
-  const double prefill_flops =
-      prefill_attended * s.prefill_key_flops + prefill_keys * s.indexer_key_flops +
-      prefill * s.linear_prefill_flops + prefill_windowed * s.window_key_flops;
-  w.flops = (verify * decode_flops + prefill_flops) / tp;
+  const double prefill_flops = prefill_computed * prefill_key_flops +
+                               prefill * s.linear_prefill_flops +
+                               prefill_windowed * s.window_key_flops;
+  const double indexer_flops = (verify * decode_keys + prefill_keys) * s.indexer_key_flops;
+  w.flops = (verify * decode_flops + prefill_flops) / tp + indexer_flops;
   if (m.mla && !m.sparse_attention)
     w.mla_decode_flops = verify * decode_attended * s.decode_key_flops / tp;
   // The indexer keeps one key per token (not split by heads); a linear state is split by heads.
@@ -735,8 +753,18 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
                 activations.between / x.f.mem_bw;
 
   // Attention: decode reads the KV cache; prefill is causal over the prompt.
-  const AttentionWork attn =
-      AttentionOfStep(m, s, tp, decode, decode_keys, verify, prefill, prefill_keys);
+  // DSA through kernels that compute whole tiles of query heads (EngineLimits::
+  // sparse_mla_head_tile): a chip's heads / tp rounded up to the tile, over all top_k slots.
+  double sparse_heads = 1;
+  bool full_top_k = false;
+  if (const auto tile = x.job.limits.sparse_mla_head_tile.find(x.job.chip->family);
+      m.sparse_attention && tile != x.job.limits.sparse_mla_head_tile.end()) {
+    const double heads = m.heads / tp;
+    sparse_heads = std::ceil(heads / tile->second) * tile->second / heads;
+    full_top_k = true;
+  }
+  const AttentionWork attn = AttentionOfStep(m, s, tp, decode, decode_keys, verify, prefill,
+                                             prefill_keys, sparse_heads, full_top_k);
   // Dense MLA's decode queries run the MLA decode kernel, at its measured compute-bound rate
   // where the family has one; the rest (prefill, indexer, linear and windowed layers) at the
   // family's attention efficiency. Verified draft tokens add FLOPs, not cache reads.

@@ -179,6 +179,11 @@ struct EngineLimits {
   // chip family (catalog::ServingEngine::dense_gemm_gb_s), for a block-scaled FP8 checkpoint
   // served in FP8; a family not listed, or other weights: the memory's.
   std::map<std::string, double> dense_gemm_gb_s;
+  // Query heads per tile of the engine's sparse-attention (DSA) kernels, by chip family
+  // (catalog::ServingEngine::sparse_mla_head_tile): a chip's heads run rounded up to a whole tile,
+  // over all top_k index slots of a query. A family not listed: the chip's heads over the
+  // attended keys.
+  std::map<std::string, int> sparse_mla_head_tile;
   // Microseconds per MoE layer of a step the engine's fused-MoE kernel chain takes beyond the
   // bytes it reads, by chip family (catalog::ServingEngine::moe_layer_us); a family not listed: 0.
   std::map<std::string, double> moe_layer_us_by_family;

@@ -235,6 +235,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_gemm_families", e.moe_gemm_families},
                        {"moe_activation_families", e.moe_activation_families},
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
+                       {"sparse_mla_head_tile", e.sparse_mla_head_tile},
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
                        {"ep_moe_layer_us", e.ep_moe_layer_us},
                        {"int8_matmul_efficiency", e.int8_matmul_efficiency},

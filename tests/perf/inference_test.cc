@@ -1829,4 +1829,33 @@ TEST(InferenceClients, ADisaggregatedInstanceCountsItsPrefillChips) {
   EXPECT_EQ(a->engine_max_batch, 2);
 }
 
+// DeepSeek-V3.2's sparse attention through FlashMLA's sparse kernels (EngineLimits::
+// sparse_mla_head_tile; vLLM: S3302, the SM90 kernel S3303): query heads in tiles of 64 on
+// Hopper, over every one of the 2,048 top-k slots of a query. By hand, a prompt token of a
+// 4,000-token prompt (2,000 keys on average) in MLA's absorbed form costs 61 layers x 2 x heads x
+// (512 + 64 + 512) = 16,990,208 FLOPs per head-set per key, 2,123,776 per chip at TP 8 (16 heads):
+// with the tile the 16 heads run as 64 over 2,048 slots, 4 x 2,048 - 2,000 = 6,192 keys' worth
+// more, at the BF16 attention rate 989 x 0.5 TFLOPS: 8 chips x 6,192 x 2,123,776 / 494.5e12 =
+// 2.1275e-4 chip-seconds more a prompt token. Under attention DP (128 heads a chip, a whole
+// number of tiles) only the slots past the context: 48 x 16,990,208 / 494.5e12 = 1.6492e-6 s.
+// A family the engine does not list keeps the plain rate.
+TEST(InferenceTest, SparseMlaHeadTilesAndTopKSlotsByHand) {
+  InferenceJob job = Job("deepseek-v3.2", "h200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.input_tokens = 4000;
+  job.output_tokens = 200;
+  job.limits.max_num_seqs = 64;
+  auto seconds_a_token = [&](const InferenceConstraints& c) {
+    const auto e = EstimateInference(job, c);
+    EXPECT_TRUE(e.has_value());
+    return e ? 1 / e->prefill_tokens_per_s_per_chip : 0.0;
+  };
+  const double tp_plain = seconds_a_token(Tp(8)), dep_plain = seconds_a_token(Dep(8));
+  job.limits.sparse_mla_head_tile = {{"blackwell", 128}};
+  EXPECT_DOUBLE_EQ(seconds_a_token(Tp(8)), tp_plain);
+  job.limits.sparse_mla_head_tile = {{"hopper", 64}};
+  EXPECT_NEAR((seconds_a_token(Tp(8)) - tp_plain) / 2.1275e-4, 1, 1e-3);
+  EXPECT_NEAR((seconds_a_token(Dep(8)) - dep_plain) / 1.6492e-6, 1, 1e-3);
+}
+
 }  // namespace suanli::perf
