@@ -658,6 +658,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.step_floor_layer_us = (*engine)->step_floor_layer_us;
     limits.decode_token_passes = (*engine)->decode_token_passes;
     limits.fp8_mla_families = (*engine)->fp8_mla_families;
+    limits.kv_cache_model_dtype = (*engine)->kv_cache_model_dtype;
     limits.cuda_graph_families = (*engine)->cuda_graph_families;
     limits.graph_layer_us = (*engine)->graph_layer_us;
     limits.host_seq_us = (*engine)->host_seq_us;

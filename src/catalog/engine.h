@@ -108,6 +108,12 @@ struct ServingEngine {
   // tensor cores (FlashMLA's FP8 kernel on Hopper in SGLang; TensorRT-LLM's FP8 MLA). Elsewhere
   // MLA attention runs at the chip's 16-bit rate.
   std::vector<std::string> fp8_mla_families;
+  // The engine's KV cache, unless the request names its format, is in the model's data type (its
+  // 16-bit activations), whatever the weights' format: `--kv-cache-dtype auto` on vLLM and SGLang.
+  // A model whose attention kernels take an FP8 cache (DeepSeek Sparse Attention's sparse decode)
+  // keeps it. Otherwise, and with no engine named, a cache in 8 bits under 8-bit or smaller
+  // weights.
+  bool kv_cache_model_dtype = false;
   // Rows per tile of the grouped GEMM that runs the routed experts of an expert-parallel decode
   // step (SGLang with DeepEP's low-latency mode hands DeepGEMM a masked layout: each local expert's
   // tokens padded to whole tiles); 0: the experts' FLOPs follow their tokens.

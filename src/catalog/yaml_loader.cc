@@ -711,6 +711,7 @@ class YamlLoader : public YamlReader {
                "step_floor_layer_us",
                "decode_token_passes",
                "fp8_mla_families",
+               "kv_cache_model_dtype",
                "moe_gemm_block_m",
                "moe_gemm_families",
                "moe_activation_families",
@@ -749,6 +750,7 @@ class YamlLoader : public YamlReader {
     e.step_floor_layer_us = Num(n, "step_floor_layer_us", path, 0, 1e5, 0);
     e.decode_token_passes = Num(n, "decode_token_passes", path, 0, 1e4, 0);
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
+    e.kv_cache_model_dtype = Bool(n, "kv_cache_model_dtype", path, false);
     e.cuda_graph_families = Strings(n, "cuda_graph_families", path);
     e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
     e.host_seq_us = Num(n, "host_seq_us", path, 0, 1e4, 0);

@@ -174,6 +174,12 @@ RoutedActivationBytes RoutedActivationBytesOf(double rows, double top_k, double 
   return b;
 }
 
+ServingDType KvDTypeOf(const InferenceJob& job, double weight_bytes) {
+  if (job.kv_dtype) return *job.kv_dtype;
+  if (job.limits.kv_cache_model_dtype && !job.model->sparse_attention) return ServingDType::kBf16;
+  return weight_bytes < 2 ? ServingDType::kFp8 : ServingDType::kBf16;
+}
+
 double TiledRows(double mean, int block) {
   if (mean <= 0) return 0;
   if (mean > 8.0 * block) return mean + (block - 1) / 2.0;
@@ -307,8 +313,7 @@ Result<Formats> Resolve(const InferenceJob& job) {
   // A power cap lowers the clock of compute-bound kernels (perf/power.h).
   auto clock = ComputeClockFraction(chip, cal, job.system.power_cap_w);
   if (!clock) return tl::unexpected(clock.error());
-  const ServingDType kv =
-      job.kv_dtype.value_or(f.dense.bytes < 2 ? ServingDType::kFp8 : ServingDType::kBf16);
+  const ServingDType kv = KvDTypeOf(job, f.dense.bytes);
   f.kv_bytes = std::max(1.0, ServingDTypeBytes(kv));
   // MLA attention on an FP8 cache, where the engine's kernel quantizes the query and runs QK^T
   // and PV on the FP8 tensor cores (FlashMLA's FP8 kernel on Hopper: ~1.7x the BF16 kernel,

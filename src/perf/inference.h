@@ -168,6 +168,9 @@ struct EngineLimits {
   // Chip families on which the engine runs MLA attention's matmuls in FP8 when the KV cache is
   // FP8 (catalog::ServingEngine::fp8_mla_families).
   std::vector<std::string> fp8_mla_families;
+  // The KV cache, unnamed, in the model's 16-bit data type whatever the weights' format
+  // (catalog::ServingEngine::kv_cache_model_dtype; KvDTypeOf).
+  bool kv_cache_model_dtype = false;
   // Rows per tile of the engine's expert-parallel decode grouped GEMM (catalog::ServingEngine::
   // moe_gemm_block_m); 0: tokens computed as they come.
   int moe_gemm_block_m = 0;
@@ -339,6 +342,12 @@ struct RoutedActivationBytes {
 };
 RoutedActivationBytes RoutedActivationBytesOf(double rows, double top_k, double hidden,
                                               double width, double token_bytes);
+
+// The KV cache's format: the request's; else, on an engine that keeps it in the model's data type
+// (EngineLimits::kv_cache_model_dtype, vLLM's and SGLang's `--kv-cache-dtype auto`), 16-bit unless
+// the model's sparse attention (DSA) takes an FP8 cache; else FP8 when the weights are
+// `weight_bytes` < 2 bytes an element, 16-bit otherwise.
+ServingDType KvDTypeOf(const InferenceJob& job, double weight_bytes);
 
 // A job for `model` on `chip` with the catalog's calibration for the chip's
 // family and its serving parameters. No system: callers attach one.

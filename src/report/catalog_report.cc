@@ -228,6 +228,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"step_floor_layer_us", Limit(e.step_floor_layer_us)},
                        {"decode_token_passes", Limit(e.decode_token_passes)},
                        {"fp8_mla_families", e.fp8_mla_families},
+                       {"kv_cache_model_dtype", e.kv_cache_model_dtype},
                        {"cuda_graph_families", e.cuda_graph_families},
                        {"graph_layer_us", Limit(e.graph_layer_us)},
                        {"moe_layer_us", Limit(e.moe_layer_us)},

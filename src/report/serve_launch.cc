@@ -71,9 +71,9 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
         memory - job.calibration.memory_reserved_gib - workspace - e.weights_gib_per_chip;
     p.free_fraction = CeilTo2(e.kv_cache_gib_per_chip / free);
   }
-  // The KV format the estimate used: the request's, else 8-bit with 8-bit or smaller weights.
-  p.kv = job.kv_dtype.value_or(perf::ServingDTypeBytes(job.dtype) < 2 ? ServingDType::kFp8
-                                                                      : ServingDType::kBf16);
+  // The KV format the estimate used (the request's, the engine's default, else 8-bit with
+  // 8-bit or smaller weights).
+  p.kv = perf::KvDTypeOf(job, perf::ServingDTypeBytes(job.dtype));
   // The engines count the devices they see: on a chip whose dies are separate devices (the
   // Ascend 910C's two, the system's ranks_per_chip) each package is that many ("Cards: 4 on A3
   // means --tp-size 8", S3140). The dies go to the attention TP, else to the attention groups,

@@ -381,6 +381,50 @@ TEST(Engine, InferServesATypedFp4AsTheChipCan) {
   EXPECT_EQ(nlohmann::json::parse(a4->body)["dtype"], "int4");
 }
 
+// vLLM and SGLang keep the KV cache in the model's data type unless --kv-cache-dtype names one
+// (`auto`: 'will use model data type', S3310; 'the default model precision in BF16', S3311), so an
+// FP8 checkpoint served there has a 16-bit cache. GLM-4.6-FP8 by hand: 92 layers x 8 KV heads x
+// 128 x 2 (K and V) = 188,416 elements a token: 376,832 B in BF16, 188,416 B in FP8 (the cache with
+// no engine named, and what --kv-cache-dtype fp8 asks for). DeepSeek-V3.2 keeps the FP8 cache vLLM
+// defaults it to (S3310) and FlashMLA's sparse decode takes (S3312). The serve command printed for
+// the estimate names no --kv-cache-dtype where the cache is the engine's default.
+TEST(Engine, VllmAndSglangKeepTheKvCacheInTheModelsDataType) {
+  const auto kv_bytes = [](const std::string& model, const std::string& engine,
+                           const std::string& kv_dtype, int64_t count) {
+    InferRequest r;
+    r.model = model;
+    r.chip = {"h200"};
+    r.count = count;
+    r.tp = count;
+    r.dtype = "fp8";
+    r.engine = engine;
+    r.kv_dtype = kv_dtype;
+    r.mode = "analytic";
+    return InferJson(r)["kv_cache_bytes_per_token"].get<double>();
+  };
+  EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "", "", 4), 188416.0);
+  EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "sglang", "", 4), 376832.0);
+  EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "vllm", "", 4), 376832.0);
+  EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "sglang", "fp8", 4), 188416.0);
+  EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "trtllm", "", 4), 188416.0);
+  const double v32 = kv_bytes("deepseek-ai/DeepSeek-V3.2", "", "", 8);
+  EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "vllm", "", 8), v32);
+  EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "sglang", "", 8), v32);
+  EXPECT_GT(kv_bytes("deepseek-ai/DeepSeek-V3.2", "vllm", "bf16", 8), 1.5 * v32);
+  // The printed SGLang command: no FP8 cache asked for.
+  InferRequest r;
+  r.model = "zai-org/GLM-4.6-FP8";
+  r.chip = {"h200"};
+  r.count = 4;
+  r.tp = 4;
+  r.engine = "sglang";
+  r.emit = "sglang";
+  r.mode = "analytic";
+  const auto j = InferJson(r);
+  const std::string command = j["launch"]["command"].get<std::string>();
+  EXPECT_EQ(command.find("--kv-cache-dtype"), std::string::npos) << command;
+}
+
 // --dtype naming the format a release is known by, its experts' ("gpt-oss in MXFP4", NVIDIA's
 // DeepSeek-R1 FP4), is that release: the experts in it, the rest as released, the same job as no
 // --dtype; every weight in it takes --attention-dtype too.
