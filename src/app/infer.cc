@@ -679,6 +679,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;
+    if ((*engine)->batched_tokens_at_context && !limits.chunked_prefill && model->max_seq_len > 0)
+      limits.max_batched_tokens = model->max_seq_len;
     if ((*engine)->max_prefill_tokens > 0)
       limits.max_prefill_tokens = (*engine)->max_prefill_tokens;
     if ((*engine)->kv_memory_fraction > 0)

@@ -44,6 +44,10 @@ struct ServingEngine {
   bool max_batched_tokens_per_instance = false;
   double dp_attention_conservativeness = 1;
   bool chunked_prefill = true;  // prompts split across steps by the token budget
+  // With chunked prefill off, the step's token budget is the served model's context
+  // (max_seq_len) rather than max_batched_tokens: vLLM-Ascend 0.9.1 raises
+  // max_num_batched_tokens to max_model_len when chunked prefill is off (vllm_ascend/platform.py).
+  bool batched_tokens_at_context = false;
   // Host time per model layer of an iteration run eagerly, outside CUDA graphs, microseconds;
   // 0: none modelled. An engine that captures graphs only for decode-only iterations
   // (TensorRT-LLM's PyTorch flow) runs every iteration carrying a prompt eagerly, and with

@@ -705,6 +705,7 @@ class YamlLoader : public YamlReader {
                "max_batched_tokens_per_instance",
                "dp_attention_conservativeness",
                "chunked_prefill",
+               "batched_tokens_at_context",
                "eager_layer_us",
                "eager_launch_layer_us",
                "profile_logit_bytes",
@@ -744,6 +745,7 @@ class YamlLoader : public YamlReader {
     e.kv_memory_fraction = Num(n, "kv_memory_fraction", path, 0, 1, 0);
     e.fraction_of_free_memory = Bool(n, "fraction_of_free_memory", path, false);
     e.chunked_prefill = Bool(n, "chunked_prefill", path, true);
+    e.batched_tokens_at_context = Bool(n, "batched_tokens_at_context", path, false);
     e.eager_layer_us = Num(n, "eager_layer_us", path, 0, 1e5, 0);
     e.eager_launch_layer_us = Num(n, "eager_launch_layer_us", path, 0, 1e5, 0);
     e.profile_logit_bytes = Num(n, "profile_logit_bytes", path, 0, 1e4, 0);

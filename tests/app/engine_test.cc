@@ -1264,6 +1264,54 @@ TEST(EngineLimits, VllmKeepsItsStartUpProfilePeakOutOfTheKvPool) {
   EXPECT_NEAR(kv_gib(fewer), 0.9 * 80 - fewer["weights_gib_per_chip"].get<double>() - 2, 0.02);
 }
 
+// vLLM-Ascend v0.9.1 as `vllm serve` starts it (engine vllm-ascend-0.9.1, S3340): a model without
+// MLA runs its prompts whole, the step's token budget raised to max_model_len (40,960 for Qwen3,
+// its max_position_embeddings), so the dense Qwen3-8B runs exactly as the torchair entry told
+// --no-chunked-prefill --max-batched-tokens 40960 (same floor, no MoE layer to charge).
+// Qwen3-30B-A3B at tp 2 pays the v0.9.1 MoE chain in each of its 48 MoE layers: at 4 sequences the
+// step's overhead is the family's 3.0 ms plus 48 x 2.29 ms = 112.92 ms, which puts the step near
+// GPUStack's batch-4 measurement (mean TPOT 122.71 ms, S3342) where the torchair entry's floor
+// gives 45.9 ms.
+TEST(EngineLimits, VllmAscend091RunsPromptsWholeAndPaysItsMoeChain) {
+  InferRequest dense;
+  dense.model = "Qwen/Qwen3-8B";
+  dense.chip = {"ascend-910b"};
+  dense.count = 1;
+  dense.tp = 1;
+  dense.dtype = "bf16";
+  dense.input_tokens = 4000;
+  dense.output_tokens = 200;
+  dense.requests = 40;
+  dense.mode = "offline";
+  dense.engine = "vllm-ascend-0.9.1";
+  const auto v091 = InferJson(dense);
+  dense.engine = "vllm-ascend";
+  dense.no_chunked_prefill = true;
+  dense.max_batched_tokens = 40960;
+  const auto told = InferJson(dense);
+  EXPECT_EQ(v091["engine"], "vllm-ascend-0.9.1");
+  EXPECT_DOUBLE_EQ(v091["output_tokens_per_s_per_chip"].get<double>(),
+                   told["output_tokens_per_s_per_chip"].get<double>());
+  InferRequest moe;
+  moe.model = "Qwen/Qwen3-30B-A3B";
+  moe.chip = {"ascend-910b"};
+  moe.count = 2;
+  moe.tp = 2;
+  moe.dtype = "bf16";
+  moe.input_tokens = 217;
+  moe.output_tokens = 202;
+  moe.max_num_seqs = 4;
+  moe.mode = "analytic";
+  moe.engine = "vllm-ascend-0.9.1";
+  const auto chain = InferJson(moe);
+  moe.engine = "vllm-ascend";
+  const auto torchair = InferJson(moe);
+  // (the JSON rounds the breakdown to 0.1 ms)
+  EXPECT_NEAR(chain["step_breakdown_ms"]["overhead"].get<double>(), 3.0 + 48 * 2.29, 0.05);
+  EXPECT_NEAR(chain["tpot_ms"].get<double>(), 122.71, 0.15 * 122.71);
+  EXPECT_LT(torchair["tpot_ms"].get<double>(), 0.5 * 122.71);
+}
+
 // With no --engine a chip runs the engine its family is deployed on (data/engines.yaml
 // default_families): vLLM-Ascend on an Ascend 910, with its step floor; vLLM on an MI300X;
 // cuda-graphs (no limits, a graph-replayed step) on an H100; none on a B200; --engine none asks
