@@ -1217,7 +1217,16 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
     }
     std::optional<report::Launch> launch;
     if (!r.emit.empty()) {
-      auto l = report::ServeLaunchFor(r.emit, jobs[0], report.estimate, r.mtp,
+      // Estimated with no engine's limits: the command still starts the emitted engine, which
+      // keeps its own start-up profile from the KV pool (ServingEngine::profile_logit_bytes);
+      // the memory fraction it prints makes room for it.
+      perf::InferenceJob launched = jobs[0];
+      if (launched.limits.engine.empty()) {
+        if (auto emitted = catalog_->FindEngine(r.emit); emitted) {
+          launched.limits.profile_logit_bytes = (*emitted)->profile_logit_bytes;
+        }
+      }
+      auto l = report::ServeLaunchFor(r.emit, launched, report.estimate, r.mtp,
                                       LongestRequest(r, *jobs[0].model));
       if (!l) return tl::unexpected(l.error());
       launch = std::move(*l);

@@ -92,6 +92,18 @@ std::vector<std::string> SupportedServing(const catalog::Chip& chip) {
 
 }  // namespace
 
+double ServingReserveBytes(const InferenceJob& job, std::optional<int> max_num_seqs) {
+  // Activations and workspace; an engine that sizes its KV pool after a start-up profile keeps
+  // that profile's peak instead where it is larger (vLLM: the sampler's logits of max_num_seqs
+  // requests, EngineLimits::profile_logit_bytes).
+  double reserve = job.serving.serving_workspace_gib * kGiB;
+  if (job.limits.profile_logit_bytes > 0 && max_num_seqs && job.model != nullptr) {
+    reserve = std::max(reserve, job.limits.profile_logit_bytes * *max_num_seqs *
+                                    static_cast<double>(job.model->vocab));
+  }
+  return reserve;
+}
+
 bool ChipServes(const catalog::Chip& chip, ServingDType d) {
   const auto names = SupportedServing(chip);
   return std::find(names.begin(), names.end(), ServingDTypeName(d)) != names.end();
@@ -948,14 +960,7 @@ struct Candidate {
 double CapacityBytes(const Context& x, const InferenceLayout& l) {
   const double memory = *x.job.chip->memory_gib.value * kGiB;
   const auto& limits = x.job.limits;
-  // Activations and workspace; an engine that sizes its KV pool after a start-up profile keeps
-  // that profile's peak instead where it is larger (vLLM: the sampler's logits of max_num_seqs
-  // requests, EngineLimits::profile_logit_bytes).
-  double workspace = x.job.serving.serving_workspace_gib * kGiB;
-  if (limits.profile_logit_bytes > 0 && limits.max_num_seqs) {
-    workspace = std::max(workspace, limits.profile_logit_bytes * *limits.max_num_seqs *
-                                        static_cast<double>(x.job.model->vocab));
-  }
+  const double workspace = ServingReserveBytes(x.job, limits.max_num_seqs);
   const double weights = WeightBytesPerChip(x, l);
   // An engine's memory fraction replaces the runtime's own reserve (it is what the engine leaves
   // to everything else): of the whole HBM (vLLM, SGLang), or of what the weights leave

@@ -349,6 +349,14 @@ RoutedActivationBytes RoutedActivationBytesOf(double rows, double top_k, double 
 // `weight_bytes` < 2 bytes an element, 16-bit otherwise.
 ServingDType KvDTypeOf(const InferenceJob& job, double weight_bytes);
 
+// What an engine keeps of each chip's HBM besides the weights and the KV pool, bytes: the
+// serving workspace (activations, graphs), or where larger the peak of the engine's start-up
+// memory profile when it sizes its KV pool after one (EngineLimits::profile_logit_bytes x
+// max_num_seqs x the model's vocabulary: vLLM's sampler over max_num_seqs dummy requests).
+// The estimate's KV capacity keeps this at the job's max_num_seqs; the printed serve command
+// (report::ServeLaunchFor) sizes its memory fraction with it, at the --max-num-seqs it prints.
+double ServingReserveBytes(const InferenceJob& job, std::optional<int> max_num_seqs);
+
 // A job for `model` on `chip` with the catalog's calibration for the chip's
 // family and its serving parameters. No system: callers attach one.
 InferenceJob InferenceJobFor(const catalog::Catalog& cat, const catalog::Model& model,

@@ -28,6 +28,8 @@ struct Plan {
   ServingDType kv = ServingDType::kBf16;
 };
 
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
 double CeilTo2(double v) { return std::clamp(std::ceil(v * 100 - 1e-6) / 100, 0.01, 0.99); }
 
 std::string Fraction(double v) { return fmt::format("{:.2f}", v); }
@@ -56,7 +58,10 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
     p.prompt_tokens = p.step_tokens;
   }
   p.context = static_cast<long>(std::ceil(job.input_tokens + job.output_tokens - 1e-9));
-  const double workspace = job.serving.serving_workspace_gib;
+  // What the engine keeps besides the weights and the KV pool when it starts with the
+  // --max-num-seqs printed here: the estimate's own rule (perf::ServingReserveBytes), so the
+  // fraction leaves the engine the KV pool the estimate assumed.
+  const double workspace = perf::ServingReserveBytes(job, static_cast<int>(p.batch)) / kGiB;
   const double memory = e.memory_capacity_gib;
   if (job.limits.kv_memory_fraction && !job.limits.fraction_of_free_memory) {
     p.hbm_fraction = *job.limits.kv_memory_fraction;

@@ -77,6 +77,33 @@ TEST(ServeLaunch, VllmDense) {
   EXPECT_TRUE(l->config.empty());
 }
 
+// vLLM keeps the peak of its start-up profile from the KV pool, the sampler's FP32 logits of
+// --max-num-seqs requests at 38.5 bytes a logit (data/engines.yaml, S3320/S3321); the printed
+// memory fraction makes room for the larger of it and the workspace, as the estimate's KV
+// capacity does (perf::ServingReserveBytes). Qwen3-32B in BF16 on one 80 GiB GPU, weights 61 GiB,
+// KV 10 GiB. At 512 sequences: 38.5 x 512 x 151,936 = 2,994,962,432 bytes = 2.789 GiB, so
+// (61 + 10 + 2.789) / 80 = 0.9224 -> 0.93 (the flat 2 GiB would print 73 / 80 = 0.9125 -> 0.92
+// and leave vLLM 0.79 GiB less KV than the estimate's). At 64 sequences the profile is
+// 38.5 x 64 x 151,936 = 0.349 GiB, under the 2 GiB workspace: 0.92.
+TEST(ServeLaunch, VllmFractionKeepsTheStartupProfile) {
+  Case c = Dense();
+  c.job.model = *Cat().FindModel("qwen3-32b");
+  ASSERT_EQ(c.job.model->vocab, 151936);
+  c.job.limits.profile_logit_bytes = 38.5;
+  c.e.layout = {1, 1, 1};
+  c.e.weights_gib_per_chip = 61;
+  c.e.kv_cache_gib_per_chip = 10;
+  c.e.launch_batch = 512;
+  auto l = ServeLaunchFor("vllm", c.job, c.e);
+  ASSERT_TRUE(l) << l.error().ToString();
+  EXPECT_NE(l->command.find("--max-num-seqs 512 \\"), std::string::npos) << l->command;
+  EXPECT_NE(l->command.find("--gpu-memory-utilization 0.93 \\"), std::string::npos) << l->command;
+  c.e.launch_batch = 64;
+  l = ServeLaunchFor("vllm", c.job, c.e);
+  ASSERT_TRUE(l) << l.error().ToString();
+  EXPECT_NE(l->command.find("--gpu-memory-utilization 0.92 \\"), std::string::npos) << l->command;
+}
+
 TEST(ServeLaunch, VllmMoeWithExpertParallelAndMtp) {
   const Case c = Moe();
   auto l = ServeLaunchFor("vllm", c.job, c.e, 1);
