@@ -313,6 +313,31 @@ TEST(ServingSim, APrefillBatchApartMakesTheRunningDecodesWaitByHand) {
   EXPECT_NEAR(apart->e2e_s.mean, (0.060 + 0.025) / 2, 1e-9);
 }
 
+TEST(ServingSim, APrefillBatchApartHasTheWholeChunkByHand) {
+  // SGLang's PrefillAdder starts a prefill batch from the whole chunked_prefill_size; the running
+  // decodes take none of it unless --enable-mixed-chunk (S3264, S3330). Budget 10, 10 ms steps:
+  // A1-A4 (1-token prompts, 6 tokens each) at t = 0, B (10-token prompt, 2 tokens) at 15 ms.
+  // Step 1: the four prompts (first tokens at 10 ms); step 2: their decodes; B arrives.
+  // Shared budget (vLLM): step 3 runs the 4 decodes and 6 of B's tokens, step 4 the decodes and
+  // B's last 4: B's first token at 40 ms (TTFT 25), the A's end in step 6 and B's second token
+  // in step 5: 6 steps. Apart: step 3 is B's whole prompt alone (10 tokens: TTFT 15 ms), the
+  // decodes wait a step: the A's end in step 7, 7 steps. (Had the decodes taken 4 of the 10,
+  // B would run 6 then 4 tokens in two prefill batches: TTFT 25 ms, 8 steps.)
+  SchedulerLimits limits;
+  limits.max_batched_tokens = 10;
+  const std::vector<ServingRequest> reqs = {Req(0, 1, 6), Req(0, 1, 6), Req(0, 1, 6), Req(0, 1, 6),
+                                            Req(0.015, 10, 2)};
+  auto shared = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  limits.prefill_apart = true;
+  auto apart = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  ASSERT_TRUE(shared && apart);
+  EXPECT_NEAR(shared->ttft_ms.mean, (4 * 10 + 25) / 5.0, 1e-9);
+  EXPECT_NEAR(apart->ttft_ms.mean, (4 * 10 + 15) / 5.0, 1e-9);
+  EXPECT_EQ(shared->steps, 6);
+  EXPECT_EQ(apart->steps, 7);
+  EXPECT_NEAR(apart->makespan_s, 0.070, 1e-9);
+}
+
 TEST(ServingSim, MaxPrefillTokensEndsThePrefillBatchAtThePromptThatDoesNotFit) {
   // SGLang's PrefillAdder (S3040), 10 ms steps, budget 100, 50 prompt tokens a prefill batch. A,
   // B (30-token prompts) and C (10) at t = 0, 2 output tokens each. Step 1 takes A (30); B's 30

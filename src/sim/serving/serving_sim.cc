@@ -714,6 +714,12 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   auto schedule = [&](Group& g, bool hold) {
     // Held in bulk, the decoding sequences come first in admission order: their tokens first.
     double budget = budget_per_step - static_cast<double>(g.decoding);
+    // The prompts' budget. A prefill batch apart (SGLang without --enable-mixed-chunk) has the
+    // whole chunk (chunked_prefill_size / max_prefill_tokens): its PrefillAdder starts from them
+    // and the running decodes, which wait, spend none of it (S3264, S3330); with vLLM's chunked
+    // prefill or mixed chunks the decodes' tokens come off the one step budget.
+    double apart_budget = budget_per_step;
+    double& prompt_budget = limits.prefill_apart ? apart_budget : budget;
     g.prefills.clear();
     g.decodes.clear();
     g.swap_tokens = 0;
@@ -730,8 +736,9 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       // A decoding sequence feeds its last token and verifies its draft tokens: KV slots and
       // step tokens for all of them.
       const int want =
-          decoding ? 1 + mtp_depth
-                   : static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, budget));
+          decoding
+              ? 1 + mtp_depth
+              : static_cast<int>(std::min<double>(l.prefill_target - l.prefilled, prompt_budget));
       if (retract) {
         const double rest = std::min(requests[id].output_tokens - l.generated, kClipMaxNewTokens);
         reserved += decoding ? g.new_token_ratio * rest
@@ -754,7 +761,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       if (self_preempted) break;
       l.blocks += std::max(0L, need);
       g.used_blocks += std::max(0L, need);
-      budget -= want;
+      (decoding ? budget : prompt_budget) -= want;
       if (decoding) {
         g.decodes.push_back(id);
       } else {
@@ -769,7 +776,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     const double free_tokens = static_cast<double>((capacity_blocks - g.used_blocks) * block);
     double prefilling = 0;  // the prompt tokens of the step so far
     for (const Chunk& c : g.prefills) prefilling += c.tokens;
-    while (!g.waiting.empty() && running_count(g) < static_cast<size_t>(max_seqs) && budget >= 1) {
+    while (!g.waiting.empty() && running_count(g) < static_cast<size_t>(max_seqs) &&
+           prompt_budget >= 1) {
       const size_t id = g.waiting.front();
       Live& l = live[id];
       if (l.swapped > 0) {
@@ -791,13 +799,13 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
           remaining > limits.max_prefill_tokens - prefilling) {
         break;
       }
-      int want = static_cast<int>(std::min<double>(remaining, budget));
+      int want = static_cast<int>(std::min<double>(remaining, prompt_budget));
       if (!limits.chunked_prefill && want < remaining) {
         // Longer than the step's budget: vLLM runs it in a step of its own. SGLang's PrefillAdder
         // accepts the first prompt of a prefill batch whatever its length, and that batch is its
         // own (the running decodes do not spend its budget without --enable-mixed-chunk; S3264).
         const bool first_prefill =
-            g.prefills.empty() && (limits.retract || budget == budget_per_step);
+            g.prefills.empty() && (limits.retract || prompt_budget == budget_per_step);
         if (!first_prefill) break;
         want = remaining;  // longer than any step's budget: it runs alone
       }
@@ -827,7 +835,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       running.push_back(id);
       l.blocks = need;
       g.used_blocks += need;
-      budget -= want;
+      prompt_budget -= want;
       prefilling += want;
       g.prefills.push_back({id, want});
     }
@@ -858,7 +866,9 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     const size_t id = g.waiting.front();
     const Live& l = live[id];
     if (l.swapped > 0) return o;  // swapped back in: it decodes
-    const double budget = budget_per_step - static_cast<double>(o.decoding) * (1 + mtp_depth);
+    const double budget = limits.prefill_apart
+                              ? budget_per_step
+                              : budget_per_step - static_cast<double>(o.decoding) * (1 + mtp_depth);
     const int remaining = l.prefill_target - l.prefilled;
     if (budget < 1 ||
         (!limits.chunked_prefill && budget < remaining && o.decoding > 0 && !limits.retract)) {
