@@ -61,6 +61,9 @@ struct TrainSetup {
   perf::TrainingJob job;
   perf::LayoutConstraints fixed;
   std::string defaults_basis;  // a pasted Megatron line: the Megatron defaults it runs
+  // No --dtype or --precision: the precision taken by default and why (the model's catalogued
+  // pre-training recipe, or bf16 when the chip or stack does not run that); empty otherwise.
+  std::string precision_basis;
 };
 // `job_config`: the text of the request's torchtitan job config file, when it names one.
 Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r,

@@ -41,6 +41,41 @@ std::string StackOrigin(const catalog::Catalog& cat, const catalog::TrainingStac
   return cat.Origin("stack", stack->id);
 }
 
+// A request typed with no precision at all (no --dtype, --precision, per-tensor format, launch
+// line or job config): the model's own pre-training recipe when the catalog has one
+// (pretraining.precision, e.g. DeepSeek-V3's fine-grained FP8, S962/S3359) and the chip and
+// stack run it. Sets r.precision and returns what was taken and why; empty: nothing to say.
+std::string WithModelPrecision(const catalog::Model& model, const catalog::Chip& chip,
+                               const catalog::TrainingStack* stack, bool launch_line,
+                               const std::string& job_config, TrainRequest& r) {
+  if (!model.pretraining || model.pretraining->precision.empty()) return {};
+  if (!r.dtype.empty() || !r.precision.empty() || launch_line || !job_config.empty()) return {};
+  for (const std::string* knob : {&r.param_dtype, &r.grad_dtype, &r.grad_reduce_dtype,
+                                  &r.main_param_dtype, &r.optimizer_dtype, &r.activation_dtype,
+                                  &r.titan_mixed_precision_param, &r.titan_float8_recipe}) {
+    if (!knob->empty()) return {};
+  }
+  const std::string& recipe = model.pretraining->precision;
+  const std::string own =
+      fmt::format("{} was pre-trained in {} (catalog pretraining.precision)", model.name, recipe);
+  std::string why_not;
+  auto p = perf::PrecisionRecipe(recipe, chip);
+  if (!p) {
+    why_not = p.error().message;
+  } else if (auto ok = perf::CheckPrecision(*p, chip); !ok) {
+    why_not = ok.error().message;
+  } else if (stack && !stack->precisions.empty() &&
+             std::find(stack->precisions.begin(), stack->precisions.end(), recipe) ==
+                 stack->precisions.end()) {
+    why_not = "stack '" + stack->id + "' has no recipe " + recipe;
+  }
+  if (!why_not.empty()) {
+    return own + "; not taken: " + why_not + "; the chip's default instead (--dtype to choose)";
+  }
+  r.precision = recipe;
+  return "--precision " + recipe + ": " + own + "; --dtype bf16 for a BF16 run";
+}
+
 // The precision recipe and its per-tensor overrides. A bare --dtype leaves job.precision unset
 // (the recipe it means is resolved by the model, with the model's errors).
 Result<void> ApplyPrecision(const catalog::Catalog& cat, const TrainRequest& r,
@@ -691,7 +726,7 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   std::string defaults;
   auto launched = WithLaunchFlags(**model, typed, job_config, defaults);
   if (!launched) return tl::unexpected(launched.error());
-  const TrainRequest r = WithDTypeAsTyped(*launched);
+  TrainRequest r = WithDTypeAsTyped(*launched);
   auto chip = WithField(cat.FindChip(r.chip), "chip");
   if (!chip) return tl::unexpected(chip.error());
   if (r.count == 0) {
@@ -711,7 +746,8 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     return tl::unexpected(FieldError("global_batch_tokens", "must be positive"));
   }
 
-  TrainSetup setup{perf::TrainingJobFor(cat, **model, **chip), {}, std::move(defaults)};
+  const bool defaults_taken = !defaults.empty();
+  TrainSetup setup{perf::TrainingJobFor(cat, **model, **chip), {}, std::move(defaults), {}};
   perf::TrainingJob& job = setup.job;
   perf::LayoutConstraints& fixed = setup.fixed;
   job.chips = r.count;
@@ -752,6 +788,7 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     if (!s) return tl::unexpected(s.error());
     stack = *s;
   }
+  setup.precision_basis = WithModelPrecision(**model, **chip, stack, defaults_taken, job_config, r);
   if (auto ok = ApplyPrecision(cat, r, **chip, stack, job); !ok) return tl::unexpected(ok.error());
 
   fixed.tp = r.tp;
@@ -1027,6 +1064,7 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
   report::TrainingReport report;
   report.job = &job;
   report.defaults_basis = setup->defaults_basis;
+  report.precision_basis = setup->precision_basis;
   // No --stack: the answer is a layout and recipe that one of the chip's catalogued stacks runs.
   std::optional<internal::TrainSetup> assumed;
   if (r.stack.empty()) {

@@ -90,6 +90,10 @@ struct OutputLengths {
 // gets when the request leaves it unset (DeepSeek-V3 4,096, before its context extension).
 struct PretrainingRecipe {
   int seq_len = 0;
+  // The training precision recipe the model was pre-trained in (a `train --precision` name, e.g.
+  // fp8-blockwise for DeepSeek-V3); empty: not catalogued. `train` without --dtype or --precision
+  // takes it where the chip runs it.
+  std::string precision;
   std::string source;
 };
 

@@ -344,9 +344,10 @@ class YamlLoader : public YamlReader {
     if (const YAML::Node pt = n["pretraining"]; pt && !pt.IsNull()) {
       const std::string p = Join(path, "pretraining");
       if (!pt.IsMap()) Fail("expected a mapping", pt, p);
-      CheckKeys(pt, p, {"seq_len", "source"});
+      CheckKeys(pt, p, {"seq_len", "precision", "source"});
       PretrainingRecipe recipe;
       recipe.seq_len = Int(pt, "seq_len", p, 1, m.max_seq_len);
+      if (pt["precision"]) recipe.precision = Text(pt, "precision", p, true);
       recipe.source = Text(pt, "source", p, true);
       m.pretraining = recipe;
     }

@@ -142,6 +142,7 @@ std::string TrainingJson(const TrainingReport& r) {
     j["offload_layers"] = job.software.offload_layers;
   }
   if (!r.defaults_basis.empty()) j["defaults_basis"] = r.defaults_basis;
+  if (!r.precision_basis.empty()) j["precision_basis"] = r.precision_basis;
   if (!r.stack_basis.empty()) {
     j["stacks_running_it"] = r.stacks;
     j["stack_basis"] = r.stack_basis;
@@ -232,6 +233,7 @@ std::string TrainingText(const TrainingReport& r) {
       formats.main_params, m.optimizer_gib, formats.optimizer, m.activations_gib,
       formats.activations, m.reserved_gib);
   if (!r.defaults_basis.empty()) out += "defaults: " + r.defaults_basis + "\n";
+  if (!r.precision_basis.empty()) out += "precision default: " + r.precision_basis + "\n";
   if (!r.stack_basis.empty()) {
     std::string names;
     for (const auto& id : r.stacks) names += (names.empty() ? "" : ", ") + id;

@@ -24,6 +24,8 @@ struct TrainingReport {
   // Where the layout's unstated knobs came from when not the search (a pasted Megatron line runs
   // Megatron's defaults); empty otherwise.
   std::string defaults_basis;
+  // No --dtype or --precision given: which precision was taken by default and why.
+  std::string precision_basis;
 };
 
 std::string TrainingJson(const TrainingReport& r);

@@ -19,6 +19,7 @@
 #include "catalog/catalog.h"
 #include "core/atomic_file.h"
 #include "core/calendar.h"
+#include "perf/precision.h"
 #include "testing.h"
 
 #include <filesystem>
@@ -2461,6 +2462,60 @@ TEST(TrainLaunch, MaxStepsDoesNotMakeALineMegatrons) {
   auto clash = internal::BuildTrainJob(cat, both);
   ASSERT_FALSE(clash);
   EXPECT_EQ(clash.error().field, "max_steps");
+}
+
+// A model pre-trained in a catalogued recipe trains in it when typed with no --dtype: DeepSeek-V3
+// was pre-trained with its fine-grained FP8 framework on H800s (arXiv 2412.19437, abstract and
+// 3.3; S962, S3359), so `train --model deepseek-v3 --chip h800` means fp8-blockwise and says so.
+// A --dtype given, a chip with no FP8 (A100) or a model with none catalogued keep the chip's BF16.
+TEST(TrainDefaults, ModelPretrainingPrecision) {
+  const catalog::Catalog& cat = TheEngine().catalog();
+  TrainRequest r;
+  r.model = "deepseek-v3";
+  r.chip = "h800";
+  r.count = 2048;
+  r.tokens = 14.8e12;
+  auto setup = internal::BuildTrainJob(cat, r);
+  ASSERT_TRUE(setup) << setup.error().ToString();
+  ASSERT_TRUE(setup->job.precision);
+  EXPECT_EQ(setup->job.precision->recipe, "fp8-blockwise");
+  EXPECT_EQ(setup->job.dtype, catalog::DType::kFp8);
+  EXPECT_NE(setup->precision_basis.find("fp8-blockwise"), std::string::npos)
+      << setup->precision_basis;
+  EXPECT_NE(setup->precision_basis.find("pre-trained"), std::string::npos)
+      << setup->precision_basis;
+
+  TrainRequest bf16 = r;
+  bf16.dtype = "bf16";
+  auto given = internal::BuildTrainJob(cat, bf16);
+  ASSERT_TRUE(given) << given.error().ToString();
+  EXPECT_EQ(given->job.dtype, catalog::DType::kBf16);
+  EXPECT_TRUE(given->precision_basis.empty()) << given->precision_basis;
+
+  TrainRequest a100 = r;
+  a100.chip = "a100";
+  auto no_fp8 = internal::BuildTrainJob(cat, a100);
+  ASSERT_TRUE(no_fp8) << no_fp8.error().ToString();
+  EXPECT_EQ(no_fp8->job.dtype, catalog::DType::kBf16);
+  EXPECT_NE(no_fp8->precision_basis.find("not taken"), std::string::npos)
+      << no_fp8->precision_basis;
+
+  TrainRequest llama = r;
+  llama.model = "llama-3-8b";
+  llama.count = 8;
+  auto none = internal::BuildTrainJob(cat, llama);
+  ASSERT_TRUE(none) << none.error().ToString();
+  EXPECT_EQ(none->job.dtype, catalog::DType::kBf16);
+  EXPECT_TRUE(none->precision_basis.empty()) << none->precision_basis;
+
+  // Every catalogued pre-training precision is a recipe train knows (names are checked where
+  // they are used, as stacks' precisions are).
+  const auto recipes = perf::PrecisionRecipes();
+  for (const auto& m : cat.models()) {
+    if (!m.pretraining || m.pretraining->precision.empty()) continue;
+    EXPECT_NE(std::find(recipes.begin(), recipes.end(), m.pretraining->precision), recipes.end())
+        << m.id << ": " << m.pretraining->precision;
+  }
 }
 
 // torchtitan's job config as TOML text: keys the flags did not give, torchtitan's defaults for

@@ -1228,6 +1228,14 @@ check_train "train: MindSpeed's --moe-layer-freq -1 --first-k-dense-replace -1 i
 check_train "train: MindSpeed's --first-k-dense-replace 3 is DeepSeek-V3's pattern" \
   'j["model"] == "deepseek-v3"' --model deepseek-v3 --chip h800 --count 2048 --tokens 1T \
   --pp 16 --ep 64 --first-k-dense-replace 3 --moe-layer-freq 1
+# DeepSeek-V3 was pre-trained in its fine-grained FP8 recipe (arXiv 2412.19437 3.3, S962/S3359):
+# typed with no --dtype it trains in that and says why; --dtype bf16 keeps BF16.
+check_train "train: DeepSeek-V3 with no --dtype takes its own FP8 pre-training recipe and says so" \
+  'j["precision"] == "fp8-blockwise" and "pre-trained" in j["precision_basis"]' \
+  --model deepseek-v3 --chip h800 --count 2048 --tokens 1T --pp 16 --ep 64
+check_train "train: DeepSeek-V3 with --dtype bf16 trains in BF16, no default said" \
+  'j["precision"] == "bf16" and "precision_basis" not in j' \
+  --model deepseek-v3 --chip h800 --count 2048 --tokens 1T --pp 16 --ep 64 --dtype bf16
 expect_bad "train: --first-k-dense-replace 2 is not DeepSeek-V3's pattern" \
   "--first-k-dense-replace: puts experts on 59 of 61 layers" \
   train --model deepseek-v3 --chip h800 --count 2048 --tokens 1T --first-k-dense-replace 2
@@ -2398,7 +2406,7 @@ emit_round_trip "train takes the Megatron launch flags --emit printed as the sam
   "--tokens 1048576000000 --tp 2 --pp 2 --cp 1 --interleave 4 --zero 1 --micro-batch 1 \
 --global-batch-size 256 --seq-len 8192 --recompute selective --dp-overlap on --tp-comm-overlap on"
 emit_round_trip "train takes the Megatron launch flags --emit printed as the same run (MoE, MLA, MTP)" \
-  megatron "train --model deepseek-v3 --chip h800 --count 2048" \
+  megatron "train --model deepseek-v3 --chip h800 --count 2048 --dtype bf16" \
   "--tokens 62914560000000 --tp 1 --pp 16 --cp 1 --interleave 3 --ep 64 --zero 1 --micro-batch 1 \
 --global-batch-size 16384 --seq-len 4096 --recompute full"
 emit_round_trip "train takes the torchtitan flags --emit printed as the same run" \
