@@ -41,6 +41,31 @@ Result<void> OfKind(FieldKind kind, const FieldValue& v, std::string_view field)
   return {};
 }
 
+// Megatron's --exp-avg-sq-dtype: the second Adam moment, which Megatron's lines give beside
+// --exp-avg-dtype (the --emit line of an FP8 recipe prints both). The estimate keeps one format
+// for both moments (optimizer_dtype): the same value again is that format, a different one an
+// error naming the flag.
+Field<TrainRequest> ExpAvgSqDtype() {
+  Field<TrainRequest> f;
+  f.name = "exp_avg_sq_dtype";
+  f.kind = FieldKind::kString;
+  f.help = "Megatron's second Adam moment format: as --exp-avg-dtype (one format for both)";
+  f.set = [](TrainRequest& r, const FieldValue& v) -> Result<void> {
+    auto text = detail::AsString(v, "exp_avg_sq_dtype");
+    if (!text) return tl::unexpected(text.error());
+    if (!r.optimizer_dtype.empty() && r.optimizer_dtype != *text) {
+      return tl::unexpected(Error{
+          fmt::format("\"{}\" differs from --exp-avg-dtype \"{}\": the estimate keeps both Adam "
+                      "moments in one format",
+                      text->substr(0, 40), r.optimizer_dtype.substr(0, 40)),
+          "", 0, "exp_avg_sq_dtype"});
+    }
+    r.optimizer_dtype = *text;
+    return {};
+  };
+  return f;
+}
+
 // A launch flag that changes how the server is reached, parses chat or logs (--trust-remote-code,
 // --host 0.0.0.0, --reasoning-parser ...), or a training script's data, logging and checkpoints,
 // not what it computes: accepted, so a published recipe pastes whole, and without effect on the
@@ -222,7 +247,8 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Aliases(Bind("optimizer_dtype", &R::optimizer_dtype,
                    "Adam moments: fp32 or bf16 (recipe's; Megatron's --exp-avg-dtype and "
                    "--exp-avg-sq-dtype, which are given together)"),
-              {"exp_avg_dtype", "exp_avg_sq_dtype"}),
+              {"exp_avg_dtype"}),
+      ExpAvgSqDtype(),
       Bind("activation_dtype", &R::activation_dtype,
            "activations stored for the backward: bf16 or fp8 (recipe's)"),
       // Megatron-LM's names are taken too: --tensor-model-parallel-size 4 is --tp 4.

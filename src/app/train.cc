@@ -159,8 +159,10 @@ Result<void> ApplyPrecision(const catalog::Catalog& cat, const TrainRequest& r,
     }
     const bool to_fp8_params = k.member == &perf::Precision::params && *f == TensorFormat::kFp8 &&
                                p->params != TensorFormat::kFp8;
+    // The label names what differs from the recipe (a pasted line spells out the recipe's own).
+    if ((*p).*k.member != *f)
+      p->recipe += fmt::format(", {} {}", k.field, perf::TensorFormatName(*f));
     (*p).*k.member = *f;
-    p->recipe += fmt::format(", {} {}", k.field, perf::TensorFormatName(*f));
     if (to_fp8_params) {
       p->matmul = catalog::DType::kFp8;
       // The FP8 parameter is itself the row-wise copy Transformer Engine would cache (TE's

@@ -2315,6 +2315,7 @@ without_defaults_basis() {
   python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 d.pop("defaults_basis", None)
+d.pop("precision_basis", None)  # why a default precision was taken: said, not a figure
 print(json.dumps(d))' "$1" 2>/dev/null
 }
 same_train() {
@@ -2409,6 +2410,15 @@ emit_round_trip "train takes the Megatron launch flags --emit printed as the sam
   megatron "train --model deepseek-v3 --chip h800 --count 2048 --dtype bf16" \
   "--tokens 62914560000000 --tp 1 --pp 16 --cp 1 --interleave 3 --ep 64 --zero 1 --micro-batch 1 \
 --global-batch-size 16384 --seq-len 4096 --recompute full"
+# With no --dtype DeepSeek-V3 trains in its FP8 recipe, whose line gives both Adam moments'
+# formats (--exp-avg-dtype and --exp-avg-sq-dtype): pasted back, the same run.
+emit_round_trip "train takes the Megatron launch flags --emit printed as the same run (FP8 recipe)" \
+  megatron "train --model deepseek-v3 --chip h800 --count 2048" \
+  "--tokens 62914560000000 --tp 1 --pp 16 --cp 1 --interleave 3 --ep 64 --zero 1 --micro-batch 1 \
+--global-batch-size 16384 --seq-len 4096 --recompute full"
+expect_bad "train: --exp-avg-sq-dtype unlike --exp-avg-dtype names the flag" "exp-avg-sq-dtype" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1T --exp-avg-dtype bf16 \
+  --exp-avg-sq-dtype fp32
 emit_round_trip "train takes the torchtitan flags --emit printed as the same run" \
   torchtitan "train --model llama-3-8b --chip h100 --count 16" \
   "--tokens 1073741824000 --tp 2 --pp 1 --dp 8 --zero 3 --micro-batch 1 --global-batch-size 256 \
