@@ -629,9 +629,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
       *r.ep < *r.tp_size && *r.tp_size % *r.ep == 0) {
     r.ep = 1;
     const std::string flag = r.launched_by == "trtllm" ? "--ep_size" : "--ep-size";
-    auto& list = r.flags_not_modelled;
-    const auto at = std::lower_bound(list.begin(), list.end(), flag);
-    if (at == list.end() || *at != flag) list.insert(at, flag);
+    ListNotModelled(r, flag);
   }
   DevicesToPackages(cat, r);
   // SGLang's --dp-size without DP attention: replicas of the tp-size instance.

@@ -696,6 +696,12 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
   return fields;
 }
 
+void ListNotModelled(InferRequest& r, const std::string& flag) {
+  auto& list = r.flags_not_modelled;
+  const auto at = std::lower_bound(list.begin(), list.end(), flag);
+  if (at == list.end() || *at != flag) list.insert(at, flag);
+}
+
 namespace {
 // A field that also records that it was given (under any of its names).
 Field<InferRequest> Given(Field<InferRequest> f, bool InferRequest::*given) {
@@ -721,14 +727,11 @@ Field<InferRequest> Environment() {
   f.set = [](InferRequest& r, const FieldValue& v) -> Result<void> {
     auto items = detail::AsList(v, "env");
     if (!items) return tl::unexpected(items.error());
-    auto& list = r.flags_not_modelled;
     for (const auto& item : *items) {
       const size_t eq = item.find('=');
       // ASCEND_RT_VISIBLE_DEVICES=0,1,2,3 arrives split at its commas: only NAME=... names one.
       if (eq == std::string::npos || eq == 0) continue;
-      const std::string name = item.substr(0, eq);
-      const auto at = std::lower_bound(list.begin(), list.end(), name);
-      if (at == list.end() || *at != name) list.insert(at, name);
+      ListNotModelled(r, item.substr(0, eq));
     }
     return {};
   };
@@ -749,10 +752,7 @@ Field<InferRequest> NotModelled(std::string name, FieldKind kind, std::string wh
                                                           const FieldValue& v) -> Result<void> {
     if (auto ok = OfKind(kind, v, field); !ok) return ok;
     if (kind == FieldKind::kBool && !*detail::AsBool(v, field)) return {};
-    // Sorted: the front doors apply fields in their own orders, the answer reads the same.
-    auto& list = r.flags_not_modelled;
-    const auto at = std::lower_bound(list.begin(), list.end(), flag);
-    if (at == list.end() || *at != flag) list.insert(at, flag);
+    ListNotModelled(r, flag);
     return {};
   };
   return f;

@@ -249,6 +249,10 @@ struct InferRequest {
   std::vector<std::string> flags_not_modelled;
 };
 
+// Adds a flag to r.flags_not_modelled, which stays sorted and without repeats (the front doors
+// apply fields in their own orders; the answer reads the same).
+void ListNotModelled(InferRequest& r, const std::string& flag);
+
 struct ForecastRequest {
   std::string scenario = "china-2026";  // a built-in name or a YAML file
   std::string scenario_yaml;            // inline scenario text; wins over `scenario`
