@@ -672,6 +672,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
     limits.ep_moe_layer_us = (*engine)->ep_moe_layer_us;
     limits.int8_matmul_efficiency = (*engine)->int8_matmul_efficiency;
+    limits.moe_matmul_efficiency = (*engine)->moe_matmul_efficiency;
+    limits.moe_tile_k_overhead = (*engine)->moe_tile_k_overhead;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
     limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;
     limits.prefill_apart = (*engine)->prefill_apart && !r.enable_mixed_chunk;

@@ -168,6 +168,18 @@ struct ServingEngine {
   // where it is measured apart from the family's low_precision_matmul_efficiency (which holds for
   // the chip vendor's own fused INT8 operators); a family not listed takes the family's value.
   std::map<std::string, double> int8_matmul_efficiency;
+  // The fraction of the chip's 16-bit peak the engine's fused-MoE grouped GEMMs (the routed
+  // experts in a 16- or 8-bit format: vLLM's Triton fused_moe) reach at a long reduction, per chip
+  // family (calibration family id); a family not listed, or 4-bit experts: the family's GEMM rate.
+  // 8-bit experts take it too: the kernel's 8-bit path runs near its 16-bit rate. Each output
+  // tile's main loop runs over the reduction length K beside a fixed prologue and epilogue worth
+  // moe_tile_k_overhead elements of K, so a GEMM reaches efficiency x K / (K + overhead): the
+  // gate/up GEMM reduces over the hidden size, the down GEMM over an expert's intermediate
+  // columns on the chip (1/tp of them under tensor-parallel experts: short at TP 8). Written
+  // `moe_matmul_efficiency: {family: fraction}` and `moe_tile_k_overhead: elements` in
+  // data/engines.yaml.
+  std::map<std::string, double> moe_matmul_efficiency;
+  double moe_tile_k_overhead = 0;
   // Chip families (calibration family ids) whose requests run on this engine when they name none:
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).

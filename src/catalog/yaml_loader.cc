@@ -726,6 +726,8 @@ class YamlLoader : public YamlReader {
                "moe_layer_us",
                "ep_moe_layer_us",
                "int8_matmul_efficiency",
+               "moe_matmul_efficiency",
+               "moe_tile_k_overhead",
                "default_families",
                "runs_on",
                "moe_dp_allgather",
@@ -784,6 +786,15 @@ class YamlLoader : public YamlReader {
         e.int8_matmul_efficiency[family] = Num(effs, family, epath, 0.01, 1);
       }
     }
+    if (const YAML::Node effs = n["moe_matmul_efficiency"]; effs && !effs.IsNull()) {
+      const std::string epath = Join(path, "moe_matmul_efficiency");
+      if (!effs.IsMap()) Fail("expected a map of chip family to a fraction", effs, epath);
+      for (const auto& kv : effs) {
+        const std::string family = kv.first.as<std::string>();
+        e.moe_matmul_efficiency[family] = Num(effs, family, epath, 0.01, 1);
+      }
+    }
+    e.moe_tile_k_overhead = Num(n, "moe_tile_k_overhead", path, 0, 1e6, 0);
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     e.moe_activation_families = Strings(n, "moe_activation_families", path);

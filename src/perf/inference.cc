@@ -69,6 +69,10 @@ struct Formats {
   double attention_peak = 0;  // FLOP/s of attention's matmuls: 16-bit, or FP8 (fp8_attention)
   bool fp8_attention = false;
   double mem_bw = 0;  // achievable B/s
+  // FLOP/s the engine's fused-MoE grouped GEMMs reach at a long reduction on this chip
+  // (EngineLimits::moe_matmul_efficiency of the 16-bit peak; FusedMoeEfficiency); 0: the routed
+  // experts run at experts.rate().
+  double fused_moe_peak = 0;
 };
 
 Result<double> PeakOf(const catalog::Chip& chip, DType d) {
@@ -190,6 +194,11 @@ ServingDType KvDTypeOf(const InferenceJob& job, double weight_bytes) {
   if (job.kv_dtype) return *job.kv_dtype;
   if (job.limits.kv_cache_model_dtype && !job.model->sparse_attention) return ServingDType::kBf16;
   return weight_bytes < 2 ? ServingDType::kFp8 : ServingDType::kBf16;
+}
+
+double FusedMoeEfficiency(double efficiency, double k_overhead, double hidden, double width) {
+  if (hidden <= 0 || width <= 0) return efficiency;
+  return efficiency / (1 + k_overhead * (2 / (3 * hidden) + 1 / (3 * width)));
 }
 
 double TiledRows(double mean, int block) {
@@ -340,6 +349,13 @@ Result<Formats> Resolve(const InferenceJob& job) {
   f.attention_peak *= *clock;
   f.dense.peak *= *clock;
   f.experts.peak *= *clock;
+  // The engine's fused-MoE kernel on this family, for routed experts in a 16- or 8-bit format
+  // (4-bit weights run other kernels: Marlin's weight-only GEMMs, FP4 grouped GEMMs).
+  if (const auto it = job.limits.moe_matmul_efficiency.find(chip.family);
+      it != job.limits.moe_matmul_efficiency.end() && half && !f.experts.weight_only &&
+      job.expert_dtype.value_or(job.dtype) != ServingDType::kFp4) {
+    f.fused_moe_peak = *half * *clock * it->second;
+  }
   if (chip.memory_gib.unsupported) {
     return MakeError("chip '" + chip.id +
                      "' has no off-chip memory (memory_gib is n/a in the catalog); serving from "
@@ -725,11 +741,22 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       s.nonexpert_read / tp * x.f.dense.bytes + s.shared / tp * x.f.experts.bytes + routed_bytes;
   const double dense_flops = 2 * tokens * s.active_per_token / tp;
   const double expert_flops = 2 * tokens * s.shared / tp + routed_flops;
+  // The routed experts through the engine's fused-MoE kernel where it is measured on this family
+  // (Formats::fused_moe_peak): a rate set by the GEMMs' reduction lengths, the down GEMM's an
+  // expert's columns on the chip (1/tp of them under tensor-parallel experts).
+  double routed_rate = x.f.experts.rate();
+  if (x.f.fused_moe_peak > 0 && routed_flops > 0) {
+    const double width = static_cast<double>(m.moe->expert_ffn) / (l.ep > 1 ? 1 : tp);
+    routed_rate = x.f.fused_moe_peak *
+                  FusedMoeEfficiency(1.0, x.job.limits.moe_tile_k_overhead, m.hidden, width);
+  }
   // Roofline per step: small batches are bound by streaming the weights. A family with a
   // smooth roofline (exponent n) charges (read^n + math^n)^(1/n): the read is only partly hidden
   // behind the math where the two are alike.
   const double lin_compute =
-      dense_flops / x.f.dense.rate() + (expert_flops > 0 ? expert_flops / x.f.experts.rate() : 0);
+      dense_flops / x.f.dense.rate() +
+      (expert_flops > 0 ? (expert_flops - routed_flops) / x.f.experts.rate() : 0) +
+      (routed_flops > 0 ? routed_flops / routed_rate : 0);
   double lin_memory = (weight_bytes + activations.in_gemms) / x.f.mem_bw;
   // An engine whose GEMMs of the non-expert layer weights (attention projections, dense MLPs,
   // shared experts; not the LM head, router or norms) stream them slower than the memory at

@@ -198,6 +198,11 @@ struct EngineLimits {
   // (catalog::ServingEngine::int8_matmul_efficiency); a family not listed: the family's
   // low_precision_matmul_efficiency.
   std::map<std::string, double> int8_matmul_efficiency;
+  // Fraction of the chip's 16-bit peak the engine's fused-MoE grouped GEMMs reach at a long
+  // reduction, by chip family, and the tile's prologue and epilogue in elements of the reduction
+  // (catalog::ServingEngine::moe_matmul_efficiency, moe_tile_k_overhead; FusedMoeEfficiency).
+  std::map<std::string, double> moe_matmul_efficiency;
+  double moe_tile_k_overhead = 0;
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;
@@ -313,6 +318,13 @@ struct InferenceEstimate {
   std::vector<InferenceLayout> near_layouts;
   double tokens_per_decode_step = 1;  // > 1 with MTP: 1 + expected accepted draft tokens
 };
+
+// The fraction of the peak a fused-MoE layer's two grouped GEMMs reach together, each output tile
+// running its main loop over the reduction K beside a prologue and epilogue worth `k_overhead`
+// elements of K: `efficiency` x K / (K + k_overhead) per GEMM, the gate/up GEMM (2/3 of the
+// FLOPs) over `hidden`, the down GEMM (1/3) over `width`, an expert's intermediate columns on the
+// chip: efficiency / (1 + k_overhead x (2 / (3 hidden) + 1 / (3 width))).
+double FusedMoeEfficiency(double efficiency, double k_overhead, double hidden, double width);
 
 // Rows a grouped GEMM computes for one expert that receives a Poisson number of tokens with mean
 // `mean`, in tiles of `block` rows: block x E[ceil(X / block)]. Past 8 tiles the remainder is

@@ -240,6 +240,8 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
                        {"ep_moe_layer_us", e.ep_moe_layer_us},
                        {"int8_matmul_efficiency", e.int8_matmul_efficiency},
+                       {"moe_matmul_efficiency", e.moe_matmul_efficiency},
+                       {"moe_tile_k_overhead", Limit(e.moe_tile_k_overhead)},
                        {"moe_dp_allgather", e.moe_dp_allgather},
                        {"attention_dp_per_gpu", e.attention_dp_per_gpu},
                        {"default_families", e.default_families},

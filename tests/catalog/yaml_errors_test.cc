@@ -435,5 +435,27 @@ TEST(YamlErrorsTest, ModelErrorCellsNameTheLine) {
   EXPECT_EQ(e.field, "model_errors.cells[0].source");
 }
 
+// An engine's fused-MoE kernel rate is a map of chip family to a fraction of the 16-bit peak, and
+// its tile overhead a number of reduction elements: a bare number, a fraction above 1 or a negative
+// overhead each name the line and field.
+TEST(YamlErrorsTest, EngineFusedMoeRateFields) {
+  const std::string head =
+      "engines:\n"                                                   // 1
+      "  - id: my-engine\n"                                          // 2
+      "    name: My engine\n";                                       // 3
+  Error e = MergeError(head + "    moe_matmul_efficiency: 0.79\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "moe_matmul_efficiency")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "map")) << e.message;
+  e = MergeError(head + "    moe_matmul_efficiency: {hopper: 1.5}\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "moe_matmul_efficiency")) << e.field;
+  EXPECT_TRUE(Contains(e.field, "hopper")) << e.field;
+  e = MergeError(head + "    moe_tile_k_overhead: -5\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "moe_tile_k_overhead")) << e.field;
+}
+
 }  // namespace
 }  // namespace suanli::catalog

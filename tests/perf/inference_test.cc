@@ -1450,6 +1450,61 @@ TEST(InferenceTest, EngineInt8GemmEfficiencyOnListedFamiliesOnly) {
   EXPECT_DOUBLE_EQ(bf16->prefill_tokens_per_s_per_chip, bf16_plain->prefill_tokens_per_s_per_chip);
 }
 
+// The fused-MoE kernel's rate by the GEMMs' reduction lengths (FusedMoeEfficiency), by hand at
+// vLLM's Hopper figures (0.80 of the peak at a long reduction, a tile overhead of 650 elements):
+//   DeepSeek-V3's experts at TP 8 (hidden 7,168; 2,048 / 8 = 256 columns): 650 x (2 / 21,504 +
+//     1 / 768) = 650 x 0.00139509 = 0.906808, 0.8 / 1.906808 = 0.419549;
+//   the same experts whole under expert parallelism (2,048): 650 x (0.0000930060 + 0.000162760)
+//     = 0.166248, 0.8 / 1.166248 = 0.685960;
+//   Mixtral-8x7B at TP 2 (hidden 4,096; 7,168 columns; S3160): 650 x 0.000209263 = 0.136021,
+//     0.704212; Gemma 4 (hidden 2,816; 704 columns; S3161): 650 x 0.000710227 = 0.461648,
+//     0.547328; GLM-4.6 at TP 8 (hidden 5,120; 1,536 / 8 = 192 columns): 650 x 0.00186632 =
+//     1.213108, 0.361483.
+// No overhead: the efficiency itself.
+TEST(InferenceTest, FusedMoeEfficiencyByTheReductionLengths) {
+  EXPECT_NEAR(FusedMoeEfficiency(0.8, 650, 7168, 256), 0.419549, 1e-6);
+  EXPECT_NEAR(FusedMoeEfficiency(0.8, 650, 7168, 2048), 0.685960, 1e-6);
+  EXPECT_NEAR(FusedMoeEfficiency(0.8, 650, 4096, 7168), 0.704212, 1e-6);
+  EXPECT_NEAR(FusedMoeEfficiency(0.8, 650, 2816, 704), 0.547328, 1e-6);
+  EXPECT_NEAR(FusedMoeEfficiency(0.8, 650, 5120, 192), 0.361483, 1e-6);
+  EXPECT_DOUBLE_EQ(FusedMoeEfficiency(0.8, 0, 7168, 256), 0.8);
+}
+
+// An engine's fused-MoE kernel on a listed family (moe_matmul_efficiency, vLLM's Triton fused_moe
+// on Hopper): DeepSeek-R1 FP8 at tp 8 on H200 prefills slower, its routed GEMMs at 989 x 0.420 =
+// 415 TFLOP/s instead of the block-scaled FP8 rate 1,979 x 0.45 = 891 - by less than that 2.15x,
+// since its other GEMMs, attention and all-reduces keep their times. Under expert parallelism
+// (ep 8: each expert's 2,048 columns whole, 0.686 x 989 = 678 TFLOP/s) the loss is smaller. A
+// family the engine does not list, and 4-bit experts (other kernels), keep their rates.
+TEST(InferenceTest, FusedMoeKernelRateOnListedFamiliesOnly) {
+  InferenceJob job = Job("deepseek-r1", "h200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  auto plain = EstimateInference(job, Tp(8));
+  auto plain_ep = EstimateInference(job, Dep(8));
+  job.limits.moe_tile_k_overhead = 650;
+  job.limits.moe_matmul_efficiency = {{"blackwell", 0.8}};
+  auto elsewhere = EstimateInference(job, Tp(8));
+  job.limits.moe_matmul_efficiency = {{"hopper", 0.8}};
+  auto fused = EstimateInference(job, Tp(8));
+  auto fused_ep = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(plain && plain_ep && elsewhere && fused && fused_ep);
+  EXPECT_DOUBLE_EQ(elsewhere->prefill_tokens_per_s_per_chip, plain->prefill_tokens_per_s_per_chip);
+  const double tp_ratio =
+      plain->prefill_tokens_per_s_per_chip / fused->prefill_tokens_per_s_per_chip;
+  EXPECT_GT(tp_ratio, 1.15);
+  EXPECT_LT(tp_ratio, 1979 * 0.45 / (989 * 0.419549));
+  const double ep_ratio =
+      plain_ep->prefill_tokens_per_s_per_chip / fused_ep->prefill_tokens_per_s_per_chip;
+  EXPECT_GT(ep_ratio, 1.0);
+  EXPECT_LT(ep_ratio, tp_ratio);
+  job.expert_dtype = ServingDType::kInt4;
+  auto int4 = EstimateInference(job, Tp(8));
+  job.limits.moe_matmul_efficiency.clear();
+  auto int4_plain = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(int4 && int4_plain);
+  EXPECT_DOUBLE_EQ(int4->prefill_tokens_per_s_per_chip, int4_plain->prefill_tokens_per_s_per_chip);
+}
+
 // An engine's dense-GEMM rate (dense_gemm_gb_s, SGLang's aiter block-scaled GEMMs on ROCm): a
 // decode step of DeepSeek-R1 FP8 at tp 8 on MI300X reads its non-expert layer weights (attention
 // in all 61 layers, the 3 dense MLPs, the 58 shared experts; an eighth a chip, one byte each) at
