@@ -659,6 +659,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.decode_token_passes = (*engine)->decode_token_passes;
     limits.fp8_mla_families = (*engine)->fp8_mla_families;
     limits.kv_cache_model_dtype = (*engine)->kv_cache_model_dtype;
+    limits.sparse_kv_model_dtype_families = (*engine)->sparse_kv_model_dtype_families;
     limits.cuda_graph_families = (*engine)->cuda_graph_families;
     limits.graph_layer_us = (*engine)->graph_layer_us;
     limits.host_seq_us = (*engine)->host_seq_us;
@@ -674,6 +675,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.int8_matmul_efficiency = (*engine)->int8_matmul_efficiency;
     limits.moe_matmul_efficiency = (*engine)->moe_matmul_efficiency;
     limits.moe_tile_k_overhead = (*engine)->moe_tile_k_overhead;
+    limits.fp8_moe_matmul_efficiency = (*engine)->fp8_moe_matmul_efficiency;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
     limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;
     limits.prefill_apart = (*engine)->prefill_apart && !r.enable_mixed_chunk;

@@ -118,6 +118,10 @@ struct ServingEngine {
   // keeps it. Otherwise, and with no engine named, a cache in 8 bits under 8-bit or smaller
   // weights.
   bool kv_cache_model_dtype = false;
+  // Chip families on which, under kv_cache_model_dtype, a DSA model's cache is 16-bit too (its
+  // sparse kernels there take 16-bit queries and keys): SGLang sets DeepSeek NSA's `auto` cache to
+  // bfloat16 on Hopper and fp8_e4m3 only from Blackwell on.
+  std::vector<std::string> sparse_kv_model_dtype_families;
   // Rows per tile of the grouped GEMM that runs the routed experts of an expert-parallel decode
   // step (SGLang with DeepEP's low-latency mode hands DeepGEMM a masked layout: each local expert's
   // tokens padded to whole tiles); 0: the experts' FLOPs follow their tokens.
@@ -180,6 +184,11 @@ struct ServingEngine {
   // data/engines.yaml.
   std::map<std::string, double> moe_matmul_efficiency;
   double moe_tile_k_overhead = 0;
+  // Per chip family, the fraction of the FP8 peak at which the engine's fused-MoE kernel runs the
+  // routed experts' FP8 GEMMs when the experts are not exchanged by an all-to-all (SGLang's Triton
+  // fused_moe, which on Hopper runs FP8 experts only 10-17 % faster than BF16 ones); a family not
+  // listed, or an all-to-all expert exchange (DeepEP with DeepGEMM's grouped GEMMs): the family's.
+  std::map<std::string, double> fp8_moe_matmul_efficiency;
   // Chip families (calibration family ids) whose requests run on this engine when they name none:
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).

@@ -714,6 +714,7 @@ class YamlLoader : public YamlReader {
                "decode_token_passes",
                "fp8_mla_families",
                "kv_cache_model_dtype",
+               "sparse_kv_model_dtype_families",
                "moe_gemm_block_m",
                "moe_gemm_families",
                "moe_activation_families",
@@ -728,6 +729,7 @@ class YamlLoader : public YamlReader {
                "int8_matmul_efficiency",
                "moe_matmul_efficiency",
                "moe_tile_k_overhead",
+               "fp8_moe_matmul_efficiency",
                "default_families",
                "runs_on",
                "moe_dp_allgather",
@@ -756,6 +758,7 @@ class YamlLoader : public YamlReader {
     e.decode_token_passes = Num(n, "decode_token_passes", path, 0, 1e4, 0);
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
     e.kv_cache_model_dtype = Bool(n, "kv_cache_model_dtype", path, false);
+    e.sparse_kv_model_dtype_families = Strings(n, "sparse_kv_model_dtype_families", path);
     e.cuda_graph_families = Strings(n, "cuda_graph_families", path);
     e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
     e.host_seq_us = Num(n, "host_seq_us", path, 0, 1e4, 0);
@@ -795,6 +798,14 @@ class YamlLoader : public YamlReader {
       }
     }
     e.moe_tile_k_overhead = Num(n, "moe_tile_k_overhead", path, 0, 1e6, 0);
+    if (const YAML::Node effs = n["fp8_moe_matmul_efficiency"]; effs && !effs.IsNull()) {
+      const std::string epath = Join(path, "fp8_moe_matmul_efficiency");
+      if (!effs.IsMap()) Fail("expected a map of chip family to a fraction", effs, epath);
+      for (const auto& kv : effs) {
+        const std::string family = kv.first.as<std::string>();
+        e.fp8_moe_matmul_efficiency[family] = Num(effs, family, epath, 0.01, 1);
+      }
+    }
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     e.moe_activation_families = Strings(n, "moe_activation_families", path);

@@ -192,7 +192,13 @@ RoutedActivationBytes RoutedActivationBytesOf(double rows, double top_k, double 
 
 ServingDType KvDTypeOf(const InferenceJob& job, double weight_bytes) {
   if (job.kv_dtype) return *job.kv_dtype;
-  if (job.limits.kv_cache_model_dtype && !job.model->sparse_attention) return ServingDType::kBf16;
+  if (job.limits.kv_cache_model_dtype) {
+    const auto& sparse16 = job.limits.sparse_kv_model_dtype_families;
+    if (!job.model->sparse_attention ||
+        std::find(sparse16.begin(), sparse16.end(), job.chip->family) != sparse16.end()) {
+      return ServingDType::kBf16;
+    }
+  }
   return weight_bytes < 2 ? ServingDType::kFp8 : ServingDType::kBf16;
 }
 
@@ -749,6 +755,15 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     const double width = static_cast<double>(m.moe->expert_ffn) / (l.ep > 1 ? 1 : tp);
     routed_rate = x.f.fused_moe_peak *
                   FusedMoeEfficiency(1.0, x.job.limits.moe_tile_k_overhead, m.hidden, width);
+  }
+  // Otherwise the routed experts' FP8 GEMMs through an engine's fused-MoE kernel measured apart on
+  // this family (EngineLimits::fp8_moe_matmul_efficiency), unless an all-to-all exchanges the
+  // experts' tokens (DeepEP hands them to DeepGEMM's grouped GEMMs, at the family's rate).
+  else if (const auto it = x.job.limits.fp8_moe_matmul_efficiency.find(x.job.chip->family);
+      it != x.job.limits.fp8_moe_matmul_efficiency.end() &&
+      x.job.expert_dtype.value_or(x.job.dtype) == ServingDType::kFp8 &&
+      !(l.ep > 1 && l.dp > 1 && AttentionDpAllToAll(x.job, l))) {
+    routed_rate = x.f.experts.peak * it->second;
   }
   // Roofline per step: small batches are bound by streaming the weights. A family with a
   // smooth roofline (exponent n) charges (read^n + math^n)^(1/n): the read is only partly hidden

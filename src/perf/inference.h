@@ -171,6 +171,9 @@ struct EngineLimits {
   // The KV cache, unnamed, in the model's 16-bit data type whatever the weights' format
   // (catalog::ServingEngine::kv_cache_model_dtype; KvDTypeOf).
   bool kv_cache_model_dtype = false;
+  // Chip families on which a DSA model's unnamed cache is 16-bit too under kv_cache_model_dtype
+  // (catalog::ServingEngine::sparse_kv_model_dtype_families).
+  std::vector<std::string> sparse_kv_model_dtype_families;
   // Rows per tile of the engine's expert-parallel decode grouped GEMM (catalog::ServingEngine::
   // moe_gemm_block_m); 0: tokens computed as they come.
   int moe_gemm_block_m = 0;
@@ -203,6 +206,9 @@ struct EngineLimits {
   // (catalog::ServingEngine::moe_matmul_efficiency, moe_tile_k_overhead; FusedMoeEfficiency).
   std::map<std::string, double> moe_matmul_efficiency;
   double moe_tile_k_overhead = 0;
+  // Per chip family, the FP8 peak's fraction the engine's fused-MoE kernel runs routed FP8
+  // experts at outside an all-to-all exchange (catalog::ServingEngine::fp8_moe_matmul_efficiency).
+  std::map<std::string, double> fp8_moe_matmul_efficiency;
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;
@@ -357,7 +363,8 @@ RoutedActivationBytes RoutedActivationBytesOf(double rows, double top_k, double 
 
 // The KV cache's format: the request's; else, on an engine that keeps it in the model's data type
 // (EngineLimits::kv_cache_model_dtype, vLLM's and SGLang's `--kv-cache-dtype auto`), 16-bit unless
-// the model's sparse attention (DSA) takes an FP8 cache; else FP8 when the weights are
+// the model's sparse attention (DSA) takes an FP8 cache on this chip family (not where the engine
+// lists it in sparse_kv_model_dtype_families); else FP8 when the weights are
 // `weight_bytes` < 2 bytes an element, 16-bit otherwise.
 ServingDType KvDTypeOf(const InferenceJob& job, double weight_bytes);
 

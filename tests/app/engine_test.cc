@@ -387,14 +387,19 @@ TEST(Engine, InferServesATypedFp4AsTheChipCan) {
 // FP8 checkpoint served there has a 16-bit cache. GLM-4.6-FP8 by hand: 92 layers x 8 KV heads x
 // 128 x 2 (K and V) = 188,416 elements a token: 376,832 B in BF16, 188,416 B in FP8 (the cache with
 // no engine named, and what --kv-cache-dtype fp8 asks for). DeepSeek-V3.2 keeps the FP8 cache vLLM
-// defaults it to (S3310) and FlashMLA's sparse decode takes (S3312). The serve command printed for
-// the estimate names no --kv-cache-dtype where the cache is the engine's default.
+// defaults it to (S3310) and FlashMLA's sparse decode takes (S3312); SGLang sets DeepSeek NSA's
+// `auto` cache to bfloat16 on Hopper and fp8_e4m3 from Blackwell on (S3410). V3.2 by hand, 61
+// layers of the 576-wide latent (512 + 64 rope) and the indexer's 128 FP8 keys with a 4-byte scale:
+// 61 x (576 x 2 + 132) = 78,324 B a token in BF16, 61 x (576 + 132) = 43,188 B in FP8. The serve
+// command printed for the estimate names no --kv-cache-dtype where the cache is the engine's
+// default.
 TEST(Engine, VllmAndSglangKeepTheKvCacheInTheModelsDataType) {
   const auto kv_bytes = [](const std::string& model, const std::string& engine,
-                           const std::string& kv_dtype, int64_t count) {
+                           const std::string& kv_dtype, int64_t count,
+                           const std::string& chip = "h200") {
     InferRequest r;
     r.model = model;
-    r.chip = {"h200"};
+    r.chip = {chip};
     r.count = count;
     r.tp = count;
     r.dtype = "fp8";
@@ -409,9 +414,13 @@ TEST(Engine, VllmAndSglangKeepTheKvCacheInTheModelsDataType) {
   EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "sglang", "fp8", 4), 188416.0);
   EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "trtllm", "", 4), 188416.0);
   const double v32 = kv_bytes("deepseek-ai/DeepSeek-V3.2", "", "", 8);
+  EXPECT_EQ(v32, 43188.0);
   EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "vllm", "", 8), v32);
-  EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "sglang", "", 8), v32);
-  EXPECT_GT(kv_bytes("deepseek-ai/DeepSeek-V3.2", "vllm", "bf16", 8), 1.5 * v32);
+  EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "vllm", "bf16", 8), 78324.0);
+  // SGLang on Hopper: the 16-bit cache; on Blackwell (B200) the FP8 one.
+  EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "sglang", "", 8), 78324.0);
+  EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "sglang", "fp8", 8), v32);
+  EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "sglang", "", 8, "b200"), v32);
   // The printed SGLang command: no FP8 cache asked for.
   InferRequest r;
   r.model = "zai-org/GLM-4.6-FP8";
