@@ -423,6 +423,7 @@ std::string ChipsYaml(const catalog::Source& source, const std::vector<catalog::
     EmitSourced(e, "host_link_gb_s", c.host_link_gb_s);
     EmitSourced(e, "tdp_w", c.tdp_w);
     if (c.gemm_clock_ratio.known()) EmitSourced(e, "gemm_clock_ratio", c.gemm_clock_ratio);
+    if (c.sm_count.known()) EmitSourced(e, "sm_count", c.sm_count);
     EmitSourced(e, "process", c.process);
     EmitSourced(e, "foundry", c.foundry);
     EmitSourced(e, "price_usd", c.price_usd);
@@ -1216,6 +1217,10 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       if (cal.weight_only_gweights_s) {
         family_yaml += fmt::format("    weight_only_gweights_s: {:.6g}  # not fitted: shipped\n",
                                    *cal.weight_only_gweights_s);
+      }
+      if (cal.sm_stream_gb_s) {
+        family_yaml +=
+            fmt::format("    sm_stream_gb_s: {:.6g}  # not fitted: shipped\n", *cal.sm_stream_gb_s);
       }
       if (cal.fp8_fast_accum_matmul_efficiency) {
         family_yaml +=

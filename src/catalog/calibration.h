@@ -31,6 +31,11 @@ struct FamilyCalibration {
   // decode-sized batches, where each weight is converted once a step: they stream the weights no
   // faster than they convert them, whatever the memory. Unset: the memory's rate.
   std::optional<double> weight_only_gweights_s;
+  // GB/s one of the family's streaming multiprocessors pulls from memory at most in a
+  // memory-bound serving step: a chip with a known sm_count (data/chips.yaml) streams at most
+  // sm_count x this, below its memory's achievable rate where it has few SMs for its bandwidth.
+  // Unset: the memory's rate alone.
+  std::optional<double> sm_stream_gb_s;
   // The same for FP8 GEMMs run with fast accumulation, where a family's tensor cores accumulate
   // FP8 products in limited precision and kernels either keep the sum there (cuBLASLt
   // CUBLASLT_MATMUL_DESC_FAST_ACCUM, CUTLASS's FP8FastAccum schedules: per-tensor-scaled FP8

@@ -144,6 +144,7 @@ class YamlLoader : public YamlReader {
                "host_link_gb_s",
                "tdp_w",
                "gemm_clock_ratio",
+               "sm_count",
                "process",
                "foundry",
                "price_usd",
@@ -187,6 +188,7 @@ class YamlLoader : public YamlReader {
     c.host_link_gb_s = SourcedField<double>(n, "host_link_gb_s", path, 1e-3, 1e5);
     c.tdp_w = SourcedField<double>(n, "tdp_w", path, 1, 1e5);
     c.gemm_clock_ratio = SourcedField<double>(n, "gemm_clock_ratio", path, 0.1, 10);
+    c.sm_count = SourcedField<double>(n, "sm_count", path, 1, 1e5);
     c.process = SourcedField<std::string>(n, "process", path);
     c.foundry = SourcedField<std::string>(n, "foundry", path);
     c.price_usd = SourcedField<double>(n, "price_usd", path, 1, 1e9);
@@ -527,6 +529,7 @@ class YamlLoader : public YamlReader {
                "fp4_matmul_efficiency",
                "weight_only_matmul_efficiency",
                "weight_only_gweights_s",
+               "sm_stream_gb_s",
                "fp8_fast_accum_matmul_efficiency",
                "matmul_half_gflop",
                "attention_efficiency",
@@ -566,6 +569,9 @@ class YamlLoader : public YamlReader {
     }
     if (n["weight_only_gweights_s"]) {
       f.weight_only_gweights_s = Num(n, "weight_only_gweights_s", path, 1, 1e6, 0);
+    }
+    if (n["sm_stream_gb_s"]) {
+      f.sm_stream_gb_s = Num(n, "sm_stream_gb_s", path, 0.01, 1e4, 0);
     }
     if (n["fp8_fast_accum_matmul_efficiency"]) {
       f.fp8_fast_accum_matmul_efficiency =

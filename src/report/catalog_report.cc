@@ -113,6 +113,10 @@ std::string ChipsJson(const Catalog& c) {
       j["gemm_clock_ratio"] = SourcedJson(chip.gemm_clock_ratio);
       note_sources(chip.gemm_clock_ratio);
     }
+    if (chip.sm_count.known()) {
+      j["sm_count"] = SourcedJson(chip.sm_count);
+      note_sources(chip.sm_count);
+    }
     j["process"] = SourcedJson(chip.process);
     j["foundry"] = SourcedJson(chip.foundry);
     note_sources(chip.process);

@@ -198,6 +198,7 @@ TEST(CatalogFiguresTest, EveryKnownValueHasAResolvableSource) {
     check(c.id + ".scale_out_gbit_s", c.scale_out_gbit_s);
     check(c.id + ".host_link_gb_s", c.host_link_gb_s);
     check(c.id + ".tdp_w", c.tdp_w);
+    check(c.id + ".sm_count", c.sm_count);
     check(c.id + ".process", c.process);
     check(c.id + ".foundry", c.foundry);
     check(c.id + ".price_usd", c.price_usd);

@@ -173,6 +173,15 @@ TEST(YamlErrorsTest, NegativeMemory) {
   EXPECT_TRUE(Contains(e.message, "-80")) << e.message;
 }
 
+// A chip's SM count (the per-SM memory bound's multiplier) is a whole part of at least one.
+TEST(YamlErrorsTest, SmCountOutOfRange) {
+  const Error e =
+      MergeError(ChipWithMemory("sm_count: {value: 0, source: [S2], confidence: official}"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "sm_count")) << e.field;
+}
+
 TEST(YamlErrorsTest, NonIntegerLayers) {
   const Error e = MergeError(Model(4, "layers: 32.5"));  // line 4
   EXPECT_EQ(e.file, kFile);
