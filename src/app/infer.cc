@@ -668,6 +668,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
     limits.moe_gemm_families = (*engine)->moe_gemm_families;
     limits.moe_activation_families = (*engine)->moe_activation_families;
+    limits.moe_prompt_row_ns = (*engine)->moe_prompt_row_ns;
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     limits.sparse_mla_head_tile = (*engine)->sparse_mla_head_tile;
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;

@@ -134,6 +134,13 @@ struct ServingEngine {
   // partial sum under tensor-parallel experts) written and read back by the top-k sum. Elsewhere
   // the experts cost their weights and FLOPs only.
   std::vector<std::string> moe_activation_families;
+  // Nanoseconds per routed row (one token's copy for one of its top_k experts) that the engine's
+  // prompt path spends in its own MoE routing operators on one chip, by chip family: where the
+  // experts are tensor-parallel (ep 1) every rank routes all of its group's prompt tokens
+  // (vLLM-Ascend's and SGLang's npu_moe_init_routing, npu_moe_compute_expert_tokens and
+  // npu_moe_finalize_routing on the Ascend vector cores). A family not listed, expert
+  // parallelism, or decode tokens: 0.
+  std::map<std::string, double> moe_prompt_row_ns;
   // The rate, GB/s, at which the engine's GEMMs of the layers' non-expert weights (attention
   // projections, dense MLPs, shared experts) stream those weights at decode-sized batches, per
   // chip family (calibration family id); a family not listed streams them at the memory's

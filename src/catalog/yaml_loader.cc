@@ -724,6 +724,7 @@ class YamlLoader : public YamlReader {
                "moe_gemm_block_m",
                "moe_gemm_families",
                "moe_activation_families",
+               "moe_prompt_row_ns",
                "dense_gemm_gb_s",
                "sparse_mla_head_tile",
                "cuda_graph_families",
@@ -815,6 +816,14 @@ class YamlLoader : public YamlReader {
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     e.moe_activation_families = Strings(n, "moe_activation_families", path);
+    if (const YAML::Node rows = n["moe_prompt_row_ns"]; rows && !rows.IsNull()) {
+      const std::string rpath = Join(path, "moe_prompt_row_ns");
+      if (!rows.IsMap()) Fail("expected a map of chip family to nanoseconds", rows, rpath);
+      for (const auto& kv : rows) {
+        const std::string family = kv.first.as<std::string>();
+        e.moe_prompt_row_ns[family] = Num(rows, family, rpath, 0, 1e6);
+      }
+    }
     if (const YAML::Node rates = n["dense_gemm_gb_s"]; rates && !rates.IsNull()) {
       const std::string rpath = Join(path, "dense_gemm_gb_s");
       if (!rates.IsMap()) Fail("expected a map of chip family to GB/s", rates, rpath);

@@ -935,6 +935,15 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     const double us = listed != by_family.end() ? listed->second : x.job.limits.moe_layer_us;
     st.overhead_s += us * 1e-6 * p.moe_layers / l.pp;
   }
+  // The engine's own routing operators on the prompt path, where the experts are
+  // tensor-parallel: every rank sorts, gathers and reduces all of its group's prompt tokens'
+  // top_k routed rows, at the engine's measured time per row (EngineLimits::moe_prompt_row_ns).
+  if (p.moe_layers > 0 && l.ep == 1 && prefill > 0) {
+    if (const auto ns = x.job.limits.moe_prompt_row_ns.find(x.job.chip->family);
+        ns != x.job.limits.moe_prompt_row_ns.end()) {
+      st.overhead_s += ns->second * 1e-9 * prefill * p.top_k * p.moe_layers / l.pp;
+    }
+  }
   st.overhead_s += exchange_fixed_s;
   // The engine's per-token MoE kernels the roofline does not charge, for every decode slot of the
   // step (padded ones too: the graph runs them), in every MoE layer of this stage: passes over the

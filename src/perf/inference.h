@@ -181,6 +181,10 @@ struct EngineLimits {
   // Chip families on which the routed experts' activations pass through memory between the
   // engine's MoE kernels (catalog::ServingEngine::moe_activation_families; RoutedActivationBytes).
   std::vector<std::string> moe_activation_families;
+  // Nanoseconds per routed prompt row the engine's own MoE routing operators take on one chip
+  // under tensor-parallel experts (ep 1), by chip family (catalog::ServingEngine::
+  // moe_prompt_row_ns); a family not listed: 0.
+  std::map<std::string, double> moe_prompt_row_ns;
   // GB/s at which the engine's decode-sized GEMMs of the non-expert layer weights stream them, by
   // chip family (catalog::ServingEngine::dense_gemm_gb_s), for a block-scaled FP8 checkpoint
   // served in FP8; a family not listed, or other weights: the memory's.

@@ -240,6 +240,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_gemm_block_m", Limit(e.moe_gemm_block_m)},
                        {"moe_gemm_families", e.moe_gemm_families},
                        {"moe_activation_families", e.moe_activation_families},
+                       {"moe_prompt_row_ns", e.moe_prompt_row_ns},
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
                        {"sparse_mla_head_tile", e.sparse_mla_head_tile},
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},

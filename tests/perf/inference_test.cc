@@ -1455,6 +1455,35 @@ TEST(InferenceTest, RoutedActivationsBetweenMoeKernelsByHand) {
             ep_listed->step_linear_ms / ep_plain->step_linear_ms);
 }
 
+// An engine's routing operators on the prompt path (moe_prompt_row_ns: vLLM-Ascend 0.9.1's and
+// SGLang's npu_moe_init_routing / npu_moe_compute_expert_tokens / npu_moe_finalize_routing,
+// S3341, S3420), by hand: Qwen3-30B-A3B at tp 2 on two 910B, experts tensor-parallel, so each
+// rank routes all 8 copies of every prompt token in each of the 48 MoE layers: at 200 ns a row
+// a prompt token costs each chip 200 ns x 8 x 48 = 76.8 us more, and the per-chip prefill rate
+// (tokens / (time x 2 chips)) loses 2 x 76.8 = 153.6 us a token. A family the engine does not
+// list, and expert parallelism (DeepEP routes the rows), pay nothing.
+TEST(InferenceTest, EnginePromptRoutingRowsByHand) {
+  InferenceJob job = Job("qwen3-30b-a3b", "ascend-910b", ServingDType::kBf16);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 64;
+  InferenceConstraints tp2 = Tp(2), dep2 = Dep(2);
+  tp2.pp = dep2.pp = 1;  // two chips, no pipeline stages
+  tp2.ep = 1;            // the experts split by tp, not spread
+  auto plain = EstimateInference(job, tp2);
+  auto ep_plain = EstimateInference(job, dep2);
+  job.limits.moe_prompt_row_ns = {{"hopper", 200}};
+  auto elsewhere = EstimateInference(job, tp2);
+  job.limits.moe_prompt_row_ns = {{"ascend-910", 200}};
+  auto routed = EstimateInference(job, tp2);
+  auto ep_routed = EstimateInference(job, dep2);
+  ASSERT_TRUE(plain && ep_plain && elsewhere && routed && ep_routed);
+  EXPECT_DOUBLE_EQ(elsewhere->prefill_tokens_per_s_per_chip, plain->prefill_tokens_per_s_per_chip);
+  EXPECT_NEAR(1 / routed->prefill_tokens_per_s_per_chip - 1 / plain->prefill_tokens_per_s_per_chip,
+              153.6e-6, 1e-9);
+  EXPECT_DOUBLE_EQ(ep_routed->prefill_tokens_per_s_per_chip,
+                   ep_plain->prefill_tokens_per_s_per_chip);
+}
+
 // An engine's W8A8 GEMM rate (int8_matmul_efficiency, the open engines' torch_npu path on Ascend,
 // S3110-S3112): Qwen3-32B W8A8 at tp 2 on the 910C prefills slower at 0.31 of the INT8 peak than
 // at the family's 0.5 - by less than the 0.5 / 0.31 of its GEMMs alone, since attention and the
