@@ -562,6 +562,29 @@ TEST(InferenceTest, AscendTpAllReduceTakesHcclStepsPerDie) {
   EXPECT_LT(e->step_communication_ms, 2 * 64 * 10e-3);
 }
 
+// The Atlas 800 A2 reduces through HCCL too (data/systems.yaml atlas-800t-a2: a 910B is one die,
+// one rank; 5.8 us a step, read off SGLang's batch-1 A2 run, S3440). Qwen3-32B, one sequence a
+// step: at tp 8 an all-reduce of 10,240 B takes 2 x 7 x (10,240 / 8 / (196e9 x 0.8) + 5.8e-6) =
+// 14 x (8.16e-9 + 5.8e-6) = 81.31 us, at tp 4 2 x 3 x (10,240 / 4 / 156.8e9 + 5.8e-6) = 34.90 us;
+// two a layer over 64 layers: 10.41 / 4.47 ms a step (the one-shot kernel priced 0.68 ms at tp 8).
+TEST(InferenceTest, AscendA2TpAllReduceTakesHcclStepsPerChip) {
+  for (const int tp : {4, 8}) {
+    InferenceJob job = Job("qwen3-32b", "ascend-910b");
+    ASSERT_EQ(job.system.id, "atlas-800t-a2");
+    ASSERT_EQ(job.system.scale_up.ranks_per_chip, 1);
+    ASSERT_DOUBLE_EQ(job.system.scale_up.allreduce_step_us, 5.8);
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = 1;
+    job.input_tokens = 1;  // the reported step is a decode step: one prompt token in 20,000 steps
+    job.output_tokens = 20000;
+    auto e = EstimateInference(job, Tp(tp));
+    ASSERT_TRUE(e) << e.error().ToString();
+    ASSERT_EQ(e->max_batch, 1);
+    const double one_us = tp == 4 ? 34.90 : 81.31;
+    EXPECT_NEAR(e->step_communication_ms / (2 * 64 * one_us / 1e3), 1.0, 1e-3);
+  }
+}
+
 // The MoE exchange of decode tokens on the A3 at DeepEP-Ascend's measured rates (S2300, EP 16:
 // low-latency dispatch 55 GB/s INT8, combine 109 GB/s BF16). Qwen3-235B-A22B W8A8 in attention DP
 // over 8 cards (16 dies), 8 sequences a card a decode step: a die sends 4 tokens x top-8 x 4,096 =
