@@ -672,6 +672,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     limits.sparse_mla_head_tile = (*engine)->sparse_mla_head_tile;
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
+    limits.weight_only_moe_layer_us = (*engine)->weight_only_moe_layer_us;
     limits.ep_moe_layer_us = (*engine)->ep_moe_layer_us;
     limits.int8_matmul_efficiency = (*engine)->int8_matmul_efficiency;
     limits.moe_matmul_efficiency = (*engine)->moe_matmul_efficiency;

@@ -166,6 +166,13 @@ struct ServingEngine {
   // Written `moe_layer_us: {family: us}` in data/engines.yaml (a number: every family, above); a
   // listed family takes its own value instead of the number.
   std::map<std::string, double> moe_layer_us_by_family;
+  // The same chain where the routed experts are weight-only 4-bit (int4: 4-bit weights, 16-bit
+  // math), per chip family (calibration family id), in place of moe_layer_us for such experts: an
+  // engine whose MoE kernel depends on the experts' format (vLLM runs W4A16 experts through
+  // Marlin's MoE, five kernels: align, the gate/up GEMM, the activation, the down GEMM, the top-k
+  // sum, where its FP4 experts on Blackwell run one fused TensorRT-LLM kernel). A family not
+  // listed: moe_layer_us. Written `weight_only_moe_layer_us: {family: us}` in data/engines.yaml.
+  std::map<std::string, double> weight_only_moe_layer_us;
   // Time per MoE layer of an expert-parallel iteration (experts spread over ranks, tokens sent to
   // them by an all-to-all) that the engine's exchange path takes beyond the bytes it moves,
   // microseconds, per chip family (calibration family id); a family not listed, or experts not

@@ -732,6 +732,7 @@ class YamlLoader : public YamlReader {
                "host_seq_us",
                "stream_host_us",
                "moe_layer_us",
+               "weight_only_moe_layer_us",
                "ep_moe_layer_us",
                "int8_matmul_efficiency",
                "moe_matmul_efficiency",
@@ -779,6 +780,14 @@ class YamlLoader : public YamlReader {
       }
     } else {
       e.moe_layer_us = Num(n, "moe_layer_us", path, 0, 1e5, 0);
+    }
+    if (const YAML::Node times = n["weight_only_moe_layer_us"]; times && !times.IsNull()) {
+      const std::string tpath = Join(path, "weight_only_moe_layer_us");
+      if (!times.IsMap()) Fail("expected a map of chip family to microseconds", times, tpath);
+      for (const auto& kv : times) {
+        const std::string family = kv.first.as<std::string>();
+        e.weight_only_moe_layer_us[family] = Num(times, family, tpath, 0, 1e5);
+      }
     }
     if (const YAML::Node times = n["ep_moe_layer_us"]; times && !times.IsNull()) {
       const std::string tpath = Join(path, "ep_moe_layer_us");

@@ -928,11 +928,18 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // output processing), while the GPU waits: once per scheduler call.
   st.overhead_s += HostLoopSeconds(x.job.limits, decode);
   // The engine's MoE layer as a chain of separate kernels: a fixed time per MoE layer of the stage
-  // in every iteration, whatever its tokens.
+  // in every iteration, whatever its tokens; the chain of the kernel the engine runs weight-only
+  // 4-bit experts through where it has its own (vLLM's Marlin MoE).
   if (p.moe_layers > 0) {
+    const auto& family = x.job.chip->family;
     const auto& by_family = x.job.limits.moe_layer_us_by_family;
-    const auto listed = by_family.find(x.job.chip->family);
-    const double us = listed != by_family.end() ? listed->second : x.job.limits.moe_layer_us;
+    const auto& weight_only = x.job.limits.weight_only_moe_layer_us;
+    const auto listed = by_family.find(family);
+    double us = listed != by_family.end() ? listed->second : x.job.limits.moe_layer_us;
+    if (const auto it = weight_only.find(family);
+        x.f.experts.weight_only && it != weight_only.end()) {
+      us = it->second;
+    }
     st.overhead_s += us * 1e-6 * p.moe_layers / l.pp;
   }
   // The engine's own routing operators on the prompt path, where the experts are

@@ -197,6 +197,9 @@ struct EngineLimits {
   // Microseconds per MoE layer of a step the engine's fused-MoE kernel chain takes beyond the
   // bytes it reads, by chip family (catalog::ServingEngine::moe_layer_us); a family not listed: 0.
   std::map<std::string, double> moe_layer_us_by_family;
+  // The same where the routed experts are weight-only 4-bit (int4), by chip family, in place of
+  // the above (catalog::ServingEngine::weight_only_moe_layer_us); a family not listed: the above.
+  std::map<std::string, double> weight_only_moe_layer_us;
   // Microseconds per MoE layer of an expert-parallel iteration that the engine's exchange path
   // takes beyond the bytes it moves, by chip family (catalog::ServingEngine::ep_moe_layer_us); a
   // family not listed, or ep 1: 0.

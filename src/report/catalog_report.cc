@@ -244,6 +244,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
                        {"sparse_mla_head_tile", e.sparse_mla_head_tile},
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
+                       {"weight_only_moe_layer_us", e.weight_only_moe_layer_us},
                        {"ep_moe_layer_us", e.ep_moe_layer_us},
                        {"int8_matmul_efficiency", e.int8_matmul_efficiency},
                        {"moe_matmul_efficiency", e.moe_matmul_efficiency},

@@ -411,6 +411,28 @@ TEST(YamlErrorsTest, FailedMergeLeavesCatalogUnchanged) {
 }
 
 // data/model_error.yaml's cells: a wrong workload or kind names its line and field.
+// An engine's weight-only MoE chain is a map of chip family to microseconds: a number, or a
+// negative time, is an error naming the field and its line.
+TEST(YamlErrorsTest, WeightOnlyMoeLayerTimesAreAMapOfFamilies) {
+  const std::string head =
+      "engines:\n"              // 1
+      "  - id: my-engine\n"     // 2
+      "    name: My engine\n";  // 3
+  Catalog c;
+  auto ok = c.MergeYaml(head + "    weight_only_moe_layer_us: {blackwell: 42}\n", kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(c.engines().size(), 1u);
+  EXPECT_DOUBLE_EQ(c.engines()[0].weight_only_moe_layer_us.at("blackwell"), 42);
+  Error e = MergeError(head + "    weight_only_moe_layer_us: 42\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "weight_only_moe_layer_us")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "map of chip family")) << e.message;
+  e = MergeError(head + "    weight_only_moe_layer_us: {blackwell: -1}\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "weight_only_moe_layer_us.blackwell")) << e.field;
+}
+
 TEST(YamlErrorsTest, ModelErrorCellsNameTheLine) {
   const std::string head =
       "model_errors:\n"                // 1

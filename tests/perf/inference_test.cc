@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -413,7 +414,12 @@ TEST(InferenceTest, WeightOnlyGemmsTakeTheirOwnEfficiencyWhereSet) {
   EXPECT_NEAR((experts_s / 0.257 - experts_s / 0.65) * 1e3, 93.1, 0.1);
   // BF16 experts do not take it.
   EXPECT_DOUBLE_EQ(step(std::nullopt, 0.257), step(std::nullopt, std::nullopt));
-  EXPECT_FALSE(Cat().CalibrationFor("blackwell").weight_only_matmul_efficiency.has_value());
+  // Blackwell: the same issue-bound kernel (Marlin) on 148 SMs against H100's 132 at similar
+  // clocks (S3450): 0.257 x 989 TFLOPS x 148 / 132 = 285 TFLOPS, of B200's 2,250 BF16 peak.
+  const auto& blackwell = Cat().CalibrationFor("blackwell");
+  ASSERT_TRUE(blackwell.weight_only_matmul_efficiency.has_value());
+  EXPECT_NEAR(0.257 * 989 * 148 / 132 / 2250, 0.1266, 0.0001);
+  EXPECT_NEAR(*blackwell.weight_only_matmul_efficiency, 0.257 * 989 * 148 / 132 / 2250, 0.001);
 }
 
 // At decode the weight-only kernels stream 4-bit weights no faster than they convert them
@@ -423,11 +429,16 @@ TEST(InferenceTest, WeightOnlyGemmsTakeTheirOwnEfficiencyWhereSet) {
 // = 1.7916e9 weights a chip, half a byte each: read at 4.8 TB/s x 0.75 on H200 in 0.2488 ms,
 // converted at 4.85e12 a second in 0.3694 ms: 0.1206 ms more. On H100 (3.35 TB/s x 0.75) the read
 // takes 0.3566 ms: 0.0128 ms more. BF16 experts and FP4 (native on Blackwell) do not take it.
+// Blackwell (weight_only_gweights_s 5,440: the same kernel on 148 SMs against 132, S3450): on B200
+// the read takes 1.7916e9 x 0.5 / (8 TB/s x 0.7) = 0.1600 ms, the conversion 0.3293 ms: 0.1693 ms
+// more, the larger share because B200's memory is faster still.
 TEST(InferenceTest, WeightOnlyDecodeStreamsNoFasterThanItsKernelsConvert) {
   const auto& hopper = Cat().CalibrationFor("hopper");
   ASSERT_TRUE(hopper.weight_only_gweights_s.has_value());
   EXPECT_DOUBLE_EQ(*hopper.weight_only_gweights_s, 4850);
-  EXPECT_FALSE(Cat().CalibrationFor("blackwell").weight_only_gweights_s.has_value());
+  const auto& blackwell = Cat().CalibrationFor("blackwell");
+  ASSERT_TRUE(blackwell.weight_only_gweights_s.has_value());
+  EXPECT_NEAR(*blackwell.weight_only_gweights_s, 4850.0 * 148 / 132, 5);
   auto step = [](const char* chip, ServingDType experts, std::optional<double> rate) {
     InferenceJob job = Job("gpt-oss-120b", chip);
     job.expert_dtype = experts;
@@ -457,6 +468,12 @@ TEST(InferenceTest, WeightOnlyDecodeStreamsNoFasterThanItsKernelsConvert) {
                    step("h200", ServingDType::kBf16, std::nullopt));
   EXPECT_DOUBLE_EQ(step("b200", ServingDType::kFp4, 4850),
                    step("b200", ServingDType::kFp4, std::nullopt));
+  const double b200 = weights / 5.44e12 - weights * 0.5 / (8e12 * 0.7);
+  EXPECT_NEAR(b200 * 1e3, 0.1693, 0.0005);
+  EXPECT_NEAR(
+      (step("b200", ServingDType::kInt4, 5440) - step("b200", ServingDType::kInt4, std::nullopt)) *
+          1e3,
+      b200 * 1e3, 0.002);
 }
 
 // A part with few SMs for its memory streams at most its SMs times the family's per-SM rate
@@ -1727,6 +1744,34 @@ TEST(InferenceTest, MoeLayerChainAddsPerMoeLayerOnListedFamiliesOnly) {
   auto dense_chained = EstimateInference(dense, Tp(2));
   ASSERT_TRUE(dense_plain && dense_chained);
   EXPECT_DOUBLE_EQ(dense_chained->step_overhead_ms, dense_plain->step_overhead_ms);
+}
+
+// An engine whose MoE kernel depends on the experts' format (weight_only_moe_layer_us: vLLM runs
+// weight-only 4-bit experts through Marlin's five-kernel MoE, S3451): DeepSeek-R1 (58 MoE layers)
+// on B200 at tp 8 with INT4 experts pays the weight-only chain, 58 x 42 us = 2.436 ms, in place of
+// the engine's chain for other experts (10 us here: 0.58 ms); FP8 experts keep the 10 us; a family
+// the weight-only chain does not list (hopper only) keeps it too. Shipped: vLLM lists Hopper and
+// Blackwell at SGLang's measured Triton-chain times, 29 and 42 us (S2321, S2320).
+TEST(InferenceTest, WeightOnlyExpertsTakeTheirKernelsChain) {
+  auto overhead = [](ServingDType experts, std::map<std::string, double> weight_only) {
+    InferenceJob job = Job("deepseek-r1", "b200", ServingDType::kFp8);
+    job.expert_dtype = experts;
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = 8;
+    job.limits.moe_layer_us_by_family = {{"blackwell", 10}};
+    job.limits.weight_only_moe_layer_us = std::move(weight_only);
+    auto e = EstimateInference(job, Tp(8));
+    EXPECT_TRUE(e) << e.error().message;
+    return e ? e->step_overhead_ms : NAN;
+  };
+  const double none = overhead(ServingDType::kInt4, {{"blackwell", 0}});
+  EXPECT_NEAR(overhead(ServingDType::kInt4, {{"blackwell", 42}}) - none, 58 * 42e-3, 1e-9);
+  EXPECT_NEAR(overhead(ServingDType::kInt4, {{"hopper", 42}}) - none, 58 * 10e-3, 1e-9);
+  EXPECT_NEAR(overhead(ServingDType::kFp8, {{"blackwell", 42}}) - none, 58 * 10e-3, 1e-9);
+  auto vllm = Cat().FindEngine("vllm");
+  ASSERT_TRUE(vllm);
+  const std::map<std::string, double> shipped = {{"blackwell", 42}, {"hopper", 29}};
+  EXPECT_EQ((*vllm)->weight_only_moe_layer_us, shipped);
 }
 
 // An engine's expert-parallel exchange path (ep_moe_layer_us, SGLang's DeepEP-Ascend decode on the
