@@ -366,8 +366,8 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
   };
   auto found = FindById(models_, id, "model");
   if (found) {
-    // An id that is also a variant's name is that variant: "kimi-k2-thinking" is K2 Thinking's
-    // INT4 release, not the entry's first checkpoint (K2-Instruct-0905's FP8).
+    // An id that is also a variant's name is that variant (an entry whose first checkpoint is
+    // one release and a later one another names the later one's ids).
     const std::string q = NormalizeId(id);
     for (const CheckpointPrecision& variant : (*found)->checkpoints) {
       if (std::find(variant.names.begin(), variant.names.end(), q) != variant.names.end()) {

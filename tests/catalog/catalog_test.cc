@@ -349,7 +349,9 @@ TEST(CatalogLookupTest, CheckpointPrecisionFromTheName) {
            Case{"moonshotai/Kimi-K2-Instruct", "kimi-k2", "fp8", ""},
            Case{"moonshotai/Kimi-K2-Thinking", "kimi-k2-thinking", "bf16", "int4"},  // by name
            Case{"kimi-k2-thinking", "kimi-k2-thinking", "bf16", "int4"},  // the id is the variant's
-           Case{"moonshotai/Kimi-K2-Instruct-0905", "kimi-k2-thinking", "fp8", ""},
+           // K2-Instruct-0905 is its own entry (256K context, FP8), not K2 Thinking's (INT4).
+           Case{"moonshotai/Kimi-K2-Instruct-0905", "kimi-k2-instruct-0905", "fp8", ""},
+           Case{"kimi-k2-0905", "kimi-k2-instruct-0905", "fp8", ""},
            Case{"meta-llama/Llama-3.1-8B-Instruct", "llama-3.1-8b", "bf16", ""},
            // Z.ai releases GLM-4.5 in BF16 and as GLM-4.5-FP8 (an alias once swallowed the -FP8).
            Case{"zai-org/GLM-4.5-FP8", "glm-4.5", "fp8", ""},

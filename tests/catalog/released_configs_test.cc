@@ -572,6 +572,8 @@ TEST(ReleasedConfigs, MiniMaxM2AndKimiK2ThinkingMatchTheirCards) {
   // Kimi K2 Thinking and K2-Instruct-0905 take a 256K prompt; the July K2-Instruct stays at 128K.
   EXPECT_EQ(M("moonshotai/Kimi-K2-Thinking").id, "kimi-k2-thinking");
   EXPECT_EQ(M("moonshotai/Kimi-K2-Instruct").id, "kimi-k2");
+  EXPECT_EQ(M("moonshotai/Kimi-K2-Instruct-0905").id, "kimi-k2-instruct-0905");
+  EXPECT_EQ(M("kimi-k2-instruct-0905").max_seq_len, 262144);
   EXPECT_DOUBLE_EQ(perf::TotalParams(M("kimi-k2-thinking")), perf::TotalParams(M("kimi-k2")));
   EXPECT_GE(M("kimi-k2-thinking").max_seq_len, 200000 + 8192);
 }
