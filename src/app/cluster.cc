@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "app/amount.h"
 #include "app/engine.h"
 #include "app/internal.h"
 #include "catalog/catalog.h"
@@ -13,6 +14,31 @@
 namespace suanli::app {
 
 using internal::FieldError;
+
+std::string internal::ClusterCounts(const std::string& spec) {
+  std::string out;
+  size_t start = 0;
+  while (start <= spec.size()) {
+    size_t end = spec.find(',', start);
+    if (end == std::string::npos) end = spec.size();
+    std::string part = spec.substr(start, end - start);
+    const size_t colon = part.find(':');
+    if (colon != std::string::npos) {
+      const size_t next = part.find(':', colon + 1);
+      std::string count =
+          part.substr(colon + 1, next == std::string::npos ? std::string::npos : next - colon - 1);
+      while (!count.empty() && (count.front() == ' ' || count.front() == '\t')) count.erase(0, 1);
+      while (!count.empty() && (count.back() == ' ' || count.back() == '\t')) count.pop_back();
+      if (auto n = ParseWholeAmount(count, "count", 0, 10'000'000)) {
+        part = part.substr(0, colon + 1) + std::to_string(*n) +
+               (next == std::string::npos ? "" : part.substr(next));
+      }
+    }
+    out += (start > 0 ? "," : "") + part;
+    start = end + 1;
+  }
+  return out;
+}
 
 Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::string>& types,
                                                     const JobHint& hint) const {

@@ -134,17 +134,39 @@ Result<void> ReadSglangSpeculation(InferRequest& r, int default_steps) {
 // packages. A launch whose devices are --count x dies is read in dies and each parallel size
 // given in dies becomes packages; a layout in packages never matches (its devices are at most
 // the count), so this only turns a refusal into the launch that ran.
+//
+// A pasted server command (vllm serve, sglang.launch_server) on such a chip is read in dies
+// whatever the count: vLLM-Ascend's devices are the dies too (an Atlas 800 A3 of 8 cards is 16
+// devices of 64 GB, /dev/davinci0-15, S3471). Its tensor parallel 1 (the default) is one die,
+// half a package, which the model does not price: the answer is one instance on each package's
+// dies, said with it (InferRequest::assumptions).
 void DevicesToPackages(const catalog::Catalog& cat, InferRequest& r) {
-  if (!r.count || r.chip.size() != 1 || (!r.tp && !r.dp && !r.dp_size)) return;
+  if (r.chip.size() != 1) return;
   auto chip = cat.FindChip(r.chip[0]);
   if (!chip) return;
   auto system = ResolveSystem(cat, **chip, r.system);
   if (!system) return;
   const int dies = system->scale_up.ranks_per_chip;
   if (dies < 2) return;
+  const bool server = r.launched_by == "vllm" || r.launched_by == "sglang";
+  auto divides = [&](const std::optional<int>& size) { return size && *size % dies == 0; };
+  if (server && !divides(r.tp) && !divides(r.dp) && !divides(r.dp_size)) {
+    const int given = r.tp.value_or(1);
+    r.assumptions.push_back(fmt::format(
+        "{} counts each of a {}'s {} dies as a device: tensor parallel {} is {} die{}, which "
+        "suanli does not price (it prices whole packages); answered for tensor parallel {} "
+        "({} package{}, --tensor-parallel-size {} in dies)",
+        r.launched_by == "vllm" ? "vLLM-Ascend" : "SGLang", (*chip)->id, dies, given, given,
+        given == 1 ? "" : "s", (given + dies - 1) / dies * dies, (given + dies - 1) / dies,
+        (given + dies - 1) / dies == 1 ? "" : "s", (given + dies - 1) / dies * dies));
+    r.tp = (given + dies - 1) / dies;
+    if (r.ep) r.ep = std::max(1, (*r.ep + dies - 1) / dies);
+    return;
+  }
+  if (!server && (!r.count || (!r.tp && !r.dp && !r.dp_size))) return;
   const int64_t replicas = r.dp_size && !r.enable_dp_attention ? *r.dp_size : 1;
   const int64_t devices = replicas * r.tp.value_or(1) * r.dp.value_or(1) * r.pp.value_or(1);
-  if (devices != *r.count * dies) return;
+  if (!server && devices != *r.count * dies) return;
   // The dies of one package go to the innermost size they divide: the attention TP, else the
   // attention groups, else the replicas, else the stages.
   auto halve = [&](std::optional<int>& size) {
@@ -319,6 +341,7 @@ std::optional<std::string> LauncherId(const std::string& given) {
       {"sglang-bench", "sglang-bench"},
       {"sglang.bench-serving", "sglang-bench"},
       {"genai-perf", "genai-perf"},
+      {"trtllm-bench", "trtllm-bench"},
   };
   for (const auto& [name, id] : kNames) {
     if (g == name) return std::string(id);
@@ -348,6 +371,14 @@ Result<void> ReadRangeRatio(InferRequest& r) {
   // without it draws lengths from 1 to L.
   if (!ratio && sglang) ratio = 0.0;
   if (!ratio) return {};
+  // The range ratio draws random lengths; ShareGPT's are the dataset's (BenchmarkDefaults).
+  if (r.dataset_name == "sharegpt" || (sglang && r.dataset_name.empty())) {
+    if (r.random_range_ratio) {
+      return tl::unexpected(FieldError("random_range_ratio",
+                                       "spreads random lengths; the ShareGPT dataset has its own"));
+    }
+    return {};
+  }
   const double top = sglang ? 1.0 : 1.0 - 1e-12;
   if (!(*ratio >= 0 && *ratio <= top)) {
     return tl::unexpected(FieldError(
@@ -385,7 +416,10 @@ Result<void> ReadRangeRatio(InferRequest& r) {
 // model has no expert TP beside attention DP). Records what it filled in for the errors.
 void ServerDefaults(bool moe, InferRequest& r) {
   static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
-      {"vllm", "vLLM"}, {"sglang", "SGLang"}, {"trtllm", "trtllm-serve"}};
+      {"vllm", "vLLM"},
+      {"sglang", "SGLang"},
+      {"trtllm", "trtllm-serve"},
+      {"trtllm-bench", "trtllm-bench"}};
   std::string_view who;
   for (const auto& [id, name] : kNames) {
     if (r.launched_by == id) who = name;
@@ -423,7 +457,7 @@ void ServerDefaults(bool moe, InferRequest& r) {
 // chips that run vLLM through different engines).
 std::string LauncherEngine(const catalog::Catalog& cat, const InferRequest& r) {
   if (r.launched_by == "sglang") return "sglang";
-  if (r.launched_by == "trtllm") return "trtllm";
+  if (r.launched_by == "trtllm" || r.launched_by == "trtllm-bench") return "trtllm";
   if (r.launched_by != "vllm") return "";
   std::string id;
   for (size_t i = 0; i < r.chip.size(); ++i) {
@@ -441,17 +475,31 @@ std::string LauncherEngine(const catalog::Catalog& cat, const InferRequest& r) {
 // --random-output-len 128 (vllm/benchmarks/datasets/arg_utils.py, S3360); sglang.bench_serving's
 // --dataset-name is sharegpt unless given, its random lengths 1024 and 1024 (S3231). ShareGPT's
 // lengths come from its file, which the simulator does not have: an error naming the field.
+//
+// ShareGPT (--dataset-name sharegpt, sglang.bench_serving's default) without a trace: the mean
+// lengths vLLM's benchmark draws from ShareGPT_V3_unfiltered_cleaned_split.json with its default
+// seed, as GPUStack's runs of `vllm bench serve --dataset-name sharegpt` report them (S3342,
+// Qwen3's tokenizer): 1,000 prompts of 217,393 prompt and 201,847 output tokens. Its spread
+// (conversations of a few to ~1,000 prompt tokens) is not drawn: said with the answer; a trace of
+// the lengths gives it. --sharegpt-output-len sets the outputs, as in both benchmarks.
+constexpr double kShareGptInputTokens = 217393 / 1000.0;
+constexpr double kShareGptOutputTokens = 201847 / 1000.0;
+
 Result<void> BenchmarkDefaults(InferRequest& r) {
   const bool vllm = r.launched_by == "vllm-bench", sglang = r.launched_by == "sglang-bench";
-  if (!vllm && !sglang) return {};
-  if (sglang && r.dataset_name.empty() && r.requests_trace.empty()) {
-    return tl::unexpected(FieldError(
-        "dataset_name",
-        "sglang.bench_serving runs --dataset-name sharegpt unless told otherwise (its prompts "
-        "and outputs as the ShareGPT file has them, --random-input/--random-output unused): give "
-        "--dataset-name random for random lengths, or the dataset's lengths as a "
-        "--requests-trace"));
+  const bool sharegpt = r.dataset_name == "sharegpt" || (sglang && r.dataset_name.empty());
+  if (sharegpt && r.requests_trace.empty()) {
+    if (!r.input_tokens_given) r.input_tokens = kShareGptInputTokens;
+    if (!r.output_tokens_given) r.output_tokens = kShareGptOutputTokens;
+    r.assumptions.push_back(fmt::format(
+        "ShareGPT's lengths as their means, {:.1f} prompt / {:.1f} output tokens (vLLM's "
+        "benchmark over ShareGPT_V3_unfiltered_cleaned_split.json, 1,000 prompts, Qwen3's "
+        "tokenizer; S3342), not their spread: give the dataset's lengths as a --requests-trace "
+        "for it",
+        r.input_tokens, r.output_tokens));
+    return {};
   }
+  if (!vllm && !sglang) return {};
   if (!r.input_tokens_given) r.input_tokens = 1024;
   if (!r.output_tokens_given) r.output_tokens = sglang ? 1024 : 128;
   return {};
@@ -485,6 +533,66 @@ Result<void> ReadRandomPrefix(InferRequest& r) {
 
 }  // namespace
 
+// trtllm-bench's dataset (TensorRT-LLM's perf-benchmarking docs and prepare_dataset.py, S3476):
+// one JSON object a line, {"task_id": 0, "input_ids": [...], "output_tokens": 128}; a line with
+// its prompt as text ("prompt") has tokens this tool cannot count.
+Result<void> ReadBenchDataset(InferRequest& r, const Result<std::string>& text) {
+  if (r.dataset.empty()) return {};
+  const auto id = LauncherId(r.launched_by);
+  if (id && (*id == "vllm-bench" || *id == "sglang-bench")) {
+    // benchmark_serving.py's old --dataset, the ShareGPT file (--dataset-name sharegpt now).
+    if (r.dataset_name.empty()) r.dataset_name = "sharegpt";
+    return {};
+  }
+  const std::string& file = r.dataset;
+  if (!text) {
+    Error e = text.error();
+    e.message +=
+        "; trtllm-bench's dataset is the JSON Lines prepare_dataset.py writes (input_ids and "
+        "output_tokens a line): where the file is not at hand, give its mean lengths as "
+        "--input-tokens and --output-tokens";
+    return tl::unexpected(e);
+  }
+  double inputs = 0, outputs = 0;
+  int64_t requests = 0;
+  int line = 0;
+  size_t start = 0;
+  while (start < text->size()) {
+    size_t end = text->find('\n', start);
+    if (end == std::string::npos) end = text->size();
+    const std::string row = text->substr(start, end - start);
+    start = end + 1;
+    ++line;
+    if (row.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json j = nlohmann::json::parse(row, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return MakeError("expected one JSON object a line", file, line, "dataset");
+    }
+    const auto ids = j.find("input_ids");
+    const auto out = j.find("output_tokens");
+    if (ids == j.end() || !ids->is_array()) {
+      return MakeError(j.contains("prompt")
+                           ? "a prompt given as text: its tokens are not counted here (write the "
+                             "dataset with prepare_dataset.py's input_ids, or give "
+                             "--input-tokens)"
+                           : "expected input_ids, a list of the prompt's token ids",
+                       file, line, "dataset");
+    }
+    if (out == j.end() || !out->is_number() || !(out->get<double>() >= 1)) {
+      return MakeError("expected output_tokens, a number of tokens of at least 1", file, line,
+                       "dataset");
+    }
+    inputs += static_cast<double>(ids->size());
+    outputs += out->get<double>();
+    ++requests;
+  }
+  if (requests == 0) return MakeError("holds no request", file, 1, "dataset");
+  if (!r.input_tokens_given) r.input_tokens = inputs / static_cast<double>(requests);
+  if (!r.output_tokens_given) r.output_tokens = outputs / static_cast<double>(requests);
+  if (!r.requests) r.requests = requests;
+  return {};
+}
+
 Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
                                            const std::string& llm_api_options) {
   // trtllm-serve's --backend, or a serving benchmark's client backend (vllm bench serve and
@@ -507,7 +615,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
     if (!id) {
       return tl::unexpected(FieldError(
           "launched_by", fmt::format("unknown {}; expected vllm, sglang, trtllm (servers), "
-                                     "vllm-bench, sglang-bench or genai-perf",
+                                     "vllm-bench, sglang-bench, genai-perf or trtllm-bench",
                                      Quoted(r.launched_by.substr(0, 40)))));
     }
     r.launched_by = *id;
@@ -544,6 +652,11 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
     } else if (!r.concurrency && r.mode == "server") {
       r.mode = "offline";
     }
+  }
+  // trtllm-bench throughput sends every request at once unless --concurrency bounds them (its
+  // default -1: no limit, S3476).
+  if (r.launched_by == "trtllm-bench" && !r.concurrency && !r.qps && r.mode == "server") {
+    r.mode = "offline";
   }
   if (auto ok = BenchmarkDefaults(r); !ok) return tl::unexpected(ok.error());
   if (auto ok = ReadRangeRatio(r); !ok) return tl::unexpected(ok.error());

@@ -98,6 +98,11 @@ struct InferFormats {
 Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
                                            const std::string& llm_api_options = "");
 
+// The request's --dataset: under vllm bench serve or sglang.bench_serving their ShareGPT file
+// (--dataset-name sharegpt); else trtllm-bench's JSON Lines (`text`, as read or why not), whose
+// mean prompt (input_ids) and output (output_tokens) lengths become the lengths not given.
+Result<void> ReadBenchDataset(InferRequest& r, const Result<std::string>& text);
+
 Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferRequest& r);
 perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& r,
                                const InferFormats& formats, const catalog::Chip& chip);
@@ -133,6 +138,12 @@ struct LatencyTargets {
 Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::InferenceJob& job,
                                                   const perf::InferenceConstraints& fixed,
                                                   LatencyTargets* targets);
+
+// A --cluster spec (type:count[:gpus_per_node],...) with its counts as users type them: a
+// count is a chip count, so "h100:2k" is 2,048 and "a100:1.5k" 1,536 (ParseWholeAmount's field
+// count, K as 1024 as clusters are written); the spec in plain numbers for sim::ParseClusterSpec.
+// A count that is no number is left for it to name.
+std::string ClusterCounts(const std::string& spec);
 
 }  // namespace suanli::app::internal
 

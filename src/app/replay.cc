@@ -246,7 +246,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     if (!nodes) return tl::unexpected(nodes.error());
     w.nodes = std::move(*nodes);
   } else if (!r.cluster.empty()) {
-    auto nodes = sim::ParseClusterSpec(r.cluster);
+    auto nodes = sim::ParseClusterSpec(internal::ClusterCounts(r.cluster));
     if (!nodes) return tl::unexpected(nodes.error());
     w.nodes = std::move(*nodes);
     TraceSpelling(w.jobs, w.nodes);

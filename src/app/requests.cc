@@ -121,41 +121,55 @@ Field<TrainRequest> Megatron(Field<TrainRequest> f) {
 }
 
 // torchtitan's registered configs, launched as `torchrun ... -m torchtitan.train --module llama3
-// --config llama3_8b` (torchtitan/models/llama3/config_registry.py at b5bcd76, S3133): the keys
+// --config llama3_8b` (torchtitan/models/*/config_registry.py at b5bcd76, S3133, S3474): the keys
 // each sets, as its job-config keys where the request leaves them (flags over the config, as
 // torchtitan's command line is). The local batch is num_tokens_per_microbatch_per_dp_rank over
-// max_context_length; parallel degrees not set are torchtitan's (1, FSDP over the rest).
+// max_context_length; parallel degrees not set are torchtitan's (1, FSDP over the rest). Llama 4's
+// two have no registry entry: the keys of their TOML files before the registry replaced them
+// (torchtitan/models/llama4/train_configs at 9810191^, S3474; expert TP 8 is the TP's).
 Field<TrainRequest> TitanConfig() {
   struct Config {
     const char* name;
-    const char* flavor;
-    int local_batch, tp;
+    const char* flavor;  // empty: one FlavorBillions cannot read (17bx16e)
+    int local_batch, seq_len, tp, pp, ep;
     int64_t steps;
     const char* ac;
     const char* converters;
   };
   static constexpr Config kConfigs[] = {
-      {"llama3_8b", "8B", 1, 1, 1000, "selective", ""},
-      {"llama3_70b", "70B", 8, 8, 1000, "full", ""},
-      {"llama3_405b", "405B", 2, 8, 3000, "full", "float8"},
+      {"llama3_8b", "8B", 1, 8192, 1, 1, 0, 1000, "selective", ""},
+      {"llama3_70b", "70B", 8, 8192, 8, 1, 0, 1000, "full", ""},
+      {"llama3_405b", "405B", 2, 8192, 8, 1, 0, 3000, "full", "float8"},
+      {"deepseek_v3_16b", "16B", 4, 4096, 1, 1, 8, 1000, "selective", ""},
+      {"deepseek_v3_671b", "671B", 4, 4096, 1, 1, 2, 10000, "selective", ""},
+      {"qwen3_0_6b", "0.6B", 4, 4096, 1, 1, 0, 10, "selective", ""},
+      {"qwen3_1_7b", "1.7B", 4, 4096, 1, 1, 0, 100, "selective", ""},
+      {"qwen3_14b", "14B", 4, 4096, 1, 1, 0, 3000, "full", ""},
+      {"qwen3_30b_a3b", "", 2, 4096, 1, 1, 0, 3000, "full", ""},
+      {"qwen3_32b", "32B", 2, 4096, 1, 1, 0, 3000, "full", ""},
+      {"llama4_17bx16e", "", 8, 8192, 8, 1, 0, 3000, "full", ""},
+      {"llama4_17bx128e", "", 1, 8192, 8, 4, 0, 3000, "full", ""},
   };
   Field<TrainRequest> f;
   f.name = "config";
   f.kind = FieldKind::kString;
   f.help =
       "torchtitan's registered config (--module llama3 --config llama3_8b): llama3_8b, "
-      "llama3_70b or llama3_405b, their keys as the flags below (flags given win)";
+      "llama3_70b, llama3_405b, deepseek_v3_16b, deepseek_v3_671b, qwen3_0_6b, qwen3_1_7b, "
+      "qwen3_14b, qwen3_30b_a3b, qwen3_32b, llama4_17bx16e or llama4_17bx128e, their keys as the "
+      "flags below (flags given win)";
   f.set = [](TrainRequest& r, const FieldValue& v) -> Result<void> {
     auto name = detail::AsString(v, "config");
     if (!name) return tl::unexpected(name.error());
     for (const auto& c : kConfigs) {
       if (*name != c.name) continue;
       if (r.titan_flavor.empty()) r.titan_flavor = c.flavor;
-      if (!r.seq_len) r.seq_len = 8192;  // max_context_length of the three
+      if (!r.seq_len) r.seq_len = c.seq_len;  // max_context_length
       if (!r.titan_local_batch_size) r.titan_local_batch_size = c.local_batch;
       if (!r.titan_steps) r.titan_steps = c.steps;
       if (!r.tp) r.tp = c.tp;
-      if (!r.pp) r.pp = 1;
+      if (!r.pp) r.pp = c.pp;
+      if (!r.ep && c.ep > 0) r.ep = c.ep;
       if (!r.cp) r.cp = 1;
       if (!r.titan_dp_shard) r.titan_dp_shard = -1;
       if (r.titan_ac_mode.empty() && r.recompute.empty()) r.titan_ac_mode = c.ac;
@@ -163,7 +177,9 @@ Field<TrainRequest> TitanConfig() {
       return {};
     }
     return MakeError("unknown torchtitan config '" + name->substr(0, 40) +
-                         "'; expected llama3_8b, llama3_70b or llama3_405b (or give "
+                         "'; expected llama3_8b, llama3_70b, llama3_405b, deepseek_v3_16b, "
+                         "deepseek_v3_671b, qwen3_0_6b, qwen3_1_7b, qwen3_14b, qwen3_30b_a3b, "
+                         "qwen3_32b, llama4_17bx16e or llama4_17bx128e (or give "
                          "--job.config_file, or its keys as flags)",
                      "", 0, "config");
   };
@@ -224,8 +240,11 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
                    "global_batch_tokens is this times seq_len"),
               {"train_batch_size", "training.global_batch_size"}),
       Bind("dtype", &R::dtype,
-           "matmul precision: bf16 (default), fp16 or fp8 (Transformer Engine delayed scaling); "
-           "--precision says more, and a recipe's name here means that recipe (mxfp8)"),
+           "matmul precision: bf16, fp16 or fp8 (Transformer Engine delayed scaling); "
+           "--precision says more, and a recipe's name here means that recipe (mxfp8). Default: "
+           "the precision the model was pre-trained in where the catalog has it (models.yaml "
+           "pretraining.precision: DeepSeek-V3's fp8-blockwise) and the chip and stack run it, "
+           "else bf16; a launch line or config file gives its own"),
       Bind("precision", &R::precision,
            "precision recipe, the format of every tensor: bf16 (fp32 main weights and Adam), "
            "fp16, fp8-delayed, fp8-current (per-tensor current scaling), mxfp8 (Blackwell "
@@ -521,6 +540,15 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       // The environment a pasted launch line sets before torchrun (CUDA_DEVICE_MAX_CONNECTIONS=1
       // as Megatron's scripts export it): accepted.
       LaunchOnly<R>("env", FieldKind::kList),
+      Bind("override", &R::overrides,
+           "NeMo's Hydra overrides, KEY=VALUE as its launch line gives them (pasted after "
+           "`train`, trainer.max_steps=1000 is --override trainer.max_steps=1000): "
+           "trainer.max_steps, trainer.num_nodes, trainer.devices, trainer.precision and the "
+           "model's (or NeMo 2's trainer.strategy and data) parallel sizes, batch sizes and "
+           "sequence length are read; the rest (data, optimizer, logging) are listed as not read"),
+      // Hydra's own flags on a NeMo launch line: which YAML the overrides apply to.
+      LaunchOnly<R>("config_path", FieldKind::kString),
+      LaunchOnly<R>("config_name", FieldKind::kString),
       LaunchOnly<R>("master_addr", FieldKind::kString),
       LaunchOnly<R>("master_port", FieldKind::kString),
       LaunchOnly<R>("rdzv_backend", FieldKind::kString),
@@ -788,11 +816,12 @@ Field<InferRequest> DatasetName() {
   f.kind = FieldKind::kString;
   f.help =
       "the serving benchmarks' --dataset-name: random (prompts of --input-tokens, outputs of "
-      "--output-tokens); a dataset's lengths are a --requests-trace";
+      "--output-tokens); sharegpt (ShareGPT's mean lengths as vLLM's benchmark samples them, "
+      "217 / 202 tokens, unless given); another dataset's lengths are a --requests-trace";
   f.set = [](InferRequest& r, const FieldValue& v) -> Result<void> {
     auto name = detail::AsString(v, "dataset_name");
     if (!name) return tl::unexpected(name.error());
-    if (*name == "random" || *name == "random-ids") {
+    if (*name == "random" || *name == "random-ids" || *name == "sharegpt") {
       r.dataset_name = *name;
       return {};
     }
@@ -859,11 +888,11 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "host_link_gb_s",
         "extra_llm_api_options",
         "backend"}},
-      {"Workload",
-       {"input_tokens", "output_tokens", "prefix_cache_hit", "input_dist", "output_dist", "qps",
-        "duration_s", "concurrency", "requests", "request_rate", "dataset_name", "requests_trace",
-        "launched_by", "random_range_ratio", "random_prefix_len", "arrivals", "burstiness",
-        "workload_seed", "disable_ignore_eos"}},
+      {"Workload", {"input_tokens",   "output_tokens", "prefix_cache_hit",   "input_dist",
+                    "output_dist",    "qps",           "duration_s",         "concurrency",
+                    "requests",       "request_rate",  "dataset_name",       "dataset",
+                    "requests_trace", "launched_by",   "random_range_ratio", "random_prefix_len",
+                    "arrivals",       "burstiness",    "workload_seed",      "disable_ignore_eos"}},
       {"SLO and mode", {"mode", "analytic", "tpot_ms", "ttft_ms", "demand_tokens_per_s"}},
       {"Speculative decoding",
        {"mtp", "mtp_acceptance", "draft_model", "speculative_config", "speculative_algorithm",
@@ -908,7 +937,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
                          "generated tokens per request (default 256; a pasted `vllm bench serve`: "
                          "its default 128, sglang.bench_serving: 1024)"),
                     &R::output_tokens_given),
-              {"output_len", "random_output_len", "osl", "random_output", "output_tokens_mean"}),
+              {"output_len", "random_output_len", "osl", "random_output", "output_tokens_mean",
+               "sharegpt_output_len"}),
       Bind("dtype", &R::dtype,
            "weights: bf16, fp16, fp8, int8, fp4, int4, w8a16 (weight-only: 16-bit math) or w4a8; a "
            "format "
@@ -1043,16 +1073,23 @@ const std::vector<Field<InferRequest>>& InferFields() {
                    "instance its clients' share (default 10 a client, 1,000 to 100,000 a run); "
                    "with --qps and no --duration-s the prompts sent, the run lasting requests / "
                    "qps"),
-              {"num_prompts", "request_count"}),
+              {"num_prompts", "request_count", "num_requests"}),
       RequestRate(),
       DatasetName(),
+      Bind("dataset", &R::dataset,
+           "trtllm-bench's --dataset: its JSON Lines file (prepare_dataset.py's task_id, "
+           "input_ids, output_tokens a line), whose mean prompt and output lengths are the "
+           "workload's unless given; under vllm bench serve or sglang.bench_serving, their "
+           "ShareGPT file (--dataset-name sharegpt)"),
       Bind("launched_by", &R::launched_by,
            "the program a pasted command runs, set from its first words (`vllm serve`, `python3 "
            "-m sglang.launch_server`, `trtllm-serve`, `vllm bench serve`, `python3 -m "
-           "sglang.bench_serving`): vllm, sglang or trtllm (a server: what its command leaves out "
-           "is that engine's default, tp 1, pp 1, dp 1 and, without its expert-parallel flag, no "
-           "expert parallel, instead of the layout search), vllm-bench or sglang-bench (how "
-           "--random-range-ratio reads); default: none, a typed request"),
+           "sglang.bench_serving`, `trtllm-bench`): vllm, sglang or trtllm (a server: what its "
+           "command leaves out is that engine's default, tp 1, pp 1, dp 1 and, without its "
+           "expert-parallel flag, no expert parallel, instead of the layout search), vllm-bench "
+           "or sglang-bench (how --random-range-ratio reads), trtllm-bench (TensorRT-LLM at "
+           "trtllm-bench's defaults, every request at once unless --concurrency); default: none, "
+           "a typed request"),
       Bind("requests_trace", &R::requests_trace,
            "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens"),
       Bind("input_dist", &R::input_dist,
@@ -1283,6 +1320,13 @@ const std::vector<Field<InferRequest>>& InferFields() {
       // The serving benchmarks' client flags (vllm bench serve, sglang.bench_serving,
       // genai-perf): where results go and what is reported.
       LaunchOnly("dataset_path", FieldKind::kString),
+      // trtllm-bench's own: where it writes its reports and its warm-up requests (S3476).
+      LaunchOnly("warmup", FieldKind::kString),
+      LaunchOnly("report_json", FieldKind::kString),
+      LaunchOnly("iteration_log", FieldKind::kString),
+      LaunchOnly("output_json", FieldKind::kString),
+      LaunchOnly("request_json", FieldKind::kString),
+      LaunchOnly("workspace", FieldKind::kString),
       LaunchOnly("base_url", FieldKind::kString),
       LaunchOnly("endpoint", FieldKind::kString),
       LaunchOnly("endpoint_type", FieldKind::kString),

@@ -105,6 +105,10 @@ struct TrainRequest {
   // torchtitan's job config (its TOML file and its --section.key flags): turned into the
   // fields above, as the launch flags are.
   std::string job_config_file;  // --job.config_file x.toml
+  // NeMo's Hydra overrides as its launch lines give them (trainer.max_steps=1000,
+  // model.tensor_model_parallel_size=4): each KEY=VALUE, read into the fields above where the
+  // key is one the estimate prices (Engine::Train); the rest are listed as not read.
+  std::vector<std::string> overrides;
   std::optional<int> titan_dp_shard, titan_dp_replicate, titan_local_batch_size,
       titan_pp_microbatch_size, titan_pp_layers_per_stage;
   std::optional<int64_t> titan_steps;
@@ -238,12 +242,18 @@ struct InferRequest {
   // The serving benchmarks' --dataset-name as given (empty: not given; a pasted
   // sglang.bench_serving then ran its default, ShareGPT).
   std::string dataset_name;
+  // trtllm-bench's --dataset: its JSON Lines file (internal::ReadBenchDataset reads the mean
+  // lengths); under a vLLM or SGLang benchmark, the old --dataset of their ShareGPT file.
+  std::string dataset;
   // Not fields: whether the prompt / output lengths were given (under any of their names). What a
   // pasted benchmark leaves out is that benchmark's default length, not this tool's.
   bool input_tokens_given = false, output_tokens_given = false;
   // Not a field: the launcher's defaults ResolveFrameworkFlags filled in ("vLLM's defaults for
   // what the command leaves out: tp 1, pp 1"), named in an error the layout then gives.
   std::string launcher_defaults;
+  // Not a field: what ResolveFrameworkFlags took for what a pasted command leaves out and the
+  // model cannot read from it, said with the answer (report::InferenceReport::assumptions).
+  std::vector<std::string> assumptions;
   // Tuning flags a recipe carries that the estimate does not price (--async-scheduling,
   // --enable-torch-compile, ...), as given: reported with the answer, never silently dropped.
   std::vector<std::string> flags_not_modelled;

@@ -69,7 +69,7 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
   }
   sim::KubeCluster kube;
   if (!r.cluster.empty()) {
-    auto nodes = sim::ParseClusterSpec(r.cluster);
+    auto nodes = sim::ParseClusterSpec(internal::ClusterCounts(r.cluster));
     if (!nodes) return tl::unexpected(internal::WithField(nodes.error(), "cluster"));
     w.nodes = std::move(*nodes);
   } else {

@@ -504,8 +504,8 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest g
     // Megatron-FSDP's strategies are ZeRO's stages (default optim_grads_params, arguments.py).
     static constexpr std::pair<std::string_view, int> kStrategies[] = {
         {"no_shard", 0}, {"optim", 1}, {"optim_grads", 2}, {"optim_grads_params", 3}};
-    const std::string given = ToLower(r.data_parallel_sharding_strategy);
-    const std::string strategy = given.empty() ? "optim_grads_params" : given;
+    const std::string named = ToLower(r.data_parallel_sharding_strategy);
+    const std::string strategy = named.empty() ? "optim_grads_params" : named;
     std::optional<int> stage;
     for (const auto& [name, zero] : kStrategies) {
       if (strategy == name) stage = zero;
@@ -516,7 +516,7 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest g
                              "'; expected no_shard, optim, optim_grads or optim_grads_params");
     }
     if (r.zero && *r.zero != *stage) {
-      return contradicts(given.empty() ? "use_megatron_fsdp" : "data_parallel_sharding_strategy",
+      return contradicts(named.empty() ? "use_megatron_fsdp" : "data_parallel_sharding_strategy",
                          fmt::format("shards as ZeRO {} ({}), which contradicts --zero {}", *stage,
                                      strategy, *r.zero));
     }
@@ -1018,10 +1018,100 @@ StackAssumption AssumeAStack(const catalog::Catalog& cat, const TrainRequest& r,
   return a;
 }
 
+// NeMo's Hydra overrides (NeMo 1's megatron_gpt_pretraining.py trainer.* and model.* keys, NeMo
+// 2's trainer.strategy.* and data.*; S3475): the keys the estimate prices become the request's
+// fields, as the same flags typed would; a field given and an override differing is the field's
+// own contradiction error. `null` leaves a key at its default. trainer.precision is Lightning's:
+// 16, 16-mixed or fp16 is fp16, bf16 or bf16-mixed bf16 (32 has no tensor-core path here: an
+// error). Keys of what the estimate does not price (data paths, the optimizer's settings,
+// logging, checkpoints) are accepted and listed as not read.
+Result<void> ReadNemoOverrides(TrainRequest& r, std::vector<std::string>& not_read) {
+  static constexpr std::pair<std::string_view, std::string_view> kFields[] = {
+      {"trainer.max_steps", "max_steps"},
+      {"trainer.num_nodes", "nnodes"},
+      {"trainer.devices", "nproc_per_node"},
+      {"model.tensor_model_parallel_size", "tp"},
+      {"model.pipeline_model_parallel_size", "pp"},
+      {"model.virtual_pipeline_model_parallel_size", "interleave"},
+      {"model.context_parallel_size", "cp"},
+      {"model.expert_model_parallel_size", "ep"},
+      {"model.micro_batch_size", "micro_batch"},
+      {"model.global_batch_size", "global_batch_size"},
+      {"model.encoder_seq_length", "seq_len"},
+      {"model.data.seq_length", "seq_len"},
+      {"model.num_layers", "num_layers"},
+      {"model.hidden_size", "hidden_size"},
+      {"model.num_attention_heads", "num_attention_heads"},
+      {"model.ffn_hidden_size", "ffn_hidden_size"},
+      {"trainer.strategy.tensor_model_parallel_size", "tp"},
+      {"trainer.strategy.pipeline_model_parallel_size", "pp"},
+      {"trainer.strategy.virtual_pipeline_model_parallel_size", "interleave"},
+      {"trainer.strategy.context_parallel_size", "cp"},
+      {"trainer.strategy.expert_model_parallel_size", "ep"},
+      {"data.micro_batch_size", "micro_batch"},
+      {"data.global_batch_size", "global_batch_size"},
+      {"data.seq_length", "seq_len"},
+  };
+  // A value that is a list ([1.0,/data/text_document]) may arrive split at its commas (a
+  // command line's list field): a piece without `=` continues the override before it.
+  std::vector<std::string> overrides;
+  for (const std::string& piece : r.overrides) {
+    if (piece.find('=') == std::string::npos && !overrides.empty()) {
+      overrides.back() += "," + piece;
+    } else {
+      overrides.push_back(piece);
+    }
+  }
+  for (const std::string& given : overrides) {
+    const size_t eq = given.find('=');
+    std::string key = given.substr(0, eq);
+    while (key.starts_with('+')) key.erase(0, 1);
+    if (eq == std::string::npos || key.empty()) {
+      return tl::unexpected(FieldError(
+          "override", fmt::format("{}: expected KEY=VALUE", Quoted(given.substr(0, 60)))));
+    }
+    const std::string value = given.substr(eq + 1);
+    const std::string lower = ToLower(value);
+    if (lower == "null" || lower == "none" || lower == "~") continue;
+    if (key == "trainer.precision") {
+      std::string dtype;
+      if (lower == "16" || lower == "16-mixed" || lower == "fp16") dtype = "fp16";
+      if (lower == "bf16" || lower == "bf16-mixed") dtype = "bf16";
+      if (dtype.empty()) {
+        return tl::unexpected(FieldError(
+            "override", fmt::format("trainer.precision={}: expected 16, 16-mixed, bf16 or "
+                                    "bf16-mixed (give --dtype for another)",
+                                    value.substr(0, 40))));
+      }
+      if (!r.dtype.empty() && ToLower(r.dtype) != dtype) {
+        return tl::unexpected(
+            FieldError("override",
+                       fmt::format("trainer.precision={} contradicts --dtype {}", value, r.dtype)));
+      }
+      r.dtype = dtype;
+      continue;
+    }
+    const auto* field = std::find_if(std::begin(kFields), std::end(kFields),
+                                     [&](const auto& f) { return f.first == key; });
+    if (field == std::end(kFields)) {
+      not_read.push_back(key);
+      continue;
+    }
+    if (auto ok = SetField(TrainFields(), r, field->second, FieldValue{value}); !ok) {
+      Error e = ok.error();
+      e.message = key + "=" + value.substr(0, 40) + ": " + e.message;
+      return tl::unexpected(e);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) const {
   TrainRequest r = typed;
+  std::vector<std::string> overrides_not_read;
+  if (auto ok = ReadNemoOverrides(r, overrides_not_read); !ok) return tl::unexpected(ok.error());
   internal::ChipFromSystemName(*catalog_, r.chip, r.system);
   std::string job_config;
   if (!r.job_config_file.empty()) {
@@ -1029,20 +1119,20 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
     // torchtitan's own TOML files, as its README launches them (`--job.config_file
     // ./torchtitan/models/llama3/train_configs/llama3_70b.toml`) where no checkout is: the keys
     // they set are the registered config of the same name (its config_registry.py, which replaced
-    // them, S3133: `--config llama3_70b`).
+    // them, S3133: `--config llama3_70b`; qwen3_0.6b.toml is qwen3_0_6b). Every model's
+    // train_configs before the registry (S3474): llama3's three, deepseek_v3_16b/671b, qwen3's
+    // 0.6b/1.7b/32b, llama4's 17bx16e/17bx128e (debug models aside).
     const std::string& path = r.job_config_file;
     const size_t slash = path.find_last_of('/');
-    const std::string stem =
-        path.substr(slash == std::string::npos ? 0 : slash + 1,
-                    path.size() - (slash == std::string::npos ? 0 : slash + 1) - 5);
-    const bool stock = !text && path.ends_with(".toml") &&
-                       path.find("llama3/train_configs/") != std::string::npos &&
-                       (stem == "llama3_8b" || stem == "llama3_70b" || stem == "llama3_405b");
-    if (stock) {
-      r.job_config_file.clear();
-      if (auto ok = SetField(TrainFields(), r, "config", FieldValue{stem}); !ok) {
-        return tl::unexpected(ok.error());
-      }
+    std::string stem = path.substr(slash == std::string::npos ? 0 : slash + 1);
+    if (stem.ends_with(".toml")) stem.resize(stem.size() - 5);
+    std::replace(stem.begin(), stem.end(), '.', '_');
+    const bool stock =
+        !text && path.ends_with(".toml") && path.find("train_configs/") != std::string::npos;
+    TrainRequest registered = r;
+    registered.job_config_file.clear();
+    if (stock && SetField(TrainFields(), registered, "config", FieldValue{stem})) {
+      r = std::move(registered);
     } else {
       if (!text) return tl::unexpected(text.error());
       job_config = std::move(*text);
@@ -1067,6 +1157,7 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
   report.job = &job;
   report.defaults_basis = setup->defaults_basis;
   report.precision_basis = setup->precision_basis;
+  report.overrides_not_read = std::move(overrides_not_read);
   // No --stack: the answer is a layout and recipe that one of the chip's catalogued stacks runs.
   std::optional<internal::TrainSetup> assumed;
   if (r.stack.empty()) {

@@ -321,6 +321,22 @@ bool IsEnvAssignment(const std::string& a) {
   });
 }
 
+// A Hydra override as NeMo's launch lines give them: a dotted lowercase key, `=`, its value
+// (trainer.max_steps=1000, +model.foo=1), the train request's override field.
+bool IsHydraOverride(const std::string& a) {
+  const size_t eq = a.find('=');
+  if (eq == std::string::npos) return false;
+  size_t k = 0;
+  while (k < eq && a[k] == '+') ++k;
+  if (k == eq || !std::islower(static_cast<unsigned char>(a[k]))) return false;
+  const std::string key = a.substr(k, eq - k);
+  return key.find('.') != std::string::npos && key.back() != '.' &&
+         std::all_of(key.begin(), key.end(), [](char c) {
+           return std::islower(static_cast<unsigned char>(c)) ||
+                  std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+         });
+}
+
 std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
   if (args.size() < 3 || (args[1] != "train" && args[1] != "infer")) return args;
   static const std::vector<std::string> kModules = {
@@ -334,6 +350,7 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
   std::vector<std::string> out(args.begin(), args.begin() + 2);
   bool launched = false;  // a launcher seen: its script (pretrain_gpt.py) is dropped too
   bool genai_perf = false;
+  bool trtllm_bench = false;
   const bool infer = args[1] == "infer";
   auto launched_by = [&](const std::string& program) {
     if (!infer || program.starts_with("torch")) return;
@@ -347,7 +364,9 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
       break;
     }
     const std::string next = i + 1 < args.size() ? args[i + 1] : std::string();
-    if (IsEnvAssignment(a)) {
+    if (!infer && IsHydraOverride(a)) {
+      out.push_back("--override=" + a);  // NeMo's trainer.max_steps=1000
+    } else if (IsEnvAssignment(a)) {
       // `VLLM_USE_DEEP_GEMM=1 vllm serve ...`, `CUDA_DEVICE_MAX_CONNECTIONS=1 torchrun ...`: the
       // shell's environment for the command, the request's env field.
       out.push_back("--env=" + a);
@@ -361,13 +380,18 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
       ++i;
       genai_perf = true;
       launched_by("genai-perf");
-    } else if (genai_perf && a == "-m") {
+    } else if ((genai_perf || trtllm_bench) && a == "-m") {
       out.push_back("--model");  // genai-perf's short flag for its model
     } else if ((a == "python" || a == "python3") && next.size() > 3 && next.front() != '-' &&
                next.ends_with(".py")) {
       // a script run directly: vLLM's benchmarks/benchmark_serving.py, pretrain_gpt.py
       if (next.ends_with("benchmark_serving.py")) launched_by("vllm-bench");
       ++i;
+    } else if (a == "trtllm-bench") {
+      trtllm_bench = true;  // its subcommand (throughput) comes after its own flags
+      launched_by("trtllm-bench");
+    } else if (trtllm_bench && a == "throughput") {
+      trtllm_bench = false;
     } else if (a == "trtllm-serve") {
       if (next == "serve") ++i;
       launched_by("trtllm");

@@ -1024,7 +1024,8 @@ struct Candidate {
 double CapacityBytes(const Context& x, const InferenceLayout& l) {
   const double memory = *x.job.chip->memory_gib.value * kGiB;
   const auto& limits = x.job.limits;
-  const double workspace = ServingReserveBytes(x.job, limits.max_num_seqs);
+  const double workspace = ServingReserveBytes(
+      x.job, limits.profile_num_seqs ? limits.profile_num_seqs : limits.max_num_seqs);
   const double weights = WeightBytesPerChip(x, l);
   // An engine's memory fraction replaces the runtime's own reserve (it is what the engine leaves
   // to everything else): of the whole HBM (vLLM, SGLang), or of what the weights leave

@@ -312,6 +312,7 @@ std::string InferenceJson(const InferenceReport& r) {
   if (r.simulation) j["simulation"] = SimulationJson(*r.simulation);
   // Only when given: an answer that priced every flag reads as it always did.
   if (!r.flags_not_modelled.empty()) j["flags_not_modelled"] = r.flags_not_modelled;
+  if (!r.assumptions.empty()) j["assumptions"] = r.assumptions;
   if (r.launch) {
     j["launch"] = {{"engine", r.launch->stack},
                    {"command", r.launch->command},
@@ -410,6 +411,7 @@ std::string InferenceText(const InferenceReport& r) {
     out += fmt::format("note: not modelled, accepted as given: {}\n",
                        fmt::join(r.flags_not_modelled, ", "));
   }
+  for (const auto& a : r.assumptions) out += "note: " + a + "\n";
   if (r.launch) {
     out += "\nlaunch (" + r.launch->stack + "):\n";
     if (!r.launch->config_file.empty()) {

@@ -51,6 +51,9 @@ struct InferenceReport {
   const Launch* launch = nullptr;  // --emit: the engine's serve command for the deployment
   // Serve-command flags given that the estimate does not price ("--async-scheduling").
   std::vector<std::string> flags_not_modelled;
+  // What the answer takes for what a pasted command leaves out and the model cannot read from it
+  // (ShareGPT's mean lengths, a die-counted device priced as a package): said with the answer.
+  std::vector<std::string> assumptions;
 };
 
 std::string InferenceJson(const InferenceReport& r);

@@ -2640,4 +2640,189 @@ TEST(Engine, PromptHeavyGivenLoadIsAnsweredWithoutTheDefaultLimitsItCannotMeet) 
   EXPECT_EQ(searched.error().field, "tpot_ms");
 }
 
+// --emit vllm prints --max-num-seqs at the estimate's cap, and vLLM's start-up profile runs that
+// many sequences (38.5 bytes a logit of max_num_seqs x vocabulary, S3320/S3321), not its default
+// 1,024: the estimate keeps the printed cap's reserve. By hand, Qwen3-32B in BF16 on one H100:
+// vLLM's 0.9 of 80 GiB is 72 GiB; the profile at 1,024 sequences is 38.5 x 1,024 x 151,936 B =
+// 5.58 GiB, leaving 72 - 61.03 - 5.58 = 5.39 GiB of KV, 19 sequences of 1,152 tokens x 262,144 B
+// (0.28125 GiB). At a cap under 367 the profile (0.00545 GiB a sequence) is below the 2 GiB
+// workspace, which is what is kept: 72 - 61.03 - 2 = 8.97 GiB, 31 sequences. The command then
+// leaves vLLM at least the KV the estimate assumed.
+TEST(Engine, EmittedVllmCommandProfilesItsPrintedCap) {
+  InferRequest r;
+  r.model = "qwen3-32b";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.mode = "analytic";
+  r.engine = "vllm";
+  const auto plain = InferJson(r);
+  EXPECT_EQ(plain["memory_max_batch"], 19);
+  r.emit = "vllm";
+  const auto emitted = InferJson(r);
+  EXPECT_EQ(emitted["memory_max_batch"], 31);
+  const int cap = emitted["launch_batch"].get<int>();
+  EXPECT_GT(cap, plain["launch_batch"].get<int>());
+  const std::string command = emitted["launch"]["command"].get<std::string>();
+  EXPECT_NE(command.find("--max-num-seqs " + std::to_string(cap)), std::string::npos) << command;
+  EXPECT_NE(command.find("--gpu-memory-utilization 0.90"), std::string::npos) << command;
+  const double profile_gib = std::max(2.0, 38.5 * cap * 151936 / std::pow(1024.0, 3));
+  EXPECT_LE(emitted["weights_gib_per_chip"].get<double>() +
+                emitted["kv_cache_gib_per_chip"].get<double>() + profile_gib,
+            0.9 * 80 + 1e-3);
+  // A --max-num-seqs given is what vLLM profiles: the estimate is the typed one's.
+  r.max_num_seqs = 1024;
+  EXPECT_EQ(InferJson(r)["memory_max_batch"], 19);
+}
+
+// vLLM-Ascend's --enforce-eager (graph mode off): every step at least the host's launch time,
+// 2,660 us a layer (vLLM-Ascend issue 7723, S3470: Qwen3-Coder-480B's eager step flat at 165 ms
+// over 62 layers from 256K to 768K prompts). Qwen3-8B's 36 layers: no step under 95.8 ms.
+TEST(Engine, VllmAscendEnforceEagerIsPriced) {
+  InferRequest r;
+  r.model = "qwen3-8b";
+  r.chip = {"ascend-910b"};
+  r.count = 1;
+  r.mode = "analytic";
+  const auto graph = InferJson(r);
+  EXPECT_EQ(graph["engine"], "vllm-ascend");
+  r.enforce_eager = true;
+  const auto eager = InferJson(r);
+  EXPECT_GE(eager["tpot_ms"].get<double>(), 36 * 2.660 - 1e-6);
+  EXPECT_GT(eager["tpot_ms"].get<double>(), graph["tpot_ms"].get<double>());
+  r.engine = "vllm-ascend-0.9.1";
+  EXPECT_GE(InferJson(r)["tpot_ms"].get<double>(), 36 * 2.660 - 1e-6);
+}
+
+// trtllm-bench throughput --dataset FILE (S3476): prepare_dataset.py's JSON Lines, one request a
+// line with its input_ids and output_tokens; the mean lengths are the workload's, the requests
+// its count, every request sent at once (no --concurrency): the typed answer with those lengths.
+// A prompt given as text has tokens this tool cannot count: an error naming file:line.
+TEST(Engine, TrtllmBenchDatasetIsItsMeanLengths) {
+  const std::string dir = ::testing::TempDir() + "/suanli_trtllm_bench";
+  std::filesystem::create_directories(dir);
+  const std::string file = dir + "/synthetic_128_128.txt";
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 3; ++i) {
+      out << "{\"task_id\": " << i << ", \"input_ids\": [";
+      const int len = 100 + 28 * i;  // 100, 128, 156: a mean of 128
+      for (int t = 0; t < len; ++t) out << (t ? ", " : "") << 1000 + t;
+      out << "], \"output_tokens\": " << 64 * (i + 1) << "}\n";  // 64, 128, 192: 128
+    }
+  }
+  InferRequest pasted;
+  pasted.model = "llama-3.1-8b";
+  pasted.chip = {"h100"};
+  pasted.launched_by = "trtllm-bench";
+  pasted.dataset = file;
+  const auto p = InferJson(pasted);
+  EXPECT_EQ(p["engine"], "trtllm");
+  InferRequest typed = pasted;
+  typed.dataset.clear();
+  typed.input_tokens = 128;
+  typed.output_tokens = 128;
+  typed.input_tokens_given = typed.output_tokens_given = true;
+  typed.requests = 3;
+  EXPECT_EQ(p.dump(), InferJson(typed).dump());
+  std::ofstream(file, std::ios::app) << "{\"task_id\": 3, \"prompt\": \"Hello\", "
+                                        "\"output_tokens\": 8}\n";
+  const auto text = InferOutcome(pasted);
+  ASSERT_TRUE(text.contains("error"));
+  EXPECT_NE(text["error"].get<std::string>().find("prompt given as text"), std::string::npos)
+      << text.dump();
+  auto refused = TheEngine().Infer(pasted, Json());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().line, 4);
+  pasted.dataset = dir + "/missing.txt";
+  const auto missing = InferOutcome(pasted);
+  EXPECT_NE(missing["error"].get<std::string>().find("--input-tokens and --output-tokens"),
+            std::string::npos)
+      << missing.dump();
+}
+
+// NeMo's Hydra overrides (S3475) are the same run as the flags typed: trainer.max_steps is
+// --max-steps, model.tensor_model_parallel_size --tp, model.global_batch_size
+// --global-batch-size, trainer.precision=bf16-mixed --dtype bf16, trainer.num_nodes x
+// trainer.devices the chips; a data path or learning rate is listed as not read.
+TEST(TrainLaunch, NemoOverridesAreTheirFields) {
+  TrainRequest nemo;
+  nemo.model = "llama-3.1-8b";
+  nemo.chip = "h100";
+  nemo.overrides = {"trainer.num_nodes=2",
+                    "trainer.devices=8",
+                    "trainer.max_steps=1000",
+                    "trainer.precision=bf16-mixed",
+                    "model.tensor_model_parallel_size=2",
+                    "model.pipeline_model_parallel_size=1",
+                    "model.micro_batch_size=1",
+                    "model.global_batch_size=128",
+                    "model.encoder_seq_length=8192",
+                    "model.virtual_pipeline_model_parallel_size=null",
+                    "model.optim.lr=3e-4",
+                    "+model.data.data_prefix=[1.0,/data/text_document]"};
+  auto out = TheEngine().Train(nemo, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  EXPECT_EQ(j["overrides_not_read"],
+            (std::vector<std::string>{"model.optim.lr", "model.data.data_prefix"}));
+  TrainRequest typed;
+  typed.model = "llama-3.1-8b";
+  typed.chip = "h100";
+  typed.count = 16;
+  typed.max_steps = 1000;
+  typed.dtype = "bf16";
+  typed.tp = 2;
+  typed.pp = 1;
+  typed.micro_batch = 1;
+  typed.global_batch_size = 128;
+  typed.seq_len = 8192;
+  auto t = TheEngine().Train(typed, Json());
+  ASSERT_TRUE(t) << t.error().ToString();
+  auto k = nlohmann::json::parse(t->body);
+  auto without = j;
+  without.erase("overrides_not_read");
+  EXPECT_EQ(without.dump(), k.dump());
+  nemo.overrides = {"trainer.precision=32"};
+  auto fp32 = TheEngine().Train(nemo, Json());
+  ASSERT_FALSE(fp32);
+  EXPECT_EQ(fp32.error().field, "override");
+}
+
+// torchtitan's train_configs TOML files before the registry (S3474): each model's, where no
+// checkout is, is the registered config of the same name: deepseek_v3_16b.toml is --config
+// deepseek_v3_16b (4 x 4,096 tokens a rank, expert parallel 8, 1,000 steps), qwen3_0.6b.toml
+// qwen3_0_6b.
+TEST(TrainLaunch, TorchtitanStockConfigsOfEveryModel) {
+  for (const auto& [model, file, config] :
+       {std::tuple{"qwen3-1.7b", "./torchtitan/models/qwen3/train_configs/qwen3_1.7b.toml",
+                   "qwen3_1_7b"},
+        std::tuple{"qwen3-0.6b", "./torchtitan/models/qwen3/train_configs/qwen3_0.6b.toml",
+                   "qwen3_0_6b"}}) {
+    TrainRequest r;
+    r.model = model;
+    r.chip = "h100";
+    r.count = 8;
+    r.job_config_file = file;
+    auto stock = TheEngine().Train(r, Json());
+    ASSERT_TRUE(stock) << file << ": " << stock.error().ToString();
+    TrainRequest named = r;
+    named.job_config_file.clear();
+    ASSERT_TRUE(SetField(TrainFields(), named, "config", FieldValue{std::string(config)}));
+    EXPECT_EQ(named.seq_len, 4096);
+    EXPECT_EQ(named.titan_local_batch_size, 4);
+    auto registered = TheEngine().Train(named, Json());
+    ASSERT_TRUE(registered) << registered.error().ToString();
+    EXPECT_EQ(stock->body, registered->body);
+  }
+  // DeepSeek's: expert parallel 8 and 1,000 steps (16B), 2 and 10,000 (671B).
+  TrainRequest ds;
+  ASSERT_TRUE(SetField(TrainFields(), ds, "config", FieldValue{std::string("deepseek_v3_16b")}));
+  EXPECT_EQ(ds.ep, 8);
+  EXPECT_EQ(ds.titan_steps, 1000);
+  TrainRequest v3;
+  ASSERT_TRUE(SetField(TrainFields(), v3, "config", FieldValue{std::string("deepseek_v3_671b")}));
+  EXPECT_EQ(v3.ep, 2);
+  EXPECT_EQ(v3.titan_steps, 10000);
+}
+
 }  // namespace suanli::app

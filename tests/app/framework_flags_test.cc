@@ -339,6 +339,43 @@ TEST(FrameworkFlags, AscendLaunchInDiesIsReadOnPackages) {
   EXPECT_EQ(Resolved(one_die).tp, 16);
 }
 
+// A pasted server on a 910C counts devices, and vLLM-Ascend's devices are the dies (an Atlas 800
+// A3 of 8 cards is 16 devices of 64 GB, /dev/davinci0-15, S3471): `vllm serve` with no
+// --tensor-parallel-size is one die, half a package, which the model does not price; the answer
+// is both dies of one package (tp 1 package, --tensor-parallel-size 2), said with it.
+// --tensor-parallel-size 4 is 2 packages whatever --count; typed, tp counts packages as before.
+TEST(FrameworkFlags, PastedServerOnA910cCountsDies) {
+  InferRequest r;
+  r.model = "qwen3-8b";
+  r.chip = {"ascend-910c"};
+  r.launched_by = "vllm";
+  InferRequest out = Resolved(r);
+  EXPECT_EQ(out.tp, 1);
+  ASSERT_EQ(out.assumptions.size(), 1u);
+  EXPECT_NE(out.assumptions[0].find("vLLM-Ascend counts each of a ascend-910c's 2 dies as a "
+                                    "device: tensor parallel 1 is 1 die"),
+            std::string::npos)
+      << out.assumptions[0];
+  EXPECT_NE(out.assumptions[0].find("--tensor-parallel-size 2"), std::string::npos);
+  r.count = 4;
+  r.tp = 4;
+  out = Resolved(r);
+  EXPECT_EQ(out.tp, 2);
+  EXPECT_TRUE(out.assumptions.empty());
+  InferRequest sglang = r;
+  sglang.launched_by = "sglang";
+  sglang.tp.reset();
+  EXPECT_EQ(Resolved(sglang).tp, 1);
+  EXPECT_NE(Resolved(sglang).assumptions.at(0).find("SGLang counts"), std::string::npos);
+  InferRequest typed = r;
+  typed.launched_by.clear();
+  EXPECT_EQ(Resolved(typed).tp, 4);
+  // On a chip of one die a pasted tp is as given.
+  InferRequest a2 = r;
+  a2.chip = {"ascend-910b"};
+  EXPECT_EQ(Resolved(a2).tp, 4);
+}
+
 TEST(FrameworkFlags, SglangDefaultStepsFollowTheArchitecture) {
   InferRequest llama;
   llama.model = "llama-3.1-8b";
@@ -469,10 +506,13 @@ TEST(FrameworkFlags, ServingBenchmarkFlags) {
   r.qps.reset();
   ASSERT_TRUE(SetField(InferFields(), r, "request_rate", FieldValue{0.0}));
   EXPECT_NE(ErrorOf(r).find("request_rate"), std::string::npos);
-  auto sharegpt = SetField(InferFields(), r, "dataset_name", FieldValue{std::string("sharegpt")});
-  ASSERT_FALSE(sharegpt);
-  EXPECT_EQ(sharegpt.error().field, "dataset_name");
-  EXPECT_NE(sharegpt.error().message.find("--requests-trace"), std::string::npos);
+  // ShareGPT is read as its mean lengths (PastedBenchmarkRunsItsDefaults); another dataset's
+  // lengths are a trace.
+  ASSERT_TRUE(SetField(InferFields(), r, "dataset_name", FieldValue{std::string("sharegpt")}));
+  auto sonnet = SetField(InferFields(), r, "dataset_name", FieldValue{std::string("sonnet")});
+  ASSERT_FALSE(sonnet);
+  EXPECT_EQ(sonnet.error().field, "dataset_name");
+  EXPECT_NE(sonnet.error().message.find("--requests-trace"), std::string::npos);
   r.request_rate.reset();
   r.backend = "foo";
   EXPECT_NE(ErrorOf(r).find("backend"), std::string::npos);
@@ -703,9 +743,10 @@ TEST(FrameworkFlags, PastedServerRunsItsEngine) {
 // What a pasted benchmark leaves out is its own default (S3360, S3231): `vllm bench serve` draws
 // 1,024 prompt and 128 output tokens; sglang.bench_serving --dataset-name random 1,024 and 1,024
 // (with its range ratio 0: means (1 + 1024) / 2 = 512.5 and (0 + 1024) / 2 = 512), and without
-// --dataset-name it runs ShareGPT, whose lengths the simulator does not have: an error naming
-// dataset_name. Typed (no benchmark): this tool's 1,024 / 256. Lengths given are kept, under any
-// of their names.
+// --dataset-name it runs ShareGPT: its mean lengths as vLLM's benchmark samples them, GPUStack's
+// 1,000 prompts of 217,393 prompt and 201,847 output tokens (S3342), said with the answer.
+// Typed (no benchmark): this tool's 1,024 / 256. Lengths given are kept, under any of their
+// names.
 TEST(FrameworkFlags, PastedBenchmarkRunsItsDefaults) {
   InferRequest r;
   r.model = "llama-3.1-8b";
@@ -719,8 +760,19 @@ TEST(FrameworkFlags, PastedBenchmarkRunsItsDefaults) {
   EXPECT_DOUBLE_EQ(Resolved(given).output_tokens, 2048);
   InferRequest sglang = r;
   sglang.launched_by = "python3 -m sglang.bench_serving";
-  EXPECT_NE(ErrorOf(sglang).find("dataset_name"), std::string::npos);
-  EXPECT_NE(ErrorOf(sglang).find("sharegpt"), std::string::npos);
+  out = Resolved(sglang);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 217.393);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 201.847);
+  ASSERT_EQ(out.assumptions.size(), 1u);
+  EXPECT_NE(out.assumptions[0].find("ShareGPT"), std::string::npos) << out.assumptions[0];
+  // vllm bench serve --dataset-name sharegpt the same; --sharegpt-output-len sets the outputs.
+  InferRequest vllm_sharegpt = r;
+  ASSERT_TRUE(
+      SetField(InferFields(), vllm_sharegpt, "dataset_name", FieldValue{std::string("sharegpt")}));
+  ASSERT_TRUE(SetField(InferFields(), vllm_sharegpt, "sharegpt_output_len", FieldValue{256.0}));
+  out = Resolved(vllm_sharegpt);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 217.393);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 256);
   ASSERT_TRUE(SetField(InferFields(), sglang, "dataset_name", FieldValue{std::string("random")}));
   out = Resolved(sglang);
   EXPECT_DOUBLE_EQ(out.input_tokens, 512.5);

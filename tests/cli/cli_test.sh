@@ -1090,12 +1090,18 @@ else
   not_ok "a pasted sglang.bench_serving draws its default lengths from 1 to L" "exit $RC" \
     "stderr: ${ERR:0:300}"
 fi
-# Without --dataset-name sglang.bench_serving runs ShareGPT (S3231), whose lengths the simulator
-# does not have: an error naming the flag, not its random lengths; `vllm bench serve` without
-# lengths draws its own defaults, 1,024 in and 128 out (S3360).
-expect_bad "a pasted sglang.bench_serving without --dataset-name names its ShareGPT default" \
-  "dataset-name.*sharegpt" infer --chip h100 python3 -m sglang.bench_serving --backend sglang \
+# Without --dataset-name sglang.bench_serving runs ShareGPT (S3231): its mean lengths as vLLM's
+# benchmark samples them (217,393 / 201,847 tokens over 1,000 prompts, S3342), said with the
+# answer; `vllm bench serve` without lengths draws its own defaults, 1,024 in and 128 out (S3360).
+run infer --chip h100 --mode analytic python3 -m sglang.bench_serving --backend sglang \
   --num-prompts 1000 --model Qwen/Qwen3-8B
+if [ "$RC" -eq 0 ] && grep -q "217 in / 202 out" "$TMP/stdout" &&
+  grep -q "note: ShareGPT's lengths as their means, 217.4 prompt / 201.8 output" "$TMP/stdout"; then
+  ok "a pasted sglang.bench_serving without --dataset-name runs ShareGPT's mean lengths, said"
+else
+  not_ok "a pasted sglang.bench_serving without --dataset-name runs ShareGPT's mean lengths, said" \
+    "exit $RC" "stdout: $(head -c 400 "$TMP/stdout")" "stderr: ${ERR:0:300}"
+fi
 run infer --chip h100 --mode analytic --json vllm bench serve --model Qwen/Qwen3-8B \
   --max-concurrency 8
 if [ "$RC" -eq 0 ] && grep -q '"input_tokens": 1024.0,' "$TMP/stdout" &&
@@ -1128,10 +1134,46 @@ if [ "$RC" -eq 0 ] && [ -s "$TMP/llm_api_old.json" ] && cmp -s "$TMP/llm_api_old
 else
   not_ok "trtllm-serve's --config is its --extra_llm_api_options" "exit $RC" "stderr: ${ERR:0:300}"
 fi
+# trtllm-bench throughput --dataset FILE (S3476): prepare_dataset.py's JSON Lines give the mean
+# lengths (two requests of 100 and 156 prompt tokens, 64 and 192 outputs: 128 / 128), TensorRT-LLM
+# runs them all at once; `-m` is its --model. An unreadable file says to give the lengths.
+python3 -c 'import json
+for n, o in ((100, 64), (156, 192)): print(json.dumps({"task_id": n, "input_ids": [7] * n, "output_tokens": o}))' \
+  >"$TMP/trtllm_bench.jsonl"
+run infer --chip h100 --mode analytic --json trtllm-bench -m meta-llama/Llama-3.1-8B throughput \
+  --dataset "$TMP/trtllm_bench.jsonl" --backend pytorch
+if [ "$RC" -eq 0 ] && grep -q '"input_tokens": 128.0,' "$TMP/stdout" &&
+  grep -q '"output_tokens": 128.0,' "$TMP/stdout" && grep -q '"engine": "trtllm"' "$TMP/stdout"; then
+  ok "a pasted trtllm-bench reads its --dataset's mean lengths"
+else
+  not_ok "a pasted trtllm-bench reads its --dataset's mean lengths" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+expect_bad "a pasted trtllm-bench without its dataset file says to give the lengths" \
+  "cannot read file.*--input-tokens and --output-tokens" infer --chip h100 trtllm-bench \
+  --model meta-llama/Llama-3.1-8B throughput --dataset "$TMP/no_such_dataset.txt"
+# NeMo's Hydra overrides after its script are the run's fields (S3475); the rest listed.
+run train --json --model llama-3.1-8b --chip h100 python \
+  /opt/NeMo/examples/nlp/language_modeling/megatron_gpt_pretraining.py --config-path=conf \
+  --config-name=megatron_llama_config trainer.num_nodes=2 trainer.devices=8 trainer.max_steps=1000 \
+  model.tensor_model_parallel_size=2 model.global_batch_size=256 model.micro_batch_size=1 \
+  model.data.data_prefix=[1.0,/data/text_document]
+if [ "$RC" -eq 0 ] && grep -q '"model.data.data_prefix"' "$TMP/stdout" &&
+  grep -q '"tp": 2' "$TMP/stdout"; then
+  ok "NeMo's Hydra overrides pasted after train are read"
+else
+  not_ok "NeMo's Hydra overrides pasted after train are read" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+# A cluster's counts as users type them: h100:1k is 1,024 GPUs.
+run simulate --model llama-3.1-8b --tokens 20B --gpus 64 --cluster h100:1k,a100:512 --json
+if [ "$RC" -eq 0 ]; then
+  ok "simulate --cluster h100:1k reads 1k as 1,024 GPUs"
+else
+  not_ok "simulate --cluster h100:1k reads 1k as 1,024 GPUs" "exit $RC" "stderr: ${ERR:0:300}"
+fi
 expect_bad "infer --qps with --requests and --duration-s names requests" "requests.*not both" \
   infer --chip h100 --model llama-3.1-8b --qps 10 --requests 1000 --duration-s 60
-expect_bad "infer --dataset-name sharegpt says to give a trace" "dataset-name.*requests-trace" \
-  infer --chip h100 --model llama-3.1-8b --dataset-name sharegpt
+expect_bad "infer --dataset-name sonnet says to give a trace" "dataset-name.*requests-trace" \
+  infer --chip h100 --model llama-3.1-8b --dataset-name sonnet
 run infer --chip h100 --model llama-3.1-8b --json --request-rate 10 --num-prompts 1000
 if [ "$RC" -eq 0 ] && grep -q '"requests_per_run": 1000' "$TMP/stdout"; then
   ok "infer --request-rate 10 --num-prompts 1000 sends 1,000 prompts at 10/s"
