@@ -1095,13 +1095,11 @@ TEST(ReleasedConfigs, Models2026NamesResolve) {
         Name{"meituan-longcat/LongCat-Flash-Chat", "longcat-flash-chat"}}) {
     EXPECT_EQ(M(n.typed).id, n.id) << n.typed;
   }
-  // Kimi-K2.5 is served as released: INT4 experts as K2 Thinking (S2102).
+  // Kimi-K2.5 is served as released: INT4 experts as K2 Thinking (S2102), the entry's own
+  // release (K2-Instruct-0905's FP8 is an entry of its own, S3473).
   const Model& k25 = M("kimi-k2-thinking");
-  bool int4 = false;
-  for (const auto& c : k25.checkpoints) {
-    for (const auto& name : c.names) int4 = int4 || name == "kimi-k2.5";
-  }
-  EXPECT_TRUE(int4);
+  ASSERT_FALSE(k25.checkpoints.empty());
+  EXPECT_EQ(k25.checkpoints.front().expert_dtype, "int4");
 }
 
 // The names the 2026 serving pages type (session 25): each resolves to the entry of its
@@ -1130,11 +1128,8 @@ TEST(ReleasedConfigs, ServingPageNames2026Resolve) {
   const Model& k26 = M("moonshotai/Kimi-K2.6");
   EXPECT_EQ(k26.id, "kimi-k2-thinking");
   EXPECT_NEAR(perf::TotalParams(k26) / 1e9, 1040 - 0.4, 0.03 * 1040);
-  bool int4 = false;
-  for (const auto& c : k26.checkpoints) {
-    for (const auto& name : c.names) int4 = int4 || name == "kimi-k2.6";
-  }
-  EXPECT_TRUE(int4);
+  ASSERT_FALSE(k26.checkpoints.empty());
+  EXPECT_EQ(k26.checkpoints.front().expert_dtype, "int4");
 }
 
 // Ling-1T by hand from its config (S2103): attention 8192 x 8192 x 2 + 8192 x 1024 x 2 =
