@@ -589,7 +589,9 @@ Result<void> ReadBenchDataset(InferRequest& r, const Result<std::string>& text) 
   if (requests == 0) return MakeError("holds no request", file, 1, "dataset");
   if (!r.input_tokens_given) r.input_tokens = inputs / static_cast<double>(requests);
   if (!r.output_tokens_given) r.output_tokens = outputs / static_cast<double>(requests);
-  if (!r.requests) r.requests = requests;
+  // The count is the simulated run's; the analytic steady state takes none (--requests there is
+  // an error of its own).
+  if (!r.requests && Simulated(r)) r.requests = requests;
   return {};
 }
 
