@@ -766,9 +766,9 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // this family (EngineLimits::fp8_moe_matmul_efficiency), unless an all-to-all exchanges the
   // experts' tokens (DeepEP hands them to DeepGEMM's grouped GEMMs, at the family's rate).
   else if (const auto it = x.job.limits.fp8_moe_matmul_efficiency.find(x.job.chip->family);
-      it != x.job.limits.fp8_moe_matmul_efficiency.end() &&
-      x.job.expert_dtype.value_or(x.job.dtype) == ServingDType::kFp8 &&
-      !(l.ep > 1 && l.dp > 1 && AttentionDpAllToAll(x.job, l))) {
+           it != x.job.limits.fp8_moe_matmul_efficiency.end() &&
+           x.job.expert_dtype.value_or(x.job.dtype) == ServingDType::kFp8 &&
+           !(l.ep > 1 && l.dp > 1 && AttentionDpAllToAll(x.job, l))) {
     routed_rate = x.f.experts.peak * it->second;
   }
   // Roofline per step: small batches are bound by streaming the weights. A family with a
