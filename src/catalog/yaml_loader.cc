@@ -781,66 +781,23 @@ class YamlLoader : public YamlReader {
     } else {
       e.moe_layer_us = Num(n, "moe_layer_us", path, 0, 1e5, 0);
     }
-    if (const YAML::Node times = n["weight_only_moe_layer_us"]; times && !times.IsNull()) {
-      const std::string tpath = Join(path, "weight_only_moe_layer_us");
-      if (!times.IsMap()) Fail("expected a map of chip family to microseconds", times, tpath);
-      for (const auto& kv : times) {
-        const std::string family = kv.first.as<std::string>();
-        e.weight_only_moe_layer_us[family] = Num(times, family, tpath, 0, 1e5);
-      }
-    }
-    if (const YAML::Node times = n["ep_moe_layer_us"]; times && !times.IsNull()) {
-      const std::string tpath = Join(path, "ep_moe_layer_us");
-      if (!times.IsMap()) Fail("expected a map of chip family to microseconds", times, tpath);
-      for (const auto& kv : times) {
-        const std::string family = kv.first.as<std::string>();
-        e.ep_moe_layer_us[family] = Num(times, family, tpath, 0, 1e5);
-      }
-    }
-    if (const YAML::Node effs = n["int8_matmul_efficiency"]; effs && !effs.IsNull()) {
-      const std::string epath = Join(path, "int8_matmul_efficiency");
-      if (!effs.IsMap()) Fail("expected a map of chip family to a fraction", effs, epath);
-      for (const auto& kv : effs) {
-        const std::string family = kv.first.as<std::string>();
-        e.int8_matmul_efficiency[family] = Num(effs, family, epath, 0.01, 1);
-      }
-    }
-    if (const YAML::Node effs = n["moe_matmul_efficiency"]; effs && !effs.IsNull()) {
-      const std::string epath = Join(path, "moe_matmul_efficiency");
-      if (!effs.IsMap()) Fail("expected a map of chip family to a fraction", effs, epath);
-      for (const auto& kv : effs) {
-        const std::string family = kv.first.as<std::string>();
-        e.moe_matmul_efficiency[family] = Num(effs, family, epath, 0.01, 1);
-      }
-    }
+    e.weight_only_moe_layer_us =
+        NumberMap(n, "weight_only_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
+    e.ep_moe_layer_us =
+        NumberMap(n, "ep_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
+    e.int8_matmul_efficiency =
+        NumberMap(n, "int8_matmul_efficiency", path, "chip family to a fraction", 0.01, 1);
+    e.moe_matmul_efficiency =
+        NumberMap(n, "moe_matmul_efficiency", path, "chip family to a fraction", 0.01, 1);
     e.moe_tile_k_overhead = Num(n, "moe_tile_k_overhead", path, 0, 1e6, 0);
-    if (const YAML::Node effs = n["fp8_moe_matmul_efficiency"]; effs && !effs.IsNull()) {
-      const std::string epath = Join(path, "fp8_moe_matmul_efficiency");
-      if (!effs.IsMap()) Fail("expected a map of chip family to a fraction", effs, epath);
-      for (const auto& kv : effs) {
-        const std::string family = kv.first.as<std::string>();
-        e.fp8_moe_matmul_efficiency[family] = Num(effs, family, epath, 0.01, 1);
-      }
-    }
+    e.fp8_moe_matmul_efficiency =
+        NumberMap(n, "fp8_moe_matmul_efficiency", path, "chip family to a fraction", 0.01, 1);
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     e.moe_activation_families = Strings(n, "moe_activation_families", path);
-    if (const YAML::Node rows = n["moe_prompt_row_ns"]; rows && !rows.IsNull()) {
-      const std::string rpath = Join(path, "moe_prompt_row_ns");
-      if (!rows.IsMap()) Fail("expected a map of chip family to nanoseconds", rows, rpath);
-      for (const auto& kv : rows) {
-        const std::string family = kv.first.as<std::string>();
-        e.moe_prompt_row_ns[family] = Num(rows, family, rpath, 0, 1e6);
-      }
-    }
-    if (const YAML::Node rates = n["dense_gemm_gb_s"]; rates && !rates.IsNull()) {
-      const std::string rpath = Join(path, "dense_gemm_gb_s");
-      if (!rates.IsMap()) Fail("expected a map of chip family to GB/s", rates, rpath);
-      for (const auto& kv : rates) {
-        const std::string family = kv.first.as<std::string>();
-        e.dense_gemm_gb_s[family] = Num(rates, family, rpath, 1, 1e5);
-      }
-    }
+    e.moe_prompt_row_ns =
+        NumberMap(n, "moe_prompt_row_ns", path, "chip family to nanoseconds", 0, 1e6);
+    e.dense_gemm_gb_s = NumberMap(n, "dense_gemm_gb_s", path, "chip family to GB/s", 1, 1e5);
     if (const YAML::Node tiles = n["sparse_mla_head_tile"]; tiles && !tiles.IsNull()) {
       const std::string tpath = Join(path, "sparse_mla_head_tile");
       if (!tiles.IsMap()) Fail("expected a map of chip family to query heads", tiles, tpath);

@@ -293,6 +293,23 @@ class YamlReader {
     return fmt::format("[{:g}, {:g}]", lo, hi);
   }
 
+  // An optional map of names to numbers within [lo, hi] (an engine's figures per chip family);
+  // absent or null: empty. `what` names the map in the error ("chip family to a fraction").
+  std::map<std::string, double> NumberMap(const YAML::Node& map, std::string_view key,
+                                          const std::string& path, std::string_view what, double lo,
+                                          double hi) {
+    std::map<std::string, double> out;
+    const YAML::Node n = map[std::string(key)];
+    if (!n || n.IsNull()) return out;
+    const std::string npath = Join(path, key);
+    if (!n.IsMap()) Fail("expected a map of " + std::string(what), n, npath);
+    for (const auto& kv : n) {
+      const std::string name = kv.first.as<std::string>();
+      out[name] = Num(n, name, npath, lo, hi);
+    }
+    return out;
+  }
+
   std::vector<std::string> Strings(const YAML::Node& map, std::string_view key,
                                    const std::string& path) {
     std::vector<std::string> out;
