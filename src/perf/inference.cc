@@ -386,8 +386,11 @@ Result<Formats> Resolve(const InferenceJob& job) {
 // Layout-dependent sizes, per chip.
 struct Shape {
   LayerParams p;
-  double nonexpert = 0;         // attention, dense MLPs, norms, router, embeddings
-  double nonexpert_read = 0;    // read every step (the input embedding is only gathered)
+  double nonexpert = 0;       // attention, dense MLPs, norms, router, embeddings
+  double nonexpert_read = 0;  // read every step (the input embedding is only gathered)
+  // Of nonexpert (and nonexpert_read): the projections every tensor-parallel rank holds whole and
+  // runs on every token (TpReplicatedParams), not 1/tp of them.
+  double replicated = 0;
   double shared = 0;            // shared experts, all layers
   double active_per_token = 0;  // linear parameters one token touches, expert part excluded
   double kv_per_token = 0;      // bytes, whole model
@@ -409,6 +412,37 @@ struct Shape {
   double window_kv_per_token = 0;  // bytes per cached token, all windowed layers
 };
 
+// The parameters of one attention layer that the engines replicate on every tensor-parallel rank
+// instead of splitting: MLA's down projections, whose outputs (the compressed query and the KV
+// latent with its rope key) every rank needs whole before its heads' up projections (vLLM's
+// fused_qkv_a_proj, a MergedColumnParallelLinear with disable_tp=True, or kv_a_proj_with_mqa as a
+// ReplicatedLinear without a query rank, S3510; SGLang's fused_qkv_a_proj_with_mqa
+// ReplicatedLinear, S3511; TensorRT-LLM's kv_a_proj_with_mqa a Linear without a tensor-parallel
+// mode, S3512), and DSA's lightning indexer's projections (wq_b, wk, weights_proj, S3301).
+// DeepSeek-V3 at TP 8: 7,168 x 2,112 = 15.1 M of a layer's 187 M attention parameters, whole on
+// each rank.
+double TpReplicatedParams(const catalog::Model& m) {
+  double r = 0;
+  if (m.mla) {
+    const auto& c = *m.mla;
+    r += static_cast<double>(m.hidden) *
+         ((c.q_lora_rank > 0 ? c.q_lora_rank : 0) + c.kv_lora_rank + c.qk_rope_head_dim);
+  }
+  if (m.sparse_attention) {
+    const auto& sa = *m.sparse_attention;
+    const double h = m.hidden;
+    const double q_in = m.mla && m.mla->q_lora_rank > 0 ? m.mla->q_lora_rank : h;
+    r += q_in * sa.indexer_heads * sa.indexer_head_dim + h * sa.indexer_head_dim +
+         h * sa.indexer_heads;
+  }
+  return r;
+}
+
+// A chip's share of `params` of which `replicated` every one of the tp ranks holds whole.
+double TpShare(double params, double replicated, double tp) {
+  return (params - replicated) / tp + replicated;
+}
+
 Shape MakeShape(const catalog::Model& m, const Formats& f) {
   Shape s;
   s.p = CountLayerParams(m);
@@ -419,6 +453,7 @@ Shape MakeShape(const catalog::Model& m, const Formats& f) {
   s.nonexpert_read = s.nonexpert - (m.tied_embeddings ? 0 : p.embedding);
   s.shared = static_cast<double>(p.moe_layers) * p.shared_experts * p.expert;
   s.active_per_token = s.nonexpert_read;
+  s.replicated = SoftmaxAttentionLayers(m) * TpReplicatedParams(m);
   s.kv_per_token = KvCacheBytesPerToken(m, f.kv_bytes);
   // Full-context softmax layers (a sliding-window model's windowed layers are counted apart).
   const double softmax_layers = FullAttentionLayers(m);
@@ -598,7 +633,8 @@ double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
   }
   const auto& s = x.s;
   const double routed = s.p.moe_layers * ExpertsPerChip(s, l) * s.p.expert;
-  return (s.nonexpert / l.tp * x.f.dense.bytes + (s.shared / l.tp + routed) * x.f.experts.bytes) /
+  return (TpShare(s.nonexpert, s.replicated, l.tp) * x.f.dense.bytes +
+          (s.shared / l.tp + routed) * x.f.experts.bytes) /
          l.pp;
 }
 
@@ -749,9 +785,9 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       activations.between = p.moe_layers * b.between;
     }
   }
-  const double weight_bytes =
-      s.nonexpert_read / tp * x.f.dense.bytes + s.shared / tp * x.f.experts.bytes + routed_bytes;
-  const double dense_flops = 2 * tokens * s.active_per_token / tp;
+  const double weight_bytes = TpShare(s.nonexpert_read, s.replicated, tp) * x.f.dense.bytes +
+                              s.shared / tp * x.f.experts.bytes + routed_bytes;
+  const double dense_flops = 2 * tokens * TpShare(s.active_per_token, s.replicated, tp);
   const double expert_flops = 2 * tokens * s.shared / tp + routed_flops;
   // The routed experts through the engine's fused-MoE kernel where it is measured on this family
   // (Formats::fused_moe_peak): a rate set by the GEMMs' reduction lengths, the down GEMM's an
@@ -792,7 +828,8 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       block_scaled_fp8 && rate != x.job.limits.dense_gemm_gb_s.end() &&
       rate->second * 1e9 < x.f.mem_bw) {
     const double layer_bytes =
-        (p.dense_layers * (p.attention + p.dense_mlp) + p.moe_layers * p.attention) / tp *
+        TpShare(p.dense_layers * (p.attention + p.dense_mlp) + p.moe_layers * p.attention,
+                s.replicated, tp) *
             x.f.dense.bytes +
         s.shared / tp * x.f.experts.bytes;
     lin_memory += layer_bytes * (1 / (rate->second * 1e9) - 1 / x.f.mem_bw);
@@ -804,8 +841,8 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     const double rate = *cal.weight_only_gweights_s * 1e9;  // weights a second
     double weights = 0, bytes = 0;
     if (x.f.dense.weight_only) {
-      weights += s.nonexpert_read / tp;
-      bytes += s.nonexpert_read / tp * x.f.dense.bytes;
+      weights += TpShare(s.nonexpert_read, s.replicated, tp);
+      bytes += TpShare(s.nonexpert_read, s.replicated, tp) * x.f.dense.bytes;
     }
     if (x.f.experts.weight_only) {
       const double expert_weights = s.shared / tp + routed_bytes / x.f.experts.bytes;

@@ -1652,8 +1652,10 @@ TEST(InferenceTest, EngineFp8FusedMoeRateOnListedFamiliesOutsideAllToAll) {
 // decode step of DeepSeek-R1 FP8 at tp 8 on MI300X reads its non-expert layer weights (attention
 // in all 61 layers, the 3 dense MLPs, the 58 shared experts; an eighth a chip, one byte each) at
 // 99 GB/s instead of the memory's 5.3 TB/s x 0.75: the step's linear time grows by exactly that
-// difference (the step stays bound by its reads). Prefill, bound by its FLOPs, does not move; a
-// family the engine does not list (cdna4 only) streams them at the memory's rate.
+// difference (the step stays bound by its reads). The fused q_a / kv_a projection is whole on each
+// chip (S3510, S3511): 61 x 7,168 x (1,536 + 512 + 64) parameters, 7/8 of them beyond the eighth.
+// Prefill, bound by its FLOPs, does not move; a family the engine does not list (cdna4 only)
+// streams them at the memory's rate.
 TEST(InferenceTest, DenseGemmRateSlowsDecodeReadsOnListedFamiliesOnly) {
   InferenceJob job = Job("deepseek-r1", "mi300x", ServingDType::kFp8);
   job.mode = ServingMode::kOffline;
@@ -1667,10 +1669,11 @@ TEST(InferenceTest, DenseGemmRateSlowsDecodeReadsOnListedFamiliesOnly) {
   const auto p = CountLayerParams(**Cat().FindModel("deepseek-r1"));
   const double bytes = (p.dense_layers * (p.attention + p.dense_mlp) +
                         p.moe_layers * (p.attention + p.shared_experts * p.expert)) /
-                       8;
+                           8 +
+                       61.0 * 7168 * (1536 + 512 + 64) * 7 / 8;
   const double mem_bw = 5.3e12 * 0.75;
   const double expected_ms = bytes * (1 / 99e9 - 1 / mem_bw) * 1e3;
-  EXPECT_GT(expected_ms, 15);  // 1.9 GB a step: ~19 ms
+  EXPECT_GT(expected_ms, 25);  // 2.7 GB a step: ~27 ms
   EXPECT_NEAR(slow->step_linear_ms - plain->step_linear_ms, expected_ms, 1e-6 * expected_ms);
   EXPECT_DOUBLE_EQ(elsewhere->step_linear_ms, plain->step_linear_ms);
   EXPECT_DOUBLE_EQ(slow->prefill_tokens_per_s_per_chip, plain->prefill_tokens_per_s_per_chip);
@@ -2082,6 +2085,34 @@ TEST(InferenceTest, SparseMlaHeadTilesAndTopKSlotsByHand) {
   job.limits.sparse_mla_head_tile = {{"hopper", 64}};
   EXPECT_NEAR((seconds_a_token(Tp(8)) - tp_plain) / 2.1275e-4, 1, 1e-3);
   EXPECT_NEAR((seconds_a_token(Dep(8)) - dep_plain) / 1.6492e-6, 1, 1e-3);
+}
+
+// MLA's down projections are whole on every tensor-parallel rank (vLLM's fused_qkv_a_proj with
+// disable_tp=True, SGLang's and TensorRT-LLM's replicated kv_a projection, S3510-S3512), and so are
+// DSA's indexer projections (S3301). Pipeline stages split every weight by the stage count, so
+// a TP 8 chip holds 7/8 of the replicated matrices more than a PP 8 chip (both 1/8 of the rest):
+//   DeepSeek-V3:   61 layers x 7,168 x (1,536 + 512 + 64) = 923,467,776 parameters;
+//                  x 7/8 x 1 B (FP8)                         = 808,034,304 B
+//   DeepSeek-V3.2: adds wq_b 1,536 x 64 x 128 + wk 7,168 x 128 + weights_proj 7,168 x 64
+//                  = 13,959,168 a layer: 61 x (15,138,816 + 13,959,168) = 1,774,977,024;
+//                  x 7/8                                     = 1,553,104,896 B
+TEST(InferenceTest, MlaDownProjectionsAreWholeOnEveryTpRank) {
+  auto per_chip = [&](const char* model, int tp, int pp) {
+    InferenceConstraints c;
+    c.tp = tp;
+    c.pp = pp;
+    c.ep = 1;
+    c.dp = 1;
+    auto e = EstimateInference(Job(model, "h200", ServingDType::kFp8), c);
+    EXPECT_TRUE(e) << (e ? "" : e.error().ToString());
+    if (e) {
+      EXPECT_EQ(e->layout.chips(), 8);
+    }
+    return e ? e->weights_gib_per_chip * kGiB : 0.0;
+  };
+  EXPECT_NEAR(per_chip("deepseek-v3", 8, 1) - per_chip("deepseek-v3", 1, 8), 808'034'304.0, 1e3);
+  EXPECT_NEAR(per_chip("deepseek-v3.2", 8, 1) - per_chip("deepseek-v3.2", 1, 8), 1'553'104'896.0,
+              1e3);
 }
 
 }  // namespace suanli::perf
