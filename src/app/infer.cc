@@ -670,6 +670,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.moe_activation_families = (*engine)->moe_activation_families;
     limits.moe_prompt_row_ns = (*engine)->moe_prompt_row_ns;
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
+    limits.bf16_gemm_sm_gb_s = (*engine)->bf16_gemm_sm_gb_s;
+    limits.fp8_gemm_sm_gb_s = (*engine)->fp8_gemm_sm_gb_s;
     limits.sparse_mla_head_tile = (*engine)->sparse_mla_head_tile;
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
     limits.weight_only_moe_layer_us = (*engine)->weight_only_moe_layer_us;

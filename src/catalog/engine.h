@@ -150,6 +150,16 @@ struct ServingEngine {
   // block-scaled FP8 (DeepSeek's) served in FP8. The GEMMs take the longer of that read and their
   // FLOPs.
   std::map<std::string, double> dense_gemm_gb_s;
+  // The rate, GB/s, one SM (streaming multiprocessor) of a chip streams weights at through the
+  // engine's GEMMs of decode-sized batches, per chip family (calibration family id), for the
+  // layers' non-expert weights (attention projections, dense MLPs, shared experts) and the LM
+  // head: bf16_gemm_sm_gb_s where they are served in 16 bits (the engines' torch linear layers on
+  // cuBLAS), fp8_gemm_sm_gb_s where in FP8. A chip with a known sm_count (data/chips.yaml) reads
+  // them at most at sm_count x this: the kernels keep a fixed number of bytes in flight an SM, so
+  // a part with few SMs for its memory (the 78-SM H20 on 4.0 TB/s) reaches only part of it. A
+  // family not listed, or a chip without an sm_count: the memory's achievable bandwidth.
+  std::map<std::string, double> bf16_gemm_sm_gb_s;
+  std::map<std::string, double> fp8_gemm_sm_gb_s;
   // Sparse attention (DSA) through FlashMLA's sparse kernels, per chip family (calibration family
   // id): the kernels compute query heads in tiles of this many (Hopper 64, Blackwell 128), so a
   // chip's heads / tp run rounded up to a whole tile, and run every one of the top_k index slots

@@ -726,6 +726,8 @@ class YamlLoader : public YamlReader {
                "moe_activation_families",
                "moe_prompt_row_ns",
                "dense_gemm_gb_s",
+               "bf16_gemm_sm_gb_s",
+               "fp8_gemm_sm_gb_s",
                "sparse_mla_head_tile",
                "cuda_graph_families",
                "graph_layer_us",
@@ -798,6 +800,10 @@ class YamlLoader : public YamlReader {
     e.moe_prompt_row_ns =
         NumberMap(n, "moe_prompt_row_ns", path, "chip family to nanoseconds", 0, 1e6);
     e.dense_gemm_gb_s = NumberMap(n, "dense_gemm_gb_s", path, "chip family to GB/s", 1, 1e5);
+    e.bf16_gemm_sm_gb_s =
+        NumberMap(n, "bf16_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
+    e.fp8_gemm_sm_gb_s =
+        NumberMap(n, "fp8_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
     if (const YAML::Node tiles = n["sparse_mla_head_tile"]; tiles && !tiles.IsNull()) {
       const std::string tpath = Join(path, "sparse_mla_head_tile");
       if (!tiles.IsMap()) Fail("expected a map of chip family to query heads", tiles, tpath);

@@ -236,6 +236,22 @@ bool Fp8BlockScaled(const catalog::Model& m) {
   return false;
 }
 
+// The engine's per-SM rates of its decode-sized GEMMs for the layer weights' format: 16-bit
+// weights (bf16_gemm_sm_gb_s) or FP8 ones (fp8_gemm_sm_gb_s); none for other formats (INT8,
+// 4-bit weight-only: their own kernels).
+const std::map<std::string, double>* LayerGemmSmRates(const InferenceJob& job, const Formats& f) {
+  if (f.dense.weight_only) return nullptr;
+  switch (job.attention_dtype.value_or(job.dtype)) {
+    case ServingDType::kBf16:
+    case ServingDType::kFp16:
+      return &job.limits.bf16_gemm_sm_gb_s;
+    case ServingDType::kFp8:
+      return &job.limits.fp8_gemm_sm_gb_s;
+    default:
+      return nullptr;
+  }
+}
+
 // The GEMM rate and bytes of weights served in `d`: 8- and 4-bit formats at that format's peak,
 // 16-bit and weight-only int4 and w8a16 at the 16-bit peak. `flag` names the knob in errors.
 Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d,
@@ -833,6 +849,24 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
             x.f.dense.bytes +
         s.shared / tp * x.f.experts.bytes;
     lin_memory += layer_bytes * (1 / (rate->second * 1e9) - 1 / x.f.mem_bw);
+  } else if (const auto* per_sm = LayerGemmSmRates(x.job, x.f);
+             per_sm != nullptr && x.job.chip->sm_count.known()) {
+    // An engine whose decode-sized GEMMs keep a fixed number of bytes in flight an SM (cuBLAS's
+    // 16-bit GEMMs, the block-scaled FP8 GEMMs: EngineLimits::bf16_gemm_sm_gb_s,
+    // fp8_gemm_sm_gb_s) reads the non-expert layer weights, the shared experts in the same
+    // format and the LM head at most at sm_count x its rate an SM: below the memory's on a part
+    // with few SMs for its bandwidth (H20: 78 SMs on 4.0 TB/s).
+    if (const auto it = per_sm->find(x.job.chip->family); it != per_sm->end()) {
+      const double rate = *x.job.chip->sm_count.value * it->second * 1e9;
+      if (rate < x.f.mem_bw) {
+        const bool shared_alike = x.f.experts.bytes == x.f.dense.bytes && !x.f.experts.weight_only;
+        const double layer_bytes = (p.dense_layers * (p.attention + p.dense_mlp) +
+                                    p.moe_layers * p.attention + p.embedding) /
+                                       tp * x.f.dense.bytes +
+                                   (shared_alike ? s.shared / tp * x.f.experts.bytes : 0);
+        lin_memory += layer_bytes * (1 / rate - 1 / x.f.mem_bw);
+      }
+    }
   }
   // Weight-only 4-bit weights (int4: gpt-oss's MXFP4 experts on Hopper, AWQ/GPTQ) are converted
   // to 16 bits once a step as they stream in; where the family's kernels convert fewer a second

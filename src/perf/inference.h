@@ -192,6 +192,12 @@ struct EngineLimits {
   // chip family (catalog::ServingEngine::dense_gemm_gb_s), for a block-scaled FP8 checkpoint
   // served in FP8; a family not listed, or other weights: the memory's.
   std::map<std::string, double> dense_gemm_gb_s;
+  // GB/s one SM streams the non-expert layer weights and the LM head at through the engine's
+  // decode-sized GEMMs, by chip family, weights in 16 bits and in FP8 (catalog::ServingEngine::
+  // bf16_gemm_sm_gb_s, fp8_gemm_sm_gb_s): a chip with an sm_count reads them at most at
+  // sm_count x this; a family not listed: the memory's rate.
+  std::map<std::string, double> bf16_gemm_sm_gb_s;
+  std::map<std::string, double> fp8_gemm_sm_gb_s;
   // Query heads per tile of the engine's sparse-attention (DSA) kernels, by chip family
   // (catalog::ServingEngine::sparse_mla_head_tile): a chip's heads run rounded up to a whole tile,
   // over all top_k index slots of a query. A family not listed: the chip's heads over the

@@ -242,6 +242,8 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_activation_families", e.moe_activation_families},
                        {"moe_prompt_row_ns", e.moe_prompt_row_ns},
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
+                       {"bf16_gemm_sm_gb_s", e.bf16_gemm_sm_gb_s},
+                       {"fp8_gemm_sm_gb_s", e.fp8_gemm_sm_gb_s},
                        {"sparse_mla_head_tile", e.sparse_mla_head_tile},
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
                        {"weight_only_moe_layer_us", e.weight_only_moe_layer_us},

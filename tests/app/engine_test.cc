@@ -1361,6 +1361,36 @@ TEST(EngineLimits, VllmAscend091RunsPromptsWholeAndPaysItsMoeChain) {
   EXPECT_LT(torchair["tpot_ms"].get<double>(), 0.5 * 122.71);
 }
 
+// SGLang's decode GEMMs on the 78-SM H20 at batch 1 (engines.yaml sglang bf16_gemm_sm_gb_s /
+// fp8_gemm_sm_gb_s, hopper): Qwen's speed benchmark runs on one H20 under SGLang 0.4.6 that the
+// scorecard does not score (S3263, 2,048 tokens after a 1-token prompt, speed = 2,049 tokens over
+// the time): Qwen3-8B FP8 150.25 tokens/s, 6.66 ms a token, which the FP8 rate was not read off
+// (DeepGEMM's own H20 benchmark, S3540, gives it); Qwen3-32B BF16 20.72 tokens/s, 48.3 ms, which
+// the BF16 rate was read off. Without the rates both run at the H20's full 3.0 TB/s (+45 % and
+// +90 % fast).
+TEST(EngineLimits, SglangDecodeGemmsOnH20MatchQwensUnscoredRuns) {
+  auto tpot = [](const char* model, const char* dtype) {
+    InferRequest r;
+    r.model = model;
+    r.chip = {"h20"};
+    r.count = 1;
+    r.tp = 1;
+    r.dtype = dtype;
+    r.input_tokens = 1;
+    r.output_tokens = 2048;
+    r.concurrency = 1;
+    r.mode = "analytic";
+    r.engine = "sglang";
+    return InferJson(r)["tpot_ms"].get<double>();
+  };
+  const double fp8_8b = 2049 / 150.25 / 2048 * 1e3;
+  const double bf16_32b = 2049 / 20.72 / 2048 * 1e3;
+  EXPECT_NEAR(fp8_8b, 6.66, 0.01);
+  EXPECT_NEAR(bf16_32b, 48.29, 0.01);
+  EXPECT_NEAR(tpot("Qwen/Qwen3-8B-FP8", "fp8") / fp8_8b, 1.0, 0.10);
+  EXPECT_NEAR(tpot("Qwen/Qwen3-32B", "bf16") / bf16_32b, 1.0, 0.03);
+}
+
 // With no --engine a chip runs the engine its family is deployed on (data/engines.yaml
 // default_families): vLLM-Ascend on an Ascend 910, with its step floor; vLLM on an MI300X;
 // cuda-graphs (no batch limits, a graph-replayed step) on an H100; none on a B200; --engine none

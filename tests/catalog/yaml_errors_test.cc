@@ -488,5 +488,23 @@ TEST(YamlErrorsTest, EngineFusedMoeRateFields) {
   EXPECT_TRUE(Contains(e.field, "moe_tile_k_overhead")) << e.field;
 }
 
+// An engine's decode-GEMM rates an SM are maps of chip family to GB/s: a bare number, or a rate of
+// zero, each name the line and field.
+TEST(YamlErrorsTest, EngineGemmRateAnSmFields) {
+  const std::string head =
+      "engines:\n"                                               // 1
+      "  - id: my-engine\n"                                      // 2
+      "    name: My engine\n";                                   // 3
+  Error e = MergeError(head + "    bf16_gemm_sm_gb_s: 18.4\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "bf16_gemm_sm_gb_s")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "map")) << e.message;
+  e = MergeError(head + "    fp8_gemm_sm_gb_s: {hopper: 0}\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "fp8_gemm_sm_gb_s")) << e.field;
+  EXPECT_TRUE(Contains(e.field, "hopper")) << e.field;
+}
+
 }  // namespace
 }  // namespace suanli::catalog

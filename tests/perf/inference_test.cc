@@ -507,6 +507,49 @@ TEST(InferenceTest, FewSmsCapTheWeightStream) {
   EXPECT_DOUBLE_EQ(step("h100", 22.7), step("h100", std::nullopt));
 }
 
+// An engine's decode-sized GEMMs stream the layer weights and the LM head at most at the chip's
+// SMs times their rate an SM (bf16_gemm_sm_gb_s for 16-bit weights, fp8_gemm_sm_gb_s for FP8).
+// By hand, Qwen3-8B decoding one sequence on one H20 (78 SMs, S3431; 4.0 TB/s x 0.75 = 3.0 TB/s
+// achievable): the step reads 36 layers x (4,096 x (4,096 + 2 x 1,024 + 4,096) + 3 x 4,096 x
+// 12,288) = 6.946e9 weights plus the 151,936 x 4,096 = 0.622e9 of the LM head (norms aside),
+// 7.568e9: in BF16 15.14 GB, 5.05 ms at 3.0 TB/s and 10.55 ms at 78 x 18.4 = 1.435 TB/s, 5.50 ms
+// more; in FP8 7.57 GB, 2.52 ms at 3.0 TB/s and 4.04 ms at 78 x 24 = 1.872 TB/s, 1.52 ms more.
+// Each rate reaches its own format only; the H100 (132 x 24 = 3.17 TB/s against 3.35 x 0.75 =
+// 2.51) and a family the engine does not list do not move.
+TEST(InferenceTest, EngineGemmRateAnSmCapsTheLayerWeightStream) {
+  ASSERT_TRUE((*Cat().FindChip("h20"))->sm_count.known());
+  EXPECT_DOUBLE_EQ(*(*Cat().FindChip("h20"))->sm_count.value, 78);
+  auto step = [](const char* chip, ServingDType d, std::map<std::string, double> bf16,
+                 std::map<std::string, double> fp8) {
+    InferenceJob job = Job("qwen3-8b", chip, d);
+    job.limits.bf16_gemm_sm_gb_s = std::move(bf16);
+    job.limits.fp8_gemm_sm_gb_s = std::move(fp8);
+    job.calibration.serving_roofline_exponent = 0;
+    job.input_tokens = 1;
+    job.output_tokens = 2048;
+    auto m = ServingStepModel::Make(job, InferenceLayout{1, 1, 1, 1});
+    EXPECT_TRUE(m) << m.error().message;
+    return m ? m->StepSeconds(1, 1, 0, 0) : NAN;
+  };
+  const double weights =
+      36.0 * (4096.0 * (4096 + 2 * 1024 + 4096) + 3.0 * 4096 * 12288) + 151936.0 * 4096;
+  EXPECT_NEAR(weights, 7.568e9, 0.001e9);
+  const double bf16_more = weights * 2 * (1 / (78 * 18.4e9) - 1 / (4.0e12 * 0.75));
+  const double fp8_more = weights * (1 / (78 * 24e9) - 1 / (4.0e12 * 0.75));
+  EXPECT_NEAR(bf16_more * 1e3, 5.50, 0.01);
+  EXPECT_NEAR(fp8_more * 1e3, 1.52, 0.01);
+  const std::map<std::string, double> bf16{{"hopper", 18.4}}, fp8{{"hopper", 24}};
+  const auto kBf16 = ServingDType::kBf16, kFp8 = ServingDType::kFp8;
+  EXPECT_NEAR((step("h20", kBf16, bf16, fp8) - step("h20", kBf16, {}, {})) * 1e3, bf16_more * 1e3,
+              0.01);
+  EXPECT_NEAR((step("h20", kFp8, bf16, fp8) - step("h20", kFp8, {}, {})) * 1e3, fp8_more * 1e3,
+              0.01);
+  EXPECT_DOUBLE_EQ(step("h20", kBf16, {}, fp8), step("h20", kBf16, {}, {}));
+  EXPECT_DOUBLE_EQ(step("h20", kFp8, bf16, {}), step("h20", kFp8, {}, {}));
+  EXPECT_DOUBLE_EQ(step("h100", kFp8, {}, fp8), step("h100", kFp8, {}, {}));
+  EXPECT_DOUBLE_EQ(step("h20", kBf16, {{"blackwell", 18.4}}, {}), step("h20", kBf16, {}, {}));
+}
+
 // FP8 served with one scale per tensor takes the family's fp8_fast_accum_matmul_efficiency where
 // it is set (hopper), a model released with block-scaled FP8 weights (DeepSeek-R1's
 // weight_block_size 128) keeps low_precision_matmul_efficiency, and INT8 and BF16 never move.
