@@ -669,6 +669,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.moe_gemm_families = (*engine)->moe_gemm_families;
     limits.moe_activation_families = (*engine)->moe_activation_families;
     limits.moe_prompt_row_ns = (*engine)->moe_prompt_row_ns;
+    limits.moe_decode_routing = (*engine)->moe_decode_routing;
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     limits.bf16_gemm_sm_gb_s = (*engine)->bf16_gemm_sm_gb_s;
     limits.fp8_gemm_sm_gb_s = (*engine)->fp8_gemm_sm_gb_s;
@@ -684,6 +685,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;
     limits.prefill_apart = (*engine)->prefill_apart && !r.enable_mixed_chunk;
     limits.attention_dp_per_gpu = (*engine)->attention_dp_per_gpu;
+    limits.moe_tp_only_in_graph = (*engine)->moe_tp_only_in_graph;
     if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;

@@ -139,8 +139,13 @@ struct ServingEngine {
   // experts are tensor-parallel (ep 1) every rank routes all of its group's prompt tokens
   // (vLLM-Ascend's and SGLang's npu_moe_init_routing, npu_moe_compute_expert_tokens and
   // npu_moe_finalize_routing on the Ascend vector cores). A family not listed, expert
-  // parallelism, or decode tokens: 0.
+  // parallelism, or decode tokens (unless moe_decode_routing): 0.
   std::map<std::string, double> moe_prompt_row_ns;
+  // The engine routes decode tokens through the same operators at the same time per row
+  // (vLLM-Ascend 0.9.1's AllGather MoE runs one chain for every batch, S3341), every verified
+  // draft token and padded graph slot included; false: prompt rows only (SGLang's captured decode
+  // graph runs other operators, S3420).
+  bool moe_decode_routing = false;
   // The rate, GB/s, at which the engine's GEMMs of the layers' non-expert weights (attention
   // projections, dense MLPs, shared experts) stream those weights at decode-sized batches, per
   // chip family (calibration family id); a family not listed streams them at the memory's
@@ -238,6 +243,11 @@ struct ServingEngine {
   // Mapping: dp_size = tp_size under enable_attention_dp, the attention at TP 1): no layout with
   // tp > 1 and dp > 1 runs on it.
   bool attention_dp_per_gpu = false;
+  // A mixture-of-experts model runs with its experts split by tensor parallelism only while the
+  // engine replays its graphs (vLLM-Ascend 0.9.1: 'Aclgraph mode only work with tensor parallel.
+  // DP/EP doesn't work in this release', S3340): no layout with ep > 1 or dp > 1 unless it runs
+  // eagerly (--enforce-eager).
+  bool moe_tp_only_in_graph = false;
   std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;

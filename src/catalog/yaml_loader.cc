@@ -725,6 +725,7 @@ class YamlLoader : public YamlReader {
                "moe_gemm_families",
                "moe_activation_families",
                "moe_prompt_row_ns",
+               "moe_decode_routing",
                "dense_gemm_gb_s",
                "bf16_gemm_sm_gb_s",
                "fp8_gemm_sm_gb_s",
@@ -746,6 +747,7 @@ class YamlLoader : public YamlReader {
                "in_node_moe_allgather",
                "prefill_apart",
                "attention_dp_per_gpu",
+               "moe_tp_only_in_graph",
                "version",
                "source",
                "notes"});
@@ -799,6 +801,7 @@ class YamlLoader : public YamlReader {
     e.moe_activation_families = Strings(n, "moe_activation_families", path);
     e.moe_prompt_row_ns =
         NumberMap(n, "moe_prompt_row_ns", path, "chip family to nanoseconds", 0, 1e6);
+    e.moe_decode_routing = Bool(n, "moe_decode_routing", path, false);
     e.dense_gemm_gb_s = NumberMap(n, "dense_gemm_gb_s", path, "chip family to GB/s", 1, 1e5);
     e.bf16_gemm_sm_gb_s =
         NumberMap(n, "bf16_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
@@ -818,6 +821,7 @@ class YamlLoader : public YamlReader {
     e.in_node_moe_allgather = Bool(n, "in_node_moe_allgather", path, false);
     e.prefill_apart = Bool(n, "prefill_apart", path, false);
     e.attention_dp_per_gpu = Bool(n, "attention_dp_per_gpu", path, false);
+    e.moe_tp_only_in_graph = Bool(n, "moe_tp_only_in_graph", path, false);
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";
     if (e.kv_admission != "reserve" && e.kv_admission != "optimistic" &&

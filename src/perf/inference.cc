@@ -1015,11 +1015,15 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   }
   // The engine's own routing operators on the prompt path, where the experts are
   // tensor-parallel: every rank sorts, gathers and reduces all of its group's prompt tokens'
-  // top_k routed rows, at the engine's measured time per row (EngineLimits::moe_prompt_row_ns).
-  if (p.moe_layers > 0 && l.ep == 1 && prefill > 0) {
+  // top_k routed rows, at the engine's measured time per row (EngineLimits::moe_prompt_row_ns);
+  // an engine that runs one chain for every batch (EngineLimits::moe_decode_routing) routes its
+  // decode slots' rows too, verified draft tokens and padded graph slots included.
+  const double routed_tokens =
+      prefill + (x.job.limits.moe_decode_routing ? (decode + padding) * verify : 0);
+  if (p.moe_layers > 0 && l.ep == 1 && routed_tokens > 0) {
     if (const auto ns = x.job.limits.moe_prompt_row_ns.find(x.job.chip->family);
         ns != x.job.limits.moe_prompt_row_ns.end()) {
-      st.overhead_s += ns->second * 1e-9 * prefill * p.top_k * p.moe_layers / l.pp;
+      st.overhead_s += ns->second * 1e-9 * routed_tokens * p.top_k * p.moe_layers / l.pp;
     }
   }
   st.overhead_s += exchange_fixed_s;
@@ -1391,6 +1395,12 @@ int LaunchBatch(const Context& x, const Candidate& c, double prefill_per_output)
   return BatchSearch(x, c.layout, prefill_per_output, clients).Largest(false);
 }
 
+// The engine runs this mixture-of-experts model with tensor-parallel experts only (EngineLimits::
+// moe_tp_only_in_graph: vLLM-Ascend 0.9.1's ACL graph, S3340), unless every step runs eagerly.
+bool MoeTpOnly(const InferenceJob& job) {
+  return job.model->moe && job.limits.moe_tp_only_in_graph && !job.limits.enforce_eager;
+}
+
 std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceConstraints& fixed,
                                      int pp) {
   const auto& m = *job.model;
@@ -1421,6 +1431,7 @@ std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceCon
       }
       if (l.ep > 1 && l.ep != l.tp * l.dp) continue;
       if (job.limits.attention_dp_per_gpu && l.tp > 1 && l.dp > 1) continue;
+      if (MoeTpOnly(job) && (l.ep > 1 || l.dp > 1)) continue;
       if (job.chips > 0 && job.chips % l.chips() != 0) continue;
       if (std::find_if(out.begin(), out.end(), [&](const InferenceLayout& o) {
             return o.tp == l.tp && o.ep == l.ep && o.dp == l.dp && o.pp == l.pp;
@@ -1455,6 +1466,13 @@ Result<void> CheckLayout(const InferenceJob& job, const InferenceLayout& l) {
         " is not a layout of the engine: its attention data parallel runs one GPU per attention "
         "group (TensorRT-LLM's enable_attention_dp: attention at tp 1); give tp 1 with dp " +
         std::to_string(l.tp * l.dp) + ", or dp 1");
+  }
+  if (MoeTpOnly(job) && (l.ep > 1 || l.dp > 1)) {
+    return MakeError("ep " + std::to_string(l.ep) + " with dp " + std::to_string(l.dp) +
+                     " is not a layout of the engine for a mixture-of-experts model: in graph "
+                     "mode it runs the experts by tensor parallelism only (vLLM-Ascend 0.9.1: "
+                     "'Aclgraph mode only work with tensor parallel. DP/EP doesn't work'); give "
+                     "ep 1 and dp 1, or --enforce-eager");
   }
   if (job.chips > 0 && job.chips % l.chips() != 0) {
     return MakeError("an instance of " + std::to_string(l.chips()) +

@@ -188,6 +188,9 @@ struct EngineLimits {
   // under tensor-parallel experts (ep 1), by chip family (catalog::ServingEngine::
   // moe_prompt_row_ns); a family not listed: 0.
   std::map<std::string, double> moe_prompt_row_ns;
+  // Decode rows (verified draft tokens and padded slots included) pay moe_prompt_row_ns too
+  // (catalog::ServingEngine::moe_decode_routing).
+  bool moe_decode_routing = false;
   // GB/s at which the engine's decode-sized GEMMs of the non-expert layer weights stream them, by
   // chip family (catalog::ServingEngine::dense_gemm_gb_s), for a block-scaled FP8 checkpoint
   // served in FP8; a family not listed, or other weights: the memory's.
@@ -242,6 +245,10 @@ struct EngineLimits {
   // attention_dp_per_gpu: TensorRT-LLM): the layout search skips tp > 1 with dp > 1, and such a
   // given layout is refused.
   bool attention_dp_per_gpu = false;
+  // A mixture-of-experts model runs with tensor-parallel experts only unless enforce_eager
+  // (catalog::ServingEngine::moe_tp_only_in_graph): the layout search skips ep > 1 and dp > 1,
+  // and such a given layout is refused.
+  bool moe_tp_only_in_graph = false;
   // CUDA-graph batch sizes with padding (TensorRT-LLM's cuda_graph_config: batch_sizes,
   // enable_padding), ascending; empty: none. A decode-only iteration runs the graph of the
   // smallest size that holds its batch, under attention data parallel the largest batch of any

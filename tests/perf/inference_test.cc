@@ -1567,6 +1567,63 @@ TEST(InferenceTest, EnginePromptRoutingRowsByHand) {
                    ep_plain->prefill_tokens_per_s_per_chip);
 }
 
+// An engine that routes decode tokens through the same chain (moe_decode_routing: vLLM-Ascend
+// 0.9.1's AllGather MoE runs npu_moe_init_routing / compute_expert_tokens / finalize_routing for
+// every batch, S3341), by hand: Qwen3-30B-A3B at tp 2 on two 910B with 64 sequences, each rank
+// routes all 8 copies of every decode token in each of the 48 MoE layers, 64 x 8 x 48 = 24,576
+// rows x 200 ns = 4.9152 ms more a step; with MTP each sequence's 1 + 2 verified tokens are rows
+// too (14.7456 ms). Expert parallelism (the rows go to DeepEP) pays nothing.
+TEST(InferenceTest, EngineDecodeRoutingRowsByHand) {
+  InferenceJob job = Job("qwen3-30b-a3b", "ascend-910b", ServingDType::kBf16);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 64;
+  job.limits.moe_prompt_row_ns = {{"ascend-910", 200}};
+  InferenceConstraints tp2 = Tp(2), dep2 = Dep(2);
+  tp2.pp = dep2.pp = 1;
+  tp2.ep = 1;
+  auto prompt_only = EstimateInference(job, tp2);
+  auto ep_prompt_only = EstimateInference(job, dep2);
+  job.limits.moe_decode_routing = true;
+  auto routed = EstimateInference(job, tp2);
+  auto ep_routed = EstimateInference(job, dep2);
+  ASSERT_TRUE(prompt_only && routed && ep_prompt_only && ep_routed);
+  ASSERT_EQ(routed->max_batch, 64);
+  ASSERT_EQ(prompt_only->max_batch, 64);
+  EXPECT_NEAR(routed->step_overhead_ms - prompt_only->step_overhead_ms, 4.9152, 1e-9);
+  EXPECT_DOUBLE_EQ(ep_routed->step_overhead_ms, ep_prompt_only->step_overhead_ms);
+  job.mtp_depth = 2;
+  job.mtp_acceptance = 0.5;
+  auto mtp_routed = EstimateInference(job, tp2);
+  job.limits.moe_decode_routing = false;
+  auto mtp_prompt_only = EstimateInference(job, tp2);
+  ASSERT_TRUE(mtp_routed && mtp_prompt_only);
+  ASSERT_EQ(mtp_routed->max_batch, 64);
+  EXPECT_NEAR(mtp_routed->step_overhead_ms - mtp_prompt_only->step_overhead_ms, 14.7456, 1e-9);
+}
+
+// vLLM-Ascend 0.9.1 runs a MoE model under ACL graph with tensor-parallel experts only ('DP/EP
+// doesn't work in this release', S3340; moe_tp_only_in_graph): the search over Qwen3-30B-A3B on
+// two 910B keeps to ep 1 and dp 1, a given ep 2 with dp 2 is refused with what it can run, and
+// under --enforce-eager (no graph) the same layout runs. A dense model is not affected.
+TEST(InferenceTest, MoeTpOnlyInGraphKeepsTheSearchToTensorParallel) {
+  InferenceJob job = Job("qwen3-30b-a3b", "ascend-910b", ServingDType::kBf16);
+  job.mode = ServingMode::kOffline;
+  job.chips = 2;
+  job.limits.moe_tp_only_in_graph = true;
+  auto kept = EstimateInference(job, {});
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->layout.ep, 1);
+  EXPECT_EQ(kept->layout.dp, 1);
+  ExpectError(job, Dep(2), "give ep 1 and dp 1, or --enforce-eager");
+  job.limits.enforce_eager = true;
+  EXPECT_TRUE(EstimateInference(job, Dep(2)));
+  InferenceJob dense = Job("qwen3-8b", "ascend-910b", ServingDType::kBf16);
+  dense.mode = ServingMode::kOffline;
+  dense.chips = 2;
+  dense.limits.moe_tp_only_in_graph = true;
+  EXPECT_TRUE(EstimateInference(dense, {}));
+}
+
 // An engine's W8A8 GEMM rate (int8_matmul_efficiency, the open engines' torch_npu path on Ascend,
 // S3110-S3112): Qwen3-32B W8A8 at tp 2 on the 910C prefills slower at 0.31 of the INT8 peak than
 // at the family's 0.5 - by less than the 0.5 / 0.31 of its GEMMs alone, since attention and the
