@@ -127,6 +127,27 @@ Result<void> ReadSglangSpeculation(InferRequest& r, int default_steps) {
 // trtllm-serve's --extra_llm_api_options: the LLM API keys that change the deployment, read
 // over the flags (trtllm-serve's file wins over its flags). Keys for what the estimate does
 // not model (logging, the overlap scheduler's switch, MoE kernel backends) are left alone.
+// The engine a launcher runs in its own process: a server (vllm serve, sglang.launch_server,
+// trtllm-serve) or a benchmark that starts the engine itself (vllm bench throughput / latency,
+// sglang.bench_one_batch / bench_offline_throughput, trtllm-bench): vllm, sglang, trtllm or
+// empty (a client of a server, or none).
+std::string_view EngineLauncher(const std::string& launched_by) {
+  static constexpr std::pair<std::string_view, std::string_view> kEngines[] = {
+      {"vllm", "vllm"},
+      {"vllm-bench-throughput", "vllm"},
+      {"vllm-bench-latency", "vllm"},
+      {"sglang", "sglang"},
+      {"sglang-bench-one-batch", "sglang"},
+      {"sglang-bench-offline", "sglang"},
+      {"trtllm", "trtllm"},
+      {"trtllm-bench", "trtllm"},
+      {"trtllm-bench-latency", "trtllm"}};
+  for (const auto& [id, engine] : kEngines) {
+    if (launched_by == id) return engine;
+  }
+  return {};
+}
+
 // A launch counted in the devices the engine sees, on a chip whose dies are separate devices (the
 // Ascend 910C's two dies, each its own torch_npu device and HCCL rank: the system's
 // ranks_per_chip). SGLang's, vLLM-Ascend's and MindIE's tp, dp and ep count dies ("Cards: 4 on A3
@@ -148,7 +169,8 @@ void DevicesToPackages(const catalog::Catalog& cat, InferRequest& r) {
   if (!system) return;
   const int dies = system->scale_up.ranks_per_chip;
   if (dies < 2) return;
-  const bool server = r.launched_by == "vllm" || r.launched_by == "sglang";
+  const std::string_view engine = EngineLauncher(r.launched_by);
+  const bool server = engine == "vllm" || engine == "sglang";
   auto divides = [&](const std::optional<int>& size) { return size && *size % dies == 0; };
   if (server && !divides(r.tp) && !divides(r.dp) && !divides(r.dp_size)) {
     const int given = r.tp.value_or(1);
@@ -156,7 +178,7 @@ void DevicesToPackages(const catalog::Catalog& cat, InferRequest& r) {
         "{} counts each of a {}'s {} dies as a device: tensor parallel {} is {} die{}, which "
         "suanli does not price (it prices whole packages); answered for tensor parallel {} "
         "({} package{}, --tensor-parallel-size {} in dies)",
-        r.launched_by == "vllm" ? "vLLM-Ascend" : "SGLang", (*chip)->id, dies, given, given,
+        engine == "vllm" ? "vLLM-Ascend" : "SGLang", (*chip)->id, dies, given, given,
         given == 1 ? "" : "s", (given + dies - 1) / dies * dies, (given + dies - 1) / dies,
         (given + dies - 1) / dies == 1 ? "" : "s", (given + dies - 1) / dies * dies));
     r.tp = (given + dies - 1) / dies;
@@ -342,6 +364,16 @@ std::optional<std::string> LauncherId(const std::string& given) {
       {"sglang.bench-serving", "sglang-bench"},
       {"genai-perf", "genai-perf"},
       {"trtllm-bench", "trtllm-bench"},
+      // The benchmarks that run the engine in their own process (S3571-S3574, S3575).
+      {"vllm-bench-throughput", "vllm-bench-throughput"},
+      {"benchmark-throughput.py", "vllm-bench-throughput"},
+      {"vllm-bench-latency", "vllm-bench-latency"},
+      {"benchmark-latency.py", "vllm-bench-latency"},
+      {"sglang.bench-one-batch", "sglang-bench-one-batch"},
+      {"sglang-bench-one-batch", "sglang-bench-one-batch"},
+      {"sglang.bench-offline-throughput", "sglang-bench-offline"},
+      {"sglang-bench-offline", "sglang-bench-offline"},
+      {"trtllm-bench-latency", "trtllm-bench-latency"},
   };
   for (const auto& [name, id] : kNames) {
     if (g == name) return std::string(id);
@@ -365,7 +397,7 @@ Spread RangeRatioSpread(bool sglang, double r, double length, bool prompt) {
 }
 
 Result<void> ReadRangeRatio(InferRequest& r) {
-  const bool sglang = r.launched_by == "sglang-bench";
+  const bool sglang = r.launched_by == "sglang-bench" || r.launched_by == "sglang-bench-offline";
   std::optional<double> ratio = r.random_range_ratio;
   // sglang.bench_serving's --random-range-ratio defaults to 0 (S3231): a pasted SGLang benchmark
   // without it draws lengths from 1 to L.
@@ -419,7 +451,12 @@ void ServerDefaults(bool moe, InferRequest& r) {
       {"vllm", "vLLM"},
       {"sglang", "SGLang"},
       {"trtllm", "trtllm-serve"},
-      {"trtllm-bench", "trtllm-bench"}};
+      {"trtllm-bench", "trtllm-bench"},
+      {"trtllm-bench-latency", "trtllm-bench latency"},
+      {"vllm-bench-throughput", "vllm bench throughput"},
+      {"vllm-bench-latency", "vllm bench latency"},
+      {"sglang-bench-one-batch", "sglang.bench_one_batch"},
+      {"sglang-bench-offline", "sglang.bench_offline_throughput"}};
   std::string_view who;
   for (const auto& [id, name] : kNames) {
     if (r.launched_by == id) who = name;
@@ -456,9 +493,9 @@ void ServerDefaults(bool moe, InferRequest& r) {
 // (ServerDefaults). Empty: the chips' own default engines (no launcher, a benchmark client, or
 // chips that run vLLM through different engines).
 std::string LauncherEngine(const catalog::Catalog& cat, const InferRequest& r) {
-  if (r.launched_by == "sglang") return "sglang";
-  if (r.launched_by == "trtllm" || r.launched_by == "trtllm-bench") return "trtllm";
-  if (r.launched_by != "vllm") return "";
+  const std::string_view engine = EngineLauncher(r.launched_by);
+  if (engine == "sglang" || engine == "trtllm") return std::string(engine);
+  if (engine != "vllm") return "";
   std::string id;
   for (size_t i = 0; i < r.chip.size(); ++i) {
     auto chip = cat.FindChip(r.chip[i]);
@@ -486,7 +523,8 @@ constexpr double kShareGptInputTokens = 217393 / 1000.0;
 constexpr double kShareGptOutputTokens = 201847 / 1000.0;
 
 Result<void> BenchmarkDefaults(InferRequest& r) {
-  const bool vllm = r.launched_by == "vllm-bench", sglang = r.launched_by == "sglang-bench";
+  const bool vllm = r.launched_by == "vllm-bench",
+             sglang = r.launched_by == "sglang-bench" || r.launched_by == "sglang-bench-offline";
   const bool sharegpt = r.dataset_name == "sharegpt" || (sglang && r.dataset_name.empty());
   if (sharegpt && r.requests_trace.empty()) {
     if (!r.input_tokens_given) r.input_tokens = kShareGptInputTokens;
@@ -502,6 +540,96 @@ Result<void> BenchmarkDefaults(InferRequest& r) {
   if (!vllm && !sglang) return {};
   if (!r.input_tokens_given) r.input_tokens = 1024;
   if (!r.output_tokens_given) r.output_tokens = sglang ? 1024 : 128;
+  return {};
+}
+
+// The benchmarks that start the engine in their own process, at the engine's defaults
+// (ServerDefaults: tp 1, no expert parallel), and run their requests as they do:
+// - `vllm bench throughput` (vllm/benchmarks/throughput.py, S3572): every prompt to
+//   LLM.generate at once, --num-prompts 1000; without a dataset file the random dataset, whose
+//   --input-len it requires and whose output is 128 tokens unless --output-len; with one, ShareGPT.
+// - `vllm bench latency` (latency.py, S3571): one batch of --batch-size 8 prompts of --input-len
+//   32, each generating --output-len 128 (ignore_eos), prefix caching off.
+// - sglang.bench_one_batch (S3573): one static batch, --batch-size 1, --input-len 1024,
+//   --output-len 16, no server and no cache.
+// - sglang.bench_offline_throughput (S3574): every prompt to the engine at once, its dataset as
+//   sglang.bench_serving's (ShareGPT, or random 1,024 / 1,024), --num-prompts 1000.
+// - `trtllm-bench latency` (tensorrt_llm/bench/benchmark/low_latency.py, S3575): max_batch_size 1,
+//   --concurrency 1 (one request at a time), chunking off, GUARANTEED_NO_EVICT.
+// Under the analytic mode a batch is --concurrency (it bounds the steady state's batch), not a
+// request count (which the analytic estimate refuses).
+Result<void> InProcessBenchmarks(InferRequest& r) {
+  const std::string& by = r.launched_by;
+  // A pasted benchmark's prompt count (--num-prompts, --num_requests) is its run's length, which
+  // the analytic steady state does not take: set aside and said, not refused.
+  const bool benchmark = !by.empty() && by != "vllm" && by != "sglang" && by != "trtllm";
+  if (benchmark && r.requests && !Simulated(r)) {
+    r.assumptions.push_back(fmt::format(
+        "{} prompts: the benchmark's run length, which the analytic steady state does not take",
+        *r.requests));
+    r.requests.reset();
+  }
+  const bool one_batch = by == "vllm-bench-latency" || by == "sglang-bench-one-batch";
+  if (r.batch_size && !one_batch) {
+    return tl::unexpected(
+        FieldError("batch_size",
+                   "is the one batch of a pasted `vllm bench latency` or "
+                   "sglang.bench_one_batch; otherwise give --requests (with --mode offline) "
+                   "or --max-num-seqs"));
+  }
+  auto all_at_once = [&] {
+    if (r.mode == "server" && !r.qps && !r.concurrency) r.mode = "offline";
+  };
+  if (one_batch) {
+    const bool vllm = by == "vllm-bench-latency";
+    const int batch = r.batch_size.value_or(vllm ? 8 : 1);
+    if (batch < 1) return tl::unexpected(FieldError("batch_size", "must be at least 1"));
+    if (!r.input_tokens_given) r.input_tokens = vllm ? 32 : 1024;
+    if (!r.output_tokens_given) r.output_tokens = vllm ? 128 : 16;
+    r.no_prefix_cache = true;
+    if (Simulated(r)) {
+      all_at_once();
+      if (!r.requests) r.requests = batch;
+    } else if (!r.concurrency) {
+      r.concurrency = batch;
+    }
+    r.assumptions.push_back(
+        fmt::format("{}: one batch of {} request{} at once, {:g} prompt / {:g} output tokens each",
+                    vllm ? "vllm bench latency" : "sglang.bench_one_batch", batch,
+                    batch == 1 ? "" : "s", r.input_tokens, r.output_tokens));
+    return {};
+  }
+  if (by == "vllm-bench-throughput") {
+    if (r.dataset_name.empty()) {
+      r.dataset_name = r.dataset.empty() && r.dataset_path.empty() ? "random" : "sharegpt";
+    }
+    if (r.dataset_name == "random" && !r.input_tokens_given) {
+      return tl::unexpected(
+          FieldError("input_tokens",
+                     "vllm bench throughput without a dataset file draws random prompts "
+                     "and needs --input-len (as vLLM's benchmark does)"));
+    }
+    if (r.dataset_name == "random" && !r.output_tokens_given) r.output_tokens = 128;
+    all_at_once();
+    if (!r.requests && Simulated(r)) r.requests = 1000;
+    return {};
+  }
+  if (by == "sglang-bench-offline") {
+    all_at_once();
+    if (!r.requests && Simulated(r)) r.requests = 1000;
+    return {};
+  }
+  if (by == "trtllm-bench-latency") {
+    if (r.max_num_seqs && *r.max_num_seqs != 1) {
+      return tl::unexpected(FieldError(
+          "max_num_seqs",
+          fmt::format("{} contradicts trtllm-bench latency's batch of 1", *r.max_num_seqs)));
+    }
+    r.max_num_seqs = 1;
+    if (!r.concurrency && !r.qps) r.concurrency = 1;
+    if (!r.enable_chunked_prefill) r.no_chunked_prefill = true;
+    if (r.kv_admission.empty() && Simulated(r)) r.kv_admission = "reserve";
+  }
   return {};
 }
 
@@ -539,7 +667,8 @@ Result<void> ReadRandomPrefix(InferRequest& r) {
 Result<void> ReadBenchDataset(InferRequest& r, const Result<std::string>& text) {
   if (r.dataset.empty()) return {};
   const auto id = LauncherId(r.launched_by);
-  if (id && (*id == "vllm-bench" || *id == "sglang-bench")) {
+  if (id && (*id == "vllm-bench" || *id == "sglang-bench" || *id == "vllm-bench-throughput" ||
+             *id == "sglang-bench-offline")) {
     // benchmark_serving.py's old --dataset, the ShareGPT file (--dataset-name sharegpt now).
     if (r.dataset_name.empty()) r.dataset_name = "sharegpt";
     return {};
@@ -660,6 +789,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   if (r.launched_by == "trtllm-bench" && !r.concurrency && !r.qps && r.mode == "server") {
     r.mode = "offline";
   }
+  if (auto ok = InProcessBenchmarks(r); !ok) return tl::unexpected(ok.error());
   if (auto ok = BenchmarkDefaults(r); !ok) return tl::unexpected(ok.error());
   if (auto ok = ReadRangeRatio(r); !ok) return tl::unexpected(ok.error());
   if (r.no_prefix_cache && r.prefix_cache_hit > 0) {

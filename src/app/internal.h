@@ -81,6 +81,16 @@ Result<void> TokensFromRunLength(TrainRequest& r, int seq_len);
 Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
                                    const std::string& config_text);
 
+// torchtitan's run_train.sh in the request's env (the script and the variables it reads):
+// CONFIG_FILE, MODULE, CONFIG, NGPU into the job config and the chips; nothing without the script.
+Result<void> ReadTrainEnvironment(TrainRequest& r);
+
+// DeepSpeed's JSON config (`text` of r.deepspeed_config) into the request's batch sizes, ZeRO
+// stage, overlap and 16-bit format where no flag gave them; a flag that contradicts a key and a
+// bad value are errors naming file:line:key. `not_read`: the keys the estimate does not price.
+Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
+                                 std::vector<std::string>& not_read);
+
 // An infer request's model and formats, after the checks that do not depend on the chip.
 struct InferFormats {
   const catalog::Model* model = nullptr;

@@ -539,13 +539,22 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("node_rank", FieldKind::kString),
       // The environment a pasted launch line sets before torchrun (CUDA_DEVICE_MAX_CONNECTIONS=1
       // as Megatron's scripts export it): accepted.
-      LaunchOnly<R>("env", FieldKind::kList),
+      Bind("env", &R::env,
+           "environment variables a pasted launch line sets (NAME=VALUE; the CLI takes them "
+           "from the line): under torchtitan's run_train.sh (the word run_train.sh, which the "
+           "CLI adds for the script) CONFIG_FILE is --job.config_file, MODULE and CONFIG its "
+           "--module and --config, NGPU the GPUs of its one node (default 8); others accepted"),
       Bind("override", &R::overrides,
            "NeMo's Hydra overrides, KEY=VALUE as its launch line gives them (pasted after "
            "`train`, trainer.max_steps=1000 is --override trainer.max_steps=1000): "
            "trainer.max_steps, trainer.num_nodes, trainer.devices, trainer.precision and the "
            "model's (or NeMo 2's trainer.strategy and data) parallel sizes, batch sizes and "
            "sequence length are read; the rest (data, optimizer, logging) are listed as not read"),
+      Aliases(Bind("nemo_factory", &R::nemo_factory,
+                   "NeMo 2's recipe, as `nemo llm pretrain --factory NAME` names it: llama3_8b or "
+                   "llama3_70b (NAME(num_nodes=N, num_gpus_per_node=G) too), its parallel sizes, "
+                   "batch, sequence length, steps and chips, under the overrides given with it"),
+              {"factory"}),
       // Hydra's own flags on a NeMo launch line: which YAML the overrides apply to.
       LaunchOnly<R>("config_path", FieldKind::kString),
       LaunchOnly<R>("config_name", FieldKind::kString),
@@ -556,14 +565,18 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("rdzv_id", FieldKind::kString),
       LaunchOnly<R>("standalone", FieldKind::kBool),
       // DeepSpeed's launcher (its --num_gpus and --num_nodes are the two above) and the
-      // training script's switch; the JSON config's batch and ZeRO stage are not read (give
-      // --zero-stage, --train-batch-size as the script's flags do).
+      // training script's switch.
       LaunchOnly<R>("hostfile", FieldKind::kString),
       LaunchOnly<R>("include", FieldKind::kString),
       LaunchOnly<R>("exclude", FieldKind::kString),
       LaunchOnly<R>("launcher", FieldKind::kString),
       LaunchOnly<R>("deepspeed", FieldKind::kBool),
-      LaunchOnly<R>("deepspeed_config", FieldKind::kString),
+      Bind("deepspeed_config", &R::deepspeed_config,
+           "DeepSpeed's JSON config (--deepspeed_config): train_batch_size, "
+           "train_micro_batch_size_per_gpu, gradient_accumulation_steps, "
+           "zero_optimization.stage and overlap_comm, bf16/fp16 enabled are read (a flag that "
+           "contradicts one is an error); \"auto\" (the Hugging Face Trainer's) leaves a key to "
+           "the flags; other keys are listed as not read"),
       LaunchOnly<R>("local_ranks_filter", FieldKind::kString),
       LaunchOnly<R>("role", FieldKind::kString),
       LaunchOnly<R>("tee", FieldKind::kString),
@@ -769,6 +782,37 @@ Field<InferRequest> Environment() {
 // A serve-command tuning flag the estimate does not price (a kernel choice, torch.compile, a
 // scheduler overlap): accepted so a recipe pastes whole, and listed with the answer
 // (flags_not_modelled) so nobody takes the number for one that priced it.
+// SGLang's --disaggregation-mode prefill|decode (and its transfer flags): one side of a
+// prefill/decode disaggregated deployment. Its throughput is the pair's, which one side's command
+// does not give (the other side's size and chips): an error saying how to ask for the pair
+// (--disaggregate), not an unknown flag. `null` (SGLang's default) is an ordinary server.
+Field<InferRequest> DisaggregationMode() {
+  Field<InferRequest> f;
+  f.name = "disaggregation_mode";
+  f.kind = FieldKind::kString;
+  f.help =
+      "SGLang's --disaggregation-mode: null (an ordinary server); prefill or decode is one side "
+      "of a disaggregated deployment, whose output the pair makes: an error, give --disaggregate "
+      "to size both sides on the chips";
+  f.group = kNotModelledGroup;
+  f.set = [](InferRequest& r, const FieldValue& v) -> Result<void> {
+    auto mode = detail::AsString(v, "disaggregation_mode");
+    if (!mode) return tl::unexpected(mode.error());
+    if (*mode == "null" || mode->empty()) return {};
+    if (*mode != "prefill" && *mode != "decode") {
+      return MakeError("expected null, prefill or decode (SGLang's choices)", "", 0,
+                       "disaggregation_mode");
+    }
+    return MakeError(
+        fmt::format("{} is one side of a prefill/decode disaggregated deployment, whose output is "
+                    "the pair's: give --disaggregate (with --count for both sides) to size the "
+                    "prefill and decode instances together",
+                    *mode),
+        "", 0, "disaggregation_mode");
+  };
+  return f;
+}
+
 Field<InferRequest> NotModelled(std::string name, FieldKind kind, std::string why) {
   Field<InferRequest> f;
   f.name = std::move(name);
@@ -1088,8 +1132,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "command leaves out is that engine's default, tp 1, pp 1, dp 1 and, without its "
            "expert-parallel flag, no expert parallel, instead of the layout search), vllm-bench "
            "or sglang-bench (how --random-range-ratio reads), trtllm-bench (TensorRT-LLM at "
-           "trtllm-bench's defaults, every request at once unless --concurrency); default: none, "
-           "a typed request"),
+           "trtllm-bench's defaults, every request at once unless --concurrency); the benchmarks "
+           "that run the engine in their own process, at its defaults: vllm-bench-throughput "
+           "(every prompt at once), vllm-bench-latency and sglang-bench-one-batch (one batch of "
+           "--batch-size), sglang-bench-offline (every prompt at once), trtllm-bench-latency (one "
+           "request at a time, batch 1); default: none, a typed request"),
       Bind("requests_trace", &R::requests_trace,
            "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens"),
       Bind("input_dist", &R::input_dist,
@@ -1303,6 +1350,10 @@ const std::vector<Field<InferRequest>>& InferFields() {
       NotModelled("max_beam_width", FieldKind::kString, "beam search; requests are sampled"),
       NotModelled("max_seq_len_to_capture", FieldKind::kString,
                   "vLLM's longest context run in a CUDA graph; graphs are the engine's default"),
+      DisaggregationMode(),
+      LaunchOnly("disaggregation_ib_device", FieldKind::kString),
+      LaunchOnly("disaggregation_transfer_backend", FieldKind::kString),
+      LaunchOnly("disaggregation_bootstrap_port", FieldKind::kString),
       NotModelled("num_continuous_decode_steps", FieldKind::kString,
                   "SGLang's decode steps run between scheduler passes (InferenceMAX's MI325X "
                   "DeepSeek-R1 command); the host time it saves is not in the step model"),
@@ -1319,7 +1370,14 @@ const std::vector<Field<InferRequest>>& InferFields() {
       LaunchOnly("limit_mm_per_prompt", FieldKind::kString),
       // The serving benchmarks' client flags (vllm bench serve, sglang.bench_serving,
       // genai-perf): where results go and what is reported.
-      LaunchOnly("dataset_path", FieldKind::kString),
+      Bind("dataset_path", &R::dataset_path,
+           "the serving benchmarks' --dataset-path, their dataset file (its lengths are not "
+           "read: ShareGPT's are its means); under `vllm bench throughput` it makes the dataset "
+           "ShareGPT (its default) instead of random prompts of --input-len"),
+      Aliases(Bind("batch_size", &R::batch_size,
+                   "`vllm bench latency` and sglang.bench_one_batch's --batch-size: the one batch "
+                   "of requests they run at once (their defaults 8 and 1)"),
+              {"batch"}),
       // trtllm-bench's own: where it writes its reports and its warm-up requests (S3476).
       LaunchOnly("warmup", FieldKind::kString),
       LaunchOnly("report_json", FieldKind::kString),

@@ -105,10 +105,20 @@ struct TrainRequest {
   // torchtitan's job config (its TOML file and its --section.key flags): turned into the
   // fields above, as the launch flags are.
   std::string job_config_file;  // --job.config_file x.toml
+  // The environment a pasted launch line sets (NAME=VALUE) and, as the word run_train.sh,
+  // torchtitan's launcher script: its CONFIG_FILE, MODULE, CONFIG and NGPU are the job config
+  // and the chips (internal::ReadTrainEnvironment); other variables are accepted.
+  std::vector<std::string> env;
+  // DeepSpeed's JSON config (--deepspeed_config ds_config.json): its batch sizes, ZeRO stage,
+  // 16-bit format and overlap read into the fields above (internal::ReadDeepSpeedConfig).
+  std::string deepspeed_config;
   // NeMo's Hydra overrides as its launch lines give them (trainer.max_steps=1000,
   // model.tensor_model_parallel_size=4): each KEY=VALUE, read into the fields above where the
   // key is one the estimate prices (Engine::Train); the rest are listed as not read.
   std::vector<std::string> overrides;
+  // NeMo 2's recipe (`nemo llm pretrain --factory llama3_8b`, or "llama3_70b(num_nodes=8)"): its
+  // parallel sizes, batch, sequence, steps and chips, under the overrides given with it.
+  std::string nemo_factory;
   std::optional<int> titan_dp_shard, titan_dp_replicate, titan_local_batch_size,
       titan_pp_microbatch_size, titan_pp_layers_per_stage;
   std::optional<int64_t> titan_steps;
@@ -245,6 +255,13 @@ struct InferRequest {
   // trtllm-bench's --dataset: its JSON Lines file (internal::ReadBenchDataset reads the mean
   // lengths); under a vLLM or SGLang benchmark, the old --dataset of their ShareGPT file.
   std::string dataset;
+  // The serving benchmarks' --dataset-path (vllm bench serve / throughput, sglang.bench_serving):
+  // their dataset file, whose lengths are not read here; under `vllm bench throughput` it makes
+  // the dataset ShareGPT (its default name) instead of random prompts.
+  std::string dataset_path;
+  // `vllm bench latency` and sglang.bench_one_batch's --batch-size: the one batch of requests
+  // they run at once (their defaults 8 and 1, S3571, S3573).
+  std::optional<int> batch_size;
   // Not fields: whether the prompt / output lengths were given (under any of their names). What a
   // pasted benchmark leaves out is that benchmark's default length, not this tool's.
   bool input_tokens_given = false, output_tokens_given = false;

@@ -2,6 +2,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "app/amount.h"
 #include "app/engine.h"
 #include "app/internal.h"
@@ -80,28 +83,6 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
     if (w.nodes.empty()) {
       return tl::unexpected(FieldError("kube", "no ready, schedulable node with accelerators"));
     }
-    // The replay engine places a job on one node. A job larger than every node of the cluster
-    // spans nodes (data parallel over whole nodes): then each type is one pool, and what runs
-    // holds its share of the pool.
-    int largest_node = 0;
-    for (const auto& n : w.nodes) largest_node = std::max(largest_node, n.gpus);
-    if (r.gpus > largest_node) {
-      std::vector<sim::Node> pools;
-      for (const auto& n : w.nodes) {
-        auto it = std::find_if(pools.begin(), pools.end(),
-                               [&](const auto& p) { return p.type == n.type; });
-        if (it == pools.end()) {
-          pools.push_back(n);
-          pools.back().id = static_cast<int>(pools.size()) - 1;
-        } else {
-          it->gpus += n.gpus;
-        }
-      }
-      w.nodes = std::move(pools);
-      out.assumptions.push_back("the job (" + std::to_string(r.gpus) +
-                                " GPUs) is larger than any node (" + std::to_string(largest_node) +
-                                "): each type is taken as one pool of whole nodes");
-    }
     // What runs now holds its accelerators: until suanli.io/remaining-s says, else all horizon.
     long held_forever = 0;
     w.jobs = sim::KubeRunningJobs(kube, kHoldS, &held_forever);
@@ -111,6 +92,28 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
                                 " running pods without a suanli.io/remaining-s annotation hold "
                                 "their accelerators for the whole horizon (a year)");
     }
+  }
+  // The replay engine places a job on one node. A job larger than every node of the cluster
+  // (a spec's type:count:gpus_per_node, or Kubernetes nodes) spans nodes (data parallel over whole
+  // nodes): then each type is one pool, and what runs holds its share of the pool.
+  int largest_node = 0;
+  for (const auto& n : w.nodes) largest_node = std::max(largest_node, n.gpus);
+  if (r.gpus > largest_node) {
+    std::vector<sim::Node> pools;
+    for (const auto& n : w.nodes) {
+      auto it =
+          std::find_if(pools.begin(), pools.end(), [&](const auto& p) { return p.type == n.type; });
+      if (it == pools.end()) {
+        pools.push_back(n);
+        pools.back().id = static_cast<int>(pools.size()) - 1;
+      } else {
+        it->gpus += n.gpus;
+      }
+    }
+    w.nodes = std::move(pools);
+    out.assumptions.push_back("the job (" + std::to_string(r.gpus) +
+                              " GPUs) is larger than any node (" + std::to_string(largest_node) +
+                              "): each type is taken as one pool of whole nodes");
   }
 
   // The job's time alone on each type.
@@ -188,8 +191,14 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
     }
   }
   if (job.duration_s.empty()) {
-    return tl::unexpected(FieldError(r.model.empty() ? "durations" : "model",
-                                     "the job can run on none of the cluster's types"));
+    std::vector<std::string> why;
+    for (const auto& o : out.options) {
+      if (!o.can_run && !o.reason.empty()) why.push_back(o.type + ": " + o.reason);
+    }
+    return tl::unexpected(
+        FieldError(r.model.empty() ? "durations" : "model",
+                   "the job can run on none of the cluster's types" +
+                       (why.empty() ? std::string() : fmt::format(" ({})", fmt::join(why, "; ")))));
   }
   for (const auto& [type, d] : job.duration_s) job.allowed_types.push_back(type);
   w.jobs.push_back(job);

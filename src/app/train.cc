@@ -1,4 +1,5 @@
 // train: one training job on one fleet, through the training model.
+#include <cctype>
 #include <cmath>
 
 #include <algorithm>
@@ -1025,6 +1026,91 @@ StackAssumption AssumeAStack(const catalog::Catalog& cat, const TrainRequest& r,
 // 16, 16-mixed or fp16 is fp16, bf16 or bf16-mixed bf16 (32 has no tensor-core path here: an
 // error). Keys of what the estimate does not price (data paths, the optimizer's settings,
 // logging, checkpoints) are accepted and listed as not read.
+// NeMo 2's recipes as `nemo llm pretrain --factory NAME` runs them (their pretrain_recipe and
+// trainer defaults, nemo/collections/llm/recipes/llama3_8b.py and llama3_70b.py, S3577): the
+// overrides they amount to, put before the line's own (which win, as NeMo-Run applies them after
+// the factory). "NAME(num_nodes=N, num_gpus_per_node=G)" sets the recipe's two arguments.
+Result<void> WithNemoFactory(TrainRequest& r) {
+  if (r.nemo_factory.empty()) return {};
+  struct Recipe {
+    std::string_view name;
+    int tp, pp, vp, cp, nodes;
+    bool overlap;
+  };
+  // Both: 8 GPUs a node, seq_length 8192, global_batch_size 512, micro_batch_size 1,
+  // max_steps 1,168,251, bf16_mixed.
+  static constexpr Recipe kRecipes[] = {{"llama3_8b", 1, 1, 0, 2, 1, false},
+                                        {"llama3_70b", 4, 4, 5, 2, 4, true}};
+  std::string text = r.nemo_factory;
+  text.erase(std::remove_if(text.begin(), text.end(),
+                            [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
+             text.end());
+  const size_t paren = text.find('(');
+  std::string name = text.substr(0, paren);
+  if (name.ends_with(".pretrain_recipe")) name.resize(name.size() - 16);
+  const Recipe* recipe = nullptr;
+  for (const auto& k : kRecipes) {
+    if (name == k.name) recipe = &k;
+  }
+  if (!recipe) {
+    return tl::unexpected(FieldError(
+        "nemo_factory", fmt::format("{} is not a recipe read here (llama3_8b, llama3_70b); give "
+                                    "its sizes as overrides (trainer.strategy.tensor_model_"
+                                    "parallel_size=..., data.global_batch_size=...)",
+                                    Quoted(r.nemo_factory.substr(0, 60)))));
+  }
+  int nodes = recipe->nodes, gpus = 8;
+  if (paren != std::string::npos) {
+    if (!text.ends_with(")")) {
+      return tl::unexpected(FieldError("nemo_factory", "expected NAME(key=value, ...)"));
+    }
+    std::string args = text.substr(paren + 1, text.size() - paren - 2);
+    size_t start = 0;
+    while (start < args.size()) {
+      size_t end = args.find(',', start);
+      if (end == std::string::npos) end = args.size();
+      const std::string arg = args.substr(start, end - start);
+      start = end + 1;
+      const size_t eq = arg.find('=');
+      const std::string key = arg.substr(0, eq);
+      if (key == "num_nodes" || key == "num_gpus_per_node") {
+        auto n = eq == std::string::npos
+                     ? Result<int64_t>(tl::unexpected(Error{}))
+                     : ParseWholeAmount(arg.substr(eq + 1), "nemo_factory", 1, 100'000);
+        if (!n) {
+          return tl::unexpected(FieldError(
+              "nemo_factory", fmt::format("{}: expected a whole number", arg.substr(0, 40))));
+        }
+        (key == "num_nodes" ? nodes : gpus) = static_cast<int>(*n);
+      }
+      // name=, dir=: where the run logs; nothing the estimate prices.
+    }
+  }
+  std::vector<std::string> recipe_overrides = {
+      fmt::format("trainer.strategy.tensor_model_parallel_size={}", recipe->tp),
+      fmt::format("trainer.strategy.pipeline_model_parallel_size={}", recipe->pp),
+      fmt::format("trainer.strategy.context_parallel_size={}", recipe->cp),
+      fmt::format("trainer.num_nodes={}", nodes),
+      fmt::format("trainer.devices={}", gpus),
+      "trainer.precision=bf16-mixed",
+      "data.seq_length=8192",
+      "data.global_batch_size=512",
+      "data.micro_batch_size=1"};
+  // The recipe's steps unless the run's length is given otherwise (--tokens, --max-steps).
+  if (!(r.tokens > 0) && !r.max_steps && !r.train_iters && !r.train_samples) {
+    recipe_overrides.push_back("trainer.max_steps=1168251");
+  }
+  if (recipe->vp > 0) {
+    recipe_overrides.push_back(
+        fmt::format("trainer.strategy.virtual_pipeline_model_parallel_size={}", recipe->vp));
+  }
+  if (recipe->overlap && r.dp_overlap.empty()) r.dp_overlap = "on";
+  // distributed_fused_adam: Megatron's distributed optimizer, optimizer state sharded (ZeRO 1).
+  if (!r.zero) r.zero = 1;
+  r.overrides.insert(r.overrides.begin(), recipe_overrides.begin(), recipe_overrides.end());
+  return {};
+}
+
 Result<void> ReadNemoOverrides(TrainRequest& r, std::vector<std::string>& not_read) {
   static constexpr std::pair<std::string_view, std::string_view> kFields[] = {
       {"trainer.max_steps", "max_steps"},
@@ -1111,8 +1197,26 @@ Result<void> ReadNemoOverrides(TrainRequest& r, std::vector<std::string>& not_re
 Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) const {
   TrainRequest r = typed;
   std::vector<std::string> overrides_not_read;
+  if (auto ok = WithNemoFactory(r); !ok) return tl::unexpected(ok.error());
   if (auto ok = ReadNemoOverrides(r, overrides_not_read); !ok) return tl::unexpected(ok.error());
   internal::ChipFromSystemName(*catalog_, r.chip, r.system);
+  if (auto ok = internal::ReadTrainEnvironment(r); !ok) return tl::unexpected(ok.error());
+  std::vector<std::string> deepspeed_not_read;
+  if (!r.deepspeed_config.empty()) {
+    // A launch line pasted where its config is not at hand (Megatron-DeepSpeed's examples pass
+    // --deepspeed_config ds_config.json beside the same sizes as flags): the line's flags alone,
+    // the file named as not read.
+    if (auto where = RequestPath(r.deepspeed_config, "deepspeed_config"); !where) {
+      return tl::unexpected(where.error());  // outside the server's data folder
+    }
+    auto text = ReadRequestInput(r.deepspeed_config, "deepspeed_config");
+    if (!text) {
+      deepspeed_not_read.push_back(
+          fmt::format("{} (not read: {})", r.deepspeed_config, text.error().message));
+    } else if (auto ok = internal::ReadDeepSpeedConfig(r, *text, deepspeed_not_read); !ok) {
+      return tl::unexpected(ok.error());
+    }
+  }
   std::string job_config;
   if (!r.job_config_file.empty()) {
     auto text = ReadRequestInput(r.job_config_file, "job.config_file");
@@ -1158,6 +1262,7 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
   report.defaults_basis = setup->defaults_basis;
   report.precision_basis = setup->precision_basis;
   report.overrides_not_read = std::move(overrides_not_read);
+  report.deepspeed_not_read = std::move(deepspeed_not_read);
   // No --stack: the answer is a layout and recipe that one of the chip's catalogued stacks runs.
   std::optional<internal::TrainSetup> assumed;
   if (r.stack.empty()) {

@@ -9,12 +9,15 @@
 #include <cmath>
 #include <initializer_list>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "app/fields.h"
 #include "app/internal.h"
+#include "app/requests.h"
 #include "core/text.h"
 #include "perf/training.h"
 
@@ -459,6 +462,220 @@ std::string Letters(const std::string& s) {
 }
 
 }  // namespace
+
+// torchtitan's run_train.sh (S3576): `NGPU=${NGPU:-8}`, then one node's torchrun
+// --nproc_per_node=${NGPU} (rendezvous on localhost) of torchtitan.train with the job config: the
+// older script's --job.config_file ${CONFIG_FILE}, the current one's --module ${MODULE} --config
+// ${CONFIG}; the line's own flags ("$@") come after and win. The variables mean nothing to a line
+// without the script (the shell's, for its other commands).
+Result<void> ReadTrainEnvironment(TrainRequest& r) {
+  std::map<std::string, std::string> vars;
+  bool script = false;
+  for (const auto& item : r.env) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      if (item == "run_train.sh" || item.ends_with("/run_train.sh")) script = true;
+      continue;
+    }
+    if (eq > 0) vars[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  if (!script) return {};
+  auto var = [&](const char* name) -> const std::string* {
+    const auto it = vars.find(name);
+    return it == vars.end() || it->second.empty() ? nullptr : &it->second;
+  };
+  if (const auto* file = var("CONFIG_FILE"); file && r.job_config_file.empty()) {
+    r.job_config_file = *file;
+  }
+  if (const auto* module = var("MODULE"); module && r.titan_model_name.empty()) {
+    r.titan_model_name = *module;
+  }
+  if (const auto* config = var("CONFIG"); config && r.job_config_file.empty()) {
+    if (auto ok = SetField(TrainFields(), r, "config", FieldValue{*config}); !ok) {
+      Error e = ok.error();
+      e.field = "env";
+      e.message = "CONFIG=" + config->substr(0, 40) + ": " + e.message;
+      return tl::unexpected(e);
+    }
+  }
+  if (r.torchrun_nproc_per_node.empty()) {
+    const auto* ngpu = var("NGPU");
+    r.torchrun_nproc_per_node = ngpu ? *ngpu : "8";
+  }
+  if (r.torchrun_nnodes.empty()) r.torchrun_nnodes = "1";
+  return {};
+}
+
+// DeepSpeed's JSON config (DeepSpeed's configuration docs, S3570): train_batch_size (sequences a
+// step) = train_micro_batch_size_per_gpu x gradient_accumulation_steps x data-parallel GPUs, any
+// two of the three given; zero_optimization.stage 0-3 and its overlap_comm (the gradient
+// reduction behind the backward); bf16.enabled / fp16.enabled the 16-bit format. "auto" is the
+// Hugging Face Trainer's: the Trainer fills it from its own arguments, so the key is left to the
+// flags. A flag that contradicts a key is an error at the key's line.
+Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
+                                 std::vector<std::string>& not_read) {
+  const std::string& file = r.deepspeed_config;
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    // The line of the first error: nlohmann's parse_error says its byte.
+    int line = 1;
+    try {
+      const nlohmann::json strict = nlohmann::json::parse(text);
+      line = strict.is_object() ? 1 : line;
+    } catch (const nlohmann::json::parse_error& e) {
+      const size_t end = std::min(text.size(), e.byte > 0 ? e.byte - 1 : 0);
+      line += static_cast<int>(std::count(text.begin(), text.begin() + end, '\n'));
+    }
+    return MakeError("expected DeepSpeed's JSON config (one JSON object)", file, line,
+                     "deepspeed_config");
+  }
+  // The line a key is on: its first quoted occurrence after `from`.
+  auto line_of = [&](const std::string& key, size_t from = 0) {
+    const size_t at = text.find("\"" + key + "\"", from);
+    if (at == std::string::npos) return 1;
+    return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+  };
+  auto fail = [&](const std::string& path, int line, const std::string& why) {
+    return MakeError(why, file, line, path);
+  };
+  auto is_auto = [](const nlohmann::json& v) { return v.is_string() && v == "auto"; };
+  // A positive whole number, or "auto" (nullopt).
+  auto count = [&](const nlohmann::json& v, const std::string& path,
+                   int line) -> Result<std::optional<int64_t>> {
+    if (is_auto(v)) return std::optional<int64_t>();
+    if (!v.is_number() || !(v.get<double>() >= 1) ||
+        v.get<double>() != std::floor(v.get<double>()) || v.get<double>() > 1e12) {
+      return tl::unexpected(
+          Error{"expected a whole number of at least 1 (or \"auto\")", file, line, path});
+    }
+    return std::optional<int64_t>(v.get<int64_t>());
+  };
+  auto contradicts = [&](const std::string& path, int line, int64_t value, const char* flag,
+                         int64_t given) {
+    return fail(path, line, fmt::format("{} contradicts {} {}", value, flag, given));
+  };
+  static constexpr std::string_view kRead[] = {"train_batch_size",
+                                               "train_micro_batch_size_per_gpu",
+                                               "gradient_accumulation_steps",
+                                               "zero_optimization",
+                                               "bf16",
+                                               "fp16"};
+  for (const auto& [key, value] : doc.items()) {
+    if (std::find(std::begin(kRead), std::end(kRead), key) == std::end(kRead)) {
+      not_read.push_back(key);
+    }
+  }
+  if (auto it = doc.find("train_batch_size"); it != doc.end()) {
+    const int line = line_of("train_batch_size");
+    auto v = count(*it, "train_batch_size", line);
+    if (!v) return tl::unexpected(v.error());
+    if (*v) {
+      if (r.global_batch_size && *r.global_batch_size != **v) {
+        return contradicts("train_batch_size", line, **v, "--global-batch-size",
+                           *r.global_batch_size);
+      }
+      r.global_batch_size = **v;
+    }
+  }
+  if (auto it = doc.find("train_micro_batch_size_per_gpu"); it != doc.end()) {
+    const int line = line_of("train_micro_batch_size_per_gpu");
+    auto v = count(*it, "train_micro_batch_size_per_gpu", line);
+    if (!v) return tl::unexpected(v.error());
+    if (*v) {
+      if (**v > 1'000'000) {
+        return fail("train_micro_batch_size_per_gpu", line, "expected at most 1,000,000");
+      }
+      if (r.micro_batch && *r.micro_batch != **v) {
+        return contradicts("train_micro_batch_size_per_gpu", line, **v, "--micro-batch",
+                           *r.micro_batch);
+      }
+      r.micro_batch = static_cast<int>(**v);
+    }
+  }
+  if (auto it = doc.find("gradient_accumulation_steps"); it != doc.end()) {
+    const int line = line_of("gradient_accumulation_steps");
+    auto v = count(*it, "gradient_accumulation_steps", line);
+    if (!v) return tl::unexpected(v.error());
+    if (*v) {
+      if (**v > 1'000'000) {
+        return fail("gradient_accumulation_steps", line, "expected at most 1,000,000");
+      }
+      if (r.gradient_accumulation_steps && *r.gradient_accumulation_steps != **v) {
+        return contradicts("gradient_accumulation_steps", line, **v,
+                           "--gradient-accumulation-steps", *r.gradient_accumulation_steps);
+      }
+      r.gradient_accumulation_steps = static_cast<int>(**v);
+    }
+  }
+  if (auto it = doc.find("zero_optimization"); it != doc.end()) {
+    const size_t from = text.find("\"zero_optimization\"");
+    if (!it->is_object()) {
+      return fail("zero_optimization", line_of("zero_optimization"), "expected an object");
+    }
+    for (const auto& [key, value] : it->items()) {
+      if (key == "stage") {
+        const int line = line_of("stage", from);
+        if (is_auto(value)) continue;
+        if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 3) {
+          return fail("zero_optimization.stage", line, "expected 0, 1, 2 or 3");
+        }
+        const int stage = value.get<int>();
+        if (r.zero && *r.zero != stage) {
+          return contradicts("zero_optimization.stage", line, stage, "--zero-stage", *r.zero);
+        }
+        r.zero = stage;
+      } else if (key == "overlap_comm") {
+        if (is_auto(value)) continue;
+        if (!value.is_boolean()) {
+          return fail("zero_optimization.overlap_comm", line_of("overlap_comm", from),
+                      "expected true or false");
+        }
+        if (r.dp_overlap.empty()) r.dp_overlap = value.get<bool>() ? "on" : "off";
+      } else if (key == "offload_optimizer" || key == "offload_param") {
+        // Optimizer state or weights in host memory (or NVMe): not modelled, said.
+        const auto device = value.is_object() ? value.find("device") : value.end();
+        if (!value.is_object() || device == value.end() || *device != "none") {
+          not_read.push_back("zero_optimization." + key);
+        }
+      }
+      // The buckets, contiguous_gradients, reduce_scatter and the stage-3 thresholds tune how
+      // the same collectives are issued: the estimate's reduction is the same.
+    }
+  }
+  // DeepSpeed's engine alone trains data parallel (ZeRO shards over the data-parallel ranks);
+  // tensor and pipeline parallel are Megatron-DeepSpeed's, given as its flags.
+  if (r.megatron_flag.empty()) {
+    if (!r.tp) r.tp = 1;
+    if (!r.pp) r.pp = 1;
+    if (!r.cp) r.cp = 1;
+  }
+  std::string format;
+  for (const char* key : {"bf16", "fp16"}) {
+    const auto it = doc.find(key);
+    if (it == doc.end()) continue;
+    if (!it->is_object()) return fail(key, line_of(key), "expected an object");
+    const auto enabled = it->find("enabled");
+    if (enabled == it->end() || is_auto(*enabled)) continue;
+    if (!enabled->is_boolean()) {
+      return fail(std::string(key) + ".enabled",
+                  line_of("enabled", text.find(fmt::format("\"{}\"", key))),
+                  "expected true, false or \"auto\"");
+    }
+    if (!enabled->get<bool>()) continue;
+    if (!format.empty()) {
+      return fail(key, line_of(key), "bf16 and fp16 both enabled (DeepSpeed takes one)");
+    }
+    format = key;
+  }
+  if (!format.empty()) {
+    if (!r.dtype.empty() && r.dtype != format && !(r.dtype == "fp8" && format == "bf16")) {
+      return fail(format + ".enabled", line_of(format),
+                  fmt::format("{} contradicts --dtype {}", format, r.dtype));
+    }
+    if (r.dtype.empty()) r.dtype = format;
+  }
+  return {};
+}
 
 bool HasJobConfig(const TrainRequest& r) {
   return !r.job_config_file.empty() || r.titan_dp_shard || r.titan_dp_replicate ||

@@ -340,9 +340,10 @@ bool IsHydraOverride(const std::string& a) {
 std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
   if (args.size() < 3 || (args[1] != "train" && args[1] != "infer")) return args;
   static const std::vector<std::string> kModules = {
-      "sglang.launch_server",  "vllm.entrypoints.openai.api_server",
-      "torch.distributed.run", "torch.distributed.launch",
-      "torchtitan.train",      "sglang.bench_serving"};
+      "sglang.launch_server",   "vllm.entrypoints.openai.api_server",
+      "torch.distributed.run",  "torch.distributed.launch",
+      "torchtitan.train",       "sglang.bench_serving",
+      "sglang.bench_one_batch", "sglang.bench_offline_throughput"};
   auto module = [&](std::size_t i) {
     return i < args.size() &&
            std::find(kModules.begin(), kModules.end(), args[i]) != kModules.end();
@@ -366,6 +367,14 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
     const std::string next = i + 1 < args.size() ? args[i + 1] : std::string();
     if (!infer && IsHydraOverride(a)) {
       out.push_back("--override=" + a);  // NeMo's trainer.max_steps=1000
+    } else if (!infer && a == "nemo" && next == "llm" && i + 2 < args.size() &&
+               args[i + 2] == "pretrain") {
+      i += 2;  // NeMo 2's CLI: `nemo llm pretrain --factory llama3_8b KEY=VALUE ...`
+    } else if (!infer && (a == "run_train.sh" || a.ends_with("/run_train.sh"))) {
+      // torchtitan's launcher script: one node of NGPU GPUs, its job config from the
+      // environment (CONFIG_FILE, or MODULE and CONFIG), the request's env field.
+      if (out.back() == "bash" || out.back() == "sh") out.pop_back();
+      out.push_back("--env=run_train.sh");
     } else if (IsEnvAssignment(a)) {
       // `VLLM_USE_DEEP_GEMM=1 vllm serve ...`, `CUDA_DEVICE_MAX_CONNECTIONS=1 torchrun ...`: the
       // shell's environment for the command, the request's env field.
@@ -376,6 +385,10 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
     } else if (a == "vllm" && next == "bench" && i + 2 < args.size() && args[i + 2] == "serve") {
       i += 2;  // the serving benchmark: its flags are the workload's
       launched_by("vllm-bench");
+    } else if (a == "vllm" && next == "bench" && i + 2 < args.size() &&
+               (args[i + 2] == "throughput" || args[i + 2] == "latency")) {
+      launched_by("vllm-bench-" + args[i + 2]);  // the engine in the benchmark's own process
+      i += 2;
     } else if (a == "genai-perf" && next == "profile") {
       ++i;
       genai_perf = true;
@@ -386,12 +399,21 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
                next.ends_with(".py")) {
       // a script run directly: vLLM's benchmarks/benchmark_serving.py, pretrain_gpt.py
       if (next.ends_with("benchmark_serving.py")) launched_by("vllm-bench");
+      if (next.ends_with("benchmark_throughput.py")) launched_by("vllm-bench-throughput");
+      if (next.ends_with("benchmark_latency.py")) launched_by("vllm-bench-latency");
       ++i;
     } else if (a == "trtllm-bench") {
       trtllm_bench = true;  // its subcommand (throughput) comes after its own flags
       launched_by("trtllm-bench");
     } else if (trtllm_bench && a == "throughput") {
       trtllm_bench = false;
+    } else if (trtllm_bench && a == "latency") {
+      trtllm_bench = false;  // its one-request-at-a-time loop: the launcher named so
+      for (std::size_t k = 2; k + 1 < out.size(); ++k) {
+        if (out[k] == "--launched-by" && out[k + 1] == "trtllm-bench") {
+          out[k + 1] = "trtllm-bench-latency";
+        }
+      }
     } else if (a == "trtllm-serve") {
       if (next == "serve") ++i;
       launched_by("trtllm");

@@ -144,6 +144,7 @@ std::string TrainingJson(const TrainingReport& r) {
   if (!r.defaults_basis.empty()) j["defaults_basis"] = r.defaults_basis;
   if (!r.precision_basis.empty()) j["precision_basis"] = r.precision_basis;
   if (!r.overrides_not_read.empty()) j["overrides_not_read"] = r.overrides_not_read;
+  if (!r.deepspeed_not_read.empty()) j["deepspeed_not_read"] = r.deepspeed_not_read;
   if (!r.stack_basis.empty()) {
     j["stacks_running_it"] = r.stacks;
     j["stack_basis"] = r.stack_basis;
@@ -238,6 +239,10 @@ std::string TrainingText(const TrainingReport& r) {
   if (!r.overrides_not_read.empty()) {
     out += fmt::format("note: NeMo overrides not read (not what the estimate prices): {}\n",
                        fmt::join(r.overrides_not_read, ", "));
+  }
+  if (!r.deepspeed_not_read.empty()) {
+    out += fmt::format("note: DeepSpeed config keys not read (not what the estimate prices): {}\n",
+                       fmt::join(r.deepspeed_not_read, ", "));
   }
   if (!r.stack_basis.empty()) {
     std::string names;

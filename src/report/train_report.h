@@ -28,6 +28,8 @@ struct TrainingReport {
   std::string precision_basis;
   // NeMo Hydra overrides given that the estimate does not read (data, optimizer, logging).
   std::vector<std::string> overrides_not_read;
+  // DeepSpeed config keys given that the estimate does not read (optimizer, scheduler, offload).
+  std::vector<std::string> deepspeed_not_read;
 };
 
 std::string TrainingJson(const TrainingReport& r);

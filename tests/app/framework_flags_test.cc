@@ -834,5 +834,115 @@ TEST(FrameworkFlags, PastedEnvironmentAndTrtllmConfig) {
   EXPECT_EQ(t.extra_llm_api_options, "max_throughput.yaml");
 }
 
+// The benchmarks that start the engine in their own process run it at its defaults (tp 1) and
+// send their requests as they do: `vllm bench latency` one batch of --batch-size 8 prompts of 32
+// tokens, 128 out, prefix caching off (latency.py, S3571); sglang.bench_one_batch one static
+// batch, 1 x 1,024 in, 16 out (S3573); `vllm bench throughput` every prompt at once, 1,000 of
+// them, random prompts needing --input-len, 128 out (throughput.py, S3572), ShareGPT with a
+// dataset file; sglang.bench_offline_throughput sglang.bench_serving's dataset (ShareGPT), all
+// at once (S3574); `trtllm-bench latency` batch 1, one request at a time, chunking off,
+// GUARANTEED_NO_EVICT (low_latency.py, S3575). Round 7 of the user's-eye audit: each was refused.
+TEST(FrameworkFlags, InProcessBenchmarksRunTheirBatches) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  InferRequest latency = r;
+  latency.launched_by = "vllm-bench-latency";
+  InferRequest out = Resolved(latency);
+  EXPECT_EQ(out.engine, "vllm");
+  EXPECT_EQ(out.tp, 1);
+  EXPECT_EQ(out.mode, "offline");
+  EXPECT_EQ(out.requests, 8);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 32);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 128);
+  EXPECT_TRUE(out.no_prefix_cache);
+  // sglang.bench_one_batch as its docs run it: --batch 32 --input-len 256 --output-len 32.
+  InferRequest one = r;
+  one.launched_by = "python3 -m sglang.bench_one_batch";
+  out = Resolved(one);
+  EXPECT_EQ(out.engine, "sglang");
+  EXPECT_EQ(out.requests, 1);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 1024);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 16);
+  ASSERT_TRUE(SetField(InferFields(), one, "batch", FieldValue{32.0}));
+  ASSERT_TRUE(SetField(InferFields(), one, "input_len", FieldValue{256.0}));
+  ASSERT_TRUE(SetField(InferFields(), one, "output_len", FieldValue{32.0}));
+  out = Resolved(one);
+  EXPECT_EQ(out.requests, 32);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 256);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 32);
+  // The analytic steady state takes the batch as its bound, not as a request count.
+  one.mode = "analytic";
+  out = Resolved(one);
+  EXPECT_EQ(out.concurrency, 32);
+  EXPECT_FALSE(out.requests);
+  // vllm bench throughput: random prompts need --input-len; outputs 128 unless given.
+  InferRequest throughput = r;
+  throughput.launched_by = "vllm bench throughput";
+  EXPECT_NE(ErrorOf(throughput).find("input_tokens"), std::string::npos);
+  ASSERT_TRUE(SetField(InferFields(), throughput, "input_len", FieldValue{1024.0}));
+  out = Resolved(throughput);
+  EXPECT_EQ(out.mode, "offline");
+  EXPECT_EQ(out.requests, 1000);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 128);
+  // Under the analytic mode the prompt count is the run's length: set aside and said.
+  InferRequest analytic = throughput;
+  analytic.mode = "analytic";
+  analytic.requests = 1000;
+  out = Resolved(analytic);
+  EXPECT_FALSE(out.requests);
+  ASSERT_EQ(out.assumptions.size(), 1u);
+  EXPECT_NE(out.assumptions[0].find("1000 prompts"), std::string::npos) << out.assumptions[0];
+  InferRequest sharegpt = r;
+  sharegpt.launched_by = "vllm-bench-throughput";
+  sharegpt.dataset_path = "ShareGPT_V3_unfiltered_cleaned_split.json";
+  out = Resolved(sharegpt);
+  EXPECT_DOUBLE_EQ(out.input_tokens, 217.393);
+  EXPECT_DOUBLE_EQ(out.output_tokens, 201.847);
+  InferRequest offline = r;
+  offline.launched_by = "python3 -m sglang.bench_offline_throughput";
+  out = Resolved(offline);
+  EXPECT_EQ(out.engine, "sglang");
+  EXPECT_EQ(out.mode, "offline");
+  EXPECT_DOUBLE_EQ(out.input_tokens, 217.393);
+  // trtllm-bench latency: batch 1, one request at a time.
+  InferRequest trt = r;
+  trt.launched_by = "trtllm-bench-latency";
+  out = Resolved(trt);
+  EXPECT_EQ(out.engine, "trtllm");
+  EXPECT_EQ(out.max_num_seqs, 1);
+  EXPECT_EQ(out.concurrency, 1);
+  EXPECT_TRUE(out.no_chunked_prefill);
+  EXPECT_EQ(out.kv_admission, "reserve");
+  trt.mode = "analytic";  // the simulator's admission has no meaning there
+  EXPECT_TRUE(Resolved(trt).kv_admission.empty());
+  trt.mode = "server";
+  trt.max_num_seqs = 4;
+  EXPECT_NE(ErrorOf(trt).find("max_num_seqs"), std::string::npos);
+  // --batch-size means nothing to another command: an error naming it.
+  InferRequest served = r;
+  served.launched_by = "vllm";
+  served.batch_size = 8;
+  EXPECT_NE(ErrorOf(served).find("batch_size"), std::string::npos);
+}
+
+// SGLang's --disaggregation-mode prefill (or decode) is one side of a prefill/decode pair, whose
+// output the pair makes: an error that says to size both with --disaggregate (round 7 of the
+// user's-eye audit: "unknown flag"); null, SGLang's default, is an ordinary server.
+TEST(FrameworkFlags, DisaggregationModeSaysToSizeThePair) {
+  InferRequest r;
+  EXPECT_TRUE(SetField(InferFields(), r, "disaggregation_mode", FieldValue{std::string("null")}));
+  EXPECT_TRUE(
+      SetField(InferFields(), r, "disaggregation_ib_device", FieldValue{std::string("mlx5_1")}));
+  auto prefill =
+      SetField(InferFields(), r, "disaggregation_mode", FieldValue{std::string("prefill")});
+  ASSERT_FALSE(prefill);
+  EXPECT_EQ(prefill.error().field, "disaggregation_mode");
+  EXPECT_NE(prefill.error().message.find("--disaggregate"), std::string::npos);
+  auto other = SetField(InferFields(), r, "disaggregation_mode", FieldValue{std::string("both")});
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().message.find("null, prefill or decode"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace suanli::app::internal

@@ -82,6 +82,38 @@ TEST(Simulate, ModelAndTokensUseTheTrainingModel) {
               1e-6);
 }
 
+// A cluster spec with its node size (type:count:gpus_per_node, `h800:2k:8`) and a job larger than
+// a node: the job spans whole nodes, each type one pool, as for Kubernetes nodes. Round 7 of the
+// user's-eye audit: `suanli simulate --gpus 1k --cluster h800:2k:8,h20:4k:8` said "the job can run
+// on none of the cluster's types" (one node of 8 per job).
+TEST(Simulate, SpecNodesPoolForAJobLargerThanANode) {
+  SimulateRequest r;
+  r.durations = {"h800:10", "a100:30"};
+  r.gpus = 64;
+  r.cluster = "h800:32:8,a100:128:8";
+  const json j = SimulateJson(r);
+  // 32 H800 (4 nodes of 8) cannot hold 64 GPUs; 128 A100 (16 nodes) can: 30 h from now.
+  EXPECT_EQ(j["placement"]["type"], "a100");
+  EXPECT_NEAR(j["placement"]["finish_h"].get<double>(), 30, 1e-9);
+  EXPECT_FALSE(j["options"][0]["can_run"].get<bool>());
+  EXPECT_NE(j["options"][0]["reason"].get<std::string>().find("this type has 32"),
+            std::string::npos);
+  EXPECT_NE(j["assumptions"][0].get<std::string>().find("larger than any node (8)"),
+            std::string::npos);
+  // Round numbers as typed: 1k GPUs of 2k H800 in nodes of 8.
+  r.gpus = 1024;
+  r.cluster = "h800:2k:8";
+  r.durations = {"h800:10"};
+  EXPECT_EQ(SimulateJson(r)["placement"]["type"], "h800");
+  // Where no type's pool holds the job, the error says why for each type.
+  r.cluster = "h800:512:8";
+  auto out = TheEngine().Simulate(r, {Format::kJson, nullptr});
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "durations");
+  EXPECT_NE(out.error().message.find("h800: needs 1024 GPUs; this type has 512"), std::string::npos)
+      << out.error().message;
+}
+
 TEST(Simulate, BadRequestsNameTheField) {
   struct Case {
     const char* field;

@@ -1170,6 +1170,58 @@ if [ "$RC" -eq 0 ]; then
 else
   not_ok "simulate --cluster h100:1k reads 1k as 1,024 GPUs" "exit $RC" "stderr: ${ERR:0:300}"
 fi
+# Round 7 of the user's-eye audit: the commands that run the engine in their own process, a
+# cluster spec's node size, torchtitan's run_train.sh, NeMo 2's --factory and DeepSpeed's JSON.
+run infer --chip h100 --mode analytic --json trtllm-bench --model meta-llama/Llama-3.1-8B latency \
+  --dataset "$TMP/trtllm_bench.jsonl"
+if [ "$RC" -eq 0 ] && grep -q '"engine": "trtllm"' "$TMP/stdout"; then
+  ok "a pasted trtllm-bench latency runs (batch 1, one request at a time)"
+else
+  not_ok "a pasted trtllm-bench latency runs (batch 1, one request at a time)" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+for line in "vllm bench latency --model meta-llama/Llama-3.1-8B-Instruct --input-len 32 --output-len 128 --batch-size 8" \
+  "vllm bench throughput --model meta-llama/Llama-3.1-8B-Instruct --input-len 1024 --output-len 128 --num-prompts 1000" \
+  "python3 -m sglang.bench_one_batch --model-path meta-llama/Meta-Llama-3.1-8B-Instruct --batch 32 --input-len 256 --output-len 32" \
+  "python3 -m sglang.bench_offline_throughput --model-path meta-llama/Meta-Llama-3.1-8B-Instruct --num-prompts 10"; do
+  # shellcheck disable=SC2086 # the command is words
+  run infer --chip h100 --mode analytic $line
+  if [ "$RC" -eq 0 ]; then
+    ok "pasted: ${line:0:60}"
+  else
+    not_ok "pasted: ${line:0:60}" "exit $RC" "stderr: ${ERR:0:300}"
+  fi
+done
+expect_bad "vllm bench throughput without a dataset or --input-len names the prompt length" \
+  "input.*vllm bench throughput" infer --chip h100 vllm bench throughput --model Qwen/Qwen3-8B
+run simulate --model llama-3.1-70b --tokens 2T --gpus 1k --cluster h800:2k:8,h20:4k:8 --json
+if [ "$RC" -eq 0 ] && grep -q '"type": "h800"' "$TMP/stdout"; then
+  ok "simulate --gpus 1k on nodes of 8 spans whole nodes"
+else
+  not_ok "simulate --gpus 1k on nodes of 8 spans whole nodes" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+run train --json --chip h100 --model llama-3.1-8b \
+  CONFIG_FILE=./torchtitan/models/llama3/train_configs/llama3_8b.toml ./run_train.sh \
+  --training.steps 100
+if [ "$RC" -eq 0 ] && grep -q '"chips": 8' "$TMP/stdout"; then
+  ok "torchtitan's CONFIG_FILE=... ./run_train.sh is one node of 8 with that config"
+else
+  not_ok "torchtitan's CONFIG_FILE=... ./run_train.sh is one node of 8 with that config" \
+    "exit $RC" "stderr: ${ERR:0:300}"
+fi
+run train --json --chip h100 --model llama-3.1-8b nemo llm pretrain --factory llama3_8b \
+  trainer.max_steps=1000
+if [ "$RC" -eq 0 ] && grep -q '"cp": 2' "$TMP/stdout"; then
+  ok "nemo llm pretrain --factory llama3_8b is its recipe (cp 2)"
+else
+  not_ok "nemo llm pretrain --factory llama3_8b is its recipe (cp 2)" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+printf '{\n  "train_batch_size": 512,\n  "zero_optimization": {"stage": 5}\n}\n' >"$TMP/ds.json"
+expect_bad "a DeepSpeed config's bad stage names file:line:key" \
+  "ds.json:3.*zero.optimization.stage" train --chip a100 --count 16 --model llama-2-13b \
+  --tokens 10B deepspeed --num_gpus 8 --num_nodes 2 train.py --deepspeed --deepspeed_config \
+  "$TMP/ds.json"
 expect_bad "infer --qps with --requests and --duration-s names requests" "requests.*not both" \
   infer --chip h100 --model llama-3.1-8b --qps 10 --requests 1000 --duration-s 60
 expect_bad "infer --dataset-name sonnet says to give a trace" "dataset-name.*requests-trace" \
