@@ -1222,6 +1222,14 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         family_yaml +=
             fmt::format("    sm_stream_gb_s: {:.6g}  # not fitted: shipped\n", *cal.sm_stream_gb_s);
       }
+      if (cal.triton_moe_matmul_efficiency) {
+        family_yaml +=
+            fmt::format("    triton_moe_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
+                        *cal.triton_moe_matmul_efficiency);
+        family_yaml +=
+            fmt::format("    triton_moe_tile_k_overhead: {:.6g}  # not fitted: shipped\n",
+                        cal.triton_moe_tile_k_overhead);
+      }
       if (cal.fp8_fast_accum_matmul_efficiency) {
         family_yaml +=
             fmt::format("    fp8_fast_accum_matmul_efficiency: {:.6g}  # not fitted: shipped\n",

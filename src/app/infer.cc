@@ -678,9 +678,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.weight_only_moe_layer_us = (*engine)->weight_only_moe_layer_us;
     limits.ep_moe_layer_us = (*engine)->ep_moe_layer_us;
     limits.int8_matmul_efficiency = (*engine)->int8_matmul_efficiency;
-    limits.moe_matmul_efficiency = (*engine)->moe_matmul_efficiency;
-    limits.moe_tile_k_overhead = (*engine)->moe_tile_k_overhead;
-    limits.fp8_moe_matmul_efficiency = (*engine)->fp8_moe_matmul_efficiency;
+    limits.triton_moe_families = (*engine)->triton_moe_families;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
     limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;
     limits.prefill_apart = (*engine)->prefill_apart && !r.enable_mixed_chunk;

@@ -36,6 +36,15 @@ struct FamilyCalibration {
   // sm_count x this, below its memory's achievable rate where it has few SMs for its bandwidth.
   // Unset: the memory's rate alone.
   std::optional<double> sm_stream_gb_s;
+  // The Triton fused_moe kernel's grouped GEMMs (the routed experts in a 16- or 8-bit format, as
+  // vLLM and SGLang run them on the families their engine entries list in triton_moe_families):
+  // the fraction of the 16-bit peak they reach at a long reduction, and the elements of the
+  // reduction K each output tile's prologue and epilogue are worth, so a GEMM reaches
+  // efficiency x K / (K + overhead) (perf::FusedMoeEfficiency: the gate/up GEMM reduces over the
+  // hidden size, the down GEMM over an expert's columns on the chip). 8-bit experts take the same
+  // rate: the kernel's 8-bit path runs near its 16-bit one. Unset: the family's GEMM rate.
+  std::optional<double> triton_moe_matmul_efficiency;
+  double triton_moe_tile_k_overhead = 0;
   // The same for FP8 GEMMs run with fast accumulation, where a family's tensor cores accumulate
   // FP8 products in limited precision and kernels either keep the sum there (cuBLASLt
   // CUBLASLT_MATMUL_DESC_FAST_ACCUM, CUTLASS's FP8FastAccum schedules: per-tensor-scaled FP8

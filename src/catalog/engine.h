@@ -201,23 +201,13 @@ struct ServingEngine {
   // where it is measured apart from the family's low_precision_matmul_efficiency (which holds for
   // the chip vendor's own fused INT8 operators); a family not listed takes the family's value.
   std::map<std::string, double> int8_matmul_efficiency;
-  // The fraction of the chip's 16-bit peak the engine's fused-MoE grouped GEMMs (the routed
-  // experts in a 16- or 8-bit format: vLLM's Triton fused_moe) reach at a long reduction, per chip
-  // family (calibration family id); a family not listed, or 4-bit experts: the family's GEMM rate.
-  // 8-bit experts take it too: the kernel's 8-bit path runs near its 16-bit rate. Each output
-  // tile's main loop runs over the reduction length K beside a fixed prologue and epilogue worth
-  // moe_tile_k_overhead elements of K, so a GEMM reaches efficiency x K / (K + overhead): the
-  // gate/up GEMM reduces over the hidden size, the down GEMM over an expert's intermediate
-  // columns on the chip (1/tp of them under tensor-parallel experts: short at TP 8). Written
-  // `moe_matmul_efficiency: {family: fraction}` and `moe_tile_k_overhead: elements` in
-  // data/engines.yaml.
-  std::map<std::string, double> moe_matmul_efficiency;
-  double moe_tile_k_overhead = 0;
-  // Per chip family, the fraction of the FP8 peak at which the engine's fused-MoE kernel runs the
-  // routed experts' FP8 GEMMs when the experts are not exchanged by an all-to-all (SGLang's Triton
-  // fused_moe, which on Hopper runs FP8 experts only 10-17 % faster than BF16 ones); a family not
-  // listed, or an all-to-all expert exchange (DeepEP with DeepGEMM's grouped GEMMs): the family's.
-  std::map<std::string, double> fp8_moe_matmul_efficiency;
+  // Chip families (calibration family ids) on which the engine runs its routed experts in a 16- or
+  // 8-bit format through the Triton fused_moe kernel (vLLM's fused_experts; SGLang's
+  // fused_moe_triton, a port of it) when no all-to-all exchanges the experts' tokens (there DeepEP
+  // hands them to DeepGEMM's grouped GEMMs, at the family's GEMM rate). The kernel's rate on a
+  // listed family is the family's (FamilyCalibration::triton_moe_matmul_efficiency,
+  // triton_moe_tile_k_overhead); a family not listed, or 4-bit experts: the family's GEMM rate.
+  std::vector<std::string> triton_moe_families;
   // Chip families (calibration family ids) whose requests run on this engine when they name none:
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).

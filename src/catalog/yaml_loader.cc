@@ -530,6 +530,8 @@ class YamlLoader : public YamlReader {
                "weight_only_matmul_efficiency",
                "weight_only_gweights_s",
                "sm_stream_gb_s",
+               "triton_moe_matmul_efficiency",
+               "triton_moe_tile_k_overhead",
                "fp8_fast_accum_matmul_efficiency",
                "matmul_half_gflop",
                "attention_efficiency",
@@ -573,6 +575,10 @@ class YamlLoader : public YamlReader {
     if (n["sm_stream_gb_s"]) {
       f.sm_stream_gb_s = Num(n, "sm_stream_gb_s", path, 0.01, 1e4, 0);
     }
+    if (n["triton_moe_matmul_efficiency"]) {
+      f.triton_moe_matmul_efficiency = Num(n, "triton_moe_matmul_efficiency", path, 0.01, 1, 0);
+    }
+    f.triton_moe_tile_k_overhead = Num(n, "triton_moe_tile_k_overhead", path, 0, 1e6, 0);
     if (n["fp8_fast_accum_matmul_efficiency"]) {
       f.fp8_fast_accum_matmul_efficiency =
           Num(n, "fp8_fast_accum_matmul_efficiency", path, 0.01, 1, 0);
@@ -738,9 +744,7 @@ class YamlLoader : public YamlReader {
                "weight_only_moe_layer_us",
                "ep_moe_layer_us",
                "int8_matmul_efficiency",
-               "moe_matmul_efficiency",
-               "moe_tile_k_overhead",
-               "fp8_moe_matmul_efficiency",
+               "triton_moe_families",
                "default_families",
                "runs_on",
                "moe_dp_allgather",
@@ -791,11 +795,7 @@ class YamlLoader : public YamlReader {
         NumberMap(n, "ep_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
     e.int8_matmul_efficiency =
         NumberMap(n, "int8_matmul_efficiency", path, "chip family to a fraction", 0.01, 1);
-    e.moe_matmul_efficiency =
-        NumberMap(n, "moe_matmul_efficiency", path, "chip family to a fraction", 0.01, 1);
-    e.moe_tile_k_overhead = Num(n, "moe_tile_k_overhead", path, 0, 1e6, 0);
-    e.fp8_moe_matmul_efficiency =
-        NumberMap(n, "fp8_moe_matmul_efficiency", path, "chip family to a fraction", 0.01, 1);
+    e.triton_moe_families = Strings(n, "triton_moe_families", path);
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     e.moe_activation_families = Strings(n, "moe_activation_families", path);

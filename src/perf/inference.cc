@@ -69,9 +69,9 @@ struct Formats {
   double attention_peak = 0;  // FLOP/s of attention's matmuls: 16-bit, or FP8 (fp8_attention)
   bool fp8_attention = false;
   double mem_bw = 0;  // achievable B/s
-  // FLOP/s the engine's fused-MoE grouped GEMMs reach at a long reduction on this chip
-  // (EngineLimits::moe_matmul_efficiency of the 16-bit peak; FusedMoeEfficiency); 0: the routed
-  // experts run at experts.rate().
+  // FLOP/s the Triton fused_moe kernel's grouped GEMMs reach at a long reduction on this chip
+  // where the engine runs it (FamilyCalibration::triton_moe_matmul_efficiency of the 16-bit
+  // peak; FusedMoeEfficiency); 0: the routed experts run at experts.rate().
   double fused_moe_peak = 0;
 };
 
@@ -371,12 +371,13 @@ Result<Formats> Resolve(const InferenceJob& job) {
   f.attention_peak *= *clock;
   f.dense.peak *= *clock;
   f.experts.peak *= *clock;
-  // The engine's fused-MoE kernel on this family, for routed experts in a 16- or 8-bit format
-  // (4-bit weights run other kernels: Marlin's weight-only GEMMs, FP4 grouped GEMMs).
-  if (const auto it = job.limits.moe_matmul_efficiency.find(chip.family);
-      it != job.limits.moe_matmul_efficiency.end() && half && !f.experts.weight_only &&
+  // The Triton fused_moe kernel, where the engine runs it on this family, for routed experts in a
+  // 16- or 8-bit format (4-bit weights run other kernels: Marlin's weight-only GEMMs, FP4 grouped
+  // GEMMs), at the family's rate for it.
+  if (Lists(job.limits.triton_moe_families, chip.family) && cal.triton_moe_matmul_efficiency &&
+      half && !f.experts.weight_only &&
       job.expert_dtype.value_or(job.dtype) != ServingDType::kFp4) {
-    f.fused_moe_peak = *half * *clock * it->second;
+    f.fused_moe_peak = *half * *clock * *cal.triton_moe_matmul_efficiency;
   }
   if (chip.memory_gib.unsupported) {
     return MakeError("chip '" + chip.id +
@@ -805,23 +806,17 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
                               s.shared / tp * x.f.experts.bytes + routed_bytes;
   const double dense_flops = 2 * tokens * TpShare(s.active_per_token, s.replicated, tp);
   const double expert_flops = 2 * tokens * s.shared / tp + routed_flops;
-  // The routed experts through the engine's fused-MoE kernel where it is measured on this family
+  // The routed experts through the Triton fused_moe kernel where the engine runs it on this family
   // (Formats::fused_moe_peak): a rate set by the GEMMs' reduction lengths, the down GEMM's an
-  // expert's columns on the chip (1/tp of them under tensor-parallel experts).
+  // expert's columns on the chip (1/tp of them under tensor-parallel experts). Not where an
+  // all-to-all exchanges the experts' tokens: DeepEP hands them to DeepGEMM's grouped GEMMs, at
+  // the family's rate.
   double routed_rate = x.f.experts.rate();
-  if (x.f.fused_moe_peak > 0 && routed_flops > 0) {
+  if (x.f.fused_moe_peak > 0 && routed_flops > 0 &&
+      !(l.ep > 1 && l.dp > 1 && AttentionDpAllToAll(x.job, l))) {
     const double width = static_cast<double>(m.moe->expert_ffn) / (l.ep > 1 ? 1 : tp);
     routed_rate = x.f.fused_moe_peak *
-                  FusedMoeEfficiency(1.0, x.job.limits.moe_tile_k_overhead, m.hidden, width);
-  }
-  // Otherwise the routed experts' FP8 GEMMs through an engine's fused-MoE kernel measured apart on
-  // this family (EngineLimits::fp8_moe_matmul_efficiency), unless an all-to-all exchanges the
-  // experts' tokens (DeepEP hands them to DeepGEMM's grouped GEMMs, at the family's rate).
-  else if (const auto it = x.job.limits.fp8_moe_matmul_efficiency.find(x.job.chip->family);
-           it != x.job.limits.fp8_moe_matmul_efficiency.end() &&
-           x.job.expert_dtype.value_or(x.job.dtype) == ServingDType::kFp8 &&
-           !(l.ep > 1 && l.dp > 1 && AttentionDpAllToAll(x.job, l))) {
-    routed_rate = x.f.experts.peak * it->second;
+                  FusedMoeEfficiency(1.0, cal.triton_moe_tile_k_overhead, m.hidden, width);
   }
   // Roofline per step: small batches are bound by streaming the weights. A family with a
   // smooth roofline (exponent n) charges (read^n + math^n)^(1/n): the read is only partly hidden

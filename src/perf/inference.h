@@ -220,14 +220,11 @@ struct EngineLimits {
   // (catalog::ServingEngine::int8_matmul_efficiency); a family not listed: the family's
   // low_precision_matmul_efficiency.
   std::map<std::string, double> int8_matmul_efficiency;
-  // Fraction of the chip's 16-bit peak the engine's fused-MoE grouped GEMMs reach at a long
-  // reduction, by chip family, and the tile's prologue and epilogue in elements of the reduction
-  // (catalog::ServingEngine::moe_matmul_efficiency, moe_tile_k_overhead; FusedMoeEfficiency).
-  std::map<std::string, double> moe_matmul_efficiency;
-  double moe_tile_k_overhead = 0;
-  // Per chip family, the FP8 peak's fraction the engine's fused-MoE kernel runs routed FP8
-  // experts at outside an all-to-all exchange (catalog::ServingEngine::fp8_moe_matmul_efficiency).
-  std::map<std::string, double> fp8_moe_matmul_efficiency;
+  // Chip families on which the engine runs 16- and 8-bit routed experts through the Triton
+  // fused_moe kernel outside an all-to-all exchange (catalog::ServingEngine::triton_moe_families),
+  // at the family's rate for it (FamilyCalibration::triton_moe_matmul_efficiency,
+  // triton_moe_tile_k_overhead; FusedMoeEfficiency).
+  std::vector<std::string> triton_moe_families;
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;

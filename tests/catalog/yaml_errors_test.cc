@@ -466,26 +466,36 @@ TEST(YamlErrorsTest, ModelErrorCellsNameTheLine) {
   EXPECT_EQ(e.field, "model_errors.cells[0].source");
 }
 
-// An engine's fused-MoE kernel rate is a map of chip family to a fraction of the 16-bit peak, and
-// its tile overhead a number of reduction elements: a bare number, a fraction above 1 or a negative
-// overhead each name the line and field.
-TEST(YamlErrorsTest, EngineFusedMoeRateFields) {
-  const std::string head =
-      "engines:\n"                                                   // 1
-      "  - id: my-engine\n"                                          // 2
-      "    name: My engine\n";                                       // 3
-  Error e = MergeError(head + "    moe_matmul_efficiency: 0.79\n");  // 4
+// The Triton fused_moe kernel's rate is a family's (a fraction of the 16-bit peak and a tile
+// overhead in reduction elements), and an engine only lists the families it runs the kernel on:
+// a fraction above 1, a negative overhead, a map of rates where the engine's list belongs, and
+// the engine-level rate fields this replaced each name the line and field.
+TEST(YamlErrorsTest, TritonMoeRateIsTheFamilysAndTheEngineListsFamilies) {
+  const std::string family =
+      "families:\n"                                                          // 1
+      "  - id: hopper\n";                                                    // 2
+  Error e = MergeError(family + "    triton_moe_matmul_efficiency: 1.5\n");  // 3
   EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 3);
+  EXPECT_TRUE(Contains(e.field, "triton_moe_matmul_efficiency")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "out of range")) << e.message;
+  e = MergeError(family + "    triton_moe_tile_k_overhead: -5\n");  // 3
+  EXPECT_EQ(e.line, 3);
+  EXPECT_TRUE(Contains(e.field, "triton_moe_tile_k_overhead")) << e.field;
+  const std::string engine =
+      "engines:\n"                                                      // 1
+      "  - id: my-engine\n"                                             // 2
+      "    name: My engine\n";                                          // 3
+  e = MergeError(engine + "    triton_moe_families: {hopper: 0.8}\n");  // 4
   EXPECT_EQ(e.line, 4);
-  EXPECT_TRUE(Contains(e.field, "moe_matmul_efficiency")) << e.field;
-  EXPECT_TRUE(Contains(e.message, "map")) << e.message;
-  e = MergeError(head + "    moe_matmul_efficiency: {hopper: 1.5}\n");  // 4
-  EXPECT_EQ(e.line, 4);
-  EXPECT_TRUE(Contains(e.field, "moe_matmul_efficiency")) << e.field;
-  EXPECT_TRUE(Contains(e.field, "hopper")) << e.field;
-  e = MergeError(head + "    moe_tile_k_overhead: -5\n");  // 4
-  EXPECT_EQ(e.line, 4);
-  EXPECT_TRUE(Contains(e.field, "moe_tile_k_overhead")) << e.field;
+  EXPECT_TRUE(Contains(e.field, "triton_moe_families")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "list")) << e.message;
+  for (const char* gone :
+       {"moe_matmul_efficiency", "moe_tile_k_overhead", "fp8_moe_matmul_efficiency"}) {
+    e = MergeError(engine + "    " + gone + ": {hopper: 0.8}\n");  // 4
+    EXPECT_EQ(e.line, 4) << gone;
+    EXPECT_TRUE(Contains(e.field, gone)) << e.field;
+  }
 }
 
 // An engine's decode-GEMM rates an SM are maps of chip family to GB/s: a bare number, or a rate of
