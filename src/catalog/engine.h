@@ -196,6 +196,12 @@ struct ServingEngine {
   // MoE (SGLang's DeepEP-Ascend low-latency path on the 910C). Written `ep_moe_layer_us:
   // {family: us}` in data/engines.yaml.
   std::map<std::string, double> ep_moe_layer_us;
+  // Beside that, microseconds per decode token a rank sends through the expert-parallel exchange
+  // (verified draft tokens and padded graph slots included; a rank: one die of a multi-die chip),
+  // per MoE layer, per chip family: the part of the excess that grows with the tokens, read where
+  // it is flat with the context and the batch per rank (SGLang's DeepEP and fused-EP decode on the
+  // 910C). Written `ep_moe_token_us: {family: us}`.
+  std::map<std::string, double> ep_moe_token_us;
   // The fraction of the chip's INT8 peak the engine's W8A8 GEMMs (activations quantized to INT8 on
   // the fly, INT8 matmul, dequantized output) reach, per chip family (calibration family id),
   // where it is measured apart from the family's low_precision_matmul_efficiency (which holds for

@@ -743,6 +743,7 @@ class YamlLoader : public YamlReader {
                "moe_layer_us",
                "weight_only_moe_layer_us",
                "ep_moe_layer_us",
+               "ep_moe_token_us",
                "int8_matmul_efficiency",
                "triton_moe_families",
                "default_families",
@@ -793,6 +794,8 @@ class YamlLoader : public YamlReader {
         NumberMap(n, "weight_only_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
     e.ep_moe_layer_us =
         NumberMap(n, "ep_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
+    e.ep_moe_token_us =
+        NumberMap(n, "ep_moe_token_us", path, "chip family to microseconds", 0, 1e4);
     e.int8_matmul_efficiency =
         NumberMap(n, "int8_matmul_efficiency", path, "chip family to a fraction", 0.01, 1);
     e.triton_moe_families = Strings(n, "triton_moe_families", path);

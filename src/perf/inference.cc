@@ -974,6 +974,14 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
         us != x.job.limits.ep_moe_layer_us.end()) {
       exchange_fixed_s = us->second * 1e-6 * p.moe_layers / l.pp;
     }
+    // And a time per decode token each rank exchanges (EngineLimits::ep_moe_token_us): the
+    // group's decode slots, verified draft tokens and padded ones included, over its tp chips and
+    // each chip's ranks (dies).
+    if (const auto us = x.job.limits.ep_moe_token_us.find(x.job.chip->family);
+        us != x.job.limits.ep_moe_token_us.end()) {
+      const double rank_tokens = (decode + padding) * verify / tp / up.ranks_per_chip;
+      exchange_fixed_s += us->second * 1e-6 * rank_tokens * p.moe_layers / l.pp;
+    }
   }
   if (l.pp > 1) {
     // The step's activations cross pp - 1 stage boundaries, inside the scale-up domain when the

@@ -216,6 +216,9 @@ struct EngineLimits {
   // takes beyond the bytes it moves, by chip family (catalog::ServingEngine::ep_moe_layer_us); a
   // family not listed, or ep 1: 0.
   std::map<std::string, double> ep_moe_layer_us;
+  // Microseconds per decode token of a rank per MoE layer of an expert-parallel iteration beside
+  // that (catalog::ServingEngine::ep_moe_token_us); a family not listed, or ep 1: 0.
+  std::map<std::string, double> ep_moe_token_us;
   // Fraction of the chip's INT8 peak the engine's W8A8 GEMMs reach, by chip family
   // (catalog::ServingEngine::int8_matmul_efficiency); a family not listed: the family's
   // low_precision_matmul_efficiency.

@@ -249,6 +249,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
                        {"weight_only_moe_layer_us", e.weight_only_moe_layer_us},
                        {"ep_moe_layer_us", e.ep_moe_layer_us},
+                       {"ep_moe_token_us", e.ep_moe_token_us},
                        {"int8_matmul_efficiency", e.int8_matmul_efficiency},
                        {"triton_moe_families", e.triton_moe_families},
                        {"moe_dp_allgather", e.moe_dp_allgather},

@@ -516,5 +516,40 @@ TEST(YamlErrorsTest, EngineGemmRateAnSmFields) {
   EXPECT_TRUE(Contains(e.field, "hopper")) << e.field;
 }
 
+// The Ascend decode fields (session 28): the exchange time per decode token is a map of chip
+// family to microseconds, the decode routing and the graph's tensor-parallel-only MoE are yes or
+// no; a bare number, a negative time or a word each name the line and field.
+TEST(YamlErrorsTest, EngineDecodeRoutingAndEpTokenFields) {
+  const std::string head =
+      "engines:\n"              // 1
+      "  - id: my-engine\n"     // 2
+      "    name: My engine\n";  // 3
+  Catalog c;
+  auto ok = c.MergeYaml(head +
+                            "    ep_moe_token_us: {ascend-910: 2.9}\n"
+                            "    moe_decode_routing: true\n"
+                            "    moe_tp_only_in_graph: true\n",
+                        kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(c.engines().size(), 1u);
+  EXPECT_DOUBLE_EQ(c.engines()[0].ep_moe_token_us.at("ascend-910"), 2.9);
+  EXPECT_TRUE(c.engines()[0].moe_decode_routing);
+  EXPECT_TRUE(c.engines()[0].moe_tp_only_in_graph);
+  Error e = MergeError(head + "    ep_moe_token_us: 2.9\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "ep_moe_token_us")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "map of chip family")) << e.message;
+  e = MergeError(head + "    ep_moe_token_us: {ascend-910: -1}\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "ep_moe_token_us.ascend-910")) << e.field;
+  e = MergeError(head + "    moe_decode_routing: sometimes\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "moe_decode_routing")) << e.field;
+  e = MergeError(head + "    moe_tp_only_in_graph: 3\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "moe_tp_only_in_graph")) << e.field;
+}
+
 }  // namespace
 }  // namespace suanli::catalog

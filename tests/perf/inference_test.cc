@@ -1601,6 +1601,42 @@ TEST(InferenceTest, EngineDecodeRoutingRowsByHand) {
   EXPECT_NEAR(mtp_routed->step_overhead_ms - mtp_prompt_only->step_overhead_ms, 14.7456, 1e-9);
 }
 
+// An engine's expert-parallel exchange time per decode token of a rank (ep_moe_token_us: SGLang's
+// DeepEP / fused-EP decode on the 910C, 2.9 us a token a layer, S3000), by hand: Qwen3-235B-A22B
+// W8A8 over 8 910C at tp 1, dp 8, ep 8 (each attention group one chip of two dies, each die a rank
+// of the exchange), 32 sequences a group: 16 decode tokens a die x 94 MoE layers x 2.9 us =
+// 4.3616 ms more a step; with EAGLE3's 3 draft tokens each sequence sends 4 (17.4464 ms). The
+// same engine with its experts tensor-parallel (ep 1), and a family it does not list, pay nothing.
+TEST(InferenceTest, EngineEpExchangeTimePerDecodeTokenByHand) {
+  InferenceJob job = Job("qwen3-235b-a22b", "ascend-910c", ServingDType::kInt8);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 32;
+  InferenceConstraints dep8 = Dep(8), tp8 = Tp(8);
+  dep8.pp = tp8.pp = 1;
+  tp8.ep = 1;
+  auto plain = EstimateInference(job, dep8);
+  auto tp_plain = EstimateInference(job, tp8);
+  job.limits.ep_moe_token_us = {{"hopper", 2.9}};
+  auto elsewhere = EstimateInference(job, dep8);
+  job.limits.ep_moe_token_us = {{"ascend-910", 2.9}};
+  auto charged = EstimateInference(job, dep8);
+  auto tp_charged = EstimateInference(job, tp8);
+  ASSERT_TRUE(plain && tp_plain && elsewhere && charged && tp_charged);
+  ASSERT_EQ(plain->max_batch, 32);
+  ASSERT_EQ(charged->max_batch, 32);
+  EXPECT_DOUBLE_EQ(elsewhere->step_overhead_ms, plain->step_overhead_ms);
+  EXPECT_NEAR(charged->step_overhead_ms - plain->step_overhead_ms, 4.3616, 1e-9);
+  EXPECT_DOUBLE_EQ(tp_charged->step_overhead_ms, tp_plain->step_overhead_ms);
+  job.mtp_depth = 3;
+  job.mtp_acceptance = 0.8;
+  auto mtp_charged = EstimateInference(job, dep8);
+  job.limits.ep_moe_token_us.clear();
+  auto mtp_plain = EstimateInference(job, dep8);
+  ASSERT_TRUE(mtp_charged && mtp_plain);
+  ASSERT_EQ(mtp_charged->max_batch, 32);
+  EXPECT_NEAR(mtp_charged->step_overhead_ms - mtp_plain->step_overhead_ms, 17.4464, 1e-9);
+}
+
 // vLLM-Ascend 0.9.1 runs a MoE model under ACL graph with tensor-parallel experts only ('DP/EP
 // doesn't work in this release', S3340; moe_tp_only_in_graph): the search over Qwen3-30B-A3B on
 // two 910B keeps to ep 1 and dp 1, a given ep 2 with dp 2 is refused with what it can run, and
