@@ -674,6 +674,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.bf16_gemm_sm_gb_s = (*engine)->bf16_gemm_sm_gb_s;
     limits.fp8_gemm_sm_gb_s = (*engine)->fp8_gemm_sm_gb_s;
     limits.sparse_mla_head_tile = (*engine)->sparse_mla_head_tile;
+    limits.dsa_short_prefill_mha = (*engine)->dsa_short_prefill_mha;
+    limits.sparse_prefill_efficiency = (*engine)->sparse_prefill_efficiency;
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
     limits.weight_only_moe_layer_us = (*engine)->weight_only_moe_layer_us;
     limits.ep_moe_layer_us = (*engine)->ep_moe_layer_us;

@@ -171,6 +171,15 @@ struct ServingEngine {
   // of a query (a fixed-length index list, slots past the context masked, not skipped). A family
   // not listed: the heads a chip holds over the keys a query attends to.
   std::map<std::string, int> sparse_mla_head_tile;
+  // DSA prompt batches whose sequences all fit in the indexer's top_k run dense attention (every
+  // key attended, the up-projected heads: MLA's prefill form) with no indexer scores, as SGLang's
+  // NSA backend does below its 2,048-token threshold (MHA_ONE_SHOT); longer ones run the sparse
+  // absorbed kernel. false: every prompt token through the sparse kernel.
+  bool dsa_short_prefill_mha = false;
+  // The fraction of the chip's attention peak the engine's sparse (DSA) prefill kernel runs a
+  // prompt token's attended keys at, per chip family (calibration family id); a family not
+  // listed: the family's attention_efficiency.
+  std::map<std::string, double> sparse_prefill_efficiency;
   // Time per MoE layer of a step that the fused-MoE kernel chain takes beyond the bytes of the
   // experts it reads, microseconds, per chip family (calibration family id); a family not listed:
   // none modelled. The chain (align the tokens by expert, quantize them, the gate/up grouped GEMM,

@@ -736,6 +736,8 @@ class YamlLoader : public YamlReader {
                "bf16_gemm_sm_gb_s",
                "fp8_gemm_sm_gb_s",
                "sparse_mla_head_tile",
+               "dsa_short_prefill_mha",
+               "sparse_prefill_efficiency",
                "cuda_graph_families",
                "graph_layer_us",
                "host_seq_us",
@@ -818,6 +820,9 @@ class YamlLoader : public YamlReader {
         e.sparse_mla_head_tile[family] = static_cast<int>(Num(tiles, family, tpath, 1, 1024));
       }
     }
+    e.dsa_short_prefill_mha = Bool(n, "dsa_short_prefill_mha", path, false);
+    e.sparse_prefill_efficiency =
+        NumberMap(n, "sparse_prefill_efficiency", path, "chip family to a fraction", 0.01, 1);
     e.default_families = Strings(n, "default_families", path);
     e.runs_on = Strings(n, "runs_on", path);
     e.moe_dp_allgather = Bool(n, "moe_dp_allgather", path, false);

@@ -692,30 +692,40 @@ double SmoothRoofline(double a, double b, double n) {
 // replicated and score all its heads on every rank (S3301), so each chip of the group runs all
 // of it. `sparse_heads`: the query heads a chip computes over the heads it holds (the engine's
 // kernel tile, EngineLimits::sparse_mla_head_tile); `full_top_k`: the kernel runs every one of
-// the top_k index slots of a query whatever the context.
+// the top_k index slots of a query whatever the context. `dense_prompt`: the prompt tokens run
+// dense attention instead, over every key in the prefill form (the up-projected heads) with no
+// indexer scores (an engine that switches to it below top_k, EngineLimits::dsa_short_prefill_mha).
 struct AttentionWork {
   double flops = 0;  // per chip
   double bytes = 0;  // per chip
   // Of `flops`, the decode queries' (draft tokens verified included) over the cached keys of a
   // dense MLA model: the MLA decode kernel's (FamilyCalibration::mla_decode_efficiency).
   double mla_decode_flops = 0;
+  // Of `flops`, the prompt tokens' attended keys through a DSA model's sparse kernel
+  // (EngineLimits:: sparse_prefill_efficiency).
+  double sparse_prefill_flops = 0;
 };
 
 AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp, double decode,
                               double decode_keys, double verify, double prefill,
-                              double prefill_keys, double sparse_heads = 1,
-                              bool full_top_k = false) {
+                              double prefill_keys, double sparse_heads = 1, bool full_top_k = false,
+                              bool dense_prompt = false) {
   const double kv_split = m.mla ? 1.0 : std::min<double>(tp, m.kv_heads);
   const double decode_attended = decode > 0 ? decode * AttendedKeys(m, decode_keys / decode) : 0;
-  const double prefill_attended =
-      prefill > 0 ? prefill * AttendedKeys(m, prefill_keys / prefill) : 0;
   const bool dsa = m.mla && m.sparse_attention;
+  const bool sparse_prompt = dsa && !dense_prompt;
+  const double prefill_attended = prefill <= 0 ? 0
+                                  : dsa && dense_prompt
+                                      ? prefill_keys
+                                      : prefill * AttendedKeys(m, prefill_keys / prefill);
   // The keys whose attention FLOPs a DSA query pays (all top_k slots where the kernel runs them).
   const double dsa_slots = dsa && full_top_k ? m.sparse_attention->top_k : 0;
   const double decode_computed = dsa_slots > 0 ? decode * dsa_slots : decode_attended;
-  const double prefill_computed = dsa_slots > 0 ? prefill * dsa_slots : prefill_attended;
+  const double prefill_computed =
+      dsa_slots > 0 && sparse_prompt ? prefill * dsa_slots : prefill_attended;
   const double decode_key_flops = dsa ? s.decode_key_flops * sparse_heads : s.decode_key_flops;
-  const double prefill_key_flops = dsa ? s.decode_key_flops * sparse_heads : s.prefill_key_flops;
+  const double prefill_key_flops =
+      sparse_prompt ? s.decode_key_flops * sparse_heads : s.prefill_key_flops;
   // Sliding-window layers read at most `window` keys per query (at the mean context, as DSA).
   const double decode_windowed = decode > 0 ? decode * std::min(decode_keys / decode, s.window) : 0;
   const double prefill_windowed =
@@ -726,8 +736,10 @@ AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp
   const double prefill_flops = prefill_computed * prefill_key_flops +
                                prefill * s.linear_prefill_flops +
                                prefill_windowed * s.window_key_flops;
-  const double indexer_flops = (verify * decode_keys + prefill_keys) * s.indexer_key_flops;
+  const double indexer_flops =
+      (verify * decode_keys + (dense_prompt ? 0 : prefill_keys)) * s.indexer_key_flops;
   w.flops = (verify * decode_flops + prefill_flops) / tp + indexer_flops;
+  if (sparse_prompt) w.sparse_prefill_flops = prefill_computed * prefill_key_flops / tp;
   if (m.mla && !m.sparse_attention)
     w.mla_decode_flops = verify * decode_attended * s.decode_key_flops / tp;
   // The indexer keeps one key per token (not split by heads); a linear state is split by heads.
@@ -894,16 +906,33 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     sparse_heads = std::ceil(heads / tile->second) * tile->second / heads;
     full_top_k = true;
   }
+  // An engine that runs DSA prompt batches within the indexer's reach dense (EngineLimits::
+  // dsa_short_prefill_mha: SGLang when every sequence of the batch is at most top_k long). The
+  // batch's longest sequence is taken from its prompt tokens' mean context m and their count c as
+  // min(m + c / 2, 2 m): exact for a chunk of one prompt (m + c / 2) and for whole prompts of one
+  // length from their start (2 m).
+  const double mean_context = prefill > 0 ? prefill_keys / prefill : 0;
+  const bool dense_prompt =
+      x.job.limits.dsa_short_prefill_mha && m.sparse_attention && prefill > 0 &&
+      std::min(mean_context + prefill / 2, 2 * mean_context) <= m.sparse_attention->top_k;
   const AttentionWork attn = AttentionOfStep(m, s, tp, decode, decode_keys, verify, prefill,
-                                             prefill_keys, sparse_heads, full_top_k);
+                                             prefill_keys, sparse_heads, full_top_k, dense_prompt);
   // Dense MLA's decode queries run the MLA decode kernel, at its measured compute-bound rate
   // where the family has one; the rest (prefill, indexer, linear and windowed layers) at the
   // family's attention efficiency. Verified draft tokens add FLOPs, not cache reads.
   const std::optional<double> mla_eff =
       x.f.fp8_attention ? cal.fp8_mla_decode_efficiency : cal.mla_decode_efficiency;
+  // A DSA model's prompt tokens through the engine's sparse kernel at its measured rate on the
+  // family (EngineLimits::sparse_prefill_efficiency), where it has one.
+  const auto sparse_eff = x.job.limits.sparse_prefill_efficiency.find(x.job.chip->family);
+  const double sparse_prefill_flops =
+      sparse_eff != x.job.limits.sparse_prefill_efficiency.end() ? attn.sparse_prefill_flops : 0;
   const double attn_compute =
-      (attn.flops - attn.mla_decode_flops) / (x.f.attention_peak * cal.attention_efficiency) +
-      attn.mla_decode_flops / (x.f.attention_peak * mla_eff.value_or(cal.attention_efficiency));
+      (attn.flops - attn.mla_decode_flops - sparse_prefill_flops) /
+          (x.f.attention_peak * cal.attention_efficiency) +
+      attn.mla_decode_flops / (x.f.attention_peak * mla_eff.value_or(cal.attention_efficiency)) +
+      (sparse_prefill_flops > 0 ? sparse_prefill_flops / (x.f.attention_peak * sparse_eff->second)
+                                : 0);
   const double attn_memory = attn.bytes / x.f.mem_bw;
   st.attention_s = std::max(attn_compute, attn_memory);
   st.compute_bound = lin_compute + attn_compute > lin_memory + attn_memory;

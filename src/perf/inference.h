@@ -206,6 +206,12 @@ struct EngineLimits {
   // over all top_k index slots of a query. A family not listed: the chip's heads over the
   // attended keys.
   std::map<std::string, int> sparse_mla_head_tile;
+  // DSA prompt batches within top_k run dense attention over the up-projected heads, no indexer
+  // (catalog::ServingEngine::dsa_short_prefill_mha).
+  bool dsa_short_prefill_mha = false;
+  // The attention peak's fraction the engine's sparse (DSA) prefill kernel runs at, by chip family
+  // (catalog::ServingEngine::sparse_prefill_efficiency); a family not listed: attention_efficiency.
+  std::map<std::string, double> sparse_prefill_efficiency;
   // Microseconds per MoE layer of a step the engine's fused-MoE kernel chain takes beyond the
   // bytes it reads, by chip family (catalog::ServingEngine::moe_layer_us); a family not listed: 0.
   std::map<std::string, double> moe_layer_us_by_family;

@@ -246,6 +246,8 @@ std::string EnginesJson(const Catalog& c) {
                        {"bf16_gemm_sm_gb_s", e.bf16_gemm_sm_gb_s},
                        {"fp8_gemm_sm_gb_s", e.fp8_gemm_sm_gb_s},
                        {"sparse_mla_head_tile", e.sparse_mla_head_tile},
+                       {"dsa_short_prefill_mha", e.dsa_short_prefill_mha},
+                       {"sparse_prefill_efficiency", e.sparse_prefill_efficiency},
                        {"moe_layer_us_by_family", e.moe_layer_us_by_family},
                        {"weight_only_moe_layer_us", e.weight_only_moe_layer_us},
                        {"ep_moe_layer_us", e.ep_moe_layer_us},

@@ -551,5 +551,26 @@ TEST(YamlErrorsTest, EngineDecodeRoutingAndEpTokenFields) {
   EXPECT_TRUE(Contains(e.field, "moe_tp_only_in_graph")) << e.field;
 }
 
+// An engine's sparse (DSA) prefill kernel rate is a map of chip family to a fraction of the
+// attention peak, and its short-prompt MHA switch a boolean: a bare number, a fraction above 1 or a
+// word that is not a boolean each name the line and field.
+TEST(YamlErrorsTest, EngineDsaPrefillFields) {
+  const std::string head =
+      "engines:\n"                                                       // 1
+      "  - id: my-engine\n"                                              // 2
+      "    name: My engine\n";                                           // 3
+  Error e = MergeError(head + "    sparse_prefill_efficiency: 0.33\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "sparse_prefill_efficiency")) << e.field;
+  e = MergeError(head + "    sparse_prefill_efficiency: {hopper: 1.5}\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "sparse_prefill_efficiency")) << e.field;
+  EXPECT_TRUE(Contains(e.field, "hopper")) << e.field;
+  e = MergeError(head + "    dsa_short_prefill_mha: sometimes\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "dsa_short_prefill_mha")) << e.field;
+}
+
 }  // namespace
 }  // namespace suanli::catalog

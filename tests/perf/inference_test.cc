@@ -2256,4 +2256,56 @@ TEST(InferenceTest, MlaDownProjectionsAreWholeOnEveryTpRank) {
               1e3);
 }
 
+// An engine's sparse (DSA) prefill kernel at its own rate on the family (EngineLimits::
+// sparse_prefill_efficiency; SGLang's fa3 NSA prefill on Hopper, S3561, S3562). By hand, a prompt
+// token of a 4,000-token prompt under attention DP (128 heads a chip) attends 2,000 keys on average
+// (under top_k 2,048) at 61 x 2 x 128 x (512 + 64 + 512) = 16,990,208 FLOPs a key in the absorbed
+// form: 33,980,416,000 FLOPs, 6.8717e-5 s at the BF16 attention rate 989 x 0.5 TFLOPS and
+// 1.04116e-4 s at 989 x 0.33: 3.5400e-5 chip-seconds more a prompt token. The indexer keeps the
+// family's rate; a family the engine does not list keeps the plain one.
+TEST(InferenceTest, SparsePrefillKernelRateByHand) {
+  InferenceJob job = Job("deepseek-v3.2", "h200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.input_tokens = 4000;
+  job.output_tokens = 200;
+  job.limits.max_num_seqs = 64;
+  auto seconds_a_token = [&] {
+    const auto e = EstimateInference(job, Dep(8));
+    EXPECT_TRUE(e.has_value());
+    return e ? 1 / e->prefill_tokens_per_s_per_chip : 0.0;
+  };
+  const double plain = seconds_a_token();
+  job.limits.sparse_prefill_efficiency = {{"blackwell", 0.33}};
+  EXPECT_DOUBLE_EQ(seconds_a_token(), plain);
+  job.limits.sparse_prefill_efficiency = {{"hopper", 0.33}};
+  EXPECT_NEAR((seconds_a_token() - plain) / 3.5400e-5, 1, 1e-3);
+}
+
+// SGLang's NSA backend runs a DSA prompt batch whose sequences all fit in top_k (2,048) as standard
+// MHA over the up-projected heads with no indexer scores (MHA_ONE_SHOT, S3560, S3561;
+// EngineLimits::dsa_short_prefill_mha). By hand, a token of a 1,000-token prompt attends 500 keys
+// on average: sparse, 500 x (16,990,208 absorbed + 61 x 2 x 64 x 128 = 999,424 indexer) =
+// 8,994,816,000 FLOPs; dense, 500 x 61 x 2 x 128 x (192 + 128) = 2,498,560,000: 6,496,256,000
+// fewer, 1.31370e-5 s at 989 x 0.5 TFLOPS. 4,000-token prompts (sequences to 4,000 > 2,048) keep
+// the sparse path.
+TEST(InferenceTest, DsaShortPromptsRunDenseByHand) {
+  InferenceJob job = Job("deepseek-v3.2", "h200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.input_tokens = 1000;
+  job.output_tokens = 200;
+  job.limits.max_num_seqs = 64;
+  auto seconds_a_token = [&] {
+    const auto e = EstimateInference(job, Dep(8));
+    EXPECT_TRUE(e.has_value());
+    return e ? 1 / e->prefill_tokens_per_s_per_chip : 0.0;
+  };
+  const double sparse_short = seconds_a_token();
+  job.input_tokens = 4000;
+  const double sparse_long = seconds_a_token();
+  job.limits.dsa_short_prefill_mha = true;
+  EXPECT_DOUBLE_EQ(seconds_a_token(), sparse_long);
+  job.input_tokens = 1000;
+  EXPECT_NEAR((sparse_short - seconds_a_token()) / 1.31370e-5, 1, 1e-3);
+}
+
 }  // namespace suanli::perf
