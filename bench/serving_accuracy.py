@@ -59,7 +59,7 @@ def args_of(case, simulated=True, typed=False):
                 "input_dist",
                 "output_dist", "cuda_graph_batch_sizes", "adp_balance_timeout_iters",
                 "adp_balance_wait_iters", "kv_memory_fraction", "mtp", "mtp_acceptance",
-                "requests", "kv_admission"):
+                "requests", "kv_admission", "cudagraph_mode"):
         if typed:
             continue
         if key in case and (simulated or key not in SIMULATION_ONLY):

@@ -89,6 +89,49 @@ Result<void> ReadSpeculativeConfig(InferRequest& r) {
   return {};
 }
 
+// vLLM's graph mode: --cudagraph-mode, or the cudagraph_mode key of --compilation-config's JSON
+// (vLLM-Ascend's tutorials pass '{"cudagraph_mode":"FULL_DECODE_ONLY"}', S3520). NONE captures no
+// graph (--enforce-eager); FULL and FULL_DECODE_ONLY replay each decode step as one graph;
+// PIECEWISE and FULL_AND_PIECEWISE are what the engines capture by default.
+Result<void> ReadGraphMode(InferRequest& r) {
+  std::string field = "cudagraph_mode";
+  std::string mode = r.cudagraph_mode;
+  if (!r.compilation_config.empty()) {
+    const auto j = nlohmann::json::parse(r.compilation_config, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return tl::unexpected(
+          FieldError("compilation_config",
+                     "expected a JSON object, e.g. {\"cudagraph_mode\":\"FULL_DECODE_ONLY\"}"));
+    }
+    if (const auto m = j.find("cudagraph_mode"); m != j.end()) {
+      if (!m->is_string()) {
+        return tl::unexpected(FieldError("compilation_config",
+                                         "cudagraph_mode must be a name, e.g. FULL_DECODE_ONLY"));
+      }
+      if (!mode.empty() && ToLower(mode) != ToLower(m->get<std::string>())) {
+        return tl::unexpected(FieldError(
+            "compilation_config", "its cudagraph_mode differs from --cudagraph-mode; give one"));
+      }
+      mode = m->get<std::string>();
+      field = "compilation_config";
+    }
+  }
+  if (mode.empty()) return {};
+  std::string m = ToLower(mode);
+  std::replace(m.begin(), m.end(), '-', '_');
+  if (m == "none") {
+    r.enforce_eager = true;
+  } else if (m == "full" || m == "full_decode_only") {
+    r.full_decode_graph = true;
+  } else if (m != "piecewise" && m != "full_and_piecewise") {
+    return tl::unexpected(
+        FieldError(field, fmt::format("unknown cudagraph_mode {}; expected NONE, PIECEWISE, "
+                                      "FULL_AND_PIECEWISE, FULL or FULL_DECODE_ONLY",
+                                      Quoted(mode.substr(0, 40)))));
+  }
+  return {};
+}
+
 // SGLang's default draft steps when --speculative-num-steps is not given
 // (_auto_choose_speculative_params, python/sglang/srt/speculative/spec_info.py; S2860): 5 steps
 // (top-4 tree, 8 tokens) for LlamaForCausalLM and Grok-1, 3 steps (top-1, 4 tokens) for every
@@ -943,6 +986,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
                       *r.max_model_len, r.input_tokens, r.output_tokens)));
     }
   }
+  if (auto ok = ReadGraphMode(r); !ok) return tl::unexpected(ok.error());
   const bool sglang_speculation = !r.speculative_algorithm.empty() || r.speculative_num_steps ||
                                   r.speculative_num_draft_tokens || r.speculative_eagle_topk ||
                                   !r.speculative_draft_model_path.empty();

@@ -656,6 +656,12 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.eager_launch_layer_us = (*engine)->eager_launch_layer_us;
     limits.profile_logit_bytes = (*engine)->profile_logit_bytes;
     limits.step_floor_layer_us = (*engine)->step_floor_layer_us;
+    // Decode steps replayed as one full graph (vLLM's cudagraph_mode FULL_DECODE_ONLY or FULL):
+    // the engine's floor of that mode where it is measured (vLLM-Ascend's); elsewhere the
+    // engine's graph costs stand (vLLM on a GPU replays full decode graphs by default).
+    if (r.full_decode_graph && (*engine)->full_decode_floor_layer_us > 0) {
+      limits.step_floor_layer_us = (*engine)->full_decode_floor_layer_us;
+    }
     limits.decode_token_passes = (*engine)->decode_token_passes;
     limits.fp8_mla_families = (*engine)->fp8_mla_families;
     limits.kv_cache_model_dtype = (*engine)->kv_cache_model_dtype;
@@ -1219,6 +1225,17 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
         return j.limits.stream_host_us > 0;
       })) {
     const std::string flag = FlagName("stream_interval");
+    not_modelled.insert(std::lower_bound(not_modelled.begin(), not_modelled.end(), flag), flag);
+  }
+  // A full decode graph (--cudagraph-mode full or full_decode_only) is priced only where the
+  // engine's floor of that mode is measured (full_decode_floor_layer_us); elsewhere it is listed.
+  if (r.full_decode_graph &&
+      !std::all_of(jobs.begin(), jobs.end(), [&](const perf::InferenceJob& j) {
+        auto e = catalog_->FindEngine(j.limits.engine);
+        return e && (*e)->full_decode_floor_layer_us > 0;
+      })) {
+    const std::string flag =
+        FlagName(r.compilation_config.empty() ? "cudagraph_mode" : "compilation_config");
     not_modelled.insert(std::lower_bound(not_modelled.begin(), not_modelled.end(), flag), flag);
   }
   const bool json = c.format == Format::kJson;

@@ -923,6 +923,8 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "cuda_graph_max_bs",
         "stream_interval",
         "enforce_eager",
+        "cudagraph_mode",
+        "compilation_config",
         "no_async_scheduling",
         "kv_admission",
         "adp_balance_timeout_iters",
@@ -1071,6 +1073,14 @@ const std::vector<Field<InferRequest>>& InferFields() {
                    "--enforce-eager, SGLang's --disable-cuda-graph): a step takes at least the "
                    "engine's launch time (default: off)"),
               {"disable_cuda_graph"}),
+      Bind("cudagraph_mode", &R::cudagraph_mode,
+           "vLLM's graph mode (compilation_config cudagraph_mode): none (as --enforce-eager), "
+           "piecewise, full_and_piecewise, full or full_decode_only; the full modes replay each "
+           "decode step as one graph, priced at the engine's full_decode_floor_layer_us where it "
+           "is measured (vLLM-Ascend; default: the engine's own mode)"),
+      Bind("compilation_config", &R::compilation_config,
+           "vLLM's --compilation-config JSON; its cudagraph_mode is read as --cudagraph-mode, "
+           "the rest (torch.compile settings, capture sizes) is not modelled"),
       Bind("no_async_scheduling", &R::no_async_scheduling,
            "the engine's host loop between steps runs while the GPU waits, its host_seq_us "
            "(data/engines.yaml) per running request a step (vLLM's --no-async-scheduling, its "
@@ -1279,9 +1289,6 @@ const std::vector<Field<InferRequest>>& InferFields() {
       NotModelled("block_size", FieldKind::kString, "KV pages are not rounded to a block"),
       NotModelled("swap_space", FieldKind::kString,
                   "vLLM's CPU swap; a host KV tier is --kv-host-gib"),
-      NotModelled("compilation_config", FieldKind::kString,
-                  "vLLM's torch.compile and graph settings; graphs are the engine's default, "
-                  "--enforce-eager turns them off"),
       NotModelled("disable_custom_all_reduce", FieldKind::kBool,
                   "the all-reduce is priced at the link's measured rate, not per library"),
       NotModelled("enable_torch_compile", FieldKind::kBool,

@@ -167,6 +167,12 @@ struct InferRequest {
   std::optional<int> scheduler_steps;  // decode steps per scheduler call (vLLM multi-step)
   std::string cuda_graph_batch_sizes;  // "128,256,...": decode batches padded to these sizes
   bool enforce_eager = false;          // no CUDA graphs: every step launched from the host
+  // vLLM's compilation_config cudagraph_mode (given alone or inside --compilation-config's JSON):
+  // none, piecewise, full, full_decode_only or full_and_piecewise; read into enforce_eager (none)
+  // and full_decode_graph (full, full_decode_only).
+  std::string cudagraph_mode;
+  std::string compilation_config;  // vLLM: {"cudagraph_mode": "FULL_DECODE_ONLY", ...} as JSON
+  bool full_decode_graph = false;  // decode steps replay one full graph (from cudagraph_mode)
   // vLLM's --no-async-scheduling: the host loop between steps runs while the GPU waits (vLLM's
   // default up to 0.13); --async-scheduling, the default since 0.14, schedules a step ahead.
   bool no_async_scheduling = false;

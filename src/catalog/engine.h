@@ -71,6 +71,11 @@ struct ServingEngine {
   // torchair graph at tp 16: the same ~60 ms a step at 12 and 24 sequences), so a floor, not an
   // added term: it binds small batches and leaves the large ones, whose device work is longer.
   double step_floor_layer_us = 0;
+  // The same floor when the decode steps replay one full graph (vLLM's cudagraph_mode
+  // FULL_DECODE_ONLY or FULL, which vLLM-Ascend's tutorials set), where the default capture is
+  // piecewise with attention launched between the pieces; 0: the mode is not measured on this
+  // engine and step_floor_layer_us stands.
+  double full_decode_floor_layer_us = 0;
   // Per-token MoE kernels the roofline does not charge, as passes over each decoded token's 16-bit
   // hidden state (a padded CUDA-graph slot included) per MoE layer at the chip's achievable memory
   // bandwidth, on every rank that runs the token's MoE (under attention data parallel, all of

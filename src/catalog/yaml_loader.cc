@@ -723,6 +723,7 @@ class YamlLoader : public YamlReader {
                "eager_launch_layer_us",
                "profile_logit_bytes",
                "step_floor_layer_us",
+               "full_decode_floor_layer_us",
                "decode_token_passes",
                "fp8_mla_families",
                "kv_cache_model_dtype",
@@ -774,6 +775,7 @@ class YamlLoader : public YamlReader {
     e.eager_launch_layer_us = Num(n, "eager_launch_layer_us", path, 0, 1e5, 0);
     e.profile_logit_bytes = Num(n, "profile_logit_bytes", path, 0, 1e4, 0);
     e.step_floor_layer_us = Num(n, "step_floor_layer_us", path, 0, 1e5, 0);
+    e.full_decode_floor_layer_us = Num(n, "full_decode_floor_layer_us", path, 0, 1e5, 0);
     e.decode_token_passes = Num(n, "decode_token_passes", path, 0, 1e4, 0);
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
     e.kv_cache_model_dtype = Bool(n, "kv_cache_model_dtype", path, false);

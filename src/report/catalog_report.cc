@@ -230,6 +230,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"eager_layer_us", Limit(e.eager_layer_us)},
                        {"eager_launch_layer_us", Limit(e.eager_launch_layer_us)},
                        {"step_floor_layer_us", Limit(e.step_floor_layer_us)},
+                       {"full_decode_floor_layer_us", Limit(e.full_decode_floor_layer_us)},
                        {"decode_token_passes", Limit(e.decode_token_passes)},
                        {"fp8_mla_families", e.fp8_mla_families},
                        {"kv_cache_model_dtype", e.kv_cache_model_dtype},

@@ -1392,6 +1392,108 @@ TEST(EngineLimits, SglangDecodeGemmsOnH20MatchQwensUnscoredRuns) {
   EXPECT_NEAR(tpot("Qwen/Qwen3-32B", "bf16") / bf16_32b, 1.0, 0.03);
 }
 
+// An Ascend request that names no engine runs vLLM-Ascend as `vllm serve` starts it today (v0.13,
+// ACL graph): vLLM's batch defaults for a platform that reports no memory, 256 sequences and
+// 2,048 batched tokens (get_batch_defaults, S3522; NPUPlatform reports none, S3521), chunked
+// prefill on, the piecewise graph's floor of 957 us a layer, no v0.9.1 MoE chain (S3523, S3524).
+// The torchair entry and v0.9.1 stay selectable by name.
+TEST(EngineLimits, AscendDefaultIsTheCurrentVllmAscend) {
+  InferRequest r;
+  r.model = "Qwen/Qwen3-8B";
+  r.chip = {"ascend-910b"};
+  r.count = 1;
+  r.tp = 1;
+  r.dtype = "bf16";
+  r.input_tokens = 100;
+  r.output_tokens = 100;
+  r.mode = "analytic";
+  const auto typed = InferJson(r);
+  EXPECT_EQ(typed["engine"], "vllm-ascend-0.13");
+  EXPECT_EQ(typed["engine_max_batch"], 256);
+  // 2,048 tokens a step over 1 decode + 2,000 / 100 prompt tokens a sequence: 2,048 / 21 = 97.
+  r.input_tokens = 2000;
+  EXPECT_EQ(InferJson(r)["engine_max_batch"], 97);
+  // 36 layers x 957 us: no step under 34.45 ms.
+  EXPECT_GE(typed["tpot_ms"].get<double>(), 36 * 0.957 - 1e-6);
+  r.engine = "vllm-ascend";
+  EXPECT_EQ(InferJson(r)["engine"], "vllm-ascend");
+  r.engine = "vllm-ascend-0.9.1";
+  EXPECT_EQ(InferJson(r)["engine"], "vllm-ascend-0.9.1");
+  // Qwen3-30B-A3B at tp 2 and 4 sequences: v0.9.1's chain (2.29 ms in each of 48 MoE layers) is
+  // not v0.13's, whose AllGather path routes with its own operators; at batch 1 and tp 4 v0.11
+  // stepped Qwen3-30B-A3B no slower than the dense Qwen3-4B (S3524). The step is the floor's.
+  InferRequest moe;
+  moe.model = "Qwen/Qwen3-30B-A3B";
+  moe.chip = {"ascend-910b"};
+  moe.count = 2;
+  moe.tp = 2;
+  moe.dtype = "bf16";
+  moe.input_tokens = 217;
+  moe.output_tokens = 202;
+  moe.max_num_seqs = 4;
+  moe.mode = "analytic";
+  const auto current = InferJson(moe);
+  EXPECT_EQ(current["engine"], "vllm-ascend-0.13");
+  EXPECT_LT(current["step_breakdown_ms"]["overhead"].get<double>(), 48 * 2.29);
+  EXPECT_NEAR(current["tpot_ms"].get<double>(), 48 * 0.957, 0.1 * 48 * 0.957);
+}
+
+// vLLM's cudagraph_mode FULL_DECODE_ONLY (--compilation-config '{"cudagraph_mode":
+// "FULL_DECODE_ONLY"}', vLLM-Ascend's tutorials, S3520; --cudagraph-mode): each decode step one
+// graph, at vLLM-Ascend v0.13's measured floor of 417 us a layer. S3524 (v0.11.0rc2, tp 4, one
+// request, FULL_DECODE_ONLY): Qwen3-30B-A3B at 20+ ms a token, Qwen3-32B at 38 ms; the piecewise
+// default floor (957 us) would give 45.9 and 61.2 ms. NONE is --enforce-eager (2,660 us a layer,
+// S3470); an unknown mode or a non-JSON config is an error naming the field.
+TEST(EngineLimits, VllmAscendFullDecodeGraphHasItsFloor) {
+  InferRequest r;
+  r.model = "Qwen/Qwen3-30B-A3B";
+  r.chip = {"ascend-910b"};
+  r.count = 4;
+  r.tp = 4;
+  r.dtype = "bf16";
+  r.input_tokens = 15000;
+  r.output_tokens = 200;
+  r.max_num_seqs = 1;
+  r.mode = "analytic";
+  const double piecewise = InferJson(r)["tpot_ms"].get<double>();
+  EXPECT_GE(piecewise, 48 * 0.957 - 1e-6);
+  r.compilation_config = R"({"cudagraph_mode": "FULL_DECODE_ONLY"})";
+  const double full = InferJson(r)["tpot_ms"].get<double>();
+  EXPECT_GE(full, 48 * 0.417 - 1e-6);
+  EXPECT_NEAR(full, 20.0, 0.15 * 20.0);
+  r.compilation_config.clear();
+  r.cudagraph_mode = "full_decode_only";
+  EXPECT_DOUBLE_EQ(InferJson(r)["tpot_ms"].get<double>(), full);
+  r.model = "Qwen/Qwen3-32B";
+  EXPECT_NEAR(InferJson(r)["tpot_ms"].get<double>(), 38.0, 0.2 * 38.0);
+  r.model = "Qwen/Qwen3-30B-A3B";
+  r.cudagraph_mode = "NONE";
+  EXPECT_GE(InferJson(r)["tpot_ms"].get<double>(), 48 * 2.660 - 1e-6);
+  r.cudagraph_mode = "PIECEWISE";
+  EXPECT_DOUBLE_EQ(InferJson(r)["tpot_ms"].get<double>(), piecewise);
+  r.cudagraph_mode = "halfway";
+  auto bad = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "cudagraph_mode");
+  EXPECT_NE(bad.error().message.find("FULL_DECODE_ONLY"), std::string::npos);
+  r.cudagraph_mode.clear();
+  r.compilation_config = "{cudagraph_mode: FULL}";
+  bad = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "compilation_config");
+  // Priced where the floor of the mode is measured; on vLLM on a GPU it is listed as not modelled.
+  r.compilation_config.clear();
+  r.cudagraph_mode = "full_decode_only";
+  EXPECT_TRUE(InferJson(r).value("flags_not_modelled", nlohmann::json::array()).empty());
+  InferRequest gpu;
+  gpu.model = "llama-3.1-8b";
+  gpu.chip = {"h100"};
+  gpu.engine = "vllm";
+  gpu.mode = "analytic";
+  gpu.cudagraph_mode = "FULL_DECODE_ONLY";
+  EXPECT_EQ(InferJson(gpu)["flags_not_modelled"], nlohmann::json::array({"--cudagraph-mode"}));
+}
+
 // With no --engine a chip runs the engine its family is deployed on (data/engines.yaml
 // default_families): vLLM-Ascend on an Ascend 910, with its step floor; vLLM on an MI300X;
 // cuda-graphs (no batch limits, a graph-replayed step) on an H100; none on a B200; --engine none
@@ -1408,7 +1510,7 @@ TEST(EngineLimits, AnAscendChipRunsVllmAscendByDefault) {
   r.max_num_seqs = 24;
   r.mode = "analytic";
   const auto ascend = InferJson(r);
-  EXPECT_EQ(ascend["engine"], "vllm-ascend");
+  EXPECT_EQ(ascend["engine"], "vllm-ascend-0.13");
   // vLLM-Ascend's floor, 957 us in each of R1's 61 layers (58.4 ms), binds 24 sequences.
   EXPECT_GE(ascend["tpot_ms"].get<double>(), 58.3);
   r.engine = "none";
@@ -2715,7 +2817,7 @@ TEST(Engine, VllmAscendEnforceEagerIsPriced) {
   r.count = 1;
   r.mode = "analytic";
   const auto graph = InferJson(r);
-  EXPECT_EQ(graph["engine"], "vllm-ascend");
+  EXPECT_EQ(graph["engine"], "vllm-ascend-0.13");
   r.enforce_eager = true;
   const auto eager = InferJson(r);
   EXPECT_GE(eager["tpot_ms"].get<double>(), 36 * 2.660 - 1e-6);

@@ -720,7 +720,7 @@ TEST(FrameworkFlags, PastedServerRunsItsEngine) {
   r.launched_by = "vllm serve";
   EXPECT_EQ(Resolved(r).engine, "vllm");
   r.chip = {"ascend-910b"};
-  EXPECT_EQ(Resolved(r).engine, "vllm-ascend");
+  EXPECT_EQ(Resolved(r).engine, "vllm-ascend-0.13");
   r.launched_by = "python3 -m sglang.launch_server";
   EXPECT_EQ(Resolved(r).engine, "sglang");
   r.chip = {"b200"};

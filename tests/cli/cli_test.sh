@@ -463,6 +463,9 @@ expect_bad "catalog model with lightning attention given its own widths" \
   infer --model bad-swa --chip h100 --catalog "$TMP/badswa"
 expect_bad "infer --mtp-acceptance outside [0, 1]" "mtp-acceptance.*\[0, 1\]" \
   infer --model deepseek-v3 --chip h800 --dtype fp8 --mtp 1 --mtp-acceptance 1.5
+# vLLM's graph modes are NONE, PIECEWISE, FULL_AND_PIECEWISE, FULL and FULL_DECODE_ONLY (S3521).
+expect_bad "infer --cudagraph-mode unknown" "cudagraph.mode.*FULL_DECODE_ONLY" \
+  infer --model qwen3-8b --chip ascend-910b --mode analytic --cudagraph-mode halfway
 # SGLang's EAGLE-3 example for Llama 3.1 8B as its documentation types it (the head's checkpoint,
 # --mem-fraction for --mem-fraction-static): no published acceptance for the pair, so EAGLE's own
 # 0.79 a position (S2820), said with the answer; a depth-5 chain then makes

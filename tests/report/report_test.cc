@@ -114,12 +114,16 @@ TEST(ReportChipsJsonTest, UnknownIsNullAndUnsupportedIsFlagged) {
 }
 
 // The chip families that run an engine when a request names none are part of what the catalog
-// says about it (data/engines.yaml: vllm-ascend on the Ascend 910 family, S2240).
+// says about it (data/engines.yaml: vLLM-Ascend as `vllm serve` starts it today on the Ascend 910
+// family, S2240, S3461; the torchair entry by name only).
 TEST(ReportEnginesTest, ShowDefaultFamilies) {
   const json j = json::parse(EnginesJson(Builtin()));
-  const json* ascend = FindById(j["engines"], "vllm-ascend");
+  const json* ascend = FindById(j["engines"], "vllm-ascend-0.13");
   ASSERT_NE(ascend, nullptr);
   EXPECT_EQ((*ascend)["default_families"], json::array({"ascend-910"}));
+  const json* torchair = FindById(j["engines"], "vllm-ascend");
+  ASSERT_NE(torchair, nullptr);
+  EXPECT_TRUE((*torchair)["default_families"].empty());
   const json* sglang = FindById(j["engines"], "sglang");
   ASSERT_NE(sglang, nullptr);
   EXPECT_TRUE((*sglang)["default_families"].empty());
@@ -133,7 +137,7 @@ TEST(ReportEnginesTest, ShowDefaultFamilies) {
   EXPECT_NE(table.find("default on"), std::string::npos);
   bool ascend_row = false;
   for (const auto& line : Lines(table)) {
-    if (line.rfind("vllm-ascend ", 0) == 0) {
+    if (line.rfind("vllm-ascend-0.13 ", 0) == 0) {
       ascend_row = true;
       EXPECT_NE(line.find("ascend-910"), std::string::npos) << line;
     }
