@@ -135,7 +135,10 @@ Result<int64_t> WholeNumber(double value, std::string_view field, int64_t min, i
 
 Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, int64_t min,
                                  int64_t max) {
-  if (field == "count") {
+  // Chips of one job: train's and infer's --count, simulate's --gpus (`--gpus 1k --cluster
+  // h800:2k:8` is 1,024 of 2,048, as the cluster's own counts are read).
+  const bool chips = field == "count" || field == "gpus";
+  if (chips) {
     if (const auto nodes = NodesTimesChips(text)) {
       const auto [n, per_node] = *nodes;
       // Both factors are below 2^63 and non-negative here; their product may not be.
@@ -156,7 +159,7 @@ Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, 
   // (8 x 16 x 128 in its published layout), DeepSeek-V3's "2K H800" 2,048. A fleet's count in a
   // scenario (chips bought) keeps K = 1000.
   std::string number(text);
-  if (field == "count" && text.size() >= 2 && (text.back() == 'k' || text.back() == 'K')) {
+  if (chips && text.size() >= 2 && (text.back() == 'k' || text.back() == 'K')) {
     number = std::string(text.substr(0, text.size() - 1)) + "Ki";
   }
   // Plain integers are read exactly (seeds above 2^53 must not round).

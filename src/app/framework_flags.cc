@@ -913,10 +913,18 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   // expert weights, computes 1/tp_size of the expert FLOPs and joins the same all-reduce as with
   // the experts split by TP alone (ep 1): priced so, and --ep_size listed as not modelled (the load
   // imbalance between the expert groups is not).
-  if (moe && r.tp_size && r.ep && *r.ep > 1 && !r.enable_attention_dp && !r.enable_dp_attention &&
-      *r.ep < *r.tp_size && *r.tp_size % *r.ep == 0) {
+  // trtllm-bench's --tp and --ep (and SGLang's --tp, its --tp-size) are the same Mapping's: `--tp 8
+  // --ep 2`, NVIDIA's DeepSeek-R1 min-latency layout on 8 B200 (TP 8 attention, experts TP 4 x EP
+  // 2), was refused ("ep must equal tp * dp").
+  const std::string_view launcher = EngineLauncher(r.launched_by);
+  const std::optional<int> stage_gpus =
+      r.tp_size ? r.tp_size : (launcher == "trtllm" || launcher == "sglang" ? r.tp : std::nullopt);
+  if (moe && stage_gpus && r.ep && *r.ep > 1 && !r.enable_attention_dp && !r.enable_dp_attention &&
+      *r.ep < *stage_gpus && *stage_gpus % *r.ep == 0) {
     r.ep = 1;
-    const std::string flag = r.launched_by == "trtllm" ? "--ep_size" : "--ep-size";
+    const std::string flag = r.launched_by == "trtllm"             ? "--ep_size"
+                             : r.launched_by.starts_with("trtllm") ? "--ep"
+                                                                   : "--ep-size";
     ListNotModelled(r, flag);
   }
   DevicesToPackages(cat, r);

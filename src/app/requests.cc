@@ -1545,7 +1545,7 @@ const std::vector<Field<SimulateRequest>>& SimulateFields() {
       Bind("model", &R::model, "model id: the job trains it (with --tokens)"),
       Bind("tokens", &R::tokens, "tokens to train on, e.g. 200B"),
       Bind("dtype", &R::dtype, "training precision: bf16, fp16 or fp8"),
-      Bind("gpus", &R::gpus, "accelerators the job holds (default 8)"),
+      Bind("gpus", &R::gpus, "accelerators the job holds (default 8; 1k is 1,024, 2x8 is 16)"),
       Bind("durations", &R::durations,
            "instead of model and tokens: hours alone per type, e.g. h800:12,a100:30"),
       Bind("cluster", &R::cluster, "the cluster as type:count[:gpus_per_node],... (empty, idle)"),

@@ -161,6 +161,18 @@ TEST(ParseWholeAmount, CountsTakeNodesTimesChipsPerNode) {
   EXPECT_FALSE(ParseWholeAmount("2x8", "seed", 0, INT64_MAX));
 }
 
+// simulate's --gpus is one job's chips, read as --count is: 1k is 1,024 (K as clusters are
+// written, the same as its --cluster h800:2k:8 is 2,048) and 2x8 is 16. Round 7 of the user's-eye
+// audit: `simulate --gpus 1k --cluster h800:2k:8` ran 1,000 GPUs of the cluster's 2,048.
+TEST(ParseWholeAmount, SimulateGpusAreAChipCount) {
+  EXPECT_EQ(*ParseWholeAmount("1k", "gpus", 1, 10'000'000), 1024);
+  EXPECT_EQ(*ParseWholeAmount("16K", "gpus", 1, 10'000'000), 16384);
+  EXPECT_EQ(*ParseWholeAmount("2x8", "gpus", 1, 10'000'000), 16);
+  EXPECT_EQ(*ParseWholeAmount("1k", "count", 1, 10'000'000), 1024);
+  // Elsewhere K stays 1000 (a sample count).
+  EXPECT_EQ(*ParseWholeAmount("1k", "samples", 1, 10'000'000), 1000);
+}
+
 // A price with its dollar sign, for fields in dollars only.
 TEST(ParseFieldAmount, PricesTakeTheirDollarSign) {
   EXPECT_EQ(*ParseFieldAmount("$2", "chip_hour_usd"), 2.0);

@@ -706,6 +706,21 @@ TEST(FrameworkFlags, TrtllmExpertTpInsideExpertGroups) {
     EXPECT_EQ(out.ep, 1) << launcher;
     EXPECT_EQ(out.flags_not_modelled, (std::vector<std::string>{"--ep-size"})) << launcher;
   }
+  // trtllm-bench's --tp 8 --ep 2 (and SGLang's --tp 8 --ep 4) are the same Mapping: NVIDIA's R1
+  // min-latency layout on 8 B200 (experts TP 4 x EP 2) runs, priced as the experts split by TP.
+  InferRequest bench;
+  bench.model = "deepseek-r1";
+  bench.chip = {"b200"};
+  bench.count = 8;
+  bench.tp = 8;
+  bench.ep = 2;
+  for (const char* launcher : {"trtllm-bench-latency", "trtllm-bench", "sglang"}) {
+    bench.launched_by = launcher;
+    out = Resolved(bench);
+    EXPECT_EQ(out.tp, 8) << launcher;
+    EXPECT_EQ(out.ep, 1) << launcher;
+    EXPECT_EQ(out.flags_not_modelled.size(), 1u) << launcher;
+  }
 }
 
 // A pasted server command runs its own engine's limits (data/engines.yaml), as it runs its own
