@@ -1218,10 +1218,6 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         family_yaml += fmt::format("    weight_only_gweights_s: {:.6g}  # not fitted: shipped\n",
                                    *cal.weight_only_gweights_s);
       }
-      if (cal.sm_stream_gb_s) {
-        family_yaml +=
-            fmt::format("    sm_stream_gb_s: {:.6g}  # not fitted: shipped\n", *cal.sm_stream_gb_s);
-      }
       if (cal.triton_moe_matmul_efficiency) {
         family_yaml +=
             fmt::format("    triton_moe_matmul_efficiency: {:.6g}  # not fitted: shipped\n",

@@ -31,11 +31,6 @@ struct FamilyCalibration {
   // decode-sized batches, where each weight is converted once a step: they stream the weights no
   // faster than they convert them, whatever the memory. Unset: the memory's rate.
   std::optional<double> weight_only_gweights_s;
-  // GB/s one of the family's streaming multiprocessors pulls from memory at most in a
-  // memory-bound serving step: a chip with a known sm_count (data/chips.yaml) streams at most
-  // sm_count x this, below its memory's achievable rate where it has few SMs for its bandwidth.
-  // Unset: the memory's rate alone.
-  std::optional<double> sm_stream_gb_s;
   // The Triton fused_moe kernel's grouped GEMMs (the routed experts in a 16- or 8-bit format, as
   // vLLM and SGLang run them on the families their engine entries list in triton_moe_families):
   // the fraction of the 16-bit peak they reach at a long reduction, and the elements of the

@@ -59,10 +59,11 @@ struct Chip {
   // AMD measures the MI325X (1,000 W) at 1,464 MHz on FP8 GEMMs where the MI300X (750 W) runs
   // 1,230 MHz. Memory-bound work is unaffected.
   SourcedNumber gemm_clock_ratio;
-  // Streaming multiprocessors (NVIDIA SMs) the part enables: with its family's per-SM streaming
-  // rate (FamilyCalibration::sm_stream_gb_s) it bounds how fast the cores can pull bytes from
-  // memory, whatever the memory delivers (Little's law: each core keeps a limited number of bytes
-  // in flight against the memory's latency). Unknown: no such bound.
+  // Streaming multiprocessors (NVIDIA SMs) the part enables: with an engine's rate an SM of its
+  // decode-sized GEMMs (catalog::ServingEngine::bf16_gemm_sm_gb_s, fp8_gemm_sm_gb_s) it bounds
+  // how fast those kernels pull the layer weights from memory, whatever the memory delivers
+  // (Little's law: each SM keeps a limited number of bytes in flight against the memory's
+  // latency). Unknown: no such bound.
   SourcedNumber sm_count;
   SourcedText process;
   SourcedText foundry;

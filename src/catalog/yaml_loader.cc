@@ -529,7 +529,6 @@ class YamlLoader : public YamlReader {
                "fp4_matmul_efficiency",
                "weight_only_matmul_efficiency",
                "weight_only_gweights_s",
-               "sm_stream_gb_s",
                "triton_moe_matmul_efficiency",
                "triton_moe_tile_k_overhead",
                "fp8_fast_accum_matmul_efficiency",
@@ -571,9 +570,6 @@ class YamlLoader : public YamlReader {
     }
     if (n["weight_only_gweights_s"]) {
       f.weight_only_gweights_s = Num(n, "weight_only_gweights_s", path, 1, 1e6, 0);
-    }
-    if (n["sm_stream_gb_s"]) {
-      f.sm_stream_gb_s = Num(n, "sm_stream_gb_s", path, 0.01, 1e4, 0);
     }
     if (n["triton_moe_matmul_efficiency"]) {
       f.triton_moe_matmul_efficiency = Num(n, "triton_moe_matmul_efficiency", path, 0.01, 1, 0);

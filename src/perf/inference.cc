@@ -391,12 +391,6 @@ Result<Formats> Resolve(const InferenceJob& job) {
     return MakeError("chip '" + chip.id + "': memory_gib is unknown in the catalog");
   }
   f.mem_bw = *chip.memory_tb_s.value * kTera * cal.memory_efficiency;
-  // A part with few cores for its memory cannot keep enough bytes in flight to reach the memory's
-  // rate (Little's law: each core's bytes in flight over the memory's latency): it streams at most
-  // its cores times the family's per-core rate (FamilyCalibration::sm_stream_gb_s).
-  if (cal.sm_stream_gb_s && chip.sm_count.known()) {
-    f.mem_bw = std::min(f.mem_bw, *chip.sm_count.value * *cal.sm_stream_gb_s * 1e9);
-  }
   return f;
 }
 

@@ -476,37 +476,6 @@ TEST(InferenceTest, WeightOnlyDecodeStreamsNoFasterThanItsKernelsConvert) {
       b200 * 1e3, 0.002);
 }
 
-// A part with few SMs for its memory streams at most its SMs times the family's per-SM rate
-// (sm_stream_gb_s; unset in the shipped catalog, here FlashMLA's 22.7 GB/s an SM: 3,000 GB/s over
-// the H800's 132 SMs, S3434). By hand,
-// Qwen3-8B BF16 decoding one sequence on one H20 (78 SMs, S3431; 4.0 TB/s x 0.75 = 3.0 TB/s
-// achievable): the step reads 36 layers x (4,096 x (4,096 + 2 x 1,024 + 4,096) + 3 x 4,096 x
-// 12,288) = 6.946e9 weights plus the 151,936 x 4,096 = 0.622e9 of the LM head (norms aside),
-// 7.568e9 at 2 bytes = 15.14 GB: 5.05 ms at 3.0 TB/s, 8.55 ms at 78 x 22.7 = 1.771 TB/s, 3.50 ms
-// more. The H100 (132 x 22.7 = 3.0 TB/s against 3.35 x 0.75 = 2.51) does not move.
-TEST(InferenceTest, FewSmsCapTheWeightStream) {
-  EXPECT_FALSE(Cat().CalibrationFor("hopper").sm_stream_gb_s.has_value());
-  ASSERT_TRUE((*Cat().FindChip("h20"))->sm_count.known());
-  EXPECT_DOUBLE_EQ(*(*Cat().FindChip("h20"))->sm_count.value, 78);
-  auto step = [](const char* chip, std::optional<double> per_sm) {
-    InferenceJob job = Job("qwen3-8b", chip);
-    job.calibration.sm_stream_gb_s = per_sm;
-    job.calibration.serving_roofline_exponent = 0;
-    job.input_tokens = 1;
-    job.output_tokens = 2048;
-    auto m = ServingStepModel::Make(job, InferenceLayout{1, 1, 1, 1});
-    EXPECT_TRUE(m) << m.error().message;
-    return m ? m->StepSeconds(1, 1, 0, 0) : NAN;
-  };
-  const double weights =
-      36.0 * (4096.0 * (4096 + 2 * 1024 + 4096) + 3.0 * 4096 * 12288) + 151936.0 * 4096;
-  EXPECT_NEAR(weights, 7.568e9, 0.001e9);
-  const double more = weights * 2 * (1 / (78 * 22.7e9) - 1 / (4.0e12 * 0.75));
-  EXPECT_NEAR(more * 1e3, 3.50, 0.01);
-  EXPECT_NEAR((step("h20", 22.7) - step("h20", std::nullopt)) * 1e3, more * 1e3, 0.01);
-  EXPECT_DOUBLE_EQ(step("h100", 22.7), step("h100", std::nullopt));
-}
-
 // An engine's decode-sized GEMMs stream the layer weights and the LM head at most at the chip's
 // SMs times their rate an SM (bf16_gemm_sm_gb_s for 16-bit weights, fp8_gemm_sm_gb_s for FP8).
 // By hand, Qwen3-8B decoding one sequence on one H20 (78 SMs, S3431; 4.0 TB/s x 0.75 = 3.0 TB/s
