@@ -878,6 +878,64 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   return InferFormats{model, given[0], kv, given[1], given[2], *checkpoint, limits, draft};
 }
 
+namespace {
+
+// The KV format the served checkpoint declares, and why when it is presumed: the checkpoint's
+// own declaration (catalog CheckpointPrecision::kv_dtype; a ModelOpt export's kv_cache_quant_algo)
+// when the request serves it as catalogued. A copy in a narrower format than the model's release
+// that the catalog does not list (--dtype fp8 of a model released in BF16, a name's -FP8/-FP4
+// suffix): the engine's own quantization as it loads the release where it has one for that format
+// (`quantize_on_load`: vLLM's and SGLang's --quantization fp8, S3534), which declares nothing;
+// else a pre-quantized checkpoint, on an NVIDIA GPU with FP8 math NVIDIA's Model Optimizer copy
+// (the nvidia/<model>-FP8 and -FP4 checkpoints TensorRT-LLM's and MLPerf's runs serve), whose
+// export declares an FP8 cache by default (hf_ptq.py --kv_cache_qformat fp8; S3530); elsewhere
+// (other vendors' tools) none.
+struct DeclaredKv {
+  std::optional<perf::ServingDType> dtype;
+  std::string presumed;  // non-empty: the copy's declaration presumed, and why
+};
+DeclaredKv DeclaredKvOf(const catalog::ModelCheckpoint& ck,
+                        std::optional<perf::ServingDType> requested, const catalog::Chip& chip,
+                        const std::vector<std::string>& quantize_on_load) {
+  const catalog::CheckpointPrecision& p = ck.precision;
+  // The bulk of the weights' format: the experts' where they differ.
+  const auto weights = [](const catalog::CheckpointPrecision& c) {
+    return *perf::ParseServingDType(c.expert_dtype.empty() ? c.dtype : c.expert_dtype);
+  };
+  const bool names_it =
+      requested &&
+      (requested == perf::ParseServingDType(p.dtype) ||
+       (!p.expert_dtype.empty() && requested == perf::ParseServingDType(p.expert_dtype)));
+  if (!ck.copy && (!requested || names_it)) {
+    if (p.kv_dtype.empty()) return {};
+    return {perf::ParseServingDType(p.kv_dtype), ""};
+  }
+  const perf::ServingDType copy = requested && !names_it ? *requested : weights(p);
+  const catalog::CheckpointPrecision released = ck.model->checkpoints.empty()
+                                                    ? catalog::CheckpointPrecision{}
+                                                    : ck.model->checkpoints.front();
+  const bool modelopt_format = copy == perf::ServingDType::kFp8 || copy == perf::ServingDType::kFp4;
+  const bool on_load = !ck.copy && std::any_of(quantize_on_load.begin(), quantize_on_load.end(),
+                                               [&](const std::string& f) {
+                                                 return perf::ParseServingDType(f) == copy;
+                                               });
+  // A copy named with another organization than NVIDIA's is that organization's (RedHatAI's
+  // compressed-tensors, AMD's Quark), which the engines' auto does not read (S3460).
+  const bool others = ck.copy && !ck.copy_org.empty() && ck.copy_org != "nvidia";
+  if (!modelopt_format || on_load || others || chip.vendor != "NVIDIA" ||
+      perf::ServedFormatOf(chip, perf::ServingDType::kFp8).dtype != perf::ServingDType::kFp8 ||
+      perf::ServingDTypeBytes(copy) >= perf::ServingDTypeBytes(weights(released))) {
+    return {};
+  }
+  return {perf::ServingDType::kFp8,
+          fmt::format("KV cache fp8: a {} copy of {} on an NVIDIA GPU is taken as NVIDIA's Model "
+                      "Optimizer checkpoint, which declares an FP8 cache (kv_cache_quant_algo); "
+                      "name the checkpoint or give --kv-dtype for another",
+                      perf::ServingDTypeName(copy), ck.model->id)};
+}
+
+}  // namespace
+
 // The job for one chip of the request (its system and power cap not yet applied).
 perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& r,
                                const InferFormats& formats, const catalog::Chip& chip) {
@@ -955,6 +1013,17 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
         fmt::format("{}attention at the {} peak{}", job.dtype_basis.empty() ? "" : "; ",
                     perf::ServingDTypeName(*attention),
                     said ? "" : fmt::format(" ({} has no known 16-bit peak)", chip.id));
+  }
+  std::vector<std::string> quantize_on_load;
+  if (auto engine = cat.FindEngine(formats.limits.engine);
+      !formats.limits.engine.empty() && engine) {
+    quantize_on_load = (*engine)->quantize_on_load;
+  }
+  const DeclaredKv declared =
+      DeclaredKvOf(formats.checkpoint, formats.dtype, chip, quantize_on_load);
+  job.declared_kv_dtype = declared.dtype;
+  if (!declared.presumed.empty() && !formats.kv_dtype && formats.limits.kv_cache_model_dtype) {
+    job.dtype_basis += fmt::format("{}{}", job.dtype_basis.empty() ? "" : "; ", declared.presumed);
   }
   const LatencyTargets targets = TargetsOf(r);
   job.tpot_ms = targets.tpot_ms;

@@ -1002,7 +1002,9 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "attention, dense layers and embeddings in another format (default: --dtype; as "
            "released when --dtype is the release's expert format)"),
       Aliases(Bind("kv_dtype", &R::kv_dtype,
-                   "KV cache: bf16, fp8 or int8 (default: 8-bit with 8-bit or smaller weights)"),
+                   "KV cache: bf16, fp8 or int8 (default: as the engine's auto keeps it, the "
+                   "format the checkpoint declares, else 16-bit; with --engine none 8-bit with "
+                   "8-bit or smaller weights)"),
               {"kv_cache_dtype"}),
       Bind("tpot_ms", &R::tpot_ms, "time-per-output-token target (server: p99; offline: mean)"),
       Bind("ttft_ms", &R::ttft_ms, "time-to-first-token target"),

@@ -380,7 +380,11 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
   // ("meta-llama/Llama-3.1-70B-Instruct"): the organization dropped, then release and precision
   // suffixes one at a time from the end. Unresolved, the error is about the name as given.
   std::string name = NormalizeId(id);
-  if (const size_t slash = name.rfind('/'); slash != std::string::npos) name.erase(0, slash + 1);
+  std::string org;
+  if (const size_t slash = name.rfind('/'); slash != std::string::npos) {
+    org = name.substr(0, slash);
+    name.erase(0, slash + 1);
+  }
   std::string suffix_dtype;
   for (;;) {
     for (const Model& m : models_) {  // a variant by name, unless a suffix decides
@@ -400,6 +404,9 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
         c.precision.expert_dtype = experts_only ? suffix_dtype : "";
         if (!experts_only) c.precision.dtype = suffix_dtype;
         c.basis = fmt::format("as the name's -{} says", suffix_dtype);
+        c.copy = true;
+        c.copy_org = org;
+        c.precision.kv_dtype.clear();
       }
       return c;
     }

@@ -28,6 +28,10 @@ struct ModelCheckpoint {
   const Model* model = nullptr;
   CheckpointPrecision precision;
   std::string basis;  // why that precision: the model's release, a variant, or the name's suffix
+  // A copy in another format that a name's precision suffix implies and the catalog does not list
+  // ("-FP8" of a model released in BF16): its declared KV format is not the release's.
+  bool copy = false;
+  std::string copy_org;  // the copy's organization as named ("nvidia" of nvidia/...); empty: none
 };
 
 struct Source {

@@ -117,16 +117,23 @@ struct ServingEngine {
   // tensor cores (FlashMLA's FP8 kernel on Hopper in SGLang; TensorRT-LLM's FP8 MLA). Elsewhere
   // MLA attention runs at the chip's 16-bit rate.
   std::vector<std::string> fp8_mla_families;
-  // The engine's KV cache, unless the request names its format, is in the model's data type (its
-  // 16-bit activations), whatever the weights' format: `--kv-cache-dtype auto` on vLLM and SGLang.
-  // A model whose attention kernels take an FP8 cache (DeepSeek Sparse Attention's sparse decode)
-  // keeps it. Otherwise, and with no engine named, a cache in 8 bits under 8-bit or smaller
-  // weights.
+  // The engine's KV cache, unless the request names its format, follows the checkpoint: the
+  // format it declares (a ModelOpt checkpoint's kv_cache_quant_algo FP8), else the model's data
+  // type (its 16-bit activations) whatever the weights' format: `--kv-cache-dtype auto` on vLLM and
+  // SGLang, KvCacheConfig dtype `auto` on TensorRT-LLM. A model whose attention kernels take an
+  // FP8 cache (DeepSeek Sparse Attention's sparse decode) keeps it. Otherwise (`--engine none`,
+  // NVIDIA's MLPerf harness, which quantizes its own checkpoints) a cache in 8 bits under 8-bit or
+  // smaller weights.
   bool kv_cache_model_dtype = false;
   // Chip families on which, under kv_cache_model_dtype, a DSA model's cache is 16-bit too (its
   // sparse kernels there take 16-bit queries and keys): SGLang sets DeepSeek NSA's `auto` cache to
   // bfloat16 on Hopper and fp8_e4m3 only from Blackwell on.
   std::vector<std::string> sparse_kv_model_dtype_families;
+  // Weight formats the engine quantizes a 16-bit checkpoint to as it loads it (vLLM's and SGLang's
+  // --quantization fp8: dynamic FP8 from the BF16 release, no calibration, no KV format declared).
+  // A narrower format not listed is served from a pre-quantized checkpoint (on an NVIDIA GPU,
+  // NVIDIA's Model Optimizer copy, which declares an FP8 cache; app DeclaredKvOf).
+  std::vector<std::string> quantize_on_load;
   // Rows per tile of the grouped GEMM that runs the routed experts of an expert-parallel decode
   // step (SGLang with DeepEP's low-latency mode hands DeepGEMM a masked layout: each local expert's
   // tokens padded to whole tiles); 0: the experts' FLOPs follow their tokens.

@@ -107,6 +107,11 @@ struct CheckpointPrecision {
   // quantization_config weight_block_size [128, 128]); 0: one scale per tensor or per channel.
   // Block-scaled FP8 GEMMs promote their partial sums to FP32 every block (perf/inference.cc).
   int weight_block_size = 0;
+  // The KV cache format the checkpoint declares for the engines (a ModelOpt export's
+  // hf_quant_config.json quantization.kv_cache_quant_algo, e.g. FP8): what vLLM, SGLang and
+  // TensorRT-LLM store the cache in under their default `auto` (ServingEngine::
+  // kv_cache_model_dtype). Empty: none declared, the model's 16-bit type.
+  std::string kv_dtype;
   std::string source;
 };
 

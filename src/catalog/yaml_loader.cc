@@ -476,7 +476,8 @@ class YamlLoader : public YamlReader {
         const YAML::Node c = cks[i];
         const std::string pi = fmt::format("{}[{}]", p, i);
         if (!c.IsMap()) Fail("expected a mapping", c, pi);
-        CheckKeys(c, pi, {"names", "dtype", "expert_dtype", "weight_block_size", "source"});
+        CheckKeys(c, pi,
+                  {"names", "dtype", "expert_dtype", "weight_block_size", "kv_dtype", "source"});
         CheckpointPrecision ck;
         ck.names = Strings(c, "names", pi);
         for (auto& name : ck.names) name = NormalizeId(name);
@@ -502,6 +503,13 @@ class YamlLoader : public YamlReader {
         if (ck.weight_block_size > 0 && ck.dtype != "fp8" && ck.expert_dtype != "fp8") {
           Fail("weight_block_size is the block of FP8 weight scales; this checkpoint has no fp8",
                c["weight_block_size"], Join(pi, "weight_block_size"));
+        }
+        ck.kv_dtype = Text(c, "kv_dtype", pi, false);
+        if (!ck.kv_dtype.empty() && ck.kv_dtype != "fp8" && ck.kv_dtype != "int8") {
+          Fail(fmt::format("unknown KV format '{}'; a checkpoint declares fp8 or int8 "
+                           "(kv_cache_quant_algo), or nothing",
+                           ck.kv_dtype),
+               c["kv_dtype"], Join(pi, "kv_dtype"));
         }
         ck.source = Text(c, "source", pi, true);
         m.checkpoints.push_back(std::move(ck));
@@ -724,6 +732,7 @@ class YamlLoader : public YamlReader {
                "fp8_mla_families",
                "kv_cache_model_dtype",
                "sparse_kv_model_dtype_families",
+               "quantize_on_load",
                "moe_gemm_block_m",
                "moe_gemm_families",
                "moe_activation_families",
@@ -776,6 +785,14 @@ class YamlLoader : public YamlReader {
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
     e.kv_cache_model_dtype = Bool(n, "kv_cache_model_dtype", path, false);
     e.sparse_kv_model_dtype_families = Strings(n, "sparse_kv_model_dtype_families", path);
+    e.quantize_on_load = Strings(n, "quantize_on_load", path);
+    for (size_t i = 0; i < e.quantize_on_load.size(); ++i) {
+      if (!IsCheckpointDType(e.quantize_on_load[i])) {
+        Fail(fmt::format("unknown format '{}'; expected bf16, fp16, fp8, int8, fp4 or int4",
+                         e.quantize_on_load[i]),
+             n["quantize_on_load"][i], fmt::format("{}[{}]", Join(path, "quantize_on_load"), i));
+      }
+    }
     e.cuda_graph_families = Strings(n, "cuda_graph_families", path);
     e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
     e.host_seq_us = Num(n, "host_seq_us", path, 0, 1e4, 0);

@@ -193,6 +193,7 @@ RoutedActivationBytes RoutedActivationBytesOf(double rows, double top_k, double 
 ServingDType KvDTypeOf(const InferenceJob& job, double weight_bytes) {
   if (job.kv_dtype) return *job.kv_dtype;
   if (job.limits.kv_cache_model_dtype) {
+    if (job.declared_kv_dtype) return *job.declared_kv_dtype;
     const auto& sparse16 = job.limits.sparse_kv_model_dtype_families;
     if (!job.model->sparse_attention ||
         std::find(sparse16.begin(), sparse16.end(), job.chip->family) != sparse16.end()) {

@@ -171,8 +171,8 @@ struct EngineLimits {
   // Chip families on which the engine runs MLA attention's matmuls in FP8 when the KV cache is
   // FP8 (catalog::ServingEngine::fp8_mla_families).
   std::vector<std::string> fp8_mla_families;
-  // The KV cache, unnamed, in the model's 16-bit data type whatever the weights' format
-  // (catalog::ServingEngine::kv_cache_model_dtype; KvDTypeOf).
+  // The KV cache, unnamed, in the format the checkpoint declares, else the model's 16-bit data
+  // type whatever the weights' format (catalog::ServingEngine::kv_cache_model_dtype; KvDTypeOf).
   bool kv_cache_model_dtype = false;
   // Chip families on which a DSA model's unnamed cache is 16-bit too under kv_cache_model_dtype
   // (catalog::ServingEngine::sparse_kv_model_dtype_families).
@@ -282,7 +282,11 @@ struct InferenceJob {
   ServingDType dtype = ServingDType::kBf16;
   // Per-part formats (e.g. FP4 experts with FP8 attention); unset: `dtype`.
   std::optional<ServingDType> expert_dtype, attention_dtype;
-  std::optional<ServingDType> kv_dtype;  // default: 8-bit when weights are 8-bit or less
+  std::optional<ServingDType> kv_dtype;  // the request's; unset: KvDTypeOf
+  // The KV format the served checkpoint declares (catalog CheckpointPrecision::kv_dtype, or FP8
+  // for NVIDIA's ModelOpt copies): what an engine whose default follows the checkpoint
+  // (EngineLimits::kv_cache_model_dtype) stores. Unset: none declared.
+  std::optional<ServingDType> declared_kv_dtype;
   std::string dtype_basis;  // why these formats when the user gave none (the checkpoint's)
   std::optional<double> tpot_ms;
   std::optional<double> ttft_ms;
@@ -390,11 +394,14 @@ struct RoutedActivationBytes {
 RoutedActivationBytes RoutedActivationBytesOf(double rows, double top_k, double hidden,
                                               double width, double token_bytes);
 
-// The KV cache's format: the request's; else, on an engine that keeps it in the model's data type
-// (EngineLimits::kv_cache_model_dtype, vLLM's and SGLang's `--kv-cache-dtype auto`), 16-bit unless
-// the model's sparse attention (DSA) takes an FP8 cache on this chip family (not where the engine
-// lists it in sparse_kv_model_dtype_families); else FP8 when the weights are
-// `weight_bytes` < 2 bytes an element, 16-bit otherwise.
+// The KV cache's format: the request's; else, on an engine whose default follows the checkpoint
+// (EngineLimits::kv_cache_model_dtype: vLLM's and SGLang's `--kv-cache-dtype auto`, TensorRT-LLM's
+// KvCacheConfig dtype `auto`), the format the checkpoint declares (InferenceJob::
+// declared_kv_dtype), or where it declares none the model's 16-bit type unless the model's sparse
+// attention (DSA) takes an FP8 cache on this chip family (not where the engine lists it in
+// sparse_kv_model_dtype_families); else (no engine's default: NVIDIA's MLPerf harness, which
+// quantizes its own checkpoints) FP8 when the weights are `weight_bytes` < 2 bytes an element,
+// 16-bit otherwise.
 ServingDType KvDTypeOf(const InferenceJob& job, double weight_bytes);
 
 // What an engine keeps of each chip's HBM besides the weights and the KV pool, bytes: the

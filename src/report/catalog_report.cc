@@ -235,6 +235,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"fp8_mla_families", e.fp8_mla_families},
                        {"kv_cache_model_dtype", e.kv_cache_model_dtype},
                        {"sparse_kv_model_dtype_families", e.sparse_kv_model_dtype_families},
+                       {"quantize_on_load", e.quantize_on_load},
                        {"cuda_graph_families", e.cuda_graph_families},
                        {"graph_layer_us", Limit(e.graph_layer_us)},
                        {"moe_layer_us", Limit(e.moe_layer_us)},

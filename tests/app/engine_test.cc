@@ -385,14 +385,14 @@ TEST(Engine, InferServesATypedFp4AsTheChipCan) {
 // vLLM and SGLang keep the KV cache in the model's data type unless --kv-cache-dtype names one
 // (`auto`: 'will use model data type', S3310; 'the default model precision in BF16', S3311), so an
 // FP8 checkpoint served there has a 16-bit cache. GLM-4.6-FP8 by hand: 92 layers x 8 KV heads x
-// 128 x 2 (K and V) = 188,416 elements a token: 376,832 B in BF16, 188,416 B in FP8 (the cache with
-// no engine named, and what --kv-cache-dtype fp8 asks for). DeepSeek-V3.2 keeps the FP8 cache vLLM
-// defaults it to (S3310) and FlashMLA's sparse decode takes (S3312); SGLang sets DeepSeek NSA's
-// `auto` cache to bfloat16 on Hopper and fp8_e4m3 from Blackwell on (S3410). V3.2 by hand, 61
-// layers of the 576-wide latent (512 + 64 rope) and the indexer's 128 FP8 keys with a 4-byte scale:
-// 61 x (576 x 2 + 132) = 78,324 B a token in BF16, 61 x (576 + 132) = 43,188 B in FP8. The serve
-// command printed for the estimate names no --kv-cache-dtype where the cache is the engine's
-// default.
+// 128 x 2 (K and V) = 188,416 elements a token: 376,832 B in BF16, 188,416 B in FP8 (the cache of
+// --engine none, NVIDIA's harness, and what --kv-cache-dtype fp8 asks for). DeepSeek-V3.2 keeps the
+// FP8 cache vLLM defaults it to (S3310) and FlashMLA's sparse decode takes (S3312); SGLang sets
+// DeepSeek NSA's `auto` cache to bfloat16 on Hopper and fp8_e4m3 from Blackwell on (S3410). V3.2 by
+// hand, 61 layers of the 576-wide latent (512 + 64 rope) and the indexer's 128 FP8 keys with a
+// 4-byte scale: 61 x (576 x 2 + 132) = 78,324 B a token in BF16, 61 x (576 + 132) = 43,188 B in
+// FP8. The serve command printed for the estimate names no --kv-cache-dtype where the cache is the
+// engine's default.
 TEST(Engine, VllmAndSglangKeepTheKvCacheInTheModelsDataType) {
   const auto kv_bytes = [](const std::string& model, const std::string& engine,
                            const std::string& kv_dtype, int64_t count,
@@ -408,11 +408,14 @@ TEST(Engine, VllmAndSglangKeepTheKvCacheInTheModelsDataType) {
     r.mode = "analytic";
     return InferJson(r)["kv_cache_bytes_per_token"].get<double>();
   };
-  EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "", "", 4), 188416.0);
+  // Its maker's FP8 release declares no KV format (S3533): 16-bit on every engine whose default
+  // follows the checkpoint, TensorRT-LLM's and the no-engine default's too.
+  EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "", "", 4), 376832.0);
   EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "sglang", "", 4), 376832.0);
   EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "vllm", "", 4), 376832.0);
   EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "sglang", "fp8", 4), 188416.0);
-  EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "trtllm", "", 4), 188416.0);
+  EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "trtllm", "", 4), 376832.0);
+  EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "none", "", 4), 188416.0);
   const double v32 = kv_bytes("deepseek-ai/DeepSeek-V3.2", "", "", 8);
   EXPECT_EQ(v32, 43188.0);
   EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "vllm", "", 8), v32);
@@ -1308,6 +1311,66 @@ TEST(EngineLimits, NoEngineNamedKeepsTheLargestEnginesReserve) {
     r.engine = engine;
     EXPECT_LT(kv_gib(InferJson(r)), kv_gib(graphs)) << engine;
   }
+}
+
+// The KV format with the flag unset follows the checkpoint on every engine whose default reads it
+// (vLLM, SGLang, TensorRT-LLM, and the no-engine default standing for them): the makers' own FP8
+// releases declare none (S3533), so their cache is 16-bit; an FP8 copy of a BF16 release on an
+// NVIDIA GPU is NVIDIA's Model Optimizer export, which declares FP8 (S3530). By hand, from the
+// released configs: Qwen3-32B's cache is 2 (K, V) x 64 layers x 8 KV heads x 128 = 131,072
+// elements a token, 262,144 bytes in BF16 and 131,072 in FP8; MiniMax-M2.5's 2 x 62 x 8 x 128 =
+// 126,976 elements, 253,952 bytes in BF16; Llama-3.3-70B's 2 x 80 x 8 x 128 = 163,840 elements,
+// 327,680 bytes in BF16. `--engine none` (NVIDIA's MLPerf harness) keeps FP8
+// under 8-bit weights; --kv-dtype decides over all of it.
+TEST(EngineLimits, KvFormatFollowsTheCheckpointsDeclaration) {
+  InferRequest r;
+  r.chip = {"h100"};
+  r.count = 4;
+  r.input_tokens = 1000;
+  r.output_tokens = 100;
+  r.mode = "analytic";
+  const auto kv_bytes = [&](const std::string& model, const std::string& dtype,
+                            const std::string& engine) {
+    InferRequest q = r;
+    q.model = model;
+    q.dtype = dtype;
+    q.engine = engine;
+    return InferJson(q)["kv_cache_bytes_per_token"].get<double>();
+  };
+  // The makers' FP8 releases: 16-bit whatever engine reads the checkpoint.
+  for (const char* engine : {"", "vllm", "sglang", "trtllm"}) {
+    EXPECT_DOUBLE_EQ(kv_bytes("Qwen/Qwen3-32B-FP8", "", engine), 262144) << engine;
+    EXPECT_DOUBLE_EQ(kv_bytes("MiniMaxAI/MiniMax-M2.5", "", engine), 253952) << engine;
+  }
+  // NVIDIA's Model Optimizer copy, named: FP8 on every engine.
+  for (const char* engine : {"", "vllm", "sglang", "trtllm"}) {
+    EXPECT_DOUBLE_EQ(kv_bytes("nvidia/Llama-3.3-70B-Instruct-FP4", "", engine), 163840) << engine;
+  }
+  // Another organization's copy (RedHatAI's compressed-tensors): nothing the engines read.
+  EXPECT_DOUBLE_EQ(kv_bytes("RedHatAI/Llama-3.3-70B-Instruct-FP8", "", "trtllm"), 327680);
+  // A bare --dtype fp8 of the BF16 release: vLLM and SGLang quantize it as they load it
+  // (--quantization fp8, S3534), no KV format declared; TensorRT-LLM, and a request naming no
+  // engine, serve NVIDIA's pre-quantized copy, FP8 declared.
+  for (const char* engine : {"vllm", "sglang"}) {
+    EXPECT_DOUBLE_EQ(kv_bytes("qwen3-32b", "fp8", engine), 262144) << engine;
+  }
+  for (const char* engine : {"", "trtllm"}) {
+    EXPECT_DOUBLE_EQ(kv_bytes("qwen3-32b", "fp8", engine), 131072) << engine;
+  }
+  // The release itself in BF16: 16-bit.
+  EXPECT_DOUBLE_EQ(kv_bytes("qwen3-32b", "bf16", ""), 262144);
+  // NVIDIA's harness quantizes its own checkpoints with an FP8 cache.
+  EXPECT_DOUBLE_EQ(kv_bytes("Qwen/Qwen3-32B-FP8", "", "none"), 131072);
+  // The request's format decides.
+  r.kv_dtype = "bf16";
+  EXPECT_DOUBLE_EQ(kv_bytes("qwen3-32b", "fp8", "trtllm"), 262144);
+  r.kv_dtype = "fp8";
+  EXPECT_DOUBLE_EQ(kv_bytes("Qwen/Qwen3-32B-FP8", "", "vllm"), 131072);
+  // Not an NVIDIA GPU: no Model Optimizer copy presumed.
+  r.kv_dtype.clear();
+  r.chip = {"mi300x"};
+  r.count = 1;
+  EXPECT_DOUBLE_EQ(kv_bytes("llama-3.3-70b-fp8", "", "vllm"), 327680);
 }
 
 // vLLM-Ascend v0.9.1 as `vllm serve` starts it (engine vllm-ascend-0.9.1, S3340): a model without

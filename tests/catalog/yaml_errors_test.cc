@@ -244,7 +244,16 @@ TEST(YamlErrorsTest, CheckpointFormatsAreNamed) {
             "      - {dtype: bf16, weight_block_size: 128, source: \"config.json\"}\n"));  // 15
   EXPECT_EQ(e.line, 15) << e.ToString();
   EXPECT_EQ(e.field, "models[0].checkpoints[0].weight_block_size");
-  EXPECT_TRUE(Contains(e.message, "fp8")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "fp8"))
+      << e.message;  // A declared KV format no checkpoint declares (kv_cache_quant_algo is FP8 or
+                     // INT8).
+  e = MergeError(
+      Model(0, "",
+            "    checkpoints:\n"                                                     // 14
+            "      - {dtype: fp8, kv_dtype: fp4, source: \"hf_quant_config\"}\n"));  // 15
+  EXPECT_EQ(e.line, 15) << e.ToString();
+  EXPECT_EQ(e.field, "models[0].checkpoints[0].kv_dtype");
+  EXPECT_TRUE(Contains(e.message, "fp4")) << e.message;
 }
 
 TEST(YamlErrorsTest, MlaAttentionWithoutMlaMapping) {
