@@ -811,7 +811,13 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   }
   const double weight_bytes = TpShare(s.nonexpert_read, s.replicated, tp) * x.f.dense.bytes +
                               s.shared / tp * x.f.experts.bytes + routed_bytes;
-  const double dense_flops = 2 * tokens * TpShare(s.active_per_token, s.replicated, tp);
+  // The LM head's logits only for the last scheduled token of each request: a decode slot's (and
+  // its verified draft tokens'), not every prompt token's. vLLM computes them at logits_indices,
+  // one per request (gpu_model_runner: hidden_states[logits_indices], S3500); SGLang's
+  // LogitsProcessor prunes a prefill to each sequence's last index unless input logprobs are
+  // asked for (S3501). A prompt chunk's one row is left out (one of the chunk's tokens).
+  const double dense_flops =
+      2 * (tokens * TpShare(s.active_per_token, s.replicated, tp) - prefill * p.embedding / tp);
   const double expert_flops = 2 * tokens * s.shared / tp + routed_flops;
   // The routed experts through the Triton fused_moe kernel where the engine runs it on this family
   // (Formats::fused_moe_peak): a rate set by the GEMMs' reduction lengths, the down GEMM's an

@@ -101,8 +101,8 @@ TEST(Api, ADisaggregatedDeploymentsClientsAreDealtOverItsDecodeInstances) {
                     "concurrency": 32, "engine": "none"})");
   ASSERT_EQ(r.status, 200) << r.body;
   const auto j = json::parse(r.body);
-  EXPECT_EQ(j["decode_instances"].get<int>(), 4);
-  EXPECT_EQ(j["max_batch"].get<int>(), 8);
+  EXPECT_EQ(j["decode_instances"].get<int>(), 5);
+  EXPECT_EQ(j["max_batch"].get<int>(), 7);
 }
 
 TEST(Api, EveryCommandRouteMatchesTheEngine) {
