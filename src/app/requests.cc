@@ -779,9 +779,6 @@ Field<InferRequest> Environment() {
   return f;
 }
 
-// A serve-command tuning flag the estimate does not price (a kernel choice, torch.compile, a
-// scheduler overlap): accepted so a recipe pastes whole, and listed with the answer
-// (flags_not_modelled) so nobody takes the number for one that priced it.
 // SGLang's --disaggregation-mode prefill|decode (and its transfer flags): one side of a
 // prefill/decode disaggregated deployment. Its throughput is the pair's, which one side's command
 // does not give (the other side's size and chips): an error saying how to ask for the pair
@@ -813,6 +810,9 @@ Field<InferRequest> DisaggregationMode() {
   return f;
 }
 
+// A serve-command tuning flag the estimate does not price (a kernel choice, torch.compile, a
+// scheduler overlap): accepted so a recipe pastes whole, and listed with the answer
+// (flags_not_modelled) so nobody takes the number for one that priced it.
 Field<InferRequest> NotModelled(std::string name, FieldKind kind, std::string why) {
   Field<InferRequest> f;
   f.name = std::move(name);

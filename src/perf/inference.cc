@@ -868,10 +868,12 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       const double rate = *x.job.chip->sm_count.value * it->second * 1e9;
       if (rate < x.f.mem_bw) {
         const bool shared_alike = x.f.experts.bytes == x.f.dense.bytes && !x.f.experts.weight_only;
-        const double layer_bytes = (p.dense_layers * (p.attention + p.dense_mlp) +
-                                    p.moe_layers * p.attention + p.embedding) /
-                                       tp * x.f.dense.bytes +
-                                   (shared_alike ? s.shared / tp * x.f.experts.bytes : 0);
+        const double layer_bytes =
+            (TpShare(p.dense_layers * (p.attention + p.dense_mlp) + p.moe_layers * p.attention,
+                     s.replicated, tp) +
+             p.embedding / tp) *
+                x.f.dense.bytes +
+            (shared_alike ? s.shared / tp * x.f.experts.bytes : 0);
         lin_memory += layer_bytes * (1 / rate - 1 / x.f.mem_bw);
       }
     }
