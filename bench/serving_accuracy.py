@@ -16,7 +16,10 @@ SGLang on Ascend 910C / 910B; vllmascend-910b-*: vLLM-Ascend as started with no 
 one request at a time on H20; gpustack-*: GPUStack's performance lab, N requests sent at once, a closed loop of N that
 sends each once; lambda-*: Lambda's model pages), the model named as the run names it
 ("openai/gpt-oss-120b"). Usage: bench/serving_accuracy.py [--suanli PATH]
-[--only REGEX] [--catalog DIR] [--logs] [--typed]; e.g. --only '^(trtllm|vllm-)' for the second.
+[--only REGEX] [--catalog DIR] [--logs] [--typed] [--typed-engine]; e.g. --only '^(trtllm|vllm-)' for the second.
+
+--typed-engine: as --typed, with the engine the run names kept (a user who ran vLLM says --engine
+vllm); the layout, engine settings and spread still left to the defaults.
 
 --typed: each case as a user types its headline (model, chip, count, dtype, mean lengths, mode,
 latency limits; a disaggregated pool and the batch a figure was read at, `batch`, which are the
@@ -48,9 +51,10 @@ SIMULATION_ONLY = ("input_dist", "cuda_graph_batch_sizes",
                    "kv_admission")
 
 
-def args_of(case, simulated=True, typed=False):
+def args_of(case, simulated=True, typed=False, keep_engine=False):
     """The case's flags; typed: only its headline (layout, engine settings, length spread and
-    per-part dtypes left to the defaults and the layout search)."""
+    per-part dtypes left to the defaults and the layout search); keep_engine: typed, but the
+    engine the run names kept (`--engine vllm`, as a user who ran vLLM types it)."""
     out = ["--model", case["model"], "--chip", case["chip"], "--count", str(case["count"]),
            "--dtype", case["dtype"], "--input-tokens", str(case["input"]),
            "--output-tokens", str(case["output"])]
@@ -60,7 +64,7 @@ def args_of(case, simulated=True, typed=False):
                 "output_dist", "cuda_graph_batch_sizes", "adp_balance_timeout_iters",
                 "adp_balance_wait_iters", "kv_memory_fraction", "mtp", "mtp_acceptance",
                 "requests", "kv_admission", "cudagraph_mode"):
-        if typed:
+        if typed and not (keep_engine and key == "engine"):
             continue
         if key in case and (simulated or key not in SIMULATION_ONLY):
             out += ["--" + key.replace("_", "-"), str(case[key])]
@@ -143,7 +147,11 @@ def main():
                     help="set each live case's published log beside the simulated runs")
     ap.add_argument("--typed", action="store_true",
                     help="leave the layout and engine settings to the defaults (see above)")
+    ap.add_argument("--typed-engine", action="store_true",
+                    help="as --typed, but keep the engine the run names (--engine)")
     a = ap.parse_args()
+    if a.typed_engine:
+        a.typed = True
     cases = yaml.safe_load(open(os.path.join(HERE, "serving_heldout_cases.yaml")))["cases"]
     logs = yaml.safe_load(open(os.path.join(HERE, "serving_heldout_logs.yaml")))["logs"] if a.logs else {}
     sim_errors, ana_errors = [], []
@@ -153,8 +161,9 @@ def main():
             continue
         extra = ["--catalog", a.catalog] if a.catalog else []
         pub = case["published"]
-        sim, err = run(a.suanli, args_of(case, typed=a.typed) + extra + ["--mode", case["mode"]])
-        ana, err2 = run(a.suanli, args_of(case, simulated=False, typed=a.typed) + extra + ["--mode", "analytic"])
+        sim, err = run(a.suanli, args_of(case, typed=a.typed, keep_engine=a.typed_engine) + extra + ["--mode", case["mode"]])
+        ana, err2 = run(a.suanli, args_of(case, simulated=False, typed=a.typed,
+                                         keep_engine=a.typed_engine) + extra + ["--mode", "analytic"])
         metric = case["metric"]
         # Disaggregated cases (decode or prefill tokens/s per chip of its own pool) have no
         # simulation (the simulator runs aggregated engines): the analytic figure stands for both.

@@ -40,11 +40,20 @@ class ConcurrencyRows(unittest.TestCase):
     def test_every_column_passes_the_concurrency(self):
         for case in self.closed:
             n = str(case["concurrency"])
-            for kwargs in ({}, {"simulated": False}, {"typed": True}):
+            for kwargs in ({}, {"simulated": False}, {"typed": True},
+                           {"typed": True, "keep_engine": True}):
                 argv = serving_accuracy.args_of(case, **kwargs)
                 self.assertEqual(concurrency_of(argv), n, (case["name"], kwargs))
             # A closed loop is a live load: server mode (offline queues every request at once).
             self.assertEqual(case["mode"], "server", case["name"])
+
+    def test_typed_with_engine_keeps_only_the_engine(self):
+        # --typed-engine: the typed headline plus the run's --engine, and nothing else of its set-up.
+        for case in self.cases:
+            typed = serving_accuracy.args_of(case, typed=True)
+            kept = serving_accuracy.args_of(case, typed=True, keep_engine=True)
+            extra = ["--engine", str(case["engine"])] if "engine" in case else []
+            self.assertEqual(sorted(kept), sorted(typed + extra), case["name"])
 
     def test_rows_without_it_get_none(self):
         for case in self.cases:
