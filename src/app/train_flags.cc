@@ -565,47 +565,32 @@ Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
       not_read.push_back(key);
     }
   }
-  if (auto it = doc.find("train_batch_size"); it != doc.end()) {
-    const int line = line_of("train_batch_size");
-    auto v = count(*it, "train_batch_size", line);
+  // A count key: "auto" leaves the flag's value; a number the line also gave must agree.
+  auto read_count = [&](const char* key, const char* flag, auto& field,
+                        bool capped) -> Result<void> {
+    const auto it = doc.find(key);
+    if (it == doc.end()) return {};
+    const int line = line_of(key);
+    auto v = count(*it, key, line);
     if (!v) return tl::unexpected(v.error());
-    if (*v) {
-      if (r.global_batch_size && *r.global_batch_size != **v) {
-        return contradicts("train_batch_size", line, **v, "--global-batch-size",
-                           *r.global_batch_size);
-      }
-      r.global_batch_size = **v;
-    }
+    if (!*v) return {};
+    if (capped && **v > 1'000'000) return fail(key, line, "expected at most 1,000,000");
+    if (field && *field != **v) return contradicts(key, line, **v, flag, *field);
+    field = static_cast<typename std::decay_t<decltype(field)>::value_type>(**v);
+    return {};
+  };
+  if (auto ok = read_count("train_batch_size", "--global-batch-size", r.global_batch_size, false);
+      !ok) {
+    return tl::unexpected(ok.error());
   }
-  if (auto it = doc.find("train_micro_batch_size_per_gpu"); it != doc.end()) {
-    const int line = line_of("train_micro_batch_size_per_gpu");
-    auto v = count(*it, "train_micro_batch_size_per_gpu", line);
-    if (!v) return tl::unexpected(v.error());
-    if (*v) {
-      if (**v > 1'000'000) {
-        return fail("train_micro_batch_size_per_gpu", line, "expected at most 1,000,000");
-      }
-      if (r.micro_batch && *r.micro_batch != **v) {
-        return contradicts("train_micro_batch_size_per_gpu", line, **v, "--micro-batch",
-                           *r.micro_batch);
-      }
-      r.micro_batch = static_cast<int>(**v);
-    }
+  if (auto ok = read_count("train_micro_batch_size_per_gpu", "--micro-batch", r.micro_batch, true);
+      !ok) {
+    return tl::unexpected(ok.error());
   }
-  if (auto it = doc.find("gradient_accumulation_steps"); it != doc.end()) {
-    const int line = line_of("gradient_accumulation_steps");
-    auto v = count(*it, "gradient_accumulation_steps", line);
-    if (!v) return tl::unexpected(v.error());
-    if (*v) {
-      if (**v > 1'000'000) {
-        return fail("gradient_accumulation_steps", line, "expected at most 1,000,000");
-      }
-      if (r.gradient_accumulation_steps && *r.gradient_accumulation_steps != **v) {
-        return contradicts("gradient_accumulation_steps", line, **v,
-                           "--gradient-accumulation-steps", *r.gradient_accumulation_steps);
-      }
-      r.gradient_accumulation_steps = static_cast<int>(**v);
-    }
+  if (auto ok = read_count("gradient_accumulation_steps", "--gradient-accumulation-steps",
+                           r.gradient_accumulation_steps, true);
+      !ok) {
+    return tl::unexpected(ok.error());
   }
   if (auto it = doc.find("zero_optimization"); it != doc.end()) {
     const size_t from = text.find("\"zero_optimization\"");
