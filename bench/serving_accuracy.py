@@ -84,8 +84,9 @@ def args_of(case, simulated=True, typed=False, keep_engine=False):
     if "batch" in case:
         # A decode pool's batch is per attention-DP rank; SGLang's limit is the instance's (its
         # --max-running-requests, each rank taking // dp of it: engine max_num_seqs_per_instance),
-        # so as set up under --engine sglang the rank's batch is dp times that.
-        per_instance = not typed and case.get("engine") == "sglang"
+        # so under --engine sglang (as set up, or typed with the run's engine, as its user passed
+        # --max-running-requests) the rank's batch is dp times that.
+        per_instance = case.get("engine") == "sglang" and (not typed or keep_engine)
         out += ["--max-num-seqs", str(case["batch"] * (case.get("dp", 1) if per_instance else 1))]
     for key in ("ttft_ms", "tpot_ms", "concurrency"):
         if key in case:
