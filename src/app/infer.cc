@@ -969,6 +969,11 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   job.expert_dtype = named(formats.expert_dtype, "expert-dtype");
   job.attention_dtype = named(formats.attention_dtype, "attention-dtype");
   const catalog::CheckpointPrecision& ck = formats.checkpoint.precision;
+  // A named release whose FP8 weights carry block scales (Qwen's Qwen3-*-FP8, weight_block_size
+  // [128, 128]) runs block-scaled FP8 GEMMs where it is served in FP8, as the model's own
+  // block-scaled release does; a copy in another format does not carry them.
+  job.fp8_block_scaled_checkpoint = !formats.checkpoint.copy && ck.weight_block_size > 0 &&
+                                    perf::ParseServingDType(ck.dtype) == perf::ServingDType::kFp8;
   if (formats.dtype && !formats.expert_dtype && !formats.attention_dtype &&
       !ck.expert_dtype.empty() && perf::ParseServingDType(ck.expert_dtype) == formats.dtype &&
       ck.expert_dtype != ck.dtype) {

@@ -228,10 +228,13 @@ bool Lists(const std::vector<std::string>& families, const std::string& family) 
   return std::find(families.begin(), families.end(), family) != families.end();
 }
 
-// Whether the model's own checkpoint ships FP8 weights with block scales (DeepSeek-V3's
-// weight_block_size [128, 128]): served in FP8, its GEMMs are block-scaled.
-bool Fp8BlockScaled(const catalog::Model& m) {
-  for (const auto& ck : m.checkpoints) {
+// Whether the served weights are FP8 with block scales: the model's own checkpoint ships them
+// (DeepSeek-V3's weight_block_size [128, 128]) or the request names a release that does (Qwen's
+// Qwen3-*-FP8, InferenceJob::fp8_block_scaled_checkpoint). Served in FP8, its GEMMs are
+// block-scaled (DeepGEMM, CUTLASS blockwise, Triton's w8a8 block kernels).
+bool Fp8BlockScaled(const InferenceJob& job) {
+  if (job.fp8_block_scaled_checkpoint) return true;
+  for (const auto& ck : job.model->checkpoints) {
     if (ck.names.empty() && ck.weight_block_size > 0) return true;
   }
   return false;
@@ -310,8 +313,7 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d,
     // FP8 with one scale per tensor runs fast-accumulation GEMMs (TensorRT-LLM, vLLM, SGLang);
     // a checkpoint released with block-scaled FP8 weights runs block-scaled GEMMs, which promote
     // their partial sums to FP32 every block (DeepGEMM), at the promoted efficiency.
-    if (d == ServingDType::kFp8 && cal.fp8_fast_accum_matmul_efficiency &&
-        !Fp8BlockScaled(*job.model)) {
+    if (d == ServingDType::kFp8 && cal.fp8_fast_accum_matmul_efficiency && !Fp8BlockScaled(job)) {
       w.eff = *cal.fp8_fast_accum_matmul_efficiency;
     }
   }
@@ -609,6 +611,7 @@ std::optional<Draft> MakeDraft(const InferenceJob& job, const Formats& f) {
   d.job.draft_model = nullptr;
   d.job.mtp_depth = 0;
   d.job.expert_dtype.reset();
+  d.job.fp8_block_scaled_checkpoint = false;
   return d;
 }
 
@@ -658,7 +661,7 @@ double MoeGatherBytes(const Context& x) {
   const ServingDType d = x.job.expert_dtype.value_or(x.job.dtype);
   if (d == ServingDType::kFp4) return 0.5 + 1.0 / 16;
   if (d == ServingDType::kInt8 || d == ServingDType::kW4A8 ||
-      (d == ServingDType::kFp8 && !Fp8BlockScaled(*x.job.model))) {
+      (d == ServingDType::kFp8 && !Fp8BlockScaled(x.job))) {
     return 1;
   }
   return kActivationBytes;
@@ -846,8 +849,8 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // rate is that of block-scaled FP8 GEMMs (aiter's A8W8 block-scale kernels), so it applies to a
   // checkpoint released in block-scaled FP8 whose layer weights are served in FP8; FP8 with one
   // scale per tensor runs hipBLASLt's GEMMs at the memory's rate.
-  const bool block_scaled_fp8 = x.job.attention_dtype.value_or(x.job.dtype) == ServingDType::kFp8 &&
-                                Fp8BlockScaled(*x.job.model);
+  const bool block_scaled_fp8 =
+      x.job.attention_dtype.value_or(x.job.dtype) == ServingDType::kFp8 && Fp8BlockScaled(x.job);
   if (const auto rate = x.job.limits.dense_gemm_gb_s.find(x.job.chip->family);
       block_scaled_fp8 && rate != x.job.limits.dense_gemm_gb_s.end() &&
       rate->second * 1e9 < x.f.mem_bw) {

@@ -287,6 +287,10 @@ struct InferenceJob {
   // for NVIDIA's ModelOpt copies): what an engine whose default follows the checkpoint
   // (EngineLimits::kv_cache_model_dtype) stores. Unset: none declared.
   std::optional<ServingDType> declared_kv_dtype;
+  // The served checkpoint is a named release whose FP8 weights carry block scales (catalog
+  // CheckpointPrecision::weight_block_size: Qwen's own Qwen3-*-FP8, [128, 128]): its FP8 GEMMs are
+  // block-scaled, as a model's own block-scaled release (DeepSeek-V3's) is without this.
+  bool fp8_block_scaled_checkpoint = false;
   std::string dtype_basis;  // why these formats when the user gave none (the checkpoint's)
   std::optional<double> tpot_ms;
   std::optional<double> ttft_ms;

@@ -546,6 +546,18 @@ TEST(InferenceTest, PerTensorFp8AccumulatesFastBlockScaledFp8Promotes) {
   ASSERT_GT((*Cat().FindModel("deepseek-r1"))->checkpoints.at(0).weight_block_size, 0);
   EXPECT_DOUBLE_EQ(prefill("deepseek-r1", 8, ServingDType::kFp8, 2 * lp),
                    prefill("deepseek-r1", 8, ServingDType::kFp8, lp));
+  // A named release with block scales (Qwen's Qwen3-*-FP8: the job's fp8_block_scaled_checkpoint,
+  // set from the served checkpoint's weight_block_size) promotes as DeepSeek-R1's own does.
+  auto named = [](std::optional<double> fast) {
+    InferenceJob job = Job("llama-3-70b", "h100", ServingDType::kFp8);
+    job.fp8_block_scaled_checkpoint = true;
+    job.calibration.fp8_fast_accum_matmul_efficiency = fast;
+    auto e = EstimateInference(job, Tp(8));
+    EXPECT_TRUE(e) << e.error().ToString();
+    return e ? e->prefill_tokens_per_s_per_chip : NAN;
+  };
+  EXPECT_DOUBLE_EQ(named(2 * lp), named(lp));
+  EXPECT_DOUBLE_EQ(named(2 * lp), prefill("llama-3-70b", 8, ServingDType::kFp8, lp));
 }
 
 // ---------------------------------------------------------------------------
