@@ -28,6 +28,43 @@ def concurrency_of(argv):
     return values[0] if values else None
 
 
+class LoadgenCompleted(unittest.TestCase):
+    """LoadGen's Server 'Completed tokens per second' divides every sample's tokens by the time
+    until the last-issued query is done (loadgen results.cc / loadgen.cc, S3650): a steady rate
+    R over a window T = max(600 s, min_query_count / R) scores R T / (T + X), X that query's
+    latency. Hand calculations."""
+
+    def test_a_long_request_in_a_600_s_window(self):
+        # 60 requests/s for 600 s (the min_duration floor: 36,000 queries > 100), a 200 s
+        # request last: 600 / 800 = 0.75 of the steady rate.
+        case = {"name": "mlperf51-x-server", "mode": "server"}
+        self.assertAlmostEqual(
+            serving_accuracy.loadgen_completed_share(case, 60, None, 200), 0.75)
+
+    def test_the_submitters_query_count_sets_the_window(self):
+        # NVIDIA's B200 DeepSeek-R1 run (S3651): 26,328 queries at 5/s = 5,265.6 s; a 249 s last
+        # query: 5,265.6 / 5,514.6 = 0.95485.
+        case = {"name": "mlperf51-x-server", "mode": "server", "min_query_count": 26328}
+        self.assertAlmostEqual(
+            serving_accuracy.loadgen_completed_share(case, 5, None, 249), 5265.6 / 5514.6, places=5)
+
+    def test_a_spread_of_latencies_averages_the_share(self):
+        # T / (T + X) is convex in X: over a spread of last-query latencies with mean 200 s the
+        # expected share is above 0.75 and below the share at the median (150 s: 0.8).
+        case = {"name": "mlperf51-x-server", "mode": "server"}
+        share = serving_accuracy.loadgen_completed_share(case, 60, 150, 200)
+        self.assertGreater(share, 0.75)
+        self.assertLess(share, 0.8)
+
+    def test_only_loadgen_server_runs_are_converted(self):
+        known = {"min_query_count": 26328}
+        self.assertTrue(serving_accuracy.loadgen_scored({"name": "mlperf51-a", "mode": "interactive", **known}))
+        self.assertFalse(serving_accuracy.loadgen_scored({"name": "mlperf51-a", "mode": "server"}))
+        self.assertFalse(serving_accuracy.loadgen_scored({"name": "mlperf51-a", "mode": "offline", **known}))
+        self.assertFalse(serving_accuracy.loadgen_scored({"name": "imax-a", "mode": "server", **known}))
+        self.assertEqual(serving_accuracy.loadgen_completed_share({}, 0, 1, 2), 1.0)
+
+
 class ConcurrencyRows(unittest.TestCase):
     def setUp(self):
         with open(os.path.join(ROOT, "bench", "serving_heldout_cases.yaml")) as f:
@@ -53,6 +90,11 @@ class ConcurrencyRows(unittest.TestCase):
             typed = serving_accuracy.args_of(case, typed=True)
             kept = serving_accuracy.args_of(case, typed=True, keep_engine=True)
             extra = ["--engine", str(case["engine"])] if "engine" in case else []
+            if case.get("engine") == "sglang" and "batch" in case:
+                # SGLang's --max-running-requests is the instance's: under the kept engine a
+                # decode pool's per-rank batch goes as dp x it (serving_accuracy.args_of).
+                k = typed.index("--max-num-seqs")
+                typed[k + 1] = str(case["batch"] * case.get("dp", 1))
             self.assertEqual(sorted(kept), sorted(typed + extra), case["name"])
 
     def test_rows_without_it_get_none(self):
