@@ -33,7 +33,8 @@ query's latency X (loadgen_completed_share; the row prints the factor, simulated
 
 --logs: under each server or interactive case, what its published log says (bench/
 serving_heldout_logs.yaml) beside the simulated run at its found rate and at the published rate:
-running requests per chip, p99 TTFT and p99 TPOT as a share of their limits, mean TPOT.
+running requests per chip (by Little's law, as the log's), p99 TTFT and p99 TPOT as a share of their
+limits, mean TPOT; the published-rate run lasts three of the found rate's p99 latencies (120-4,000 s).
 """
 import argparse
 import json
@@ -146,9 +147,13 @@ def run(suanli, argv):
 
 
 def live_stats(case, sim):
-    """Running requests per chip, p99 TTFT and TPOT as shares of the limits, mean TPOT (ms)."""
-    chips = sim["chips_per_group"] or 1
-    return (sim["mean_running_seqs"] / chips, sim["ttft_ms"]["p99"] / case["ttft_ms"],
+    """Running requests per chip, p99 TTFT and TPOT as shares of the limits, mean TPOT (ms). The
+    running requests by Little's law (the instance's rate x mean latency / its chips), as the
+    published log's are counted: the simulator's time-averaged batch counts the drain after the
+    last arrival, most of a run whose requests outlive it (DeepSeek-R1's ~220 s)."""
+    chips = (sim["chips_per_group"] or 1) * (sim["groups_per_instance"] or 1)
+    rate = sim["qps"] or sim["max_qps_at_slo"] or 0
+    return (rate * sim["e2e_s"]["mean"] / chips, sim["ttft_ms"]["p99"] / case["ttft_ms"],
             sim["tpot_ms"]["p99"] / case["tpot_ms"], sim["tpot_ms"]["mean"])
 
 
@@ -170,13 +175,16 @@ def print_logs(suanli, case, log, sim, extra):
     # The published rate: --qps with --count is the whole deployment's (suanli splits it over
     # the instances), as the log counts it.
     qps = log["samples_per_s"]
-    # The run's length is the duration's: the case's --requests (its SLO search's) goes.
+    # The run's length is the duration's: the case's --requests (its SLO search's) goes. Three of
+    # the found rate's p99 latencies at least (a DeepSeek-R1 request lives ~220 s, its p99 ~1,300:
+    # a 120 s run never reaches its running batch), at most 4,000 s.
+    duration = max(120.0, min(4000.0, 3 * sim["e2e_s"]["p99"]))
     base = args_of(case)
     if "--requests" in base:
         k = base.index("--requests")
         del base[k:k + 2]
     at, err = run(suanli, base + extra + ["--mode", case["mode"], "--qps", f"{qps:.6g}",
-                                          "--duration-s", "120"])
+                                          "--duration-s", f"{duration:.0f}"])
     if at:
         row(f"simulated at {qps:.4g}/s", live_stats(case, at["simulation"]))
     else:
