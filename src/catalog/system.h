@@ -17,6 +17,10 @@ struct NetworkTier {
   // The switch reduces in the network (NVLink SHARP, "NVLS", on third-generation NVSwitch and
   // later): an all-reduce sends each chip's buffer into the switch once and gets the sum back.
   bool in_network_reduction = false;
+  // Achievable fraction of bandwidth_gb_s through that in-switch reduction at prefill-sized
+  // messages, where it is measured below the tier's `efficiency` (NCCL's NVLS all-reduce on
+  // Hopper's third-generation NVSwitch); unset: `efficiency`.
+  std::optional<double> in_network_efficiency;
   // Ranks of the collective library per chip: a package whose dies are separate devices to it
   // (the Ascend 910C's two dies, each its own HCCL rank).
   int ranks_per_chip = 1;

@@ -232,12 +232,20 @@ class YamlLoader : public YamlReader {
     if (!n || !n.IsMap()) Fail("missing network tier mapping", map, path);
     CheckKeys(n, path,
               {"domain_chips", "bandwidth_gb_s", "latency_us", "efficiency", "in_network_reduction",
-               "ranks_per_chip", "allreduce_step_us", "moe_dispatch_gb_s", "moe_combine_gb_s"});
+               "in_network_efficiency", "ranks_per_chip", "allreduce_step_us", "moe_dispatch_gb_s",
+               "moe_combine_gb_s"});
     NetworkTier t;
     t.bandwidth_gb_s = Num(n, "bandwidth_gb_s", path, 1e-3, 1e5);
     t.latency_us = Num(n, "latency_us", path, 0, 1e6);
     t.efficiency = Num(n, "efficiency", path, 0.01, 1);
     t.in_network_reduction = Bool(n, "in_network_reduction", path, false);
+    if (n["in_network_efficiency"]) {
+      if (!t.in_network_reduction) {
+        Fail("in_network_efficiency needs in_network_reduction: true", n["in_network_efficiency"],
+             Join(path, "in_network_efficiency"));
+      }
+      t.in_network_efficiency = Num(n, "in_network_efficiency", path, 0.01, 1);
+    }
     if (n["ranks_per_chip"]) t.ranks_per_chip = Int(n, "ranks_per_chip", path, 1, 64);
     if (n["allreduce_step_us"]) t.allreduce_step_us = Num(n, "allreduce_step_us", path, 0, 1e4);
     if (n["moe_dispatch_gb_s"]) t.moe_dispatch_gb_s = Num(n, "moe_dispatch_gb_s", path, 1e-3, 1e5);

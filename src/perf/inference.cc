@@ -534,8 +534,13 @@ double TpAllReduceSeconds(double bytes, int tp, const catalog::System& sys) {
     // kernels): each chip's share of the sum is reduced in the switch from every chip's buffer
     // (each chip sends its whole buffer once) and multicast back (each chip receives the whole
     // sum once): (n + 1) / n of the buffer each way, against 2 (n - 1) / n for two stages;
-    // cheaper from three chips on (at eight, 1.125 against 1.75).
-    best = std::min(best, (n + 1) / n * bytes / bw + 2 * step);
+    // cheaper from three chips on (at eight, 1.125 against 1.75). At the link share the switch's
+    // reduction reaches where it is measured (NetworkTier::in_network_efficiency: vLLM's pynccl
+    // all-reduce of 128 MiB over 8 Hopper GPUs in 0.561 ms, ~0.6 of NVLink's 450 GB/s, S3610).
+    const double in_switch_bw =
+        sys.scale_up.bandwidth_gb_s * 1e9 *
+        sys.scale_up.in_network_efficiency.value_or(sys.scale_up.efficiency);
+    best = std::min(best, (n + 1) / n * bytes / in_switch_bw + 2 * step);
   }
   return best;
 }

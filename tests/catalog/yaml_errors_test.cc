@@ -560,6 +560,43 @@ TEST(YamlErrorsTest, EngineDecodeRoutingAndEpTokenFields) {
   EXPECT_TRUE(Contains(e.field, "moe_tp_only_in_graph")) << e.field;
 }
 
+// A scale-up tier's in-switch reduction rate (in_network_efficiency) is a fraction of its
+// bandwidth and only means something where the switch reduces: read where given, a value above
+// 1 or one on a tier without in_network_reduction names the line and field.
+TEST(YamlErrorsTest, InNetworkEfficiencyNeedsInNetworkReduction) {
+  auto system = [](const std::string& reduction_line, const std::string& efficiency_line) {
+    return std::string(
+               "systems:\n"                   // 1
+               "  - id: my-node\n"            // 2
+               "    name: My node\n"          // 3
+               "    chip: h100\n"             // 4
+               "    chips_per_node: 8\n"      // 5
+               "    scale_up:\n"              // 6
+               "      domain_chips: 8\n"      // 7
+               "      bandwidth_gb_s: 450\n"  // 8
+               "      latency_us: 3\n"        // 9
+               "      efficiency: 0.8\n") +   // 10
+           "      " +
+           reduction_line + "\n" +                                                   // 11
+           "      " + efficiency_line + "\n" +                                       // 12
+           "    scale_out: {bandwidth_gb_s: 50, latency_us: 8, efficiency: 0.8}\n";  // 13
+  };
+  Catalog c;
+  auto ok = c.MergeYaml(system("in_network_reduction: true", "in_network_efficiency: 0.6"), kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(c.systems().size(), 1u);
+  ASSERT_TRUE(c.systems()[0].scale_up.in_network_efficiency.has_value());
+  EXPECT_DOUBLE_EQ(*c.systems()[0].scale_up.in_network_efficiency, 0.6);
+  Error e = MergeError(system("in_network_reduction: false", "in_network_efficiency: 0.6"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 12);
+  EXPECT_TRUE(Contains(e.field, "scale_up.in_network_efficiency")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "in_network_reduction")) << e.message;
+  e = MergeError(system("in_network_reduction: true", "in_network_efficiency: 1.5"));
+  EXPECT_EQ(e.line, 12);
+  EXPECT_TRUE(Contains(e.field, "in_network_efficiency")) << e.field;
+}
+
 // An engine's sparse (DSA) prefill kernel rate is a map of chip family to a fraction of the
 // attention peak, and its short-prompt MHA switch a boolean: a bare number, a fraction above 1 or a
 // word that is not a boolean each name the line and field.
