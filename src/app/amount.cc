@@ -42,10 +42,31 @@ std::pair<std::string_view, double> WithoutTimeUnit(std::string_view text, std::
     if (EndsWith(text, "W")) return {trim(text.substr(0, text.size() - 1)), 1.0};
     return {text, 1.0};
   }
-  const bool in_ms = EndsWith(field, "_ms"), in_s = !in_ms && EndsWith(field, "_s");
-  if (!in_ms && !in_s) return {text, 1.0};
-  if (EndsWith(text, "ms")) return {trim(text.substr(0, text.size() - 2)), in_ms ? 1.0 : 1e-3};
-  if (EndsWith(text, "s")) return {trim(text.substr(0, text.size() - 1)), in_ms ? 1e3 : 1.0};
+  // The field's unit in seconds, from its name: tpot_ms, duration_s, deadline_h.
+  double field_s = 0;
+  // Rates (demand_tokens_per_s, host_link_gb_s) are not times: "1.5m" there is no minute.
+  const bool rate = field.find("per_s") != std::string_view::npos || EndsWith(field, "gb_s");
+  if (rate) {
+    field_s = 0;
+  } else if (EndsWith(field, "_ms")) {
+    field_s = 1e-3;
+  } else if (EndsWith(field, "_s")) {
+    field_s = 1;
+  } else if (EndsWith(field, "_min")) {
+    field_s = 60;
+  } else if (EndsWith(field, "_h")) {
+    field_s = 3600;
+  }
+  if (field_s == 0) return {text, 1.0};
+  // The unit typed, as durations are written (Kubernetes' and Go's "5m", "1h", "30s"; "2d"):
+  // m is minutes here, never milli (ms) or mega (M, which is upper case).
+  static constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"ms", 1e-3}, {"sec", 1}, {"s", 1}, {"min", 60}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+  for (const auto& [unit, seconds] : kUnits) {
+    if (EndsWith(text, unit)) {
+      return {trim(text.substr(0, text.size() - unit.size())), seconds / field_s};
+    }
+  }
   return {text, 1.0};
 }
 

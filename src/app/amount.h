@@ -20,7 +20,8 @@ namespace suanli::app {
 Result<double> ParseAmount(std::string_view text, std::string_view field);
 
 // A request field's value: ParseAmount, and a time may carry the field's unit or the other one
-// ("50ms" or "0.05s" for tpot_ms, "600s" for duration_s), a power its watts ("700W", "1.2kW"
+// ("50ms" or "0.05s" for tpot_ms, "600s" or "10m" for duration_s, "30d" for deadline_h; m is
+// minutes, M mega), a power its watts ("700W", "1.2kW"
 // for power_cap_w), a price in dollars its sign ("$2" for chip_hour_usd), as users type them.
 Result<double> ParseFieldAmount(std::string_view text, std::string_view field);
 

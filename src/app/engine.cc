@@ -1,6 +1,8 @@
 #include "app/engine.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -8,6 +10,7 @@
 #include "app/internal.h"
 #include "catalog/catalog.h"
 #include "core/atomic_file.h"
+#include "core/text.h"
 #include "perf/power.h"
 #include "report/catalog_report.h"
 #include "supply/scenario.h"
@@ -121,23 +124,82 @@ const std::vector<std::string>& Engine::CatalogKinds() {
   return kinds;
 }
 
+namespace {
+
+// The ids of the entries `name` picks: the one it names (by id, alias, or for chips and models as
+// FindChip / FindModel read a datasheet's or a Hugging Face repository's name), else every entry
+// whose id or an alias holds it.
+template <typename T>
+std::vector<std::string> Picked(const std::vector<T>& items, const std::string& name,
+                                const std::optional<std::string>& found) {
+  if (found) return {*found};
+  const std::string q = NormalizeId(name);
+  std::vector<std::string> ids;
+  for (const T& e : items) {
+    bool hit = NormalizeId(e.id).find(q) != std::string::npos;
+    if constexpr (requires { e.aliases; }) {
+      for (const std::string& a : e.aliases)
+        hit = hit || NormalizeId(a).find(q) != std::string::npos;
+    }
+    if (hit) ids.push_back(e.id);
+  }
+  return ids;
+}
+
+}  // namespace
+
 Result<Output> Engine::Catalog(const CatalogRequest& r, const RunContext& c) const {
   const bool json = c.format == Format::kJson;
-  Output out;
-  if (r.what == "chips") {
-    out.body = json ? report::ChipsJson(*catalog_) : report::ChipsTable(*catalog_);
-  } else if (r.what == "systems") {
-    out.body = json ? report::SystemsJson(*catalog_) : report::SystemsTable(*catalog_);
-  } else if (r.what == "models") {
-    out.body = json ? report::ModelsJson(*catalog_) : report::ModelsTable(*catalog_);
-  } else if (r.what == "engines") {
-    out.body = json ? report::EnginesJson(*catalog_) : report::EnginesTable(*catalog_);
-  } else if (r.what == "stacks") {
-    out.body = json ? report::StacksJson(*catalog_) : report::StacksTable(*catalog_);
-  } else {
+  if (std::find(CatalogKinds().begin(), CatalogKinds().end(), r.what) == CatalogKinds().end()) {
     return tl::unexpected(internal::FieldError(
         "what", fmt::format("unknown catalog '{}'; expected {}", r.what.substr(0, 60),
                             fmt::join(CatalogKinds(), ", "))));
+  }
+  std::optional<catalog::Catalog> only;
+  if (!r.name.empty()) {
+    std::optional<std::string> found;
+    std::vector<std::string> all, ids;
+    const auto pick = [&](const auto& items) {
+      for (const auto& e : items) all.push_back(e.id);
+      ids = Picked(items, r.name, found);
+    };
+    if (r.what == "chips") {
+      if (auto chip = catalog_->FindChip(r.name)) found = (*chip)->id;
+      pick(catalog_->chips());
+    } else if (r.what == "systems") {
+      if (auto system = catalog_->FindSystem(r.name)) found = (*system)->id;
+      pick(catalog_->systems());
+    } else if (r.what == "models") {
+      if (auto model = catalog_->FindModel(r.name)) found = (*model)->id;
+      pick(catalog_->models());
+    } else if (r.what == "engines") {
+      if (auto engine = catalog_->FindEngine(r.name)) found = (*engine)->id;
+      pick(catalog_->engines());
+    } else {
+      if (auto stack = catalog_->FindStack(r.name)) found = (*stack)->id;
+      pick(catalog_->stacks());
+    }
+    if (ids.empty()) {
+      std::string message =
+          fmt::format("no {} entry is or holds '{}'", r.what.substr(0, 20), r.name.substr(0, 60));
+      const auto nearest = NearestNames(r.name, all);
+      if (!nearest.empty()) message += "; nearest: " + JoinOr(nearest);
+      return tl::unexpected(internal::FieldError("name", message));
+    }
+    only = catalog_->WithOnly(r.what, ids);
+  }
+  const catalog::Catalog& cat = only ? *only : *catalog_;
+  Output out;
+  if (r.what == "chips") {
+    out.body = json ? report::ChipsJson(cat) : report::ChipsTable(cat);
+  } else if (r.what == "systems") {
+    out.body = json ? report::SystemsJson(cat) : report::SystemsTable(cat);
+  } else if (r.what == "models") {
+    out.body = json ? report::ModelsJson(cat) : report::ModelsTable(cat);
+  } else if (r.what == "engines") {
+    out.body = json ? report::EnginesJson(cat) : report::EnginesTable(cat);
+  } else {
+    out.body = json ? report::StacksJson(cat) : report::StacksTable(cat);
   }
   return out;
 }

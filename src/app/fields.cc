@@ -1,5 +1,12 @@
 #include "app/fields.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
 #include "core/text.h"
 
 namespace suanli::app {
@@ -19,6 +26,79 @@ Error UnknownField(std::string_view name, const std::vector<std::string>& known)
 
 Error MissingField(std::string_view field) {
   return Error{"is required", "", 0, std::string(field)};
+}
+
+Error JsonSyntaxError(std::string_view text, std::string_view what) {
+  size_t byte = 0;  // nlohmann's: 1-based, the character it stopped at
+  std::string reason;
+  try {
+    const nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end());
+    if (parsed.is_discarded()) return Error{std::string(what) + " is not valid JSON"};
+    return Error{std::string(what) + " is valid JSON"};
+  } catch (const nlohmann::json::parse_error& e) {
+    byte = e.byte;
+    reason = e.what();
+  }
+  // "[json.exception.parse_error.101] parse error at line 5, column 1: syntax error while
+  // parsing object key - unexpected '}'; expected string literal": the part after the position.
+  if (const size_t colon = reason.find(": ", reason.find("parse error"));
+      colon != std::string::npos) {
+    reason = reason.substr(colon + 2);
+  }
+  if (const size_t dash = reason.find(" - "); dash != std::string::npos) {
+    reason = reason.substr(dash + 3);
+  }
+  size_t at = std::min(text.size(), byte > 0 ? byte - 1 : 0);
+  // nlohmann stops after a whole token: an unexpected string is said where it begins.
+  if (reason.find("unexpected string literal") != std::string::npos && at < text.size() &&
+      text[at] == '"' && at > 0) {
+    if (const size_t open = text.rfind('"', at - 1); open != std::string_view::npos) at = open;
+  }
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  const size_t column = at - line_start + 1;
+  // The last character before the slip that is not white space, and the one at it.
+  size_t before = at;
+  while (before > 0 && std::isspace(static_cast<unsigned char>(text[before - 1]))) --before;
+  const char prev = before > 0 ? text[before - 1] : '\0';
+  const char here = at < text.size() ? text[at] : '\0';
+  std::string hint;
+  if (prev == ',' && (here == '}' || here == ']')) {
+    hint = "; a comma before a closing bracket: JSON takes none after the last item";
+  } else if (here == '"' && (prev == '"' || std::isalnum(static_cast<unsigned char>(prev)) ||
+                             prev == '}' || prev == ']' || prev == 'e')) {
+    hint = "; a comma missing between two fields";
+  } else if (here == '\'') {
+    hint = "; strings and keys take double quotes";
+  } else if (std::isalpha(static_cast<unsigned char>(here)) && (prev == '{' || prev == ',')) {
+    hint = "; keys take double quotes";
+  } else if (at >= text.size()) {
+    hint = "; the text ends before its brackets close";
+  }
+  // The field it follows: the last quoted key (a string followed by a colon) before the slip.
+  std::string field;
+  for (size_t k = before; k-- > 0;) {
+    if (text[k] != ':') continue;
+    size_t q = k;
+    while (q > 0 && std::isspace(static_cast<unsigned char>(text[q - 1]))) --q;
+    if (q < 2 || text[q - 1] != '"') continue;
+    const size_t close = q - 1;
+    const size_t open = text.rfind('"', close - 1);
+    if (open == std::string_view::npos) continue;
+    field = std::string(text.substr(open + 1, close - open - 1));
+    break;
+  }
+  std::string message =
+      fmt::format("{} is not valid JSON at line {}, column {}", what, line, column);
+  if (!field.empty()) message += fmt::format(" (after \"{}\")", field.substr(0, 60));
+  message += ": " + reason + hint;
+  return Error{message, "", line, field.substr(0, 60)};
 }
 
 namespace detail {

@@ -417,6 +417,12 @@ std::optional<std::string> LauncherId(const std::string& given) {
       {"sglang.bench-offline-throughput", "sglang-bench-offline"},
       {"sglang-bench-offline", "sglang-bench-offline"},
       {"trtllm-bench-latency", "trtllm-bench-latency"},
+      // NVIDIA Dynamo's workers run the engines with their own argument parsers (S3671: "Dynamo
+      // SGLang uses SGLang's native argument parser ... You can pass any SGLang argument");
+      // Dynamo's frontend routes to them.
+      {"dynamo.vllm", "vllm"},
+      {"dynamo.sglang", "sglang"},
+      {"dynamo.trtllm", "trtllm"},
   };
   for (const auto& [name, id] : kNames) {
     if (g == name) return std::string(id);

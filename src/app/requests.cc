@@ -6,6 +6,8 @@
 #include <limits>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "core/text.h"
 #include "sim/policies/registry.h"
 
@@ -15,6 +17,13 @@ const std::vector<Field<CatalogRequest>>& CatalogFields() {
   using R = CatalogRequest;
   static const std::vector<Field<R>> fields = {
       Positional(Required(Bind("what", &R::what, "chips, systems, models, engines or stacks"))),
+      // `suanli catalog chips h20`, `catalog models deepseek-ai/DeepSeek-V3.2-Exp`,
+      // `catalog models qwen3`: one entry, or the entries a part of a name picks.
+      Aliases(Positional(Bind("name", &R::name,
+                              "an entry's id, alias or Hugging Face repository name (that entry), "
+                              "or a part of ids and aliases (every entry holding it); default: "
+                              "all")),
+              {"filter"}),
   };
   return fields;
 }
@@ -166,7 +175,10 @@ Field<TrainRequest> TitanConfig() {
       if (r.titan_flavor.empty()) r.titan_flavor = c.flavor;
       if (!r.seq_len) r.seq_len = c.seq_len;  // max_context_length
       if (!r.titan_local_batch_size) r.titan_local_batch_size = c.local_batch;
-      if (!r.titan_steps) r.titan_steps = c.steps;
+      if (!r.titan_steps) {
+        r.titan_steps = c.steps;
+        r.titan_steps_from_config = true;
+      }
       if (!r.tp) r.tp = c.tp;
       if (!r.pp) r.pp = c.pp;
       if (!r.ep && c.ep > 0) r.ep = c.ep;
@@ -182,6 +194,16 @@ Field<TrainRequest> TitanConfig() {
                          "qwen3_32b, llama4_17bx16e or llama4_17bx128e (or give "
                          "--job.config_file, or its keys as flags)",
                      "", 0, "config");
+  };
+  return f;
+}
+
+// torchtitan's --training.steps typed: the run's length as given, not a config's default.
+Field<TrainRequest> TypedSteps(Field<TrainRequest> f) {
+  f.set = [set = f.set](TrainRequest& r, const FieldValue& v) -> Result<void> {
+    if (auto ok = set(r, v); !ok) return ok;
+    r.titan_steps_from_config = false;
+    return {};
   };
   return f;
 }
@@ -209,11 +231,113 @@ Field<Request> BareIsOn(Field<Request> f) {
 
 }  // namespace
 
+// DeepSpeed's --deepspeed: Megatron-DeepSpeed's switch (the config comes as --deepspeed_config)
+// or the Hugging Face Trainer's --deepspeed ds_config.json (TrainingArguments, S3672), the same
+// JSON as --deepspeed_config.
+Field<TrainRequest> DeepSpeedSwitchOrFile() {
+  Field<TrainRequest> f;
+  f.name = "deepspeed";
+  f.kind = FieldKind::kString;
+  f.bare = "true";
+  f.help =
+      "DeepSpeed: a switch (Megatron-DeepSpeed's; its config is --deepspeed_config), or the "
+      "Hugging Face Trainer's --deepspeed ds_config.json, that file as --deepspeed_config";
+  f.group = kLaunchOnlyGroup;
+  f.set = [](TrainRequest& r, const FieldValue& v) -> Result<void> {
+    if (std::holds_alternative<bool>(v)) return {};
+    auto text = detail::AsString(v, "deepspeed");
+    if (!text) return tl::unexpected(text.error());
+    const std::string lower = ToLower(*text);
+    if (lower == "true" || lower == "false" || text->empty()) return {};
+    if (!r.deepspeed_config.empty() && r.deepspeed_config != *text) {
+      return MakeError(fmt::format("names {}, and --deepspeed_config {}: give one DeepSpeed config",
+                                   text->substr(0, 100), r.deepspeed_config.substr(0, 100)),
+                       "", 0, "deepspeed");
+    }
+    r.deepspeed_config = *text;
+    return {};
+  };
+  return f;
+}
+
+// Accelerate's --mixed_precision no, fp16, bf16 or fp8 (S3673): the GEMMs' format, --dtype's
+// (no: full fp32, which the estimate does not price: an error saying so).
+Field<TrainRequest> AccelerateMixedPrecision() {
+  Field<TrainRequest> f;
+  f.name = "mixed_precision";
+  f.kind = FieldKind::kString;
+  f.help = "Accelerate's --mixed_precision: bf16, fp16 or fp8 (as --dtype)";
+  f.group = kLaunchOnlyGroup;
+  f.set = [](TrainRequest& r, const FieldValue& v) -> Result<void> {
+    auto text = detail::AsString(v, "mixed_precision");
+    if (!text) return tl::unexpected(text.error());
+    const std::string p = ToLower(*text);
+    if (p != "bf16" && p != "fp16" && p != "fp8") {
+      return MakeError(
+          "expected bf16, fp16 or fp8 (fp32 training, Accelerate's no, is not "
+          "estimated)",
+          "", 0, "mixed_precision");
+    }
+    if (!r.dtype.empty() && ToLower(r.dtype) != p) {
+      return MakeError(fmt::format("{} contradicts --dtype {}", p, r.dtype), "", 0,
+                       "mixed_precision");
+    }
+    r.dtype = p;
+    return {};
+  };
+  return f;
+}
+
+// A switch that may also be given a value, as the Hugging Face Trainer's lines write its
+// booleans (--bf16 True, --fp16 False; TrainingArguments, S3672).
+Field<TrainRequest> SwitchOrTrueFalse(Field<TrainRequest> f) {
+  f.kind = FieldKind::kString;
+  f.bare = "true";
+  f.set = [set = f.set, field = f.name](TrainRequest& r, const FieldValue& v) -> Result<void> {
+    if (std::holds_alternative<bool>(v)) return set(r, v);
+    auto text = detail::AsString(v, field);
+    if (!text) return tl::unexpected(text.error());
+    const std::string lower = ToLower(*text);
+    if (lower != "true" && lower != "false") {
+      return MakeError("expected true or false", "", 0, field);
+    }
+    return set(r, FieldValue{lower == "true"});
+  };
+  return f;
+}
+
+// A Hugging Face Trainer switch that sets a field to `on` (--gradient_checkpointing, or with
+// the Trainer's explicit value: --gradient_checkpointing True); False leaves it.
+Field<TrainRequest> HfSwitch(Field<TrainRequest> f, std::string on) {
+  f.kind = FieldKind::kString;
+  f.bare = "true";
+  f.set = [set = f.set, on, field = f.name](TrainRequest& r, const FieldValue& v) -> Result<void> {
+    bool yes = false;
+    if (const auto* b = std::get_if<bool>(&v)) {
+      yes = *b;
+    } else {
+      auto text = detail::AsString(v, field);
+      if (!text) return tl::unexpected(text.error());
+      const std::string lower = ToLower(*text);
+      if (lower != "true" && lower != "false") {
+        return MakeError("expected true or false (the Trainer's True / False)", "", 0, field);
+      }
+      yes = lower == "true";
+    }
+    if (!yes) return {};
+    return set(r, FieldValue{on});
+  };
+  return f;
+}
+
 const std::vector<Field<TrainRequest>>& TrainFields() {
   using R = TrainRequest;
   static const std::vector<Field<R>> fields = {
-      Required(Bind("model", &R::model,
-                    "model id (see `suanli catalog models`) or its Hugging Face repository name")),
+      // The Hugging Face Trainer's scripts name it --model_name_or_path.
+      Aliases(Required(Bind("model", &R::model,
+                            "model id (see `suanli catalog models`) or its Hugging Face "
+                            "repository name")),
+              {"model_name_or_path"}),
       Required(Bind("chip", &R::chip, "chip id (see `suanli catalog chips`)")),
       // Required unless a pasted torchrun line gives --nnodes x --nproc_per_node (checked in
       // BuildTrainJob, so both front doors say the same).
@@ -228,7 +352,10 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Aliases(Bind("seq_len", &R::seq_len,
                    "sequence length (default: the model's pre-training length where its report "
                    "gives one, else its context up to 8192)"),
-              {"seq_length", "training.seq_len", "training.max_context_length"}),
+              // The Hugging Face Trainer scripts' spellings: TRL's SFT --max_seq_length, the
+              // Alpaca-style --model_max_length, LLaMA-Factory's --cutoff_len (S3672).
+              {"seq_length", "training.seq_len", "training.max_context_length", "max_seq_length",
+               "model_max_length", "cutoff_len"}),
       Bind("global_batch_tokens", &R::global_batch_tokens,
            "tokens per optimizer step; M is 10^6, Mi is 2^20 (16M = 16e6, 4Mi = 4194304). Each "
            "layout rounds it to whole micro-batches (within 10 %). Default: 1,024 tokens per chip, "
@@ -281,8 +408,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Aliases(Bind("cp", &R::cp, "context parallel size"),
               {"context_parallel_size", "parallelism.context_parallel_degree"}),
       Aliases(Bind("zero", &R::zero, "ZeRO stage 0-3"), {"zero_stage"}),
-      Aliases(Bind("micro_batch", &R::micro_batch, "sequences per micro-batch"),
-              {"micro_batch_size", "train_micro_batch_size_per_gpu"}),
+      Aliases(
+          Bind("micro_batch", &R::micro_batch, "sequences per micro-batch"),
+          {"micro_batch_size", "train_micro_batch_size_per_gpu", "per_device_train_batch_size"}),
       Aliases(Bind("interleave", &R::interleave, "virtual pipeline stages per chip"),
               {"virtual_pipeline_model_parallel_size", "num_virtual_stages_per_pipeline_rank"}),
       Aliases(Bind("recompute", &R::recompute, "activation recomputation: none, selective, full"),
@@ -349,8 +477,10 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
           Bind("use_distributed_optimizer", &R::use_distributed_optimizer,
                "Megatron's distributed optimizer: optimizer state and master weights sharded over "
                "data parallel, i.e. ZeRO stage 1 (--zero 1; a higher --zero given stays)")),
-      Bind("bf16", &R::bf16, "Megatron's: bf16 GEMMs (--dtype bf16; with --fp8-format, FP8)"),
-      Bind("fp16", &R::fp16, "Megatron's: fp16 GEMMs (--dtype fp16)"),
+      // Megatron's switches, which the Hugging Face Trainer's lines give a value (--bf16 True).
+      SwitchOrTrueFalse(
+          Bind("bf16", &R::bf16, "Megatron's: bf16 GEMMs (--dtype bf16; with --fp8-format, FP8)")),
+      SwitchOrTrueFalse(Bind("fp16", &R::fp16, "Megatron's: fp16 GEMMs (--dtype fp16)")),
       Megatron(
           Bind("fp8_format", &R::fp8_format,
                "Megatron's FP8 GEMMs through Transformer Engine, e4m3 or hybrid (--dtype fp8; the "
@@ -570,13 +700,64 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("include", FieldKind::kString),
       LaunchOnly<R>("exclude", FieldKind::kString),
       LaunchOnly<R>("launcher", FieldKind::kString),
-      LaunchOnly<R>("deepspeed", FieldKind::kBool),
+      DeepSpeedSwitchOrFile(),
       Bind("deepspeed_config", &R::deepspeed_config,
            "DeepSpeed's JSON config (--deepspeed_config): train_batch_size, "
            "train_micro_batch_size_per_gpu, gradient_accumulation_steps, "
            "zero_optimization.stage and overlap_comm, bf16/fp16 enabled are read (a flag that "
            "contradicts one is an error); \"auto\" (the Hugging Face Trainer's) leaves a key to "
            "the flags; other keys are listed as not read"),
+      // The Hugging Face Trainer's arguments (TrainingArguments, S3672) a fine-tuning line gives
+      // beside the batch, length and DeepSpeed ones above: where it writes, the optimizer's
+      // schedule, logging, evaluation, data. --gradient_checkpointing is full recomputation.
+      HfSwitch(InGroup(Bind("gradient_checkpointing", &R::recompute,
+                            "the Hugging Face Trainer's --gradient_checkpointing: every layer "
+                            "recomputed in the backward (--recompute full)"),
+                       kLaunchOnlyGroup),
+               "full"),
+      LaunchOnly<R>("output_dir", FieldKind::kString),
+      LaunchOnly<R>("overwrite_output_dir", FieldKind::kString),
+      LaunchOnly<R>("do_train", FieldKind::kString),
+      LaunchOnly<R>("learning_rate", FieldKind::kString),
+      LaunchOnly<R>("warmup_ratio", FieldKind::kString),
+      LaunchOnly<R>("warmup_steps", FieldKind::kString),
+      LaunchOnly<R>("lr_scheduler_type", FieldKind::kString),
+      LaunchOnly<R>("num_train_epochs", FieldKind::kString),
+      LaunchOnly<R>("logging_steps", FieldKind::kString),
+      LaunchOnly<R>("logging_dir", FieldKind::kString),
+      LaunchOnly<R>("save_steps", FieldKind::kString),
+      LaunchOnly<R>("save_strategy", FieldKind::kString),
+      LaunchOnly<R>("save_total_limit", FieldKind::kString),
+      LaunchOnly<R>("eval_strategy", FieldKind::kString),
+      LaunchOnly<R>("evaluation_strategy", FieldKind::kString),
+      LaunchOnly<R>("per_device_eval_batch_size", FieldKind::kString),
+      LaunchOnly<R>("report_to", FieldKind::kString),
+      LaunchOnly<R>("run_name", FieldKind::kString),
+      LaunchOnly<R>("dataset_name", FieldKind::kString),
+      LaunchOnly<R>("dataset", FieldKind::kString),
+      LaunchOnly<R>("template", FieldKind::kString),
+      LaunchOnly<R>("stage", FieldKind::kString),
+      LaunchOnly<R>("finetuning_type", FieldKind::kString),
+      LaunchOnly<R>("dataloader_num_workers", FieldKind::kString),
+      LaunchOnly<R>("tf32", FieldKind::kString),
+      LaunchOnly<R>("torch_dtype", FieldKind::kString),
+      LaunchOnly<R>("ddp_timeout", FieldKind::kString),
+      LaunchOnly<R>("packing", FieldKind::kString),
+      LaunchOnly<R>("use_liger_kernel", FieldKind::kString),
+      // Hugging Face Accelerate's launcher (`accelerate launch`, S3673): --num_processes is
+      // every machine's processes, one a GPU; the rest say where the ranks meet. Its config
+      // file (--config_file) is not read: the line's flags are the estimate's.
+      InGroup(NumberAsText(Bind("num_processes", &R::accelerate_num_processes,
+                                "Accelerate's --num_processes, every machine's GPUs: the job's "
+                                "chips when --count is not given")),
+              kLaunchOnlyGroup),
+      AccelerateMixedPrecision(),
+      LaunchOnly<R>("num_machines", FieldKind::kString),
+      LaunchOnly<R>("machine_rank", FieldKind::kString),
+      LaunchOnly<R>("main_process_ip", FieldKind::kString),
+      LaunchOnly<R>("main_process_port", FieldKind::kString),
+      LaunchOnly<R>("multi_gpu", FieldKind::kBool),
+      LaunchOnly<R>("config_file", FieldKind::kString),
       LaunchOnly<R>("local_ranks_filter", FieldKind::kString),
       LaunchOnly<R>("role", FieldKind::kString),
       LaunchOnly<R>("tee", FieldKind::kString),
@@ -702,8 +883,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
                "torchtitan's sequences per data-parallel rank and step: the micro-batch without "
                "pipeline parallelism; the global batch is this x dp where not given"),
           {"training.local_batch_size"}),
-      Aliases(Bind("training_steps", &R::titan_steps,
-                   "torchtitan's optimizer steps: --tokens is this x the global batch x seq_len"),
+      Aliases(TypedSteps(Bind("training_steps", &R::titan_steps,
+                              "torchtitan's optimizer steps: --tokens is this x the global batch "
+                              "x seq_len (a config's steps yield to --tokens; these must agree)")),
               {"training.steps"}),
       Aliases(Bind("mixed_precision_param", &R::titan_mixed_precision_param,
                    "torchtitan's FSDP compute dtype: bfloat16 (--dtype bf16)"),
@@ -806,6 +988,84 @@ Field<InferRequest> DisaggregationMode() {
                     "prefill and decode instances together",
                     *mode),
         "", 0, "disaggregation_mode");
+  };
+  return f;
+}
+
+// vLLM's --kv-transfer-config (a JSON KVTransferConfig): a KV connector. The transfer connectors
+// serve vLLM's disaggregated prefilling (its NixlConnector guide, S3670: "a KV cache transfer
+// connector for vLLM's disaggregated prefilling feature"; llm-d's prefill and decode pods run it
+// with kv_role kv_both), as does any connector given a producer or consumer role: one side of a
+// prefill/decode pair, whose output is the pair's, so the error says to give --disaggregate as
+// SGLang's --disaggregation-mode does. An offloading connector (OffloadingConnector,
+// SimpleCPUOffloadConnector, LMCache with kv_both) keeps one aggregated server and a host KV tier:
+// accepted and listed as not modelled (a host tier is --kv-host-gib).
+Field<InferRequest> KvTransferConfig() {
+  Field<InferRequest> f;
+  f.name = "kv_transfer_config";
+  f.kind = FieldKind::kString;
+  f.help =
+      "vLLM's --kv-transfer-config JSON: a transfer connector (NixlConnector, P2pNcclConnector, "
+      "MooncakeConnector) or a kv_producer / kv_consumer role is one side of a prefill/decode "
+      "disaggregated deployment: an error, give --disaggregate to size both sides; an offloading "
+      "connector is accepted and not modelled (a host KV tier is --kv-host-gib)";
+  f.group = kNotModelledGroup;
+  f.set = [](InferRequest& r, const FieldValue& v) -> Result<void> {
+    auto text = detail::AsString(v, "kv_transfer_config");
+    if (!text) return tl::unexpected(text.error());
+    const auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      Error e = JsonSyntaxError(*text, "--kv-transfer-config");
+      if (j.is_object() || !j.is_discarded()) {
+        e = Error{"expected a JSON object (vLLM's KVTransferConfig: kv_connector, kv_role, ...)"};
+      }
+      e.field = "kv_transfer_config";
+      return tl::unexpected(e);
+    }
+    const std::string connector = j.value("kv_connector", std::string());
+    const std::string role = j.value("kv_role", std::string());
+    const bool side = role == "kv_producer" || role == "kv_consumer";
+    const bool transfer = connector.find("Nixl") != std::string::npos ||
+                          connector.find("P2pNccl") != std::string::npos ||
+                          connector.find("PyNccl") != std::string::npos ||
+                          connector.find("Mooncake") != std::string::npos ||
+                          connector.find("MoRIIO") != std::string::npos;
+    if (side || transfer) {
+      return MakeError(
+          fmt::format("{}{} moves KV caches between the prefill and decode instances of a "
+                      "disaggregated deployment, whose output is the pair's: give --disaggregate "
+                      "(with --count for both sides) to size the prefill and decode instances "
+                      "together",
+                      connector.empty() ? std::string("this connector") : connector,
+                      role.empty() ? "" : " (" + role + ")"),
+          "", 0, "kv_transfer_config");
+    }
+    ListNotModelled(r, "--kv-transfer-config");
+    return {};
+  };
+  return f;
+}
+
+// NVIDIA Dynamo's vLLM worker flags for one side of a disaggregated pair (dynamo.vllm
+// --is-prefill-worker, --is-decode-worker, S3671): one side's command, so the same error as
+// SGLang's --disaggregation-mode.
+Field<InferRequest> IsPrefillWorker() {
+  Field<InferRequest> f;
+  f.name = "is_prefill_worker";
+  f.kind = FieldKind::kBool;
+  f.help =
+      "Dynamo's vLLM prefill (or, as --is-decode-worker, decode) worker: one side of a "
+      "prefill/decode disaggregated deployment: an error, give --disaggregate to size both sides";
+  f.group = kNotModelledGroup;
+  f.set = [](InferRequest&, const FieldValue& v) -> Result<void> {
+    auto on = detail::AsBool(v, "is_prefill_worker");
+    if (!on) return tl::unexpected(on.error());
+    if (!*on) return {};
+    return MakeError(
+        "a prefill or decode worker is one side of a prefill/decode disaggregated deployment, "
+        "whose output is the pair's: give --disaggregate (with --count for both sides) to size "
+        "the prefill and decode instances together",
+        "", 0, "is_prefill_worker");
   };
   return f;
 }
@@ -1363,6 +1623,16 @@ const std::vector<Field<InferRequest>>& InferFields() {
       NotModelled("max_seq_len_to_capture", FieldKind::kString,
                   "vLLM's longest context run in a CUDA graph; graphs are the engine's default"),
       DisaggregationMode(),
+      KvTransferConfig(),
+      Aliases(IsPrefillWorker(), {"is_decode_worker"}),
+      // Dynamo's KV connector choice (--connector nixl, --connector kvbm nixl).
+      LaunchOnly("connector", FieldKind::kList),
+      // NVIDIA Dynamo's own worker flags (python3 -m dynamo.vllm / dynamo.sglang, S3671): its
+      // request migration and parsers; the engine's flags are the engine's.
+      LaunchOnly("migration_limit", FieldKind::kString),
+      LaunchOnly("dyn_tool_call_parser", FieldKind::kString),
+      LaunchOnly("dyn_reasoning_parser", FieldKind::kString),
+      LaunchOnly("use_sglang_tokenizer", FieldKind::kBool),
       LaunchOnly("disaggregation_ib_device", FieldKind::kString),
       LaunchOnly("disaggregation_transfer_backend", FieldKind::kString),
       LaunchOnly("disaggregation_bootstrap_port", FieldKind::kString),

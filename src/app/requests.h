@@ -18,6 +18,7 @@ namespace suanli::app {
 
 struct CatalogRequest {
   std::string what;  // chips, systems or models
+  std::string name;  // empty: every entry; else the one it names, or those whose names hold it
 };
 
 struct TrainRequest {
@@ -112,6 +113,9 @@ struct TrainRequest {
   // DeepSpeed's JSON config (--deepspeed_config ds_config.json): its batch sizes, ZeRO stage,
   // 16-bit format and overlap read into the fields above (internal::ReadDeepSpeedConfig).
   std::string deepspeed_config;
+  // Hugging Face Accelerate's `accelerate launch --num_processes N` (every machine's processes,
+  // one a GPU): the job's chips where --count is not given, a check where it is.
+  std::string accelerate_num_processes;
   // NeMo's Hydra overrides as its launch lines give them (trainer.max_steps=1000,
   // model.tensor_model_parallel_size=4): each KEY=VALUE, read into the fields above where the
   // key is one the estimate prices (Engine::Train); the rest are listed as not read.
@@ -122,6 +126,10 @@ struct TrainRequest {
   std::optional<int> titan_dp_shard, titan_dp_replicate, titan_local_batch_size,
       titan_pp_microbatch_size, titan_pp_layers_per_stage;
   std::optional<int64_t> titan_steps;
+  // Not a field: titan_steps came from a config (a TOML file, a registered config), not a flag:
+  // its default run length, which a --tokens given replaces (torchtitan's flags override its
+  // file).
+  bool titan_steps_from_config = false;
   std::string titan_pp_schedule, titan_flavor, titan_model_name, titan_converters,
       titan_mixed_precision_param, titan_mixed_precision_reduce, titan_ac_mode, titan_float8_recipe;
   std::optional<bool> titan_fp8_all_gather;

@@ -438,6 +438,17 @@ std::string WithMegatronDefaults(TrainRequest& r) {
 // A pasted `torchrun --nnodes 4 --nproc_per_node 8 pretrain_gpt.py ...` launches 32 ranks, one
 // a GPU: the job's chips where --count is not given, a check where it is.
 Result<void> CountFromTorchrun(TrainRequest& r) {
+  // Accelerate's --num_processes counts every machine's ranks (S3673).
+  if (!r.accelerate_num_processes.empty()) {
+    auto n = ParseWholeAmount(r.accelerate_num_processes, "num_processes", 1, 1'000'000);
+    if (!n) return tl::unexpected(n.error());
+    if (r.count == 0) {
+      r.count = *n;
+    } else if (r.count != *n) {
+      return tl::unexpected(FieldError(
+          "count", fmt::format("{} contradicts Accelerate's --num_processes {}", r.count, *n)));
+    }
+  }
   if (r.torchrun_nproc_per_node.empty()) {
     if (!r.torchrun_nnodes.empty() && r.count == 0) {
       return tl::unexpected(FieldError(
@@ -743,7 +754,8 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     return tl::unexpected(
         FieldError("tokens",
                    "must be positive (give --tokens, or Megatron's --train-samples or "
-                   "--train-iters, or torchtitan's training.steps)"));
+                   "--train-iters, torchtitan's training.steps or the Hugging Face Trainer's "
+                   "--max_steps with the batch; a number of epochs needs the dataset's tokens)"));
   }
   if (r.global_batch_tokens && !(*r.global_batch_tokens > 0)) {
     return tl::unexpected(FieldError("global_batch_tokens", "must be positive"));

@@ -269,6 +269,18 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
   return {};
 }
 
+namespace {
+// A token count as runs are written: 20,971,520,000 is "20.97B (20971520000)".
+std::string TokenCount(double tokens) {
+  static constexpr std::pair<double, const char*> kScales[] = {
+      {1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "K"}};
+  for (const auto& [scale, suffix] : kScales) {
+    if (tokens >= scale) return fmt::format("{:.4g}{} ({:.0f})", tokens / scale, suffix, tokens);
+  }
+  return fmt::format("{:.0f}", tokens);
+}
+}  // namespace
+
 Result<void> TokensFromRunLength(TrainRequest& r, int seq_len) {
   // --max-steps is --train-iters under another launcher's name.
   const char* iters_field = "train_iters";
@@ -304,9 +316,9 @@ Result<void> TokensFromRunLength(TrainRequest& r, int seq_len) {
   }
   if (!tokens) return {};
   if (r.tokens > 0 && std::abs(r.tokens - *tokens) >= step) {
-    return tl::unexpected(FieldError(
-        field,
-        fmt::format("means {:.6g} tokens, which contradicts --tokens {:.6g}", *tokens, r.tokens)));
+    return tl::unexpected(
+        FieldError(field, fmt::format("means {} tokens, which contradicts --tokens {}",
+                                      TokenCount(*tokens), TokenCount(r.tokens))));
   }
   if (!(r.tokens > 0)) r.tokens = *tokens;
   return {};
@@ -395,6 +407,7 @@ Result<void> ReadJobConfig(TrainRequest& r, const std::string& text, TitanOrigin
   };
   // global_batch_size -1 is torchtitan's "local x dp", as if not given.
   std::optional<int64_t> global;
+  std::optional<int64_t> file_steps;
   for (auto ok : {
            integer("parallelism", "data_parallel_shard_degree", r.titan_dp_shard),
            integer("parallelism", "data_parallel_replicate_degree", r.titan_dp_replicate),
@@ -408,7 +421,7 @@ Result<void> ReadJobConfig(TrainRequest& r, const std::string& text, TitanOrigin
            integer("training", "seq_len", r.seq_len),
            integer("training", "local_batch_size", r.titan_local_batch_size),
            integer("training", "global_batch_size", global),
-           integer("training", "steps", r.titan_steps),
+           integer("training", "steps", file_steps),
            text_of("parallelism", "pipeline_parallel_schedule", r.titan_pp_schedule),
            text_of("training", "mixed_precision_param", r.titan_mixed_precision_param),
            text_of("training", "mixed_precision_reduce", r.titan_mixed_precision_reduce),
@@ -422,6 +435,10 @@ Result<void> ReadJobConfig(TrainRequest& r, const std::string& text, TitanOrigin
     if (!ok) return ok;
   }
   if (global && *global > 0 && !r.global_batch_size) r.global_batch_size = *global;
+  if (file_steps && !r.titan_steps) {
+    r.titan_steps = file_steps;
+    r.titan_steps_from_config = true;
+  }
   // torchtitan's defaults for what the file leaves out (torchtitan/config/job_config.py): every
   // parallel degree 1 but the FSDP shard (-1, the ranks left over), 8 sequences of 2,048 tokens
   // per rank, micro-batches of 1 under pipeline parallelism, selective checkpointing.
@@ -861,6 +878,11 @@ Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
     r.precision = fp8;
   } else if (!r.titan_float8_recipe.empty()) {
     return fail("float8.recipe_name", "needs model.converters float8");
+  } else if (r.precision.empty() && r.dtype.empty()) {
+    // No float8 or mx converter: torchtitan computes in its FSDP mixed_precision_param,
+    // bfloat16 by default (torchtitan/config/job_config.py, S3674), whatever precision the model
+    // was pre-trained in elsewhere (DeepSeek-V3's FP8 is not torchtitan's default).
+    r.dtype = "bf16";
   }
   if (r.titan_fp8_all_gather && *r.titan_fp8_all_gather) {
     if (fp8 != "fp8-current") {
@@ -869,6 +891,9 @@ Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
     if (r.param_dtype.empty()) r.param_dtype = "fp8";
   }
   // The run's length.
+  // A config's steps are its default length: a --tokens given is the run's (torchtitan's flags
+  // override its file), so they are set aside.
+  if (r.titan_steps && r.titan_steps_from_config && r.tokens > 0) r.titan_steps.reset();
   if (r.titan_steps) {
     if (*r.titan_steps < 1) return fail("training.steps", "must be at least 1");
     if (!r.global_batch_size) {
@@ -882,9 +907,8 @@ Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
     const double step =
         static_cast<double>(*r.global_batch_size) * r.seq_len.value_or(perf::DefaultSeqLen(m));
     if (r.tokens > 0 && std::abs(r.tokens - tokens) >= step) {
-      return fail("training.steps", fmt::format("means {:.6g} tokens, which contradicts "
-                                                "--tokens {:.6g}",
-                                                tokens, r.tokens));
+      return fail("training.steps", fmt::format("means {} tokens, which contradicts --tokens {}",
+                                                TokenCount(tokens), TokenCount(r.tokens)));
     }
     if (!(r.tokens > 0)) r.tokens = tokens;
   }

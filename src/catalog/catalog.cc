@@ -352,6 +352,20 @@ bool IsReleaseSuffix(std::string_view part) {
 
 }  // namespace
 
+Catalog Catalog::WithOnly(std::string_view kind, const std::vector<std::string>& ids) const {
+  Catalog out = *this;
+  const auto keep = [&](auto& list) {
+    std::erase_if(
+        list, [&](const auto& e) { return std::find(ids.begin(), ids.end(), e.id) == ids.end(); });
+  };
+  if (kind == "chips") keep(out.chips_);
+  if (kind == "systems") keep(out.systems_);
+  if (kind == "models") keep(out.models_);
+  if (kind == "engines") keep(out.engines_);
+  if (kind == "stacks") keep(out.stacks_);
+  return out;
+}
+
 Result<const Model*> Catalog::FindModel(std::string_view id) const {
   auto found = FindCheckpoint(id);
   if (!found) return tl::unexpected(found.error());

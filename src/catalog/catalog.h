@@ -107,6 +107,10 @@ class Catalog {
   const std::vector<ServingEngine>& engines() const { return engines_; }
   const std::vector<TrainingStack>& stacks() const { return stacks_; }
 
+  // A copy whose list of `kind` (chips, systems, models, engines or stacks) holds only the
+  // entries whose id is in `ids`, in their order; every other list as it is.
+  Catalog WithOnly(std::string_view kind, const std::vector<std::string>& ids) const;
+
   // Where each entry came from ("builtin:chips.yaml:12"), for messages.
   std::string Origin(std::string_view kind, std::string_view id) const;
 

@@ -337,13 +337,94 @@ bool IsHydraOverride(const std::string& a) {
          });
 }
 
+// The first word of the command a wrapper (mpirun, srun, trtllm-llmapi-launch) starts.
+bool IsProgramWord(const std::string& a) {
+  static const std::vector<std::string> kPrograms = {"trtllm-llmapi-launch",
+                                                     "trtllm-serve",
+                                                     "trtllm-bench",
+                                                     "python",
+                                                     "python3",
+                                                     "vllm",
+                                                     "torchrun",
+                                                     "deepspeed",
+                                                     "bash",
+                                                     "sh"};
+  return std::find(kPrograms.begin(), kPrograms.end(), a) != kPrograms.end() ||
+         (!a.empty() && a.front() != '-' && (a.ends_with(".py") || a.ends_with(".sh")));
+}
+
+// Past `docker run`'s options (docker run --help) from `i`: the index of the image.
+std::size_t SkipDockerOptions(const std::vector<std::string>& args, std::size_t i) {
+  // docker run's options that take a value as the next word (`--gpus all`, `-p 8000:8000`).
+  static const std::vector<std::string> kValued = {"-p",
+                                                   "--publish",
+                                                   "-v",
+                                                   "--volume",
+                                                   "-e",
+                                                   "--env",
+                                                   "--env-file",
+                                                   "--name",
+                                                   "--ipc",
+                                                   "--shm-size",
+                                                   "--gpus",
+                                                   "--runtime",
+                                                   "--network",
+                                                   "--net",
+                                                   "--ulimit",
+                                                   "--entrypoint",
+                                                   "--device",
+                                                   "--cap-add",
+                                                   "--cap-drop",
+                                                   "--security-opt",
+                                                   "--mount",
+                                                   "-w",
+                                                   "--workdir",
+                                                   "-u",
+                                                   "--user",
+                                                   "-l",
+                                                   "--label",
+                                                   "--restart",
+                                                   "-m",
+                                                   "--memory",
+                                                   "--cpus",
+                                                   "--platform",
+                                                   "--pull",
+                                                   "--group-add",
+                                                   "-h",
+                                                   "--hostname",
+                                                   "--add-host",
+                                                   "--log-driver",
+                                                   "--log-opt",
+                                                   "--pid",
+                                                   "--tmpfs",
+                                                   "--cpuset-cpus",
+                                                   "--memory-swap",
+                                                   "--stop-signal",
+                                                   "--uts",
+                                                   "--userns",
+                                                   "--volumes-from"};
+  while (i < args.size() && args[i].size() > 1 && args[i].front() == '-') {
+    const std::string& o = args[i];
+    const bool valued = o.find('=') == std::string::npos &&
+                        std::find(kValued.begin(), kValued.end(), o) != kValued.end();
+    i += valued ? 2 : 1;
+  }
+  return i;
+}
+
 std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
   if (args.size() < 3 || (args[1] != "train" && args[1] != "infer")) return args;
-  static const std::vector<std::string> kModules = {
-      "sglang.launch_server",   "vllm.entrypoints.openai.api_server",
-      "torch.distributed.run",  "torch.distributed.launch",
-      "torchtitan.train",       "sglang.bench_serving",
-      "sglang.bench_one_batch", "sglang.bench_offline_throughput"};
+  static const std::vector<std::string> kModules = {"sglang.launch_server",
+                                                    "vllm.entrypoints.openai.api_server",
+                                                    "torch.distributed.run",
+                                                    "torch.distributed.launch",
+                                                    "torchtitan.train",
+                                                    "sglang.bench_serving",
+                                                    "sglang.bench_one_batch",
+                                                    "sglang.bench_offline_throughput",
+                                                    "dynamo.vllm",
+                                                    "dynamo.sglang",
+                                                    "dynamo.trtllm"};
   auto module = [&](std::size_t i) {
     return i < args.size() &&
            std::find(kModules.begin(), kModules.end(), args[i]) != kModules.end();
@@ -379,6 +460,23 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
       // `VLLM_USE_DEEP_GEMM=1 vllm serve ...`, `CUDA_DEVICE_MAX_CONNECTIONS=1 torchrun ...`: the
       // shell's environment for the command, the request's env field.
       out.push_back("--env=" + a);
+    } else if (a == "docker" && next == "run") {
+      // `docker run --gpus all -p 8000:8000 --ipc=host vllm/vllm-openai:latest --model M ...`
+      // (vLLM's Docker guide, S3675): docker's own options, then the image, then the command or,
+      // for vLLM's image, whose entrypoint is the OpenAI server, its flags.
+      i = SkipDockerOptions(args, i + 2);
+      if (i >= args.size()) break;
+      const std::string& image = args[i];
+      const std::string after = i + 1 < args.size() ? args[i + 1] : std::string();
+      if (image.find("vllm-openai") != std::string::npos && after != "vllm" && after != "python" &&
+          after != "python3") {
+        launched_by("vllm");
+      }
+    } else if (a == "mpirun" || a == "mpiexec" || a == "srun" || a == "trtllm-llmapi-launch") {
+      // A multi-node wrapper (`mpirun -n 8 --allow-run-as-root trtllm-llmapi-launch trtllm-serve
+      // ...`, `srun -N 2 ... python pretrain_gpt.py ...`; one MPI world, S3671): its own options up
+      // to the program it starts, which the chips and the program's flags already say.
+      while (i + 1 < args.size() && !IsProgramWord(args[i + 1])) ++i;
     } else if (a == "vllm" && next == "serve") {
       ++i;
       launched_by("vllm");
@@ -424,6 +522,9 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
     } else if (a == "-m" && module(i + 1)) {
       launched_by(args[i + 1]);
       ++i;
+    } else if (!infer && a == "accelerate" && next == "launch") {
+      ++i;  // Hugging Face Accelerate's launcher: its flags are fields, its script dropped
+      launched = true;
     } else if (a == "torchrun" ||
                (a == "deepspeed" && out.back() != "--stack" && out.back() != "--emit")) {
       launched = true;  // DeepSpeed's launcher too (not the value of --stack deepspeed)

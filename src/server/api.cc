@@ -338,13 +338,21 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   }
   if (path.rfind("/v1/catalog/", 0) == 0) {
     if (!get) return wrong_method("GET");
-    const std::string what = path.substr(12);
+    // /v1/catalog/chips, or one entry's: /v1/catalog/chips/h20, /v1/catalog/models/
+    // deepseek-ai/DeepSeek-V3.2-Exp (the rest of the path is the name).
+    std::string what = path.substr(12), name;
+    if (const size_t slash = what.find('/'); slash != std::string::npos) {
+      name = what.substr(slash + 1);
+      what.resize(slash);
+    }
     const auto& kinds = app::Engine::CatalogKinds();
     if (std::find(kinds.begin(), kinds.end(), what) == kinds.end()) {
       return ErrorResponse(
           404, Error{fmt::format("no such route; catalogs are {}", fmt::join(kinds, ", "))});
     }
-    return answer(engine_.Catalog({what}, json_out));
+    auto listed = engine_.Catalog({what, name}, json_out);
+    if (!listed && !name.empty()) return ErrorResponse(404, listed.error());
+    return answer(std::move(listed));
   }
 
   const bool command = path == "/v1/train" || path == "/v1/infer" || path == "/v1/forecast" ||
@@ -373,7 +381,8 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
         return true;
       },
       /*allow_exceptions=*/false);
-  if (body.is_discarded()) return Error400("the body is not valid JSON");
+  if (body.is_discarded())
+    return ErrorResponse(400, app::JsonSyntaxError(request.body, "the body"));
   if (!duplicate.empty()) {
     return ErrorResponse(400, Error{"duplicate key in the body; a JSON object names each key once",
                                     "", 0, duplicate.substr(0, 100)});
@@ -388,10 +397,12 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   // infer is light in mode analytic; its simulations are heavy.
   std::optional<app::InferRequest> simulated_infer;
   if (path == "/v1/infer") {
-    // vLLM's speculative_config may come as a JSON object, as its Python API takes it; the
-    // request layer reads the JSON text the CLI's flag takes.
-    if (body.contains("speculative_config") && body["speculative_config"].is_object()) {
-      body["speculative_config"] = body["speculative_config"].dump();
+    // vLLM's JSON-valued options (speculative_config, kv_transfer_config, compilation_config,
+    // vllm-ascend's additional_config) may come as JSON objects, as its Python API takes them;
+    // the request layer reads the JSON text the CLI's flags take.
+    for (const char* key :
+         {"speculative_config", "kv_transfer_config", "compilation_config", "additional_config"}) {
+      if (body.contains(key) && body[key].is_object()) body[key] = body[key].dump();
     }
     auto r = Decode(body, app::InferFields());
     if (!r) return ErrorResponse(400, r.error());

@@ -95,6 +95,21 @@ TEST(ParseFieldAmount, TimesTakeTheirUnit) {
 }
 
 // A power cap as users type it: "700W", "1.2kW" (the amount's k), and only for a field in watts.
+// Durations as they are written (Kubernetes' and Go's 5m, 1h, 30s; days): m is minutes in a
+// time field, never milli (ms) or mega (M); a rate (per_s, gb_s) takes none of them.
+TEST(ParseFieldAmount, DurationsTakeMinutesHoursAndDays) {
+  EXPECT_EQ(*ParseFieldAmount("5m", "duration_s"), 300);     // 5 x 60
+  EXPECT_EQ(*ParseFieldAmount("10min", "duration_s"), 600);  // 10 x 60
+  EXPECT_EQ(*ParseFieldAmount("2h", "duration_s"), 7200);    // 2 x 3,600
+  EXPECT_EQ(*ParseFieldAmount("30d", "deadline_h"), 720);    // 30 x 24
+  EXPECT_EQ(*ParseFieldAmount("90m", "deadline_h"), 1.5);    // 90 / 60
+  EXPECT_EQ(*ParseFieldAmount("1m", "tpot_ms"), 60000);
+  EXPECT_EQ(*ParseFieldAmount("50ms", "tpot_ms"), 50);
+  EXPECT_EQ(*ParseFieldAmount("1.5M", "demand_tokens_per_s"), 1.5e6);
+  EXPECT_FALSE(ParseFieldAmount("1.5m", "demand_tokens_per_s"));
+  EXPECT_FALSE(ParseFieldAmount("5m", "tokens"));
+}
+
 TEST(ParseFieldAmount, PowersTakeTheirWatts) {
   EXPECT_EQ(*ParseFieldAmount("500W", "power_cap_w"), 500);
   EXPECT_EQ(*ParseFieldAmount("1.2kW", "power_cap_w"), 1200);

@@ -365,7 +365,7 @@ TEST(Calibrate, OverlayChangesTrainAndInferAsItsParametersSay) {
   const catalog::ModelError shipped = Shipped().catalog().ModelErrorFor("hopper", false, false);
   EXPECT_EQ(serving.sigma, shipped.sigma);
   EXPECT_EQ(serving.source, shipped.source);
-  auto chips = overlay->Catalog({"chips"}, {});
+  auto chips = overlay->Catalog({"chips", ""}, {});
   ASSERT_TRUE(chips);
   EXPECT_NE(chips->body.find("h100 *"), std::string::npos);
   EXPECT_NE(chips->body.find("* hopper calibration measured (measurements_yaml, 2026-12-01)"),

@@ -3245,3 +3245,151 @@ TEST(TrainLaunch, TorchtitanStockConfigsOfEveryModel) {
 }
 
 }  // namespace suanli::app
+
+namespace suanli::app {
+namespace {
+
+// `suanli catalog chips h20`, `catalog models deepseek-ai/DeepSeek-V3.2-Exp`, `catalog models
+// qwen3`: the entry a name selects (as --chip and --model read it: the Hugging Face repository
+// is deepseek-v3.2), or every entry whose id or alias holds the text; none is an error naming the
+// nearest ids.
+TEST(Engine, CatalogNamesOneEntryOrAPartOfNames) {
+  const auto ids = [](const std::string& body, const char* list) {
+    std::vector<std::string> out;
+    const auto j = nlohmann::json::parse(body);
+    for (const auto& e : j[list]) out.push_back(e["id"]);
+    return out;
+  };
+  auto h20 = TheEngine().Catalog({"chips", "h20"}, Json());
+  ASSERT_TRUE(h20) << h20.error().ToString();
+  EXPECT_EQ(ids(h20->body, "chips"), (std::vector<std::string>{"h20"}));
+  auto v32 = TheEngine().Catalog({"models", "deepseek-ai/DeepSeek-V3.2-Exp"}, Json());
+  ASSERT_TRUE(v32) << v32.error().ToString();
+  EXPECT_EQ(ids(v32->body, "models"), (std::vector<std::string>{"deepseek-v3.2"}));
+  auto qwen3 = TheEngine().Catalog({"models", "qwen3-2"}, Json());
+  ASSERT_TRUE(qwen3) << qwen3.error().ToString();
+  // qwen3-235b-a22b and its 2507 release: every id holding "qwen3-2".
+  EXPECT_EQ(ids(qwen3->body, "models"),
+            (std::vector<std::string>{"qwen3-235b-a22b", "qwen3-235b-a22b-2507"}));
+  auto none = TheEngine().Catalog({"chips", "h2000x"}, Json());
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().field, "name");
+  EXPECT_NE(none.error().message.find("nearest"), std::string::npos);
+  // Without a name, every entry, as before.
+  EXPECT_EQ(TheEngine().Catalog({"chips", ""}, Json())->body,
+            TheEngine().Catalog({"chips", ""}, Json())->body);
+}
+
+// A torchtitan config's training.steps is its default length: `--tokens 1B` with Qwen3-1.7B's
+// stock file (100 steps) is a run of 1B tokens (torchtitan's own flags override its file), where
+// it was "contradicts --tokens". Steps typed must still agree: 100 steps of 4 sequences a rank
+// x 8 ranks x 4,096 tokens are 13,107,200 tokens, said as 13.11M.
+TEST(TrainLaunch, ConfigStepsYieldToTokensTyped) {
+  TrainRequest r;
+  r.model = "qwen3-1.7b";
+  r.chip = "h100";
+  r.count = 8;
+  r.tokens = 1e9;
+  r.job_config_file = "./torchtitan/models/qwen3/train_configs/qwen3_1.7b.toml";
+  auto out = TheEngine().Train(r, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(out->body)["tokens"], 1e9);
+  ASSERT_TRUE(SetField(TrainFields(), r, "training.steps", FieldValue{std::string("100")}));
+  auto typed = TheEngine().Train(r, Json());
+  ASSERT_FALSE(typed);
+  EXPECT_EQ(typed.error().field, "training.steps");
+  EXPECT_NE(typed.error().message.find("means 13.11M (13107200) tokens"), std::string::npos)
+      << typed.error().message;
+  EXPECT_NE(typed.error().message.find("--tokens 1B (1000000000)"), std::string::npos);
+}
+
+// A Hugging Face Trainer line (TrainingArguments, S3672) launched by DeepSpeed with its
+// `--deepspeed ds_config.json` whose batch keys are "auto" (the Trainer fills them): the same
+// run as the fields typed: micro-batch 2, 8 accumulation steps, ZeRO 2, 4,096-token sequences,
+// bf16, full recomputation; the global batch 2 x 8 x 16 GPUs = 256 sequences. The Trainer's
+// other arguments (output, schedule, epochs, logging) are accepted.
+TEST(TrainLaunch, HuggingFaceTrainerArgumentsAreTheirFields) {
+  const std::string dir = ::testing::TempDir() + "/suanli_hf_trainer";
+  std::filesystem::create_directories(dir);
+  const std::string file = dir + "/ds_z2.json";
+  std::ofstream(file) << R"({"train_batch_size": "auto", "train_micro_batch_size_per_gpu": "auto",
+  "gradient_accumulation_steps": "auto", "bf16": {"enabled": "auto"},
+  "zero_optimization": {"stage": 2, "overlap_comm": true}})";
+  TrainRequest hf;
+  hf.chip = "a800";
+  hf.count = 16;
+  hf.tokens = 5e9;
+  const std::vector<std::pair<const char*, std::string>> line = {
+      {"model_name_or_path", "Qwen/Qwen3-8B"},
+      {"deepspeed", file},
+      {"per_device_train_batch_size", "2"},
+      {"gradient_accumulation_steps", "8"},
+      {"max_seq_length", "4096"},
+      {"bf16", "True"},
+      {"gradient_checkpointing", "True"},
+      {"num_train_epochs", "1"},
+      {"learning_rate", "2e-5"},
+      {"output_dir", "/out"},
+      {"lr_scheduler_type", "cosine"},
+      {"report_to", "none"}};
+  for (const auto& [field, value] : line) {
+    ASSERT_TRUE(SetField(TrainFields(), hf, field, FieldValue{value})) << field;
+  }
+  EXPECT_EQ(hf.deepspeed_config, file);
+  auto out = TheEngine().Train(hf, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  TrainRequest typed;
+  typed.model = "qwen3-8b";
+  typed.chip = "a800";
+  typed.count = 16;
+  typed.tokens = 5e9;
+  typed.micro_batch = 2;
+  typed.gradient_accumulation_steps = 8;
+  typed.global_batch_size = 256;  // 2 x 8 x 16
+  typed.seq_len = 4096;
+  typed.tp = 1;  // DeepSpeed alone: data parallel only
+  typed.pp = 1;
+  typed.cp = 1;
+  typed.zero = 2;
+  typed.dp_overlap = "on";
+  typed.dtype = "bf16";
+  typed.recompute = "full";
+  auto t = TheEngine().Train(typed, Json());
+  ASSERT_TRUE(t) << t.error().ToString();
+  auto j = nlohmann::json::parse(out->body);
+  j.erase("deepspeed_not_read");
+  EXPECT_EQ(j.dump(), nlohmann::json::parse(t->body).dump());
+  // --bf16 False leaves it; a value that is not true or false is an error naming the flag.
+  EXPECT_TRUE(SetField(TrainFields(), typed, "bf16", FieldValue{std::string("False")}));
+  auto yes = SetField(TrainFields(), typed, "bf16", FieldValue{std::string("yes")});
+  ASSERT_FALSE(yes);
+  EXPECT_EQ(yes.error().field, "bf16");
+}
+
+// Hugging Face Accelerate's `accelerate launch --num_processes 16 --num_machines 2 ...` (S3673):
+// --num_processes counts every machine's GPUs, the job's 16 chips; a --count that differs is an
+// error naming both.
+TEST(TrainLaunch, AccelerateNumProcessesIsTheChips) {
+  TrainRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = "h100";
+  r.tokens = 1e9;
+  for (const auto& [field, value] :
+       std::vector<std::pair<const char*, std::string>>{{"num_processes", "16"},
+                                                        {"num_machines", "2"},
+                                                        {"main_process_ip", "10.0.0.1"},
+                                                        {"config_file", "fsdp.yaml"}}) {
+    ASSERT_TRUE(SetField(TrainFields(), r, field, FieldValue{value})) << field;
+  }
+  auto out = TheEngine().Train(r, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(out->body)["chips"], 16);
+  r.count = 8;
+  auto clash = TheEngine().Train(r, Json());
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().field, "count");
+  EXPECT_NE(clash.error().message.find("--num_processes 16"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace suanli::app

@@ -959,5 +959,58 @@ TEST(FrameworkFlags, DisaggregationModeSaysToSizeThePair) {
   EXPECT_NE(other.error().message.find("null, prefill or decode"), std::string::npos);
 }
 
+// vLLM's --kv-transfer-config as llm-d's prefill and decode pods and vLLM's NixlConnector guide
+// (S3670) pass it: a KV transfer connector is one side of a prefill/decode pair, so the error
+// says to size the pair (--disaggregate), as SGLang's --disaggregation-mode does; a producer or
+// consumer role likewise; an offloading connector keeps one aggregated server (listed as not
+// modelled). Dynamo's --is-prefill-worker (S3671) is the prefill side.
+TEST(FrameworkFlags, KvTransferConnectorsSayToSizeThePair) {
+  InferRequest r;
+  const auto set = [&](const char* field, const std::string& v) {
+    return SetField(InferFields(), r, field, FieldValue{v});
+  };
+  auto nixl = set("kv_transfer_config", R"({"kv_connector":"NixlConnector","kv_role":"kv_both"})");
+  ASSERT_FALSE(nixl);
+  EXPECT_EQ(nixl.error().field, "kv_transfer_config");
+  EXPECT_NE(nixl.error().message.find("NixlConnector (kv_both)"), std::string::npos);
+  EXPECT_NE(nixl.error().message.find("--disaggregate"), std::string::npos);
+  auto producer =
+      set("kv_transfer_config", R"({"kv_connector":"LMCacheConnectorV1","kv_role":"kv_producer"})");
+  ASSERT_FALSE(producer);
+  EXPECT_NE(producer.error().message.find("--disaggregate"), std::string::npos);
+  EXPECT_TRUE(
+      set("kv_transfer_config", R"({"kv_connector":"OffloadingConnector","kv_role":"kv_both"})"));
+  EXPECT_EQ(r.flags_not_modelled, (std::vector<std::string>{"--kv-transfer-config"}));
+  // Not JSON: where, as the HTTP body's error says it (line 1, column 17: the single quote).
+  auto bad = set("kv_transfer_config", "{\"kv_connector\":'Nixl'}");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "kv_transfer_config");
+  EXPECT_NE(bad.error().message.find("column 17"), std::string::npos) << bad.error().message;
+  EXPECT_TRUE(SetField(InferFields(), r, "is_prefill_worker", FieldValue{false}));
+  auto prefill = SetField(InferFields(), r, "is_prefill_worker", FieldValue{true});
+  ASSERT_FALSE(prefill);
+  EXPECT_NE(prefill.error().message.find("--disaggregate"), std::string::npos);
+  EXPECT_FALSE(SetField(InferFields(), r, "is_decode_worker", FieldValue{true}));
+}
+
+// NVIDIA Dynamo's workers run the engines with their own argument parsers (S3671): a pasted
+// `python3 -m dynamo.sglang ...` is SGLang's server, `dynamo.vllm` vLLM's, `dynamo.trtllm`
+// TensorRT-LLM's, as `python3 -m sglang.launch_server` and `vllm serve` are.
+TEST(FrameworkFlags, DynamoWorkersAreTheirEngines) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.launched_by = "dynamo.sglang";
+  EXPECT_EQ(Resolved(r).engine, "sglang");
+  r.launched_by = "python3 -m dynamo.vllm";
+  EXPECT_EQ(Resolved(r).engine, "vllm");
+  r.launched_by = "dynamo.trtllm";
+  EXPECT_EQ(Resolved(r).engine, "trtllm");
+  for (const char* f : {"migration_limit", "dyn_tool_call_parser", "dyn_reasoning_parser"}) {
+    EXPECT_TRUE(SetField(InferFields(), r, f, FieldValue{std::string("3")})) << f;
+  }
+  EXPECT_TRUE(r.flags_not_modelled.empty());
+}
+
 }  // namespace
 }  // namespace suanli::app::internal

@@ -1225,6 +1225,66 @@ expect_bad "a DeepSpeed config's bad stage names file:line:key" \
   "ds.json:3.*zero.optimization.stage" train --chip a100 --count 16 --model llama-2-13b \
   --tokens 10B deepspeed --num_gpus 8 --num_nodes 2 train.py --deepspeed --deepspeed_config \
   "$TMP/ds.json"
+# Round 8 of the user's-eye audit: the wrappers a launch line comes in (docker run with vLLM's
+# image, mpirun with trtllm-llmapi-launch, NVIDIA Dynamo's workers, accelerate launch), a
+# duration with its unit, one catalog entry, and vLLM's KV transfer connector.
+run infer --chip h100 --count 8 --mode analytic --json vllm serve Qwen/Qwen3-32B \
+  --tensor-parallel-size 8
+cp "$TMP/stdout" "$TMP/vllm_typed.json"
+for line in "docker run --runtime nvidia --gpus all -v /root/.cache/huggingface:/root/.cache/huggingface --env HF_TOKEN=x -p 8000:8000 --ipc=host vllm/vllm-openai:latest --model Qwen/Qwen3-32B --tensor-parallel-size 8" \
+  "docker run --gpus all --rm vllm/vllm-openai:v0.11.0 vllm serve Qwen/Qwen3-32B --tensor-parallel-size 8" \
+  "python3 -m dynamo.vllm --model Qwen/Qwen3-32B --tensor-parallel-size 8 --migration-limit 3"; do
+  # shellcheck disable=SC2086 # the command is words
+  run infer --chip h100 --count 8 --mode analytic --json $line
+  if [ "$RC" -eq 0 ] && cmp -s "$TMP/vllm_typed.json" "$TMP/stdout"; then
+    ok "pasted as vllm serve: ${line:0:50}"
+  else
+    not_ok "pasted as vllm serve: ${line:0:50}" "exit $RC" "stderr: ${ERR:0:300}"
+  fi
+done
+run infer --chip b200 --count 8 --mode analytic --json trtllm-serve nvidia/DeepSeek-R1-0528-FP4 \
+  --tp_size 8 --ep_size 8 --max_batch_size 256
+cp "$TMP/stdout" "$TMP/trtllm_typed.json"
+run infer --chip b200 --count 8 --mode analytic --json mpirun -n 8 --allow-run-as-root \
+  --oversubscribe trtllm-llmapi-launch trtllm-serve nvidia/DeepSeek-R1-0528-FP4 --tp_size 8 \
+  --ep_size 8 --max_batch_size 256
+if [ "$RC" -eq 0 ] && cmp -s "$TMP/trtllm_typed.json" "$TMP/stdout"; then
+  ok "mpirun ... trtllm-llmapi-launch trtllm-serve is trtllm-serve"
+else
+  not_ok "mpirun ... trtllm-llmapi-launch trtllm-serve is trtllm-serve" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+run infer --chip h100 --count 8 --mode analytic --json python3 -m dynamo.sglang \
+  --model-path Qwen/Qwen3-32B --tp 8
+if [ "$RC" -eq 0 ] && grep -q '"engine": "sglang"' "$TMP/stdout"; then
+  ok "python3 -m dynamo.sglang runs SGLang"
+else
+  not_ok "python3 -m dynamo.sglang runs SGLang" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+expect_bad "vLLM's NixlConnector says to size the prefill/decode pair" \
+  "NixlConnector.*--disaggregate" infer --chip h100 --count 8 vllm serve Qwen/Qwen3-32B \
+  --tensor-parallel-size 8 --kv-transfer-config '{"kv_connector":"NixlConnector","kv_role":"kv_both"}'
+run train --json --chip h100 --model llama-3.1-8b --tokens 1B accelerate launch \
+  --num_processes 16 --num_machines 2 --mixed_precision bf16 train.py --bf16 True \
+  --per_device_train_batch_size 2 --gradient_accumulation_steps 8 --max_seq_length 4096
+if [ "$RC" -eq 0 ] && grep -q '"chips": 16' "$TMP/stdout"; then
+  ok "accelerate launch --num_processes 16 with the Trainer's flags is 16 chips"
+else
+  not_ok "accelerate launch --num_processes 16 with the Trainer's flags is 16 chips" "exit $RC" \
+    "stderr: ${ERR:0:300}"
+fi
+run infer --chip h100 --model qwen3-8b --qps 2 --duration-s 5m --json
+if [ "$RC" -eq 0 ] && grep -q 'for 300 s (600 requests' "$TMP/stdout"; then
+  ok "infer --duration-s 5m is 300 s"
+else
+  not_ok "infer --duration-s 5m is 300 s" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+run catalog chips h20
+if [ "$RC" -eq 0 ] && grep -q '^h20 ' <<<"$OUT" && ! grep -q '^h100 ' <<<"$OUT"; then
+  ok "catalog chips h20 lists the h20 alone"
+else
+  not_ok "catalog chips h20 lists the h20 alone" "exit $RC" "stderr: ${ERR:0:300}"
+fi
 expect_bad "infer --qps with --requests and --duration-s names requests" "requests.*not both" \
   infer --chip h100 --model llama-3.1-8b --qps 10 --requests 1000 --duration-s 60
 expect_bad "infer --dataset-name sonnet says to give a trace" "dataset-name.*requests-trace" \

@@ -135,8 +135,19 @@ TEST(Api, EveryCommandRouteMatchesTheEngine) {
   for (const char* what : {"chips", "models", "systems", "engines", "stacks"}) {
     auto r = Get(api, std::string("/v1/catalog/") + what);
     ASSERT_EQ(r.status, 200) << what;
-    EXPECT_EQ(r.body, TheEngine().Catalog({what}, kJson)->body);
+    EXPECT_EQ(r.body, TheEngine().Catalog({what, ""}, kJson)->body);
   }
+  // One entry's: the rest of the path is its name, a Hugging Face repository's too.
+  auto h20 = Get(api, "/v1/catalog/chips/h20");
+  ASSERT_EQ(h20.status, 200) << h20.body;
+  EXPECT_EQ(h20.body, TheEngine().Catalog({"chips", "h20"}, kJson)->body);
+  ASSERT_EQ(json::parse(h20.body)["chips"].size(), 1u);
+  auto v32 = Get(api, "/v1/catalog/models/deepseek-ai/DeepSeek-V3.2-Exp");
+  ASSERT_EQ(v32.status, 200) << v32.body;
+  EXPECT_EQ(json::parse(v32.body)["models"][0]["id"], "deepseek-v3.2");
+  auto none = Get(api, "/v1/catalog/chips/h2000x");
+  EXPECT_EQ(none.status, 404) << none.body;
+  EXPECT_EQ(json::parse(none.body)["field"], "name");
   auto s = Get(api, "/v1/scenarios");
   ASSERT_EQ(s.status, 200);
   EXPECT_EQ(json::parse(s.body)["scenarios"][0]["name"], "china-2026");
@@ -184,7 +195,8 @@ TEST(Api, BadBodiesGetTheirStatusAndField) {
   options.max_body_bytes = 4096;
   Api api(TheEngine(), options);
   const BadBody cases[] = {
-      {"malformed JSON", "/v1/train", R"({"model": )", 400, nullptr},
+      // The text ends after "model": the slip follows that field.
+      {"malformed JSON", "/v1/train", R"({"model": )", 400, "model"},
       {"not an object", "/v1/train", R"([1, 2])", 400, nullptr},
       {"empty body", "/v1/train", "", 400, nullptr},
       {"wrong type: count as bool", "/v1/train",
@@ -255,6 +267,38 @@ TEST(Api, BadBodiesGetTheirStatusAndField) {
   EXPECT_EQ(m.headers["Allow"], "POST");
   EXPECT_EQ(api.Handle({"POST", "/healthz", "", ""}).status, 200);  // liveness takes anything
   EXPECT_EQ(api.Handle({"DELETE", "/v1/catalog/chips", "", ""}).status, 405);
+}
+
+// A body that is not JSON says where (line and column, as an editor counts them), after which
+// field, and the slip when it is a common one: a comma before the closing brace (line 5, column
+// 1), a comma missing between two fields (line 1, column 39: the second quote of "mode" is the
+// 39th character), a key without quotes (column 2).
+TEST(Api, InvalidJsonSaysWhereAndAfterWhichField) {
+  Api api(TheEngine(), {});
+  auto trailing = Post(api, "/v1/infer",
+                       "{\n  \"model\": \"qwen3-32b\",\n  \"chip\": \"h100\",\n  \"mode\": "
+                       "\"analytic\",\n}");
+  ASSERT_EQ(trailing.status, 400);
+  json j = json::parse(trailing.body);
+  EXPECT_EQ(j["line"], 5) << trailing.body;
+  EXPECT_EQ(j["field"], "mode");
+  const std::string t = j["error"];
+  EXPECT_NE(t.find("line 5, column 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("a comma before a closing bracket"), std::string::npos) << t;
+  auto missing =
+      Post(api, "/v1/infer", R"({"model": "qwen3-32b", "chip": "h100" "mode": "analytic"})");
+  ASSERT_EQ(missing.status, 400);
+  j = json::parse(missing.body);
+  EXPECT_EQ(j["line"], 1);
+  EXPECT_EQ(j["field"], "chip");
+  const std::string m = j["error"];
+  EXPECT_NE(m.find("column 39"), std::string::npos) << m;
+  EXPECT_NE(m.find("a comma missing between two fields"), std::string::npos) << m;
+  auto unquoted = Post(api, "/v1/infer", R"({model: "qwen3-32b"})");
+  j = json::parse(unquoted.body);
+  const std::string u = j["error"];
+  EXPECT_NE(u.find("column 2"), std::string::npos) << u;
+  EXPECT_NE(u.find("keys take double quotes"), std::string::npos) << u;
 }
 
 // Flags as vLLM and Megatron-LM spell them are the same fields: the same answer as the short name.
