@@ -260,6 +260,53 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
   return {};
 }
 
+// What the engine's token budget does to the answer, said with it: the limits trtllm-bench
+// sets offline where the user set none (perf::LimitsAt), and whole prompts (chunked prefill off)
+// that leave room for few running sequences beside them, which caps the batch far below what the
+// memory holds (TensorRT-LLM's scheduler, S3631): what the engine does, and the flags that change
+// it.
+std::vector<std::string> EngineLimitNotes(const catalog::Catalog& cat, const InferRequest& r,
+                                          const perf::InferenceJob& job,
+                                          const perf::InferenceEstimate& e) {
+  std::vector<std::string> notes;
+  if (e.disaggregated) return notes;
+  const perf::EngineLimits limits = perf::LimitsAt(job, e.layout);
+  const auto engine = cat.FindEngine(job.limits.engine);
+  if (job.limits.offline_bench_limits && engine &&
+      !(job.limits.max_num_seqs && job.limits.max_batched_tokens)) {
+    notes.push_back(fmt::format(
+        "{} runs as trtllm-bench throughput sets it for this layout and workload: "
+        "max_batch_size {}, max_num_tokens {:g}{} (its heuristic from the KV room for {:g} + {:g} "
+        "tokens a request){}",
+        job.limits.engine, limits.max_num_seqs.value_or(0), limits.max_batched_tokens.value_or(0),
+        limits.chunked_prefill ? ""
+                               : ", at least the prompt plus max_batch_size with chunked "
+                                 "prefill off",
+        r.input_tokens, r.output_tokens,
+        r.launched_by == "trtllm-bench"
+            ? ""
+            : fmt::format("; the server's own defaults ({} / {:g}{}) apply in --mode server or "
+                          "interactive",
+                          (*engine)->max_num_seqs, (*engine)->max_batched_tokens,
+                          (*engine)->chunked_prefill ? "" : ", chunked prefill off")));
+  }
+  if (limits.chunked_prefill || limits.prefill_apart || !limits.max_batched_tokens) return notes;
+  const double prompt = std::ceil(r.input_tokens * (1 - r.prefix_cache_hit));
+  const double beside = std::max(1.0, *limits.max_batched_tokens - prompt);
+  if (e.memory_max_batch > 0 && beside < 0.5 * e.memory_max_batch) {
+    notes.push_back(fmt::format(
+        "with chunked prefill off a prompt of {:g} tokens enters a step only if it fits in the "
+        "{:g} "
+        "tokens a step beside every running sequence's token, so at most {:g} sequence{} run{} "
+        "(the memory holds {}); give --max-batched-tokens {:g} or more to run the memory's batch, "
+        "or --enable-chunked-prefill",
+        prompt, *limits.max_batched_tokens, beside, beside == 1 ? "" : "s",
+        beside == 1 ? "s at a time" : " when a prompt enters", e.memory_max_batch,
+        prompt + e.memory_max_batch));
+  }
+  return notes;
+}
+
 // The request-level simulation of the deployment the analytic model chose: one attention group
 // of the instance, with its share of the arrivals.
 Result<report::ServingSimulation> SimulateDeployment(
@@ -279,7 +326,9 @@ Result<report::ServingSimulation> SimulateDeployment(
   const sim::StepModelCost cost(*step_model);
   const sim::StepCost* model = &cost;
   sim::SchedulerLimits limits;
-  limits.max_num_seqs = job.limits.max_num_seqs.value_or(0);
+  // The engine's limits on this layout (trtllm-bench's offline where the user set none).
+  const perf::EngineLimits engine_limits = perf::LimitsAt(job, e.layout);
+  limits.max_num_seqs = engine_limits.max_num_seqs.value_or(0);
   // Under live arrivals with no engine cap given, the engine runs as `--emit` launches it: at
   // most the batch the estimate chose at the latency targets (--max-num-seqs / max_batch_size).
   // Without a cap the running batch grows with every burst until the step (and so every running
@@ -288,7 +337,7 @@ Result<report::ServingSimulation> SimulateDeployment(
   const bool estimated_cap =
       limits.max_num_seqs == 0 && r.mode != "offline" && !r.concurrency && e.launch_batch > 0;
   if (estimated_cap) limits.max_num_seqs = e.launch_batch;
-  limits.max_batched_tokens = job.limits.max_batched_tokens.value_or(0);
+  limits.max_batched_tokens = engine_limits.max_batched_tokens.value_or(0);
   limits.max_prefill_tokens = job.limits.max_prefill_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
   limits.retract = job.limits.retract_admission;
@@ -435,8 +484,17 @@ Result<report::ServingSimulation> SimulateDeployment(
                      ? fmt::format("{} requests at once on {} attention groups in lockstep",
                                    spec.requests, lockstep)
                      : fmt::format("{} requests at once per attention group", spec.requests);
-    result =
-        sim::SimulateServing(*model, limits, sim::MakeServingRequests(spec), slo, r.workload_seed);
+    const auto requests = sim::MakeServingRequests(spec);
+    // trtllm-bench raises max_num_tokens to the data set's longest prompt plus max_batch_size
+    // (perf::TrtllmBenchLimits has the mean; a spread of lengths has longer ones).
+    if (job.limits.offline_bench_limits && !job.limits.max_batched_tokens &&
+        !limits.chunked_prefill) {
+      for (const auto& q : requests) {
+        limits.max_batched_tokens = std::max<double>(
+            limits.max_batched_tokens, q.input_tokens - q.cached_tokens + limits.max_num_seqs);
+      }
+    }
+    result = sim::SimulateServing(*model, limits, requests, slo, r.workload_seed);
   } else if (r.concurrency) {
     // As benchmark clients are run: ten requests a client (vLLM's --num-prompts often is), at
     // least 1,000 a run so that the steady part dominates the ramp and the tail. --requests is
@@ -693,8 +751,16 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.prefill_apart = (*engine)->prefill_apart && !r.enable_mixed_chunk;
     limits.attention_dp_per_gpu = (*engine)->attention_dp_per_gpu;
     limits.moe_tp_only_in_graph = (*engine)->moe_tp_only_in_graph;
-    if ((*engine)->max_num_seqs > 0) limits.max_num_seqs = (*engine)->max_num_seqs;
-    if ((*engine)->max_batched_tokens > 0)
+    // Offline (and the analytic steady state, a full engine's) on an engine run there by its own
+    // throughput benchmark: the limits that benchmark sets for the layout and the workload
+    // (trtllm-bench, perf::LimitsAt) where the user gives none, not the server's fixed defaults.
+    // A pasted trtllm-bench throughput sets them in any mode (--concurrency runs it as a server).
+    limits.offline_bench_limits =
+        (*engine)->offline_bench_limits &&
+        (r.mode == "offline" || r.mode == "analytic" || r.launched_by == "trtllm-bench");
+    if ((*engine)->max_num_seqs > 0 && !limits.offline_bench_limits)
+      limits.max_num_seqs = (*engine)->max_num_seqs;
+    if ((*engine)->max_batched_tokens > 0 && !limits.offline_bench_limits)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;
     if ((*engine)->batched_tokens_at_context && !limits.chunked_prefill && model->max_seq_len > 0)
       limits.max_batched_tokens = model->max_seq_len;
@@ -875,6 +941,23 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     }
   }
 
+  // An engine that rejects a prompt longer than its step's token budget with chunked prefill off
+  // (TensorRT-LLM's LLM API: "The sum of prompt length ... should not exceed max_num_tokens",
+  // S3632) serves none of these requests: say so, and what lets it.
+  if (!limits.chunked_prefill && limits.max_batched_tokens &&
+      r.input_tokens > *limits.max_batched_tokens) {
+    if (auto e = cat.FindEngine(limits.engine); e && (*e)->rejects_prompt_over_budget) {
+      return tl::unexpected(FieldError(
+          "max_batched_tokens",
+          fmt::format("{} rejects a prompt of {:g} tokens: with chunked prefill off a prompt "
+                      "must fit whole in max_num_tokens ({:g} tokens a step); give "
+                      "--max-batched-tokens (--max_num_tokens) above {:g}, the prompt and a "
+                      "token of each running sequence (trtllm-bench sets the prompt plus "
+                      "max_batch_size), or --enable-chunked-prefill",
+                      (*e)->name, r.input_tokens, *limits.max_batched_tokens,
+                      std::ceil(r.input_tokens))));
+    }
+  }
   return InferFormats{model, given[0], kv, given[1], given[2], *checkpoint, limits, draft};
 }
 
@@ -1373,6 +1456,9 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
       report.launch = &*launch;
     }
     report.flags_not_modelled = not_modelled;
+    for (auto& note : EngineLimitNotes(*catalog_, r, jobs[0], report.estimate)) {
+      report.assumptions.push_back(std::move(note));
+    }
     out.body = json ? report::InferenceJson(report) : report::InferenceText(report);
   }
   return out;

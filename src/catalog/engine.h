@@ -48,6 +48,16 @@ struct ServingEngine {
   // (max_seq_len) rather than max_batched_tokens: vLLM-Ascend 0.9.1 raises
   // max_num_batched_tokens to max_model_len when chunked prefill is off (vllm_ascend/platform.py).
   bool batched_tokens_at_context = false;
+  // In offline mode (every request at once) the engine is run by its own throughput benchmark,
+  // which sets the limits a user leaves unset from the workload: TensorRT-LLM's trtllm-bench
+  // throughput (perf::TrtllmBenchLimits: max_batch_size and max_num_tokens from the KV room for
+  // ISL + OSL, and with chunked prefill off max_num_tokens at least ISL + max_batch_size), where
+  // the server's fixed defaults (max_num_seqs, max_batched_tokens above) would run one long prompt
+  // at a time.
+  bool offline_bench_limits = false;
+  // With chunked prefill off, a prompt longer than max_batched_tokens is rejected (TensorRT-LLM's
+  // LLM API refuses a request whose prompt exceeds max_num_tokens), not run in a step of its own.
+  bool rejects_prompt_over_budget = false;
   // Host time per model layer of an iteration run eagerly, outside CUDA graphs, microseconds;
   // 0: none modelled. An engine that captures graphs only for decode-only iterations
   // (TensorRT-LLM's PyTorch flow) runs every iteration carrying a prompt eagerly, and with

@@ -731,6 +731,8 @@ class YamlLoader : public YamlReader {
                "dp_attention_conservativeness",
                "chunked_prefill",
                "batched_tokens_at_context",
+               "offline_bench_limits",
+               "rejects_prompt_over_budget",
                "eager_layer_us",
                "eager_launch_layer_us",
                "profile_logit_bytes",
@@ -784,6 +786,8 @@ class YamlLoader : public YamlReader {
     e.fraction_of_free_memory = Bool(n, "fraction_of_free_memory", path, false);
     e.chunked_prefill = Bool(n, "chunked_prefill", path, true);
     e.batched_tokens_at_context = Bool(n, "batched_tokens_at_context", path, false);
+    e.offline_bench_limits = Bool(n, "offline_bench_limits", path, false);
+    e.rejects_prompt_over_budget = Bool(n, "rejects_prompt_over_budget", path, false);
     e.eager_layer_us = Num(n, "eager_layer_us", path, 0, 1e5, 0);
     e.eager_launch_layer_us = Num(n, "eager_launch_layer_us", path, 0, 1e5, 0);
     e.profile_logit_bytes = Num(n, "profile_logit_bytes", path, 0, 1e4, 0);

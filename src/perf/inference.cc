@@ -220,6 +220,88 @@ double TiledRows(double mean, int block) {
   return tiles * block;
 }
 
+EngineBatchLimits TrtllmBenchLimits(const InferenceJob& job, const InferenceLayout& l,
+                                    std::optional<int> max_batch_size) {
+  // TensorRT-LLM's BuildConfig defaults, which trtllm-bench keeps for a checkpoint whose
+  // quantization its heuristic is not tuned for (weight-only 4- or 8-bit, MXFP4 experts:
+  // build.py get_benchmark_engine_settings, TUNED_QUANTS NVFP4 / FP8 / FP8 block scales / none).
+  constexpr int kDefaultBatch = 2048;
+  constexpr double kDefaultTokens = 8192;
+  const catalog::Model& m = *job.model;
+  // The quantization of the bulk of the weights (the experts of an MoE model), as tuning.py's
+  // BYTES_PER_ELEM prices it: NVFP4 0.5, FP8 1, unquantized 2 bytes an element.
+  const ServingDType bulk =
+      m.is_moe() ? job.expert_dtype.value_or(job.dtype) : job.attention_dtype.value_or(job.dtype);
+  std::optional<double> weight_bytes;
+  if (bulk == ServingDType::kFp4) weight_bytes = 0.5;
+  if (bulk == ServingDType::kFp8) weight_bytes = 1;
+  if (bulk == ServingDType::kBf16 || bulk == ServingDType::kFp16) weight_bytes = 2;
+  EngineBatchLimits out{kDefaultBatch, kDefaultTokens};
+  const double isl = job.input_tokens, osl = job.output_tokens;
+  if (weight_bytes) {
+    // calc_engine_setting: the group's HBM (device memory x tp x pp GPUs) less the checkpoint's
+    // parameters at those bytes, 0.95 of it for the KV cache (kv_cache_free_gpu_mem_fraction's
+    // default), at 2 x attention layers x max(tp, KV heads) x head size x the cache's bytes a
+    // token, or for MLA the one compressed entry a layer (kv_lora_rank + qk_rope_head_dim, as the
+    // runtime's KV cache manager holds it), for requests of ISL + OSL tokens. (The newest
+    // heuristics.py also counts one rank's memory under attention data parallel; the 1.x tools
+    // and the card's rows take the group's, as here.)
+    constexpr double kGiBytes = 1024.0 * 1024 * 1024;
+    constexpr double kKvFraction = 0.95;
+    const double kv_bytes = [&] {
+      const ServingDType kv = KvDTypeOf(job, *weight_bytes);
+      return kv == ServingDType::kFp4 ? 0.5 : kv == ServingDType::kFp8 ? 1.0 : 2.0;
+    }();
+    const int gpus = l.chips();
+    const int tp = std::max(1, gpus / std::max(1, l.pp));
+    const int kv_heads = m.kv_heads > 0 ? m.kv_heads : m.heads;
+    const double head_size = m.head_dim > 0
+                                 ? m.head_dim
+                                 : std::floor(static_cast<double>(m.hidden) / std::max(1, m.heads));
+    const double per_token =
+        m.mla ? m.layers * (m.mla->kv_lora_rank + m.mla->qk_rope_head_dim) * kv_bytes / kGiBytes
+              : 2.0 * m.layers * std::max(tp, kv_heads) * head_size * kv_bytes / kGiBytes;
+    const double memory = *job.chip->memory_gib.value * gpus;
+    const double engine = TotalParams(m) * *weight_bytes / kGiBytes;
+    const double requests = (memory - engine) * kKvFraction / (per_token * (isl + osl));
+    if (requests >= 1) {
+      // finetune_setting: the batch capped at 4,096 over the pipeline stages, rounded up (at
+      // least 64, to 32s below 256, 128s below 1,024, else 256s); the tokens a step that batch
+      // x (1 + ISL / OSL), capped at 32,768, rounded up (at least 2,048, to 256s below 4,096,
+      // 512s below 8,192, else 1,024s).
+      const double raw_bs = std::min(requests, 4096.0) / std::max(1, l.pp);
+      const double raw_tokens = std::min(raw_bs * (1 + isl / osl), 32768.0);
+      const auto up = [](double v, double step) { return step * std::ceil(v / step); };
+      out.max_num_seqs = static_cast<int>(raw_bs < 256    ? std::max(64.0, up(raw_bs, 32))
+                                          : raw_bs < 1024 ? up(raw_bs, 128)
+                                                          : up(raw_bs, 256));
+      out.max_batched_tokens = raw_tokens < 4096   ? std::max(2048.0, up(raw_tokens, 256))
+                               : raw_tokens < 8192 ? up(raw_tokens, 512)
+                                                   : up(raw_tokens, 1024);
+    }
+  }
+  if (max_batch_size) out.max_num_seqs = *max_batch_size;
+  // benchmark/utils/general.py get_settings: with chunked prefill off, max_num_tokens is raised
+  // to at least the longest prompt plus max_batch_size, so that a prompt always fits beside the
+  // running decodes.
+  if (!job.limits.chunked_prefill) {
+    out.max_batched_tokens = std::max(out.max_batched_tokens, std::ceil(isl) + out.max_num_seqs);
+  }
+  return out;
+}
+
+EngineLimits LimitsAt(const InferenceJob& job, const InferenceLayout& l) {
+  EngineLimits limits = job.limits;
+  if (!limits.offline_bench_limits || job.model == nullptr || job.chip == nullptr ||
+      !job.chip->memory_gib.known() || (limits.max_num_seqs && limits.max_batched_tokens)) {
+    return limits;
+  }
+  const EngineBatchLimits bench = TrtllmBenchLimits(job, l, limits.max_num_seqs);
+  if (!limits.max_num_seqs) limits.max_num_seqs = bench.max_num_seqs;
+  if (!limits.max_batched_tokens) limits.max_batched_tokens = bench.max_batched_tokens;
+  return limits;
+}
+
 namespace {
 
 // Whether an engine's list of chip families (fp8_mla_families, cuda_graph_families, ...) names
@@ -1169,13 +1251,15 @@ std::optional<double> GroupTokenBudget(const EngineLimits& limits, const Inferen
   return limits.max_batched_tokens;
 }
 
+double ComputedPrompt(const InferenceJob& job);
+
 // The largest running batch of a group of `l` the engine (and the clients) allow, with
 // `prompt_per_output` prompt tokens computed per output token in the same steps (0: none). 0
 // when neither sets a limit. The clients are `instance_clients` in flight on the instance, or
 // (-1) the busiest instance's share of the job's (ClientsPerInstance).
 int EngineBatch(const InferenceJob& job, const InferenceLayout& l, double prompt_per_output,
                 int instance_clients = -1) {
-  const EngineLimits& limits = job.limits;
+  const EngineLimits limits = LimitsAt(job, l);
   double cap = kMaxBatch;
   if (limits.max_num_seqs) {
     // SGLang's --max-running-requests is the server's: under attention data parallel each rank's
@@ -1191,8 +1275,18 @@ int EngineBatch(const InferenceJob& job, const InferenceLayout& l, double prompt
     cap = std::min<double>(cap, std::max(1, (clients + groups - 1) / groups));
   }
   // Each step carries one token of every running sequence plus the prompt chunks it prefills.
-  if (const auto budget = GroupTokenBudget(limits, l))
+  if (const auto budget = GroupTokenBudget(limits, l)) {
     cap = std::min(cap, *budget / (1 + prompt_per_output));
+    // Whole prompts (chunked prefill off) in the steps the decodes run in (not a prefill batch
+    // apart): a prompt is scheduled only if it fits in the budget beside every running sequence's
+    // token (TensorRT-LLM's MicroBatchScheduler takes the generation requests first and stops at
+    // the first context request that does not fit, S3631; vLLM's scheduler likewise), so at most
+    // budget - prompt sequences run when the next prompt enters, one when the prompt fills the
+    // budget alone: the simulator's admission (sim::RunServing).
+    if (!limits.chunked_prefill && !limits.prefill_apart && prompt_per_output > 0) {
+      cap = std::min(cap, std::max(1.0, *budget - std::ceil(ComputedPrompt(job))));
+    }
+  }
   if (!limits.max_num_seqs && !limits.max_batched_tokens && !limits.clients) return 0;
   return std::max(1, static_cast<int>(cap));
 }

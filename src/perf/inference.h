@@ -123,6 +123,9 @@ struct EngineLimits {
   double schedule_conservativeness = 1;
   double dp_attention_conservativeness = 1;
   bool chunked_prefill = true;  // the simulator's: prompts in chunks, or whole
+  // max_num_seqs and max_batched_tokens, where unset, are those trtllm-bench throughput computes
+  // for the layout and the workload (catalog::ServingEngine::offline_bench_limits; LimitsAt).
+  bool offline_bench_limits = false;
   // Host time per layer of an iteration that carries a prompt (run outside CUDA graphs),
   // microseconds: the engine's eager_layer_us (catalog::ServingEngine).
   double eager_layer_us = 0;
@@ -407,6 +410,24 @@ RoutedActivationBytes RoutedActivationBytesOf(double rows, double top_k, double 
 // quantizes its own checkpoints) FP8 when the weights are `weight_bytes` < 2 bytes an element,
 // 16-bit otherwise.
 ServingDType KvDTypeOf(const InferenceJob& job, double weight_bytes);
+
+// The running sequences and tokens a step an engine allows.
+struct EngineBatchLimits {
+  int max_num_seqs = 0;
+  double max_batched_tokens = 0;
+};
+
+// The limits TensorRT-LLM's trtllm-bench throughput sets when it is given none, for a group of
+// `l` serving the job's mean prompt and output (tensorrt_llm/bench/build/tuning.py
+// calc_engine_setting and finetune_setting, benchmark/utils/general.py get_settings; S1843,
+// S3630): max_batch_size from the requests of ISL + OSL tokens that 0.95 of the memory the
+// weights leave holds, rounded up, max_num_tokens from it x (1 + ISL / OSL), and with chunked
+// prefill off at least ISL + max_batch_size. `max_batch_size`: the user's, where given.
+EngineBatchLimits TrtllmBenchLimits(const InferenceJob& job, const InferenceLayout& l,
+                                    std::optional<int> max_batch_size = std::nullopt);
+// The engine's limits on layout `l`: job.limits, with trtllm-bench's (TrtllmBenchLimits) where
+// EngineLimits::offline_bench_limits asks for them and the user gave none.
+EngineLimits LimitsAt(const InferenceJob& job, const InferenceLayout& l);
 
 // What an engine keeps of each chip's HBM besides the weights and the KV pool, bytes: the
 // serving workspace (activations, graphs), or where larger the peak of the engine's start-up

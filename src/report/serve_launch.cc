@@ -53,8 +53,9 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
     p.prompt_tokens = static_cast<long>(std::ceil(p.batch * computed / job.output_tokens - 1e-9));
   }
   p.step_tokens = p.batch + p.prompt_tokens;
-  if (job.limits.max_batched_tokens) {
-    p.step_tokens = static_cast<long>(*job.limits.max_batched_tokens);
+  // The engine's limits on this layout (trtllm-bench's offline where the user set none).
+  if (const auto limits = perf::LimitsAt(job, e.layout); limits.max_batched_tokens) {
+    p.step_tokens = static_cast<long>(*limits.max_batched_tokens);
     p.prompt_tokens = p.step_tokens;
   }
   p.context = static_cast<long>(std::ceil(job.input_tokens + job.output_tokens - 1e-9));

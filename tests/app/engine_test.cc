@@ -120,6 +120,62 @@ nlohmann::json InferJson(const InferRequest& r) {
   return j;
 }
 
+// `--engine trtllm` with long prompts, as its users run it. Offline is trtllm-bench throughput,
+// which sets max_batch_size / max_num_tokens from the workload (S1843, S3630; by hand in
+// perf's TrtllmBenchLimitsByHand: Qwen3-235B FP4 on 4 x B200 at 8,192 / 1,024 runs 768 a rank
+// and 8,960 tokens a step), so the simulated engine runs a full batch: its answer within a
+// factor 2 of the analytic steady state, where trtllm-serve's 8,192 tokens ran one request at a
+// time (28 against 1,368 tok/s per chip). In server mode trtllm-serve's defaults stand: an
+// 8,192-token prompt enters only beside no decode (MicroBatchScheduler, S3631), so both the
+// steady state and the simulator run one sequence, and the output says why and what to give; a
+// 20,000-token prompt is rejected (LLM API, S3632) with the flags that let it run.
+TEST(Engine, TrtllmLongPromptsAsItsUsersRunThem) {
+  InferRequest r;
+  r.model = "qwen3-235b-a22b";
+  r.chip = {"b200"};
+  r.count = 4;
+  r.dtype = "fp4";
+  r.input_tokens = 8192;
+  r.output_tokens = 1024;
+  r.engine = "trtllm";
+  r.mode = "offline";
+  r.requests = 2000;
+  auto j = InferJson(r);
+  const auto& sim = j["simulation"];
+  const double analytic = j["output_tokens_per_s_per_chip"].get<double>();
+  EXPECT_GT(sim["output_tokens_per_s_per_chip"].get<double>(), 0.5 * analytic) << j.dump();
+  EXPECT_GT(sim["mean_running_seqs"].get<double>(), 100) << j.dump();
+  ASSERT_TRUE(j.contains("assumptions")) << j.dump();
+  EXPECT_NE(j["assumptions"][0].get<std::string>().find("trtllm-bench throughput"),
+            std::string::npos)
+      << j.dump();
+
+  r.mode = "server";
+  r.qps = 1;
+  j = InferJson(r);
+  EXPECT_EQ(j["engine_max_batch"], 1) << j.dump();
+  ASSERT_TRUE(j.contains("assumptions")) << j.dump();
+  const std::string note = j["assumptions"][0].get<std::string>();
+  EXPECT_NE(note.find("at most 1 sequence runs at a time"), std::string::npos) << note;
+  EXPECT_NE(note.find("--enable-chunked-prefill"), std::string::npos) << note;
+  EXPECT_LE(j["simulation"]["max_running_seqs"].get<double>(), 1) << j.dump();
+
+  r.input_tokens = 20000;
+  auto out = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "max_batched_tokens");
+  EXPECT_NE(out.error().message.find("rejects a prompt of 20000 tokens"), std::string::npos)
+      << out.error().message;
+  EXPECT_NE(out.error().message.find("--enable-chunked-prefill"), std::string::npos);
+  r.enable_chunked_prefill = true;
+  EXPECT_TRUE(TheEngine().Infer(r, Json()));
+  // vLLM chunks prompts by default: the same prompt runs, no note.
+  r.enable_chunked_prefill = false;
+  r.engine = "vllm";
+  j = InferJson(r);
+  EXPECT_FALSE(j.contains("assumptions")) << j.dump();
+}
+
 // The serve command holds the longest request the estimate serves: DeepSeek-R1's outputs spread
 // as MLPerf measured them, cut at 20,000 tokens (S1960), so 1,024 + 20,000 = 21,024, not the
 // mean request's 1,024 + 256 (vLLM would cut the long answers at 1,280 tokens).
@@ -2404,8 +2460,9 @@ TEST(Engine, AReasoningModelsOutputsSpreadAsMeasured) {
 
 // --kv-admission overrides the engine's admission policy (NVIDIA's MLPerf harness runs
 // TensorRT-LLM with MAX_UTILIZATION where trtllm-serve defaults to GUARANTEED_NO_EVICT). By hand,
-// 200 requests of 1,024 + 4,096 tokens at once on one H100 with TensorRT-LLM's limits (2,048
-// sequences, 8,192 tokens a step, prompts whole): reserving, each request holds
+// 200 requests of 1,024 + 4,096 tokens at once on one H100 with trtllm-serve's limits given
+// (2,048 sequences, 8,192 tokens a step, prompts whole; offline without them the engine takes
+// trtllm-bench's, 128 sequences here): reserving, each request holds
 // ceil(5,120 / 16) = 320 blocks of the floor(capacity / 16) the cache has, so
 // floor(blocks / 320) run at once and none is preempted; optimistic, each needs only its prompt's
 // 64 blocks (66 once the last of the 25 admitting steps has run), so all 200 run, and their
@@ -2421,6 +2478,8 @@ TEST(EngineLimits, KvAdmissionOverridesTheEnginesPolicyByHand) {
   r.input_tokens = 1024;
   r.output_tokens = 4096;
   r.requests = 200;
+  r.max_num_seqs = 2048;
+  r.max_batched_tokens = 8192;
   const auto reserve = InferJson(r)["simulation"];  // the engine's default
   const long blocks = static_cast<long>(reserve["kv_capacity_tokens"].get<double>() / 16);
   ASSERT_LT(blocks / 320, 200) << "the cache must not hold every output";

@@ -2322,4 +2322,84 @@ TEST(InferenceTest, DsaShortPromptsRunDenseByHand) {
   EXPECT_NEAR((sparse_short - seconds_a_token()) / 1.31370e-5, 1, 1e-3);
 }
 
+// trtllm-bench throughput's own limits (TrtllmBenchLimits; tuning.py and general.py, S1843,
+// S3630), by hand from the catalog's architecture and datasheet memory; the same three pairs the
+// scorecard's TensorRT-LLM rows carry as set up (bench/serving_heldout_cases.yaml, computed in
+// session 14 from the same rule):
+//  - Llama 3.3 70B FP8 on 2 x H200 (TP 2), 8,192 / 1,024, FP8 cache: 2 x 141 = 282 GiB less
+//    70.6e9 B = 65.75 GiB of weights, x 0.95 = 205.4 GiB; a token 2 x 80 x max(2, 8) x 128 x 1 B =
+//    163,840 B, a request 9,216 tokens = 1.406 GiB: 146.1 requests, rounded up to 32s: 160;
+//    tokens 146.1 x (1 + 8) = 1,315 -> 2,048, raised to 8,192 + 160 = 8,352 (chunked prefill off).
+//  - Qwen3 235B-A22B FP4 on 4 x B200 (DEP 4), 8,192 / 1,024, FP8 cache: 720 GiB less 235e9 x 0.5
+//    B = 109.4 GiB, x 0.95 = 580.1 GiB; a token 2 x 94 x max(4, 4) x 128 B = 96,256 B, a request
+//    0.8262 GiB: 702 requests, to 128s: 768; tokens 702 x 9 = 6,319 -> 512s: 6,656, raised to
+//    8,192 + 768 = 8,960.
+//  - Llama 3.1 8B FP8 on one H200, 20,000 / 2,000: 141 GiB less 8.03e9 B = 7.48 GiB, x 0.95 =
+//    126.9 GiB; a token 2 x 32 x 8 x 128 B = 65,536 B, a request 22,000 tokens = 1.343 GiB: 94.5
+//    requests -> 96; tokens 94.5 x 11 = 1,039 -> 2,048, raised to 20,000 + 96 = 20,096.
+// With chunked prefill on the token count stays the heuristic's (2,048 for the 70B); a given
+// max_batch_size replaces the heuristic's in the prompt rule.
+TEST(InferenceTest, TrtllmBenchLimitsByHand) {
+  const auto limits = [](const char* model, const char* chip, ServingDType dtype, double in,
+                         double out, InferenceLayout l, bool chunked = false,
+                         std::optional<int> bs = std::nullopt) {
+    InferenceJob job = Job(model, chip, dtype);
+    job.kv_dtype = ServingDType::kFp8;
+    job.input_tokens = in;
+    job.output_tokens = out;
+    job.limits.chunked_prefill = chunked;
+    return TrtllmBenchLimits(job, l, bs);
+  };
+  auto a = limits("llama-3.3-70b", "h200", ServingDType::kFp8, 8192, 1024, {2, 1, 1, 1});
+  EXPECT_EQ(a.max_num_seqs, 160);
+  EXPECT_EQ(a.max_batched_tokens, 8352);
+  auto b = limits("qwen3-235b-a22b", "b200", ServingDType::kFp4, 8192, 1024, {1, 4, 4, 1});
+  EXPECT_EQ(b.max_num_seqs, 768);
+  EXPECT_EQ(b.max_batched_tokens, 8960);
+  auto c = limits("llama-3.1-8b", "h200", ServingDType::kFp8, 20000, 2000, {1, 1, 1, 1});
+  EXPECT_EQ(c.max_num_seqs, 96);
+  EXPECT_EQ(c.max_batched_tokens, 20096);
+  auto d = limits("llama-3.3-70b", "h200", ServingDType::kFp8, 8192, 1024, {2, 1, 1, 1}, true);
+  EXPECT_EQ(d.max_num_seqs, 160);
+  EXPECT_EQ(d.max_batched_tokens, 2048);
+  auto e = limits("llama-3.3-70b", "h200", ServingDType::kFp8, 8192, 1024, {2, 1, 1, 1}, false, 64);
+  EXPECT_EQ(e.max_num_seqs, 64);
+  EXPECT_EQ(e.max_batched_tokens, 8192 + 64);
+  // A quantization the heuristic is not tuned for (weight-only INT4): BuildConfig's 2,048 /
+  // 8,192, the tokens raised to 8,192 + 2,048.
+  auto f = limits("llama-3.1-8b", "h200", ServingDType::kInt4, 8192, 1024, {1, 1, 1, 1});
+  EXPECT_EQ(f.max_num_seqs, 2048);
+  EXPECT_EQ(f.max_batched_tokens, 8192 + 2048);
+}
+
+// TensorRT-LLM's scheduler without chunked prefill (S3631): the decodes' tokens first, then a
+// whole prompt only if it fits beside them. Under trtllm-serve's 8,192 tokens an 8,192-token
+// prompt fits only beside no decode, so one sequence runs (the analytic batch is 1, as the
+// simulator runs it), where the memory holds hundreds; 8,352 tokens leave 160 beside a prompt.
+TEST(InferenceTest, WholePromptsLeaveTheirBudgetsRestToDecodes) {
+  InferenceJob job = Job("llama-3.3-70b", "h200", ServingDType::kFp8);
+  job.kv_dtype = ServingDType::kFp8;
+  job.mode = ServingMode::kOffline;
+  job.input_tokens = 8192;
+  job.output_tokens = 1024;
+  job.limits.engine = "trtllm";
+  job.limits.chunked_prefill = false;
+  job.limits.max_num_seqs = 2048;
+  job.limits.max_batched_tokens = 8192;
+  auto e = EstimateInference(job, Tp(2));
+  ASSERT_TRUE(e.has_value()) << e.error().message;
+  EXPECT_EQ(e->engine_max_batch, 1);
+  EXPECT_EQ(e->max_batch, 1);
+  EXPECT_GT(e->memory_max_batch, 100);
+  job.limits.max_batched_tokens = 8352;
+  e = EstimateInference(job, Tp(2));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->engine_max_batch, 160);
+  // Chunked prefill: the budget's share, 8,352 / (1 + 8) = 928 a step.
+  job.limits.chunked_prefill = true;
+  e = EstimateInference(job, Tp(2));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->engine_max_batch, 928);
+}
+
 }  // namespace suanli::perf
