@@ -536,9 +536,12 @@ TEST(InferenceTest, PerTensorFp8AccumulatesFastBlockScaledFp8Promotes) {
   const double lp = hopper.low_precision_matmul_efficiency;
   EXPECT_DOUBLE_EQ(prefill("llama-3-70b", 8, ServingDType::kFp8, std::nullopt),
                    prefill("llama-3-70b", 8, ServingDType::kFp8, lp));
-  // Compute-bound prefill: twice the efficiency is nearly twice the rate (attention is apart).
+  // Compute-bound prefill: twice the efficiency halves the matmul time; attention and the TP 8
+  // all-reduces do not move (160 a token of 8,192 x 2 B through the switch at 450 x 0.6 GB/s:
+  // 160 x 1.125 x 16,384 B / 270 GB/s = 10.9 us, against ~20 us of matmul a token: 2 x 70e9 / 8
+  // FLOP at 1,979 x 0.45 TFLOP/s), so the rate rises by well over 1.4x, not 2x.
   EXPECT_GT(prefill("llama-3-70b", 8, ServingDType::kFp8, 2 * lp),
-            1.5 * prefill("llama-3-70b", 8, ServingDType::kFp8, lp));
+            1.4 * prefill("llama-3-70b", 8, ServingDType::kFp8, lp));
   EXPECT_DOUBLE_EQ(prefill("llama-3-70b", 8, ServingDType::kBf16, 2 * lp),
                    prefill("llama-3-70b", 8, ServingDType::kBf16, lp));
   EXPECT_DOUBLE_EQ(prefill("llama-3-70b", 8, ServingDType::kInt8, 2 * lp),
