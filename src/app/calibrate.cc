@@ -19,6 +19,7 @@
 #include "core/text.h"
 #include "core/yaml_reader.h"
 #include "perf/inference.h"
+#include "perf/power.h"
 #include "perf/training.h"
 #include "perf/transformer.h"
 #include "report/calibrate_report.h"
@@ -825,7 +826,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
                         const catalog::FamilyCalibration& cal, const catalog::Chip& chip,
                         const NetworkEfficiency& net) -> std::optional<double> {
           perf::TrainingJob j = job;
-          j.calibration = cal;
+          j.calibration = perf::AtChipTensorRate(cal, chip);
           j.chip = &chip;
           net.ApplyTo(j.system);
           auto e = perf::EstimateLayout(j, layout);
@@ -883,7 +884,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
                         const catalog::FamilyCalibration& cal, const catalog::Chip& chip,
                         const NetworkEfficiency& net) -> std::optional<double> {
           perf::InferenceJob j = job;
-          j.calibration = cal;
+          j.calibration = perf::AtChipTensorRate(cal, chip);
           j.chip = &chip;
           net.ApplyTo(j.system);
           auto e = perf::EstimateInference(j, fixed);
@@ -1242,6 +1243,10 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       if (cal.fp8_mla_decode_efficiency) {
         family_yaml += fmt::format("    fp8_mla_decode_efficiency: {:.6g}  # not fitted: shipped\n",
                                    *cal.fp8_mla_decode_efficiency);
+      }
+      if (cal.tensor_tflops_per_sm) {
+        family_yaml += fmt::format("    tensor_tflops_per_sm: {:.6g}  # not fitted: shipped\n",
+                                   *cal.tensor_tflops_per_sm);
       }
       if (cal.serving_roofline_exponent > 0) {
         family_yaml += fmt::format("    serving_roofline_exponent: {:.6g}  # not fitted: shipped\n",

@@ -66,6 +66,13 @@ struct FamilyCalibration {
   // EAGLE) add their FLOPs at this rate while the cache is read once. Unset: attention_efficiency.
   std::optional<double> mla_decode_efficiency;
   std::optional<double> fp8_mla_decode_efficiency;
+  // The dense 16-bit tensor rate an SM (peak_tflops.bf16 / sm_count, TFLOPS) of the parts the
+  // family's kernel efficiencies above were measured on. A chip of the family with a different
+  // rate an SM (the H20: a quarter of the H100's tensor FLOPs a clock beside the same CUDA cores,
+  // special-function units and load pipes) spends the kernels' work beside the MMAs against
+  // longer or shorter MMAs, so reaches a larger or smaller share of its own peak
+  // (perf::AtChipTensorRate). Unset: every chip of the family at the family's efficiencies.
+  std::optional<double> tensor_tflops_per_sm;
   // Achievable fraction of memory bandwidth for element-wise kernels.
   double memory_efficiency = 0.7;
   // Memory per chip the runtime keeps for itself (context, comm buffers, fragmentation).

@@ -553,6 +553,7 @@ class YamlLoader : public YamlReader {
                "fa2_attention_efficiency",
                "mla_decode_efficiency",
                "fp8_mla_decode_efficiency",
+               "tensor_tflops_per_sm",
                "memory_efficiency",
                "memory_reserved_gib",
                "failures_per_chip_day",
@@ -605,6 +606,9 @@ class YamlLoader : public YamlReader {
     }
     if (n["fp8_mla_decode_efficiency"]) {
       f.fp8_mla_decode_efficiency = Num(n, "fp8_mla_decode_efficiency", path, 0.01, 1, 0);
+    }
+    if (n["tensor_tflops_per_sm"]) {
+      f.tensor_tflops_per_sm = Num(n, "tensor_tflops_per_sm", path, 0.01, 1e3, 0);
     }
     f.memory_efficiency = Num(n, "memory_efficiency", path, 0.01, 1, d.memory_efficiency);
     f.memory_reserved_gib = Num(n, "memory_reserved_gib", path, 0, 1e4, d.memory_reserved_gib);

@@ -1691,7 +1691,7 @@ InferenceJob InferenceJobFor(const catalog::Catalog& cat, const catalog::Model& 
   InferenceJob job;
   job.model = &model;
   job.chip = &chip;
-  job.calibration = cat.CalibrationFor(chip.family);
+  job.calibration = AtChipTensorRate(cat.CalibrationFor(chip.family), chip);
   job.serving = cat.inference_calibration();
   return job;
 }

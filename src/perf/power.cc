@@ -22,4 +22,32 @@ void TightenPowerCap(catalog::System& system, double cap_w) {
   system.power_cap_w = system.power_cap_w ? std::min(*system.power_cap_w, cap_w) : cap_w;
 }
 
+double AtTensorRateRatio(double e, double rho) { return e / (e + (1 - e) * rho); }
+
+catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& cal,
+                                            const catalog::Chip& chip) {
+  const auto& bf16 = chip.peak(catalog::DType::kBf16);
+  if (!cal.tensor_tflops_per_sm || !chip.sm_count.known() || !bf16.known() ||
+      *chip.sm_count.value <= 0) {
+    return cal;
+  }
+  const double rho = *bf16.value / *chip.sm_count.value / *cal.tensor_tflops_per_sm;
+  catalog::FamilyCalibration out = cal;
+  const auto at = [rho](double& e) { e = AtTensorRateRatio(e, rho); };
+  const auto at_set = [&at](std::optional<double>& e) {
+    if (e) at(*e);
+  };
+  at(out.matmul_efficiency);
+  at(out.low_precision_matmul_efficiency);
+  at_set(out.fp4_matmul_efficiency);
+  at_set(out.weight_only_matmul_efficiency);
+  at_set(out.triton_moe_matmul_efficiency);
+  at_set(out.fp8_fast_accum_matmul_efficiency);
+  at(out.attention_efficiency);
+  at_set(out.fa2_attention_efficiency);
+  at_set(out.mla_decode_efficiency);
+  at_set(out.fp8_mla_decode_efficiency);
+  return out;
+}
+
 }  // namespace suanli::perf

@@ -1,3 +1,6 @@
+// Sustained clock under a power cap, and a chip's kernel efficiencies against the parts its
+// family was fitted on (AtChipTensorRate).
+//
 // Sustained clock under a power cap.
 //
 // A data centre that caps its accelerators below their TDP (Meta's A100
@@ -32,6 +35,23 @@ Result<double> ComputeClockFraction(const catalog::Chip& chip,
 // Adds a power limit to a system that may already have one: a cap only
 // lowers power, so the tighter of the two holds.
 void TightenPowerCap(catalog::System& system, double cap_w);
+
+// A kernel's efficiency on a part whose tensor rate an SM is `rho` times that of the parts the
+// efficiency `e` was measured on. A tensor-core kernel's tile is its MMAs plus the work beside
+// them (FP32 promotion of partial sums, softmax, scaling, epilogues, pipeline fill and drain),
+// which runs on an SM's CUDA cores, special-function units and load pipes; on the measured
+// parts that work takes (1 - e) / e of the MMA time. With rho times the tensor rate an SM and
+// the same units beside it, the MMAs take 1 / rho the time and the rest the same:
+//   e' = e / (e + (1 - e) rho).
+double AtTensorRateRatio(double e, double rho);
+
+// The family's calibration for one chip: its tensor-core kernel efficiencies (matmul, 8- and
+// 4-bit, fast-accumulation, weight-only, Triton fused-MoE, attention, FlashAttention-2, MLA
+// decode) at the chip's tensor rate an SM (peak_tflops.bf16 / sm_count) over the family's
+// tensor_tflops_per_sm. Unchanged where the family has no such rate or the chip no sm_count or
+// 16-bit peak. Everything else (memory, overheads, error) is the family's.
+catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& cal,
+                                            const catalog::Chip& chip);
 
 }  // namespace suanli::perf
 

@@ -1195,7 +1195,7 @@ TrainingJob TrainingJobFor(const catalog::Catalog& cat, const catalog::Model& mo
   TrainingJob job;
   job.model = &model;
   job.chip = &chip;
-  job.calibration = cat.CalibrationFor(chip.family);
+  job.calibration = AtChipTensorRate(cat.CalibrationFor(chip.family), chip);
   job.training = cat.training_calibration();
   job.model_error = cat.ModelErrorFor(chip.family, /*training=*/true, model.is_moe());
   // Chips without BF16 math (V100, T4) train in FP16 with loss scaling, as they always have.

@@ -475,6 +475,20 @@ TEST(YamlErrorsTest, ModelErrorCellsNameTheLine) {
   EXPECT_EQ(e.field, "model_errors.cells[0].source");
 }
 
+// A family's tensor rate an SM (the parts its kernel efficiencies were measured on) is a positive
+// rate in TFLOPS: zero, a negative rate or text each name the line and the field.
+TEST(YamlErrorsTest, TensorRateBySmIsAPositiveRate) {
+  const std::string family =
+      "families:\n"        // 1
+      "  - id: hopper\n";  // 2
+  for (const char* bad : {"0", "-7.49", "fast"}) {
+    const Error e = MergeError(family + "    tensor_tflops_per_sm: " + bad + "\n");  // 3
+    EXPECT_EQ(e.file, kFile) << bad;
+    EXPECT_EQ(e.line, 3) << bad;
+    EXPECT_TRUE(Contains(e.field, "tensor_tflops_per_sm")) << bad << ": " << e.field;
+  }
+}
+
 // The Triton fused_moe kernel's rate is a family's (a fraction of the 16-bit peak and a tile
 // overhead in reduction elements), and an engine only lists the families it runs the kernel on:
 // a fraction above 1, a negative overhead, a map of rates where the engine's list belongs, and

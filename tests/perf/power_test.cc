@@ -169,5 +169,68 @@ TEST(PowerCapTest, ServingPrefillSlowsDecodeDoesNot) {
               decode_capped->output_tokens_per_s_per_chip / 250, 1e-9);
 }
 
+// A kernel's efficiency at another tensor rate an SM (AtTensorRateRatio): by hand, and against
+// kernels measured on the H20, whose 78 SMs carry 148 dense BF16 TFLOPS (1.897 an SM) where the
+// H100 / H800 SXM carry 989 over 132 (7.49 an SM, the hopper family's tensor_tflops_per_sm):
+// rho = 1.897 / 7.49 = 0.2533.
+TEST(TensorRateTest, EfficiencyAtAnotherRateBySm) {
+  // The same rate: unchanged; no MMA time left to shorten (e = 1): unchanged.
+  EXPECT_DOUBLE_EQ(AtTensorRateRatio(0.45, 1.0), 0.45);
+  EXPECT_DOUBLE_EQ(AtTensorRateRatio(1.0, 0.25), 1.0);
+  // 0.45 of the peak: the rest takes 0.55 / 0.45 = 1.222 of the MMA time; at a quarter of the
+  // MMA rate it takes a quarter of that share: 0.45 / (0.45 + 0.55 x 0.25) = 0.45 / 0.5875.
+  EXPECT_NEAR(AtTensorRateRatio(0.45, 0.25), 0.765957, 1e-6);
+  // Four times the rate an SM (the other way): 0.45 / (0.45 + 0.55 x 4) = 0.169811.
+  EXPECT_NEAR(AtTensorRateRatio(0.45, 4.0), 0.169811, 1e-6);
+  const double rho = (148.0 / 78) / 7.49;
+  // FlashMLA's February 2025 decode kernel: 580 of the H800's 989 TFLOPS (0.586, its README);
+  // on the H20 it ran at 120-130 of 148 TFLOPS, 0.81-0.88 (S3620): the rule gives 0.848.
+  EXPECT_GT(AtTensorRateRatio(580.0 / 989, rho), 120.0 / 148);
+  EXPECT_LT(AtTensorRateRatio(580.0 / 989, rho), 130.0 / 148);
+  // FlashAttention-3 / cuDNN forward at head dim 128, 2,048 tokens on the H20: 104-129 TFLOPS
+  // (0.70-0.87, causal and not, S3621); the family's attention efficiency 0.5 goes to 0.798.
+  EXPECT_GT(AtTensorRateRatio(0.5, rho), 104.0 / 148);
+  EXPECT_LT(AtTensorRateRatio(0.5, rho), 129.1 / 148);
+}
+
+TEST(TensorRateTest, ChipCalibrationFollowsItsRateBySm) {
+  const auto& hopper = Cat().CalibrationFor("hopper");
+  ASSERT_TRUE(hopper.tensor_tflops_per_sm);
+  // The family's parts (132 SMs, 989 TFLOPS): within 0.1 % of the family's values.
+  const auto h100 = AtChipTensorRate(hopper, **Cat().FindChip("h100"));
+  EXPECT_NEAR(h100.low_precision_matmul_efficiency, hopper.low_precision_matmul_efficiency, 5e-4);
+  EXPECT_NEAR(h100.matmul_efficiency, hopper.matmul_efficiency, 5e-4);
+  // The H20: every tensor-core kernel efficiency at rho = (148 / 78) / 7.49 = 0.25333; block-scaled
+  // FP8 GEMMs 0.45 / (0.45 + 0.55 x 0.25333) = 0.7636, 16-bit GEMMs 0.65 / (0.65 + 0.35 x
+  // 0.25333) = 0.8800, FP8 MLA decode 0.567 / (0.567 + 0.433 x 0.25333) = 0.8379. The memory
+  // efficiency, the step overhead and the roofline exponent are not tensor-core rates: unchanged.
+  const auto& h20 = **Cat().FindChip("h20");
+  const auto at = AtChipTensorRate(hopper, h20);
+  EXPECT_NEAR(at.low_precision_matmul_efficiency, 0.7636, 1e-3);
+  EXPECT_NEAR(at.matmul_efficiency, 0.8800, 1e-3);
+  ASSERT_TRUE(at.fp8_mla_decode_efficiency);
+  EXPECT_NEAR(*at.fp8_mla_decode_efficiency, 0.8379, 1e-3);
+  ASSERT_TRUE(at.fp8_fast_accum_matmul_efficiency && at.triton_moe_matmul_efficiency);
+  EXPECT_GT(*at.fp8_fast_accum_matmul_efficiency, *hopper.fp8_fast_accum_matmul_efficiency);
+  EXPECT_GT(*at.triton_moe_matmul_efficiency, *hopper.triton_moe_matmul_efficiency);
+  EXPECT_DOUBLE_EQ(at.memory_efficiency, hopper.memory_efficiency);
+  EXPECT_DOUBLE_EQ(at.serving_roofline_exponent, hopper.serving_roofline_exponent);
+  // The serving and training jobs of an H20 carry it.
+  const auto& r1 = **Cat().FindModel("deepseek-r1");
+  EXPECT_NEAR(InferenceJobFor(Cat(), r1, h20).calibration.low_precision_matmul_efficiency, 0.7636,
+              1e-3);
+  EXPECT_NEAR(TrainingJobFor(Cat(), r1, h20).calibration.low_precision_matmul_efficiency, 0.7636,
+              1e-3);
+  // A chip without an sm_count in the catalog (GH200), or a family without the field
+  // (Blackwell's B200, which has one): the family's values.
+  const auto gh200 = AtChipTensorRate(hopper, **Cat().FindChip("gh200"));
+  EXPECT_DOUBLE_EQ(gh200.low_precision_matmul_efficiency, hopper.low_precision_matmul_efficiency);
+  const auto& blackwell = Cat().CalibrationFor("blackwell");
+  ASSERT_FALSE(blackwell.tensor_tflops_per_sm);
+  EXPECT_DOUBLE_EQ(
+      AtChipTensorRate(blackwell, **Cat().FindChip("b200")).low_precision_matmul_efficiency,
+      blackwell.low_precision_matmul_efficiency);
+}
+
 }  // namespace
 }  // namespace suanli::perf
