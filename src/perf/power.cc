@@ -32,6 +32,8 @@ catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& ca
     return cal;
   }
   const double rho = *bf16.value / *chip.sm_count.value / *cal.tensor_tflops_per_sm;
+  // The parts the efficiencies were measured on, to the catalog's precision: as they are.
+  if (std::abs(rho - 1) < 1e-3) return cal;
   catalog::FamilyCalibration out = cal;
   const auto at = [rho](double& e) { e = AtTensorRateRatio(e, rho); };
   const auto at_set = [&at](std::optional<double>& e) {

@@ -196,10 +196,10 @@ TEST(TensorRateTest, EfficiencyAtAnotherRateBySm) {
 TEST(TensorRateTest, ChipCalibrationFollowsItsRateBySm) {
   const auto& hopper = Cat().CalibrationFor("hopper");
   ASSERT_TRUE(hopper.tensor_tflops_per_sm);
-  // The family's parts (132 SMs, 989 TFLOPS): within 0.1 % of the family's values.
+  // The family's parts (132 SMs, 989 TFLOPS): the family's values exactly.
   const auto h100 = AtChipTensorRate(hopper, **Cat().FindChip("h100"));
-  EXPECT_NEAR(h100.low_precision_matmul_efficiency, hopper.low_precision_matmul_efficiency, 5e-4);
-  EXPECT_NEAR(h100.matmul_efficiency, hopper.matmul_efficiency, 5e-4);
+  EXPECT_DOUBLE_EQ(h100.low_precision_matmul_efficiency, hopper.low_precision_matmul_efficiency);
+  EXPECT_DOUBLE_EQ(h100.matmul_efficiency, hopper.matmul_efficiency);
   // The H20: every tensor-core kernel efficiency at rho = (148 / 78) / 7.49 = 0.25333; block-scaled
   // FP8 GEMMs 0.45 / (0.45 + 0.55 x 0.25333) = 0.7636, 16-bit GEMMs 0.65 / (0.65 + 0.35 x
   // 0.25333) = 0.8800, FP8 MLA decode 0.567 / (0.567 + 0.433 x 0.25333) = 0.8379. The memory
