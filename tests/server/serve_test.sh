@@ -131,7 +131,7 @@ status() {
   if [ "$got" = "$3" ] && [ "$field" = "$4" ]; then ok "$5"
   else not_ok "$5" "status $got field '$field', expected $3 '$4'" "$(head -c 300 "$TMP/err.json")"; fi
 }
-status /v1/train '{"model": ' 400 "" "malformed JSON: 400"
+status /v1/train '{"model": ' 400 "model" "malformed JSON: 400 naming the field it follows"
 status /v1/train '{"model": "llama-3-8b", "chip": "h100", "count": -1, "tokens": 1e12}' 400 count "negative count: 400 naming count"
 status /v1/train '{"model": "llama-3-8b", "chip": "h100", "count": "8", "tokens": 1e12, "system": "hgx-h20"}' 400 system "a system that does not hold the chip: 400 naming system"
 status /v1/infer '{"model": "llama-3-70b", "chip": "h800", "system": "hgx-h20"}' 400 system "infer refuses the same pair: 400 naming system"
