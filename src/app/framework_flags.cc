@@ -493,8 +493,17 @@ Result<void> ReadRangeRatio(InferRequest& r) {
 // routed experts split by tensor parallel unless the command turns expert parallel on (vLLM
 // --enable-expert-parallel, off by default; SGLang --ep-size 1; TensorRT-LLM's Mapping takes
 // moe_tp_size = tp and moe_ep_size = 1 when neither is given). S3232-S3234. With attention data
-// parallel and no expert-parallel size the experts are left as the search spreads them (the
-// model has no expert TP beside attention DP). Records what it filled in for the errors.
+// parallel and no expert-parallel size the experts are split by tensor parallel over all the
+// instance's GPUs (ep 1 beside dp > 1: SGLang's moe_tp_size = tp_size, S3290, S3600; vLLM's
+// "expert layers form a tensor parallel group of size DP x TP", S3601; TensorRT-LLM's Mapping).
+// SGLang's all-to-all backends spread them whole instead (--moe-a2a-backend deepep: ep_size =
+// tp_size, S3602), which the search's ep = tp x dp is. Records what it filled in for the errors.
+// SGLang run with an all-to-all MoE backend (--moe-a2a-backend deepep, mooncake, ascend_fuseep,
+// ...; not its default none): its ep-size is then its tp-size whatever --ep-size says (S3602).
+bool SglangAllToAll(const InferRequest& r, bool sglang) {
+  return sglang && !r.moe_a2a_backend.empty() && r.moe_a2a_backend != "none";
+}
+
 void ServerDefaults(bool moe, InferRequest& r) {
   static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
       {"vllm", "vLLM"},
@@ -524,9 +533,19 @@ void ServerDefaults(bool moe, InferRequest& r) {
     r.dp = 1;
     filled.push_back("dp 1");
   }
-  if (moe && !r.ep && !r.enable_expert_parallel && *r.dp == 1) {
+  if (moe && !r.ep && !r.enable_expert_parallel &&
+      SglangAllToAll(r, EngineLauncher(r.launched_by) == "sglang")) {
+    r.ep = *r.tp * *r.dp;
+    filled.push_back(
+        fmt::format("expert parallel {} (--moe-a2a-backend {}: SGLang's ep-size = "
+                    "tp-size)",
+                    *r.ep, r.moe_a2a_backend));
+  } else if (moe && !r.ep && !r.enable_expert_parallel) {
     r.ep = 1;
-    filled.push_back("no expert parallel");
+    filled.push_back(*r.dp == 1 ? "no expert parallel"
+                                : fmt::format("no expert parallel (the experts split by tensor "
+                                              "parallel over the {} attention groups' GPUs)",
+                                              *r.dp));
   }
   if (!filled.empty()) {
     r.launcher_defaults = fmt::format("{}'s defaults for what the command leaves out: {}", who,
@@ -961,6 +980,12 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
     }
   }
   ServerDefaults(moe, r);
+  // SGLang's --enable-dp-attention typed without its launcher means what SGLang runs for it, as
+  // ServerDefaults reads a pasted command: no --ep-size is the experts split by tensor parallel
+  // over the --tp-size GPUs (ep 1, S3290, S3600), an all-to-all backend ep = tp-size (S3602).
+  if (moe && r.enable_dp_attention && !r.ep && !r.enable_expert_parallel && r.tp && r.dp) {
+    r.ep = SglangAllToAll(r, true) ? *r.tp * *r.dp : 1;
+  }
   if (r.enable_expert_parallel && moe) {
     if (r.ep) return clash("enable_expert_parallel", "ep");
     if (r.tp) r.ep = *r.tp * r.dp.value_or(1);

@@ -747,6 +747,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.int8_matmul_efficiency = (*engine)->int8_matmul_efficiency;
     limits.triton_moe_families = (*engine)->triton_moe_families;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
+    limits.dp_prefill_gather_all_reduce = (*engine)->dp_prefill_gather_all_reduce;
     limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;
     limits.prefill_apart = (*engine)->prefill_apart && !r.enable_mixed_chunk;
     limits.attention_dp_per_gpu = (*engine)->attention_dp_per_gpu;

@@ -1287,7 +1287,10 @@ const std::vector<Field<InferRequest>>& InferFields() {
       // SGLang's --tp-size is not tp: with --enable-dp-attention it spans the attention
       // data-parallel groups too (tp x dp here). Their expert parallel size is ep.
       Aliases(Bind("tp", &R::tp, "tensor parallel size"), {"tensor_parallel_size"}),
-      Aliases(Bind("ep", &R::ep, "expert parallel size (MoE; = tp * dp)"), {"ep_size"}),
+      Aliases(Bind("ep", &R::ep,
+                   "expert parallel size (MoE; = tp * dp, or 1: experts split by tensor "
+                   "parallel over the tp * dp chips)"),
+              {"ep_size"}),
       Aliases(Bind("dp", &R::dp,
                    "attention data-parallel groups per instance (MoE; on a dense model, "
                    "replicas)"),

@@ -257,6 +257,12 @@ struct ServingEngine {
   // reduce-scatter of the 16-bit outputs (TensorRT-LLM's CutlassFusedMoE without multi-node
   // NVLink), not by an all-to-all of each token's top_k copies; false: the all-to-all.
   bool moe_dp_allgather = false;
+  // Under attention data parallel with the gather exchange, an iteration that carries prompt
+  // tokens gathers every rank's tokens by an all-reduce of a zeroed buffer of all of them and
+  // all-reduces the MoE output before each rank copies its rows back (SGLang's DpPaddingMode
+  // SUM_LEN for a batch with an extend in it, S3600); decode-only iterations all-gather and
+  // reduce-scatter.
+  bool dp_prefill_gather_all_reduce = false;
   // Under attention data parallel with the expert group inside one HGX board, the exchange every
   // engine runs there by default (all-gather and reduce-scatter, as with no engine named); across
   // boards the all-to-all. cuda-graphs, which stands for whichever engine is deployed.

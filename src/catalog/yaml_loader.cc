@@ -771,6 +771,7 @@ class YamlLoader : public YamlReader {
                "default_families",
                "runs_on",
                "moe_dp_allgather",
+               "dp_prefill_gather_all_reduce",
                "in_node_moe_allgather",
                "prefill_apart",
                "attention_dp_per_gpu",
@@ -857,6 +858,7 @@ class YamlLoader : public YamlReader {
     e.default_families = Strings(n, "default_families", path);
     e.runs_on = Strings(n, "runs_on", path);
     e.moe_dp_allgather = Bool(n, "moe_dp_allgather", path, false);
+    e.dp_prefill_gather_all_reduce = Bool(n, "dp_prefill_gather_all_reduce", path, false);
     e.in_node_moe_allgather = Bool(n, "in_node_moe_allgather", path, false);
     e.prefill_apart = Bool(n, "prefill_apart", path, false);
     e.attention_dp_per_gpu = Bool(n, "attention_dp_per_gpu", path, false);

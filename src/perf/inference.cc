@@ -720,10 +720,28 @@ double WindowKvBytesOnChip(const Context& x, const InferenceLayout& l, double ct
   return share(*x.job.model, x.s) + (x.draft ? share(*x.draft->job.model, x.draft->s) : 0);
 }
 
+// The chips each routed expert is split over by tensor parallelism: 1 under expert parallelism
+// (ep > 1: whole experts, routed_experts / ep of them a chip); else every chip of the stage: tp,
+// and under attention data parallel (dp > 1, ep 1) all tp x dp of them, the MoE running over the
+// tokens gathered from every attention group with each chip holding 1/(tp x dp) of every expert.
+// That is what the engines run for attention DP with no expert-parallel size: SGLang's
+// --enable-dp-attention without --ep-size (moe_tp_size = tp_size / ep_size = tp_size, S3290; the
+// tokens gathered and the outputs reduce-scattered around the MoE, S3600), vLLM's
+// --data-parallel-size without --enable-expert-parallel ("expert layers form a tensor parallel
+// group of size DP x TP", S3601), TensorRT-LLM's Mapping with no moe_ep_size (moe_tp_size =
+// tp_size, S3234).
+int ExpertTp(const InferenceLayout& l) { return l.ep > 1 ? 1 : l.tp * l.dp; }
+
+// The chips the shared experts are split over: under attention DP with tensor-parallel experts
+// they run inside the MoE block over the gathered tokens, split like the routed experts (SGLang's
+// DeepseekV2MLP shared experts at the full tp_size unless an all-to-all backend replicates them,
+// S3600); otherwise by the attention group's tp.
+int SharedExpertTp(const InferenceLayout& l) { return l.ep > 1 ? l.tp : ExpertTp(l); }
+
 double ExpertsPerChip(const Shape& s, const InferenceLayout& l) {
   if (s.p.moe_layers == 0) return 0;
   return l.ep > 1 ? std::ceil(static_cast<double>(s.p.routed_experts) / l.ep)
-                  : static_cast<double>(s.p.routed_experts) / l.tp;
+                  : static_cast<double>(s.p.routed_experts) / ExpertTp(l);
 }
 
 double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
@@ -736,7 +754,7 @@ double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
   const auto& s = x.s;
   const double routed = s.p.moe_layers * ExpertsPerChip(s, l) * s.p.expert;
   return (TpShare(s.nonexpert, s.replicated, l.tp) * x.f.dense.bytes +
-          (s.shared / l.tp + routed) * x.f.experts.bytes) /
+          (s.shared / SharedExpertTp(l) + routed) * x.f.experts.bytes) /
          l.pp;
 }
 
@@ -862,6 +880,12 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   const double verify = 1.0 + x.job.mtp_depth;
   const double tokens = (decode + padding) * verify + prefill;  // per group
   const double instance_tokens = instance_tokens_given >= 0 ? instance_tokens_given : tokens * l.dp;
+  // Tensor-parallel experts (ep 1) split over expert_tp chips, each running all the tokens its
+  // MoE serves through its slice: the group's, or under attention data parallel the instance's
+  // (ExpertTp). Shared experts over shared_tp chips (SharedExpertTp).
+  const double expert_tp = ExpertTp(l);
+  const double shared_tp = SharedExpertTp(l);
+  const double moe_tokens = l.ep == 1 && l.dp > 1 ? instance_tokens : tokens;
   Step st;
 
   // Weights streamed once per step; routed experts only as far as touched.
@@ -874,7 +898,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     routed_bytes = p.moe_layers * ExpertsPerChip(s, l) * touched * p.expert * x.f.experts.bytes;
     const double imbalance = x.job.serving.moe_load_imbalance;
     double assignments =
-        l.ep > 1 ? instance_tokens * p.top_k * imbalance / l.ep : tokens * p.top_k / tp;
+        l.ep > 1 ? instance_tokens * p.top_k * imbalance / l.ep : moe_tokens * p.top_k / expert_tp;
     const int block_m = x.job.limits.moe_gemm_block_m;
     if (l.ep > 1 && block_m > 1 && decode > 0 &&
         Lists(x.job.limits.moe_gemm_families, x.job.chip->family)) {
@@ -885,10 +909,10 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     }
     routed_flops = 2 * p.moe_layers * assignments * p.expert;
     if (Lists(x.job.limits.moe_activation_families, x.job.chip->family)) {
-      // `assignments` counts whole experts' work a chip does (1/tp of each copy's under
+      // `assignments` counts whole experts' work a chip does (1/expert_tp of each copy's under
       // tensor-parallel experts); each of those chips runs every copy through its slice.
-      const double rows = l.ep > 1 ? assignments : assignments * tp;
-      const double width = static_cast<double>(m.moe->expert_ffn) / (l.ep > 1 ? 1 : tp);
+      const double rows = assignments * expert_tp;
+      const double width = m.moe->expert_ffn / expert_tp;
       const ServingDType d = x.job.expert_dtype.value_or(x.job.dtype);
       const double token_bytes =
           d == ServingDType::kFp8 || d == ServingDType::kInt8 || d == ServingDType::kW4A8
@@ -900,7 +924,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     }
   }
   const double weight_bytes = TpShare(s.nonexpert_read, s.replicated, tp) * x.f.dense.bytes +
-                              s.shared / tp * x.f.experts.bytes + routed_bytes;
+                              s.shared / shared_tp * x.f.experts.bytes + routed_bytes;
   // The LM head's logits only for the last scheduled token of each request: a decode slot's (and
   // its verified draft tokens'), not every prompt token's. vLLM computes them at logits_indices,
   // one per request (gpu_model_runner: hidden_states[logits_indices], S3500); SGLang's
@@ -908,16 +932,17 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // asked for (S3501). A prompt chunk's one row is left out (one of the chunk's tokens).
   const double dense_flops =
       2 * (tokens * TpShare(s.active_per_token, s.replicated, tp) - prefill * p.embedding / tp);
-  const double expert_flops = 2 * tokens * s.shared / tp + routed_flops;
+  const double expert_flops =
+      2 * (shared_tp == tp ? tokens : moe_tokens) * s.shared / shared_tp + routed_flops;
   // The routed experts through the Triton fused_moe kernel where the engine runs it on this family
   // (Formats::fused_moe_peak): a rate set by the GEMMs' reduction lengths, the down GEMM's an
-  // expert's columns on the chip (1/tp of them under tensor-parallel experts). Not where an
-  // all-to-all exchanges the experts' tokens: DeepEP hands them to DeepGEMM's grouped GEMMs, at
+  // expert's columns on the chip (1/expert_tp of them under tensor-parallel experts). Not where
+  // an all-to-all exchanges the experts' tokens: DeepEP hands them to DeepGEMM's grouped GEMMs, at
   // the family's rate.
   double routed_rate = x.f.experts.rate();
   if (x.f.fused_moe_peak > 0 && routed_flops > 0 &&
       !(l.ep > 1 && l.dp > 1 && AttentionDpAllToAll(x.job, l))) {
-    const double width = static_cast<double>(m.moe->expert_ffn) / (l.ep > 1 ? 1 : tp);
+    const double width = m.moe->expert_ffn / expert_tp;
     routed_rate = x.f.fused_moe_peak *
                   FusedMoeEfficiency(1.0, cal.triton_moe_tile_k_overhead, m.hidden, width);
   }
@@ -945,7 +970,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
         TpShare(p.dense_layers * (p.attention + p.dense_mlp) + p.moe_layers * p.attention,
                 s.replicated, tp) *
             x.f.dense.bytes +
-        s.shared / tp * x.f.experts.bytes;
+        s.shared / shared_tp * x.f.experts.bytes;
     lin_memory += layer_bytes * (1 / (rate->second * 1e9) - 1 / x.f.mem_bw);
   } else if (const auto* per_sm = LayerGemmSmRates(x.job, x.f);
              per_sm != nullptr && x.job.chip->sm_count.known()) {
@@ -963,7 +988,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
                      s.replicated, tp) +
              p.embedding / tp) *
                 x.f.dense.bytes +
-            (shared_alike ? s.shared / tp * x.f.experts.bytes : 0);
+            (shared_alike ? s.shared / shared_tp * x.f.experts.bytes : 0);
         lin_memory += layer_bytes * (1 / rate - 1 / x.f.mem_bw);
       }
     }
@@ -979,7 +1004,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       bytes += TpShare(s.nonexpert_read, s.replicated, tp) * x.f.dense.bytes;
     }
     if (x.f.experts.weight_only) {
-      const double expert_weights = s.shared / tp + routed_bytes / x.f.experts.bytes;
+      const double expert_weights = s.shared / shared_tp + routed_bytes / x.f.experts.bytes;
       weights += expert_weights;
       bytes += expert_weights * x.f.experts.bytes;
     }
@@ -1046,16 +1071,32 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // for expert groups across nodes (DeepEP: S2760, S2761) or taken over multi-node NVLink
   // (TensorRT-LLM's one-sided all-to-all on NVL72, S2260); there the all-to-all stays.
   double exchange_fixed_s = 0;  // the engine's all-to-all path, per iteration (below)
-  if (p.moe_layers > 0 && l.ep > 1 && l.dp > 1 && !AttentionDpAllToAll(x.job, l)) {
+  if (p.moe_layers > 0 && l.dp > 1 && (l.ep == 1 || !AttentionDpAllToAll(x.job, l))) {
     // Attention data parallel by all-gather and reduce-scatter (TensorRT-LLM's CutlassFusedMoE,
     // S1901): every rank gathers all ranks' tokens in the format its experts take them (FP8 with
     // one scale per tensor and NVFP4 are quantized before the gather; block-scaled FP8 and 16-bit
     // math gather 16-bit tokens), runs its experts over them all and reduce-scatters the 16-bit
     // outputs: each rank moves ep - 1 ranks' tokens each way whatever top_k is.
-    const auto g = PlaceGroup(l.ep, 1, sys.scale_up_domain);
-    const double gathered = tokens / tp * m.hidden * l.ep;
-    st.comm_s += p.moe_layers * (AllGatherSeconds(gathered * MoeGatherBytes(x), g, sys) +
-                                 AllGatherSeconds(gathered * kActivationBytes, g, sys));
+    // Tensor-parallel experts under attention DP (ep 1) take the same two collectives over the
+    // tp x dp chips, the outputs being each chip's partial sums of every token (SGLang's
+    // dp_gather before the MoE and dp_reduce_scatter_tensor after it, "all_reduce is skipped after
+    // MLP and MOE and reduce scatter is used here instead", S3600); the gather carries the 16-bit
+    // hidden states the attention produced, the experts quantizing them inside their kernel.
+    const int group = l.tp * l.dp;
+    const auto g = PlaceGroup(group, 1, sys.scale_up_domain);
+    const double gathered = tokens / tp * m.hidden * group;
+    const double in_bytes = l.ep > 1 ? MoeGatherBytes(x) : kActivationBytes;
+    if (prefill > 0 && x.job.limits.dp_prefill_gather_all_reduce) {
+      // An engine that gathers a batch with prompt tokens in it by an all-reduce of a zeroed
+      // buffer of all ranks' 16-bit rows, and all-reduces the MoE output before each rank copies
+      // its rows back (SGLang's SUM_LEN padding, S3600): two all-reduces of the whole buffer, at
+      // the cost of the tensor-parallel all-reduce over the group (the engines' kernels, or the
+      // switch's reduction where the scale-up network has it).
+      st.comm_s += p.moe_layers * 2 * TpAllReduceSeconds(gathered * kActivationBytes, group, sys);
+    } else {
+      st.comm_s += p.moe_layers * (AllGatherSeconds(gathered * in_bytes, g, sys) +
+                                   AllGatherSeconds(gathered * kActivationBytes, g, sys));
+    }
   } else if (p.moe_layers > 0 && l.ep > 1) {
     const auto g = PlaceGroup(l.ep, 1, sys.scale_up_domain);
     const double n = g.size;
@@ -1143,8 +1184,11 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // top_k routed rows, at the engine's measured time per row (EngineLimits::moe_prompt_row_ns);
   // an engine that runs one chain for every batch (EngineLimits::moe_decode_routing) routes its
   // decode slots' rows too, verified draft tokens and padded graph slots included.
+  // Under attention data parallel each rank routes the rows of every group's tokens (taken in
+  // the group's proportion of prompt and decode tokens).
   const double routed_tokens =
-      prefill + (x.job.limits.moe_decode_routing ? (decode + padding) * verify : 0);
+      (prefill + (x.job.limits.moe_decode_routing ? (decode + padding) * verify : 0)) *
+      (tokens > 0 ? moe_tokens / tokens : 1);
   if (p.moe_layers > 0 && l.ep == 1 && routed_tokens > 0) {
     if (const auto ns = x.job.limits.moe_prompt_row_ns.find(x.job.chip->family);
         ns != x.job.limits.moe_prompt_row_ns.end()) {
@@ -1560,20 +1604,20 @@ std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceCon
     }
     if (fixed.dp) dps = {*fixed.dp};
     for (int dp : dps) {
-      InferenceLayout l{tp, dp > 1 ? tp * dp : 1, dp, pp};
-      if (fixed.ep) l.ep = *fixed.ep;
-      if (fixed.ep && !fixed.dp && *fixed.ep > 1) {
-        if (*fixed.ep % tp != 0) continue;
-        l.dp = *fixed.ep / tp;
-      }
-      if (l.ep > 1 && l.ep != l.tp * l.dp) continue;
-      if (job.limits.attention_dp_per_gpu && l.tp > 1 && l.dp > 1) continue;
-      if (MoeTpOnly(job) && (l.ep > 1 || l.dp > 1)) continue;
-      if (job.chips > 0 && job.chips % l.chips() != 0) continue;
-      if (std::find_if(out.begin(), out.end(), [&](const InferenceLayout& o) {
-            return o.tp == l.tp && o.ep == l.ep && o.dp == l.dp && o.pp == l.pp;
-          }) == out.end()) {
-        out.push_back(l);
+      // Under attention data parallel the experts go whole over the instance (ep = tp x dp) or
+      // split by tensor parallel across it (ep 1, ExpertTp).
+      for (const int ep : dp > 1 ? std::vector<int>{tp * dp, 1} : std::vector<int>{1}) {
+        InferenceLayout l{tp, ep, dp, pp};
+        if (fixed.ep) l.ep = *fixed.ep;
+        if (fixed.ep && !fixed.dp && *fixed.ep > 1) {
+          if (*fixed.ep % tp != 0) continue;
+          l.dp = *fixed.ep / tp;
+        }
+        if (l.ep > 1 && l.ep != l.tp * l.dp) continue;
+        if (job.limits.attention_dp_per_gpu && l.tp > 1 && l.dp > 1) continue;
+        if (MoeTpOnly(job) && (l.ep > 1 || l.dp > 1)) continue;
+        if (job.chips > 0 && job.chips % l.chips() != 0) continue;
+        if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
       }
     }
   }
@@ -1595,7 +1639,9 @@ Result<void> CheckLayout(const InferenceJob& job, const InferenceLayout& l) {
   }
   if (l.ep > 1 && !m.moe) return MakeError("ep > 1 needs a mixture-of-experts model");
   if (l.ep > 1 && l.ep != l.tp * l.dp) {
-    return MakeError("ep must equal tp * dp (experts spread over the whole instance)");
+    return MakeError(
+        "ep must equal tp * dp (experts spread whole over the instance), or be 1 (experts split by "
+        "tensor parallel over its tp * dp chips)");
   }
   if (job.limits.attention_dp_per_gpu && l.tp > 1 && l.dp > 1) {
     return MakeError(

@@ -68,8 +68,11 @@ std::optional<ServingDType> AttentionFormatOf(const catalog::Chip& chip);
 
 enum class ServingMode { kOffline, kServer };
 
-// One serving instance: dp attention groups of tp chips; experts are spread
-// over ep = tp * dp chips (ep = 1: every group holds all experts, split by tp).
+// One serving instance: dp attention groups of tp chips; experts are spread whole
+// over ep = tp * dp chips, or with ep = 1 split by tensor parallel over all tp * dp chips of a
+// stage, every chip holding 1/(tp * dp) of each expert and running the tokens of all groups
+// through it (SGLang's --enable-dp-attention without --ep-size, vLLM's --data-parallel-size
+// without --enable-expert-parallel).
 // Dense models use dp = 1: replicas are separate instances.
 // With pp > 1 each attention group is a pipeline of pp stages of tp chips, each stage holding
 // layers / pp, with pp micro-batches in flight.
@@ -240,6 +243,9 @@ struct EngineLimits {
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;
+  // A step with prompt tokens gathers the attention-DP ranks' tokens by all-reduce and all-reduces
+  // the MoE output (catalog::ServingEngine::dp_prefill_gather_all_reduce).
+  bool dp_prefill_gather_all_reduce = false;
   // The in-node attention-DP MoE exchange by all-gather that no engine named also takes
   // (catalog::ServingEngine::in_node_moe_allgather).
   bool in_node_moe_allgather = false;

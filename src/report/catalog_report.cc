@@ -257,6 +257,7 @@ std::string EnginesJson(const Catalog& c) {
                        {"int8_matmul_efficiency", e.int8_matmul_efficiency},
                        {"triton_moe_families", e.triton_moe_families},
                        {"moe_dp_allgather", e.moe_dp_allgather},
+                       {"dp_prefill_gather_all_reduce", e.dp_prefill_gather_all_reduce},
                        {"attention_dp_per_gpu", e.attention_dp_per_gpu},
                        {"moe_tp_only_in_graph", e.moe_tp_only_in_graph},
                        {"default_families", e.default_families},

@@ -597,8 +597,9 @@ TEST(FrameworkFlags, PastedServerRunsItsDefaultLayout) {
   EXPECT_EQ(out.tp, 1);
   EXPECT_EQ(out.launcher_defaults,
             "SGLang's defaults for what the command leaves out: tp 1, pp 1, dp 1");
-  // SGLang's DP attention: 8 groups over --tp-size 8; no expert size given, the experts are left
-  // to the search (the model has no expert TP beside attention DP).
+  // SGLang's DP attention: 8 groups over --tp-size 8; no --ep-size, so SGLang's moe_tp_size =
+  // tp_size: the experts split by tensor parallel over the 8 GPUs (ep 1 beside dp 8; S3290,
+  // S3600), as GPUStack ran DeepSeek-V3.2 (S3240).
   InferRequest adp = R1OnEightGpus();
   adp.launched_by = "sglang";
   adp.tp_size = 8;
@@ -607,7 +608,40 @@ TEST(FrameworkFlags, PastedServerRunsItsDefaultLayout) {
   out = Resolved(adp);
   EXPECT_EQ(out.tp, 1);
   EXPECT_EQ(out.dp, 8);
-  EXPECT_FALSE(out.ep);
+  EXPECT_EQ(out.ep, 1);
+  EXPECT_EQ(out.launcher_defaults,
+            "SGLang's defaults for what the command leaves out: pp 1, no expert parallel (the "
+            "experts split by tensor parallel over the 8 attention groups' GPUs)");
+  // --moe-a2a-backend deepep: SGLang sets ep_size = tp_size (S3602), experts whole over the 8.
+  InferRequest deepep = adp;
+  deepep.moe_a2a_backend = "deepep";
+  EXPECT_EQ(Resolved(deepep).ep, 8);
+  // Its default backend named changes nothing; --ep-size 8 given is kept.
+  deepep.moe_a2a_backend = "none";
+  EXPECT_EQ(Resolved(deepep).ep, 1);
+  InferRequest ep8 = adp;
+  ep8.ep = 8;
+  EXPECT_EQ(Resolved(ep8).ep, 8);
+  // The same SGLang flags typed without its launcher mean what SGLang runs for them.
+  InferRequest typed_adp = adp;
+  typed_adp.launched_by.clear();
+  out = Resolved(typed_adp);
+  EXPECT_EQ(out.tp, 1);
+  EXPECT_EQ(out.dp, 8);
+  EXPECT_EQ(out.ep, 1);
+  typed_adp.moe_a2a_backend = "deepep";
+  EXPECT_EQ(Resolved(typed_adp).ep, 8);
+  // vLLM's --data-parallel-size 8 without --enable-expert-parallel: "expert layers form a tensor
+  // parallel group of size DP x TP" (S3601): tp 1, dp 8, ep 1; with it, ep 8.
+  InferRequest vdp = R1OnEightGpus();
+  vdp.launched_by = "vllm";
+  vdp.dp = 8;
+  out = Resolved(vdp);
+  EXPECT_EQ(out.tp, 1);
+  EXPECT_EQ(out.dp, 8);
+  EXPECT_EQ(out.ep, 1);
+  vdp.enable_expert_parallel = true;
+  EXPECT_EQ(Resolved(vdp).ep, 8);
   // Typed: nothing filled in.
   InferRequest typed = r;
   typed.launched_by.clear();

@@ -630,6 +630,10 @@ TEST(YamlErrorsTest, EngineDsaPrefillFields) {
   e = MergeError(head + "    dsa_short_prefill_mha: sometimes\n");  // 4
   EXPECT_EQ(e.line, 4);
   EXPECT_TRUE(Contains(e.field, "dsa_short_prefill_mha")) << e.field;
+  // SGLang's SUM_LEN prefill gather (session 29): a yes/no field.
+  e = MergeError(head + "    dp_prefill_gather_all_reduce: prefill\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "dp_prefill_gather_all_reduce")) << e.field;
 }
 
 }  // namespace

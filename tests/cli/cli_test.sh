@@ -842,7 +842,8 @@ expect_bad "--extra_llm_api_options with a bad value names its file, line and ke
 
 # SGLang's published DeepSeek recipe pasted whole (--model-path, --trust-remote-code, --host,
 # --port; --tp 8 --dp 8 beside --enable-dp-attention are its --tp-size and --dp-size): eight
-# attention groups of one GPU on the 8 GPUs, as --tp-size 8 --dp-size 8 says.
+# attention groups of one GPU on the 8 GPUs, as --tp-size 8 --dp-size 8 says, and no --ep-size:
+# the experts split by tensor parallel over the 8 (SGLang's moe_tp_size = tp_size; ep 1).
 run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1 \
   --tp 8 --dp 8 --enable-dp-attention --trust-remote-code --host 0.0.0.0 --port 30000
 cp "$TMP/stdout" "$TMP/recipe.json"
@@ -852,6 +853,7 @@ if [ "$RC" -eq 0 ] && python3 - "$TMP/recipe.json" "$TMP/stdout" <<'EOF'; then
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 assert a["layout"] == b["layout"] and a["layout"]["dp"] == 8 and a["layout"]["tp"] == 1, a
+assert a["layout"]["ep"] == 1, a["layout"]
 assert a["answer"] == b["answer"]
 EOF
   ok "infer takes SGLang's DeepSeek recipe as published"
@@ -877,15 +879,18 @@ else
   not_ok "infer takes SGLang's tuning flags and lists the ones it does not model" "exit $RC" \
     "stderr: ${ERR:0:300}"
 fi
-# --moe-a2a-backend deepep is priced, not listed: the in-node all-gather of every rank's tokens
-# (SGLang's default none) becomes DeepEP's all-to-all of each token's top-8 copies, fewer bytes
-# at EP 8 (7/8 of 8 copies against 7 ranks' tokens, both ways), the same layout.
+# --moe-a2a-backend deepep is priced, not listed: SGLang then sets --ep-size to --tp-size (the
+# experts whole over the 8 GPUs, ep 8), and the in-node all-gather of every rank's 16-bit tokens
+# around the tensor-parallel experts becomes DeepEP's all-to-all of each token's top-8 copies,
+# fewer bytes (7/8 of 8 copies, FP8 out and 16-bit back, against 7 ranks' 16-bit tokens both
+# ways).
 run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1 \
   --tp 8 --dp 8 --enable-dp-attention --trust-remote-code --moe-a2a-backend deepep
 if [ "$RC" -eq 0 ] && python3 - "$TMP/recipe.json" "$TMP/stdout" <<'EOF'; then
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
-assert a["layout"] == b["layout"], (a["layout"], b["layout"])
+assert (a["layout"]["ep"], b["layout"]["ep"]) == (1, 8), (a["layout"], b["layout"])
+assert (a["layout"]["tp"], a["layout"]["dp"]) == (b["layout"]["tp"], b["layout"]["dp"]) == (1, 8)
 assert "flags_not_modelled" not in b, b.get("flags_not_modelled")
 comm = lambda j: j["step_breakdown_ms"]["communication"]
 assert 0 < comm(b) < comm(a), (comm(a), comm(b))

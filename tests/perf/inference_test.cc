@@ -1013,17 +1013,19 @@ TEST(InferenceTest, LayoutMustDivideCount) {
 //              = 667,422,588,928
 //   embeddings 2 * 129,280 * 7168 = 1,853,358,080
 //   total      671,026,397,184 params; x 2 B / 2^30 = 1249.88 GiB.
-// At tp 1, ep 1 every chip holds them all, against 80 GiB.
+// At tp 1, ep 1, dp 1 every chip holds them all, against 80 GiB (with dp > 1 beside ep 1 the
+// experts would be split by tensor parallel over the dp groups' chips).
 TEST(InferenceTest, WeightsThatDoNotFitSaySo) {
   InferenceConstraints c;
   c.tp = 1;
   c.ep = 1;
+  c.dp = 1;
   auto r = EstimateInference(Job("deepseek-v3", "h100"), c);
   ASSERT_FALSE(r);
   const std::string& msg = r.error().message;
   const std::string lead = "the weights do not fit: ";
   ASSERT_EQ(msg.find(lead), 0u) << msg;
-  // With tp and ep fixed at 1 the search tries up to 16 pipeline stages (layers / 16 per chip):
+  // With tp, ep and dp fixed at 1 the search tries up to 16 pipeline stages (layers / 16 per chip):
   // the largest still holds 671,026,397,184 x 2 B / 16 = 78.1 GiB, over what 80 GiB leaves.
   const double gib = std::stod(msg.substr(lead.size()));
   EXPECT_NEAR(gib / (671'026'397'184.0 * 2 / 16 / kGiB), 1.0, 1e-3) << msg;
@@ -1960,6 +1962,79 @@ TEST(InferenceTest, ExpertParallelExchangePathAddsPerMoeLayerUnderEpOnly) {
   EXPECT_DOUBLE_EQ(ep->step_communication_ms, plain->step_communication_ms);
   EXPECT_DOUBLE_EQ(elsewhere->step_overhead_ms, plain->step_overhead_ms);
   EXPECT_DOUBLE_EQ(tp->step_overhead_ms, plain_tp->step_overhead_ms);
+}
+
+// Attention data parallel beside tensor-parallel experts (tp 1, ep 1, dp 8: SGLang's
+// --enable-dp-attention without --ep-size, vLLM's --data-parallel-size without
+// --enable-expert-parallel; S3290, S3600, S3601), by hand for DeepSeek-V3 in FP8 on one HGX H200.
+// Memory: every GPU holds 1/8 of each of the 256 routed experts (32 experts' worth, as under DEP 8)
+// and 1/8 of the shared expert instead of all of it, the attention whole on each rank in both:
+// 7/8 x 58 layers x 44,040,192 parameters x 1 B = 2,235,039,744 B = 2.0816 GiB less a chip.
+// Collectives: in each MoE layer every rank all-gathers the 8 groups' 16-bit hidden states and
+// reduce-scatters the 16-bit outputs (partial sums of every token). At 64 decode tokens a group the
+// buffer is 64 x 7,168 x 8 x 2 B = 7,340,032 B, each collective 7/8 of it over 450 GB/s x 0.8 =
+// 17.84 us plus 7 x 3 us: 38.84 us, 4.505 ms a step over 58 x 2 of them; at twice NVLink's
+// bandwidth the step is 58 x 2 x 8.92 us = 1.035 ms shorter. Under DEP 8 an all-to-all engine
+// exchanges top_k copies instead; tensor-parallel experts never do (no whole experts to send to).
+TEST(InferenceTest, TensorParallelExpertsBesideAttentionDpByHand) {
+  InferenceJob job = Job("deepseek-v3", "h200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 64;
+  ASSERT_EQ(job.system.scale_up.bandwidth_gb_s, 450);
+  ASSERT_DOUBLE_EQ(job.system.scale_up.efficiency, 0.8);
+  ASSERT_DOUBLE_EQ(job.system.scale_up.latency_us, 3);
+  InferenceConstraints tp_experts;
+  tp_experts.tp = 1;
+  tp_experts.ep = 1;
+  tp_experts.dp = 8;
+  auto tpe = EstimateInference(job, tp_experts);
+  auto dep = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(tpe && dep) << (tpe ? dep.error().message : tpe.error().message);
+  EXPECT_EQ(tpe->layout, (InferenceLayout{1, 1, 8, 1}));
+  EXPECT_NEAR(dep->weights_gib_per_chip - tpe->weights_gib_per_chip, 2'235'039'744.0 / kGiB, 1e-6);
+
+  const InferenceLayout layout{1, 1, 8, 1};
+  auto base = ServingStepModel::Make(job, layout);
+  InferenceJob fast = job;
+  fast.system.scale_up.bandwidth_gb_s = 900;
+  auto wide = ServingStepModel::Make(fast, layout);
+  ASSERT_TRUE(base && wide);
+  const double buffer = 64.0 * 7168 * 8 * 2;
+  const double per_collective_bw_s = 7.0 / 8 * buffer / (450e9 * 0.8);
+  EXPECT_NEAR(per_collective_bw_s * 1e6, 17.84, 0.01);
+  EXPECT_NEAR(
+      (base->StepSeconds(64, 64 * 1024, 0, 0) - wide->StepSeconds(64, 64 * 1024, 0, 0)) * 1e3,
+      58 * 2 * per_collective_bw_s / 2 * 1e3, 1e-6);
+  // A named all-to-all backend does not apply: the experts are not whole anywhere.
+  InferenceJob a2a = job;
+  a2a.limits.moe_all_to_all = true;
+  EXPECT_FALSE(AttentionDpAllToAll(a2a, layout));
+  auto a2a_step = ServingStepModel::Make(a2a, layout);
+  ASSERT_TRUE(a2a_step);
+  EXPECT_DOUBLE_EQ(a2a_step->StepSeconds(64, 64 * 1024, 0, 0),
+                   base->StepSeconds(64, 64 * 1024, 0, 0));
+
+  // SGLang gathers a batch with prompt tokens in it by an all-reduce of a zeroed buffer of all
+  // ranks' rows and all-reduces the MoE output (DpPaddingMode SUM_LEN, S3600): at 1,024 prompt
+  // tokens a group the buffer is 1,024 x 7,168 x 8 x 2 = 117,440,512 B; through NVLink SHARP each
+  // all-reduce moves 9/8 of it with two synchronisations, 367.0 + 6 us, against the all-gather's
+  // and reduce-scatter's 7/8 and 7 steps, 285.4 + 21 us each: 58 x 2 x 66.56 us = 7.72 ms more a
+  // step. Decode-only steps keep the all-gather.
+  InferenceJob sum_len = job;
+  sum_len.limits.dp_prefill_gather_all_reduce = true;
+  ASSERT_TRUE(job.system.scale_up.in_network_reduction);
+  auto reduced = ServingStepModel::Make(sum_len, layout);
+  ASSERT_TRUE(reduced);
+  const double prompt = 1024.0 * 7168 * 8 * 2;
+  const double all_reduce_s = 9.0 / 8 * prompt / (450e9 * 0.8) + 2 * 3e-6;
+  const double gather_s = 7.0 / 8 * prompt / (450e9 * 0.8) + 7 * 3e-6;
+  EXPECT_NEAR((all_reduce_s - gather_s) * 1e6, 66.56, 0.01);
+  EXPECT_NEAR(
+      (reduced->StepSeconds(0, 0, 1024, 1024 * 512) - base->StepSeconds(0, 0, 1024, 1024 * 512)) *
+          1e3,
+      58 * 2 * (all_reduce_s - gather_s) * 1e3, 1e-6);
+  EXPECT_DOUBLE_EQ(reduced->StepSeconds(64, 64 * 1024, 0, 0),
+                   base->StepSeconds(64, 64 * 1024, 0, 0));
 }
 
 // Attention data parallel by all-gather and reduce-scatter: each rank moves the other ep - 1

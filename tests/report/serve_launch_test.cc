@@ -145,6 +145,33 @@ TEST(ServeLaunch, SglangMoeWithDpAttentionAndMtp) {
             "  --speculative-num-draft-tokens 2");
 }
 
+// Attention DP beside tensor-parallel experts (tp 1, ep 1, dp 8): each engine's line for it is its
+// DP flags without the expert-parallel one, which is what each runs then (vLLM: experts TP over
+// DP x TP, S3601; SGLang: moe_tp_size = tp_size without --ep-size, S3290; trtllm-serve: the
+// Mapping's moe_tp_size = tp_size without --ep_size, S3234).
+TEST(ServeLaunch, TensorParallelExpertsBesideAttentionDp) {
+  Case c = Moe();
+  c.e.layout = {1, 1, 8};
+  auto v = ServeLaunchFor("vllm", c.job, c.e);
+  ASSERT_TRUE(v) << v.error().ToString();
+  EXPECT_NE(v->command.find("  --tensor-parallel-size 1 \\\n  --data-parallel-size 8 \\\n"
+                            "  --max-model-len"),
+            std::string::npos)
+      << v->command;
+  EXPECT_EQ(v->command.find("--enable-expert-parallel"), std::string::npos) << v->command;
+  auto s = ServeLaunchFor("sglang", c.job, c.e);
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_NE(s->command.find("  --tp-size 8 \\\n  --dp-size 8 \\\n  --enable-dp-attention \\\n"
+                            "  --context-length"),
+            std::string::npos)
+      << s->command;
+  EXPECT_EQ(s->command.find("--ep-size"), std::string::npos) << s->command;
+  auto t = ServeLaunchFor("trtllm", c.job, c.e);
+  ASSERT_TRUE(t) << t.error().ToString();
+  EXPECT_NE(t->command.find("  --tp_size 8 \\\n  --max_seq_len"), std::string::npos) << t->command;
+  EXPECT_NE(t->config.find("enable_attention_dp: true\n"), std::string::npos) << t->config;
+}
+
 TEST(ServeLaunch, TrtllmMoeWritesItsExtraOptions) {
   const Case c = Moe();
   auto l = ServeLaunchFor("trtllm", c.job, c.e, 1);
