@@ -188,21 +188,8 @@ std::string TrainingText(const TrainingReport& r) {
       l.ep_a2a_overlap ? " +ep-a2a-overlap" : "");
   Table t({"quantity", "value"});
   const auto [step_p10, step_p90] = Band(e.step_time_s, job.model_error);
-  // Where the model's measured error is biased enough that its own estimate falls outside the
-  // band (Blackwell dense training runs faster than modelled), the band's median is said too, so
-  // the headline is not read as the band's middle.
-  const double p50_factor = std::exp(-job.model_error.bias);
-  const auto outside = [](double x, double lo, double hi) { return x < lo || x > hi; };
-  if (outside(e.step_time_s, step_p10, step_p90)) {
-    t.AddRow({"step time",
-              fmt::format("{:.3f} s as modelled (P10-P50-P90 {:.3f}-{:.3f}-{:.3f} s after the "
-                          "model's error, {})",
-                          e.step_time_s, step_p10, e.step_time_s * p50_factor, step_p90,
-                          job.model_error.basis)});
-  } else {
-    t.AddRow({"step time", fmt::format("{:.3f} s (P10-P90 {:.3f}-{:.3f} s: the model's error, {})",
-                                       e.step_time_s, step_p10, step_p90, job.model_error.basis)});
-  }
+  t.AddRow({"step time", fmt::format("{:.3f} s (P10-P90 {:.3f}-{:.3f} s: the model's error, {})",
+                                     e.step_time_s, step_p10, step_p90, job.model_error.basis)});
   std::string batch_note;
   if (std::abs(e.global_batch_tokens - e.requested_batch_tokens) > 0.5) {
     batch_note =
@@ -227,14 +214,8 @@ std::string TrainingText(const TrainingReport& r) {
   t.AddRow({"goodput", fmt::format("{:.1f} % (job MTBF {:.1f} h, checkpoint every {:.0f} min)",
                                    e.goodput * 100, e.job_mtbf_hours, e.checkpoint_interval_min)});
   const auto [days_p10, days_p90] = Band(e.train_days, job.model_error);
-  if (outside(e.train_days, days_p10, days_p90)) {
-    t.AddRow({"time to train",
-              fmt::format("{:.1f} days as modelled (P10-P50-P90 {:.1f}-{:.1f}-{:.1f})",
-                          e.train_days, days_p10, e.train_days * p50_factor, days_p90)});
-  } else {
-    t.AddRow({"time to train", fmt::format("{:.1f} days (P10-P90 {:.1f}-{:.1f})", e.train_days,
-                                           days_p10, days_p90)});
-  }
+  t.AddRow({"time to train",
+            fmt::format("{:.1f} days (P10-P90 {:.1f}-{:.1f})", e.train_days, days_p10, days_p90)});
   t.AddRow({"accelerator-hours",
             fmt::format("{:.4g} ({:.4g} ideal)", e.accelerator_hours, e.ideal_accelerator_hours)});
   out += t.Render();

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -3461,37 +3460,6 @@ TEST(TrainLaunch, AccelerateNumProcessesIsTheChips) {
   ASSERT_FALSE(clash);
   EXPECT_EQ(clash.error().field, "count");
   EXPECT_NE(clash.error().message.find("--num_processes 16"), std::string::npos);
-}
-
-// Where the model's measured error is biased enough that the estimate lies outside its own band
-// (round 7's `train --dtype mxfp8` of Llama 3.1 70B on 8 B200: 5.1 days against P10-P90
-// 4.1-4.9), the text says it is the model's and gives the band's median, the estimate x
-// exp(-bias); inside the band the line is as before.
-TEST(Engine, AnEstimateOutsideItsBandSaysTheMedian) {
-  TrainRequest r;
-  r.model = "llama-3.1-70b";
-  r.chip = "b200";
-  r.count = 8;
-  r.tokens = 10e9;
-  r.dtype = "mxfp8";
-  auto json = TheEngine().Train(r, Json());
-  ASSERT_TRUE(json) << json.error().ToString();
-  const auto j = nlohmann::json::parse(json->body);
-  const double days = j["train_days"], p10 = j["train_days_band"]["p10"],
-               p90 = j["train_days_band"]["p90"], bias = j["train_days_band"]["bias"];
-  ASSERT_TRUE(days < p10 || days > p90) << days << " in " << p10 << "-" << p90;
-  auto text = TheEngine().Train(r, {Format::kText, nullptr});
-  ASSERT_TRUE(text);
-  EXPECT_NE(
-      text->body.find(fmt::format("{:.1f} days as modelled (P10-P50-P90 {:.1f}-{:.1f}-{:.1f})",
-                                  days, p10, days * std::exp(-bias), p90)),
-      std::string::npos)
-      << text->body;
-  EXPECT_NE(text->body.find(" s as modelled (P10-P50-P90 "), std::string::npos);
-  // A run inside its band (SmallTrain on an H800) keeps the P10-P90 line.
-  auto inside = TheEngine().Train(SmallTrain(), {Format::kText, nullptr});
-  ASSERT_TRUE(inside);
-  EXPECT_EQ(inside->body.find("as modelled"), std::string::npos);
 }
 
 }  // namespace
