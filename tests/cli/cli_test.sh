@@ -1628,7 +1628,7 @@ expect_bad "infer input + output beyond the model's context" "context" \
   infer --model llama-2-70b --chip h100 --input-tokens 4000 --output-tokens 200
 # DeepSeek-V3 bf16: 671e9 x 2 B = 1250 GiB on one 80 GiB H100.
 expect_bad "infer weights that do not fit" "do not fit" \
-  infer --model deepseek-v3 --chip h100 --tp 1 --ep 1 --dtype bf16
+  infer --model deepseek-v3 --chip h100 --tp 1 --ep 1 --dp 1 --dtype bf16
 # train and infer share one rule for --system (infer used to accept a system of another chip).
 expect_bad "infer --system holding another chip, as train refuses it" "--system.*holds chip 'h20'" \
   infer --model llama-3-70b --chip h800 --system hgx-h20
