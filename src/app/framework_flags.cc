@@ -729,6 +729,84 @@ Result<void> ReadRandomPrefix(InferRequest& r) {
 
 }  // namespace
 
+Result<bool> MergeVllmConfig(InferRequest& r, const std::string& text) {
+  const auto launcher = LauncherId(r.launched_by);
+  if (!launcher || *launcher != "vllm" || r.extra_llm_api_options.empty()) return false;
+  const std::string file = r.extra_llm_api_options;
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return MakeError(e.msg, file, e.mark.line + 1, "config");
+  }
+  r.extra_llm_api_options.clear();
+  if (doc.IsNull()) return true;
+  if (!doc.IsMap()) {
+    return MakeError("expected a mapping of vLLM's long flags (max-model-len: 8192, ...)", file,
+                     doc.Mark().line + 1, "config");
+  }
+  const auto& fields = InferFields();
+  for (const auto& item : doc) {
+    const int line = item.first.Mark().line + 1;
+    const std::string key = item.first.Scalar();
+    std::string name = key;
+    std::replace(name.begin(), name.end(), '-', '_');
+    const auto field = std::find_if(fields.begin(), fields.end(),
+                                    [&](const auto& f) { return NamedAs(f, name) && !f.cli_only; });
+    if (field == fields.end() || name == "config" || name == "extra_llm_api_options") {
+      std::vector<std::string> known;
+      for (const auto& f : fields) known.push_back(f.name);
+      const Error e = UnknownField(name, known);
+      return MakeError(fmt::format("unknown key {}: {}", Quoted(key), e.message), file, line, key);
+    }
+    // The command line wins (S3676).
+    if (std::find(r.fields_given.begin(), r.fields_given.end(), field->name) !=
+        r.fields_given.end()) {
+      continue;
+    }
+    const YAML::Node& v = item.second;
+    FieldValue value;
+    if (v.IsSequence()) {
+      std::vector<std::string> list;
+      for (const auto& each : v) {
+        if (!each.IsScalar()) {
+          return MakeError("expected a list of values", file, each.Mark().line + 1, key);
+        }
+        list.push_back(each.Scalar());
+      }
+      if (field->kind == FieldKind::kList) {
+        value = list;
+      } else {
+        value = fmt::format("{}", fmt::join(list, ","));
+      }
+    } else if (v.IsMap()) {
+      // vLLM's JSON-valued options (speculative-config, compilation-config, ...) as a mapping:
+      // the JSON text the flag takes.
+      YAML::Emitter out;
+      out << YAML::DoubleQuoted << YAML::Flow << v;
+      value = std::string(out.c_str());
+    } else if (v.IsNull()) {
+      return MakeError("expected a value", file, line, key);
+    } else if (field->kind == FieldKind::kBool) {
+      try {
+        value = v.as<bool>();
+      } catch (const YAML::Exception&) {
+        return MakeError(fmt::format("expected true or false, got {}", Quoted(v.Scalar())), file,
+                         line, key);
+      }
+    } else if (field->kind == FieldKind::kList) {
+      value = std::vector<std::string>{v.Scalar()};
+    } else {
+      value = v.Scalar();
+    }
+    if (auto ok = field->set(r, value); !ok) {
+      return MakeError(ok.error().message, file, v.Mark().line + 1, key);
+    }
+    r.fields_given.push_back(field->name);
+  }
+  return true;
+}
+
 // trtllm-bench's dataset (TensorRT-LLM's perf-benchmarking docs and prepare_dataset.py, S3476):
 // one JSON object a line, {"task_id": 0, "input_ids": [...], "output_tokens": 128}; a line with
 // its prompt as text ("prompt") has tokens this tool cannot count.

@@ -1290,12 +1290,16 @@ void ProfileAtPrintedCap(const catalog::Catalog& cat, const InferRequest& r,
 
 Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) const {
   std::string llm_api_options;
+  InferRequest named = typed;
   if (!typed.extra_llm_api_options.empty()) {
     auto text = ReadRequestInput(typed.extra_llm_api_options, "extra_llm_api_options");
     if (!text) return tl::unexpected(text.error());
-    llm_api_options = std::move(*text);
+    // A pasted `vllm serve --config FILE`: the file's keys under the flags typed (S3676).
+    auto vllm = internal::MergeVllmConfig(named, *text);
+    if (!vllm) return tl::unexpected(vllm.error());
+    if (!*vllm) llm_api_options = std::move(*text);
+    if (named.model.empty()) return tl::unexpected(MissingField("model"));
   }
-  InferRequest named = typed;
   if (!named.dataset.empty()) {
     if (auto ok = internal::ReadBenchDataset(named, ReadRequestInput(named.dataset, "dataset"));
         !ok) {

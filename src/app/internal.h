@@ -155,6 +155,14 @@ Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::I
 // A count that is no number is left for it to name.
 std::string ClusterCounts(const std::string& spec);
 
+// vLLM's `--config FILE` (under a pasted `vllm serve`): the YAML's keys are the long flags
+// (max-model-len or max_model_len), read as the fields they name; the command line wins over the
+// file and the file over the defaults (docs.vllm.ai serve_args, S3676), so a key whose field the
+// front door set (r.fields_given) is skipped. An unknown key or a value its field refuses is an
+// error naming the file, the line and the key. Returns false (and leaves `r`) when `r` is not a
+// pasted vLLM server, whose --config is TensorRT-LLM's file of LLM API options.
+Result<bool> MergeVllmConfig(InferRequest& r, const std::string& text);
+
 }  // namespace suanli::app::internal
 
 #endif  // SUANLI_APP_INTERNAL_H_

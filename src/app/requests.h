@@ -288,6 +288,9 @@ struct InferRequest {
   // Tuning flags a recipe carries that the estimate does not price (--async-scheduling,
   // --enable-torch-compile, ...), as given: reported with the answer, never silently dropped.
   std::vector<std::string> flags_not_modelled;
+  // Not a field: the fields the front door set (their names, not aliases), so that a file of
+  // flags (vLLM's --config) fills only what the command line left out.
+  std::vector<std::string> fields_given;
 };
 
 // Adds a flag to r.flags_not_modelled, which stays sorted and without repeats (the front doors

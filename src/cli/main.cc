@@ -141,6 +141,7 @@ class CliRequest {
                            : kind == suanli::app::FieldKind::kList ? FieldValue{slot.list}
                                                                    : FieldValue{slot.text};
       if (auto ok = slot.field->set(r, v); !ok) return tl::unexpected(ok.error());
+      if constexpr (requires { r.fields_given; }) r.fields_given.push_back(slot.field->name);
     }
     return r;
   }

@@ -134,6 +134,7 @@ Result<Request> Decode(const json& body, const std::vector<app::Field<Request>>&
     if (!v) return tl::unexpected(v.error());
     if (!*v) continue;
     if (auto ok = it->set(r, **v); !ok) return tl::unexpected(ok.error());
+    if constexpr (requires { r.fields_given; }) r.fields_given.push_back(it->name);
   }
   for (const auto& f : fields) {
     const bool present = std::any_of(given.begin(), given.end(), [&](const auto& g) {

@@ -1796,10 +1796,11 @@ TEST(EngineLimits, VllmAndSglangGatherAttentionDpMoeInsideAnHgxNode) {
   EXPECT_NEAR(comm(8, "vllm"), none8, 1e-9);
   // SGLang gathers a step with prompt tokens in it by all-reduces (DpPaddingMode SUM_LEN, S3600;
   // dp_prefill_gather_all_reduce): more than the gather, at most the all-reduce's 9/8 of the
-  // buffer against the gather's 7/8 through NVLink SHARP.
+  // buffer at the switch's measured 0.6 of the link (hgx-h200 in_network_efficiency) against the
+  // gather's 7/8 at 0.8: 9/7 x 0.8/0.6 = 12/7.
   const double sglang8 = comm(8, "sglang");
   EXPECT_GT(sglang8, none8);
-  EXPECT_LT(sglang8, none8 * 9 / 7);
+  EXPECT_LT(sglang8, none8 * 12 / 7);
 }
 
 // A recipe naming an all-to-all expert exchange (SGLang's --moe-a2a-backend deepep, vLLM's

@@ -2691,5 +2691,27 @@ else
   not_ok "infer: a system named as the chip (cloudmatrix-384) runs its chip on it" "exit $RC" "stderr: ${ERR:0:300}"
 fi
 
+# vLLM's --config FILE: its keys are the long flags, the command line wins over the file (S3676,
+# docs.vllm.ai serve_args: "command line > config file values > defaults"). The file says tp 2 and
+# max-num-seqs 64; the typed --tensor-parallel-size 4 wins, the file's 64 stays.
+printf '# vllm.yaml\nmax-model-len: 4096\ntensor-parallel-size: 2\nmax-num-seqs: 64\n' >"$TMP/vllm.yaml"
+run infer --chip h100 --mode analytic --json vllm serve meta-llama/Llama-3.1-8B-Instruct \
+  --config "$TMP/vllm.yaml" --tensor-parallel-size 4
+if [ "$RC" -eq 0 ] && python3 -c "import json, sys; j = json.load(open(sys.argv[1])); sys.exit(0 if j['layout']['tp'] == 4 and j['engine_max_batch'] == 64 else 1)" "$TMP/stdout"; then
+  ok "infer: vllm serve --config FILE with a typed flag over one of its keys"
+else
+  not_ok "infer: vllm serve --config FILE with a typed flag over one of its keys" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+run infer --chip h100 --mode analytic --json vllm serve meta-llama/Llama-3.1-8B-Instruct --config "$TMP/vllm.yaml"
+if [ "$RC" -eq 0 ] && python3 -c "import json, sys; j = json.load(open(sys.argv[1])); sys.exit(0 if j['layout']['tp'] == 2 else 1)" "$TMP/stdout"; then
+  ok "infer: vllm serve --config FILE's tensor-parallel-size read"
+else
+  not_ok "infer: vllm serve --config FILE's tensor-parallel-size read" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+printf 'max-model-len: 4096\nmax-num-seq: 64\n' >"$TMP/vllm-bad.yaml"
+expect_bad "infer: vllm serve --config FILE's unknown key names file:line:key" \
+  "vllm-bad.yaml:2: max-num-seq: .*max_num_seqs" \
+  infer --chip h100 --mode analytic vllm serve meta-llama/Llama-3.1-8B-Instruct --config "$TMP/vllm-bad.yaml"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
