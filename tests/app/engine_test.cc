@@ -3507,7 +3507,9 @@ TEST(Engine, EveryPrintedBandHoldsItsMedian) {
   f.samples = 200;
   auto out = TheEngine().Forecast(f, Json());
   ASSERT_TRUE(out) << out.error().ToString();
-  for (const auto& run : nlohmann::json::parse(out->body)["runs"]) {
+  // Kept by name: a range-for over a temporary's member reads a freed object (C++20).
+  const nlohmann::json forecast = nlohmann::json::parse(out->body);
+  for (const auto& run : forecast["runs"]) {
     SCOPED_TRACE(run["name"].get<std::string>());
     const auto &p10 = run["progress_p10"], &p50 = run["progress_p50"], &p90 = run["progress_p90"];
     ASSERT_EQ(p10.size(), p50.size());
