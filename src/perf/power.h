@@ -1,8 +1,6 @@
 // Sustained clock under a power cap, and a chip's kernel efficiencies against the parts its
 // family was fitted on (AtChipTensorRate).
 //
-// Sustained clock under a power cap.
-//
 // A data centre that caps its accelerators below their TDP (Meta's A100
 // production cluster ran at 350 W against a 400 W TDP; power-limited halls in
 // China do the same) runs compute-bound kernels at a lower clock. The model:
