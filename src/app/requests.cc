@@ -961,6 +961,15 @@ Field<InferRequest> Environment() {
   return f;
 }
 
+// One side of a prefill/decode disaggregated deployment named by a serve flag: its output is the
+// pair's, so every such flag gives the same way out.
+Result<void> OneSideOfAPair(const std::string& subject, const char* field) {
+  return MakeError(subject +
+                       ", whose output is the pair's: give --disaggregate (with --count for both "
+                       "sides) to size the prefill and decode instances together",
+                   "", 0, field);
+}
+
 // SGLang's --disaggregation-mode prefill|decode (and its transfer flags): one side of a
 // prefill/decode disaggregated deployment. Its throughput is the pair's, which one side's command
 // does not give (the other side's size and chips): an error saying how to ask for the pair
@@ -982,12 +991,8 @@ Field<InferRequest> DisaggregationMode() {
       return MakeError("expected null, prefill or decode (SGLang's choices)", "", 0,
                        "disaggregation_mode");
     }
-    return MakeError(
-        fmt::format("{} is one side of a prefill/decode disaggregated deployment, whose output is "
-                    "the pair's: give --disaggregate (with --count for both sides) to size the "
-                    "prefill and decode instances together",
-                    *mode),
-        "", 0, "disaggregation_mode");
+    return OneSideOfAPair(*mode + " is one side of a prefill/decode disaggregated deployment",
+                          "disaggregation_mode");
   };
   return f;
 }
@@ -1031,14 +1036,12 @@ Field<InferRequest> KvTransferConfig() {
                           connector.find("Mooncake") != std::string::npos ||
                           connector.find("MoRIIO") != std::string::npos;
     if (side || transfer) {
-      return MakeError(
+      return OneSideOfAPair(
           fmt::format("{}{} moves KV caches between the prefill and decode instances of a "
-                      "disaggregated deployment, whose output is the pair's: give --disaggregate "
-                      "(with --count for both sides) to size the prefill and decode instances "
-                      "together",
+                      "disaggregated deployment",
                       connector.empty() ? std::string("this connector") : connector,
                       role.empty() ? "" : " (" + role + ")"),
-          "", 0, "kv_transfer_config");
+          "kv_transfer_config");
     }
     ListNotModelled(r, "--kv-transfer-config");
     return {};
@@ -1061,11 +1064,9 @@ Field<InferRequest> IsPrefillWorker() {
     auto on = detail::AsBool(v, "is_prefill_worker");
     if (!on) return tl::unexpected(on.error());
     if (!*on) return {};
-    return MakeError(
-        "a prefill or decode worker is one side of a prefill/decode disaggregated deployment, "
-        "whose output is the pair's: give --disaggregate (with --count for both sides) to size "
-        "the prefill and decode instances together",
-        "", 0, "is_prefill_worker");
+    return OneSideOfAPair(
+        "a prefill or decode worker is one side of a prefill/decode disaggregated deployment",
+        "is_prefill_worker");
   };
   return f;
 }
