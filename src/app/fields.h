@@ -170,16 +170,26 @@ bool NamedAs(const Field<Request>& f, std::string_view name) {
 // An error for a field name the request does not have, with the nearest known names.
 Error UnknownField(std::string_view name, const std::vector<std::string>& known);
 
+// The field `name` names (its name or an alias), or the unknown-field error with the nearest
+// known names.
+template <typename Request>
+Result<const Field<Request>*> FindField(const std::vector<Field<Request>>& fields,
+                                        std::string_view name) {
+  std::vector<std::string> known;
+  for (const auto& f : fields) {
+    if (NamedAs(f, name)) return &f;
+    known.push_back(f.name);
+  }
+  return tl::unexpected(UnknownField(name, known));
+}
+
 // Sets one field by name.
 template <typename Request>
 Result<void> SetField(const std::vector<Field<Request>>& fields, Request& r, std::string_view name,
                       const FieldValue& value) {
-  std::vector<std::string> known;
-  for (const auto& f : fields) {
-    if (NamedAs(f, name)) return f.set(r, value);
-    known.push_back(f.name);
-  }
-  return tl::unexpected(UnknownField(name, known));
+  auto field = FindField(fields, name);
+  if (!field) return tl::unexpected(field.error());
+  return (*field)->set(r, value);
 }
 
 // An error for a missing required field.

@@ -751,13 +751,15 @@ Result<bool> MergeVllmConfig(InferRequest& r, const std::string& text) {
     const std::string key = item.first.Scalar();
     std::string name = key;
     std::replace(name.begin(), name.end(), '-', '_');
-    const auto field = std::find_if(fields.begin(), fields.end(),
-                                    [&](const auto& f) { return NamedAs(f, name) && !f.cli_only; });
-    if (field == fields.end() || name == "config" || name == "extra_llm_api_options") {
-      std::vector<std::string> known;
-      for (const auto& f : fields) known.push_back(f.name);
-      const Error e = UnknownField(name, known);
-      return MakeError(fmt::format("unknown key {}: {}", Quoted(key), e.message), file, line, key);
+    auto found = FindField(fields, name);
+    if (!found) {
+      return MakeError(fmt::format("unknown key {}: {}", Quoted(key), found.error().message), file,
+                       line, key);
+    }
+    const Field<InferRequest>* field = *found;
+    if (field->cli_only || field->name == "extra_llm_api_options") {
+      return MakeError(fmt::format("{} cannot be set from a config file", Quoted(key)), file, line,
+                       key);
     }
     // The command line wins (S3676).
     if (std::find(r.fields_given.begin(), r.fields_given.end(), field->name) !=

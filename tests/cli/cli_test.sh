@@ -2712,6 +2712,10 @@ printf 'max-model-len: 4096\nmax-num-seq: 64\n' >"$TMP/vllm-bad.yaml"
 expect_bad "infer: vllm serve --config FILE's unknown key names file:line:key" \
   "vllm-bad.yaml:2: max-num-seq: .*max_num_seqs" \
   infer --chip h100 --mode analytic vllm serve meta-llama/Llama-3.1-8B-Instruct --config "$TMP/vllm-bad.yaml"
+printf 'max-model-len: 4096\nconfig: other.yaml\n' >"$TMP/vllm-nested.yaml"
+expect_bad "infer: vllm serve --config FILE naming another config file is refused at its line" \
+  "vllm-nested.yaml:2: config: 'config' cannot be set from a config file" \
+  infer --chip h100 --mode analytic vllm serve meta-llama/Llama-3.1-8B-Instruct --config "$TMP/vllm-nested.yaml"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
