@@ -1223,10 +1223,13 @@ const std::vector<Field<InferRequest>>& InferFields() {
   using R = InferRequest;
   static const std::vector<Field<R>> fields = InInferGroups({
       // SGLang's --model-path; vllm serve and trtllm-serve take the model first, without a flag.
+      // Not marked required: `vllm serve --config FILE` may name it in the file (its `model:`
+      // key); the engine says "model: is required" when neither does.
       PositionalOrFlag(Aliases(
-          Required(Bind("model", &R::model,
-                        "model id, or its Hugging Face repository name (a pasted `vllm serve "
-                        "MODEL` or `trtllm-serve MODEL` may give it without the flag)")),
+          Bind("model", &R::model,
+               "model id, or its Hugging Face repository name (a pasted `vllm serve MODEL` or "
+               "`trtllm-serve MODEL` may give it without the flag, `vllm serve --config FILE` in "
+               "the file's model: key)"),
           {"model_path"})),
       Required(Bind("chip", &R::chip, "chip id, or a comma-separated list with --compare")),
       Bind("compare", &R::compare, "one row per chip: tokens/s per chip, per watt, per dollar"),

@@ -2708,6 +2708,18 @@ if [ "$RC" -eq 0 ] && python3 -c "import json, sys; j = json.load(open(sys.argv[
 else
   not_ok "infer: vllm serve --config FILE's tensor-parallel-size read" "exit $RC" "stderr: ${ERR:0:300}"
 fi
+# The model named only in the file (vLLM's `model:` key, S3676): tp 2 from the file as well.
+printf 'model: meta-llama/Llama-3.1-8B-Instruct\ntensor-parallel-size: 2\n' >"$TMP/vllm-model.yaml"
+run infer --chip h100 --mode analytic --json vllm serve --config "$TMP/vllm-model.yaml"
+if [ "$RC" -eq 0 ] && python3 -c "import json, sys; j = json.load(open(sys.argv[1])); sys.exit(0 if j['model'] == 'llama-3.1-8b' and j['layout']['tp'] == 2 else 1)" "$TMP/stdout"; then
+  ok "infer: vllm serve --config FILE naming the model only in the file"
+else
+  not_ok "infer: vllm serve --config FILE naming the model only in the file" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+printf 'tensor-parallel-size: 2\n' >"$TMP/vllm-nomodel.yaml"
+expect_bad "infer: vllm serve --config FILE with no model anywhere says the model is required" \
+  "model: is required" \
+  infer --chip h100 --mode analytic vllm serve --config "$TMP/vllm-nomodel.yaml"
 printf 'max-model-len: 4096\nmax-num-seq: 64\n' >"$TMP/vllm-bad.yaml"
 expect_bad "infer: vllm serve --config FILE's unknown key names file:line:key" \
   "vllm-bad.yaml:2: max-num-seq: .*max_num_seqs" \
