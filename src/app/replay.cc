@@ -90,8 +90,24 @@ namespace {
 struct TraceScan {
   long jobs = 0;
   int64_t max_id = 0;
-  bool in_order = true;  // by arrival, then id: the order a replay takes jobs in
+  bool in_order = true;         // by arrival, then id: the order a replay takes jobs in
+  std::set<std::string> types;  // GPU type names the rows use (TraceSpelling)
 };
+
+// At most this many distinct GPU type names are kept from a streamed trace: a real trace names a
+// handful (openb 8, Gavel 3); past this the --cluster spelling rule sees only the first ones.
+constexpr size_t kMaxTraceTypes = 1000;
+
+// The GPU type names a job uses: its allowed types and the types it gives a duration or a rate
+// on ("*" is every type, not a name).
+void AddTypeNames(const sim::Job& j, std::set<std::string>* types) {
+  auto add = [types](const std::string& t) {
+    if (t != "*" && types->size() < kMaxTraceTypes) types->insert(t);
+  };
+  for (const auto& t : j.allowed_types) add(t);
+  for (const auto& [type, _] : j.duration_s) add(type);
+  for (const auto& [type, _] : j.steps_per_s) add(type);
+}
 
 Result<TraceScan> ScanTrace(sim::TraceFile& file, sim::TraceStats* stats,
                             const sim::RowProgress& progress) {
@@ -112,6 +128,7 @@ Result<TraceScan> ScanTrace(sim::TraceFile& file, sim::TraceStats* stats,
     last_arrival = j.arrival_s;
     last_id = j.id;
     scan.max_id = scan.jobs == 0 ? j.id : std::max(scan.max_id, j.id);
+    AddTypeNames(j, &scan.types);
     ++scan.jobs;
   }
   *stats = (*stream)->stats();
@@ -133,16 +150,11 @@ class RunningThenTrace : public sim::JobStream {
   std::unique_ptr<sim::JobStream> trace_;
 };
 
-// A --cluster type typed in another case than the trace spells it (V100 for Gavel's v100) is the
-// trace's type: rename the nodes to the trace's spelling, where exactly one type matches.
-void TraceSpelling(const std::vector<sim::Job>& jobs, std::vector<sim::Node>& nodes) {
-  std::set<std::string> known;
-  for (const auto& j : jobs) {
-    known.insert(j.allowed_types.begin(), j.allowed_types.end());
-    for (const auto& [type, _] : j.duration_s) known.insert(type);
-    for (const auto& [type, _] : j.steps_per_s) known.insert(type);
-  }
-  known.erase("*");
+// A --cluster type typed in another case than the trace spells it (V100 for Gavel's v100, h800
+// for a hand-written CSV's H800) is the trace's type: rename the nodes to the trace's spelling,
+// where exactly one type matches. `known` is every type name the trace's rows use (a streamed
+// trace's from its first pass: its jobs are not held).
+void TraceSpelling(const std::set<std::string>& known, std::vector<sim::Node>& nodes) {
   for (auto& n : nodes) {
     if (known.count(n.type)) continue;
     const std::string typed = ToLower(n.type);
@@ -249,7 +261,13 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     auto nodes = sim::ParseClusterSpec(internal::ClusterCounts(r.cluster));
     if (!nodes) return tl::unexpected(nodes.error());
     w.nodes = std::move(*nodes);
-    TraceSpelling(w.jobs, w.nodes);
+    std::set<std::string> known;
+    if (scan) {
+      known = scan->types;
+    } else {
+      for (const auto& j : w.jobs) AddTypeNames(j, &known);
+    }
+    TraceSpelling(known, w.nodes);
   } else {
     return tl::unexpected(FieldError(
         "cluster", "the replay needs a cluster: --nodes FILE or --cluster type:count,..."));

@@ -1022,6 +1022,37 @@ TEST(Engine, ClusterTypesTakeTheTracesSpelling) {
   EXPECT_EQ(typed->body, as_spelt->body);
 }
 
+// The same for a generic CSV trace, which is streamed (its jobs are not held): a hand-written
+// file that says H800 (docs/trace-formats.md's own example writes V100|P100, T4) under
+// --cluster h800:64 runs its jobs. By hand: job 1 (8 GPUs, 1 h) and job 2 (16 GPUs, 2 h, any type)
+// both start at once on 64 GPUs, so neither waits and the mean JCT is 1.5 h; before, job 1 "runs
+// only on H800; the cluster has none" and stayed pending.
+TEST(Engine, StreamedCsvTypesTakeTheClustersSpelling) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("suanli-engine-spelling-" + std::to_string(static_cast<long>(::getpid())));
+  std::filesystem::create_directories(dir);
+  const auto trace = dir / "jobs.csv";
+  {
+    std::ofstream out(trace);
+    out << "id,arrival_s,num_gpus,duration_s,gpu_types\n1,0,8,3600,H800\n2,0,16,7200,\n";
+  }
+  ReplayRequest r;
+  r.trace = trace.string();
+  r.policy = {"fifo"};
+  r.cluster = "h800:64";
+  auto lower = TheEngine().Replay(r, Json());
+  ASSERT_TRUE(lower) << lower.error().ToString();
+  const auto run = nlohmann::json::parse(lower->body);
+  EXPECT_EQ(run["completed"].get<long>(), 2) << lower->body;
+  EXPECT_FALSE(run.contains("never_fit")) << lower->body;
+  EXPECT_NEAR(run["avg_jct_s"].get<double>(), 5400, 1e-6) << lower->body;
+  r.cluster = "H800:64";
+  auto upper = TheEngine().Replay(r, Json());
+  ASSERT_TRUE(upper) << upper.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(upper->body)["avg_jct_s"], run["avg_jct_s"]);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Engine, InlineScenarioWinsOverName) {
   ForecastRequest f;
   f.scenario_yaml = "not: [valid";
