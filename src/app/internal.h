@@ -72,6 +72,10 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
 // Megatron's model-shape flags against the catalog model (train_flags.cc): an error naming the
 // flag, its value and the model's where they differ. `seq_len`: the run's.
 Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int seq_len);
+
+// How many no-op layers MindSpeed-LLM's --noop-layers names (0 when not given): distinct
+// non-negative layer numbers, below --num-layers where that is given; an error names the field.
+Result<int> NoopLayerCount(const TrainRequest& r);
 // Whether the request gives torchtitan's job config (its file or any of its keys).
 bool HasJobConfig(const TrainRequest& r);
 // Megatron's --train-samples / --train-iters as the request's tokens (given tokens must agree).

@@ -582,11 +582,18 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
                       "at least --seq-len, as Megatron asserts")),
       ShapeCheck(Bind("num_experts", &R::num_experts, "")),
       ShapeCheck(Bind("moe_router_topk", &R::moe_router_topk, "")),
-      ShapeCheck(Bind("moe_ffn_hidden_size", &R::moe_ffn_hidden_size, "")),
+      // MindSpeed-LLM's scripts spell it --moe-intermediate-size (S3750).
+      Aliases(ShapeCheck(Bind("moe_ffn_hidden_size", &R::moe_ffn_hidden_size, "")),
+              {"moe_intermediate_size"}),
       ShapeCheck(
           Bind("moe_shared_expert_intermediate_size", &R::moe_shared_expert_intermediate_size, "")),
       ShapeCheck(Bind("moe_layer_freq", &R::moe_layer_freq,
                       "1, every k-th layer (k), or a pattern such as ([0]*3+[1]*58)")),
+      Megatron(Bind("noop_layers", &R::noop_layers,
+                    "MindSpeed-LLM's no-op layers, comma-separated layer numbers (61,62,63): "
+                    "identity layers that pad --num-layers to a multiple of the pipeline's "
+                    "stages; the model's layers are --num-layers less these, and "
+                    "--num-layers-per-virtual-pipeline-stage splits the padded count")),
       ShapeCheck(Bind("first_k_dense_replace", &R::first_k_dense_replace,
                       "MindSpeed-LLM's: the first k layers dense, experts on the later layers "
                       "that --moe-layer-freq picks (-1: none dense)")),
@@ -817,6 +824,14 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Megatron(LaunchOnly<R>("use_fused_rotary_pos_emb", FieldKind::kBool)),
       Megatron(LaunchOnly<R>("use_fused_swiglu", FieldKind::kBool)),
       Megatron(LaunchOnly<R>("use_fused_rmsnorm", FieldKind::kBool)),
+      // MindSpeed-LLM's Ascend kernels and overlaps (S3750's Qwen3-235B A3 script): MC2
+      // (matmul fused with the tensor-parallel collective; the mindspeed stack's
+      // tp_comm_overlap), the all-to-all overlapped inside a MoE layer, the fused token
+      // permute, and fp32 master weights sharing the bf16 weights' memory.
+      Megatron(LaunchOnly<R>("use_mc2", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("moe_alltoall_overlap_comm", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("use_fused_moe_token_permute_and_unpermute", FieldKind::kBool)),
+      Megatron(LaunchOnly<R>("reuse_fp32_param", FieldKind::kBool)),
       Megatron(LaunchOnly<R>("gemm_gradient_accumulation_fusion", FieldKind::kBool)),
       Megatron(LaunchOnly<R>("no_shared_storage", FieldKind::kBool)),
       Megatron(LaunchOnly<R>("enable_hf2mg_convert", FieldKind::kBool)),

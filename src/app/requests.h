@@ -92,6 +92,9 @@ struct TrainRequest {
        untie_embeddings_and_output_weights = false;
   std::string moe_layer_freq;                // 1, k (every k-th layer) or "([0]*3+[1]*58)"
   std::optional<int> first_k_dense_replace;  // MindSpeed-LLM's: the first k layers dense
+  // MindSpeed-LLM's --noop-layers: identity layers (comma-separated numbers) padding num_layers to
+  // a multiple of the pipeline's stages; the model's layers are num_layers less these.
+  std::string noop_layers;
   // The run's length as Megatron gives it: samples of seq_len tokens, or optimizer steps of the
   // global batch; the tokens are that (tokens given too must agree).
   std::optional<int64_t> train_samples, train_iters;

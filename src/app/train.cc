@@ -613,8 +613,10 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest g
                          "the layers of a stage over this");
     }
     // Megatron's: a stage's layers over the layers of a virtual stage (the emitted value is
-    // rounded down the same way).
-    const int interleave = std::max(1, model.layers / (std::max(1, *r.pp) * per));
+    // rounded down the same way). MindSpeed-LLM's no-op layers are in the count it splits.
+    auto noop = NoopLayerCount(r);
+    if (!noop) return tl::unexpected(noop.error());
+    const int interleave = std::max(1, (model.layers + *noop) / (std::max(1, *r.pp) * per));
     if (r.interleave && *r.interleave != interleave) {
       return contradicts("num_layers_per_virtual_pipeline_stage",
                          fmt::format("means {} virtual stages of {} layers, which contradicts "

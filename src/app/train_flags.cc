@@ -6,11 +6,13 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -145,6 +147,38 @@ const char* FirstGiven(std::initializer_list<std::pair<const char*, bool>> field
 
 }  // namespace
 
+Result<int> NoopLayerCount(const TrainRequest& r) {
+  if (r.noop_layers.empty()) return 0;
+  std::set<int> seen;
+  std::string list = r.noop_layers;
+  list.erase(
+      std::remove_if(list.begin(), list.end(), [](unsigned char c) { return std::isspace(c); }),
+      list.end());
+  size_t from = 0;
+  for (;;) {
+    const size_t comma = list.find(',', from);
+    const std::string item = list.substr(from, comma == std::string::npos ? comma : comma - from);
+    from = comma == std::string::npos ? list.size() + 1 : comma + 1;
+    int v = -1;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || v < 0) {
+      return tl::unexpected(FieldError(
+          "noop_layers", fmt::format("'{}' is not a layer number; expected comma-separated "
+                                     "layer numbers from 0, e.g. 61,62,63",
+                                     item.substr(0, 40))));
+    }
+    if (r.num_layers && v >= *r.num_layers) {
+      return tl::unexpected(FieldError(
+          "noop_layers", fmt::format("layer {} is not below --num-layers {}", v, *r.num_layers)));
+    }
+    if (!seen.insert(v).second) {
+      return tl::unexpected(FieldError("noop_layers", fmt::format("layer {} named twice", v)));
+    }
+    if (from > list.size()) break;
+  }
+  return static_cast<int>(seen.size());
+}
+
 Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int seq_len) {
   auto differs = [&](const char* field, int64_t given, const std::string& theirs) {
     return tl::unexpected(
@@ -172,12 +206,29 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
   };
   const int groups = m.kv_heads > 0 ? m.kv_heads : m.heads;
   const int head_dim = m.head_dim > 0 ? m.head_dim : (m.heads > 0 ? m.hidden / m.heads : 0);
+  // MindSpeed-LLM's no-op layers pad --num-layers: the model's layers are the rest.
+  auto noop_count = NoopLayerCount(r);
+  if (!noop_count) return tl::unexpected(noop_count.error());
+  const int noop = *noop_count;
+  if (noop > 0 && r.num_layers && *r.num_layers - noop != m.layers) {
+    return differs("num_layers", *r.num_layers,
+                   fmt::format("{} layers (--num-layers less the {} of --noop-layers is {})",
+                               m.layers, noop, *r.num_layers - noop));
+  }
+  const std::optional<int> real_layers =
+      r.num_layers ? std::optional<int>(*r.num_layers - noop) : std::nullopt;
+  // A model whose every layer routes to experts (Qwen3-235B-A22B) has no dense MLP: the width a
+  // script gives for one builds nothing (MindSpeed-LLM's Qwen3-235B script says 8192, the Hugging
+  // Face config 12288, S3750), so it is not checked.
+  const bool dense_mlp =
+      !m.moe || m.moe->first_dense_layers > 0 || std::max(1, m.moe->layer_step) > 1;
+  const std::optional<int> ffn = dense_mlp ? r.ffn_hidden_size : std::nullopt;
   const std::vector<Check> checks = {
-      {"num_layers", r.num_layers, m.layers, "layers"},
+      {"num_layers", real_layers, m.layers, "layers"},
       {"hidden_size", r.hidden_size, m.hidden, "a hidden size of"},
       {"num_attention_heads", r.num_attention_heads, m.heads, "attention heads"},
       {"num_query_groups", r.num_query_groups, groups, "key-value heads (query groups)"},
-      {"ffn_hidden_size", r.ffn_hidden_size, m.ffn_hidden, "a dense MLP width of"},
+      {"ffn_hidden_size", ffn, m.ffn_hidden, "a dense MLP width of"},
       {"kv_channels", r.kv_channels, head_dim, "a head width of"},
   };
   if (auto ok = first_difference(checks); !ok) return ok;

@@ -2865,6 +2865,63 @@ TEST(TrainLaunch, MaxStepsDoesNotMakeALineMegatrons) {
   EXPECT_EQ(clash.error().field, "max_steps");
 }
 
+// MindSpeed-LLM's Qwen3-235B-A22B script for Atlas A3 (S3750) pads the model's 94 layers with two
+// no-op layers (--num-layers 96 --noop-layers 94,95) so that pp 4 x 8 layers a virtual stage
+// divides them: 96 / (4 x 8) = 3 virtual stages by hand (94 / 32 would round to 2). Its
+// --moe-intermediate-size is Megatron's --moe-ffn-hidden-size (1536, the model's), its
+// --ffn-hidden-size 8192 builds nothing in a model with experts on every layer, and its Ascend
+// kernel flags (--use-mc2, --moe-alltoall-overlap-comm, ...) are accepted.
+TEST(TrainLaunch, MindSpeedNoopLayersPadThePipeline) {
+  const catalog::Catalog& cat = TheEngine().catalog();
+  TrainRequest r;
+  r.model = "qwen3-235b-a22b";
+  r.chip = "ascend-910c";
+  r.count = 256;
+  r.tokens = 1e12;
+  for (const auto& [name, v] : std::vector<std::pair<std::string, FieldValue>>{
+           {"num_layers", FieldValue{96.0}},
+           {"noop_layers", FieldValue{std::string("94, 95")}},
+           {"ffn_hidden_size", FieldValue{8192.0}},
+           {"moe_intermediate_size", FieldValue{1536.0}},
+           {"tensor_model_parallel_size", FieldValue{1.0}},
+           {"pipeline_model_parallel_size", FieldValue{4.0}},
+           {"expert_model_parallel_size", FieldValue{32.0}},
+           {"num_layers_per_virtual_pipeline_stage", FieldValue{8.0}},
+           {"use_mc2", FieldValue{true}},
+           {"moe_alltoall_overlap_comm", FieldValue{true}},
+           {"use_fused_moe_token_permute_and_unpermute", FieldValue{true}},
+           {"reuse_fp32_param", FieldValue{true}}}) {
+    ASSERT_TRUE(SetField(TrainFields(), r, name, v)) << name;
+  }
+  auto setup = internal::BuildTrainJob(cat, r);
+  ASSERT_TRUE(setup) << setup.error().ToString();
+  EXPECT_EQ(setup->fixed.interleave, 3);
+
+  // The padded count less the no-op layers must be the model's: 96 less 1 is 95, not 94.
+  TrainRequest one = r;
+  one.noop_layers = "95";
+  auto short_by_one = internal::BuildTrainJob(cat, one);
+  ASSERT_FALSE(short_by_one);
+  EXPECT_EQ(short_by_one.error().field, "num_layers");
+  EXPECT_NE(short_by_one.error().message.find("is 95"), std::string::npos)
+      << short_by_one.error().message;
+  for (const auto& [list, says] : std::vector<std::pair<std::string, std::string>>{
+           {"94,x", "not a layer number"}, {"94,94", "named twice"}, {"96", "not below"}}) {
+    TrainRequest bad = r;
+    bad.noop_layers = list;
+    auto out = internal::BuildTrainJob(cat, bad);
+    ASSERT_FALSE(out) << list;
+    EXPECT_EQ(out.error().field, "noop_layers") << list;
+    EXPECT_NE(out.error().message.find(says), std::string::npos) << out.error().message;
+  }
+  // A dense model's MLP width is still checked (Llama 3 8B's is 14336).
+  TrainRequest dense = SmallTrain();
+  dense.ffn_hidden_size = 8192;
+  auto wrong = internal::BuildTrainJob(cat, dense);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().field, "ffn_hidden_size");
+}
+
 // A model pre-trained in a catalogued recipe trains in it when typed with no --dtype: DeepSeek-V3
 // was pre-trained with its fine-grained FP8 framework on H800s (arXiv 2412.19437, abstract and
 // 3.3; S962, S3359), so `train --model deepseek-v3 --chip h800` means fp8-blockwise and says so.
