@@ -112,30 +112,34 @@ Result<LocalizationResult> ProjectLocalization(const Sector& s, int last_year, d
                                                int by_year, int samples, uint64_t seed) {
   const std::string base = std::to_string(s.base_year);
   if (last_year <= s.base_year || last_year > s.base_year + kMaxYearsAhead) {
-    return MakeError("--until " + std::to_string(last_year) + " is out of range; expected a year " +
-                     "after the sector's base year " + base + " and at most " +
-                     std::to_string(s.base_year + kMaxYearsAhead));
+    return MakeError(std::to_string(last_year) + " is out of range; expected a year " +
+                         "after the sector's base year " + base + " and at most " +
+                         std::to_string(s.base_year + kMaxYearsAhead),
+                     "", 0, "until");
   }
   if (!(target > 0 && target <= 1)) {
-    return MakeError("--target " + fmt::format("{:g}", target) +
-                     " is not a share; expected a number in (0, 1], e.g. 1.0 for 100 %");
+    return MakeError(fmt::format("{:g}", target) +
+                         " is not a share; expected a number in (0, 1], e.g. 1.0 or 100 % for all",
+                     "", 0, "target");
   }
   if (by_year <= s.base_year || by_year > last_year) {
-    return MakeError("--by " + std::to_string(by_year) + " is out of range; expected a year from " +
-                     std::to_string(s.base_year + 1) + " (after the base year " + base +
-                     ") to --until " + std::to_string(last_year));
+    return MakeError(std::to_string(by_year) + " is out of range; expected a year from " +
+                         std::to_string(s.base_year + 1) + " (after the base year " + base +
+                         ") to the last year projected (until), " + std::to_string(last_year),
+                     "", 0, "by");
   }
   if (samples < 1 || samples > kMaxSamples) {
-    return MakeError("--samples " + std::to_string(samples) +
-                     " is out of range; expected 1 to 10,000,000");
+    return MakeError(std::to_string(samples) + " is out of range; expected 1 to 10,000,000", "", 0,
+                     "samples");
   }
   const int years = last_year - s.base_year + 1;
   // Every sample's share is kept per year for the quantiles: 8 bytes each.
   if (static_cast<long long>(samples) * years > kMaxValues) {
-    return MakeError("--samples " + std::to_string(samples) + " over " + std::to_string(years) +
-                     " years is " + std::to_string(static_cast<long long>(samples) * years) +
-                     " sampled shares; expected at most 100,000,000 (samples x years, 800 MB): "
-                     "use fewer samples or an earlier --until");
+    return MakeError(std::to_string(samples) + " over " + std::to_string(years) + " years is " +
+                         std::to_string(static_cast<long long>(samples) * years) +
+                         " sampled shares; expected at most 100,000,000 (samples x years, 800 "
+                         "MB): use fewer samples or an earlier until",
+                     "", 0, "samples");
   }
   if (!(s.base_share >= 0 && s.base_share <= 1)) {
     return MakeError("sector " + s.id + ": base_share " + fmt::format("{:g}", s.base_share) +

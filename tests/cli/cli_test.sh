@@ -2230,16 +2230,16 @@ else
 fi
 expect_bad "localize unknown sector names the nearest" "nearest: automotive" \
   localize --sector automotiv
-expect_bad "localize --target above 1" "--target 1.5 .*\(0, 1\]" localize --target 1.5
-expect_bad "localize --target 0" "--target 0 " localize --target 0
-expect_bad "localize --target negative" "--target -0.2 " localize --target -0.2
-expect_bad "localize --by the base year" "--by 2024 is out of range" localize --by 2024
-expect_bad "localize --by after --until" "--by 2027 .* to --until 2026" localize --until 2026
-expect_bad "localize --until the base year" "--until 2024 is out of range" \
+expect_bad "localize --target above 1" "--target: 1.5 .*\(0, 1\]" localize --target 1.5
+expect_bad "localize --target 0" "--target: 0 " localize --target 0
+expect_bad "localize --target negative" "--target: -0.2 " localize --target -0.2
+expect_bad "localize --by the base year" "--by: 2024 is out of range" localize --by 2024
+expect_bad "localize --by after --until" "--by: 2027 .* projected \(until\), 2026" localize --until 2026
+expect_bad "localize --until the base year" "--until: 2024 is out of range" \
   localize --until 2024 --by 2024
 expect_bad "localize --until beyond 50 years" "at most 2074" localize --until 2080
-expect_bad "localize --samples 0" "--samples 0 is out of range" localize --samples 0
-expect_bad "localize --samples negative" "--samples -3 " localize --samples -3
+expect_bad "localize --samples 0" "--samples: 0 is out of range" localize --samples 0
+expect_bad "localize --samples negative" "--samples: -3 " localize --samples -3
 expect_bad "localize --samples x years beyond 10^8" "at most 100,000,000" \
   localize --samples 10000000 --until 2040
 expect_bad "localize --target not a number" "target" localize --target lots

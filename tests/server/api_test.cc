@@ -246,6 +246,11 @@ TEST(Api, BadBodiesGetTheirStatusAndField) {
       {"oversized", "/v1/train", "{\"model\": \"" + std::string(5000, 'x') + "\"}", 413, nullptr},
       {"unknown route", "/v1/trian", "{}", 404, nullptr},
       {"unknown catalog", "/v1/catalog/gpus", "", 404, nullptr},
+      // localize's range checks name the field over HTTP too (were field null and said
+      // "--target 80 ..."; a percentage, as the CLI's 80%, is the share: 80 is not).
+      {"share over 1", "/v1/localize", R"({"target": 80})", 400, "target"},
+      {"year before the base", "/v1/localize", R"({"by": 2020})", 400, "by"},
+      {"last year out of range", "/v1/localize", R"({"until": 2200})", 400, "until"},
       {"trace outside the data folder", "/v1/replay",
        R"({"trace": "../../etc/passwd", "cluster": "v100:8"})", 400, "trace"},
   };

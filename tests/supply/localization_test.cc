@@ -44,7 +44,9 @@ std::string ErrorOf(const Sector& s, int until, double target, int by, int sampl
   auto r = ProjectLocalization(s, until, target, by, samples, 1);
   EXPECT_FALSE(r) << "accepted until " << until << " target " << target << " by " << by
                   << " samples " << samples;
-  return r ? "" : r.error().message;
+  // The field it names, then the message: "target 1.5 is not a share ..." (the CLI prints
+  // "--target: 1.5 ...", the HTTP API {"field": "target"}).
+  return r ? "" : r.error().field + " " + r.error().message;
 }
 
 // ---------------------------------------------------------- closed forms --
@@ -245,7 +247,7 @@ TEST(LocalizationTest, UnknownSectorNamesTheNearest) {
 TEST(LocalizationTest, RejectsOutOfRangeYearsTargetsAndSamples) {
   const Sector s = Hand(0.5, Distribution::Fixed(0.1), Distribution::Fixed(0));
   // --until: after the base year 2024, at most 50 years on.
-  EXPECT_TRUE(Contains(ErrorOf(s, 2024, 1, 2024, 10), "--until 2024"));
+  EXPECT_TRUE(Contains(ErrorOf(s, 2024, 1, 2024, 10), "until 2024"));
   EXPECT_TRUE(Contains(ErrorOf(s, 2020, 1, 2020, 10), "after the sector's base year 2024"));
   EXPECT_TRUE(Contains(ErrorOf(s, 2075, 1, 2027, 10), "at most 2074"));
   EXPECT_EQ(Project(s, 2074, 1, 2027, 10).years.size(), 51u);  // the last year allowed
@@ -253,14 +255,14 @@ TEST(LocalizationTest, RejectsOutOfRangeYearsTargetsAndSamples) {
   for (double t : {0.0, -0.1, 1.5, std::numeric_limits<double>::quiet_NaN()}) {
     EXPECT_TRUE(Contains(ErrorOf(s, 2030, t, 2027, 10), "expected a number in (0, 1]")) << t;
   }
-  EXPECT_TRUE(Contains(ErrorOf(s, 2030, 1.5, 2027, 10), "--target 1.5"));
+  EXPECT_TRUE(Contains(ErrorOf(s, 2030, 1.5, 2027, 10), "target 1.5"));
   // --by: after the base year and no later than --until.
-  EXPECT_TRUE(Contains(ErrorOf(s, 2030, 1, 2024, 10), "--by 2024 is out of range"));
+  EXPECT_TRUE(Contains(ErrorOf(s, 2030, 1, 2024, 10), "by 2024 is out of range"));
   EXPECT_TRUE(Contains(ErrorOf(s, 2030, 1, 2023, 10), "from 2025"));
-  EXPECT_TRUE(Contains(ErrorOf(s, 2026, 1, 2027, 10), "to --until 2026"));
+  EXPECT_TRUE(Contains(ErrorOf(s, 2026, 1, 2027, 10), "projected (until), 2026"));
   // --samples: 1 to 10^7, and at most 10^8 shares kept (10^7 x 7 years fits; 10^7 x 11 not).
-  EXPECT_TRUE(Contains(ErrorOf(s, 2030, 1, 2027, 0), "--samples 0 is out of range"));
-  EXPECT_TRUE(Contains(ErrorOf(s, 2030, 1, 2027, -5), "--samples -5"));
+  EXPECT_TRUE(Contains(ErrorOf(s, 2030, 1, 2027, 0), "samples 0 is out of range"));
+  EXPECT_TRUE(Contains(ErrorOf(s, 2030, 1, 2027, -5), "samples -5"));
   EXPECT_TRUE(Contains(ErrorOf(s, 2030, 1, 2027, 10'000'001), "expected 1 to 10,000,000"));
   EXPECT_TRUE(Contains(ErrorOf(s, 2034, 1, 2027, 10'000'000), "110000000 sampled shares"));
   EXPECT_EQ(Project(s, 2027, 1, 2027, 1).years.size(), 4u);  // one sample is enough
