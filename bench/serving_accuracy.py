@@ -66,6 +66,7 @@ def args_of(case, simulated=True, typed=False, keep_engine=False):
            "--dtype", case["dtype"], "--input-tokens", str(case["input"]),
            "--output-tokens", str(case["output"])]
     for key in ("tp", "ep", "dp", "pp", "kv_dtype", "expert_dtype", "attention_dtype", "engine",
+                "moe_backend",
                 "max_num_seqs", "max_batched_tokens", "max_prefill_tokens", "scheduler_steps",
                 "input_dist",
                 "output_dist", "cuda_graph_batch_sizes", "adp_balance_timeout_iters",

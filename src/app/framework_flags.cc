@@ -169,7 +169,7 @@ Result<void> ReadSglangSpeculation(InferRequest& r, int default_steps) {
 
 // trtllm-serve's --extra_llm_api_options: the LLM API keys that change the deployment, read
 // over the flags (trtllm-serve's file wins over its flags). Keys for what the estimate does
-// not model (logging, the overlap scheduler's switch, MoE kernel backends) are left alone.
+// not model (logging, the overlap scheduler's switch) are left alone.
 // The engine a launcher runs in its own process: a server (vllm serve, sglang.launch_server,
 // trtllm-serve) or a benchmark that starts the engine itself (vllm bench throughput / latency,
 // sglang.bench_one_batch / bench_offline_throughput, trtllm-bench): vllm, sglang, trtllm or
@@ -283,7 +283,7 @@ Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
   auto text_of = [&](const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() : ""; };
   // A section given as something other than a mapping would silently mean nothing.
   for (const char* section : {"kv_cache_config", "speculative_config", "scheduler_config",
-                              "cuda_graph_config", "attention_dp_config"}) {
+                              "cuda_graph_config", "attention_dp_config", "moe_config"}) {
     const YAML::Node n = doc[section];
     if (n && !n.IsNull() && !n.IsMap()) return fail(n, section, "expected a mapping");
   }
@@ -319,6 +319,13 @@ Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
     return ok;
   }
   if (chunked) r.enable_chunked_prefill = true;
+  // moe_config.backend: the MoE kernel chain (CUTLASS, TRTLLM, ...), checked against the
+  // engine's list where the engine is known.
+  if (const YAML::Node moe = doc["moe_config"]; moe && moe.IsMap()) {
+    if (const std::string backend = text_of(moe["backend"]); !backend.empty()) {
+      r.moe_backend = backend;
+    }
+  }
   if (const YAML::Node kv = doc["kv_cache_config"]; kv && kv.IsMap()) {
     const std::string dtype = text_of(kv["dtype"]);
     if (!dtype.empty() && NormalizeId(dtype) != "auto") r.kv_dtype = dtype;

@@ -752,6 +752,29 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.prefill_apart = (*engine)->prefill_apart && !r.enable_mixed_chunk;
     limits.attention_dp_per_gpu = (*engine)->attention_dp_per_gpu;
     limits.moe_tp_only_in_graph = (*engine)->moe_tp_only_in_graph;
+    // The MoE backend named (TensorRT-LLM's moe_config.backend): one the engine lists, its own
+    // small-batch chain where the engine has one measured.
+    if (!r.moe_backend.empty()) {
+      const std::string backend = NormalizeId(r.moe_backend);
+      const auto& known = (*engine)->moe_backends;
+      if (known.empty()) {
+        return tl::unexpected(FieldError(
+            "moe_backend", fmt::format("engine {} has no MoE backend choice (--moe-backend is "
+                                       "TensorRT-LLM's moe_config.backend)",
+                                       (*engine)->id)));
+      }
+      if (backend != "auto" && std::find(known.begin(), known.end(), backend) == known.end()) {
+        return tl::unexpected(FieldError(
+            "moe_backend", fmt::format("unknown MoE backend {} for engine {}; expected {}",
+                                       Quoted(r.moe_backend), (*engine)->id, JoinOr(known))));
+      }
+      if (backend != "auto") limits.moe_backend = backend;
+      if (const auto it = (*engine)->moe_backend_layer_us.find(backend);
+          it != (*engine)->moe_backend_layer_us.end()) {
+        limits.backend_moe_layer_us = it->second;
+        limits.backend_moe_max_expert_rows = (*engine)->moe_backend_max_expert_rows;
+      }
+    }
     // Offline (and the analytic steady state, a full engine's) on an engine run there by its own
     // throughput benchmark: the limits that benchmark sets for the layout and the workload
     // (trtllm-bench, perf::LimitsAt) where the user gives none, not the server's fixed defaults.
@@ -770,6 +793,10 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     if ((*engine)->kv_memory_fraction > 0)
       limits.kv_memory_fraction = (*engine)->kv_memory_fraction;
   } else {
+    if (!r.moe_backend.empty()) {
+      return tl::unexpected(FieldError(
+          "moe_backend", "names TensorRT-LLM's moe_config.backend: give --engine trtllm"));
+    }
     // No engine: no engine's limits or costs (the analytic bound), and the attention kernels the
     // engines run: MLA on an FP8 cache at the FP8 rate on the families any engine does it on
     // (FlashMLA's FP8 kernel on Hopper under SGLang and vLLM, data/engines.yaml).

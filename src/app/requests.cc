@@ -1193,6 +1193,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "max_model_len",
         "no_chunked_prefill",
         "enable_chunked_prefill",
+        "moe_backend",
         "enable_mixed_chunk",
         "scheduler_steps",
         "cuda_graph_batch_sizes",
@@ -1507,14 +1508,14 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "SGLang: drafts kept per step; the estimate verifies the top-1 chain"),
       // TensorRT-LLM's --config is the same file (an alias of --extra_llm_api_options across
       // trtllm-serve, trtllm-bench and trtllm-eval since pull request 9104, S3361).
-      Aliases(
-          Bind("extra_llm_api_options", &R::extra_llm_api_options,
-               "trtllm-serve's YAML of LLM API options: enable_attention_dp, "
-               "enable_chunked_prefill, kv_cache_config (dtype, free_gpu_memory_fraction), "
-               "speculative_config, scheduler_config, cuda_graph_config, attention_dp_config and "
-               "the size and limit keys are read (over the flags, as trtllm-serve does); others "
-               "leave the estimate as it is"),
-          {"config"}),
+      Aliases(Bind("extra_llm_api_options", &R::extra_llm_api_options,
+                   "trtllm-serve's YAML of LLM API options: enable_attention_dp, "
+                   "enable_chunked_prefill, kv_cache_config (dtype, free_gpu_memory_fraction), "
+                   "speculative_config, scheduler_config, cuda_graph_config, attention_dp_config, "
+                   "moe_config (backend) and the size and limit keys are read (over the flags, as "
+                   "trtllm-serve does); others "
+                   "leave the estimate as it is"),
+              {"config"}),
       Bind("backend", &R::backend,
            "trtllm-serve's backend, pytorch or tensorrt: both run as the trtllm engine's "
            "measured steps; a serving benchmark's client backend (vllm, sglang, openai, "
@@ -1603,6 +1604,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
       NotModelled("deepep_mode", FieldKind::kString,
                   "DeepEP's normal or low-latency kernels; an all-to-all is priced at the "
                   "link's rate"),
+      Bind("moe_backend", &R::moe_backend,
+           "TensorRT-LLM's moe_config.backend (CUTLASS, the default; TRTLLM; DEEPGEMM; "
+           "WIDEEP; ...): TRTLLM prices its own small-batch MoE chain where each expert receives "
+           "at most a few rows a step (data/engines.yaml moe_backend_layer_us), the others the "
+           "engine's measured chain"),
       NotModelled("moe_runner_backend", FieldKind::kString,
                   "the experts' GEMMs are priced from the chip's rates, not per kernel library"),
       NotModelled("enable_two_batch_overlap", FieldKind::kBool,

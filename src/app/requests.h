@@ -252,6 +252,9 @@ struct InferRequest {
   // all-gather defaults (none, allgather_reducescatter) change nothing; an all-to-all backend
   // (deepep, pplx, ...) is priced as one inside a node too.
   std::string moe_a2a_backend;
+  // TensorRT-LLM's moe_config.backend (CUTLASS, TRTLLM, DEEPGEMM, ...; --moe-backend, or the
+  // extra_llm_api_options file's): the MoE kernel chain the engine runs. Empty: its default.
+  std::string moe_backend;
   // The program a pasted command runs (the CLI reads it from the command's first words: `vllm
   // serve`, `python3 -m sglang.launch_server`, `trtllm-serve`, `vllm bench serve`, `python3 -m
   // sglang.bench_serving`): vllm, sglang, trtllm (servers: their layout defaults fill what the

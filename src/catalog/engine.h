@@ -219,6 +219,18 @@ struct ServingEngine {
   // sum, where its FP4 experts on Blackwell run one fused TensorRT-LLM kernel). A family not
   // listed: moe_layer_us. Written `weight_only_moe_layer_us: {family: us}` in data/engines.yaml.
   std::map<std::string, double> weight_only_moe_layer_us;
+  // The MoE backends the engine can be told to run (TensorRT-LLM's moe_config.backend: CUTLASS,
+  // TRTLLM, DEEPGEMM, ...), lower case; the first is its default, whose chain is moe_layer_us.
+  // Empty: the engine takes no such choice. Written `moe_backends: [cutlass, trtllm, ...]`.
+  std::vector<std::string> moe_backends;
+  // A backend's own MoE chain where it differs from the default's, microseconds per MoE layer
+  // beyond the experts' bytes, by backend and chip family, for steps whose busiest experts
+  // receive at most moe_backend_max_expert_rows rows each (the backend's small-batch kernels);
+  // above that, or a family not listed: moe_layer_us. Written
+  // `moe_backend_layer_us: {backend: {family: us}}`.
+  std::map<std::string, std::map<std::string, double>> moe_backend_layer_us;
+  // Rows (token copies) an expert receives on average, at most, for moe_backend_layer_us.
+  double moe_backend_max_expert_rows = 0;
   // Time per MoE layer of an expert-parallel iteration (experts spread over ranks, tokens sent to
   // them by an all-to-all) that the engine's exchange path takes beyond the bytes it moves,
   // microseconds, per chip family (calibration family id); a family not listed, or experts not

@@ -764,6 +764,9 @@ class YamlLoader : public YamlReader {
                "stream_host_us",
                "moe_layer_us",
                "weight_only_moe_layer_us",
+               "moe_backends",
+               "moe_backend_layer_us",
+               "moe_backend_max_expert_rows",
                "ep_moe_layer_us",
                "ep_moe_token_us",
                "int8_matmul_efficiency",
@@ -826,6 +829,24 @@ class YamlLoader : public YamlReader {
     }
     e.weight_only_moe_layer_us =
         NumberMap(n, "weight_only_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
+    e.moe_backends = Strings(n, "moe_backends", path);
+    for (auto& b : e.moe_backends) b = NormalizeId(b);
+    if (const YAML::Node times = n["moe_backend_layer_us"]; times) {
+      const std::string tpath = Join(path, "moe_backend_layer_us");
+      if (!times.IsMap())
+        Fail("expected a map of MoE backend to {family: microseconds}", times, tpath);
+      for (const auto& kv : times) {
+        const std::string backend = NormalizeId(kv.first.as<std::string>());
+        if (std::find(e.moe_backends.begin(), e.moe_backends.end(), backend) ==
+            e.moe_backends.end()) {
+          Fail(fmt::format("backend '{}' is not in the engine's moe_backends", backend), kv.first,
+               Join(tpath, kv.first.as<std::string>()));
+        }
+        e.moe_backend_layer_us[backend] = NumberMap(times, kv.first.as<std::string>(), tpath,
+                                                    "chip family to microseconds", 0, 1e5);
+      }
+    }
+    e.moe_backend_max_expert_rows = Num(n, "moe_backend_max_expert_rows", path, 0, 1e6, 0);
     e.ep_moe_layer_us =
         NumberMap(n, "ep_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
     e.ep_moe_token_us =

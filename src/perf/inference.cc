@@ -1177,6 +1177,18 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
         x.f.experts.weight_only && it != weight_only.end()) {
       us = it->second;
     }
+    // A backend the request names with its own small-batch chain (TensorRT-LLM's TRTLLM MoE:
+    // routing, quantize, gate/up GEMM with the activation fused, down GEMM, finalize) where each
+    // routed expert receives few rows: the step's tokens through the MoE (under attention data
+    // parallel all groups') x top_k copies over the routed experts, verified drafts and padded
+    // slots included; expert-parallel, every group's tokens over all the experts.
+    const auto& backend = x.job.limits.backend_moe_layer_us;
+    const double expert_rows =
+        (l.ep > 1 ? instance_tokens : moe_tokens) * p.top_k / std::max(1, p.routed_experts);
+    if (const auto it = backend.find(family);
+        it != backend.end() && expert_rows <= x.job.limits.backend_moe_max_expert_rows) {
+      us = it->second;
+    }
     st.overhead_s += us * 1e-6 * p.moe_layers / l.pp;
   }
   // The engine's own routing operators on the prompt path, where the experts are

@@ -224,6 +224,13 @@ struct EngineLimits {
   // The same where the routed experts are weight-only 4-bit (int4), by chip family, in place of
   // the above (catalog::ServingEngine::weight_only_moe_layer_us); a family not listed: the above.
   std::map<std::string, double> weight_only_moe_layer_us;
+  // The MoE backend's own chain, by chip family, in place of the above for steps whose experts
+  // receive at most backend_moe_max_expert_rows rows each on average (the routed tokens' top_k
+  // copies over the routed experts): catalog::ServingEngine::moe_backend_layer_us of the backend
+  // the request names (TensorRT-LLM's moe_config.backend TRTLLM). Empty: the above.
+  std::map<std::string, double> backend_moe_layer_us;
+  double backend_moe_max_expert_rows = 0;
+  std::string moe_backend;  // the backend as named (lower case), or empty: the engine's default
   // Microseconds per MoE layer of an expert-parallel iteration that the engine's exchange path
   // takes beyond the bytes it moves, by chip family (catalog::ServingEngine::ep_moe_layer_us); a
   // family not listed, or ep 1: 0.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "core/text.h"
@@ -297,6 +298,12 @@ void TrtllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   if (mtp > 0) {
     yaml +=
         "speculative_config:\n  decoding_type: MTP\n  num_nextn_predict_layers: " + Num(mtp) + "\n";
+  }
+  // The MoE backend the estimate priced, as named (moe_config.backend takes upper case).
+  if (!job.limits.moe_backend.empty()) {
+    std::string backend = job.limits.moe_backend;
+    for (auto& c : backend) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    yaml += "moe_config:\n  backend: " + backend + "\n";
   }
   if (!yaml.empty()) {
     out.config_file = "extra-llm-api-config.yml";

@@ -841,6 +841,61 @@ TEST(Engine, InferErrorsNameTheField) {
   EXPECT_EQ(field_of([](InferRequest& r) { r.count = -8; }), "count");
 }
 
+// TensorRT-LLM's MoE backend as its users set it (moe_config.backend; --moe-backend): NVIDIA's
+// min-latency DeepSeek-R1 recipe (S3664) runs TRTLLM, whose small-batch chain is 40 us an MoE
+// layer on Blackwell (S3710) against the CUTLASS default's 280 (data/engines.yaml): one sequence
+// with MTP 3 on 8 B200s, 4 tokens a step, saves 58 x 0.240 = 13.92 ms of the step's overhead.
+// The names are TensorRT-LLM's in any case (AUTO: the default); another name, or an engine
+// without the choice, is an error naming the field.
+TEST(Engine, TrtllmMoeBackendAsItsUsersSetIt) {
+  InferRequest r;
+  r.model = "nvidia/DeepSeek-R1-FP4";
+  r.chip = {"b200"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "fp4";
+  r.engine = "trtllm";
+  r.mode = "analytic";
+  r.max_num_seqs = 1;
+  r.mtp = 3;
+  r.mtp_acceptance = 0.77;
+  r.input_tokens = 1041;
+  r.output_tokens = 2046;
+  const auto overhead = [&]() {
+    const auto j = InferJson(r);
+    return j["step_breakdown_ms"]["overhead"].get<double>();
+  };
+  const double cutlass = overhead();
+  r.moe_backend = "AUTO";
+  EXPECT_DOUBLE_EQ(overhead(), cutlass);
+  r.moe_backend = "TRTLLM";
+  // The reported step averages the decode steps with the one that carries the 1,041-token prompt
+  // (1,045 tokens, 32.7 rows an expert: the CUTLASS-sized chain), one in 2,046 / 2.82 + 1 = 726.
+  EXPECT_NEAR(cutlass - overhead(), 58 * 0.240 * 725 / 726, 5e-3);
+  // The emitted command runs the backend it was priced with.
+  r.emit = "trtllm";
+  const auto launch = InferJson(r)["launch"];
+  EXPECT_NE(launch["config"].get<std::string>().find("moe_config:\n  backend: TRTLLM"),
+            std::string::npos)
+      << launch.dump();
+  r.emit.clear();
+  r.moe_backend = "fastest";
+  auto bad = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "moe_backend");
+  EXPECT_NE(bad.error().message.find("cutlass, trtllm"), std::string::npos) << bad.error().message;
+  r.moe_backend = "trtllm";
+  r.engine = "vllm";
+  bad = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "moe_backend");
+  r.engine.clear();
+  bad = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "moe_backend");
+  EXPECT_NE(bad.error().message.find("--engine trtllm"), std::string::npos) << bad.error().message;
+}
+
 // TensorRT-LLM's capacity scheduler policies are GUARANTEED_NO_EVICT, MAX_UTILIZATION and
 // STATIC_BATCH (S3141): SGLang's retract admission is none of them, so a simulated estimate that
 // ran it (given, or --engine sglang's) has no trtllm-serve command; reserve and optimistic do.

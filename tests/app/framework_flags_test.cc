@@ -204,6 +204,8 @@ TEST(FrameworkFlags, TrtllmLlmApiOptionsFile) {
       "  enable_balance: true\n"
       "  batching_wait_iters: 10\n"
       "  timeout_iters: 50\n"
+      "moe_config:\n"
+      "  backend: TRTLLM\n"
       "print_iter_log: true\n";
   const InferRequest out = Resolved(r, yaml);
   EXPECT_EQ(out.tp, 1);
@@ -219,6 +221,7 @@ TEST(FrameworkFlags, TrtllmLlmApiOptionsFile) {
   EXPECT_EQ(out.cuda_graph_batch_sizes, "1,2,4,8,16,32,64,128");
   EXPECT_EQ(out.adp_balance_timeout_iters, 50);
   EXPECT_EQ(out.adp_balance_wait_iters, 10);
+  EXPECT_EQ(out.moe_backend, "TRTLLM");
   // What only the simulator runs is left out of an analytic estimate.
   r.mode = "analytic";
   const InferRequest analytic = Resolved(r, yaml);

@@ -442,6 +442,32 @@ TEST(YamlErrorsTest, WeightOnlyMoeLayerTimesAreAMapOfFamilies) {
   EXPECT_TRUE(Contains(e.field, "weight_only_moe_layer_us.blackwell")) << e.field;
 }
 
+// A MoE backend's own chain names a backend the engine lists, with a map of chip family to
+// microseconds; another backend, or a bad time, is an error naming its line and field.
+TEST(YamlErrorsTest, MoeBackendChainsNameListedBackends) {
+  const std::string head =
+      "engines:\n"                              // 1
+      "  - id: my-engine\n"                     // 2
+      "    name: My engine\n"                   // 3
+      "    moe_backends: [cutlass, TRTLLM]\n";  // 4
+  Catalog c;
+  auto ok = c.MergeYaml(head + "    moe_backend_layer_us: {trtllm: {blackwell: 40}}\n" +
+                            "    moe_backend_max_expert_rows: 16\n",
+                        kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  const auto& e = c.engines()[0];
+  EXPECT_EQ(e.moe_backends, (std::vector<std::string>{"cutlass", "trtllm"}));
+  EXPECT_DOUBLE_EQ(e.moe_backend_layer_us.at("trtllm").at("blackwell"), 40);
+  EXPECT_DOUBLE_EQ(e.moe_backend_max_expert_rows, 16);
+  Error err = MergeError(head + "    moe_backend_layer_us: {deepgemm: {blackwell: 40}}\n");  // 5
+  EXPECT_EQ(err.line, 5);
+  EXPECT_TRUE(Contains(err.field, "moe_backend_layer_us.deepgemm")) << err.field;
+  EXPECT_TRUE(Contains(err.message, "not in the engine's moe_backends")) << err.message;
+  err = MergeError(head + "    moe_backend_layer_us: {trtllm: {blackwell: -1}}\n");  // 5
+  EXPECT_EQ(err.line, 5);
+  EXPECT_TRUE(Contains(err.field, "moe_backend_layer_us.trtllm.blackwell")) << err.field;
+}
+
 TEST(YamlErrorsTest, ModelErrorCellsNameTheLine) {
   const std::string head =
       "model_errors:\n"                // 1

@@ -839,6 +839,14 @@ expect_bad "--extra_llm_api_options with a bad value names its file, line and ke
   "bad-llm-api.yml:2: extra_llm_api_options.kv_cache_config.free_gpu_memory_fraction" \
   infer --model deepseek-r1 --chip h200 --count 8 --tp_size 8 \
   --extra_llm_api_options "$TMP/bad-llm-api.yml"
+printf 'moe_config:\n  backend: FASTEST\n' >"$TMP/bad-moe-backend.yml"
+expect_bad "a MoE backend TensorRT-LLM does not have names the field and the backends it has" \
+  "moe.backend.*unknown MoE backend .FASTEST. for engine trtllm; expected cutlass, trtllm" \
+  infer --model deepseek-r1 --chip b200 --count 8 --tp 8 --engine trtllm \
+  --extra_llm_api_options "$TMP/bad-moe-backend.yml"
+expect_bad "--moe-backend on an engine without the choice names the field" \
+  "moe.backend.*engine vllm has no MoE backend choice" \
+  infer --model deepseek-r1 --chip b200 --count 8 --tp 8 --engine vllm --moe-backend trtllm
 
 # SGLang's published DeepSeek recipe pasted whole (--model-path, --trust-remote-code, --host,
 # --port; --tp 8 --dp 8 beside --enable-dp-attention are its --tp-size and --dp-size): eight

@@ -1907,6 +1907,41 @@ TEST(InferenceTest, MoeLayerChainAddsPerMoeLayerOnListedFamiliesOnly) {
   EXPECT_DOUBLE_EQ(dense_chained->step_overhead_ms, dense_plain->step_overhead_ms);
 }
 
+// A MoE backend's own small-batch chain (backend_moe_layer_us: TensorRT-LLM's TRTLLM MoE, 40 us a
+// layer on Blackwell where each expert receives at most 16 rows, S3710) in place of the engine's
+// chain (280 us here, trtllm's CUTLASS default). DeepSeek-R1 (58 MoE layers, 256 routed experts,
+// top 8) on B200 at tp 8, one sequence with MTP 3: 4 tokens a step, 4 x 8 / 256 = 0.125 rows an
+// expert, so the step's overhead falls by 58 x (280 - 40) us = 13.92 ms; the linear and attention
+// parts do not move. At 1,024 sequences (1,024 x 8 / 256 = 32 rows an expert, past the 16) the
+// engine's chain stands; a family the backend does not list (hopper only) keeps it too.
+TEST(InferenceTest, MoeBackendSmallBatchChainBelowItsRowsOnly) {
+  auto step = [](int seqs, int mtp, std::map<std::string, double> backend) {
+    InferenceJob job = Job("deepseek-r1", "b200", ServingDType::kFp4);
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = seqs;
+    job.mtp_depth = mtp;
+    job.mtp_acceptance = 0.77;
+    job.limits.moe_layer_us = 280;
+    job.limits.backend_moe_layer_us = std::move(backend);
+    job.limits.backend_moe_max_expert_rows = 16;
+    auto e = EstimateInference(job, Tp(8));
+    EXPECT_TRUE(e) << e.error().message;
+    return e ? *e : InferenceEstimate{};
+  };
+  const auto cutlass = step(1, 3, {});
+  const auto trtllm = step(1, 3, {{"blackwell", 40}});
+  const auto hopper_only = step(1, 3, {{"hopper", 40}});
+  EXPECT_EQ(cutlass.max_batch, 1);
+  EXPECT_NEAR(cutlass.step_overhead_ms - trtllm.step_overhead_ms, 58 * 0.240, 1e-9);
+  EXPECT_DOUBLE_EQ(trtllm.step_linear_ms, cutlass.step_linear_ms);
+  EXPECT_DOUBLE_EQ(trtllm.step_attention_ms, cutlass.step_attention_ms);
+  EXPECT_DOUBLE_EQ(hopper_only.step_overhead_ms, cutlass.step_overhead_ms);
+  const auto wide = step(1024, 0, {});
+  const auto wide_trtllm = step(1024, 0, {{"blackwell", 40}});
+  EXPECT_EQ(wide.max_batch, 1024);
+  EXPECT_DOUBLE_EQ(wide_trtllm.step_overhead_ms, wide.step_overhead_ms);
+}
+
 // An engine whose MoE kernel depends on the experts' format (weight_only_moe_layer_us: vLLM runs
 // weight-only 4-bit experts through Marlin's five-kernel MoE, S3451): DeepSeek-R1 (58 MoE layers)
 // on B200 at tp 8 with INT4 experts pays the weight-only chain, 58 x 42 us = 2.436 ms, in place of
