@@ -264,14 +264,34 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
 // sets offline where the user set none (perf::LimitsAt), and whole prompts (chunked prefill off)
 // that leave room for few running sequences beside them, which caps the batch far below what the
 // memory holds (TensorRT-LLM's scheduler, S3631): what the engine does, and the flags that change
-// it.
+// it. And the smaller defaults an engine takes on a small device (vLLM's on an A100, S3522).
 std::vector<std::string> EngineLimitNotes(const catalog::Catalog& cat, const InferRequest& r,
                                           const perf::InferenceJob& job,
                                           const perf::InferenceEstimate& e) {
   std::vector<std::string> notes;
+  const auto engine = cat.FindEngine(job.limits.engine);
+  if (!job.limits.engine.empty() && engine && job.chip != nullptr &&
+      catalog::SmallDevice(**engine, *job.chip)) {
+    const catalog::ServingEngine& s = **engine;
+    std::vector<std::string> applied, why;
+    if (s.small_device_max_num_seqs > 0 && !r.max_num_seqs) {
+      applied.push_back(fmt::format("{} sequences", s.small_device_max_num_seqs));
+    }
+    if (s.small_device_max_batched_tokens > 0 && !r.max_batched_tokens) {
+      applied.push_back(fmt::format("{:g} batched tokens", s.small_device_max_batched_tokens));
+    }
+    if (s.small_device_gib > 0) why.push_back(fmt::format("below {:g} GiB", s.small_device_gib));
+    for (const auto& n : s.small_device_chips) why.push_back(n + " parts");
+    if (!applied.empty()) {
+      notes.push_back(fmt::format(
+          "{} on {} starts with its small-device defaults, {} (its rule: {}; on other devices "
+          "{} and {:g}); --max-num-seqs and --max-batched-tokens set others",
+          s.id, job.chip->id, fmt::join(applied, " and "), JoinOr(why), s.max_num_seqs,
+          s.max_batched_tokens));
+    }
+  }
   if (e.disaggregated) return notes;
   const perf::EngineLimits limits = perf::LimitsAt(job, e.layout);
-  const auto engine = cat.FindEngine(job.limits.engine);
   if (job.limits.offline_bench_limits && engine &&
       !(job.limits.max_num_seqs && job.limits.max_batched_tokens)) {
     notes.push_back(fmt::format(
@@ -1162,6 +1182,17 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   job.chip_hour_usd = r.chip_hour_usd;
   job.limits = formats.limits;
   if (r.concurrency) job.limits.clients = static_cast<int>(*r.concurrency);
+  // An engine whose defaults depend on the device (vLLM: 256 sequences and 2,048 batched tokens
+  // below 70 GiB or on an A100, S3522): this chip's, unless the request gives them.
+  if (auto engine = cat.FindEngine(job.limits.engine);
+      !job.limits.engine.empty() && engine && catalog::SmallDevice(**engine, chip)) {
+    if ((*engine)->small_device_max_num_seqs > 0 && !r.max_num_seqs) {
+      job.limits.max_num_seqs = (*engine)->small_device_max_num_seqs;
+    }
+    if ((*engine)->small_device_max_batched_tokens > 0 && !r.max_batched_tokens) {
+      job.limits.max_batched_tokens = (*engine)->small_device_max_batched_tokens;
+    }
+  }
   return job;
 }
 

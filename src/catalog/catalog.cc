@@ -445,6 +445,15 @@ bool RunsOn(const ServingEngine& engine, const Chip& chip) {
   return f.empty() || std::find(f.begin(), f.end(), chip.family) != f.end();
 }
 
+bool SmallDevice(const ServingEngine& engine, const Chip& chip) {
+  const auto& names = engine.small_device_chips;
+  const bool named = std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+    return chip.id.find(n) != std::string::npos;
+  });
+  return named || (engine.small_device_gib > 0 && chip.memory_gib.known() &&
+                   *chip.memory_gib.value < engine.small_device_gib);
+}
+
 const ServingEngine* Catalog::DefaultEngineOf(const Chip& chip) const {
   for (const ServingEngine& e : engines_) {
     const auto& f = e.default_families;

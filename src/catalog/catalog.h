@@ -43,6 +43,10 @@ struct Source {
 // Whether the engine runs on the chip's family at all (its runs_on; empty: any family).
 bool RunsOn(const ServingEngine& engine, const Chip& chip);
 
+// Whether the engine takes its small-device defaults on the chip (ServingEngine::small_device_*):
+// less memory than small_device_gib, or an id holding one of small_device_chips.
+bool SmallDevice(const ServingEngine& engine, const Chip& chip);
+
 class Catalog {
  public:
   // The catalog compiled into the binary.

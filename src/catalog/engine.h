@@ -15,6 +15,14 @@ struct ServingEngine {
   std::vector<std::string> aliases;
   int max_num_seqs = 0;           // running sequences per engine instance; 0: no limit
   double max_batched_tokens = 0;  // tokens per scheduler step; 0: no limit
+  // The limits above on a small device, where the engine picks smaller defaults by device: a
+  // chip with less than small_device_gib of memory, or one whose id holds a name in
+  // small_device_chips (vLLM: below 70 GiB or an A100, 256 sequences and 2,048 tokens; S3522).
+  // 0 / empty: the limits above on every chip (SmallDevice).
+  double small_device_gib = 0;
+  std::vector<std::string> small_device_chips;
+  int small_device_max_num_seqs = 0;
+  double small_device_max_batched_tokens = 0;
   // Prompt tokens per prefill batch (SGLang's max_prefill_tokens): a waiting prompt joins a step
   // that already carries prompt tokens only if it fits whole in what is left; the first prompt of
   // a step always goes (chunked by the token budget). 0: no limit beyond the token budget.

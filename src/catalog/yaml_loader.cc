@@ -726,6 +726,10 @@ class YamlLoader : public YamlReader {
                "max_num_seqs",
                "max_batched_tokens",
                "max_prefill_tokens",
+               "small_device_gib",
+               "small_device_chips",
+               "small_device_max_num_seqs",
+               "small_device_max_batched_tokens",
                "kv_memory_fraction",
                "fraction_of_free_memory",
                "kv_admission",
@@ -790,6 +794,11 @@ class YamlLoader : public YamlReader {
     e.max_num_seqs = static_cast<int>(Num(n, "max_num_seqs", path, 0, 1 << 20, 0));
     e.max_batched_tokens = Num(n, "max_batched_tokens", path, 0, 1e8, 0);
     e.max_prefill_tokens = Num(n, "max_prefill_tokens", path, 0, 1e8, 0);
+    e.small_device_gib = Num(n, "small_device_gib", path, 0, 1e5, 0);
+    e.small_device_chips = Strings(n, "small_device_chips", path);
+    e.small_device_max_num_seqs =
+        static_cast<int>(Num(n, "small_device_max_num_seqs", path, 0, 1 << 20, 0));
+    e.small_device_max_batched_tokens = Num(n, "small_device_max_batched_tokens", path, 0, 1e8, 0);
     e.kv_memory_fraction = Num(n, "kv_memory_fraction", path, 0, 1, 0);
     e.fraction_of_free_memory = Bool(n, "fraction_of_free_memory", path, false);
     e.chunked_prefill = Bool(n, "chunked_prefill", path, true);

@@ -1323,6 +1323,60 @@ TEST(EngineLimits, TheBatchStaysWithinTheEnginesLimits) {
   EXPECT_EQ(InferJson(r)["max_batch"], 200);
 }
 
+// vLLM's batch defaults by device (EngineArgs batch defaults, S3522; vLLM's own
+// test_defaults_with_usage_context asserts the same): 1,024 sequences and 8,192 batched tokens for
+// the OpenAI server on a device of 70 GiB or more whose name holds no "a100", 256 and 2,048 below
+// 70 GiB or on an A100 of any size. Llama 3.1 8B BF16 on one 40 GiB A100 at 100 in / 100 out:
+// memory holds ~1,000 sequences ((0.9 x 40 - 15 GiB of weights - the start-up profile) over 150
+// tokens x 128 KiB = 18.75 MiB), 2,048 tokens a step 2048 / (1 + 100 / 100) = 1,024, so the 256
+// sequences bind. At 1,000 in / 100 out the token budget binds first: 2048 / (1 + 10) = 186.
+TEST(EngineLimits, VllmTakesItsSmallDeviceDefaultsOnAnA100) {
+  InferRequest r = EightB();
+  r.chip = {"a100-40gb"};
+  r.engine = "vllm";
+  r.input_tokens = 100;
+  r.output_tokens = 100;
+  const auto j = InferJson(r);
+  EXPECT_GT(j["memory_max_batch"].get<int>(), 900) << j.dump();
+  EXPECT_EQ(j["engine_max_batch"], 256);
+  EXPECT_EQ(j["max_batch"], 256);
+  EXPECT_EQ(j["bound"], "engine-limit");
+  // The answer says which defaults it took and why, in text and JSON.
+  const std::string note =
+      "vllm on a100-40gb starts with its small-device defaults, 256 sequences and 2048 batched "
+      "tokens (its rule: below 70 GiB or a100 parts; on other devices 1024 and 8192)";
+  ASSERT_TRUE(j.contains("assumptions")) << j.dump();
+  EXPECT_NE(j["assumptions"].dump().find(note), std::string::npos) << j["assumptions"];
+  auto text = TheEngine().Infer(r, {Format::kText, nullptr});
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_NE(text->body.find("note: " + note), std::string::npos) << text->body;
+  InferRequest prompt = r;
+  prompt.input_tokens = 1000;
+  EXPECT_EQ(InferJson(prompt)["engine_max_batch"], 186);
+  // The 80 GiB A100 too (vLLM matches the name); not the A800 (80 GB, no "a100" in its name),
+  // an H100, nor a 48 GB L40S below 70 GiB (256 again).
+  for (const auto& [chip, seqs] : std::vector<std::pair<std::string, int>>{
+           {"a100", 256}, {"a800", 1024}, {"h100", 1024}, {"l40s", 256}}) {
+    InferRequest other = r;
+    other.chip = {chip};
+    EXPECT_EQ(InferJson(other)["engine_max_batch"], seqs) << chip;
+  }
+  // Given, the flags stand, and the note names only what was not given.
+  r.max_num_seqs = 512;
+  const auto given = InferJson(r);
+  EXPECT_EQ(given["engine_max_batch"], 512);
+  EXPECT_NE(given["assumptions"].dump().find("small-device defaults, 2048 batched tokens ("),
+            std::string::npos)
+      << given["assumptions"];
+  r.max_batched_tokens = 8192;
+  EXPECT_FALSE(InferJson(r).contains("assumptions"));
+  // Other engines keep their own limits on an A100 (SGLang's come from its memory).
+  InferRequest sglang = EightB();
+  sglang.chip = {"a100-40gb"};
+  sglang.engine = "sglang";
+  EXPECT_FALSE(InferJson(sglang).contains("assumptions"));
+}
+
 // An engine's memory fraction sizes the KV cache: (HBM x fraction - workspace - weights) over the
 // KV of one sequence at its mean context (input + output / 2 tokens), at tp 1.
 TEST(EngineLimits, MemoryFractionSizesTheKvCacheByHand) {
