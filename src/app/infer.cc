@@ -310,6 +310,28 @@ std::vector<std::string> EngineLimitNotes(const catalog::Catalog& cat, const Inf
                           (*engine)->max_num_seqs, (*engine)->max_batched_tokens,
                           (*engine)->chunked_prefill ? "" : ", chunked prefill off")));
   }
+  // The engine's default graph mode where it sets the decode step and the engine's full decode
+  // graph is measured faster (vLLM-Ascend: vLLM's FULL_AND_PIECEWISE default becomes PIECEWISE on
+  // the NPU, attention launched between the captured pieces, S3521; its tutorials pass
+  // FULL_DECODE_ONLY, S3520, "can double output token throughput", S3525): a user who left the
+  // mode unset is told the step's floor and the flag that lowers it.
+  if (engine && (*engine)->full_decode_floor_layer_us > 0 &&
+      (*engine)->full_decode_floor_layer_us < job.limits.step_floor_layer_us &&
+      r.cudagraph_mode.empty() && r.compilation_config.empty() && !r.enforce_eager &&
+      e.tpot_ms > 0) {
+    const double stage_layers = static_cast<double>(job.model->layers) / e.layout.pp;
+    const double floor_ms = job.limits.step_floor_layer_us * 1e-3 * stage_layers;
+    if (floor_ms >= 0.5 * e.tpot_ms) {
+      notes.push_back(fmt::format(
+          "{} captures piecewise graphs by default (attention launched between the pieces): a "
+          "decode step takes at least {:g} us a layer, {:.1f} ms of this {:.1f} ms step; "
+          "--cudagraph-mode full_decode_only (its tutorials' --compilation-config) replays each "
+          "decode step as one graph, at least {:g} us a layer ({:.1f} ms)",
+          job.limits.engine, job.limits.step_floor_layer_us, floor_ms, e.tpot_ms,
+          (*engine)->full_decode_floor_layer_us,
+          (*engine)->full_decode_floor_layer_us * 1e-3 * stage_layers));
+    }
+  }
   if (limits.chunked_prefill || limits.prefill_apart || !limits.max_batched_tokens) return notes;
   const double prompt = std::ceil(r.input_tokens * (1 - r.prefix_cache_hit));
   const double beside = std::max(1.0, *limits.max_batched_tokens - prompt);

@@ -354,10 +354,18 @@ std::string InferenceText(const InferenceReport& r) {
           job.chips, e.instances, e.instances == 1 ? "" : "s");
     }
   } else {
-    out += fmt::format("layout: tp {} ep {} dp {}{} ({} chip{} per instance)\n", e.layout.tp,
-                       e.layout.ep, e.layout.dp,
-                       e.layout.pp > 1 ? fmt::format(" pp {}", e.layout.pp) : "", e.layout.chips(),
-                       e.layout.chips() == 1 ? "" : "s");
+    // A searched layout says so, and how many instances share the chips: the engine's limits
+    // (--max-num-seqs, the batch below) hold for each instance, as vLLM's and SGLang's do.
+    out += fmt::format(
+        "layout: tp {} ep {} dp {}{} ({} chip{} per instance{}){}\n", e.layout.tp, e.layout.ep,
+        e.layout.dp, e.layout.pp > 1 ? fmt::format(" pp {}", e.layout.pp) : "", e.layout.chips(),
+        e.layout.chips() == 1 ? "" : "s",
+        e.instances > 1 ? fmt::format(", {} instances on the {} chips", e.instances, job.chips)
+                        : "",
+        e.layouts_evaluated > 1
+            ? fmt::format("; searched over {} layouts: --tp, --ep and --dp set one",
+                          e.layouts_evaluated)
+            : "");
   }
   out += AnswerText(r);
   Table t({"quantity", "value"});

@@ -1805,6 +1805,83 @@ TEST(EngineLimits, VllmAscendFullDecodeGraphHasItsFloor) {
   EXPECT_EQ(InferJson(gpu)["flags_not_modelled"], nlohmann::json::array({"--cudagraph-mode"}));
 }
 
+// The answer's layout line says whether the layout was searched and how many instances share the
+// chips, so a typed request's --max-num-seqs reads as each instance's (vLLM's is per engine):
+// Llama 3.1 70B FP8 on 8 Gaudi 3 with no --tp is searched (tp 1, 2, 4, 8: 4 layouts) and answers
+// tp 1, eight one-card instances; --tp 2 is the user's, four instances, not searched.
+TEST(EngineLimits, TheLayoutLineSaysWhatWasSearchedAndTheInstances) {
+  InferRequest r;
+  r.model = "llama-3.1-70b";
+  r.chip = {"gaudi3"};
+  r.count = 8;
+  r.dtype = "fp8";
+  r.input_tokens = 128;
+  r.output_tokens = 2048;
+  r.max_num_seqs = 600;
+  r.mode = "analytic";
+  auto text = TheEngine().Infer(r, {Format::kText, nullptr});
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_NE(text->body.find("layout: tp 1 ep 1 dp 1 (1 chip per instance, 8 instances on the 8 "
+                            "chips); searched over 4 layouts: --tp, --ep and --dp set one\n"),
+            std::string::npos)
+      << text->body;
+  r.tp = 2;
+  text = TheEngine().Infer(r, {Format::kText, nullptr});
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_NE(text->body.find("layout: tp 2 ep 1 dp 1 (2 chips per instance, 4 instances on the 8 "
+                            "chips)\n"),
+            std::string::npos)
+      << text->body;
+}
+
+// A request that leaves vLLM-Ascend's graph mode unset runs its default, PIECEWISE (vLLM's
+// FULL_AND_PIECEWISE becomes PIECEWISE on the NPU, S3521), and where that floor sets the decode
+// step the answer says so and names the tutorials' FULL_DECODE_ONLY (S3520), which the
+// maintainers say "can double output token throughput" (S3525). By hand, Qwen3-30B-A3B (48
+// layers) at tp 4 and one sequence: at least 48 x 957 us = 45.9 ms a step piecewise, 48 x 417 us
+// = 20.0 ms as one graph. Given any graph mode, or --enforce-eager, there is nothing to tell.
+TEST(EngineLimits, VllmAscendPiecewiseDefaultIsSaidWhereItSetsTheStep) {
+  InferRequest r;
+  r.model = "Qwen/Qwen3-30B-A3B";
+  r.chip = {"ascend-910b"};
+  r.count = 4;
+  r.tp = 4;
+  r.dtype = "bf16";
+  r.input_tokens = 15000;
+  r.output_tokens = 200;
+  r.max_num_seqs = 1;
+  r.mode = "analytic";
+  auto said = [&] {
+    const auto j = InferJson(r);
+    for (const auto& a : j.value("assumptions", nlohmann::json::array())) {
+      if (a.get<std::string>().find("--cudagraph-mode full_decode_only") != std::string::npos) {
+        return a.get<std::string>();
+      }
+    }
+    return std::string();
+  };
+  const std::string note = said();
+  EXPECT_NE(note.find("vllm-ascend-0.13 captures piecewise graphs by default"), std::string::npos)
+      << note;
+  EXPECT_NE(note.find("at least 957 us a layer, 45.9 ms"), std::string::npos) << note;
+  EXPECT_NE(note.find("at least 417 us a layer (20.0 ms)"), std::string::npos) << note;
+  r.cudagraph_mode = "full_decode_only";
+  EXPECT_EQ(said(), "");
+  r.cudagraph_mode = "PIECEWISE";
+  EXPECT_EQ(said(), "");
+  r.cudagraph_mode.clear();
+  r.enforce_eager = true;
+  EXPECT_EQ(said(), "");
+  // The engines whose full decode graph is not measured say nothing of it (vLLM on a GPU).
+  r.enforce_eager = false;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.tp = 1;
+  r.engine = "vllm";
+  EXPECT_EQ(said(), "");
+}
+
 // With no --engine a chip runs the engine its family is deployed on (data/engines.yaml
 // default_families): vLLM-Ascend on an Ascend 910, with its step floor; vLLM on an MI300X;
 // cuda-graphs (no batch limits, a graph-replayed step) on an H100; none on a B200; --engine none
