@@ -383,6 +383,8 @@ Result<report::ServingSimulation> SimulateDeployment(
   limits.max_prefill_tokens = job.limits.max_prefill_tokens.value_or(0);
   limits.reserve_output = !job.limits.optimistic_admission;
   limits.retract = job.limits.retract_admission;
+  limits.preempted_prefix_cached = job.limits.preemption_keeps_prefix && !limits.reserve_output &&
+                                   !limits.retract && !r.no_prefix_cache;
   // SGLang's radix cache off: requests that ignore EOS take the adder's own path (S3100).
   limits.ignore_eos_admission = limits.retract && r.no_prefix_cache;
   limits.round_robin_dispatch = job.limits.round_robin_dispatch;
@@ -747,6 +749,9 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.fraction_of_free_memory = (*engine)->fraction_of_free_memory;
     limits.optimistic_admission = (*engine)->kv_admission != "reserve";
     limits.retract_admission = (*engine)->kv_admission == "retract";
+    // vLLM's V1 scheduler (kv_admission optimistic: vLLM and vLLM-Ascend) runs its prefix cache
+    // by default, so a preempted request's freed blocks stay hashed until evicted (S3731).
+    limits.preemption_keeps_prefix = (*engine)->kv_admission == "optimistic";
     limits.round_robin_dispatch = (*engine)->dp_dispatch == "round_robin";
     limits.max_num_seqs_per_instance = (*engine)->max_num_seqs_per_instance;
     limits.max_batched_tokens_per_instance = (*engine)->max_batched_tokens_per_instance;

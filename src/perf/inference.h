@@ -110,6 +110,10 @@ struct EngineLimits {
   // The serving simulator's admission: false reserves KV for a request's whole output before
   // admitting it (no eviction); true admits on the prompt and preempts (catalog engines).
   bool optimistic_admission = false;
+  // The engine's own scheduler is vLLM V1's, prefix cache on: a request it preempts finds what is
+  // left of its own blocks cached when it comes back
+  // (sim::SchedulerLimits::preempted_prefix_cached).
+  bool preemption_keeps_prefix = false;
   // With optimistic_admission: SGLang's estimate-based admission and retraction
   // (sim::SchedulerLimits::retract), not vLLM's prompt-only admission and recompute.
   bool retract_admission = false;

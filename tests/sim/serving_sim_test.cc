@@ -389,6 +389,37 @@ TEST(ServingSim, AFullKvCachePreemptsTheLatestAndRecomputesIt) {
   EXPECT_EQ(r->steps, 19);
 }
 
+// vLLM V1's admission under KV pressure, by hand (S3730, S3731): room for 4 blocks of 16 tokens,
+// 40 tokens a step, A (16 + 3) then B (48 + 10). Step 1: A's prompt and B's first 24 tokens (1 +
+// 2 blocks). Step 2: A's 17th token takes the last free block; B's next 24 tokens need a 3rd
+// block: none is free, so B (the latest admitted) is preempted, and nothing is admitted that
+// step. Its 2 blocks go to the free queue with their hashes; one is full (16 of its 24 tokens).
+// Step 3: B would take 3 blocks, 2 are free (A holds 2); A ends. Step 4: no block was allocated
+// since B's went back, so its full block is still cached: B computes its last 32 tokens (3
+// blocks) and samples its first token at 40 ms, its 10th in step 13 (130 ms). Recomputing from
+// the first token instead: 40 tokens in step 4, 8 in step 5 (first token 50 ms, done at 140 ms).
+TEST(ServingSim, APreemptedRequestFindsItsOwnBlocksInThePrefixCacheByHand) {
+  SchedulerLimits vllm;
+  vllm.reserve_output = false;
+  vllm.max_batched_tokens = 40;
+  vllm.preempted_prefix_cached = true;
+  const std::vector<ServingRequest> reqs = {Req(0, 16, 3), Req(0, 48, 10)};
+  auto r = SimulateServing(FixedStep(0.010, 64), vllm, reqs, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->preemptions, 1);
+  EXPECT_EQ(r->requests_completed, 2);
+  EXPECT_NEAR(r->ttft_ms.mean, (10 + 40) / 2.0, 1e-9);
+  EXPECT_NEAR(r->e2e_s.mean, (0.030 + 0.130) / 2, 1e-9);
+  EXPECT_EQ(r->steps, 13);
+  vllm.preempted_prefix_cached = false;
+  auto cold = SimulateServing(FixedStep(0.010, 64), vllm, reqs, {});
+  ASSERT_TRUE(cold) << cold.error().message;
+  EXPECT_EQ(cold->preemptions, 1);
+  EXPECT_NEAR(cold->ttft_ms.mean, (10 + 50) / 2.0, 1e-9);
+  EXPECT_NEAR(cold->e2e_s.mean, (0.030 + 0.140) / 2, 1e-9);
+  EXPECT_EQ(cold->steps, 14);
+}
+
 // SGLang's admission and retraction (SchedulerLimits::retract), by hand with 10 ms steps and 12
 // blocks of 16 tokens. A (16 + 100) is admitted in step 1: 116 < 192 free. B (1 + 89, 90 tokens)
 // is not beside it (90 >= 192 - 116: a new request reserves its whole output). In step 2 A holds 2

@@ -382,7 +382,12 @@ struct Live {
   int decoded = 0;  // tokens fed back through decode steps since the prefill
   int generated = 0;
   long blocks = 0;
-  long swapped = 0;      // KV tokens held in the host tier while it waits
+  long swapped = 0;  // KV tokens held in the host tier while it waits
+  // Preempted with the prefix cache on (SchedulerLimits::preempted_prefix_cached): the full blocks
+  // it held, still hashed in the free queue, and the group's count of allocated blocks past which
+  // they start to be evicted (the blocks ahead of them in the queue taken first).
+  long own_cached_blocks = 0;
+  long own_cached_until = 0;
   bool started = false;  // its first token was sampled
   double first_token_s = 0;
   double finish_s = 0;
@@ -536,6 +541,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         finishing;
     std::deque<size_t> waiting;
     long used_blocks = 0;
+    long allocated = 0;  // blocks allocated so far (the free queue's pops, for own_cached_until)
     double host_used = 0;
     double swap_tokens = 0;  // tokens moved over the host link this iteration
     int steps_since_call = 0;
@@ -594,6 +600,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
 
   auto preempt = [&](Group& g, size_t id) {
     Live& l = live[id];
+    const long free_before = capacity_blocks - g.used_blocks;
+    const long held_blocks = l.blocks;
     g.used_blocks -= l.blocks;
     l.blocks = 0;
     const long held = l.prefilled + l.decoded;
@@ -604,6 +612,13 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       g.swap_tokens += held;
       ++res.swaps;
     } else {
+      if (limits.preempted_prefix_cached) {
+        // vLLM V1 frees its blocks to the tail of the free queue, last block first, keeping their
+        // hashes (S3731): they are evicted only once the blocks already free ahead of them have
+        // been allocated, its last blocks first, so what is left of it is a prefix.
+        l.own_cached_blocks = std::min<long>(held_blocks, (l.prefilled + l.decoded) / block);
+        l.own_cached_until = g.allocated + free_before;
+      }
       l.prefill_target = requests[id].input_tokens - requests[id].cached_tokens + l.generated;
       l.prefilled = 0;
       l.decoded = 0;
@@ -761,6 +776,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       if (self_preempted) break;
       l.blocks += std::max(0L, need);
       g.used_blocks += std::max(0L, need);
+      g.allocated += std::max(0L, need);
       (decoding ? budget : prompt_budget) -= want;
       if (decoding) {
         g.decodes.push_back(id);
@@ -788,12 +804,23 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         running.push_back(id);
         l.blocks = need;
         g.used_blocks += need;
+        g.allocated += need;
         g.host_used -= l.swapped;
         g.swap_tokens += l.swapped;
         l.swapped = 0;
         continue;
       }
-      const int remaining = l.prefill_target - l.prefilled;
+      // A preempted request finds what is left of its own blocks in the prefix cache: its
+      // prompt resumes after them (at least the last token computed again, as vLLM's
+      // get_computed_blocks leaves it, S3731). Those blocks are allocated again with the chunk.
+      int own_hit = 0;
+      if (l.own_cached_blocks > 0 && l.prefilled == 0) {
+        const long evicted = std::clamp(g.allocated - l.own_cached_until, 0L, l.own_cached_blocks);
+        own_hit = static_cast<int>(
+            std::min<long>((l.own_cached_blocks - evicted) * block, l.prefill_target - 1));
+        own_hit = std::max(0, own_hit);
+      }
+      const int remaining = l.prefill_target - l.prefilled - own_hit;
       // SGLang's PrefillAdder: a prompt longer than what the batch has left ends the batch.
       if (limits.max_prefill_tokens > 0 && !g.prefills.empty() &&
           remaining > limits.max_prefill_tokens - prefilling) {
@@ -814,7 +841,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       const long need = limits.reserve_output
                             ? blocks_for(static_cast<long>(l.prefill_target) +
                                          requests[id].output_tokens - l.generated + mtp_depth)
-                            : blocks_for(want);
+                            : blocks_for(own_hit + want);
       if (need > capacity_blocks - g.used_blocks) break;
       if (retract) {
         // SGLang: its prompt (a retracted request's with its outputs so far) and its whole
@@ -833,8 +860,11 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       }
       g.waiting.pop_front();
       running.push_back(id);
+      l.prefilled += own_hit;
+      l.own_cached_blocks = 0;
       l.blocks = need;
       g.used_blocks += need;
+      g.allocated += need;
       prompt_budget -= want;
       prefilling += want;
       g.prefills.push_back({id, want});

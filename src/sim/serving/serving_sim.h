@@ -147,6 +147,13 @@ struct SchedulerLimits {
   // running requests will still grow by: no preemption (TensorRT-LLM's default policy). Off: admit
   // on the prompt and preempt the latest admitted when decode runs out (vLLM).
   bool reserve_output = true;
+  // vLLM V1 with its prefix cache on (the default; preemption by recompute, S3730): a request
+  // preempted frees its blocks but they keep their hashes in the free queue, evicted last block
+  // first once the blocks free before them are taken (single_type_kv_cache_manager.free,
+  // block_pool, S3731). Re-admitted, it finds the prefix of its own KV not yet evicted and computes
+  // only the rest. Off: a preempted request computes its prompt and output so far again from the
+  // first token.
+  bool preempted_prefix_cached = false;
   // SGLang's admission and retraction (kv_admission: retract; with reserve_output off). A waiting
   // request is admitted only while its prompt and whole remaining output (at most 4,096 tokens)
   // fit what is free less the share of the running requests' remaining outputs that the scheduler
