@@ -239,6 +239,11 @@ struct ServingEngine {
   std::map<std::string, std::map<std::string, double>> moe_backend_layer_us;
   // Rows (token copies) an expert receives on average, at most, for moe_backend_layer_us.
   double moe_backend_max_expert_rows = 0;
+  // The same where the routed experts are 4-bit with 4-bit math (FP4 on a chip with FP4 math),
+  // per chip family, in place of moe_layer_us for such experts: an engine that runs them through
+  // one fused kernel (vLLM's FP4 experts on Blackwell, FlashInfer's TensorRT-LLM MoE) has no
+  // chain there. A family not listed: moe_layer_us. Written `fp4_moe_layer_us: {family: us}`.
+  std::map<std::string, double> fp4_moe_layer_us;
   // Time per MoE layer of an expert-parallel iteration (experts spread over ranks, tokens sent to
   // them by an all-to-all) that the engine's exchange path takes beyond the bytes it moves,
   // microseconds, per chip family (calibration family id); a family not listed, or experts not

@@ -771,6 +771,7 @@ class YamlLoader : public YamlReader {
                "moe_backends",
                "moe_backend_layer_us",
                "moe_backend_max_expert_rows",
+               "fp4_moe_layer_us",
                "ep_moe_layer_us",
                "ep_moe_token_us",
                "int8_matmul_efficiency",
@@ -856,6 +857,8 @@ class YamlLoader : public YamlReader {
       }
     }
     e.moe_backend_max_expert_rows = Num(n, "moe_backend_max_expert_rows", path, 0, 1e6, 0);
+    e.fp4_moe_layer_us =
+        NumberMap(n, "fp4_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
     e.ep_moe_layer_us =
         NumberMap(n, "ep_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
     e.ep_moe_token_us =

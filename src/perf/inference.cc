@@ -58,6 +58,9 @@ struct WeightFormat {
   // 4-bit weights with 16-bit math (int4): converted in the GEMM's main loop, at most the family's
   // weight_only_gweights_s at decode-sized batches.
   bool weight_only = false;
+  // FP4 weights (NVFP4, MXFP4) served as they are stored: the format the engines' fused FP4 MoE
+  // kernels take (EngineLimits::fp4_moe_layer_us).
+  bool fp4 = false;
   double rate() const { return peak * eff; }
 };
 
@@ -352,6 +355,7 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d,
   WeightFormat w;
   w.bytes = ServingDTypeBytes(d);
   w.weight_only = d == ServingDType::kInt4;
+  w.fp4 = d == ServingDType::kFp4;
   const bool sixteen_bit_math = d == ServingDType::kInt4 || d == ServingDType::kW8A16 ||
                                 d == ServingDType::kBf16 || d == ServingDType::kFp16;
   if (sixteen_bit_math && (v.known() || half_peak)) {
@@ -1175,6 +1179,11 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     double us = listed != by_family.end() ? listed->second : x.job.limits.moe_layer_us;
     if (const auto it = weight_only.find(family);
         x.f.experts.weight_only && it != weight_only.end()) {
+      us = it->second;
+    }
+    // FP4 experts, where the engine runs them through its own fused kernel.
+    const auto& fp4 = x.job.limits.fp4_moe_layer_us;
+    if (const auto it = fp4.find(family); x.f.experts.fp4 && it != fp4.end()) {
       us = it->second;
     }
     // A backend the request names with its own small-batch chain (TensorRT-LLM's TRTLLM MoE:

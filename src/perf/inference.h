@@ -235,6 +235,9 @@ struct EngineLimits {
   std::map<std::string, double> backend_moe_layer_us;
   double backend_moe_max_expert_rows = 0;
   std::string moe_backend;  // the backend as named (lower case), or empty: the engine's default
+  // The same where the routed experts are 4-bit with 4-bit math, by chip family, in place of
+  // moe_layer_us_by_family (catalog::ServingEngine::fp4_moe_layer_us); a family not listed: that.
+  std::map<std::string, double> fp4_moe_layer_us;
   // Microseconds per MoE layer of an expert-parallel iteration that the engine's exchange path
   // takes beyond the bytes it moves, by chip family (catalog::ServingEngine::ep_moe_layer_us); a
   // family not listed, or ep 1: 0.

@@ -260,6 +260,7 @@ std::string EnginesJson(const Catalog& c) {
          {"moe_backends", e.moe_backends},
          {"moe_backend_layer_us", e.moe_backend_layer_us},
          {"moe_backend_max_expert_rows", Limit(e.moe_backend_max_expert_rows)},
+         {"fp4_moe_layer_us", e.fp4_moe_layer_us},
          {"ep_moe_layer_us", e.ep_moe_layer_us},
          {"ep_moe_token_us", e.ep_moe_token_us},
          {"int8_matmul_efficiency", e.int8_matmul_efficiency},

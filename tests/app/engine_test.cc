@@ -1377,6 +1377,39 @@ TEST(EngineLimits, VllmTakesItsSmallDeviceDefaultsOnAnA100) {
   EXPECT_FALSE(InferJson(sglang).contains("assumptions"));
 }
 
+// vLLM's MoE layer on Blackwell as a chain of kernels for 8- and 16-bit experts too: its FP8 MoE
+// backend runs DeepGEMM with the Triton fused_experts fallback at decode sizes
+// (get_fp8_moe_backend / TritonOrDeepGemmExperts, S3642), unquantized experts the Triton chain,
+// whose fixed part on B200 is 42 us a MoE layer (SGLang's port timed in a CUDA graph, S2320);
+// FP4 experts run FlashInfer's fused TensorRT-LLM MoE, one kernel: no chain. Qwen3-30B-A3B (48
+// layers, every one MoE) on one B200 at batch 1: the step's fixed part is the graph's 48 x 55 us
+// = 2.64 ms, plus 48 x 42 us = 2.016 ms for BF16 and for weight-only INT4 (Marlin's chain), none
+// for FP4. Hopper keeps its Triton rate without a fixed part for 16-bit experts (2.64 ms) and its
+// 29 us for weight-only ones (S2321): 2.64 + 48 x 0.029 = 4.032 ms.
+TEST(EngineLimits, VllmChainsItsEightAndSixteenBitExpertsOnBlackwell) {
+  const auto overhead = [](const char* chip, const char* dtype) {
+    InferRequest r;
+    r.model = "qwen3-30b-a3b";
+    r.chip = {chip};
+    r.count = 1;
+    r.tp = 1;
+    r.dtype = dtype;
+    r.engine = "vllm";
+    r.max_num_seqs = 1;
+    r.mode = "offline";
+    r.analytic = true;
+    r.input_tokens = 1000;
+    r.output_tokens = 1000;
+    const auto j = InferJson(r);
+    return j["step_breakdown_ms"]["overhead"].get<double>();
+  };
+  EXPECT_NEAR(overhead("b200", "bf16"), 48 * 0.055 + 48 * 0.042, 1e-3);
+  EXPECT_NEAR(overhead("b200", "int4"), 48 * 0.055 + 48 * 0.042, 1e-3);
+  EXPECT_NEAR(overhead("b200", "fp4"), 48 * 0.055, 1e-3);
+  EXPECT_NEAR(overhead("h100", "bf16"), 48 * 0.055, 1e-3);
+  EXPECT_NEAR(overhead("h100", "int4"), 48 * 0.055 + 48 * 0.029, 1e-3);
+}
+
 // An engine's memory fraction sizes the KV cache: (HBM x fraction - workspace - weights) over the
 // KV of one sequence at its mean context (input + output / 2 tokens), at tp 1.
 TEST(EngineLimits, MemoryFractionSizesTheKvCacheByHand) {
