@@ -1372,6 +1372,56 @@ void ProfileAtPrintedCap(const catalog::Catalog& cat, const InferRequest& r,
   }
 }
 
+// A request that names no engine runs the one its chips' family is deployed on (data/engines.yaml
+// default_families), or none where they have none or differ: the answer says which, and the ids
+// that name another (the engines that run on every chip of the request, and none).
+report::EngineAssumed AssumedEngineOf(const catalog::Catalog& cat, const InferRequest& r) {
+  report::EngineAssumed a;
+  const std::string id = internal::EngineIdOf(cat, r);
+  a.engine = id;
+  std::vector<const catalog::Chip*> chips;
+  for (const auto& name : r.chip) {
+    auto chip = cat.FindChip(name);
+    if (!chip) return {};
+    chips.push_back(*chip);
+  }
+  for (const auto& e : cat.engines()) {
+    if (e.id != id && std::all_of(chips.begin(), chips.end(),
+                                  [&](const catalog::Chip* c) { return catalog::RunsOn(e, *c); })) {
+      a.choices.push_back(e.id);
+    }
+  }
+  if (!id.empty()) a.choices.push_back("none");
+  std::vector<std::string> families, defaults;
+  for (const catalog::Chip* c : chips) {
+    if (std::find(families.begin(), families.end(), c->family) == families.end()) {
+      families.push_back(c->family);
+    }
+    const catalog::ServingEngine* e = cat.DefaultEngineOf(*c);
+    defaults.push_back(fmt::format("{} {}", c->id, e != nullptr ? e->id : "none"));
+  }
+  const std::string on = fmt::format("{} chips", fmt::join(families, " and "));
+  if (auto engine = cat.FindEngine(id); !id.empty() && engine) {
+    a.note = fmt::format(
+        "engine: none named, so {} ({}, version {}), what {} run unless told otherwise; "
+        "--engine {} for another",
+        id, (*engine)->name, (*engine)->version, on, JoinOr(a.choices));
+  } else if (std::any_of(chips.begin(), chips.end(), [&](const catalog::Chip* c) {
+               return cat.DefaultEngineOf(*c) != nullptr;
+             })) {
+    a.note = fmt::format(
+        "engine: none named, and the chips' default engines differ ({}): none applied, each "
+        "chip's own bound with no engine's limits or step costs; --engine {} to apply one to all",
+        fmt::join(defaults, ", "), JoinOr(a.choices));
+  } else {
+    a.note = fmt::format(
+        "engine: none named, and {} run none by default in the catalog: no engine's limits or "
+        "step costs, the chip's own bound; --engine {} to apply one",
+        on, JoinOr(a.choices));
+  }
+  return a;
+}
+
 }  // namespace
 
 Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) const {
@@ -1487,15 +1537,18 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
     not_modelled.insert(std::lower_bound(not_modelled.begin(), not_modelled.end(), flag), flag);
   }
   const bool json = c.format == Format::kJson;
+  std::optional<report::EngineAssumed> assumed;
+  if (r.engine.empty()) assumed = AssumedEngineOf(*catalog_, r);
+  if (assumed && assumed->note.empty()) assumed.reset();
   Output out;
   if (r.compare) {
-    out.body =
-        json ? report::CompareJson(rows, not_modelled) : report::CompareTable(rows, not_modelled);
+    out.body = json ? report::CompareJson(rows, not_modelled, assumed)
+                    : report::CompareTable(rows, not_modelled, assumed);
   } else {
-    report::InferenceReport report{&jobs[0],     *rows[0].estimate,
-                                   std::nullopt, r.analytic ? r.mode + " analytic" : r.mode,
-                                   nullptr,      {},
-                                   r.assumptions};
+    report::InferenceReport report{&jobs[0],      *rows[0].estimate,
+                                   std::nullopt,  r.analytic ? r.mode + " analytic" : r.mode,
+                                   nullptr,       {},
+                                   r.assumptions, assumed};
     if (Simulated(r)) {
       std::string trace_path;
       if (!r.requests_trace.empty()) {

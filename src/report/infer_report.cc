@@ -300,6 +300,13 @@ std::string AnswerText(const InferenceReport& r) {
   return out;
 }
 
+// The engine a request that named none ran: its id (null: none) and the ids that name another.
+nlohmann::json EngineAssumedJson(const EngineAssumed& a) {
+  return {{"engine", a.engine.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.engine)},
+          {"choices", a.choices},
+          {"note", a.note}};
+}
+
 }  // namespace
 
 std::string InferenceJson(const InferenceReport& r) {
@@ -313,6 +320,7 @@ std::string InferenceJson(const InferenceReport& r) {
   // Only when given: an answer that priced every flag reads as it always did.
   if (!r.flags_not_modelled.empty()) j["flags_not_modelled"] = r.flags_not_modelled;
   if (!r.assumptions.empty()) j["assumptions"] = r.assumptions;
+  if (r.engine_assumed) j["engine_assumed"] = EngineAssumedJson(*r.engine_assumed);
   if (r.launch) {
     j["launch"] = {{"engine", r.launch->stack},
                    {"command", r.launch->command},
@@ -419,6 +427,7 @@ std::string InferenceText(const InferenceReport& r) {
     out += fmt::format("note: not modelled, accepted as given: {}\n",
                        fmt::join(r.flags_not_modelled, ", "));
   }
+  if (r.engine_assumed) out += "note: " + r.engine_assumed->note + "\n";
   for (const auto& a : r.assumptions) out += "note: " + a + "\n";
   if (r.launch) {
     out += "\nlaunch (" + r.launch->stack + "):\n";
@@ -432,7 +441,8 @@ std::string InferenceText(const InferenceReport& r) {
 }
 
 std::string CompareJson(const std::vector<CompareRow>& rows,
-                        const std::vector<std::string>& flags_not_modelled) {
+                        const std::vector<std::string>& flags_not_modelled,
+                        const std::optional<EngineAssumed>& engine_assumed) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& row : rows) {
     if (row.estimate) {
@@ -444,11 +454,13 @@ std::string CompareJson(const std::vector<CompareRow>& rows,
   nlohmann::json j = {{"chips", arr}};
   // As one deployment's answer: only when given, for every row alike.
   if (!flags_not_modelled.empty()) j["flags_not_modelled"] = flags_not_modelled;
+  if (engine_assumed) j["engine_assumed"] = EngineAssumedJson(*engine_assumed);
   return Dump(j);
 }
 
 std::string CompareTable(const std::vector<CompareRow>& rows,
-                         const std::vector<std::string>& flags_not_modelled) {
+                         const std::vector<std::string>& flags_not_modelled,
+                         const std::optional<EngineAssumed>& engine_assumed) {
   Table t({"chip", "format", "layout", "out tok/s/chip", "tok/s/W", "tok/$", "$/M out", "TPOT ms",
            "TTFT ms", "bound", "chips for demand", "China status"});
   std::string notes;
@@ -494,6 +506,7 @@ std::string CompareTable(const std::vector<CompareRow>& rows,
     notes += fmt::format("note: not modelled, accepted as given: {}\n",
                          fmt::join(flags_not_modelled, ", "));
   }
+  if (engine_assumed) notes += "note: " + engine_assumed->note + "\n";
   return t.Render() + notes;
 }
 

@@ -43,6 +43,15 @@ struct ServingSimulation {
   int layouts_simulated = 1;
 };
 
+// The engine a request that named none ran (data/engines.yaml default_families; empty: none), the
+// ids that name another (--engine; "none" among them where one ran), and the sentence that says
+// both: the answer's, text and JSON, so a user knows what the number is for.
+struct EngineAssumed {
+  std::string engine;
+  std::vector<std::string> choices;
+  std::string note;
+};
+
 struct InferenceReport {
   const perf::InferenceJob* job = nullptr;
   perf::InferenceEstimate estimate;
@@ -54,6 +63,7 @@ struct InferenceReport {
   // What the answer takes for what a pasted command leaves out and the model cannot read from it
   // (ShareGPT's mean lengths, a die-counted device priced as a package): said with the answer.
   std::vector<std::string> assumptions;
+  std::optional<EngineAssumed> engine_assumed;  // only when the request named no engine
 };
 
 std::string InferenceJson(const InferenceReport& r);
@@ -66,10 +76,13 @@ struct CompareRow {
   std::string error;
 };
 // `flags_not_modelled`: serve-command flags given that no row priced (InferenceReport's).
+// `engine_assumed`: the engine every row ran when the request named none.
 std::string CompareJson(const std::vector<CompareRow>& rows,
-                        const std::vector<std::string>& flags_not_modelled = {});
+                        const std::vector<std::string>& flags_not_modelled = {},
+                        const std::optional<EngineAssumed>& engine_assumed = std::nullopt);
 std::string CompareTable(const std::vector<CompareRow>& rows,
-                         const std::vector<std::string>& flags_not_modelled = {});
+                         const std::vector<std::string>& flags_not_modelled = {},
+                         const std::optional<EngineAssumed>& engine_assumed = std::nullopt);
 
 }  // namespace suanli::report
 

@@ -1410,6 +1410,76 @@ TEST(EngineLimits, VllmChainsItsEightAndSixteenBitExpertsOnBlackwell) {
   EXPECT_NEAR(overhead("h100", "int4"), 48 * 0.055 + 48 * 0.029, 1e-3);
 }
 
+// A request that names no engine runs the one its chips' family is deployed on (data/engines.yaml
+// default_families: cuda-graphs on Volta to Hopper, vLLM on AMD Instinct parts, vLLM-Ascend 0.13
+// on Ascend 910, none on Blackwell or Gaudi), and the answer says which and the ids that name
+// another, in text and JSON (engine_assumed), for one chip and for a comparison; a request that
+// names one (--engine none too) gets no such note.
+TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
+  const auto text = [](const InferRequest& q) {
+    auto out = TheEngine().Infer(q, {Format::kText, nullptr});
+    EXPECT_TRUE(out) << (out ? "" : out.error().message);
+    return out ? out->body : std::string();
+  };
+  const InferRequest hopper = EightB();
+  const auto j = InferJson(hopper);
+  ASSERT_TRUE(j.contains("engine_assumed")) << j.dump();
+  EXPECT_EQ(j["engine_assumed"]["engine"], "cuda-graphs");
+  EXPECT_EQ(j["engine_assumed"]["choices"],
+            nlohmann::json::array({"vllm", "sglang", "trtllm", "none"}));
+  const std::string t = text(hopper);
+  EXPECT_NE(t.find("note: engine: none named, so cuda-graphs (The CUDA-graph decode step vLLM, "
+                   "SGLang and TensorRT-LLM share"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("what hopper chips run unless told otherwise; --engine vllm, sglang, trtllm "
+                   "or none for another"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find(j["engine_assumed"]["note"].get<std::string>()), std::string::npos);
+  // AMD: vLLM, with its version.
+  InferRequest amd = EightB();
+  amd.chip = {"mi300x"};
+  const auto a = InferJson(amd)["engine_assumed"];
+  EXPECT_EQ(a["engine"], "vllm");
+  EXPECT_EQ(a["choices"], nlohmann::json::array({"sglang", "none"}));
+  EXPECT_NE(a["note"].get<std::string>().find(
+                "so vllm (vLLM (V1 engine, `vllm serve`), version 0.9-0.11), what cdna3 chips run"),
+            std::string::npos)
+      << a;
+  // Blackwell runs none by default: the note says so and lists what applies one.
+  InferRequest blackwell = EightB();
+  blackwell.chip = {"b200"};
+  const auto b = InferJson(blackwell)["engine_assumed"];
+  EXPECT_TRUE(b["engine"].is_null());
+  EXPECT_EQ(b["choices"], nlohmann::json::array({"vllm", "sglang", "trtllm", "cuda-graphs"}));
+  EXPECT_NE(b["note"].get<std::string>().find("blackwell chips run none by default"),
+            std::string::npos)
+      << b;
+  // Named, no note: --engine sglang, and --engine none.
+  for (const char* engine : {"sglang", "none"}) {
+    InferRequest named = EightB();
+    named.engine = engine;
+    EXPECT_FALSE(InferJson(named).contains("engine_assumed")) << engine;
+    EXPECT_EQ(text(named).find("engine: none named"), std::string::npos) << engine;
+  }
+  // Compared chips whose defaults differ run none: said, with the engines that run on both.
+  InferRequest both = EightB();
+  both.chip = {"h100", "mi300x"};
+  both.compare = true;
+  auto compared = TheEngine().Infer(both, Json());
+  ASSERT_TRUE(compared) << compared.error().message;
+  const auto c = nlohmann::json::parse(compared->body)["engine_assumed"];
+  EXPECT_TRUE(c["engine"].is_null()) << c;
+  EXPECT_EQ(c["choices"], nlohmann::json::array({"vllm", "sglang"}));
+  EXPECT_NE(c["note"].get<std::string>().find("default engines differ (h100 cuda-graphs, mi300x "
+                                              "vllm)"),
+            std::string::npos)
+      << c;
+  EXPECT_NE(text(both).find("note: engine: none named, and the chips' default engines differ"),
+            std::string::npos);
+}
+
 // An engine's memory fraction sizes the KV cache: (HBM x fraction - workspace - weights) over the
 // KV of one sequence at its mean context (input + output / 2 tokens), at tp 1.
 TEST(EngineLimits, MemoryFractionSizesTheKvCacheByHand) {

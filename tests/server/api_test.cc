@@ -105,6 +105,34 @@ TEST(Api, ADisaggregatedDeploymentsClientsAreDealtOverItsDecodeInstances) {
   EXPECT_EQ(j["max_batch"].get<int>(), 7);
 }
 
+// An /infer body that names no engine gets the engine the answer assumed and the ids that name
+// another, as the CLI's --json prints them (an H100's default is cuda-graphs, data/engines.yaml);
+// one that names an engine gets none.
+TEST(Api, InferSaysWhichEngineItAssumed) {
+  Api api(TheEngine(), {});
+  auto r = Post(api, "/v1/infer",
+                R"({"model": "llama-3.1-8b", "chip": "h100", "count": 1, "mode": "analytic"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto j = json::parse(r.body);
+  ASSERT_TRUE(j.contains("engine_assumed")) << r.body;
+  EXPECT_EQ(j["engine_assumed"]["engine"], "cuda-graphs");
+  EXPECT_EQ(j["engine_assumed"]["choices"], json::array({"vllm", "sglang", "trtllm", "none"}));
+  EXPECT_NE(
+      j["engine_assumed"]["note"].get<std::string>().find("engine: none named, so cuda-graphs ("),
+      std::string::npos);
+  app::InferRequest i;
+  i.model = "llama-3.1-8b";
+  i.chip = {"h100"};
+  i.count = 1;
+  i.mode = "analytic";
+  EXPECT_EQ(r.body, TheEngine().Infer(i, kJson)->body);
+  auto named = Post(api, "/v1/infer",
+                    R"({"model": "llama-3.1-8b", "chip": "h100", "count": 1, "mode": "analytic",
+                        "engine": "vllm"})");
+  ASSERT_EQ(named.status, 200) << named.body;
+  EXPECT_FALSE(json::parse(named.body).contains("engine_assumed"));
+}
+
 TEST(Api, EveryCommandRouteMatchesTheEngine) {
   Api api(TheEngine(), {});
   app::InferRequest i;
