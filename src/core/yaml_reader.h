@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <initializer_list>
 #include <map>
@@ -117,7 +118,17 @@ class YamlReader {
            std::max(1, std::min(e.mark.line + 1, lines)), "");
     } catch (const YAML::ParserException& e) {
       // At end of input yaml-cpp points one line past the last one.
-      Fail(e.msg, std::max(1, std::min(e.mark.line + 1, lines)), "");
+      const int line = std::max(1, std::min(e.mark.line + 1, lines));
+      // A tab in a line's indentation reads as "illegal block entry" or "illegal map value":
+      // say what it is (the line itself, or the one before, which yaml-cpp may point past).
+      for (int l : {line, line - 1}) {
+        if (l >= 1 && IndentHasTab(owned, l)) {
+          Fail(e.msg + fmt::format(
+                           "; line {} indents with a tab, and YAML indents with spaces only", l),
+               l, "");
+        }
+      }
+      Fail(e.msg, line, "");
     }
     std::set<std::pair<int, int>> checked;
     CheckDuplicateKeys(root, "", checked);
@@ -125,6 +136,20 @@ class YamlReader {
   }
 
  protected:
+  // Whether line `line` (1-based) of `text` has a tab before its first other character.
+  static bool IndentHasTab(const std::string& text, int line) {
+    size_t at = 0;
+    for (int l = 1; l < line; ++l) {
+      at = text.find('\n', at);
+      if (at == std::string::npos) return false;
+      ++at;
+    }
+    for (; at < text.size() && (text[at] == ' ' || text[at] == '\t'); ++at) {
+      if (text[at] == '\t') return true;
+    }
+    return false;
+  }
+
   [[noreturn]] void Fail(std::string message, int line, std::string field) {
     throw YamlFailure{Error{std::move(message), file_, line, std::move(field)}};
   }
@@ -244,6 +269,37 @@ class YamlReader {
                Join(path, key));
         }
         return *v;
+      }
+    }
+    return Num(map, key, path, lo, hi, fallback);
+  }
+
+  // Num for a fraction a user may write as a percentage ("probability: 35%", "growth_per_period:
+  // 8%"): the number before the % over 100, then the same range check as a plain number.
+  double Share(const YAML::Node& map, std::string_view key, const std::string& path, double lo,
+               double hi, std::optional<double> fallback = std::nullopt) {
+    const YAML::Node n = map[std::string(key)];
+    if (n && n.IsScalar()) {
+      std::string text = n.as<std::string>();
+      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.pop_back();
+      if (text.size() > 1 && text.back() == '%') {
+        text.pop_back();
+        while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+          text.pop_back();
+        double v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) {
+          Fail("expected a number or a percentage, got " + Quoted(n.as<std::string>()), n,
+               Join(path, key));
+        }
+        v /= 100;
+        if (v < lo || v > hi) {
+          Fail("value " + n.as<std::string>() + " out of range; expected " + FormatRange(lo, hi) +
+                   " (" + FormatRange(lo * 100, hi * 100) + " %)",
+               n, Join(path, key));
+        }
+        return v;
       }
     }
     return Num(map, key, path, lo, hi, fallback);

@@ -129,7 +129,7 @@ class ScenarioLoader : public SupplyReader {
         place_item(n, p);
         place(n, "chip", p);
         e.name = Text(n, "name", p, true);
-        e.probability = Num(n, "probability", p, 0, 1);
+        e.probability = Share(n, "probability", p, 0, 1);
         const YAML::Node w = n["window"];
         if (!w || !w.IsSequence() || w.size() != 2) {
           Fail("expected window: [from, to] dates", w ? w : n, Join(p, "window"));
@@ -196,7 +196,7 @@ class ScenarioLoader : public SupplyReader {
               if (r.max_chips < r.min_chips)
                 Fail("max_chips is below min_chips", n["max_chips"], Join(p, "max_chips"));
               r.earliest_start = n["earliest_start"] ? DateField(n, "earliest_start", p) : s.start;
-              r.target = DateField(n, "target", p);
+              r.target = DeadlineField(n, "target", p);
               r.priority = Num(n, "priority", p, 0, 1e6, 1);
               r.sources = Strings(n, "source", p);
               s.training.push_back(std::move(r));
@@ -214,7 +214,7 @@ class ScenarioLoader : public SupplyReader {
                   v.input_tokens = Amount(n, "input_tokens", p, 1, 1e7, 1024);
                   v.output_tokens = Amount(n, "output_tokens", p, 1, 1e7, 256);
                   v.demand_tokens_per_s = Amount(n, "demand_tokens_per_s", p, 0, 1e12);
-                  v.growth_per_period = Num(n, "growth_per_period", p, -0.99, 10, 0);
+                  v.growth_per_period = Share(n, "growth_per_period", p, -0.99, 10, 0);
                   if (n["tpot_ms"]) v.tpot_ms = Num(n, "tpot_ms", p, 0.1, 1e6);
                   v.priority = Num(n, "priority", p, 0, 1e6, 1);
                   v.sources = Strings(n, "source", p);
@@ -257,7 +257,7 @@ class ScenarioLoader : public SupplyReader {
         }
       }
       s.policy.switch_cost_days = Num(pol, "switch_cost_days", "policy", 0, 365, 14);
-      s.policy.cross_type_efficiency = Num(pol, "cross_type_efficiency", "policy", 0.01, 1, 0.95);
+      s.policy.cross_type_efficiency = Share(pol, "cross_type_efficiency", "policy", 0.01, 1, 0.95);
     }
     if (s.training.empty() && s.services.empty())
       Fail("the scenario has no workloads", root, "workloads");

@@ -31,6 +31,14 @@ class SupplyReader : public YamlReader {
     return ParseDate(n, Join(path, key));
   }
 
+  // A deadline: a date, or a month (YYYY-MM), which means by the end of that month ("target:
+  // 2027-09" is 2027-09-30; a start or a delivery month is the month's first day).
+  Date DeadlineField(const YAML::Node& map, std::string_view key, const std::string& path) {
+    const Date d = DateField(map, key, path);
+    const std::string text = map[std::string(key)].as<std::string>();
+    return text.size() == 7 ? d.AddMonths(1).AddDays(-1) : d;
+  }
+
   // {fixed: x} | {uniform: [a, b]} | {triangular: [min, mode, max]} |
   // {lognormal: {median: m, sigma: s}} | a bare number (fixed).
   Distribution Dist(const YAML::Node& map, std::string_view key, const std::string& parent) {

@@ -308,6 +308,47 @@ TEST(ScenarioYamlTest, DuplicateKeysAreErrors) {
 // Token counts as users type them on the command line: "tokens: 40T" was "expected a number".
 // 2Ti = 2 x 2^40 tokens; 2k = 2,000 (K is a power of 1000). Out of range and trailing text are
 // still errors at the line.
+// As planners write them: a target month is the end of that month (a run due "by 2027-06" may
+// finish on the 30th; 2027-06-01 made P(target) a month stricter), and a fraction may be a
+// percentage (35% is 0.35).
+TEST(ScenarioYamlTest, TargetMonthsAndPercentages) {
+  auto r = ParseScenario(Replace(30, "      target: 2027-06"), kFile);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->training[0].target.ToString(), "2027-06-30");
+  r = ParseScenario(Replace(30, "      target: 2028-02"), kFile);  // a leap year's February
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->training[0].target.ToString(), "2028-02-29");
+  r = ParseScenario(Replace(30, "      target: 2027-06-15"), kFile);  // a day stays that day
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->training[0].target.ToString(), "2027-06-15");
+  r = ParseScenario(Replace(18, "    probability: 35%"), kFile);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_DOUBLE_EQ(r->events[0].probability, 0.35);
+  auto service = InsertAfter(
+      30, {"  inference:", "    - name: chat", "      model: llama-3-8b", "      input_tokens: 2k",
+           "      output_tokens: 512", "      demand_tokens_per_s: 1M",
+           "      growth_per_period: 8 %", "      chips: [h100]"});
+  r = ParseScenario(service, kFile);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_DOUBLE_EQ(r->services[0].growth_per_period, 0.08);
+  ExpectError(Replace(18, "    probability: 135%"), 18, "events[0].probability", "out of range");
+  ExpectError(Replace(18, "    probability: lots%"), 18, "events[0].probability",
+              "a number or a percentage");
+  // A percentage is only for fractions: a TPOT is not one.
+  ExpectError(InsertAfter(30, {"  inference:", "    - name: chat", "      model: llama-3-8b",
+                               "      input_tokens: 2k", "      output_tokens: 512",
+                               "      demand_tokens_per_s: 1M", "      tpot_ms: 50%",
+                               "      chips: [h100]"}),
+              37, "workloads.inference[0].tpot_ms", "expected a number");
+}
+
+// A tab in the indentation (a hand-edited file) says so; yaml-cpp's own words were only "illegal
+// block entry" / "illegal map value".
+TEST(ScenarioYamlTest, TabIndentationIsNamed) {
+  ExpectError(Replace(10, "\t- {chip: h100, count: 50}"), 10, "", "indents with a tab");
+  ExpectError(Replace(4, "\tperiod: month"), 4, "", "indents with a tab");
+}
+
 TEST(ScenarioYamlTest, TokenCountsTakeAmountSuffixes) {
   auto r = ParseScenario(Replace(26, "      tokens: 15T"), kFile);
   ASSERT_TRUE(r) << r.error().ToString();
