@@ -744,7 +744,18 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("dataset", FieldKind::kString),
       LaunchOnly<R>("template", FieldKind::kString),
       LaunchOnly<R>("stage", FieldKind::kString),
-      LaunchOnly<R>("finetuning_type", FieldKind::kString),
+      Bind("finetuning_type", &R::finetuning_type,
+           "LLaMA-Factory's fine-tuning method: full (every weight trained, as priced); lora, "
+           "qlora, freeze and oft are refused: the model has no adapter training"),
+      Aliases(Bind("lora_rank", &R::lora_rank,
+                   "LLaMA-Factory's (and PEFT's --lora_r) adapter rank: refused, as "
+                   "--finetuning_type lora"),
+              {"lora_r"}),
+      Bind("launched_by", &R::launched_by,
+           "the program a pasted training line runs, set from its first words (`python3 -m "
+           "torchtitan.train`, `llamafactory-cli train`); an RL trainer (`python3 -m "
+           "verl.trainer.main_ppo`, OpenRLHF's train_ppo_ray) is refused: the model prices "
+           "pre-training and supervised fine-tuning steps, not rollouts"),
       LaunchOnly<R>("dataloader_num_workers", FieldKind::kString),
       LaunchOnly<R>("tf32", FieldKind::kString),
       LaunchOnly<R>("torch_dtype", FieldKind::kString),

@@ -95,6 +95,14 @@ struct TrainRequest {
   // MindSpeed-LLM's --noop-layers: identity layers (comma-separated numbers) padding num_layers to
   // a multiple of the pipeline's stages; the model's layers are num_layers less these.
   std::string noop_layers;
+  // The program a pasted training line runs (the CLI sets it from `python3 -m MODULE` and
+  // `llamafactory-cli train`): torchtitan.train and llamafactory-cli are read; an RL trainer
+  // (veRL, OpenRLHF) is refused, as the model has no rollout.
+  std::string launched_by;
+  // LLaMA-Factory's fine-tuning method: full is priced; LoRA and the other adapter methods are
+  // refused (their gradients and optimizer state are not the model's), as are their ranks.
+  std::string finetuning_type;
+  std::optional<int> lora_rank;
   // The run's length as Megatron gives it: samples of seq_len tokens, or optimizer steps of the
   // global batch; the tokens are that (tokens given too must agree).
   std::optional<int64_t> train_samples, train_iters;

@@ -1208,7 +1208,52 @@ Result<void> ReadNemoOverrides(TrainRequest& r, std::vector<std::string>& not_re
 
 }  // namespace
 
+// What a pasted line trains that the model does not price: RL post-training (veRL, OpenRLHF:
+// rollouts by an inference engine between training steps) and adapter fine-tuning (LoRA: frozen
+// weights, no weight gradients or optimizer state for them). Refused naming the field, not
+// priced as the full-parameter training step the model has.
+static Result<void> RefuseWhatIsNotModelled(const TrainRequest& r) {
+  const std::string program = ToLower(r.launched_by);
+  if (!program.empty()) {
+    const bool rl = program.starts_with("verl") || program.starts_with("openrlhf") ||
+                    program.find("ppo") != std::string::npos ||
+                    program.find("grpo") != std::string::npos;
+    if (rl) {
+      return tl::unexpected(FieldError(
+          "launched_by",
+          fmt::format("{} runs RL post-training (PPO / GRPO: an inference engine's rollouts, "
+                      "reference and reward passes between the policy's training steps), which "
+                      "is not modelled; `suanli train` prices pre-training and supervised "
+                      "fine-tuning steps, and `suanli infer` the rollout engine alone",
+                      r.launched_by)));
+    }
+    if (program != "torchtitan.train" && program != "llamafactory-cli") {
+      return tl::unexpected(FieldError(
+          "launched_by", fmt::format("'{}' is not a training program suanli reads; expected "
+                                     "torchtitan.train or llamafactory-cli",
+                                     r.launched_by)));
+    }
+  }
+  const std::string method = ToLower(r.finetuning_type);
+  if (!method.empty() && method != "full") {
+    return tl::unexpected(FieldError(
+        "finetuning_type",
+        fmt::format("{} fine-tuning is not modelled: suanli prices every weight trained "
+                    "(weight gradients, fp32 master weights and Adam state), which an adapter "
+                    "run does not keep; --finetuning_type full prices a full fine-tune",
+                    r.finetuning_type)));
+  }
+  if (r.lora_rank) {
+    return tl::unexpected(
+        FieldError("lora_rank",
+                   "a LoRA adapter's rank: LoRA fine-tuning is not modelled (suanli prices "
+                   "every weight trained); --finetuning_type full prices a full fine-tune"));
+  }
+  return {};
+}
+
 Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) const {
+  if (auto ok = RefuseWhatIsNotModelled(typed); !ok) return tl::unexpected(ok.error());
   TrainRequest r = typed;
   std::vector<std::string> overrides_not_read;
   if (auto ok = WithNemoFactory(r); !ok) return tl::unexpected(ok.error());

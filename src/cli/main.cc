@@ -425,7 +425,9 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
                                                     "sglang.bench_offline_throughput",
                                                     "dynamo.vllm",
                                                     "dynamo.sglang",
-                                                    "dynamo.trtllm"};
+                                                    "dynamo.trtllm",
+                                                    "verl.trainer.main_ppo",
+                                                    "openrlhf.cli.train_ppo_ray"};
   auto module = [&](std::size_t i) {
     return i < args.size() &&
            std::find(kModules.begin(), kModules.end(), args[i]) != kModules.end();
@@ -436,7 +438,7 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
   bool trtllm_bench = false;
   const bool infer = args[1] == "infer";
   auto launched_by = [&](const std::string& program) {
-    if (!infer || program.starts_with("torch")) return;
+    if (program.starts_with("torch")) return;
     out.push_back("--launched-by");
     out.push_back(program);
   };
@@ -523,6 +525,9 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
     } else if (a == "-m" && module(i + 1)) {
       launched_by(args[i + 1]);
       ++i;
+    } else if (!infer && a == "llamafactory-cli" && next == "train") {
+      ++i;  // LLaMA-Factory's launcher: its flags are fields (the Trainer's and its own)
+      launched_by(a);
     } else if (!infer && a == "accelerate" && next == "launch") {
       ++i;  // Hugging Face Accelerate's launcher: its flags are fields, its script dropped
       launched = true;

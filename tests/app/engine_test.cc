@@ -3211,6 +3211,41 @@ TEST(TrainLaunch, MindSpeedNoopLayersPadThePipeline) {
   EXPECT_EQ(wrong.error().field, "ffn_hidden_size");
 }
 
+// What the model does not price is refused naming the field, not priced as a full-parameter
+// step: veRL's GRPO trainer (rollouts between steps), LLaMA-Factory's LoRA (the line was priced
+// as full fine-tuning: 8B x 16 bytes of weights, gradients and Adam it does not keep). A full
+// fine-tune through llamafactory-cli is priced as before.
+TEST(TrainLaunch, RlAndLoraAreRefusedNotPricedAsFullTraining) {
+  TrainRequest rl = SmallTrain();
+  rl.launched_by = "verl.trainer.main_ppo";
+  auto out = TheEngine().Train(rl, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "launched_by");
+  EXPECT_NE(out.error().message.find("RL post-training"), std::string::npos) << out.error().message;
+  TrainRequest lora = SmallTrain();
+  lora.launched_by = "llamafactory-cli";
+  lora.finetuning_type = "lora";
+  out = TheEngine().Train(lora, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "finetuning_type");
+  lora.finetuning_type.clear();
+  ASSERT_TRUE(SetField(TrainFields(), lora, "lora_r", FieldValue{8.0}));
+  out = TheEngine().Train(lora, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "lora_rank");
+  TrainRequest full = SmallTrain();
+  full.launched_by = "llamafactory-cli";
+  full.finetuning_type = "full";
+  auto priced = TheEngine().Train(full, Json());
+  ASSERT_TRUE(priced) << priced.error().ToString();
+  EXPECT_EQ(priced->body, TheEngine().Train(SmallTrain(), Json())->body);
+  TrainRequest serving = SmallTrain();
+  serving.launched_by = "sglang.launch_server";
+  out = TheEngine().Train(serving, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "launched_by");
+}
+
 // A model pre-trained in a catalogued recipe trains in it when typed with no --dtype: DeepSeek-V3
 // was pre-trained with its fine-grained FP8 framework on H800s (arXiv 2412.19437, abstract and
 // 3.3; S962, S3359), so `train --model deepseek-v3 --chip h800` means fp8-blockwise and says so.

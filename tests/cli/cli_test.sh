@@ -1406,6 +1406,14 @@ check_train "train: DeepSeek-V3 with no --dtype takes its own FP8 pre-training r
 check_train "train: DeepSeek-V3 with --dtype bf16 trains in BF16, no default said" \
   'j["precision"] == "bf16" and "precision_basis" not in j' \
   --model deepseek-v3 --chip h800 --count 2048 --tokens 1T --pp 16 --ep 64 --dtype bf16
+# RL post-training and LoRA are not modelled: refused at the field, not priced as full training.
+expect_bad "train: veRL's GRPO trainer is refused as RL post-training" "launched-by.*RL post-training" \
+  train --model qwen2.5-7b --chip h800 --count 8 python3 -m verl.trainer.main_ppo \
+  algorithm.adv_estimator=grpo data.train_batch_size=1024 trainer.n_gpus_per_node=8
+expect_bad "train: LLaMA-Factory's LoRA is refused, not priced as full fine-tuning" \
+  "finetuning-type.*lora fine-tuning is not modelled" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 100M llamafactory-cli train \
+  --stage sft --finetuning_type lora --lora_rank 8 --cutoff_len 2048
 expect_bad "train: --first-k-dense-replace 2 is not DeepSeek-V3's pattern" \
   "--first-k-dense-replace: puts experts on 59 of 61 layers" \
   train --model deepseek-v3 --chip h800 --count 2048 --tokens 1T --first-k-dense-replace 2
