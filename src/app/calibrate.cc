@@ -1227,6 +1227,11 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
             fmt::format("    triton_moe_tile_k_overhead: {:.6g}  # not fitted: shipped\n",
                         cal.triton_moe_tile_k_overhead);
       }
+      if (cal.triton_moe_block_fp8_matmul_efficiency) {
+        family_yaml += fmt::format(
+            "    triton_moe_block_fp8_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
+            *cal.triton_moe_block_fp8_matmul_efficiency);
+      }
       if (cal.fp8_fast_accum_matmul_efficiency) {
         family_yaml +=
             fmt::format("    fp8_fast_accum_matmul_efficiency: {:.6g}  # not fitted: shipped\n",

@@ -40,6 +40,13 @@ struct FamilyCalibration {
   // rate: the kernel's 8-bit path runs near its 16-bit one. Unset: the family's GEMM rate.
   std::optional<double> triton_moe_matmul_efficiency;
   double triton_moe_tile_k_overhead = 0;
+  // The same kernel's path for block-scaled FP8 experts (DeepSeek's 128 x 128 weight blocks, 1 x
+  // 128 activation groups): its main loop scales every block's partial product by the two scales
+  // on the CUDA cores before adding it to the FP32 sum (accumulator += dot(a, b) x a_scale x
+  // b_scale), which per-tensor FP8 and 16-bit experts do not. The fraction of the FP8 peak it
+  // reaches at a long reduction, in place of triton_moe_matmul_efficiency x the 16-bit peak, the
+  // same tile overhead applied. Unset: block-scaled experts take triton_moe_matmul_efficiency.
+  std::optional<double> triton_moe_block_fp8_matmul_efficiency;
   // The same for FP8 GEMMs run with fast accumulation, where a family's tensor cores accumulate
   // FP8 products in limited precision and kernels either keep the sum there (cuBLASLt
   // CUBLASLT_MATMUL_DESC_FAST_ACCUM, CUTLASS's FP8FastAccum schedules: per-tensor-scaled FP8

@@ -547,6 +547,7 @@ class YamlLoader : public YamlReader {
                "weight_only_gweights_s",
                "triton_moe_matmul_efficiency",
                "triton_moe_tile_k_overhead",
+               "triton_moe_block_fp8_matmul_efficiency",
                "fp8_fast_accum_matmul_efficiency",
                "matmul_half_gflop",
                "attention_efficiency",
@@ -592,6 +593,10 @@ class YamlLoader : public YamlReader {
       f.triton_moe_matmul_efficiency = Num(n, "triton_moe_matmul_efficiency", path, 0.01, 1, 0);
     }
     f.triton_moe_tile_k_overhead = Num(n, "triton_moe_tile_k_overhead", path, 0, 1e6, 0);
+    if (n["triton_moe_block_fp8_matmul_efficiency"]) {
+      f.triton_moe_block_fp8_matmul_efficiency =
+          Num(n, "triton_moe_block_fp8_matmul_efficiency", path, 0.01, 1, 0);
+    }
     if (n["fp8_fast_accum_matmul_efficiency"]) {
       f.fp8_fast_accum_matmul_efficiency =
           Num(n, "fp8_fast_accum_matmul_efficiency", path, 0.01, 1, 0);

@@ -74,7 +74,8 @@ struct Formats {
   double mem_bw = 0;  // achievable B/s
   // FLOP/s the Triton fused_moe kernel's grouped GEMMs reach at a long reduction on this chip
   // where the engine runs it (FamilyCalibration::triton_moe_matmul_efficiency of the 16-bit
-  // peak; FusedMoeEfficiency); 0: the routed experts run at experts.rate().
+  // peak, or triton_moe_block_fp8_matmul_efficiency of the FP8 peak for block-scaled FP8 experts;
+  // FusedMoeEfficiency); 0: the routed experts run at experts.rate().
   double fused_moe_peak = 0;
 };
 
@@ -467,6 +468,15 @@ Result<Formats> Resolve(const InferenceJob& job) {
       half && !f.experts.weight_only &&
       job.expert_dtype.value_or(job.dtype) != ServingDType::kFp4) {
     f.fused_moe_peak = *half * *clock * *cal.triton_moe_matmul_efficiency;
+    // Block-scaled FP8 experts run the kernel's block path, which scales each block's partial
+    // product on the CUDA cores: a fraction of the FP8 peak
+    // (triton_moe_block_fp8_matmul_efficiency).
+    if (job.expert_dtype.value_or(job.dtype) == ServingDType::kFp8 && Fp8BlockScaled(job) &&
+        cal.triton_moe_block_fp8_matmul_efficiency) {
+      if (auto fp8 = PeakOf(chip, DType::kFp8)) {
+        f.fused_moe_peak = *fp8 * *clock * *cal.triton_moe_block_fp8_matmul_efficiency;
+      }
+    }
   }
   if (chip.memory_gib.unsupported) {
     return MakeError("chip '" + chip.id +

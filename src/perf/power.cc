@@ -44,6 +44,7 @@ catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& ca
   at_set(out.fp4_matmul_efficiency);
   at_set(out.weight_only_matmul_efficiency);
   at_set(out.triton_moe_matmul_efficiency);
+  at_set(out.triton_moe_block_fp8_matmul_efficiency);
   at_set(out.fp8_fast_accum_matmul_efficiency);
   at(out.attention_efficiency);
   at_set(out.fa2_attention_efficiency);

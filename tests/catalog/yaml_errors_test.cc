@@ -531,6 +531,10 @@ TEST(YamlErrorsTest, TritonMoeRateIsTheFamilysAndTheEngineListsFamilies) {
   e = MergeError(family + "    triton_moe_tile_k_overhead: -5\n");  // 3
   EXPECT_EQ(e.line, 3);
   EXPECT_TRUE(Contains(e.field, "triton_moe_tile_k_overhead")) << e.field;
+  e = MergeError(family + "    triton_moe_block_fp8_matmul_efficiency: 0\n");  // 3
+  EXPECT_EQ(e.line, 3);
+  EXPECT_TRUE(Contains(e.field, "triton_moe_block_fp8_matmul_efficiency")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "out of range")) << e.message;
   const std::string engine =
       "engines:\n"                                                      // 1
       "  - id: my-engine\n"                                             // 2

@@ -1714,6 +1714,8 @@ TEST(InferenceTest, TritonMoeKernelRateWhereTheEngineRunsIt) {
   job.mode = ServingMode::kOffline;
   job.calibration.triton_moe_matmul_efficiency = 0.8;
   job.calibration.triton_moe_tile_k_overhead = 650;
+  // The kernel's 16-bit rule here; its block-FP8 path is the next test's.
+  job.calibration.triton_moe_block_fp8_matmul_efficiency.reset();
   auto plain = EstimateInference(job, Tp(8));
   auto plain_ep = EstimateInference(job, Dep(8));
   job.limits.triton_moe_families = {"blackwell"};
@@ -1781,6 +1783,65 @@ TEST(InferenceTest, TritonMoeKernelRunsEightAndSixteenBitExpertsAtOneRate) {
     EXPECT_GT(ratio, 1.05) << c.tp;
     EXPECT_LT(ratio, c.plain / c.routed) << c.tp;
   }
+}
+
+// Block-scaled FP8 experts run the kernel's block path, which scales each 128-long step's partial
+// product by the activation and weight block scales on the CUDA cores before the FP32 add (vLLM's
+// fused_moe_kernel, S3700): vLLM's Triton block-FP8 GEMM of the same loop reaches 406.5 TFLOP/s on
+// H100 at 8,192 x 2,112 x 7,168 (S3701), 0.205 of the 1,979 FP8 peak. DeepSeek-R1 at tp 8 on H200
+// (hidden 7,168, 2,048 / 8 = 256 columns a chip: 1 + 650 x (2 / 21,504 + 1 / 768) = 1.906809):
+// its routed GEMMs at 1,979 x 0.205 / 1.906809 = 212.76 TFLOP/s instead of the 16-bit rule's
+// 989 x 0.8 / 1.906809 = 414.93, so prefill slows, by less than 414.93 / 212.76 = 1.950x (the
+// attention, the other GEMMs and the all-reduces keep their times) and by more than 1.2x (the
+// routed experts are 41.85 of the ~83 TFLOP a chip an 8,192-token step runs: bench/RESULTS.md
+// session 29 H2). The same path for a per-tensor FP8 checkpoint is not taken (its loop
+// accumulates in the tensor cores: same speed with or without the field), and is taken when the
+// request names a block-scaled release (Qwen's Qwen3-30B-A3B-FP8); BF16 experts keep the 16-bit
+// rule.
+TEST(InferenceTest, TritonMoeBlockScaledFp8ExpertsRunTheBlockPath) {
+  InferenceJob job = Job("deepseek-r1", "h200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.calibration.triton_moe_matmul_efficiency = 0.8;
+  job.calibration.triton_moe_tile_k_overhead = 650;
+  job.limits.triton_moe_families = {"hopper"};
+  // Tensor-parallel experts (ep 1): each chip holds 1/8 of every expert.
+  InferenceConstraints tp8 = Tp(8);
+  tp8.ep = 1;
+  tp8.dp = 1;
+  job.calibration.triton_moe_block_fp8_matmul_efficiency.reset();
+  auto sixteen_bit_rule = EstimateInference(job, tp8);
+  job.calibration.triton_moe_block_fp8_matmul_efficiency = 0.205;
+  auto block = EstimateInference(job, tp8);
+  ASSERT_TRUE(sixteen_bit_rule && block);
+  const double ratio =
+      sixteen_bit_rule->prefill_tokens_per_s_per_chip / block->prefill_tokens_per_s_per_chip;
+  EXPECT_GT(ratio, 1.2);
+  EXPECT_LT(ratio, (989 * 0.8) / (1979 * 0.205));
+
+  // BF16 experts: the 16-bit rule, the field or not.
+  job.dtype = ServingDType::kBf16;
+  auto bf16 = EstimateInference(job, tp8);
+  job.calibration.triton_moe_block_fp8_matmul_efficiency.reset();
+  auto bf16_unset = EstimateInference(job, tp8);
+  ASSERT_TRUE(bf16 && bf16_unset);
+  EXPECT_DOUBLE_EQ(bf16->prefill_tokens_per_s_per_chip, bf16_unset->prefill_tokens_per_s_per_chip);
+
+  // Qwen3-30B-A3B in FP8 with one scale per tensor, then as Qwen's block-scaled release.
+  InferenceJob qwen = Job("qwen3-30b-a3b", "h200", ServingDType::kFp8);
+  qwen.mode = ServingMode::kOffline;
+  qwen.limits.triton_moe_families = {"hopper"};
+  qwen.calibration.triton_moe_matmul_efficiency = 0.8;
+  qwen.calibration.triton_moe_tile_k_overhead = 650;
+  qwen.calibration.triton_moe_block_fp8_matmul_efficiency.reset();
+  auto per_tensor_unset = EstimateInference(qwen, Tp(1));
+  qwen.calibration.triton_moe_block_fp8_matmul_efficiency = 0.205;
+  auto per_tensor = EstimateInference(qwen, Tp(1));
+  qwen.fp8_block_scaled_checkpoint = true;
+  auto released = EstimateInference(qwen, Tp(1));
+  ASSERT_TRUE(per_tensor_unset && per_tensor && released);
+  EXPECT_DOUBLE_EQ(per_tensor->prefill_tokens_per_s_per_chip,
+                   per_tensor_unset->prefill_tokens_per_s_per_chip);
+  EXPECT_LT(released->prefill_tokens_per_s_per_chip, per_tensor->prefill_tokens_per_s_per_chip);
 }
 
 // The engines compute logits for the last scheduled token of each request only (vLLM's

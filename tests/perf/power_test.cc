@@ -213,6 +213,10 @@ TEST(TensorRateTest, ChipCalibrationFollowsItsRateBySm) {
   ASSERT_TRUE(at.fp8_fast_accum_matmul_efficiency && at.triton_moe_matmul_efficiency);
   EXPECT_GT(*at.fp8_fast_accum_matmul_efficiency, *hopper.fp8_fast_accum_matmul_efficiency);
   EXPECT_GT(*at.triton_moe_matmul_efficiency, *hopper.triton_moe_matmul_efficiency);
+  // The Triton MoE kernel's block-FP8 path, 0.205 of the FP8 peak on the family's parts: 0.205 /
+  // (0.205 + 0.795 x 0.25333) = 0.5044 on the H20.
+  ASSERT_TRUE(at.triton_moe_block_fp8_matmul_efficiency);
+  EXPECT_NEAR(*at.triton_moe_block_fp8_matmul_efficiency, 0.5044, 1e-3);
   EXPECT_DOUBLE_EQ(at.memory_efficiency, hopper.memory_efficiency);
   EXPECT_DOUBLE_EQ(at.serving_roofline_exponent, hopper.serving_roofline_exponent);
   // The serving and training jobs of an H20 carry it.
