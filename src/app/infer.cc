@@ -856,6 +856,18 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
         }
       }
     }
+    // Named none, the host-launched step and the whole remainder (NVIDIA's MLPerf harness). Not
+    // named, on a family with no default engine: still the KV format and pool every engine users
+    // run there keeps (an entry's kv_default_families: each follows the checkpoint's KV format and
+    // holds part of the memory out of the pool), when every chip of the request has the same.
+    if (engine_id.empty()) {
+      if (const catalog::ServingEngine* kv = KvDefaultEngineOf(cat, r)) {
+        limits.kv_cache_model_dtype = kv->kv_cache_model_dtype;
+        limits.sparse_kv_model_dtype_families = kv->sparse_kv_model_dtype_families;
+        if (kv->kv_memory_fraction > 0) limits.kv_memory_fraction = kv->kv_memory_fraction;
+        limits.fraction_of_free_memory = kv->fraction_of_free_memory;
+      }
+    }
   }
   // The command --emit prints must run the chosen layout: the emitted engine's layouts bound the
   // search too (trtllm-serve has no attention tensor parallel under attention data parallel).
@@ -1304,6 +1316,18 @@ Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::I
   }
   job = std::move(relaxed);
   return again;
+}
+
+const catalog::ServingEngine* KvDefaultEngineOf(const catalog::Catalog& cat,
+                                                const InferRequest& r) {
+  const catalog::ServingEngine* common = nullptr;
+  for (size_t i = 0; i < r.chip.size(); ++i) {
+    auto chip = cat.FindChip(r.chip[i]);
+    const catalog::ServingEngine* e = chip ? cat.KvDefaultEngineOf(**chip) : nullptr;
+    if (e == nullptr || (i > 0 && e != common)) return nullptr;
+    common = e;
+  }
+  return common;
 }
 
 std::string EngineIdOf(const catalog::Catalog& cat, const InferRequest& r) {

@@ -51,6 +51,9 @@ Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
 // The engine whose limits an infer request runs under: the one named (none: "none"), else the
 // one every chip of the request runs by default, else "" (no engine).
 std::string EngineIdOf(const catalog::Catalog& cat, const InferRequest& r);
+// With no --engine, on chips with no default engine: the engine whose KV format and pool the
+// request takes (catalog kv_default_families), when every chip has the same; nullptr: none.
+const catalog::ServingEngine* KvDefaultEngineOf(const catalog::Catalog& cat, const InferRequest& r);
 
 // Parallel sizes a user gives: each in [1, limit], else an error naming the field.
 Result<void> CheckSizes(const std::vector<std::pair<const char*, std::optional<int>>>& sizes,

@@ -183,6 +183,32 @@ Result<void> Catalog::Validate() const {
         }
       }
     }
+    for (const auto& family : e.kv_default_families) {
+      if (!e.runs_on.empty() &&
+          std::find(e.runs_on.begin(), e.runs_on.end(), family) == e.runs_on.end()) {
+        return fail("engine", e.id, "KV default family '" + family + "' is not in runs_on",
+                    "kv_default_families");
+      }
+      for (const ServingEngine& other : engines_) {
+        const auto& d = other.default_families;
+        if (std::find(d.begin(), d.end(), family) != d.end()) {
+          return fail("engine", e.id,
+                      "family '" + family + "' runs engine '" + other.id +
+                          "' by default, whose KV rules apply; drop it here",
+                      "kv_default_families");
+        }
+      }
+      for (const ServingEngine& other : engines_) {
+        if (&other == &e) break;
+        const auto& k = other.kv_default_families;
+        if (std::find(k.begin(), k.end(), family) != k.end()) {
+          return fail("engine", e.id,
+                      "family '" + family + "' already takes engine '" + other.id +
+                          "''s KV rules; one per family",
+                      "kv_default_families");
+        }
+      }
+    }
   }
 
   for (const Chip& c : chips_) {
@@ -457,6 +483,14 @@ bool SmallDevice(const ServingEngine& engine, const Chip& chip) {
 const ServingEngine* Catalog::DefaultEngineOf(const Chip& chip) const {
   for (const ServingEngine& e : engines_) {
     const auto& f = e.default_families;
+    if (std::find(f.begin(), f.end(), chip.family) != f.end()) return &e;
+  }
+  return nullptr;
+}
+
+const ServingEngine* Catalog::KvDefaultEngineOf(const Chip& chip) const {
+  for (const ServingEngine& e : engines_) {
+    const auto& f = e.kv_default_families;
     if (std::find(f.begin(), f.end(), chip.family) != f.end()) return &e;
   }
   return nullptr;

@@ -76,6 +76,9 @@ class Catalog {
   // The engine a chip runs when a request names none (an engine listing the chip's family in
   // default_families); nullptr: none.
   const ServingEngine* DefaultEngineOf(const Chip& chip) const;
+  // The engine whose KV format and pool a request naming no engine takes on a family with no
+  // default engine (kv_default_families); nullptr: none.
+  const ServingEngine* KvDefaultEngineOf(const Chip& chip) const;
   Result<const TrainingStack*> FindStack(std::string_view id) const;
   const Source* FindSource(std::string_view id) const;
   // The chip a free-form accelerator name is, if any: a trace's "H800", "A100-SXM4-80GB", or as

@@ -274,6 +274,12 @@ struct ServingEngine {
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).
   std::vector<std::string> default_families;
+  // Chip families with no default engine (default_families) whose requests naming no engine take
+  // this entry's KV format and pool (kv_cache_model_dtype, kv_memory_fraction,
+  // fraction_of_free_memory) and nothing else of it: no limits, step costs or graphs. The KV rules
+  // every engine users run there shares, where the step stays the family's own (Blackwell: the
+  // MLPerf harness's host-launched step). At most one engine per family.
+  std::vector<std::string> kv_default_families;
   // Chip families the engine runs on at all (TensorRT-LLM: NVIDIA's; MindIE: Ascend's); empty:
   // any. A request naming the engine on another family is refused rather than priced as if it ran.
   std::vector<std::string> runs_on;

@@ -782,6 +782,7 @@ class YamlLoader : public YamlReader {
                "int8_matmul_efficiency",
                "triton_moe_families",
                "default_families",
+               "kv_default_families",
                "runs_on",
                "moe_dp_allgather",
                "dp_prefill_gather_all_reduce",
@@ -894,6 +895,7 @@ class YamlLoader : public YamlReader {
     e.sparse_prefill_efficiency =
         NumberMap(n, "sparse_prefill_efficiency", path, "chip family to a fraction", 0.01, 1);
     e.default_families = Strings(n, "default_families", path);
+    e.kv_default_families = Strings(n, "kv_default_families", path);
     e.runs_on = Strings(n, "runs_on", path);
     e.moe_dp_allgather = Bool(n, "moe_dp_allgather", path, false);
     e.dp_prefill_gather_all_reduce = Bool(n, "dp_prefill_gather_all_reduce", path, false);

@@ -2031,6 +2031,46 @@ TEST(EngineLimits, AnAscendChipRunsVllmAscendByDefault) {
   EXPECT_TRUE(InferJson(amd)["engine"].is_null());
 }
 
+// With no engine named on a B200 (no default engine: the family's own step, NVIDIA's harness's) the
+// KV format and pool are still those every engine keeps (cuda-graphs' kv_default_families):
+// DeepSeek's own FP8 release of R1 declares no KV format, so vLLM, SGLang and TensorRT-LLM keep a
+// 16-bit cache (S3533): by hand, MLA's 512 + 64 = 576 cached elements a layer x 61 layers =
+// 35,136 a token, 70,272 bytes in BF16, where `--engine none` (the harness: 8-bit under 8-bit
+// weights) keeps 35,136; and the pool is 0.9 of what the weights and the runtime leave
+// (TensorRT-LLM's free_gpu_memory_fraction, S952), where none keeps the whole remainder. The
+// step is untouched: the family's 16.8 ms either way, no limits.
+TEST(EngineLimits, NoEngineNamedOnBlackwellKeepsTheEnginesKvRules) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"b200"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "fp8";
+  r.input_tokens = 1000;
+  r.output_tokens = 1000;
+  r.mode = "server";
+  r.concurrency = 4;
+  r.requests = 8;
+  auto kv_gib = [](const nlohmann::json& j) {
+    return j["simulation"]["kv_capacity_tokens"].get<double>() *
+           j["kv_cache_bytes_per_token"].get<double>() / (1024.0 * 1024 * 1024);
+  };
+  const auto unnamed = InferJson(r);
+  EXPECT_TRUE(unnamed["engine"].is_null());
+  EXPECT_DOUBLE_EQ(unnamed["kv_cache_bytes_per_token"].get<double>(), 70272);
+  r.engine = "none";
+  const auto none = InferJson(r);
+  EXPECT_DOUBLE_EQ(none["kv_cache_bytes_per_token"].get<double>(), 35136);
+  EXPECT_NEAR(kv_gib(unnamed) / kv_gib(none), 0.9, 1e-3) << unnamed.dump();
+  EXPECT_DOUBLE_EQ(unnamed["step_breakdown_ms"]["overhead"].get<double>(),
+                   none["step_breakdown_ms"]["overhead"].get<double>());
+  EXPECT_DOUBLE_EQ(none["step_breakdown_ms"]["overhead"].get<double>(), 16.8);
+  // The request's format decides over both.
+  r.kv_dtype = "fp8";
+  r.engine.clear();
+  EXPECT_DOUBLE_EQ(InferJson(r)["kv_cache_bytes_per_token"].get<double>(), 35136);
+}
+
 // MLA on an FP8 cache on Hopper runs FlashMLA's FP8 kernel under SGLang and vLLM (S2020, S2781):
 // with no engine named the attention takes the same FP8 rate, 1 / 1.7 of the BF16-kernel time of
 // an engine that does not list the kernel (TensorRT-LLM here: S1980, FlashMLA-FP8 ~70 % faster

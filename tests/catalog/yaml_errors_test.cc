@@ -336,6 +336,40 @@ TEST(YamlErrorsTest, AnAliasMayNotEndInAPrecisionSuffix) {
   EXPECT_TRUE(fine.Validate());
 }
 
+// A family's KV rules for a request naming no engine (kv_default_families) come from one engine,
+// and never beside a default engine of that family (whose own rules apply): either error names the
+// second entry's `- id:` line and the field.
+TEST(YamlErrorsTest, KvDefaultFamiliesAreOnePerFamilyAndNotBesideADefaultEngine) {
+  const std::string engines =
+      "engines:\n"                              // 1
+      "  - id: engine-a\n"                      // 2
+      "    name: A\n"                           // 3
+      "    kv_default_families: [blackwell]\n"  // 4
+      "  - id: engine-b\n"                      // 5
+      "    name: B\n";                          // 6
+  Catalog twice;
+  ASSERT_TRUE(twice.MergeYaml(engines + "    kv_default_families: [blackwell]\n", kFile));
+  auto r = twice.Validate();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().file, kFile);
+  EXPECT_EQ(r.error().line, 5);
+  EXPECT_EQ(r.error().field, "engine engine-b.kv_default_families");
+  EXPECT_TRUE(Contains(r.error().message, "one per family")) << r.error().message;
+  Catalog beside;
+  ASSERT_TRUE(beside.MergeYaml(engines + "    default_families: [blackwell]\n", kFile));
+  r = beside.Validate();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().line, 2);
+  EXPECT_EQ(r.error().field, "engine engine-a.kv_default_families");
+  EXPECT_TRUE(Contains(r.error().message, "runs engine 'engine-b' by default"))
+      << r.error().message;
+  Catalog fine;
+  ASSERT_TRUE(fine.MergeYaml(engines, kFile));
+  EXPECT_TRUE(fine.Validate());
+  ASSERT_EQ(fine.engines().size(), 2u);
+  EXPECT_EQ(fine.engines()[0].kv_default_families, std::vector<std::string>{"blackwell"});
+}
+
 TEST(YamlErrorsTest, OneDocumentPerFile) {
   const Error e = MergeError(Model() + "---\nchips: []\n");  // 13 lines, then the `---`
   EXPECT_EQ(e.file, kFile);
