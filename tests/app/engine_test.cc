@@ -1755,6 +1755,42 @@ TEST(EngineLimits, SglangDecodeGemmsOnH20MatchQwensUnscoredRuns) {
   EXPECT_NEAR(tpot("Qwen/Qwen3-32B", "bf16") / bf16_32b, 1.0, 0.03);
 }
 
+// With no engine named on Hopper (cuda-graphs, standing for vLLM, SGLang and TensorRT-LLM's
+// PyTorch flow) the decode GEMMs are the same kernels: torch's linear layers on cuBLAS for 16-bit
+// weights in all three, DeepGEMM or CUTLASS for FP8 (engines.yaml cuda-graphs bf16_gemm_sm_gb_s /
+// fp8_gemm_sm_gb_s, as vllm's and sglang's). On the 78-SM H20 a request naming no engine then
+// reads Qwen3-8B's 36 layers and LM head (7.568e9 parameters, 15.14 GB in BF16) at 78 x 18.4 =
+// 1.435 TB/s, 10.55 ms, not 5.05 ms at the HBM's 3.0 TB/s achievable; Qwen's unscored batch-1 runs
+// on one H20 (S3263: Qwen3-32B BF16 20.72 tokens/s, Qwen3-8B FP8 150.25) come out as with
+// --engine sglang, where without the rates they ran +90 % and +45 % fast.
+TEST(EngineLimits, NoEngineNamedOnH20ReadsDecodeWeightsAtTheEnginesRateAnSm) {
+  auto run = [](const char* model, const char* dtype, const char* engine) {
+    InferRequest r;
+    r.model = model;
+    r.chip = {"h20"};
+    r.count = 1;
+    r.tp = 1;
+    r.dtype = dtype;
+    r.input_tokens = 1;
+    r.output_tokens = 2048;
+    r.concurrency = 1;
+    r.mode = "analytic";
+    r.engine = engine;
+    return InferJson(r);
+  };
+  const auto graphs = run("Qwen/Qwen3-8B", "bf16", "");
+  EXPECT_EQ(graphs["engine"], "cuda-graphs");
+  EXPECT_NEAR(graphs["step_breakdown_ms"]["linear"].get<double>(), 15.14e9 / (78 * 18.4e9) * 1e3,
+              0.05)
+      << graphs.dump();
+  EXPECT_NEAR(
+      run("Qwen/Qwen3-32B", "bf16", "")["tpot_ms"].get<double>() / (2049 / 20.72 / 2048 * 1e3), 1.0,
+      0.05);
+  EXPECT_NEAR(
+      run("Qwen/Qwen3-8B-FP8", "fp8", "")["tpot_ms"].get<double>() / (2049 / 150.25 / 2048 * 1e3),
+      1.0, 0.10);
+}
+
 // vLLM's block-scaled FP8 linear layers run DeepGEMM on Hopper by default (VLLM_USE_DEEP_GEMM=1,
 // should_use_deepgemm_for_fp8_linear; engines.yaml vllm fp8_gemm_sm_gb_s), the kernel measured on
 // the 78-SM H20 at ~24 GB/s an SM (S3540, S3541): Qwen3-8B-FP8's 36 layers and its LM head, 7.57 GB
