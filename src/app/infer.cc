@@ -840,6 +840,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       limits.max_prefill_tokens = (*engine)->max_prefill_tokens;
     if ((*engine)->kv_memory_fraction > 0)
       limits.kv_memory_fraction = (*engine)->kv_memory_fraction;
+    limits.memory_reserve_mib = (*engine)->memory_reserve_mib;
+    limits.memory_reserve_families = (*engine)->memory_reserve_families;
   } else {
     if (!r.moe_backend.empty()) {
       return tl::unexpected(FieldError(
@@ -947,6 +949,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       return tl::unexpected(FieldError("kv_memory_fraction", "must be in (0, 1]"));
     limits.kv_memory_fraction = *r.kv_memory_fraction;
     limits.fraction_of_free_memory = false;  // as the flag's help says: of the whole HBM
+    limits.memory_reserve_mib.clear();       // the user's fraction, not the engine's rule
   }
   if (r.kv_free_memory_fraction) {
     if (r.kv_memory_fraction) {
@@ -960,6 +963,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       return tl::unexpected(FieldError("kv_free_memory_fraction", "must be in (0, 1]"));
     limits.kv_memory_fraction = *r.kv_free_memory_fraction;
     limits.fraction_of_free_memory = true;
+    limits.memory_reserve_mib.clear();
   }
   if (!r.kv_admission.empty()) {
     if (r.kv_admission != "reserve" && r.kv_admission != "optimistic" &&

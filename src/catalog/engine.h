@@ -28,6 +28,13 @@ struct ServingEngine {
   // a step always goes (chunked by the token budget). 0: no limit beyond the token budget.
   double max_prefill_tokens = 0;
   double kv_memory_fraction = 0;  // share of HBM for weights + KV cache; 0: not set
+  // An engine that computes its memory fraction from the part, the layout and its settings where
+  // the user gives none (SGLang's mem_fraction_static = (HBM - reserve) / HBM, the reserve in MiB
+  // for activations, CUDA graphs and large parallel sizes: perf::EngineReserveBytes reads the
+  // keys), on the chip families listed and parts of more than `above_gib`; elsewhere
+  // kv_memory_fraction stands. Empty: none.
+  std::map<std::string, double> memory_reserve_mib;
+  std::vector<std::string> memory_reserve_families;
   // The fraction is of the memory left free after the weights (TensorRT-LLM's
   // free_gpu_memory_fraction), not of the whole HBM (vLLM, SGLang).
   bool fraction_of_free_memory = false;

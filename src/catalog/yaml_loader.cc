@@ -1,6 +1,7 @@
 // YAML -> catalog structures. Inside this file a bad field throws
 // YamlFailure carrying the Error; MergeYaml turns it back into a value at the
 // boundary.
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -764,6 +765,8 @@ class YamlLoader : public YamlReader {
                "dense_gemm_gb_s",
                "bf16_gemm_sm_gb_s",
                "fp8_gemm_sm_gb_s",
+               "memory_reserve_mib",
+               "memory_reserve_families",
                "sparse_mla_head_tile",
                "dsa_short_prefill_mha",
                "sparse_prefill_efficiency",
@@ -883,6 +886,27 @@ class YamlLoader : public YamlReader {
         NumberMap(n, "bf16_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
     e.fp8_gemm_sm_gb_s =
         NumberMap(n, "fp8_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
+    e.memory_reserve_mib =
+        NumberMap(n, "memory_reserve_mib", path, "term of the memory reserve to MiB", 0, 1e6);
+    for (const auto& [key, value] : e.memory_reserve_mib) {
+      static const std::vector<std::string> kKeys = {"above_gib",
+                                                     "base",
+                                                     "prompt_token",
+                                                     "min_prompt_tokens",
+                                                     "graph_seq",
+                                                     "graph_bs",
+                                                     "graph_bs_small_tp",
+                                                     "small_tp",
+                                                     "small_tp_below_gib",
+                                                     "rank",
+                                                     "floor",
+                                                     "speculative"};
+      if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+        Fail(fmt::format("unknown term '{}' (one of {})", key, fmt::join(kKeys, ", ")),
+             n["memory_reserve_mib"], Join(path, "memory_reserve_mib"));
+      }
+    }
+    e.memory_reserve_families = Strings(n, "memory_reserve_families", path);
     if (const YAML::Node tiles = n["sparse_mla_head_tile"]; tiles && !tiles.IsNull()) {
       const std::string tpath = Join(path, "sparse_mla_head_tile");
       if (!tiles.IsMap()) Fail("expected a map of chip family to query heads", tiles, tpath);

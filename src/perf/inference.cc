@@ -1296,12 +1296,61 @@ struct Candidate {
   int instances = 1;  // the instances the clients are dealt over (ClientsPerInstance)
 };
 
+}  // namespace
+
+std::optional<double> EngineReserveBytes(const InferenceJob& job, const InferenceLayout& l) {
+  const auto& limits = job.limits;
+  const auto& r = limits.memory_reserve_mib;
+  if (r.empty() || job.chip == nullptr || !job.chip->memory_gib.known() ||
+      std::find(limits.memory_reserve_families.begin(), limits.memory_reserve_families.end(),
+                job.chip->family) == limits.memory_reserve_families.end()) {
+    return std::nullopt;
+  }
+  const auto term = [&](const char* key) {
+    const auto it = r.find(key);
+    return it == r.end() ? 0.0 : it->second;
+  };
+  const double gib = *job.chip->memory_gib.value;
+  // Under attention data parallel the rule adds 3-4.5 MiB a captured slot a rank, which every
+  // published recipe bounds with its own --cuda-graph-max-bs and --mem-fraction-static (the
+  // default 512 slots would reserve 53 GiB of an H20 at dp 16): the engine's fraction stands.
+  if (gib <= term("above_gib") || l.dp > 1) return std::nullopt;
+  const int ranks = l.tp;
+  // The prompt tokens of its largest prefill step: --chunked-prefill-size, the server's (before
+  // attention DP divides it), or with chunking off --max-prefill-tokens.
+  const double prompt_tokens =
+      limits.chunked_prefill
+          ? limits.max_batched_tokens.value_or(0)
+          : limits.max_prefill_tokens.value_or(limits.max_batched_tokens.value_or(0));
+  // The largest captured decode batch: the sizes given, else the part's default (fewer below
+  // small_tp ranks on parts under small_tp_below_gib).
+  const double graph_bs = !limits.graph_batch_sizes.empty() ? limits.graph_batch_sizes.back()
+                          : (ranks < term("small_tp") && gib < term("small_tp_below_gib"))
+                              ? term("graph_bs_small_tp")
+                              : term("graph_bs");
+  double mib = term("base") +
+               std::max(prompt_tokens, term("min_prompt_tokens")) * term("prompt_token") +
+               graph_bs * term("graph_seq") + ranks * l.pp * term("rank");
+  mib = std::max(mib, term("floor"));
+  if (job.mtp_depth > 0) mib += term("speculative");
+  // mem_fraction_static is rounded to three places (of the MiB the part reports).
+  const double fraction = std::round((gib * 1024 - mib) / (gib * 1024) * 1000) / 1000;
+  return (1 - fraction) * gib * kGiB;
+}
+
+namespace {
+
 double CapacityBytes(const Context& x, const InferenceLayout& l) {
   const double memory = *x.job.chip->memory_gib.value * kGiB;
   const auto& limits = x.job.limits;
   const double workspace = ServingReserveBytes(
       x.job, limits.profile_num_seqs ? limits.profile_num_seqs : limits.max_num_seqs);
   const double weights = WeightBytesPerChip(x, l);
+  // The engine's own rule for its memory fraction (SGLang: HBM less a reserve for activations
+  // and CUDA graphs that grows with the layout), where the user gives no fraction.
+  if (const auto reserve = EngineReserveBytes(x.job, l)) {
+    return memory - *reserve - workspace - weights;
+  }
   // An engine's memory fraction replaces the runtime's own reserve (it is what the engine leaves
   // to everything else): of the whole HBM (vLLM, SGLang), or of what the weights leave
   // (TensorRT-LLM).
@@ -1954,12 +2003,24 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
                                 ? *limits.kv_memory_fraction
                                 : 1.0;
     const double room = WeightBytesPerChip(x, l) + CapacityBytes(x, l) / kv_scale;
+    // An engine's own reserve rule (SGLang's mem_fraction_static) is named with its figure: the
+    // flag that sets the fraction lets the weights have more.
+    const auto reserve = EngineReserveBytes(job, l);
+    const std::string less =
+        reserve ? fmt::format(
+                      "less the {} engine's {:.1f} GiB reserve for activations and CUDA "
+                      "graphs at this layout (mem_fraction_static {:.3f}; "
+                      "--mem-fraction-static sets it) and {:.1f} GiB of workspace",
+                      job.limits.engine, *reserve / kGiB,
+                      1 - *reserve / (*job.chip->memory_gib.value * kGiB),
+                      ServingReserveBytes(job, job.limits.max_num_seqs) / kGiB)
+                : std::string("less the runtime's reserve and workspace");
     return MakeError(fmt::format(
         "the weights do not fit: {:.1f} GiB per chip split the most ways (tp {}, ep {}{}) "
-        "against {:.1f} GiB free for them ({:g} GiB HBM less the runtime's reserve and "
-        "workspace); use more chips per instance or a smaller --dtype",
+        "against {:.1f} GiB free for them ({:g} GiB HBM {}); use more chips per instance or a "
+        "smaller --dtype",
         WeightBytesPerChip(x, l) / kGiB, l.tp, l.ep, l.pp > 1 ? fmt::format(", pp {}", l.pp) : "",
-        room / kGiB, *job.chip->memory_gib.value));
+        room / kGiB, *job.chip->memory_gib.value, less));
   }
   if (!best) {
     // Say by how much: the lowest p99 TPOT and TTFT any layout reaches at batch 1, as the targets

@@ -107,6 +107,11 @@ struct EngineLimits {
   std::optional<double> max_prefill_tokens;
   std::optional<double> kv_memory_fraction;
   bool fraction_of_free_memory = false;  // of what the weights leave (TensorRT-LLM), not of HBM
+  // The engine's own memory rule where the user gives no fraction (catalog::ServingEngine::
+  // memory_reserve_mib, SGLang's mem_fraction_static from the part and the layout): on the chip
+  // families listed it replaces kv_memory_fraction (EngineReserveBytes). Empty: none.
+  std::map<std::string, double> memory_reserve_mib;
+  std::vector<std::string> memory_reserve_families;
   // The serving simulator's admission: false reserves KV for a request's whole output before
   // admitting it (no eviction); true admits on the prompt and preempts (catalog engines).
   bool optimistic_admission = false;
@@ -448,6 +453,14 @@ EngineBatchLimits TrtllmBenchLimits(const InferenceJob& job, const InferenceLayo
 // The engine's limits on layout `l`: job.limits, with trtllm-bench's (TrtllmBenchLimits) where
 // EngineLimits::offline_bench_limits asks for them and the user gave none.
 EngineLimits LimitsAt(const InferenceJob& job, const InferenceLayout& l);
+
+// The memory, bytes a chip, an engine keeps out of its weights and KV pool by its own rule where
+// the user gives no fraction (EngineLimits::memory_reserve_mib: SGLang's default
+// mem_fraction_static, (HBM - reserve) / HBM rounded to three places, the reserve 512 MiB + 1.5
+// MiB a prompt token of its largest prefill step + 2 MiB a captured decode batch slot + 1 GiB a
+// eight ranks, at least 10 GiB on parts over 60 GiB, +2 GiB with a draft model); nullopt where
+// the engine has none for the chip, or under attention data parallel (its recipes set both).
+std::optional<double> EngineReserveBytes(const InferenceJob& job, const InferenceLayout& l);
 
 // What an engine keeps of each chip's HBM besides the weights and the KV pool, bytes: the
 // serving workspace (activations, graphs), or where larger the peak of the engine's start-up

@@ -303,6 +303,8 @@ std::string EnginesJson(const Catalog& c) {
                        {"dense_gemm_gb_s", e.dense_gemm_gb_s},
                        {"bf16_gemm_sm_gb_s", e.bf16_gemm_sm_gb_s},
                        {"fp8_gemm_sm_gb_s", e.fp8_gemm_sm_gb_s},
+                       {"memory_reserve_mib", e.memory_reserve_mib},
+                       {"memory_reserve_families", e.memory_reserve_families},
                        {"sparse_mla_head_tile", e.sparse_mla_head_tile},
                        {"dsa_short_prefill_mha", e.dsa_short_prefill_mha},
                        {"sparse_prefill_efficiency", e.sparse_prefill_efficiency},

@@ -1577,6 +1577,68 @@ TEST(EngineLimits, VllmKeepsItsStartUpProfilePeakOutOfTheKvPool) {
   EXPECT_NEAR(kv_gib(fewer), 0.9 * 80 - fewer["weights_gib_per_chip"].get<double>() - 2, 0.02);
 }
 
+// SGLang computes mem_fraction_static from the part and the layout where the user gives none
+// (ServerArgs._handle_gpu_memory_settings, S3740): (HBM - reserve) / HBM rounded to three places,
+// the reserve 512 MiB + 1.5 MiB x --chunked-prefill-size (8,192) + 2 MiB x cuda_graph_max_bs
+// (512 from TP 4 on parts under 160 GB) + 1,024 MiB x tp / 8, at least 10 GiB, + 2 GiB with an
+// NEXTN draft. DeepSeek-R1 FP8 on one 8 x H20 (96 GiB) node at TP 8, as Ant Group ran its
+// prefill node under SGLang (S1980): 512 + 12,288 + 1,024 + 1,024 = 14,848 MiB, fraction
+// round((98,304 - 14,848) / 98,304, 3) = 0.849, so the weights and pool get 81.50 GiB; less the
+// 2 GiB workspace and the weights, the pool is what is left (0.6 GiB: a few sequences), where the
+// fixed 0.835 of an 80 GB H100 (80.16 GiB) refused the setup. With an NEXTN draft the reserve is
+// 16,896 MiB (0.828: 79.49 GiB, 77.49 after the workspace), under the weights: refused, naming
+// the reserve and the flag. On an 80 GiB H100 at TP 1: 512 + 12,288 + 512 (256 slots below TP 4)
+// + 128 = 13,440 MiB, 0.836 (the 0.835 the engine keeps elsewhere). A fraction the user gives
+// replaces the rule.
+TEST(EngineLimits, SglangMemoryFractionIsHbmLessAReserveByLayout) {
+  auto kv_gib = [](const nlohmann::json& j) {
+    return j["simulation"]["kv_capacity_tokens"].get<double>() *
+           j["kv_cache_bytes_per_token"].get<double>() / (1024.0 * 1024 * 1024);
+  };
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"h20"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "fp8";
+  r.engine = "sglang";
+  r.mode = "server";
+  r.concurrency = 2;
+  r.requests = 4;
+  const auto h20 = InferJson(r);
+  const double weights = h20["weights_gib_per_chip"].get<double>();
+  EXPECT_GT(weights, 78) << h20.dump();
+  EXPECT_NEAR(kv_gib(h20), 0.849 * 96 - 2 - weights, 0.02) << h20.dump();
+  r.mtp = 1;
+  const auto draft = InferOutcome(r);
+  ASSERT_TRUE(draft.contains("error")) << draft.dump();
+  const std::string text = draft.dump();
+  EXPECT_NE(text.find("77.5 GiB free"), std::string::npos) << text;
+  EXPECT_NE(text.find("16.5 GiB reserve"), std::string::npos) << text;
+  EXPECT_NE(text.find("mem_fraction_static 0.828"), std::string::npos) << text;
+  EXPECT_NE(text.find("--mem-fraction-static"), std::string::npos) << text;
+  r.kv_memory_fraction = 0.9;
+  const auto given = InferJson(r);
+  EXPECT_NEAR(kv_gib(given), 0.9 * 96 - 2 - given["weights_gib_per_chip"].get<double>(), 0.02)
+      << given.dump();
+
+  InferRequest h100;
+  h100.model = "Qwen/Qwen3-32B";
+  h100.chip = {"h100"};
+  h100.count = 1;
+  h100.tp = 1;
+  h100.dtype = "bf16";
+  h100.input_tokens = 2000;
+  h100.output_tokens = 100;
+  h100.engine = "sglang";
+  h100.mode = "server";
+  h100.concurrency = 4;
+  h100.requests = 8;
+  const auto one = InferJson(h100);
+  EXPECT_NEAR(kv_gib(one), 0.836 * 80 - 2 - one["weights_gib_per_chip"].get<double>(), 0.02)
+      << one.dump();
+}
+
 // With no engine named on Hopper (cuda-graphs) the KV pool is 0.9 of what the weights, the
 // runtime's 4 GiB and the 2 GiB workspace leave: TensorRT-LLM's free_gpu_memory_fraction (S952),
 // the largest pool of the three engines the default stands for. Qwen3-32B BF16 on one 80 GiB

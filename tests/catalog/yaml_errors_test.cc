@@ -603,6 +603,24 @@ TEST(YamlErrorsTest, EngineGemmRateAnSmFields) {
   EXPECT_TRUE(Contains(e.field, "hopper")) << e.field;
 }
 
+// An engine's memory-reserve rule (SGLang's mem_fraction_static, session 30) is a map of named
+// terms to MiB: a term the rule does not have, or a bare number, each name the line and field.
+TEST(YamlErrorsTest, EngineMemoryReserveTerms) {
+  const std::string head =
+      "engines:\n"                                                                      // 1
+      "  - id: my-engine\n"                                                             // 2
+      "    name: My engine\n";                                                          // 3
+  Error e = MergeError(head + "    memory_reserve_mib: {base: 512, graph_slot: 2}\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "memory_reserve_mib")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "graph_slot")) << e.message;
+  EXPECT_TRUE(Contains(e.message, "prompt_token")) << e.message;
+  e = MergeError(head + "    memory_reserve_mib: 512\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.message, "map")) << e.message;
+}
+
 // The Ascend decode fields (session 28): the exchange time per decode token is a map of chip
 // family to microseconds, the decode routing and the graph's tensor-parallel-only MoE are yes or
 // no; a bare number, a negative time or a word each name the line and field.
