@@ -120,6 +120,7 @@ std::string TrainingJson(const TrainingReport& r) {
   j["train_days_band"] = BandJson(e.train_days, job.model_error);
   j["ideal_accelerator_hours"] = Round(e.ideal_accelerator_hours, 4);
   j["accelerator_hours"] = Round(e.accelerator_hours, 4);
+  j["accelerator_hours_band"] = BandJson(e.accelerator_hours, job.model_error);
   j["goodput"] = Round(e.goodput, 4);
   j["job_mtbf_hours"] = Round(e.job_mtbf_hours, 4);
   j["checkpoint_interval_min"] = Round(e.checkpoint_interval_min, 4);
@@ -225,8 +226,13 @@ std::string TrainingText(const TrainingReport& r) {
   t.AddRow(
       {"time to train", fmt::format("{:.1f} days P50 (P10-P90 {:.1f}-{:.1f}; the model's {:.1f})",
                                     days.p50, days.p10, days.p90, e.train_days)});
+  // Accelerator-hours are the time to train times the chips: the same band, so that the two
+  // lines' P50s are one estimate (hours = chips x days x 24).
+  const auto hours = Band(e.accelerator_hours, job.model_error);
   t.AddRow({"accelerator-hours",
-            fmt::format("{:.4g} ({:.4g} ideal)", e.accelerator_hours, e.ideal_accelerator_hours)});
+            fmt::format("{:.4g} P50 (P10-P90 {:.4g}-{:.4g}; the model's {:.4g}, {:.4g} ideal)",
+                        hours.p50, hours.p10, hours.p90, e.accelerator_hours,
+                        e.ideal_accelerator_hours)});
   out += t.Render();
   const auto& tb = e.time;
   out += fmt::format(

@@ -4033,7 +4033,7 @@ TEST(Engine, EveryPrintedBandHoldsItsMedian) {
         auto json = TheEngine().Train(r, Json());
         if (!json) continue;  // a format the chip lacks is refused (tested elsewhere)
         const auto j = nlohmann::json::parse(json->body);
-        for (const char* key : {"step_time_s_band", "train_days_band"}) {
+        for (const char* key : {"step_time_s_band", "train_days_band", "accelerator_hours_band"}) {
           const auto& b = j[key];
           EXPECT_LT(b["p10"].get<double>(), b["p50"].get<double>()) << key;
           EXPECT_LT(b["p50"].get<double>(), b["p90"].get<double>()) << key;

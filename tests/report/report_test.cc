@@ -212,6 +212,12 @@ TEST(ReportTrainingJsonTest, HasEveryFieldAndConsistentNumbers) {
   EXPECT_NEAR(j["accelerator_hours"].get<double>(), ideal / goodput, 2e-3 * ideal / goodput);
   const double days = 1e12 / tps / goodput / 86400;
   EXPECT_NEAR(j["train_days"].get<double>(), days, 2e-3 * days);
+  // Hours and days are one estimate: every quantile of the hours' band is 64 chips x 24 h x
+  // the same quantile of the days' band (the P50 printed for one is the P50 of the other).
+  for (const char* q : {"p10", "p50", "p90"}) {
+    const double d = j["train_days_band"][q].get<double>();
+    EXPECT_NEAR(j["accelerator_hours_band"][q].get<double>(), 64 * 24 * d, 2e-3 * 64 * 24 * d) << q;
+  }
   // Fits in the 80 GB of an H100 (catalog.md 2a) and the parts add up.
   const double mem = j["memory_gib_per_chip"].get<double>();
   EXPECT_LE(mem, 80);
