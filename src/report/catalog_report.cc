@@ -220,7 +220,6 @@ std::string LimitText(double v) { return v > 0 ? fmt::format("{:g}", v) : "-"; }
 std::string EnginesJson(const Catalog& c) {
   nlohmann::json engines = nlohmann::json::array();
   for (const auto& e : c.engines()) {
-<<<<<<< HEAD
     engines.push_back(
         {{"id", e.id},
          {"name", e.name},
@@ -270,61 +269,14 @@ std::string EnginesJson(const Catalog& c) {
          {"dp_prefill_gather_all_reduce", e.dp_prefill_gather_all_reduce},
          {"attention_dp_per_gpu", e.attention_dp_per_gpu},
          {"moe_tp_only_in_graph", e.moe_tp_only_in_graph},
+         {"memory_reserve_mib", e.memory_reserve_mib},
+         {"memory_reserve_families", e.memory_reserve_families},
+         {"kv_default_families", e.kv_default_families},
          {"default_families", e.default_families},
          {"runs_on", e.runs_on},
          {"version", e.version},
          {"sources", e.sources},
          {"notes", e.notes}});
-=======
-    engines.push_back({{"id", e.id},
-                       {"name", e.name},
-                       {"aliases", e.aliases},
-                       {"max_num_seqs", Limit(e.max_num_seqs)},
-                       {"max_batched_tokens", Limit(e.max_batched_tokens)},
-                       {"max_prefill_tokens", Limit(e.max_prefill_tokens)},
-                       {"kv_memory_fraction", Limit(e.kv_memory_fraction)},
-                       {"eager_layer_us", Limit(e.eager_layer_us)},
-                       {"eager_launch_layer_us", Limit(e.eager_launch_layer_us)},
-                       {"step_floor_layer_us", Limit(e.step_floor_layer_us)},
-                       {"full_decode_floor_layer_us", Limit(e.full_decode_floor_layer_us)},
-                       {"decode_token_passes", Limit(e.decode_token_passes)},
-                       {"fp8_mla_families", e.fp8_mla_families},
-                       {"kv_cache_model_dtype", e.kv_cache_model_dtype},
-                       {"sparse_kv_model_dtype_families", e.sparse_kv_model_dtype_families},
-                       {"quantize_on_load", e.quantize_on_load},
-                       {"cuda_graph_families", e.cuda_graph_families},
-                       {"graph_layer_us", Limit(e.graph_layer_us)},
-                       {"moe_layer_us", Limit(e.moe_layer_us)},
-                       {"moe_gemm_block_m", Limit(e.moe_gemm_block_m)},
-                       {"moe_gemm_families", e.moe_gemm_families},
-                       {"moe_activation_families", e.moe_activation_families},
-                       {"moe_prompt_row_ns", e.moe_prompt_row_ns},
-                       {"moe_decode_routing", e.moe_decode_routing},
-                       {"dense_gemm_gb_s", e.dense_gemm_gb_s},
-                       {"bf16_gemm_sm_gb_s", e.bf16_gemm_sm_gb_s},
-                       {"fp8_gemm_sm_gb_s", e.fp8_gemm_sm_gb_s},
-                       {"memory_reserve_mib", e.memory_reserve_mib},
-                       {"memory_reserve_families", e.memory_reserve_families},
-                       {"sparse_mla_head_tile", e.sparse_mla_head_tile},
-                       {"dsa_short_prefill_mha", e.dsa_short_prefill_mha},
-                       {"sparse_prefill_efficiency", e.sparse_prefill_efficiency},
-                       {"moe_layer_us_by_family", e.moe_layer_us_by_family},
-                       {"weight_only_moe_layer_us", e.weight_only_moe_layer_us},
-                       {"ep_moe_layer_us", e.ep_moe_layer_us},
-                       {"ep_moe_token_us", e.ep_moe_token_us},
-                       {"int8_matmul_efficiency", e.int8_matmul_efficiency},
-                       {"triton_moe_families", e.triton_moe_families},
-                       {"moe_dp_allgather", e.moe_dp_allgather},
-                       {"dp_prefill_gather_all_reduce", e.dp_prefill_gather_all_reduce},
-                       {"attention_dp_per_gpu", e.attention_dp_per_gpu},
-                       {"moe_tp_only_in_graph", e.moe_tp_only_in_graph},
-                       {"default_families", e.default_families},
-                       {"kv_default_families", e.kv_default_families},
-                       {"runs_on", e.runs_on},
-                       {"version", e.version},
-                       {"sources", e.sources},
-                       {"notes", e.notes}});
->>>>>>> 3130637 (Blackwell request naming no engine keeps the engines' KV rules (format, pool))
   }
   return Dump({{"engines", engines}});
 }
