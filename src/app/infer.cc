@@ -767,6 +767,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     if (r.full_decode_graph && (*engine)->full_decode_floor_layer_us > 0) {
       limits.step_floor_layer_us = (*engine)->full_decode_floor_layer_us;
     }
+    limits.full_decode_graph = r.full_decode_graph;
     limits.decode_token_passes = (*engine)->decode_token_passes;
     limits.fp8_mla_families = (*engine)->fp8_mla_families;
     limits.kv_cache_model_dtype = (*engine)->kv_cache_model_dtype;

@@ -145,6 +145,10 @@ struct EngineLimits {
   // kernels, eager_launch_layer_us per layer of the stage (catalog::ServingEngine).
   bool enforce_eager = false;
   double eager_launch_layer_us = 0;
+  // The request's vLLM cudagraph_mode is FULL or FULL_DECODE_ONLY (each decode step replayed as
+  // one graph): priced through step_floor_layer_us where the engine measures that mode, and
+  // printed back by --emit vllm (report::ServeLaunchFor) so the command runs the mode priced.
+  bool full_decode_graph = false;
   // The engine's start-up profile peak per logit (catalog::ServingEngine::profile_logit_bytes):
   // max_num_seqs x vocab x this per chip is kept from the KV pool where it exceeds the workspace.
   double profile_logit_bytes = 0;

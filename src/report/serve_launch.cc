@@ -1,6 +1,7 @@
 #include "report/serve_launch.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -201,7 +202,13 @@ void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, c
   const std::string a2a = AllToAllBackend(
       job, e, kVllmAllToAll, e.disaggregated ? "deepep_low_latency" : "deepep_high_throughput");
   if (!a2a.empty()) add("--all2all-backend", a2a);
-  if (job.limits.enforce_eager) add("--enforce-eager");
+  // The graph mode priced: no graphs, or each decode step replayed as one full graph (vLLM's
+  // CUDAGraphMode FULL_DECODE_ONLY, set through --compilation-config: S3734, S3520).
+  if (job.limits.enforce_eager) {
+    add("--enforce-eager");
+  } else if (job.limits.full_decode_graph) {
+    add("--compilation-config", "'{\"cudagraph_mode\":\"FULL_DECODE_ONLY\"}'");
+  }
   if (!job.limits.async_scheduling && job.limits.host_seq_us > 0) add("--no-async-scheduling");
   if (p.nodes > 1) {
     out.notes.push_back(fmt::format(
@@ -255,6 +262,13 @@ void SglangArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
     add("--speculative-eagle-topk", "1");
     add("--speculative-num-draft-tokens", Num(mtp + 1));
   }
+  // The graph settings priced: no graphs at all, or graphs up to a batch size above which a
+  // step runs eagerly (S3042, S3356).
+  if (job.limits.enforce_eager) {
+    add("--disable-cuda-graph");
+  } else if (job.limits.graph_max_batch > 0) {
+    add("--cuda-graph-max-bs", Num(job.limits.graph_max_batch));
+  }
   if (e.disaggregated) add("--disaggregation-mode", "decode");
 }
 
@@ -294,6 +308,11 @@ void TrtllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   // is refused before this): the analytic estimate does not run it, and the file keeps the default.
   if (job.limits.optimistic_admission && !job.limits.retract_admission) {
     yaml += "scheduler_config:\n  capacity_scheduler_policy: MAX_UTILIZATION\n";
+  }
+  // The padded graph sizes priced (cuda_graph_config batch_sizes with enable_padding: S2360).
+  if (!job.limits.graph_batch_sizes.empty()) {
+    yaml += fmt::format("cuda_graph_config:\n  enable_padding: true\n  batch_sizes: [{}]\n",
+                        fmt::join(job.limits.graph_batch_sizes, ", "));
   }
   if (mtp > 0) {
     yaml +=

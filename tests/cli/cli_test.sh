@@ -834,6 +834,77 @@ EOF
     fi
   done
 done
+# The graph mode priced is in the command --emit prints, and pasted back it prices the same
+# (session 29 H6: it was dropped). vLLM-Ascend's FULL_DECODE_ONLY (its measured full-graph floor,
+# S3520, S3734) as --compilation-config; vLLM's --enforce-eager; SGLang's --disable-cuda-graph and
+# --cuda-graph-max-bs (S3042). Where the setting moves the analytic rate (vLLM's at a batch of 8
+# or 16, where the floor and the launches bind; checked: 367 against 201 and 1,111 against 1,423
+# tok/s) the same line without it must price another rate, so a command that dropped it would.
+graph_round_trip() { # name, engine, emit, moves (1/0), base flags..., --, limits (not pasted:
+  # the command carries them)..., --, the setting's flags..., --, expected arg
+  local name=$1 engine=$2 emit=$3 moves=$4
+  shift 4
+  local base=() limits=() setting=()
+  while [ "$1" != "--" ]; do base+=("$1"); shift; done
+  shift
+  while [ "$1" != "--" ]; do limits+=("$1"); shift; done
+  shift
+  while [ "$1" != "--" ]; do setting+=("$1"); shift; done
+  shift
+  local expected=$1
+  run "${base[@]}" --engine "$engine" "${limits[@]}" "${setting[@]}" --emit "$emit" --json
+  cp "$TMP/stdout" "$TMP/emitted.json"
+  launch_args=$(
+    python3 - "$TMP/emitted.json" "$TMP" 2>/dev/null <<'EOF'
+import json, os, sys
+launch = json.load(open(sys.argv[1]))["launch"]
+if launch.get("config_file"):
+    open(os.path.join(sys.argv[2], launch["config_file"]), "w").write(launch["config"])
+print(" ".join(launch["args"]))
+EOF
+  )
+  # eval: the arguments carry shell quoting (vLLM's --compilation-config JSON).
+  (cd "$TMP" && eval "\"\$SUANLI\" \"\${base[@]}\" --engine \"$engine\" $launch_args --json") \
+    >"$TMP/pasted.json" 2>"$TMP/stderr"
+  RC=$?
+  "$SUANLI" "${base[@]}" --engine "$engine" "${limits[@]}" --json >"$TMP/unset.json" 2>/dev/null
+  if [ "$RC" -eq 0 ] && python3 - "$TMP/emitted.json" "$TMP/pasted.json" "$TMP/unset.json" \
+    "$expected" "$moves" <<'EOF'; then
+import json, sys
+a, b, u = (json.load(open(f)) for f in sys.argv[1:4])
+assert sys.argv[4] in a["launch"]["args"], a["launch"]["args"]
+assert a["layout"] == b["layout"], (a["layout"], b["layout"])
+x, y, z = (d["answer"]["output_tokens_per_s_per_chip"] for d in (a, b, u))
+assert abs(x - y) <= 0.005 * x, (x, y)
+assert sys.argv[5] == "0" or abs(x - z) > 0.01 * x, (x, z)
+EOF
+    ok "--emit $emit prints the graph setting it priced ($name), and pasted back it is the same"
+  else
+    not_ok "--emit $emit prints the graph setting it priced ($name), and pasted back it is the same" \
+      "exit $RC" "flags: $launch_args" "stderr: $(head -c 300 "$TMP/stderr")"
+  fi
+}
+graph_round_trip "FULL_DECODE_ONLY" vllm-ascend-0.13 vllm 1 \
+  infer --model qwen3-8b --chip ascend-910b --count 1 --mode analytic -- --max-num-seqs 8 -- \
+  --compilation-config '{"cudagraph_mode":"FULL_DECODE_ONLY"}' -- \
+  "--compilation-config '{\"cudagraph_mode\":\"FULL_DECODE_ONLY\"}'"
+graph_round_trip "eager" vllm vllm 1 \
+  infer --model llama-3.1-8b --chip h100 --count 1 --mode analytic -- --max-num-seqs 16 -- \
+  --enforce-eager -- \
+  "--enforce-eager"
+graph_round_trip "eager" sglang sglang 0 \
+  infer --model llama-3.1-8b --chip h100 --count 1 --mode analytic -- -- --enforce-eager -- \
+  "--disable-cuda-graph"
+graph_round_trip "graphs up to 64" sglang sglang 0 \
+  infer --model llama-3.1-8b --chip h100 --count 1 --mode analytic -- -- --cuda-graph-max-bs 64 -- \
+  "--cuda-graph-max-bs 64"
+# TensorRT-LLM's padded graph sizes (simulated: the analytic steady state has no padding), in
+# trtllm-serve's options file (cuda_graph_config, S2360); checked: 5,400 against 5,740 tok/s.
+graph_round_trip "padded graph sizes" trtllm trtllm 1 \
+  infer --model llama-3.1-8b --chip h100 --count 1 --mode offline --requests 300 \
+  --input-tokens 512 --output-tokens 128 -- -- \
+  --cuda-graph-batch-sizes 1,2,4,8,16,32,64,128,256,512 -- \
+  "--extra_llm_api_options extra-llm-api-config.yml"
 printf 'kv_cache_config:\n  free_gpu_memory_fraction: most\n' >"$TMP/bad-llm-api.yml"
 expect_bad "--extra_llm_api_options with a bad value names its file, line and key" \
   "bad-llm-api.yml:2: extra_llm_api_options.kv_cache_config.free_gpu_memory_fraction" \
