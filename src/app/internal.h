@@ -67,6 +67,8 @@ struct TrainSetup {
   // No --dtype or --precision: the precision taken by default and why (the model's catalogued
   // pre-training recipe, or bf16 when the chip or stack does not run that); empty otherwise.
   std::string precision_basis;
+  // A launch line on a chip of several dies a package (the 910C): its ranks read as dies.
+  std::string dies_basis;
 };
 // `job_config`: the text of the request's torchtitan job config file, when it names one.
 Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r,

@@ -437,7 +437,14 @@ std::string WithMegatronDefaults(TrainRequest& r) {
 
 // A pasted `torchrun --nnodes 4 --nproc_per_node 8 pretrain_gpt.py ...` launches 32 ranks, one
 // a GPU: the job's chips where --count is not given, a check where it is.
-Result<void> CountFromTorchrun(TrainRequest& r) {
+//
+// `dies`: the devices one package is to the launcher (the system's ranks_per_chip). On an Atlas
+// A3 (Ascend 910C, two dies a package, each its own torch_npu device and HCCL rank) MindSpeed's
+// --nproc_per_node 16 is one node's 16 dies, 8 packages: the ranks are dies, the chips the ranks
+// over the dies, and the dies of one package go to the innermost parallel size they divide
+// (tensor, else data, else pipeline), as infer reads a pasted server on such a chip
+// (DevicesToPackages). `note`: that reading, said with the answer.
+Result<void> CountFromTorchrun(TrainRequest& r, int dies, std::string& note) {
   // Accelerate's --num_processes counts every machine's ranks (S3673).
   if (!r.accelerate_num_processes.empty()) {
     auto n = ParseWholeAmount(r.accelerate_num_processes, "num_processes", 1, 1'000'000);
@@ -485,13 +492,34 @@ Result<void> CountFromTorchrun(TrainRequest& r) {
     }
     nodes = *lo;
   }
-  const int64_t ranks = nodes * *per_node;
+  int64_t ranks = nodes * *per_node;
+  if (dies > 1 && *per_node % dies == 0) {
+    auto halve = [&](std::optional<int>& size) {
+      if (!size || *size % dies != 0) return false;
+      *size /= dies;
+      return true;
+    };
+    std::string moved;
+    if (halve(r.tp)) {
+      moved = fmt::format(", tensor parallel {} dies is {} packages", *r.tp * dies, *r.tp);
+    } else if (halve(r.dp)) {
+      moved = fmt::format(", data parallel {} dies is {} packages", *r.dp * dies, *r.dp);
+    } else if (halve(r.pp)) {
+      moved = fmt::format(", pipeline parallel {} dies is {} packages", *r.pp * dies, *r.pp);
+    }
+    note = fmt::format(
+        "the launcher's ranks are dies ({} a package, each its own NPU device): --nnodes {} x "
+        "--nproc_per_node {} = {} ranks on {} packages{}",
+        dies, nodes, *per_node, ranks, ranks / dies, moved);
+    ranks /= dies;
+  }
   if (r.count == 0) {
     r.count = ranks;
   } else if (r.count != ranks) {
     return tl::unexpected(FieldError(
-        "count", fmt::format("{} contradicts torchrun's --nnodes {} x --nproc_per_node {} = {}",
-                             r.count, nodes, *per_node, ranks)));
+        "count", fmt::format("{} contradicts torchrun's --nnodes {} x --nproc_per_node {} = {}{}",
+                             r.count, nodes, *per_node, ranks,
+                             note.empty() ? "" : " packages (two dies a package)")));
   }
   return {};
 }
@@ -500,12 +528,13 @@ Result<void> CountFromTorchrun(TrainRequest& r) {
 // own fields; a flag that contradicts a field given is an error naming both. `defaults`: what
 // Megatron's defaults set (WithMegatronDefaults).
 Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest given,
-                                     const std::string& job_config, std::string& defaults) {
+                                     const std::string& job_config, std::string& defaults, int dies,
+                                     std::string& dies_note) {
   auto contradicts = [](const char* field, const std::string& why) {
     return tl::unexpected(FieldError(field, why));
   };
   // The chips first: torchtitan's data_parallel_shard_degree -1 is the ranks left over.
-  if (auto ok = CountFromTorchrun(given); !ok) return tl::unexpected(ok.error());
+  if (auto ok = CountFromTorchrun(given, dies, dies_note); !ok) return tl::unexpected(ok.error());
   auto titan = WithJobConfig(model, std::move(given), job_config);
   if (!titan) return tl::unexpected(titan.error());
   TrainRequest r = std::move(*titan);
@@ -739,8 +768,14 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   if (typed.chip.empty()) return tl::unexpected(MissingField("chip"));
   auto model = WithField(cat.FindModel(typed.model), "model");
   if (!model) return tl::unexpected(model.error());
-  std::string defaults;
-  auto launched = WithLaunchFlags(**model, typed, job_config, defaults);
+  // The devices a package is to the launcher (the Ascend 910C's two dies); 1 where the chip or
+  // system is unknown (their errors come below).
+  int dies = 1;
+  if (auto found = cat.FindChip(typed.chip)) {
+    if (auto sys = ResolveSystem(cat, **found, typed.system)) dies = sys->scale_up.ranks_per_chip;
+  }
+  std::string defaults, dies_note;
+  auto launched = WithLaunchFlags(**model, typed, job_config, defaults, dies, dies_note);
   if (!launched) return tl::unexpected(launched.error());
   TrainRequest r = WithDTypeAsTyped(*launched);
   auto chip = WithField(cat.FindChip(r.chip), "chip");
@@ -764,7 +799,8 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   }
 
   const bool defaults_taken = !defaults.empty();
-  TrainSetup setup{perf::TrainingJobFor(cat, **model, **chip), {}, std::move(defaults), {}};
+  TrainSetup setup{perf::TrainingJobFor(cat, **model, **chip), {}, std::move(defaults), {}, {}};
+  setup.dies_basis = std::move(dies_note);
   perf::TrainingJob& job = setup.job;
   perf::LayoutConstraints& fixed = setup.fixed;
   job.chips = r.count;
@@ -1320,6 +1356,7 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
   report.job = &job;
   report.defaults_basis = setup->defaults_basis;
   report.precision_basis = setup->precision_basis;
+  report.dies_basis = setup->dies_basis;
   report.overrides_not_read = std::move(overrides_not_read);
   report.deepspeed_not_read = std::move(deepspeed_not_read);
   // No --stack: the answer is a layout and recipe that one of the chip's catalogued stacks runs.

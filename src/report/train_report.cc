@@ -150,6 +150,7 @@ std::string TrainingJson(const TrainingReport& r) {
   }
   if (!r.defaults_basis.empty()) j["defaults_basis"] = r.defaults_basis;
   if (!r.precision_basis.empty()) j["precision_basis"] = r.precision_basis;
+  if (!r.dies_basis.empty()) j["dies_basis"] = r.dies_basis;
   if (!r.overrides_not_read.empty()) j["overrides_not_read"] = r.overrides_not_read;
   if (!r.deepspeed_not_read.empty()) j["deepspeed_not_read"] = r.deepspeed_not_read;
   if (!r.stack_basis.empty()) {
@@ -251,6 +252,7 @@ std::string TrainingText(const TrainingReport& r) {
       formats.activations, m.reserved_gib);
   if (!r.defaults_basis.empty()) out += "defaults: " + r.defaults_basis + "\n";
   if (!r.precision_basis.empty()) out += "precision default: " + r.precision_basis + "\n";
+  if (!r.dies_basis.empty()) out += "devices: " + r.dies_basis + "\n";
   if (!r.overrides_not_read.empty()) {
     out += fmt::format("note: NeMo overrides not read (not what the estimate prices): {}\n",
                        fmt::join(r.overrides_not_read, ", "));

@@ -26,6 +26,8 @@ struct TrainingReport {
   std::string defaults_basis;
   // No --dtype or --precision given: which precision was taken by default and why.
   std::string precision_basis;
+  // A launch line's ranks read as dies (the Ascend 910C's two a package); empty otherwise.
+  std::string dies_basis;
   // NeMo Hydra overrides given that the estimate does not read (data, optimizer, logging).
   std::vector<std::string> overrides_not_read;
   // DeepSpeed config keys given that the estimate does not read (optimizer, scheduler, offload).

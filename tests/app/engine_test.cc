@@ -3225,6 +3225,42 @@ TEST(TrainLaunch, HttpValuesFollowTheCommandLineRules) {
       << out.error().message;
 }
 
+// On an Atlas A3 (Ascend 910C: two dies a package, each its own NPU device and rank, systems.yaml
+// ranks_per_chip 2, S2063) MindSpeed's torchrun --nnodes 16 --nproc_per_node 16 is 256 ranks on
+// 16 x 8 = 128 packages, and its --tensor-model-parallel-size 8 is 8 dies = 4 packages (hand:
+// 256 / 2 = 128; 8 / 2 = 4). The answer says so. An H100 line is unchanged (16 x 8 = 128 GPUs).
+TEST(TrainLaunch, A3LaunchRanksAreDies) {
+  const catalog::Catalog& cat = TheEngine().catalog();
+  TrainRequest r;
+  r.model = "llama-3.1-70b";
+  r.chip = "ascend-910c";
+  r.tokens = 1e12;
+  r.tp = 8;
+  r.pp = 4;
+  ASSERT_TRUE(SetField(TrainFields(), r, "nnodes", FieldValue{16.0}));
+  ASSERT_TRUE(SetField(TrainFields(), r, "nproc_per_node", FieldValue{std::string("16")}));
+  auto setup = internal::BuildTrainJob(cat, r);
+  ASSERT_TRUE(setup) << setup.error().ToString();
+  EXPECT_EQ(setup->job.chips, 128);
+  EXPECT_EQ(setup->fixed.tp, 4);
+  EXPECT_EQ(setup->fixed.pp, 4);
+  EXPECT_NE(setup->dies_basis.find("256 ranks on 128 packages"), std::string::npos)
+      << setup->dies_basis;
+  TrainRequest counted = r;
+  counted.count = 256;  // the ranks typed as chips: twice the packages the line runs on
+  auto contradicted = internal::BuildTrainJob(cat, counted);
+  ASSERT_FALSE(contradicted);
+  EXPECT_EQ(contradicted.error().field, "count");
+  TrainRequest gpu = r;
+  gpu.chip = "h100";
+  ASSERT_TRUE(SetField(TrainFields(), gpu, "nproc_per_node", FieldValue{std::string("8")}));
+  auto h100 = internal::BuildTrainJob(cat, gpu);
+  ASSERT_TRUE(h100) << h100.error().ToString();
+  EXPECT_EQ(h100->job.chips, 128);
+  EXPECT_EQ(h100->fixed.tp, 8);
+  EXPECT_TRUE(h100->dies_basis.empty());
+}
+
 // A pasted torchrun line's --nnodes x --nproc_per_node is the job's chips where --count is not
 // given (HTTP numbers too), a check where it is; without either the count is required.
 TEST(TrainLaunch, TorchrunRanksAreTheCount) {
