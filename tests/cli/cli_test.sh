@@ -391,6 +391,9 @@ expect_bad "infer --requests-trace with a negative length" "neg.csv:3: input_tok
 printf 'arrival_s,input_tokens,output_tokens\n1,100,10\n0.5,100,10\n' >"$TMP/order.csv"
 expect_bad "infer --requests-trace out of arrival order" "order.csv:3: arrival_s" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/order.csv"
+printf 'arrival_s,input_tokens,output_tokens\n0,100,10\n30m,100,10\n' >"$TMP/unit.csv"
+expect_bad "infer --requests-trace refuses a time with a unit at file:line" "unit.csv:3: arrival_s: '30m'" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/unit.csv"
 printf '{"arrival_s": 0, "input_tokens": 200000, "output_tokens": 10}\n' >"$TMP/long.jsonl"
 expect_bad "infer --requests-trace with a prompt beyond the context" \
   "long.jsonl:1: input_tokens.*context of 131072" \
@@ -2083,6 +2086,18 @@ fi
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,zero,1,100\n' >"$TMP/bad_jobs.csv"
 expect_bad "replay malformed row names file:line and field" "bad_jobs\.csv:3: arrival_s" \
   replay --trace "$TMP/bad_jobs.csv" --cluster v100:2
+# A header typed with a space after each comma reads as the plain one (was "missing column
+# 'arrival_s'"); a duration with a unit in a time column (plain seconds) is refused at file:line.
+printf 'id, arrival_s, num_gpus, duration_s\n1, 0, 1, 100\n' >"$TMP/spaced_jobs.csv"
+run replay --trace "$TMP/spaced_jobs.csv" --cluster v100:2 --json
+if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["jobs"] == 1 and abs(d["avg_jct_s"] - 100) < 1e-6, d' <<<"$OUT"; then
+  ok "replay reads a CSV header with spaces after the commas"
+else
+  not_ok "replay reads a CSV header with spaces after the commas" "exit $RC: ${ERR:0:200}"
+fi
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,2h\n' >"$TMP/unit_jobs.csv"
+expect_bad "replay refuses a duration with a unit at file:line" "unit_jobs\.csv:2: duration_s: '2h'" \
+  replay --trace "$TMP/unit_jobs.csv" --cluster v100:2
 # A job that can never fit stays pending (a real scheduler leaves it so): counted and listed with
 # why, in the table, the JSON and the report; the other job runs as it would alone (JCT 100 s).
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,0,16,100\n' >"$TMP/big_job.csv"

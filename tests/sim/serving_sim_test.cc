@@ -807,6 +807,18 @@ TEST(ServingSim, TraceReaderTakesCsvAndJsonLines) {
   EXPECT_EQ((*jsonl)[0].cached_tokens, 2);
 }
 
+// A header typed with a space after each comma reads as the same columns, cells too (the same
+// two requests as the plain header: 0 s 100 -> 10, 0.5 s 200 -> 20).
+TEST(ServingSim, TraceHeaderWithSpacesAfterTheCommas) {
+  auto csv = ReadServingTrace("arrival_s, input_tokens, output_tokens\n0, 100, 10\n0.5, 200, 20\n",
+                              "t.csv", 4096);
+  ASSERT_TRUE(csv) << csv.error().message;
+  ASSERT_EQ(csv->size(), 2u);
+  EXPECT_EQ((*csv)[1].arrival_s, 0.5);
+  EXPECT_EQ((*csv)[1].input_tokens, 200);
+  EXPECT_EQ((*csv)[1].output_tokens, 20);
+}
+
 TEST(ServingSim, TraceReaderNamesFileLineAndField) {
   const std::string head = "arrival_s,input_tokens,output_tokens\n";
   struct Case {
@@ -818,6 +830,8 @@ TEST(ServingSim, TraceReaderNamesFileLineAndField) {
            Case{head + "0,4000,200\n", "exceed the model's context of 4096"},
            Case{head + "0,5.5,10\n", "t.csv:2: input_tokens"},
            Case{head + "0,5,x\n", "t.csv:2: output_tokens: 'x' is not a number"},
+           // A time with a unit: the column is plain seconds, refused where it stands.
+           Case{head + "0,5,10\n30m,5,10\n", "t.csv:3: arrival_s: '30m' is not a number"},
            Case{"arrival_s,input_tokens\n0,5\n", "no column 'output_tokens'"},
            Case{head + "0,5\n", "t.csv:2: 2 fields"},
            Case{head, "no requests"},

@@ -71,6 +71,31 @@ TEST(CsvTest, ByteOrderMarkIsSkipped) {
   EXPECT_EQ((*jobs)[0].num_gpus, 1);
 }
 
+// A header typed with a space after each comma ("id, arrival_s, num_gpus, duration_s") was
+// "missing column 'arrival_s'": names and cells are read without the spaces around them, the same
+// job as the plain header (8 GPUs for 50 s, arriving at 10 s).
+TEST(CsvTest, HeaderWithSpacesAfterTheCommas) {
+  auto jobs =
+      ReadCsvTrace("id, arrival_s, num_gpus, duration_s\n1, 10, 8, 50\n", "sp.csv", nullptr);
+  ASSERT_TRUE(jobs) << jobs.error().ToString();
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].num_gpus, 8);
+  EXPECT_EQ((*jobs)[0].arrival_s, 10);
+  EXPECT_EQ((*jobs)[0].duration_s.at("*"), 50);
+}
+
+// A duration with a unit ("2h") in a time column (plain seconds) is refused naming file:line and
+// the column, never read as 2.
+TEST(CsvTest, DurationsWithUnitsAreRefusedWhereTheyStand) {
+  auto hours = ReadCsvTrace("id,arrival_s,num_gpus,duration_s\n1,0,8,2h\n", "u.csv", nullptr);
+  ASSERT_FALSE(hours);
+  EXPECT_EQ(hours.error().ToString(), "u.csv:2: duration_s: '2h' is not a number");
+  auto minutes =
+      ReadCsvTrace("id,arrival_s,num_gpus,duration_s\n1,0,8,50\n2,30m,8,50\n", "u.csv", nullptr);
+  ASSERT_FALSE(minutes);
+  EXPECT_EQ(minutes.error().ToString(), "u.csv:3: arrival_s: '30m' is not a number");
+}
+
 // A stray quote made one field of the rest of the file, echoed whole into the message (9.7 MB
 // for a 9.7 MB trace): now the quote's line is named, and echoed values are one short line.
 TEST(CsvTest, StrayQuoteAndLongValuesGiveShortMessages) {

@@ -30,9 +30,11 @@ namespace suanli::sim::trace_internal {
 
 class Columns {
  public:
+  // Names and cells are read without the spaces around them ("arrival_s, num_gpus", as a
+  // header is often typed after the commas).
   Columns(const Row& header, const std::string& file) : file_(file) {
     for (size_t i = 0; i < header.fields.size(); ++i)
-      index_[ToLower(header.fields[i])] = static_cast<int>(i);
+      index_[ToLower(Trimmed(header.fields[i]))] = static_cast<int>(i);
   }
   bool has(const std::string& name) const { return index_.count(name) > 0; }
   Result<void> Require(std::initializer_list<const char*> names, int line) const {
@@ -45,7 +47,7 @@ class Columns {
   std::string Text(const Row& r, const std::string& name) const {
     auto it = index_.find(name);
     if (it == index_.end() || it->second >= static_cast<int>(r.fields.size())) return {};
-    return r.fields[it->second];
+    return Trimmed(r.fields[it->second]);
   }
   // A whole number in [lo, hi], checked before any conversion.
   Result<int64_t> Integer(const Row& r, const std::string& name, double fallback, double lo,
@@ -75,6 +77,11 @@ class Columns {
   }
 
  private:
+  static std::string Trimmed(const std::string& s) {
+    const auto first = s.find_first_not_of(" \t");
+    if (first == std::string::npos) return {};
+    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+  }
   std::string file_;
   std::map<std::string, int> index_;
 };
