@@ -47,7 +47,7 @@ class Columns {
   std::string Text(const Row& r, const std::string& name) const {
     auto it = index_.find(name);
     if (it == index_.end() || it->second >= static_cast<int>(r.fields.size())) return {};
-    return Trimmed(r.fields[it->second]);
+    return r.fields[it->second];
   }
   // A whole number in [lo, hi], checked before any conversion.
   Result<int64_t> Integer(const Row& r, const std::string& name, double fallback, double lo,
@@ -63,7 +63,7 @@ class Columns {
   }
   Result<double> Number(const Row& r, const std::string& name, double fallback,
                         bool required = false) const {
-    const std::string t = Text(r, name);
+    const std::string t = Trimmed(Text(r, name));
     if (t.empty()) {
       if (required) return MakeError("empty value", file_, r.line, name);
       return fallback;
