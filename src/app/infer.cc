@@ -265,20 +265,33 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
 // that leave room for few running sequences beside them, which caps the batch far below what the
 // memory holds (TensorRT-LLM's scheduler, S3631): what the engine does, and the flags that change
 // it. And the smaller defaults an engine takes on a small device (vLLM's on an A100, S3522).
+// The smaller batch defaults `engine` starts with on `chip` (vLLM's on an A100 or below 70 GiB,
+// S3522), each only where the request does not give its own: 0 where none applies.
+struct SmallDeviceDefaults {
+  int max_num_seqs = 0;
+  double max_batched_tokens = 0;
+};
+SmallDeviceDefaults SmallDeviceDefaultsOf(const catalog::ServingEngine& engine,
+                                          const catalog::Chip& chip, const InferRequest& r) {
+  SmallDeviceDefaults d;
+  if (!catalog::SmallDevice(engine, chip)) return d;
+  if (!r.max_num_seqs) d.max_num_seqs = engine.small_device_max_num_seqs;
+  if (!r.max_batched_tokens) d.max_batched_tokens = engine.small_device_max_batched_tokens;
+  return d;
+}
+
 std::vector<std::string> EngineLimitNotes(const catalog::Catalog& cat, const InferRequest& r,
                                           const perf::InferenceJob& job,
                                           const perf::InferenceEstimate& e) {
   std::vector<std::string> notes;
   const auto engine = cat.FindEngine(job.limits.engine);
-  if (!job.limits.engine.empty() && engine && job.chip != nullptr &&
-      catalog::SmallDevice(**engine, *job.chip)) {
+  if (!job.limits.engine.empty() && engine && job.chip != nullptr) {
     const catalog::ServingEngine& s = **engine;
+    const SmallDeviceDefaults d = SmallDeviceDefaultsOf(s, *job.chip, r);
     std::vector<std::string> applied, why;
-    if (s.small_device_max_num_seqs > 0 && !r.max_num_seqs) {
-      applied.push_back(fmt::format("{} sequences", s.small_device_max_num_seqs));
-    }
-    if (s.small_device_max_batched_tokens > 0 && !r.max_batched_tokens) {
-      applied.push_back(fmt::format("{:g} batched tokens", s.small_device_max_batched_tokens));
+    if (d.max_num_seqs > 0) applied.push_back(fmt::format("{} sequences", d.max_num_seqs));
+    if (d.max_batched_tokens > 0) {
+      applied.push_back(fmt::format("{:g} batched tokens", d.max_batched_tokens));
     }
     if (s.small_device_gib > 0) why.push_back(fmt::format("below {:g} GiB", s.small_device_gib));
     for (const auto& n : s.small_device_chips) why.push_back(n + " parts");
@@ -1229,14 +1242,10 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
   if (r.concurrency) job.limits.clients = static_cast<int>(*r.concurrency);
   // An engine whose defaults depend on the device (vLLM: 256 sequences and 2,048 batched tokens
   // below 70 GiB or on an A100, S3522): this chip's, unless the request gives them.
-  if (auto engine = cat.FindEngine(job.limits.engine);
-      !job.limits.engine.empty() && engine && catalog::SmallDevice(**engine, chip)) {
-    if ((*engine)->small_device_max_num_seqs > 0 && !r.max_num_seqs) {
-      job.limits.max_num_seqs = (*engine)->small_device_max_num_seqs;
-    }
-    if ((*engine)->small_device_max_batched_tokens > 0 && !r.max_batched_tokens) {
-      job.limits.max_batched_tokens = (*engine)->small_device_max_batched_tokens;
-    }
+  if (auto engine = cat.FindEngine(job.limits.engine); !job.limits.engine.empty() && engine) {
+    const SmallDeviceDefaults d = SmallDeviceDefaultsOf(**engine, chip, r);
+    if (d.max_num_seqs > 0) job.limits.max_num_seqs = d.max_num_seqs;
+    if (d.max_batched_tokens > 0) job.limits.max_batched_tokens = d.max_batched_tokens;
   }
   return job;
 }
