@@ -7,6 +7,7 @@
 #include "app/internal.h"
 #include "catalog/catalog.h"
 #include "core/atomic_file.h"
+#include "core/text.h"
 #include "perf/training.h"
 #include "report/cluster_report.h"
 #include "sim/engine/kube.h"
@@ -40,6 +41,45 @@ std::string internal::ClusterCounts(const std::string& spec) {
   return out;
 }
 
+namespace {
+
+Result<double> TrainingSpeed(const catalog::Catalog& cat, const catalog::Model& model,
+                             const catalog::Chip& chip, catalog::DType dtype, int chips) {
+  perf::TrainingJob job = perf::TrainingJobFor(cat, model, chip);
+  job.chips = std::max(1, chips);
+  job.tokens = 1e9;
+  job.dtype = dtype;
+  auto system = cat.SystemFor(chip);
+  Result<perf::SearchResult> r =
+      perf::ValidateJob(job).and_then([&]() -> Result<perf::SearchResult> {
+        if (!system) return tl::unexpected(system.error());
+        job.system = *system;
+        return perf::SearchLayout(job, {});
+      });
+  if (!r) return tl::unexpected(r.error());
+  return r->best.tokens_per_s / job.chips;
+}
+
+Result<double> ServingSpeed(const catalog::Catalog& cat, const catalog::Model& model,
+                            const catalog::Chip& chip, const std::string& dtype, int chips) {
+  // The analytic estimate of `suanli infer --model M --chip C --count N --mode analytic`: the
+  // engine the chip runs by default, its defaults, the best layout within the chips.
+  InferRequest q;
+  q.model = model.id;
+  q.chip = {chip.id};
+  q.count = std::max(1, chips);
+  q.mode = "analytic";
+  q.dtype = dtype;
+  auto setup = internal::BuildInferJob(cat, q);
+  if (!setup) return tl::unexpected(setup.error());
+  internal::LatencyTargets targets;
+  auto e = internal::EstimateAtTargets(q, setup->job, setup->fixed, &targets);
+  if (!e) return tl::unexpected(e.error());
+  return e->output_tokens_per_s_per_chip;
+}
+
+}  // namespace
+
 Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::string>& types,
                                                     const JobHint& hint) const {
   const catalog::Model* model = nullptr;
@@ -48,12 +88,27 @@ Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::strin
     if (!m) return tl::unexpected(m.error());
     model = *m;
   }
-  const auto dtype = catalog::ParseDType(hint.dtype);
+  // What the job does: the hint's word for it, else its command (a serving engine's launcher
+  // serves; anything else trains).
+  const std::string kind = NormalizeId(hint.kind);
+  bool serving = false;
+  if (kind == "infer" || kind == "inference" || kind == "serve" || kind == "serving") {
+    serving = true;
+  } else if (kind.empty()) {
+    serving = internal::ServesAModel(hint.command);
+  } else if (kind != "train" && kind != "training") {
+    return tl::unexpected(FieldError(
+        "kind", "unknown job kind '" + hint.kind.substr(0, 20) + "'; expected train or infer"));
+  }
+  // A serving job's weights are as released unless a format is given; training and peaks: bf16.
+  const std::string dtype_name = hint.dtype.empty() && !(serving && model) ? "bf16" : hint.dtype;
+  const auto dtype = catalog::ParseDType(dtype_name.empty() ? "bf16" : dtype_name);
   if (!dtype) {
     return tl::unexpected(FieldError(
         "dtype", "unknown dtype '" + hint.dtype.substr(0, 20) + "'; expected bf16, fp16 or fp8"));
   }
   std::vector<TypeSpeed> out;
+  bool only_the_pods_chips_too_few = false;
   for (const auto& type : types) {
     TypeSpeed t;
     t.type = type;
@@ -75,25 +130,38 @@ Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::strin
       out.push_back(std::move(t));
       continue;
     }
-    perf::TrainingJob job = perf::TrainingJobFor(*catalog_, *model, *chip);
-    job.chips = std::max(1, hint.chips);
-    job.tokens = 1e9;
-    job.dtype = *dtype;
-    auto system = catalog_->SystemFor(*chip);
-    Result<perf::SearchResult> r =
-        perf::ValidateJob(job).and_then([&]() -> Result<perf::SearchResult> {
-          if (!system) return tl::unexpected(system.error());
-          job.system = *system;
-          return perf::SearchLayout(job, {});
-        });
-    if (!r) {
-      t.can_run = false;
-      t.reason = r.error().message.substr(0, 200);
+    Result<double> speed = serving ? ServingSpeed(*catalog_, *model, *chip, dtype_name, hint.chips)
+                                   : TrainingSpeed(*catalog_, *model, *chip, *dtype, hint.chips);
+    if (speed) {
+      t.speed = *speed;
+      t.reason = model->id + (serving ? " output tokens/s per chip, served on " +
+                                            std::to_string(hint.chips) + " (analytic)"
+                                      : " training tokens/s per chip");
+    } else if (speed.error().field.empty() && !hint.chips_are_the_job) {
+      // Memory: the model does not fit in the chips this pod holds, but a job of several pods
+      // (a multi-node training run, a serving instance over nodes) holds more. Nothing is ruled
+      // out; every type is then ranked by its peak.
+      only_the_pods_chips_too_few = true;
+      t.reason = "does not fit in the pod's " + std::to_string(hint.chips) +
+                 " accelerators alone; a job of several pods may (ranked by peak)";
     } else {
-      t.speed = r->best.tokens_per_s / job.chips;
-      t.reason = model->id + " training tokens/s per chip";
+      t.can_run = false;
+      t.reason = speed.error().message.substr(0, 200);
     }
     out.push_back(std::move(t));
+  }
+  if (only_the_pods_chips_too_few) {
+    // Speeds of one kind only: the peak of the training format (bf16 when serving as released).
+    JobHint peaks;
+    peaks.dtype = dtype_name.empty() ? "bf16" : dtype_name;
+    auto by_peak = SpeedOfTypes(types, peaks);
+    if (!by_peak) return tl::unexpected(by_peak.error());
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (!out[i].can_run) continue;
+      out[i].speed = (*by_peak)[i].speed;
+      if (out[i].reason.find("does not fit") == std::string::npos)
+        out[i].reason = (*by_peak)[i].reason + " (another type cannot hold the model in one pod)";
+    }
   }
   double fastest = 0;
   for (const auto& t : out) fastest = std::max(fastest, t.can_run ? t.speed : 0);

@@ -56,8 +56,17 @@ struct RunContext {
 // (replay's -perf policies, the Kubernetes extender) ranks by.
 struct JobHint {
   std::string model;  // catalog model id; empty: rank by the chip's peak for `dtype`
+  // Training: the matmul format (empty: bf16). Serving: the weights' format (empty: as released).
   std::string dtype = "bf16";
   int chips = 1;  // accelerators the job holds
+  // False when `chips` is only what one pod of the job holds (the scheduler extender: a
+  // multi-node training job or serving instance runs one pod a node): a model that does not fit
+  // in them may fit in the job's, so it rules no type out.
+  bool chips_are_the_job = true;
+  // "train", "infer", or "" to decide by `command`: a serving engine's launcher (vllm serve,
+  // sglang.launch_server, trtllm-serve, ...) serves, anything else trains.
+  std::string kind;
+  std::vector<std::string> command;  // the job's command and arguments, as the pod runs them
 };
 
 struct TypeSpeed {
@@ -65,7 +74,8 @@ struct TypeSpeed {
   std::string chip;  // the catalog chip, "" when none matches
   bool can_run = true;
   std::string reason;   // why not, or what the speed rests on
-  double speed = 0;     // tokens/s per chip with a model, else peak TFLOPS; 0 unknown
+  double speed = 0;     // tokens/s per chip with a model (output tokens when serving), else
+                        // peak TFLOPS; 0 unknown
   double relative = 0;  // speed / the fastest type's speed
 };
 

@@ -1137,4 +1137,24 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   return r;
 }
 
+bool ServesAModel(const std::vector<std::string>& command) {
+  for (const std::string& arg : command) {
+    // A container's `sh -c "vllm serve M --tp 8"` is one word holding the whole line.
+    size_t start = 0;
+    while (start < arg.size()) {
+      size_t end = arg.find_first_of(" \t\n;&|", start);
+      if (end == std::string::npos) end = arg.size();
+      std::string word = arg.substr(start, end - start);
+      start = end + 1;
+      while (!word.empty() && (word.front() == '"' || word.front() == '\'')) word.erase(0, 1);
+      while (!word.empty() && (word.back() == '"' || word.back() == '\'')) word.pop_back();
+      if (const size_t slash = word.rfind('/'); slash != std::string::npos)
+        word.erase(0, slash + 1);
+      if (word.empty()) continue;
+      if (auto id = LauncherId(word); id && !EngineLauncher(*id).empty()) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace suanli::app::internal

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/requests.h"
 #include "catalog/catalog.h"
@@ -114,6 +115,12 @@ struct InferFormats {
 // The request with the launch flags engines spell their own way (SGLang's --tp-size,
 // vLLM's --speculative-config, ...) turned into its fields; first, before any check.
 // `llm_api_options`: the text of the request's extra_llm_api_options file, when it names one.
+// Whether a command (a container's command and arguments, as Kubernetes runs them) starts a
+// serving engine: a word that is a server's launcher (vllm serve, python3 -m
+// sglang.launch_server, trtllm-serve, Dynamo's workers) or a benchmark running the engine in its
+// own process. A path's directories and a shell line's other words are looked through.
+bool ServesAModel(const std::vector<std::string>& command);
+
 Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
                                            const std::string& llm_api_options = "");
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "app/amount.h"
 #include "core/text.h"
 
 namespace suanli::server {
@@ -102,18 +103,33 @@ ApiResponse HandleExtender(const app::Engine& engine, const sim::KubeCluster* sn
       types.push_back(n.gpu_type);
     }
   }
+  // The job from the pod's annotations and command; without suanli.io/chips the job may hold
+  // more accelerators than this pod (one pod a node), so memory rules no node out.
   app::JobHint hint;
-  if (auto it = pod.annotations.find("suanli.io/model"); it != pod.annotations.end())
-    hint.model = it->second;
-  if (auto it = pod.annotations.find("suanli.io/dtype"); it != pod.annotations.end())
-    hint.dtype = it->second;
+  auto annotation = [&](const char* key) -> const std::string* {
+    auto it = pod.annotations.find(key);
+    return it == pod.annotations.end() ? nullptr : &it->second;
+  };
+  if (const auto* v = annotation("suanli.io/model")) hint.model = *v;
+  hint.dtype.clear();
+  if (const auto* v = annotation("suanli.io/dtype")) hint.dtype = *v;
+  if (const auto* v = annotation("suanli.io/job")) hint.kind = *v;
+  hint.command = pod.command;
   hint.chips = std::max(1, pod.gpus);
+  hint.chips_are_the_job = false;
+  if (const auto* v = annotation("suanli.io/chips")) {
+    if (auto n = app::ParseWholeAmount(*v, "suanli.io/chips", 1, 10'000'000)) {
+      hint.chips = static_cast<int>(*n);
+      hint.chips_are_the_job = true;
+    }
+  }
   std::vector<app::TypeSpeed> speeds;
   if (!pod.resource.empty()) {
     auto s = engine.SpeedOfTypes(types, hint);
     // A wrong annotation must not block scheduling: fall back to peaks, and say so.
     if (!s) {
       hint.model.clear();
+      hint.kind.clear();
       hint.dtype = "bf16";
       s = engine.SpeedOfTypes(types, hint);
     }

@@ -32,16 +32,17 @@ json NodeObject(const std::string& name, const std::string& product, const std::
 }
 
 // kube-scheduler marshals a v1.Pod without TypeMeta.
-json PodObject(int gpus, const std::string& model = "") {
+json PodObject(int gpus, const std::string& model = "", json annotations = json::object(),
+               json command = nullptr) {
   json meta = {
       {"name", "trainer-0"}, {"namespace", "llm"}, {"uid", "6c1f0000-0000-4000-8000-00000000abcd"}};
-  if (!model.empty()) meta["annotations"] = {{"suanli.io/model", model}};
+  if (!model.empty()) annotations["suanli.io/model"] = model;
+  if (!annotations.empty()) meta["annotations"] = annotations;
+  json container = {{"name", "t"},
+                    {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}};
+  if (!command.is_null()) container["command"] = command;
   return {{"metadata", meta},
-          {"spec",
-           {{"containers",
-             json::array(
-                 {{{"name", "t"},
-                   {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}},
+          {"spec", {{"containers", json::array({container})}}},
           {"status", {{"phase", "Pending"}}}};
 }
 
@@ -86,9 +87,10 @@ TEST(Extender, PrioritizeByTheModelsTrainingSpeed) {
 }
 
 TEST(Extender, FilterWithFullNodesDropsOnlyWhatCannotRun) {
-  // 405B on one 80 GB GPU fits nowhere: every NVIDIA node fails with suanli's reason; the NPU
-  // node fails for its resource.
-  const json args = {{"Pod", PodObject(1, "llama-3-405b")}, {"Nodes", FourNodes()}};
+  // 405B on one 80 GB GPU, the pod being the whole job (suanli.io/chips: 1), fits nowhere:
+  // every NVIDIA node fails with suanli's reason; the NPU node fails for its resource.
+  const json args = {{"Pod", PodObject(1, "llama-3-405b", {{"suanli.io/chips", "1"}})},
+                     {"Nodes", FourNodes()}};
   auto r = HandleExtender(TheEngine(), nullptr, "filter", args.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   const json j = json::parse(r.body);
@@ -105,6 +107,83 @@ TEST(Extender, FilterWithFullNodesDropsOnlyWhatCannotRun) {
   ASSERT_EQ(ok["Nodes"]["items"].size(), 3u);
   EXPECT_EQ(ok["Nodes"]["items"][0], FourNodes()["items"][0]);
   EXPECT_EQ(ok["FailedNodes"].size(), 1u);
+}
+
+TEST(Extender, APodOfALargerTrainingJobIsNotRefusedForMemory) {
+  // Llama 3 405B trained on 16,384 H100 (Meta, The Llama 3 Herd of Models), one pod of 8 a node
+  // (a PyTorchJob worker): 405B x 18 bytes of bf16 weights, fp32 grads, main weights and Adam =
+  // 7.3 TB, which 8 x 80 GB cannot hold whatever the layout, but the job's 16,384 can. Without
+  // suanli.io/chips the pod's 8 are not the job's: no node is dropped, the types rank by peak.
+  const json args = {{"Pod", PodObject(8, "llama-3-405b")}, {"Nodes", FourNodes()}};
+  auto f = HandleExtender(TheEngine(), nullptr, "filter", args.dump());
+  ASSERT_EQ(f.status, 200) << f.body;
+  const json j = json::parse(f.body);
+  EXPECT_EQ(j["Nodes"]["items"].size(), 3u) << f.body;
+  EXPECT_EQ(j["FailedNodes"].size(), 1u);  // the NPU node: no nvidia.com/gpu
+  const auto s = Scores(HandleExtender(TheEngine(), nullptr, "prioritize", args.dump()));
+  // bf16 peaks: H800 989, H100 989, A100 312 TFLOPS (10 x 312/989 = 3.2 -> 3).
+  EXPECT_EQ(s.at("h800-a"), 10);
+  EXPECT_EQ(s.at("a100-a"), 3);
+  // Annotated as the whole job on 8, the same pod fits nowhere.
+  const json whole = {{"Pod", PodObject(8, "llama-3-405b", {{"suanli.io/chips", "8"}})},
+                      {"Nodes", FourNodes()}};
+  const json w = json::parse(HandleExtender(TheEngine(), nullptr, "filter", whole.dump()).body);
+  EXPECT_EQ(w["Nodes"]["items"].size(), 0u);
+  EXPECT_EQ(w["FailedNodes"].size(), 4u);
+}
+
+json ServingNodes() {
+  return {{"items", json::array({NodeObject("h20-a", "NVIDIA-H20", "nvidia.com/gpu", 8),
+                                 NodeObject("h200-a", "NVIDIA-H200", "nvidia.com/gpu", 8),
+                                 NodeObject("h800-a", "NVIDIA-H800", "nvidia.com/gpu", 8),
+                                 NodeObject("l20-a", "NVIDIA-L20", "nvidia.com/gpu", 8)})}};
+}
+
+TEST(Extender, AServingPodIsJudgedAsServingNotTraining) {
+  // DeepSeek-R1 in FP8 served on one node of 8 H20 (Ant Group's SGLang runs; SGLang's R1 docs:
+  // 8 x H200, or 2 nodes of 8 H20/H800). The pod runs vLLM's server, so it is served, not
+  // trained: R1's 671B FP8 weights (~642 GiB, ~80 GiB a GPU over 8) fit 8 x 96 GB H20 and 8 x
+  // 141 GB H200, not 8 x 80 GB H800 (74 GiB free each) nor 8 x 48 GB L20. As training the pod
+  // failed on every node (1.4 TB of state on 8 GPUs).
+  const json cmd =
+      json::array({"/bin/sh", "-c", "vllm serve deepseek-ai/DeepSeek-R1 --tensor-parallel-size 8"});
+  const json annotations = {{"suanli.io/dtype", "fp8"}, {"suanli.io/chips", "8"}};
+  const json args = {{"Pod", PodObject(8, "deepseek-r1", annotations, cmd)},
+                     {"Nodes", ServingNodes()}};
+  auto f = HandleExtender(TheEngine(), nullptr, "filter", args.dump());
+  ASSERT_EQ(f.status, 200) << f.body;
+  const json j = json::parse(f.body);
+  ASSERT_EQ(j["Nodes"]["items"].size(), 2u) << f.body;
+  EXPECT_EQ(j["Nodes"]["items"][0]["metadata"]["name"], "h20-a");
+  EXPECT_EQ(j["Nodes"]["items"][1]["metadata"]["name"], "h200-a");
+  EXPECT_NE(j["FailedNodes"]["h800-a"].get<std::string>().find("weights do not fit"),
+            std::string::npos)
+      << f.body;
+  EXPECT_TRUE(j["FailedNodes"].contains("l20-a"));
+  // Prioritize: output tokens/s per chip; H200 (4.8 TB/s, 989 TFLOPS) serves well ahead of H20
+  // (4.0 TB/s, 148 TFLOPS).
+  const auto s = Scores(HandleExtender(TheEngine(), nullptr, "prioritize", args.dump()));
+  EXPECT_EQ(s.at("h200-a"), 10);
+  EXPECT_GT(s.at("h20-a"), 0);
+  EXPECT_LT(s.at("h20-a"), 10);
+  EXPECT_EQ(s.at("h800-a"), 0);
+  // The annotation says so too, and the python -m spelling of SGLang's server.
+  for (const json& pod :
+       {PodObject(
+            8, "deepseek-r1",
+            {{"suanli.io/dtype", "fp8"}, {"suanli.io/chips", "8"}, {"suanli.io/job", "infer"}}),
+        PodObject(8, "deepseek-r1", annotations,
+                  json::array({"python3", "-m", "sglang.launch_server", "--tp", "8"}))}) {
+    const json a = {{"Pod", pod}, {"Nodes", ServingNodes()}};
+    const json r = json::parse(HandleExtender(TheEngine(), nullptr, "filter", a.dump()).body);
+    EXPECT_EQ(r["Nodes"]["items"].size(), 2u) << r.dump();
+  }
+  // Without suanli.io/chips (an instance may span two nodes of 8: SGLang's --nnodes 2), memory
+  // rules out no node.
+  const json spans = {{"Pod", PodObject(8, "deepseek-r1", {{"suanli.io/dtype", "fp8"}}, cmd)},
+                      {"Nodes", ServingNodes()}};
+  const json sp = json::parse(HandleExtender(TheEngine(), nullptr, "filter", spans.dump()).body);
+  EXPECT_EQ(sp["Nodes"]["items"].size(), 4u) << sp.dump();
 }
 
 TEST(Extender, NodeNamesFromTheSnapshotAndLegacyLowerCaseKeys) {

@@ -146,6 +146,13 @@ Result<void> ReadPod(const json& obj, const std::string& where, KubeCluster* c) 
       auto v = QuantityOf(req, key, at);
       if (!v) return tl::unexpected(v.error());
       if (IsAcceleratorResource(key)) {
+        if (p.resource.empty()) {
+          for (const char* part : {"command", "args"}) {
+            for (const auto& word : container.value(part, json::array())) {
+              if (word.is_string()) p.command.push_back(word.get<std::string>());
+            }
+          }
+        }
         p.resource = key;
         p.gpus += static_cast<int>(std::lround(*v));
       } else if (key == "nvidia.com/gpumem") {

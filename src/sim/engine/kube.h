@@ -42,6 +42,9 @@ struct KubePod {
   int memory_mib = 0;
   std::string wanted_type;  // from a node selector on the GPU product label, if any
   std::map<std::string, std::string> annotations;
+  // The command and arguments of the container that requests the accelerators (Kubernetes runs
+  // `command` in place of the image's entrypoint, then `args`).
+  std::vector<std::string> command;
 };
 
 struct KubeQuota {
