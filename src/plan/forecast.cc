@@ -283,6 +283,48 @@ TypePlan PlanOnType(const Model& m, const supply::FleetSample& fleet, int t, siz
   return best;
 }
 
+// Services short of their demand at the sample's real rates (`err` per group) take chips no
+// workload holds this period, fastest real rate first, up to the demand; services by priority.
+void TopUpServices(const Model& m, const Allocator& alloc, const PeriodInput& in,
+                   const std::vector<double>& err, Allocation& a) {
+  const size_t workloads = m.shape.rate.size();
+  const size_t chips = in.capacity.size();
+  std::vector<double> idle = in.capacity;
+  for (size_t w = 0; w < workloads; ++w) {
+    for (size_t c = 0; c < chips; ++c) idle[c] -= a.chips[w][c];
+  }
+  std::vector<size_t> services;
+  for (size_t w = 0; w < workloads; ++w) {
+    if (m.shape.is_service[w] && !alloc.NegligibleDemand(static_cast<int>(w), in.demand[w]))
+      services.push_back(w);
+  }
+  std::stable_sort(services.begin(), services.end(),
+                   [&](size_t x, size_t y) { return m.shape.weight[x] > m.shape.weight[y]; });
+  for (size_t w : services) {
+    auto real_rate = [&](size_t c) { return m.shape.rate[w][c] * err[m.group[w][c]]; };
+    double served = 0;
+    for (size_t c = 0; c < chips; ++c) {
+      if (a.work_by_chip[w][c] > 0) served += a.work_by_chip[w][c] * err[m.group[w][c]];
+    }
+    double short_by = in.demand[w] - served;
+    std::vector<size_t> order;
+    for (size_t c = 0; c < chips; ++c) {
+      if (m.shape.rate[w][c] > 0 && idle[c] > 1e-9) order.push_back(c);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t x, size_t y) { return real_rate(x) > real_rate(y); });
+    for (size_t c : order) {
+      if (short_by <= 0) break;
+      const double take = std::min(idle[c], short_by / real_rate(c));
+      a.chips[w][c] += take;
+      a.work_by_chip[w][c] += take * m.shape.rate[w][c];
+      a.work[w] += take * m.shape.rate[w][c];
+      idle[c] -= take;
+      short_by -= take * real_rate(c);
+    }
+  }
+}
+
 Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, uint64_t index,
                               const SampleOverrides& o) {
   const Scenario& s = m.s;
@@ -390,7 +432,12 @@ Result<SampleResult> Simulate(const Model& m, Allocator& alloc, uint64_t seed, u
         if (!solved) return fail(solved.error());
       }
     }
-    const Allocation& a = *solved;
+    Allocation a = std::move(*solved);
+    // The plan gives a service the chips that serve its demand at the predicted rates; its chips
+    // serve at the sample's real ones. A provider short of demand puts chips nothing else holds
+    // to work for it (it sees what it serves), so a shortfall left with idle chips is topped up
+    // from them, at the real rates, the highest priority first.
+    TopUpServices(m, alloc, in, err, a);
     for (size_t w = 0; w < workloads; ++w) {
       for (double chips : a.chips[w]) r.allocation[t][w] += chips;
     }

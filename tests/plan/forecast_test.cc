@@ -704,6 +704,35 @@ TEST(ForecastTest, ServedFractionByHand) {
   EXPECT_NEAR(sf.served_fraction[8], 0.9330, 1e-4);
 }
 
+// With the model's error on, a sample's chips serve at rate x err (err lognormal around the
+// measured median). The plan gives the service the 50 chips half the fleet's nominal capacity
+// needs; a sample with err < 1 serves err of its demand on them, and a provider with 50 idle
+// H100 starts more instances: served min(1, 100 R err / (50 R)) = min(1, 2 err), which is 1
+// unless err < 0.5. Before the idle chips were used the mean was E[min(1, err)] (0.90 for the
+// china-2026 scenario's service while 20,000 chips sat idle).
+TEST(ForecastTest, AShortfallFromTheModelsErrorTakesIdleChips) {
+  supply::Scenario s = Parse(kService);
+  const double rate = RateOf(Plan(s, Quick(1)), "api", "h100");
+  ASSERT_GT(rate, 0);
+  s.services[0].demand_tokens_per_s = 50 * rate;
+  ForecastOptions o = Quick(200);
+  o.model_error = true;
+  const Forecast f = Plan(s, o);
+  ASSERT_EQ(f.rates.size(), 1u);
+  const auto& me = f.rates[0].model_error;
+  // err at P10: exp(bias - 1.2816 sigma); for Hopper dense serving it is above 0.5.
+  const double err_p10 = std::exp(me.bias - 1.2816 * me.sigma);
+  ASSERT_GT(err_p10, 0.5) << "bias " << me.bias << " sigma " << me.sigma;
+  const auto& sf = f.services.at(0);
+  for (int t = 0; t < 12; ++t) {
+    EXPECT_EQ(sf.served_fraction_p10[t], 1.0) << t;
+    EXPECT_GT(sf.served_fraction[t], 0.995) << t;
+    // The chips it holds: 50 / err on average, at most the 100 there are.
+    EXPECT_GT(f.allocation_mean[t][0], 45) << t;
+    EXPECT_LE(f.allocation_mean[t][0], 100 + 1e-6) << t;
+  }
+}
+
 // 1000 H100 shared by a 100T-token training run (priority 3, at most 1000
 // chips) and a service wanting half the fleet (priority 1).
 const char* kShared =
