@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -703,10 +704,18 @@ struct Step {
   double total() const { return linear_s + attention_s + comm_s + overhead_s; }
 };
 
-// A separate draft model for speculative decoding: its job (no drafts of its own) and shape.
+// What proposes the draft tokens of speculative decoding: a separate draft model (its job, no
+// drafts of its own, and shape), or the model's own MTP module (mtp_module): one more transformer
+// block of the model's kind, run over the running sequences once per draft position, sharing the
+// model's embedding and LM head.
 struct Draft {
   InferenceJob job;
   Shape s;
+  bool mtp_module = false;
+  // The module as a one-block model (job.model points at it).
+  std::shared_ptr<const catalog::Model> module;
+  // The module's pass over each sequence's verified tokens (mtp_depth + 1 a sequence).
+  InferenceJob extend;
 };
 
 struct Context {
@@ -714,10 +723,46 @@ struct Context {
   const Formats& f;
   const Shape& s;
   const Draft* draft = nullptr;
+  bool draft_pass = false;  // a pass of the draft itself: it proposes no drafts of its own
 };
 
+// DeepSeek-V3's MTP module (arXiv 2412.19437 Sec. 2.2, S3870): a transformer block of the
+// model's own kind (DeepSeek-V3/R1: MLA and a MoE layer of the same 256 + 1 experts; the released
+// config's num_nextn_predict_layers 1, the checkpoint's layer 61, 14B of its 685B with its copies
+// of the embedding and head, S3871) after a 2h -> h projection of the previous depth's hidden state
+// and the next token's embedding, with the embedding and output head shared with the main model.
+// The engines load it as a draft model of that one block and hand it the target's embedding and
+// head (SGLang's EAGLE worker for NEXTN: set_embed_and_head, its own KV pool, S3872). So a pass of
+// it streams the block's weights (the experts its tokens touch) and the LM head, attends to its
+// own one-layer cache, and pays its layer's all-reduces, expert exchange and graph gaps: the
+// full-model step of a one-block model whose head is the model's (tied: read once a pass, stored
+// by the target). The 2h -> h projection (2 h^2, 103M parameters for DeepSeek-V3, 1 % of the
+// block) is left out.
+catalog::Model MtpModuleOf(const catalog::Model& m) {
+  catalog::Model module = m;
+  module.layers = 1;
+  if (module.moe) {
+    module.moe->first_dense_layers = 0;
+    module.moe->layer_step = 1;
+  }
+  module.tied_embeddings = true;
+  module.mtp_layers = 0;
+  return module;
+}
+
 std::optional<Draft> MakeDraft(const InferenceJob& job, const Formats& f) {
-  if (!job.draft_model) return std::nullopt;
+  if (!job.draft_model) {
+    if (job.mtp_depth < 1 || job.model->mtp_layers < 1) return std::nullopt;
+    auto module = std::make_shared<const catalog::Model>(MtpModuleOf(*job.model));
+    Draft d{job, MakeShape(*module, f)};
+    d.mtp_module = true;
+    d.module = module;
+    d.job.model = module.get();
+    d.job.mtp_depth = 0;
+    d.extend = d.job;
+    d.extend.mtp_depth = job.mtp_depth;
+    return d;
+  }
   Draft d{job, MakeShape(*job.draft_model, f)};
   d.job.model = job.draft_model;
   d.job.draft_model = nullptr;
@@ -774,7 +819,10 @@ double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
     // The draft model rides along on every chip of the group.
     const Context target{x.job, x.f, x.s};
     const Context draft{x.draft->job, x.f, x.draft->s};
-    return WeightBytesPerChip(target, l) + WeightBytesPerChip(draft, l);
+    // An MTP module reads the target's embedding and head, which the target stores.
+    const double head =
+        x.draft->mtp_module ? x.draft->s.p.embedding / l.tp * x.f.dense.bytes / l.pp : 0;
+    return WeightBytesPerChip(target, l) + WeightBytesPerChip(draft, l) - head;
   }
   const auto& s = x.s;
   const double routed = s.p.moe_layers * ExpertsPerChip(s, l) * s.p.expert;
@@ -1257,17 +1305,37 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     st.comm_s += d.comm_s;
   }
   if (x.job.mtp_depth > 0 && decode > 0 && x.draft) {
-    // A draft model proposes the tokens one at a time: depth decode steps of its own.
+    // A draft model proposes the tokens one at a time: depth decode steps of its own. The model's
+    // MTP module takes as many passes, the first over each sequence's tokens the verify accepted
+    // (the engines' draft extend: SGLang's forward_draft_extend_after_decode runs the module over
+    // num_steps + 1 tokens a request in a captured graph, then num_steps - 1 passes of one token,
+    // S3872; vLLM's and TensorRT-LLM's MTP proposers alike, S3873), so depth + 1 tokens a sequence
+    // there and one in each of the others.
     const Context draft{x.draft->job, x.f, x.draft->s};
     const Step d = StepTimeOfBatch(draft, l, decode, decode_keys, 0, 0);
-    st.linear_s += x.job.mtp_depth * (d.linear_s + d.attention_s);
-    st.comm_s += x.job.mtp_depth * d.comm_s;
-    // The draft's steps run inside the engine's iteration: one host loop for both.
-    st.overhead_s +=
-        x.job.mtp_depth * (d.overhead_s - HostLoopSeconds(x.draft->job.limits, decode));
-  } else if (x.job.mtp_depth > 0 && decode > 0) {
-    // The draft: each MTP module is one more layer run over the running sequences, once per
-    // draft position, before the verifying pass (DeepSeek-V3's sequential MTP modules).
+    // The draft's passes run inside the engine's iteration: one host loop for all, and where the
+    // engine replays no graphs on this family one launch overhead of the iteration
+    // (serving_step_overhead_ms); each pass keeps its own layers' fixed costs.
+    const double shared_s = HostLoopSeconds(x.draft->job.limits, decode) +
+                            (Lists(x.job.limits.cuda_graph_families, x.job.chip->family)
+                                 ? 0
+                                 : x.job.calibration.serving_step_overhead_ms / 1000);
+    const auto add = [&](const Step& pass, double passes) {
+      st.linear_s += passes * (pass.linear_s + pass.attention_s);
+      st.comm_s += passes * pass.comm_s;
+      st.overhead_s += passes * (pass.overhead_s - shared_s);
+    };
+    if (x.draft->mtp_module) {
+      const Context extend{x.draft->extend, x.f, x.draft->s, nullptr, true};
+      add(StepTimeOfBatch(extend, l, decode, decode_keys, 0, 0), 1);
+      add(d, x.job.mtp_depth - 1);
+    } else {
+      add(d, x.job.mtp_depth);
+    }
+  } else if (x.job.mtp_depth > 0 && decode > 0 && !x.draft_pass) {
+    // A draft head the catalog does not describe (an EAGLE head for a model without MTP
+    // modules): one more layer run over the running sequences, once per draft position, before
+    // the verifying pass.
     const double one_layer = (st.linear_s + st.attention_s) / verify / m.layers;
     st.linear_s += x.job.mtp_depth * one_layer;
   }

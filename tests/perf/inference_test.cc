@@ -1185,6 +1185,48 @@ TEST(InferenceTest, PipelineStagesSplitTheWeights) {
   ExpectError(Job("llama-3.1-8b", "h100"), too_deep, "pp 200 exceeds the model's 32 layers");
 }
 
+// DeepSeek-V3's MTP module is one more transformer block of its own kind (MLA and a MoE layer of
+// 256 routed + 1 shared experts; num_nextn_predict_layers 1) with the model's embedding and head
+// shared (S3870-S3872). By hand, its weights: MLA q_a 7,168 x 1,536 = 11,010,048, q_b 1,536 x 128 x
+// 192 = 37,748,736, kv_a 7,168 x 576 = 4,128,768, kv_b 512 x 128 x 256 = 16,777,216, o 128 x 128 x
+// 7,168 = 117,440,512 (187,105,280); router 256 x 7,168 = 1,835,008; experts 257 x 3 x 7,168 x
+// 2,048 = 11,318,329,344: 11.507e9, in FP8 at tp 8 1.4384e9 B = 1.340 GiB a chip (the head is the
+// target's: not stored twice). A pass of it replays its one layer's graph: 55 us; with three
+// draft tokens three passes (one over the verified tokens, two of one token): 165 us. The old
+// charge (one average layer's linear and attention time) stored nothing and replayed nothing.
+TEST(InferenceTest, MtpModuleIsOneBlockOfTheModelSharingItsHead) {
+  InferenceJob plain = Job("deepseek-v3", "h200", ServingDType::kFp8);
+  plain.mode = ServingMode::kOffline;
+  plain.limits.max_num_seqs = 8;
+  plain.limits.cuda_graph_families = {"hopper"};
+  plain.limits.graph_layer_us = 55;
+  InferenceConstraints tp8 = Tp(8);
+  tp8.ep = 1;
+  tp8.dp = 1;
+  tp8.pp = 1;
+  auto base = EstimateInference(plain, tp8);
+  ASSERT_TRUE(base) << base.error().message;
+  for (int depth : {1, 3}) {
+    InferenceJob job = plain;
+    job.mtp_depth = depth;
+    job.mtp_acceptance = 0.8;
+    auto e = EstimateInference(job, tp8);
+    ASSERT_TRUE(e) << e.error().message;
+    EXPECT_NEAR(e->weights_gib_per_chip - base->weights_gib_per_chip, 1.4384e9 / kGiB, 0.02)
+        << depth;
+    EXPECT_NEAR(e->step_overhead_ms - base->step_overhead_ms, 0.055 * depth, 1e-9) << depth;
+  }
+  // A model without MTP modules keeps the one-layer charge: nothing stored.
+  InferenceJob dense = Job("llama-3.1-70b", "h200", ServingDType::kFp8);
+  dense.mode = ServingMode::kOffline;
+  auto d0 = EstimateInference(dense, tp8);
+  dense.mtp_depth = 2;
+  dense.mtp_acceptance = 0.7;
+  auto d2 = EstimateInference(dense, tp8);
+  ASSERT_TRUE(d0 && d2);
+  EXPECT_DOUBLE_EQ(d2->weights_gib_per_chip, d0->weights_gib_per_chip);
+}
+
 // A separate draft model rides on every chip: Llama 3.1 8B (32 layers of 4,096 hidden, 32 heads,
 // 8 KV heads of 128, SwiGLU 14,336, 128,256-token vocabulary, untied) has 32 x (41,943,040
 // attention + 176,160,768 MLP + 8,192 norm) + 2 x 128,256 x 4,096 embeddings = 8,030,257,152
@@ -1972,9 +2014,11 @@ TEST(InferenceTest, MoeLayerChainAddsPerMoeLayerOnListedFamiliesOnly) {
 // layer on Blackwell where each expert receives at most 16 rows, S3710) in place of the engine's
 // chain (280 us here, trtllm's CUTLASS default). DeepSeek-R1 (58 MoE layers, 256 routed experts,
 // top 8) on B200 at tp 8, one sequence with MTP 3: 4 tokens a step, 4 x 8 / 256 = 0.125 rows an
-// expert, so the step's overhead falls by 58 x (280 - 40) us = 13.92 ms; the linear and attention
-// parts do not move. At 1,024 sequences (1,024 x 8 / 256 = 32 rows an expert, past the 16) the
-// engine's chain stands; a family the backend does not list (hopper only) keeps it too.
+// expert, so the step's overhead falls by 58 x (280 - 40) us = 13.92 ms, and by 240 us more in each
+// of MTP's three draft passes (its module's MoE layer runs the same backend at as few rows):
+// 61 x 240 us = 14.64 ms; the linear and attention parts do not move. At 1,024 sequences (1,024 x 8
+// / 256 = 32 rows an expert, past the 16) the engine's chain stands; a family the backend does not
+// list (hopper only) keeps it too.
 TEST(InferenceTest, MoeBackendSmallBatchChainBelowItsRowsOnly) {
   auto step = [](int seqs, int mtp, std::map<std::string, double> backend) {
     InferenceJob job = Job("deepseek-r1", "b200", ServingDType::kFp4);
@@ -1993,7 +2037,7 @@ TEST(InferenceTest, MoeBackendSmallBatchChainBelowItsRowsOnly) {
   const auto trtllm = step(1, 3, {{"blackwell", 40}});
   const auto hopper_only = step(1, 3, {{"hopper", 40}});
   EXPECT_EQ(cutlass.max_batch, 1);
-  EXPECT_NEAR(cutlass.step_overhead_ms - trtllm.step_overhead_ms, 58 * 0.240, 1e-9);
+  EXPECT_NEAR(cutlass.step_overhead_ms - trtllm.step_overhead_ms, (58 + 3) * 0.240, 1e-9);
   EXPECT_DOUBLE_EQ(trtllm.step_linear_ms, cutlass.step_linear_ms);
   EXPECT_DOUBLE_EQ(trtllm.step_attention_ms, cutlass.step_attention_ms);
   EXPECT_DOUBLE_EQ(hopper_only.step_overhead_ms, cutlass.step_overhead_ms);
