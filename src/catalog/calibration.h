@@ -179,6 +179,11 @@ struct TrainingCalibration {
   // GEMM time lost while an expert all-to-all runs beside it (Combined 1F1B, DualPipe): the
   // communication kernels hold SMs the GEMMs would use, a fraction of the overlapped time.
   double ep_overlap_compute_slowdown = 0;
+  // What the dispatch library of those schedules (DeepEP's normal kernels on their SM budget)
+  // reaches on one link, GB/s a chip one direction, for its dispatch and its combine kernels;
+  // a link slower than this runs at its own rate. 0: the link's rate.
+  double ep_overlap_dispatch_gb_s = 0;
+  double ep_overlap_combine_gb_s = 0;
   // Fraction of the last micro-batch's backward that data-parallel gradient
   // reduction can hide behind.
   double dp_overlap = 1.0;

@@ -667,7 +667,8 @@ class YamlLoader : public YamlReader {
     CheckKeys(
         n, path,
         {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance", "stall_fraction",
-         "dp_overlap", "expert_kernel_host_us", "ep_overlap_compute_slowdown", "notes"});
+         "dp_overlap", "expert_kernel_host_us", "ep_overlap_compute_slowdown",
+         "ep_overlap_dispatch_gb_s", "ep_overlap_combine_gb_s", "notes"});
     TrainingCalibration& t = catalog_.training_;
     t.restart_minutes = Num(n, "restart_minutes", path, 0, 1e4, t.restart_minutes);
     t.checkpoint_gb_s_per_chip =
@@ -679,6 +680,10 @@ class YamlLoader : public YamlReader {
         Num(n, "expert_kernel_host_us", path, 0, 1e4, t.expert_kernel_host_s * 1e6) / 1e6;
     t.ep_overlap_compute_slowdown =
         Num(n, "ep_overlap_compute_slowdown", path, 0, 0.9, t.ep_overlap_compute_slowdown);
+    t.ep_overlap_dispatch_gb_s =
+        Num(n, "ep_overlap_dispatch_gb_s", path, 0, 1e5, t.ep_overlap_dispatch_gb_s);
+    t.ep_overlap_combine_gb_s =
+        Num(n, "ep_overlap_combine_gb_s", path, 0, 1e5, t.ep_overlap_combine_gb_s);
   }
 
   // data/model_error.yaml: a cell replaces the one of the same family, workload and kind.

@@ -204,6 +204,10 @@ struct LayerCost {
   // ep_s with Combined 1F1B's pairing (ParallelLayout::ep_a2a_overlap): what of one micro-batch's
   // exchange shows beside another micro-batch's compute, and the SMs the hidden part takes.
   double ep_paired_s = 0;
+  // ep_s as the overlapping schedules' dispatch library moves it (Combined 1F1B, DualPipe): each
+  // link at most the library's achieved rate for its SM budget (TrainingCalibration::
+  // ep_overlap_dispatch_gb_s / ep_overlap_combine_gb_s).
+  double ep_library_s = 0;
   double act_bytes = 0;  // stored activations
 };
 
@@ -470,6 +474,28 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     const double dispatch = a2a(x.c.fp8 ? 1 : 2);
     const double combine = a2a(kActivationBytes);
     cost.ep_s = passes * (dispatch + combine);
+    // The schedules that run the exchange beside compute (Combined 1F1B, DualPipe) move it with
+    // a dispatch library's kernels on a fixed SM budget (DeepEP's normal kernels, 20-24 SMs),
+    // which reach a link's rate on H800 (153-158 GB/s of NVLink's ~160, 43-58 of a 400 Gb/s NIC,
+    // S3820) but not on NVLink 5 (GB200 NVL72 at EP32: ~400 GB/s dispatch, ~190 combine of 900,
+    // S3821): each tier at most the library's rate, the backward's exchanges as the forward's.
+    const auto& tc = x.job.training;
+    auto a2a_at = [&](double bytes_per_element, double library_gb_s) {
+      // AllToAllSplitSeconds with each tier's rate capped at the library's.
+      auto tier = [&](double copies, const catalog::NetworkTier& t) {
+        const double bytes = tokens_out * copies * h * bytes_per_element;
+        if (bytes <= 0) return 0.0;
+        double gb_s = t.bandwidth_gb_s;  // as collectives.cc's Bandwidth(): rate x efficiency
+        if (library_gb_s > 0 && gb_s * t.efficiency > library_gb_s) {
+          gb_s = library_gb_s / t.efficiency;
+        }
+        return bytes / (gb_s * 1e9 * t.efficiency) + t.latency_us * 1e-6;
+      };
+      return std::max(tier(intra_copies, sys.scale_up), tier(inter_copies, sys.scale_out));
+    };
+    const double lib_dispatch = a2a_at(x.c.fp8 ? 1 : 2, tc.ep_overlap_dispatch_gb_s);
+    const double lib_combine = a2a_at(kActivationBytes, tc.ep_overlap_combine_gb_s);
+    cost.ep_library_s = passes * (lib_dispatch + lib_combine);
     if (l.ep_a2a_overlap) {
       // Combined 1F1B's order for a forward layer paired with a backward one (S3120): the
       // backward's combine beside the forward's attention, the forward's dispatch beside the
@@ -487,8 +513,8 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
       auto beside = [&](double comm, double compute) {
         return std::max(0.0, comm - compute) + slowdown * std::min(comm, compute);
       };
-      cost.ep_paired_s = beside(combine, attention_fwd) + beside(dispatch, experts_bwd) +
-                         beside(dispatch, experts_fwd) + beside(combine, attention_bwd);
+      cost.ep_paired_s = beside(lib_combine, attention_fwd) + beside(lib_dispatch, experts_bwd) +
+                         beside(lib_dispatch, experts_fwd) + beside(lib_combine, attention_bwd);
     }
   }
 
@@ -743,6 +769,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       k.cp_s = mix(k.cp_s, whole.cp_s);
       k.ep_s = mix(k.ep_s, whole.ep_s);
       k.ep_paired_s = mix(k.ep_paired_s, whole.ep_paired_s);
+      k.ep_library_s = mix(k.ep_library_s, whole.ep_library_s);
       k.act_bytes = mix(k.act_bytes, whole.act_bytes);
     };
     blend(dense, CostOfLayer(xs, false));
@@ -795,7 +822,7 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     // stream's compute; only what exceeds it shows, and while it runs its kernels hold SMs
     // (DeepSeek-V3 gives 20 of the H800's 132 to communication, arXiv 2412.19437 3.2.2):
     // training.ep_overlap_compute_slowdown of the hidden time.
-    const double hidden_comm = mb_ep + p2p;
+    const double hidden_comm = per_stage(dense.ep_library_s, moe.ep_library_s) + p2p;
     mb_ep = std::max(0.0, hidden_comm - mb_compute) +
             job.training.ep_overlap_compute_slowdown * std::min(hidden_comm, mb_compute);
     p2p = 0;
@@ -832,7 +859,9 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     const double unpaired = std::min<double>(static_cast<double>(micro_batches),
                                              l.pp == 1 ? 1.0 : warmup_chunks / l.interleave);
     const double paired = static_cast<double>(micro_batches) - unpaired;
-    t.ep_comm_s = unpaired * mb_ep + paired * per_stage(dense.ep_paired_s, moe.ep_paired_s);
+    // The unpaired ones' exchange runs on the same library, alone.
+    t.ep_comm_s = unpaired * per_stage(dense.ep_library_s, moe.ep_library_s) +
+                  paired * per_stage(dense.ep_paired_s, moe.ep_paired_s);
   }
   t.pp_comm_s = micro_batches * p2p;
   t.offload_s = micro_batches * mb_offload;

@@ -117,6 +117,20 @@ TEST(YamlErrorsTest, UnknownFieldTypo) {
   EXPECT_TRUE(Contains(e.message, "hidden")) << e.message;
 }
 
+// The overlapped exchange's library rates (training.ep_overlap_*_gb_s): not negative.
+TEST(YamlErrorsTest, OverlapLibraryRatesAreChecked) {
+  const Error e = MergeError(
+      "training:\n"                          // 1
+      "  ep_overlap_dispatch_gb_s: 400\n"    // 2
+      "  ep_overlap_combine_gb_s: -190\n");  // 3
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 3) << e.ToString();
+  EXPECT_EQ(e.field, "training.ep_overlap_combine_gb_s") << e.ToString();
+  Catalog c;
+  ASSERT_TRUE(c.MergeYaml("training:\n  ep_overlap_dispatch_gb_s: 300\n", kFile));
+  EXPECT_DOUBLE_EQ(c.training_calibration().ep_overlap_dispatch_gb_s, 300);
+}
+
 // A model's pre-training length (the training default): within the model's context, with a
 // source; no other key.
 TEST(YamlErrorsTest, PretrainingRecipeIsChecked) {

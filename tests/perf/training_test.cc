@@ -555,6 +555,39 @@ TEST(TrainingOverlap, CombinedOneFOneBHidesTheExchangeBesideItsPartner) {
   EXPECT_GT(on->best.memory.activations_gib, off->best.memory.activations_gib);
 }
 
+// The overlapped exchange moves at what the dispatch library reaches (DeepEP's normal kernels on
+// 24 SMs, data/calibration.yaml): ~400 GB/s dispatch and ~190 GB/s combine on GB200 NVL72's
+// NVLink (S3821), below the link's 900 x 0.8 = 720 GB/s, and the link's own rate on H800, whose
+// 200 x 0.8 = 160 GB/s NVLink DeepEP fills (153 / 158 GB/s at EP8, S3820). With one micro-batch
+// nothing is paired: the exchange shows in full. On GB200 in 16-bit, dispatch and combine move
+// the same bytes B = 2,048 tokens x 7 copies in the domain (top-8, 7 of 8 ranks elsewhere) x
+// 2,048 hidden x 2 bytes = 58.7 MB: (B / 400 + 3 us + B / 190 + 3 us) / (2 (B / 720 + 3 us)) =
+// (146.8 + 3 + 309.1 + 3) / (2 x (81.6 + 3)) = 2.73 times the link-rate exchange.
+TEST(TrainingOverlap, TheOverlappedExchangeRunsAtTheLibrarysRate) {
+  auto exchange = [](const char* chip, bool overlap) {
+    TrainingJob job = TrainingJobOn("qwen3-30b-a3b", chip, 16);
+    job.seq_len = 2048;
+    job.global_batch_tokens = 16.0 * 2048;  // one sequence a rank: one micro-batch
+    LayoutConstraints fixed;
+    fixed.tp = 1;
+    fixed.pp = 1;
+    fixed.ep = 8;
+    fixed.micro_batch = 1;
+    fixed.zero_stage = 3;  // fits H800's 80 GiB; the exchange does not depend on it
+    fixed.recompute = Recompute::kNone;
+    fixed.ep_a2a_overlap = overlap;
+    auto r = SearchLayout(job, fixed);
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? r->best.time.ep_comm_s : 0.0;
+  };
+  const double gb200_off = exchange("gb200", false);
+  ASSERT_GT(gb200_off, 0);
+  EXPECT_NEAR(exchange("gb200", true) / gb200_off, 2.73, 0.02);
+  const double h800_off = exchange("h800", false);
+  ASSERT_GT(h800_off, 0);
+  EXPECT_NEAR(exchange("h800", true) / h800_off, 1.0, 1e-9);
+}
+
 TEST(TrainingOverlap, CombinedOneFOneBNeedsWhatMegatronNeeds) {
   TrainingJob job = TrainingJobOn("qwen3-235b-a22b", "h100", 256);
   job.seq_len = 4096;
