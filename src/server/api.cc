@@ -366,6 +366,11 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   }
   if (!post) return wrong_method("POST");
   if (auto bad = BodyProblem(request.body, options_.max_body_bytes)) return *bad;
+  if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Error400(
+        "the body is empty: POST a JSON object of the request's fields (curl -d "
+        "'{...}'; the fields are in /v1/openapi.json)");
+  }
   // nlohmann keeps the last of two equal keys; a body that says "tp" twice is refused, as a YAML
   // mapping that names a key twice is.
   std::vector<std::set<std::string>> keys;

@@ -69,6 +69,19 @@ Result<void> HttpServer::Run() {
   http.set_error_handler([&api](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     const int status = res.status;
+    // A POST with no body and no Content-Length (`curl -X POST URL` without -d) is refused by
+    // the library before routing: answer it as the API answers an empty body on that route
+    // (405 on a GET route, 404 on none, else what the route needs).
+    if (status == 400 && !req.has_header("Content-Length") &&
+        !req.has_header("Transfer-Encoding") &&
+        (req.method == "POST" || req.method == "PUT" || req.method == "PATCH")) {
+      ApiResponse r =
+          api.Handle(ApiRequest{req.method, req.path, "", req.get_header_value("Authorization")});
+      res.status = r.status;
+      for (const auto& [k, v] : r.headers) res.set_header(k, v);
+      res.set_content(r.body, r.content_type);
+      return;
+    }
     const std::string message =
         status == 413 ? "request body over the size limit" : "HTTP error " + std::to_string(status);
     ApiResponse r = ErrorResponse(status, Error{message});

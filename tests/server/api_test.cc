@@ -294,6 +294,12 @@ TEST(Api, BadBodiesGetTheirStatusAndField) {
       EXPECT_TRUE(j["field"].is_null()) << c.name << ": " << r.body;
     }
   }
+  // An empty body (or only whitespace) says so, not "invalid JSON at line 1, column 1".
+  for (const std::string body : {"", " \n"}) {
+    const auto e = Post(api, "/v1/infer", body);
+    EXPECT_EQ(e.status, 400);
+    EXPECT_NE(e.body.find("the body is empty: POST a JSON object"), std::string::npos) << e.body;
+  }
   // Wrong methods: 405 with Allow.
   auto m = api.Handle({"GET", "/v1/train", "", ""});
   EXPECT_EQ(m.status, 405);
