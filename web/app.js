@@ -106,8 +106,13 @@ async function loadScenario(name) {
   showScenarioError(null);
 }
 
+// Samples and seed left empty take the server's defaults, as the other forms' empty inputs do.
 function forecastRequest(samples) {
-  return { scenario_yaml: yaml.value, samples, seed: $('seed').value };
+  const request = { scenario_yaml: yaml.value };
+  for (const [key, value] of [['samples', samples], ['seed', $('seed').value]]) {
+    if (String(value).trim() !== '') request[key] = String(value).trim();
+  }
+  return request;
 }
 
 $('validate').addEventListener('click', async () => {
@@ -185,6 +190,10 @@ $('compare-form').addEventListener('submit', async (ev) => {
 });
 
 // --- training -----------------------------------------------------------------------------
+const banded = (model, band, digits) => (band
+  ? `${fmt(band.p50, digits)} P50 (P10-P90 ${fmt(band.p10, digits)}-${fmt(band.p90, digits)}; the model's ${fmt(model, digits)})`
+  : fmt(model, digits));
+
 $('train-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   $('train-error').textContent = '';
@@ -197,8 +206,10 @@ $('train-form').addEventListener('submit', async (ev) => {
       ['tokens/s', fmt(t.tokens_per_s)],
       ['MFU %', fmt(100 * t.mfu, 1)],
       ['memory GiB per chip', fmt(t.memory_gib_per_chip, 1)],
-      ['time to train, days', fmt(t.train_days, 1)],
-      ['accelerator-hours', fmt(t.accelerator_hours)],
+      // The headline the CLI prints: the P50 after the model's measured error, its P10-P90,
+      // then the model's own figure.
+      ['time to train, days', banded(t.train_days, t.train_days_band, 1)],
+      ['accelerator-hours', banded(t.accelerator_hours, t.accelerator_hours_band, 0)],
     ]);
   } catch (e) { $('train-error').textContent = describe(e); }
 });

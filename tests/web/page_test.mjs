@@ -46,6 +46,10 @@ try {
   const trainText = await page.textContent('#train-result');
   check(trainText.includes(fmt(train.step_time_s, 3)) && trainText.includes(fmt(train.train_days, 1)),
     `training form shows the API's step time ${fmt(train.step_time_s, 3)} s and ${fmt(train.train_days, 1)} days`);
+  // The headline is the CLI's: the P50 after the model's error and its P10-P90, then the model's.
+  const band = train.train_days_band;
+  check(trainText.includes(`${fmt(band.p50, 1)} P50 (P10-P90 ${fmt(band.p10, 1)}-${fmt(band.p90, 1)}; the model's ${fmt(train.train_days, 1)})`),
+    `training form shows the days' P50 ${fmt(band.p50, 1)} and band as the CLI does`);
   // A bad value shows the API's error naming the field.
   await page.fill('#train-form input[name=count]', '8abc');
   await page.click('#train-form button');
@@ -82,6 +86,13 @@ try {
   const marked = await page.locator('#gutter .bad').count();
   check(/line \d+/.test(errText) && marked === 1, `a YAML error is shown with its line (${errText.trim()})`);
   await page.fill('#scenario-yaml', original);
+  // An emptied seed takes the default (it was sent as "" and refused: "seed: empty value").
+  await page.fill('#seed', '');
+  await page.click('#validate');
+  await page.waitForFunction(() => document.querySelector('#scenario-errors').textContent.includes('valid'));
+  check((await page.textContent('#scenario-errors')).includes('The scenario is valid.'),
+    'an empty seed is left to the default');
+  await page.fill('#seed', '1');
   await page.fill('#samples', '200');
   await page.click('#run-forecast');
   await page.waitForSelector('#forecast-progress:not([hidden])', { timeout: 5000 }).catch(() => {});
