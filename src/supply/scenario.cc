@@ -196,6 +196,18 @@ class ScenarioLoader : public SupplyReader {
               if (r.max_chips < r.min_chips)
                 Fail("max_chips is below min_chips", n["max_chips"], Join(p, "max_chips"));
               r.earliest_start = n["earliest_start"] ? DateField(n, "earliest_start", p) : s.start;
+              // A run that may start only after the last period is never forecast: say so where
+              // it is set (a start moved back, a horizon shortened), not "beyond the horizon".
+              if (const Date end = s.PeriodStart(s.horizon); end <= r.earliest_start) {
+                Fail("earliest_start " + r.earliest_start.ToString() +
+                         " is after the horizon's last period (start " + s.start.ToString() +
+                         " + " + std::to_string(s.horizon) +
+                         (s.period == PeriodUnit::kWeek ? " weeks" : " months") + " ends " +
+                         Date{end.days - 1}.ToString() +
+                         "): the run would never start; move earliest_start or start, or "
+                         "lengthen horizon",
+                     n["earliest_start"], Join(p, "earliest_start"));
+              }
               r.target = DeadlineField(n, "target", p);
               r.priority = Num(n, "priority", p, 0, 1e6, 1);
               r.sources = Strings(n, "source", p);

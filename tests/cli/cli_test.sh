@@ -1953,6 +1953,15 @@ EOF2
 expect_bad "forecast malformed scenario file gives file:line" "bad_scenario\.yaml:[45]\b" \
   forecast "$TMP/bad_scenario.yaml" --samples 50
 
+# The built-in scenario with its start moved back two years (audit round 10): the run's
+# earliest_start 2026-12 lies after the horizon (2024-01-01 + 24 months ends 2025-12-31). It was
+# a forecast of "P50 finish beyond the horizon (0 % of samples finish)" saying nothing of why.
+sed 's/^  start: 2026-12-01/  start: 2024-01-01/' \
+  "$(dirname "$0")/../../data/scenarios/china-2026.yaml" >"$TMP/past_start.yaml"
+expect_bad "forecast: a run that could never start names its earliest_start (file:line)" \
+  "past_start\.yaml:91: workloads\.training\[0\]\.earliest_start: earliest_start 2026-12-01 is after the horizon's last period \(start 2024-01-01 \+ 24 months ends 2025-12-31\)" \
+  forecast "$TMP/past_start.yaml" --samples 20
+
 # A well-formed scenario whose line 4 has an unknown period.
 cat >"$TMP/day_scenario.yaml" <<'EOF2'
 scenario:

@@ -342,6 +342,24 @@ TEST(ScenarioYamlTest, TargetMonthsAndPercentages) {
               37, "workloads.inference[0].tpot_ms", "expected a number");
 }
 
+// A start moved back (or a horizon shortened) past a run's earliest start: the run could never
+// start, which the forecast only said as "beyond the horizon (0 % of samples finish)". Start
+// 2027-01-01 + 6 months ends 2027-06-30; earliest_start 2027-07 is the day after.
+TEST(ScenarioYamlTest, ARunThatCouldNeverStartIsNamed) {
+  auto late = InsertAfter(29, {"      earliest_start: 2027-07"});
+  ExpectError(late, 30, "workloads.training[0].earliest_start",
+              "earliest_start 2027-07-01 is after the horizon's last period (start 2027-01-01 + 6 "
+              "months ends 2027-06-30)");
+  // The last period's first day still runs.
+  auto r = ParseScenario(InsertAfter(29, {"      earliest_start: 2027-06"}), kFile);
+  ASSERT_TRUE(r) << r.error().ToString();
+  // Weekly periods: 2027-01-01 + 6 weeks ends 2027-02-11.
+  auto weeks = kBase;
+  weeks[3] = "  period: week";
+  weeks.insert(weeks.begin() + 29, "      earliest_start: 2027-02-12");
+  ExpectError(Text(weeks), 30, "workloads.training[0].earliest_start", "6 weeks ends 2027-02-11");
+}
+
 // A tab in the indentation (a hand-edited file) says so; yaml-cpp's own words were only "illegal
 // block entry" / "illegal map value".
 TEST(ScenarioYamlTest, TabIndentationIsNamed) {
