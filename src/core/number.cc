@@ -17,7 +17,14 @@ std::span<const NumberSuffix> AmountSuffixes() {
                                                {"B", 1e9},
                                                {"G", 1e9},
                                                {"T", 1e12},
-                                               {"P", 1e15}};
+                                               {"P", 1e15},
+                                               // Chinese counts: 万 10^4, 亿 10^8, compounds
+                                               // before their last character ("40万亿" tokens).
+                                               {"万亿", 1e12},
+                                               {"千亿", 1e11},
+                                               {"亿", 1e8},
+                                               {"万", 1e4},
+                                               {"千", 1e3}};
   return kSuffixes;
 }
 

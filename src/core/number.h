@@ -28,7 +28,8 @@ struct ScaledNumber {
 ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuffix> suffixes);
 
 // The suffixes of amounts users type, on the command line, in HTTP bodies and in scenario files:
-// K (or k), M, B or G, T, P are powers of 1000; Ki, Mi, Gi, Ti powers of 1024 (4Mi = 4,194,304).
+// K (or k), M, B or G, T, P are powers of 1000; Ki, Mi, Gi, Ti powers of 1024 (4Mi = 4,194,304);
+// the Chinese 千 10^3, 万 10^4, 亿 10^8, 千亿 10^11, 万亿 10^12 (DeepSeek-V3's "14.8万亿" tokens).
 std::span<const NumberSuffix> AmountSuffixes();
 
 // Sequence lengths are written in K of 1024, as context lengths are: "8k context" is 8,192 tokens

@@ -20,6 +20,16 @@ TEST(ParseAmount, SuffixesArePowersOfThousandAndIecOnesOf1024) {
   EXPECT_DOUBLE_EQ(*ParseAmount("4Mi", "f"), 4'194'304);
   EXPECT_DOUBLE_EQ(*ParseAmount("1Ki", "f"), 1024);
   EXPECT_DOUBLE_EQ(*ParseAmount("2Gi", "f"), 2147483648.0);
+  // Chinese counts as Chinese reports write them: DeepSeek-V3's 14.8 万亿 (14.8 x 10^12) tokens,
+  // 400 万 (4 x 10^6) tokens/s, 1.5 亿 (1.5 x 10^8), 1 万 (10^4) cards.
+  EXPECT_DOUBLE_EQ(*ParseAmount("14.8万亿", "f"), 14.8e12);
+  EXPECT_DOUBLE_EQ(*ParseAmount("400万", "f"), 4e6);
+  EXPECT_DOUBLE_EQ(*ParseAmount("1.5亿", "f"), 1.5e8);
+  EXPECT_DOUBLE_EQ(*ParseAmount("5千亿", "f"), 5e11);
+  EXPECT_DOUBLE_EQ(*ParseAmount("3千", "f"), 3000);
+  EXPECT_EQ(*ParseWholeAmount("1万", "count", 1, 1 << 24), 10000);
+  EXPECT_FALSE(ParseAmount("万", "f"));
+  EXPECT_FALSE(ParseAmount("4万万", "f"));
   EXPECT_DOUBLE_EQ(*ParseAmount("+3", "f"), 3);
   EXPECT_DOUBLE_EQ(*ParseAmount("-0.5", "f"), -0.5);
 }
