@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <unordered_map>
@@ -845,12 +847,33 @@ double MoeGatherBytes(const Context& x) {
   return kActivationBytes;
 }
 
+// std::pow(base, exponent), kept by the exact bits of its two arguments in a small direct-mapped
+// table (a slot per hash, overwritten on a clash). The serving simulator prices the same batch
+// shapes step after step (the dp groups of a lockstep iteration padded to one CUDA-graph size run
+// the same tokens, and the routed experts' touched share depends on the instance's tokens
+// alone), and pow was a quarter of its CPU time (bench/RESULTS.md, sessions 30 and 31). The value
+// is pow's own, so no answer moves.
+double MemoPow(double base, double exponent) {
+  struct Slot {
+    uint64_t base = 0, exponent = 0;
+    double value = 0;
+    bool used = false;
+  };
+  thread_local std::array<Slot, 1024> table{};
+  const auto b = std::bit_cast<uint64_t>(base), e = std::bit_cast<uint64_t>(exponent);
+  const uint64_t h = (b ^ (e * 0x9E3779B97F4A7C15ULL)) * 0xBF58476D1CE4E5B9ULL;
+  Slot& slot = table[h >> 54];
+  if (slot.used && slot.base == b && slot.exponent == e) return slot.value;
+  slot = {b, e, std::pow(base, exponent), true};
+  return slot.value;
+}
+
 // The time of work bound by two resources, `a` and `b` seconds each: max(a, b) when `n` is 0
 // (the sharp roofline), else (a^n + b^n)^(1/n) (n = 1: their sum).
 double SmoothRoofline(double a, double b, double n) {
   if (n <= 0 || a <= 0 || b <= 0) return std::max(a, b);
   const double hi = std::max(a, b);
-  return hi * std::pow(1 + std::pow(std::min(a, b) / hi, n), 1 / n);
+  return hi * MemoPow(1 + MemoPow(std::min(a, b) / hi, n), 1 / n);
 }
 
 // Attention work of one step of a group of `tp` chips: `decode` sequences attending to
@@ -967,7 +990,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   RoutedActivationBytes activations;  // per step, all MoE layers
   if (p.moe_layers > 0) {
     const double pick = static_cast<double>(p.top_k) / p.routed_experts;
-    const double touched = 1 - std::pow(1 - pick, instance_tokens);
+    const double touched = 1 - MemoPow(1 - pick, instance_tokens);
     routed_bytes = p.moe_layers * ExpertsPerChip(s, l) * touched * p.expert * x.f.experts.bytes;
     const double imbalance = x.job.serving.moe_load_imbalance;
     double assignments =
@@ -2338,11 +2361,21 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
   // with nothing to run still take part (the engines run a dummy batch on an idle rank).
   // A prompt on any group takes every group out of its CUDA graph (the engines capture graphs for
   // decode-only iterations, and the ranks must agree on one).
+  // A group whose batch an earlier group of the iteration runs alike (the idle ones, mostly: a
+  // light load leaves most groups of a wide instance idle) takes that group's time, already in
+  // the maximum: priced once (bench/RESULTS.md "Session 31 (H5)").
+  auto alike = [](const GroupBatch& a, const GroupBatch& b) {
+    return std::bit_cast<uint64_t>(a.decode_seqs) == std::bit_cast<uint64_t>(b.decode_seqs) &&
+           std::bit_cast<uint64_t>(a.decode_keys) == std::bit_cast<uint64_t>(b.decode_keys) &&
+           std::bit_cast<uint64_t>(a.prefill_tokens) == std::bit_cast<uint64_t>(b.prefill_tokens) &&
+           std::bit_cast<uint64_t>(a.prefill_keys) == std::bit_cast<uint64_t>(b.prefill_keys);
+  };
   double slowest = 0;
-  for (const GroupBatch& g : groups) {
+  for (auto g = groups.begin(); g != groups.end(); ++g) {
+    if (std::any_of(groups.begin(), g, [&](const GroupBatch& e) { return alike(e, *g); })) continue;
     slowest = std::max(
-        slowest, StepTimeOfBatch(x, state_->layout, g.decode_seqs, g.decode_keys, g.prefill_tokens,
-                                 g.prefill_keys, instance_tokens, padding(g))
+        slowest, StepTimeOfBatch(x, state_->layout, g->decode_seqs, g->decode_keys,
+                                 g->prefill_tokens, g->prefill_keys, instance_tokens, padding(*g))
                      .total());
   }
   // The ranks replay one graph or none: above the largest captured, every rank runs eagerly.
@@ -2368,6 +2401,16 @@ double ServingStepModel::KvHeldTokens(double tokens) const {
   const double per_token = KvBytesPerTokenPerChip();
   const double windowed = WindowKvBytesOnChip(state_->context(), state_->layout, tokens);
   return per_token > 0 ? tokens + windowed / per_token : tokens;
+}
+
+bool ServingStepModel::KvHeldIsTokens() const {
+  // WindowKvBytesOnChip is then exactly 0 (no windowed bytes, over a positive share of heads).
+  const InferenceLayout& l = state_->layout;
+  auto plain = [&](const catalog::Model& m, const Shape& s) {
+    return s.window_kv_per_token == 0 && std::min<double>(l.tp, m.kv_heads) > 0;
+  };
+  return plain(*state_->job.model, state_->s) &&
+         (!state_->draft || plain(*state_->draft->job.model, state_->draft->s));
 }
 
 int ServingStepModel::MtpDepth() const { return state_->job.mtp_depth; }

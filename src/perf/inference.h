@@ -525,6 +525,9 @@ class ServingStepModel {
   // The KV cache a sequence `tokens` long holds, in tokens of KvBytesPerTokenPerChip: its tokens,
   // plus the last `window` of them in a sliding-window model's windowed layers.
   double KvHeldTokens(double tokens) const;
+  // Whether KvHeldTokens(t) is t for every t (no sliding-window KV): a simulator may count blocks
+  // without asking it.
+  bool KvHeldIsTokens() const;
   int MtpDepth() const;
   double MtpAcceptance() const;
 

@@ -1271,11 +1271,19 @@ TEST(InferenceTest, AWindowedModelsSequenceHoldsItsWindowInTheWindowedLayers) {
   EXPECT_DOUBLE_EQ(model->KvBytesPerTokenPerChip(), 24576);
   EXPECT_DOUBLE_EQ(model->KvHeldTokens(2000), 8000);
   EXPECT_DOUBLE_EQ(model->KvHeldTokens(10000), 34576);
-  // A model without windows holds its tokens.
+  EXPECT_FALSE(model->KvHeldIsTokens());
+  // A model without windows holds its tokens (and says so: the simulator then counts them).
   InferenceJob dense = Job("llama-3-70b", "h100", ServingDType::kFp8);
   auto plain = ServingStepModel::Make(dense, InferenceLayout{8, 1, 1, 1});
   ASSERT_TRUE(plain) << plain.error().message;
   EXPECT_DOUBLE_EQ(plain->KvHeldTokens(2000), 2000);
+  EXPECT_TRUE(plain->KvHeldIsTokens());
+  // MLA's one latent a token (DeepSeek-R1 at tp 8) too.
+  auto mla = ServingStepModel::Make(Job("deepseek-r1", "h200", ServingDType::kFp8),
+                                    InferenceLayout{8, 1, 1, 1});
+  ASSERT_TRUE(mla) << mla.error().message;
+  EXPECT_DOUBLE_EQ(mla->KvHeldTokens(2000), 2000);
+  EXPECT_TRUE(mla->KvHeldIsTokens());
 }
 
 // In-switch reduction (NVLink SHARP on the HGX H100's NVSwitch): a tensor-parallel all-reduce of

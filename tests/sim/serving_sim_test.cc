@@ -574,6 +574,32 @@ TEST(ServingSim, SlidingWindowLayersHoldTheirWindowToo) {
   EXPECT_NEAR(plain->makespan_s, 0.100, 1e-12);
 }
 
+// The simulator counts a request's blocks itself where the step model says a sequence holds its
+// tokens and no more (StepCost::KvHeldIsTokens), in blocks of any size. By hand, reserving, with
+// 64 tokens of room and three 16 + 10 token requests: in blocks of 16, 26 tokens take 2 of the 4
+// blocks; in blocks of 10 (not a power of two), 3 of the 6 (64 / 10 rounded down). Either way two
+// run at once (ten 10 ms iterations) and the third waits for them: 200 ms, counted or asked.
+class CountedStep : public FixedStep {
+ public:
+  CountedStep() : FixedStep(0.010, 64) {}
+  bool KvHeldIsTokens() const override { return true; }
+};
+
+TEST(ServingSim, BlocksCountedWithoutAskingTheModelAreTheSame) {
+  const std::vector<ServingRequest> three = {Req(0, 16, 10), Req(0, 16, 10), Req(0, 16, 10)};
+  for (const int block : {16, 10}) {
+    SchedulerLimits limits;
+    limits.block_tokens = block;
+    for (const bool counted : {true, false}) {
+      auto r = counted ? SimulateServing(CountedStep(), limits, three, {})
+                       : SimulateServing(FixedStep(0.010, 64), limits, three, {});
+      ASSERT_TRUE(r) << r.error().message;
+      EXPECT_EQ(r->max_running_seqs, 2) << block << " " << counted;
+      EXPECT_NEAR(r->makespan_s, 0.200, 1e-12) << block << " " << counted;
+    }
+  }
+}
+
 TEST(ServingSim, AHostTierSwapsInsteadOfRecomputing) {
   // As above (optimistic, 2 blocks), with a host tier moving 1,600 tokens/s: B's 16 tokens go out
   // in step 2 (10 ms + 16 / 1,600 s = 20 ms), so A's steps 3-10 end at 110 ms. Step 11 only swaps
@@ -1091,6 +1117,23 @@ TEST_F(RealModel, APromptOnAnyGroupTakesTheIterationOutOfItsCudaGraph) {
   EXPECT_DOUBLE_EQ(graphs.LockstepSeconds(decode_only), plain.LockstepSeconds(decode_only));
   EXPECT_NEAR(graphs.LockstepSeconds(one_prompt) - plain.LockstepSeconds(one_prompt), 32 * 370e-6,
               1e-12);
+}
+
+// Groups in lockstep are priced by their batches, not their order: the iteration takes the
+// busiest group's time over the instance's tokens, so any order of the same batches (two alike,
+// one other, one idle: a group alike an earlier one is priced once) takes the same time, and it
+// is at least the time with the other groups idle. Mixtral 8x7B on an H200, four groups.
+TEST_F(RealModel, LockstepGroupsArePricedByTheirBatchesNotTheirOrder) {
+  auto moe = perf::ServingStepModel::Make(MixtralOnH200(), perf::InferenceLayout{1, 1, 4, 1});
+  ASSERT_TRUE(moe) << moe.error().message;
+  using Batch = perf::ServingStepModel::GroupBatch;
+  const Batch a{32, 32 * 2000, 0, 0}, b{8, 8 * 500, 256, 256 * 128}, idle{};
+  const double t = moe->LockstepSeconds({a, idle, a, b});
+  EXPECT_EQ(moe->LockstepSeconds({b, a, idle, a}), t);
+  EXPECT_EQ(moe->LockstepSeconds({idle, a, b, a}), t);
+  EXPECT_EQ(moe->LockstepSeconds({a, a, b, idle}), t);
+  EXPECT_GE(t, moe->LockstepSeconds({a, idle, idle, idle}));
+  EXPECT_GE(t, moe->LockstepSeconds({b, idle, idle, idle}));
 }
 
 // An engine's per-token MoE decode kernels (decode_token_passes): each decode slot costs that many

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -491,8 +492,17 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   const int block = std::max(1, limits.block_tokens);
   // The blocks a sequence `tokens` long holds: its tokens, and in a sliding-window model the last
   // window of them in the windowed layers.
+  // Asked for every running request every iteration, so counted without the step model's call
+  // where it would return the tokens as they are, and by a shift where a block is a power of two
+  // (the same whole numbers: bench/RESULTS.md "Session 31 (H5)").
+  const bool kv_held_is_tokens = model.KvHeldIsTokens();
+  const int block_shift =
+      (block & (block - 1)) == 0 ? std::countr_zero(static_cast<unsigned>(block)) : -1;
   auto blocks_for = [&](long tokens) {
-    return BlocksFor(static_cast<long>(std::ceil(model.KvHeldTokens(tokens))), block);
+    const long held =
+        kv_held_is_tokens ? tokens : static_cast<long>(std::ceil(model.KvHeldTokens(tokens)));
+    return block_shift >= 0 && held >= 0 ? (held + block - 1) >> block_shift
+                                         : BlocksFor(held, block);
   };
   res.kv_capacity_tokens = model.KvCapacityTokens();
   const long capacity_blocks = static_cast<long>(res.kv_capacity_tokens / block);

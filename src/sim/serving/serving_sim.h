@@ -103,6 +103,9 @@ class StepCost {
   virtual double KvCapacityTokens() const = 0;  // per attention group
   // What a sequence `tokens` long holds of that room (perf::ServingStepModel::KvHeldTokens).
   virtual double KvHeldTokens(double tokens) const { return tokens; }
+  // Whether KvHeldTokens(t) is exactly t for every t, so that the simulator need not ask it (false
+  // asks it every time: a stand-in overriding KvHeldTokens keeps this default).
+  virtual bool KvHeldIsTokens() const { return false; }
   virtual int MtpDepth() const { return 0; }
   virtual double MtpAcceptance() const { return 0; }
 };
@@ -120,6 +123,7 @@ class StepModelCost : public StepCost {
   }
   double KvCapacityTokens() const override { return model_.KvCapacityTokens(); }
   double KvHeldTokens(double tokens) const override { return model_.KvHeldTokens(tokens); }
+  bool KvHeldIsTokens() const override { return model_.KvHeldIsTokens(); }
   int MtpDepth() const override { return model_.MtpDepth(); }
   double MtpAcceptance() const override { return model_.MtpAcceptance(); }
 
