@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -2290,6 +2291,7 @@ struct ServingStepModel::State {
   Shape s;
   std::optional<Draft> draft;
   InferenceLayout layout;
+  uint64_t serial = 0;  // this model's own (StepMemo)
   Context context() const { return Context{job, f, s, draft ? &*draft : nullptr}; }
 };
 
@@ -2303,6 +2305,8 @@ Result<ServingStepModel> ServingStepModel::Make(const InferenceJob& job,
   state->s = MakeShape(*job.model, state->f);
   state->draft = MakeDraft(job, state->f);
   state->layout = layout;
+  static std::atomic<uint64_t> serials{0};
+  state->serial = ++serials;
   if (CapacityBytes(state->context(), layout) <= 0) {
     return MakeError("the weights leave no room for the KV cache on this layout");
   }
@@ -2322,6 +2326,37 @@ std::optional<double> GraphBatch(const EngineLimits& limits, double decode) {
   }
   return std::nullopt;
 }
+
+// The seconds of the iterations of one group a step model has priced (StepTimeOfBatch's total),
+// kept by the model's serial and the exact bits of the batch, the instance's tokens and the
+// padding in a thread-local direct-mapped table (a slot per hash, overwritten on a clash). Under
+// a light load most groups of a wide instance are idle, iteration after iteration, at the same
+// instance tokens: their iteration is priced once (bench/RESULTS.md "Session 31 (H5)").
+class StepMemo {
+ public:
+  using Key = std::array<uint64_t, 6>;
+  static Key KeyOf(double decode_seqs, double decode_keys, double prefill_tokens,
+                   double prefill_keys, double instance_tokens, double padding) {
+    return {std::bit_cast<uint64_t>(decode_seqs),     std::bit_cast<uint64_t>(decode_keys),
+            std::bit_cast<uint64_t>(prefill_tokens),  std::bit_cast<uint64_t>(prefill_keys),
+            std::bit_cast<uint64_t>(instance_tokens), std::bit_cast<uint64_t>(padding)};
+  }
+  template <typename Price>
+  static double Seconds(uint64_t serial, const Key& key, Price price) {
+    struct Slot {
+      uint64_t serial = 0;  // 0: empty (serials start at 1)
+      Key key{};
+      double seconds = 0;
+    };
+    thread_local std::array<Slot, 1024> table{};
+    uint64_t h = serial * 0x9E3779B97F4A7C15ULL;
+    for (const uint64_t k : key) h = (h ^ k) * 0xBF58476D1CE4E5B9ULL;
+    Slot& slot = table[h >> 54];
+    if (slot.serial == serial && slot.key == key) return slot.seconds;
+    slot = {serial, key, price()};
+    return slot.seconds;
+  }
+};
 
 }  // namespace
 
@@ -2373,10 +2408,18 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
   double slowest = 0;
   for (auto g = groups.begin(); g != groups.end(); ++g) {
     if (std::any_of(groups.begin(), g, [&](const GroupBatch& e) { return alike(e, *g); })) continue;
+    const double pad = padding(*g);
     slowest = std::max(
-        slowest, StepTimeOfBatch(x, state_->layout, g->decode_seqs, g->decode_keys,
-                                 g->prefill_tokens, g->prefill_keys, instance_tokens, padding(*g))
-                     .total());
+        slowest,
+        StepMemo::Seconds(state_->serial,
+                          StepMemo::KeyOf(g->decode_seqs, g->decode_keys, g->prefill_tokens,
+                                          g->prefill_keys, instance_tokens, pad),
+                          [&] {
+                            return StepTimeOfBatch(x, state_->layout, g->decode_seqs,
+                                                   g->decode_keys, g->prefill_tokens,
+                                                   g->prefill_keys, instance_tokens, pad)
+                                .total();
+                          }));
   }
   // The ranks replay one graph or none: above the largest captured, every rank runs eagerly.
   return std::max({slowest, EagerLaunchSeconds(state_->job, state_->layout, largest),

@@ -646,8 +646,9 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   // SGLang's retract_decode (S3010): before a decode step, if the decoding sequences' next tokens
   // do not all fit, retract them one by one (at least one) until the others' do, and set the
   // group's new_token_ratio from the survivors; otherwise the ratio decays a step.
+  std::vector<size_t> decoding_ids;  // retract_decode's, kept between calls (no allocation a step)
   auto retract_decode = [&](Group& g) {
-    std::vector<size_t> decoding;
+    decoding_ids.clear();
     long need = 0;
     auto step_blocks = [&](size_t id) {
       const Live& l = live[id];
@@ -656,10 +657,10 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     for (size_t id : g.running) {
       const Live& l = live[id];
       if (l.prefilled != l.prefill_target) continue;
-      decoding.push_back(id);
+      decoding_ids.push_back(id);
       need += step_blocks(id);
     }
-    if (decoding.empty()) return false;
+    if (decoding_ids.empty()) return false;
     if (need <= capacity_blocks - g.used_blocks) {
       g.new_token_ratio = std::max(g.new_token_ratio - new_token_ratio_decay, min_new_token_ratio);
       return false;
@@ -667,17 +668,17 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     // The order retract_decode pops them: with drafts the batch's own (the latest admitted
     // last), else by outputs, most first, and among equals the shortest prompt first.
     if (mtp_depth == 0) {
-      std::stable_sort(decoding.begin(), decoding.end(), [&](size_t a, size_t b) {
+      std::stable_sort(decoding_ids.begin(), decoding_ids.end(), [&](size_t a, size_t b) {
         if (live[a].generated != live[b].generated) return live[a].generated > live[b].generated;
         return requests[a].input_tokens < requests[b].input_tokens;
       });
     }
     std::unordered_set<size_t> retracted;
     bool first = true;
-    while (decoding.size() > 1 && (first || need > capacity_blocks - g.used_blocks)) {
+    while (decoding_ids.size() > 1 && (first || need > capacity_blocks - g.used_blocks)) {
       first = false;
-      const size_t victim = decoding.back();
-      decoding.pop_back();
+      const size_t victim = decoding_ids.back();
+      decoding_ids.pop_back();
       need -= step_blocks(victim);
       retracted.insert(victim);
       preempt(g, victim);
@@ -686,12 +687,12 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
                                    [&](size_t id) { return retracted.count(id) > 0; }),
                     g.running.end());
     double decoded = 0, outputs = 0;
-    for (size_t id : decoding) {
+    for (size_t id : decoding_ids) {
       decoded += live[id].generated;
       outputs += requests[id].output_tokens;
     }
     g.new_token_ratio = std::min(
-        1.0, (decoded + kRetractDecodeSteps * static_cast<double>(decoding.size())) / outputs);
+        1.0, (decoded + kRetractDecodeSteps * static_cast<double>(decoding_ids.size())) / outputs);
     return true;
   };
 
