@@ -3,6 +3,7 @@
 #ifndef SUANLI_CATALOG_SYSTEM_H_
 #define SUANLI_CATALOG_SYSTEM_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,13 @@ struct NetworkTier {
   // reports them). 0: the alpha-beta all-to-all.
   double moe_dispatch_gb_s = 0;
   double moe_combine_gb_s = 0;
+  // Measured low-latency MoE token exchange across this tier (a scale-out tier: DeepEP's
+  // low-latency dispatch and combine between nodes), which decode-only steps take: the kernel
+  // pair's fixed time a MoE layer by the expert group's node count (interpolated in log2 of the
+  // nodes between the listed counts, held beyond them), and the share of bandwidth_gb_s the
+  // copies to other nodes reach. Empty: the alpha-beta all-to-all.
+  std::map<int, double> moe_ll_layer_us;
+  double moe_ll_efficiency = 0;
 };
 
 struct System {

@@ -234,7 +234,7 @@ class YamlLoader : public YamlReader {
     CheckKeys(n, path,
               {"domain_chips", "bandwidth_gb_s", "latency_us", "efficiency", "in_network_reduction",
                "in_network_efficiency", "ranks_per_chip", "allreduce_step_us", "moe_dispatch_gb_s",
-               "moe_combine_gb_s"});
+               "moe_combine_gb_s", "moe_ll_layer_us", "moe_ll_efficiency"});
     NetworkTier t;
     t.bandwidth_gb_s = Num(n, "bandwidth_gb_s", path, 1e-3, 1e5);
     t.latency_us = Num(n, "latency_us", path, 0, 1e6);
@@ -251,6 +251,52 @@ class YamlLoader : public YamlReader {
     if (n["allreduce_step_us"]) t.allreduce_step_us = Num(n, "allreduce_step_us", path, 0, 1e4);
     if (n["moe_dispatch_gb_s"]) t.moe_dispatch_gb_s = Num(n, "moe_dispatch_gb_s", path, 1e-3, 1e5);
     if (n["moe_combine_gb_s"]) t.moe_combine_gb_s = Num(n, "moe_combine_gb_s", path, 1e-3, 1e5);
+    // The low-latency exchange across nodes: a mapping of node count (2 or more) to the kernel
+    // pair's fixed time a MoE layer, us, and the share of the tier's bandwidth its copies reach;
+    // the two come together.
+    if (const YAML::Node ll = n["moe_ll_layer_us"]) {
+      const std::string lpath = Join(path, "moe_ll_layer_us");
+      if (!ll.IsMap() || ll.size() == 0) {
+        Fail("expected a mapping of node count to microseconds, e.g. {2: 44.4, 4: 52.1}", ll,
+             lpath);
+      }
+      for (const auto& kv : ll) {
+        const std::string key = kv.first.as<std::string>();
+        const std::string kpath = Join(lpath, key);
+        int nodes = 0;
+        try {
+          nodes = kv.first.as<int>();
+        } catch (const YAML::Exception&) {
+          Fail("expected a whole number of nodes as the key, got " + Quoted(key), kv.first, kpath);
+        }
+        if (nodes < 2 || nodes > (1 << 20)) {
+          Fail("node count " + key +
+                   " out of range; expected 2 or more (one node exchanges over "
+                   "the scale-up tier)",
+               kv.first, kpath);
+        }
+        const double us = Number(kv.second, kpath);
+        if (us < 0 || us > 1e5) {
+          Fail("value " + kv.second.as<std::string>() + " out of range; expected " +
+                   FormatRange(0, 1e5),
+               kv.second, kpath);
+        }
+        t.moe_ll_layer_us[nodes] = us;
+      }
+      if (!n["moe_ll_efficiency"]) {
+        Fail(
+            "moe_ll_layer_us needs moe_ll_efficiency (the share of bandwidth_gb_s its copies "
+            "reach)",
+            ll, lpath);
+      }
+    }
+    if (n["moe_ll_efficiency"]) {
+      if (!n["moe_ll_layer_us"]) {
+        Fail("moe_ll_efficiency needs moe_ll_layer_us", n["moe_ll_efficiency"],
+             Join(path, "moe_ll_efficiency"));
+      }
+      t.moe_ll_efficiency = Num(n, "moe_ll_efficiency", path, 0.01, 1);
+    }
     return t;
   }
 

@@ -1,6 +1,8 @@
 #include "perf/collectives.h"
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 
 namespace suanli::perf {
 namespace {
@@ -57,6 +59,22 @@ double AllToAllSplitSeconds(double intra, double inter, const catalog::System& s
 double PointToPointSeconds(double bytes, bool same_domain, const catalog::System& s) {
   const catalog::NetworkTier& t = same_domain ? s.scale_up : s.scale_out;
   return bytes / Bandwidth(t) + t.latency_us * kUs;
+}
+
+double LowLatencyExchangeSeconds(double inter_bytes, int domains, const catalog::NetworkTier& t) {
+  if (t.moe_ll_layer_us.empty() || t.moe_ll_efficiency <= 0 || domains < 2) return -1;
+  const auto& table = t.moe_ll_layer_us;
+  double fixed_us = table.begin()->second;
+  if (domains >= table.rbegin()->first) {
+    fixed_us = table.rbegin()->second;
+  } else if (domains > table.begin()->first) {
+    const auto hi = table.lower_bound(domains);
+    const auto lo = std::prev(hi);
+    const double f =
+        (std::log2(domains) - std::log2(lo->first)) / (std::log2(hi->first) - std::log2(lo->first));
+    fixed_us = lo->second + f * (hi->second - lo->second);
+  }
+  return fixed_us * kUs + inter_bytes / (t.bandwidth_gb_s * kGB * t.moe_ll_efficiency);
 }
 
 }  // namespace suanli::perf

@@ -32,6 +32,12 @@ double AllToAllSeconds(double bytes, const GroupPlacement& g, const catalog::Sys
 double AllToAllSplitSeconds(double intra_bytes, double inter_bytes, const catalog::System& s);
 // One point-to-point message, inside a domain or across domains.
 double PointToPointSeconds(double bytes, bool same_domain, const catalog::System& s);
+// A measured low-latency token exchange across the scale-out tier (NetworkTier::moe_ll_*):
+// the dispatch + combine pair of one MoE layer for a group spanning `domains` scale-up domains
+// (nodes), each chip sending `inter_bytes` (both kernels) to the other domains: the pair's fixed
+// time at that node count (interpolated in log2 of the nodes, held beyond the listed counts) plus
+// those bytes at moe_ll_efficiency of the tier's bandwidth. Negative where the tier has none.
+double LowLatencyExchangeSeconds(double inter_bytes, int domains, const catalog::NetworkTier& t);
 
 }  // namespace suanli::perf
 

@@ -1222,11 +1222,25 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
                    (dispatch_bytes / (up.moe_dispatch_gb_s * 1e9) +
                     kActivationBytes / (up.moe_combine_gb_s * 1e9));
     }
+    // A step of decode tokens only across nodes where the system has measured low-latency
+    // kernels between them (DeepEP's, scale_out.moe_ll_*; the engines take them for batches
+    // with no prompt tokens: SGLang's deepep auto mode): each rank's copies to the other nodes
+    // at the kernels' measured rate plus the pair's fixed time at the group's node count, in
+    // place of the alpha-beta all-to-all (whose copies inside the node go over NVLink alongside).
+    if (exchanged > 0 && prefill == 0 && g.domains() > 1) {
+      const double cross = exchanged / tp * m.hidden * inter;  // a chip's, over its NIC share
+      const double ll = LowLatencyExchangeSeconds(cross * (dispatch_bytes + kActivationBytes),
+                                                  g.domains(), sys.scale_out);
+      if (ll >= 0) {
+        st.comm_s += p.moe_layers * ll;
+        exchanged = 0;
+      }
+    }
     const double per_token = exchanged / tp * m.hidden;
     auto a2a = [&](double b) {
       return AllToAllSplitSeconds(per_token * intra * b, per_token * inter * b, sys);
     };
-    st.comm_s += p.moe_layers * (a2a(dispatch_bytes) + a2a(kActivationBytes));
+    if (exchanged > 0) st.comm_s += p.moe_layers * (a2a(dispatch_bytes) + a2a(kActivationBytes));
     // The engine's exchange path on this chip family beyond the bytes it moves: a fixed time per
     // MoE layer of every expert-parallel iteration (EngineLimits::ep_moe_layer_us), charged with
     // the iteration's fixed costs below.

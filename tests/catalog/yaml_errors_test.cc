@@ -707,6 +707,62 @@ TEST(YamlErrorsTest, InNetworkEfficiencyNeedsInNetworkReduction) {
   EXPECT_TRUE(Contains(e.field, "in_network_efficiency")) << e.field;
 }
 
+// A scale-out tier's low-latency MoE exchange (moe_ll_layer_us by node count, with
+// moe_ll_efficiency): read where given; a node count below 2, a key that is not a whole number,
+// a negative time, a table without its efficiency or an efficiency without its table each name
+// the line and field.
+TEST(YamlErrorsTest, ScaleOutLowLatencyExchangeFields) {
+  auto system = [](const std::string& table_line, const std::string& efficiency_line) {
+    return std::string(
+               "systems:\n"               // 1
+               "  - id: my-node\n"        // 2
+               "    name: My node\n"      // 3
+               "    chip: h100\n"         // 4
+               "    chips_per_node: 8\n"  // 5
+               "    scale_up: {domain_chips: 8, bandwidth_gb_s: 450, latency_us: 3, "
+               "efficiency: 0.8}\n"          // 6
+               "    scale_out:\n"            // 7
+               "      bandwidth_gb_s: 50\n"  // 8
+               "      latency_us: 8\n"       // 9
+               "      efficiency: 0.8\n") +  // 10
+           "      " +
+           table_line + "\n" +                 // 11
+           "      " + efficiency_line + "\n";  // 12
+  };
+  Catalog c;
+  auto ok =
+      c.MergeYaml(system("moe_ll_layer_us: {2: 44.4, 4: 52.1}", "moe_ll_efficiency: 0.92"), kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(c.systems().size(), 1u);
+  const auto& out = c.systems()[0].scale_out;
+  ASSERT_EQ(out.moe_ll_layer_us.size(), 2u);
+  EXPECT_DOUBLE_EQ(out.moe_ll_layer_us.at(4), 52.1);
+  EXPECT_DOUBLE_EQ(out.moe_ll_efficiency, 0.92);
+  Error e = MergeError(system("moe_ll_layer_us: {1: 20, 4: 52.1}", "moe_ll_efficiency: 0.92"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 11);
+  EXPECT_TRUE(Contains(e.field, "scale_out.moe_ll_layer_us.1")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "2 or more")) << e.message;
+  e = MergeError(system("moe_ll_layer_us: {two: 44.4}", "moe_ll_efficiency: 0.92"));
+  EXPECT_EQ(e.line, 11);
+  EXPECT_TRUE(Contains(e.message, "whole number")) << e.message;
+  e = MergeError(system("moe_ll_layer_us: {2: -1}", "moe_ll_efficiency: 0.92"));
+  EXPECT_EQ(e.line, 11);
+  EXPECT_TRUE(Contains(e.field, "moe_ll_layer_us.2")) << e.field;
+  e = MergeError(system("moe_ll_layer_us: 44.4", "moe_ll_efficiency: 0.92"));
+  EXPECT_EQ(e.line, 11);
+  EXPECT_TRUE(Contains(e.message, "mapping of node count")) << e.message;
+  e = MergeError(system("moe_ll_layer_us: {2: 44.4}", "in_network_reduction: false"));
+  EXPECT_EQ(e.line, 11);
+  EXPECT_TRUE(Contains(e.message, "needs moe_ll_efficiency")) << e.message;
+  e = MergeError(system("in_network_reduction: false", "moe_ll_efficiency: 0.92"));
+  EXPECT_EQ(e.line, 12);
+  EXPECT_TRUE(Contains(e.field, "scale_out.moe_ll_efficiency")) << e.field;
+  e = MergeError(system("moe_ll_layer_us: {2: 44.4}", "moe_ll_efficiency: 1.5"));
+  EXPECT_EQ(e.line, 12);
+  EXPECT_TRUE(Contains(e.field, "moe_ll_efficiency")) << e.field;
+}
+
 // An engine's sparse (DSA) prefill kernel rate is a map of chip family to a fraction of the
 // attention peak, and its short-prompt MHA switch a boolean: a bare number, a fraction above 1 or a
 // word that is not a boolean each name the line and field.

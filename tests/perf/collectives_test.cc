@@ -70,6 +70,49 @@ TEST(CollectivesTest, AmdPlatformsMatchMeasuredRcclAllReduce) {
   EXPECT_NEAR(AllReduceSeconds(big, group, mi325x) / 47217e-6, 1.0, 0.02);
 }
 
+// DeepEP's low-latency dispatch + combine between Hopper nodes (data/systems.yaml scale_out
+// moe_ll_*: 44.4 / 52.1 / 52.9 us a MoE layer at 2 / 4 / 8 nodes, copies to other nodes at 0.92 of
+// the 50 GB/s NIC = 46 GB/s). A rank of t tokens at DeepSeek's shape (hidden 7,168, top-8; FP8
+// out, BF16 back: 3 bytes an element) sends t x 8 x 7,168 x 3 x (nodes - 1) / nodes bytes to the
+// other nodes. Against SGLang's measured H100 table (S3810), 16 and 256 tokens a rank:
+//   2 nodes: 44.4 + 16 x 86,016 / 46e9 s = 44.4 + 29.9 = 74.3 us (76.0 measured); 44.4 + 478.7 =
+//            523.1 us (520.5)
+//   4 nodes: 52.1 + 44.9 = 97.0 us (96.9); 52.1 + 718.1 = 770.2 us (764.7)
+//   8 nodes: 52.9 + 52.4 = 105.3 us (105.3); 52.9 + 837.7 = 890.6 us (880.7)
+// and DeepEP's own H800 table at 128 tokens a rank (S3811, dispatch + combine: 313 / 428 / 487 /
+// 561 us at EP 16 / 32 / 64 / 128; its pure-RDMA kernels sent the node's own copies over the NIC
+// too): 283.8 / 411.2 / 471.8 / 501.7 us, the 16-node figure held at 8 nodes' fixed time. Between
+// listed node counts the fixed time follows log2 of the nodes: 3 nodes 44.4 + 0.585 x 7.7 =
+// 48.9 us. Inside one node (or a tier without the figures) there is no such exchange: -1.
+TEST(CollectivesTest, DeepEpLowLatencyAcrossNodesByHand) {
+  const auto& cat = testing::BuiltinCatalog();
+  const auto& h100 = (*cat.FindSystem("hgx-h100"))->scale_out;
+  const auto& h800 = (*cat.FindSystem("hgx-h800"))->scale_out;
+  auto bytes = [](double tokens, int nodes) {
+    return tokens * 8 * 7168 * 3 * (nodes - 1.0) / nodes;
+  };
+  struct Point {
+    int nodes;
+    double tokens, measured_us;
+  };
+  for (const Point pt : {Point{2, 16, 76.0}, Point{2, 256, 520.5}, Point{4, 16, 96.9},
+                         Point{4, 256, 764.7}, Point{8, 16, 105.3}, Point{8, 256, 880.7}}) {
+    const double us = LowLatencyExchangeSeconds(bytes(pt.tokens, pt.nodes), pt.nodes, h100) * 1e6;
+    EXPECT_NEAR(us / pt.measured_us, 1.0, 0.05) << pt.nodes << " nodes, " << pt.tokens;
+  }
+  EXPECT_NEAR(LowLatencyExchangeSeconds(bytes(16, 2), 2, h100) * 1e6, 74.3, 0.05);
+  EXPECT_NEAR(LowLatencyExchangeSeconds(bytes(256, 8), 8, h100) * 1e6, 890.6, 0.05);
+  for (const Point pt :
+       {Point{2, 128, 313}, Point{4, 128, 428}, Point{8, 128, 487}, Point{16, 128, 561}}) {
+    const double us = LowLatencyExchangeSeconds(bytes(pt.tokens, pt.nodes), pt.nodes, h800) * 1e6;
+    EXPECT_NEAR(us / pt.measured_us, 1.0, 0.11) << "EP " << 8 * pt.nodes;
+  }
+  EXPECT_NEAR(LowLatencyExchangeSeconds(bytes(128, 16), 16, h800) * 1e6, 501.7, 0.05);
+  EXPECT_NEAR(LowLatencyExchangeSeconds(0, 3, h100) * 1e6, 48.9, 0.05);
+  EXPECT_EQ(LowLatencyExchangeSeconds(1e6, 1, h100), -1);
+  EXPECT_EQ(LowLatencyExchangeSeconds(1e6, 2, TwoTier().scale_out), -1);
+}
+
 TEST(CollectivesTest, SingleRankCostsNothing) {
   EXPECT_EQ(AllReduceSeconds(1e9, PlaceGroup(1, 1, 8), TwoTier()), 0);
   EXPECT_EQ(AllToAllSeconds(1e9, PlaceGroup(1, 1, 8), TwoTier()), 0);

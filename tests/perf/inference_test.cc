@@ -651,6 +651,31 @@ TEST(InferenceTest, AscendMoeExchangeTakesDeepEpAscendRates) {
   EXPECT_NEAR(e->step_communication_ms / (94 * layer_us / 1e3), 1.0, 1e-3);
 }
 
+// Decode steps of an expert group over four H20 nodes take DeepEP's low-latency kernels at their
+// measured floor and rate (data/systems.yaml hgx-h20 scale_out: 52.1 us a MoE layer at 4 nodes,
+// copies to other nodes at 0.92 of the H20's 25 GB/s a GPU: 4 x 400 Gb/s per 8 GPUs, S1980).
+// DeepSeek-R1 FP8 under attention DP over 32 H20s (EP 32), 8 sequences a rank: a rank sends 8
+// tokens x top-8 x 7,168 x 3/4 of them to other nodes, FP8 out and BF16 back, 1,032,192 bytes:
+// 52.1 + 1,032,192 / 23e9 s = 52.1 + 44.88 = 96.98 us a layer, 5.625 ms over 58 MoE layers (the
+// alpha-beta all-to-all priced (344,064 / 20e9 + 8e-6) + (688,128 / 20e9 + 8e-6) = 67.6 us).
+TEST(InferenceTest, H20DecodeExchangeAcrossNodesTakesDeepEpLowLatencyFloor) {
+  InferenceJob job = Job("deepseek-r1", "h20", ServingDType::kFp8);
+  ASSERT_EQ(job.system.id, "hgx-h20");
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 8;
+  job.input_tokens = 1;       // decode steps: one prompt token a sequence in 20,000 steps, computed
+  job.output_tokens = 20000;  // in steps of its own (a token budget: not spread over every step)
+  job.limits.max_batched_tokens = 8192;
+  auto e = EstimateInference(job, Dep(32));
+  ASSERT_TRUE(e) << e.error().ToString();
+  ASSERT_EQ(e->max_batch, 8);
+  const double cross = 8.0 * 8 * 7168 * 3 * 24 / 32;
+  EXPECT_DOUBLE_EQ(cross, 1032192);
+  const double layer_us = 52.1 + cross / (25e9 * 0.92) * 1e6;
+  EXPECT_NEAR(layer_us, 96.98, 0.005);
+  EXPECT_NEAR(e->step_communication_ms / (58 * layer_us / 1e3), 1.0, 1e-3);
+}
+
 TEST(InferenceTest, DisaggregationArithmetic) {
   for (double hit : {0.0, 0.5}) {
     InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
