@@ -70,6 +70,9 @@ struct TrainSetup {
   std::string precision_basis;
   // A launch line on a chip of several dies a package (the 910C): its ranks read as dies.
   std::string dies_basis;
+  // LoRA / QLoRA: what was priced (rank, modules, trainable parameters, the base's format) and
+  // where each default came from; empty for full training.
+  std::string finetune_basis;
 };
 // `job_config`: the text of the request's torchtitan job config file, when it names one.
 Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& r,
@@ -98,6 +101,12 @@ Result<void> ReadTrainEnvironment(TrainRequest& r);
 // DeepSpeed's JSON config (`text` of r.deepspeed_config) into the request's batch sizes, ZeRO
 // stage, overlap and 16-bit format where no flag gave them; a flag that contradicts a key and a
 // bad value are errors naming file:line:key. `not_read`: the keys the estimate does not price.
+// LLaMA-Factory's training YAML (`llamafactory-cli train FILE.yaml`, S3830): every key is the
+// field of the same name (finetuning_type, lora_rank, lora_target, quantization_bit, cutoff_len,
+// per_device_train_batch_size, deepspeed, ...), set as LLaMA-Factory reads it; keys the estimate
+// does not price (dataset, learning rate, output) go to `not_read`. `file` names it in errors.
+Result<void> ReadLlamaFactoryConfig(TrainRequest& r, const std::string& text,
+                                    const std::string& file, std::vector<std::string>& not_read);
 Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
                                  std::vector<std::string>& not_read);
 

@@ -333,10 +333,11 @@ Field<TrainRequest> HfSwitch(Field<TrainRequest> f, std::string on) {
 const std::vector<Field<TrainRequest>>& TrainFields() {
   using R = TrainRequest;
   static const std::vector<Field<R>> fields = {
-      // The Hugging Face Trainer's scripts name it --model_name_or_path.
-      Aliases(Required(Bind("model", &R::model,
-                            "model id (see `suanli catalog models`) or its Hugging Face "
-                            "repository name")),
+      // The Hugging Face Trainer's scripts name it --model_name_or_path. Required (BuildTrainJob
+      // says so), but a LLaMA-Factory YAML may name it as model_name_or_path.
+      Aliases(Bind("model", &R::model,
+                   "model id (see `suanli catalog models`) or its Hugging Face repository name "
+                   "(required; LLaMA-Factory's YAML may give it as model_name_or_path)"),
               {"model_name_or_path"}),
       Required(Bind("chip", &R::chip, "chip id (see `suanli catalog chips`)")),
       // Required unless a pasted torchrun line gives --nnodes x --nproc_per_node (checked in
@@ -744,13 +745,41 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("dataset", FieldKind::kString),
       LaunchOnly<R>("template", FieldKind::kString),
       LaunchOnly<R>("stage", FieldKind::kString),
-      Bind("finetuning_type", &R::finetuning_type,
-           "LLaMA-Factory's fine-tuning method: full (every weight trained, as priced); lora, "
-           "qlora, freeze and oft are refused: the model has no adapter training"),
+      Aliases(Bind("finetuning_type", &R::finetuning_type,
+                   "the fine-tuning method (LLaMA-Factory's --finetuning_type): full (every "
+                   "weight trained), lora (frozen base weights, rank-r adapters trained: no "
+                   "weight gradients, master weights or Adam state for the base) or qlora (lora "
+                   "on a 4-bit NF4 base); freeze and oft are refused. Unset: full, or lora when "
+                   "a LoRA field is given or the line is llamafactory-cli's (its default)"),
+              {"peft_type"}),
       Aliases(Bind("lora_rank", &R::lora_rank,
-                   "LLaMA-Factory's (and PEFT's --lora_r) adapter rank: refused, as "
-                   "--finetuning_type lora"),
-              {"lora_r"}),
+                   "a LoRA adapter's rank r (r x (d_in + d_out) parameters a matrix); "
+                   "default 8 (LLaMA-Factory's lora_rank, PEFT's r); implies lora"),
+              {"lora_r", "lora_dim"}),
+      Aliases(Bind("lora_target", &R::lora_target,
+                   "the modules LoRA adapts: q_proj, k_proj, v_proj, o_proj, gate_proj, "
+                   "up_proj, down_proj, Megatron's linear_qkv, linear_proj, linear_fc1, "
+                   "linear_fc2, or all (every linear layer but the output head; "
+                   "LLaMA-Factory's default); comma- or space-separated; implies lora"),
+              {"lora_target_modules", "target_modules"}),
+      Bind("quantization_bit", &R::quantization_bit,
+           "bits of the frozen base weights under LoRA (LLaMA-Factory's "
+           "--quantization_bit): 4 (QLoRA's NF4 with double-quantized constants, "
+           "4.127 bits) or 8; implies lora"),
+      Bind("llamafactory_config", &R::llamafactory_config,
+           "LLaMA-Factory's training YAML, as `llamafactory-cli train FILE.yaml` names it: its "
+           "keys are read as the fields of the same names (finetuning_type, lora_rank, "
+           "lora_target, quantization_bit, cutoff_len, per_device_train_batch_size, "
+           "gradient_accumulation_steps, deepspeed, ...); keys the estimate does not price "
+           "(dataset, learning rate, output) are listed as not read"),
+      Bind("llamafactory_override", &R::llamafactory_override,
+           "KEY=VALUE arguments after LLaMA-Factory's YAML (`llamafactory-cli train FILE.yaml "
+           "lora_rank=16`): each sets the field of that name over the file's"),
+      LaunchOnly<R>("lora_alpha", FieldKind::kString),
+      LaunchOnly<R>("lora_dropout", FieldKind::kString),
+      LaunchOnly<R>("lora_fusion", FieldKind::kBool),
+      LaunchOnly<R>("quantization_method", FieldKind::kString),
+      LaunchOnly<R>("double_quantization", FieldKind::kString),
       Bind("launched_by", &R::launched_by,
            "the program a pasted training line runs, set from its first words (`python3 -m "
            "torchtitan.train`, `llamafactory-cli train`); an RL trainer (`python3 -m "

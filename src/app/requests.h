@@ -99,10 +99,18 @@ struct TrainRequest {
   // `llamafactory-cli train`): torchtitan.train and llamafactory-cli are read; an RL trainer
   // (veRL, OpenRLHF) is refused, as the model has no rollout.
   std::string launched_by;
-  // LLaMA-Factory's fine-tuning method: full is priced; LoRA and the other adapter methods are
-  // refused (their gradients and optimizer state are not the model's), as are their ranks.
+  // The fine-tuning method (LLaMA-Factory's finetuning_type): full (every weight trained), lora
+  // (frozen base, rank-r adapters) or qlora (lora on a 4-bit base); freeze and oft are refused.
+  // Unset: full, or lora when a LoRA field is given or the line is LLaMA-Factory's (its default).
   std::string finetuning_type;
-  std::optional<int> lora_rank;
+  std::optional<int> lora_rank;  // default 8 (LLaMA-Factory's and PEFT's)
+  // The modules adapted: Hugging Face names (q_proj, ..., down_proj), Megatron's (linear_qkv,
+  // linear_proj, linear_fc1, linear_fc2) or all; unset: all (LLaMA-Factory's lora_target).
+  std::vector<std::string> lora_target;
+  std::optional<int> quantization_bit;  // a quantized frozen base: 4 (QLoRA's NF4) or 8
+  // LLaMA-Factory's training YAML (`llamafactory-cli train FILE.yaml`): its keys as fields.
+  std::string llamafactory_config;
+  std::vector<std::string> llamafactory_override;  // its KEY=VALUE arguments after the file
   // The run's length as Megatron gives it: samples of seq_len tokens, or optimizer steps of the
   // global batch; the tokens are that (tokens given too must agree).
   std::optional<int64_t> train_samples, train_iters;

@@ -16,6 +16,7 @@
 #include "perf/inference.h"
 #include "perf/power.h"
 #include "perf/training.h"
+#include "perf/transformer.h"
 #include "report/infer_report.h"
 #include "report/train_report.h"
 
@@ -760,6 +761,109 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest g
   return r;
 }
 
+// The fine-tuning method a request prices (TrainRequest::finetuning_type and the LoRA fields):
+// full training, or LoRA adapters (rank, modules, the frozen base's bits), with what was priced
+// and where each default came from in `basis`. Defaults are LLaMA-Factory's (finetuning_args.py,
+// S3830): finetuning_type lora, lora_rank 8, lora_target all (every linear layer but the output
+// head, model_utils/misc.py find_all_linear_modules); a line that is not LLaMA-Factory's trains
+// in full unless it gives a LoRA field.
+Result<perf::Adapters> AdaptersOf(const catalog::Model& model, const TrainRequest& r,
+                                  std::string& basis) {
+  perf::Adapters a;
+  const std::string method = ToLower(r.finetuning_type);
+  const bool llamafactory = ToLower(r.launched_by) == "llamafactory-cli";
+  if (method == "freeze" || method == "oft") {
+    return tl::unexpected(FieldError(
+        "finetuning_type",
+        fmt::format("{} fine-tuning is not modelled (suanli prices full, lora and qlora); "
+                    "--finetuning_type lora prices LoRA adapters, full every weight trained",
+                    r.finetuning_type)));
+  }
+  if (!method.empty() && method != "full" && method != "lora" && method != "qlora") {
+    return tl::unexpected(
+        FieldError("finetuning_type", fmt::format("unknown method '{}'; expected full, lora or "
+                                                  "qlora",
+                                                  r.finetuning_type.substr(0, 40))));
+  }
+  const char* lora_field = r.lora_rank              ? "lora_rank"
+                           : !r.lora_target.empty() ? "lora_target"
+                           : r.quantization_bit     ? "quantization_bit"
+                                                    : nullptr;
+  if (method == "full") {
+    if (lora_field) {
+      return tl::unexpected(
+          FieldError(lora_field,
+                     "is a LoRA setting, and the fine-tuning type is full (every weight "
+                     "trained); drop it, or give the fine-tuning type lora"));
+    }
+    return a;
+  }
+  if (method.empty() && !lora_field && !llamafactory) return a;
+  a.method = perf::FinetuneMethod::kLora;
+  std::vector<std::string> defaults;
+  if (method.empty() && !lora_field) defaults.push_back("finetuning_type lora");
+  if (r.lora_rank) {
+    if (*r.lora_rank < 1) return tl::unexpected(FieldError("lora_rank", "must be at least 1"));
+    if (*r.lora_rank > model.hidden) {
+      return tl::unexpected(FieldError(
+          "lora_rank", fmt::format("{} exceeds the model's hidden size {}: a low-rank adapter's "
+                                   "rank is below the widths it adapts",
+                                   *r.lora_rank, model.hidden)));
+    }
+    a.rank = *r.lora_rank;
+  } else {
+    defaults.push_back("lora_rank 8");
+  }
+  if (!r.lora_target.empty()) {
+    std::string list;
+    for (const auto& t : r.lora_target) list += (list.empty() ? "" : ",") + t;
+    std::string unknown;
+    auto mask = perf::ParseLoraTargets(list, &unknown);
+    if (!mask) {
+      return tl::unexpected(
+          FieldError("lora_target",
+                     fmt::format("{}; expected {} (comma- or space-separated)",
+                                 unknown.empty() ? std::string("names no module")
+                                                 : "unknown module '" + unknown.substr(0, 40) + "'",
+                                 JoinOr(perf::LoraTargetNames()))));
+    }
+    a.targets = *mask;
+  } else {
+    defaults.push_back("lora_target all");
+  }
+  if (r.quantization_bit) {
+    if (*r.quantization_bit != 4 && *r.quantization_bit != 8) {
+      return tl::unexpected(
+          FieldError("quantization_bit",
+                     fmt::format("{}: expected 4 (QLoRA's NF4) or 8 (bitsandbytes' LLM.int8)",
+                                 *r.quantization_bit)));
+    }
+    a.base_bits = *r.quantization_bit;
+  } else if (method == "qlora") {
+    a.base_bits = 4;
+  }
+  const double trainable = perf::AdapterParams(model, a);
+  const double total = perf::TotalParams(model);
+  basis = fmt::format(
+      "{} rank {} on {}: {:.2f}M trainable adapter parameters, {:.3f} % of the "
+      "model's {:.2f}B, trained in fp32 with Adam (16 bytes each); the base frozen in {} (no "
+      "gradients, master weights or optimizer state for it), so a step runs the forward and "
+      "the activation gradients but no weight-gradient GEMMs for it",
+      a.base_bits < 16 ? "QLoRA" : "LoRA", a.rank,
+      a.targets == perf::kLoraAll
+          ? std::string("every linear layer but the output head (lora_target all)")
+          : perf::LoraTargetsName(a.targets),
+      trainable / 1e6, 100 * trainable / total, total / 1e9,
+      a.base_bits == 4   ? "NF4 (4.127 bits a weight, dequantized to 16 bits for each GEMM)"
+      : a.base_bits == 8 ? "8 bits (dequantized to 16 bits for each GEMM)"
+                         : "16 bits");
+  if (!defaults.empty()) {
+    basis +=
+        fmt::format("; taken by default: {} (LLaMA-Factory's defaults)", fmt::join(defaults, ", "));
+  }
+  return a;
+}
+
 }  // namespace
 
 Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& typed,
@@ -891,6 +995,13 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   }
   job.attention = *kernel;
   if (auto ok = ApplyStack(cat, r, stack, setup); !ok) return tl::unexpected(ok.error());
+  {
+    auto adapters = AdaptersOf(**model, r, setup.finetune_basis);
+    if (!adapters) return tl::unexpected(adapters.error());
+    job.adapters = *adapters;
+    // Hugging Face's models carry no multi-token-prediction layers to train beside adapters.
+    if (job.adapters.method == perf::FinetuneMethod::kLora) job.software.mtp = false;
+  }
   if (auto ok = CheckSizes({{"tp", r.tp},
                             {"pp", r.pp},
                             {"dp", r.dp},
@@ -1245,9 +1356,8 @@ Result<void> ReadNemoOverrides(TrainRequest& r, std::vector<std::string>& not_re
 }  // namespace
 
 // What a pasted line trains that the model does not price: RL post-training (veRL, OpenRLHF:
-// rollouts by an inference engine between training steps) and adapter fine-tuning (LoRA: frozen
-// weights, no weight gradients or optimizer state for them). Refused naming the field, not
-// priced as the full-parameter training step the model has.
+// rollouts by an inference engine between training steps). Refused naming the field, not priced
+// as the supervised training step the model has. (LoRA is priced: AdaptersOf.)
 static Result<void> RefuseWhatIsNotModelled(const TrainRequest& r) {
   const std::string program = ToLower(r.launched_by);
   if (!program.empty()) {
@@ -1270,21 +1380,6 @@ static Result<void> RefuseWhatIsNotModelled(const TrainRequest& r) {
                                      r.launched_by)));
     }
   }
-  const std::string method = ToLower(r.finetuning_type);
-  if (!method.empty() && method != "full") {
-    return tl::unexpected(FieldError(
-        "finetuning_type",
-        fmt::format("{} fine-tuning is not modelled: suanli prices every weight trained "
-                    "(weight gradients, fp32 master weights and Adam state), which an adapter "
-                    "run does not keep; --finetuning_type full prices a full fine-tune",
-                    r.finetuning_type)));
-  }
-  if (r.lora_rank) {
-    return tl::unexpected(
-        FieldError("lora_rank",
-                   "a LoRA adapter's rank: LoRA fine-tuning is not modelled (suanli prices "
-                   "every weight trained); --finetuning_type full prices a full fine-tune"));
-  }
   return {};
 }
 
@@ -1292,6 +1387,43 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
   if (auto ok = RefuseWhatIsNotModelled(typed); !ok) return tl::unexpected(ok.error());
   TrainRequest r = typed;
   std::vector<std::string> overrides_not_read;
+  std::vector<std::string> config_not_read;
+  if (!r.llamafactory_config.empty()) {
+    auto text = ReadRequestInput(r.llamafactory_config, "llamafactory_config");
+    if (!text) return tl::unexpected(text.error());
+    const std::string file = r.llamafactory_config;
+    r.llamafactory_config.clear();
+    if (r.launched_by.empty()) r.launched_by = "llamafactory-cli";
+    if (auto ok = internal::ReadLlamaFactoryConfig(r, *text, file, config_not_read); !ok) {
+      return tl::unexpected(ok.error());
+    }
+  }
+  // LLaMA-Factory's KEY=VALUE arguments win over its file (its parser merges them last).
+  // A list value (lora_target=q_proj,v_proj) may arrive split at its commas: a piece without `=`
+  // continues the one before.
+  std::vector<std::string> factory_overrides;
+  for (const std::string& piece : typed.llamafactory_override) {
+    if (piece.find('=') == std::string::npos && !factory_overrides.empty()) {
+      factory_overrides.back() += "," + piece;
+    } else {
+      factory_overrides.push_back(piece);
+    }
+  }
+  for (const std::string& kv : factory_overrides) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return tl::unexpected(
+          FieldError("llamafactory_override",
+                     fmt::format("{}: expected KEY=VALUE", Quoted(kv.substr(0, 60)))));
+    }
+    if (auto ok = SetField(TrainFields(), r, kv.substr(0, eq), FieldValue{kv.substr(eq + 1)});
+        !ok) {
+      Error e = ok.error();
+      e.message = kv.substr(0, 60) + ": " + e.message;
+      return tl::unexpected(e);
+    }
+  }
+  r.llamafactory_override.clear();
   if (auto ok = WithNemoFactory(r); !ok) return tl::unexpected(ok.error());
   if (auto ok = ReadNemoOverrides(r, overrides_not_read); !ok) return tl::unexpected(ok.error());
   internal::ChipFromSystemName(*catalog_, r.chip, r.system);
@@ -1357,7 +1489,9 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
   report.defaults_basis = setup->defaults_basis;
   report.precision_basis = setup->precision_basis;
   report.dies_basis = setup->dies_basis;
+  report.finetune_basis = setup->finetune_basis;
   report.overrides_not_read = std::move(overrides_not_read);
+  report.config_not_read = std::move(config_not_read);
   report.deepspeed_not_read = std::move(deepspeed_not_read);
   // No --stack: the answer is a layout and recipe that one of the chip's catalogued stacks runs.
   std::optional<internal::TrainSetup> assumed;

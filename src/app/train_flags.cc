@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
+#include <yaml-cpp/yaml.h>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -580,6 +581,69 @@ Result<void> ReadTrainEnvironment(TrainRequest& r) {
 // reduction behind the backward); bf16.enabled / fp16.enabled the 16-bit format. "auto" is the
 // Hugging Face Trainer's: the Trainer fills it from its own arguments, so the key is left to the
 // flags. A flag that contradicts a key is an error at the key's line.
+Result<void> ReadLlamaFactoryConfig(TrainRequest& r, const std::string& text,
+                                    const std::string& file, std::vector<std::string>& not_read) {
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return MakeError(e.msg, file, e.mark.line + 1, "llamafactory_config");
+  }
+  if (doc.IsNull()) return {};
+  if (!doc.IsMap()) {
+    return MakeError(
+        "expected LLaMA-Factory's mapping of arguments (model_name_or_path: ..., "
+        "finetuning_type: lora, ...)",
+        file, doc.Mark().line + 1, "llamafactory_config");
+  }
+  const auto& fields = TrainFields();
+  for (const auto& item : doc) {
+    const int line = item.first.Mark().line + 1;
+    const std::string key = item.first.Scalar();
+    auto found = FindField(fields, key);
+    if (!found || (*found)->name == "llamafactory_config" || (*found)->cli_only) {
+      not_read.push_back(key);
+      continue;
+    }
+    const YAML::Node& v = item.second;
+    FieldValue value;
+    if (v.IsSequence()) {
+      std::vector<std::string> list;
+      for (const auto& each : v) {
+        if (each.IsScalar()) list.push_back(each.Scalar());
+      }
+      value = list;
+    } else if (v.IsScalar()) {
+      const std::string scalar = v.Scalar();
+      const std::string lower = ToLower(scalar);
+      if ((*found)->kind == FieldKind::kBool) {
+        if (lower != "true" && lower != "false") {
+          return MakeError(fmt::format("{}: expected true or false", key), file, line, key);
+        }
+        // A switch given false in the file is a switch not given.
+        if (lower == "false") continue;
+        value = true;
+      } else if ((*found)->kind == FieldKind::kList) {
+        value = std::vector<std::string>{scalar};
+      } else if ((*found)->kind == FieldKind::kInteger || (*found)->kind == FieldKind::kNumber) {
+        if (lower == "null" || lower == "none") continue;
+        value = scalar;
+      } else {
+        if (lower == "null" || lower == "none") continue;
+        value = scalar;
+      }
+    } else {
+      not_read.push_back(key);
+      continue;
+    }
+    if (auto ok = SetField(fields, r, (*found)->name, value); !ok) {
+      Error e = ok.error();
+      return MakeError(fmt::format("{}: {}", key, e.message), file, line, key);
+    }
+  }
+  return {};
+}
+
 Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
                                  std::vector<std::string>& not_read) {
   const std::string& file = r.deepspeed_config;

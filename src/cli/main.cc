@@ -528,6 +528,20 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
     } else if (!infer && a == "llamafactory-cli" && next == "train") {
       ++i;  // LLaMA-Factory's launcher: its flags are fields (the Trainer's and its own)
       launched_by(a);
+      // Its YAML (`llamafactory-cli train examples/train_lora/llama3_lora_sft.yaml`), then any
+      // KEY=VALUE overrides, each the field of that name.
+      if (i + 1 < args.size() &&
+          (args[i + 1].ends_with(".yaml") || args[i + 1].ends_with(".yml"))) {
+        out.push_back("--llamafactory-config");
+        out.push_back(args[i + 1]);
+        ++i;
+        while (i + 1 < args.size() && !args[i + 1].starts_with("-") &&
+               args[i + 1].find('=') != std::string::npos) {
+          out.push_back("--llamafactory-override");
+          out.push_back(args[i + 1]);
+          ++i;
+        }
+      }
     } else if (!infer && a == "accelerate" && next == "launch") {
       ++i;  // Hugging Face Accelerate's launcher: its flags are fields, its script dropped
       launched = true;

@@ -23,6 +23,13 @@ constexpr double kTera = 1e12;
 // FP8 training; what is stored for the backward follows the precision recipe.
 constexpr double kActivationBytes = 2;
 constexpr double kFlashBackwardFactor = 2.5;  // flash-attention backward over forward
+// LoRA's adapters (weights, gradients and Adam's two moments) are kept in fp32: LLaMA-Factory
+// casts the trainable parameters up (model/adapter.py, S3832), 16 bytes a parameter in all.
+constexpr double kAdapterBytes = 4;
+// A QLoRA base weight: 4-bit NF4 codes in blocks of 64 with an FP8 constant each and an fp32
+// second-level constant per 256 blocks, 4 + 8/64 + 32/(64 x 256) = 4.127 bits (arXiv 2305.14314,
+// section 3, Double Quantization: 0.127 bits a parameter for the constants, S3833).
+constexpr double kNf4Bits = 4.127;
 // The default batch grows with the fleet as published runs did: Llama 2 used 4Mi tokens on up to
 // 2,048 A100 (Touvron et al. 2023), Llama 3 405B 16M tokens on 16,384 H100 (Dubey et al. 2024,
 // 3.4.1), i.e. about 1,024 tokens per chip; never below 4Mi, and never above the batch that
@@ -172,6 +179,13 @@ Result<JobConstants> Prepare(const TrainingJob& job) {
   c.flops_per_token = TrainingFlopsPerToken(m, c.seq, true);
   c.flops_per_token_megatron = TrainingFlopsPerToken(m, c.seq, false);
   return c;
+}
+
+// Bytes a frozen base weight of `bits` takes: QLoRA's NF4 with its double-quantized constants,
+// LLM.int8's one byte (its per-row scales are a row's, negligible), 16-bit two.
+double QuantizedWeightBytes(int bits) {
+  if (bits == 4) return kNf4Bits / 8;
+  return bits / 8.0;
 }
 
 double GemmSeconds(double flops, int calls, double peak, double eff_max, double half_gflop) {
@@ -326,8 +340,29 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   if (moe && l.ep > 1 && p.routed_experts / l.ep > 1) {
     chunk_sort = T * 2 * 4 * h * p.top_k * imbalance / tp / x.c.mem_bw;
   }
-  const double fwd = gemm + attn_fwd + elem + chunk_sort;
-  const double bwd = 2 * backward_gemm + attn_bwd + 2 * elem + chunk_sort;
+  // LoRA (Adapters): the frozen weights need no weight-gradient GEMM, only the activation
+  // gradient's; the adapters add their own small GEMMs and, as PEFT runs them (unfused beside the
+  // base layer, result = base(x) + lora_B(lora_A(x)) * scaling), their element-wise traffic per
+  // token and adapted matrix: forward A reads x (2 d_in), B writes its output (2 d_out), the
+  // scaling reads and writes it (4 d_out), the sum reads both and writes (6 d_out); backward the
+  // scaling's gradient (4 d_out), B's weight and input gradients read the output gradient (4
+  // d_out), A's weight gradient reads x (2 d_in) and its input gradient is written and added into
+  // the base layer's (2 + 6 d_in). A rank-8 GEMM does 8 FLOPs a byte it reads: memory-bound.
+  const auto& adapters = x.job.adapters;
+  const bool lora = adapters.method == FinetuneMethod::kLora;
+  double adapter_fwd = 0, adapter_bwd = 0;
+  if (lora) {
+    for (const auto& a : AdaptedMatrices(m, adapters.targets, moe)) {
+      const double uses = T * a.per_token * (a.routed ? imbalance : 1.0) / tp;
+      const double flops = 2.0 * adapters.rank * (a.d_in + a.d_out) * uses;
+      const double gemm_f = GemmSeconds(flops, 2, x.c.matmul_peak, eff, cal.matmul_half_gflop);
+      adapter_fwd += std::max(gemm_f, uses * (2 * a.d_in + 12 * a.d_out) / x.c.mem_bw);
+      adapter_bwd += std::max(2 * gemm_f, uses * (10 * a.d_in + 8 * a.d_out) / x.c.mem_bw);
+    }
+  }
+  const double fwd = gemm + attn_fwd + elem + chunk_sort + adapter_fwd;
+  const double bwd =
+      (lora ? 1 : 2) * backward_gemm + attn_bwd + 2 * elem + chunk_sort + adapter_bwd;
   // Selective recomputation redoes what is cheap to redo and expensive to
   // store: the score matrices of unfused attention; with flash attention, the
   // norms and activation functions.
@@ -385,7 +420,9 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     const int per_quantization = scaling == Fp8Scaling::kNone      ? 0
                                  : scaling == Fp8Scaling::kCurrent ? 3
                                                                    : 1;
-    const int kernels = (experts_again ? 8 : 6) + (experts_again ? 6 : 4) * per_quantization;
+    // LoRA's frozen experts have no weight-gradient GEMMs (two fewer a step).
+    const int kernels =
+        (experts_again ? 8 : 6) - (lora ? 2 : 0) + (experts_again ? 6 : 4) * per_quantization;
     expert_host = local_experts * kernels * x.job.training.expert_kernel_host_s;
   }
   cost.compute_s = fwd + bwd + recompute + amax + expert_host;
@@ -780,10 +817,13 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   // The output layer (logits and cross-entropy, fp32) sits on the last stage
   // with any multi-token-prediction modules.
   const double eff = c.fp8 ? cal.low_precision_matmul_efficiency : cal.matmul_efficiency;
+  // LoRA leaves the output head frozen: its backward is the activation gradient's GEMM alone.
+  const bool lora = job.adapters.method == FinetuneMethod::kLora;
   const double logits_gemm =
       GemmSeconds(2 * T * p.embedding / l.tp, 1, c.matmul_peak, ForwardMatmulEfficiency(c, cal),
                   cal.matmul_half_gflop) +
-      2 * GemmSeconds(2 * T * p.embedding / l.tp, 1, c.matmul_peak, eff, cal.matmul_half_gflop);
+      (lora ? 1 : 2) *
+          GemmSeconds(2 * T * p.embedding / l.tp, 1, c.matmul_peak, eff, cal.matmul_half_gflop);
   const double logits_elem = T * m.vocab / l.tp * 4 * 4 / c.mem_bw;
   double tail = logits_gemm + 3 * logits_elem;
   const int mtp_layers = job.software.mtp ? m.mtp_layers : 0;
@@ -812,7 +852,20 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     p2p = 2.0 * l.interleave * PointToPointSeconds(bytes, same_domain, sys);
   }
 
-  const double mb_compute = per_stage(dense.compute_s, moe.compute_s) + last_tail;
+  // QLoRA / 8-bit bases: every frozen linear weight is dequantized to 16 bits before its GEMM,
+  // in the forward, the backward's activation-gradient GEMM and any recomputed forward (the
+  // codes read, the 16-bit copy written; the GEMM's own read is in its time).
+  double dequant = 0;
+  if (lora && job.adapters.base_bits < 16) {
+    const double bytes = QuantizedWeightBytes(job.adapters.base_bits) + 2;
+    const double passes = 2 + recomputed_share;
+    const double dense_w = (p.attention + p.dense_mlp) / l.tp;
+    const double moe_w = m.moe ? (p.attention + p.shared_experts * p.expert) / l.tp +
+                                     p.routed_experts * p.expert / l.ep / ExpertTp(l)
+                               : dense_w;
+    dequant = per_stage(dense_w, moe_w) * bytes * passes / c.mem_bw;
+  }
+  const double mb_compute = per_stage(dense.compute_s, moe.compute_s) + last_tail + dequant;
   const double mb_tp = per_stage(dense.tp_s, moe.tp_s);
   const double mb_cp = per_stage(dense.cp_s, moe.cp_s);
   double mb_ep = per_stage(dense.ep_s, moe.ep_s);
@@ -876,7 +929,24 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     int dense = 0, moe = 0;
     double shared_params = 0, expert_params = 0;
     double embedding_params = 0;  // of shared_params: input embedding, output head
+    // LoRA: the stage's trainable adapters, on every chip of its tensor-parallel group and, for
+    // the routed experts', of its expert-parallel group.
+    double shared_adapters = 0, expert_adapters = 0;
   };
+  // LoRA's adapter parameters a layer: beside the replicated (tensor-split) weights and beside
+  // the routed experts.
+  double dense_adapters = 0, moe_shared_adapters = 0, moe_expert_adapters = 0;
+  if (lora) {
+    for (const auto& a : AdaptedMatrices(m, job.adapters.targets, false)) {
+      dense_adapters += a.stored * (a.d_in + a.d_out) * job.adapters.rank;
+    }
+    if (m.moe) {
+      for (const auto& a : AdaptedMatrices(m, job.adapters.targets, true)) {
+        (a.routed ? moe_expert_adapters : moe_shared_adapters) +=
+            a.stored * (a.d_in + a.d_out) * job.adapters.rank;
+      }
+    }
+  }
   std::vector<Stage> stages(l.pp);
   {
     const int middle_stages = l.pp - 2;
@@ -900,6 +970,8 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       st.expert_params =
           st.moe * (static_cast<double>(p.routed_experts) / l.ep) * p.expert / ExpertTp(l);
       st.embedding_params = embeddings * p.embedding / l.tp;
+      st.shared_adapters = (st.dense * dense_adapters + st.moe * moe_shared_adapters) / l.tp;
+      st.expert_adapters = st.moe * moe_expert_adapters / l.ep / (m.moe ? ExpertTp(l) : 1);
       start += n;
     }
   }
@@ -933,9 +1005,14 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     if (g.size <= 1 || l.zero_stage == 0) return 0.0;
     return AllGatherSeconds(params * gather_bytes, g, sys);
   };
-  const double dp_reduce = reduce(shared_params, dp_group) + reduce(expert_params, edp_group);
-  const double dp_gather =
-      param_gather(shared_params, dp_group) + param_gather(expert_params, edp_group);
+  // LoRA reduces only the adapters' gradients and, below ZeRO-3, gathers only their updated
+  // values; ZeRO-3 / FSDP still gathers the frozen weights it shards.
+  const double reduced_shared = lora ? heaviest.shared_adapters : shared_params;
+  const double reduced_expert = lora ? heaviest.expert_adapters : expert_params;
+  const bool gather_all = !lora || l.zero_stage == 3;
+  const double dp_reduce = reduce(reduced_shared, dp_group) + reduce(reduced_expert, edp_group);
+  const double dp_gather = param_gather(gather_all ? shared_params : reduced_shared, dp_group) +
+                           param_gather(gather_all ? expert_params : reduced_expert, edp_group);
   // Under a pipeline, FSDP keeps each stage's weights gathered and its gradients whole from the
   // first micro-batch to the last (HeldWhole): the weights are gathered once a step, not once a
   // micro-batch.
@@ -958,16 +1035,19 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   }
 
   // Optimizer step over the local shard.
-  const double opt_shard = l.zero_stage >= 1
-                               ? shared_params / (l.dp * l.cp) + expert_params / (expert_dp * l.cp)
-                               : shared_params + expert_params;
+  const double opt_shard =
+      l.zero_stage >= 1 ? reduced_shared / (l.dp * l.cp) + reduced_expert / (expert_dp * l.cp)
+                        : reduced_shared + reduced_expert;
   // Adam reads the gradient, reads and writes the master weight and both moments, and writes
   // the working weight (bf16 recipe: 4 + 8 + 16 + 2 = 30 bytes per parameter).
   const double moment = TensorFormatBytes(prec.optimizer);
   const double grad_read =
       TensorFormatBytes(prec.main_grads != TensorFormat::kNone ? prec.main_grads : prec.grads);
+  // LoRA's adapters are trained in fp32 (LLaMA-Factory casts the trainable parameters up,
+  // S3832): gradient read, weight read and written, both moments read and written.
   const double optimizer_traffic =
-      prec.main_params != TensorFormat::kNone
+      lora ? kAdapterBytes + 2 * kAdapterBytes + 4 * kAdapterBytes
+      : prec.main_params != TensorFormat::kNone
           ? grad_read + 2 * TensorFormatBytes(prec.main_params) + 4 * moment +
                 TensorFormatBytes(prec.params)
           : grad_read + 2 * TensorFormatBytes(prec.params) + 4 * moment;
@@ -975,13 +1055,31 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
 
   e.step_time_s = t.total();
   e.tokens_per_s = e.global_batch_tokens / e.step_time_s;
-  e.model_flops_per_token = c.flops_per_token;
+  // LoRA's model FLOPs: the training step's less the frozen weights' gradient GEMMs (2 FLOPs a
+  // weight a token), plus the adapters' (forward 2 r (d_in + d_out), backward twice that).
+  double flops_per_token = c.flops_per_token, flops_per_token_megatron = c.flops_per_token_megatron;
+  if (lora) {
+    const double weight_grads =
+        ForwardFlopsPerToken(m, c.seq, true) - AttentionFlopsPerToken(m, c.seq, true);
+    double adapter = 0;
+    for (int moe_layer = 0; moe_layer < 2; ++moe_layer) {
+      const int layers = moe_layer ? p.moe_layers : p.dense_layers;
+      if (layers == 0) continue;
+      for (const auto& a : AdaptedMatrices(m, job.adapters.targets, moe_layer == 1)) {
+        adapter += layers * 6.0 * job.adapters.rank * (a.d_in + a.d_out) * a.per_token;
+      }
+    }
+    flops_per_token += adapter - weight_grads;
+    flops_per_token_megatron += adapter - weight_grads;
+    e.adapter_params = AdapterParams(m, job.adapters);
+  }
+  e.model_flops_per_token = flops_per_token;
   const int chips = l.chips();
   const double total_peak = static_cast<double>(chips) * c.mfu_peak * kTera;
   e.peak_tflops = c.mfu_peak;
   e.clock_fraction = c.clock_fraction;
-  e.mfu = e.tokens_per_s * c.flops_per_token / total_peak;
-  e.mfu_megatron = e.tokens_per_s * c.flops_per_token_megatron / total_peak;
+  e.mfu = e.tokens_per_s * flops_per_token / total_peak;
+  e.mfu_megatron = e.tokens_per_s * flops_per_token_megatron / total_peak;
   // Hardware FLOPs add what recomputation does again.
   double recompute_per_token = 0;
   if (l.recompute == Recompute::kFull) {
@@ -991,9 +1089,9 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     // selective recomputation redoes only element-wise work (no FLOPs).
     recompute_per_token = AttentionFlopsPerToken(m, c.seq, false);
   }
-  e.hardware_flops_per_token = c.flops_per_token + recompute_per_token;
+  e.hardware_flops_per_token = flops_per_token + recompute_per_token;
   e.hfu = e.tokens_per_s * e.hardware_flops_per_token / total_peak;
-  e.achieved_tflops_per_chip = e.tokens_per_s * c.flops_per_token / chips / kTera;
+  e.achieved_tflops_per_chip = e.tokens_per_s * flops_per_token / chips / kTera;
 
   // Memory per chip on the fullest stage: early stages hold more in-flight
   // micro-batches (1F1B), the last holds the logits, MoE stages the experts.
@@ -1034,6 +1132,43 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     if (s == l.pp - 1) act += T * m.vocab / l.tp * job.software.loss_bytes_per_logit;
     MemoryBreakdown here;
     const bool shard_weights = l.zero_stage >= 3;
+    if (lora) {
+      // Frozen weights once in their format (QLoRA's linear weights in NF4, the embeddings and
+      // head in 16 bits), the fp32 adapters with their gradients and Adam's moments; no master
+      // copy, no gradient and no optimizer state for the frozen ones.
+      const double frozen_linear = st.shared_params + st.expert_params - st.embedding_params;
+      const double base_bytes = job.adapters.base_bits < 16
+                                    ? QuantizedWeightBytes(job.adapters.base_bits)
+                                    : TensorFormatBytes(prec.params);
+      const double embed_bytes = job.adapters.base_bits < 16 ? 2 : TensorFormatBytes(prec.params);
+      auto shard_of = [&](double shared, double expert, bool shard) {
+        return shard ? shared / dp_shard + expert / edp_shard : shared + expert;
+      };
+      double weights =
+          copies *
+          (shard_of(st.shared_params - st.embedding_params, st.expert_params, shard_weights) *
+               base_bytes +
+           st.embedding_params / (shard_weights ? dp_shard : 1) * embed_bytes);
+      if (shard_weights) {
+        // FSDP / ZeRO-3 gathers a layer for use (the one running and the next prefetched), or
+        // the stage's under a pipeline.
+        const int layers_here = std::max(1, st.dense + st.moe);
+        weights +=
+            copies * (held_whole ? frozen_linear : 2 * frozen_linear / layers_here) * base_bytes;
+      }
+      weights +=
+          copies * shard_of(st.shared_adapters, st.expert_adapters, shard_weights) * kAdapterBytes;
+      here.weights_gib = weights / kGiB;
+      here.gradients_gib = shard_of(st.shared_adapters, st.expert_adapters, l.zero_stage >= 2) *
+                           kAdapterBytes / kGiB;
+      here.main_params_gib = 0;
+      here.optimizer_gib = shard_of(st.shared_adapters, st.expert_adapters, l.zero_stage >= 1) * 2 *
+                           kAdapterBytes / kGiB;
+      here.activations_gib = act / kGiB;
+      here.reserved_gib = cal.memory_reserved_gib;
+      if (s == 0 || here.total() > mem.total()) mem = here;
+      continue;
+    }
     double weights = copies * sharded(TensorFormatBytes(prec.params), shard_weights);
     if (prec.params == TensorFormat::kFp8) {
       // Embeddings and the output head are not FP8 GEMM operands: they stay in bf16.
@@ -1068,9 +1203,11 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   // Goodput: interruptions at a per-chip rate, a checkpoint interval chosen
   // by Young's rule, and a fixed restart cost.
   const double rate_per_s = chips * cal.failures_per_chip_day / 86400.0;
-  const double state_bytes =
-      TotalParams(m) * (TensorFormatBytes(prec.params) + TensorFormatBytes(prec.main_params) +
-                        2 * TensorFormatBytes(prec.optimizer));
+  // A LoRA checkpoint holds the adapters and their optimizer state, not the frozen base.
+  const double state_bytes = lora ? e.adapter_params * 3 * kAdapterBytes
+                                  : TotalParams(m) * (TensorFormatBytes(prec.params) +
+                                                      TensorFormatBytes(prec.main_params) +
+                                                      2 * TensorFormatBytes(prec.optimizer));
   const double ckpt_s =
       std::max(1.0, state_bytes / (chips * job.training.checkpoint_gb_s_per_chip * 1e9));
   const double restart_s = job.training.restart_minutes * 60;
@@ -1162,6 +1299,126 @@ std::string RecomputeModulesName(unsigned mask) {
     out += name;
   }
   return out;
+}
+
+namespace {
+// Hugging Face's module names of a Llama-style layer (PEFT's target_modules, LLaMA-Factory's
+// lora_target) and Megatron's fused ones (MindSpeed-LLM's and NeMo's --lora-target-modules).
+constexpr std::pair<std::string_view, unsigned> kLoraTargets[] = {
+    {"q_proj", kLoraQ},        {"k_proj", kLoraK},
+    {"v_proj", kLoraV},        {"o_proj", kLoraO},
+    {"gate_proj", kLoraGate},  {"up_proj", kLoraUp},
+    {"down_proj", kLoraDown},  {"linear_qkv", kLoraQ | kLoraK | kLoraV},
+    {"linear_proj", kLoraO},   {"linear_fc1", kLoraGate | kLoraUp},
+    {"linear_fc2", kLoraDown}, {"all", kLoraAll},
+    {"all_linear", kLoraAll},
+};
+}  // namespace
+
+std::vector<std::string> LoraTargetNames() {
+  std::vector<std::string> out;
+  for (const auto& [name, bit] : kLoraTargets) out.emplace_back(name);
+  return out;
+}
+
+std::optional<unsigned> ParseLoraTargets(std::string_view list, std::string* unknown) {
+  unsigned mask = 0;
+  std::string word;
+  auto flush = [&]() -> bool {
+    if (word.empty()) return true;
+    for (const auto& [name, bit] : kLoraTargets) {
+      if (word == name) {
+        mask |= bit;
+        word.clear();
+        return true;
+      }
+    }
+    if (unknown) *unknown = word;
+    return false;
+  };
+  for (char ch : ToLower(list)) {
+    if (ch == ',' || ch == ' ' || ch == '[' || ch == ']' || ch == '"' || ch == '\'') {
+      if (!flush()) return std::nullopt;
+    } else {
+      word += ch == '-' ? '_' : ch;
+    }
+  }
+  if (!flush()) return std::nullopt;
+  if (mask == 0) {
+    if (unknown) unknown->clear();
+    return std::nullopt;
+  }
+  return mask;
+}
+
+std::string LoraTargetsName(unsigned mask) {
+  if ((mask & kLoraAll) == kLoraAll) return "all";
+  std::string out;
+  for (int i = 0; i < 7; ++i) {
+    const auto& [name, bit] = kLoraTargets[i];
+    if (!(mask & bit)) continue;
+    if (!out.empty()) out += ',';
+    out += name;
+  }
+  return out;
+}
+
+std::vector<AdaptedMatrix> AdaptedMatrices(const catalog::Model& m, unsigned targets, bool moe) {
+  std::vector<AdaptedMatrix> out;
+  const double h = m.hidden;
+  const double a = m.heads;
+  auto add = [&](unsigned bit, double d_in, double d_out, double stored = 1, double per_token = 1,
+                 bool routed = false) {
+    if ((targets & bit) && d_in > 0 && d_out > 0) {
+      out.push_back({d_in, d_out, stored, per_token, routed});
+    }
+  };
+  if (m.mla) {
+    // DeepSeek's MLA: q_a_proj and q_b_proj (or one q_proj), kv_a_proj_with_mqa and kv_b_proj,
+    // o_proj.
+    const auto& c = *m.mla;
+    const double qk = c.qk_nope_head_dim + c.qk_rope_head_dim;
+    if (c.q_lora_rank > 0) {
+      add(kLoraQ, h, c.q_lora_rank);
+      add(kLoraQ, c.q_lora_rank, a * qk);
+    } else {
+      add(kLoraQ, h, a * qk);
+    }
+    add(kLoraK | kLoraV, h, c.kv_lora_rank + c.qk_rope_head_dim);
+    add(kLoraK | kLoraV, c.kv_lora_rank, a * (c.qk_nope_head_dim + c.v_head_dim));
+    add(kLoraO, a * c.v_head_dim, h);
+  } else {
+    const double d = m.head_dim;
+    add(kLoraQ, h, a * d * (m.attention_output_gate ? 2 : 1));
+    add(kLoraK, h, m.kv_heads * d);
+    add(kLoraV, h, m.kv_heads * d);
+    add(kLoraO, a * d, h);
+  }
+  auto mlp = [&](double ffn, double stored, double per_token, bool routed) {
+    if (m.mlp == catalog::MlpKind::kSwiglu || moe)
+      add(kLoraGate, h, ffn, stored, per_token, routed);
+    add(kLoraUp, h, ffn, stored, per_token, routed);
+    add(kLoraDown, ffn, h, stored, per_token, routed);
+  };
+  if (moe) {
+    const auto& e = *m.moe;
+    mlp(e.expert_ffn, e.routed_experts, e.top_k, true);
+    if (e.shared_experts > 0) mlp(e.expert_ffn, e.shared_experts, e.shared_experts, false);
+  } else {
+    mlp(m.ffn_hidden, 1, 1, false);
+  }
+  return out;
+}
+
+double AdapterParams(const catalog::Model& m, const Adapters& ad) {
+  if (ad.method != FinetuneMethod::kLora) return 0;
+  const LayerParams p = CountLayerParams(m);
+  auto layer = [&](bool moe) {
+    double n = 0;
+    for (const auto& x : AdaptedMatrices(m, ad.targets, moe)) n += x.stored * (x.d_in + x.d_out);
+    return n * ad.rank;
+  };
+  return p.dense_layers * layer(false) + (p.moe_layers > 0 ? p.moe_layers * layer(true) : 0.0);
 }
 
 std::string_view ScheduleName(PipelineSchedule s) {

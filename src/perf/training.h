@@ -133,6 +133,51 @@ struct SoftwareKnobs {
   double loss_bytes_per_logit = 8;
 };
 
+// Adapter fine-tuning. LoRA (Hu et al. 2021, arXiv 2106.09685) freezes the base weights and
+// trains a rank-r pair beside each adapted matrix (A: d_in x r, B: r x d_out, so r (d_in + d_out)
+// parameters); QLoRA (Dettmers et al. 2023, arXiv 2305.14314) keeps the frozen linear weights in
+// 4-bit NF4 with double-quantized block constants and dequantizes them to 16 bits for each
+// GEMM. The step then has no weight-gradient GEMMs for the frozen weights (forward 2N plus
+// activation gradients 2N, and the adapters' own small GEMMs), keeps no gradients, master weights
+// or optimizer state for them, and reduces over data parallelism only the adapters' gradients.
+enum class FinetuneMethod { kFull, kLora };
+// The linear modules an adapter can sit on, by the Hugging Face names of a Llama-style layer;
+// Megatron's fused ones (linear_qkv, linear_proj, linear_fc1, linear_fc2) are their unions. In an
+// MLA layer q_proj is the query's projections and k_proj / v_proj the key-value ones; in an MoE
+// layer gate/up/down_proj are every expert's (routed and shared) as well as any dense MLP's.
+enum LoraTarget : unsigned {
+  kLoraQ = 1,
+  kLoraK = 2,
+  kLoraV = 4,
+  kLoraO = 8,
+  kLoraGate = 16,
+  kLoraUp = 32,
+  kLoraDown = 64,
+  kLoraAll = 127
+};
+// "q_proj,v_proj", "all", "linear_qkv linear_proj" -> a mask; nullopt names the unknown one.
+std::optional<unsigned> ParseLoraTargets(std::string_view list, std::string* unknown);
+std::string LoraTargetsName(unsigned mask);  // "q_proj,v_proj" or "all"
+std::vector<std::string> LoraTargetNames();
+struct Adapters {
+  FinetuneMethod method = FinetuneMethod::kFull;
+  int rank = 8;
+  unsigned targets = kLoraAll;
+  // Bits a frozen linear weight is stored in: 16 (LoRA), 8 (LLM.int8) or 4 (QLoRA's NF4).
+  int base_bits = 16;
+};
+// One adapted matrix of a layer: its input and output widths, and how many of it a token runs
+// through (a routed expert's: top_k; stored: every expert's).
+struct AdaptedMatrix {
+  double d_in = 0, d_out = 0;
+  double stored = 1;     // copies in the layer (routed experts: all of them)
+  double per_token = 1;  // copies a token runs through
+  bool routed = false;   // a routed expert's (split over expert parallelism)
+};
+std::vector<AdaptedMatrix> AdaptedMatrices(const catalog::Model& m, unsigned targets, bool moe);
+// Trainable adapter parameters of the whole model (every layer, rank r).
+double AdapterParams(const catalog::Model& m, const Adapters& a);
+
 struct TrainingJob {
   const catalog::Model* model = nullptr;
   const catalog::Chip* chip = nullptr;
@@ -150,6 +195,7 @@ struct TrainingJob {
   std::optional<Precision> precision;
   AttentionKernel attention = AttentionKernel::kFlash;
   SoftwareKnobs software;
+  Adapters adapters;  // kFull: every weight trained
 };
 
 struct MemoryBreakdown {
@@ -200,7 +246,8 @@ struct TrainingEstimate {
   double model_flops_per_token = 0;     // training, causal attention
   double hardware_flops_per_token = 0;  // adds recomputation
   double mfu = 0;
-  double mfu_megatron = 0;  // same, attention counted non-causally (Megatron's formula)
+  double mfu_megatron = 0;    // same, attention counted non-causally (Megatron's formula)
+  double adapter_params = 0;  // LoRA: the trainable adapter parameters (whole model)
   double hfu = 0;
   double achieved_tflops_per_chip = 0;  // model FLOPs
   double peak_tflops = 0;               // the dense peak MFU is measured against

@@ -69,6 +69,24 @@ nlohmann::json Caveats(const perf::TrainingJob& job) {
 
 }  // namespace
 
+namespace {
+// The format of each memory part; LoRA keeps the frozen base in its format beside fp32 adapters,
+// and gradients and Adam's moments for the adapters only.
+perf::MemoryFormats FormatsFor(const perf::TrainingJob& job, const perf::Precision& p) {
+  perf::MemoryFormats f = perf::FormatsOf(p);
+  if (job.adapters.method != perf::FinetuneMethod::kLora) return f;
+  const int bits = job.adapters.base_bits;
+  f.weights = (bits == 4   ? std::string("nf4")
+               : bits == 8 ? std::string("int8")
+                           : f.weights) +
+              " frozen + fp32 adapters";
+  f.gradients = "fp32, adapters";
+  f.main_params = "none";
+  f.optimizer = "fp32, adapters";
+  return f;
+}
+}  // namespace
+
 std::string TrainingJson(const TrainingReport& r) {
   const auto& e = r.estimate;
   const auto& l = e.layout;
@@ -133,7 +151,7 @@ std::string TrainingJson(const TrainingReport& r) {
                                {"optimizer", Round(e.memory.optimizer_gib, 4)},
                                {"activations", Round(e.memory.activations_gib, 4)},
                                {"reserved", Round(e.memory.reserved_gib, 4)}};
-  const auto formats = perf::FormatsOf(e.precision);
+  const auto formats = FormatsFor(job, e.precision);
   j["memory_formats"] = {{"weights", formats.weights},
                          {"gradients", formats.gradients},
                          {"main_params", formats.main_params},
@@ -151,8 +169,17 @@ std::string TrainingJson(const TrainingReport& r) {
   if (!r.defaults_basis.empty()) j["defaults_basis"] = r.defaults_basis;
   if (!r.precision_basis.empty()) j["precision_basis"] = r.precision_basis;
   if (!r.dies_basis.empty()) j["dies_basis"] = r.dies_basis;
+  if (job.adapters.method == perf::FinetuneMethod::kLora) {
+    j["finetuning"] = {{"method", job.adapters.base_bits < 16 ? "qlora" : "lora"},
+                       {"lora_rank", job.adapters.rank},
+                       {"lora_target", perf::LoraTargetsName(job.adapters.targets)},
+                       {"base_bits", job.adapters.base_bits},
+                       {"adapter_params", e.adapter_params},
+                       {"basis", r.finetune_basis}};
+  }
   if (!r.overrides_not_read.empty()) j["overrides_not_read"] = r.overrides_not_read;
   if (!r.deepspeed_not_read.empty()) j["deepspeed_not_read"] = r.deepspeed_not_read;
+  if (!r.config_not_read.empty()) j["config_not_read"] = r.config_not_read;
   if (!r.stack_basis.empty()) {
     j["stacks_running_it"] = r.stacks;
     j["stack_basis"] = r.stack_basis;
@@ -243,7 +270,7 @@ std::string TrainingText(const TrainingReport& r) {
       tb.dp_comm_s, tb.optimizer_s,
       job.software.offload_layers > 0 ? fmt::format("  offload {:.3f}", tb.offload_s) : "");
   const auto& m = e.memory;
-  const auto formats = perf::FormatsOf(e.precision);
+  const auto formats = FormatsFor(job, e.precision);
   out += fmt::format(
       "memory: weights {:.1f} ({})  gradients {:.1f} ({})  main weights {:.1f} ({})  optimizer "
       "{:.1f} ({})  activations {:.1f} ({})  reserved {:.1f} GiB\n",
@@ -253,9 +280,15 @@ std::string TrainingText(const TrainingReport& r) {
   if (!r.defaults_basis.empty()) out += "defaults: " + r.defaults_basis + "\n";
   if (!r.precision_basis.empty()) out += "precision default: " + r.precision_basis + "\n";
   if (!r.dies_basis.empty()) out += "devices: " + r.dies_basis + "\n";
+  if (!r.finetune_basis.empty()) out += "fine-tuning: " + r.finetune_basis + "\n";
   if (!r.overrides_not_read.empty()) {
     out += fmt::format("note: NeMo overrides not read (not what the estimate prices): {}\n",
                        fmt::join(r.overrides_not_read, ", "));
+  }
+  if (!r.config_not_read.empty()) {
+    out +=
+        fmt::format("note: LLaMA-Factory config keys not read (not what the estimate prices): {}\n",
+                    fmt::join(r.config_not_read, ", "));
   }
   if (!r.deepspeed_not_read.empty()) {
     out += fmt::format("note: DeepSpeed config keys not read (not what the estimate prices): {}\n",

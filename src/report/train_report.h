@@ -28,8 +28,12 @@ struct TrainingReport {
   std::string precision_basis;
   // A launch line's ranks read as dies (the Ascend 910C's two a package); empty otherwise.
   std::string dies_basis;
+  // LoRA / QLoRA: what was priced and the defaults taken; empty for full training.
+  std::string finetune_basis;
   // NeMo Hydra overrides given that the estimate does not read (data, optimizer, logging).
   std::vector<std::string> overrides_not_read;
+  // LLaMA-Factory YAML keys the estimate does not read (dataset, learning rate, output).
+  std::vector<std::string> config_not_read;
   // DeepSpeed config keys given that the estimate does not read (optimizer, scheduler, offload).
   std::vector<std::string> deepspeed_not_read;
 };

@@ -3393,27 +3393,15 @@ TEST(TrainLaunch, MindSpeedNoopLayersPadThePipeline) {
 }
 
 // What the model does not price is refused naming the field, not priced as a full-parameter
-// step: veRL's GRPO trainer (rollouts between steps), LLaMA-Factory's LoRA (the line was priced
-// as full fine-tuning: 8B x 16 bytes of weights, gradients and Adam it does not keep). A full
-// fine-tune through llamafactory-cli is priced as before.
-TEST(TrainLaunch, RlAndLoraAreRefusedNotPricedAsFullTraining) {
+// step: veRL's GRPO trainer (rollouts between steps). LLaMA-Factory's LoRA is priced as LoRA
+// (TrainLora below), and a full fine-tune through llamafactory-cli as before.
+TEST(TrainLaunch, RlIsRefusedNotPricedAsFullTraining) {
   TrainRequest rl = SmallTrain();
   rl.launched_by = "verl.trainer.main_ppo";
   auto out = TheEngine().Train(rl, Json());
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().field, "launched_by");
   EXPECT_NE(out.error().message.find("RL post-training"), std::string::npos) << out.error().message;
-  TrainRequest lora = SmallTrain();
-  lora.launched_by = "llamafactory-cli";
-  lora.finetuning_type = "lora";
-  out = TheEngine().Train(lora, Json());
-  ASSERT_FALSE(out);
-  EXPECT_EQ(out.error().field, "finetuning_type");
-  lora.finetuning_type.clear();
-  ASSERT_TRUE(SetField(TrainFields(), lora, "lora_r", FieldValue{8.0}));
-  out = TheEngine().Train(lora, Json());
-  ASSERT_FALSE(out);
-  EXPECT_EQ(out.error().field, "lora_rank");
   TrainRequest full = SmallTrain();
   full.launched_by = "llamafactory-cli";
   full.finetuning_type = "full";
@@ -3425,6 +3413,73 @@ TEST(TrainLaunch, RlAndLoraAreRefusedNotPricedAsFullTraining) {
   out = TheEngine().Train(serving, Json());
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().field, "launched_by");
+}
+
+// LoRA is priced, not refused, and every way of asking reaches the same rule: typed fields,
+// LLaMA-Factory's line (whose finetuning_type defaults to lora, S3830), PEFT's --lora_r and
+// MindSpeed-LLM's Megatron module names (S3834). The answer says what it priced. Bad input names
+// its field.
+TEST(TrainLora, PricedFromEveryEntryAndBadInputNamesItsField) {
+  TrainRequest typed = SmallTrain();
+  typed.finetuning_type = "lora";
+  auto out = TheEngine().Train(typed, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  ASSERT_TRUE(j.contains("finetuning")) << out->body.substr(0, 400);
+  EXPECT_EQ(j["finetuning"]["method"], "lora");
+  EXPECT_EQ(j["finetuning"]["lora_rank"], 8);
+  EXPECT_EQ(j["finetuning"]["lora_target"], "all");
+  EXPECT_DOUBLE_EQ(j["finetuning"]["adapter_params"].get<double>(), 20971520.0);
+  EXPECT_NE(j["finetuning"]["basis"].get<std::string>().find("taken by default"),
+            std::string::npos);
+  const double full_days =
+      nlohmann::json::parse(TheEngine().Train(SmallTrain(), Json())->body)["train_days"];
+  EXPECT_LT(j["train_days"].get<double>(), full_days);
+
+  // LLaMA-Factory's own default method is lora: its line with no finetuning_type prices the same.
+  TrainRequest factory = SmallTrain();
+  factory.launched_by = "llamafactory-cli";
+  auto same = TheEngine().Train(factory, Json());
+  ASSERT_TRUE(same) << same.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(same->body)["finetuning"]["adapter_params"],
+            j["finetuning"]["adapter_params"]);
+  // PEFT's --lora_r alone means LoRA; MindSpeed's module names are the same all.
+  TrainRequest peft = SmallTrain();
+  ASSERT_TRUE(SetField(TrainFields(), peft, "lora_r", FieldValue{8.0}));
+  ASSERT_TRUE(SetField(TrainFields(), peft, "lora_target_modules",
+                       FieldValue{std::vector<std::string>{"linear_qkv", "linear_proj",
+                                                           "linear_fc1", "linear_fc2"}}));
+  auto by_peft = TheEngine().Train(peft, Json());
+  ASSERT_TRUE(by_peft) << by_peft.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(by_peft->body)["train_days"], j["train_days"]);
+  // QLoRA: the same adapters on a 4-bit base.
+  TrainRequest q = SmallTrain();
+  q.finetuning_type = "qlora";
+  auto qo = TheEngine().Train(q, Json());
+  ASSERT_TRUE(qo) << qo.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(qo->body)["finetuning"]["base_bits"], 4);
+
+  auto bad = [&](TrainRequest r, const char* field) {
+    auto o = TheEngine().Train(r, Json());
+    ASSERT_FALSE(o) << field;
+    EXPECT_EQ(o.error().field, field) << o.error().message;
+  };
+  TrainRequest r0 = SmallTrain();
+  r0.lora_rank = 0;
+  bad(r0, "lora_rank");
+  TrainRequest unknown = SmallTrain();
+  unknown.lora_target = {"q_proj", "qkv_proj_typo"};
+  bad(unknown, "lora_target");
+  TrainRequest bits = SmallTrain();
+  bits.quantization_bit = 3;
+  bad(bits, "quantization_bit");
+  TrainRequest both = SmallTrain();
+  both.finetuning_type = "full";
+  both.lora_rank = 16;
+  bad(both, "lora_rank");
+  TrainRequest freeze = SmallTrain();
+  freeze.finetuning_type = "freeze";
+  bad(freeze, "finetuning_type");
 }
 
 // A model pre-trained in a catalogued recipe trains in it when typed with no --dtype: DeepSeek-V3

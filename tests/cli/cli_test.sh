@@ -1484,10 +1484,68 @@ check_train "train: DeepSeek-V3 with --dtype bf16 trains in BF16, no default sai
 expect_bad "train: veRL's GRPO trainer is refused as RL post-training" "launched-by.*RL post-training" \
   train --model qwen2.5-7b --chip h800 --count 8 python3 -m verl.trainer.main_ppo \
   algorithm.adv_estimator=grpo data.train_batch_size=1024 trainer.n_gpus_per_node=8
-expect_bad "train: LLaMA-Factory's LoRA is refused, not priced as full fine-tuning" \
-  "finetuning-type.*lora fine-tuning is not modelled" \
-  train --model llama-3.1-8b --chip h100 --count 8 --tokens 100M llamafactory-cli train \
+# LoRA is priced as LoRA (frozen base, rank-8 adapters on every linear layer: 20,971,520 for
+# Llama-3.1-8B, PEFT's count), from LLaMA-Factory's line, MindSpeed-LLM's flags and the typed
+# fields alike; bad LoRA input names its field, exit 2.
+check_train "train: LLaMA-Factory's LoRA line is priced as LoRA (20.97 M adapters)" \
+  'j["finetuning"]["method"] == "lora" and j["finetuning"]["adapter_params"] == 20971520 and j["memory_breakdown_gib"]["main_params"] == 0' \
+  --model llama-3.1-8b --chip h100 --count 8 --tokens 100M llamafactory-cli train \
   --stage sft --finetuning_type lora --lora_rank 8 --cutoff_len 2048
+check_train "train: MindSpeed-LLM's --lora-r 16 --lora-target-modules linear_qkv ... prices rank 16" \
+  'j["finetuning"]["lora_rank"] == 16 and j["finetuning"]["lora_target"] == "all" and j["finetuning"]["adapter_params"] == 2 * 20971520' \
+  --model llama-3.1-8b --chip h100 --count 8 --tokens 100M --lora-r 16 --lora-alpha 32 \
+  --lora-target-modules linear_qkv linear_proj linear_fc1 linear_fc2
+check_train "train: --finetuning-type qlora keeps the base in NF4" \
+  'j["finetuning"]["base_bits"] == 4 and j["memory_breakdown_gib"]["weights"] < 6' \
+  --model llama-3.1-8b --chip rtx-4090 --count 1 --tokens 10M --finetuning-type qlora
+# LLaMA-Factory's own example (examples/train_lora/llama3_lora_sft.yaml), as its README runs it:
+# the model, method, length and batch come from the file; KEY=VALUE after it wins (rank 16 on q, v:
+# 32 x 16 x (8,192 + 5,120) = 6,815,744 adapters); the keys not priced are named.
+cat >"$TMP/llama3_lora_sft.yaml" <<'YAML'
+### model
+model_name_or_path: meta-llama/Meta-Llama-3-8B-Instruct
+trust_remote_code: true
+### method
+stage: sft
+do_train: true
+finetuning_type: lora
+lora_rank: 8
+lora_target: all
+### dataset
+dataset: identity,alpaca_en_demo
+template: llama3
+cutoff_len: 2048
+max_samples: 1000
+overwrite_cache: true
+preprocessing_num_workers: 16
+### output
+output_dir: saves/llama3-8b/lora/sft
+logging_steps: 10
+save_steps: 500
+plot_loss: true
+overwrite_output_dir: true
+### train
+per_device_train_batch_size: 1
+gradient_accumulation_steps: 8
+learning_rate: 1.0e-4
+num_train_epochs: 3.0
+lr_scheduler_type: cosine
+warmup_ratio: 0.1
+bf16: true
+ddp_timeout: 180000000
+YAML
+check_train "train: llamafactory-cli train llama3_lora_sft.yaml prices its LoRA (Llama-3-8B, 20.97 M adapters, seq 2048)" \
+  'j["finetuning"]["adapter_params"] == 20971520 and j["seq_len"] == 2048 and "max_samples" in j["config_not_read"]' \
+  --chip h100 --count 8 --tokens 100M llamafactory-cli train "$TMP/llama3_lora_sft.yaml"
+check_train "train: llamafactory-cli train FILE lora_rank=16 lora_target=q_proj,v_proj overrides the file" \
+  'j["finetuning"]["adapter_params"] == 6815744 and j["finetuning"]["lora_target"] == "q_proj,v_proj"' \
+  --chip h100 --count 8 --tokens 100M llamafactory-cli train "$TMP/llama3_lora_sft.yaml" \
+  lora_rank=16 lora_target=q_proj,v_proj
+expect_bad "train: --lora-rank 0 is refused naming the field" "lora-rank.*at least 1" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 100M --lora-rank 0
+expect_bad "train: an unknown LoRA target module is refused naming the field" \
+  "lora-target.*unknown module 'qkv'" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 100M --lora-target q_proj,qkv
 expect_bad "train: --first-k-dense-replace 2 is not DeepSeek-V3's pattern" \
   "--first-k-dense-replace: puts experts on 59 of 61 layers" \
   train --model deepseek-v3 --chip h800 --count 2048 --tokens 1T --first-k-dense-replace 2
