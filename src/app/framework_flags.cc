@@ -329,6 +329,12 @@ Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
   if (const YAML::Node kv = doc["kv_cache_config"]; kv && kv.IsMap()) {
     const std::string dtype = text_of(kv["dtype"]);
     if (!dtype.empty() && NormalizeId(dtype) != "auto") r.kv_dtype = dtype;
+    // Block reuse is TensorRT-LLM's prefix cache, on by default (KvCacheConfig
+    // enable_block_reuse, S3863): false is --no-prefix-cache.
+    bool reuse = true;
+    if (auto ok = flag(kv, "enable_block_reuse", "kv_cache_config.enable_block_reuse", reuse); !ok)
+      return ok;
+    if (!reuse) r.no_prefix_cache = true;
     double fraction = 0;
     auto got = number(kv, "free_gpu_memory_fraction", "kv_cache_config.free_gpu_memory_fraction",
                       fraction);
@@ -912,6 +918,21 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   auto clash = [](const char* given, const char* other) {
     return tl::unexpected(FieldError(given, fmt::format("give it or {}, not both", other)));
   };
+  // SGLang's --chunked-prefill-size: a prompt chunk's tokens, or at 0 or below (its -1) whole
+  // prompts: its scheduler sets chunked_prefill_size <= 0 to None, chunking off (scheduler.py
+  // init_chunked_prefill, S3860).
+  if (r.chunked_prefill_size) {
+    if (*r.chunked_prefill_size <= 0) {
+      if (r.enable_chunked_prefill) return clash("chunked_prefill_size", "enable_chunked_prefill");
+      r.no_chunked_prefill = true;
+    } else {
+      if (r.max_batched_tokens && *r.max_batched_tokens != *r.chunked_prefill_size) {
+        return clash("chunked_prefill_size", "max_batched_tokens");
+      }
+      r.max_batched_tokens = r.chunked_prefill_size;
+    }
+    r.chunked_prefill_size.reset();
+  }
   // A chip named twice (`--chip h100 --chip h100,h200`, "h100" and "H100") is one row: the
   // later naming of a chip already listed is dropped.
   {

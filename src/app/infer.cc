@@ -848,8 +848,13 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       limits.max_num_seqs = (*engine)->max_num_seqs;
     if ((*engine)->max_batched_tokens > 0 && !limits.offline_bench_limits)
       limits.max_batched_tokens = (*engine)->max_batched_tokens;
-    if ((*engine)->batched_tokens_at_context && !limits.chunked_prefill && model->max_seq_len > 0)
-      limits.max_batched_tokens = model->max_seq_len;
+    // An engine that raises its step budget to the model length when prompts go whole (vLLM's
+    // EngineArgs with chunked prefill off and no --max-num-batched-tokens, S3861; vLLM-Ascend
+    // 0.9.1's default, S3340): the --max-model-len given, else the model's.
+    if ((*engine)->batched_tokens_at_context && (!limits.chunked_prefill || r.no_chunked_prefill)) {
+      const double context = r.max_model_len.value_or(model->max_seq_len);
+      if (context > 0) limits.max_batched_tokens = context;
+    }
     if ((*engine)->max_prefill_tokens > 0)
       limits.max_prefill_tokens = (*engine)->max_prefill_tokens;
     if ((*engine)->kv_memory_fraction > 0)
@@ -927,6 +932,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   }
   // Whole prompts (SGLang's --chunked-prefill-size -1): the steady state's prompt steps too.
   if (r.no_chunked_prefill) limits.chunked_prefill = false;
+  limits.prefix_cache_off = r.no_prefix_cache;
   if (r.max_batched_tokens) {
     if (!(*r.max_batched_tokens >= 1 && *r.max_batched_tokens <= 1e8))
       return tl::unexpected(FieldError("max_batched_tokens", "must be between 1 and 1e8"));
@@ -1400,7 +1406,7 @@ void ProfileAtPrintedCap(const catalog::Catalog& cat, const InferRequest& r,
   for (int pass = 0; pass < 2; ++pass) {
     const int cap = std::max(1, e.launch_batch);
     const int profile = job.limits.profile_num_seqs.value_or(job.limits.max_num_seqs.value_or(0));
-    if (pass > 0 ? cap <= profile : cap == profile) return;
+    if (pass > 0 ? cap <= profile : cap == profile) break;
     perf::InferenceJob at_cap = job;
     at_cap.limits.profile_num_seqs = cap;
     auto again = perf::EstimateInference(at_cap, fixed);
@@ -1408,6 +1414,9 @@ void ProfileAtPrintedCap(const catalog::Catalog& cat, const InferRequest& r,
     job = std::move(at_cap);
     e = std::move(*again);
   }
+  // The printed cap bounds the engine the command starts: the simulation runs it too, as the
+  // command pasted back does (the steady state's batch is already within it).
+  job.limits.max_num_seqs = std::max(1, e.launch_batch);
 }
 
 // A request that names no engine runs the one its chips' family is deployed on (data/engines.yaml

@@ -1226,6 +1226,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "max_num_seqs",
         "max_running_requests",
         "max_batched_tokens",
+        "chunked_prefill_size",
         "max_prefill_tokens",
         "schedule_conservativeness",
         "kv_memory_fraction",
@@ -1371,7 +1372,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
               {"max_batch_size"}),  // TensorRT-LLM's, per attention group as here
       Aliases(Bind("max_batched_tokens", &R::max_batched_tokens,
                    "most tokens per engine step, prompt chunks included (default: the engine's)"),
-              {"max_num_batched_tokens", "max_num_tokens", "chunked_prefill_size"}),
+              {"max_num_batched_tokens", "max_num_tokens"}),
+      Bind("chunked_prefill_size", &R::chunked_prefill_size,
+           "SGLang's --chunked-prefill-size: the tokens of a prompt chunk a step, as "
+           "--max-batched-tokens; -1 (0 or below) computes each prompt whole, as "
+           "--no-chunked-prefill"),
       Aliases(Bind("kv_memory_fraction", &R::kv_memory_fraction,
                    "share of HBM for weights and KV cache, as vLLM's gpu_memory_utilization and "
                    "SGLang's mem_fraction_static "
@@ -1384,9 +1389,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
                    "the engine's)"),
               {"free_gpu_memory_fraction", "kv_cache_free_gpu_mem_fraction",
                "kv_cache_free_gpu_memory_fraction"}),
-      Bind("no_chunked_prefill", &R::no_chunked_prefill,
-           "compute each prompt whole, in a step whose token budget holds it (default: the "
-           "engine's; chunked without one)"),
+      Aliases(Bind("no_chunked_prefill", &R::no_chunked_prefill,
+                   "compute each prompt whole, in a step whose token budget holds it (vLLM's "
+                   "--no-enable-chunked-prefill, SGLang's --chunked-prefill-size -1; default: "
+                   "the engine's; chunked without one)"),
+              {"no_enable_chunked_prefill"}),
       Aliases(Bind("scheduler_steps", &R::scheduler_steps,
                    "decode steps per scheduler call, as vLLM's num_scheduler_steps: new requests "
                    "are admitted only at a call (default 1: every step)"),

@@ -178,6 +178,9 @@ struct InferRequest {
   std::string engine;
   std::optional<int> max_num_seqs;
   std::optional<double> max_batched_tokens, kv_memory_fraction;
+  // SGLang's --chunked-prefill-size as given: a chunk's tokens (max_batched_tokens), or 0 or
+  // below, whole prompts (its scheduler reads <= 0 as chunking off, -1 in its docs; S3860).
+  std::optional<double> chunked_prefill_size;
   // SGLang's --max-prefill-tokens: prompt tokens per prefill batch (default: the engine's).
   std::optional<double> max_prefill_tokens;
   // SGLang's --schedule-conservativeness: the retract admission's margin (default 1), as given;

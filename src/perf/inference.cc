@@ -1571,7 +1571,8 @@ class BatchSearch {
         engine_batch_(EngineBatch(x.job, l, prefill_per_output, instance_clients)),
         tail_(x.job.mode == ServingMode::kServer ? x.job.serving.server_tail_ratio : 1.0),
         computed_prompt_(ComputedPrompt(x.job)),
-        launch_s_(EagerLaunchSeconds(x.job, l)) {}
+        launch_s_(EagerLaunchSeconds(x.job, l)),
+        budget_(GroupTokenBudget(LimitsAt(x.job, l), l)) {}
 
   // No KV-cache room for one sequence.
   bool Fits() const { return capacity_ > per_seq_; }
@@ -1656,6 +1657,9 @@ class BatchSearch {
   double tail_;
   double computed_prompt_;
   double launch_s_;  // an eager step's floor (EagerLaunchSeconds) at a batch within the graphs
+  // A group's token budget a step as the engine runs on this layout (LimitsAt: trtllm-bench's
+  // where it sets it), so that a budget it derives chunks prompts as the same budget given does.
+  std::optional<double> budget_;
 
   // The mean step of `decode` running sequences under continuous batching. Prompts arrive at
   // b x (prompt / output) tokens a step; an engine computes a prompt in the steps it enters, whole
@@ -1673,12 +1677,12 @@ class BatchSearch {
     // so the prompts that replace finished sequences come that much faster.
     const double prompt_tokens = decode * TokensPerDecodeStep(x_.job) * prefill_per_output_;
     const auto& limits = x_.job.limits;
-    if (prompt_tokens <= 0 || (limits.engine.empty() && !limits.max_batched_tokens)) {
+    if (prompt_tokens <= 0 || (limits.engine.empty() && !budget_)) {
       return FlooredStep(decode, prompt_tokens, extra_overhead_s);
     }
     double chunk = std::max(1.0, computed_prompt_);
-    if (const auto budget = GroupTokenBudget(limits, l_); limits.chunked_prefill && budget) {
-      chunk = std::min(chunk, std::max(1.0, *budget - decode));
+    if (limits.chunked_prefill && budget_) {
+      chunk = std::min(chunk, std::max(1.0, *budget_ - decode));
     }
     if (prompt_tokens >= chunk) return FlooredStep(decode, prompt_tokens, extra_overhead_s);
     const double share = prompt_tokens / chunk;

@@ -135,6 +135,10 @@ struct EngineLimits {
   double schedule_conservativeness = 1;
   double dp_attention_conservativeness = 1;
   bool chunked_prefill = true;  // the simulator's: prompts in chunks, or whole
+  // The engine's prefix cache turned off (vLLM --no-enable-prefix-caching, SGLang
+  // --disable-radix-cache, TensorRT-LLM enable_block_reuse false): what the printed serve command
+  // (report::ServeLaunchFor) says; the estimate reads it from the request.
+  bool prefix_cache_off = false;
   // max_num_seqs and max_batched_tokens, where unset, are those trtllm-bench throughput computes
   // for the layout and the workload (catalog::ServingEngine::offline_bench_limits; LimitsAt).
   bool offline_bench_limits = false;

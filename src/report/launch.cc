@@ -14,7 +14,11 @@ using perf::PipelineSchedule;
 using perf::Recompute;
 
 // Megatron-LM's pretrain_gpt.py flags (Megatron-Core 0.8+ names); MindSpeed-LLM takes the same.
-void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e, Launch& out) {
+// `dies`: the devices one package is to the launcher (the system's ranks_per_chip: the Ascend
+// 910C's two), each its own rank; a package's dies are printed in the tensor-parallel size, the
+// innermost, which is where `suanli train` reads them back from a torchrun line in dies.
+void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e, Launch& out,
+                  int dies = 1) {
   const auto& m = *job.model;
   const auto& l = e.layout;
   auto add = [&](std::string flag, const std::string& value = "") {
@@ -59,7 +63,7 @@ void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e,
     }
   }
   // The layout.
-  add("--tensor-model-parallel-size", num(l.tp));
+  add("--tensor-model-parallel-size", num(l.tp * dies));
   add("--pipeline-model-parallel-size", num(l.pp));
   if (l.interleave > 1 && l.pp > 1)
     add("--num-layers-per-virtual-pipeline-stage", num(m.layers / (l.pp * l.interleave)));
@@ -232,9 +236,26 @@ Result<Launch> LaunchFor(const std::string& stack, const perf::TrainingJob& job,
       return MakeError("MindSpeed runs on Ascend, which has no FP8: train in bf16 (--dtype bf16)",
                        "", 0, "emit");
     }
-    MegatronArgs(job, e, out);
+    // MindSpeed counts each die of a multi-die package as a device and a rank: an Atlas 800T A3
+    // node of 8 Ascend 910C runs --nproc_per_node 16 and its TP in dies (MindSpeed-LLM's A3
+    // scripts, S3864). The launch line says so with its numbers, which is how `suanli train`
+    // reads the TP back in packages (CountFromTorchrun).
+    const int dies = std::max(1, job.system.scale_up.ranks_per_chip);
+    MegatronArgs(job, e, out, dies);
     out.args.push_back("--use-mcore-models");
     out.command = "torchrun --nnodes NODES --nproc-per-node NPUS_PER_NODE pretrain_gpt.py";
+    const long per_node = std::max(1, job.system.chips_per_node);
+    if (dies > 1 && job.chips > 0) {
+      const long nodes = job.chips <= per_node ? 1 : job.chips / per_node;
+      if (job.chips <= per_node || job.chips % per_node == 0) {
+        out.command = fmt::format("torchrun --nnodes {} --nproc-per-node {} pretrain_gpt.py", nodes,
+                                  job.chips / nodes * dies);
+      }
+      out.notes.push_back(fmt::format(
+          "MindSpeed counts each of a package's {} dies as a device: {} packages are {} ranks, "
+          "--tensor-model-parallel-size {} in dies is tensor parallel {} in packages",
+          dies, job.chips, job.chips * dies, e.layout.tp * dies, e.layout.tp));
+    }
     out.notes.push_back(
         "MindSpeed-LLM takes Megatron's flags; --use-mcore-models selects Megatron-Core");
   } else if (stack == "torchtitan") {

@@ -34,7 +34,12 @@ constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 double CeilTo2(double v) { return std::clamp(std::ceil(v * 100 - 1e-6) / 100, 0.01, 0.99); }
 
-std::string Fraction(double v) { return fmt::format("{:.2f}", v); }
+// Two places, or three where the fraction has them (SGLang's own rule rounds to three, S3740;
+// a fraction given is printed as given), so the engine starts with the memory priced.
+std::string Fraction(double v) {
+  return std::abs(std::round(v * 100) / 100 - v) < 1e-9 ? fmt::format("{:.2f}", v)
+                                                        : fmt::format("{:.3f}", v);
+}
 std::string Num(double v) { return fmt::format("{:.0f}", v); }
 
 Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
@@ -66,7 +71,11 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
   // fraction leaves the engine the KV pool the estimate assumed.
   const double workspace = perf::ServingReserveBytes(job, static_cast<int>(p.batch)) / kGiB;
   const double memory = e.memory_capacity_gib;
-  if (job.limits.kv_memory_fraction && !job.limits.fraction_of_free_memory) {
+  if (const auto reserve = perf::EngineReserveBytes(job, e.layout)) {
+    // The engine's own rule for its fraction (SGLang's HBM less a reserve by layout, S3740): the
+    // fraction it computes, which given back on the command line prices the same.
+    p.hbm_fraction = 1 - *reserve / (*job.chip->memory_gib.value * kGiB);
+  } else if (job.limits.kv_memory_fraction && !job.limits.fraction_of_free_memory) {
     p.hbm_fraction = *job.limits.kv_memory_fraction;
   } else {
     p.hbm_fraction =
@@ -185,6 +194,19 @@ void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, c
   add("--max-model-len", Num(p.context));
   add("--max-num-seqs", Num(p.batch));
   add("--max-num-batched-tokens", Num(p.step_tokens));
+  // Prompts whole, as priced: vLLM's BooleanOptionalAction spelling (S3861). Its SchedulerConfig
+  // refuses a step budget below --max-model-len with chunking off (S3862).
+  if (!job.limits.chunked_prefill) {
+    add("--no-enable-chunked-prefill");
+    if (p.step_tokens < p.context) {
+      out.notes.push_back(fmt::format(
+          "vLLM refuses --max-num-batched-tokens {} below --max-model-len {} with chunked prefill "
+          "off: the estimate's step budget cannot start; give --max-batched-tokens {} or more, or "
+          "chunk the prompts",
+          p.step_tokens, p.context, p.context));
+    }
+  }
+  if (job.limits.prefix_cache_off) add("--no-enable-prefix-caching");
   add("--gpu-memory-utilization", Fraction(p.hbm_fraction));
   AddWeightFormat(job, add, out);
   if (p.kv == ServingDType::kFp8) add("--kv-cache-dtype", "fp8");
@@ -246,7 +268,16 @@ void SglangArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   add("--context-length", Num(p.context));
   // The server-wide cap; SGLang divides it among the DP attention groups.
   add("--max-running-requests", Num(p.batch * p.dp));
-  if (p.prompt_tokens > 0) add("--chunked-prefill-size", Num(p.prompt_tokens));
+  // Whole prompts are SGLang's --chunked-prefill-size -1 (its scheduler reads <= 0 as chunking
+  // off, S3860); its prefill batches are then bounded by --max-prefill-tokens alone.
+  if (!job.limits.chunked_prefill) {
+    add("--chunked-prefill-size", "-1");
+  } else if (p.prompt_tokens > 0) {
+    add("--chunked-prefill-size", Num(p.prompt_tokens));
+  }
+  if (job.limits.max_prefill_tokens)
+    add("--max-prefill-tokens", Num(*job.limits.max_prefill_tokens));
+  if (job.limits.prefix_cache_off) add("--disable-radix-cache");
   add("--mem-fraction-static", Fraction(p.hbm_fraction));
   AddWeightFormat(job, add, out);
   if (p.kv == ServingDType::kFp8 || p.kv == ServingDType::kInt8) {
@@ -297,10 +328,14 @@ void TrtllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   } else {
     CheckpointNote(job, out);
   }
-  if (p.kv == ServingDType::kFp8 || p.kv == ServingDType::kInt8) {
-    yaml +=
-        "kv_cache_config:\n  dtype: fp8\n  free_gpu_memory_fraction: " + Fraction(p.free_fraction) +
-        "\n";
+  // KvCacheConfig: the cache format, block reuse (TensorRT-LLM's prefix cache, on by default:
+  // enable_block_reuse, S3863) and the fraction, which the section replaces the flag's for.
+  std::string kv;
+  if (p.kv == ServingDType::kFp8 || p.kv == ServingDType::kInt8) kv += "  dtype: fp8\n";
+  if (job.limits.prefix_cache_off) kv += "  enable_block_reuse: false\n";
+  if (!kv.empty()) {
+    yaml += "kv_cache_config:\n" + kv + "  free_gpu_memory_fraction: " + Fraction(p.free_fraction) +
+            "\n";
   }
   // Admission on the prompt, pausing the latest request when the cache runs out, as simulated
   // (--kv-admission optimistic): TensorRT-LLM's MAX_UTILIZATION; its default reserves the output.

@@ -2755,6 +2755,39 @@ emit_round_trip "train takes the torchtitan flags --emit printed as the same run
   "--tokens 1073741824000 --tp 2 --pp 1 --dp 8 --zero 3 --micro-batch 1 --global-batch-size 256 \
 --seq-len 8192 --recompute full --grad-reduce-dtype fp32"
 
+# MindSpeed on an Atlas A3 counts dies (two a 910C package, each its own NPU device and rank:
+# its A3 scripts run --nproc_per_node 16 a node of 8 packages, TP in dies, S3864): --emit
+# mindspeed prints the torchrun line with those numbers and the TP in dies, and the whole line
+# pasted back (torchrun words and all) is the same run, read in packages (session 30 printed TP 2
+# packages as --tensor-model-parallel-size 2, which MindSpeed runs as one package).
+run train --model llama-3-8b --chip ascend-910c --count 16 --tokens 1048576000000 --tp 2 --pp 2 \
+  --cp 1 --interleave 4 --zero 1 --micro-batch 1 --global-batch-size 256 --seq-len 8192 \
+  --recompute selective --emit mindspeed --json
+cp "$TMP/stdout" "$TMP/emitted.json"
+native_rc=$RC
+launch_line=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["launch"]["command"].replace("\\\n", " "))' \
+  "$TMP/emitted.json" 2>/dev/null)
+eval "\"\$SUANLI\" train --model llama-3-8b --chip ascend-910c --count 16 --emit mindspeed --json \
+  $launch_line" >"$TMP/pasted.json" 2>"$TMP/stderr"
+RC=$?
+if [ "$native_rc" -eq 0 ] && [ "$RC" -eq 0 ] && python3 - "$TMP/emitted.json" "$TMP/pasted.json" <<'EOF2'; then
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+args = a["launch"]["args"]
+assert a["launch"]["command"].startswith("torchrun --nnodes 2 --nproc-per-node 16 "), a["launch"]["command"]
+assert "--tensor-model-parallel-size 4" in args, args  # TP 2 packages = 4 dies
+assert "32 ranks on 16 packages" in b["dies_basis"], b.get("dies_basis")
+for d in (a, b):
+    for key in ("defaults_basis", "precision_basis", "dies_basis"):
+        d.pop(key, None)
+assert a == b, [k for k in a if a[k] != b.get(k)]
+EOF2
+  ok "train --emit mindspeed on an A3 prints TP in dies, and the line pasted back is the same run"
+else
+  not_ok "train --emit mindspeed on an A3 prints TP in dies, and the line pasted back is the same run" \
+    "exit $RC (native $native_rc)" "line: ${launch_line:0:300}" "stderr: $(head -c 300 "$TMP/stderr")"
+fi
+
 # Megatron's store_true spelling of an on/off flag: bare --tp-comm-overlap (last, or before
 # another flag) is --tp-comm-overlap on.
 same_train "train: Megatron's bare --tp-comm-overlap is --tp-comm-overlap on" \
@@ -2897,6 +2930,74 @@ printf 'max-model-len: 4096\nconfig: other.yaml\n' >"$TMP/vllm-nested.yaml"
 expect_bad "infer: vllm serve --config FILE naming another config file is refused at its line" \
   "vllm-nested.yaml:2: config: 'config' cannot be set from a config file" \
   infer --chip h100 --mode analytic vllm serve meta-llama/Llama-3.1-8B-Instruct --config "$TMP/vllm-nested.yaml"
+
+# Each engine's own spelling of a setting turned off is read as the setting (the grid of printed
+# commands pasted back is cli.emit_round_trip, tests/cli/emit_round_trip.tsv); contradictions and
+# misspellings are exit 2 naming the flag. same_infer NAME "TYPED" PASTED...: both exit 0 and
+# price the same output rate (simulated offline, where chunking and the prefix cache move it).
+same_infer() {
+  local name=$1 typed=$2
+  shift 2
+  local base=(infer --chip h100 --count 1 --mode offline --requests 200 --input-tokens 2048
+    --output-tokens 64 --json)
+  run "${base[@]}" --model llama-3.1-8b $typed
+  local a=$OUT a_rc=$RC
+  (cd "$TMP" && "$SUANLI" "${base[@]}" "$@") >"$TMP/pasted.json" 2>"$TMP/stderr"
+  RC=$?
+  if [ "$a_rc" -eq 0 ] && [ "$RC" -eq 0 ] && python3 - "$TMP/pasted.json" "$a" <<'EOF2'; then
+import json, sys
+b, a = json.load(open(sys.argv[1])), json.loads(sys.argv[2])
+x, y = (d["answer"]["output_tokens_per_s_per_chip"] for d in (a, b))
+assert abs(x - y) <= 1e-9 * x, (x, y)
+EOF2
+    ok "$name"
+  else
+    not_ok "$name" "exit $RC (typed $a_rc)" "stderr: $(head -c 300 "$TMP/stderr")"
+  fi
+}
+same_infer "infer: vLLM's --no-enable-chunked-prefill is --no-chunked-prefill" \
+  "--engine vllm --no-chunked-prefill" vllm serve llama-3.1-8b --no-enable-chunked-prefill
+same_infer "infer: vLLM's --no-enable-prefix-caching is --no-prefix-cache" \
+  "--engine vllm --no-prefix-cache" vllm serve llama-3.1-8b --no-enable-prefix-caching
+same_infer "infer: SGLang's --chunked-prefill-size -1 (chunking off) is --no-chunked-prefill" \
+  "--engine sglang --no-chunked-prefill" python3 -m sglang.launch_server --model-path llama-3.1-8b \
+  --chunked-prefill-size -1
+same_infer "infer: SGLang's --chunked-prefill-size 0 is chunking off too (its scheduler's <= 0)" \
+  "--engine sglang --no-chunked-prefill" python3 -m sglang.launch_server --model-path llama-3.1-8b \
+  --chunked-prefill-size 0
+same_infer "infer: SGLang's --chunked-prefill-size 2048 is --max-batched-tokens 2048" \
+  "--engine sglang --max-batched-tokens 2048" python3 -m sglang.launch_server \
+  --model-path llama-3.1-8b --chunked-prefill-size 2048
+printf 'kv_cache_config:\n  enable_block_reuse: false\n' >"$TMP/no-reuse.yml"
+same_infer "infer: TensorRT-LLM's enable_block_reuse: false is --no-prefix-cache" \
+  "--engine trtllm --no-prefix-cache" trtllm-serve llama-3.1-8b --extra_llm_api_options no-reuse.yml
+expect_bad "infer: vLLM's --enable-chunked-prefill with --no-enable-chunked-prefill names both" \
+  "enable-chunked-prefill: give it or no_chunked_prefill" \
+  infer --chip h100 --count 1 --mode analytic vllm serve llama-3.1-8b --enable-chunked-prefill \
+  --no-enable-chunked-prefill
+expect_bad "infer: a misspelt --no-enable-chunked-prefil is an unknown flag, named" \
+  "unknown flag '--no-enable-chunked-prefil'" \
+  infer --chip h100 --count 1 --mode analytic vllm serve llama-3.1-8b --no-enable-chunked-prefil
+expect_bad "infer: SGLang's --chunked-prefill-size -1 beside --enable-chunked-prefill names both" \
+  "chunked-prefill-size: give it or enable_chunked_prefill" \
+  infer --chip h100 --count 1 --mode analytic python3 -m sglang.launch_server \
+  --model-path llama-3.1-8b --chunked-prefill-size -1 --enable-chunked-prefill
+expect_bad "infer: --chunked-prefill-size unlike --max-batched-tokens names both" \
+  "chunked-prefill-size: give it or max_batched_tokens" \
+  infer --model llama-3.1-8b --chip h100 --count 1 --mode analytic --engine sglang \
+  --chunked-prefill-size 4096 --max-batched-tokens 8192
+expect_bad "infer: a misspelt --disable-radix-cach is an unknown flag, named" \
+  "unknown flag '--disable-radix-cach'" \
+  infer --chip h100 --count 1 --mode analytic python3 -m sglang.launch_server \
+  --model-path llama-3.1-8b --disable-radix-cach
+printf 'kv_cache_config:\n  enable_block_reuse: sometimes\n' >"$TMP/bad-reuse.yml"
+expect_bad "infer: TensorRT-LLM's enable_block_reuse not true or false names file:line:key" \
+  "bad-reuse.yml:2: extra_llm_api_options.kv_cache_config.enable_block_reuse: expected true or false" \
+  infer --chip h100 --count 1 --mode analytic trtllm-serve llama-3.1-8b \
+  --extra_llm_api_options "$TMP/bad-reuse.yml"
+expect_bad "infer: --enable_block_reuse is no trtllm-serve flag (it is an options-file key)" \
+  "unknown flag '--enable-block-reuse'" \
+  infer --chip h100 --count 1 --mode analytic trtllm-serve llama-3.1-8b --enable_block_reuse false
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
