@@ -1249,6 +1249,16 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         family_yaml += fmt::format("    fp8_mla_decode_efficiency: {:.6g}  # not fitted: shipped\n",
                                    *cal.fp8_mla_decode_efficiency);
       }
+      if (cal.fp8_sparse_mla_decode_efficiency) {
+        family_yaml +=
+            fmt::format("    fp8_sparse_mla_decode_efficiency: {:.6g}  # not fitted: shipped\n",
+                        *cal.fp8_sparse_mla_decode_efficiency);
+      }
+      if (cal.fp8_sparse_mla_decode_head_cluster > 0) {
+        family_yaml +=
+            fmt::format("    fp8_sparse_mla_decode_head_cluster: {:.6g}  # not fitted: shipped\n",
+                        cal.fp8_sparse_mla_decode_head_cluster);
+      }
       if (cal.tensor_tflops_per_sm) {
         family_yaml += fmt::format("    tensor_tflops_per_sm: {:.6g}  # not fitted: shipped\n",
                                    *cal.tensor_tflops_per_sm);

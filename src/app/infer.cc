@@ -801,6 +801,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.sparse_mla_head_tile = (*engine)->sparse_mla_head_tile;
     limits.dsa_short_prefill_mha = (*engine)->dsa_short_prefill_mha;
     limits.sparse_prefill_efficiency = (*engine)->sparse_prefill_efficiency;
+    limits.dsa_fp8_prefill_min_heads = (*engine)->dsa_fp8_prefill_min_heads;
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
     limits.weight_only_moe_layer_us = (*engine)->weight_only_moe_layer_us;
     limits.fp4_moe_layer_us = (*engine)->fp4_moe_layer_us;

@@ -73,6 +73,15 @@ struct FamilyCalibration {
   // EAGLE) add their FLOPs at this rate while the cache is read once. Unset: attention_efficiency.
   std::optional<double> mla_decode_efficiency;
   std::optional<double> fp8_mla_decode_efficiency;
+  // Sparse MLA (DSA) over an FP8 cache in FlashMLA's "FP8 with scale" format through its sparse
+  // decode kernel, which dequantizes each attended key to 16 bits on the CUDA cores and runs
+  // QK^T and PV on the 16-bit tensor cores: its measured compute-bound rate, a fraction of the
+  // 16-bit peak (fp8_sparse_mla_decode_efficiency), over a query's heads padded to the kernel's
+  // cluster (fp8_sparse_mla_decode_head_cluster: two CTAs of 64 heads that split and share the
+  // dequantization, 128, whatever the heads a chip holds). Unset (the efficiency): the FP8 cache
+  // is priced as any other attention; the cluster unset or 0: the heads the chip holds.
+  std::optional<double> fp8_sparse_mla_decode_efficiency;
+  double fp8_sparse_mla_decode_head_cluster = 0;
   // The dense 16-bit tensor rate an SM (peak_tflops.bf16 / sm_count, TFLOPS) of the parts the
   // family's kernel efficiencies above were measured on. A chip of the family with a different
   // rate an SM (the H20: a quarter of the H100's tensor FLOPs a clock beside the same CUDA cores,

@@ -217,6 +217,12 @@ struct ServingEngine {
   // prompt token's attended keys at, per chip family (calibration family id); a family not
   // listed: the family's attention_efficiency.
   std::map<std::string, double> sparse_prefill_efficiency;
+  // DSA over an FP8 cache: a rank holding fewer query heads than this runs its prompt tokens
+  // through the FP8 sparse decode kernel together with the decode tokens (one mixed batch, heads
+  // padded to the decode kernel's 64), not the 16-bit sparse prefill kernel over keys upconverted
+  // to 16 bits (vLLM's MIN_HEADS_FOR_BF16_PREFILL, 32). 0: prompt tokens always take the prefill
+  // kernel.
+  int dsa_fp8_prefill_min_heads = 0;
   // Time per MoE layer of a step that the fused-MoE kernel chain takes beyond the bytes of the
   // experts it reads, microseconds, per chip family (calibration family id); a family not listed:
   // none modelled. The chain (align the tokens by expert, quantize them, the gate/up grouped GEMM,

@@ -601,6 +601,8 @@ class YamlLoader : public YamlReader {
                "fa2_attention_efficiency",
                "mla_decode_efficiency",
                "fp8_mla_decode_efficiency",
+               "fp8_sparse_mla_decode_efficiency",
+               "fp8_sparse_mla_decode_head_cluster",
                "tensor_tflops_per_sm",
                "memory_efficiency",
                "memory_reserved_gib",
@@ -659,6 +661,12 @@ class YamlLoader : public YamlReader {
     if (n["fp8_mla_decode_efficiency"]) {
       f.fp8_mla_decode_efficiency = Num(n, "fp8_mla_decode_efficiency", path, 0.01, 1, 0);
     }
+    if (n["fp8_sparse_mla_decode_efficiency"]) {
+      f.fp8_sparse_mla_decode_efficiency =
+          Num(n, "fp8_sparse_mla_decode_efficiency", path, 0.01, 1, 0);
+    }
+    f.fp8_sparse_mla_decode_head_cluster =
+        Num(n, "fp8_sparse_mla_decode_head_cluster", path, 0, 1024, 0);
     if (n["tensor_tflops_per_sm"]) {
       f.tensor_tflops_per_sm = Num(n, "tensor_tflops_per_sm", path, 0.01, 1e3, 0);
     }
@@ -821,6 +829,7 @@ class YamlLoader : public YamlReader {
                "sparse_mla_head_tile",
                "dsa_short_prefill_mha",
                "sparse_prefill_efficiency",
+               "dsa_fp8_prefill_min_heads",
                "cuda_graph_families",
                "graph_layer_us",
                "host_seq_us",
@@ -969,6 +978,8 @@ class YamlLoader : public YamlReader {
     e.dsa_short_prefill_mha = Bool(n, "dsa_short_prefill_mha", path, false);
     e.sparse_prefill_efficiency =
         NumberMap(n, "sparse_prefill_efficiency", path, "chip family to a fraction", 0.01, 1);
+    e.dsa_fp8_prefill_min_heads =
+        static_cast<int>(Num(n, "dsa_fp8_prefill_min_heads", path, 0, 1024, 0));
     e.default_families = Strings(n, "default_families", path);
     e.kv_default_families = Strings(n, "kv_default_families", path);
     e.runs_on = Strings(n, "runs_on", path);

@@ -76,6 +76,10 @@ struct Formats {
   double kv_bytes = 2;
   double attention_peak = 0;  // FLOP/s of attention's matmuls: 16-bit, or FP8 (fp8_attention)
   bool fp8_attention = false;
+  // The 16-bit tensor peak (FLOP/s), where kernels that take an FP8 cache dequantize it to 16 bits
+  // before their MMAs (DSA's sparse kernels); and whether the cache is FP8.
+  double half_attention_peak = 0;
+  bool fp8_kv = false;
   double mem_bw = 0;  // achievable B/s
   // FLOP/s the Triton fused_moe kernel's grouped GEMMs reach at a long reduction on this chip
   // where the engine runs it (FamilyCalibration::triton_moe_matmul_efficiency of the 16-bit
@@ -463,6 +467,8 @@ Result<Formats> Resolve(const InferenceJob& job) {
   if (!clock) return tl::unexpected(clock.error());
   const ServingDType kv = KvDTypeOf(job, f.dense.bytes);
   f.kv_bytes = std::max(1.0, ServingDTypeBytes(kv));
+  f.fp8_kv = kv == ServingDType::kFp8;
+  f.half_attention_peak = f.attention_peak;
   // MLA attention on an FP8 cache, where the engine's kernel quantizes the query and runs QK^T
   // and PV on the FP8 tensor cores (FlashMLA's FP8 kernel on Hopper: ~1.7x the BF16 kernel,
   // S1980, S2020): the chip's FP8 rate at the family's attention efficiency.
@@ -474,6 +480,7 @@ Result<Formats> Resolve(const InferenceJob& job) {
     }
   }
   f.attention_peak *= *clock;
+  f.half_attention_peak *= *clock;
   f.dense.peak *= *clock;
   f.experts.peak *= *clock;
   // The Triton fused_moe kernel, where the engine runs it on this family, for routed experts in a
@@ -904,6 +911,9 @@ struct AttentionWork {
   // Of `flops`, the prompt tokens' attended keys through a DSA model's sparse kernel
   // (EngineLimits:: sparse_prefill_efficiency).
   double sparse_prefill_flops = 0;
+  // Of `flops`, the decode queries' (draft tokens verified included) attended keys through a DSA
+  // model's sparse decode kernel.
+  double sparse_decode_flops = 0;
 };
 
 AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp, double decode,
@@ -940,6 +950,7 @@ AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp
       (verify * decode_keys + (dense_prompt ? 0 : prefill_keys)) * s.indexer_key_flops;
   w.flops = (verify * decode_flops + prefill_flops) / tp + indexer_flops;
   if (sparse_prompt) w.sparse_prefill_flops = prefill_computed * prefill_key_flops / tp;
+  if (dsa) w.sparse_decode_flops = verify * decode_computed * decode_key_flops / tp;
   if (m.mla && !m.sparse_attention)
     w.mla_decode_flops = verify * decode_attended * s.decode_key_flops / tp;
   // The indexer keeps one key per token (not split by heads); a linear state is split by heads.
@@ -1140,14 +1151,45 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // A DSA model's prompt tokens through the engine's sparse kernel at its measured rate on the
   // family (EngineLimits::sparse_prefill_efficiency), where it has one.
   const auto sparse_eff = x.job.limits.sparse_prefill_efficiency.find(x.job.chip->family);
-  const double sparse_prefill_flops =
-      sparse_eff != x.job.limits.sparse_prefill_efficiency.end() ? attn.sparse_prefill_flops : 0;
+  const bool sparse_eff_listed = sparse_eff != x.job.limits.sparse_prefill_efficiency.end();
+  double sparse_prefill_flops = sparse_eff_listed ? attn.sparse_prefill_flops : 0;
+  double sparse_prefill_s = sparse_prefill_flops > 0
+                                ? sparse_prefill_flops / (x.f.attention_peak * sparse_eff->second)
+                                : 0;
+  // DSA over an FP8 cache (FlashMLA's "FP8 with scale" format) where the family has the sparse
+  // decode kernel's measured rate: that kernel dequantizes every attended key to 16 bits on the
+  // CUDA cores and multiplies in 16 bits, so its FLOPs go at the 16-bit peak (not the FP8 one an
+  // engine's dense MLA kernel reaches on the same cache), at its measured rate, over a query's
+  // heads padded to the kernel's cluster (where the engine runs every top_k slot through a head
+  // tile, sparse_mla_head_tile: FlashMLA's kernels). The decode queries take it; so do the prompt
+  // tokens where the engine runs them in the same batch below dsa_fp8_prefill_min_heads heads a
+  // chip; else the prompt tokens take the sparse prefill kernel over the keys upconverted to 16
+  // bits, at the 16-bit peak too.
+  double sparse_decode_flops = 0;
+  double sparse_decode_s = 0;
+  if (m.sparse_attention && x.f.fp8_kv && cal.fp8_sparse_mla_decode_efficiency) {
+    const double heads = m.heads / tp;
+    const double cluster = cal.fp8_sparse_mla_decode_head_cluster;
+    const double repad = full_top_k && cluster > 0
+                             ? std::ceil(heads / cluster) * cluster / heads / sparse_heads
+                             : 1.0;
+    sparse_decode_flops = attn.sparse_decode_flops;
+    sparse_prefill_flops = attn.sparse_prefill_flops;
+    if (heads < x.job.limits.dsa_fp8_prefill_min_heads) {
+      sparse_decode_flops += sparse_prefill_flops;
+      sparse_prefill_flops = 0;
+    }
+    sparse_decode_s = sparse_decode_flops * repad /
+                      (x.f.half_attention_peak * *cal.fp8_sparse_mla_decode_efficiency);
+    sparse_prefill_s = sparse_prefill_flops /
+                       (x.f.half_attention_peak *
+                        (sparse_eff_listed ? sparse_eff->second : cal.attention_efficiency));
+  }
   const double attn_compute =
-      (attn.flops - attn.mla_decode_flops - sparse_prefill_flops) /
+      (attn.flops - attn.mla_decode_flops - sparse_prefill_flops - sparse_decode_flops) /
           (x.f.attention_peak * cal.attention_efficiency) +
       attn.mla_decode_flops / (x.f.attention_peak * mla_eff.value_or(cal.attention_efficiency)) +
-      (sparse_prefill_flops > 0 ? sparse_prefill_flops / (x.f.attention_peak * sparse_eff->second)
-                                : 0);
+      sparse_prefill_s + sparse_decode_s;
   const double attn_memory = attn.bytes / x.f.mem_bw;
   st.attention_s = std::max(attn_compute, attn_memory);
   st.compute_bound = lin_compute + attn_compute > lin_memory + attn_memory;

@@ -235,6 +235,10 @@ struct EngineLimits {
   // The attention peak's fraction the engine's sparse (DSA) prefill kernel runs at, by chip family
   // (catalog::ServingEngine::sparse_prefill_efficiency); a family not listed: attention_efficiency.
   std::map<std::string, double> sparse_prefill_efficiency;
+  // DSA over an FP8 cache: fewer query heads a chip than this run their prompt tokens through the
+  // FP8 sparse decode kernel with the decode tokens (catalog::ServingEngine::
+  // dsa_fp8_prefill_min_heads); 0: through the 16-bit sparse prefill kernel.
+  int dsa_fp8_prefill_min_heads = 0;
   // Microseconds per MoE layer of a step the engine's fused-MoE kernel chain takes beyond the
   // bytes it reads, by chip family (catalog::ServingEngine::moe_layer_us); a family not listed: 0.
   std::map<std::string, double> moe_layer_us_by_family;

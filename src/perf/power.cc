@@ -50,6 +50,7 @@ catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& ca
   at_set(out.fa2_attention_efficiency);
   at_set(out.mla_decode_efficiency);
   at_set(out.fp8_mla_decode_efficiency);
+  at_set(out.fp8_sparse_mla_decode_efficiency);
   return out;
 }
 

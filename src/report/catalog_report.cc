@@ -255,6 +255,7 @@ std::string EnginesJson(const Catalog& c) {
          {"sparse_mla_head_tile", e.sparse_mla_head_tile},
          {"dsa_short_prefill_mha", e.dsa_short_prefill_mha},
          {"sparse_prefill_efficiency", e.sparse_prefill_efficiency},
+         {"dsa_fp8_prefill_min_heads", e.dsa_fp8_prefill_min_heads},
          {"moe_layer_us_by_family", e.moe_layer_us_by_family},
          {"weight_only_moe_layer_us", e.weight_only_moe_layer_us},
          {"moe_backends", e.moe_backends},

@@ -583,6 +583,13 @@ TEST(YamlErrorsTest, TritonMoeRateIsTheFamilysAndTheEngineListsFamilies) {
   EXPECT_EQ(e.line, 3);
   EXPECT_TRUE(Contains(e.field, "triton_moe_block_fp8_matmul_efficiency")) << e.field;
   EXPECT_TRUE(Contains(e.message, "out of range")) << e.message;
+  e = MergeError(family + "    fp8_sparse_mla_decode_efficiency: 1.5\n");  // 3
+  EXPECT_EQ(e.line, 3);
+  EXPECT_TRUE(Contains(e.field, "fp8_sparse_mla_decode_efficiency")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "out of range")) << e.message;
+  e = MergeError(family + "    fp8_sparse_mla_decode_head_cluster: -64\n");  // 3
+  EXPECT_EQ(e.line, 3);
+  EXPECT_TRUE(Contains(e.field, "fp8_sparse_mla_decode_head_cluster")) << e.field;
   const std::string engine =
       "engines:\n"                                                      // 1
       "  - id: my-engine\n"                                             // 2
@@ -782,6 +789,9 @@ TEST(YamlErrorsTest, EngineDsaPrefillFields) {
   e = MergeError(head + "    dsa_short_prefill_mha: sometimes\n");  // 4
   EXPECT_EQ(e.line, 4);
   EXPECT_TRUE(Contains(e.field, "dsa_short_prefill_mha")) << e.field;
+  e = MergeError(head + "    dsa_fp8_prefill_min_heads: -1\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "dsa_fp8_prefill_min_heads")) << e.field;
   // SGLang's SUM_LEN prefill gather (session 29): a yes/no field.
   e = MergeError(head + "    dp_prefill_gather_all_reduce: prefill\n");  // 4
   EXPECT_EQ(e.line, 4);

@@ -2548,6 +2548,56 @@ TEST(InferenceTest, SparsePrefillKernelRateByHand) {
   EXPECT_NEAR((seconds_a_token() - plain) / 3.5400e-5, 1, 1e-3);
 }
 
+// DSA over an FP8 cache through FlashMLA's sparse decode kernel (calibration hopper
+// fp8_sparse_mla_decode_efficiency 0.415 of the BF16 peak, 410 TFLOPS on H800, S3800; the
+// kernel's two-CTA cluster of 128 heads a query, S3802; vLLM runs a TP 8 rank's prompt tokens
+// through it, dsa_fp8_prefill_min_heads 32, S3803, S3804). The engine's dense MLA rule
+// (fp8_mla_families) had raised this attention to the FP8 peak; the sparse kernels multiply in
+// BF16. By hand, a prompt token at TP 8 (16 heads a chip, vLLM's 64-head tile) costs 61 x 2 x 64
+// x (512 + 64 + 512) x 2,048 slots = 17,397,972,992 FLOPs a chip:
+//  - at the FP8 peak, 1,979 x 0.5 TFLOPS (before): 1.758259e-5 s a chip, 1.406607e-4 s for the 8;
+//  - through the prefill kernel at the BF16 peak, 989 x 0.5: 3.518296e-5 s, 2.814637e-4 for the 8
+//    (1.408030e-4 more);
+//  - through the decode kernel, heads run as 128: twice the FLOPs, 34,795,945,984, at 989 x
+//    0.415 = 410.435 TFLOPS: 8.477822e-5 s, 6.782258e-4 for the 8 (5.375651e-4 more).
+// The indexer (FP8 logits) keeps the FP8 rate in all three.
+TEST(InferenceTest, Fp8SparseMlaDecodeKernelByHand) {
+  InferenceJob job = Job("deepseek-v3.2", "h200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.input_tokens = 4000;
+  job.output_tokens = 200;
+  job.kv_dtype = ServingDType::kFp8;
+  job.limits.max_num_seqs = 64;
+  job.limits.fp8_mla_families = {"hopper"};
+  job.limits.sparse_mla_head_tile = {{"hopper", 64}};
+  ASSERT_TRUE(job.calibration.fp8_sparse_mla_decode_efficiency);
+  EXPECT_NEAR(*job.calibration.fp8_sparse_mla_decode_efficiency * 989, 410, 1);
+  EXPECT_EQ(job.calibration.fp8_sparse_mla_decode_head_cluster, 128);
+  auto seconds_a_token = [&] {
+    const auto e = EstimateInference(job, Tp(8));
+    EXPECT_TRUE(e.has_value());
+    return e ? 1 / e->prefill_tokens_per_s_per_chip : 0.0;
+  };
+  InferenceJob before = job;
+  before.calibration.fp8_sparse_mla_decode_efficiency.reset();
+  const double fp8_peak = [&] {
+    const auto e = EstimateInference(before, Tp(8));
+    EXPECT_TRUE(e.has_value());
+    return e ? 1 / e->prefill_tokens_per_s_per_chip : 0.0;
+  }();
+  const double prefill_kernel = seconds_a_token();
+  EXPECT_NEAR((prefill_kernel - fp8_peak) / 1.408030e-4, 1, 1e-3);
+  job.limits.dsa_fp8_prefill_min_heads = 32;
+  EXPECT_NEAR((seconds_a_token() - fp8_peak) / 5.375651e-4, 1, 1e-3);
+  // A 16-bit cache keeps the engine's rate: no FP8 sparse kernel runs.
+  job.kv_dtype = ServingDType::kBf16;
+  before.kv_dtype = ServingDType::kBf16;
+  const double bf16_cache = seconds_a_token();
+  const auto e = EstimateInference(before, Tp(8));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_DOUBLE_EQ(bf16_cache, 1 / e->prefill_tokens_per_s_per_chip);
+}
+
 // SGLang's NSA backend runs a DSA prompt batch whose sequences all fit in top_k (2,048) as standard
 // MHA over the up-projected heads with no indexer scores (MHA_ONE_SHOT, S3560, S3561;
 // EngineLimits::dsa_short_prefill_mha). By hand, a token of a 1,000-token prompt attends 500 keys
