@@ -448,20 +448,29 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
   } release{heavy_->slots};
   if (simulated_infer) return answer(engine_.Infer(*simulated_infer, json_out));
   if (path == "/v1/forecast" || path == "/v1/forecast/report") {
-    // An inline scenario may come as a JSON object: JSON is YAML.
-    if (body.contains("scenario") && body["scenario"].is_object()) {
+    // An inline scenario may come as a JSON object: JSON is YAML. Its errors then name the
+    // object ("scenario"), not the YAML text rendered from it, whose lines the sender never saw.
+    const bool scenario_object = body.contains("scenario") && body["scenario"].is_object();
+    if (scenario_object) {
       body["scenario_yaml"] = body["scenario"].dump(2);
       body.erase("scenario");
     }
+    auto in_object = [&](Result<app::Output> out) {
+      if (!out && scenario_object && out.error().file == "scenario_yaml") {
+        out.error().file = "scenario";
+        out.error().line = 0;
+      }
+      return out;
+    };
     auto r = Decode(body, app::ForecastFields());
     if (!r) return ErrorResponse(400, r.error());
     if (auto ok = CheckSamples(r->samples, options_.max_samples); !ok) {
       return ErrorResponse(400, ok.error());
     }
-    if (path == "/v1/forecast") return answer(engine_.Forecast(*r, json_out));
+    if (path == "/v1/forecast") return answer(in_object(engine_.Forecast(*r, json_out)));
     // The HTML report with the charts, as the CLI's --report writes it (nothing is written here).
     r->report = "forecast.html";
-    auto out = engine_.Forecast(*r, json_out);
+    auto out = in_object(engine_.Forecast(*r, json_out));
     if (!out) return ErrorResponse(400, out.error());
     ApiResponse html;
     html.body = std::move(out->files.front().content);

@@ -203,11 +203,21 @@ TEST(Api, CalibrateTakesMeasurementsInlineAndFilesOnlyInsideTheDataFolder) {
 
 TEST(Api, InlineScenarioAsAJsonObject) {
   Api api(TheEngine(), {});
-  // A scenario whose only run needs a chip the catalog lacks: the error proves the inline
-  // scenario was read (not the default), and names the place in the text it was given as.
+  // An object with a key a scenario does not have: the error proves the inline scenario was
+  // read (not the default), and names the object it came as, "scenario", with no line: the
+  // lines are those of the YAML the server renders from it, which the sender never saw.
   auto r = Post(api, "/v1/forecast", R"({"scenario": {"name": "x"}, "samples": 10})");
   ASSERT_EQ(r.status, 400) << r.body;
-  EXPECT_EQ(json::parse(r.body)["file"], "scenario_yaml");
+  const json j = json::parse(r.body);
+  EXPECT_EQ(j["file"], "scenario") << r.body;
+  EXPECT_EQ(j["field"], "name") << r.body;
+  EXPECT_FALSE(j.contains("line")) << r.body;
+  // The same slip in scenario_yaml text keeps the text's name and its line (the page marks it).
+  auto text = Post(api, "/v1/forecast", R"({"scenario_yaml": "scenario: {name: x}\nname: y\n"})");
+  ASSERT_EQ(text.status, 400) << text.body;
+  const json t = json::parse(text.body);
+  EXPECT_EQ(t["file"], "scenario_yaml") << text.body;
+  EXPECT_EQ(t["line"], 2) << text.body;
 }
 
 struct BadBody {
