@@ -61,9 +61,13 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
   }
   p.step_tokens = p.batch + p.prompt_tokens;
   // The engine's limits on this layout (trtllm-bench's offline where the user set none).
+  // A server-wide budget (SGLang's --chunked-prefill-size under attention DP, divided among the
+  // groups by the engine: max_batched_tokens_per_instance) stays whole when the groups split.
+  bool server_budget = false;
   if (const auto limits = perf::LimitsAt(job, e.layout); limits.max_batched_tokens) {
     p.step_tokens = static_cast<long>(*limits.max_batched_tokens);
     p.prompt_tokens = p.step_tokens;
+    server_budget = limits.max_batched_tokens_per_instance;
   }
   p.context = static_cast<long>(std::ceil(job.input_tokens + job.output_tokens - 1e-9));
   // What the engine keeps besides the weights and the KV pool when it starts with the
@@ -101,8 +105,10 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
     } else {
       p.dp *= dies;
       p.batch = (p.batch + dies - 1) / dies;
-      p.step_tokens = (p.step_tokens + dies - 1) / dies;
-      p.prompt_tokens = (p.prompt_tokens + dies - 1) / dies;
+      if (!server_budget) {
+        p.step_tokens = (p.step_tokens + dies - 1) / dies;
+        p.prompt_tokens = (p.prompt_tokens + dies - 1) / dies;
+      }
     }
     if (p.ep > 1) p.ep *= dies;
     p.stage_chips = p.tp * p.dp;
