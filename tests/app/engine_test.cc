@@ -1416,9 +1416,9 @@ TEST(EngineLimits, VllmChainsItsEightAndSixteenBitExpertsOnBlackwell) {
 
 // A request that names no engine runs the one its chips' family is deployed on (data/engines.yaml
 // default_families: cuda-graphs on Volta to Hopper, vLLM on AMD Instinct parts, vLLM-Ascend 0.13
-// on Ascend 910, none on Blackwell or Gaudi), and the answer says which and the ids that name
-// another, in text and JSON (engine_assumed), for one chip and for a comparison; a request that
-// names one (--engine none too) gets no such note.
+// on Ascend 910, vLLM-Gaudi on Gaudi, none on Blackwell), and the answer says which and the ids
+// that name another, in text and JSON (engine_assumed), for one chip and for a comparison; a
+// request that names one (--engine none too) gets no such note.
 TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   const auto text = [](const InferRequest& q) {
     auto out = TheEngine().Infer(q, {Format::kText, nullptr});
@@ -2011,6 +2011,49 @@ TEST(EngineLimits, VllmAscendFullDecodeGraphHasItsFloor) {
   gpu.mode = "analytic";
   gpu.cudagraph_mode = "FULL_DECODE_ONLY";
   EXPECT_EQ(InferJson(gpu)["flags_not_modelled"], nlohmann::json::array({"--cudagraph-mode"}));
+}
+
+// What `vllm serve` runs on an Intel Gaudi, and what a Gaudi request naming no engine runs: the
+// vLLM plugin, vllm-gaudi. Its platform reports no device memory (S3874), so vLLM's small-device
+// batch defaults hold, 256 sequences (S3522); its worker keeps 0.9 (gpu_memory_utilization) x (1 -
+// 0.1, VLLM_GRAPH_RESERVED_MEM) of what the weights leave for the KV cache (S3875). By hand,
+// Llama 3.1 8B in BF16 on one Gaudi 3 (128 GiB): 14.96 GiB of weights, the family's 4 GiB reserve
+// and the 2 GiB workspace: 0.81 x (128 - 4 - 2 - 14.96) = 86.70 GiB of cache at 131,072 B a token
+// (32 layers x 8 KV heads x 128 x 2 x 2 B). Under FP8 weights an FP8 cache, 65,536 B a token, as
+// its INC recipe runs them (--kv-cache-dtype fp8_inc, S3876). A pasted `vllm serve` reads as
+// vllm-gaudi.
+TEST(EngineLimits, VllmGaudiIsWhatAGaudiRuns) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"gaudi3"};
+  r.count = 1;
+  r.tp = 1;
+  r.dtype = "bf16";
+  r.input_tokens = 2048;
+  r.output_tokens = 2048;
+  r.mode = "server";
+  r.concurrency = 2;
+  r.requests = 4;
+  const auto j = InferJson(r);
+  EXPECT_EQ(j["engine_assumed"]["engine"], "vllm-gaudi") << j.dump();
+  EXPECT_DOUBLE_EQ(j["kv_cache_bytes_per_token"].get<double>(), 131072);
+  EXPECT_NEAR(j["weights_gib_per_chip"].get<double>(), 14.96, 0.01);
+  const double pool =
+      j["simulation"]["kv_capacity_tokens"].get<double>() * 131072 / (1024.0 * 1024 * 1024);
+  EXPECT_NEAR(pool, 0.81 * (128 - 4 - 2 - j["weights_gib_per_chip"].get<double>()), 0.02)
+      << j.dump();
+  InferRequest offline = r;
+  offline.mode = "analytic";
+  offline.concurrency.reset();
+  offline.requests.reset();
+  offline.input_tokens = 128;
+  offline.output_tokens = 128;
+  EXPECT_EQ(InferJson(offline)["engine_max_batch"], 256);
+  offline.dtype = "fp8";
+  EXPECT_DOUBLE_EQ(InferJson(offline)["kv_cache_bytes_per_token"].get<double>(), 65536);
+  InferRequest pasted = offline;
+  pasted.launched_by = "vllm";
+  EXPECT_EQ(InferJson(pasted)["engine"], "vllm-gaudi");
 }
 
 // The answer's layout line says whether the layout was searched and how many instances share the
