@@ -1018,10 +1018,17 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   // micro-batch.
   const bool held_whole = HeldWhole(l);
   double zero3_exposed = 0;
-  if (l.zero_stage == 3 && !held_whole) {
-    const double gather = AllGatherSeconds(shared_params * gather_bytes, dp_group, sys) +
-                          AllGatherSeconds(expert_params * gather_bytes, edp_group, sys);
-    zero3_exposed = micro_batches * std::max(0.0, 2 * gather - mb_compute);
+  if (l.zero_stage >= 2 && !held_whole) {
+    // Sharded gradients cannot accumulate whole ones: every micro-batch's backward
+    // reduce-scatters its gradients (Megatron-FSDP's grad_reduce_every_bprop for optim_grads and
+    // optim_grads_params, S3822), beside that micro-batch's compute and, under ZeRO-3, its two
+    // parameter gathers. The last micro-batch's is the step's reduction (dp_reduce below).
+    const double gather = l.zero_stage == 3
+                              ? AllGatherSeconds(shared_params * gather_bytes, dp_group, sys) +
+                                    AllGatherSeconds(expert_params * gather_bytes, edp_group, sys)
+                              : 0.0;
+    zero3_exposed = (micro_batches - 1) * std::max(0.0, 2 * gather + dp_reduce - mb_compute) +
+                    std::max(0.0, 2 * gather - mb_compute);
   }
   if (job.software.dp_overlap) {
     // Overlapped by the software: the reduction behind the last micro-batch's backward, the
@@ -1186,10 +1193,16 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       weights += copies * layer_params * prec.weight_cache_bytes;  // FP8 copies of the GEMMs
     }
     here.weights_gib = weights / kGiB;
-    here.gradients_gib =
-        (copies * sharded(TensorFormatBytes(prec.grads), l.zero_stage >= 2 && !held_whole) +
-         sharded(TensorFormatBytes(prec.main_grads), l.zero_stage >= 1)) /
-        kGiB;
+    double grads =
+        copies * sharded(TensorFormatBytes(prec.grads), l.zero_stage >= 2 && !held_whole) +
+        sharded(TensorFormatBytes(prec.main_grads), l.zero_stage >= 1);
+    if (l.zero_stage >= 2 && !held_whole) {
+      // Each layer's gradients exist whole, in the reduction's format, from its backward until
+      // its reduce-scatter ends: the layer reduced and the one computing (S3822, S3823).
+      const int layers_here = std::max(1, st.dense + st.moe);
+      grads += copies * 2 * layer_params / layers_here * reduce_bytes;
+    }
+    here.gradients_gib = grads / kGiB;
     here.main_params_gib = sharded(TensorFormatBytes(prec.main_params), l.zero_stage >= 1) / kGiB;
     here.optimizer_gib = sharded(2 * TensorFormatBytes(prec.optimizer), l.zero_stage >= 1) / kGiB;
     here.activations_gib = act / kGiB;

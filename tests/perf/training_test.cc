@@ -107,8 +107,9 @@ TEST(TrainingTest, ParameterMemoryByZeroStage) {
 // Without a pipeline the same model on 128 A100 (tp 8, dp 16) shards what ZeRO promises: ZeRO-2
 // the fp32 gradients over 16, ZeRO-3 the bf16 weights too, holding two gathered layers (the running
 // one and the prefetched). By hand, per chip: 96 layers of 12 h^2 + 2 h and the embedding 51,200 h
-// (tied) over tp 8; gradients 4 bytes / 16 under ZeRO-2 and -3; weights 2 bytes / 16 plus 2 layers
-// x 2 bytes under ZeRO-3.
+// (tied) over tp 8; gradients 4 bytes / 16 under ZeRO-2 and -3, plus two layers' gradients whole
+// in the fp32 reduction format (the layer being reduce-scattered and the one computing: 2 x 4 x
+// 226.5M = 1.81 GB); weights 2 bytes / 16 plus 2 layers x 2 bytes under ZeRO-3.
 TEST(TrainingTest, ZeroShardsGradientsAndWeightsOnlyWithoutAPipeline) {
   TrainingJob job = TrainingJobOn("korthikanti-175b", "a100", 128);
   job.seq_len = 2048;
@@ -120,10 +121,37 @@ TEST(TrainingTest, ZeroShardsGradientsAndWeightsOnlyWithoutAPipeline) {
     ParallelLayout l{8, 1, 16, 1, 1, zero, 1, 1, Recompute::kFull, true};
     auto e = EstimateLayout(job, l);
     ASSERT_TRUE(e) << e.error().ToString();
-    EXPECT_NEAR(e->memory.gradients_gib * kGiB, params * 4 / (zero >= 2 ? 16 : 1), params * 1e-3);
+    EXPECT_NEAR(e->memory.gradients_gib * kGiB,
+                zero >= 2 ? params * 4 / 16 + 2 * layer * 4 : params * 4, params * 1e-3);
     EXPECT_NEAR(e->memory.weights_gib * kGiB,
                 zero >= 3 ? params * 2 / 16 + 2 * layer * 2 : params * 2, params * 1e-3);
   }
+}
+
+// Sharded gradients cannot accumulate whole ones, so under ZeRO-2 (and -3) without a pipeline
+// every micro-batch reduce-scatters its gradients (Megatron-FSDP reduces on every backward for
+// optim_grads and optim_grads_params, S3822), where ZeRO-1 reduces once a step. GPT-3 175B, tp 8
+// dp 16 on 128 A100, 128 tokens a sequence, the overlap off: a step's data-parallel time is the
+// fp32 gradient reduction r plus the bf16 parameter gather, half its bytes (r / 2), so ZeRO-1
+// shows 1.5 r whatever the micro-batches. ZeRO-2 with 4 micro-batches, each far shorter than r,
+// adds the first three micro-batches' reductions less their own compute c: 3 (r - c) by hand.
+TEST(TrainingTest, ShardedGradientsAreReducedEveryMicroBatch) {
+  auto dp_seconds = [](int zero, int micro_batches) {
+    TrainingJob job = TrainingJobOn("korthikanti-175b", "a100", 128);
+    job.seq_len = 128;
+    job.global_batch_tokens = 16.0 * 128 * micro_batches;
+    job.software.dp_overlap = false;
+    ParallelLayout l{8, 1, 16, 1, 1, zero, 1, 1, Recompute::kNone, true};
+    auto e = EstimateLayout(job, l);
+    EXPECT_TRUE(e) << e.error().ToString();
+    return std::make_pair(e->time.dp_comm_s, e->time.compute_s / micro_batches);
+  };
+  const auto [zero1, compute] = dp_seconds(1, 4);
+  const double r = zero1 / 1.5;
+  ASSERT_GT(r, 4 * compute);  // the premise: the reduction outlasts a micro-batch
+  EXPECT_NEAR(dp_seconds(1, 1).first, zero1, r * 1e-3);
+  EXPECT_NEAR(dp_seconds(2, 4).first - zero1, 3 * (r - compute), r * 0.01);
+  EXPECT_NEAR(dp_seconds(2, 1).first, zero1, r * 1e-3);
 }
 
 // Experts split over the tensor-parallel ranks keep their input whole on every rank (Megatron-Core
