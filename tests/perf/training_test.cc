@@ -698,15 +698,15 @@ TEST(TrainingLora, AdapterParametersAreRankTimesTheWidthsTheyJoin) {
 // Memory of a 7B LoRA against LLaMA-Factory's hardware table (README, S3831: 7B needs about
 // 16 GB with 16-bit LoRA, 6 GB with 4-bit QLoRA, 120 GB in full with mixed precision), at one
 // 1,024-token sequence with LLaMA-Factory's default gradient checkpointing (its
-// disable_gradient_checkpointing is False). By hand, Llama-2-7B (6,738,415,616 parameters, of
-// which the two 32,000 x 4,096 embeddings are 262 M) at rank 8 on every linear layer:
-// 32 x (4 x 8 x 8,192 + 3 x 8 x 15,104) = 19,988,480 adapters. Frozen bf16 weights 13.48 GB;
-// adapters in fp32 with their gradients and Adam's moments, 16 bytes each, 0.32 GB; the stored
-// layer inputs 32 x 1,024 x 8 KiB = 0.27 GB plus the layer being recomputed and the logits: about
-// 14.5 GB before the framework's reserve, against the table's 16. QLoRA: the 6.476 B linear
-// weights at 4.127 bits = 3.34 GB plus the embeddings in bf16 0.52 GB = 3.86 GB, about 4.9 GB in
-// all against the table's 6. A full fine-tune at 16 bytes a parameter is 108 GB: more than an
-// 80 GiB H100 holds, where LoRA runs eight sequences a micro-batch.
+// disable_gradient_checkpointing is False, S3837). By hand, Llama-2-7B (6,738,415,616 parameters,
+// of which the two 32,000 x 4,096 embeddings are 262 M) at rank 8 on every linear layer: 32 x (4 x
+// 8 x 8,192 + 3 x 8 x 15,104) = 19,988,480 adapters. Frozen bf16 weights 13.48 GB; adapters in fp32
+// with their gradients and Adam's moments, 16 bytes each, 0.32 GB; the stored layer inputs 32 x
+// 1,024 x 8 KiB = 0.27 GB plus the layer being recomputed and the logits: about 14.5 GB before the
+// framework's reserve, against the table's 16. QLoRA: the 6.476 B linear weights at 4.127 bits
+// = 3.34 GB plus the embeddings in bf16 0.52 GB = 3.86 GB, about 4.9 GB in all against the
+// table's 6. A full fine-tune at 16 bytes a parameter is 108 GB: more than an 80 GiB H100 holds,
+// where LoRA runs eight sequences a micro-batch.
 TEST(TrainingLora, SevenBMemoryMatchesLlamaFactorysTable) {
   TrainingJob job = TrainingJobOn("llama-2-7b", "rtx-4090", 1);
   job.seq_len = 1024;
