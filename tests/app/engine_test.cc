@@ -2283,7 +2283,11 @@ InferRequest MaverickDataParallelOnH200s() {
 // named. Llama 4 Maverick at DEP 8 on eight H200s (the batch fixed by --max-num-seqs) communicates
 // the same under either engine as with none (before, as an all-to-all of 7/8 of a copy a token:
 // 1.0 ms a step against 8-9 ms gathered at 500 a rank); across two nodes (DEP 16, where
-// deployments take DeepEP) the all-to-all stays, as with none.
+// deployments take DeepEP) the all-to-all stays, as with none. (Across nodes a decode-only step
+// takes DeepEP's low-latency kernels and a step with prompt tokens the alpha-beta all-to-all, so
+// the 16-chip comparison gives every engine the same token budget, prompts in steps of their own;
+// SGLang's steps still mix in prompt tokens in another share, a few per cent apart, against the
+// several times more a gather would cost.)
 TEST(EngineLimits, VllmAndSglangGatherAttentionDpMoeInsideAnHgxNode) {
   InferRequest r = MaverickDataParallelOnH200s();
   const auto comm = [&r](int chips, const char* engine) {
@@ -2293,14 +2297,15 @@ TEST(EngineLimits, VllmAndSglangGatherAttentionDpMoeInsideAnHgxNode) {
     r.engine = engine;
     // 64 a rank: SGLang's limit is the server's, each rank taking // dp of it.
     r.max_num_seqs = std::string(engine) == "sglang" ? 64 * chips : 64;
+    r.max_batched_tokens.reset();
+    if (chips > 8) r.max_batched_tokens = 8192;
     return InferJson(r)["step_breakdown_ms"]["communication"].get<double>();
   };
   const double none8 = comm(8, "none");
   const double none16 = comm(16, "none");
   EXPECT_GT(none8, 0.0);
-  for (const char* engine : {"vllm", "sglang"}) {
-    EXPECT_NEAR(comm(16, engine), none16, 1e-9) << engine;
-  }
+  EXPECT_NEAR(comm(16, "vllm"), none16, 1e-9);
+  EXPECT_NEAR(comm(16, "sglang") / none16, 1.0, 0.05);
   EXPECT_NEAR(comm(8, "vllm"), none8, 1e-9);
   // SGLang gathers a step with prompt tokens in it by all-reduces (DpPaddingMode SUM_LEN, S3600;
   // dp_prefill_gather_all_reduce): more than the gather, at most the all-reduce's 9/8 of the
