@@ -4,7 +4,10 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
+#include "app/engine.h"
+#include "app/requests.h"
 #include "catalog/catalog.h"
 #include "perf/inference.h"
 #include "sim/serving/serving_sim.h"
@@ -123,6 +126,40 @@ void BM_OfflineDeepSeekR1_72xGB200_Fp4_Lognormal(benchmark::State& state) {
   state.counters["tokens_per_s_per_group"] = tokens_per_s;
 }
 
+// DeepSeek-R1 on 16 H20 under SGLang as a user types it, the whole command: `suanli infer
+// --model deepseek-r1 --chip h20 --count 16 --engine sglang --json` (server mode, MLPerf's
+// targets). The analytic search, then the max_qps_at_slo search on its layout (attention DP 4 in
+// lockstep, 8,000 requests a run of R1's lognormal outputs) with the max_num_seqs widening, and
+// the same on the near layout the simulation disagrees with: 52 runs, four of them the
+// bisection's ceiling/64 trickle of 1.5-2.9 million iterations. 21.3 s of CPU at session 30's
+// start, 15.9 s at session 31's (bench/RESULTS.md "Session 31 (H5)"); issue 13 asks under 10 s.
+void BM_InferDeepSeekR1_16xH20_SGLang_MaxQpsAtSlo(benchmark::State& state) {
+  static const auto engine = suanli::app::Engine::Open({});
+  if (!engine) {
+    state.SkipWithError(engine.error().message.c_str());
+    return;
+  }
+  suanli::app::InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"h20"};
+  r.count = 16;
+  r.engine = "sglang";
+  suanli::app::RunContext c;
+  c.format = suanli::app::Format::kJson;
+  nlohmann::json sim;
+  for (auto _ : state) {
+    auto out = engine->Infer(r, c);
+    if (!out) {
+      state.SkipWithError(out.error().message.c_str());
+      return;
+    }
+    sim = nlohmann::json::parse(out->body)["simulation"];
+  }
+  state.counters["layouts_simulated"] = sim.value("layouts_simulated", 0);
+  state.counters["runs"] = sim.value("runs", 0);
+  state.counters["max_qps_at_slo"] = sim.value("max_qps_at_slo", 0.0);
+}
+
 void BM_ServeLlama31_8B_H100_100qps_10min(benchmark::State& state) {
   Server(state, "llama-3.1-8b", "h100", perf::ServingDType::kBf16, 100);
 }
@@ -140,6 +177,9 @@ BENCHMARK(BM_ServeLlama31_8B_H100_100qps_10min)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ServeLlama31_70B_H100_Fp8_10qps_10min)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MaxQpsAtSlo_Llama31_8B_H100)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MaxQpsAtSlo_DeepSeekV3_H800_Fp8)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InferDeepSeekR1_16xH20_SGLang_MaxQpsAtSlo)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_OfflineDeepSeekR1_72xGB200_Fp4_Lognormal)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
