@@ -2392,6 +2392,8 @@ std::optional<double> GraphBatch(const EngineLimits& limits, double decode) {
 // padding in a thread-local direct-mapped table (a slot per hash, overwritten on a clash). Under
 // a light load most groups of a wide instance are idle, iteration after iteration, at the same
 // instance tokens: their iteration is priced once (bench/RESULTS.md "Session 31 (H5)").
+// StepTimeOfBatch depends on nothing else (the job and layout are the model's, fixed at Make): an
+// argument added to the call in LockstepSeconds must join the key.
 class StepMemo {
  public:
   using Key = std::array<uint64_t, 6>;
