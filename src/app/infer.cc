@@ -1391,35 +1391,6 @@ Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest
 
 namespace {
 
-// The command --emit prints starts the engine with --max-num-seqs at the estimate's cap, and an
-// engine that sizes its KV pool after a start-up profile (EngineLimits::profile_logit_bytes,
-// vLLM) profiles that many sequences, not its default max_num_seqs: the estimate keeps the
-// reserve of the printed cap (EngineLimits::profile_num_seqs). The cap and the profile meet in
-// at most two more estimates, each with the profile at the cap before: the cap falls as the
-// profile grows, so the last cap is at most the profile it was sized with (vLLM then keeps at
-// least the KV the estimate assumed). A --max-num-seqs given is the profile as it was.
-void ProfileAtPrintedCap(const catalog::Catalog& cat, const InferRequest& r,
-                         perf::InferenceJob& job, const perf::InferenceConstraints& fixed,
-                         perf::InferenceEstimate& e) {
-  if (r.emit.empty() || r.compare || r.max_num_seqs || job.limits.profile_logit_bytes <= 0) return;
-  const auto emitted = cat.FindEngine(r.emit);
-  if (!emitted || (*emitted)->profile_logit_bytes <= 0) return;
-  for (int pass = 0; pass < 2; ++pass) {
-    const int cap = std::max(1, e.launch_batch);
-    const int profile = job.limits.profile_num_seqs.value_or(job.limits.max_num_seqs.value_or(0));
-    if (pass > 0 ? cap <= profile : cap == profile) break;
-    perf::InferenceJob at_cap = job;
-    at_cap.limits.profile_num_seqs = cap;
-    auto again = perf::EstimateInference(at_cap, fixed);
-    if (!again) return;
-    job = std::move(at_cap);
-    e = std::move(*again);
-  }
-  // The printed cap bounds the engine the command starts: the simulation runs it too, as the
-  // command pasted back does (the steady state's batch is already within it).
-  job.limits.max_num_seqs = std::max(1, e.launch_batch);
-}
-
 // A request that names no engine runs the one its chips' family is deployed on (data/engines.yaml
 // default_families), or none where they have none or differ: the answer says which, and the ids
 // that name another (the engines that run on every chip of the request, and none).
@@ -1526,7 +1497,6 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
         if (ok) {
           internal::FitWeightsInFewerBits(r, {r.tp, r.ep, r.dp, r.pp}, job);
           auto e = internal::EstimateAtTargets(r, job, {r.tp, r.ep, r.dp, r.pp}, &targets[i]);
-          if (e) ProfileAtPrintedCap(*catalog_, r, job, {r.tp, r.ep, r.dp, r.pp}, *e);
           if (e) {
             row.estimate = *e;
           } else {

@@ -22,6 +22,10 @@ struct Plan {
   int stage_chips = 1;         // per pipeline stage: tp x dp
   int nodes = 1;               // the instance's nodes
   long batch = 1;              // running sequences per attention group
+  // The running-sequence cap printed (--max-num-seqs, --max-running-requests, max_batch_size):
+  // the one the estimate ran with, per attention group, or the server's (cap_per_instance).
+  long cap = 1;
+  bool cap_per_instance = false;
   long step_tokens = 1;        // tokens per step per group (decode + prompt chunks)
   long prompt_tokens = 0;      // prompt tokens per step per group
   long context = 1;            // prompt + output
@@ -64,16 +68,27 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
   // A server-wide budget (SGLang's --chunked-prefill-size under attention DP, divided among the
   // groups by the engine: max_batched_tokens_per_instance) stays whole when the groups split.
   bool server_budget = false;
-  if (const auto limits = perf::LimitsAt(job, e.layout); limits.max_batched_tokens) {
+  const auto limits = perf::LimitsAt(job, e.layout);
+  if (limits.max_batched_tokens) {
     p.step_tokens = static_cast<long>(*limits.max_batched_tokens);
     p.prompt_tokens = p.step_tokens;
     server_budget = limits.max_batched_tokens_per_instance;
+  }
+  // The cap the estimate ran with: the engine's (its default where the request gave none,
+  // trtllm-bench's where it derives one), else, with no cap of the engine's, the estimate's own
+  // (launch_batch). Never the estimate's batch in place of the engine's cap: vLLM sizes its KV
+  // pool after a start-up profile of max_num_seqs sequences (profile_logit_bytes), so a command
+  // capped at the batch would start with more KV than was priced and price differently.
+  p.cap = p.batch;
+  if (limits.max_num_seqs) {
+    p.cap = *limits.max_num_seqs;
+    p.cap_per_instance = limits.max_num_seqs_per_instance;
   }
   p.context = static_cast<long>(std::ceil(job.input_tokens + job.output_tokens - 1e-9));
   // What the engine keeps besides the weights and the KV pool when it starts with the
   // --max-num-seqs printed here: the estimate's own rule (perf::ServingReserveBytes), so the
   // fraction leaves the engine the KV pool the estimate assumed.
-  const double workspace = perf::ServingReserveBytes(job, static_cast<int>(p.batch)) / kGiB;
+  const double workspace = perf::ServingReserveBytes(job, static_cast<int>(p.cap)) / kGiB;
   const double memory = e.memory_capacity_gib;
   if (const auto reserve = perf::EngineReserveBytes(job, e.layout)) {
     // The engine's own rule for its fraction (SGLang's HBM less a reserve by layout, S3740): the
@@ -105,6 +120,7 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
     } else {
       p.dp *= dies;
       p.batch = (p.batch + dies - 1) / dies;
+      if (!p.cap_per_instance) p.cap = (p.cap + dies - 1) / dies;
       if (!server_budget) {
         p.step_tokens = (p.step_tokens + dies - 1) / dies;
         p.prompt_tokens = (p.prompt_tokens + dies - 1) / dies;
@@ -198,7 +214,7 @@ void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, c
   if (p.dp > 1) add("--data-parallel-size", Num(p.dp));
   if (p.ep > 1) add("--enable-expert-parallel");
   add("--max-model-len", Num(p.context));
-  add("--max-num-seqs", Num(p.batch));
+  add("--max-num-seqs", Num(p.cap));
   add("--max-num-batched-tokens", Num(p.step_tokens));
   // Prompts whole, as priced: vLLM's BooleanOptionalAction spelling (S3861). Its SchedulerConfig
   // refuses a step budget below --max-model-len with chunking off (S3862).
@@ -273,7 +289,7 @@ void SglangArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   }
   add("--context-length", Num(p.context));
   // The server-wide cap; SGLang divides it among the DP attention groups.
-  add("--max-running-requests", Num(p.batch * p.dp));
+  add("--max-running-requests", Num(p.cap_per_instance ? p.cap : p.cap * p.dp));
   // Whole prompts are SGLang's --chunked-prefill-size -1 (its scheduler reads <= 0 as chunking
   // off, S3860); its prefill batches are then bounded by --max-prefill-tokens alone.
   if (!job.limits.chunked_prefill) {
@@ -320,7 +336,7 @@ void TrtllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   if (p.pp > 1) add("--pp_size", Num(p.pp));
   if (p.ep > 1) add("--ep_size", Num(p.ep));
   add("--max_seq_len", Num(p.context));
-  add("--max_batch_size", Num(p.batch));
+  add("--max_batch_size", Num(p.cap));
   add("--max_num_tokens", Num(p.step_tokens));
   add("--kv_cache_free_gpu_memory_fraction", Fraction(p.free_fraction));
   // What trtllm-serve takes only from its extra options file. Its kv_cache_config replaces the

@@ -3656,38 +3656,43 @@ TEST(Engine, PromptHeavyGivenLoadIsAnsweredWithoutTheDefaultLimitsItCannotMeet) 
   EXPECT_EQ(searched.error().field, "tpot_ms");
 }
 
-// --emit vllm prints --max-num-seqs at the estimate's cap, and vLLM's start-up profile runs that
-// many sequences (38.5 bytes a logit of max_num_seqs x vocabulary, S3320/S3321), not its default
-// 1,024: the estimate keeps the printed cap's reserve. By hand, Qwen3-32B in BF16 on one H100:
-// vLLM's 0.9 of 80 GiB is 72 GiB; the profile at 1,024 sequences is 38.5 x 1,024 x 151,936 B =
-// 5.58 GiB, leaving 72 - 61.03 - 5.58 = 5.39 GiB of KV, 19 sequences of 1,152 tokens x 262,144 B
-// (0.28125 GiB). At a cap under 367 the profile (0.00545 GiB a sequence) is below the 2 GiB
-// workspace, which is what is kept: 72 - 61.03 - 2 = 8.97 GiB, 31 sequences. The command then
-// leaves vLLM at least the KV the estimate assumed.
-TEST(Engine, EmittedVllmCommandProfilesItsPrintedCap) {
+// --emit vllm prints the command the estimate priced, and adding it changes no figure. vLLM's
+// start-up profile runs max_num_seqs sequences (38.5 bytes a logit of max_num_seqs x vocabulary,
+// S3320/S3321) and the KV pool is what is left: the typed request priced vLLM's default 1,024
+// (engines.yaml, `vllm serve` on GPUs of 70 GiB or more), so the command says --max-num-seqs 1024,
+// not the estimate's batch (a cap of the batch would profile fewer sequences, start with more KV
+// and price another deployment). By hand, Qwen3-32B in BF16 on one H100: vLLM's 0.9 of 80 GiB is
+// 72 GiB; the profile at 1,024 sequences is 38.5 x 1,024 x 151,936 B = 5.58 GiB, leaving
+// 72 - 61.03 - 5.58 = 5.39 GiB of KV, 19 sequences of 1,152 tokens x 262,144 B (0.28125 GiB).
+TEST(Engine, EmittedVllmCommandIsTheDeploymentPriced) {
   InferRequest r;
   r.model = "qwen3-32b";
   r.chip = {"h100"};
   r.count = 1;
   r.mode = "analytic";
   r.engine = "vllm";
-  const auto plain = InferJson(r);
+  auto plain = InferJson(r);
   EXPECT_EQ(plain["memory_max_batch"], 19);
   r.emit = "vllm";
-  const auto emitted = InferJson(r);
-  EXPECT_EQ(emitted["memory_max_batch"], 31);
-  const int cap = emitted["launch_batch"].get<int>();
-  EXPECT_GT(cap, plain["launch_batch"].get<int>());
+  auto emitted = InferJson(r);
   const std::string command = emitted["launch"]["command"].get<std::string>();
-  EXPECT_NE(command.find("--max-num-seqs " + std::to_string(cap)), std::string::npos) << command;
+  EXPECT_NE(command.find("--max-num-seqs 1024 \\"), std::string::npos) << command;
   EXPECT_NE(command.find("--gpu-memory-utilization 0.90"), std::string::npos) << command;
-  const double profile_gib = std::max(2.0, 38.5 * cap * 151936 / std::pow(1024.0, 3));
+  const double profile_gib = 38.5 * 1024 * 151936 / std::pow(1024.0, 3);
   EXPECT_LE(emitted["weights_gib_per_chip"].get<double>() +
                 emitted["kv_cache_gib_per_chip"].get<double>() + profile_gib,
             0.9 * 80 + 1e-3);
-  // A --max-num-seqs given is what vLLM profiles: the estimate is the typed one's.
-  r.max_num_seqs = 1024;
-  EXPECT_EQ(InferJson(r)["memory_max_batch"], 19);
+  emitted.erase("launch");
+  EXPECT_EQ(emitted, plain);
+  // A --max-num-seqs given is printed as given (the profile priced), whatever the batch.
+  r.max_num_seqs = 512;
+  emitted = InferJson(r);
+  EXPECT_NE(emitted["launch"]["command"].get<std::string>().find("--max-num-seqs 512 \\"),
+            std::string::npos);
+  EXPECT_LT(emitted["launch_batch"].get<int>(), 512);
+  r.emit.clear();
+  emitted.erase("launch");
+  EXPECT_EQ(emitted, InferJson(r));
 }
 
 // vLLM-Ascend's --enforce-eager (graph mode off): every step at least the host's launch time,

@@ -10,6 +10,9 @@ other flag. The pasted run must
   - give the same layout, batch, KV format, MTP depth and weights (the same request),
   - price the same output rate per chip within 0.5 %,
   - print, asked to --emit again, the same command (the reader and the printer agree both ways),
+and --emit must not change the answer: the typed request's JSON with --emit is, byte for byte,
+its JSON without, but for the launch block (the printed command is the deployment priced, never
+one the estimate was redone for),
 and every string the row expects must be in the printed flags. A row with `moves` also checks
 that the setting matters: the request without it prices more than 1 % apart, so a command that
 dropped the setting would fail the price check.
@@ -80,6 +83,19 @@ def run(suanli, args, cwd):
     return p.returncode, out, p.stderr.strip()
 
 
+def without_launch(text):
+    """The JSON text less its top-level "launch" member, as printed (two-space indent, sorted
+    keys): the lines from `  "launch": {` to its closing `  }`."""
+    lines = text.split("\n")
+    start = next((i for i, l in enumerate(lines) if l.startswith('  "launch": ')), None)
+    if start is None:
+        return text
+    end = next(i for i in range(start, len(lines)) if lines[i] in ("  },", "  }"))
+    if lines[end] == "  }" and lines[start - 1].endswith(","):
+        lines[start - 1] = lines[start - 1][:-1]  # launch was the last member
+    return "\n".join(lines[:start] + lines[end + 1:])
+
+
 def pasted_args(launch, base, workdir, checkpoint):
     """The printed command as a user pastes it: MODEL is the checkpoint (the model's id unless
     named), the options file is written beside it; the row's chips and workload come first."""
@@ -132,6 +148,20 @@ def check(suanli, row, workdir):
         return [f"the typed request with --emit exits {rc}: {err[:300]}"]
     launch = a["launch"]
     problems = []
+    # --emit changes no figure of the answer: the same JSON but for the launch block.
+    with_emit = subprocess.run([suanli, "infer", *typed, "--emit", row["emit"], "--json"],
+                               cwd=workdir, capture_output=True, text=True, timeout=300).stdout
+    plain = subprocess.run([suanli, "infer", *typed, "--json"], cwd=workdir, capture_output=True,
+                           text=True, timeout=300)
+    if plain.returncode != 0:
+        problems.append(f"the typed request without --emit exits {plain.returncode}: "
+                        f"{plain.stderr.strip()[:300]}")
+    elif without_launch(with_emit) != plain.stdout:
+        x = json.loads(plain.stdout)
+        y = {k: v for k, v in json.loads(with_emit).items() if k != "launch"}
+        moved = sorted(k for k in set(x) | set(y) if x.get(k) != y.get(k))
+        problems.append(f"--emit changes the answer: {moved[:8]} (without --emit "
+                        f"{x['answer']}, with {y.get('answer')})")
     lines = [l.strip() for l in launch.get("config", "").splitlines()]
     for e in row["expect"]:
         if e not in launch["args"] and e not in lines:
