@@ -1,6 +1,7 @@
 #include "perf/transformer.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace suanli::perf {
 
@@ -242,6 +243,20 @@ double TrainingFlopsPerToken(const Model& m, int seq_len, bool causal) {
 
 double KvCacheBytesPerToken(const Model& m, double bytes_per_element) {
   const double indexer = m.layers * IndexerCacheBytesPerToken(m);
+  if (m.mla && m.sparse_attention && bytes_per_element == 1) {
+    // DSA (DeepSeek-V3.2) on an FP8 cache runs FlashMLA's sparse kernels, whose "FP8 with scale"
+    // token every engine stores (vLLM's fp8_ds_mla, SGLang's NSA pool): the latent in FP8, one
+    // float32 scale per 128-value tile of it, and the rope part left in BF16 -- 512 + 4 x 4 +
+    // 64 x 2 = 656 bytes a layer for V3.2 (FlashMLA README; vLLM FlashMLASparseBackend.
+    // get_kv_cache_shape, data/sources.yaml S3805, S3806; the indexer's 132 bytes, S3807).
+    constexpr double kScaleTile = 128;  // latent values a float32 scale covers
+    constexpr double kScaleBytes = 4;   // float32
+    constexpr double kRopeBytes = 2;    // BF16, not quantized
+    const double latent = m.mla->kv_lora_rank;
+    return m.layers * (latent + std::ceil(latent / kScaleTile) * kScaleBytes +
+                       m.mla->qk_rope_head_dim * kRopeBytes) +
+           indexer;
+  }
   if (m.mla) {
     return m.layers * (m.mla->kv_lora_rank + m.mla->qk_rope_head_dim) * bytes_per_element + indexer;
   }

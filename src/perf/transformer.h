@@ -103,7 +103,9 @@ double ForwardFlopsPerToken(const catalog::Model& m, int seq_len, bool causal = 
 double TrainingFlopsPerToken(const catalog::Model& m, int seq_len, bool causal = true);
 
 // KV-cache bytes per token for inference at `bytes_per_element`
-// (MLA stores the compressed latent and the rope key; DSA adds the indexer's keys; a hybrid
+// (MLA stores the compressed latent and the rope key -- DSA on an FP8 cache in FlashMLA's 656-byte
+// "FP8 with scale" token: FP8 latent, a float32 scale per 128 values, BF16 rope; DSA adds the
+// indexer's keys; a hybrid
 // model caches only its softmax layers, its linear layers keep LinearAttentionStateBytes per
 // sequence; sliding-window layers are not counted here: they keep at most `window` tokens of
 // WindowedKvBytesPerToken per sequence).

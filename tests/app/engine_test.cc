@@ -447,9 +447,10 @@ TEST(Engine, InferServesATypedFp4AsTheChipCan) {
 // FP8 cache vLLM defaults it to (S3310) and FlashMLA's sparse decode takes (S3312); SGLang sets
 // DeepSeek NSA's `auto` cache to bfloat16 on Hopper and fp8_e4m3 from Blackwell on (S3410). V3.2 by
 // hand, 61 layers of the 576-wide latent (512 + 64 rope) and the indexer's 128 FP8 keys with a
-// 4-byte scale: 61 x (576 x 2 + 132) = 78,324 B a token in BF16, 61 x (576 + 132) = 43,188 B in
-// FP8. The serve command printed for the estimate names no --kv-cache-dtype where the cache is the
-// engine's default.
+// 4-byte scale: 61 x (576 x 2 + 132) = 78,324 B a token in BF16; in FP8 FlashMLA's 656-byte token
+// (512 FP8 + 4 float32 scales + 64 BF16 rope, S3805, S3806): 61 x (656 + 132) = 48,068 B. The
+// serve command printed for the estimate names no --kv-cache-dtype where the cache is the engine's
+// default.
 TEST(Engine, VllmAndSglangKeepTheKvCacheInTheModelsDataType) {
   const auto kv_bytes = [](const std::string& model, const std::string& engine,
                            const std::string& kv_dtype, int64_t count,
@@ -474,7 +475,7 @@ TEST(Engine, VllmAndSglangKeepTheKvCacheInTheModelsDataType) {
   EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "trtllm", "", 4), 376832.0);
   EXPECT_EQ(kv_bytes("zai-org/GLM-4.6-FP8", "none", "", 4), 188416.0);
   const double v32 = kv_bytes("deepseek-ai/DeepSeek-V3.2", "", "", 8);
-  EXPECT_EQ(v32, 43188.0);
+  EXPECT_EQ(v32, 48068.0);
   EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "vllm", "", 8), v32);
   EXPECT_EQ(kv_bytes("deepseek-ai/DeepSeek-V3.2", "vllm", "bf16", 8), 78324.0);
   // SGLang on Hopper: the 16-bit cache; on Blackwell (B200) the FP8 one.
@@ -1482,6 +1483,32 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
       << c;
   EXPECT_NE(text(both).find("note: engine: none named, and the chips' default engines differ"),
             std::string::npos);
+}
+
+// DeepSeek-V3.2 FP8 on 8 x H200 under vLLM at TP 8, 4,000 + 200 tokens: the MLA cache is whole
+// on every rank (one latent, no heads to split), at 61 x (656 + 132) = 48,068 bytes a token
+// (FlashMLA's FP8 token and the indexer's key). By hand: 141 GiB x 0.9 (gpu_memory_utilization)
+// less the profile's logits (38.5 B x 1,024 sequences x 129,280 vocab = 4.747 GiB) less the
+// weights (79.66 GiB a chip) = 42.49 GiB = 4.562e10 B; over 4,100 (4,000 + 200 / 2) x 48,068 =
+// 1.9708e8 B a sequence: 231 sequences fit (at the 576-byte token it was 257).
+TEST(EngineLimits, DsaFp8CacheSequencesFitByHand) {
+  InferRequest r;
+  r.model = "deepseek-v3.2";
+  r.chip = {"h200"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "fp8";
+  r.engine = "vllm";
+  r.input_tokens = 4000;
+  r.output_tokens = 200;
+  r.mode = "offline";
+  const auto j = InferJson(r);
+  EXPECT_DOUBLE_EQ(j["kv_cache_bytes_per_token"].get<double>(), 48068) << j;
+  EXPECT_NEAR(j["weights_gib_per_chip"].get<double>(), 79.66, 0.01) << j;
+  const double gib = 1024.0 * 1024 * 1024;
+  const double capacity = (141 * 0.9 - 79.66) * gib - 38.5 * 1024 * 129280;
+  EXPECT_NEAR(capacity / (4100 * 48068.0), 231.5, 0.1);
+  EXPECT_EQ(j["memory_max_batch"].get<int>(), 231) << j;
 }
 
 // An engine's memory fraction sizes the KV cache: (HBM x fraction - workspace - weights) over the

@@ -452,6 +452,9 @@ TEST(ReleasedConfigs, Llama31TakesALongPrompt) {
 // Qwen3-235B-A22B 94 layers x 2 (K, V) x 4 KV heads x 128 x 2 B = 192,512;
 // Qwen3-32B 64 x 2 x 8 x 128 x 2 = 262,144; GLM-4.5 92 x 2 x 8 x 128 x 2 = 376,832;
 // DeepSeek-V3.2 61 x ((512 + 64) x 2 B latent + 128 B FP8 indexer key + 4 B scale) = 78,324;
+// on an FP8 cache FlashMLA's "FP8 with scale" token (FlashMLA README, vLLM's fp8_ds_mla cache
+// shape, 656 B: 512 FP8 latent values, 512 / 128 = 4 float32 scales = 16 B, 64 BF16 rope values =
+// 128 B) plus the same 132-byte indexer key: 61 x (656 + 132) = 48,068, not 61 x (576 + 132);
 // MiniMax-M1: only its 10 softmax layers, 10 x 2 x 8 x 128 x 2 = 40,960, plus a fixed state of
 // 70 lightning layers x 64 heads x 128 x 128 x 4 B = 293,601,280 B (280 MiB) per sequence.
 TEST(ReleasedConfigs, KvBytesPerTokenByHand) {
@@ -459,6 +462,9 @@ TEST(ReleasedConfigs, KvBytesPerTokenByHand) {
   EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("qwen3-32b"), 2), 262144);
   EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("glm-4.5"), 2), 376832);
   EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("deepseek-v3.2"), 2), 78324);
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("deepseek-v3.2"), 1), 48068);
+  // Dense MLA (DeepSeek-V3) on an FP8 cache keeps one byte an element: 61 x 576 = 35,136.
+  EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("deepseek-v3"), 1), 35136);
   EXPECT_DOUBLE_EQ(perf::KvCacheBytesPerToken(M("minimax-m1"), 2), 40960);
   EXPECT_DOUBLE_EQ(perf::LinearAttentionStateBytes(M("minimax-m1")), 293601280);
   EXPECT_EQ(perf::SoftmaxAttentionLayers(M("minimax-m1")), 10);
