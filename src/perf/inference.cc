@@ -542,6 +542,8 @@ struct Shape {
   double window = 0;
   double window_key_flops = 0;     // attention FLOPs per query per key, all windowed layers
   double window_kv_per_token = 0;  // bytes per cached token, all windowed layers
+  // An MTP module's 2h -> h projection (eh_proj), whole on every rank in 16 bits (MakeDraft).
+  double mtp_projection = 0;
 };
 
 // The parameters of one attention layer that the engines replicate on every tensor-parallel rank
@@ -746,8 +748,11 @@ struct Context {
 // it streams the block's weights (the experts its tokens touch) and the LM head, attends to its
 // own one-layer cache, and pays its layer's all-reduces, expert exchange and graph gaps: the
 // full-model step of a one-block model whose head is the model's (tied: read once a pass, stored
-// by the target). The 2h -> h projection (2 h^2, 103M parameters for DeepSeek-V3, 1 % of the
-// block) is left out.
+// by the target). Before the block, its 2h -> h projection of the two normed inputs (eh_proj,
+// 2 h^2: 102.8M parameters for DeepSeek-V3) runs on every token: the engines build it as a plain
+// nn.Linear(2h, h) (SGLang's DeepseekModelNextN, vLLM's DeepSeekMultiTokenPredictorLayer, S3879),
+// whole on every tensor-parallel rank in the model's 16-bit dtype, so Draft's shape carries it
+// apart (Shape::mtp_projection): read in 16 bits, not in the block's format, and not split by tp.
 catalog::Model MtpModuleOf(const catalog::Model& m) {
   catalog::Model module = m;
   module.layers = 1;
@@ -765,6 +770,7 @@ std::optional<Draft> MakeDraft(const InferenceJob& job, const Formats& f) {
     if (job.mtp_depth < 1 || job.model->mtp_layers < 1) return std::nullopt;
     auto module = std::make_shared<const catalog::Model>(MtpModuleOf(*job.model));
     Draft d{job, MakeShape(*module, f)};
+    d.s.mtp_projection = 2.0 * module->hidden * module->hidden;
     d.mtp_module = true;
     d.module = module;
     d.job.model = module.get();
@@ -837,7 +843,8 @@ double WeightBytesPerChip(const Context& x, const InferenceLayout& l) {
   const auto& s = x.s;
   const double routed = s.p.moe_layers * ExpertsPerChip(s, l) * s.p.expert;
   return (TpShare(s.nonexpert, s.replicated, l.tp) * x.f.dense.bytes +
-          (s.shared / SharedExpertTp(l) + routed) * x.f.experts.bytes) /
+          (s.shared / SharedExpertTp(l) + routed) * x.f.experts.bytes +
+          s.mtp_projection * kActivationBytes) /
          l.pp;
 }
 
@@ -1032,14 +1039,22 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     }
   }
   const double weight_bytes = TpShare(s.nonexpert_read, s.replicated, tp) * x.f.dense.bytes +
-                              s.shared / shared_tp * x.f.experts.bytes + routed_bytes;
+                              s.shared / shared_tp * x.f.experts.bytes + routed_bytes +
+                              s.mtp_projection * kActivationBytes;
   // The LM head's logits only for the last scheduled token of each request: a decode slot's (and
   // its verified draft tokens'), not every prompt token's. vLLM computes them at logits_indices,
   // one per request (gpu_model_runner: hidden_states[logits_indices], S3500); SGLang's
   // LogitsProcessor prunes a prefill to each sequence's last index unless input logprobs are
   // asked for (S3501). A prompt chunk's one row is left out (one of the chunk's tokens).
+  // A draft pass (an MTP module's) takes logits at one position a sequence, the last: its pass
+  // over the verified tokens runs the head on 1 of the mtp_depth + 1 (SGLang's
+  // forward_draft_extend_after_decode: num_tokens_for_logprob_per_req 1, capture_hidden_mode LAST,
+  // S3877; vLLM's EagleProposer.propose: compute_logits(last_hidden_states[last_token_indices]),
+  // one index a request, S3878). The target's verifying pass needs them at all of them.
+  const double headless = prefill + (x.draft_pass ? (decode + padding) * x.job.mtp_depth : 0.0);
   const double dense_flops =
-      2 * (tokens * TpShare(s.active_per_token, s.replicated, tp) - prefill * p.embedding / tp);
+      2 * (tokens * (TpShare(s.active_per_token, s.replicated, tp) + s.mtp_projection) -
+           headless * p.embedding / tp);
   const double expert_flops =
       2 * (shared_tp == tp ? tokens : moe_tokens) * s.shared / shared_tp + routed_flops;
   // The routed experts through the Triton fused_moe kernel where the engine runs it on this family

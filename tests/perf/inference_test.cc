@@ -1215,10 +1215,12 @@ TEST(InferenceTest, PipelineStagesSplitTheWeights) {
 // shared (S3870-S3872). By hand, its weights: MLA q_a 7,168 x 1,536 = 11,010,048, q_b 1,536 x 128 x
 // 192 = 37,748,736, kv_a 7,168 x 576 = 4,128,768, kv_b 512 x 128 x 256 = 16,777,216, o 128 x 128 x
 // 7,168 = 117,440,512 (187,105,280); router 256 x 7,168 = 1,835,008; experts 257 x 3 x 7,168 x
-// 2,048 = 11,318,329,344: 11.507e9, in FP8 at tp 8 1.4384e9 B = 1.340 GiB a chip (the head is the
-// target's: not stored twice). A pass of it replays its one layer's graph: 55 us; with three
-// draft tokens three passes (one over the verified tokens, two of one token): 165 us. The old
-// charge (one average layer's linear and attention time) stored nothing and replayed nothing.
+// 2,048 = 11,318,329,344: 11.507e9, in FP8 at tp 8 1.4384e9 B; and its 2h -> h projection, a
+// plain nn.Linear whole on every rank in 16 bits (S3879): 14,336 x 7,168 = 102,760,448 x 2 B =
+// 0.2055e9 B; together 1.6439e9 B = 1.531 GiB a chip (the head is the target's: not stored twice).
+// A pass of it replays its one layer's graph: 55 us; with three draft tokens three passes (one over
+// the verified tokens, two of one token): 165 us. The old charge (one average layer's linear and
+// attention time) stored nothing and replayed nothing.
 TEST(InferenceTest, MtpModuleIsOneBlockOfTheModelSharingItsHead) {
   InferenceJob plain = Job("deepseek-v3", "h200", ServingDType::kFp8);
   plain.mode = ServingMode::kOffline;
@@ -1237,7 +1239,7 @@ TEST(InferenceTest, MtpModuleIsOneBlockOfTheModelSharingItsHead) {
     job.mtp_acceptance = 0.8;
     auto e = EstimateInference(job, tp8);
     ASSERT_TRUE(e) << e.error().message;
-    EXPECT_NEAR(e->weights_gib_per_chip - base->weights_gib_per_chip, 1.4384e9 / kGiB, 0.02)
+    EXPECT_NEAR(e->weights_gib_per_chip - base->weights_gib_per_chip, 1.6439e9 / kGiB, 0.02)
         << depth;
     EXPECT_NEAR(e->step_overhead_ms - base->step_overhead_ms, 0.055 * depth, 1e-9) << depth;
   }
@@ -1250,6 +1252,45 @@ TEST(InferenceTest, MtpModuleIsOneBlockOfTheModelSharingItsHead) {
   auto d2 = EstimateInference(dense, tp8);
   ASSERT_TRUE(d0 && d2);
   EXPECT_DOUBLE_EQ(d2->weights_gib_per_chip, d0->weights_gib_per_chip);
+}
+
+// The MTP module takes logits at one position a sequence in each of its passes, its pass over the
+// verified tokens included (SGLang: num_tokens_for_logprob_per_req 1, S3877; vLLM: logits at
+// last_token_indices, S3878); the target's verify takes them at all N + 1. With the memory made
+// free (every linear part compute-bound, roofline max) the step's linear time grows with the
+// vocabulary only through the head GEMMs: 2 x dV x h / tp FLOPs a token with logits. A decode
+// step at depth 0 has b such tokens; at depth 3 the verify has 4b, the extend pass b and the two
+// one-token passes b each: 7b, so the growth is 7x depth 0's (charging the extend pass all its
+// 4b tokens would make it 10x). Prefill tokens take no logits in either.
+TEST(InferenceTest, MtpDraftPassesTakeLogitsAtOnePositionASequence) {
+  auto growth = [](int depth) {
+    double linear[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+      InferenceJob job = Job("deepseek-v3", "h200", ServingDType::kFp8);
+      catalog::Model model = *job.model;
+      model.vocab += i * 64'000;
+      job.model = &model;
+      job.mode = ServingMode::kOffline;
+      job.limits.max_num_seqs = 16;
+      job.calibration.memory_efficiency = 1e6;
+      job.calibration.serving_roofline_exponent = 0;
+      job.mtp_depth = depth;
+      job.mtp_acceptance = 0.8;
+      InferenceConstraints tp8 = Tp(8);
+      tp8.ep = 1;
+      tp8.dp = 1;
+      tp8.pp = 1;
+      auto e = EstimateInference(job, tp8);
+      EXPECT_TRUE(e) << e.error().message;
+      if (!e) return 0.0;
+      EXPECT_EQ(e->max_batch, 16);
+      linear[i] = e->step_linear_ms;
+    }
+    return linear[1] - linear[0];
+  };
+  const double one = growth(0);
+  ASSERT_GT(one, 0);
+  EXPECT_NEAR(growth(3) / one, 7.0, 0.05);
 }
 
 // A separate draft model rides on every chip: Llama 3.1 8B (32 layers of 4,096 hidden, 32 heads,
