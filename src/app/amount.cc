@@ -16,8 +16,9 @@ namespace {
 Error NotANumber(std::string_view text, std::string_view field) {
   std::string shown(text.substr(0, 40));
   if (text.size() > 40) shown += "...";
-  return Error{"'" + shown + "' is not a number (examples: 4096, 1.5e7, 16M, 2T, 4Mi)", "", 0,
-               std::string(field)};
+  return Error{"'" + shown +
+                   "' is not a number (examples: 4096, 1.5e7, 16M, 2T, 4Mi, 15 trillion, 14.8万亿)",
+               "", 0, std::string(field)};
 }
 
 Error OutOfRange(std::string_view text, std::string_view field) {

@@ -29,6 +29,7 @@
 #include "app/requests.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/number.h"
 #include "core/text.h"
 #include "server/http_server.h"
 
@@ -817,6 +818,29 @@ int main(int argc, char** argv) {
     if (arg.rfind("--", 0) != 0) continue;
     const std::size_t name_end = std::min(arg.find('='), arg.size());
     std::replace(arg.begin(), arg.begin() + static_cast<std::ptrdiff_t>(name_end), '_', '-');
+  }
+  // "--tokens 15 trillion": the shell splits an amount said in words; the word is the value's
+  // (core/number reads "15 trillion"), not an extra argument.
+  for (std::size_t i = 2; i < spelled.size() && spelled[i - 1] != "--"; ++i) {
+    // A plural ("15 trillions") joins too, for the amount parser's error naming the flag.
+    const std::string& word = spelled[i];
+    const bool plural = word.size() > 1 && word.back() == 's' &&
+                        suanli::IsAmountWord(std::string_view(word).substr(0, word.size() - 1));
+    if (!suanli::IsAmountWord(word) && !plural) continue;
+    // The number before it is a flag's value: "--tokens=15", or "15" after a bare "--tokens".
+    const std::string& before = spelled[i - 1];
+    const auto is_flag = [](const std::string& a) { return a.rfind("--", 0) == 0; };
+    std::string number;
+    if (is_flag(before) && before.find('=') != std::string::npos) {
+      number = before.substr(before.find('=') + 1);
+    } else if (!is_flag(before) && is_flag(spelled[i - 2]) &&
+               spelled[i - 2].find('=') == std::string::npos) {
+      number = before;
+    }
+    if (suanli::ParseScaledNumber(number, {}).status != suanli::NumberStatus::kOk) continue;
+    spelled[i - 1].append(1, ' ').append(spelled[i]);
+    spelled.erase(spelled.begin() + static_cast<std::ptrdiff_t>(i));
+    --i;
   }
   std::vector<char*> spelled_argv;
   for (auto& arg : spelled) spelled_argv.push_back(arg.data());

@@ -1,5 +1,7 @@
 #include "core/number.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -7,7 +9,17 @@ namespace suanli {
 
 std::span<const NumberSuffix> AmountSuffixes() {
   // Longest first, so "Mi" is not read as "M" followed by "i".
-  static constexpr NumberSuffix kSuffixes[] = {{"Ki", 1024.0},
+  static constexpr NumberSuffix kSuffixes[] = {// The words, as amounts are said ("15 trillion
+                                               // tokens").
+                                               {"thousand", 1e3},
+                                               {"Thousand", 1e3},
+                                               {"million", 1e6},
+                                               {"Million", 1e6},
+                                               {"billion", 1e9},
+                                               {"Billion", 1e9},
+                                               {"trillion", 1e12},
+                                               {"Trillion", 1e12},
+                                               {"Ki", 1024.0},
                                                {"Mi", 1024.0 * 1024},
                                                {"Gi", 1024.0 * 1024 * 1024},
                                                {"Ti", 1024.0 * 1024 * 1024 * 1024},
@@ -35,6 +47,9 @@ ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuff
     if (digits.size() > s.text.size() && digits.ends_with(s.text)) {
       scale = s.scale;
       digits.remove_suffix(s.text.size());
+      // One space may part the number from a word ("15 trillion", "14.8 万亿": suffixes longer
+      // than two bytes), as amounts are written; not from a letter ("16 M" stays a mistake).
+      if (s.text.size() > 2 && digits.size() > 1 && digits.back() == ' ') digits.remove_suffix(1);
       break;
     }
   }
@@ -50,6 +65,25 @@ ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuff
   const double scaled = value * scale;
   if (!std::isfinite(scaled)) return {NumberStatus::kOutOfRange, 0};
   return {NumberStatus::kOk, scaled};
+}
+
+bool IsAmountWord(std::string_view text) {
+  if (text.empty() || static_cast<unsigned char>(text.front()) < 0x80) {
+    for (std::string_view w : {"thousand", "million", "billion", "trillion"}) {
+      if (text.size() == w.size() &&
+          std::equal(text.begin(), text.end(), w.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+          })) {
+        return true;
+      }
+    }
+    return false;
+  }
+  // The Chinese counts, typed apart from their number ("15 万亿").
+  for (const auto& s : AmountSuffixes()) {
+    if (static_cast<unsigned char>(s.text.front()) >= 0x80 && s.text == text) return true;
+  }
+  return false;
 }
 
 std::string SequenceLengthText(std::string_view text, std::string_view field) {

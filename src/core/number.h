@@ -23,14 +23,20 @@ struct ScaledNumber {
 };
 
 // The whole text must be a finite number (a leading '+' allowed, no spaces), optionally followed
-// by one suffix of `suffixes`, tried in order (list "Mi" before "M"). NaN, infinities, trailing
+// by one suffix of `suffixes`, tried in order (list "Mi" before "M"), with at most one space
+// before a suffix of more than two bytes, a word ("15 trillion", "14.8 万亿"; "16 M" is not). NaN, infinities, trailing
 // text and results beyond a double are not numbers.
 ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuffix> suffixes);
 
 // The suffixes of amounts users type, on the command line, in HTTP bodies and in scenario files:
 // K (or k), M, B or G, T, P are powers of 1000; Ki, Mi, Gi, Ti powers of 1024 (4Mi = 4,194,304);
+// the words thousand, million, billion, trillion (or Thousand, ...: 10^3 to 10^12, short scale);
 // the Chinese 千 10^3, 万 10^4, 亿 10^8, 千亿 10^11, 万亿 10^12 (DeepSeek-V3's "14.8万亿" tokens).
 std::span<const NumberSuffix> AmountSuffixes();
+// A word of AmountSuffixes that a shell passes as its own argument when typed after its number
+// ("--tokens 15 trillion", "15 万亿"): thousand, million, billion, trillion in any case, or a
+// Chinese count. Single letters (15 T) are not: a lone "T" is more likely something else.
+bool IsAmountWord(std::string_view text);
 
 // Sequence lengths are written in K of 1024, as context lengths are: "8k context" is 8,192 tokens
 // (Llama 3), "128K" 131,072 (Llama 3.1's max_position_embeddings), InferenceMAX's "8k/1k" shape

@@ -1,6 +1,8 @@
 // The one amount parser: what users type, and what they mistype.
 #include "app/amount.h"
 
+#include "core/number.h"
+
 #include <gtest/gtest.h>
 
 namespace suanli::app {
@@ -30,6 +32,23 @@ TEST(ParseAmount, SuffixesArePowersOfThousandAndIecOnesOf1024) {
   EXPECT_EQ(*ParseWholeAmount("1万", "count", 1, 1 << 24), 10000);
   EXPECT_FALSE(ParseAmount("万", "f"));
   EXPECT_FALSE(ParseAmount("4万万", "f"));
+  // Amounts said in words (short scale): Llama 3's "15 trillion" training tokens are 15 x 10^12,
+  // "1.5 billion" 1.5 x 10^9; one space may part a number from its suffix, as "14.8 万亿".
+  EXPECT_DOUBLE_EQ(*ParseAmount("15 trillion", "f"), 15e12);
+  EXPECT_DOUBLE_EQ(*ParseAmount("15trillion", "f"), 15e12);
+  EXPECT_DOUBLE_EQ(*ParseAmount("15 Trillion", "f"), 15e12);
+  EXPECT_DOUBLE_EQ(*ParseAmount("1.5 billion", "f"), 1.5e9);
+  EXPECT_DOUBLE_EQ(*ParseAmount("2 million", "f"), 2e6);
+  EXPECT_DOUBLE_EQ(*ParseAmount("3 thousand", "f"), 3000);
+  EXPECT_DOUBLE_EQ(*ParseAmount("14.8 万亿", "f"), 14.8e12);
+  EXPECT_FALSE(ParseAmount("15  trillion", "f"));
+  EXPECT_FALSE(ParseAmount("15 trillions", "f"));
+  EXPECT_FALSE(ParseAmount("trillion", "f"));
+  EXPECT_TRUE(IsAmountWord("trillion"));
+  EXPECT_TRUE(IsAmountWord("MILLION"));
+  EXPECT_TRUE(IsAmountWord("万亿"));
+  EXPECT_FALSE(IsAmountWord("T"));
+  EXPECT_FALSE(IsAmountWord("h100"));
   EXPECT_DOUBLE_EQ(*ParseAmount("+3", "f"), 3);
   EXPECT_DOUBLE_EQ(*ParseAmount("-0.5", "f"), -0.5);
 }

@@ -183,6 +183,29 @@ expect_bad "--tokens 0" "tokens" train --model llama-3-8b --chip h100 --count 64
 expect_bad "--tokens abc" "tokens.*abc|abc.*tokens" \
   train --model llama-3-8b --chip h100 --count 64 --tokens abc
 
+# An amount said in words, as the shell splits it: Llama 3's "15 trillion" tokens are 15 x 10^12,
+# as --tokens 15T, and "15 万亿" likewise; "--tokens=15 trillion" too. A word that is not a count
+# is an error naming --tokens and the forms it takes.
+for typed in "15 trillion" "15 Trillion" "15 万亿" "--tokens=15 trillion"; do
+  if [ "${typed:0:2}" = "--" ]; then
+    # shellcheck disable=SC2086
+    run train --model llama-3-8b --chip h100 --count 64 ${typed% *} "${typed##* }" --json
+  else
+    # shellcheck disable=SC2086
+    run train --model llama-3-8b --chip h100 --count 64 --tokens $typed --json
+  fi
+  tokens=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"])' <<<"$OUT" 2>/dev/null)
+  if [ "$RC" -eq 0 ] && python3 -c "import sys; sys.exit(abs(float('$tokens') - 15e12) > 1)" 2>/dev/null; then
+    ok "--tokens $typed is 15e12 tokens"
+  else
+    not_ok "--tokens $typed is 15e12 tokens" "rc $RC, tokens '$tokens'" "stderr: ${ERR:0:300}"
+  fi
+done
+expect_bad "--tokens 15 trillions names the flag and the forms" "tokens.*15 trillions.*15 trillion" \
+  train --model llama-3-8b --chip h100 --count 64 --tokens "15 trillions"
+expect_bad "--tokens 15 trillions (split) names the flag, not a stray argument" \
+  "tokens.*15 trillions.*15 trillion" train --model llama-3-8b --chip h100 --count 64 --tokens 15 trillions
+
 # Llama 3 8B has 32 attention heads; 7 does not divide 32. With 56 = 7 x 8
 # chips, the head count is the only thing wrong.
 expect_bad "--tp 7 on 56 chips: 7 does not divide 32 heads" "head" \
