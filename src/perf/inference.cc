@@ -181,10 +181,21 @@ ServedFormat NamedFormatOf(const catalog::Chip& chip, ServingDType named) {
     return ServedFormat{d, fmt::format("{} has no {} math: {}, {}", chip.id,
                                        ServingDTypeName(named), ServingDTypeName(d), how)};
   };
+  // FP8 off NVIDIA parts with INT8 math (Ascend 910B/910C): no Marlin there (CUDA kernels);
+  // the engines serve FP8 checkpoints converted to W8A8 INT8 with per-token dynamic activation
+  // scales (msModelSlim's w8a8_dynamic, which vLLM-Ascend loads with --quantization ascend;
+  // SGLang's Atlas 800I A3 DeepSeek-R1 runs are W8A8 INT8; the vLLM-MindSpore plugin's R1 is
+  // A8W8), at the INT8 peak (S3850, S3851, S3853).
+  if (named == ServingDType::kFp8 && chip.vendor != "NVIDIA" &&
+      ChipServes(chip, ServingDType::kInt8)) {
+    return as(ServingDType::kInt8,
+              "8-bit weights and activations (W8A8, per-token dynamic activation scales), as "
+              "vLLM-Ascend and SGLang on Ascend serve FP8 checkpoints converted to it");
+  }
   if ((named == ServingDType::kFp8 || named == ServingDType::kInt8) &&
       ChipServes(chip, ServingDType::kW8A16)) {
     return as(ServingDType::kW8A16,
-              "8-bit weights with 16-bit math, as vLLM's Marlin kernels run FP8 on Ampere");
+              "8-bit weights with 16-bit math, as vLLM's Marlin kernels run FP8 on Ampere (S3852)");
   }
   if (named == ServingDType::kFp4 && ChipServes(chip, ServingDType::kInt4)) {
     return as(ServingDType::kInt4,

@@ -55,8 +55,11 @@ struct ServedFormat {
 };
 ServedFormat ServedFormatOf(const catalog::Chip& chip, ServingDType checkpoint);
 // The format a chip serves weights the request names in: that format where the chip has its
-// math; an 8-bit format it lacks (FP8 on Ampere or Ascend, INT8 on Blackwell Ultra) as w8a16,
-// 8-bit weights with 16-bit math (vLLM's FP8 Marlin kernels on Ampere); FP4 it lacks as int4,
+// math; FP8 on a chip of another vendor than NVIDIA with INT8 math (Ascend 910B/910C) as int8,
+// W8A8 with per-token dynamic activation scales (msModelSlim's conversion, which vLLM-Ascend
+// and SGLang on Ascend serve: no Marlin there); an 8-bit format it lacks otherwise (FP8
+// on Ampere, INT8 on Blackwell Ultra) as w8a16, 8-bit weights with 16-bit math (vLLM's FP8
+// Marlin kernels on Ampere); FP4 it lacks as int4,
 // 4-bit weights with 16-bit math (vLLM's FP4 Marlin, TensorRT-LLM's MXFP4 on Hopper): the bytes
 // the request asked for, at the math the chip has. Only where the catalog marks the format
 // unsupported; else unchanged: the estimate names the formats the chip has, or the unknown peak.

@@ -1779,6 +1779,15 @@ if [ "$RC" -eq 0 ] && grep -q "w8a16 (--dtype: a100 has no fp8 math" <<<"$OUT"; 
 else
   not_ok "infer --dtype fp8 on a100 serves w8a16" "exit $RC" "stdout: ${OUT:0:300}" "stderr: ${ERR:0:300}"
 fi
+# Ascend 910C: bf16 and int8 peaks, no fp8 and no Marlin (CUDA): FP8 checkpoints are served as
+# msModelSlim's W8A8 INT8 (vLLM-Ascend's quantization guide, S3850; SGLang's A3 runs, S3851).
+run infer --model deepseek-r1 --chip ascend-910c --dtype fp8 --mode analytic
+if [ "$RC" -eq 0 ] && grep -q "int8 (--dtype: ascend-910c has no fp8 math: int8, 8-bit weights and activations (W8A8" <<<"$OUT" &&
+  ! grep -q "Marlin" <<<"$OUT"; then
+  ok "infer --dtype fp8 on ascend-910c serves W8A8 int8, not Marlin's w8a16"
+else
+  not_ok "infer --dtype fp8 on ascend-910c serves W8A8 int8, not Marlin's w8a16" "exit $RC" "stdout: ${OUT:0:300}" "stderr: ${ERR:0:300}"
+fi
 expect_bad "infer --kv-dtype w8a16 names the KV formats" "kv-dtype.*bf16, fp16, fp8 or int8" \
   infer --model llama-3-8b --chip a100 --kv-dtype w8a16
 expect_bad "infer --mode foo" "mode.*foo|foo.*mode" infer --model llama-3-70b --chip h20 --mode foo
