@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "app/amount.h"
 #include "app/engine.h"
 #include "app/internal.h"
@@ -150,7 +152,29 @@ Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::strin
     }
     out.push_back(std::move(t));
   }
-  if (only_the_pods_chips_too_few) {
+  if (only_the_pods_chips_too_few && serving) {
+    // A serving instance over several pods: its decode steps read the weights and the KV cache
+    // once per step, so they run at the memory bandwidth, not the peak (an H20's 4.0 TB/s serves
+    // R1 faster than an H800's 3.35 TB/s although its BF16 peak is 148 TFLOPS to 989). Speeds of
+    // one kind only: every type's HBM bandwidth.
+    for (auto& t : out) {
+      if (!t.can_run) continue;
+      const catalog::Chip* chip = catalog_->MatchChip(t.type);
+      const bool known = chip != nullptr && chip->memory_tb_s.known();
+      t.speed = known ? *chip->memory_tb_s.value : 0;
+      const std::string why =
+          known ? fmt::format(
+                      "memory bandwidth {:g} TB/s (decode reads the weights and KV each "
+                      "step)",
+                      *chip->memory_tb_s.value)
+                : std::string("memory bandwidth unknown");
+      t.reason = t.reason.find("does not fit") != std::string::npos
+                     ? "does not fit in the pod's " + std::to_string(hint.chips) +
+                           " accelerators alone; an instance of several pods may (ranked by " +
+                           why + ")"
+                     : why + " (another type cannot hold the model in one pod)";
+    }
+  } else if (only_the_pods_chips_too_few) {
     // Speeds of one kind only: the peak of the training format (bf16 when serving as released).
     JobHint peaks;
     peaks.dtype = dtype_name.empty() ? "bf16" : dtype_name;

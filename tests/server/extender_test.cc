@@ -184,6 +184,18 @@ TEST(Extender, AServingPodIsJudgedAsServingNotTraining) {
                       {"Nodes", ServingNodes()}};
   const json sp = json::parse(HandleExtender(TheEngine(), nullptr, "filter", spans.dump()).body);
   EXPECT_EQ(sp["Nodes"]["items"].size(), 4u) << sp.dump();
+  // Ranked by what decode runs at, the HBM bandwidth (the weights and KV read once a step), not
+  // the peak: H200 4.8 TB/s, H20 4.0, H800 3.35, L20 0.864 (NVIDIA's sheets), so the H20 pod
+  // comes before the H800's although its BF16 peak is 148 TFLOPS to 989: 10 x 4.0 / 4.8 = 8.3,
+  // 10 x 3.35 / 4.8 = 7.0, 10 x 0.864 / 4.8 = 1.8.
+  const auto by_bw = Scores(HandleExtender(TheEngine(), nullptr, "prioritize", spans.dump()));
+  EXPECT_EQ(by_bw.at("h200-a"), 10);
+  EXPECT_GT(by_bw.at("h20-a"), by_bw.at("h800-a"));
+  EXPECT_GE(by_bw.at("h20-a"), 8);
+  EXPECT_LE(by_bw.at("h20-a"), 9);
+  EXPECT_GE(by_bw.at("h800-a"), 6);
+  EXPECT_LE(by_bw.at("h800-a"), 7);
+  EXPECT_GT(by_bw.at("h800-a"), by_bw.at("l20-a"));
 }
 
 TEST(Extender, NodeNamesFromTheSnapshotAndLegacyLowerCaseKeys) {
