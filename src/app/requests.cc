@@ -775,6 +775,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("llamafactory_override", &R::llamafactory_override,
            "KEY=VALUE arguments after LLaMA-Factory's YAML (`llamafactory-cli train FILE.yaml "
            "lora_rank=16`): each sets the field of that name over the file's"),
+      Bind("disable_gradient_checkpointing", &R::disable_gradient_checkpointing,
+           "LLaMA-Factory's switch: its lines recompute every layer (gradient checkpointing, "
+           "on by default) unless it is given; then the recomputation is searched"),
       LaunchOnly<R>("lora_alpha", FieldKind::kString),
       LaunchOnly<R>("lora_dropout", FieldKind::kString),
       LaunchOnly<R>("lora_fusion", FieldKind::kBool),

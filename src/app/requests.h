@@ -111,6 +111,8 @@ struct TrainRequest {
   // LLaMA-Factory's training YAML (`llamafactory-cli train FILE.yaml`): its keys as fields.
   std::string llamafactory_config;
   std::vector<std::string> llamafactory_override;  // its KEY=VALUE arguments after the file
+  // LLaMA-Factory checkpoints every layer unless this is set (its model_args.py).
+  bool disable_gradient_checkpointing = false;
   // The run's length as Megatron gives it: samples of seq_len tokens, or optimizer steps of the
   // global batch; the tokens are that (tokens given too must agree).
   std::optional<int64_t> train_samples, train_iters;

@@ -969,6 +969,13 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
                                                         "'; expected none, selective or full"));
     }
     fixed.recompute = *rc;
+  } else if (ToLower(r.launched_by) == "llamafactory-cli" && !r.disable_gradient_checkpointing) {
+    // LLaMA-Factory enables the model's gradient checkpointing unless told not to (model_args.py
+    // disable_gradient_checkpointing, default False, S3837): every layer recomputed.
+    fixed.recompute = perf::Recompute::kFull;
+    setup.defaults_basis += std::string(setup.defaults_basis.empty() ? "" : "; ") +
+                            "LLaMA-Factory's gradient checkpointing: every layer recomputed "
+                            "(disable_gradient_checkpointing: true searches it)";
   }
   // Megatron's block method recomputes the first --recompute-num-layers of each virtual stage
   // and stores the rest (transformer_config.py, S3221); uniform recomputes every layer.

@@ -3490,10 +3490,23 @@ TEST(TrainLaunch, RlIsRefusedNotPricedAsFullTraining) {
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().field, "launched_by");
   EXPECT_NE(out.error().message.find("RL post-training"), std::string::npos) << out.error().message;
+  // A full fine-tune through llamafactory-cli: LLaMA-Factory checkpoints every layer unless
+  // disable_gradient_checkpointing is given (model_args.py, S3837), so its line prices as the
+  // typed request with --recompute full; with the switch, as the typed request.
   TrainRequest full = SmallTrain();
   full.launched_by = "llamafactory-cli";
   full.finetuning_type = "full";
   auto priced = TheEngine().Train(full, Json());
+  ASSERT_TRUE(priced) << priced.error().ToString();
+  TrainRequest recomputed = SmallTrain();
+  recomputed.recompute = "full";
+  const auto pj = nlohmann::json::parse(priced->body);
+  EXPECT_EQ(pj["step_time_s"],
+            nlohmann::json::parse(TheEngine().Train(recomputed, Json())->body)["step_time_s"]);
+  EXPECT_NE(pj["defaults_basis"].get<std::string>().find("gradient checkpointing"),
+            std::string::npos);
+  full.disable_gradient_checkpointing = true;
+  priced = TheEngine().Train(full, Json());
   ASSERT_TRUE(priced) << priced.error().ToString();
   EXPECT_EQ(priced->body, TheEngine().Train(SmallTrain(), Json())->body);
   TrainRequest serving = SmallTrain();
