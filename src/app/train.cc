@@ -1511,6 +1511,16 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
       assumed = std::move(a.setup);
       report.job = &assumed->job;
     }
+    // A llamafactory-cli launch names its stack: LLaMA-Factory on the Hugging Face Trainer, with
+    // DeepSpeed when its YAML gives a deepspeed config. Say that, not the catalogued stacks that
+    // would run the layout too (the layout and price are unchanged).
+    if (ToLower(r.launched_by) == "llamafactory-cli" && !a.searched && !report.stacks.empty()) {
+      report.stacks.clear();
+      report.stack_basis =
+          std::string("LLaMA-Factory on the Hugging Face Trainer") +
+          (r.deepspeed_config.empty() ? "" : " with DeepSpeed (the YAML's deepspeed config)") +
+          ", as the launch names it";
+    }
   }
   report.estimate = result->best;
   report.searched = result->layouts_evaluated > 1;

@@ -3505,10 +3505,23 @@ TEST(TrainLaunch, RlIsRefusedNotPricedAsFullTraining) {
             nlohmann::json::parse(TheEngine().Train(recomputed, Json())->body)["step_time_s"]);
   EXPECT_NE(pj["defaults_basis"].get<std::string>().find("gradient checkpointing"),
             std::string::npos);
+  // The launch names its stack (LLaMA-Factory runs on the Hugging Face Trainer), so the answer
+  // says that rather than the catalogued stacks (Megatron-Core, DeepSpeed) that run the layout.
+  EXPECT_TRUE(pj["stacks_running_it"].empty()) << pj["stacks_running_it"];
+  EXPECT_NE(pj["stack_basis"].get<std::string>().find("LLaMA-Factory on the Hugging Face Trainer"),
+            std::string::npos)
+      << pj["stack_basis"];
   full.disable_gradient_checkpointing = true;
   priced = TheEngine().Train(full, Json());
   ASSERT_TRUE(priced) << priced.error().ToString();
-  EXPECT_EQ(priced->body, TheEngine().Train(SmallTrain(), Json())->body);
+  // Priced as the typed request; only the stack line differs (the launch named LLaMA-Factory).
+  auto launched = nlohmann::json::parse(priced->body);
+  auto typed = nlohmann::json::parse(TheEngine().Train(SmallTrain(), Json())->body);
+  for (auto* j : {&launched, &typed}) {
+    j->erase("stack_basis");
+    j->erase("stacks_running_it");
+  }
+  EXPECT_EQ(launched, typed);
   TrainRequest serving = SmallTrain();
   serving.launched_by = "sglang.launch_server";
   out = TheEngine().Train(serving, Json());
