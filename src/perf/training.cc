@@ -1262,6 +1262,37 @@ std::optional<Recompute> ParseRecompute(std::string_view s) {
 }
 
 namespace {
+// A list of module names ("a,b c"; '-' reads as '_', case ignored) as the OR of their bits;
+// on a name the table lacks, nullopt with the name in *unknown. Shared by the recompute and the
+// LoRA-target lists, which differ only in their tables and separators.
+template <typename Table>
+std::optional<unsigned> ParseNamedBits(const Table& table, std::string_view list,
+                                       std::string_view separators, std::string* unknown) {
+  unsigned mask = 0;
+  std::string word;
+  auto flush = [&]() -> bool {
+    if (word.empty()) return true;
+    for (const auto& [name, bit] : table) {
+      if (word == name) {
+        mask |= bit;
+        word.clear();
+        return true;
+      }
+    }
+    if (unknown) *unknown = word;
+    return false;
+  };
+  for (char ch : ToLower(list)) {
+    if (separators.find(ch) != std::string_view::npos) {
+      if (!flush()) return std::nullopt;
+    } else {
+      word += ch == '-' ? '_' : ch;
+    }
+  }
+  if (!flush()) return std::nullopt;
+  return mask;
+}
+
 constexpr std::pair<const char*, unsigned> kRecomputeModules[] = {
     {"core_attn", kRecomputeCoreAttn},
     {"mlp", kRecomputeMlp},
@@ -1279,29 +1310,7 @@ std::vector<std::string> RecomputeModuleNames() {
 }
 
 std::optional<unsigned> ParseRecomputeModules(std::string_view list, std::string* unknown) {
-  unsigned mask = 0;
-  std::string word;
-  auto flush = [&]() -> bool {
-    if (word.empty()) return true;
-    for (const auto& [name, bit] : kRecomputeModules) {
-      if (word == name) {
-        mask |= bit;
-        word.clear();
-        return true;
-      }
-    }
-    if (unknown) *unknown = word;
-    return false;
-  };
-  for (char ch : ToLower(list)) {
-    if (ch == ',' || ch == ' ') {
-      if (!flush()) return std::nullopt;
-    } else {
-      word += ch == '-' ? '_' : ch;
-    }
-  }
-  if (!flush()) return std::nullopt;
-  return mask;
+  return ParseNamedBits(kRecomputeModules, list, ", ", unknown);
 }
 
 std::string RecomputeModulesName(unsigned mask) {
@@ -1335,28 +1344,10 @@ std::vector<std::string> LoraTargetNames() {
 }
 
 std::optional<unsigned> ParseLoraTargets(std::string_view list, std::string* unknown) {
-  unsigned mask = 0;
-  std::string word;
-  auto flush = [&]() -> bool {
-    if (word.empty()) return true;
-    for (const auto& [name, bit] : kLoraTargets) {
-      if (word == name) {
-        mask |= bit;
-        word.clear();
-        return true;
-      }
-    }
-    if (unknown) *unknown = word;
-    return false;
-  };
-  for (char ch : ToLower(list)) {
-    if (ch == ',' || ch == ' ' || ch == '[' || ch == ']' || ch == '"' || ch == '\'') {
-      if (!flush()) return std::nullopt;
-    } else {
-      word += ch == '-' ? '_' : ch;
-    }
-  }
-  if (!flush()) return std::nullopt;
+  // A YAML or Python list pasted as text ("[q_proj, 'v_proj']") reads as its names.
+  auto parsed = ParseNamedBits(kLoraTargets, list, ", []\"'", unknown);
+  if (!parsed) return std::nullopt;
+  const unsigned mask = *parsed;
   if (mask == 0) {
     if (unknown) unknown->clear();
     return std::nullopt;
