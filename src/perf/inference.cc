@@ -1528,8 +1528,7 @@ namespace {
 double CapacityBytes(const Context& x, const InferenceLayout& l) {
   const double memory = *x.job.chip->memory_gib.value * kGiB;
   const auto& limits = x.job.limits;
-  const double workspace = ServingReserveBytes(
-      x.job, limits.profile_num_seqs ? limits.profile_num_seqs : limits.max_num_seqs);
+  const double workspace = ServingReserveBytes(x.job, limits.max_num_seqs);
   const double weights = WeightBytesPerChip(x, l);
   // The engine's own rule for its memory fraction (SGLang: HBM less a reserve for activations
   // and CUDA graphs that grows with the layout), where the user gives no fraction.

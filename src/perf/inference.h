@@ -159,9 +159,6 @@ struct EngineLimits {
   // The engine's start-up profile peak per logit (catalog::ServingEngine::profile_logit_bytes):
   // max_num_seqs x vocab x this per chip is kept from the KV pool where it exceeds the workspace.
   double profile_logit_bytes = 0;
-  // The sequences that profile runs when the engine is launched with a --max-num-seqs of its own
-  // (the command --emit prints, at the estimate's cap): unset, max_num_seqs.
-  std::optional<int> profile_num_seqs;
   // The largest batch the engine replays from a captured CUDA graph (SGLang's --cuda-graph-max-bs;
   // 0: every batch): a step whose decode batch (under attention data parallel the largest
   // group's) is larger runs as under enforce_eager.
