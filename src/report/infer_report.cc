@@ -116,10 +116,6 @@ nlohmann::json PercentilesJson(const sim::Percentiles& p, int digits) {
           {"mean", Round(p.mean, digits)}};
 }
 
-// A rate the server keeps up with serves what it is offered, give or take the Poisson
-// arrivals' spread over the run; below this share of it, it does not.
-constexpr double kSustainedShare = 0.9;
-
 // What a given rate (--qps) offers, output tokens/s per chip; 0 without one.
 double OfferedPerChip(const ServingSimulation& s) {
   if (!s.qps || s.max_qps_at_slo || s.concurrency) return 0;
@@ -284,7 +280,7 @@ std::string AnswerText(const InferenceReport& r) {
                         s.max_qps_at_slo ? ", the highest rate that meets the SLO" : ""),
       r.estimate.output_tokens_per_s_per_chip);
   const double offered = OfferedPerChip(s);
-  if (offered > 0 && s.output_tokens_per_s_per_chip < kSustainedShare * offered) {
+  if (offered > 0 && s.output_tokens_per_s_per_chip < sim::kSustainedShare * offered) {
     out += fmt::format(
         "overloaded: {:.3g} requests/s offer {:.0f} output tokens/s per chip and it serves {:.0f} "
         "({:.0f} %): the queue grows while requests arrive (p99 TTFT {:.3g} s)\n",

@@ -1074,6 +1074,38 @@ TEST(ServingSim, SearchRunsLastTheMinimumDurationAtTheOfflineRate) {
   EXPECT_NEAR(found->at_max.output_tokens_per_s / (found->max_qps * 200), 1, 0.03);
 }
 
+// With a TPOT target and none for TTFT, a capped engine keeps its TPOT at any rate: what it
+// cannot serve waits. By hand: every iteration 100 ms, at most 10 running, a 1-token prompt and
+// 100 output tokens (100 iterations, 10 s a request): the engine serves 10 requests per 10 s,
+// 1 request/s (100 tokens/s), and every request's TPOT is 100 ms. The search used to bisect up to
+// 1.25 x the offline rate (1.25 requests/s), every rate "meeting" TPOT <= 150 ms while the queue
+// grew by 0.25 requests/s (TTFT in minutes). A rate the server sustains serves at least
+// kSustainedShare of what arrives: at most 1 / 0.9 = 1.11 requests/s, and 0.9 (below capacity)
+// passes.
+TEST(ServingSim, TheSearchWithoutATtftTargetKeepsToWhatTheServerSustains) {
+  const FixedStep model(0.1, 1e12);
+  SchedulerLimits limits;
+  limits.max_num_seqs = 10;
+  WorkloadSpec spec;
+  spec.requests = 2000;
+  spec.input = *LengthDistribution::Parse("fixed", 1);
+  spec.output = *LengthDistribution::Parse("fixed", 100);
+  SloTargets slo;
+  slo.tpot_ms = 150;
+  auto found = MaxQpsAtSlo(model, limits, spec, slo);
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_LE(found->max_qps, 1.0 / kSustainedShare + 0.01);
+  EXPECT_GE(found->max_qps, 0.9);
+  EXPECT_GE(found->at_max.output_tokens_per_s,
+            kSustainedShare * found->at_max.offered_output_tokens_per_s);
+  // With a TTFT target the queue shows in it: 2 s p99 holds only below the capacity.
+  slo.ttft_ms = 2000;
+  auto bounded = MaxQpsAtSlo(model, limits, spec, slo);
+  ASSERT_TRUE(bounded) << bounded.error().message;
+  EXPECT_LE(bounded->max_qps, 1.0);
+  EXPECT_LE(bounded->at_max.ttft_ms.p99, 2000);
+}
+
 TEST_F(RealModel, TheSearchFindsTheEdgeOfTheSlo) {
   const auto cost = Cost(job_);
   WorkloadSpec spec;

@@ -1204,7 +1204,11 @@ Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model, const SchedulerLimits
   QpsSearchResult out;
   auto meets = [&](const ServingSimResult& r) {
     return (!slo.ttft_ms || r.ttft_ms.p99 <= *slo.ttft_ms) &&
-           (!slo.tpot_ms || r.tpot_ms.p99 <= *slo.tpot_ms);
+           (!slo.tpot_ms || r.tpot_ms.p99 <= *slo.tpot_ms) &&
+           // Without a TTFT target nothing else sees the queue grow: a capped engine keeps its
+           // TPOT while what it cannot serve waits (71 s p50 TTFT at 1.25 x the rate it serves).
+           (slo.ttft_ms ||
+            r.output_tokens_per_s >= kSustainedShare * r.offered_output_tokens_per_s);
   };
   // The offline rate bounds what any arrival rate can sustain.
   spec.qps = 0;
