@@ -84,12 +84,6 @@ Result<double> ServingSpeed(const catalog::Catalog& cat, const catalog::Model& m
 
 Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::string>& types,
                                                     const JobHint& hint) const {
-  const catalog::Model* model = nullptr;
-  if (!hint.model.empty()) {
-    auto m = internal::WithField(catalog_->FindModel(hint.model), "model");
-    if (!m) return tl::unexpected(m.error());
-    model = *m;
-  }
   // What the job does: the hint's word for it, else its command (a serving engine's launcher
   // serves; anything else trains).
   const std::string kind = NormalizeId(hint.kind);
@@ -101,6 +95,20 @@ Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::strin
   } else if (kind != "train" && kind != "training") {
     return tl::unexpected(FieldError(
         "kind", "unknown job kind '" + hint.kind.substr(0, 20) + "'; expected train or infer"));
+  }
+  const catalog::Model* model = nullptr;
+  if (!hint.model.empty()) {
+    auto m = internal::WithField(catalog_->FindModel(hint.model), "model");
+    if (!m) return tl::unexpected(m.error());
+    model = *m;
+  } else if (serving) {
+    // The model the serving command launches (`vllm serve Qwen/Qwen3-235B-A22B-Instruct-2507`)
+    // is the job's: ranked by the chip's peak instead, an H20 (148 bf16 TFLOPS, 4.0 TB/s) came
+    // 1 against an H800's 10 for a decode-bound job. One the catalog lacks leaves the peaks.
+    const std::string named = internal::ServedModelOf(hint.command);
+    if (!named.empty()) {
+      if (auto m = catalog_->FindModel(named)) model = *m;
+    }
   }
   // A serving job's weights are as released unless a format is given; training and peaks: bf16.
   const std::string dtype_name = hint.dtype.empty() && !(serving && model) ? "bf16" : hint.dtype;

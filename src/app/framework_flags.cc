@@ -1158,6 +1158,45 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   return r;
 }
 
+std::string ServedModelOf(const std::vector<std::string>& command) {
+  std::vector<std::string> words;
+  for (const std::string& arg : command) {
+    size_t start = 0;
+    while (start < arg.size()) {
+      size_t end = arg.find_first_of(" \t\n;&|", start);
+      if (end == std::string::npos) end = arg.size();
+      std::string word = arg.substr(start, end - start);
+      start = end + 1;
+      while (!word.empty() && (word.front() == '"' || word.front() == '\'')) word.erase(0, 1);
+      while (!word.empty() && (word.back() == '"' || word.back() == '\'')) word.pop_back();
+      if (!word.empty()) words.push_back(std::move(word));
+    }
+  }
+  auto base = [](const std::string& w) {
+    const size_t slash = w.rfind('/');
+    return slash == std::string::npos ? w : w.substr(slash + 1);
+  };
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    for (const char* flag : {"--model", "--model-path", "--model_path"}) {
+      if (w == flag && i + 1 < words.size()) return words[i + 1];
+      if (w.starts_with(std::string(flag) + "=")) return w.substr(std::string(flag).size() + 1);
+    }
+    // vLLM's `vllm serve MODEL`; trtllm-serve takes the model first (`trtllm-serve serve MODEL`
+    // in its subcommand spelling).
+    size_t next = i + 1;
+    if (base(w) == "vllm" && next < words.size() && words[next] == "serve") {
+      ++next;
+    } else if (base(w) == "trtllm-serve") {
+      if (next < words.size() && words[next] == "serve") ++next;
+    } else {
+      continue;
+    }
+    if (next < words.size() && !words[next].starts_with("-")) return words[next];
+  }
+  return "";
+}
+
 bool ServesAModel(const std::vector<std::string>& command) {
   for (const std::string& arg : command) {
     // A container's `sh -c "vllm serve M --tp 8"` is one word holding the whole line.

@@ -129,6 +129,10 @@ struct InferFormats {
 // sglang.launch_server, trtllm-serve, Dynamo's workers) or a benchmark running the engine in its
 // own process. A path's directories and a shell line's other words are looked through.
 bool ServesAModel(const std::vector<std::string>& command);
+// The model a serving command launches: `vllm serve MODEL`, `trtllm-serve MODEL`, or the value
+// of --model / --model-path / --model_path (SGLang's launch_server, Dynamo's workers), also
+// inside `sh -c "..."`; "" when it names none.
+std::string ServedModelOf(const std::vector<std::string>& command);
 
 Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
                                            const std::string& llm_api_options = "");

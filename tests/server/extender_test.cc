@@ -198,6 +198,47 @@ TEST(Extender, AServingPodIsJudgedAsServingNotTraining) {
   EXPECT_GT(by_bw.at("h800-a"), by_bw.at("l20-a"));
 }
 
+// A mixed fleet (H20 + Ascend 910C, China's two serving parts): a pod asking nvidia.com/gpu can
+// use only the NVIDIA nodes, and the fastest of those scores 10 (MaxExtenderPriority). The 910C
+// serves Qwen3-235B faster per chip than an H800, and set the scale: H800 6, H20 4.
+TEST(Extender, TheFastestNodeThePodCanUseScoresTen) {
+  const json nodes = {
+      {"items", json::array({NodeObject("h20-a", "NVIDIA-H20", "nvidia.com/gpu", 8),
+                             NodeObject("h800-a", "NVIDIA-H800", "nvidia.com/gpu", 8),
+                             NodeObject("npu-a", "", "huawei.com/Ascend910C", 16)})}};
+  const json args = {
+      {"Pod", PodObject(8, "Qwen/Qwen3-235B-A22B-Instruct-2507", {{"suanli.io/chips", "8"}},
+                        json::array({"vllm", "serve", "Qwen/Qwen3-235B-A22B-Instruct-2507",
+                                     "--tensor-parallel-size", "8"}))},
+      {"Nodes", nodes}};
+  const auto s = Scores(HandleExtender(TheEngine(), nullptr, "prioritize", args.dump()));
+  EXPECT_EQ(std::max(s.at("h20-a"), s.at("h800-a")), 10);
+  EXPECT_GT(s.at("h20-a"), 0);
+  EXPECT_EQ(s.at("npu-a"), 0);
+  // The same pod with no suanli.io/model: its command names the model it serves, so it is
+  // scored as that job, not by the bf16 peak (H20 10 x 148/989 = 1.5 -> 1 against H800 10).
+  // SGLang's --model-path and the `sh -c` spelling likewise.
+  for (const json& cmd :
+       {json::array({"vllm", "serve", "Qwen/Qwen3-235B-A22B-Instruct-2507", "-tp", "8"}),
+        json::array({"python3", "-m", "sglang.launch_server", "--model-path",
+                     "Qwen/Qwen3-235B-A22B-Instruct-2507", "--tp", "8"}),
+        json::array({"/bin/sh", "-c",
+                     "exec vllm serve 'Qwen/Qwen3-235B-A22B-Instruct-2507' --port 8000"})}) {
+    const json unannotated = {{"Pod", PodObject(8, "", {{"suanli.io/chips", "8"}}, cmd)},
+                              {"Nodes", nodes}};
+    EXPECT_EQ(Scores(HandleExtender(TheEngine(), nullptr, "prioritize", unannotated.dump())), s)
+        << cmd.dump();
+  }
+  // A model the catalog lacks leaves the peaks, and schedules.
+  const json unknown = {
+      {"Pod",
+       PodObject(8, "", json::object(), json::array({"vllm", "serve", "my-org/private-model-7b"}))},
+      {"Nodes", nodes}};
+  const auto by_peak = Scores(HandleExtender(TheEngine(), nullptr, "prioritize", unknown.dump()));
+  EXPECT_EQ(by_peak.at("h800-a"), 10);
+  EXPECT_EQ(by_peak.at("h20-a"), 1);
+}
+
 TEST(Extender, NodeNamesFromTheSnapshotAndLegacyLowerCaseKeys) {
   sim::KubeCluster snapshot;
   const std::string path = std::string(SUANLI_TEST_DATA_DIR) + "/sim/kube/nodes_pods.json";
