@@ -847,6 +847,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(static_cast<int>(spelled_argv.size()), spelled_argv.data());
   } catch (const CLI::CallForHelp& e) {
+    // `suanli plan --help`, `suanli trian --help`: help is asked for before CLI11 sees that the
+    // word is no command, and the top-level help with exit 0 hides the slip: say what is wrong.
+    const std::vector<std::string> extras = app.remaining(true);
+    if (app.get_subcommands().empty() && !extras.empty() && !extras.front().empty() &&
+        extras.front()[0] != '-') {
+      app.exit(CLI::ExtrasError(extras));
+      return kExitBadInput;
+    }
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);

@@ -533,6 +533,9 @@ expect_bad "a misspelt command names the nearest" "unknown command 'trian'.*did 
 expect_bad "compare points at infer --compare" "unknown command 'compare'.*infer --compare" \
   compare --chip h100,h200 --model llama-3.1-8b
 expect_bad "plan points at forecast" "unknown command 'plan'.*forecast" plan --model llama-3.1-70b
+# Help asked of a word that is no command: the slip is named, not the top-level help with exit 0.
+expect_bad "plan --help points at forecast" "unknown command 'plan'.*forecast" plan --help
+expect_bad "a misspelt command with --help names the nearest" "unknown command 'trian'.*did you mean train" trian --help
 expect_bad "a flag the command lacks names the nearest" \
   "unknown flag '--tensor-model-parallel-size' for infer; nearest: --tensor-parallel-size" \
   infer --model llama-3.1-8b --chip h100 --tensor-model-parallel-size 2
