@@ -362,6 +362,52 @@ std::vector<std::string> EngineLimitNotes(const catalog::Catalog& cat, const Inf
   return notes;
 }
 
+// A model that carries MTP layers, typed with no --mtp: decoded one token a step, as the engines
+// run it unless asked (SGLang: --speculative-algorithm, S3920; vLLM: --speculative-config, S3922;
+// neither's DeepSeek recipes turn it on, S3921, S3923). Said with the answer, with what one draft
+// a step at the model's published acceptance gives on the same layout in the steady state, and,
+// where its 8-bit weights keep a 16-bit cache (the engines' --kv-cache-dtype auto, S3311), with
+// an FP8 cache too: what the published H20 decode deployment adds (S3924). A pasted launch
+// command without them gets the same (its JSON stays the typed request's). Nothing here changes
+// the answer.
+std::optional<std::string> MtpNotAskedNote(const InferRequest& r, const perf::InferenceJob& job,
+                                           const perf::InferenceEstimate& e) {
+  const catalog::Model& m = *job.model;
+  if (r.mtp > 0 || !r.draft_model.empty() || m.mtp_layers < 1 || !m.mtp_acceptance ||
+      e.output_tokens_per_s_per_chip <= 0) {
+    return std::nullopt;
+  }
+  // A disaggregated answer's decode chips, where MTP acts (the end-to-end figure also counts the
+  // prefill chips the faster decode needs); else the end-to-end output rate.
+  const auto rate = [&](const perf::InferenceEstimate& x) {
+    return e.disaggregated ? x.decode_tokens_per_s_per_chip : x.output_tokens_per_s_per_chip;
+  };
+  const perf::InferenceConstraints here{e.layout.tp, e.layout.ep, e.layout.dp, e.layout.pp};
+  perf::InferenceJob mtp = job;
+  mtp.mtp_depth = 1;
+  mtp.mtp_acceptance = *m.mtp_acceptance;
+  auto with = perf::EstimateInference(mtp, here);
+  if (!with) return std::nullopt;
+  std::string note = fmt::format(
+      "decode without MTP, as vLLM and SGLang run {} unless asked (--speculative-config, "
+      "--speculative-algorithm; S3920-S3923): its MTP layer drafts a token a step, kept {:g} of "
+      "the time (its published rate); --mtp 1 gives {:.0f} {} tokens/s per chip on this layout "
+      "in the steady state, against {:.0f} without",
+      m.id, *m.mtp_acceptance, rate(*with), e.disaggregated ? "decode" : "output", rate(e));
+  const bool kv16 =
+      perf::KvDTypeOf(job, perf::ServingDTypeBytes(job.dtype)) == perf::ServingDType::kBf16;
+  if (!job.kv_dtype && kv16 && job.dtype == perf::ServingDType::kFp8) {
+    mtp.kv_dtype = perf::ServingDType::kFp8;
+    if (auto both = perf::EstimateInference(mtp, here); both) {
+      note += fmt::format(
+          "; its KV cache is bf16, the engines' default for this checkpoint (S3311): "
+          "--mtp 1 --kv-dtype fp8 gives {:.0f}, as Ant Group's H20 decode runs it (S3924)",
+          rate(*both));
+    }
+  }
+  return note;
+}
+
 // The request-level simulation of the deployment the analytic model chose: one attention group
 // of the instance, with its share of the arrivals.
 Result<report::ServingSimulation> SimulateDeployment(
@@ -1620,6 +1666,9 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
     report.flags_not_modelled = not_modelled;
     for (auto& note : EngineLimitNotes(*catalog_, r, jobs[0], report.estimate)) {
       report.assumptions.push_back(std::move(note));
+    }
+    if (auto note = MtpNotAskedNote(r, jobs[0], report.estimate)) {
+      report.assumptions.push_back(std::move(*note));
     }
     out.body = json ? report::InferenceJson(report) : report::InferenceText(report);
   }

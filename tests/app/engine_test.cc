@@ -4287,5 +4287,60 @@ TEST(Engine, EveryPrintedBandHoldsItsMedian) {
   }
 }
 
+// DeepSeek-R1 typed with no --mtp decodes one token a step: vLLM and SGLang run MTP only when asked
+// (SGLang's DeepSeek usage page: "Add --speculative-algorithm EAGLE", S3920; vLLM's
+// --speculative-config, S3922; SGLang's own two-node H20 recipe runs --tp 16 without it, S3921).
+// The answer says so, with what --mtp 1 (and an FP8 cache with it, as Ant Group's H20 decode runs,
+// S3924) gives on the same layout: the figures are those the flags themselves give there, and one
+// draft at R1's published 0.85 verifies 1 + 0.85 = 1.85 tokens a step (by hand).
+TEST(Engine, MtpModelTypedWithoutMtpSaysWhatMtpGives) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"h20"};
+  r.count = 16;
+  r.mode = "analytic";
+  const auto j = InferJson(r);
+  EXPECT_EQ(j["mtp"], 0) << j.dump();
+  EXPECT_DOUBLE_EQ(j["tokens_per_decode_step"].get<double>(), 1.0);
+  ASSERT_TRUE(j.contains("assumptions")) << j.dump();
+  const std::string notes = j["assumptions"].dump();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      notes, m,
+      std::regex("decode without MTP, as vLLM and SGLang run deepseek-r1 unless asked.*kept 0.85 "
+                 "of the time.*--mtp 1 gives ([0-9]+) output tokens/s per chip on this layout "
+                 "in the steady state, against ([0-9]+) without; its KV cache is bf16.*--mtp 1 "
+                 "--kv-dtype fp8 gives ([0-9]+)")))
+      << notes;
+  EXPECT_EQ(std::stod(m[2]), std::round(j["output_tokens_per_s_per_chip"].get<double>()));
+  InferRequest fixed = r;
+  fixed.tp = j["layout"]["tp"].get<int>();
+  fixed.ep = j["layout"]["ep"].get<int>();
+  fixed.dp = j["layout"]["dp"].get<int>();
+  fixed.pp = j["layout"]["pp"].get<int>();
+  fixed.mtp = 1;
+  const auto with = InferJson(fixed);
+  EXPECT_DOUBLE_EQ(with["tokens_per_decode_step"].get<double>(), 1.85);
+  EXPECT_EQ(std::stod(m[1]), std::round(with["output_tokens_per_s_per_chip"].get<double>()));
+  // Asked for, nothing more to say.
+  EXPECT_EQ(with.value("assumptions", nlohmann::json::array()).dump().find("without MTP"),
+            std::string::npos);
+  fixed.kv_dtype = "fp8";
+  EXPECT_EQ(std::stod(m[3]),
+            std::round(InferJson(fixed)["output_tokens_per_s_per_chip"].get<double>()));
+  // An FP8 cache given: the MTP figure alone, on that cache.
+  InferRequest kv8 = r;
+  kv8.kv_dtype = "fp8";
+  const std::string kv8_notes = InferJson(kv8)["assumptions"].dump();
+  EXPECT_NE(kv8_notes.find("--mtp 1 gives"), std::string::npos) << kv8_notes;
+  EXPECT_EQ(kv8_notes.find("--kv-dtype fp8"), std::string::npos) << kv8_notes;
+  // A model with no MTP layers: no such note.
+  InferRequest dense = r;
+  dense.model = "llama-3.1-70b";
+  dense.count = 8;
+  EXPECT_EQ(InferJson(dense).value("assumptions", nlohmann::json::array()).dump().find("MTP"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace suanli::app
