@@ -1299,6 +1299,14 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
     const SmallDeviceDefaults d = SmallDeviceDefaultsOf(**engine, chip, r);
     if (d.max_num_seqs > 0) job.limits.max_num_seqs = d.max_num_seqs;
     if (d.max_batched_tokens > 0) job.limits.max_batched_tokens = d.max_batched_tokens;
+    // An engine that runs its decodes padded to a bucket grid (vLLM-Gaudi's exponential one, from
+    // its batch cap): the grid, unless the request lists batch sizes of its own.
+    if ((*engine)->decode_batch_buckets == "exponential") {
+      job.limits.decode_batch_padded = true;
+      if (job.limits.graph_batch_sizes.empty() && job.limits.max_num_seqs) {
+        job.limits.graph_batch_sizes = perf::ExponentialDecodeBuckets(*job.limits.max_num_seqs);
+      }
+    }
   }
   return job;
 }

@@ -44,6 +44,12 @@ struct ServingEngine {
   // whole output against what the running requests are estimated still to take, and retracts
   // when decode runs out (SGLang: sim::SchedulerLimits::retract).
   std::string kv_admission = "reserve";
+  // How the engine pads the running decodes to a grid of compiled batch shapes: "exponential"
+  // (vLLM-Gaudi's default bucketing, VLLM_BUCKETING_STRATEGY exp: min 1, step 2, max
+  // max_num_seqs, ceil(log2 max_num_seqs) + 1 buckets, perf::ExponentialDecodeBuckets), the
+  // decodes of every iteration run as one padded batch of their own, a prompt in the iteration or
+  // not. Empty: none (an engine's CUDA graphs, where given, pad decode-only iterations).
+  std::string decode_batch_buckets;
   // How arrivals are dealt to attention data parallel ranks: "fewest" (to the rank with the
   // fewest requests) or "round_robin" (in turn: SGLang's DataParallelController default).
   std::string dp_dispatch = "fewest";

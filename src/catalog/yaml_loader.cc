@@ -798,6 +798,7 @@ class YamlLoader : public YamlReader {
                "kv_memory_fraction",
                "fraction_of_free_memory",
                "kv_admission",
+               "decode_batch_buckets",
                "dp_dispatch",
                "max_num_seqs_per_instance",
                "max_batched_tokens_per_instance",
@@ -989,6 +990,11 @@ class YamlLoader : public YamlReader {
     e.prefill_apart = Bool(n, "prefill_apart", path, false);
     e.attention_dp_per_gpu = Bool(n, "attention_dp_per_gpu", path, false);
     e.moe_tp_only_in_graph = Bool(n, "moe_tp_only_in_graph", path, false);
+    e.decode_batch_buckets = Text(n, "decode_batch_buckets", path, false);
+    if (!e.decode_batch_buckets.empty() && e.decode_batch_buckets != "exponential") {
+      Fail("unknown decode_batch_buckets '" + e.decode_batch_buckets + "'; expected exponential",
+           n["decode_batch_buckets"], Join(path, "decode_batch_buckets"));
+    }
     e.kv_admission = Text(n, "kv_admission", path, false);
     if (e.kv_admission.empty()) e.kv_admission = "reserve";
     if (e.kv_admission != "reserve" && e.kv_admission != "optimistic" &&

@@ -254,6 +254,21 @@ double TiledRows(double mean, int block) {
   return memo[mean] = tiles * block;
 }
 
+std::vector<int> ExponentialDecodeBuckets(int max_num_seqs) {
+  if (max_num_seqs < 2) return {};
+  constexpr double kStep = 2;  // decode_bs_bucket_cfg = [1, 2, max_num_seqs, limit]
+  const int limit = static_cast<int>(std::ceil(std::log2(max_num_seqs))) + 1;
+  std::vector<int> buckets = {1};
+  for (int i = 0; i < limit; ++i) {
+    const double power =
+        kStep * std::pow(max_num_seqs / kStep, static_cast<double>(i) / (limit - 1));
+    const int bucket = static_cast<int>(std::ceil(power / kStep) * kStep);
+    if (bucket != buckets.back()) buckets.push_back(bucket);
+  }
+  buckets.back() = std::min(buckets.back(), max_num_seqs);
+  return buckets;
+}
+
 EngineBatchLimits TrtllmBenchLimits(const InferenceJob& job, const InferenceLayout& l,
                                     std::optional<int> max_batch_size) {
   // TensorRT-LLM's BuildConfig defaults, which trtllm-bench keeps for a checkpoint whose
@@ -996,6 +1011,20 @@ double HostLoopSeconds(const EngineLimits& limits, double decode) {
 Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, double decode_keys,
                      double prefill, double prefill_keys, double instance_tokens_given = -1,
                      double padding = 0) {
+  // An engine that runs its prompts in passes of their own beside one padded decode pass
+  // (vLLM-Gaudi, decode_batch_padded: hpu_model_runner's PREFILLS, then 'Decodes run as one
+  // single batch', S3930): an iteration with both is the two passes, each streaming the weights.
+  if (x.job.limits.decode_batch_padded && prefill > 0 && decode + padding > 0) {
+    const Step a = StepTimeOfBatch(x, l, 0, 0, prefill, prefill_keys, instance_tokens_given, 0);
+    const Step b = StepTimeOfBatch(x, l, decode, decode_keys, 0, 0, instance_tokens_given, padding);
+    Step both;
+    both.linear_s = a.linear_s + b.linear_s;
+    both.attention_s = a.attention_s + b.attention_s;
+    both.comm_s = a.comm_s + b.comm_s;
+    both.overhead_s = a.overhead_s + b.overhead_s;
+    both.compute_bound = a.total() >= b.total() ? a.compute_bound : b.compute_bound;
+    return both;
+  }
   const auto& m = *x.job.model;
   const auto& s = x.s;
   const auto& p = s.p;
@@ -1454,7 +1483,19 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
 Step StepTime(const Context& x, const InferenceLayout& l, double decode, double decode_ctx,
               double prefill, double prompt) {
   const double prefill_keys = prompt * (1 + x.job.prefix_cache_hit) / 2;
-  return StepTimeOfBatch(x, l, decode, decode * decode_ctx, prefill, prefill * prefill_keys);
+  // An engine that pads its running decodes to its bucket grid in every iteration computes the
+  // padded slots at the steady state's batch as well (decode_batch_padded).
+  double padding = 0;
+  if (x.job.limits.decode_batch_padded && decode > 0) {
+    for (int size : x.job.limits.graph_batch_sizes) {
+      if (size >= decode) {
+        padding = size - decode;
+        break;
+      }
+    }
+  }
+  return StepTimeOfBatch(x, l, decode, decode * decode_ctx, prefill, prefill * prefill_keys, -1,
+                         padding);
 }
 
 // Output tokens a running sequence gains per decode step: 1, plus the draft tokens accepted in a
@@ -2449,8 +2490,10 @@ class StepMemo {
 
 double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, double prefill_tokens,
                                      double prefill_keys) const {
-  const auto graph = GraphBatch(state_->job.limits, decode_seqs);
-  const double padding = prefill_tokens > 0 || !graph ? 0 : *graph - decode_seqs;
+  const auto& limits = state_->job.limits;
+  const auto graph = decode_seqs > 0 ? GraphBatch(limits, decode_seqs) : std::nullopt;
+  const double padding =
+      (prefill_tokens > 0 && !limits.decode_batch_padded) || !graph ? 0 : *graph - decode_seqs;
   const double gpu = StepTimeOfBatch(state_->context(), state_->layout, decode_seqs, decode_keys,
                                      prefill_tokens, prefill_keys, -1, padding)
                          .total();
@@ -2475,7 +2518,11 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
   // A decode-only iteration replays one CUDA graph on every rank, the one that holds the largest
   // group's batch (cuda_graph_runner._get_padded_batch: the batch sizes are all-gathered across
   // the attention data-parallel ranks and the maximum taken); the other groups pad up to it.
-  const auto graph = prompt ? std::optional<double>{} : GraphBatch(state_->job.limits, largest);
+  // An engine that pads its decodes apart from its prompts (decode_batch_padded) pads them in
+  // every iteration.
+  const auto graph = (prompt && !state_->job.limits.decode_batch_padded) || largest <= 0
+                         ? std::optional<double>{}
+                         : GraphBatch(state_->job.limits, largest);
   auto padding = [&](const GroupBatch& g) { return graph ? *graph - g.decode_seqs : 0.0; };
   for (const GroupBatch& g : groups) instance_tokens += padding(g) * verify;
   // Every MoE layer's dispatch waits for the slowest group's attention and dense layers, and the

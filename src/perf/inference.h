@@ -301,6 +301,11 @@ struct EngineLimits {
   // group (every rank replays the same graph), so the padded slots cost their share of the
   // token-proportional work (linear layers, experts, dispatch) but attend to no cache.
   std::vector<int> graph_batch_sizes;
+  // The decodes of every iteration run as one batch of their own padded to graph_batch_sizes, a
+  // prompt in the iteration or not, and the steady state's batch is padded alike (vLLM-Gaudi:
+  // 'Decodes run as one single padded batch', its prompts in passes of their own; catalog::
+  // ServingEngine::decode_batch_buckets).
+  bool decode_batch_padded = false;
 };
 
 struct InferenceJob {
@@ -413,6 +418,14 @@ double FusedMoeEfficiency(double efficiency, double k_overhead, double hidden, d
 // `mean`, in tiles of `block` rows: block x E[ceil(X / block)]. Past 8 tiles the remainder is
 // taken as uniform (mean + (block - 1) / 2).
 double TiledRows(double mean, int block);
+
+// vLLM-Gaudi's decode batch buckets under its default exponential strategy for a batch cap of
+// `max_num_seqs` (vllm_gaudi/extension/bucketing/exponential.py, get_decode_cfgs and
+// warmup_range_with_limit, S3930): min 1, step 2, max max_num_seqs, limit = ceil(log2
+// max_num_seqs) + 1; a min of 1 starts the spacing at the step and keeps 1 as a bucket of its own;
+// bucket i of the limit is step x ceil(2 (max / 2)^(i / (limit - 1)) / step), duplicates dropped,
+// the last at most max. Ascending; empty below 2.
+std::vector<int> ExponentialDecodeBuckets(int max_num_seqs);
 
 // Bytes the routed experts' activations move through memory on one chip in one MoE layer of a
 // grouped-GEMM MoE pipeline whose kernels hand them over in memory (vLLM's fused_experts, S3248:

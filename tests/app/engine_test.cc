@@ -2099,7 +2099,8 @@ TEST(EngineLimits, VllmGaudiIsWhatAGaudiRuns) {
 // The answer's layout line says whether the layout was searched and how many instances share the
 // chips, so a typed request's --max-num-seqs reads as each instance's (vLLM's is per engine):
 // Llama 3.1 70B FP8 on 8 Gaudi 3 with no --tp is searched (tp 1, 2, 4, 8: 4 layouts) and answers
-// tp 1, eight one-card instances; --tp 2 is the user's, four instances, not searched.
+// tp 2, four two-card instances (a one-card instance's cache holds 259 sequences, which vLLM-Gaudi
+// runs padded to its 340 bucket); --tp 1 is the user's, eight instances, not searched.
 TEST(EngineLimits, TheLayoutLineSaysWhatWasSearchedAndTheInstances) {
   InferRequest r;
   r.model = "llama-3.1-70b";
@@ -2112,14 +2113,14 @@ TEST(EngineLimits, TheLayoutLineSaysWhatWasSearchedAndTheInstances) {
   r.mode = "analytic";
   auto text = TheEngine().Infer(r, {Format::kText, nullptr});
   ASSERT_TRUE(text) << text.error().message;
-  EXPECT_NE(text->body.find("layout: tp 1 ep 1 dp 1 (1 chip per instance, 8 instances on the 8 "
+  EXPECT_NE(text->body.find("layout: tp 2 ep 1 dp 1 (2 chips per instance, 4 instances on the 8 "
                             "chips); searched over 4 layouts: --tp, --ep and --dp set one\n"),
             std::string::npos)
       << text->body;
-  r.tp = 2;
+  r.tp = 1;
   text = TheEngine().Infer(r, {Format::kText, nullptr});
   ASSERT_TRUE(text) << text.error().message;
-  EXPECT_NE(text->body.find("layout: tp 2 ep 1 dp 1 (2 chips per instance, 4 instances on the 8 "
+  EXPECT_NE(text->body.find("layout: tp 1 ep 1 dp 1 (1 chip per instance, 8 instances on the 8 "
                             "chips)\n"),
             std::string::npos)
       << text->body;

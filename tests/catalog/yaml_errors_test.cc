@@ -624,6 +624,20 @@ TEST(YamlErrorsTest, EngineGemmRateAnSmFields) {
   EXPECT_TRUE(Contains(e.field, "hopper")) << e.field;
 }
 
+// An engine's decode batch buckets name a strategy the model prices (exponential, vLLM-Gaudi's
+// default): another names the line and field and says what is expected.
+TEST(YamlErrorsTest, EngineDecodeBatchBuckets) {
+  const std::string head =
+      "engines:\n"                                                    // 1
+      "  - id: my-engine\n"                                           // 2
+      "    name: My engine\n";                                        // 3
+  Error e = MergeError(head + "    decode_batch_buckets: linear\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "decode_batch_buckets")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "expected exponential")) << e.message;
+}
+
 // An engine's memory-reserve rule (SGLang's mem_fraction_static, session 30) is a map of named
 // terms to MiB: a term the rule does not have, or a bare number, each name the line and field.
 TEST(YamlErrorsTest, EngineMemoryReserveTerms) {

@@ -1567,6 +1567,84 @@ TEST(InferenceTest, MlaDecodeRunsAtTheKernelsRate) {
   EXPECT_DOUBLE_EQ(gqa(0.9), gqa(std::nullopt));
 }
 
+// vLLM-Gaudi's decode batch buckets (exponential strategy, S3930): min 1, step 2, max
+// max_num_seqs, limit ceil(log2 n) + 1, bucket i = 2 ceil((n / 2)^(i / (limit - 1))), 1 kept. By
+// hand for 600 (limit 11, 300^0.1 = 1.7689): 2 x 1.7689^i = 2, 3.54, 6.26, 11.07, 19.58, 34.64,
+// 61.28, 108.4, 191.75, 339.19, 600 -> 2, 4, 8, 12, 20, 36, 62, 110, 192, 340, 600. For 256
+// (limit 9, 128^0.125 = 1.8340): 2, 3.67, 6.73, 12.34, 22.63, 41.50, 76.11, 139.58, 256 -> 2, 4,
+// 8, 14, 24, 42, 78, 140, 256.
+TEST(InferenceTest, VllmGaudiDecodeBucketsAreExponential) {
+  EXPECT_EQ(ExponentialDecodeBuckets(600),
+            (std::vector<int>{1, 2, 4, 8, 12, 20, 36, 62, 110, 192, 340, 600}));
+  EXPECT_EQ(ExponentialDecodeBuckets(256),
+            (std::vector<int>{1, 2, 4, 8, 14, 24, 42, 78, 140, 256}));
+  EXPECT_EQ(ExponentialDecodeBuckets(2), (std::vector<int>{1, 2}));
+  EXPECT_TRUE(ExponentialDecodeBuckets(1).empty());
+}
+
+// An engine that pads its decodes to its buckets in every iteration (vLLM-Gaudi: 'Decodes run as
+// one single padded batch', prompts in passes of their own, S3930) computes the bucket's rows
+// through the linear layers, a prompt in the iteration or not, and runs an iteration with a prompt
+// as two passes; a decode-only padding (CUDA graphs) does not pad an iteration with a prompt.
+// Llama 3 8B in FP8 on one Gaudi 3 (default family: 0.4 of 1,835 TFLOPS for FP8 GEMMs, max of
+// read and math), 341 decodes with no cached keys: padded to the 600 bucket, the step is 600
+// rows' math, 600 x 2 x 7,504,924,672 FLOP / (1,835e12 x 0.4) = 12.27 ms (the 7.5 GB of weights
+// read in 2.9 ms), not 341 rows' 6.97 ms. With a 512-token prompt chunk: that pass (512 rows'
+// math without the LM head, whose logits a prompt's tokens skip: 512 x 2 x (7,504,924,672 -
+// 128,256 x 4,096) FLOP / (1,835e12 x 0.4) = 9.74 ms, and the chunk's attention) plus the 600-row
+// decode pass.
+TEST(InferenceTest, VllmGaudiPadsItsDecodesInEveryIteration) {
+  InferenceJob job = Job("llama-3-8b", "gaudi3", ServingDType::kFp8);
+  const InferenceLayout layout{1, 1, 1, 1};
+  auto plain = ServingStepModel::Make(job, layout);
+  ASSERT_TRUE(plain) << plain.error().message;
+  InferenceJob gaudi = job;
+  gaudi.limits.graph_batch_sizes = ExponentialDecodeBuckets(600);
+  gaudi.limits.decode_batch_padded = true;
+  auto padded = ServingStepModel::Make(gaudi, layout);
+  ASSERT_TRUE(padded) << padded.error().message;
+  InferenceJob graphs = gaudi;
+  graphs.limits.decode_batch_padded = false;
+  auto decode_only = ServingStepModel::Make(graphs, layout);
+  ASSERT_TRUE(decode_only) << decode_only.error().message;
+  const double math_ms = 600 * 2 * 7'504'924'672.0 / (1835e12 * 0.4) * 1e3;
+  EXPECT_NEAR(math_ms, 12.27, 0.01);
+  EXPECT_NEAR(padded->StepSeconds(341, 0, 0, 0) * 1e3 / math_ms, 1.0, 0.02);
+  EXPECT_DOUBLE_EQ(padded->StepSeconds(341, 0, 0, 0), plain->StepSeconds(600, 0, 0, 0));
+  EXPECT_DOUBLE_EQ(decode_only->StepSeconds(341, 0, 0, 0), plain->StepSeconds(600, 0, 0, 0));
+  // With a 512-token prompt chunk in the iteration: the prompt's pass and the padded decodes',
+  // unless only decode-only iterations pad (one pass of 341 + 512 rows).
+  const double prompt_ms = 512 * 2 * (7'504'924'672.0 - 128'256.0 * 4096) / (1835e12 * 0.4) * 1e3;
+  EXPECT_NEAR(prompt_ms, 9.74, 0.01);
+  EXPECT_NEAR(plain->StepSeconds(0, 0, 512, 512 * 256) * 1e3 / prompt_ms, 1.0, 0.05);
+  EXPECT_NEAR(padded->StepSeconds(341, 0, 512, 512 * 256),
+              plain->StepSeconds(0, 0, 512, 512 * 256) + plain->StepSeconds(600, 0, 0, 0), 1e-12);
+  EXPECT_DOUBLE_EQ(decode_only->StepSeconds(341, 0, 512, 512 * 256),
+                   plain->StepSeconds(341, 0, 512, 512 * 256));
+  // A prompt-only iteration has no decodes to pad.
+  EXPECT_DOUBLE_EQ(padded->StepSeconds(0, 0, 512, 512 * 256),
+                   plain->StepSeconds(0, 0, 512, 512 * 256));
+  // The steady state pads its batch too: a decode pool (disaggregated: no prompt pass in its
+  // steps) capped at 341 sequences in buckets of 340 and 600 prices 600 rows' linear work and
+  // 341 sequences' attention.
+  InferenceJob capped = gaudi;
+  capped.limits.max_num_seqs = 341;
+  capped.limits.graph_batch_sizes = {340, 600};
+  InferenceJob full = job;
+  full.limits.max_num_seqs = 600;
+  full.input_tokens = capped.input_tokens = 128;
+  full.output_tokens = capped.output_tokens = 128;
+  full.mode = capped.mode = ServingMode::kOffline;
+  full.disaggregate = capped.disaggregate = true;
+  auto at_cap = EstimateInference(capped, Tp(1));
+  auto at_600 = EstimateInference(full, Tp(1));
+  ASSERT_TRUE(at_cap && at_600);
+  EXPECT_EQ(at_cap->max_batch, 341);
+  EXPECT_EQ(at_600->max_batch, 600);
+  EXPECT_NEAR(at_cap->step_linear_ms / at_600->step_linear_ms, 1.0, 1e-9);
+  EXPECT_NEAR(at_cap->step_attention_ms / at_600->step_attention_ms, 341.0 / 600, 0.01);
+}
+
 // A grouped GEMM in tiles of `block` rows computes block x E[ceil(X / block)] rows for an expert
 // receiving X ~ Poisson(mean) tokens. Mean 8, tiles of 32: one tile unless no token comes
 // (e^-8) or more than 32 do (P < 1e-10): 32 x (1 - e^-8) = 31.98926. Tiles of one row: the mean.
