@@ -742,6 +742,67 @@ Result<void> ReadRandomPrefix(InferRequest& r) {
 
 }  // namespace
 
+Result<YamlField> FieldValueOfYaml(const YAML::Node& v, FieldKind kind, YamlValues policy,
+                                   const std::string& file, int line, const std::string& key) {
+  const bool strict = policy == YamlValues::kStrict;
+  YamlField out;
+  if (v.IsSequence()) {
+    std::vector<std::string> list;
+    for (const auto& each : v) {
+      if (each.IsScalar()) {
+        list.push_back(each.Scalar());
+      } else if (strict) {
+        return MakeError("expected a list of values", file, each.Mark().line + 1, key);
+      }
+    }
+    if (strict && kind != FieldKind::kList) {
+      out.value = fmt::format("{}", fmt::join(list, ","));
+    } else {
+      out.value = list;
+    }
+    return out;
+  }
+  if (!v.IsScalar()) {
+    if (!strict) {
+      out.not_read = true;
+    } else if (v.IsMap()) {
+      // vLLM's JSON-valued options (speculative-config, compilation-config, ...) as a mapping:
+      // the JSON text the flag takes.
+      YAML::Emitter json;
+      json << YAML::DoubleQuoted << YAML::Flow << v;
+      out.value = std::string(json.c_str());
+    } else {
+      return MakeError("expected a value", file, line, key);
+    }
+    return out;
+  }
+  const std::string scalar = v.Scalar();
+  const std::string lower = ToLower(scalar);
+  if (kind == FieldKind::kBool) {
+    if (strict) {
+      try {
+        out.value = v.as<bool>();
+      } catch (const YAML::Exception&) {
+        return MakeError(fmt::format("expected true or false, got {}", Quoted(scalar)), file, line,
+                         key);
+      }
+      return out;
+    }
+    if (lower != "true" && lower != "false") {
+      return MakeError(fmt::format("{}: expected true or false", key), file, line, key);
+    }
+    // A switch given false in the file is a switch not given.
+    if (lower == "true") out.value = true;
+    return out;
+  }
+  if (kind == FieldKind::kList) {
+    out.value = std::vector<std::string>{scalar};
+  } else if (strict || (lower != "null" && lower != "none")) {
+    out.value = scalar;
+  }
+  return out;
+}
+
 Result<bool> MergeVllmConfig(InferRequest& r, const std::string& text) {
   const auto launcher = LauncherId(r.launched_by);
   if (!launcher || *launcher != "vllm" || r.extra_llm_api_options.empty()) return false;
@@ -780,41 +841,9 @@ Result<bool> MergeVllmConfig(InferRequest& r, const std::string& text) {
       continue;
     }
     const YAML::Node& v = item.second;
-    FieldValue value;
-    if (v.IsSequence()) {
-      std::vector<std::string> list;
-      for (const auto& each : v) {
-        if (!each.IsScalar()) {
-          return MakeError("expected a list of values", file, each.Mark().line + 1, key);
-        }
-        list.push_back(each.Scalar());
-      }
-      if (field->kind == FieldKind::kList) {
-        value = list;
-      } else {
-        value = fmt::format("{}", fmt::join(list, ","));
-      }
-    } else if (v.IsMap()) {
-      // vLLM's JSON-valued options (speculative-config, compilation-config, ...) as a mapping:
-      // the JSON text the flag takes.
-      YAML::Emitter out;
-      out << YAML::DoubleQuoted << YAML::Flow << v;
-      value = std::string(out.c_str());
-    } else if (v.IsNull()) {
-      return MakeError("expected a value", file, line, key);
-    } else if (field->kind == FieldKind::kBool) {
-      try {
-        value = v.as<bool>();
-      } catch (const YAML::Exception&) {
-        return MakeError(fmt::format("expected true or false, got {}", Quoted(v.Scalar())), file,
-                         line, key);
-      }
-    } else if (field->kind == FieldKind::kList) {
-      value = std::vector<std::string>{v.Scalar()};
-    } else {
-      value = v.Scalar();
-    }
-    if (auto ok = field->set(r, value); !ok) {
+    auto value = FieldValueOfYaml(v, field->kind, YamlValues::kStrict, file, line, key);
+    if (!value) return tl::unexpected(value.error());
+    if (auto ok = field->set(r, *value->value); !ok) {
       return MakeError(ok.error().message, file, v.Mark().line + 1, key);
     }
     r.fields_given.push_back(field->name);

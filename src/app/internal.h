@@ -13,6 +13,10 @@
 #include "perf/inference.h"
 #include "perf/training.h"
 
+namespace YAML {
+class Node;
+}  // namespace YAML
+
 namespace suanli::app::internal {
 
 // The error, with `field` set when it names none yet.
@@ -107,6 +111,27 @@ Result<void> ReadTrainEnvironment(TrainRequest& r);
 // does not price (dataset, learning rate, output) go to `not_read`. `file` names it in errors.
 Result<void> ReadLlamaFactoryConfig(TrainRequest& r, const std::string& text,
                                     const std::string& file, std::vector<std::string>& not_read);
+
+// How an engine's or a trainer's YAML file gives a field its value (FieldValueOfYaml).
+enum class YamlValues {
+  // LLaMA-Factory's training YAML (S3830), as its argument parser reads it: a switch takes true or
+  // false, and false (a switch not given) and a null / None value leave the field unset; a list
+  // keeps its scalar items; a mapping or a bare null is not read.
+  kLenient,
+  // vLLM's --config (S3676), each of its long flags: every value is read or refused. A bare null,
+  // a list holding a non-scalar and a switch that is not a YAML boolean are errors; a mapping is
+  // the JSON text the flag takes; a list for a field of one value is its items joined by commas.
+  kStrict,
+};
+// A YAML value for a field of `kind`: `value`, or none (kLenient: the field is left unset), or
+// `not_read` (kLenient: nothing the field can take). Errors name `file`, the line (the key's,
+// `line`, or a list item's) and `key`.
+struct YamlField {
+  std::optional<FieldValue> value;
+  bool not_read = false;
+};
+Result<YamlField> FieldValueOfYaml(const YAML::Node& v, FieldKind kind, YamlValues policy,
+                                   const std::string& file, int line, const std::string& key);
 Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
                                  std::vector<std::string>& not_read);
 

@@ -605,38 +605,15 @@ Result<void> ReadLlamaFactoryConfig(TrainRequest& r, const std::string& text,
       not_read.push_back(key);
       continue;
     }
-    const YAML::Node& v = item.second;
-    FieldValue value;
-    if (v.IsSequence()) {
-      std::vector<std::string> list;
-      for (const auto& each : v) {
-        if (each.IsScalar()) list.push_back(each.Scalar());
-      }
-      value = list;
-    } else if (v.IsScalar()) {
-      const std::string scalar = v.Scalar();
-      const std::string lower = ToLower(scalar);
-      if ((*found)->kind == FieldKind::kBool) {
-        if (lower != "true" && lower != "false") {
-          return MakeError(fmt::format("{}: expected true or false", key), file, line, key);
-        }
-        // A switch given false in the file is a switch not given.
-        if (lower == "false") continue;
-        value = true;
-      } else if ((*found)->kind == FieldKind::kList) {
-        value = std::vector<std::string>{scalar};
-      } else if ((*found)->kind == FieldKind::kInteger || (*found)->kind == FieldKind::kNumber) {
-        if (lower == "null" || lower == "none") continue;
-        value = scalar;
-      } else {
-        if (lower == "null" || lower == "none") continue;
-        value = scalar;
-      }
-    } else {
+    auto value =
+        FieldValueOfYaml(item.second, (*found)->kind, YamlValues::kLenient, file, line, key);
+    if (!value) return tl::unexpected(value.error());
+    if (value->not_read) {
       not_read.push_back(key);
       continue;
     }
-    if (auto ok = SetField(fields, r, (*found)->name, value); !ok) {
+    if (!value->value) continue;
+    if (auto ok = SetField(fields, r, (*found)->name, *value->value); !ok) {
       Error e = ok.error();
       return MakeError(fmt::format("{}: {}", key, e.message), file, line, key);
     }
