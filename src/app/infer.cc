@@ -305,6 +305,22 @@ std::vector<std::string> EngineLimitNotes(const catalog::Catalog& cat, const Inf
   }
   if (e.disaggregated) return notes;
   const perf::EngineLimits limits = perf::LimitsAt(job, e.layout);
+  // The engine's own cap where it binds: the batch the memory holds is larger than what the
+  // engine admits (SGLang's request slots from its KV pool, or its 48 with speculative decoding).
+  if (const auto cap = perf::DefaultRunningRequests(job, e.layout)) {
+    const int share = std::max(1, job.limits.max_num_seqs_per_instance ? *cap / e.layout.dp : *cap);
+    if (share < e.memory_max_batch) {
+      notes.push_back(fmt::format(
+          "{} runs at most {} requests{} where --max-running-requests is not given ({}), below "
+          "the {} the KV cache holds; --max-num-seqs sets another",
+          job.limits.engine, *cap,
+          e.layout.dp > 1 ? fmt::format(", {} an attention-DP rank", share) : "",
+          job.mtp_depth > 0 || job.draft_model != nullptr
+              ? "its default with speculative decoding"
+              : "its default from the KV pool and the context length",
+          e.memory_max_batch));
+    }
+  }
   if (job.limits.offline_bench_limits && engine &&
       !(job.limits.max_num_seqs && job.limits.max_batched_tokens)) {
     notes.push_back(fmt::format(
@@ -908,6 +924,10 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       limits.kv_memory_fraction = (*engine)->kv_memory_fraction;
     limits.memory_reserve_mib = (*engine)->memory_reserve_mib;
     limits.memory_reserve_families = (*engine)->memory_reserve_families;
+    // The engine's own cap where none is given (SGLang's from its KV pool over the context it is
+    // started with, --context-length or the model's: perf::DefaultRunningRequests).
+    limits.running_requests_default = (*engine)->running_requests_default;
+    limits.context_tokens = r.max_model_len;
   } else {
     if (!r.moe_backend.empty()) {
       return tl::unexpected(FieldError(

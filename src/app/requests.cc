@@ -1346,7 +1346,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "per-chip power limit, W (default: the system's, else the chip's TDP; with "
            "--compare it binds the chips whose TDP is above it)"),
       Bind("emit", &R::emit,
-           "print the serve command for the chosen layout and limits: vllm, sglang or trtllm"),
+           "print the serve command for the chosen layout and limits: vllm, sglang, trtllm or "
+           "mindie (its config.json keys)"),
       // vLLM's names are taken too: --tensor-parallel-size 4 is --tp 4.
       // SGLang's --tp-size is not tp: with --enable-dp-attention it spans the attention
       // data-parallel groups too (tp x dp here). Their expert parallel size is ep.

@@ -35,6 +35,11 @@ struct ServingEngine {
   // kv_memory_fraction stands. Empty: none.
   std::map<std::string, double> memory_reserve_mib;
   std::vector<std::string> memory_reserve_families;
+  // An engine that sizes its running-request cap from its KV pool where the user gives none
+  // (SGLang's, per attention-DP rank: perf::LimitsAt reads the keys): clamp(pool tokens /
+  // context x context_requests, min, max), at most pool tokens / tokens_a_request; with
+  // speculative decoding the server's cap is `speculative` instead. Empty: none (max_num_seqs).
+  std::map<std::string, double> running_requests_default;
   // The fraction is of the memory left free after the weights (TensorRT-LLM's
   // free_gpu_memory_fraction), not of the whole HBM (vLLM, SGLang).
   bool fraction_of_free_memory = false;

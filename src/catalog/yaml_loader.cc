@@ -827,6 +827,7 @@ class YamlLoader : public YamlReader {
                "fp8_gemm_sm_gb_s",
                "memory_reserve_mib",
                "memory_reserve_families",
+               "running_requests_default",
                "sparse_mla_head_tile",
                "dsa_short_prefill_mha",
                "sparse_prefill_efficiency",
@@ -968,6 +969,16 @@ class YamlLoader : public YamlReader {
       }
     }
     e.memory_reserve_families = Strings(n, "memory_reserve_families", path);
+    e.running_requests_default = NumberMap(n, "running_requests_default", path,
+                                           "term of the running-request default", 0, 1e6);
+    for (const auto& [key, value] : e.running_requests_default) {
+      static const std::vector<std::string> kKeys = {"context_requests", "min", "max",
+                                                     "tokens_a_request", "speculative"};
+      if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+        Fail(fmt::format("unknown term '{}' (one of {})", key, fmt::join(kKeys, ", ")),
+             n["running_requests_default"], Join(path, "running_requests_default"));
+      }
+    }
     if (const YAML::Node tiles = n["sparse_mla_head_tile"]; tiles && !tiles.IsNull()) {
       const std::string tpath = Join(path, "sparse_mla_head_tile");
       if (!tiles.IsMap()) Fail("expected a map of chip family to query heads", tiles, tpath);

@@ -341,6 +341,9 @@ EngineBatchLimits TrtllmBenchLimits(const InferenceJob& job, const InferenceLayo
 
 EngineLimits LimitsAt(const InferenceJob& job, const InferenceLayout& l) {
   EngineLimits limits = job.limits;
+  if (!limits.max_num_seqs) {
+    if (const auto cap = DefaultRunningRequests(job, l)) limits.max_num_seqs = *cap;
+  }
   if (!limits.offline_bench_limits || job.model == nullptr || job.chip == nullptr ||
       !job.chip->memory_gib.known() || (limits.max_num_seqs && limits.max_batched_tokens)) {
     return limits;
@@ -1588,6 +1591,47 @@ double CapacityBytes(const Context& x, const InferenceLayout& l) {
                             : memory - x.job.calibration.memory_reserved_gib * kGiB;
   return usable - workspace - weights;
 }
+
+}  // namespace
+
+std::optional<int> DefaultRunningRequests(const InferenceJob& job, const InferenceLayout& l) {
+  const auto& rule = job.limits.running_requests_default;
+  if (rule.empty() || job.limits.max_num_seqs || job.model == nullptr || job.chip == nullptr ||
+      !job.chip->memory_gib.known()) {
+    return std::nullopt;
+  }
+  const auto term = [&](const char* key) {
+    const auto it = rule.find(key);
+    return it == rule.end() ? 0.0 : it->second;
+  };
+  // The server's cap under speculative decoding (EAGLE, NEXTN, a draft model), whatever the pool.
+  if ((job.mtp_depth > 0 || job.draft_model != nullptr) && term("speculative") > 0) {
+    return static_cast<int>(term("speculative"));
+  }
+  const auto formats = Resolve(job);
+  if (!formats) return std::nullopt;
+  const Shape s = MakeShape(*job.model, *formats);
+  const std::optional<Draft> draft = MakeDraft(job, *formats);
+  const Context x{job, *formats, s, draft ? &*draft : nullptr};
+  const double per_token = KvBytesPerTokenOnChip(x, l);
+  const double capacity = CapacityBytes(x, l);
+  if (!(per_token > 0) || !(capacity > 0)) return std::nullopt;
+  // Each rank's pool in tokens (max_total_num_tokens) and the request slots SGLang sizes from it
+  // over the context it was started with: clamp(pool / context x 512, 2048, 4096), at most
+  // pool / 2 (a request holds at least two tokens).
+  const double pool = std::floor(capacity / per_token);
+  const double context = job.limits.context_tokens.value_or(job.model->max_seq_len);
+  double slots = context > 0 ? std::floor(pool / context * term("context_requests")) : term("max");
+  slots = std::clamp(slots, term("min"), std::max(term("min"), term("max")));
+  if (term("tokens_a_request") > 0)
+    slots = std::min(slots, std::floor(pool / term("tokens_a_request")));
+  if (slots < 1) return std::nullopt;
+  // The server's figure, as --max-running-requests counts it: each of the dp ranks its own.
+  const double server = slots * (job.limits.max_num_seqs_per_instance ? l.dp : 1);
+  return static_cast<int>(std::min<double>(server, std::numeric_limits<int>::max()));
+}
+
+namespace {
 
 // The prompt-token budget of one group's step (max_batched_tokens): SGLang under attention data
 // parallel chunks prompts by each rank's // dp share of --chunked-prefill-size (ServerArgs, S3103),

@@ -115,6 +115,11 @@ struct EngineLimits {
   // families listed it replaces kv_memory_fraction (EngineReserveBytes). Empty: none.
   std::map<std::string, double> memory_reserve_mib;
   std::vector<std::string> memory_reserve_families;
+  // The engine's own running-request cap where the request gives none (catalog::ServingEngine::
+  // running_requests_default, SGLang's from its KV pool; LimitsAt applies it), over the context
+  // the engine is started with: context_tokens (--context-length), unset the model's.
+  std::map<std::string, double> running_requests_default;
+  std::optional<double> context_tokens;
   // The serving simulator's admission: false reserves KV for a request's whole output before
   // admitting it (no eviction); true admits on the prompt and preempts (catalog engines).
   bool optimistic_admission = false;
@@ -476,8 +481,18 @@ struct EngineBatchLimits {
 EngineBatchLimits TrtllmBenchLimits(const InferenceJob& job, const InferenceLayout& l,
                                     std::optional<int> max_batch_size = std::nullopt);
 // The engine's limits on layout `l`: job.limits, with trtllm-bench's (TrtllmBenchLimits) where
-// EngineLimits::offline_bench_limits asks for them and the user gave none.
+// EngineLimits::offline_bench_limits asks for them and the user gave none, and the engine's own
+// running-request cap (EngineLimits::running_requests_default, SGLang's: DefaultRunningRequests)
+// where it has one and the user gave none.
 EngineLimits LimitsAt(const InferenceJob& job, const InferenceLayout& l);
+
+// SGLang's --max-running-requests where none is given, the server's (its ranks each taking
+// // dp): per attention-DP rank min(clamp(pool tokens / context x 512, 2048, 4096), pool
+// tokens / 2) over the KV pool of `l` (model_runner_kv_cache_mixin.py _resolve_max_num_reqs,
+// S3960), or 48 for the server with speculative decoding (server_args.py, S3961); the numbers are
+// EngineLimits::running_requests_default's. Unset: the engine has no such rule, the user gave a
+// cap, or the pool is unknown.
+std::optional<int> DefaultRunningRequests(const InferenceJob& job, const InferenceLayout& l);
 
 // The memory, bytes a chip, an engine keeps out of its weights and KV pool by its own rule where
 // the user gives no fraction (EngineLimits::memory_reserve_mib: SGLang's default

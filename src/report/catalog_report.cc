@@ -272,6 +272,7 @@ std::string EnginesJson(const Catalog& c) {
          {"moe_tp_only_in_graph", e.moe_tp_only_in_graph},
          {"memory_reserve_mib", e.memory_reserve_mib},
          {"memory_reserve_families", e.memory_reserve_families},
+         {"running_requests_default", e.running_requests_default},
          {"kv_default_families", e.kv_default_families},
          {"default_families", e.default_families},
          {"runs_on", e.runs_on},

@@ -7,6 +7,8 @@
 #include <cctype>
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "core/text.h"
 
 namespace suanli::report {
@@ -75,10 +77,11 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
     server_budget = limits.max_batched_tokens_per_instance;
   }
   // The cap the estimate ran with: the engine's (its default where the request gave none,
-  // trtllm-bench's where it derives one), else, with no cap of the engine's, the estimate's own
-  // (launch_batch). Never the estimate's batch in place of the engine's cap: vLLM sizes its KV
-  // pool after a start-up profile of max_num_seqs sequences (profile_logit_bytes), so a command
-  // capped at the batch would start with more KV than was priced and price differently.
+  // trtllm-bench's or SGLang's KV-derived one where it derives one), else, with no cap of the
+  // engine's, the estimate's own (launch_batch). Never the estimate's batch in place of the
+  // engine's cap: vLLM sizes its KV pool after a start-up profile of max_num_seqs sequences
+  // (profile_logit_bytes), so a command capped at the batch would start with more KV than was
+  // priced and price differently.
   p.cap = p.batch;
   if (limits.max_num_seqs) {
     p.cap = *limits.max_num_seqs;
@@ -288,7 +291,10 @@ void SglangArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
     add("--dist-init-addr", "MASTER_ADDR:5000");
   }
   add("--context-length", Num(p.context));
-  // The server-wide cap; SGLang divides it among the DP attention groups.
+  // The server-wide cap; SGLang divides it among the DP attention groups. Where the request gave
+  // none it is SGLang's own default for this pool (perf::DefaultRunningRequests), printed because
+  // SGLang derives that default over --context-length, which the command sets shorter than the
+  // model's: pasted back, the command runs the cap that was priced.
   add("--max-running-requests", Num(p.cap_per_instance ? p.cap : p.cap * p.dp));
   // Whole prompts are SGLang's --chunked-prefill-size -1 (its scheduler reads <= 0 as chunking
   // off, S3860); its prefill batches are then bounded by --max-prefill-tokens alone.
@@ -394,9 +400,92 @@ void TrtllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   }
 }
 
+// MindIE Service (mindieservice_daemon) reads its deployment from conf/config.json (S3962):
+// BackendConfig's ModelDeployConfig (maxSeqLen, maxInputTokenLen: the longest prompt, at most
+// maxSeqLen - 1 and maxPrefillTokens), its ModelConfig (worldSize the devices, npuMemSize -1 a KV
+// pool sized from NPU_MEMORY_FRACTION of each device less the weights and the runtime's, the
+// parallel sizes tp / dp / moe_tp / moe_ep, plugin_params for MTP and SplitFuse) and
+// ScheduleConfig (templateType Standard: prompts batched apart from the decodes, whole; Mix with
+// the splitfuse plugin: chunked into the decode steps; maxPrefillTokens the prompt tokens of a
+// step, maxBatchSize the decode batch, maxIterTimes the longest output). The fragment printed
+// replaces those keys of the shipped file; the rest (ports, TLS, logs) stay.
+void MindieConfig(const perf::InferenceJob& job, const perf::InferenceEstimate& e, const Plan& p,
+                  int mtp, Launch& out) {
+  const int world = p.stage_chips * p.pp;
+  const int dies = std::max(1, job.system.scale_up.ranks_per_chip);
+  const int node_devices = std::max(1, job.system.chips_per_node) * dies;
+  const bool mix = job.limits.chunked_prefill && !e.disaggregated;
+  nlohmann::ordered_json model = {{"modelInstanceType", "Standard"},
+                                  {"modelName", job.model->id},
+                                  {"modelWeightPath", "MODEL"},
+                                  {"worldSize", world},
+                                  {"npuMemSize", -1},
+                                  {"backendType", "atb"},
+                                  {"tp", p.tp},
+                                  {"dp", p.dp}};
+  if (p.pp > 1) model["pp"] = p.pp;
+  if (job.model->is_moe()) {
+    // Each expert group splits its experts over moe_tp devices: moe_tp x moe_ep = the stage's.
+    const int ep = std::max(1, p.ep);
+    model["moe_ep"] = ep;
+    model["moe_tp"] = std::max(1, p.stage_chips / ep);
+  }
+  std::vector<std::string> plugins;
+  if (mtp > 0) plugins.push_back("mtp");
+  if (mix) plugins.push_back("splitfuse");
+  if (!plugins.empty()) {
+    std::string params = fmt::format("{{\"plugin_type\":\"{}\"", fmt::join(plugins, ","));
+    if (mtp > 0) params += fmt::format(",\"num_speculative_tokens\":{}", mtp);
+    model["plugin_params"] = params + "}";
+  }
+  const long prefill_tokens = std::max(1L, p.step_tokens);
+  std::vector<int> devices;
+  for (int d = 0; d < std::min(world, node_devices); ++d) devices.push_back(d);
+  nlohmann::ordered_json backend = {
+      {"npuDeviceIds", nlohmann::ordered_json::array({devices})},
+      {"multiNodesInferEnabled", p.nodes > 1},
+      {"ModelDeployConfig",
+       {{"maxSeqLen", p.context},
+        {"maxInputTokenLen", std::max(1L, std::min(p.context - 1, prefill_tokens))},
+        {"ModelConfig", nlohmann::ordered_json::array({model})}}},
+      {"ScheduleConfig",
+       {{"templateType", mix ? "Mix" : "Standard"},
+        {"maxPrefillTokens", prefill_tokens},
+        {"maxBatchSize", p.cap},
+        {"maxIterTimes", p.context}}}};
+  out.config_file = "mindie-config-fragment.json";
+  out.config = nlohmann::ordered_json{{"BackendConfig", backend}}.dump(2) + "\n";
+  out.command = "NPU_MEMORY_FRACTION=" + Fraction(p.hbm_fraction) + " ./bin/mindieservice_daemon";
+  out.notes.push_back(
+      "merge " + out.config_file +
+      " into {MindIE}/latest/mindie-service/conf/config.json (its keys replace the shipped "
+      "file's; ports, TLS and logs stay) and start the daemon there; maxPrefillBatchSize (50 as "
+      "shipped) is not priced");
+  if (p.cap_per_instance || p.dp > 1) {
+    out.notes.push_back(
+        fmt::format("maxBatchSize {} is each attention-DP group's, as priced", p.cap));
+  }
+  if (job.dtype != ServingDType::kBf16 && job.dtype != ServingDType::kFp16)
+    CheckpointNote(job, out);
+  if (p.kv == ServingDType::kInt8 || p.kv == ServingDType::kFp8) {
+    out.notes.push_back(
+        "an 8-bit KV cache comes from a checkpoint quantized with it (msModelSlim's KV "
+        "quantization): MindIE has no switch for it");
+  }
+  if (mix && mtp > 0) {
+    out.notes.push_back("MindIE's SplitFuse does not run with MTP: prompts then go whole");
+  }
+  if (p.nodes > 1) {
+    out.notes.push_back(
+        fmt::format("the instance spans {} nodes: MindIE takes the devices from the rank table "
+                    "(RANK_TABLE_FILE), not npuDeviceIds, and worldSize from it",
+                    p.nodes));
+  }
+}
+
 }  // namespace
 
-std::vector<std::string> ServeEngines() { return {"vllm", "sglang", "trtllm"}; }
+std::vector<std::string> ServeEngines() { return {"vllm", "sglang", "trtllm", "mindie"}; }
 
 Result<Launch> ServeLaunchFor(const std::string& engine, const perf::InferenceJob& job,
                               const perf::InferenceEstimate& estimate, int mtp,
@@ -416,6 +505,8 @@ Result<Launch> ServeLaunchFor(const std::string& engine, const perf::InferenceJo
   } else if (engine == "trtllm") {
     out.command = "trtllm-serve MODEL";
     TrtllmArgs(job, estimate, p, mtp, out);
+  } else if (engine == "mindie") {
+    MindieConfig(job, estimate, p, mtp, out);
   } else {
     return MakeError(
         "unknown engine '" + engine.substr(0, 40) + "'; expected " + JoinOr(ServeEngines()), "", 0,

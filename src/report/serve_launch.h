@@ -1,6 +1,6 @@
 // Serving launch configuration (`suanli infer --emit ENGINE`): the serve command that runs the
-// chosen layout with the chosen limits on vLLM, SGLang or TensorRT-LLM, so a user can try what
-// the model recommends.
+// chosen layout with the chosen limits on vLLM, SGLang, TensorRT-LLM or MindIE, so a user can try
+// what the model recommends.
 #ifndef SUANLI_REPORT_SERVE_LAUNCH_H_
 #define SUANLI_REPORT_SERVE_LAUNCH_H_
 
@@ -14,7 +14,8 @@
 namespace suanli::report {
 
 // Engines with a serve command: vllm (`vllm serve`), sglang (`python -m sglang.launch_server`),
-// trtllm (`trtllm-serve`, the PyTorch backend, with an extra-llm-api-options YAML file).
+// trtllm (`trtllm-serve`, the PyTorch backend, with an extra-llm-api-options YAML file), mindie
+// (`mindieservice_daemon` with a fragment of its conf/config.json).
 std::vector<std::string> ServeEngines();
 
 // The serve command for `estimate` of `job`. `mtp` draft tokens per step (0: none) turn on the

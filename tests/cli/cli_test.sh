@@ -430,7 +430,9 @@ expect_bad "infer --adp-balance-wait-iters 1000000" "adp-balance-wait-iters.*fro
 expect_bad "infer --adp-balance-timeout-iters with one group" \
   "adp-balance-timeout-iters.*attention data parallel.*dp 1" \
   infer --model llama-3.1-8b --chip h100 --mode server --adp-balance-timeout-iters 9
-expect_bad "infer --emit unknown engine" "--emit.*unknown engine 'mindie'.*vllm, sglang or trtllm" \
+expect_bad "infer --emit unknown engine" "--emit.*unknown engine 'tgi'.*vllm, sglang, trtllm or mindie" \
+  infer --model llama-3.1-8b --chip h100 --emit tgi
+expect_bad "infer --emit mindie on a GPU" "--emit.*h100 is hopper" \
   infer --model llama-3.1-8b --chip h100 --emit mindie
 expect_bad "infer --engine trtllm on an AMD GPU" "--engine: TensorRT-LLM.*runs on chip families.*mi300x is cdna3" \
   infer --model llama-3.1-8b --chip mi300x --engine trtllm
@@ -795,10 +797,12 @@ else
 fi
 
 # A serve command pasted back: what --emit prints for each engine, given to infer as flags (and
-# trtllm-serve's options file), is the same deployment: the same layout and rate.
+# trtllm-serve's options file), is the same deployment: the same layout and rate. Attention DP 8
+# is given: SGLang with MTP and no cap runs its 48 for the server (S3961), 6 a rank, which its
+# search would not choose.
 for engine in vllm sglang trtllm; do
   EMITTED=(infer --model deepseek-r1 --chip h200 --count 8 --mode analytic --engine "$engine")
-  run "${EMITTED[@]}" --mtp 1 --emit "$engine" --json
+  run "${EMITTED[@]}" --dp 8 --mtp 1 --emit "$engine" --json
   cp "$TMP/stdout" "$TMP/emitted.json"
   launch_args=$(
     python3 - "$TMP/emitted.json" "$TMP" <<'EOF'
@@ -1680,6 +1684,62 @@ EOF
 else
   not_ok "infer reads SGLang's --tp 16 on 8 Ascend 910C cards in dies" "exit $RC" \
     "stderr: ${ERR:0:300}"
+fi
+# SGLang's own --max-running-requests where none is given (model_runner_kv_cache_mixin.py
+# _resolve_max_num_reqs, S3960): per rank min(clamp(pool / context x 512, 2048, 4096), pool / 2).
+# Llama 3.1 8B on one 80 GB H100: the pool is at most 0.836 x 80 - 15.0 GiB of weights = 51.9 GiB
+# at 131,072 B a token (32 layers x 8 KV heads x 128 x 2 x 2 B), 425k tokens, under the 524,288
+# (2,048 x 131,072 / 512) that would lift it off the floor over the model's 131,072-token context:
+# 2,048. Started with --context-length 8192 the same pool (at least 35 GiB, 287k tokens) gives
+# 287k / 8,192 x 512 > 4,096: the ceiling, 4,096. Qwen3-0.6B (40,960 context, 114,688 B a token,
+# a pool above 327,680 tokens = 35 GiB): 4,096. With speculative decoding ServerArgs sets 48 for
+# the server (S3961), 6 a rank over 8 attention-DP ranks.
+sglang_cap() {
+  local name=$1 want=$2 rank=$3
+  shift 3
+  run infer --mode analytic --json --engine sglang --emit sglang "$@"
+  if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" "$want" "$rank" <<'EOF'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+want, rank = int(sys.argv[2]), int(sys.argv[3])
+args = d["launch"]["args"]
+assert f"--max-running-requests {want}" in args, args
+assert d["engine_max_batch"] <= rank and d["launch_batch"] <= rank, (d["engine_max_batch"], rank)
+EOF
+    ok "$name"
+  else
+    not_ok "$name" "exit $RC" "stderr: ${ERR:0:300}" "stdout: ${OUT:0:300}"
+  fi
+}
+sglang_cap "infer --engine sglang: SGLang's default cap from its KV pool (2,048)" 2048 2048 \
+  --model llama-3.1-8b --chip h100 --count 1 --input-tokens 100 --output-tokens 100
+sglang_cap "infer --engine sglang: the default over --context-length 8192 (4,096)" 4096 4096 \
+  --model llama-3.1-8b --chip h100 --count 1 --input-tokens 100 --output-tokens 100 \
+  --max-model-len 8192
+sglang_cap "infer --engine sglang: Qwen3-0.6B's default at the ceiling (4,096)" 4096 4096 \
+  --model qwen3-0.6b --chip h100 --count 1 --input-tokens 100 --output-tokens 100
+sglang_cap "infer --engine sglang --mtp: 48 for the server, 6 a rank of 8" 48 6 \
+  --model deepseek-r1 --chip h200 --count 8 --tp 1 --dp 8 --ep 8 --mtp 1 \
+  --input-tokens 1000 --output-tokens 1000
+# MindIE's config.json keys (S3962): Qwen3-8B on one 910B at the engine's defaults, maxBatchSize
+# 200, maxPrefillTokens 8192, the Standard template (prompts batched apart, S3963), worldSize 1,
+# NPU_MEMORY_FRACTION 0.80 (npuMemSize -1's default fraction).
+run infer --model qwen3-8b --chip ascend-910b --count 1 --mode analytic --json --engine mindie \
+  --input-tokens 2000 --output-tokens 500 --emit mindie
+if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+l = d["launch"]
+assert l["engine"] == "mindie" and l["command"].startswith("NPU_MEMORY_FRACTION=0.80 "), l["command"]
+c = json.loads(l["config"])["BackendConfig"]
+s, m = c["ScheduleConfig"], c["ModelDeployConfig"]["ModelConfig"][0]
+assert (s["maxBatchSize"], s["maxPrefillTokens"], s["templateType"]) == (200, 8192, "Standard"), s
+assert (m["worldSize"], m["tp"], m["npuMemSize"]) == (1, 1, -1), m
+assert c["ModelDeployConfig"]["maxSeqLen"] == 2500, c["ModelDeployConfig"]
+EOF
+  ok "infer --emit mindie prints MindIE's config.json keys"
+else
+  not_ok "infer --emit mindie prints MindIE's config.json keys" "exit $RC" "stderr: ${ERR:0:300}"
 fi
 # vllm-ascend's Qwen3-235B-A22B tutorial, node 0 of two Atlas 800 A2 (multi-node MP): the node's
 # own flags are launch-only; the deployment is --data-parallel-size 2 of --tensor-parallel-size 8.

@@ -1,9 +1,11 @@
-// `infer --emit vllm|sglang|trtllm`: the serve command for a chosen layout, against command lines
-// written by hand from the engines' documented flags (vLLM `vllm serve` engine arguments, SGLang
-// server arguments, trtllm-serve options and LLM API YAML keys).
+// `infer --emit vllm|sglang|trtllm|mindie`: the serve command for a chosen layout, against command
+// lines written by hand from the engines' documented flags (vLLM `vllm serve` engine arguments,
+// SGLang server arguments, trtllm-serve options and LLM API YAML keys).
 #include "report/serve_launch.h"
 
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
 #include "testing.h"
@@ -292,11 +294,70 @@ TEST(ServeLaunch, AscendDiesAreTheEnginesDevices) {
 
 TEST(ServeLaunch, UnknownEngineNamesTheField) {
   const Case c = Dense();
-  auto l = ServeLaunchFor("mindie", c.job, c.e);
+  auto l = ServeLaunchFor("tgi", c.job, c.e);
   ASSERT_FALSE(l);
   EXPECT_EQ(l.error().field, "emit");
-  EXPECT_NE(l.error().message.find("vllm, sglang or trtllm"), std::string::npos)
+  EXPECT_NE(l.error().message.find("vllm, sglang, trtllm or mindie"), std::string::npos)
       << l.error().message;
+}
+
+// MindIE's config.json fragment (MindIE-LLM's service parameter page, S3962): Llama 3.1 70B at TP 4
+// is worldSize 4 on devices 0-3; the context 2,000 + 500 = 2,500 is maxSeqLen and maxIterTimes;
+// the estimate's 320 tokens a step (64 decodes + 256 prompt tokens, chunked: SplitFuse's Mix
+// template and plugin) are maxPrefillTokens, which bounds maxInputTokenLen; maxBatchSize 64; the
+// fraction (33 + 30 + 2) / 80 -> 0.82 is NPU_MEMORY_FRACTION.
+TEST(ServeLaunch, MindieDenseWritesItsConfig) {
+  const Case c = Dense();
+  auto l = ServeLaunchFor("mindie", c.job, c.e);
+  ASSERT_TRUE(l) << l.error().ToString();
+  EXPECT_EQ(l->command, "NPU_MEMORY_FRACTION=0.82 ./bin/mindieservice_daemon");
+  EXPECT_EQ(l->config_file, "mindie-config-fragment.json");
+  const nlohmann::json j = nlohmann::json::parse(l->config);
+  const auto& b = j["BackendConfig"];
+  EXPECT_EQ(b["npuDeviceIds"], nlohmann::json::parse("[[0, 1, 2, 3]]"));
+  EXPECT_EQ(b["multiNodesInferEnabled"], false);
+  const auto& d = b["ModelDeployConfig"];
+  EXPECT_EQ(d["maxSeqLen"], 2500);
+  EXPECT_EQ(d["maxInputTokenLen"], 320);
+  const auto& m = d["ModelConfig"][0];
+  EXPECT_EQ(m["worldSize"], 4);
+  EXPECT_EQ(m["npuMemSize"], -1);
+  EXPECT_EQ(m["tp"], 4);
+  EXPECT_EQ(m["dp"], 1);
+  EXPECT_FALSE(m.contains("moe_ep"));
+  EXPECT_EQ(m["plugin_params"], "{\"plugin_type\":\"splitfuse\"}");
+  const auto& s = b["ScheduleConfig"];
+  EXPECT_EQ(s["templateType"], "Mix");
+  EXPECT_EQ(s["maxPrefillTokens"], 320);
+  EXPECT_EQ(s["maxBatchSize"], 64);
+  EXPECT_EQ(s["maxIterTimes"], 2500);
+}
+
+// DeepSeek-V3 on 8 attention groups with EP 8 and one MTP draft, prompts whole: dp 8, tp 1,
+// moe_ep 8 x moe_tp 1 = the 8 devices; the Standard template (prompts batched apart); the MTP
+// plugin with one speculative token; maxBatchSize each group's 128; an FP8 checkpoint and FP8 KV
+// said in notes (MindIE takes both from the checkpoint).
+TEST(ServeLaunch, MindieMoeWithDpAndMtp) {
+  Case c = Moe();
+  c.job.limits.chunked_prefill = false;
+  auto l = ServeLaunchFor("mindie", c.job, c.e, 1);
+  ASSERT_TRUE(l) << l.error().ToString();
+  EXPECT_EQ(l->command, "NPU_MEMORY_FRACTION=0.87 ./bin/mindieservice_daemon");
+  const nlohmann::json j = nlohmann::json::parse(l->config);
+  const auto& m = j["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0];
+  EXPECT_EQ(m["worldSize"], 8);
+  EXPECT_EQ(m["tp"], 1);
+  EXPECT_EQ(m["dp"], 8);
+  EXPECT_EQ(m["moe_ep"], 8);
+  EXPECT_EQ(m["moe_tp"], 1);
+  EXPECT_EQ(m["plugin_params"], "{\"plugin_type\":\"mtp\",\"num_speculative_tokens\":1}");
+  const auto& s = j["BackendConfig"]["ScheduleConfig"];
+  EXPECT_EQ(s["templateType"], "Standard");
+  EXPECT_EQ(s["maxBatchSize"], 128);
+  std::string notes;
+  for (const auto& n : l->notes) notes += n + "\n";
+  EXPECT_NE(notes.find("each attention-DP group's"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("8-bit KV cache"), std::string::npos) << notes;
 }
 
 }  // namespace
