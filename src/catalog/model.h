@@ -33,6 +33,12 @@ struct MoeConfig {
   // Node-limited routing: a token's experts span at most this many scale-up
   // domains (DeepSeek-V3: 4). 0: unlimited.
   int max_nodes_per_token = 0;
+  // Where the limit is group-limited routing (DeepSeek-V3's n_group 8, topk_group 4): the
+  // routed experts fall into this many equal groups and a token picks its experts from
+  // max_nodes_per_token of them. A group is a node only when the expert-parallel group spans
+  // that many nodes (Megatron-Core's --moe-router-num-groups, S3910); elsewhere a group may sit
+  // on several nodes (perf::MaxDomainsPerToken). 0: the limit counts domains whatever the layout.
+  int routing_groups = 0;
 };
 
 // DeepSeek Sparse Attention (DeepSeek-V3.2): a lightning indexer scores every cached key with

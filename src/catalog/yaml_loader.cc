@@ -446,7 +446,7 @@ class YamlLoader : public YamlReader {
       if (!moe.IsMap()) Fail("expected a mapping", moe, p);
       CheckKeys(moe, p,
                 {"routed_experts", "shared_experts", "top_k", "expert_ffn", "first_dense_layers",
-                 "layer_step", "max_nodes_per_token"});
+                 "layer_step", "max_nodes_per_token", "routing_groups"});
       MoeConfig c;
       c.routed_experts = Int(moe, "routed_experts", p, 1, 1 << 20);
       c.shared_experts = Int(moe, "shared_experts", p, 0, 1024, 0);
@@ -455,6 +455,16 @@ class YamlLoader : public YamlReader {
       c.first_dense_layers = Int(moe, "first_dense_layers", p, 0, m.layers, 0);
       c.layer_step = Int(moe, "layer_step", p, 1, std::max(1, m.layers - c.first_dense_layers), 1);
       c.max_nodes_per_token = Int(moe, "max_nodes_per_token", p, 0, 1 << 20, 0);
+      c.routing_groups = Int(moe, "routing_groups", p, 0, c.routed_experts, 0);
+      if (c.routing_groups > 0 && c.routed_experts % c.routing_groups != 0) {
+        Fail("routing_groups " + std::to_string(c.routing_groups) +
+                 " does not divide routed_experts " + std::to_string(c.routed_experts),
+             moe["routing_groups"], Join(p, "routing_groups"));
+      }
+      if (c.routing_groups > 0 && c.max_nodes_per_token == 0) {
+        Fail("routing_groups needs max_nodes_per_token, the groups a token picks from",
+             moe["routing_groups"], Join(p, "routing_groups"));
+      }
       if (c.top_k > c.routed_experts) {
         Fail("top_k " + std::to_string(c.top_k) + " exceeds routed_experts " +
                  std::to_string(c.routed_experts),

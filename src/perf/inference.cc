@@ -1299,7 +1299,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     const double n = g.size;
     double inter = p.top_k * (n - g.per_domain) / n;
     double intra = p.top_k * (g.per_domain - 1) / n;
-    const int max_domains = m.moe->max_nodes_per_token;
+    const int max_domains = MaxDomainsPerToken(*m.moe, l.ep, g.per_domain);
     if (prefill > decode && max_domains > 0 && g.domains() > 1) {
       const double remote = max_domains * (g.domains() - 1.0) / g.domains();
       if (remote < inter) {

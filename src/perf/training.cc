@@ -495,7 +495,7 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     const double tokens_out = T / tp;
     double inter_copies = p.top_k * (n - g.per_domain) / n;
     double intra_copies = p.top_k * (g.per_domain - 1) / n;
-    const int max_domains = m.moe->max_nodes_per_token;
+    const int max_domains = MaxDomainsPerToken(*m.moe, l.ep, g.per_domain);
     if (max_domains > 0 && g.domains() > 1) {
       const double remote = max_domains * (g.domains() - 1.0) / g.domains();
       if (remote < inter_copies) {

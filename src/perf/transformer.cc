@@ -82,6 +82,17 @@ int MoeLayersIn(const Model& m, int first, int count) {
   return n;
 }
 
+int MaxDomainsPerToken(const catalog::MoeConfig& moe, int ep, int per_domain) {
+  if (moe.max_nodes_per_token <= 0) return 0;
+  if (moe.routing_groups <= 0 || ep < 1 || per_domain < 1) return moe.max_nodes_per_token;
+  // Megatron-Core places experts in order over the expert-parallel ranks and groups are runs of
+  // E / groups experts, so a group covers ceil(group / experts a domain holds) domains.
+  const double experts_per_domain = static_cast<double>(moe.routed_experts) / ep * per_domain;
+  const double group = static_cast<double>(moe.routed_experts) / moe.routing_groups;
+  const int span = std::max(1, static_cast<int>(std::ceil(group / experts_per_domain - 1e-9)));
+  return std::min(moe.top_k, moe.max_nodes_per_token * span);
+}
+
 double TotalParams(const Model& m) {
   const LayerParams p = CountLayerParams(m);
   const double per_moe =

@@ -32,6 +32,13 @@ LayerParams CountLayerParams(const catalog::Model& m);
 bool IsMoeLayer(const catalog::Model& m, int layer);
 int MoeLayersIn(const catalog::Model& m, int first, int count);
 
+// Node-limited routing: the most scale-up domains one token's routed experts can span when `ep`
+// expert-parallel ranks, `per_domain` of them in each domain, hold the experts in order (rank r
+// the r-th E/ep); 0: no limit. Group-limited routing (MoeConfig::routing_groups) picks
+// max_nodes_per_token groups: as many domains where a group fits in one, else each chosen group
+// spans its domains, up to top_k.
+int MaxDomainsPerToken(const catalog::MoeConfig& moe, int ep, int per_domain);
+
 // Total parameters, embeddings included (untied output counted once more);
 // MTP modules not included (reported totals exclude them).
 double TotalParams(const catalog::Model& m);

@@ -228,6 +228,28 @@ TEST(YamlErrorsTest, TopKExceedsRoutedExperts) {
   EXPECT_TRUE(Contains(e.message, "8")) << e.message;
 }
 
+// Routing groups split the routed experts evenly and need the groups a token picks from.
+TEST(YamlErrorsTest, RoutingGroupsAreChecked) {
+  Error e = MergeError(Model(0, "",
+                             "    moe:\n"                      // 14
+                             "      routed_experts: 256\n"     // 15
+                             "      top_k: 8\n"                // 16
+                             "      expert_ffn: 2048\n"        // 17
+                             "      max_nodes_per_token: 4\n"  // 18
+                             "      routing_groups: 7\n"));    // 19
+  EXPECT_EQ(e.line, 19) << e.ToString();
+  EXPECT_EQ(e.field, "models[0].moe.routing_groups") << e.ToString();
+  EXPECT_TRUE(Contains(e.message, "does not divide")) << e.message;
+  e = MergeError(Model(0, "",
+                       "    moe:\n"                    // 14
+                       "      routed_experts: 256\n"   // 15
+                       "      top_k: 8\n"              // 16
+                       "      expert_ffn: 2048\n"      // 17
+                       "      routing_groups: 8\n"));  // 18
+  EXPECT_EQ(e.line, 18) << e.ToString();
+  EXPECT_TRUE(Contains(e.message, "max_nodes_per_token")) << e.message;
+}
+
 TEST(YamlErrorsTest, CheckpointFormatsAreNamed) {
   // An unknown format, named at its line.
   Error e = MergeError(Model(0, "",

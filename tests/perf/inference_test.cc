@@ -1710,6 +1710,7 @@ TEST(InferenceTest, RoutedActivationsBetweenMoeKernelsByHand) {
   };
   InferenceConstraints tp8;
   tp8.tp = 8;
+  tp8.ep = 1;  // the experts sliced 8 ways, not spread over expert-parallel replicas
   for (const auto& c : {tp8, Dep(8)}) {
     const auto plain = share(c, {});
     const auto elsewhere = share(c, {"blackwell"});

@@ -26,6 +26,26 @@ TEST(TransformerTest, KvCacheBytesPerTokenMatchPublished) {
 // Korthikanti et al. model FLOPs per sequence: 72 B s l h^2 (1 + s/6h + V/12lh),
 // attention counted non-causally. Our non-causal count must equal it exactly
 // for a GPT model with tied embeddings.
+// DeepSeek-V3's routing (HF config, S3911): 8 of 256 experts from 4 of 8 groups of 32. With 8
+// ranks a node and the experts in order over the EP ranks, by hand:
+//   EP 64 (8 nodes):   32 experts a node = one group a node -> at most 4 nodes (the paper's M);
+//   EP 32 (4 nodes):   64 a node, two groups               -> 4 (every node);
+//   EP 128 (16 nodes): 16 a node, a group on 2 nodes       -> 4 x 2 = 8;
+//   EP 256 (32 nodes):  8 a node, a group on 4 nodes       -> min(top-8, 16) = 8.
+// Without routing groups the limit counts nodes whatever the layout; no limit: 0.
+TEST(TransformerTest, GroupLimitedRoutingSpansTheNodesItsGroupsSitOn) {
+  const auto& moe = *M("deepseek-v3").moe;
+  EXPECT_EQ(MaxDomainsPerToken(moe, 64, 8), 4);
+  EXPECT_EQ(MaxDomainsPerToken(moe, 32, 8), 4);
+  EXPECT_EQ(MaxDomainsPerToken(moe, 128, 8), 8);
+  EXPECT_EQ(MaxDomainsPerToken(moe, 256, 8), 8);
+  catalog::MoeConfig nodes = moe;
+  nodes.routing_groups = 0;
+  EXPECT_EQ(MaxDomainsPerToken(nodes, 256, 8), 4);
+  nodes.max_nodes_per_token = 0;
+  EXPECT_EQ(MaxDomainsPerToken(nodes, 64, 8), 0);
+}
+
 TEST(TransformerTest, NonCausalFlopsEqualMegatronFormula) {
   for (const char* id : {"korthikanti-22b", "korthikanti-175b", "korthikanti-530b"}) {
     const auto& m = M(id);
