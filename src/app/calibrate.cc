@@ -1232,6 +1232,11 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
             "    triton_moe_block_fp8_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
             *cal.triton_moe_block_fp8_matmul_efficiency);
       }
+      if (cal.triton_moe_default_matmul_efficiency) {
+        family_yaml +=
+            fmt::format("    triton_moe_default_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
+                        *cal.triton_moe_default_matmul_efficiency);
+      }
       if (cal.fp8_fast_accum_matmul_efficiency) {
         family_yaml +=
             fmt::format("    fp8_fast_accum_matmul_efficiency: {:.6g}  # not fitted: shipped\n",

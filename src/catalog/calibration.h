@@ -47,6 +47,13 @@ struct FamilyCalibration {
   // reaches at a long reduction, in place of triton_moe_matmul_efficiency x the 16-bit peak, the
   // same tile overhead applied. Unset: block-scaled experts take triton_moe_matmul_efficiency.
   std::optional<double> triton_moe_block_fp8_matmul_efficiency;
+  // The same kernel with no tuned config for its shape, on the default config the engine release
+  // falls back to (vLLM before its pull request 34846, SGLang's two-branch get_default_config:
+  // 64 x 64 output tiles, a 32-long reduction step, num_warps and num_stages left unset): the
+  // fraction of the 16-bit peak its 16- and per-tensor 8-bit paths reach at a long reduction, the
+  // same tile overhead applied. Used for the shapes an engine lists in untuned_moe_configs.
+  // Unset: those shapes take triton_moe_matmul_efficiency.
+  std::optional<double> triton_moe_default_matmul_efficiency;
   // The same for FP8 GEMMs run with fast accumulation, where a family's tensor cores accumulate
   // FP8 products in limited precision and kernels either keep the sum there (cuBLASLt
   // CUBLASLT_MATMUL_DESC_FAST_ACCUM, CUTLASS's FP8FastAccum schedules: per-tensor-scaled FP8

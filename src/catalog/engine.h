@@ -9,6 +9,18 @@
 
 namespace suanli::catalog {
 
+// A shape of the Triton fused_moe kernel for which an engine release ships no tuned config file
+// (vLLM names the file by E, N, device and format: E=160,N=192,device_name=NVIDIA_H200.json), so
+// the kernel runs the release's default config: `experts` on a chip (E), an expert's columns on it
+// (N: the expert width over the experts' tensor parallelism), the chips (catalog ids) it holds for
+// and the experts' format (bf16: the kernel's 16-bit path; fp8: FP8 with one scale per tensor).
+struct UntunedMoeConfig {
+  int experts = 0;
+  int width = 0;
+  std::vector<std::string> chips;
+  std::string dtype;
+};
+
 struct ServingEngine {
   std::string id;
   std::string name;
@@ -294,6 +306,11 @@ struct ServingEngine {
   // listed family is the family's (FamilyCalibration::triton_moe_matmul_efficiency,
   // triton_moe_tile_k_overhead); a family not listed, or 4-bit experts: the family's GEMM rate.
   std::vector<std::string> triton_moe_families;
+  // Shapes the engine release ships no tuned fused_moe config for (UntunedMoeConfig): there the
+  // kernel on a triton_moe_families family runs its default config, at the family's
+  // triton_moe_default_matmul_efficiency in place of triton_moe_matmul_efficiency. Shapes not
+  // listed take the tuned rate.
+  std::vector<UntunedMoeConfig> untuned_moe_configs;
   // Chip families (calibration family ids) whose requests run on this engine when they name none:
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).

@@ -605,6 +605,7 @@ class YamlLoader : public YamlReader {
                "triton_moe_matmul_efficiency",
                "triton_moe_tile_k_overhead",
                "triton_moe_block_fp8_matmul_efficiency",
+               "triton_moe_default_matmul_efficiency",
                "fp8_fast_accum_matmul_efficiency",
                "matmul_half_gflop",
                "attention_efficiency",
@@ -655,6 +656,10 @@ class YamlLoader : public YamlReader {
     if (n["triton_moe_block_fp8_matmul_efficiency"]) {
       f.triton_moe_block_fp8_matmul_efficiency =
           Num(n, "triton_moe_block_fp8_matmul_efficiency", path, 0.01, 1, 0);
+    }
+    if (n["triton_moe_default_matmul_efficiency"]) {
+      f.triton_moe_default_matmul_efficiency =
+          Num(n, "triton_moe_default_matmul_efficiency", path, 0.01, 1, 0);
     }
     if (n["fp8_fast_accum_matmul_efficiency"]) {
       f.fp8_fast_accum_matmul_efficiency =
@@ -856,6 +861,7 @@ class YamlLoader : public YamlReader {
                "ep_moe_token_us",
                "int8_matmul_efficiency",
                "triton_moe_families",
+               "untuned_moe_configs",
                "default_families",
                "kv_default_families",
                "runs_on",
@@ -947,6 +953,30 @@ class YamlLoader : public YamlReader {
     e.int8_matmul_efficiency =
         NumberMap(n, "int8_matmul_efficiency", path, "chip family to a fraction", 0.01, 1);
     e.triton_moe_families = Strings(n, "triton_moe_families", path);
+    if (const YAML::Node u = n["untuned_moe_configs"]; u && !u.IsNull()) {
+      const std::string up = Join(path, "untuned_moe_configs");
+      if (!u.IsSequence()) Fail("expected a list of {experts, width, chips, dtype}", u, up);
+      for (size_t i = 0; i < u.size(); ++i) {
+        const YAML::Node c = u[i];
+        const std::string pi = fmt::format("{}[{}]", up, i);
+        if (!c.IsMap()) Fail("expected a mapping {experts, width, chips, dtype}", c, pi);
+        CheckKeys(c, pi, {"experts", "width", "chips", "dtype"});
+        UntunedMoeConfig k;
+        k.experts = Int(c, "experts", pi, 1, 1 << 16);
+        k.width = Int(c, "width", pi, 1, 1 << 20);
+        k.chips = Strings(c, "chips", pi);
+        if (k.chips.empty()) Fail("expected at least one chip id", c, Join(pi, "chips"));
+        for (auto& chip : k.chips) chip = NormalizeId(chip);
+        k.dtype = Text(c, "dtype", pi, true);
+        if (k.dtype != "bf16" && k.dtype != "fp8") {
+          Fail(fmt::format("unknown format '{}'; expected bf16 or fp8 (the kernel's 16-bit and "
+                           "per-tensor 8-bit paths)",
+                           k.dtype),
+               c["dtype"], Join(pi, "dtype"));
+        }
+        e.untuned_moe_configs.push_back(std::move(k));
+      }
+    }
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     e.moe_activation_families = Strings(n, "moe_activation_families", path);

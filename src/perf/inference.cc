@@ -86,6 +86,13 @@ struct Formats {
   // peak, or triton_moe_block_fp8_matmul_efficiency of the FP8 peak for block-scaled FP8 experts;
   // FusedMoeEfficiency); 0: the routed experts run at experts.rate().
   double fused_moe_peak = 0;
+  // The same on the engine's default config, for the shapes the engine lists as having no tuned
+  // one (EngineLimits::untuned_moe_configs; FamilyCalibration::
+  // triton_moe_default_matmul_efficiency of the 16-bit peak); 0: the tuned rate everywhere.
+  double fused_moe_default_peak = 0;
+  // The experts' format as the kernel's config files name it: "bf16" (16-bit), "fp8" (FP8 with
+  // one scale per tensor); empty for the block-scaled FP8 path, which no untuned entry covers.
+  std::string fused_moe_dtype;
 };
 
 Result<double> PeakOf(const catalog::Chip& chip, DType d) {
@@ -230,6 +237,14 @@ ServingDType KvDTypeOf(const InferenceJob& job, double weight_bytes) {
 double FusedMoeEfficiency(double efficiency, double k_overhead, double hidden, double width) {
   if (hidden <= 0 || width <= 0) return efficiency;
   return efficiency / (1 + k_overhead * (2 / (3 * hidden) + 1 / (3 * width)));
+}
+
+bool UntunedMoeShape(const std::vector<catalog::UntunedMoeConfig>& untuned, int experts,
+                     double width, const std::string& chip, const std::string& dtype) {
+  return std::any_of(untuned.begin(), untuned.end(), [&](const catalog::UntunedMoeConfig& k) {
+    return k.experts == experts && k.width == width && k.dtype == dtype &&
+           std::find(k.chips.begin(), k.chips.end(), chip) != k.chips.end();
+  });
 }
 
 double TiledRows(double mean, int block) {
@@ -519,13 +534,27 @@ Result<Formats> Resolve(const InferenceJob& job) {
       half && !f.experts.weight_only &&
       job.expert_dtype.value_or(job.dtype) != ServingDType::kFp4) {
     f.fused_moe_peak = *half * *clock * *cal.triton_moe_matmul_efficiency;
+    const ServingDType experts = job.expert_dtype.value_or(job.dtype);
+    const bool block_fp8 = experts == ServingDType::kFp8 && Fp8BlockScaled(job);
     // Block-scaled FP8 experts run the kernel's block path, which scales each block's partial
     // product on the CUDA cores: a fraction of the FP8 peak
     // (triton_moe_block_fp8_matmul_efficiency).
-    if (job.expert_dtype.value_or(job.dtype) == ServingDType::kFp8 && Fp8BlockScaled(job) &&
-        cal.triton_moe_block_fp8_matmul_efficiency) {
+    if (block_fp8 && cal.triton_moe_block_fp8_matmul_efficiency) {
       if (auto fp8 = PeakOf(chip, DType::kFp8)) {
         f.fused_moe_peak = *fp8 * *clock * *cal.triton_moe_block_fp8_matmul_efficiency;
+      }
+    }
+    // The 16-bit and per-tensor FP8 paths on the default config, where the engine release ships
+    // no tuned one for the shape (decided per layout in StepTimeOfBatch). The block path's
+    // default config is another (64 x 128 x 128 tiles with warps and stages set, S3900): not this.
+    if (!block_fp8 && cal.triton_moe_default_matmul_efficiency) {
+      if (experts == ServingDType::kBf16 || experts == ServingDType::kFp16) {
+        f.fused_moe_dtype = "bf16";
+      } else if (experts == ServingDType::kFp8) {
+        f.fused_moe_dtype = "fp8";
+      }
+      if (!f.fused_moe_dtype.empty()) {
+        f.fused_moe_default_peak = *half * *clock * *cal.triton_moe_default_matmul_efficiency;
       }
     }
   }
@@ -1109,8 +1138,17 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   if (x.f.fused_moe_peak > 0 && routed_flops > 0 &&
       !(l.ep > 1 && l.dp > 1 && AttentionDpAllToAll(x.job, l))) {
     const double width = m.moe->expert_ffn / expert_tp;
-    routed_rate = x.f.fused_moe_peak *
-                  FusedMoeEfficiency(1.0, cal.triton_moe_tile_k_overhead, m.hidden, width);
+    // The kernel's config key (vLLM's E=..,N=..,device_name=.. file): the experts on a chip and
+    // an expert's columns on it.
+    const int kernel_experts =
+        l.ep > 1 ? static_cast<int>(std::ceil(static_cast<double>(p.routed_experts) / l.ep))
+                 : p.routed_experts;
+    const double peak = x.f.fused_moe_default_peak > 0 &&
+                                UntunedMoeShape(x.job.limits.untuned_moe_configs, kernel_experts,
+                                                width, x.job.chip->id, x.f.fused_moe_dtype)
+                            ? x.f.fused_moe_default_peak
+                            : x.f.fused_moe_peak;
+    routed_rate = peak * FusedMoeEfficiency(1.0, cal.triton_moe_tile_k_overhead, m.hidden, width);
   }
   // Roofline per step: small batches are bound by streaming the weights. A family with a
   // smooth roofline (exponent n) charges (read^n + math^n)^(1/n): the read is only partly hidden

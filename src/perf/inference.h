@@ -15,6 +15,7 @@
 
 #include "catalog/calibration.h"
 #include "catalog/chip.h"
+#include "catalog/engine.h"
 #include "catalog/model.h"
 #include "catalog/system.h"
 #include "core/error.h"
@@ -276,6 +277,9 @@ struct EngineLimits {
   // at the family's rate for it (FamilyCalibration::triton_moe_matmul_efficiency,
   // triton_moe_tile_k_overhead; FusedMoeEfficiency).
   std::vector<std::string> triton_moe_families;
+  // Kernel shapes the engine release has no tuned config for (catalog::ServingEngine::
+  // untuned_moe_configs): their routed GEMMs at the family's triton_moe_default_matmul_efficiency.
+  std::vector<catalog::UntunedMoeConfig> untuned_moe_configs;
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;
@@ -418,6 +422,11 @@ struct InferenceEstimate {
 // FLOPs) over `hidden`, the down GEMM (1/3) over `width`, an expert's intermediate columns on the
 // chip: efficiency / (1 + k_overhead x (2 / (3 hidden) + 1 / (3 width))).
 double FusedMoeEfficiency(double efficiency, double k_overhead, double hidden, double width);
+// Whether the engine release ships no tuned fused_moe config for this kernel shape: `experts` on a
+// chip, an expert's `width` columns on it, the chip's catalog id and the experts' format ("bf16" or
+// "fp8" per tensor), as EngineLimits::untuned_moe_configs lists them.
+bool UntunedMoeShape(const std::vector<catalog::UntunedMoeConfig>& untuned, int experts,
+                     double width, const std::string& chip, const std::string& dtype);
 
 // Rows a grouped GEMM computes for one expert that receives a Poisson number of tokens with mean
 // `mean`, in tiles of `block` rows: block x E[ceil(X / block)]. Past 8 tiles the remainder is

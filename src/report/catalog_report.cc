@@ -220,6 +220,11 @@ std::string LimitText(double v) { return v > 0 ? fmt::format("{:g}", v) : "-"; }
 std::string EnginesJson(const Catalog& c) {
   nlohmann::json engines = nlohmann::json::array();
   for (const auto& e : c.engines()) {
+    nlohmann::json untuned = nlohmann::json::array();
+    for (const auto& k : e.untuned_moe_configs) {
+      untuned.push_back(
+          {{"experts", k.experts}, {"width", k.width}, {"chips", k.chips}, {"dtype", k.dtype}});
+    }
     engines.push_back(
         {{"id", e.id},
          {"name", e.name},
@@ -266,6 +271,7 @@ std::string EnginesJson(const Catalog& c) {
          {"ep_moe_token_us", e.ep_moe_token_us},
          {"int8_matmul_efficiency", e.int8_matmul_efficiency},
          {"triton_moe_families", e.triton_moe_families},
+         {"untuned_moe_configs", untuned},
          {"moe_dp_allgather", e.moe_dp_allgather},
          {"dp_prefill_gather_all_reduce", e.dp_prefill_gather_all_reduce},
          {"attention_dp_per_gpu", e.attention_dp_per_gpu},

@@ -834,5 +834,48 @@ TEST(YamlErrorsTest, EngineDsaPrefillFields) {
   EXPECT_TRUE(Contains(e.field, "dp_prefill_gather_all_reduce")) << e.field;
 }
 
+// The default-config rate of the fused_moe kernel is a family's fraction of the peak, and an
+// engine's untuned shapes a list of {experts, width, chips, dtype}: a fraction above 1, a list
+// written as a map, a misspelt key, an empty chip list, a format the kernel's default path does not
+// cover (block-scaled FP8 is another config) and a fractional width each name the line and field.
+TEST(YamlErrorsTest, UntunedFusedMoeShapes) {
+  Error e = MergeError(
+      "families:\n"                                        // 1
+      "  - id: hopper\n"                                   // 2
+      "    triton_moe_default_matmul_efficiency: 1.5\n");  // 3
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 3);
+  EXPECT_TRUE(Contains(e.field, "triton_moe_default_matmul_efficiency")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "out of range")) << e.message;
+  const std::string head =
+      "engines:\n"                   // 1
+      "  - id: my-engine\n"          // 2
+      "    name: My engine\n"        // 3
+      "    untuned_moe_configs:\n";  // 4
+  e = MergeError(
+      "engines:\n"
+      "  - id: my-engine\n"
+      "    name: My engine\n"
+      "    untuned_moe_configs: {experts: 160}\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "untuned_moe_configs")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "expected a list")) << e.message;
+  e = MergeError(head + "      - {experts: 160, widht: 192, chips: [h200], dtype: bf16}\n");  // 5
+  EXPECT_EQ(e.line, 5);
+  EXPECT_TRUE(Contains(e.field, "untuned_moe_configs[0].widht")) << e.field;
+  e = MergeError(head + "      - {experts: 160, width: 192, chips: [], dtype: bf16}\n");  // 5
+  EXPECT_EQ(e.line, 5);
+  EXPECT_TRUE(Contains(e.field, "untuned_moe_configs[0].chips")) << e.field;
+  e = MergeError(head +
+                 "      - {experts: 160, width: 192, chips: [h200], dtype: bf16}\n"         // 5
+                 "      - {experts: 256, width: 256, chips: [h200], dtype: fp8-block}\n");  // 6
+  EXPECT_EQ(e.line, 6);
+  EXPECT_TRUE(Contains(e.field, "untuned_moe_configs[1].dtype")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "expected bf16 or fp8")) << e.message;
+  e = MergeError(head + "      - {experts: 160, width: 191.5, chips: [h200], dtype: bf16}\n");  // 5
+  EXPECT_EQ(e.line, 5);
+  EXPECT_TRUE(Contains(e.field, "untuned_moe_configs[0].width")) << e.field;
+}
+
 }  // namespace
 }  // namespace suanli::catalog

@@ -2825,4 +2825,60 @@ TEST(InferenceTest, WholePromptsLeaveTheirBudgetsRestToDecodes) {
   EXPECT_EQ(e->engine_max_batch, 928);
 }
 
+// The fused_moe kernel on the default config an engine release falls back to where it ships no
+// tuned file for the shape (EngineLimits::untuned_moe_configs; vLLM v0.11 has none for GLM-4.6's
+// BF16 experts at TP 8, E=160,N=192 on H200, S3902), at the family's
+// triton_moe_default_matmul_efficiency (0.32 of the BF16 peak at a long K, from vLLM's own
+// old-default times, S3160) in place of the tuned 0.80. By hand:
+//   the rate at GLM-4.6's TP 8 shape (hidden 5,120; 1,536 / 8 = 192 columns): 0.32 / 2.213108 =
+//     0.144593 of 989 TFLOP/s = 143.0 TFLOP/s, against 0.361483 x 989 = 357.5 tuned;
+//   a prompt token's routed FLOPs: 2 x 89 MoE layers x 8 experts x 3 x 5,120 x 1,536 =
+//     33,597,382,656, so its chip-seconds through the kernel grow by 33.597e9 x (1 / 143.003e12 -
+//     1 / 357.507e12) = 140.97 us (234.94 against 93.98 us). The step's smooth roofline hands a
+//     prompt-bound step nearly all of it: between 0.9 and 1 of that.
+// A chip, width (TP 4: 384 columns), format or expert count (expert parallelism: 20 experts a
+// chip, 1,536 columns) the list does not name, and a family with no default rate, keep the tuned
+// rate.
+TEST(InferenceTest, UntunedFusedMoeShapeRunsTheDefaultConfig) {
+  EXPECT_NEAR(FusedMoeEfficiency(0.32, 650, 5120, 192), 0.144593, 1e-6);
+  InferenceJob job = Job("glm-4.6", "h200", ServingDType::kBf16);
+  job.mode = ServingMode::kOffline;
+  job.limits.triton_moe_families = {"hopper"};
+  job.calibration.triton_moe_matmul_efficiency = 0.8;
+  job.calibration.triton_moe_tile_k_overhead = 650;
+  job.calibration.triton_moe_default_matmul_efficiency = 0.32;
+  auto tuned = EstimateInference(job, Tp(8));
+  auto tuned_ep = EstimateInference(job, Dep(8));
+  job.limits.untuned_moe_configs = {{160, 192, {"h100", "h200"}, "bf16"}};
+  auto untuned = EstimateInference(job, Tp(8));
+  auto ep = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(tuned && tuned_ep && untuned && ep);
+  const double added =
+      1 / untuned->prefill_tokens_per_s_per_chip - 1 / tuned->prefill_tokens_per_s_per_chip;
+  const double by_hand = 33597382656.0 * (1 / (989e12 * 0.144593) - 1 / (989e12 * 0.361483));
+  EXPECT_NEAR(by_hand, 140.97e-6, 0.01e-6);
+  EXPECT_GT(added, 0.9 * by_hand);
+  EXPECT_LT(added, 1.0001 * by_hand);
+  EXPECT_DOUBLE_EQ(ep->prefill_tokens_per_s_per_chip, tuned_ep->prefill_tokens_per_s_per_chip);
+  job.limits.untuned_moe_configs = {{20, 1536, {"h200"}, "bf16"}};
+  auto ep_listed = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(ep_listed);
+  EXPECT_LT(ep_listed->prefill_tokens_per_s_per_chip, tuned_ep->prefill_tokens_per_s_per_chip);
+  for (const catalog::UntunedMoeConfig& other :
+       {catalog::UntunedMoeConfig{160, 192, {"h100"}, "bf16"},
+        catalog::UntunedMoeConfig{160, 384, {"h200"}, "bf16"},
+        catalog::UntunedMoeConfig{160, 192, {"h200"}, "fp8"},
+        catalog::UntunedMoeConfig{128, 192, {"h200"}, "bf16"}}) {
+    job.limits.untuned_moe_configs = {other};
+    auto kept = EstimateInference(job, Tp(8));
+    ASSERT_TRUE(kept);
+    EXPECT_DOUBLE_EQ(kept->prefill_tokens_per_s_per_chip, tuned->prefill_tokens_per_s_per_chip);
+  }
+  job.limits.untuned_moe_configs = {{160, 192, {"h200"}, "bf16"}};
+  job.calibration.triton_moe_default_matmul_efficiency.reset();
+  auto unrated = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(unrated);
+  EXPECT_DOUBLE_EQ(unrated->prefill_tokens_per_s_per_chip, tuned->prefill_tokens_per_s_per_chip);
+}
+
 }  // namespace suanli::perf
