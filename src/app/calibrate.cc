@@ -632,7 +632,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
     auto resolved = RequestPath(path, "measurements");
     if (!resolved) return tl::unexpected(resolved.error());
     inputs.push_back(*resolved);
-    auto text = internal::ReadRequestFile(*resolved, options_.max_file_bytes, "measurements");
+    auto text = internal::ReadRequestFile(*resolved, options_.max_file_bytes, "measurements", path);
     if (!text) return tl::unexpected(text.error());
     if (auto ok = add_rows(*text, path); !ok) return tl::unexpected(ok.error());
   }

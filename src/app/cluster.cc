@@ -210,7 +210,7 @@ Result<sim::KubeCluster> Engine::ReadCluster(const ClusterImportRequest& r) cons
   for (const auto& file : r.files) {
     auto path = RequestPath(file, "files");
     if (!path) return tl::unexpected(path.error());
-    auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, "kube");
+    auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, "files", file);
     if (!text) return tl::unexpected(text.error());
     if (auto ok = sim::ReadKubeObjects(*text, file, &cluster); !ok)
       return tl::unexpected(ok.error());

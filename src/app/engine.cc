@@ -60,16 +60,26 @@ Result<catalog::System> ResolveCappedSystem(const catalog::Catalog& c, const cat
 }
 
 Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
-                                    const std::string& field) {
-  if (auto ok = CheckRequestFile(path, max_bytes, field); !ok) return tl::unexpected(ok.error());
-  return ReadWholeFile(path);
+                                    const std::string& field, const std::string& shown) {
+  if (auto ok = CheckRequestFile(path, max_bytes, field, shown); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  auto text = ReadWholeFile(path);
+  if (!text) {
+    Error e = text.error();
+    if (e.file == path && !shown.empty()) e.file = shown;
+    if (e.field.empty()) e.field = field;
+    return tl::unexpected(std::move(e));
+  }
+  return text;
 }
 
-Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes,
-                              const std::string& field) {
+Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes, const std::string& field,
+                              const std::string& shown) {
+  const std::string& name = shown.empty() ? path : shown;
   std::error_code dir_ec;
   if (std::filesystem::is_directory(path, dir_ec)) {
-    return MakeError("cannot read file: it is a directory", path);
+    return MakeError("cannot read file: it is a directory", name, 0, field);
   }
   if (max_bytes > 0) {
     std::error_code ec;
@@ -77,7 +87,7 @@ Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes,
     if (!ec && size > max_bytes) {
       return tl::unexpected(
           FieldError(field, fmt::format("{} is {} MiB; this server reads at most {} MiB per file",
-                                        path, size >> 20, max_bytes >> 20)));
+                                        name, size >> 20, max_bytes >> 20)));
     }
   }
   return {};
@@ -103,7 +113,7 @@ Result<std::string> Engine::ReadRequestInput(const std::string& path,
                                              const std::string& field) const {
   auto resolved = RequestPath(path, field);
   if (!resolved) return tl::unexpected(resolved.error());
-  return internal::ReadRequestFile(*resolved, options_.max_file_bytes, field);
+  return internal::ReadRequestFile(*resolved, options_.max_file_bytes, field, path);
 }
 
 Result<std::string> Engine::RequestPath(const std::string& path, const std::string& field) const {

@@ -59,7 +59,7 @@ Result<Output> Engine::Forecast(const ForecastRequest& r, const RunContext& c) c
         return MakeError("scenario file not found", name, 0, "");
       }
       out.inputs.push_back(*path);
-      auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, field);
+      auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, field, name);
       if (!text) return tl::unexpected(text.error());
       return std::make_pair(*text, name);
     }

@@ -47,11 +47,14 @@ Result<catalog::System> ResolveCappedSystem(const catalog::Catalog& c, const cat
 void ChipFromSystemName(const catalog::Catalog& c, std::string& chip, std::string& system);
 
 // A file a request names: refused if it is a directory, or above `max_bytes` (0: no limit).
-Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes,
-                              const std::string& field);
-// A whole file a request names, refused above `max_bytes` (0: no limit) before it is read.
+// Errors name `field` and show the file as `shown` (the path as the client gave it, not the
+// server's resolved one; empty: `path`).
+Result<void> CheckRequestFile(const std::string& path, uint64_t max_bytes, const std::string& field,
+                              const std::string& shown = {});
+// A whole file a request names, refused above `max_bytes` (0: no limit) before it is read; a
+// file that cannot be read names `field` and shows `shown` as CheckRequestFile does.
 Result<std::string> ReadRequestFile(const std::string& path, uint64_t max_bytes,
-                                    const std::string& field);
+                                    const std::string& field, const std::string& shown = {});
 
 // The engine whose limits an infer request runs under: the one named (none: "none"), else the
 // one every chip of the request runs by default, else "" (no engine).

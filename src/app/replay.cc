@@ -252,7 +252,7 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
     auto path = RequestPath(r.nodes, "nodes");
     if (!path) return tl::unexpected(path.error());
     out.inputs.push_back(*path);
-    auto node_text = internal::ReadRequestFile(*path, options_.max_file_bytes, "nodes");
+    auto node_text = internal::ReadRequestFile(*path, options_.max_file_bytes, "nodes", r.nodes);
     if (!node_text) return tl::unexpected(node_text.error());
     auto nodes = sim::ReadOpenbNodes(*node_text, *path);
     if (!nodes) return tl::unexpected(nodes.error());

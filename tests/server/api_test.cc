@@ -196,6 +196,14 @@ TEST(Api, CalibrateTakesMeasurementsInlineAndFilesOnlyInsideTheDataFolder) {
   auto outside = Post(api, "/v1/calibrate", R"({"measurements": ["/etc/passwd"]})");
   EXPECT_EQ(outside.status, 400);
   EXPECT_EQ(json::parse(outside.body)["field"], "measurements") << outside.body;
+  // A file that is not there names the field and the path as the client gave it; the server's
+  // folder ("/nonexistent-data") stays out of the answer.
+  auto missing = Post(api, "/v1/calibrate", R"({"measurements": ["runs/none.yaml"]})");
+  EXPECT_EQ(missing.status, 400);
+  const auto m = json::parse(missing.body);
+  EXPECT_EQ(m["field"], "measurements") << missing.body;
+  EXPECT_EQ(m["file"], "runs/none.yaml") << missing.body;
+  EXPECT_EQ(missing.body.find("nonexistent-data"), std::string::npos) << missing.body;
   // The overlay and the report are files the CLI writes: not offered over HTTP.
   EXPECT_EQ(Post(api, "/v1/calibrate", R"({"measurements_yaml": "x", "output": "/tmp/o"})").status,
             400);
