@@ -33,7 +33,7 @@ Result<const T*> FindById(const std::vector<T>& items, std::string_view query,
   }
   std::vector<std::string> names;
   for (const T& item : items) names.push_back(item.id);
-  std::string message = "unknown " + std::string(kind) + " '" + std::string(query) + "'";
+  std::string message = "unknown " + std::string(kind) + " " + Quoted(query);
   if (!names.empty()) message += "; nearest: " + JoinOr(NearestNames(q, names));
   message += " (see `suanli catalog " + std::string(kind) + "s`)";
   return MakeError(message);

@@ -232,6 +232,22 @@ TEST(CatalogLookupTest, CaseInsensitive) {
   EXPECT_EQ((*s)->id, "hgx-h100");
 }
 
+// A name echoed in an "unknown <kind>" error is cut (core/text.h Quoted: 60 bytes and "..."): a
+// 5,000-character --model gave a 5 KB message. By hand: "unknown model '" (15) + 60 + "...'" (4)
+// is 79 bytes before "; nearest".
+TEST(CatalogLookupTest, UnknownNamesAreEchoedCut) {
+  const std::string name(5000, 'q');
+  for (auto error : {Builtin().FindModel(name).error(), Builtin().FindChip(name).error(),
+                     Builtin().FindSystem(name).error(), Builtin().FindEngine(name).error()}) {
+    EXPECT_LT(error.message.size(), 400u) << error.message.substr(0, 200);
+    EXPECT_NE(error.message.find("'" + std::string(60, 'q') + "...'"), std::string::npos)
+        << error.message.substr(0, 200);
+    EXPECT_EQ(error.message.find(std::string(61, 'q')), std::string::npos);
+  }
+  auto m = Builtin().FindModel(name);
+  EXPECT_EQ(m.error().message.find("; nearest"), 79u) << m.error().message.substr(0, 200);
+}
+
 TEST(CatalogLookupTest, UnderscoresAsDashes) {
   auto r = Builtin().FindChip("ascend_910c");
   ASSERT_TRUE(r) << r.error().ToString();

@@ -2680,7 +2680,15 @@ expect_bad "calibrate: contradictory duplicates" 'm4\.yaml:2: step_time_s: contr
   calibrate --measurements "$TMP/m4.yaml"
 printf 'measurements: []\n' >"$TMP/m5.yaml"
 expect_bad "calibrate: no rows" 'm5\.yaml: no measurements' calibrate --measurements "$TMP/m5.yaml"
-expect_bad "calibrate: a missing file" 'nope\.yaml' calibrate --measurements "$TMP/nope.yaml"
+expect_bad "calibrate: a missing file names the file and the field" \
+  'nope\.yaml: measurements: cannot read file' calibrate --measurements "$TMP/nope.yaml"
+# A name echoed in an "unknown" error is cut to 60 characters and "...": a 5,000-character
+# --model gave a 5 KB message.
+long_model=$(printf 'q%.0s' $(seq 5000))
+expect_bad "an unknown 5,000-character model is echoed cut" "unknown model 'q{60}\.\.\.'" \
+  train --model "$long_model" --chip h100 --count 8 --tokens 1e12
+[ "${#ERR}" -lt 1000 ] && ok "the unknown-model message is short (${#ERR} bytes)" ||
+  not_ok "the unknown-model message is ${#ERR} bytes"
 # The file after the command without the flag is the same measurements (the same error here).
 expect_bad "calibrate FILE is --measurements FILE" 'm5\.yaml: no measurements' calibrate "$TMP/m5.yaml"
 # Parsed as strictly as the other loaders: a list as a key (the api fuzzer's finding: yaml-cpp's
