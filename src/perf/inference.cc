@@ -157,6 +157,15 @@ ServedFormat ServedFormatOf(const catalog::Chip& chip, ServingDType checkpoint) 
     return ServedFormat{
         d, fmt::format("{} has no {} math: {}, {}", chip.id, name, ServingDTypeName(d), how)};
   };
+  // FP8 on an NVIDIA GPU without FP8 math (compute capability below 8.9: Ampere, Turing): vLLM
+  // runs the checkpoint weight-only, W8A16 through its FP8 Marlin kernels (S3852), not as INT8
+  // W8A8, whatever the part's INT8 peak; as NamedFormatOf serves a named --dtype fp8 there.
+  if (checkpoint == ServingDType::kFp8 && chip.vendor == "NVIDIA" &&
+      ChipServes(chip, ServingDType::kW8A16)) {
+    return as(ServingDType::kW8A16,
+              "8-bit weights with 16-bit math, as vLLM's FP8 Marlin kernels run FP8 checkpoints "
+              "below compute capability 8.9 (S3852)");
+  }
   if (checkpoint == ServingDType::kFp8 && ChipServes(chip, ServingDType::kInt8)) {
     return as(ServingDType::kInt8, "8-bit weights and activations, W8A8");
   }

@@ -43,13 +43,14 @@ bool SixteenBitPeakKnown(const catalog::Chip& chip);
 std::string ServingFormatsOf(const catalog::Chip& chip);
 // The format a chip serves a checkpoint's weights in when the request names none (the rule of
 // the default dtype), and why when that differs from the checkpoint's: its own where the chip has
-// that math; FP8 as INT8 (W8A8) on chips with INT8 math but no FP8 (how Ascend deployments serve
-// DeepSeek's FP8 checkpoints); FP4 as 4-bit weights with 16-bit math (gpt-oss's MXFP4 experts on
-// Hopper); else 16-bit; on a chip with no known 16-bit peak (roadmap parts rated in FP8/FP4 only,
-// NPUs rated in INT8 TOPS), the widest of fp8, int8, fp4 with a known peak, the weights quantized
-// to it. A format the request names is never changed: one the chip lacks is an error naming the
-// formats it has. Attention cores run at the 16-bit peak, or, where none is known, at the peak of
-// AttentionFormatOf.
+// that math; FP8 on NVIDIA GPUs without FP8 math (Ampere, Turing) as w8a16, 8-bit weights with
+// 16-bit math (vLLM's FP8 Marlin); FP8 as INT8 (W8A8) on other chips with INT8 math but no FP8
+// (how Ascend deployments serve DeepSeek's FP8 checkpoints); FP4 as 4-bit weights with 16-bit
+// math (gpt-oss's MXFP4 experts on Hopper); else 16-bit; on a chip with no known 16-bit peak
+// (roadmap parts rated in FP8/FP4 only, NPUs rated in INT8 TOPS), the widest of fp8, int8, fp4
+// with a known peak, the weights quantized to it. A format the request names is never changed:
+// one the chip lacks is an error naming the formats it has. Attention cores run at the 16-bit
+// peak, or, where none is known, at the peak of AttentionFormatOf.
 struct ServedFormat {
   ServingDType dtype = ServingDType::kBf16;
   std::string note;  // empty: the checkpoint's own format

@@ -360,6 +360,34 @@ TEST(Engine, InferServesTheCheckpointAsReleased) {
   const auto ascend = AnalyticInfer("deepseek-r1", "ascend-910b", 32);
   EXPECT_EQ(ascend["dtype"], "int8") << ascend.dump();
   EXPECT_NE(ascend["dtype_basis"].get<std::string>().find("W8A8"), std::string::npos);
+  // An FP8 release on an A100 (no FP8 math, compute capability 8.0) runs as vLLM runs it there:
+  // weight-only W8A16 through its FP8 Marlin kernels (S3852), not INT8 W8A8. By hand, Qwen3-8B on
+  // one A100: the same parameters at 1 byte, so the weights are half the BF16 release's; the math
+  // is 16-bit, so a prompt (compute-bound) runs at the BF16 release's rate, where INT8 W8A8 runs
+  // at the 624 TOPS peak.
+  const auto a100_fp8 = AnalyticInfer("Qwen/Qwen3-8B-FP8", "a100", 1);
+  ASSERT_FALSE(a100_fp8.contains("error")) << a100_fp8.dump();
+  EXPECT_EQ(a100_fp8["dtype"], "w8a16") << a100_fp8.dump();
+  EXPECT_NE(a100_fp8["dtype_basis"].get<std::string>().find("a100 has no fp8 math: w8a16"),
+            std::string::npos)
+      << a100_fp8.dump();
+  EXPECT_NE(a100_fp8["dtype_basis"].get<std::string>().find("Marlin"), std::string::npos);
+  const auto a100_bf16 = AnalyticInfer("Qwen/Qwen3-8B", "a100", 1);
+  EXPECT_NEAR(a100_fp8["weights_gib_per_chip"].get<double>(),
+              a100_bf16["weights_gib_per_chip"].get<double>() / 2, 0.05);
+  EXPECT_NEAR(a100_fp8["prefill_tokens_per_s_per_chip"].get<double>(),
+              a100_bf16["prefill_tokens_per_s_per_chip"].get<double>(),
+              0.01 * a100_bf16["prefill_tokens_per_s_per_chip"].get<double>());
+  EXPECT_LT(a100_fp8["prefill_tokens_per_s_per_chip"].get<double>(),
+            0.8 * AnalyticInfer("Qwen/Qwen3-8B", "a100", 1, "int8")["prefill_tokens_per_s_per_chip"]
+                      .get<double>());
+  // Llama 3.1 70B (BF16, 141 GB) on one 80 GB A100 with no --dtype: 8-bit weights quantized on
+  // load (vLLM's --quantization fp8), which vLLM runs on an A100 as W8A16 Marlin: w8a16.
+  const auto a100_70b = AnalyticInfer("llama-3.1-70b", "a100", 1);
+  ASSERT_FALSE(a100_70b.contains("error")) << a100_70b.dump();
+  EXPECT_EQ(a100_70b["dtype"], "w8a16") << a100_70b.dump();
+  // On H100 (FP8 math) the FP8 release stays FP8.
+  EXPECT_EQ(AnalyticInfer("Qwen/Qwen3-8B-FP8", "h100", 1)["dtype"], "fp8");
 
   // A name's precision suffix is its checkpoint; a --dtype the user gives wins.
   EXPECT_EQ(AnalyticInfer("Qwen/Qwen3-235B-A22B-FP8", "h100", 8)["dtype"], "fp8");
