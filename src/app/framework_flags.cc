@@ -1187,7 +1187,11 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   return r;
 }
 
-std::string ServedModelOf(const std::vector<std::string>& command) {
+namespace {
+
+// A container's command split into words with their quotes dropped: `sh -c "vllm serve M --tp 8"`
+// is one argument holding the whole line.
+std::vector<std::string> CommandWords(const std::vector<std::string>& command) {
   std::vector<std::string> words;
   for (const std::string& arg : command) {
     size_t start = 0;
@@ -1201,6 +1205,13 @@ std::string ServedModelOf(const std::vector<std::string>& command) {
       if (!word.empty()) words.push_back(std::move(word));
     }
   }
+  return words;
+}
+
+}  // namespace
+
+std::string ServedModelOf(const std::vector<std::string>& command) {
+  const std::vector<std::string> words = CommandWords(command);
   auto base = [](const std::string& w) {
     const size_t slash = w.rfind('/');
     return slash == std::string::npos ? w : w.substr(slash + 1);
@@ -1227,21 +1238,10 @@ std::string ServedModelOf(const std::vector<std::string>& command) {
 }
 
 bool ServesAModel(const std::vector<std::string>& command) {
-  for (const std::string& arg : command) {
-    // A container's `sh -c "vllm serve M --tp 8"` is one word holding the whole line.
-    size_t start = 0;
-    while (start < arg.size()) {
-      size_t end = arg.find_first_of(" \t\n;&|", start);
-      if (end == std::string::npos) end = arg.size();
-      std::string word = arg.substr(start, end - start);
-      start = end + 1;
-      while (!word.empty() && (word.front() == '"' || word.front() == '\'')) word.erase(0, 1);
-      while (!word.empty() && (word.back() == '"' || word.back() == '\'')) word.pop_back();
-      if (const size_t slash = word.rfind('/'); slash != std::string::npos)
-        word.erase(0, slash + 1);
-      if (word.empty()) continue;
-      if (auto id = LauncherId(word); id && !EngineLauncher(*id).empty()) return true;
-    }
+  for (std::string word : CommandWords(command)) {
+    if (const size_t slash = word.rfind('/'); slash != std::string::npos) word.erase(0, slash + 1);
+    if (word.empty()) continue;
+    if (auto id = LauncherId(word); id && !EngineLauncher(*id).empty()) return true;
   }
   return false;
 }
