@@ -1262,6 +1262,14 @@ std::optional<Recompute> ParseRecompute(std::string_view s) {
 }
 
 namespace {
+// The names a named-bit table accepts, in its order (for help texts and errors).
+template <typename Table>
+std::vector<std::string> NamesOf(const Table& table) {
+  std::vector<std::string> out;
+  for (const auto& [name, bit] : table) out.emplace_back(name);
+  return out;
+}
+
 // A list of module names ("a,b c"; '-' reads as '_', case ignored) as the OR of their bits;
 // on a name the table lacks, nullopt with the name in *unknown. Shared by the recompute and the
 // LoRA-target lists, which differ only in their tables and separators.
@@ -1303,11 +1311,7 @@ constexpr std::pair<const char*, unsigned> kRecomputeModules[] = {
     {"shared_experts", kRecomputeSharedExperts}};
 }  // namespace
 
-std::vector<std::string> RecomputeModuleNames() {
-  std::vector<std::string> out;
-  for (const auto& [name, bit] : kRecomputeModules) out.emplace_back(name);
-  return out;
-}
+std::vector<std::string> RecomputeModuleNames() { return NamesOf(kRecomputeModules); }
 
 std::optional<unsigned> ParseRecomputeModules(std::string_view list, std::string* unknown) {
   return ParseNamedBits(kRecomputeModules, list, ", ", unknown);
@@ -1337,11 +1341,7 @@ constexpr std::pair<std::string_view, unsigned> kLoraTargets[] = {
 };
 }  // namespace
 
-std::vector<std::string> LoraTargetNames() {
-  std::vector<std::string> out;
-  for (const auto& [name, bit] : kLoraTargets) out.emplace_back(name);
-  return out;
-}
+std::vector<std::string> LoraTargetNames() { return NamesOf(kLoraTargets); }
 
 std::optional<unsigned> ParseLoraTargets(std::string_view list, std::string* unknown) {
   // A YAML or Python list pasted as text ("[q_proj, 'v_proj']") reads as its names.
