@@ -750,6 +750,12 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
     if (l.recompute == Recompute::kSelective && (l.recompute_modules & kRecomputeMoe)) {
       return bad(std::string(what) + "does not recompute the moe module");
     }
+    // Megatron-FSDP (ZeRO 3) runs the combined schedule without a pipeline only: its
+    // interleaved path does not manage FSDP's pre/post-backward hooks (Megatron-LM
+    // docs/user-guide/features/moe_a2a_overlap.md, "Megatron-FSDP", S4020).
+    if (l.zero_stage == 3 && l.pp > 1) {
+      return bad(std::string(what) + "runs with ZeRO 3 (Megatron FSDP) only at pp 1");
+    }
   }
   if (StepSequences(c, l) == 0) {
     const long unit = static_cast<long>(l.dp) * l.micro_batch * (l.interleave > 1 ? l.pp : 1);

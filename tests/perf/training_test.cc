@@ -636,6 +636,17 @@ TEST(TrainingOverlap, CombinedOneFOneBNeedsWhatMegatronNeeds) {
   r = SearchLayout(job, fixed);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("full recomputation"), std::string::npos) << r.error().message;
+  // Megatron-FSDP runs the combined schedule at pp 1 only (moe_a2a_overlap.md, S4020).
+  fixed.recompute = Recompute::kSelective;
+  fixed.zero_stage = 3;
+  r = SearchLayout(job, fixed);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("ZeRO 3 (Megatron FSDP) only at pp 1"), std::string::npos)
+      << r.error().message;
+  fixed.pp = 1;
+  fixed.interleave = 1;
+  r = SearchLayout(job, fixed);
+  EXPECT_TRUE(r || r.error().message.find("ZeRO 3") == std::string::npos) << r.error().message;
   TrainingJob dense = TrainingJobOn("llama-3-8b", "h100", 8);
   LayoutConstraints on;
   on.ep_a2a_overlap = true;
