@@ -43,15 +43,28 @@ constexpr double kSimulationDisagrees = 0.8;
 // The latency targets of a request: those given, else in the server and interactive modes
 // MLPerf's for the mode, so that the analytic estimate (and the batch it chooses, which caps the
 // simulated engine) and the simulation answer under the same SLO. Offline and analytic take none.
+// A TPOT target alone takes the mode's TTFT limit beside it: every MLPerf Server and Interactive
+// run sets both (mlperf.conf ttft_latency and tpot_latency for each LLM, S4071), and a TPOT limit
+// alone does not bound the queue, so a rate past what the server sustains could pass it (its
+// running requests keep their TPOT while arrivals wait): the TTFT limit is what stops the search
+// at the rate the server keeps up with. A TTFT target alone is an SLO of its own and stays alone.
 using internal::LatencyTargets;
 LatencyTargets TargetsOf(const InferRequest& r) {
-  if (r.ttft_ms || r.tpot_ms || (r.mode != "server" && r.mode != "interactive"))
+  if (r.ttft_ms || (r.mode != "server" && r.mode != "interactive"))
     return {r.ttft_ms, r.tpot_ms, ""};
   const bool interactive = r.mode == "interactive";
-  return {interactive ? kInteractiveTtftMs : kServerTtftMs,
-          interactive ? kInteractiveTpotMs : kServerTpotMs,
-          fmt::format("MLPerf Inference v5.0 {} limits; set --ttft-ms/--tpot-ms",
-                      interactive ? "interactive" : "server")};
+  const char* mode = interactive ? "interactive" : "server";
+  const double ttft = interactive ? kInteractiveTtftMs : kServerTtftMs;
+  if (r.tpot_ms) {
+    return {ttft, r.tpot_ms,
+            fmt::format("TTFT: MLPerf Inference v5.0 {} limit, which every MLPerf run sets beside "
+                        "its TPOT limit; set --ttft-ms",
+                        mode),
+            true, false};
+  }
+  return {ttft, interactive ? kInteractiveTpotMs : kServerTpotMs,
+          fmt::format("MLPerf Inference v5.0 {} limits; set --ttft-ms/--tpot-ms", mode), true,
+          true};
 }
 
 // A load the request gives (clients in a closed loop, or an arrival rate): the run measures it
@@ -67,11 +80,13 @@ LatencyTargets LongPromptTargetsOf(const InferRequest& r) {
   t.ttft_ms = std::max(*t.ttft_ms, (interactive ? kLongInteractiveTtftMs : kLongServerTtftMs) *
                                        r.input_tokens / kLongPromptTokens);
   t.source = fmt::format(
-      "MLPerf Inference v5.0 {} limits, TTFT scaled from its long-context limit ({:g} s for "
-      "{:g}-token prompts) to {:g} tokens: no layout meets {:g} ms; set --ttft-ms/--tpot-ms",
-      interactive ? "interactive" : "server",
+      "{} {} limit{}, TTFT scaled from its long-context limit ({:g} s for "
+      "{:g}-token prompts) to {:g} tokens: no layout meets {:g} ms; set --ttft-ms{}",
+      t.tpot_defaulted ? "MLPerf Inference v5.0" : "TTFT: MLPerf Inference v5.0",
+      interactive ? "interactive" : "server", t.tpot_defaulted ? "s" : "",
       (interactive ? kLongInteractiveTtftMs : kLongServerTtftMs) / 1000, kLongPromptTokens,
-      r.input_tokens, interactive ? kInteractiveTtftMs : kServerTtftMs);
+      r.input_tokens, interactive ? kInteractiveTtftMs : kServerTtftMs,
+      t.tpot_defaulted ? "/--tpot-ms" : "");
   return t;
 }
 
@@ -1366,9 +1381,9 @@ Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::I
                                                   LatencyTargets* targets) {
   *targets = TargetsOf(r);
   auto e = perf::EstimateInference(job, fixed);
-  const bool defaults = !targets->source.empty();
+  const bool defaults = targets->ttft_defaulted || targets->tpot_defaulted;
   if (e || (!defaults && !GivenLoad(r))) return e;
-  if (defaults) {
+  if (targets->ttft_defaulted) {
     const LatencyTargets longer = LongPromptTargetsOf(r);
     if (longer.ttft_ms > job.ttft_ms) {
       perf::InferenceJob relaxed = job;
@@ -1384,21 +1399,20 @@ Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::I
   // output tokens: each output token waits on prefill). Defaults the user never asked for do not
   // refuse such a workload, and a given load (--concurrency, --qps) is measured, not searched: the
   // batch is chosen without the target that cannot be met. Defaults drop it; a given target stays
-  // in `targets`, so the simulation reports it missed.
+  // in `targets`, so the simulation reports it missed; a given target no layout meets, with no
+  // given load, is refused.
   perf::InferenceJob relaxed = job;
   std::string dropped;
   auto again = e;
   for (int i = 0; i < 2 && !again; ++i) {
     const std::string& field = again.error().field;
-    if (field == "tpot_ms") {
-      relaxed.tpot_ms.reset();
-    } else if (field == "ttft_ms") {
-      relaxed.ttft_ms.reset();
-    } else {
-      return e;
-    }
-    if (defaults) {
-      (field == "tpot_ms" ? targets->tpot_ms : targets->ttft_ms).reset();
+    if (field != "tpot_ms" && field != "ttft_ms") return e;
+    const bool tpot = field == "tpot_ms";
+    const bool defaulted = tpot ? targets->tpot_defaulted : targets->ttft_defaulted;
+    if (!defaulted && !GivenLoad(r)) return e;
+    (tpot ? relaxed.tpot_ms : relaxed.ttft_ms).reset();
+    if (defaulted) {
+      (tpot ? targets->tpot_ms : targets->ttft_ms).reset();
       const std::string& why = again.error().message;
       dropped +=
           fmt::format("{}{}", dropped.empty() ? "" : "; ", why.substr(0, why.find("; relax")));
@@ -1407,7 +1421,7 @@ Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::I
   }
   // A rate search needs a limit to search against: with none left, the first refusal says why.
   if (!again || (!GivenLoad(r) && !relaxed.ttft_ms && !relaxed.tpot_ms)) return e;
-  if (defaults) {
+  if (!dropped.empty()) {
     targets->source = fmt::format("{}; {}: left out", targets->source, dropped);
   }
   job = std::move(relaxed);

@@ -196,6 +196,9 @@ Result<InferSetup> BuildInferJob(const catalog::Catalog& cat, const InferRequest
 struct LatencyTargets {
   std::optional<double> ttft_ms, tpot_ms;
   std::string source;  // empty when given
+  // Which of the two are MLPerf's defaults rather than the request's (a default may be relaxed
+  // or left out where no layout meets it; a given one never is).
+  bool ttft_defaulted = false, tpot_defaulted = false;
 };
 
 // The estimate of `job` (whose targets InferJobFor set) within `fixed`. MLPerf's default TTFT

@@ -2767,6 +2767,65 @@ TEST(Engine, ALongPromptTakesTheLongContextTtft) {
   EXPECT_FALSE(TheEngine().Infer(r, Json()));
 }
 
+// A TPOT target alone in the server and interactive modes takes the mode's TTFT limit beside it,
+// as every MLPerf LLM run sets both (mlperf.conf, S4071: server TTFT 2,000 ms, interactive 450 ms
+// for Llama 2 70B): with no TTFT limit, arrivals past what the server sustains queue while the
+// running requests keep their TPOT, and the rate search could answer a rate that is not served.
+// A TTFT target alone stays alone, and offline takes neither.
+TEST(Engine, ATpotTargetAloneTakesTheModesTtftLimit) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.dtype = "fp8";
+  r.input_tokens = 1000;
+  r.output_tokens = 200;
+  r.tpot_ms = 50;
+  r.mode = "server";
+  r.requests = 400;
+  const auto server = InferJson(r);
+  EXPECT_EQ(server["ttft_target_ms"].get<double>(), 2000);
+  EXPECT_EQ(server["tpot_target_ms"].get<double>(), 50);
+  const auto& s = server["simulation"];
+  EXPECT_LE(s["ttft_ms"]["p99"].get<double>(), 2000);
+  EXPECT_LE(s["tpot_ms"]["p99"].get<double>(), 50);
+  EXPECT_NE(s["slo_source"].get<std::string>().find("TTFT: MLPerf"), std::string::npos)
+      << s["slo_source"];
+  r.mode = "interactive";
+  r.analytic = true;
+  r.requests.reset();
+  const auto interactive = InferJson(r);
+  EXPECT_EQ(interactive["ttft_target_ms"].get<double>(), 450);
+  EXPECT_EQ(interactive["tpot_target_ms"].get<double>(), 50);
+  r.tpot_ms.reset();
+  r.ttft_ms = 1000;
+  const auto ttft_only = InferJson(r);
+  EXPECT_EQ(ttft_only["ttft_target_ms"].get<double>(), 1000);
+  EXPECT_TRUE(ttft_only["tpot_target_ms"].is_null()) << ttft_only["tpot_target_ms"];
+  r.ttft_ms.reset();
+  r.tpot_ms = 50;
+  r.mode = "offline";
+  const auto offline = InferJson(r);
+  EXPECT_TRUE(offline["ttft_target_ms"].is_null()) << offline["ttft_target_ms"];
+}
+
+// A TPOT target the user gives that no layout meets is refused, not dropped, while the TTFT
+// beside it is MLPerf's default (which alone may be relaxed or left out): 1 ms a token is below
+// any step of a 70B model on one chip.
+TEST(Engine, AGivenTpotNoLayoutMeetsIsRefusedBesideTheDefaultTtft) {
+  InferRequest r;
+  r.model = "llama-2-70b";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.dtype = "fp8";
+  r.tpot_ms = 1;
+  r.mode = "server";
+  r.analytic = true;
+  auto refused = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "tpot_ms") << refused.error().message;
+}
+
 // Llama 3.1 70B in BF16 on eight A100 under MLPerf's server limits: the steady state puts tp 2
 // (272 tokens/s a chip) just above tp 4 (255), but tp 2's KV cache holds few sequences and under
 // Poisson arrivals its prompts queue past the 2 s TTFT (the simulation: 159 against tp 4's 272).
