@@ -10,7 +10,10 @@ Each case runs through `suanli train` twice:
 Prints one row per case, then the median and largest absolute error and the refusals per run
 (issue 12's target for the published setups: median at most 12 %, each at most 30 %, no refusal
 of a setup that ran). A refusal is scored as a 100 % miss.
+With --typed-stack the user run also names the stack the source ran (--stack), as the serving
+card's --typed-engine keeps the engine: it separates a stack's own limits from the default search.
 Usage: bench/training_accuracy.py [--suanli PATH] [--only TEXT] [--json FILE] [--catalog DIR]
+       [--typed-stack] [--verbose]
 """
 import argparse
 import json
@@ -35,7 +38,7 @@ def flag(key):
     return "--" + key.replace("_", "-")
 
 
-def args_of(case, published):
+def args_of(case, published, typed_stack=False):
     seq = case["seq_len"]
     out = ["--model", case["model"], "--chip", case["chip"], "--count", str(case["count"]),
            "--tokens", TOKENS, "--seq-len", str(seq),
@@ -43,6 +46,8 @@ def args_of(case, published):
     for key in HARDWARE_KEYS:
         if key in case:
             out += [flag(key), str(case[key])]
+    if typed_stack and not published and "stack" in case:
+        out += ["--stack", case["stack"]]
     if published:
         for key in LAYOUT_KEYS:
             if key in case:
@@ -84,7 +89,11 @@ def main():
     ap.add_argument("--json", default="", help="also write the rows to this file")
     ap.add_argument("--markdown", action="store_true", help="print the rows as a Markdown table")
     ap.add_argument("--catalog", default="", help="overlay directory passed to every run (experiments)")
-    ap.add_argument("--verbose", action="store_true", help="print the layouts the model chose")
+    ap.add_argument("--typed-stack", action="store_true",
+                    help="as typed, but on the stack the run names (--stack): the stack's options, "
+                         "layout and recipe still searched")
+    ap.add_argument("--verbose", action="store_true",
+                    help="print the layouts the model chose and their memory a chip")
     a = ap.parse_args()
     cases = yaml.safe_load(open(os.path.join(HERE, "training_heldout_cases.yaml")))["cases"]
     errs = {"published": [], "user": []}
@@ -101,7 +110,7 @@ def main():
         line = f"{case['name']:30s} {pub:10.1f}"
         notes = []
         for mode in ("published", "user"):
-            est, err = run(a.suanli, args_of(case, mode == "published"), a.catalog)
+            est, err = run(a.suanli, args_of(case, mode == "published", a.typed_stack), a.catalog)
             v = est[metric] if est else None
             row["as_set_up" if mode == "published" else "as_typed"] = v
             if v is None:
@@ -113,10 +122,13 @@ def main():
                 errs[mode].append(abs(v / pub - 1))
                 line += f" {v:10.1f} {(v / pub - 1) * 100:+7.1f}%"
                 if a.verbose:
-                    notes.append(f"{mode}: {layout_of(est)} mfu {est.get('mfu')}")
+                    notes.append(f"{mode}: {layout_of(est)} mfu {est.get('mfu')} memory "
+                                 f"{est.get('memory_gib_per_chip', 0):.1f} of "
+                                 f"{est.get('memory_capacity_gib', 0):.0f} GiB")
         rows.append(row)
         print(line + "".join(f"\n    {n}" for n in notes))
-    for mode, label in (("published", "as set up"), ("user", "as typed")):
+    typed_label = "as typed on its stack" if a.typed_stack else "as typed"
+    for mode, label in (("published", "as set up"), ("user", typed_label)):
         if errs[mode]:
             print(summary(label, errs[mode], refused[mode]))
     if a.markdown:
