@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <cstdio>
 
@@ -105,6 +106,14 @@ Result<void> HttpServer::Run() {
     ApiResponse r = ErrorResponse(status, Error{message});
     res.set_content(r.body, r.content_type);
     api.metrics().Record(Api::RouteOf(req.path), status, 0);
+  });
+  // SO_REUSEADDR only (a restart binds over the last run's TIME_WAIT connections), not the
+  // library's default SO_REUSEPORT, which lets a second server bind a port another is listening
+  // on: the kernel then deals the connections between the two (audit round 12: a second `suanli
+  // serve --port P --token T` said "serving" and answered every other request with 401).
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   int port = o.port;
   if (port == 0) {

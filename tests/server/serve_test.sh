@@ -152,6 +152,15 @@ case "$got" in *"the body is empty"*" 400") ok "POST /v1/train without a body: 4
 got=$(curl -s -i -X POST "$BASE/v1/catalog/chips" | tr -d '\r')
 case "$got" in *"405 Method Not Allowed"*"Allow: GET"*"use GET"*) ok "POST on a GET route without a body: 405, Allow: GET" ;;
   *) not_ok "POST on a GET route without a body: 405" "$(echo "$got" | head -c 300)" ;; esac
+# A second server on a port another is listening on is refused (exit 2), not started beside it
+# (cpp-httplib's default SO_REUSEPORT let both listen, the kernel dealing connections between them).
+timeout 10 "$SUANLI" serve --port "$PORT" >"$TMP/dup.out" 2>"$TMP/dup.err"
+got=$?
+if [ "$got" = 2 ] && grep -q "cannot listen on 127.0.0.1:$PORT (in use" "$TMP/dup.err"; then
+  ok "serve on a port in use: exit 2, cannot listen"
+else
+  not_ok "serve on a port in use: exit 2, cannot listen" "exit $got" "$(head -c 300 "$TMP/dup.err")"
+fi
 got=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/v1/nothing")
 [ "$got" = 404 ] && ok "unknown route: 404" || not_ok "unknown route: 404" "got $got"
 if curl -s "$BASE/metrics" | grep -q 'suanli_http_requests_total{route="/v1/train",status="200"} 2'; then
