@@ -1550,6 +1550,34 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
       return tl::unexpected(ok.error());
     }
   }
+  // A request trace's mean lengths are the steady state's where the request gives none, as a
+  // trtllm-bench dataset's are: the analytic figures and the layout the replay runs on are for
+  // the trace's requests, not for 1,024 / 256 tokens. A request beyond the model's context is the
+  // trace's error at its file:line (an unknown model is left to the model's own error).
+  const auto traced_model = catalog_->FindModel(named.model);
+  if (!named.requests_trace.empty() && traced_model &&
+      (!named.input_tokens_given || !named.output_tokens_given)) {
+    auto path = RequestPath(named.requests_trace, "requests_trace");
+    if (!path) return tl::unexpected(path.error());
+    auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, "requests_trace",
+                                          named.requests_trace);
+    if (!text) return tl::unexpected(text.error());
+    auto requests =
+        sim::ReadServingTrace(*text, named.requests_trace, (*traced_model)->max_seq_len);
+    if (!requests) {
+      return tl::unexpected(FieldError("requests_trace", requests.error().message));
+    }
+    if (!requests->empty()) {
+      double inputs = 0, outputs = 0;
+      for (const auto& q : *requests) {
+        inputs += q.input_tokens;
+        outputs += q.output_tokens;
+      }
+      const double n = static_cast<double>(requests->size());
+      if (!named.input_tokens_given) named.input_tokens = inputs / n;
+      if (!named.output_tokens_given) named.output_tokens = outputs / n;
+    }
+  }
   if (named.chip.size() == 1) internal::ChipFromSystemName(*catalog_, named.chip[0], named.system);
   auto resolved = internal::ResolveFrameworkFlags(*catalog_, named, llm_api_options);
   if (!resolved) return tl::unexpected(resolved.error());

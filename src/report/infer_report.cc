@@ -268,10 +268,10 @@ std::string AnswerText(const InferenceReport& r) {
       : s.concurrency
           ? fmt::format(" at {} requests in flight per instance (a closed loop), "
                         "{:.3g} requests/s per instance",
-                        *s.concurrency,
-                        s.result.makespan_s > 0 ? s.result.requests_completed /
-                                                      s.result.makespan_s * s.groups_per_instance
-                                                : 0.0)
+                        *s.concurrency, s.result.completed_requests_per_s * s.groups_per_instance)
+      // A request trace replayed at its own times (app::Infer sets arrivals "the trace's").
+      : !rate && s.arrivals == "the trace's"
+          ? fmt::format(", the trace's {} requests at its arrival times", s.requests_per_run)
       : !rate ? std::string(", all requests at once")
       : s.qps_total && s.instances > 1
           ? fmt::format(" at {:.3g} requests/s over {} instances ({:.3g} per instance)",

@@ -2924,6 +2924,40 @@ TEST(Engine, TheDeploymentsLoadIsSharedByItsInstances) {
   EXPECT_TRUE(a["instances"].is_null());
 }
 
+// A closed loop's rate in the answer's first line. Attention-DP groups are simulated together, in
+// lockstep, on the instance's clients (one run for all dp groups), so the instance serves the
+// run's completions over its makespan; the line multiplied that by dp again (audit round 12:
+// DeepSeek-R1 on 16 H20 at 64 in flight said 5.81 requests/s per instance beside 107 output
+// tokens/s per chip, 1.7 requests/s of ~1,000-token answers). By hand, the instance's requests/s
+// times the tokens a request returns (200, fixed) is its output tokens/s: the rate per chip times
+// its 2 chips (Qwen3-30B-A3B at attention DP 2, experts over both).
+TEST(Engine, AClosedLoopsRatePerInstanceCountsEachAttentionGroupOnce) {
+  InferRequest r;
+  r.model = "qwen3-30b-a3b";
+  r.chip = {"h100"};
+  r.count = 2;
+  r.tp = 1;
+  r.dp = 2;
+  r.ep = 2;
+  r.input_tokens = 1000;
+  r.output_tokens = 200;
+  r.output_dist = "fixed";
+  r.mode = "server";
+  r.concurrency = 32;
+  const auto j = InferJson(r);
+  ASSERT_EQ(j["simulation"]["groups_per_instance"].get<int>(), 2) << j["simulation"].dump();
+  const double chips = j["layout"]["chips"].get<double>();
+  const double per_instance_tokens =
+      j["simulation"]["output_tokens_per_s_per_chip"].get<double>() * chips;
+  auto text = TheEngine().Infer(r, {Format::kText, nullptr});
+  ASSERT_TRUE(text) << text.error().message;
+  const std::string marker = "(a closed loop), ";
+  const auto at = text->body.find(marker);
+  ASSERT_NE(at, std::string::npos) << text->body;
+  const double rate = std::stod(text->body.substr(at + marker.size()));
+  EXPECT_NEAR(rate * 200, per_instance_tokens, 0.1 * per_instance_tokens) << text->body;
+}
+
 // A rate and a prompt count without a duration (vllm bench serve --request-rate 10 --num-prompts
 // 1000) send those prompts: the run lasts requests / qps; a duration given wins.
 TEST(Engine, RateAndPromptCountSetTheRunLength) {

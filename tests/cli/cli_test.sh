@@ -408,6 +408,33 @@ else
 fi
 
 # --- infer: the request-level simulator's inputs ------------------------------
+# A trace replayed at its own times: the answer's line says so (audit round 12: it said "all
+# requests at once", the wording of an offline run, for 4 requests arriving over 1.2 s).
+printf 'arrival_s,input_tokens,output_tokens\n0,512,128\n0.5,2048,256\n1.0,1000,1000\n1.2,300,50\n' \
+  >"$TMP/times.csv"
+run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/times.csv"
+if [ "$RC" -eq 0 ] && grep -q "answer (simulated server): [0-9]* output tokens/s per chip, the trace's 4 requests at its arrival times" <<<"$OUT" &&
+  ! grep -q "all requests at once" <<<"$OUT"; then
+  ok "infer --requests-trace: the answer says the trace's requests ran at its arrival times"
+else
+  not_ok "infer --requests-trace: the answer says the trace's requests ran at its arrival times" \
+    "exit $RC" "$(grep answer <<<"$OUT")" "${ERR:0:300}"
+fi
+# The steady state beside the replay is for the trace's requests: its mean lengths where none are
+# given (by hand: (512 + 2048 + 1000 + 300) / 4 = 965 in, (128 + 256 + 1000 + 50) / 4 = 358.5 out),
+# not 1,024 / 256; lengths given win.
+run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/times.csv" --json
+if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if (d["input_tokens"], d["output_tokens"]) == (965, 358.5) else 1)' "$OUT"; then
+  ok "infer --requests-trace: the analytic lengths are the trace's means"
+else
+  not_ok "infer --requests-trace: the analytic lengths are the trace's means" "exit $RC" "${OUT:0:300}"
+fi
+run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/times.csv" --input-tokens 2k --json
+if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if (d["input_tokens"], d["output_tokens"]) == (2048, 358.5) else 1)' "$OUT"; then
+  ok "infer --requests-trace --input-tokens 2k: the length given wins"
+else
+  not_ok "infer --requests-trace --input-tokens 2k: the length given wins" "exit $RC" "${OUT:0:300}"
+fi
 printf 'arrival_s,input_tokens,output_tokens\n0,100,10\n0.5,-3,10\n' >"$TMP/neg.csv"
 expect_bad "infer --requests-trace with a negative length" "neg.csv:3: input_tokens" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/neg.csv"

@@ -1178,6 +1178,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   }
   if (res.makespan_s > 0) {
     res.goodput_requests_per_s = static_cast<double>(good) / res.makespan_s;
+    res.completed_requests_per_s = static_cast<double>(res.requests_completed) / res.makespan_s;
   }
   if (!closed_loop && ramp_end_s >= 0 && last_arrival > ramp_end_s) {
     // Over the measured window, so that the arrivals' spread cancels out of the comparison.
@@ -1191,6 +1192,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   // Groups in lockstep: rates and the running batch per group.
   res.output_tokens_per_s /= group_count;
   res.goodput_requests_per_s /= group_count;
+  res.completed_requests_per_s /= group_count;
   res.offered_output_tokens_per_s /= group_count;
   res.mean_running_seqs /= group_count;
   return res;

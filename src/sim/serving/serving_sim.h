@@ -233,7 +233,8 @@ struct ServingSimResult {
   double makespan_s = 0;  // first arrival to last completion
   // Of the group: while requests arrive (live traffic), or over the makespan (all at once).
   double output_tokens_per_s = 0;
-  double goodput_requests_per_s = 0;  // completed within both SLO targets
+  double goodput_requests_per_s = 0;    // completed within both SLO targets
+  double completed_requests_per_s = 0;  // completed over the makespan, per group
   // Open loop: the output tokens of the requests that arrive in the measured window over its
   // length, per group (0 otherwise); well above output_tokens_per_s, the server does not keep up
   // (its queue grows).
