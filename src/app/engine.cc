@@ -129,6 +129,28 @@ Result<std::string> Engine::RequestPath(const std::string& path, const std::stri
   return (std::filesystem::path(*options_.file_root) / p).string();
 }
 
+Error Engine::AsGiven(Error e,
+                      const std::vector<std::pair<std::string, std::string>>& files) const {
+  for (const auto& [field, given] : files) {
+    if (given.empty()) continue;
+    auto resolved = RequestPath(given, field);
+    if (!resolved) continue;
+    if (e.file != *resolved && e.message.find(*resolved) == std::string::npos) continue;
+    if (*resolved != given) {
+      for (size_t at = e.message.find(*resolved); at != std::string::npos;
+           at = e.message.find(*resolved, at + given.size())) {
+        e.message.replace(at, resolved->size(), given);
+      }
+    }
+    if (e.file == *resolved) {
+      e.file = given;
+      if (e.line == 0 && e.field.empty()) e.field = field;
+    }
+    break;
+  }
+  return e;
+}
+
 const std::vector<std::string>& Engine::CatalogKinds() {
   static const std::vector<std::string> kinds = {"chips", "systems", "models", "engines", "stacks"};
   return kinds;

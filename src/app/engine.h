@@ -130,6 +130,14 @@ class Engine {
   Result<std::string> RequestPath(const std::string& path, const std::string& field) const;
   // The text of a file a request names (RequestPath, then at most max_file_bytes of it).
   Result<std::string> ReadRequestInput(const std::string& path, const std::string& field) const;
+  // An error from a file a request names, shown as the request gave the file: the resolved path
+  // (the server's, under file_root) replaced by the given one in its file and message, and the
+  // request field set on an error about the whole file (no line, no field). `files` are (field,
+  // path as given) pairs; empty paths are skipped.
+  Error AsGiven(Error e, const std::vector<std::pair<std::string, std::string>>& files) const;
+  // Replay and Synth on the paths as given; the public methods show their errors AsGiven.
+  Result<Output> ReplayFiles(const ReplayRequest& r, const RunContext& c) const;
+  Result<Output> SynthFiles(const SynthRequest& r, const RunContext& c) const;
 
   EngineOptions options_;
   std::shared_ptr<const catalog::Catalog> catalog_;

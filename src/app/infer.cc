@@ -591,8 +591,11 @@ Result<report::ServingSimulation> SimulateDeployment(
   // dealt unevenly), else unset: the simulated instance's.
   std::optional<double> deployment_output_tokens_per_s;
   if (!r.requests_trace.empty()) {
-    auto text = internal::ReadRequestFile(trace_path, max_file_bytes, "requests_trace");
-    if (!text) return tl::unexpected(FieldError("requests_trace", text.error().message));
+    // A file that cannot be read is named as the request gave it (not the server's resolved
+    // path); its own errors name file:line in the message, as the field's.
+    auto text =
+        internal::ReadRequestFile(trace_path, max_file_bytes, "requests_trace", r.requests_trace);
+    if (!text) return tl::unexpected(text.error());
     auto requests = sim::ReadServingTrace(*text, r.requests_trace, job.model->max_seq_len);
     if (!requests) return tl::unexpected(FieldError("requests_trace", requests.error().message));
     if (r.no_prefix_cache) {

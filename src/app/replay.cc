@@ -173,6 +173,16 @@ void TraceSpelling(const std::set<std::string>& known, std::vector<sim::Node>& n
 }  // namespace
 
 Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const {
+  auto out = ReplayFiles(r, c);
+  if (!out) {
+    return tl::unexpected(
+        AsGiven(out.error(),
+                {{"trace", r.trace}, {"throughputs", r.throughputs}, {"profiles", r.profiles}}));
+  }
+  return out;
+}
+
+Result<Output> Engine::ReplayFiles(const ReplayRequest& r, const RunContext& c) const {
   if (r.trace.empty()) return tl::unexpected(MissingField("trace"));
   TraceSource src;
   for (auto [field, in, out] : {std::tuple{"trace", &r.trace, &src.path},
@@ -382,6 +392,15 @@ Result<Output> Engine::Replay(const ReplayRequest& r, const RunContext& c) const
 }
 
 Result<Output> Engine::Synth(const SynthRequest& r, const RunContext& c) const {
+  auto out = SynthFiles(r, c);
+  if (!out) {
+    return tl::unexpected(AsGiven(
+        out.error(), {{"from", r.from}, {"throughputs", r.throughputs}, {"profiles", r.profiles}}));
+  }
+  return out;
+}
+
+Result<Output> Engine::SynthFiles(const SynthRequest& r, const RunContext& c) const {
   if (r.from.empty()) return tl::unexpected(MissingField("from"));
   if (r.output.empty()) return tl::unexpected(MissingField("output"));
   TraceSource src{r.from, r.format, r.throughputs, r.profiles};

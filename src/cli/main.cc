@@ -49,8 +49,14 @@ struct CommonOptions {
   bool progress = false;  // progress on stderr even when it is not a terminal
 };
 
-// Errors name request fields; on the command line they are flags.
-int Fail(Error e) {
+// Errors name request fields; on the command line they are flags. `request_field`: e.field is a
+// flag of the command; an error about a whole file it names (no line) then reads as the flag, the
+// file as given, the message ("--measurements: runs.yaml: cannot read file").
+int Fail(Error e, bool request_field = false) {
+  if (request_field && e.line == 0 && !e.file.empty()) {
+    e.message = e.file + ": " + e.message;
+    e.file.clear();
+  }
   if (!e.field.empty() && e.file.empty() && e.field.front() != '-' && e.field != "scenario" &&
       e.field != "what") {
     e.field = suanli::app::FlagName(e.field);
@@ -145,6 +151,13 @@ class CliRequest {
       if constexpr (requires { r.fields_given; }) r.fields_given.push_back(slot.field->name);
     }
     return r;
+  }
+
+  // Whether `name` is one of the request's fields given by a flag.
+  bool HasFlag(const std::string& name) const {
+    return std::any_of(fields_.begin(), fields_.end(), [&](const Field<Request>& f) {
+      return f.name == name && (!f.positional || f.flag_too);
+    });
   }
 
  private:
@@ -583,7 +596,7 @@ Command MakeCommand(CLI::App* cmd, const std::vector<Field<Request>>& fields,
             context.format = common.json ? suanli::app::Format::kJson : suanli::app::Format::kText;
             context.progress = ShowProgress(common.json, common.progress);
             auto out = ((*engine).*method)(*r, context);
-            if (!out) return Fail(out.error());
+            if (!out) return Fail(out.error(), request->HasFlag(out.error().field));
             return Emit(common, *out);
           }};
 }

@@ -2707,8 +2707,20 @@ expect_bad "calibrate: contradictory duplicates" 'm4\.yaml:2: step_time_s: contr
   calibrate --measurements "$TMP/m4.yaml"
 printf 'measurements: []\n' >"$TMP/m5.yaml"
 expect_bad "calibrate: no rows" 'm5\.yaml: no measurements' calibrate --measurements "$TMP/m5.yaml"
-expect_bad "calibrate: a missing file names the file and the field" \
-  'nope\.yaml: measurements: cannot read file' calibrate --measurements "$TMP/nope.yaml"
+expect_bad "calibrate: a missing file names the flag and the file" \
+  '^suanli: error: --measurements: .*nope\.yaml: cannot read file' \
+  calibrate --measurements "$TMP/nope.yaml"
+# Every file a flag names is reported the same way, the flag first, then the file as typed
+# (audit round 12: --requests-trace named no file; replay named the file but no flag).
+expect_bad "infer: a missing --requests-trace names the flag and the file" \
+  '^suanli: error: --requests-trace: .*nope\.csv: cannot read file' \
+  infer --model llama-3-8b --chip h100 --requests-trace "$TMP/nope.csv"
+expect_bad "replay: a missing --trace names the flag and the file" \
+  '^suanli: error: --trace: .*nope\.csv: cannot read file' \
+  replay --trace "$TMP/nope.csv" --cluster v100:8
+expect_bad "replay: a directory as --trace names the flag and the file" \
+  "^suanli: error: --trace: $TMP: cannot read file: it is a directory" \
+  replay --trace "$TMP" --cluster v100:8
 # A name echoed in an "unknown" error is cut to 60 characters and "...": a 5,000-character
 # --model gave a 5 KB message.
 long_model=$(printf 'q%.0s' $(seq 5000))

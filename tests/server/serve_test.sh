@@ -136,6 +136,29 @@ status /v1/train '{"model": "llama-3-8b", "chip": "h100", "count": -1, "tokens":
 status /v1/train '{"model": "llama-3-8b", "chip": "h100", "count": "8", "tokens": 1e12, "system": "hgx-h20"}' 400 system "a system that does not hold the chip: 400 naming system"
 status /v1/infer '{"model": "llama-3-70b", "chip": "h800", "system": "hgx-h20"}' 400 system "infer refuses the same pair: 400 naming system"
 status /v1/replay '{"trace": "/etc/passwd", "cluster": "v100:8"}' 400 trace "a path outside the data folder: 400"
+# A file the request names that cannot be read is named as the request gave it, never as the
+# server's path under its data folder, with the field (audit round 12: /v1/replay answered
+# "field": null, "file": "<data folder>/traces/nope.csv"; /v1/infer named no file).
+for req in '/v1/replay {"trace": "traces/nope.csv", "cluster": "v100:8"} trace' \
+  '/v1/infer {"model": "llama-3-8b", "chip": "h100", "requests_trace": "traces/nope.csv"} requests_trace' \
+  '/v1/calibrate {"measurements": "traces/nope.csv"} measurements'; do
+  route=${req%% *}
+  rest=${req#* }
+  field=${rest##* }
+  body=${rest% *}
+  got=$(curl -s -w ' %{http_code}' -X POST --data-binary "$body" "$BASE$route")
+  if python3 - "$got" "$field" <<'PY'; then
+import json, sys
+text, code = sys.argv[1].rsplit(" ", 1)
+d = json.loads(text)
+sys.exit(0 if code == "400" and d.get("field") == sys.argv[2] and d.get("file") == "traces/nope.csv"
+         and d.get("error") == "cannot read file" else 1)
+PY
+    ok "POST $route with a missing file: 400 naming $field and the file as given"
+  else
+    not_ok "POST $route with a missing file: 400 naming $field and the file as given" "$got"
+  fi
+done
 # `curl -d` and `--data-binary` send application/x-www-form-urlencoded, which cpp-httplib's own
 # reader refuses over 8,192 bytes (413 "over the size limit"): a 20 KB body is read and answered
 # by its route like any under the 1 MiB cap.
