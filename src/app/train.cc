@@ -25,6 +25,9 @@ namespace suanli::app {
 using internal::FieldError;
 using internal::WithField;
 
+// LLaMA-Factory's cutoff_len when a run gives none (hparams/data_args.py, S4060).
+constexpr int kLlamaFactoryCutoff = 2048;
+
 namespace internal {
 
 Result<void> CheckSizes(const std::vector<std::pair<const char*, std::optional<int>>>& sizes,
@@ -744,6 +747,9 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest g
       r.global_batch_size = int64_t{*r.micro_batch} * steps * dp;
     }
   }
+  // LLaMA-Factory cuts each example at cutoff_len tokens, 2,048 unless given (hparams/data_args.py,
+  // S4060): its runs train 2,048-token sequences, not the model's pre-training length.
+  if (!r.seq_len && ToLower(r.launched_by) == "llamafactory-cli") r.seq_len = kLlamaFactoryCutoff;
   // The model's shape as the launch line spells it, and the run's length in its units.
   const int seq_len = r.seq_len && *r.seq_len > 0 ? *r.seq_len : perf::DefaultSeqLen(model);
   if (auto ok = CheckModelShape(model, r, seq_len); !ok) return tl::unexpected(ok.error());
@@ -914,6 +920,13 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     return tl::unexpected(FieldError("seq_len", "must be between 1 and 16777216"));
   }
   job.seq_len = r.seq_len.value_or(0);
+  if (!typed.seq_len && ToLower(r.launched_by) == "llamafactory-cli") {
+    setup.defaults_basis += std::string(setup.defaults_basis.empty() ? "" : "; ") +
+                            fmt::format(
+                                "LLaMA-Factory's cutoff_len: {} tokens a sequence "
+                                "(cutoff_len gives another)",
+                                kLlamaFactoryCutoff);
+  }
   if (r.global_batch_tokens) job.global_batch_tokens = *r.global_batch_tokens;
   if (r.global_batch_size) {
     // Megatron's --global-batch-size counts sequences: the tokens are that many of the run's

@@ -3653,6 +3653,7 @@ TEST(TrainLaunch, RlIsRefusedNotPricedAsFullTraining) {
   ASSERT_TRUE(priced) << priced.error().ToString();
   TrainRequest recomputed = SmallTrain();
   recomputed.recompute = "full";
+  recomputed.seq_len = 2048;  // LLaMA-Factory's cutoff_len when none is given (S4060)
   const auto pj = nlohmann::json::parse(priced->body);
   EXPECT_EQ(pj["step_time_s"],
             nlohmann::json::parse(TheEngine().Train(recomputed, Json())->body)["step_time_s"]);
@@ -3669,10 +3670,16 @@ TEST(TrainLaunch, RlIsRefusedNotPricedAsFullTraining) {
   ASSERT_TRUE(priced) << priced.error().ToString();
   // Priced as the typed request; only the stack line differs (the launch named LLaMA-Factory).
   auto launched = nlohmann::json::parse(priced->body);
-  auto typed = nlohmann::json::parse(TheEngine().Train(SmallTrain(), Json())->body);
+  TrainRequest at_cutoff = SmallTrain();
+  at_cutoff.seq_len = 2048;
+  auto typed = nlohmann::json::parse(TheEngine().Train(at_cutoff, Json())->body);
+  EXPECT_NE(launched["defaults_basis"].get<std::string>().find("cutoff_len: 2048 tokens"),
+            std::string::npos)
+      << launched["defaults_basis"];
   for (auto* j : {&launched, &typed}) {
     j->erase("stack_basis");
     j->erase("stacks_running_it");
+    j->erase("defaults_basis");
   }
   EXPECT_EQ(launched, typed);
   TrainRequest serving = SmallTrain();
@@ -3680,6 +3687,42 @@ TEST(TrainLaunch, RlIsRefusedNotPricedAsFullTraining) {
   out = TheEngine().Train(serving, Json());
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().field, "launched_by");
+}
+
+// A llamafactory-cli line without cutoff_len trains LLaMA-Factory's default 2,048-token sequences
+// (hparams/data_args.py, S4060), not the model's pre-training length: the LoRA fine-tune of an 8B
+// on one 24 GiB RTX 4090 that LLaMA-Factory's users run (its README: about 16 GB for a 7B in
+// 16-bit LoRA, S3831) fits. Audit round 12: it was refused, sequences of 8,192 needing 30.2 GiB.
+// By hand, its frozen bf16 weights are 8.03e9 x 2 B = 14.96 GiB.
+TEST(TrainLaunch, LlamaFactoryRunsItsOwnCutoffLenUnlessGivenOne) {
+  TrainRequest r;
+  r.model = "meta-llama/Meta-Llama-3-8B-Instruct";
+  r.chip = "rtx-4090";
+  r.count = 1;
+  r.tokens = 1e8;
+  r.launched_by = "llamafactory-cli";
+  auto out = TheEngine().Train(r, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  EXPECT_EQ(j["seq_len"].get<int>(), 2048) << out->body.substr(0, 600);
+  EXPECT_EQ(j["finetuning"]["method"], "lora");
+  EXPECT_LE(j["memory_gib_per_chip"].get<double>(), 24.0);
+  EXPECT_NEAR(j["memory_breakdown_gib"]["weights"].get<double>(), 14.96, 0.1);
+  EXPECT_NE(j["defaults_basis"].get<std::string>().find("cutoff_len: 2048 tokens"),
+            std::string::npos);
+  // cutoff_len given is the length; the typed request keeps the model's.
+  TrainRequest given = r;
+  given.seq_len = 1024;
+  auto one_k = TheEngine().Train(given, Json());
+  ASSERT_TRUE(one_k) << one_k.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(one_k->body)["seq_len"].get<int>(), 1024);
+  TrainRequest typed = r;
+  typed.launched_by.clear();
+  typed.finetuning_type = "lora";
+  typed.chip = "h100";
+  auto own = TheEngine().Train(typed, Json());
+  ASSERT_TRUE(own) << own.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(own->body)["seq_len"].get<int>(), 8192);
 }
 
 // LoRA is priced, not refused, and every way of asking reaches the same rule: typed fields,
