@@ -2904,4 +2904,21 @@ TEST(InferenceTest, UntunedFusedMoeShapeRunsTheDefaultConfig) {
   EXPECT_DOUBLE_EQ(unrated->prefill_tokens_per_s_per_chip, tuned->prefill_tokens_per_s_per_chip);
 }
 
+// The shapes the shipped vLLM entry lists against vLLM's fused_moe config directory (S3902, S4080):
+// GLM-4.5 / 4.6 (160 experts of 1,536 columns) on H200 at TP 8 (E=160,N=192 BF16: no file) and
+// under --enable-expert-parallel over 8 GPUs (E=160 / 8 = 20 whole experts, N 1,536: no
+// E=20,N=1536,device_name=NVIDIA_H200 file in BF16 or FP8) run the default config; shapes vLLM
+// ships a file for keep the tuned rate: E=128,N=192,device_name=NVIDIA_H200.json (Qwen3-30B-A3B's
+// 768 columns at TP 4) and E=20,N=1536 on the RTX PRO 6000 in FP8.
+TEST(InferenceTest, ShippedVllmListsGlmShapesWithoutTunedFileOnH200) {
+  auto vllm = Cat().FindEngine("vllm");
+  ASSERT_TRUE(vllm);
+  const auto& untuned = (*vllm)->untuned_moe_configs;
+  EXPECT_TRUE(UntunedMoeShape(untuned, 160, 1536.0 / 8, "h200", "bf16"));
+  EXPECT_TRUE(UntunedMoeShape(untuned, 160 / 8, 1536, "h200", "bf16"));
+  EXPECT_TRUE(UntunedMoeShape(untuned, 160 / 8, 1536, "h200", "fp8"));
+  EXPECT_FALSE(UntunedMoeShape(untuned, 128, 192, "h200", "bf16"));
+  EXPECT_FALSE(UntunedMoeShape(untuned, 160 / 8, 1536, "rtx-pro-6000", "fp8"));
+}
+
 }  // namespace suanli::perf
