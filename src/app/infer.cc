@@ -896,6 +896,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.prefill_apart = (*engine)->prefill_apart && !r.enable_mixed_chunk;
     limits.attention_dp_per_gpu = (*engine)->attention_dp_per_gpu;
     limits.moe_tp_only_in_graph = (*engine)->moe_tp_only_in_graph;
+    limits.expert_parallel_opt_in = (*engine)->expert_parallel_opt_in;
     // The MoE backend named (TensorRT-LLM's moe_config.backend): one the engine lists, its own
     // small-batch chain where the engine has one measured.
     if (!r.moe_backend.empty()) {

@@ -353,6 +353,10 @@ struct ServingEngine {
   // DP/EP doesn't work in this release', S3340): no layout with ep > 1 or dp > 1 unless it runs
   // eagerly (--enforce-eager).
   bool moe_tp_only_in_graph = false;
+  // Expert parallelism is the engine's opt-in, its MoE layers tensor-parallel unless asked (vLLM's
+  // --enable-expert-parallel, off by default): the layout search for a request naming the engine
+  // tries ep > 1 only when --ep is given, as the engine runs when started without the flag.
+  bool expert_parallel_opt_in = false;
   std::string version;  // the release the defaults were read from
   std::vector<std::string> sources;
   std::string notes;

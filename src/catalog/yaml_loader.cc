@@ -871,6 +871,7 @@ class YamlLoader : public YamlReader {
                "prefill_apart",
                "attention_dp_per_gpu",
                "moe_tp_only_in_graph",
+               "expert_parallel_opt_in",
                "version",
                "source",
                "notes"});
@@ -1041,6 +1042,7 @@ class YamlLoader : public YamlReader {
     e.prefill_apart = Bool(n, "prefill_apart", path, false);
     e.attention_dp_per_gpu = Bool(n, "attention_dp_per_gpu", path, false);
     e.moe_tp_only_in_graph = Bool(n, "moe_tp_only_in_graph", path, false);
+    e.expert_parallel_opt_in = Bool(n, "expert_parallel_opt_in", path, false);
     e.decode_batch_buckets = Text(n, "decode_batch_buckets", path, false);
     if (!e.decode_batch_buckets.empty() && e.decode_batch_buckets != "exponential") {
       Fail("unknown decode_batch_buckets '" + e.decode_batch_buckets + "'; expected exponential",

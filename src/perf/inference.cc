@@ -2027,6 +2027,7 @@ std::vector<InferenceLayout> Layouts(const InferenceJob& job, const InferenceCon
         if (l.ep > 1 && l.ep != l.tp * l.dp) continue;
         if (job.limits.attention_dp_per_gpu && l.tp > 1 && l.dp > 1) continue;
         if (MoeTpOnly(job) && (l.ep > 1 || l.dp > 1)) continue;
+        if (job.limits.expert_parallel_opt_in && l.ep > 1 && !fixed.ep) continue;
         if (job.chips > 0 && job.chips % l.chips() != 0) continue;
         if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
       }

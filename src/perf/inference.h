@@ -305,6 +305,9 @@ struct EngineLimits {
   // (catalog::ServingEngine::moe_tp_only_in_graph): the layout search skips ep > 1 and dp > 1,
   // and such a given layout is refused.
   bool moe_tp_only_in_graph = false;
+  // Expert parallelism only when asked (catalog::ServingEngine::expert_parallel_opt_in: vLLM's
+  // --enable-expert-parallel): the layout search skips ep > 1 unless --ep is given.
+  bool expert_parallel_opt_in = false;
   // CUDA-graph batch sizes with padding (TensorRT-LLM's cuda_graph_config: batch_sizes,
   // enable_padding), ascending; empty: none. A decode-only iteration runs the graph of the
   // smallest size that holds its batch, under attention data parallel the largest batch of any

@@ -276,6 +276,7 @@ std::string EnginesJson(const Catalog& c) {
          {"dp_prefill_gather_all_reduce", e.dp_prefill_gather_all_reduce},
          {"attention_dp_per_gpu", e.attention_dp_per_gpu},
          {"moe_tp_only_in_graph", e.moe_tp_only_in_graph},
+         {"expert_parallel_opt_in", e.expert_parallel_opt_in},
          {"memory_reserve_mib", e.memory_reserve_mib},
          {"memory_reserve_families", e.memory_reserve_families},
          {"running_requests_default", e.running_requests_default},

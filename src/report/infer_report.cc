@@ -367,8 +367,12 @@ std::string InferenceText(const InferenceReport& r) {
         e.instances > 1 ? fmt::format(", {} instances on the {} chips", e.instances, job.chips)
                         : "",
         e.layouts_evaluated > 1
-            ? fmt::format("; searched over {} layouts: --tp, --ep and --dp set one",
-                          e.layouts_evaluated)
+            ? fmt::format("; searched over {} layouts: --tp, --ep and --dp set one{}",
+                          e.layouts_evaluated,
+                          job.limits.expert_parallel_opt_in && job.model->moe && e.layout.ep == 1
+                              ? " (expert parallel only with --ep: the engine runs its MoE "
+                                "layers tensor-parallel unless asked)"
+                              : "")
             : "");
   }
   out += AnswerText(r);

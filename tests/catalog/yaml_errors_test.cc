@@ -690,13 +690,15 @@ TEST(YamlErrorsTest, EngineDecodeRoutingAndEpTokenFields) {
   auto ok = c.MergeYaml(head +
                             "    ep_moe_token_us: {ascend-910: 2.9}\n"
                             "    moe_decode_routing: true\n"
-                            "    moe_tp_only_in_graph: true\n",
+                            "    moe_tp_only_in_graph: true\n"
+                            "    expert_parallel_opt_in: true\n",
                         kFile);
   ASSERT_TRUE(ok) << ok.error().ToString();
   ASSERT_EQ(c.engines().size(), 1u);
   EXPECT_DOUBLE_EQ(c.engines()[0].ep_moe_token_us.at("ascend-910"), 2.9);
   EXPECT_TRUE(c.engines()[0].moe_decode_routing);
   EXPECT_TRUE(c.engines()[0].moe_tp_only_in_graph);
+  EXPECT_TRUE(c.engines()[0].expert_parallel_opt_in);
   Error e = MergeError(head + "    ep_moe_token_us: 2.9\n");  // 4
   EXPECT_EQ(e.file, kFile);
   EXPECT_EQ(e.line, 4);
@@ -711,6 +713,9 @@ TEST(YamlErrorsTest, EngineDecodeRoutingAndEpTokenFields) {
   e = MergeError(head + "    moe_tp_only_in_graph: 3\n");  // 4
   EXPECT_EQ(e.line, 4);
   EXPECT_TRUE(Contains(e.field, "moe_tp_only_in_graph")) << e.field;
+  e = MergeError(head + "    expert_parallel_opt_in: when-asked\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "expert_parallel_opt_in")) << e.field;
 }
 
 // A scale-up tier's in-switch reduction rate (in_network_efficiency) is a fraction of its

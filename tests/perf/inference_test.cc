@@ -1849,6 +1849,39 @@ TEST(InferenceTest, MoeTpOnlyInGraphKeepsTheSearchToTensorParallel) {
   EXPECT_TRUE(EstimateInference(dense, {}));
 }
 
+// vLLM splits a MoE model's experts by tensor parallelism unless started with
+// --enable-expert-parallel (ParallelConfig enable_expert_parallel = False, S4081;
+// expert_parallel_opt_in): the search over Qwen3-235B-A22B FP8 on eight H100s (1,024 in, 8,192
+// out), which takes expert parallel 8 when the engine has no such rule, keeps to ep 1 (attention
+// DP with tensor-parallel experts stays open, as vLLM's -dp runs it), and a given ep 8 still runs.
+// A dense model's search is the same either way.
+TEST(InferenceTest, ExpertParallelOptInSearchesEpOnlyWhenGiven) {
+  InferenceJob job = Job("qwen3-235b-a22b", "h100", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.chips = 8;
+  job.input_tokens = 1024;
+  job.output_tokens = 8192;
+  auto searched = EstimateInference(job, {});
+  job.limits.expert_parallel_opt_in = true;
+  auto kept = EstimateInference(job, {});
+  auto given = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(searched && kept && given);
+  EXPECT_GT(searched->layout.ep, 1);
+  EXPECT_EQ(kept->layout.ep, 1);
+  EXPECT_EQ(given->layout.ep, 8);
+  InferenceJob dense = Job("qwen3-32b", "h200", ServingDType::kBf16);
+  dense.mode = ServingMode::kOffline;
+  dense.chips = 8;
+  auto dense_free = EstimateInference(dense, {});
+  dense.limits.expert_parallel_opt_in = true;
+  auto dense_kept = EstimateInference(dense, {});
+  ASSERT_TRUE(dense_free && dense_kept);
+  EXPECT_EQ(dense_kept->layout, dense_free->layout);
+  auto vllm = Cat().FindEngine("vllm");
+  ASSERT_TRUE(vllm);
+  EXPECT_TRUE((*vllm)->expert_parallel_opt_in);
+}
+
 // An engine's W8A8 GEMM rate (int8_matmul_efficiency, the open engines' torch_npu path on Ascend,
 // S3110-S3112): Qwen3-32B W8A8 at tp 2 on the 910C prefills slower at 0.31 of the INT8 peak than
 // at the family's 0.5 - by less than the 0.5 / 0.31 of its GEMMs alone, since attention and the
