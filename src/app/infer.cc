@@ -969,11 +969,12 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     // run there keeps (an entry's kv_default_families: each follows the checkpoint's KV format and
     // holds part of the memory out of the pool), when every chip of the request has the same.
     if (engine_id.empty()) {
-      if (const catalog::ServingEngine* kv = KvDefaultEngineOf(cat, r)) {
-        limits.kv_cache_model_dtype = kv->kv_cache_model_dtype;
-        limits.sparse_kv_model_dtype_families = kv->sparse_kv_model_dtype_families;
-        if (kv->kv_memory_fraction > 0) limits.kv_memory_fraction = kv->kv_memory_fraction;
-        limits.fraction_of_free_memory = kv->fraction_of_free_memory;
+      if (const catalog::ServingEngine* kv_engine = KvDefaultEngineOf(cat, r)) {
+        limits.kv_cache_model_dtype = kv_engine->kv_cache_model_dtype;
+        limits.sparse_kv_model_dtype_families = kv_engine->sparse_kv_model_dtype_families;
+        if (kv_engine->kv_memory_fraction > 0)
+          limits.kv_memory_fraction = kv_engine->kv_memory_fraction;
+        limits.fraction_of_free_memory = kv_engine->fraction_of_free_memory;
       }
     }
   }

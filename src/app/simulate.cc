@@ -127,7 +127,10 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
     if (std::find(types.begin(), types.end(), n.type) == types.end()) types.push_back(n.type);
   }
   if (!r.model.empty()) {
-    JobHint hint{r.model, r.dtype, r.gpus};
+    JobHint hint;
+    hint.model = r.model;
+    hint.dtype = r.dtype;
+    hint.chips = r.gpus;
     auto speeds = SpeedOfTypes(types, hint);
     if (!speeds) return tl::unexpected(speeds.error());
     for (const auto& s : *speeds) {

@@ -909,7 +909,9 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   }
 
   const bool defaults_taken = !defaults.empty();
-  TrainSetup setup{perf::TrainingJobFor(cat, **model, **chip), {}, std::move(defaults), {}, {}};
+  TrainSetup setup;
+  setup.job = perf::TrainingJobFor(cat, **model, **chip);
+  setup.defaults_basis = std::move(defaults);
   setup.dies_basis = std::move(dies_note);
   perf::TrainingJob& job = setup.job;
   perf::LayoutConstraints& fixed = setup.fixed;

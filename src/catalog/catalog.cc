@@ -399,10 +399,17 @@ Result<const Model*> Catalog::FindModel(std::string_view id) const {
 }
 
 Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
-  const auto released = [](const Model* m) {
-    ModelCheckpoint c{m, {}, ""};  // unstated: bf16, said nowhere
-    if (!m->checkpoints.empty()) c = {m, m->checkpoints.front(), "as released"};
+  // A checkpoint the catalog lists (not a copy in another format).
+  const auto listed = [](const Model* m, const CheckpointPrecision& precision, std::string basis) {
+    ModelCheckpoint c;
+    c.model = m;
+    c.precision = precision;
+    c.basis = std::move(basis);
     return c;
+  };
+  const auto released = [&listed](const Model* m) {
+    if (m->checkpoints.empty()) return listed(m, {}, "");  // unstated: bf16, said nowhere
+    return listed(m, m->checkpoints.front(), "as released");
   };
   auto found = FindById(models_, id, "model");
   if (found) {
@@ -411,7 +418,7 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
     const std::string q = NormalizeId(id);
     for (const CheckpointPrecision& variant : (*found)->checkpoints) {
       if (std::find(variant.names.begin(), variant.names.end(), q) != variant.names.end()) {
-        return ModelCheckpoint{*found, variant, fmt::format("as {} is released", q)};
+        return listed(*found, variant, fmt::format("as {} is released", q));
       }
     }
     return released(*found);
@@ -431,7 +438,7 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
       for (const CheckpointPrecision& variant : m.checkpoints) {
         if (suffix_dtype.empty() &&
             std::find(variant.names.begin(), variant.names.end(), name) != variant.names.end()) {
-          return ModelCheckpoint{&m, variant, fmt::format("as {} is released", name)};
+          return listed(&m, variant, fmt::format("as {} is released", name));
         }
       }
     }
@@ -604,8 +611,12 @@ Result<System> Catalog::SystemFor(const Chip& chip) const {
       chip.scale_up_domain.known() ? static_cast<int>(*chip.scale_up_domain.value) : 8;
   s.chips_per_node = std::min(8, s.scale_up_domain);
   // Vendor scale-up figures are usually bidirectional: halve for one direction.
-  s.scale_up = {*chip.scale_up_gb_s.value / 2, 3, 0.8};
-  s.scale_out = {*chip.scale_out_gbit_s.value / 8, 10, 0.8};
+  s.scale_up.bandwidth_gb_s = *chip.scale_up_gb_s.value / 2;
+  s.scale_up.latency_us = 3;
+  s.scale_up.efficiency = 0.8;
+  s.scale_out.bandwidth_gb_s = *chip.scale_out_gbit_s.value / 8;
+  s.scale_out.latency_us = 10;
+  s.scale_out.efficiency = 0.8;
   return s;
 }
 

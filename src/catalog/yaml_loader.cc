@@ -261,16 +261,17 @@ class YamlLoader : public YamlReader {
              lpath);
       }
       for (const auto& kv : ll) {
-        const std::string key = kv.first.as<std::string>();
-        const std::string kpath = Join(lpath, key);
+        const std::string nodes_text = kv.first.as<std::string>();
+        const std::string kpath = Join(lpath, nodes_text);
         int nodes = 0;
         try {
           nodes = kv.first.as<int>();
         } catch (const YAML::Exception&) {
-          Fail("expected a whole number of nodes as the key, got " + Quoted(key), kv.first, kpath);
+          Fail("expected a whole number of nodes as the key, got " + Quoted(nodes_text), kv.first,
+               kpath);
         }
         if (nodes < 2 || nodes > (1 << 20)) {
-          Fail("node count " + key +
+          Fail("node count " + nodes_text +
                    " out of range; expected 2 or more (one node exchanges over "
                    "the scale-up tier)",
                kv.first, kpath);

@@ -543,8 +543,8 @@ Result<Formats> Resolve(const InferenceJob& job) {
       half && !f.experts.weight_only &&
       job.expert_dtype.value_or(job.dtype) != ServingDType::kFp4) {
     f.fused_moe_peak = *half * *clock * *cal.triton_moe_matmul_efficiency;
-    const ServingDType experts = job.expert_dtype.value_or(job.dtype);
-    const bool block_fp8 = experts == ServingDType::kFp8 && Fp8BlockScaled(job);
+    const ServingDType moe_dtype = job.expert_dtype.value_or(job.dtype);
+    const bool block_fp8 = moe_dtype == ServingDType::kFp8 && Fp8BlockScaled(job);
     // Block-scaled FP8 experts run the kernel's block path, which scales each block's partial
     // product on the CUDA cores: a fraction of the FP8 peak
     // (triton_moe_block_fp8_matmul_efficiency).
@@ -557,9 +557,9 @@ Result<Formats> Resolve(const InferenceJob& job) {
     // no tuned one for the shape (decided per layout in StepTimeOfBatch). The block path's
     // default config is another (64 x 128 x 128 tiles with warps and stages set, S3900): not this.
     if (!block_fp8 && cal.triton_moe_default_matmul_efficiency) {
-      if (experts == ServingDType::kBf16 || experts == ServingDType::kFp16) {
+      if (moe_dtype == ServingDType::kBf16 || moe_dtype == ServingDType::kFp16) {
         f.fused_moe_dtype = "bf16";
-      } else if (experts == ServingDType::kFp8) {
+      } else if (moe_dtype == ServingDType::kFp8) {
         f.fused_moe_dtype = "fp8";
       }
       if (!f.fused_moe_dtype.empty()) {
@@ -792,9 +792,9 @@ struct Draft {
   Shape s;
   bool mtp_module = false;
   // The module as a one-block model (job.model points at it).
-  std::shared_ptr<const catalog::Model> module;
+  std::shared_ptr<const catalog::Model> module{};
   // The module's pass over each sequence's verified tokens (mtp_depth + 1 a sequence).
-  InferenceJob extend;
+  InferenceJob extend{};
 };
 
 struct Context {
@@ -1193,8 +1193,8 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     // format and the LM head at most at sm_count x its rate an SM: below the memory's on a part
     // with few SMs for its bandwidth (H20: 78 SMs on 4.0 TB/s).
     if (const auto it = per_sm->find(x.job.chip->family); it != per_sm->end()) {
-      const double rate = *x.job.chip->sm_count.value * it->second * 1e9;
-      if (rate < x.f.mem_bw) {
+      const double sms_rate = *x.job.chip->sm_count.value * it->second * 1e9;
+      if (sms_rate < x.f.mem_bw) {
         const bool shared_alike = x.f.experts.bytes == x.f.dense.bytes && !x.f.experts.weight_only;
         const double layer_bytes =
             (TpShare(p.dense_layers * (p.attention + p.dense_mlp) + p.moe_layers * p.attention,
@@ -1202,7 +1202,7 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
              p.embedding / tp) *
                 x.f.dense.bytes +
             (shared_alike ? s.shared / shared_tp * x.f.experts.bytes : 0);
-        lin_memory += layer_bytes * (1 / rate - 1 / x.f.mem_bw);
+        lin_memory += layer_bytes * (1 / sms_rate - 1 / x.f.mem_bw);
       }
     }
   }
