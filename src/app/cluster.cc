@@ -109,6 +109,13 @@ Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::strin
     if (!named.empty()) {
       if (auto m = catalog_->FindModel(named)) model = *m;
     }
+  } else {
+    // A training command's model (`--model_name_or_path meta-llama/Meta-Llama-3-8B`) likewise:
+    // its training tokens/s per chip, not the chip's peak.
+    const std::string named = internal::TrainedModelOf(hint.command);
+    if (!named.empty()) {
+      if (auto m = catalog_->FindModel(named)) model = *m;
+    }
   }
   // A serving job's weights are as released unless a format is given; training and peaks: bf16.
   const std::string dtype_name = hint.dtype.empty() && !(serving && model) ? "bf16" : hint.dtype;

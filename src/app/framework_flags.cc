@@ -1237,6 +1237,30 @@ std::string ServedModelOf(const std::vector<std::string>& command) {
   return "";
 }
 
+std::string TrainedModelOf(const std::vector<std::string>& command) {
+  const std::vector<std::string> words = CommandWords(command);
+  // The Hugging Face Trainer's --model_name_or_path (HfArgumentParser also takes it with dashes;
+  // LLaMA-Factory's `llamafactory-cli train --model_name_or_path ...`); Megatron and MindSpeed-LLM
+  // name no model but load its Hugging Face tokenizer (--tokenizer-model with HuggingFaceTokenizer,
+  // MindSpeed's --tokenizer-name-or-path ./model_from_hf/llama-2-7b-hf/).
+  for (const char* flag : {"--model_name_or_path", "--model-name-or-path",
+                           "--tokenizer-name-or-path", "--tokenizer-model"}) {
+    for (size_t i = 0; i < words.size(); ++i) {
+      std::string value;
+      if (words[i] == flag && i + 1 < words.size()) {
+        value = words[i + 1];
+      } else if (words[i].starts_with(std::string(flag) + "=")) {
+        value = words[i].substr(std::string(flag).size() + 1);
+      } else {
+        continue;
+      }
+      while (value.size() > 1 && value.back() == '/') value.pop_back();  // a directory's path
+      if (!value.empty() && !value.starts_with("-")) return value;
+    }
+  }
+  return "";
+}
+
 bool ServesAModel(const std::vector<std::string>& command) {
   for (std::string word : CommandWords(command)) {
     if (const size_t slash = word.rfind('/'); slash != std::string::npos) word.erase(0, slash + 1);

@@ -161,6 +161,10 @@ bool ServesAModel(const std::vector<std::string>& command);
 // of --model / --model-path / --model_path (SGLang's launch_server, Dynamo's workers), also
 // inside `sh -c "..."`; "" when it names none.
 std::string ServedModelOf(const std::vector<std::string>& command);
+// The model a training command trains: the value of --model_name_or_path (the Hugging Face
+// Trainer, LLaMA-Factory), else of Megatron's --tokenizer-model or MindSpeed-LLM's
+// --tokenizer-name-or-path (the model's Hugging Face folder), a trailing '/' dropped; "" when none.
+std::string TrainedModelOf(const std::vector<std::string>& command);
 
 Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
                                            const std::string& llm_api_options = "");

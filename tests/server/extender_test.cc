@@ -239,6 +239,39 @@ TEST(Extender, TheFastestNodeThePodCanUseScoresTen) {
   EXPECT_EQ(by_peak.at("h20-a"), 1);
 }
 
+// A training pod with no suanli.io/model is ranked by the model its command trains, as a serving
+// pod is by the model it serves (audit round 12: a LLaMA-Factory / HF Trainer pod ranked by the
+// bf16 peak). The Hugging Face Trainer's --model_name_or_path, LLaMA-Factory's CLI form,
+// Megatron's Hugging Face --tokenizer-model and MindSpeed-LLM's --tokenizer-name-or-path folder.
+TEST(Extender, ATrainingPodIsRankedByTheModelItsCommandTrains) {
+  const auto scores = [](const json& pod) {
+    const json args = {{"Pod", pod}, {"Nodes", FourNodes()}};
+    return Scores(HandleExtender(TheEngine(), nullptr, "prioritize", args.dump()));
+  };
+  const auto annotated = scores(PodObject(8, "llama-3-8b"));
+  // The peaks rank the A100 10 x 312/989 = 3 (PrioritizeScoresByPeakWithoutAModel); the model's
+  // training speed ranks it otherwise, so an unread command shows.
+  ASSERT_NE(annotated, scores(PodObject(8)));
+  for (const json& cmd :
+       {json::array({"torchrun", "--nproc_per_node", "8", "run_clm.py", "--model_name_or_path",
+                     "meta-llama/Meta-Llama-3-8B", "--bf16"}),
+        json::array({"llamafactory-cli", "train", "--model_name_or_path=meta-llama/Meta-Llama-3-8B",
+                     "--stage", "sft"}),
+        json::array({"/bin/sh", "-c",
+                     "torchrun pretrain_gpt.py --tokenizer-type HuggingFaceTokenizer "
+                     "--tokenizer-model meta-llama/Meta-Llama-3-8B --num-layers 32"}),
+        json::array({"bash", "-c",
+                     "torchrun pretrain_gpt.py --tokenizer-type PretrainedFromHF "
+                     "--tokenizer-name-or-path ./model_from_hf/Meta-Llama-3-8B/"})}) {
+    EXPECT_EQ(scores(PodObject(8, "", json::object(), cmd)), annotated) << cmd.dump();
+  }
+  // A model the catalog lacks leaves the peaks.
+  EXPECT_EQ(scores(PodObject(8, "", json::object(),
+                             json::array({"python", "train.py", "--model_name_or_path",
+                                          "/data/my-private-model"}))),
+            scores(PodObject(8)));
+}
+
 TEST(Extender, NodeNamesFromTheSnapshotAndLegacyLowerCaseKeys) {
   sim::KubeCluster snapshot;
   const std::string path = std::string(SUANLI_TEST_DATA_DIR) + "/sim/kube/nodes_pods.json";
