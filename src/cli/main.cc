@@ -803,7 +803,13 @@ int main(int argc, char** argv) {
           for (const auto& name : opt->get_lnames()) flags.push_back(fmt::format("--{}", name));
         }
         const std::string flag = extra.substr(0, extra.find('='));
-        const auto nearest = suanli::NearestNames(flag, flags);
+        auto nearest = suanli::NearestNames(flag, flags);
+        // A fine-tuning method typed as a switch (`--lora`, as PEFT scripts' --use_lora) is a
+        // value of --finetuning-type: named first, before the LoRA fields it is spelt like.
+        if ((flag == "--lora" || flag == "--qlora") &&
+            std::find(flags.begin(), flags.end(), "--finetuning-type") != flags.end()) {
+          nearest.insert(nearest.begin(), "--finetuning-type " + flag.substr(2));
+        }
         message =
             fmt::format("unknown flag '{}' for {}{}", flag.substr(0, 60), cmd->get_name(),
                         nearest.empty() ? std::string()

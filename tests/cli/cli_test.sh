@@ -568,6 +568,11 @@ expect_bad "a misspelt command with --help names the nearest" "unknown command '
 expect_bad "a flag the command lacks names the nearest" \
   "unknown flag '--tensor-model-parallel-size' for infer; nearest: --tensor-parallel-size" \
   infer --model llama-3.1-8b --chip h100 --tensor-model-parallel-size 2
+# `--lora` as a switch is LLaMA-Factory's --finetuning_type lora: named first (audit round 12: only
+# --lora-alpha, --lora-dim or --lora-dropout were offered).
+expect_bad "train --lora points at --finetuning-type lora first" \
+  "unknown flag '--lora' for train; nearest: --finetuning-type lora, --lora-" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e9 --lora
 expect_bad "simulate without a cluster says it is required" "cluster: is required" \
   simulate --model llama-3.1-8b --tokens 1T
 # vLLM's and Megatron-LM's flag names are the same fields.
@@ -2353,6 +2358,10 @@ fi
 printf 'ResNet-18 (batch size 32)\tcmd\t--num_steps\t1\t1000\t0.0\t1\nResNet-18 (batch size 32)\tcmd\t--num_steps\t1\t500\tlater\t1\n' >"$TMP/bad.trace"
 expect_bad "replay Gavel legacy malformed row names file:line and field" "bad\.trace:2: arrival_time" \
   replay --trace "$TMP/bad.trace" --throughputs "$TMP/tput.json" --cluster v100:1
+
+expect_bad "replay Gavel: a missing --throughputs names the flag once, then the file" \
+  '^suanli: error: --throughputs: .*nope\.json: gavel traces need their throughput table \(simulation_throughputs\.json\): cannot read file' \
+  replay --trace "$TMP/vc.trace" --throughputs "$TMP/nope.json" --cluster v100:1
 
 # Sia workloads with a made-up cifar10 profile (100 epochs) on aws (T4).
 mkdir -p "$TMP/sia/cifar10"

@@ -159,6 +159,23 @@ PY
     not_ok "POST $route with a missing file: 400 naming $field and the file as given" "$got"
   fi
 done
+# A Gavel trace whose throughput table cannot be read names the request field, never the CLI's
+# flag (audit round 12: the HTTP answer said "gavel traces need --throughputs ...").
+printf 'ResNet-18 (batch size 32)\tcmd\t--num_steps\t1\t1000\t0.0\t1\n' >"$TMP/data/traces/vc.trace"
+got=$(curl -s -w ' %{http_code}' -X POST \
+  --data-binary '{"trace": "traces/vc.trace", "throughputs": "traces/nope.json", "cluster": "v100:1"}' \
+  "$BASE/v1/replay")
+if python3 - "$got" <<'PY'; then
+import json, sys
+text, code = sys.argv[1].rsplit(" ", 1)
+d = json.loads(text)
+sys.exit(0 if code == "400" and d.get("field") == "throughputs" and d.get("file") == "traces/nope.json"
+         and "cannot read file" in d.get("error", "") and "--" not in d.get("error", "") else 1)
+PY
+  ok "POST /v1/replay with a missing Gavel throughputs file: 400 naming the field throughputs, no CLI flag"
+else
+  not_ok "POST /v1/replay with a missing Gavel throughputs file: 400 naming the field throughputs, no CLI flag" "$got"
+fi
 # `curl -d` and `--data-binary` send application/x-www-form-urlencoded, which cpp-httplib's own
 # reader refuses over 8,192 bytes (413 "over the size limit"): a 20 KB body is read and answered
 # by its route like any under the 1 MiB cap.

@@ -70,9 +70,10 @@ Result<std::vector<Job>> ReadTrace(TraceFile& file, const TraceSideFiles& side, 
   if (file.format == "gavel") {
     auto tput = side.read ? side.read(side.throughputs) : ReadWholeFile(side.throughputs);
     if (!tput) {
-      return MakeError(
-          "gavel traces need --throughputs (simulation_throughputs.json): " + tput.error().message,
-          side.throughputs);
+      // Named by its request field: the CLI shows it as --throughputs, HTTP as "throughputs".
+      return MakeError("gavel traces need their throughput table (simulation_throughputs.json): " +
+                           tput.error().message,
+                       side.throughputs, 0, "throughputs");
     }
     return stream ? ReadGavelTrace(file.in, path, *tput, side.throughputs, stats, progress)
                   : ReadGavelTrace(file.text, path, *tput, side.throughputs, stats);
