@@ -2231,6 +2231,30 @@ TEST(EngineLimits, VllmAscendPiecewiseDefaultIsSaidWhereItSetsTheStep) {
   EXPECT_EQ(said(), "");
 }
 
+// vLLM-Ascend v0.13 splits a MoE model's experts by tensor parallelism unless started with
+// --enable-expert-parallel (vLLM's enable_expert_parallel = False, S4081; the all-gather path
+// 'without expert parallel', S3523): DeepSeek-R1 W8A8 on sixteen 910C dies (1,024 in, 1,024 out),
+// with the engine named or left to the chip's default, keeps to ep 1 (attention DP with
+// tensor-parallel experts stays open: before the rule the search took ep 16 with dp 16), while a
+// given --ep 16 still runs.
+TEST(EngineLimits, VllmAscendSearchesExpertParallelOnlyWhenGiven) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"ascend-910c"};
+  r.count = 16;
+  r.dtype = "int8";
+  r.input_tokens = 1024;
+  r.output_tokens = 1024;
+  r.mode = "analytic";
+  const auto chip_default = InferJson(r);
+  EXPECT_EQ(chip_default["engine"], "vllm-ascend-0.13");
+  EXPECT_EQ(chip_default["layout"]["ep"].get<int>(), 1);
+  r.engine = "vllm-ascend-0.13";
+  EXPECT_EQ(InferJson(r)["layout"]["ep"].get<int>(), 1);
+  r.ep = 16;
+  EXPECT_EQ(InferJson(r)["layout"]["ep"].get<int>(), 16);
+}
+
 // With no --engine a chip runs the engine its family is deployed on (data/engines.yaml
 // default_families): vLLM-Ascend on an Ascend 910, with its step floor; vLLM on an MI300X;
 // cuda-graphs (no batch limits, a graph-replayed step) on an H100; none on a B200; --engine none
