@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <utility>
 
 #include "app/internal.h"
@@ -1208,6 +1209,15 @@ std::vector<std::string> CommandWords(const std::vector<std::string>& command) {
   return words;
 }
 
+// The value `words[i]` gives `flag`: `--flag VALUE` or `--flag=VALUE`; nullopt if it names
+// another flag or gives none.
+std::optional<std::string> FlagValueAt(const std::vector<std::string>& words, size_t i,
+                                       const std::string& flag) {
+  if (words[i] == flag && i + 1 < words.size()) return words[i + 1];
+  if (words[i].starts_with(flag + "=")) return words[i].substr(flag.size() + 1);
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string ServedModelOf(const std::vector<std::string>& command) {
@@ -1219,8 +1229,7 @@ std::string ServedModelOf(const std::vector<std::string>& command) {
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
     for (const char* flag : {"--model", "--model-path", "--model_path"}) {
-      if (w == flag && i + 1 < words.size()) return words[i + 1];
-      if (w.starts_with(std::string(flag) + "=")) return w.substr(std::string(flag).size() + 1);
+      if (auto value = FlagValueAt(words, i, flag)) return *value;
     }
     // vLLM's `vllm serve MODEL`; trtllm-serve takes the model first (`trtllm-serve serve MODEL`
     // in its subcommand spelling).
@@ -1246,16 +1255,10 @@ std::string TrainedModelOf(const std::vector<std::string>& command) {
   for (const char* flag : {"--model_name_or_path", "--model-name-or-path",
                            "--tokenizer-name-or-path", "--tokenizer-model"}) {
     for (size_t i = 0; i < words.size(); ++i) {
-      std::string value;
-      if (words[i] == flag && i + 1 < words.size()) {
-        value = words[i + 1];
-      } else if (words[i].starts_with(std::string(flag) + "=")) {
-        value = words[i].substr(std::string(flag).size() + 1);
-      } else {
-        continue;
-      }
-      while (value.size() > 1 && value.back() == '/') value.pop_back();  // a directory's path
-      if (!value.empty() && !value.starts_with("-")) return value;
+      auto value = FlagValueAt(words, i, flag);
+      if (!value) continue;
+      while (value->size() > 1 && value->back() == '/') value->pop_back();  // a directory's path
+      if (!value->empty() && !value->starts_with("-")) return *value;
     }
   }
   return "";
