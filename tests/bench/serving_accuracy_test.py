@@ -65,6 +65,36 @@ class LoadgenCompleted(unittest.TestCase):
         self.assertEqual(serving_accuracy.loadgen_completed_share({}, 0, 1, 2), 1.0)
 
 
+
+class AnalyticColumn(unittest.TestCase):
+    """The analytic column prices a row in its own scenario: an offline row (every request queued
+    at once, no latency limit) as the offline steady state, not the server's, whose rate keeps
+    server_utilization of the full batch's as headroom for live arrivals."""
+
+    def test_offline_rows_run_the_offline_steady_state(self):
+        self.assertEqual(serving_accuracy.analytic_mode({"mode": "offline"}),
+                         ["--mode", "offline", "--analytic"])
+        # Server and interactive rows keep their own limits (or none, a closed loop's).
+        for mode in ("server", "interactive"):
+            self.assertEqual(serving_accuracy.analytic_mode({"mode": mode}), ["--mode", "analytic"])
+
+    def test_an_offline_row_is_its_full_batch_over_its_step(self):
+        if not os.environ.get("SUANLI"):
+            self.skipTest("needs --suanli")
+        with open(os.path.join(ROOT, "bench", "serving_heldout_cases.yaml")) as f:
+            case = next(c for c in yaml.safe_load(f)["cases"] if c["name"] == "gaudi3-l31-8b-tp1-2k2k")
+        out, err = serving_accuracy.run(os.environ["SUANLI"],
+                                        serving_accuracy.args_of(case, simulated=False)
+                                        + serving_accuracy.analytic_mode(case))
+        self.assertIsNone(err)
+        # Intel's batch of 364 on one card, each sequence a token a decode step (TPOT: the step
+        # with the prompts' share in it): 364 / TPOT / tp, nothing held back. The server's steady
+        # state would be 0.9 of it (7,325 against 8,139 tokens/s at its 44.7 ms step).
+        self.assertEqual(out["max_batch"], 364)
+        self.assertEqual(out["layout"]["tp"], 1)
+        self.assertAlmostEqual(out["output_tokens_per_s_per_chip"], 364 * 1000 / out["tpot_ms"],
+                               delta=0.001 * out["output_tokens_per_s_per_chip"])
+
 class ConcurrencyRows(unittest.TestCase):
     def setUp(self):
         with open(os.path.join(ROOT, "bench", "serving_heldout_cases.yaml")) as f:
