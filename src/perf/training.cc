@@ -409,8 +409,8 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   // forward is recomputed), and the FP8 quantization of each GEMM's activation input, the two
   // forward inputs and the two gradients arriving backward (4, 6 recomputed). Transformer
   // Engine quantizes a tensor in one kernel with delayed scaling (the scale is last step's),
-  // MXFP8 or 128-wide tiles, in three with current scaling (its amax, the scale from it, the
-  // cast); 16-bit GEMMs quantize nothing.
+  // MXFP8 or 128-wide tiles, in four with current scaling (the amax zeroed for its atomic max,
+  // the amax, the scale from it, the cast [S1333, S4125]); 16-bit GEMMs quantize nothing.
   double expert_host = 0;
   if (moe) {
     const bool experts_again =
@@ -418,7 +418,7 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     const double local_experts = static_cast<double>(p.routed_experts) / l.ep;
     const Fp8Scaling scaling = x.c.fp8 ? x.c.prec.scaling : Fp8Scaling::kNone;
     const int per_quantization = scaling == Fp8Scaling::kNone      ? 0
-                                 : scaling == Fp8Scaling::kCurrent ? 3
+                                 : scaling == Fp8Scaling::kCurrent ? 4
                                                                    : 1;
     // LoRA's frozen experts have no weight-gradient GEMMs (two fewer a step).
     const int kernels =

@@ -314,7 +314,9 @@ TEST(TrainingTest, FirstPipelineStageIsShortWhenLayersDoNotSplitEvenly) {
 // experts, 48 layers, 64 / 8 = 8 micro-batches per replica. In bf16 each expert launches its 6
 // GEMMs per layer and micro-batch: 8 x 48 x 16 x 6 x 30 us = 1.10592 s of compute time per step.
 // With FP8 delayed scaling the 4 activation inputs of those GEMMs are quantized in one kernel
-// each (10 kernels), with current scaling in three each (amax, scale, cast: 6 + 12 = 18).
+// each (10 kernels), with current scaling in four each (Transformer Engine 2.9's
+// launch_amax_kernel zeroes the amax in a kernel of its own before the amax kernel, then the
+// scale and the cast, S4125: 6 + 4 x 4 = 22).
 TEST(TrainingTest, DroplessExpertsPayTheHostsLaunches) {
   TrainingJob job = TrainingJobOn("qwen3-30b-a3b", "h100", 8);
   job.seq_len = 4096;
@@ -334,7 +336,7 @@ TEST(TrainingTest, DroplessExpertsPayTheHostsLaunches) {
   const double per_kernel = 8 * 48 * 16 * 30e-6;
   EXPECT_NEAR(host_time(catalog::DType::kBf16, std::nullopt), 6 * per_kernel, 1e-9);
   EXPECT_NEAR(host_time(catalog::DType::kFp8, "fp8-delayed"), 10 * per_kernel, 1e-9);
-  EXPECT_NEAR(host_time(catalog::DType::kFp8, "fp8-current"), 18 * per_kernel, 1e-9);
+  EXPECT_NEAR(host_time(catalog::DType::kFp8, "fp8-current"), 22 * per_kernel, 1e-9);
 }
 
 // FP8 forward GEMMs of per-tensor recipes run at fp8_fast_accum_matmul_efficiency, the backward
