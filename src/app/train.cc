@@ -250,8 +250,11 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
           "unknown '" + r.cross_entropy_fusion_impl.substr(0, 40) + "'; expected native or te"));
     }
   }
+  if (stack && stack->loss_bytes_per_logit) sw.loss_bytes_per_logit = *stack->loss_bytes_per_logit;
+  if (stack) sw.loss_parallel_bytes_per_logit = stack->loss_parallel_bytes_per_logit;
   if (r.cross_entropy_loss_fusion) {
     sw.loss_bytes_per_logit = ToLower(r.cross_entropy_fusion_impl) == "te" ? 2 : 6;
+    sw.loss_parallel_bytes_per_logit.reset();
   }
   if (r.offload_layers) {
     if (*r.offload_layers < 0 || *r.offload_layers > job.model->layers) {
@@ -272,6 +275,7 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   sw.mtp = *mtp ? **mtp : !stack || stack->mtp;
   sw.uneven_stages = *uneven ? **uneven : !stack || stack->uneven_stages;
   sw.sdpa_attention = stack && stack->sdpa_attention;
+  sw.op_selective_recompute = stack && stack->op_selective_recompute;
   if (*epo) setup.fixed.ep_a2a_overlap = **epo;
   setup.fixed.allow_ep_a2a_overlap = stack && stack->ep_a2a_overlap;
 

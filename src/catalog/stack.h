@@ -4,6 +4,7 @@
 #ifndef SUANLI_CATALOG_STACK_H_
 #define SUANLI_CATALOG_STACK_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ struct TrainingStack {
   // kernels (FamilyCalibration::fa2_attention_efficiency) and, with context parallelism, torch's
   // ring attention around them (perf/training.h SoftwareKnobs::sdpa_attention).
   bool sdpa_attention = false;
+  // Selective recomputation is torchtitan's per-op policy (perf/training.h
+  // SoftwareKnobs::op_selective_recompute), not Megatron's.
+  bool op_selective_recompute = false;
+  // The loss's peak bytes per logit on the last stage (SoftwareKnobs::loss_bytes_per_logit), and
+  // with the vocabulary split over tensor-parallel ranks; unset: the model's default.
+  std::optional<double> loss_bytes_per_logit, loss_parallel_bytes_per_logit;
   std::string emit;  // the --emit flag set that runs it; empty: none
   // Chip vendors (data/chips.yaml `vendor`) the stack runs on. A request that names no stack
   // gets a layout and recipe one of the chip's stacks runs, and is told which (app/train.cc).

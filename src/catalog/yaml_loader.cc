@@ -1102,6 +1102,9 @@ class YamlLoader : public YamlReader {
                "mtp",
                "activation_offload",
                "sdpa_attention",
+               "op_selective_recompute",
+               "loss_bytes_per_logit",
+               "loss_parallel_bytes_per_logit",
                "emit",
                "runs_on",
                "pipeline",
@@ -1129,6 +1132,13 @@ class YamlLoader : public YamlReader {
     s.mtp = Bool(n, "mtp", path, false);
     s.activation_offload = Bool(n, "activation_offload", path, false);
     s.sdpa_attention = Bool(n, "sdpa_attention", path, false);
+    s.op_selective_recompute = Bool(n, "op_selective_recompute", path, false);
+    for (const char* key : {"loss_bytes_per_logit", "loss_parallel_bytes_per_logit"}) {
+      if (!n[key] || n[key].IsNull()) continue;
+      const double bytes = Num(n, key, path, 1, 64);
+      (std::string_view(key) == "loss_bytes_per_logit" ? s.loss_bytes_per_logit
+                                                       : s.loss_parallel_bytes_per_logit) = bytes;
+    }
     s.emit = Text(n, "emit", path, false);
     if (!s.emit.empty() && s.emit != "megatron" && s.emit != "mindspeed" &&
         s.emit != "torchtitan") {

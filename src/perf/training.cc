@@ -232,6 +232,17 @@ struct LayoutContext {
   double tokens;  // tokens per micro-batch per chip group (TP ranks share them)
 };
 
+// torchtitan's per-op selective recomputation applies to this layer: asked for, with selective
+// recomputation of no named modules, on a plain dense layer (no experts, MLA, gated or linear
+// attention, adapters), where its GEMMs run in the order SoftwareKnobs describes.
+bool OpSelectiveRecompute(const TrainingJob& job, const ParallelLayout& l, bool moe) {
+  const auto& m = *job.model;
+  return job.software.op_selective_recompute && l.recompute == Recompute::kSelective &&
+         l.recompute_modules == 0 && !moe && !m.moe && !m.mla && !m.attention_output_gate &&
+         !m.sparse_attention && LinearAttentionLayers(m) == 0 &&
+         job.adapters.method == FinetuneMethod::kFull;
+}
+
 LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   const auto& m = *x.job.model;
   const auto& cal = x.job.calibration;
@@ -371,8 +382,19 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   auto has = [&](unsigned module) { return (modules & module) != 0; };
   double recompute = 0;
   int extra_tp_collectives = 0;  // a recomputed MLP gathers its sequence-parallel input again
+  const bool op_sac = OpSelectiveRecompute(x.job, l, moe);
   if (l.recompute == Recompute::kFull) {
     recompute = fwd;
+  } else if (op_sac) {
+    // torchtitan's per-op policy (SoftwareKnobs::op_selective_recompute) drops the output of
+    // every second GEMM of the layer, k, o and the MLP's up (or, without SwiGLU, its down)
+    // projection: their forward runs again in the backward, with every element-wise op; k and
+    // up need their all-gathered inputs again (the gathers are not kept), one all-reduce's worth.
+    const double dropped =
+        h * m.kv_heads * m.head_dim + m.heads * m.head_dim * h + h * m.ffn_hidden;
+    recompute = elem + GemmSeconds(2 * T * dropped / tp, 3, x.c.matmul_peak, fwd_eff,
+                                   cal.matmul_half_gflop);
+    if (l.tp > 1) ++extra_tp_collectives;
   } else if (l.recompute == Recompute::kSelective && modules == 0) {
     recompute = flash ? elem : attn_fwd;
   } else if (modules != 0) {
@@ -608,6 +630,19 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   }
   if (l.recompute == Recompute::kFull) {
     cost.act_bytes = T * 2 * h / (sp ? tp : 1);  // only the layer input is kept
+  } else if (op_sac) {
+    // What torchtitan's per-op policy keeps (S4180): the layer input, the outputs of the q, v,
+    // gate and down GEMMs (of q k v o gate up down; without SwiGLU q, v and the MLP's first of
+    // q k v o fc1 fc2), attention's output with its fp32 log-sum-exp, and with sequence
+    // parallelism the two reduce-scatters' outputs. Under tensor parallelism the down GEMM's
+    // output is the full-width partial sum before its reduce-scatter.
+    const double qd = m.heads * m.head_dim, kvd = m.kv_heads * m.head_dim;
+    const bool swiglu = m.mlp == catalog::MlpKind::kSwiglu;
+    double kept =
+        2 * h / (sp ? tp : 1) + 2 * (qd + kvd + f) / tp + 2 * qd / tp + 4.0 * m.heads / tp;
+    if (swiglu) kept += 2 * h;
+    if (sp) kept += 2 * 2 * h / tp;
+    cost.act_bytes = T * kept;
   } else {
     // A recipe that caches GEMM inputs in FP8 (DeepSeek-V3) halves what the layer keeps.
     const double format = TensorFormatBytes(x.c.prec.activations) / kActivationBytes;
@@ -1097,6 +1132,11 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   double recompute_per_token = 0;
   if (l.recompute == Recompute::kFull) {
     recompute_per_token = recomputed_share * (ForwardFlopsPerToken(m, c.seq) - 2 * p.embedding);
+  } else if (OpSelectiveRecompute(job, l, false)) {
+    // The k, o and up (or down) projections run again (CostOfLayer).
+    recompute_per_token = 2.0 * m.layers *
+                          (m.hidden * m.kv_heads * m.head_dim + m.heads * m.head_dim * m.hidden +
+                           m.hidden * m.ffn_hidden);
   } else if (l.recompute == Recompute::kSelective && job.attention == AttentionKernel::kUnfused) {
     // Unfused kernels recompute the full score matrix; with flash attention
     // selective recomputation redoes only element-wise work (no FLOPs).
@@ -1142,7 +1182,12 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       stored -= off * in_transit;
     }
     double act = stored * in_flight + in_transit + working;
-    if (s == l.pp - 1) act += T * m.vocab / l.tp * job.software.loss_bytes_per_logit;
+    if (s == l.pp - 1) {
+      const double loss_bytes = l.tp > 1 && job.software.loss_parallel_bytes_per_logit
+                                    ? *job.software.loss_parallel_bytes_per_logit
+                                    : job.software.loss_bytes_per_logit;
+      act += T * m.vocab / l.tp * loss_bytes;
+    }
     MemoryBreakdown here;
     const bool shard_weights = l.zero_stage >= 3;
     if (lora) {

@@ -131,6 +131,16 @@ struct SoftwareKnobs {
   // place and casts that to bf16 for the output layer (4 + 2, S3222); Transformer Engine's
   // (--cross-entropy-fusion-impl te) writes the gradient into the bf16 logits it keeps (2, S3223).
   double loss_bytes_per_logit = 8;
+  // With tensor parallelism the vocabulary split over the ranks (torchtitan's loss_parallel):
+  // the loss's peak bytes per local logit when it differs from loss_bytes_per_logit. unset: the
+  // same.
+  std::optional<double> loss_parallel_bytes_per_logit;
+  // torchtitan's per-op selective activation checkpointing (activation_checkpoint.mode selective,
+  // selective_ac_option op): a layer keeps the outputs of its GEMMs but every second one, in the
+  // order they run (q, v, gate, down of q k v o gate up down), and attention's output, and
+  // recomputes the rest (the k, o and up GEMMs and every element-wise op) in the backward.
+  // Dense layers without MLA and without adapters; others keep Megatron's selective.
+  bool op_selective_recompute = false;
 };
 
 // Adapter fine-tuning. LoRA (Hu et al. 2021, arXiv 2106.09685) freezes the base weights and

@@ -882,5 +882,26 @@ TEST(YamlErrorsTest, UntunedFusedMoeShapes) {
   EXPECT_TRUE(Contains(e.field, "untuned_moe_configs[0].width")) << e.field;
 }
 
+// A stack's loss bytes a logit (torchtitan's 12 and, with loss_parallel, 16: S4181): a number
+// from 1 to 64, named with its line.
+TEST(YamlErrorsTest, StackLossBytesPerLogit) {
+  const std::string head =
+      "stacks:\n"                            // 1
+      "  - id: my-stack\n"                   // 2
+      "    name: My stack\n"                 // 3
+      "    schedules: [1f1b]\n"              // 4
+      "    zero_stages: [3]\n"               // 5
+      "    op_selective_recompute: true\n";  // 6
+  Catalog c;
+  ASSERT_TRUE(c.MergeYaml(head + "    loss_parallel_bytes_per_logit: 16\n", kFile));
+  Error e = MergeError(head + "    loss_bytes_per_logit: 0\n");  // 7
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "loss_bytes_per_logit")) << e.field;
+  e = MergeError(head + "    loss_parallel_bytes_per_logit: many\n");  // 7
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "loss_parallel_bytes_per_logit")) << e.field;
+}
+
 }  // namespace
 }  // namespace suanli::catalog

@@ -406,6 +406,72 @@ TEST(TrainingTest, SdpaAttentionRunsFlashAttention2AndTorchsRing) {
   EXPECT_LT(est->time.cp_comm_s, 0.01 * est->time.compute_s);
 }
 
+// torchtitan's selective recomputation is per op (S4180): a Llama block keeps the outputs of the
+// q, v, gate and down GEMMs (every second of wq wk wv wo w1 w3 w2 dropped) and attention's, and
+// runs wk, wo and w3 again in the backward. Its loss casts the bf16 logits to fp32 and holds 12
+// bytes a logit at the backward's peak, 16 under loss_parallel (S4181). Llama 3.1 8B on 128 H100,
+// local batch 2 at 8,192 (S4033 Table 3: FSDP + torch.compile, 62.0 GiB reserved peak a GPU).
+TEST(TrainingTest, TorchtitanOpSelectiveRecomputeKeepsEverySecondGemm) {
+  TrainingJob job = TrainingJobOn("llama-3.1-8b", "h100-hbm2e", 128);
+  const auto& m = *job.model;
+  ASSERT_EQ(m.hidden, 4096);
+  ASSERT_EQ(m.heads, 32);
+  ASSERT_EQ(m.kv_heads, 8);
+  ASSERT_EQ(m.head_dim, 128);
+  ASSERT_EQ(m.ffn_hidden, 14336);
+  ASSERT_EQ(m.layers, 32);
+  ASSERT_EQ(m.vocab, 128256);
+  job.seq_len = 8192;
+  job.global_batch_tokens = 256.0 * 8192;
+  job.system.power_cap_w = 500;
+  auto recipe = PrecisionRecipe("fsdp2-mixed", *job.chip);
+  ASSERT_TRUE(recipe);
+  job.precision = *recipe;
+  job.software.dp_overlap = true;
+  job.software.sdpa_attention = true;
+  job.software.loss_bytes_per_logit = 12;
+  const ParallelLayout l{1, 1, 128, 1, 1, 3, 2, 1, Recompute::kSelective, false};
+  auto megatron = EstimateLayout(job, l);
+  job.software.op_selective_recompute = true;
+  auto op = EstimateLayout(job, l);
+  ASSERT_TRUE(megatron && op);
+  // A token of a layer keeps: the input (2 x 4,096), q (2 x 4,096), v (2 x 1,024), gate (2 x
+  // 14,336), down (2 x 4,096), attention's output (2 x 4,096) and its fp32 log-sum-exp (4 x 32):
+  // 63,616 bytes; 32 layers of 16,384 tokens, plus 16,384 x 128,256 logits at 12 bytes.
+  const double expect = 32.0 * 16384 * 63616 + 16384.0 * 128256 * 12;
+  EXPECT_NEAR(op->memory.activations_gib * kGiB / expect, 1.0, 1e-9);
+  EXPECT_LT(op->memory.activations_gib, megatron->memory.activations_gib);
+  // Against the published reserved peak (an upper bound of what is allocated): within 5 %.
+  EXPECT_NEAR(op->memory.total() / 62.0, 1.0, 0.05);
+  // wk, wo and w3 again: 2 x 32 x (4,096 x 1,024 + 4,096 x 4,096 + 4,096 x 14,336) FLOPs a token.
+  EXPECT_NEAR(op->hardware_flops_per_token - op->model_flops_per_token, 5100273664.0, 1.0);
+  EXPECT_GT(op->time.compute_s, 1.05 * megatron->time.compute_s);
+
+  // Llama 3.1 70B, FSDP 32 TP 8, local batch 16, full recompute, Float8 (S4033 Table 4: 71.9 GiB
+  // reserved peak): loss_parallel holds 16 bytes a local logit, 131,072 x 128,256 / 8 of them.
+  TrainingJob big = TrainingJobOn("llama-3.1-70b", "h100-hbm2e", 256);
+  ASSERT_EQ(big.model->vocab, 128256);
+  big.seq_len = 8192;
+  big.global_batch_tokens = 512.0 * 8192;
+  big.system.power_cap_w = 500;
+  big.dtype = catalog::DType::kFp8;
+  auto fp8 = PrecisionRecipe("fp8-current", *big.chip);
+  ASSERT_TRUE(fp8);
+  big.precision = *fp8;
+  big.software.dp_overlap = true;
+  big.software.sdpa_attention = true;
+  big.software.loss_bytes_per_logit = 12;
+  const ParallelLayout two_d{8, 1, 32, 1, 1, 3, 16, 1, Recompute::kFull, true};
+  auto plain = EstimateLayout(big, two_d);
+  big.software.loss_parallel_bytes_per_logit = 16;
+  auto parallel = EstimateLayout(big, two_d);
+  ASSERT_TRUE(plain && parallel);
+  EXPECT_NEAR((parallel->memory.activations_gib - plain->memory.activations_gib) * kGiB,
+              131072.0 * 16032 * 4, 1e3);
+  EXPECT_LT(parallel->memory.total(), 71.9);
+  EXPECT_GT(parallel->memory.total(), 0.85 * 71.9);
+}
+
 TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
   TrainingJob job = TrainingJobOn("deepseek-v3", "h800", 2048);
   job.dtype = catalog::DType::kFp8;
