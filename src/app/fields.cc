@@ -38,6 +38,20 @@ Error JsonSyntaxError(std::string_view text, std::string_view what) {
   } catch (const nlohmann::json::parse_error& e) {
     byte = e.byte;
     reason = e.what();
+  } catch (const nlohmann::json::out_of_range& e) {
+    // "[json.exception.out_of_range.406] number overflow parsing '1e400'": a number no double
+    // holds. nlohmann says no byte; the number's first occurrence is where it stands.
+    std::string what_is = e.what();
+    const size_t open = what_is.find('\'');
+    const size_t close = what_is.rfind('\'');
+    const std::string token =
+        open != std::string::npos && close > open ? what_is.substr(open + 1, close - open - 1) : "";
+    const size_t found = token.empty() ? std::string_view::npos : text.find(token);
+    byte = found == std::string_view::npos ? 0 : found + 1;
+    reason = fmt::format("the number {} is beyond what a double holds (about 1.8e308)",
+                         token.substr(0, 40));
+  } catch (const nlohmann::json::exception& e) {
+    reason = e.what();
   }
   // "[json.exception.parse_error.101] parse error at line 5, column 1: syntax error while
   // parsing object key - unexpected '}'; expected string literal": the part after the position.

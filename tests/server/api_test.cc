@@ -356,6 +356,17 @@ TEST(Api, InvalidJsonSaysWhereAndAfterWhichField) {
   const std::string u = j["error"];
   EXPECT_NE(u.find("column 2"), std::string::npos) << u;
   EXPECT_NE(u.find("keys take double quotes"), std::string::npos) << u;
+  // A number no double holds (1e400; a double's largest is about 1.8e308) is the body's slip at
+  // the number (column 56: `{"model": "qwen3-32b", "chip": "h100", "input_tokens": ` is 55
+  // characters), not a 500: nlohmann throws out_of_range for it, not parse_error.
+  auto huge =
+      Post(api, "/v1/infer", R"({"model": "qwen3-32b", "chip": "h100", "input_tokens": 1e400})");
+  ASSERT_EQ(huge.status, 400) << huge.body;
+  j = json::parse(huge.body);
+  EXPECT_EQ(j["field"], "input_tokens") << huge.body;
+  const std::string h = j["error"];
+  EXPECT_NE(h.find("column 56"), std::string::npos) << h;
+  EXPECT_NE(h.find("1e400 is beyond what a double holds"), std::string::npos) << h;
 }
 
 // Flags as vLLM and Megatron-LM spell them are the same fields: the same answer as the short name.
