@@ -92,7 +92,11 @@ Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::strin
     serving = true;
   } else if (kind.empty()) {
     serving = internal::ServesAModel(hint.command);
-  } else if (kind != "train" && kind != "training") {
+  } else if (kind != "train" && kind != "training" && kind != "pretrain" && kind != "pretraining" &&
+             kind != "finetune" && kind != "fine-tune" && kind != "finetuning" &&
+             kind != "fine-tuning" && kind != "sft") {
+    // Pre-training and fine-tuning (supervised, LLaMA-Factory's stage sft) are training jobs;
+    // they were "unknown" and the pod ranked by the chips' peaks.
     return tl::unexpected(FieldError(
         "kind", "unknown job kind '" + hint.kind.substr(0, 20) + "'; expected train or infer"));
   }
@@ -112,7 +116,14 @@ Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::strin
   } else {
     // A training command's model (`--model_name_or_path meta-llama/Meta-Llama-3-8B`) likewise:
     // its training tokens/s per chip, not the chip's peak.
-    const std::string named = internal::TrainedModelOf(hint.command);
+    std::string named = internal::TrainedModelOf(hint.command);
+    // A Megatron line with no Hugging Face tokenizer: the catalog model of its shape flags, when
+    // one is (`suanli train` takes the same line so).
+    if (named.empty()) {
+      auto shaped =
+          internal::ModelOfShape(*catalog_, internal::TrainedShapeOf(hint.command), nullptr);
+      if (shaped) named = *shaped;
+    }
     if (!named.empty()) {
       if (auto m = catalog_->FindModel(named)) model = *m;
     }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <utility>
 
+#include "app/fields.h"
 #include "app/internal.h"
 #include "core/text.h"
 #include "perf/inference.h"
@@ -1252,8 +1253,11 @@ std::string TrainedModelOf(const std::vector<std::string>& command) {
   // LLaMA-Factory's `llamafactory-cli train --model_name_or_path ...`); Megatron and MindSpeed-LLM
   // name no model but load its Hugging Face tokenizer (--tokenizer-model with HuggingFaceTokenizer,
   // MindSpeed's --tokenizer-name-or-path ./model_from_hf/llama-2-7b-hf/).
+  // `llamafactory-cli train config.yaml model_name_or_path=...`: after a YAML or JSON file, the
+  // Hugging Face Trainer's arguments are OmegaConf's key=value overrides of the file's
+  // (LLaMA-Factory hparams/parser.py read_args, S4160).
   for (const char* flag : {"--model_name_or_path", "--model-name-or-path",
-                           "--tokenizer-name-or-path", "--tokenizer-model"}) {
+                           "--tokenizer-name-or-path", "--tokenizer-model", "model_name_or_path"}) {
     for (size_t i = 0; i < words.size(); ++i) {
       auto value = FlagValueAt(words, i, flag);
       if (!value) continue;
@@ -1262,6 +1266,24 @@ std::string TrainedModelOf(const std::vector<std::string>& command) {
     }
   }
   return "";
+}
+
+TrainRequest TrainedShapeOf(const std::vector<std::string>& command) {
+  const std::vector<std::string> words = CommandWords(command);
+  TrainRequest r;
+  for (const char* name :
+       {"num_layers", "hidden_size", "num_attention_heads", "num_query_groups", "ffn_hidden_size",
+        "num_experts", "moe_router_topk", "moe_ffn_hidden_size", "kv_channels"}) {
+    std::string dashed = std::string("--") + name;
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    for (size_t i = 0; i < words.size(); ++i) {
+      auto value = FlagValueAt(words, i, dashed);
+      if (!value) value = FlagValueAt(words, i, std::string("--") + name);
+      // A value that is no count ($NUM_LAYERS left unexpanded) leaves the field unset.
+      if (value && SetField(TrainFields(), r, name, FieldValue{*value})) break;
+    }
+  }
+  return r;
 }
 
 bool ServesAModel(const std::vector<std::string>& command) {

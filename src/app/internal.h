@@ -89,6 +89,14 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
 // flag, its value and the model's where they differ. `seq_len`: the run's.
 Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int seq_len);
 
+// A launch line that names no model (a Megatron line with the HuggingFace tokenizer left out):
+// the catalog model whose shape its --num-layers, --hidden-size and --num-attention-heads (and
+// --num-query-groups, --ffn-hidden-size, experts where given) give, models alike in everything
+// the estimate reads counting as one. "model: is required" naming the candidates otherwise.
+// `basis` (may be null): which model and why.
+Result<std::string> ModelOfShape(const catalog::Catalog& cat, const TrainRequest& r,
+                                 std::string* basis);
+
 // How many no-op layers MindSpeed-LLM's --noop-layers names (0 when not given): distinct
 // non-negative layer numbers, below --num-layers where that is given; an error names the field.
 Result<int> NoopLayerCount(const TrainRequest& r);
@@ -165,6 +173,9 @@ std::string ServedModelOf(const std::vector<std::string>& command);
 // Trainer, LLaMA-Factory), else of Megatron's --tokenizer-model or MindSpeed-LLM's
 // --tokenizer-name-or-path (the model's Hugging Face folder), a trailing '/' dropped; "" when none.
 std::string TrainedModelOf(const std::vector<std::string>& command);
+// The Megatron shape flags a training command gives (--num-layers, --hidden-size, ...), set on an
+// otherwise empty request for ModelOfShape; a value that is no number is left out.
+TrainRequest TrainedShapeOf(const std::vector<std::string>& command);
 
 Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferRequest r,
                                            const std::string& llm_api_options = "");

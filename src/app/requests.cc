@@ -337,7 +337,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       // says so), but a LLaMA-Factory YAML may name it as model_name_or_path.
       Aliases(Bind("model", &R::model,
                    "model id (see `suanli catalog models`) or its Hugging Face repository name "
-                   "(required; LLaMA-Factory's YAML may give it as model_name_or_path)"),
+                   "(required; LLaMA-Factory's YAML may give it as model_name_or_path, a Megatron "
+                   "line that names none its shape: --num-layers, --hidden-size, "
+                   "--num-attention-heads, ... of one catalog model)"),
               {"model_name_or_path"}),
       Required(Bind("chip", &R::chip, "chip id (see `suanli catalog chips`)")),
       // Required unless a pasted torchrun line gives --nnodes x --nproc_per_node (checked in

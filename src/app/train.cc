@@ -876,9 +876,18 @@ Result<perf::Adapters> AdaptersOf(const catalog::Model& model, const TrainReques
 
 }  // namespace
 
-Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& typed,
+Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest& typed_in,
                                  const std::string& job_config) {
-  if (typed.model.empty()) return tl::unexpected(MissingField("model"));
+  // A Megatron line that names no model (no HuggingFace tokenizer): its shape flags name it.
+  std::string shape_basis;
+  TrainRequest with_model;
+  if (typed_in.model.empty()) {
+    auto id = ModelOfShape(cat, typed_in, &shape_basis);
+    if (!id) return tl::unexpected(id.error());
+    with_model = typed_in;
+    with_model.model = *id;
+  }
+  const TrainRequest& typed = typed_in.model.empty() ? with_model : typed_in;
   if (typed.chip.empty()) return tl::unexpected(MissingField("chip"));
   auto model = WithField(cat.FindModel(typed.model), "model");
   if (!model) return tl::unexpected(model.error());
@@ -916,6 +925,10 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   TrainSetup setup;
   setup.job = perf::TrainingJobFor(cat, **model, **chip);
   setup.defaults_basis = std::move(defaults);
+  if (!shape_basis.empty()) {
+    setup.defaults_basis =
+        shape_basis + (setup.defaults_basis.empty() ? "" : "; " + setup.defaults_basis);
+  }
   setup.dies_basis = std::move(dies_note);
   perf::TrainingJob& job = setup.job;
   perf::LayoutConstraints& fixed = setup.fixed;

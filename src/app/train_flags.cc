@@ -2,6 +2,7 @@
 // Megatron's model-shape flags (checked against the catalog model), its run length in samples
 // or steps, and torchtitan's job config (its TOML file and its --section.key flags).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <toml++/toml.h>
 #include <yaml-cpp/yaml.h>
@@ -319,6 +320,88 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
                    fmt::format("{} multi-token-prediction layers", m.mtp_layers));
   }
   return {};
+}
+
+Result<std::string> ModelOfShape(const catalog::Catalog& cat, const TrainRequest& r,
+                                 std::string* basis) {
+  // Fewer than these three and too many catalog models share the shape to name one.
+  if (!r.num_layers || !r.hidden_size || !r.num_attention_heads) {
+    return tl::unexpected(MissingField("model"));
+  }
+  std::string given = fmt::format("--num-layers {} --hidden-size {} --num-attention-heads {}",
+                                  *r.num_layers, *r.hidden_size, *r.num_attention_heads);
+  for (const auto& [flag, value] : {std::pair{"--num-query-groups", r.num_query_groups},
+                                    std::pair{"--ffn-hidden-size", r.ffn_hidden_size},
+                                    std::pair{"--num-experts", r.num_experts},
+                                    std::pair{"--moe-ffn-hidden-size", r.moe_ffn_hidden_size}}) {
+    if (value) given += fmt::format(" {} {}", flag, *value);
+  }
+  // What the estimate reads of a model; models equal in all of it (Llama 3 8B and Llama 3.1 8B,
+  // which differ in their context only) give the same estimate, so any of them is the line's.
+  auto key = [](const catalog::Model& m) {
+    const catalog::MoeConfig moe = m.moe.value_or(catalog::MoeConfig{});
+    return std::vector<int64_t>{m.layers,
+                                m.hidden,
+                                m.heads,
+                                m.kv_heads,
+                                m.head_dim,
+                                m.ffn_hidden,
+                                static_cast<int64_t>(m.mlp),
+                                static_cast<int64_t>(m.attention),
+                                m.vocab,
+                                m.tied_embeddings,
+                                m.mtp_layers,
+                                m.mla.has_value(),
+                                m.sparse_attention.has_value(),
+                                m.linear_attention.has_value(),
+                                m.sliding_window.has_value(),
+                                m.attention_output_gate,
+                                moe.routed_experts,
+                                moe.shared_experts,
+                                moe.top_k,
+                                moe.expert_ffn,
+                                moe.first_dense_layers,
+                                moe.layer_step};
+  };
+  std::vector<std::vector<const catalog::Model*>> groups;
+  for (const auto& m : cat.models()) {
+    // The shape flags checked as for a named model (the sequence length is not the model's);
+    // a line without --num-experts builds a dense model, as Megatron does (num_experts None).
+    if (!CheckModelShape(m, r, 0) || (m.moe && !r.num_experts)) continue;
+    auto same = std::find_if(groups.begin(), groups.end(),
+                             [&](const auto& g) { return key(*g.front()) == key(m); });
+    if (same == groups.end()) {
+      groups.push_back({&m});
+    } else {
+      same->push_back(&m);
+    }
+  }
+  if (groups.empty()) {
+    return tl::unexpected(FieldError(
+        "model", fmt::format("is required: no catalog model has the shape the line gives ({}); "
+                             "add it with --catalog (docs/catalog-schema.md)",
+                             given)));
+  }
+  std::vector<std::string> ids;
+  for (const auto& g : groups) {
+    std::vector<std::string> names;
+    for (const auto* m : g) names.push_back(m->id);
+    ids.push_back(names.size() == 1 ? names.front()
+                                    : fmt::format("{} (alike: {})", names.front(),
+                                                  fmt::join(names.begin() + 1, names.end(), ", ")));
+  }
+  if (groups.size() > 1) {
+    return tl::unexpected(FieldError(
+        "model", fmt::format("is required: the shape the line gives ({}) is that of {}; name one",
+                             given, JoinOr(ids))));
+  }
+  if (basis) {
+    *basis = fmt::format(
+        "model {}: the catalog's model of the shape the line gives ({}); --model "
+        "names it",
+        ids.front(), given);
+  }
+  return groups.front().front()->id;
 }
 
 namespace {

@@ -3749,6 +3749,55 @@ TEST(TrainLaunch, LlamaFactoryRunsItsOwnCutoffLenUnlessGivenOne) {
   EXPECT_EQ(nlohmann::json::parse(own->body)["seq_len"].get<int>(), 8192);
 }
 
+// A Megatron line that names no model (no Hugging Face tokenizer flag) trains the catalog model
+// its shape flags give. Llama 2 7B's (32 layers, 4,096 wide, 32 heads, each its own key-value
+// head, MLP 11,008: its Hugging Face config) is no other catalog model's; Llama 3 8B's (8 query
+// groups, MLP 14,336) is also Mistral 7B v0.3's but for the vocabulary (128,256 against 32,768),
+// which the line does not give, so the answer names both; Llama 3 8B and 3.1 8B differ in their
+// context only and count as one. Without --num-experts Megatron builds a dense model, so
+// Mixtral 8x7B (32 x 4,096 x 32, 8 query groups) is not among them.
+TEST(TrainLaunch, AMegatronLineWithoutAModelTrainsTheCatalogModelOfItsShape) {
+  TrainRequest r;
+  r.chip = "h100";
+  r.count = 8;
+  r.tokens = 1e9;
+  auto missing = TheEngine().Train(r, Json());
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().field, "model");
+  EXPECT_EQ(missing.error().message, "is required");
+  r.num_layers = 32;
+  r.hidden_size = 4096;
+  r.num_attention_heads = 32;
+  r.ffn_hidden_size = 11008;
+  auto shaped = TheEngine().Train(r, Json());
+  ASSERT_TRUE(shaped) << shaped.error().ToString();
+  const auto j = nlohmann::json::parse(shaped->body);
+  EXPECT_EQ(j["model"], "llama-2-7b");
+  EXPECT_NE(j["defaults_basis"].get<std::string>().find("model llama-2-7b"), std::string::npos)
+      << j["defaults_basis"];
+  TrainRequest named = r;
+  named.model = "llama-2-7b";
+  auto by_name = TheEngine().Train(named, Json());
+  ASSERT_TRUE(by_name) << by_name.error().ToString();
+  EXPECT_EQ(j["tokens_per_s"], nlohmann::json::parse(by_name->body)["tokens_per_s"]);
+
+  r.ffn_hidden_size = 14336;
+  r.num_query_groups = 8;
+  auto two = TheEngine().Train(r, Json());
+  ASSERT_FALSE(two);
+  EXPECT_EQ(two.error().field, "model");
+  EXPECT_NE(two.error().message.find("llama-3-8b (alike: llama-3.1-8b) or mistral-7b-v0.3"),
+            std::string::npos)
+      << two.error().message;
+  EXPECT_EQ(two.error().message.find("mixtral"), std::string::npos) << two.error().message;
+
+  r.hidden_size = 4000;
+  auto none = TheEngine().Train(r, Json());
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("no catalog model has the shape"), std::string::npos)
+      << none.error().message;
+}
+
 // LoRA is priced, not refused, and every way of asking reaches the same rule: typed fields,
 // LLaMA-Factory's line (whose finetuning_type defaults to lora, S3830), PEFT's --lora_r and
 // MindSpeed-LLM's Megatron module names (S3834). The answer says what it priced. Bad input names

@@ -272,6 +272,46 @@ TEST(Extender, ATrainingPodIsRankedByTheModelItsCommandTrains) {
             scores(PodObject(8)));
 }
 
+// Two training commands that name their model only in ways `suanli train` reads: LLaMA-Factory's
+// key=value overrides after its YAML file (hparams/parser.py read_args: OmegaConf.from_cli of the
+// words after the file, S4160), and a Megatron line with no Hugging Face tokenizer, whose shape
+// flags are Llama 2 7B's (32 layers, 4,096 wide, 32 heads, MLP 11,008) and no other catalog
+// model's. Both score as the annotated pod; a shape two catalog models share leaves the peaks.
+TEST(Extender, ATrainingPodsModelFromItsOverridesOrItsShape) {
+  const auto scores = [](const json& pod) {
+    const json args = {{"Pod", pod}, {"Nodes", FourNodes()}};
+    return Scores(HandleExtender(TheEngine(), nullptr, "prioritize", args.dump()));
+  };
+  const auto peaks = scores(PodObject(8));
+  const auto llama3 = scores(PodObject(8, "llama-3-8b"));
+  const auto llama2 = scores(PodObject(8, "llama-2-7b"));
+  ASSERT_NE(llama3, peaks);
+  ASSERT_NE(llama2, peaks);
+  EXPECT_EQ(scores(PodObject(8, "", json::object(),
+                             json::array({"llamafactory-cli", "train", "llama3_lora_sft.yaml",
+                                          "model_name_or_path=meta-llama/Meta-Llama-3-8B"}))),
+            llama3);
+  const std::string megatron =
+      "torchrun --nproc_per_node 8 pretrain_gpt.py --tensor-model-parallel-size 2 "
+      "--num-layers 32 --hidden-size 4096 --num-attention-heads 32 --seq-length 4096 "
+      "--max-position-embeddings 4096 --tokenizer-type Llama2Tokenizer ";
+  EXPECT_EQ(scores(PodObject(8, "", json::object(),
+                             json::array({"bash", "-c", megatron + "--ffn-hidden-size 11008"}))),
+            llama2);
+  // A fine-tuning or pre-training job is a training job (suanli.io/job: sft, finetune, ...), not
+  // an unknown kind ranked by the peaks.
+  for (const char* kind : {"sft", "finetune", "fine-tuning", "pretrain"}) {
+    EXPECT_EQ(scores(PodObject(8, "llama-3-8b", json{{"suanli.io/job", kind}})), llama3) << kind;
+  }
+  // Llama 3 8B's shape is Mistral 7B v0.3's too (they differ in the vocabulary): the peaks.
+  EXPECT_EQ(scores(PodObject(8, "", json::object(),
+                             json::array({"bash", "-c",
+                                          megatron + "--ffn-hidden-size 14336 "
+                                                     "--group-query-attention "
+                                                     "--num-query-groups 8"}))),
+            peaks);
+}
+
 TEST(Extender, NodeNamesFromTheSnapshotAndLegacyLowerCaseKeys) {
   sim::KubeCluster snapshot;
   const std::string path = std::string(SUANLI_TEST_DATA_DIR) + "/sim/kube/nodes_pods.json";
