@@ -806,9 +806,18 @@ int main(int argc, char** argv) {
         auto nearest = suanli::NearestNames(flag, flags);
         // A fine-tuning method typed as a switch (`--lora`, as PEFT scripts' --use_lora) is a
         // value of --finetuning-type: named first, before the LoRA fields it is spelt like.
+        // Only the flags that ask for it: the edit distance also named --load and --lr, launch
+        // flags of no effect (audit round 13). QLoRA is LoRA over a 4-bit base, which
+        // LLaMA-Factory asks for as --quantization_bit 4.
         if ((flag == "--lora" || flag == "--qlora") &&
             std::find(flags.begin(), flags.end(), "--finetuning-type") != flags.end()) {
-          nearest.insert(nearest.begin(), "--finetuning-type " + flag.substr(2));
+          nearest = {"--finetuning-type " + flag.substr(2)};
+          for (const char* also : {flag == "--lora" ? "--lora-rank" : "--quantization-bit",
+                                   flag == "--lora" ? "--lora-target" : ""}) {
+            if (*also && std::find(flags.begin(), flags.end(), also) != flags.end()) {
+              nearest.push_back(flag == "--qlora" ? std::string(also) + " 4" : also);
+            }
+          }
         }
         message =
             fmt::format("unknown flag '{}' for {}{}", flag.substr(0, 60), cmd->get_name(),

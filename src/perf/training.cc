@@ -1592,8 +1592,11 @@ Result<void> ValidateJob(const TrainingJob& job) {
   auto c = Prepare(job);
   if (!c) return tl::unexpected(c.error());
   if (job.global_batch_tokens > 0 && job.global_batch_tokens < c->seq) {
-    return MakeError(std::to_string(job.global_batch_tokens) + " is less than one sequence of " +
-                         std::to_string(c->seq) + " tokens",
+    // Tokens are whole: "2000 is less", not "2000.000000 is less".
+    const double given = job.global_batch_tokens;
+    return MakeError((given == std::floor(given) ? std::to_string(static_cast<int64_t>(given))
+                                                 : std::to_string(given)) +
+                         " is less than one sequence of " + std::to_string(c->seq) + " tokens",
                      "", 0, "global_batch_tokens");
   }
   return {};

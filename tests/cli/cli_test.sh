@@ -573,6 +573,14 @@ expect_bad "a flag the command lacks names the nearest" \
 expect_bad "train --lora points at --finetuning-type lora first" \
   "unknown flag '--lora' for train; nearest: --finetuning-type lora, --lora-" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e9 --lora
+# Only the flags that ask for it (audit round 13: --qlora also offered --load and --lr, launch
+# flags of no effect, by spelling).
+expect_bad "train --lora names only what asks for LoRA" \
+  "nearest: --finetuning-type lora, --lora-rank or --lora-target\$" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e9 --lora
+expect_bad "train --qlora names --finetuning-type qlora and --quantization-bit 4 only" \
+  "nearest: --finetuning-type qlora or --quantization-bit 4\$" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e9 --qlora
 expect_bad "simulate without a cluster says it is required" "cluster: is required" \
   simulate --model llama-3.1-8b --tokens 1T
 # vLLM's and Megatron-LM's flag names are the same fields.
@@ -1979,6 +1987,11 @@ expect_bad "replay --cluster v100:1e9 is not 1 GPU" "1e9.*not a GPU count" \
   replay --trace "$TMP/two.csv" --cluster v100:1e9
 expect_bad "replay --cluster v100:8abc" "8abc" replay --trace "$TMP/two.csv" --cluster v100:8abc
 expect_bad "replay --cluster v100:8:4x" "4x" replay --trace "$TMP/two.csv" --cluster v100:8:4x
+# A global batch under one sequence says the tokens as a whole number (audit round 13: it said
+# "2000.000000 is less than one sequence of 8192 tokens"); 2k tokens is 2,000.
+expect_bad "--global-batch-tokens 2k under one 8,192-token sequence" \
+  "--global-batch-tokens: 2000 is less than one sequence of 8192 tokens" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1B --global-batch-tokens 2k
 expect_bad "infer unknown chip suggests h20" "h20" infer --model llama-3-70b --chip h21
 expect_bad "infer unknown chip in --compare" "h21" \
   infer --compare --model llama-3-70b --chip h20,h21
