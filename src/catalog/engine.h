@@ -206,6 +206,12 @@ struct ServingEngine {
   // draft token and padded graph slot included; false: prompt rows only (SGLang's captured decode
   // graph runs other operators, S3420).
   bool moe_decode_routing = false;
+  // An iteration scheduling more tokens than the engine's largest captured piecewise graph runs
+  // without a graph, its kernels launched one by one (eager_launch_layer_us a layer): vLLM's
+  // default capture sizes end at min(2 x max_num_seqs x (1 + draft tokens), 512, the step's token
+  // budget) and its dispatcher replays none above that (S4170), so a chunked-prefill step of
+  // 2,048 tokens runs eagerly. false: the engine's prompt steps are priced otherwise.
+  bool eager_above_capture_size = false;
   // The rate, GB/s, at which the engine's GEMMs of the layers' non-expert weights (attention
   // projections, dense MLPs, shared experts) stream those weights at decode-sized batches, per
   // chip family (calibration family id); a family not listed streams them at the memory's

@@ -838,6 +838,7 @@ class YamlLoader : public YamlReader {
                "moe_activation_families",
                "moe_prompt_row_ns",
                "moe_decode_routing",
+               "eager_above_capture_size",
                "dense_gemm_gb_s",
                "bf16_gemm_sm_gb_s",
                "fp8_gemm_sm_gb_s",
@@ -985,6 +986,7 @@ class YamlLoader : public YamlReader {
     e.moe_prompt_row_ns =
         NumberMap(n, "moe_prompt_row_ns", path, "chip family to nanoseconds", 0, 1e6);
     e.moe_decode_routing = Bool(n, "moe_decode_routing", path, false);
+    e.eager_above_capture_size = Bool(n, "eager_above_capture_size", path, false);
     e.dense_gemm_gb_s = NumberMap(n, "dense_gemm_gb_s", path, "chip family to GB/s", 1, 1e5);
     e.bf16_gemm_sm_gb_s =
         NumberMap(n, "bf16_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);

@@ -739,14 +739,18 @@ double EagerSeconds(const InferenceJob& job, const InferenceLayout& l) {
   return job.limits.eager_layer_us * 1e-6 * job.model->layers / l.pp;
 }
 
-// Whether a step of `decode` sequences (the largest group's) has its kernels launched one by one
-// from the host: every step under --enforce-eager (EngineLimits::enforce_eager), and a step above
-// the engine's largest captured graph (EngineLimits::graph_max_batch) on a family it replays graphs
-// on: SGLang's CUDA-graph runner replays none for it and runs it eagerly (S3042).
-bool RunsEagerly(const InferenceJob& job, double decode) {
+// Whether a step of `decode` sequences and `tokens` scheduled tokens (the largest group's) has its
+// kernels launched one by one from the host: every step under --enforce-eager
+// (EngineLimits::enforce_eager), a step above the engine's largest captured graph
+// (EngineLimits::graph_max_batch) on a family it replays graphs on: SGLang's CUDA-graph runner
+// replays none for it and runs it eagerly (S3042), and a step of more tokens than vLLM's largest
+// captured piecewise graph (EngineLimits::graph_max_tokens; S4170). tokens < 0: the decode batch.
+bool RunsEagerly(const InferenceJob& job, double decode, double tokens = -1) {
   return job.limits.enforce_eager ||
          (job.limits.graph_max_batch > 0 && decode > job.limits.graph_max_batch &&
-          Lists(job.limits.cuda_graph_families, job.chip->family));
+          Lists(job.limits.cuda_graph_families, job.chip->family)) ||
+         (job.limits.graph_max_tokens > 0 &&
+          (tokens < 0 ? decode : tokens) > job.limits.graph_max_tokens);
 }
 
 // The shortest an iteration can be. An eager step's launches run ahead of the GPU, so it takes
@@ -757,8 +761,9 @@ bool RunsEagerly(const InferenceJob& job, double decode) {
 // S2200) are the GPU's own and stay in every eager step, --enforce-eager or above the graph cap
 // alike (one rule, RunsEagerly). An engine's measured floor (EngineLimits::step_floor_layer_us)
 // binds every iteration.
-double EagerLaunchSeconds(const InferenceJob& job, const InferenceLayout& l, double decode = 0) {
-  const double launch_us = RunsEagerly(job, decode) ? job.limits.eager_launch_layer_us : 0;
+double EagerLaunchSeconds(const InferenceJob& job, const InferenceLayout& l, double decode = 0,
+                          double tokens = -1) {
+  const double launch_us = RunsEagerly(job, decode, tokens) ? job.limits.eager_launch_layer_us : 0;
   return std::max(launch_us, job.limits.step_floor_layer_us) * 1e-6 * job.model->layers / l.pp;
 }
 
@@ -1913,8 +1918,10 @@ class BatchSearch {
   Step FlooredStep(double decode, double prefill, double extra_overhead_s = 0) const {
     Step st = StepTime(x_, l_, decode, ctx_, prefill, x_.job.input_tokens);
     st.overhead_s += extra_overhead_s;
-    const double launch_s =
-        RunsEagerly(x_.job, decode) ? EagerLaunchSeconds(x_.job, l_, decode) : launch_s_;
+    const double tokens = decode * (1.0 + x_.job.mtp_depth) + prefill;
+    const double launch_s = RunsEagerly(x_.job, decode, tokens)
+                                ? EagerLaunchSeconds(x_.job, l_, decode, tokens)
+                                : launch_s_;
     const double floor_s = std::max(launch_s, StreamHostSeconds(x_.job, decode * l_.dp));
     st.overhead_s += std::max(0.0, floor_s - st.total());
     return st;
@@ -2600,7 +2607,8 @@ double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, dou
   const double gpu = StepTimeOfBatch(state_->context(), state_->layout, decode_seqs, decode_keys,
                                      prefill_tokens, prefill_keys, -1, padding)
                          .total();
-  return std::max({gpu, EagerLaunchSeconds(state_->job, state_->layout, decode_seqs),
+  const double tokens = decode_seqs * (1.0 + state_->job.mtp_depth) + prefill_tokens;
+  return std::max({gpu, EagerLaunchSeconds(state_->job, state_->layout, decode_seqs, tokens),
                    StreamHostSeconds(state_->job, decode_seqs)}) +
          (prefill_tokens > 0 ? EagerSeconds(state_->job, state_->layout) : 0);
 }
@@ -2610,12 +2618,14 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
   double instance_tokens = 0;
   bool prompt = false;
   double largest = 0;
+  double largest_tokens = 0;
   double running = 0;
   for (const GroupBatch& g : groups) {
     running += g.decode_seqs;
     instance_tokens += g.decode_seqs * verify + g.prefill_tokens;
     prompt = prompt || g.prefill_tokens > 0;
     largest = std::max(largest, g.decode_seqs);
+    largest_tokens = std::max(largest_tokens, g.decode_seqs * verify + g.prefill_tokens);
   }
   const Context x = state_->context();
   // A decode-only iteration replays one CUDA graph on every rank, the one that holds the largest
@@ -2659,7 +2669,8 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
                           }));
   }
   // The ranks replay one graph or none: above the largest captured, every rank runs eagerly.
-  return std::max({slowest, EagerLaunchSeconds(state_->job, state_->layout, largest),
+  return std::max({slowest,
+                   EagerLaunchSeconds(state_->job, state_->layout, largest, largest_tokens),
                    StreamHostSeconds(state_->job, running)}) +
          (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
 }

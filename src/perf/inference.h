@@ -170,6 +170,11 @@ struct EngineLimits {
   // 0: every batch): a step whose decode batch (under attention data parallel the largest
   // group's) is larger runs as under enforce_eager.
   int graph_max_batch = 0;
+  // The most tokens an iteration replays from a captured piecewise graph (vLLM's
+  // max_cudagraph_capture_size, catalog::ServingEngine::eager_above_capture_size; 0: no such
+  // cap): an iteration scheduling more (decode slots with their draft tokens and prompt tokens,
+  // the largest group's under attention data parallel) runs as under enforce_eager.
+  double graph_max_tokens = 0;
   // No iteration is shorter than step_floor_layer_us per layer of the stage, graphs or not
   // (catalog::ServingEngine).
   double step_floor_layer_us = 0;

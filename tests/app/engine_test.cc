@@ -2083,6 +2083,47 @@ TEST(EngineLimits, VllmAscendFullDecodeGraphHasItsFloor) {
   EXPECT_EQ(InferJson(gpu)["flags_not_modelled"], nlohmann::json::array({"--cudagraph-mode"}));
 }
 
+// vLLM's piecewise graphs end at min(2 x max_num_seqs, 512) tokens (S4170: 512 at vLLM-Ascend
+// v0.13's 256 sequences); a chunked-prefill step of 2,048 tokens is above that and runs without a
+// graph, its kernels launched from the host at the plugin's eager rate (2,660 us a layer, S3470),
+// as every step does under --enforce-eager. One 4,000-token prompt at a time on two 910B at tp 2
+// (simulated): two prompt steps (2,048 + 1,952 tokens), each at least 48 layers x 2.660 ms =
+// 127.68 ms, so TTFT >= 255.36 ms, the same as --enforce-eager's; the decode-only steps keep the
+// piecewise floor (48 x 0.718 = 34.46 ms), not the eager 127.68. With --max-batched-tokens 512
+// every chunk fits the largest graph: 8 steps, each at least the 34.46 ms floor and under 127.68.
+TEST(EngineLimits, VllmAscendPromptStepAboveTheCapturedSizesRunsEagerly) {
+  InferRequest r;
+  r.model = "Qwen/Qwen3-30B-A3B";
+  r.chip = {"ascend-910b"};
+  r.count = 2;
+  r.tp = 2;
+  r.dtype = "bf16";
+  r.input_tokens = 4000;
+  r.output_tokens = 50;
+  r.output_dist = "fixed";
+  r.requests = 2;
+  r.concurrency = 1;
+  r.mode = "server";
+  auto sim = [&] {
+    const auto j = InferJson(r)["simulation"];
+    return std::pair{j["ttft_ms"]["p50"].get<double>(), j["tpot_ms"]["p50"].get<double>()};
+  };
+  const auto [ttft, tpot] = sim();
+  EXPECT_GE(ttft, 2 * 48 * 2.660 - 1e-6);
+  EXPECT_GE(tpot, 48 * 0.718 - 1e-6);
+  EXPECT_LT(tpot, 48 * 2.660);
+  r.enforce_eager = true;
+  const auto [eager_ttft, eager_tpot] = sim();
+  EXPECT_NEAR(eager_ttft, ttft, 1e-6 * ttft);
+  EXPECT_GE(eager_tpot, 48 * 2.660 - 1e-6);
+  r.enforce_eager = false;
+  r.max_batched_tokens = 512;
+  const auto [chunked_ttft, chunked_tpot] = sim();
+  EXPECT_GE(chunked_ttft, 8 * 48 * 0.718 - 1e-6);
+  EXPECT_LT(chunked_ttft, 8 * 48 * 2.660);
+  EXPECT_DOUBLE_EQ(chunked_tpot, tpot);
+}
+
 // What `vllm serve` runs on an Intel Gaudi, and what a Gaudi request naming no engine runs: the
 // vLLM plugin, vllm-gaudi. Its platform reports no device memory (S3874), so vLLM's small-device
 // batch defaults hold, 256 sequences (S3522); its worker keeps 0.9 (gpu_memory_utilization) x (1 -
