@@ -1149,6 +1149,44 @@ bool StackRuns(const catalog::TrainingStack& stack, const TrainRequest& r,
   return true;
 }
 
+// A pre-training request that names no schedule, for a model pre-trained with another schedule
+// than the answer's (catalog pretraining.schedule: DeepSeek-V3's DualPipe, which hides the expert
+// all-to-all behind the other direction's compute): says so, and whether the named stack or one
+// of the chip's catalogued stacks runs that schedule. The schedule is not a default: a stack
+// runs its own (Megatron-Core has none of DualPipe, S1330), and the published run is the
+// model's developer's own software. Empty: nothing to say.
+std::string PretrainingScheduleNote(const catalog::Catalog& cat, const TrainRequest& r,
+                                    const internal::TrainSetup& setup,
+                                    const perf::TrainingEstimate& e) {
+  const catalog::Model& model = *setup.job.model;
+  if (!model.pretraining || model.pretraining->schedule.empty()) return {};
+  if (!r.schedule.empty() || !setup.finetune_basis.empty()) return {};
+  const std::string& own = model.pretraining->schedule;
+  if (e.layout.pp > 1 && perf::ScheduleName(e.layout.schedule) == own) return {};
+  std::vector<std::string> running, all;
+  for (const auto* s : StacksOnChip(cat, *setup.job.chip)) {
+    if (!r.stack.empty() && ToLower(r.stack) != s->id) continue;
+    all.push_back(s->id);
+    if (Has(s->schedules, own)) running.push_back(s->id);
+  }
+  std::string out = fmt::format(
+      "{} was pre-trained with {} (catalog pretraining.schedule); the layout above runs {}",
+      model.name, own,
+      e.layout.pp > 1 ? std::string(perf::ScheduleName(e.layout.schedule)) : "no pipeline");
+  if (!running.empty()) {
+    return out +
+           fmt::format("; {} runs {}: --schedule {} prices it", fmt::join(running, ", "), own, own);
+  }
+  return out + fmt::format("; {} runs it: --schedule {} prices it on software that does",
+                           all.empty()
+                               ? std::string("no catalogued stack for the chip")
+                               : fmt::format("none of {} ({})",
+                                             r.stack.empty() ? "the chip's catalogued stacks"
+                                                             : "the stack named",
+                                             fmt::join(all, ", ")),
+                           own);
+}
+
 // A request naming no stack: the chip's catalogued stacks that run the search's pick and recipe;
 // when none does, the search runs again within each stack's ZeRO stages, recomputation,
 // schedules and recipes (the stack-less overlap knobs, no DualPipe unless asked) and the fastest
@@ -1555,6 +1593,8 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
     }
   }
   report.estimate = result->best;
+  report.schedule_basis =
+      PretrainingScheduleNote(*catalog_, r, assumed ? *assumed : *setup, result->best);
   report.searched = result->layouts_evaluated > 1;
   report.layouts_evaluated = result->layouts_evaluated;
   report.layouts_fitting = result->layouts_fitting;

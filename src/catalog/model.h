@@ -100,6 +100,10 @@ struct PretrainingRecipe {
   // fp8-blockwise for DeepSeek-V3); empty: not catalogued. `train` without --dtype or --precision
   // takes it where the chip runs it.
   std::string precision;
+  // The pipeline schedule it was pre-trained with (a `train --schedule` name, e.g. dualpipe for
+  // DeepSeek-V3); empty: not catalogued. Not a default: the answer says when the layout it gives
+  // runs another schedule, and whether a catalogued stack on the chip runs this one.
+  std::string schedule;
   std::string source;
 };
 

@@ -402,10 +402,19 @@ class YamlLoader : public YamlReader {
     if (const YAML::Node pt = n["pretraining"]; pt && !pt.IsNull()) {
       const std::string p = Join(path, "pretraining");
       if (!pt.IsMap()) Fail("expected a mapping", pt, p);
-      CheckKeys(pt, p, {"seq_len", "precision", "source"});
+      CheckKeys(pt, p, {"seq_len", "precision", "schedule", "source"});
       PretrainingRecipe recipe;
       recipe.seq_len = Int(pt, "seq_len", p, 1, m.max_seq_len);
       if (pt["precision"]) recipe.precision = Text(pt, "precision", p, true);
+      if (pt["schedule"]) {
+        recipe.schedule = Text(pt, "schedule", p, true);
+        if (recipe.schedule != "1f1b" && recipe.schedule != "interleaved" &&
+            recipe.schedule != "dualpipe") {
+          Fail("unknown schedule '" + recipe.schedule.substr(0, 40) +
+                   "'; expected 1f1b, interleaved or dualpipe",
+               pt["schedule"], Join(p, "schedule"));
+        }
+      }
       recipe.source = Text(pt, "source", p, true);
       m.pretraining = recipe;
     }

@@ -168,6 +168,7 @@ std::string TrainingJson(const TrainingReport& r) {
   }
   if (!r.defaults_basis.empty()) j["defaults_basis"] = r.defaults_basis;
   if (!r.precision_basis.empty()) j["precision_basis"] = r.precision_basis;
+  if (!r.schedule_basis.empty()) j["schedule_basis"] = r.schedule_basis;
   if (!r.dies_basis.empty()) j["dies_basis"] = r.dies_basis;
   if (job.adapters.method == perf::FinetuneMethod::kLora) {
     j["finetuning"] = {{"method", job.adapters.base_bits < 16 ? "qlora" : "lora"},
@@ -279,6 +280,7 @@ std::string TrainingText(const TrainingReport& r) {
       formats.activations, m.reserved_gib);
   if (!r.defaults_basis.empty()) out += "defaults: " + r.defaults_basis + "\n";
   if (!r.precision_basis.empty()) out += "precision default: " + r.precision_basis + "\n";
+  if (!r.schedule_basis.empty()) out += "schedule: " + r.schedule_basis + "\n";
   if (!r.dies_basis.empty()) out += "devices: " + r.dies_basis + "\n";
   if (!r.finetune_basis.empty()) out += "fine-tuning: " + r.finetune_basis + "\n";
   if (!r.overrides_not_read.empty()) {

@@ -26,6 +26,9 @@ struct TrainingReport {
   std::string defaults_basis;
   // No --dtype or --precision given: which precision was taken by default and why.
   std::string precision_basis;
+  // No --schedule given and the model was pre-trained with another schedule than the answer's
+  // (catalog pretraining.schedule): which, and whether a stack for the chip runs it.
+  std::string schedule_basis;
   // A launch line's ranks read as dies (the Ascend 910C's two a package); empty otherwise.
   std::string dies_basis;
   // LoRA / QLoRA: what was priced and the defaults taken; empty for full training.

@@ -142,6 +142,49 @@ TEST(Stacks, PresetsSetKnobsAndLimitTheSearch) {
   EXPECT_TRUE(internal::BuildTrainJob(Cat(), r));  // MindSpeed has DualPipe(V)
 }
 
+// DeepSeek-V3 was pre-trained with DualPipe on DeepSeek's own software (arXiv 2412.19437 sec.
+// 3.2, S4134). A request with no --schedule is answered with what a catalogued stack runs, and
+// says that the model's own schedule is another and who runs it: on NVIDIA no catalogued stack
+// (Megatron-Core has no DualPipe, S1330), on Ascend MindSpeed (DualPipeV). --schedule dualpipe
+// then prices DeepSeek's run: its 2.664M H800-hours for 14.8T tokens on 2,048 H800 are
+// 2.664e6 / 2048 / 24 = 54.2 days (S3359), which the model's days (before its error band) meet
+// within 15 %. A model with no catalogued schedule says nothing.
+TEST(Stacks, AModelPreTrainedWithAnotherScheduleSaysWhoRunsIt) {
+  static const Engine e = *Engine::Open({});
+  auto run = [](TrainRequest r) {
+    r.tokens = 14.8e12;
+    auto out = e.Train(r, {Format::kJson, nullptr});
+    EXPECT_TRUE(out) << out.error().ToString();
+    return out ? nlohmann::json::parse(out->body) : nlohmann::json::object();
+  };
+  auto basis = [](const nlohmann::json& j) { return j.value("schedule_basis", std::string()); };
+  const auto h800 = run(Train("deepseek-v3", "h800", 2048));
+  EXPECT_NE(h800["parallel"]["schedule"], "dualpipe");
+  EXPECT_NE(basis(h800).find("pre-trained with dualpipe"), std::string::npos) << basis(h800);
+  EXPECT_NE(basis(h800).find("none of the chip's catalogued stacks (megatron-core"),
+            std::string::npos)
+      << basis(h800);
+  EXPECT_NE(basis(h800).find("--schedule dualpipe"), std::string::npos) << basis(h800);
+
+  TrainRequest dual = Train("deepseek-v3", "h800", 2048);
+  dual.schedule = "dualpipe";
+  const auto priced = run(dual);
+  EXPECT_EQ(priced["parallel"]["schedule"], "dualpipe");
+  EXPECT_EQ(basis(priced), "");
+  const double published_days = 2.664e6 / 2048 / 24;  // 54.2
+  EXPECT_NEAR(priced["train_days"].get<double>() / published_days, 1.0, 0.15)
+      << priced["train_days"];
+
+  // With no stack named the search runs no DualPipe unless asked (AssumeAStack), so on Ascend
+  // the answer names the stack that would.
+  const auto ascend = run(Train("deepseek-v3", "ascend-910b", 2048));
+  EXPECT_NE(ascend["parallel"]["schedule"], "dualpipe");
+  EXPECT_NE(basis(ascend).find("mindspeed runs dualpipe: --schedule dualpipe prices it"),
+            std::string::npos)
+      << basis(ascend);
+  EXPECT_EQ(basis(run(Train("llama-3-70b", "h800", 256))), "");
+}
+
 // A request that names no stack is answered with a layout and recipe one of the chip's stacks
 // runs (data/stacks.yaml runs_on), and says which.
 TEST(Stacks, WithoutAStackTheAnswerNamesOneThatRunsIt) {

@@ -141,6 +141,11 @@ TEST(YamlErrorsTest, PretrainingRecipeIsChecked) {
   EXPECT_EQ(e.field, "models[0].pretraining.source") << e.ToString();
   e = MergeError(Model(0, "", "    pretraining: {seq_len: 2048, batch: 4M, source: x}\n"));
   EXPECT_EQ(e.field, "models[0].pretraining.batch") << e.ToString();
+  // The schedule is one `train --schedule` has.
+  e = MergeError(Model(0, "", "    pretraining: {seq_len: 2048, schedule: zb-v, source: x}\n"));
+  EXPECT_EQ(e.line, 14);
+  EXPECT_EQ(e.field, "models[0].pretraining.schedule") << e.ToString();
+  EXPECT_TRUE(Contains(e.message, "dualpipe")) << e.message;
   Catalog c;
   ASSERT_TRUE(c.MergeYaml(Model(0, "", "    pretraining: {seq_len: 2048, source: x}\n"), kFile));
   auto found = c.FindModel("my-model");
