@@ -903,10 +903,12 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       const std::string backend = NormalizeId(r.moe_backend);
       const auto& known = (*engine)->moe_backends;
       if (known.empty()) {
+        // Named by default (vLLM on an NVIDIA GPU naming no engine): say which engine has it.
         return tl::unexpected(FieldError(
-            "moe_backend", fmt::format("engine {} has no MoE backend choice (--moe-backend is "
-                                       "TensorRT-LLM's moe_config.backend)",
-                                       (*engine)->id)));
+            "moe_backend",
+            fmt::format("engine {} has no MoE backend choice (--moe-backend is "
+                        "TensorRT-LLM's moe_config.backend{})",
+                        (*engine)->id, r.engine.empty() ? ": give --engine trtllm" : "")));
       }
       if (backend != "auto" && std::find(known.begin(), known.end(), backend) == known.end()) {
         return tl::unexpected(FieldError(

@@ -286,7 +286,7 @@ expect_bad "infer --compare --power-cap-w nan" "power-cap-w.*(positive|not a num
   infer --model llama-3-8b --chip a100,h100 --compare --power-cap-w nan
 # Comparing chips under one 500 W budget: it binds the H100 (700 W TDP), not the A100 (400 W);
 # the Ascend 910C has no TDP in the catalog, so its row says why it cannot be capped. --engine
-# none: the same engine in both runs (the A100 and H100 alone share a default, cuda-graphs).
+# none: the same engine in both runs (the A100 and H100 alone share a default, vllm).
 run infer --model llama-3-8b --chip a100,h100 --compare --engine none --json
 cp "$TMP/stdout" "$TMP/uncapped.json"
 run infer --model llama-3-8b --chip a100,h100,ascend-910c --compare --power-cap-w 500 --engine none --json
@@ -716,7 +716,7 @@ fi
 
 # No engine given: live arrivals run on an engine launched with the batch the estimate allows at
 # the targets (launch_batch, as --emit prints it); uncapped, this case's running batch reached
-# 1,380 of 982. --engine none: the H200's default (cuda-graphs) has a graph cost a step, under
+# 1,380 of 982. --engine none: the H200's default (vllm) has a graph cost a step, under
 # which the wider caps the rate search tries (1.5x the launch batch) gain and are kept.
 run infer --model mixtral-8x7b --chip h200 --dtype fp8 --input-tokens 600 --output-tokens 147 \
   --mode server --ttft-ms 2000 --tpot-ms 200 --engine none --json

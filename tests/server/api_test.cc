@@ -106,7 +106,7 @@ TEST(Api, ADisaggregatedDeploymentsClientsAreDealtOverItsDecodeInstances) {
 }
 
 // An /infer body that names no engine gets the engine the answer assumed and the ids that name
-// another, as the CLI's --json prints them (an H100's default is cuda-graphs, data/engines.yaml);
+// another, as the CLI's --json prints them (an H100's default is vllm, data/engines.yaml);
 // one that names an engine gets none.
 TEST(Api, InferSaysWhichEngineItAssumed) {
   Api api(TheEngine(), {});
@@ -115,11 +115,11 @@ TEST(Api, InferSaysWhichEngineItAssumed) {
   ASSERT_EQ(r.status, 200) << r.body;
   const auto j = json::parse(r.body);
   ASSERT_TRUE(j.contains("engine_assumed")) << r.body;
-  EXPECT_EQ(j["engine_assumed"]["engine"], "cuda-graphs");
-  EXPECT_EQ(j["engine_assumed"]["choices"], json::array({"vllm", "sglang", "trtllm", "none"}));
-  EXPECT_NE(
-      j["engine_assumed"]["note"].get<std::string>().find("engine: none named, so cuda-graphs ("),
-      std::string::npos);
+  EXPECT_EQ(j["engine_assumed"]["engine"], "vllm");
+  EXPECT_EQ(j["engine_assumed"]["choices"],
+            json::array({"sglang", "trtllm", "cuda-graphs", "none"}));
+  EXPECT_NE(j["engine_assumed"]["note"].get<std::string>().find("engine: none named, so vllm ("),
+            std::string::npos);
   app::InferRequest i;
   i.model = "llama-3.1-8b";
   i.chip = {"h100"};
@@ -414,8 +414,9 @@ TEST(Api, FrameworkNamesAreTheSameFields) {
 // the wrong kind a 400 naming the field (a switch's "yes" included, the inert ones too).
 TEST(Api, ServeRecipeFlagsAreTheCliFlags) {
   Api api(TheEngine(), {});
+  // Under cuda-graphs (no engine's capture sizes), so --cuda-graph-max-bs is one it does not price.
   const std::string body = R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic",
-      "async_scheduling": true, "disable_radix_cache": true, "speculative_algorithm": "EAGLE3",
+      "engine": "cuda-graphs", "async_scheduling": true, "disable_radix_cache": true, "speculative_algorithm": "EAGLE3",
       "speculative_draft_model_path": "x", "cuda_graph_max_bs": 256, "moe_a2a_backend": "none",
       "disable_log_requests": true, "served_model_name": ["a", "b"]})";
   auto r = Post(api, "/v1/infer", body);
@@ -428,6 +429,7 @@ TEST(Api, ServeRecipeFlagsAreTheCliFlags) {
   set("model", std::string("llama-3-8b"));
   set("chip", std::string("h100"));
   set("mode", std::string("analytic"));
+  set("engine", std::string("cuda-graphs"));
   set("async_scheduling", true);
   set("disable_radix_cache", true);
   set("speculative_algorithm", std::string("EAGLE3"));
