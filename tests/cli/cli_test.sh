@@ -525,8 +525,8 @@ expect_bad "infer --cudagraph-mode unknown" "cudagraph.mode.*FULL_DECODE_ONLY" \
 # --mem-fraction for --mem-fraction-static): no published acceptance for the pair, so EAGLE's own
 # 0.79 a position (S2820), said with the answer; a depth-5 chain then makes
 # 1 + 0.79 + ... + 0.79^5 = (1 - 0.79^6) / 0.21 = 3.604 tokens a verify step.
-run infer --chip h100 --count 1 --mode analytic --json --model-path meta-llama/Llama-3.1-8B-Instruct \
-  --speculative-algorithm EAGLE3 --speculative-draft-model-path jamesliu1/sglang-EAGLE3-Llama-3.1-Instruct-8B \
+run infer --chip h100 --count 1 --mode analytic --json --engine cuda-graphs \
+  --model-path meta-llama/Llama-3.1-8B-Instruct --speculative-algorithm EAGLE3 --speculative-draft-model-path jamesliu1/sglang-EAGLE3-Llama-3.1-Instruct-8B \
   --speculative-num-steps 5 --speculative-eagle-topk 8 --speculative-num-draft-tokens 32 \
   --mem-fraction 0.6 --cuda-graph-max-bs 2 --dtype float16
 if [ "$RC" -eq 0 ] && python3 - "$OUT" <<'EOF'; then
@@ -997,10 +997,11 @@ expect_bad "--moe-backend on an engine without the choice names the field" \
 # attention groups of one GPU on the 8 GPUs, as --tp-size 8 --dp-size 8 says, and no --ep-size:
 # the experts split by tensor parallel over the 8 (SGLang's moe_tp_size = tp_size; ep 1).
 run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1 \
-  --tp 8 --dp 8 --enable-dp-attention --trust-remote-code --host 0.0.0.0 --port 30000
+  --tp 8 --dp 8 --enable-dp-attention --trust-remote-code --host 0.0.0.0 --port 30000 \
+  --engine cuda-graphs
 cp "$TMP/stdout" "$TMP/recipe.json"
 run infer --chip h200 --count 8 --mode analytic --json --model deepseek-r1 \
-  --tp-size 8 --dp-size 8 --enable-dp-attention
+  --tp-size 8 --dp-size 8 --enable-dp-attention --engine cuda-graphs
 if [ "$RC" -eq 0 ] && python3 - "$TMP/recipe.json" "$TMP/stdout" <<'EOF'; then
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
@@ -1012,12 +1013,13 @@ EOF
 else
   not_ok "infer takes SGLang's DeepSeek recipe as published" "exit $RC" "stderr: ${ERR:0:300}"
 fi
-# The same recipe with the tuning flags SGLang's DeepSeek pages add: accepted, the same
+# The same recipe with the tuning flags SGLang's DeepSeek pages add (under cuda-graphs, which has no
+# capture sizes to take them: an H200's default vLLM prices --cuda-graph-max-bs): accepted, the same
 # deployment and rate, and the flags the estimate does not price listed with the answer (a
 # prefix cache turned off changes nothing here: no prompt is cached without --prefix-cache-hit).
 run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1 \
   --tp 8 --dp 8 --enable-dp-attention --trust-remote-code --cuda-graph-max-bs 256 \
-  --disable-radix-cache --enable-torch-compile --disable-log-requests
+  --disable-radix-cache --enable-torch-compile --disable-log-requests --engine cuda-graphs
 if [ "$RC" -eq 0 ] && python3 - "$TMP/recipe.json" "$TMP/stdout" <<'EOF'; then
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
@@ -1650,7 +1652,7 @@ fi
 run infer --chip h200 --count 8 --mode analytic --json --model-path deepseek-ai/DeepSeek-R1-0528 \
   --host 0.0.0.0 --port 8000 --trust-remote-code --tensor-parallel-size=8 --data-parallel-size=1 \
   --disable-radix-cache --decode-log-interval 1 --cuda-graph-bs 4 8 16 32 64 128 256 \
-  --cuda-graph-max-bs 256 --max-running-requests 512
+  --cuda-graph-max-bs 256 --max-running-requests 512 --engine cuda-graphs
 if [ "$RC" -eq 0 ] && python3 - "$TMP/stdout" <<'EOF'; then
 import json, sys
 d = json.load(open(sys.argv[1]))
