@@ -3,9 +3,10 @@
 
 Runs the published runs the model was not fitted on (bench/training_heldout_cases.yaml as a user
 types them, with the layout searched, the way the forecast asks; bench/serving_heldout_cases.yaml
-through the analytic model, which the forecast's service rates use), takes each residual
-r = ln(published / predicted) and groups them by (chip family, training or serving, dense or MoE),
-and over all families per (workload, kind). A group of at least MIN_CASES gives a lognormal:
+through the analytic model, which the forecast's service rates use, each row in its own scenario:
+an offline row as the offline steady state), takes each residual r = ln(published / predicted) and
+groups them by (chip family, training or serving, dense or MoE), and over all families per
+(workload, kind). A group of at least MIN_CASES gives a lognormal:
   bias  = mean(r)                                (the model's systematic error on that group)
   sigma = stdev(r) * sqrt(1 + 1 / n) * t / z     (the spread a new case of the group sees: the
                                                   sample's, widened by the bias' own uncertainty,
@@ -49,7 +50,12 @@ def t90(df):
     return T90[df] if df < len(T90) else Z90 + (T90[-1] - Z90) * (len(T90) - 1) / df
 
 
-def analytic_args(argv):
+def analytic_args(argv, case):
+    """argv without the simulator's options, priced in the case's own scenario as the serving
+    scorecard's analytic column is (serving_accuracy.analytic_mode): an offline row as the offline
+    steady state (`--mode offline --analytic`), not the server's, whose rate keeps
+    server_utilization (0.9) of the full batch's as headroom for live arrivals that an offline run
+    does not keep; a server or interactive row as `--mode analytic` with its own limits."""
     out, skip = [], 0
     for a in argv:
         if skip:
@@ -58,7 +64,7 @@ def analytic_args(argv):
             skip = SIMULATOR_ONLY[a]
         else:
             out.append(a)
-    return out + ["--mode", "analytic"]
+    return out + serving_accuracy.analytic_mode(case)
 OUT = os.path.join(ROOT, "data", "model_error.yaml")
 
 
@@ -98,7 +104,7 @@ def residuals(suanli, only):
         if only not in case["name"]:
             continue
         est, err = serving_accuracy.run(
-            suanli, analytic_args(serving_accuracy.args_of(case, simulated=False)))
+            suanli, analytic_args(serving_accuracy.args_of(case, simulated=False), case))
         v = est[case["metric"]] if est else None
         if not v:
             refused.append((case["name"], err))
@@ -141,7 +147,7 @@ def to_yaml(cs, date):
         "model_errors:",
         f"  source: \"held-out scorecards {date}: bench/training_accuracy.py cases as set up "
         "(training) and as typed (training-searched), bench/serving_accuracy.py cases through the "
-        "analytic model\"",
+        "analytic model, each in its own scenario\"",
         "  cells:",
     ]
     for c in cs:

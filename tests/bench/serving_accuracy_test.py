@@ -95,6 +95,18 @@ class AnalyticColumn(unittest.TestCase):
         self.assertAlmostEqual(out["output_tokens_per_s_per_chip"], 364 * 1000 / out["tpot_ms"],
                                delta=0.001 * out["output_tokens_per_s_per_chip"])
 
+    def test_the_model_error_prices_each_row_in_its_own_scenario(self):
+        # bench/model_error.py (data/model_error.yaml's serving cells) prices a row as this column
+        # does, the simulator's own options dropped (the analytic model refuses them).
+        import model_error
+        argv = ["--model", "llama-2-70b", "--scheduler-steps", "7", "--no-chunked-prefill"]
+        self.assertEqual(model_error.analytic_args(argv, {"mode": "offline"}),
+                         ["--model", "llama-2-70b", "--mode", "offline", "--analytic"])
+        for mode in ("server", "interactive"):
+            self.assertEqual(model_error.analytic_args(argv, {"mode": mode}),
+                             ["--model", "llama-2-70b", "--mode", "analytic"])
+
+
 class ConcurrencyRows(unittest.TestCase):
     def setUp(self):
         with open(os.path.join(ROOT, "bench", "serving_heldout_cases.yaml")) as f:

@@ -725,7 +725,8 @@ TEST(ForecastTest, AShortfallFromTheModelsErrorTakesIdleChips) {
   ASSERT_GT(err_p10, 0.5) << "bias " << me.bias << " sigma " << me.sigma;
   const auto& sf = f.services.at(0);
   for (int t = 0; t < 12; ++t) {
-    EXPECT_EQ(sf.served_fraction_p10[t], 1.0) << t;
+    // (the idle chips it takes are what the demand needs: served lands on 1 to rounding)
+    EXPECT_NEAR(sf.served_fraction_p10[t], 1.0, 1e-9) << t;
     EXPECT_GT(sf.served_fraction[t], 0.995) << t;
     // The chips it holds: 50 / err on average, at most the 100 there are.
     EXPECT_GT(f.allocation_mean[t][0], 45) << t;
