@@ -1046,6 +1046,8 @@ AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp
 // (each chip's experts serve them all); negative: the dp groups run alike.
 // `padding`: empty decode slots of a padded CUDA-graph batch, computed through the linear
 // layers, the experts and the dispatch like a running sequence but with no cache to attend to.
+// `instance_padding`, when not negative, is how many of `instance_tokens` are such slots (all
+// groups'); negative: the dp groups pad alike.
 // The engine's host loop between two steps for `decode` running requests (schedule them, prepare
 // their inputs, update each with its token), which the GPU waits for unless the engine schedules
 // a step ahead; once per scheduler call.
@@ -1056,13 +1058,15 @@ double HostLoopSeconds(const EngineLimits& limits, double decode) {
 
 Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, double decode_keys,
                      double prefill, double prefill_keys, double instance_tokens_given = -1,
-                     double padding = 0) {
+                     double padding = 0, double instance_padding = -1) {
   // An engine that runs its prompts in passes of their own beside one padded decode pass
   // (vLLM-Gaudi, decode_batch_padded: hpu_model_runner's PREFILLS, then 'Decodes run as one
   // single batch', S3930): an iteration with both is the two passes, each streaming the weights.
   if (x.job.limits.decode_batch_padded && prefill > 0 && decode + padding > 0) {
-    const Step a = StepTimeOfBatch(x, l, 0, 0, prefill, prefill_keys, instance_tokens_given, 0);
-    const Step b = StepTimeOfBatch(x, l, decode, decode_keys, 0, 0, instance_tokens_given, padding);
+    const Step a = StepTimeOfBatch(x, l, 0, 0, prefill, prefill_keys, instance_tokens_given, 0,
+                                   instance_tokens_given >= 0 ? instance_padding : 0);
+    const Step b = StepTimeOfBatch(x, l, decode, decode_keys, 0, 0, instance_tokens_given, padding,
+                                   instance_padding);
     Step both;
     both.linear_s = a.linear_s + b.linear_s;
     both.attention_s = a.attention_s + b.attention_s;
@@ -1095,7 +1099,12 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   RoutedActivationBytes activations;  // per step, all MoE layers
   if (p.moe_layers > 0) {
     const double pick = static_cast<double>(p.top_k) / p.routed_experts;
-    const double touched = 1 - MemoPow(1 - pick, instance_tokens);
+    // The padded slots are one dummy request repeated (TensorRT-LLM's CUDAGraphRunner extends the
+    // batch with [padding_dummy_request] * padding_size, S4151): one input, so one set of top_k
+    // experts for all of them (verify tokens a slot), not top_k fresh picks each.
+    const double padded = instance_padding >= 0 ? instance_padding : padding * verify * l.dp;
+    const double distinct = instance_tokens - padded + std::min(padded, verify);
+    const double touched = 1 - MemoPow(1 - pick, distinct);
     routed_bytes = p.moe_layers * ExpertsPerChip(s, l) * touched * p.expert * x.f.experts.bytes;
     const double imbalance = x.job.serving.moe_load_imbalance;
     double assignments =
@@ -2572,12 +2581,14 @@ std::optional<double> GraphBatch(const EngineLimits& limits, double decode) {
 // argument added to the call in LockstepSeconds must join the key.
 class StepMemo {
  public:
-  using Key = std::array<uint64_t, 6>;
+  using Key = std::array<uint64_t, 7>;
   static Key KeyOf(double decode_seqs, double decode_keys, double prefill_tokens,
-                   double prefill_keys, double instance_tokens, double padding) {
+                   double prefill_keys, double instance_tokens, double padding,
+                   double instance_padding) {
     return {std::bit_cast<uint64_t>(decode_seqs),     std::bit_cast<uint64_t>(decode_keys),
             std::bit_cast<uint64_t>(prefill_tokens),  std::bit_cast<uint64_t>(prefill_keys),
-            std::bit_cast<uint64_t>(instance_tokens), std::bit_cast<uint64_t>(padding)};
+            std::bit_cast<uint64_t>(instance_tokens), std::bit_cast<uint64_t>(padding),
+            std::bit_cast<uint64_t>(instance_padding)};
   }
   template <typename Price>
   static double Seconds(uint64_t serial, const Key& key, Price price) {
@@ -2637,7 +2648,9 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
                          ? std::optional<double>{}
                          : GraphBatch(state_->job.limits, largest);
   auto padding = [&](const GroupBatch& g) { return graph ? *graph - g.decode_seqs : 0.0; };
-  for (const GroupBatch& g : groups) instance_tokens += padding(g) * verify;
+  double instance_padding = 0;
+  for (const GroupBatch& g : groups) instance_padding += padding(g) * verify;
+  instance_tokens += instance_padding;
   // Every MoE layer's dispatch waits for the slowest group's attention and dense layers, and the
   // experts then serve all groups' tokens: the iteration takes the busiest group's time. Groups
   // with nothing to run still take part (the engines run a dummy batch on an idle rank).
@@ -2657,16 +2670,16 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
     if (std::any_of(groups.begin(), g, [&](const GroupBatch& e) { return alike(e, *g); })) continue;
     const double pad = padding(*g);
     slowest = std::max(
-        slowest,
-        StepMemo::Seconds(state_->serial,
-                          StepMemo::KeyOf(g->decode_seqs, g->decode_keys, g->prefill_tokens,
-                                          g->prefill_keys, instance_tokens, pad),
-                          [&] {
-                            return StepTimeOfBatch(x, state_->layout, g->decode_seqs,
-                                                   g->decode_keys, g->prefill_tokens,
-                                                   g->prefill_keys, instance_tokens, pad)
-                                .total();
-                          }));
+        slowest, StepMemo::Seconds(
+                     state_->serial,
+                     StepMemo::KeyOf(g->decode_seqs, g->decode_keys, g->prefill_tokens,
+                                     g->prefill_keys, instance_tokens, pad, instance_padding),
+                     [&] {
+                       return StepTimeOfBatch(x, state_->layout, g->decode_seqs, g->decode_keys,
+                                              g->prefill_tokens, g->prefill_keys, instance_tokens,
+                                              pad, instance_padding)
+                           .total();
+                     }));
   }
   // The ranks replay one graph or none: above the largest captured, every rank runs eagerly.
   return std::max({slowest,

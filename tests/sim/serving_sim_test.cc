@@ -1361,5 +1361,37 @@ TEST_F(RealModel, ADecodeBatchPadsToTheNextCapturedCudaGraph) {
   EXPECT_DOUBLE_EQ(graphs.LockstepSeconds(one_prompt), plain.LockstepSeconds(one_prompt));
 }
 
+// The padded slots of a CUDA graph are one dummy request repeated (TensorRT-LLM's
+// CUDAGraphRunner: batch.generation_requests.extend([padding_dummy_request] * padding_size),
+// S4151): one token's hidden state, routed to one set of top_k experts, so they add at most top_k
+// experts' weights to the step's read, not top_k fresh picks each. DeepSeek-V3 in FP8 on eight
+// H200s (tp 8, ep 8: 32 of the 256 experts a chip, top 8), no cached keys: one sequence padded to
+// the graph of 128 touches the experts of 2 distinct tokens, 1 - (31/32)^2 of them, where 128
+// running sequences touch 1 - (31/32)^128. By hand, the expert bytes a chip reads the fewer:
+// 58 MoE layers x 32 experts x 3 x 7,168 x 2,048 parameters x 1 byte x ((31/32)^2 - (31/32)^128)
+// = 81,738,596,352 x 0.921294 = 75.31 GB, at 4.8 TB/s x 0.75 (hopper memory_efficiency) 20.92 ms;
+// everything else (the slots through the dense layers, dispatch, per-token kernels) costs alike.
+// The step is bound by the read (37 B active parameters x 2 x 128 tokens / 8 chips is about 1.2
+// TFLOP a chip, 2 ms), so the saving is nearly all of that and cannot exceed it.
+TEST_F(RealModel, PaddedGraphSlotsRouteAsOneToken) {
+  const auto& cat = Cat();
+  perf::InferenceJob v3 =
+      perf::InferenceJobFor(cat, **cat.FindModel("deepseek-v3"), **cat.FindChip("h200"));
+  v3.system = *cat.SystemFor(*v3.chip);
+  v3.dtype = perf::ServingDType::kFp8;
+  const perf::InferenceLayout layout{.tp = 8, .ep = 8};
+  perf::InferenceJob padded = v3;
+  padded.limits.graph_batch_sizes = {128};
+  const StepModelCost plain(*perf::ServingStepModel::Make(v3, layout));
+  const StepModelCost graphs(*perf::ServingStepModel::Make(padded, layout));
+  const double fewer = std::pow(31.0 / 32, 2) - std::pow(31.0 / 32, 128);
+  EXPECT_NEAR(fewer, 0.921294, 1e-6);
+  const double by_hand = 58.0 * 32 * 3 * 7168 * 2048 * fewer / (4.8e12 * 0.75);
+  EXPECT_NEAR(by_hand, 20.92e-3, 0.01e-3);
+  const double saved = plain.StepSeconds(128, 0, 0, 0) - graphs.StepSeconds(1, 0, 0, 0);
+  EXPECT_GT(saved, 0.8 * by_hand);
+  EXPECT_LT(saved, 1.001 * by_hand);
+}
+
 }  // namespace
 }  // namespace suanli::sim
