@@ -43,6 +43,34 @@ std::string internal::ClusterCounts(const std::string& spec) {
   return out;
 }
 
+std::string internal::ClusterPoolNote(const std::string& spec, const std::string& type) {
+  const auto trim = [](std::string t) {
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.erase(0, 1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
+    return t;
+  };
+  size_t start = 0;
+  while (start <= spec.size()) {
+    size_t end = spec.find(',', start);
+    if (end == std::string::npos) end = spec.size();
+    const std::string part = spec.substr(start, end - start);
+    start = end + 1;
+    const size_t colon = part.find(':');
+    // Only type:count: a third field gives the node size, so the count is a plain total.
+    if (colon == std::string::npos || part.find(':', colon + 1) != std::string::npos) continue;
+    const std::string count = trim(part.substr(colon + 1));
+    const size_t x = count.find_first_of("xX*");
+    if (trim(part.substr(0, colon)) != type || x == std::string::npos) continue;
+    auto nodes = ParseWholeAmount(count.substr(0, x), "count", 1, 10'000'000);
+    auto per = ParseWholeAmount(count.substr(x + 1), "count", 1, 1024);
+    if (!nodes || !per) continue;
+    return fmt::format("{}:{} is one pool of {} GPUs, as {}:{}; {} nodes of {} are {}:{}:{}", type,
+                       count, *nodes * *per, type, *nodes * *per, *nodes, *per, type, *nodes * *per,
+                       *per);
+  }
+  return "";
+}
+
 namespace {
 
 Result<double> TrainingSpeed(const catalog::Catalog& cat, const catalog::Model& model,

@@ -1273,7 +1273,7 @@ TrainRequest TrainedShapeOf(const std::vector<std::string>& command) {
   TrainRequest r;
   for (const char* name :
        {"num_layers", "hidden_size", "num_attention_heads", "num_query_groups", "ffn_hidden_size",
-        "num_experts", "moe_router_topk", "moe_ffn_hidden_size", "kv_channels"}) {
+        "num_experts", "moe_router_topk", "moe_ffn_hidden_size", "kv_channels", "vocab_size"}) {
     std::string dashed = std::string("--") + name;
     std::replace(dashed.begin(), dashed.end(), '_', '-');
     for (size_t i = 0; i < words.size(); ++i) {

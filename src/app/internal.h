@@ -91,9 +91,9 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
 
 // A launch line that names no model (a Megatron line with the HuggingFace tokenizer left out):
 // the catalog model whose shape its --num-layers, --hidden-size and --num-attention-heads (and
-// --num-query-groups, --ffn-hidden-size, experts where given) give, models alike in everything
-// the estimate reads counting as one. "model: is required" naming the candidates otherwise.
-// `basis` (may be null): which model and why.
+// --num-query-groups, --ffn-hidden-size, experts, --vocab-size where given) give, models alike in
+// everything the estimate reads counting as one. "model: is required" naming the candidates
+// otherwise. `basis` (may be null): which model and why.
 Result<std::string> ModelOfShape(const catalog::Catalog& cat, const TrainRequest& r,
                                  std::string* basis);
 
@@ -229,6 +229,10 @@ Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::I
 // count, K as 1024 as clusters are written); the spec in plain numbers for sim::ParseClusterSpec.
 // A count that is no number is left for it to name.
 std::string ClusterCounts(const std::string& spec);
+// What a count typed as nodes x GPUs ("h100:2x8") with no node size means, for a message about
+// `type`: "h100:2x8 is one pool of 16 GPUs, as h100:16; 2 nodes of 8 are h100:16:8". "" when the
+// spec gives that type's count otherwise.
+std::string ClusterPoolNote(const std::string& spec, const std::string& type);
 
 // vLLM's `--config FILE` (under a pasted `vllm serve`): the YAML's keys are the long flags
 // (max-model-len or max_model_len), read as the fields they name; the command line wins over the

@@ -886,7 +886,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Megatron(LaunchOnly<R>("decoupled_min_lr", FieldKind::kString)),
       Megatron(LaunchOnly<R>("empty_unused_memory_level", FieldKind::kString)),
       Megatron(LaunchOnly<R>("exit_duration_in_mins", FieldKind::kString)),
-      Megatron(LaunchOnly<R>("vocab_size", FieldKind::kString)),
+      Megatron(Bind("vocab_size", &R::vocab_size,
+                    "Megatron's vocabulary: where the line names no model, the catalog model of "
+                    "its shape with this vocabulary")),
       Megatron(LaunchOnly<R>("tiktoken_pattern", FieldKind::kString)),
       Megatron(LaunchOnly<R>("profile_step_start", FieldKind::kString)),
       Megatron(LaunchOnly<R>("profile_step_end", FieldKind::kString)),
@@ -1836,8 +1838,9 @@ const std::vector<Field<ReplayRequest>>& ReplayFields() {
       Bind("format", &R::format, "openb, gavel, sia or csv (default: from the file)"),
       Bind("nodes", &R::nodes, "node list (openb format: sn,cpu_milli,memory_mib,gpu,model)"),
       Bind("cluster", &R::cluster,
-           "type:count[:gpus_per_node],... (without a node size, one pool per type; a count of 0 "
-           "adds no GPUs)"),
+           "type:count[:gpus_per_node],... (without a node size, one pool per type: h100:2x8 is "
+           "one pool of 16, as h100:16, and two nodes of 8 are h100:16:8; a count of 0 adds no "
+           "GPUs)"),
       Bind(
           "kube", &R::kube,
           "or the cluster from Kubernetes objects (kubectl get nodes,pods -o json): its GPU nodes, "
@@ -1904,7 +1907,9 @@ const std::vector<Field<SimulateRequest>>& SimulateFields() {
       Bind("gpus", &R::gpus, "accelerators the job holds (default 8; 1k is 1,024, 2x8 is 16)"),
       Bind("durations", &R::durations,
            "instead of model and tokens: hours alone per type, e.g. h800:12,a100:30"),
-      Bind("cluster", &R::cluster, "the cluster as type:count[:gpus_per_node],... (empty, idle)"),
+      Bind("cluster", &R::cluster,
+           "the cluster as type:count[:gpus_per_node],... (empty, idle; h100:2x8 is one pool of "
+           "16, as h100:16, and two nodes of 8 are h100:16:8)"),
       Bind("kube", &R::kube,
            "or Kubernetes objects (kubectl get nodes,pods -o json): the cluster and what runs on "
            "it now (pods may say suanli.io/remaining-s)"),

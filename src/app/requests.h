@@ -88,6 +88,10 @@ struct TrainRequest {
       ffn_hidden_size, kv_channels, max_position_embeddings, num_experts, moe_router_topk,
       moe_ffn_hidden_size, moe_shared_expert_intermediate_size, q_lora_rank, kv_lora_rank,
       qk_head_dim, qk_pos_emb_head_dim, v_head_dim, mtp_num_layers;
+  // Megatron's --vocab-size: not checked against a named model (Megatron pads it), but where the
+  // line names no model it parts catalog models of one shape (Llama 3 8B 128,256, Mistral 7B
+  // v0.3 32,768).
+  std::optional<int> vocab_size;
   bool group_query_attention = false, multi_latent_attention = false, swiglu = false,
        untie_embeddings_and_output_weights = false;
   std::string moe_layer_freq;                // 1, k (every k-th layer) or "([0]*3+[1]*58)"

@@ -333,7 +333,8 @@ Result<std::string> ModelOfShape(const catalog::Catalog& cat, const TrainRequest
   for (const auto& [flag, value] : {std::pair{"--num-query-groups", r.num_query_groups},
                                     std::pair{"--ffn-hidden-size", r.ffn_hidden_size},
                                     std::pair{"--num-experts", r.num_experts},
-                                    std::pair{"--moe-ffn-hidden-size", r.moe_ffn_hidden_size}}) {
+                                    std::pair{"--moe-ffn-hidden-size", r.moe_ffn_hidden_size},
+                                    std::pair{"--vocab-size", r.vocab_size}}) {
     if (value) given += fmt::format(" {} {}", flag, *value);
   }
   // What the estimate reads of a model; models equal in all of it (Llama 3 8B and Llama 3.1 8B,
@@ -368,6 +369,8 @@ Result<std::string> ModelOfShape(const catalog::Catalog& cat, const TrainRequest
     // The shape flags checked as for a named model (the sequence length is not the model's);
     // a line without --num-experts builds a dense model, as Megatron does (num_experts None).
     if (!CheckModelShape(m, r, 0) || (m.moe && !r.num_experts)) continue;
+    // --vocab-size parts models of one shape (Llama 3 8B's 128,256 from Mistral 7B v0.3's 32,768).
+    if (r.vocab_size && *r.vocab_size != m.vocab) continue;
     auto same = std::find_if(groups.begin(), groups.end(),
                              [&](const auto& g) { return key(*g.front()) == key(m); });
     if (same == groups.end()) {

@@ -47,9 +47,9 @@ ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuff
     if (digits.size() > s.text.size() && digits.ends_with(s.text)) {
       scale = s.scale;
       digits.remove_suffix(s.text.size());
-      // One space may part the number from a word ("15 trillion", "14.8 万亿": suffixes longer
-      // than two bytes), as amounts are written; not from a letter ("16 M" stays a mistake).
-      if (s.text.size() > 2 && digits.size() > 1 && digits.back() == ' ') digits.remove_suffix(1);
+      // One space may part the number from its suffix, as amounts are written: "15 trillion",
+      // "14.8 万亿", and so "15 T" or "4 Mi" as well.
+      if (digits.size() > 1 && digits.back() == ' ') digits.remove_suffix(1);
       break;
     }
   }

@@ -24,8 +24,8 @@ struct ScaledNumber {
 
 // The whole text must be a finite number (a leading '+' allowed, no spaces), optionally followed
 // by one suffix of `suffixes`, tried in order (list "Mi" before "M"), with at most one space
-// before a suffix of more than two bytes, a word ("15 trillion", "14.8 万亿"; "16 M" is not). NaN,
-// infinities, trailing text and results beyond a double are not numbers.
+// before the suffix ("15 trillion", "14.8 万亿", "15 T"). NaN, infinities, trailing text and
+// results beyond a double are not numbers.
 ScaledNumber ParseScaledNumber(std::string_view text, std::span<const NumberSuffix> suffixes);
 
 // The suffixes of amounts users type, on the command line, in HTTP bodies and in scenario files:

@@ -41,6 +41,12 @@ TEST(ParseAmount, SuffixesArePowersOfThousandAndIecOnesOf1024) {
   EXPECT_DOUBLE_EQ(*ParseAmount("2 million", "f"), 2e6);
   EXPECT_DOUBLE_EQ(*ParseAmount("3 thousand", "f"), 3000);
   EXPECT_DOUBLE_EQ(*ParseAmount("14.8 万亿", "f"), 14.8e12);
+  // One space before a letter too, as before a word: "15 T" is "15T", "4 Mi" 4 x 2^20.
+  EXPECT_DOUBLE_EQ(*ParseAmount("15 T", "f"), 15e12);
+  EXPECT_DOUBLE_EQ(*ParseAmount("16 M", "f"), 16e6);
+  EXPECT_DOUBLE_EQ(*ParseAmount("4 Mi", "f"), 4194304);
+  EXPECT_FALSE(ParseAmount("15  T", "f"));
+  EXPECT_FALSE(ParseAmount(" T", "f"));
   EXPECT_FALSE(ParseAmount("15  trillion", "f"));
   EXPECT_FALSE(ParseAmount("15 trillions", "f"));
   EXPECT_FALSE(ParseAmount("trillion", "f"));
@@ -95,7 +101,7 @@ TEST(ParseFieldAmount, SharesTakeAPercentSign) {
 
 TEST(ParseAmount, RejectsWhatIsNotExactlyANumberAndNamesTheField) {
   for (const char* bad : {"", "abc", "8abc", "8.9.1", "nan", "inf", "-inf", "1e400", "M", "16MM",
-                          "16 M", " 16", "16Mi ", "0x10", "1,000"}) {
+                          "16 MM", " 16", "16Mi ", "0x10", "1,000"}) {
     auto r = ParseAmount(bad, "global_batch_tokens");
     ASSERT_FALSE(r) << "'" << bad << "' parsed as " << *r;
     EXPECT_EQ(r.error().field, "global_batch_tokens") << bad;

@@ -3851,6 +3851,22 @@ TEST(TrainLaunch, AMegatronLineWithoutAModelTrainsTheCatalogModelOfItsShape) {
             std::string::npos)
       << two.error().message;
   EXPECT_EQ(two.error().message.find("mixtral"), std::string::npos) << two.error().message;
+  // The vocabulary parts them: Mistral 7B v0.3's is 32,768, Llama 3 8B's 128,256 (their
+  // config.json vocab_size); a third no model of the shape has.
+  r.vocab_size = 32768;
+  auto mistral = TheEngine().Train(r, Json());
+  ASSERT_TRUE(mistral) << mistral.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(mistral->body)["model"], "mistral-7b-v0.3");
+  r.vocab_size = 128256;
+  auto llama = TheEngine().Train(r, Json());
+  ASSERT_TRUE(llama) << llama.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(llama->body)["model"], "llama-3-8b");
+  r.vocab_size = 50257;
+  auto no_vocab = TheEngine().Train(r, Json());
+  ASSERT_FALSE(no_vocab);
+  EXPECT_NE(no_vocab.error().message.find("--vocab-size 50257"), std::string::npos)
+      << no_vocab.error().message;
+  r.vocab_size.reset();
 
   r.hidden_size = 4000;
   auto none = TheEngine().Train(r, Json());

@@ -201,6 +201,14 @@ for typed in "15 trillion" "15 Trillion" "15 万亿" "--tokens=15 trillion"; do
     not_ok "--tokens $typed is 15e12 tokens" "rc $RC, tokens '$tokens'" "stderr: ${ERR:0:300}"
   fi
 done
+# One argument with a space before a letter, as before a word: --tokens '15 T' is 15T.
+run train --model llama-3-8b --chip h100 --count 64 --tokens "15 T" --json
+tokens=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"])' <<<"$OUT" 2>/dev/null)
+if [ "$RC" -eq 0 ] && python3 -c "import sys; sys.exit(abs(float('$tokens') - 15e12) > 1)" 2>/dev/null; then
+  ok "--tokens '15 T' is 15e12 tokens"
+else
+  not_ok "--tokens '15 T' is 15e12 tokens" "rc $RC, tokens '$tokens'" "stderr: ${ERR:0:300}"
+fi
 expect_bad "--tokens 15 trillions names the flag and the forms" "tokens.*15 trillions.*15 trillion" \
   train --model llama-3-8b --chip h100 --count 64 --tokens "15 trillions"
 expect_bad "--tokens 15 trillions (split) names the flag, not a stray argument" \

@@ -55,6 +55,14 @@ TEST(Api, TrainAnswersWhatTheEngineAnswers) {
   ASSERT_EQ(typed.status, 200) << typed.body;
   EXPECT_EQ(json::parse(typed.body)["global_batch_tokens"].get<double>(), 4194304.0);
   EXPECT_EQ(json::parse(typed.body)["chips"].get<long>(), 2048);
+  // A space before the suffix, as "15 trillion" takes one: "15 T" is 15 x 10^12, "4 Mi" 2^22.
+  auto spaced = Post(api, "/v1/train",
+                     R"({"model": "llama-3-70b", "chip": "h800", "count": "2 Ki", "tokens": "15 T",
+                         "global_batch_tokens": "4 Mi"})");
+  ASSERT_EQ(spaced.status, 200) << spaced.body;
+  EXPECT_EQ(json::parse(spaced.body)["tokens"].get<double>(), 15e12);
+  EXPECT_EQ(json::parse(spaced.body)["global_batch_tokens"].get<double>(), 4194304.0);
+  EXPECT_EQ(json::parse(spaced.body)["chips"].get<long>(), 2048);
 }
 
 // A pasted launch line's reading over HTTP, as the CLI reads it: the batch asked is the one typed
