@@ -185,6 +185,10 @@ Field<TrainRequest> TitanConfig() {
       if (!r.cp) r.cp = 1;
       if (!r.titan_dp_shard) r.titan_dp_shard = -1;
       if (r.titan_ac_mode.empty() && r.recompute.empty()) r.titan_ac_mode = c.ac;
+      // The registry's selective configs check-point per op (config_registry.py, S4183).
+      if (r.titan_sac_option.empty() && std::string_view(c.ac) == "selective") {
+        r.titan_sac_option = "op";
+      }
       if (r.titan_converters.empty()) r.titan_converters = c.converters;
       return {};
     }
@@ -971,6 +975,10 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Aliases(Bind("activation_checkpoint_mode", &R::titan_ac_mode,
                    "torchtitan's activation checkpointing: none, selective or full (--recompute)"),
               {"activation_checkpoint.mode"}),
+      Aliases(Bind("selective_ac_option", &R::titan_sac_option,
+                   "torchtitan's selective checkpointing: op (per op) or N (every Nth layer "
+                   "recomputed whole, the rest stored; torchtitan's default 2)"),
+              {"activation_checkpoint.selective_ac_option"}),
       Aliases(Bind("enable_fsdp_float8_all_gather", &R::titan_fp8_all_gather,
                    "torchtitan's FP8 weights gathered by FSDP (--param-dtype fp8)"),
               {"float8.enable_fsdp_float8_all_gather"}),

@@ -156,8 +156,12 @@ struct TrainRequest {
   // file).
   bool titan_steps_from_config = false;
   std::string titan_pp_schedule, titan_flavor, titan_model_name, titan_converters,
-      titan_mixed_precision_param, titan_mixed_precision_reduce, titan_ac_mode, titan_float8_recipe;
+      titan_mixed_precision_param, titan_mixed_precision_reduce, titan_ac_mode, titan_float8_recipe,
+      titan_sac_option;
   std::optional<bool> titan_fp8_all_gather;
+  // Not a field: torchtitan's selective_ac_option N > 1 read (WithJobConfig), every Nth layer
+  // recomputed whole (perf::ParallelLayout::recompute_every).
+  std::optional<int> titan_ac_every;
 };
 
 struct InferRequest {

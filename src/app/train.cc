@@ -1015,6 +1015,9 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
       ToLower(r.recompute_method) == "block") {
     fixed.recompute_layers = *r.recompute_num_layers;
   }
+  if (fixed.recompute == perf::Recompute::kFull && r.titan_ac_every) {
+    fixed.recompute_every = *r.titan_ac_every;
+  }
   if (r.no_sequence_parallel) fixed.sequence_parallel = false;
   if (!r.schedule.empty()) {
     auto s = perf::ParseSchedule(r.schedule);

@@ -567,6 +567,7 @@ Result<void> ReadJobConfig(TrainRequest& r, const std::string& text, TitanOrigin
            text_of("model", "flavor", r.titan_flavor),
            text_of("model", "converters", r.titan_converters),
            text_of("activation_checkpoint", "mode", r.titan_ac_mode),
+           text_of("activation_checkpoint", "selective_ac_option", r.titan_sac_option),
            text_of("float8", "recipe_name", r.titan_float8_recipe),
            boolean("float8", "enable_fsdp_float8_all_gather", r.titan_fp8_all_gather),
        }) {
@@ -588,6 +589,11 @@ Result<void> ReadJobConfig(TrainRequest& r, const std::string& text, TitanOrigin
   if (!r.titan_local_batch_size && !r.micro_batch) r.titan_local_batch_size = 8;
   if (!r.titan_pp_microbatch_size && *r.pp > 1 && !r.micro_batch) r.titan_pp_microbatch_size = 1;
   if (r.titan_ac_mode.empty() && r.recompute.empty()) r.titan_ac_mode = "selective";
+  // ActivationCheckpoint.selective_ac_option's default (job_config.py, S4183): every second layer.
+  if (r.titan_sac_option.empty() &&
+      !origin.lines.count("activation_checkpoint.selective_ac_option")) {
+    r.titan_sac_option = "2";
+  }
   return {};
 }
 
@@ -863,7 +869,8 @@ bool HasJobConfig(const TrainRequest& r) {
          r.titan_steps || !r.titan_pp_schedule.empty() || !r.titan_flavor.empty() ||
          !r.titan_model_name.empty() || !r.titan_converters.empty() ||
          !r.titan_mixed_precision_param.empty() || !r.titan_mixed_precision_reduce.empty() ||
-         !r.titan_ac_mode.empty() || !r.titan_float8_recipe.empty() || r.titan_fp8_all_gather;
+         !r.titan_ac_mode.empty() || !r.titan_float8_recipe.empty() || r.titan_fp8_all_gather ||
+         !r.titan_sac_option.empty();
 }
 
 Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
@@ -993,11 +1000,32 @@ Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
                   fmt::format("unknown mode {}; expected none, selective or full",
                               Quoted(r.titan_ac_mode.substr(0, 40))));
     }
+    const bool flagged = !r.recompute.empty();  // --recompute's own reading wins
     if (!r.recompute.empty() && ToLower(r.recompute) != mode) {
       return fail("activation_checkpoint.mode",
                   fmt::format("{} contradicts --recompute {}", mode, r.recompute));
     }
     r.recompute = mode;
+    // selective_ac_option (torchtitan's _apply_ac_to_transformer_block, S4183): op checkpoints per
+    // op (S4180); a whole number N wraps every Nth block a rank builds in full checkpointing and
+    // leaves the rest alone (N 0 or 1: every block); anything else torchtitan refuses. Read under
+    // selective only, as torchtitan does; its default, 2, where nothing gives it.
+    const bool given = !r.titan_sac_option.empty() ||
+                       origin.lines.count("activation_checkpoint.selective_ac_option") > 0;
+    const std::string option = ToLower(given ? r.titan_sac_option : "2");
+    if (mode == "selective" && option != "op" && !flagged) {
+      const bool digits = !option.empty() && option.size() <= 6 &&
+                          option.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits) {
+        return fail("activation_checkpoint.selective_ac_option",
+                    fmt::format("unknown option {}; expected op or a whole number N (every Nth "
+                                "layer recomputed whole)",
+                                Quoted(r.titan_sac_option.substr(0, 40))));
+      }
+      const int every = std::stoi(option);
+      r.recompute = "full";
+      if (every > 1) r.titan_ac_every = every;
+    }
   }
   // Precision: FSDP's compute dtype, its gradient reduction, and torchao's converters.
   if (!r.titan_mixed_precision_param.empty()) {

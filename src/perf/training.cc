@@ -828,15 +828,21 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
   // Block recomputation (Megatron's --recompute-method block, S3221): the first recompute_layers
   // of each virtual stage are recomputed, the others store their activations; per layer of a
   // stage, the share of each.
+  // torchtitan's layer-wise selective checkpointing (recompute_every, S4183) counts the blocks
+  // a rank wraps: floor(its layers / N) of them recomputed.
   double recomputed_share = l.recompute == Recompute::kFull ? 1.0 : 0.0;
-  if (l.recompute == Recompute::kFull && l.recompute_layers > 0) {
+  if (l.recompute == Recompute::kFull && (l.recompute_layers > 0 || l.recompute_every > 1)) {
     // Virtual stages exist only under a pipeline.
     const double chunk_layers =
         static_cast<double>(m.layers) / (l.pp * (l.pp > 1 ? l.interleave : 1));
-    recomputed_share = std::min(1.0, l.recompute_layers / chunk_layers);
+    const int rank_layers = std::max(1, m.layers / l.pp);
+    recomputed_share = l.recompute_every > 1
+                           ? static_cast<double>(rank_layers / l.recompute_every) / rank_layers
+                           : std::min(1.0, l.recompute_layers / chunk_layers);
     ParallelLayout stored = l;
     stored.recompute = Recompute::kNone;
     stored.recompute_layers = 0;
+    stored.recompute_every = 0;
     const LayoutContext xs{job, c, stored, x.tokens};
     auto blend = [&](LayerCost& k, const LayerCost& whole) {
       const double f = recomputed_share;
@@ -1731,8 +1737,10 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
                       l.sequence_parallel = fixed.sequence_parallel.value_or(tp > 1);
                       l.recompute_modules = fixed.recompute_modules.value_or(0);
                       l.ep_a2a_overlap = overlap;
-                      if (rc == Recompute::kFull)
+                      if (rc == Recompute::kFull) {
                         l.recompute_layers = fixed.recompute_layers.value_or(0);
+                        l.recompute_every = fixed.recompute_every.value_or(0);
+                      }
                       if (auto ok = CheckLayout(job, c, l); !ok) {
                         note(ok.error().message);
                         continue;

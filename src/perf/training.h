@@ -80,6 +80,10 @@ struct ParallelLayout {
   // With Recompute::kFull: Megatron's --recompute-method block --recompute-num-layers N, the
   // first N layers of each virtual stage recomputed, the rest stored whole [S3221]; 0: every layer.
   int recompute_layers = 0;
+  // With Recompute::kFull: torchtitan's layer-wise selective checkpointing (activation_checkpoint
+  // selective_ac_option N > 1): of the blocks a rank builds, every Nth (the Nth, 2Nth, ...)
+  // recomputed whole, the rest stored whole (S4183); 0: every layer.
+  int recompute_every = 0;
 
   int chips() const { return tp * pp * dp * cp; }
 };
@@ -93,6 +97,7 @@ struct LayoutConstraints {
   std::optional<unsigned> recompute_modules;
   std::optional<bool> ep_a2a_overlap;
   std::optional<int> recompute_layers;  // ParallelLayout::recompute_layers, with full recompute
+  std::optional<int> recompute_every;   // ParallelLayout::recompute_every, with full recompute
   // What the software offers (a stack); empty or true: everything, except that an empty
   // allowed_schedules means 1F1B (plain or interleaved) only: DualPipe is searched only where
   // the software has it (a stack that lists it, e.g. MindSpeed's DualPipeV) or when asked for.

@@ -193,9 +193,17 @@ void TorchtitanArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& 
   add("training.local_batch_size",
       num(l.pp > 1 ? sequences / std::max(1, l.dp) : static_cast<double>(l.micro_batch)));
   add("training.steps", num(std::ceil(job.tokens / e.global_batch_tokens)));
-  add("activation_checkpoint.mode", l.recompute == Recompute::kFull        ? "full"
-                                    : l.recompute == Recompute::kSelective ? "selective"
-                                                                           : "none");
+  // Selective is torchtitan's per-op policy (S4180); every Nth layer recomputed whole is its
+  // layer-wise selective_ac_option N (S4183).
+  const bool every_nth = l.recompute == Recompute::kFull && l.recompute_every > 1;
+  add("activation_checkpoint.mode", l.recompute == Recompute::kFull && !every_nth ? "full"
+                                    : l.recompute != Recompute::kNone             ? "selective"
+                                                                                  : "none");
+  if (every_nth) {
+    add("activation_checkpoint.selective_ac_option", std::to_string(l.recompute_every));
+  } else if (l.recompute == Recompute::kSelective) {
+    add("activation_checkpoint.selective_ac_option", "op");
+  }
   add("training.mixed_precision_param", "bfloat16");
   add("training.mixed_precision_reduce",
       e.precision.grad_reduce == perf::TensorFormat::kBf16 ? "bfloat16" : "float32");

@@ -113,6 +113,7 @@ std::string TrainingJson(const TrainingReport& r) {
                    {"schedule", perf::ScheduleName(l.schedule)},
                    {"ep_a2a_overlap", l.ep_a2a_overlap}};
   if (l.recompute_layers > 0) j["parallel"]["recompute_layers"] = l.recompute_layers;
+  if (l.recompute_every > 1) j["parallel"]["recompute_every"] = l.recompute_every;
   j["layout_searched"] = r.searched;
   if (r.searched) {
     j["layouts_evaluated"] = r.layouts_evaluated;
@@ -219,7 +220,9 @@ std::string TrainingText(const TrainingReport& r) {
       l.tp, l.pp, l.dp, l.ep, l.cp, l.zero_stage, l.micro_batch, l.interleave,
       l.recompute_layers > 0 ? fmt::format("{} (first {} layers of each stage)",
                                            perf::RecomputeName(l.recompute), l.recompute_layers)
-                             : std::string(perf::RecomputeName(l.recompute)),
+      : l.recompute_every > 1
+          ? fmt::format("{} (1 layer in {})", perf::RecomputeName(l.recompute), l.recompute_every)
+          : std::string(perf::RecomputeName(l.recompute)),
       perf::ScheduleName(l.schedule), l.sequence_parallel && l.tp > 1 ? " +seq-par" : "",
       l.ep_a2a_overlap ? " +ep-a2a-overlap" : "");
   Table t({"quantity", "value"});

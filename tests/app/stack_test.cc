@@ -415,5 +415,64 @@ TEST(Stacks, ActivationOffloadFreesMemoryAndCostsItsCopies) {
   EXPECT_EQ(negative.error().field, "offload_layers");
 }
 
+// torchtitan's selective_ac_option (S4183), read from its TOML file: op is the per-op policy
+// (selective); a whole number N every Nth layer recomputed whole, the rest stored (full
+// recomputation of 1 layer in N); left out, torchtitan's default 2; 1 every layer. --emit
+// torchtitan prints the option priced; a value torchtitan refuses names file:line:key.
+TEST(StackTest, TorchtitanSelectiveAcOption) {
+  TrainRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = "h100";
+  r.count = 16;
+  r.tokens = 1e12;
+  r.job_config_file = "llama3_8b.toml";
+  auto build = [&](const std::string& ac) { return internal::BuildTrainJob(Cat(), r, ac); };
+  auto option_printed = [&](const internal::TrainSetup& s) {
+    auto est = perf::SearchLayout(s.job, s.fixed);
+    EXPECT_TRUE(est) << est.error().message;
+    auto launch = report::LaunchFor("torchtitan", s.job, est->best);
+    EXPECT_TRUE(launch) << launch.error().message;
+    std::string mode, option;
+    for (const auto& a : launch->args) {
+      if (a.rfind("--activation_checkpoint.mode ", 0) == 0) mode = a.substr(29);
+      if (a.rfind("--activation_checkpoint.selective_ac_option ", 0) == 0) option = a.substr(44);
+    }
+    return mode + "/" + option;
+  };
+  const std::string head =
+      "[training]\nseq_len = 8192\nlocal_batch_size = 1\n[activation_checkpoint]\n";
+  auto op = build(head + "mode = \"selective\"\nselective_ac_option = \"op\"\n");
+  ASSERT_TRUE(op) << op.error().ToString();
+  EXPECT_EQ(op->fixed.recompute, perf::Recompute::kSelective);
+  EXPECT_FALSE(op->fixed.recompute_every);
+  EXPECT_EQ(option_printed(*op), "selective/op");
+  auto dflt = build(head + "mode = \"selective\"\n");
+  ASSERT_TRUE(dflt) << dflt.error().ToString();
+  EXPECT_EQ(dflt->fixed.recompute, perf::Recompute::kFull);
+  EXPECT_EQ(dflt->fixed.recompute_every.value_or(0), 2);
+  EXPECT_EQ(option_printed(*dflt), "selective/2");
+  auto four = build(head + "selective_ac_option = \"4\"\n");  // mode's default: selective
+  ASSERT_TRUE(four) << four.error().ToString();
+  EXPECT_EQ(four->fixed.recompute_every.value_or(0), 4);
+  EXPECT_EQ(option_printed(*four), "selective/4");
+  auto one = build(head + "mode = \"selective\"\nselective_ac_option = \"1\"\n");
+  ASSERT_TRUE(one) << one.error().ToString();
+  EXPECT_EQ(one->fixed.recompute, perf::Recompute::kFull);
+  EXPECT_FALSE(one->fixed.recompute_every);
+  EXPECT_EQ(option_printed(*one), "full/");
+  // Under mode full torchtitan does not read the option.
+  auto full = build(head + "mode = \"full\"\nselective_ac_option = \"two\"\n");
+  ASSERT_TRUE(full) << full.error().ToString();
+  EXPECT_EQ(full->fixed.recompute, perf::Recompute::kFull);
+  EXPECT_FALSE(full->fixed.recompute_every);
+  for (const char* bad : {"\"two\"", "\"-2\"", "\"\"", "2"}) {
+    auto refused = build(head + "mode = \"selective\"\nselective_ac_option = " + bad + "\n");
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().file, "llama3_8b.toml") << bad;
+    EXPECT_EQ(refused.error().line, 6) << bad;
+    EXPECT_EQ(refused.error().field, "activation_checkpoint.selective_ac_option") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace suanli::app

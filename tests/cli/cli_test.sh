@@ -3049,6 +3049,10 @@ printf '[training]\nseq_len = 8192\n[activation_checkpoint]\nmode = "sometimes"\
 expect_bad "train: a torchtitan config value out of its set names file:line:key" \
   "bad-mode.toml:4: activation_checkpoint.mode: unknown mode" \
   train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --job.config_file "$TMP/bad-mode.toml"
+printf '[training]\nseq_len = 8192\n[activation_checkpoint]\nmode = "selective"\nselective_ac_option = "half"\n' >"$TMP/bad-sac.toml"
+expect_bad "train: a torchtitan selective_ac_option that is neither op nor a number names file:line:key" \
+  "bad-sac.toml:5: activation_checkpoint.selective_ac_option: unknown option" \
+  train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --job.config_file "$TMP/bad-sac.toml"
 printf '[training]\nseq_len = 8192\nsteps = = 3\n' >"$TMP/bad-syntax.toml"
 expect_bad "train: a torchtitan config that is not TOML names file:line" "bad-syntax.toml:3" \
   train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --job.config_file "$TMP/bad-syntax.toml"

@@ -893,5 +893,38 @@ TEST(TrainingLora, GptThreeSpeedUpMatchesTheLoraPaper) {
   EXPECT_NEAR(lora->step_time_s / full->step_time_s, 0.80, 0.08);
 }
 
+// torchtitan's layer-wise selective checkpointing, selective_ac_option N (S4183): of the blocks a
+// rank wraps, the Nth, 2Nth, ... are recomputed whole and the rest stored whole. Llama 3.1 8B (32
+// layers): N = 2 recomputes 16 of 32, N = 3 floor(32 / 3) = 10 of 32; with two pipeline stages a
+// rank wraps 16 blocks, N = 3 recomputes 5 of 16. The recomputed forward FLOPs are that share of
+// full recomputation's.
+TEST(TrainingTest, TorchtitanEveryNthLayerRecomputesThatShare) {
+  TrainingJob job = TrainingJobOn("llama-3.1-8b", "h100", 64);
+  ASSERT_EQ(job.model->layers, 32);
+  job.seq_len = 8192;
+  job.global_batch_tokens = 64.0 * 8192;
+  auto extra = [&](int pp, Recompute rc, int every) {
+    ParallelLayout l{1, pp, 64 / pp, 1, 1, 3, 1, 1, rc, false};
+    l.recompute_every = every;
+    auto e = EstimateLayout(job, l);
+    EXPECT_TRUE(e);
+    return std::pair{e->hardware_flops_per_token - e->model_flops_per_token,
+                     e->memory.activations_gib};
+  };
+  const auto full = extra(1, Recompute::kFull, 0);
+  const auto none = extra(1, Recompute::kNone, 0);
+  const auto two = extra(1, Recompute::kFull, 2);
+  const auto three = extra(1, Recompute::kFull, 3);
+  ASSERT_GT(full.first, 0);
+  EXPECT_NEAR(two.first / full.first, 16.0 / 32, 1e-9);
+  EXPECT_NEAR(three.first / full.first, 10.0 / 32, 1e-9);
+  EXPECT_NEAR(extra(2, Recompute::kFull, 3).first / extra(2, Recompute::kFull, 0).first, 5.0 / 16,
+              1e-9);
+  // What is stored lies between full recomputation's and none's, more of it as N grows.
+  EXPECT_GT(two.second, full.second);
+  EXPECT_GT(three.second, two.second);
+  EXPECT_LT(three.second, none.second);
+}
+
 }  // namespace
 }  // namespace suanli::perf
