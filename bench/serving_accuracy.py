@@ -83,8 +83,12 @@ def args_of(case, simulated=True, typed=False, keep_engine=False):
         out.append("--disable-radix-cache")
     if case.get("enforce_eager") and not typed:
         out.append("--enforce-eager")
+    # What the run's vLLM did between steps: `async_scheduling: true` (given on the command line)
+    # or false (the default up to v0.13); left out, the engine entry's version's default.
     if case.get("async_scheduling") is False and not typed:
         out.append("--no-async-scheduling")
+    if case.get("async_scheduling") is True and not typed:
+        out.append("--async-scheduling")
     # Separate prefill and decode chips, and the batch the figure was read at (a static batch, a
     # decode pool's batch per rank), a client's fixed concurrency (a closed loop) and the latency
     # limits: the measurement's conditions, so typed too.

@@ -1132,6 +1132,9 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   if (r.enable_chunked_prefill && r.no_chunked_prefill) {
     return clash("enable_chunked_prefill", "no_chunked_prefill");
   }
+  if (r.async_scheduling && r.no_async_scheduling) {
+    return clash("async_scheduling", "no_async_scheduling");
+  }
   if (r.max_running_requests) {
     if (r.max_num_seqs) return clash("max_running_requests", "max_num_seqs");
     if (*r.max_running_requests < 1) {

@@ -376,6 +376,16 @@ std::vector<std::string> EngineLimitNotes(const catalog::Catalog& cat, const Inf
           (*engine)->full_decode_floor_layer_us * 1e-3 * stage_layers));
     }
   }
+  // The engine's version schedules each step only after the last one unless told otherwise (vLLM
+  // up to 0.13): the answer says which version that is and the flag of the later default.
+  if (engine && (*engine)->host_seq_us > 0 && !(*engine)->async_scheduling && !r.async_scheduling &&
+      !r.no_async_scheduling) {
+    notes.push_back(fmt::format(
+        "{} {} schedules each step after the last one ends (its default up to 0.13): the host "
+        "loop between steps, {:g} us a running request, is charged; --async-scheduling (the "
+        "default from vLLM 0.14) schedules a step ahead and hides it",
+        job.limits.engine, (*engine)->version, (*engine)->host_seq_us));
+  }
   if (limits.chunked_prefill || limits.prefill_apart || !limits.max_batched_tokens) return notes;
   const double prompt = std::ceil(r.input_tokens * (1 - r.prefix_cache_hit));
   const double beside = std::max(1.0, *limits.max_batched_tokens - prompt);
@@ -868,6 +878,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.cuda_graph_families = (*engine)->cuda_graph_families;
     limits.graph_layer_us = (*engine)->graph_layer_us;
     limits.host_seq_us = (*engine)->host_seq_us;
+    limits.async_scheduling = (*engine)->async_scheduling;
     limits.stream_host_us = (*engine)->stream_host_us;
     limits.moe_layer_us = (*engine)->moe_layer_us;
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
@@ -1117,7 +1128,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   }
   // The host's per-request time between steps: overlapped with the step before under
   // asynchronous scheduling, amortised over the steps of one call under multi-step scheduling.
-  limits.async_scheduling = !r.no_async_scheduling;
+  if (r.async_scheduling) limits.async_scheduling = true;
+  if (r.no_async_scheduling) limits.async_scheduling = false;
   if (r.scheduler_steps) {
     if (*r.scheduler_steps < 1 || *r.scheduler_steps > 1024)
       return tl::unexpected(FieldError("scheduler_steps", "must be between 1 and 1024"));
@@ -1678,6 +1690,18 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
       })) {
     const std::string flag = FlagName("stream_interval");
     not_modelled.insert(std::lower_bound(not_modelled.begin(), not_modelled.end(), flag), flag);
+  }
+  // --async-scheduling and --no-async-scheduling decide whether the GPU waits for the engine's host
+  // loop, priced only where that loop is measured (host_seq_us); elsewhere the flag is listed.
+  for (const char* field : {"async_scheduling", "no_async_scheduling"}) {
+    const bool given =
+        std::string_view(field) == "async_scheduling" ? r.async_scheduling : r.no_async_scheduling;
+    if (given && !std::all_of(jobs.begin(), jobs.end(), [](const perf::InferenceJob& j) {
+          return j.limits.host_seq_us > 0;
+        })) {
+      const std::string flag = FlagName(field);
+      not_modelled.insert(std::lower_bound(not_modelled.begin(), not_modelled.end(), flag), flag);
+    }
   }
   // A full decode graph (--cudagraph-mode full or full_decode_only) is priced only where the
   // engine's floor of that mode is measured (full_decode_floor_layer_us); elsewhere it is listed.

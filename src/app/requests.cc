@@ -1258,6 +1258,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "enforce_eager",
         "cudagraph_mode",
         "compilation_config",
+        "async_scheduling",
         "no_async_scheduling",
         "kv_admission",
         "adp_balance_timeout_iters",
@@ -1432,10 +1433,14 @@ const std::vector<Field<InferRequest>>& InferFields() {
       Bind("compilation_config", &R::compilation_config,
            "vLLM's --compilation-config JSON; its cudagraph_mode is read as --cudagraph-mode, "
            "the rest (torch.compile settings, capture sizes) is not modelled"),
+      Bind("async_scheduling", &R::async_scheduling,
+           "the engine schedules a step ahead, so the GPU does not wait for its host loop between "
+           "steps (vLLM's --async-scheduling, its default from 0.14; default: the engine's "
+           "version's, data/engines.yaml async_scheduling)"),
       Bind("no_async_scheduling", &R::no_async_scheduling,
            "the engine's host loop between steps runs while the GPU waits, its host_seq_us "
            "(data/engines.yaml) per running request a step (vLLM's --no-async-scheduling, its "
-           "default up to 0.13; default: off)"),
+           "default up to 0.13; default: the engine's version's)"),
       Bind("kv_admission", &R::kv_admission,
            "how the simulated engine admits a request: reserve (KV room for its whole output "
            "first, never preempted: TensorRT-LLM's GUARANTEED_NO_EVICT) or optimistic (room for "
@@ -1632,9 +1637,6 @@ const std::vector<Field<InferRequest>>& InferFields() {
                    "--no-enable-prefix-caching): a trace's cached_tokens and shared prefixes are "
                    "computed; excludes --prefix-cache-hit"),
               {"disable_radix_cache", "no_enable_prefix_caching"}),
-      NotModelled("async_scheduling", FieldKind::kBool,
-                  "vLLM's scheduler overlapped with the step; the host time it hides is not "
-                  "in the step model"),
       NotModelled("attention_backend", FieldKind::kString,
                   "attention is priced from the chip's measured rates, not per kernel library"),
       NotModelled("block_size", FieldKind::kString, "KV pages are not rounded to a block"),

@@ -213,8 +213,11 @@ struct InferRequest {
   std::string cudagraph_mode;
   std::string compilation_config;  // vLLM: {"cudagraph_mode": "FULL_DECODE_ONLY", ...} as JSON
   bool full_decode_graph = false;  // decode steps replay one full graph (from cudagraph_mode)
-  // vLLM's --no-async-scheduling: the host loop between steps runs while the GPU waits (vLLM's
-  // default up to 0.13); --async-scheduling, the default since 0.14, schedules a step ahead.
+  // vLLM's --async-scheduling (the default since 0.14: the engine schedules a step ahead and the
+  // GPU does not wait for its host loop) and --no-async-scheduling (the host loop between steps
+  // runs while the GPU waits: the default up to 0.13); neither: the engine entry's version's
+  // default (data/engines.yaml async_scheduling).
+  bool async_scheduling = false;
   bool no_async_scheduling = false;
   // How the simulated engine admits a request against its KV cache: reserve (room for the whole
   // output first, never preempts) or optimistic (room for the prompt, preempts when decode runs

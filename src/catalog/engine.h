@@ -154,6 +154,10 @@ struct ServingEngine {
   // the GPU idles unless the engine schedules one step ahead (vLLM's --async-scheduling). Divided
   // over the steps of one scheduler call (vLLM's num_scheduler_steps). 0: none modelled.
   double host_seq_us = 0;
+  // Whether the engine schedules a step ahead unless told otherwise (the version's default of
+  // vLLM's --async-scheduling: off up to 0.13, on from 0.14), which hides host_seq_us; a request's
+  // --async-scheduling / --no-async-scheduling wins.
+  bool async_scheduling = true;
   // Host time per running request of every iteration that streams each request's new token to its
   // client (detokenize it, build the response object, send it; Python in the engine's front-end
   // process), microseconds. It runs beside the device step, not before it: an iteration takes the

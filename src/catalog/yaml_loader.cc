@@ -861,6 +861,7 @@ class YamlLoader : public YamlReader {
                "cuda_graph_families",
                "graph_layer_us",
                "host_seq_us",
+               "async_scheduling",
                "stream_host_us",
                "moe_layer_us",
                "weight_only_moe_layer_us",
@@ -925,6 +926,7 @@ class YamlLoader : public YamlReader {
     e.cuda_graph_families = Strings(n, "cuda_graph_families", path);
     e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
     e.host_seq_us = Num(n, "host_seq_us", path, 0, 1e4, 0);
+    e.async_scheduling = Bool(n, "async_scheduling", path, true);
     e.stream_host_us = Num(n, "stream_host_us", path, 0, 1e4, 0);
     // A number for every chip family, or a map of family to microseconds.
     if (const YAML::Node times = n["moe_layer_us"]; times && times.IsMap()) {

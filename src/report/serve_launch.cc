@@ -256,7 +256,10 @@ void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, c
   } else if (job.limits.full_decode_graph) {
     add("--compilation-config", "'{\"cudagraph_mode\":\"FULL_DECODE_ONLY\"}'");
   }
-  if (!job.limits.async_scheduling && job.limits.host_seq_us > 0) add("--no-async-scheduling");
+  // The scheduling priced, spelt out either way: vLLM's default changed in 0.14 (S2901).
+  if (job.limits.host_seq_us > 0) {
+    add(job.limits.async_scheduling ? "--async-scheduling" : "--no-async-scheduling");
+  }
   if (p.nodes > 1) {
     out.notes.push_back(fmt::format(
         "the instance spans {} nodes: with data parallel, start vLLM on each node with "

@@ -442,14 +442,20 @@ TEST(FrameworkFlags, LaunchOnlyFlagsAreAcceptedAndInert) {
 // each, as the user typed them; a switch given as off is not listed.
 TEST(FrameworkFlags, TuningFlagsNotModelledAreListed) {
   InferRequest r;
-  EXPECT_TRUE(SetField(InferFields(), r, "async_scheduling", FieldValue{true}));
+  EXPECT_TRUE(SetField(InferFields(), r, "disable_custom_all_reduce", FieldValue{true}));
   EXPECT_TRUE(SetField(InferFields(), r, "attention_backend", FieldValue{std::string("fa3")}));
   EXPECT_TRUE(SetField(InferFields(), r, "enable_torch_compile", FieldValue{false}));
   EXPECT_TRUE(SetField(InferFields(), r, "schedule_policy", FieldValue{std::string("lpm")}));
-  EXPECT_TRUE(SetField(InferFields(), r, "async_scheduling", FieldValue{std::string("true")}));
-  EXPECT_EQ(
-      r.flags_not_modelled,
-      (std::vector<std::string>{"--async-scheduling", "--attention-backend", "--schedule-policy"}));
+  EXPECT_TRUE(
+      SetField(InferFields(), r, "disable_custom_all_reduce", FieldValue{std::string("true")}));
+  EXPECT_EQ(r.flags_not_modelled,
+            (std::vector<std::string>{"--attention-backend", "--disable-custom-all-reduce",
+                                      "--schedule-policy"}));
+  // vLLM's --async-scheduling is priced (the host loop it hides, EngineLimits.VllmWaitsFor...):
+  // a field, not listed.
+  EXPECT_TRUE(SetField(InferFields(), r, "async_scheduling", FieldValue{true}));
+  EXPECT_TRUE(r.async_scheduling);
+  EXPECT_EQ(r.flags_not_modelled.size(), 3u);
   // --stream-interval is priced where the engine's front-end cost is measured (vLLM's): a field,
   // listed only at the answer when the engine has none (EngineLimits.StreamIntervalDivides...).
   EXPECT_TRUE(SetField(InferFields(), r, "stream_interval", FieldValue{10.0}));

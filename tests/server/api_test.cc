@@ -424,7 +424,7 @@ TEST(Api, ServeRecipeFlagsAreTheCliFlags) {
   Api api(TheEngine(), {});
   // Under cuda-graphs (no engine's capture sizes), so --cuda-graph-max-bs is one it does not price.
   const std::string body = R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic",
-      "engine": "cuda-graphs", "async_scheduling": true, "disable_radix_cache": true, "speculative_algorithm": "EAGLE3",
+      "engine": "cuda-graphs", "disable_custom_all_reduce": true, "disable_radix_cache": true, "speculative_algorithm": "EAGLE3",
       "speculative_draft_model_path": "x", "cuda_graph_max_bs": 256, "moe_a2a_backend": "none",
       "disable_log_requests": true, "served_model_name": ["a", "b"]})";
   auto r = Post(api, "/v1/infer", body);
@@ -438,7 +438,7 @@ TEST(Api, ServeRecipeFlagsAreTheCliFlags) {
   set("chip", std::string("h100"));
   set("mode", std::string("analytic"));
   set("engine", std::string("cuda-graphs"));
-  set("async_scheduling", true);
+  set("disable_custom_all_reduce", true);
   set("disable_radix_cache", true);
   set("speculative_algorithm", std::string("EAGLE3"));
   set("speculative_draft_model_path", std::string("x"));
@@ -448,7 +448,8 @@ TEST(Api, ServeRecipeFlagsAreTheCliFlags) {
   ASSERT_TRUE(direct) << direct.error().message;
   EXPECT_EQ(r.body, direct->body);
   const json j = json::parse(r.body);
-  EXPECT_EQ(j["flags_not_modelled"], json::array({"--async-scheduling", "--cuda-graph-max-bs"}));
+  EXPECT_EQ(j["flags_not_modelled"],
+            json::array({"--cuda-graph-max-bs", "--disable-custom-all-reduce"}));
   EXPECT_NE(j["mtp_acceptance_basis"].get<std::string>().find("assumed"), std::string::npos);
   const json schema = json::parse(Api::OpenApi())["paths"]["/v1/infer"]["post"]["requestBody"]
                                                  ["content"]["application/json"]["schema"];
