@@ -1093,7 +1093,7 @@ else
     "stderr: ${ERR:0:300}"
 fi
 expect_bad "infer --async-scheduling with --no-async-scheduling" \
-  "async-scheduling.*no-async-scheduling|async_scheduling.*no_async_scheduling" \
+  "async-scheduling.*no.async.scheduling" \
   infer --model llama-3.1-8b --chip h100 --engine vllm --async-scheduling --no-async-scheduling
 # Four requests sharing an 800-token prefix of 1,000: the last three find it cached (3 x 800 of
 # 4,000 prompt tokens, 0.6), none with the prefix cache turned off.
