@@ -84,7 +84,7 @@ def args_of(case, simulated=True, typed=False, keep_engine=False):
     if case.get("enforce_eager") and not typed:
         out.append("--enforce-eager")
     # What the run's vLLM did between steps: `async_scheduling: true` (given on the command line)
-    # or false (the default up to v0.13); left out, the engine entry's version's default.
+    # or false (the default up to v0.13); left out, the engine entry's (vllm: on, as from v0.14).
     if case.get("async_scheduling") is False and not typed:
         out.append("--no-async-scheduling")
     if case.get("async_scheduling") is True and not typed:

@@ -376,15 +376,18 @@ std::vector<std::string> EngineLimitNotes(const catalog::Catalog& cat, const Inf
           (*engine)->full_decode_floor_layer_us * 1e-3 * stage_layers));
     }
   }
-  // The engine's version schedules each step only after the last one unless told otherwise (vLLM
-  // up to 0.13): the answer says which version that is and the flag of the later default.
-  if (engine && (*engine)->host_seq_us > 0 && !(*engine)->async_scheduling && !r.async_scheduling &&
-      !r.no_async_scheduling) {
+  // A request run without async scheduling (--no-async-scheduling, or an entry whose version
+  // defaults to it) pays the host loop between steps: the answer says so and names the flag that
+  // is vLLM's default from 0.14 (S2901).
+  if (job.limits.host_seq_us > 0 && !job.limits.async_scheduling) {
     notes.push_back(fmt::format(
-        "{} {} schedules each step after the last one ends (its default up to 0.13): the host "
-        "loop between steps, {:g} us a running request, is charged; --async-scheduling (the "
-        "default from vLLM 0.14) schedules a step ahead and hides it",
-        job.limits.engine, (*engine)->version, (*engine)->host_seq_us));
+        "{} runs without async scheduling (vLLM's default up to 0.13): the host loop between "
+        "steps, {:g} us a running request, is charged{}; --async-scheduling, vLLM's default from "
+        "0.14, schedules a step ahead and hides it",
+        job.limits.engine, job.limits.host_seq_us,
+        r.scheduler_steps && *r.scheduler_steps > 1
+            ? fmt::format(" once in {} steps", *r.scheduler_steps)
+            : ""));
   }
   if (limits.chunked_prefill || limits.prefill_apart || !limits.max_batched_tokens) return notes;
   const double prompt = std::ceil(r.input_tokens * (1 - r.prefix_cache_hit));

@@ -1435,12 +1435,12 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "the rest (torch.compile settings, capture sizes) is not modelled"),
       Bind("async_scheduling", &R::async_scheduling,
            "the engine schedules a step ahead, so the GPU does not wait for its host loop between "
-           "steps (vLLM's --async-scheduling, its default from 0.14; default: the engine's "
-           "version's, data/engines.yaml async_scheduling)"),
+           "steps (vLLM's --async-scheduling, its default from 0.14; default: the engine entry's, "
+           "data/engines.yaml async_scheduling, on for vllm)"),
       Bind("no_async_scheduling", &R::no_async_scheduling,
            "the engine's host loop between steps runs while the GPU waits, its host_seq_us "
            "(data/engines.yaml) per running request a step (vLLM's --no-async-scheduling, its "
-           "default up to 0.13; default: the engine's version's)"),
+           "default up to 0.13; default: the engine entry's, async for vllm as from 0.14)"),
       Bind("kv_admission", &R::kv_admission,
            "how the simulated engine admits a request: reserve (KV room for its whole output "
            "first, never preempted: TensorRT-LLM's GUARANTEED_NO_EVICT) or optimistic (room for "

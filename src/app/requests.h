@@ -215,7 +215,7 @@ struct InferRequest {
   bool full_decode_graph = false;  // decode steps replay one full graph (from cudagraph_mode)
   // vLLM's --async-scheduling (the default since 0.14: the engine schedules a step ahead and the
   // GPU does not wait for its host loop) and --no-async-scheduling (the host loop between steps
-  // runs while the GPU waits: the default up to 0.13); neither: the engine entry's version's
+  // runs while the GPU waits: the default up to 0.13); neither: the engine entry's
   // default (data/engines.yaml async_scheduling).
   bool async_scheduling = false;
   bool no_async_scheduling = false;

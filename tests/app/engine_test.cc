@@ -173,7 +173,6 @@ TEST(Engine, TrtllmLongPromptsAsItsUsersRunThem) {
   // vLLM chunks prompts by default: the same prompt runs, no note.
   r.enable_chunked_prefill = false;
   r.engine = "vllm";
-  r.async_scheduling = true;  // nor the note on vLLM 0.9-0.11's scheduling
   j = InferJson(r);
   EXPECT_FALSE(j.contains("assumptions")) << j.dump();
 }
@@ -1417,7 +1416,6 @@ TEST(EngineLimits, VllmTakesItsSmallDeviceDefaultsOnAnA100) {
             std::string::npos)
       << given["assumptions"];
   r.max_batched_tokens = 8192;
-  r.async_scheduling = true;  // nor the note on vLLM 0.9-0.11's scheduling
   EXPECT_FALSE(InferJson(r).contains("assumptions"));
   // Other engines keep their own limits on an A100 (SGLang's come from its memory).
   InferRequest sglang = EightB();
@@ -1444,7 +1442,6 @@ TEST(EngineLimits, VllmChainsItsEightAndSixteenBitExpertsOnBlackwell) {
     r.tp = 1;
     r.dtype = dtype;
     r.engine = "vllm";
-    r.async_scheduling = true;  // the host loop (VllmWaitsForItsHostLoop...) set aside
     r.max_num_seqs = 1;
     r.mode = "offline";
     r.analytic = true;
@@ -2631,8 +2628,7 @@ TEST(Engine, CompareListsFlagsNotModelledAndAnAssumedAcceptance) {
 
 // vLLM replays HIP graphs on ROCm as CUDA graphs on NVIDIA (S2201, S2700): a decode step on an AMD
 // Instinct part carries the graph's per-layer gaps, 55 us in each of Llama 2 70B's 80 layers,
-// as under SGLang; vLLM 0.9-0.11 (the entry's version) also waits for its host loop, 21 us for the
-// one running request (host_seq_us, its default scheduling, S2901).
+// as under SGLang (vLLM schedules a step ahead by default, as from v0.14, S2901: no host loop).
 TEST(EngineLimits, VllmOnRocmPaysTheGraphsLayerGaps) {
   InferRequest r;
   r.model = "llama-2-70b";
@@ -2643,8 +2639,7 @@ TEST(EngineLimits, VllmOnRocmPaysTheGraphsLayerGaps) {
   r.max_num_seqs = 1;
   for (const char* engine : {"vllm", "sglang"}) {
     r.engine = engine;
-    EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["overhead"].get<double>(),
-                80 * 0.055 + (std::string(engine) == "vllm" ? 0.021 : 0), 1e-6)
+    EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["overhead"].get<double>(), 80 * 0.055, 1e-6)
         << engine;
   }
 }
@@ -2654,9 +2649,9 @@ TEST(EngineLimits, VllmOnRocmPaysTheGraphsLayerGaps) {
 // under --no-async-scheduling, vLLM's default up to 0.13: AMD's published Llama 3.1 70B run on
 // vLLM 0.10.2, TP 8 on MI300X with 3,200 sequences, waits 3,200 x 21 us = 67.2 ms a step on top
 // of the graph's 80 x 55 us; --scheduler-steps 8 calls the loop once in 8 steps (8.4 ms a step).
-// With neither flag the entry's version (0.9-0.11) runs it so too, and the answer says so.
-// Scheduling a step ahead (--async-scheduling, vLLM's default since 0.14) charges none of it, and
-// the command --emit prints spells out what was priced either way.
+// Scheduling a step ahead (--async-scheduling, vLLM's default since 0.14, S2901, which the vllm
+// entry prices) charges none of it, with or without the flag; the answer notes the host loop only
+// where it is charged, and the command --emit prints spells out what was priced either way.
 TEST(EngineLimits, VllmWaitsForItsHostLoopPerRunningRequest) {
   InferRequest r;
   r.model = "llama-3.1-70b";
@@ -2675,25 +2670,28 @@ TEST(EngineLimits, VllmWaitsForItsHostLoopPerRunningRequest) {
   const auto sync = InferJson(r);
   ASSERT_EQ(sync["max_batch"], 3200);
   EXPECT_NEAR(sync["step_breakdown_ms"]["overhead"].get<double>(), 80 * 0.055 + 3200 * 0.021, 1e-6);
+  EXPECT_NE(sync.dump().find("vllm runs without async scheduling (vLLM's default up to 0.13)"),
+            std::string::npos)
+      << sync.dump();
+  EXPECT_NE(sync.dump().find("--async-scheduling, vLLM's default from 0.14"), std::string::npos);
   r.scheduler_steps = 8;
-  EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["overhead"].get<double>(),
-              80 * 0.055 + 3200 * 0.021 / 8, 1e-6);
+  const auto multi = InferJson(r);
+  EXPECT_NEAR(multi["step_breakdown_ms"]["overhead"].get<double>(), 80 * 0.055 + 3200 * 0.021 / 8,
+              1e-6);
+  EXPECT_NE(multi.dump().find("is charged once in 8 steps"), std::string::npos) << multi.dump();
   EXPECT_NE(sync.dump().find("--no-async-scheduling"), std::string::npos);
   r.scheduler_steps.reset();
   r.no_async_scheduling = false;
   const auto by_default = InferJson(r);
-  EXPECT_NEAR(by_default["step_breakdown_ms"]["overhead"].get<double>(), 80 * 0.055 + 3200 * 0.021,
-              1e-6);
-  EXPECT_NE(by_default.dump().find("schedules each step after the last one ends"),
-            std::string::npos)
+  EXPECT_NEAR(by_default["step_breakdown_ms"]["overhead"].get<double>(), 80 * 0.055, 1e-6);
+  EXPECT_EQ(by_default.dump().find("without async scheduling"), std::string::npos)
       << by_default.dump();
-  EXPECT_EQ(sync.dump().find("schedules each step after the last one ends"), std::string::npos);
   r.async_scheduling = true;
   const auto ahead = InferJson(r);
   EXPECT_NEAR(ahead["step_breakdown_ms"]["overhead"].get<double>(), 80 * 0.055, 1e-6);
   EXPECT_NE(ahead.dump().find("--async-scheduling"), std::string::npos);
   EXPECT_EQ(ahead.dump().find("--no-async-scheduling"), std::string::npos);
-  EXPECT_EQ(ahead.dump().find("schedules each step after"), std::string::npos);
+  EXPECT_EQ(ahead.dump().find("without async scheduling"), std::string::npos);
   EXPECT_LT(ahead["tpot_ms"].get<double>(), sync["tpot_ms"].get<double>() - 60);
   // Both flags contradict each other: an error naming the field.
   r.no_async_scheduling = true;
@@ -2718,7 +2716,6 @@ TEST(EngineLimits, VllmStreamsEachRunningRequestsTokenBesideTheStep) {
   r.input_tokens = 1024;
   r.output_tokens = 1024;
   r.engine = "vllm";
-  r.async_scheduling = true;  // as the measurement ran (S3020)
   r.concurrency = 1024;
   r.mode = "server";
   const auto streamed = InferJson(r);
@@ -2752,7 +2749,6 @@ TEST(EngineLimits, StreamIntervalDividesTheFrontEndsWork) {
   r.input_tokens = 1024;
   r.output_tokens = 1024;
   r.engine = "vllm";
-  r.async_scheduling = true;  // as the measurement ran (S3020)
   r.concurrency = 1024;
   r.mode = "server";
   const double every = InferJson(r)["simulation"]["output_tokens_per_s_per_chip"].get<double>();
@@ -2795,7 +2791,6 @@ TEST(Engine, AnalyticRunsInTheModesScenario) {
   r.input_tokens = 1024;
   r.output_tokens = 1024;
   r.engine = "vllm";
-  r.async_scheduling = true;  // as S3020's run
   r.max_num_seqs = 1024;
   r.mode = "offline";
   r.requests = 2048;
