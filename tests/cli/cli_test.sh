@@ -1062,7 +1062,8 @@ else
   not_ok "infer prices SGLang's --moe-a2a-backend deepep as an all-to-all" "exit $RC" \
     "stderr: ${ERR:0:300}"
 fi
-run infer --model llama-3.1-8b --chip h100 --count 1 --mode analytic --async-scheduling
+run infer --model llama-3.1-8b --chip h100 --count 1 --mode analytic --engine cuda-graphs \
+  --async-scheduling
 if [ "$RC" -eq 0 ] && grep -qx "note: not modelled, accepted as given: --async-scheduling" <<<"$OUT"; then
   ok "infer's text says which flags it accepted without modelling them"
 else

@@ -139,7 +139,9 @@ TEST(ScaledNumber, OneParserForEverySuffixTable) {
   EXPECT_DOUBLE_EQ(ParseScaledNumber("500m", kTable).value, 0.5);
   EXPECT_DOUBLE_EQ(ParseScaledNumber("+16M", kTable).value, 16e6);
   EXPECT_DOUBLE_EQ(ParseScaledNumber("2e3", kTable).value, 2000);
-  for (const char* bad : {"", "M", "nan", "inf", "8 M", "8Mx", "0x10", "+"}) {
+  // One space before a suffix is how users write amounts ("15 T"); two is a typo.
+  EXPECT_DOUBLE_EQ(ParseScaledNumber("8 M", kTable).value, 8e6);
+  for (const char* bad : {"", "M", "nan", "inf", "8  M", "8 ", "8Mx", "0x10", "+"}) {
     EXPECT_EQ(ParseScaledNumber(bad, kTable).status, NumberStatus::kNotANumber) << bad;
   }
   EXPECT_EQ(ParseScaledNumber("1e308M", kTable).status, NumberStatus::kOutOfRange);
