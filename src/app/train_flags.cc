@@ -589,11 +589,6 @@ Result<void> ReadJobConfig(TrainRequest& r, const std::string& text, TitanOrigin
   if (!r.titan_local_batch_size && !r.micro_batch) r.titan_local_batch_size = 8;
   if (!r.titan_pp_microbatch_size && *r.pp > 1 && !r.micro_batch) r.titan_pp_microbatch_size = 1;
   if (r.titan_ac_mode.empty() && r.recompute.empty()) r.titan_ac_mode = "selective";
-  // ActivationCheckpoint.selective_ac_option's default (job_config.py, S4183): every second layer.
-  if (r.titan_sac_option.empty() &&
-      !origin.lines.count("activation_checkpoint.selective_ac_option")) {
-    r.titan_sac_option = "2";
-  }
   return {};
 }
 
