@@ -1,6 +1,9 @@
 // Cluster state from Kubernetes, and how fast a job runs on each accelerator type in it.
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -108,6 +111,21 @@ Result<double> ServingSpeed(const catalog::Catalog& cat, const catalog::Model& m
   return e->output_tokens_per_s_per_chip;
 }
 
+// The words a pod's hint uses for what its job does, and whether that is serving. Pre-training
+// and fine-tuning (supervised, LLaMA-Factory's stage sft) are training: they were "unknown" once
+// and the pod ranked by the chips' peaks.
+std::optional<bool> JobKindServes(const std::string& kind) {
+  static constexpr std::pair<std::string_view, bool> kWords[] = {
+      {"infer", true},     {"inference", true},  {"serve", true},       {"serving", true},
+      {"train", false},    {"training", false},  {"pretrain", false},   {"pretraining", false},
+      {"finetune", false}, {"fine-tune", false}, {"finetuning", false}, {"fine-tuning", false},
+      {"sft", false}};
+  for (const auto& [word, serving] : kWords) {
+    if (kind == word) return serving;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::string>& types,
@@ -116,15 +134,11 @@ Result<std::vector<TypeSpeed>> Engine::SpeedOfTypes(const std::vector<std::strin
   // serves; anything else trains).
   const std::string kind = NormalizeId(hint.kind);
   bool serving = false;
-  if (kind == "infer" || kind == "inference" || kind == "serve" || kind == "serving") {
-    serving = true;
-  } else if (kind.empty()) {
+  if (kind.empty()) {
     serving = internal::ServesAModel(hint.command);
-  } else if (kind != "train" && kind != "training" && kind != "pretrain" && kind != "pretraining" &&
-             kind != "finetune" && kind != "fine-tune" && kind != "finetuning" &&
-             kind != "fine-tuning" && kind != "sft") {
-    // Pre-training and fine-tuning (supervised, LLaMA-Factory's stage sft) are training jobs;
-    // they were "unknown" and the pod ranked by the chips' peaks.
+  } else if (auto known = JobKindServes(kind)) {
+    serving = *known;
+  } else {
     return tl::unexpected(FieldError(
         "kind", "unknown job kind '" + hint.kind.substr(0, 20) + "'; expected train or infer"));
   }
