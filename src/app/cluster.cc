@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -21,49 +22,71 @@ namespace suanli::app {
 
 using internal::FieldError;
 
-std::string internal::ClusterCounts(const std::string& spec) {
-  std::string out;
+namespace {
+
+// One entry of a --cluster spec (type:count[:gpus_per_node]) as typed, split once for both the
+// counts and the pool note.
+struct ClusterEntry {
+  std::string text;        // the entry as typed
+  size_t count_begin = 0;  // the count field is text[count_begin, count_end), up to the
+  size_t count_end = 0;    // node size's ':' or the end
+  bool has_count = false;  // the entry has a ':'
+  bool has_node_size = false;
+  std::string Type() const { return Trim(text.substr(0, count_begin - 1)); }
+  std::string Count() const { return Trim(text.substr(count_begin, count_end - count_begin)); }
+
+  static std::string Trim(std::string t) {
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.erase(0, 1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
+    return t;
+  }
+};
+
+std::vector<ClusterEntry> SplitClusterSpec(const std::string& spec) {
+  std::vector<ClusterEntry> out;
   size_t start = 0;
   while (start <= spec.size()) {
     size_t end = spec.find(',', start);
     if (end == std::string::npos) end = spec.size();
-    std::string part = spec.substr(start, end - start);
-    const size_t colon = part.find(':');
-    if (colon != std::string::npos) {
-      const size_t next = part.find(':', colon + 1);
-      std::string count =
-          part.substr(colon + 1, next == std::string::npos ? std::string::npos : next - colon - 1);
-      while (!count.empty() && (count.front() == ' ' || count.front() == '\t')) count.erase(0, 1);
-      while (!count.empty() && (count.back() == ' ' || count.back() == '\t')) count.pop_back();
-      if (auto n = ParseWholeAmount(count, "count", 0, 10'000'000)) {
-        part = part.substr(0, colon + 1) + std::to_string(*n) +
-               (next == std::string::npos ? "" : part.substr(next));
-      }
+    ClusterEntry e;
+    e.text = spec.substr(start, end - start);
+    if (const size_t colon = e.text.find(':'); colon != std::string::npos) {
+      const size_t next = e.text.find(':', colon + 1);
+      e.has_count = true;
+      e.has_node_size = next != std::string::npos;
+      e.count_begin = colon + 1;
+      e.count_end = e.has_node_size ? next : e.text.size();
     }
-    out += (start > 0 ? "," : "") + part;
+    out.push_back(std::move(e));
     start = end + 1;
   }
   return out;
 }
 
+}  // namespace
+
+std::string internal::ClusterCounts(const std::string& spec) {
+  std::string out;
+  for (const ClusterEntry& e : SplitClusterSpec(spec)) {
+    std::string part = e.text;
+    if (e.has_count) {
+      if (auto n = ParseWholeAmount(e.Count(), "count", 0, 10'000'000)) {
+        part = e.text.substr(0, e.count_begin) + std::to_string(*n) + e.text.substr(e.count_end);
+      }
+    }
+    out += part + ",";
+  }
+  out.pop_back();  // the separator after the last entry (there is always one entry)
+  return out;
+}
+
 std::string internal::ClusterPoolNote(const std::string& spec, const std::string& type) {
-  const auto trim = [](std::string t) {
-    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.erase(0, 1);
-    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
-    return t;
-  };
-  size_t start = 0;
-  while (start <= spec.size()) {
-    size_t end = spec.find(',', start);
-    if (end == std::string::npos) end = spec.size();
-    const std::string part = spec.substr(start, end - start);
-    start = end + 1;
-    const size_t colon = part.find(':');
+  for (const ClusterEntry& e : SplitClusterSpec(spec)) {
     // Only type:count: a third field gives the node size, so the count is a plain total.
-    if (colon == std::string::npos || part.find(':', colon + 1) != std::string::npos) continue;
-    const std::string count = trim(part.substr(colon + 1));
+    if (!e.has_count || e.has_node_size || e.Type() != type) continue;
+    const std::string count = e.Count();
     const size_t x = count.find_first_of("xX*");
-    if (trim(part.substr(0, colon)) != type || x == std::string::npos) continue;
+    if (x == std::string::npos) continue;
     auto nodes = ParseWholeAmount(count.substr(0, x), "count", 1, 10'000'000);
     auto per = ParseWholeAmount(count.substr(x + 1), "count", 1, 1024);
     if (!nodes || !per) continue;
