@@ -348,6 +348,19 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
                  "has no ZeRO stage " + std::to_string(*r.zero) + "; it has " + JoinOr(stages));
   }
   fixed.allowed_zero_stages = stack->zero_stages;
+  // The ZeRO stages it runs under a pipeline (Megatron-Core's FSDP and DeepSpeed's pipeline
+  // engine: none above 1).
+  const auto& piped = stack->pipeline_zero_stages;
+  fixed.allowed_pipeline_zero_stages = piped;
+  const bool pipelined = (r.pp && *r.pp > 1) || (r.interleave && *r.interleave > 1);
+  if (r.zero && pipelined && !piped.empty() &&
+      std::find(piped.begin(), piped.end(), *r.zero) == piped.end()) {
+    std::vector<std::string> stages;
+    for (int z : piped) stages.push_back(std::to_string(z));
+    return lacks("zero", "runs ZeRO stage " + std::to_string(*r.zero) +
+                             " only without pipeline parallelism (pp 1); with pp > 1 it has " +
+                             JoinOr(stages));
+  }
   // Recomputation.
   if (fixed.recompute) {
     const std::string name(perf::RecomputeName(*fixed.recompute));
@@ -1113,6 +1126,11 @@ bool StackRuns(const catalog::TrainingStack& stack, const TrainRequest& r,
   }
   if (setup.fixed.recompute_modules && stack.recompute_modules.empty()) return false;
   if (l.pp > 1 && !stack.pipeline) return false;
+  if (l.pp > 1 && !stack.pipeline_zero_stages.empty() &&
+      std::find(stack.pipeline_zero_stages.begin(), stack.pipeline_zero_stages.end(),
+                l.zero_stage) == stack.pipeline_zero_stages.end()) {
+    return false;
+  }
   if (l.pp > 1 && !Has(stack.schedules, perf::ScheduleName(l.schedule))) return false;
   if (l.interleave > 1 && !Has(stack.schedules, "interleaved")) return false;
   if (l.pp > 1 && job.model->layers % (l.pp * l.interleave) != 0 && !stack.uneven_stages) {

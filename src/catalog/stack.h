@@ -20,6 +20,10 @@ struct TrainingStack {
   bool ep_a2a_overlap = false;
   std::vector<std::string> schedules;  // 1f1b, interleaved, dualpipe
   std::vector<int> zero_stages;
+  // The ZeRO stages it runs with pipeline parallelism (pp > 1); empty: all of zero_stages.
+  // Megatron-Core's FSDP paths and DeepSpeed's pipeline engine shard no gradients or weights
+  // across pipeline stages (data/stacks.yaml).
+  std::vector<int> pipeline_zero_stages;
   std::vector<std::string> recompute;          // none, selective, full
   std::vector<std::string> recompute_modules;  // Megatron's --recompute-modules names
   std::vector<std::string> precisions;         // perf/precision.h recipe names

@@ -1107,6 +1107,7 @@ class YamlLoader : public YamlReader {
                "ep_a2a_overlap",
                "schedules",
                "zero_stages",
+               "pipeline_zero_stages",
                "recompute",
                "recompute_modules",
                "precisions",
@@ -1135,6 +1136,14 @@ class YamlLoader : public YamlReader {
       s.zero_stages.push_back(z[0] - '0');
     }
     if (s.zero_stages.empty()) Fail("needs at least one ZeRO stage", n, Join(path, "zero_stages"));
+    for (const auto& z : Words(n, "pipeline_zero_stages", path, {"0", "1", "2", "3"})) {
+      const int stage = z[0] - '0';
+      if (std::find(s.zero_stages.begin(), s.zero_stages.end(), stage) == s.zero_stages.end()) {
+        Fail("ZeRO stage " + z + " is not one of the stack's zero_stages",
+             n["pipeline_zero_stages"], Join(path, "pipeline_zero_stages"));
+      }
+      s.pipeline_zero_stages.push_back(stage);
+    }
     s.recompute = Words(n, "recompute", path, {"none", "selective", "full"});
     s.recompute_modules =
         Words(n, "recompute_modules", path,

@@ -1719,6 +1719,13 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
           for (int mb : mbs) {
             for (int v : vs) {
               for (int zero : zeros) {
+                const auto& piped = fixed.allowed_pipeline_zero_stages;
+                if (pp > 1 && !piped.empty() &&
+                    std::find(piped.begin(), piped.end(), zero) == piped.end()) {
+                  note("zero " + std::to_string(zero) + " does not run with pp " +
+                       std::to_string(pp) + " on this software");
+                  continue;
+                }
                 for (Recompute rc : recomputes) {
                   for (PipelineSchedule sched : schedules) {
                     if (sched == PipelineSchedule::kDualPipe && !fixed.schedule &&

@@ -109,6 +109,9 @@ struct LayoutConstraints {
   // software has it (a stack's ep_a2a_overlap: Megatron-Core) or when asked for.
   bool allow_ep_a2a_overlap = false;
   std::vector<int> allowed_zero_stages;
+  // The ZeRO stages the software runs with pipeline parallelism (pp > 1); empty: as
+  // allowed_zero_stages (catalog TrainingStack::pipeline_zero_stages).
+  std::vector<int> allowed_pipeline_zero_stages;
   std::vector<Recompute> allowed_recompute;
 };
 

@@ -52,6 +52,20 @@ TEST(Stacks, ContradictionsNameTheFlagAndTheStacksLine) {
          r.stack = "megatron-2021";
          r.zero = 1;
        }},
+      // Megatron FSDP and torch FSDP2 under Megatron-Core run without a pipeline (S4270,
+      // S4271); DeepSpeed's pipeline engine asserts a ZeRO stage below 2 (S2621).
+      {"zero", "runs ZeRO stage 3 only without pipeline parallelism",
+       [](TrainRequest& r) {
+         r.stack = "megatron-core";
+         r.zero = 3;
+         r.pp = 8;
+       }},
+      {"zero", "runs ZeRO stage 2 only without pipeline parallelism",
+       [](TrainRequest& r) {
+         r.stack = "deepspeed";
+         r.zero = 2;
+         r.pp = 4;
+       }},
       {"recompute_modules", "cannot recompute module core_attn",
        [](TrainRequest& r) {
          r.stack = "megatron-2021";
@@ -140,6 +154,48 @@ TEST(Stacks, PresetsSetKnobsAndLimitTheSearch) {
   r.pp = 16;
   r.schedule = "dualpipe";
   EXPECT_TRUE(internal::BuildTrainJob(Cat(), r));  // MindSpeed has DualPipe(V)
+}
+
+// Megatron-Core's FSDP (ZeRO 3) runs without a pipeline only (S4270, S4271), DeepSpeed's ZeRO 2
+// and 3 likewise (S2621); torchtitan runs FSDP with pipeline stages. The search within a stack,
+// the stack-less answer and the stacks said to run it keep to that: DeepSeek-V3 on 2,048 H800
+// (which DeepSeek trained with pp 16 and ZeRO-1, S4134) is answered on Megatron-Core with a
+// pipeline and ZeRO 0 or 1, or without a pipeline.
+TEST(Stacks, FsdpUnderAPipelineOnlyWhereTheStackRunsIt) {
+  for (const char* id : {"megatron-core", "deepspeed"}) {
+    TrainRequest r = Train("llama-3-70b", "h100", 256);
+    r.stack = id;
+    r.zero = 3;
+    auto setup = internal::BuildTrainJob(Cat(), r);
+    ASSERT_TRUE(setup) << setup.error().ToString();
+    auto s = perf::SearchLayout(setup->job, setup->fixed);
+    ASSERT_TRUE(s) << id << ": " << s.error().message;
+    EXPECT_EQ(s->best.layout.pp, 1) << id;  // ZeRO 3 asked: no pipeline
+    r.zero.reset();
+    setup = internal::BuildTrainJob(Cat(), r);
+    ASSERT_TRUE(setup) << setup.error().ToString();
+    s = perf::SearchLayout(setup->job, setup->fixed);
+    ASSERT_TRUE(s) << id << ": " << s.error().message;
+    if (s->best.layout.pp > 1) {
+      EXPECT_LE(s->best.layout.zero_stage, 1) << id;
+    }
+  }
+  TrainRequest r = Train("llama-3-70b", "h100", 256);
+  r.stack = "torchtitan-fsdp2";
+  r.zero = 3;
+  r.pp = 8;
+  EXPECT_TRUE(internal::BuildTrainJob(Cat(), r));  // torchtitan: FSDP with pipeline stages
+
+  static const Engine e = *Engine::Open({});
+  TrainRequest dsv3 = Train("deepseek-v3", "h800", 2048);
+  dsv3.tokens = 14.8e12;
+  auto out = e.Train(dsv3, {Format::kJson, nullptr});
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  if (j["parallel"]["pp"].get<int>() > 1) {
+    EXPECT_LE(j["parallel"]["zero_stage"].get<int>(), 1) << j["parallel"];
+  }
+  EXPECT_EQ(j["stacks_running_it"], nlohmann::json::array({"megatron-core"})) << j["stack_basis"];
 }
 
 // DeepSeek-V3 was pre-trained with DualPipe on DeepSeek's own software (arXiv 2412.19437 sec.

@@ -908,5 +908,26 @@ TEST(YamlErrorsTest, StackLossBytesPerLogit) {
   EXPECT_TRUE(Contains(e.field, "loss_parallel_bytes_per_logit")) << e.field;
 }
 
+// A stack's ZeRO stages under a pipeline are some of its ZeRO stages, named with their line.
+TEST(YamlErrorsTest, StackPipelineZeroStages) {
+  const std::string head =
+      "stacks:\n"                      // 1
+      "  - id: my-stack\n"             // 2
+      "    name: My stack\n"           // 3
+      "    schedules: [1f1b]\n"        // 4
+      "    zero_stages: [0, 1, 3]\n";  // 5
+  Catalog c;
+  ASSERT_TRUE(c.MergeYaml(head + "    pipeline_zero_stages: [0, 1]\n", kFile));
+  Error e = MergeError(head + "    pipeline_zero_stages: [1, 2]\n");  // 6
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 6);
+  EXPECT_TRUE(Contains(e.field, "pipeline_zero_stages")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "ZeRO stage 2 is not one of the stack's zero_stages"))
+      << e.message;
+  e = MergeError(head + "    pipeline_zero_stages: [4]\n");  // 6
+  EXPECT_EQ(e.line, 6);
+  EXPECT_TRUE(Contains(e.field, "pipeline_zero_stages")) << e.field;
+}
+
 }  // namespace
 }  // namespace suanli::catalog
