@@ -1247,6 +1247,9 @@ StackAssumption AssumeAStack(const catalog::Catalog& cat, const TrainRequest& r,
     ++accepted;
     ss->job.software.dp_overlap = job.software.dp_overlap;
     ss->job.software.tp_comm_overlap = job.software.tp_comm_overlap;
+    // Combined 1F1B, as DualPipe, only when asked: the stack-less search never runs it, and
+    // Megatron-Core's flag is off by default (bench/RESULTS.md, session 34 H3).
+    ss->fixed.allow_ep_a2a_overlap = false;
     auto& allowed = ss->fixed.allowed_schedules;
     if (r.schedule.empty()) {
       allowed.erase(std::remove(allowed.begin(), allowed.end(), perf::PipelineSchedule::kDualPipe),
