@@ -51,6 +51,12 @@ catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& ca
   at_set(out.mla_decode_efficiency);
   at_set(out.fp8_mla_decode_efficiency);
   at_set(out.fp8_sparse_mla_decode_efficiency);
+  // The Triton fused-MoE tile's prologue and epilogue are work beside the MMAs too: the same time
+  // a tile on either part, worth rho times the reduction elements of the chip's slower MMAs
+  // (650 on the family's parts, 165 on the H20). Checked against SGLang's down GEMM of
+  // DeepSeek-R1's experts at TP 8 on the H20 (256-long reduction, 8,192 tokens, S4210): 2.430 ms
+  // measured before TMA, 2.65 ms with the overhead scaled, 5.70 ms with the family's.
+  out.triton_moe_tile_k_overhead *= rho;
   return out;
 }
 

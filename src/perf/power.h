@@ -46,7 +46,8 @@ double AtTensorRateRatio(double e, double rho);
 // The family's calibration for one chip: its tensor-core kernel efficiencies (matmul, 8- and
 // 4-bit, fast-accumulation, weight-only, Triton fused-MoE, attention, FlashAttention-2, MLA
 // decode) at the chip's tensor rate an SM (peak_tflops.bf16 / sm_count) over the family's
-// tensor_tflops_per_sm. Unchanged where the family has no such rate, the chip no sm_count or
+// tensor_tflops_per_sm, and the fused-MoE tile overhead (reduction elements of MMA time) times
+// that ratio. Unchanged where the family has no such rate, the chip no sm_count or
 // 16-bit peak, or the chip's rate is the family's to 0.1 % (the parts it was measured on).
 // Everything else (memory, overheads, error) is the family's.
 catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& cal,

@@ -193,6 +193,23 @@ TEST(TensorRateTest, EfficiencyAtAnotherRateBySm) {
   EXPECT_LT(AtTensorRateRatio(0.5, rho), 129.1 / 148);
 }
 
+TEST(TensorRateTest, FusedMoeDownGemmOnTheH20AsSglangTimedIt) {
+  // SGLang's fused Triton MoE, DeepSeek-R1's block-FP8 experts at TP 8 on the H20, 8,192 tokens
+  // (S4210, before its TMA change, which ships no H20-96G config): the down GEMM, 8,192 x 8 routed
+  // rows x 256 columns reduced x 7,168 outputs x 2 = 2.405e11 FLOPs, took 2.430 ms. The rule
+  // (calibration.h): the FP8 peak (296 TFLOPS) x the block path's efficiency x K / (K + the tile
+  // overhead), K = 256: 0.5044 x 256 / (256 + 164.7) = 0.3069 of the peak, 90.9 TFLOPS, 2.65 ms
+  // (+9 %); the family's 650-element overhead would give 0.1425, 5.70 ms (+135 %).
+  const auto& hopper = Cat().CalibrationFor("hopper");
+  const auto at = AtChipTensorRate(hopper, **Cat().FindChip("h20"));
+  ASSERT_TRUE(at.triton_moe_block_fp8_matmul_efficiency);
+  const double k = 256;
+  const double rate =
+      296e12 * *at.triton_moe_block_fp8_matmul_efficiency * k / (k + at.triton_moe_tile_k_overhead);
+  const double down_ms = 2.0 * 8192 * 8 * 256 * 7168 / rate * 1e3;
+  EXPECT_NEAR(down_ms, 2.430, 0.15 * 2.430);
+}
+
 TEST(TensorRateTest, ChipCalibrationFollowsItsRateBySm) {
   const auto& hopper = Cat().CalibrationFor("hopper");
   ASSERT_TRUE(hopper.tensor_tflops_per_sm);
@@ -217,6 +234,10 @@ TEST(TensorRateTest, ChipCalibrationFollowsItsRateBySm) {
   // (0.205 + 0.795 x 0.25333) = 0.5044 on the H20.
   ASSERT_TRUE(at.triton_moe_block_fp8_matmul_efficiency);
   EXPECT_NEAR(*at.triton_moe_block_fp8_matmul_efficiency, 0.5044, 1e-3);
+  // Its tile overhead, time beside the MMAs, in the H20's slower MMA elements: 650 x 0.25333 =
+  // 164.7 (the family's parts keep the family's).
+  EXPECT_NEAR(at.triton_moe_tile_k_overhead, 164.7, 0.1);
+  EXPECT_DOUBLE_EQ(h100.triton_moe_tile_k_overhead, hopper.triton_moe_tile_k_overhead);
   EXPECT_DOUBLE_EQ(at.memory_efficiency, hopper.memory_efficiency);
   EXPECT_DOUBLE_EQ(at.serving_roofline_exponent, hopper.serving_roofline_exponent);
   // The serving and training jobs of an H20 carry it.
