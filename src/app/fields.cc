@@ -85,9 +85,19 @@ Error JsonSyntaxError(std::string_view text, std::string_view what) {
   std::string hint;
   if (prev == ',' && (here == '}' || here == ']')) {
     hint = "; a comma before a closing bracket: JSON takes none after the last item";
-  } else if (here == '"' && (prev == '"' || std::isalnum(static_cast<unsigned char>(prev)) ||
-                             prev == '}' || prev == ']' || prev == 'e')) {
+  } else if (here == '"' && reason.find("unexpected string literal") != std::string::npos &&
+             (prev == '"' || std::isalnum(static_cast<unsigned char>(prev)) || prev == '}' ||
+              prev == ']' || prev == 'e')) {
+    // A string where a comma or a closing bracket belongs; not a bad string (an unpaired
+    // surrogate, a control character), which nlohmann also reports at the closing quote.
     hint = "; a comma missing between two fields";
+  } else if ((reason.find("invalid literal") != std::string::npos ||
+              reason.find("invalid number") != std::string::npos) &&
+             (text.substr(at, 3) == "NaN" || text.substr(at, 8) == "Infinity" ||
+              (at > 0 && text.substr(at - 1, 3) == "NaN") ||
+              (at > 0 && text.substr(at - 1, 8) == "Infinity"))) {
+    // Python's json.dumps writes NaN and Infinity; JSON has neither.
+    hint = "; JSON has no NaN or Infinity: give a number, or null for \"not given\"";
   } else if (here == '\'') {
     hint = "; strings and keys take double quotes";
   } else if (std::isalpha(static_cast<unsigned char>(here)) && (prev == '{' || prev == ',')) {

@@ -97,6 +97,13 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
 Result<std::string> ModelOfShape(const catalog::Catalog& cat, const TrainRequest& r,
                                  std::string* basis);
 
+// The model a launch line trains where it gives no --model: the catalog model its Hugging Face
+// tokenizer names (Megatron's --tokenizer-model, MindSpeed-LLM's --tokenizer-name-or-path), else
+// the one torchtitan builds for its registered config or its job config's [model] name and flavor
+// (`job_config`: the TOML text), else ModelOfShape's. `basis` (may be null): which and why.
+Result<std::string> ModelOfLaunch(const catalog::Catalog& cat, const TrainRequest& r,
+                                  const std::string& job_config, std::string* basis);
+
 // How many no-op layers MindSpeed-LLM's --noop-layers names (0 when not given): distinct
 // non-negative layer numbers, below --num-layers where that is given; an error names the field.
 Result<int> NoopLayerCount(const TrainRequest& r);

@@ -172,6 +172,7 @@ Field<TrainRequest> TitanConfig() {
     if (!name) return tl::unexpected(name.error());
     for (const auto& c : kConfigs) {
       if (*name != c.name) continue;
+      r.titan_config = c.name;
       if (r.titan_flavor.empty()) r.titan_flavor = c.flavor;
       if (!r.seq_len) r.seq_len = c.seq_len;  // max_context_length
       if (!r.titan_local_batch_size) r.titan_local_batch_size = c.local_batch;
@@ -661,7 +662,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Megatron(LaunchOnly<R>("rotary_base", FieldKind::kString)),
       Megatron(LaunchOnly<R>("make_vocab_size_divisible_by", FieldKind::kString)),
       Megatron(LaunchOnly<R>("tokenizer_type", FieldKind::kString)),
-      Megatron(LaunchOnly<R>("tokenizer_model", FieldKind::kString)),
+      Megatron(Bind("tokenizer_model", &R::tokenizer_model,
+                    "Megatron's tokenizer: with HuggingFaceTokenizer, the model's Hugging Face "
+                    "repository or folder (the model trained where --model is not given)")),
       Megatron(LaunchOnly<R>("vocab_file", FieldKind::kString)),
       Megatron(LaunchOnly<R>("merge_file", FieldKind::kString)),
       // torchrun's own flags (Megatron's examples launch with them): where the ranks run, not
@@ -913,7 +916,9 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Megatron(LaunchOnly<R>("logging_level", FieldKind::kString)),
       Megatron(LaunchOnly<R>("seed", FieldKind::kString)),
       Megatron(LaunchOnly<R>("initial_loss_scale", FieldKind::kString)),
-      Megatron(LaunchOnly<R>("tokenizer_name_or_path", FieldKind::kString)),
+      Megatron(Bind("tokenizer_name_or_path", &R::tokenizer_model,
+                    "MindSpeed-LLM's tokenizer: the model's Hugging Face folder (the model trained "
+                    "where --model is not given)")),
       Megatron(LaunchOnly<R>("padded_vocab_size", FieldKind::kString)),
       Megatron(LaunchOnly<R>("handler_name", FieldKind::kString)),
       Megatron(LaunchOnly<R>("context_parallel_algo", FieldKind::kString)),

@@ -159,6 +159,13 @@ struct TrainRequest {
       titan_mixed_precision_param, titan_mixed_precision_reduce, titan_ac_mode, titan_float8_recipe,
       titan_sac_option;
   std::optional<bool> titan_fp8_all_gather;
+  // Not a field: the torchtitan registered config named (--config llama3_8b), whose model a line
+  // without --model trains (internal::ModelOfLaunch).
+  std::string titan_config;
+  // Megatron's --tokenizer-model (with HuggingFaceTokenizer) and MindSpeed-LLM's
+  // --tokenizer-name-or-path: the model's Hugging Face repository or folder, which a line
+  // without --model trains where the catalog knows it (internal::ModelOfLaunch).
+  std::string tokenizer_model;
   // Not a field: torchtitan's selective_ac_option N > 1 read (WithJobConfig), every Nth layer
   // recomputed whole (perf::ParallelLayout::recompute_every).
   std::optional<int> titan_ac_every;

@@ -895,7 +895,7 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   std::string shape_basis;
   TrainRequest with_model;
   if (typed_in.model.empty()) {
-    auto id = ModelOfShape(cat, typed_in, &shape_basis);
+    auto id = ModelOfLaunch(cat, typed_in, job_config, &shape_basis);
     if (!id) return tl::unexpected(id.error());
     with_model = typed_in;
     with_model.model = *id;
@@ -952,6 +952,13 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     return tl::unexpected(FieldError("seq_len", "must be between 1 and 16777216"));
   }
   job.seq_len = r.seq_len.value_or(0);
+  // A run shorter than one sequence trains no whole sample ("--tokens 2k" meant 2k steps, or
+  // 2B): said, as a global batch under one sequence is, instead of "0.0 days".
+  if (const int seq = job.seq_len > 0 ? job.seq_len : perf::DefaultSeqLen(**model);
+      r.tokens < seq) {
+    return tl::unexpected(FieldError(
+        "tokens", fmt::format("{:.0f} is less than one sequence of {} tokens", r.tokens, seq)));
+  }
   if (!typed.seq_len && ToLower(r.launched_by) == "llamafactory-cli") {
     setup.defaults_basis += std::string(setup.defaults_basis.empty() ? "" : "; ") +
                             fmt::format(
@@ -1582,6 +1589,18 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
       e.message += " (" + setup->defaults_basis +
                    "; the line's own flags change them: --recompute-activations, "
                    "--use-distributed-optimizer, --context-parallel-size, ...)";
+    }
+    // ZeRO-Offload / ZeRO-Infinity keep the optimizer state (or the weights) in host memory:
+    // the estimate holds them on the chip, so the refusal says it does not price the offload.
+    std::vector<std::string> offloaded;
+    for (const auto& key : deepspeed_not_read) {
+      if (key.starts_with("zero_optimization.offload_")) offloaded.push_back(key);
+    }
+    if (!offloaded.empty() && e.message.starts_with("no layout fits")) {
+      e.message += fmt::format(
+          " The DeepSpeed config's {} (host memory) {} not modelled: the sizes above keep that "
+          "state on the chip, so a run that offloads it may fit where this says not.",
+          fmt::join(offloaded, " and "), offloaded.size() > 1 ? "are" : "is");
     }
     return tl::unexpected(std::move(e));
   }

@@ -22,6 +22,7 @@
 #include "app/fields.h"
 #include "app/internal.h"
 #include "app/requests.h"
+#include "core/json_keys.h"
 #include "core/text.h"
 #include "perf/training.h"
 
@@ -711,19 +712,30 @@ Result<void> ReadLlamaFactoryConfig(TrainRequest& r, const std::string& text,
 Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
                                  std::vector<std::string>& not_read) {
   const std::string& file = r.deepspeed_config;
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    // The line of the first error: nlohmann's parse_error says its byte.
-    int line = 1;
-    try {
-      const nlohmann::json strict = nlohmann::json::parse(text);
-      line = strict.is_object() ? 1 : line;
-    } catch (const nlohmann::json::parse_error& e) {
-      const size_t end = std::min(text.size(), e.byte > 0 ? e.byte - 1 : 0);
-      line += static_cast<int>(std::count(text.begin(), text.begin() + end, '\n'));
-    }
-    return MakeError("expected DeepSpeed's JSON config (one JSON object)", file, line,
+  std::string twice;
+  nlohmann::json doc = ParseJsonKeysOnce(text, &twice);
+  if (doc.is_discarded()) {
+    // Where and why, as a request body's syntax error says it.
+    const Error e = JsonSyntaxError(text, "the config");
+    return MakeError(e.message, file, e.line, "deepspeed_config");
+  }
+  if (!doc.is_object()) {
+    return MakeError("expected DeepSpeed's JSON config (one JSON object)", file, 1,
                      "deepspeed_config");
+  }
+  if (!twice.empty()) {
+    // DeepSpeed loads its config with dict_raise_error_on_duplicate_keys: "Duplicate keys in
+    // DeepSpeed config" (S4260). The line is the second one's.
+    const std::string quoted = "\"" + twice + "\"";
+    size_t at = text.find(quoted);
+    if (at != std::string::npos) at = text.find(quoted, at + 1);
+    const int line = at == std::string::npos
+                         ? 1
+                         : 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+    return MakeError(
+        "named twice; DeepSpeed refuses a config that names a key twice (\"Duplicate keys in "
+        "DeepSpeed config\")",
+        file, line, twice.substr(0, 60));
   }
   // The line a key is on: its first quoted occurrence after `from`.
   auto line_of = [&](const std::string& key, size_t from = 0) {
@@ -858,6 +870,94 @@ Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
   return {};
 }
 
+namespace {
+// The catalog model each of torchtitan's models builds, by its model name and flavor as one key
+// (Letters: "llama3" + "8B"), which is also its registered config's name (llama3_8b, qwen3_0_6b,
+// qwen3_30b_a3b). Llama 3's three are Llama 3.1's (its README downloads meta-llama/Llama-3.1-8B's
+// tokenizer; S4262); deepseek_v3's 16B flavor is DeepSeek-V2-Lite's shape (27 layers, dim 2048,
+// 64 routed experts of 1,408, 2 shared, top 6, MLA; S3474), llama4's two Scout and Maverick.
+std::string TitanModelId(const std::string& key) {
+  static const std::map<std::string, std::string> kModels = {
+      {"llama38b", "llama-3.1-8b"},
+      {"llama370b", "llama-3.1-70b"},
+      {"llama3405b", "llama-3-405b"},
+      {"deepseekv316b", "deepseek-v2-lite"},
+      {"deepseekv3671b", "deepseek-v3"},
+      {"qwen306b", "qwen3-0.6b"},
+      {"qwen317b", "qwen3-1.7b"},
+      {"qwen34b", "qwen3-4b"},
+      {"qwen38b", "qwen3-8b"},
+      {"qwen314b", "qwen3-14b"},
+      {"qwen332b", "qwen3-32b"},
+      {"qwen330ba3b", "qwen3-30b-a3b"},
+      {"qwen3235ba22b", "qwen3-235b-a22b"},
+      {"llama417bx16e", "llama-4-scout"},
+      {"llama417bx128e", "llama-4-maverick"},
+  };
+  const auto it = kModels.find(key);
+  return it == kModels.end() ? "" : it->second;
+}
+// The key of the torchtitan model a request names: its registered config, or its model name and
+// flavor; "" when it names neither.
+std::string TitanModelKey(const TrainRequest& r) {
+  if (!r.titan_config.empty()) return Letters(r.titan_config);
+  if (!r.titan_model_name.empty() && !r.titan_flavor.empty()) {
+    return Letters(r.titan_model_name) + Letters(r.titan_flavor);
+  }
+  return "";
+}
+}  // namespace
+
+Result<std::string> ModelOfLaunch(const catalog::Catalog& cat, const TrainRequest& r,
+                                  const std::string& job_config, std::string* basis) {
+  // Megatron's Hugging Face tokenizer, or MindSpeed-LLM's folder of the model's files
+  // (./model_from_hf/llama-2-7b-hf/): the model, where the catalog knows the name.
+  if (!r.tokenizer_model.empty()) {
+    std::string name = r.tokenizer_model;
+    while (name.size() > 1 && name.back() == '/') name.pop_back();
+    auto found = cat.FindModel(name);
+    if (!found && name.find('/') != std::string::npos) {
+      found = cat.FindModel(name.substr(name.find_last_of('/') + 1));
+    }
+    if (found) {
+      if (basis) {
+        *basis = fmt::format(
+            "model {}: the line's Hugging Face tokenizer ({}) is its; --model "
+            "names another",
+            (*found)->id, Quoted(r.tokenizer_model.substr(0, 80)));
+      }
+      return (*found)->id;
+    }
+  }
+  // torchtitan's model: its registered config (--config llama3_8b), or the job config's
+  // [model] name and flavor (the file's, or as flags).
+  TrainRequest titan = r;
+  if (!job_config.empty()) {
+    TitanOrigin origin;
+    origin.file = r.job_config_file;
+    // A bad file's error is the answer: it is the file that names the model.
+    if (auto ok = ReadJobConfig(titan, job_config, origin); !ok) return tl::unexpected(ok.error());
+  }
+  if (const std::string key = TitanModelKey(titan); !key.empty()) {
+    const std::string named = titan.titan_config.empty()
+                                  ? titan.titan_model_name + " " + titan.titan_flavor
+                                  : titan.titan_config;
+    const std::string id = TitanModelId(key);
+    if (id.empty() || !cat.FindModel(id)) {
+      return tl::unexpected(FieldError(
+          "model", fmt::format("is required: torchtitan's model {} is none the catalog holds; "
+                               "give --model (or add it with --catalog)",
+                               Quoted(named.substr(0, 60)))));
+    }
+    if (basis) {
+      *basis = fmt::format("model {}: the model torchtitan's {} builds; --model names another", id,
+                           named);
+    }
+    return id;
+  }
+  return ModelOfShape(cat, r, basis);
+}
+
 bool HasJobConfig(const TrainRequest& r) {
   return !r.job_config_file.empty() || r.titan_dp_shard || r.titan_dp_replicate ||
          r.titan_local_batch_size || r.titan_pp_microbatch_size || r.titan_pp_layers_per_stage ||
@@ -880,7 +980,7 @@ Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
     return tl::unexpected(origin.Fail(key, why));
   };
   // The model the config names must be the catalog model estimated.
-  if (!r.titan_model_name.empty() &&
+  if (!r.titan_model_name.empty() && TitanModelId(TitanModelKey(r)) != m.id &&
       Letters(m.id).find(Letters(r.titan_model_name)) == std::string::npos &&
       Letters(m.name).find(Letters(r.titan_model_name)) == std::string::npos) {
     return fail("model.name", fmt::format("{} is not model {} (give --model the one you train)",

@@ -1,6 +1,7 @@
 #include "report/train_report.h"
 
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -255,9 +256,14 @@ std::string TrainingText(const TrainingReport& r) {
   t.AddRow({"goodput", fmt::format("{:.1f} % (job MTBF {:.1f} h, checkpoint every {:.0f} min)",
                                    e.goodput * 100, e.job_mtbf_hours, e.checkpoint_interval_min)});
   const auto days = Band(e.train_days, job.model_error);
+  // Days, or hours or minutes for a run under a day (16M tokens on 8 H100 read "0.0 days").
+  const auto [unit, per_day] = days.p50 >= 1        ? std::pair{"days", 1.0}
+                               : days.p50 * 24 >= 1 ? std::pair{"h", 24.0}
+                                                    : std::pair{"min", 24.0 * 60};
   t.AddRow(
-      {"time to train", fmt::format("{:.1f} days P50 (P10-P90 {:.1f}-{:.1f}; the model's {:.1f})",
-                                    days.p50, days.p10, days.p90, e.train_days)});
+      {"time to train",
+       fmt::format("{:.1f} {} P50 (P10-P90 {:.1f}-{:.1f}; the model's {:.1f})", days.p50 * per_day,
+                   unit, days.p10 * per_day, days.p90 * per_day, e.train_days * per_day)});
   // Accelerator-hours are the time to train times the chips: the same band, so that the two
   // lines' P50s are one estimate (hours = chips x days x 24).
   const auto hours = Band(e.accelerator_hours, job.model_error);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/requests.h"
+#include "core/json_keys.h"
 #include "core/text.h"
 #include "server/extender.h"
 #include "server/web_assets.h"
@@ -95,9 +96,17 @@ Result<std::optional<app::FieldValue>> ToFieldValue(const json& v, const std::st
       return std::optional<app::FieldValue>{v.get<std::string>()};
     case json::value_t::array: {
       std::vector<std::string> items;
+      // Numbers and booleans as their text (["h100", 8] is a list, and [1024] for a number is
+      // "expected a number, got a list" from the field); nested lists, objects and null are no
+      // list item.
       for (const auto& item : v) {
-        if (!item.is_string()) return MakeError("expected a list of strings", "", 0, key);
-        items.push_back(item.get<std::string>());
+        if (item.is_string()) {
+          items.push_back(item.get<std::string>());
+        } else if (item.is_number() || item.is_boolean()) {
+          items.push_back(item.dump());
+        } else {
+          return MakeError("expected a list of strings or numbers", "", 0, key);
+        }
       }
       return std::optional<app::FieldValue>{std::move(items)};
     }
@@ -371,22 +380,9 @@ ApiResponse Api::Dispatch(const ApiRequest& request) {
         "the body is empty: POST a JSON object of the request's fields (curl -d "
         "'{...}'; the fields are in /v1/openapi.json)");
   }
-  // nlohmann keeps the last of two equal keys; a body that says "tp" twice is refused, as a YAML
-  // mapping that names a key twice is.
-  std::vector<std::set<std::string>> keys;
+  // A body that says "tp" twice is refused, as a YAML mapping that names a key twice is.
   std::string duplicate;
-  json body = json::parse(
-      request.body,
-      [&](int, json::parse_event_t event, json& parsed) {
-        if (event == json::parse_event_t::object_start) keys.emplace_back();
-        if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
-        if (event == json::parse_event_t::key && !keys.empty() &&
-            !keys.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
-          duplicate = parsed.get<std::string>();
-        }
-        return true;
-      },
-      /*allow_exceptions=*/false);
+  json body = ParseJsonKeysOnce(request.body, &duplicate);
   if (body.is_discarded())
     return ErrorResponse(400, app::JsonSyntaxError(request.body, "the body"));
   if (!duplicate.empty()) {

@@ -3897,6 +3897,111 @@ TEST(TrainLaunch, AMegatronLineWithoutAModelTrainsTheCatalogModelOfItsShape) {
       << none.error().message;
 }
 
+// A launch line that names its model only where its framework does (audit round 14: each was
+// "--model: is required"): Megatron's Hugging Face tokenizer (--tokenizer-model, which the
+// scheduler extender already read as the model), torchtitan's registered config (--module llama3
+// --config llama3_8b) and its job config's [model] name and flavor. Each trains what the request
+// naming the model trains (the independent figure: the same engine asked by name).
+TEST(TrainLaunch, ALineNamingItsModelByTokenizerOrTorchtitanConfigTrainsIt) {
+  auto tokens_per_s = [](const TrainRequest& r) {
+    auto out = TheEngine().Train(r, Json());
+    EXPECT_TRUE(out) << out.error().ToString();
+    return out ? nlohmann::json::parse(out->body)["tokens_per_s"].get<double>() : 0.0;
+  };
+  TrainRequest mega;
+  mega.chip = "h800";
+  mega.count = 64;
+  mega.tokens = 1e11;
+  mega.num_layers = 80;
+  mega.hidden_size = 8192;
+  mega.num_attention_heads = 64;
+  mega.num_query_groups = 8;
+  mega.ffn_hidden_size = 28672;
+  auto shared = TheEngine().Train(mega, Json());
+  ASSERT_FALSE(shared);  // Llama 2 70B's shape and Llama 3 70B's: name one
+  EXPECT_NE(shared.error().message.find("name one"), std::string::npos) << shared.error().message;
+  TrainRequest tokenizer = mega;
+  tokenizer.tokenizer_model = "meta-llama/Llama-3.1-70B";
+  auto by_tokenizer = TheEngine().Train(tokenizer, Json());
+  ASSERT_TRUE(by_tokenizer) << by_tokenizer.error().ToString();
+  const auto j = nlohmann::json::parse(by_tokenizer->body);
+  EXPECT_EQ(j["model"], "llama-3.1-70b");
+  EXPECT_NE(j["defaults_basis"].get<std::string>().find("Hugging Face tokenizer"),
+            std::string::npos)
+      << j["defaults_basis"];
+  TrainRequest named = mega;
+  named.model = "llama-3.1-70b";
+  EXPECT_EQ(j["tokens_per_s"].get<double>(), tokens_per_s(named));
+  // MindSpeed-LLM's folder of the model's Hugging Face files names it by its last part.
+  TrainRequest folder = mega;
+  folder.tokenizer_model = "/data/models/Llama-3.1-70B/";
+  EXPECT_EQ(tokens_per_s(folder), tokens_per_s(named));
+  // A tokenizer file the catalog cannot name leaves the shape to decide (here: name one).
+  folder.tokenizer_model = "./tokenizer.model";
+  EXPECT_FALSE(TheEngine().Train(folder, Json()));
+
+  // torchtitan: the registered config, as run_train.sh's MODULE=llama3 CONFIG=llama3_8b.
+  TrainRequest titan;
+  titan.chip = "h100";
+  titan.count = 8;
+  titan.tokens = 1e9;
+  const auto& fields = TrainFields();
+  ASSERT_TRUE(SetField(fields, titan, "config", FieldValue{std::string("llama3_8b")}));
+  auto registered = TheEngine().Train(titan, Json());
+  ASSERT_TRUE(registered) << registered.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(registered->body)["model"], "llama-3.1-8b");
+  TrainRequest titan_named = titan;
+  titan_named.model = "llama-3.1-8b";
+  EXPECT_EQ(nlohmann::json::parse(registered->body)["tokens_per_s"].get<double>(),
+            tokens_per_s(titan_named));
+
+  // Its TOML file's [model]: deepseek_v3 16B is DeepSeek-V2-Lite's shape (the file was refused
+  // with --model deepseek-v2-lite too: "'deepseek_v3' is not model deepseek-v2-lite").
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("suanli-titan-model-" + std::to_string(static_cast<long>(::getpid())));
+  std::filesystem::create_directories(dir);
+  auto toml = [&](const std::string& name, const std::string& flavor) {
+    const auto path = dir / (name + "_" + flavor + ".toml");
+    std::ofstream(path) << "[model]\nname = \"" << name << "\"\nflavor = \"" << flavor
+                        << "\"\n\n[training]\nlocal_batch_size = 2\nseq_len = 4096\n";
+    TrainRequest r;
+    r.chip = "h100";
+    r.count = 64;
+    r.tokens = 1e10;
+    r.job_config_file = path.string();
+    return r;
+  };
+  auto v3 = TheEngine().Train(toml("deepseek_v3", "16B"), Json());
+  ASSERT_TRUE(v3) << v3.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(v3->body)["model"], "deepseek-v2-lite");
+  TrainRequest lite = toml("deepseek_v3", "16B");
+  lite.model = "deepseek-v2-lite";
+  EXPECT_EQ(nlohmann::json::parse(v3->body)["tokens_per_s"].get<double>(), tokens_per_s(lite));
+  auto debug = TheEngine().Train(toml("llama3", "debugmodel"), Json());
+  ASSERT_FALSE(debug);
+  EXPECT_EQ(debug.error().field, "model");
+  EXPECT_NE(debug.error().message.find("torchtitan's model"), std::string::npos)
+      << debug.error().message;
+  std::filesystem::remove_all(dir);
+}
+
+// A run shorter than one sequence is refused at --tokens (audit round 14: "--tokens 2k" answered
+// "time to train 0.0 days"); one of a sequence or more is priced.
+TEST(TrainLaunch, FewerTokensThanOneSequenceIsAnError) {
+  TrainRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = "h100";
+  r.count = 8;
+  r.tokens = 2000;
+  auto out = TheEngine().Train(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "tokens");
+  // Llama 3.1 8B's default sequence: 8,192 tokens (its pre-training length).
+  EXPECT_EQ(out.error().message, "2000 is less than one sequence of 8192 tokens");
+  r.tokens = 8192;
+  EXPECT_TRUE(TheEngine().Train(r, Json()));
+}
+
 // LoRA is priced, not refused, and every way of asking reaches the same rule: typed fields,
 // LLaMA-Factory's line (whose finetuning_type defaults to lora, S3830), PEFT's --lora_r and
 // MindSpeed-LLM's Megatron module names (S3834). The answer says what it priced. Bad input names

@@ -446,6 +446,49 @@ fi
 printf 'arrival_s,input_tokens,output_tokens\n0,100,10\n0.5,-3,10\n' >"$TMP/neg.csv"
 expect_bad "infer --requests-trace with a negative length" "neg.csv:3: input_tokens" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/neg.csv"
+# Audit round 14: a name given twice was read as its last value, silently (a CSV column, a JSON
+# Lines key, a replay trace's column); a JSON Lines trace saved with a byte-order mark was read as
+# CSV ("the header has no column 'arrival_s'"); a JSON array is not JSON Lines.
+printf 'arrival_s,input_tokens,output_tokens,input_tokens\n0,1000,200,5\n' >"$TMP/twice.csv"
+expect_bad "infer --requests-trace naming a column twice" "twice.csv:1: input_tokens: column named twice" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/twice.csv"
+printf '{"arrival_s": 0, "input_tokens": 1000, "output_tokens": 200, "input_tokens": 5}\n' \
+  >"$TMP/twice.jsonl"
+expect_bad "infer --requests-trace naming a JSON key twice" "twice.jsonl:1: input_tokens: .*twice" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/twice.jsonl"
+printf '[{"arrival_s": 0, "input_tokens": 1000, "output_tokens": 200}]\n' >"$TMP/array.json"
+expect_bad "infer --requests-trace as a JSON array" "array.json:1: a JSON array.*JSON Lines" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/array.json"
+printf '\xef\xbb\xbf{"arrival_s": 0, "input_tokens": 1000, "output_tokens": 200}\n' >"$TMP/bom.jsonl"
+printf 'arrival_s,input_tokens,output_tokens\n0,1000,200\n' >"$TMP/bom_same.csv"
+run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/bom.jsonl" --json
+bom_out=$OUT bom_rc=$RC
+run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/bom_same.csv" --json
+if [ "$bom_rc" -eq 0 ] && [ "$RC" -eq 0 ] &&
+  [ "$(sed 's/bom\.jsonl/FILE/' <<<"$bom_out")" = "$(sed 's/bom_same\.csv/FILE/' <<<"$OUT")" ]; then
+  ok "infer --requests-trace: JSON Lines after a byte-order mark is the same trace"
+else
+  not_ok "infer --requests-trace: JSON Lines after a byte-order mark is the same trace" \
+    "rc $bom_rc / $RC" "${ERR:0:300}"
+fi
+printf 'id,arrival_s,num_gpus,duration_s,duration_s\n1,0,1,100,5\n' >"$TMP/twice_jobs.csv"
+expect_bad "replay trace naming a column twice" "twice_jobs.csv:1: duration_s: column named twice" \
+  replay --trace "$TMP/twice_jobs.csv" --cluster h100:8
+printf '{"zero_optimization": {"stage": 2}, "zero_optimization": {"stage": 3}}\n' >"$TMP/ds_twice.json"
+expect_bad "train --deepspeed-config naming a key twice (DeepSpeed refuses it)" \
+  "ds_twice.json:1: zero_optimization: named twice" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 1B --deepspeed-config "$TMP/ds_twice.json"
+printf '{"zero_optimization": {"stage": 2,}}\n' >"$TMP/ds_comma.json"
+expect_bad "train --deepspeed-config with a trailing comma says where" \
+  "ds_comma.json:1: deepspeed_config: .*column 35.*comma before a closing bracket" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 1B --deepspeed-config "$TMP/ds_comma.json"
+# ZeRO-3 with the optimizer and weights offloaded to the CPU (70B on one 8-GPU node, as DeepSpeed
+# runs it): the refusal says the offload is not priced.
+printf '{"zero_optimization": {"stage": 3, "offload_optimizer": {"device": "cpu"}, "offload_param": {"device": "cpu"}}}\n' \
+  >"$TMP/ds_offload.json"
+expect_bad "train with DeepSpeed offload that does not fit says the offload is not modelled" \
+  "offload_optimizer and zero_optimization.offload_param \(host memory\) are not modelled" \
+  train --model llama-3.1-70b --chip h100 --count 8 --tokens 1B --deepspeed-config "$TMP/ds_offload.json"
 printf 'arrival_s,input_tokens,output_tokens\n1,100,10\n0.5,100,10\n' >"$TMP/order.csv"
 expect_bad "infer --requests-trace out of arrival order" "order.csv:3: arrival_s" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/order.csv"
@@ -2035,6 +2078,27 @@ expect_bad "replay --cluster v100:8:4x" "4x" replay --trace "$TMP/two.csv" --clu
 expect_bad "--global-batch-tokens 2k under one 8,192-token sequence" \
   "--global-batch-tokens: 2000 is less than one sequence of 8192 tokens" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1B --global-batch-tokens 2k
+# Fewer tokens than one sequence (audit round 14: "--tokens 2k" answered "time to train 0.0 days").
+expect_bad "--tokens 2k under one 8,192-token sequence" \
+  "--tokens: 2000 is less than one sequence of 8192 tokens" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 2k
+# A run under a day says hours or minutes (audit round 14: 16M tokens read "0.0 days P50"). The
+# unit is checked against the same table's figures, by hand: tokens / throughput / goodput.
+for case in "1B 1e9 h 3600" "16M 1.6e7 min 60"; do
+  read -r given tokens unit per <<<"$case"
+  run train --model llama-3.1-8b --chip h100 --count 8 --tokens "$given"
+  if [ "$RC" -eq 0 ] && awk -v unit="$unit" -v per="$per" -v tokens="$tokens" '
+      /^throughput / { rate = $2 }
+      /^goodput / { good = $2 / 100 }
+      /^time to train / { u = $5; gsub(/[;)]/, "", $NF); model = $NF }
+      END { hand = tokens / rate / good / per
+            exit !(u == unit && rate > 0 && good > 0 && model > 0.9 * hand && model < 1.1 * hand) }
+    ' <<<"$OUT"; then
+    ok "train --tokens $given says its time in $unit"
+  else
+    not_ok "train --tokens $given says its time in $unit" "rc $RC" "$(grep 'time to train' <<<"$OUT")"
+  fi
+done
 expect_bad "infer unknown chip suggests h20" "h20" infer --model llama-3-70b --chip h21
 expect_bad "infer unknown chip in --compare" "h21" \
   infer --compare --model llama-3-70b --chip h20,h21

@@ -277,7 +277,9 @@ TEST(Api, BadBodiesGetTheirStatusAndField) {
       {"too many samples", "/v1/forecast", R"({"samples": 1000000})", 400, "samples"},
       {"object where a list is expected", "/v1/infer", R"({"model": "x", "chip": {"a": 1}})", 400,
        "chip"},
-      {"list of non-strings", "/v1/infer", R"({"model": "x", "chip": [1, 2]})", 400, "chip"},
+      // Numbers in a list are their text (audit round 14), so the chip field itself refuses them.
+      {"list of non-strings", "/v1/infer", R"({"model": "llama-3.1-8b", "chip": [1, 2]})", 400,
+       "chip"},
       // A key twice: nlohmann would keep the last one silently.
       {"duplicate key", "/v1/infer",
        R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic", "tp": 1, "tp": 2})", 400,
@@ -375,6 +377,40 @@ TEST(Api, InvalidJsonSaysWhereAndAfterWhichField) {
   const std::string h = j["error"];
   EXPECT_NE(h.find("column 56"), std::string::npos) << h;
   EXPECT_NE(h.find("1e400 is beyond what a double holds"), std::string::npos) << h;
+}
+
+// Audit round 14. A bad string is not a missing comma: an unpaired surrogate ("\ud800") was
+// told "a comma missing between two fields". NaN and Infinity (Python's json.dumps writes them)
+// are said to be no JSON. A list of numbers for a number field is a list, not "expected a list
+// of strings".
+TEST(Api, JsonSlipsAreSaidAsTheyAre) {
+  Api api(TheEngine(), {});
+  auto surrogate = Post(api, "/v1/infer", R"({"model": "\ud800", "chip": "h100"})");
+  ASSERT_EQ(surrogate.status, 400) << surrogate.body;
+  const std::string s = json::parse(surrogate.body)["error"];
+  EXPECT_NE(s.find("surrogate"), std::string::npos) << s;
+  EXPECT_EQ(s.find("comma"), std::string::npos) << s;
+  for (const char* literal : {"NaN", "Infinity", "-Infinity"}) {
+    auto nan = Post(
+        api, "/v1/train",
+        std::string(R"({"model": "llama-3.1-8b", "chip": "h100", "tokens": )") + literal + "}");
+    ASSERT_EQ(nan.status, 400) << nan.body;
+    const json j = json::parse(nan.body);
+    EXPECT_EQ(j["field"], "tokens") << nan.body;
+    EXPECT_NE(j["error"].get<std::string>().find("JSON has no NaN or Infinity"), std::string::npos)
+        << nan.body;
+  }
+  auto listed = Post(api, "/v1/infer",
+                     R"({"model": "llama-3.1-8b", "chip": "h100", "mode": "analytic", )"
+                     R"("input_tokens": [1024]})");
+  ASSERT_EQ(listed.status, 400) << listed.body;
+  const json l = json::parse(listed.body);
+  EXPECT_EQ(l["field"], "input_tokens");
+  EXPECT_EQ(l["error"], "expected a number, got a list");
+  auto nested = Post(api, "/v1/infer",
+                     R"({"model": "llama-3.1-8b", "chip": [["h100"]], "mode": "analytic"})");
+  ASSERT_EQ(nested.status, 400) << nested.body;
+  EXPECT_EQ(json::parse(nested.body)["field"], "chip");
 }
 
 // Flags as vLLM and Megatron-LM spell them are the same fields: the same answer as the short name.

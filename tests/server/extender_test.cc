@@ -348,5 +348,52 @@ TEST(Extender, BadArgsAre400NotACrash) {
   EXPECT_EQ(Scores(r).at("a100-a"), 3);
 }
 
+// Kubernetes expands $(VAR) in a container's command and args from its env (S4261): a Helm
+// chart's `vllm serve $(MODEL)` or `--model_name_or_path $(MODEL_NAME)` names its model, and the
+// pod scores as the one that names it outright (audit round 14: both ranked by the peaks).
+// $$(VAR) is the text $(VAR), and a variable from a secret (valueFrom) is not known: the peaks.
+TEST(Extender, AModelInTheContainersEnvIsTheCommandsModel) {
+  const auto scores = [](const json& pod) {
+    const json args = {{"Pod", pod}, {"Nodes", FourNodes()}};
+    return Scores(HandleExtender(TheEngine(), nullptr, "prioritize", args.dump()));
+  };
+  auto with_env = [](json pod, json env) {
+    pod["spec"]["containers"][0]["env"] = std::move(env);
+    return pod;
+  };
+  const auto peaks = scores(PodObject(8));
+  const auto trained =
+      scores(PodObject(8, "", json::object(),
+                       json::array({"torchrun", "--nproc_per_node", "8", "train.py",
+                                    "--model_name_or_path", "meta-llama/Meta-Llama-3-8B"})));
+  ASSERT_NE(trained, peaks);
+  const json from_env = json::array({"torchrun", "--nproc_per_node", "8", "train.py",
+                                     "--model_name_or_path", "$(ORG)/$(MODEL_NAME)"});
+  // ORG from a literal, MODEL_NAME from a value that uses a variable defined before it.
+  EXPECT_EQ(scores(with_env(PodObject(8, "", json::object(), from_env),
+                            json::array({{{"name", "ORG"}, {"value", "meta-llama"}},
+                                         {{"name", "BASE"}, {"value", "Meta-Llama-3"}},
+                                         {{"name", "MODEL_NAME"}, {"value", "$(BASE)-8B"}}}))),
+            trained);
+  EXPECT_EQ(scores(with_env(PodObject(8, "", json::object(), from_env),
+                            json::array({{{"name", "ORG"}, {"value", "meta-llama"}},
+                                         {{"name", "MODEL_NAME"},
+                                          {"valueFrom", {{"secretKeyRef", {{"name", "m"}}}}}}}))),
+            peaks);
+  const json escaped = json::array({"torchrun", "train.py", "--model_name_or_path", "$$(M)"});
+  EXPECT_EQ(
+      scores(with_env(PodObject(8, "", json::object(), escaped),
+                      json::array({{{"name", "M"}, {"value", "meta-llama/Meta-Llama-3-8B"}}}))),
+      peaks);
+  // A serving pod likewise: `vllm serve $(MODEL)` as `vllm serve Qwen/Qwen3-32B`.
+  const auto served =
+      scores(PodObject(8, "", json::object(), json::array({"vllm", "serve", "Qwen/Qwen3-32B"})));
+  ASSERT_NE(served, peaks);
+  EXPECT_EQ(
+      scores(with_env(PodObject(8, "", json::object(), json::array({"vllm", "serve", "$(MODEL)"})),
+                      json::array({{{"name", "MODEL"}, {"value", "Qwen/Qwen3-32B"}}}))),
+      served);
+}
+
 }  // namespace
 }  // namespace suanli::server

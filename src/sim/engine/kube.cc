@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <string>
+#include <string_view>
 
 #include "core/number.h"
 
@@ -125,6 +128,49 @@ Result<void> ReadNode(const json& obj, const std::string& where, KubeCluster* c)
   return {};
 }
 
+// Kubernetes expands $(VAR_NAME) in a container's command and args from the container's env; a
+// reference it cannot resolve stays as written, and $$ is one $ (so $$(VAR) is the text $(VAR))
+// (S4261). Helm charts launch `vllm serve $(MODEL)` or `--model_name_or_path $(MODEL_NAME)` so.
+std::string ExpandKubeVars(std::string_view in, const std::map<std::string, std::string>& vars) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '$' || i + 1 == in.size()) {
+      out += in[i];
+    } else if (in[i + 1] == '$') {
+      out += '$';
+      ++i;
+    } else if (const size_t close = in.find(')', i + 2); in[i + 1] == '(' && close != in.npos) {
+      const auto it = vars.find(std::string(in.substr(i + 2, close - i - 2)));
+      out += it != vars.end() ? std::string_view(it->second) : in.substr(i, close - i + 1);
+      i = close;
+    } else {
+      out += '$';
+    }
+  }
+  return out;
+}
+
+// The container's variables with a literal value, in order: each value may use the ones before
+// it (S4261). A value from a secret, config map or field (valueFrom) is not known here, so a
+// reference to it stays unexpanded.
+std::map<std::string, std::string> ContainerVars(const json& container) {
+  std::map<std::string, std::string> vars;
+  const auto env = container.find("env");
+  if (env == container.end() || !env->is_array()) return vars;
+  for (const auto& item : *env) {
+    if (!item.is_object()) continue;
+    const auto name = item.find("name");
+    const auto value = item.find("value");
+    if (name == item.end() || !name->is_string()) continue;
+    if (value != item.end() && value->is_string()) {
+      vars[name->get<std::string>()] = ExpandKubeVars(value->get<std::string>(), vars);
+    } else {
+      vars.erase(name->get<std::string>());
+    }
+  }
+  return vars;
+}
+
 Result<void> ReadPod(const json& obj, const std::string& where, KubeCluster* c) {
   const json& meta = Child(obj, "metadata");
   const json& spec = Child(obj, "spec");
@@ -147,9 +193,11 @@ Result<void> ReadPod(const json& obj, const std::string& where, KubeCluster* c) 
       if (!v) return tl::unexpected(v.error());
       if (IsAcceleratorResource(key)) {
         if (p.resource.empty()) {
+          const auto vars = ContainerVars(container);
           for (const char* part : {"command", "args"}) {
             for (const auto& word : container.value(part, json::array())) {
-              if (word.is_string()) p.command.push_back(word.get<std::string>());
+              if (word.is_string())
+                p.command.push_back(ExpandKubeVars(word.get<std::string>(), vars));
             }
           }
         }

@@ -11,6 +11,7 @@
 #include <queue>
 #include <unordered_set>
 
+#include "core/json_keys.h"
 #include "core/number.h"
 #include "core/rng.h"
 #include "core/stats.h"
@@ -214,8 +215,18 @@ std::vector<ServingRequest> MakeServingRequests(const WorkloadSpec& spec) {
 Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, const std::string& file,
                                                      int max_context) {
   std::vector<ServingRequest> out;
-  const bool jsonl = !text.empty() && text.find_first_not_of(" \t\r\n") != std::string_view::npos &&
-                     text[text.find_first_not_of(" \t\r\n")] == '{';
+  // A JSON Lines file opens with an object, after a byte-order mark where an editor wrote one.
+  const std::string_view body =
+      text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : std::string_view(text);
+  const size_t first = body.find_first_not_of(" \t\r\n");
+  const bool jsonl = first != std::string_view::npos && body[first] == '{';
+  if (first != std::string_view::npos && body[first] == '[') {
+    return MakeError(
+        fmt::format("{}:1: a JSON array; a request trace is JSON Lines, one object "
+                    "a line ({{\"arrival_s\": 0, \"input_tokens\": 1024, "
+                    "\"output_tokens\": 256}}), or CSV",
+                    file));
+  }
   std::vector<std::string> columns;
   std::unordered_set<std::string> shared_prefixes;
   int line = 0;
@@ -300,9 +311,14 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
       }
       double values[5] = {0, 0, 0, 0, 0};
       std::string prefix_id;
-      const nlohmann::json j = nlohmann::json::parse(row, nullptr, false);
+      std::string twice;
+      const nlohmann::json j = ParseJsonKeysOnce(row, &twice);
       if (j.is_discarded() || !j.is_object()) {
         return MakeError(fmt::format("{}:{}: not a JSON object", file, line));
+      }
+      if (!twice.empty()) {
+        return MakeError(
+            fmt::format("{}: the line names this key twice", where(twice.substr(0, 60))));
       }
       for (int k = 0; k < 5; ++k) {
         const auto it = j.find(kNames[k]);
@@ -342,7 +358,12 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
       double values[5] = {0, 0, 0, 0, 0};
       std::string prefix_id;
       if (columns.empty()) {
-        for (auto c : cells) columns.emplace_back(c);
+        for (auto c : cells) {
+          if (std::find(columns.begin(), columns.end(), c) != columns.end()) {
+            return MakeError(fmt::format("{}: column named twice", where(c.substr(0, 60))));
+          }
+          columns.emplace_back(c);
+        }
         for (int k = 0; k < 3; ++k) {
           if (std::find(columns.begin(), columns.end(), kNames[k]) == columns.end()) {
             return MakeError(

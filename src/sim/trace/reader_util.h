@@ -32,12 +32,19 @@ class Columns {
  public:
   // Names and cells are read without the spaces around them ("arrival_s, num_gpus", as a
   // header is often typed after the commas).
+  // A column named twice is an error (Require says it): which of the two a job's value comes
+  // from would be a guess (the calibration reader refuses it too).
   Columns(const Row& header, const std::string& file) : file_(file) {
-    for (size_t i = 0; i < header.fields.size(); ++i)
-      index_[ToLower(Trimmed(header.fields[i]))] = static_cast<int>(i);
+    for (size_t i = 0; i < header.fields.size(); ++i) {
+      const std::string name = ToLower(Trimmed(header.fields[i]));
+      if (!index_.emplace(name, static_cast<int>(i)).second && twice_.empty() && !name.empty()) {
+        twice_ = name;
+      }
+    }
   }
   bool has(const std::string& name) const { return index_.count(name) > 0; }
   Result<void> Require(std::initializer_list<const char*> names, int line) const {
+    if (!twice_.empty()) return MakeError("column named twice", file_, line, twice_);
     for (const char* n : names) {
       if (!has(n))
         return MakeError(std::string("missing column '") + n + "' in the header", file_, line);
@@ -84,6 +91,7 @@ class Columns {
   }
   std::string file_;
   std::map<std::string, int> index_;
+  std::string twice_;  // the first name the header repeats
 };
 
 // Calls progress every kProgressRows rows.
