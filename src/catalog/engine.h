@@ -214,7 +214,9 @@ struct ServingEngine {
   // without a graph, its kernels launched one by one (eager_launch_layer_us a layer): vLLM's
   // default capture sizes end at min(2 x max_num_seqs x (1 + draft tokens), 512, the step's token
   // budget) and its dispatcher replays none above that (S4170), so a chunked-prefill step of
-  // 2,048 tokens runs eagerly. false: the engine's prompt steps are priced otherwise.
+  // 2,048 tokens runs eagerly. Under --cudagraph-mode full_decode_only every iteration with a
+  // prompt token does (FULL_DECODE_ONLY is (FULL, NONE): no graph for prefill or mixed batches,
+  // S4250). false: the engine's prompt steps are priced otherwise.
   bool eager_above_capture_size = false;
   // The rate, GB/s, at which the engine's GEMMs of the layers' non-expert weights (attention
   // projections, dense MLPs, shared experts) stream those weights at decode-sized batches, per

@@ -744,9 +744,11 @@ double EagerSeconds(const InferenceJob& job, const InferenceLayout& l) {
 // (EngineLimits::enforce_eager), a step above the engine's largest captured graph
 // (EngineLimits::graph_max_batch) on a family it replays graphs on: SGLang's CUDA-graph runner
 // replays none for it and runs it eagerly (S3042), and a step of more tokens than vLLM's largest
-// captured piecewise graph (EngineLimits::graph_max_tokens; S4170). tokens < 0: the decode batch.
-bool RunsEagerly(const InferenceJob& job, double decode, double tokens = -1) {
-  return job.limits.enforce_eager ||
+// captured piecewise graph (EngineLimits::graph_max_tokens; S4170), and under vLLM's
+// FULL_DECODE_ONLY any step with a prompt token (EngineLimits::eager_prompt_steps; S4250).
+// tokens < 0: the decode batch. prompt: the step (any group of it) carries prompt tokens.
+bool RunsEagerly(const InferenceJob& job, double decode, double tokens = -1, bool prompt = false) {
+  return job.limits.enforce_eager || (prompt && job.limits.eager_prompt_steps) ||
          (job.limits.graph_max_batch > 0 && decode > job.limits.graph_max_batch &&
           Lists(job.limits.cuda_graph_families, job.chip->family)) ||
          (job.limits.graph_max_tokens > 0 &&
@@ -762,8 +764,9 @@ bool RunsEagerly(const InferenceJob& job, double decode, double tokens = -1) {
 // alike (one rule, RunsEagerly). An engine's measured floor (EngineLimits::step_floor_layer_us)
 // binds every iteration.
 double EagerLaunchSeconds(const InferenceJob& job, const InferenceLayout& l, double decode = 0,
-                          double tokens = -1) {
-  const double launch_us = RunsEagerly(job, decode, tokens) ? job.limits.eager_launch_layer_us : 0;
+                          double tokens = -1, bool prompt = false) {
+  const double launch_us =
+      RunsEagerly(job, decode, tokens, prompt) ? job.limits.eager_launch_layer_us : 0;
   return std::max(launch_us, job.limits.step_floor_layer_us) * 1e-6 * job.model->layers / l.pp;
 }
 
@@ -1928,8 +1931,8 @@ class BatchSearch {
     Step st = StepTime(x_, l_, decode, ctx_, prefill, x_.job.input_tokens);
     st.overhead_s += extra_overhead_s;
     const double tokens = decode * (1.0 + x_.job.mtp_depth) + prefill;
-    const double launch_s = RunsEagerly(x_.job, decode, tokens)
-                                ? EagerLaunchSeconds(x_.job, l_, decode, tokens)
+    const double launch_s = RunsEagerly(x_.job, decode, tokens, prefill > 0)
+                                ? EagerLaunchSeconds(x_.job, l_, decode, tokens, prefill > 0)
                                 : launch_s_;
     const double floor_s = std::max(launch_s, StreamHostSeconds(x_.job, decode * l_.dp));
     st.overhead_s += std::max(0.0, floor_s - st.total());
@@ -2619,7 +2622,9 @@ double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, dou
                                      prefill_tokens, prefill_keys, -1, padding)
                          .total();
   const double tokens = decode_seqs * (1.0 + state_->job.mtp_depth) + prefill_tokens;
-  return std::max({gpu, EagerLaunchSeconds(state_->job, state_->layout, decode_seqs, tokens),
+  return std::max({gpu,
+                   EagerLaunchSeconds(state_->job, state_->layout, decode_seqs, tokens,
+                                      prefill_tokens > 0),
                    StreamHostSeconds(state_->job, decode_seqs)}) +
          (prefill_tokens > 0 ? EagerSeconds(state_->job, state_->layout) : 0);
 }
@@ -2683,7 +2688,7 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
   }
   // The ranks replay one graph or none: above the largest captured, every rank runs eagerly.
   return std::max({slowest,
-                   EagerLaunchSeconds(state_->job, state_->layout, largest, largest_tokens),
+                   EagerLaunchSeconds(state_->job, state_->layout, largest, largest_tokens, prompt),
                    StreamHostSeconds(state_->job, running)}) +
          (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
 }

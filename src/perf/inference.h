@@ -175,6 +175,13 @@ struct EngineLimits {
   // cap): an iteration scheduling more (decode slots with their draft tokens and prompt tokens,
   // the largest group's under attention data parallel) runs as under enforce_eager.
   double graph_max_tokens = 0;
+  // Every iteration that carries a prompt token runs without a graph, as under enforce_eager:
+  // vLLM's cudagraph_mode FULL_DECODE_ONLY is (FULL, NONE), full graphs for uniform decode
+  // batches and none for prefill or mixed ones (S4250), where the engine launches an ungraphed
+  // step at eager_launch_layer_us (catalog::ServingEngine::eager_above_capture_size with
+  // full_decode_graph). Under attention data parallel a prompt on any group takes every group
+  // out of its graph (the ranks agree on one mode).
+  bool eager_prompt_steps = false;
   // No iteration is shorter than step_floor_layer_us per layer of the stage, graphs or not
   // (catalog::ServingEngine).
   double step_floor_layer_us = 0;

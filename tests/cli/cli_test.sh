@@ -962,7 +962,7 @@ done
 # (session 29 H6: it was dropped). vLLM-Ascend's FULL_DECODE_ONLY (its measured full-graph floor,
 # S3520, S3734) as --compilation-config; vLLM's --enforce-eager; SGLang's --disable-cuda-graph and
 # --cuda-graph-max-bs (S3042). Where the setting moves the analytic rate (vLLM's at a batch of 8
-# or 16, where the floor and the launches bind; checked: 367 against 201 and 1,111 against 1,423
+# or 16, where the floor and the launches bind; checked: 357 against 257 and 1,111 against 1,423
 # tok/s) the same line without it must price another rate, so a command that dropped it would.
 graph_round_trip() { # name, engine, emit, moves (1/0), base flags..., --, limits (not pasted:
   # the command carries them)..., --, the setting's flags..., --, expected arg
