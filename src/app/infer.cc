@@ -1201,14 +1201,15 @@ namespace {
 // else a pre-quantized checkpoint, on an NVIDIA GPU with FP8 math NVIDIA's Model Optimizer copy
 // (the nvidia/<model>-FP8 and -FP4 checkpoints TensorRT-LLM's and MLPerf's runs serve), whose
 // export declares an FP8 cache by default (hf_ptq.py --kv_cache_qformat fp8; S3530); elsewhere
-// (other vendors' tools) none.
+// (other vendors' tools) none. A copy the engine quantizes as it loads says so (`presumed`), since
+// the 16-bit cache that leaves is not what NVIDIA's copy of the same format declares.
 struct DeclaredKv {
   std::optional<perf::ServingDType> dtype;
   std::string presumed;  // non-empty: the copy's declaration presumed, and why
 };
 DeclaredKv DeclaredKvOf(const catalog::ModelCheckpoint& ck,
                         std::optional<perf::ServingDType> requested, const catalog::Chip& chip,
-                        const std::vector<std::string>& quantize_on_load) {
+                        const std::vector<std::string>& quantize_on_load, std::string_view engine) {
   const catalog::CheckpointPrecision& p = ck.precision;
   // The bulk of the weights' format: the experts' where they differ.
   const auto weights = [](const catalog::CheckpointPrecision& c) {
@@ -1231,13 +1232,40 @@ DeclaredKv DeclaredKvOf(const catalog::ModelCheckpoint& ck,
                                                [&](const std::string& f) {
                                                  return perf::ParseServingDType(f) == copy;
                                                });
-  // A copy named with another organization than NVIDIA's is that organization's (RedHatAI's
-  // compressed-tensors, AMD's Quark), which the engines' auto does not read (S3460).
+  const bool narrower = perf::ServingDTypeBytes(copy) < perf::ServingDTypeBytes(weights(released));
+  // (A DSA model's cache follows its own rule, KvDTypeOf: no note.)
+  if (on_load && narrower && !ck.model->sparse_attention) {
+    // vLLM's and SGLang's --quantization fp8 declares no KV format, so their auto keeps the model's
+    // 16-bit cache (S3534, S3310); as do the FP8 copies their users serve, RedHatAI's (Red Hat's
+    // vLLM MLPerf run of RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8 kept a 16-bit cache unless told
+    // --kv-cache-dtype fp8, S3970). NVIDIA's Model Optimizer copy declares FP8 (S3530), which
+    // vLLM's auto reads from pull request 30785 on (S3460, S4231).
+    const std::string_view format = perf::ServingDTypeName(copy);
+    return {std::nullopt,
+            fmt::format("KV cache 16-bit: {} quantizes the {} release to {} as it loads "
+                        "(--quantization {}), which declares no KV format; {}give --kv-dtype fp8 "
+                        "for an FP8 cache",
+                        engine, ck.model->id, format, format,
+                        chip.vendor == "NVIDIA"
+                            ? "NVIDIA's Model Optimizer copy (--model nvidia/<name>-FP8) "
+                              "declares one, or "
+                            : "")};
+  }
+  // A copy named with another organization than NVIDIA's is that organization's: RedHatAI's
+  // compressed-tensors FP8 copies declare no KV scheme (S3970) and AMD's Quark exports are not read
+  // by the engines' auto (S3460); a compressed-tensors copy that carries a kv_cache_scheme is
+  // served with an FP8 cache by vLLM (S4230) but is not what a name says.
   const bool others = ck.copy && !ck.copy_org.empty() && ck.copy_org != "nvidia";
   if (!modelopt_format || on_load || others || chip.vendor != "NVIDIA" ||
       perf::ServedFormatOf(chip, perf::ServingDType::kFp8).dtype != perf::ServingDType::kFp8 ||
-      perf::ServingDTypeBytes(copy) >= perf::ServingDTypeBytes(weights(released))) {
+      !narrower) {
     return {};
+  }
+  if (ck.copy_org == "nvidia") {  // named so: nothing presumed but the export's default
+    return {perf::ServingDType::kFp8,
+            fmt::format("KV cache fp8: NVIDIA's Model Optimizer {} copy of {} declares an FP8 "
+                        "cache (kv_cache_quant_algo); give --kv-dtype for another",
+                        perf::ServingDTypeName(copy), ck.model->id)};
   }
   return {perf::ServingDType::kFp8,
           fmt::format("KV cache fp8: a {} copy of {} on an NVIDIA GPU is taken as NVIDIA's Model "
@@ -1336,8 +1364,8 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
       !formats.limits.engine.empty() && engine) {
     quantize_on_load = (*engine)->quantize_on_load;
   }
-  const DeclaredKv declared =
-      DeclaredKvOf(formats.checkpoint, formats.dtype, chip, quantize_on_load);
+  const DeclaredKv declared = DeclaredKvOf(formats.checkpoint, formats.dtype, chip,
+                                           quantize_on_load, formats.limits.engine);
   job.declared_kv_dtype = declared.dtype;
   if (!declared.presumed.empty() && !formats.kv_dtype && formats.limits.kv_cache_model_dtype) {
     job.dtype_basis += fmt::format("{}{}", job.dtype_basis.empty() ? "" : "; ", declared.presumed);

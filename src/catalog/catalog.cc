@@ -433,10 +433,15 @@ Result<ModelCheckpoint> Catalog::FindCheckpoint(std::string_view id) const {
     name.erase(0, slash + 1);
   }
   std::string suffix_dtype;
+  // Under NVIDIA's organization a name is NVIDIA's Model Optimizer copy, not the maker's variant
+  // of the same name: nvidia/Qwen3-235B-A22B-FP8 is a per-tensor FP8 export that declares an FP8
+  // cache, where Qwen/Qwen3-235B-A22B-FP8 is Qwen's block-scaled release that declares none (the
+  // TensorRT-LLM perf overview's FP8 models, S4232; S3530, S3533).
+  const bool nvidia_copy = org == "nvidia";
   for (;;) {
     for (const Model& m : models_) {  // a variant by name, unless a suffix decides
       for (const CheckpointPrecision& variant : m.checkpoints) {
-        if (suffix_dtype.empty() &&
+        if (suffix_dtype.empty() && !nvidia_copy &&
             std::find(variant.names.begin(), variant.names.end(), name) != variant.names.end()) {
           return listed(&m, variant, fmt::format("as {} is released", name));
         }

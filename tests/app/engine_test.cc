@@ -1821,6 +1821,70 @@ TEST(EngineLimits, KvFormatFollowsTheCheckpointsDeclaration) {
   EXPECT_DOUBLE_EQ(kv_bytes("llama-3.3-70b-fp8", "", "vllm"), 327680);
 }
 
+// A typed `--dtype fp8` of a BF16 release under vLLM (what a request naming no engine runs on an
+// NVIDIA GPU) is vLLM's --quantization fp8 as it loads the release (S3534): no KV format declared,
+// so `--kv-cache-dtype auto` keeps the model's 16-bit cache (S3310), as Red Hat's vLLM MLPerf run
+// of RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8 did unless told --kv-cache-dtype fp8 (S3970). NVIDIA's
+// Model Optimizer copy declares an FP8 cache (S3530), which vLLM's auto reads (PR 30785, S3460,
+// S4231), and the answer says how to get it. By hand, Llama 3.1 8B's cache is 2 (K, V) x 32
+// layers x 8 KV heads x 128 = 65,536 elements a token: 131,072 bytes in BF16, 65,536 in FP8.
+TEST(EngineLimits, TypedFp8UnderVllmSaysWhyItsCacheIs16Bit) {
+  // dtype_basis is null where there is nothing to say.
+  const auto basis = [](const nlohmann::json& j) {
+    return j["dtype_basis"].is_string() ? j["dtype_basis"].get<std::string>() : std::string();
+  };
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.dtype = "fp8";
+  r.input_tokens = 1024;
+  r.output_tokens = 1024;
+  r.mode = "analytic";
+  const auto typed = InferJson(r);
+  EXPECT_EQ(typed["engine_assumed"]["engine"], "vllm") << typed.dump();
+  EXPECT_DOUBLE_EQ(typed["kv_cache_bytes_per_token"].get<double>(), 131072);
+  const std::string why = basis(typed);
+  EXPECT_NE(why.find("KV cache 16-bit: vllm quantizes the llama-3.1-8b release to fp8 as it loads "
+                     "(--quantization fp8), which declares no KV format"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("--model nvidia/<name>-FP8"), std::string::npos) << why;
+  // What the note offers: NVIDIA's copy by name, or the flag; each an FP8 cache.
+  InferRequest nvidia = r;
+  nvidia.model = "nvidia/Llama-3.1-8B-Instruct-FP8";
+  nvidia.dtype.clear();
+  const auto named = InferJson(nvidia);
+  EXPECT_DOUBLE_EQ(named["kv_cache_bytes_per_token"].get<double>(), 65536);
+  EXPECT_NE(basis(named).find("KV cache fp8: NVIDIA's Model Optimizer fp8 copy of llama-3.1-8b "
+                              "declares an FP8 cache"),
+            std::string::npos)
+      << basis(named);
+  InferRequest flag = r;
+  flag.kv_dtype = "fp8";
+  const auto flagged = InferJson(flag);
+  EXPECT_DOUBLE_EQ(flagged["kv_cache_bytes_per_token"].get<double>(), 65536);
+  EXPECT_EQ(basis(flagged).find("KV cache"), std::string::npos) << flagged.dump();
+  // SGLang quantizes as it loads as well; TensorRT-LLM has no such path and serves NVIDIA's copy.
+  InferRequest sglang = r;
+  sglang.engine = "sglang";
+  EXPECT_NE(basis(InferJson(sglang)).find("KV cache 16-bit: sglang quantizes"), std::string::npos);
+  InferRequest trtllm = r;
+  trtllm.engine = "trtllm";
+  const auto trt = InferJson(trtllm);
+  EXPECT_DOUBLE_EQ(trt["kv_cache_bytes_per_token"].get<double>(), 65536);
+  EXPECT_NE(basis(trt).find("KV cache fp8"), std::string::npos);
+  // The release in its own format: nothing to say. Off NVIDIA: no NVIDIA copy offered.
+  InferRequest bf16 = r;
+  bf16.dtype = "bf16";
+  EXPECT_EQ(basis(InferJson(bf16)).find("KV cache"), std::string::npos);
+  InferRequest amd = r;
+  amd.chip = {"mi300x"};
+  const std::string amd_why = basis(InferJson(amd));
+  EXPECT_NE(amd_why.find("KV cache 16-bit: vllm quantizes"), std::string::npos) << amd_why;
+  EXPECT_EQ(amd_why.find("nvidia/"), std::string::npos) << amd_why;
+}
+
 // vLLM-Ascend v0.9.1 as `vllm serve` starts it (engine vllm-ascend-0.9.1, S3340): a model without
 // MLA runs its prompts whole, the step's token budget raised to max_model_len (40,960 for Qwen3,
 // its max_position_embeddings), so the dense Qwen3-8B runs exactly as the torchair entry told

@@ -387,6 +387,36 @@ TEST(CatalogLookupTest, CheckpointPrecisionFromTheName) {
   }
 }
 
+// The same repository name under two organizations is two checkpoints: Qwen/Qwen3-235B-A22B-FP8 is
+// Qwen's release (128 x 128 weight blocks, no KV format declared, S3533),
+// nvidia/Qwen3-235B-A22B-FP8 NVIDIA's Model Optimizer copy of the BF16 release (one of the
+// TensorRT-LLM perf overview's FP8 models, S4232), whose export declares an FP8 cache (S3530).
+TEST(CatalogLookupTest, AnNvidiaNameIsNvidiasCopyNotTheMakersVariant) {
+  auto qwen = Builtin().FindCheckpoint("Qwen/Qwen3-235B-A22B-FP8");
+  ASSERT_TRUE(qwen) << qwen.error().ToString();
+  EXPECT_FALSE(qwen->copy);
+  EXPECT_EQ(qwen->precision.weight_block_size, 128);
+  auto nvidia = Builtin().FindCheckpoint("nvidia/Qwen3-235B-A22B-FP8");
+  ASSERT_TRUE(nvidia) << nvidia.error().ToString();
+  EXPECT_EQ(nvidia->model->id, "qwen3-235b-a22b");
+  EXPECT_TRUE(nvidia->copy);
+  EXPECT_EQ(nvidia->copy_org, "nvidia");
+  EXPECT_EQ(nvidia->precision.dtype, "fp8");
+  EXPECT_EQ(nvidia->precision.weight_block_size, 0);
+  // The copies the TensorRT-LLM perf overview names resolve to the models they quantize.
+  for (const auto& [name, id] :
+       {std::pair{"nvidia/Llama-3.1-8B-Instruct-FP8", "llama-3.1-8b"},
+        std::pair{"nvidia/Llama-3.3-70B-Instruct-FP8", "llama-3.1-70b"},
+        std::pair{"nvidia/Llama-3.1-405B-Instruct-FP8", "llama-3-405b"},
+        std::pair{"nvidia/Llama-4-Maverick-17B-128E-Instruct-FP8", "llama-4-maverick"}}) {
+    auto r = Builtin().FindCheckpoint(name);
+    ASSERT_TRUE(r) << name << ": " << r.error().ToString();
+    EXPECT_EQ(r->model->id, id) << name;
+    EXPECT_TRUE(r->copy) << name;
+    EXPECT_EQ(r->precision.dtype, "fp8") << name;
+  }
+}
+
 TEST(CatalogLookupTest, UnknownIdSuggestsTheNearest) {
   // "h1000" is one edit from "h100".
   auto r = Builtin().FindChip("h1000");
