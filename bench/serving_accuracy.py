@@ -27,7 +27,7 @@ latency limits; a disaggregated pool and the batch a figure was read at, `batch`
 measurement's conditions): no layout, engine settings or length spread; the layout search and the
 defaults choose the rest.
 
-MLPerf Server and Interactive rows (mlperf51-*) whose LoadGen window is known (`min_query_count`
+MLPerf Server and Interactive rows (mlperf51-*, mlperf60-*: v5.1 and v6.0) whose LoadGen window is known (`min_query_count`
 from the submitter's config) are scored as LoadGen reports them, "Completed tokens per second": the
 rate the simulation sustains times T / (T + X), the run's window T over it plus the last-issued
 query's latency X (loadgen_completed_share; the row prints the factor, simulated / analytic).
@@ -154,7 +154,8 @@ def loadgen_scored(case):
     known, scored as completed: its `min_query_count` read from the submitter's config (NVIDIA
     sets one in every config, 8,313 x 1-18 for Llama 3.1 405B; LoadGen's default, 100, is not
     what the runs used). For the rows without it the factor is 0.9-0.99 at 600 s, unscored."""
-    return (case["name"].startswith("mlperf51-") and case["mode"] in ("server", "interactive")
+    return (case["name"].startswith(("mlperf51-", "mlperf60-"))
+            and case["mode"] in ("server", "interactive")
             and "min_query_count" in case)
 
 

@@ -822,6 +822,13 @@ TEST(CatalogFiguresTest, BlackwellPartsAsSourced) {
     EXPECT_EQ(sys->id, c.system) << c.id;
     EXPECT_DOUBLE_EQ(sys->scale_up.bandwidth_gb_s, c.scale_up_gb_s) << c.id;
   }
+  // The HGX part's dense FP4: 105 PFLOPS for 8 GPUs (S1700; Lockwood's per-GPU row 13,125,
+  // S4282), below the GB300 part's 1.1 EF dense over 72 (15,278, S1308). Its TGP: 1,100 W in
+  // NVIDIA's DGX B300 (S4280, 'B300 TGP 1100W'), where the GB300 part runs 1,400 W.
+  const Chip& b300 = ChipOrDie(Builtin(), "b300");
+  EXPECT_NEAR(*b300.peak(DType::kFp4).value, 105e3 / 8, 0.1);
+  EXPECT_DOUBLE_EQ(*b300.tdp_w.value, 1100);
+  EXPECT_LT(*b300.peak(DType::kFp4).value, *ChipOrDie(Builtin(), "gb300").peak(DType::kFp4).value);
   // As nvidia-smi names them.
   for (const auto& [name, id] : std::vector<std::pair<const char*, const char*>>{
            {"NVIDIA B300 SXM6 AC", "b300"},
