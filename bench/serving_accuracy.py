@@ -83,8 +83,9 @@ def args_of(case, simulated=True, typed=False, keep_engine=False):
         out.append("--disable-radix-cache")
     if case.get("enforce_eager") and not typed:
         out.append("--enforce-eager")
-    # What the run's vLLM did between steps: `async_scheduling: true` (given on the command line)
-    # or false (the default up to v0.13); left out, the engine entry's (vllm: on, as from v0.14).
+    # What the run's vLLM did between steps where its command line said so: `async_scheduling:
+    # true` or false; left out, the engine entry's (vllm: on, as from v0.14; a row measured on an
+    # older release names its version entry, vllm-0.11 or vllm-0.13, whose default is off).
     if case.get("async_scheduling") is False and not typed:
         out.append("--no-async-scheduling")
     if case.get("async_scheduling") is True and not typed:

@@ -1237,6 +1237,11 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
             fmt::format("    triton_moe_default_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
                         *cal.triton_moe_default_matmul_efficiency);
       }
+      if (cal.triton_moe_batch_aware_default_matmul_efficiency) {
+        family_yaml += fmt::format(
+            "    triton_moe_batch_aware_default_matmul_efficiency: {:.6g}  # not fitted: shipped\n",
+            *cal.triton_moe_batch_aware_default_matmul_efficiency);
+      }
       if (cal.fp8_fast_accum_matmul_efficiency) {
         family_yaml +=
             fmt::format("    fp8_fast_accum_matmul_efficiency: {:.6g}  # not fitted: shipped\n",

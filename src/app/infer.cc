@@ -904,6 +904,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.int8_matmul_efficiency = (*engine)->int8_matmul_efficiency;
     limits.triton_moe_families = (*engine)->triton_moe_families;
     limits.untuned_moe_configs = (*engine)->untuned_moe_configs;
+    limits.triton_moe_default_config = (*engine)->triton_moe_default_config;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
     limits.dp_prefill_gather_all_reduce = (*engine)->dp_prefill_gather_all_reduce;
     limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;

@@ -54,6 +54,12 @@ struct FamilyCalibration {
   // same tile overhead applied. Used for the shapes an engine lists in untuned_moe_configs.
   // Unset: those shapes take triton_moe_matmul_efficiency.
   std::optional<double> triton_moe_default_matmul_efficiency;
+  // The same on the batch-size-aware default config that replaced it (vLLM's pull request 34846,
+  // 2026-02: the output tile's rows grow with the batch, a 64- or 128-long reduction step,
+  // num_warps and num_stages set), for an engine whose entry names it (ServingEngine::
+  // triton_moe_default_config batch_aware). Unset: those shapes take
+  // triton_moe_matmul_efficiency.
+  std::optional<double> triton_moe_batch_aware_default_matmul_efficiency;
   // The same for FP8 GEMMs run with fast accumulation, where a family's tensor cores accumulate
   // FP8 products in limited precision and kernels either keep the sum there (cuBLASLt
   // CUBLASLT_MATMUL_DESC_FAST_ACCUM, CUTLASS's FP8FastAccum schedules: per-tensor-scaled FP8

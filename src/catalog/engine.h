@@ -323,6 +323,10 @@ struct ServingEngine {
   // triton_moe_default_matmul_efficiency in place of triton_moe_matmul_efficiency. Shapes not
   // listed take the tuned rate.
   std::vector<UntunedMoeConfig> untuned_moe_configs;
+  // Which default config those shapes run: "two_branch" (vLLM before its pull request 34846 and
+  // SGLang: FamilyCalibration::triton_moe_default_matmul_efficiency) or "batch_aware" (vLLM
+  // from that pull request: triton_moe_batch_aware_default_matmul_efficiency).
+  std::string triton_moe_default_config = "two_branch";
   // Chip families (calibration family ids) whose requests run on this engine when they name none:
   // the engine users deploy there (vLLM on an Ascend NPU is vLLM-Ascend). At most one engine per
   // family; elsewhere a request without --engine has no engine limits (the analytic bound).

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "core/calendar.h"
@@ -616,6 +618,7 @@ class YamlLoader : public YamlReader {
                "triton_moe_tile_k_overhead",
                "triton_moe_block_fp8_matmul_efficiency",
                "triton_moe_default_matmul_efficiency",
+               "triton_moe_batch_aware_default_matmul_efficiency",
                "fp8_fast_accum_matmul_efficiency",
                "matmul_half_gflop",
                "attention_efficiency",
@@ -670,6 +673,10 @@ class YamlLoader : public YamlReader {
     if (n["triton_moe_default_matmul_efficiency"]) {
       f.triton_moe_default_matmul_efficiency =
           Num(n, "triton_moe_default_matmul_efficiency", path, 0.01, 1, 0);
+    }
+    if (n["triton_moe_batch_aware_default_matmul_efficiency"]) {
+      f.triton_moe_batch_aware_default_matmul_efficiency =
+          Num(n, "triton_moe_batch_aware_default_matmul_efficiency", path, 0.01, 1, 0);
     }
     if (n["fp8_fast_accum_matmul_efficiency"]) {
       f.fp8_fast_accum_matmul_efficiency =
@@ -808,11 +815,59 @@ class YamlLoader : public YamlReader {
     });
   }
 
-  void Engine(const YAML::Node& n, const std::string& path) {
-    CheckKeys(n, path,
-              {"id",
+  // An engine entry with `base: ID` (an engine defined above it in the same file: another
+  // version of the same engine) takes every field of that entry it does not set itself, except
+  // what names it or makes it a family's default (id, name, aliases, default_families,
+  // kv_default_families); its sources are the base's and its own.
+  YAML::Node WithBase(const YAML::Node& n, const std::string& path) {
+    const YAML::Node b = n["base"];
+    if (!b) return n;
+    const std::string id = NormalizeId(Text(n, "base", path, true));
+    const auto it = engine_nodes_.find(id);
+    if (it == engine_nodes_.end()) {
+      Fail("unknown base engine '" + id.substr(0, 40) +
+               "'; expected the id of an engine defined above it in this file",
+           b, Join(path, "base"));
+    }
+    static const std::set<std::string> kOwn = {
+        "id", "name", "aliases", "default_families", "kv_default_families", "base"};
+    YAML::Node merged(YAML::NodeType::Map);
+    for (const auto& kv : it->second) {
+      const std::string key = kv.first.as<std::string>();
+      if (!kOwn.contains(key) && !n[key]) merged[key] = kv.second;
+    }
+    for (const auto& kv : n) {
+      const std::string key = kv.first.as<std::string>();
+      if (key != "base" && key != "source") merged[key] = kv.second;
+    }
+    YAML::Node sources(YAML::NodeType::Sequence);
+    const YAML::Node base = it->second;
+    for (const YAML::Node& from : {base, n}) {
+      std::vector<YAML::Node> ids;
+      if (const YAML::Node s = from["source"]; s && s.IsSequence()) {
+        for (const auto& one : s) ids.push_back(one);
+      } else if (s) {
+        ids.push_back(s);
+      }
+      for (const YAML::Node& id : ids) {
+        const bool listed = std::any_of(sources.begin(), sources.end(), [&](const YAML::Node& x) {
+          return x.IsScalar() && id.IsScalar() && x.Scalar() == id.Scalar();
+        });
+        if (!listed) sources.push_back(id);
+      }
+    }
+    if (sources.size() > 0) merged["source"] = sources;
+    return merged;
+  }
+
+  void Engine(const YAML::Node& given, const std::string& path) {
+    // The entry's own keys, where a misspelt one is (its base's were checked with the base).
+    CheckKeys(given, path,
+              {"base",
+               "id",
                "name",
                "aliases",
+               "triton_moe_default_config",
                "max_num_seqs",
                "max_batched_tokens",
                "max_prefill_tokens",
@@ -887,10 +942,11 @@ class YamlLoader : public YamlReader {
                "version",
                "source",
                "notes"});
+    const YAML::Node n = WithBase(given, path);
     ServingEngine e;
-    e.id = Id(n, path);
-    e.name = Text(n, "name", path, true);
-    e.aliases = Strings(n, "aliases", path);
+    e.id = Id(given, path);
+    e.name = Text(given, "name", path, true);
+    e.aliases = Strings(given, "aliases", path);
     for (auto& a : e.aliases) a = NormalizeId(a);
     e.max_num_seqs = static_cast<int>(Num(n, "max_num_seqs", path, 0, 1 << 20, 0));
     e.max_batched_tokens = Num(n, "max_batched_tokens", path, 0, 1e8, 0);
@@ -1078,10 +1134,19 @@ class YamlLoader : public YamlReader {
       Fail("unknown dp_dispatch '" + e.dp_dispatch + "'; expected fewest or round_robin",
            n["dp_dispatch"], Join(path, "dp_dispatch"));
     }
+    e.triton_moe_default_config = Text(n, "triton_moe_default_config", path, false);
+    if (e.triton_moe_default_config.empty()) e.triton_moe_default_config = "two_branch";
+    if (e.triton_moe_default_config != "two_branch" &&
+        e.triton_moe_default_config != "batch_aware") {
+      Fail("unknown triton_moe_default_config '" + e.triton_moe_default_config.substr(0, 40) +
+               "'; expected two_branch or batch_aware",
+           n["triton_moe_default_config"], Join(path, "triton_moe_default_config"));
+    }
     e.version = Text(n, "version", path, false);
     e.sources = Strings(n, "source", path);
     e.notes = Text(n, "notes", path, false);
-    Upsert(catalog_.engines_, std::move(e), "engine", n, path);
+    engine_nodes_[e.id] = n;
+    Upsert(catalog_.engines_, std::move(e), "engine", given, path);
   }
 
   // A list of words, each one of `known`.
@@ -1193,6 +1258,8 @@ class YamlLoader : public YamlReader {
 
   Catalog& catalog_;
   std::set<std::string> seen_;
+  // Each engine entry read so far in this file, its base's fields merged in (WithBase).
+  std::map<std::string, YAML::Node> engine_nodes_;
 };
 
 Result<void> Catalog::MergeYaml(std::string_view text, const std::string& file_name) {

@@ -556,14 +556,20 @@ Result<Formats> Resolve(const InferenceJob& job) {
     // The 16-bit and per-tensor FP8 paths on the default config, where the engine release ships
     // no tuned one for the shape (decided per layout in StepTimeOfBatch). The block path's
     // default config is another (64 x 128 x 128 tiles with warps and stages set, S3900): not this.
-    if (!block_fp8 && cal.triton_moe_default_matmul_efficiency) {
+    // Which default config: the two-branch one before vLLM's pull request 34846 (S3900) or the
+    // batch-size-aware one after it (S3210), as the engine's version runs.
+    const std::optional<double>& default_efficiency =
+        job.limits.triton_moe_default_config == "batch_aware"
+            ? cal.triton_moe_batch_aware_default_matmul_efficiency
+            : cal.triton_moe_default_matmul_efficiency;
+    if (!block_fp8 && default_efficiency) {
       if (moe_dtype == ServingDType::kBf16 || moe_dtype == ServingDType::kFp16) {
         f.fused_moe_dtype = "bf16";
       } else if (moe_dtype == ServingDType::kFp8) {
         f.fused_moe_dtype = "fp8";
       }
       if (!f.fused_moe_dtype.empty()) {
-        f.fused_moe_default_peak = *half * *clock * *cal.triton_moe_default_matmul_efficiency;
+        f.fused_moe_default_peak = *half * *clock * *default_efficiency;
       }
     }
   }

@@ -293,6 +293,9 @@ struct EngineLimits {
   // Kernel shapes the engine release has no tuned config for (catalog::ServingEngine::
   // untuned_moe_configs): their routed GEMMs at the family's triton_moe_default_matmul_efficiency.
   std::vector<catalog::UntunedMoeConfig> untuned_moe_configs;
+  // Which default config they run (catalog::ServingEngine::triton_moe_default_config):
+  // "batch_aware" takes the family's triton_moe_batch_aware_default_matmul_efficiency.
+  std::string triton_moe_default_config = "two_branch";
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;

@@ -272,6 +272,8 @@ std::string EnginesJson(const Catalog& c) {
          {"int8_matmul_efficiency", e.int8_matmul_efficiency},
          {"triton_moe_families", e.triton_moe_families},
          {"untuned_moe_configs", untuned},
+         {"triton_moe_default_config", e.triton_moe_default_config},
+         {"async_scheduling", e.async_scheduling},
          {"moe_dp_allgather", e.moe_dp_allgather},
          {"dp_prefill_gather_all_reduce", e.dp_prefill_gather_all_reduce},
          {"attention_dp_per_gpu", e.attention_dp_per_gpu},

@@ -1472,14 +1472,16 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   const auto j = InferJson(hopper);
   ASSERT_TRUE(j.contains("engine_assumed")) << j.dump();
   EXPECT_EQ(j["engine_assumed"]["engine"], "vllm");
-  EXPECT_EQ(j["engine_assumed"]["choices"],
-            nlohmann::json::array({"sglang", "trtllm", "cuda-graphs", "none"}));
+  EXPECT_EQ(
+      j["engine_assumed"]["choices"],
+      nlohmann::json::array({"vllm-0.11", "vllm-0.13", "sglang", "trtllm", "cuda-graphs", "none"}));
   const std::string t = text(hopper);
   EXPECT_NE(t.find("note: engine: none named, so vllm (vLLM (V1 engine, `vllm serve`), version "),
             std::string::npos)
       << t;
-  EXPECT_NE(t.find("what hopper chips run unless told otherwise; --engine sglang, trtllm, "
-                   "cuda-graphs or none for another"),
+  // The older vLLM releases' entries are listed as the ids that price them.
+  EXPECT_NE(t.find("what hopper chips run unless told otherwise; --engine vllm-0.11, vllm-0.13, "
+                   "sglang, trtllm, cuda-graphs or none for another"),
             std::string::npos)
       << t;
   EXPECT_NE(t.find(j["engine_assumed"]["note"].get<std::string>()), std::string::npos);
@@ -1488,9 +1490,10 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   amd.chip = {"mi300x"};
   const auto a = InferJson(amd)["engine_assumed"];
   EXPECT_EQ(a["engine"], "vllm");
-  EXPECT_EQ(a["choices"], nlohmann::json::array({"sglang", "none"}));
+  EXPECT_EQ(a["choices"], nlohmann::json::array({"vllm-0.11", "vllm-0.13", "sglang", "none"}));
   EXPECT_NE(a["note"].get<std::string>().find(
-                "so vllm (vLLM (V1 engine, `vllm serve`), version 0.9-0.11), what cdna3 chips run"),
+                "so vllm (vLLM (V1 engine, `vllm serve`), version 0.14 and later (the latest "
+                "release read: 0.30, 2026-09)), what cdna3 chips run"),
             std::string::npos)
       << a;
   // Blackwell runs vLLM too, as every NVIDIA family does.
@@ -1502,7 +1505,7 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   cdna2.chip = {"mi250x"};
   const auto b = InferJson(cdna2)["engine_assumed"];
   EXPECT_TRUE(b["engine"].is_null());
-  EXPECT_EQ(b["choices"], nlohmann::json::array({"vllm", "sglang"}));
+  EXPECT_EQ(b["choices"], nlohmann::json::array({"vllm", "vllm-0.11", "vllm-0.13", "sglang"}));
   EXPECT_NE(b["note"].get<std::string>().find("cdna2 chips run none by default"), std::string::npos)
       << b;
   // Named, no note: --engine sglang, and --engine none.
@@ -1520,7 +1523,7 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   ASSERT_TRUE(compared) << compared.error().message;
   const auto c = nlohmann::json::parse(compared->body)["engine_assumed"];
   EXPECT_TRUE(c["engine"].is_null()) << c;
-  EXPECT_EQ(c["choices"], nlohmann::json::array({"vllm", "sglang"}));
+  EXPECT_EQ(c["choices"], nlohmann::json::array({"vllm", "vllm-0.11", "vllm-0.13", "sglang"}));
   EXPECT_NE(c["note"].get<std::string>().find("default engines differ (h100 vllm, ascend-910c "
                                               "vllm-ascend-0.13)"),
             std::string::npos)

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -1099,6 +1100,61 @@ TEST(CatalogLookupTest, MatchChipTakesTheSubVariant) {
   EXPECT_NEAR(*(*c.FindChip("ascend-910b2"))->peak_tflops[static_cast<int>(DType::kBf16)].value,
               24 * 4096 * 2 * 1.8e9 / 1e12, 0.05);
   EXPECT_EQ(*(*c.FindChip("ascend-910b4"))->memory_gib.value, 32);
+}
+
+// The vLLM entries by release, against their sources. vllm is what a user gets in 2026-12: async
+// scheduling on (the default from v0.14, S2901), the batch-size-aware fused-MoE default config
+// (pull request 34846, 2026-02-18, S3210), and the FP8 E=160,N=192 H200 tuned file of pull request
+// 29182 (2025-11-21, S3903) kept, so that shape is not listed; GLM-4.5/4.6's BF16 shapes are (no
+// file in any version read, S3902, S4220). vllm-0.11 (v0.9-v0.11): no async scheduling (off unless
+// asked up to v0.13, S2901, S2725), the two-branch default config (S3900), and the FP8 file not yet
+// shipped (listed). vllm-0.13 (v0.12-v0.13): as vllm-0.11 with the FP8 file. Both take the rest of
+// vllm's fields (the batch defaults of S3522, the graph cost of S2200) and are no family's
+// default: a request naming no engine on Hopper runs vllm.
+TEST(CatalogTest, VllmEntriesByRelease) {
+  const Catalog& c = Builtin();
+  auto now = c.FindEngine("vllm");
+  auto v011 = c.FindEngine("vllm-0.11");
+  auto v013 = c.FindEngine("vllm-0.13");
+  ASSERT_TRUE(now && v011 && v013);
+  auto lists = [](const ServingEngine& e, int experts, int width, const std::string& chip,
+                  const std::string& dtype) {
+    for (const auto& k : e.untuned_moe_configs) {
+      if (k.experts == experts && k.width == width && k.dtype == dtype &&
+          std::find(k.chips.begin(), k.chips.end(), chip) != k.chips.end()) {
+        return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE((*now)->async_scheduling);
+  EXPECT_EQ((*now)->triton_moe_default_config, "batch_aware");
+  EXPECT_FALSE(lists(**now, 160, 192, "h200", "fp8"));
+  EXPECT_TRUE(lists(**now, 160, 192, "h200", "bf16"));
+  EXPECT_TRUE(lists(**now, 160, 192, "h100", "bf16"));
+  EXPECT_TRUE(lists(**now, 20, 1536, "h200", "bf16"));
+  EXPECT_FALSE((*v011)->async_scheduling);
+  EXPECT_EQ((*v011)->triton_moe_default_config, "two_branch");
+  EXPECT_TRUE(lists(**v011, 160, 192, "h200", "fp8"));
+  EXPECT_TRUE(lists(**v011, 160, 192, "h200", "bf16"));
+  EXPECT_FALSE((*v013)->async_scheduling);
+  EXPECT_EQ((*v013)->triton_moe_default_config, "two_branch");
+  EXPECT_FALSE(lists(**v013, 160, 192, "h200", "fp8"));
+  EXPECT_TRUE(lists(**v013, 160, 192, "h200", "bf16"));
+  for (const auto* old : {*v011, *v013}) {
+    EXPECT_EQ(old->max_num_seqs, 1024) << old->id;               // S3522
+    EXPECT_DOUBLE_EQ(old->max_batched_tokens, 8192) << old->id;  // S3522
+    EXPECT_DOUBLE_EQ(old->kv_memory_fraction, 0.9) << old->id;   // S950
+    EXPECT_DOUBLE_EQ(old->graph_layer_us, 55) << old->id;        // S2200
+    EXPECT_DOUBLE_EQ(old->host_seq_us, 21) << old->id;           // S2900
+    EXPECT_TRUE(old->default_families.empty()) << old->id;
+    EXPECT_FALSE(old->version.empty()) << old->id;
+  }
+  auto h100 = c.FindChip("h100");
+  ASSERT_TRUE(h100);
+  const ServingEngine* hopper = c.DefaultEngineOf(**h100);
+  ASSERT_NE(hopper, nullptr);
+  EXPECT_EQ(hopper->id, "vllm");
 }
 
 }  // namespace

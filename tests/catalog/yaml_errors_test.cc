@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "testing.h"
@@ -885,6 +886,83 @@ TEST(YamlErrorsTest, UntunedFusedMoeShapes) {
   e = MergeError(head + "      - {experts: 160, width: 191.5, chips: [h200], dtype: bf16}\n");  // 5
   EXPECT_EQ(e.line, 5);
   EXPECT_TRUE(Contains(e.field, "untuned_moe_configs[0].width")) << e.field;
+}
+
+// An engine version entry (`base: ID`, data/engines.yaml's vllm-0.11): a base not defined above it
+// in the same file, or defined only below it, a misspelt field of the versioned entry and a
+// default fused-MoE config that is neither two_branch nor batch_aware each name the line and field.
+TEST(YamlErrorsTest, EngineVersionBase) {
+  const std::string current =
+      "engines:\n"           // 1
+      "  - id: eng\n"        // 2
+      "    name: Engine\n";  // 3
+  Error e = MergeError(current +
+                       "  - id: eng-old\n"        // 4
+                       "    name: Old\n"          // 5
+                       "    base: eng-older\n");  // 6
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 6);
+  EXPECT_TRUE(Contains(e.field, "engines[1].base")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "unknown base engine 'eng-older'")) << e.message;
+  e = MergeError(
+      "engines:\n"            // 1
+      "  - id: eng-old\n"     // 2
+      "    name: Old\n"       // 3
+      "    base: eng\n"       // 4
+      "  - id: eng\n"         // 5
+      "    name: Engine\n");  // 6
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "engines[0].base")) << e.field;
+  e = MergeError(current +
+                 "  - id: eng-old\n"                // 4
+                 "    name: Old\n"                  // 5
+                 "    base: eng\n"                  // 6
+                 "    asnyc_scheduling: false\n");  // 7
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "asnyc_scheduling")) << e.field;
+  e = MergeError(current + "    triton_moe_default_config: tuned\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "triton_moe_default_config")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "expected two_branch or batch_aware")) << e.message;
+}
+
+// What a versioned entry takes from its base: every field it does not set (the batch limit, the
+// graph cost), its own where it sets them (async scheduling, the default config), and its own
+// name, aliases and default families (none: the base stays the family's default); its sources are
+// the base's then its own.
+TEST(YamlErrorsTest, EngineVersionTakesItsBaseFields) {
+  Catalog c;
+  ASSERT_TRUE(
+      c.MergeYaml("engines:\n"
+                  "  - id: eng\n"
+                  "    name: Engine\n"
+                  "    aliases: [eng-current]\n"
+                  "    max_num_seqs: 1024\n"
+                  "    graph_layer_us: 55\n"
+                  "    triton_moe_default_config: batch_aware\n"
+                  "    default_families: [hopper]\n"
+                  "    source: [S1, S2]\n"
+                  "  - id: eng-old\n"
+                  "    name: Old\n"
+                  "    base: eng\n"
+                  "    async_scheduling: false\n"
+                  "    triton_moe_default_config: two_branch\n"
+                  "    source: [S3]\n",
+                  kFile));
+  auto old = c.FindEngine("eng-old");
+  ASSERT_TRUE(old);
+  EXPECT_EQ((*old)->name, "Old");
+  EXPECT_EQ((*old)->max_num_seqs, 1024);
+  EXPECT_DOUBLE_EQ((*old)->graph_layer_us, 55);
+  EXPECT_FALSE((*old)->async_scheduling);
+  EXPECT_EQ((*old)->triton_moe_default_config, "two_branch");
+  EXPECT_TRUE((*old)->aliases.empty());
+  EXPECT_TRUE((*old)->default_families.empty());
+  EXPECT_EQ((*old)->sources, (std::vector<std::string>{"S1", "S2", "S3"}));
+  auto current = c.FindEngine("eng-current");
+  ASSERT_TRUE(current);
+  EXPECT_EQ((*current)->id, "eng");
+  EXPECT_TRUE((*current)->async_scheduling);
 }
 
 // A stack's loss bytes a logit (torchtitan's 12 and, with loss_parallel, 16: S4181): a number

@@ -2954,4 +2954,52 @@ TEST(InferenceTest, ShippedVllmListsGlmShapesWithoutTunedFileOnH200) {
   EXPECT_FALSE(UntunedMoeShape(untuned, 160 / 8, 1536, "rtx-pro-6000", "fp8"));
 }
 
+// The batch-size-aware default config vLLM runs since its pull request 34846 (S3210; the current
+// vllm entry's triton_moe_default_config batch_aware) at the family's
+// triton_moe_batch_aware_default_matmul_efficiency. The shipped hopper figure against vLLM's own
+// times of that config on H200 (S3161, S4222: Gemma 4's BF16 experts run 1.020 / 1.031 / 1.050x
+// their tuned file's time at 2,048 / 3,072 / 4,096 tokens): with the tuned rule's tile overhead,
+// activation bytes and smooth roofline those ratios ask for 0.758 / 0.751 / 0.732 of the peak
+// (data/calibration.yaml), so the figure lies in that band. By hand at GLM-4.6's TP 8 shape
+// (hidden 5,120, 192 columns: 650 x 0.00186632 = 1.213108): 0.75 / 2.213108 = 0.338890 of
+// 989 TFLOP/s against the tuned 0.361483, so a prompt token's 33.597 GFLOP of routed experts take
+// 33.597e9 x (1 / 335.16e12 - 1 / 357.51e12) = 6.27 us longer, not the 140.97 of the two-branch
+// default; the smooth roofline hands a prompt-bound step between 0.9 and 1 of it. An engine whose
+// default config is two_branch keeps the 0.32 rate whatever the batch-aware one; a family with no
+// batch-aware rate keeps the tuned rate.
+TEST(InferenceTest, BatchAwareDefaultConfigRate) {
+  const auto& hopper = Cat().CalibrationFor("hopper");
+  ASSERT_TRUE(hopper.triton_moe_batch_aware_default_matmul_efficiency);
+  EXPECT_GE(*hopper.triton_moe_batch_aware_default_matmul_efficiency, 0.732);
+  EXPECT_LE(*hopper.triton_moe_batch_aware_default_matmul_efficiency, 0.758);
+  EXPECT_NEAR(FusedMoeEfficiency(0.75, 650, 5120, 192), 0.338890, 1e-6);
+  InferenceJob job = Job("glm-4.6", "h200", ServingDType::kBf16);
+  job.mode = ServingMode::kOffline;
+  job.limits.triton_moe_families = {"hopper"};
+  job.calibration.triton_moe_matmul_efficiency = 0.8;
+  job.calibration.triton_moe_tile_k_overhead = 650;
+  job.calibration.triton_moe_default_matmul_efficiency = 0.32;
+  job.calibration.triton_moe_batch_aware_default_matmul_efficiency = 0.75;
+  auto tuned = EstimateInference(job, Tp(8));
+  job.limits.untuned_moe_configs = {{160, 192, {"h100", "h200"}, "bf16"}};
+  job.limits.triton_moe_default_config = "two_branch";
+  auto two_branch = EstimateInference(job, Tp(8));
+  job.limits.triton_moe_default_config = "batch_aware";
+  auto batch_aware = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(tuned && two_branch && batch_aware);
+  const double added =
+      1 / batch_aware->prefill_tokens_per_s_per_chip - 1 / tuned->prefill_tokens_per_s_per_chip;
+  const double by_hand = 33597382656.0 * (1 / (989e12 * 0.338890) - 1 / (989e12 * 0.361483));
+  EXPECT_NEAR(by_hand, 6.27e-6, 0.01e-6);
+  EXPECT_GT(added, 0.9 * by_hand);
+  EXPECT_LT(added, 1.0001 * by_hand);
+  const double two_branch_added =
+      1 / two_branch->prefill_tokens_per_s_per_chip - 1 / tuned->prefill_tokens_per_s_per_chip;
+  EXPECT_GT(two_branch_added, 0.9 * 140.97e-6);
+  job.calibration.triton_moe_batch_aware_default_matmul_efficiency.reset();
+  auto unrated = EstimateInference(job, Tp(8));
+  ASSERT_TRUE(unrated);
+  EXPECT_DOUBLE_EQ(unrated->prefill_tokens_per_s_per_chip, tuned->prefill_tokens_per_s_per_chip);
+}
+
 }  // namespace suanli::perf
