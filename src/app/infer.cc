@@ -1725,9 +1725,8 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
   }
   // --async-scheduling and --no-async-scheduling decide whether the GPU waits for the engine's host
   // loop, priced only where that loop is measured (host_seq_us); elsewhere the flag is listed.
-  for (const char* field : {"async_scheduling", "no_async_scheduling"}) {
-    const bool given =
-        std::string_view(field) == "async_scheduling" ? r.async_scheduling : r.no_async_scheduling;
+  for (const auto& [field, given] : {std::pair{"async_scheduling", r.async_scheduling},
+                                     std::pair{"no_async_scheduling", r.no_async_scheduling}}) {
     if (given && !std::all_of(jobs.begin(), jobs.end(), [](const perf::InferenceJob& j) {
           return j.limits.host_seq_us > 0;
         })) {
