@@ -113,8 +113,8 @@ bool HasJobConfig(const TrainRequest& r);
 Result<void> TokensFromRunLength(TrainRequest& r, int seq_len);
 // torchtitan's job config (its TOML text, and its --section.key flags over it) turned into the
 // request's fields. Bad TOML and bad values from it are errors naming file:line:key.
-Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
-                                   const std::string& config_text);
+Result<TrainRequest> WithJobConfig(const catalog::Catalog& cat, const catalog::Model& m,
+                                   TrainRequest r, const std::string& config_text);
 
 // torchtitan's run_train.sh in the request's env (the script and the variables it reads):
 // CONFIG_FILE, MODULE, CONFIG, NGPU into the job config and the chips; nothing without the script.

@@ -548,15 +548,15 @@ Result<void> CountFromTorchrun(TrainRequest& r, int dies, std::string& note) {
 // Launch flags as Megatron-LM and DeepSpeed spell them (requests.h), turned into the request's
 // own fields; a flag that contradicts a field given is an error naming both. `defaults`: what
 // Megatron's defaults set (WithMegatronDefaults).
-Result<TrainRequest> WithLaunchFlags(const catalog::Model& model, TrainRequest given,
-                                     const std::string& job_config, std::string& defaults, int dies,
-                                     std::string& dies_note) {
+Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog::Model& model,
+                                     TrainRequest given, const std::string& job_config,
+                                     std::string& defaults, int dies, std::string& dies_note) {
   auto contradicts = [](const char* field, const std::string& why) {
     return tl::unexpected(FieldError(field, why));
   };
   // The chips first: torchtitan's data_parallel_shard_degree -1 is the ranks left over.
   if (auto ok = CountFromTorchrun(given, dies, dies_note); !ok) return tl::unexpected(ok.error());
-  auto titan = WithJobConfig(model, std::move(given), job_config);
+  auto titan = WithJobConfig(cat, model, std::move(given), job_config);
   if (!titan) return tl::unexpected(titan.error());
   TrainRequest r = std::move(*titan);
   if (r.sequence_parallel && r.no_sequence_parallel) {
@@ -911,7 +911,7 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     if (auto sys = ResolveSystem(cat, **found, typed.system)) dies = sys->scale_up.ranks_per_chip;
   }
   std::string defaults, dies_note;
-  auto launched = WithLaunchFlags(**model, typed, job_config, defaults, dies, dies_note);
+  auto launched = WithLaunchFlags(cat, **model, typed, job_config, defaults, dies, dies_note);
   if (!launched) return tl::unexpected(launched.error());
   TrainRequest r = WithDTypeAsTyped(*launched);
   auto chip = WithField(cat.FindChip(r.chip), "chip");

@@ -871,31 +871,17 @@ Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
 }
 
 namespace {
-// The catalog model each of torchtitan's models builds, by its model name and flavor as one key
-// (Letters: "llama3" + "8B"), which is also its registered config's name (llama3_8b, qwen3_0_6b,
-// qwen3_30b_a3b). Llama 3's three are Llama 3.1's (its README downloads meta-llama/Llama-3.1-8B's
-// tokenizer; S4262); deepseek_v3's 16B flavor is DeepSeek-V2-Lite's shape (27 layers, dim 2048,
-// 64 routed experts of 1,408, 2 shared, top 6, MLA; S3474), llama4's two Scout and Maverick.
-std::string TitanModelId(const std::string& key) {
-  static const std::map<std::string, std::string> kModels = {
-      {"llama38b", "llama-3.1-8b"},
-      {"llama370b", "llama-3.1-70b"},
-      {"llama3405b", "llama-3-405b"},
-      {"deepseekv316b", "deepseek-v2-lite"},
-      {"deepseekv3671b", "deepseek-v3"},
-      {"qwen306b", "qwen3-0.6b"},
-      {"qwen317b", "qwen3-1.7b"},
-      {"qwen34b", "qwen3-4b"},
-      {"qwen38b", "qwen3-8b"},
-      {"qwen314b", "qwen3-14b"},
-      {"qwen332b", "qwen3-32b"},
-      {"qwen330ba3b", "qwen3-30b-a3b"},
-      {"qwen3235ba22b", "qwen3-235b-a22b"},
-      {"llama417bx16e", "llama-4-scout"},
-      {"llama417bx128e", "llama-4-maverick"},
-  };
-  const auto it = kModels.find(key);
-  return it == kModels.end() ? "" : it->second;
+// The catalog model torchtitan's model `key` builds (its registered config's or its model name
+// and flavor's letters and digits: "llama38b"), from the models table of the stack torchtitan's
+// launch lines run (data/stacks.yaml, emit torchtitan); "" when none names it.
+std::string TitanModelId(const catalog::Catalog& cat, const std::string& key) {
+  for (const catalog::TrainingStack& s : cat.stacks()) {
+    if (s.emit != "torchtitan") continue;
+    for (const catalog::StackModel& m : s.models) {
+      if (Letters(m.name) == key) return m.model;
+    }
+  }
+  return "";
 }
 // The key of the torchtitan model a request names: its registered config, or its model name and
 // flavor; "" when it names neither.
@@ -942,7 +928,7 @@ Result<std::string> ModelOfLaunch(const catalog::Catalog& cat, const TrainReques
     const std::string named = titan.titan_config.empty()
                                   ? titan.titan_model_name + " " + titan.titan_flavor
                                   : titan.titan_config;
-    const std::string id = TitanModelId(key);
+    const std::string id = TitanModelId(cat, key);
     if (id.empty() || !cat.FindModel(id)) {
       return tl::unexpected(FieldError(
           "model", fmt::format("is required: torchtitan's model {} is none the catalog holds; "
@@ -968,8 +954,8 @@ bool HasJobConfig(const TrainRequest& r) {
          !r.titan_sac_option.empty();
 }
 
-Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
-                                   const std::string& config_text) {
+Result<TrainRequest> WithJobConfig(const catalog::Catalog& cat, const catalog::Model& m,
+                                   TrainRequest r, const std::string& config_text) {
   if (!HasJobConfig(r)) return r;
   TitanOrigin origin;
   origin.file = r.job_config_file;
@@ -980,7 +966,7 @@ Result<TrainRequest> WithJobConfig(const catalog::Model& m, TrainRequest r,
     return tl::unexpected(origin.Fail(key, why));
   };
   // The model the config names must be the catalog model estimated.
-  if (!r.titan_model_name.empty() && TitanModelId(TitanModelKey(r)) != m.id &&
+  if (!r.titan_model_name.empty() && TitanModelId(cat, TitanModelKey(r)) != m.id &&
       Letters(m.id).find(Letters(r.titan_model_name)) == std::string::npos &&
       Letters(m.name).find(Letters(r.titan_model_name)) == std::string::npos) {
     return fail("model.name", fmt::format("{} is not model {} (give --model the one you train)",

@@ -248,6 +248,19 @@ Result<void> Catalog::Validate() const {
                   "peak_tflops.fp8");
     }
   }
+  // A stack's model table names catalog models by id; an unknown one fails at its own row.
+  for (const TrainingStack& s : stacks_) {
+    for (const StackModel& m : s.models) {
+      if (std::any_of(models_.begin(), models_.end(),
+                      [&](const Model& model) { return model.id == m.model; })) {
+        continue;
+      }
+      const auto colon = m.origin.rfind(':');
+      return MakeError("model '" + m.model + "' is not a catalog model id",
+                       m.origin.substr(0, colon), std::atoi(m.origin.c_str() + colon + 1),
+                       "stack " + s.id + ".models." + m.name);
+    }
+  }
   for (const System& s : systems_) {
     const auto chip =
         std::find_if(chips_.begin(), chips_.end(), [&](const Chip& c) { return c.id == s.chip; });

@@ -10,6 +10,14 @@
 
 namespace suanli::catalog {
 
+// A model a stack names by its own word (torchtitan's registered config llama3_8b) and the
+// catalog model that is (data/stacks.yaml `models`).
+struct StackModel {
+  std::string name;    // as the stack names it
+  std::string model;   // a catalog model id (Catalog::Validate checks it)
+  std::string origin;  // "file:line" of the row, for messages
+};
+
 struct TrainingStack {
   std::string id;
   std::string name;
@@ -42,6 +50,9 @@ struct TrainingStack {
   // with the vocabulary split over tensor-parallel ranks; unset: the model's default.
   std::optional<double> loss_bytes_per_logit, loss_parallel_bytes_per_logit;
   std::string emit;  // the --emit flag set that runs it; empty: none
+  // The models its launch lines name without a catalog id (torchtitan's --config llama3_8b, or
+  // its job config's [model] name and flavor: llama3 + 8B), each with the catalog model it builds.
+  std::vector<StackModel> models;
   // Chip vendors (data/chips.yaml `vendor`) the stack runs on. A request that names no stack
   // gets a layout and recipe one of the chip's stacks runs, and is told which (app/train.cc).
   std::vector<std::string> runs_on;

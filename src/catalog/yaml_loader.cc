@@ -1185,6 +1185,7 @@ class YamlLoader : public YamlReader {
                "loss_bytes_per_logit",
                "loss_parallel_bytes_per_logit",
                "emit",
+               "models",
                "runs_on",
                "pipeline",
                "source",
@@ -1233,6 +1234,20 @@ class YamlLoader : public YamlReader {
                "'; expected megatron, mindspeed, torchtitan "
                "or empty",
            n["emit"], Join(path, "emit"));
+    }
+    if (const YAML::Node models = n["models"]; models && !models.IsNull()) {
+      if (!models.IsMap()) {
+        Fail("expected a mapping of the stack's model names to catalog model ids", models,
+             Join(path, "models"));
+      }
+      for (const auto& kv : models) {
+        const std::string name = kv.first.as<std::string>();
+        if (!kv.second.IsScalar() || kv.second.Scalar().empty()) {
+          Fail("expected a catalog model id", kv.second, Join(Join(path, "models"), name));
+        }
+        s.models.push_back(
+            {name, kv.second.Scalar(), file_ + ":" + std::to_string(LineOf(kv.first))});
+      }
     }
     s.runs_on = Strings(n, "runs_on", path);
     s.pipeline = Bool(n, "pipeline", path, true);

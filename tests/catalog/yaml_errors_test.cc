@@ -1007,5 +1007,41 @@ TEST(YamlErrorsTest, StackPipelineZeroStages) {
   EXPECT_TRUE(Contains(e.field, "pipeline_zero_stages")) << e.field;
 }
 
+// A stack's models table (torchtitan's llama3_8b -> llama-3.1-8b) names catalog model ids: an
+// unknown one is an error at its own row, not the stack's `- id:` line; a model of the catalog
+// passes and the table is read in order.
+TEST(YamlErrorsTest, AStacksModelsNameCatalogModels) {
+  const std::string head =
+      "stacks:\n"                 // 1
+      "  - id: my-stack\n"        // 2
+      "    name: My stack\n"      // 3
+      "    schedules: [1f1b]\n"   // 4
+      "    zero_stages: [0]\n"    // 5
+      "    models:\n"             // 6
+      "      my_7b: my-model\n";  // 7
+  Catalog bad;
+  ASSERT_TRUE(bad.MergeYaml(Model(), kFile));
+  ASSERT_TRUE(bad.MergeYaml(head + "      my_70b: my-model-70b\n", "user/stacks.yaml"));  // 8
+  auto r = bad.Validate();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().file, "user/stacks.yaml");
+  EXPECT_EQ(r.error().line, 8);
+  EXPECT_EQ(r.error().field, "stack my-stack.models.my_70b");
+  EXPECT_TRUE(Contains(r.error().message, "'my-model-70b' is not a catalog model id"))
+      << r.error().message;
+  Catalog fine;
+  ASSERT_TRUE(fine.MergeYaml(Model(), kFile));
+  ASSERT_TRUE(fine.MergeYaml(head, "user/stacks.yaml"));
+  EXPECT_TRUE(fine.Validate());
+  ASSERT_EQ(fine.stacks().size(), 1u);
+  ASSERT_EQ(fine.stacks()[0].models.size(), 1u);
+  EXPECT_EQ(fine.stacks()[0].models[0].name, "my_7b");
+  EXPECT_EQ(fine.stacks()[0].models[0].model, "my-model");
+  // A row that is no model id: at its line, when the file is read.
+  Error e = MergeError(head + "      my_8b: [a, b]\n");  // 8
+  EXPECT_EQ(e.line, 8);
+  EXPECT_TRUE(Contains(e.field, "models.my_8b")) << e.field;
+}
+
 }  // namespace
 }  // namespace suanli::catalog
