@@ -17,6 +17,7 @@
 #include "perf/training.h"
 #include "report/cluster_report.h"
 #include "sim/engine/kube.h"
+#include "sim/trace/trace.h"
 
 namespace suanli::app {
 
@@ -65,36 +66,48 @@ std::vector<ClusterEntry> SplitClusterSpec(const std::string& spec) {
 
 }  // namespace
 
-std::string internal::ClusterCounts(const std::string& spec) {
-  std::string out;
+Result<std::vector<sim::Node>> internal::ClusterNodes(const std::string& spec) {
+  std::string plain;
   for (const ClusterEntry& e : SplitClusterSpec(spec)) {
     std::string part = e.text;
     if (e.has_count) {
-      if (auto n = ParseWholeAmount(e.Count(), "count", 0, 10'000'000)) {
+      const std::string count = e.Count();
+      const std::string node_size =
+          e.has_node_size ? ClusterEntry::Trim(e.text.substr(e.count_end + 1)) : "";
+      const size_t x = count.find_first_of("xX*");
+      std::optional<int64_t> nodes, per;
+      if (x != std::string::npos) {
+        if (auto n = ParseWholeAmount(count.substr(0, x), "count", 1, 10'000'000)) nodes = *n;
+        if (auto g = ParseWholeAmount(count.substr(x + 1), "count", 1, 1024)) per = *g;
+      }
+      if (nodes && per) {
+        // Nodes x GPUs a node, as every chip count is typed ("2x8 is 2 nodes of 8"): the nodes
+        // themselves, never one pool of their product (which is type:16).
+        if (!node_size.empty() && node_size != std::to_string(*per)) {
+          return tl::unexpected(FieldError(
+              "cluster",
+              fmt::format("'{}': {} is {} nodes of {} GPUs, the node size says {}; give the GPUs "
+                          "and their node size ({}:{}:{}) or the nodes ({}:{}x{})",
+                          ClusterEntry::Trim(e.text).substr(0, 60), count, *nodes, *per,
+                          node_size.substr(0, 20), e.Type(), *nodes * *per, node_size.substr(0, 20),
+                          e.Type(), *nodes, *per)));
+        }
+        part = fmt::format("{}:{}:{}", e.Type(), *nodes * *per, *per);
+      } else if (auto n = ParseWholeAmount(count, "count", 0, 10'000'000)) {
         part = e.text.substr(0, e.count_begin) + std::to_string(*n) + e.text.substr(e.count_end);
       }
+      // A count that is no number is left for the spec parser to name.
     }
-    out += part + ",";
+    plain += part + ",";
   }
-  out.pop_back();  // the separator after the last entry (there is always one entry)
-  return out;
-}
-
-std::string internal::ClusterPoolNote(const std::string& spec, const std::string& type) {
-  for (const ClusterEntry& e : SplitClusterSpec(spec)) {
-    // Only type:count: a third field gives the node size, so the count is a plain total.
-    if (!e.has_count || e.has_node_size || e.Type() != type) continue;
-    const std::string count = e.Count();
-    const size_t x = count.find_first_of("xX*");
-    if (x == std::string::npos) continue;
-    auto nodes = ParseWholeAmount(count.substr(0, x), "count", 1, 10'000'000);
-    auto per = ParseWholeAmount(count.substr(x + 1), "count", 1, 1024);
-    if (!nodes || !per) continue;
-    return fmt::format("{}:{} is one pool of {} GPUs, as {}:{}; {} nodes of {} are {}:{}:{}", type,
-                       count, *nodes * *per, type, *nodes * *per, *nodes, *per, type, *nodes * *per,
-                       *per);
+  plain.pop_back();  // the separator after the last entry (there is always one entry)
+  auto nodes = sim::ParseClusterSpec(plain);
+  if (!nodes) {
+    Error e = nodes.error();
+    e.field = "cluster";  // the request's field, as the CLI and the server name it
+    return tl::unexpected(std::move(e));
   }
-  return "";
+  return nodes;
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "perf/inference.h"
 #include "perf/training.h"
+#include "sim/workload.h"
 
 namespace YAML {
 class Node;
@@ -231,15 +232,12 @@ Result<perf::InferenceEstimate> EstimateAtTargets(const InferRequest& r, perf::I
                                                   const perf::InferenceConstraints& fixed,
                                                   LatencyTargets* targets);
 
-// A --cluster spec (type:count[:gpus_per_node],...) with its counts as users type them: a
-// count is a chip count, so "h100:2k" is 2,048 and "a100:1.5k" 1,536 (ParseWholeAmount's field
-// count, K as 1024 as clusters are written); the spec in plain numbers for sim::ParseClusterSpec.
-// A count that is no number is left for it to name.
-std::string ClusterCounts(const std::string& spec);
-// What a count typed as nodes x GPUs ("h100:2x8") with no node size means, for a message about
-// `type`: "h100:2x8 is one pool of 16 GPUs, as h100:16; 2 nodes of 8 are h100:16:8". "" when the
-// spec gives that type's count otherwise.
-std::string ClusterPoolNote(const std::string& spec, const std::string& type);
+// The nodes of a --cluster spec, the one reading replay and simulate (CLI and HTTP) share
+// (docs/trace-formats.md, Clusters): "type:count" is one pool of count GPUs (Gavel's model);
+// "type:count:gpus_per_node" nodes of that size; "type:NxG" N nodes of G (type:N*G:G), as every
+// chip count reads "2x8" (a node size other than G is an error). A count is a chip count as users
+// type it (ParseWholeAmount's field count: "h100:2k" is 2,048). Errors name the field cluster.
+Result<std::vector<sim::Node>> ClusterNodes(const std::string& spec);
 
 // vLLM's `--config FILE` (under a pasted `vllm serve`): the YAML's keys are the long flags
 // (max-model-len or max_model_len), read as the fields they name; the command line wins over the

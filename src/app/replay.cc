@@ -268,7 +268,7 @@ Result<Output> Engine::ReplayFiles(const ReplayRequest& r, const RunContext& c) 
     if (!nodes) return tl::unexpected(nodes.error());
     w.nodes = std::move(*nodes);
   } else if (!r.cluster.empty()) {
-    auto nodes = sim::ParseClusterSpec(internal::ClusterCounts(r.cluster));
+    auto nodes = internal::ClusterNodes(r.cluster);
     if (!nodes) return tl::unexpected(nodes.error());
     w.nodes = std::move(*nodes);
     std::set<std::string> known;

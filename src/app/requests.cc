@@ -1853,9 +1853,9 @@ const std::vector<Field<ReplayRequest>>& ReplayFields() {
       Bind("format", &R::format, "openb, gavel, sia or csv (default: from the file)"),
       Bind("nodes", &R::nodes, "node list (openb format: sn,cpu_milli,memory_mib,gpu,model)"),
       Bind("cluster", &R::cluster,
-           "type:count[:gpus_per_node],... (without a node size, one pool per type: h100:2x8 is "
-           "one pool of 16, as h100:16, and two nodes of 8 are h100:16:8; a count of 0 adds no "
-           "GPUs)"),
+           "type:count[:gpus_per_node],... (without a node size, one pool per type: h100:16; "
+           "two nodes of 8 are h100:16:8 or h100:2x8, where a job stays on one node; a count of "
+           "0 adds no GPUs)"),
       Bind(
           "kube", &R::kube,
           "or the cluster from Kubernetes objects (kubectl get nodes,pods -o json): its GPU nodes, "
@@ -1923,8 +1923,8 @@ const std::vector<Field<SimulateRequest>>& SimulateFields() {
       Bind("durations", &R::durations,
            "instead of model and tokens: hours alone per type, e.g. h800:12,a100:30"),
       Bind("cluster", &R::cluster,
-           "the cluster as type:count[:gpus_per_node],... (empty, idle; h100:2x8 is one pool of "
-           "16, as h100:16, and two nodes of 8 are h100:16:8)"),
+           "the cluster as type:count[:gpus_per_node],... (empty, idle; h100:16 is one pool of "
+           "16, h100:16:8 or h100:2x8 two nodes of 8, which a job wider than a node spans)"),
       Bind("kube", &R::kube,
            "or Kubernetes objects (kubectl get nodes,pods -o json): the cluster and what runs on "
            "it now (pods may say suanli.io/remaining-s)"),

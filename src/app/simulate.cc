@@ -72,7 +72,7 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
   }
   sim::KubeCluster kube;
   if (!r.cluster.empty()) {
-    auto nodes = sim::ParseClusterSpec(internal::ClusterCounts(r.cluster));
+    auto nodes = internal::ClusterNodes(r.cluster);
     if (!nodes) return tl::unexpected(internal::WithField(nodes.error(), "cluster"));
     w.nodes = std::move(*nodes);
   } else {
@@ -189,10 +189,6 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
       o.can_run = false;
       o.reason = "needs " + std::to_string(r.gpus) + " GPUs; this type has " +
                  std::to_string(largest) + (o.gpus_total > largest ? " per node" : "");
-      // "h100:2x8" reads as two nodes but is one pool of 16: say so, and how to write nodes.
-      if (const std::string note = internal::ClusterPoolNote(r.cluster, o.type); !note.empty()) {
-        o.reason += " (" + note + ")";
-      }
       o.cost_usd.reset();
       job.duration_s.erase(o.type);
     }

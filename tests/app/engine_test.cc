@@ -1154,6 +1154,68 @@ TEST(Engine, StreamedCsvTypesTakeTheClustersSpelling) {
   std::filesystem::remove_all(dir);
 }
 
+// One reading of a --cluster spec for replay and simulate (internal::ClusterNodes): nodes x GPUs
+// is those nodes, as every chip count reads 2x8 (2 nodes of 8), the same as type:16:8; a count
+// alone is one pool; a node size that contradicts the product is an error naming both forms.
+TEST(Engine, ClusterSpecIsOneReading) {
+  auto two_by_eight = internal::ClusterNodes("h800:2x8");
+  auto sixteen_by_eight = internal::ClusterNodes("h800:16:8");
+  ASSERT_TRUE(two_by_eight && sixteen_by_eight);
+  ASSERT_EQ(two_by_eight->size(), 2u);  // two nodes of 8
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ((*two_by_eight)[i].gpus, 8);
+    EXPECT_EQ((*two_by_eight)[i].gpus, (*sixteen_by_eight)[i].gpus);
+    EXPECT_EQ((*two_by_eight)[i].type, "h800");
+  }
+  auto pool = internal::ClusterNodes("h800:16");
+  ASSERT_TRUE(pool);
+  ASSERT_EQ(pool->size(), 1u);
+  EXPECT_EQ(pool->front().gpus, 16);
+  auto k = internal::ClusterNodes("h800:2k:8, a100:4*8:8");  // 2,048 in 256 nodes; 4 nodes of 8
+  ASSERT_TRUE(k) << k.error().ToString();
+  EXPECT_EQ(k->size(), 256u + 4u);
+  auto contradicts = internal::ClusterNodes("h800:2x8:4");
+  ASSERT_FALSE(contradicts);
+  EXPECT_EQ(contradicts.error().field, "cluster");
+  EXPECT_TRUE(testing::Contains(contradicts.error().message,
+                                "2x8 is 2 nodes of 8 GPUs, the node size says 4; give the GPUs and "
+                                "their node size (h800:16:4) or the nodes (h800:2x8)"))
+      << contradicts.error().message;
+  auto bad = internal::ClusterNodes("h800:many");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "cluster");
+  // Replayed, a 16-GPU job (a gang, on one node) fits h800:16 but neither two nodes of 8, however
+  // written; a job of 8 runs on both.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("suanli-engine-nodes-" + std::to_string(static_cast<long>(::getpid())));
+  std::filesystem::create_directories(dir);
+  const auto trace = dir / "jobs.csv";
+  {
+    std::ofstream out(trace);
+    out << "id,arrival_s,num_gpus,duration_s\n1,0,8,3600\n2,0,16,7200\n";
+  }
+  ReplayRequest r;
+  r.trace = trace.string();
+  r.policy = {"fifo"};
+  r.cluster = "h800:16";
+  auto one_pool = TheEngine().Replay(r, Json());
+  ASSERT_TRUE(one_pool) << one_pool.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(one_pool->body)["completed"].get<long>(), 2) << one_pool->body;
+  r.cluster = "h800:2x8";
+  auto nodes = TheEngine().Replay(r, Json());
+  ASSERT_TRUE(nodes) << nodes.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(nodes->body)["completed"].get<long>(), 1) << nodes->body;
+  r.cluster = "h800:16:8";
+  auto written = TheEngine().Replay(r, Json());
+  ASSERT_TRUE(written) << written.error().ToString();
+  EXPECT_EQ(written->body, nodes->body);
+  r.cluster = "h800:2x8:4";
+  auto refused = TheEngine().Replay(r, Json());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "cluster");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Engine, InlineScenarioWinsOverName) {
   ForecastRequest f;
   f.scenario_yaml = "not: [valid";
