@@ -169,6 +169,11 @@ struct TrainRequest {
   // Not a field: torchtitan's selective_ac_option N > 1 read (WithJobConfig), every Nth layer
   // recomputed whole (perf::ParallelLayout::recompute_every).
   std::optional<int> titan_ac_every;
+  // Not a field: the DeepSpeed config's key that puts the optimizer on the host CPU
+  // (zero_optimization.offload_optimizer with device cpu, or the older cpu_offload: true), read
+  // by ReadDeepSpeedConfig, which lists it as not read; priced, and taken off that list, where
+  // the system's host memory bandwidth is known (perf::SoftwareKnobs::offload_optimizer).
+  std::string deepspeed_offload_optimizer;
 };
 
 struct InferRequest {

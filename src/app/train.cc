@@ -1096,6 +1096,10 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
       internal::ResolveCappedSystem(cat, **chip, r.system, job.calibration, r.power_cap_w);
   if (!system) return tl::unexpected(system.error());
   job.system = *system;
+  // ZeRO-Offload from a DeepSpeed config, priced where the host's DRAM bandwidth and the chip's
+  // host link are known (Engine::Train lists the key as not read otherwise).
+  job.software.offload_optimizer = !r.deepspeed_offload_optimizer.empty() &&
+                                   job.system.host_memory_gb_s && job.chip->host_link_gb_s.known();
   return setup;
 }
 
@@ -1579,6 +1583,9 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
   }
   auto setup = internal::BuildTrainJob(*catalog_, r, job_config);
   if (!setup) return tl::unexpected(setup.error());
+  if (setup->job.software.offload_optimizer) {
+    std::erase(deepspeed_not_read, r.deepspeed_offload_optimizer);  // priced
+  }
   const perf::TrainingJob& job = setup->job;
   const perf::LayoutConstraints& fixed = setup->fixed;
   auto result = perf::SearchLayout(job, fixed);
@@ -1594,7 +1601,9 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
     // the estimate holds them on the chip, so the refusal says it does not price the offload.
     std::vector<std::string> offloaded;
     for (const auto& key : deepspeed_not_read) {
-      if (key.starts_with("zero_optimization.offload_")) offloaded.push_back(key);
+      if (key.starts_with("zero_optimization.offload_") || key == "zero_optimization.cpu_offload") {
+        offloaded.push_back(key);
+      }
     }
     if (!offloaded.empty() && e.message.starts_with("no layout fits")) {
       e.message += fmt::format(

@@ -825,10 +825,26 @@ Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
         }
         if (r.dp_overlap.empty()) r.dp_overlap = value.get<bool>() ? "on" : "off";
       } else if (key == "offload_optimizer" || key == "offload_param") {
-        // Optimizer state or weights in host memory (or NVMe): not modelled, said.
+        // Optimizer state or weights in host memory (or NVMe): listed as not read. The optimizer
+        // on the host CPU (ZeRO-Offload) is priced where the system's host memory bandwidth is
+        // known, and Engine::Train then takes it off the list.
         const auto device = value.is_object() ? value.find("device") : value.end();
+        if (key == "offload_optimizer" && device != value.end() && *device == "cpu") {
+          r.deepspeed_offload_optimizer = "zero_optimization." + key;
+        }
         if (!value.is_object() || device == value.end() || *device != "none") {
           not_read.push_back("zero_optimization." + key);
+        }
+      } else if (key == "cpu_offload") {
+        // DeepSpeed's first spelling of ZeRO-Offload (0.3, 2020: the ZeRO-Offload tutorial's
+        // 10B config, S4373), offload_optimizer with device cpu since.
+        if (!value.is_boolean()) {
+          return fail("zero_optimization.cpu_offload", line_of("cpu_offload", from),
+                      "expected true or false");
+        }
+        if (value.get<bool>()) {
+          r.deepspeed_offload_optimizer = "zero_optimization." + key;
+          not_read.push_back(r.deepspeed_offload_optimizer);
         }
       }
       // The buckets, contiguous_gradients, reduce_scatter and the stage-3 thresholds tune how

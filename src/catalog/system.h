@@ -53,6 +53,10 @@ struct System {
   NetworkTier scale_out;
   // Power limit the operator sets per chip, W; none: the chip's TDP.
   std::optional<double> power_cap_w;
+  // The host's DRAM bandwidth, GB/s for the whole node (every CPU socket's channels at their
+  // rated transfer rate): what an optimizer step run on the host CPU (DeepSpeed's ZeRO-Offload)
+  // streams its state through, shared by the node's chips. None: unknown.
+  std::optional<double> host_memory_gb_s;
   std::vector<std::string> sources;
   std::string notes;
 };

@@ -306,7 +306,7 @@ class YamlLoader : public YamlReader {
   void System(const YAML::Node& n, const std::string& path) {
     CheckKeys(n, path,
               {"id", "name", "chip", "chips_per_node", "scale_up", "scale_out", "power_cap_w",
-               "source", "notes"});
+               "host_memory_gb_s", "source", "notes"});
     catalog::System s;
     s.id = Id(n, path);
     s.name = Text(n, "name", path, true);
@@ -317,6 +317,9 @@ class YamlLoader : public YamlReader {
     s.scale_out = Tier(n, "scale_out", path);
     if (n["power_cap_w"] && !n["power_cap_w"].IsNull()) {
       s.power_cap_w = Num(n, "power_cap_w", path, 1, 1e5);
+    }
+    if (n["host_memory_gb_s"] && !n["host_memory_gb_s"].IsNull()) {
+      s.host_memory_gb_s = Num(n, "host_memory_gb_s", path, 1, 1e5);
     }
     s.sources = Strings(n, "source", path);
     s.notes = Text(n, "notes", path, false);

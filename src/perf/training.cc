@@ -1106,6 +1106,22 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
                 TensorFormatBytes(prec.params)
           : grad_read + 2 * TensorFormatBytes(prec.params) + 4 * moment;
   t.optimizer_s = opt_shard * optimizer_traffic / c.mem_bw;
+  if (job.software.offload_optimizer) {
+    // ZeRO-Offload: the same Adam traffic at the host's DRAM bandwidth, shared by the node's
+    // ranks; the updated 16-bit weights go up the host link tile by tile while the host steps the
+    // next tile (cpu_adam's double buffer on two streams), so the slower of the two is the step.
+    // Each micro-batch's gradient shard goes down the link behind that micro-batch's backward
+    // (DeepSpeed accumulates them on the host), exposed only where the copy outlasts it.
+    const double ranks_on_node =
+        static_cast<double>(std::max(1L, std::min<long>(job.system.chips_per_node, job.chips)));
+    const double host_bw = *job.system.host_memory_gb_s * 1e9 / ranks_on_node;
+    const double link = *job.chip->host_link_gb_s.value * 1e9;
+    const double host_step = opt_shard * optimizer_traffic / host_bw;
+    const double up = opt_shard * TensorFormatBytes(prec.params) / link;
+    const double down = opt_shard * TensorFormatBytes(prec.grads) / link;
+    t.optimizer_s = std::max(host_step, up);
+    t.offload_s += micro_batches * std::max(0.0, down - mb_backward);
+  }
 
   e.step_time_s = t.total();
   e.tokens_per_s = e.global_batch_tokens / e.step_time_s;
@@ -1259,9 +1275,22 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       const int layers_here = std::max(1, st.dense + st.moe);
       grads += copies * 2 * layer_params / layers_here * reduce_bytes;
     }
+    if (job.software.offload_optimizer) {
+      // ZeRO-Offload: the gradient shard accumulates in host memory, bucket by bucket as the
+      // backward makes them; here only the layer being copied out and the one computing, in the
+      // reduction's format. The master weights and the moments live on the host.
+      const int layers_here = std::max(1, st.dense + st.moe);
+      grads = copies * 2 * layer_params / layers_here * reduce_bytes;
+    }
     here.gradients_gib = grads / kGiB;
-    here.main_params_gib = sharded(TensorFormatBytes(prec.main_params), l.zero_stage >= 1) / kGiB;
-    here.optimizer_gib = sharded(2 * TensorFormatBytes(prec.optimizer), l.zero_stage >= 1) / kGiB;
+    here.main_params_gib =
+        job.software.offload_optimizer
+            ? 0
+            : sharded(TensorFormatBytes(prec.main_params), l.zero_stage >= 1) / kGiB;
+    here.optimizer_gib =
+        job.software.offload_optimizer
+            ? 0
+            : sharded(2 * TensorFormatBytes(prec.optimizer), l.zero_stage >= 1) / kGiB;
     here.activations_gib = act / kGiB;
     here.reserved_gib = cal.memory_reserved_gib;
     if (s == 0 || here.total() > mem.total()) mem = here;
@@ -1590,6 +1619,15 @@ Result<void> ValidateJob(const TrainingJob& job) {
     return MakeError("chip '" + job.chip->id +
                      "': host_link_gb_s is unknown in the catalog, so activations cannot be "
                      "offloaded (--offload-layers); add it with --catalog");
+  }
+  if (job.software.offload_optimizer &&
+      (!job.chip->host_link_gb_s.known() || !job.system.host_memory_gb_s)) {
+    return MakeError(
+        "system '" + job.system.id + "': " +
+            (job.system.host_memory_gb_s ? "the chip's host_link_gb_s" : "host_memory_gb_s") +
+            " is unknown in the catalog, so the optimizer step on the host CPU "
+            "(ZeRO-Offload) cannot be priced; add it with --catalog",
+        "", 0, "offload_optimizer");
   }
   if (job.chip->role == catalog::ChipRole::kInferenceOnly) {
     return MakeError("chip '" + job.chip->id +

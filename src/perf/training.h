@@ -128,6 +128,13 @@ struct SoftwareKnobs {
   // backward (Megatron-Core --cpu-offloading-num-layers): copied out over the chip's host link
   // during the forward and back during the backward, behind compute as far as it goes.
   int offload_layers = 0;
+  // ZeRO-Offload (DeepSpeed's zero_optimization.offload_optimizer to the CPU, Ren et al. 2021):
+  // the rank's shard of the fp32 master weights, gradients and Adam moments lives in host memory
+  // and the Adam step runs on the host CPU, streaming that state through the node's DRAM
+  // (System::host_memory_gb_s, shared by the node's ranks); gradients go down the chip's host link
+  // as the backward makes them, and the updated 16-bit weights come back up while the host steps
+  // the next tile (DeepSpeed's cpu_adam double buffer). Needs both figures (ValidateJob).
+  bool offload_optimizer = false;
   // Attention through PyTorch's scaled_dot_product_attention (torchtitan): FlashAttention-2's
   // kernels, at the family's fa2_attention_efficiency where it has one; with context parallelism
   // torch's ring attention, which exchanges K and V widened to every query head and passes dK/dV

@@ -164,10 +164,12 @@ std::string TrainingJson(const TrainingReport& r) {
                            {"cp_comm", Round(t.cp_comm_s)}, {"ep_comm", Round(t.ep_comm_s)},
                            {"pp_comm", Round(t.pp_comm_s)}, {"pp_bubble", Round(t.pp_bubble_s)},
                            {"dp_comm", Round(t.dp_comm_s)}, {"optimizer", Round(t.optimizer_s)}};
-  if (job.software.offload_layers > 0) {
+  if (job.software.offload_layers > 0 || job.software.offload_optimizer) {
     j["time_breakdown_s"]["offload"] = Round(t.offload_s);
-    j["offload_layers"] = job.software.offload_layers;
   }
+  if (job.software.offload_layers > 0) j["offload_layers"] = job.software.offload_layers;
+  // ZeRO-Offload: the optimizer's part is the host CPU's step (main weights and moments there).
+  if (job.software.offload_optimizer) j["optimizer_on_host"] = true;
   if (!r.defaults_basis.empty()) j["defaults_basis"] = r.defaults_basis;
   if (!r.precision_basis.empty()) j["precision_basis"] = r.precision_basis;
   if (!r.schedule_basis.empty()) j["schedule_basis"] = r.schedule_basis;
@@ -275,10 +277,12 @@ std::string TrainingText(const TrainingReport& r) {
   const auto& tb = e.time;
   out += fmt::format(
       "step: compute {:.3f}  tp {:.3f}  cp {:.3f}  ep {:.3f}  pp {:.3f}  bubble {:.3f}  dp {:.3f}"
-      "  optimizer {:.3f}{} s\n",
+      "  optimizer {:.3f}{}{} s\n",
       tb.compute_s, tb.tp_comm_s, tb.cp_comm_s, tb.ep_comm_s, tb.pp_comm_s, tb.pp_bubble_s,
-      tb.dp_comm_s, tb.optimizer_s,
-      job.software.offload_layers > 0 ? fmt::format("  offload {:.3f}", tb.offload_s) : "");
+      tb.dp_comm_s, tb.optimizer_s, job.software.offload_optimizer ? " (host CPU)" : "",
+      job.software.offload_layers > 0 || job.software.offload_optimizer
+          ? fmt::format("  offload {:.3f}", tb.offload_s)
+          : "");
   const auto& m = e.memory;
   const auto formats = FormatsFor(job, e.precision);
   out += fmt::format(

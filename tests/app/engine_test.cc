@@ -4522,6 +4522,49 @@ TEST(TrainLaunch, NemoOverridesAreTheirFields) {
   EXPECT_EQ(fp32.error().field, "override");
 }
 
+// ZeRO-Offload from a DeepSpeed config (offload_optimizer to the CPU, or DeepSpeed 0.3's
+// cpu_offload: true as the tutorial's 10B config writes it, S4373) is priced where the system's
+// host DRAM bandwidth is known: Llama 2 7B (P = 6.738e9) on one V100 of a DGX-2 (dgx2-v100, 256
+// GB/s) keeps no main weights or moments on the chip, and its optimizer's part is the link's 2 P /
+// 16e9 = 0.842 s (PCIe Gen3 x16; the host's 30 P / 256e9 = 0.790 s runs behind it). On the V100's
+// default DGX-1, whose host figure the catalog lacks, the key is listed as not read and the 7B (16
+// bytes a parameter on the chip, 100 GiB) fits no layout, the refusal saying the offload is not
+// modelled.
+TEST(TrainLaunch, DeepSpeedZeroOffloadIsPricedWhereTheHostIsKnown) {
+  const std::string dir = ::testing::TempDir() + "/suanli_deepspeed_offload";
+  std::filesystem::create_directories(dir);
+  const std::string file = dir + "/ds_offload.json";
+  for (const char* offload :
+       {"\"offload_optimizer\": {\"device\": \"cpu\"}", "\"cpu_offload\": true"}) {
+    std::ofstream(file) << "{\n  \"train_micro_batch_size_per_gpu\": 1,\n"
+                           "  \"gradient_accumulation_steps\": 8,\n"
+                           "  \"fp16\": {\"enabled\": true},\n"
+                           "  \"zero_optimization\": {\"stage\": 2, "
+                        << offload << "}\n}\n";
+    TrainRequest r;
+    r.model = "llama-2-7b";
+    r.chip = "v100";
+    r.system = "dgx2-v100";
+    r.count = 1;
+    r.tokens = 1e9;
+    r.recompute = "full";
+    r.deepspeed_config = file;
+    auto out = TheEngine().Train(r, Json());
+    ASSERT_TRUE(out) << offload << ": " << out.error().ToString();
+    const auto j = nlohmann::json::parse(out->body);
+    EXPECT_FALSE(j.contains("deepspeed_not_read")) << j.dump();
+    EXPECT_TRUE(j.value("optimizer_on_host", false)) << offload;
+    EXPECT_EQ(j["memory_breakdown_gib"]["main_params"].get<double>(), 0);
+    EXPECT_EQ(j["memory_breakdown_gib"]["optimizer"].get<double>(), 0);
+    EXPECT_NEAR(j["time_breakdown_s"]["optimizer"].get<double>(), 2 * 6.738e9 / 16e9, 0.005);
+    r.system.clear();  // the V100's default system, a DGX-1: no host figure
+    auto unpriced = TheEngine().Train(r, Json());
+    ASSERT_FALSE(unpriced) << offload;
+    EXPECT_TRUE(testing::Contains(unpriced.error().message, "is not modelled"))
+        << unpriced.error().message;
+  }
+}
+
 // DeepSpeed's JSON config (S3570) is the same run as its flags typed (DeepSpeed's engine alone:
 // tp, pp, cp 1): train_batch_size is --global-batch-size, train_micro_batch_size_per_gpu
 // --micro-batch, zero_optimization.stage
