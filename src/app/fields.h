@@ -22,6 +22,7 @@
 
 #include "app/amount.h"
 #include "core/error.h"
+#include "core/json_keys.h"
 
 namespace suanli::app {
 
@@ -195,12 +196,8 @@ Result<void> SetField(const std::vector<Field<Request>>& fields, Request& r, std
 // An error for a missing required field.
 Error MissingField(std::string_view field);
 
-// Why `text` is not JSON, where: the line (Error::line) and column of the first character the
-// parser could not take, what it expected there, the common slips named (a comma before a closing
-// bracket, a missing comma between two fields, a key or string without double quotes), and the
-// field (Error::field) the slip follows: the last key before it. `what` names the text ("the
-// body"). For text that parses, an error saying so.
-Error JsonSyntaxError(std::string_view text, std::string_view what);
+// Why a JSON text is not JSON, where (core/json_keys.h).
+using ::suanli::JsonSyntaxError;
 
 }  // namespace suanli::app
 

@@ -15,6 +15,7 @@
 #include "app/fields.h"
 #include "app/internal.h"
 #include "core/text.h"
+#include "core/yaml_reader.h"
 #include "perf/inference.h"
 
 namespace suanli::app::internal {
@@ -250,9 +251,13 @@ Result<void> ReadLlmApiOptions(InferRequest& r, const std::string& text) {
   const std::string root = "extra_llm_api_options";
   YAML::Node doc;
   try {
-    doc = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return MakeError(e.msg, file, e.mark.line + 1, root);
+    // trtllm-serve reads the file with PyYAML's safe_load: a key named twice keeps its last
+    // value (S4363); yaml-cpp's lookups found the first.
+    doc = YamlReader(file, YamlReader::DuplicateKeys::kLastWins).Parse(text);
+  } catch (const YamlFailure& f) {
+    Error e = f.error;
+    e.field = e.field.empty() ? root : root + "." + e.field;
+    return tl::unexpected(e);
   }
   if (doc.IsNull()) return {};
   if (!doc.IsMap()) return MakeError("expected a mapping of LLM API options", file, 1, root);
@@ -811,9 +816,13 @@ Result<bool> MergeVllmConfig(InferRequest& r, const std::string& text) {
   const std::string file = r.extra_llm_api_options;
   YAML::Node doc;
   try {
-    doc = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return MakeError(e.msg, file, e.mark.line + 1, "config");
+    // vLLM's load_config_file reads it with PyYAML's safe_load: a key named twice keeps its
+    // last value (S4363); the loop below, where the first set a field, kept the first.
+    doc = YamlReader(file, YamlReader::DuplicateKeys::kLastWins).Parse(text);
+  } catch (const YamlFailure& f) {
+    Error e = f.error;
+    if (e.field.empty()) e.field = "config";
+    return tl::unexpected(e);
   }
   r.extra_llm_api_options.clear();
   if (doc.IsNull()) return true;

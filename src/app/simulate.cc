@@ -42,7 +42,11 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
         "model", "give the job as model and tokens, or as durations per type (type:hours,...)"));
   }
   if (!r.model.empty() && !(r.tokens > 0)) {
-    return tl::unexpected(FieldError("tokens", "must be positive with model"));
+    // Not given reads as 0: say that it is needed, not only that it is not positive.
+    return tl::unexpected(
+        FieldError("tokens",
+                   "a positive number is required with a model: the tokens the job trains on "
+                   "(e.g. 200B)"));
   }
   if (r.deadline_h && !(*r.deadline_h > 0)) {
     return tl::unexpected(FieldError("deadline_h", "must be positive (hours from now)"));

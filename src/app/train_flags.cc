@@ -24,6 +24,7 @@
 #include "app/requests.h"
 #include "core/json_keys.h"
 #include "core/text.h"
+#include "core/yaml_reader.h"
 #include "perf/training.h"
 
 namespace suanli::app::internal {
@@ -673,9 +674,14 @@ Result<void> ReadLlamaFactoryConfig(TrainRequest& r, const std::string& text,
                                     const std::string& file, std::vector<std::string>& not_read) {
   YAML::Node doc;
   try {
-    doc = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return MakeError(e.msg, file, e.mark.line + 1, "llamafactory_config");
+    // The loaders' strict parse (core/yaml_reader.h): a key named twice is an error at its second
+    // line, as OmegaConf, which LLaMA-Factory loads the file with, refuses it (S4360); yaml-cpp
+    // kept both and the loop below took the last silently.
+    doc = YamlReader(file).Parse(text);
+  } catch (const YamlFailure& f) {
+    Error e = f.error;
+    if (e.field.empty()) e.field = "llamafactory_config";
+    return tl::unexpected(e);
   }
   if (doc.IsNull()) return {};
   if (!doc.IsMap()) {
@@ -930,6 +936,30 @@ Result<std::string> ModelOfLaunch(const catalog::Catalog& cat, const TrainReques
       }
       return (*found)->id;
     }
+  }
+  // NeMo 2's recipe (`nemo llm pretrain --factory llama3_8b`): the model its model() builds,
+  // LlamaModel on Llama3Config8B / Llama3Config70B (S4364, S3577). Only the recipes read here
+  // (WithNemoFactory); another is said as the missing model.
+  if (!r.nemo_factory.empty()) {
+    std::string name = r.nemo_factory.substr(0, r.nemo_factory.find('('));
+    name.erase(std::remove_if(name.begin(), name.end(),
+                              [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
+               name.end());
+    if (name.ends_with(".pretrain_recipe")) name.resize(name.size() - 16);
+    const std::string id = name == "llama3_8b"    ? "llama-3-8b"
+                           : name == "llama3_70b" ? "llama-3-70b"
+                                                  : "";
+    if (id.empty() || !cat.FindModel(id)) {
+      return tl::unexpected(FieldError(
+          "model", fmt::format("is required: NeMo's recipe {} is none read here (llama3_8b, "
+                               "llama3_70b); give --model and the recipe's sizes as overrides",
+                               Quoted(name.substr(0, 60)))));
+    }
+    if (basis) {
+      *basis = fmt::format("model {}: the model NeMo's recipe {} builds; --model names another", id,
+                           name);
+    }
+    return id;
   }
   // torchtitan's model: its registered config (--config llama3_8b), or the job config's
   // [model] name and flavor (the file's, or as flags).

@@ -337,8 +337,12 @@ void RemoveTemporaries(std::vector<Plan>& plans) {
 Result<std::string> ReadWholeFile(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return MakeError("cannot read file: it is a directory", path);
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError("cannot read file", path);
+  // Why, as the system says it ("No such file or directory", "Permission denied").
+  if (!in)
+    return MakeError(std::string("cannot read file") + (errno ? ": " + ErrnoText(errno) : ""),
+                     path);
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();

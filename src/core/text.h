@@ -11,7 +11,8 @@ namespace suanli {
 // Lower-case ASCII copy.
 std::string ToLower(std::string_view s);
 
-// Normalizes an id for lookup: lower case, with "_" and " " turned into "-"
+// Normalizes an id for lookup: without white space around it, lower case, with "_" and " "
+// inside turned into "-"
 // ("." is kept: qwen2.5-72b).
 std::string NormalizeId(std::string_view s);
 

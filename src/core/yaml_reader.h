@@ -63,7 +63,13 @@ struct DocumentStarts : YAML::EventHandler {
 
 class YamlReader {
  public:
-  explicit YamlReader(std::string file) : file_(std::move(file)) {}
+  // What a key named twice in one mapping does: an error (the loaders', OmegaConf's), or the
+  // last one stands and the earlier ones go, as PyYAML's safe_load keeps them (S4363), which
+  // vLLM's --config and trtllm-serve's --extra_llm_api_options read their files with.
+  enum class DuplicateKeys { kError, kLastWins };
+
+  explicit YamlReader(std::string file, DuplicateKeys duplicates = DuplicateKeys::kError)
+      : file_(std::move(file)), duplicates_(duplicates) {}
 
   // Parses `text`, one YAML document of UTF-8 text; a syntax error fails with the line (clamped
   // to the file). Strict where YAML is lax and yaml-cpp silently kept the first of several: a
@@ -181,6 +187,7 @@ class YamlReader {
       return;
     }
     std::map<std::string, int> first_line;
+    std::map<std::string, int> earlier;  // kLastWins: how many entries of a key to drop
     for (const auto& kv : node) {
       // No format here has keys other than names; a list or mapping as a key (`? [a, b]`)
       // would fail later as yaml-cpp's "bad conversion" wherever a loader reads the key.
@@ -189,11 +196,20 @@ class YamlReader {
       }
       const std::string key = kv.first.Scalar();
       if (auto [it, fresh] = first_line.emplace(key, LineOf(kv.first)); !fresh) {
-        Fail("duplicate key (first at line " + std::to_string(it->second) +
-                 "); a mapping names each key once",
-             kv.first, Join(path, key));
+        if (duplicates_ == DuplicateKeys::kError) {
+          Fail("duplicate key (first at line " + std::to_string(it->second) +
+                   "); a mapping names each key once",
+               kv.first, Join(path, key));
+        }
+        ++earlier[key];
       }
       CheckDuplicateKeys(kv.second, Join(path, key), checked);
+    }
+    // yaml-cpp keeps every entry and a lookup finds the first; removing a key removes its first
+    // entry, so dropping the earlier ones leaves the last.
+    YAML::Node map = node;
+    for (const auto& [key, count] : earlier) {
+      for (int i = 0; i < count; ++i) map.remove(key);
     }
   }
 
@@ -381,6 +397,7 @@ class YamlReader {
   }
 
   std::string file_;
+  DuplicateKeys duplicates_ = DuplicateKeys::kError;
 };
 
 }  // namespace suanli

@@ -342,6 +342,45 @@ TEST(FrameworkFlags, AscendLaunchInDiesIsReadOnPackages) {
   EXPECT_EQ(Resolved(one_die).tp, 16);
 }
 
+// A key named twice in an engine's YAML keeps its last value, as PyYAML's safe_load does in
+// trtllm-serve (--extra_llm_api_options) and in vLLM's load_config_file (--config) (S4363): the
+// first was read (audit round 15: max_batch_size 128 then 64 served 128; a second
+// kv_cache_config section was ignored).
+TEST(FrameworkFlags, AKeyNamedTwiceInAnEngineFileKeepsItsLastValue) {
+  InferRequest r = R1OnEightGpus();
+  r.extra_llm_api_options = "extra.yml";
+  r.tp_size = 8;
+  const InferRequest out = Resolved(r,
+                                    "max_batch_size: 128\n"
+                                    "kv_cache_config:\n"
+                                    "  free_gpu_memory_fraction: 0.9\n"
+                                    "  dtype: fp8\n"
+                                    "max_batch_size: 64\n"
+                                    "kv_cache_config:\n"
+                                    "  free_gpu_memory_fraction: 0.5\n");
+  EXPECT_EQ(out.max_num_seqs, 64);
+  EXPECT_EQ(out.kv_free_memory_fraction, 0.5);
+  // The whole second section stands, as a Python dict's value: not merged with the first.
+  EXPECT_EQ(out.kv_dtype, "");
+  InferRequest v;
+  v.model = "llama-3.1-8b";
+  v.chip = {"h100"};
+  v.launched_by = "vllm";
+  v.extra_llm_api_options = "v.yaml";
+  ASSERT_TRUE(
+      MergeVllmConfig(v, "max-num-seqs: 64\ngpu-memory-utilization: 0.8\nmax-num-seqs: 16\n"));
+  EXPECT_EQ(v.max_num_seqs, 16);
+  // Other slips in the file still fail at their line.
+  InferRequest w = v;
+  w.max_num_seqs.reset();
+  w.extra_llm_api_options = "v.yaml";
+  auto two = MergeVllmConfig(w, "max-num-seqs: 64\n---\nmax-num-seqs: 16\n");
+  ASSERT_FALSE(two);
+  EXPECT_EQ(two.error().file, "v.yaml");
+  EXPECT_NE(two.error().ToString().find("config: more than one YAML document"), std::string::npos)
+      << two.error().ToString();
+}
+
 // A pasted server on a 910C counts devices, and vLLM-Ascend's devices are the dies (an Atlas 800
 // A3 of 8 cards is 16 devices of 64 GB, /dev/davinci0-15, S3471): `vllm serve` with no
 // --tensor-parallel-size is one die, half a package, which the model does not price; the answer

@@ -312,6 +312,14 @@ then
 else
   not_ok "infer --compare --power-cap-w binds only chips above the budget" "exit $RC" "${OUT:0:300}"
 fi
+# A chip list typed with spaces after its commas names the same chips (audit round 15: ' h100'
+# was an unknown chip whose nearest name was h100); the rows equal the unspaced list's.
+run infer --model llama-3-8b --chip "a100, h100 " --compare --engine none --json
+if [ "$RC" -eq 0 ] && cmp -s "$TMP/stdout" "$TMP/uncapped.json"; then
+  ok "infer --chip 'a100, h100 ' compares the chips a100,h100 compares"
+else
+  not_ok "infer --chip 'a100, h100 ' compares the chips a100,h100 compares" "exit $RC" "${ERR:0:300}"
+fi
 # The price footnote only where a row has no price: none of these three has a catalog price;
 # with --chip-hour-usd every row has one.
 run infer --model llama-3-8b --chip a100,h100,h800 --compare
@@ -457,6 +465,16 @@ printf '{"arrival_s": 0, "input_tokens": 1000, "output_tokens": 200, "input_toke
 expect_bad "infer --requests-trace naming a JSON key twice" "twice.jsonl:1: input_tokens: .*twice" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/twice.jsonl"
 printf '[{"arrival_s": 0, "input_tokens": 1000, "output_tokens": 200}]\n' >"$TMP/array.json"
+# A number no double holds names its line, field and column, and why (audit round 15: "not a JSON
+# object"); a NUL byte in a CSV header names the file and line (the row reader's error lost them).
+printf '{"arrival_s": 0, "input_tokens": 100, "output_tokens": 10}\n{"arrival_s": 1, "input_tokens": 1e400, "output_tokens": 10}\n' >"$TMP/huge.jsonl"
+expect_bad "infer --requests-trace with 1e400 names the line, field and overflow" \
+  "huge\.jsonl:2: input_tokens: not valid JSON at column 34: the number 1e400 is beyond what a double holds" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/huge.jsonl"
+printf 'arrival_s,input\0tokens,output_tokens\n0,100,10\n' >"$TMP/nul.csv"
+expect_bad "infer --requests-trace with a NUL byte names file:line" \
+  "--requests-trace: .*nul\.csv:1: not a text file: it holds a NUL byte" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/nul.csv"
 expect_bad "infer --requests-trace as a JSON array" "array.json:1: a JSON array.*JSON Lines" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/array.json"
 printf '\xef\xbb\xbf{"arrival_s": 0, "input_tokens": 1000, "output_tokens": 200}\n' >"$TMP/bom.jsonl"
@@ -1697,6 +1715,13 @@ check_train "train: llamafactory-cli train FILE lora_rank=16 lora_target=q_proj,
   'j["finetuning"]["adapter_params"] == 6815744 and j["finetuning"]["lora_target"] == "q_proj,v_proj"' \
   --chip h100 --count 8 --tokens 100M llamafactory-cli train "$TMP/llama3_lora_sft.yaml" \
   lora_rank=16 lora_target=q_proj,v_proj
+# A key named twice in the file: OmegaConf, which LLaMA-Factory loads it with, refuses it ("found
+# duplicate key", S4360); it was read silently as the last (audit round 15: a full fine-tune
+# appended under a LoRA file then failed on lora_target).
+{ cat "$TMP/llama3_lora_sft.yaml"; echo "finetuning_type: full"; } >"$TMP/lf_twice.yaml"
+expect_bad "train: a LLaMA-Factory file naming a key twice is refused at its second line" \
+  "lf_twice\.yaml:32: finetuning_type: duplicate key \(first at line 7\)" \
+  train --chip h100 --count 8 --tokens 100M llamafactory-cli train "$TMP/lf_twice.yaml"
 expect_bad "train: --lora-rank 0 is refused naming the field" "lora-rank.*at least 1" \
   train --model llama-3.1-8b --chip h100 --count 8 --tokens 100M --lora-rank 0
 expect_bad "train: an unknown LoRA target module is refused naming the field" \

@@ -26,6 +26,15 @@ TEST(text, NormalizeIdKeepsDotsAndDashesAndIsIdempotent) {
   EXPECT_EQ(NormalizeId(""), "");
 }
 
+// White space around a name is dropped before the inner spaces become dashes: "h20, h800" split at
+// its comma is "h20" and " h800", and " h800" was looked up as "-h800" (audit round 15).
+TEST(text, NormalizeIdDropsWhiteSpaceAroundTheName) {
+  EXPECT_EQ(NormalizeId(" h800"), "h800");
+  EXPECT_EQ(NormalizeId("llama-3-8b \t"), "llama-3-8b");
+  EXPECT_EQ(NormalizeId("  NVIDIA H100 80GB HBM3 "), "nvidia-h100-80gb-hbm3");
+  EXPECT_EQ(NormalizeId(" "), "");
+}
+
 TEST(text, EditDistanceClassicExamples) {
   // kitten -> sitten (k->s) -> sittin (e->i) -> sitting (+g): 3 edits, the
   // textbook Levenshtein example.

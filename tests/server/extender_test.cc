@@ -395,5 +395,51 @@ TEST(Extender, AModelInTheContainersEnvIsTheCommandsModel) {
       served);
 }
 
+// A shell's $VAR in `sh -c "..."`: the shell expands it from its environment, which is the
+// container's env (S4361, S4362), after Kubernetes has expanded $(VAR) (S4261). So
+// `sh -c "vllm serve $MODEL"` serves the env's model, as the literal pod does; single quotes, a
+// variable from a secret, and a command run without a shell keep the text, and the peaks decide.
+TEST(Extender, AShellScriptsVariableIsTheContainersEnv) {
+  const auto scores = [](const json& pod) {
+    const json args = {{"Pod", pod}, {"Nodes", FourNodes()}};
+    return Scores(HandleExtender(TheEngine(), nullptr, "prioritize", args.dump()));
+  };
+  auto with_env = [](json pod, json env) {
+    pod["spec"]["containers"][0]["env"] = std::move(env);
+    return pod;
+  };
+  const json model = json::array({{{"name", "MODEL"}, {"value", "Qwen/Qwen3-32B"}}});
+  const auto peaks = scores(PodObject(8));
+  const auto served =
+      scores(PodObject(8, "", json::object(), json::array({"vllm", "serve", "Qwen/Qwen3-32B"})));
+  ASSERT_NE(served, peaks);
+  for (const json& command : {
+           json::array({"sh", "-c", "vllm serve $MODEL --tensor-parallel-size 8"}),
+           json::array({"/bin/bash", "-lc", "ray start --head & vllm serve \"${MODEL}\" -tp 8"}),
+           json::array({"/bin/sh", "-ec", "exec vllm serve $MODEL"}),
+       }) {
+    EXPECT_EQ(scores(with_env(PodObject(8, "", json::object(), command), model)), served)
+        << command.dump();
+  }
+  // The script in args, the shell in command.
+  json split = with_env(PodObject(8, "", json::object(), json::array({"/bin/sh"})), model);
+  split["spec"]["containers"][0]["args"] = json::array({"-c", "vllm serve $MODEL"});
+  EXPECT_EQ(scores(split), served);
+  for (const json& command : {
+           json::array({"sh", "-c", "vllm serve '$MODEL'"}),     // single quotes: literal
+           json::array({"vllm", "serve", "$MODEL"}),             // no shell: vLLM gets $MODEL
+           json::array({"sh", "-c", "vllm serve $MODEL_NAME"}),  // not in the env
+           json::array({"sh", "-c", "vllm serve \\$MODEL"}),     // escaped
+       }) {
+    EXPECT_EQ(scores(with_env(PodObject(8, "", json::object(), command), model)), peaks)
+        << command.dump();
+  }
+  EXPECT_EQ(
+      scores(with_env(
+          PodObject(8, "", json::object(), json::array({"sh", "-c", "vllm serve $MODEL"})),
+          json::array({{{"name", "MODEL"}, {"valueFrom", {{"secretKeyRef", {{"name", "m"}}}}}}}))),
+      peaks);
+}
+
 }  // namespace
 }  // namespace suanli::server

@@ -152,7 +152,7 @@ import json, sys
 text, code = sys.argv[1].rsplit(" ", 1)
 d = json.loads(text)
 sys.exit(0 if code == "400" and d.get("field") == sys.argv[2] and d.get("file") == "traces/nope.csv"
-         and d.get("error") == "cannot read file" else 1)
+         and d.get("error") == "cannot read file: No such file or directory" else 1)
 PY
     ok "POST $route with a missing file: 400 naming $field and the file as given"
   else

@@ -862,6 +862,17 @@ TEST(ServingSim, TraceReaderNamesFileLineAndField) {
            Case{head + "0,5\n", "t.csv:2: 2 fields"},
            Case{head, "no requests"},
            Case{"{\"arrival_s\": 0, \"input_tokens\": 5}\n", "t.csv:1: output_tokens: missing"},
+           // A line that is not JSON says where on the line and why: a number no double holds
+           // (1e400 > about 1.8e308) at its field, its column counted by hand (was "not a JSON
+           // object" for both lines).
+           Case{"{\"arrival_s\": 0, \"input_tokens\": 5, \"output_tokens\": 1}\n"
+                "{\"arrival_s\": 1, \"input_tokens\": 1e400, \"output_tokens\": 1}\n",
+                "t.csv:2: input_tokens: not valid JSON at column 34: the number 1e400 is beyond "
+                "what a double holds"},
+           Case{"{\"arrival_s\": 0, \"input_tokens\": 5 \"output_tokens\": 1}\n",
+                "t.csv:1: input_tokens: not valid JSON at column 36: unexpected string literal"},
+           Case{"{\"arrival_s\": 0, \"input_tokens\": 5, \"output_tokens\": 1}\n[1, 2]\n",
+                "t.csv:2: not a JSON object"},
        }) {
     auto r = ReadServingTrace(c.text, "t.csv", 4096);
     ASSERT_FALSE(r) << c.text;

@@ -3,10 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/number.h"
 
@@ -150,6 +152,60 @@ std::string ExpandKubeVars(std::string_view in, const std::map<std::string, std:
   return out;
 }
 
+// A shell's `$NAME` and `${NAME}` in a script run by `sh -c`: the shell expands them from its
+// environment, which is the container's env (S4361, S4362); also inside double quotes, not inside
+// single quotes, nor after a backslash. A name not known here (from a secret, the image, or unset)
+// stays as written, as does any other form (`${NAME:-word}`, `$1`, `$(cmd)`).
+std::string ExpandShellVars(std::string_view in, const std::map<std::string, std::string>& vars) {
+  auto name_char = [](char c, bool first) {
+    return c == '_' || std::isalpha(static_cast<unsigned char>(c)) ||
+           (!first && std::isdigit(static_cast<unsigned char>(c)));
+  };
+  std::string out;
+  bool single = false, double_quoted = false;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '\'' && !double_quoted) single = !single;
+    if (c == '"' && !single) double_quoted = !double_quoted;
+    if (single || c != '$' || i + 1 == in.size()) {
+      out += c;
+      if (!single && c == '\\' && i + 1 < in.size()) out += in[++i];
+      continue;
+    }
+    const bool braced = in[i + 1] == '{';
+    size_t start = i + (braced ? 2 : 1);
+    size_t end = start;
+    while (end < in.size() && name_char(in[end], end == start)) ++end;
+    if (end == start || (braced && (end == in.size() || in[end] != '}'))) {
+      out += c;
+      continue;
+    }
+    const auto it = vars.find(std::string(in.substr(start, end - start)));
+    const size_t last = braced ? end : end - 1;  // the reference's last character
+    out += it != vars.end() ? std::string_view(it->second) : in.substr(i, last - i + 1);
+    i = last;
+  }
+  return out;
+}
+
+// Whether `command[at]` is a shell's script: `sh -c SCRIPT`, `/bin/bash -lc SCRIPT`, `bash -ec`
+// (the option word holding `c` takes the next word as the script).
+bool IsShellScript(const std::vector<std::string>& command, size_t at) {
+  if (command.empty() || at == 0) return false;
+  const std::string& program = command.front();
+  const std::string base = program.substr(program.rfind('/') + 1);
+  if (base != "sh" && base != "bash" && base != "dash" && base != "ash" && base != "zsh" &&
+      base != "ksh") {
+    return false;
+  }
+  for (size_t i = 1; i < at; ++i) {
+    const std::string& w = command[i];
+    if (w.size() < 2 || w[0] != '-' || w[1] == '-') return false;
+    if (w.find('c') != std::string::npos) return i + 1 == at;
+  }
+  return false;
+}
+
 // The container's variables with a literal value, in order: each value may use the ones before
 // it (S4261). A value from a secret, config map or field (valueFrom) is not known here, so a
 // reference to it stays unexpanded.
@@ -199,6 +255,10 @@ Result<void> ReadPod(const json& obj, const std::string& where, KubeCluster* c) 
               if (word.is_string())
                 p.command.push_back(ExpandKubeVars(word.get<std::string>(), vars));
             }
+          }
+          // Kubernetes expands $(VAR) before the shell runs; the shell then expands $VAR.
+          for (size_t i = 0; i < p.command.size(); ++i) {
+            if (IsShellScript(p.command, i)) p.command[i] = ExpandShellVars(p.command[i], vars);
           }
         }
         p.resource = key;

@@ -307,13 +307,21 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
       if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
       if (row.find_first_not_of(" \t") == std::string_view::npos) continue;
       if (row.find('\0') != std::string_view::npos) {
-        return MakeError("not a text file: it holds a NUL byte", file, line);
+        return MakeError(fmt::format("{}:{}: not a text file: it holds a NUL byte", file, line));
       }
       double values[5] = {0, 0, 0, 0, 0};
       std::string prefix_id;
       std::string twice;
       const nlohmann::json j = ParseJsonKeysOnce(row, &twice);
-      if (j.is_discarded() || !j.is_object()) {
+      if (j.is_discarded()) {
+        // Where on the line and why, as a request body's syntax error says it (a number no
+        // double holds, `1e400`, is said as that, at its field).
+        const JsonSlip slip = FindJsonSlip(row);
+        return MakeError(fmt::format("{}:{}: {}not valid JSON at column {}: {}", file, line,
+                                     slip.field.empty() ? "" : slip.field + ": ", slip.column,
+                                     slip.reason));
+      }
+      if (!j.is_object()) {
         return MakeError(fmt::format("{}:{}: not a JSON object", file, line));
       }
       if (!twice.empty()) {
@@ -341,7 +349,9 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
     Row csv_row;
     for (;;) {
       auto more = rows.Next(&csv_row);
-      if (!more) return tl::unexpected(more.error());
+      // Every error of this reader says its file:line in the message, as the callers show it
+      // (the row reader's kept them in Error::file and ::line, which the answer dropped).
+      if (!more) return MakeError(more.error().ToString());
       if (!*more) break;
       line = csv_row.line;
       if (csv_row.fields.size() == 1 &&

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <sstream>
@@ -26,8 +27,14 @@ std::string DetectTraceFormat(std::string_view path, std::string_view head) {
 Result<TraceFile> OpenTrace(const std::string& path, const std::string& format) {
   TraceFile file;
   file.path = path;
+  errno = 0;
   file.in.open(path, std::ios::binary);
-  if (!file.in) return MakeError("cannot read file", path);
+  if (!file.in) {
+    // Why, as the system says it ("No such file or directory", "Permission denied").
+    const int e = errno;
+    return MakeError(
+        std::string("cannot read file") + (e ? std::string(": ") + std::strerror(e) : ""), path);
+  }
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     // A pipe cannot start over: read it whole, from this stream (opening it
