@@ -906,6 +906,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.untuned_moe_configs = (*engine)->untuned_moe_configs;
     limits.triton_moe_default_config = (*engine)->triton_moe_default_config;
     limits.moe_dp_allgather = (*engine)->moe_dp_allgather;
+    limits.one_sided_moe_layer_us = (*engine)->one_sided_moe_layer_us;
     limits.dp_prefill_gather_all_reduce = (*engine)->dp_prefill_gather_all_reduce;
     limits.in_node_moe_allgather = (*engine)->in_node_moe_allgather;
     limits.prefill_apart = (*engine)->prefill_apart && !r.enable_mixed_chunk;

@@ -345,6 +345,15 @@ struct ServingEngine {
   // reduce-scatter of the 16-bit outputs (TensorRT-LLM's CutlassFusedMoE without multi-node
   // NVLink), not by an all-to-all of each token's top_k copies; false: the all-to-all.
   bool moe_dp_allgather = false;
+  // Chip families where, under attention data parallel with the expert group inside one NVLink
+  // domain, the ranks' tokens reach the experts by the engine's one-sided NVLink all-to-all
+  // instead (TensorRT-LLM's NVLinkOneSided, its default there from 1.2): each token written once
+  // to each rank holding one of its experts (at most perf::MaxRanksPerToken of them), quantized as
+  // the experts take it, and each rank's MoE runs over the tokens it received; the outputs read
+  // back in 16 bits. The value: the pair of kernels' fixed time per MoE layer beyond the bytes,
+  // microseconds. Not on a chip without NVLink (a PCIe card). Written `one_sided_moe_layer_us:
+  // {family: us}` in data/engines.yaml; it overrides moe_dp_allgather on the families listed.
+  std::map<std::string, double> one_sided_moe_layer_us;
   // Under attention data parallel with the gather exchange, an iteration that carries prompt
   // tokens gathers every rank's tokens by an all-reduce of a zeroed buffer of all of them and
   // all-reduces the MoE output before each rank copies its rows back (SGLang's DpPaddingMode

@@ -936,6 +936,7 @@ class YamlLoader : public YamlReader {
                "kv_default_families",
                "runs_on",
                "moe_dp_allgather",
+               "one_sided_moe_layer_us",
                "dp_prefill_gather_all_reduce",
                "in_node_moe_allgather",
                "prefill_apart",
@@ -1110,6 +1111,8 @@ class YamlLoader : public YamlReader {
     e.kv_default_families = Strings(n, "kv_default_families", path);
     e.runs_on = Strings(n, "runs_on", path);
     e.moe_dp_allgather = Bool(n, "moe_dp_allgather", path, false);
+    e.one_sided_moe_layer_us =
+        NumberMap(n, "one_sided_moe_layer_us", path, "chip family to microseconds", 0, 1e4);
     e.dp_prefill_gather_all_reduce = Bool(n, "dp_prefill_gather_all_reduce", path, false);
     e.in_node_moe_allgather = Bool(n, "in_node_moe_allgather", path, false);
     e.prefill_apart = Bool(n, "prefill_apart", path, false);

@@ -56,6 +56,11 @@ double AllToAllSplitSeconds(double intra, double inter, const catalog::System& s
   return t;
 }
 
+double OneSidedExchangeSeconds(double copies, double dispatch_bytes, double combine_bytes,
+                               double fixed_us, const catalog::NetworkTier& t) {
+  return copies * (dispatch_bytes + combine_bytes) / Bandwidth(t) + fixed_us * kUs;
+}
+
 double PointToPointSeconds(double bytes, bool same_domain, const catalog::System& s) {
   const catalog::NetworkTier& t = same_domain ? s.scale_up : s.scale_out;
   return bytes / Bandwidth(t) + t.latency_us * kUs;

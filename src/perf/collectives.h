@@ -30,6 +30,12 @@ double AllToAllSeconds(double bytes, const GroupPlacement& g, const catalog::Sys
 // An all-to-all whose per-chip traffic is already split into the bytes that
 // stay inside the scale-up domain and the bytes that leave it.
 double AllToAllSplitSeconds(double intra_bytes, double inter_bytes, const catalog::System& s);
+// A one-sided MoE exchange inside one scale-up domain (TensorRT-LLM's NVLinkOneSided, tech blog
+// 18): the dispatch writes `copies` rows of `dispatch_bytes` from a rank into its peers' memory,
+// the combine reads as many rows of `combine_bytes` back, each at the tier's achievable
+// bandwidth, plus the kernel pair's fixed time `fixed_us` (its time at one token a rank).
+double OneSidedExchangeSeconds(double copies, double dispatch_bytes, double combine_bytes,
+                               double fixed_us, const catalog::NetworkTier& t);
 // One point-to-point message, inside a domain or across domains.
 double PointToPointSeconds(double bytes, bool same_domain, const catalog::System& s);
 // A measured low-latency token exchange across the scale-out tier (NetworkTier::moe_ll_*):

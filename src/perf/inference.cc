@@ -1364,6 +1364,21 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       st.comm_s += p.moe_layers * (AllGatherSeconds(gathered * in_bytes, g, sys) +
                                    AllGatherSeconds(gathered * kActivationBytes, g, sys));
     }
+  } else if (p.moe_layers > 0 && l.ep > 1 && OneSidedMoeExchange(x.job, l)) {
+    // The engine's one-sided NVLink all-to-all (TensorRT-LLM's NVLinkOneSided, its default inside
+    // one NVLink domain from 1.2; tech blog 18, S2260): each token written once to each other rank
+    // that holds one of its experts ("at most once per (src -> tgt) pair"), at most
+    // MaxRanksPerToken ranks, quantized before the dispatch as the experts take it (NVFP4: 4,032
+    // bytes a 7,168-wide token), the 16-bit outputs read back by the combine; the local rank's
+    // share stays. At the scale-up tier's achievable bandwidth, plus the kernel pair's fixed time
+    // (one_sided_moe_layer_us, charged with the iteration's fixed costs below).
+    const double ranks = MaxRanksPerToken(*m.moe, l.ep);
+    const double copies = tokens / tp * ranks * (l.ep - 1.0) / l.ep;
+    st.comm_s +=
+        p.moe_layers * OneSidedExchangeSeconds(copies, m.hidden * MoeGatherBytes(x),
+                                               m.hidden * kActivationBytes, 0, sys.scale_up);
+    exchange_fixed_s =
+        x.job.limits.one_sided_moe_layer_us.at(x.job.chip->family) * 1e-6 * p.moe_layers / l.pp;
   } else if (p.moe_layers > 0 && l.ep > 1) {
     const auto g = PlaceGroup(l.ep, 1, sys.scale_up_domain);
     const double n = g.size;
@@ -1499,9 +1514,14 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // slot's hidden state (16-bit) at the achievable memory bandwidth. Under attention data parallel
   // every rank gathers all groups' tokens and runs its MoE kernels over them all (TensorRT-LLM's
   // CutlassFusedMoE: allgather, fused_moe over the sum of the ranks' tokens, reduce-scatter), so a
-  // rank pays for the dp groups' slots.
+  // rank pays for the dp groups' slots. Under the one-sided all-to-all it runs them over the
+  // tokens dispatched to it: each slot reaches at most MaxRanksPerToken of the ep ranks
+  // (DeepSeek's group routing at EP 8: 4, half the gathered slots).
   if (p.moe_layers > 0 && x.job.limits.decode_token_passes > 0) {
-    const double slots = (decode + padding) * verify * l.dp;
+    double slots = (decode + padding) * verify * l.dp;
+    if (OneSidedMoeExchange(x.job, l)) {
+      slots *= static_cast<double>(MaxRanksPerToken(*m.moe, l.ep)) / l.ep;
+    }
     st.overhead_s += x.job.limits.decode_token_passes * m.hidden * kActivationBytes / x.f.mem_bw *
                      slots * p.moe_layers / l.pp;
   }
@@ -2259,9 +2279,16 @@ Result<void> ValidateInferenceRequest(const InferenceJob& job) {
   return {};
 }
 
+bool OneSidedMoeExchange(const InferenceJob& job, const InferenceLayout& l) {
+  if (!job.model->moe || l.ep <= 1 || l.dp <= 1 || job.chip == nullptr) return false;
+  return job.limits.one_sided_moe_layer_us.contains(job.chip->family) &&
+         !job.chip->scale_up_gb_s.unsupported && job.system.scale_up_domain > 1 &&
+         l.ep <= job.system.scale_up_domain;
+}
+
 bool AttentionDpAllToAll(const InferenceJob& job, const InferenceLayout& l) {
   if (!job.model->moe || l.ep <= 1 || l.dp <= 1) return false;
-  if (job.limits.moe_all_to_all) return true;
+  if (job.limits.moe_all_to_all || OneSidedMoeExchange(job, l)) return true;
   // With no engine named, or one that gathers by default there (in_node_moe_allgather), an
   // expert group inside one node whose NVLink domain is that node (an HGX board) gathers.
   const auto& sys = job.system;

@@ -299,6 +299,10 @@ struct EngineLimits {
   // Attention-DP MoE exchange by all-gather and reduce-scatter (catalog::ServingEngine::
   // moe_dp_allgather); false: an all-to-all of each token's top_k copies.
   bool moe_dp_allgather = false;
+  // Chip families where that exchange is the engine's one-sided NVLink all-to-all inside one
+  // NVLink domain, and its fixed time per MoE layer, microseconds (catalog::ServingEngine::
+  // one_sided_moe_layer_us; OneSidedMoeExchange).
+  std::map<std::string, double> one_sided_moe_layer_us;
   // A step with prompt tokens gathers the attention-DP ranks' tokens by all-reduce and all-reduces
   // the MoE output (catalog::ServingEngine::dp_prefill_gather_all_reduce).
   bool dp_prefill_gather_all_reduce = false;
@@ -552,6 +556,10 @@ bool WeightsFit(const InferenceJob& job, const InferenceConstraints& fixed);
 // the engines run by default inside one HGX node: named (EngineLimits::moe_all_to_all), or the
 // expert group spans nodes or scale-up domains beyond one. False without attention DP or experts.
 bool AttentionDpAllToAll(const InferenceJob& job, const InferenceLayout& l);
+// Whether that all-to-all is the engine's one-sided NVLink exchange (EngineLimits::
+// one_sided_moe_layer_us lists the chip's family, the chip has NVLink and the expert group fits
+// in one scale-up domain): each token sent once to each of at most MaxRanksPerToken ranks.
+bool OneSidedMoeExchange(const InferenceJob& job, const InferenceLayout& l);
 
 // Checks the job (numbers, dtype support) before any layout is tried.
 Result<void> ValidateInferenceJob(const InferenceJob& job);

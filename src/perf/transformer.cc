@@ -93,6 +93,14 @@ int MaxDomainsPerToken(const catalog::MoeConfig& moe, int ep, int per_domain) {
   return std::min(moe.top_k, moe.max_nodes_per_token * span);
 }
 
+int MaxRanksPerToken(const catalog::MoeConfig& moe, int ep) {
+  int ranks = std::max(1, std::min(ep, moe.top_k));
+  if (moe.routing_groups > 0 && moe.max_nodes_per_token > 0) {
+    ranks = std::min(ranks, MaxDomainsPerToken(moe, ep, 1));
+  }
+  return ranks;
+}
+
 double TotalParams(const Model& m) {
   const LayerParams p = CountLayerParams(m);
   const double per_moe =

@@ -38,6 +38,10 @@ int MoeLayersIn(const catalog::Model& m, int first, int count);
 // max_nodes_per_token groups: as many domains where a group fits in one, else each chosen group
 // spans its domains, up to top_k.
 int MaxDomainsPerToken(const catalog::MoeConfig& moe, int ep, int per_domain);
+// The most expert-parallel ranks one token's routed experts can sit on, `ep` ranks holding the
+// experts in order: top_k or ep, and under group-limited routing (MoeConfig::routing_groups) the
+// chosen groups' ranks (DeepSeek-V3 at EP 8: a rank holds one group of 32 experts, so 4 of 8).
+int MaxRanksPerToken(const catalog::MoeConfig& moe, int ep);
 
 // Total parameters, embeddings included (untied output counted once more);
 // MTP modules not included (reported totals exclude them).

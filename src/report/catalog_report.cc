@@ -275,6 +275,7 @@ std::string EnginesJson(const Catalog& c) {
          {"triton_moe_default_config", e.triton_moe_default_config},
          {"async_scheduling", e.async_scheduling},
          {"moe_dp_allgather", e.moe_dp_allgather},
+         {"one_sided_moe_layer_us", e.one_sided_moe_layer_us},
          {"dp_prefill_gather_all_reduce", e.dp_prefill_gather_all_reduce},
          {"attention_dp_per_gpu", e.attention_dp_per_gpu},
          {"moe_tp_only_in_graph", e.moe_tp_only_in_graph},

@@ -1542,9 +1542,9 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   const auto j = InferJson(hopper);
   ASSERT_TRUE(j.contains("engine_assumed")) << j.dump();
   EXPECT_EQ(j["engine_assumed"]["engine"], "vllm");
-  EXPECT_EQ(
-      j["engine_assumed"]["choices"],
-      nlohmann::json::array({"vllm-0.11", "vllm-0.13", "sglang", "trtllm", "cuda-graphs", "none"}));
+  EXPECT_EQ(j["engine_assumed"]["choices"],
+            nlohmann::json::array({"vllm-0.11", "vllm-0.13", "sglang", "trtllm", "trtllm-1.1",
+                                   "cuda-graphs", "none"}));
   const std::string t = text(hopper);
   EXPECT_NE(t.find("note: engine: none named, so vllm (vLLM (V1 engine, `vllm serve`), version "),
             std::string::npos)

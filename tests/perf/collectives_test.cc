@@ -118,5 +118,36 @@ TEST(CollectivesTest, SingleRankCostsNothing) {
   EXPECT_EQ(AllToAllSeconds(1e9, PlaceGroup(1, 1, 8), TwoTier()), 0);
 }
 
+// TensorRT-LLM's one-sided NVLink all-to-all (NVLinkOneSided) against tech blog 18's EP 8 table
+// (S4310: GB200 NVL72, DeepSeek-V3's 7,168-wide tokens, a router sending each token to 8 ranks,
+// BF16 both ways, 14,336 bytes a token). A rank of t tokens writes t x 8 x 7/8 copies to its 7
+// peers and reads as many back, at NVLink's 900 GB/s x 0.8 (the gb200-nvl72 scale-up tier), plus
+// the trtllm entry's fixed time, the table's one-token row 18.9 + 31.0 = 49.9 us:
+//   1,024 tokens: 7,168 x 28,672 B / 720 GB/s = 285.4 us + 49.9 = 335.3 us (166.3 + 175.6 = 341.9)
+//   2,048 tokens: 570.9 + 49.9 = 620.8 us (311.8 + 322.6 = 634.4)
+//   512 tokens: 142.7 + 49.9 = 192.6 us (89.5 + 91.7 = 181.2: +6 %, the fixed part overlaps)
+// and the NVFP4 dispatch (4,032 bytes a token) at 2,048 tokens alone: 12,544 x 4,032 / 720 GB/s =
+// 70.2 us + the dispatch's 18.9 = 89.1 us (101.7 published, -12 %).
+TEST(CollectivesTest, OneSidedAllToAllMatchesTensorRtLlmBlog18) {
+  const auto& cat = testing::BuiltinCatalog();
+  const auto& nvl = (*cat.FindSystem("gb200-nvl72"))->scale_up;
+  const auto& trtllm = **cat.FindEngine("trtllm");
+  ASSERT_TRUE(trtllm.one_sided_moe_layer_us.contains("blackwell"));
+  const double fixed = trtllm.one_sided_moe_layer_us.at("blackwell");
+  EXPECT_DOUBLE_EQ(fixed, 18.9 + 31.0);
+  const double bf16 = 7168 * 2.0;
+  auto copies = [](double tokens) { return tokens * 8 * 7.0 / 8; };
+  struct Point {
+    double tokens, measured_us;
+  };
+  for (const Point pt : {Point{1, 18.9 + 31.0}, Point{512, 89.5 + 91.7}, Point{1024, 166.3 + 175.6},
+                         Point{2048, 311.8 + 322.6}}) {
+    const double us = OneSidedExchangeSeconds(copies(pt.tokens), bf16, bf16, fixed, nvl) * 1e6;
+    EXPECT_NEAR(us / pt.measured_us, 1.0, pt.tokens == 512 ? 0.07 : 0.03) << pt.tokens;
+  }
+  const double nvfp4 = OneSidedExchangeSeconds(copies(2048), 4032, 0, 18.9, nvl) * 1e6;
+  EXPECT_NEAR(nvfp4 / 101.7, 1.0, 0.13);
+}
+
 }  // namespace
 }  // namespace suanli::perf

@@ -46,6 +46,30 @@ TEST(TransformerTest, GroupLimitedRoutingSpansTheNodesItsGroupsSitOn) {
   EXPECT_EQ(MaxDomainsPerToken(nodes, 64, 8), 0);
 }
 
+// The ranks a token's experts can sit on, against DeepSeek-V3's config.json (S3911: 256 routed
+// experts, num_experts_per_tok 8, n_group 8, topk_group 4), experts placed in order over the ranks:
+// at EP 8 a rank holds 256 / 8 = 32 experts, one group, so a token reaches its 4 groups' 4 ranks;
+// at EP 16 a group of 32 spans 2 ranks of 16, 4 x 2 = 8 = top_k; at EP 4 a rank holds two groups
+// and the 4 groups can sit on all 4 ranks; at EP 64, top_k. Without groups (Qwen3-235B's 128
+// experts, top 8): min(ep, top_k).
+TEST(TransformerTest, GroupLimitedRoutingBoundsTheRanksATokenReaches) {
+  const auto& moe = *M("deepseek-v3").moe;
+  ASSERT_EQ(moe.routed_experts, 256);
+  ASSERT_EQ(moe.top_k, 8);
+  ASSERT_EQ(moe.routing_groups, 8);
+  ASSERT_EQ(moe.max_nodes_per_token, 4);
+  EXPECT_EQ(MaxRanksPerToken(moe, 8), 4);
+  EXPECT_EQ(MaxRanksPerToken(moe, 16), 8);
+  EXPECT_EQ(MaxRanksPerToken(moe, 4), 4);
+  EXPECT_EQ(MaxRanksPerToken(moe, 2), 2);
+  EXPECT_EQ(MaxRanksPerToken(moe, 64), 8);
+  const auto& qwen = *M("qwen3-235b-a22b").moe;
+  ASSERT_EQ(qwen.routing_groups, 0);
+  EXPECT_EQ(MaxRanksPerToken(qwen, 4), 4);
+  EXPECT_EQ(MaxRanksPerToken(qwen, 8), 8);
+  EXPECT_EQ(MaxRanksPerToken(qwen, 32), 8);
+}
+
 TEST(TransformerTest, NonCausalFlopsEqualMegatronFormula) {
   for (const char* id : {"korthikanti-22b", "korthikanti-175b", "korthikanti-530b"}) {
     const auto& m = M(id);
