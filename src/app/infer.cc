@@ -887,6 +887,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
     limits.moe_gemm_families = (*engine)->moe_gemm_families;
     limits.moe_activation_families = (*engine)->moe_activation_families;
+    limits.moe_ep_all_route_rows = (*engine)->moe_ep_all_route_rows;
     limits.moe_prompt_row_ns = (*engine)->moe_prompt_row_ns;
     limits.moe_decode_routing = (*engine)->moe_decode_routing;
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;

@@ -198,6 +198,14 @@ struct ServingEngine {
   // partial sum under tensor-parallel experts) written and read back by the top-k sum. Elsewhere
   // the experts cost their weights and FLOPs only.
   std::vector<std::string> moe_activation_families;
+  // Under expert parallelism without an all-to-all kernel (the experts' tokens replicated or
+  // all-gathered on every rank), the engine's MoE kernels keep a buffer row for every routed copy
+  // of every token the rank holds, not only the copies bound for its own experts: vLLM's Triton
+  // fused_experts with an expert_map sizes its intermediate caches (M, top_k, N) and (M, top_k, K),
+  // writes zeros where a copy's expert is elsewhere (write_zeros_to_output), runs the activation
+  // over every row and sums all top_k rows (moe_sum). Paid where moe_activation_families lists the
+  // chip's family.
+  bool moe_ep_all_route_rows = false;
   // Nanoseconds per routed row (one token's copy for one of its top_k experts) that the engine's
   // prompt path spends in its own MoE routing operators on one chip, by chip family: where the
   // experts are tensor-parallel (ep 1) every rank routes all of its group's prompt tokens

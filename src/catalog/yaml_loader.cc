@@ -903,6 +903,7 @@ class YamlLoader : public YamlReader {
                "moe_gemm_block_m",
                "moe_gemm_families",
                "moe_activation_families",
+               "moe_ep_all_route_rows",
                "moe_prompt_row_ns",
                "moe_decode_routing",
                "eager_above_capture_size",
@@ -1054,6 +1055,7 @@ class YamlLoader : public YamlReader {
     e.moe_gemm_block_m = static_cast<int>(Num(n, "moe_gemm_block_m", path, 0, 1024, 0));
     e.moe_gemm_families = Strings(n, "moe_gemm_families", path);
     e.moe_activation_families = Strings(n, "moe_activation_families", path);
+    e.moe_ep_all_route_rows = Bool(n, "moe_ep_all_route_rows", path, false);
     e.moe_prompt_row_ns =
         NumberMap(n, "moe_prompt_row_ns", path, "chip family to nanoseconds", 0, 1e6);
     e.moe_decode_routing = Bool(n, "moe_decode_routing", path, false);

@@ -1140,6 +1140,20 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
       const auto b = RoutedActivationBytesOf(rows, p.top_k, m.hidden, width, token_bytes);
       activations.in_gemms = p.moe_layers * b.in_gemms;
       activations.between = p.moe_layers * b.between;
+      // Expert parallelism without an all-to-all kernel (each rank holds its tensor-parallel
+      // group's tokens, or under attention data parallel all groups' gathered ones): an engine
+      // whose MoE kernels keep a row for every routed copy of those tokens (moe_ep_all_route_rows:
+      // vLLM's fused_experts with an expert_map) writes zeros into both GEMMs' outputs for the
+      // copies bound for other ranks' experts without reading their inputs, runs the activation
+      // over them and sums them with the rest.
+      if (l.ep > 1 && x.job.limits.moe_ep_all_route_rows && !x.job.limits.moe_all_to_all &&
+          !AttentionDpAllToAll(x.job, l)) {
+        const double others = std::max(0.0, instance_tokens * p.top_k - rows);
+        const auto o = RoutedActivationBytesOf(others, p.top_k, m.hidden, width, token_bytes);
+        activations.in_gemms +=
+            p.moe_layers * (o.in_gemms - others * token_bytes * (m.hidden + width));
+        activations.between += p.moe_layers * o.between;
+      }
     }
   }
   const double weight_bytes = TpShare(s.nonexpert_read, s.replicated, tp) * x.f.dense.bytes +

@@ -226,6 +226,10 @@ struct EngineLimits {
   // Chip families on which the routed experts' activations pass through memory between the
   // engine's MoE kernels (catalog::ServingEngine::moe_activation_families; RoutedActivationBytes).
   std::vector<std::string> moe_activation_families;
+  // Under expert parallelism without an all-to-all kernel, those buffers hold a row for every
+  // routed copy of every token the rank holds, zeros written where the copy's expert is on another
+  // rank (catalog::ServingEngine::moe_ep_all_route_rows; vLLM's fused_experts with an expert_map).
+  bool moe_ep_all_route_rows = false;
   // Nanoseconds per routed prompt row the engine's own MoE routing operators take on one chip
   // under tensor-parallel experts (ep 1), by chip family (catalog::ServingEngine::
   // moe_prompt_row_ns); a family not listed: 0.

@@ -252,6 +252,7 @@ std::string EnginesJson(const Catalog& c) {
          {"moe_gemm_block_m", Limit(e.moe_gemm_block_m)},
          {"moe_gemm_families", e.moe_gemm_families},
          {"moe_activation_families", e.moe_activation_families},
+         {"moe_ep_all_route_rows", e.moe_ep_all_route_rows},
          {"moe_prompt_row_ns", e.moe_prompt_row_ns},
          {"moe_decode_routing", e.moe_decode_routing},
          {"dense_gemm_gb_s", e.dense_gemm_gb_s},

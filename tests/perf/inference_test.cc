@@ -1727,6 +1727,57 @@ TEST(InferenceTest, RoutedActivationsBetweenMoeKernelsByHand) {
             ep_listed->step_linear_ms / ep_plain->step_linear_ms);
 }
 
+// Expert parallelism without an all-to-all kernel in an engine whose MoE kernels keep a row for
+// every routed copy of the rank's tokens (moe_ep_all_route_rows: vLLM's fused_experts with an
+// expert_map, S4331, S4330): the copies bound for other ranks' experts are written as zeros by
+// both GEMMs (gate/up 2 x 1,536 wide and down 4,096 wide, 16-bit), run through the activation and
+// summed, their inputs never read. By hand, Qwen3-235B-A22B (hidden 4,096, experts 1,536 wide,
+// top 8 of 128, 94 MoE layers) in FP8 at DEP 8 on H100, one sequence a rank, 1,024 / 256 tokens:
+// the steady state's step carries the rank's decode token and its prompts' share, 1,024 / 256 = 4
+// tokens, so 5 tokens a rank, 40 on each rank after the all-gather, 320 routed copies, of which
+// 320 x 1.1 / 8 = 44 are its own (moe_load_imbalance 1.1): 276 others a layer.
+//   zero writes in the GEMMs: 276 x (4 x 1,536 + 2 x 4,096) = 3,956,736 bytes;
+//   activation and sum: 276 x (4 x 1,536 + 1 x 1,536 + 2 x 4,096) + 276 / 8 x 2 x 4,096
+//     = 4,663,296 bytes;
+//   x 94 layers = 810,283,008 bytes at 3.35 TB/s x 0.75 (Hopper's memory_efficiency) = 322.5 us
+//     more linear time a step (the GEMMs' share inside the smooth roofline, which the weight
+//     reads bind at this batch).
+// Tensor-parallel experts (ep 1), an all-to-all backend and a family the engine does not list pay
+// nothing.
+TEST(InferenceTest, ExpertParallelAllRouteRowsByHand) {
+  auto run = [](InferenceConstraints c, bool all_routes, bool all_to_all, const char* family) {
+    InferenceJob job = Job("qwen3-235b-a22b", "h100", ServingDType::kFp8);
+    job.mode = ServingMode::kOffline;
+    job.input_tokens = 1024;
+    job.output_tokens = 256;
+    job.limits.max_num_seqs = 1;
+    job.limits.moe_activation_families = {family};
+    job.limits.moe_ep_all_route_rows = all_routes;
+    job.limits.moe_all_to_all = all_to_all;
+    return EstimateInference(job, c);
+  };
+  const auto plain = run(Dep(8), false, false, "hopper");
+  const auto rows = run(Dep(8), true, false, "hopper");
+  ASSERT_TRUE(plain && rows);
+  ASSERT_EQ(plain->max_batch, 1);
+  ASSERT_EQ(rows->max_batch, 1);
+  const double expected_ms = 810283008.0 / (3.35e12 * 0.75) * 1e3;  // 0.3225 ms
+  EXPECT_NEAR(rows->step_linear_ms - plain->step_linear_ms, expected_ms, 0.01 * expected_ms);
+  EXPECT_DOUBLE_EQ(rows->step_attention_ms, plain->step_attention_ms);
+
+  InferenceConstraints tp8 = Tp(8);
+  tp8.ep = 1;
+  const auto tp_plain = run(tp8, false, false, "hopper"), tp_rows = run(tp8, true, false, "hopper");
+  const auto a2a_plain = run(Dep(8), false, true, "hopper");
+  const auto a2a_rows = run(Dep(8), true, true, "hopper");
+  const auto elsewhere = run(Dep(8), true, false, "blackwell");
+  const auto elsewhere_plain = run(Dep(8), false, false, "blackwell");
+  ASSERT_TRUE(tp_plain && tp_rows && a2a_plain && a2a_rows && elsewhere && elsewhere_plain);
+  EXPECT_DOUBLE_EQ(tp_rows->step_linear_ms, tp_plain->step_linear_ms);
+  EXPECT_DOUBLE_EQ(a2a_rows->step_linear_ms, a2a_plain->step_linear_ms);
+  EXPECT_DOUBLE_EQ(elsewhere->step_linear_ms, elsewhere_plain->step_linear_ms);
+}
+
 // An engine's routing operators on the prompt path (moe_prompt_row_ns: vLLM-Ascend 0.9.1's and
 // SGLang's npu_moe_init_routing / npu_moe_compute_expert_tokens / npu_moe_finalize_routing,
 // S3341, S3420), by hand: Qwen3-30B-A3B at tp 2 on two 910B, experts tensor-parallel, so each
