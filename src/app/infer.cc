@@ -385,8 +385,8 @@ std::vector<std::string> EngineLimitNotes(const catalog::Catalog& cat, const Inf
         "steps, {:g} us a running request, is charged{}; --async-scheduling, vLLM's default from "
         "0.14, schedules a step ahead and hides it",
         job.limits.engine, job.limits.host_seq_us,
-        r.scheduler_steps && *r.scheduler_steps > 1
-            ? fmt::format(" once in {} steps", *r.scheduler_steps)
+        job.limits.scheduler_steps > 1
+            ? fmt::format(" once in {} steps", job.limits.scheduler_steps)
             : ""));
   }
   if (limits.chunked_prefill || limits.prefill_apart || !limits.max_batched_tokens) return notes;
@@ -493,11 +493,8 @@ Result<report::ServingSimulation> SimulateDeployment(
   limits.round_robin_dispatch = job.limits.round_robin_dispatch;
   limits.prefill_apart = job.limits.prefill_apart;
   limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;
-  if (r.scheduler_steps) {
-    if (*r.scheduler_steps < 1 || *r.scheduler_steps > 1024)
-      return tl::unexpected(FieldError("scheduler_steps", "must be between 1 and 1024"));
-    limits.scheduler_steps = *r.scheduler_steps;
-  }
+  // The request's --scheduler-steps, else its engine's (InferFormats checked the range).
+  limits.scheduler_steps = std::max(1, job.limits.scheduler_steps);
   if (r.kv_host_gib) {
     const double per_token = step_model->KvBytesPerTokenPerChip();
     limits.host_kv_tokens = *r.kv_host_gib * 1024 * 1024 * 1024 / per_token;
@@ -882,6 +879,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.graph_layer_us = (*engine)->graph_layer_us;
     limits.host_seq_us = (*engine)->host_seq_us;
     limits.async_scheduling = (*engine)->async_scheduling;
+    if ((*engine)->scheduler_steps > 0) limits.scheduler_steps = (*engine)->scheduler_steps;
     limits.stream_host_us = (*engine)->stream_host_us;
     limits.moe_layer_us = (*engine)->moe_layer_us;
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;
@@ -1363,12 +1361,29 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
                     said ? "" : fmt::format(" ({} has no known 16-bit peak)", chip.id));
   }
   std::vector<std::string> quantize_on_load;
+  bool reads_declared_kv = true;
+  std::string engine_version;
   if (auto engine = cat.FindEngine(formats.limits.engine);
       !formats.limits.engine.empty() && engine) {
     quantize_on_load = (*engine)->quantize_on_load;
+    reads_declared_kv = (*engine)->checkpoint_kv_dtype;
+    engine_version = (*engine)->version;
   }
-  const DeclaredKv declared = DeclaredKvOf(formats.checkpoint, formats.dtype, chip,
-                                           quantize_on_load, formats.limits.engine);
+  DeclaredKv declared = DeclaredKvOf(formats.checkpoint, formats.dtype, chip, quantize_on_load,
+                                     formats.limits.engine);
+  // A release whose `auto` cache does not read the checkpoint's declaration (vLLM before pull
+  // request 30785, first in v0.14: S3460, S4340) keeps the model's 16-bit cache: said, with the
+  // flag that gives the declared one.
+  if (declared.dtype && !reads_declared_kv && formats.limits.kv_cache_model_dtype &&
+      !formats.kv_dtype) {
+    declared = {std::nullopt,
+                fmt::format("KV cache 16-bit: the checkpoint declares an {} cache "
+                            "(kv_cache_quant_algo), which {} (vLLM {}) does not read under "
+                            "--kv-cache-dtype auto (vLLM reads it from 0.14, pull request "
+                            "30785); give --kv-dtype {} for it",
+                            perf::ServingDTypeName(*declared.dtype), formats.limits.engine,
+                            engine_version, perf::ServingDTypeName(*declared.dtype))};
+  }
   job.declared_kv_dtype = declared.dtype;
   if (!declared.presumed.empty() && !formats.kv_dtype && formats.limits.kv_cache_model_dtype) {
     job.dtype_basis += fmt::format("{}{}", job.dtype_basis.empty() ? "" : "; ", declared.presumed);

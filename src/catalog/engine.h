@@ -158,6 +158,10 @@ struct ServingEngine {
   // vLLM's --async-scheduling: off up to 0.13, on from 0.14), which hides host_seq_us; a request's
   // --async-scheduling / --no-async-scheduling wins.
   bool async_scheduling = true;
+  // Decode steps of one scheduler call where the request gives no --scheduler-steps: vLLM V0's
+  // --num-scheduler-steps as the entry's users launched it (AMD's ROCm advice, 10). New requests
+  // join only at a call, and host_seq_us is spread over the call's steps. 0: a call every step.
+  int scheduler_steps = 0;
   // Host time per running request of every iteration that streams each request's new token to its
   // client (detokenize it, build the response object, send it; Python in the engine's front-end
   // process), microseconds. It runs beside the device step, not before it: an iteration takes the
@@ -181,6 +185,10 @@ struct ServingEngine {
   // sparse kernels there take 16-bit queries and keys): SGLang sets DeepSeek NSA's `auto` cache to
   // bfloat16 on Hopper and fp8_e4m3 only from Blackwell on.
   std::vector<std::string> sparse_kv_model_dtype_families;
+  // Whether that `auto` cache takes the FP8 format a Model Optimizer checkpoint declares
+  // (hf_quant_config.json kv_cache_quant_algo): vLLM from pull request 30785 (first in v0.14) on;
+  // before it the cache kept the model's 16-bit type unless --kv-cache-dtype fp8 was given.
+  bool checkpoint_kv_dtype = true;
   // Weight formats the engine quantizes a 16-bit checkpoint to as it loads it (vLLM's and SGLang's
   // --quantization fp8: dynamic FP8 from the BF16 release, no calibration, no KV format declared).
   // A narrower format not listed is served from a pre-quantized checkpoint (on an NVIDIA GPU,

@@ -899,6 +899,7 @@ class YamlLoader : public YamlReader {
                "fp8_mla_families",
                "kv_cache_model_dtype",
                "sparse_kv_model_dtype_families",
+               "checkpoint_kv_dtype",
                "quantize_on_load",
                "moe_gemm_block_m",
                "moe_gemm_families",
@@ -921,6 +922,7 @@ class YamlLoader : public YamlReader {
                "graph_layer_us",
                "host_seq_us",
                "async_scheduling",
+               "scheduler_steps",
                "stream_host_us",
                "moe_layer_us",
                "weight_only_moe_layer_us",
@@ -976,6 +978,7 @@ class YamlLoader : public YamlReader {
     e.fp8_mla_families = Strings(n, "fp8_mla_families", path);
     e.kv_cache_model_dtype = Bool(n, "kv_cache_model_dtype", path, false);
     e.sparse_kv_model_dtype_families = Strings(n, "sparse_kv_model_dtype_families", path);
+    e.checkpoint_kv_dtype = Bool(n, "checkpoint_kv_dtype", path, true);
     e.quantize_on_load = Strings(n, "quantize_on_load", path);
     for (size_t i = 0; i < e.quantize_on_load.size(); ++i) {
       if (!IsCheckpointDType(e.quantize_on_load[i])) {
@@ -988,6 +991,7 @@ class YamlLoader : public YamlReader {
     e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
     e.host_seq_us = Num(n, "host_seq_us", path, 0, 1e4, 0);
     e.async_scheduling = Bool(n, "async_scheduling", path, true);
+    e.scheduler_steps = static_cast<int>(Num(n, "scheduler_steps", path, 1, 1024, 0));
     e.stream_host_us = Num(n, "stream_host_us", path, 0, 1e4, 0);
     // A number for every chip family, or a map of family to microseconds.
     if (const YAML::Node times = n["moe_layer_us"]; times && times.IsMap()) {

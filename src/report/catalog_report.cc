@@ -275,6 +275,8 @@ std::string EnginesJson(const Catalog& c) {
          {"untuned_moe_configs", untuned},
          {"triton_moe_default_config", e.triton_moe_default_config},
          {"async_scheduling", e.async_scheduling},
+         {"scheduler_steps", e.scheduler_steps},
+         {"checkpoint_kv_dtype", e.checkpoint_kv_dtype},
          {"moe_dp_allgather", e.moe_dp_allgather},
          {"one_sided_moe_layer_us", e.one_sided_moe_layer_us},
          {"dp_prefill_gather_all_reduce", e.dp_prefill_gather_all_reduce},

@@ -256,8 +256,12 @@ void VllmArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e, c
   } else if (job.limits.full_decode_graph) {
     add("--compilation-config", "'{\"cudagraph_mode\":\"FULL_DECODE_ONLY\"}'");
   }
-  // The scheduling priced, spelt out either way: vLLM's default changed in 0.14 (S2901).
-  if (job.limits.host_seq_us > 0) {
+  // The scheduling priced, spelt out either way: vLLM's default changed in 0.14 (S2901). Multi-step
+  // scheduling without async (vLLM V0 up to 0.10.1, which any value above 1 falls back to, S4341)
+  // is its own flag, and those releases have no --no-async-scheduling.
+  if (job.limits.scheduler_steps > 1 && !job.limits.async_scheduling) {
+    add("--num-scheduler-steps", std::to_string(job.limits.scheduler_steps));
+  } else if (job.limits.host_seq_us > 0) {
     add(job.limits.async_scheduling ? "--async-scheduling" : "--no-async-scheduling");
   }
   if (p.nodes > 1) {

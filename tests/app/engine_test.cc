@@ -1543,15 +1543,15 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   ASSERT_TRUE(j.contains("engine_assumed")) << j.dump();
   EXPECT_EQ(j["engine_assumed"]["engine"], "vllm");
   EXPECT_EQ(j["engine_assumed"]["choices"],
-            nlohmann::json::array({"vllm-0.11", "vllm-0.13", "sglang", "trtllm", "trtllm-1.1",
-                                   "cuda-graphs", "none"}));
+            nlohmann::json::array({"vllm-0.11", "vllm-0.13", "vllm-v0-multistep", "sglang",
+                                   "trtllm", "trtllm-1.1", "cuda-graphs", "none"}));
   const std::string t = text(hopper);
   EXPECT_NE(t.find("note: engine: none named, so vllm (vLLM (V1 engine, `vllm serve`), version "),
             std::string::npos)
       << t;
   // The older vLLM releases' entries are listed as the ids that price them.
   EXPECT_NE(t.find("what hopper chips run unless told otherwise; --engine vllm-0.11, vllm-0.13, "
-                   "sglang, trtllm, trtllm-1.1, cuda-graphs or none for another"),
+                   "vllm-v0-multistep, sglang, trtllm, trtllm-1.1, cuda-graphs or none for another"),
             std::string::npos)
       << t;
   EXPECT_NE(t.find(j["engine_assumed"]["note"].get<std::string>()), std::string::npos);
@@ -1560,7 +1560,8 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   amd.chip = {"mi300x"};
   const auto a = InferJson(amd)["engine_assumed"];
   EXPECT_EQ(a["engine"], "vllm");
-  EXPECT_EQ(a["choices"], nlohmann::json::array({"vllm-0.11", "vllm-0.13", "sglang", "none"}));
+  EXPECT_EQ(a["choices"], nlohmann::json::array(
+                              {"vllm-0.11", "vllm-0.13", "vllm-v0-multistep", "sglang", "none"}));
   EXPECT_NE(a["note"].get<std::string>().find(
                 "so vllm (vLLM (V1 engine, `vllm serve`), version 0.14 and later (the latest "
                 "release read: 0.30, 2026-09)), what cdna3 chips run"),
@@ -1575,7 +1576,8 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   cdna2.chip = {"mi250x"};
   const auto b = InferJson(cdna2)["engine_assumed"];
   EXPECT_TRUE(b["engine"].is_null());
-  EXPECT_EQ(b["choices"], nlohmann::json::array({"vllm", "vllm-0.11", "vllm-0.13", "sglang"}));
+  EXPECT_EQ(b["choices"], nlohmann::json::array(
+                              {"vllm", "vllm-0.11", "vllm-0.13", "vllm-v0-multistep", "sglang"}));
   EXPECT_NE(b["note"].get<std::string>().find("cdna2 chips run none by default"), std::string::npos)
       << b;
   // Named, no note: --engine sglang, and --engine none.
@@ -1593,7 +1595,8 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   ASSERT_TRUE(compared) << compared.error().message;
   const auto c = nlohmann::json::parse(compared->body)["engine_assumed"];
   EXPECT_TRUE(c["engine"].is_null()) << c;
-  EXPECT_EQ(c["choices"], nlohmann::json::array({"vllm", "vllm-0.11", "vllm-0.13", "sglang"}));
+  EXPECT_EQ(c["choices"], nlohmann::json::array(
+                              {"vllm", "vllm-0.11", "vllm-0.13", "vllm-v0-multistep", "sglang"}));
   EXPECT_NE(c["note"].get<std::string>().find("default engines differ (h100 vllm, ascend-910c "
                                               "vllm-ascend-0.13)"),
             std::string::npos)
@@ -2882,6 +2885,103 @@ TEST(EngineLimits, VllmWaitsForItsHostLoopPerRunningRequest) {
   EXPECT_EQ(both.error().field, "async_scheduling");
   EXPECT_NE(both.error().message.find("no_async_scheduling"), std::string::npos)
       << both.error().message;
+}
+
+// vLLM's V0 engine with multi-step scheduling as AMD's ROCm guide ran it (engine vllm-v0-multistep:
+// --num-scheduler-steps 10, S4342; V0's defaults, S4341: 256 sequences, chunked prefill off, no
+// async scheduling). The same Llama 3.1 70B TP 8 run on MI300X as above, left to the entry's
+// defaults: 256 sequences run, and the host loop's 21 us a running request (S2900) is paid once in
+// 10 steps, so the step's overhead is 80 x 55 us + 256 x 21 us / 10 = 4.9376 ms; --scheduler-steps
+// 15 spreads it over 15. The entry prices exactly what vllm-0.11 (V1, sync) does when told those
+// settings, in the analytic model and in the simulator (new requests admitted once a call); the
+// command --emit prints is V0's: --num-scheduler-steps, no --no-async-scheduling (none before
+// 0.10).
+TEST(EngineLimits, VllmV0MultiStepPaysItsHostLoopOnceACall) {
+  InferRequest r;
+  r.model = "llama-3.1-70b";
+  r.chip = {"mi300x"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "fp8";
+  r.kv_dtype = "fp8";
+  r.input_tokens = 128;
+  r.output_tokens = 2048;
+  r.mode = "analytic";
+  r.engine = "vllm-v0-multistep";
+  r.emit = "vllm";
+  const auto v0 = InferJson(r);
+  ASSERT_EQ(v0["max_batch"], 256) << v0.dump();
+  // (The JSON prints a step to the microsecond.)
+  EXPECT_NEAR(v0["step_breakdown_ms"]["overhead"].get<double>(), 80 * 0.055 + 256 * 0.021 / 10,
+              5e-4);
+  EXPECT_NE(v0.dump().find("is charged once in 10 steps"), std::string::npos) << v0.dump();
+  const std::string launch = v0.dump();
+  EXPECT_NE(launch.find("--num-scheduler-steps 10"), std::string::npos) << launch;
+  EXPECT_NE(launch.find("--no-enable-chunked-prefill"), std::string::npos) << launch;
+  EXPECT_NE(launch.find("--max-num-seqs 256"), std::string::npos) << launch;
+  EXPECT_EQ(launch.find("async-scheduling\""), std::string::npos) << launch;
+  r.scheduler_steps = 15;
+  EXPECT_NEAR(InferJson(r)["step_breakdown_ms"]["overhead"].get<double>(),
+              80 * 0.055 + 256 * 0.021 / 15, 5e-4);
+  r.scheduler_steps.reset();
+  r.emit.clear();
+  InferRequest told = r;
+  told.engine = "vllm-0.11";
+  told.scheduler_steps = 10;
+  told.max_num_seqs = 256;
+  told.no_chunked_prefill = true;
+  EXPECT_DOUBLE_EQ(InferJson(told)["tpot_ms"].get<double>(), InferJson(r)["tpot_ms"].get<double>());
+  // Simulated: the same admission cadence and step, so the same run.
+  r.mode = "offline";
+  r.requests = 600;
+  r.output_tokens = 256;
+  told.mode = "offline";
+  told.requests = 600;
+  told.output_tokens = 256;
+  const auto sim_v0 = InferJson(r)["simulation"];
+  const auto sim_told = InferJson(told)["simulation"];
+  ASSERT_TRUE(sim_v0.contains("output_tokens_per_s_per_chip")) << sim_v0.dump();
+  EXPECT_DOUBLE_EQ(sim_v0["output_tokens_per_s_per_chip"].get<double>(),
+                   sim_told["output_tokens_per_s_per_chip"].get<double>());
+  told.scheduler_steps = 1;
+  EXPECT_NE(InferJson(told)["simulation"]["output_tokens_per_s_per_chip"].get<double>(),
+            sim_v0["output_tokens_per_s_per_chip"].get<double>());
+}
+
+// A Model Optimizer checkpoint that declares an FP8 cache (NVIDIA's Llama-3.1-8B-Instruct-FP8,
+// kv_cache_quant_algo FP8, S3530) gets it under `--kv-cache-dtype auto` only from vLLM 0.14, the
+// first release with pull request 30785 (S3460, S4340): vllm-0.11 and vllm-0.13 keep the model's
+// BF16 cache (2 x 32 layers x 8 KV heads x 128 x 2 bytes = 131,072 bytes a token, against 65,536 in
+// FP8) and say which flag gives the declared one; --kv-dtype fp8 gives it on any release.
+TEST(EngineLimits, VllmBefore014KeepsA16BitCacheForAModelOptCheckpoint) {
+  const auto basis = [](const nlohmann::json& j) {
+    return j["dtype_basis"].is_string() ? j["dtype_basis"].get<std::string>() : std::string();
+  };
+  InferRequest r;
+  r.model = "nvidia/Llama-3.1-8B-Instruct-FP8";
+  r.chip = {"h100"};
+  r.count = 1;
+  r.input_tokens = 1024;
+  r.output_tokens = 1024;
+  r.mode = "analytic";
+  r.engine = "vllm";
+  EXPECT_DOUBLE_EQ(InferJson(r)["kv_cache_bytes_per_token"].get<double>(), 65536);
+  for (const char* old : {"vllm-0.11", "vllm-0.13", "vllm-v0-multistep"}) {
+    r.engine = old;
+    const auto j = InferJson(r);
+    EXPECT_DOUBLE_EQ(j["kv_cache_bytes_per_token"].get<double>(), 131072) << old;
+    EXPECT_NE(basis(j).find("KV cache 16-bit: the checkpoint declares an fp8 cache "
+                            "(kv_cache_quant_algo), which " +
+                            std::string(old)),
+              std::string::npos)
+        << basis(j);
+    EXPECT_NE(basis(j).find("give --kv-dtype fp8"), std::string::npos) << basis(j);
+  }
+  r.engine = "vllm-0.11";
+  r.kv_dtype = "fp8";
+  const auto flagged = InferJson(r);
+  EXPECT_DOUBLE_EQ(flagged["kv_cache_bytes_per_token"].get<double>(), 65536);
+  EXPECT_EQ(basis(flagged).find("KV cache 16-bit"), std::string::npos) << basis(flagged);
 }
 
 // vLLM's front-end streams every running request's token each step (data/engines.yaml

@@ -1157,5 +1157,39 @@ TEST(CatalogTest, VllmEntriesByRelease) {
   EXPECT_EQ(hopper->id, "vllm");
 }
 
+// The release fields beyond scheduling, against their sources: a Model Optimizer checkpoint's
+// declared FP8 cache is read under `auto` from v0.14 on (pull request 30785; its map absent from
+// v0.12.0's torch_utils, present in v0.14.0's: S4340), so vllm reads it and vllm-0.11 / vllm-0.13
+// do not. vllm-v0-multistep is V0 as AMD's ROCm guide launched it: --num-scheduler-steps 10
+// ('between 10 to 15 (--num-scheduler-steps 10)', S4342), and V0's own defaults (S4341): 256
+// sequences on any device (no small-device rule: an A100 gets 256 too), chunked prefill off, no
+// async scheduling; the rest (graph cost, host loop a request, KV pool) is vllm-0.11's.
+TEST(CatalogTest, VllmReleaseFieldsAndTheV0MultiStepEntry) {
+  const Catalog& c = Builtin();
+  auto now = c.FindEngine("vllm");
+  auto v011 = c.FindEngine("vllm-0.11");
+  auto v013 = c.FindEngine("vllm-0.13");
+  auto v0 = c.FindEngine("vllm-v0-multistep");
+  ASSERT_TRUE(now && v011 && v013 && v0);
+  EXPECT_TRUE((*now)->checkpoint_kv_dtype);
+  EXPECT_FALSE((*v011)->checkpoint_kv_dtype);
+  EXPECT_FALSE((*v013)->checkpoint_kv_dtype);
+  EXPECT_EQ((*now)->scheduler_steps, 0);
+  EXPECT_EQ((*v011)->scheduler_steps, 0);
+  EXPECT_EQ((*v0)->scheduler_steps, 10);  // S4342
+  EXPECT_EQ((*v0)->max_num_seqs, 256);    // S4341
+  EXPECT_FALSE((*v0)->chunked_prefill);   // S4341
+  EXPECT_FALSE((*v0)->async_scheduling);  // V0 has none (S2725: V1's, from 0.10)
+  EXPECT_TRUE((*v0)->batched_tokens_at_context);
+  EXPECT_DOUBLE_EQ((*v0)->host_seq_us, 21);  // S2900
+  EXPECT_DOUBLE_EQ((*v0)->graph_layer_us, 55);
+  EXPECT_TRUE((*v0)->default_families.empty());
+  auto a100 = c.FindChip("a100-80gb");
+  ASSERT_TRUE(a100);
+  EXPECT_TRUE(SmallDevice(**now, **a100));
+  EXPECT_FALSE(SmallDevice(**v0, **a100));
+  EXPECT_EQ(*c.FindEngine("vllm-v0"), *v0);
+}
+
 }  // namespace
 }  // namespace suanli::catalog

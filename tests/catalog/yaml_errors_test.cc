@@ -926,6 +926,24 @@ TEST(YamlErrorsTest, EngineVersionBase) {
   EXPECT_TRUE(Contains(e.message, "expected two_branch or batch_aware")) << e.message;
 }
 
+// An engine's scheduler_steps (vLLM V0's --num-scheduler-steps, data/engines.yaml's
+// vllm-v0-multistep) outside 1-1024 names its line and field.
+TEST(YamlErrorsTest, EngineSchedulerStepsOutOfRange) {
+  const std::string head =
+      "engines:\n"           // 1
+      "  - id: eng\n"        // 2
+      "    name: Engine\n";  // 3
+  for (const char* bad : {"0", "2000", "ten"}) {
+    const Error e = MergeError(head + "    scheduler_steps: " + bad + "\n");  // 4
+    EXPECT_EQ(e.file, kFile) << bad;
+    EXPECT_EQ(e.line, 4) << bad;
+    EXPECT_TRUE(Contains(e.field, "engines[0].scheduler_steps")) << e.field;
+  }
+  const Error e = MergeError(head + "    checkpoint_kv_dtype: maybe\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "checkpoint_kv_dtype")) << e.field;
+}
+
 // What a versioned entry takes from its base: every field it does not set (the batch limit, the
 // graph cost), its own where it sets them (async scheduling, the default config), and its own
 // name, aliases and default families (none: the base stays the family's default); its sources are
