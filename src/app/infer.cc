@@ -1161,12 +1161,15 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
 
   // vLLM's graphs hold at most min(2 x max_num_seqs x (1 + draft tokens), 512) tokens, and never
   // more than a step's token budget (VllmConfig._set_cudagraph_sizes); a step over that runs
-  // without a graph (S4170). Under FULL_DECODE_ONLY ((FULL, NONE): no graph for a prefill or
+  // without a graph (S4170). The engine's capture_tokens_per_seq is the 2 (vLLM-Ascend v0.13.0
+  // patches it to 1, S4350). Under FULL_DECODE_ONLY ((FULL, NONE): no graph for a prefill or
   // mixed batch, S4250) every step with a prompt token runs without one too.
   if (auto e = cat.FindEngine(limits.engine);
       e && (*e)->eager_above_capture_size && limits.eager_launch_layer_us > 0) {
     double cap = 512;
-    if (limits.max_num_seqs) cap = std::min(cap, 2.0 * *limits.max_num_seqs * (1 + r.mtp));
+    if (limits.max_num_seqs) {
+      cap = std::min(cap, (*e)->capture_tokens_per_seq * *limits.max_num_seqs * (1 + r.mtp));
+    }
     if (limits.max_batched_tokens) cap = std::min(cap, *limits.max_batched_tokens);
     limits.graph_max_tokens = cap;
     limits.eager_prompt_steps = r.full_decode_graph;

@@ -234,6 +234,10 @@ struct ServingEngine {
   // prompt token does (FULL_DECODE_ONLY is (FULL, NONE): no graph for prefill or mixed batches,
   // S4250). false: the engine's prompt steps are priced otherwise.
   bool eager_above_capture_size = false;
+  // The largest captured graph's tokens per allowed sequence: vLLM's default capture sizes end at
+  // min(2 x max_num_seqs x (1 + draft tokens), 512) (S4170); vLLM-Ascend v0.13.0 patches that
+  // to min(max_num_seqs x (1 + draft tokens), 512) (S4350), 256 tokens at its 256 sequences.
+  double capture_tokens_per_seq = 2;
   // The rate, GB/s, at which the engine's GEMMs of the layers' non-expert weights (attention
   // projections, dense MLPs, shared experts) stream those weights at decode-sized batches, per
   // chip family (calibration family id); a family not listed streams them at the memory's

@@ -908,6 +908,7 @@ class YamlLoader : public YamlReader {
                "moe_prompt_row_ns",
                "moe_decode_routing",
                "eager_above_capture_size",
+               "capture_tokens_per_seq",
                "dense_gemm_gb_s",
                "bf16_gemm_sm_gb_s",
                "fp8_gemm_sm_gb_s",
@@ -1064,6 +1065,7 @@ class YamlLoader : public YamlReader {
         NumberMap(n, "moe_prompt_row_ns", path, "chip family to nanoseconds", 0, 1e6);
     e.moe_decode_routing = Bool(n, "moe_decode_routing", path, false);
     e.eager_above_capture_size = Bool(n, "eager_above_capture_size", path, false);
+    e.capture_tokens_per_seq = Num(n, "capture_tokens_per_seq", path, 0.5, 64, 2);
     e.dense_gemm_gb_s = NumberMap(n, "dense_gemm_gb_s", path, "chip family to GB/s", 1, 1e5);
     e.bf16_gemm_sm_gb_s =
         NumberMap(n, "bf16_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);

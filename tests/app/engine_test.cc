@@ -2321,6 +2321,33 @@ TEST(EngineLimits, VllmAscendFullDecodeOnlyRunsPromptStepsEagerly) {
   EXPECT_GE(piecewise_tpot, 48 * 0.718 - 1e-6);
 }
 
+// vLLM-Ascend v0.13.0 captures graphs up to min(max_num_seqs x (1 + draft tokens), 512) tokens
+// (its patched _set_cudagraph_sizes, S4350), not vLLM's min(2 x max_num_seqs, 512): at the default
+// 256 sequences a 400-token prompt, one step within the 2,048-token budget, is above the largest
+// graph and launched eagerly, 48 layers x 2.660 ms = 127.7 ms of launches before its first token
+// (Qwen3-30B-A3B at tp 2 on two 910B); with --max-num-seqs 512 the largest graph holds 512 tokens
+// and the same step replays piecewise (48 x 0.718 = 34.5 ms of floor, the step's device work a
+// few ms more), well under the launches.
+TEST(EngineLimits, VllmAscend013CapturesGraphsUpToItsSequenceLimit) {
+  InferRequest r;
+  r.model = "Qwen/Qwen3-30B-A3B";
+  r.chip = {"ascend-910b"};
+  r.count = 2;
+  r.tp = 2;
+  r.dtype = "bf16";
+  r.engine = "vllm-ascend-0.13";
+  r.input_tokens = 400;
+  r.output_tokens = 20;
+  r.output_dist = "fixed";
+  r.requests = 2;
+  r.concurrency = 1;
+  r.mode = "server";
+  const auto ttft = [&] { return InferJson(r)["simulation"]["ttft_ms"]["p50"].get<double>(); };
+  EXPECT_GE(ttft(), 48 * 2.660 - 0.05);  // the answer rounds to 0.1 ms
+  r.max_num_seqs = 512;
+  EXPECT_LT(ttft(), 48 * 2.660 * 0.6);
+}
+
 // What `vllm serve` runs on an Intel Gaudi, and what a Gaudi request naming no engine runs: the
 // vLLM plugin, vllm-gaudi. Its platform reports no device memory (S3874), so vLLM's small-device
 // batch defaults hold, 256 sequences (S3522); its worker keeps 0.9 (gpu_memory_utilization) x (1 -
