@@ -276,6 +276,8 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   sw.uneven_stages = *uneven ? **uneven : !stack || stack->uneven_stages;
   sw.sdpa_attention = stack && stack->sdpa_attention;
   sw.op_selective_recompute = stack && stack->op_selective_recompute;
+  sw.ep_a2a_overlap_layer_host_s =
+      stack && stack->ep_a2a_overlap_layer_host_s ? *stack->ep_a2a_overlap_layer_host_s : 0.0;
   if (*epo) setup.fixed.ep_a2a_overlap = **epo;
   setup.fixed.allow_ep_a2a_overlap = stack && stack->ep_a2a_overlap;
 

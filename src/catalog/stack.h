@@ -26,6 +26,10 @@ struct TrainingStack {
   // Expert all-to-all of one micro-batch behind another micro-batch's compute (Megatron-Core's
   // Combined 1F1B, --overlap-moe-expert-parallel-comm; perf/training.h ParallelLayout).
   bool ep_a2a_overlap = false;
+  // Host time to issue one MoE layer of that schedule, one micro-batch's forward with another's
+  // backward, without CUDA graphs: a floor under the paired layer's time, seconds
+  // (perf/training.h SoftwareKnobs::ep_a2a_overlap_layer_host_s). Unset: none.
+  std::optional<double> ep_a2a_overlap_layer_host_s;
   std::vector<std::string> schedules;  // 1f1b, interleaved, dualpipe
   std::vector<int> zero_stages;
   // The ZeRO stages it runs with pipeline parallelism (pp > 1); empty: all of zero_stages.

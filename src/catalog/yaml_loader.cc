@@ -1184,6 +1184,7 @@ class YamlLoader : public YamlReader {
                "dp_overlap",
                "tp_comm_overlap",
                "ep_a2a_overlap",
+               "ep_a2a_overlap_layer_host_ms",
                "schedules",
                "zero_stages",
                "pipeline_zero_stages",
@@ -1210,6 +1211,13 @@ class YamlLoader : public YamlReader {
     s.dp_overlap = Bool(n, "dp_overlap", path, false);
     s.tp_comm_overlap = Bool(n, "tp_comm_overlap", path, false);
     s.ep_a2a_overlap = Bool(n, "ep_a2a_overlap", path, false);
+    if (n["ep_a2a_overlap_layer_host_ms"] && !n["ep_a2a_overlap_layer_host_ms"].IsNull()) {
+      if (!s.ep_a2a_overlap) {
+        Fail("ep_a2a_overlap_layer_host_ms needs ep_a2a_overlap: true (it prices that schedule)",
+             n["ep_a2a_overlap_layer_host_ms"], Join(path, "ep_a2a_overlap_layer_host_ms"));
+      }
+      s.ep_a2a_overlap_layer_host_s = Num(n, "ep_a2a_overlap_layer_host_ms", path, 0, 1000) / 1e3;
+    }
     s.schedules = Words(n, "schedules", path, {"1f1b", "interleaved", "dualpipe"});
     if (s.schedules.empty()) Fail("needs at least one schedule", n, Join(path, "schedules"));
     for (const auto& z : Words(n, "zero_stages", path, {"0", "1", "2", "3"})) {

@@ -156,6 +156,13 @@ struct SoftwareKnobs {
   // recomputes the rest (the k, o and up GEMMs and every element-wise op) in the backward.
   // Dense layers without MLA and without adapters; others keep Megatron's selective.
   bool op_selective_recompute = false;
+  // Combined 1F1B (ParallelLayout::ep_a2a_overlap) without CUDA graphs: the host's time to issue
+  // one MoE layer of the paired schedule, one micro-batch's forward with another's backward.
+  // Each pair waits on the host for the forward's token counts (a device-to-host sync before the
+  // dispatch), so the GPU cannot run ahead of the host across pairs, and the host issues both
+  // passes' kernels on two streams, each schedule node's backward as its own autograd call
+  // (data/stacks.yaml). A paired MoE layer takes at least this long. 0: not priced.
+  double ep_a2a_overlap_layer_host_s = 0;
 };
 
 // Adapter fine-tuning. LoRA (Hu et al. 2021, arXiv 2106.09685) freezes the base weights and

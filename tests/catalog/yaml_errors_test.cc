@@ -1061,5 +1061,31 @@ TEST(YamlErrorsTest, AStacksModelsNameCatalogModels) {
   EXPECT_TRUE(Contains(e.field, "models.my_8b")) << e.field;
 }
 
+// A stack's Combined 1F1B host floor: milliseconds from 0 to 1,000, only on a stack that runs the
+// schedule, named with its line.
+TEST(YamlErrorsTest, StackOverlapHostTime) {
+  const std::string head =
+      "stacks:\n"                   // 1
+      "  - id: my-stack\n"          // 2
+      "    name: My stack\n"        // 3
+      "    schedules: [1f1b]\n"     // 4
+      "    zero_stages: [0, 1]\n";  // 5
+  Catalog c;
+  ASSERT_TRUE(c.MergeYaml(head + "    ep_a2a_overlap: true\n    ep_a2a_overlap_layer_host_ms: 12\n",
+                          kFile));
+  auto s = c.FindStack("my-stack");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE((*s)->ep_a2a_overlap_layer_host_s);
+  EXPECT_DOUBLE_EQ(*(*s)->ep_a2a_overlap_layer_host_s, 0.012);
+  Error e = MergeError(head + "    ep_a2a_overlap_layer_host_ms: 12\n");  // 6
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 6);
+  EXPECT_TRUE(Contains(e.field, "ep_a2a_overlap_layer_host_ms")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "needs ep_a2a_overlap: true")) << e.message;
+  e = MergeError(head + "    ep_a2a_overlap: true\n    ep_a2a_overlap_layer_host_ms: -1\n");  // 7
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "ep_a2a_overlap_layer_host_ms")) << e.field;
+}
+
 }  // namespace
 }  // namespace suanli::catalog

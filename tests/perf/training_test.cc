@@ -802,6 +802,41 @@ TEST(TrainingOverlap, SearchedOnlyWhereTheSoftwareHasIt) {
   EXPECT_GE(with->best.tokens_per_s, none->best.tokens_per_s);
 }
 
+// Combined 1F1B without CUDA graphs: a paired MoE layer takes at least the host's time to issue
+// it (SoftwareKnobs::ep_a2a_overlap_layer_host_s; each pair's forward syncs its token counts to
+// the host before the dispatch, S4321). Qwen3-235B (94 MoE layers) on 64 B200, pp 8 vp 4, 1,024
+// sequences over dp 8: 128 micro-batches, of which the warm-up's (pp - 1) x 2 + (v - 1) x pp + 1
+// = 14 + 24 + 1 = 39 chunks of 1/4 (9.75 micro-batches) run unpaired, 118.25 paired; the
+// busiest stage holds ceil(94 / 8) = 12 layers. Where the floor binds, one more second of host
+// time a layer is 118.25 x 12 = 1,419 s more a step; below the layer's own time it is nothing;
+// plain 1F1B does not pay it.
+TEST(TrainingOverlap, CombinedOneFOneBWaitsOnTheHost) {
+  auto step = [](double host_s, bool overlap) {
+    TrainingJob job = TrainingJobOn("qwen3-235b-a22b", "b200", 64);
+    job.seq_len = 4096;
+    job.global_batch_tokens = 1024.0 * 4096;
+    job.software.ep_a2a_overlap_layer_host_s = host_s;
+    LayoutConstraints fixed;
+    fixed.tp = 1;
+    fixed.pp = 8;
+    fixed.ep = 8;
+    fixed.interleave = 4;
+    fixed.micro_batch = 1;
+    fixed.zero_stage = 1;
+    fixed.recompute = Recompute::kNone;
+    fixed.ep_a2a_overlap = overlap;
+    auto r = SearchLayout(job, fixed);
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? r->best.time : TimeBreakdown{};
+  };
+  const TimeBreakdown one = step(1.0, true), two = step(2.0, true);
+  EXPECT_NEAR(two.ep_comm_s - one.ep_comm_s, 118.25 * 12, 1e-6);
+  EXPECT_DOUBLE_EQ(two.compute_s, one.compute_s);
+  EXPECT_DOUBLE_EQ(two.pp_bubble_s, one.pp_bubble_s);
+  EXPECT_DOUBLE_EQ(step(1e-6, true).total(), step(0, true).total());
+  EXPECT_DOUBLE_EQ(step(1.0, false).total(), step(0, false).total());
+}
+
 // A mixture-of-experts run without a batch takes the DeepSeek LLM batch law's (DeepSeek-V3 and
 // Kimi K2 trained at 63M and 67M tokens), not 1,024 tokens a chip.
 TEST(TrainingBatch, MixtureOfExpertsDefaultsToTheBatchLaw) {
