@@ -596,9 +596,24 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   // before the first expert GEMM and keeps them whole (Megatron-Core's token dispatcher,
   // gather_from_sequence_parallel_region over the expert tensor-parallel group [S2622]): per
   // token of the group, 2h bytes a routed copy on every rank, not 2h / tp.
-  const double expert_input = 2 * h * ExpertTp(l);
+  // Under a Transformer Engine FP8 recipe (its cached FP8 weights mark it) the routed experts'
+  // GEMMs keep their inputs for the weight gradient as the FP8 column-wise copies alone, 1 byte
+  // an element (MXFP8: one E8M0 scale a 32 more), not the 16-bit input: GroupedLinear drops the
+  // row-wise data before save_for_backward unless save_original_input, which Megatron-Core sets
+  // only for shared experts and with layernorm recomputation [S4127]. So fc1's input (the
+  // dispatched token) and fc2's (the activation's output) are stored at that width; fc1's
+  // output, which the activation's backward reads, stays 16-bit.
+  const bool te_fp8_inputs = x.c.fp8 && x.c.prec.weight_cache_bytes > 0 &&
+                             x.c.prec.activations == TensorFormat::kBf16 &&
+                             !has(kRecomputeLayernorm);
+  const double saved_input =
+      te_fp8_inputs
+          ? (x.c.prec.scaling == Fp8Scaling::kMxBlock ? 1 + 1.0 / 32 : 1.0) / kActivationBytes
+          : 1.0;
+  const double expert_input = 2 * h * ExpertTp(l) * saved_input;
+  const double fc2_input = 2 * fe * saved_input;  // the activation's output, when kept
   if (moe) {
-    act_split += (expert_input + swiglu_kept * fe) * p.top_k * imbalance +
+    act_split += (expert_input + 4 * fe + (drop_cheap ? 0 : fc2_input)) * p.top_k * imbalance +
                  swiglu_kept * fe * p.shared_experts;
   } else if (m.mlp == catalog::MlpKind::kSwiglu) {
     act_split += swiglu_kept * f;
@@ -616,9 +631,9 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     if (has(kRecomputeMlp) && !moe) act_split -= m.mlp == catalog::MlpKind::kSwiglu ? 6 * f : 4 * f;
     if (moe) {
       if (has(kRecomputeMoe)) {
-        act_split -= (expert_input + 6 * fe) * p.top_k * imbalance;
+        act_split -= (expert_input + 4 * fe + fc2_input) * p.top_k * imbalance;
       } else if (has(kRecomputeMoeAct)) {
-        act_split -= 2 * fe * p.top_k * imbalance;
+        act_split -= fc2_input * p.top_k * imbalance;
       }
       if (has(kRecomputeSharedExperts)) {
         act_split -= 6 * fe * p.shared_experts;

@@ -339,6 +339,55 @@ TEST(TrainingTest, DroplessExpertsPayTheHostsLaunches) {
   EXPECT_NEAR(host_time(catalog::DType::kFp8, "fp8-current"), 22 * per_kernel, 1e-9);
 }
 
+// Transformer Engine keeps each routed expert GEMM's input for the weight gradient as its FP8
+// column-wise copy alone [S4127]: fc1's input (h) and fc2's (the activation's output, fe) at 1
+// byte an element instead of 2 (MXFP8: 1 + 1/32). By hand for Qwen3-30B-A3B (h 2048, fe 768,
+// top-8, the catalog's imbalance 1.1, 48 layers, one 4,096-token micro-batch in flight at pp 1):
+// without recomputation a layer stores (h + fe) x 8 x 1.1 bytes a token less than in bf16; with
+// selective recomputation the activation's output is recomputed, so only h x 8 x 1.1 less.
+// DeepSeek's blockwise recipe, which caches every GEMM input in FP8 already, is not halved again.
+TEST(TrainingTest, TransformerEngineKeepsExpertInputsAsFp8Copies) {
+  TrainingJob job = TrainingJobOn("qwen3-30b-a3b", "h100", 8);
+  job.seq_len = 4096;
+  job.global_batch_tokens = 64.0 * 4096;
+  ParallelLayout l{1, 1, 8, 8, 1, 1, 1, 1, Recompute::kNone, true};
+  auto act = [&](const catalog::Chip& chip, catalog::DType dtype, const char* recipe, Recompute r) {
+    job.chip = &chip;
+    job.dtype = dtype;
+    job.precision = *PrecisionRecipe(recipe, chip);
+    l.recompute = r;
+    auto e = EstimateLayout(job, l);
+    EXPECT_TRUE(e) << e.error().ToString();
+    return e ? e->memory.activations_gib * kGiB : NAN;
+  };
+  const catalog::Chip& h100 = *job.chip;
+  const double copies = 4096 * 48 * 8 * 1.1;  // routed copies of the step's stored tokens
+  const double h = 2048, fe = 768;
+  const double bf16 = act(h100, catalog::DType::kBf16, "bf16", Recompute::kNone);
+  EXPECT_NEAR((bf16 - act(h100, catalog::DType::kFp8, "fp8-current", Recompute::kNone)) / copies,
+              h + fe, 1e-6);
+  EXPECT_NEAR((bf16 - act(h100, catalog::DType::kFp8, "fp8-delayed", Recompute::kNone)) / copies,
+              h + fe, 1e-6);
+  const double selective = act(h100, catalog::DType::kBf16, "bf16", Recompute::kSelective);
+  EXPECT_NEAR(
+      (selective - act(h100, catalog::DType::kFp8, "fp8-current", Recompute::kSelective)) / copies,
+      h, 1e-6);
+  // Blockwise stores its inputs in FP8 by its own rule (activations kFp8): the TE copy rule,
+  // keyed on a TE recipe's cached FP8 weights with 16-bit activations, leaves it as it is, even
+  // with a weight cache.
+  const double blockwise = act(h100, catalog::DType::kFp8, "fp8-blockwise", Recompute::kNone);
+  job.precision->weight_cache_bytes = 1;
+  auto untouched = EstimateLayout(job, l);
+  ASSERT_TRUE(untouched) << untouched.error().ToString();
+  EXPECT_DOUBLE_EQ(untouched->memory.activations_gib * kGiB, blockwise);
+  EXPECT_LT(blockwise, bf16);
+  const catalog::Chip& b200 = *TrainingJobOn("qwen3-30b-a3b", "b200", 8).chip;
+  EXPECT_NEAR((act(b200, catalog::DType::kBf16, "bf16", Recompute::kNone) -
+               act(b200, catalog::DType::kFp8, "mxfp8", Recompute::kNone)) /
+                  copies,
+              (h + fe) * (1 - 1.0 / 32), 1e-6);
+}
+
 // FP8 forward GEMMs of per-tensor recipes run at fp8_fast_accum_matmul_efficiency, the backward
 // ones (two GEMMs per forward one) at low_precision_matmul_efficiency. GEMM time is FLOPs / (peak
 // x efficiency), so by hand, with F the forward GEMM time at efficiency e: doubling only the
