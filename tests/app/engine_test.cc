@@ -1550,9 +1550,10 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
             std::string::npos)
       << t;
   // The older vLLM releases' entries are listed as the ids that price them.
-  EXPECT_NE(t.find("what hopper chips run unless told otherwise; --engine vllm-0.11, vllm-0.13, "
-                   "vllm-v0-multistep, sglang, trtllm, trtllm-1.1, cuda-graphs or none for another"),
-            std::string::npos)
+  EXPECT_NE(
+      t.find("what hopper chips run unless told otherwise; --engine vllm-0.11, vllm-0.13, "
+             "vllm-v0-multistep, sglang, trtllm, trtllm-1.1, cuda-graphs or none for another"),
+      std::string::npos)
       << t;
   EXPECT_NE(t.find(j["engine_assumed"]["note"].get<std::string>()), std::string::npos);
   // AMD: vLLM, with its version.
