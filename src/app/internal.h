@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/requests.h"
@@ -246,6 +247,20 @@ Result<std::vector<sim::Node>> ClusterNodes(const std::string& spec);
 // error naming the file, the line and the key. Returns false (and leaves `r`) when `r` is not a
 // pasted vLLM server, whose --config is TensorRT-LLM's file of LLM API options.
 Result<bool> MergeVllmConfig(InferRequest& r, const std::string& text);
+
+// NeMo 2's recipes read here (`nemo llm pretrain --factory NAME`, nemo/collections/llm/recipes,
+// S3577, S4364): the layout each pretrain_recipe sets and the catalog model its model() builds.
+struct NemoRecipe {
+  std::string_view name;
+  std::string_view model;  // catalog model id
+  int tp, pp, vp, cp, nodes;
+  bool overlap;
+};
+// The recipe name a --factory gives ("llama3_8b" of "llama3_8b.pretrain_recipe(num_nodes=2)",
+// spaces dropped), and the recipe it names or nullptr; kNemoRecipeNames lists them for errors.
+std::string NemoRecipeName(const std::string& factory);
+const NemoRecipe* FindNemoRecipe(const std::string& factory);
+inline constexpr std::string_view kNemoRecipeNames = "llama3_8b, llama3_70b";
 
 }  // namespace suanli::app::internal
 

@@ -1105,6 +1105,27 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   return setup;
 }
 
+std::string NemoRecipeName(const std::string& factory) {
+  std::string name = factory.substr(0, factory.find('('));
+  name.erase(std::remove_if(name.begin(), name.end(),
+                            [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
+             name.end());
+  if (name.ends_with(".pretrain_recipe")) name.resize(name.size() - 16);
+  return name;
+}
+
+const NemoRecipe* FindNemoRecipe(const std::string& factory) {
+  // Both: 8 GPUs a node, seq_length 8192, global_batch_size 512, micro_batch_size 1,
+  // max_steps 1,168,251, bf16_mixed; LlamaModel on Llama3Config8B / Llama3Config70B.
+  static constexpr NemoRecipe kRecipes[] = {{"llama3_8b", "llama-3-8b", 1, 1, 0, 2, 1, false},
+                                            {"llama3_70b", "llama-3-70b", 4, 4, 5, 2, 4, true}};
+  const std::string name = NemoRecipeName(factory);
+  for (const auto& k : kRecipes) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
 }  // namespace internal
 
 namespace {
@@ -1307,32 +1328,19 @@ StackAssumption AssumeAStack(const catalog::Catalog& cat, const TrainRequest& r,
 // the factory). "NAME(num_nodes=N, num_gpus_per_node=G)" sets the recipe's two arguments.
 Result<void> WithNemoFactory(TrainRequest& r) {
   if (r.nemo_factory.empty()) return {};
-  struct Recipe {
-    std::string_view name;
-    int tp, pp, vp, cp, nodes;
-    bool overlap;
-  };
-  // Both: 8 GPUs a node, seq_length 8192, global_batch_size 512, micro_batch_size 1,
-  // max_steps 1,168,251, bf16_mixed.
-  static constexpr Recipe kRecipes[] = {{"llama3_8b", 1, 1, 0, 2, 1, false},
-                                        {"llama3_70b", 4, 4, 5, 2, 4, true}};
   std::string text = r.nemo_factory;
   text.erase(std::remove_if(text.begin(), text.end(),
                             [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
              text.end());
   const size_t paren = text.find('(');
-  std::string name = text.substr(0, paren);
-  if (name.ends_with(".pretrain_recipe")) name.resize(name.size() - 16);
-  const Recipe* recipe = nullptr;
-  for (const auto& k : kRecipes) {
-    if (name == k.name) recipe = &k;
-  }
+  const internal::NemoRecipe* recipe = internal::FindNemoRecipe(r.nemo_factory);
   if (!recipe) {
-    return tl::unexpected(FieldError(
-        "nemo_factory", fmt::format("{} is not a recipe read here (llama3_8b, llama3_70b); give "
-                                    "its sizes as overrides (trainer.strategy.tensor_model_"
-                                    "parallel_size=..., data.global_batch_size=...)",
-                                    Quoted(r.nemo_factory.substr(0, 60)))));
+    return tl::unexpected(
+        FieldError("nemo_factory",
+                   fmt::format("{} is not a recipe read here ({}); give "
+                               "its sizes as overrides (trainer.strategy.tensor_model_"
+                               "parallel_size=..., data.global_batch_size=...)",
+                               Quoted(r.nemo_factory.substr(0, 60)), internal::kNemoRecipeNames)));
   }
   int nodes = recipe->nodes, gpus = 8;
   if (paren != std::string::npos) {

@@ -941,23 +941,18 @@ Result<std::string> ModelOfLaunch(const catalog::Catalog& cat, const TrainReques
   // LlamaModel on Llama3Config8B / Llama3Config70B (S4364, S3577). Only the recipes read here
   // (WithNemoFactory); another is said as the missing model.
   if (!r.nemo_factory.empty()) {
-    std::string name = r.nemo_factory.substr(0, r.nemo_factory.find('('));
-    name.erase(std::remove_if(name.begin(), name.end(),
-                              [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
-               name.end());
-    if (name.ends_with(".pretrain_recipe")) name.resize(name.size() - 16);
-    const std::string id = name == "llama3_8b"    ? "llama-3-8b"
-                           : name == "llama3_70b" ? "llama-3-70b"
-                                                  : "";
+    const internal::NemoRecipe* recipe = internal::FindNemoRecipe(r.nemo_factory);
+    const std::string id = recipe ? std::string(recipe->model) : "";
     if (id.empty() || !cat.FindModel(id)) {
+      const std::string name = internal::NemoRecipeName(r.nemo_factory);
       return tl::unexpected(FieldError(
-          "model", fmt::format("is required: NeMo's recipe {} is none read here (llama3_8b, "
-                               "llama3_70b); give --model and the recipe's sizes as overrides",
-                               Quoted(name.substr(0, 60)))));
+          "model", fmt::format("is required: NeMo's recipe {} is none read here ({}); give "
+                               "--model and the recipe's sizes as overrides",
+                               Quoted(name.substr(0, 60)), internal::kNemoRecipeNames)));
     }
     if (basis) {
       *basis = fmt::format("model {}: the model NeMo's recipe {} builds; --model names another", id,
-                           name);
+                           recipe->name);
     }
     return id;
   }
