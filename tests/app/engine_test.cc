@@ -4693,6 +4693,18 @@ TEST(TrainLaunch, DeepSpeedZeroOffloadIsPricedWhereTheHostIsKnown) {
     EXPECT_EQ(j["memory_breakdown_gib"]["main_params"].get<double>(), 0);
     EXPECT_EQ(j["memory_breakdown_gib"]["optimizer"].get<double>(), 0);
     EXPECT_NEAR(j["time_breakdown_s"]["optimizer"].get<double>(), 2 * 6.738e9 / 16e9, 0.005);
+    // On an A100's default system, the DGX A100's host: 409.6 GB/s of DDR4 (S4470, S4472) and
+    // PCIe Gen4 (32 GB/s, S4475). One rank steps all 6.738e9 parameters: 30 bytes each at
+    // 409.6 GB/s = 0.494 s, longer than the weights' 2 x 6.738e9 / 32e9 = 0.421 s up the link.
+    r.chip = "a100";
+    r.system.clear();
+    auto dgx_a100 = TheEngine().Train(r, Json());
+    ASSERT_TRUE(dgx_a100) << offload << ": " << dgx_a100.error().ToString();
+    const auto a = nlohmann::json::parse(dgx_a100->body);
+    EXPECT_FALSE(a.contains("deepspeed_not_read")) << a.dump();
+    EXPECT_TRUE(a.value("optimizer_on_host", false)) << offload;
+    EXPECT_NEAR(a["time_breakdown_s"]["optimizer"].get<double>(), 30 * 6.738e9 / 409.6e9, 0.005);
+    r.chip = "v100";
     r.system.clear();  // the V100's default system, a DGX-1: no host figure
     auto unpriced = TheEngine().Train(r, Json());
     ASSERT_FALSE(unpriced) << offload;
@@ -4722,7 +4734,7 @@ TEST(TrainLaunch, DeepSpeedConfigIsItsFields) {
                          "  \"zero_optimization\": {\n"
                          "    \"stage\": 3,\n"
                          "    \"overlap_comm\": true,\n"
-                         "    \"offload_optimizer\": {\"device\": \"cpu\"},\n"
+                         "    \"offload_optimizer\": {\"device\": \"nvme\"},\n"
                          "    \"reduce_bucket_size\": 5e8\n"
                          "  }\n"
                          "}\n";

@@ -258,7 +258,7 @@ expect_bad "--dp-overlap takes on or off" "--dp-overlap.*on or off" \
 expect_bad "--stack torchtitan-fsdp2 has no activation offload" "--offload-layers.*torchtitan-fsdp2.*stacks.yaml:[0-9]+" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --stack torchtitan-fsdp2 --offload-layers 4
 expect_bad "--offload-layers on a chip without a known host link" "--offload-layers.*host_link_gb_s" \
-  train --model llama-3-8b --chip a100 --count 8 --tokens 1e12 --offload-layers 4
+  train --model llama-3-8b --chip a800 --count 8 --tokens 1e12 --offload-layers 4
 expect_bad "--offload-layers beyond the model's layers" "--offload-layers.*32 layers" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --offload-layers 33
 
@@ -500,13 +500,14 @@ printf '{"zero_optimization": {"stage": 2,}}\n' >"$TMP/ds_comma.json"
 expect_bad "train --deepspeed-config with a trailing comma says where" \
   "ds_comma.json:1: deepspeed_config: .*column 35.*comma before a closing bracket" \
   train --model llama-3.1-8b --chip h100 --count 8 --tokens 1B --deepspeed-config "$TMP/ds_comma.json"
-# ZeRO-3 with the optimizer and weights offloaded to the CPU (70B on one 8-GPU node, as DeepSpeed
-# runs it): the refusal says the offload is not priced.
+# ZeRO-3 with the optimizer and weights offloaded to the CPU (405B on one 8-GPU node, ZeRO-Infinity
+# style): the optimizer's offload is priced on the DGX H100 host, the weights' is not, and 101 GB
+# of bf16 weights a GPU do not fit in 80: the refusal says the weights' offload is not priced.
 printf '{"zero_optimization": {"stage": 3, "offload_optimizer": {"device": "cpu"}, "offload_param": {"device": "cpu"}}}\n' \
   >"$TMP/ds_offload.json"
 expect_bad "train with DeepSpeed offload that does not fit says the offload is not modelled" \
-  "offload_optimizer and zero_optimization.offload_param \(host memory\) are not modelled" \
-  train --model llama-3.1-70b --chip h100 --count 8 --tokens 1B --deepspeed-config "$TMP/ds_offload.json"
+  "zero_optimization.offload_param \(host memory\) is not modelled" \
+  train --model llama-3.1-405b --chip h100 --count 8 --tokens 1B --deepspeed-config "$TMP/ds_offload.json"
 printf 'arrival_s,input_tokens,output_tokens\n1,100,10\n0.5,100,10\n' >"$TMP/order.csv"
 expect_bad "infer --requests-trace out of arrival order" "order.csv:3: arrival_s" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/order.csv"

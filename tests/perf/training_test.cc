@@ -585,6 +585,38 @@ TEST(TrainingTest, ZeroOffloadRunsTenBillionOnOneV100) {
       << unknown.error().message;
 }
 
+// ZeRO-Offload on the DGX A100 and DGX H100 hosts (data/systems.yaml hgx-a100 / hgx-h100): two
+// EPYC 7742 with eight DDR4-3200 channels each, 2 x 8 x 25.6 = 409.6 GB/s (S4470, S4472), and two
+// Xeon 8480C with two DDR5 DIMMs on each of their 2 x 8 channels, at 4,400 MT/s, 16 x 35.2 =
+// 563.2 GB/s (S4471, S4473, S4476); the GPUs' links PCIe Gen4 x16 (32 GB/s a direction, S4475)
+// and Gen5 x16 (64). Llama 2 7B (6.738e9 parameters), ZeRO-2 over one node of 8: a rank steps
+// P / 8 = 0.842e9 parameters at 30 bytes each (bf16 weights, fp32 gradients, master weights and
+// moments) on an eighth of the host's bandwidth, and sends 2 bytes of each up its link.
+TEST(TrainingTest, ZeroOffloadIsPricedOnTheDgxA100AndH100Hosts) {
+  const double shard = 6.738e9 / 8;
+  for (const auto& [chip, host_gb_s, link_gb_s] :
+       {std::tuple{"a100", 409.6, 32.0}, std::tuple{"h100", 563.2, 64.0}}) {
+    TrainingJob job = TrainingJobOn("llama-2-7b", chip, 8);
+    ASSERT_TRUE(job.system.host_memory_gb_s) << chip << ": " << job.system.id;
+    EXPECT_DOUBLE_EQ(*job.system.host_memory_gb_s, host_gb_s) << chip;
+    EXPECT_DOUBLE_EQ(*job.chip->host_link_gb_s.value, link_gb_s) << chip;
+    job.seq_len = 4096;
+    job.global_batch_tokens = 8 * 4 * 4096.0;
+    job.dtype = catalog::DType::kBf16;
+    job.software.offload_optimizer = true;
+    ASSERT_TRUE(ValidateJob(job)) << chip;
+    const ParallelLayout l{1, 1, 8, 1, 1, 2, 1, 1, Recompute::kFull, false};
+    auto e = EstimateLayout(job, l);
+    ASSERT_TRUE(e) << chip << ": " << e.error().ToString();
+    // a100: 0.842e9 x 30 / 51.2e9 = 0.494 s (the link: 0.842e9 x 2 / 32e9 = 0.053 s);
+    // h100: 0.842e9 x 30 / 70.4e9 = 0.359 s (0.026 s).
+    EXPECT_NEAR(e->time.optimizer_s, shard * 30 / (host_gb_s / 8 * 1e9), 0.01) << chip;
+    EXPECT_GT(e->time.optimizer_s, shard * 2 / (link_gb_s * 1e9)) << chip;
+    EXPECT_EQ(e->memory.optimizer_gib, 0) << chip;
+    EXPECT_EQ(e->memory.main_params_gib, 0) << chip;
+  }
+}
+
 TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
   TrainingJob job = TrainingJobOn("deepseek-v3", "h800", 2048);
   job.dtype = catalog::DType::kFp8;
