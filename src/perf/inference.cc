@@ -1496,13 +1496,19 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     // routing, quantize, gate/up GEMM with the activation fused, down GEMM, finalize) where each
     // routed expert receives few rows: the step's tokens through the MoE (under attention data
     // parallel all groups') x top_k copies over the routed experts, verified drafts and padded
-    // slots included; expert-parallel, every group's tokens over all the experts.
+    // slots included; expert-parallel, every group's tokens over all the experts. The chain's
+    // time was measured on DeepSeek's MoE, group-limited routing over 256 experts (S3711: 8
+    // groups, top 4 groups); a model routing by plain top-k (gpt-oss, Qwen3) shows no chain
+    // beyond the layer's graph gaps (graph_layer_us) on the engine's own runs: gpt-oss-120b on
+    // TensorRT-LLM 1.2 at 4 clients on 2, 4 and 8 B200s leaves 54-55 us a layer for every fixed
+    // cost, the all-reduces included (S4420, bench/RESULTS.md session 37 h2). So the chain is
+    // charged for grouped routing only.
     const auto& backend = x.job.limits.backend_moe_layer_us;
     const double expert_rows =
         (l.ep > 1 ? instance_tokens : moe_tokens) * p.top_k / std::max(1, p.routed_experts);
     if (const auto it = backend.find(family);
         it != backend.end() && expert_rows <= x.job.limits.backend_moe_max_expert_rows) {
-      us = it->second;
+      us = m.moe && m.moe->routing_groups > 0 ? it->second : 0;
     }
     st.overhead_s += us * 1e-6 * p.moe_layers / l.pp;
   }

@@ -942,6 +942,44 @@ TEST(Engine, TrtllmMoeBackendAsItsUsersSetIt) {
   EXPECT_NE(bad.error().message.find("--engine trtllm"), std::string::npos) << bad.error().message;
 }
 
+// The TRTLLM MoE chain's 40 us a layer (S3710) was measured on DeepSeek's MoE, group-limited
+// routing over 256 experts (S3711); a model routing by plain top-k runs it inside its layers'
+// graph gaps. gpt-oss-120b (top 4 of 128) on TensorRT-LLM 1.2.0rc2, 8 B200s at TP 8, 4 clients,
+// 1,024 in / 8,192 out: 2.17 ms a token published (InferenceMAX, S4420). By hand, a GPU reads
+// 1.28 GB a decode step: BF16 attention 36 x 2,880 x 9,216 x 2 B = 1.91 GB, the BF16 output head
+// 201,088 x 2,880 x 2 B = 1.16 GB, 128 x (1 - (127/128)^16) = 15.1 experts a layer of 24.9 M
+// MXFP4 weights (13.2 MB) = 7.19 GB, over 8 GPUs; 0.18 ms at 7.3 TB/s (the TP 2 / TP 4 rows'
+// slope), which leaves 2.0 ms, 55 us a layer, for every fixed cost with the all-reduces: the
+// graph gaps alone (graph_layer_us 55), no chain on top. With the 40 us chain the model ran 3.9
+// ms (+81 %).
+TEST(Engine, TrtllmGenChainChargedForGroupRoutingOnly) {
+  InferRequest r;
+  r.model = "gpt-oss-120b";
+  r.chip = {"b200"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "fp4";
+  r.attention_dtype = "bf16";
+  r.kv_dtype = "fp8";
+  r.engine = "trtllm";
+  r.mode = "analytic";
+  r.max_num_seqs = 4;
+  r.input_tokens = 1024;
+  r.output_tokens = 8192;
+  r.moe_backend = "CUTLASS";
+  const double cutlass = InferJson(r)["step_breakdown_ms"]["overhead"].get<double>();
+  r.moe_backend = "TRTLLM";
+  const auto j = InferJson(r);
+  const double trtllm = j["step_breakdown_ms"]["overhead"].get<double>();
+  // The CUTLASS chain (280 us a layer) goes whole, nothing put in its place (the chain charged:
+  // 240 us a layer less), but on the step carrying a prompt (1,028 tokens, 32 rows an expert),
+  // one in 2,048 (0.5 prompt tokens a step over a 1,024-token prompt): 36 x 0.280 x 2,047 / 2,048
+  // = 10.075 ms, the step's figures rounded to four digits in the JSON.
+  EXPECT_NEAR(cutlass - trtllm, 36 * 0.280 * 2047 / 2048, 0.01);
+  // Against the published 2.17 ms a token: within 20 % (the model runs +14 %).
+  EXPECT_NEAR(j["tpot_ms"].get<double>(), 2.17, 0.2 * 2.17);
+}
+
 // TensorRT-LLM's capacity scheduler policies are GUARANTEED_NO_EVICT, MAX_UTILIZATION and
 // STATIC_BATCH (S3141): SGLang's retract admission is none of them, so a simulated estimate that
 // ran it (given, or --engine sglang's) has no trtllm-serve command; reserve and optimistic do.
