@@ -96,12 +96,12 @@ def args_of(case, simulated=True, typed=False, keep_engine=False):
     if case.get("disaggregate"):
         out.append("--disaggregate")
     if "batch" in case:
-        # A decode pool's batch is per attention-DP rank; SGLang's limit is the instance's (its
-        # --max-running-requests, each rank taking // dp of it: engine max_num_seqs_per_instance),
-        # so under --engine sglang (as set up, or typed with the run's engine, as its user passed
-        # --max-running-requests) the rank's batch is dp times that.
-        per_instance = case.get("engine") == "sglang" and (not typed or keep_engine)
-        out += ["--max-num-seqs", str(case["batch"] * (case.get("dp", 1) if per_instance else 1))]
+        # A decode pool's batch is per attention-DP rank (a static batch's, the instance's with
+        # no attention DP): --max-num-seqs-per-rank, each rank's whatever layout the search picks
+        # and whatever the engine's own flag counts (SGLang's --max-running-requests is the
+        # server's, split over its ranks; a figure for the published layout's ranks would be
+        # split over the searched layout's in the typed modes).
+        out += ["--max-num-seqs-per-rank", str(case["batch"])]
     for key in ("ttft_ms", "tpot_ms", "concurrency"):
         if key in case:
             out += ["--" + key.replace("_", "-"), str(case[key])]

@@ -708,12 +708,14 @@ Result<void> InProcessBenchmarks(InferRequest& r) {
     return {};
   }
   if (by == "trtllm-bench-latency") {
-    if (r.max_num_seqs && *r.max_num_seqs != 1) {
-      return tl::unexpected(FieldError(
-          "max_num_seqs",
-          fmt::format("{} contradicts trtllm-bench latency's batch of 1", *r.max_num_seqs)));
+    for (auto [field, given] : {std::pair{"max_num_seqs", r.max_num_seqs},
+                                std::pair{"max_num_seqs_per_rank", r.max_num_seqs_per_rank}}) {
+      if (given && *given != 1) {
+        return tl::unexpected(FieldError(
+            field, fmt::format("{} contradicts trtllm-bench latency's batch of 1", *given)));
+      }
     }
-    r.max_num_seqs = 1;
+    if (!r.max_num_seqs_per_rank) r.max_num_seqs = 1;
     if (!r.concurrency && !r.qps) r.concurrency = 1;
     if (!r.enable_chunked_prefill) r.no_chunked_prefill = true;
     if (r.kv_admission.empty() && Simulated(r)) r.kv_admission = "reserve";
@@ -958,6 +960,12 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   auto clash = [](const char* given, const char* other) {
     return tl::unexpected(FieldError(given, fmt::format("give it or {}, not both", other)));
   };
+  // One running-sequence cap: the engine's own count (--max-num-seqs, max_batch_size, SGLang's
+  // --max-running-requests) or each rank's; two would need a rule for which binds.
+  if (r.max_num_seqs_per_rank) {
+    if (r.max_num_seqs) return clash("max_num_seqs_per_rank", "max_num_seqs");
+    if (r.max_running_requests) return clash("max_num_seqs_per_rank", "max_running_requests");
+  }
   // SGLang's --chunked-prefill-size: a prompt chunk's tokens, or at 0 or below (its -1) whole
   // prompts: its scheduler sets chunked_prefill_size <= 0 to None, chunking off (scheduler.py
   // init_chunked_prefill, S3860).

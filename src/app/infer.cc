@@ -290,7 +290,9 @@ SmallDeviceDefaults SmallDeviceDefaultsOf(const catalog::ServingEngine& engine,
                                           const catalog::Chip& chip, const InferRequest& r) {
   SmallDeviceDefaults d;
   if (!catalog::SmallDevice(engine, chip)) return d;
-  if (!r.max_num_seqs) d.max_num_seqs = engine.small_device_max_num_seqs;
+  if (!r.max_num_seqs && !r.max_num_seqs_per_rank) {
+    d.max_num_seqs = engine.small_device_max_num_seqs;
+  }
   if (!r.max_batched_tokens) d.max_batched_tokens = engine.small_device_max_batched_tokens;
   return d;
 }
@@ -1034,6 +1036,16 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     if (*r.max_num_seqs < 1 || *r.max_num_seqs > (1 << 20))
       return tl::unexpected(FieldError("max_num_seqs", "must be between 1 and 1048576"));
     limits.max_num_seqs = *r.max_num_seqs;
+  }
+  // Each attention-DP rank's cap whatever the engine's own flag counts (SGLang's is the server's,
+  // dealt over the ranks): the ranks' own, so a layout the search picks with more ranks admits
+  // more in all (ResolveFrameworkFlags refused it beside --max-num-seqs).
+  if (r.max_num_seqs_per_rank) {
+    if (*r.max_num_seqs_per_rank < 1 || *r.max_num_seqs_per_rank > (1 << 20)) {
+      return tl::unexpected(FieldError("max_num_seqs_per_rank", "must be between 1 and 1048576"));
+    }
+    limits.max_num_seqs = *r.max_num_seqs_per_rank;
+    limits.max_num_seqs_per_instance = false;
   }
   // Whole prompts (SGLang's --chunked-prefill-size -1): the steady state's prompt steps too.
   if (r.no_chunked_prefill) limits.chunked_prefill = false;

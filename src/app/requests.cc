@@ -1244,6 +1244,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
       {"Engine and its limits",
        {"engine",
         "max_num_seqs",
+        "max_num_seqs_per_rank",
         "max_running_requests",
         "max_batched_tokens",
         "chunked_prefill_size",
@@ -1390,8 +1391,14 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "mindie (`suanli catalog engines`; default: the chip's, vllm-ascend on Ascend 910, "
            "else none, the analytic bound; none: no engine)"),
       Aliases(Bind("max_num_seqs", &R::max_num_seqs,
-                   "most running sequences per engine instance (default: the engine's)"),
+                   "most running sequences as the engine's own flag counts them: an attention-DP "
+                   "rank's under vllm and trtllm, the server's under sglang (its "
+                   "--max-running-requests, dealt over the ranks) (default: the engine's)"),
               {"max_batch_size"}),  // TensorRT-LLM's, per attention group as here
+      Bind("max_num_seqs_per_rank", &R::max_num_seqs_per_rank,
+           "most running sequences of each attention-DP rank (an instance without attention DP), "
+           "whatever the engine and the layout chosen; --emit writes each engine's own flag "
+           "from it (instead of --max-num-seqs)"),
       Aliases(Bind("max_batched_tokens", &R::max_batched_tokens,
                    "most tokens per engine step, prompt chunks included (default: the engine's)"),
               {"max_num_batched_tokens", "max_num_tokens"}),

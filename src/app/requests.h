@@ -198,7 +198,13 @@ struct InferRequest {
   bool disaggregate = false;
   // The serving engine whose limits bound the batch (catalog engines), and overrides of them.
   std::string engine;
+  // Running sequences: max_num_seqs as the engine's own flag counts them (vLLM's --max-num-seqs
+  // and TensorRT-LLM's max_batch_size each attention-DP rank's, SGLang's the server's, dealt
+  // over its ranks: catalog::ServingEngine::max_num_seqs_per_instance); max_num_seqs_per_rank
+  // each attention-DP rank's whatever the engine and whatever layout the search picks. At most
+  // one of them (and of SGLang's max_running_requests).
   std::optional<int> max_num_seqs;
+  std::optional<int> max_num_seqs_per_rank;
   std::optional<double> max_batched_tokens, kv_memory_fraction;
   // SGLang's --chunked-prefill-size as given: a chunk's tokens (max_batched_tokens), or 0 or
   // below, whole prompts (its scheduler reads <= 0 as chunking off, -1 in its docs; S3860).

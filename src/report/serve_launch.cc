@@ -24,10 +24,13 @@ struct Plan {
   int stage_chips = 1;         // per pipeline stage: tp x dp
   int nodes = 1;               // the instance's nodes
   long batch = 1;              // running sequences per attention group
-  // The running-sequence cap printed (--max-num-seqs, --max-running-requests, max_batch_size):
-  // the one the estimate ran with, per attention group, or the server's (cap_per_instance).
+  // The running-sequence cap the estimate ran with, per attention group: vLLM's --max-num-seqs
+  // and TensorRT-LLM's max_batch_size (each attention-DP rank's, S4430, S4431); SGLang's
+  // --max-running-requests is the server's, cap x dp (S3014), or server_cap where the cap was
+  // given as the server's (an engine whose max_num_seqs is the instance's, SGLang's, dealt over
+  // the groups as the estimate deals it), printed as given: 0 where it was not.
   long cap = 1;
-  bool cap_per_instance = false;
+  long server_cap = 0;
   long step_tokens = 1;        // tokens per step per group (decode + prompt chunks)
   long prompt_tokens = 0;      // prompt tokens per step per group
   long context = 1;            // prompt + output
@@ -85,13 +88,18 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
   p.cap = p.batch;
   if (limits.max_num_seqs) {
     p.cap = *limits.max_num_seqs;
-    p.cap_per_instance = limits.max_num_seqs_per_instance;
+    if (limits.max_num_seqs_per_instance) {
+      p.server_cap = p.cap;
+      if (p.dp > 1) p.cap = std::max(1L, p.cap / p.dp);
+    }
   }
   p.context = static_cast<long>(std::ceil(job.input_tokens + job.output_tokens - 1e-9));
   // What the engine keeps besides the weights and the KV pool when it starts with the
   // --max-num-seqs printed here: the estimate's own rule (perf::ServingReserveBytes), so the
   // fraction leaves the engine the KV pool the estimate assumed.
-  const double workspace = perf::ServingReserveBytes(job, static_cast<int>(p.cap)) / kGiB;
+  const double workspace =
+      perf::ServingReserveBytes(job, static_cast<int>(p.server_cap > 0 ? p.server_cap : p.cap)) /
+      kGiB;
   const double memory = e.memory_capacity_gib;
   if (const auto reserve = perf::EngineReserveBytes(job, e.layout)) {
     // The engine's own rule for its fraction (SGLang's HBM less a reserve by layout, S3740): the
@@ -123,7 +131,7 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
     } else {
       p.dp *= dies;
       p.batch = (p.batch + dies - 1) / dies;
-      if (!p.cap_per_instance) p.cap = (p.cap + dies - 1) / dies;
+      p.cap = (p.cap + dies - 1) / dies;
       if (!server_budget) {
         p.step_tokens = (p.step_tokens + dies - 1) / dies;
         p.prompt_tokens = (p.prompt_tokens + dies - 1) / dies;
@@ -302,7 +310,7 @@ void SglangArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   // none it is SGLang's own default for this pool (perf::DefaultRunningRequests), printed because
   // SGLang derives that default over --context-length, which the command sets shorter than the
   // model's: pasted back, the command runs the cap that was priced.
-  add("--max-running-requests", Num(p.cap_per_instance ? p.cap : p.cap * p.dp));
+  add("--max-running-requests", Num(p.server_cap > 0 ? p.server_cap : p.cap * p.dp));
   // Whole prompts are SGLang's --chunked-prefill-size -1 (its scheduler reads <= 0 as chunking
   // off, S3860); its prefill batches are then bounded by --max-prefill-tokens alone.
   if (!job.limits.chunked_prefill) {
@@ -468,7 +476,7 @@ void MindieConfig(const perf::InferenceJob& job, const perf::InferenceEstimate& 
       " into {MindIE}/latest/mindie-service/conf/config.json (its keys replace the shipped "
       "file's; ports, TLS and logs stay) and start the daemon there; maxPrefillBatchSize (50 as "
       "shipped) is not priced");
-  if (p.cap_per_instance || p.dp > 1) {
+  if (p.dp > 1) {
     out.notes.push_back(
         fmt::format("maxBatchSize {} is each attention-DP group's, as priced", p.cap));
   }

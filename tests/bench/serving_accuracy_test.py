@@ -132,12 +132,21 @@ class ConcurrencyRows(unittest.TestCase):
             typed = serving_accuracy.args_of(case, typed=True)
             kept = serving_accuracy.args_of(case, typed=True, keep_engine=True)
             extra = ["--engine", str(case["engine"])] if "engine" in case else []
-            if case.get("engine") == "sglang" and "batch" in case:
-                # SGLang's --max-running-requests is the instance's: under the kept engine a
-                # decode pool's per-rank batch goes as dp x it (serving_accuracy.args_of).
-                k = typed.index("--max-num-seqs")
-                typed[k + 1] = str(case["batch"] * case.get("dp", 1))
             self.assertEqual(sorted(kept), sorted(typed + extra), case["name"])
+
+    def test_a_batch_is_each_ranks_in_every_column(self):
+        # The batch a figure was read at is per attention-DP rank (sglang-h20 ep32-bs8: 8 a rank
+        # over 32 ranks); passed as the rank's own cap, not as an engine's instance-wide flag sized
+        # for the published layout, which the typed layout search would split over other ranks.
+        rows = [c for c in self.cases if "batch" in c]
+        self.assertGreaterEqual(len(rows), 10)
+        for case in rows:
+            for kwargs in ({}, {"simulated": False}, {"typed": True},
+                           {"typed": True, "keep_engine": True}):
+                argv = serving_accuracy.args_of(case, **kwargs)
+                k = argv.index("--max-num-seqs-per-rank")
+                self.assertEqual(argv[k + 1], str(case["batch"]), (case["name"], kwargs))
+                self.assertNotIn("--max-num-seqs", argv, (case["name"], kwargs))
 
     def test_rows_without_it_get_none(self):
         for case in self.cases:

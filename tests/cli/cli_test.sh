@@ -520,6 +520,11 @@ expect_bad "infer --requests-trace with a prompt beyond the context" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/long.jsonl"
 expect_bad "infer --max-num-seqs 0" "max-num-seqs.*between 1" \
   infer --model llama-3.1-8b --chip h100 --max-num-seqs 0
+expect_bad "infer --max-num-seqs-per-rank -1" "max-num-seqs-per-rank.*between 1" \
+  infer --model llama-3.1-8b --chip h100 --max-num-seqs-per-rank -1
+expect_bad "infer --max-num-seqs-per-rank beside --max-num-seqs" \
+  "max-num-seqs-per-rank: give it or max_num_seqs, not both" \
+  infer --model llama-3.1-8b --chip h100 --max-num-seqs-per-rank 8 --max-num-seqs 8
 expect_bad "infer --adp-balance-timeout-iters -1" "adp-balance-timeout-iters.*from 0 to 100,000" \
   infer --model deepseek-r1 --chip b200 --count 8 --dp 8 --ep 8 --adp-balance-timeout-iters -1
 expect_bad "infer --adp-balance-wait-iters 1000000" "adp-balance-wait-iters.*from 0 to 100,000" \

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
 
 #include "catalog/catalog.h"
 #include "testing.h"
@@ -145,6 +147,38 @@ TEST(ServeLaunch, SglangMoeWithDpAttentionAndMtp) {
             "  --speculative-num-steps 1 \\\n"
             "  --speculative-eagle-topk 1 \\\n"
             "  --speculative-num-draft-tokens 2");
+}
+
+// A cap given as SGLang's own, server-wide (the engine's max_num_seqs_per_instance: 1,024 over
+// the 8 groups is 128 a group, S3014), is written in each engine's own count: SGLang's as given,
+// vLLM's --max-num-seqs and TensorRT-LLM's max_batch_size a rank's, 1024 / 8 = 128 (S4430,
+// S4431); 1,020 is 1020 // 8 = 127 a rank, SGLang's 1,020 still as given.
+TEST(ServeLaunch, AServerWideCapIsWrittenInEachEnginesCount) {
+  Case c = Moe();
+  c.job.limits.max_num_seqs = 1024;
+  c.job.limits.max_num_seqs_per_instance = true;
+  const std::pair<const char*, const char*> expected[] = {
+      {"sglang", "--max-running-requests 1024 \\"},
+      {"vllm", "--max-num-seqs 128 \\"},
+      {"trtllm", "--max_batch_size 128 \\"}};
+  for (const auto& [engine, flag] : expected) {
+    auto l = ServeLaunchFor(engine, c.job, c.e);
+    ASSERT_TRUE(l) << engine;
+    EXPECT_NE(l->command.find(flag), std::string::npos) << l->command;
+  }
+  c.job.limits.max_num_seqs = 1020;
+  auto sglang = ServeLaunchFor("sglang", c.job, c.e);
+  auto vllm = ServeLaunchFor("vllm", c.job, c.e);
+  ASSERT_TRUE(sglang && vllm);
+  EXPECT_NE(sglang->command.find("--max-running-requests 1020 \\"), std::string::npos)
+      << sglang->command;
+  EXPECT_NE(vllm->command.find("--max-num-seqs 127 \\"), std::string::npos) << vllm->command;
+  // Each group's own cap (vLLM's, TensorRT-LLM's): SGLang's is the groups' sum, 8 x 1,020.
+  c.job.limits.max_num_seqs_per_instance = false;
+  sglang = ServeLaunchFor("sglang", c.job, c.e);
+  ASSERT_TRUE(sglang);
+  EXPECT_NE(sglang->command.find("--max-running-requests 8160 \\"), std::string::npos)
+      << sglang->command;
 }
 
 // Attention DP beside tensor-parallel experts (tp 1, ep 1, dp 8): each engine's line for it is its
