@@ -1127,7 +1127,8 @@ TEST(Engine, FileRootKeepsRequestsInsideIt) {
 }
 
 TEST(Engine, FilesOverTheServersCapAreRefusedBeforeReading) {
-  const std::string dir = ::testing::TempDir() + "/suanli_cap";
+  const std::string dir =
+      ::testing::TempDir() + "/suanli_cap_" + std::to_string(static_cast<long>(::getpid()));
   std::filesystem::create_directories(dir);
   std::string trace = "id,arrival_s,num_gpus,duration_s\n";
   for (int i = 1; i <= 200; ++i) trace += std::to_string(i) + ",0,1,10\n";
@@ -2814,7 +2815,8 @@ TEST(Engine, AssumedDraftAcceptanceIsCatalogData) {
   ASSERT_TRUE(SetField(InferFields(), r, "speculative_num_steps", FieldValue{std::string("2")}));
   const auto shipped = InferJson(r);
   EXPECT_EQ(shipped["mtp_acceptance"], 0.79) << shipped.dump();
-  const std::string dir = ::testing::TempDir() + "/suanli_draft_acceptance";
+  const std::string dir = ::testing::TempDir() + "/suanli_draft_acceptance_" +
+                          std::to_string(static_cast<long>(::getpid()));
   std::filesystem::create_directories(dir);
   ASSERT_TRUE(
       WriteFileAtomically(dir + "/calibration.yaml", "inference:\n  draft_head_acceptance: 0.5\n"));
@@ -4606,7 +4608,8 @@ TEST(Engine, VllmAscendEnforceEagerIsPriced) {
 // its count, every request sent at once (no --concurrency): the typed answer with those lengths.
 // A prompt given as text has tokens this tool cannot count: an error naming file:line.
 TEST(Engine, TrtllmBenchDatasetIsItsMeanLengths) {
-  const std::string dir = ::testing::TempDir() + "/suanli_trtllm_bench";
+  const std::string dir = ::testing::TempDir() + "/suanli_trtllm_bench_" +
+                          std::to_string(static_cast<long>(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string file = dir + "/synthetic_128_128.txt";
   {
@@ -4705,7 +4708,8 @@ TEST(TrainLaunch, NemoOverridesAreTheirFields) {
 // bytes a parameter on the chip, 100 GiB) fits no layout, the refusal saying the offload is not
 // modelled.
 TEST(TrainLaunch, DeepSpeedZeroOffloadIsPricedWhereTheHostIsKnown) {
-  const std::string dir = ::testing::TempDir() + "/suanli_deepspeed_offload";
+  const std::string dir = ::testing::TempDir() + "/suanli_deepspeed_offload_" +
+                          std::to_string(static_cast<long>(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string file = dir + "/ds_offload.json";
   for (const char* offload :
@@ -4759,7 +4763,8 @@ TEST(TrainLaunch, DeepSpeedZeroOffloadIsPricedWhereTheHostIsKnown) {
 // audit: `deepspeed --num_gpus 8 --num_nodes 2 train.py --deepspeed --deepspeed_config
 // ds_config.json` was answered at the search's ZeRO stage and batch, the file unread.
 TEST(TrainLaunch, DeepSpeedConfigIsItsFields) {
-  const std::string dir = ::testing::TempDir() + "/suanli_deepspeed";
+  const std::string dir =
+      ::testing::TempDir() + "/suanli_deepspeed_" + std::to_string(static_cast<long>(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string file = dir + "/ds_config.json";
   std::ofstream(file) << "{\n"
@@ -5059,7 +5064,8 @@ TEST(TrainLaunch, ConfigStepsYieldToTokensTyped) {
 // bf16, full recomputation; the global batch 2 x 8 x 16 GPUs = 256 sequences. The Trainer's
 // other arguments (output, schedule, epochs, logging) are accepted.
 TEST(TrainLaunch, HuggingFaceTrainerArgumentsAreTheirFields) {
-  const std::string dir = ::testing::TempDir() + "/suanli_hf_trainer";
+  const std::string dir =
+      ::testing::TempDir() + "/suanli_hf_trainer_" + std::to_string(static_cast<long>(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string file = dir + "/ds_z2.json";
   std::ofstream(file) << R"({"train_batch_size": "auto", "train_micro_batch_size_per_gpu": "auto",
