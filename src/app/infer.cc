@@ -321,6 +321,21 @@ std::vector<std::string> EngineLimitNotes(const catalog::Catalog& cat, const Inf
     }
   }
   if (e.disaggregated) return notes;
+  // Block-scaled FP8 experts split 8 ways by tensor parallelism on a release that ran them through
+  // DeepGEMM's grouped GEMM there (vLLM 0.11, S3400): priced at the Triton kernel's rate, the
+  // default from 0.12, since no time of DeepGEMM's at these shapes on that release was found.
+  if (engine && (*engine)->deepgemm_moe_at_tp8 && job.chip != nullptr && job.model->is_moe() &&
+      job.expert_dtype.value_or(job.dtype) == perf::ServingDType::kFp8 &&
+      perf::Fp8BlockScaled(job) && e.layout.tp == 8 && e.layout.ep <= 1 &&
+      std::find(job.limits.triton_moe_families.begin(), job.limits.triton_moe_families.end(),
+                job.chip->family) != job.limits.triton_moe_families.end()) {
+    notes.push_back(fmt::format(
+        "{} (as vLLM 0.11 ran it) computes block-FP8 experts at TP 8 with DeepGEMM's grouped GEMM, "
+        "which vLLM 0.12 replaced there by the Triton fused_moe kernel as the faster (pull request "
+        "29346); priced at the Triton kernel's rate (no time of DeepGEMM's at these shapes for "
+        "that release); vllm-0.13 or vllm run Triton",
+        job.limits.engine));
+  }
   const perf::EngineLimits limits = perf::LimitsAt(job, e.layout);
   // The engine's own cap where it binds: the batch the memory holds is larger than what the
   // engine admits (SGLang's request slots from its KV pool, or its 48 with speculative decoding).
@@ -497,6 +512,7 @@ Result<report::ServingSimulation> SimulateDeployment(
   limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;
   // The request's --scheduler-steps, else its engine's (InferFormats checked the range).
   limits.scheduler_steps = std::max(1, job.limits.scheduler_steps);
+  limits.lookahead_kv_tokens = perf::LookaheadKvTokens(job.limits);
   if (r.kv_host_gib) {
     const double per_token = step_model->KvBytesPerTokenPerChip();
     limits.host_kv_tokens = *r.kv_host_gib * 1024 * 1024 * 1024 / per_token;
@@ -882,6 +898,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.host_seq_us = (*engine)->host_seq_us;
     limits.async_scheduling = (*engine)->async_scheduling;
     if ((*engine)->scheduler_steps > 0) limits.scheduler_steps = (*engine)->scheduler_steps;
+    limits.multistep_lookahead_kv = (*engine)->multistep_lookahead_kv;
     limits.stream_host_us = (*engine)->stream_host_us;
     limits.moe_layer_us = (*engine)->moe_layer_us;
     limits.moe_gemm_block_m = (*engine)->moe_gemm_block_m;

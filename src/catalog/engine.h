@@ -162,6 +162,16 @@ struct ServingEngine {
   // --num-scheduler-steps as the entry's users launched it (AMD's ROCm advice, 10). New requests
   // join only at a call, and host_seq_us is spread over the call's steps. 0: a call every step.
   int scheduler_steps = 0;
+  // Whether a scheduler call of more than one step reserves KV slots ahead for the steps after the
+  // first (vLLM V0's multi-step: num_lookahead_slots = num_scheduler_steps - 1, and each running
+  // decode appends that many slots beyond its next token at the call; a prompt none with chunked
+  // prefill off). false: a sequence holds only the tokens it has.
+  bool multistep_lookahead_kv = false;
+  // Whether the release runs block-scaled FP8 experts at tensor parallelism 8 on DeepGEMM's grouped
+  // GEMM rather than the Triton fused_moe kernel (vLLM 0.11: DeepGEMM on by default from pull
+  // request 24462, the TP 8 exception from pull request 29346 in 0.12). Not priced apart (no time
+  // of it at those shapes for the release): the answer says so.
+  bool deepgemm_moe_at_tp8 = false;
   // Host time per running request of every iteration that streams each request's new token to its
   // client (detokenize it, build the response object, send it; Python in the engine's front-end
   // process), microseconds. It runs beside the device step, not before it: an iteration takes the

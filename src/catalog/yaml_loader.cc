@@ -924,6 +924,8 @@ class YamlLoader : public YamlReader {
                "host_seq_us",
                "async_scheduling",
                "scheduler_steps",
+               "multistep_lookahead_kv",
+               "deepgemm_moe_at_tp8",
                "stream_host_us",
                "moe_layer_us",
                "weight_only_moe_layer_us",
@@ -993,6 +995,8 @@ class YamlLoader : public YamlReader {
     e.host_seq_us = Num(n, "host_seq_us", path, 0, 1e4, 0);
     e.async_scheduling = Bool(n, "async_scheduling", path, true);
     e.scheduler_steps = static_cast<int>(Num(n, "scheduler_steps", path, 1, 1024, 0));
+    e.multistep_lookahead_kv = Bool(n, "multistep_lookahead_kv", path, false);
+    e.deepgemm_moe_at_tp8 = Bool(n, "deepgemm_moe_at_tp8", path, false);
     e.stream_host_us = Num(n, "stream_host_us", path, 0, 1e4, 0);
     // A number for every chip family, or a map of family to microseconds.
     if (const YAML::Node times = n["moe_layer_us"]; times && times.IsMap()) {

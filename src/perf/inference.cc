@@ -256,6 +256,18 @@ bool UntunedMoeShape(const std::vector<catalog::UntunedMoeConfig>& untuned, int 
   });
 }
 
+bool Fp8BlockScaled(const InferenceJob& job) {
+  if (job.fp8_block_scaled_checkpoint) return true;
+  for (const auto& ck : job.model->checkpoints) {
+    if (ck.names.empty() && ck.weight_block_size > 0) return true;
+  }
+  return false;
+}
+
+int LookaheadKvTokens(const EngineLimits& limits) {
+  return limits.multistep_lookahead_kv ? std::max(0, limits.scheduler_steps - 1) : 0;
+}
+
 double TiledRows(double mean, int block) {
   if (mean <= 0) return 0;
   if (mean > 8.0 * block) return mean + (block - 1) / 2.0;
@@ -384,18 +396,6 @@ namespace {
 // this one.
 bool Lists(const std::vector<std::string>& families, const std::string& family) {
   return std::find(families.begin(), families.end(), family) != families.end();
-}
-
-// Whether the served weights are FP8 with block scales: the model's own checkpoint ships them
-// (DeepSeek-V3's weight_block_size [128, 128]) or the request names a release that does (Qwen's
-// Qwen3-*-FP8, InferenceJob::fp8_block_scaled_checkpoint). Served in FP8, its GEMMs are
-// block-scaled (DeepGEMM, CUTLASS blockwise, Triton's w8a8 block kernels).
-bool Fp8BlockScaled(const InferenceJob& job) {
-  if (job.fp8_block_scaled_checkpoint) return true;
-  for (const auto& ck : job.model->checkpoints) {
-    if (ck.names.empty() && ck.weight_block_size > 0) return true;
-  }
-  return false;
 }
 
 // The engine's per-SM rates of its decode-sized GEMMs for the layer weights' format: 16-bit
@@ -1824,8 +1824,10 @@ class BatchSearch {
         l_(l),
         prefill_per_output_(prefill_per_output),
         ctx_(RunningContext(x.job)),
-        per_seq_(ctx_ * KvBytesPerTokenOnChip(x, l) + x.s.state_bytes / l.tp +
-                 WindowKvBytesOnChip(x, l, ctx_)),
+        // A multi-step call's lookahead slots (LookaheadKvTokens, taken at the call and written
+        // over its steps): half of them held on average beyond the running context.
+        per_seq_((ctx_ + LookaheadKvTokens(x.job.limits) / 2.0) * KvBytesPerTokenOnChip(x, l) +
+                 x.s.state_bytes / l.tp + WindowKvBytesOnChip(x, l, ctx_)),
         capacity_(CapacityBytes(x, l)),
         memory_batch_(capacity_ > per_seq_
                           ? static_cast<int>(std::min<double>(kMaxBatch, capacity_ / per_seq_))

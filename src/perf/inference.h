@@ -200,6 +200,10 @@ struct EngineLimits {
   // before.
   double host_seq_us = 0;
   int scheduler_steps = 1;
+  // A call of scheduler_steps > 1 reserves KV for its later steps at the call
+  // (catalog::ServingEngine::multistep_lookahead_kv): scheduler_steps - 1 slots a running decode
+  // beyond its next token (LookaheadKvTokens).
+  bool multistep_lookahead_kv = false;
   // Host time per running request of a streamed iteration, microseconds, beside the device step
   // (catalog::ServingEngine::stream_host_us): an iteration takes the longer of the two.
   double stream_host_us = 0;
@@ -459,6 +463,17 @@ bool UntunedMoeShape(const std::vector<catalog::UntunedMoeConfig>& untuned, int 
 // `mean`, in tiles of `block` rows: block x E[ceil(X / block)]. Past 8 tiles the remainder is
 // taken as uniform (mean + (block - 1) / 2).
 double TiledRows(double mean, int block);
+
+// Whether the served weights are FP8 with block scales: the model's own checkpoint ships them
+// (DeepSeek-V3's weight_block_size [128, 128]) or the request names a release that does (Qwen's
+// Qwen3-*-FP8, InferenceJob::fp8_block_scaled_checkpoint). Served in FP8, its GEMMs are
+// block-scaled (DeepGEMM, CUTLASS blockwise, Triton's w8a8 block kernels).
+bool Fp8BlockScaled(const InferenceJob& job);
+
+// KV slots a running decode reserves at a scheduler call beyond its next token, for the call's
+// later steps: scheduler_steps - 1 where the engine reserves them (vLLM V0's multi-step lookahead,
+// EngineLimits::multistep_lookahead_kv), else 0.
+int LookaheadKvTokens(const EngineLimits& limits);
 
 // vLLM-Gaudi's decode batch buckets under its default exponential strategy for a batch cap of
 // `max_num_seqs` (vllm_gaudi/extension/bucketing/exponential.py, get_decode_cfgs and

@@ -276,6 +276,8 @@ std::string EnginesJson(const Catalog& c) {
          {"triton_moe_default_config", e.triton_moe_default_config},
          {"async_scheduling", e.async_scheduling},
          {"scheduler_steps", e.scheduler_steps},
+         {"multistep_lookahead_kv", e.multistep_lookahead_kv},
+         {"deepgemm_moe_at_tp8", e.deepgemm_moe_at_tp8},
          {"checkpoint_kv_dtype", e.checkpoint_kv_dtype},
          {"moe_dp_allgather", e.moe_dp_allgather},
          {"one_sided_moe_layer_us", e.one_sided_moe_layer_us},

@@ -1582,8 +1582,8 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   ASSERT_TRUE(j.contains("engine_assumed")) << j.dump();
   EXPECT_EQ(j["engine_assumed"]["engine"], "vllm");
   EXPECT_EQ(j["engine_assumed"]["choices"],
-            nlohmann::json::array({"vllm-0.11", "vllm-0.13", "vllm-v0-multistep", "sglang",
-                                   "trtllm", "trtllm-1.1", "cuda-graphs", "none"}));
+            nlohmann::json::array({"vllm-0.11", "vllm-0.13", "vllm-0.16", "vllm-v0-multistep",
+                                   "sglang", "trtllm", "trtllm-1.1", "cuda-graphs", "none"}));
   const std::string t = text(hopper);
   EXPECT_NE(t.find("note: engine: none named, so vllm (vLLM (V1 engine, `vllm serve`), version "),
             std::string::npos)
@@ -1591,7 +1591,8 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   // The older vLLM releases' entries are listed as the ids that price them.
   EXPECT_NE(
       t.find("what hopper chips run unless told otherwise; --engine vllm-0.11, vllm-0.13, "
-             "vllm-v0-multistep, sglang, trtllm, trtllm-1.1, cuda-graphs or none for another"),
+             "vllm-0.16, vllm-v0-multistep, sglang, trtllm, trtllm-1.1, cuda-graphs or none for "
+             "another"),
       std::string::npos)
       << t;
   EXPECT_NE(t.find(j["engine_assumed"]["note"].get<std::string>()), std::string::npos);
@@ -1600,10 +1601,10 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   amd.chip = {"mi300x"};
   const auto a = InferJson(amd)["engine_assumed"];
   EXPECT_EQ(a["engine"], "vllm");
-  EXPECT_EQ(a["choices"], nlohmann::json::array(
-                              {"vllm-0.11", "vllm-0.13", "vllm-v0-multistep", "sglang", "none"}));
+  EXPECT_EQ(a["choices"], nlohmann::json::array({"vllm-0.11", "vllm-0.13", "vllm-0.16",
+                                                 "vllm-v0-multistep", "sglang", "none"}));
   EXPECT_NE(a["note"].get<std::string>().find(
-                "so vllm (vLLM (V1 engine, `vllm serve`), version 0.14 and later (the latest "
+                "so vllm (vLLM (V1 engine, `vllm serve`), version 0.17 and later (the latest "
                 "release read: 0.30, 2026-09)), what cdna3 chips run"),
             std::string::npos)
       << a;
@@ -1616,8 +1617,8 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   cdna2.chip = {"mi250x"};
   const auto b = InferJson(cdna2)["engine_assumed"];
   EXPECT_TRUE(b["engine"].is_null());
-  EXPECT_EQ(b["choices"], nlohmann::json::array(
-                              {"vllm", "vllm-0.11", "vllm-0.13", "vllm-v0-multistep", "sglang"}));
+  EXPECT_EQ(b["choices"], nlohmann::json::array({"vllm", "vllm-0.11", "vllm-0.13", "vllm-0.16",
+                                                 "vllm-v0-multistep", "sglang"}));
   EXPECT_NE(b["note"].get<std::string>().find("cdna2 chips run none by default"), std::string::npos)
       << b;
   // Named, no note: --engine sglang, and --engine none.
@@ -1635,8 +1636,8 @@ TEST(EngineLimits, TheAnswerNamesTheEngineItAssumed) {
   ASSERT_TRUE(compared) << compared.error().message;
   const auto c = nlohmann::json::parse(compared->body)["engine_assumed"];
   EXPECT_TRUE(c["engine"].is_null()) << c;
-  EXPECT_EQ(c["choices"], nlohmann::json::array(
-                              {"vllm", "vllm-0.11", "vllm-0.13", "vllm-v0-multistep", "sglang"}));
+  EXPECT_EQ(c["choices"], nlohmann::json::array({"vllm", "vllm-0.11", "vllm-0.13", "vllm-0.16",
+                                                 "vllm-v0-multistep", "sglang"}));
   EXPECT_NE(c["note"].get<std::string>().find("default engines differ (h100 vllm, ascend-910c "
                                               "vllm-ascend-0.13)"),
             std::string::npos)
@@ -3014,6 +3015,134 @@ TEST(EngineLimits, VllmV0MultiStepPaysItsHostLoopOnceACall) {
   told.scheduler_steps = 1;
   EXPECT_NE(InferJson(told)["simulation"]["output_tokens_per_s_per_chip"].get<double>(),
             sim_v0["output_tokens_per_s_per_chip"].get<double>());
+}
+
+// vLLM 0.14-0.16 (vllm-0.16) schedule a step ahead and read a checkpoint's FP8 cache as the
+// current release does, but run the fused-MoE kernel's two-branch default config for a shape with
+// no tuned file: the batch-size-aware one (pull request 34846, S3210) first shipped in v0.17.0
+// (its notes list #34846; v0.16.0 was branch cut on Feb 8, before the 2026-02-18 merge: S4440).
+// GLM-4.6's BF16 experts at TP 8 on H200 (E=160, N=192: no tuned file, S3902) are that shape, so
+// its prompt tokens cost more under vllm-0.16 than under vllm, and exactly what they cost under
+// vllm-0.13 (v0.12-v0.13, the same two-branch default) once that is told to schedule ahead.
+TEST(EngineLimits, Vllm014To016RunTheTwoBranchMoeDefaultConfig) {
+  InferRequest r;
+  r.model = "glm-4.6";
+  r.chip = {"h200"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "bf16";
+  r.input_tokens = 4000;
+  r.output_tokens = 200;
+  r.mode = "analytic";
+  const auto prefill = [&](const char* engine, bool async) {
+    r.engine = engine;
+    r.async_scheduling = async;
+    const auto j = InferJson(r);
+    EXPECT_TRUE(j.contains("prefill_tokens_per_s_per_chip")) << engine << ": " << j.dump();
+    return j.value("prefill_tokens_per_s_per_chip", 0.0);
+  };
+  const double now = prefill("vllm", false);
+  const double v016 = prefill("vllm-0.16", false);
+  const double v013 = prefill("vllm-0.13", true);
+  EXPECT_GT(v016, 0);
+  EXPECT_LT(v016, 0.95 * now);  // the two-branch default: 0.32 of the peak against 0.75
+  EXPECT_DOUBLE_EQ(v016, v013);
+  EXPECT_DOUBLE_EQ(prefill("vllm-0.14", false), v016);  // the alias
+}
+
+// vLLM V0's multi-step call takes KV for its later steps up front: num_lookahead_slots =
+// num_scheduler_steps - 1 (arg_utils), and the scheduler appends them beyond each running decode's
+// next token at every call (a prompt none with chunked prefill off; S4441). Analytic: a running
+// sequence holds half of them on average beyond its context, so at 10 steps the memory bound on
+// the batch is the 1-step one times ctx / (ctx + 4.5). By hand, Llama 3.1 70B in FP8 with an FP8
+// cache on one MI300X, 100 + 20 fixed tokens: ctx = 100 + 20 / 2 = 110, so 110 / 114.5 =
+// 0.960699 of it (within the rounding of each bound to whole sequences). 17 steps: 110 / 118.
+// Simulated, KV-bound (every request offered at once): fewer sequences run at once than in the
+// same engine's run with the lookahead off (vllm-0.11 told the same steps, limits and chunking:
+// S4341's V0 defaults). (Not fewer tokens a second: reserving ahead also preempts less.)
+TEST(EngineLimits, VllmV0MultiStepReservesItsLookaheadSlots) {
+  InferRequest r;
+  r.model = "llama-3.1-70b";
+  r.chip = {"mi300x"};
+  r.count = 1;
+  r.tp = 1;
+  r.dtype = "fp8";
+  r.kv_dtype = "fp8";
+  r.input_tokens = 100;
+  r.output_tokens = 20;
+  r.output_dist = "fixed";
+  r.max_num_seqs = 8192;
+  r.mode = "analytic";
+  r.engine = "vllm-v0-multistep";
+  r.scheduler_steps = 1;
+  const double one = InferJson(r)["memory_max_batch"].get<double>();
+  ASSERT_GT(one, 1000);
+  ASSERT_LT(one, 8000);  // below the batch search's ceiling (8,192)
+  r.scheduler_steps = 10;
+  const double ten = InferJson(r)["memory_max_batch"].get<double>();
+  EXPECT_GE(ten, std::floor(one * 110 / 114.5));
+  EXPECT_LE(ten, std::floor((one + 1) * 110 / 114.5));
+  r.scheduler_steps = 17;
+  const double seventeen = InferJson(r)["memory_max_batch"].get<double>();
+  EXPECT_GE(seventeen, std::floor(one * 110 / 118));
+  EXPECT_LE(seventeen, std::floor((one + 1) * 110 / 118));
+  // The same engine told the V1 entry's way (no lookahead): the bound is the 1-step one.
+  InferRequest told = r;
+  told.engine = "vllm-0.11";
+  told.no_chunked_prefill = true;
+  EXPECT_DOUBLE_EQ(InferJson(told)["memory_max_batch"].get<double>(), one);
+  // Simulated offline, every request at once and more of them than the KV holds (100 + 200
+  // tokens: 6,000 requests against about 455,000 tokens of KV).
+  r.mode = "offline";
+  r.output_tokens = 200;
+  r.requests = 6000;
+  told.mode = "offline";
+  told.output_tokens = 200;
+  told.requests = 6000;
+  const auto v0 = InferJson(r)["simulation"];
+  const auto v1 = InferJson(told)["simulation"];
+  ASSERT_TRUE(v0.contains("max_running_seqs") && v1.contains("max_running_seqs")) << v0.dump();
+  ASSERT_GT(v1["preemptions"].get<double>(), 0) << v1.dump();  // KV-bound
+  EXPECT_LT(v0["max_running_seqs"].get<double>(), v1["max_running_seqs"].get<double>());
+  EXPECT_LT(v0["mean_running_seqs"].get<double>(), v1["mean_running_seqs"].get<double>());
+}
+
+// vLLM 0.11 ran block-scaled FP8 experts at TP 8 on DeepGEMM's grouped GEMM (DeepGEMM on by
+// default from pull request 24462, S4442; Triton the TP 8 default from pull request 29346, in
+// v0.12.0: S3400, S4443). No time of it at those shapes for 0.11 was found, so the step is the
+// Triton one (vllm-0.11 and vllm-0.13 differ in nothing else for DeepSeek-R1 on H200) and the
+// answer says what ran and what was priced. Not said at another TP, or for vllm-0.13.
+TEST(EngineLimits, Vllm011SaysItsTp8ExpertsRanDeepGemm) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"h200"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "fp8";
+  r.input_tokens = 4000;
+  r.output_tokens = 200;
+  r.mode = "analytic";
+  r.engine = "vllm-0.11";
+  const auto v011 = InferJson(r);
+  const std::string said = "computes block-FP8 experts at TP 8 with DeepGEMM's grouped GEMM";
+  EXPECT_NE(v011.dump().find("vllm-0.11 (as vLLM 0.11 ran it) " + said), std::string::npos)
+      << v011.dump();
+  EXPECT_NE(v011.dump().find("pull request 29346"), std::string::npos);
+  r.engine = "vllm-0.13";
+  const auto v013 = InferJson(r);
+  EXPECT_EQ(v013.dump().find(said), std::string::npos);
+  EXPECT_DOUBLE_EQ(v011["tpot_ms"].get<double>(), v013["tpot_ms"].get<double>());
+  EXPECT_DOUBLE_EQ(v011["prefill_tokens_per_s_per_chip"].get<double>(),
+                   v013["prefill_tokens_per_s_per_chip"].get<double>());
+  // Qwen's block-FP8 release at TP 4: DeepGEMM's there in every release from 0.11 (the pull
+  // request kept it below TP 8), so not this note's.
+  r.engine = "vllm-0.11";
+  r.model = "Qwen/Qwen3-235B-A22B-FP8";
+  r.count = 4;
+  r.tp = 4;
+  const auto tp4 = InferJson(r);
+  ASSERT_TRUE(tp4.contains("tpot_ms")) << tp4.dump();
+  EXPECT_EQ(tp4.dump().find(said), std::string::npos);
 }
 
 // A Model Optimizer checkpoint that declares an FP8 cache (NVIDIA's Llama-3.1-8B-Instruct-FP8,

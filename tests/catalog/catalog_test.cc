@@ -954,6 +954,34 @@ TEST(CatalogLookupTest, AdaCardsByTheNamesUsersType) {
   EXPECT_EQ(match("NVIDIA GeForce RTX 4090 D"), "rtx-4090d");
 }
 
+// vllm-0.16 (v0.14-v0.16, aliases vllm-0.14 / vllm-0.15) against its source: pull request 34846's
+// batch-size-aware fused-MoE default config is listed in v0.17.0's notes, and v0.16.0 'was branch
+// cut on Feb 8' (the pull request merged on 2026-02-18; S4440), so these releases run the
+// two-branch default (S3900) and vllm is "0.17 and later". The rest is vllm's: async scheduling
+// (the default from v0.14, S2901), the checkpoint's FP8 cache (from v0.14, S4340), the FP8
+// E=160,N=192 H200 file (S3903, not listed as untuned), the batch defaults (S3522).
+TEST(CatalogTest, Vllm014To016KeepTheTwoBranchMoeDefaultConfig) {
+  const Catalog& c = Builtin();
+  auto now = c.FindEngine("vllm");
+  auto v016 = c.FindEngine("vllm-0.16");
+  ASSERT_TRUE(now && v016);
+  EXPECT_EQ((*v016)->triton_moe_default_config, "two_branch");
+  EXPECT_EQ((*now)->triton_moe_default_config, "batch_aware");
+  EXPECT_EQ((*now)->version.rfind("0.17 and later", 0), 0u) << (*now)->version;
+  EXPECT_EQ((*v016)->version, "0.14-0.16");
+  EXPECT_TRUE((*v016)->async_scheduling);
+  EXPECT_TRUE((*v016)->checkpoint_kv_dtype);
+  EXPECT_EQ((*v016)->max_num_seqs, 1024);
+  EXPECT_DOUBLE_EQ((*v016)->max_batched_tokens, 8192);
+  EXPECT_EQ((*v016)->untuned_moe_configs.size(), (*now)->untuned_moe_configs.size());
+  EXPECT_TRUE((*v016)->default_families.empty());
+  for (const char* alias : {"vllm-0.14", "vllm-0.15", "vllm-v0.16"}) {
+    auto e = c.FindEngine(alias);
+    ASSERT_TRUE(e) << alias;
+    EXPECT_EQ(*e, *v016) << alias;
+  }
+}
+
 }  // namespace
 }  // namespace suanli::catalog
 
@@ -1177,6 +1205,17 @@ TEST(CatalogTest, VllmReleaseFieldsAndTheV0MultiStepEntry) {
   EXPECT_EQ((*now)->scheduler_steps, 0);
   EXPECT_EQ((*v011)->scheduler_steps, 0);
   EXPECT_EQ((*v0)->scheduler_steps, 10);  // S4342
+  // num_lookahead_slots = num_scheduler_steps - 1, appended for each decode at a call (S4441).
+  EXPECT_TRUE((*v0)->multistep_lookahead_kv);
+  EXPECT_FALSE((*v011)->multistep_lookahead_kv);
+  EXPECT_FALSE((*now)->multistep_lookahead_kv);
+  // Block-FP8 experts at TP 8 on DeepGEMM: 0.11 only (on by default from pull request 24462,
+  // S4442; Triton at TP 8 from 29346 in v0.12.0, S4443); V0 (to 0.10.1) ran Triton.
+  EXPECT_TRUE((*v011)->deepgemm_moe_at_tp8);
+  EXPECT_FALSE((*v013)->deepgemm_moe_at_tp8);
+  EXPECT_FALSE((*v0)->deepgemm_moe_at_tp8);
+  EXPECT_FALSE((*now)->deepgemm_moe_at_tp8);
+  EXPECT_FALSE((*c.FindEngine("vllm-0.16"))->deepgemm_moe_at_tp8);
   EXPECT_EQ((*v0)->max_num_seqs, 256);    // S4341
   EXPECT_FALSE((*v0)->chunked_prefill);   // S4341
   EXPECT_FALSE((*v0)->async_scheduling);  // V0 has none (S2725: V1's, from 0.10)

@@ -125,8 +125,8 @@ TEST(Api, InferSaysWhichEngineItAssumed) {
   ASSERT_TRUE(j.contains("engine_assumed")) << r.body;
   EXPECT_EQ(j["engine_assumed"]["engine"], "vllm");
   EXPECT_EQ(j["engine_assumed"]["choices"],
-            json::array({"vllm-0.11", "vllm-0.13", "vllm-v0-multistep", "sglang", "trtllm",
-                         "trtllm-1.1", "cuda-graphs", "none"}));
+            json::array({"vllm-0.11", "vllm-0.13", "vllm-0.16", "vllm-v0-multistep", "sglang",
+                         "trtllm", "trtllm-1.1", "cuda-graphs", "none"}));
   EXPECT_NE(j["engine_assumed"]["note"].get<std::string>().find("engine: none named, so vllm ("),
             std::string::npos);
   app::InferRequest i;

@@ -543,9 +543,10 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
                                      : std::numeric_limits<double>::infinity();
   const int mtp_depth = model.MtpDepth();
   const double mtp_acceptance = model.MtpAcceptance();
+  const int lookahead = std::max(0, limits.lookahead_kv_tokens);
   for (size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
-    if (blocks_for(r.input_tokens - r.cached_tokens + r.output_tokens + mtp_depth) >
+    if (blocks_for(r.input_tokens - r.cached_tokens + r.output_tokens + mtp_depth + lookahead) >
         capacity_blocks) {
       return MakeError(fmt::format(
           "request {} ({} input + {} output tokens) needs more KV cache than the {:.0f} tokens "
@@ -781,6 +782,9 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     g.decodes.clear();
     g.swap_tokens = 0;
     bool preempted = retract && retract_decode(g);
+    // A scheduler call of several steps: each decoding sequence takes KV slots for the call's later
+    // steps now (vLLM V0's lookahead slots, S4441), held until they are written.
+    const int ahead = g.steps_since_call >= scheduler_steps ? lookahead : 0;
     // SGLang's PrefillAdder (S3012): the KV the running requests are still expected to take,
     // tokens: a decoding one new_token_ratio of its remaining output, a prompt in progress the rest
     // of its prompt and its whole remaining output (at most kClipMaxNewTokens each).
@@ -802,8 +806,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
                              : l.prefill_target - l.prefilled - std::max(0, want) + rest;
       }
       if (want <= 0 || (decoding && budget < want) || (hold && !decoding)) continue;
-      const long need =
-          blocks_for(l.prefilled + l.decoded + want) - l.blocks;  // more blocks to hold it
+      const long need = blocks_for(l.prefilled + l.decoded + want + (decoding ? ahead : 0)) -
+                        l.blocks;  // more blocks to hold it
       bool self_preempted = false;
       while (need > capacity_blocks - g.used_blocks) {
         const size_t victim = running.back();

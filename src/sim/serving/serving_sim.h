@@ -146,6 +146,9 @@ struct SchedulerLimits {
   // scheduler admits waiting requests only at a call, so an arrival waits for the running
   // window of decode steps to end. 1: every step.
   int scheduler_steps = 1;
+  // KV slots a decoding sequence reserves at a scheduler call beyond its next token, for the call's
+  // later steps (vLLM V0 multi-step: scheduler_steps - 1; perf::LookaheadKvTokens). 0: none.
+  int lookahead_kv_tokens = 0;
   int block_tokens = 16;  // KV paging granularity (vLLM's default block size)
   // Admit a request only when KV room for its prompt and whole output is free, counting what the
   // running requests will still grow by: no preemption (TensorRT-LLM's default policy). Off: admit
