@@ -1567,6 +1567,37 @@ TEST(InferenceTest, MlaDecodeRunsAtTheKernelsRate) {
   EXPECT_DOUBLE_EQ(gqa(0.9), gqa(std::nullopt));
 }
 
+// TensorRT-LLM (1.2 and later) runs MLA decode on an FP8 cache in FP8 on Blackwell (FP8 Q and KV,
+// tech blog 3, S4410) at its TRTLLM-gen kernel's measured rate: FlashInfer's timing on B200
+// (S4411: 128 heads, one query token, 8,192 keys, FP8 cache) 0.2852 ms for 256 sequences. By
+// hand: 256 x 8,192 keys x 128 heads x 2 x (576 + 512) = 584.1 GFLOP a layer, at 0.455 of the
+// 4,500 FP8 TFLOPS 285.3 us; it reads 256 x 8,192 x 576 B = 1.208 GB, 216 us at 8 TB/s x 0.7:
+// compute-bound. The same table's 128 sequences (0.1450 ms published, not used to set the rate):
+// 142.6 us (-1.6 %). TensorRT-LLM 0.20-1.1 keeps the 16-bit rate, 0.45 of 2,250: 576.9 us at 256.
+TEST(InferenceTest, TrtllmFp8MlaDecodeOnBlackwellAtTheKernelsRate) {
+  const auto& blackwell = Cat().CalibrationFor("blackwell");
+  ASSERT_TRUE(blackwell.fp8_mla_decode_efficiency);
+  const double flop = 256 * 8192 * 128 * 2.0 * (576 + 512);
+  EXPECT_NEAR(flop, 584.1e9, 0.1e9);
+  EXPECT_NEAR(flop / (*blackwell.fp8_mla_decode_efficiency * 4500e12) * 1e6, 285.2, 3);
+  auto layer_us = [](const char* engine, double seqs) -> double {
+    const auto& e = **Cat().FindEngine(engine);
+    InferenceJob job = Job("deepseek-r1", "b200", ServingDType::kFp4);
+    job.attention_dtype = ServingDType::kFp8;
+    job.kv_dtype = ServingDType::kFp8;
+    job.limits.fp8_mla_families = e.fp8_mla_families;
+    auto step = ServingStepModel::Make(job, InferenceLayout{1, 8, 8, 1});
+    EXPECT_TRUE(step) << step.error().message;
+    if (!step) return NAN;
+    // The keys' share of the decode step (attention alone), per layer of DeepSeek-R1's 61.
+    return (step->StepSeconds(seqs, seqs * 8192, 0, 0) - step->StepSeconds(seqs, 0, 0, 0)) / 61 *
+           1e6;
+  };
+  EXPECT_NEAR(layer_us("trtllm", 256) / 285.2, 1.0, 0.02);
+  EXPECT_NEAR(layer_us("trtllm", 128) / 145.0, 1.0, 0.03);
+  EXPECT_NEAR(layer_us("trtllm-1.1", 256), flop / (0.45 * 2250e12) * 1e6, 3);
+}
+
 // vLLM-Gaudi's decode batch buckets (exponential strategy, S3930): min 1, step 2, max
 // max_num_seqs, limit ceil(log2 n) + 1, bucket i = 2 ceil((n / 2)^(i / (limit - 1))), 1 kept. By
 // hand for 600 (limit 11, 300^0.1 = 1.7689): 2 x 1.7689^i = 2, 3.54, 6.26, 11.07, 19.58, 34.64,
