@@ -31,7 +31,7 @@ TOKENS = "1e12"  # the step rate does not depend on it
 LAYOUT_KEYS = ("tp", "pp", "cp", "ep", "interleave", "micro_batch", "zero", "recompute",
                "schedule", "precision", "stack", "tp_comm_overlap", "dp_overlap", "mtp",
                "recompute_modules", "uneven_stages", "offload_layers", "ep_a2a_overlap",
-               "grad_dtype", "param_dtype", "optimizer_dtype")
+               "grad_dtype", "param_dtype", "optimizer_dtype", "moe_force_load_balancing")
 HARDWARE_KEYS = ("system", "power_cap_w")
 
 

@@ -45,6 +45,9 @@ struct TrainRequest {
   // on or off: Megatron-Core's expert all-to-all overlap (Combined 1F1B); empty: searched where
   // the stack has it.
   std::string ep_a2a_overlap;
+  // on or off: the MoE router's logits replaced by random ones (Megatron's
+  // --moe-router-force-load-balancing, a benchmark setting); empty: off.
+  std::string moe_force_load_balancing;
   // Megatron's --recompute-modules names (its space-separated list, or comma-separated).
   std::vector<std::string> recompute_modules;
   std::optional<int> offload_layers;  // layers per stage whose activations go to host memory

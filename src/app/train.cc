@@ -214,7 +214,8 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   auto mtp = OnOff(r.mtp, "mtp");
   auto uneven = OnOff(r.uneven_stages, "uneven_stages");
   auto epo = OnOff(r.ep_a2a_overlap, "ep_a2a_overlap");
-  for (auto* v : {&dp, &tpo, &mtp, &uneven, &epo}) {
+  auto forced = OnOff(r.moe_force_load_balancing, "moe_force_load_balancing");
+  for (auto* v : {&dp, &tpo, &mtp, &uneven, &epo, &forced}) {
     if (!*v) return tl::unexpected(v->error());
   }
   if (stack) {
@@ -276,6 +277,7 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   sw.uneven_stages = *uneven ? **uneven : !stack || stack->uneven_stages;
   sw.sdpa_attention = stack && stack->sdpa_attention;
   sw.op_selective_recompute = stack && stack->op_selective_recompute;
+  sw.moe_random_routing = *forced && **forced;
   sw.ep_a2a_overlap_layer_host_s =
       stack && stack->ep_a2a_overlap_layer_host_s ? *stack->ep_a2a_overlap_layer_host_s : 0.0;
   if (*epo) setup.fixed.ep_a2a_overlap = **epo;

@@ -256,7 +256,12 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   // Forward FP8 GEMMs of per-tensor recipes accumulate fast (ForwardMatmulEfficiency); the
   // backward ones promote, at `eff`.
   const double fwd_eff = ForwardMatmulEfficiency(x.c, cal);
-  const double imbalance = x.job.training.moe_load_imbalance;
+  // The busiest expert-parallel rank's routed load over the mean: the trained router's
+  // (training.moe_load_imbalance), or random routing's sampling noise (SoftwareKnobs::
+  // moe_random_routing).
+  const double imbalance = x.job.software.moe_random_routing && moe
+                               ? RandomRoutingImbalance(T, x.c.params.top_k, l.ep)
+                               : x.job.training.moe_load_imbalance;
   LayerCost cost;
 
   // Forward GEMMs (kept apart where a module can be recomputed on its own), at the forward
@@ -1350,6 +1355,12 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
 }
 
 }  // namespace
+
+double RandomRoutingImbalance(double tokens, int top_k, int ep) {
+  if (ep <= 1 || tokens <= 0 || top_k <= 0) return 1.0;
+  const double relative_sd = std::sqrt((1.0 - 1.0 / ep) / (tokens * top_k));
+  return 1.0 + std::sqrt(2.0 * std::log(static_cast<double>(ep))) * relative_sd;
+}
 
 std::string_view RecomputeName(Recompute r) {
   switch (r) {

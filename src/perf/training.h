@@ -163,7 +163,19 @@ struct SoftwareKnobs {
   // passes' kernels on two streams, each schedule node's backward as its own autograd call
   // (data/stacks.yaml). A paired MoE layer takes at least this long. 0: not priced.
   double ep_a2a_overlap_layer_host_s = 0;
+  // The MoE router's logits are random (Megatron's --moe-router-force-load-balancing, set by
+  // benchmark runs on mock data): every assignment goes to a uniformly drawn expert, so the
+  // busiest expert-parallel rank carries the mean load plus sampling noise
+  // (RandomRoutingImbalance) in place of training.moe_load_imbalance.
+  bool moe_random_routing = false;
 };
+
+// The busiest of `ep` ranks' routed assignments over the mean when each of `tokens` tokens per
+// rank sends its `top_k` assignments to uniformly drawn experts: a rank's count is a sum of
+// tokens x ep independent draws, mean tokens x top_k, variance tokens x top_k x (1 - 1/ep)
+// (binomial), and the largest of ep such counts lies about sqrt(2 ln ep) standard deviations
+// above the mean. 1 at ep 1.
+double RandomRoutingImbalance(double tokens, int top_k, int ep);
 
 // Adapter fine-tuning. LoRA (Hu et al. 2021, arXiv 2106.09685) freezes the base weights and
 // trains a rank-r pair beside each adapted matrix (A: d_in x r, B: r x d_out, so r (d_in + d_out)

@@ -349,6 +349,25 @@ TEST(Stacks, OverlapHidesCommunication) {
   EXPECT_LT(on.tp_comm_s, off.tp_comm_s);
 }
 
+// --moe-force-load-balancing (Megatron's --moe-router-force-load-balancing, S4450) reaches the
+// job as random routing, by its own name and Megatron's; anything but on/off is refused naming
+// the field.
+TEST(Stacks, ForcedLoadBalancingIsRandomRouting) {
+  TrainRequest r = Train("qwen3-30b-a3b", "h100", 16);
+  auto setup = internal::BuildTrainJob(Cat(), r);
+  ASSERT_TRUE(setup) << setup.error().ToString();
+  EXPECT_FALSE(setup->job.software.moe_random_routing);
+  r.moe_force_load_balancing = "on";
+  setup = internal::BuildTrainJob(Cat(), r);
+  ASSERT_TRUE(setup) << setup.error().ToString();
+  EXPECT_TRUE(setup->job.software.moe_random_routing);
+  r.moe_force_load_balancing = "sometimes";
+  setup = internal::BuildTrainJob(Cat(), r);
+  ASSERT_FALSE(setup);
+  EXPECT_NE(setup.error().field.find("moe_force_load_balancing"), std::string::npos)
+      << setup.error().ToString();
+}
+
 // Without uneven stages the layers must split evenly; MTP layers off shorten the last stage.
 TEST(Stacks, EvenStagesAndMtp) {
   TrainRequest r = Train("llama-3-405b", "h100", 16384);

@@ -177,7 +177,7 @@ TEST(TrainingTest, TensorParallelExpertsKeepTheirInputWhole) {
 }
 
 TEST(TrainingTest, TimeBreakdownAddsUpAndFlopsAreConsistent) {
-  TrainingJob job = TrainingJobOn("llama-3-70b", "h100", 256);
+  TrainingJob job = TrainingJobOn("llama-3-8b", "h100", 256);
   auto r = SearchLayout(job, {});
   ASSERT_TRUE(r) << r.error().ToString();
   const auto& e = r->best;
@@ -712,7 +712,7 @@ TEST(TrainingBatch, DefaultBatchGrowsWithTheFleet) {
   EXPECT_NEAR(r->best.accelerator_hours / 30.84e6, 1.0, 0.15) << r->best.accelerator_hours;
 
   // 1,024 chips: 1,024 x 1,024 = 1Mi is below the 4Mi floor.
-  TrainingJob mid = TrainingJobOn("llama-3-70b", "h800", 1024);
+  TrainingJob mid = TrainingJobOn("llama-3-8b", "h800", 1024);
   auto m = SearchLayout(mid, {});
   ASSERT_TRUE(m);
   EXPECT_DOUBLE_EQ(m->best.requested_batch_tokens, 4194304.0);
@@ -916,6 +916,42 @@ TEST(TrainingOverlap, CombinedOneFOneBWaitsOnTheHost) {
   EXPECT_DOUBLE_EQ(two.pp_bubble_s, one.pp_bubble_s);
   EXPECT_DOUBLE_EQ(step(1e-6, true).total(), step(0, true).total());
   EXPECT_DOUBLE_EQ(step(1.0, false).total(), step(0, false).total());
+}
+
+// Random router logits (Megatron's --moe-router-force-load-balancing, set by NVIDIA's benchmark
+// scripts, S4450): each rank's routed assignments are binomial. By hand at 4,096 tokens a rank,
+// top-8, EP 8: relative standard deviation sqrt((1 - 1/8) / 32,768) = 0.0051675, the busiest of 8
+// ranks sqrt(2 ln 8) = 2.0393 of them above the mean: 1.01054. At EP 1 every expert is local: 1.
+// A run with it is faster than the trained router's 1.1 (the routed GEMMs scale with the load)
+// and the same on a dense model.
+TEST(TrainingMoe, RandomRoutingLoadsEveryRankNearTheMean) {
+  EXPECT_NEAR(RandomRoutingImbalance(4096, 8, 8), 1.01054, 1e-5);
+  EXPECT_DOUBLE_EQ(RandomRoutingImbalance(4096, 8, 1), 1.0);
+  EXPECT_LT(RandomRoutingImbalance(8192, 8, 8), RandomRoutingImbalance(4096, 8, 8));
+  auto run = [](const char* model, bool random) {
+    TrainingJob job = TrainingJobOn(model, "b200", 64);
+    job.seq_len = 4096;
+    job.global_batch_tokens = 1024.0 * 4096;
+    job.software.moe_random_routing = random;
+    LayoutConstraints fixed;
+    fixed.tp = 1;
+    fixed.pp = 8;
+    const bool dense = std::string(model) == "llama-3-8b";
+    fixed.interleave = dense ? 2 : 4;  // 32 or 94 layers over 8 stages
+    fixed.micro_batch = 1;
+    fixed.zero_stage = 1;
+    fixed.recompute = Recompute::kNone;
+    if (!dense) fixed.ep = 8;
+    auto r = SearchLayout(job, fixed);
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? r->best.time : TimeBreakdown{};
+  };
+  const TimeBreakdown trained = run("qwen3-235b-a22b", false),
+                      random = run("qwen3-235b-a22b", true);
+  EXPECT_LT(random.compute_s, trained.compute_s);
+  EXPECT_GT(random.compute_s, trained.compute_s * 1.01054 / 1.1);  // attention is not routed
+  EXPECT_DOUBLE_EQ(random.ep_comm_s, trained.ep_comm_s);
+  EXPECT_DOUBLE_EQ(run("llama-3-8b", true).total(), run("llama-3-8b", false).total());
 }
 
 // A mixture-of-experts run without a batch takes the DeepSeek LLM batch law's (DeepSeek-V3 and
