@@ -425,6 +425,9 @@ std::string ChipsYaml(const catalog::Source& source, const std::vector<catalog::
     EmitSourced(e, "tdp_w", c.tdp_w);
     if (c.gemm_clock_ratio.known()) EmitSourced(e, "gemm_clock_ratio", c.gemm_clock_ratio);
     if (c.sm_count.known()) EmitSourced(e, "sm_count", c.sm_count);
+    if (c.serving_step_overhead_ms.known()) {
+      EmitSourced(e, "serving_step_overhead_ms", c.serving_step_overhead_ms);
+    }
     EmitSourced(e, "process", c.process);
     EmitSourced(e, "foundry", c.foundry);
     EmitSourced(e, "price_usd", c.price_usd);
@@ -884,7 +887,7 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
                         const catalog::FamilyCalibration& cal, const catalog::Chip& chip,
                         const NetworkEfficiency& net) -> std::optional<double> {
           perf::InferenceJob j = job;
-          j.calibration = perf::AtChipTensorRate(cal, chip);
+          j.calibration = perf::ServingCalibrationFor(cal, chip);
           j.chip = &chip;
           net.ApplyTo(j.system);
           auto e = perf::EstimateInference(j, fixed);

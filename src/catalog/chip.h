@@ -65,6 +65,11 @@ struct Chip {
   // (Little's law: each SM keeps a limited number of bytes in flight against the memory's
   // latency). Unknown: no such bound.
   SourcedNumber sm_count;
+  // Fixed cost of one serving step measured on this part itself, ms, where it differs from the
+  // family's (calibration.yaml serving_step_overhead_ms, charged where an engine launches every
+  // iteration from the host): Blackwell's 16.8 ms is measured on B200 under NVIDIA's MLPerf
+  // harness; RTX PRO 6000 (GB202) runs of the same harness pay none of it. Unknown: the family's.
+  SourcedNumber serving_step_overhead_ms;
   SourcedText process;
   SourcedText foundry;
   SourcedNumber price_usd;

@@ -148,6 +148,7 @@ class YamlLoader : public YamlReader {
                "tdp_w",
                "gemm_clock_ratio",
                "sm_count",
+               "serving_step_overhead_ms",
                "process",
                "foundry",
                "price_usd",
@@ -192,6 +193,7 @@ class YamlLoader : public YamlReader {
     c.tdp_w = SourcedField<double>(n, "tdp_w", path, 1, 1e5);
     c.gemm_clock_ratio = SourcedField<double>(n, "gemm_clock_ratio", path, 0.1, 10);
     c.sm_count = SourcedField<double>(n, "sm_count", path, 1, 1e5);
+    c.serving_step_overhead_ms = SourcedField<double>(n, "serving_step_overhead_ms", path, 0, 1e4);
     c.process = SourcedField<std::string>(n, "process", path);
     c.foundry = SourcedField<std::string>(n, "foundry", path);
     c.price_usd = SourcedField<double>(n, "price_usd", path, 1, 1e9);

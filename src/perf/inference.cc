@@ -2216,7 +2216,7 @@ InferenceJob InferenceJobFor(const catalog::Catalog& cat, const catalog::Model& 
   InferenceJob job;
   job.model = &model;
   job.chip = &chip;
-  job.calibration = AtChipTensorRate(cat.CalibrationFor(chip.family), chip);
+  job.calibration = ServingCalibrationFor(cat.CalibrationFor(chip.family), chip);
   job.serving = cat.inference_calibration();
   return job;
 }

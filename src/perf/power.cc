@@ -60,4 +60,13 @@ catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& ca
   return out;
 }
 
+catalog::FamilyCalibration ServingCalibrationFor(const catalog::FamilyCalibration& cal,
+                                                 const catalog::Chip& chip) {
+  catalog::FamilyCalibration out = AtChipTensorRate(cal, chip);
+  if (chip.serving_step_overhead_ms.known()) {
+    out.serving_step_overhead_ms = *chip.serving_step_overhead_ms.value;
+  }
+  return out;
+}
+
 }  // namespace suanli::perf

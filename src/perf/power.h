@@ -53,6 +53,12 @@ double AtTensorRateRatio(double e, double rho);
 catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& cal,
                                             const catalog::Chip& chip);
 
+// The family's calibration as a serving job on `chip` uses it: AtChipTensorRate, and the step
+// cost measured on the part itself (chips.yaml serving_step_overhead_ms) where the catalog has
+// one, in place of the family's.
+catalog::FamilyCalibration ServingCalibrationFor(const catalog::FamilyCalibration& cal,
+                                                 const catalog::Chip& chip);
+
 }  // namespace suanli::perf
 
 #endif  // SUANLI_PERF_POWER_H_

@@ -117,6 +117,10 @@ std::string ChipsJson(const Catalog& c) {
       j["sm_count"] = SourcedJson(chip.sm_count);
       note_sources(chip.sm_count);
     }
+    if (chip.serving_step_overhead_ms.known()) {
+      j["serving_step_overhead_ms"] = SourcedJson(chip.serving_step_overhead_ms);
+      note_sources(chip.serving_step_overhead_ms);
+    }
     j["process"] = SourcedJson(chip.process);
     j["foundry"] = SourcedJson(chip.foundry);
     note_sources(chip.process);

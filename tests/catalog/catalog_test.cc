@@ -200,6 +200,7 @@ TEST(CatalogFiguresTest, EveryKnownValueHasAResolvableSource) {
     check(c.id + ".host_link_gb_s", c.host_link_gb_s);
     check(c.id + ".tdp_w", c.tdp_w);
     check(c.id + ".sm_count", c.sm_count);
+    check(c.id + ".serving_step_overhead_ms", c.serving_step_overhead_ms);
     check(c.id + ".process", c.process);
     check(c.id + ".foundry", c.foundry);
     check(c.id + ".price_usd", c.price_usd);

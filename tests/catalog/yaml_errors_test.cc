@@ -202,6 +202,16 @@ TEST(YamlErrorsTest, SmCountOutOfRange) {
   EXPECT_TRUE(Contains(e.field, "sm_count")) << e.field;
 }
 
+// A part's own serving step cost is a time: none (0) or more, never negative.
+TEST(YamlErrorsTest, NegativeChipStepOverhead) {
+  const Error e = MergeError(
+      ChipWithMemory("serving_step_overhead_ms: {value: -1, source: [S2], confidence: reported}"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "serving_step_overhead_ms")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "-1")) << e.message;
+}
+
 TEST(YamlErrorsTest, NonIntegerLayers) {
   const Error e = MergeError(Model(4, "layers: 32.5"));  // line 4
   EXPECT_EQ(e.file, kFile);

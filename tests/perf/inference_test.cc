@@ -651,6 +651,31 @@ TEST(InferenceTest, AscendMoeExchangeTakesDeepEpAscendRates) {
   EXPECT_NEAR(e->step_communication_ms / (94 * layer_us / 1e3), 1.0, 1e-3);
 }
 
+// RTX PRO 6000 (GB202) serving steps carry none of Blackwell's 16.8 ms (the family's
+// serving_step_overhead_ms, measured on B200 under NVIDIA's MLPerf harness, S1606): data/chips.yaml
+// gives the part its own, 0, from seven MLPerf v6.0 Llama 3.1 8B runs of that harness (graphs off)
+// outside the scored rows (S4483), which lie on 4.9-5.7 ms + 19.3-20.4 us a token. HPE DL385 x4
+// (TensorRT 10.14): Interactive 155.96 / 4 = 39.0 samples/s a GPU x 996 tokens x 23.93 ms = 929
+// tokens a step, Server 45.0 x 996 x 54.92 ms = 2,462: slope (54.92 - 23.93) / (2,462 - 929) =
+// 20.2 us a token, intercept 23.93 - 929 x 0.0202 = 5.1 ms. So a one-sequence decode step (no
+// engine, FP4) takes at most that 5.1 ms, and at least the weight read at the card's full
+// bandwidth, 8.03e9 parameters x 0.5625 bytes / 1.792e12 B/s = 2.52 ms (with B200's cost: 19 ms).
+TEST(InferenceTest, RtxPro6000StepCarriesNoB200HarnessCost) {
+  EXPECT_EQ(Job("llama-3.1-8b", "b200").calibration.serving_step_overhead_ms, 16.8);
+  InferenceJob job = Job("llama-3.1-8b", "rtx-pro-6000", ServingDType::kFp4);
+  EXPECT_EQ(job.calibration.serving_step_overhead_ms, 0);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 1;
+  job.input_tokens = 1;
+  job.output_tokens = 64;
+  auto e = EstimateInference(job, Tp(1));
+  ASSERT_TRUE(e) << e.error().ToString();
+  ASSERT_EQ(e->max_batch, 1);
+  EXPECT_EQ(e->step_overhead_ms, 0);
+  EXPECT_LT(e->tpot_ms, 5.1);
+  EXPECT_GT(e->tpot_ms, 8.03e9 * 0.5625 / 1.792e12 * 1e3);
+}
+
 // Decode steps of an expert group over four H20 nodes take DeepEP's low-latency kernels at their
 // measured floor and rate (data/systems.yaml hgx-h20 scale_out: 52.1 us a MoE layer at 4 nodes,
 // copies to other nodes at 0.92 of the H20's 25 GB/s a GPU: 4 x 400 Gb/s per 8 GPUs, S1980).
