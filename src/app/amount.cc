@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/number.h"
+#include "core/text.h"
 
 namespace suanli::app {
 namespace {
@@ -115,7 +116,9 @@ std::optional<std::pair<int64_t, int64_t>> NodesTimesChips(std::string_view text
 
 }  // namespace
 
-Result<double> ParseAmount(std::string_view text, std::string_view field) {
+Result<double> ParseAmount(std::string_view typed, std::string_view field) {
+  // White space around a number says nothing, as around a name (core NormalizeId): "8 " is 8.
+  const std::string_view text = TrimSpace(typed);
   if (text.empty()) return MakeError("empty value; expected a number", "", 0, std::string(field));
   const ScaledNumber n = ParseScaledNumber(text, AmountSuffixes());
   if (n.status == NumberStatus::kOutOfRange) return tl::unexpected(OutOfRange(text, field));
@@ -133,7 +136,8 @@ std::pair<std::string_view, double> WithoutPercent(std::string_view text, std::s
   return {text, 1.0};
 }
 
-Result<double> ParseFieldAmount(std::string_view typed, std::string_view field) {
+Result<double> ParseFieldAmount(std::string_view as_typed, std::string_view field) {
+  const std::string_view typed = TrimSpace(as_typed);
   const auto [shown, percent] = WithoutPercent(typed, field);
   const auto [text, time_unit] = WithoutTimeUnit(WithoutDollarSign(shown, field), field);
   const double unit = time_unit * percent;
@@ -155,8 +159,9 @@ Result<int64_t> WholeNumber(double value, std::string_view field, int64_t min, i
   return static_cast<int64_t>(value);
 }
 
-Result<int64_t> ParseWholeAmount(std::string_view text, std::string_view field, int64_t min,
+Result<int64_t> ParseWholeAmount(std::string_view typed, std::string_view field, int64_t min,
                                  int64_t max) {
+  const std::string_view text = TrimSpace(typed);
   // Chips of one job: train's and infer's --count, simulate's --gpus (`--gpus 1k --cluster
   // h800:2k:8` is 1,024 of 2,048, as the cluster's own counts are read).
   const bool chips = field == "count" || field == "gpus";

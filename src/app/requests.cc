@@ -1871,7 +1871,8 @@ const std::vector<Field<ReplayRequest>>& ReplayFields() {
            "0 adds no GPUs)"),
       Bind(
           "kube", &R::kube,
-          "or the cluster from Kubernetes objects (kubectl get nodes,pods -o json): its GPU nodes, "
+          "or the cluster from Kubernetes objects (kubectl get nodes,pods -o json or -o yaml): its "
+          "GPU nodes, "
           "and running pods that say suanli.io/remaining-s hold their GPUs until then"),
       Bind("policy", &R::policy,
            "policy or comma-separated policies: " + JoinOr(sim::PolicyNames())),
@@ -1919,8 +1920,8 @@ const std::vector<Field<ClusterImportRequest>>& ClusterImportFields() {
   using R = ClusterImportRequest;
   static const std::vector<Field<R>> fields = {
       Positional(Bind("files", &R::files,
-                      "JSON files from `kubectl get nodes,pods -o json`, Kueue ResourceFlavors and "
-                      "ClusterQueues, DRA ResourceSlices")),
+                      "files from `kubectl get nodes,pods -o json` (or -o yaml), Kueue "
+                      "ResourceFlavors and ClusterQueues, DRA ResourceSlices")),
       Bind("kube_json", &R::kube_json, "the same objects inline (a List or one object)"),
   };
   return fields;
@@ -1938,9 +1939,11 @@ const std::vector<Field<SimulateRequest>>& SimulateFields() {
       Bind("cluster", &R::cluster,
            "the cluster as type:count[:gpus_per_node],... (empty, idle; h100:16 is one pool of "
            "16, h100:16:8 or h100:2x8 two nodes of 8, which a job wider than a node spans)"),
-      Bind("kube", &R::kube,
-           "or Kubernetes objects (kubectl get nodes,pods -o json): the cluster and what runs on "
-           "it now (pods may say suanli.io/remaining-s)"),
+      Bind(
+          "kube", &R::kube,
+          "or Kubernetes objects (kubectl get nodes,pods -o json or -o yaml): the cluster and what "
+          "runs on "
+          "it now (pods may say suanli.io/remaining-s)"),
       Bind("kube_json", &R::kube_json, "the same objects inline"),
       Bind("policy", &R::policy,
            "scheduling policy (default fifo-perf: the fastest type with room): " +

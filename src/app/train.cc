@@ -766,6 +766,14 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
       }
       const int64_t dp = r.dp ? *r.dp : std::max<int64_t>(1, GivenDataParallel(r));
       r.global_batch_size = int64_t{*r.micro_batch} * steps * dp;
+      // The steps are each data-parallel rank's (DeepSpeed's train_batch_size = micro-batch x
+      // steps x world size over the model-parallel sizes; the Hugging Face Trainer's total batch
+      // is per_device_train_batch_size x gradient_accumulation_steps x world size: S3570, S4460):
+      // the layout that runs them has this dp, or the search would run other steps than typed
+      // (`--per_device_train_batch_size 4 --gradient_accumulation_steps 8` on 8 GPUs was tp 2 cp 2
+      // dp 2 with 32 micro-batches a step).
+      const int64_t split = int64_t{r.tp.value_or(1)} * r.pp.value_or(1) * r.cp.value_or(1);
+      if (!r.dp && r.count > 0 && r.count % split == 0) r.dp = dp;
     }
   }
   // LLaMA-Factory cuts each example at cutoff_len tokens, 2,048 unless given (hparams/data_args.py,

@@ -536,6 +536,13 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
       launched_by(args[i + 2]);
       i += 2;
       launched = true;
+    } else if ((a == "python" || a == "python3") && next == "-m" && i + 2 < args.size() &&
+               !args[i + 2].empty() && args[i + 2].front() != '-') {
+      // A module this list does not know (`python -m megatron.bridge.recipes.llama.llama3_8b`):
+      // the program the line runs, which the request's launched_by check names and refuses
+      // with what it reads, instead of three words CLI11 did not expect.
+      launched_by(args[i + 2]);
+      i += 2;
     } else if (a == "-m" && module(i + 1)) {
       launched_by(args[i + 1]);
       ++i;
@@ -729,7 +736,8 @@ int main(int argc, char** argv) {
   auto* cluster_cmd = app.add_subcommand("cluster", "cluster state from Kubernetes");
   cluster_cmd->require_subcommand(1);
   auto* import_cmd = cluster_cmd->add_subcommand(
-      "import", "accelerators, their use and Kueue quotas from `kubectl get ... -o json` files");
+      "import",
+      "accelerators, their use and Kueue quotas from `kubectl get ... -o json` (or -o yaml) files");
   commands.push_back(
       MakeCommand(import_cmd, app_ns::ClusterImportFields(), &Engine::ClusterImport));
   add_common(import_cmd);

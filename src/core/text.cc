@@ -12,11 +12,15 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
-std::string NormalizeId(std::string_view s) {
-  // Spaces around a name say nothing ("h20, h800" as a list typed with a space after the comma).
+std::string_view TrimSpace(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  std::string out = ToLower(s);
+  return s;
+}
+
+std::string NormalizeId(std::string_view s) {
+  // Spaces around a name say nothing ("h20, h800" as a list typed with a space after the comma).
+  std::string out = ToLower(TrimSpace(s));
   for (char& c : out) {
     if (c == '_' || c == ' ') c = '-';
   }

@@ -11,6 +11,10 @@ namespace suanli {
 // Lower-case ASCII copy.
 std::string ToLower(std::string_view s);
 
+// `s` without the white space (std::isspace: spaces, tabs, line ends) around it: a value typed or
+// pasted with a stray space ("--count '8 '", "h20, h800" split at the comma) means the same.
+std::string_view TrimSpace(std::string_view s);
+
 // Normalizes an id for lookup: without white space around it, lower case, with "_" and " "
 // inside turned into "-"
 // ("." is kept: qwen2.5-72b).

@@ -31,6 +31,11 @@ ApiResponse Reply(int status, const json& j) {
 
 // Reads one object of `kind` with the kube importer (the scheduler sends no TypeMeta).
 Result<sim::KubeCluster> ReadAs(const json& obj, const char* kind, sim::KubeCluster into) {
+  // `Nodes.items` holding `true` threw nlohmann's type_error from operator[] (a 500).
+  if (!obj.is_object()) {
+    return MakeError(std::string("expected a ") + kind + " object",
+                     std::string("ExtenderArgs.") + kind);
+  }
   json copy = obj;
   copy["kind"] = kind;
   if (auto ok = sim::ReadKubeObjects(copy.dump(), std::string("ExtenderArgs.") + kind, &into);

@@ -101,7 +101,7 @@ TEST(ParseFieldAmount, SharesTakeAPercentSign) {
 
 TEST(ParseAmount, RejectsWhatIsNotExactlyANumberAndNamesTheField) {
   for (const char* bad : {"", "abc", "8abc", "8.9.1", "nan", "inf", "-inf", "1e400", "M", "16MM",
-                          "16 MM", " 16", "16Mi ", "0x10", "1,000"}) {
+                          "16 MM", " ", "\t", "0x10", "1,000"}) {
     auto r = ParseAmount(bad, "global_batch_tokens");
     ASSERT_FALSE(r) << "'" << bad << "' parsed as " << *r;
     EXPECT_EQ(r.error().field, "global_batch_tokens") << bad;
@@ -110,6 +110,27 @@ TEST(ParseAmount, RejectsWhatIsNotExactlyANumberAndNamesTheField) {
   auto r = ParseAmount(std::string(10'000, '9') + "x", "tokens");
   ASSERT_FALSE(r);
   EXPECT_LT(r.error().message.size(), 120u);
+}
+
+// White space around a number is dropped, as around a name (NormalizeId): `--count "8 "` (a
+// value pasted with its trailing space), `{"tokens": " 16M"}`, a tab or a line end. Inside the
+// number nothing changes: "1 000" and "15  T" stay errors.
+TEST(ParseAmount, WhiteSpaceAroundTheNumberIsDropped) {
+  EXPECT_DOUBLE_EQ(*ParseAmount(" 16", "f"), 16);
+  EXPECT_DOUBLE_EQ(*ParseAmount("16Mi ", "f"), 16 * 1048576.0);
+  EXPECT_DOUBLE_EQ(*ParseAmount("\t15 T\n", "f"), 15e12);
+  EXPECT_EQ(*ParseWholeAmount("8 ", "count", 1, 10'000'000), 8);
+  EXPECT_EQ(*ParseWholeAmount(" 2x8 ", "count", 1, 10'000'000), 16);
+  EXPECT_EQ(*ParseWholeAmount(" 16K", "count", 1, 10'000'000), 16384);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount(" 50ms ", "tpot_ms"), 50);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("8k ", "seq_len"), 8192);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount(" 90%", "kv_memory_fraction"), 0.9);
+  EXPECT_FALSE(ParseAmount("1 000", "f"));
+  EXPECT_FALSE(ParseAmount(" 15  T ", "f"));
+  auto blank = ParseWholeAmount("  ", "count", 1, 10);
+  ASSERT_FALSE(blank);
+  EXPECT_EQ(blank.error().field, "count");
+  EXPECT_NE(blank.error().message.find("empty"), std::string::npos) << blank.error().message;
 }
 
 // A time with its unit, for fields whose name gives theirs (--tpot-ms 50ms, --ttft-ms 2s,

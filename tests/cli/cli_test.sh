@@ -2038,6 +2038,24 @@ expect_bad "--count with trailing text" "count.*8abc" train --model llama-3-8b -
 expect_bad "--count fractional" "count.*whole" train --model llama-3-8b --chip h100 --count 8.9 --tokens 1e12
 expect_bad "--seed negative" "seed" forecast --seed -1 --samples 10
 expect_bad "--tokens empty" "tokens.*empty" train --model llama-3-8b --chip h100 --count 8 --tokens ""
+# `python -m MODULE` with a module no launcher reads: the module named and what is read, not
+# CLI11's "arguments were not expected" over three words.
+expect_bad "train: python -m an unread module names it" \
+  "launched-by: 'megatron\.bridge\.recipes\.llama\.llama3_8b' is not a training program.*torchtitan\.train" \
+  train --chip h100 --count 8 --tokens 1T python -m megatron.bridge.recipes.llama.llama3_8b
+expect_bad "infer: python -m an unread module names it" \
+  "launched-by: unknown 'my_server\.main'; expected vllm, sglang" \
+  infer --chip h100 --count 8 --model qwen3-8b python3 -m my_server.main --port 8000
+expect_bad "--count blank" "count.*empty" train --model llama-3-8b --chip h100 --count " " --tokens 1e12
+# A number pasted with a space around it is the number, as a name is the name: --count "8 ".
+run train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --json
+count_plain=$OUT
+run train --model llama-3-8b --chip h100 --count "8 " --tokens " 1e12" --json
+if [ "$RC" -eq 0 ] && [ -n "$OUT" ] && [ "$OUT" = "$count_plain" ]; then
+  ok "--count '8 ' is --count 8"
+else
+  not_ok "--count '8 ' is --count 8" "exit $RC" "${ERR:0:300}"
+fi
 # cluster import: hand counts from the fixtures (tests/sim/kube): 16 H800 (8 cordoned, 8 taken),
 # 8 Ascend 910B3 (4 taken), 4 HAMi A100 (0.3 taken), 2 DRA H100.
 KUBE_DIR="$(dirname "$0")/../sim/kube"
@@ -2060,7 +2078,16 @@ fi
 printf '{"items": [{"kind": "Node", "metadata": {"name": "n1"}, "status": {"allocatable": {"nvidia.com/gpu": "lots"}}}]}' >"$TMP/bad_nodes.json"
 expect_bad "cluster import: a bad quantity names file, node and resource" "bad_nodes\.json.*node n1.*nvidia\.com/gpu" \
   cluster import "$TMP/bad_nodes.json"
-expect_bad "cluster import: not JSON" "not valid JSON" cluster import "$TMP/badcat/bad.yaml"
+# `kubectl get nodes,pods -o yaml` is the same List as -o json: the same summary.
+run cluster import "$KUBE_DIR/nodes_pods.json" --json
+kube_from_json=$OUT
+run cluster import "$KUBE_DIR/nodes_pods.yaml" --json
+if [ "$RC" -eq 0 ] && [ -n "$OUT" ] && [ "$OUT" = "$kube_from_json" ]; then
+  ok "cluster import reads kubectl's -o yaml as its -o json"
+else
+  not_ok "cluster import reads kubectl's -o yaml as its -o json" "exit $RC" "${ERR:0:300}"
+fi
+expect_bad "cluster import: neither JSON nor YAML names its line" "bad\.yaml:[0-9]+:.*-o yaml" cluster import "$TMP/badcat/bad.yaml"
 expect_bad "cluster import: no file" "files" cluster import --kube-json ""
 # simulate: an idle cluster, hand numbers (fifo-perf takes the faster H800: 10 h; P(done by 11 h)
 # = Phi(ln 1.1 / 0.10) = 0.83; cost $2 x 8 x 10 h = $160).
@@ -2987,6 +3014,24 @@ same_train "train: --recompute-granularity full --recompute-method uniform is --
 same_train "train: DeepSpeed's --gradient-accumulation-steps gives the global batch" \
   "--zero 2 --micro-batch 2 --global-batch-size 128 --tp 1 --pp 1" \
   --zero-stage 2 --train-micro-batch-size-per-gpu 2 --gradient-accumulation-steps 4 --tp 1 --pp 1
+# The Trainer's batch is per_device_train_batch_size x gradient_accumulation_steps x world size
+# (transformers trainer.py, S4460): on 8 GPUs, 4 x 8 x 8 = 256 sequences in 8 micro-batches on
+# each of 8 data-parallel ranks. The layout runs the steps typed (it was tp 2 dp 4, 16 a step).
+run train --json --chip a100 --count 8 --tokens 1B python -m torch.distributed.run \
+  --nproc_per_node 8 train.py --model_name_or_path Qwen/Qwen2.5-7B --bf16 True \
+  --per_device_train_batch_size 4 --gradient_accumulation_steps 8 --model_max_length 4096
+if [ "$RC" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["parallel"]
+assert (p["dp"], p["tp"], p["pp"], p["cp"], p["micro_batch"]) == (8, 1, 1, 1, 4), p
+assert d["micro_batches"] == 8 and d["global_batch_tokens"] == 256 * 4096, d["micro_batches"]
+' "$TMP/stdout"; then
+  ok "train: the Trainer's gradient_accumulation_steps are each of world-size ranks' steps"
+else
+  not_ok "train: the Trainer's gradient_accumulation_steps are each of world-size ranks' steps" \
+    "exit $RC" "stderr: ${ERR:0:300}" "${OUT:0:300}"
+fi
 same_train "train: Megatron's space-separated --recompute-modules are the comma-separated list" \
   "--tp 1 --pp 1 --recompute-modules core_attn,mlp" --tp 1 --pp 1 --recompute-modules core_attn mlp
 expect_bad "train: --use-distributed-optimizer contradicts --zero 0" "zero 0" \

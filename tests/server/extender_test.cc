@@ -337,7 +337,14 @@ TEST(Extender, NodeNamesFromTheSnapshotAndLegacyLowerCaseKeys) {
 TEST(Extender, BadArgsAre400NotACrash) {
   for (const std::string body :
        {"", "[]", "{}", R"({"Pod": 3, "NodeNames": []})", R"({"Pod": {}, "NodeNames": [1]})",
-        R"({"Pod": {}, "Nodes": {"items": 3}})"}) {
+        R"({"Pod": {}, "Nodes": {"items": 3}})",
+        // A node item that is no object threw from operator[] (a 500); a pod's unschedulable
+        // node and a container list that is no list threw or were misread (audit round 16).
+        R"({"Pod": {"spec": {"containers": [{"resources": {"limits": {"nvidia.com/gpu": "1"}}}]}},
+            "Nodes": {"items": [true]}})",
+        R"({"Pod": {"spec": {"containers": "x"}}, "NodeNames": ["a"]})",
+        R"({"Pod": {}, "Nodes": {"items": [{"metadata": {"name": "n"},
+            "spec": {"unschedulable": "yes"}}]}})"}) {
     auto r = HandleExtender(TheEngine(), nullptr, "filter", body);
     EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
   }

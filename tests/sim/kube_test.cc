@@ -1,6 +1,7 @@
 // Cluster state from Kubernetes objects shaped as the projects document them; counts by hand.
 #include "sim/engine/kube.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "testing.h"
@@ -119,6 +120,147 @@ TEST(Kube, BadInputNamesTheFileAndObject) {
   EXPECT_NE(r.error().ToString().find("nvidia.com/gpu"), std::string::npos);
   r = ReadKubeObjects("[1, 2]", "x.json", &c);
   EXPECT_FALSE(r);
+}
+
+// `kubectl get nodes,pods -o yaml` prints the List `-o json` prints, as YAML: read into the same
+// cluster. nodes_pods.yaml is nodes_pods.json dumped as YAML (strings such as '8' and 'True'
+// quoted, as kubectl quotes them), so every node and pod must equal the JSON's.
+TEST(Kube, KubectlYamlIsTheSameListAsItsJson) {
+  const std::string dir = std::string(SUANLI_TEST_DATA_DIR) + "/sim/kube/";
+  KubeCluster from_json, from_yaml;
+  ASSERT_TRUE(ReadKubeObjects(testing::FileText(dir + "nodes_pods.json"), "j", &from_json));
+  auto ok = ReadKubeObjects(testing::FileText(dir + "nodes_pods.yaml"), "y", &from_yaml);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(from_yaml.nodes.size(), 5u);  // the List's five Nodes (the hand count above)
+  ASSERT_EQ(from_yaml.nodes.size(), from_json.nodes.size());
+  for (size_t i = 0; i < from_json.nodes.size(); ++i) {
+    const auto &a = from_json.nodes[i], &b = from_yaml.nodes[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.gpu_type, b.gpu_type) << a.name;
+    EXPECT_EQ(a.gpus, b.gpus) << a.name;
+    EXPECT_EQ(a.cpu_milli, b.cpu_milli) << a.name;
+    EXPECT_EQ(a.memory_mib, b.memory_mib) << a.name;
+    EXPECT_EQ(a.ready, b.ready) << a.name;
+    EXPECT_EQ(a.schedulable, b.schedulable) << a.name;
+  }
+  EXPECT_FALSE(NodeNamed(from_yaml, "gpu-h800-1").schedulable);  // `unschedulable: true`
+  ASSERT_EQ(from_yaml.pods.size(), from_json.pods.size());
+  for (size_t i = 0; i < from_json.pods.size(); ++i) {
+    const auto &a = from_json.pods[i], &b = from_yaml.pods[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.node, b.node) << a.name;
+    EXPECT_EQ(a.gpus, b.gpus) << a.name;
+    EXPECT_EQ(a.gpu_milli, b.gpu_milli) << a.name;
+    EXPECT_EQ(a.command, b.command) << a.name;
+  }
+  EXPECT_EQ(from_yaml.objects_read, from_json.objects_read);
+
+  // As kubectl prints one Node (double quotes, lists at their key's indent; a real
+  // `kubectl get nodes -o yaml`'s shape): 8 H100, 96 CPUs, Ready.
+  KubeCluster one;
+  ok = ReadKubeObjects(R"(apiVersion: v1
+items:
+- apiVersion: v1
+  kind: Node
+  metadata:
+    creationTimestamp: "2026-11-30T08:00:00Z"
+    labels:
+      nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3
+    name: node-a
+  status:
+    allocatable:
+      cpu: "96"
+      memory: 2113464128Ki
+      nvidia.com/gpu: "8"
+    conditions:
+    - lastHeartbeatTime: "2026-12-07T09:00:00Z"
+      status: "True"
+      type: Ready
+kind: List
+metadata:
+  resourceVersion: ""
+)",
+                       "nodes.yaml", &one);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(one.nodes.size(), 1u);
+  EXPECT_EQ(one.nodes[0].gpus, 8);
+  EXPECT_EQ(one.nodes[0].cpu_milli, 96'000);
+  EXPECT_EQ(one.nodes[0].gpu_type, "NVIDIA-H100-80GB-HBM3");
+  EXPECT_TRUE(one.nodes[0].ready);
+}
+
+// A field of the wrong type is an error naming it, never nlohmann's type_error (which was an
+// internal error, exit 1, and a 500 over HTTP and from the scheduler extender); counts that do
+// not fit what they count are errors too (1e12 GPUs wrapped to a negative count and the node
+// vanished; 4.5 GPUs became 5: Kubernetes' extended resources are integers).
+TEST(Kube, FieldsOfTheWrongTypeAreErrorsNamingThem) {
+  const auto error_of = [](const std::string& text) {
+    KubeCluster c;
+    Result<void> r;
+    EXPECT_NO_THROW(r = ReadKubeObjects(text, "k.json", &c)) << text;
+    EXPECT_FALSE(r) << text;
+    return r ? std::string() : r.error().ToString();
+  };
+  const std::string node = R"({"kind": "Node", "metadata": {"name": "n1"}, )";
+  EXPECT_NE(error_of(node + R"("spec": {"unschedulable": "yes"}})").find("spec.unschedulable"),
+            std::string::npos);
+  EXPECT_NE(error_of(node + R"("status": {"conditions": "Ready"}})").find("status.conditions"),
+            std::string::npos);
+  EXPECT_NE(error_of(node + R"("status": {"allocatable": {"nvidia.com/gpu": "1e12"}}})")
+                .find("whole number of accelerators"),
+            std::string::npos);
+  EXPECT_NE(error_of(node + R"("status": {"allocatable": {"nvidia.com/gpu": 4.5}}})")
+                .find("whole number of accelerators"),
+            std::string::npos);
+  EXPECT_NE(error_of(node + R"("status": {"allocatable": {"cpu": "1e300"}}})").find("cpu"),
+            std::string::npos);
+  const std::string pod = R"({"kind": "Pod", "metadata": {"name": "p", "namespace": "d"}, )";
+  EXPECT_NE(error_of(pod + R"("spec": {"containers": "vllm"}})").find("spec.containers"),
+            std::string::npos);
+  EXPECT_NE(error_of(pod + R"("spec": {"containers": [{"command": "vllm serve m",
+                "resources": {"limits": {"nvidia.com/gpu": "1"}}}]}})")
+                .find("spec.containers[].command"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"kind": "ClusterQueue", "metadata": {"name": "q"},
+                   "spec": {"resourceGroups": [{"flavors": {"name": "f"}}]}})")
+                .find("flavors"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"kind": "ResourceSlice", "spec": {"nodeName": "n", "devices": 3}})")
+                .find("spec.devices"),
+            std::string::npos);
+  // A list item that is no object reads as nothing, as a missing field does.
+  KubeCluster c;
+  EXPECT_TRUE(ReadKubeObjects(R"({"kind": "Pod", "metadata": {"name": "p"},
+                                  "spec": {"containers": ["x", 1]}})",
+                              "k.json", &c));
+}
+
+// YAML that is not a List names its line; text that is neither says what was expected; a billion
+// laughs is refused before it expands.
+TEST(Kube, BadYamlNamesItsLine) {
+  KubeCluster c;
+  auto r = ReadKubeObjects("items:\n- kind: Node\n  metadata: {name: [x\n", "n.yaml", &c);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().file, "n.yaml");
+  EXPECT_GE(r.error().line, 3) << r.error().ToString();
+  EXPECT_NE(r.error().message.find("-o yaml"), std::string::npos) << r.error().ToString();
+  r = ReadKubeObjects("just some text", "t.txt", &c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("expected a Kubernetes object or a List"), std::string::npos)
+      << r.error().ToString();
+  std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char k = 'b'; k <= 'j'; ++k) {
+    laughs += fmt::format("{}: &{} [*{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}]\n", k, k,
+                          char(k - 1), char(k - 1), char(k - 1), char(k - 1), char(k - 1),
+                          char(k - 1), char(k - 1), char(k - 1), char(k - 1), char(k - 1));
+  }
+  r = ReadKubeObjects(laughs, "l.yaml", &c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("aliases"), std::string::npos) << r.error().ToString();
+  // Broken JSON names its line and column still.
+  r = ReadKubeObjects("{\"items\": [\n  {\"kind\": \"Node\",}\n]}", "b.json", &c);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().line, 2) << r.error().ToString();
 }
 
 }  // namespace

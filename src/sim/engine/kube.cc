@@ -4,13 +4,17 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/json_keys.h"
 #include "core/number.h"
+#include "core/yaml_reader.h"
 
 namespace suanli::sim {
 namespace {
@@ -39,15 +43,43 @@ const json& Child(const json& j, const char* key) {
   return it != j.end() && it->is_object() ? *it : kEmpty;
 }
 
+// A list field of an object: empty when absent or null, an error naming it when it is something
+// else (`"containers": "x"` threw nlohmann's type_error through `value()`: an internal error, a 500
+// over HTTP).
+Result<const json*> ListOf(const json& j, const char* key, const std::string& where,
+                           const std::string& field) {
+  static const json kNone = json::array();
+  if (!j.is_object()) return &kNone;
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return &kNone;
+  if (!it->is_array()) return MakeError("expected a list", where, 0, field);
+  return &*it;
+}
+
 // A quantity field ("8" or 8) of an object; 0 when absent.
 Result<double> QuantityOf(const json& map, const std::string& key, const std::string& where) {
   const auto it = map.find(key);
   if (it == map.end()) return 0.0;
-  if (it->is_number()) return it->get<double>();
-  if (!it->is_string()) return MakeError("expected a quantity", where, 0, key);
-  auto q = ParseKubeQuantity(it->get<std::string>());
-  if (!q) return MakeError(q.error().message, where, 0, key);
-  return *q;
+  double v = 0;
+  if (it->is_number()) {
+    v = it->get<double>();
+    if (v < 0) return MakeError("a quantity is not negative", where, 0, key);
+  } else if (it->is_string()) {
+    auto q = ParseKubeQuantity(it->get<std::string>());
+    if (!q) return MakeError(q.error().message, where, 0, key);
+    v = *q;
+  } else {
+    return MakeError("expected a quantity", where, 0, key);
+  }
+  // What is counted in whole numbers here: accelerators (an extended resource is an integer in
+  // Kubernetes), CPUs in thousandths, memory in MiB. 1e12 GPUs wrapped to a negative count and
+  // the node was dropped without a word; 4.5 GPUs were rounded to 5.
+  if (IsAcceleratorResource(key) && (v != std::floor(v) || v > 1e6)) {
+    return MakeError("expected a whole number of accelerators, at most 1,000,000", where, 0, key);
+  }
+  if (key == "cpu" && v > 1e6) return MakeError("more than a million CPUs", where, 0, key);
+  if (key == "memory" && v > 0x1p50) return MakeError("more than 1 PiB of memory", where, 0, key);
+  return v;
 }
 
 // The GPU product a node carries: the NVIDIA GPU feature discovery label, else the Ascend
@@ -115,10 +147,19 @@ Result<void> ReadNode(const json& obj, const std::string& where, KubeCluster* c)
   }
   n.gpu_type = n.gpus > 0 ? NodeGpuType(labels, n.resource) : "";
   if (n.gpus > 0 && n.gpu_type == n.resource && !hami_type.empty()) n.gpu_type = hami_type;
-  for (const auto& cond : status.value("conditions", json::array())) {
+  auto conditions = ListOf(status, "conditions", where + ": node " + n.name, "status.conditions");
+  if (!conditions) return tl::unexpected(conditions.error());
+  for (const auto& cond : **conditions) {
     if (Str(cond, "type") == "Ready") n.ready = Str(cond, "status") == "True";
   }
-  n.schedulable = !Child(obj, "spec").value("unschedulable", false);
+  const json& spec = Child(obj, "spec");
+  if (const auto it = spec.find("unschedulable"); it != spec.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      return MakeError("expected true or false", where + ": node " + n.name, 0,
+                       "spec.unschedulable");
+    }
+    n.schedulable = !it->get<bool>();
+  }
   // A node listed twice (two files): the later wins, as kubectl would show it now.
   for (auto& existing : c->nodes) {
     if (existing.name == n.name) {
@@ -239,7 +280,9 @@ Result<void> ReadPod(const json& obj, const std::string& where, KubeCluster* c) 
   if (p.phase == "Succeeded" || p.phase == "Failed") return {};
   const std::string at = where + ": pod " + p.ns + "/" + p.name;
   double gpumem = 0, gpucores = 0;
-  for (const auto& container : spec.value("containers", json::array())) {
+  auto containers = ListOf(spec, "containers", at, "spec.containers");
+  if (!containers) return tl::unexpected(containers.error());
+  for (const auto& container : **containers) {
     const json& res = Child(container, "resources");
     // Requests, else limits (extended resources must have equal ones).
     const json& req = Child(res, "limits").empty() ? Child(res, "requests") : Child(res, "limits");
@@ -251,7 +294,9 @@ Result<void> ReadPod(const json& obj, const std::string& where, KubeCluster* c) 
         if (p.resource.empty()) {
           const auto vars = ContainerVars(container);
           for (const char* part : {"command", "args"}) {
-            for (const auto& word : container.value(part, json::array())) {
+            auto words = ListOf(container, part, at, std::string("spec.containers[].") + part);
+            if (!words) return tl::unexpected(words.error());
+            for (const auto& word : **words) {
               if (word.is_string())
                 p.command.push_back(ExpandKubeVars(word.get<std::string>(), vars));
             }
@@ -303,12 +348,19 @@ Result<void> ReadFlavorsAndQueues(const json& obj, const std::string& kind,
     return {};
   }
   // ClusterQueue: spec.resourceGroups[].flavors[].resources[{name, nominalQuota}].
-  for (const auto& group : spec.value("resourceGroups", json::array())) {
-    for (const auto& flavor : group.value("flavors", json::array())) {
-      for (const auto& r : flavor.value("resources", json::array())) {
+  const std::string at = where + ": ClusterQueue " + Str(meta, "name");
+  auto groups = ListOf(spec, "resourceGroups", at, "spec.resourceGroups");
+  if (!groups) return tl::unexpected(groups.error());
+  for (const auto& group : **groups) {
+    auto flavors = ListOf(group, "flavors", at, "spec.resourceGroups[].flavors");
+    if (!flavors) return tl::unexpected(flavors.error());
+    for (const auto& flavor : **flavors) {
+      auto resources = ListOf(flavor, "resources", at, "spec.resourceGroups[].flavors[].resources");
+      if (!resources) return tl::unexpected(resources.error());
+      for (const auto& r : **resources) {
         const std::string name = Str(r, "name");
         if (!IsAcceleratorResource(name)) continue;
-        auto q = QuantityOf(r, "nominalQuota", where + ": ClusterQueue " + Str(meta, "name"));
+        auto q = QuantityOf(r, "nominalQuota", at);
         if (!q) return tl::unexpected(q.error());
         c->quotas.push_back({Str(meta, "name"), Str(flavor, "name"), name, "", *q});
       }
@@ -325,7 +377,9 @@ Result<void> ReadResourceSlice(const json& obj, const std::string& where, KubeCl
   if (node.empty()) return {};
   int devices = 0;
   std::string type;
-  for (const auto& d : spec.value("devices", json::array())) {
+  auto list = ListOf(spec, "devices", where + ": ResourceSlice of node " + node, "spec.devices");
+  if (!list) return tl::unexpected(list.error());
+  for (const auto& d : **list) {
     // resource.k8s.io/v1beta1 nests attributes under `basic`; v1 has them on the device.
     const json& attrs = Child(Child(d, "basic").empty() ? d : Child(d, "basic"), "attributes");
     const std::string kind_attr = Str(Child(attrs, "type"), "string");
@@ -355,6 +409,81 @@ Result<void> ReadResourceSlice(const json& obj, const std::string& where, KubeCl
   c->nodes.push_back(std::move(n));
   (void)where;
   return {};
+}
+
+// A YAML scalar as the JSON value it stands for: quoted text is a string (kubectl quotes every
+// string that would read as something else: "8", "True"); a plain one is null, a bool, a number
+// or else a string, as YAML 1.2's core schema resolves it, and as the same object in JSON has it.
+json YamlScalarAsJson(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() != "?") return text;  // quoted, or tagged (!!str)
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+    return nullptr;
+  }
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  std::string_view digits = text;
+  if (digits.front() == '+') digits.remove_prefix(1);
+  int64_t whole = 0;
+  if (auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), whole);
+      ec == std::errc() && end == digits.data() + digits.size()) {
+    return whole;
+  }
+  double value = 0;
+  if (auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      ec == std::errc() && end == digits.data() + digits.size() && std::isfinite(value)) {
+    return value;
+  }
+  return text;
+}
+
+// The YAML tree as JSON. `budget` counts the values made: an alias repeats its anchor's tree, so
+// a few lines of aliases (a billion laughs) would expand without end; `kubectl get -o yaml` writes
+// none, and a file's own values are fewer than its bytes.
+bool YamlAsJson(const YAML::Node& node, json* out, size_t* budget) {
+  if (*budget == 0) return false;
+  --*budget;
+  if (node.IsScalar()) {
+    *out = YamlScalarAsJson(node);
+  } else if (node.IsSequence()) {
+    *out = json::array();
+    for (const auto& item : node) {
+      json v;
+      if (!YamlAsJson(item, &v, budget)) return false;
+      out->push_back(std::move(v));
+    }
+  } else if (node.IsMap()) {
+    *out = json::object();
+    for (const auto& kv : node) {
+      json v;
+      if (!YamlAsJson(kv.second, &v, budget)) return false;
+      (*out)[kv.first.Scalar()] = std::move(v);
+    }
+  } else {
+    *out = nullptr;
+  }
+  return true;
+}
+
+// `kubectl get nodes,pods -o yaml`: the same List as `-o json`, written as YAML (one document).
+Result<json> ReadKubeYaml(std::string_view text, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YamlReader(file).Parse(text);
+  } catch (const YamlFailure& f) {
+    Error e = f.error;
+    e.message += " (expected `kubectl get ... -o json` or `-o yaml` output)";
+    return tl::unexpected(e);
+  }
+  json doc;
+  size_t budget = text.size() + 16;
+  if (!YamlAsJson(root, &doc, &budget)) {
+    return MakeError(
+        "its aliases expand to more values than the file has bytes; `kubectl get -o yaml` writes "
+        "none (expected `kubectl get ... -o json` or `-o yaml` output)",
+        file);
+  }
+  return doc;
 }
 
 }  // namespace
@@ -387,7 +516,17 @@ Result<void> ReadKubeObjects(std::string_view json_text, const std::string& file
                              KubeCluster* into) {
   json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
-    return MakeError("not valid JSON (expected `kubectl get ... -o json` output)", file);
+    // JSON starts with { or [; anything else is read as `kubectl get -o yaml`'s YAML.
+    const size_t first = json_text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || json_text[first] == '{' || json_text[first] == '[') {
+      Error e = JsonSyntaxError(json_text, "the file");
+      e.file = file;
+      e.message += " (expected `kubectl get ... -o json` or `-o yaml` output)";
+      return tl::unexpected(e);
+    }
+    auto yaml = ReadKubeYaml(json_text, file);
+    if (!yaml) return tl::unexpected(yaml.error());
+    doc = std::move(*yaml);
   }
   std::vector<const json*> objects;
   if (doc.is_object() && doc.contains("items") && doc["items"].is_array()) {
@@ -395,7 +534,9 @@ Result<void> ReadKubeObjects(std::string_view json_text, const std::string& file
   } else if (doc.is_object()) {
     objects.push_back(&doc);
   } else {
-    return MakeError("expected a Kubernetes object or a List", file);
+    return MakeError(
+        "expected a Kubernetes object or a List (`kubectl get nodes,pods -o json` or `-o yaml`)",
+        file);
   }
   std::map<std::string, std::string> flavor_types;
   for (size_t i = 0; i < objects.size(); ++i) {

@@ -61,7 +61,8 @@ struct KubeCluster {
 };
 
 // Reads one JSON document (a List with `items`, or one object) into `into`; objects of other
-// kinds are counted and ignored. Errors name the file and the object.
+// kinds are counted and ignored. Errors name the file and the object. Text that does not start
+// with { or [ is read as YAML, `kubectl get ... -o yaml`'s form of the same List (one document).
 Result<void> ReadKubeObjects(std::string_view json_text, const std::string& file,
                              KubeCluster* into);
 
