@@ -3011,8 +3011,10 @@ same_train "train: --recompute-granularity full --recompute-method uniform is --
   "--tp 1 --pp 1 --recompute full --cp 1 --zero 1 --no-sequence-parallel --interleave 1" \
   --tp 1 --pp 1 --use-distributed-optimizer --recompute-granularity full \
   --recompute-method uniform --recompute-num-layers 1
-same_train "train: DeepSpeed's --gradient-accumulation-steps gives the global batch" \
-  "--zero 2 --micro-batch 2 --global-batch-size 128 --tp 1 --pp 1" \
+# 2 a GPU x 4 steps x 16 ranks = 128: the steps are each of the 16 data-parallel ranks' (S3570), so
+# dp 16 (the search took cp 2 x dp 8, 8 steps a rank, before audit round 16).
+same_train "train: DeepSpeed's --gradient-accumulation-steps gives the global batch and dp" \
+  "--zero 2 --micro-batch 2 --global-batch-size 128 --tp 1 --pp 1 --dp 16" \
   --zero-stage 2 --train-micro-batch-size-per-gpu 2 --gradient-accumulation-steps 4 --tp 1 --pp 1
 # The Trainer's batch is per_device_train_batch_size x gradient_accumulation_steps x world size
 # (transformers trainer.py, S4460): on 8 GPUs, 4 x 8 x 8 = 256 sequences in 8 micro-batches on
