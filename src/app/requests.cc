@@ -1872,8 +1872,7 @@ const std::vector<Field<ReplayRequest>>& ReplayFields() {
       Bind(
           "kube", &R::kube,
           "or the cluster from Kubernetes objects (kubectl get nodes,pods -o json or -o yaml): its "
-          "GPU nodes, "
-          "and running pods that say suanli.io/remaining-s hold their GPUs until then"),
+          "GPU nodes, and running pods that say suanli.io/remaining-s hold their GPUs until then"),
       Bind("policy", &R::policy,
            "policy or comma-separated policies: " + JoinOr(sim::PolicyNames())),
       CliOnly(Bind("report", &R::report, "also write a self-contained HTML report")),
@@ -1942,8 +1941,7 @@ const std::vector<Field<SimulateRequest>>& SimulateFields() {
       Bind(
           "kube", &R::kube,
           "or Kubernetes objects (kubectl get nodes,pods -o json or -o yaml): the cluster and what "
-          "runs on "
-          "it now (pods may say suanli.io/remaining-s)"),
+          "runs on it now (pods may say suanli.io/remaining-s)"),
       Bind("kube_json", &R::kube_json, "the same objects inline"),
       Bind("policy", &R::policy,
            "scheduling policy (default fifo-perf: the fastest type with room): " +
