@@ -31,7 +31,11 @@ struct Plan {
   // the groups as the estimate deals it), printed as given: 0 where it was not.
   long cap = 1;
   long server_cap = 0;
-  long step_tokens = 1;        // tokens per step per group (decode + prompt chunks)
+  long step_tokens = 1;  // tokens per step per group (decode + prompt chunks)
+  // A token budget given as the server's (SGLang's --chunked-prefill-size under attention DP,
+  // dealt // dp over the groups: max_batched_tokens_per_instance), printed as given to SGLang; 0
+  // where the budget is each group's.
+  long server_tokens = 0;
   long prompt_tokens = 0;      // prompt tokens per step per group
   long context = 1;            // prompt + output
   double hbm_fraction = 0.9;   // weights + KV + workspace over HBM (vLLM, SGLang)
@@ -69,15 +73,18 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
     p.prompt_tokens = static_cast<long>(std::ceil(p.batch * computed / job.output_tokens - 1e-9));
   }
   p.step_tokens = p.batch + p.prompt_tokens;
-  // The engine's limits on this layout (trtllm-bench's offline where the user set none).
-  // A server-wide budget (SGLang's --chunked-prefill-size under attention DP, divided among the
-  // groups by the engine: max_batched_tokens_per_instance) stays whole when the groups split.
-  bool server_budget = false;
+  // The engine's limits on this layout (trtllm-bench's offline where the user set none), each
+  // group's: a server-wide budget is the group's // dp share, as SGLang deals it and the estimate
+  // priced it (perf GroupTokenBudget), so vLLM's --max-num-batched-tokens and TensorRT-LLM's
+  // --max_num_tokens (each rank's) get that share, and SGLang the server's figure.
   const auto limits = perf::LimitsAt(job, e.layout);
   if (limits.max_batched_tokens) {
     p.step_tokens = static_cast<long>(*limits.max_batched_tokens);
+    if (limits.max_batched_tokens_per_instance && limits.chunked_prefill && p.dp > 1) {
+      p.server_tokens = p.step_tokens;
+      p.step_tokens = std::max(1L, p.step_tokens / p.dp);
+    }
     p.prompt_tokens = p.step_tokens;
-    server_budget = limits.max_batched_tokens_per_instance;
   }
   // The cap the estimate ran with: the engine's (its default where the request gave none,
   // trtllm-bench's or SGLang's KV-derived one where it derives one), else, with no cap of the
@@ -132,10 +139,8 @@ Plan MakePlan(const perf::InferenceJob& job, const perf::InferenceEstimate& e) {
       p.dp *= dies;
       p.batch = (p.batch + dies - 1) / dies;
       p.cap = (p.cap + dies - 1) / dies;
-      if (!server_budget) {
-        p.step_tokens = (p.step_tokens + dies - 1) / dies;
-        p.prompt_tokens = (p.prompt_tokens + dies - 1) / dies;
-      }
+      p.step_tokens = (p.step_tokens + dies - 1) / dies;
+      p.prompt_tokens = (p.prompt_tokens + dies - 1) / dies;
     }
     if (p.ep > 1) p.ep *= dies;
     p.stage_chips = p.tp * p.dp;
@@ -316,7 +321,9 @@ void SglangArgs(const perf::InferenceJob& job, const perf::InferenceEstimate& e,
   if (!job.limits.chunked_prefill) {
     add("--chunked-prefill-size", "-1");
   } else if (p.prompt_tokens > 0) {
-    add("--chunked-prefill-size", Num(p.prompt_tokens));
+    // The server's budget: SGLang under attention DP deals it // dp over the groups (S3103).
+    add("--chunked-prefill-size",
+        Num(p.server_tokens > 0 ? p.server_tokens : p.prompt_tokens * p.dp));
   }
   if (job.limits.max_prefill_tokens)
     add("--max-prefill-tokens", Num(*job.limits.max_prefill_tokens));

@@ -130,7 +130,8 @@ TEST(ServeLaunch, SglangMoeWithDpAttentionAndMtp) {
   const Case c = Moe();
   auto l = ServeLaunchFor("sglang", c.job, c.e, 1);
   ASSERT_TRUE(l) << l.error().ToString();
-  // --max-running-requests is server-wide: 8 groups x 128.
+  // --max-running-requests is server-wide: 8 groups x 128; so is --chunked-prefill-size, which
+  // SGLang deals // dp over the groups (S3103): 8 x each group's 128 prompt tokens a step.
   EXPECT_EQ(l->command,
             "python -m sglang.launch_server --model-path MODEL \\\n"
             "  --tp-size 8 \\\n"
@@ -139,7 +140,7 @@ TEST(ServeLaunch, SglangMoeWithDpAttentionAndMtp) {
             "  --ep-size 8 \\\n"
             "  --context-length 2000 \\\n"
             "  --max-running-requests 1024 \\\n"
-            "  --chunked-prefill-size 128 \\\n"
+            "  --chunked-prefill-size 1024 \\\n"
             "  --mem-fraction-static 0.87 \\\n"
             "  --quantization fp8 \\\n"
             "  --kv-cache-dtype fp8_e4m3 \\\n"
@@ -395,4 +396,35 @@ TEST(ServeLaunch, MindieMoeWithDpAndMtp) {
 }
 
 }  // namespace
+// A step's token budget goes to each engine as its own flag counts it (layout dp 8): SGLang's
+// --chunked-prefill-size is the server's, each attention-DP rank chunking by its // dp share
+// (ServerArgs, S3103); vLLM's --max-num-batched-tokens and TensorRT-LLM's --max_num_tokens are
+// each rank's. A server budget of 16,384 is 2,048 a rank; a rank's 4,096 is 32,768 for SGLang.
+TEST(ServeLaunch, TokenBudgetPerRankOrServerAsEachEngineCountsIt) {
+  Case c = Moe();
+  c.job.limits.max_batched_tokens = 16384;
+  c.job.limits.max_batched_tokens_per_instance = true;  // given as SGLang's
+  auto vllm = ServeLaunchFor("vllm", c.job, c.e);
+  ASSERT_TRUE(vllm) << vllm.error().ToString();
+  EXPECT_NE(vllm->command.find("--max-num-batched-tokens 2048 \\"), std::string::npos)
+      << vllm->command;
+  auto trt = ServeLaunchFor("trtllm", c.job, c.e);
+  ASSERT_TRUE(trt) << trt.error().ToString();
+  EXPECT_NE(trt->command.find("--max_num_tokens 2048"), std::string::npos) << trt->command;
+  auto sglang = ServeLaunchFor("sglang", c.job, c.e);
+  ASSERT_TRUE(sglang) << sglang.error().ToString();
+  EXPECT_NE(sglang->command.find("--chunked-prefill-size 16384 \\"), std::string::npos)
+      << sglang->command;
+  c.job.limits.max_batched_tokens = 4096;
+  c.job.limits.max_batched_tokens_per_instance = false;  // given as vLLM's, a rank's
+  sglang = ServeLaunchFor("sglang", c.job, c.e);
+  ASSERT_TRUE(sglang) << sglang.error().ToString();
+  EXPECT_NE(sglang->command.find("--chunked-prefill-size 32768 \\"), std::string::npos)
+      << sglang->command;
+  vllm = ServeLaunchFor("vllm", c.job, c.e);
+  ASSERT_TRUE(vllm) << vllm.error().ToString();
+  EXPECT_NE(vllm->command.find("--max-num-batched-tokens 4096 \\"), std::string::npos)
+      << vllm->command;
+}
+
 }  // namespace suanli::report
