@@ -1049,20 +1049,18 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.moe_all_to_all = in(kAllToAll);
     limits.moe_a2a_backend = r.moe_a2a_backend;
   }
-  if (r.max_num_seqs) {
-    if (*r.max_num_seqs < 1 || *r.max_num_seqs > (1 << 20))
-      return tl::unexpected(FieldError("max_num_seqs", "must be between 1 and 1048576"));
-    limits.max_num_seqs = *r.max_num_seqs;
-  }
-  // Each attention-DP rank's cap whatever the engine's own flag counts (SGLang's is the server's,
-  // dealt over the ranks): the ranks' own, so a layout the search picks with more ranks admits
-  // more in all (ResolveFrameworkFlags refused it beside --max-num-seqs).
-  if (r.max_num_seqs_per_rank) {
-    if (*r.max_num_seqs_per_rank < 1 || *r.max_num_seqs_per_rank > (1 << 20)) {
-      return tl::unexpected(FieldError("max_num_seqs_per_rank", "must be between 1 and 1048576"));
+  // The running-sequence cap as the engine's own flag counts it, or each attention-DP rank's
+  // whatever the engine (SGLang's own is the server's, dealt over the ranks), so a layout the
+  // search picks with more ranks admits more in all. ResolveFrameworkFlags refused both at once.
+  for (const auto& [field, given, per_rank] :
+       {std::tuple{"max_num_seqs", r.max_num_seqs, false},
+        std::tuple{"max_num_seqs_per_rank", r.max_num_seqs_per_rank, true}}) {
+    if (!given) continue;
+    if (*given < 1 || *given > (1 << 20)) {
+      return tl::unexpected(FieldError(field, "must be between 1 and 1048576"));
     }
-    limits.max_num_seqs = *r.max_num_seqs_per_rank;
-    limits.max_num_seqs_per_instance = false;
+    limits.max_num_seqs = *given;
+    if (per_rank) limits.max_num_seqs_per_instance = false;
   }
   // Whole prompts (SGLang's --chunked-prefill-size -1): the steady state's prompt steps too.
   if (r.no_chunked_prefill) limits.chunked_prefill = false;

@@ -395,7 +395,6 @@ TEST(ServeLaunch, MindieMoeWithDpAndMtp) {
   EXPECT_NE(notes.find("8-bit KV cache"), std::string::npos) << notes;
 }
 
-}  // namespace
 // A step's token budget goes to each engine as its own flag counts it (layout dp 8): SGLang's
 // --chunked-prefill-size is the server's, each attention-DP rank chunking by its // dp share
 // (ServerArgs, S3103); vLLM's --max-num-batched-tokens and TensorRT-LLM's --max_num_tokens are
@@ -427,4 +426,5 @@ TEST(ServeLaunch, TokenBudgetPerRankOrServerAsEachEngineCountsIt) {
       << vllm->command;
 }
 
+}  // namespace
 }  // namespace suanli::report
