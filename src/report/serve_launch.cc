@@ -24,11 +24,12 @@ struct Plan {
   int stage_chips = 1;         // per pipeline stage: tp x dp
   int nodes = 1;               // the instance's nodes
   long batch = 1;              // running sequences per attention group
-  // The running-sequence cap the estimate ran with, per attention group: vLLM's --max-num-seqs
-  // and TensorRT-LLM's max_batch_size (each attention-DP rank's, S4430, S4431); SGLang's
-  // --max-running-requests is the server's, cap x dp (S3014), or server_cap where the cap was
-  // given as the server's (an engine whose max_num_seqs is the instance's, SGLang's, dealt over
-  // the groups as the estimate deals it), printed as given: 0 where it was not.
+  // The running-sequence cap the estimate ran with, per attention group: vLLM's --max-num-seqs,
+  // TensorRT-LLM's max_batch_size and MindIE's maxBatchSize (each attention-DP rank's, S4430,
+  // S4431, S4570); SGLang's --max-running-requests is the server's, cap x dp (S3014), or
+  // server_cap where the cap was given as the server's (an engine whose max_num_seqs is the
+  // instance's, SGLang's, dealt over the groups as the estimate deals it), printed as given: 0
+  // where it was not.
   long cap = 1;
   long server_cap = 0;
   long step_tokens = 1;  // tokens per step per group (decode + prompt chunks)
@@ -485,7 +486,9 @@ void MindieConfig(const perf::InferenceJob& job, const perf::InferenceEstimate& 
       "shipped) is not priced");
   if (p.dp > 1) {
     out.notes.push_back(
-        fmt::format("maxBatchSize {} is each attention-DP group's, as priced", p.cap));
+        fmt::format("maxBatchSize {} is each attention-DP group's (each group schedules its own "
+                    "decode batch), as priced",
+                    p.cap));
   }
   if (job.dtype != ServingDType::kBf16 && job.dtype != ServingDType::kFp16)
     CheckpointNote(job, out);

@@ -1231,5 +1231,22 @@ TEST(CatalogTest, VllmReleaseFieldsAndTheV0MultiStepEntry) {
   EXPECT_EQ(*c.FindEngine("vllm-v0"), *v0);
 }
 
+// Whose running-sequence cap a --max-num-seqs is under attention DP: each DP rank runs its own
+// scheduler in vLLM (a core engine per rank, S4430), TensorRT-LLM (max_batch_size per attention-DP
+// rank, S4431) and MindIE (an EnginePerDP per group, each given config.json's maxBatchSize
+// unchanged, requests dealt round-robin, S4570); SGLang's --max-running-requests is the
+// server's, dealt // dp (S3014).
+TEST(CatalogTest, EachEnginesRunningCapUnderDataParallel) {
+  const Catalog& c = Builtin();
+  for (const char* id : {"vllm", "vllm-0.13", "vllm-ascend-0.13", "trtllm", "mindie"}) {
+    auto e = c.FindEngine(id);
+    ASSERT_TRUE(e) << id;
+    EXPECT_FALSE((*e)->max_num_seqs_per_instance) << id;
+  }
+  auto mindie = c.FindEngine("mindie");
+  EXPECT_EQ((*mindie)->max_num_seqs, 200);  // maxBatchSize's default (S3962)
+  EXPECT_TRUE((*c.FindEngine("sglang"))->max_num_seqs_per_instance);
+}
+
 }  // namespace
 }  // namespace suanli::catalog
