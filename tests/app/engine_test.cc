@@ -2054,6 +2054,31 @@ TEST(EngineLimits, VllmAscend091RunsPromptsWholeAndPaysItsMoeChain) {
   EXPECT_LT(torchair["tpot_ms"].get<double>(), 0.5 * 122.71);
 }
 
+// vLLM's Triton fused_experts on Hopper (8- and 16-bit experts) is the kernel chain SGLang ported
+// kernel for kernel (S3249), so both engines charge its fixed time, 29 us a MoE layer on Hopper
+// (SGLang's fused-MoE benchmark on H200, S2321). Qwen3-235B-A22B in BF16 at tp 8 on H20, one
+// request: all 94 of its layers are MoE, so the step's fixed part is the CUDA graph's gaps, 55 us
+// a layer, plus the chain: 94 x (55 + 29) us = 7.896 ms under either engine (vLLM's step had
+// priced the same kernels at 94 x 55 us = 5.17 ms).
+TEST(EngineLimits, VllmPaysSglangsTritonMoeChainOnHopper) {
+  InferRequest r;
+  r.model = "Qwen/Qwen3-235B-A22B";
+  r.chip = {"h20"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "bf16";
+  r.input_tokens = 1;
+  r.output_tokens = 2048;
+  r.max_num_seqs = 1;
+  r.mode = "analytic";
+  for (const char* engine : {"vllm", "sglang"}) {
+    r.engine = engine;
+    const auto j = InferJson(r);
+    EXPECT_NEAR(j["step_breakdown_ms"]["overhead"].get<double>(), 94 * (55 + 29) * 1e-3, 0.06)
+        << engine;
+  }
+}
+
 // SGLang's decode GEMMs on the 78-SM H20 at batch 1 (engines.yaml sglang bf16_gemm_sm_gb_s /
 // fp8_gemm_sm_gb_s, hopper): Qwen's speed benchmark runs on one H20 under SGLang 0.4.6 that the
 // scorecard does not score (S3263, 2,048 tokens after a 1-token prompt, speed = 2,049 tokens over
