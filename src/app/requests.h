@@ -23,7 +23,8 @@ struct CatalogRequest {
 
 struct TrainRequest {
   std::string model, chip, system;
-  int64_t count = 0;  // 0: not given (torchrun's --nnodes x --nproc_per_node may give it)
+  // Unset: not given (torchrun's --nnodes x --nproc_per_node may give it); given, at least 1.
+  std::optional<int64_t> count;
   // torchrun's --nnodes (N, or MIN:MAX) and --nproc_per_node: the job's chips when --count is
   // not given, else a check against it.
   std::string torchrun_nnodes, torchrun_nproc_per_node;

@@ -418,7 +418,7 @@ TrainRequest WithDTypeAsTyped(const TrainRequest& given) {
 int64_t GivenDataParallel(const TrainRequest& r) {
   if (r.dp) return *r.dp;
   const int64_t split = int64_t{r.tp.value_or(1)} * r.pp.value_or(1) * r.cp.value_or(1);
-  return split > 0 ? r.count / split : 0;
+  return split > 0 ? r.count.value_or(0) / split : 0;
 }
 
 // A pasted Megatron launch line (a flag only Megatron has, TrainRequest::megatron_flag) runs
@@ -474,15 +474,15 @@ Result<void> CountFromTorchrun(TrainRequest& r, int dies, std::string& note) {
   if (!r.accelerate_num_processes.empty()) {
     auto n = ParseWholeAmount(r.accelerate_num_processes, "num_processes", 1, 1'000'000);
     if (!n) return tl::unexpected(n.error());
-    if (r.count == 0) {
+    if (!r.count) {
       r.count = *n;
-    } else if (r.count != *n) {
+    } else if (*r.count != *n) {
       return tl::unexpected(FieldError(
-          "count", fmt::format("{} contradicts Accelerate's --num_processes {}", r.count, *n)));
+          "count", fmt::format("{} contradicts Accelerate's --num_processes {}", *r.count, *n)));
     }
   }
   if (r.torchrun_nproc_per_node.empty()) {
-    if (!r.torchrun_nnodes.empty() && r.count == 0) {
+    if (!r.torchrun_nnodes.empty() && !r.count) {
       return tl::unexpected(FieldError(
           "count", "is required: torchrun's --nnodes needs --nproc_per_node to give the chips"));
     }
@@ -538,12 +538,12 @@ Result<void> CountFromTorchrun(TrainRequest& r, int dies, std::string& note) {
         dies, nodes, *per_node, ranks, ranks / dies, moved);
     ranks /= dies;
   }
-  if (r.count == 0) {
+  if (!r.count) {
     r.count = ranks;
-  } else if (r.count != ranks) {
+  } else if (*r.count != ranks) {
     return tl::unexpected(FieldError(
         "count", fmt::format("{} contradicts torchrun's --nnodes {} x --nproc_per_node {} = {}{}",
-                             r.count, nodes, *per_node, ranks,
+                             *r.count, nodes, *per_node, ranks,
                              note.empty() ? "" : " packages (two dies a package)")));
   }
   return {};
@@ -773,7 +773,7 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
       // (`--per_device_train_batch_size 4 --gradient_accumulation_steps 8` on 8 GPUs was tp 2 cp 2
       // dp 2 with 32 micro-batches a step).
       const int64_t split = int64_t{r.tp.value_or(1)} * r.pp.value_or(1) * r.cp.value_or(1);
-      if (!r.dp && r.count > 0 && r.count % split == 0) r.dp = dp;
+      if (!r.dp && r.count > 0 && *r.count % split == 0) r.dp = dp;
     }
   }
   // LLaMA-Factory cuts each example at cutoff_len tokens, 2,048 unless given (hparams/data_args.py,
@@ -928,13 +928,14 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   TrainRequest r = WithDTypeAsTyped(*launched);
   auto chip = WithField(cat.FindChip(r.chip), "chip");
   if (!chip) return tl::unexpected(chip.error());
-  if (r.count == 0) {
+  if (!r.count) {
     return tl::unexpected(
         FieldError("count",
                    "is required: the job's chips (at least 1), or torchrun's --nnodes x "
                    "--nproc_per_node"));
   }
-  if (r.count < 1) return tl::unexpected(FieldError("count", "must be at least 1 chip"));
+  // Given, a count is a count: 0 chips is not "not given" (leave it out for that), as infer says.
+  if (*r.count < 1) return tl::unexpected(FieldError("count", "must be at least 1 chip"));
   if (!(r.tokens > 0)) {
     return tl::unexpected(
         FieldError("tokens",
@@ -957,7 +958,7 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   setup.dies_basis = std::move(dies_note);
   perf::TrainingJob& job = setup.job;
   perf::LayoutConstraints& fixed = setup.fixed;
-  job.chips = r.count;
+  job.chips = *r.count;
   job.tokens = r.tokens;
   // Given, a length is a length: 0 is not "the model's" (leave it out for that).
   if (r.seq_len && *r.seq_len < 1) {

@@ -1046,13 +1046,13 @@ Result<TrainRequest> WithJobConfig(const catalog::Catalog& cat, const catalog::M
       // The ranks left over after tp, pp and cp, when those are given.
       if (r.tp && r.pp && r.cp && !r.dp) {
         const int64_t split = int64_t{*r.tp} * *r.pp * *r.cp;
-        if (split < 1 || r.count % split != 0) {
+        if (split < 1 || r.count.value_or(0) % split != 0) {
           return fail("parallelism.data_parallel_shard_degree",
                       fmt::format("-1 leaves {} chips over tp x pp x cp = {}, not a whole number "
                                   "of ranks",
-                                  r.count, split));
+                                  r.count.value_or(0), split));
         }
-        r.dp = static_cast<int>(r.count / split);
+        r.dp = static_cast<int>(r.count.value_or(0) / split);
       }
     } else if (shard < 1) {
       return fail("parallelism.data_parallel_shard_degree", "must be -1 or at least 1");

@@ -671,6 +671,33 @@ TEST(Engine, ErrorsNameTheRequestField) {
   }
 }
 
+// A count given is a count, as infer reads it: 0 chips (or fewer) is "at least 1 chip", not
+// "is required", which is for a request that gives none (and no torchrun line that would).
+TEST(Engine, TrainCountZeroIsTooFewNotMissing) {
+  for (const int64_t given : {int64_t{0}, int64_t{-8}}) {
+    TrainRequest r = SmallTrain();
+    r.count = given;
+    auto out = TheEngine().Train(r, Json());
+    ASSERT_FALSE(out) << given;
+    EXPECT_EQ(out.error().field, "count");
+    EXPECT_EQ(out.error().message, "must be at least 1 chip") << given;
+  }
+  TrainRequest none = SmallTrain();
+  none.count.reset();
+  auto out = TheEngine().Train(none, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "count");
+  EXPECT_EQ(out.error().message.rfind("is required", 0), 0u) << out.error().message;
+  InferRequest infer;
+  infer.model = none.model;
+  infer.chip = {none.chip};
+  infer.count = 0;
+  auto served = TheEngine().Infer(infer, Json());
+  ASSERT_FALSE(served);
+  EXPECT_EQ(served.error().field, "count");
+  EXPECT_EQ(served.error().message, "must be at least 1 chip");
+}
+
 // Issue 13, no refusal of a setup that ran: every chip of the shipped catalog serves and trains
 // a small model with default flags, or is refused with a message naming what is missing. The
 // refused chips are listed here with their reason, and each reason is checked against the

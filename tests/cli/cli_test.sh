@@ -631,6 +631,9 @@ expect_bad "infer --draft-model without --mtp" "draft-model.*needs --mtp" \
   infer --model llama-3.1-70b --chip h100 --draft-model llama-3.1-8b
 expect_bad "infer --count 0 is no chips, not 'no limit'" "count: must be at least 1 chip" \
   infer --model llama-3.1-8b --chip h100 --mode analytic --count 0
+expect_bad "train --count 0 is no chips, as infer says, not 'is required'" \
+  "^suanli: error: --count: must be at least 1 chip$" \
+  train --model llama-3.1-8b --chip h100 --tokens 1T --count 0
 expect_bad "infer --input-tokens 0 names the flag" "^suanli: error: --input-tokens: must be between 1" \
   infer --model llama-3.1-8b --chip h100 --mode analytic --input-tokens 0
 expect_bad "a misspelt command names the nearest" "unknown command 'trian'.*did you mean train" trian
