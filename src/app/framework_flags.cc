@@ -1168,10 +1168,18 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
           fmt::format("{} server-wide leaves each of {} attention groups none; give at least {}",
                       *r.max_running_requests, groups, groups)));
     }
-    auto engine = cat.FindEngine(EngineIdOf(cat, r));
-    const bool server_wide = engine && (*engine)->max_num_seqs_per_instance;
-    r.max_num_seqs = static_cast<int>(std::min<int64_t>(
-        *r.max_running_requests / (server_wide ? 1 : groups), std::numeric_limits<int>::max()));
+    if (*r.max_running_requests > kMaxRunningRequests) {
+      return tl::unexpected(FieldError("max_running_requests", "must be between 1 and 1048576"));
+    }
+    // With no layout given the groups are the search's: InferJobFor hands the figure to the
+    // engine limits as the server's, dealt over each layout's attention-DP ranks (EngineBatch),
+    // as CLI and HTTP requests alike reach it. A vLLM request with dp given but none named here
+    // would otherwise keep the whole figure for each of the search's ranks.
+    if (r.dp) {
+      auto engine = cat.FindEngine(EngineIdOf(cat, r));
+      const bool server_wide = engine && (*engine)->max_num_seqs_per_instance;
+      r.max_num_seqs = static_cast<int>(*r.max_running_requests / (server_wide ? 1 : groups));
+    }
   }
   if (r.max_model_len) {
     if (!(*r.max_model_len >= 1)) {

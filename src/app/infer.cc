@@ -290,7 +290,7 @@ SmallDeviceDefaults SmallDeviceDefaultsOf(const catalog::ServingEngine& engine,
                                           const catalog::Chip& chip, const InferRequest& r) {
   SmallDeviceDefaults d;
   if (!catalog::SmallDevice(engine, chip)) return d;
-  if (!r.max_num_seqs && !r.max_num_seqs_per_rank) {
+  if (!r.max_num_seqs && !r.max_num_seqs_per_rank && !r.max_running_requests) {
     d.max_num_seqs = engine.small_device_max_num_seqs;
   }
   if (!r.max_batched_tokens) d.max_batched_tokens = engine.small_device_max_batched_tokens;
@@ -1056,11 +1056,19 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
        {std::tuple{"max_num_seqs", r.max_num_seqs, false},
         std::tuple{"max_num_seqs_per_rank", r.max_num_seqs_per_rank, true}}) {
     if (!given) continue;
-    if (*given < 1 || *given > (1 << 20)) {
+    if (*given < 1 || *given > kMaxRunningRequests) {
       return tl::unexpected(FieldError(field, "must be between 1 and 1048576"));
     }
     limits.max_num_seqs = *given;
     if (per_rank) limits.max_num_seqs_per_instance = false;
+  }
+  // SGLang's --max-running-requests with no dp given: the server's whatever the engine, each
+  // layout's attention-DP ranks taking max_running_requests // dp (S3014, S2863) as EngineBatch
+  // and the simulator deal it. ResolveFrameworkFlags checked its range and dealt it already where
+  // dp is given.
+  if (r.max_running_requests && !r.max_num_seqs) {
+    limits.max_num_seqs = static_cast<int>(*r.max_running_requests);
+    limits.max_num_seqs_per_instance = true;
   }
   // Whole prompts (SGLang's --chunked-prefill-size -1): the steady state's prompt steps too.
   if (r.no_chunked_prefill) limits.chunked_prefill = false;
@@ -1646,7 +1654,12 @@ Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) con
   std::string llm_api_options;
   InferRequest named = typed;
   if (!typed.extra_llm_api_options.empty()) {
-    auto text = ReadRequestInput(typed.extra_llm_api_options, "extra_llm_api_options");
+    // vLLM's and SGLang's lines name the file --config (the field's alias): their users read
+    // that flag in the error, not TensorRT-LLM's --extra_llm_api_options.
+    const bool config =
+        typed.launched_by.starts_with("vllm") || typed.launched_by.starts_with("sglang");
+    auto text =
+        ReadRequestInput(typed.extra_llm_api_options, config ? "config" : "extra_llm_api_options");
     if (!text) return tl::unexpected(text.error());
     // A pasted `vllm serve --config FILE`: the file's keys under the flags typed (S3676).
     auto vllm = internal::MergeVllmConfig(named, *text);

@@ -32,6 +32,9 @@ Result<T> WithField(Result<T> r, const std::string& field) {
 
 Error FieldError(const std::string& field, std::string message);
 
+// The most running sequences a group's (an attention-DP rank's) scheduler is given.
+constexpr int kMaxRunningRequests = 1 << 20;
+
 // The system a job runs in: the one named (it must hold the chip) or the chip's default.
 // Train and infer share it, so they accept and refuse the same pairs.
 Result<catalog::System> ResolveSystem(const catalog::Catalog& c, const catalog::Chip& chip,

@@ -156,7 +156,8 @@ class CliRequest {
   // Whether `name` is one of the request's fields given by a flag.
   bool HasFlag(const std::string& name) const {
     return std::any_of(fields_.begin(), fields_.end(), [&](const Field<Request>& f) {
-      return f.name == name && (!f.positional || f.flag_too);
+      // An alias is a flag too (vLLM's --config for --extra-llm-api-options).
+      return suanli::app::NamedAs(f, name) && (!f.positional || f.flag_too);
     });
   }
 

@@ -159,5 +159,56 @@ TEST(MaxNumSeqsPerRank, BadValuesAndTwoCapsAreRefusedNamingTheField) {
       << j.dump();
 }
 
+// SGLang's --max-running-requests is the server's: each attention-DP rank of the layout admits
+// max_running_requests // dp (S3014, S2863). With no layout given the dp is the search's, whatever
+// the engine named, so it is dealt over the ranks of each layout the search tries (64 // 8 = 8 a
+// rank at dp 8), not handed whole to every rank (vLLM's dp 8 ran 64 a rank, 512 in all, while
+// the same request with dp 8 typed ran 8 a rank).
+TEST(MaxRunningRequests, IsTheServersOnTheLayoutTheSearchPicks) {
+  for (const char* engine : {"vllm", "sglang"}) {
+    InferRequest r = R1OnEightH200s(engine, 1, 8);
+    r.tp.reset();
+    r.dp.reset();
+    r.ep.reset();
+    r.count = 16;
+    r.max_running_requests = 64;
+    const auto j = Json(r);
+    ASSERT_GT(j["layouts_evaluated"].get<int>(), 1) << j.dump();
+    const int dp = j["layout"]["dp"].get<int>();
+    EXPECT_EQ(j["engine_max_batch"], 64 / dp) << engine << " " << j["layout"].dump();
+    // The layout typed gives the same run.
+    InferRequest typed = r;
+    typed.tp = j["layout"]["tp"].get<int>();
+    typed.ep = j["layout"]["ep"].get<int>();
+    typed.dp = dp;
+    const auto t = Json(typed);
+    EXPECT_EQ(t["engine_max_batch"], 64 / dp) << engine;
+    EXPECT_DOUBLE_EQ(t["output_tokens_per_s_per_chip"].get<double>(),
+                     j["output_tokens_per_s_per_chip"].get<double>())
+        << engine;
+  }
+  // At tp 1 and ep 8 the only instance is dp 8 (ep <= tp x dp): 64 // 8 = 8 a rank under vLLM.
+  InferRequest r = R1OnEightH200s("vllm", 1, 8);
+  r.dp.reset();
+  r.max_running_requests = 64;
+  const auto j = Json(r);
+  ASSERT_EQ(j["layout"]["dp"], 8) << j.dump();
+  EXPECT_EQ(j["engine_max_batch"], 8) << j.dump();
+}
+
+// Its range is its own: a figure no rank takes names max_running_requests, not the engine cap
+// it is turned into.
+TEST(MaxRunningRequests, OutOfRangeNamesItsOwnField) {
+  for (const bool layout : {true, false}) {
+    InferRequest r = R1OnEightH200s("vllm", 1, 8);
+    if (!layout) r.dp.reset();
+    for (const int64_t bad : {int64_t{0}, int64_t{10'000'000}}) {
+      r.max_running_requests = bad;
+      const auto j = Outcome(r);
+      EXPECT_EQ(j.value("field", ""), "max_running_requests") << bad << " " << j.dump();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace suanli::app

@@ -634,6 +634,13 @@ expect_bad "infer --count 0 is no chips, not 'no limit'" "count: must be at leas
 expect_bad "train --count 0 is no chips, as infer says, not 'is required'" \
   "^suanli: error: --count: must be at least 1 chip$" \
   train --model llama-3.1-8b --chip h100 --tokens 1T --count 0
+expect_bad "vllm serve --config of a missing file names --config, the flag typed" \
+  "^suanli: error: --config: .*no-such-config.yaml: cannot read file" \
+  infer --chip h100 --mode analytic vllm serve --config "$TMP/no-such-config.yaml"
+expect_bad "trtllm-serve's file keeps its own flag's name" \
+  "^suanli: error: --extra-llm-api-options: .*no-such-options.yaml: cannot read file" \
+  infer --chip h100 --mode analytic trtllm-serve Qwen/Qwen3-32B \
+  --extra_llm_api_options "$TMP/no-such-options.yaml"
 expect_bad "infer --input-tokens 0 names the flag" "^suanli: error: --input-tokens: must be between 1" \
   infer --model llama-3.1-8b --chip h100 --mode analytic --input-tokens 0
 expect_bad "a misspelt command names the nearest" "unknown command 'trian'.*did you mean train" trian
