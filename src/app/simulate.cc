@@ -184,6 +184,7 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
     if (price) o.cost_usd = *price * r.gpus * o.duration_h;
   }
   // A type whose nodes are all smaller than the job cannot take it (one node per job).
+  size_t too_small = 0;
   for (auto& o : out.options) {
     int largest = 0;
     for (const auto& n : w.nodes) {
@@ -195,6 +196,7 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
                  std::to_string(largest) + (o.gpus_total > largest ? " per node" : "");
       o.cost_usd.reset();
       job.duration_s.erase(o.type);
+      ++too_small;
     }
   }
   if (job.duration_s.empty()) {
@@ -203,7 +205,10 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
       if (!o.can_run && !o.reason.empty()) why.push_back(o.type + ": " + o.reason);
     }
     return tl::unexpected(
-        FieldError(r.model.empty() ? "durations" : "model",
+        // Every type too small for the job: its GPUs are what to change, not the model.
+        FieldError(too_small == out.options.size() ? "gpus"
+                   : r.model.empty()               ? "durations"
+                                                   : "model",
                    "the job can run on none of the cluster's types" +
                        (why.empty() ? std::string() : fmt::format(" ({})", fmt::join(why, "; ")))));
   }

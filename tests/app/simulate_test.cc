@@ -105,11 +105,12 @@ TEST(Simulate, SpecNodesPoolForAJobLargerThanANode) {
   r.cluster = "h800:2k:8";
   r.durations = {"h800:10"};
   EXPECT_EQ(SimulateJson(r)["placement"]["type"], "h800");
-  // Where no type's pool holds the job, the error says why for each type.
+  // Where no type's pool holds the job, the error says why for each type, and names the job's
+  // GPUs (the field to change; it named durations, or the model when one was given).
   r.cluster = "h800:512:8";
   auto out = TheEngine().Simulate(r, {Format::kJson, nullptr});
   ASSERT_FALSE(out);
-  EXPECT_EQ(out.error().field, "durations");
+  EXPECT_EQ(out.error().field, "gpus");
   EXPECT_NE(out.error().message.find("h800: needs 1024 GPUs; this type has 512"), std::string::npos)
       << out.error().message;
   // Two nodes of 8 hold 16 GPUs however they are written (h800:2x8 is h800:16:8): a 32-GPU job
@@ -121,7 +122,17 @@ TEST(Simulate, SpecNodesPoolForAJobLargerThanANode) {
     ASSERT_FALSE(out) << cluster;
     EXPECT_NE(out.error().message.find("h800: needs 32 GPUs; this type has 16"), std::string::npos)
         << out.error().message;
+    EXPECT_EQ(out.error().field, "gpus") << cluster;
   }
+  // The same with a model and tokens in place of durations (POST /v1/simulate {"model":
+  // "llama-3-8b", "tokens": "20B", "gpus": 32, "cluster": "h100:16"} named the model).
+  r.durations.clear();
+  r.model = "llama-3-8b";
+  r.tokens = 20e9;
+  r.cluster = "h100:16";
+  out = TheEngine().Simulate(r, {Format::kJson, nullptr});
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "gpus") << out.error().ToString();
 }
 
 TEST(Simulate, BadRequestsNameTheField) {
@@ -183,7 +194,8 @@ TEST(Simulate, BadRequestsNameTheField) {
          r.durations = {"h800:1"};
          r.gpus = 0;
        }},
-      {"durations",
+      // 16 GPUs on nodes of 8: the job's size is what no type holds (it named durations).
+      {"gpus",
        [](SimulateRequest& r) {
          r.cluster = "h800:8:8";
          r.durations = {"h800:1"};
