@@ -1276,6 +1276,10 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
         family_yaml += fmt::format("    tensor_tflops_per_sm: {:.6g}  # not fitted: shipped\n",
                                    *cal.tensor_tflops_per_sm);
       }
+      if (cal.fp4_over_16bit_peak) {
+        family_yaml += fmt::format("    fp4_over_16bit_peak: {:.6g}  # not fitted: shipped\n",
+                                   *cal.fp4_over_16bit_peak);
+      }
       if (cal.serving_roofline_exponent > 0) {
         family_yaml += fmt::format("    serving_roofline_exponent: {:.6g}  # not fitted: shipped\n",
                                    cal.serving_roofline_exponent);

@@ -102,6 +102,14 @@ struct FamilyCalibration {
   // longer or shorter MMAs, so reaches a larger or smaller share of its own peak
   // (perf::AtChipTensorRate). Unset: every chip of the family at the family's efficiencies.
   std::optional<double> tensor_tflops_per_sm;
+  // The dense 4-bit peak over the dense 16-bit peak (peak_tflops.fp4 / bf16) of the parts the
+  // family's fp4_matmul_efficiency was measured on (blackwell: B200 and GB200, 4). A chip of the
+  // family whose tensor cores do more 4-bit math a clock beside the same 16-bit rate (Blackwell
+  // Ultra: 1.5x the NVFP4 rate, the same BF16 and FP8) runs the same GEMMs' work beside the MMAs
+  // (block scales, epilogues, pipeline fill, the activations' quantization) against shorter MMAs,
+  // so reaches a smaller share of its own 4-bit peak (perf::AtChipTensorRate, rho its ratio over
+  // this one). Unset: every chip of the family at fp4_matmul_efficiency.
+  std::optional<double> fp4_over_16bit_peak;
   // Achievable fraction of memory bandwidth for element-wise kernels.
   double memory_efficiency = 0.7;
   // Memory per chip the runtime keeps for itself (context, comm buffers, fragmentation).

@@ -633,6 +633,7 @@ class YamlLoader : public YamlReader {
                "fp8_sparse_mla_decode_efficiency",
                "fp8_sparse_mla_decode_head_cluster",
                "tensor_tflops_per_sm",
+               "fp4_over_16bit_peak",
                "memory_efficiency",
                "memory_reserved_gib",
                "failures_per_chip_day",
@@ -706,6 +707,9 @@ class YamlLoader : public YamlReader {
         Num(n, "fp8_sparse_mla_decode_head_cluster", path, 0, 1024, 0);
     if (n["tensor_tflops_per_sm"]) {
       f.tensor_tflops_per_sm = Num(n, "tensor_tflops_per_sm", path, 0.01, 1e3, 0);
+    }
+    if (n["fp4_over_16bit_peak"]) {
+      f.fp4_over_16bit_peak = Num(n, "fp4_over_16bit_peak", path, 0.5, 64, 0);
     }
     f.memory_efficiency = Num(n, "memory_efficiency", path, 0.01, 1, d.memory_efficiency);
     f.memory_reserved_gib = Num(n, "memory_reserved_gib", path, 0, 1e4, d.memory_reserved_gib);

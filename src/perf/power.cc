@@ -24,8 +24,11 @@ void TightenPowerCap(catalog::System& system, double cap_w) {
 
 double AtTensorRateRatio(double e, double rho) { return e / (e + (1 - e) * rho); }
 
-catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& cal,
-                                            const catalog::Chip& chip) {
+namespace {
+
+// The family's efficiencies at the chip's 16-bit tensor rate an SM (tensor_tflops_per_sm).
+catalog::FamilyCalibration AtSmTensorRate(const catalog::FamilyCalibration& cal,
+                                          const catalog::Chip& chip) {
   const auto& bf16 = chip.peak(catalog::DType::kBf16);
   if (!cal.tensor_tflops_per_sm || !chip.sm_count.known() || !bf16.known() ||
       *chip.sm_count.value <= 0) {
@@ -57,6 +60,30 @@ catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& ca
   // DeepSeek-R1's experts at TP 8 on the H20 (256-long reduction, 8,192 tokens, S4210): 2.430 ms
   // measured before TMA, 2.65 ms with the overhead scaled, 5.70 ms with the family's.
   out.triton_moe_tile_k_overhead *= rho;
+  return out;
+}
+
+}  // namespace
+
+catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& cal,
+                                            const catalog::Chip& chip) {
+  catalog::FamilyCalibration out = AtSmTensorRate(cal, chip);
+  // The 4-bit rate beside the 16-bit one: Blackwell Ultra's tensor cores do 1.5x Blackwell's NVFP4
+  // math a clock (peak_tflops.fp4 / bf16: B300 13,125 / 2,250, GB300 15,000 / 2,500) with the
+  // same 16-bit and FP8 rate, SMs and units beside them (S4510), so an NVFP4 GEMM's MMAs shorten
+  // and its other work does not: the measured NVFP4 kernels run 1.05x B200's speed on B300 over
+  // the same shapes (S4512) and the Ultra GEMM at 8192 x 8192 x 33,024 draws the clock down to
+  // 1.55 GHz at 77 % tensor duty (S4511). Composes with the rate an SM above (rho multiplies).
+  const catalog::SourcedNumber* half = &chip.peak(catalog::DType::kBf16);
+  if (!half->known()) half = &chip.peak(catalog::DType::kFp16);
+  const auto& fp4 = chip.peak(catalog::DType::kFp4);
+  if (cal.fp4_over_16bit_peak && out.fp4_matmul_efficiency && fp4.known() && half->known() &&
+      *half->value > 0) {
+    const double rho = *fp4.value / *half->value / *cal.fp4_over_16bit_peak;
+    if (std::abs(rho - 1) >= 1e-3) {
+      *out.fp4_matmul_efficiency = AtTensorRateRatio(*out.fp4_matmul_efficiency, rho);
+    }
+  }
   return out;
 }
 

@@ -49,6 +49,8 @@ double AtTensorRateRatio(double e, double rho);
 // tensor_tflops_per_sm, and the fused-MoE tile overhead (reduction elements of MMA time) times
 // that ratio. Unchanged where the family has no such rate, the chip no sm_count or
 // 16-bit peak, or the chip's rate is the family's to 0.1 % (the parts it was measured on).
+// Then the 4-bit GEMM efficiency at the chip's 4-bit peak over its 16-bit one, against the
+// family's fp4_over_16bit_peak (Blackwell Ultra: 1.5x Blackwell's NVFP4 math a clock).
 // Everything else (memory, overheads, error) is the family's.
 catalog::FamilyCalibration AtChipTensorRate(const catalog::FamilyCalibration& cal,
                                             const catalog::Chip& chip);

@@ -601,6 +601,20 @@ TEST(YamlErrorsTest, TensorRateBySmIsAPositiveRate) {
   }
 }
 
+// A family's 4-bit over 16-bit peak (the parts its FP4 GEMM efficiency was measured on) is a
+// positive ratio: zero, a negative ratio or text each name the line and the field.
+TEST(YamlErrorsTest, Fp4Over16BitPeakIsAPositiveRatio) {
+  const std::string family =
+      "families:\n"           // 1
+      "  - id: blackwell\n";  // 2
+  for (const char* bad : {"0", "-4", "fast"}) {
+    const Error e = MergeError(family + "    fp4_over_16bit_peak: " + bad + "\n");  // 3
+    EXPECT_EQ(e.file, kFile) << bad;
+    EXPECT_EQ(e.line, 3) << bad;
+    EXPECT_TRUE(Contains(e.field, "fp4_over_16bit_peak")) << bad << ": " << e.field;
+  }
+}
+
 // The Triton fused_moe kernel's rate is a family's (a fraction of the 16-bit peak and a tile
 // overhead in reduction elements), and an engine only lists the families it runs the kernel on:
 // a fraction above 1, a negative overhead, a map of rates where the engine's list belongs, and

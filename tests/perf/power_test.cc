@@ -257,5 +257,44 @@ TEST(TensorRateTest, ChipCalibrationFollowsItsRateBySm) {
       blackwell.low_precision_matmul_efficiency);
 }
 
+// Blackwell Ultra's tensor cores do 1.5x Blackwell's NVFP4 math a clock beside the same 16-bit
+// rate (S4510); an NVFP4 GEMM's work beside its MMAs does not shorten, so the 4-bit efficiency
+// measured on B200 / GB200 (peak_tflops.fp4 / bf16 = 9,000 / 2,250 = 4) falls on B300 / GB300.
+TEST(TensorRateTest, BlackwellUltraFp4GemmsKeepTheirWorkBesideTheMmas) {
+  const auto& blackwell = Cat().CalibrationFor("blackwell");
+  ASSERT_TRUE(blackwell.fp4_over_16bit_peak && blackwell.fp4_matmul_efficiency);
+  EXPECT_DOUBLE_EQ(*blackwell.fp4_over_16bit_peak, 9000.0 / 2250.0);
+  const double e = *blackwell.fp4_matmul_efficiency;
+  // The parts it was measured on, and RTX PRO 6000 (2,015 / 503.8, 4.0 to 0.1 %): as they are.
+  for (const char* id : {"b200", "gb200", "rtx-pro-6000"}) {
+    const auto at = AtChipTensorRate(blackwell, **Cat().FindChip(id));
+    ASSERT_TRUE(at.fp4_matmul_efficiency) << id;
+    EXPECT_DOUBLE_EQ(*at.fp4_matmul_efficiency, e) << id;
+  }
+  // B300: rho = (13,125 / 2,250) / 4 = 1.4583; 0.4 / (0.4 + 0.6 x 1.4583) = 0.31373, 4,118 TFLOPS
+  // of NVFP4 GEMM against B200's 0.4 x 9,000 = 3,600: 1.14x, not the peaks' 1.46x. Measured
+  // beside it: FlashInfer's NVFP4 GEMMs 1.05x on the same shapes (S4512); MLPerf v6.0's Llama 3.1
+  // 8B 6.1 us a token on B300 against 4.2-5.9 on B200 (bench/RESULTS.md, session 37 h8).
+  const auto& b300 = **Cat().FindChip("b300");
+  const auto at = AtChipTensorRate(blackwell, b300);
+  ASSERT_TRUE(at.fp4_matmul_efficiency);
+  EXPECT_NEAR(*at.fp4_matmul_efficiency, 0.31373, 1e-4);
+  const double speedup = *at.fp4_matmul_efficiency * 13125 / (e * 9000);
+  EXPECT_NEAR(speedup, 1.144, 2e-3);
+  EXPECT_LT(speedup, 13125.0 / 9000 - 0.2);
+  // Its FP8 and 16-bit GEMMs: the same rate a clock as B200's, the family's efficiencies.
+  EXPECT_DOUBLE_EQ(at.low_precision_matmul_efficiency, blackwell.low_precision_matmul_efficiency);
+  EXPECT_DOUBLE_EQ(at.matmul_efficiency, blackwell.matmul_efficiency);
+  // GB300: (15,000 / 2,500) / 4 = 1.5; 0.4 / (0.4 + 0.6 x 1.5) = 0.30769.
+  const auto gb300 = AtChipTensorRate(blackwell, **Cat().FindChip("gb300"));
+  ASSERT_TRUE(gb300.fp4_matmul_efficiency);
+  EXPECT_NEAR(*gb300.fp4_matmul_efficiency, 0.30769, 1e-4);
+  // A serving job on B300 carries it.
+  const auto& llama = **Cat().FindModel("llama-3.1-8b");
+  const auto job = InferenceJobFor(Cat(), llama, b300);
+  ASSERT_TRUE(job.calibration.fp4_matmul_efficiency);
+  EXPECT_NEAR(*job.calibration.fp4_matmul_efficiency, 0.31373, 1e-4);
+}
+
 }  // namespace
 }  // namespace suanli::perf
