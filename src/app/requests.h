@@ -142,6 +142,23 @@ struct TrainRequest {
   // DeepSpeed's JSON config (--deepspeed_config ds_config.json): its batch sizes, ZeRO stage,
   // 16-bit format and overlap read into the fields above (internal::ReadDeepSpeedConfig).
   std::string deepspeed_config;
+  // The Hugging Face Trainer's --fsdp (TrainingArguments, S4553): space-separated options,
+  // full_shard (ZeRO 3), shard_grad_op (ZeRO 2), hybrid_shard / hybrid_shard_zero2 (the same
+  // within a node), no_shard (DDP), auto_wrap; offload (parameters on the host) is refused.
+  std::string fsdp;
+  // The script a pasted launch line runs (torchrun's or python's pretrain_gpt.py, as the CLI
+  // passes it): Megatron-Bridge's example recipe scripts and performance launcher are named
+  // in a refusal that says what the line leaves unread; other scripts are accepted.
+  std::string script;
+  // Not a field: the first flag given that only the Hugging Face Trainer has (TrainingArguments:
+  // --output_dir, --num_train_epochs, --per_device_train_batch_size, --fsdp, ...). Such a line
+  // without a DeepSpeed config runs the Trainer's own data parallelism: PyTorch DDP, or FSDP as
+  // --fsdp says (internal::WithTrainerDefaults), not a searched ZeRO stage.
+  std::string trainer_flag;
+  // Not a field: --deepspeed given (Megatron-DeepSpeed's switch or the Trainer's config file),
+  // and Accelerate's --config_file given (its distributed type, not read, may be any).
+  bool deepspeed_named = false;
+  bool accelerate_config = false;
   // Hugging Face Accelerate's `accelerate launch --num_processes N` (every machine's processes,
   // one a GPU): the job's chips where --count is not given, a check where it is.
   std::string accelerate_num_processes;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -460,6 +461,84 @@ std::string WithMegatronDefaults(TrainRequest& r) {
                      FlagName(r.megatron_flag), list);
 }
 
+// A pasted Hugging Face Trainer line (a flag only the Trainer has, TrainRequest::trainer_flag)
+// without --deepspeed runs the Trainer's own data parallelism (transformers trainer.py wraps the
+// model in DistributedDataParallel, or FSDP as --fsdp says; TrainingArguments, S4553, S4460):
+// every rank holds the whole model (no tensor, pipeline, context or expert split), and the
+// weights, gradients and Adam state are whole on each rank (DDP, ZeRO 0) or sharded as --fsdp
+// says: full_shard and hybrid_shard (full_shard within a node) ZeRO 3, shard_grad_op and
+// hybrid_shard_zero2 ZeRO 2, no_shard ZeRO 0. No recomputation without --gradient_checkpointing
+// (the Trainer's default; LLaMA-Factory's own default is set where the job is built). Returns
+// what it set, for the answer; empty when the request is not such a line. Accelerate's
+// --config_file (not read) may name FSDP or DeepSpeed: the line is then left to the search.
+Result<std::string> WithTrainerDefaults(TrainRequest& r) {
+  if (r.trainer_flag.empty() || r.deepspeed_named || !r.deepspeed_config.empty() ||
+      r.accelerate_config) {
+    return std::string();
+  }
+  int zero = 0;
+  std::string what = "PyTorch DDP";
+  std::string options = ToLower(r.fsdp);
+  std::replace(options.begin(), options.end(), ',', ' ');
+  std::istringstream words(options);
+  std::string seen;
+  for (std::string o; words >> o;) {
+    int z = -1;
+    if (o == "full_shard" || o == "hybrid_shard") z = 3;
+    if (o == "shard_grad_op" || o == "hybrid_shard_zero2") z = 2;
+    if (o == "no_shard") z = 0;
+    if (o == "true") z = 3;  // --fsdp True: the Trainer's full_shard
+    if (o == "false" || o == "auto_wrap") continue;
+    if (o == "offload") {
+      return tl::unexpected(
+          FieldError("fsdp",
+                     "offload (FSDP's parameters and gradients on the host CPU) is not priced; "
+                     "give --fsdp without it, or a DeepSpeed config with offload_optimizer"));
+    }
+    if (z < 0) {
+      return tl::unexpected(
+          FieldError("fsdp", fmt::format("unknown option {}; expected full_shard, shard_grad_op, "
+                                         "hybrid_shard, hybrid_shard_zero2, no_shard, auto_wrap",
+                                         Quoted(o.substr(0, 40)))));
+    }
+    if (!seen.empty() && z != zero) {
+      return tl::unexpected(
+          FieldError("fsdp", fmt::format("{} and {}: give one sharding", seen, o)));
+    }
+    zero = z;
+    seen = o;
+    what = z == 0 ? "PyTorch DDP (FSDP no_shard)" : fmt::format("PyTorch FSDP ({})", o);
+  }
+  std::vector<std::string> set;
+  if (r.zero && *r.zero != zero) {
+    return tl::unexpected(
+        FieldError(seen.empty() ? "zero" : "fsdp",
+                   fmt::format("--zero {} contradicts the Hugging Face Trainer's {} (ZeRO {}){}",
+                               *r.zero, what, zero,
+                               seen.empty() ? ": without --deepspeed or --fsdp it runs DDP" : "")));
+  }
+  if (!r.zero) {
+    r.zero = zero;
+    set.push_back(fmt::format("ZeRO {}", zero));
+  }
+  for (auto [field, value] : {std::pair{&r.tp, "tp"}, std::pair{&r.pp, "pp"},
+                              std::pair{&r.cp, "cp"}, std::pair{&r.ep, "ep"}}) {
+    if (!*field) {
+      *field = 1;
+      set.push_back(fmt::format("{} 1", value));
+    }
+  }
+  if (r.recompute.empty() && r.recompute_modules.empty() &&
+      ToLower(r.launched_by) != "llamafactory-cli") {
+    r.recompute = "none";
+    set.push_back("no recompute (no --gradient_checkpointing)");
+  }
+  return fmt::format(
+      "the Hugging Face Trainer's {} for what the line leaves out (it has --{} "
+      "and no --deepspeed): {}",
+      what, r.trainer_flag, fmt::format("{}", fmt::join(set, ", ")));
+}
+
 // A pasted `torchrun --nnodes 4 --nproc_per_node 8 pretrain_gpt.py ...` launches 32 ranks, one
 // a GPU: the job's chips where --count is not given, a check where it is.
 //
@@ -793,6 +872,9 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   }
   if (auto ok = TokensFromRunLength(r, seq_len); !ok) return tl::unexpected(ok.error());
   defaults = WithMegatronDefaults(r);
+  auto trainer = WithTrainerDefaults(r);
+  if (!trainer) return tl::unexpected(trainer.error());
+  if (!trainer->empty()) defaults += (defaults.empty() ? "" : "; ") + *trainer;
   return r;
 }
 
@@ -1513,6 +1595,39 @@ static Result<void> RefuseWhatIsNotModelled(const TrainRequest& r) {
                                      r.launched_by)));
     }
   }
+  // Megatron-Bridge's launch scripts (S4554, S4555) take their run from Python recipes and
+  // files this estimate does not read: say what the line leaves unsaid, not "--model is
+  // required". An example recipe script (examples/recipes/FAMILY/pretrain_RECIPE.py) builds
+  // RECIPE's pretrain_config() and then, unless --config-file names another, merges its example
+  // override file (conf/RECIPE_pretrain_override_example.yaml; llama3_8b's: a 2-layer model,
+  // sequence 4,096, global batch 8, 20 steps, a smoke test). The performance launcher
+  // (scripts/performance/setup_experiment.py) submits a Slurm job whose layout is its per-GPU
+  // workload config (--gpu, --compute_dtype).
+  const std::string script = r.script.substr(r.script.find_last_of('/') + 1);
+  const bool recipes = r.script.find("recipes/") != std::string::npos;
+  if (recipes && script.starts_with("pretrain_") && script.ends_with(".py") && r.model.empty()) {
+    const std::string recipe = script.substr(9, script.size() - 12);
+    return tl::unexpected(FieldError(
+        "script",
+        fmt::format("{} is Megatron-Bridge's example script: it runs the {} recipe's "
+                    "pretrain_config() (Llama 3 8B's: tp 1, pp 1, cp 2, sequence 8,192, global "
+                    "batch 512, micro-batch 1, bf16, distributed optimizer) merged with an "
+                    "override file (by default conf/{}_pretrain_override_example.yaml, a 2-layer "
+                    "smoke test of 20 steps), neither read here; give the run as flags (--model, "
+                    "--tp, --pp, --cp, --seq-len, --global-batch-size, --micro-batch, --zero 1) "
+                    "or, for llama3_8b and llama3_70b, as NeMo 2's `nemo llm pretrain --factory "
+                    "{}` (the same recipe)",
+                    script, recipe, recipe, recipe)));
+  }
+  if (script == "setup_experiment.py") {
+    return tl::unexpected(FieldError(
+        "script",
+        "setup_experiment.py is Megatron-Bridge's performance launcher: it submits a Slurm job "
+        "whose layout and batch come from its per-GPU workload configs "
+        "(scripts/performance/configs/MODEL/*_workload_base_configs.py, chosen by --gpu, "
+        "--model_size and --compute_dtype), not read here; give the layout as flags (--model, "
+        "--chip, --count, --tp, --pp, --cp, --micro-batch, --global-batch-size, --dtype)"));
+  }
   return {};
 }
 
@@ -1615,8 +1730,11 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
     Error e = result.error();
     if (!setup->defaults_basis.empty()) {
       e.message += " (" + setup->defaults_basis +
-                   "; the line's own flags change them: --recompute-activations, "
-                   "--use-distributed-optimizer, --context-parallel-size, ...)";
+                   (r.megatron_flag.empty() && !r.trainer_flag.empty()
+                        ? "; the Trainer's --fsdp full_shard or --deepspeed ds_config.json "
+                          "shards them, --gradient_checkpointing recomputes)"
+                        : "; the line's own flags change them: --recompute-activations, "
+                          "--use-distributed-optimizer, --context-parallel-size, ...)");
     }
     // ZeRO-Offload / ZeRO-Infinity keep the optimizer state (or the weights) in host memory:
     // the estimate holds them on the chip, so the refusal says it does not price the offload.
@@ -1657,12 +1775,22 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
     // A llamafactory-cli launch names its stack: LLaMA-Factory on the Hugging Face Trainer, with
     // DeepSpeed when its YAML gives a deepspeed config. Say that, not the catalogued stacks that
     // would run the layout too (the layout and price are unchanged).
-    if (ToLower(r.launched_by) == "llamafactory-cli" && !a.searched && !report.stacks.empty()) {
+    // A Trainer line without DeepSpeed likewise: its own DDP or FSDP (WithTrainerDefaults), which
+    // no catalogued stack is.
+    const bool llamafactory = ToLower(r.launched_by) == "llamafactory-cli";
+    const bool trainer = !r.trainer_flag.empty() && !r.deepspeed_named &&
+                         r.deepspeed_config.empty() && !r.accelerate_config;
+    if ((llamafactory || trainer) && !a.searched && !report.stacks.empty()) {
       report.stacks.clear();
-      report.stack_basis =
-          std::string("LLaMA-Factory on the Hugging Face Trainer") +
-          (r.deepspeed_config.empty() ? "" : " with DeepSpeed (the YAML's deepspeed config)") +
-          ", as the launch names it";
+      const std::string own = r.fsdp.empty() ? "PyTorch DDP" : "PyTorch FSDP (--fsdp)";
+      report.stack_basis = std::string(llamafactory ? "LLaMA-Factory on the Hugging Face Trainer"
+                                                    : "the Hugging Face Trainer") +
+                           (!r.deepspeed_config.empty()
+                                ? (llamafactory ? " with DeepSpeed (the YAML's deepspeed config)"
+                                                : " with DeepSpeed (--deepspeed)")
+                            : trainer ? " with " + own + " (no --deepspeed)"
+                                      : "") +
+                           ", as the launch names it";
     }
   }
   report.estimate = result->best;

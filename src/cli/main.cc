@@ -517,6 +517,7 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
       if (next.ends_with("benchmark_serving.py")) launched_by("vllm-bench");
       if (next.ends_with("benchmark_throughput.py")) launched_by("vllm-bench-throughput");
       if (next.ends_with("benchmark_latency.py")) launched_by("vllm-bench-latency");
+      if (!infer) out.push_back("--script=" + next);  // the request's script field
       ++i;
     } else if (a == "trtllm-bench") {
       trtllm_bench = true;  // its subcommand (throughput) comes after its own flags
@@ -571,7 +572,8 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
                (a == "deepspeed" && out.back() != "--stack" && out.back() != "--emit")) {
       launched = true;  // DeepSpeed's launcher too (not the value of --stack deepspeed)
     } else if (launched && a.size() > 3 && a.front() != '-' && a.ends_with(".py")) {
-      launched = false;  // the training script torchrun runs
+      launched = false;  // the training script torchrun runs: the request's script field
+      if (!infer) out.push_back("--script=" + a);
     } else {
       out.push_back(a);
     }

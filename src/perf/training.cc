@@ -1140,14 +1140,16 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     // ranks; the updated 16-bit weights go up the host link tile by tile while the host steps the
     // next tile (cpu_adam's double buffer on two streams), so the slower of the two is the step.
     // Each micro-batch's gradient shard goes down the link behind that micro-batch's backward
-    // (DeepSpeed accumulates them on the host), exposed only where the copy outlasts it.
+    // (DeepSpeed accumulates them on the host), exposed only where the copy outlasts it. It goes
+    // in fp32 whatever the gradients' format: DeepSpeed upcasts on the GPU and copies into the
+    // host's fp32 buffer, as converting 16-bit gradients on the CPU was slower (S4552).
     const double ranks_on_node =
         static_cast<double>(std::max(1L, std::min<long>(job.system.chips_per_node, job.chips)));
     const double host_bw = *job.system.host_memory_gb_s * 1e9 / ranks_on_node;
     const double link = *job.chip->host_link_gb_s.value * 1e9;
     const double host_step = opt_shard * optimizer_traffic / host_bw;
     const double up = opt_shard * TensorFormatBytes(prec.params) / link;
-    const double down = opt_shard * TensorFormatBytes(prec.grads) / link;
+    const double down = opt_shard * TensorFormatBytes(TensorFormat::kFp32) / link;
     t.optimizer_s = std::max(host_step, up);
     t.offload_s += micro_batches * std::max(0.0, down - mb_backward);
   }

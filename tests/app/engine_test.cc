@@ -5303,6 +5303,105 @@ TEST(TrainLaunch, HuggingFaceTrainerArgumentsAreTheirFields) {
   EXPECT_EQ(yes.error().field, "bf16");
 }
 
+// A Trainer line without --deepspeed runs the Trainer's own data parallelism (transformers
+// trainer.py wraps the model in DistributedDataParallel, or FSDP as --fsdp says; S4553, S4460):
+// the whole model on every rank (tp, pp, cp, ep 1), weights, gradients and Adam state whole
+// (ZeRO 0) or sharded as --fsdp says (full_shard: ZeRO 3, shard_grad_op: ZeRO 2), no
+// recomputation without --gradient_checkpointing. The same run as those fields typed, and the
+// answer names the Trainer's DDP or FSDP, not a catalogued stack.
+TEST(TrainLaunch, TrainerWithoutDeepSpeedIsDdpOrItsFsdp) {
+  auto line = [](const std::string& fsdp) {
+    TrainRequest hf;
+    hf.chip = "h100";
+    hf.count = 8;
+    hf.tokens = 1e9;
+    std::vector<std::pair<const char*, std::string>> flags = {
+        {"model_name_or_path", "meta-llama/Llama-3.2-1B"},
+        {"per_device_train_batch_size", "4"},
+        {"gradient_accumulation_steps", "2"},
+        {"max_seq_length", "2048"},
+        {"bf16", "True"},
+        {"output_dir", "/out"}};
+    if (!fsdp.empty()) flags.emplace_back("fsdp", fsdp);
+    for (const auto& [field, value] : flags) {
+      EXPECT_TRUE(SetField(TrainFields(), hf, field, FieldValue{value})) << field;
+    }
+    return hf;
+  };
+  for (const auto& [fsdp, zero, named] :
+       {std::tuple{std::string(), 0, "PyTorch DDP"},
+        std::tuple{std::string("full_shard auto_wrap"), 3, "PyTorch FSDP"},
+        std::tuple{std::string("shard_grad_op"), 2, "PyTorch FSDP"}}) {
+    auto out = TheEngine().Train(line(fsdp), Json());
+    ASSERT_TRUE(out) << fsdp << ": " << out.error().ToString();
+    TrainRequest typed;
+    typed.model = "llama-3.2-1b";
+    typed.chip = "h100";
+    typed.count = 8;
+    typed.tokens = 1e9;
+    typed.micro_batch = 4;
+    typed.gradient_accumulation_steps = 2;
+    typed.global_batch_size = 4 * 2 * 8;
+    typed.seq_len = 2048;
+    typed.dtype = "bf16";
+    typed.tp = typed.pp = typed.cp = typed.ep = 1;
+    typed.zero = zero;
+    typed.recompute = "none";
+    auto t = TheEngine().Train(typed, Json());
+    ASSERT_TRUE(t) << t.error().ToString();
+    const auto j = nlohmann::json::parse(out->body);
+    const auto k = nlohmann::json::parse(t->body);
+    EXPECT_EQ(j["parallel"].dump(), k["parallel"].dump()) << fsdp;
+    EXPECT_EQ(j["step_time_s"], k["step_time_s"]) << fsdp;
+    EXPECT_EQ(j["memory_gib_per_chip"], k["memory_gib_per_chip"]) << fsdp;
+    EXPECT_TRUE(j["stacks_running_it"].empty()) << j.dump();
+    EXPECT_NE(j["stack_basis"].get<std::string>().find(named), std::string::npos) << j.dump();
+    EXPECT_NE(j["defaults_basis"].get<std::string>().find("ZeRO " + std::to_string(zero)),
+              std::string::npos)
+        << j.dump();
+  }
+  // FSDP's parameter offload is not priced; an unknown option and a contradicting --zero are
+  // errors naming the flag.
+  for (const std::string bad : {"full_shard offload", "zero_dp_3"}) {
+    auto e = TheEngine().Train(line(bad), Json());
+    ASSERT_FALSE(e) << bad;
+    EXPECT_EQ(e.error().field, "fsdp") << bad;
+  }
+  TrainRequest both = line("");
+  both.zero = 3;
+  auto contradiction = TheEngine().Train(both, Json());
+  ASSERT_FALSE(contradiction);
+  EXPECT_EQ(contradiction.error().field, "zero");
+  EXPECT_NE(contradiction.error().message.find("DDP"), std::string::npos);
+}
+
+// Megatron-Bridge's launch scripts take their run from files this estimate does not read: the
+// example recipe script (S4554) and the performance launcher (S4555) are refused naming the
+// script and what it leaves unread, not with "--model is required".
+TEST(TrainLaunch, MegatronBridgeScriptsSayWhatIsMissing) {
+  for (const auto& [script, says] :
+       {std::pair{"examples/recipes/llama/pretrain_llama3_8b.py", "llama3_8b_pretrain_override"},
+        std::pair{"scripts/performance/setup_experiment.py", "workload configs"}}) {
+    TrainRequest r;
+    r.chip = "h100";
+    r.count = 8;
+    r.tokens = 1e9;
+    r.script = script;
+    auto e = TheEngine().Train(r, Json());
+    ASSERT_FALSE(e) << script;
+    EXPECT_EQ(e.error().field, "script") << script;
+    EXPECT_NE(e.error().message.find(says), std::string::npos) << e.error().message;
+  }
+  // Megatron-LM's own script is accepted as before.
+  TrainRequest gpt;
+  gpt.model = "llama-3-8b";
+  gpt.chip = "h100";
+  gpt.count = 8;
+  gpt.tokens = 1e9;
+  gpt.script = "pretrain_gpt.py";
+  EXPECT_TRUE(TheEngine().Train(gpt, Json()));
+}
+
 // Hugging Face Accelerate's `accelerate launch --num_processes 16 --num_machines 2 ...` (S3673):
 // --num_processes counts every machine's GPUs, the job's 16 chips; a --count that differs is an
 // error naming both.

@@ -477,7 +477,7 @@ TEST(Stacks, ActivationOffloadFreesMemoryAndCostsItsCopies) {
   EXPECT_NEAR(off.step_time_s - kept.step_time_s, off.time.offload_s, 1e-9);
 
   // A chip whose host link the catalog does not know cannot offload; nor a negative count.
-  TrainRequest a = Train("llama-3-70b", "a800", 64);
+  TrainRequest a = Train("llama-3-70b", "b200", 64);
   a.offload_layers = 8;
   auto no_link = internal::BuildTrainJob(Cat(), a);
   ASSERT_FALSE(no_link);

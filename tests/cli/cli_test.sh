@@ -258,7 +258,7 @@ expect_bad "--dp-overlap takes on or off" "--dp-overlap.*on or off" \
 expect_bad "--stack torchtitan-fsdp2 has no activation offload" "--offload-layers.*torchtitan-fsdp2.*stacks.yaml:[0-9]+" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --stack torchtitan-fsdp2 --offload-layers 4
 expect_bad "--offload-layers on a chip without a known host link" "--offload-layers.*host_link_gb_s" \
-  train --model llama-3-8b --chip a800 --count 8 --tokens 1e12 --offload-layers 4
+  train --model llama-3-8b --chip b200 --count 8 --tokens 1e12 --offload-layers 4
 expect_bad "--offload-layers beyond the model's layers" "--offload-layers.*32 layers" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --offload-layers 33
 
@@ -1543,7 +1543,8 @@ expect_bad "vLLM's NixlConnector says to size the prefill/decode pair" \
   --tensor-parallel-size 8 --kv-transfer-config '{"kv_connector":"NixlConnector","kv_role":"kv_both"}'
 run train --json --chip h100 --model llama-3.1-8b --tokens 1B accelerate launch \
   --num_processes 16 --num_machines 2 --mixed_precision bf16 train.py --bf16 True \
-  --per_device_train_batch_size 2 --gradient_accumulation_steps 8 --max_seq_length 4096
+  --per_device_train_batch_size 2 --gradient_accumulation_steps 8 --max_seq_length 4096 \
+  --fsdp "full_shard auto_wrap"
 if [ "$RC" -eq 0 ] && grep -q '"chips": 16' "$TMP/stdout"; then
   ok "accelerate launch --num_processes 16 with the Trainer's flags is 16 chips"
 else
@@ -3028,15 +3029,17 @@ same_train "train: DeepSpeed's --gradient-accumulation-steps gives the global ba
   --zero-stage 2 --train-micro-batch-size-per-gpu 2 --gradient-accumulation-steps 4 --tp 1 --pp 1
 # The Trainer's batch is per_device_train_batch_size x gradient_accumulation_steps x world size
 # (transformers trainer.py, S4460): on 8 GPUs, 4 x 8 x 8 = 256 sequences in 8 micro-batches on
-# each of 8 data-parallel ranks. The layout runs the steps typed (it was tp 2 dp 4, 16 a step).
+# each of 8 data-parallel ranks. The layout runs the steps typed (it was tp 2 dp 4, 16 a step),
+# and --fsdp full_shard is ZeRO 3 (S4553).
 run train --json --chip a100 --count 8 --tokens 1B python -m torch.distributed.run \
   --nproc_per_node 8 train.py --model_name_or_path Qwen/Qwen2.5-7B --bf16 True \
-  --per_device_train_batch_size 4 --gradient_accumulation_steps 8 --model_max_length 4096
+  --per_device_train_batch_size 4 --gradient_accumulation_steps 8 --model_max_length 4096 \
+  --fsdp full_shard
 if [ "$RC" -eq 0 ] && python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 p = d["parallel"]
-assert (p["dp"], p["tp"], p["pp"], p["cp"], p["micro_batch"]) == (8, 1, 1, 1, 4), p
+assert (p["dp"], p["tp"], p["pp"], p["cp"], p["micro_batch"], p["zero_stage"]) == (8, 1, 1, 1, 4, 3), p
 assert d["micro_batches"] == 8 and d["global_batch_tokens"] == 256 * 4096, d["micro_batches"]
 ' "$TMP/stdout"; then
   ok "train: the Trainer's gradient_accumulation_steps are each of world-size ranks' steps"
@@ -3044,6 +3047,20 @@ else
   not_ok "train: the Trainer's gradient_accumulation_steps are each of world-size ranks' steps" \
     "exit $RC" "stderr: ${ERR:0:300}" "${OUT:0:300}"
 fi
+# Without --deepspeed or --fsdp the Trainer runs PyTorch DDP: Qwen2.5-7B's weights, gradients
+# and Adam state whole on every A100 (>100 GiB) do not fit, and the refusal says DDP (S4553).
+expect_bad "train: a Trainer line without --deepspeed is DDP" "does not fit.*PyTorch DDP" \
+  train --chip a100 --count 8 --tokens 1B torchrun --nproc_per_node 8 train.py \
+  --model_name_or_path Qwen/Qwen2.5-7B --bf16 True --per_device_train_batch_size 4 \
+  --output_dir out
+expect_bad "train: Megatron-Bridge's example recipe script says what it leaves unread" \
+  "script.*pretrain_llama3_8b.py.*override" \
+  train --chip h100 --tokens 1B torchrun --nproc_per_node 8 \
+  examples/recipes/llama/pretrain_llama3_8b.py
+expect_bad "train: Megatron-Bridge's setup_experiment.py says what it leaves unread" \
+  "script.*setup_experiment.py.*workload configs" \
+  train --chip h100 --count 8 --tokens 1B python scripts/performance/setup_experiment.py \
+  --model_name llama3 --model_size 8b --gpu h100 --compute_dtype bf16
 same_train "train: Megatron's space-separated --recompute-modules are the comma-separated list" \
   "--tp 1 --pp 1 --recompute-modules core_attn,mlp" --tp 1 --pp 1 --recompute-modules core_attn mlp
 expect_bad "train: --use-distributed-optimizer contradicts --zero 0" "zero 0" \

@@ -617,6 +617,24 @@ TEST(TrainingTest, ZeroOffloadIsPricedOnTheDgxA100AndH100Hosts) {
   }
 }
 
+// The China parts keep the host link of the board they are cut from (S4550: the A800 changes only
+// NVLink, the H800 NVLink and FP64; S4551: the H20 its compute): PCIe Gen4 x16 on the A800, 16
+// lanes x 16 GT/s / 8 = 32 GB/s a direction, Gen5 x16 on the H800 and H20, 16 x 32 / 8 = 64. With
+// the link known, activation offload is priced there (it was refused as unknown).
+TEST(TrainingTest, HostLinksOfTheA800H800AndH20) {
+  for (const auto& [chip, gb_s] :
+       {std::pair{"a800", 16 * 16 / 8.0}, std::pair{"h800", 16 * 32 / 8.0},
+        std::pair{"h20", 16 * 32 / 8.0}}) {
+    TrainingJob job = TrainingJobOn("llama-3-8b", chip, 8);
+    ASSERT_TRUE(job.chip->host_link_gb_s.known()) << chip;
+    EXPECT_DOUBLE_EQ(*job.chip->host_link_gb_s.value, gb_s) << chip;
+    job.seq_len = 8192;
+    job.global_batch_tokens = 8 * 8192.0;
+    job.software.offload_layers = 4;
+    EXPECT_TRUE(ValidateJob(job)) << chip;
+  }
+}
+
 TEST(TrainingTest, DualPipeHasSmallerBubbleThanOneFOneB) {
   TrainingJob job = TrainingJobOn("deepseek-v3", "h800", 2048);
   job.dtype = catalog::DType::kFp8;
