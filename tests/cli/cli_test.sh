@@ -3030,11 +3030,11 @@ same_train "train: DeepSpeed's --gradient-accumulation-steps gives the global ba
 # The Trainer's batch is per_device_train_batch_size x gradient_accumulation_steps x world size
 # (transformers trainer.py, S4460): on 8 GPUs, 4 x 8 x 8 = 256 sequences in 8 micro-batches on
 # each of 8 data-parallel ranks. The layout runs the steps typed (it was tp 2 dp 4, 16 a step),
-# and --fsdp full_shard is ZeRO 3 (S4553).
+# and --fsdp full_shard is ZeRO 3 (S4553), --gradient_checkpointing full recomputation.
 run train --json --chip a100 --count 8 --tokens 1B python -m torch.distributed.run \
   --nproc_per_node 8 train.py --model_name_or_path Qwen/Qwen2.5-7B --bf16 True \
   --per_device_train_batch_size 4 --gradient_accumulation_steps 8 --model_max_length 4096 \
-  --fsdp full_shard
+  --fsdp full_shard --gradient_checkpointing True
 if [ "$RC" -eq 0 ] && python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -3049,7 +3049,7 @@ else
 fi
 # Without --deepspeed or --fsdp the Trainer runs PyTorch DDP: Qwen2.5-7B's weights, gradients
 # and Adam state whole on every A100 (>100 GiB) do not fit, and the refusal says DDP (S4553).
-expect_bad "train: a Trainer line without --deepspeed is DDP" "does not fit.*PyTorch DDP" \
+expect_bad "train: a Trainer line without --deepspeed is DDP" "no layout fits.*PyTorch DDP" \
   train --chip a100 --count 8 --tokens 1B torchrun --nproc_per_node 8 train.py \
   --model_name_or_path Qwen/Qwen2.5-7B --bf16 True --per_device_train_batch_size 4 \
   --output_dir out
