@@ -41,6 +41,12 @@ struct NetworkTier {
   // copies to other nodes reach. Empty: the alpha-beta all-to-all.
   std::map<int, double> moe_ll_layer_us;
   double moe_ll_efficiency = 0;
+  // Measured low-latency MoE token exchange inside this tier (a scale-up tier: DeepEP's
+  // low-latency dispatch and combine over NVLink, SGLang's wide-EP decode): the kernel pair's
+  // fixed time a MoE layer, us, which decode-only steps of an attention-DP expert group inside one
+  // domain pay besides the copies at the tier's achievable bandwidth. 0: the alpha-beta
+  // all-to-all.
+  double moe_ll_fixed_us = 0;
 };
 
 struct System {

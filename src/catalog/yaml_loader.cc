@@ -238,7 +238,7 @@ class YamlLoader : public YamlReader {
     CheckKeys(n, path,
               {"domain_chips", "bandwidth_gb_s", "latency_us", "efficiency", "in_network_reduction",
                "in_network_efficiency", "ranks_per_chip", "allreduce_step_us", "moe_dispatch_gb_s",
-               "moe_combine_gb_s", "moe_ll_layer_us", "moe_ll_efficiency"});
+               "moe_combine_gb_s", "moe_ll_layer_us", "moe_ll_efficiency", "moe_ll_fixed_us"});
     NetworkTier t;
     t.bandwidth_gb_s = Num(n, "bandwidth_gb_s", path, 1e-3, 1e5);
     t.latency_us = Num(n, "latency_us", path, 0, 1e6);
@@ -255,6 +255,7 @@ class YamlLoader : public YamlReader {
     if (n["allreduce_step_us"]) t.allreduce_step_us = Num(n, "allreduce_step_us", path, 0, 1e4);
     if (n["moe_dispatch_gb_s"]) t.moe_dispatch_gb_s = Num(n, "moe_dispatch_gb_s", path, 1e-3, 1e5);
     if (n["moe_combine_gb_s"]) t.moe_combine_gb_s = Num(n, "moe_combine_gb_s", path, 1e-3, 1e5);
+    if (n["moe_ll_fixed_us"]) t.moe_ll_fixed_us = Num(n, "moe_ll_fixed_us", path, 0, 1e4);
     // The low-latency exchange across nodes: a mapping of node count (2 or more) to the kernel
     // pair's fixed time a MoE layer, us, and the share of the tier's bandwidth its copies reach;
     // the two come together.

@@ -1421,6 +1421,19 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
                    (dispatch_bytes / (up.moe_dispatch_gb_s * 1e9) +
                     kActivationBytes / (up.moe_combine_gb_s * 1e9));
     }
+    // A step of decode tokens only, attention data parallel, the expert group inside one scale-up
+    // domain where the system has the low-latency kernels' measured fixed time there
+    // (NetworkTier::moe_ll_fixed_us: DeepEP's low-latency dispatch and combine over NVLink, which
+    // SGLang's wide-EP decode takes): every token's top_k copies, the rank's own among them (the
+    // kernels write each through the same receive buffers, S4520), out in the experts' format and
+    // back in 16 bits at the tier's achievable bandwidth, plus the pair's fixed time, in place of
+    // the alpha-beta all-to-all (whose 2 x latency_us a layer is the NCCL-style collective's).
+    if (exchanged > 0 && prefill == 0 && l.dp > 1 && g.domains() == 1 && up.moe_ll_fixed_us > 0) {
+      st.comm_s += p.moe_layers *
+                   OneSidedExchangeSeconds(exchanged / tp * p.top_k, m.hidden * dispatch_bytes,
+                                           m.hidden * kActivationBytes, up.moe_ll_fixed_us, up);
+      exchanged = 0;
+    }
     // A step of decode tokens only across nodes where the system has measured low-latency
     // kernels between them (DeepEP's, scale_out.moe_ll_*; the engines take them for batches
     // with no prompt tokens: SGLang's deepep auto mode): each rank's copies to the other nodes

@@ -841,6 +841,41 @@ TEST(YamlErrorsTest, ScaleOutLowLatencyExchangeFields) {
   EXPECT_TRUE(Contains(e.field, "moe_ll_efficiency")) << e.field;
 }
 
+// A scale-up tier's low-latency MoE exchange inside the domain (moe_ll_fixed_us, the kernel
+// pair's fixed time a MoE layer): read where given, 0 where not; a negative or absurd time names
+// the line and field.
+TEST(YamlErrorsTest, ScaleUpLowLatencyExchangeFixedTime) {
+  auto system = [](const std::string& fixed) {
+    return std::string(
+               "systems:\n"                   // 1
+               "  - id: my-rack\n"            // 2
+               "    name: My rack\n"          // 3
+               "    chip: b200\n"             // 4
+               "    chips_per_node: 4\n"      // 5
+               "    scale_up:\n"              // 6
+               "      domain_chips: 72\n"     // 7
+               "      bandwidth_gb_s: 900\n"  // 8
+               "      latency_us: 3\n"        // 9
+               "      efficiency: 0.8\n"      // 10
+               "      ") +
+           fixed + "\n" +  // 11
+           "    scale_out: {bandwidth_gb_s: 50, latency_us: 8, efficiency: 0.8}\n";
+  };
+  Catalog c;
+  auto ok = c.MergeYaml(system("moe_ll_fixed_us: 32.7"), kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(c.systems().size(), 1u);
+  EXPECT_DOUBLE_EQ(c.systems()[0].scale_up.moe_ll_fixed_us, 32.7);
+  EXPECT_EQ(c.systems()[0].scale_out.moe_ll_fixed_us, 0);
+  for (const std::string bad :
+       {"moe_ll_fixed_us: -1", "moe_ll_fixed_us: 1e9", "moe_ll_fixed_us: fast"}) {
+    Error e = MergeError(system(bad));
+    EXPECT_EQ(e.file, kFile) << bad;
+    EXPECT_EQ(e.line, 11) << bad;
+    EXPECT_TRUE(Contains(e.field, "scale_up.moe_ll_fixed_us")) << bad << ": " << e.field;
+  }
+}
+
 // An engine's sparse (DSA) prefill kernel rate is a map of chip family to a fraction of the
 // attention peak, and its short-prompt MHA switch a boolean: a bare number, a fraction above 1 or a
 // word that is not a boolean each name the line and field.

@@ -113,6 +113,38 @@ TEST(CollectivesTest, DeepEpLowLatencyAcrossNodesByHand) {
   EXPECT_EQ(LowLatencyExchangeSeconds(1e6, 2, TwoTier().scale_out), -1);
 }
 
+// DeepEP's low-latency dispatch + combine inside one NVLink domain (data/systems.yaml scale_up
+// moe_ll_fixed_us): every top-8 copy of a rank's t tokens at DeepSeek's shape, FP8 out and BF16
+// back (t x 8 x 7,168 x 3 bytes), at 0.8 of 900 GB/s, plus the pair's fixed time (GB200 NVL72 32.7
+// us, HGX B200 43.6). Against SGLang v0.5.12's measured tables (S4520, dispatch + combine):
+//   GB200 (one tray): 1 token 32.7 + 0.24 = 32.9 us (34.7 measured), 16: 32.7 + 3.82 = 36.5
+//   (36.6), 128: 32.7 + 30.6 = 63.3 (63.1), 1,024: 32.7 + 244.7 = 277.4 (281.2)
+//   B200 (8 GPUs): 16: 43.6 + 3.82 = 47.4 (46.4), 256: 43.6 + 61.2 = 104.8 (107.4); at 1,024
+//   tokens 288.3 against 318.9 (B200's copies slow down there; decode pools run far fewer).
+TEST(CollectivesTest, DeepEpLowLatencyInsideNvlinkByHand) {
+  const auto& cat = testing::BuiltinCatalog();
+  const auto& gb200 = (*cat.FindSystem("gb200-nvl72"))->scale_up;
+  const auto& b200 = (*cat.FindSystem("hgx-b200"))->scale_up;
+  ASSERT_EQ(gb200.moe_ll_fixed_us, 32.7);
+  ASSERT_EQ(b200.moe_ll_fixed_us, 43.6);
+  auto us = [](double tokens, const catalog::NetworkTier& t) {
+    return OneSidedExchangeSeconds(tokens * 8, 7168, 7168 * 2, t.moe_ll_fixed_us, t) * 1e6;
+  };
+  EXPECT_NEAR(us(16, gb200), 32.7 + 16 * 8 * 7168 * 3 / 720e9 * 1e6, 1e-9);
+  EXPECT_NEAR(us(16, gb200), 36.52, 0.01);
+  struct Point {
+    double tokens, measured_us;
+  };
+  for (const Point pt : {Point{1, 34.7}, Point{16, 36.6}, Point{32, 38.6}, Point{128, 63.1},
+                         Point{256, 92.2}, Point{1024, 281.2}}) {
+    EXPECT_NEAR(us(pt.tokens, gb200) / pt.measured_us, 1.0, 0.06) << "GB200, " << pt.tokens;
+  }
+  for (const Point pt :
+       {Point{1, 44.1}, Point{16, 46.4}, Point{32, 50.7}, Point{128, 73.8}, Point{256, 107.4}}) {
+    EXPECT_NEAR(us(pt.tokens, b200) / pt.measured_us, 1.0, 0.03) << "B200, " << pt.tokens;
+  }
+}
+
 TEST(CollectivesTest, SingleRankCostsNothing) {
   EXPECT_EQ(AllReduceSeconds(1e9, PlaceGroup(1, 1, 8), TwoTier()), 0);
   EXPECT_EQ(AllToAllSeconds(1e9, PlaceGroup(1, 1, 8), TwoTier()), 0);

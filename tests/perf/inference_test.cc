@@ -701,6 +701,31 @@ TEST(InferenceTest, H20DecodeExchangeAcrossNodesTakesDeepEpLowLatencyFloor) {
   EXPECT_NEAR(e->step_communication_ms / (58 * layer_us / 1e3), 1.0, 1e-3);
 }
 
+// Decode steps of an expert group inside one NVLink domain take DeepEP's low-latency kernels at
+// their measured fixed time there (data/systems.yaml gb200-nvl72 scale_up: 32.7 us a MoE layer,
+// S4520) plus every top-8 copy at 0.8 of 900 GB/s. DeepSeek-R1 FP8 under attention DP over 48
+// GB200s (EP 48 across 12 trays, one NVLink domain), 8 sequences a rank: a rank sends 8 tokens x
+// top-8 x 7,168, FP8 out and BF16 back, 1,376,256 bytes: 32.7 + 1,376,256 / 720e9 s = 32.7 + 1.91
+// = 34.61 us a layer, 2.008 ms over 58 MoE layers (the alpha-beta all-to-all priced 47/48 of the
+// copies plus 2 x 3 us: 7.9 us a layer).
+TEST(InferenceTest, Gb200DecodeExchangeInsideNvlinkTakesDeepEpLowLatencyFloor) {
+  InferenceJob job = Job("deepseek-r1", "gb200", ServingDType::kFp8);
+  ASSERT_EQ(job.system.id, "gb200-nvl72");
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 8;
+  job.input_tokens = 1;
+  job.output_tokens = 20000;
+  job.limits.max_batched_tokens = 8192;
+  auto e = EstimateInference(job, Dep(48));
+  ASSERT_TRUE(e) << e.error().ToString();
+  ASSERT_EQ(e->max_batch, 8);
+  const double bytes = 8.0 * 8 * 7168 * 3;
+  EXPECT_DOUBLE_EQ(bytes, 1376256);
+  const double layer_us = 32.7 + bytes / (900e9 * 0.8) * 1e6;
+  EXPECT_NEAR(layer_us, 34.61, 0.005);
+  EXPECT_NEAR(e->step_communication_ms / (58 * layer_us / 1e3), 1.0, 1e-3);
+}
+
 TEST(InferenceTest, DisaggregationArithmetic) {
   for (double hit : {0.0, 0.5}) {
     InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
