@@ -214,6 +214,11 @@ struct TrainingCalibration {
   // a link slower than this runs at its own rate. 0: the link's rate.
   double ep_overlap_dispatch_gb_s = 0;
   double ep_overlap_combine_gb_s = 0;
+  // What a dispatch library reaches on one link when the exchange runs alone (no overlap),
+  // GB/s a chip one direction, dispatch and combine: the fastest measured on NVLink 5 is below
+  // the link's rate; a link slower than this runs at its own rate. 0: the link's rate.
+  double ep_dispatch_gb_s = 0;
+  double ep_combine_gb_s = 0;
   // Fraction of the last micro-batch's backward that data-parallel gradient
   // reduction can hide behind.
   double dp_overlap = 1.0;

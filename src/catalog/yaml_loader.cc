@@ -760,11 +760,11 @@ class YamlLoader : public YamlReader {
 
   void Training(const YAML::Node& n, const std::string& path) {
     if (!n.IsMap()) Fail("expected a mapping", n, path);
-    CheckKeys(
-        n, path,
-        {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance", "stall_fraction",
-         "dp_overlap", "expert_kernel_host_us", "ep_overlap_compute_slowdown",
-         "ep_overlap_dispatch_gb_s", "ep_overlap_combine_gb_s", "notes"});
+    CheckKeys(n, path,
+              {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance",
+               "stall_fraction", "dp_overlap", "expert_kernel_host_us",
+               "ep_overlap_compute_slowdown", "ep_overlap_dispatch_gb_s", "ep_overlap_combine_gb_s",
+               "ep_dispatch_gb_s", "ep_combine_gb_s", "notes"});
     TrainingCalibration& t = catalog_.training_;
     t.restart_minutes = Num(n, "restart_minutes", path, 0, 1e4, t.restart_minutes);
     t.checkpoint_gb_s_per_chip =
@@ -780,6 +780,8 @@ class YamlLoader : public YamlReader {
         Num(n, "ep_overlap_dispatch_gb_s", path, 0, 1e5, t.ep_overlap_dispatch_gb_s);
     t.ep_overlap_combine_gb_s =
         Num(n, "ep_overlap_combine_gb_s", path, 0, 1e5, t.ep_overlap_combine_gb_s);
+    t.ep_dispatch_gb_s = Num(n, "ep_dispatch_gb_s", path, 0, 1e5, t.ep_dispatch_gb_s);
+    t.ep_combine_gb_s = Num(n, "ep_combine_gb_s", path, 0, 1e5, t.ep_combine_gb_s);
   }
 
   // data/model_error.yaml: a cell replaces the one of the same family, workload and kind.

@@ -530,22 +530,10 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
         intra_copies = p.top_k * (g.per_domain - 1.0) / g.per_domain;
       }
     }
-    auto a2a = [&](double bytes_per_element) {
-      return AllToAllSplitSeconds(tokens_out * intra_copies * h * bytes_per_element,
-                                  tokens_out * inter_copies * h * bytes_per_element, sys);
-    };
     const int passes = l.recompute == Recompute::kFull ? 3 : 2;
-    const double dispatch = a2a(x.c.fp8 ? 1 : 2);
-    const double combine = a2a(kActivationBytes);
-    cost.ep_s = passes * (dispatch + combine);
-    // The schedules that run the exchange beside compute (Combined 1F1B, DualPipe) move it with
-    // a dispatch library's kernels on a fixed SM budget (DeepEP's normal kernels, 20-24 SMs),
-    // which reach a link's rate on H800 (153-158 GB/s of NVLink's ~160, 43-58 of a 400 Gb/s NIC,
-    // S3820) but not on NVLink 5 (GB200 NVL72 at EP32: ~400 GB/s dispatch, ~190 combine of 900,
-    // S3821): each tier at most the library's rate, the backward's exchanges as the forward's.
     const auto& tc = x.job.training;
     auto a2a_at = [&](double bytes_per_element, double library_gb_s) {
-      // AllToAllSplitSeconds with each tier's rate capped at the library's.
+      // AllToAllSplitSeconds with each tier's rate capped at the library's (0: uncapped).
       auto tier = [&](double copies, const catalog::NetworkTier& t) {
         const double bytes = tokens_out * copies * h * bytes_per_element;
         if (bytes <= 0) return 0.0;
@@ -557,6 +545,18 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
       };
       return std::max(tier(intra_copies, sys.scale_up), tier(inter_copies, sys.scale_out));
     };
+    // Alone, the exchange runs at what the dispatcher's kernels reach, each link at most
+    // training.ep_dispatch_gb_s / ep_combine_gb_s: on NVLink 5 the fastest library measured
+    // (HybridEP, 32 SMs, 4,096 tokens of 7,168 BF16 at top-8) moves 480-550 GB/s dispatch and
+    // 450-570 combine of the link's 900 (S4540); NVLink 4 and NICs are slower than that.
+    const double dispatch = a2a_at(x.c.fp8 ? 1 : 2, tc.ep_dispatch_gb_s);
+    const double combine = a2a_at(kActivationBytes, tc.ep_combine_gb_s);
+    cost.ep_s = passes * (dispatch + combine);
+    // The schedules that run the exchange beside compute (Combined 1F1B, DualPipe) move it with
+    // a dispatch library's kernels on a fixed SM budget (DeepEP's normal kernels, 20-24 SMs),
+    // which reach a link's rate on H800 (153-158 GB/s of NVLink's ~160, 43-58 of a 400 Gb/s NIC,
+    // S3820) but not on NVLink 5 (GB200 NVL72 at EP32: ~400 GB/s dispatch, ~190 combine of 900,
+    // S3821): each tier at most the library's rate, the backward's exchanges as the forward's.
     const double lib_dispatch = a2a_at(x.c.fp8 ? 1 : 2, tc.ep_overlap_dispatch_gb_s);
     const double lib_combine = a2a_at(kActivationBytes, tc.ep_overlap_combine_gb_s);
     cost.ep_library_s = passes * (lib_dispatch + lib_combine);

@@ -132,6 +132,19 @@ TEST(YamlErrorsTest, OverlapLibraryRatesAreChecked) {
   EXPECT_DOUBLE_EQ(c.training_calibration().ep_overlap_dispatch_gb_s, 300);
 }
 
+// The plain exchange's dispatcher rates (training.ep_dispatch_gb_s, ep_combine_gb_s) likewise.
+TEST(YamlErrorsTest, PlainDispatcherRatesAreChecked) {
+  const Error e = MergeError(
+      "training:\n"                   // 1
+      "  ep_dispatch_gb_s: -520\n");  // 2
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 2) << e.ToString();
+  EXPECT_EQ(e.field, "training.ep_dispatch_gb_s") << e.ToString();
+  Catalog c;
+  ASSERT_TRUE(c.MergeYaml("training:\n  ep_combine_gb_s: 450\n", kFile));
+  EXPECT_DOUBLE_EQ(c.training_calibration().ep_combine_gb_s, 450);
+}
+
 // A model's pre-training length (the training default): within the model's context, with a
 // source; no other key.
 TEST(YamlErrorsTest, PretrainingRecipeIsChecked) {
