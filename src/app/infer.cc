@@ -933,27 +933,55 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.expert_parallel_opt_in = (*engine)->expert_parallel_opt_in;
     // The MoE backend named (TensorRT-LLM's moe_config.backend): one the engine lists, its own
     // small-batch chain where the engine has one measured.
+    const catalog::ServingEngine& eng = **engine;
+    // A backend's small-batch chain on each chip family it was measured on (or on `only`), and
+    // whether it is charged for group-routed models alone (moe_backend_group_routed).
+    const auto take_chain = [&](const std::string& backend, const std::string* only) {
+      const auto it = eng.moe_backend_layer_us.find(backend);
+      if (it == eng.moe_backend_layer_us.end()) return;
+      const bool group_routed =
+          std::find(eng.moe_backend_group_routed.begin(), eng.moe_backend_group_routed.end(),
+                    backend) != eng.moe_backend_group_routed.end();
+      for (const auto& [family, us] : it->second) {
+        if (only && family != *only) continue;
+        limits.backend_moe_layer_us[family] = us;
+        if (group_routed) limits.backend_moe_group_routed_families.push_back(family);
+      }
+      limits.backend_moe_max_expert_rows = eng.moe_backend_max_expert_rows;
+    };
+    const std::string named = NormalizeId(r.moe_backend);
     if (!r.moe_backend.empty()) {
-      const std::string backend = NormalizeId(r.moe_backend);
-      const auto& known = (*engine)->moe_backends;
+      const auto& known = eng.moe_backends;
       if (known.empty()) {
         // Named by default (vLLM on an NVIDIA GPU naming no engine): say which engine has it.
         return tl::unexpected(FieldError(
-            "moe_backend",
-            fmt::format("engine {} has no MoE backend choice (--moe-backend is "
-                        "TensorRT-LLM's moe_config.backend{})",
-                        (*engine)->id, r.engine.empty() ? ": give --engine trtllm" : "")));
+            "moe_backend", fmt::format("engine {} has no MoE backend choice (--moe-backend is "
+                                       "TensorRT-LLM's moe_config.backend{})",
+                                       eng.id, r.engine.empty() ? ": give --engine trtllm" : "")));
       }
-      if (backend != "auto" && std::find(known.begin(), known.end(), backend) == known.end()) {
+      if (named != "auto" && std::find(known.begin(), known.end(), named) == known.end()) {
         return tl::unexpected(FieldError(
             "moe_backend", fmt::format("unknown MoE backend {} for engine {}; expected {}",
-                                       Quoted(r.moe_backend), (*engine)->id, JoinOr(known))));
+                                       Quoted(r.moe_backend), eng.id, JoinOr(known))));
       }
-      if (backend != "auto") limits.moe_backend = backend;
-      if (const auto it = (*engine)->moe_backend_layer_us.find(backend);
-          it != (*engine)->moe_backend_layer_us.end()) {
-        limits.backend_moe_layer_us = it->second;
-        limits.backend_moe_max_expert_rows = (*engine)->moe_backend_max_expert_rows;
+    }
+    if (!named.empty() && named != "auto") {
+      limits.moe_backend = named;
+      take_chain(named, nullptr);
+    } else if (!eng.moe_backends.empty()) {
+      // None named (or AUTO): the engine's default backend, the first it lists, and where the
+      // engine picks by the checkpoint's architecture and the chip (TensorRT-LLM's AUTO,
+      // data/engines.yaml auto_moe_backend) that backend on that family, priced as if named; the
+      // launch line (--emit) names none, as the user did.
+      take_chain(eng.moe_backends.front(), nullptr);
+      if (const auto arch = eng.auto_moe_backend.find(model->hf_architecture);
+          !model->hf_architecture.empty() && arch != eng.auto_moe_backend.end()) {
+        for (const auto& [family, backend] : arch->second) {
+          limits.backend_moe_layer_us.erase(family);
+          auto& groups = limits.backend_moe_group_routed_families;
+          groups.erase(std::remove(groups.begin(), groups.end(), family), groups.end());
+          take_chain(backend, &family);
+        }
       }
     }
     // Offline (and the analytic steady state, a full engine's) on an engine run there by its own

@@ -317,6 +317,16 @@ struct ServingEngine {
   std::map<std::string, std::map<std::string, double>> moe_backend_layer_us;
   // Rows (token copies) an expert receives on average, at most, for moe_backend_layer_us.
   double moe_backend_max_expert_rows = 0;
+  // The backends whose moe_backend_layer_us was timed on group-limited routing (DeepSeek's) and
+  // is charged only for models routed that way (Model's moe routing_groups); a plain top-k model
+  // runs that backend's kernels inside its layers' graph gaps. Written
+  // `moe_backend_group_routed: [trtllm]`.
+  std::vector<std::string> moe_backend_group_routed;
+  // The backend the engine picks when none is named, where it picks by the checkpoint's
+  // architecture and the chip (TensorRT-LLM's moe_config.backend AUTO): architecture (config.json's
+  // class, Model::hf_architecture) -> chip family -> backend, one of moe_backends. Elsewhere the
+  // first of moe_backends. Written `auto_moe_backend: {GptOssForCausalLM: {blackwell: trtllm}}`.
+  std::map<std::string, std::map<std::string, std::string>> auto_moe_backend;
   // The same where the routed experts are 4-bit with 4-bit math (FP4 on a chip with FP4 math),
   // per chip family, in place of moe_layer_us for such experts: an engine that runs them through
   // one fused kernel (vLLM's FP4 experts on Blackwell, FlashInfer's TensorRT-LLM MoE) has no

@@ -148,6 +148,10 @@ struct Model {
   int vocab = 0;
   bool tied_embeddings = false;
   bool dropout = false;  // trained with dropout (older GPT-style models)
+  // The checkpoint's architecture class as its config.json names it (`architectures[0]`, e.g.
+  // GptOssForCausalLM): what an engine that picks kernels by architecture keys on (TensorRT-LLM's
+  // MoE backend AUTO, ServingEngine::auto_moe_backend). Empty: not given.
+  std::string hf_architecture;
   int max_seq_len = 0;
   int mtp_layers = 0;
   // Published acceptance of an MTP draft token given the one before (serving with --mtp).

@@ -344,6 +344,7 @@ class YamlLoader : public YamlReader {
                "attention",
                "vocab",
                "tied_embeddings",
+               "hf_architecture",
                "dropout",
                "max_seq_len",
                "sparse_attention",
@@ -400,6 +401,7 @@ class YamlLoader : public YamlReader {
     }
     m.vocab = Int(n, "vocab", path, 1, 1 << 24);
     m.tied_embeddings = Bool(n, "tied_embeddings", path, false);
+    m.hf_architecture = Text(n, "hf_architecture", path, false);
     m.dropout = Bool(n, "dropout", path, false);
     m.attention_output_gate = Bool(n, "attention_output_gate", path, false);
     m.max_seq_len = Int(n, "max_seq_len", path, 1, 1 << 26);
@@ -941,6 +943,8 @@ class YamlLoader : public YamlReader {
                "moe_backends",
                "moe_backend_layer_us",
                "moe_backend_max_expert_rows",
+               "auto_moe_backend",
+               "moe_backend_group_routed",
                "fp4_moe_layer_us",
                "ep_moe_layer_us",
                "ep_moe_token_us",
@@ -1037,6 +1041,35 @@ class YamlLoader : public YamlReader {
       }
     }
     e.moe_backend_max_expert_rows = Num(n, "moe_backend_max_expert_rows", path, 0, 1e6, 0);
+    e.moe_backend_group_routed = Strings(n, "moe_backend_group_routed", path);
+    for (auto& b : e.moe_backend_group_routed) {
+      b = NormalizeId(b);
+      if (std::find(e.moe_backends.begin(), e.moe_backends.end(), b) == e.moe_backends.end()) {
+        Fail(fmt::format("backend '{}' is not in the engine's moe_backends", b),
+             n["moe_backend_group_routed"], Join(path, "moe_backend_group_routed"));
+      }
+    }
+    if (const YAML::Node autos = n["auto_moe_backend"]; autos) {
+      const std::string apath = Join(path, "auto_moe_backend");
+      if (!autos.IsMap()) Fail("expected a map of architecture to {family: backend}", autos, apath);
+      for (const auto& arch : autos) {
+        const std::string name = arch.first.as<std::string>();
+        const std::string fpath = Join(apath, name);
+        if (!arch.second.IsMap())
+          Fail("expected a map of chip family to backend", arch.second, fpath);
+        auto& by_family = e.auto_moe_backend[name];
+        for (const auto& kv : arch.second) {
+          const std::string family = kv.first.as<std::string>();
+          const std::string backend = NormalizeId(Text(arch.second, family, fpath, true));
+          if (std::find(e.moe_backends.begin(), e.moe_backends.end(), backend) ==
+              e.moe_backends.end()) {
+            Fail(fmt::format("backend '{}' is not in the engine's moe_backends", backend),
+                 kv.second, Join(fpath, family));
+          }
+          by_family[family] = backend;
+        }
+      }
+    }
     e.fp4_moe_layer_us =
         NumberMap(n, "fp4_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
     e.ep_moe_layer_us =

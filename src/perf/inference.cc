@@ -1514,14 +1514,17 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     // groups, top 4 groups); a model routing by plain top-k (gpt-oss, Qwen3) shows no chain
     // beyond the layer's graph gaps (graph_layer_us) on the engine's own runs: gpt-oss-120b on
     // TensorRT-LLM 1.2 at 4 clients on 2, 4 and 8 B200s leaves 54-55 us a layer for every fixed
-    // cost, the all-reduces included (S4420, bench/RESULTS.md session 37 h2). So the chain is
-    // charged for grouped routing only.
+    // cost, the all-reduces included (S4420, bench/RESULTS.md session 37 h2). So that chain is
+    // charged for grouped routing only (the backends in backend_moe_group_routed_families); the
+    // default CUTLASS backend's small-batch chain (S4532, measured on Llama 4 Scout's plain top-1
+    // routing) for every MoE model.
     const auto& backend = x.job.limits.backend_moe_layer_us;
     const double expert_rows =
         (l.ep > 1 ? instance_tokens : moe_tokens) * p.top_k / std::max(1, p.routed_experts);
     if (const auto it = backend.find(family);
         it != backend.end() && expert_rows <= x.job.limits.backend_moe_max_expert_rows) {
-      us = m.moe && m.moe->routing_groups > 0 ? it->second : 0;
+      const bool group_routed_only = Lists(x.job.limits.backend_moe_group_routed_families, family);
+      us = !group_routed_only || (m.moe && m.moe->routing_groups > 0) ? it->second : 0;
     }
     st.overhead_s += us * 1e-6 * p.moe_layers / l.pp;
   }

@@ -277,6 +277,9 @@ struct EngineLimits {
   // copies over the routed experts): catalog::ServingEngine::moe_backend_layer_us of the backend
   // the request names (TensorRT-LLM's moe_config.backend TRTLLM). Empty: the above.
   std::map<std::string, double> backend_moe_layer_us;
+  // The families whose backend chain above is charged for group-routed models only
+  // (catalog::ServingEngine::moe_backend_group_routed); elsewhere for every MoE model.
+  std::vector<std::string> backend_moe_group_routed_families;
   double backend_moe_max_expert_rows = 0;
   std::string moe_backend;  // the backend as named (lower case), or empty: the engine's default
   // The same where the routed experts are 4-bit with 4-bit math, by chip family, in place of

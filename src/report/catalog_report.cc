@@ -271,6 +271,8 @@ std::string EnginesJson(const Catalog& c) {
          {"moe_backends", e.moe_backends},
          {"moe_backend_layer_us", e.moe_backend_layer_us},
          {"moe_backend_max_expert_rows", Limit(e.moe_backend_max_expert_rows)},
+         {"auto_moe_backend", e.auto_moe_backend},
+         {"moe_backend_group_routed", e.moe_backend_group_routed},
          {"fp4_moe_layer_us", e.fp4_moe_layer_us},
          {"ep_moe_layer_us", e.ep_moe_layer_us},
          {"ep_moe_token_us", e.ep_moe_token_us},

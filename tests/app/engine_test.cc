@@ -912,8 +912,8 @@ TEST(Engine, InferErrorsNameTheField) {
 
 // TensorRT-LLM's MoE backend as its users set it (moe_config.backend; --moe-backend): NVIDIA's
 // min-latency DeepSeek-R1 recipe (S3664) runs TRTLLM, whose small-batch chain is 40 us an MoE
-// layer on Blackwell (S3710) against the CUTLASS default's 280 (data/engines.yaml): one sequence
-// with MTP 3 on 8 B200s, 4 tokens a step, saves 58 x 0.240 = 13.92 ms of the step's overhead.
+// layer on Blackwell (S3710) against the CUTLASS default's 109 at a few rows an expert (S4532;
+// 280 above, data/engines.yaml): one sequence with MTP 3 on 8 B200s, 4 tokens a step.
 // The names are TensorRT-LLM's in any case (AUTO: the default); another name, or an engine
 // without the choice, is an error naming the field.
 TEST(Engine, TrtllmMoeBackendAsItsUsersSetIt) {
@@ -937,14 +937,17 @@ TEST(Engine, TrtllmMoeBackendAsItsUsersSetIt) {
   const double cutlass = overhead();
   r.moe_backend = "AUTO";
   EXPECT_DOUBLE_EQ(overhead(), cutlass);
+  r.moe_backend = "CUTLASS";
+  EXPECT_DOUBLE_EQ(overhead(), cutlass);
   r.moe_backend = "TRTLLM";
-  // A decode step runs the 58 MoE layers and the MTP block's one in each of its 3 draft passes:
-  // 61 x 240 us less. The reported step averages the decode steps with the one that carries the
-  // 1,041-token prompt (1,045 tokens, 32.7 rows an expert: the CUTLASS-sized chain), one in
-  // 2,046 / 2.82 + 1 = 726: between 725 / 726 of that and all of it.
+  // A decode step runs the 58 MoE layers and the MTP block's one in each of its 3 draft passes,
+  // each at 4 tokens or fewer (0.125 rows an expert): CUTLASS's small-batch chain (109 us, S4532)
+  // against TRTLLM's (40 us, S3710), 61 x 69 us less. The reported step averages the decode steps
+  // with the one that carries the 1,041-token prompt (1,045 tokens, 32.7 rows an expert: the
+  // 280 us chain either way), one in 2,046 / 2.82 + 1 = 726: between 725 / 726 of that and all.
   const double trtllm = overhead();
-  EXPECT_GE(cutlass - trtllm, (58 + 3) * 0.240 * 725 / 726 - 1e-9);
-  EXPECT_LE(cutlass - trtllm, (58 + 3) * 0.240 + 1e-9);
+  EXPECT_GE(cutlass - trtllm, (58 + 3) * 0.069 * 725 / 726 - 1e-3);
+  EXPECT_LE(cutlass - trtllm, (58 + 3) * 0.069 + 1e-3);
   // The emitted command runs the backend it was priced with.
   r.emit = "trtllm";
   const auto launch = InferJson(r)["launch"];
@@ -998,13 +1001,69 @@ TEST(Engine, TrtllmGenChainChargedForGroupRoutingOnly) {
   r.moe_backend = "TRTLLM";
   const auto j = InferJson(r);
   const double trtllm = j["step_breakdown_ms"]["overhead"].get<double>();
-  // The CUTLASS chain (280 us a layer) goes whole, nothing put in its place (the chain charged:
-  // 240 us a layer less), but on the step carrying a prompt (1,028 tokens, 32 rows an expert),
-  // one in 2,048 (0.5 prompt tokens a step over a 1,024-token prompt): 36 x 0.280 x 2,047 / 2,048
-  // = 10.075 ms, the step's figures rounded to four digits in the JSON.
-  EXPECT_NEAR(cutlass - trtllm, 36 * 0.280 * 2047 / 2048, 0.01);
+  // The CUTLASS small-batch chain (109 us a layer at 0.125 rows an expert, S4532) goes whole,
+  // nothing put in its place, but on the step carrying a prompt (1,028 tokens, 32 rows an
+  // expert: the 280 us chain either way), one in 2,048 (0.5 prompt tokens a step over a
+  // 1,024-token prompt): 36 x 0.109 x 2,047 / 2,048 = 3.922 ms, the step's figures rounded to
+  // four digits in the JSON.
+  EXPECT_NEAR(cutlass - trtllm, 36 * 0.109 * 2047 / 2048, 0.01);
   // Against the published 2.17 ms a token: within 20 % (the model runs +14 %).
   EXPECT_NEAR(j["tpot_ms"].get<double>(), 2.17, 0.2 * 2.17);
+}
+
+// With no backend named, TensorRT-LLM's moe_config.backend AUTO (the default since pull request
+// 11074) runs gpt-oss's experts through TRTLLM on Blackwell (resolve_moe_backend: GptOssForCausalLM
+// on SM 100-119, S4530; the deployment guide: 'For Blackwell, the default MoE backend is TRTLLM',
+// S4531), every other architecture through CUTLASS. So `--engine trtllm` with gpt-oss on B200
+// prices what naming TRTLLM does, and DeepSeek-R1 what naming CUTLASS does; the 1.1 entry
+// (CUTLASS for all) what naming CUTLASS does. By hand, gpt-oss-120b at TP 2 with 32 running
+// requests: 32 x 4 / 128 = 1 row an expert, within the small-batch chains (16 rows): TRTLLM's
+// costs nothing beyond the graph gaps for plain top-4 routing, CUTLASS's 109 us a layer (S4532),
+// x 36 layers = 3.9 ms of the decode step (a step carrying a 1,024-token prompt routes 33 rows an
+// expert and runs the 280 us chain either way: the averaged step differs a bit less).
+TEST(Engine, TrtllmAutoMoeBackendByArchitecture) {
+  InferRequest r;
+  r.model = "openai/gpt-oss-120b";
+  r.chip = {"b200"};
+  r.count = 2;
+  r.tp = 2;
+  r.dtype = "fp4";
+  r.engine = "trtllm";
+  r.mode = "analytic";
+  r.concurrency = 32;
+  r.input_tokens = 1024;
+  r.output_tokens = 1024;
+  const auto overhead = [&]() {
+    return InferJson(r)["step_breakdown_ms"]["overhead"].get<double>();
+  };
+  const double picked = overhead();
+  r.moe_backend = "TRTLLM";
+  EXPECT_DOUBLE_EQ(picked, overhead());
+  r.moe_backend = "CUTLASS";
+  const double cutlass = overhead();
+  EXPECT_GT(cutlass - picked, 36 * 0.109 * 0.9);
+  EXPECT_LE(cutlass - picked, 36 * 0.109 + 1e-3);
+  // The launch line names no backend: the user named none, and AUTO picks it.
+  r.moe_backend.clear();
+  r.emit = "trtllm";
+  const auto launch = InferJson(r)["launch"];
+  EXPECT_EQ(launch["config"].get<std::string>().find("moe_config"), std::string::npos)
+      << launch.dump();
+  r.emit.clear();
+  // TensorRT-LLM before AUTO: CUTLASS for gpt-oss too.
+  r.engine = "trtllm-1.1";
+  const double old_default = overhead();
+  r.moe_backend = "CUTLASS";
+  EXPECT_DOUBLE_EQ(old_default, overhead());
+  // Another architecture runs CUTLASS under AUTO.
+  r.engine = "trtllm";
+  r.model = "deepseek-r1";
+  r.count = 8;
+  r.tp = 8;
+  r.concurrency = 1;
+  const double deepseek_cutlass = overhead();
+  r.moe_backend.clear();
+  EXPECT_DOUBLE_EQ(deepseek_cutlass, overhead());
 }
 
 // TensorRT-LLM's capacity scheduler policies are GUARANTEED_NO_EVICT, MAX_UTILIZATION and

@@ -567,6 +567,36 @@ TEST(YamlErrorsTest, MoeBackendChainsNameListedBackends) {
   EXPECT_TRUE(Contains(err.field, "moe_backend_layer_us.trtllm.blackwell")) << err.field;
 }
 
+// The backend an engine picks by architecture (TensorRT-LLM's AUTO) is one it lists, per chip
+// family; another backend, or a family given no name, is an error naming its line and field.
+TEST(YamlErrorsTest, AutoMoeBackendNamesListedBackends) {
+  const std::string head =
+      "engines:\n"                              // 1
+      "  - id: my-engine\n"                     // 2
+      "    name: My engine\n"                   // 3
+      "    moe_backends: [cutlass, TRTLLM]\n";  // 4
+  Catalog c;
+  auto ok =
+      c.MergeYaml(head + "    auto_moe_backend: {GptOssForCausalLM: {blackwell: TRTLLM}}\n", kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_EQ(c.engines()[0].auto_moe_backend.at("GptOssForCausalLM").at("blackwell"), "trtllm");
+  Error err = MergeError(head + "    auto_moe_backend: {GptOssForCausalLM: {hopper: triton}}\n");
+  EXPECT_EQ(err.line, 5);
+  EXPECT_TRUE(Contains(err.field, "auto_moe_backend.GptOssForCausalLM.hopper")) << err.field;
+  EXPECT_TRUE(Contains(err.message, "not in the engine's moe_backends")) << err.message;
+  err = MergeError(head + "    auto_moe_backend: {GptOssForCausalLM: trtllm}\n");
+  EXPECT_EQ(err.line, 5);
+  EXPECT_TRUE(Contains(err.message, "map of chip family to backend")) << err.message;
+  // The backends whose chain is charged for group-routed models only: listed ones.
+  Catalog routed;
+  ok = routed.MergeYaml(head + "    moe_backend_group_routed: [TRTLLM]\n", kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_EQ(routed.engines()[0].moe_backend_group_routed, (std::vector<std::string>{"trtllm"}));
+  err = MergeError(head + "    moe_backend_group_routed: [deepgemm]\n");
+  EXPECT_EQ(err.line, 5);
+  EXPECT_TRUE(Contains(err.field, "moe_backend_group_routed")) << err.field;
+}
+
 TEST(YamlErrorsTest, ModelErrorCellsNameTheLine) {
   const std::string head =
       "model_errors:\n"                // 1
