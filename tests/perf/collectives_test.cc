@@ -12,8 +12,9 @@ namespace {
 catalog::System TwoTier() {
   catalog::System s;
   s.scale_up_domain = 8;
-  s.scale_up = {100, 0, 1};  // 100 GB/s, no latency, full efficiency
-  s.scale_out = {10, 0, 1};
+  // 100 GB/s inside, 10 GB/s across; no latency, full efficiency (the tier's defaults).
+  s.scale_up.bandwidth_gb_s = 100;
+  s.scale_out.bandwidth_gb_s = 10;
   return s;
 }
 
