@@ -834,6 +834,14 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
     if (r.grad_reduce_dtype.empty()) r.grad_reduce_dtype = "bf16";
     if (r.grad_dtype.empty()) r.grad_dtype = "bf16";
   }
+  // A Hugging Face Trainer line accumulates 1 step unless it says otherwise (TrainingArguments'
+  // gradient_accumulation_steps defaults to 1, S4600): its global batch is the per-device batch x
+  // world size, not the search's default 4Mi tokens (`--per_device_train_batch_size 4` on 8 GPUs
+  // trained 32 sequences a step).
+  if (!r.trainer_flag.empty() && r.micro_batch && !r.gradient_accumulation_steps &&
+      !r.global_batch_size && !r.global_batch_tokens) {
+    r.gradient_accumulation_steps = 1;
+  }
   if (r.gradient_accumulation_steps) {
     const int steps = *r.gradient_accumulation_steps;
     if (steps < 1) return contradicts("gradient_accumulation_steps", "must be at least 1");

@@ -5434,6 +5434,29 @@ TEST(TrainLaunch, TrainerWithoutDeepSpeedIsDdpOrItsFsdp) {
   EXPECT_NE(contradiction.error().message.find("DDP"), std::string::npos);
 }
 
+// A Trainer line without --gradient_accumulation_steps accumulates 1 step (TrainingArguments'
+// default, S4600): --per_device_train_batch_size 4 on 8 GPUs is 4 x 8 = 32 sequences of 2,048
+// tokens a step, 65,536 tokens (by hand), not the search's default 4Mi-token batch.
+TEST(TrainLaunch, TrainerLineWithoutAccumulationStepsTrainsItsPerDeviceBatch) {
+  TrainRequest hf;
+  hf.chip = "h100";
+  hf.count = 8;
+  hf.tokens = 1e9;
+  for (const auto& [field, value] : std::vector<std::pair<const char*, std::string>>{
+           {"model_name_or_path", "meta-llama/Llama-3.2-1B"},
+           {"per_device_train_batch_size", "4"},
+           {"max_seq_length", "2048"},
+           {"bf16", "True"},
+           {"output_dir", "/out"}}) {
+    ASSERT_TRUE(SetField(TrainFields(), hf, field, FieldValue{value})) << field;
+  }
+  auto out = TheEngine().Train(hf, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  EXPECT_EQ(j["global_batch_tokens"].get<double>(), 4 * 8 * 2048.0) << j.dump();
+  EXPECT_EQ(j["parallel"]["dp"].get<int>(), 8) << j.dump();
+}
+
 // Megatron-Bridge's launch scripts take their run from files this estimate does not read: the
 // example recipe script (S4554) and the performance launcher (S4555) are refused naming the
 // script and what it leaves unread, not with "--model is required".
