@@ -116,30 +116,30 @@ Field<Request> NumberAsText(Field<Request> f) {
 
 namespace {
 
+// Wraps a field so that, given, it also records its name in `marker` (the first such flag): the
+// flag belongs to one framework's launch line only.
+Field<TrainRequest> Marking(Field<TrainRequest> f, std::string TrainRequest::*marker) {
+  f.set = [set = std::move(f.set), name = f.name, marker](TrainRequest& r,
+                                                          const FieldValue& v) -> Result<void> {
+    if (auto ok = set(r, v); !ok) return ok;
+    if ((r.*marker).empty()) r.*marker = name;
+    return {};
+  };
+  return f;
+}
+
 // A flag only Megatron-LM (and MindSpeed, which takes its flags) has: given, it marks the request
 // as a pasted Megatron launch line (TrainRequest::megatron_flag), whose omitted flags mean
 // Megatron's defaults.
 Field<TrainRequest> Megatron(Field<TrainRequest> f) {
-  f.set = [set = std::move(f.set), name = f.name](TrainRequest& r,
-                                                  const FieldValue& v) -> Result<void> {
-    if (auto ok = set(r, v); !ok) return ok;
-    if (r.megatron_flag.empty()) r.megatron_flag = name;
-    return {};
-  };
-  return f;
+  return Marking(std::move(f), &TrainRequest::megatron_flag);
 }
 
 // A flag only the Hugging Face Trainer has (TrainingArguments, S3672): given, it marks the request
 // as a pasted Trainer line (TrainRequest::trainer_flag), whose data parallelism is the Trainer's
 // own unless a DeepSpeed config is given.
 Field<TrainRequest> Trainer(Field<TrainRequest> f) {
-  f.set = [set = std::move(f.set), name = f.name](TrainRequest& r,
-                                                  const FieldValue& v) -> Result<void> {
-    if (auto ok = set(r, v); !ok) return ok;
-    if (r.trainer_flag.empty()) r.trainer_flag = name;
-    return {};
-  };
-  return f;
+  return Marking(std::move(f), &TrainRequest::trainer_flag);
 }
 
 // torchtitan's registered configs, launched as `torchrun ... -m torchtitan.train --module llama3

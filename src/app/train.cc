@@ -461,6 +461,13 @@ std::string WithMegatronDefaults(TrainRequest& r) {
                      FlagName(r.megatron_flag), list);
 }
 
+// A pasted Trainer line (a Trainer-only flag) with no DeepSpeed config and no Accelerate config:
+// it runs the Trainer's own DDP or FSDP (WithTrainerDefaults), not a searched ZeRO stage.
+bool RunsTrainersOwnParallelism(const TrainRequest& r) {
+  return !r.trainer_flag.empty() && !r.deepspeed_named && r.deepspeed_config.empty() &&
+         !r.accelerate_config;
+}
+
 // A pasted Hugging Face Trainer line (a flag only the Trainer has, TrainRequest::trainer_flag)
 // without --deepspeed runs the Trainer's own data parallelism (transformers trainer.py wraps the
 // model in DistributedDataParallel, or FSDP as --fsdp says; TrainingArguments, S4553, S4460):
@@ -472,10 +479,7 @@ std::string WithMegatronDefaults(TrainRequest& r) {
 // what it set, for the answer; empty when the request is not such a line. Accelerate's
 // --config_file (not read) may name FSDP or DeepSpeed: the line is then left to the search.
 Result<std::string> WithTrainerDefaults(TrainRequest& r) {
-  if (r.trainer_flag.empty() || r.deepspeed_named || !r.deepspeed_config.empty() ||
-      r.accelerate_config) {
-    return std::string();
-  }
+  if (!RunsTrainersOwnParallelism(r)) return std::string();
   int zero = 0;
   std::string what = "PyTorch DDP";
   std::string options = ToLower(r.fsdp);
@@ -1786,8 +1790,7 @@ Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) con
     // A Trainer line without DeepSpeed likewise: its own DDP or FSDP (WithTrainerDefaults), which
     // no catalogued stack is.
     const bool llamafactory = ToLower(r.launched_by) == "llamafactory-cli";
-    const bool trainer = !r.trainer_flag.empty() && !r.deepspeed_named &&
-                         r.deepspeed_config.empty() && !r.accelerate_config;
+    const bool trainer = internal::RunsTrainersOwnParallelism(r);
     if ((llamafactory || trainer) && !a.searched && !report.stacks.empty()) {
       report.stacks.clear();
       const std::string own = r.fsdp.empty() ? "PyTorch DDP" : "PyTorch FSDP (--fsdp)";
