@@ -676,6 +676,65 @@ TEST(InferenceTest, RtxPro6000StepCarriesNoB200HarnessCost) {
   EXPECT_GT(e->tpot_ms, 8.03e9 * 0.5625 / 1.792e12 * 1e3);
 }
 
+// Blackwell Ultra's step cost under NVIDIA's MLPerf harness, measured on the parts themselves
+// (data/chips.yaml serving_step_overhead_ms) in place of B200's 16.8 ms. B300 (S4620): Dell's and
+// GigaComputing's MLPerf v6.0 Llama 2 70B Interactive and Server runs (TensorRT engines, graphs
+// off, none a scored row), tokens a step = samples/s a GPU x (222.3 + output) x mean TPOT:
+// Dell 258.26 / 8 x 496.1 x 31.80 ms = 509.3 and 396.85 / 8 x 495.4 x 129.02 ms = 3,170.7;
+// GigaComputing 238.01 / 8 x 497.4 x 29.31 ms = 433.7 and 377.25 / 8 x 499.6 x 119.65 ms =
+// 2,818.9. The least-squares line through the four: 13.2 ms + 37.1 us a token. GB300 (S4621, an
+// estimate): NVIDIA's v6.0 GB200 runs of the harness GB300 ran, 2,779.68 / 72 x 493.9 x 26.80 ms =
+// 511.0 and 2,983.09 / 72 x 493.9 x 44.30 ms = 906.5 tokens: slope (44.30 - 26.80) / (906.5 -
+// 511.0) = 44.25 us, intercept 26.80 - 511.0 x 0.04425 = 4.19 ms; GB300's own Server run, 3,187.3
+// / 72 x 494.7 x 27.02 ms = 591.7 tokens, lies on 4.2 ms + 38.6 us (GB200's slope over GB300's
+// 1.15x NVFP4 GEMM rate: 44.25 / 1.154 = 38.3).
+TEST(InferenceTest, BlackwellUltraStepCostIsItsOwnHarnessRunsIntercept) {
+  struct Run {
+    double samples_per_s_per_gpu, tokens_per_sample, tpot_ms;
+  };
+  const std::vector<Run> b300 = {{258.26 / 8, 222.3 + 273.8, 31.80},
+                                 {396.85 / 8, 222.3 + 273.1, 129.02},
+                                 {238.01 / 8, 222.3 + 275.1, 29.31},
+                                 {377.25 / 8, 222.3 + 277.3, 119.65}};
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const Run& r : b300) {
+    const double tokens = r.samples_per_s_per_gpu * r.tokens_per_sample * r.tpot_ms / 1e3;
+    sx += tokens;
+    sy += r.tpot_ms;
+    sxx += tokens * tokens;
+    sxy += tokens * r.tpot_ms;
+  }
+  const double n = static_cast<double>(b300.size());
+  const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  const double intercept = (sy - slope * sx) / n;
+  EXPECT_NEAR(slope * 1e3, 37.1, 0.05);  // us a token
+  EXPECT_NEAR(intercept, 13.2, 0.05);
+  EXPECT_EQ(Job("llama-2-70b", "b300").calibration.serving_step_overhead_ms, 13.2);
+
+  const double gb200_lo = 2779.68 / 72 * (222.3 + 271.6) * 26.80 / 1e3;
+  const double gb200_hi = 2983.09 / 72 * (222.3 + 271.6) * 44.30 / 1e3;
+  const double gb200_slope = (44.30 - 26.80) / (gb200_hi - gb200_lo);
+  const double gb200_intercept = 26.80 - gb200_lo * gb200_slope;
+  EXPECT_NEAR(gb200_intercept, 4.2, 0.05);
+  EXPECT_EQ(Job("llama-2-70b", "gb300").calibration.serving_step_overhead_ms, 4.2);
+  const double gb300_server = 3187.3 / 72 * (222.3 + 272.4) * 27.02 / 1e3;
+  EXPECT_NEAR((27.02 - 4.2) / gb300_server * 1e3, gb200_slope * 1e3 / 1.154, 0.5);
+
+  // B200 keeps its family's; the step of a Llama 2 70B engine without graphs on B300 and GB300
+  // charges the parts' own.
+  EXPECT_EQ(Job("llama-2-70b", "b200").calibration.serving_step_overhead_ms, 16.8);
+  for (const char* chip : {"b300", "gb300"}) {
+    InferenceJob job = Job("llama-2-70b", chip, ServingDType::kFp4);
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = 1;
+    job.input_tokens = 1;
+    job.output_tokens = 64;
+    auto e = EstimateInference(job, Tp(1));
+    ASSERT_TRUE(e) << e.error().ToString();
+    EXPECT_NEAR(e->step_overhead_ms, std::string(chip) == "b300" ? 13.2 : 4.2, 1e-9) << chip;
+  }
+}
+
 // Decode steps of an expert group over four H20 nodes take DeepEP's low-latency kernels at their
 // measured floor and rate (data/systems.yaml hgx-h20 scale_out: 52.1 us a MoE layer at 4 nodes,
 // copies to other nodes at 0.92 of the H20's 25 GB/s a GPU: 4 x 400 Gb/s per 8 GPUs, S1980).
