@@ -102,7 +102,9 @@ def args_of(case, simulated=True, typed=False, keep_engine=False):
         # server's, split over its ranks; a figure for the published layout's ranks would be
         # split over the searched layout's in the typed modes).
         out += ["--max-num-seqs-per-rank", str(case["batch"])]
-    for key in ("ttft_ms", "tpot_ms", "concurrency"):
+    # A per-chip power limit the system ran under (a "Power Cap 1000 W" system): the hardware's
+    # condition, so typed too.
+    for key in ("ttft_ms", "tpot_ms", "concurrency", "power_cap_w"):
         if key in case:
             out += ["--" + key.replace("_", "-"), str(case[key])]
     return out
