@@ -129,6 +129,34 @@ TEST(PowerCapTest, Mi325xRunsGemmsAtItsMeasuredClock) {
   EXPECT_NEAR(prefill[1] / prefill[0], 1464.0 / 1230, 0.01);
 }
 
+// The MI350X is the MI355X's package air-cooled at 1,000 W against 1,400 W, peaks at a 2.2 GHz
+// engine clock against 2.4 (AMD: 2,306.9 against 2,516.6 dense FP16 TFLOPS). Both are power-bound
+// under dense GEMMs, so the MI350X computes as the MI355X capped at 1,000 W: with the same static
+// power, 0.2 x 1,400 = 280 W, by hand ((1,000 - 280) / (1,400 - 280))^(1 / 2.5) = 0.642857^0.4
+// = exp(0.4 x -0.441833) = 0.838003 of the MI355X's clock, so 0.838003 x 10,000 = 8,380.0 dense
+// FP4 TFLOPS where its peak (9,200) at 2.2 / 2.4 of the clock alone would give 9,200. Dell and
+// MangoBoost's MI355X capped at 1,000 W ran Llama 2 70B offline at 81,870.5 against 97,535.1
+// tokens/s uncapped (MLPerf v6.0, 0.839).
+TEST(PowerCapTest, Mi350xComputesAsTheMi355xCappedAt1000W) {
+  const auto& mi355x = **Cat().FindChip("mi355x");
+  const auto& mi350x = **Cat().FindChip("mi350x");
+  const auto cal = Cat().CalibrationFor(mi350x.family);
+  ASSERT_EQ(mi350x.family, mi355x.family);
+  const auto capped = ComputeClockFraction(mi355x, cal, 1000);
+  ASSERT_TRUE(capped);
+  EXPECT_NEAR(*capped, 0.838003, 1e-5);
+  const auto own = ComputeClockFraction(mi350x, cal, std::nullopt);
+  ASSERT_TRUE(own);
+  const double fp4_355 = *mi355x.peak(catalog::DType::kFp4).value;
+  const double fp4_350 = *mi350x.peak(catalog::DType::kFp4).value;
+  EXPECT_NEAR(fp4_350 * *own / 8380.0, 1.0, 0.005);
+  EXPECT_NEAR(fp4_350 * *own / (fp4_355 * *capped), 1.0, 0.005);
+  // A cap at the MI350X's own TDP is no cap at all.
+  const auto at_tdp = ComputeClockFraction(mi350x, cal, 1000);
+  ASSERT_TRUE(at_tdp);
+  EXPECT_DOUBLE_EQ(*at_tdp, *own);
+}
+
 // Prefill of long prompts is compute-bound and slows with the clock; decode
 // at one sequence is bound by reading the weights and does not.
 TEST(PowerCapTest, ServingPrefillSlowsDecodeDoesNot) {
