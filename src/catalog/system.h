@@ -47,6 +47,13 @@ struct NetworkTier {
   // domain pay besides the copies at the tier's achievable bandwidth. 0: the alpha-beta
   // all-to-all.
   double moe_ll_fixed_us = 0;
+  // The expert group size that fixed time was measured at (ranks; 0: held at every size), and its
+  // growth a doubling of the group beyond it, us: the kernel pair waits on every peer's tokens and
+  // signals through the switch fabric, and NVLink all-to-all kernels measured across group sizes
+  // in one domain grow by a near-constant time each doubling (log2 of the ranks). Smaller groups
+  // keep the measured figure.
+  int moe_ll_fixed_ranks = 0;
+  double moe_ll_fixed_us_per_doubling = 0;
 };
 
 struct System {

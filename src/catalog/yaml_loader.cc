@@ -238,7 +238,8 @@ class YamlLoader : public YamlReader {
     CheckKeys(n, path,
               {"domain_chips", "bandwidth_gb_s", "latency_us", "efficiency", "in_network_reduction",
                "in_network_efficiency", "ranks_per_chip", "allreduce_step_us", "moe_dispatch_gb_s",
-               "moe_combine_gb_s", "moe_ll_layer_us", "moe_ll_efficiency", "moe_ll_fixed_us"});
+               "moe_combine_gb_s", "moe_ll_layer_us", "moe_ll_efficiency", "moe_ll_fixed_us",
+               "moe_ll_fixed_ranks", "moe_ll_fixed_us_per_doubling"});
     NetworkTier t;
     t.bandwidth_gb_s = Num(n, "bandwidth_gb_s", path, 1e-3, 1e5);
     t.latency_us = Num(n, "latency_us", path, 0, 1e6);
@@ -256,6 +257,23 @@ class YamlLoader : public YamlReader {
     if (n["moe_dispatch_gb_s"]) t.moe_dispatch_gb_s = Num(n, "moe_dispatch_gb_s", path, 1e-3, 1e5);
     if (n["moe_combine_gb_s"]) t.moe_combine_gb_s = Num(n, "moe_combine_gb_s", path, 1e-3, 1e5);
     if (n["moe_ll_fixed_us"]) t.moe_ll_fixed_us = Num(n, "moe_ll_fixed_us", path, 0, 1e4);
+    // The group size the fixed time was measured at and its growth a doubling beyond it: both
+    // describe moe_ll_fixed_us, and the growth needs the size it grows from.
+    for (const char* key : {"moe_ll_fixed_ranks", "moe_ll_fixed_us_per_doubling"}) {
+      if (n[key] && !n["moe_ll_fixed_us"]) {
+        Fail(std::string(key) + " needs moe_ll_fixed_us", n[key], Join(path, key));
+      }
+    }
+    if (n["moe_ll_fixed_ranks"]) {
+      t.moe_ll_fixed_ranks = Int(n, "moe_ll_fixed_ranks", path, 1, 1 << 20);
+    }
+    if (n["moe_ll_fixed_us_per_doubling"]) {
+      if (!n["moe_ll_fixed_ranks"]) {
+        Fail("moe_ll_fixed_us_per_doubling needs moe_ll_fixed_ranks (the group size it grows from)",
+             n["moe_ll_fixed_us_per_doubling"], Join(path, "moe_ll_fixed_us_per_doubling"));
+      }
+      t.moe_ll_fixed_us_per_doubling = Num(n, "moe_ll_fixed_us_per_doubling", path, 0, 1e4);
+    }
     // The low-latency exchange across nodes: a mapping of node count (2 or more) to the kernel
     // pair's fixed time a MoE layer, us, and the share of the tier's bandwidth its copies reach;
     // the two come together.

@@ -82,4 +82,10 @@ double LowLatencyExchangeSeconds(double inter_bytes, int domains, const catalog:
   return fixed_us * kUs + inter_bytes / (t.bandwidth_gb_s * kGB * t.moe_ll_efficiency);
 }
 
+double LowLatencyFixedUs(const catalog::NetworkTier& t, int ranks) {
+  if (t.moe_ll_fixed_ranks <= 0 || ranks <= t.moe_ll_fixed_ranks) return t.moe_ll_fixed_us;
+  return t.moe_ll_fixed_us + t.moe_ll_fixed_us_per_doubling *
+                                 std::log2(static_cast<double>(ranks) / t.moe_ll_fixed_ranks);
+}
+
 }  // namespace suanli::perf

@@ -45,6 +45,12 @@ double PointToPointSeconds(double bytes, bool same_domain, const catalog::System
 // those bytes at moe_ll_efficiency of the tier's bandwidth. Negative where the tier has none.
 double LowLatencyExchangeSeconds(double inter_bytes, int domains, const catalog::NetworkTier& t);
 
+// The low-latency MoE exchange's fixed time a MoE layer inside one scale-up domain for an expert
+// group of `ranks` (NetworkTier::moe_ll_fixed_us, measured at moe_ll_fixed_ranks), us: the
+// measured figure plus moe_ll_fixed_us_per_doubling for each doubling of the group beyond the
+// measured size (log2 of the ratio); the measured figure at or below it.
+double LowLatencyFixedUs(const catalog::NetworkTier& t, int ranks);
+
 }  // namespace suanli::perf
 
 #endif  // SUANLI_PERF_COLLECTIVES_H_

@@ -1426,12 +1426,14 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     // (NetworkTier::moe_ll_fixed_us: DeepEP's low-latency dispatch and combine over NVLink, which
     // SGLang's wide-EP decode takes): every token's top_k copies, the rank's own among them (the
     // kernels write each through the same receive buffers, S4520), out in the experts' format and
-    // back in 16 bits at the tier's achievable bandwidth, plus the pair's fixed time, in place of
-    // the alpha-beta all-to-all (whose 2 x latency_us a layer is the NCCL-style collective's).
+    // back in 16 bits at the tier's achievable bandwidth, plus the pair's fixed time at the
+    // group's size (LowLatencyFixedUs: grown from the measured group by log2 of the ranks), in
+    // place of the alpha-beta all-to-all (whose 2 x latency_us a layer is the NCCL-style
+    // collective's).
     if (exchanged > 0 && prefill == 0 && l.dp > 1 && g.domains() == 1 && up.moe_ll_fixed_us > 0) {
-      st.comm_s += p.moe_layers *
-                   OneSidedExchangeSeconds(exchanged / tp * p.top_k, m.hidden * dispatch_bytes,
-                                           m.hidden * kActivationBytes, up.moe_ll_fixed_us, up);
+      st.comm_s += p.moe_layers * OneSidedExchangeSeconds(
+                                      exchanged / tp * p.top_k, m.hidden * dispatch_bytes,
+                                      m.hidden * kActivationBytes, LowLatencyFixedUs(up, l.ep), up);
       exchanged = 0;
     }
     // A step of decode tokens only across nodes where the system has measured low-latency

@@ -919,6 +919,63 @@ TEST(YamlErrorsTest, ScaleUpLowLatencyExchangeFixedTime) {
   }
 }
 
+// The group size the scale-up low-latency fixed time was measured at and its growth a doubling
+// beyond it (moe_ll_fixed_ranks, moe_ll_fixed_us_per_doubling): read where given, 0 where not; a
+// size below 1, a fraction of a rank, a negative growth, a growth with no size to grow from, or
+// either with no moe_ll_fixed_us names the line and field.
+TEST(YamlErrorsTest, ScaleUpLowLatencyExchangeGrowthWithTheGroup) {
+  auto system = [](const std::string& line11, const std::string& line12) {
+    return std::string(
+               "systems:\n"                   // 1
+               "  - id: my-rack\n"            // 2
+               "    name: My rack\n"          // 3
+               "    chip: b200\n"             // 4
+               "    chips_per_node: 4\n"      // 5
+               "    scale_up:\n"              // 6
+               "      domain_chips: 72\n"     // 7
+               "      bandwidth_gb_s: 900\n"  // 8
+               "      latency_us: 3\n"        // 9
+               "      efficiency: 0.8\n"      // 10
+               "      ") +
+           line11 + "\n      " + line12 + "\n" +  // 11, 12
+           "    scale_out: {bandwidth_gb_s: 50, latency_us: 8, efficiency: 0.8}\n";
+  };
+  Catalog c;
+  auto ok = c.MergeYaml(system("moe_ll_fixed_us: 32.7",
+                               "moe_ll_fixed_ranks: 4\n      moe_ll_fixed_us_per_doubling: 6.9"),
+                        kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(c.systems().size(), 1u);
+  EXPECT_EQ(c.systems()[0].scale_up.moe_ll_fixed_ranks, 4);
+  EXPECT_DOUBLE_EQ(c.systems()[0].scale_up.moe_ll_fixed_us_per_doubling, 6.9);
+  EXPECT_EQ(c.systems()[0].scale_out.moe_ll_fixed_ranks, 0);
+  EXPECT_EQ(c.systems()[0].scale_out.moe_ll_fixed_us_per_doubling, 0);
+  struct Bad {
+    std::string line11, line12;
+    int line;
+    std::string field;
+  };
+  for (const Bad& bad : {
+           Bad{"moe_ll_fixed_us: 32.7", "moe_ll_fixed_ranks: 0", 12, "moe_ll_fixed_ranks"},
+           Bad{"moe_ll_fixed_us: 32.7", "moe_ll_fixed_ranks: 2.5", 12, "moe_ll_fixed_ranks"},
+           Bad{"moe_ll_fixed_us: 32.7", "moe_ll_fixed_ranks: four", 12, "moe_ll_fixed_ranks"},
+           Bad{"moe_ll_fixed_ranks: 4", "moe_ll_fixed_us_per_doubling: -1", 12,
+               "moe_ll_fixed_us_per_doubling"},
+           Bad{"moe_ll_fixed_us: 32.7", "moe_ll_fixed_us_per_doubling: 6.9", 12,
+               "moe_ll_fixed_us_per_doubling"},
+           Bad{"moe_ll_fixed_ranks: 4", "in_network_reduction: true", 11, "moe_ll_fixed_ranks"},
+       }) {
+    // The first three give moe_ll_fixed_us; the fourth gives it too (below), the sixth does not.
+    const std::string text = bad.line == 12 && bad.line11 == "moe_ll_fixed_ranks: 4"
+                                 ? system(bad.line11, bad.line12 + "\n      moe_ll_fixed_us: 32.7")
+                                 : system(bad.line11, bad.line12);
+    Error e = MergeError(text);
+    EXPECT_EQ(e.file, kFile) << bad.line12;
+    EXPECT_EQ(e.line, bad.line) << bad.line11 << " / " << bad.line12;
+    EXPECT_TRUE(Contains(e.field, "scale_up." + bad.field)) << bad.line12 << ": " << e.field;
+  }
+}
+
 // An engine's sparse (DSA) prefill kernel rate is a map of chip family to a fraction of the
 // attention peak, and its short-prompt MHA switch a boolean: a bare number, a fraction above 1 or a
 // word that is not a boolean each name the line and field.

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "catalog/catalog.h"
 #include "testing.h"
 
@@ -144,6 +146,64 @@ TEST(CollectivesTest, DeepEpLowLatencyInsideNvlinkByHand) {
        {Point{1, 44.1}, Point{16, 46.4}, Point{32, 50.7}, Point{128, 73.8}, Point{256, 107.4}}) {
     EXPECT_NEAR(us(pt.tokens, b200) / pt.measured_us, 1.0, 0.03) << "B200, " << pt.tokens;
   }
+}
+
+// The low-latency pair's fixed time grows with the expert group inside one NVLink domain
+// (data/systems.yaml gb200-nvl72: 32.7 us measured on one 4-GPU tray, S4520, and 6.9 us a
+// doubling of the ranks beyond it, S4640). By hand:
+//   EP 2 and 4: 32.7 (held at or below the measured tray); EP 8: 32.7 + 6.9 = 39.6;
+//   EP 32: 32.7 + 3 x 6.9 = 53.4; EP 48: 32.7 + 6.9 x log2(12) = 32.7 + 6.9 x 3.58496 = 57.44.
+// Independent numbers: TensorRT-LLM's one-sided NVLink all-to-all on GB200 (S4640, dispatch +
+// combine, medians over 1-32 tokens a rank) grows 33.7 -> 56.1 us from EP 4 to EP 32 (+22.4; the
+// model +20.7), and HGX B200's measured 8-GPU DeepEP pair (S4520) is 43.6 us (the model's GB200 EP
+// 8: 39.6, -9 %). HGX B200's figure, measured at its whole 8-GPU domain, is held below it.
+TEST(CollectivesTest, DeepEpLowLatencyFixedTimeGrowsWithTheGroup) {
+  const auto& cat = testing::BuiltinCatalog();
+  const auto& gb200 = (*cat.FindSystem("gb200-nvl72"))->scale_up;
+  const auto& gb300 = (*cat.FindSystem("gb300-nvl72"))->scale_up;
+  const auto& b200 = (*cat.FindSystem("hgx-b200"))->scale_up;
+  ASSERT_EQ(gb200.moe_ll_fixed_ranks, 4);
+  ASSERT_EQ(gb200.moe_ll_fixed_us_per_doubling, 6.9);
+  EXPECT_DOUBLE_EQ(LowLatencyFixedUs(gb200, 2), 32.7);
+  EXPECT_DOUBLE_EQ(LowLatencyFixedUs(gb200, 4), 32.7);
+  EXPECT_NEAR(LowLatencyFixedUs(gb200, 8), 39.6, 1e-9);
+  EXPECT_NEAR(LowLatencyFixedUs(gb200, 32), 53.4, 1e-9);
+  EXPECT_NEAR(LowLatencyFixedUs(gb200, 48), 57.44, 0.005);
+  EXPECT_NEAR(LowLatencyFixedUs(gb300, 48), 32.9 + 6.9 * std::log2(12.0), 1e-9);
+  EXPECT_NEAR((LowLatencyFixedUs(gb200, 32) - LowLatencyFixedUs(gb200, 4)) / (56.1 - 33.7), 1.0,
+              0.1);
+  EXPECT_NEAR(LowLatencyFixedUs(gb200, 8) / 43.6, 1.0, 0.1);
+  EXPECT_DOUBLE_EQ(LowLatencyFixedUs(b200, 8), 43.6);
+  EXPECT_DOUBLE_EQ(LowLatencyFixedUs(b200, 4), 43.6);
+  // A tier with no measured group size holds its figure at every size.
+  catalog::NetworkTier held = b200;
+  held.moe_ll_fixed_ranks = 0;
+  held.moe_ll_fixed_us_per_doubling = 6.9;
+  EXPECT_DOUBLE_EQ(LowLatencyFixedUs(held, 64), 43.6);
+}
+
+// Audit (session 38 h6): an HGX H800 expert group of 8 with no engine named gathers its tokens
+// and reduce-scatters the outputs (inference.cc: the engines' default inside an HGX board), each
+// a ring over the 8 GPUs at 0.8 of the export-capped 200 GB/s NVLink, 7 steps of 3 us. At
+// DeepSeek's shape (hidden 7,168, block-scaled FP8 gathering 16-bit tokens) and 128 tokens a rank:
+//   each collective moves 7/8 x 8 x 128 x 7,168 x 2 = 12,845,056 B / 160 GB/s = 80.28 us + 21 us
+//   = 101.28 us; the pair 202.56 us a MoE layer.
+// DeepEP's measured low-latency pair on H800 at EP 8 and 128 tokens a rank, the same shape: 77 +
+// 114 = 191 us (S3811) and 116 + 118 = 234 us (S3200); and its normal kernels reach 153-158 GB/s
+// over H800 NVLink (the tier's 160). So the exchange priced ~79 us a collective on the page's
+// compare is the bytes at the measured rate: that step carries 47 decode and ~188 prompt tokens a
+// rank (2,048 / 512 in the analytic steady state), not 43 decode tokens.
+TEST(CollectivesTest, H800GatherExchangeAgainstDeepEpOnH800) {
+  const auto& cat = testing::BuiltinCatalog();
+  const auto& h800 = **cat.FindSystem("hgx-h800");
+  ASSERT_EQ(h800.scale_up.bandwidth_gb_s, 200);
+  const auto g = PlaceGroup(8, 1, h800.scale_up_domain);
+  const double gathered = 8.0 * 128 * 7168 * 2;
+  const double one = AllGatherSeconds(gathered, g, h800) * 1e6;
+  EXPECT_NEAR(one, 7.0 / 8 * gathered / 160e9 * 1e6 + 7 * 3, 1e-9);
+  EXPECT_NEAR(one, 101.28, 0.005);
+  EXPECT_GT(2 * one, 191.0);
+  EXPECT_LT(2 * one, 234.0);
 }
 
 TEST(CollectivesTest, SingleRankCostsNothing) {

@@ -792,13 +792,14 @@ TEST(InferenceTest, H20DecodeExchangeAcrossNodesTakesDeepEpLowLatencyFloor) {
 }
 
 // Decode steps of an expert group inside one NVLink domain take DeepEP's low-latency kernels at
-// their measured fixed time there (data/systems.yaml gb200-nvl72 scale_up: 32.7 us a MoE layer,
-// S4520) plus every top-8 copy at 0.8 of 900 GB/s. DeepSeek-R1 FP8 under attention DP over 48
-// GB200s (EP 48 across 12 trays, one NVLink domain), 8 sequences a rank: a rank sends 8 tokens x
-// top-8 x 7,168, FP8 out and BF16 back, 1,376,256 bytes: 32.7 + 1,376,256 / 720e9 s = 32.7 + 1.91
-// = 34.61 us a layer, 2.008 ms over 58 MoE layers (the alpha-beta all-to-all priced 47/48 of the
-// copies plus 2 x 3 us: 7.9 us a layer).
-TEST(InferenceTest, Gb200DecodeExchangeInsideNvlinkTakesDeepEpLowLatencyFloor) {
+// their fixed time there for the group's size (data/systems.yaml gb200-nvl72 scale_up: 32.7 us a
+// MoE layer measured on a 4-GPU tray, S4520, +6.9 us a doubling of the ranks beyond it, S4640)
+// plus every top-8 copy at 0.8 of 900 GB/s. DeepSeek-R1 FP8 under attention DP over 48 GB200s
+// (EP 48 across 12 trays, one NVLink domain), 8 sequences a rank: a rank sends 8 tokens x top-8 x
+// 7,168, FP8 out and BF16 back, 1,376,256 bytes: 32.7 + 6.9 x log2(48 / 4) = 57.44 us fixed +
+// 1,376,256 / 720e9 s = 1.91 us, 59.35 us a layer, 3.442 ms over 58 MoE layers (the alpha-beta
+// all-to-all priced 47/48 of the copies plus 2 x 3 us: 7.9 us a layer).
+TEST(InferenceTest, Gb200DecodeExchangeInsideNvlinkTakesDeepEpLowLatencyAtItsSize) {
   InferenceJob job = Job("deepseek-r1", "gb200", ServingDType::kFp8);
   ASSERT_EQ(job.system.id, "gb200-nvl72");
   job.mode = ServingMode::kOffline;
@@ -811,9 +812,14 @@ TEST(InferenceTest, Gb200DecodeExchangeInsideNvlinkTakesDeepEpLowLatencyFloor) {
   ASSERT_EQ(e->max_batch, 8);
   const double bytes = 8.0 * 8 * 7168 * 3;
   EXPECT_DOUBLE_EQ(bytes, 1376256);
-  const double layer_us = 32.7 + bytes / (900e9 * 0.8) * 1e6;
-  EXPECT_NEAR(layer_us, 34.61, 0.005);
+  const double layer_us = 32.7 + 6.9 * 3.5849625 + bytes / (900e9 * 0.8) * 1e6;
+  EXPECT_NEAR(layer_us, 59.35, 0.005);
   EXPECT_NEAR(e->step_communication_ms / (58 * layer_us / 1e3), 1.0, 1e-3);
+  // Four GB200s (one tray, the measured group): the measured 32.7 us alone.
+  auto tray = EstimateInference(job, Dep(4));
+  ASSERT_TRUE(tray) << tray.error().ToString();
+  ASSERT_EQ(tray->max_batch, 8);
+  EXPECT_NEAR(tray->step_communication_ms / (58 * (32.7 + bytes / 720e9 * 1e6) / 1e3), 1.0, 1e-3);
 }
 
 TEST(InferenceTest, DisaggregationArithmetic) {
