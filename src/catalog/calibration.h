@@ -219,6 +219,15 @@ struct TrainingCalibration {
   // the link's rate; a link slower than this runs at its own rate. 0: the link's rate.
   double ep_dispatch_gb_s = 0;
   double ep_combine_gb_s = 0;
+  // The same measured at several expert-parallel sizes (training.ep_exchange_by_ep): an
+  // exchange among `ep` ranks runs at the rates interpolated linearly in ep between the two
+  // nearest entries (the first's below it, the last's above it). Empty: the one pair above.
+  struct EpExchangeRate {
+    int ep = 0;
+    double dispatch_gb_s = 0;
+    double combine_gb_s = 0;
+  };
+  std::vector<EpExchangeRate> ep_exchange_by_ep;
   // Fraction of the last micro-batch's backward that data-parallel gradient
   // reduction can hide behind.
   double dp_overlap = 1.0;

@@ -784,7 +784,7 @@ class YamlLoader : public YamlReader {
               {"restart_minutes", "checkpoint_gb_s_per_chip", "moe_load_imbalance",
                "stall_fraction", "dp_overlap", "expert_kernel_host_us",
                "ep_overlap_compute_slowdown", "ep_overlap_dispatch_gb_s", "ep_overlap_combine_gb_s",
-               "ep_dispatch_gb_s", "ep_combine_gb_s", "notes"});
+               "ep_dispatch_gb_s", "ep_combine_gb_s", "ep_exchange_by_ep", "notes"});
     TrainingCalibration& t = catalog_.training_;
     t.restart_minutes = Num(n, "restart_minutes", path, 0, 1e4, t.restart_minutes);
     t.checkpoint_gb_s_per_chip =
@@ -802,6 +802,27 @@ class YamlLoader : public YamlReader {
         Num(n, "ep_overlap_combine_gb_s", path, 0, 1e5, t.ep_overlap_combine_gb_s);
     t.ep_dispatch_gb_s = Num(n, "ep_dispatch_gb_s", path, 0, 1e5, t.ep_dispatch_gb_s);
     t.ep_combine_gb_s = Num(n, "ep_combine_gb_s", path, 0, 1e5, t.ep_combine_gb_s);
+    if (const YAML::Node rates = n["ep_exchange_by_ep"]) {
+      const std::string rpath = Join(path, "ep_exchange_by_ep");
+      if (!rates.IsSequence() || rates.size() == 0) {
+        Fail("expected a list of {ep, dispatch_gb_s, combine_gb_s}", rates, rpath);
+      }
+      std::vector<TrainingCalibration::EpExchangeRate> table;
+      ForEach(rates, rpath, [&](const YAML::Node& r, const std::string& p) {
+        CheckKeys(r, p, {"ep", "dispatch_gb_s", "combine_gb_s"});
+        TrainingCalibration::EpExchangeRate e;
+        e.ep = Int(r, "ep", p, 2, 1 << 20);
+        e.dispatch_gb_s = Num(r, "dispatch_gb_s", p, 1, 1e5);
+        e.combine_gb_s = Num(r, "combine_gb_s", p, 1, 1e5);
+        if (!table.empty() && e.ep <= table.back().ep) {
+          Fail("ep " + std::to_string(e.ep) + " is not above the entry before it (" +
+                   std::to_string(table.back().ep) + "): list the sizes in increasing order",
+               r["ep"], Join(p, "ep"));
+        }
+        table.push_back(e);
+      });
+      t.ep_exchange_by_ep = std::move(table);
+    }
   }
 
   // data/model_error.yaml: a cell replaces the one of the same family, workload and kind.

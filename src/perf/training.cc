@@ -208,6 +208,24 @@ double ForwardMatmulEfficiency(const JobConstants& c, const catalog::FamilyCalib
                                                             : cal.low_precision_matmul_efficiency;
 }
 
+}  // namespace
+
+std::pair<double, double> PlainExchangeRates(const catalog::TrainingCalibration& tc, int ep) {
+  const auto& t = tc.ep_exchange_by_ep;
+  if (t.empty()) return {tc.ep_dispatch_gb_s, tc.ep_combine_gb_s};
+  if (ep <= t.front().ep) return {t.front().dispatch_gb_s, t.front().combine_gb_s};
+  if (ep >= t.back().ep) return {t.back().dispatch_gb_s, t.back().combine_gb_s};
+  std::size_t i = 1;
+  while (t[i].ep < ep) ++i;
+  const auto& a = t[i - 1];
+  const auto& b = t[i];
+  const double f = static_cast<double>(ep - a.ep) / (b.ep - a.ep);
+  return {a.dispatch_gb_s + f * (b.dispatch_gb_s - a.dispatch_gb_s),
+          a.combine_gb_s + f * (b.combine_gb_s - a.combine_gb_s)};
+}
+
+namespace {
+
 // Costs of one layer for one micro-batch on one chip.
 struct LayerCost {
   double compute_s = 0;  // forward + backward (+ recompute)
@@ -549,8 +567,12 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     // training.ep_dispatch_gb_s / ep_combine_gb_s: on NVLink 5 the fastest library measured
     // (HybridEP, 32 SMs, 4,096 tokens of 7,168 BF16 at top-8) moves 480-550 GB/s dispatch and
     // 450-570 combine of the link's 900 (S4540); NVLink 4 and NICs are slower than that.
-    const double dispatch = a2a_at(x.c.fp8 ? 1 : 2, tc.ep_dispatch_gb_s);
-    const double combine = a2a_at(kActivationBytes, tc.ep_combine_gb_s);
+    // Measured at several EP sizes (training.ep_exchange_by_ep), the rates at this one: fewer
+    // ranks, fewer peers a kernel waits on (HybridEP on GB200: 546 / 569 received GB/s at EP8,
+    // 484 / 465 at EP32, S4540).
+    const auto [plain_dispatch_gb_s, plain_combine_gb_s] = PlainExchangeRates(tc, l.ep);
+    const double dispatch = a2a_at(x.c.fp8 ? 1 : 2, plain_dispatch_gb_s);
+    const double combine = a2a_at(kActivationBytes, plain_combine_gb_s);
     cost.ep_s = passes * (dispatch + combine);
     // The schedules that run the exchange beside compute (Combined 1F1B, DualPipe) move it with
     // a dispatch library's kernels on a fixed SM budget (DeepEP's normal kernels, 20-24 SMs),

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/calibration.h"
@@ -176,6 +177,12 @@ struct SoftwareKnobs {
 // (binomial), and the largest of ep such counts lies about sqrt(2 ln ep) standard deviations
 // above the mean. 1 at ep 1.
 double RandomRoutingImbalance(double tokens, int top_k, int ep);
+
+// The rates, GB/s a chip one direction in the model's bytes (dispatch, combine), at which a
+// dispatch library runs an expert exchange among `ep` ranks alone (no overlap): interpolated in
+// training.ep_exchange_by_ep when given, else training.ep_dispatch_gb_s / ep_combine_gb_s. 0: the
+// link's rate.
+std::pair<double, double> PlainExchangeRates(const catalog::TrainingCalibration& tc, int ep);
 
 // Adapter fine-tuning. LoRA (Hu et al. 2021, arXiv 2106.09685) freezes the base weights and
 // trains a rank-r pair beside each adapted matrix (A: d_in x r, B: r x d_out, so r (d_in + d_out)

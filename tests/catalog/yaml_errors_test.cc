@@ -145,6 +145,35 @@ TEST(YamlErrorsTest, PlainDispatcherRatesAreChecked) {
   EXPECT_DOUBLE_EQ(c.training_calibration().ep_combine_gb_s, 450);
 }
 
+// The rates by EP size (training.ep_exchange_by_ep): each entry's fields checked, the sizes in
+// increasing order.
+TEST(YamlErrorsTest, PlainDispatcherRatesByEpAreChecked) {
+  Error e = MergeError(
+      "training:\n"                                               // 1
+      "  ep_exchange_by_ep:\n"                                    // 2
+      "    - {ep: 8, dispatch_gb_s: 703, combine_gb_s: 733}\n"    // 3
+      "    - {ep: 8, dispatch_gb_s: 595, combine_gb_s: 593}\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4) << e.ToString();
+  EXPECT_EQ(e.field, "training.ep_exchange_by_ep[1].ep") << e.ToString();
+  e = MergeError(
+      "training:\n"                                             // 1
+      "  ep_exchange_by_ep:\n"                                  // 2
+      "    - {ep: 8, dispatch_gb_s: 0, combine_gb_s: 733}\n");  // 3
+  EXPECT_EQ(e.line, 3) << e.ToString();
+  EXPECT_EQ(e.field, "training.ep_exchange_by_ep[0].dispatch_gb_s") << e.ToString();
+  e = MergeError("training:\n  ep_exchange_by_ep: 520\n");
+  EXPECT_EQ(e.line, 2) << e.ToString();
+  EXPECT_EQ(e.field, "training.ep_exchange_by_ep") << e.ToString();
+  Catalog c;
+  ASSERT_TRUE(c.MergeYaml(
+      "training:\n  ep_exchange_by_ep:\n    - {ep: 4, dispatch_gb_s: 600, combine_gb_s: 610}\n",
+      kFile));
+  ASSERT_EQ(c.training_calibration().ep_exchange_by_ep.size(), 1u);
+  EXPECT_EQ(c.training_calibration().ep_exchange_by_ep[0].ep, 4);
+  EXPECT_DOUBLE_EQ(c.training_calibration().ep_exchange_by_ep[0].combine_gb_s, 610);
+}
+
 // A model's pre-training length (the training default): within the model's context, with a
 // source; no other key.
 TEST(YamlErrorsTest, PretrainingRecipeIsChecked) {

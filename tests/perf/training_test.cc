@@ -828,7 +828,8 @@ TEST(TrainingOverlap, TheOverlappedExchangeRunsAtTheLibrarysRate) {
   auto exchange = [](const char* chip, bool overlap) {
     TrainingJob job = TrainingJobOn("qwen3-30b-a3b", chip, 16);
     job.seq_len = 2048;
-    job.global_batch_tokens = 16.0 * 2048;  // one sequence a rank: one micro-batch
+    job.global_batch_tokens = 16.0 * 2048;   // one sequence a rank: one micro-batch
+    job.training.ep_exchange_by_ep.clear();  // the single pair, 520 / 500
     LayoutConstraints fixed;
     fixed.tp = 1;
     fixed.pp = 1;
@@ -860,6 +861,7 @@ TEST(TrainingOverlap, ThePlainExchangeRunsAtTheDispatchersRate) {
     TrainingJob job = TrainingJobOn("qwen3-30b-a3b", chip, 16);
     job.seq_len = 2048;
     job.global_batch_tokens = 16.0 * 2048;
+    job.training.ep_exchange_by_ep.clear();  // the single pair, 520 / 500
     if (!capped) job.training.ep_dispatch_gb_s = job.training.ep_combine_gb_s = 0;
     LayoutConstraints fixed;
     fixed.tp = 1;
@@ -879,6 +881,53 @@ TEST(TrainingOverlap, ThePlainExchangeRunsAtTheDispatchersRate) {
   const double h800_link = exchange("h800", false);
   ASSERT_GT(h800_link, 0);
   EXPECT_DOUBLE_EQ(exchange("h800", true), h800_link);
+}
+
+// By EP size (training.ep_exchange_by_ep): HybridEP on GB200 at EP8 moves 545.71 / 568.94 received
+// GB/s (S4540), 703 / 733 in the model's copies (x 7 / 5.43); EP16 595 / 593. Between two sizes the
+// rates are interpolated in ep (EP12: (703 + 595) / 2 = 649, (733 + 593) / 2 = 663), below the
+// first and above the last (EP36: 507 / 474) they are the end's. At EP8 on GB200 the dispatch runs
+// at 703 of the link's 720 and the combine at the link's: with B = 58,720,256 bytes (the tests
+// above), (B / 703 + 3 us + B / 720 + 3 us) / (2 (B / 720 + 3 us)) = (83.53 + 3 + 81.56 + 3) /
+// (2 x 84.56) = 1.0117 times the link-rate exchange, where the EP32 pair (520 / 500) gave 1.398.
+TEST(TrainingOverlap, ThePlainExchangeRateFollowsTheEpSize) {
+  TrainingJob job = TrainingJobOn("qwen3-30b-a3b", "gb200", 16);
+  ASSERT_EQ(job.training.ep_exchange_by_ep.size(), 5u);
+  auto rates = [&](int ep) { return PlainExchangeRates(job.training, ep); };
+  EXPECT_DOUBLE_EQ(rates(8).first, 703);
+  EXPECT_DOUBLE_EQ(rates(8).second, 733);
+  EXPECT_DOUBLE_EQ(rates(2).first, 703);
+  EXPECT_DOUBLE_EQ(rates(12).first, 649);
+  EXPECT_DOUBLE_EQ(rates(12).second, 663);
+  EXPECT_DOUBLE_EQ(rates(16).second, 593);
+  EXPECT_DOUBLE_EQ(rates(64).first, 507);
+  EXPECT_DOUBLE_EQ(rates(64).second, 474);
+  auto exchange = [&](bool capped) {
+    TrainingJob j = job;
+    j.seq_len = 2048;
+    j.global_batch_tokens = 16.0 * 2048;
+    if (!capped) {
+      j.training.ep_exchange_by_ep.clear();
+      j.training.ep_dispatch_gb_s = j.training.ep_combine_gb_s = 0;
+    }
+    LayoutConstraints fixed;
+    fixed.tp = 1;
+    fixed.pp = 1;
+    fixed.ep = 8;
+    fixed.micro_batch = 1;
+    fixed.zero_stage = 3;
+    fixed.recompute = Recompute::kNone;
+    fixed.ep_a2a_overlap = false;
+    auto r = SearchLayout(j, fixed);
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? r->best.time.ep_comm_s : 0.0;
+  };
+  const double link = exchange(false);
+  ASSERT_GT(link, 0);
+  EXPECT_NEAR(exchange(true) / link, 1.0117, 0.002);
+  job.training.ep_exchange_by_ep.clear();  // no table: the single pair at every size
+  EXPECT_DOUBLE_EQ(rates(8).first, 520);
+  EXPECT_DOUBLE_EQ(rates(8).second, 500);
 }
 
 TEST(TrainingOverlap, CombinedOneFOneBNeedsWhatMegatronNeeds) {
