@@ -917,6 +917,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.moe_layer_us_by_family = (*engine)->moe_layer_us_by_family;
     limits.weight_only_moe_layer_us = (*engine)->weight_only_moe_layer_us;
     limits.fp4_moe_layer_us = (*engine)->fp4_moe_layer_us;
+    limits.fp4_decode_token_passes = (*engine)->fp4_decode_token_passes;
     limits.ep_moe_layer_us = (*engine)->ep_moe_layer_us;
     limits.ep_moe_token_us = (*engine)->ep_moe_token_us;
     limits.int8_matmul_efficiency = (*engine)->int8_matmul_efficiency;

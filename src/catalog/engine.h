@@ -332,6 +332,12 @@ struct ServingEngine {
   // one fused kernel (vLLM's FP4 experts on Blackwell, FlashInfer's TensorRT-LLM MoE) has no
   // chain there. A family not listed: moe_layer_us. Written `fp4_moe_layer_us: {family: us}`.
   std::map<std::string, double> fp4_moe_layer_us;
+  // The same for decode_token_passes: per chip family, the passes of the engine's MoE op over
+  // each decoded token's 16-bit hidden state where the routed experts are 4-bit with 4-bit math,
+  // in place of decode_token_passes for such experts (the op's own per-token kernels measured
+  // apart from the exchange around it). A family not listed: decode_token_passes. Written
+  // `fp4_decode_token_passes: {family: passes}`.
+  std::map<std::string, double> fp4_decode_token_passes;
   // Time per MoE layer of an expert-parallel iteration (experts spread over ranks, tokens sent to
   // them by an all-to-all) that the engine's exchange path takes beyond the bytes it moves,
   // microseconds, per chip family (calibration family id); a family not listed, or experts not

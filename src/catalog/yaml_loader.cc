@@ -985,6 +985,7 @@ class YamlLoader : public YamlReader {
                "auto_moe_backend",
                "moe_backend_group_routed",
                "fp4_moe_layer_us",
+               "fp4_decode_token_passes",
                "ep_moe_layer_us",
                "ep_moe_token_us",
                "int8_matmul_efficiency",
@@ -1111,6 +1112,8 @@ class YamlLoader : public YamlReader {
     }
     e.fp4_moe_layer_us =
         NumberMap(n, "fp4_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
+    e.fp4_decode_token_passes =
+        NumberMap(n, "fp4_decode_token_passes", path, "chip family to passes", 0, 1e4);
     e.ep_moe_layer_us =
         NumberMap(n, "ep_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
     e.ep_moe_token_us =

@@ -1555,13 +1555,20 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // rank pays for the dp groups' slots. Under the one-sided all-to-all it runs them over the
   // tokens dispatched to it: each slot reaches at most MaxRanksPerToken of the ep ranks
   // (DeepSeek's group routing at EP 8: 4, half the gathered slots).
-  if (p.moe_layers > 0 && x.job.limits.decode_token_passes > 0) {
+  // FP4 experts where the engine lists the family's own count for them (EngineLimits::
+  // fp4_decode_token_passes: TensorRT-LLM's NVFP4 MoE op timed apart from its exchange) take that.
+  double passes = x.job.limits.decode_token_passes;
+  if (const auto it = x.job.limits.fp4_decode_token_passes.find(x.job.chip->family);
+      p.moe_layers > 0 && x.f.experts.fp4 && it != x.job.limits.fp4_decode_token_passes.end()) {
+    passes = it->second;
+  }
+  if (p.moe_layers > 0 && passes > 0) {
     double slots = (decode + padding) * verify * l.dp;
     if (OneSidedMoeExchange(x.job, l)) {
       slots *= static_cast<double>(MaxRanksPerToken(*m.moe, l.ep)) / l.ep;
     }
-    st.overhead_s += x.job.limits.decode_token_passes * m.hidden * kActivationBytes / x.f.mem_bw *
-                     slots * p.moe_layers / l.pp;
+    st.overhead_s +=
+        passes * m.hidden * kActivationBytes / x.f.mem_bw * slots * p.moe_layers / l.pp;
   }
   if (x.draft && prefill > 0) {
     // The draft model prefills the prompt too.

@@ -285,6 +285,10 @@ struct EngineLimits {
   // The same where the routed experts are 4-bit with 4-bit math, by chip family, in place of
   // moe_layer_us_by_family (catalog::ServingEngine::fp4_moe_layer_us); a family not listed: that.
   std::map<std::string, double> fp4_moe_layer_us;
+  // The same for decode_token_passes (catalog::ServingEngine::fp4_decode_token_passes): the passes
+  // over each decode slot's hidden state where the routed experts are 4-bit with 4-bit math, by
+  // chip family; a family not listed: decode_token_passes.
+  std::map<std::string, double> fp4_decode_token_passes;
   // Microseconds per MoE layer of an expert-parallel iteration that the engine's exchange path
   // takes beyond the bytes it moves, by chip family (catalog::ServingEngine::ep_moe_layer_us); a
   // family not listed, or ep 1: 0.

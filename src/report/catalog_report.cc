@@ -274,6 +274,7 @@ std::string EnginesJson(const Catalog& c) {
          {"auto_moe_backend", e.auto_moe_backend},
          {"moe_backend_group_routed", e.moe_backend_group_routed},
          {"fp4_moe_layer_us", e.fp4_moe_layer_us},
+         {"fp4_decode_token_passes", e.fp4_decode_token_passes},
          {"ep_moe_layer_us", e.ep_moe_layer_us},
          {"ep_moe_token_us", e.ep_moe_token_us},
          {"int8_matmul_efficiency", e.int8_matmul_efficiency},

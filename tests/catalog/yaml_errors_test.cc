@@ -626,6 +626,32 @@ TEST(YamlErrorsTest, AutoMoeBackendNamesListedBackends) {
   EXPECT_TRUE(Contains(err.field, "moe_backend_group_routed")) << err.field;
 }
 
+// The passes of an engine's NVFP4 MoE op per chip family (fp4_decode_token_passes: TensorRT-LLM
+// 1.3's op tables, S4630): a map of family to a count in [0, 1e4]; a bad value names its line and
+// the family's key, a number where the map belongs names the field.
+TEST(YamlErrorsTest, Fp4DecodeTokenPassesByFamily) {
+  const std::string head =
+      "engines:\n"                      // 1
+      "  - id: my-engine\n"             // 2
+      "    name: My engine\n"           // 3
+      "    decode_token_passes: 40\n";  // 4
+  Catalog c;
+  auto ok = c.MergeYaml(head + "    fp4_decode_token_passes: {blackwell: 8.3}\n", kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_DOUBLE_EQ(c.engines()[0].fp4_decode_token_passes.at("blackwell"), 8.3);
+  EXPECT_DOUBLE_EQ(c.engines()[0].decode_token_passes, 40);
+  for (const std::string bad : {"{blackwell: -1}", "{blackwell: 1e9}", "{blackwell: many}"}) {
+    const Error err = MergeError(head + "    fp4_decode_token_passes: " + bad + "\n");
+    EXPECT_EQ(err.file, kFile) << bad;
+    EXPECT_EQ(err.line, 5) << bad;
+    EXPECT_TRUE(Contains(err.field, "fp4_decode_token_passes.blackwell"))
+        << bad << ": " << err.field;
+  }
+  const Error err = MergeError(head + "    fp4_decode_token_passes: 8.3\n");
+  EXPECT_EQ(err.line, 5);
+  EXPECT_TRUE(Contains(err.field, "fp4_decode_token_passes")) << err.field;
+}
+
 TEST(YamlErrorsTest, ModelErrorCellsNameTheLine) {
   const std::string head =
       "model_errors:\n"                // 1

@@ -822,6 +822,60 @@ TEST(InferenceTest, Gb200DecodeExchangeInsideNvlinkTakesDeepEpLowLatencyAtItsSiz
   EXPECT_NEAR(tray->step_communication_ms / (58 * (32.7 + bytes / 720e9 * 1e6) / 1e3), 1.0, 1e-3);
 }
 
+// TensorRT-LLM 1.2+'s NVFP4 MoE op on Blackwell (data/engines.yaml trtllm: fp4_moe_layer_us 58.5,
+// fp4_decode_token_passes 8.3, fitted on aiconfigurator's 1.3.0rc20 op tables, S4630) in place of
+// the 1.0-era chain (moe_layer_us 280, decode_token_passes 40). DeepSeek-R1 FP4 on 8 B300s,
+// attention DP 8 with EP 8, 1,024 sequences a rank, decode steps, the experts' tokens gathered
+// (no one-sided exchange here): every rank runs the MoE over 8,192 tokens. A pass over a token's
+// 16-bit hidden state is 7,168 x 2 B at 0.7 x 8 TB/s = 2.56 ns, so a MoE layer's fixed and
+// per-token part is 58.5 + 8.3 x 8,192 x 2.56 ns = 58.5 + 174.06 = 232.56 us against 280 + 40 x
+// 8,192 x 2.56 ns = 280 + 838.86 = 1,118.86 us; 58 MoE layers: 51.41 ms less a step. With the
+// grouped GEMMs as the step prices them (the larger of 32 local experts x 44.04 M NVFP4 weights x
+// 0.5625 B at 5.6 TB/s = 141.6 us and 8,192 routed rows x 88.08 MFLOP at 4,118 TFLOPS = 175.2 us)
+// the op is 407.8 us a layer at 8,192 tokens, against the B300 table's 417.0 (-2.2 %; 4,096
+// tokens: 287.1 against 283.1, +1.4 %); the 1.0-era terms gave 1,294 us (+210 %).
+TEST(InferenceTest, TrtllmFp4MoeOpFromOpTables) {
+  const double pass_s = 7168 * 2 / (8e12 * 0.7);
+  EXPECT_NEAR(pass_s * 1e9, 2.56, 1e-9);
+  const double tokens = 8192;
+  const double measured_us = 58.5 + 8.3 * tokens * pass_s * 1e6;
+  EXPECT_NEAR(measured_us, 232.56, 0.01);
+  const double era_us = 280 + 40 * tokens * pass_s * 1e6;
+  EXPECT_NEAR(era_us, 1118.86, 0.01);
+  const double gemm_us =
+      std::max(32 * 3 * 7168.0 * 2048 * 0.5625 / 5.6e12, tokens * 6 * 7168.0 * 2048 / 4118e12) *
+      1e6;
+  EXPECT_NEAR(gemm_us, 175.2, 0.05);
+  EXPECT_NEAR((measured_us + gemm_us) / 417.0 - 1, -0.022, 0.001);  // the table's 417.0 us
+
+  InferenceJob job = Job("deepseek-r1", "b300", ServingDType::kFp4);
+  job.mode = ServingMode::kOffline;
+  job.limits.max_num_seqs = 1024;
+  job.input_tokens = 1;
+  job.output_tokens = 20000;
+  job.limits.max_batched_tokens = 8192;
+  job.limits.moe_layer_us = 280;
+  job.limits.decode_token_passes = 40;
+  ASSERT_TRUE(job.limits.one_sided_moe_layer_us.empty());
+  auto era = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(era) << era.error().ToString();
+  ASSERT_EQ(era->max_batch, 1024);
+  job.limits.fp4_moe_layer_us = {{"blackwell", 58.5}};
+  job.limits.fp4_decode_token_passes = {{"blackwell", 8.3}};
+  auto op = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(op) << op.error().ToString();
+  ASSERT_EQ(op->max_batch, 1024);
+  EXPECT_NEAR(era->step_overhead_ms - op->step_overhead_ms, 58 * (era_us - measured_us) / 1e3,
+              0.01);
+  EXPECT_NEAR(58 * (era_us - measured_us) / 1e3, 51.41, 0.01);
+  // Other families, and experts that are not 4-bit, keep the engine's chain and passes.
+  job.limits.fp4_moe_layer_us = {{"hopper", 58.5}};
+  job.limits.fp4_decode_token_passes = {{"hopper", 8.3}};
+  auto other = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(other) << other.error().ToString();
+  EXPECT_DOUBLE_EQ(other->step_overhead_ms, era->step_overhead_ms);
+}
+
 TEST(InferenceTest, DisaggregationArithmetic) {
   for (double hit : {0.0, 0.5}) {
     InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
