@@ -944,7 +944,8 @@ TEST(Engine, TrtllmMoeBackendAsItsUsersSetIt) {
   // each at 4 tokens or fewer (0.125 rows an expert): CUTLASS's small-batch chain (109 us, S4532)
   // against TRTLLM's (40 us, S3710), 61 x 69 us less. The reported step averages the decode steps
   // with the one that carries the 1,041-token prompt (1,045 tokens, 32.7 rows an expert: the
-  // 280 us chain either way), one in 2,046 / 2.82 + 1 = 726: between 725 / 726 of that and all.
+  // NVFP4 op's 58.5 us either way, S4630), one in 2,046 / 2.82 + 1 = 726: between 725 / 726 of that
+  // and all.
   const double trtllm = overhead();
   EXPECT_GE(cutlass - trtllm, (58 + 3) * 0.069 * 725 / 726 - 1e-3);
   EXPECT_LE(cutlass - trtllm, (58 + 3) * 0.069 + 1e-3);
@@ -1003,7 +1004,7 @@ TEST(Engine, TrtllmGenChainChargedForGroupRoutingOnly) {
   const double trtllm = j["step_breakdown_ms"]["overhead"].get<double>();
   // The CUTLASS small-batch chain (109 us a layer at 0.125 rows an expert, S4532) goes whole,
   // nothing put in its place, but on the step carrying a prompt (1,028 tokens, 32 rows an
-  // expert: the 280 us chain either way), one in 2,048 (0.5 prompt tokens a step over a
+  // expert: the NVFP4 op's 58.5 us either way), one in 2,048 (0.5 prompt tokens a step over a
   // 1,024-token prompt): 36 x 0.109 x 2,047 / 2,048 = 3.922 ms, the step's figures rounded to
   // four digits in the JSON.
   EXPECT_NEAR(cutlass - trtllm, 36 * 0.109 * 2047 / 2048, 0.01);
@@ -1020,7 +1021,7 @@ TEST(Engine, TrtllmGenChainChargedForGroupRoutingOnly) {
 // requests: 32 x 4 / 128 = 1 row an expert, within the small-batch chains (16 rows): TRTLLM's
 // costs nothing beyond the graph gaps for plain top-4 routing, CUTLASS's 109 us a layer (S4532),
 // x 36 layers = 3.9 ms of the decode step (a step carrying a 1,024-token prompt routes 33 rows an
-// expert and runs the 280 us chain either way: the averaged step differs a bit less).
+// expert and runs the NVFP4 op's 58.5 us either way: the averaged step differs a bit less).
 TEST(Engine, TrtllmAutoMoeBackendByArchitecture) {
   InferRequest r;
   r.model = "openai/gpt-oss-120b";
