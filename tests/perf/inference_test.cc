@@ -865,8 +865,9 @@ TEST(InferenceTest, TrtllmFp4MoeOpFromOpTables) {
   auto op = EstimateInference(job, Dep(8));
   ASSERT_TRUE(op) << op.error().ToString();
   ASSERT_EQ(op->max_batch, 1024);
-  EXPECT_NEAR(era->step_overhead_ms - op->step_overhead_ms, 58 * (era_us - measured_us) / 1e3,
-              0.01);
+  // Within 1e-3: one step in 2,000 carries the prompts (fewer decode slots, the same chain).
+  EXPECT_NEAR((era->step_overhead_ms - op->step_overhead_ms) / (58 * (era_us - measured_us) / 1e3),
+              1.0, 1e-3);
   EXPECT_NEAR(58 * (era_us - measured_us) / 1e3, 51.41, 0.01);
   // Other families, and experts that are not 4-bit, keep the engine's chain and passes.
   job.limits.fp4_moe_layer_us = {{"hopper", 58.5}};
