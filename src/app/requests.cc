@@ -347,7 +347,12 @@ Field<TrainRequest> HfSwitch(Field<TrainRequest> f, std::string on) {
       }
       yes = lower == "true";
     }
-    if (!yes) return {};
+    if (!yes) {
+      // Said False: the Trainer's default, except where a script's config defaults it on
+      // (TRL's SFTConfig gradient_checkpointing, S4660): recorded for that reading.
+      if (field == "gradient_checkpointing") r.gradient_checkpointing_off = true;
+      return {};
+    }
     return set(r, FieldValue{on});
   };
   return f;
@@ -377,11 +382,13 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       Bind("system", &R::system, "system id (default: the chip's default system)"),
       Aliases(Bind("seq_len", &R::seq_len,
                    "sequence length (default: the model's pre-training length where its report "
-                   "gives one, else its context up to 8192)"),
-              // The Hugging Face Trainer scripts' spellings: TRL's SFT --max_seq_length, the
-              // Alpaca-style --model_max_length, LLaMA-Factory's --cutoff_len (S3672).
+                   "gives one, else its context up to 8192; `trl sft`'s max_length 1024, "
+                   "LLaMA-Factory's cutoff_len 2048)"),
+              // The Hugging Face Trainer scripts' spellings: TRL's SFT --max_seq_length (renamed
+              // --max_length, S4660), the Alpaca-style --model_max_length, LLaMA-Factory's
+              // --cutoff_len (S3672), run_clm.py's --block_size (S4661).
               {"seq_length", "training.seq_len", "training.max_context_length", "max_seq_length",
-               "model_max_length", "cutoff_len"}),
+               "max_length", "model_max_length", "cutoff_len", "block_size"}),
       Bind("global_batch_tokens", &R::global_batch_tokens,
            "tokens per optimizer step; M is 10^6, Mi is 2^20 (16M = 16e6, 4Mi = 4194304). Each "
            "layout rounds it to whole micro-batches (within 10 %). Default: 1,024 tokens per chip, "
@@ -1576,7 +1583,9 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "--batch-size), sglang-bench-offline (every prompt at once), trtllm-bench-latency (one "
            "request at a time, batch 1); default: none, a typed request"),
       Bind("requests_trace", &R::requests_trace,
-           "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens"),
+           "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens, or "
+           "Mooncake's JSON Lines (timestamp in ms, input_length, output_length, hash_ids), or "
+           "the Azure LLM traces' CSV (TIMESTAMP, ContextTokens, GeneratedTokens)"),
       Bind("input_dist", &R::input_dist,
            "prompt lengths around --input-tokens: fixed, exp, uniform[:W] or "
            "lognormal[:SIGMA[:MAX]]"),

@@ -103,9 +103,10 @@ struct TrainRequest {
   // MindSpeed-LLM's --noop-layers: identity layers (comma-separated numbers) padding num_layers to
   // a multiple of the pipeline's stages; the model's layers are num_layers less these.
   std::string noop_layers;
-  // The program a pasted training line runs (the CLI sets it from `python3 -m MODULE` and
-  // `llamafactory-cli train`): torchtitan.train and llamafactory-cli are read; an RL trainer
-  // (veRL, OpenRLHF) is refused, as the model has no rollout.
+  // The program a pasted training line runs (the CLI sets it from `python3 -m MODULE`,
+  // `llamafactory-cli train` and `trl sft`): torchtitan.train, llamafactory-cli and "trl sft"
+  // are read; an RL trainer (veRL, OpenRLHF, TRL's grpo / rloo / ppo) is refused, as the model
+  // has no rollout.
   std::string launched_by;
   // The fine-tuning method (LLaMA-Factory's finetuning_type): full (every weight trained), lora
   // (frozen base, rank-r adapters) or qlora (lora on a 4-bit base); freeze and oft are refused.
@@ -121,6 +122,9 @@ struct TrainRequest {
   std::vector<std::string> llamafactory_override;  // its KEY=VALUE arguments after the file
   // LLaMA-Factory checkpoints every layer unless this is set (its model_args.py).
   bool disable_gradient_checkpointing = false;
+  // Not a field: the Trainer's --gradient_checkpointing given as False (TRL's SFT line, whose
+  // SFTConfig checkpoints by default, S4660, then recomputes nothing).
+  bool gradient_checkpointing_off = false;
   // The run's length as Megatron gives it: samples of seq_len tokens, or optimizer steps of the
   // global batch; the tokens are that (tokens given too must agree).
   std::optional<int64_t> train_samples, train_iters;

@@ -28,6 +28,15 @@ using internal::WithField;
 
 // LLaMA-Factory's cutoff_len when a run gives none (hparams/data_args.py, S4060).
 constexpr int kLlamaFactoryCutoff = 2048;
+// TRL's SFTConfig.max_length when a `trl sft` line gives none (trl/trainer/sft_config.py, S4660):
+// each example truncated to 1,024 tokens, and with packing the sequence length.
+constexpr int kTrlSftMaxLength = 1024;
+
+// A TRL SFT line: `trl sft ...` (the CLI's launched_by), or its script run directly
+// (`accelerate launch trl/scripts/sft.py ...`, which `trl sft` runs, S4660).
+static bool IsTrlSft(const TrainRequest& r) {
+  return ToLower(r.launched_by) == "trl sft" || r.script.ends_with("trl/scripts/sft.py");
+}
 
 namespace internal {
 
@@ -535,12 +544,15 @@ Result<std::string> WithTrainerDefaults(TrainRequest& r) {
   if (r.recompute.empty() && r.recompute_modules.empty() &&
       ToLower(r.launched_by) != "llamafactory-cli") {
     r.recompute = "none";
-    set.push_back("no recompute (no --gradient_checkpointing)");
+    set.push_back(r.gradient_checkpointing_off ? "no recompute (--gradient_checkpointing False)"
+                                               : "no recompute (no --gradient_checkpointing)");
   }
+  const std::string has = r.trainer_flag.find(' ') != std::string::npos
+                              ? fmt::format("it is `{}`", r.trainer_flag)
+                              : fmt::format("it has --{}", r.trainer_flag);
   return fmt::format(
-      "the Hugging Face Trainer's {} for what the line leaves out (it has --{} "
-      "and no --deepspeed): {}",
-      what, r.trainer_flag, fmt::format("{}", fmt::join(set, ", ")));
+      "the Hugging Face Trainer's {} for what the line leaves out ({} and no --deepspeed): {}",
+      what, has, fmt::format("{}", fmt::join(set, ", ")));
 }
 
 // A pasted `torchrun --nnodes 4 --nproc_per_node 8 pretrain_gpt.py ...` launches 32 ranks, one
@@ -838,6 +850,27 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
     if (r.grad_reduce_dtype.empty()) r.grad_reduce_dtype = "bf16";
     if (r.grad_dtype.empty()) r.grad_dtype = "bf16";
   }
+  // A TRL SFT line runs the Trainer (SFTTrainer) with SFTConfig's defaults where it leaves them
+  // (trl/trainer/sft_config.py, S4660): sequences of max_length 1,024 tokens, and
+  // gradient_checkpointing True (every layer recomputed) unless --gradient_checkpointing False.
+  if (IsTrlSft(r)) {
+    if (r.trainer_flag.empty()) r.trainer_flag = "trl sft";
+    std::vector<std::string> set;
+    if (!r.seq_len) {
+      r.seq_len = kTrlSftMaxLength;
+      set.push_back(fmt::format("max_length {} (sequences of {} tokens)", kTrlSftMaxLength,
+                                kTrlSftMaxLength));
+    }
+    if (r.recompute.empty() && r.recompute_modules.empty() && !r.gradient_checkpointing_off) {
+      r.recompute = "full";
+      set.push_back("gradient_checkpointing True (every layer recomputed)");
+    }
+    if (!set.empty()) {
+      defaults += std::string(defaults.empty() ? "" : "; ") +
+                  fmt::format("TRL's SFTConfig defaults for what the line leaves out: {}",
+                              fmt::join(set, ", "));
+    }
+  }
   // A Hugging Face Trainer line accumulates 1 step unless it says otherwise (TrainingArguments'
   // gradient_accumulation_steps defaults to 1, S4600): its global batch is the per-device batch x
   // world size, not the search's default 4Mi tokens (`--per_device_train_batch_size 4` on 8 GPUs
@@ -1072,6 +1105,17 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
                                 "LLaMA-Factory's cutoff_len: {} tokens a sequence "
                                 "(cutoff_len gives another)",
                                 kLlamaFactoryCutoff);
+  } else if (!r.seq_len && !r.trainer_flag.empty()) {
+    // Any other Trainer line's length is its script's (run_clm.py's block_size: the tokenizer's
+    // model_max_length up to the model's positions, else min(1,024, positions), S4661; TRL's SFT
+    // 1,024): not read here, so the model's default is said as an assumption, not silently used.
+    setup.defaults_basis +=
+        std::string(setup.defaults_basis.empty() ? "" : "; ") +
+        fmt::format(
+            "sequence {} tokens, the model's default: the line gives no "
+            "--max_seq_length, --max_length, --block_size or --model_max_length, and "
+            "its script's own cut is not read (TRL's SFT: 1,024)",
+            perf::DefaultSeqLen(**model));
   }
   if (r.global_batch_tokens) job.global_batch_tokens = *r.global_batch_tokens;
   if (r.global_batch_size) {
@@ -1590,7 +1634,8 @@ static Result<void> RefuseWhatIsNotModelled(const TrainRequest& r) {
   if (!program.empty()) {
     const bool rl = program.starts_with("verl") || program.starts_with("openrlhf") ||
                     program.find("ppo") != std::string::npos ||
-                    program.find("grpo") != std::string::npos;
+                    program.find("grpo") != std::string::npos ||
+                    program.find("rloo") != std::string::npos;
     if (rl) {
       return tl::unexpected(FieldError(
           "launched_by",
@@ -1600,10 +1645,10 @@ static Result<void> RefuseWhatIsNotModelled(const TrainRequest& r) {
                       "fine-tuning steps, and `suanli infer` the rollout engine alone",
                       r.launched_by)));
     }
-    if (program != "torchtitan.train" && program != "llamafactory-cli") {
+    if (program != "torchtitan.train" && program != "llamafactory-cli" && program != "trl sft") {
       return tl::unexpected(FieldError(
           "launched_by", fmt::format("'{}' is not a training program suanli reads; expected "
-                                     "torchtitan.train or llamafactory-cli",
+                                     "torchtitan.train, llamafactory-cli or trl sft",
                                      r.launched_by)));
     }
   }

@@ -65,7 +65,8 @@ struct FamilyCalibration {
   // CUBLASLT_MATMUL_DESC_FAST_ACCUM, CUTLASS's FP8FastAccum schedules: per-tensor-scaled FP8
   // serving, Transformer Engine's and torchao's forward GEMMs) or promote partial sums to FP32 on
   // the CUDA cores (block-scaled GEMMs such as DeepSeek's 1x128 / 128x128, the backward GEMMs of
-  // FP8 training), which costs throughput. Unset, fast-accumulation GEMMs take
+  // FP8 training), which costs throughput. INT8 GEMMs, which accumulate exactly in int32 and
+  // promote nothing, take it too. Unset, fast-accumulation GEMMs take
   // low_precision_matmul_efficiency (the promoted value) as every other 8-bit GEMM.
   std::optional<double> fp8_fast_accum_matmul_efficiency;
   // GEMM size (GFLOP per call) at which efficiency falls to half of the large-GEMM value.

@@ -565,6 +565,12 @@ std::vector<std::string> WithoutLaunchers(std::vector<std::string> args) {
           ++i;
         }
       }
+    } else if (!infer && a == "trl" && !next.empty() && next.front() != '-') {
+      // TRL's CLI (`trl sft --model_name_or_path ... --dataset_name ...`, S4660): the
+      // subcommand runs trl/scripts/<name>.py under accelerate launch; its flags are fields
+      // (SFTConfig's, the Trainer's and accelerate's --num_processes), the program "trl sft".
+      launched_by("trl " + next);
+      ++i;
     } else if (!infer && a == "accelerate" && next == "launch") {
       ++i;  // Hugging Face Accelerate's launcher: its flags are fields, its script dropped
       launched = true;

@@ -461,6 +461,14 @@ Result<WeightFormat> ResolveWeights(const InferenceJob& job, ServingDType d,
     w.eff = d == ServingDType::kFp4 && cal.fp4_matmul_efficiency
                 ? *cal.fp4_matmul_efficiency
                 : cal.low_precision_matmul_efficiency;
+    // INT8 GEMMs (W8A8) accumulate in int32 on the tensor cores, exactly (integer MMA takes an
+    // .s32 accumulator, S4662): no partial sums promoted to FP32 on the CUDA cores, the cost
+    // low_precision_matmul_efficiency carries for FP8 on a family whose FP8 sum is short (Hopper,
+    // S1602), and the per-token / per-channel scales apply once in the epilogue. They run at the
+    // family's unpromoted 8-bit rate where it has one, as per-tensor FP8 does.
+    if (d == ServingDType::kInt8 && cal.fp8_fast_accum_matmul_efficiency) {
+      w.eff = *cal.fp8_fast_accum_matmul_efficiency;
+    }
     // An engine whose W8A8 GEMMs are measured apart from the family's INT8 rate on this chip
     // family (EngineLimits::int8_matmul_efficiency: the open engines' torch_npu path on Ascend,
     // which quantizes each GEMM's activations in a kernel of its own).

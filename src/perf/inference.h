@@ -298,7 +298,8 @@ struct EngineLimits {
   std::map<std::string, double> ep_moe_token_us;
   // Fraction of the chip's INT8 peak the engine's W8A8 GEMMs reach, by chip family
   // (catalog::ServingEngine::int8_matmul_efficiency); a family not listed: the family's
-  // low_precision_matmul_efficiency.
+  // unpromoted 8-bit rate (fp8_fast_accum_matmul_efficiency: INT8 accumulates exactly in int32)
+  // where it has one, else its low_precision_matmul_efficiency.
   std::map<std::string, double> int8_matmul_efficiency;
   // Chip families on which the engine runs 16- and 8-bit routed experts through the Triton
   // fused_moe kernel outside an all-to-all exchange (catalog::ServingEngine::triton_moe_families),

@@ -242,8 +242,9 @@ std::string TrainingText(const TrainingReport& r) {
   } else if (e.batch_basis != "given") {
     batch_note = " (" + e.batch_basis + ")";
   }
-  t.AddRow({"global batch", fmt::format("{:.0f} tokens, {} micro-batches{}", e.global_batch_tokens,
-                                        e.micro_batches, batch_note)});
+  t.AddRow(
+      {"global batch", fmt::format("{:.0f} tokens, {} micro-batch{}{}", e.global_batch_tokens,
+                                   e.micro_batches, e.micro_batches == 1 ? "" : "es", batch_note)});
   t.AddRow({"throughput", fmt::format("{:.0f} tokens/s ({:.0f} per chip)", e.tokens_per_s,
                                       e.tokens_per_s / job.chips)});
   t.AddRow({"MFU / HFU", fmt::format("{:.1f} % / {:.1f} % of {:g} TFLOPS {}", e.mfu * 100,

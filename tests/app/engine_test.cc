@@ -5459,6 +5459,102 @@ TEST(TrainLaunch, TrainerLineWithoutAccumulationStepsTrainsItsPerDeviceBatch) {
   EXPECT_EQ(j["parallel"]["dp"].get<int>(), 8) << j.dump();
 }
 
+// A `trl sft` line runs SFTTrainer with SFTConfig's defaults where it leaves them (S4660):
+// sequences of max_length 1,024 and gradient_checkpointing True. --per_device_train_batch_size 4
+// on 8 GPUs, accumulating 1 step (S4600): 4 x 8 x 1,024 = 32,768 tokens a step (by hand), every
+// layer recomputed, DDP: the same answer as those values typed. --max_length 2048 (TRL's name
+// since max_seq_length) doubles the batch to 65,536; --gradient_checkpointing False recomputes
+// nothing.
+TEST(TrainLaunch, TrlSftLineTakesSftConfigDefaults) {
+  auto line = [](std::vector<std::pair<const char*, std::string>> extra) {
+    TrainRequest r;
+    r.chip = "h100";
+    r.count = 8;
+    r.tokens = 1e9;
+    r.launched_by = "trl sft";
+    extra.emplace_back("model_name_or_path", "meta-llama/Llama-3.2-1B");
+    extra.emplace_back("per_device_train_batch_size", "4");
+    extra.emplace_back("dataset_name", "trl-lib/Capybara");
+    for (const auto& [field, value] : extra) {
+      EXPECT_TRUE(SetField(TrainFields(), r, field, FieldValue{value})) << field;
+    }
+    return r;
+  };
+  auto out = TheEngine().Train(line({}), Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  EXPECT_EQ(j["global_batch_tokens"].get<double>(), 4 * 8 * 1024.0) << j.dump();
+  EXPECT_NE(j["defaults_basis"].get<std::string>().find("max_length 1024"), std::string::npos)
+      << j.dump();
+  TrainRequest typed;
+  typed.model = "llama-3.2-1b";
+  typed.chip = "h100";
+  typed.count = 8;
+  typed.tokens = 1e9;
+  typed.micro_batch = 4;
+  typed.global_batch_size = 32;
+  typed.seq_len = 1024;
+  typed.tp = typed.pp = typed.cp = typed.ep = 1;
+  typed.zero = 0;
+  typed.recompute = "full";
+  auto t = TheEngine().Train(typed, Json());
+  ASSERT_TRUE(t) << t.error().ToString();
+  const auto k = nlohmann::json::parse(t->body);
+  EXPECT_EQ(j["parallel"].dump(), k["parallel"].dump());
+  EXPECT_EQ(j["step_time_s"], k["step_time_s"]);
+  auto longer = TheEngine().Train(line({{"max_length", "2048"}}), Json());
+  ASSERT_TRUE(longer) << longer.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(longer->body)["global_batch_tokens"].get<double>(),
+            4 * 8 * 2048.0);
+  auto off = TheEngine().Train(line({{"gradient_checkpointing", "False"}}), Json());
+  ASSERT_TRUE(off) << off.error().ToString();
+  typed.recompute = "none";
+  auto t_off = TheEngine().Train(typed, Json());
+  ASSERT_TRUE(t_off) << t_off.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(off->body)["parallel"].dump(),
+            nlohmann::json::parse(t_off->body)["parallel"].dump());
+  // TRL's other trainers: the RL ones (GRPO, RLOO) are refused as RL, DPO as a program not
+  // read; each names launched_by.
+  for (const auto& [program, says] :
+       {std::pair{"trl grpo", "RL post-training"}, std::pair{"trl rloo", "RL post-training"},
+        std::pair{"trl dpo", "trl sft"}}) {
+    TrainRequest r = line({});
+    r.launched_by = program;
+    auto e = TheEngine().Train(r, Json());
+    ASSERT_FALSE(e) << program;
+    EXPECT_EQ(e.error().field, "launched_by") << program;
+    EXPECT_NE(e.error().message.find(says), std::string::npos) << e.error().message;
+  }
+}
+
+// run_clm.py's --block_size is the run's sequence length (S4661): 512-token blocks, 4 a device
+// on 8 GPUs, 4 x 8 x 512 = 16,384 tokens a step. A Trainer line that gives no length says the
+// model's default it takes as an assumption.
+TEST(TrainLaunch, RunClmBlockSizeIsTheSequenceLength) {
+  auto line = [](std::vector<std::pair<const char*, std::string>> extra) {
+    TrainRequest r;
+    r.chip = "h100";
+    r.count = 8;
+    r.tokens = 1e9;
+    r.script = "examples/pytorch/language-modeling/run_clm.py";
+    extra.emplace_back("model_name_or_path", "meta-llama/Llama-3.2-1B");
+    extra.emplace_back("per_device_train_batch_size", "4");
+    extra.emplace_back("output_dir", "/out");
+    for (const auto& [field, value] : extra) {
+      EXPECT_TRUE(SetField(TrainFields(), r, field, FieldValue{value})) << field;
+    }
+    return r;
+  };
+  auto out = TheEngine().Train(line({{"block_size", "512"}}), Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(out->body)["global_batch_tokens"].get<double>(), 4 * 8 * 512.0);
+  auto bare = TheEngine().Train(line({}), Json());
+  ASSERT_TRUE(bare) << bare.error().ToString();
+  const auto j = nlohmann::json::parse(bare->body);
+  EXPECT_NE(j["defaults_basis"].get<std::string>().find("the model's default"), std::string::npos)
+      << j.dump();
+}
+
 // Megatron-Bridge's launch scripts take their run from files this estimate does not read: the
 // example recipe script (S4554) and the performance launcher (S4555) are refused naming the
 // script and what it leaves unread, not with "--model is required".

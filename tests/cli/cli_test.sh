@@ -3047,6 +3047,21 @@ else
   not_ok "train: the Trainer's gradient_accumulation_steps are each of world-size ranks' steps" \
     "exit $RC" "stderr: ${ERR:0:300}" "${OUT:0:300}"
 fi
+# TRL's CLI: `trl sft` runs trl/scripts/sft.py under accelerate with SFTConfig's defaults (S4660):
+# max_length 1,024 and gradient checkpointing; 2 a GPU on accelerate's 8 processes, 1 step:
+# 2 x 8 x 1,024 = 16,384 tokens a step, one micro-batch (said in the singular).
+run train --chip h100 --tokens 1B trl sft --num_processes 8 --model_name_or_path \
+  meta-llama/Llama-3.2-1B --dataset_name trl-lib/Capybara --per_device_train_batch_size 2
+if [ "$RC" -eq 0 ] && grep -qE "16384 tokens, 1 micro-batch( |$)" <<<"$OUT" &&
+  grep -q "recompute full" <<<"$OUT" && grep -q "TRL's SFTConfig defaults" <<<"$OUT"; then
+  ok "train: trl sft takes SFTConfig's max_length 1024 and gradient checkpointing"
+else
+  not_ok "train: trl sft takes SFTConfig's max_length 1024 and gradient checkpointing" \
+    "exit $RC" "stderr: ${ERR:0:300}" "${OUT:0:600}"
+fi
+expect_bad "train: trl dpo is not a program suanli reads, named" "launched.by.*trl dpo.*trl sft" \
+  train --chip h100 --tokens 1B trl dpo --num_processes 8 --model_name_or_path \
+  meta-llama/Llama-3.2-1B --per_device_train_batch_size 2
 # Without --deepspeed or --fsdp the Trainer runs PyTorch DDP: Qwen2.5-7B's weights, gradients
 # and Adam state whole on every A100 (>100 GiB) do not fit, and the refusal says DDP (S4553).
 expect_bad "train: a Trainer line without --deepspeed is DDP" "no layout fits.*PyTorch DDP" \

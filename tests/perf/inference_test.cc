@@ -521,7 +521,8 @@ TEST(InferenceTest, EngineGemmRateAnSmCapsTheLayerWeightStream) {
 
 // FP8 served with one scale per tensor takes the family's fp8_fast_accum_matmul_efficiency where
 // it is set (hopper), a model released with block-scaled FP8 weights (DeepSeek-R1's
-// weight_block_size 128) keeps low_precision_matmul_efficiency, and INT8 and BF16 never move.
+// weight_block_size 128) keeps low_precision_matmul_efficiency, and BF16 never moves. INT8
+// (W8A8) accumulates exactly in int32 (S4662) and takes the unpromoted rate too.
 TEST(InferenceTest, PerTensorFp8AccumulatesFastBlockScaledFp8Promotes) {
   const auto& hopper = Cat().CalibrationFor("hopper");
   ASSERT_TRUE(hopper.fp8_fast_accum_matmul_efficiency.has_value());
@@ -544,8 +545,16 @@ TEST(InferenceTest, PerTensorFp8AccumulatesFastBlockScaledFp8Promotes) {
             1.4 * prefill("llama-3-70b", 8, ServingDType::kFp8, lp));
   EXPECT_DOUBLE_EQ(prefill("llama-3-70b", 8, ServingDType::kBf16, 2 * lp),
                    prefill("llama-3-70b", 8, ServingDType::kBf16, lp));
-  EXPECT_DOUBLE_EQ(prefill("llama-3-70b", 8, ServingDType::kInt8, 2 * lp),
+  // INT8 on Hopper: unset, the promoted rate; set, it moves as per-tensor FP8 does, and at the
+  // same rate (H100's dense INT8 and FP8 peaks are both 1,979 TOPS, one byte a weight each), the
+  // two prefills are the same.
+  EXPECT_DOUBLE_EQ(prefill("llama-3-70b", 8, ServingDType::kInt8, std::nullopt),
                    prefill("llama-3-70b", 8, ServingDType::kInt8, lp));
+  EXPECT_GT(prefill("llama-3-70b", 8, ServingDType::kInt8, 2 * lp),
+            1.4 * prefill("llama-3-70b", 8, ServingDType::kInt8, lp));
+  EXPECT_NEAR(prefill("llama-3-70b", 8, ServingDType::kInt8, 1.33 * lp),
+              prefill("llama-3-70b", 8, ServingDType::kFp8, 1.33 * lp),
+              1e-9 * prefill("llama-3-70b", 8, ServingDType::kFp8, 1.33 * lp));
   ASSERT_GT((*Cat().FindModel("deepseek-r1"))->checkpoints.at(0).weight_block_size, 0);
   EXPECT_DOUBLE_EQ(prefill("deepseek-r1", 8, ServingDType::kFp8, 2 * lp),
                    prefill("deepseek-r1", 8, ServingDType::kFp8, lp));

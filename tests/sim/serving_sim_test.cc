@@ -833,6 +833,84 @@ TEST(ServingSim, TraceReaderTakesCsvAndJsonLines) {
   EXPECT_EQ((*jsonl)[0].cached_tokens, 2);
 }
 
+// Mooncake's trace format (S4663), the format's own example lines: timestamps in milliseconds
+// (3,052 ms is 3.052 s), 512-token blocks. The first prompt computes blocks 0-13; the second
+// shares block 0 only (512 tokens cached), the third too; a fourth repeating the first's blocks
+// 0-13 (7,168 tokens) finds them all, capped at its prompt less the last token (6,755 - 1).
+// A bad hash_ids or a missing length names file:line and the key.
+TEST(ServingSim, TraceReaderTakesMooncakesFormat) {
+  auto r = ReadServingTrace(
+      "{\"timestamp\": 0, \"input_length\": 6755, \"output_length\": 500, \"hash_ids\": "
+      "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]}\n"
+      "{\"timestamp\": 0, \"input_length\": 7319, \"output_length\": 490, \"hash_ids\": "
+      "[0, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27]}\n"
+      "{\"timestamp\": 3052, \"input_length\": 7234, \"output_length\": 794, \"hash_ids\": "
+      "[0, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41]}\n"
+      "{\"timestamp\": 3052, \"input_length\": 6755, \"output_length\": 10, \"hash_ids\": "
+      "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]}\n",
+      "m.jsonl", 131072);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_EQ((*r)[0].cached_tokens, 0);
+  EXPECT_EQ((*r)[0].input_tokens, 6755);
+  EXPECT_EQ((*r)[0].output_tokens, 500);
+  EXPECT_EQ((*r)[1].cached_tokens, 512);
+  EXPECT_DOUBLE_EQ((*r)[2].arrival_s, 3.052);
+  EXPECT_EQ((*r)[2].cached_tokens, 512);
+  EXPECT_EQ((*r)[3].cached_tokens, 6754);
+  for (const auto& [text, fragment] :
+       {std::pair{"{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1, "
+                  "\"hash_ids\": 3}\n",
+                  "m.jsonl:1: hash_ids: not a list"},
+        std::pair{"{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1, "
+                  "\"hash_ids\": [\"a\"]}\n",
+                  "m.jsonl:1: hash_ids"},
+        std::pair{"{\"timestamp\": 0, \"input_length\": 5}\n", "m.jsonl:1: output_length: missing"},
+        std::pair{"{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1}\n"
+                  "{\"timestamp\": -10, \"input_length\": 5, \"output_length\": 1}\n",
+                  "m.jsonl:2: timestamp"}}) {
+    auto bad = ReadServingTrace(text, "m.jsonl", 131072);
+    ASSERT_FALSE(bad) << text;
+    EXPECT_NE(bad.error().message.find(fragment), std::string::npos) << bad.error().message;
+  }
+}
+
+// The Azure LLM inference traces (S4664), the code trace's first three rows: arrivals in seconds
+// after the first row's, 18:17:04.0319600 - 18:17:03.9799600 = 0.052 s and 04.0781490 -
+// 03.9799600 = 0.098189 s; a cell that is no date and time names the file, line and column.
+TEST(ServingSim, TraceReaderTakesTheAzureLlmTraces) {
+  auto r = ReadServingTrace(
+      "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:03.9799600,4808,10\n"
+      "2023-11-16 18:17:04.0319600,3180,8\n2023-11-16 18:17:04.0781490,110,27\n",
+      "a.csv", 131072);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_DOUBLE_EQ((*r)[0].arrival_s, 0);
+  EXPECT_NEAR((*r)[1].arrival_s, 0.052, 1e-6);
+  EXPECT_NEAR((*r)[2].arrival_s, 0.098189, 1e-6);
+  EXPECT_EQ((*r)[0].input_tokens, 4808);
+  EXPECT_EQ((*r)[2].output_tokens, 27);
+  // The 2024 traces' offset form (+00:00) and a day's turn (23:59:59.5 to 00:00:00.25: 0.75 s).
+  auto turn = ReadServingTrace(
+      "TIMESTAMP,ContextTokens,GeneratedTokens\n2024-05-10 23:59:59.5+00:00,10,1\n"
+      "2024-05-11 00:00:00.25+00:00,10,1\n",
+      "a.csv", 131072);
+  ASSERT_TRUE(turn) << turn.error().message;
+  EXPECT_NEAR((*turn)[1].arrival_s, 0.75, 1e-9);
+  for (const auto& [text, fragment] :
+       {std::pair{"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 25:00:00,10,1\n",
+                  "a.csv:2: TIMESTAMP: '2023-11-16 25:00:00' is not a date and time"},
+        std::pair{"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:00:01,10,1\n"
+                  "2023-11-16 18:00:00,10,1\n",
+                  "a.csv:3: TIMESTAMP"},
+        std::pair{"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:00:00,0,1\n",
+                  "a.csv:2: ContextTokens"}}) {
+    auto bad = ReadServingTrace(text, "a.csv", 131072);
+    ASSERT_FALSE(bad) << text;
+    EXPECT_NE(bad.error().message.find(fragment), std::string::npos) << bad.error().message;
+  }
+}
+
 // A header typed with a space after each comma reads as the same columns, cells too (the same
 // two requests as the plain header: 0 s 100 -> 10, 0.5 s 200 -> 20).
 TEST(ServingSim, TraceHeaderWithSpacesAfterTheCommas) {

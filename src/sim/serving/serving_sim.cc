@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 #include <deque>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <queue>
 #include <unordered_set>
 
+#include "core/calendar.h"
 #include "core/json_keys.h"
 #include "core/number.h"
 #include "core/rng.h"
@@ -76,6 +78,39 @@ double CutLognormalSquare(double mu, double sigma, double cap) {
 }
 
 int ToTokens(double v) { return static_cast<int>(std::clamp(std::round(v), 1.0, 1e9)); }
+
+// "YYYY-MM-DD HH:MM:SS[.fraction][Z|+HH:MM|-HH:MM]" (the Azure LLM inference traces' TIMESTAMP,
+// S4664) in seconds since 1970-01-01 UTC; nullopt for anything else.
+std::optional<double> DateTimeSeconds(std::string_view s) {
+  if (s.size() < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  auto date = Date::Parse(s.substr(0, 10));
+  if (!date) return std::nullopt;
+  auto two = [&](size_t i) {
+    const bool ok = s[i] >= '0' && s[i] <= '9' && s[i + 1] >= '0' && s[i + 1] <= '9';
+    return ok ? (s[i] - '0') * 10 + (s[i + 1] - '0') : -1;
+  };
+  const int h = two(11), m = two(14), sec = two(17);
+  if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 60) return std::nullopt;
+  double t = date->days * 86400.0 + h * 3600.0 + m * 60.0 + sec;
+  size_t i = 19;
+  if (i < s.size() && s[i] == '.') {
+    double scale = 0.1;
+    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10)
+      t += (s[i] - '0') * scale;
+  }
+  if (i < s.size() && s[i] == 'Z') {
+    ++i;
+  } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+    const int oh = two(i + 1), om = two(i + 4);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
+    t -= (s[i] == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
+    i += 6;
+  }
+  if (i != s.size()) return std::nullopt;
+  return t;
+}
 
 }  // namespace
 
@@ -229,6 +264,11 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
   }
   std::vector<std::string> columns;
   std::unordered_set<std::string> shared_prefixes;
+  // Mooncake's trace format (Kimi's published traces, also Dynamo's and AIPerf's replay input,
+  // S4663): a line's hash_ids are its prompt's 512-token blocks, the same id where two prompts
+  // share the block and all before it. Each id seen is in the prefix cache.
+  std::unordered_set<int64_t> mooncake_blocks;
+  constexpr int kMooncakeBlockTokens = 512;
   int line = 0;
   auto where = [&](std::string_view field) { return fmt::format("{}:{}: {}", file, line, field); };
   auto number = [&](std::string_view cell, std::string_view field) -> Result<double> {
@@ -241,22 +281,31 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
   // arrival_s, input_tokens, output_tokens, cached_tokens, prefix_tokens
   static constexpr std::string_view kNames[] = {"arrival_s", "input_tokens", "output_tokens",
                                                 "cached_tokens", "prefix_tokens"};
+  // The same, as the Azure LLM inference traces' header names them (S4664).
+  static constexpr std::string_view kAzureNames[] = {
+      "TIMESTAMP", "ContextTokens", "GeneratedTokens", "cached_tokens", "prefix_tokens"};
+  bool azure = false;
+  std::optional<double> azure_start;
+  // The same, as Mooncake's lines name them (the cached tokens come from its hash_ids).
+  static constexpr std::string_view kMooncakeNames[] = {
+      "timestamp", "input_length", "output_length", "hash_ids", "prefix_tokens"};
   // One request from its values, checked against the ones before it.
-  auto add = [&](const double(&values)[5], const std::string& prefix_id) -> Result<void> {
+  auto add = [&](const double(&values)[5], const std::string& prefix_id,
+                 const std::string_view* names) -> Result<void> {
     if (!(values[0] >= 0 && values[0] <= 1e9)) {
-      return MakeError(fmt::format("{}: must be between 0 and 1e9 seconds", where("arrival_s")));
+      return MakeError(fmt::format("{}: must be between 0 and 1e9 seconds", where(names[0])));
     }
     if (!out.empty() && values[0] < out.back().arrival_s) {
       return MakeError(
           fmt::format("{}: {:g} is before the previous row's {:g} (rows must be in "
                       "arrival order)",
-                      where("arrival_s"), values[0], out.back().arrival_s));
+                      where(names[0]), values[0], out.back().arrival_s));
     }
     for (int k = 1; k < 5; ++k) {
       const double lo = k >= 3 ? 0 : 1;
       if (!(values[k] >= lo && values[k] <= 1e7) || values[k] != std::floor(values[k])) {
         return MakeError(fmt::format("{}: {:g} is not a whole number of tokens from {:g} to 1e7",
-                                     where(kNames[k]), values[k], lo));
+                                     where(names[k]), values[k], lo));
       }
     }
     ServingRequest r;
@@ -265,8 +314,8 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
     r.output_tokens = static_cast<int>(values[2]);
     r.cached_tokens = static_cast<int>(values[3]);
     if (r.cached_tokens >= r.input_tokens) {
-      return MakeError(fmt::format("{}: must be below input_tokens ({})", where("cached_tokens"),
-                                   r.input_tokens));
+      return MakeError(
+          fmt::format("{}: must be below input_tokens ({})", where(names[3]), r.input_tokens));
     }
     if (values[4] > 0 && prefix_id.empty()) {
       return MakeError(
@@ -285,7 +334,7 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
     if (static_cast<long>(r.input_tokens) + r.output_tokens > max_context) {
       return MakeError(
           fmt::format("{}: input {} + output {} tokens exceed the model's context of {}",
-                      where("input_tokens"), r.input_tokens, r.output_tokens, max_context));
+                      where(names[1]), r.input_tokens, r.output_tokens, max_context));
     }
     out.push_back(r);
     if (out.size() > 10'000'000) {
@@ -328,19 +377,61 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
         return MakeError(
             fmt::format("{}: the line names this key twice", where(twice.substr(0, 60))));
       }
-      for (int k = 0; k < 5; ++k) {
-        const auto it = j.find(kNames[k]);
-        if (it == j.end()) {
-          if (k >= 3) continue;
-          return MakeError(fmt::format("{}: missing", where(kNames[k])));
+      const bool mooncake = j.contains("input_length") && !j.contains("input_tokens");
+      if (mooncake) {
+        // Mooncake's: timestamp in milliseconds since the first request, input_length,
+        // output_length, hash_ids (S4663). The leading blocks an earlier request carried are
+        // prefix-cache hits (an unbounded cache, as the format's own analyzer reckons them).
+        for (int k = 0; k < 3; ++k) {
+          const auto it = j.find(kMooncakeNames[k]);
+          if (it == j.end()) {
+            return MakeError(fmt::format("{}: missing", where(kMooncakeNames[k])));
+          }
+          if (!it->is_number()) {
+            return MakeError(fmt::format("{}: not a number", where(kMooncakeNames[k])));
+          }
+          values[k] = it->get<double>();
         }
-        if (!it->is_number()) return MakeError(fmt::format("{}: not a number", where(kNames[k])));
-        values[k] = it->get<double>();
+        values[0] /= 1000;  // milliseconds
+        if (const auto it = j.find("hash_ids"); it != j.end() && !it->is_null()) {
+          if (!it->is_array()) {
+            return MakeError(fmt::format("{}: not a list of block ids", where("hash_ids")));
+          }
+          bool hit = true;
+          double cached = 0;
+          for (const auto& id : *it) {
+            if (!id.is_number_integer()) {
+              return MakeError(fmt::format("{}: {} is not a whole block id", where("hash_ids"),
+                                           Quoted(id.dump().substr(0, 40))));
+            }
+            const bool seen = !mooncake_blocks.insert(id.get<int64_t>()).second;
+            hit = hit && seen;
+            if (hit) cached += kMooncakeBlockTokens;
+          }
+          // The whole prompt never: its last token is computed to sample.
+          if (values[1] >= 1 && values[1] == std::floor(values[1])) {
+            values[3] = std::min(cached, values[1] - 1);
+          }
+        }
+      } else {
+        for (int k = 0; k < 5; ++k) {
+          const auto it = j.find(kNames[k]);
+          if (it == j.end()) {
+            if (k >= 3) continue;
+            return MakeError(fmt::format("{}: missing", where(kNames[k])));
+          }
+          if (!it->is_number()) {
+            return MakeError(fmt::format("{}: not a number", where(kNames[k])));
+          }
+          values[k] = it->get<double>();
+        }
       }
       if (const auto it = j.find("prefix_id"); it != j.end() && !it->is_null()) {
         prefix_id = it->is_string() ? it->get<std::string>() : it->dump();
       }
-      if (auto ok = add(values, prefix_id); !ok) return tl::unexpected(ok.error());
+      if (auto ok = add(values, prefix_id, mooncake ? kMooncakeNames : kNames); !ok) {
+        return tl::unexpected(ok.error());
+      }
     }
   } else {
     // CSV: the trace readers' rows (sim/trace/csv_rows.h: quotes, BOM, NUL, field length, a
@@ -374,11 +465,18 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
           }
           columns.emplace_back(c);
         }
-        for (int k = 0; k < 3; ++k) {
+        // The Azure LLM inference traces' header (S4664): TIMESTAMP (a date and time),
+        // ContextTokens, GeneratedTokens; arrivals are seconds after the first row's.
+        azure = std::find(columns.begin(), columns.end(), "arrival_s") == columns.end();
+        for (int k = 0; k < 3 && azure; ++k) {
+          azure = std::find(columns.begin(), columns.end(), kAzureNames[k]) != columns.end();
+        }
+        for (int k = 0; k < 3 && !azure; ++k) {
           if (std::find(columns.begin(), columns.end(), kNames[k]) == columns.end()) {
             return MakeError(
                 fmt::format("{}:{}: the header has no column '{}' (it needs "
-                            "arrival_s, input_tokens, output_tokens)",
+                            "arrival_s, input_tokens, output_tokens; or the Azure LLM "
+                            "traces' TIMESTAMP, ContextTokens, GeneratedTokens)",
                             file, line, kNames[k]));
           }
         }
@@ -388,16 +486,27 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
         return MakeError(fmt::format("{}:{}: {} fields where the header has {}", file, line,
                                      cells.size(), columns.size()));
       }
+      const std::string_view* names = azure ? kAzureNames : kNames;
       for (size_t c = 0; c < columns.size(); ++c) {
         if (columns[c] == "prefix_id") prefix_id = std::string(cells[c]);
         for (int k = 0; k < 5; ++k) {
-          if (columns[c] != kNames[k]) continue;
-          auto v = number(cells[c], kNames[k]);
+          if (columns[c] != names[k]) continue;
+          if (azure && k == 0) {
+            const auto t = DateTimeSeconds(cells[c]);
+            if (!t) {
+              return MakeError(fmt::format("{}: {} is not a date and time (YYYY-MM-DD HH:MM:SS)",
+                                           where(names[0]), Quoted(cells[c].substr(0, 40))));
+            }
+            if (!azure_start) azure_start = *t;
+            values[0] = *t - *azure_start;
+            continue;
+          }
+          auto v = number(cells[c], names[k]);
           if (!v) return tl::unexpected(v.error());
           values[k] = *v;
         }
       }
-      if (auto ok = add(values, prefix_id); !ok) return tl::unexpected(ok.error());
+      if (auto ok = add(values, prefix_id, names); !ok) return tl::unexpected(ok.error());
     }
   }
   if (out.empty()) return MakeError(fmt::format("{}: no requests", file));
