@@ -853,6 +853,7 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   // A TRL SFT line runs the Trainer (SFTTrainer) with SFTConfig's defaults where it leaves them
   // (trl/trainer/sft_config.py, S4660): sequences of max_length 1,024 tokens, and
   // gradient_checkpointing True (every layer recomputed) unless --gradient_checkpointing False.
+  std::string trl_defaults;
   if (IsTrlSft(r)) {
     if (r.trainer_flag.empty()) r.trainer_flag = "trl sft";
     std::vector<std::string> set;
@@ -866,9 +867,8 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
       set.push_back("gradient_checkpointing True (every layer recomputed)");
     }
     if (!set.empty()) {
-      defaults += std::string(defaults.empty() ? "" : "; ") +
-                  fmt::format("TRL's SFTConfig defaults for what the line leaves out: {}",
-                              fmt::join(set, ", "));
+      trl_defaults = fmt::format("TRL's SFTConfig defaults for what the line leaves out: {}",
+                                 fmt::join(set, ", "));
     }
   }
   // A Hugging Face Trainer line accumulates 1 step unless it says otherwise (TrainingArguments'
@@ -917,6 +917,7 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   }
   if (auto ok = TokensFromRunLength(r, seq_len); !ok) return tl::unexpected(ok.error());
   defaults = WithMegatronDefaults(r);
+  if (!trl_defaults.empty()) defaults += (defaults.empty() ? "" : "; ") + trl_defaults;
   auto trainer = WithTrainerDefaults(r);
   if (!trainer) return tl::unexpected(trainer.error());
   if (!trainer->empty()) defaults += (defaults.empty() ? "" : "; ") + *trainer;
