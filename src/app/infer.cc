@@ -910,6 +910,13 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     limits.bf16_gemm_sm_gb_s = (*engine)->bf16_gemm_sm_gb_s;
     limits.fp8_gemm_sm_gb_s = (*engine)->fp8_gemm_sm_gb_s;
+    // The engine's decode attention kernel's rate an SM, for the architectures it runs that
+    // kernel for by default (SGLang's FA3 on Hopper: Qwen3, Llama, GLM-4.5/4.6 ...).
+    if (const auto& archs = (*engine)->decode_kv_sm_architectures;
+        archs.empty() ||
+        std::find(archs.begin(), archs.end(), model->hf_architecture) != archs.end()) {
+      limits.decode_kv_sm_gb_s = (*engine)->decode_kv_sm_gb_s;
+    }
     limits.sparse_mla_head_tile = (*engine)->sparse_mla_head_tile;
     limits.dsa_short_prefill_mha = (*engine)->dsa_short_prefill_mha;
     limits.sparse_prefill_efficiency = (*engine)->sparse_prefill_efficiency;

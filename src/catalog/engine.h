@@ -267,6 +267,17 @@ struct ServingEngine {
   // family not listed, or a chip without an sm_count: the memory's achievable bandwidth.
   std::map<std::string, double> bf16_gemm_sm_gb_s;
   std::map<std::string, double> fp8_gemm_sm_gb_s;
+  // The rate, GB/s, one SM of a chip reads the KV cache at through the engine's default decode
+  // attention kernel for models with per-head keys and values (not MLA's latent, not DSA), per
+  // chip family (calibration family id): a chip with a known sm_count reads the decode steps'
+  // cached keys and values at most at sm_count x this (FlashAttention-3's paged decode, SGLang's
+  // default on Hopper, keeps a fixed number of bytes in flight an SM). A family not listed, or a
+  // chip without an sm_count: the memory's achievable bandwidth.
+  std::map<std::string, double> decode_kv_sm_gb_s;
+  // The checkpoint architectures (Model::hf_architecture) the engine runs that kernel for by
+  // default (SGLang's is_fa3_default_architecture); empty: every model. A model whose
+  // architecture is not given or not listed reads its KV cache at the memory's rate.
+  std::vector<std::string> decode_kv_sm_architectures;
   // Sparse attention (DSA) through FlashMLA's sparse kernels, per chip family (calibration family
   // id): the kernels compute query heads in tiles of this many (Hopper 64, Blackwell 128), so a
   // chip's heads / tp run rounded up to a whole tile, and run every one of the top_k index slots

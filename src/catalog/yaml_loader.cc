@@ -962,6 +962,8 @@ class YamlLoader : public YamlReader {
                "dense_gemm_gb_s",
                "bf16_gemm_sm_gb_s",
                "fp8_gemm_sm_gb_s",
+               "decode_kv_sm_gb_s",
+               "decode_kv_sm_architectures",
                "memory_reserve_mib",
                "memory_reserve_families",
                "running_requests_default",
@@ -1159,6 +1161,9 @@ class YamlLoader : public YamlReader {
         NumberMap(n, "bf16_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
     e.fp8_gemm_sm_gb_s =
         NumberMap(n, "fp8_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
+    e.decode_kv_sm_gb_s =
+        NumberMap(n, "decode_kv_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
+    e.decode_kv_sm_architectures = Strings(n, "decode_kv_sm_architectures", path);
     e.memory_reserve_mib =
         NumberMap(n, "memory_reserve_mib", path, "term of the memory reserve to MiB", 0, 1e6);
     for (const auto& [key, value] : e.memory_reserve_mib) {

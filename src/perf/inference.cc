@@ -1010,6 +1010,10 @@ struct AttentionWork {
   // Of `flops`, the decode queries' (draft tokens verified included) attended keys through a DSA
   // model's sparse decode kernel.
   double sparse_decode_flops = 0;
+  // Of `bytes`, the decode queries' cached keys and values of a model without MLA (per-head K
+  // and V, full and windowed layers): what the engine's paged decode kernel reads
+  // (EngineLimits::decode_kv_sm_gb_s).
+  double head_kv_bytes = 0;
 };
 
 AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp, double decode,
@@ -1050,9 +1054,11 @@ AttentionWork AttentionOfStep(const catalog::Model& m, const Shape& s, double tp
   if (m.mla && !m.sparse_attention)
     w.mla_decode_flops = verify * decode_attended * s.decode_key_flops / tp;
   // The indexer keeps one key per token (not split by heads); a linear state is split by heads.
-  w.bytes = (decode_attended * s.kv_attended_per_token + decode_windowed * s.window_kv_per_token) /
-                kv_split +
-            decode_keys * s.kv_indexer_per_token + 2 * decode * s.state_bytes / tp;
+  const double kv_read =
+      (decode_attended * s.kv_attended_per_token + decode_windowed * s.window_kv_per_token) /
+      kv_split;
+  w.bytes = kv_read + decode_keys * s.kv_indexer_per_token + 2 * decode * s.state_bytes / tp;
+  if (!m.mla) w.head_kv_bytes = kv_read;
   return w;
 }
 
@@ -1340,7 +1346,17 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
           (x.f.attention_peak * cal.attention_efficiency) +
       attn.mla_decode_flops / (x.f.attention_peak * mla_eff.value_or(cal.attention_efficiency)) +
       sparse_prefill_s + sparse_decode_s;
-  const double attn_memory = attn.bytes / x.f.mem_bw;
+  double attn_memory = attn.bytes / x.f.mem_bw;
+  // An engine whose decode attention kernel keeps a fixed number of bytes in flight an SM
+  // (EngineLimits::decode_kv_sm_gb_s: FlashAttention-3's paged decode, SGLang's default on
+  // Hopper) reads the per-head KV cache at most at sm_count x its rate an SM: below the memory's
+  // on a part with few SMs for its bandwidth (H20: 78 SMs on 4.0 TB/s).
+  if (const auto it = x.job.limits.decode_kv_sm_gb_s.find(x.job.chip->family);
+      attn.head_kv_bytes > 0 && it != x.job.limits.decode_kv_sm_gb_s.end() &&
+      x.job.chip->sm_count.known()) {
+    const double sms_rate = *x.job.chip->sm_count.value * it->second * 1e9;
+    if (sms_rate < x.f.mem_bw) attn_memory += attn.head_kv_bytes * (1 / sms_rate - 1 / x.f.mem_bw);
+  }
   st.attention_s = std::max(attn_compute, attn_memory);
   st.compute_bound = lin_compute + attn_compute > lin_memory + attn_memory;
 

@@ -251,6 +251,11 @@ struct EngineLimits {
   // sm_count x this; a family not listed: the memory's rate.
   std::map<std::string, double> bf16_gemm_sm_gb_s;
   std::map<std::string, double> fp8_gemm_sm_gb_s;
+  // GB/s one SM reads the cached keys and values of a model without MLA at through the engine's
+  // decode attention kernel, by chip family (catalog::ServingEngine::decode_kv_sm_gb_s): a chip
+  // with an sm_count reads the decode queries' KV at most at sm_count x this; a family not
+  // listed: the memory's rate.
+  std::map<std::string, double> decode_kv_sm_gb_s;
   // Query heads per tile of the engine's sparse-attention (DSA) kernels, by chip family
   // (catalog::ServingEngine::sparse_mla_head_tile): a chip's heads run rounded up to a whole tile,
   // over all top_k index slots of a query. A family not listed: the chip's heads over the

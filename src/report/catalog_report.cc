@@ -262,6 +262,8 @@ std::string EnginesJson(const Catalog& c) {
          {"dense_gemm_gb_s", e.dense_gemm_gb_s},
          {"bf16_gemm_sm_gb_s", e.bf16_gemm_sm_gb_s},
          {"fp8_gemm_sm_gb_s", e.fp8_gemm_sm_gb_s},
+         {"decode_kv_sm_gb_s", e.decode_kv_sm_gb_s},
+         {"decode_kv_sm_architectures", e.decode_kv_sm_architectures},
          {"sparse_mla_head_tile", e.sparse_mla_head_tile},
          {"dsa_short_prefill_mha", e.dsa_short_prefill_mha},
          {"sparse_prefill_efficiency", e.sparse_prefill_efficiency},

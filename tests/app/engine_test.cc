@@ -2197,6 +2197,36 @@ TEST(EngineLimits, SglangDecodeGemmsOnH20MatchQwensUnscoredRuns) {
   EXPECT_NEAR(tpot("Qwen/Qwen3-32B", "bf16") / bf16_32b, 1.0, 0.03);
 }
 
+// SGLang's default decode attention on Hopper for Qwen3 (FlashAttention-3, S4670, S4671) reads
+// the KV cache at 13 GB/s an SM (engines.yaml sglang decode_kv_sm_gb_s, S4672): on the 78-SM H20
+// 1.014 TB/s, not the HBM's 3.0 achievable. Qwen3-8B's cache is 36 layers x 8 KV heads x 128 x 2
+// (K, V) x 2 bytes = 147,456 bytes a token. One request of 30,720 + 2,048 tokens decodes at a mean
+// context of 31,743.5 tokens (4.681 GB a step, 4.616 ms at 1.014 TB/s), one of 1 + 2,048 at
+// 1,024.5 (0.151 GB, 0.149 ms): TPOT differs by 4.467 ms (1.51 ms at 3.0 TB/s).
+TEST(EngineLimits, SglangFa3DecodeAttentionOnH20ReadsTheCacheAtItsRateAnSm) {
+  auto tpot = [](double input) {
+    InferRequest r;
+    r.model = "Qwen/Qwen3-8B";
+    r.chip = {"h20"};
+    r.count = 1;
+    r.tp = 1;
+    r.dtype = "bf16";
+    r.input_tokens = input;
+    r.output_tokens = 2048;
+    r.requests = 4;
+    r.concurrency = 1;
+    r.mode = "server";
+    r.engine = "sglang";
+    return InferJson(r)["simulation"]["tpot_ms"]["mean"].get<double>();
+  };
+  const double per_token = 36.0 * 8 * 128 * 2 * 2;
+  EXPECT_EQ(per_token, 147456);
+  const double rate = 78 * 13e9;
+  const double expected = (31743.5 - 1024.5) * per_token / rate * 1e3;
+  EXPECT_NEAR(expected, 4.467, 0.001);
+  EXPECT_NEAR(tpot(30720) - tpot(1), expected, 0.05);
+}
+
 // With no engine named on Hopper (vLLM; cuda-graphs, standing for vLLM, SGLang and TensorRT-LLM's
 // PyTorch flow, the same) the decode GEMMs are the same kernels: torch's linear layers on cuBLAS
 // for 16-bit weights in all three, DeepGEMM or CUTLASS for FP8 (engines.yaml cuda-graphs
