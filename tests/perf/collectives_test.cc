@@ -190,9 +190,9 @@ TEST(CollectivesTest, DeepEpLowLatencyFixedTimeGrowsWithTheGroup) {
 //   = 101.28 us; the pair 202.56 us a MoE layer.
 // DeepEP's measured low-latency pair on H800 at EP 8 and 128 tokens a rank, the same shape: 77 +
 // 114 = 191 us (S3811) and 116 + 118 = 234 us (S3200); and its normal kernels reach 153-158 GB/s
-// over H800 NVLink (S3820; the tier's 160). So the exchange priced ~79 us a collective on the page's
-// compare is the bytes at the measured rate: that step carries 47 decode and ~188 prompt tokens a
-// rank (2,048 / 512 in the analytic steady state), not 43 decode tokens.
+// over H800 NVLink (S3820; the tier's 160). So the exchange priced ~79 us a collective on the
+// page's compare is the bytes at the measured rate: that step carries 47 decode and ~188 prompt
+// tokens a rank (2,048 / 512 in the analytic steady state), not 43 decode tokens.
 TEST(CollectivesTest, H800GatherExchangeAgainstDeepEpOnH800) {
   const auto& cat = testing::BuiltinCatalog();
   const auto& h800 = **cat.FindSystem("hgx-h800");
