@@ -652,6 +652,39 @@ TEST(YamlErrorsTest, Fp4DecodeTokenPassesByFamily) {
   EXPECT_TRUE(Contains(err.field, "fp4_decode_token_passes")) << err.field;
 }
 
+// An engine's decode attention rate an SM and the architectures it runs that kernel for
+// (data/engines.yaml sglang: FlashAttention-3's paged decode at 13 GB/s an SM on Hopper for the
+// Qwen3 / Llama / GLM checkpoints): a rate outside 0.1-1e4 GB/s, a rate that is not a number, a
+// map where a list belongs, and a list item that is not text each name line 5 and the field.
+TEST(YamlErrorsTest, DecodeKvRateAnSmAndItsArchitectures) {
+  const std::string head =
+      "engines:\n"              // 1
+      "  - id: my-engine\n"     // 2
+      "    name: My engine\n"   // 3
+      "    max_num_seqs: 8\n";  // 4
+  Catalog c;
+  auto ok =
+      c.MergeYaml(head +
+                      "    decode_kv_sm_gb_s: {hopper: 13}\n"
+                      "    decode_kv_sm_architectures: [Qwen3ForCausalLM, LlamaForCausalLM]\n",
+                  kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_DOUBLE_EQ(c.engines()[0].decode_kv_sm_gb_s.at("hopper"), 13);
+  EXPECT_EQ(c.engines()[0].decode_kv_sm_architectures,
+            (std::vector<std::string>{"Qwen3ForCausalLM", "LlamaForCausalLM"}));
+  for (const std::string bad : {"{hopper: 0}", "{hopper: 2e4}", "{hopper: fast}"}) {
+    const Error err = MergeError(head + "    decode_kv_sm_gb_s: " + bad + "\n");
+    EXPECT_EQ(err.file, kFile) << bad;
+    EXPECT_EQ(err.line, 5) << bad;
+    EXPECT_TRUE(Contains(err.field, "decode_kv_sm_gb_s.hopper")) << bad << ": " << err.field;
+  }
+  for (const std::string bad : {"{Qwen3ForCausalLM: 1}", "[[Qwen3ForCausalLM]]"}) {
+    const Error err = MergeError(head + "    decode_kv_sm_architectures: " + bad + "\n");
+    EXPECT_EQ(err.line, 5) << bad;
+    EXPECT_TRUE(Contains(err.field, "decode_kv_sm_architectures")) << bad << ": " << err.field;
+  }
+}
+
 TEST(YamlErrorsTest, ModelErrorCellsNameTheLine) {
   const std::string head =
       "model_errors:\n"                // 1
