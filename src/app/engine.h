@@ -138,6 +138,10 @@ class Engine {
   // Replay and Synth on the paths as given; the public methods show their errors AsGiven.
   Result<Output> ReplayFiles(const ReplayRequest& r, const RunContext& c) const;
   Result<Output> SynthFiles(const SynthRequest& r, const RunContext& c) const;
+  // Train and Infer as the request's canonical fields name things; the public methods name a
+  // field given under an alias as it was typed (NamedAsTyped).
+  Result<Output> TrainCanonical(const TrainRequest& r, const RunContext& c) const;
+  Result<Output> InferCanonical(const InferRequest& r, const RunContext& c) const;
 
   EngineOptions options_;
   std::shared_ptr<const catalog::Catalog> catalog_;

@@ -28,6 +28,13 @@ Error MissingField(std::string_view field) {
   return Error{"is required", "", 0, std::string(field)};
 }
 
+Error NamedAsTyped(Error e, const TypedNames& typed_as) {
+  // An error at a file's line names the file's key, not the flag.
+  if (e.line > 0) return e;
+  if (const auto it = typed_as.find(e.field); it != typed_as.end()) e.field = it->second;
+  return e;
+}
+
 namespace detail {
 namespace {
 

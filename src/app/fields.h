@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -192,6 +193,37 @@ Result<void> SetField(const std::vector<Field<Request>>& fields, Request& r, std
   if (!field) return tl::unexpected(field.error());
   return (*field)->set(r, value);
 }
+
+// The names a front door's user gave fields by other than their own (field name -> the name as
+// typed: "--block_size" on the command line, "block_size" in a JSON body), so that an error about
+// the field, from its conversion or from a check after it is set, names what the user wrote
+// rather than the canonical --seq-len they never typed.
+using TypedNames = std::map<std::string, std::string>;
+
+// Sets field `f` given under `typed` (its name or an alias, as the user spelt it). A conversion
+// error names `typed`; when `typed` is an alias it is kept in r.typed_as for later errors
+// (NamedAsTyped).
+template <typename Request>
+Result<void> SetAsTyped(const Field<Request>& f, Request& r, const FieldValue& value,
+                        const std::string& typed) {
+  const bool own_name = typed.empty() || typed == f.name || typed == FlagName(f.name);
+  if (auto ok = f.set(r, value); !ok) {
+    Error e = ok.error();
+    if (!own_name && e.field == f.name) e.field = typed;
+    return tl::unexpected(std::move(e));
+  }
+  if constexpr (requires { r.typed_as; }) {
+    if (own_name) {
+      r.typed_as.erase(f.name);
+    } else {
+      r.typed_as[f.name] = typed;
+    }
+  }
+  return {};
+}
+
+// An error about a field the user gave under an alias, named as the user typed it.
+Error NamedAsTyped(Error e, const TypedNames& typed_as);
 
 // An error for a missing required field.
 Error MissingField(std::string_view field);

@@ -1686,7 +1686,13 @@ report::EngineAssumed AssumedEngineOf(const catalog::Catalog& cat, const InferRe
 
 }  // namespace
 
-Result<Output> Engine::Infer(const InferRequest& typed, const RunContext& c) const {
+Result<Output> Engine::Infer(const InferRequest& r, const RunContext& c) const {
+  auto out = InferCanonical(r, c);
+  if (!out) return tl::unexpected(NamedAsTyped(out.error(), r.typed_as));
+  return out;
+}
+
+Result<Output> Engine::InferCanonical(const InferRequest& typed, const RunContext& c) const {
   std::string llm_api_options;
   InferRequest named = typed;
   if (!typed.extra_llm_api_options.empty()) {

@@ -199,6 +199,9 @@ struct TrainRequest {
   // by ReadDeepSpeedConfig, which lists it as not read; priced, and taken off that list, where
   // the system's host memory bandwidth is known (perf::SoftwareKnobs::offload_optimizer).
   std::string deepspeed_offload_optimizer;
+  // Not a field: the fields the front door was given under an alias, as typed (SetAsTyped), for
+  // errors that name them (`--block_size x` is an error of --block_size, not of --seq-len).
+  TypedNames typed_as;
 };
 
 struct InferRequest {
@@ -372,6 +375,8 @@ struct InferRequest {
   // Not a field: the fields the front door set (their names, not aliases), so that a file of
   // flags (vLLM's --config) fills only what the command line left out.
   std::vector<std::string> fields_given;
+  // Not a field: the fields the front door was given under an alias, as typed (SetAsTyped).
+  TypedNames typed_as;
 };
 
 // Adds a flag to r.flags_not_modelled, which stays sorted and without repeats (the front doors

@@ -1689,7 +1689,13 @@ static Result<void> RefuseWhatIsNotModelled(const TrainRequest& r) {
   return {};
 }
 
-Result<Output> Engine::Train(const TrainRequest& typed, const RunContext& c) const {
+Result<Output> Engine::Train(const TrainRequest& r, const RunContext& c) const {
+  auto out = TrainCanonical(r, c);
+  if (!out) return tl::unexpected(NamedAsTyped(out.error(), r.typed_as));
+  return out;
+}
+
+Result<Output> Engine::TrainCanonical(const TrainRequest& typed, const RunContext& c) const {
   if (auto ok = RefuseWhatIsNotModelled(typed); !ok) return tl::unexpected(ok.error());
   TrainRequest r = typed;
   std::vector<std::string> overrides_not_read;

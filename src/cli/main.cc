@@ -19,6 +19,7 @@
 #include <cstring>
 #include <deque>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -63,6 +64,28 @@ int Fail(Error e, bool request_field = false) {
   }
   std::fprintf(stderr, "suanli: error: %s\n", e.ToString().c_str());
   return kExitBadInput;
+}
+
+// The flags of the command line as the user spelt them, by the name the parser sees
+// ("--block-size" -> "--block_size", "--tensor-parallel-size" -> "-tp"): an error about a field
+// given under an alias names the flag typed.
+std::map<std::string, std::string>& TypedFlags() {
+  static std::map<std::string, std::string> typed;
+  return typed;
+}
+
+// The flag `f` was given by, as typed: its own flag if that was given, else the first alias
+// given; empty if none was (a positional value).
+template <typename Request>
+std::string TypedFlag(const Field<Request>& f) {
+  const auto& typed = TypedFlags();
+  if (typed.contains(suanli::app::FlagName(f.name))) return suanli::app::FlagName(f.name);
+  for (const auto& alias : f.aliases) {
+    if (const auto it = typed.find(suanli::app::FlagName(alias)); it != typed.end()) {
+      return it->second;
+    }
+  }
+  return {};
 }
 
 // A request's fields as flags of one subcommand; values are kept as the user typed them and
@@ -147,7 +170,9 @@ class CliRequest {
       const FieldValue v = kind == suanli::app::FieldKind::kBool   ? FieldValue{slot.flag}
                            : kind == suanli::app::FieldKind::kList ? FieldValue{slot.list}
                                                                    : FieldValue{slot.text};
-      if (auto ok = slot.field->set(r, v); !ok) return tl::unexpected(ok.error());
+      if (auto ok = suanli::app::SetAsTyped(*slot.field, r, v, TypedFlag(*slot.field)); !ok) {
+        return tl::unexpected(ok.error());
+      }
       if constexpr (requires { r.fields_given; }) r.fields_given.push_back(slot.field->name);
     }
     return r;
@@ -156,8 +181,18 @@ class CliRequest {
   // Whether `name` is one of the request's fields given by a flag.
   bool HasFlag(const std::string& name) const {
     return std::any_of(fields_.begin(), fields_.end(), [&](const Field<Request>& f) {
-      // An alias is a flag too (vLLM's --config for --extra-llm-api-options).
-      return suanli::app::NamedAs(f, name) && (!f.positional || f.flag_too);
+      // An alias is a flag too (vLLM's --config for --extra-llm-api-options), and so is the
+      // flag as typed (an error names "--deepspeed_config" when that was given).
+      if (f.positional && !f.flag_too) return false;
+      if (suanli::app::NamedAs(f, name)) return true;
+      for (const auto& [flag, typed] : TypedFlags()) {
+        if (typed != name) continue;
+        if (suanli::app::FlagName(f.name) == flag) return true;
+        for (const auto& alias : f.aliases) {
+          if (suanli::app::FlagName(alias) == flag) return true;
+        }
+      }
+      return false;
     });
   }
 
@@ -852,17 +887,21 @@ int main(int argc, char** argv) {
       MergeDottedFlags(WithoutLaunchers(std::vector<std::string>(argv, argv + argc)));
   for (std::size_t i = 1; i < spelled.size() && spelled[i] != "--"; ++i) {
     std::string& arg = spelled[i];
+    std::string typed_name;  // a short name, as typed
     // vLLM's short names for its parallel sizes (vllm serve MODEL -tp 2, as recipes write it).
     for (const auto& [short_name, long_name] :
          {std::pair{"-tp", "--tensor-parallel-size"}, std::pair{"-pp", "--pipeline-parallel-size"},
           std::pair{"-dp", "--data-parallel-size"}}) {
       if (arg == short_name || arg.rfind(std::string(short_name) + "=", 0) == 0) {
+        typed_name = short_name;
         arg = long_name + arg.substr(std::string(short_name).size());
       }
     }
     if (arg.rfind("--", 0) != 0) continue;
     const std::size_t name_end = std::min(arg.find('='), arg.size());
+    const std::string as_typed = typed_name.empty() ? arg.substr(0, name_end) : typed_name;
     std::replace(arg.begin(), arg.begin() + static_cast<std::ptrdiff_t>(name_end), '_', '-');
+    TypedFlags().emplace(arg.substr(0, name_end), as_typed);
   }
   // "--tokens 15 trillion": the shell splits an amount said in words; the word is the value's
   // (core/number reads "15 trillion"), not an extra argument.

@@ -142,7 +142,7 @@ Result<Request> Decode(const json& body, const std::vector<app::Field<Request>>&
     auto v = ToFieldValue(value, key);
     if (!v) return tl::unexpected(v.error());
     if (!*v) continue;
-    if (auto ok = it->set(r, **v); !ok) return tl::unexpected(ok.error());
+    if (auto ok = app::SetAsTyped(*it, r, **v, key); !ok) return tl::unexpected(ok.error());
     if constexpr (requires { r.fields_given; }) r.fields_given.push_back(it->name);
   }
   for (const auto& f : fields) {

@@ -3394,5 +3394,29 @@ expect_bad "infer: --enable_block_reuse is no trtllm-serve flag (it is an option
   "unknown flag '--enable-block-reuse'" \
   infer --chip h100 --count 1 --mode analytic trtllm-serve llama-3.1-8b --enable_block_reuse false
 
+# A field given under an alias: its error names the flag typed, not the canonical one the user
+# never wrote (round 18: `--block_size x` and `--max_seq_length 0` said "--seq-len: ...").
+# The conversion's error, and the check after the field is set (a sequence length is 1 to
+# 2^24 = 16,777,216 tokens), both.
+expect_bad "train: run_clm.py's --block_size x is named as typed" \
+  "error: --block_size: 'x' is not a number" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e9 --block_size x
+expect_bad "train: TRL's --max_seq_length 0 is named as typed" \
+  "error: --max_seq_length: must be between 1 and 16777216" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e9 --max_seq_length 0
+expect_bad "train: LLaMA-Factory's --cutoff_len=16777217 is named as typed" \
+  "error: --cutoff_len: must be between 1 and 16777216" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e9 --cutoff_len=16777217
+expect_bad "train: --seq-len 0 is still named --seq-len" \
+  "error: --seq-len: must be between 1 and 16777216" \
+  train --model llama-3-8b --chip h100 --count 8 --tokens 1e9 --seq-len 0
+# vLLM's spellings: a share of HBM is in (0, 1]; a tensor-parallel size is at least 1.
+expect_bad "infer: vLLM's --gpu_memory_utilization 1.5 is named as typed" \
+  "error: --gpu_memory_utilization: must be in \(0, 1\]" \
+  infer --model llama-3-8b --chip h100 --mode analytic --gpu_memory_utilization 1.5
+expect_bad "infer: vLLM's -tp 0 is named as typed" \
+  "error: -tp: must be between 1 and" \
+  infer --model llama-3-8b --chip h100 --mode analytic -tp 0
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

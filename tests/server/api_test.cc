@@ -318,6 +318,34 @@ TEST(Api, BadBodiesGetTheirStatusAndField) {
       {"last year out of range", "/v1/localize", R"({"until": 2200})", 400, "until"},
       {"trace outside the data folder", "/v1/replay",
        R"({"trace": "../../etc/passwd", "cluster": "v100:8"})", 400, "trace"},
+      // A field given under an alias is named as the body spells it (it named seq_len, a key the
+      // client never sent): in its conversion (block_size "x" is no number) and in the checks
+      // after it is set (a sequence length is 1 to 2^24 = 16,777,216 tokens).
+      {"alias not a number", "/v1/train",
+       R"({"model": "llama-3-8b", "chip": "h100", "count": 8, "tokens": 1e9,
+           "block_size": "x"})",
+       400, "block_size"},
+      {"alias checked after it is set", "/v1/train",
+       R"({"model": "llama-3-8b", "chip": "h100", "count": 8, "tokens": 1e9,
+           "max_seq_length": 0})",
+       400, "max_seq_length"},
+      {"LLaMA-Factory's alias too long", "/v1/train",
+       R"({"model": "llama-3-8b", "chip": "h100", "count": 8, "tokens": 1e9,
+           "cutoff_len": 16777217})",
+       400, "cutoff_len"},
+      {"the canonical name stays canonical", "/v1/train",
+       R"({"model": "llama-3-8b", "chip": "h100", "count": 8, "tokens": 1e9, "seq_len": 0})", 400,
+       "seq_len"},
+      // vLLM's spellings (gpu_memory_utilization is a share of HBM in (0, 1]; a tensor-parallel
+      // size is at least 1).
+      {"serving alias out of range", "/v1/infer",
+       R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic",
+           "gpu_memory_utilization": 1.5})",
+       400, "gpu_memory_utilization"},
+      {"serving alias of 0", "/v1/infer",
+       R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic",
+           "tensor_parallel_size": 0})",
+       400, "tensor_parallel_size"},
   };
   for (const auto& c : cases) {
     const bool get = std::string(c.path).rfind("/v1/catalog", 0) == 0;
