@@ -534,8 +534,9 @@ TEST(Api, ServeRecipeFlagsAreTheCliFlags) {
   const std::string base = R"({"model": "llama-3-8b", "chip": "h100", "mode": "analytic", )";
   for (const auto& [extra, field] : std::vector<std::pair<std::string, std::string>>{
            {R"("async_scheduling": "yes"})", "async_scheduling"},
-           // An alias's error names the field, as tensor_parallel_size's names tp.
-           {R"("disable_radix_cache": 1})", "no_prefix_cache"},
+           // An alias's error names the key the body gave (session 39: it named the field,
+           // no_prefix_cache, a key the client never sent).
+           {R"("disable_radix_cache": 1})", "disable_radix_cache"},
            {R"("disable_log_requests": "yes"})", "disable_log_requests"},
            {R"("api_key": true})", "api_key"},
            {R"("moe_a2a_backend": "deep_ep"})", "moe_a2a_backend"},
