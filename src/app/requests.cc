@@ -877,10 +877,14 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       [] {
         // Accelerate's config (`accelerate config`'s YAML): not read, but its distributed type
         // (DDP, FSDP, DeepSpeed) is the run's, so a Trainer line under it is not taken as DDP.
+        // TRL's CLI takes it as --accelerate_config, a file or the name of one it ships (zero1,
+        // zero2, zero3, fsdp1, fsdp2, multi_gpu, single_gpu: docs/source/clis.md, S4710).
         Field<R> f = LaunchOnly<R>("config_file", FieldKind::kString);
+        f.aliases = {"accelerate_config"};
         f.set = [set = std::move(f.set)](R& r, const FieldValue& v) -> Result<void> {
           if (auto ok = set(r, v); !ok) return ok;
           r.accelerate_config = true;
+          r.accelerate_config_name = *detail::AsString(v, "config_file");
           return {};
         };
         return f;

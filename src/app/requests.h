@@ -163,6 +163,9 @@ struct TrainRequest {
   // and Accelerate's --config_file given (its distributed type, not read, may be any).
   bool deepspeed_named = false;
   bool accelerate_config = false;
+  // Its value as given: a file, or one of TRL's named configs (`trl sft --accelerate_config
+  // zero2`, S4710), named as not read in the answer's defaults.
+  std::string accelerate_config_name;
   // Hugging Face Accelerate's `accelerate launch --num_processes N` (every machine's processes,
   // one a GPU): the job's chips where --count is not given, a check where it is.
   std::string accelerate_num_processes;

@@ -918,6 +918,19 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   if (auto ok = TokensFromRunLength(r, seq_len); !ok) return tl::unexpected(ok.error());
   defaults = WithMegatronDefaults(r);
   if (!trl_defaults.empty()) defaults += (defaults.empty() ? "" : "; ") + trl_defaults;
+  // Accelerate's config (`accelerate launch --config_file`, TRL's --accelerate_config: a file or
+  // one TRL ships, S4710) is not read: said, not silently dropped. Its distributed type (DDP,
+  // FSDP, DeepSpeed ZeRO) is then the layout search's.
+  if (r.accelerate_config) {
+    const auto typed = r.typed_as.find("config_file");
+    const std::string flag = typed == r.typed_as.end()        ? "--config_file"
+                             : typed->second.starts_with("-") ? typed->second
+                                                              : "--" + typed->second;
+    defaults += fmt::format(
+        "{}{} {} not read (Accelerate's config: its DDP, FSDP or DeepSpeed ZeRO stage is the "
+        "layout search's)",
+        defaults.empty() ? "" : "; ", flag, Quoted(r.accelerate_config_name.substr(0, 80)));
+  }
   auto trainer = WithTrainerDefaults(r);
   if (!trainer) return tl::unexpected(trainer.error());
   if (!trainer->empty()) defaults += (defaults.empty() ? "" : "; ") + *trainer;

@@ -3418,5 +3418,19 @@ expect_bad "infer: vLLM's -tp 0 is named as typed" \
   "error: -tp: must be between 1 and" \
   infer --model llama-3-8b --chip h100 --mode analytic -tp 0
 
+# TRL's --accelerate_config (a config TRL ships, or a file, S4710) and Accelerate's --config_file
+# are not read: the answer's defaults say so (the first was an unknown flag, the second dropped
+# without a word).
+for accel in "--accelerate_config zero2" "--config_file fsdp.yaml"; do
+  run train --chip h100 --count 8 --tokens 1e9 trl sft --model_name_or_path Qwen/Qwen2.5-7B \
+    --dataset_name stanfordnlp/imdb $accel
+  if [ "$RC" -eq 0 ] && grep -qE "^defaults: .*${accel%% *} '${accel##* }' not read" <<<"$OUT"; then
+    ok "train: trl sft's $accel is named as not read"
+  else
+    not_ok "train: trl sft's $accel is named as not read" "exit $RC" "stdout: ${OUT:0:600}" \
+      "stderr: ${ERR:0:300}"
+  fi
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
