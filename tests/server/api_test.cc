@@ -547,6 +547,17 @@ TEST(Api, ServeRecipeFlagsAreTheCliFlags) {
   }
 }
 
+// TRL's accelerate_config (a config TRL ships, S4710) is not read, and the answer says so under
+// the key the body gave (it was an unknown field).
+TEST(Api, AccelerateConfigIsNamedAsNotRead) {
+  Api api(TheEngine(), {});
+  auto r = Post(api, "/v1/train",
+                R"({"model": "qwen2.5-7b", "chip": "h100", "count": 8, "tokens": 1e9,
+                    "accelerate_config": "zero2"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("--accelerate_config 'zero2' not read"), std::string::npos) << r.body;
+}
+
 TEST(Api, TokenGuardsEverythingButHealthz) {
   ApiOptions options;
   options.token = "s3cret";
