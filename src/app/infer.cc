@@ -1088,14 +1088,14 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   // The running-sequence cap as the engine's own flag counts it, or each attention-DP rank's
   // whatever the engine (SGLang's own is the server's, dealt over the ranks), so a layout the
   // search picks with more ranks admits more in all. ResolveFrameworkFlags refused both at once.
-  for (const auto& [field, given, per_rank] :
+  for (const auto& [field, cap, per_rank] :
        {std::tuple{"max_num_seqs", r.max_num_seqs, false},
         std::tuple{"max_num_seqs_per_rank", r.max_num_seqs_per_rank, true}}) {
-    if (!given) continue;
-    if (*given < 1 || *given > kMaxRunningRequests) {
+    if (!cap) continue;
+    if (*cap < 1 || *cap > kMaxRunningRequests) {
       return tl::unexpected(FieldError(field, "must be between 1 and 1048576"));
     }
-    limits.max_num_seqs = *given;
+    limits.max_num_seqs = *cap;
     if (per_rank) limits.max_num_seqs_per_instance = false;
   }
   // SGLang's --max-running-requests with no dp given: the server's whatever the engine, each
