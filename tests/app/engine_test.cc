@@ -2227,6 +2227,35 @@ TEST(EngineLimits, SglangFa3DecodeAttentionOnH20ReadsTheCacheAtItsRateAnSm) {
   EXPECT_NEAR(tpot(30720) - tpot(1), expected, 0.05);
 }
 
+// The same FA3 decode rate reaches the Llama models now that they carry their config's class
+// (LlamaForCausalLM, S4790; on SGLang's FA3-default list, S4671): Llama 3.1 8B's cache is 32 layers
+// x 8 KV heads x 128 x 2 (K, V) x 2 bytes = 131,072 bytes a token; one request of 30,720 + 2,048
+// tokens against one of 1 + 2,048 reads 30,719 tokens more a step on average: 30,719 x 131,072 /
+// (78 x 13 GB/s) = 3.971 ms more a token (1.342 ms at the HBM's 3.0 TB/s, the rate it had without
+// the class).
+TEST(EngineLimits, SglangFa3DecodeRateReachesLlamaOnH20) {
+  auto tpot = [](double input) {
+    InferRequest r;
+    r.model = "meta-llama/Llama-3.1-8B-Instruct";
+    r.chip = {"h20"};
+    r.count = 1;
+    r.tp = 1;
+    r.dtype = "bf16";
+    r.input_tokens = input;
+    r.output_tokens = 2048;
+    r.requests = 4;
+    r.concurrency = 1;
+    r.mode = "server";
+    r.engine = "sglang";
+    return InferJson(r)["simulation"]["tpot_ms"]["mean"].get<double>();
+  };
+  const double per_token = 32.0 * 8 * 128 * 2 * 2;
+  EXPECT_EQ(per_token, 131072);
+  const double expected = 30719 * per_token / (78 * 13e9) * 1e3;
+  EXPECT_NEAR(expected, 3.971, 0.001);
+  EXPECT_NEAR(tpot(30720) - tpot(1), expected, 0.05);
+}
+
 // With no engine named on Hopper (vLLM; cuda-graphs, standing for vLLM, SGLang and TensorRT-LLM's
 // PyTorch flow, the same) the decode GEMMs are the same kernels: torch's linear layers on cuBLAS
 // for 16-bit weights in all three, DeepGEMM or CUTLASS for FP8 (engines.yaml cuda-graphs

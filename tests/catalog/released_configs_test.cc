@@ -431,6 +431,21 @@ TEST(ReleasedConfigs, FfnAndTiedEmbeddingsMatchTheirConfigs) {
   }
 }
 
+// config.json's "architectures" (the class engines pick kernels by: SGLang's FA3-default list,
+// S4671): Meta's Llama 2 / 3 / 3.1 / 3.2 releases are LlamaForCausalLM (S4790), Llama 4 the
+// multimodal Llama4ForConditionalGeneration (S4791); aliases (Llama 3.3, the R1 Llama distills)
+// share the entry and so the class.
+TEST(ReleasedConfigs, LlamaArchitecturesMatchTheirConfigs) {
+  for (const char* id :
+       {"llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3-8b", "llama-3.1-8b", "llama-3-70b",
+        "llama-3.1-70b", "llama-3.3-70b", "llama-3-405b", "llama-3.2-1b", "llama-3.2-3b",
+        "deepseek-r1-distill-llama-8b", "deepseek-r1-distill-llama-70b"}) {
+    EXPECT_EQ(M(id).hf_architecture, "LlamaForCausalLM") << id;
+  }
+  EXPECT_EQ(M("llama-4-scout").hf_architecture, "Llama4ForConditionalGeneration");
+  EXPECT_EQ(M("llama-4-maverick").hf_architecture, "Llama4ForConditionalGeneration");
+}
+
 // Releases that share an architecture resolve to one entry; the 2507 Qwen3 updates, whose
 // context differs (262,144 against 40,960), do not.
 TEST(ReleasedConfigs, SameArchitectureReleasesShareAnEntry) {
