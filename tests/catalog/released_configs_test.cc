@@ -446,6 +446,24 @@ TEST(ReleasedConfigs, LlamaArchitecturesMatchTheirConfigs) {
   EXPECT_EQ(M("llama-4-maverick").hf_architecture, "Llama4ForConditionalGeneration");
 }
 
+// The other families on SGLang's FA3-default list (S4671): Qwen2.5 and its fine-tunes (QwQ, the
+// R1 Qwen distills) Qwen2ForCausalLM, Qwen2.5-VL its own class (S4792); Gemma 2 Gemma2ForCausalLM,
+// the multimodal Gemma 3 4B/12B/27B Gemma3ForConditionalGeneration (S4793).
+TEST(ReleasedConfigs, QwenAndGemmaArchitecturesMatchTheirConfigs) {
+  for (const char* id : {"qwen2.5-7b", "qwen2.5-14b", "qwen2.5-32b", "qwen2.5-72b", "qwq-32b",
+                         "deepseek-r1-distill-qwen-1.5b", "deepseek-r1-distill-qwen-7b",
+                         "deepseek-r1-distill-qwen-14b", "deepseek-r1-distill-qwen-32b"}) {
+    EXPECT_EQ(M(id).hf_architecture, "Qwen2ForCausalLM") << id;
+  }
+  EXPECT_EQ(M("qwen2.5-vl-7b").hf_architecture, "Qwen2_5_VLForConditionalGeneration");
+  EXPECT_EQ(M("qwen2.5-vl-72b").hf_architecture, "Qwen2_5_VLForConditionalGeneration");
+  EXPECT_EQ(M("gemma-2-9b").hf_architecture, "Gemma2ForCausalLM");
+  EXPECT_EQ(M("gemma-2-27b").hf_architecture, "Gemma2ForCausalLM");
+  for (const char* id : {"gemma-3-4b", "gemma-3-12b", "gemma-3-27b"}) {
+    EXPECT_EQ(M(id).hf_architecture, "Gemma3ForConditionalGeneration") << id;
+  }
+}
+
 // Releases that share an architecture resolve to one entry; the 2507 Qwen3 updates, whose
 // context differs (262,144 against 40,960), do not.
 TEST(ReleasedConfigs, SameArchitectureReleasesShareAnEntry) {
