@@ -31,7 +31,9 @@ TOKENS = "1e12"  # the step rate does not depend on it
 LAYOUT_KEYS = ("tp", "pp", "cp", "ep", "interleave", "micro_batch", "zero", "recompute",
                "schedule", "precision", "stack", "tp_comm_overlap", "dp_overlap", "mtp",
                "recompute_modules", "uneven_stages", "offload_layers", "ep_a2a_overlap",
-               "grad_dtype", "param_dtype", "optimizer_dtype", "moe_force_load_balancing")
+               "grad_dtype", "param_dtype", "optimizer_dtype", "moe_force_load_balancing",
+               "pipeline_model_parallel_layout", "decoder_first_pipeline_num_layers",
+               "decoder_last_pipeline_num_layers", "expert_tensor_parallel_size")
 HARDWARE_KEYS = ("system", "power_cap_w")
 
 

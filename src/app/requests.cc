@@ -559,12 +559,22 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
           Bind("num_layers_per_virtual_pipeline_stage", &R::num_layers_per_virtual_pipeline_stage,
                "Megatron's interleaved schedule: layers per virtual stage; --interleave is the "
                "model's layers / (pp x this), so it needs --pp")),
-      Megatron(
-          Bind("expert_tensor_parallel_size", &R::expert_tensor_parallel_size,
-               "Megatron's tensor-parallel size of the routed experts, 1 or --tp: no effect, as "
-               "the model folds them as Megatron-Core's MoE parallel folding does (whole experts "
-               "where ep does not divide dp, else split like the dense layers); a value the given "
-               "layout contradicts is refused")),
+      Bind("expert_tensor_parallel_size", &R::expert_tensor_parallel_size,
+           "tensor-parallel size of the routed experts, 1 (whole experts a chip, the "
+           "expert-parallel ranks neighbours) or --tp (split like the dense layers); Megatron's "
+           "--expert-tensor-parallel-size (default: whole experts where ep does not divide dp, "
+           "else --tp, as Megatron-Core's MoE parallel folding recipes set it)"),
+      Bind("pipeline_model_parallel_layout", &R::pipeline_model_parallel_layout,
+           "the layers of each virtual pipeline stage in Megatron-Core's layout string: E "
+           "embedding, t decoder layer, m MTP layer, L loss, | between stages, (...)*n and x*n "
+           "repeats, e.g. \"Et|(tt|)*30mL\" (needs --pp; its stages are pp x --interleave; "
+           "default: the model balances the stages)"),
+      Bind("decoder_first_pipeline_num_layers", &R::decoder_first_pipeline_num_layers,
+           "decoder layers on the first pipeline stage, the rest split evenly over the others "
+           "(Megatron's --decoder-first-pipeline-num-layers; needs --pp)"),
+      Bind("decoder_last_pipeline_num_layers", &R::decoder_last_pipeline_num_layers,
+           "decoder layers on the last pipeline stage, with the output head and the MTP layers "
+           "(Megatron's --decoder-last-pipeline-num-layers; needs --pp)"),
       Megatron(Bind("overlap_grad_reduce", &R::overlap_grad_reduce,
                     "Megatron's: gradient reduce-scatter behind the backward (--dp-overlap on)")),
       Megatron(Bind("overlap_param_gather", &R::overlap_param_gather,

@@ -72,7 +72,11 @@ struct TrainRequest {
   bool cross_entropy_loss_fusion = false;  // Megatron's fused loss: native, or TE's with the impl
   std::string cross_entropy_fusion_impl;   // native or te
   std::optional<int> num_layers_per_virtual_pipeline_stage;  // interleave = layers / (pp x this)
-  std::optional<int> expert_tensor_parallel_size;
+  std::optional<int> expert_tensor_parallel_size;            // 1 (whole experts) or --tp
+  // Megatron-Core's split of the layers over the pipeline's stages: its layout string
+  // ("Et|(tt|)*30mL"), or the first and last stages' decoder layers with the rest even.
+  std::string pipeline_model_parallel_layout;
+  std::optional<int> decoder_first_pipeline_num_layers, decoder_last_pipeline_num_layers;
   bool overlap_grad_reduce = false, overlap_param_gather = false;  // dp_overlap on
   bool use_flash_attn = false;                                     // attention flash
   bool grad_reduce_in_bf16 = false;                                // grad_reduce_dtype bf16

@@ -209,6 +209,43 @@ Result<std::optional<bool>> OnOff(const std::string& v, const char* field) {
   return tl::unexpected(FieldError(field, "expected on or off, got '" + v.substr(0, 40) + "'"));
 }
 
+// The pipeline's layers per stage as the request gives them (a Megatron layout string, or the
+// first/last stages' counts), checked against the model where the layout is known.
+Result<void> ApplyStageSplit(const TrainRequest& r, const catalog::TrainingStack* stack,
+                             perf::TrainingJob& job) {
+  const bool layout = !r.pipeline_model_parallel_layout.empty();
+  if (!layout && !r.decoder_first_pipeline_num_layers && !r.decoder_last_pipeline_num_layers) {
+    return {};
+  }
+  const char* field = layout                                ? "pipeline_model_parallel_layout"
+                      : r.decoder_first_pipeline_num_layers ? "decoder_first_pipeline_num_layers"
+                                                            : "decoder_last_pipeline_num_layers";
+  if (stack && !stack->uneven_stages) {
+    return tl::unexpected(FieldError(
+        field, "stack '" + stack->id + "' places no layers by hand (it has no uneven stages)"));
+  }
+  perf::StageSplit split;
+  if (layout) {
+    auto stages = perf::ParsePipelineLayout(r.pipeline_model_parallel_layout);
+    if (!stages) return tl::unexpected(FieldError(field, stages.error().message));
+    split.layout = std::move(*stages);
+    split.text = r.pipeline_model_parallel_layout;
+  }
+  split.first_layers = r.decoder_first_pipeline_num_layers.value_or(0);
+  split.last_layers = r.decoder_last_pipeline_num_layers.value_or(0);
+  // With the virtual stages known, the split is checked here, naming the flag; else each layout
+  // the search tries is.
+  if (r.pp && (r.interleave || *r.pp == 1)) {
+    const int vpp = *r.pp > 1 ? *r.interleave : 1;
+    const int mtp = job.software.mtp ? job.model->mtp_layers : 0;
+    if (auto ok = perf::StagesFor(split, job.model->layers, mtp, *r.pp, vpp); !ok) {
+      return tl::unexpected(FieldError(field, ok.error().message));
+    }
+  }
+  job.stage_split = std::move(split);
+  return {};
+}
+
 // The stack's knobs and limits; each flag given must be one the stack can honour.
 Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
                         const catalog::TrainingStack* stack, internal::TrainSetup& setup) {
@@ -776,24 +813,60 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   }
   if (r.expert_tensor_parallel_size) {
     const int etp = *r.expert_tensor_parallel_size;
+    if (etp < 1) return contradicts("expert_tensor_parallel_size", "must be 1 or --tp");
     if (etp != 1 && etp != r.tp.value_or(etp)) {
       return contradicts("expert_tensor_parallel_size",
                          fmt::format("{} is not modelled: the routed experts are split 1 way or "
                                      "like the dense layers (--tp {})",
                                      etp, *r.tp));
     }
-    // Whole experts on tp > 1 where the layout is given and ep divides dp: the model splits
-    // them like the dense layers there (ExpertTp in perf/training.cc).
-    if (etp == 1 && r.tp && *r.tp > 1 && r.pp && r.ep && *r.ep > 0) {
+    // Megatron-Core's rule (parallel_state.py, S4772): the stage's tp x cp x dp ranks are the
+    // experts' expert-tp x ep x expert-dp, so expert-tp x ep divides tp x dp.
+    if (r.tp && r.pp && r.ep && *r.ep > 0) {
       const int64_t dp = GivenDataParallel(r);
-      if (dp > 0 && dp % *r.ep == 0) {
+      if (dp > 0 && (int64_t{*r.tp} * dp) % (int64_t{etp} * *r.ep) != 0) {
         return contradicts("expert_tensor_parallel_size",
-                           fmt::format("1 with --tp {} and ep {} dividing dp {} is not modelled: "
-                                       "there the routed experts are split like the dense "
-                                       "layers (leave it out)",
-                                       *r.tp, *r.ep, dp));
+                           fmt::format("{} x ep {} does not divide the stage's tp x dp = {} x {} "
+                                       "ranks (Megatron's expert groups)",
+                                       etp, *r.ep, *r.tp, dp));
       }
     }
+  }
+  if (!r.pipeline_model_parallel_layout.empty()) {
+    const char* field = "pipeline_model_parallel_layout";
+    auto stages = perf::ParsePipelineLayout(r.pipeline_model_parallel_layout);
+    if (!stages) return contradicts(field, stages.error().message);
+    if (r.decoder_first_pipeline_num_layers || r.decoder_last_pipeline_num_layers) {
+      return contradicts(field,
+                         "give the layout or --decoder-first/last-pipeline-num-layers, not both");
+    }
+    if (!r.pp) return contradicts(field, "needs --pp (--pipeline-model-parallel-size)");
+    const int n = static_cast<int>(stages->size());
+    if (*r.pp < 1 || n % *r.pp != 0) {
+      return contradicts(field,
+                         fmt::format("has {} stages, which --pp {} does not divide", n, *r.pp));
+    }
+    // Megatron takes the virtual stages a rank from the layout (TransformerConfig, S4770).
+    const int vpp = n / *r.pp;
+    if (r.interleave && *r.interleave != vpp && *r.pp > 1) {
+      return contradicts(field, fmt::format("has {} stages: {} virtual stages a rank at --pp {}, "
+                                            "which contradicts --interleave {}",
+                                            n, vpp, *r.pp, *r.interleave));
+    }
+    if (*r.pp == 1 && vpp != 1) {
+      return contradicts(field, fmt::format("has {} stages; at --pp 1 it must have one", n));
+    }
+    r.interleave = vpp;
+  }
+  for (const auto& [field, count] :
+       {std::pair{"decoder_first_pipeline_num_layers", r.decoder_first_pipeline_num_layers},
+        std::pair{"decoder_last_pipeline_num_layers", r.decoder_last_pipeline_num_layers}}) {
+    if (!count) continue;
+    if (*count < 1 || *count > model.layers) {
+      return contradicts(field, fmt::format("must be between 1 and the model's {} layers, got {}",
+                                            model.layers, *count));
+    }
+    if (!r.pp || *r.pp < 2) return contradicts(field, "needs --pp 2 or more");
   }
   if (!r.moe_token_dispatcher_type.empty()) {
     const std::string d = ToLower(r.moe_token_dispatcher_type);
@@ -1179,6 +1252,9 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   fixed.zero_stage = r.zero;
   fixed.micro_batch = r.micro_batch;
   fixed.interleave = r.interleave;
+  // A dense model has no experts to split: the flag, which Megatron lines carry whatever the
+  // model, has no effect there.
+  if ((*model)->is_moe()) fixed.expert_tp = r.expert_tensor_parallel_size;
   if (!r.recompute.empty()) {
     auto rc = perf::ParseRecompute(r.recompute);
     if (!rc) {
@@ -1229,6 +1305,7 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
     // Hugging Face's models carry no multi-token-prediction layers to train beside adapters.
     if (job.adapters.method == perf::FinetuneMethod::kLora) job.software.mtp = false;
   }
+  if (auto ok = ApplyStageSplit(r, stack, job); !ok) return tl::unexpected(ok.error());
   if (auto ok = CheckSizes({{"tp", r.tp},
                             {"pp", r.pp},
                             {"dp", r.dp},

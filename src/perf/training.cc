@@ -1,10 +1,13 @@
 #include "perf/training.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <tuple>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "catalog/catalog.h"
 #include "core/text.h"
@@ -73,7 +76,13 @@ std::vector<int> Divisors(long n, long limit) {
 // (--expert-tensor-parallel-size 1): an EP that does not divide dp (Qwen3-235B with TP 2 and EP 32
 // on 16 data-parallel replicas, Megatron-Bridge's H100 recipe) runs with whole experts, each chip
 // holding ep-th of them; an EP that divides dp keeps the experts split like the dense layers.
-int ExpertTp(const ParallelLayout& l) { return l.dp % l.ep == 0 ? l.tp : 1; }
+// Megatron's --expert-tensor-parallel-size (ParallelLayout::expert_tp) overrides it: 1, whole
+// experts, the expert-parallel ranks neighbours (the expert rank order tp-ep-dp with the experts'
+// own tp, S4772).
+int ExpertTp(const ParallelLayout& l) {
+  if (l.expert_tp > 0) return l.expert_tp;
+  return l.dp % l.ep == 0 ? l.tp : 1;
+}
 
 // Data-parallel replicas of each expert: the chips of a pipeline stage (tp x dp; cp ranks
 // shard the sequence and count apart) over the experts' own tensor x expert parallel split.
@@ -795,6 +804,28 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
                  std::to_string(m.moe->routed_experts) + " routed experts");
     }
   }
+  if (l.expert_tp > 0) {
+    if (!m.moe) return bad("an expert tensor-parallel size needs a mixture-of-experts model");
+    if (l.expert_tp != 1 && l.expert_tp != l.tp) {
+      return bad(fmt::format(
+          "expert tensor-parallel size {} is not modelled: the routed experts are split 1 way or "
+          "like the dense layers (tp {})",
+          l.expert_tp, l.tp));
+    }
+    // Megatron-Core builds the experts' groups over the ranks of a pipeline stage, tp x cp x dp
+    // of them, as expert-tp x ep x expert-dp: they must divide (parallel_state.py, S4772).
+    if ((static_cast<long>(l.tp) * l.dp) % (static_cast<long>(l.expert_tp) * l.ep) != 0) {
+      return bad(fmt::format(
+          "expert tensor-parallel size {} x ep {} does not divide the stage's tp x dp {} ranks",
+          l.expert_tp, l.ep, l.tp * l.dp));
+    }
+  }
+  if (job.stage_split.given()) {
+    const int vpp = l.pp > 1 ? l.interleave : 1;
+    auto stages =
+        StagesFor(job.stage_split, m.layers, job.software.mtp ? m.mtp_layers : 0, l.pp, vpp);
+    if (!stages) return bad(stages.error().message);
+  }
   if (c.seq % l.cp != 0) {
     return bad("cp " + std::to_string(l.cp) + " does not divide the sequence length " +
                std::to_string(c.seq));
@@ -845,6 +876,33 @@ Result<void> CheckLayout(const TrainingJob& job, const JobConstants& c, const Pa
                "replicas");
   }
   return {};
+}
+
+// A pipeline rank's share of the model under a given stage split: its decoder layers by kind,
+// its MTP layers, and whether it holds the embedding or the loss.
+struct RankShare {
+  int dense = 0, moe = 0, mtp = 0;
+  bool embedding = false, loss = false;
+};
+// Virtual stage i runs on rank i % pp; the decoder layers are numbered in stage order
+// (Megatron's get_layer_offset), so the dense ones of a model whose first layers are dense fall
+// on the first stages.
+std::vector<RankShare> RanksOf(const std::vector<VirtualStage>& stages, const catalog::Model& m,
+                               int pp) {
+  std::vector<RankShare> out(static_cast<std::size_t>(pp));
+  int start = 0;
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    RankShare& r = out[i % static_cast<std::size_t>(pp)];
+    const VirtualStage& v = stages[i];
+    const int moe = MoeLayersIn(m, start, v.decoders);
+    r.moe += moe;
+    r.dense += v.decoders - moe;
+    r.mtp += v.mtp;
+    r.embedding = r.embedding || v.embedding;
+    r.loss = r.loss || v.loss;
+    start += v.decoders;
+  }
+  return out;
 }
 
 TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const ParallelLayout& l) {
@@ -914,22 +972,53 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
       (lora ? 1 : 2) *
           GemmSeconds(2 * T * p.embedding / l.tp, 1, c.matmul_peak, eff, cal.matmul_half_gflop);
   const double logits_elem = T * m.vocab / l.tp * 4 * 4 / c.mem_bw;
-  double tail = logits_gemm + 3 * logits_elem;
+  const double loss_tail = logits_gemm + 3 * logits_elem;
   const int mtp_layers = job.software.mtp ? m.mtp_layers : 0;
-  tail += mtp_layers * (layer_total(p.moe_layers > 0 ? moe : dense) + logits_gemm);
+  const double mtp_layer = layer_total(p.moe_layers > 0 ? moe : dense) + logits_gemm;
+  const double tail = loss_tail + mtp_layers * mtp_layer;
 
   const double avg_layer =
       (p.dense_layers * layer_total(dense) + p.moe_layers * layer_total(moe)) / m.layers;
   // Without uneven stages (a stack that has no --decoder-last-pipeline-num-layers) every stage
   // holds layers / pp and the last adds the head.
-  const StagePlan plan = job.software.uneven_stages || l.pp == 1
-                             ? BalanceStages(m.layers, l.pp, avg_layer, tail)
-                             : StagePlan{m.layers / l.pp, true, m.layers / l.pp, m.layers / l.pp};
+  StagePlan plan = job.software.uneven_stages || l.pp == 1
+                       ? BalanceStages(m.layers, l.pp, avg_layer, tail)
+                       : StagePlan{m.layers / l.pp, true, m.layers / l.pp, m.layers / l.pp};
   const double moe_share = static_cast<double>(p.moe_layers) / m.layers;
+  // The stages as the user split them (Megatron's layout string or uneven first/last counts):
+  // each rank's dense and MoE layers counted by where they fall in the model, the MTP layers and
+  // the loss where the split puts them; the busiest rank sets the micro-batch's time.
+  std::vector<RankShare> ranks;
+  int busiest = -1;
+  if (job.stage_split.given()) {
+    auto stages =
+        StagesFor(job.stage_split, m.layers, mtp_layers, l.pp, l.pp > 1 ? l.interleave : 1);
+    ranks = RanksOf(*stages, m, l.pp);
+    // A layer as the schedule runs it: under Combined 1F1B most micro-batches' exchanges are
+    // paired with another's compute (ep_paired_s), not alone (ep_s).
+    auto as_run = [&](const LayerCost& k) {
+      return k.compute_s + k.tp_s + k.cp_s + (l.ep_a2a_overlap ? k.ep_paired_s : k.ep_s);
+    };
+    double slowest = -1;
+    for (int r = 0; r < l.pp; ++r) {
+      const RankShare& k = ranks[r];
+      const double t = k.dense * as_run(dense) + k.moe * as_run(moe) + (k.loss ? loss_tail : 0.0) +
+                       k.mtp * mtp_layer;
+      if (t > slowest) {
+        slowest = t;
+        busiest = r;
+      }
+    }
+    plan.layers = ranks[busiest].dense + ranks[busiest].moe;
+  }
   auto per_stage = [&](double dense_v, double moe_v) {
+    if (busiest >= 0) return ranks[busiest].dense * dense_v + ranks[busiest].moe * moe_v;
     return plan.layers * ((1 - moe_share) * dense_v + moe_share * moe_v);
   };
-  const double last_tail = plan.last ? tail : 0;
+  const double last_tail =
+      busiest >= 0 ? (ranks[busiest].loss ? loss_tail : 0.0) + ranks[busiest].mtp * mtp_layer
+      : plan.last  ? tail
+                   : 0;
 
   // Pipeline point-to-point: each micro-batch receives its activations
   // forward and its gradients backward at every virtual stage.
@@ -1046,7 +1135,27 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     }
   }
   std::vector<Stage> stages(l.pp);
-  {
+  auto fill_stage = [&](Stage& st, int dense_layers, int moe_layers, double embeddings) {
+    const int n = dense_layers + moe_layers;
+    st.moe = moe_layers;
+    st.dense = dense_layers;
+    st.shared_params =
+        (n * (p.attention + p.norm) + st.dense * p.dense_mlp +
+         st.moe * (p.router + p.shared_experts * p.expert) + embeddings * p.embedding) /
+        l.tp;
+    st.expert_params =
+        st.moe * (static_cast<double>(p.routed_experts) / l.ep) * p.expert / ExpertTp(l);
+    st.embedding_params = embeddings * p.embedding / l.tp;
+    st.shared_adapters = (st.dense * dense_adapters + st.moe * moe_shared_adapters) / l.tp;
+    st.expert_adapters = st.moe * moe_expert_adapters / l.ep / (m.moe ? ExpertTp(l) : 1);
+  };
+  if (busiest >= 0) {
+    for (int s = 0; s < l.pp; ++s) {
+      double embeddings = ranks[s].embedding ? 1 : 0;
+      if (ranks[s].loss && (l.pp > 1 || !m.tied_embeddings)) embeddings += 1;
+      fill_stage(stages[s], ranks[s].dense, ranks[s].moe, embeddings);
+    }
+  } else {
     const int middle_stages = l.pp - 2;
     const int rest = m.layers - plan.last_layers - plan.first_layers;
     int start = 0;
@@ -1056,20 +1165,10 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
         // The remainder on the later middle stages: they hold fewer micro-batches in flight.
         n = rest / middle_stages + (l.pp - 2 - s < rest % middle_stages ? 1 : 0);
       }
-      Stage& st = stages[s];
-      st.moe = MoeLayersIn(m, start, n);
-      st.dense = n - st.moe;
+      const int moe_here = MoeLayersIn(m, start, n);
       double embeddings = s == 0 ? 1 : 0;
       if (s == l.pp - 1 && (l.pp > 1 || !m.tied_embeddings)) embeddings += 1;
-      st.shared_params =
-          (n * (p.attention + p.norm) + st.dense * p.dense_mlp +
-           st.moe * (p.router + p.shared_experts * p.expert) + embeddings * p.embedding) /
-          l.tp;
-      st.expert_params =
-          st.moe * (static_cast<double>(p.routed_experts) / l.ep) * p.expert / ExpertTp(l);
-      st.embedding_params = embeddings * p.embedding / l.tp;
-      st.shared_adapters = (st.dense * dense_adapters + st.moe * moe_shared_adapters) / l.tp;
-      st.expert_adapters = st.moe * moe_expert_adapters / l.ep / (m.moe ? ExpertTp(l) : 1);
+      fill_stage(stages[s], n - moe_here, moe_here, embeddings);
       start += n;
     }
   }
@@ -1379,6 +1478,177 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
 }
 
 }  // namespace
+
+Result<std::vector<VirtualStage>> ParsePipelineLayout(std::string_view text) {
+  auto bad = [&](const std::string& why) -> Result<std::vector<VirtualStage>> {
+    return MakeError("pipeline layout '" + std::string(text.substr(0, 80)) + "': " + why);
+  };
+  // What Megatron's parse_str_to_list does: commas removed, then every "(group)*n" unrolled, then
+  // every "x*n" (S4770). Nested parentheses have no defined meaning there and are refused here.
+  constexpr std::size_t kMaxChars = 100000;
+  std::string s;
+  for (char ch : text) {
+    if (ch != ',') s += ch;
+  }
+  if (s.empty()) return bad("empty");
+  // "*n" at in[i]: its n (capped past kMaxChars) and i moved past it.
+  auto count_at = [](const std::string& in, std::size_t& i, std::size_t& n) {
+    if (i + 1 >= in.size() || in[i] != '*' || !std::isdigit(static_cast<unsigned char>(in[i + 1])))
+      return false;
+    n = 0;
+    for (++i; i < in.size() && std::isdigit(static_cast<unsigned char>(in[i])); ++i) {
+      n = std::min<std::size_t>(kMaxChars + 1, n * 10 + static_cast<std::size_t>(in[i] - '0'));
+    }
+    return true;
+  };
+  std::string grouped;
+  for (std::size_t i = 0; i < s.size();) {
+    if (s[i] == ')') return bad("a ')' without its '('");
+    if (s[i] != '(') {
+      grouped += s[i++];
+      continue;
+    }
+    const std::size_t close = s.find(')', i + 1);
+    if (close == std::string::npos) return bad("a '(' without its ')'");
+    const std::string group = s.substr(i + 1, close - i - 1);
+    if (group.empty()) return bad("an empty '()'");
+    if (group.find('(') != std::string::npos) return bad("nested parentheses are not read");
+    std::size_t j = close + 1, n = 0;
+    if (!count_at(s, j, n)) return bad("'(" + group + ")' needs a repeat count (*n) after it");
+    if (grouped.size() + group.size() * n > kMaxChars) {
+      return bad("expands to more than 100,000 characters");
+    }
+    for (std::size_t k = 0; k < n; ++k) grouped += group;
+    i = j;
+  }
+  std::string flat;
+  for (std::size_t i = 0; i < grouped.size();) {
+    std::size_t j = i + 1, n = 0;
+    if (count_at(grouped, j, n)) {
+      if (flat.size() + n > kMaxChars) return bad("expands to more than 100,000 characters");
+      flat.append(n, grouped[i]);
+      i = j;
+    } else {
+      flat += grouped[i++];
+    }
+  }
+  std::vector<VirtualStage> stages(1);
+  int embeddings = 0, losses = 0;
+  bool mtp_seen = false, first = true;
+  for (std::size_t i = 0; i < flat.size(); ++i) {
+    const char ch = flat[i];
+    if (ch == '|') {
+      stages.emplace_back();
+      continue;
+    }
+    // Megatron's validate_layer_layout: the embedding first, the loss last, each once; no
+    // decoder layer after an MTP layer.
+    if (losses > 0) return bad("the loss 'L' must be the last layer");
+    VirtualStage& st = stages.back();
+    switch (ch) {
+      case 'E':
+        if (!first) return bad("the embedding 'E' must be the first layer, and only once");
+        st.embedding = true;
+        ++embeddings;
+        break;
+      case 't':
+        if (mtp_seen) return bad("decoder layers 't' must come before the MTP layers 'm'");
+        ++st.decoders;
+        break;
+      case 'm':
+        mtp_seen = true;
+        ++st.mtp;
+        break;
+      case 'L':
+        st.loss = true;
+        ++losses;
+        break;
+      default:
+        return bad(fmt::format(
+            "unknown layer '{}' (E embedding, t decoder layer, m MTP layer, L loss, | a stage "
+            "boundary, (...)*n and x*n repeats)",
+            std::string(1, ch)));
+    }
+    if (first && ch != 'E') return bad("the first layer must be the embedding 'E'");
+    first = false;
+  }
+  if (embeddings != 1) return bad("the embedding 'E' must be the first layer, and only once");
+  if (losses != 1) return bad("the loss 'L' must be the last layer, once");
+  return stages;
+}
+
+Result<std::vector<VirtualStage>> StagesFor(const StageSplit& split, int layers, int mtp_layers,
+                                            int pp, int vpp) {
+  auto bad = [](const std::string& why) -> Result<std::vector<VirtualStage>> {
+    return MakeError(why);
+  };
+  const int total = pp * vpp;
+  if (!split.layout.empty()) {
+    const auto& stages = split.layout;
+    if (static_cast<int>(stages.size()) != total) {
+      return bad(
+          fmt::format("the pipeline layout has {} stages; pp {} x {} virtual stages a rank need {}",
+                      stages.size(), pp, vpp, total));
+    }
+    int decoders = 0, mtp = 0;
+    for (const auto& st : stages) {
+      decoders += st.decoders;
+      mtp += st.mtp;
+    }
+    if (decoders != layers) {
+      return bad(fmt::format("the pipeline layout has {} decoder layers 't'; the model has {}",
+                             decoders, layers));
+    }
+    if (mtp != mtp_layers) {
+      return bad(fmt::format(
+          "the pipeline layout has {} MTP layers 'm'; the run trains {} (the model's, or 0 with "
+          "--mtp off)",
+          mtp, mtp_layers));
+    }
+    for (int i = 0; i < total; ++i) {
+      // PipelineParallelLayerLayout.validate_layer_layout: the MTP layers all in one virtual
+      // stage, the last of its rank.
+      if (stages[i].mtp > 0 && (i / pp != vpp - 1 || stages[i].mtp != mtp_layers)) {
+        return bad(fmt::format(
+            "the pipeline layout's MTP layers must all be in one virtual stage, the last of its "
+            "rank (stage {} is virtual stage {} of rank {})",
+            i, i / pp, i % pp));
+      }
+    }
+    return stages;
+  }
+  // Megatron's uneven first and last stages (TransformerConfig, S4771): each count divisible by
+  // the virtual stages, the rest split evenly over the middle ranks and their virtual stages.
+  const int first = split.first_layers, last = split.last_layers;
+  if (pp < 2) return bad("uneven first/last pipeline stages need pp > 1");
+  if (first % vpp != 0 || last % vpp != 0) {
+    return bad(fmt::format(
+        "the first/last stage's layers ({} / {}) must divide by the {} virtual stages a rank",
+        first, last, vpp));
+  }
+  const int middle = layers - first - last;
+  const int middle_ranks = pp - (first > 0 ? 1 : 0) - (last > 0 ? 1 : 0);
+  if (middle < 0 || (middle_ranks == 0 && middle != 0) ||
+      (middle_ranks > 0 && (middle % middle_ranks != 0 || (middle / middle_ranks) % vpp != 0))) {
+    return bad(fmt::format(
+        "the {} layers left after the first/last stages' {} / {} must split evenly over the {} "
+        "middle ranks and their {} virtual stages",
+        middle, first, last, middle_ranks, vpp));
+  }
+  std::vector<VirtualStage> stages(total);
+  for (int v = 0; v < vpp; ++v) {
+    for (int r = 0; r < pp; ++r) {
+      VirtualStage& st = stages[v * pp + r];
+      st.decoders = r == 0 && first > 0       ? first / vpp
+                    : r == pp - 1 && last > 0 ? last / vpp
+                                              : middle / middle_ranks / vpp;
+    }
+  }
+  stages.front().embedding = true;
+  stages.back().loss = true;
+  stages.back().mtp = mtp_layers;
+  return stages;
+}
 
 double RandomRoutingImbalance(double tokens, int top_k, int ep) {
   if (ep <= 1 || tokens <= 0 || top_k <= 0) return 1.0;
@@ -1841,6 +2111,7 @@ Result<SearchResult> SearchLayout(const TrainingJob& job, const LayoutConstraint
                       l.sequence_parallel = fixed.sequence_parallel.value_or(tp > 1);
                       l.recompute_modules = fixed.recompute_modules.value_or(0);
                       l.ep_a2a_overlap = overlap;
+                      l.expert_tp = fixed.expert_tp.value_or(0);
                       if (rc == Recompute::kFull) {
                         l.recompute_layers = fixed.recompute_layers.value_or(0);
                         l.recompute_every = fixed.recompute_every.value_or(0);

@@ -85,6 +85,10 @@ struct ParallelLayout {
   // selective_ac_option N > 1): of the blocks a rank builds, every Nth (the Nth, 2Nth, ...)
   // recomputed whole, the rest stored whole (S4183); 0: every layer.
   int recompute_every = 0;
+  // Megatron's --expert-tensor-parallel-size: the routed experts split over 1 rank (whole
+  // experts) or over the tensor-parallel group (tp); 0: the model's default (ExpertTp: whole
+  // experts where ep does not divide dp, else split like the dense layers).
+  int expert_tp = 0;
 
   int chips() const { return tp * pp * dp * cp; }
 };
@@ -99,6 +103,7 @@ struct LayoutConstraints {
   std::optional<bool> ep_a2a_overlap;
   std::optional<int> recompute_layers;  // ParallelLayout::recompute_layers, with full recompute
   std::optional<int> recompute_every;   // ParallelLayout::recompute_every, with full recompute
+  std::optional<int> expert_tp;         // ParallelLayout::expert_tp (1 or tp)
   // What the software offers (a stack); empty or true: everything, except that an empty
   // allowed_schedules means 1F1B (plain or interleaved) only: DualPipe is searched only where
   // the software has it (a stack that lists it, e.g. MindSpeed's DualPipeV) or when asked for.
@@ -229,6 +234,39 @@ std::vector<AdaptedMatrix> AdaptedMatrices(const catalog::Model& m, unsigned tar
 // Trainable adapter parameters of the whole model (every layer, rank r).
 double AdapterParams(const catalog::Model& m, const Adapters& a);
 
+// One virtual pipeline stage of Megatron-Core's pipeline layout (--pipeline-model-parallel-layout,
+// megatron/core/transformer/pipeline_parallel_layer_layout.py): its decoder layers ('t'),
+// multi-token-prediction layers ('m'), and whether it holds the input embedding ('E') or the
+// loss with the output head ('L').
+struct VirtualStage {
+  int decoders = 0;
+  int mtp = 0;
+  bool embedding = false;
+  bool loss = false;
+};
+// Megatron's layout string: stages split by '|', "(...)*n" and "x*n" repeat, ',' is cosmetic
+// ("Et|(tt|)*30mL": 32 virtual stages). Stages in layer order; an error names what is wrong.
+Result<std::vector<VirtualStage>> ParsePipelineLayout(std::string_view text);
+
+// How the layers are split over the pipeline's stages when the user says so: Megatron's layout
+// string, or its --decoder-first/last-pipeline-num-layers. Neither: the model balances the stages
+// itself (the busiest stage as short as it can be).
+struct StageSplit {
+  std::vector<VirtualStage> layout;  // parsed --pipeline-model-parallel-layout; empty: none
+  std::string text;                  // the layout as given (for --emit)
+  int first_layers = 0;              // --decoder-first-pipeline-num-layers; 0: not given
+  int last_layers = 0;               // --decoder-last-pipeline-num-layers; 0: not given
+  bool given() const { return !layout.empty() || first_layers > 0 || last_layers > 0; }
+};
+// The virtual stages in layer order (virtual stage i on pipeline rank i % pp), for `pp` ranks of
+// `vpp` virtual stages each, checked as Megatron-Core checks them (TransformerConfig and
+// PipelineParallelLayerLayout.validate_layer_layout): the layout's stage count pp x vpp, one
+// embedding first and one loss last, `layers` decoders and `mtp_layers` MTP layers after them, in
+// the last virtual stage of one rank; uneven first/last counts divisible by vpp, the rest split
+// evenly over the middle ranks and their virtual stages.
+Result<std::vector<VirtualStage>> StagesFor(const StageSplit& split, int layers, int mtp_layers,
+                                            int pp, int vpp);
+
 struct TrainingJob {
   const catalog::Model* model = nullptr;
   const catalog::Chip* chip = nullptr;
@@ -246,7 +284,8 @@ struct TrainingJob {
   std::optional<Precision> precision;
   AttentionKernel attention = AttentionKernel::kFlash;
   SoftwareKnobs software;
-  Adapters adapters;  // kFull: every weight trained
+  Adapters adapters;       // kFull: every weight trained
+  StageSplit stage_split;  // the pipeline's layers per stage as given; none: balanced
 };
 
 struct MemoryBreakdown {

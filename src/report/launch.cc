@@ -65,9 +65,19 @@ void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e,
   // The layout.
   add("--tensor-model-parallel-size", num(l.tp * dies));
   add("--pipeline-model-parallel-size", num(l.pp));
-  if (l.interleave > 1 && l.pp > 1)
+  const auto& split = job.stage_split;
+  if (!split.text.empty()) {
+    // The layout as given: its stages fix the virtual stages a rank.
+    add("--pipeline-model-parallel-layout", "\"" + split.text + "\"");
+  } else if (split.given()) {
+    if (split.first_layers > 0) add("--decoder-first-pipeline-num-layers", num(split.first_layers));
+    if (split.last_layers > 0) add("--decoder-last-pipeline-num-layers", num(split.last_layers));
+    if (l.interleave > 1 && l.pp > 1)
+      add("--num-virtual-stages-per-pipeline-rank", num(l.interleave));
+  } else if (l.interleave > 1 && l.pp > 1) {
     add("--num-layers-per-virtual-pipeline-stage", num(m.layers / (l.pp * l.interleave)));
-  if (l.pp > 1 && m.layers % (l.pp * l.interleave) != 0) {
+  }
+  if (!split.given() && l.pp > 1 && m.layers % (l.pp * l.interleave) != 0) {
     out.notes.push_back(fmt::format(
         "{} layers do not split evenly into {} pipeline stages x {} virtual stages: give the "
         "remainder to the first and last stages (--decoder-first-pipeline-num-layers, "
@@ -78,7 +88,11 @@ void MegatronArgs(const perf::TrainingJob& job, const perf::TrainingEstimate& e,
   if (m.moe && l.ep > 1) add("--expert-model-parallel-size", num(l.ep));
   // An EP that does not divide dp folds over the tensor-parallel ranks with whole experts
   // (perf/training.cc, ExpertTp).
-  if (m.moe && l.ep > 1 && l.tp > 1 && l.dp % l.ep != 0) add("--expert-tensor-parallel-size", "1");
+  // Given (ParallelLayout::expert_tp), as given.
+  if (m.moe && l.ep > 1 && l.tp > 1 &&
+      (l.expert_tp == 1 || (l.expert_tp == 0 && l.dp % l.ep != 0))) {
+    add("--expert-tensor-parallel-size", "1");
+  }
   if (l.sequence_parallel && l.tp > 1) add("--sequence-parallel");
   if (l.zero_stage >= 1) add("--use-distributed-optimizer");
   if (l.zero_stage >= 2) {

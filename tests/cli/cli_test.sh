@@ -3080,6 +3080,40 @@ same_train "train: Megatron's space-separated --recompute-modules are the comma-
   "--tp 1 --pp 1 --recompute-modules core_attn,mlp" --tp 1 --pp 1 --recompute-modules core_attn mlp
 expect_bad "train: --use-distributed-optimizer contradicts --zero 0" "zero 0" \
   train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 --use-distributed-optimizer --zero 0
+# Megatron's pipeline layout and uneven stages (S4770, S4771) and the experts' own TP (S4772).
+DSV3_PP="train --model deepseek-v3 --chip h100 --count 1024 --tokens 1e12 --tp 2 --pp 8 --ep 64"
+expect_bad "train: a layout's unknown layer is named" "pipeline-model-parallel-layout.*unknown layer 'x'" \
+  $DSV3_PP --pipeline-model-parallel-layout 'Et|(tt|)*30xL'
+expect_bad "train: a layout's stages must divide by --pp" "pipeline-model-parallel-layout.*31 stages" \
+  $DSV3_PP --pipeline-model-parallel-layout 'Et|(tt|)*29mL'
+expect_bad "train: a layout contradicting --interleave" "pipeline-model-parallel-layout.*contradicts --interleave 2" \
+  $DSV3_PP --pipeline-model-parallel-layout 'Et|(tt|)*30mL' --interleave 2
+expect_bad "train: a layout needs --pp" "pipeline-model-parallel-layout.*needs --pp" \
+  train --model deepseek-v3 --chip h100 --count 1024 --tokens 1e12 --pipeline-model-parallel-layout 'Et|(tt|)*30mL'
+expect_bad "train: a layout's MTP layer with --mtp off" "pipeline-model-parallel-layout.*1 MTP layers 'm'; the run trains 0" \
+  $DSV3_PP --pipeline-model-parallel-layout 'Et|(tt|)*30mL' --mtp off
+expect_bad "train: a layout's decoder count must be the model's" "pipeline-model-parallel-layout.*60 decoder layers" \
+  $DSV3_PP --pipeline-model-parallel-layout 'Et|(tt|)*29|tmL'
+expect_bad "train: uneven first stage must divide by the virtual stages" "decoder-first-pipeline-num-layers.*divide by the 2 virtual" \
+  $DSV3_PP --decoder-first-pipeline-num-layers 7 --interleave 2
+expect_bad "train: uneven stages must leave an even middle" "decoder-first-pipeline-num-layers.*split evenly" \
+  $DSV3_PP --decoder-first-pipeline-num-layers 4 --decoder-last-pipeline-num-layers 4 --interleave 1
+expect_bad "train: uneven stages need a pipeline" "decoder-last-pipeline-num-layers.*needs --pp 2" \
+  train --model deepseek-v3 --chip h100 --count 1024 --tokens 1e12 --tp 2 --pp 1 --ep 64 --decoder-last-pipeline-num-layers 5
+expect_bad "train: expert TP other than 1 or --tp" "expert-tensor-parallel-size.*3 is not modelled" \
+  $DSV3_PP --expert-tensor-parallel-size 3
+expect_bad "train: expert TP x ep must divide tp x dp" "expert-tensor-parallel-size.*does not divide" \
+  train --model deepseek-v3 --chip h100 --count 1024 --tokens 1e12 --tp 4 --pp 8 --ep 64 --dp 32 --expert-tensor-parallel-size 4
+run $DSV3_PP --interleave 4 --micro-batch 1 --zero 1 --global-batch-tokens 33554432 --seq-len 4096 \
+  --dtype fp8 --pipeline-model-parallel-layout 'Et|(tt|)*30mL' --expert-tensor-parallel-size 1 \
+  --emit megatron
+if [ "$RC" -eq 0 ] && grep -q -- "--pipeline-model-parallel-layout \"Et|(tt|)\*30mL\"" <<<"$OUT" &&
+  grep -q -- "--expert-tensor-parallel-size 1" <<<"$OUT"; then
+  ok "train: a given layout and whole experts are run and emitted as given"
+else
+  not_ok "train: a given layout and whole experts are run and emitted as given" "exit $RC" \
+    "stderr: ${ERR:0:300}" "stdout: ${OUT:0:300}"
+fi
 expect_bad "train: --num-layers-per-virtual-pipeline-stage needs --pp" "needs --pp" \
   train --model llama-3-8b --chip h100 --count 16 --tokens 1e12 \
   --num-layers-per-virtual-pipeline-stage 4

@@ -1242,5 +1242,158 @@ TEST(TrainingTest, TorchtitanEveryNthLayerRecomputesThatShare) {
   EXPECT_LT(three.second, none.second);
 }
 
+// Megatron's layout grammar (pipeline_parallel_layer_layout.py parse_str_to_list, S4770): its own
+// docstring's example "Ettt|(tt|)*29,m|L" is [E t t t] + [t t] x 29 + [m] + [L], 32 stages; the
+// DeepSeek-V3 H100 recipe's "Et|(tt|)*30mL" (S4650) is [E t] + [t t] x 30 + [m L], 32 stages of
+// 61 decoder layers. What Megatron's validate_layer_layout refuses is refused, naming the fault.
+TEST(TrainingStages, ReadsMegatronsLayoutGrammar) {
+  auto a = ParsePipelineLayout("Ettt|(tt|)*29,m|L");
+  ASSERT_TRUE(a) << a.error().message;
+  ASSERT_EQ(a->size(), 32u);
+  EXPECT_TRUE((*a)[0].embedding);
+  EXPECT_EQ((*a)[0].decoders, 3);
+  EXPECT_EQ((*a)[1].decoders, 2);
+  EXPECT_EQ((*a)[29].decoders, 2);
+  EXPECT_EQ((*a)[30].decoders, 0);
+  EXPECT_EQ((*a)[30].mtp, 1);
+  EXPECT_TRUE((*a)[31].loss);
+  auto b = ParsePipelineLayout("Et|(tt|)*30mL");
+  ASSERT_TRUE(b) << b.error().message;
+  ASSERT_EQ(b->size(), 32u);
+  int decoders = 0;
+  for (const auto& st : *b) decoders += st.decoders;
+  EXPECT_EQ(decoders, 61);
+  EXPECT_EQ((*b)[31].mtp, 1);
+  EXPECT_TRUE((*b)[31].loss);
+  // x*n repeats one character: "Et*3|t*4L" is [E t t t] [t t t t L].
+  auto c = ParsePipelineLayout("Et*3|t*4L");
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->size(), 2u);
+  EXPECT_EQ((*c)[0].decoders, 3);
+  EXPECT_EQ((*c)[1].decoders, 4);
+  for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
+           {"Et|tx|L", "unknown layer 'x'"},
+           {"Et|(tt|*2L", "without its ')'"},
+           {"tE|L", "first layer must be the embedding"},
+           {"Et|L|t", "the loss 'L' must be the last"},
+           {"Etm|tL", "before the MTP layers"},
+           {"Et|(tt|)L", "repeat count"},
+           {"E((t)*2)*2L", "nested"},
+           {"Et*999999999L", "100,000"}}) {
+    auto r = ParsePipelineLayout(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << text << ": " << r.error().message;
+  }
+}
+
+// Megatron's uneven first/last stages (TransformerConfig, S4771): Llama 3 405B's 126 layers on pp
+// 16 with 7 on the first and the last stage leave 112 for 14 middle ranks, 8 each; with 2 virtual
+// stages a rank each middle chunk holds 4, but 7 does not divide by 2, which Megatron refuses. A
+// layout string's stage count must be pp x vpp, its decoders the model's, its MTP layers the run's.
+TEST(TrainingStages, SplitsAsMegatronDoes) {
+  StageSplit split;
+  split.first_layers = 7;
+  split.last_layers = 7;
+  auto s = StagesFor(split, 126, 0, 16, 1);
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->size(), 16u);
+  EXPECT_EQ((*s)[0].decoders, 7);
+  EXPECT_EQ((*s)[7].decoders, 8);
+  EXPECT_EQ((*s)[15].decoders, 7);
+  EXPECT_TRUE((*s)[15].loss);
+  EXPECT_FALSE(StagesFor(split, 126, 0, 16, 2));
+  split.first_layers = 8;
+  split.last_layers = 6;
+  s = StagesFor(split, 126, 0, 16, 2);
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->size(), 32u);
+  EXPECT_EQ((*s)[0].decoders, 4);   // rank 0, virtual stage 0: 8 / 2
+  EXPECT_EQ((*s)[16].decoders, 4);  // rank 0, virtual stage 1
+  EXPECT_EQ((*s)[31].decoders, 3);  // the last rank's last chunk: 6 / 2
+  split.last_layers = 5;            // 113 left for 14 ranks
+  auto bad = StagesFor(split, 126, 0, 16, 1);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("split evenly"), std::string::npos) << bad.error().message;
+
+  StageSplit layout;
+  auto recipe = ParsePipelineLayout("Et|(tt|)*30mL");
+  ASSERT_TRUE(recipe);
+  layout.layout = *recipe;
+  EXPECT_TRUE(StagesFor(layout, 61, 1, 8, 4));
+  auto wrong = StagesFor(layout, 61, 1, 8, 2);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("32 stages"), std::string::npos) << wrong.error().message;
+  wrong = StagesFor(layout, 61, 0, 8, 4);  // MTP off, the layout has one
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("MTP"), std::string::npos) << wrong.error().message;
+  wrong = StagesFor(layout, 62, 1, 8, 4);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("61 decoder layers"), std::string::npos);
+  // The MTP layer on a rank's first virtual stage of two: refused (validate_layer_layout).
+  auto early = ParsePipelineLayout("Et*13|m||L");  // rank 1's first of two virtual stages
+  ASSERT_TRUE(early) << early.error().message;
+  layout.layout = *early;
+  wrong = StagesFor(layout, 13, 1, 2, 2);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("the last of its rank"), std::string::npos);
+}
+
+// A given layout sets the busiest rank: Llama 3 8B's 32 layers on pp 4 with 11 on the first stage
+// ("Et*11|t*8|t*8|t*5L") against 10 ("Et*10|t*9|t*8|t*5L"). The last stage's head is 128,256 x
+// 4,096 = 525 M weights, 2.4 layers' 218 M as GEMMs, and its fp32 logits' passes less than one
+// more, so 5 layers and the head stay under 10: the first stage is the busiest in both, holds no
+// head, and the compute a step is in the ratio of its layers, 11 / 10.
+TEST(TrainingStages, TheGivenLayoutsBusiestStageSetsTheStep) {
+  TrainingJob job = TrainingJobOn("llama-3-8b", "h100", 8);
+  job.seq_len = 4096;
+  job.global_batch_tokens = 64.0 * 4096;
+  ParallelLayout l{1, 4, 2, 1, 1, 1, 1, 1, Recompute::kNone, false};
+  auto at = [&](const std::string& text) {
+    TrainingJob j = job;
+    auto parsed = ParsePipelineLayout(text);
+    EXPECT_TRUE(parsed) << text;
+    if (parsed) j.stage_split.layout = *parsed;
+    auto e = EstimateLayout(j, l);
+    EXPECT_TRUE(e) << e.error().message;
+    return e ? e->time.compute_s : 0.0;
+  };
+  const double ten = at("Et*10|t*9|t*8|t*5L");
+  const double eleven = at("Et*11|t*8|t*8|t*5L");
+  ASSERT_GT(ten, 0);
+  EXPECT_NEAR(eleven / ten, 11.0 / 10, 1e-9);
+  // A layout whose stage count is not pp x interleave is not a layout of this run.
+  job.stage_split.layout = ParsePipelineLayout("Et*16|t*16L").value();
+  EXPECT_FALSE(EstimateLayout(job, l));
+}
+
+// --expert-tensor-parallel-size 1 (Megatron's expert rank order tp-ep-dp, S4772) puts DeepSeek-V3's
+// 64 expert-parallel ranks on 8 consecutive DGX H100 nodes where split experts (TP 2) space them 2
+// apart over 16 nodes. With node-limited routing (at most 4 nodes a token, 8 groups of 32 experts)
+// a token's copies crossing InfiniBand: 8 ranks a node hold 32 experts, one group a node, so at
+// most 4 of 8 nodes, 4 x 7 / 8 = 3.5 copies; 4 ranks a node hold 16, a group spans 2 nodes, 8 of
+// 16 nodes, 8 x 15 / 16 = 7.5. Without a pipeline or overlap the exchange is the InfiniBand tier's
+// (NVLink's 7 or 3 copies at ~9x the rate finish first), so it shrinks by about 3.5 / 7.5; the
+// experts' weights a chip double (not split over the two TP ranks).
+TEST(TrainingStages, WholeExpertsPlaceTheExpertGroupOnFewerNodes) {
+  TrainingJob job = TrainingJobOn("deepseek-v3", "h100", 128);
+  job.seq_len = 4096;
+  job.global_batch_tokens = 256.0 * 4096;
+  job.dtype = catalog::DType::kFp8;
+  job.software.mtp = false;
+  ParallelLayout l{2, 1, 64, 64, 1, 1, 1, 1, Recompute::kSelective, true};
+  auto split = EstimateLayout(job, l);
+  l.expert_tp = 1;
+  auto whole = EstimateLayout(job, l);
+  ASSERT_TRUE(split && whole) << (split ? whole.error().message : split.error().message);
+  ASSERT_GT(split->time.ep_comm_s, 0);
+  EXPECT_NEAR(whole->time.ep_comm_s / split->time.ep_comm_s, 3.5 / 7.5, 0.02);
+  EXPECT_GT(whole->memory.weights_gib, split->memory.weights_gib);
+  // Megatron's rule: expert-tp x ep divides the stage's tp x dp ranks; other sizes not modelled.
+  l.expert_tp = 3;
+  auto three = EstimateLayout(job, l);
+  ASSERT_FALSE(three);
+  EXPECT_NE(three.error().message.find("not modelled"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace suanli::perf
