@@ -158,6 +158,19 @@ Result<YamlField> FieldValueOfYaml(const YAML::Node& v, FieldKind kind, YamlValu
 Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
                                  std::vector<std::string>& not_read);
 
+// Hugging Face Accelerate's config YAML (`accelerate launch --config_file`, TRL's
+// --accelerate_config; accelerate's config_args.py and dataclasses.py, S4781): distributed_type
+// (NO one process; MULTI_GPU and the other MULTI_ devices DDP; DEEPSPEED its
+// deepspeed_config.zero_stage, offload devices and deepspeed_config_file; FSDP its
+// fsdp_config sharding, activation checkpointing and parameter offload), mixed_precision and
+// num_processes, where the line's own flags do not give them. `read`: what was read, for the
+// answer; `not_read`: what is not priced. Bad values are errors naming file:line:key.
+Result<void> ReadAccelerateConfig(TrainRequest& r, const std::string& text, const std::string& file,
+                                  std::vector<std::string>& not_read, std::string& read);
+// The keys TRL's named Accelerate config sets (zero1-3, fsdp1/2, multi_gpu, single_gpu: S4780) as
+// YAML text; nullopt for another name.
+std::optional<std::string> TrlAccelerateConfig(const std::string& name);
+
 // An infer request's model and formats, after the checks that do not depend on the chip.
 struct InferFormats {
   const catalog::Model* model = nullptr;

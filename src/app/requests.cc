@@ -873,7 +873,7 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("use_liger_kernel", FieldKind::kString),
       // Hugging Face Accelerate's launcher (`accelerate launch`, S3673): --num_processes is
       // every machine's processes, one a GPU; the rest say where the ranks meet. Its config
-      // file (--config_file) is not read: the line's flags are the estimate's.
+      // file (--config_file) is read where the line's flags leave a value (Engine::Train).
       InGroup(NumberAsText(Bind("num_processes", &R::accelerate_num_processes,
                                 "Accelerate's --num_processes, every machine's GPUs: the job's "
                                 "chips when --count is not given")),
@@ -885,8 +885,8 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("main_process_port", FieldKind::kString),
       LaunchOnly<R>("multi_gpu", FieldKind::kBool),
       [] {
-        // Accelerate's config (`accelerate config`'s YAML): not read, but its distributed type
-        // (DDP, FSDP, DeepSpeed) is the run's, so a Trainer line under it is not taken as DDP.
+        // Accelerate's config (`accelerate config`'s YAML): its distributed type (DDP, FSDP,
+        // DeepSpeed), precision and processes are the run's (internal::ReadAccelerateConfig).
         // TRL's CLI takes it as --accelerate_config, a file or the name of one it ships (zero1,
         // zero2, zero3, fsdp1, fsdp2, multi_gpu, single_gpu: docs/source/clis.md, S4710).
         Field<R> f = LaunchOnly<R>("config_file", FieldKind::kString);

@@ -164,12 +164,15 @@ struct TrainRequest {
   // --fsdp says (internal::WithTrainerDefaults), not a searched ZeRO stage.
   std::string trainer_flag;
   // Not a field: --deepspeed given (Megatron-DeepSpeed's switch or the Trainer's config file),
-  // and Accelerate's --config_file given (its distributed type, not read, may be any).
+  // and Accelerate's --config_file given and not read (its distributed type may be any).
   bool deepspeed_named = false;
   bool accelerate_config = false;
   // Its value as given: a file, or one of TRL's named configs (`trl sft --accelerate_config
   // zero2`, S4710), named as not read in the answer's defaults.
   std::string accelerate_config_name;
+  // Not a field: what Engine::Train read from that config (internal::ReadAccelerateConfig), for
+  // the answer's defaults; empty when it was not read (the file not at hand: why, below).
+  std::string accelerate_config_read, accelerate_config_unread;
   // Hugging Face Accelerate's `accelerate launch --num_processes N` (every machine's processes,
   // one a GPU): the job's chips where --count is not given, a check where it is.
   std::string accelerate_num_processes;

@@ -994,15 +994,24 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   // Accelerate's config (`accelerate launch --config_file`, TRL's --accelerate_config: a file or
   // one TRL ships, S4710) is not read: said, not silently dropped. Its distributed type (DDP,
   // FSDP, DeepSpeed ZeRO) is then the layout search's.
-  if (r.accelerate_config) {
+  if (r.accelerate_config || !r.accelerate_config_read.empty()) {
     const auto typed = r.typed_as.find("config_file");
     const std::string flag = typed == r.typed_as.end()        ? "--config_file"
                              : typed->second.starts_with("-") ? typed->second
                                                               : "--" + typed->second;
-    defaults += fmt::format(
-        "{}{} {} not read (Accelerate's config: its DDP, FSDP or DeepSpeed ZeRO stage is the "
-        "layout search's)",
-        defaults.empty() ? "" : "; ", flag, Quoted(r.accelerate_config_name.substr(0, 80)));
+    if (r.accelerate_config) {
+      defaults += fmt::format(
+          "{}{} {} not read{} (Accelerate's config: its DDP, FSDP or DeepSpeed ZeRO stage is the "
+          "layout search's)",
+          defaults.empty() ? "" : "; ", flag, Quoted(r.accelerate_config_name.substr(0, 80)),
+          r.accelerate_config_unread.empty() ? ""
+                                             : ": " + r.accelerate_config_unread.substr(0, 120));
+    } else {
+      defaults += fmt::format("{}{} {} (Accelerate's config): {}", defaults.empty() ? "" : "; ",
+                              flag, Quoted(r.accelerate_config_name.substr(0, 80)),
+                              r.accelerate_config_read.empty() ? "nothing the estimate prices"
+                                                               : r.accelerate_config_read);
+    }
   }
   auto trainer = WithTrainerDefaults(r);
   if (!trainer) return tl::unexpected(trainer.error());
@@ -1831,6 +1840,36 @@ Result<Output> Engine::TrainCanonical(const TrainRequest& typed, const RunContex
   internal::ChipFromSystemName(*catalog_, r.chip, r.system);
   if (auto ok = internal::ReadTrainEnvironment(r); !ok) return tl::unexpected(ok.error());
   std::vector<std::string> deepspeed_not_read;
+  if (r.accelerate_config) {
+    // Accelerate's config (`accelerate launch --config_file`, TRL's --accelerate_config): a file
+    // where one is, else one TRL ships by that name (its accelerate_config.py, S4780), read into
+    // the layout (ReadAccelerateConfig); neither at hand, the line alone, the file said as not
+    // read.
+    const std::string& name = r.accelerate_config_name;
+    if (auto where = RequestPath(name, "config_file"); !where) return tl::unexpected(where.error());
+    auto text = ReadRequestInput(name, "config_file");
+    std::string file = name;
+    if (!text) {
+      if (auto named = internal::TrlAccelerateConfig(name)) {
+        text = *named;
+        file = "TRL's " + name;
+      }
+    }
+    if (text) {
+      if (auto ok = internal::ReadAccelerateConfig(r, *text, file, deepspeed_not_read,
+                                                   r.accelerate_config_read);
+          !ok) {
+        return tl::unexpected(ok.error());
+      }
+      r.accelerate_config = false;
+      if (file != name) {
+        r.accelerate_config_read =
+            fmt::format("TRL's trl/accelerate_configs/{}.yaml, {}", name, r.accelerate_config_read);
+      }
+    } else {
+      r.accelerate_config_unread = text.error().message;
+    }
+  }
   if (!r.deepspeed_config.empty()) {
     // A launch line pasted where its config is not at hand (Megatron-DeepSpeed's examples pass
     // --deepspeed_config ds_config.json beside the same sizes as flags): the line's flags alone,

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/amount.h"
 #include "app/fields.h"
 #include "app/internal.h"
 #include "app/requests.h"
@@ -889,6 +890,217 @@ Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
     }
     if (r.dtype.empty()) r.dtype = format;
   }
+  return {};
+}
+
+// TRL's named Accelerate configs (`trl sft --accelerate_config zero2`: trl/accelerate_configs/
+// NAME.yaml, which TRL passes to `accelerate launch --config_file`, S4780): the keys the estimate
+// reads, as those files set them. Every one launches 8 processes in bf16.
+std::optional<std::string> TrlAccelerateConfig(const std::string& name) {
+  static const std::map<std::string, std::string> kNamed = {
+      {"zero1", "distributed_type: DEEPSPEED\ndeepspeed_config:\n  zero_stage: 1\n"},
+      {"zero2", "distributed_type: DEEPSPEED\ndeepspeed_config:\n  zero_stage: 2\n"},
+      {"zero3", "distributed_type: DEEPSPEED\ndeepspeed_config:\n  zero_stage: 3\n"},
+      {"fsdp1",
+       "distributed_type: FSDP\nfsdp_config:\n  fsdp_reshard_after_forward: FULL_SHARD\n"
+       "  fsdp_version: 1\n"},
+      {"fsdp2",
+       "distributed_type: FSDP\nfsdp_config:\n  fsdp_reshard_after_forward: true\n"
+       "  fsdp_version: 2\n"},
+      {"multi_gpu", "distributed_type: MULTI_GPU\n"},
+      {"single_gpu", "distributed_type: 'NO'\n"},
+  };
+  const auto it = kNamed.find(name);
+  if (it == kNamed.end()) return std::nullopt;
+  return it->second + "mixed_precision: bf16\nnum_processes: 8\n";
+}
+
+Result<void> ReadAccelerateConfig(TrainRequest& r, const std::string& text, const std::string& file,
+                                  std::vector<std::string>& not_read, std::string& read) {
+  YAML::Node doc;
+  try {
+    // Accelerate loads it with yaml.safe_load (commands/config/config_args.py, S4781): a key named
+    // twice keeps its last value.
+    doc = YamlReader(file, YamlReader::DuplicateKeys::kLastWins).Parse(text);
+  } catch (const YamlFailure& f) {
+    Error e = f.error;
+    if (e.field.empty()) e.field = "config_file";
+    return tl::unexpected(e);
+  }
+  if (!doc.IsMap()) {
+    return MakeError(
+        "expected Accelerate's config (a mapping: distributed_type, mixed_precision, "
+        "num_processes, ...)",
+        file, doc.IsNull() ? 1 : doc.Mark().line + 1, "config_file");
+  }
+  const auto line_of = [](const YAML::Node& n) { return n.Mark().line + 1; };
+  // A top-level key's one value; unset when absent or null.
+  const auto scalar = [&](const char* key) -> Result<std::optional<std::string>> {
+    const YAML::Node n = doc[key];
+    if (!n || n.IsNull()) return std::optional<std::string>();
+    if (!n.IsScalar()) return MakeError("expected a single value", file, line_of(n), key);
+    return std::optional<std::string>(n.Scalar());
+  };
+  std::vector<std::string> said;
+  // The distributed type (accelerate's DistributedType, utils/dataclasses.py, S4781).
+  auto type = scalar("distributed_type");
+  if (!type) return tl::unexpected(type.error());
+  const std::string kind = type->value_or("NO");
+  const int kind_line = doc["distributed_type"] ? line_of(doc["distributed_type"]) : 1;
+  std::optional<int> zero;
+  std::string sharding;  // FSDP's, as the Trainer's --fsdp spells it
+  bool single = false;
+  if (kind == "NO") {
+    single = true;
+    zero = 0;
+    said.push_back("one process (distributed_type NO)");
+  } else if (kind.starts_with("MULTI_")) {
+    zero = 0;
+    said.push_back("DDP (distributed_type " + kind + ")");
+  } else if (kind == "DEEPSPEED") {
+    r.deepspeed_named = true;
+    const YAML::Node ds = doc["deepspeed_config"];
+    if (ds && !ds.IsNull() && !ds.IsMap()) {
+      return MakeError("expected a mapping (zero_stage, offload_optimizer_device, ...)", file,
+                       line_of(ds), "deepspeed_config");
+    }
+    if (ds && ds.IsMap()) {
+      if (const YAML::Node dsfile = ds["deepspeed_config_file"]; dsfile && dsfile.IsScalar()) {
+        // A DeepSpeed JSON of its own: read as --deepspeed_config is (ReadDeepSpeedConfig).
+        if (r.deepspeed_config.empty()) r.deepspeed_config = dsfile.Scalar();
+        said.push_back("DeepSpeed with " + Quoted(dsfile.Scalar(), 80));
+      }
+      if (const YAML::Node stage = ds["zero_stage"]; stage && !stage.IsNull()) {
+        int z = -1;
+        if (stage.IsScalar()) {
+          const std::string v = stage.Scalar();
+          if (v.size() == 1 && v[0] >= '0' && v[0] <= '3') z = v[0] - '0';
+        }
+        if (z < 0) {
+          return MakeError("expected 0, 1, 2 or 3", file, line_of(stage),
+                           "deepspeed_config.zero_stage");
+        }
+        zero = z;
+        said.push_back(fmt::format("DeepSpeed ZeRO {}", z));
+      }
+      for (const char* key : {"offload_optimizer_device", "offload_param_device"}) {
+        const YAML::Node d = ds[key];
+        if (!d || !d.IsScalar() || ToLower(d.Scalar()) == "none") continue;
+        const std::string path = std::string("deepspeed_config.") + key;
+        // The optimizer on the host CPU (ZeRO-Offload) is priced where the system's host
+        // memory bandwidth is known, and then taken off the not-read list (Engine::Train).
+        if (std::string_view(key) == "offload_optimizer_device" && ToLower(d.Scalar()) == "cpu") {
+          r.deepspeed_offload_optimizer = path;
+        }
+        not_read.push_back(path);
+      }
+    }
+  } else if (kind == "FSDP") {
+    const YAML::Node fsdp = doc["fsdp_config"];
+    if (fsdp && !fsdp.IsNull() && !fsdp.IsMap()) {
+      return MakeError("expected a mapping (fsdp_reshard_after_forward, fsdp_version, ...)", file,
+                       line_of(fsdp), "fsdp_config");
+    }
+    // FullyShardedDataParallelPlugin (S4781): the sharding is fsdp_reshard_after_forward,
+    // FULL_SHARD unless given (FSDP1: a strategy name or its number 1-5; FSDP2: true, resharded as
+    // FULL_SHARD, or false, kept as SHARD_GRAD_OP), or the older fsdp_sharding_strategy.
+    sharding = "full_shard";
+    static constexpr const char* kStrategies[] = {"full_shard", "shard_grad_op", "no_shard",
+                                                  "hybrid_shard", "hybrid_shard_zero2"};
+    if (fsdp && fsdp.IsMap()) {
+      for (const char* key : {"fsdp_sharding_strategy", "fsdp_reshard_after_forward"}) {
+        const YAML::Node n = fsdp[key];
+        if (!n || n.IsNull()) continue;
+        const std::string path = std::string("fsdp_config.") + key;
+        const std::string v = n.IsScalar() ? ToLower(n.Scalar()) : "";
+        std::string s;
+        if (v == "true") s = "full_shard";
+        if (v == "false") s = "shard_grad_op";
+        if (v.size() == 1 && v[0] >= '1' && v[0] <= '5') s = kStrategies[v[0] - '1'];
+        for (const char* name : kStrategies) {
+          if (v == name) s = name;
+        }
+        if (s.empty()) {
+          return MakeError(
+              "expected FULL_SHARD, SHARD_GRAD_OP, NO_SHARD, HYBRID_SHARD, HYBRID_SHARD_ZERO2 "
+              "(or 1-5), or true / false (FSDP2)",
+              file, line_of(n), path);
+        }
+        sharding = s;
+      }
+      if (const YAML::Node off = fsdp["fsdp_offload_params"];
+          off && off.IsScalar() && ToLower(off.Scalar()) == "true") {
+        return MakeError(
+            "true (FSDP's parameters and gradients on the host CPU) is not priced; give false, "
+            "or a DeepSpeed config with offload_optimizer",
+            file, line_of(off), "fsdp_config.fsdp_offload_params");
+      }
+      if (const YAML::Node ac = fsdp["fsdp_activation_checkpointing"];
+          ac && ac.IsScalar() && ToLower(ac.Scalar()) == "true" && r.recompute.empty() &&
+          r.recompute_modules.empty()) {
+        r.recompute = "full";
+        said.push_back("activation checkpointing (every layer recomputed)");
+      }
+    }
+    const int z = sharding == "no_shard"                                                    ? 0
+                  : sharding.ends_with("shard_grad_op") || sharding == "hybrid_shard_zero2" ? 2
+                                                                                            : 3;
+    zero = z;
+    said.insert(said.begin(), fmt::format("FSDP {} (ZeRO {})", sharding, z));
+  } else {
+    // XLA (TPUs), MEGATRON_LM (its own megatron_lm_config): not read; the search's.
+    static constexpr const char* kKnown[] = {"XLA", "MEGATRON_LM"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), kind) == std::end(kKnown)) {
+      return MakeError(fmt::format("{} is not one of Accelerate's: NO, MULTI_GPU (or another "
+                                   "MULTI_ device), DEEPSPEED, FSDP, XLA, MEGATRON_LM",
+                                   Quoted(kind, 40)),
+                       file, kind_line, "distributed_type");
+    }
+    not_read.push_back("distributed_type " + kind);
+  }
+  // The line's own flags win over the file (accelerate launch's arguments override its config).
+  if (zero) {
+    if (!sharding.empty() && r.fsdp.empty() && !r.trainer_flag.empty()) r.fsdp = sharding;
+    if (!r.zero && (r.trainer_flag.empty() || kind == "DEEPSPEED")) r.zero = zero;
+  }
+  std::string processes;
+  if (auto mp = scalar("mixed_precision"); !mp) {
+    return tl::unexpected(mp.error());
+  } else if (*mp) {
+    const std::string p = ToLower(**mp);
+    if (p != "bf16" && p != "fp16" && p != "fp8" && p != "no") {
+      return MakeError(fmt::format("{}: expected no, fp16, bf16 or fp8", Quoted(**mp, 40)), file,
+                       line_of(doc["mixed_precision"]), "mixed_precision");
+    }
+    if (r.dtype.empty()) {
+      if (p == "no") {
+        return MakeError(
+            "no (fp32 training) is not estimated; bf16, fp16 or fp8, or the line's --bf16", file,
+            line_of(doc["mixed_precision"]), "mixed_precision");
+      }
+      r.dtype = p;
+      said.push_back(p);
+    }
+  }
+  if (single) {
+    processes = "1";
+  } else if (auto n = scalar("num_processes"); !n) {
+    return tl::unexpected(n.error());
+  } else if (*n) {
+    processes = **n;
+  }
+  if (!processes.empty() && r.accelerate_num_processes.empty()) {
+    auto n = ParseWholeAmount(processes, "num_processes", 1, 1'000'000);
+    const int line = single || !doc["num_processes"] ? kind_line : line_of(doc["num_processes"]);
+    if (!n) return MakeError(n.error().message, file, line, "num_processes");
+    if (r.count && *r.count != *n) {
+      return MakeError(fmt::format("{} contradicts --count {}", *n, *r.count), file, line,
+                       single ? "distributed_type" : "num_processes");
+    }
+    r.accelerate_num_processes = processes;
+    if (!single) said.push_back(fmt::format("{} process{}", *n, *n == 1 ? "" : "es"));
+  }
+  read = fmt::format("{}", fmt::join(said, ", "));
   return {};
 }
 

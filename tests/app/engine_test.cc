@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <tuple>
 
 #include "app/internal.h"
 #include "app/requests.h"
@@ -5666,6 +5667,116 @@ TEST(TrainLaunch, AccelerateNumProcessesIsTheChips) {
   ASSERT_FALSE(clash);
   EXPECT_EQ(clash.error().field, "count");
   EXPECT_NE(clash.error().message.find("--num_processes 16"), std::string::npos);
+}
+
+// Accelerate's config file (`accelerate launch --config_file`, TRL's --accelerate_config) is read:
+// its distributed type and ZeRO stage or FSDP sharding, mixed precision and process count
+// (S4780, S4781). The files are TRL's own trl/accelerate_configs/zero3.yaml and multi_gpu.yaml as
+// shipped (zero_stage 3 on line 9, num_processes 8 on line 16), so the run is the one typed as
+// flags: 8 chips, ZeRO 3 (or DDP, ZeRO 0), bf16. Before, the file was said as not read and the
+// search chose ZeRO 2 for both.
+TEST(TrainLaunch, AccelerateConfigFileIsRead) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("suanli-accelerate-" + std::to_string(static_cast<long>(::getpid())));
+  std::filesystem::create_directories(dir);
+  const std::string zero3 =
+      "compute_environment: LOCAL_MACHINE\ndebug: false\ndeepspeed_config:\n"
+      "  deepspeed_multinode_launcher: standard\n  offload_optimizer_device: none\n"
+      "  offload_param_device: none\n  zero3_init_flag: true\n  zero3_save_16bit_model: true\n"
+      "  zero_stage: 3\ndistributed_type: DEEPSPEED\ndowncast_bf16: 'no'\nmachine_rank: 0\n"
+      "main_training_function: main\nmixed_precision: bf16\nnum_machines: 1\nnum_processes: 8\n"
+      "rdzv_backend: static\nsame_network: true\ntpu_env: []\ntpu_use_cluster: false\n"
+      "tpu_use_sudo: false\nuse_cpu: false\n";
+  auto write = [&](const std::string& name, const std::string& text) {
+    const auto path = (dir / name).string();
+    std::ofstream(path) << text;
+    return path;
+  };
+  auto line = [](const std::string& config) {
+    TrainRequest r;
+    r.chip = "h100";
+    r.tokens = 1e9;
+    for (const auto& [field, value] : std::vector<std::pair<const char*, std::string>>{
+             {"config_file", config},
+             {"model_name_or_path", "meta-llama/Llama-3.2-1B"},
+             {"per_device_train_batch_size", "4"},
+             {"block_size", "2048"}}) {
+      EXPECT_TRUE(SetField(TrainFields(), r, field, FieldValue{value})) << field;
+    }
+    return r;
+  };
+  TrainRequest typed;
+  typed.model = "llama-3.2-1b";
+  typed.chip = "h100";
+  typed.count = 8;
+  typed.tokens = 1e9;
+  typed.seq_len = 2048;
+  typed.micro_batch = 4;
+  typed.global_batch_size = 4 * 8;
+  typed.dtype = "bf16";
+  typed.tp = typed.pp = typed.cp = typed.ep = 1;
+  typed.recompute = "none";
+  auto same_as = [&](const TrainRequest& r, int zero, const char* says) {
+    auto out = TheEngine().Train(r, Json());
+    ASSERT_TRUE(out) << out.error().ToString();
+    const auto j = nlohmann::json::parse(out->body);
+    EXPECT_EQ(j["chips"], 8) << j.dump();
+    EXPECT_EQ(j["parallel"]["zero_stage"], zero) << j.dump();
+    EXPECT_NE(j["defaults_basis"].get<std::string>().find(says), std::string::npos) << j.dump();
+    TrainRequest t = typed;
+    t.zero = zero;
+    auto k = TheEngine().Train(t, Json());
+    ASSERT_TRUE(k) << k.error().ToString();
+    EXPECT_EQ(j["step_time_s"], nlohmann::json::parse(k->body)["step_time_s"]);
+  };
+  same_as(line(write("zero3.yaml", zero3)), 3, "DeepSpeed ZeRO 3, bf16, 8 processes");
+  // TRL's shipped names, where no such file is: zero3 as above; fsdp2 (reshard after forward:
+  // FULL_SHARD, ZeRO 3); multi_gpu (DDP, ZeRO 0).
+  same_as(line("zero3"), 3, "trl/accelerate_configs/zero3.yaml");
+  same_as(line("fsdp2"), 3, "FSDP full_shard (ZeRO 3)");
+  same_as(line("multi_gpu"), 0, "DDP (distributed_type MULTI_GPU)");
+  // A file not at hand is still said as not read, and left to the search.
+  TrainRequest not_here = line((dir / "none.yaml").string());
+  not_here.count = 8;
+  auto missing = TheEngine().Train(not_here, Json());
+  ASSERT_TRUE(missing) << missing.error().ToString();
+  EXPECT_NE(
+      nlohmann::json::parse(missing->body)["defaults_basis"].get<std::string>().find("not read"),
+      std::string::npos);
+  // Bad values name the file, its line and the key.
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string t = zero3;
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  for (const auto& [text, at, key] : std::vector<std::tuple<std::string, int, std::string>>{
+           {replaced("zero_stage: 3", "zero_stage: 4"), 9, "deepspeed_config.zero_stage"},
+           {replaced("DEEPSPEED", "MULTIGPU"), 10, "distributed_type"},
+           {replaced("mixed_precision: bf16", "mixed_precision: 'no'"), 14, "mixed_precision"},
+           {replaced("mixed_precision: bf16", "mixed_precision: fp4"), 14, "mixed_precision"},
+           {"distributed_type: [a\n", 1, "config_file"}}) {
+    const std::string path = write("bad.yaml", text);
+    auto e = TheEngine().Train(line(path), Json());
+    ASSERT_FALSE(e) << key;
+    EXPECT_EQ(e.error().file, path) << e.error().ToString();
+    EXPECT_EQ(e.error().line, at) << e.error().ToString();
+    EXPECT_EQ(e.error().field, key) << e.error().ToString();
+  }
+  // The file's 8 processes against --count 16: an error at num_processes (line 16).
+  TrainRequest sixteen = line(write("zero3.yaml", zero3));
+  sixteen.count = 16;
+  auto clash = TheEngine().Train(sixteen, Json());
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().line, 16) << clash.error().ToString();
+  EXPECT_EQ(clash.error().field, "num_processes");
+  // FSDP's parameters on the host are not priced: refused at the key.
+  const std::string fsdp_offload =
+      "distributed_type: FSDP\nfsdp_config:\n  fsdp_offload_params: true\n  fsdp_version: 2\n";
+  auto offload = TheEngine().Train(line(write("fsdp.yaml", fsdp_offload)), Json());
+  ASSERT_FALSE(offload);
+  EXPECT_EQ(offload.error().line, 3);
+  EXPECT_EQ(offload.error().field, "fsdp_config.fsdp_offload_params");
+  std::filesystem::remove_all(dir);
 }
 
 // A percentile band contains its own median, for every answer that prints one (session 28 saw
