@@ -138,6 +138,27 @@ std::pair<std::string_view, double> WithoutPercent(std::string_view text, std::s
 
 Result<double> ParseFieldAmount(std::string_view as_typed, std::string_view field) {
   const std::string_view typed = TrimSpace(as_typed);
+  // A rate of tokens or requests may be typed over the time it is counted in ("1B/day", a
+  // provider's daily volume; "600/min"): the same rate per second, the day's average.
+  const bool per_time = field.find("tokens_per_s") != std::string_view::npos || field == "qps";
+  if (per_time) {
+    if (const auto rate = SplitRatePerTime(typed)) {
+      auto v = ParseAmount(rate->number, field);
+      if (!v) {
+        return MakeError(fmt::format("'{}' is not a rate (examples: 4096, 16M, 2M tok/s, 1B/day, "
+                                     "1亿/天, 600/min)",
+                                     typed.substr(0, 40)),
+                         "", 0, std::string(field));
+      }
+      return *v / rate->seconds;
+    }
+    if (auto v = ParseAmount(typed, field); !v) {
+      return MakeError(fmt::format("'{}' is not a rate (examples: 4096, 16M, 2M tok/s, 1B/day, "
+                                   "1亿/天, 600/min)",
+                                   typed.substr(0, 40)),
+                       "", 0, std::string(field));
+    }
+  }
   const auto [shown, percent] = WithoutPercent(typed, field);
   const auto [text, time_unit] = WithoutTimeUnit(WithoutDollarSign(shown, field), field);
   const double unit = time_unit * percent;

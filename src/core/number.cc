@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <utility>
 
 namespace suanli {
 
@@ -92,6 +93,56 @@ std::string SequenceLengthText(std::string_view text, std::string_view field) {
     return std::string(text);
   }
   return std::string(text.substr(0, text.size() - 1)) + "Ki";
+}
+
+std::optional<RateText> SplitRatePerTime(std::string_view text) {
+  static constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"s", 1},     {"sec", 1},     {"second", 1}, {"秒", 1},    {"min", 60},    {"minute", 60},
+      {"分钟", 60}, {"分", 60},     {"h", 3600},   {"hr", 3600}, {"hour", 3600}, {"小时", 3600},
+      {"d", 86400}, {"day", 86400}, {"天", 86400}, {"日", 86400}};
+  const auto trim = [](std::string_view s) {
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    return s;
+  };
+  std::string_view number, unit;
+  const std::string_view per_word = " per ";
+  if (const size_t slash = text.rfind('/'); slash != std::string_view::npos) {
+    number = text.substr(0, slash);
+    unit = text.substr(slash + 1);
+  } else if (const size_t per = text.rfind(per_word); per != std::string_view::npos) {
+    number = text.substr(0, per);
+    unit = text.substr(per + per_word.size());
+  } else if (text.starts_with("每")) {
+    // 每天1B: the unit first, then the number.
+    const std::string_view rest = text.substr(std::string_view("每").size());
+    for (const auto& [u, seconds] : kUnits) {
+      if (rest.starts_with(u) && u.size() > 1) {
+        return RateText{std::string(trim(rest.substr(u.size()))), seconds};
+      }
+    }
+    return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  unit = trim(unit);
+  // "tokens/day" written with the plural unit ("per days") is not a rate's; a trailing s of the
+  // word is (seconds, hours, days, minutes).
+  std::string u(unit);
+  for (char& c : u) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (u.size() > 3 && u.back() == 's') u.pop_back();
+  for (const auto& [name, seconds] : kUnits) {
+    if (u != name) continue;
+    number = trim(number);
+    for (std::string_view word : {"output tokens", "tokens", "token", "tok"}) {
+      if (number.size() > word.size() && number.ends_with(word)) {
+        number = trim(number.substr(0, number.size() - word.size()));
+        break;
+      }
+    }
+    return RateText{std::string(number), seconds};
+  }
+  return std::nullopt;
 }
 
 }  // namespace suanli

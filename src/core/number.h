@@ -4,6 +4,7 @@
 #ifndef SUANLI_CORE_NUMBER_H_
 #define SUANLI_CORE_NUMBER_H_
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +44,17 @@ bool IsAmountWord(std::string_view text);
 // 8,192 prompt and 1,024 output tokens. For a field that is one (seq_len, input_tokens,
 // output_tokens) a final k or K becomes Ki; any other text is returned as it is.
 std::string SequenceLengthText(std::string_view text, std::string_view field);
+
+// A rate typed with the time it is counted over, as token volumes are reported: "1B/day" or
+// "1B tokens/day" (a provider's daily tokens), "2M tok/s", "50万/分钟", "16.4万亿 tokens per day".
+// The number's text (any "tokens" / "tok" word before the unit dropped) and the seconds of the
+// unit: s / sec / second, min / minute, h / hr / hour, d / day, and 秒, 分钟, 小时, 天 / 日,
+// after '/' or " per " (or 每 before the unit: "每天1B"). nullopt: the text names no such unit.
+struct RateText {
+  std::string number;
+  double seconds = 1;
+};
+std::optional<RateText> SplitRatePerTime(std::string_view text);
 
 }  // namespace suanli
 

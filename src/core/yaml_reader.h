@@ -279,6 +279,24 @@ class YamlReader {
     const YAML::Node n = map[std::string(key)];
     if (n && n.IsScalar()) {
       const std::string text = n.as<std::string>();
+      // A rate of tokens typed over the time it is counted in ("1B/day", "2M tokens/s"): the same
+      // rate per second (SplitRatePerTime), the day's average.
+      if (key.find("tokens_per_s") != std::string_view::npos) {
+        if (const auto rate = SplitRatePerTime(text)) {
+          const ScaledNumber v = ParseScaledNumber(rate->number, AmountSuffixes());
+          if (v.status != NumberStatus::kOk) {
+            Fail("expected a rate (4e6, 16M, 2M tokens/s, 1B/day, 1亿/天), got " + Quoted(text), n,
+                 Join(path, key));
+          }
+          const double per_s = v.value / rate->seconds;
+          if (per_s < lo || per_s > hi) {
+            Fail(fmt::format("value {} ({:.6g} per second) out of range; expected {}", text, per_s,
+                             FormatRange(lo, hi)),
+                 n, Join(path, key));
+          }
+          return per_s;
+        }
+      }
       if (const auto v = Suffixed(SequenceLengthText(text, key))) {
         if (*v < lo || *v > hi) {
           Fail("value " + text + " out of range; expected " + FormatRange(lo, hi), n,

@@ -252,6 +252,30 @@ TEST(ParseFieldAmount, PricesTakeTheirDollarSign) {
   EXPECT_FALSE(ParseFieldAmount("$2", "tokens"));
 }
 
+// A demand (or a request rate) typed over the time it is counted in: the day's average a second.
+// 1B/day = 1e9 / 86,400 = 11,574.07 tokens/s; 1亿/天 = 1e8 / 86,400 = 1,157.4; 600/min = 10 a
+// second. Audit round 19: `infer --demand-tokens-per-s 1B/day` was "not a number".
+TEST(ParseFieldAmount, RatesTakeTheTimeTheyAreCountedIn) {
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("1B/day", "demand_tokens_per_s"), 1e9 / 86400);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("1B tokens/day", "demand_tokens_per_s"), 1e9 / 86400);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("1e9 per day", "demand_tokens_per_s"), 1e9 / 86400);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("1亿/天", "demand_tokens_per_s"), 1e8 / 86400);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("每天1B", "demand_tokens_per_s"), 1e9 / 86400);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("2M tok/s", "demand_tokens_per_s"), 2e6);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("7.2B/hours", "demand_tokens_per_s"), 2e6);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("600/min", "qps"), 10);
+  EXPECT_DOUBLE_EQ(*ParseFieldAmount("16M", "demand_tokens_per_s"), 16e6);
+  // An unknown unit or number: an error naming the field, with the forms it takes.
+  for (const char* bad : {"1B/week", "x/day", "1B/"}) {
+    auto e = ParseFieldAmount(bad, "demand_tokens_per_s");
+    ASSERT_FALSE(e) << bad;
+    EXPECT_EQ(e.error().field, "demand_tokens_per_s");
+    EXPECT_NE(e.error().message.find("1B/day"), std::string::npos) << e.error().message;
+  }
+  // Not for other fields: a count of tokens has no time.
+  EXPECT_FALSE(ParseFieldAmount("1B/day", "tokens"));
+}
+
 TEST(WholeNumber, JsonNumbers) {
   EXPECT_EQ(*WholeNumber(1024, "count", 1, 100'000), 1024);
   EXPECT_FALSE(WholeNumber(1024.5, "count", 1, 100'000));

@@ -342,6 +342,31 @@ TEST(ScenarioYamlTest, TargetMonthsAndPercentages) {
               37, "workloads.inference[0].tpot_ms", "expected a number");
 }
 
+// A service's demand as providers report it, tokens a day: the day's average a second. 1B/day = 1e9
+// / 86,400 s = 11,574.07 tokens/s; 16.4万亿/天 = 1.64e13 / 86,400 = 1.898e8. Audit round 19:
+// "1B/day" was "expected a number".
+TEST(ScenarioYamlTest, DemandTakesARateOverADay) {
+  auto with = [](const std::string& demand) {
+    return InsertAfter(30, {"  inference:", "    - name: chat", "      model: llama-3-8b",
+                            "      demand_tokens_per_s: " + demand, "      chips: [h100]"});
+  };
+  for (const auto& [typed, per_s] :
+       std::vector<std::pair<std::string, double>>{{"1B/day", 1e9 / 86400},
+                                                   {"1B tokens/day", 1e9 / 86400},
+                                                   {"16.4万亿/天", 1.64e13 / 86400},
+                                                   {"2M tokens/s", 2e6},
+                                                   {"60M/min", 1e6},
+                                                   {"3.6B per hour", 1e6}}) {
+    auto r = ParseScenario(with(typed), kFile);
+    ASSERT_TRUE(r) << typed << ": " << r.error().ToString();
+    EXPECT_NEAR(r->services[0].demand_tokens_per_s, per_s, per_s * 1e-12) << typed;
+  }
+  ExpectError(with("lots/day"), 34, "workloads.inference[0].demand_tokens_per_s",
+              "expected a rate");
+  // 1e20 a day is 1.16e15 a second, above the 1e12 the field takes.
+  ExpectError(with("1e20/day"), 34, "workloads.inference[0].demand_tokens_per_s", "out of range");
+}
+
 // A start moved back (or a horizon shortened) past a run's earliest start: the run could never
 // start, which the forecast only said as "beyond the horizon (0 % of samples finish)". Start
 // 2027-01-01 + 6 months ends 2027-06-30; earliest_start 2027-07 is the day after.
