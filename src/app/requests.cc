@@ -138,6 +138,12 @@ Field<TrainRequest> Megatron(Field<TrainRequest> f) {
 // A flag only the Hugging Face Trainer has (TrainingArguments, S3672): given, it marks the request
 // as a pasted Trainer line (TrainRequest::trainer_flag), whose data parallelism is the Trainer's
 // own unless a DeepSpeed config is given.
+// A launch flag the framework also takes bare (a store_true switch): bare it means true.
+Field<TrainRequest> BareIsTrue(Field<TrainRequest> f) {
+  f.bare = "true";
+  return f;
+}
+
 Field<TrainRequest> Trainer(Field<TrainRequest> f) {
   return Marking(std::move(f), &TrainRequest::trainer_flag);
 }
@@ -801,8 +807,15 @@ const std::vector<Field<TrainRequest>>& TrainFields() {
       LaunchOnly<R>("time_limit", FieldKind::kString),
       LaunchOnly<R>("container_image", FieldKind::kString),
       Trainer(LaunchOnly<R>("output_dir", FieldKind::kString)),
-      Trainer(LaunchOnly<R>("overwrite_output_dir", FieldKind::kString)),
-      Trainer(LaunchOnly<R>("do_train", FieldKind::kString)),
+      // TrainingArguments' switches, written bare (`--do_train --do_eval`, run_clm.py's README)
+      // or with a value (--do_train True): HfArgumentParser takes both (S3672).
+      Trainer(BareIsTrue(LaunchOnly<R>("overwrite_output_dir", FieldKind::kString))),
+      Trainer(BareIsTrue(LaunchOnly<R>("do_train", FieldKind::kString))),
+      Trainer(BareIsTrue(LaunchOnly<R>("do_eval", FieldKind::kString))),
+      Trainer(BareIsTrue(LaunchOnly<R>("do_predict", FieldKind::kString))),
+      Trainer(BareIsTrue(LaunchOnly<R>("push_to_hub", FieldKind::kString))),
+      // run_clm.py's DataTrainingArguments (S4661): the dataset's configuration name.
+      LaunchOnly<R>("dataset_config_name", FieldKind::kString),
       LaunchOnly<R>("learning_rate", FieldKind::kString),
       Trainer(LaunchOnly<R>("warmup_ratio", FieldKind::kString)),
       LaunchOnly<R>("warmup_steps", FieldKind::kString),

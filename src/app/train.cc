@@ -31,6 +31,9 @@ constexpr int kLlamaFactoryCutoff = 2048;
 // TRL's SFTConfig.max_length when a `trl sft` line gives none (trl/trainer/sft_config.py, S4660):
 // each example truncated to 1,024 tokens, and with packing the sequence length.
 constexpr int kTrlSftMaxLength = 1024;
+// The Hugging Face Trainer's per_device_train_batch_size when a line gives none
+// (TrainingArguments: "defaults to 8", S4782; TRL's SFTConfig keeps it).
+constexpr int kTrainerPerDeviceBatch = 8;
 
 // A TRL SFT line: `trl sft ...` (the CLI's launched_by), or its script run directly
 // (`accelerate launch trl/scripts/sft.py ...`, which `trl sft` runs, S4660).
@@ -948,6 +951,15 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   // gradient_accumulation_steps defaults to 1, S4600): its global batch is the per-device batch x
   // world size, not the search's default 4Mi tokens (`--per_device_train_batch_size 4` on 8 GPUs
   // trained 32 sequences a step).
+  // Its per-device batch likewise: 8 sequences unless the line (or its DeepSpeed config) gives
+  // one. A Trainer line without it took the search's 4Mi-token batch, 32 x the Trainer's own on
+  // 8 GPUs at 2,048 tokens (8 x 8 x 2,048 = 131,072).
+  if (!r.trainer_flag.empty() && !r.micro_batch && !r.global_batch_size && !r.global_batch_tokens) {
+    r.micro_batch = kTrainerPerDeviceBatch;
+    trl_defaults += fmt::format(
+        "{}the Hugging Face Trainer's per_device_train_batch_size {} (the line gives none)",
+        trl_defaults.empty() ? "" : "; ", kTrainerPerDeviceBatch);
+  }
   if (!r.trainer_flag.empty() && r.micro_batch && !r.gradient_accumulation_steps &&
       !r.global_batch_size && !r.global_batch_tokens) {
     r.gradient_accumulation_steps = 1;

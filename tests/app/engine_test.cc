@@ -5617,6 +5617,39 @@ TEST(TrainLaunch, RunClmBlockSizeIsTheSequenceLength) {
       << bare.error().message;
 }
 
+// A Trainer line that gives no --per_device_train_batch_size runs the Trainer's default, 8 a
+// device (TrainingArguments, S4782), one accumulation step: on 8 GPUs at block_size 2,048,
+// 8 x 8 x 2,048 = 131,072 tokens a step, said in the answer. It took the search's 4Mi tokens.
+// run_clm.py's README switches (--do_train, --do_eval) and --dataset_config_name are accepted.
+TEST(TrainLaunch, TrainerLineWithoutABatchTakesTheTrainersEight) {
+  TrainRequest r;
+  r.chip = "h100";
+  r.count = 8;
+  r.tokens = 1e9;
+  for (const auto& [field, value] : std::vector<std::pair<const char*, std::string>>{
+           {"model_name_or_path", "meta-llama/Llama-3.2-1B"},
+           {"dataset_config_name", "wikitext-2-raw-v1"},
+           {"do_train", "true"},
+           {"do_eval", "true"},
+           {"output_dir", "/tmp/test-clm"},
+           {"block_size", "2048"}}) {
+    ASSERT_TRUE(SetField(TrainFields(), r, field, FieldValue{value})) << field;
+  }
+  auto out = TheEngine().Train(r, Json());
+  ASSERT_TRUE(out) << out.error().ToString();
+  const auto j = nlohmann::json::parse(out->body);
+  EXPECT_EQ(j["global_batch_tokens"].get<double>(), 8 * 8 * 2048.0) << j.dump();
+  EXPECT_EQ(j["parallel"]["micro_batch"], 8);
+  EXPECT_NE(j["defaults_basis"].get<std::string>().find("per_device_train_batch_size 8"),
+            std::string::npos);
+  // A batch given is kept: 2 a device, 2 x 8 x 2,048 = 32,768.
+  ASSERT_TRUE(SetField(TrainFields(), r, "per_device_train_batch_size", FieldValue{"2"}));
+  auto given = TheEngine().Train(r, Json());
+  ASSERT_TRUE(given) << given.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(given->body)["global_batch_tokens"].get<double>(),
+            2 * 8 * 2048.0);
+}
+
 // Megatron-Bridge's launch scripts take their run from files this estimate does not read: the
 // example recipe script (S4554) and the performance launcher (S4555) are refused naming the
 // script and what it leaves unread, not with "--model is required".

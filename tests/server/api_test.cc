@@ -547,15 +547,25 @@ TEST(Api, ServeRecipeFlagsAreTheCliFlags) {
   }
 }
 
-// TRL's accelerate_config (a config TRL ships, S4710) is not read, and the answer says so under
-// the key the body gave (it was an unknown field).
-TEST(Api, AccelerateConfigIsNamedAsNotRead) {
+// TRL's accelerate_config names a config TRL ships (S4710, S4780): zero2 is DeepSpeed ZeRO 2 on 8
+// processes in bf16, read into the layout (it was an unknown field, then named as not read).
+TEST(Api, AccelerateConfigIsRead) {
   Api api(TheEngine(), {});
   auto r = Post(api, "/v1/train",
                 R"({"model": "qwen2.5-7b", "chip": "h100", "count": 8, "tokens": 1e9,
                     "accelerate_config": "zero2"})");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(r.body.find("--accelerate_config 'zero2' not read"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("--accelerate_config 'zero2' (Accelerate's config): TRL's "
+                        "trl/accelerate_configs/zero2.yaml, DeepSpeed ZeRO 2, bf16, 8 processes"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(nlohmann::json::parse(r.body)["parallel"]["zero_stage"], 2) << r.body;
+  // Its 8 processes against 16 chips: a 400 naming the config and the key.
+  auto clash = Post(api, "/v1/train",
+                    R"({"model": "qwen2.5-7b", "chip": "h100", "count": 16, "tokens": 1e9,
+                        "accelerate_config": "zero2"})");
+  EXPECT_EQ(clash.status, 400) << clash.body;
+  EXPECT_NE(clash.body.find("num_processes"), std::string::npos) << clash.body;
 }
 
 TEST(Api, TokenGuardsEverythingButHealthz) {
