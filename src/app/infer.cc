@@ -724,31 +724,11 @@ Result<report::ServingSimulation> SimulateDeployment(
     // that a fast group's runs are not all ramp.
     spec.requests = r.requests.value_or(2000) * lockstep;
     if (!r.requests) spec.min_duration_s = kDefaultDurationS;
-    auto search = sim::MaxQpsAtSlo(*model, limits, spec, slo);
+    // Under the estimate's cap, the larger caps a user tuning for the SLO tries too.
+    auto search = estimated_cap
+                      ? sim::MaxQpsAtSloOverCaps(*model, limits, spec, slo, e.memory_max_batch)
+                      : sim::MaxQpsAtSlo(*model, limits, spec, slo);
     if (!search) return tl::unexpected(search.error());
-    // The estimate's cap keeps its steps within the TPOT target at its tail ratio, a margin the
-    // simulated steps may not need: a user tuning the engine for the SLO raises max_num_seqs
-    // while the rate at the SLO still grows. So do the larger caps here (up to what the KV cache
-    // holds), the highest rate kept, the search stopped at the first cap that gains nothing.
-    if (estimated_cap) {
-      const int launch = limits.max_num_seqs;
-      for (const double factor : {1.5, 2.0, 3.0}) {
-        const int cap = std::min(static_cast<int>(std::lround(factor * launch)),
-                                 std::max(launch, e.memory_max_batch));
-        if (cap <= limits.max_num_seqs) break;
-        sim::SchedulerLimits wider = limits;
-        wider.max_num_seqs = cap;
-        auto tried = sim::MaxQpsAtSlo(*model, wider, spec, slo);
-        if (!tried) return tl::unexpected(tried.error());
-        tried->simulations += search->simulations;
-        if (tried->max_qps <= search->max_qps) {
-          search->simulations = tried->simulations;
-          break;
-        }
-        search = std::move(tried);
-        limits = wider;
-      }
-    }
     if (search->at_max.requests > 0) spec.requests = search->at_max.requests;
     s.requests_per_run = spec.requests;
     s.runs = search->simulations;

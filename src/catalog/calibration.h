@@ -172,8 +172,9 @@ struct ModelErrorCell {
 
 // Parameters of the inference model that do not depend on the chip.
 struct InferenceCalibration {
-  // p99 over mean time per output token under Poisson arrivals (server mode
-  // meets a tail bound with a lower mean).
+  // p99 over mean of the time to first token a prompt that does not queue behind others takes
+  // under Poisson arrivals (server mode meets a tail bound with a lower mean). The TPOT's tail
+  // is derived from the step instead (src/perf/inference.cc, BatchSearch::TpotTail).
   double server_tail_ratio = 1.3;
   // Throughput a server sustains under Poisson arrivals at its latency
   // targets, over the full-batch (offline) rate.

@@ -1945,9 +1945,35 @@ class BatchSearch {
     return c;
   }
 
+  // p99 over mean of a request's TPOT (its steps' mean over its output) under live arrivals; 1
+  // otherwise. Derived, not a constant: a request of the mean length runs `output /
+  // TokensPerDecodeStep` steps, and under Poisson arrivals what differs between requests is what
+  // shares their steps. (a) The prompts that enter the instance during its life, Poisson with
+  // mean dp x b (Little's law: as many as run; dp lockstep groups share each prompt's step), each
+  // adding e / (dp b) to its TPOT, e = the prompts' share of the mean step (MeanStep less the
+  // decode-only step). (b) The running sequences, M/D/infinity: averaged over its life they vary
+  // with variance 2b/3 (Campbell's theorem: an arrival at a overlaps the life by L - |a|, and
+  // integral over -L..L of ((L - |a|) / L)^2 da = 2L / 3, at b / L arrivals a step), each costing
+  // s = the decode step's growth per sequence. Both come from the same arrivals (a prompt entering
+  // during the life also runs beside it), so Var = 2b s^2 / 3 + s e / dp + e^2 / (dp b), and
+  // p99 = mean + 2.326 sd (normal). MLPerf's v5.1 Hopper Llama 2 70B Interactive runs keep p99 /
+  // mean TPOT at 1.04-1.07 (bench/RESULTS.md, session 39 h1); this gives ~1.07-1.10 there. A
+  // decode group fed by a prefill pool (e = 0) keeps only (b).
+  double TpotTail(const Candidate& c) const {
+    if (x_.job.mode != ServingMode::kServer || c.step_s <= 0) return 1.0;
+    const double b = c.batch;
+    const double decode_s = FlooredStep(b, 0).total();
+    const double s = std::max(0.0, FlooredStep(b + 1, 0).total() - decode_s);
+    const double e = std::max(0.0, c.step_s - decode_s);
+    const double dp = l_.dp;
+    const double var = 2.0 / 3.0 * b * s * s + s * e / dp + e * e / (dp * b);
+    constexpr double kZ99 = 2.326;  // the standard normal's 99th percentile
+    return 1 + kZ99 * std::sqrt(var) / c.step_s;
+  }
+
   bool Meets(const Candidate& c, bool queued) const {
     const auto& job = x_.job;
-    if (job.tpot_ms && c.step_s / TokensPerDecodeStep(job) * tail_ * 1000 > *job.tpot_ms) {
+    if (job.tpot_ms && c.step_s / TokensPerDecodeStep(job) * TpotTail(c) * 1000 > *job.tpot_ms) {
       return false;
     }
     const double ttft_p99 = queued ? c.ttft_p99_s : c.ttft_p99_unqueued_s;
@@ -1978,7 +2004,7 @@ class BatchSearch {
   int memory_batch_;
   int engine_batch_;
   int clients_;  // the closed loop's requests in flight on the instance; -1: no closed loop
-  double tail_;
+  double tail_;  // the unqueued TTFT's p99 over its mean (server_tail_ratio); TPOT's: TpotTail
   double computed_prompt_;
   double launch_s_;  // an eager step's floor (EagerLaunchSeconds) at a batch within the graphs
   // A group's token budget a step as the engine runs on this layout (LimitsAt: trtllm-bench's
@@ -2480,7 +2506,6 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
   if (!best) {
     // Say by how much: the lowest p99 TPOT and TTFT any layout reaches at batch 1, as the targets
     // are checked (BatchSearch::Meets), so that a target at that figure is met.
-    const double tail = job.mode == ServingMode::kServer ? job.serving.server_tail_ratio : 1.0;
     struct Lowest {
       double ms = std::numeric_limits<double>::infinity();
       InferenceLayout layout;
@@ -2491,7 +2516,7 @@ Result<InferenceEstimate> EstimateInference(const InferenceJob& job,
       if (!search.Fits()) continue;
       room = true;
       const Candidate c = search.Evaluate(1);
-      const double step_ms = c.step_s / TokensPerDecodeStep(job) * tail * 1000;
+      const double step_ms = c.step_s / TokensPerDecodeStep(job) * search.TpotTail(c) * 1000;
       if (step_ms < tpot.ms) tpot = {step_ms, l};
       if (c.ttft_p99_s * 1000 < ttft.ms) ttft = {c.ttft_p99_s * 1000, l};
     }

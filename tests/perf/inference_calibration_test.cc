@@ -76,10 +76,12 @@ TEST(InferenceCalibrationSimulated, AggregatedCasesWithinTolerance) {
       sim::SloTargets slo;
       slo.ttft_ms = n["ttft_ms"].as<double>();
       slo.tpot_ms = n["tpot_ms"].as<double>();
-      // As `suanli infer` runs it with no engine given: at most the estimate's batch running.
+      // As `suanli infer` runs it with no engine given (src/app/infer.cc): at most the
+      // estimate's launch batch running (the largest whose steps meet the targets), then the
+      // larger caps a user tuning for the SLO tries, up to what the KV cache holds.
       sim::SchedulerLimits limits;
-      limits.max_num_seqs = run->estimate.max_batch;
-      auto r = sim::MaxQpsAtSlo(cost, limits, spec, slo);
+      limits.max_num_seqs = run->estimate.launch_batch;
+      auto r = sim::MaxQpsAtSloOverCaps(cost, limits, spec, slo, run->estimate.memory_max_batch);
       ASSERT_TRUE(r) << r.error().message;
       predicted = r->at_max.output_tokens_per_s;
     }

@@ -207,7 +207,8 @@ TEST(InferenceTest, SmallBatchDecodeIsWeightStreaming) {
   ASSERT_DOUBLE_EQ(job.calibration.memory_efficiency, 0.75);
   ASSERT_DOUBLE_EQ(*job.chip->memory_tb_s.value, 3.35);
   job.mode = ServingMode::kOffline;
-  job.tpot_ms = 6.5;
+  // The weight read plus the harness's fixed 4.8 ms a step (hopper serving_step_overhead_ms).
+  job.tpot_ms = 11.3;
   auto e = EstimateInference(job, Tp(1));
   ASSERT_TRUE(e) << e.error().ToString();
   EXPECT_EQ(e->layout.tp, 1);
@@ -215,9 +216,10 @@ TEST(InferenceTest, SmallBatchDecodeIsWeightStreaming) {
   EXPECT_LE(e->max_batch, 8);
   EXPECT_LT(e->max_batch, e->memory_max_batch);
   EXPECT_EQ(e->bound, "memory-bandwidth");
-  const double hand_ms = 8.03e9 * 2 / (3.35e12 * 0.75) * 1e3;  // 6.39 ms
+  const double hand_ms = 8.03e9 * 2 / (3.35e12 * 0.75) * 1e3 + 4.8;  // 6.39 + 4.8 ms
   EXPECT_NEAR(e->tpot_ms / hand_ms, 1.0, 0.10) << "tpot " << e->tpot_ms << " ms";
-  EXPECT_LE(e->tpot_ms, 6.5);
+  EXPECT_NEAR(e->step_overhead_ms, 4.8, 1e-9);
+  EXPECT_LE(e->tpot_ms, 11.3);
   // The step breakdown adds up to the TPOT.
   EXPECT_NEAR(
       e->step_linear_ms + e->step_attention_ms + e->step_communication_ms + e->step_overhead_ms,
@@ -275,24 +277,30 @@ TEST(InferenceTest, HopperWeightGemmsTakeTheSmoothRoofline) {
   const double math_ms = 256 * 2 * weights / (989e12 * 0.65) * 1e3;
   EXPECT_NEAR(read_ms, 5.974, 0.001);
   EXPECT_NEAR(math_ms, 5.977, 0.001);
+  // Each step also pays the harness's fixed 4.8 ms (hopper serving_step_overhead_ms; no engine
+  // here), outside the GEMMs: taken off before the GEMM terms are compared.
+  ASSERT_DOUBLE_EQ(job.calibration.serving_step_overhead_ms, 4.8);
+  const auto gemm_ms = [](const ServingStepModel& m, double decode) {
+    return m.StepSeconds(decode, 0, 0, 0) * 1e3 - 4.8;
+  };
   auto smooth = ServingStepModel::Make(job, layout);
   ASSERT_TRUE(smooth) << smooth.error().message;
-  EXPECT_NEAR(smooth->StepSeconds(256, 0, 0, 0) * 1e3 /
-                  std::pow(std::pow(read_ms, 1.5) + std::pow(math_ms, 1.5), 1 / 1.5),
-              1.0, 0.01);
+  EXPECT_NEAR(
+      gemm_ms(*smooth, 256) / std::pow(std::pow(read_ms, 1.5) + std::pow(math_ms, 1.5), 1 / 1.5),
+      1.0, 0.01);
   // Exponent 0 is the sharp roofline (every family without the field); 1 charges both in full.
   InferenceJob sharp = job;
   sharp.calibration.serving_roofline_exponent = 0;
   auto max_rule = ServingStepModel::Make(sharp, layout);
   ASSERT_TRUE(max_rule) << max_rule.error().message;
-  EXPECT_NEAR(max_rule->StepSeconds(256, 0, 0, 0) * 1e3 / std::max(read_ms, math_ms), 1.0, 0.01);
+  EXPECT_NEAR(gemm_ms(*max_rule, 256) / std::max(read_ms, math_ms), 1.0, 0.01);
   InferenceJob sum = job;
   sum.calibration.serving_roofline_exponent = 1;
   auto sum_rule = ServingStepModel::Make(sum, layout);
   ASSERT_TRUE(sum_rule) << sum_rule.error().message;
-  EXPECT_NEAR(sum_rule->StepSeconds(256, 0, 0, 0) * 1e3 / (read_ms + math_ms), 1.0, 0.01);
+  EXPECT_NEAR(gemm_ms(*sum_rule, 256) / (read_ms + math_ms), 1.0, 0.01);
   // Far from the ridge the two agree: at 4,096 sequences the read adds 1.0 % to the math.
-  EXPECT_NEAR(smooth->StepSeconds(4096, 0, 0, 0) / max_rule->StepSeconds(4096, 0, 0, 0),
+  EXPECT_NEAR(gemm_ms(*smooth, 4096) / gemm_ms(*max_rule, 4096),
               std::pow(1 + std::pow(read_ms / (16 * math_ms), 1.5), 1 / 1.5), 1e-3);
 }
 
@@ -685,6 +693,85 @@ TEST(InferenceTest, RtxPro6000StepCarriesNoB200HarnessCost) {
   EXPECT_GT(e->tpot_ms, 8.03e9 * 0.5625 / 1.792e12 * 1e3);
 }
 
+// Hopper's fixed step cost under NVIDIA's MLPerf harness (hopper serving_step_overhead_ms), from
+// the in-sample v5.0 H200 Llama 2 70B runs (S1820) less what NVIDIA's aiconfigurator measured for
+// the weight GEMMs on H200 (S4700) and the KV read. Tokens a step a GPU = samples/s / 8 x (222.3 +
+// output) x mean TPOT: Interactive 66.504 / 8 x 514.4 x 33.72 ms = 144.2, Server 113.04 / 8 x
+// 514.9 x 169.96 ms = 1,236.6. GEMMs (80 layers at tp 1, per-tensor FP8): 25.40 ms at 144 tokens,
+// 134.89 ms at 1,236. KV read: 83 and 712 running (Little's law) x 368 tokens x 163,840 B (80
+// layers x 8 KV heads x 128 x 2 x 1 B) at 0.75 x 4.8 TB/s = 1.39 and 11.93 ms. Left: 33.72 - 25.40
+// - 1.39 = 6.93 ms and 169.96 - 134.89 - 11.93 = 23.15 ms: the line through them is 4.79 ms +
+// 14.8 us a token. The fixed part is charged to every Hopper step without an engine's graphs; an
+// engine replaying CUDA graphs there pays its graph's per-layer gaps instead.
+TEST(InferenceTest, HopperStepCostIsTheV50RunsLeftOverTheMeasuredGemms) {
+  const double kv_bytes_s = 0.75 * 4.8e12;
+  const double per_seq = 368 * 80 * 8 * 128 * 2.0;
+  EXPECT_DOUBLE_EQ(per_seq, 368 * 163840.0);
+  const double t1 = 66.504 / 8 * (222.3 + 292.1) * 33.72e-3;
+  const double t2 = 113.04 / 8 * (222.3 + 292.6) * 169.96e-3;
+  EXPECT_NEAR(t1, 144.2, 0.1);
+  EXPECT_NEAR(t2, 1236.6, 0.5);
+  const double left1 = 33.72 - 25.40 - 83 * per_seq / kv_bytes_s * 1e3;
+  const double left2 = 169.96 - 134.89 - 712 * per_seq / kv_bytes_s * 1e3;
+  EXPECT_NEAR(left1, 6.93, 0.01);
+  EXPECT_NEAR(left2, 23.15, 0.01);
+  const double slope = (left2 - left1) / (t2 - t1);
+  EXPECT_NEAR(slope * 1e3, 14.8, 0.1);  // us a token
+  EXPECT_NEAR(left1 - slope * t1, 4.8, 0.05);
+  for (const char* chip : {"h100", "h200", "h200-nvl", "h20"}) {
+    EXPECT_DOUBLE_EQ(Job("llama-2-70b", chip).calibration.serving_step_overhead_ms, 4.8) << chip;
+  }
+  // On the v5.0 H200 Interactive run's own step (83 running, 222.3 / 292.1 tokens): the model's
+  // step at its batch lies within 10 % of the log's 33.72 ms, where without the fixed cost it
+  // was ~14 % short (bench/RESULTS.md, session 39 h1).
+  InferenceJob job = Job("llama-2-70b", "h200", ServingDType::kFp8);
+  job.mode = ServingMode::kOffline;
+  job.input_tokens = 222.3;
+  job.output_tokens = 292.1;
+  job.limits.max_num_seqs = 83;
+  auto e = EstimateInference(job, Tp(1));
+  ASSERT_TRUE(e) << e.error().ToString();
+  ASSERT_EQ(e->max_batch, 83);
+  EXPECT_NEAR(e->step_overhead_ms, 4.8, 1e-9);
+  EXPECT_NEAR(e->tpot_ms / 33.72, 1.0, 0.10) << e->tpot_ms;
+}
+
+// Under live arrivals the TPOT bound is a p99 over requests, and the analytic's p99 over mean
+// follows from what shares a request's steps (BatchSearch::TpotTail), not a constant. The v5.0
+// H200 Llama 2 70B Interactive run (S1820: p99 TPOT <= 40 ms, p99 TTFT <= 450 ms; 8.31 samples/s
+// a GPU at a mean TPOT of 33.72 ms, 83 running by Little's law) and the v5.1 Hopper runs of the
+// scenario (p99 / mean 1.04-1.07, bench/RESULTS.md session 39 h1): at the largest batch that
+// meets 40 ms the mean lies at 40 / 1.04-1.12 = 35.7-38.5 ms and the batch within 20 % of the
+// published 83 running; the constant 1.29 held it to 31 ms. A decode pool fed by prefill chips
+// (no prompt in its steps) keeps a smaller tail than the aggregated group at the same target.
+TEST(InferenceTest, InteractiveTpotTailIsWhatSharesARequestsSteps) {
+  InferenceJob job = Job("llama-2-70b", "h200", ServingDType::kFp8);
+  job.input_tokens = 222.3;
+  job.output_tokens = 292.1;
+  job.tpot_ms = 40;
+  job.ttft_ms = 450;
+  auto e = EstimateInference(job, Tp(1));
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_GE(e->tpot_ms, 40 / 1.12);
+  EXPECT_LE(e->tpot_ms, 40 / 1.04);
+  EXPECT_NEAR(e->max_batch / 83.0, 1.0, 0.20) << e->max_batch;
+  // The disaggregated decode pool at the same p99 target runs closer to it.
+  InferenceJob decode = job;
+  decode.disaggregate = true;
+  decode.ttft_ms.reset();
+  auto d = EstimateInference(decode, Tp(1));
+  ASSERT_TRUE(d) << d.error().ToString();
+  EXPECT_GT(d->tpot_ms, e->tpot_ms);
+  EXPECT_LE(d->tpot_ms, 40);
+  // Offline the target bounds the mean itself.
+  job.mode = ServingMode::kOffline;
+  job.ttft_ms.reset();
+  auto off = EstimateInference(job, Tp(1));
+  ASSERT_TRUE(off) << off.error().ToString();
+  EXPECT_LE(off->tpot_ms, 40);
+  EXPECT_GT(off->tpot_ms, e->tpot_ms);
+}
+
 // Blackwell Ultra's step cost under NVIDIA's MLPerf harness, measured on the parts themselves
 // (data/chips.yaml serving_step_overhead_ms) in place of B200's 16.8 ms. B300 (S4620): Dell's and
 // GigaComputing's MLPerf v6.0 Llama 2 70B Interactive and Server runs (TensorRT engines, graphs
@@ -960,15 +1047,18 @@ TEST(InferenceTest, AggregatedOutputRateIsTheDecodeRate) {
   EXPECT_DOUBLE_EQ(e->output_tokens_per_s_per_chip, e->decode_tokens_per_s_per_chip);
 }
 
-// Server mode: --tpot-ms bounds the p99, which is the mean step times the
-// tail ratio 1.29 (data/calibration.yaml); the reported TPOT is the mean.
+// Server mode: --tpot-ms bounds the p99, the mean step times its tail under Poisson arrivals
+// (BatchSearch::TpotTail: the prompts and the running sequences a request's steps share, ~1.1 at
+// batch ~180); the reported TPOT is the mean. The published runs' p99 / mean are 1.04-1.07 (the
+// v5.1 Hopper Llama 2 70B Interactive logs, bench/RESULTS.md session 39 h1), 1.12 on B200: the
+// mean sits within 1.02-1.15 of the bound, not the 1.29 of the constant used before.
 TEST(InferenceTest, ServerTpotTargetIsAP99Bound) {
   InferenceJob job = Job("llama-3-70b", "h100");
-  ASSERT_DOUBLE_EQ(job.serving.server_tail_ratio, 1.29);
   job.tpot_ms = 50;
   auto e = EstimateInference(job, Tp(8));
   ASSERT_TRUE(e) << e.error().ToString();
-  EXPECT_LE(e->tpot_ms * 1.29, 50 + 1e-9);
+  EXPECT_LE(e->tpot_ms * 1.02, 50);
+  EXPECT_GE(e->tpot_ms * 1.15, 50);
   // Offline, the same target bounds the mean itself.
   job.mode = ServingMode::kOffline;
   auto off = EstimateInference(job, Tp(8));
@@ -2887,11 +2977,12 @@ TEST(InferenceClients, FewerClientsThanAttentionRanksLeaveRanksIdle) {
 // Disaggregated, an instance is a decode group and the prefill chips its prompts need, so a
 // deployment's clients are dealt over fewer decode instances than --count / decode chips. By hand:
 // Llama 3.1 8B on 16 H100 at tp 1, 8192 in / 64 out (128 prompt tokens per output token), 32
-// clients, prefill 38,331 tokens/s per chip (no LM head on prompt tokens); r(k) the decode rate per
-// chip of one instance with k in flight. 6 decode instances (6, 6, 5, 5, 5, 5): 6 x mean r x 128 /
-// 38,331 -> more than 10 prefill chips, 17 > 16. 5 (7, 7, 6, 6, 6): mean 658.5, 5 x 658.5 x 128 /
-// 38,331 = 10.995 -> 11 prefill chips, 16 <= 16: 5 decode instances, at most 7 clients each.
-// Before: 16 of 2 each.
+// clients, prefill 16,384 tokens a step at 38,331 tokens/s per chip (no LM head on prompt tokens)
+// plus the harness's fixed 4.8 ms a step (hopper serving_step_overhead_ms, no engine): 16,384 /
+// (16,384 / 38,331 + 0.0048) = 37,908; r(k) the decode rate per chip of one instance with k in
+// flight. 9 decode instances (4 x 5 + 3 x 4 clients): 9 x mean r x 128 / 37,908 -> more than 7
+// prefill chips, 17 > 16. 8 (4 each): 8 x r(4) x 128 / 37,908 <= 8 prefill chips, 16 <= 16: 8
+// decode instances, at most 4 clients each. Before: 16 of 2 each.
 TEST(InferenceClients, ADisaggregatedInstanceCountsItsPrefillChips) {
   const auto job_of = [](long chips, int clients) {
     InferenceJob job = Job("llama-3.1-8b", "h100");
@@ -2910,16 +3001,16 @@ TEST(InferenceClients, ADisaggregatedInstanceCountsItsPrefillChips) {
   auto e = EstimateInference(job_of(16, 32), Tp(1));
   ASSERT_TRUE(e);
   const double prefill = e->prefill_tokens_per_s_per_chip;
-  EXPECT_NEAR(prefill, 38331, 1);
-  EXPECT_EQ(e->instances, 5);
-  EXPECT_EQ(e->engine_max_batch, 7);
-  EXPECT_EQ(e->max_batch, 7);
-  const double five = (2 * r(7) + 3 * r(6)) / 5;
-  EXPECT_NEAR(e->decode_tokens_per_s_per_chip, five, 1e-9 * five);
-  EXPECT_LE(5 + std::ceil(5 * five * 128 / prefill), 16);
-  const double six = (2 * r(6) + 4 * r(5)) / 6;
-  EXPECT_GT(6 + std::ceil(6 * six * 128 / prefill), 16);
-  EXPECT_NEAR(e->prefill_chips_per_decode_chip, five * 128 / prefill, 1e-9);
+  EXPECT_NEAR(prefill, 16384 / (16384 / 38331.0 + 0.0048), 1);
+  EXPECT_EQ(e->instances, 8);
+  EXPECT_EQ(e->engine_max_batch, 4);
+  EXPECT_EQ(e->max_batch, 4);
+  const double eight = r(4);
+  EXPECT_NEAR(e->decode_tokens_per_s_per_chip, eight, 1e-9 * eight);
+  EXPECT_LE(8 + std::ceil(8 * eight * 128 / prefill), 16);
+  const double nine = (5 * r(4) + 4 * r(3)) / 9;
+  EXPECT_GT(9 + std::ceil(9 * nine * 128 / prefill), 16);
+  EXPECT_NEAR(e->prefill_chips_per_decode_chip, eight * 128 / prefill, 1e-9);
   // Without --count, one decode instance takes every client, as aggregated.
   auto one = EstimateInference(job_of(0, 8), Tp(1));
   ASSERT_TRUE(one);

@@ -1400,4 +1400,29 @@ Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model, const SchedulerLimits
   return out;
 }
 
+Result<QpsSearchResult> MaxQpsAtSloOverCaps(const StepCost& model, SchedulerLimits& limits,
+                                            const WorkloadSpec& spec, const SloTargets& slo,
+                                            int most) {
+  auto search = MaxQpsAtSlo(model, limits, spec, slo);
+  if (!search) return search;
+  const int launch = limits.max_num_seqs;
+  for (const double factor : {1.5, 2.0, 3.0}) {
+    const int cap =
+        std::min(static_cast<int>(std::lround(factor * launch)), std::max(launch, most));
+    if (cap <= limits.max_num_seqs) break;
+    SchedulerLimits wider = limits;
+    wider.max_num_seqs = cap;
+    auto tried = MaxQpsAtSlo(model, wider, spec, slo);
+    if (!tried) return tried;
+    tried->simulations += search->simulations;
+    if (tried->max_qps <= search->max_qps) {
+      search->simulations = tried->simulations;
+      break;
+    }
+    search = std::move(tried);
+    limits = wider;
+  }
+  return search;
+}
+
 }  // namespace suanli::sim

@@ -280,6 +280,17 @@ inline constexpr double kSustainedShare = 0.9;
 Result<QpsSearchResult> MaxQpsAtSlo(const StepCost& model, const SchedulerLimits& limits,
                                     WorkloadSpec spec, const SloTargets& slo);
 
+// MaxQpsAtSlo under a running-sequence cap the caller estimated (`limits.max_num_seqs`: the
+// analytic estimate's launch batch, the largest whose steps meet the targets at its TPOT tail),
+// as `suanli infer` runs a server with no engine cap given. The estimate's cap holds a margin the
+// simulated steps may not need: a user tuning the engine for the SLO raises max_num_seqs while
+// the rate at the SLO still grows. So are the larger caps (x1.5, x2, x3, at most `most`, what the
+// KV cache holds), the highest rate kept, the search stopped at the first cap that gains nothing;
+// `limits` is left at the cap kept.
+Result<QpsSearchResult> MaxQpsAtSloOverCaps(const StepCost& model, SchedulerLimits& limits,
+                                            const WorkloadSpec& spec, const SloTargets& slo,
+                                            int most);
+
 }  // namespace suanli::sim
 
 #endif  // SUANLI_SIM_SERVING_SERVING_SIM_H_
