@@ -576,6 +576,8 @@ TEST(Calibrate, AscendTrainingFitImprovesTheHeldOutDenseRuns) {
 // times a fixed +-2 % noise: decoding under TPOT bounds, where HBM bandwidth sets the pace.
 // engine none: the runs' speed is the chip's alone (no engine's per-layer graph cost, which at an
 // 8 ms TPOT leaves the start's bandwidth no batch).
+// (The 8B targets sit above the weight read plus Hopper's fixed 4.8 ms a step without an engine,
+// hopper serving_step_overhead_ms: 6.4 + 4.8 ms at tp 1.)
 std::string ServingRunsOfH100() {
   const std::vector<Setup> setups = {
       {"infer",
@@ -585,11 +587,11 @@ std::string ServingRunsOfH100() {
       {"infer",
        "engine: none, model: llama-3-8b, chip: h100, count: 8, tp: 1, mode: server, input_tokens: "
        "1024, "
-       "output_tokens: 512, tpot_ms: 10"},
+       "output_tokens: 512, tpot_ms: 16"},
       {"infer",
        "engine: none, model: llama-3-8b, chip: h100, count: 8, tp: 2, mode: server, input_tokens: "
        "1024, "
-       "output_tokens: 512, tpot_ms: 8"},
+       "output_tokens: 512, tpot_ms: 12"},
   };
   const double noise[] = {1.02, 0.98, 0.985, 1.015, 1.01, 0.99};
   std::string yaml = "measurements:\n";
@@ -627,10 +629,11 @@ TEST(Calibrate, FitsAChipFigureTheCatalogLacks) {
   const double truth = 3.35, start = (*f)["shipped"], fitted = (*f)["fitted"];
   EXPECT_GT(std::abs(start / truth - 1), 0.04) << "the start gives the answer away";
   // Each run's speed moves with the bandwidth at most one for one (memory-bound decoding;
-  // overheads and compute do not move), so 2 % noise on six measurements leaves the bandwidth
-  // within ~2 % when the efficiencies stay put; 3 % allows the family's other parameters to take
-  // part of the noise and stays short of the start's 4 %.
-  EXPECT_NEAR(fitted, truth, 0.03 * truth) << j.dump(2);
+  // overheads and compute do not move), and less where Hopper's fixed 4.8 ms a step (no engine)
+  // is a share of it (about half of the 8B runs' 11-16 ms steps): 2 % noise on six measurements
+  // leaves the bandwidth within ~2-4 %; 4 % allows the family's other parameters to take part of
+  // the noise and stays short of the start's 4.8 %.
+  EXPECT_NEAR(fitted, truth, 0.04 * truth) << j.dump(2);
   ASSERT_TRUE((*f)["sigma"].is_number());
   EXPECT_LT((*f)["sigma"].get<double>(), 0.1 * truth);
   // Its bounds come from the other Hopper chips: a quarter of the slowest, twice the fastest.
