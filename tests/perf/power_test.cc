@@ -176,13 +176,13 @@ TEST(PowerCapTest, ServingPrefillSlowsDecodeDoesNot) {
   EXPECT_LT(prefill, 0.85);
   EXPECT_GE(prefill, 0.776461 - 1e-6);
 
-  // Decode of short prompts under a 20 ms TPOT target: a small batch, bound
-  // by reading the weights from HBM, which the cap does not slow; only the
+  // Decode of short prompts under a 16 ms p99 TPOT target (the weight read alone is 10.7 ms):
+  // a small batch, bound by reading the weights from HBM, which the cap does not slow; only the
   // small compute share of the step does.
   job.mode = ServingMode::kServer;
   job.input_tokens = 16;
   job.output_tokens = 1024;
-  job.tpot_ms = 20;
+  job.tpot_ms = 16;
   job.system.power_cap_w.reset();
   auto decode_full = EstimateInference(job, one_chip);
   job.system.power_cap_w = 250;

@@ -109,8 +109,9 @@ TEST(Api, ADisaggregatedDeploymentsClientsAreDealtOverItsDecodeInstances) {
                     "concurrency": 32, "engine": "none"})");
   ASSERT_EQ(r.status, 200) << r.body;
   const auto j = json::parse(r.body);
-  EXPECT_EQ(j["decode_instances"].get<int>(), 5);
-  EXPECT_EQ(j["max_batch"].get<int>(), 7);
+  // 8 decode instances of 4 (InferenceClients.ADisaggregatedInstanceCountsItsPrefillChips).
+  EXPECT_EQ(j["decode_instances"].get<int>(), 8);
+  EXPECT_EQ(j["max_batch"].get<int>(), 4);
 }
 
 // An /infer body that names no engine gets the engine the answer assumed and the ids that name
