@@ -143,6 +143,9 @@ struct ServingEngine {
   // the graph, waits for the previous to drain and ramps up before it reaches the bandwidth; at
   // small batches these gaps are a large share of the step. 0: none modelled.
   double graph_layer_us = 0;
+  // The same, measured on this engine on a chip family, in place of graph_layer_us there (chip
+  // family id to microseconds a layer); a family not listed: graph_layer_us.
+  std::map<std::string, double> graph_layer_us_by_family;
   // Time per MoE layer of every iteration that does not grow with its tokens, microseconds, on top
   // of graph_layer_us: the engine runs an MoE layer as a longer chain of separate kernels (router,
   // top-k, quantize, gather or all-gather, permute, grouped GEMMs, activation, finalize,

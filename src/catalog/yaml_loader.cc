@@ -973,6 +973,7 @@ class YamlLoader : public YamlReader {
                "dsa_fp8_prefill_min_heads",
                "cuda_graph_families",
                "graph_layer_us",
+               "graph_layer_us_by_family",
                "host_seq_us",
                "async_scheduling",
                "scheduler_steps",
@@ -1047,6 +1048,8 @@ class YamlLoader : public YamlReader {
     }
     e.cuda_graph_families = Strings(n, "cuda_graph_families", path);
     e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
+    e.graph_layer_us_by_family =
+        NumberMap(n, "graph_layer_us_by_family", path, "chip family to microseconds", 0, 1e5);
     e.host_seq_us = Num(n, "host_seq_us", path, 0, 1e4, 0);
     e.async_scheduling = Bool(n, "async_scheduling", path, true);
     e.scheduler_steps = static_cast<int>(Num(n, "scheduler_steps", path, 1, 1024, 0));

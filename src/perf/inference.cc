@@ -1505,8 +1505,13 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // graph's per-layer kernel gaps (graph_layer_us; an eager step keeps them under its launch
   // floor, EagerLaunchSeconds); elsewhere the family's, measured on an engine that launches every
   // iteration from the host (serving_step_overhead_ms).
+  // graph_layer_us_by_family: the engine's own per-layer cost where it was measured on the
+  // family (vLLM 0.14-0.16 on CDNA 4 under AMD's harness).
   if (Lists(x.job.limits.cuda_graph_families, x.job.chip->family)) {
-    st.overhead_s = x.job.limits.graph_layer_us * 1e-6 * m.layers / l.pp;
+    const auto& by_family = x.job.limits.graph_layer_us_by_family;
+    const auto own = by_family.find(x.job.chip->family);
+    const double layer_us = own != by_family.end() ? own->second : x.job.limits.graph_layer_us;
+    st.overhead_s = layer_us * 1e-6 * m.layers / l.pp;
   } else {
     st.overhead_s = cal.serving_step_overhead_ms / 1000;
   }

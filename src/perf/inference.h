@@ -194,6 +194,9 @@ struct EngineLimits {
   // graph_layer_us per layer of the stage is (catalog::ServingEngine).
   std::vector<std::string> cuda_graph_families;
   double graph_layer_us = 0;
+  // In place of graph_layer_us on the chip families listed (catalog::ServingEngine::
+  // graph_layer_us_by_family: measured on the engine on that family).
+  std::map<std::string, double> graph_layer_us_by_family;
   // Host time per running request of an iteration the GPU waits for, microseconds, divided over
   // the decode steps of one scheduler call (catalog::ServingEngine::host_seq_us); not charged
   // under asynchronous scheduling (vLLM's --async-scheduling), which overlaps it with the step

@@ -252,6 +252,7 @@ std::string EnginesJson(const Catalog& c) {
          {"quantize_on_load", e.quantize_on_load},
          {"cuda_graph_families", e.cuda_graph_families},
          {"graph_layer_us", Limit(e.graph_layer_us)},
+         {"graph_layer_us_by_family", e.graph_layer_us_by_family},
          {"moe_layer_us", Limit(e.moe_layer_us)},
          {"moe_gemm_block_m", Limit(e.moe_gemm_block_m)},
          {"moe_gemm_families", e.moe_gemm_families},

@@ -5926,5 +5926,61 @@ TEST(Engine, MtpModelTypedWithoutMtpSaysWhatMtpGives) {
             std::string::npos);
 }
 
+// vLLM 0.14-0.16 on CDNA 4 charges the fixed step cost measured on AMD's MLPerf v6.0 harness
+// (data/engines.yaml vllm-0.16 graph_layer_us_by_family, S4740): the Interactive and Server runs
+// of Llama 2 70B on MI355X by four systems that are no card row lie on one line in tokens a step
+// (samples/s a GPU x (222.3 + output tokens) x mean TPOT, Little's law). By hand from the logs:
+// Dell 542.6 tokens at 34.42 ms and 3,175.3 at 147.08; Supermicro 550.8 / 34.35 and 3,270.1 /
+// 149.07; Oracle 566.5 / 35.19 and 3,205.1 / 146.20; AMD's 87 GPUs 591.3 / 36.67 and 1,997.5 /
+// 95.76: least squares 11.35 ms + 42.3 us a token, 11.35 / 80 layers = 142 us a layer. The
+// model's own per-token cost (GEMMs and attention, linear in the tokens past the weight read) is
+// 40.2 us on MI355X, within 5 % of the runs' 42.3; its fixed part was 55 x 80 = 4.4 ms.
+TEST(Engine, Vllm016StepOnCdna4IsAmdHarnessRunsIntercept) {
+  struct Run {
+    double samples_per_s, gpus, tokens_per_s, tpot_ms;
+  };
+  const std::vector<Run> runs = {{249.68, 8, 70610.83, 34.42},    {341.80, 8, 96734.37, 147.08},
+                                 {256.24, 8, 71295.53, 34.35},    {350.47, 8, 97586.97, 149.07},
+                                 {254.94, 8, 72116.70, 35.19},    {347.04, 8, 98239.11, 146.20},
+                                 {2776.29, 87, 785521.65, 36.67}, {3591.83, 87, 1016375.0, 95.76}};
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const Run& r : runs) {
+    const double tokens =
+        r.samples_per_s / r.gpus * (222.3 + r.tokens_per_s / r.samples_per_s) * r.tpot_ms / 1e3;
+    sx += tokens;
+    sy += r.tpot_ms;
+    sxx += tokens * tokens;
+    sxy += tokens * r.tpot_ms;
+  }
+  const double n = static_cast<double>(runs.size());
+  const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  const double intercept = (sy - slope * sx) / n;
+  EXPECT_NEAR(intercept, 11.35, 0.01);
+  EXPECT_NEAR(slope * 1e3, 42.3, 0.05);  // us a token
+  EXPECT_NEAR(intercept / 80 * 1e3, 142, 0.5);
+
+  // A decode step of Llama 2 70B in FP4 on one MI355X: 142 us x 80 layers through vllm-0.16,
+  // the 55 us the other releases and families keep elsewhere.
+  InferRequest r;
+  r.model = "llama-2-70b";
+  r.count = 1;
+  r.tp = 1;
+  r.dtype = "fp4";
+  r.kv_dtype = "fp8";
+  r.mode = "analytic";
+  r.max_num_seqs = 64;
+  r.input_tokens = 222.3;
+  r.output_tokens = 283;
+  const auto overhead = [&](const char* chip, const char* engine) {
+    r.chip = {chip};
+    r.engine = engine;
+    return InferJson(r)["step_breakdown_ms"]["overhead"].get<double>();
+  };
+  EXPECT_NEAR(overhead("mi355x", "vllm-0.16"), 0.142 * 80, 1e-3);
+  EXPECT_NEAR(overhead("mi350x", "vllm-0.14"), 0.142 * 80, 1e-3);
+  EXPECT_NEAR(overhead("mi355x", "vllm"), 0.055 * 80, 1e-3);
+  EXPECT_NEAR(overhead("b200", "vllm-0.16"), 0.055 * 80, 1e-3);
+}
+
 }  // namespace
 }  // namespace suanli::app

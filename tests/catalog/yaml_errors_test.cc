@@ -1334,5 +1334,27 @@ TEST(YamlErrorsTest, StackOverlapHostTime) {
   EXPECT_TRUE(Contains(e.field, "ep_a2a_overlap_layer_host_ms")) << e.field;
 }
 
+// An engine's per-layer graph cost on the families it was measured on is a map of chip family to
+// microseconds: a number, or a negative time, is an error naming the field and its line.
+TEST(YamlErrorsTest, GraphLayerTimesByFamilyAreAMapOfFamilies) {
+  const std::string head =
+      "engines:\n"              // 1
+      "  - id: my-engine\n"     // 2
+      "    name: My engine\n";  // 3
+  Catalog c;
+  auto ok = c.MergeYaml(head + "    graph_layer_us_by_family: {cdna4: 142}\n", kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(c.engines().size(), 1u);
+  EXPECT_DOUBLE_EQ(c.engines()[0].graph_layer_us_by_family.at("cdna4"), 142);
+  Error e = MergeError(head + "    graph_layer_us_by_family: 142\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "graph_layer_us_by_family")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "map of chip family")) << e.message;
+  e = MergeError(head + "    graph_layer_us_by_family: {cdna4: -1}\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "graph_layer_us_by_family.cdna4")) << e.field;
+}
+
 }  // namespace
 }  // namespace suanli::catalog
