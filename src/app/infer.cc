@@ -1458,6 +1458,37 @@ perf::InferenceJob InferJobFor(const catalog::Catalog& cat, const InferRequest& 
         "S2820): {} has no published acceptance; give --mtp-acceptance",
         job.serving.draft_head_acceptance, formats.model->id);
   }
+  if (const auto& lengths = formats.model->mtp_accept_lengths;
+      r.mtp >= 2 && r.mtp > formats.model->mtp_layers && !r.mtp_acceptance && !lengths.empty()) {
+    // The model's modules re-applied beyond their count: its measured tokens a verify step at
+    // this depth (the deepest measured beyond the list, where the gain has levelled off), as the
+    // one acceptance a position whose chain gives as many (1 + a + ... + a^depth).
+    const size_t at = std::min(lengths.size(), static_cast<size_t>(r.mtp)) - 1;
+    const double tokens = lengths[at];
+    const auto chain = [&](double a) {
+      double sum = 1, term = 1;
+      for (int k = 0; k < r.mtp; ++k) sum += (term *= a);
+      return sum;
+    };
+    double lo = 0, hi = 1;
+    for (int i = 0; i < 60; ++i) {
+      const double mid = (lo + hi) / 2;
+      if (chain(mid) < tokens) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    job.mtp_acceptance = (lo + hi) / 2;
+    job.mtp_acceptance_basis = fmt::format(
+        "{:.3f} a position: {} re-applies its {} MTP module{} beyond {} draft{}, and its measured "
+        "{:g} tokens a verify step at depth {} (models.yaml mtp_accept_lengths) is taken for "
+        "depth {}; the first draft's own rate ({:g}) holds at depth {}; give --mtp-acceptance",
+        job.mtp_acceptance, formats.model->id, formats.model->mtp_layers,
+        formats.model->mtp_layers == 1 ? "" : "s", formats.model->mtp_layers,
+        formats.model->mtp_layers == 1 ? "" : "s", tokens, at + 1, r.mtp,
+        formats.model->mtp_acceptance.value_or(0), std::max(1, formats.model->mtp_layers));
+  }
   job.prefix_cache_hit = r.prefix_cache_hit;
   job.disaggregate = r.disaggregate;
   job.demand_tokens_per_s = r.demand_tokens_per_s;

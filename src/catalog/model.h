@@ -156,6 +156,11 @@ struct Model {
   int mtp_layers = 0;
   // Published acceptance of an MTP draft token given the one before (serving with --mtp).
   std::optional<double> mtp_acceptance;
+  // Measured tokens a verify step (1 + accepted drafts) at draft depth 1, 2, ... (index depth - 1)
+  // where the model's MTP modules are re-applied beyond their own count (DeepSeek's one module
+  // chained, TensorRT-LLM's MTP Eagle and SGLang's NEXTN): each later draft is predicted from a
+  // draft, not a target token, and is accepted less often than the first. Empty: none published.
+  std::vector<double> mtp_accept_lengths;
   std::optional<OutputLengths> output_lengths;
   std::optional<PretrainingRecipe> pretraining;
   std::optional<MlaConfig> mla;

@@ -375,6 +375,7 @@ class YamlLoader : public YamlReader {
                "moe",
                "mtp_layers",
                "mtp_acceptance",
+               "mtp_accept_lengths",
                "output_lengths",
                "pretraining",
                "checkpoints",
@@ -426,6 +427,27 @@ class YamlLoader : public YamlReader {
     m.mtp_layers = Int(n, "mtp_layers", path, 0, 64, 0);
     if (n["mtp_acceptance"] && !n["mtp_acceptance"].IsNull()) {
       m.mtp_acceptance = Num(n, "mtp_acceptance", path, 0, 1);
+    }
+    if (const YAML::Node lengths = n["mtp_accept_lengths"]; lengths && !lengths.IsNull()) {
+      const std::string lpath = Join(path, "mtp_accept_lengths");
+      if (!lengths.IsSequence() || lengths.size() == 0) {
+        Fail("expected a list of tokens a verify step at draft depth 1, 2, ...", lengths, lpath);
+      }
+      for (size_t i = 0; i < lengths.size(); ++i) {
+        const std::string ip = lpath + "[" + std::to_string(i) + "]";
+        const double v = Number(lengths[i], ip);
+        // Depth i + 1 verifies at most i + 2 tokens and never fewer than the target's own one,
+        // nor fewer than the shallower depth before it accepted.
+        const double lo = i == 0 ? 1.0 : m.mtp_accept_lengths.back();
+        if (v < lo || v > static_cast<double>(i) + 2) {
+          Fail(fmt::format("value {} out of range; expected {:g} to {} tokens at draft depth {} "
+                           "(one target token and at most {} draft{}{})",
+                           lengths[i].as<std::string>(), lo, i + 2, i + 1, i + 1, i == 0 ? "" : "s",
+                           i == 0 ? "" : ", not below the depth before it"),
+               lengths[i], ip);
+        }
+        m.mtp_accept_lengths.push_back(v);
+      }
     }
     if (const YAML::Node pt = n["pretraining"]; pt && !pt.IsNull()) {
       const std::string p = Join(path, "pretraining");

@@ -5982,5 +5982,45 @@ TEST(Engine, Vllm016StepOnCdna4IsAmdHarnessRunsIntercept) {
   EXPECT_NEAR(overhead("b200", "vllm-0.16"), 0.055 * 80, 1e-3);
 }
 
+// DeepSeek-R1 chains its one MTP module beyond depth 1; the tokens a verify step TensorRT-LLM
+// measured at each depth (models.yaml mtp_accept_lengths, S3665: 1.92, 2.58, 2.82, 2.99, 3.01)
+// set the default acceptance from depth 2 on. By hand, depth 3: 1 + a + a^2 + a^3 = 2.82 gives
+// a = 0.7700 (0.77 + 0.5929 + 0.4565 = 1.8194); depth 2: 1 + a + a^2 = 2.58, a = (-1 + sqrt(1 +
+// 4 x 1.58)) / 2 = 0.8528; depth 8 takes depth 5's 3.01. Depth 1 keeps DeepSeek's own 0.85
+// (1.85 tokens a step), and a given --mtp-acceptance wins.
+TEST(Engine, DeepSeekMtpBeyondItsOneModuleTakesTheMeasuredAcceptLength) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"b200"};
+  r.count = 8;
+  r.tp = 8;
+  r.dtype = "fp4";
+  r.engine = "trtllm";
+  r.mode = "analytic";
+  r.input_tokens = 1024;
+  r.output_tokens = 2048;
+  r.mtp = 3;
+  auto j = InferJson(r);
+  EXPECT_NEAR(j["mtp_acceptance"].get<double>(), 0.7700, 5e-4) << j.dump();
+  EXPECT_NEAR(j["tokens_per_decode_step"].get<double>(), 2.82, 1e-6) << j.dump();
+  EXPECT_NE(j.value("mtp_acceptance_basis", "").find("2.82 tokens a verify step at depth 3"),
+            std::string::npos)
+      << j.dump();
+  r.mtp = 2;
+  j = InferJson(r);
+  EXPECT_NEAR(j["mtp_acceptance"].get<double>(), 0.8528, 5e-4) << j.dump();
+  r.mtp = 8;
+  EXPECT_NEAR(InferJson(r)["tokens_per_decode_step"].get<double>(), 3.01, 1e-6);
+  r.mtp = 1;
+  j = InferJson(r);
+  EXPECT_DOUBLE_EQ(j["mtp_acceptance"].get<double>(), 0.85);
+  EXPECT_DOUBLE_EQ(j["tokens_per_decode_step"].get<double>(), 1.85);
+  r.mtp = 3;
+  r.mtp_acceptance = 0.9;
+  j = InferJson(r);
+  EXPECT_DOUBLE_EQ(j["mtp_acceptance"].get<double>(), 0.9);
+  EXPECT_EQ(j.value("mtp_acceptance_basis", ""), "");
+}
+
 }  // namespace
 }  // namespace suanli::app

@@ -1356,5 +1356,22 @@ TEST(YamlErrorsTest, GraphLayerTimesByFamilyAreAMapOfFamilies) {
   EXPECT_TRUE(Contains(e.field, "graph_layer_us_by_family.cdna4")) << e.field;
 }
 
+// mtp_accept_lengths: tokens a verify step at draft depth 1, 2, ...; depth d verifies at most
+// d + 1 tokens, never fewer than one nor than the depth before it accepted.
+TEST(YamlErrorsTest, MtpAcceptLengthsAreChecked) {
+  Error e = MergeError(Model(0, "", "    mtp_accept_lengths: [1.9, 3.5]\n"));  // line 14
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 14) << e.ToString();
+  EXPECT_EQ(e.field, "models[0].mtp_accept_lengths[1]");
+  EXPECT_TRUE(Contains(e.message, "3.5")) << e.message;  // depth 2: at most 3 tokens
+  e = MergeError(Model(0, "", "    mtp_accept_lengths: [1.9, 1.8]\n"));  // line 14
+  EXPECT_EQ(e.field, "models[0].mtp_accept_lengths[1]") << e.ToString();
+  EXPECT_TRUE(Contains(e.message, "not below")) << e.message;       // 1.8 under depth 1's 1.9
+  e = MergeError(Model(0, "", "    mtp_accept_lengths: [0.9]\n"));  // line 14
+  EXPECT_EQ(e.field, "models[0].mtp_accept_lengths[0]") << e.ToString();
+  e = MergeError(Model(0, "", "    mtp_accept_lengths: []\n"));  // line 14
+  EXPECT_EQ(e.field, "models[0].mtp_accept_lengths") << e.ToString();
+}
+
 }  // namespace
 }  // namespace suanli::catalog
