@@ -425,6 +425,12 @@ std::string ChipsYaml(const catalog::Source& source, const std::vector<catalog::
     EmitSourced(e, "tdp_w", c.tdp_w);
     if (c.gemm_clock_ratio.known()) EmitSourced(e, "gemm_clock_ratio", c.gemm_clock_ratio);
     if (c.sm_count.known()) EmitSourced(e, "sm_count", c.sm_count);
+    if (c.fp4_gemm_k_overhead.known()) {
+      EmitSourced(e, "fp4_gemm_k_overhead", c.fp4_gemm_k_overhead);
+    }
+    if (c.fp4_gemm_n_overhead.known()) {
+      EmitSourced(e, "fp4_gemm_n_overhead", c.fp4_gemm_n_overhead);
+    }
     if (c.serving_step_overhead_ms.known()) {
       EmitSourced(e, "serving_step_overhead_ms", c.serving_step_overhead_ms);
     }

@@ -65,6 +65,13 @@ struct Chip {
   // (Little's law: each SM keeps a limited number of bytes in flight against the memory's
   // latency). Unknown: no such bound.
   SourcedNumber sm_count;
+  // Shape law of the part's NVFP4 GEMMs, measured: a GEMM of reduction length K and output width N
+  // runs at R / (1 + k_overhead / K + n_overhead / N) of its math rate R, the work beside the MMAs
+  // (each output tile's pipeline fill, drain and epilogue, amortized over K; the activations'
+  // quantization and block scales, over N) that a short reduction or a narrow output does not
+  // hide. Both unknown: 4-bit GEMMs at the family's efficiency whatever their shape.
+  SourcedNumber fp4_gemm_k_overhead;
+  SourcedNumber fp4_gemm_n_overhead;
   // Fixed cost of one serving step measured on this part itself, ms, where it differs from the
   // family's (calibration.yaml serving_step_overhead_ms, charged where an engine launches every
   // iteration from the host): Blackwell's 16.8 ms is measured on B200 under NVIDIA's MLPerf

@@ -148,6 +148,8 @@ class YamlLoader : public YamlReader {
                "tdp_w",
                "gemm_clock_ratio",
                "sm_count",
+               "fp4_gemm_k_overhead",
+               "fp4_gemm_n_overhead",
                "serving_step_overhead_ms",
                "process",
                "foundry",
@@ -193,6 +195,14 @@ class YamlLoader : public YamlReader {
     c.tdp_w = SourcedField<double>(n, "tdp_w", path, 1, 1e5);
     c.gemm_clock_ratio = SourcedField<double>(n, "gemm_clock_ratio", path, 0.1, 10);
     c.sm_count = SourcedField<double>(n, "sm_count", path, 1, 1e5);
+    c.fp4_gemm_k_overhead = SourcedField<double>(n, "fp4_gemm_k_overhead", path, 0, 1e6);
+    c.fp4_gemm_n_overhead = SourcedField<double>(n, "fp4_gemm_n_overhead", path, 0, 1e6);
+    if (c.fp4_gemm_k_overhead.known() != c.fp4_gemm_n_overhead.known()) {
+      const char* given =
+          c.fp4_gemm_k_overhead.known() ? "fp4_gemm_k_overhead" : "fp4_gemm_n_overhead";
+      Fail("fp4_gemm_k_overhead and fp4_gemm_n_overhead are one measured law: give both or neither",
+           n[given], Join(path, given));
+    }
     c.serving_step_overhead_ms = SourcedField<double>(n, "serving_step_overhead_ms", path, 0, 1e4);
     c.process = SourcedField<std::string>(n, "process", path);
     c.foundry = SourcedField<std::string>(n, "foundry", path);

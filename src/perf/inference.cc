@@ -248,6 +248,48 @@ double FusedMoeEfficiency(double efficiency, double k_overhead, double hidden, d
   return efficiency / (1 + k_overhead * (2 / (3 * hidden) + 1 / (3 * width)));
 }
 
+// Time of a dense model's NVFP4 layer GEMMs on `chip` over their time at the shapes where the
+// family's fp4_matmul_efficiency holds, by the part's measured shape law (catalog::Chip::
+// fp4_gemm_k_overhead, fp4_gemm_n_overhead: a GEMM of reduction K and output width N takes
+// 1 + k0 / K + n0 / N times its MMAs' time). The reference is Llama 2 70B's layer at TP 1 (QKV
+// 10,240 x 8,192, O 8,192 x 8,192, gate-up 57,344 x 8,192, down 8,192 x 28,672): the MLPerf
+// runs the efficiency was checked on (B200's v5.1 rows; B300's v6.0 70B runs, 37.1 us a token
+// measured against 39.1 priced, bench/RESULTS.md session 39 h2). Weighted by each GEMM's FLOPs.
+// 1 where the part has no measured law or the model is not a plain dense transformer (MoE, MLA
+// and linear-attention layers have GEMMs of other shapes).
+double Fp4DenseGemmShapeFactor(const catalog::Chip& chip, const catalog::Model& m, int tp) {
+  if (!chip.fp4_gemm_k_overhead.known() || !chip.fp4_gemm_n_overhead.known() || m.moe || m.mla ||
+      m.linear_attention || m.hidden <= 0 || m.heads <= 0 || m.head_dim <= 0 || m.ffn_hidden <= 0 ||
+      tp <= 0) {
+    return 1.0;
+  }
+  const double k0 = *chip.fp4_gemm_k_overhead.value;
+  const double n0 = *chip.fp4_gemm_n_overhead.value;
+  struct Gemm {
+    double n, k;
+  };
+  const auto cost = [&](const std::vector<Gemm>& gemms) {
+    double flops = 0, time = 0;
+    for (const auto& g : gemms) {
+      flops += g.n * g.k;
+      time += g.n * g.k * (1 + k0 / g.k + n0 / g.n);
+    }
+    return time / flops;
+  };
+  const auto layer = [](double hidden, double heads, double kv_heads, double head_dim, double ffn,
+                        bool gated, double t) {
+    return std::vector<Gemm>{{(heads + 2 * kv_heads) * head_dim / t, hidden},
+                             {hidden, heads * head_dim / t},
+                             {(gated ? 2 : 1) * ffn / t, hidden},
+                             {hidden, ffn / t}};
+  };
+  const double kv_heads = m.kv_heads > 0 ? m.kv_heads : m.heads;
+  const double model = cost(layer(m.hidden, m.heads, kv_heads, m.head_dim, m.ffn_hidden,
+                                  m.mlp == catalog::MlpKind::kSwiglu, tp));
+  const double reference = cost(layer(8192, 64, 8, 128, 28672, true, 1));
+  return model / reference;
+}
+
 bool UntunedMoeShape(const std::vector<catalog::UntunedMoeConfig>& untuned, int experts,
                      double width, const std::string& chip, const std::string& dtype) {
   return std::any_of(untuned.begin(), untuned.end(), [&](const catalog::UntunedMoeConfig& k) {
@@ -1213,8 +1255,10 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // Roofline per step: small batches are bound by streaming the weights. A family with a
   // smooth roofline (exponent n) charges (read^n + math^n)^(1/n): the read is only partly hidden
   // behind the math where the two are alike.
+  // Dense NVFP4 GEMMs at the part's measured shape law (Fp4DenseGemmShapeFactor).
+  const double dense_shape = x.f.dense.fp4 ? Fp4DenseGemmShapeFactor(*x.job.chip, m, tp) : 1.0;
   const double lin_compute =
-      dense_flops / x.f.dense.rate() +
+      dense_flops * dense_shape / x.f.dense.rate() +
       (expert_flops > 0 ? (expert_flops - routed_flops) / x.f.experts.rate() : 0) +
       (routed_flops > 0 ? routed_flops / routed_rate : 0);
   double lin_memory = (weight_bytes + activations.in_gemms) / x.f.mem_bw;

@@ -469,6 +469,11 @@ struct InferenceEstimate {
 // FLOPs) over `hidden`, the down GEMM (1/3) over `width`, an expert's intermediate columns on the
 // chip: efficiency / (1 + k_overhead x (2 / (3 hidden) + 1 / (3 width))).
 double FusedMoeEfficiency(double efficiency, double k_overhead, double hidden, double width);
+// Time of a dense model's NVFP4 layer GEMMs at tensor parallel `tp` on `chip` over their time at
+// Llama 2 70B's TP 1 layer shapes (where the family's fp4_matmul_efficiency holds), by the part's
+// measured shape law (catalog::Chip::fp4_gemm_k_overhead, fp4_gemm_n_overhead); 1 without one,
+// and for MoE, MLA and linear-attention models.
+double Fp4DenseGemmShapeFactor(const catalog::Chip& chip, const catalog::Model& m, int tp);
 // Whether the engine release ships no tuned fused_moe config for this kernel shape: `experts` on a
 // chip, an expert's `width` columns on it, the chip's catalog id and the experts' format ("bf16" or
 // "fp8" per tensor), as EngineLimits::untuned_moe_configs lists them.

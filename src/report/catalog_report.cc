@@ -117,6 +117,13 @@ std::string ChipsJson(const Catalog& c) {
       j["sm_count"] = SourcedJson(chip.sm_count);
       note_sources(chip.sm_count);
     }
+    for (const auto& [name, v] : {std::pair{"fp4_gemm_k_overhead", &chip.fp4_gemm_k_overhead},
+                                  std::pair{"fp4_gemm_n_overhead", &chip.fp4_gemm_n_overhead}}) {
+      if (v->known()) {
+        j[name] = SourcedJson(*v);
+        note_sources(*v);
+      }
+    }
     if (chip.serving_step_overhead_ms.known()) {
       j["serving_step_overhead_ms"] = SourcedJson(chip.serving_step_overhead_ms);
       note_sources(chip.serving_step_overhead_ms);

@@ -254,6 +254,23 @@ TEST(YamlErrorsTest, NegativeChipStepOverhead) {
   EXPECT_TRUE(Contains(e.message, "-1")) << e.message;
 }
 
+// A part's NVFP4 GEMM shape law: both overheads are elements of a GEMM's reduction or width (0 or
+// more), and they are one fit, so one without the other names the line and asks for both.
+TEST(YamlErrorsTest, Fp4GemmShapeLawIsBothOverheadsNeverNegative) {
+  Error e = MergeError(
+      ChipWithMemory("fp4_gemm_k_overhead: {value: -3500, source: [S2], confidence: reported}\n"
+                     "    fp4_gemm_n_overhead: {value: 4640, source: [S2], confidence: reported}"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "fp4_gemm_k_overhead")) << e.field;
+  e = MergeError(
+      ChipWithMemory("fp4_gemm_n_overhead: {value: 4640, source: [S2], confidence: reported}"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "fp4_gemm_n_overhead")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "give both")) << e.message;
+}
+
 TEST(YamlErrorsTest, NonIntegerLayers) {
   const Error e = MergeError(Model(4, "layers: 32.5"));  // line 4
   EXPECT_EQ(e.file, kFile);

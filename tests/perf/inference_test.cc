@@ -831,6 +831,52 @@ TEST(InferenceTest, BlackwellUltraStepCostIsItsOwnHarnessRunsIntercept) {
   }
 }
 
+// A dense model's NVFP4 GEMMs on Blackwell run at the part's measured shape law (data/chips.yaml
+// fp4_gemm_k_overhead, fp4_gemm_n_overhead; aiconfigurator's TensorRT-LLM 1.3 GEMM tables,
+// S4750-S4753): 1 + k0 / K + n0 / N times the MMAs' time, relative to Llama 2 70B's TP 1 layer.
+// By hand on B300 (k0 3,500, n0 4,640), each GEMM's N x K weight and its cost:
+//   70B: QKV 10,240 x 8,192 1.88037, O 8,192 x 8,192 1.99365, gate+up 57,344 x 8,192 1.50817,
+//        down 8,192 x 28,672 1.68848 -> 1,396.600 / 855.638 = 1.63223
+//   8B:  QKV 6,144 x 4,096 2.60970, O 4,096 x 4,096 2.98730, gate+up 28,672 x 4,096 2.01632,
+//        down 4,096 x 14,336 2.37695 -> 492.168 / 218.104 = 2.25657; 2.25657 / 1.63223 = 1.3825.
+// Measured in the table itself (S4751): the 8B layer 497.2 us at m 4,096, the 70B's 1,428.7 us,
+// a FLOP (497.2 / 218.104) / (1,428.7 / 855.638) = 1.365x. B200 (k0 830, n0 2,320): 1.180 by the
+// law, 1.188 measured (S4750).
+TEST(InferenceTest, BlackwellFp4GemmsOfASmallModelRunAtTheirShapesRate) {
+  const catalog::Model& l8 = **Cat().FindModel("llama-3.1-8b");
+  const catalog::Model& l70 = **Cat().FindModel("llama-2-70b");
+  const catalog::Chip& b300 = **Cat().FindChip("b300");
+  const catalog::Chip& b200 = **Cat().FindChip("b200");
+  EXPECT_NEAR(Fp4DenseGemmShapeFactor(b300, l8, 1), 1.3825, 0.001);
+  EXPECT_NEAR(Fp4DenseGemmShapeFactor(b300, l8, 1), (497.2 / 218.104) / (1428.7 / 855.638), 0.03);
+  EXPECT_NEAR(Fp4DenseGemmShapeFactor(b200, l8, 1), 1.188, 0.02);
+  EXPECT_NEAR(Fp4DenseGemmShapeFactor(b300, l70, 1), 1.0, 1e-12);
+  // A part with no measured law, and models whose GEMMs have other shapes, keep the family's rate.
+  EXPECT_EQ(Fp4DenseGemmShapeFactor(**Cat().FindChip("rtx-pro-6000"), l8, 1), 1.0);
+  EXPECT_EQ(Fp4DenseGemmShapeFactor(b300, **Cat().FindModel("deepseek-r1"), 8), 1.0);
+
+  // The step: the 8B's GEMM time on B300 grows by the factor where the step is compute-bound (512
+  // sequences of 867 + 129 tokens: ~3,950 tokens a step), and 16-bit weights are not touched.
+  const auto linear_ms = [](const catalog::Chip* chip, ServingDType dtype) {
+    InferenceJob job = Job("llama-3.1-8b", "b300", dtype);
+    job.chip = chip;
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = 512;
+    job.input_tokens = 867;
+    job.output_tokens = 129;
+    auto e = EstimateInference(job, Tp(1));
+    EXPECT_TRUE(e) << e.error().ToString();
+    return e ? e->step_linear_ms : 0.0;
+  };
+  catalog::Chip bare = b300;
+  bare.fp4_gemm_k_overhead = {};
+  bare.fp4_gemm_n_overhead = {};
+  const double ratio = linear_ms(&b300, ServingDType::kFp4) / linear_ms(&bare, ServingDType::kFp4);
+  EXPECT_GT(ratio, 1.3);
+  EXPECT_LT(ratio, 1.3826);
+  EXPECT_DOUBLE_EQ(linear_ms(&b300, ServingDType::kFp8), linear_ms(&bare, ServingDType::kFp8));
+}
+
 // The H200 NVL (600 W, PCIe) runs dense GEMMs at its datasheet peak's clock, with no power-limit
 // loss beyond it: data/chips.yaml gemm_clock_ratio 1 (S4610). Its datasheet FP8 peak is 1,670.5
 // TFLOPS against the H200 SXM's 1,979 (0.844) at the same 4.8 TB/s and 141 GB. The MLPerf v5.1
