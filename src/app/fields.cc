@@ -28,6 +28,11 @@ Error MissingField(std::string_view field) {
   return Error{"is required", "", 0, std::string(field)};
 }
 
+std::string FlagAsTyped(const TypedNames& typed_as, std::string_view field) {
+  if (const auto it = typed_as.find(std::string(field)); it != typed_as.end()) return it->second;
+  return FlagName(field);
+}
+
 Error NamedAsTyped(Error e, const TypedNames& typed_as) {
   // An error at a file's line names the file's key, not the flag.
   if (e.line > 0) return e;

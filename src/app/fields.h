@@ -201,8 +201,8 @@ Result<void> SetField(const std::vector<Field<Request>>& fields, Request& r, std
 using TypedNames = std::map<std::string, std::string>;
 
 // Sets field `f` given under `typed` (its name or an alias, as the user spelt it). A conversion
-// error names `typed`; when `typed` is an alias it is kept in r.typed_as for later errors
-// (NamedAsTyped).
+// error names `typed`; unless `typed` is the field's canonical flag it is kept in r.typed_as for
+// later errors (NamedAsTyped, FlagAsTyped).
 template <typename Request>
 Result<void> SetAsTyped(const Field<Request>& f, Request& r, const FieldValue& value,
                         const std::string& typed) {
@@ -212,8 +212,10 @@ Result<void> SetAsTyped(const Field<Request>& f, Request& r, const FieldValue& v
     if (!own_name && e.field == f.name) e.field = typed;
     return tl::unexpected(std::move(e));
   }
+  // Kept unless it is what FlagAsTyped says anyway (the flag's own canonical spelling): a JSON
+  // key, an alias, a flag typed with underscores (`--max_steps`) all are.
   if constexpr (requires { r.typed_as; }) {
-    if (own_name) {
+    if (typed.empty() || typed == FlagName(f.name)) {
       r.typed_as.erase(f.name);
     } else {
       r.typed_as[f.name] = typed;
@@ -221,6 +223,11 @@ Result<void> SetAsTyped(const Field<Request>& f, Request& r, const FieldValue& v
   }
   return {};
 }
+
+// Field `field` named as the user gave it (typed_as: "--max_steps", "-tp", the JSON key
+// "max_steps"), else as its flag ("--global-batch-size"): for a message that names another
+// field than the error's own ("needs --global-batch-size", "contradicts --train_iters 100").
+std::string FlagAsTyped(const TypedNames& typed_as, std::string_view field);
 
 // An error about a field the user gave under an alias, named as the user typed it.
 Error NamedAsTyped(Error e, const TypedNames& typed_as);

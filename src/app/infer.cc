@@ -1809,9 +1809,12 @@ Result<Output> Engine::InferCanonical(const InferRequest& typed, const RunContex
       }
       // One chip: its error is the answer. Several: the table shows it.
       if (!r.compare) return tl::unexpected(ok.error());
-      row.error = ok.error().field.empty() || ok.error().field == "chip"
-                      ? ok.error().message
-                      : FlagName(ok.error().field) + ": " + ok.error().message;
+      // Its field as the user gave it (`--max_num_seqs`, the JSON key over HTTP), else its flag.
+      const Error& e = ok.error();
+      row.error = e.field.empty() || e.field == "chip" ? e.message
+                  : e.field.starts_with("-")           ? e.field + ": " + e.message
+                  : e.line > 0                         ? FlagName(e.field) + ": " + e.message
+                               : FlagAsTyped(r.typed_as, e.field) + ": " + e.message;
     }
     rows.push_back(std::move(row));
   }

@@ -969,9 +969,12 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
     if (steps < 1) return contradicts("gradient_accumulation_steps", "must be at least 1");
     if (!r.global_batch_size && !r.global_batch_tokens) {
       if (!r.micro_batch) {
-        return contradicts("gradient_accumulation_steps",
-                           "needs --micro-batch (--train-micro-batch-size-per-gpu): the global "
-                           "batch is micro-batch x steps x dp");
+        return contradicts(
+            "gradient_accumulation_steps",
+            fmt::format("needs {} (--train-micro-batch-size-per-gpu, the Trainer's "
+                        "--per_device_train_batch_size): the global batch is micro-batch x steps "
+                        "x dp",
+                        FlagAsTyped(r.typed_as, "micro_batch")));
       }
       const int64_t dp = r.dp ? *r.dp : std::max<int64_t>(1, GivenDataParallel(r));
       r.global_batch_size = int64_t{*r.micro_batch} * steps * dp;

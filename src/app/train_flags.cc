@@ -427,14 +427,17 @@ Result<void> TokensFromRunLength(TrainRequest& r, int seq_len) {
   const char* iters_field = "train_iters";
   if (r.max_steps) {
     if (r.train_iters && *r.train_iters != *r.max_steps) {
-      return tl::unexpected(FieldError("max_steps", fmt::format("{} contradicts --train-iters {}",
-                                                                *r.max_steps, *r.train_iters)));
+      return tl::unexpected(FieldError(
+          "max_steps", fmt::format("{} contradicts {} {}", *r.max_steps,
+                                   FlagAsTyped(r.typed_as, "train_iters"), *r.train_iters)));
     }
     r.train_iters = r.max_steps;
     iters_field = "max_steps";
   }
   if (r.train_samples && r.train_iters) {
-    return tl::unexpected(FieldError(iters_field, "give it or --train-samples, not both"));
+    return tl::unexpected(FieldError(
+        iters_field,
+        fmt::format("give it or {}, not both", FlagAsTyped(r.typed_as, "train_samples"))));
   }
   std::optional<double> tokens;
   double step = seq_len;  // the tokens one unit of the length spans: a disagreement within it
@@ -451,15 +454,16 @@ Result<void> TokensFromRunLength(TrainRequest& r, int seq_len) {
       step = *r.global_batch_tokens;
     } else {
       return tl::unexpected(FieldError(
-          field, "needs --global-batch-size: the tokens are steps x global batch x seq-length"));
+          field, fmt::format("needs {}: the tokens are steps x global batch x seq-length",
+                             FlagAsTyped(r.typed_as, "global_batch_size"))));
     }
     tokens = static_cast<double>(*r.train_iters) * step;
   }
   if (!tokens) return {};
   if (r.tokens > 0 && std::abs(r.tokens - *tokens) >= step) {
-    return tl::unexpected(
-        FieldError(field, fmt::format("means {} tokens, which contradicts --tokens {}",
-                                      TokenCount(*tokens), TokenCount(r.tokens))));
+    return tl::unexpected(FieldError(
+        field, fmt::format("means {} tokens, which contradicts {} {}", TokenCount(*tokens),
+                           FlagAsTyped(r.typed_as, "tokens"), TokenCount(r.tokens))));
   }
   if (!(r.tokens > 0)) r.tokens = *tokens;
   return {};

@@ -74,18 +74,29 @@ std::map<std::string, std::string>& TypedFlags() {
   return typed;
 }
 
-// The flag `f` was given by, as typed: its own flag if that was given, else the first alias
-// given; empty if none was (a positional value).
+// The flags `f` was given by, as typed ("--max_steps", "-tp"): its own flag first if that was
+// given, then its aliases given, in their order.
 template <typename Request>
-std::string TypedFlag(const Field<Request>& f) {
+std::vector<std::string> FlagsTyped(const Field<Request>& f) {
+  std::vector<std::string> given;
   const auto& typed = TypedFlags();
-  if (typed.contains(suanli::app::FlagName(f.name))) return suanli::app::FlagName(f.name);
+  if (const auto it = typed.find(suanli::app::FlagName(f.name)); it != typed.end()) {
+    given.push_back(it->second);
+  }
   for (const auto& alias : f.aliases) {
     if (const auto it = typed.find(suanli::app::FlagName(alias)); it != typed.end()) {
-      return it->second;
+      given.push_back(it->second);
     }
   }
-  return {};
+  return given;
+}
+
+// The flag `f` was given by, as typed (`--max_steps 1000` is an error of --max_steps, not of
+// --max-steps): the first of FlagsTyped; empty if none was (a positional value).
+template <typename Request>
+std::string TypedFlag(const Field<Request>& f) {
+  auto given = FlagsTyped(f);
+  return given.empty() ? std::string() : std::move(given.front());
 }
 
 // A request's fields as flags of one subcommand; values are kept as the user typed them and
@@ -185,14 +196,8 @@ class CliRequest {
       // flag as typed (an error names "--deepspeed_config" when that was given).
       if (f.positional && !f.flag_too) return false;
       if (suanli::app::NamedAs(f, name)) return true;
-      for (const auto& [flag, typed] : TypedFlags()) {
-        if (typed != name) continue;
-        if (suanli::app::FlagName(f.name) == flag) return true;
-        for (const auto& alias : f.aliases) {
-          if (suanli::app::FlagName(alias) == flag) return true;
-        }
-      }
-      return false;
+      const auto given = FlagsTyped(f);
+      return std::find(given.begin(), given.end(), name) != given.end();
     });
   }
 
