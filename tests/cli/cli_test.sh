@@ -3498,5 +3498,35 @@ expect_bad "infer: a demand over a week is not a rate it reads" \
   "error: --demand-tokens-per-s: '1B/week' is not a rate" \
   infer --model llama-3.1-8b --chip h100 --mode analytic --demand-tokens-per-s 1B/week
 
+# A flag typed with underscores is named as typed, in its own error and in another's (session
+# 40 round 2: `--max_steps 1000` said "--max-steps: needs --global-batch-size").
+expect_bad "train: --max_steps without a batch is named as typed" \
+  "error: --max_steps: needs --global-batch-size" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 1B --max_steps 1000
+expect_bad "train: --max-steps without a batch keeps its hyphens" \
+  "error: --max-steps: needs --global-batch-size" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 1B --max-steps 1000
+expect_bad "train: --max_steps against --train_iters names both as typed" \
+  "error: --max_steps: 100 contradicts --train_iters 1000" \
+  train --model llama-3.1-8b --chip h100 --count 8 --max_steps 100 --train_iters 1000 \
+  --global_batch_size 8
+# 1,000 steps x 8 sequences x 4,096 tokens = 32,768,000 tokens against the 1e9 typed.
+expect_bad "train: --max_steps against --tokens=1B names --tokens as typed" \
+  "error: --max_steps: means 32.77M \\(32768000\\) tokens, which contradicts --tokens 1B" \
+  train --model llama-3.1-8b --chip h100 --count 8 --max_steps 1000 --global_batch_size 8 \
+  --seq_length 4096 --tokens=1B
+expect_bad "train: --gradient_accumulation_steps without a micro-batch is named as typed" \
+  "error: --gradient_accumulation_steps: needs --micro-batch" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 1B --gradient_accumulation_steps 4
+# infer --compare: a chip's row error names the flag as typed (H100's static power is about
+# 140 W, above a 100 W cap; the A100 runs capped).
+run infer --model llama-3.1-8b --compare --chip h100,a100 --mode analytic --power_cap_w 100
+if [ "$RC" -eq 0 ] && grep -q "^h100: --power_cap_w: power cap 100 W" <<<"$OUT$ERR"; then
+  ok "infer --compare: a row error names --power_cap_w as typed"
+else
+  not_ok "infer --compare: a row error names --power_cap_w as typed" "exit $RC" \
+    "stderr: ${ERR:0:300}" "${OUT:0:800}"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -569,6 +569,36 @@ TEST(Api, AccelerateConfigIsRead) {
   EXPECT_NE(clash.body.find("num_processes"), std::string::npos) << clash.body;
 }
 
+// Over HTTP an error names the JSON key, in its field and in another field's name in its text
+// (the CLI names the flag as typed: cli_test.sh, `--max_steps 100 --train_iters 1000`).
+TEST(Api, ErrorsNameTheJsonKey) {
+  Api api(TheEngine(), {});
+  auto no_batch = Post(api, "/v1/train",
+                       R"({"model": "llama-3.1-8b", "chip": "h100", "count": 8, "tokens": 1e9,
+                           "max_steps": 1000})");
+  EXPECT_EQ(no_batch.status, 400) << no_batch.body;
+  EXPECT_EQ(nlohmann::json::parse(no_batch.body)["field"], "max_steps") << no_batch.body;
+  auto clash = Post(api, "/v1/train",
+                    R"({"model": "llama-3.1-8b", "chip": "h100", "count": 8, "max_steps": 100,
+                        "train_iters": 1000, "global_batch_size": 8})");
+  EXPECT_EQ(clash.status, 400) << clash.body;
+  const auto j = nlohmann::json::parse(clash.body);
+  EXPECT_EQ(j["field"], "max_steps") << clash.body;
+  EXPECT_NE(j["error"].get<std::string>().find("100 contradicts train_iters 1000"),
+            std::string::npos)
+      << clash.body;
+  // infer compare: H100's static power (about 140 W) is above a 100 W cap, its row's error
+  // names the key; the A100 runs capped.
+  auto cap = Post(api, "/v1/infer",
+                  R"({"model": "llama-3.1-8b", "chip": ["h100", "a100"], "compare": true,
+                      "mode": "analytic", "power_cap_w": 100})");
+  ASSERT_EQ(cap.status, 200) << cap.body;
+  const auto rows = nlohmann::json::parse(cap.body)["chips"];
+  ASSERT_EQ(rows.size(), 2U) << cap.body;
+  EXPECT_EQ(rows[0]["error"].get<std::string>().rfind("power_cap_w: power cap 100 W", 0), 0U)
+      << cap.body;
+}
+
 TEST(Api, TokenGuardsEverythingButHealthz) {
   ApiOptions options;
   options.token = "s3cret";
