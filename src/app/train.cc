@@ -160,7 +160,8 @@ Result<void> ApplyPrecision(const catalog::Catalog& cat, const TrainRequest& r,
   auto p = perf::PrecisionRecipe(recipe, chip);
   if (!p) return tl::unexpected(FieldError("precision", p.error().message));
   if (!r.dtype.empty() && p->matmul != job.dtype) {
-    return tl::unexpected(FieldError("dtype", "--dtype " + r.dtype + " contradicts --precision " +
+    return tl::unexpected(FieldError("dtype", "--dtype " + r.dtype + " contradicts " +
+                                                  FlagAsTyped(r.typed_as, "precision") + " " +
                                                   p->recipe + ", which computes in " +
                                                   std::string(catalog::DTypeName(p->matmul))));
   }
@@ -195,7 +196,8 @@ Result<void> ApplyPrecision(const catalog::Catalog& cat, const TrainRequest& r,
   }
   if (p->sharded_params && r.zero && *r.zero != 3) {
     return tl::unexpected(FieldError(
-        "zero", "--zero " + std::to_string(*r.zero) + " contradicts --precision " + p->recipe +
+        "zero", "--zero " + std::to_string(*r.zero) + " contradicts " +
+                    FlagAsTyped(r.typed_as, "precision") + " " + p->recipe +
                     ", which shards the fp32 parameters over data parallel (ZeRO-3, FSDP)"));
   }
   job.dtype = p->matmul;
@@ -699,7 +701,8 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   if (!titan) return tl::unexpected(titan.error());
   TrainRequest r = std::move(*titan);
   if (r.sequence_parallel && r.no_sequence_parallel) {
-    return contradicts("sequence_parallel", "contradicts --no-sequence-parallel");
+    return contradicts("sequence_parallel",
+                       "contradicts " + FlagAsTyped(r.typed_as, "no_sequence_parallel"));
   }
   if (r.use_megatron_fsdp) {
     // Megatron-FSDP's strategies are ZeRO's stages (default optim_grads_params, arguments.py).
@@ -718,19 +721,21 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
     }
     if (r.zero && *r.zero != *stage) {
       return contradicts(named.empty() ? "use_megatron_fsdp" : "data_parallel_sharding_strategy",
-                         fmt::format("shards as ZeRO {} ({}), which contradicts --zero {}", *stage,
-                                     strategy, *r.zero));
+                         fmt::format("shards as ZeRO {} ({}), which contradicts {} {}", *stage,
+                                     strategy, FlagAsTyped(r.typed_as, "zero"), *r.zero));
     }
     r.zero = *stage;
   }
   if (r.use_distributed_optimizer) {
     if (r.zero && *r.zero == 0) {
       return contradicts("use_distributed_optimizer",
-                         "shards the optimizer state (ZeRO-1), which contradicts --zero 0");
+                         "shards the optimizer state (ZeRO-1), which contradicts " +
+                             FlagAsTyped(r.typed_as, "zero") + " 0");
     }
     if (!r.zero) r.zero = 1;
   }
-  if (r.bf16 && r.fp16) return contradicts("fp16", "contradicts --bf16");
+  if (r.bf16 && r.fp16)
+    return contradicts("fp16", "contradicts " + FlagAsTyped(r.typed_as, "bf16"));
   const std::string fp8 = ToLower(r.fp8_format);
   if (!fp8.empty()) {
     if (fp8 != "e4m3" && fp8 != "hybrid") {
@@ -772,9 +777,9 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   }
   if (r.recompute_activations) {
     if (!r.recompute.empty() && ToLower(r.recompute) != "selective") {
-      return contradicts(
-          "recompute_activations",
-          "means selective recomputation, which contradicts --recompute " + r.recompute);
+      return contradicts("recompute_activations",
+                         "means selective recomputation, which contradicts " +
+                             FlagAsTyped(r.typed_as, "recompute") + " " + r.recompute);
     }
     r.recompute = "selective";
   }
@@ -852,9 +857,10 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
     // Megatron takes the virtual stages a rank from the layout (TransformerConfig, S4770).
     const int vpp = n / *r.pp;
     if (r.interleave && *r.interleave != vpp && *r.pp > 1) {
-      return contradicts(field, fmt::format("has {} stages: {} virtual stages a rank at --pp {}, "
-                                            "which contradicts --interleave {}",
-                                            n, vpp, *r.pp, *r.interleave));
+      return contradicts(
+          field, fmt::format("has {} stages: {} virtual stages a rank at --pp {}, "
+                             "which contradicts {} {}",
+                             n, vpp, *r.pp, FlagAsTyped(r.typed_as, "interleave"), *r.interleave));
     }
     if (*r.pp == 1 && vpp != 1) {
       return contradicts(field, fmt::format("has {} stages; at --pp 1 it must have one", n));
@@ -891,8 +897,9 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   if (r.overlap_grad_reduce || r.overlap_param_gather) {
     const auto overlap = OnOff(r.dp_overlap, "dp_overlap");
     if (overlap && *overlap && !**overlap) {
-      return contradicts(r.overlap_grad_reduce ? "overlap_grad_reduce" : "overlap_param_gather",
-                         "contradicts --dp-overlap " + r.dp_overlap);
+      return contradicts(
+          r.overlap_grad_reduce ? "overlap_grad_reduce" : "overlap_param_gather",
+          "contradicts " + FlagAsTyped(r.typed_as, "dp_overlap") + " " + r.dp_overlap);
     }
     r.dp_overlap = "on";
   }
@@ -908,14 +915,15 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
     }
     if (!r.attention.empty() && ToLower(r.attention) != kernel) {
       return contradicts("attention_backend",
-                         fmt::format("{} is --attention {}, which contradicts --attention {}", b,
-                                     kernel, r.attention));
+                         fmt::format("{} is --attention {}, which contradicts {} {}", b, kernel,
+                                     FlagAsTyped(r.typed_as, "attention"), r.attention));
     }
     r.attention = kernel;
   }
   if (r.use_flash_attn) {
     if (!r.attention.empty() && ToLower(r.attention) != "flash") {
-      return contradicts("use_flash_attn", "contradicts --attention " + r.attention);
+      return contradicts("use_flash_attn",
+                         "contradicts " + FlagAsTyped(r.typed_as, "attention") + " " + r.attention);
     }
     r.attention = "flash";
   }
@@ -998,8 +1006,8 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
     const bool on = *r.mtp_num_layers > 0;
     const auto mtp = OnOff(r.mtp, "mtp");
     if (mtp && *mtp && **mtp != on) {
-      return contradicts("mtp_num_layers",
-                         fmt::format("{} contradicts --mtp {}", *r.mtp_num_layers, r.mtp));
+      return contradicts("mtp_num_layers", fmt::format("{} contradicts {} {}", *r.mtp_num_layers,
+                                                       FlagAsTyped(r.typed_as, "mtp"), r.mtp));
     }
     r.mtp = on ? "on" : "off";
   }

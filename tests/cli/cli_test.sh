@@ -637,8 +637,10 @@ expect_bad "train --count 0 is no chips, as infer says, not 'is required'" \
 expect_bad "vllm serve --config of a missing file names --config, the flag typed" \
   "^suanli: error: --config: .*no-such-config.yaml: cannot read file" \
   infer --chip h100 --mode analytic vllm serve --config "$TMP/no-such-config.yaml"
-expect_bad "trtllm-serve's file keeps its own flag's name" \
-  "^suanli: error: --extra-llm-api-options: .*no-such-options.yaml: cannot read file" \
+# Its own flag, not the alias --config, and as typed (session 40 round 2: it said the hyphenated
+# --extra-llm-api-options the user never typed).
+expect_bad "trtllm-serve's file keeps its own flag's name, as typed" \
+  "^suanli: error: --extra_llm_api_options: .*no-such-options.yaml: cannot read file" \
   infer --chip h100 --mode analytic trtllm-serve Qwen/Qwen3-32B \
   --extra_llm_api_options "$TMP/no-such-options.yaml"
 expect_bad "infer --input-tokens 0 names the flag" "^suanli: error: --input-tokens: must be between 1" \
@@ -3518,6 +3520,10 @@ expect_bad "train: --max_steps against --tokens=1B names --tokens as typed" \
 expect_bad "train: --gradient_accumulation_steps without a micro-batch is named as typed" \
   "error: --gradient_accumulation_steps: needs --micro-batch" \
   train --model llama-3.1-8b --chip h100 --count 8 --tokens 1B --gradient_accumulation_steps 4
+expect_bad "train: Megatron's distributed optimizer against --zero_stage 0 names it as typed" \
+  "error: --use-distributed-optimizer: shards the optimizer state \\(ZeRO-1\\), which contradicts --zero_stage 0" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 1B --zero_stage 0 \
+  --use-distributed-optimizer
 # infer --compare: a chip's row error names the flag as typed (H100's static power is about
 # 140 W, above a 100 W cap; the A100 runs capped).
 run infer --model llama-3.1-8b --compare --chip h100,a100 --mode analytic --power_cap_w 100
