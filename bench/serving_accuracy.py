@@ -83,6 +83,11 @@ def args_of(case, simulated=True, typed=False, keep_engine=False):
         out.append("--disable-radix-cache")
     if case.get("enforce_eager") and not typed:
         out.append("--enforce-eager")
+    # NVIDIA's MLPerf harness with CUDA graphs on (its config's use_graphs: True): the part's
+    # graphs-on step in place of the graphs-off one, as set up (a setting of the run, as
+    # --enforce-eager).
+    if case.get("use_graphs") and not typed:
+        out.append("--use-graphs")
     # What the run's vLLM did between steps where its command line said so: `async_scheduling:
     # true` or false; left out, the engine entry's (vllm: on, as from v0.14; a row measured on an
     # older release names its version entry, vllm-0.11 or vllm-0.13, whose default is off).

@@ -434,6 +434,9 @@ std::string ChipsYaml(const catalog::Source& source, const std::vector<catalog::
     if (c.serving_step_overhead_ms.known()) {
       EmitSourced(e, "serving_step_overhead_ms", c.serving_step_overhead_ms);
     }
+    if (c.serving_graph_step_overhead_ms.known()) {
+      EmitSourced(e, "serving_graph_step_overhead_ms", c.serving_graph_step_overhead_ms);
+    }
     EmitSourced(e, "process", c.process);
     EmitSourced(e, "foundry", c.foundry);
     EmitSourced(e, "price_usd", c.price_usd);

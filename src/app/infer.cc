@@ -1167,6 +1167,21 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
                     typed_retract ? "retract is SGLang's admission"
                                   : "--engine " + limits.engine + " admits by SGLang's retract")));
   }
+  // NVIDIA's harness with CUDA graphs on: a setting of that harness (no engine), not of an engine
+  // that replays its own graphs or runs eagerly.
+  if (r.use_graphs) {
+    if (r.enforce_eager) {
+      return tl::unexpected(FieldError(
+          "use_graphs", "turns CUDA graphs on and --enforce-eager turns them off: give one"));
+    }
+    if (!limits.engine.empty()) {
+      return tl::unexpected(
+          FieldError("use_graphs", "is NVIDIA's MLPerf harness setting (--engine none); engine '" +
+                                       limits.engine +
+                                       "' sets its own graphs (--enforce-eager turns them off)"));
+    }
+    limits.use_graphs = true;
+  }
   if (r.enforce_eager) {
     if (limits.eager_launch_layer_us <= 0) {
       std::vector<std::string> measured;

@@ -1356,6 +1356,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "cuda_graph_max_bs",
         "stream_interval",
         "enforce_eager",
+        "use_graphs",
         "cudagraph_mode",
         "compilation_config",
         "async_scheduling",
@@ -1531,6 +1532,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
                    "--enforce-eager, SGLang's --disable-cuda-graph): a step takes at least the "
                    "engine's launch time (default: off)"),
               {"disable_cuda_graph"}),
+      Bind("use_graphs", &R::use_graphs,
+           "NVIDIA's MLPerf TensorRT-LLM harness (no engine) with CUDA graphs on, as its configs' "
+           "use_graphs: True: each step pays the part's measured graphs-on fixed cost "
+           "(chips.yaml serving_graph_step_overhead_ms; B200 6.8 ms) in place of the graphs-off "
+           "one (serving_step_overhead_ms; default: off)"),
       Bind("cudagraph_mode", &R::cudagraph_mode,
            "vLLM's graph mode (compilation_config cudagraph_mode): none (as --enforce-eager), "
            "piecewise, full_and_piecewise, full or full_decode_only; the full modes replay each "

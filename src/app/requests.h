@@ -263,6 +263,9 @@ struct InferRequest {
   std::optional<int> scheduler_steps;  // decode steps per scheduler call (vLLM multi-step)
   std::string cuda_graph_batch_sizes;  // "128,256,...": decode batches padded to these sizes
   bool enforce_eager = false;          // no CUDA graphs: every step launched from the host
+  // NVIDIA's MLPerf TensorRT-LLM harness (no engine, or --engine none) with CUDA graphs on: its
+  // configs' use_graphs True (the Llama 3.1 8B ones); the part's graphs-on step is charged.
+  bool use_graphs = false;
   // vLLM's compilation_config cudagraph_mode (given alone or inside --compilation-config's JSON):
   // none, piecewise, full, full_decode_only or full_and_piecewise; read into enforce_eager (none)
   // and full_decode_graph (full, full_decode_only).

@@ -117,6 +117,9 @@ struct FamilyCalibration {
   double memory_reserved_gib = 4;
   // Fixed cost of one serving step (kernel launches, scheduling), ms.
   double serving_step_overhead_ms = 0;
+  // The same under a harness that replays CUDA graphs (the chip's serving_graph_step_overhead_ms,
+  // charged where the request sets use_graphs); unset: serving_step_overhead_ms.
+  std::optional<double> serving_graph_step_overhead_ms;
   // How a serving step's weight GEMMs combine streaming their weights with their math: a smooth
   // roofline t = (t_read^n + t_math^n)^(1/n) over the step's linear layers. At small batches
   // (few tokens a weight) the read is not hidden behind the math as the sharp roofline

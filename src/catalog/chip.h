@@ -77,6 +77,10 @@ struct Chip {
   // iteration from the host): Blackwell's 16.8 ms is measured on B200 under NVIDIA's MLPerf
   // harness; RTX PRO 6000 (GB202) runs of the same harness pay none of it. Unknown: the family's.
   SourcedNumber serving_step_overhead_ms;
+  // The same fixed cost where that harness replays CUDA graphs (its `use_graphs: True`, the
+  // request's use_graphs; NVIDIA's Llama 3.1 8B configs), ms: measured on this part's own runs of
+  // the graphs-on harness. Unknown: a graphs-on request pays serving_step_overhead_ms.
+  SourcedNumber serving_graph_step_overhead_ms;
   SourcedText process;
   SourcedText foundry;
   SourcedNumber price_usd;

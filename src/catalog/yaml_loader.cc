@@ -151,6 +151,7 @@ class YamlLoader : public YamlReader {
                "fp4_gemm_k_overhead",
                "fp4_gemm_n_overhead",
                "serving_step_overhead_ms",
+               "serving_graph_step_overhead_ms",
                "process",
                "foundry",
                "price_usd",
@@ -204,6 +205,8 @@ class YamlLoader : public YamlReader {
            n[given], Join(path, given));
     }
     c.serving_step_overhead_ms = SourcedField<double>(n, "serving_step_overhead_ms", path, 0, 1e4);
+    c.serving_graph_step_overhead_ms =
+        SourcedField<double>(n, "serving_graph_step_overhead_ms", path, 0, 1e4);
     c.process = SourcedField<std::string>(n, "process", path);
     c.foundry = SourcedField<std::string>(n, "foundry", path);
     c.price_usd = SourcedField<double>(n, "price_usd", path, 1, 1e9);

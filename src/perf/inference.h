@@ -159,6 +159,10 @@ struct EngineLimits {
   // kernels, eager_launch_layer_us per layer of the stage (catalog::ServingEngine).
   bool enforce_eager = false;
   double eager_launch_layer_us = 0;
+  // NVIDIA's MLPerf harness (no engine) with CUDA graphs on (its use_graphs: True): where the
+  // engine charges the family's serving_step_overhead_ms, the chip's graphs-on step is charged
+  // instead where it is measured (FamilyCalibration::serving_graph_step_overhead_ms).
+  bool use_graphs = false;
   // The request's vLLM cudagraph_mode is FULL or FULL_DECODE_ONLY (each decode step replayed as
   // one graph): priced through step_floor_layer_us where the engine measures that mode, and
   // printed back by --emit vllm (report::ServeLaunchFor) so the command runs the mode priced.

@@ -93,6 +93,9 @@ catalog::FamilyCalibration ServingCalibrationFor(const catalog::FamilyCalibratio
   if (chip.serving_step_overhead_ms.known()) {
     out.serving_step_overhead_ms = *chip.serving_step_overhead_ms.value;
   }
+  if (chip.serving_graph_step_overhead_ms.known()) {
+    out.serving_graph_step_overhead_ms = *chip.serving_graph_step_overhead_ms.value;
+  }
   return out;
 }
 

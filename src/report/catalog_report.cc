@@ -128,6 +128,10 @@ std::string ChipsJson(const Catalog& c) {
       j["serving_step_overhead_ms"] = SourcedJson(chip.serving_step_overhead_ms);
       note_sources(chip.serving_step_overhead_ms);
     }
+    if (chip.serving_graph_step_overhead_ms.known()) {
+      j["serving_graph_step_overhead_ms"] = SourcedJson(chip.serving_graph_step_overhead_ms);
+      note_sources(chip.serving_graph_step_overhead_ms);
+    }
     j["process"] = SourcedJson(chip.process);
     j["foundry"] = SourcedJson(chip.foundry);
     note_sources(chip.process);

@@ -75,6 +75,30 @@ TEST(Engine, TrainAndInferRefuseTheSameSystemForAChip) {
 // TensorRT-LLM ran on an AMD GPU (data/engines.yaml runs_on: TensorRT-LLM NVIDIA's GPUs only,
 // S2660; MindIE and vLLM-Ascend Ascend NPUs only). `--emit` is held to the same rule; an engine
 // without runs_on (vLLM, SGLang) runs anywhere, SGLang on Ascend 910C as published (S2063).
+// --use-graphs is NVIDIA's MLPerf harness setting (use_graphs: True): with --enforce-eager it
+// contradicts itself, and with an engine that sets its own graphs it names nothing; both refused,
+// field named.
+TEST(Engine, InferRefusesUseGraphsOutsideTheHarness) {
+  InferRequest r;
+  r.model = "llama-3.1-8b";
+  r.chip = {"b200"};
+  r.mode = "analytic";
+  r.use_graphs = true;
+  r.engine = "none";
+  ASSERT_TRUE(TheEngine().Infer(r, Json()));
+  r.enforce_eager = true;
+  auto out = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "use_graphs");
+  EXPECT_NE(out.error().message.find("--enforce-eager"), std::string::npos) << out.error().message;
+  r.enforce_eager = false;
+  r.engine = "vllm";
+  out = TheEngine().Infer(r, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "use_graphs");
+  EXPECT_NE(out.error().message.find("vllm"), std::string::npos) << out.error().message;
+}
+
 TEST(Engine, InferRefusesAnEngineOnChipsItDoesNotRunOn) {
   InferRequest r;
   r.model = "llama-3.1-8b";

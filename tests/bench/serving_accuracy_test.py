@@ -190,6 +190,30 @@ class ReleaseRows(unittest.TestCase):
             self.assertTrue(case["async_scheduling"], case["name"])
 
 
+class HarnessGraphRows(unittest.TestCase):
+    def test_the_blackwell_8b_rows_run_the_graphs_on_harness_as_set_up(self):
+        # Every Blackwell llama3_1-8b config of MLPerf v5.1 and v6.0 sets use_graphs True (S2880,
+        # S4756), every llama2-70b and llama3_1-405b one False: the eight B200 / B300 8B rows pass
+        # --use-graphs as set up (simulated and analytic), the 70B and 405B rows do not, and the
+        # typed columns leave it (a setting of the run, as --enforce-eager).
+        with open(os.path.join(ROOT, "bench", "serving_heldout_cases.yaml")) as f:
+            cases = yaml.safe_load(f)["cases"]
+        on = [c for c in cases if c.get("use_graphs")]
+        self.assertEqual(len(on), 8)
+        for case in on:
+            self.assertEqual(case["model"], "llama-3.1-8b", case["name"])
+            self.assertIn(case["chip"], ("b200", "b300"), case["name"])
+            self.assertEqual(case["engine"], "none", case["name"])
+            self.assertIn("--use-graphs", serving_accuracy.args_of(case), case["name"])
+            self.assertIn("--use-graphs", serving_accuracy.args_of(case, simulated=False))
+            for kwargs in ({"typed": True}, {"typed": True, "keep_engine": True}):
+                self.assertNotIn("--use-graphs", serving_accuracy.args_of(case, **kwargs))
+        for case in cases:
+            if case["chip"] in ("b200", "b300", "gb200", "gb300") and \
+                    case["model"] in ("llama-2-70b", "llama-3-405b"):
+                self.assertNotIn("--use-graphs", serving_accuracy.args_of(case), case["name"])
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--suanli", default="")

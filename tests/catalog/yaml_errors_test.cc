@@ -254,6 +254,16 @@ TEST(YamlErrorsTest, NegativeChipStepOverhead) {
   EXPECT_TRUE(Contains(e.message, "-1")) << e.message;
 }
 
+// The graphs-on harness step is a time as well: a negative one names its line and field.
+TEST(YamlErrorsTest, NegativeChipGraphStepOverhead) {
+  const Error e = MergeError(ChipWithMemory(
+      "serving_graph_step_overhead_ms: {value: -6.8, source: [S2], confidence: reported}"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "serving_graph_step_overhead_ms")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "-6.8")) << e.message;
+}
+
 // A part's NVFP4 GEMM shape law: both overheads are elements of a GEMM's reduction or width (0 or
 // more), and they are one fit, so one without the other names the line and asks for both.
 TEST(YamlErrorsTest, Fp4GemmShapeLawIsBothOverheadsNeverNegative) {

@@ -255,6 +255,12 @@ expect_bad "unknown --recompute-modules entry" "--recompute-modules.*attn_core" 
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --recompute-modules attn_core
 expect_bad "--dp-overlap takes on or off" "--dp-overlap.*on or off" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --dp-overlap maybe
+# --use-graphs (NVIDIA's MLPerf harness with CUDA graphs on) against --enforce-eager, or with an
+# engine that sets its own graphs: exit 2, the flag named, nothing written.
+expect_bad "--use-graphs with --enforce-eager" "--use-graphs.*--enforce-eager" \
+  infer --model llama-3.1-8b --chip b200 --count 8 --mode analytic --engine none --use-graphs --enforce-eager
+expect_bad "--use-graphs with --engine vllm" "--use-graphs.*vllm" \
+  infer --model llama-3.1-8b --chip b200 --count 8 --mode analytic --engine vllm --use-graphs
 expect_bad "--stack torchtitan-fsdp2 has no activation offload" "--offload-layers.*torchtitan-fsdp2.*stacks.yaml:[0-9]+" \
   train --model llama-3-8b --chip h100 --count 8 --tokens 1e12 --stack torchtitan-fsdp2 --offload-layers 4
 expect_bad "--offload-layers on a chip without a known host link" "--offload-layers.*host_link_gb_s" \

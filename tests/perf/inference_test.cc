@@ -877,6 +877,51 @@ TEST(InferenceTest, BlackwellFp4GemmsOfASmallModelRunAtTheirShapesRate) {
   EXPECT_DOUBLE_EQ(linear_ms(&b300, ServingDType::kFp8), linear_ms(&bare, ServingDType::kFp8));
 }
 
+// NVIDIA's MLPerf TensorRT-LLM harness with CUDA graphs on (use_graphs True, every Blackwell Llama
+// 3.1 8B config, S4756) pays a smaller fixed step than its graphs-off TensorRT-engine runs (the
+// blackwell family's 16.8 ms; B300's own 13.2). The v6.0 B200 8B runs outside the card, each
+// submitter's Interactive and Server pair (tokens a step = samples/s a GPU x 996 x mean TPOT):
+// HPE (S4754) 977.85 / 8 x 996 x 21.941852 ms = 2,671.3 tokens, 1,017.60 / 8 x 996 x 23.278027 =
+// 2,949.1 -> slope 1.336 / 277.8 = 4.81 us, intercept 21.94 - 2,671.3 x 0.00481 = 9.10 ms; Lambda
+// (S4755) 2,053.1 at 16.52, 2,129.8 at 16.97 -> 5.87 us, 4.46 ms; their mean 6.78 ms.
+TEST(InferenceTest, MlperfHarnessWithGraphsOnPaysItsGraphsOnStep) {
+  const auto line = [](double qps1, double tpot1, double qps2, double tpot2) {
+    const double n1 = qps1 / 8 * 996 * tpot1 / 1000;
+    const double n2 = qps2 / 8 * 996 * tpot2 / 1000;
+    const double slope = (tpot2 - tpot1) / (n2 - n1);
+    return tpot1 - n1 * slope;
+  };
+  const double hpe = line(977.85, 21.941852, 1017.60, 23.278027);
+  const double lambda = line(998.06, 16.522737, 1007.85, 16.973127);
+  EXPECT_NEAR(hpe, 9.10, 0.02);
+  EXPECT_NEAR(lambda, 4.46, 0.02);
+  const catalog::Chip& b200 = **Cat().FindChip("b200");
+  ASSERT_TRUE(b200.serving_graph_step_overhead_ms.known());
+  EXPECT_NEAR(*b200.serving_graph_step_overhead_ms.value, (hpe + lambda) / 2, 0.05);
+
+  const auto overhead_ms = [](const char* chip, bool graphs) {
+    InferenceJob job = Job("llama-3.1-8b", chip, ServingDType::kFp4);
+    job.mode = ServingMode::kOffline;
+    job.limits.max_num_seqs = 512;
+    job.input_tokens = 867;
+    job.output_tokens = 129;
+    job.limits.use_graphs = graphs;
+    auto e = EstimateInference(job, Tp(1));
+    EXPECT_TRUE(e) << e.error().ToString();
+    return e ? e->step_overhead_ms : 0.0;
+  };
+  // Graphs off: the family's 16.8 on B200, B300's own 13.2; on: the graphs-on step, 6.8 on both
+  // (B300's the B200 value, no B300 pair outside the card).
+  EXPECT_NEAR(overhead_ms("b200", false), 16.8, 1e-9);
+  EXPECT_NEAR(overhead_ms("b300", false), 13.2, 1e-9);
+  EXPECT_NEAR(overhead_ms("b200", true), 6.8, 1e-9);
+  EXPECT_NEAR(overhead_ms("b300", true), 6.8, 1e-9);
+  // A part with no graphs-on measurement keeps its graphs-off step: GB300's own (its rack flow,
+  // 4.2 ms), GB200's the family's 16.8.
+  EXPECT_NEAR(overhead_ms("gb300", true), 4.2, 1e-9);
+  EXPECT_NEAR(overhead_ms("gb200", true), 16.8, 1e-9);
+}
+
 // The H200 NVL (600 W, PCIe) runs dense GEMMs at its datasheet peak's clock, with no power-limit
 // loss beyond it: data/chips.yaml gemm_clock_ratio 1 (S4610). Its datasheet FP8 peak is 1,670.5
 // TFLOPS against the H200 SXM's 1,979 (0.844) at the same 4.8 TB/s and 141 GB. The MLPerf v5.1
