@@ -268,7 +268,8 @@ double Fp4DenseGemmShapeFactor(const catalog::Chip& chip, const catalog::Model& 
   struct Gemm {
     double n, k;
   };
-  const auto cost = [&](const std::vector<Gemm>& gemms) {
+  // Four GEMMs a layer, kept on the stack: this runs on each step evaluation of the search.
+  const auto cost = [&](const std::array<Gemm, 4>& gemms) {
     double flops = 0, time = 0;
     for (const auto& g : gemms) {
       flops += g.n * g.k;
@@ -278,10 +279,10 @@ double Fp4DenseGemmShapeFactor(const catalog::Chip& chip, const catalog::Model& 
   };
   const auto layer = [](double hidden, double heads, double kv_heads, double head_dim, double ffn,
                         bool gated, double t) {
-    return std::vector<Gemm>{{(heads + 2 * kv_heads) * head_dim / t, hidden},
-                             {hidden, heads * head_dim / t},
-                             {(gated ? 2 : 1) * ffn / t, hidden},
-                             {hidden, ffn / t}};
+    return std::array<Gemm, 4>{{{(heads + 2 * kv_heads) * head_dim / t, hidden},
+                                {hidden, heads * head_dim / t},
+                                {(gated ? 2 : 1) * ffn / t, hidden},
+                                {hidden, ffn / t}}};
   };
   const double kv_heads = m.kv_heads > 0 ? m.kv_heads : m.heads;
   const double model = cost(layer(m.hidden, m.heads, kv_heads, m.head_dim, m.ffn_hidden,
