@@ -272,9 +272,9 @@ class YamlLoader : public YamlReader {
     if (n["moe_ll_fixed_us"]) t.moe_ll_fixed_us = Num(n, "moe_ll_fixed_us", path, 0, 1e4);
     // The group size the fixed time was measured at and its growth a doubling beyond it: both
     // describe moe_ll_fixed_us, and the growth needs the size it grows from.
-    for (const char* key : {"moe_ll_fixed_ranks", "moe_ll_fixed_us_per_doubling"}) {
-      if (n[key] && !n["moe_ll_fixed_us"]) {
-        Fail(std::string(key) + " needs moe_ll_fixed_us", n[key], Join(path, key));
+    for (const char* field : {"moe_ll_fixed_ranks", "moe_ll_fixed_us_per_doubling"}) {
+      if (n[field] && !n["moe_ll_fixed_us"]) {
+        Fail(std::string(field) + " needs moe_ll_fixed_us", n[field], Join(path, field));
       }
     }
     if (n["moe_ll_fixed_ranks"]) {
@@ -937,11 +937,11 @@ class YamlLoader : public YamlReader {
       } else if (s) {
         ids.push_back(s);
       }
-      for (const YAML::Node& id : ids) {
+      for (const YAML::Node& source_id : ids) {
         const bool listed = std::any_of(sources.begin(), sources.end(), [&](const YAML::Node& x) {
-          return x.IsScalar() && id.IsScalar() && x.Scalar() == id.Scalar();
+          return x.IsScalar() && source_id.IsScalar() && x.Scalar() == source_id.Scalar();
         });
-        if (!listed) sources.push_back(id);
+        if (!listed) sources.push_back(source_id);
       }
     }
     if (sources.size() > 0) merged["source"] = sources;

@@ -1678,10 +1678,10 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
         HostLoopSeconds(x.draft->job.limits, decode) +
         (Lists(x.job.limits.cuda_graph_families, x.job.chip->family) ? 0
                                                                      : HarnessStepSeconds(x.job));
-    const auto add = [&](const Step& pass, double passes) {
-      st.linear_s += passes * (pass.linear_s + pass.attention_s);
-      st.comm_s += passes * pass.comm_s;
-      st.overhead_s += passes * (pass.overhead_s - shared_s);
+    const auto add = [&](const Step& pass, double times) {
+      st.linear_s += times * (pass.linear_s + pass.attention_s);
+      st.comm_s += times * pass.comm_s;
+      st.overhead_s += times * (pass.overhead_s - shared_s);
     };
     if (x.draft->mtp_module) {
       const Context extend{x.draft->extend, x.f, x.draft->s, nullptr, true};
