@@ -627,8 +627,14 @@ Result<report::ServingSimulation> SimulateDeployment(
     auto requests = sim::ReadServingTrace(*text, r.requests_trace, job.model->max_seq_len);
     if (!requests) return tl::unexpected(FieldError("requests_trace", requests.error().message));
     if (r.no_prefix_cache) {
-      for (auto& q : *requests) q.cached_tokens = 0;
+      for (auto& q : *requests) {
+        q.cached_tokens = 0;
+        q.prefix_blocks.clear();
+      }
     }
+    // A trace's shared prefixes hit only while their blocks are resident (HBM, and the host tier
+    // with --kv-host-gib): the engine's cache is bounded by the KV room.
+    limits.bounded_prefix_cache = true;
     for (auto& q : *requests) q.ignore_eos = spec.ignore_eos;
     if (r.mode == "offline") {
       for (auto& q : *requests) q.arrival_s = 0;

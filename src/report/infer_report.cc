@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cmath>
+
 #include "report/json_out.h"
 #include "report/table.h"
 
@@ -166,6 +168,8 @@ nlohmann::json SimulationJson(const ServingSimulation& s) {
   j["swaps_to_host"] = r.swaps;
   j["kv_host_gib"] = Optional(s.kv_host_gib);
   j["prefix_hit"] = Round(r.prefix_hit, 4);
+  j["prefix_hit_unbounded"] = Round(r.prefix_hit_unbounded, 4);
+  j["prefix_hit_host"] = Round(r.prefix_hit_host, 4);
   j["steps"] = r.steps;
   j["mean_running_seqs"] = Round(r.mean_running_seqs, 5);
   j["max_running_seqs"] = Round(r.max_running_seqs, 5);
@@ -217,8 +221,14 @@ std::string SimulationText(const ServingSimulation& s) {
       s.output_tokens_per_s_per_chip, r.goodput_requests_per_s * s.groups_per_instance,
       r.mean_running_seqs, r.max_running_seqs, r.preemptions,
       s.kv_host_gib ? fmt::format(" ({} swapped to host memory)", r.swaps) : "");
-  if (r.prefix_hit > 0) {
-    out += fmt::format("prefix-cache hits: {:.1f} % of prompt tokens\n", r.prefix_hit * 100);
+  if (r.prefix_hit > 0 || r.prefix_hit_unbounded > 0) {
+    out += fmt::format("prefix-cache hits: {:.1f} % of prompt tokens", r.prefix_hit * 100);
+    if (r.prefix_hit_host > 0)
+      out += fmt::format(" ({:.1f} % from host memory)", r.prefix_hit_host * 100);
+    if (std::abs(r.prefix_hit_unbounded - r.prefix_hit) > 5e-4) {
+      out += fmt::format("; an unbounded cache would hit {:.1f} %", r.prefix_hit_unbounded * 100);
+    }
+    out += "\n";
   }
   if (!s.max_qps_at_slo && (s.ttft_target_ms || s.tpot_target_ms)) {
     const bool ok = (!s.ttft_target_ms || r.ttft_ms.p99 <= *s.ttft_target_ms) &&

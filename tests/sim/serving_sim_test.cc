@@ -1482,5 +1482,91 @@ TEST_F(RealModel, PaddedGraphSlotsRouteAsOneToken) {
   EXPECT_LT(saved, 1.001 * by_hand);
 }
 
+// The bounded prefix cache by hand (SchedulerLimits::bounded_prefix_cache). Four requests in
+// Mooncake's format (512-token blocks), each alone (a second apart, one output token: done in its
+// prefill step of 10 ms), 1,024-token prompts of two blocks: r0 [1, 2], r1 [3, 4], r2 [1, 2], r3
+// [3, 4]. An unbounded cache gives r2 and r3 1,023 tokens each (the last computed):
+// 2,046 / 4,096. A request reserves 1,025 tokens, 65 blocks of 16; a prefix block is 32.
+// - 3,072 tokens of KV (192 blocks): everything stays; r2 and r3 hit 1,023 each, as unbounded.
+// - 2,048 tokens (128 blocks): r0 frees [2, 1] (its last block first) to the free list (64
+//   blocks). r1 takes 65: 63 left, so block 2 is evicted; r1 frees [4, 3]: list [1, 4, 3]. r2
+//   finds block 1, not 2: 512 tokens; it takes block 1 (32) and 33 of its own, 63 left, so block 4
+//   goes; r2 frees [2, 1]: list [3, 2, 1]. r3 finds 3, not 4: 512. Hits 1,024 / 4,096 = 0.25.
+// - The same with a host tier of 1,024 tokens at 512,000 tokens/s: the evicted blocks 2 and 4 go
+//   there, and r2 and r3 find both blocks again (1,023 tokens each, as unbounded), loading 512
+//   tokens each over the link: 1 ms on their step (TTFT 11 ms, the others 10 ms). From the host:
+//   1,024 / 4,096 = 0.25.
+TEST(ServingSim, ABoundedPrefixCacheEvictsTheLeastRecentlyUsedBlocksByHand) {
+  auto trace = ReadServingTrace(
+      "{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 1, \"hash_ids\": [1, 2]}\n"
+      "{\"timestamp\": 1000, \"input_length\": 1024, \"output_length\": 1, \"hash_ids\": [3, 4]}\n"
+      "{\"timestamp\": 2000, \"input_length\": 1024, \"output_length\": 1, \"hash_ids\": [1, 2]}\n"
+      "{\"timestamp\": 3000, \"input_length\": 1024, \"output_length\": 1, \"hash_ids\": [3, 4]}\n",
+      "m.jsonl", 1 << 20);
+  ASSERT_TRUE(trace) << trace.error().message;
+  EXPECT_EQ((*trace)[2].prefix_blocks, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ((*trace)[2].prefix_tokens, 1024);
+  SchedulerLimits limits;
+  limits.bounded_prefix_cache = true;
+  auto roomy = SimulateServing(FixedStep(0.010, 3072), limits, *trace, {});
+  ASSERT_TRUE(roomy) << roomy.error().message;
+  EXPECT_NEAR(roomy->prefix_hit_unbounded, 2046.0 / 4096, 1e-12);
+  EXPECT_NEAR(roomy->prefix_hit, 2046.0 / 4096, 1e-12);
+  auto tight = SimulateServing(FixedStep(0.010, 2048), limits, *trace, {});
+  ASSERT_TRUE(tight) << tight.error().message;
+  EXPECT_NEAR(tight->prefix_hit, 1024.0 / 4096, 1e-12);
+  EXPECT_NEAR(tight->prefix_hit_unbounded, 2046.0 / 4096, 1e-12);
+  EXPECT_EQ(tight->prefix_hit_host, 0);
+  limits.host_kv_tokens = 1024;
+  limits.host_tokens_per_s = 512000;
+  auto host = SimulateServing(FixedStep(0.010, 2048), limits, *trace, {});
+  ASSERT_TRUE(host) << host.error().message;
+  EXPECT_NEAR(host->prefix_hit, 2046.0 / 4096, 1e-12);
+  EXPECT_NEAR(host->prefix_hit_host, 1024.0 / 4096, 1e-12);
+  EXPECT_NEAR(host->ttft_ms.mean, (10 + 10 + 11 + 11) / 4.0, 1e-9);
+  EXPECT_EQ(host->requests_completed, 4);
+  // Off, the trace's hits stand (an unbounded cache).
+  auto given = SimulateServing(FixedStep(0.010, 2048), {}, *trace, {});
+  ASSERT_TRUE(given);
+  EXPECT_NEAR(given->prefix_hit, 2046.0 / 4096, 1e-12);
+}
+
+// Two requests sharing a prefix while both run hold it once. By hand: a 1,024-token system prompt
+// (prefix_id "sys", two blocks) in two prompts of 1,040 tokens, 100 output tokens each, at 0 and
+// 0.505 s, 10 ms a step. r0 computes its prompt in its first step and puts both blocks in the
+// cache; r1 arrives while r0 decodes (its 100 tokens end at 1.0 s), is admitted at 0.51, finds the
+// 1,024 tokens and reserves 16 + 100 tokens (8 blocks); r0 reserved 1,140 (72 blocks). 80 blocks
+// of 16 = 1,280 tokens of KV are enough: TTFT 10 and 15 ms. Without the sharing r1 would need 72
+// blocks more and wait for r0 to end (TTFT 505 ms).
+TEST(ServingSim, ABoundedPrefixCacheHoldsASharedPrefixOnceByHand) {
+  auto trace = ReadServingTrace(
+      "arrival_s,input_tokens,output_tokens,prefix_id,prefix_tokens\n"
+      "0,1040,100,sys,1024\n0.505,1040,100,sys,1024\n",
+      "p.csv", 1 << 20);
+  ASSERT_TRUE(trace) << trace.error().message;
+  ASSERT_EQ((*trace)[0].prefix_blocks.size(), 2u);
+  EXPECT_EQ((*trace)[0].prefix_blocks, (*trace)[1].prefix_blocks);
+  SchedulerLimits limits;
+  limits.bounded_prefix_cache = true;
+  auto r = SimulateServing(FixedStep(0.010, 1280), limits, *trace, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NEAR(r->prefix_hit, 1024.0 / 2080, 1e-12);
+  EXPECT_EQ(r->max_running_seqs, 2);
+  EXPECT_NEAR(r->ttft_ms.mean, (10 + 15) / 2.0, 1e-6);
+  // An unbounded given hit does not hold the prefix at all: the same here.
+  auto given = SimulateServing(FixedStep(0.010, 1280), {}, *trace, {});
+  ASSERT_TRUE(given);
+  EXPECT_NEAR(given->ttft_ms.mean, (10 + 15) / 2.0, 1e-6);
+  // Off (no blocks named): r1 computes its whole prompt and waits for r0's room.
+  auto alone = *trace;
+  for (auto& q : alone) {
+    q.prefix_blocks.clear();
+    q.cached_tokens = 0;
+  }
+  auto waits = SimulateServing(FixedStep(0.010, 1280), limits, alone, {});
+  ASSERT_TRUE(waits);
+  EXPECT_NEAR(waits->ttft_ms.mean, (10 + 505) / 2.0, 1e-6);
+}
+
 }  // namespace
 }  // namespace suanli::sim

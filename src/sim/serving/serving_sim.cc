@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <list>
 #include <nlohmann/json.hpp>
 #include <queue>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/calendar.h"
@@ -269,6 +271,8 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
   // share the block and all before it. Each id seen is in the prefix cache.
   std::unordered_set<int64_t> mooncake_blocks;
   constexpr int kMooncakeBlockTokens = 512;
+  constexpr int64_t kIdMask = (int64_t{1} << 62) - 1;
+  std::vector<int64_t> block_ids;  // the line's hash_ids, for `add`
   int line = 0;
   auto where = [&](std::string_view field) { return fmt::format("{}:{}: {}", file, line, field); };
   auto number = [&](std::string_view cell, std::string_view field) -> Result<double> {
@@ -331,6 +335,22 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
       r.cached_tokens =
           std::max(r.cached_tokens, std::min(static_cast<int>(values[4]), r.input_tokens - 1));
     }
+    // Its blocks, for a cache that holds what fits (SchedulerLimits::bounded_prefix_cache):
+    // Mooncake's hash_ids, or the prefix id's blocks (the id's hash and the block's index).
+    if (!block_ids.empty()) {
+      r.prefix_blocks = std::move(block_ids);
+      r.prefix_block_tokens = kMooncakeBlockTokens;
+      r.prefix_tokens = r.input_tokens;
+    } else if (!prefix_id.empty() && values[4] > 0) {
+      const auto id_hash = static_cast<int64_t>(std::hash<std::string>{}(prefix_id) >> 2);
+      const int n = (static_cast<int>(values[4]) + kMooncakeBlockTokens - 1) / kMooncakeBlockTokens;
+      r.prefix_blocks.reserve(static_cast<size_t>(n));
+      // Negative: never one of Mooncake's ids (whole numbers from 0) in the same file.
+      for (int k = 0; k < n; ++k) r.prefix_blocks.push_back(-1 - ((id_hash * 131 + k) & kIdMask));
+      r.prefix_block_tokens = kMooncakeBlockTokens;
+      r.prefix_tokens = static_cast<int>(values[4]);
+    }
+    block_ids.clear();
     if (static_cast<long>(r.input_tokens) + r.output_tokens > max_context) {
       return MakeError(
           fmt::format("{}: input {} + output {} tokens exceed the model's context of {}",
@@ -404,7 +424,8 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
               return MakeError(fmt::format("{}: {} is not a whole block id", where("hash_ids"),
                                            Quoted(id.dump().substr(0, 40))));
             }
-            const bool seen = !mooncake_blocks.insert(id.get<int64_t>()).second;
+            block_ids.push_back(id.get<int64_t>());
+            const bool seen = !mooncake_blocks.insert(block_ids.back()).second;
             hit = hit && seen;
             if (hit) cached += kMooncakeBlockTokens;
           }
@@ -529,6 +550,15 @@ struct Live {
   // they start to be evicted (the blocks ahead of them in the queue taken first).
   long own_cached_blocks = 0;
   long own_cached_until = 0;
+  // The prompt tokens it found in the prefix cache at its admission (the trace's cached_tokens, or
+  // with SchedulerLimits::bounded_prefix_cache the leading blocks resident): its prompt is computed
+  // from there. Bounded: the leading prefix blocks it holds a reference to, the blocks it computed
+  // and put in the cache (while it runs their memory is its own), and whether it was admitted.
+  int cached = 0;
+  int hit_blocks = 0;
+  std::vector<int64_t> owned;
+  bool admitted = false;
+  int first_cached = 0;  // `cached` at its first admission
   bool started = false;  // its first token was sampled
   double first_token_s = 0;
   double finish_s = 0;
@@ -653,9 +683,13 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   const int mtp_depth = model.MtpDepth();
   const double mtp_acceptance = model.MtpAcceptance();
   const int lookahead = std::max(0, limits.lookahead_kv_tokens);
+  // Requests whose prefix hits come from the blocks resident (none cached until admitted).
+  const bool bounded = limits.bounded_prefix_cache;
+  auto uses_cache = [&](size_t id) { return bounded && !requests[id].prefix_blocks.empty(); };
   for (size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
-    if (blocks_for(r.input_tokens - r.cached_tokens + r.output_tokens + mtp_depth + lookahead) >
+    const int given = uses_cache(i) ? 0 : r.cached_tokens;
+    if (blocks_for(r.input_tokens - given + r.output_tokens + mtp_depth + lookahead) >
         capacity_blocks) {
       return MakeError(fmt::format(
           "request {} ({} input + {} output tokens) needs more KV cache than the {:.0f} tokens "
@@ -680,6 +714,20 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     size_t id;
     int tokens;
   };
+  // A prefix block in HBM: owned (its memory the computing request's, which runs), held (requests
+  // use it, its memory the cache's) or free (no request uses it: evictable), with the requests that
+  // use it and its engine blocks.
+  enum class BlockState { kOwned, kHeld, kFree };
+  struct CachedBlock {
+    BlockState state = BlockState::kOwned;
+    long refs = 0;
+    long blocks = 0;
+    std::list<int64_t>::iterator at;  // in the free list
+  };
+  struct HostBlock {
+    long blocks = 0;
+    std::list<int64_t>::iterator at;
+  };
   // Decoding sequences held in bulk (`lazy` below): how many, the tokens they attend to in all,
   // the decode steps the group has run, and when each finishes (in those steps).
   struct Group {
@@ -700,6 +748,14 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     std::vector<Chunk> prefills;
     std::vector<size_t> decodes;
     bool decodes_wait = false;  // this iteration is a prefill batch of its own (prefill_apart)
+    // The bounded prefix cache (limits.bounded_prefix_cache): its blocks by id; those no request
+    // uses, in HBM least recently used first and their engine blocks; the host tier's the same.
+    std::unordered_map<int64_t, CachedBlock> cache;
+    std::list<int64_t> lru;
+    long lru_blocks = 0;
+    std::unordered_map<int64_t, HostBlock> host;
+    std::list<int64_t> host_lru;
+    double host_cached_tokens = 0;
   };
   const int group_count = std::max(1, limits.attention_groups);
   std::vector<Group> groups(static_cast<size_t>(group_count));
@@ -749,6 +805,148 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   // is measured from the ramp's end until the queue has been admitted, the batch full all along.
   double backlog_end_s = -1, backlog_tokens = 0;
 
+  // The bounded prefix cache. A request's k-th prefix block: its tokens and engine blocks.
+  auto prefix_blocks_of = [&](size_t id) {
+    const ServingRequest& r = requests[id];
+    const long n = (static_cast<long>(r.prefix_tokens) + r.prefix_block_tokens - 1) /
+                   std::max(1, r.prefix_block_tokens);
+    return static_cast<int>(std::min<long>(n, static_cast<long>(r.prefix_blocks.size())));
+  };
+  auto block_tokens_of = [&](size_t id, int k) {
+    const ServingRequest& r = requests[id];
+    return std::min(r.prefix_block_tokens, r.prefix_tokens - k * r.prefix_block_tokens);
+  };
+  // The host tier holds what the swapped-out KV leaves, its least recently used blocks dropped.
+  auto trim_host = [&](Group& g) {
+    while (!g.host_lru.empty() && g.host_cached_tokens + g.host_used > limits.host_kv_tokens) {
+      const auto it = g.host.find(g.host_lru.front());
+      g.host_cached_tokens -= static_cast<double>(it->second.blocks * block);
+      g.host.erase(it);
+      g.host_lru.pop_front();
+    }
+  };
+  // The free blocks hold only the room no request holds: the least recently used go first (to the
+  // host tier when there is one).
+  auto trim = [&](Group& g) {
+    while (!g.lru.empty() && g.lru_blocks > capacity_blocks - g.used_blocks) {
+      const int64_t h = g.lru.front();
+      g.lru.pop_front();
+      const auto it = g.cache.find(h);
+      const long blocks = it->second.blocks;
+      g.lru_blocks -= blocks;
+      g.cache.erase(it);
+      if (limits.host_kv_tokens > 0) {
+        g.host_lru.push_back(h);
+        g.host[h] = {.blocks = blocks, .at = std::prev(g.host_lru.end())};
+        g.host_cached_tokens += static_cast<double>(blocks * block);
+      }
+    }
+    if (limits.host_kv_tokens > 0) trim_host(g);
+  };
+  // What request `id` would find: its leading blocks resident (in HBM or on the host), the prompt
+  // tokens they give (never the whole prompt), the engine blocks it would take from the free room
+  // (free cached blocks and those loaded from the host) and the tokens loaded.
+  struct PrefixHit {
+    int blocks = 0;
+    int tokens = 0;
+    long take = 0;
+    double host_tokens = 0;
+  };
+  auto peek = [&](Group& g, size_t id) {
+    trim(g);
+    PrefixHit hit;
+    const ServingRequest& r = requests[id];
+    const int n = prefix_blocks_of(id);
+    for (int k = 0; k < n; ++k) {
+      const int64_t h = r.prefix_blocks[static_cast<size_t>(k)];
+      if (const auto it = g.cache.find(h); it != g.cache.end()) {
+        if (it->second.state == BlockState::kFree) hit.take += it->second.blocks;
+      } else if (const auto hi = g.host.find(h); hi != g.host.end()) {
+        hit.take += hi->second.blocks;
+        hit.host_tokens += block_tokens_of(id, k);
+      } else {
+        break;
+      }
+      ++hit.blocks;
+    }
+    hit.tokens = std::max(
+        0, std::min({hit.blocks * r.prefix_block_tokens, r.prefix_tokens, r.input_tokens - 1}));
+    return hit;
+  };
+  auto acquire = [&](Group& g, size_t id, const PrefixHit& hit) {
+    const ServingRequest& r = requests[id];
+    for (int k = 0; k < hit.blocks; ++k) {
+      const int64_t h = r.prefix_blocks[static_cast<size_t>(k)];
+      if (auto it = g.cache.find(h); it != g.cache.end()) {
+        CachedBlock& b = it->second;
+        if (b.state == BlockState::kFree) {
+          g.lru.erase(b.at);
+          g.lru_blocks -= b.blocks;
+          g.used_blocks += b.blocks;
+          b.state = BlockState::kHeld;
+        }
+        ++b.refs;
+        continue;
+      }
+      // From the host tier, over its link.
+      const auto hi = g.host.find(h);
+      const long blocks = hi->second.blocks;
+      g.host_lru.erase(hi->second.at);
+      g.host_cached_tokens -= static_cast<double>(blocks * block);
+      g.host.erase(hi);
+      g.cache[h] = {.state = BlockState::kHeld, .refs = 1, .blocks = blocks, .at = {}};
+      g.used_blocks += blocks;
+      g.swap_tokens += block_tokens_of(id, k);
+    }
+    live[id].hit_blocks = hit.blocks;
+  };
+  // Its prompt computed, a request puts the blocks it computed in the cache (a block another
+  // request put there first stays that one's).
+  auto put = [&](Group& g, size_t id) {
+    Live& l = live[id];
+    const ServingRequest& r = requests[id];
+    const int n = prefix_blocks_of(id);
+    for (int k = l.hit_blocks; k < n; ++k) {
+      const int64_t h = r.prefix_blocks[static_cast<size_t>(k)];
+      if (g.cache.count(h) > 0 || g.host.count(h) > 0) continue;
+      g.cache[h] = {.state = BlockState::kOwned,
+                    .refs = 1,
+                    .blocks = BlocksFor(block_tokens_of(id, k), block),
+                    .at = {}};
+      l.owned.push_back(h);
+    }
+  };
+  auto unref = [&](Group& g, int64_t h, bool memory_leaves) {
+    CachedBlock& b = g.cache.find(h)->second;
+    --b.refs;
+    if (b.refs > 0) {
+      // Others use it: its memory stays, the cache's now.
+      if (memory_leaves && b.state == BlockState::kOwned) {
+        b.state = BlockState::kHeld;
+        g.used_blocks += b.blocks;
+      }
+      return;
+    }
+    if (b.state == BlockState::kHeld) g.used_blocks -= b.blocks;
+    b.state = BlockState::kFree;
+    g.lru.push_back(h);
+    b.at = std::prev(g.lru.end());
+    g.lru_blocks += b.blocks;
+  };
+  // A request leaving (done, or preempted to recompute) gives its blocks back, the last first (so
+  // that they are evicted first: vLLM frees a request's blocks in reverse order, S3731). Its own
+  // KV memory is already freed.
+  auto release = [&](Group& g, size_t id) {
+    Live& l = live[id];
+    for (auto it = l.owned.rbegin(); it != l.owned.rend(); ++it) unref(g, *it, true);
+    l.owned.clear();
+    const ServingRequest& r = requests[id];
+    for (int k = l.hit_blocks - 1; k >= 0; --k)
+      unref(g, r.prefix_blocks[static_cast<size_t>(k)], false);
+    l.hit_blocks = 0;
+  };
+  double host_hit_tokens = 0;  // loaded from the host tier at first admissions
+
   auto preempt = [&](Group& g, size_t id) {
     Live& l = live[id];
     const long free_before = capacity_blocks - g.used_blocks;
@@ -762,6 +960,28 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       g.host_used += held;
       g.swap_tokens += held;
       ++res.swaps;
+      if (uses_cache(id)) {
+        // The blocks it computed go with it, unless others use them; the prefix it found stays
+        // held for its return.
+        for (const int64_t h : l.owned) {
+          auto it = g.cache.find(h);
+          if (--it->second.refs > 0) {
+            it->second.state = BlockState::kHeld;
+            g.used_blocks += it->second.blocks;
+          } else {
+            g.cache.erase(it);
+          }
+        }
+        l.owned.clear();
+        trim_host(g);
+      }
+    } else if (uses_cache(id)) {
+      // Its blocks back to the cache; readmitted, it looks them up again.
+      release(g, id);
+      l.cached = 0;
+      l.prefill_target = requests[id].input_tokens + l.generated;
+      l.prefilled = 0;
+      l.decoded = 0;
     } else {
       if (limits.preempted_prefix_cached) {
         // vLLM V1 frees its blocks to the tail of the free queue, last block first, keeping their
@@ -975,7 +1195,10 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
             std::min<long>((l.own_cached_blocks - evicted) * block, l.prefill_target - 1));
         own_hit = std::max(0, own_hit);
       }
-      const int remaining = l.prefill_target - l.prefilled - own_hit;
+      // With the bounded prefix cache, the leading blocks resident.
+      PrefixHit hit;
+      if (uses_cache(id) && l.prefilled == 0) hit = peek(g, id);
+      const int remaining = l.prefill_target - l.prefilled - own_hit - hit.tokens;
       // SGLang's PrefillAdder: a prompt longer than what the batch has left ends the batch.
       if (limits.max_prefill_tokens > 0 && !g.prefills.empty() &&
           remaining > limits.max_prefill_tokens - prefilling) {
@@ -994,10 +1217,10 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       // Reserving: every block the request will hold (prompt, the rest of its output and the
       // drafts of its last step), so that running requests never need one that is not free.
       const long need = limits.reserve_output
-                            ? blocks_for(static_cast<long>(l.prefill_target) +
+                            ? blocks_for(static_cast<long>(l.prefill_target) - hit.tokens +
                                          requests[id].output_tokens - l.generated + mtp_depth)
                             : blocks_for(own_hit + want);
-      if (need > capacity_blocks - g.used_blocks) break;
+      if (need + hit.take > capacity_blocks - g.used_blocks) break;
       if (retract) {
         // SGLang: its prompt (a retracted request's with its outputs so far) and its whole
         // remaining output, against what is free less the running requests' estimate; with the
@@ -1015,6 +1238,16 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       }
       g.waiting.pop_front();
       running.push_back(id);
+      if (uses_cache(id) && l.prefilled == 0) {
+        acquire(g, id, hit);
+        l.cached = hit.tokens;
+        l.prefill_target -= hit.tokens;
+        if (!l.admitted) host_hit_tokens += std::min<double>(hit.host_tokens, hit.tokens);
+      }
+      if (!l.admitted) {
+        l.admitted = true;
+        l.first_cached = l.cached;
+      }
       l.prefilled += own_hit;
       l.own_cached_blocks = 0;
       l.blocks = need;
@@ -1073,7 +1306,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   while (completed < res.requests) {
     while (next_arrival < requests.size() && sent[next_arrival] <= now) {
       Live& l = live[next_arrival];
-      l.prefill_target = requests[next_arrival].input_tokens - requests[next_arrival].cached_tokens;
+      l.cached = uses_cache(next_arrival) ? 0 : requests[next_arrival].cached_tokens;
+      l.prefill_target = requests[next_arrival].input_tokens - l.cached;
       // To the group with the fewest requests in it (the engines' attention-DP dispatch), or to
       // each in turn (SGLang's round robin).
       Group* to = &groups.front();
@@ -1119,6 +1353,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
     }
     for (Group& g : groups) {
       schedule(g, hold);
+      if (bounded) trim(g);  // what the iteration took of the room
       work =
           work || !g.decodes.empty() || g.decoding > 0 || !g.prefills.empty() || g.swap_tokens > 0;
       // Swaps hold the iteration up (vLLM's swap blocks the step); none without a host tier.
@@ -1148,7 +1383,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       }
       for (const Chunk& c : g.prefills) {
         // Positions [a, b) of the sequence, each attending to itself and everything before it.
-        const double a = requests[c.id].cached_tokens + live[c.id].prefilled, e = a + c.tokens;
+        const double a = live[c.id].cached + live[c.id].prefilled, e = a + c.tokens;
         b.prefill_tokens += c.tokens;
         b.prefill_keys += (e - a) * (a + e + 1) / 2;
       }
@@ -1177,6 +1412,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         l.finish_s = now;
         g.used_blocks -= l.blocks;
         l.blocks = 0;
+        if (uses_cache(id)) release(g, id);
         ++completed;
         if (closed_loop && next_send < requests.size()) sent[next_send++] = now;
       };
@@ -1209,6 +1445,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         Live& l = live[c.id];
         l.prefilled += c.tokens;
         if (l.prefilled < l.prefill_target) continue;
+        if (uses_cache(c.id) && l.owned.empty()) put(g, c.id);
         ++l.generated;  // the prompt's last position samples the next token
         ++tokens;
         if (!l.started) {
@@ -1287,12 +1524,15 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   res.tpot_ms = summarize(tpot);
   res.e2e_s = summarize(e2e);
   res.requests_completed = completed;
-  double input = 0, cached = 0;
-  for (const auto& r : requests) {
-    input += r.input_tokens;
-    cached += r.cached_tokens;
+  double input = 0, cached = 0, unbounded = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    input += requests[i].input_tokens;
+    unbounded += requests[i].cached_tokens;
+    cached += uses_cache(i) ? live[i].first_cached : requests[i].cached_tokens;
   }
   res.prefix_hit = input > 0 ? cached / input : 0;
+  res.prefix_hit_unbounded = input > 0 ? unbounded / input : 0;
+  res.prefix_hit_host = input > 0 ? host_hit_tokens / input : 0;
   res.makespan_s = last - first;
   const double window = last_arrival - first;
   if (closed_loop) {

@@ -26,6 +26,14 @@ struct ServingRequest {
   int input_tokens = 1;
   int output_tokens = 1;
   int cached_tokens = 0;  // leading prompt tokens served from the prefix cache
+  // The prompt's leading blocks as the trace names them (Mooncake's hash_ids: an id shared by two
+  // prompts is the same block and everything before it; a prefix_id's blocks), each
+  // prefix_block_tokens long, covering its first prefix_tokens. cached_tokens is then what an
+  // unbounded cache gives; SchedulerLimits::bounded_prefix_cache takes the hits from the blocks
+  // resident when the request is admitted instead. Empty: cached_tokens as given.
+  std::vector<int64_t> prefix_blocks;
+  int prefix_block_tokens = 0;
+  int prefix_tokens = 0;
   // The client asks for exactly output_tokens, past any end-of-sequence token (sglang.bench_serving
   // sends ignore_eos unless --disable-ignore-eos, S3101): SGLang admits such a request by its own
   // path when its radix cache is off (SchedulerLimits::ignore_eos_admission).
@@ -198,6 +206,16 @@ struct SchedulerLimits {
   // while it has room.
   double host_kv_tokens = 0;
   double host_tokens_per_s = 0;
+  // Prefix hits from the blocks resident, not from an unbounded cache (requests that name their
+  // prefix blocks, ServingRequest::prefix_blocks): a block computed by a request whose prompt is
+  // done is cached; while requests use it, it is held once; when none does it stays in HBM, free
+  // but hashed, evicted least recently used first as other requests take the room (vLLM's free
+  // block queue, SGLang's radix cache), the blocks of a request freed last block first; with a
+  // host tier (host_kv_tokens, after the KV swapped out) an evicted block goes there, evicted LRU
+  // in turn, and a hit on it is loaded over the host link (swap time). A request admitted takes the
+  // leading blocks it finds (in HBM or on the host), never its whole prompt (its last token is
+  // computed). A preempted request gives its blocks back to the cache and looks them up again.
+  bool bounded_prefix_cache = false;
   // Attention data parallel: this many groups run in lockstep (their MoE layers exchange tokens
   // every layer, so each iteration takes the busiest group's time). The requests are then the
   // whole instance's, each sent on arrival to the group with the fewest requests in it (running
@@ -230,7 +248,11 @@ struct ServingSimResult {
   long requests_completed = 0;
   long preemptions = 0;
   long swaps = 0;         // preemptions whose KV went to the host tier
-  double prefix_hit = 0;  // cached / input tokens over all requests
+  double prefix_hit = 0;  // cached / input tokens over all requests (at each one's first admission)
+  // What an unbounded cache would give (ServingRequest::cached_tokens), and the share of prompt
+  // tokens loaded from the host tier; with bounded_prefix_cache off, prefix_hit.
+  double prefix_hit_unbounded = 0;
+  double prefix_hit_host = 0;
   long steps = 0;
   Percentiles ttft_ms, tpot_ms, e2e_s;
   double makespan_s = 0;  // first arrival to last completion
