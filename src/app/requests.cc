@@ -1631,7 +1631,8 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "gamma arrivals: coefficient of variation of the gaps (1 = Poisson)"),
       Bind("kv_host_gib", &R::kv_host_gib,
            "host memory per chip for KV: preempted requests swap out and back instead of "
-           "recomputing (engines that preempt: vllm, sglang)"),
+           "recomputing (engines that preempt: vllm, sglang), and a request trace's prefix "
+           "blocks evicted from HBM stay there for later hits"),
       Bind("host_link_gb_s", &R::host_link_gb_s,
            "host link per chip, GB/s one way (default 50: PCIe Gen5 x16 in practice)"),
       // Not --seed: a pasted `vllm serve ... --seed 1024` is vLLM's sampling seed (listed below).

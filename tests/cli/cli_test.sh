@@ -457,6 +457,24 @@ if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sy
 else
   not_ok "infer --requests-trace --input-tokens 2k: the length given wins" "exit $RC" "${OUT:0:300}"
 fi
+# Mooncake's prefix blocks through the bounded cache: two 1,024-token prompts of the same two
+# 512-token blocks, 10 s apart. By hand: the second finds both resident (an H100 holds far more) and
+# computes only its last token: 1,023 / 2,048 = 0.4995 of prompt tokens, as an unbounded cache;
+# --no-prefix-cache: none.
+printf '{"timestamp": 0, "input_length": 1024, "output_length": 8, "hash_ids": [7, 8]}\n{"timestamp": 10000, "input_length": 1024, "output_length": 8, "hash_ids": [7, 8]}\n' \
+  >"$TMP/blocks.jsonl"
+run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks.jsonl" --json
+if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; s=json.loads(sys.argv[1])["simulation"]; sys.exit(0 if (s["prefix_hit"], s["prefix_hit_unbounded"], s["prefix_hit_host"]) == (0.4995, 0.4995, 0) else 1)' "$OUT"; then
+  ok "infer --requests-trace: a trace's prefix blocks hit while resident"
+else
+  not_ok "infer --requests-trace: a trace's prefix blocks hit while resident" "exit $RC" "${OUT:0:300}"
+fi
+run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks.jsonl" --no-prefix-cache --json
+if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; s=json.loads(sys.argv[1])["simulation"]; sys.exit(0 if (s["prefix_hit"], s["prefix_hit_unbounded"]) == (0, 0) else 1)' "$OUT"; then
+  ok "infer --requests-trace --no-prefix-cache: no prefix hits"
+else
+  not_ok "infer --requests-trace --no-prefix-cache: no prefix hits" "exit $RC" "${OUT:0:300}"
+fi
 printf 'arrival_s,input_tokens,output_tokens\n0,100,10\n0.5,-3,10\n' >"$TMP/neg.csv"
 expect_bad "infer --requests-trace with a negative length" "neg.csv:3: input_tokens" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/neg.csv"
