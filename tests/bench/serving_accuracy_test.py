@@ -177,13 +177,13 @@ class ReleaseRows(unittest.TestCase):
     def test_inferencemax_vllm_rows_run_the_release_of_their_image(self):
         # InferenceMAX run 20667906037 (and its 8K/1K and 1K/8K results) served gpt-oss-120b from
         # vllm/vllm-openai:v0.13.0 on H100, H200 and B200 (agg_bmk.json's image field, S2060,
-        # S3973, S4482; InferenceX pull request 327 moved the NVIDIA configs to v0.13.0, S3213):
-        # the vllm-0.13 entry (0.12-0.13), not vllm (0.17 and later).
+        # S3973, S4482, S4890; InferenceX pull request 327 moved the NVIDIA configs to v0.13.0,
+        # S3213): the vllm-0.13 entry (0.12-0.13), not vllm (0.17 and later).
         with open(os.path.join(ROOT, "bench", "serving_heldout_cases.yaml")) as f:
             cases = yaml.safe_load(f)["cases"]
         rows = [c for c in cases
                 if c["name"].startswith("imax-") and "-gptoss120b-vllm-" in c["name"]]
-        self.assertEqual(len(rows), 10)
+        self.assertEqual(len(rows), 16)
         for case in rows:
             self.assertEqual(case["engine"], "vllm-0.13", case["name"])
             # The scripts set async-scheduling: true (S2061), which v0.13 runs only when told.
