@@ -1642,13 +1642,23 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // (DeepSeek's group routing at EP 8: 4, half the gathered slots).
   // FP4 experts where the engine lists the family's own count for them (EngineLimits::
   // fp4_decode_token_passes: TensorRT-LLM's NVFP4 MoE op timed apart from its exchange) take that.
+  // The op's own count was timed on the tokens entering it, whatever their phase (S4630): an
+  // iteration's prompt tokens pass through the same kernels (routing, quantize, finalize) as its
+  // decode slots, so there every token the instance runs through the MoE, all groups' prompt
+  // tokens with their decode slots (TensorRT-LLM's inflight batching runs context and generation
+  // requests in one forward, S4830). The 1.0-era chain's count stays on decode slots: it was
+  // fitted end to end on iterations whose prompts (half as many tokens as their decode slots,
+  // 1,024 / 2,048) it did not count, so they are in it.
   double passes = x.job.limits.decode_token_passes;
+  bool every_token = false;
   if (const auto it = x.job.limits.fp4_decode_token_passes.find(x.job.chip->family);
       p.moe_layers > 0 && x.f.experts.fp4 && it != x.job.limits.fp4_decode_token_passes.end()) {
     passes = it->second;
+    every_token = true;
   }
   if (p.moe_layers > 0 && passes > 0) {
     double slots = (decode + padding) * verify * l.dp;
+    if (every_token && prefill > 0) slots = std::max(slots, instance_tokens);
     if (OneSidedMoeExchange(x.job, l)) {
       slots *= static_cast<double>(MaxRanksPerToken(*m.moe, l.ep)) / l.ep;
     }

@@ -1064,6 +1064,37 @@ TEST(InferenceTest, TrtllmFp4MoeOpFromOpTables) {
   EXPECT_DOUBLE_EQ(other->step_overhead_ms, era->step_overhead_ms);
 }
 
+// The NVFP4 MoE op's passes (fp4_decode_token_passes, timed on the tokens entering the op, S4630)
+// over every token an iteration runs through the MoE: under inflight batching its prompt tokens
+// go through the same op as its decode slots (S4830). DeepSeek-R1 FP4 on 8 B300s, attention DP 8
+// with EP 8 (the experts' tokens gathered: no engine, no one-sided exchange), 64 decoding
+// sequences a group and one 803-token prompt on group 0: every rank runs the op over 8 x 64 + 803
+// = 1,315 tokens. A pass over a token's 16-bit hidden state is 2.56 ns (7,168 x 2 B at 0.7 x 8
+// TB/s), so 8.3 passes in 58 MoE layers over 1,315 tokens add 8.3 x 2.56 ns x 58 x 1,315 =
+// 1.6206 ms to the step against the same op without them; a decode-only step's 512 tokens 0.6310.
+TEST(InferenceTest, TrtllmFp4MoeOpPassesCountPromptTokens) {
+  const double pass_s = 7168 * 2 / (8e12 * 0.7);
+  EXPECT_NEAR(8.3 * pass_s * 58 * 1315 * 1e3, 1.6206, 1e-4);
+  EXPECT_NEAR(8.3 * pass_s * 58 * 512 * 1e3, 0.6310, 1e-4);
+  InferenceJob job = Job("deepseek-r1", "b300", ServingDType::kFp4);
+  job.limits.fp4_moe_layer_us = {{"blackwell", 58.5}};
+  job.limits.fp4_decode_token_passes = {{"blackwell", 8.3}};
+  ASSERT_TRUE(job.limits.one_sided_moe_layer_us.empty());
+  InferenceJob none = job;
+  none.limits.fp4_decode_token_passes = {{"blackwell", 0.0}};
+  const InferenceLayout layout{1, 8, 8, 1};
+  auto with = ServingStepModel::Make(job, layout);
+  auto without = ServingStepModel::Make(none, layout);
+  ASSERT_TRUE(with && without);
+  std::vector<ServingStepModel::GroupBatch> groups(8, {.decode_seqs = 64, .decode_keys = 64000});
+  EXPECT_NEAR((with->LockstepSeconds(groups) - without->LockstepSeconds(groups)) * 1e3,
+              8.3 * pass_s * 58 * 512 * 1e3, 1e-6);
+  groups[0].prefill_tokens = 803;
+  groups[0].prefill_keys = 803.0 * 804 / 2;
+  EXPECT_NEAR((with->LockstepSeconds(groups) - without->LockstepSeconds(groups)) * 1e3,
+              8.3 * pass_s * 58 * 1315 * 1e3, 1e-6);
+}
+
 TEST(InferenceTest, DisaggregationArithmetic) {
   for (double hit : {0.0, 0.5}) {
     InferenceJob job = Job("deepseek-v3", "h800", ServingDType::kFp8);
