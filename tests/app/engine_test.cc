@@ -970,11 +970,11 @@ TEST(Engine, TrtllmMoeBackendAsItsUsersSetIt) {
   // against TRTLLM's (40 us, S3710), 61 x 69 us less. The reported step averages the decode steps
   // with the one that carries the 1,041-token prompt (1,045 tokens, 32.7 rows an expert: the
   // NVFP4 op's 58.5 us either way, S4630), one in 2,046 / 2.82 + 1 = 726: between 725 / 726 of that
-  // and all; each overhead is reported to four digits (~5.7 ms: to 0.001 ms), so the difference
-  // of two carries up to 0.001 ms of rounding beyond that.
+  // and all; each overhead is reported to four digits (CUTLASS's ~10.2 ms to 0.01 ms, TRTLLM's
+  // ~6.0 ms to 0.001 ms), so the difference of two carries up to 0.0055 ms of rounding beyond that.
   const double trtllm = overhead();
-  EXPECT_GE(cutlass - trtllm, (58 + 3) * 0.069 * 725 / 726 - 2e-3);
-  EXPECT_LE(cutlass - trtllm, (58 + 3) * 0.069 + 2e-3);
+  EXPECT_GE(cutlass - trtllm, (58 + 3) * 0.069 * 725 / 726 - 6e-3);
+  EXPECT_LE(cutlass - trtllm, (58 + 3) * 0.069 + 6e-3);
   // The emitted command runs the backend it was priced with.
   r.emit = "trtllm";
   const auto launch = InferJson(r)["launch"];
