@@ -1494,7 +1494,16 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     // behind compute by micro-batches).
     double exchanged = tokens;
     const auto& up = sys.scale_up;
-    if (up.moe_dispatch_gb_s > 0 && up.moe_combine_gb_s > 0 && g.domains() == 1) {
+    // Where the tier also has the kernels' measured fixed time (moe_ll_fixed_us: CloudMatrix's
+    // fused dispatch and combine, S3200), a decode-only attention-DP step takes the low-latency
+    // pricing below (that fixed time plus the copies at the tier's bandwidth) in place of the
+    // rates, which are 128-token averages and scale the kernels' latency down with the tokens:
+    // unless the engine's own fixed time on the family (ep_moe_layer_us, SGLang's DeepEP-Ascend
+    // path) already holds that latency, as it was read with the rates in place.
+    const bool engine_ep_fixed = x.job.limits.ep_moe_layer_us.contains(x.job.chip->family);
+    const bool ll_fixed =
+        up.moe_ll_fixed_us > 0 && prefill == 0 && l.dp > 1 && g.domains() == 1 && !engine_ep_fixed;
+    if (up.moe_dispatch_gb_s > 0 && up.moe_combine_gb_s > 0 && g.domains() == 1 && !ll_fixed) {
       exchanged = prefill;
       const double copies = (tokens - prefill) / tp * p.top_k * m.hidden / up.ranks_per_chip;
       st.comm_s += p.moe_layers * copies *
@@ -1511,9 +1520,10 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     // place of the alpha-beta all-to-all (whose 2 x latency_us a layer is the NCCL-style
     // collective's).
     if (exchanged > 0 && prefill == 0 && l.dp > 1 && g.domains() == 1 && up.moe_ll_fixed_us > 0) {
-      st.comm_s += p.moe_layers * OneSidedExchangeSeconds(
-                                      exchanged / tp * p.top_k, m.hidden * dispatch_bytes,
-                                      m.hidden * kActivationBytes, LowLatencyFixedUs(up, l.ep), up);
+      st.comm_s += p.moe_layers *
+                   OneSidedExchangeSeconds(exchanged / tp * p.top_k, m.hidden * dispatch_bytes,
+                                           m.hidden * kActivationBytes,
+                                           LowLatencyFixedUs(up, l.ep * up.ranks_per_chip), up);
       exchanged = 0;
     }
     // A step of decode tokens only across nodes where the system has measured low-latency

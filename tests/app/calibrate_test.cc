@@ -508,10 +508,13 @@ TEST(Calibrate, AscendFitImprovesTheHeldOutPublishedResult) {
   const double error_after = std::abs(with_fit / published - 1);
   EXPECT_LT(error_after, 0.5 * error_before)
       << "day one " << with_day_one << ", fitted " << with_fit << ", published " << published;
-  // The two runs fitted on, within 5 % after the fit (they were 20-35 % off on day one).
+  // The two runs fitted on, within 5 % after the fit; the prefill run was -19 % off on day one
+  // (the decode run, at its published batch with its one draft token, +3 %: session 41).
   const auto j = nlohmann::json::parse(out->body);
   for (const auto& m : j["measurements"]) {
-    EXPECT_GT(std::abs(m["error_before"].get<double>()), 0.15) << m["name"];
+    if (m["name"] == "cloudmatrix-prefill") {
+      EXPECT_GT(std::abs(m["error_before"].get<double>()), 0.15) << m["name"];
+    }
     EXPECT_LT(std::abs(m["error_after"].get<double>()), 0.05) << m["name"];
   }
 }

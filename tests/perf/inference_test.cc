@@ -623,6 +623,44 @@ TEST(InferenceTest, AscendTpAllReduceTakesHcclStepsPerDie) {
   EXPECT_LT(e->step_communication_ms, 2 * 64 * 10e-3);
 }
 
+// CloudMatrix-Infer's decode exchange pays its kernels' fixed time (data/systems.yaml
+// cloudmatrix-384, S3200): FusedDispatch + FusedCombine at 128 tokens a rank take 234 us at EP 8
+// and 301 at EP 256, whose copies (128 x 8 x 7,168 x 3 bytes at 0.8 x 392 GB/s / 2 dies) take
+// 140.4 us: 93.6 us above them at EP 8 and 13.4 a doubling, so EP 320 dies pay
+// 93.6 + 13.4 x log2(40) = 164.92 us a MoE layer. DeepSeek-R1 on 160 packages (one attention-DP
+// rank each), 4 decode sequences a package (2 a die): copies at the UB's bandwidth,
+// 4 x 8 x 7,168 x 3 / 313.6e9 = 2.194 us a package, in place of the measured 128-token rates'
+// 2 x 8 x 7,168 x (1 / 55e9 + 2 / 109e9) = 4.190 us a die: 162.93 us more a layer, 9.450 ms
+// over the 58 MoE layers. SGLang's own fixed time on the 910 (ep_moe_layer_us, read with the
+// rates in place) keeps the rates: no change there.
+TEST(InferenceTest, CloudMatrixDecodeExchangePaysFusedKernelsFixedTime) {
+  InferenceJob job = Job("deepseek-r1", "ascend-910c", ServingDType::kInt8);
+  ASSERT_EQ(job.system.id, "cloudmatrix-384");
+  ASSERT_DOUBLE_EQ(job.system.scale_up.moe_ll_fixed_us, 93.6);
+  job.limits = {};
+  auto step_s = [](const InferenceJob& j) -> double {
+    auto step = ServingStepModel::Make(j, InferenceLayout{1, 160, 160, 1});
+    EXPECT_TRUE(step) << step.error().message;
+    return step ? step->StepSeconds(4, 4 * 4096, 0, 0) : NAN;
+  };
+  InferenceJob rates = job;
+  rates.system.scale_up.moe_ll_fixed_us = 0;
+  const double fixed_us = 93.6 + 13.4 * std::log2(320.0 / 8);
+  EXPECT_NEAR(fixed_us, 164.92, 0.01);
+  const double tier_us = 4 * 8 * 7168 * 3 / (392e9 * 0.8) * 1e6;
+  const double rate_us = 2 * 8 * 7168 * (1 / 55e9 + 2 / 109e9) * 1e6;
+  EXPECT_NEAR(tier_us, 2.194, 0.001);
+  EXPECT_NEAR(rate_us, 4.190, 0.001);
+  EXPECT_NEAR((step_s(job) - step_s(rates)) * 1e3, 58 * (fixed_us + tier_us - rate_us) / 1e3, 1e-6);
+  EXPECT_NEAR((step_s(job) - step_s(rates)) * 1e3, 9.450, 0.001);
+  // An engine whose own fixed time on the 910 holds the kernels' latency keeps the rates.
+  InferenceJob sglang = job;
+  sglang.limits.ep_moe_layer_us = {{"ascend-910", 390}};
+  InferenceJob sglang_rates = sglang;
+  sglang_rates.system.scale_up.moe_ll_fixed_us = 0;
+  EXPECT_DOUBLE_EQ(step_s(sglang), step_s(sglang_rates));
+}
+
 // The Atlas 800 A2 reduces through HCCL too (data/systems.yaml atlas-800t-a2: a 910B is one die,
 // one rank; 5.8 us a step, read off SGLang's batch-1 A2 run, S3440). Qwen3-32B, one sequence a
 // step: at tp 8 an all-reduce of 10,240 B takes 2 x 7 x (10,240 / 8 / (196e9 x 0.8) + 5.8e-6) =
@@ -659,13 +697,26 @@ TEST(InferenceTest, AscendMoeExchangeTakesDeepEpAscendRates) {
   job.input_tokens = 1;       // decode steps: one prompt token a sequence in 20,000 steps, computed
   job.output_tokens = 20000;  // in steps of its own (a token budget: not spread over every step)
   job.limits.max_batched_tokens = 8192;
-  auto e = EstimateInference(job, Dep(8));
+  // An engine with its own fixed exchange time on the 910 (SGLang's DeepEP-Ascend path,
+  // ep_moe_layer_us, charged with the step's fixed costs) keeps the rates.
+  InferenceJob sglang = job;
+  sglang.limits.ep_moe_layer_us = {{"ascend-910", 390}};
+  auto e = EstimateInference(sglang, Dep(8));
   ASSERT_TRUE(e) << e.error().ToString();
   ASSERT_EQ(e->max_batch, 8);
   const double copies = 8.0 / 2 * 8 * 4096;
   const double layer_us = (copies / 55e9 + copies * 2 / 109e9) * 1e6;
   EXPECT_NEAR(layer_us, 4.788, 0.001);
   EXPECT_NEAR(e->step_communication_ms / (94 * layer_us / 1e3), 1.0, 1e-3);
+  // The default engine (vLLM-Ascend, none of its own) pays the fused kernels' fixed time at 16
+  // dies, 93.6 + 13.4 x log2(16 / 8) = 107.0 us (data/systems.yaml cloudmatrix-384, S3200), and
+  // a card's copies at 0.8 x 392 GB/s, 8 x 8 x 4,096 x 3 / 313.6e9 = 2.508 us: 109.5 us a layer.
+  auto vllm = EstimateInference(job, Dep(8));
+  ASSERT_TRUE(vllm) << vllm.error().ToString();
+  ASSERT_EQ(vllm->max_batch, 8);
+  const double ll_us = 93.6 + 13.4 + 8.0 * 8 * 4096 * 3 / 313.6e9 * 1e6;
+  EXPECT_NEAR(ll_us, 109.508, 0.001);
+  EXPECT_NEAR(vllm->step_communication_ms / (94 * ll_us / 1e3), 1.0, 1e-3);
 }
 
 // RTX PRO 6000 (GB202) serving steps carry none of Blackwell's 16.8 ms (the family's

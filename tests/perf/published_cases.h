@@ -107,6 +107,14 @@ inline Result<InferenceCaseRun> RunInferenceCase(const YAML::Node& n) {
   if (n["ttft_ms"]) job.ttft_ms = n["ttft_ms"].as<double>();
   if (n["prefix_cache_hit"]) job.prefix_cache_hit = n["prefix_cache_hit"].as<double>();
   job.disaggregate = n["disaggregate"] && n["disaggregate"].as<bool>();
+  // Multi-token prediction as the run had it (CloudMatrix-Infer's one draft token, I-C4).
+  if (n["mtp"]) job.mtp_depth = n["mtp"].as<int>();
+  if (n["mtp_acceptance"]) job.mtp_acceptance = n["mtp_acceptance"].as<double>();
+  // The batch the figure was read at, each attention-DP rank's (`--max-num-seqs-per-rank`).
+  if (n["batch"]) {
+    job.limits.max_num_seqs = n["batch"].as<int>();
+    job.limits.max_num_seqs_per_instance = false;
+  }
   InferenceConstraints fixed;
   if (n["tp"]) fixed.tp = n["tp"].as<int>();
   if (n["ep"]) fixed.ep = n["ep"].as<int>();
