@@ -2828,6 +2828,9 @@ TEST(InferenceTest, ExpertParallelExchangePathAddsPerMoeLayerUnderEpOnly) {
   job.input_tokens = 1;
   job.output_tokens = 20000;
   job.limits.max_batched_tokens = 8192;
+  // The exchange at DeepEP-Ascend's rates in every run here, as under SGLang's own fixed time (an
+  // engine without one pays the fused kernels' fixed time instead: CloudMatrixDecodeExchange...).
+  job.system.scale_up.moe_ll_fixed_us = 0;
   auto plain = EstimateInference(job, Dep(8));
   auto plain_tp = EstimateInference(job, Tp(8));
   job.limits.ep_moe_layer_us = {{"hopper", 415}};
