@@ -30,7 +30,12 @@ Error MissingField(std::string_view field) {
 
 std::string FlagAsTyped(const TypedNames& typed_as, std::string_view field) {
   if (const auto it = typed_as.find(std::string(field)); it != typed_as.end()) return it->second;
-  return FlagName(field);
+  return typed_as.json ? std::string(field) : FlagName(field);
+}
+
+std::string FlagAsTyped(const TypedNames& typed_as, std::string_view field,
+                        std::string_view value) {
+  return FlagAsTyped(typed_as, field) + " " + std::string(value);
 }
 
 Error NamedAsTyped(Error e, const TypedNames& typed_as) {

@@ -198,7 +198,11 @@ Result<void> SetField(const std::vector<Field<Request>>& fields, Request& r, std
 // typed: "--block_size" on the command line, "block_size" in a JSON body), so that an error about
 // the field, from its conversion or from a check after it is set, names what the user wrote
 // rather than the canonical --seq-len they never typed.
-using TypedNames = std::map<std::string, std::string>;
+// `json` marks the front door: set by the HTTP server's decoder, so that a field the user did not
+// give is named as its JSON key ("global_batch_size") there and as its flag on the command line.
+struct TypedNames : std::map<std::string, std::string> {
+  bool json = false;
+};
 
 // Sets field `f` given under `typed` (its name or an alias, as the user spelt it). A conversion
 // error names `typed`; unless `typed` is the field's canonical flag it is kept in r.typed_as for
@@ -225,9 +229,13 @@ Result<void> SetAsTyped(const Field<Request>& f, Request& r, const FieldValue& v
 }
 
 // Field `field` named as the user gave it (typed_as: "--max_steps", "-tp", the JSON key
-// "max_steps"), else as its flag ("--global-batch-size"): for a message that names another
-// field than the error's own ("needs --global-batch-size", "contradicts --train_iters 100").
+// "max_steps"), else as its front door names it: its flag ("--global-batch-size") on the command
+// line, its JSON key ("global_batch_size") over HTTP (typed_as.json). For a message that names
+// another field than the error's own ("needs --global-batch-size", "contradicts --train_iters
+// 100").
 std::string FlagAsTyped(const TypedNames& typed_as, std::string_view field);
+// FlagAsTyped with a value: "--tp 4" on the command line, "tp 4" over HTTP.
+std::string FlagAsTyped(const TypedNames& typed_as, std::string_view field, std::string_view value);
 
 // An error about a field the user gave under an alias, named as the user typed it.
 Error NamedAsTyped(Error e, const TypedNames& typed_as);

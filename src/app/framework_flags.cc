@@ -1018,9 +1018,12 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   if (auto ok = ReadRangeRatio(r); !ok) return tl::unexpected(ok.error());
   if (r.no_prefix_cache && r.prefix_cache_hit > 0) {
     return tl::unexpected(FieldError(
-        "prefix_cache_hit", fmt::format("{:g} contradicts the prefix cache turned off "
-                                        "(--disable-radix-cache, --no-enable-prefix-caching)",
-                                        r.prefix_cache_hit)));
+        "prefix_cache_hit",
+        fmt::format("{:g} contradicts the prefix cache turned off ({})", r.prefix_cache_hit,
+                    r.typed_as.contains("no_prefix_cache")
+                        ? FlagAsTyped(r.typed_as, "no_prefix_cache")
+                    : r.typed_as.json ? "no_prefix_cache"
+                                      : "--disable-radix-cache, --no-enable-prefix-caching")));
   }
   if (auto ok = ReadRandomPrefix(r); !ok) return tl::unexpected(ok.error());
   AutoIsDefault(r.dtype);
@@ -1039,15 +1042,17 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
     const auto format = QuantizationFormat(r.quantization);
     if (!format) {
       return tl::unexpected(FieldError(
-          "quantization", fmt::format("unknown method {}; give the weights' format with --dtype",
-                                      Quoted(r.quantization.substr(0, 40)))));
+          "quantization",
+          fmt::format("unknown method {}; give the weights' format with {}",
+                      Quoted(r.quantization.substr(0, 40)), FlagAsTyped(r.typed_as, "dtype"))));
     }
     // vLLM's --dtype is then the activations' (bfloat16, float16, auto).
     const auto typed = perf::ParseServingDType(r.dtype);
     const bool activations = r.dtype.empty() || (typed && perf::ServingDTypeBytes(*typed) >= 2);
     if (!activations && *typed != *perf::ParseServingDType(*format)) {
-      return tl::unexpected(FieldError(
-          "quantization", fmt::format("{} contradicts --dtype {}", r.quantization, r.dtype)));
+      return tl::unexpected(
+          FieldError("quantization", fmt::format("{} contradicts {}", r.quantization,
+                                                 FlagAsTyped(r.typed_as, "dtype", r.dtype))));
     }
     r.dtype = *format;
   }
@@ -1074,8 +1079,8 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
     if (r.enable_dp_attention) groups = r.dp_size.value_or(1);
     if (groups < 1 || *r.tp_size % groups != 0) {
       return tl::unexpected(FieldError(
-          "dp_size",
-          fmt::format("{} attention groups do not divide --tp-size {}", groups, *r.tp_size)));
+          "dp_size", fmt::format("{} attention groups do not divide {}", groups,
+                                 FlagAsTyped(r.typed_as, "tp_size", std::to_string(*r.tp_size)))));
     }
     r.tp = *r.tp_size / groups;
     if (groups > 1 || r.enable_dp_attention || r.enable_attention_dp) {
@@ -1085,7 +1090,7 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
   } else if (r.enable_attention_dp || r.enable_dp_attention) {
     return tl::unexpected(
         FieldError(r.enable_attention_dp ? "enable_attention_dp" : "enable_dp_attention",
-                   "needs --tp-size, the GPUs the groups share"));
+                   "needs " + FlagAsTyped(r.typed_as, "tp_size") + ", the GPUs the groups share"));
   }
   // An engine's expert-parallel size below its --tp-size: TensorRT-LLM's Mapping (S3234) and
   // SGLang's parallel state (S3290) both run expert TP inside each expert group, moe_tp_size =
@@ -1130,9 +1135,10 @@ Result<InferRequest> ResolveFrameworkFlags(const catalog::Catalog& cat, InferReq
       r.count = gpus;
     } else if (*r.count % gpus != 0) {
       return tl::unexpected(FieldError(
-          replicas_field, fmt::format("{} replicas of {} GPUs are {} GPUs, which --count {} does "
+          replicas_field, fmt::format("{} replicas of {} GPUs are {} GPUs, which {} does "
                                       "not hold whole",
-                                      replicas, gpus / replicas, gpus, *r.count)));
+                                      replicas, gpus / replicas, gpus,
+                                      FlagAsTyped(r.typed_as, "count", std::to_string(*r.count)))));
     }
   }
   ServerDefaults(moe, r);

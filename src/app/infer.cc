@@ -155,8 +155,9 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
     return tl::unexpected(FieldError("mtp_acceptance", "must be in [0, 1]"));
   }
   if (!r.draft_model.empty() && r.mtp < 1) {
-    return tl::unexpected(
-        FieldError("draft_model", "needs --mtp N, the tokens it drafts per step"));
+    return tl::unexpected(FieldError(
+        "draft_model",
+        fmt::format("needs {} N, the tokens it drafts per step", FlagAsTyped(r.typed_as, "mtp"))));
   }
   if (!r.draft_model.empty() && !r.mtp_acceptance) {
     return tl::unexpected(
@@ -247,7 +248,8 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
   if (r.qps && (r.duration_s || !r.requests) &&
       *r.qps * r.duration_s.value_or(kDefaultDurationS) > kMaxSimRequests) {
     return tl::unexpected(
-        FieldError("qps", "qps x duration_s exceeds 10,000,000 requests; shorten --duration-s"));
+        FieldError("qps", "qps x duration_s exceeds 10,000,000 requests; shorten " +
+                              FlagAsTyped(r.typed_as, "duration_s")));
   }
   if (r.arrivals != "poisson" && r.arrivals != "gamma") {
     return tl::unexpected(FieldError(
@@ -258,7 +260,8 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
     return tl::unexpected(FieldError("burstiness", "must be above 0 and at most 20"));
   }
   if (r.burstiness != 1 && r.arrivals != "gamma") {
-    return tl::unexpected(FieldError("burstiness", "needs --arrivals gamma"));
+    return tl::unexpected(
+        FieldError("burstiness", "needs " + FlagAsTyped(r.typed_as, "arrivals", "gamma")));
   }
   const std::string output_dist = OutputDistOf(r, model).dist;
   for (auto [field, text, mean] : {std::tuple{"input_dist", &r.input_dist, r.input_tokens},
@@ -812,7 +815,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
   }
   if (r.chip.empty()) return tl::unexpected(FieldError("chip", "needs at least one chip id"));
   if (r.chip.size() > 1 && !r.compare) {
-    return tl::unexpected(FieldError("chip", "several chips need compare (--compare)"));
+    return tl::unexpected(FieldError(
+        "chip", "several chips need compare (" + FlagAsTyped(r.typed_as, "compare") + ")"));
   }
   if (auto ok = CheckSizes({{"tp", r.tp}, {"ep", r.ep}, {"dp", r.dp}, {"pp", r.pp}}, 1'000'000);
       !ok) {
@@ -950,9 +954,12 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
       if (known.empty()) {
         // Named by default (vLLM on an NVIDIA GPU naming no engine): say which engine has it.
         return tl::unexpected(FieldError(
-            "moe_backend", fmt::format("engine {} has no MoE backend choice (--moe-backend is "
-                                       "TensorRT-LLM's moe_config.backend{})",
-                                       eng.id, r.engine.empty() ? ": give --engine trtllm" : "")));
+            "moe_backend",
+            fmt::format(
+                "engine {} has no MoE backend choice ({} is "
+                "TensorRT-LLM's moe_config.backend{})",
+                eng.id, FlagAsTyped(r.typed_as, "moe_backend"),
+                r.engine.empty() ? ": give " + FlagAsTyped(r.typed_as, "engine", "trtllm") : "")));
       }
       if (named != "auto" && std::find(known.begin(), known.end(), named) == known.end()) {
         return tl::unexpected(FieldError(
@@ -1009,8 +1016,9 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.context_tokens = r.max_model_len;
   } else {
     if (!r.moe_backend.empty()) {
-      return tl::unexpected(FieldError(
-          "moe_backend", "names TensorRT-LLM's moe_config.backend: give --engine trtllm"));
+      return tl::unexpected(
+          FieldError("moe_backend", "names TensorRT-LLM's moe_config.backend: give " +
+                                        FlagAsTyped(r.typed_as, "engine", "trtllm")));
     }
     // No engine: no engine's limits or costs (the analytic bound), and the attention kernels the
     // engines run: MLA on an FP8 cache at the FP8 rate on the families any engine does it on
@@ -1167,24 +1175,28 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     return tl::unexpected(FieldError(
         typed_retract ? "kv_admission" : "emit",
         fmt::format("{}, which TensorRT-LLM's capacity scheduler has no policy for "
-                    "(GUARANTEED_NO_EVICT, MAX_UTILIZATION, STATIC_BATCH); give --kv-admission "
+                    "(GUARANTEED_NO_EVICT, MAX_UTILIZATION, STATIC_BATCH); give {} "
                     "reserve (GUARANTEED_NO_EVICT) or optimistic (MAX_UTILIZATION) for a "
                     "trtllm-serve command",
                     typed_retract ? "retract is SGLang's admission"
-                                  : "--engine " + limits.engine + " admits by SGLang's retract")));
+                                  : FlagAsTyped(r.typed_as, "engine", limits.engine) +
+                                        " admits by SGLang's retract",
+                    FlagAsTyped(r.typed_as, "kv_admission"))));
   }
   // NVIDIA's harness with CUDA graphs on: a setting of that harness (no engine), not of an engine
   // that replays its own graphs or runs eagerly.
   if (r.use_graphs) {
     if (r.enforce_eager) {
-      return tl::unexpected(FieldError(
-          "use_graphs", "turns CUDA graphs on and --enforce-eager turns them off: give one"));
+      return tl::unexpected(FieldError("use_graphs", "turns CUDA graphs on and " +
+                                                         FlagAsTyped(r.typed_as, "enforce_eager") +
+                                                         " turns them off: give one"));
     }
     if (!limits.engine.empty()) {
-      return tl::unexpected(
-          FieldError("use_graphs", "is NVIDIA's MLPerf harness setting (--engine none); engine '" +
-                                       limits.engine +
-                                       "' sets its own graphs (--enforce-eager turns them off)"));
+      return tl::unexpected(FieldError(
+          "use_graphs", "is NVIDIA's MLPerf harness setting (" +
+                            FlagAsTyped(r.typed_as, "engine", "none") + "); engine '" +
+                            limits.engine + "' sets its own graphs (" +
+                            FlagAsTyped(r.typed_as, "enforce_eager") + " turns them off)"));
     }
     limits.use_graphs = true;
   }
@@ -1257,11 +1269,16 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
           "max_batched_tokens",
           fmt::format("{} rejects a prompt of {:g} tokens: with chunked prefill off a prompt "
                       "must fit whole in max_num_tokens ({:g} tokens a step); give "
-                      "--max-batched-tokens (--max_num_tokens) above {:g}, the prompt and a "
+                      "{} above {:g}, the prompt and a "
                       "token of each running sequence (trtllm-bench sets the prompt plus "
-                      "max_batch_size), or --enable-chunked-prefill",
+                      "max_batch_size), or {}",
                       (*e)->name, r.input_tokens, *limits.max_batched_tokens,
-                      std::ceil(r.input_tokens))));
+                      r.typed_as.contains("max_batched_tokens")
+                          ? FlagAsTyped(r.typed_as, "max_batched_tokens")
+                          : FlagAsTyped(r.typed_as, "max_batched_tokens") +
+                                (r.typed_as.json ? " (max_num_tokens)" : " (--max_num_tokens)"),
+                      std::ceil(r.input_tokens),
+                      FlagAsTyped(r.typed_as, "enable_chunked_prefill"))));
     }
   }
   return InferFormats{model, given[0], kv, given[1], given[2], *checkpoint, limits, draft};

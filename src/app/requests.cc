@@ -63,11 +63,12 @@ Field<TrainRequest> ExpAvgSqDtype() {
     auto text = detail::AsString(v, "exp_avg_sq_dtype");
     if (!text) return tl::unexpected(text.error());
     if (!r.optimizer_dtype.empty() && r.optimizer_dtype != *text) {
-      return tl::unexpected(Error{
-          fmt::format("\"{}\" differs from --exp-avg-dtype \"{}\": the estimate keeps both Adam "
-                      "moments in one format",
-                      text->substr(0, 40), r.optimizer_dtype.substr(0, 40)),
-          "", 0, "exp_avg_sq_dtype"});
+      return tl::unexpected(
+          Error{fmt::format("\"{}\" differs from {} \"{}\": the estimate keeps both Adam "
+                            "moments in one format",
+                            text->substr(0, 40), FlagAsTyped(r.typed_as, "optimizer_dtype"),
+                            r.optimizer_dtype.substr(0, 40)),
+                "", 0, "exp_avg_sq_dtype"});
     }
     r.optimizer_dtype = *text;
     return {};
@@ -279,9 +280,11 @@ Field<TrainRequest> DeepSpeedSwitchOrFile() {
     if (lower == "true" || lower == "false" || text->empty()) return {};
     r.deepspeed_named = true;
     if (!r.deepspeed_config.empty() && r.deepspeed_config != *text) {
-      return MakeError(fmt::format("names {}, and --deepspeed_config {}: give one DeepSpeed config",
-                                   text->substr(0, 100), r.deepspeed_config.substr(0, 100)),
-                       "", 0, "deepspeed");
+      return MakeError(
+          fmt::format("names {}, and {} {}: give one DeepSpeed config", text->substr(0, 100),
+                      FlagAsTyped(r.typed_as, "deepspeed_config"),
+                      r.deepspeed_config.substr(0, 100)),
+          "", 0, "deepspeed");
     }
     r.deepspeed_config = *text;
     return {};
@@ -308,8 +311,9 @@ Field<TrainRequest> AccelerateMixedPrecision() {
           "", 0, "mixed_precision");
     }
     if (!r.dtype.empty() && ToLower(r.dtype) != p) {
-      return MakeError(fmt::format("{} contradicts --dtype {}", p, r.dtype), "", 0,
-                       "mixed_precision");
+      return MakeError(
+          fmt::format("{} contradicts {}", p, FlagAsTyped(r.typed_as, "dtype", r.dtype)), "", 0,
+          "mixed_precision");
     }
     r.dtype = p;
     return {};

@@ -345,9 +345,9 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
                                            JoinOr(perf::RecomputeModuleNames())));
     }
     if (fixed.recompute && *fixed.recompute != perf::Recompute::kSelective) {
-      return tl::unexpected(
-          FieldError("recompute_modules", "needs --recompute selective, not " +
-                                              std::string(perf::RecomputeName(*fixed.recompute))));
+      return tl::unexpected(FieldError(
+          "recompute_modules", "needs " + FlagAsTyped(r.typed_as, "recompute", "selective") +
+                                   ", not " + std::string(perf::RecomputeName(*fixed.recompute))));
     }
     if (stack) {
       for (const auto& name : perf::RecomputeModuleNames()) {
@@ -548,7 +548,9 @@ Result<std::string> WithTrainerDefaults(TrainRequest& r) {
       return tl::unexpected(
           FieldError("fsdp",
                      "offload (FSDP's parameters and gradients on the host CPU) is not priced; "
-                     "give --fsdp without it, or a DeepSpeed config with offload_optimizer"));
+                     "give " +
+                         FlagAsTyped(r.typed_as, "fsdp") +
+                         " without it, or a DeepSpeed config with offload_optimizer"));
     }
     if (z < 0) {
       return tl::unexpected(
@@ -568,9 +570,12 @@ Result<std::string> WithTrainerDefaults(TrainRequest& r) {
   if (r.zero && *r.zero != zero) {
     return tl::unexpected(
         FieldError(seen.empty() ? "zero" : "fsdp",
-                   fmt::format("--zero {} contradicts the Hugging Face Trainer's {} (ZeRO {}){}",
-                               *r.zero, what, zero,
-                               seen.empty() ? ": without --deepspeed or --fsdp it runs DDP" : "")));
+                   fmt::format("{} contradicts the Hugging Face Trainer's {} (ZeRO {}){}",
+                               FlagAsTyped(r.typed_as, "zero", std::to_string(*r.zero)), what, zero,
+                               seen.empty() ? fmt::format(": without {} or {} it runs DDP",
+                                                          FlagAsTyped(r.typed_as, "deepspeed"),
+                                                          FlagAsTyped(r.typed_as, "fsdp"))
+                                            : "")));
   }
   if (!r.zero) {
     r.zero = zero;
@@ -615,23 +620,26 @@ Result<void> CountFromTorchrun(TrainRequest& r, int dies, std::string& note) {
       r.count = *n;
     } else if (*r.count != *n) {
       return tl::unexpected(FieldError(
-          "count", fmt::format("{} contradicts Accelerate's --num_processes {}", *r.count, *n)));
+          "count", fmt::format("{} contradicts Accelerate's {} {}", *r.count,
+                               r.typed_as.json ? "num_processes" : "--num_processes", *n)));
     }
   }
   if (r.torchrun_nproc_per_node.empty()) {
     if (!r.torchrun_nnodes.empty() && !r.count) {
-      return tl::unexpected(FieldError(
-          "count", "is required: torchrun's --nnodes needs --nproc_per_node to give the chips"));
+      return tl::unexpected(
+          FieldError("count", fmt::format("is required: torchrun's {} needs {} to give the chips",
+                                          FlagAsTyped(r.typed_as, "nnodes"),
+                                          FlagAsTyped(r.typed_as, "nproc_per_node"))));
     }
     return {};
   }
-  auto whole = [](const std::string& text, const char* field) -> Result<int64_t> {
+  auto whole = [&r](const std::string& text, const char* field) -> Result<int64_t> {
     auto n = ParseWholeAmount(text, field, 1, 1'000'000);
     if (!n) {
-      return tl::unexpected(
-          FieldError(field,
-                     "expected a whole number of 1 or more (give the chips as --count where it is "
-                     "gpu or auto)"));
+      return tl::unexpected(FieldError(
+          field, fmt::format("expected a whole number of 1 or more (give the chips as {} where it "
+                             "is gpu or auto)",
+                             FlagAsTyped(r.typed_as, "count"))));
     }
     return *n;
   };
@@ -647,9 +655,9 @@ Result<void> CountFromTorchrun(TrainRequest& r, int dies, std::string& note) {
       auto hi = whole(r.torchrun_nnodes.substr(colon + 1), "nnodes");
       if (!hi) return tl::unexpected(hi.error());
       if (*hi != *lo) {
-        return tl::unexpected(FieldError(
-            "nnodes", fmt::format("{} is an elastic range; give the job's chips as --count",
-                                  r.torchrun_nnodes)));
+        return tl::unexpected(
+            FieldError("nnodes", fmt::format("{} is an elastic range; give the job's chips as {}",
+                                             r.torchrun_nnodes, FlagAsTyped(r.typed_as, "count"))));
       }
     }
     nodes = *lo;
@@ -679,9 +687,10 @@ Result<void> CountFromTorchrun(TrainRequest& r, int dies, std::string& note) {
     r.count = ranks;
   } else if (*r.count != ranks) {
     return tl::unexpected(FieldError(
-        "count", fmt::format("{} contradicts torchrun's --nnodes {} x --nproc_per_node {} = {}{}",
-                             *r.count, nodes, *per_node, ranks,
-                             note.empty() ? "" : " packages (two dies a package)")));
+        "count", fmt::format("{} contradicts torchrun's {} x {} = {}{}", *r.count,
+                             FlagAsTyped(r.typed_as, "nnodes", std::to_string(nodes)),
+                             FlagAsTyped(r.typed_as, "nproc_per_node", std::to_string(*per_node)),
+                             ranks, note.empty() ? "" : " packages (two dies a package)")));
   }
   return {};
 }
@@ -742,7 +751,9 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
       return contradicts("fp8_format", "unknown format '" + r.fp8_format.substr(0, 40) +
                                            "'; expected e4m3 or hybrid");
     }
-    if (r.fp16) return contradicts("fp8_format", "FP8 GEMMs with --fp16 are not modelled");
+    if (r.fp16)
+      return contradicts("fp8_format",
+                         "FP8 GEMMs with " + FlagAsTyped(r.typed_as, "fp16") + " are not modelled");
     // Megatron's --bf16 with --fp8-format is the usual FP8 run: bf16 outside the FP8 GEMMs.
     if (r.dtype.empty() || ToLower(r.dtype) == "bf16") r.dtype = "fp8";
     std::string recipe = ToLower(r.fp8_recipe.empty() ? "delayed" : r.fp8_recipe);
@@ -771,7 +782,8 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
   }
   if (r.fp8_param_gather) {
     if (fp8.empty()) {
-      return contradicts("fp8_param_gather", "needs --fp8-format (FP8 weights need FP8 GEMMs)");
+      return contradicts("fp8_param_gather", "needs " + FlagAsTyped(r.typed_as, "fp8_format") +
+                                                 " (FP8 weights need FP8 GEMMs)");
     }
     if (r.param_dtype.empty()) r.param_dtype = "fp8";
   }
@@ -790,8 +802,9 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
                                                  "'; expected uniform or block");
     }
     if (!r.recompute.empty() && ToLower(r.recompute) != "full") {
-      return contradicts("recompute_method",
-                         "recomputes whole layers (--recompute full), not " + r.recompute);
+      return contradicts("recompute_method", "recomputes whole layers (" +
+                                                 FlagAsTyped(r.typed_as, "recompute", "full") +
+                                                 "), not " + r.recompute);
     }
     r.recompute = "full";
   }
@@ -803,8 +816,9 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
     if (per < 1) return contradicts("num_layers_per_virtual_pipeline_stage", "must be at least 1");
     if (!r.pp) {
       return contradicts("num_layers_per_virtual_pipeline_stage",
-                         "needs --pp (--pipeline-model-parallel-size): the virtual stages are "
-                         "the layers of a stage over this");
+                         "needs " + FlagAsTyped(r.typed_as, "pp") +
+                             (r.typed_as.json ? "" : " (--pipeline-model-parallel-size)") +
+                             ": the virtual stages are the layers of a stage over this");
     }
     // Megatron's: a stage's layers over the layers of a virtual stage (the emitted value is
     // rounded down the same way). MindSpeed-LLM's no-op layers are in the count it splits.
@@ -812,21 +826,24 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
     if (!noop) return tl::unexpected(noop.error());
     const int interleave = std::max(1, (model.layers + *noop) / (std::max(1, *r.pp) * per));
     if (r.interleave && *r.interleave != interleave) {
-      return contradicts("num_layers_per_virtual_pipeline_stage",
-                         fmt::format("means {} virtual stages of {} layers, which contradicts "
-                                     "--interleave {}",
-                                     interleave, model.layers, *r.interleave));
+      return contradicts(
+          "num_layers_per_virtual_pipeline_stage",
+          fmt::format("means {} virtual stages of {} layers, which contradicts {}", interleave,
+                      model.layers,
+                      FlagAsTyped(r.typed_as, "interleave", std::to_string(*r.interleave))));
     }
     r.interleave = interleave;
   }
   if (r.expert_tensor_parallel_size) {
     const int etp = *r.expert_tensor_parallel_size;
-    if (etp < 1) return contradicts("expert_tensor_parallel_size", "must be 1 or --tp");
+    if (etp < 1)
+      return contradicts("expert_tensor_parallel_size",
+                         "must be 1 or " + FlagAsTyped(r.typed_as, "tp"));
     if (etp != 1 && etp != r.tp.value_or(etp)) {
       return contradicts("expert_tensor_parallel_size",
                          fmt::format("{} is not modelled: the routed experts are split 1 way or "
-                                     "like the dense layers (--tp {})",
-                                     etp, *r.tp));
+                                     "like the dense layers ({})",
+                                     etp, FlagAsTyped(r.typed_as, "tp", std::to_string(*r.tp))));
     }
     // Megatron-Core's rule (parallel_state.py, S4772): the stage's tp x cp x dp ranks are the
     // experts' expert-tp x ep x expert-dp, so expert-tp x ep divides tp x dp.
@@ -846,24 +863,32 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
     if (!stages) return contradicts(field, stages.error().message);
     if (r.decoder_first_pipeline_num_layers || r.decoder_last_pipeline_num_layers) {
       return contradicts(field,
-                         "give the layout or --decoder-first/last-pipeline-num-layers, not both");
+                         "give the layout or " +
+                             FlagAsTyped(r.typed_as, r.decoder_first_pipeline_num_layers
+                                                         ? "decoder_first_pipeline_num_layers"
+                                                         : "decoder_last_pipeline_num_layers") +
+                             ", not both");
     }
-    if (!r.pp) return contradicts(field, "needs --pp (--pipeline-model-parallel-size)");
+    if (!r.pp)
+      return contradicts(field, "needs " + FlagAsTyped(r.typed_as, "pp") +
+                                    (r.typed_as.json ? "" : " (--pipeline-model-parallel-size)"));
     const int n = static_cast<int>(stages->size());
     if (*r.pp < 1 || n % *r.pp != 0) {
-      return contradicts(field,
-                         fmt::format("has {} stages, which --pp {} does not divide", n, *r.pp));
+      return contradicts(field, fmt::format("has {} stages, which {} does not divide", n,
+                                            FlagAsTyped(r.typed_as, "pp", std::to_string(*r.pp))));
     }
     // Megatron takes the virtual stages a rank from the layout (TransformerConfig, S4770).
     const int vpp = n / *r.pp;
     if (r.interleave && *r.interleave != vpp && *r.pp > 1) {
-      return contradicts(
-          field, fmt::format("has {} stages: {} virtual stages a rank at --pp {}, "
-                             "which contradicts {} {}",
-                             n, vpp, *r.pp, FlagAsTyped(r.typed_as, "interleave"), *r.interleave));
+      return contradicts(field,
+                         fmt::format("has {} stages: {} virtual stages a rank at {}, "
+                                     "which contradicts {} {}",
+                                     n, vpp, FlagAsTyped(r.typed_as, "pp", std::to_string(*r.pp)),
+                                     FlagAsTyped(r.typed_as, "interleave"), *r.interleave));
     }
     if (*r.pp == 1 && vpp != 1) {
-      return contradicts(field, fmt::format("has {} stages; at --pp 1 it must have one", n));
+      return contradicts(field, fmt::format("has {} stages; at {} it must have one", n,
+                                            FlagAsTyped(r.typed_as, "pp", "1")));
     }
     r.interleave = vpp;
   }
@@ -875,17 +900,18 @@ Result<TrainRequest> WithLaunchFlags(const catalog::Catalog& cat, const catalog:
       return contradicts(field, fmt::format("must be between 1 and the model's {} layers, got {}",
                                             model.layers, *count));
     }
-    if (!r.pp || *r.pp < 2) return contradicts(field, "needs --pp 2 or more");
+    if (!r.pp || *r.pp < 2)
+      return contradicts(field, "needs " + FlagAsTyped(r.typed_as, "pp", "2") + " or more");
   }
   if (!r.moe_token_dispatcher_type.empty()) {
     const std::string d = ToLower(r.moe_token_dispatcher_type);
     if (d == "allgather") {
       if (r.ep && *r.ep != 1) {
         return contradicts("moe_token_dispatcher_type",
-                           fmt::format("allgather with --ep {} is not modelled: the expert-"
+                           fmt::format("allgather with {} is not modelled: the expert-"
                                        "parallel exchange priced is the all-to-all (alltoall, "
                                        "flex)",
-                                       *r.ep));
+                                       FlagAsTyped(r.typed_as, "ep", std::to_string(*r.ep))));
       }
       r.ep = 1;
     } else if (d != "alltoall" && d != "flex" && d != "alltoall_seq") {
@@ -1057,8 +1083,8 @@ Result<perf::Adapters> AdaptersOf(const catalog::Model& model, const TrainReques
     return tl::unexpected(FieldError(
         "finetuning_type",
         fmt::format("{} fine-tuning is not modelled (suanli prices full, lora and qlora); "
-                    "--finetuning_type lora prices LoRA adapters, full every weight trained",
-                    r.finetuning_type)));
+                    "{} lora prices LoRA adapters, full every weight trained",
+                    r.finetuning_type, FlagAsTyped(r.typed_as, "finetuning_type"))));
   }
   if (!method.empty() && method != "full" && method != "lora" && method != "qlora") {
     return tl::unexpected(
@@ -1175,19 +1201,22 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   auto chip = WithField(cat.FindChip(r.chip), "chip");
   if (!chip) return tl::unexpected(chip.error());
   if (!r.count) {
-    return tl::unexpected(
-        FieldError("count",
-                   "is required: the job's chips (at least 1), or torchrun's --nnodes x "
-                   "--nproc_per_node"));
+    return tl::unexpected(FieldError(
+        "count",
+        fmt::format("is required: the job's chips (at least 1), or torchrun's {} x {}",
+                    FlagAsTyped(r.typed_as, "nnodes"), FlagAsTyped(r.typed_as, "nproc_per_node"))));
   }
   // Given, a count is a count: 0 chips is not "not given" (leave it out for that), as infer says.
   if (*r.count < 1) return tl::unexpected(FieldError("count", "must be at least 1 chip"));
   if (!(r.tokens > 0)) {
-    return tl::unexpected(
-        FieldError("tokens",
-                   "must be positive (give --tokens, or Megatron's --train-samples or "
-                   "--train-iters, torchtitan's training.steps or the Hugging Face Trainer's "
-                   "--max_steps with the batch; a number of epochs needs the dataset's tokens)"));
+    return tl::unexpected(FieldError(
+        "tokens",
+        fmt::format("must be positive (give {}, or Megatron's {} or {}, torchtitan's "
+                    "training.steps or the Hugging Face Trainer's {} with the batch; a "
+                    "number of epochs needs the dataset's tokens)",
+                    FlagAsTyped(r.typed_as, "tokens"), FlagAsTyped(r.typed_as, "train_samples"),
+                    FlagAsTyped(r.typed_as, "train_iters"),
+                    r.typed_as.json ? "max_steps" : "--max_steps")));
   }
   if (r.global_batch_tokens && !(*r.global_batch_tokens > 0)) {
     return tl::unexpected(FieldError("global_batch_tokens", "must be positive"));
@@ -1721,13 +1750,13 @@ Result<void> ReadNemoOverrides(TrainRequest& r, std::vector<std::string>& not_re
       if (dtype.empty()) {
         return tl::unexpected(FieldError(
             "override", fmt::format("trainer.precision={}: expected 16, 16-mixed, bf16 or "
-                                    "bf16-mixed (give --dtype for another)",
-                                    value.substr(0, 40))));
+                                    "bf16-mixed (give {} for another)",
+                                    value.substr(0, 40), FlagAsTyped(r.typed_as, "dtype"))));
       }
       if (!r.dtype.empty() && ToLower(r.dtype) != dtype) {
         return tl::unexpected(
-            FieldError("override",
-                       fmt::format("trainer.precision={} contradicts --dtype {}", value, r.dtype)));
+            FieldError("override", fmt::format("trainer.precision={} contradicts {}", value,
+                                               FlagAsTyped(r.typed_as, "dtype", r.dtype))));
       }
       r.dtype = dtype;
       continue;

@@ -174,7 +174,9 @@ Result<int> NoopLayerCount(const TrainRequest& r) {
     }
     if (r.num_layers && v >= *r.num_layers) {
       return tl::unexpected(FieldError(
-          "noop_layers", fmt::format("layer {} is not below --num-layers {}", v, *r.num_layers)));
+          "noop_layers",
+          fmt::format("layer {} is not below {}", v,
+                      FlagAsTyped(r.typed_as, "num_layers", std::to_string(*r.num_layers)))));
     }
     if (!seen.insert(v).second) {
       return tl::unexpected(FieldError("noop_layers", fmt::format("layer {} named twice", v)));
@@ -188,8 +190,8 @@ Result<void> CheckModelShape(const catalog::Model& m, const TrainRequest& r, int
   auto differs = [&](const char* field, int64_t given, const std::string& theirs) {
     return tl::unexpected(
         FieldError(field, fmt::format("{}, but model {} has {} (the estimate is of the catalog "
-                                      "model: give --model the one you train)",
-                                      given, m.id, theirs)));
+                                      "model: give {} the one you train)",
+                                      given, m.id, theirs, FlagAsTyped(r.typed_as, "model"))));
   };
   auto lacks = [&](const char* field, const std::string& what) {
     return tl::unexpected(FieldError(field, fmt::format("model {} has {}", m.id, what)));
@@ -769,9 +771,12 @@ Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
     }
     return std::optional<int64_t>(v.get<int64_t>());
   };
-  auto contradicts = [&](const std::string& path, int line, int64_t value, const char* flag,
+  // `field`: the request's field the file contradicts, named as the user gave it.
+  auto contradicts = [&](const std::string& path, int line, int64_t value, const char* field,
                          int64_t given) {
-    return fail(path, line, fmt::format("{} contradicts {} {}", value, flag, given));
+    return fail(path, line,
+                fmt::format("{} contradicts {}", value,
+                            FlagAsTyped(r.typed_as, field, std::to_string(given))));
   };
   static constexpr std::string_view kRead[] = {"train_batch_size",
                                                "train_micro_batch_size_per_gpu",
@@ -798,15 +803,15 @@ Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
     field = static_cast<typename std::decay_t<decltype(field)>::value_type>(**v);
     return {};
   };
-  if (auto ok = read_count("train_batch_size", "--global-batch-size", r.global_batch_size, false);
+  if (auto ok = read_count("train_batch_size", "global_batch_size", r.global_batch_size, false);
       !ok) {
     return tl::unexpected(ok.error());
   }
-  if (auto ok = read_count("train_micro_batch_size_per_gpu", "--micro-batch", r.micro_batch, true);
+  if (auto ok = read_count("train_micro_batch_size_per_gpu", "micro_batch", r.micro_batch, true);
       !ok) {
     return tl::unexpected(ok.error());
   }
-  if (auto ok = read_count("gradient_accumulation_steps", "--gradient-accumulation-steps",
+  if (auto ok = read_count("gradient_accumulation_steps", "gradient_accumulation_steps",
                            r.gradient_accumulation_steps, true);
       !ok) {
     return tl::unexpected(ok.error());
@@ -825,7 +830,7 @@ Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
         }
         const int stage = value.get<int>();
         if (r.zero && *r.zero != stage) {
-          return contradicts("zero_optimization.stage", line, stage, "--zero-stage", *r.zero);
+          return contradicts("zero_optimization.stage", line, stage, "zero", *r.zero);
         }
         r.zero = stage;
       } else if (key == "overlap_comm") {
@@ -889,8 +894,9 @@ Result<void> ReadDeepSpeedConfig(TrainRequest& r, const std::string& text,
   }
   if (!format.empty()) {
     if (!r.dtype.empty() && r.dtype != format && !(r.dtype == "fp8" && format == "bf16")) {
-      return fail(format + ".enabled", line_of(format),
-                  fmt::format("{} contradicts --dtype {}", format, r.dtype));
+      return fail(
+          format + ".enabled", line_of(format),
+          fmt::format("{} contradicts {}", format, FlagAsTyped(r.typed_as, "dtype", r.dtype)));
     }
     if (r.dtype.empty()) r.dtype = format;
   }
@@ -1098,8 +1104,9 @@ Result<void> ReadAccelerateConfig(TrainRequest& r, const std::string& text, cons
     const int line = single || !doc["num_processes"] ? kind_line : line_of(doc["num_processes"]);
     if (!n) return MakeError(n.error().message, file, line, "num_processes");
     if (r.count && *r.count != *n) {
-      return MakeError(fmt::format("{} contradicts --count {}", *n, *r.count), file, line,
-                       single ? "distributed_type" : "num_processes");
+      return MakeError(fmt::format("{} contradicts {}", *n,
+                                   FlagAsTyped(r.typed_as, "count", std::to_string(*r.count))),
+                       file, line, single ? "distributed_type" : "num_processes");
     }
     r.accelerate_num_processes = processes;
     if (!single) said.push_back(fmt::format("{} process{}", *n, *n == 1 ? "" : "es"));
@@ -1163,8 +1170,9 @@ Result<std::string> ModelOfLaunch(const catalog::Catalog& cat, const TrainReques
       const std::string name = internal::NemoRecipeName(r.nemo_factory);
       return tl::unexpected(FieldError(
           "model", fmt::format("is required: NeMo's recipe {} is none read here ({}); give "
-                               "--model and the recipe's sizes as overrides",
-                               Quoted(name.substr(0, 60)), internal::kNemoRecipeNames)));
+                               "{} and the recipe's sizes as overrides",
+                               Quoted(name.substr(0, 60)), internal::kNemoRecipeNames,
+                               FlagAsTyped(r.typed_as, "model"))));
     }
     if (basis) {
       *basis = fmt::format("model {}: the model NeMo's recipe {} builds; --model names another", id,
@@ -1251,9 +1259,10 @@ Result<TrainRequest> WithJobConfig(const catalog::Catalog& cat, const catalog::M
   }
   // FSDP2: parameters, gradients and optimizer state sharded over the data-parallel ranks.
   if (r.zero && *r.zero != 3) {
-    return fail("job.config_file", fmt::format("torchtitan shards with FSDP (ZeRO 3), which "
-                                               "contradicts --zero {}",
-                                               *r.zero));
+    return fail("job.config_file",
+                fmt::format("torchtitan shards with FSDP (ZeRO 3), which "
+                            "contradicts {}",
+                            FlagAsTyped(r.typed_as, "zero", std::to_string(*r.zero))));
   }
   r.zero = 3;
   if (r.titan_dp_shard) {
@@ -1275,7 +1284,8 @@ Result<TrainRequest> WithJobConfig(const catalog::Catalog& cat, const catalog::M
     } else {
       if (r.dp && *r.dp != shard) {
         return fail("parallelism.data_parallel_shard_degree",
-                    fmt::format("{} contradicts --dp {}", shard, *r.dp));
+                    fmt::format("{} contradicts {}", shard,
+                                FlagAsTyped(r.typed_as, "dp", std::to_string(*r.dp))));
       }
       r.dp = shard;
     }
@@ -1303,9 +1313,10 @@ Result<TrainRequest> WithJobConfig(const catalog::Catalog& cat, const catalog::M
     const int pp = std::max(1, r.pp.value_or(1));
     const int interleave = std::max(1, m.layers / (pp * per));
     if (r.interleave && *r.interleave != interleave) {
-      return fail("parallelism.pipeline_parallel_layers_per_stage",
-                  fmt::format("means {} virtual stages, which contradicts --interleave {}",
-                              interleave, *r.interleave));
+      return fail(
+          "parallelism.pipeline_parallel_layers_per_stage",
+          fmt::format("means {} virtual stages, which contradicts {}", interleave,
+                      FlagAsTyped(r.typed_as, "interleave", std::to_string(*r.interleave))));
     }
     r.interleave = interleave;
   }
@@ -1341,7 +1352,8 @@ Result<TrainRequest> WithJobConfig(const catalog::Catalog& cat, const catalog::M
     const bool flagged = !r.recompute.empty();  // --recompute's own reading wins
     if (!r.recompute.empty() && ToLower(r.recompute) != mode) {
       return fail("activation_checkpoint.mode",
-                  fmt::format("{} contradicts --recompute {}", mode, r.recompute));
+                  fmt::format("{} contradicts {}", mode,
+                              FlagAsTyped(r.typed_as, "recompute", r.recompute)));
     }
     r.recompute = mode;
     // selective_ac_option (torchtitan's _apply_ac_to_transformer_block, S4183): op checkpoints per
@@ -1417,7 +1429,8 @@ Result<TrainRequest> WithJobConfig(const catalog::Catalog& cat, const catalog::M
     if (!r.precision.empty() && r.precision != fp8) {
       return fail(
           "model.converters",
-          fmt::format("means --precision {}, which contradicts --precision {}", fp8, r.precision));
+          fmt::format("means {}, which contradicts {}", FlagAsTyped(r.typed_as, "precision", fp8),
+                      FlagAsTyped(r.typed_as, "precision", r.precision)));
     }
     r.precision = fp8;
   } else if (!r.titan_float8_recipe.empty()) {
@@ -1451,8 +1464,9 @@ Result<TrainRequest> WithJobConfig(const catalog::Catalog& cat, const catalog::M
     const double step =
         static_cast<double>(*r.global_batch_size) * r.seq_len.value_or(perf::DefaultSeqLen(m));
     if (r.tokens > 0 && std::abs(r.tokens - tokens) >= step) {
-      return fail("training.steps", fmt::format("means {} tokens, which contradicts --tokens {}",
-                                                TokenCount(tokens), TokenCount(r.tokens)));
+      return fail("training.steps",
+                  fmt::format("means {} tokens, which contradicts {}", TokenCount(tokens),
+                              FlagAsTyped(r.typed_as, "tokens", TokenCount(r.tokens))));
     }
     if (!(r.tokens > 0)) r.tokens = tokens;
   }

@@ -119,6 +119,8 @@ Result<std::optional<app::FieldValue>> ToFieldValue(const json& v, const std::st
 template <typename Request>
 Result<Request> Decode(const json& body, const std::vector<app::Field<Request>>& fields) {
   Request r;
+  // Messages name the fields the body did not give as JSON keys (app::FlagAsTyped).
+  if constexpr (requires { r.typed_as.json; }) r.typed_as.json = true;
   std::vector<std::string> known;
   for (const auto& f : fields) {
     if (!f.cli_only) known.push_back(f.name);

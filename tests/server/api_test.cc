@@ -92,7 +92,8 @@ TEST(Api, TrainReadsALaunchLineAsTheCliDoes) {
                       R"({"model": "llama-3-8b", "chip": "h100", "count": 32, "nnodes": 2,
                           "nproc_per_node": 8, "tokens": "1T"})");
   EXPECT_EQ(refused.status, 400) << refused.body;
-  EXPECT_NE(refused.body.find("contradicts torchrun's --nnodes 2 x --nproc_per_node 8"),
+  // Named as the body gave them (the JSON keys; the CLI says --nnodes, audit round 20).
+  EXPECT_NE(refused.body.find("32 contradicts torchrun's nnodes 2 x nproc_per_node 8 = 16"),
             std::string::npos)
       << refused.body;
   auto none = Post(api, "/v1/train", R"({"model": "llama-3-8b", "chip": "h100", "tokens": "1T"})");
@@ -597,6 +598,76 @@ TEST(Api, ErrorsNameTheJsonKey) {
   ASSERT_EQ(rows.size(), 2U) << cap.body;
   EXPECT_EQ(rows[0]["error"].get<std::string>().rfind("power_cap_w: power cap 100 W", 0), 0U)
       << cap.body;
+}
+
+// A message that names another field than its own names it as the body can give it, the JSON
+// key, not the command line's flag: the HTTP user has no --flags (audit round 20; each said
+// "--tokens", "--compare", "--arrivals gamma", "--enforce-eager", "--engine none",
+// "--fp8-format", "--recompute full", "--pp" before).
+TEST(Api, MessagesNameOtherFieldsAsJsonKeys) {
+  Api api(TheEngine(), {});
+  struct Case {
+    const char* path;
+    const char* body;
+    const char* field;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"/v1/train", R"({"model": "llama-3.1-8b", "chip": "h100", "count": 8, "tokens": -1})",
+       "tokens",
+       "give tokens, or Megatron's train_samples or train_iters, torchtitan's training.steps or "
+       "the Hugging Face Trainer's max_steps with the batch"},
+      {"/v1/infer", R"({"model": "llama-3.1-8b", "chip": ["h100", "a100"], "mode": "analytic"})",
+       "chip", "several chips need compare (compare)"},
+      {"/v1/infer",
+       R"({"model": "llama-3.1-8b", "chip": "h100", "mode": "analytic", "burstiness": 2})",
+       "burstiness", "needs arrivals gamma"},
+      {"/v1/infer",
+       R"({"model": "llama-3.1-8b", "chip": "h100", "mode": "analytic", "use_graphs": true,
+           "enforce_eager": true})",
+       "use_graphs", "turns CUDA graphs on and enforce_eager turns them off: give one"},
+      {"/v1/infer",
+       R"({"model": "llama-3.1-8b", "chip": "h100", "mode": "analytic", "use_graphs": true,
+           "engine": "vllm"})",
+       "use_graphs",
+       "is NVIDIA's MLPerf harness setting (engine none); engine 'vllm' sets its own graphs "
+       "(enforce_eager turns them off)"},
+      {"/v1/train",
+       R"({"model": "llama-3.1-8b", "chip": "h100", "count": 8, "tokens": 1e9,
+           "fp8_param_gather": true})",
+       "fp8_param_gather", "needs fp8_format (FP8 weights need FP8 GEMMs)"},
+      {"/v1/train",
+       R"({"model": "llama-3.1-8b", "chip": "h100", "count": 8, "tokens": 1e9,
+           "recompute": "selective", "recompute_method": "uniform"})",
+       "recompute_method", "recomputes whole layers (recompute full), not selective"},
+      {"/v1/train",
+       R"({"model": "llama-3.1-8b", "chip": "h100", "count": 8, "tokens": 1e9,
+           "num_layers_per_virtual_pipeline_stage": 4})",
+       "num_layers_per_virtual_pipeline_stage",
+       "needs pp: the virtual stages are the layers of a stage over this"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body);
+    const auto res = Post(api, c.path, c.body);
+    ASSERT_EQ(res.status, 400) << res.body;
+    const auto j = nlohmann::json::parse(res.body);
+    EXPECT_EQ(j["field"], c.field) << res.body;
+    const std::string error = j["error"].get<std::string>();
+    EXPECT_NE(error.find(c.says), std::string::npos) << res.body;
+    EXPECT_EQ(error.find("--"), std::string::npos) << res.body;
+  }
+  // A key given under an alias is named as given: pipeline_model_parallel_size is Megatron's
+  // name for pp. The layout 'Et|(tt|)*29mL' is 1 + 29 + 1 = 31 stages, which 8 does not divide.
+  const auto alias = Post(api, "/v1/train",
+                          R"({"model": "deepseek-v3", "chip": "h100", "count": 1024,
+                              "tokens": 1e12, "tp": 2, "ep": 64,
+                              "pipeline_model_parallel_size": 8,
+                              "pipeline_model_parallel_layout": "Et|(tt|)*29mL"})");
+  ASSERT_EQ(alias.status, 400) << alias.body;
+  EXPECT_NE(nlohmann::json::parse(alias.body)["error"].get<std::string>().find(
+                "has 31 stages, which pipeline_model_parallel_size 8 does not divide"),
+            std::string::npos)
+      << alias.body;
 }
 
 TEST(Api, TokenGuardsEverythingButHealthz) {
