@@ -1,6 +1,10 @@
 // forecast and localize: the Monte Carlo questions.
+#include <fmt/format.h>
+
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "app/engine.h"
@@ -94,17 +98,51 @@ Result<Output> Engine::Forecast(const ForecastRequest& r, const RunContext& c) c
     }
     auto alt_text = r.compare.empty() ? base_text : scenario_text(r.compare, "compare");
     if (!alt_text) return tl::unexpected(alt_text.error());
-    std::string text = alt_text->first, file = alt_text->second;
-    if (!r.set.empty()) {
-      auto edited = supply::ApplySettings(text, r.set);
-      if (!edited) return tl::unexpected(edited.error());
-      text = *edited;
-      file += " with --set";
-    }
-    auto parsed = supply::ParseScenario(text, file);
-    if (!parsed) return tl::unexpected(AlternativeError(parsed.error(), r.set.empty()));
+    // The scenario the settings edit, checked as written first: its own errors at its own lines.
+    const auto as_written = [&](Error e) {
+      return r.compare.empty() ? e : AlternativeError(std::move(e), true);
+    };
+    auto parsed = supply::ParseScenario(alt_text->first, alt_text->second);
+    if (!parsed) return tl::unexpected(as_written(parsed.error()));
     if (auto ok = plan::ValidateScenario(*parsed, *catalog_); !ok)
-      return tl::unexpected(AlternativeError(ok.error(), r.set.empty()));
+      return tl::unexpected(as_written(ok.error()));
+    // Then one setting at a time, so that a value out of range or an unknown chip names the
+    // setting that made it (the edited text's lines are no line the user wrote). A path set twice
+    // is refused, as a YAML mapping naming a key twice is: the second would silently win.
+    std::map<std::string, std::string> paths;  // path as given (fleet[0] as fleet.0) -> setting
+    for (size_t i = 0; i < r.set.size(); ++i) {
+      const std::string& setting = r.set[i];
+      // fleet[0].count and fleet.0.count are one path.
+      std::string path;
+      for (const char ch : std::string_view(setting).substr(0, setting.find('='))) {
+        if (ch == '[') {
+          path += '.';
+        } else if (ch != ']') {
+          path += ch;
+        }
+      }
+      if (auto [it, fresh] = paths.emplace(path, setting); !fresh) {
+        return MakeError(fmt::format("{} and {} set {} twice; give it once", Quoted(it->second),
+                                     Quoted(setting), Quoted(path)),
+                         "", 0, "set");
+      }
+      auto edited = supply::ApplySettings(
+          alt_text->first, std::vector<std::string>(r.set.begin(), r.set.begin() + i + 1));
+      if (!edited) return tl::unexpected(edited.error());
+      auto named = [&](Error e) {
+        e.message = Quoted(setting.substr(0, 200)) + ": " +
+                    (e.field.empty() ? "" : e.field + ": ") + e.message;
+        e.file.clear();
+        e.line = 0;
+        e.field = "set";
+        return e;
+      };
+      parsed = supply::ParseScenario(*edited, alt_text->second + " with --set");
+      if (!parsed) return tl::unexpected(named(parsed.error()));
+      if (auto ok = plan::ValidateScenario(*parsed, *catalog_); !ok) {
+        return tl::unexpected(named(ok.error()));
+      }
+    }
     alternative = std::move(*parsed);
   }
   auto forecast = plan::RunForecast(*scenario, *catalog_, options);

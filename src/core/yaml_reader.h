@@ -160,7 +160,28 @@ class YamlReader {
     throw YamlFailure{Error{std::move(message), file_, line, std::move(field)}};
   }
   [[noreturn]] void Fail(std::string message, const YAML::Node& node, std::string field) {
-    Fail(std::move(message), LineOf(node), std::move(field));
+    const int at = LineOf(node);
+    const int line = LineAt(node, field);
+    if (line != at && at > 0) message += fmt::format(" (the value is an alias of line {})", at);
+    Fail(std::move(message), line, std::move(field));
+  }
+
+  // The line an error about `node`, read as `field`, names: the node's own, except where the
+  // node came through an alias (`tpot_ms: *fast` takes the node written at the anchor, earlier
+  // in the file): then the line of the key the user wrote the alias under. A key always comes
+  // before its value, so a recorded key (field or the nearest enclosing one) later than the
+  // node marks an alias.
+  int LineAt(const YAML::Node& node, const std::string& field) const {
+    const int line = LineOf(node);
+    for (std::string at = field; !at.empty();) {
+      if (const auto it = key_lines_.find(at); it != key_lines_.end()) {
+        return it->second > line ? it->second : line;
+      }
+      const size_t cut = at.find_last_of(".[");
+      if (cut == std::string::npos) break;
+      at.resize(cut);
+    }
+    return line;
   }
 
   template <typename F>
@@ -195,6 +216,7 @@ class YamlReader {
         Fail("a key must be a name, not a list or mapping", kv.first, path);
       }
       const std::string key = kv.first.Scalar();
+      key_lines_[Join(path, key)] = LineOf(kv.first);
       if (auto [it, fresh] = first_line.emplace(key, LineOf(kv.first)); !fresh) {
         if (duplicates_ == DuplicateKeys::kError) {
           Fail("duplicate key (first at line " + std::to_string(it->second) +
@@ -416,6 +438,9 @@ class YamlReader {
 
   std::string file_;
   DuplicateKeys duplicates_ = DuplicateKeys::kError;
+  // Each key written in the file (its dotted path, lists as [i]) -> its line (LineAt). Keys under
+  // an alias are not walked again (CheckDuplicateKeys), so they have none.
+  std::map<std::string, int> key_lines_;
 };
 
 }  // namespace suanli

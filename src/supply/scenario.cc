@@ -22,20 +22,22 @@ class ScenarioLoader : public SupplyReader {
     s.file = file_;
     // The places of what is checked against the catalog later.
     auto place = [&](const YAML::Node& map, std::string_view key, const std::string& path) {
-      if (const YAML::Node n = map[std::string(key)]; n) s.lines[Join(path, key)] = LineOf(n);
+      const std::string at = Join(path, key);
+      if (const YAML::Node n = map[std::string(key)]; n) s.lines[at] = LineAt(n, at);
     };
     auto place_item = [&](const YAML::Node& n, const std::string& path) {
-      s.lines[path] = LineOf(n);
+      s.lines[path] = LineAt(n, path);
     };
     auto place_list = [&](const YAML::Node& map, std::string_view key, const std::string& path) {
       const YAML::Node n = map[std::string(key)];
       if (!n) return;
       const std::string list = Join(path, key);
-      s.lines[list] = LineOf(n);
-      if (n.IsScalar()) s.lines[list + "[0]"] = LineOf(n);
+      s.lines[list] = LineAt(n, list);
+      if (n.IsScalar()) s.lines[list + "[0]"] = LineAt(n, list);
       if (!n.IsSequence()) return;
       for (size_t i = 0; i < n.size(); ++i) {
-        s.lines[list + "[" + std::to_string(i) + "]"] = LineOf(n[i]);
+        const std::string item = list + "[" + std::to_string(i) + "]";
+        s.lines[item] = LineAt(n[i], item);
       }
     };
     if (!root.IsMap()) Fail("expected a mapping with scenario, fleet, deliveries, ...", root, "");
@@ -403,8 +405,26 @@ Result<std::string> ApplySettings(std::string_view yaml, const std::vector<std::
       std::vector<std::string> segments;
       for (size_t start = 0; start <= path.size();) {
         const size_t dot = std::min(path.find('.', start), path.size());
-        segments.push_back(path.substr(start, dot - start));
+        const std::string seg = path.substr(start, dot - start);
         start = dot + 1;
+        // A list item by index as the loader's errors name it: fleet[0].count is fleet.0.count.
+        const size_t open = seg.find('[');
+        std::vector<std::string> parts{seg.substr(0, open)};
+        bool indexed = open != std::string::npos && open > 0;
+        for (size_t at = open; indexed && at < seg.size();) {
+          const size_t close = seg.find(']', at);
+          const std::string index =
+              close == std::string::npos ? "" : seg.substr(at + 1, close - at - 1);
+          if (seg[at] != '[' || index.empty() ||
+              index.find_first_not_of("0123456789") != std::string::npos) {
+            indexed = false;
+            break;
+          }
+          parts.push_back(index);
+          at = close + 1;
+        }
+        if (!indexed) parts = {seg};
+        segments.insert(segments.end(), parts.begin(), parts.end());
       }
       YAML::Node value;
       try {

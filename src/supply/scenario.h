@@ -165,7 +165,8 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file_na
 // A what-if: the scenario text with settings "path=value" applied, as YAML text. A path walks
 // mappings by key and lists by item name (or chip, or 0-based index):
 // "events.b30a-licensed.probability=1", "fleet.h800.count=5000",
-// "workloads.training.next-gen-moe.dtypes=[bf16]". The value is YAML. Every segment but the last
+// "workloads.training.next-gen-moe.dtypes=[bf16]"; an index may be written as errors name it,
+// "fleet[0].count=5000". The value is YAML. Every segment but the last
 // must exist; an unknown one is an error naming the setting and what was there instead. The
 // result is parsed like any scenario (unknown keys, ranges), so a setting is checked as a file is.
 Result<std::string> ApplySettings(std::string_view yaml, const std::vector<std::string>& settings);

@@ -1488,6 +1488,48 @@ TEST(ForecastWhatIf, BadSettingsNameThePath) {
   EXPECT_EQ(out.error().field, "compare");
 }
 
+// A setting's bad value is named by the setting, not at a line of the edited text the user never
+// saw ("builtin:china-2026.yaml with --set:17: set: ..."); an index may be written as the errors
+// write it (fleet[0]); a path set twice is refused (the second silently won). Audit round 20.
+TEST(ForecastWhatIf, SettingsAreNamedAsGivenAndOnce) {
+  ForecastRequest f;
+  f.samples = 5;
+  f.no_sensitivity = true;
+  f.no_purchase_advice = true;
+  f.set = {"fleet.0.count=-5"};
+  auto out = TheEngine().Forecast(f, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "set");
+  EXPECT_EQ(out.error().line, 0);
+  EXPECT_TRUE(out.error().file.empty()) << out.error().ToString();
+  EXPECT_EQ(
+      out.error().message.rfind("'fleet.0.count=-5': fleet[0].count: value -5 out of range", 0), 0U)
+      << out.error().ToString();
+  // The second of two settings is the one named.
+  f.set = {"fleet.0.count=100", "fleet.0.chip=nope"};
+  out = TheEngine().Forecast(f, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().message.rfind("'fleet.0.chip=nope': fleet[0].chip: unknown chip 'nope'", 0),
+            0U)
+      << out.error().ToString();
+  // fleet[0].count is fleet.0.count: the same 6,000 chips in the first fleet entry's column.
+  f.set = {"fleet[0].count=6000"};
+  auto bracket = TheEngine().Forecast(f, Json());
+  ASSERT_TRUE(bracket) << bracket.error().ToString();
+  f.set = {"fleet.0.count=6000"};
+  auto dotted = TheEngine().Forecast(f, Json());
+  ASSERT_TRUE(dotted) << dotted.error().ToString();
+  EXPECT_EQ(nlohmann::json::parse(bracket->body)["alternative"]["fleet_mean"],
+            nlohmann::json::parse(dotted->body)["alternative"]["fleet_mean"]);
+  // Twice, in either spelling.
+  f.set = {"fleet.0.count=100", "fleet[0].count=200"};
+  out = TheEngine().Forecast(f, Json());
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "set");
+  EXPECT_NE(out.error().message.find("set 'fleet.0.count' twice; give it once"), std::string::npos)
+      << out.error().ToString();
+}
+
 }  // namespace
 }  // namespace suanli::app
 

@@ -367,6 +367,24 @@ TEST(ScenarioYamlTest, DemandTakesARateOverADay) {
   ExpectError(with("1e20/day"), 34, "workloads.inference[0].demand_tokens_per_s", "out of range");
 }
 
+// A value given through a YAML alias is read at the anchor, earlier in the file: its error names
+// the line of the key the alias is written under (the anchor's line, said as well), not the
+// anchor's line alone, which holds another field that is right (audit round 20).
+TEST(ScenarioYamlTest, AnAliasIsNamedWhereItIsWritten) {
+  auto lines = kBase;
+  lines[24] = "      model: &m llama-3-8b";  // line 25: the anchor, a model id
+  lines[25] = "      tokens: *m";            // line 26: the alias, under tokens
+  ExpectError(Text(lines), 26, "workloads.training[0].tokens",
+              "(the value is an alias of line 25)");
+  // A key inside an aliased mapping: per_period's fixed is the inputs' uniform mapping.
+  lines = kBase;
+  lines[7] = "    distribution: &d {uniform: [0.5, 1.0]}";  // line 8
+  lines[14] = "    per_period: {fixed: *d}";                // line 15
+  ExpectError(Text(lines), 15, "deliveries[0].per_period.fixed", "alias of line 8");
+  // Without aliases the lines are the values' own, as before.
+  ExpectError(Replace(26, "      tokens: lots"), 26, "workloads.training[0].tokens");
+}
+
 // A start moved back (or a horizon shortened) past a run's earliest start: the run could never
 // start, which the forecast only said as "beyond the horizon (0 % of samples finish)". Start
 // 2027-01-01 + 6 months ends 2027-06-30; earliest_start 2027-07 is the day after.
