@@ -417,6 +417,13 @@ Result<Output> Engine::SynthFiles(const SynthRequest& r, const RunContext& c) co
   if (!file) return tl::unexpected(file.error());
   auto source = LoadTrace(src, *file, options_.data_dir, options_.max_file_bytes, &stats);
   if (!source) return tl::unexpected(source.error());
+  // The arrivals are drawn from the source's gaps: one job has none (said with the file, not as
+  // a bare "the source trace").
+  if (source->size() < 2) {
+    return tl::unexpected(internal::FieldError(
+        "from", fmt::format("{}: holds {} job; synth needs at least two (one inter-arrival gap)",
+                            src.path, source->size())));
+  }
   Output out;
   out.inputs = {src.path, src.throughputs};
   if (auto note = SkippedNote(stats); !note.empty()) out.notes.push_back(note);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -834,6 +835,22 @@ int main(int argc, char** argv) {
     const CLI::App* cmd = top;
     while (!cmd->get_subcommands().empty()) cmd = cmd->get_subcommands().back();
     const std::vector<std::string> extras = top->remaining(true);
+    // A flag given twice (`--count 8 ... --count 16`): CLI11 says "At Most 1 required but
+    // received 2"; say which values, and that one is wanted (the last would not silently win).
+    if (const size_t at = message.find(": At Most 1 required but received ");
+        at != std::string::npos && cmd != top) {
+      const std::string name = message.substr(0, at);
+      std::vector<std::string> values;
+      for (const auto* opt : cmd->get_options()) {
+        if (opt->get_name() != name) continue;
+        for (const auto& v : opt->results()) values.push_back(suanli::Quoted(v));
+      }
+      if (values.size() > 1) {
+        message = fmt::format("{}: given {} times ({}); give it once", name, values.size(),
+                              fmt::join(values, ", "));
+        return fmt::format("suanli: error: {}\n", message);
+      }
+    }
     if (cmd == top && !extras.empty() && !extras.front().empty() && extras.front()[0] != '-') {
       std::vector<std::string> names;
       for (const auto* sub : top->get_subcommands([](const CLI::App*) { return true; })) {

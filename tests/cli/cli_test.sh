@@ -3558,5 +3558,41 @@ else
     "stderr: ${ERR:0:300}" "${OUT:0:800}"
 fi
 
+# Audit round 20. A flag given twice said CLI11's "At Most 1 required but received 2".
+expect_bad "train: a flag given twice names its values" \
+  "error: --count: given 2 times \\('8', '16'\\); give it once" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 1B --count 16
+# Another field's flag in a message is named as typed (FlagAsTyped): the canonical form where
+# typed so or not given, the underscore form where typed so.
+expect_bad "infer: --burstiness needs --arrivals gamma" \
+  "error: --burstiness: needs --arrivals gamma" \
+  infer --model llama-3.1-8b --chip h100 --mode analytic --burstiness 2
+expect_bad "infer: --use-graphs against --enforce_eager names it as typed" \
+  "error: --use-graphs: turns CUDA graphs on and --enforce_eager turns them off: give one" \
+  infer --model llama-3.1-8b --chip h100 --mode analytic --use-graphs --enforce_eager
+expect_bad "train: --fp8-param-gather needs --fp8-format" \
+  "error: --fp8-param-gather: needs --fp8-format \\(FP8 weights need FP8 GEMMs\\)" \
+  train --model llama-3.1-8b --chip h100 --count 8 --tokens 1B --fp8-param-gather
+# forecast --set: a bad value is the setting's (was "builtin:china-2026.yaml with --set:17: set:
+# fleet[0].count: ..."), fleet[0] is fleet.0, and a path set twice is refused (the second won).
+expect_bad "forecast: a --set value out of range names the setting" \
+  "error: --set: 'fleet\\.0\\.count=-5': fleet\\[0\\]\\.count: value -5 out of range" \
+  forecast --samples 5 --no-sensitivity --no-purchase-advice --set 'fleet.0.count=-5'
+expect_bad "forecast: a --set path given twice is refused" \
+  "error: --set: 'fleet\\.0\\.count=100' and 'fleet\\[0\\]\\.count=200' set 'fleet\\.0\\.count' twice" \
+  forecast --samples 5 --no-sensitivity --no-purchase-advice --set 'fleet.0.count=100' \
+  --set 'fleet[0].count=200'
+run forecast --samples 5 --no-sensitivity --no-purchase-advice --set 'fleet[0].count=6000' --json
+if [ "$RC" -eq 0 ] && grep -q '"fleet\[0\].count=6000"' <<<"$OUT"; then
+  ok "forecast: --set takes fleet[0] as the errors write it"
+else
+  not_ok "forecast: --set takes fleet[0] as the errors write it" "exit $RC" "stderr: ${ERR:0:300}"
+fi
+# trace synth from one job: it draws arrivals from the gaps, and one job has none.
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n' >"$TMP/one_job.csv"
+expect_bad "trace synth: a one-job source is named with its file" \
+  "error: --from: .*one_job\\.csv: holds 1 job; synth needs at least two" \
+  trace synth --from "$TMP/one_job.csv" --jobs 5
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
