@@ -283,6 +283,15 @@ Result<Output> Engine::ReplayFiles(const ReplayRequest& r, const RunContext& c) 
         "cluster", "the replay needs a cluster: --nodes FILE or --cluster type:count,..."));
   }
   if (r.policy.empty()) return tl::unexpected(FieldError("policy", "needs at least one policy"));
+  // A policy named twice ran twice and printed two identical rows.
+  for (size_t i = 0; i < r.policy.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (ToLower(r.policy[i]) == ToLower(r.policy[j])) {
+        return tl::unexpected(FieldError(
+            "policy", fmt::format("{} named twice; name each policy once", Quoted(r.policy[i]))));
+      }
+    }
+  }
   const bool json = c.format == Format::kJson;
 
   if (fill_mode) {

@@ -3594,5 +3594,16 @@ expect_bad "trace synth: a one-job source is named with its file" \
   "error: --from: .*one_job\\.csv: holds 1 job; synth needs at least two" \
   trace synth --from "$TMP/one_job.csv" --jobs 5
 
+# A policy named twice ran twice (two identical rows); JSON that is no kubectl output read as an
+# empty cluster with exit 0 ("0 objects read (1 of other kinds ignored)").
+printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n2,10,2,200\n' >"$TMP/two_jobs.csv"
+expect_bad "replay: a policy named twice is refused" \
+  "error: --policy: 'fifo' named twice; name each policy once" \
+  replay --trace "$TMP/two_jobs.csv" --cluster v100:8 --policy fifo,las,fifo
+printf '{"name": "my-app", "version": "1.0.0"}\n' >"$TMP/package.json"
+expect_bad "cluster import: JSON that is no Kubernetes output is refused" \
+  "package\\.json: not Kubernetes output: the object has no kind and no items" \
+  cluster import "$TMP/package.json"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -120,6 +120,23 @@ TEST(Kube, BadInputNamesTheFileAndObject) {
   EXPECT_NE(r.error().ToString().find("nvidia.com/gpu"), std::string::npos);
   r = ReadKubeObjects("[1, 2]", "x.json", &c);
   EXPECT_FALSE(r);
+  // JSON that is no Kubernetes output (no kind, no items) read as an empty cluster with exit 0
+  // ("0 objects read (1 of other kinds ignored)"); an item without its kind likewise (audit 20).
+  KubeCluster none;
+  r = ReadKubeObjects(R"({"name": "my-app", "version": "1.0.0"})", "package.json", &none);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().file, "package.json");
+  EXPECT_NE(r.error().message.find("not Kubernetes output"), std::string::npos)
+      << r.error().ToString();
+  r = ReadKubeObjects(R"({"kind": "List", "items": [{"metadata": {"name": "n1"}}]})", "l.json",
+                      &none);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().ToString().find("l.json: items[0]"), 0U) << r.error().ToString();
+  EXPECT_EQ(r.error().field, "kind");
+  // An empty List (kubectl's answer where there is nothing) and other kinds stay fine.
+  EXPECT_TRUE(ReadKubeObjects(R"({"kind": "List", "items": []})", "e.json", &none));
+  EXPECT_TRUE(
+      ReadKubeObjects(R"({"kind": "ConfigMap", "metadata": {"name": "x"}})", "m.json", &none));
 }
 
 // `kubectl get nodes,pods -o yaml` prints the List `-o json` prints, as YAML: read into the same

@@ -532,6 +532,15 @@ Result<void> ReadKubeObjects(std::string_view json_text, const std::string& file
   if (doc.is_object() && doc.contains("items") && doc["items"].is_array()) {
     for (const auto& item : doc["items"]) objects.push_back(&item);
   } else if (doc.is_object()) {
+    // kubectl prints every object with its kind: one without is no Kubernetes output (a
+    // package.json, a metrics dump), which read as "1 of other kinds ignored" and an empty
+    // cluster with exit 0.
+    if (Str(doc, "kind").empty()) {
+      return MakeError(
+          "not Kubernetes output: the object has no kind and no items (expected `kubectl get "
+          "nodes,pods -o json` or `-o yaml` output)",
+          file);
+    }
     objects.push_back(&doc);
   } else {
     return MakeError(
@@ -544,6 +553,10 @@ Result<void> ReadKubeObjects(std::string_view json_text, const std::string& file
     if (!obj.is_object()) return MakeError("item " + std::to_string(i) + " is not an object", file);
     const std::string kind = Str(obj, "kind");
     const std::string where = file + ": items[" + std::to_string(i) + "]";
+    if (kind.empty()) {
+      return MakeError("has no kind (kubectl prints each object's kind: Node, Pod, ...)", where, 0,
+                       "kind");
+    }
     Result<void> ok;
     if (kind == "Node") {
       ok = ReadNode(obj, where, into);
