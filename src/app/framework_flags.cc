@@ -113,7 +113,8 @@ Result<void> ReadGraphMode(InferRequest& r) {
       }
       if (!mode.empty() && ToLower(mode) != ToLower(m->get<std::string>())) {
         return tl::unexpected(FieldError(
-            "compilation_config", "its cudagraph_mode differs from --cudagraph-mode; give one"));
+            "compilation_config", "its cudagraph_mode differs from " +
+                                      FlagAsTyped(r.typed_as, "cudagraph_mode") + "; give one"));
       }
       mode = m->get<std::string>();
       field = "compilation_config";
@@ -659,11 +660,12 @@ Result<void> InProcessBenchmarks(InferRequest& r) {
   }
   const bool one_batch = by == "vllm-bench-latency" || by == "sglang-bench-one-batch";
   if (r.batch_size && !one_batch) {
-    return tl::unexpected(
-        FieldError("batch_size",
-                   "is the one batch of a pasted `vllm bench latency` or "
-                   "sglang.bench_one_batch; otherwise give --requests (with --mode offline) "
-                   "or --max-num-seqs"));
+    return tl::unexpected(FieldError(
+        "batch_size",
+        fmt::format("is the one batch of a pasted `vllm bench latency` or "
+                    "sglang.bench_one_batch; otherwise give {} (with {}) or {}",
+                    FlagAsTyped(r.typed_as, "requests"), FlagAsTyped(r.typed_as, "mode", "offline"),
+                    FlagAsTyped(r.typed_as, "max_num_seqs"))));
   }
   auto all_at_once = [&] {
     if (r.mode == "server" && !r.qps && !r.concurrency) r.mode = "offline";
@@ -695,7 +697,9 @@ Result<void> InProcessBenchmarks(InferRequest& r) {
       return tl::unexpected(
           FieldError("input_tokens",
                      "vllm bench throughput without a dataset file draws random prompts "
-                     "and needs --input-len (as vLLM's benchmark does)"));
+                     "and needs " +
+                         (r.typed_as.json ? std::string("input_len") : std::string("--input-len")) +
+                         " (as vLLM's benchmark does)"));
     }
     if (r.dataset_name == "random" && !r.output_tokens_given) r.output_tokens = 128;
     all_at_once();
@@ -734,9 +738,9 @@ Result<void> ReadRandomPrefix(InferRequest& r) {
   }
   if (prefix == 0) return {};
   if (r.prefix_cache_hit > 0) {
-    return tl::unexpected(FieldError(
-        "random_prefix_len",
-        "give it or --prefix-cache-hit, not both (the shared prefix is the cache's hit)"));
+    return tl::unexpected(FieldError("random_prefix_len",
+                                     "give it or " + FlagAsTyped(r.typed_as, "prefix_cache_hit") +
+                                         ", not both (the shared prefix is the cache's hit)"));
   }
   const double random_part = r.input_tokens;
   r.input_tokens = prefix + random_part;

@@ -430,8 +430,9 @@ Result<Output> Engine::SynthFiles(const SynthRequest& r, const RunContext& c) co
   // a bare "the source trace").
   if (source->size() < 2) {
     return tl::unexpected(internal::FieldError(
-        "from", fmt::format("{}: holds {} job; synth needs at least two (one inter-arrival gap)",
-                            src.path, source->size())));
+        "from",
+        fmt::format("{}: holds {} job; synth needs at least two jobs (one inter-arrival gap)",
+                    src.path, source->size())));
   }
   Output out;
   out.inputs = {src.path, src.throughputs};

@@ -1136,10 +1136,11 @@ Field<InferRequest> Environment() {
 
 // One side of a prefill/decode disaggregated deployment named by a serve flag: its output is the
 // pair's, so every such flag gives the same way out.
-Result<void> OneSideOfAPair(const std::string& subject, const char* field) {
-  return MakeError(subject +
-                       ", whose output is the pair's: give --disaggregate (with --count for both "
-                       "sides) to size the prefill and decode instances together",
+Result<void> OneSideOfAPair(const InferRequest& r, const std::string& subject, const char* field) {
+  return MakeError(fmt::format("{}, whose output is the pair's: give {} (with {} for both sides) "
+                               "to size the prefill and decode instances together",
+                               subject, FlagAsTyped(r.typed_as, "disaggregate"),
+                               FlagAsTyped(r.typed_as, "count")),
                    "", 0, field);
 }
 
@@ -1164,7 +1165,7 @@ Field<InferRequest> DisaggregationMode() {
       return MakeError("expected null, prefill or decode (SGLang's choices)", "", 0,
                        "disaggregation_mode");
     }
-    return OneSideOfAPair(*mode + " is one side of a prefill/decode disaggregated deployment",
+    return OneSideOfAPair(r, *mode + " is one side of a prefill/decode disaggregated deployment",
                           "disaggregation_mode");
   };
   return f;
@@ -1210,6 +1211,7 @@ Field<InferRequest> KvTransferConfig() {
                           connector.find("MoRIIO") != std::string::npos;
     if (side || transfer) {
       return OneSideOfAPair(
+          r,
           fmt::format("{}{} moves KV caches between the prefill and decode instances of a "
                       "disaggregated deployment",
                       connector.empty() ? std::string("this connector") : connector,
@@ -1233,12 +1235,12 @@ Field<InferRequest> IsPrefillWorker() {
       "Dynamo's vLLM prefill (or, as --is-decode-worker, decode) worker: one side of a "
       "prefill/decode disaggregated deployment: an error, give --disaggregate to size both sides";
   f.group = kNotModelledGroup;
-  f.set = [](InferRequest&, const FieldValue& v) -> Result<void> {
+  f.set = [](InferRequest& r, const FieldValue& v) -> Result<void> {
     auto on = detail::AsBool(v, "is_prefill_worker");
     if (!on) return tl::unexpected(on.error());
     if (!*on) return {};
     return OneSideOfAPair(
-        "a prefill or decode worker is one side of a prefill/decode disaggregated deployment",
+        r, "a prefill or decode worker is one side of a prefill/decode disaggregated deployment",
         "is_prefill_worker");
   };
   return f;
@@ -1304,11 +1306,13 @@ Field<InferRequest> DatasetName() {
       return {};
     }
     return tl::unexpected(
-        Error{Quoted(name->substr(0, 40)) +
-                  ": the simulator draws random prompts of --input-tokens and outputs of "
-                  "--output-tokens (--dataset-name random); a dataset's lengths are given as a "
-                  "--requests-trace file (CSV or JSON Lines with arrival_s, input_tokens, "
-                  "output_tokens)",
+        Error{fmt::format("{}: the simulator draws random prompts of {} and outputs of {} ({} "
+                          "random); a dataset's lengths are given as a {} file (CSV or JSON "
+                          "Lines with arrival_s, input_tokens, output_tokens)",
+                          Quoted(name->substr(0, 40)), FlagAsTyped(r.typed_as, "input_tokens"),
+                          FlagAsTyped(r.typed_as, "output_tokens"),
+                          FlagAsTyped(r.typed_as, "dataset_name"),
+                          FlagAsTyped(r.typed_as, "requests_trace")),
               "", 0, "dataset_name"});
   };
   return f;

@@ -1197,8 +1197,8 @@ Result<std::string> ModelOfLaunch(const catalog::Catalog& cat, const TrainReques
     if (id.empty() || !cat.FindModel(id)) {
       return tl::unexpected(FieldError(
           "model", fmt::format("is required: torchtitan's model {} is none the catalog holds; "
-                               "give --model (or add it with --catalog)",
-                               Quoted(named.substr(0, 60)))));
+                               "give {} (or add it with --catalog)",
+                               Quoted(named.substr(0, 60)), FlagAsTyped(r.typed_as, "model"))));
     }
     if (basis) {
       *basis = fmt::format("model {}: the model torchtitan's {} builds; --model names another", id,

@@ -2640,7 +2640,10 @@ expect_bad "trace synth with a zero rate scale" "rate-scale" trace synth --from 
 expect_bad "trace synth from a malformed trace names file:line" "bad_jobs\.csv:3: arrival_s" \
   trace synth --from "$TMP/bad_jobs.csv" --jobs 10
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n' >"$TMP/one_job.csv"
-expect_bad "trace synth from a one-job trace" "two jobs" trace synth --from "$TMP/one_job.csv" --jobs 10
+# Named with --from and the file (audit round 20; was "the source trace needs at least two jobs").
+expect_bad "trace synth from a one-job trace" \
+  "error: --from: .*one_job\\.csv: holds 1 job; synth needs at least two jobs" \
+  trace synth --from "$TMP/one_job.csv" --jobs 10
 expect_bad "trace synth from a missing file" "cannot read" trace synth --from "$TMP/nowhere.csv" --jobs 10
 # --- replay --fill (FGD's experiment) ----------------------------------------
 cat >"$TMP/pods.csv" <<'EOF2'
@@ -3588,11 +3591,6 @@ if [ "$RC" -eq 0 ] && grep -q '"fleet\[0\].count=6000"' <<<"$OUT"; then
 else
   not_ok "forecast: --set takes fleet[0] as the errors write it" "exit $RC" "stderr: ${ERR:0:300}"
 fi
-# trace synth from one job: it draws arrivals from the gaps, and one job has none.
-printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n' >"$TMP/one_job.csv"
-expect_bad "trace synth: a one-job source is named with its file" \
-  "error: --from: .*one_job\\.csv: holds 1 job; synth needs at least two" \
-  trace synth --from "$TMP/one_job.csv" --jobs 5
 
 # A policy named twice ran twice (two identical rows); JSON that is no kubectl output read as an
 # empty cluster with exit 0 ("0 objects read (1 of other kinds ignored)").

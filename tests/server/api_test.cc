@@ -645,6 +645,14 @@ TEST(Api, MessagesNameOtherFieldsAsJsonKeys) {
            "num_layers_per_virtual_pipeline_stage": 4})",
        "num_layers_per_virtual_pipeline_stage",
        "needs pp: the virtual stages are the layers of a stage over this"},
+      {"/v1/infer",
+       R"({"model": "llama-3.1-8b", "chip": "h100", "mode": "analytic",
+           "disaggregation_mode": "prefill"})",
+       "disaggregation_mode", "give disaggregate (with count for both sides)"},
+      {"/v1/infer",
+       R"({"model": "llama-3.1-8b", "chip": "h100", "mode": "analytic",
+           "random_prefix_len": 100, "prefix_cache_hit": 0.5})",
+       "random_prefix_len", "give it or prefix_cache_hit, not both"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body);
