@@ -40,6 +40,38 @@ PromptQueue PromptQueueOf(double rho, double service_s) {
   return {rho * service_s / (2 * (1 - rho)), 100 * c > 1 ? std::log(100 * c) * service_s / u : 0.0};
 }
 
+PromptQueue MultiStepTtftOf(double window_s, double others,
+                            const std::function<double(double)>& iteration_s) {
+  const double m = std::max(0.0, others);
+  const int most = static_cast<int>(std::ceil(m + 10 * std::sqrt(m) + 10));
+  std::vector<double> weight, took;
+  PromptQueue q;
+  double pmf = std::exp(-m);
+  for (int n = 0; n <= most; ++n) {
+    if (n > 0) pmf *= m / n;
+    weight.push_back(pmf);
+    took.push_back(iteration_s(1.0 + n));
+    q.mean_s += pmf * took.back();
+  }
+  q.mean_s += window_s / 2;
+  const auto beyond = [&](double t) {  // P(W + iteration_s(1 + N) > t)
+    double p = 0;
+    for (size_t n = 0; n < weight.size(); ++n) {
+      const double rest = t - took[n];
+      p += weight[n] *
+           (window_s > 0 ? std::clamp(1 - rest / window_s, 0.0, 1.0) : (rest < 0 ? 1.0 : 0.0));
+    }
+    return p;
+  };
+  double lo = 0, hi = window_s + *std::max_element(took.begin(), took.end());
+  for (int i = 0; i < 60; ++i) {
+    const double mid = (lo + hi) / 2;
+    (beyond(mid) > 0.01 ? lo : hi) = mid;
+  }
+  q.p99_s = hi;
+  return q;
+}
+
 namespace {
 
 using catalog::DType;
@@ -1990,6 +2022,12 @@ class BatchSearch {
     const double eager_s =
         prefill_per_output_ > 0 ? (1 - std::exp(-prompts_per_step)) * EagerSeconds(job, l) : 0.0;
     c.step = MeanStep(b, eager_s);
+    const bool multistep = prefill_per_output_ > 0 && job.limits.scheduler_steps > 1;
+    std::optional<MultiStepCycle> cycle;
+    if (multistep) {
+      cycle = CycleOf(b);
+      c.step = cycle->step;
+    }
     c.step_s = c.step.total();
     // Live traffic arrives in bursts: a server keeps headroom to meet its
     // tail latency, so it runs below the full-batch rate.
@@ -2002,7 +2040,12 @@ class BatchSearch {
     if (const int groups = l.dp * l.pp; clients_ >= 0 && clients_ < groups * b) {
       c.out_per_chip *= static_cast<double>(clients_) / (groups * b);
     }
-    if (prefill_per_output_ > 0) {
+    if (cycle) {
+      // Multi-step: the wait for the window's end and the call's iteration (CycleOf), the same
+      // with or without other prompts queued (they are the window's, in N).
+      c.ttft_s = cycle->ttft_mean_s;
+      c.ttft_p99_s = c.ttft_p99_unqueued_s = cycle->ttft_p99_s;
+    } else if (prefill_per_output_ > 0) {
       // Aggregated: a new prompt waits for the running step, then rides one
       // step alongside the decode batch.
       const double with_prompt = FlooredStep(b, std::max(1.0, computed_prompt_)).total();
@@ -2091,6 +2134,52 @@ class BatchSearch {
   // A group's token budget a step as the engine runs on this layout (LimitsAt: trtllm-bench's
   // where it sets it), so that a budget it derives chunks prompts as the same budget given does.
   std::optional<double> budget_;
+
+  // Multi-step scheduling (EngineLimits::scheduler_steps k > 1, vLLM V0's num_scheduler_steps): the
+  // engine admits prompts only at a scheduler call, once in k decode steps of the running batch b
+  // (the decode-only step D). The prompts that arrive over a window, Poisson with mean
+  // m = k b t / O (t output tokens a step, O the output: as many enter as finish), all enter at
+  // its end: with chunked prefill off and prefill_apart (vLLM V0's _schedule_default runs them
+  // in an iteration of their own while the decodes wait, and calls again after it, S4840) the
+  // iteration F(n) of n prompts and no decode, which every running sequence waits out; else the
+  // call's step beside the decodes, which adds F(n) = step(b, n prompts) - D. A window has one
+  // with probability 1 - e^-m, of n = m / (1 - e^-m) prompts on average, so a running sequence's
+  // mean time a step is D + (1 - e^-m) F(n) / k. A prompt arriving at a uniform point of a
+  // window waits out the rest of it, W ~ U(0, k D), then runs in the call's iteration with the
+  // 1 + N prompts of its window (N ~ Poisson(m), independent of W): TTFT = W + F'(1 + N), F'
+  // the whole iteration (with the decodes where they share it); mean k D / 2 + E F'(1 + N), p99
+  // the t where P(W + F'(1 + N) > t) = 1 %.
+  struct MultiStepCycle {
+    Step step;  // a running sequence's mean time a decode step, by part
+    double ttft_mean_s = 0;
+    double ttft_p99_s = 0;
+  };
+  MultiStepCycle CycleOf(double b) const {
+    const auto& job = x_.job;
+    const auto& limits = job.limits;
+    const double k = limits.scheduler_steps;
+    const bool apart = limits.prefill_apart && !limits.chunked_prefill;
+    const double eager_s = EagerSeconds(job, l_);
+    const Step d = FlooredStep(b, 0);
+    const double prompt = std::max(1.0, computed_prompt_);
+    // The call's iteration with n prompts: alone, or beside the decodes.
+    const auto call = [&](double n) { return FlooredStep(apart ? 0 : b, n * prompt, eager_s); };
+    const double m = k * b * TokensPerDecodeStep(job) / job.output_tokens;
+    const double carries = m > 0 ? -std::expm1(-m) : 0.0;  // 1 - e^-m
+    const Step f = call(m > 0 ? m / carries : 1.0);
+    const double share = carries / k, keep = apart ? 1.0 : 0.0;
+    MultiStepCycle cy;
+    cy.step.linear_s = d.linear_s + share * (f.linear_s - (1 - keep) * d.linear_s);
+    cy.step.attention_s = d.attention_s + share * (f.attention_s - (1 - keep) * d.attention_s);
+    cy.step.comm_s = d.comm_s + share * (f.comm_s - (1 - keep) * d.comm_s);
+    cy.step.overhead_s = d.overhead_s + share * (f.overhead_s - (1 - keep) * d.overhead_s);
+    cy.step.compute_bound = d.compute_bound;
+    const PromptQueue t =
+        MultiStepTtftOf(k * d.total(), m, [&](double n) { return call(n).total(); });
+    cy.ttft_mean_s = t.mean_s;
+    cy.ttft_p99_s = t.p99_s;
+    return cy;
+  }
 
   // The mean step of `decode` running sequences under continuous batching. Prompts arrive at
   // b x (prompt / output) tokens a step; an engine computes a prompt in the steps it enters, whole

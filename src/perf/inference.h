@@ -6,6 +6,7 @@
 #ifndef SUANLI_PERF_INFERENCE_H_
 #define SUANLI_PERF_INFERENCE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -664,6 +665,15 @@ struct PromptQueue {
   double mean_s = 0, p99_s = 0;
 };
 PromptQueue PromptQueueOf(double rho, double service_s);
+
+// A prompt's time to its first token under multi-step scheduling (EngineLimits::scheduler_steps):
+// it arrives at a uniform point of a window of `window_s` (the call's k decode steps), waits out
+// the rest of it, W ~ U(0, window_s), then runs in the call's iteration with the other prompts
+// of its window, N ~ Poisson(`others`) of them (Poisson arrivals: independent of W), which takes
+// iteration_s(1 + N). Mean window_s / 2 + E iteration_s(1 + N); p99 the t with
+// P(W + iteration_s(1 + N) > t) = 1 % (N summed to 10 sd past its mean).
+PromptQueue MultiStepTtftOf(double window_s, double others,
+                            const std::function<double(double)>& iteration_s);
 
 inline constexpr double kNearLayoutShare = 0.1;
 inline constexpr int kMaxNearLayouts = 2;

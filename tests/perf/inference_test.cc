@@ -1917,6 +1917,26 @@ std::vector<double> LindleyWaits(double rho, double service_s, int n) {
   return w;
 }
 
+// Multi-step scheduling's TTFT: the rest of the window, W ~ U(0, window), then the call's
+// iteration with the 1 + N prompts of the window, N ~ Poisson(m). By hand: (1) no other prompt
+// (m = 0), window 80 ms, iteration 20 ms: mean 40 + 20 = 60 ms, p99 0.99 x 80 + 20 = 99.2 ms.
+// (2) m = 1, iteration 10 ms a prompt, window 100 ms: mean 50 + 10 x (1 + 1) = 70 ms; at
+// t = 130.45 ms, P(W > t - 10 (1 + n)) is 0 for n <= 2 and, with P(N = n) = e^-1 / n!,
+// 0.0955 x 0.06131 + 0.1955 x 0.01533 + 0.2955 x 0.00307 + 0.3955 x 0.000511 + 0.4955 x 0.000073
+// + ... = 0.005855 + 0.002997 + 0.000907 + 0.000202 + 0.000036 + 0.000005 = 1.000 %: the p99.
+TEST(InferenceTest, MultiStepTtftIsTheWindowsRestAndItsCall) {
+  const PromptQueue alone = MultiStepTtftOf(0.080, 0, [](double) { return 0.020; });
+  EXPECT_NEAR(alone.mean_s, 0.060, 1e-12);
+  EXPECT_NEAR(alone.p99_s, 0.0992, 1e-9);
+  const PromptQueue shared = MultiStepTtftOf(0.100, 1, [](double n) { return 0.010 * n; });
+  EXPECT_NEAR(shared.mean_s, 0.070, 1e-9);
+  EXPECT_NEAR(shared.p99_s, 0.13045, 2e-5);
+  // No window (a call every step): the iteration's own p99 over N.
+  const PromptQueue every = MultiStepTtftOf(0, 0, [](double) { return 0.020; });
+  EXPECT_NEAR(every.mean_s, 0.020, 1e-12);
+  EXPECT_NEAR(every.p99_s, 0.020, 1e-9);
+}
+
 TEST(InferenceTest, PromptQueueMatchesTheMD1Queue) {
   // Pollaczek-Khinchine by hand: rho 0.5, S 2 s: 0.5 x 2 / (2 x 0.5) = 1.0 s.
   EXPECT_NEAR(PromptQueueOf(0.5, 2.0).mean_s, 1.0, 1e-12);

@@ -253,6 +253,24 @@ TEST(ServingSim, MultiStepSchedulingAdmitsOnlyAtASchedulerCall) {
   EXPECT_NEAR(multi->e2e_s.mean, (0.100 + 0.135) / 2, 1e-12);
 }
 
+TEST(ServingSim, MultiStepPrefillOnlyIterationCallsAgain) {
+  // vLLM V0 (S4840): a call that admits prompts runs them alone (prefill_apart) and takes no
+  // lookahead slots, so the engine calls again after it. A at t = 0, B at 5 ms (1-token prompts,
+  // 10 tokens), steps of 10 ms, 4 steps a call. 0-10 ms: A's prefill (first token at 10 ms);
+  // 10-20: the next call runs B's prefill while A waits (TTFT 15 ms); 20-60 and 60-100: two
+  // windows decoding both (A's tokens 2-9, B's 2-9); 100-110: the last tokens: both done at
+  // 110 ms, e2e (110 + 105) / 2 ms. Were the prefill call kept for 4 steps, B would wait for the
+  // call at 40 ms (TTFT 45 ms).
+  const std::vector<ServingRequest> reqs = {Req(0, 1, 10), Req(0.005, 1, 10)};
+  SchedulerLimits limits;
+  limits.scheduler_steps = 4;
+  limits.prefill_apart = true;
+  auto r = SimulateServing(FixedStep(0.010, 1e6), limits, reqs, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NEAR(r->ttft_ms.mean, (10 + 15) / 2.0, 1e-9);
+  EXPECT_NEAR(r->e2e_s.mean, (0.110 + 0.105) / 2, 1e-12);
+}
+
 TEST(ServingSim, ChunkedPrefillSplitsThePromptByTheTokenBudget) {
   // A budget of 40 tokens per step: 40 + 40 + 20 prompt tokens, first token after 3 steps.
   SchedulerLimits limits;

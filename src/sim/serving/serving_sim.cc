@@ -1376,6 +1376,11 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       // An engine that runs a prefill batch apart (SGLang without --enable-mixed-chunk, S3330):
       // the iteration is the prompts' alone and the running decodes wait for the next one.
       g.decodes_wait = limits.prefill_apart && !g.prefills.empty();
+      // vLLM V0's multi-step engine caches a call's schedule for its later steps only when it has
+      // lookahead slots, which a prefill call without chunking does not take: the iteration after
+      // a prefill-only one calls the scheduler again (more prompts, or the next decode window;
+      // S4840).
+      if (g.decodes_wait) g.steps_since_call = std::max(g.steps_since_call, scheduler_steps);
       if (!g.decodes_wait) {
         b.decode_seqs = static_cast<double>(g.decodes.size() + g.decoding);
         b.decode_keys = static_cast<double>(g.decoding_keys);
