@@ -41,7 +41,8 @@ PromptQueue PromptQueueOf(double rho, double service_s) {
 }
 
 PromptQueue MultiStepTtftOf(double window_s, double others,
-                            const std::function<double(double)>& iteration_s) {
+                            const std::function<double(double)>& iteration_s, double in_window,
+                            double outside_mean_s) {
   const double m = std::max(0.0, others);
   const int most = static_cast<int>(std::ceil(m + 10 * std::sqrt(m) + 10));
   std::vector<double> weight, took;
@@ -54,14 +55,16 @@ PromptQueue MultiStepTtftOf(double window_s, double others,
     q.mean_s += pmf * took.back();
   }
   q.mean_s += window_s / 2;
-  const auto beyond = [&](double t) {  // P(W + iteration_s(1 + N) > t)
+  in_window = std::clamp(in_window, 0.0, 1.0);
+  q.mean_s = in_window * q.mean_s + (1 - in_window) * outside_mean_s;
+  const auto beyond = [&](double t) {  // P(W + iteration_s(1 + N) > t), of all arrivals
     double p = 0;
     for (size_t n = 0; n < weight.size(); ++n) {
       const double rest = t - took[n];
       p += weight[n] *
            (window_s > 0 ? std::clamp(1 - rest / window_s, 0.0, 1.0) : (rest < 0 ? 1.0 : 0.0));
     }
-    return p;
+    return in_window * p;
   };
   double lo = 0, hi = window_s + *std::max_element(took.begin(), took.end());
   for (int i = 0; i < 60; ++i) {
@@ -2174,8 +2177,17 @@ class BatchSearch {
     cy.step.comm_s = d.comm_s + share * (f.comm_s - (1 - keep) * d.comm_s);
     cy.step.overhead_s = d.overhead_s + share * (f.overhead_s - (1 - keep) * d.overhead_s);
     cy.step.compute_bound = d.compute_bound;
-    const PromptQueue t =
-        MultiStepTtftOf(k * d.total(), m, [&](double n) { return call(n).total(); });
+    // The window a prompt waits out. Beside the decodes, from one call's start to the next: the
+    // call's step and k - 1 decode steps, k mean steps. Apart, the k decode steps; a prompt that
+    // arrives during a prefill iteration (that share of the time) waits only for its end, and its
+    // TTFT, the rest of that iteration and its own (the mean: half of F(n) and F(1)), is short
+    // of the tail.
+    const double cycle_s = k * cy.step.total();
+    const double window_s = apart ? k * d.total() : cycle_s;
+    const double in_window = apart && cycle_s > 0 ? k * d.total() / cycle_s : 1.0;
+    const double outside_s = f.total() / 2 + call(1).total();
+    const PromptQueue t = MultiStepTtftOf(
+        window_s, m, [&](double n) { return call(n).total(); }, in_window, outside_s);
     cy.ttft_mean_s = t.mean_s;
     cy.ttft_p99_s = t.p99_s;
     return cy;

@@ -671,9 +671,13 @@ PromptQueue PromptQueueOf(double rho, double service_s);
 // the rest of it, W ~ U(0, window_s), then runs in the call's iteration with the other prompts
 // of its window, N ~ Poisson(`others`) of them (Poisson arrivals: independent of W), which takes
 // iteration_s(1 + N). Mean window_s / 2 + E iteration_s(1 + N); p99 the t with
-// P(W + iteration_s(1 + N) > t) = 1 % (N summed to 10 sd past its mean).
+// P(W + iteration_s(1 + N) > t) = 1 % (N summed to 10 sd past its mean). `in_window`: the share of
+// prompts that arrive in such a window (an engine that runs the call's prompts apart spends the
+// rest of its time in their iterations: a prompt arriving then waits only for its end); the
+// others' mean TTFT is `outside_mean_s` and none of them is taken past the p99.
 PromptQueue MultiStepTtftOf(double window_s, double others,
-                            const std::function<double(double)>& iteration_s);
+                            const std::function<double(double)>& iteration_s, double in_window = 1,
+                            double outside_mean_s = 0);
 
 inline constexpr double kNearLayoutShare = 0.1;
 inline constexpr int kMaxNearLayouts = 2;

@@ -1931,6 +1931,13 @@ TEST(InferenceTest, MultiStepTtftIsTheWindowsRestAndItsCall) {
   const PromptQueue shared = MultiStepTtftOf(0.100, 1, [](double n) { return 0.010 * n; });
   EXPECT_NEAR(shared.mean_s, 0.070, 1e-9);
   EXPECT_NEAR(shared.p99_s, 0.13045, 2e-5);
+  // Half the prompts arrive outside a window (during a prefill iteration apart), with a mean TTFT
+  // of 10 ms: mean 0.5 x 60 + 0.5 x 10 = 35 ms; p99 where 0.5 x P(W > t - 20 ms) = 1 %, W 2 % from
+  // its top: 0.98 x 80 + 20 = 98.4 ms.
+  const PromptQueue half = MultiStepTtftOf(
+      0.080, 0, [](double) { return 0.020; }, 0.5, 0.010);
+  EXPECT_NEAR(half.mean_s, 0.035, 1e-12);
+  EXPECT_NEAR(half.p99_s, 0.0984, 1e-9);
   // No window (a call every step): the iteration's own p99 over N.
   const PromptQueue every = MultiStepTtftOf(0, 0, [](double) { return 0.020; });
   EXPECT_NEAR(every.mean_s, 0.020, 1e-12);
