@@ -869,6 +869,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.dp_attention_conservativeness = (*engine)->dp_attention_conservativeness;
     limits.chunked_prefill = (*engine)->chunked_prefill || r.enable_chunked_prefill;
     limits.eager_layer_us = (*engine)->eager_layer_us;
+    limits.eager_host_layer_us = (*engine)->eager_host_layer_us;
     limits.eager_launch_layer_us = (*engine)->eager_launch_layer_us;
     limits.profile_logit_bytes = (*engine)->profile_logit_bytes;
     limits.step_floor_layer_us = (*engine)->step_floor_layer_us;

@@ -102,6 +102,13 @@ struct ServingEngine {
   // attention data parallel all ranks do when any one carries a prompt: the GPU then waits on the
   // host's kernel launches.
   double eager_layer_us = 0;
+  // Chip families where the host's own time to launch an eager iteration's kernels one by one is
+  // measured, microseconds per layer pass (the model's layers and each MTP draft pass): an
+  // iteration carrying a prompt, run eagerly, takes no less than those launches, however little
+  // work its GPUs have (a prompt among a few decodes). eager_layer_us is what eager launches add
+  // to a GPU-bound iteration; this is the floor of a host-bound one. Written
+  // `eager_host_layer_us: {family: us}` in data/engines.yaml.
+  std::map<std::string, double> eager_host_layer_us;
   // Host time to launch one model layer's kernels one by one (PyTorch eager, vLLM's
   // --enforce-eager), microseconds; 0: not measured. Launches are asynchronous, so the GPU runs
   // each kernel as it comes: an eager iteration takes the longer of the GPU's work and the

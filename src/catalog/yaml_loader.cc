@@ -976,6 +976,7 @@ class YamlLoader : public YamlReader {
                "offline_bench_limits",
                "rejects_prompt_over_budget",
                "eager_layer_us",
+               "eager_host_layer_us",
                "eager_launch_layer_us",
                "profile_logit_bytes",
                "step_floor_layer_us",
@@ -1064,6 +1065,8 @@ class YamlLoader : public YamlReader {
     e.offline_bench_limits = Bool(n, "offline_bench_limits", path, false);
     e.rejects_prompt_over_budget = Bool(n, "rejects_prompt_over_budget", path, false);
     e.eager_layer_us = Num(n, "eager_layer_us", path, 0, 1e5, 0);
+    e.eager_host_layer_us =
+        NumberMap(n, "eager_host_layer_us", path, "chip family to microseconds", 0, 1e5);
     e.eager_launch_layer_us = Num(n, "eager_launch_layer_us", path, 0, 1e5, 0);
     e.profile_logit_bytes = Num(n, "profile_logit_bytes", path, 0, 1e4, 0);
     e.step_floor_layer_us = Num(n, "step_floor_layer_us", path, 0, 1e5, 0);

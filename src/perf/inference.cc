@@ -842,6 +842,20 @@ double EagerSeconds(const InferenceJob& job, const InferenceLayout& l) {
   return job.limits.eager_layer_us * 1e-6 * job.model->layers / l.pp;
 }
 
+// The host's own time to launch an eager iteration (EngineLimits::eager_host_layer_us, on the
+// families where it is measured): one launch sequence per layer pass, the stage's layers and,
+// where the model's MTP module drafts, each of its mtp_depth passes (one layer each); a draft
+// model's passes, its layers each. An iteration that carries a prompt is launched eagerly (the
+// engine captures graphs for decode-only iterations), so with few tokens on its GPUs it lasts
+// as long as its launches: the floor of such an iteration, not a term added to its work.
+double EagerHostSeconds(const InferenceJob& job, const InferenceLayout& l, int draft_layers) {
+  const auto it = job.limits.eager_host_layer_us.find(job.chip->family);
+  if (it == job.limits.eager_host_layer_us.end()) return 0;
+  const double passes =
+      static_cast<double>(job.model->layers) / l.pp + job.mtp_depth * std::max(0, draft_layers);
+  return it->second * 1e-6 * passes;
+}
+
 // Whether a step of `decode` sequences and `tokens` scheduled tokens (the largest group's) has its
 // kernels launched one by one from the host: every step under --enforce-eager
 // (EngineLimits::enforce_eager), a step above the engine's largest captured graph
@@ -2852,6 +2866,14 @@ struct ServingStepModel::State {
   InferenceLayout layout;
   uint64_t serial = 0;  // this model's own (StepMemo)
   Context context() const { return Context{job, f, s, draft ? &*draft : nullptr}; }
+  // The layers of one draft pass: the MTP module's one block, a draft model's layers, or one
+  // layer for a draft head the catalog does not describe (StepTimeOfBatch).
+  int draft_layers() const {
+    if (!draft) return 1;
+    return draft->mtp_module ? 1 : draft->job.model->layers;
+  }
+  // The host floor of an iteration carrying a prompt (EagerHostSeconds).
+  double eager_host_s() const { return EagerHostSeconds(job, layout, draft_layers()); }
 };
 
 Result<ServingStepModel> ServingStepModel::Make(const InferenceJob& job,
@@ -2933,11 +2955,13 @@ double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, dou
                                      prefill_tokens, prefill_keys, -1, padding)
                          .total();
   const double tokens = decode_seqs * (1.0 + state_->job.mtp_depth) + prefill_tokens;
-  return std::max({gpu,
-                   EagerLaunchSeconds(state_->job, state_->layout, decode_seqs, tokens,
-                                      prefill_tokens > 0),
-                   StreamHostSeconds(state_->job, decode_seqs)}) +
-         (prefill_tokens > 0 ? EagerSeconds(state_->job, state_->layout) : 0);
+  const double step = std::max({gpu,
+                                EagerLaunchSeconds(state_->job, state_->layout, decode_seqs, tokens,
+                                                   prefill_tokens > 0),
+                                StreamHostSeconds(state_->job, decode_seqs)}) +
+                      (prefill_tokens > 0 ? EagerSeconds(state_->job, state_->layout) : 0);
+  // An iteration carrying a prompt runs eagerly: no shorter than the host's launches of it.
+  return prefill_tokens > 0 ? std::max(step, state_->eager_host_s()) : step;
 }
 
 double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) const {
@@ -2998,10 +3022,14 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
                      }));
   }
   // The ranks replay one graph or none: above the largest captured, every rank runs eagerly.
-  return std::max({slowest,
-                   EagerLaunchSeconds(state_->job, state_->layout, largest, largest_tokens, prompt),
-                   StreamHostSeconds(state_->job, running)}) +
-         (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
+  const double step =
+      std::max({slowest,
+                EagerLaunchSeconds(state_->job, state_->layout, largest, largest_tokens, prompt),
+                StreamHostSeconds(state_->job, running)}) +
+      (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
+  // A prompt on any group: every rank runs the iteration eagerly, in lockstep, and none is
+  // shorter than the host's launches of it (EagerHostSeconds).
+  return prompt ? std::max(step, state_->eager_host_s()) : step;
 }
 
 double ServingStepModel::KvCapacityTokens() const {

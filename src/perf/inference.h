@@ -156,6 +156,10 @@ struct EngineLimits {
   // Host time per layer of an iteration that carries a prompt (run outside CUDA graphs),
   // microseconds: the engine's eager_layer_us (catalog::ServingEngine).
   double eager_layer_us = 0;
+  // Chip families and the host's launch time per layer pass of an eager iteration (the model's
+  // layers and its MTP draft passes), microseconds: the floor of an iteration carrying a prompt
+  // (catalog::ServingEngine::eager_host_layer_us).
+  std::map<std::string, double> eager_host_layer_us;
   // Every iteration runs eagerly (vLLM's --enforce-eager): none is shorter than launching its
   // kernels, eager_launch_layer_us per layer of the stage (catalog::ServingEngine).
   bool enforce_eager = false;

@@ -597,6 +597,28 @@ TEST(YamlErrorsTest, WeightOnlyMoeLayerTimesAreAMapOfFamilies) {
   EXPECT_TRUE(Contains(e.field, "weight_only_moe_layer_us.blackwell")) << e.field;
 }
 
+// An engine's eager host launch time is a map of chip family to microseconds a layer pass: a bare
+// number, or a negative time, is an error naming the field and its line.
+TEST(YamlErrorsTest, EagerHostLayerTimesAreAMapOfFamilies) {
+  const std::string head =
+      "engines:\n"              // 1
+      "  - id: my-engine\n"     // 2
+      "    name: My engine\n";  // 3
+  Catalog c;
+  auto ok = c.MergeYaml(head + "    eager_host_layer_us: {blackwell: 1258}\n", kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(c.engines().size(), 1u);
+  EXPECT_DOUBLE_EQ(c.engines()[0].eager_host_layer_us.at("blackwell"), 1258);
+  Error e = MergeError(head + "    eager_host_layer_us: 1258\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "eager_host_layer_us")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "map of chip family")) << e.message;
+  e = MergeError(head + "    eager_host_layer_us: {blackwell: -1}\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "eager_host_layer_us.blackwell")) << e.field;
+}
+
 // A MoE backend's own chain names a backend the engine lists, with a map of chip family to
 // microseconds; another backend, or a bad time, is an error naming its line and field.
 TEST(YamlErrorsTest, MoeBackendChainsNameListedBackends) {

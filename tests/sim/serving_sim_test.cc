@@ -1258,6 +1258,39 @@ TEST_F(RealModel, APromptOnAnyGroupTakesTheIterationOutOfItsCudaGraph) {
               1e-12);
 }
 
+// The host's own launches bound an eager iteration from below (eager_host_layer_us): a prompt
+// among a few decodes leaves the GPUs little work, and the iteration lasts as long as launching
+// it, one launch sequence a layer pass. Llama 3.1 8B has 32 layers: at 1,258 us a pass (the
+// catalog's Blackwell figure, set here on the H100's family) 32 x 1,258 us = 40.256 ms, above the
+// plain step and its 32 x 370 us = 11.84 ms of eager gaps. Three draft passes of a head the
+// catalog does not describe (one layer each) make 35 passes: 44.03 ms. A decode-only iteration
+// replays its graph, and an iteration whose work outlasts the launches costs its work.
+TEST_F(RealModel, AnEagerIterationLastsAtLeastItsHostLaunches) {
+  perf::InferenceJob eager = job_;
+  eager.limits.eager_layer_us = 370;
+  const auto gaps = Cost(eager);
+  eager.limits.eager_host_layer_us = {{"hopper", 1258}};
+  const auto host = Cost(eager);
+  const double small = gaps.StepSeconds(2, 2 * 1000, 128, 128 * 64);
+  ASSERT_LT(small, 32 * 1258e-6);
+  EXPECT_NEAR(host.StepSeconds(2, 2 * 1000, 128, 128 * 64), 32 * 1258e-6, 1e-12);
+  EXPECT_DOUBLE_EQ(host.StepSeconds(64, 64 * 1000, 0, 0), gaps.StepSeconds(64, 64 * 1000, 0, 0));
+  const double large = gaps.StepSeconds(64, 64 * 1000, 16384, 16384.0 * 8192);
+  ASSERT_GT(large, 32 * 1258e-6);
+  EXPECT_DOUBLE_EQ(host.StepSeconds(64, 64 * 1000, 16384, 16384.0 * 8192), large);
+  // In lockstep: a prompt on one group of two puts both under the floor.
+  std::vector<perf::ServingStepModel::GroupBatch> decode_only(2, {2, 2 * 1000, 0, 0});
+  auto one_prompt = decode_only;
+  one_prompt[1].prefill_tokens = 128;
+  one_prompt[1].prefill_keys = 128 * 64;
+  EXPECT_DOUBLE_EQ(host.LockstepSeconds(decode_only), gaps.LockstepSeconds(decode_only));
+  EXPECT_NEAR(host.LockstepSeconds(one_prompt), 32 * 1258e-6, 1e-12);
+  // Three draft passes of one layer each.
+  eager.mtp_depth = 3;
+  eager.mtp_acceptance = 0.7;
+  EXPECT_NEAR(Cost(eager).StepSeconds(2, 2 * 1000, 128, 128 * 64), 35 * 1258e-6, 1e-12);
+}
+
 // Groups in lockstep are priced by their batches, not their order: the iteration takes the
 // busiest group's time over the instance's tokens, so any order of the same batches (two alike,
 // one other, one idle: a group alike an earlier one is priced once) takes the same time, and it
