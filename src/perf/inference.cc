@@ -847,10 +847,12 @@ double EagerSeconds(const InferenceJob& job, const InferenceLayout& l) {
 // where the model's MTP module drafts, each of its mtp_depth passes (one layer each); a draft
 // model's passes, its layers each. An iteration that carries a prompt is launched eagerly (the
 // engine captures graphs for decode-only iterations), so with few tokens on its GPUs it lasts
-// as long as its launches: the floor of such an iteration, not a term added to its work.
+// as long as its launches: the floor of such an iteration, not a term added to its work. The time
+// is a DeepSeek layer's (MLA and a routed MoE: its kernels, S4820), so it binds models with that
+// layer only; another layer launches another count of kernels, not measured.
 double EagerHostSeconds(const InferenceJob& job, const InferenceLayout& l, int draft_layers) {
   const auto it = job.limits.eager_host_layer_us.find(job.chip->family);
-  if (it == job.limits.eager_host_layer_us.end()) return 0;
+  if (it == job.limits.eager_host_layer_us.end() || !job.model->mla || !job.model->moe) return 0;
   const double passes =
       static_cast<double>(job.model->layers) / l.pp + job.mtp_depth * std::max(0, draft_layers);
   return it->second * 1e-6 * passes;

@@ -1260,23 +1260,28 @@ TEST_F(RealModel, APromptOnAnyGroupTakesTheIterationOutOfItsCudaGraph) {
 
 // The host's own launches bound an eager iteration from below (eager_host_layer_us): a prompt
 // among a few decodes leaves the GPUs little work, and the iteration lasts as long as launching
-// it, one launch sequence a layer pass. Llama 3.1 8B has 32 layers: at 1,258 us a pass (the
-// catalog's Blackwell figure, set here on the H100's family) 32 x 1,258 us = 40.256 ms, above the
-// plain step and its 32 x 370 us = 11.84 ms of eager gaps. Three draft passes of a head the
-// catalog does not describe (one layer each) make 35 passes: 44.03 ms. A decode-only iteration
-// replays its graph, and an iteration whose work outlasts the launches costs its work.
+// it, one launch sequence a layer pass. The time is a DeepSeek layer's (MLA and routed experts),
+// so DeepSeek-V2-Lite (27 such layers) takes it: at 1,258 us a pass (the catalog's Blackwell
+// figure, set here on the H100's family) 27 x 1,258 us = 33.966 ms, above its plain step with
+// 27 x 370 us = 9.99 ms of eager gaps. Three draft passes of a head the catalog does not
+// describe (one layer each) make 30 passes: 37.74 ms. A decode-only iteration replays its graph,
+// an iteration whose work outlasts the launches costs its work, and Llama 3.1 8B's layer (no
+// MLA, no experts: another count of kernels, not measured) takes no floor.
 TEST_F(RealModel, AnEagerIterationLastsAtLeastItsHostLaunches) {
-  perf::InferenceJob eager = job_;
+  const auto& cat = Cat();
+  perf::InferenceJob eager =
+      perf::InferenceJobFor(cat, **cat.FindModel("deepseek-v2-lite"), **cat.FindChip("h100"));
+  eager.system = *cat.SystemFor(*eager.chip);
   eager.limits.eager_layer_us = 370;
   const auto gaps = Cost(eager);
   eager.limits.eager_host_layer_us = {{"hopper", 1258}};
   const auto host = Cost(eager);
   const double small = gaps.StepSeconds(2, 2 * 1000, 128, 128 * 64);
-  ASSERT_LT(small, 32 * 1258e-6);
-  EXPECT_NEAR(host.StepSeconds(2, 2 * 1000, 128, 128 * 64), 32 * 1258e-6, 1e-12);
+  ASSERT_LT(small, 27 * 1258e-6);
+  EXPECT_NEAR(host.StepSeconds(2, 2 * 1000, 128, 128 * 64), 27 * 1258e-6, 1e-12);
   EXPECT_DOUBLE_EQ(host.StepSeconds(64, 64 * 1000, 0, 0), gaps.StepSeconds(64, 64 * 1000, 0, 0));
   const double large = gaps.StepSeconds(64, 64 * 1000, 16384, 16384.0 * 8192);
-  ASSERT_GT(large, 32 * 1258e-6);
+  ASSERT_GT(large, 27 * 1258e-6);
   EXPECT_DOUBLE_EQ(host.StepSeconds(64, 64 * 1000, 16384, 16384.0 * 8192), large);
   // In lockstep: a prompt on one group of two puts both under the floor.
   std::vector<perf::ServingStepModel::GroupBatch> decode_only(2, {2, 2 * 1000, 0, 0});
@@ -1284,11 +1289,18 @@ TEST_F(RealModel, AnEagerIterationLastsAtLeastItsHostLaunches) {
   one_prompt[1].prefill_tokens = 128;
   one_prompt[1].prefill_keys = 128 * 64;
   EXPECT_DOUBLE_EQ(host.LockstepSeconds(decode_only), gaps.LockstepSeconds(decode_only));
-  EXPECT_NEAR(host.LockstepSeconds(one_prompt), 32 * 1258e-6, 1e-12);
+  EXPECT_NEAR(host.LockstepSeconds(one_prompt), 27 * 1258e-6, 1e-12);
   // Three draft passes of one layer each.
-  eager.mtp_depth = 3;
-  eager.mtp_acceptance = 0.7;
-  EXPECT_NEAR(Cost(eager).StepSeconds(2, 2 * 1000, 128, 128 * 64), 35 * 1258e-6, 1e-12);
+  perf::InferenceJob drafts = eager;
+  drafts.mtp_depth = 3;
+  drafts.mtp_acceptance = 0.7;
+  EXPECT_NEAR(Cost(drafts).StepSeconds(2, 2 * 1000, 128, 128 * 64), 30 * 1258e-6, 1e-12);
+  // Llama 3.1 8B's layer: no floor.
+  perf::InferenceJob llama = job_;
+  llama.limits.eager_layer_us = 370;
+  const double plain = Cost(llama).StepSeconds(2, 2 * 1000, 128, 128 * 64);
+  llama.limits.eager_host_layer_us = {{"hopper", 1258}};
+  EXPECT_DOUBLE_EQ(Cost(llama).StepSeconds(2, 2 * 1000, 128, 128 * 64), plain);
 }
 
 // Groups in lockstep are priced by their batches, not their order: the iteration takes the
