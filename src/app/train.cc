@@ -332,6 +332,9 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   sw.moe_random_routing = *forced && **forced;
   sw.ep_a2a_overlap_layer_host_s =
       stack && stack->ep_a2a_overlap_layer_host_s ? *stack->ep_a2a_overlap_layer_host_s : 0.0;
+  sw.full_iteration_graphs = stack && stack->full_iteration_graphs;
+  sw.ep_overlap_hybridep = stack && stack->ep_overlap_hybridep;
+  sw.fused_grouped_mlp = stack && stack->fused_grouped_mlp;
   if (*epo) setup.fixed.ep_a2a_overlap = **epo;
   setup.fixed.allow_ep_a2a_overlap = stack && stack->ep_a2a_overlap;
 

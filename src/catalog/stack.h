@@ -30,6 +30,20 @@ struct TrainingStack {
   // backward, without CUDA graphs: a floor under the paired layer's time, seconds
   // (perf/training.h SoftwareKnobs::ep_a2a_overlap_layer_host_s). Unset: none.
   std::optional<double> ep_a2a_overlap_layer_host_s;
+  // Sync-free MoE under one CUDA graph per training iteration (Megatron-Core 26.x
+  // --cuda-graph-impl full_iteration with HybridEP, the TE op fuser and
+  // --moe-expert-rank-capacity-factor: dispatch and expert buffers pre-sized, no token-count sync
+  // to the host): the host issues no kernel of the step (perf/training.h
+  // SoftwareKnobs::full_iteration_graphs).
+  bool full_iteration_graphs = false;
+  // Combined 1F1B's exchange runs on HybridEP's kernels (the flex dispatcher with
+  // moe_flex_dispatcher_backend hybridep) at their measured rates (training.ep_exchange_by_ep),
+  // not DeepEP's (training.ep_overlap_dispatch_gb_s) (SoftwareKnobs::ep_overlap_hybridep).
+  bool ep_overlap_hybridep = false;
+  // The routed experts' fc1 + SwiGLU + fc2 as Transformer Engine's fused grouped MLP (CuTe DSL
+  // kernels of cuDNN's front end, block-scaled FP8 on SM100+): the activation function runs in
+  // the GEMMs' epilogues (SoftwareKnobs::fused_grouped_mlp).
+  bool fused_grouped_mlp = false;
   std::vector<std::string> schedules;  // 1f1b, interleaved, dualpipe
   std::vector<int> zero_stages;
   // The ZeRO stages it runs with pipeline parallelism (pp > 1); empty: all of zero_stages.

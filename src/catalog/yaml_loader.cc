@@ -1319,6 +1319,9 @@ class YamlLoader : public YamlReader {
                "tp_comm_overlap",
                "ep_a2a_overlap",
                "ep_a2a_overlap_layer_host_ms",
+               "full_iteration_graphs",
+               "ep_overlap_hybridep",
+               "fused_grouped_mlp",
                "schedules",
                "zero_stages",
                "pipeline_zero_stages",
@@ -1352,6 +1355,19 @@ class YamlLoader : public YamlReader {
       }
       s.ep_a2a_overlap_layer_host_s = Num(n, "ep_a2a_overlap_layer_host_ms", path, 0, 1000) / 1e3;
     }
+    s.full_iteration_graphs = Bool(n, "full_iteration_graphs", path, false);
+    if (s.full_iteration_graphs && s.ep_a2a_overlap_layer_host_s) {
+      Fail(
+          "full_iteration_graphs leaves the host nothing to issue during the step; "
+          "ep_a2a_overlap_layer_host_ms is a host time measured without CUDA graphs",
+          n["full_iteration_graphs"], Join(path, "full_iteration_graphs"));
+    }
+    s.ep_overlap_hybridep = Bool(n, "ep_overlap_hybridep", path, false);
+    if (s.ep_overlap_hybridep && !s.ep_a2a_overlap) {
+      Fail("ep_overlap_hybridep needs ep_a2a_overlap: true (it prices that schedule's exchange)",
+           n["ep_overlap_hybridep"], Join(path, "ep_overlap_hybridep"));
+    }
+    s.fused_grouped_mlp = Bool(n, "fused_grouped_mlp", path, false);
     s.schedules = Words(n, "schedules", path, {"1f1b", "interleaved", "dualpipe"});
     if (s.schedules.empty()) Fail("needs at least one schedule", n, Join(path, "schedules"));
     for (const auto& z : Words(n, "zero_stages", path, {"0", "1", "2", "3"})) {

@@ -403,9 +403,20 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
       adapter_bwd += std::max(2 * gemm_f, uses * (10 * a.d_in + 8 * a.d_out) / x.c.mem_bw);
     }
   }
-  const double fwd = gemm + attn_fwd + elem + chunk_sort + adapter_fwd;
-  const double bwd =
-      (lora ? 1 : 2) * backward_gemm + attn_bwd + 2 * elem + chunk_sort + adapter_bwd;
+  // Transformer Engine's fused grouped MLP (SoftwareKnobs::fused_grouped_mlp; its kernels take
+  // block-scaled FP8, MXFP8 here): the routed experts' SwiGLU runs in the GEMMs' epilogues, so
+  // its element-wise passes leave the layer, forward 6 bytes per expert-FFN element of each
+  // routed copy, backward 12 less the saved fc1 output (4) the data-gradient epilogue reads.
+  double fused_mlp_fwd = 0, fused_mlp_bwd = 0;
+  if (moe && x.job.software.fused_grouped_mlp && x.c.fp8 &&
+      x.c.prec.scaling == Fp8Scaling::kMxBlock) {
+    const double copies = T * fe * p.top_k * imbalance / tp;
+    fused_mlp_fwd = copies * 6 / x.c.mem_bw;
+    fused_mlp_bwd = copies * (12 - 4) / x.c.mem_bw;
+  }
+  const double fwd = gemm + attn_fwd + elem - fused_mlp_fwd + chunk_sort + adapter_fwd;
+  const double bwd = (lora ? 1 : 2) * backward_gemm + attn_bwd + 2 * elem - fused_mlp_bwd +
+                     chunk_sort + adapter_bwd;
   // Selective recomputation redoes what is cheap to redo and expensive to
   // store: the score matrices of unfused attention; with flash attention, the
   // norms and activation functions.
@@ -466,7 +477,9 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   // MXFP8 or 128-wide tiles, in four with current scaling (the amax zeroed for its atomic max,
   // the amax, the scale from it, the cast [S1333, S4125]); 16-bit GEMMs quantize nothing.
   double expert_host = 0;
-  if (moe) {
+  // Under a full-iteration CUDA graph (SoftwareKnobs::full_iteration_graphs) the host issues
+  // nothing during the step: no launch shows.
+  if (moe && !x.job.software.full_iteration_graphs) {
     const bool experts_again =
         l.recompute == Recompute::kFull || (modules != 0 && has(kRecomputeMoe));
     const double local_experts = static_cast<double>(p.routed_experts) / l.ep;
@@ -588,8 +601,13 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
     // which reach a link's rate on H800 (153-158 GB/s of NVLink's ~160, 43-58 of a 400 Gb/s NIC,
     // S3820) but not on NVLink 5 (GB200 NVL72 at EP32: ~400 GB/s dispatch, ~190 combine of 900,
     // S3821): each tier at most the library's rate, the backward's exchanges as the forward's.
-    const double lib_dispatch = a2a_at(x.c.fp8 ? 1 : 2, tc.ep_overlap_dispatch_gb_s);
-    const double lib_combine = a2a_at(kActivationBytes, tc.ep_overlap_combine_gb_s);
+    // On HybridEP's kernels (SoftwareKnobs::ep_overlap_hybridep) the exchange beside compute
+    // moves at the rates measured for those kernels alone.
+    const bool hybridep = x.job.software.ep_overlap_hybridep;
+    const double lib_dispatch =
+        a2a_at(x.c.fp8 ? 1 : 2, hybridep ? plain_dispatch_gb_s : tc.ep_overlap_dispatch_gb_s);
+    const double lib_combine =
+        a2a_at(kActivationBytes, hybridep ? plain_combine_gb_s : tc.ep_overlap_combine_gb_s);
     cost.ep_library_s = passes * (lib_dispatch + lib_combine);
     if (l.ep_a2a_overlap) {
       // Combined 1F1B's order for a forward layer paired with a backward one (S3120): the
@@ -1095,7 +1113,8 @@ TrainingEstimate Estimate(const TrainingJob& job, const JobConstants& c, const P
     // GPU run no further ahead than the pair, so the pair takes at least the host's time to issue
     // it. Shown here, beside the exchange, as the part of the pairing that does not hide.
     double host_wait = 0;
-    if (const double host = job.software.ep_a2a_overlap_layer_host_s; host > 0 && m.moe) {
+    if (const double host = job.software.ep_a2a_overlap_layer_host_s;
+        host > 0 && m.moe && !job.software.full_iteration_graphs) {
       const double pair = moe.compute_s + moe.tp_s + moe.cp_s + moe.ep_paired_s;
       host_wait = per_stage(0.0, std::max(0.0, host - pair));
     }

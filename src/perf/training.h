@@ -169,6 +169,26 @@ struct SoftwareKnobs {
   // passes' kernels on two streams, each schedule node's backward as its own autograd call
   // (data/stacks.yaml). A paired MoE layer takes at least this long. 0: not priced.
   double ep_a2a_overlap_layer_host_s = 0;
+  // Sync-free MoE under a full-iteration CUDA graph (Megatron-Core 26.x --cuda-graph-impl
+  // full_iteration with HybridEP, the Transformer Engine op fuser and
+  // --moe-expert-rank-capacity-factor; data/sources.yaml S4860): the dispatch and expert buffers
+  // are sized from the capacity factor, not from token counts read back to the host, so the whole
+  // forward-backward is one graph replay and the host launches no expert kernel. The dropless
+  // layer's per-expert host time (training.expert_kernel_host_us) and Combined 1F1B's host floor
+  // are not paid.
+  bool full_iteration_graphs = false;
+  // Combined 1F1B's exchange on HybridEP's kernels (Megatron-Core's flex dispatcher,
+  // moe_flex_dispatcher_backend hybridep, 32 SMs in NVIDIA's recipes): the rates measured for
+  // them alone (PlainExchangeRates: training.ep_exchange_by_ep, S4540), not DeepEP's normal
+  // kernels' (training.ep_overlap_dispatch_gb_s / ep_overlap_combine_gb_s, S3821).
+  bool ep_overlap_hybridep = false;
+  // Transformer Engine's fused grouped MLP for the routed experts (block-scaled FP8, SM100+;
+  // S4861): the forward's fc1 grouped GEMM computes SwiGLU in its epilogue and writes fc2's
+  // quantized input, the backward's fc2 data-gradient GEMM computes dSwiGLU in its epilogue from
+  // the saved fc1 output. The element-wise passes of the routed experts' activation function are
+  // gone: forward 6 bytes per expert-FFN element (read 4, write 2), backward 12 less the 4 the
+  // epilogue still reads.
+  bool fused_grouped_mlp = false;
   // The MoE router's logits are random (Megatron's --moe-router-force-load-balancing, set by
   // benchmark runs on mock data): every assignment goes to a uniformly drawn expert, so the
   // busiest expert-parallel rank carries the mean load plus sampling noise

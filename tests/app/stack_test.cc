@@ -195,7 +195,10 @@ TEST(Stacks, FsdpUnderAPipelineOnlyWhereTheStackRunsIt) {
   if (j["parallel"]["pp"].get<int>() > 1) {
     EXPECT_LE(j["parallel"]["zero_stage"].get<int>(), 1) << j["parallel"];
   }
-  EXPECT_EQ(j["stacks_running_it"], nlohmann::json::array({"megatron-core"})) << j["stack_basis"];
+  // No stack runs the stack-less pick; searched again within each, the fastest is megatron-core-26
+  // (its MoE layers launch nothing from the host), which keeps ZeRO 0/1 under a pipeline too.
+  EXPECT_EQ(j["stacks_running_it"], nlohmann::json::array({"megatron-core-26"}))
+      << j["stack_basis"];
 }
 
 // DeepSeek-V3 was pre-trained with DualPipe on DeepSeek's own software (arXiv 2412.19437 sec.
@@ -547,6 +550,95 @@ TEST(StackTest, TorchtitanSelectiveAcOption) {
     EXPECT_EQ(refused.error().line, 6) << bad;
     EXPECT_EQ(refused.error().field, "activation_checkpoint.selective_ac_option") << bad;
   }
+}
+
+// megatron-core-26 (data/stacks.yaml): Megatron-Bridge's 26.x GB300 MoE recipe as the card's row
+// runs it (Qwen3-30B-A3B, 8 GB300, EP 8, 8 sequences of 4,096 a micro-batch, 512 a step: 8
+// micro-batches, MXFP8), against megatron-core, by hand:
+//  - full-iteration graphs: no host launch of the 16 local experts' kernels, 6 GEMMs and 4
+//    one-kernel MXFP8 quantizations each at training.expert_kernel_host_us 30: 16 x 10 x 30 us x
+//    48 MoE layers x 8 micro-batches = 1.8432 s;
+//  - fused grouped MLP: 14 bytes (6 forward, 8 backward) per expert-FFN element of each routed
+//    copy, 32,768 tokens x 768 x top-8 x 1.1 (training.moe_load_imbalance) x 14 x 48 x 8 =
+//    1.19056e12 bytes at 8.0 TB/s x 0.7 (Blackwell memory_efficiency) = 0.2126 s.
+// Compute falls by 2.0558 s. Under Combined 1F1B, HybridEP's rates at EP8 (703 dispatch, 733
+// combine GB/s, training.ep_exchange_by_ep) replace DeepEP's 400 / 190: an exchange below its
+// partner's compute costs the slowdown times its time, one alone its time, both in proportion to
+// 1 / rate, so the exposed exchange is at most (1/703 + 2/733) / (1/400 + 2/190) = 0.3187 of
+// DeepEP's (FP8 dispatch, BF16 combine: 1 and 2 bytes an element); less where DeepEP's slower
+// exchange outlasts its partner and shows whole.
+TEST(Stacks, MegatronCore26RunsTheMoeLayerWithoutTheHost) {
+  TrainRequest r = Train("qwen3-30b-a3b", "gb300", 8);
+  r.seq_len = 4096;
+  r.global_batch_tokens = 512.0 * 4096;
+  r.dtype = "fp8";
+  r.precision = "mxfp8";
+  r.grad_dtype = "bf16";
+  r.tp = 1;
+  r.pp = 1;
+  r.cp = 1;
+  r.dp = 8;
+  r.ep = 8;
+  r.micro_batch = 8;
+  r.zero = 1;
+  r.recompute = "none";
+  auto run = [&](const char* stack, const char* overlap) {
+    TrainRequest q = r;
+    q.stack = stack;
+    q.ep_a2a_overlap = overlap;
+    auto setup = internal::BuildTrainJob(Cat(), q);
+    EXPECT_TRUE(setup) << setup.error().ToString();
+    auto e = perf::SearchLayout(setup->job, setup->fixed);
+    EXPECT_TRUE(e) << e.error().message;
+    return e->best;
+  };
+  auto setup = internal::BuildTrainJob(Cat(), [&] {
+    TrainRequest q = r;
+    q.stack = "megatron-core-26";
+    return q;
+  }());
+  ASSERT_TRUE(setup) << setup.error().ToString();
+  EXPECT_TRUE(setup->job.software.full_iteration_graphs);
+  EXPECT_TRUE(setup->job.software.ep_overlap_hybridep);
+  EXPECT_TRUE(setup->job.software.fused_grouped_mlp);
+  EXPECT_DOUBLE_EQ(setup->job.software.ep_a2a_overlap_layer_host_s, 0);
+
+  const auto old_plain = run("megatron-core", "off");
+  const auto new_plain = run("megatron-core-26", "off");
+  EXPECT_EQ(old_plain.micro_batches, 8);
+  EXPECT_NEAR(old_plain.time.compute_s - new_plain.time.compute_s, 1.8432 + 0.2126, 0.005);
+  // Without the overlap the exchange is the dispatcher's, the same on both.
+  EXPECT_NEAR(new_plain.time.ep_comm_s, old_plain.time.ep_comm_s, 1e-9);
+
+  // The same stack's layer time with Combined 1F1B: DeepEP's rates (megatron-core-26 less its
+  // HybridEP) against HybridEP's. megatron-core's own host floor would also bind here, so the
+  // DeepEP side is the 26 stack with only ep_overlap_hybridep off (a catalog overlay).
+  catalog::Catalog deepep = Cat();
+  ASSERT_TRUE(
+      deepep.MergeYaml("stacks:\n"
+                       "  - id: megatron-core-26\n"
+                       "    name: without HybridEP\n"
+                       "    ep_a2a_overlap: true\n"
+                       "    full_iteration_graphs: true\n"
+                       "    fused_grouped_mlp: true\n"
+                       "    schedules: [1f1b, interleaved]\n"
+                       "    zero_stages: [0, 1, 3]\n"
+                       "    precisions: [mxfp8]\n"
+                       "    runs_on: [NVIDIA]\n",
+                       "overlay.yaml"));
+  TrainRequest q = r;
+  q.stack = "megatron-core-26";
+  q.ep_a2a_overlap = "on";
+  auto dsetup = internal::BuildTrainJob(deepep, q);
+  ASSERT_TRUE(dsetup) << dsetup.error().ToString();
+  auto on_deepep = perf::SearchLayout(dsetup->job, dsetup->fixed);
+  ASSERT_TRUE(on_deepep) << on_deepep.error().message;
+  const auto on_hybridep = run("megatron-core-26", "on");
+  EXPECT_TRUE(on_hybridep.layout.ep_a2a_overlap);
+  EXPECT_NEAR(on_hybridep.time.compute_s, on_deepep->best.time.compute_s, 1e-9);
+  EXPECT_GT(on_deepep->best.time.ep_comm_s, 0);
+  EXPECT_GT(on_hybridep.time.ep_comm_s, 0);
+  EXPECT_LE(on_hybridep.time.ep_comm_s / on_deepep->best.time.ep_comm_s, 0.3187 * 1.01);
 }
 
 }  // namespace

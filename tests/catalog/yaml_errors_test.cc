@@ -1383,6 +1383,40 @@ TEST(YamlErrorsTest, StackOverlapHostTime) {
   EXPECT_TRUE(Contains(e.field, "ep_a2a_overlap_layer_host_ms")) << e.field;
 }
 
+// The 26.x stack's knobs: a host floor measured without graphs contradicts full-iteration graphs,
+// and HybridEP's overlap rates need the schedule they price; each named with its line.
+TEST(YamlErrorsTest, StackGraphAndHybridEpKnobs) {
+  const std::string head =
+      "stacks:\n"                   // 1
+      "  - id: my-stack\n"          // 2
+      "    name: My stack\n"        // 3
+      "    schedules: [1f1b]\n"     // 4
+      "    zero_stages: [0, 1]\n";  // 5
+  Catalog c;
+  ASSERT_TRUE(c.MergeYaml(head + "    ep_a2a_overlap: true\n    full_iteration_graphs: true\n"
+                                 "    ep_overlap_hybridep: true\n    fused_grouped_mlp: true\n",
+                          kFile));
+  auto s = c.FindStack("my-stack");
+  ASSERT_TRUE(s);
+  EXPECT_TRUE((*s)->full_iteration_graphs);
+  EXPECT_TRUE((*s)->ep_overlap_hybridep);
+  EXPECT_TRUE((*s)->fused_grouped_mlp);
+  Error e = MergeError(head +
+                       "    ep_a2a_overlap: true\n    ep_a2a_overlap_layer_host_ms: 12\n"  // 6, 7
+                       "    full_iteration_graphs: true\n");                               // 8
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 8);
+  EXPECT_TRUE(Contains(e.field, "full_iteration_graphs")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "measured without CUDA graphs")) << e.message;
+  e = MergeError(head + "    ep_overlap_hybridep: true\n");  // 6
+  EXPECT_EQ(e.line, 6);
+  EXPECT_TRUE(Contains(e.field, "ep_overlap_hybridep")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "needs ep_a2a_overlap: true")) << e.message;
+  e = MergeError(head + "    fused_grouped_mlp: sometimes\n");  // 6
+  EXPECT_EQ(e.line, 6);
+  EXPECT_TRUE(Contains(e.field, "fused_grouped_mlp")) << e.field;
+}
+
 // An engine's per-layer graph cost on the families it was measured on is a map of chip family to
 // microseconds: a number, or a negative time, is an error naming the field and its line.
 TEST(YamlErrorsTest, GraphLayerTimesByFamilyAreAMapOfFamilies) {
