@@ -1438,12 +1438,13 @@ bool Has(const std::vector<std::string>& v, std::string_view x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-// The catalogued stacks that run on the chip's vendor (data/stacks.yaml runs_on).
+// The catalogued stacks that run on the chip: its vendor or its family in data/stacks.yaml runs_on
+// (a release shown on one generation only names that family).
 std::vector<const catalog::TrainingStack*> StacksOnChip(const catalog::Catalog& cat,
                                                         const catalog::Chip& chip) {
   std::vector<const catalog::TrainingStack*> out;
   for (const auto& s : cat.stacks()) {
-    if (Has(s.runs_on, chip.vendor)) out.push_back(&s);
+    if (Has(s.runs_on, chip.vendor) || Has(s.runs_on, chip.family)) out.push_back(&s);
   }
   return out;
 }

@@ -195,10 +195,9 @@ TEST(Stacks, FsdpUnderAPipelineOnlyWhereTheStackRunsIt) {
   if (j["parallel"]["pp"].get<int>() > 1) {
     EXPECT_LE(j["parallel"]["zero_stage"].get<int>(), 1) << j["parallel"];
   }
-  // No stack runs the stack-less pick; searched again within each, the fastest is megatron-core-26
-  // (its MoE layers launch nothing from the host), which keeps ZeRO 0/1 under a pipeline too.
-  EXPECT_EQ(j["stacks_running_it"], nlohmann::json::array({"megatron-core-26"}))
-      << j["stack_basis"];
+  // megatron-core-26 runs on Blackwell only (data/stacks.yaml runs_on), so an H800 answer names
+  // the 2025 release.
+  EXPECT_EQ(j["stacks_running_it"], nlohmann::json::array({"megatron-core"})) << j["stack_basis"];
 }
 
 // DeepSeek-V3 was pre-trained with DualPipe on DeepSeek's own software (arXiv 2412.19437 sec.
