@@ -68,8 +68,43 @@ std::vector<ClusterEntry> SplitClusterSpec(const std::string& spec) {
 
 Result<std::vector<sim::Node>> internal::ClusterNodes(const std::string& spec) {
   std::string plain;
+  // Entries so far (as typed) by their type in lower case, and whether each gave nodes (a node
+  // size, or nodes x GPUs): a type without a node size is one pool, so a type listed twice where
+  // either entry is a pool was two pools of it (h800:16,h800:32 placed no job of 17 to 32 GPUs
+  // on the "48 x h800" the answer showed).
+  struct Seen {
+    std::string type, text;       // lower case; the entry as typed
+    bool nodes = false;           // a node size, or nodes x GPUs
+    std::optional<int64_t> gpus;  // a pool's GPUs, when its count reads
+  };
+  std::vector<Seen> seen;
   for (const ClusterEntry& e : SplitClusterSpec(spec)) {
     std::string part = e.text;
+    if (e.has_count) {
+      const std::string count = e.Count();
+      Seen now{.type = ToLower(e.Type()),
+               .text = ClusterEntry::Trim(e.text).substr(0, 60),
+               .nodes = e.has_node_size || count.find_first_of("xX*") != std::string::npos,
+               .gpus = std::nullopt};
+      if (auto n = ParseWholeAmount(count, "count", 0, 10'000'000); n && !now.nodes) now.gpus = *n;
+      for (const Seen& other : seen) {
+        if (other.type != now.type || (now.nodes && other.nodes)) continue;
+        // Both pools with counts that read: the one pool and the two nodes, spelt out.
+        const std::string t = e.Type().substr(0, 60);
+        const bool spelt = other.gpus && now.gpus && *other.gpus > 0 && *now.gpus > 0;
+        return tl::unexpected(FieldError(
+            "cluster",
+            fmt::format("'{}' and '{}' both give {}, and a type without a node size is one pool; "
+                        "give it once ({}) or as nodes with their size in each entry ({})",
+                        other.text, now.text, t,
+                        spelt ? fmt::format("{}:{}, one pool", t, *other.gpus + *now.gpus)
+                              : "one pool of all its GPUs",
+                        spelt ? fmt::format("{}:{}:{},{}:{}:{}", t, *other.gpus, *other.gpus, t,
+                                            *now.gpus, *now.gpus)
+                              : "type:gpus:gpus_per_node")));
+      }
+      seen.push_back(std::move(now));
+    }
     if (e.has_count) {
       const std::string count = e.Count();
       const std::string node_size =

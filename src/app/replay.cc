@@ -66,11 +66,13 @@ static Result<std::vector<sim::Job>> LoadTrace(const TraceSource& src, sim::Trac
                                                const std::string& data_dir, uint64_t max_bytes,
                                                sim::TraceStats* stats,
                                                const sim::OpenbOptions& openb = {},
-                                               const sim::RowProgress& progress = {}) {
+                                               const sim::RowProgress& progress = {},
+                                               const TypedNames& typed_as = {}) {
   // The fill experiment (openb.keep_cpu_only) places pods by their GPU shares.
   if (openb.keep_cpu_only && (file.format == "gavel" || file.format == "sia")) {
-    return MakeError(
-        "--fill needs an openb or csv trace (pods with GPU shares), not " + file.format, src.path);
+    return MakeError(FlagAsTyped(typed_as, "fill") +
+                         " needs an openb or csv trace (pods with GPU shares), not " + file.format,
+                     src.path);
   }
   sim::TraceSideFiles side;
   side.throughputs = src.throughputs.empty()
@@ -222,7 +224,7 @@ Result<Output> Engine::ReplayFiles(const ReplayRequest& r, const RunContext& c) 
   }
   if (!scan) {
     auto jobs = LoadTrace(src, *file, options_.data_dir, options_.max_file_bytes, &stats,
-                          {fill_mode, fill_mode}, rows_read);
+                          {fill_mode, fill_mode}, rows_read, r.typed_as);
     if (!jobs) return tl::unexpected(jobs.error());
     w.jobs = std::move(*jobs);
   }
@@ -280,7 +282,9 @@ Result<Output> Engine::ReplayFiles(const ReplayRequest& r, const RunContext& c) 
     TraceSpelling(known, w.nodes);
   } else {
     return tl::unexpected(FieldError(
-        "cluster", "the replay needs a cluster: --nodes FILE or --cluster type:count,..."));
+        "cluster",
+        fmt::format("the replay needs a cluster: {} FILE or {} type:count,...",
+                    FlagAsTyped(r.typed_as, "nodes"), FlagAsTyped(r.typed_as, "cluster"))));
   }
   if (r.policy.empty()) return tl::unexpected(FieldError("policy", "needs at least one policy"));
   // A policy named twice ran twice and printed two identical rows.
@@ -304,7 +308,8 @@ Result<Output> Engine::ReplayFiles(const ReplayRequest& r, const RunContext& c) 
       return tl::unexpected(FieldError("repeat", "must be in [1, 1000]"));
     }
     if (!r.report.empty()) {
-      return tl::unexpected(FieldError("report", "is not available with --fill"));
+      return tl::unexpected(
+          FieldError("report", "is not available with " + FlagAsTyped(r.typed_as, "fill")));
     }
     std::vector<report::FillRun> runs;
     for (const auto& name : r.policy) {

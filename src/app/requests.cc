@@ -1973,7 +1973,7 @@ const std::vector<Field<ReplayRequest>>& ReplayFields() {
       Bind("cluster", &R::cluster,
            "type:count[:gpus_per_node],... (without a node size, one pool per type: h100:16; "
            "two nodes of 8 are h100:16:8 or h100:2x8, where a job stays on one node; a count of "
-           "0 adds no GPUs)"),
+           "0 adds no GPUs; a type listed twice needs a node size in each entry)"),
       Bind(
           "kube", &R::kube,
           "or the cluster from Kubernetes objects (kubectl get nodes,pods -o json or -o yaml): its "

@@ -428,6 +428,9 @@ struct ReplayRequest {
   std::optional<double> fill;    // FGD's fill experiment when given
   int repeat = 1;
   bool timing = false;  // wall-clock seconds per policy (sim_wall_s); off: same inputs, same bytes
+  // Not a field: the front door's names for the fields messages name (FlagAsTyped: "--fill" on
+  // the command line, "fill" over HTTP).
+  TypedNames typed_as;
 };
 
 struct SynthRequest {

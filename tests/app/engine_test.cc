@@ -1376,6 +1376,45 @@ TEST(Engine, ClusterSpecIsOneReading) {
   std::filesystem::remove_all(dir);
 }
 
+// One type listed twice as pools (no node size) was two pools of it under one "48 x h800" line:
+// replayed, a 40-GPU job never fit h800:16,h800:32 though 48 GPUs showed. Refused, naming both
+// entries, the one pool (16 + 32 = 48) and the two nodes spelt out; as nodes with their sizes the
+// entries add up (one node of 16 and one of 32: 2 nodes, 48 GPUs), and so do nodes x GPUs.
+TEST(Engine, ClusterTypeTwiceAsPoolsIsRefused) {
+  for (const char* spec : {"h800:16,h800:32", "h800:16, H800:32", "h800:16,a100:8,h800:32"}) {
+    SCOPED_TRACE(spec);
+    auto twice = internal::ClusterNodes(spec);
+    ASSERT_FALSE(twice);
+    EXPECT_EQ(twice.error().field, "cluster");
+    EXPECT_TRUE(testing::Contains(twice.error().message, "'h800:16' and '"))
+        << twice.error().message;
+    EXPECT_TRUE(testing::Contains(twice.error().message, ":48, one pool) or as nodes"))
+        << twice.error().message;
+    // Named as the later entry spells it (H800 in the second spec).
+    EXPECT_TRUE(testing::Contains(twice.error().message, ":16:16,")) << twice.error().message;
+  }
+  // A pool and nodes of one type: refused too, without the spelt-out forms (2x8 is nodes).
+  auto mixed = internal::ClusterNodes("h800:2x8,h800:32");
+  ASSERT_FALSE(mixed);
+  EXPECT_TRUE(testing::Contains(mixed.error().message, "'h800:2x8' and 'h800:32' both give h800"))
+      << mixed.error().message;
+  auto nodes = internal::ClusterNodes("h800:16:16,h800:32:32");
+  ASSERT_TRUE(nodes) << nodes.error().ToString();
+  ASSERT_EQ(nodes->size(), 2u);
+  EXPECT_EQ((*nodes)[0].gpus + (*nodes)[1].gpus, 48);
+  auto by_x = internal::ClusterNodes("h800:2x8,h800:16:8");  // 2 + 2 nodes of 8
+  ASSERT_TRUE(by_x) << by_x.error().ToString();
+  EXPECT_EQ(by_x->size(), 4u);
+  // simulate reads the same spec: the same refusal.
+  SimulateRequest s;
+  s.durations = {"h800:10"};
+  s.gpus = 8;
+  s.cluster = "h800:16,h800:32";
+  auto sim = TheEngine().Simulate(s, Json());
+  ASSERT_FALSE(sim);
+  EXPECT_EQ(sim.error().field, "cluster");
+}
+
 TEST(Engine, InlineScenarioWinsOverName) {
   ForecastRequest f;
   f.scenario_yaml = "not: [valid";

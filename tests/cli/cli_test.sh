@@ -3603,5 +3603,10 @@ expect_bad "cluster import: JSON that is no Kubernetes output is refused" \
   "package\\.json: not Kubernetes output: the object has no kind and no items" \
   cluster import "$TMP/package.json"
 
+# One type twice as pools was two pools under one "48 x h800" line (a 40-GPU job never fit).
+expect_bad "replay: a type given twice as pools is refused, naming both entries" \
+  "error: --cluster: 'h800:16' and 'h800:32' both give h800.*\\(h800:48, one pool\\)" \
+  replay --trace "$TMP/two_jobs.csv" --cluster h800:16,h800:32
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

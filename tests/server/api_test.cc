@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 #include <utility>
@@ -676,6 +680,46 @@ TEST(Api, MessagesNameOtherFieldsAsJsonKeys) {
                 "has 31 stages, which pipeline_model_parallel_size 8 does not divide"),
             std::string::npos)
       << alias.body;
+}
+
+// replay's messages that name another field name it as the body gives it (each said --nodes,
+// --cluster, --fill over HTTP); a type given twice as pools names both entries.
+TEST(Api, ReplayMessagesNameJsonKeys) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("suanli-api-replay-" + std::to_string(static_cast<long>(::getpid())));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "jobs.csv") << "id,arrival_s,num_gpus,duration_s\n1,0,8,3600\n";
+  app::EngineOptions o;
+  o.file_root = dir.string();
+  const auto engine = app::Engine::Open(o);
+  ASSERT_TRUE(engine) << engine.error().ToString();
+  Api api(*engine, {});
+  struct Case {
+    const char* body;
+    const char* field;
+    const char* says;
+  };
+  const Case cases[] = {
+      {R"({"trace": "jobs.csv"})", "cluster",
+       "the replay needs a cluster: nodes FILE or cluster type:count"},
+      {R"({"trace": "jobs.csv", "cluster": "h800:16,h800:32"})", "cluster",
+       "'h800:16' and 'h800:32' both give h800, and a type without a node size is one pool; give "
+       "it once (h800:48, one pool) or as nodes with their size in each entry "
+       "(h800:16:16,h800:32:32)"},
+      {R"({"trace": "jobs.csv", "format": "gavel", "cluster": "v100:8", "fill": 1.2})", "trace",
+       "fill needs an openb or csv trace (pods with GPU shares), not gavel"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body);
+    const auto res = Post(api, "/v1/replay", c.body);
+    ASSERT_EQ(res.status, 400) << res.body;
+    const auto j = nlohmann::json::parse(res.body);
+    EXPECT_EQ(j["field"], c.field) << res.body;
+    const std::string error = j["error"].get<std::string>();
+    EXPECT_NE(error.find(c.says), std::string::npos) << res.body;
+    EXPECT_EQ(error.find("--"), std::string::npos) << res.body;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Api, TokenGuardsEverythingButHealthz) {
