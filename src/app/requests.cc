@@ -1924,6 +1924,24 @@ const std::vector<Field<InferRequest>>& InferFields() {
   return fields;
 }
 
+namespace {
+
+// A text field that, given, must say something: an empty inline scenario (scenario_yaml "") read
+// as not given and forecast the default scenario (china-2026) with exit 0.
+template <typename Request>
+Field<Request> NotEmpty(Field<Request> f, const char* instead) {
+  f.set = [set = f.set, name = f.name, instead](Request& r, const FieldValue& v) -> Result<void> {
+    if (const auto* text = std::get_if<std::string>(&v);
+        text && text->find_first_not_of(" \t\r\n") == std::string::npos) {
+      return tl::unexpected(Error{fmt::format("is empty; give {}", instead), "", 0, name});
+    }
+    return set(r, v);
+  };
+  return f;
+}
+
+}  // namespace
+
 const std::vector<Field<ForecastRequest>>& ForecastFields() {
   using R = ForecastRequest;
   static const std::vector<Field<R>> fields = {
@@ -1933,8 +1951,9 @@ const std::vector<Field<ForecastRequest>>& ForecastFields() {
                "built-in scenario name (see --list) or a scenario YAML file (default china-2026)")),
       Positional(Bind("compare", &R::compare,
                       "a second scenario (name or file) to forecast side by side with the first")),
-      Bind("scenario_yaml", &R::scenario_yaml,
-           "the scenario itself, as YAML text (instead of a name or file)"),
+      NotEmpty(Bind("scenario_yaml", &R::scenario_yaml,
+                    "the scenario itself, as YAML text (instead of a name or file)"),
+               "the scenario's YAML text, or leave it out for a built-in name or a file"),
       Bind("set", &R::set,
            "what-if: PATH=VALUE applied to the second scenario (or a copy of the first), e.g. "
            "events.b30a-licensed.probability=1; repeat for more"),

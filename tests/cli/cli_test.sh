@@ -3607,6 +3607,10 @@ expect_bad "cluster import: JSON that is no Kubernetes output is refused" \
 expect_bad "replay: a type given twice as pools is refused, naming both entries" \
   "error: --cluster: 'h800:16' and 'h800:32' both give h800.*\\(h800:48, one pool\\)" \
   replay --trace "$TMP/two_jobs.csv" --cluster h800:16,h800:32
+# An empty inline scenario forecast china-2026 with exit 0, as if not given.
+expect_bad "forecast: an empty --scenario-yaml is refused" \
+  "error: --scenario-yaml: is empty; give the scenario's YAML text" \
+  forecast --scenario-yaml '' --samples 5 --no-sensitivity --no-purchase-advice
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

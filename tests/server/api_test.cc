@@ -722,6 +722,20 @@ TEST(Api, ReplayMessagesNameJsonKeys) {
   std::filesystem::remove_all(dir);
 }
 
+// An empty inline scenario forecast the default one (china-2026, 200) as if not given.
+TEST(Api, EmptyInlineScenarioIsRefused) {
+  Api api(TheEngine(), {});
+  for (const char* body : {R"({"scenario_yaml": ""})", R"({"scenario_yaml": " \n"})"}) {
+    SCOPED_TRACE(body);
+    const auto res = Post(api, "/v1/forecast", body);
+    ASSERT_EQ(res.status, 400) << res.body;
+    const auto j = nlohmann::json::parse(res.body);
+    EXPECT_EQ(j["field"], "scenario_yaml") << res.body;
+    EXPECT_EQ(j["error"].get<std::string>().rfind("is empty; give the scenario's YAML text", 0), 0U)
+        << res.body;
+  }
+}
+
 TEST(Api, TokenGuardsEverythingButHealthz) {
   ApiOptions options;
   options.token = "s3cret";
