@@ -1926,13 +1926,18 @@ const std::vector<Field<InferRequest>>& InferFields() {
 
 namespace {
 
-// A text field that, given, must say something: an empty inline scenario (scenario_yaml "") read
-// as not given and forecast the default scenario (china-2026) with exit 0.
+// A text field (or each item of a list field) that, given, must say something: an empty inline
+// scenario (scenario_yaml "") read as not given and forecast the default scenario (china-2026)
+// with exit 0; --set '' (a list drops empty items) forecast without the what-if, exit 0.
 template <typename Request>
 Field<Request> NotEmpty(Field<Request> f, const char* instead) {
   f.set = [set = f.set, name = f.name, instead](Request& r, const FieldValue& v) -> Result<void> {
-    if (const auto* text = std::get_if<std::string>(&v);
-        text && text->find_first_not_of(" \t\r\n") == std::string::npos) {
+    const auto blank = [](const std::string& t) {
+      return t.find_first_not_of(" \t\r\n") == std::string::npos;
+    };
+    const auto* text = std::get_if<std::string>(&v);
+    const auto* list = std::get_if<std::vector<std::string>>(&v);
+    if ((text && blank(*text)) || (list && std::any_of(list->begin(), list->end(), blank))) {
       return tl::unexpected(Error{fmt::format("is empty; give {}", instead), "", 0, name});
     }
     return set(r, v);
@@ -1954,9 +1959,10 @@ const std::vector<Field<ForecastRequest>>& ForecastFields() {
       NotEmpty(Bind("scenario_yaml", &R::scenario_yaml,
                     "the scenario itself, as YAML text (instead of a name or file)"),
                "the scenario's YAML text, or leave it out for a built-in name or a file"),
-      Bind("set", &R::set,
-           "what-if: PATH=VALUE applied to the second scenario (or a copy of the first), e.g. "
-           "events.b30a-licensed.probability=1; repeat for more"),
+      NotEmpty(Bind("set", &R::set,
+                    "what-if: PATH=VALUE applied to the second scenario (or a copy of the first), "
+                    "e.g. events.b30a-licensed.probability=1; repeat for more"),
+               "a setting as PATH=VALUE (events.b30a-licensed.probability=1)"),
       Bind("list", &R::list, "list the built-in scenarios"),
       Bind("samples", &R::samples, "Monte Carlo samples (default 1000)"),
       Bind("seed", &R::seed, "random seed (default 1)"),

@@ -3611,6 +3611,9 @@ expect_bad "replay: a type given twice as pools is refused, naming both entries"
 expect_bad "forecast: an empty --scenario-yaml is refused" \
   "error: --scenario-yaml: is empty; give the scenario's YAML text" \
   forecast --scenario-yaml '' --samples 5 --no-sensitivity --no-purchase-advice
+expect_bad "forecast: an empty --set is refused (it forecast without the what-if)" \
+  "error: --set: is empty; give a setting as PATH=VALUE" \
+  forecast --set 'events.b30a-licensed.probability=1' --set '' --samples 5
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -722,7 +722,8 @@ TEST(Api, ReplayMessagesNameJsonKeys) {
   std::filesystem::remove_all(dir);
 }
 
-// An empty inline scenario forecast the default one (china-2026, 200) as if not given.
+// An empty inline scenario forecast the default one (china-2026, 200) as if not given; an empty
+// what-if setting forecast without the what-if.
 TEST(Api, EmptyInlineScenarioIsRefused) {
   Api api(TheEngine(), {});
   for (const char* body : {R"({"scenario_yaml": ""})", R"({"scenario_yaml": " \n"})"}) {
@@ -734,6 +735,9 @@ TEST(Api, EmptyInlineScenarioIsRefused) {
     EXPECT_EQ(j["error"].get<std::string>().rfind("is empty; give the scenario's YAML text", 0), 0U)
         << res.body;
   }
+  const auto set = Post(api, "/v1/forecast", R"({"samples": 5, "set": [""]})");
+  ASSERT_EQ(set.status, 400) << set.body;
+  EXPECT_EQ(nlohmann::json::parse(set.body)["field"], "set") << set.body;
 }
 
 TEST(Api, TokenGuardsEverythingButHealthz) {
