@@ -175,7 +175,9 @@ Result<int64_t> WholeNumber(double value, std::string_view field, int64_t min, i
   // static_cast<double>(INT64_MAX) rounds up to 2^63, which then passed the bound and wrapped to
   // INT64_MIN (--count 9223372036854775808 was "must be at least 1 chip").
   if (value < static_cast<double>(min) || value >= 0x1p63 || static_cast<int64_t>(value) > max) {
-    return tl::unexpected(Beyond(fmt::format("{:.17g}", value), value < 0, field, min, max));
+    // The shortest text that reads back as the value: a body's 1e300 is "1e+300", never
+    // "1.0000000000000001e+300" (17 digits show the double's binary error).
+    return tl::unexpected(Beyond(fmt::format("{}", value), value < 0, field, min, max));
   }
   return static_cast<int64_t>(value);
 }

@@ -280,6 +280,14 @@ TEST(WholeNumber, JsonNumbers) {
   EXPECT_EQ(*WholeNumber(1024, "count", 1, 100'000), 1024);
   EXPECT_FALSE(WholeNumber(1024.5, "count", 1, 100'000));
   EXPECT_FALSE(WholeNumber(-3, "count", 1, 100'000));
+  // A JSON 1e300 is named as sent, not with the 17 digits of its double (1.0000000000000001e+300).
+  auto huge = WholeNumber(1e300, "count", 1, INT64_MAX);
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().message, "1e+300 is too large");
+  // 2^63 + 2^11, the double after 2^63: too large for an int64, named by its shortest form.
+  auto past = WholeNumber(9223372036854777856.0, "count", 1, INT64_MAX);
+  ASSERT_FALSE(past);
+  EXPECT_EQ(past.error().message, "9.223372036854778e+18 is too large");
 }
 
 }  // namespace
