@@ -855,7 +855,8 @@ TEST(ServingSim, TraceReaderTakesCsvAndJsonLines) {
 // (3,052 ms is 3.052 s), 512-token blocks. The first prompt computes blocks 0-13; the second
 // shares block 0 only (512 tokens cached), the third too; a fourth repeating the first's blocks
 // 0-13 (7,168 tokens) finds them all, capped at its prompt less the last token (6,755 - 1).
-// A bad hash_ids or a missing length names file:line and the key.
+// A bad hash_ids (more ids than the prompt fills blocks) or a missing length names file:line
+// and the key.
 TEST(ServingSim, TraceReaderTakesMooncakesFormat) {
   auto r = ReadServingTrace(
       "{\"timestamp\": 0, \"input_length\": 6755, \"output_length\": 500, \"hash_ids\": "
@@ -884,6 +885,12 @@ TEST(ServingSim, TraceReaderTakesMooncakesFormat) {
                   "\"hash_ids\": [\"a\"]}\n",
                   "m.jsonl:1: hash_ids"},
         std::pair{"{\"timestamp\": 0, \"input_length\": 5}\n", "m.jsonl:1: output_length: missing"},
+        // 1,000 tokens fill 2 blocks of 512 (ceil(1000 / 512)): 3 ids are blocks of another
+        // size, whose shared ones were each counted as 512 cached tokens.
+        std::pair{"{\"timestamp\": 0, \"input_length\": 1000, \"output_length\": 1, "
+                  "\"hash_ids\": [0, 1, 2]}\n",
+                  "m.jsonl:1: hash_ids: 3 block ids, but input_length 1000 fills 2 of Mooncake's "
+                  "512-token blocks"},
         std::pair{"{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1}\n"
                   "{\"timestamp\": -10, \"input_length\": 5, \"output_length\": 1}\n",
                   "m.jsonl:2: timestamp"}}) {

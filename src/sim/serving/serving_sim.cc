@@ -417,6 +417,17 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
           if (!it->is_array()) {
             return MakeError(fmt::format("{}: not a list of block ids", where("hash_ids")));
           }
+          // One id a 512-token block, the last one partly filled (S4663: 6,755 tokens, ids 0 to
+          // 13): more ids than that are blocks of another size, each of which was counted as 512
+          // cached tokens (16-token blocks: a 32-token shared prefix read as 1,024).
+          const double blocks = std::ceil(values[1] / kMooncakeBlockTokens);
+          if (values[1] >= 1 && static_cast<double>(it->size()) > blocks) {
+            return MakeError(fmt::format(
+                "{}: {} block ids, but input_length {:.0f} fills {:.0f} of Mooncake's "
+                "{}-token blocks (one id a block, the last one partly filled); a trace "
+                "with smaller blocks is not read",
+                where("hash_ids"), it->size(), values[1], blocks, kMooncakeBlockTokens));
+          }
           bool hit = true;
           double cached = 0;
           for (const auto& id : *it) {
