@@ -96,6 +96,31 @@ TEST(CsvTest, DurationsWithUnitsAreRefusedWhereTheyStand) {
   EXPECT_EQ(minutes.error().ToString(), "u.csv:3: arrival_s: '30m' is not a number");
 }
 
+// The documented row (docs/trace-formats.md) names its durations v100=7200;p100=11000 and its
+// types V100|P100: the job could run only on V100 and had a duration only on v100, so it never
+// fit any cluster. Its types now take the durations' spelling; a type given two durations (in
+// any case) is refused at its line and column.
+TEST(CsvTest, TypesMatchTheirDurationsInAnyCaseAndOnce) {
+  auto doc = ReadCsvTrace(
+      "id,arrival_s,num_gpus,gpu_milli,duration_s,gpu_types\n"
+      "2,30,4,1000,v100=7200;p100=11000,V100|P100\n",
+      "doc.csv", nullptr);
+  ASSERT_TRUE(doc) << doc.error().ToString();
+  ASSERT_EQ(doc->size(), 1u);
+  EXPECT_EQ((*doc)[0].allowed_types, (std::vector<std::string>{"v100", "p100"}));
+  EXPECT_EQ((*doc)[0].duration_s.at("v100"), 7200);
+  for (const char* durations : {"v100=100;v100=200", "v100=100;V100=200"}) {
+    auto twice =
+        ReadCsvTrace(std::string("id,arrival_s,num_gpus,duration_s\n1,0,1,") + durations + "\n",
+                     "t.csv", nullptr);
+    ASSERT_FALSE(twice) << durations;
+    EXPECT_TRUE(twice.error().ToString().rfind("t.csv:2: duration_s: '", 0) == 0)
+        << twice.error().ToString();
+    EXPECT_NE(twice.error().message.find("v100 has a duration already"), std::string::npos)
+        << twice.error().message;
+  }
+}
+
 // A stray quote made one field of the rest of the file, echoed whole into the message (9.7 MB
 // for a 9.7 MB trace): now the quote's line is named, and echoed values are one short line.
 TEST(CsvTest, StrayQuoteAndLongValuesGiveShortMessages) {

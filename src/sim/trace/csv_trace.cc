@@ -125,7 +125,26 @@ class CsvJobs : public TraceJobStream {
             p != num.data() + num.size() || !std::isfinite(v)) {
           return MakeError(Quoted(part) + " is not type=seconds", file_, r.line, "duration_s");
         }
-        j.duration_s[part.substr(0, eq)] = v;
+        // A type given twice (v100=100;v100=200 ran 200 s) is no duration.
+        const std::string type = part.substr(0, eq);
+        for (const auto& [other, _] : j.duration_s) {
+          if (ToLower(other) == ToLower(type)) {
+            return MakeError(Quoted(part) + ": " + other +
+                                 " has a duration already; give each "
+                                 "type once",
+                             file_, r.line, "duration_s");
+          }
+        }
+        j.duration_s[type] = v;
+      }
+      // gpu_types spelt in another case than the durations name them (the documented row
+      // v100=7200;p100=11000 with V100|P100) are those types: the job never fit any cluster, as
+      // it could run only on V100 and had a duration only on v100.
+      for (auto& t : j.allowed_types) {
+        if (j.duration_s.count(t)) continue;
+        for (const auto& [key, _] : j.duration_s) {
+          if (ToLower(key) == ToLower(t)) t = key;
+        }
       }
     }
     if (auto ok = CheckJob(j, file_, r.line, "arrival_s", "duration_s"); !ok)
