@@ -9,6 +9,7 @@
 #include "app/engine.h"
 #include "app/internal.h"
 #include "catalog/catalog.h"
+#include "core/text.h"
 #include "perf/training.h"
 #include "report/simulate_report.h"
 #include "sim/engine/kube.h"
@@ -157,10 +158,25 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
         return tl::unexpected(FieldError(
             "durations", "'" + item.substr(0, 60) + "' is not type:hours (e.g. h800:12.5)"));
       }
-      const std::string type = item.substr(0, colon);
+      std::string type = item.substr(0, colon);
+      // Typed in another case than the cluster spells it (H800 on h800:16: "the cluster has no
+      // type 'H800'"): the cluster's type, where exactly one matches, as replay's --cluster does.
       if (std::find(types.begin(), types.end(), type) == types.end()) {
+        std::vector<std::string> same;
+        for (const auto& t : types) {
+          if (ToLower(t) == ToLower(type)) same.push_back(t);
+        }
+        if (same.size() != 1) {
+          return tl::unexpected(
+              FieldError("durations", "the cluster has no type '" + type.substr(0, 60) + "'"));
+        }
+        type = same.front();
+      }
+      // A type given twice (h800:10,h800:20 ran 20 h, the first dropped) is no duration.
+      if (job.duration_s.count(type)) {
         return tl::unexpected(
-            FieldError("durations", "the cluster has no type '" + type.substr(0, 60) + "'"));
+            FieldError("durations", "'" + item.substr(0, 60) + "': " + type.substr(0, 60) +
+                                        " has a duration already; give each type once"));
       }
       const auto* chip = catalog_->MatchChip(type);
       out.options.push_back({type, chip ? chip->id : "", *h, 0, true, "given", 0, std::nullopt});

@@ -1415,6 +1415,29 @@ TEST(Engine, ClusterTypeTwiceAsPoolsIsRefused) {
   EXPECT_EQ(sim.error().field, "cluster");
 }
 
+// simulate's durations: a type given twice ran the last (h800:10,h800:20 finished at 20 h) and
+// one typed in another case than the cluster was "no type 'H800'" on h800:16. Now the first is
+// refused naming the entry, the second is the cluster's h800 (8 GPUs on an empty 16: starts at
+// 0, finishes at the given 10 h).
+TEST(Engine, SimulateDurationsNameEachTypeOnceInAnyCase) {
+  SimulateRequest s;
+  s.gpus = 8;
+  s.cluster = "h800:16";
+  s.durations = {"h800:10", "h800:20"};
+  auto twice = TheEngine().Simulate(s, Json());
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().field, "durations");
+  EXPECT_EQ(twice.error().message, "'h800:20': h800 has a duration already; give each type once");
+  s.durations = {"H800:10"};
+  auto upper = TheEngine().Simulate(s, Json());
+  ASSERT_TRUE(upper) << upper.error().ToString();
+  const auto j = nlohmann::json::parse(upper->body);
+  EXPECT_EQ(j["placement"]["type"], "h800") << upper->body;
+  EXPECT_DOUBLE_EQ(j["placement"]["finish_h"].get<double>(), 10.0) << upper->body;
+  s.durations = {"h800:10", "H800:20"};
+  EXPECT_FALSE(TheEngine().Simulate(s, Json()));
+}
+
 TEST(Engine, InlineScenarioWinsOverName) {
   ForecastRequest f;
   f.scenario_yaml = "not: [valid";

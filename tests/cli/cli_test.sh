@@ -3614,6 +3614,15 @@ expect_bad "forecast: an empty --scenario-yaml is refused" \
 expect_bad "forecast: an empty --set is refused (it forecast without the what-if)" \
   "error: --set: is empty; give a setting as PATH=VALUE" \
   forecast --set 'events.b30a-licensed.probability=1' --set '' --samples 5
+# A node list naming one node twice made two nodes of it (16 T4 from one 8-GPU server).
+printf 'sn,cpu_milli,memory_mib,gpu,model\nn0,32000,65536,8,T4\nn0,32000,65536,8,T4\n' \
+  >"$TMP/nodes_twice.csv"
+expect_bad "replay: a node list naming a node twice is refused at its line" \
+  "nodes_twice\\.csv:3: sn: 'n0' is named twice \\(also at line 2\\)" \
+  replay --trace "$TMP/two_jobs.csv" --nodes "$TMP/nodes_twice.csv"
+expect_bad "simulate: a type given two durations is refused (the last ran)" \
+  "error: --durations: 'h800:20': h800 has a duration already; give each type once" \
+  simulate --gpus 8 --durations h800:10,h800:20 --cluster h800:16
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

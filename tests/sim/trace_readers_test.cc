@@ -644,6 +644,28 @@ TEST(CsvTest, SortedByReferenceGivesTheJobsReadWholeGives) {
 }
 
 // The same for an openb pod list: a CPU-only pod (row 2) is skipped, and a job's id is its row.
+// A node list naming one node twice made two nodes of it (n1 twice: 16 V100 from one 8-GPU
+// server); one without a GPU replayed every job as pending under "cluster: 0 x", exit 0. Both
+// name the file (and the line and column of the second name).
+TEST(OpenbTest, NodeListNamesEachNodeOnceAndHasGpus) {
+  const std::string header = "sn,cpu_milli,memory_mib,gpu,model\n";
+  auto twice = ReadOpenbNodes(
+      header + "n1,96000,393216,8,V100\nn2,96000,393216,8,V100\nn1,96000,393216,8,V100\n", "n.csv");
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().ToString(),
+            "n.csv:4: sn: 'n1' is named twice (also at line 2); name each node once");
+  auto cpu_only = ReadOpenbNodes(header + "c1,96000,393216,0,\nc2,64000,262144,0,\n", "n.csv");
+  ASSERT_FALSE(cpu_only);
+  EXPECT_NE(cpu_only.error().message.find("no node has a GPU (2 nodes, each with gpu 0)"),
+            std::string::npos)
+      << cpu_only.error().message;
+  EXPECT_FALSE(ReadOpenbNodes(header, "n.csv"));
+  // CPU nodes beside GPU nodes (openb_node_list_all_node.csv, the fill experiment's) still read.
+  auto mixed = ReadOpenbNodes(header + "c1,96000,393216,0,\nn1,96000,393216,8,V100\n", "n.csv");
+  ASSERT_TRUE(mixed) << mixed.error().ToString();
+  EXPECT_EQ(mixed->size(), 2u);
+}
+
 TEST(OpenbTest, SortedByReferenceGivesTheJobsReadWholeGives) {
   TempDir dir;
   WriteAll(dir.path() / "pods.csv",

@@ -2,12 +2,14 @@
 #include "sim/trace/trace.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
 #include "sim/trace/csv_rows.h"
 #include "sim/trace/reader_util.h"
 
@@ -159,13 +161,33 @@ Result<std::vector<Node>> ReadOpenbNodes(std::string_view text, const std::strin
     return tl::unexpected(ok.error());
   }
   std::vector<Node> nodes;
+  // A node named twice was two nodes (n1 twice: 16 GPUs from one 8-GPU server); openb's lists
+  // name each once (a blank name names none). The line each name was first given on.
+  std::map<std::string, size_t> names;
+  int64_t all_gpus = 0;
   for (size_t i = 1; i < rows.size(); ++i) {
     const Row& r = rows[i];
+    const std::string sn = c.Text(r, "sn");
+    if (const auto [at, fresh] = names.emplace(sn, r.line); !fresh && !sn.empty()) {
+      return MakeError(Quoted(sn) + " is named twice (also at line " + std::to_string(at->second) +
+                           "); name each node once",
+                       file, r.line, "sn");
+    }
     SUANLI_TRY(gpus, c.Integer(r, "gpu", 0, 0, 1024, true));
     SUANLI_TRY(cpu, c.Integer(r, "cpu_milli", 0, 0, 1e9, true));
     SUANLI_TRY(mem, c.Integer(r, "memory_mib", 0, 0, 1e9, true));
+    all_gpus += gpus;
     nodes.push_back({static_cast<int>(nodes.size()), c.Text(r, "model"), static_cast<int>(gpus),
                      static_cast<int>(cpu), static_cast<int>(mem)});
+  }
+  // Without a GPU every job stayed pending under a "cluster: 0 x" line, exit 0.
+  if (nodes.empty()) return MakeError("the node list has a header and no nodes", file);
+  if (all_gpus == 0) {
+    return MakeError("no node has a GPU (" + std::to_string(nodes.size()) +
+                         (nodes.size() == 1 ? " node" : " nodes") +
+                         ", each with gpu 0): a replay needs GPU nodes "
+                         "(openb_node_list_gpu_node.csv)",
+                     file);
   }
   return nodes;
 }
