@@ -927,7 +927,9 @@ TEST(ServingSim, TraceReaderTakesTheAzureLlmTraces) {
                   "a.csv:2: TIMESTAMP: '2023-11-16 25:00:00' is not a date and time"},
         std::pair{"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:00:01,10,1\n"
                   "2023-11-16 18:00:00,10,1\n",
-                  "a.csv:3: TIMESTAMP"},
+                  // Said as what it is (it was "must be between 0 and 1e9 seconds").
+                  "a.csv:3: TIMESTAMP: '2023-11-16 18:00:00' is before the first row's "
+                  "'2023-11-16 18:00:01' (rows must be in arrival order)"},
         std::pair{"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:00:00,0,1\n",
                   "a.csv:2: ContextTokens"}}) {
     auto bad = ReadServingTrace(text, "a.csv", 131072);

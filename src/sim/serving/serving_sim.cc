@@ -290,6 +290,7 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
       "TIMESTAMP", "ContextTokens", "GeneratedTokens", "cached_tokens", "prefix_tokens"};
   bool azure = false;
   std::optional<double> azure_start;
+  std::string azure_first;  // the first row's TIMESTAMP, as written
   // The same, as Mooncake's lines name them (the cached tokens come from its hash_ids).
   static constexpr std::string_view kMooncakeNames[] = {
       "timestamp", "input_length", "output_length", "hash_ids", "prefix_tokens"};
@@ -529,8 +530,19 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
               return MakeError(fmt::format("{}: {} is not a date and time (YYYY-MM-DD HH:MM:SS)",
                                            where(names[0]), Quoted(cells[c].substr(0, 40))));
             }
-            if (!azure_start) azure_start = *t;
+            if (!azure_start) {
+              azure_start = *t;
+              azure_first = std::string(cells[c].substr(0, 40));
+            }
             values[0] = *t - *azure_start;
+            // Times are counted from the first row's: one before it was "must be between 0 and
+            // 1e9 seconds", which names no cause.
+            if (values[0] < 0) {
+              return MakeError(fmt::format(
+                  "{}: {} is before the first row's {} (rows must be in "
+                  "arrival order)",
+                  where(names[0]), Quoted(cells[c].substr(0, 40)), Quoted(azure_first)));
+            }
             continue;
           }
           auto v = number(cells[c], names[k]);
