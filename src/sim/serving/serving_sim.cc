@@ -271,7 +271,7 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
   // share the block and all before it. Each id seen is in the prefix cache.
   std::unordered_set<int64_t> mooncake_blocks;
   constexpr int kMooncakeBlockTokens = 512;
-  constexpr int64_t kIdMask = (int64_t{1} << 62) - 1;
+  constexpr uint64_t kIdMask = (uint64_t{1} << 62) - 1;
   std::vector<int64_t> block_ids;  // the line's hash_ids, for `add`
   int line = 0;
   auto where = [&](std::string_view field) { return fmt::format("{}:{}: {}", file, line, field); };
@@ -343,11 +343,15 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
       r.prefix_block_tokens = kMooncakeBlockTokens;
       r.prefix_tokens = r.input_tokens;
     } else if (!prefix_id.empty() && values[4] > 0) {
-      const auto id_hash = static_cast<int64_t>(std::hash<std::string>{}(prefix_id) >> 2);
+      // Unsigned: the id's hash times 131 wraps (a signed product would overflow).
+      const uint64_t id_hash = std::hash<std::string>{}(prefix_id);
       const int n = (static_cast<int>(values[4]) + kMooncakeBlockTokens - 1) / kMooncakeBlockTokens;
       r.prefix_blocks.reserve(static_cast<size_t>(n));
       // Negative: never one of Mooncake's ids (whole numbers from 0) in the same file.
-      for (int k = 0; k < n; ++k) r.prefix_blocks.push_back(-1 - ((id_hash * 131 + k) & kIdMask));
+      for (int k = 0; k < n; ++k) {
+        const uint64_t block_id = (id_hash * 131u + static_cast<uint64_t>(k)) & kIdMask;
+        r.prefix_blocks.push_back(-1 - static_cast<int64_t>(block_id));
+      }
       r.prefix_block_tokens = kMooncakeBlockTokens;
       r.prefix_tokens = static_cast<int>(values[4]);
     }
