@@ -1551,9 +1551,9 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     // rates, which are 128-token averages and scale the kernels' latency down with the tokens:
     // unless the engine's own fixed time on the family (ep_moe_layer_us, SGLang's DeepEP-Ascend
     // path) already holds that latency, as it was read with the rates in place.
-    const bool engine_ep_fixed = x.job.limits.ep_moe_layer_us.contains(x.job.chip->family);
-    const bool ll_fixed =
-        up.moe_ll_fixed_us > 0 && prefill == 0 && l.dp > 1 && g.domains() == 1 && !engine_ep_fixed;
+    // (The engine's map is looked up last: only steps on such a tier pay it.)
+    const bool ll_fixed = up.moe_ll_fixed_us > 0 && prefill == 0 && l.dp > 1 && g.domains() == 1 &&
+                          !x.job.limits.ep_moe_layer_us.contains(x.job.chip->family);
     if (up.moe_dispatch_gb_s > 0 && up.moe_combine_gb_s > 0 && g.domains() == 1 && !ll_fixed) {
       exchanged = prefill;
       const double copies = (tokens - prefill) / tp * p.top_k * m.hidden / up.ranks_per_chip;
@@ -2874,8 +2874,9 @@ struct ServingStepModel::State {
     if (!draft) return 1;
     return draft->mtp_module ? 1 : draft->job.model->layers;
   }
-  // The host floor of an iteration carrying a prompt (EagerHostSeconds).
-  double eager_host_s() const { return EagerHostSeconds(job, layout, draft_layers()); }
+  // The host floor of an iteration carrying a prompt (EagerHostSeconds): fixed by the job, the
+  // layout and the draft, so set once in Make rather than looked up on every prompt step.
+  double eager_host_s = 0;
 };
 
 Result<ServingStepModel> ServingStepModel::Make(const InferenceJob& job,
@@ -2888,6 +2889,7 @@ Result<ServingStepModel> ServingStepModel::Make(const InferenceJob& job,
   state->s = MakeShape(*job.model, state->f);
   state->draft = MakeDraft(job, state->f);
   state->layout = layout;
+  state->eager_host_s = EagerHostSeconds(job, layout, state->draft_layers());
   static std::atomic<uint64_t> serials{0};
   state->serial = ++serials;
   if (CapacityBytes(state->context(), layout) <= 0) {
@@ -2963,7 +2965,7 @@ double ServingStepModel::StepSeconds(double decode_seqs, double decode_keys, dou
                                 StreamHostSeconds(state_->job, decode_seqs)}) +
                       (prefill_tokens > 0 ? EagerSeconds(state_->job, state_->layout) : 0);
   // An iteration carrying a prompt runs eagerly: no shorter than the host's launches of it.
-  return prefill_tokens > 0 ? std::max(step, state_->eager_host_s()) : step;
+  return prefill_tokens > 0 ? std::max(step, state_->eager_host_s) : step;
 }
 
 double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) const {
@@ -3031,7 +3033,7 @@ double ServingStepModel::LockstepSeconds(const std::vector<GroupBatch>& groups) 
       (prompt ? EagerSeconds(state_->job, state_->layout) : 0);
   // A prompt on any group: every rank runs the iteration eagerly, in lockstep, and none is
   // shorter than the host's launches of it (EagerHostSeconds).
-  return prompt ? std::max(step, state_->eager_host_s()) : step;
+  return prompt ? std::max(step, state_->eager_host_s) : step;
 }
 
 double ServingStepModel::KvCapacityTokens() const {
