@@ -939,6 +939,14 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
       auto v = ParseAmount(cell->value, m.metric);
       if (!v) return MakeError(v.error().message, row.file, cell->line, m.metric);
       if (!(*v > 0)) return MakeError("must be positive", row.file, cell->line, m.metric);
+      // A utilization is a fraction of the chip's peak: above 1 the run did more than the chip
+      // can (a percentage written as a number, 45 for 0.45, or another count of chips).
+      if (m.metric == "mfu" && *v > 1) {
+        return MakeError(fmt::format("{} is above 1, the chip's peak: MFU is a fraction (0.45 "
+                                     "for 45 %); check the units and the chip count",
+                                     cell->value),
+                         row.file, cell->line, m.metric);
+      }
       m.value = *v;
       m.shown.metric = m.metric;
       m.shown.family = m.family;
@@ -1098,6 +1106,21 @@ Result<Output> Engine::Calibrate(const CalibrateRequest& r, const RunContext& c)
     if (fit.refused[i]) {
       return MakeError("the model cannot predict this run with the shipped parameters",
                        rows[m.row].file, m.line, m.metric);
+    }
+    // A hundredfold from the shipped prediction is no efficiency the fit could find (the model's
+    // errors are tens of percent): a unit or a count (milliseconds for seconds, a cluster's rate
+    // for a chip's). step_time_s 1e300 fitted matmul_efficiency to 0.02 and wrote the overlay.
+    if (std::isfinite(fit.before[i]) && std::abs(fit.before[i]) > std::log(100.0)) {
+      const double predicted = m.value * std::exp(fit.before[i]);
+      return MakeError(
+          fmt::format("{} is {} the model's {:.4g} at the shipped parameters (a fit moves "
+                      "efficiencies by tens of percent, not a hundredfold): check the units and "
+                      "whether it is per chip or for the whole run",
+                      m.value,
+                      m.value > predicted ? fmt::format("{:.3g} times", m.value / predicted)
+                                          : fmt::format("1/{:.3g} of", predicted / m.value),
+                      predicted),
+          rows[m.row].file, m.line, m.metric);
     }
     report::CalibrationMeasurement shown = m.shown;
     shown.before = m.value * std::exp(fit.before[i]);

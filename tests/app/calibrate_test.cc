@@ -407,6 +407,14 @@ TEST(Calibrate, BadMeasurementsNameFileLineAndField) {
            ", step_time_s: 1.5}\n",
        "step_time_s", "contradicts measurements_yaml:1", 2},
       {"no rows", "measurements: []\n", "", "no measurements", 0},
+      // MFU is a fraction of the peak: 1.5 (or 45, a percentage) is more than the chip does.
+      {"mfu above the peak", "- {kind: train, " + ok + ",\n   mfu: 1.5}\n", "mfu", "1.5 is above 1",
+       2},
+      {"mfu as a percentage", "- {kind: train, " + ok + ", mfu: 45}\n", "mfu", "0.45 for 45 %", 1},
+      // A step of 1e300 s (or 1,000x the prediction: milliseconds for seconds) is no efficiency
+      // a fit can find; it fitted matmul_efficiency to 0.02 and wrote the overlay.
+      {"step time absurd", "- {kind: train, " + ok + ", step_time_s: 1e300}\n", "step_time_s",
+       "times the model's", 1},
   };
   for (const auto& c : cases) {
     CalibrateRequest r;
