@@ -49,11 +49,19 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
                    "a positive number is required with a model: the tokens the job trains on "
                    "(e.g. 200B)"));
   }
-  if (r.deadline_h && !(*r.deadline_h > 0)) {
-    return tl::unexpected(FieldError("deadline_h", "must be positive (hours from now)"));
+  // Hours a job may run or wait for: a million (114 years) is past any cluster's life; above it
+  // the answer is a number of thirty digits, not a schedule.
+  constexpr double kMaxHours = 1e6;
+  if (r.deadline_h && !(*r.deadline_h > 0 && *r.deadline_h <= kMaxHours)) {
+    return tl::unexpected(
+        FieldError("deadline_h", "must be above 0 and at most 1,000,000 hours from now"));
   }
-  if (r.chip_hour_usd && !(*r.chip_hour_usd > 0)) {
-    return tl::unexpected(FieldError("chip_hour_usd", "must be positive"));
+  // A chip-hour costs a few dollars (an H100 rents for about 2-3); above $10,000 the price is
+  // for something else (a cluster's, a year's) or mistyped.
+  if (r.chip_hour_usd && !(*r.chip_hour_usd > 0 && *r.chip_hour_usd <= 1e4)) {
+    return tl::unexpected(
+        FieldError("chip_hour_usd",
+                   "must be above 0 and at most $10,000 (the price of one chip for an hour)"));
   }
 
   // The cluster: a spec, or Kubernetes objects with what runs on them now.
@@ -157,6 +165,11 @@ Result<Output> Engine::Simulate(const SimulateRequest& r, const RunContext& c) c
       if (!h || !(*h > 0)) {
         return tl::unexpected(FieldError(
             "durations", "'" + item.substr(0, 60) + "' is not type:hours (e.g. h800:12.5)"));
+      }
+      if (*h > kMaxHours) {
+        return tl::unexpected(FieldError(
+            "durations",
+            "'" + item.substr(0, 60) + "': at most 1,000,000 hours (114 years) alone on a type"));
       }
       std::string type = item.substr(0, colon);
       // Typed in another case than the cluster spells it (H800 on h800:16: "the cluster has no

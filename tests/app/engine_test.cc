@@ -1438,6 +1438,37 @@ TEST(Engine, SimulateDurationsNameEachTypeOnceInAnyCase) {
   EXPECT_FALSE(TheEngine().Simulate(s, Json()));
 }
 
+// Absurd hours and prices: h800:1e9 "finished in 1000000000.0 h", 1e300 printed 300 digits in
+// the table, a $1e300 chip-hour likewise. A million hours (114 years) and $10,000 a chip-hour
+// are the bounds; 1e6 itself still runs (8 GPUs on an empty 16 finish at the given 1e6 h).
+TEST(Engine, SimulateRefusesAbsurdHoursAndPrices) {
+  SimulateRequest s;
+  s.gpus = 8;
+  s.cluster = "h800:16";
+  for (const char* d : {"h800:1e9", "h800:1e300", "h800:1000001"}) {
+    s.durations = {d};
+    auto out = TheEngine().Simulate(s, Json());
+    ASSERT_FALSE(out) << d;
+    EXPECT_EQ(out.error().field, "durations") << d;
+    EXPECT_NE(out.error().message.find("at most 1,000,000 hours"), std::string::npos)
+        << out.error().message;
+  }
+  s.durations = {"h800:1e6"};
+  auto edge = TheEngine().Simulate(s, Json());
+  ASSERT_TRUE(edge) << edge.error().ToString();
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(edge->body)["placement"]["finish_h"].get<double>(), 1e6);
+  s.durations = {"h800:10"};
+  s.deadline_h = 1e300;
+  auto late = TheEngine().Simulate(s, Json());
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().field, "deadline_h");
+  s.deadline_h.reset();
+  s.chip_hour_usd = 1e300;
+  auto dear = TheEngine().Simulate(s, Json());
+  ASSERT_FALSE(dear);
+  EXPECT_EQ(dear.error().field, "chip_hour_usd");
+}
+
 TEST(Engine, InlineScenarioWinsOverName) {
   ForecastRequest f;
   f.scenario_yaml = "not: [valid";
