@@ -518,6 +518,14 @@ TEST(TraceTest, ClusterSpec) {
   EXPECT_EQ(with_zero->size(), 2u);
   EXPECT_EQ((*with_zero)[1].type, "k80");
   EXPECT_FALSE(ParseClusterSpec("v100:0,k80:0"));
+  // An empty entry or field was dropped: h800::16 read as a pool of 16, h800:16: as no node size,
+  // h800:16,,v100:8 as two entries. Each is named now.
+  for (const char* spec : {"h800::16", "h800:16:", "h800:16,,v100:8", "h800:16,"}) {
+    auto bad = ParseClusterSpec(spec);
+    ASSERT_FALSE(bad) << spec;
+    EXPECT_EQ(bad.error().field, "--cluster") << spec;
+    EXPECT_NE(bad.error().message.find("empty"), std::string::npos) << bad.error().message;
+  }
 }
 
 // Random workloads for the conformance suite.

@@ -121,6 +121,26 @@ TEST(CsvTest, TypesMatchTheirDurationsInAnyCaseAndOnce) {
   }
 }
 
+// A gpu_types cell of `|` alone read as no list at all, any type (an empty cell's meaning);
+// `V100||T4` and `V100|` as fewer types than written. An empty cell is still any type.
+TEST(CsvTest, AnEmptyTypeNameInGpuTypesIsRefused) {
+  for (const char* cell : {"|", "V100||T4", "V100|", "|T4"}) {
+    auto bad = ReadCsvTrace(
+        std::string("id,arrival_s,num_gpus,duration_s,gpu_types\n1,0,1,100,") + cell + "\n",
+        "g.csv", nullptr);
+    ASSERT_FALSE(bad) << cell;
+    EXPECT_EQ(bad.error().file, "g.csv");
+    EXPECT_EQ(bad.error().line, 2);
+    EXPECT_EQ(bad.error().field, "gpu_types");
+    EXPECT_NE(bad.error().message.find("empty type name"), std::string::npos)
+        << bad.error().message;
+  }
+  auto any =
+      ReadCsvTrace("id,arrival_s,num_gpus,duration_s,gpu_types\n1,0,1,100,\n", "g.csv", nullptr);
+  ASSERT_TRUE(any) << any.error().ToString();
+  EXPECT_TRUE((*any)[0].allowed_types.empty());
+}
+
 // A stray quote made one field of the rest of the file, echoed whole into the message (9.7 MB
 // for a 9.7 MB trace): now the quote's line is named, and echoed values are one short line.
 TEST(CsvTest, StrayQuoteAndLongValuesGiveShortMessages) {

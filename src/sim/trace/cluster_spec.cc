@@ -12,8 +12,46 @@ namespace suanli::sim {
 
 using trace_internal::SplitOn;
 
+namespace {
+
+// `s` split at every `sep`, empty items kept.
+std::vector<std::string> SplitKeepingEmpty(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    const size_t end = s.find(sep, start);
+    out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) return out;
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
 Result<std::vector<Node>> ParseClusterSpec(std::string_view spec) {
   std::vector<Node> nodes;
+  // An empty entry or field was dropped: `h800::16` read as a pool of 16 (the count left out, or
+  // a node size of 16 meant?), `h800:16:` as no node size, `h800:16,,v100:8` as two entries.
+  // The spec as written: each entry type:count[:gpus_per_node], none empty.
+  for (const auto& entry : SplitKeepingEmpty(std::string(spec), ',')) {
+    const auto raw = SplitKeepingEmpty(entry, ':');
+    const bool blank = entry.find_first_not_of(" \t") == std::string::npos;
+    bool empty_field = false;
+    for (const auto& f : raw)
+      empty_field = empty_field || f.find_first_not_of(" \t") == std::string::npos;
+    if (blank && SplitOn(std::string(spec), ',').size() > 0) {
+      return MakeError(Quoted(spec.substr(0, 80)) +
+                           " has an empty entry between its commas; give type:count entries "
+                           "(h800:16,v100:8)",
+                       "", 0, "--cluster");
+    }
+    if (empty_field && raw.size() >= 2) {
+      return MakeError(Quoted(entry.substr(0, 60)) +
+                           " has an empty field; give type:count or type:count:gpus_per_node "
+                           "(h800:16, h800:16:8)",
+                       "", 0, "--cluster");
+    }
+  }
   for (const auto& part : SplitOn(std::string(spec), ',')) {
     // "v100:8, p100:8": spaces around a type or a count are not part of it.
     auto fields = SplitOn(part, ':');

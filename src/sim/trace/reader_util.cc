@@ -28,6 +28,15 @@ Result<std::vector<std::string>> TypeList(const Columns& c, const Row& r, const 
                                           const std::string& file) {
   const std::string text = c.Text(r, field);
   std::vector<std::string> types = SplitOn(text, '|');
+  // An empty item (`|` alone, `V100||T4`, `V100|`) is no type: the cell would read as fewer
+  // types than written, `|` alone as any type (an empty cell's meaning).
+  if (!text.empty() &&
+      (text.front() == '|' || text.back() == '|' || text.find("||") != std::string::npos)) {
+    return MakeError(Quoted(text) +
+                         " has an empty type name between its |s: give type names like V100|T4, "
+                         "or leave the cell empty for any type",
+                     file, r.line, field);
+  }
   for (const auto& t : types) {
     if (t.find_first_not_of(" \t") == std::string::npos || t.front() == ' ' || t.front() == '\t' ||
         t.back() == ' ' || t.back() == '\t') {
