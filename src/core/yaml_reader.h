@@ -61,6 +61,79 @@ struct DocumentStarts : YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
+// Where each alias is written, by the path of the value it stands for (`a.b`, lists as `[i]`, as
+// YamlReader's key paths): a node read through an alias carries its anchor's mark, and a list
+// item given whole as an alias (`- *svc`) has no key of its own whose line could say where it is.
+struct AliasPaths : YAML::EventHandler {
+  struct Frame {
+    std::string path;
+    bool map = false;
+    bool want_key = true;  // a mapping: the next node is a key
+    std::string key;
+    long index = 0;  // a list: the next item's
+  };
+  std::vector<Frame> frames;
+  std::map<std::string, int> lines;  // value path -> the alias's 1-based line
+  // The path of the node that comes next, or empty where it is a key (or no container is open).
+  std::optional<std::string> NextPath() const {
+    if (frames.empty()) return std::string();
+    const Frame& f = frames.back();
+    if (f.map) {
+      if (f.want_key) return std::nullopt;
+      return f.path.empty() ? f.key : f.path + "." + f.key;
+    }
+    return f.path + "[" + std::to_string(f.index) + "]";
+  }
+  // A node (scalar, alias, null or a container just closed) took its place.
+  void Took(const std::string* key_text) {
+    if (frames.empty()) return;
+    Frame& f = frames.back();
+    if (!f.map) {
+      ++f.index;
+    } else if (f.want_key) {
+      f.key = key_text ? *key_text : "?";
+      f.want_key = false;
+    } else {
+      f.want_key = true;
+    }
+  }
+  void Open(bool map) {
+    const auto path = NextPath();
+    frames.push_back(
+        {.path = path.value_or("?"), .map = map, .want_key = true, .key = {}, .index = 0});
+  }
+  void Close() {
+    frames.pop_back();
+    Took(nullptr);
+  }
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {
+    static const std::string kEmpty;
+    Took(&kEmpty);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    if (const auto path = NextPath(); path && !path->empty() && mark.line >= 0) {
+      lines[*path] = mark.line + 1;
+    }
+    Took(nullptr);
+  }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string& value) override {
+    Took(&value);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Open(false);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Open(true);
+  }
+  void OnMapEnd() override { Close(); }
+};
+
 class YamlReader {
  public:
   // What a key named twice in one mapping does: an error (the loaders', OmegaConf's), or the
@@ -116,6 +189,14 @@ class YamlReader {
              std::max(1, std::min(starts.marks[1].line + 1, lines)), "");
       }
       root = YAML::Load(owned);
+      // Where the aliases are written (a file without `*` has none).
+      if (owned.find('*') != std::string::npos) {
+        std::istringstream again(owned);
+        YAML::Parser aliases(again);
+        AliasPaths paths;
+        aliases.HandleNextDocument(paths);
+        alias_lines_ = std::move(paths.lines);
+      }
     } catch (const YAML::DeepRecursion& e) {
       // yaml-cpp's message for its nesting limit was "bad file".
       Fail(fmt::format("nesting deeper than {} levels; the parser stops there (expected a few "
@@ -174,6 +255,10 @@ class YamlReader {
   int LineAt(const YAML::Node& node, const std::string& field) const {
     const int line = LineOf(node);
     for (std::string at = field; !at.empty();) {
+      // Under an alias written here (a list item given whole as `- *svc` has no key line).
+      if (const auto it = alias_lines_.find(at); it != alias_lines_.end() && it->second > line) {
+        return it->second;
+      }
       if (const auto it = key_lines_.find(at); it != key_lines_.end()) {
         return it->second > line ? it->second : line;
       }
@@ -441,6 +526,8 @@ class YamlReader {
   // Each key written in the file (its dotted path, lists as [i]) -> its line (LineAt). Keys under
   // an alias are not walked again (CheckDuplicateKeys), so they have none.
   std::map<std::string, int> key_lines_;
+  // Each alias written in the file, by the path of the value it stands for (AliasPaths).
+  std::map<std::string, int> alias_lines_;
 };
 
 }  // namespace suanli
