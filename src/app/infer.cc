@@ -148,6 +148,13 @@ Result<void> EngineRunsOnEveryChip(const catalog::Catalog& cat,
   return {};
 }
 
+// How a request trace is read: its blocks' size, named as the request gave it.
+sim::TraceReadOptions TraceOptions(const InferRequest& r) {
+  return {.block_tokens = static_cast<int>(r.trace_block_size.value_or(512)),
+          .block_flag = FlagAsTyped(r.typed_as, "trace_block_size"),
+          .block_tokens_given = r.trace_block_size.has_value()};
+}
+
 // The simulator's knobs: each in range, and none given where it has no effect.
 Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model) {
   if (r.mtp < 0 || r.mtp > 8) return tl::unexpected(FieldError("mtp", "must be from 0 to 8"));
@@ -224,6 +231,31 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
       !ok) {
     return ok;
   }
+  // A trace's block size and prefix cache: what its blocks are, and how they hit.
+  const std::string trace_flag = FlagAsTyped(r.typed_as, "requests_trace");
+  if (auto ok = unused("trace_block_size", r.trace_block_size && r.requests_trace.empty(),
+                       ("sizes a request trace's blocks; give " + trace_flag).c_str());
+      !ok) {
+    return ok;
+  }
+  if (!r.prefix_cache.empty() && r.prefix_cache != "lru" && r.prefix_cache != "unbounded") {
+    return tl::unexpected(FieldError(
+        "prefix_cache",
+        fmt::format("unknown prefix cache {}; expected lru or unbounded", Quoted(r.prefix_cache))));
+  }
+  if (auto ok = unused("prefix_cache", !r.prefix_cache.empty() && r.requests_trace.empty(),
+                       ("is a request trace's (its shared blocks); give " + trace_flag +
+                        ", or the share cached with " + FlagAsTyped(r.typed_as, "prefix_cache_hit"))
+                           .c_str());
+      !ok) {
+    return ok;
+  }
+  if (auto ok = unused(
+          "prefix_cache", !r.prefix_cache.empty() && r.no_prefix_cache,
+          ("contradicts " + FlagAsTyped(r.typed_as, "no_prefix_cache") + ": give one").c_str());
+      !ok) {
+    return ok;
+  }
   for (auto [field, iters] : {std::pair{"adp_balance_timeout_iters", r.adp_balance_timeout_iters},
                               std::pair{"adp_balance_wait_iters", r.adp_balance_wait_iters}}) {
     if (iters && (*iters < 0 || *iters > 100000)) {
@@ -244,6 +276,23 @@ Result<void> CheckSimulation(const InferRequest& r, const catalog::Model& model)
   }
   if (r.requests && !(*r.requests >= 1 && *r.requests <= kMaxSimRequests)) {
     return tl::unexpected(FieldError("requests", "must be from 1 to 10,000,000"));
+  }
+  // A rate below one request a run simulated one request at about 1 / qps seconds: at --qps
+  // 1e-300 its arrival, 1e300 s, swallowed the step times (TTFT 0 ms, 0 tokens/s, "SLO met").
+  if (r.qps && (r.duration_s || !r.requests) &&
+      *r.qps * r.duration_s.value_or(kDefaultDurationS) < 1) {
+    return tl::unexpected(FieldError(
+        "qps", fmt::format("{} x {} s is fewer than one request in the run; give a higher rate "
+                           "or a longer {}",
+                           *r.qps, r.duration_s.value_or(kDefaultDurationS),
+                           FlagAsTyped(r.typed_as, "duration_s"))));
+  }
+  if (r.qps && r.requests && !r.duration_s &&
+      static_cast<double>(*r.requests) / *r.qps > 30 * 86400.0) {
+    return tl::unexpected(FieldError(
+        "qps", fmt::format("{} requests at {} requests/s take more than 30 days to arrive; give a "
+                           "higher rate or fewer {}",
+                           *r.requests, *r.qps, FlagAsTyped(r.typed_as, "requests"))));
   }
   if (r.qps && (r.duration_s || !r.requests) &&
       *r.qps * r.duration_s.value_or(kDefaultDurationS) > kMaxSimRequests) {
@@ -627,7 +676,8 @@ Result<report::ServingSimulation> SimulateDeployment(
     auto text =
         internal::ReadRequestFile(trace_path, max_file_bytes, "requests_trace", r.requests_trace);
     if (!text) return tl::unexpected(text.error());
-    auto requests = sim::ReadServingTrace(*text, r.requests_trace, job.model->max_seq_len);
+    auto requests =
+        sim::ReadServingTrace(*text, r.requests_trace, job.model->max_seq_len, TraceOptions(r));
     if (!requests) return tl::unexpected(FieldError("requests_trace", requests.error().message));
     if (r.no_prefix_cache) {
       for (auto& q : *requests) {
@@ -636,8 +686,10 @@ Result<report::ServingSimulation> SimulateDeployment(
       }
     }
     // A trace's shared prefixes hit only while their blocks are resident (HBM, and the host tier
-    // with --kv-host-gib): the engine's cache is bounded by the KV room.
-    limits.bounded_prefix_cache = true;
+    // with --kv-host-gib): the engine's cache is bounded by the KV room. Unbounded on request:
+    // every block an earlier request carried (the trace's own count).
+    limits.bounded_prefix_cache = r.prefix_cache != "unbounded";
+    s.prefix_cache = r.prefix_cache.empty() ? "lru" : r.prefix_cache;
     for (auto& q : *requests) q.ignore_eos = spec.ignore_eos;
     if (r.mode == "offline") {
       for (auto& q : *requests) q.arrival_s = 0;
@@ -1770,6 +1822,11 @@ Result<Output> Engine::InferCanonical(const InferRequest& typed, const RunContex
   // trtllm-bench dataset's are: the analytic figures and the layout the replay runs on are for
   // the trace's requests, not for 1,024 / 256 tokens. A request beyond the model's context is the
   // trace's error at its file:line (an unknown model is left to the model's own error).
+  if (named.trace_block_size &&
+      !(*named.trace_block_size >= 1 && *named.trace_block_size <= 65536)) {
+    return tl::unexpected(
+        FieldError("trace_block_size", "must be a whole number of tokens from 1 to 65,536"));
+  }
   const auto traced_model = catalog_->FindModel(named.model);
   if (!named.requests_trace.empty() && traced_model &&
       (!named.input_tokens_given || !named.output_tokens_given)) {
@@ -1778,8 +1835,8 @@ Result<Output> Engine::InferCanonical(const InferRequest& typed, const RunContex
     auto text = internal::ReadRequestFile(*path, options_.max_file_bytes, "requests_trace",
                                           named.requests_trace);
     if (!text) return tl::unexpected(text.error());
-    auto requests =
-        sim::ReadServingTrace(*text, named.requests_trace, (*traced_model)->max_seq_len);
+    auto requests = sim::ReadServingTrace(*text, named.requests_trace, (*traced_model)->max_seq_len,
+                                          TraceOptions(named));
     if (!requests) {
       return tl::unexpected(FieldError("requests_trace", requests.error().message));
     }

@@ -1377,14 +1377,12 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "host_link_gb_s",
         "extra_llm_api_options",
         "backend"}},
-      {"Workload", {"input_tokens",      "output_tokens",      "prefix_cache_hit",
-                    "input_dist",        "output_dist",        "qps",
-                    "duration_s",        "concurrency",        "requests",
-                    "request_rate",      "dataset_name",       "dataset",
-                    "dataset_path",      "batch_size",         "requests_trace",
-                    "launched_by",       "random_range_ratio", "random_prefix_len",
-                    "arrivals",          "burstiness",         "workload_seed",
-                    "disable_ignore_eos"}},
+      {"Workload", {"input_tokens", "output_tokens", "prefix_cache_hit",   "input_dist",
+                    "output_dist",  "qps",           "duration_s",         "concurrency",
+                    "requests",     "request_rate",  "dataset_name",       "dataset",
+                    "dataset_path", "batch_size",    "requests_trace",     "trace_block_size",
+                    "prefix_cache", "launched_by",   "random_range_ratio", "random_prefix_len",
+                    "arrivals",     "burstiness",    "workload_seed",      "disable_ignore_eos"}},
       {"SLO and mode", {"mode", "analytic", "tpot_ms", "ttft_ms", "demand_tokens_per_s"}},
       {"Speculative decoding",
        {"mtp", "mtp_acceptance", "draft_model", "speculative_config", "speculative_algorithm",
@@ -1627,6 +1625,15 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "request trace: CSV or JSON Lines with arrival_s, input_tokens, output_tokens, or "
            "Mooncake's JSON Lines (timestamp in ms, input_length, output_length, hash_ids), or "
            "the Azure LLM traces' CSV (TIMESTAMP, ContextTokens, GeneratedTokens)"),
+      Bind("trace_block_size", &R::trace_block_size,
+           "tokens in each of a Mooncake request trace's blocks (its hash_ids; default 512, as "
+           "Kimi's published traces; AIPerf's and Dynamo's generators write other sizes). Not "
+           "vLLM's --block-size, the engine's KV page"),
+      Bind("prefix_cache", &R::prefix_cache,
+           "a request trace's prefix cache: lru (default: a shared block hits while the KV room, "
+           "and --kv-host-gib's host tier, still hold it, least recently used evicted first) or "
+           "unbounded (every block an earlier request carried hits, as Mooncake's analyzer counts "
+           "them: the bound a cache can reach). Hits count whole engine blocks only"),
       Bind("input_dist", &R::input_dist,
            "prompt lengths around --input-tokens: fixed, exp, uniform[:W] or "
            "lognormal[:SIGMA[:MAX]]"),

@@ -304,6 +304,12 @@ struct InferRequest {
   // output_dist empty: the model's measured spread where the catalog has one (a reasoning
   // model's output_lengths), else fixed.
   std::string requests_trace, input_dist = "fixed", output_dist, arrivals = "poisson";
+  // The size of a Mooncake request trace's blocks (hash_ids), 512 when not given.
+  std::optional<int64_t> trace_block_size;
+  // A request trace's prefix cache: "lru" (the default: its blocks hit while resident, evicted
+  // least recently used) or "unbounded" (every block any earlier request carried hits, as
+  // Mooncake's own analyzer counts them).
+  std::string prefix_cache;
   double burstiness = 1;
   // A host-memory KV tier per chip and its link (swap instead of recompute on preemption).
   std::optional<double> kv_host_gib;

@@ -1248,7 +1248,7 @@ Result<TrainSetup> BuildTrainJob(const catalog::Catalog& cat, const TrainRequest
   if (const int seq = job.seq_len > 0 ? job.seq_len : perf::DefaultSeqLen(**model);
       r.tokens < seq) {
     return tl::unexpected(FieldError(
-        "tokens", fmt::format("{:.0f} is less than one sequence of {} tokens", r.tokens, seq)));
+        "tokens", fmt::format("{} is less than one sequence of {} tokens", r.tokens, seq)));
   }
   if (!typed.seq_len && ToLower(r.launched_by) == "llamafactory-cli") {
     setup.defaults_basis += std::string(setup.defaults_basis.empty() ? "" : "; ") +

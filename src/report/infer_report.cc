@@ -167,6 +167,8 @@ nlohmann::json SimulationJson(const ServingSimulation& s) {
   j["preemptions"] = r.preemptions;
   j["swaps_to_host"] = r.swaps;
   j["kv_host_gib"] = Optional(s.kv_host_gib);
+  j["prefix_cache"] =
+      s.prefix_cache.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.prefix_cache);
   j["prefix_hit"] = Round(r.prefix_hit, 4);
   j["prefix_hit_unbounded"] = Round(r.prefix_hit_unbounded, 4);
   j["prefix_hit_host"] = Round(r.prefix_hit_host, 4);
@@ -225,7 +227,9 @@ std::string SimulationText(const ServingSimulation& s) {
     out += fmt::format("prefix-cache hits: {:.1f} % of prompt tokens", r.prefix_hit * 100);
     if (r.prefix_hit_host > 0)
       out += fmt::format(" ({:.1f} % from host memory)", r.prefix_hit_host * 100);
-    if (std::abs(r.prefix_hit_unbounded - r.prefix_hit) > 5e-4) {
+    if (s.prefix_cache == "unbounded") {
+      out += " (an unbounded cache: every block an earlier request carried)";
+    } else if (std::abs(r.prefix_hit_unbounded - r.prefix_hit) > 5e-4) {
       out += fmt::format("; an unbounded cache would hit {:.1f} %", r.prefix_hit_unbounded * 100);
     }
     out += "\n";

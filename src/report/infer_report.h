@@ -38,6 +38,8 @@ struct ServingSimulation {
   sim::ServingSimResult result;
   double output_tokens_per_s_per_chip = 0;
   std::optional<double> kv_host_gib;  // the host KV tier per chip, when given
+  // A request trace's prefix cache (--prefix-cache): "lru" or "unbounded"; empty without a trace.
+  std::string prefix_cache;
   std::optional<double> sim_wall_s;
   // Layouts simulated to pick the deployment: the estimate's and its near_layouts.
   int layouts_simulated = 1;

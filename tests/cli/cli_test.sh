@@ -459,12 +459,13 @@ else
 fi
 # Mooncake's prefix blocks through the bounded cache: two 1,024-token prompts of the same two
 # 512-token blocks, 10 s apart. By hand: the second finds both resident (an H100 holds far more) and
-# computes only its last token: 1,023 / 2,048 = 0.4995 of prompt tokens, as an unbounded cache;
+# computes only its last 16-token engine block (a hit is at most 1,023 tokens, in whole blocks:
+# 63 x 16 = 1,008): 1,008 / 2,048 = 0.4922 of prompt tokens, as an unbounded cache;
 # --no-prefix-cache: none.
 printf '{"timestamp": 0, "input_length": 1024, "output_length": 8, "hash_ids": [7, 8]}\n{"timestamp": 10000, "input_length": 1024, "output_length": 8, "hash_ids": [7, 8]}\n' \
   >"$TMP/blocks.jsonl"
 run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks.jsonl" --json
-if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; s=json.loads(sys.argv[1])["simulation"]; sys.exit(0 if (s["prefix_hit"], s["prefix_hit_unbounded"], s["prefix_hit_host"]) == (0.4995, 0.4995, 0) else 1)' "$OUT"; then
+if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; s=json.loads(sys.argv[1])["simulation"]; sys.exit(0 if (s["prefix_hit"], s["prefix_hit_unbounded"], s["prefix_hit_host"]) == (0.4922, 0.4922, 0) else 1)' "$OUT"; then
   ok "infer --requests-trace: a trace's prefix blocks hit while resident"
 else
   not_ok "infer --requests-trace: a trace's prefix blocks hit while resident" "exit $RC" "${OUT:0:300}"
@@ -475,6 +476,41 @@ if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; s=json.loads(sys.argv[1])["si
 else
   not_ok "infer --requests-trace --no-prefix-cache: no prefix hits" "exit $RC" "${OUT:0:300}"
 fi
+# --prefix-cache unbounded: every block an earlier request carried hits (the same 1,008 / 2,048
+# here, where the bounded cache holds both blocks too), said in the answer.
+run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks.jsonl" --prefix-cache unbounded --json
+if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; s=json.loads(sys.argv[1])["simulation"]; sys.exit(0 if (s["prefix_cache"], s["prefix_hit"], s["prefix_hit_unbounded"]) == ("unbounded", 0.4922, 0.4922) else 1)' "$OUT"; then
+  ok "infer --requests-trace --prefix-cache unbounded"
+else
+  not_ok "infer --requests-trace --prefix-cache unbounded" "exit $RC" "${OUT:0:300}"
+fi
+# A Mooncake trace of 16-token blocks: two 40-token prompts of ceil(40 / 16) = 3 ids, the second
+# sharing 2 blocks (32 tokens, two whole engine blocks): 32 / 80 = 0.4. At the default 512 the 3 ids
+# are more than 40 tokens fill, and the message names --trace-block-size.
+printf '{"timestamp": 0, "input_length": 40, "output_length": 8, "hash_ids": [1, 2, 3]}\n{"timestamp": 10000, "input_length": 40, "output_length": 8, "hash_ids": [1, 2, 9]}\n' \
+  >"$TMP/blocks16.jsonl"
+run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks16.jsonl" --trace-block-size 16 --json
+if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; s=json.loads(sys.argv[1])["simulation"]; sys.exit(0 if s["prefix_hit"] == 0.4 else 1)' "$OUT"; then
+  ok "infer --requests-trace --trace-block-size 16 reads 16-token blocks"
+else
+  not_ok "infer --requests-trace --trace-block-size 16 reads 16-token blocks" "exit $RC" "${OUT:0:300}" "${ERR:0:300}"
+fi
+expect_bad "a Mooncake trace of smaller blocks names --trace-block-size" \
+  "blocks16.jsonl:1: hash_ids: 3 block ids.*--trace-block-size N" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks16.jsonl"
+expect_bad "--trace-block-size without a trace" "trace-block-size.*requests-trace" \
+  infer --model llama-3.1-8b --chip h100 --trace-block-size 16
+expect_bad "--trace-block-size 0" "trace-block-size.*from 1 to 65,536" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks16.jsonl" --trace-block-size 0
+printf 'arrival_s,input_tokens,output_tokens\n0,100,10\n' >"$TMP/plain.csv"
+expect_bad "--trace-block-size on a trace without hash_ids" "plain.csv: no line names hash_ids" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/plain.csv" --trace-block-size 16
+expect_bad "--prefix-cache of another kind" "prefix-cache.*lru or unbounded" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks.jsonl" --prefix-cache lfu
+expect_bad "--prefix-cache without a trace" "prefix-cache.*requests-trace" \
+  infer --model llama-3.1-8b --chip h100 --prefix-cache unbounded
+expect_bad "--prefix-cache with --no-prefix-cache" "prefix-cache.*no-prefix-cache" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks.jsonl" --prefix-cache unbounded --no-prefix-cache
 printf 'arrival_s,input_tokens,output_tokens\n0,100,10\n0.5,-3,10\n' >"$TMP/neg.csv"
 expect_bad "infer --requests-trace with a negative length" "neg.csv:3: input_tokens" \
   infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/neg.csv"

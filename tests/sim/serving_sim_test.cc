@@ -650,9 +650,10 @@ TEST(ServingSim, ATraceSharedPrefixIsCachedAfterItsFirstRequest) {
   EXPECT_EQ((*r)[1].cached_tokens, 400);
   EXPECT_EQ((*r)[2].cached_tokens, 0);
   EXPECT_EQ((*r)[3].cached_tokens, 399);  // never the whole prompt: its last token samples
+  // Simulated, in whole 16-token engine blocks: 400 is 25 of them, 399 hits 24 (384).
   auto sim = SimulateServing(FixedStep(0.010, 1e6), {}, *r, {});
   ASSERT_TRUE(sim);
-  EXPECT_NEAR(sim->prefix_hit, (400.0 + 399) / (500 + 600 + 300 + 400), 1e-12);
+  EXPECT_NEAR(sim->prefix_hit, (400.0 + 384) / (500 + 600 + 300 + 400), 1e-12);
   auto bad = ReadServingTrace("arrival_s,input_tokens,output_tokens,prefix_tokens\n0,5,1,3\n",
                               "p.csv", 4096);
   ASSERT_FALSE(bad);
@@ -889,11 +890,27 @@ TEST(ServingSim, TraceReaderTakesMooncakesFormat) {
         // size, whose shared ones were each counted as 512 cached tokens.
         std::pair{"{\"timestamp\": 0, \"input_length\": 1000, \"output_length\": 1, "
                   "\"hash_ids\": [0, 1, 2]}\n",
-                  "m.jsonl:1: hash_ids: 3 block ids, but input_length 1000 fills 2 of Mooncake's "
-                  "512-token blocks"},
+                  "m.jsonl:1: hash_ids: 3 block ids, but input_length 1000 fills 2 of the "
+                  "trace's 512-token blocks"},
         std::pair{"{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1}\n"
                   "{\"timestamp\": -10, \"input_length\": 5, \"output_length\": 1}\n",
-                  "m.jsonl:2: timestamp"}}) {
+                  "m.jsonl:2: timestamp"},
+        // Ids are whole numbers from 0 (negative ones are a prefix_id's blocks here), and one
+        // names a block and all before it: twice in one prompt is no prefix.
+        std::pair{"{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 1, "
+                  "\"hash_ids\": [-1, -2]}\n",
+                  "m.jsonl:1: hash_ids: '-1' is not a block id (a whole number from 0)"},
+        std::pair{"{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 1, "
+                  "\"hash_ids\": [18446744073709551615]}\n",
+                  "is not a block id"},
+        std::pair{"{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 1, "
+                  "\"hash_ids\": [4, 4]}\n",
+                  "m.jsonl:1: hash_ids: block id 4 is named twice in one prompt"},
+        // Mooncake's milliseconds after a line of seconds: one format a file.
+        std::pair{"{\"arrival_s\": 0, \"input_tokens\": 5, \"output_tokens\": 1}\n"
+                  "{\"timestamp\": 1000, \"input_length\": 5, \"output_length\": 1}\n",
+                  "m.jsonl:2: Mooncake's format (timestamp in milliseconds), but line 1 is in "
+                  "the arrival_s format (seconds); give one format a file"}}) {
     auto bad = ReadServingTrace(text, "m.jsonl", 131072);
     ASSERT_FALSE(bad) << text;
     EXPECT_NE(bad.error().message.find(fragment), std::string::npos) << bad.error().message;
@@ -1557,15 +1574,16 @@ TEST_F(RealModel, PaddedGraphSlotsRouteAsOneToken) {
 // The bounded prefix cache by hand (SchedulerLimits::bounded_prefix_cache). Four requests in
 // Mooncake's format (512-token blocks), each alone (a second apart, one output token: done in its
 // prefill step of 10 ms), 1,024-token prompts of two blocks: r0 [1, 2], r1 [3, 4], r2 [1, 2], r3
-// [3, 4]. An unbounded cache gives r2 and r3 1,023 tokens each (the last computed):
-// 2,046 / 4,096. A request reserves 1,025 tokens, 65 blocks of 16; a prefix block is 32.
-// - 3,072 tokens of KV (192 blocks): everything stays; r2 and r3 hit 1,023 each, as unbounded.
+// [3, 4]. An unbounded cache gives r2 and r3 1,008 tokens each (at most 1,023, the last computed,
+// in whole 16-token engine blocks: 63 x 16): 2,016 / 4,096. A request reserves 1,025 tokens, 65
+// blocks of 16; a prefix block is 32.
+// - 3,072 tokens of KV (192 blocks): everything stays; r2 and r3 hit 1,008 each, as unbounded.
 // - 2,048 tokens (128 blocks): r0 frees [2, 1] (its last block first) to the free list (64
 //   blocks). r1 takes 65: 63 left, so block 2 is evicted; r1 frees [4, 3]: list [1, 4, 3]. r2
 //   finds block 1, not 2: 512 tokens; it takes block 1 (32) and 33 of its own, 63 left, so block 4
 //   goes; r2 frees [2, 1]: list [3, 2, 1]. r3 finds 3, not 4: 512. Hits 1,024 / 4,096 = 0.25.
 // - The same with a host tier of 1,024 tokens at 512,000 tokens/s: the evicted blocks 2 and 4 go
-//   there, and r2 and r3 find both blocks again (1,023 tokens each, as unbounded), loading 512
+//   there, and r2 and r3 find both blocks again (1,008 tokens each, as unbounded), loading 512
 //   tokens each over the link: 1 ms on their step (TTFT 11 ms, the others 10 ms). From the host:
 //   1,024 / 4,096 = 0.25.
 TEST(ServingSim, ABoundedPrefixCacheEvictsTheLeastRecentlyUsedBlocksByHand) {
@@ -1582,25 +1600,103 @@ TEST(ServingSim, ABoundedPrefixCacheEvictsTheLeastRecentlyUsedBlocksByHand) {
   limits.bounded_prefix_cache = true;
   auto roomy = SimulateServing(FixedStep(0.010, 3072), limits, *trace, {});
   ASSERT_TRUE(roomy) << roomy.error().message;
-  EXPECT_NEAR(roomy->prefix_hit_unbounded, 2046.0 / 4096, 1e-12);
-  EXPECT_NEAR(roomy->prefix_hit, 2046.0 / 4096, 1e-12);
+  EXPECT_NEAR(roomy->prefix_hit_unbounded, 2016.0 / 4096, 1e-12);
+  EXPECT_NEAR(roomy->prefix_hit, 2016.0 / 4096, 1e-12);
   auto tight = SimulateServing(FixedStep(0.010, 2048), limits, *trace, {});
   ASSERT_TRUE(tight) << tight.error().message;
   EXPECT_NEAR(tight->prefix_hit, 1024.0 / 4096, 1e-12);
-  EXPECT_NEAR(tight->prefix_hit_unbounded, 2046.0 / 4096, 1e-12);
+  EXPECT_NEAR(tight->prefix_hit_unbounded, 2016.0 / 4096, 1e-12);
   EXPECT_EQ(tight->prefix_hit_host, 0);
   limits.host_kv_tokens = 1024;
   limits.host_tokens_per_s = 512000;
   auto host = SimulateServing(FixedStep(0.010, 2048), limits, *trace, {});
   ASSERT_TRUE(host) << host.error().message;
-  EXPECT_NEAR(host->prefix_hit, 2046.0 / 4096, 1e-12);
+  EXPECT_NEAR(host->prefix_hit, 2016.0 / 4096, 1e-12);
   EXPECT_NEAR(host->prefix_hit_host, 1024.0 / 4096, 1e-12);
   EXPECT_NEAR(host->ttft_ms.mean, (10 + 10 + 11 + 11) / 4.0, 1e-9);
   EXPECT_EQ(host->requests_completed, 4);
   // Off, the trace's hits stand (an unbounded cache).
   auto given = SimulateServing(FixedStep(0.010, 2048), {}, *trace, {});
   ASSERT_TRUE(given);
-  EXPECT_NEAR(given->prefix_hit, 2046.0 / 4096, 1e-12);
+  EXPECT_NEAR(given->prefix_hit, 2016.0 / 4096, 1e-12);
+}
+
+// A Mooncake trace written with 20-token blocks (TraceReadOptions::block_tokens; AIPerf's and
+// Dynamo's generators take a block size). By hand: two 60-token prompts, ceil(60 / 20) = 3 ids
+// each, [1, 2, 3] and [1, 2, 7] a second apart: the second shares 2 blocks, 40 tokens, as the
+// trace counts them. A hit is whole 16-token engine blocks: 40 -> 32 (2 x 16), bounded (both
+// resident) and unbounded alike: 32 / 120 of prompt tokens. Read at the default 512 the 3 ids are
+// more than 60 tokens fill (1 block) and the message names the setting; a size given to a trace
+// with no hash_ids sizes nothing and is refused.
+TEST(ServingSim, ATraceBlockSizeReadsOtherBlocksAndHitsWholeEngineBlocksByHand) {
+  const std::string text =
+      "{\"timestamp\": 0, \"input_length\": 60, \"output_length\": 1, \"hash_ids\": [1, 2, 3]}\n"
+      "{\"timestamp\": 1000, \"input_length\": 60, \"output_length\": 1, \"hash_ids\": [1, 2, "
+      "7]}\n";
+  const TraceReadOptions twenty{
+      .block_tokens = 20, .block_flag = "--trace-block-size", .block_tokens_given = true};
+  auto r = ReadServingTrace(text, "m.jsonl", 4096, twenty);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)[1].cached_tokens, 40);
+  EXPECT_EQ((*r)[1].prefix_block_tokens, 20);
+  SchedulerLimits limits;
+  limits.bounded_prefix_cache = true;
+  auto bounded = SimulateServing(FixedStep(0.010, 1e6), limits, *r, {});
+  ASSERT_TRUE(bounded) << bounded.error().message;
+  EXPECT_NEAR(bounded->prefix_hit, 32.0 / 120, 1e-12);
+  EXPECT_NEAR(bounded->prefix_hit_unbounded, 32.0 / 120, 1e-12);
+  auto unbounded = SimulateServing(FixedStep(0.010, 1e6), {}, *r, {});
+  ASSERT_TRUE(unbounded) << unbounded.error().message;
+  EXPECT_NEAR(unbounded->prefix_hit, 32.0 / 120, 1e-12);
+  // Engine blocks of 8: 40 is 5 of them, all of it hits.
+  limits.block_tokens = 8;
+  auto eights = SimulateServing(FixedStep(0.010, 1e6), limits, *r, {});
+  ASSERT_TRUE(eights) << eights.error().message;
+  EXPECT_NEAR(eights->prefix_hit, 40.0 / 120, 1e-12);
+
+  auto at512 = ReadServingTrace(text, "m.jsonl", 4096, {.block_flag = "--trace-block-size"});
+  ASSERT_FALSE(at512);
+  EXPECT_EQ(at512.error().message,
+            "m.jsonl:1: hash_ids: 3 block ids, but input_length 60 fills 1 of the trace's "
+            "512-token blocks (one id a block, the last one partly filled); a trace written with "
+            "smaller blocks needs their size (--trace-block-size N)");
+  auto no_ids =
+      ReadServingTrace("arrival_s,input_tokens,output_tokens\n0,60,1\n", "t.csv", 4096, twenty);
+  ASSERT_FALSE(no_ids);
+  EXPECT_EQ(no_ids.error().message,
+            "t.csv: no line names hash_ids, so --trace-block-size sizes nothing (it is the size of "
+            "Mooncake's blocks)");
+}
+
+// Counts as whole numbers, times in the file's units: 12,345,678 tokens was "1.23457e+07 is not a
+// whole number of tokens from 1 to 1e7" (it is whole; it is too many), and a Mooncake timestamp
+// (milliseconds) out of order was said in seconds.
+TEST(ServingSim, TraceMessagesSayCountsWholeAndTimesInTheFilesUnits) {
+  const std::string head = "arrival_s,input_tokens,output_tokens\n";
+  for (const auto& [text, message] : {
+           std::pair{head + "0,12345678,10\n",
+                     "t.csv:2: input_tokens: 12345678 tokens is more than 10,000,000 (the most a "
+                     "request trace's row may give)"},
+           std::pair{head + "0,100.5,10\n",
+                     "t.csv:2: input_tokens: 100.5 is not a whole number "
+                     "of tokens"},
+           std::pair{head + "0,100,0\n", "t.csv:2: output_tokens: 0 tokens; needs at least 1"},
+           std::pair{head + "1234567.5,100,1\n1234567,100,1\n",
+                     "t.csv:3: arrival_s: 1234567 s is before the previous row's 1234567.5 s "
+                     "(rows must be in arrival order)"},
+           std::pair{std::string("{\"timestamp\": 1500, \"input_length\": 5, \"output_length\": "
+                                 "1}\n{\"timestamp\": 1000, \"input_length\": 5, "
+                                 "\"output_length\": 1}\n"),
+                     "t.csv:2: timestamp: 1000 ms is before the previous row's 1500 ms (rows must "
+                     "be in arrival order)"},
+           std::pair{head.substr(0, head.size() - 1) + ",cached_tokens\n0,100,1,100\n",
+                     "t.csv:2: cached_tokens: 100 is not below input_tokens (100): the prompt's "
+                     "last token is always computed"},
+       }) {
+    auto bad = ReadServingTrace(text, "t.csv", 1 << 30);
+    ASSERT_FALSE(bad) << text;
+    EXPECT_EQ(bad.error().message, message);
+  }
 }
 
 // Two requests sharing a prefix while both run hold it once. By hand: a 1,024-token system prompt

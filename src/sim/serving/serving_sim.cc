@@ -250,7 +250,8 @@ std::vector<ServingRequest> MakeServingRequests(const WorkloadSpec& spec) {
 }
 
 Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, const std::string& file,
-                                                     int max_context) {
+                                                     int max_context,
+                                                     const TraceReadOptions& options) {
   std::vector<ServingRequest> out;
   // A JSON Lines file opens with an object, after a byte-order mark where an editor wrote one.
   const std::string_view body =
@@ -267,9 +268,15 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
   std::vector<std::string> columns;
   std::unordered_set<std::string> shared_prefixes;
   // Mooncake's trace format (Kimi's published traces, also Dynamo's and AIPerf's replay input,
-  // S4663): a line's hash_ids are its prompt's 512-token blocks, the same id where two prompts
-  // share the block and all before it. Each id seen is in the prefix cache.
+  // S4663): a line's hash_ids are its prompt's 512-token blocks (options.block_tokens: the
+  // generators that write the format take another), the same id where two prompts share the
+  // block and all before it. Each id seen is in the prefix cache.
   std::unordered_set<int64_t> mooncake_blocks;
+  const int trace_block_tokens = std::max(1, options.block_tokens);
+  bool any_hash_ids = false;
+  int first_format_line = 0;  // JSON Lines: the first line, and whether it is Mooncake's
+  bool first_mooncake = false;
+  // A prefix id's blocks (prefix_id, prefix_tokens): as Mooncake's published traces size them.
   constexpr int kMooncakeBlockTokens = 512;
   constexpr uint64_t kIdMask = (uint64_t{1} << 62) - 1;
   std::vector<int64_t> block_ids;  // the line's hash_ids, for `add`
@@ -297,20 +304,36 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
   // One request from its values, checked against the ones before it.
   auto add = [&](const double(&values)[5], const std::string& prefix_id,
                  const std::string_view* names) -> Result<void> {
+    // Times as the file writes them (Mooncake's in milliseconds), counts as whole numbers: `{}`
+    // prints 12345678 where `{:g}` gave 1.23457e+07, which reads as another, fractional, count.
+    const bool ms = names[0] == "timestamp";
+    const double scale = ms ? 1000 : 1;
+    const char* unit = ms ? "ms" : "s";
     if (!(values[0] >= 0 && values[0] <= 1e9)) {
-      return MakeError(fmt::format("{}: must be between 0 and 1e9 seconds", where(names[0])));
+      return MakeError(fmt::format("{}: must be between 0 and {} {}", where(names[0]),
+                                   ms ? "1e12" : "1e9", unit));
     }
     if (!out.empty() && values[0] < out.back().arrival_s) {
-      return MakeError(
-          fmt::format("{}: {:g} is before the previous row's {:g} (rows must be in "
-                      "arrival order)",
-                      where(names[0]), values[0], out.back().arrival_s));
+      return MakeError(fmt::format(
+          "{}: {} {} is before the previous row's {} {} (rows must be in "
+          "arrival order)",
+          where(names[0]), values[0] * scale, unit, out.back().arrival_s * scale, unit));
     }
     for (int k = 1; k < 5; ++k) {
       const double lo = k >= 3 ? 0 : 1;
-      if (!(values[k] >= lo && values[k] <= 1e7) || values[k] != std::floor(values[k])) {
-        return MakeError(fmt::format("{}: {:g} is not a whole number of tokens from {:g} to 1e7",
-                                     where(names[k]), values[k], lo));
+      const double v = values[k];
+      if (v != std::floor(v)) {
+        return MakeError(fmt::format("{}: {} is not a whole number of tokens", where(names[k]), v));
+      }
+      if (v < lo) {
+        return MakeError(fmt::format("{}: {} tokens; {}", where(names[k]), v,
+                                     lo > 0 ? "needs at least 1" : "must not be negative"));
+      }
+      if (v > 1e7) {
+        return MakeError(
+            fmt::format("{}: {} tokens is more than 10,000,000 (the most a request "
+                        "trace's row may give)",
+                        where(names[k]), v));
       }
     }
     ServingRequest r;
@@ -320,15 +343,16 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
     r.cached_tokens = static_cast<int>(values[3]);
     if (r.cached_tokens >= r.input_tokens) {
       return MakeError(
-          fmt::format("{}: must be below input_tokens ({})", where(names[3]), r.input_tokens));
+          fmt::format("{}: {} is not below {} ({}): the prompt's last token is always computed",
+                      where(names[3]), r.cached_tokens, names[1], r.input_tokens));
     }
     if (values[4] > 0 && prefix_id.empty()) {
       return MakeError(
           fmt::format("{}: needs a prefix_id (which requests share it)", where("prefix_tokens")));
     }
     if (values[4] > r.input_tokens) {
-      return MakeError(fmt::format("{}: {:g} is longer than the prompt ({})",
-                                   where("prefix_tokens"), values[4], r.input_tokens));
+      return MakeError(fmt::format("{}: {} is longer than the prompt ({} {})",
+                                   where("prefix_tokens"), values[4], names[1], r.input_tokens));
     }
     // A shared prefix is computed by the first request that carries it; later ones find it in
     // the prefix cache (the whole prompt never: its last token is computed to sample).
@@ -340,7 +364,7 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
     // Mooncake's hash_ids, or the prefix id's blocks (the id's hash and the block's index).
     if (!block_ids.empty()) {
       r.prefix_blocks = std::move(block_ids);
-      r.prefix_block_tokens = kMooncakeBlockTokens;
+      r.prefix_block_tokens = trace_block_tokens;
       r.prefix_tokens = r.input_tokens;
     } else if (!prefix_id.empty() && values[4] > 0) {
       // Unsigned: the id's hash times 131 wraps (a signed product would overflow).
@@ -403,6 +427,20 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
             fmt::format("{}: the line names this key twice", where(twice.substr(0, 60))));
       }
       const bool mooncake = j.contains("input_length") && !j.contains("input_tokens");
+      // One format a file: Mooncake's times are milliseconds, the others' seconds, so a file
+      // that mixes them put a line's arrival 1,000 times off.
+      if (!first_format_line) {
+        first_format_line = line;
+        first_mooncake = mooncake;
+      } else if (mooncake != first_mooncake) {
+        constexpr std::string_view kMooncakeFormat =
+            "Mooncake's format (timestamp in milliseconds)";
+        constexpr std::string_view kOwnFormat = "the arrival_s format (seconds)";
+        return MakeError(fmt::format("{}:{}: {}, but line {} is in {}; give one format a file",
+                                     file, line, mooncake ? kMooncakeFormat : kOwnFormat,
+                                     first_format_line,
+                                     first_mooncake ? kMooncakeFormat : kOwnFormat));
+      }
       if (mooncake) {
         // Mooncake's: timestamp in milliseconds since the first request, input_length,
         // output_length, hash_ids (S4663). The leading blocks an earlier request carried are
@@ -425,25 +463,46 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
           // One id a 512-token block, the last one partly filled (S4663: 6,755 tokens, ids 0 to
           // 13): more ids than that are blocks of another size, each of which was counted as 512
           // cached tokens (16-token blocks: a 32-token shared prefix read as 1,024).
-          const double blocks = std::ceil(values[1] / kMooncakeBlockTokens);
+          any_hash_ids = true;
+          const double blocks = std::ceil(values[1] / trace_block_tokens);
           if (values[1] >= 1 && static_cast<double>(it->size()) > blocks) {
             return MakeError(fmt::format(
-                "{}: {} block ids, but input_length {:.0f} fills {:.0f} of Mooncake's "
-                "{}-token blocks (one id a block, the last one partly filled); a trace "
-                "with smaller blocks is not read",
-                where("hash_ids"), it->size(), values[1], blocks, kMooncakeBlockTokens));
+                "{}: {} block ids, but input_length {} fills {} of the trace's {}-token blocks "
+                "(one id a block, the last one partly filled){}",
+                where("hash_ids"), it->size(), values[1], blocks, trace_block_tokens,
+                options.block_flag.empty()
+                    ? std::string()
+                    : fmt::format("; a trace written with smaller blocks needs their size ({} "
+                                  "N)",
+                                  options.block_flag)));
           }
           bool hit = true;
           double cached = 0;
           for (const auto& id : *it) {
-            if (!id.is_number_integer()) {
-              return MakeError(fmt::format("{}: {} is not a whole block id", where("hash_ids"),
-                                           Quoted(id.dump().substr(0, 40))));
+            // Whole numbers from 0, as the format writes them (a negative one would be taken for
+            // a prefix_id's block, which are negative here).
+            const bool whole = id.is_number_unsigned()
+                                   ? id.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)
+                                   : id.is_number_integer() && id.get<int64_t>() >= 0;
+            if (!whole) {
+              return MakeError(fmt::format("{}: {} is not a block id (a whole number from 0)",
+                                           where("hash_ids"), Quoted(id.dump().substr(0, 40))));
             }
             block_ids.push_back(id.get<int64_t>());
             const bool seen = !mooncake_blocks.insert(block_ids.back()).second;
             hit = hit && seen;
-            if (hit) cached += kMooncakeBlockTokens;
+            if (hit) cached += trace_block_tokens;
+          }
+          // An id names a block and every block before it: one id twice in a prompt is two
+          // blocks in one place (sorted, a copy: a prompt of 16-token blocks has thousands).
+          if (block_ids.size() > 1) {
+            std::vector<int64_t> sorted = block_ids;
+            std::sort(sorted.begin(), sorted.end());
+            if (const auto repeat = std::adjacent_find(sorted.begin(), sorted.end());
+                repeat != sorted.end()) {
+              return MakeError(fmt::format("{}: block id {} is named twice in one prompt",
+                                           where("hash_ids"), *repeat));
+            }
           }
           // The whole prompt never: its last token is computed to sample.
           if (values[1] >= 1 && values[1] == std::floor(values[1])) {
@@ -558,6 +617,11 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
     }
   }
   if (out.empty()) return MakeError(fmt::format("{}: no requests", file));
+  if (options.block_tokens_given && !any_hash_ids) {
+    return MakeError(fmt::format(
+        "{}: no line names hash_ids, so {} sizes nothing (it is the size of Mooncake's blocks)",
+        file, options.block_flag.empty() ? "a block size" : options.block_flag));
+  }
   return out;
 }
 
@@ -713,9 +777,20 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   // Requests whose prefix hits come from the blocks resident (none cached until admitted).
   const bool bounded = limits.bounded_prefix_cache;
   auto uses_cache = [&](size_t id) { return bounded && !requests[id].prefix_blocks.empty(); };
+  // A hit is whole engine blocks: vLLM hashes full blocks only, and looks up at most the prompt
+  // less its last token (get_computed_blocks, S3731), so a 1,024-token prompt found whole in
+  // 16-token blocks computes its last 16 (1,008 hit), a 400-token shared prefix hits 400 and one
+  // of 399 hits 384. The trace's count where it names its blocks; cached_tokens given as a
+  // column (or drawn) stand as they are.
+  auto whole_blocks = [&](int tokens) { return tokens / block * block; };
+  auto unbounded_cached = [&](size_t id) {
+    const ServingRequest& r = requests[id];
+    return r.prefix_blocks.empty() ? r.cached_tokens : whole_blocks(r.cached_tokens);
+  };
+  auto given_cached = [&](size_t id) { return uses_cache(id) ? 0 : unbounded_cached(id); };
   for (size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
-    const int given = uses_cache(i) ? 0 : r.cached_tokens;
+    const int given = given_cached(i);
     if (blocks_for(r.input_tokens - given + r.output_tokens + mtp_depth + lookahead) >
         capacity_blocks) {
       return MakeError(fmt::format(
@@ -896,8 +971,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
       }
       ++hit.blocks;
     }
-    hit.tokens = std::max(
-        0, std::min({hit.blocks * r.prefix_block_tokens, r.prefix_tokens, r.input_tokens - 1}));
+    hit.tokens = whole_blocks(std::max(
+        0, std::min({hit.blocks * r.prefix_block_tokens, r.prefix_tokens, r.input_tokens - 1})));
     return hit;
   };
   auto acquire = [&](Group& g, size_t id, const PrefixHit& hit) {
@@ -1017,7 +1092,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
         l.own_cached_blocks = std::min<long>(held_blocks, (l.prefilled + l.decoded) / block);
         l.own_cached_until = g.allocated + free_before;
       }
-      l.prefill_target = requests[id].input_tokens - requests[id].cached_tokens + l.generated;
+      l.prefill_target = requests[id].input_tokens - given_cached(id) + l.generated;
       l.prefilled = 0;
       l.decoded = 0;
     }
@@ -1333,7 +1408,7 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   while (completed < res.requests) {
     while (next_arrival < requests.size() && sent[next_arrival] <= now) {
       Live& l = live[next_arrival];
-      l.cached = uses_cache(next_arrival) ? 0 : requests[next_arrival].cached_tokens;
+      l.cached = given_cached(next_arrival);
       l.prefill_target = requests[next_arrival].input_tokens - l.cached;
       // To the group with the fewest requests in it (the engines' attention-DP dispatch), or to
       // each in turn (SGLang's round robin).
@@ -1559,8 +1634,8 @@ Result<ServingSimResult> SimulateServing(const StepCost& model, const SchedulerL
   double input = 0, cached = 0, unbounded = 0;
   for (size_t i = 0; i < requests.size(); ++i) {
     input += requests[i].input_tokens;
-    unbounded += requests[i].cached_tokens;
-    cached += uses_cache(i) ? live[i].first_cached : requests[i].cached_tokens;
+    unbounded += unbounded_cached(i);
+    cached += uses_cache(i) ? live[i].first_cached : given_cached(i);
   }
   res.prefix_hit = input > 0 ? cached / input : 0;
   res.prefix_hit_unbounded = input > 0 ? unbounded / input : 0;

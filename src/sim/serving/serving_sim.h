@@ -93,8 +93,19 @@ std::vector<ServingRequest> MakeServingRequests(const WorkloadSpec& spec);
 // prefix id after the first find its tokens cached), or JSON Lines with the same keys. Every bad
 // row is an error naming file:line and the field: negative or fractional lengths, arrivals out of
 // order, a prompt plus output longer than `max_context`.
+//
+// Mooncake's hash_ids name blocks of `block_tokens` tokens (512 in Kimi's traces; AIPerf's and
+// Dynamo's generators write others); `block_flag`, where not empty, is how the caller names that
+// setting: a trace whose lines name more blocks than their lengths fill is refused with it, and
+// a trace with no hash_ids at all when the size was given (it would size nothing).
+struct TraceReadOptions {
+  int block_tokens = 512;
+  std::string block_flag;
+  bool block_tokens_given = false;
+};
 Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, const std::string& file,
-                                                     int max_context);
+                                                     int max_context,
+                                                     const TraceReadOptions& options = {});
 
 // What the simulator asks of a step model: perf::ServingStepModel (StepModelCost below), or a
 // stand-in with hand-checkable costs in tests.
