@@ -1439,7 +1439,7 @@ TEST(Engine, SimulateDurationsNameEachTypeOnceInAnyCase) {
 }
 
 // Absurd hours and prices: h800:1e9 "finished in 1000000000.0 h", 1e300 printed 300 digits in
-// the table, a $1e300 chip-hour likewise. A million hours (114 years) and $10,000 a chip-hour
+// the table, a $1e300 chip-hour likewise. A million hours (114 years) and infer's $1e6 a chip-hour
 // are the bounds; 1e6 itself still runs (8 GPUs on an empty 16 finish at the given 1e6 h).
 TEST(Engine, SimulateRefusesAbsurdHoursAndPrices) {
   SimulateRequest s;
