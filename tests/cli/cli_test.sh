@@ -2673,6 +2673,9 @@ else
 fi
 expect_bad "trace synth with zero jobs" "jobs" trace synth --from "$TMP/source.csv" --jobs 0
 expect_bad "trace synth with a zero rate scale" "rate-scale" trace synth --from "$TMP/source.csv" --jobs 10 --rate-scale 0
+# 1e300 put the jobs 1e-299 s apart ("arrivals over 0 s"): more than a million times is refused.
+expect_bad "trace synth with an absurd rate scale" "rate-scale: 1e\+300 is more than a million times" \
+  trace synth --from "$TMP/source.csv" --jobs 10 --rate-scale 1e300
 expect_bad "trace synth from a malformed trace names file:line" "bad_jobs\.csv:3: arrival_s" \
   trace synth --from "$TMP/bad_jobs.csv" --jobs 10
 printf 'id,arrival_s,num_gpus,duration_s\n1,0,1,100\n' >"$TMP/one_job.csv"

@@ -492,6 +492,19 @@ Moments Of(const std::vector<double>& xs) {
   return m;
 }
 
+// A rate scale of 1e300 put the jobs 1e-299 s apart, every job at once: at most a million times
+// the source's rate (1e6 itself still scales: the source's gaps over 1e6).
+TEST(SynthTest, AnAbsurdRateScaleIsRefused) {
+  const auto source = SourceTrace();
+  auto bad = SynthesizeTrace(source, {10, 7, 1e300});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "--rate-scale");
+  EXPECT_NE(bad.error().message.find("more than a million times"), std::string::npos)
+      << bad.error().message;
+  auto edge = SynthesizeTrace(source, {10, 7, 1e6});
+  ASSERT_TRUE(edge) << edge.error().ToString();
+}
+
 TEST(SynthTest, KeepsArrivalRateGpuMixAndDurationsWithinSamplingError) {
   const auto source = SourceTrace();
   const long n = 20000;

@@ -44,6 +44,14 @@ Result<std::vector<Job>> SynthesizeTrace(const std::vector<Job>& source,
   if (!(options.rate_scale > 0) || !std::isfinite(options.rate_scale)) {
     return MakeError("expected a positive number", "", 0, "--rate-scale");
   }
+  // 1e300 put the jobs 1e-299 s apart ("arrivals over 0 s"): every job at once, which no scale
+  // of a real trace's rate means. A million times the source's rate is the bound.
+  if (options.rate_scale > 1e6) {
+    return MakeError(fmt::format("{:g} is more than a million times the source's arrival rate; "
+                                 "expected at most 1e6",
+                                 options.rate_scale),
+                     "", 0, "--rate-scale");
+  }
   // Source order by arrival (readers sort; a caller's vector may not be).
   std::vector<double> arrivals;
   arrivals.reserve(source.size());
