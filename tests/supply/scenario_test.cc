@@ -383,12 +383,13 @@ TEST(ScenarioYamlTest, AnAliasIsNamedWhereItIsWritten) {
   ExpectError(Text(lines), 15, "deliveries[0].per_period.fixed", "alias of line 8");
   // Without aliases the lines are the values' own, as before.
   ExpectError(Replace(26, "      tokens: lots"), 26, "workloads.training[0].tokens");
-  // A list item given whole as an alias (`- *d`, line 11): the mapping anchored at line 8 has no
-  // chip. It named line 9 (`fleet:`, the nearest key), which holds nothing wrong; now the alias's.
+  // A list item given whole as an alias (`- *d`, line 11): the mapping anchored at line 8 is a
+  // distribution, no fleet entry (its key uniform is unknown there). It named line 9 (`fleet:`,
+  // the nearest key), which holds nothing wrong; now the alias's.
   lines = kBase;
   lines[7] = "    distribution: &d {uniform: [0.5, 1.0]}";  // line 8
   lines.insert(lines.begin() + 10, "  - *d");               // line 11
-  ExpectError(Text(lines), 11, "fleet[1].chip", "alias of line 8");
+  ExpectError(Text(lines), 11, "fleet[1].uniform", "alias of line 8");
 }
 
 // A start moved back (or a horizon shortened) past a run's earliest start: the run could never
