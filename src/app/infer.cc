@@ -1038,6 +1038,12 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
           take_chain(backend, &family);
         }
       }
+    } else if (!eng.fp4_moe_backend.empty()) {
+      // An engine with no backend choice whose FP4 experts run one backend's kernels (vLLM's
+      // NVFP4 oracle: FlashInfer's TRTLLM-gen MoE first on Blackwell): that backend's small-batch
+      // chain, for FP4 experts only.
+      take_chain(eng.fp4_moe_backend, nullptr);
+      limits.backend_moe_fp4_only = true;
     }
     // Offline (and the analytic steady state, a full engine's) on an engine run there by its own
     // throughput benchmark: the limits that benchmark sets for the layout and the workload

@@ -348,6 +348,12 @@ struct ServingEngine {
   // class, Model::hf_architecture) -> chip family -> backend, one of moe_backends. Elsewhere the
   // first of moe_backends. Written `auto_moe_backend: {GptOssForCausalLM: {blackwell: trtllm}}`.
   std::map<std::string, std::map<std::string, std::string>> auto_moe_backend;
+  // The backend an engine that takes no backend choice (moe_backends empty) runs FP4 experts
+  // through by default, whose small-batch chain (moe_backend_layer_us, moe_backend_group_routed,
+  // moe_backend_max_expert_rows) is charged for FP4 experts only: vLLM's NVFP4 MoE oracle picks
+  // FlashInfer's TRTLLM-gen MoE first on Blackwell, TensorRT-LLM's TRTLLM backend. Empty: none.
+  // Written `fp4_moe_backend: trtllm`.
+  std::string fp4_moe_backend;
   // The same where the routed experts are 4-bit with 4-bit math (FP4 on a chip with FP4 math),
   // per chip family, in place of moe_layer_us for such experts: an engine that runs them through
   // one fused kernel (vLLM's FP4 experts on Blackwell, FlashInfer's TensorRT-LLM MoE) has no

@@ -1023,6 +1023,7 @@ class YamlLoader : public YamlReader {
                "moe_backend_max_expert_rows",
                "auto_moe_backend",
                "moe_backend_group_routed",
+               "fp4_moe_backend",
                "fp4_moe_layer_us",
                "fp4_decode_token_passes",
                "ep_moe_layer_us",
@@ -1108,14 +1109,26 @@ class YamlLoader : public YamlReader {
         NumberMap(n, "weight_only_moe_layer_us", path, "chip family to microseconds", 0, 1e5);
     e.moe_backends = Strings(n, "moe_backends", path);
     for (auto& b : e.moe_backends) b = NormalizeId(b);
+    e.fp4_moe_backend = NormalizeId(Text(n, "fp4_moe_backend", path, false));
+    if (!e.fp4_moe_backend.empty() && !e.moe_backends.empty()) {
+      Fail(
+          "fp4_moe_backend is for an engine that takes no backend choice; this one lists "
+          "moe_backends, whose first is its default",
+          n["fp4_moe_backend"], Join(path, "fp4_moe_backend"));
+    }
+    // A backend named by moe_backend_layer_us or moe_backend_group_routed: one the engine lists,
+    // or its FP4 default.
+    const auto known_backend = [&](const std::string& b) {
+      return b == e.fp4_moe_backend ||
+             std::find(e.moe_backends.begin(), e.moe_backends.end(), b) != e.moe_backends.end();
+    };
     if (const YAML::Node times = n["moe_backend_layer_us"]; times) {
       const std::string tpath = Join(path, "moe_backend_layer_us");
       if (!times.IsMap())
         Fail("expected a map of MoE backend to {family: microseconds}", times, tpath);
       for (const auto& kv : times) {
         const std::string backend = NormalizeId(kv.first.as<std::string>());
-        if (std::find(e.moe_backends.begin(), e.moe_backends.end(), backend) ==
-            e.moe_backends.end()) {
+        if (!known_backend(backend)) {
           Fail(fmt::format("backend '{}' is not in the engine's moe_backends", backend), kv.first,
                Join(tpath, kv.first.as<std::string>()));
         }
@@ -1127,7 +1140,7 @@ class YamlLoader : public YamlReader {
     e.moe_backend_group_routed = Strings(n, "moe_backend_group_routed", path);
     for (auto& b : e.moe_backend_group_routed) {
       b = NormalizeId(b);
-      if (std::find(e.moe_backends.begin(), e.moe_backends.end(), b) == e.moe_backends.end()) {
+      if (!known_backend(b)) {
         Fail(fmt::format("backend '{}' is not in the engine's moe_backends", b),
              n["moe_backend_group_routed"], Join(path, "moe_backend_group_routed"));
       }

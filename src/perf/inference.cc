@@ -1670,7 +1670,8 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
     const double expert_rows =
         (l.ep > 1 ? instance_tokens : moe_tokens) * p.top_k / std::max(1, p.routed_experts);
     if (const auto it = backend.find(family);
-        it != backend.end() && expert_rows <= x.job.limits.backend_moe_max_expert_rows) {
+        it != backend.end() && expert_rows <= x.job.limits.backend_moe_max_expert_rows &&
+        (x.f.experts.fp4 || !x.job.limits.backend_moe_fp4_only)) {
       const bool group_routed_only = Lists(x.job.limits.backend_moe_group_routed_families, family);
       us = !group_routed_only || (m.moe && m.moe->routing_groups > 0) ? it->second : 0;
     }

@@ -298,6 +298,9 @@ struct EngineLimits {
   // (catalog::ServingEngine::moe_backend_group_routed); elsewhere for every MoE model.
   std::vector<std::string> backend_moe_group_routed_families;
   double backend_moe_max_expert_rows = 0;
+  // The backend chain above charged for FP4 experts only (catalog::ServingEngine::
+  // fp4_moe_backend: the kernels an engine with no backend choice runs FP4 experts through).
+  bool backend_moe_fp4_only = false;
   std::string moe_backend;  // the backend as named (lower case), or empty: the engine's default
   // The same where the routed experts are 4-bit with 4-bit math, by chip family, in place of
   // moe_layer_us_by_family (catalog::ServingEngine::fp4_moe_layer_us); a family not listed: that.

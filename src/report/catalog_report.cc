@@ -288,6 +288,7 @@ std::string EnginesJson(const Catalog& c) {
          {"moe_backend_max_expert_rows", Limit(e.moe_backend_max_expert_rows)},
          {"auto_moe_backend", e.auto_moe_backend},
          {"moe_backend_group_routed", e.moe_backend_group_routed},
+         {"fp4_moe_backend", e.fp4_moe_backend},
          {"fp4_moe_layer_us", e.fp4_moe_layer_us},
          {"fp4_decode_token_passes", e.fp4_decode_token_passes},
          {"ep_moe_layer_us", e.ep_moe_layer_us},

@@ -1093,6 +1093,52 @@ TEST(Engine, TrtllmAutoMoeBackendByArchitecture) {
   EXPECT_DOUBLE_EQ(deepseek_cutlass, overhead());
 }
 
+// vLLM runs FP4 experts on Blackwell through FlashInfer's TRTLLM-gen MoE (its NVFP4 oracle tries
+// FLASHINFER_TRTLLM first, S4970), TensorRT-LLM's TRTLLM backend: the same small-batch chain, 40
+// us a MoE layer for DeepSeek's group routing (S3710, S3711), where its 8- and 16-bit experts run
+// the Triton chain's 42 us (S2320). By hand, DeepSeek-R1 on 8 B200s at TP 8, one sequence: 8
+// routed copies over 256 experts, 0.03 rows an expert, within the 16-row small-batch chain; its
+// 58 MoE layers cost 58 x 40 = 2.32 ms with FP4 experts and 58 x 42 = 2.436 ms with FP8 ones, 0.116
+// ms apart, and the FP4 op's 8.3 passes over one 7,168-wide 16-bit token a layer (58 x 8.3 x
+// 14,336 B at ~6 TB/s, 1 us) beside it; the rest of the step's fixed costs (graph gaps) are the
+// same. Before, FP4 experts paid no chain at all: 2.4 ms apart. The reported step averages in the
+// one step in 8,192 that carries the 1,024-token prompt (32 rows an expert: the op's 58.5 us).
+// gpt-oss-120b (plain top 4 of 128) at one row an expert pays none (S4420).
+TEST(Engine, VllmFp4ExpertsRunTheTrtllmGenChain) {
+  InferRequest r;
+  r.model = "deepseek-r1";
+  r.chip = {"b200"};
+  r.count = 8;
+  r.tp = 8;
+  r.engine = "vllm";
+  r.mode = "analytic";
+  r.max_num_seqs = 1;
+  r.input_tokens = 1024;
+  r.output_tokens = 8192;
+  const auto overhead = [&]() {
+    return InferJson(r)["step_breakdown_ms"]["overhead"].get<double>();
+  };
+  r.dtype = "fp4";
+  const double fp4 = overhead();
+  r.dtype = "fp8";
+  const double fp8 = overhead();
+  EXPECT_NEAR(fp8 - fp4, 58 * (0.042 - 0.040), 0.01);
+  // gpt-oss-120b at TP 2 with 32 requests: 1 row an expert, plain top-k routing, no chain; the
+  // step's fixed cost is its 36 layers' graph gaps (55 us each, 1.98 ms) and the host's, as
+  // before, whatever the prompt step adds (one in 1,025 at 33 rows an expert: 36 x 58.5 us).
+  r.model = "openai/gpt-oss-120b";
+  r.dtype = "fp4";
+  r.count = 2;
+  r.tp = 2;
+  r.max_num_seqs.reset();
+  r.concurrency = 32;
+  r.input_tokens = 1024;
+  r.output_tokens = 1024;
+  const double gptoss = overhead();
+  EXPECT_GE(gptoss, 36 * 0.055 - 1e-3);
+  EXPECT_LE(gptoss, 36 * 0.055 + 36 * 0.0585 / 1025 * 33 + 0.3);
+}
+
 // TensorRT-LLM's capacity scheduler policies are GUARANTEED_NO_EVICT, MAX_UTILIZATION and
 // STATIC_BATCH (S3141): SGLang's retract admission is none of them, so a simulated estimate that
 // ran it (given, or --engine sglang's) has no trtllm-serve command; reserve and optimistic do.

@@ -675,6 +675,42 @@ TEST(YamlErrorsTest, AutoMoeBackendNamesListedBackends) {
   EXPECT_TRUE(Contains(err.field, "moe_backend_group_routed")) << err.field;
 }
 
+// An engine with no backend choice names the backend its FP4 experts run through
+// (fp4_moe_backend: vLLM's NVFP4 oracle takes FlashInfer's TRTLLM-gen MoE first, S4970), whose
+// small-batch chain moe_backend_layer_us may then give; beside a moe_backends list it is an error
+// naming its line, and a chain for a backend neither lists still is.
+TEST(YamlErrorsTest, Fp4MoeBackendOfAnEngineWithoutBackendChoice) {
+  const std::string head =
+      "engines:\n"                      // 1
+      "  - id: my-engine\n"             // 2
+      "    name: My engine\n"           // 3
+      "    fp4_moe_backend: TRTLLM\n";  // 4
+  Catalog c;
+  auto ok = c.MergeYaml(head + "    moe_backend_layer_us: {trtllm: {blackwell: 40}}\n" +
+                            "    moe_backend_group_routed: [trtllm]\n",
+                        kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  const auto& e = c.engines()[0];
+  EXPECT_EQ(e.fp4_moe_backend, "trtllm");
+  EXPECT_TRUE(e.moe_backends.empty());
+  EXPECT_DOUBLE_EQ(e.moe_backend_layer_us.at("trtllm").at("blackwell"), 40);
+  EXPECT_EQ(e.moe_backend_group_routed, (std::vector<std::string>{"trtllm"}));
+  Error err = MergeError(head + "    moe_backend_layer_us: {cutlass: {blackwell: 109}}\n");  // 5
+  EXPECT_EQ(err.line, 5);
+  EXPECT_TRUE(Contains(err.field, "moe_backend_layer_us.cutlass")) << err.field;
+  EXPECT_TRUE(Contains(err.message, "not in the engine's moe_backends")) << err.message;
+  err = MergeError(
+      "engines:\n"                             // 1
+      "  - id: my-engine\n"                    // 2
+      "    name: My engine\n"                  // 3
+      "    moe_backends: [cutlass, trtllm]\n"  // 4
+      "    fp4_moe_backend: trtllm\n");        // 5
+  EXPECT_EQ(err.file, kFile);
+  EXPECT_EQ(err.line, 5);
+  EXPECT_TRUE(Contains(err.field, "fp4_moe_backend")) << err.field;
+  EXPECT_TRUE(Contains(err.message, "takes no backend choice")) << err.message;
+}
+
 // The passes of an engine's NVFP4 MoE op per chip family (fp4_decode_token_passes: TensorRT-LLM
 // 1.3's op tables, S4630): a map of family to a count in [0, 1e4]; a bad value names its line and
 // the family's key, a number where the map belongs names the field.
