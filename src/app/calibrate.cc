@@ -431,6 +431,13 @@ std::string ChipsYaml(const catalog::Source& source, const std::vector<catalog::
     if (c.fp4_gemm_n_overhead.known()) {
       EmitSourced(e, "fp4_gemm_n_overhead", c.fp4_gemm_n_overhead);
     }
+    for (const auto& [name, v] :
+         {std::pair{"mxfp8_sdpa_fwd_ps_per_score", &c.mxfp8_sdpa_fwd_ps_per_score},
+          std::pair{"mxfp8_sdpa_fwd_ns_per_query", &c.mxfp8_sdpa_fwd_ns_per_query},
+          std::pair{"mxfp8_sdpa_bwd_ps_per_score", &c.mxfp8_sdpa_bwd_ps_per_score},
+          std::pair{"mxfp8_sdpa_bwd_ns_per_query", &c.mxfp8_sdpa_bwd_ns_per_query}}) {
+      if (v->known()) EmitSourced(e, name, *v);
+    }
     if (c.serving_step_overhead_ms.known()) {
       EmitSourced(e, "serving_step_overhead_ms", c.serving_step_overhead_ms);
     }

@@ -335,6 +335,7 @@ Result<void> ApplyStack(const catalog::Catalog& cat, const TrainRequest& r,
   sw.full_iteration_graphs = stack && stack->full_iteration_graphs;
   sw.ep_overlap_hybridep = stack && stack->ep_overlap_hybridep;
   sw.fused_grouped_mlp = stack && stack->fused_grouped_mlp;
+  sw.mxfp8_attention = stack && stack->fp8_attention;
   if (*epo) setup.fixed.ep_a2a_overlap = **epo;
   setup.fixed.allow_ep_a2a_overlap = stack && stack->ep_a2a_overlap;
 

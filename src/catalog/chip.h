@@ -72,6 +72,15 @@ struct Chip {
   // hide. Both unknown: 4-bit GEMMs at the family's efficiency whatever their shape.
   SourcedNumber fp4_gemm_k_overhead;
   SourcedNumber fp4_gemm_n_overhead;
+  // Measured time law of the part's MXFP8 flash attention (cuDNN's block-scaled FP8 SDPA, as
+  // Transformer Engine runs it under an MXFP8 recipe with FP8 dot-product attention): a causal
+  // pass costs ps_per_score for each query-key score it computes plus ns_per_query for each query
+  // row of each head (its tile's load, softmax bookkeeping and write-back), forward and backward
+  // apart. All four unknown: attention in 16-bit at the family's attention_efficiency.
+  SourcedNumber mxfp8_sdpa_fwd_ps_per_score;
+  SourcedNumber mxfp8_sdpa_fwd_ns_per_query;
+  SourcedNumber mxfp8_sdpa_bwd_ps_per_score;
+  SourcedNumber mxfp8_sdpa_bwd_ns_per_query;
   // Fixed cost of one serving step measured on this part itself, ms, where it differs from the
   // family's (calibration.yaml serving_step_overhead_ms, charged where an engine launches every
   // iteration from the host): Blackwell's 16.8 ms is measured on B200 under NVIDIA's MLPerf

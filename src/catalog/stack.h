@@ -44,6 +44,11 @@ struct TrainingStack {
   // kernels of cuDNN's front end, block-scaled FP8 on SM100+): the activation function runs in
   // the GEMMs' epilogues (SoftwareKnobs::fused_grouped_mlp).
   bool fused_grouped_mlp = false;
+  // Under an MXFP8 recipe its attention runs in FP8 too (Megatron-Bridge's
+  // fp8_dot_product_attention: Transformer Engine's MXFP8 fused attention, cuDNN's block-scaled
+  // SDPA), priced by the chip's measured law (catalog::Chip::mxfp8_sdpa_*; perf/training.h
+  // SoftwareKnobs::mxfp8_attention).
+  bool fp8_attention = false;
   std::vector<std::string> schedules;  // 1f1b, interleaved, dualpipe
   std::vector<int> zero_stages;
   // The ZeRO stages it runs with pipeline parallelism (pp > 1); empty: all of zero_stages.

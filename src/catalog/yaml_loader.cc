@@ -150,6 +150,10 @@ class YamlLoader : public YamlReader {
                "sm_count",
                "fp4_gemm_k_overhead",
                "fp4_gemm_n_overhead",
+               "mxfp8_sdpa_fwd_ps_per_score",
+               "mxfp8_sdpa_fwd_ns_per_query",
+               "mxfp8_sdpa_bwd_ps_per_score",
+               "mxfp8_sdpa_bwd_ns_per_query",
                "serving_step_overhead_ms",
                "serving_graph_step_overhead_ms",
                "process",
@@ -203,6 +207,29 @@ class YamlLoader : public YamlReader {
           c.fp4_gemm_k_overhead.known() ? "fp4_gemm_k_overhead" : "fp4_gemm_n_overhead";
       Fail("fp4_gemm_k_overhead and fp4_gemm_n_overhead are one measured law: give both or neither",
            n[given], Join(path, given));
+    }
+    {
+      const std::pair<const char*, catalog::SourcedNumber*> sdpa[] = {
+          {"mxfp8_sdpa_fwd_ps_per_score", &c.mxfp8_sdpa_fwd_ps_per_score},
+          {"mxfp8_sdpa_fwd_ns_per_query", &c.mxfp8_sdpa_fwd_ns_per_query},
+          {"mxfp8_sdpa_bwd_ps_per_score", &c.mxfp8_sdpa_bwd_ps_per_score},
+          {"mxfp8_sdpa_bwd_ns_per_query", &c.mxfp8_sdpa_bwd_ns_per_query}};
+      int known = 0;
+      for (const auto& [name, field] : sdpa) {
+        *field = SourcedField<double>(n, name, path, 0, 1e3);
+        known += field->known() ? 1 : 0;
+      }
+      if (known != 0 && known != 4) {
+        const char* given = nullptr;
+        const char* missing = nullptr;
+        for (const auto& [name, field] : sdpa) {
+          if (field->known() && !given) given = name;
+          if (!field->known() && !missing) missing = name;
+        }
+        Fail(std::string("the MXFP8 attention law is one fit of four terms: ") + given + " needs " +
+                 missing + " (give all four mxfp8_sdpa_ fields or none)",
+             n[given], Join(path, given));
+      }
     }
     c.serving_step_overhead_ms = SourcedField<double>(n, "serving_step_overhead_ms", path, 0, 1e4);
     c.serving_graph_step_overhead_ms =
@@ -1335,6 +1362,7 @@ class YamlLoader : public YamlReader {
                "full_iteration_graphs",
                "ep_overlap_hybridep",
                "fused_grouped_mlp",
+               "fp8_attention",
                "schedules",
                "zero_stages",
                "pipeline_zero_stages",
@@ -1381,6 +1409,7 @@ class YamlLoader : public YamlReader {
            n["ep_overlap_hybridep"], Join(path, "ep_overlap_hybridep"));
     }
     s.fused_grouped_mlp = Bool(n, "fused_grouped_mlp", path, false);
+    s.fp8_attention = Bool(n, "fp8_attention", path, false);
     s.schedules = Words(n, "schedules", path, {"1f1b", "interleaved", "dualpipe"});
     if (s.schedules.empty()) Fail("needs at least one schedule", n, Join(path, "schedules"));
     for (const auto& z : Words(n, "zero_stages", path, {"0", "1", "2", "3"})) {

@@ -141,6 +141,12 @@ struct JobConstants {
   double clock_fraction = 1;            // sustained clock under the system's power cap
   bool fp8 = false;
   Precision prec;
+  // The chip's measured MXFP8 attention law (catalog::Chip::mxfp8_sdpa_*), seconds per score and
+  // per query row, at the sustained clock; unset where the catalog has none.
+  struct {
+    bool known = false;
+    double fwd_s_per_score = 0, fwd_s_per_query = 0, bwd_s_per_score = 0, bwd_s_per_query = 0;
+  } mxfp8_sdpa;
 };
 
 Result<JobConstants> Prepare(const TrainingJob& job) {
@@ -184,6 +190,13 @@ Result<JobConstants> Prepare(const TrainingJob& job) {
   }
   c.mem_bw = *job.chip->memory_tb_s.value * kTera * job.calibration.memory_efficiency;
   c.capacity_gib = *job.chip->memory_gib.value;
+  if (const auto& ch = *job.chip; ch.mxfp8_sdpa_fwd_ps_per_score.known()) {
+    c.mxfp8_sdpa.known = true;
+    c.mxfp8_sdpa.fwd_s_per_score = *ch.mxfp8_sdpa_fwd_ps_per_score.value * 1e-12 / c.clock_fraction;
+    c.mxfp8_sdpa.fwd_s_per_query = *ch.mxfp8_sdpa_fwd_ns_per_query.value * 1e-9 / c.clock_fraction;
+    c.mxfp8_sdpa.bwd_s_per_score = *ch.mxfp8_sdpa_bwd_ps_per_score.value * 1e-12 / c.clock_fraction;
+    c.mxfp8_sdpa.bwd_s_per_query = *ch.mxfp8_sdpa_bwd_ns_per_query.value * 1e-9 / c.clock_fraction;
+  }
   c.params = CountLayerParams(m);
   c.flops_per_token = TrainingFlopsPerToken(m, c.seq, true);
   c.flops_per_token_megatron = TrainingFlopsPerToken(m, c.seq, false);
@@ -331,7 +344,25 @@ LayerCost CostOfLayer(const LayoutContext& x, bool moe) {
   double attn_fwd = 0;
   double attn_bwd = 0;
   double score_bytes_per_token = 0;  // stored score matrices (unfused only)
-  if (x.job.attention == AttentionKernel::kFlash) {
+  const bool mxfp8_sdpa = x.job.attention == AttentionKernel::kFlash &&
+                          x.job.software.mxfp8_attention && x.c.fp8 &&
+                          x.c.prec.scaling == Fp8Scaling::kMxBlock && x.c.mxfp8_sdpa.known &&
+                          !m.sparse_attention && LinearAttentionLayers(m) == 0;
+  if (mxfp8_sdpa) {
+    // cuDNN's MXFP8 SDPA at the chip's measured law, per layer on average (SoftwareKnobs::
+    // mxfp8_attention): forward, the causal scores of full layers and the window's of windowed
+    // ones; backward, every causal score of every layer.
+    const double heads = m.heads / tp;
+    const double causal_keys = (x.c.seq + 1) / 2.0;
+    const double windowed = WindowedAttentionLayers(m);
+    const double fwd_keys =
+        ((m.layers - windowed) * causal_keys + windowed * WindowedKeysPerQuery(m, x.c.seq, true)) /
+        m.layers;
+    const double queries = T * heads;
+    const auto& law = x.c.mxfp8_sdpa;
+    attn_fwd = queries * (fwd_keys * law.fwd_s_per_score + law.fwd_s_per_query);
+    attn_bwd = queries * (causal_keys * law.bwd_s_per_score + law.bwd_s_per_query);
+  } else if (x.job.attention == AttentionKernel::kFlash) {
     // Per layer on average: DSA caps the keys, linear-attention layers pay a constant.
     const double core_flops = T * AttentionFlopsPerToken(m, x.c.seq, true) / m.layers / tp;
     const double attention_eff = x.job.software.sdpa_attention && cal.fa2_attention_efficiency

@@ -189,6 +189,13 @@ struct SoftwareKnobs {
   // gone: forward 6 bytes per expert-FFN element (read 4, write 2), backward 12 less the 4 the
   // epilogue still reads.
   bool fused_grouped_mlp = false;
+  // FP8 dot-product attention (Megatron-Bridge's fp8_dot_product_attention): under an MXFP8
+  // recipe, on a chip with a measured MXFP8 attention law (catalog::Chip::mxfp8_sdpa_*), flash
+  // attention runs as cuDNN's block-scaled FP8 SDPA at that law's time, each pass its scores
+  // times the per-score cost plus its query rows times the per-query cost. Its backward computes
+  // every causal tile of a sliding-window layer (measured: the time grows with the square of the
+  // sequence, not with the window). Elsewhere attention stays 16-bit.
+  bool mxfp8_attention = false;
   // The MoE router's logits are random (Megatron's --moe-router-force-load-balancing, set by
   // benchmark runs on mock data): every assignment goes to a uniformly drawn expert, so the
   // busiest expert-parallel rank carries the mean load plus sampling noise

@@ -117,8 +117,13 @@ std::string ChipsJson(const Catalog& c) {
       j["sm_count"] = SourcedJson(chip.sm_count);
       note_sources(chip.sm_count);
     }
-    for (const auto& [name, v] : {std::pair{"fp4_gemm_k_overhead", &chip.fp4_gemm_k_overhead},
-                                  std::pair{"fp4_gemm_n_overhead", &chip.fp4_gemm_n_overhead}}) {
+    for (const auto& [name, v] :
+         {std::pair{"fp4_gemm_k_overhead", &chip.fp4_gemm_k_overhead},
+          std::pair{"fp4_gemm_n_overhead", &chip.fp4_gemm_n_overhead},
+          std::pair{"mxfp8_sdpa_fwd_ps_per_score", &chip.mxfp8_sdpa_fwd_ps_per_score},
+          std::pair{"mxfp8_sdpa_fwd_ns_per_query", &chip.mxfp8_sdpa_fwd_ns_per_query},
+          std::pair{"mxfp8_sdpa_bwd_ps_per_score", &chip.mxfp8_sdpa_bwd_ps_per_score},
+          std::pair{"mxfp8_sdpa_bwd_ns_per_query", &chip.mxfp8_sdpa_bwd_ns_per_query}}) {
       if (v->known()) {
         j[name] = SourcedJson(*v);
         note_sources(*v);

@@ -640,5 +640,76 @@ TEST(Stacks, MegatronCore26RunsTheMoeLayerWithoutTheHost) {
   EXPECT_LE(on_hybridep.time.ep_comm_s / on_deepep->best.time.ep_comm_s, 0.3187 * 1.01);
 }
 
+// FP8 dot-product attention under the 26.x recipes' MXFP8: on GB300 the attention runs at the
+// chip's measured MXFP8 SDPA law, forward 0.180 ps a score + 0.115 ns a query row, backward
+// 0.745 ps + 0.745 ns, in place of 16-bit flash attention at 0.45 of 2,500 TFLOPS (backward 2.5x
+// the forward). The same stack without fp8_attention (an overlay) is the 16-bit side.
+TEST(Stacks, Mxfp8AttentionRunsAtTheChipsMeasuredLaw) {
+  catalog::Catalog bf16_attention = Cat();
+  ASSERT_TRUE(
+      bf16_attention.MergeYaml("stacks:\n"
+                               "  - id: megatron-core-26\n"
+                               "    name: 16-bit attention\n"
+                               "    ep_a2a_overlap: true\n"
+                               "    full_iteration_graphs: true\n"
+                               "    ep_overlap_hybridep: true\n"
+                               "    fused_grouped_mlp: true\n"
+                               "    schedules: [1f1b, interleaved]\n"
+                               "    zero_stages: [0, 1, 3]\n"
+                               "    precisions: [bf16, mxfp8]\n"
+                               "    runs_on: [NVIDIA]\n",
+                               "overlay.yaml"));
+  auto compute = [](const catalog::Catalog& cat, TrainRequest q) {
+    q.stack = "megatron-core-26";
+    q.ep_a2a_overlap = "off";
+    auto setup = internal::BuildTrainJob(cat, q);
+    EXPECT_TRUE(setup) << setup.error().ToString();
+    auto e = perf::SearchLayout(setup->job, setup->fixed);
+    EXPECT_TRUE(e) << e.error().message;
+    return e->best.time.compute_s;
+  };
+  auto request = [](const char* model, int chips, int ep, int micro_batch) {
+    TrainRequest r = Train(model, "gb300", chips);
+    r.seq_len = 4096;
+    r.dtype = "fp8";
+    r.precision = "mxfp8";
+    r.grad_dtype = "bf16";
+    r.tp = 1;
+    r.pp = 1;
+    r.cp = 1;
+    r.dp = chips;
+    r.ep = ep;
+    r.micro_batch = micro_batch;
+    r.zero = 1;
+    r.recompute = "none";
+    return r;
+  };
+  // Qwen3-30B-A3B as the card's row: 48 layers of 32 heads (128 + 128 wide), 8 micro-batches of
+  // 8 x 4,096 tokens a GPU. A layer and micro-batch: 1,048,576 query rows over 2,048.5 keys each.
+  // 16-bit: 32,768 x 2 x 32 x 256 x 2,048.5 = 1.09977e12 FLOPs at 1.125e15 = 0.977574 ms, 3.5x
+  // with the backward = 3.421509 ms. MXFP8: 1,048,576 x (2,048.5 x 0.180 ps + 0.115 ns) = 0.507229
+  // ms and 1,048,576 x (2,048.5 x 0.745 ps + 0.745 ns) = 2.381458 ms, 2.888687 ms. Saved: 0.532822
+  // ms x 48 layers x 8 micro-batches = 0.204604 s.
+  TrainRequest qwen = request("qwen3-30b-a3b", 8, 8, 8);
+  qwen.global_batch_tokens = 512.0 * 4096;
+  EXPECT_NEAR(compute(bf16_attention, qwen) - compute(Cat(), qwen), 0.204604, 0.002);
+  // gpt-oss-120b as its row (64 GB300, EP 16, 5 micro-batches of 4 x 4,096): 36 layers of 64
+  // heads 64 + 64 wide, every second one a 128-token window (126.0156 keys a query on average).
+  // 16-bit: a layer's mean forward 16,384 x 2 x 64 x 128 x (2,048.5 + 126.0156) / 2 = 2.91859e11
+  // FLOPs, 0.259430 ms, with the backward 0.908005 ms. MXFP8: forward 1,048,576 x (1,087.2578 x
+  // 0.180 ps + 0.115 ns) = 0.325799 ms; the backward visits every causal tile of the windowed
+  // layers as of the full ones, 2.381458 ms: 2.707257 ms. FP8 attention costs 1.799252 ms x 36 x
+  // 5 = 0.323865 s more.
+  TrainRequest oss = request("gpt-oss-120b", 64, 16, 4);
+  oss.global_batch_tokens = 1280.0 * 4096;
+  EXPECT_NEAR(compute(Cat(), oss) - compute(bf16_attention, oss), 0.323865, 0.003);
+  // BF16 training on the same stack keeps 16-bit attention.
+  TrainRequest bf16 = qwen;
+  bf16.dtype = "bf16";
+  bf16.precision = "bf16";
+  bf16.grad_dtype = "";
+  EXPECT_NEAR(compute(Cat(), bf16), compute(bf16_attention, bf16), 1e-9);
+}
+
 }  // namespace
 }  // namespace suanli::app

@@ -281,6 +281,33 @@ TEST(YamlErrorsTest, Fp4GemmShapeLawIsBothOverheadsNeverNegative) {
   EXPECT_TRUE(Contains(e.message, "give both")) << e.message;
 }
 
+// A part's MXFP8 attention law is one fit of four terms: three of them name the first given field
+// at its line and the missing one; a negative term names itself.
+TEST(YamlErrorsTest, Mxfp8AttentionLawIsAllFourTerms) {
+  Catalog c;
+  ASSERT_TRUE(c.MergeYaml(
+      ChipWithMemory(
+          "mxfp8_sdpa_fwd_ps_per_score: {value: 0.18, source: [S2], confidence: reported}\n"
+          "    mxfp8_sdpa_fwd_ns_per_query: {value: 0.115, source: [S2], confidence: reported}\n"
+          "    mxfp8_sdpa_bwd_ps_per_score: {value: 0.745, source: [S2], confidence: reported}\n"
+          "    mxfp8_sdpa_bwd_ns_per_query: {value: 0.745, source: [S2], confidence: reported}"),
+      kFile));
+  Error e = MergeError(ChipWithMemory(
+      "mxfp8_sdpa_fwd_ps_per_score: {value: 0.18, source: [S2], confidence: reported}\n"
+      "    mxfp8_sdpa_bwd_ps_per_score: {value: 0.745, source: [S2], "
+      "confidence: reported}\n"
+      "    mxfp8_sdpa_bwd_ns_per_query: {value: 0.745, source: [S2], "
+      "confidence: reported}"));
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "mxfp8_sdpa_fwd_ps_per_score")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "mxfp8_sdpa_fwd_ns_per_query")) << e.message;
+  e = MergeError(ChipWithMemory(
+      "mxfp8_sdpa_bwd_ns_per_query: {value: -0.7, source: [S2], confidence: reported}"));
+  EXPECT_EQ(e.line, 7);
+  EXPECT_TRUE(Contains(e.field, "mxfp8_sdpa_bwd_ns_per_query")) << e.field;
+}
+
 TEST(YamlErrorsTest, NonIntegerLayers) {
   const Error e = MergeError(Model(4, "layers: 32.5"));  // line 4
   EXPECT_EQ(e.file, kFile);
@@ -1451,6 +1478,13 @@ TEST(YamlErrorsTest, StackGraphAndHybridEpKnobs) {
   e = MergeError(head + "    fused_grouped_mlp: sometimes\n");  // 6
   EXPECT_EQ(e.line, 6);
   EXPECT_TRUE(Contains(e.field, "fused_grouped_mlp")) << e.field;
+  ASSERT_TRUE(c.MergeYaml(head + "    fp8_attention: true\n", kFile));
+  s = c.FindStack("my-stack");
+  ASSERT_TRUE(s);
+  EXPECT_TRUE((*s)->fp8_attention);
+  e = MergeError(head + "    fp8_attention: mxfp8\n");  // 6
+  EXPECT_EQ(e.line, 6);
+  EXPECT_TRUE(Contains(e.field, "fp8_attention")) << e.field;
 }
 
 // An engine's per-layer graph cost on the families it was measured on is a map of chip family to
