@@ -605,7 +605,9 @@ TEST(Stacks, MegatronCore26RunsTheMoeLayerWithoutTheHost) {
   const auto old_plain = run("megatron-core", "off");
   const auto new_plain = run("megatron-core-26", "off");
   EXPECT_EQ(old_plain.micro_batches, 8);
-  EXPECT_NEAR(old_plain.time.compute_s - new_plain.time.compute_s, 1.8432 + 0.2126, 0.005);
+  // Host launches and SwiGLU passes as below, and the 26 stack's MXFP8 attention, 0.204604 s by
+  // hand (Stacks.Mxfp8AttentionRunsAtTheChipsMeasuredLaw).
+  EXPECT_NEAR(old_plain.time.compute_s - new_plain.time.compute_s, 1.8432 + 0.2126 + 0.2046, 0.005);
   // Without the overlap the exchange is the dispatcher's, the same on both.
   EXPECT_NEAR(new_plain.time.ep_comm_s, old_plain.time.ep_comm_s, 1e-9);
 
@@ -620,6 +622,7 @@ TEST(Stacks, MegatronCore26RunsTheMoeLayerWithoutTheHost) {
                        "    ep_a2a_overlap: true\n"
                        "    full_iteration_graphs: true\n"
                        "    fused_grouped_mlp: true\n"
+                       "    fp8_attention: true\n"
                        "    schedules: [1f1b, interleaved]\n"
                        "    zero_stages: [0, 1, 3]\n"
                        "    precisions: [mxfp8]\n"
