@@ -954,6 +954,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.dense_gemm_gb_s = (*engine)->dense_gemm_gb_s;
     limits.bf16_gemm_sm_gb_s = (*engine)->bf16_gemm_sm_gb_s;
     limits.fp8_gemm_sm_gb_s = (*engine)->fp8_gemm_sm_gb_s;
+    limits.fp8_quant_layer_us = (*engine)->fp8_quant_layer_us;
     // The engine's decode attention kernel's rate an SM, for the architectures it runs that
     // kernel for by default (SGLang's FA3 on Hopper: Qwen3, Llama, GLM-4.5/4.6 ...).
     if (const auto& archs = (*engine)->decode_kv_sm_architectures;

@@ -277,6 +277,13 @@ struct ServingEngine {
   // family not listed, or a chip without an sm_count: the memory's achievable bandwidth.
   std::map<std::string, double> bf16_gemm_sm_gb_s;
   std::map<std::string, double> fp8_gemm_sm_gb_s;
+  // Microseconds a layer, per chip family, that the engine's separate activation-quantization
+  // kernels take in every iteration where the layer weights are FP8: each FP8 GEMM of the layer
+  // (attention projections, the MLP's or the MoE's two) is preceded by a kernel of its own that
+  // casts the activations to FP8 with their scales, a fixed time whatever the tokens at
+  // decode-sized batches. A family not listed, or weights in another format: 0. Written
+  // `fp8_quant_layer_us: {family: us}` in data/engines.yaml.
+  std::map<std::string, double> fp8_quant_layer_us;
   // The rate, GB/s, one SM of a chip reads the KV cache at through the engine's default decode
   // attention kernel for models with per-head keys and values (not MLA's latent, not DSA), per
   // chip family (calibration family id): a chip with a known sm_count reads the decode steps'

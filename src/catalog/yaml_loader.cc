@@ -1025,6 +1025,7 @@ class YamlLoader : public YamlReader {
                "dense_gemm_gb_s",
                "bf16_gemm_sm_gb_s",
                "fp8_gemm_sm_gb_s",
+               "fp8_quant_layer_us",
                "decode_kv_sm_gb_s",
                "decode_kv_sm_architectures",
                "memory_reserve_mib",
@@ -1242,6 +1243,8 @@ class YamlLoader : public YamlReader {
         NumberMap(n, "bf16_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
     e.fp8_gemm_sm_gb_s =
         NumberMap(n, "fp8_gemm_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
+    e.fp8_quant_layer_us =
+        NumberMap(n, "fp8_quant_layer_us", path, "chip family to microseconds a layer", 0, 1e4);
     e.decode_kv_sm_gb_s =
         NumberMap(n, "decode_kv_sm_gb_s", path, "chip family to GB/s an SM", 0.1, 1e4);
     e.decode_kv_sm_architectures = Strings(n, "decode_kv_sm_architectures", path);

@@ -1635,6 +1635,13 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   // The engine's host loop between steps, per running request (scheduling, input preparation,
   // output processing), while the GPU waits: once per scheduler call.
   st.overhead_s += HostLoopSeconds(x.job.limits, decode);
+  // FP8 layer weights: the engine's activation-quantization kernels before each FP8 GEMM, a fixed
+  // time a layer of the stage in every iteration (EngineLimits::fp8_quant_layer_us).
+  if (const auto it = x.job.limits.fp8_quant_layer_us.find(x.job.chip->family);
+      it != x.job.limits.fp8_quant_layer_us.end() &&
+      x.job.attention_dtype.value_or(x.job.dtype) == ServingDType::kFp8) {
+    st.overhead_s += it->second * 1e-6 * m.layers / l.pp;
+  }
   // The engine's MoE layer as a chain of separate kernels: a fixed time per MoE layer of the stage
   // in every iteration, whatever its tokens; the chain of the kernel the engine runs weight-only
   // 4-bit experts through where it has its own (vLLM's Marlin MoE).

@@ -263,6 +263,10 @@ struct EngineLimits {
   // sm_count x this; a family not listed: the memory's rate.
   std::map<std::string, double> bf16_gemm_sm_gb_s;
   std::map<std::string, double> fp8_gemm_sm_gb_s;
+  // Microseconds a layer the engine's activation-quantization kernels take in every iteration
+  // where the layer weights are FP8, by chip family (catalog::ServingEngine::fp8_quant_layer_us);
+  // a family not listed: 0.
+  std::map<std::string, double> fp8_quant_layer_us;
   // GB/s one SM reads the cached keys and values of a model without MLA at through the engine's
   // decode attention kernel, by chip family (catalog::ServingEngine::decode_kv_sm_gb_s): a chip
   // with an sm_count reads the decode queries' KV at most at sm_count x this; a family not

@@ -280,6 +280,7 @@ std::string EnginesJson(const Catalog& c) {
          {"dense_gemm_gb_s", e.dense_gemm_gb_s},
          {"bf16_gemm_sm_gb_s", e.bf16_gemm_sm_gb_s},
          {"fp8_gemm_sm_gb_s", e.fp8_gemm_sm_gb_s},
+         {"fp8_quant_layer_us", e.fp8_quant_layer_us},
          {"decode_kv_sm_gb_s", e.decode_kv_sm_gb_s},
          {"decode_kv_sm_architectures", e.decode_kv_sm_architectures},
          {"sparse_mla_head_tile", e.sparse_mla_head_tile},

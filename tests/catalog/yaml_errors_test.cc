@@ -919,6 +919,24 @@ TEST(YamlErrorsTest, EngineGemmRateAnSmFields) {
   EXPECT_TRUE(Contains(e.field, "hopper")) << e.field;
 }
 
+// An engine's FP8 activation-quantization time a layer is a map of chip family to microseconds,
+// none negative: the file, line and field (with the family) are named.
+TEST(YamlErrorsTest, EngineFp8QuantLayerUsIsAFamilyMapOfMicroseconds) {
+  const std::string head =
+      "engines:\n"                                                // 1
+      "  - id: my-engine\n"                                       // 2
+      "    name: My engine\n";                                    // 3
+  Error e = MergeError(head + "    fp8_quant_layer_us: 13.4\n");  // 4
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "fp8_quant_layer_us")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "map")) << e.message;
+  e = MergeError(head + "    fp8_quant_layer_us: {hopper: -1}\n");  // 4
+  EXPECT_EQ(e.line, 4);
+  EXPECT_TRUE(Contains(e.field, "fp8_quant_layer_us")) << e.field;
+  EXPECT_TRUE(Contains(e.field, "hopper")) << e.field;
+}
+
 // An engine's decode batch buckets name a strategy the model prices (exponential, vLLM-Gaudi's
 // default): another names the line and field and says what is expected.
 TEST(YamlErrorsTest, EngineDecodeBatchBuckets) {

@@ -527,6 +527,29 @@ TEST(InferenceTest, EngineGemmRateAnSmCapsTheLayerWeightStream) {
   EXPECT_DOUBLE_EQ(step("h20", kBf16, {{"blackwell", 18.4}}, {}), step("h20", kBf16, {}, {}));
 }
 
+// An engine's activation-quantization kernels before its FP8 GEMMs (fp8_quant_layer_us) take a
+// fixed time a layer in every step where the layer weights are FP8, whatever the tokens. By hand:
+// Qwen3-8B's 36 layers x 13.4 us = 0.4824 ms a step at 1 and at 64 sequences, 2 layers of 36
+// fewer at pp 2 (18 x 13.4 = 0.2412 ms); BF16 weights and a family not listed do not move.
+TEST(InferenceTest, Fp8QuantizationKernelsTakeAFixedTimeALayer) {
+  auto step = [](ServingDType d, std::map<std::string, double> quant, int pp, double seqs) {
+    InferenceJob job = Job("qwen3-8b", "h20", d);
+    job.limits.fp8_quant_layer_us = std::move(quant);
+    job.input_tokens = 1;
+    job.output_tokens = 2048;
+    auto m = ServingStepModel::Make(job, InferenceLayout{1, 1, 1, pp});
+    EXPECT_TRUE(m) << m.error().message;
+    return m ? m->StepSeconds(seqs, seqs, 0, 0) : NAN;
+  };
+  const std::map<std::string, double> hopper{{"hopper", 13.4}};
+  const auto kBf16 = ServingDType::kBf16, kFp8 = ServingDType::kFp8;
+  EXPECT_NEAR((step(kFp8, hopper, 1, 1) - step(kFp8, {}, 1, 1)) * 1e3, 36 * 13.4e-3, 1e-9);
+  EXPECT_NEAR((step(kFp8, hopper, 1, 64) - step(kFp8, {}, 1, 64)) * 1e3, 36 * 13.4e-3, 1e-9);
+  EXPECT_NEAR((step(kFp8, hopper, 2, 1) - step(kFp8, {}, 2, 1)) * 1e3, 18 * 13.4e-3, 1e-9);
+  EXPECT_DOUBLE_EQ(step(kBf16, hopper, 1, 1), step(kBf16, {}, 1, 1));
+  EXPECT_DOUBLE_EQ(step(kFp8, {{"blackwell", 13.4}}, 1, 1), step(kFp8, {}, 1, 1));
+}
+
 // FP8 served with one scale per tensor takes the family's fp8_fast_accum_matmul_efficiency where
 // it is set (hopper), a model released with block-scaled FP8 weights (DeepSeek-R1's
 // weight_block_size 128) keeps low_precision_matmul_efficiency, and BF16 never moves. INT8
