@@ -939,6 +939,8 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     limits.cuda_graph_families = (*engine)->cuda_graph_families;
     limits.graph_layer_us = (*engine)->graph_layer_us;
     limits.graph_layer_us_by_family = (*engine)->graph_layer_us_by_family;
+    limits.graph_layer_clocked_us_by_family = (*engine)->graph_layer_clocked_us_by_family;
+    limits.graph_layer_clock_tflops_by_family = (*engine)->graph_layer_clock_tflops_by_family;
     limits.host_seq_us = (*engine)->host_seq_us;
     limits.async_scheduling = (*engine)->async_scheduling;
     if ((*engine)->scheduler_steps > 0) limits.scheduler_steps = (*engine)->scheduler_steps;

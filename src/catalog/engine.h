@@ -153,6 +153,15 @@ struct ServingEngine {
   // The same, measured on this engine on a chip family, in place of graph_layer_us there (chip
   // family id to microseconds a layer); a family not listed: graph_layer_us.
   std::map<std::string, double> graph_layer_us_by_family;
+  // Of graph_layer_us_by_family on a family, the part that is device kernels (norms,
+  // quantizations, RoPE, activations beside the GEMMs, their ramps and tails), microseconds a
+  // layer on the part it was measured on, and that part's 16-bit tensor rate at the clock it
+  // sustained there (TFLOPS, graph_layer_clock_tflops_by_family): on a chip of the family the
+  // device part takes (that rate / the chip's at its sustained clock) times as long, the rest
+  // (the host's launches and loop) the same. Each family listed in one is listed in the other
+  // and in graph_layer_us_by_family, at no more than its time there.
+  std::map<std::string, double> graph_layer_clocked_us_by_family;
+  std::map<std::string, double> graph_layer_clock_tflops_by_family;
   // Time per MoE layer of every iteration that does not grow with its tokens, microseconds, on top
   // of graph_layer_us: the engine runs an MoE layer as a longer chain of separate kernels (router,
   // top-k, quantize, gather or all-gather, permute, grouped GEMMs, activation, finalize,

@@ -1038,6 +1038,8 @@ class YamlLoader : public YamlReader {
                "cuda_graph_families",
                "graph_layer_us",
                "graph_layer_us_by_family",
+               "graph_layer_clocked_us_by_family",
+               "graph_layer_clock_tflops_by_family",
                "host_seq_us",
                "async_scheduling",
                "scheduler_steps",
@@ -1117,6 +1119,31 @@ class YamlLoader : public YamlReader {
     e.graph_layer_us = Num(n, "graph_layer_us", path, 0, 1e5, 0);
     e.graph_layer_us_by_family =
         NumberMap(n, "graph_layer_us_by_family", path, "chip family to microseconds", 0, 1e5);
+    e.graph_layer_clocked_us_by_family = NumberMap(n, "graph_layer_clocked_us_by_family", path,
+                                                   "chip family to microseconds", 0, 1e5);
+    e.graph_layer_clock_tflops_by_family = NumberMap(n, "graph_layer_clock_tflops_by_family", path,
+                                                     "chip family to TFLOPS", 1e-3, 1e6);
+    for (const auto& [family, us] : e.graph_layer_clocked_us_by_family) {
+      const auto whole = e.graph_layer_us_by_family.find(family);
+      if (whole == e.graph_layer_us_by_family.end() || us > whole->second ||
+          !e.graph_layer_clock_tflops_by_family.contains(family)) {
+        Fail(fmt::format("the device part of family '{}' needs its whole per-layer time in "
+                         "graph_layer_us_by_family (at least {:g}) and the rate it was measured "
+                         "at in graph_layer_clock_tflops_by_family",
+                         family, us),
+             n["graph_layer_clocked_us_by_family"][family],
+             Join(Join(path, "graph_layer_clocked_us_by_family"), family));
+      }
+    }
+    for (const auto& [family, tflops] : e.graph_layer_clock_tflops_by_family) {
+      if (!e.graph_layer_clocked_us_by_family.contains(family)) {
+        Fail(fmt::format("family '{}' has a rate but no device part in "
+                         "graph_layer_clocked_us_by_family",
+                         family),
+             n["graph_layer_clock_tflops_by_family"][family],
+             Join(Join(path, "graph_layer_clock_tflops_by_family"), family));
+      }
+    }
     e.host_seq_us = Num(n, "host_seq_us", path, 0, 1e4, 0);
     e.async_scheduling = Bool(n, "async_scheduling", path, true);
     e.scheduler_steps = static_cast<int>(Num(n, "scheduler_steps", path, 1, 1024, 0));

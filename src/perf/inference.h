@@ -206,6 +206,11 @@ struct EngineLimits {
   // In place of graph_layer_us on the chip families listed (catalog::ServingEngine::
   // graph_layer_us_by_family: measured on the engine on that family).
   std::map<std::string, double> graph_layer_us_by_family;
+  // Of graph_layer_us_by_family, the device kernels' part, microseconds a layer, scaled by the
+  // chip's clock against the part it was measured on, whose 16-bit rate at its sustained clock
+  // (TFLOPS) graph_layer_clock_tflops_by_family gives (catalog::ServingEngine).
+  std::map<std::string, double> graph_layer_clocked_us_by_family;
+  std::map<std::string, double> graph_layer_clock_tflops_by_family;
   // Host time per running request of an iteration the GPU waits for, microseconds, divided over
   // the decode steps of one scheduler call (catalog::ServingEngine::host_seq_us); not charged
   // under asynchronous scheduling (vLLM's --async-scheduling), which overlaps it with the step

@@ -1527,6 +1527,52 @@ TEST(YamlErrorsTest, GraphLayerTimesByFamilyAreAMapOfFamilies) {
   EXPECT_TRUE(Contains(e.field, "graph_layer_us_by_family.cdna4")) << e.field;
 }
 
+// The device part of an engine's per-layer graph cost on a family comes with the whole time it
+// is part of (no more than it) and the rate it was measured at; either missing, or a rate with
+// no device part, is an error naming the field and its line.
+TEST(YamlErrorsTest, GraphLayerClockedPartNeedsItsWholeAndItsRate) {
+  const std::string head =
+      "engines:\n"                                     // 1
+      "  - id: my-engine\n"                            // 2
+      "    name: My engine\n"                          // 3
+      "    graph_layer_us_by_family: {cdna4: 142}\n";  // 4
+  Catalog c;
+  auto ok = c.MergeYaml(head +
+                            "    graph_layer_clocked_us_by_family: {cdna4: 48}\n"
+                            "    graph_layer_clock_tflops_by_family: {cdna4: 2500}\n",
+                        kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_DOUBLE_EQ(c.engines()[0].graph_layer_clocked_us_by_family.at("cdna4"), 48);
+  EXPECT_DOUBLE_EQ(c.engines()[0].graph_layer_clock_tflops_by_family.at("cdna4"), 2500);
+  // No rate.
+  Error e = MergeError(head + "    graph_layer_clocked_us_by_family: {cdna4: 48}\n");  // 5
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 5);
+  EXPECT_TRUE(Contains(e.field, "graph_layer_clocked_us_by_family.cdna4")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "graph_layer_clock_tflops_by_family")) << e.message;
+  // More than the whole.
+  e = MergeError(head +
+                 "    graph_layer_clocked_us_by_family: {cdna4: 150}\n"  // 5
+                 "    graph_layer_clock_tflops_by_family: {cdna4: 2500}\n");
+  EXPECT_EQ(e.line, 5);
+  EXPECT_TRUE(Contains(e.message, "at least 150")) << e.message;
+  // A family with no whole time.
+  e = MergeError(head +
+                 "    graph_layer_clocked_us_by_family: {cdna3: 10}\n"  // 5
+                 "    graph_layer_clock_tflops_by_family: {cdna3: 1300}\n");
+  EXPECT_EQ(e.line, 5);
+  EXPECT_TRUE(Contains(e.field, "graph_layer_clocked_us_by_family.cdna3")) << e.field;
+  // A rate with no device part.
+  e = MergeError(head + "    graph_layer_clock_tflops_by_family: {cdna4: 2500}\n");  // 5
+  EXPECT_EQ(e.line, 5);
+  EXPECT_TRUE(Contains(e.field, "graph_layer_clock_tflops_by_family.cdna4")) << e.field;
+  // A rate of zero.
+  e = MergeError(head +
+                 "    graph_layer_clocked_us_by_family: {cdna4: 48}\n"
+                 "    graph_layer_clock_tflops_by_family: {cdna4: 0}\n");  // 6
+  EXPECT_EQ(e.line, 6);
+}
+
 // mtp_accept_lengths: tokens a verify step at draft depth 1, 2, ...; depth d verifies at most
 // d + 1 tokens, never fewer than one nor than the depth before it accepted.
 TEST(YamlErrorsTest, MtpAcceptLengthsAreChecked) {
