@@ -1026,6 +1026,12 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     if (!named.empty() && named != "auto") {
       limits.moe_backend = named;
       take_chain(named, nullptr);
+      // The attention-data-parallel eager floor measured with this backend (perf
+      // EagerHostSeconds).
+      if (const auto it = eng.adp_eager_host_layer_us.find(named);
+          it != eng.adp_eager_host_layer_us.end()) {
+        limits.adp_eager_host_layer_us = it->second;
+      }
     } else if (!eng.moe_backends.empty()) {
       // None named (or AUTO): the engine's default backend, the first it lists, and where the
       // engine picks by the checkpoint's architecture and the chip (TensorRT-LLM's AUTO,

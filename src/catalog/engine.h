@@ -109,6 +109,12 @@ struct ServingEngine {
   // to a GPU-bound iteration; this is the floor of a host-bound one. Written
   // `eager_host_layer_us: {family: us}` in data/engines.yaml.
   std::map<std::string, double> eager_host_layer_us;
+  // The same floor where the layout runs attention data parallel (dp > 1) with the MoE backend
+  // named, by backend then chip family, in place of eager_host_layer_us: every rank's host
+  // launches its own eager layer passes and each MoE layer's exchange waits for the slowest rank.
+  // Measured on context-only workers that run every iteration eagerly. Written
+  // `adp_eager_host_layer_us: {backend: {family: us}}`; a backend or family not listed: the above.
+  std::map<std::string, std::map<std::string, double>> adp_eager_host_layer_us;
   // Host time to launch one model layer's kernels one by one (PyTorch eager, vLLM's
   // --enforce-eager), microseconds; 0: not measured. Launches are asynchronous, so the GPU runs
   // each kernel as it comes: an eager iteration takes the longer of the GPU's work and the

@@ -1004,6 +1004,7 @@ class YamlLoader : public YamlReader {
                "rejects_prompt_over_budget",
                "eager_layer_us",
                "eager_host_layer_us",
+               "adp_eager_host_layer_us",
                "eager_launch_layer_us",
                "profile_logit_bytes",
                "step_floor_layer_us",
@@ -1189,6 +1190,21 @@ class YamlLoader : public YamlReader {
         }
         e.moe_backend_layer_us[backend] = NumberMap(times, kv.first.as<std::string>(), tpath,
                                                     "chip family to microseconds", 0, 1e5);
+      }
+    }
+    if (const YAML::Node times = n["adp_eager_host_layer_us"]; times) {
+      const std::string tpath = Join(path, "adp_eager_host_layer_us");
+      if (!times.IsMap())
+        Fail("expected a map of MoE backend to {family: microseconds}", times, tpath);
+      for (const auto& kv : times) {
+        const std::string backend = NormalizeId(kv.first.as<std::string>());
+        if (std::find(e.moe_backends.begin(), e.moe_backends.end(), backend) ==
+            e.moe_backends.end()) {
+          Fail(fmt::format("backend '{}' is not in the engine's moe_backends", backend), kv.first,
+               Join(tpath, kv.first.as<std::string>()));
+        }
+        e.adp_eager_host_layer_us[backend] = NumberMap(times, kv.first.as<std::string>(), tpath,
+                                                       "chip family to microseconds", 0, 1e5);
       }
     }
     e.moe_backend_max_expert_rows = Num(n, "moe_backend_max_expert_rows", path, 0, 1e6, 0);

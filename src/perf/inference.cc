@@ -854,13 +854,26 @@ double EagerSeconds(const InferenceJob& job, const InferenceLayout& l) {
 // engine captures graphs for decode-only iterations), so with few tokens on its GPUs it lasts
 // as long as its launches: the floor of such an iteration, not a term added to its work. The time
 // is a DeepSeek layer's (MLA and a routed MoE: its kernels, S4820), so it binds models with that
-// layer only; another layer launches another count of kernels, not measured.
+// layer only; another layer launches another count of kernels, not measured. A layout running
+// attention data parallel (dp > 1) takes the engine's floor measured so with the MoE backend the
+// request names (EngineLimits::adp_eager_host_layer_us) where it has one for the family: each
+// rank's host launches its own passes and every MoE layer's exchange waits for the slowest.
 double EagerHostSeconds(const InferenceJob& job, const InferenceLayout& l, int draft_layers) {
-  const auto it = job.limits.eager_host_layer_us.find(job.chip->family);
-  if (it == job.limits.eager_host_layer_us.end() || !job.model->mla || !job.model->moe) return 0;
+  if (!job.model->mla || !job.model->moe) return 0;
+  const std::string& family = job.chip->family;
+  const auto adp = job.limits.adp_eager_host_layer_us.find(family);
+  const auto tp = job.limits.eager_host_layer_us.find(family);
+  double us = 0;
+  if (l.dp > 1 && adp != job.limits.adp_eager_host_layer_us.end()) {
+    us = adp->second;
+  } else if (tp != job.limits.eager_host_layer_us.end()) {
+    us = tp->second;
+  } else {
+    return 0;
+  }
   const double passes =
       static_cast<double>(job.model->layers) / l.pp + job.mtp_depth * std::max(0, draft_layers);
-  return it->second * 1e-6 * passes;
+  return us * 1e-6 * passes;
 }
 
 // Whether a step of `decode` sequences and `tokens` scheduled tokens (the largest group's) has its
@@ -936,6 +949,13 @@ struct Context {
   const Draft* draft = nullptr;
   bool draft_pass = false;  // a pass of the draft itself: it proposes no drafts of its own
 };
+
+// The layers of one draft pass: the MTP module's one block, a draft model's layers, or one layer
+// for a draft head the catalog does not describe (EagerHostSeconds' draft passes).
+int DraftPassLayers(const Draft* draft) {
+  if (!draft) return 1;
+  return draft->mtp_module ? 1 : draft->job.model->layers;
+}
 
 // DeepSeek-V3's MTP module (arXiv 2412.19437 Sec. 2.2, S3870): a transformer block of the
 // model's own kind (DeepSeek-V3/R1: MLA and a MoE layer of the same 256 + 1 experts; the released
@@ -2046,6 +2066,7 @@ class BatchSearch {
         tail_(x.job.mode == ServingMode::kServer ? x.job.serving.server_tail_ratio : 1.0),
         computed_prompt_(ComputedPrompt(x.job)),
         launch_s_(EagerLaunchSeconds(x.job, l)),
+        host_floor_s_(EagerHostSeconds(x.job, l, DraftPassLayers(x.draft))),
         budget_(GroupTokenBudget(LimitsAt(x.job, l), l)) {}
 
   // No KV-cache room for one sequence.
@@ -2064,9 +2085,20 @@ class BatchSearch {
     // With MTP a sequence finishes its output in fewer steps: prompts come TokensPerDecodeStep
     // times as often.
     const double prompts_per_step = l.dp * b * TokensPerDecodeStep(job) / job.output_tokens;
-    const double eager_s =
-        prefill_per_output_ > 0 ? (1 - std::exp(-prompts_per_step)) * EagerSeconds(job, l) : 0.0;
+    const double carries = prefill_per_output_ > 0 ? -std::expm1(-prompts_per_step) : 0.0;
+    const double eager_s = carries * EagerSeconds(job, l);
+    // The iteration carrying a prompt (its own and the decodes beside it, its eager launch gaps),
+    // no shorter than the host's launches of its layer passes (EagerHostSeconds, as the simulator
+    // prices it): what the floor adds to such an iteration, in that share of the steps.
+    // Priced only where the engine has the floor (the batch search's hot path elsewhere).
+    const double floor_gap_s =
+        prefill_per_output_ > 0 && host_floor_s_ > 0
+            ? std::max(0.0,
+                       host_floor_s_ - (FlooredStep(b, std::max(1.0, computed_prompt_)).total() +
+                                        EagerSeconds(job, l)))
+            : 0.0;
     c.step = MeanStep(b, eager_s);
+    c.step.overhead_s += carries * floor_gap_s;
     const bool multistep = prefill_per_output_ > 0 && job.limits.scheduler_steps > 1;
     std::optional<MultiStepCycle> cycle;
     if (multistep) {
@@ -2093,7 +2125,9 @@ class BatchSearch {
     } else if (prefill_per_output_ > 0) {
       // Aggregated: a new prompt waits for the running step, then rides one
       // step alongside the decode batch.
-      const double with_prompt = FlooredStep(b, std::max(1.0, computed_prompt_)).total();
+      // That step no shorter than the host's launches (floor_gap_s), as the mean step has it.
+      const double with_prompt =
+          FlooredStep(b, std::max(1.0, computed_prompt_)).total() + floor_gap_s;
       c.ttft_s = c.step_s + with_prompt + EagerSeconds(job, l);
       c.ttft_p99_s = c.ttft_p99_unqueued_s = c.ttft_s * tail_;
       if (job.mode == ServingMode::kServer) {
@@ -2176,6 +2210,8 @@ class BatchSearch {
   double tail_;  // the unqueued TTFT's p99 over its mean (server_tail_ratio); TPOT's: TpotTail
   double computed_prompt_;
   double launch_s_;  // an eager step's floor (EagerLaunchSeconds) at a batch within the graphs
+  // The host floor of an iteration carrying a prompt (EagerHostSeconds): 0 where not measured.
+  double host_floor_s_;
   // A group's token budget a step as the engine runs on this layout (LimitsAt: trtllm-bench's
   // where it sets it), so that a budget it derives chunks prompts as the same budget given does.
   std::optional<double> budget_;
@@ -2896,10 +2932,7 @@ struct ServingStepModel::State {
   Context context() const { return Context{job, f, s, draft ? &*draft : nullptr}; }
   // The layers of one draft pass: the MTP module's one block, a draft model's layers, or one
   // layer for a draft head the catalog does not describe (StepTimeOfBatch).
-  int draft_layers() const {
-    if (!draft) return 1;
-    return draft->mtp_module ? 1 : draft->job.model->layers;
-  }
+  int draft_layers() const { return DraftPassLayers(draft ? &*draft : nullptr); }
   // The host floor of an iteration carrying a prompt (EagerHostSeconds): fixed by the job, the
   // layout and the draft, so set once in Make rather than looked up on every prompt step.
   double eager_host_s = 0;

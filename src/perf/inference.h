@@ -160,6 +160,10 @@ struct EngineLimits {
   // layers and its MTP draft passes), microseconds: the floor of an iteration carrying a prompt
   // (catalog::ServingEngine::eager_host_layer_us).
   std::map<std::string, double> eager_host_layer_us;
+  // The same on a layout running attention data parallel (dp > 1), for the MoE backend the request
+  // names, by chip family, in place of the above (catalog::ServingEngine::adp_eager_host_layer_us
+  // of that backend); a family not listed: the above.
+  std::map<std::string, double> adp_eager_host_layer_us;
   // Every iteration runs eagerly (vLLM's --enforce-eager): none is shorter than launching its
   // kernels, eager_launch_layer_us per layer of the stage (catalog::ServingEngine).
   bool enforce_eager = false;

@@ -259,6 +259,7 @@ std::string EnginesJson(const Catalog& c) {
          {"kv_memory_fraction", Limit(e.kv_memory_fraction)},
          {"eager_layer_us", Limit(e.eager_layer_us)},
          {"eager_host_layer_us", e.eager_host_layer_us},
+         {"adp_eager_host_layer_us", e.adp_eager_host_layer_us},
          {"eager_launch_layer_us", Limit(e.eager_launch_layer_us)},
          {"step_floor_layer_us", Limit(e.step_floor_layer_us)},
          {"full_decode_floor_layer_us", Limit(e.full_decode_floor_layer_us)},

@@ -646,6 +646,35 @@ TEST(YamlErrorsTest, EagerHostLayerTimesAreAMapOfFamilies) {
   EXPECT_TRUE(Contains(e.field, "eager_host_layer_us.blackwell")) << e.field;
 }
 
+// The attention-data-parallel eager floor is a map of a backend the engine lists to a map of chip
+// family to microseconds: another backend, a bare number or a negative time is an error naming
+// its line and field.
+TEST(YamlErrorsTest, AttentionDataParallelEagerFloorsNameListedBackends) {
+  const std::string head =
+      "engines:\n"                               // 1
+      "  - id: my-engine\n"                      // 2
+      "    name: My engine\n"                    // 3
+      "    moe_backends: [cutlass, CuteDSL]\n";  // 4
+  Catalog c;
+  auto ok =
+      c.MergeYaml(head + "    adp_eager_host_layer_us: {cutedsl: {blackwell: 2866}}\n", kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(c.engines().size(), 1u);
+  EXPECT_DOUBLE_EQ(c.engines()[0].adp_eager_host_layer_us.at("cutedsl").at("blackwell"), 2866);
+  Error e = MergeError(head + "    adp_eager_host_layer_us: {trtllm: {blackwell: 2866}}\n");  // 5
+  EXPECT_EQ(e.file, kFile);
+  EXPECT_EQ(e.line, 5);
+  EXPECT_TRUE(Contains(e.field, "adp_eager_host_layer_us.trtllm")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "not in the engine's moe_backends")) << e.message;
+  e = MergeError(head + "    adp_eager_host_layer_us: 2866\n");  // 5
+  EXPECT_EQ(e.line, 5);
+  EXPECT_TRUE(Contains(e.field, "adp_eager_host_layer_us")) << e.field;
+  EXPECT_TRUE(Contains(e.message, "map of MoE backend")) << e.message;
+  e = MergeError(head + "    adp_eager_host_layer_us: {cutedsl: {blackwell: -1}}\n");  // 5
+  EXPECT_EQ(e.line, 5);
+  EXPECT_TRUE(Contains(e.field, "adp_eager_host_layer_us.cutedsl.blackwell")) << e.field;
+}
+
 // A MoE backend's own chain names a backend the engine lists, with a map of chip family to
 // microseconds; another backend, or a bad time, is an error naming its line and field.
 TEST(YamlErrorsTest, MoeBackendChainsNameListedBackends) {

@@ -1329,6 +1329,44 @@ TEST_F(RealModel, AnEagerIterationLastsAtLeastItsHostLaunches) {
   EXPECT_DOUBLE_EQ(Cost(llama).StepSeconds(2, 2 * 1000, 128, 128 * 64), plain);
 }
 
+// With attention data parallel the floor is the engine's measured so with the MoE backend named
+// (adp_eager_host_layer_us, resolved into the limits for the backend): DeepSeek-V2-Lite's 27
+// layers on two groups (dp 2, ep 2) at 2,866 us a pass (the catalog's CuTe DSL figure, set here on
+// the H100's family) take 27 x 2,866 us = 77.382 ms for an iteration carrying a small prompt, in
+// place of 27 x 1,258 us = 33.966 ms; three draft passes make 30 x 2,866 = 85.98 ms. The same
+// job on one group (dp 1, tp 2) keeps the attention-TP floor, 33.966 ms, and a decode-only
+// iteration replays its graph on either.
+TEST_F(RealModel, AnAttentionDataParallelEagerIterationTakesItsOwnFloor) {
+  const auto& cat = Cat();
+  perf::InferenceJob job =
+      perf::InferenceJobFor(cat, **cat.FindModel("deepseek-v2-lite"), **cat.FindChip("h100"));
+  job.system = *cat.SystemFor(*job.chip);
+  job.limits.eager_layer_us = 370;
+  const perf::InferenceLayout adp{1, 2, 2, 1}, tp{2, 2, 1, 1};
+  const auto plain = perf::ServingStepModel::Make(job, adp);
+  ASSERT_TRUE(plain) << plain.error().message;
+  job.limits.eager_host_layer_us = {{"hopper", 1258}};
+  job.limits.adp_eager_host_layer_us = {{"hopper", 2866}};
+  const auto floored = perf::ServingStepModel::Make(job, adp);
+  ASSERT_TRUE(floored) << floored.error().message;
+  std::vector<perf::ServingStepModel::GroupBatch> decode_only(2, {2, 2 * 1000, 0, 0});
+  auto one_prompt = decode_only;
+  one_prompt[1].prefill_tokens = 128;
+  one_prompt[1].prefill_keys = 128 * 64;
+  ASSERT_LT(plain->LockstepSeconds(one_prompt), 27 * 2866e-6);
+  EXPECT_NEAR(floored->LockstepSeconds(one_prompt), 27 * 2866e-6, 1e-12);
+  EXPECT_DOUBLE_EQ(floored->LockstepSeconds(decode_only), plain->LockstepSeconds(decode_only));
+  perf::InferenceJob drafts = job;
+  drafts.mtp_depth = 3;
+  drafts.mtp_acceptance = 0.7;
+  const auto drafted = perf::ServingStepModel::Make(drafts, adp);
+  ASSERT_TRUE(drafted) << drafted.error().message;
+  EXPECT_NEAR(drafted->LockstepSeconds(one_prompt), 30 * 2866e-6, 1e-12);
+  const auto one_group = perf::ServingStepModel::Make(job, tp);
+  ASSERT_TRUE(one_group) << one_group.error().message;
+  EXPECT_NEAR(one_group->StepSeconds(2, 2 * 1000, 128, 128 * 64), 27 * 1258e-6, 1e-12);
+}
+
 // Groups in lockstep are priced by their batches, not their order: the iteration takes the
 // busiest group's time over the instance's tokens, so any order of the same batches (two alike,
 // one other, one idle: a group alike an earlier one is priced once) takes the same time, and it
