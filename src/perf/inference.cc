@@ -2089,8 +2089,11 @@ class BatchSearch {
     const double eager_s = carries * EagerSeconds(job, l);
     // The iteration carrying a prompt (its own and the decodes beside it, its eager launch gaps),
     // no shorter than the host's launches of its layer passes (EagerHostSeconds, as the simulator
-    // prices it): what the floor adds to such an iteration, in that share of the steps.
-    // Priced only where the engine has the floor (the batch search's hot path elsewhere).
+    // prices it): what the floor adds to the prompt's own iteration, in its TTFT. Not in the mean
+    // step: the share 1 - e^-m of steps carrying a prompt counts every one as its own iteration,
+    // where attention-DP engines gather prompts into one iteration in several (the simulator's
+    // balance rule), so it would charge the floor to most steps of a large batch. Priced only
+    // where the engine has the floor (the batch search's hot path elsewhere).
     const double floor_gap_s =
         prefill_per_output_ > 0 && host_floor_s_ > 0
             ? std::max(0.0,
@@ -2098,7 +2101,6 @@ class BatchSearch {
                                         EagerSeconds(job, l)))
             : 0.0;
     c.step = MeanStep(b, eager_s);
-    c.step.overhead_s += carries * floor_gap_s;
     const bool multistep = prefill_per_output_ > 0 && job.limits.scheduler_steps > 1;
     std::optional<MultiStepCycle> cycle;
     if (multistep) {
