@@ -714,5 +714,56 @@ TEST(Stacks, Mxfp8AttentionRunsAtTheChipsMeasuredLaw) {
   EXPECT_NEAR(compute(Cat(), bf16), compute(bf16_attention, bf16), 1e-9);
 }
 
+// GB200 has its own measured MXFP8 SDPA law (cuDNN 9.26 on GB200, same benchmark and shapes as
+// GB300's): forward 0.240 ps a score + 0.144 ns a query row, backward 0.855 ps + 0.758 ns. The
+// 26.08 GB200 gpt-oss recipe (EP 64, micro-batch 4, 1,280 sequences on 64 GPUs: 5 micro-batches)
+// sets FP8 dot-product attention as GB300's does.
+TEST(Stacks, Mxfp8AttentionOnGb200RunsAtItsOwnMeasuredLaw) {
+  catalog::Catalog bf16_attention = Cat();
+  ASSERT_TRUE(
+      bf16_attention.MergeYaml("stacks:\n"
+                               "  - id: megatron-core-26\n"
+                               "    name: 16-bit attention\n"
+                               "    ep_a2a_overlap: true\n"
+                               "    full_iteration_graphs: true\n"
+                               "    ep_overlap_hybridep: true\n"
+                               "    fused_grouped_mlp: true\n"
+                               "    schedules: [1f1b, interleaved]\n"
+                               "    zero_stages: [0, 1, 3]\n"
+                               "    precisions: [bf16, mxfp8]\n"
+                               "    runs_on: [NVIDIA]\n",
+                               "overlay.yaml"));
+  auto compute = [](const catalog::Catalog& cat) {
+    TrainRequest r = Train("gpt-oss-120b", "gb200", 64);
+    r.seq_len = 4096;
+    r.global_batch_tokens = 1280.0 * 4096;
+    r.dtype = "fp8";
+    r.precision = "mxfp8";
+    r.grad_dtype = "bf16";
+    r.tp = 1;
+    r.pp = 1;
+    r.cp = 1;
+    r.dp = 64;
+    r.ep = 64;
+    r.micro_batch = 4;
+    r.zero = 1;
+    r.recompute = "none";
+    r.stack = "megatron-core-26";
+    r.ep_a2a_overlap = "off";
+    auto setup = internal::BuildTrainJob(cat, r);
+    EXPECT_TRUE(setup) << setup.error().ToString();
+    auto e = perf::SearchLayout(setup->job, setup->fixed);
+    EXPECT_TRUE(e) << e.error().message;
+    return e->best.time.compute_s;
+  };
+  // A layer and micro-batch (1,048,576 query rows; keys 2,048.5 on the full layers, 126.0156 on
+  // the 128-token windows, 1,087.2578 on average). 16-bit as on GB300 (same 2,500 TFLOPS):
+  // 0.908005 ms. MXFP8 on GB200: forward 1,048,576 x (1,087.2578 x 0.240 ps + 0.144 ns) =
+  // 0.424608 ms, backward over every causal key 1,048,576 x (2,048.5 x 0.855 ps + 0.758 ns) =
+  // 2.631368 ms: 3.055976 ms (GB300's law: 2.707257). FP8 attention costs 2.147971 ms x 36
+  // layers x 5 micro-batches = 0.386635 s more.
+  EXPECT_NEAR(compute(Cat()) - compute(bf16_attention), 0.386635, 0.004);
+}
+
 }  // namespace
 }  // namespace suanli::app
