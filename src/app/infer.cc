@@ -560,6 +560,10 @@ Result<report::ServingSimulation> SimulateDeployment(
   // SGLang's radix cache off: requests that ignore EOS take the adder's own path (S3100).
   limits.ignore_eos_admission = limits.retract && r.no_prefix_cache;
   limits.round_robin_dispatch = job.limits.round_robin_dispatch;
+  // KV pages of the engine's size (vLLM 16, SGLang 1, TensorRT-LLM 32) or the request's
+  // --block-size: a sequence holds whole pages and a prefix hit counts whole pages.
+  limits.block_tokens =
+      std::max(1, r.block_size ? static_cast<int>(*r.block_size) : job.limits.kv_block_tokens);
   limits.prefill_apart = job.limits.prefill_apart;
   limits.chunked_prefill = job.limits.chunked_prefill && !r.no_chunked_prefill;
   // The request's --scheduler-steps, else its engine's (InferFormats checked the range).
@@ -916,6 +920,7 @@ Result<InferFormats> CheckInferRequest(const catalog::Catalog& cat, const InferR
     // by default, so a preempted request's freed blocks stay hashed until evicted (S3731).
     limits.preemption_keeps_prefix = (*engine)->kv_admission == "optimistic";
     limits.round_robin_dispatch = (*engine)->dp_dispatch == "round_robin";
+    limits.kv_block_tokens = (*engine)->kv_block_tokens;
     limits.max_num_seqs_per_instance = (*engine)->max_num_seqs_per_instance;
     limits.max_batched_tokens_per_instance = (*engine)->max_batched_tokens_per_instance;
     limits.dp_attention_conservativeness = (*engine)->dp_attention_conservativeness;
@@ -1837,6 +1842,10 @@ Result<Output> Engine::InferCanonical(const InferRequest& typed, const RunContex
   // trtllm-bench dataset's are: the analytic figures and the layout the replay runs on are for
   // the trace's requests, not for 1,024 / 256 tokens. A request beyond the model's context is the
   // trace's error at its file:line (an unknown model is left to the model's own error).
+  if (named.block_size && !(*named.block_size >= 1 && *named.block_size <= 4096)) {
+    return tl::unexpected(
+        FieldError("block_size", "must be a whole number of tokens from 1 to 4,096"));
+  }
   if (named.trace_block_size &&
       !(*named.trace_block_size >= 1 && *named.trace_block_size <= 65536)) {
     return tl::unexpected(

@@ -1373,6 +1373,7 @@ std::vector<Field<InferRequest>> InInferGroups(std::vector<Field<InferRequest>> 
         "adp_balance_timeout_iters",
         "adp_balance_wait_iters",
         "no_prefix_cache",
+        "block_size",
         "kv_host_gib",
         "host_link_gb_s",
         "extra_llm_api_options",
@@ -1629,6 +1630,11 @@ const std::vector<Field<InferRequest>>& InferFields() {
            "tokens in each of a Mooncake request trace's blocks (its hash_ids; default 512, as "
            "Kimi's published traces; AIPerf's and Dynamo's generators write other sizes). Not "
            "vLLM's --block-size, the engine's KV page"),
+      Aliases(Bind("block_size", &R::block_size,
+                   "tokens in one KV page (vLLM's --block-size, SGLang's --page-size): a request's "
+                   "KV is held in whole pages and a prefix hit counts whole pages; default: the "
+                   "engine's (vLLM 16, SGLang 1, TensorRT-LLM 32)"),
+              {"page_size"}),
       Bind("prefix_cache", &R::prefix_cache,
            "a request trace's prefix cache: lru (default: a shared block hits while the KV room, "
            "and --kv-host-gib's host tier, still hold it, least recently used evicted first) or "
@@ -1769,7 +1775,6 @@ const std::vector<Field<InferRequest>>& InferFields() {
               {"disable_radix_cache", "no_enable_prefix_caching"}),
       NotModelled("attention_backend", FieldKind::kString,
                   "attention is priced from the chip's measured rates, not per kernel library"),
-      NotModelled("block_size", FieldKind::kString, "KV pages are not rounded to a block"),
       NotModelled("swap_space", FieldKind::kString,
                   "vLLM's CPU swap; a host KV tier is --kv-host-gib"),
       NotModelled("disable_custom_all_reduce", FieldKind::kBool,

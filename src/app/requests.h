@@ -306,6 +306,8 @@ struct InferRequest {
   std::string requests_trace, input_dist = "fixed", output_dist, arrivals = "poisson";
   // The size of a Mooncake request trace's blocks (hash_ids), 512 when not given.
   std::optional<int64_t> trace_block_size;
+  // Tokens in one KV page (vLLM's --block-size, SGLang's --page-size); unset: the engine's.
+  std::optional<int64_t> block_size;
   // A request trace's prefix cache: "lru" (the default: its blocks hit while resident, evicted
   // least recently used) or "unbounded" (every block any earlier request carried hits, as
   // Mooncake's own analyzer counts them).

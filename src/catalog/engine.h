@@ -70,6 +70,11 @@ struct ServingEngine {
   // How arrivals are dealt to attention data parallel ranks: "fewest" (to the rank with the
   // fewest requests) or "round_robin" (in turn: SGLang's DataParallelController default).
   std::string dp_dispatch = "fewest";
+  // Tokens in one KV page (block) of the engine's cache: the granularity a sequence's KV is held
+  // in (its last page partly filled) and a prefix-cache hit is counted in (whole pages only).
+  // vLLM's --block-size (16 on GPUs), SGLang's --page-size (1: its radix cache matches single
+  // tokens), TensorRT-LLM's kv_cache_config tokens_per_block (32). Written `kv_block_tokens`.
+  int kv_block_tokens = 16;
   // max_num_seqs is the instance's, each attention DP rank running at most its share (SGLang's
   // --max-running-requests divided by --dp-size); false: each rank's own (vLLM's --max-num-seqs).
   bool max_num_seqs_per_instance = false;

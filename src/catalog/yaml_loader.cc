@@ -995,6 +995,7 @@ class YamlLoader : public YamlReader {
                "kv_admission",
                "decode_batch_buckets",
                "dp_dispatch",
+               "kv_block_tokens",
                "max_num_seqs_per_instance",
                "max_batched_tokens_per_instance",
                "dp_attention_conservativeness",
@@ -1368,6 +1369,7 @@ class YamlLoader : public YamlReader {
       Fail("unknown dp_dispatch '" + e.dp_dispatch + "'; expected fewest or round_robin",
            n["dp_dispatch"], Join(path, "dp_dispatch"));
     }
+    e.kv_block_tokens = Int(n, "kv_block_tokens", path, 1, 4096, 16);
     e.triton_moe_default_config = Text(n, "triton_moe_default_config", path, false);
     if (e.triton_moe_default_config.empty()) e.triton_moe_default_config = "two_branch";
     if (e.triton_moe_default_config != "two_branch" &&

@@ -135,6 +135,9 @@ struct EngineLimits {
   bool retract_admission = false;
   // Attention-DP arrivals dealt in turn (SGLang's round robin), not to the emptiest group.
   bool round_robin_dispatch = false;
+  // Tokens in one KV page of the engine's cache (catalog::ServingEngine::kv_block_tokens, or the
+  // request's --block-size): the serving simulator holds KV and counts prefix hits in them.
+  int kv_block_tokens = 16;
   // max_num_seqs is the instance's, split over its attention DP groups in the simulator
   // (SGLang's --max-running-requests); false: each group's own.
   bool max_num_seqs_per_instance = false;

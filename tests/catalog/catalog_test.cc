@@ -1248,5 +1248,19 @@ TEST(CatalogTest, EachEnginesRunningCapUnderDataParallel) {
   EXPECT_TRUE((*c.FindEngine("sglang"))->max_num_seqs_per_instance);
 }
 
+// Each engine's KV page (ServingEngine::kv_block_tokens): vLLM's CacheConfig DEFAULT_BLOCK_SIZE 16
+// (S4980), its releases before 0.17 the same (base: vllm), SGLang's --page-size 1 (S4981),
+// TensorRT-LLM's KvCacheConfig tokens_per_block 32 (S4982), 1.1 the same (base: trtllm).
+TEST(CatalogTest, EachEnginesKvPageIsItsDocumentedDefault) {
+  const Catalog& c = Builtin();
+  for (const auto& [id, page] :
+       {std::pair{"vllm", 16}, std::pair{"vllm-0.11", 16}, std::pair{"sglang", 1},
+        std::pair{"trtllm", 32}, std::pair{"trtllm-1.1", 32}}) {
+    auto e = c.FindEngine(id);
+    ASSERT_TRUE(e) << id;
+    EXPECT_EQ((*e)->kv_block_tokens, page) << id;
+  }
+}
+
 }  // namespace
 }  // namespace suanli::catalog

@@ -1619,5 +1619,24 @@ TEST(YamlErrorsTest, MtpAcceptLengthsAreChecked) {
   EXPECT_EQ(e.field, "models[0].mtp_accept_lengths") << e.ToString();
 }
 
+// An engine's KV page is a whole number of tokens from 1 to 4,096: 0, a fraction or 1e300 is
+// named at its line and field; 1 (SGLang's page) is read.
+TEST(YamlErrorsTest, AnEnginesKvPageIsAWholeNumberOfTokens) {
+  const std::string head =
+      "engines:\n"              // 1
+      "  - id: my-engine\n"     // 2
+      "    name: My engine\n";  // 3
+  Catalog c;
+  auto ok = c.MergeYaml(head + "    kv_block_tokens: 1\n", kFile);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_EQ(c.engines()[0].kv_block_tokens, 1);
+  for (const char* bad : {"0", "16.5", "1e300"}) {
+    const Error e = MergeError(head + "    kv_block_tokens: " + bad + "\n");  // 4
+    EXPECT_EQ(e.file, kFile) << bad;
+    EXPECT_EQ(e.line, 4) << bad;
+    EXPECT_TRUE(Contains(e.field, "kv_block_tokens")) << bad << " " << e.field;
+  }
+}
+
 }  // namespace
 }  // namespace suanli::catalog

@@ -484,6 +484,35 @@ if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; s=json.loads(sys.argv[1])["si
 else
   not_ok "infer --requests-trace --prefix-cache unbounded" "exit $RC" "${OUT:0:300}"
 fi
+# The engine's KV page sets the hit's granularity: the second prompt looks up at most 1,023 tokens;
+# SGLang's page of 1 (--page-size default, S4981) hits all 1,023 (0.4995), TensorRT-LLM's 32-token
+# blocks (tokens_per_block, S4982) 31 x 32 = 992 (0.4844), as does vLLM with a pasted
+# --block-size 32; --page-size 1 on vLLM 1,023 again.
+for args in "sglang:0.4995:--engine sglang" "trtllm:0.4844:--engine trtllm" \
+  "vllm --block-size 32:0.4844:--block-size 32" "vllm --page-size 1:0.4995:--page-size 1"; do
+  name=${args%%:*}; rest=${args#*:}; want=${rest%%:*}; flags=${rest#*:}
+  # shellcheck disable=SC2086
+  run infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks.jsonl" $flags --json
+  if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; s=json.loads(sys.argv[1])["simulation"]; sys.exit(0 if s["prefix_hit"] == float(sys.argv[2]) else 1)' "$OUT" "$want"; then
+    ok "infer --requests-trace: $name pages the prefix hit"
+  else
+    not_ok "infer --requests-trace: $name pages the prefix hit" "exit $RC" "${OUT:0:300}" "${ERR:0:300}"
+  fi
+done
+# A pasted `vllm serve` line's --block-size 32 is read into the simulator: 992 / 2,048.
+run infer --chip h100 --requests-trace "$TMP/blocks.jsonl" --json vllm serve meta-llama/Llama-3.1-8B --block-size 32
+if [ "$RC" -eq 0 ] && python3 -c 'import json,sys; s=json.loads(sys.argv[1])["simulation"]; sys.exit(0 if s["prefix_hit"] == 0.4844 else 1)' "$OUT"; then
+  ok "infer --requests-trace: a pasted vllm serve --block-size pages the prefix hit"
+else
+  not_ok "infer --requests-trace: a pasted vllm serve --block-size pages the prefix hit" "exit $RC" "${OUT:0:300}" "${ERR:0:300}"
+fi
+expect_bad "--block-size 0" "block-size.*from 1 to 4,096" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/blocks.jsonl" --block-size 0
+printf '{"timestamp": 0, "input_length": 1024, "output_length": 8, "hash_ids": [7, 8], "prefix_id": "s", "prefix_tokens": 512}\n' \
+  >"$TMP/both.jsonl"
+expect_bad "a trace line with hash_ids and prefix_id" \
+  "both.jsonl:1: prefix_id: the line also gives hash_ids" \
+  infer --model llama-3.1-8b --chip h100 --requests-trace "$TMP/both.jsonl"
 # A Mooncake trace of 16-token blocks: two 40-token prompts of ceil(40 / 16) = 3 ids, the second
 # sharing 2 blocks (32 tokens, two whole engine blocks): 32 / 80 = 0.4. At the default 512 the 3 ids
 # are more than 40 tokens fill, and the message names --trace-block-size.

@@ -1774,5 +1774,53 @@ TEST(ServingSim, ABoundedPrefixCacheHoldsASharedPrefixOnceByHand) {
   EXPECT_NEAR(waits->ttft_ms.mean, (10 + 505) / 2.0, 1e-6);
 }
 
+// The engine's KV page sets both the prefix hit and the paging (SchedulerLimits::block_tokens:
+// SGLang's page of 1, vLLM's block of 16, TensorRT-LLM's 32). By hand: two 1,024-token prompts of
+// the same two 512-token Mooncake blocks a second apart, one output token each. The second finds
+// both and looks up at most 1,023 tokens (its last computed): pages of 1 hit 1,023, of 16 hit
+// 63 x 16 = 1,008, of 32 hit 31 x 32 = 992, of 2,048 prompt tokens. Paging: a request holds its
+// 1,025 tokens in whole pages of a pool of floor(1,030 / page) pages: pages of 1 fit (1,025 of
+// 1,030); of 16 it needs 65 of 64, of 32 33 of 32, so the run is refused.
+TEST(ServingSim, TheEnginesPageSetsPrefixHitsAndPagingByHand) {
+  const std::string text =
+      "{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 1, \"hash_ids\": [1, 2]}\n"
+      "{\"timestamp\": 1000, \"input_length\": 1024, \"output_length\": 1, \"hash_ids\": [1, "
+      "2]}\n";
+  auto r = ReadServingTrace(text, "m.jsonl", 4096);
+  ASSERT_TRUE(r) << r.error().message;
+  for (const auto& [page, hit] :
+       {std::pair{1, 1023.0}, std::pair{16, 1008.0}, std::pair{32, 992.0}}) {
+    for (const bool bounded : {false, true}) {
+      SchedulerLimits limits;
+      limits.block_tokens = page;
+      limits.bounded_prefix_cache = bounded;
+      auto sim = SimulateServing(FixedStep(0.010, 1e6), limits, *r, {});
+      ASSERT_TRUE(sim) << sim.error().message;
+      EXPECT_NEAR(sim->prefix_hit, hit / 2048, 1e-12) << page << " " << bounded;
+    }
+  }
+  for (const auto& [page, fits] :
+       {std::pair{1, true}, std::pair{16, false}, std::pair{32, false}}) {
+    SchedulerLimits limits;
+    limits.block_tokens = page;
+    auto sim = SimulateServing(FixedStep(0.010, 1030), limits, *r, {});
+    EXPECT_EQ(sim.has_value(), fits) << page;
+  }
+}
+
+// A line names its shared prefix one way: by its blocks (hash_ids) or by prefix_id (and
+// prefix_tokens); both would count it twice, so the line is refused at its file:line.
+TEST(ServingSim, ATraceLineWithBothHashIdsAndAPrefixIdIsRefused) {
+  auto bad = ReadServingTrace(
+      "{\"timestamp\": 0, \"input_length\": 8, \"output_length\": 1}\n"
+      "{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 1, \"hash_ids\": [1, 2], "
+      "\"prefix_id\": \"sys\", \"prefix_tokens\": 512}\n",
+      "m.jsonl", 4096);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            "m.jsonl:2: prefix_id: the line also gives hash_ids; name a prompt's shared prefix by "
+            "its blocks (hash_ids) or by prefix_id and prefix_tokens, not both");
+}
+
 }  // namespace
 }  // namespace suanli::sim

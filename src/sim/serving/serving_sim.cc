@@ -441,6 +441,15 @@ Result<std::vector<ServingRequest>> ReadServingTrace(std::string_view text, cons
                                      first_format_line,
                                      first_mooncake ? kMooncakeFormat : kOwnFormat));
       }
+      // A line's shared prefix is named one way: its blocks (hash_ids) or a prefix id and its
+      // length. Both would count the prefix twice over, one of them unseen by the other's cache.
+      if (const auto h = j.find("hash_ids"), p = j.find("prefix_id");
+          h != j.end() && !h->is_null() && p != j.end() && !p->is_null()) {
+        return MakeError(fmt::format(
+            "{}: the line also gives hash_ids; name a prompt's shared prefix by its blocks "
+            "(hash_ids) or by prefix_id and prefix_tokens, not both",
+            where("prefix_id")));
+      }
       if (mooncake) {
         // Mooncake's: timestamp in milliseconds since the first request, input_length,
         // output_length, hash_ids (S4663). The leading blocks an earlier request carried are
