@@ -1173,41 +1173,33 @@ class YamlLoader : public YamlReader {
           "moe_backends, whose first is its default",
           n["fp4_moe_backend"], Join(path, "fp4_moe_backend"));
     }
+    const auto listed_backend = [&](const std::string& b) {
+      return std::find(e.moe_backends.begin(), e.moe_backends.end(), b) != e.moe_backends.end();
+    };
     // A backend named by moe_backend_layer_us or moe_backend_group_routed: one the engine lists,
     // or its FP4 default.
     const auto known_backend = [&](const std::string& b) {
-      return b == e.fp4_moe_backend ||
-             std::find(e.moe_backends.begin(), e.moe_backends.end(), b) != e.moe_backends.end();
+      return b == e.fp4_moe_backend || listed_backend(b);
     };
-    if (const YAML::Node times = n["moe_backend_layer_us"]; times) {
-      const std::string tpath = Join(path, "moe_backend_layer_us");
+    // `{backend: {family: microseconds}}` maps; a backend the engine cannot run is refused.
+    const auto backend_times = [&](const char* field, auto&& accepts, auto& out) {
+      const YAML::Node times = n[field];
+      if (!times) return;
+      const std::string tpath = Join(path, field);
       if (!times.IsMap())
         Fail("expected a map of MoE backend to {family: microseconds}", times, tpath);
       for (const auto& kv : times) {
         const std::string backend = NormalizeId(kv.first.as<std::string>());
-        if (!known_backend(backend)) {
+        if (!accepts(backend)) {
           Fail(fmt::format("backend '{}' is not in the engine's moe_backends", backend), kv.first,
                Join(tpath, kv.first.as<std::string>()));
         }
-        e.moe_backend_layer_us[backend] = NumberMap(times, kv.first.as<std::string>(), tpath,
-                                                    "chip family to microseconds", 0, 1e5);
+        out[backend] = NumberMap(times, kv.first.as<std::string>(), tpath,
+                                 "chip family to microseconds", 0, 1e5);
       }
-    }
-    if (const YAML::Node times = n["adp_eager_host_layer_us"]; times) {
-      const std::string tpath = Join(path, "adp_eager_host_layer_us");
-      if (!times.IsMap())
-        Fail("expected a map of MoE backend to {family: microseconds}", times, tpath);
-      for (const auto& kv : times) {
-        const std::string backend = NormalizeId(kv.first.as<std::string>());
-        if (std::find(e.moe_backends.begin(), e.moe_backends.end(), backend) ==
-            e.moe_backends.end()) {
-          Fail(fmt::format("backend '{}' is not in the engine's moe_backends", backend), kv.first,
-               Join(tpath, kv.first.as<std::string>()));
-        }
-        e.adp_eager_host_layer_us[backend] = NumberMap(times, kv.first.as<std::string>(), tpath,
-                                                       "chip family to microseconds", 0, 1e5);
-      }
-    }
+    };
+    backend_times("moe_backend_layer_us", known_backend, e.moe_backend_layer_us);
+    backend_times("adp_eager_host_layer_us", listed_backend, e.adp_eager_host_layer_us);
     e.moe_backend_max_expert_rows = Num(n, "moe_backend_max_expert_rows", path, 0, 1e6, 0);
     e.moe_backend_group_routed = Strings(n, "moe_backend_group_routed", path);
     for (auto& b : e.moe_backend_group_routed) {

@@ -382,7 +382,10 @@ std::string StacksTable(const Catalog& c) {
       {"id", "runs on", "dp overlap", "tp overlap", "schedules", "zero", "recompute", "sources"});
   auto join = [](const auto& v) {
     std::string out;
-    for (const auto& x : v) out += (out.empty() ? "" : ",") + fmt::format("{}", x);
+    for (const auto& x : v) {
+      if (!out.empty()) out += ',';
+      out += fmt::format("{}", x);
+    }
     return out;
   };
   for (const auto& s : c.stacks()) {
