@@ -128,10 +128,13 @@ struct Formats {
   // The experts' format as the kernel's config files name it: "bf16" (16-bit), "fp8" (FP8 with
   // one scale per tensor); empty for the block-scaled FP8 path, which no untuned entry covers.
   std::string fused_moe_dtype;
-  // The chip's 16-bit tensor rate at the clock it sustains (peak_tflops.bf16, else fp16, times
-  // ComputeClockFraction), FLOP/s; 0 where neither peak is known. What a step's clocked device
-  // time scales with (EngineLimits::graph_layer_clocked_us_by_family).
-  double clocked_half_rate = 0;
+  // What the engine's per-layer graph time gains on this chip because its device part
+  // (EngineLimits::graph_layer_clocked_us_by_family) runs at the chip's clock: measured on a part
+  // whose 16-bit rate at its sustained clock is graph_layer_clock_tflops_by_family, it takes that
+  // rate over this chip's (peak_tflops.bf16, else fp16, times ComputeClockFraction) times as long
+  // (the same silicon at another power limit, or under a power cap); the rest is the host's.
+  // Set once here: it is fixed by the job, and the step's hot path only adds it.
+  double clocked_layer_extra_us = 0;
 };
 
 Result<double> PeakOf(const catalog::Chip& chip, DType d) {
@@ -635,7 +638,18 @@ Result<Formats> Resolve(const InferenceJob& job) {
   }
   f.attention_peak *= *clock;
   f.half_attention_peak *= *clock;
-  if (half) f.clocked_half_rate = *half * *clock;
+  {
+    const auto& family = chip.family;
+    const auto& limits = job.limits;
+    const auto device = limits.graph_layer_clocked_us_by_family.find(family);
+    const auto measured = limits.graph_layer_clock_tflops_by_family.find(family);
+    if (half && limits.graph_layer_us_by_family.contains(family) &&
+        device != limits.graph_layer_clocked_us_by_family.end() &&
+        measured != limits.graph_layer_clock_tflops_by_family.end()) {
+      const double rate = *half * *clock / (measured->second * kTera);
+      f.clocked_layer_extra_us = device->second * (1 / rate - 1);
+    }
+  }
   f.dense.peak *= *clock;
   f.experts.peak *= *clock;
   // The Triton fused_moe kernel, where the engine runs it on this family, for routed experts in a
@@ -1652,20 +1666,9 @@ Step StepTimeOfBatch(const Context& x, const InferenceLayout& l, double decode, 
   if (Lists(x.job.limits.cuda_graph_families, x.job.chip->family)) {
     const auto& by_family = x.job.limits.graph_layer_us_by_family;
     const auto own = by_family.find(x.job.chip->family);
-    double layer_us = own != by_family.end() ? own->second : x.job.limits.graph_layer_us;
-    // The part of it that is device kernels (graph_layer_clocked_us_by_family) runs at the
-    // chip's clock: measured on a part whose 16-bit rate at its sustained clock is
-    // graph_layer_clock_tflops_by_family, it takes that rate over this chip's times as long
-    // (the same silicon at another power limit, or under a power cap). The rest is the host's.
-    const auto& clocked = x.job.limits.graph_layer_clocked_us_by_family;
-    const auto& at_tflops = x.job.limits.graph_layer_clock_tflops_by_family;
-    const auto device = clocked.find(x.job.chip->family);
-    const auto measured = at_tflops.find(x.job.chip->family);
-    if (own != by_family.end() && device != clocked.end() && measured != at_tflops.end() &&
-        x.f.clocked_half_rate > 0) {
-      const double rate = x.f.clocked_half_rate / (measured->second * kTera);
-      layer_us += device->second * (1 / rate - 1);
-    }
+    // Its device part runs at the chip's clock (Formats::clocked_layer_extra_us).
+    const double layer_us = own != by_family.end() ? own->second + x.f.clocked_layer_extra_us
+                                                   : x.job.limits.graph_layer_us;
     st.overhead_s = layer_us * 1e-6 * m.layers / l.pp;
   } else {
     st.overhead_s = HarnessStepSeconds(x.job);
